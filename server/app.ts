@@ -1,0 +1,75 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import express, { type Express } from "express";
+import helmet from "helmet";
+import type { Connection } from "mongoose";
+import { pinoHttp } from "pino-http";
+import type { Config } from "./config.js";
+import type { Feature } from "./feature.js";
+import { healthRouter } from "./health/index.js";
+import { errorHandler, notFoundHandler } from "./lib/http.js";
+import type { Logger } from "./lib/logger.js";
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  conn: Connection;
+  features: Feature[];
+}
+
+/** Builds the Express app without listening, so tests can drive it in-process. */
+export function createApp({ config, logger, conn, features }: AppDeps): Express {
+  const app = express();
+  if (config.http.trustProxy) app.set("trust proxy", 1);
+  app.disable("x-powered-by");
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers["x-request-id"];
+        const id = typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader("x-request-id", id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Element Plus injects inline styles; camera preview needs blob: and data: images.
+          "style-src": ["'self'", "'unsafe-inline'"],
+          "img-src": ["'self'", "data:", "blob:"],
+          "connect-src": ["'self'", "ws:", "wss:"],
+        },
+      },
+    }),
+  );
+  app.use(express.json({ limit: "2mb" }));
+
+  app.use(healthRouter(conn, { role: config.role, provinceCode: config.provinceCode, nodeName: config.nodeName }));
+
+  for (const feature of features) for (const mw of feature.middleware ?? []) app.use(mw);
+  const api = express.Router();
+  for (const feature of features) if (feature.router) api.use(feature.router);
+  app.use("/api", api);
+  app.use("/api", notFoundHandler);
+
+  serveClient(app, config.http.clientDist);
+  app.use(errorHandler(logger));
+  return app;
+}
+
+/** Serves the built Vue app (production) with history-mode fallback to index.html. */
+function serveClient(app: Express, clientDist: string): void {
+  const root = path.resolve(clientDist);
+  const index = path.join(root, "index.html");
+  if (!existsSync(index)) return;
+  app.use(express.static(root, { index: false, maxAge: "1h" }));
+  app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
+    res.sendFile(index);
+  });
+}

@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+/** GB/T 2260 province-level code: two significant digits then `0000` (e.g. 320000 江苏). */
+export const ProvinceCode = z.string().regex(/^[1-9]\d0000$/, "must be a GB/T 2260 province code such as 320000");
+
+const boolish = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+/**
+ * Every environment key the server reads, with its default and meaning. This module is the only
+ * reader of `process.env`; the README's configuration table mirrors this list.
+ */
+const Env = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    /** `province` runs a provincial node; `hub` runs the national data-sharing platform. */
+    ROLE: z.enum(["province", "hub"]).default("province"),
+    /** Required when ROLE=province. */
+    PROVINCE_CODE: ProvinceCode.optional(),
+    /** Human-readable node name used in logs and the embedded database folder. */
+    NODE_NAME: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    HOST: z.string().default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** A real MongoDB (replica set for transactions). Absent → the embedded default database. */
+    MONGODB_URI: z.string().startsWith("mongodb").optional(),
+    /** Where the embedded database keeps its files. */
+    DATA_DIR: z.string().default("./data"),
+    /** Enables the socket.io Redis adapter so several instances share rooms. */
+    REDIS_URL: z.string().startsWith("redis").optional(),
+    /** Signs session cookies; required in production (≥ 32 characters). */
+    SESSION_SECRET: z.string().min(32).optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Set when running behind a TLS-terminating load balancer (cookies become Secure). */
+    TRUST_PROXY: boolish.default(false),
+    /** Built client assets served in production. */
+    CLIENT_DIST: z.string().default("dist/client"),
+    /** URL of the national hub, used by province nodes. */
+    HUB_URL: z.url().optional(),
+    /** How long after the deadline in-flight answer saves are still accepted. */
+    EXAM_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+    /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  })
+  .superRefine((e, ctx) => {
+    if (e.ROLE === "province" && !e.PROVINCE_CODE) {
+      ctx.addIssue({ code: "custom", path: ["PROVINCE_CODE"], message: "is required when ROLE=province" });
+    }
+    if (e.NODE_ENV === "production" && !e.SESSION_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "is required in production" });
+    }
+  });
+
+/** Reads the environment once at boot; throws one error listing every invalid key. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
+  const parsed = Env.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const nodeName = e.NODE_NAME ?? (e.ROLE === "hub" ? "hub" : `province-${e.PROVINCE_CODE}`);
+  return deepFreeze({
+    env: e.NODE_ENV,
+    role: e.ROLE,
+    provinceCode: e.ROLE === "province" ? (e.PROVINCE_CODE ?? null) : null,
+    nodeName,
+    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, clientDist: e.CLIENT_DIST },
+    mongo: { uri: e.MONGODB_URI ?? null, dataDir: e.DATA_DIR },
+    redis: { url: e.REDIS_URL ?? null },
+    session: { secret: e.SESSION_SECRET ?? null },
+    log: { level: e.LOG_LEVEL },
+    hub: { url: e.HUB_URL ?? null },
+    exam: { graceSeconds: e.EXAM_GRACE_SECONDS },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

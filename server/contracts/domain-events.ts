@@ -1,0 +1,23 @@
+/**
+ * Domain events crossing feature boundaries. They are written to the transactional outbox in the
+ * same transaction as the change that causes them, then dispatched to in-process subscribers
+ * (certificates, sharing) and later to the hub.
+ */
+export interface DomainEvents {
+  "exam.passed": {
+    attemptId: string;
+    candidateId: string;
+    idNumber: string;
+    name: string;
+    categoryCode: string;
+    sessionId: string;
+    score: number;
+    passMark: number;
+    submittedAt: string;
+    /** Final hash of the attempt's event chain; the certificate signs it. */
+    chainHash: string;
+    /** GB/T 2260 province code of the node that ran the exam. */
+    provinceCode: string;
+  };
+}
+export type DomainEventName = keyof DomainEvents;

@@ -1,0 +1,13 @@
+import { z } from "zod";
+
+/** The one error body every REST response and every failed socket ack carries. */
+export const ErrorBody = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** Every client→server socket event is acknowledged with exactly this shape. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+export type AckCallback<T> = (ack: Ack<T>) => void;

@@ -1,0 +1,2 @@
+/** Liveness and readiness probes. */
+export { healthRouter } from "./health.routes.js";

@@ -1,0 +1,69 @@
+import { ZodError } from "zod";
+import type { ErrorBody } from "../contracts/errors.js";
+
+/**
+ * The one error type of the server. Services throw it; the HTTP error middleware and the
+ * socket ack wrapper turn it into the same `ErrorBody`. `code` is stable and snake_case.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "AppError";
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** Shorthands for the common kinds, so call sites read as intent. */
+export const errors = {
+  badRequest: (code: string, message: string, details?: unknown) => new AppError(code, 400, message, details),
+  unauthorized: (message = "请先登录", code = "unauthenticated") => new AppError(code, 401, message),
+  forbidden: (message = "无权执行此操作", code = "forbidden") => new AppError(code, 403, message),
+  notFound: (what: string, code = "not_found") => new AppError(code, 404, `${what}不存在`),
+  conflict: (code: string, message: string, details?: unknown) => new AppError(code, 409, message, details),
+  unprocessable: (code: string, message: string, details?: unknown) => new AppError(code, 422, message, details),
+  tooMany: (message: string, details?: unknown) => new AppError("too_many_requests", 429, message, details),
+};
+
+interface MongoLikeError {
+  code?: unknown;
+  keyValue?: unknown;
+  keyPattern?: unknown;
+  name?: unknown;
+}
+
+/**
+ * Maps anything thrown to an AppError: zod → 400 `validation_failed`, duplicate keys → 409
+ * `duplicate`, mongoose cast/validation errors → 400, and everything else → an opaque 500
+ * whose cause the caller must log (see `isUnexpected`).
+ */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof ZodError) {
+    const issues = err.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code }));
+    return new AppError("validation_failed", 400, "输入数据不合法", issues);
+  }
+  const e = (err ?? {}) as MongoLikeError;
+  if (e.code === 11000) {
+    const fields = e.keyPattern && typeof e.keyPattern === "object" ? Object.keys(e.keyPattern) : [];
+    return new AppError("duplicate", 409, "记录已存在", { fields });
+  }
+  if (e.name === "CastError") return new AppError("invalid_id", 400, "标识格式不正确");
+  if (e.name === "ValidationError") return new AppError("validation_failed", 400, "输入数据不合法");
+  return new AppError("internal_error", 500, "服务器内部错误", undefined, { cause: err });
+}
+
+/** True when the error was not an expected AppError and so must be logged with its cause. */
+export function isUnexpected(err: AppError): boolean {
+  return err.status >= 500;
+}

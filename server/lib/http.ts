@@ -1,0 +1,68 @@
+import type { ErrorRequestHandler, Request, RequestHandler } from "express";
+import type { z } from "zod";
+import { AppError, isUnexpected, toAppError } from "./errors.js";
+import type { Logger } from "./logger.js";
+
+type Part = "body" | "query" | "params";
+
+/**
+ * Parses one request part with a zod schema and keeps the *parsed* value in `res.locals.parsed[part]`
+ * (Express 5 makes `req.query` read-only). Read it back with `parsed(res, part)`.
+ */
+export function validate<S extends z.ZodType>(part: Part, schema: S): RequestHandler {
+  return (req, res, next) => {
+    const result = schema.safeParse(req[part]);
+    if (!result.success) return next(toAppError(result.error));
+    const locals = res.locals as { parsed?: Partial<Record<Part, unknown>> };
+    locals.parsed = { ...locals.parsed, [part]: result.data };
+    next();
+  };
+}
+
+/** Parses a request part inline; for handlers that prefer `const body = parse(Schema, req.body)`. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw toAppError(result.error);
+  return result.data;
+}
+
+/** Reads back what `validate(part, schema)` stored. */
+export function parsed<T>(res: { locals: Record<string, unknown> }, part: Part): T {
+  const store = res.locals.parsed as Partial<Record<Part, unknown>> | undefined;
+  return store?.[part] as T;
+}
+
+/** 404 for any API route nobody answered. */
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError("route_not_found", 404, `找不到接口 ${req.method} ${req.path}`));
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/**
+ * The one HTTP error middleware: every error leaves as `{ error: ErrorBody }` with the AppError's
+ * status. Unknown errors become an opaque 500 and their cause is logged with the request id.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req: Request, res, _next) => {
+    const appError = fromBodyParser(err) ?? toAppError(err);
+    if (isUnexpected(appError)) {
+      logger.error({ err: appError.cause ?? err, reqId: req.id, path: req.path }, "unhandled error");
+    }
+    if (res.headersSent) return;
+    res.status(appError.status).json({ error: appError.toBody() });
+  };
+}
+
+function fromBodyParser(err: unknown): AppError | null {
+  const e = (err ?? {}) as BodyParserError;
+  if (e.type === "entity.parse.failed") return new AppError("invalid_json", 400, "请求体不是合法的 JSON");
+  if (e.type === "entity.too.large") return new AppError("payload_too_large", 413, "请求体过大");
+  if (typeof e.type === "string" && typeof e.status === "number" && e.status < 500) {
+    return new AppError("bad_request", e.status, "请求格式不正确");
+  }
+  return null;
+}

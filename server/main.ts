@@ -1,0 +1,108 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import { Server } from "socket.io";
+import { createApp } from "./app.js";
+import { loadConfig, type Config } from "./config.js";
+import type { FeatureContext } from "./feature.js";
+import { createFeatures } from "./features.js";
+import { createEventBus } from "./lib/event-bus.js";
+import { createLogger, type Logger } from "./lib/logger.js";
+import { connectMongo, redactUri } from "./lib/mongo.js";
+import { useRedisAdapter } from "./lib/redis-adapter.js";
+import type { AppServer } from "./lib/socket-types.js";
+
+export interface RunningNode {
+  url: string;
+  port: number;
+  ctx: FeatureContext;
+  io: AppServer;
+  http: HttpServer;
+  /** Graceful stop: refuse new work, finish in-flight requests, close sockets and the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Composition root: config → mongo → features → app → socket.io → listen. The database URI is
+ * given, never discovered here: `scripts/node.ts` supplies the embedded default when none is set.
+ */
+export async function startNode(
+  config: Config,
+  options: { mongoUri: string; dbName?: string; logger?: Logger },
+): Promise<RunningNode> {
+  const logger = options.logger ?? createLogger({ level: config.log.level, name: config.nodeName });
+  const conn = await connectMongo(options.mongoUri, { dbName: options.dbName });
+  const ctx: FeatureContext = { config, logger, conn, events: createEventBus(logger) };
+  const features = createFeatures(ctx);
+  const app = createApp({ config, logger, conn, features });
+
+  const http = createServer(app);
+  const io: AppServer = new Server(http, { serveClient: false, maxHttpBufferSize: 256 * 1024 });
+  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url) : null;
+  for (const f of features) for (const mw of f.engineMiddleware ?? []) io.engine.use(mw);
+  for (const f of features) f.attachSockets?.(io);
+  io.on("connection", (socket) => {
+    for (const f of features) f.onConnection?.(socket);
+  });
+  for (const f of features) await f.start?.();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(config.http.port, config.http.host, resolve);
+  });
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host}:${port}`;
+  logger.info({ url, role: config.role, provinceCode: config.provinceCode, db: redactUri(options.mongoUri) }, "node listening");
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const f of [...features].reverse()) await f.stop?.();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          http.closeAllConnections();
+        }, config.shutdownTimeoutMs);
+        // io.close() also closes the HTTP server and waits for in-flight requests.
+        void io.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        http.closeIdleConnections();
+      });
+      await closeRedis?.();
+      await conn.close();
+      logger.info("node stopped");
+    })());
+
+  return { url, port, ctx, io, http, stop };
+}
+
+/** Stops the node on SIGTERM/SIGINT, once; a second signal forces exit. */
+export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    logger.info({ signal }, "shutting down");
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+// Production entry (`node dist/server/main.js`): a real MongoDB is required here.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const config = loadConfig();
+  if (!config.mongo.uri) {
+    console.error("MONGODB_URI is required for server/main; use `npm start` for the embedded database.");
+    process.exit(1);
+  }
+  const node = await startNode(config, { mongoUri: config.mongo.uri });
+  stopOnSignals(node.stop, node.ctx.logger);
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from "node:crypto";
+import type { Connection } from "mongoose";
+import { connectMongo } from "../../server/lib/mongo.js";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "../../scripts/embedded-database.js";
+
+let shared: Promise<EmbeddedDatabase> | null = null;
+
+/**
+ * The test database server, started once per mocha run: the real MongoDB at `MONGODB_URI` when
+ * set, else mongodb-memory-server where it can download, else the stand-in (in memory).
+ */
+export function testDatabase(): Promise<EmbeddedDatabase> {
+  shared ??= process.env.MONGODB_URI
+    ? Promise.resolve({ uri: process.env.MONGODB_URI, kind: "external" as const, reason: "MONGODB_URI is set", stop: async () => undefined })
+    : startEmbeddedDatabase();
+  return shared;
+}
+
+/** Stops the shared server (root hook, after all tests). */
+export async function stopTestDatabase(): Promise<void> {
+  if (!shared) return;
+  const db = await shared;
+  shared = null;
+  await db.stop();
+}
+
+/** A fresh database name, so every test file (or test) works on its own data. */
+export function uniqueDbName(prefix = "t"): string {
+  return `${prefix}_${randomBytes(6).toString("hex")}`;
+}
+
+/**
+ * Gives the calling `describe` block its own database: a connection opened before its tests and
+ * dropped and closed after them. Read `db.conn` / `db.uri` inside tests.
+ */
+export function useTestDatabase(prefix = "t"): { readonly conn: Connection; readonly uri: string; readonly dbName: string } {
+  const state: { conn?: Connection; uri?: string; dbName: string } = { dbName: uniqueDbName(prefix) };
+  before(async () => {
+    const db = await testDatabase();
+    state.uri = db.uri;
+    state.conn = await connectMongo(db.uri, { dbName: state.dbName });
+  });
+  after(async () => {
+    if (!state.conn) return;
+    await state.conn.dropDatabase().catch(() => undefined);
+    await state.conn.close();
+  });
+  return {
+    get conn() {
+      if (!state.conn) throw new Error("useTestDatabase: connection is only available inside tests");
+      return state.conn;
+    },
+    get uri() {
+      if (!state.uri) throw new Error("useTestDatabase: uri is only available inside tests");
+      return state.uri;
+    },
+    get dbName() {
+      return state.dbName;
+    },
+  };
+}

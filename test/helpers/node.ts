@@ -1,0 +1,38 @@
+import { loadConfig } from "../../server/config.js";
+import { createLogger } from "../../server/lib/logger.js";
+import { startNode, type RunningNode } from "../../server/main.js";
+import { testDatabase, uniqueDbName } from "./database.js";
+
+export interface TestNodeOptions {
+  role?: "province" | "hub";
+  provinceCode?: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts a whole node in-process on port 0 with its own fresh database. Logs stay silent unless
+ * TEST_LOG_LEVEL is set. Call `node.stop()` in `after`.
+ */
+export async function startTestNode(options: TestNodeOptions = {}): Promise<RunningNode & { dbName: string }> {
+  const db = await testDatabase();
+  const config = loadConfig({
+    NODE_ENV: "test",
+    ROLE: options.role ?? "province",
+    PROVINCE_CODE: options.role === "hub" ? undefined : (options.provinceCode ?? "320000"),
+    PORT: "0",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    SHUTDOWN_TIMEOUT_MS: "2000",
+    ...options.env,
+  });
+  const dbName = uniqueDbName(options.role === "hub" ? "hub" : "prov");
+  const logger = createLogger({ level: config.log.level, name: config.nodeName });
+  const node = await startNode(config, { mongoUri: db.uri, dbName, logger });
+  return {
+    ...node,
+    dbName,
+    stop: async () => {
+      await node.ctx.conn.dropDatabase().catch(() => undefined);
+      await node.stop();
+    },
+  };
+}
