@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { CategoryCode } from "./categories.js";
+import { DivisionCode } from "./auth.js";
+
+/**
+ * Exam sessions (场次), seat assignments and admission tickets (准考证). The exam-delivery feature
+ * reads these through `server/scheduling/index.ts` (`getSession`, `listAssignments`).
+ */
+
+export const SessionStatus = z.enum(["scheduled", "cancelled"]);
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+/** One exam session as other features see it. Times are ISO-8601 strings in UTC. */
+export interface ExamSessionDto {
+  id: string;
+  categoryCode: CategoryCode;
+  testCentreId: string;
+  testCentreName: string;
+  roomId: string;
+  roomName: string;
+  startsAt: string;
+  /** Scheduled length; candidate login is open from 30 min before `startsAt` until `endsAt`. */
+  durationMinutes: number;
+  endsAt: string;
+  capacity: number;
+  /** No entry after this many minutes from the start (exam-room practice, default 20). */
+  lateEntryMinutes: number;
+  /** No hand-in before this many minutes (default 30). */
+  earliestHandInMinutes: number;
+  /** GB/T 2260 province of the node that runs the session. */
+  provinceCode: string;
+  /** Division of the test centre (the scope officers and proctors are checked against). */
+  divisionCode: string;
+  status: SessionStatus;
+  assignedCount: number;
+}
+
+/** A candidate's place in a session: what check-in and the proctor seat map need. */
+export interface SeatAssignmentDto {
+  candidateId: string;
+  /** Admission ticket number (准考证号); with the ID number it is the candidate's login. */
+  ticketNo: string;
+  seatId: string;
+  seatNo: number;
+  name: string;
+  idNumber: string;
+  /** Registration photo, served at GET /api/candidates/:id/photo. */
+  photoId?: string;
+}
+
+/** Admission ticket data (the PDF is rendered by the certificates feature). */
+export interface AdmissionTicketDto extends SeatAssignmentDto {
+  sessionId: string;
+  categoryCode: CategoryCode;
+  categoryName: string;
+  testCentreName: string;
+  testCentreAddress: string;
+  roomName: string;
+  startsAt: string;
+  lateEntryMinutes: number;
+  sex: "male" | "female";
+}
+
+/** One seat on the scheduling seat map. */
+export interface SeatMapSeatDto {
+  seatId: string;
+  seatNo: number;
+  /** True when the seat has a registered IP or seat token (candidates can log in from it). */
+  bound: boolean;
+  assignment: { candidateId: string; name: string; ticketNo: string } | null;
+}
+
+export interface SeatMapDto {
+  session: ExamSessionDto;
+  seats: SeatMapSeatDto[];
+}
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const CreateSessionBody = z
+  .object({
+    categoryCode: CategoryCode,
+    testCentreId: z.string().min(1).max(64),
+    roomId: z.string().min(1).max(64),
+    startsAt: isoDate,
+    durationMinutes: z.number().int().min(10).max(480).default(60),
+    capacity: z.number().int().min(1).max(500).optional(),
+    lateEntryMinutes: z.number().int().min(0).max(120).default(20),
+    earliestHandInMinutes: z.number().int().min(0).max(240).default(30),
+  })
+  .strict();
+export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
+
+export const UpdateSessionBody = z
+  .object({
+    startsAt: isoDate.optional(),
+    durationMinutes: z.number().int().min(10).max(480).optional(),
+    lateEntryMinutes: z.number().int().min(0).max(120).optional(),
+    earliestHandInMinutes: z.number().int().min(0).max(240).optional(),
+    status: z.literal("cancelled").optional(),
+  })
+  .strict();
+export type UpdateSessionBody = z.infer<typeof UpdateSessionBody>;
+
+export const AssignBody = z
+  .object({
+    candidateId: z.string().min(1).max(64),
+    /** Omit to take the lowest free seat. */
+    seatId: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type AssignBody = z.infer<typeof AssignBody>;
+
+export const ListSessionsQuery = z
+  .object({
+    categoryCode: CategoryCode.optional(),
+    testCentreId: z.string().max(64).optional(),
+    divisionCode: DivisionCode.optional(),
+  })
+  .strict();
