@@ -106,3 +106,127 @@ export type BlueprintInput = z.infer<typeof BlueprintInput>;
 
 /** A blueprint file in question-bank/ (format "roadcert-blueprint/1"). */
 export const BlueprintFile = z.object({ format: z.literal("roadcert-blueprint/1"), blueprint: BlueprintInput }).strict();
+export type BlueprintFile = z.infer<typeof BlueprintFile>;
+export type BlueprintCell = z.infer<typeof BlueprintCell>;
+
+/** Workflow of one question version: draft → in_review → published → retired; an older published version becomes superseded when its successor is published. */
+export const QuestionStatus = z.enum(["draft", "in_review", "published", "retired", "superseded"]);
+export type QuestionStatus = z.infer<typeof QuestionStatus>;
+
+/**
+ * One question version as paper assembly sees it: published content, frozen. Assembly copies it
+ * into the paper, so later edits (which create new versions) never reach an existing paper.
+ */
+export const BankQuestionSnapshot = z.object({
+  id: z.string(),
+  version: z.number().int().min(1),
+  type: QuestionType,
+  stem: z.string(),
+  options: z.array(QuestionOption),
+  answer: z.array(z.string()),
+  explanation: z.string(),
+  chapter: z.string(),
+  categories: z.array(CategoryCode),
+  difficulty: z.number().int().min(1).max(5),
+  imageId: z.string().optional(),
+});
+export type BankQuestionSnapshot = z.infer<typeof BankQuestionSnapshot>;
+
+/** A blueprint version as assembly and sessions use it: `id` + `version` are what a session pins. */
+export type Blueprint = BlueprintInput & { id: string; version: number };
+
+/** One short cell when the bank cannot satisfy a blueprint (details of AppError `bank_insufficient`). */
+export const BankShortfall = z.object({
+  categoryCode: CategoryCode,
+  type: QuestionType,
+  chapter: z.string(),
+  needed: z.number().int(),
+  available: z.number().int(),
+});
+export type BankShortfall = z.infer<typeof BankShortfall>;
+
+/** A review comment or workflow step on a question version (history). */
+export const QuestionEvent = z.object({
+  at: z.string(),
+  actorId: z.string(),
+  actorName: z.string(),
+  action: z.enum(["created", "edited", "submitted", "approved", "returned", "retired", "imported", "new_version", "quarantined", "released"]),
+  comment: z.string().optional(),
+});
+export type QuestionEvent = z.infer<typeof QuestionEvent>;
+
+/** What examiners and reviewers see of one question version. */
+export const QuestionDto = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  status: QuestionStatus,
+  ref: z.string(),
+  type: QuestionType,
+  stem: z.string(),
+  options: z.array(QuestionOption),
+  answer: z.array(z.string()),
+  explanation: z.string(),
+  chapter: z.string(),
+  categories: z.array(CategoryCode),
+  difficulty: z.number().int(),
+  tags: z.array(z.string()),
+  source: z.string(),
+  imageId: z.string().optional(),
+  authorId: z.string(),
+  authorName: z.string(),
+  reviewerId: z.string().optional(),
+  quarantined: z.boolean(),
+  history: z.array(QuestionEvent),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type QuestionDto = z.infer<typeof QuestionDto>;
+
+/** What examiners see of a blueprint version, with whether the current bank can assemble it. */
+export const BlueprintDto = BlueprintInput.extend({
+  id: z.string(),
+  version: z.number().int(),
+  status: z.enum(["draft", "published", "retired"]),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export type BlueprintDto = z.infer<typeof BlueprintDto>;
+
+/** Result of checking a blueprint against the published bank. */
+export const FeasibilityDto = z.object({
+  feasible: z.boolean(),
+  cells: z.array(
+    z.object({ type: QuestionType, chapter: z.string(), needed: z.number().int(), available: z.number().int() }),
+  ),
+  shortfalls: z.array(BankShortfall),
+  totalQuestions: z.number().int(),
+  totalPoints: z.number(),
+});
+export type FeasibilityDto = z.infer<typeof FeasibilityDto>;
+
+/** Formats the importer reads. */
+export const ImportFormat = z.enum(["roadcert", "csv", "moodle_xml", "gift"]);
+export type ImportFormat = z.infer<typeof ImportFormat>;
+
+/** Per item: what was imported, and what was skipped or dropped and why. */
+export const ImportItemReport = z.object({
+  /** Where in the file: "第 12 行", "question #3 (name)", the item's ref. */
+  location: z.string(),
+  ref: z.string().optional(),
+  outcome: z.enum(["created", "updated", "unchanged", "skipped", "invalid"]),
+  /** Constructs the format allows but roadcert cannot hold (e.g. Moodle matching, GIFT feedback), with why. */
+  notes: z.array(z.string()),
+});
+export type ImportItemReport = z.infer<typeof ImportItemReport>;
+
+export const ImportReport = z.object({
+  file: z.string(),
+  format: ImportFormat,
+  dryRun: z.boolean(),
+  /** True when nothing was written because the file had an invalid item (all-or-nothing). */
+  rejected: z.boolean(),
+  counts: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), skipped: z.number().int(), invalid: z.number().int() }),
+  items: z.array(ImportItemReport),
+  blueprints: z.array(z.object({ categoryCode: CategoryCode, outcome: z.enum(["created", "unchanged", "updated"]), version: z.number().int() })),
+});
+export type ImportReport = z.infer<typeof ImportReport>;

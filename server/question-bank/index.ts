@@ -1,0 +1,19 @@
+/**
+ * Question bank (题库): questions, their review workflow and versions, blueprints (组卷方案) per
+ * practitioner category, paper assembly, item statistics and import/export.
+ *
+ * Glossary
+ * - question version: one immutable-once-published state of a question; editing a published
+ *   question creates version n+1, old versions stay for the papers that used them.
+ * - blueprint: per category, how many questions of each type × chapter, minutes, pass mark,
+ *   scoring, retake policy; versioned, and a session pins one version.
+ * - paper: one candidate's frozen questions (server/contracts/paper.ts), built by `assemblePaper`
+ *   deterministically from a seed so it can be rebuilt for audit.
+ * - quarantine: an item with negative discrimination kept out of new papers until released.
+ *
+ * Other features use only what this file exports.
+ */
+export { assemblePaper, checkFeasibility, type AssemblyInput } from "./assembly.js";
+export { computeItemStats, pointBiserial, DEFAULT_ITEM_STATS_OPTIONS, type ItemStatsOptions } from "./item-stats.js";
+export { createRng, shuffle, type Rng } from "./prng.js";
+export { SYSTEM_ACTOR, type Actor, type AuditEntry, type AuditPort, type ResponsesPort } from "./ports.js";

@@ -1,0 +1,56 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+const optionSchema = new Schema({ key: { type: String, required: true }, text: { type: String, required: true } }, { _id: false });
+
+const eventSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    actorId: { type: String, required: true },
+    actorName: { type: String, required: true },
+    action: { type: String, required: true },
+    comment: { type: String },
+  },
+  { _id: false },
+);
+
+/**
+ * One version of one question. A question is the set of documents sharing `questionId`; editing a
+ * published version creates version n+1, and old versions stay for the papers that used them.
+ * At most one version of a question is `published` at a time.
+ */
+const questionVersionSchema = new Schema(
+  {
+    questionId: { type: String, required: true },
+    version: { type: Number, required: true, min: 1 },
+    status: { type: String, required: true, enum: ["draft", "in_review", "published", "retired", "superseded"] },
+    ref: { type: String, required: true },
+    type: { type: String, required: true, enum: ["true_false", "single", "multiple"] },
+    stem: { type: String, required: true },
+    options: { type: [optionSchema], default: [] },
+    answer: { type: [String], required: true },
+    explanation: { type: String, default: "" },
+    chapter: { type: String, required: true },
+    categories: { type: [String], required: true },
+    difficulty: { type: Number, required: true, min: 1, max: 5 },
+    tags: { type: [String], default: [] },
+    source: { type: String, default: "" },
+    imageId: { type: String },
+    authorId: { type: String, required: true },
+    authorName: { type: String, required: true },
+    reviewerId: { type: String },
+    /** Item statistics found negative discrimination: kept out of new papers until released. */
+    quarantined: { type: Boolean, default: false },
+    history: { type: [eventSchema], default: [] },
+  },
+  { timestamps: true, collection: "question_versions" },
+);
+questionVersionSchema.index({ questionId: 1, version: 1 }, { unique: true });
+questionVersionSchema.index({ status: 1, categories: 1, type: 1, chapter: 1 });
+questionVersionSchema.index({ ref: 1, version: -1 });
+
+export type QuestionVersionDoc = InferSchemaType<typeof questionVersionSchema>;
+
+/** The question-version model on one connection (never the global mongoose). */
+export function questionVersionModel(conn: Connection): Model<QuestionVersionDoc> {
+  return (conn.models.QuestionVersion as Model<QuestionVersionDoc> | undefined) ?? conn.model("QuestionVersion", questionVersionSchema);
+}
