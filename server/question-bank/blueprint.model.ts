@@ -19,14 +19,19 @@ const blueprintSchema = new Schema(
     minutes: { type: Number, required: true },
     passMark: { type: Number, required: true },
     points: {
-      true_false: { type: Number, required: true },
-      single: { type: Number, required: true },
-      multiple: { type: Number, required: true },
+      type: new Schema(
+        { true_false: { type: Number, required: true }, single: { type: Number, required: true }, multiple: { type: Number, required: true } },
+        { _id: false },
+      ),
+      required: true,
     },
     cells: { type: [cellSchema], required: true },
     difficultyMix: { type: Schema.Types.Mixed },
     multipleScoring: { type: String, required: true, enum: ["all_or_nothing", "partial"] },
-    retake: { freeRetakes: { type: Number, required: true }, waitDays: { type: Number, required: true } },
+    retake: {
+      type: new Schema({ freeRetakes: { type: Number, required: true }, waitDays: { type: Number, required: true } }, { _id: false }),
+      required: true,
+    },
     accommodations: { type: Schema.Types.Mixed, default: {} },
     createdBy: { type: String, required: true },
     publishedAt: { type: Date },

@@ -16,4 +16,15 @@
 export { assemblePaper, checkFeasibility, type AssemblyInput } from "./assembly.js";
 export { computeItemStats, pointBiserial, DEFAULT_ITEM_STATS_OPTIONS, type ItemStatsOptions } from "./item-stats.js";
 export { createRng, shuffle, type Rng } from "./prng.js";
-export { SYSTEM_ACTOR, type Actor, type AuditEntry, type AuditPort, type ResponsesPort } from "./ports.js";
+export { SYSTEM_ACTOR, type Actor, type AuditInput, type AuditPort, type ResponsesPort } from "./ports.js";
+export { createQuestionBankService, STATUS_LABEL, type QuestionBankService, type QuestionBankDeps, type QuestionListQuery } from "./question-bank.service.js";
+export {
+  importQuestionBankFiles,
+  seedSampleBanks,
+  readSampleBankFiles,
+  parseImportFile,
+  detectFormat,
+  type ImportFile,
+  type ImportOptions,
+} from "./question-import.service.js";
+export { IMAGE_MAX_BYTES, sniffImageType } from "./image.store.js";

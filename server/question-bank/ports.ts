@@ -3,7 +3,7 @@ import type { CategoryCode } from "../contracts/categories.js";
 import type { ItemResponse } from "../contracts/item-stats.js";
 
 /** Who acts on the bank: the fields of the logged-in user the bank records. */
-export type Actor = Pick<AuthUser, "id" | "displayName"> & Partial<Pick<AuthUser, "roles">>;
+export type Actor = Pick<AuthUser, "id" | "displayName"> & Partial<Pick<AuthUser, "kind" | "divisionCode">>;
 
 /** The system actor for seeding and the import CLI. */
 export const SYSTEM_ACTOR: Actor = { id: "system", displayName: "系统" };
@@ -11,16 +11,19 @@ export const SYSTEM_ACTOR: Actor = { id: "system", displayName: "系统" };
 /** Finished attempts' responses for a category; provided by the exam feature. */
 export type ResponsesPort = (categoryCode: CategoryCode) => Promise<ItemResponse[]>;
 
-/** One audited change (the identity feature's audit service fulfils this shape). */
-export interface AuditEntry {
-  actorId: string;
+/**
+ * One audited change, in the shape of the audit feature's `record` input (server/audit), so its
+ * service can be passed in directly.
+ */
+export interface AuditInput {
   action: string;
-  targetType: string;
-  targetId: string;
+  actor: { id: string; kind: "staff" | "candidate" | "system" | "anonymous"; name: string };
+  divisionCode?: string | null;
+  target?: { type: string; id: string } | null;
   details?: Record<string, unknown>;
 }
 
 /** Where bank changes are audited; injected so the bank does not depend on the audit feature's internals. */
 export interface AuditPort {
-  record(entry: AuditEntry): Promise<void>;
+  record(input: AuditInput): Promise<unknown>;
 }

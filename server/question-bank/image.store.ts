@@ -1,0 +1,67 @@
+import mongoose, { type Connection } from "mongoose";
+import { errors } from "../lib/errors.js";
+
+/** Largest question image accepted: exam screens show diagrams and signs, never photos at full size. */
+export const IMAGE_MAX_BYTES = 512 * 1024;
+
+/** Image types candidates' browsers show everywhere, recognised by their magic bytes (never the file name). */
+const SIGNATURES: { mime: string; test: (b: Buffer) => boolean }[] = [
+  { mime: "image/png", test: (b) => b.length > 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  { mime: "image/jpeg", test: (b) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+  { mime: "image/gif", test: (b) => b.length > 6 && /^GIF8[79]a$/.test(b.subarray(0, 6).toString("latin1")) },
+  { mime: "image/webp", test: (b) => b.length > 12 && b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP" },
+];
+
+/** The image's real type, or null when it is none of PNG/JPEG/GIF/WebP. */
+export function sniffImageType(data: Buffer): string | null {
+  return SIGNATURES.find((s) => s.test(data))?.mime ?? null;
+}
+
+/** Refuses images over the limit or of the wrong type (checked on content, not on the claimed type). */
+export function checkImage(data: Buffer, maxBytes = IMAGE_MAX_BYTES): string {
+  if (data.length === 0) throw errors.badRequest("image_empty", "图片为空");
+  if (data.length > maxBytes) {
+    throw errors.badRequest("image_too_large", `图片不能超过 ${Math.floor(maxBytes / 1024)} KB`, { size: data.length, limit: maxBytes });
+  }
+  const mime = sniffImageType(data);
+  if (!mime) throw errors.unprocessable("image_type_not_allowed", "图片须为 PNG、JPEG、GIF 或 WebP 格式");
+  return mime;
+}
+
+/** Question images in GridFS (bucket `question_images`), so they travel with the node's database backups. */
+export function createImageStore(conn: Connection) {
+  const bucket = () => {
+    if (!conn.db) throw new Error("question image store: database connection is not open");
+    return new mongoose.mongo.GridFSBucket(conn.db, { bucketName: "question_images" });
+  };
+  return {
+    /** Checks and stores an image; returns its id. */
+    async put(data: Buffer, filename: string, uploadedBy: string, maxBytes = IMAGE_MAX_BYTES): Promise<string> {
+      const mime = checkImage(data, maxBytes);
+      const upload = bucket().openUploadStream(filename.slice(0, 200) || "image", { metadata: { contentType: mime, uploadedBy } });
+      await new Promise<void>((resolve, reject) => {
+        upload.once("finish", () => resolve());
+        upload.once("error", reject);
+        upload.end(data);
+      });
+      return upload.id.toString();
+    },
+    /** Reads an image back; 404 when unknown. */
+    async get(id: string): Promise<{ data: Buffer; contentType: string }> {
+      if (!/^[0-9a-f]{24}$/.test(id)) throw errors.notFound("图片", "image_not_found");
+      const oid = new mongoose.mongo.ObjectId(id);
+      const [file] = await bucket().find({ _id: oid }).toArray();
+      if (!file) throw errors.notFound("图片", "image_not_found");
+      const chunks: Buffer[] = [];
+      await new Promise<void>((resolve, reject) => {
+        bucket()
+          .openDownloadStream(oid)
+          .on("data", (c: Buffer) => chunks.push(c))
+          .once("end", () => resolve())
+          .once("error", reject);
+      });
+      const meta = (file.metadata ?? {}) as { contentType?: string };
+      return { data: Buffer.concat(chunks), contentType: meta.contentType ?? "application/octet-stream" };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { BankQuestionSnapshot, Blueprint, QuestionType } from "../../../server/contracts/question-bank.js";
+import type { CategoryCode } from "../../../server/contracts/categories.js";
+
+let counter = 0;
+
+/** A published question version for assembly tests; every field overridable. */
+export function aQuestion(overrides: Partial<BankQuestionSnapshot> = {}): BankQuestionSnapshot {
+  counter++;
+  const type: QuestionType = overrides.type ?? "single";
+  const id = overrides.id ?? `q${String(counter).padStart(5, "0")}`;
+  return {
+    id,
+    version: 1,
+    type,
+    stem: `题干 ${id}`,
+    options:
+      type === "true_false"
+        ? []
+        : (["A", "B", "C", "D"] as const).map((key) => ({ key, text: `${id} 选项 ${key}` })),
+    answer: type === "true_false" ? ["T"] : type === "single" ? ["B"] : ["A", "C"],
+    explanation: "",
+    chapter: "安全行车",
+    categories: ["01001"],
+    difficulty: 3,
+    ...overrides,
+  };
+}
+
+/** `n` questions of one cell. */
+export function questions(n: number, overrides: Partial<BankQuestionSnapshot> = {}): BankQuestionSnapshot[] {
+  return Array.from({ length: n }, () => aQuestion(overrides));
+}
+
+/** A blueprint for one category with the given cells. */
+export function aBlueprint(cells: Blueprint["cells"], overrides: Partial<Blueprint> = {}): Blueprint {
+  return {
+    id: "bp-01001",
+    version: 1,
+    categoryCode: "01001" as CategoryCode,
+    title: "测试方案",
+    minutes: 60,
+    passMark: 80,
+    points: { true_false: 1, single: 1, multiple: 2 },
+    cells,
+    multipleScoring: "all_or_nothing",
+    retake: { freeRetakes: 1, waitDays: 30 },
+    accommodations: {},
+    ...overrides,
+  };
+}
