@@ -1,0 +1,69 @@
+import { createRouter, createWebHistory, type RouteRecordRaw, type Router } from "vue-router";
+import { ElMessage } from "element-plus";
+import { hasAnyRole } from "@/shared/roles.js";
+import { useSessionStore } from "@/shared/session.store.js";
+import "@/shared/route-meta.js";
+import { APP_TITLE } from "./app-title.js";
+
+/** Every feature contributes `client/src/features/<feature>/routes.ts` exporting `routes`. */
+const featureModules = import.meta.glob<{ routes: RouteRecordRaw[] }>("../features/*/routes.ts", { eager: true });
+
+/** The feature routes, in folder order (the menu sorts by `meta.menu.order`). */
+export function featureRoutes(): RouteRecordRaw[] {
+  return Object.keys(featureModules)
+    .sort()
+    .flatMap((key) => featureModules[key]?.routes ?? []);
+}
+
+const shellRoutes: RouteRecordRaw[] = [
+  {
+    path: "/login",
+    name: "login",
+    component: () => import("./login.page.vue"),
+    meta: { title: "用户登录", layout: "bare", public: true },
+  },
+  {
+    path: "/forbidden",
+    name: "forbidden",
+    component: () => import("./forbidden.page.vue"),
+    meta: { title: "无权访问", layout: "bare", public: true },
+  },
+  {
+    path: "/:pathMatch(.*)*",
+    name: "not-found",
+    component: () => import("./not-found.page.vue"),
+    meta: { title: "页面不存在", layout: "bare", public: true },
+  },
+];
+
+
+/** The app router: history mode, login redirect, role check, tab title. */
+export function createAppRouter(): Router {
+  const router = createRouter({
+    history: createWebHistory(),
+    routes: [...featureRoutes(), ...shellRoutes],
+    scrollBehavior: () => ({ top: 0 }),
+  });
+
+  router.beforeEach(async (to) => {
+    const session = useSessionStore();
+    await session.ensureLoaded();
+    if (to.meta.public) {
+      // A logged-in user who opens the login page goes home instead.
+      if (to.name === "login" && session.user) return { path: "/" };
+      return true;
+    }
+    if (!session.user) return { name: "login", query: { redirect: to.fullPath } };
+    if (!hasAnyRole(session.user.roles, to.meta.roles)) {
+      ElMessage({ type: "warning", message: "您没有访问该页面的权限", grouping: true });
+      return { name: "forbidden", query: { from: to.fullPath } };
+    }
+    return true;
+  });
+
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} - ${APP_TITLE}` : APP_TITLE;
+  });
+
+  return router;
+}

@@ -1,0 +1,47 @@
+import type { Component } from "vue";
+import type { RouteRecordNormalized } from "vue-router";
+import type { Role } from "@contracts/auth.js";
+import { hasAnyRole } from "@/shared/roles.js";
+
+export interface MenuItem {
+  path: string;
+  title: string;
+  icon?: Component;
+  order: number;
+}
+
+export interface MenuGroup {
+  /** Null for items shown at the top level. */
+  label: string | null;
+  icon?: Component;
+  order: number;
+  items: MenuItem[];
+}
+
+/**
+ * The staff side menu: every route that asks for a menu entry, takes no parameters, renders in
+ * the staff frame, and admits one of the user's roles; grouped by `meta.menu.group`.
+ */
+export function buildStaffMenu(routes: readonly RouteRecordNormalized[], roles: readonly Role[]): MenuGroup[] {
+  const groups = new Map<string | null, MenuGroup>();
+  for (const r of routes) {
+    const menu = r.meta.menu;
+    if (!menu || r.path.includes(":")) continue;
+    if ((r.meta.layout ?? "staff") !== "staff") continue;
+    if (!hasAnyRole(roles, r.meta.roles)) continue;
+    const key = menu.group ?? null;
+    const order = menu.order ?? 100;
+    const item: MenuItem = { path: r.path, title: r.meta.title, icon: menu.icon, order };
+    const group = groups.get(key);
+    if (group) {
+      group.items.push(item);
+      group.order = Math.min(group.order, order);
+      group.icon ??= menu.icon;
+    } else {
+      groups.set(key, { label: key, icon: menu.icon, order, items: [item] });
+    }
+  }
+  const sorted = [...groups.values()].sort((a, b) => a.order - b.order);
+  for (const g of sorted) g.items.sort((a, b) => a.order - b.order || a.title.localeCompare(b.title, "zh-CN"));
+  return sorted;
+}

@@ -1,0 +1,129 @@
+import { ElMessage } from "element-plus";
+import type { ErrorBody } from "@contracts/errors.js";
+
+/** A failed API call: the server's stable error code and its zh-CN message. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(status: number, body: ErrorBody) {
+    super(body.message);
+    this.name = "ApiError";
+    this.code = body.code;
+    this.status = status;
+    this.details = body.details;
+  }
+}
+
+/** Header the server's CSRF check reads on every state-changing request. */
+export const CSRF_HEADER = "x-csrf-token";
+
+let csrfToken: string | null = null;
+let csrfPending: Promise<string> | null = null;
+
+/** Forgets the CSRF token (the session changed: login, logout). */
+export function resetCsrf(): void {
+  csrfToken = null;
+  csrfPending = null;
+}
+
+async function csrf(): Promise<string> {
+  if (csrfToken) return csrfToken;
+  csrfPending ??= fetch("/api/auth/csrf", { credentials: "same-origin", headers: { accept: "application/json" } })
+    .then(async (res) => {
+      const body = (await res.json().catch(() => null)) as { token?: unknown; csrfToken?: unknown } | null;
+      const token = typeof body?.token === "string" ? body.token : typeof body?.csrfToken === "string" ? body.csrfToken : "";
+      csrfToken = token;
+      return token;
+    })
+    .finally(() => {
+      csrfPending = null;
+    });
+  return csrfPending;
+}
+
+export interface RequestOptions {
+  /** Query parameters; undefined values are left out. */
+  query?: Record<string, string | number | boolean | undefined>;
+  /** JSON body (writes only). */
+  body?: unknown;
+  /** Show the server's message with ElMessage on failure (default true). */
+  notify?: boolean;
+  signal?: AbortSignal;
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+function isErrorBody(value: unknown): value is { error: ErrorBody } {
+  if (!value || typeof value !== "object" || !("error" in value)) return false;
+  const e = (value as { error: unknown }).error;
+  return !!e && typeof e === "object" && typeof (e as ErrorBody).code === "string" && typeof (e as ErrorBody).message === "string";
+}
+
+function fallbackError(status: number): ErrorBody {
+  if (status === 0) return { code: "network_error", message: "无法连接服务器，请检查网络后重试" };
+  if (status === 401) return { code: "unauthorized", message: "请先登录" };
+  if (status === 403) return { code: "forbidden", message: "无权执行此操作" };
+  if (status === 404) return { code: "not_found", message: "请求的资源不存在" };
+  if (status === 413) return { code: "payload_too_large", message: "提交的内容过大" };
+  return { code: "internal_error", message: `服务器错误（${status}），请稍后重试` };
+}
+
+/**
+ * Calls the node's REST API (`path` like `/api/exams`): JSON in and out, the session cookie, and the CSRF header on writes.
+ * A failure throws `ApiError` carrying the server's `{ error: { code, message } }` and (unless
+ * `notify: false`) shows the message, so a page only handles the codes it cares about.
+ */
+export async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+  const url = new URL(path, window.location.origin);
+  for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+
+  const send = async (): Promise<Response> => {
+    if (method !== "GET") headers[CSRF_HEADER] = await csrf();
+    return fetch(url, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    });
+  };
+
+  let res: Response;
+  try {
+    res = await send();
+    // A stale token (the session rotated at login) is refused once; fetch a fresh one and retry.
+    if (res.status === 403 && method !== "GET") {
+      const peek = (await res.clone().json().catch(() => null)) as unknown;
+      if (isErrorBody(peek) && peek.error.code.startsWith("csrf")) {
+        resetCsrf();
+        res = await send();
+      }
+    }
+  } catch (err) {
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    return fail(new ApiError(0, fallbackError(0)), options);
+  }
+
+  if (res.status === 204) return undefined as T;
+  const data = (await res.json().catch(() => null)) as unknown;
+  if (!res.ok) return fail(new ApiError(res.status, isErrorBody(data) ? data.error : fallbackError(res.status)), options);
+  return data as T;
+}
+
+function fail(error: ApiError, options: RequestOptions): never {
+  if (options.notify !== false) ElMessage({ type: "error", message: error.message, grouping: true, showClose: true });
+  throw error;
+}
+
+/** Shorthands for `request`. */
+export const api = {
+  get: <T>(path: string, options?: Omit<RequestOptions, "body">) => request<T>("GET", path, options),
+  post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("POST", path, { ...options, body }),
+  put: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PUT", path, { ...options, body }),
+  patch: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PATCH", path, { ...options, body }),
+  delete: <T>(path: string, options?: RequestOptions) => request<T>("DELETE", path, options),
+};

@@ -1,0 +1,60 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Where screenshots go (gitignored under tmp/). */
+export const screenshotDir = path.join(root, "tmp/screenshots");
+
+/**
+ * Flags for a headless Chromium on a CI box or container: no sandbox (runs as root), no GPU, and
+ * nothing that phones home, so a run never waits on the network.
+ */
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Launches the system Chromium (`/usr/bin/chromium`, or `CHROMIUM_PATH`). Close it in `after`. */
+export async function launchBrowser(): Promise<Browser> {
+  // Tests may read the environment; only the server's config module may not.
+  const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * A fresh browser context (own cookies) pointed at `baseURL`, in zh-CN at a desktop size. Page
+ * errors fail loudly: they are collected in `errors` for the test to assert empty.
+ */
+export async function openContext(
+  browser: Browser,
+  baseURL: string,
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    baseURL,
+    locale: "zh-CN",
+    timezoneId: "Asia/Shanghai",
+    viewport: options.viewport ?? { width: 1366, height: 768 },
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  return { context, page, errors };
+}
+
+/** Saves a full-page PNG to tmp/screenshots/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
