@@ -1,0 +1,62 @@
+import type { Document } from "bson";
+import { CommandError } from "../errors.js";
+import { shape } from "../query.js";
+import { pathValues, valueKey } from "../storage/values.js";
+import { namespaceOf, type Handler } from "./context.js";
+
+function asNumber(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new CommandError("BadValue", `expected a number, got ${String(value)}`);
+  return n;
+}
+
+const find: Handler = (command, ctx) => {
+  const ns = namespaceOf(command, ctx);
+  const docs = shape(ctx.access.find(ns, (command.filter as Document | undefined) ?? {}), {
+    sort: command.sort as Document | undefined,
+    skip: asNumber(command.skip),
+    limit: asNumber(command.limit),
+    projection: command.projection as Document | undefined,
+  });
+  if (command.singleBatch === true) {
+    const size = asNumber(command.batchSize) ?? docs.length;
+    return { cursor: ctx.cursors.first(ns, docs.slice(0, size || docs.length), docs.length) };
+  }
+  return { cursor: ctx.cursors.first(ns, docs, asNumber(command.batchSize)) };
+};
+
+const getMore: Handler = (command, ctx) => {
+  const ns = `${ctx.db}.${String(command.collection)}`;
+  return { cursor: ctx.cursors.more(command.getMore, ns, asNumber(command.batchSize)) };
+};
+
+const killCursors: Handler = (command, ctx) => {
+  const { killed, notFound } = ctx.cursors.kill((command.cursors as unknown[] | undefined) ?? []);
+  return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [] };
+};
+
+const count: Handler = (command, ctx) => {
+  const ns = namespaceOf(command, ctx);
+  const docs = shape(ctx.access.find(ns, (command.query as Document | undefined) ?? {}), {
+    skip: asNumber(command.skip),
+    limit: asNumber(command.limit),
+  });
+  return { n: docs.length };
+};
+
+/** `distinct`: array values contribute each element, like the server's multikey semantics. */
+const distinct: Handler = (command, ctx) => {
+  const ns = namespaceOf(command, ctx);
+  const key = String(command.key);
+  const values = new Map<string, unknown>();
+  for (const doc of ctx.access.find(ns, (command.query as Document | undefined) ?? {})) {
+    for (const value of pathValues(doc, key)) {
+      if (value !== undefined && !values.has(valueKey(value))) values.set(valueKey(value), value);
+    }
+  }
+  return { values: [...values.values()] };
+};
+
+/** Read and cursor commands. */
+export const readCommands: Record<string, Handler> = { find, getMore, killCursors, count, distinct };

@@ -1,0 +1,26 @@
+import type { Document } from "bson";
+import { CommandError } from "../errors.js";
+import { aggregateCommands } from "./aggregate.js";
+import type { CommandContext, Handler } from "./context.js";
+import { ddlCommands } from "./ddl.js";
+import { handshakeCommands } from "./handshake.js";
+import { readCommands } from "./read.js";
+import { sessionCommands } from "./session.js";
+import { writeCommands } from "./write.js";
+
+const handlers = new Map<string, Handler>(
+  Object.entries({ ...handshakeCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands, ...sessionCommands }),
+);
+
+/** The command's name: the first field of the command document. */
+export function commandName(command: Document): string {
+  return Object.keys(command)[0] ?? "";
+}
+
+/** Runs a command; unknown ones answer 59 CommandNotFound like the server. */
+export function runCommand(command: Document, ctx: CommandContext): Document {
+  const name = commandName(command);
+  const handler = handlers.get(name);
+  if (!handler) throw new CommandError("CommandNotFound", `no such command: '${name}'`);
+  return handler(command, ctx);
+}

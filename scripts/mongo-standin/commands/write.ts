@@ -1,0 +1,145 @@
+import { serialize, type Document } from "bson";
+import { CommandError } from "../errors.js";
+import { applyUpdate, seedFromFilter, shape, type UpdateSpec } from "../query.js";
+import { valueKey, withId, type Doc } from "../storage/values.js";
+import { namespaceOf, type CommandContext, type Handler } from "./context.js";
+
+/** One entry of `writeErrors` in a write command reply. */
+interface WriteError extends Document {
+  index: number;
+  code: number;
+  errmsg: string;
+}
+
+/**
+ * Runs the statements of a write command one by one. Per MongoDB, a failing statement becomes a
+ * `writeErrors` entry (the command itself still answers `ok: 1`); an ordered batch stops at the
+ * first failure. A WriteConflict is not a statement error: it fails the whole command so the
+ * driver can retry the transaction.
+ */
+function eachStatement(command: Document, statements: Document[], run: (statement: Document, index: number) => void): WriteError[] {
+  const ordered = command.ordered !== false;
+  const errors: WriteError[] = [];
+  for (const [index, statement] of statements.entries()) {
+    try {
+      run(statement, index);
+    } catch (error) {
+      if (!(error instanceof CommandError) || error.codeName === "WriteConflict" || error.codeName === "NoSuchTransaction") throw error;
+      errors.push({ index, code: error.code, errmsg: error.message, ...error.extra });
+      if (ordered) break;
+    }
+  }
+  return errors;
+}
+
+function withErrors(reply: Document, errors: WriteError[], ctx: CommandContext): Document {
+  // A failed statement aborts the transaction it ran in, as on a real server.
+  if (errors.length > 0) ctx.txn?.abort();
+  return errors.length > 0 ? { ...reply, writeErrors: errors } : reply;
+}
+
+/** Inserts a document (given a fresh object) and returns its `_id`. */
+export function insertOne(ns: string, input: Doc, ctx: CommandContext): unknown {
+  const doc = withId(input);
+  if (Array.isArray(doc._id)) throw new CommandError("BadValue", "can't use an array for _id");
+  ctx.access.write(ns, [{ id: valueKey(doc._id), doc }]);
+  return doc._id;
+}
+
+/** True when an update changed nothing (MongoDB then reports it matched but not modified). */
+export function unchanged(before: Doc, after: Doc): boolean {
+  return Buffer.from(serialize(before)).equals(serialize(after));
+}
+
+/**
+ * Performs an upsert's insert: the filter's equality fields seed the document, then the update
+ * applies with `$setOnInsert` active. Returns the new document.
+ */
+export function upsertOne(ns: string, filter: Document, spec: UpdateSpec, ctx: CommandContext): Doc {
+  const doc = withId(applyUpdate(seedFromFilter(filter), spec, true));
+  insertOne(ns, doc, ctx);
+  return doc;
+}
+
+const insert: Handler = (command, ctx) => {
+  const ns = namespaceOf(command, ctx);
+  const documents = (command.documents as Document[] | undefined) ?? [];
+  let n = 0;
+  const errors = eachStatement(command, documents, (doc) => {
+    insertOne(ns, doc, ctx);
+    n += 1;
+  });
+  return withErrors({ n }, errors, ctx);
+};
+
+const update: Handler = (command, ctx) => {
+  const ns = namespaceOf(command, ctx);
+  let n = 0;
+  let nModified = 0;
+  const upserted: Document[] = [];
+  const errors = eachStatement(command, (command.updates as Document[] | undefined) ?? [], (statement, index) => {
+    const filter = (statement.q as Document | undefined) ?? {};
+    const spec: UpdateSpec = { update: statement.u as Document, arrayFilters: statement.arrayFilters as Document[] | undefined, filter };
+    let targets = ctx.access.find(ns, filter);
+    if (statement.multi !== true) targets = shape(targets, { sort: statement.sort as Document | undefined, limit: 1 });
+    if (targets.length === 0 && statement.upsert === true) {
+      const doc = upsertOne(ns, filter, spec, ctx);
+      upserted.push({ index, _id: doc._id });
+      n += 1;
+      return;
+    }
+    for (const target of targets) {
+      const after = applyUpdate(target, spec, false);
+      n += 1;
+      if (unchanged(target, after)) continue;
+      ctx.access.write(ns, [{ id: valueKey(target._id), doc: after }]);
+      nModified += 1;
+    }
+  });
+  const reply: Document = { n, nModified };
+  if (upserted.length > 0) reply.upserted = upserted;
+  return withErrors(reply, errors, ctx);
+};
+
+const del: Handler = (command, ctx) => {
+  const ns = namespaceOf(command, ctx);
+  let n = 0;
+  const errors = eachStatement(command, (command.deletes as Document[] | undefined) ?? [], (statement) => {
+    let targets = ctx.access.find(ns, (statement.q as Document | undefined) ?? {});
+    if (statement.limit === 1) targets = targets.slice(0, 1);
+    if (targets.length === 0) return;
+    ctx.access.write(
+      ns,
+      targets.map((doc) => ({ id: valueKey(doc._id), doc: null })),
+    );
+    n += targets.length;
+  });
+  return withErrors({ n }, errors, ctx);
+};
+
+/** `findAndModify`: errors are top-level (`ok: 0` with `keyPattern`/`keyValue` for E11000). */
+const findAndModify: Handler = (command, ctx) => {
+  const ns = namespaceOf(command, ctx);
+  const filter = (command.query as Document | undefined) ?? {};
+  const projection = command.fields as Document | undefined;
+  const present = (doc: Doc | null): Doc | null => (doc ? (shape([doc], { projection })[0] ?? null) : null);
+  const target = shape(ctx.access.find(ns, filter), { sort: command.sort as Document | undefined, limit: 1 })[0];
+  if (command.remove === true) {
+    if (!target) return { lastErrorObject: { n: 0 }, value: null };
+    ctx.access.write(ns, [{ id: valueKey(target._id), doc: null }]);
+    return { lastErrorObject: { n: 1 }, value: present(target) };
+  }
+  if (command.update === undefined) throw new CommandError("FailedToParse", "Either an update or remove=true must be specified");
+  const spec: UpdateSpec = { update: command.update as Document, arrayFilters: command.arrayFilters as Document[] | undefined, filter };
+  if (!target) {
+    if (command.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
+    const doc = upsertOne(ns, filter, spec, ctx);
+    return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: command.new === true ? present(doc) : null };
+  }
+  const after = applyUpdate(target, spec, false);
+  if (!unchanged(target, after)) ctx.access.write(ns, [{ id: valueKey(target._id), doc: after }]);
+  return { lastErrorObject: { n: 1, updatedExisting: true }, value: present(command.new === true ? after : target) };
+};
+
+/** Write commands. */
+export const writeCommands: Record<string, Handler> = { insert, update, delete: del, findAndModify, findandmodify: findAndModify };

@@ -1,0 +1,59 @@
+/**
+ * MongoDB server error codes the stand-in answers with. Names and numbers follow the server's
+ * `error_codes.yml`, because drivers and mongoose branch on them (for example mongoose ignores 48
+ * when its `create` races the first insert, and `withTransaction` retries on the
+ * `TransientTransactionError` label).
+ */
+export const ErrorCodes = {
+  InternalError: 1,
+  BadValue: 2,
+  FailedToParse: 9,
+  TypeMismatch: 14,
+  IllegalOperation: 20,
+  NamespaceNotFound: 26,
+  IndexNotFound: 27,
+  CursorNotFound: 43,
+  NamespaceExists: 48,
+  CommandNotFound: 59,
+  ImmutableField: 66,
+  InvalidOptions: 72,
+  IndexOptionsConflict: 85,
+  IndexKeySpecsConflict: 86,
+  WriteConflict: 112,
+  NoSuchTransaction: 251,
+  TransactionCommitted: 256,
+  DuplicateKey: 11000,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCodes;
+
+/** A command failure, rendered as `{ ok: 0, errmsg, code, codeName, errorLabels?, ...extra }`. */
+export class CommandError extends Error {
+  readonly code: number;
+  readonly codeName: ErrorCodeName;
+  readonly labels: string[];
+  readonly extra: Record<string, unknown>;
+
+  constructor(codeName: ErrorCodeName, message: string, options: { labels?: string[]; extra?: Record<string, unknown> } = {}) {
+    super(message);
+    this.codeName = codeName;
+    this.code = ErrorCodes[codeName];
+    this.labels = options.labels ?? [];
+    this.extra = options.extra ?? {};
+  }
+
+  /** The reply document for this error. */
+  toReply(): Record<string, unknown> {
+    const reply: Record<string, unknown> = { ok: 0, errmsg: this.message, code: this.code, codeName: this.codeName, ...this.extra };
+    if (this.labels.length > 0) reply.errorLabels = this.labels;
+    return reply;
+  }
+}
+
+/** A feature the stand-in deliberately does not implement: fail loudly instead of answering wrongly. */
+export function unsupported(feature: string): CommandError {
+  return new CommandError("BadValue", `mongo-standin does not support ${feature}; use a real MongoDB (see scripts/mongo-standin/README.md)`);
+}
+
+/** Raised when a client breaks the wire protocol; the server closes only that connection. */
+export class ProtocolError extends Error {}

@@ -1,0 +1,75 @@
+import net from "node:net";
+import type { Logger } from "pino";
+import { Journal } from "./journal.js";
+import { createServerState, serveConnection } from "./server.js";
+import { Store } from "./storage/store.js";
+
+/**
+ * mongo-standin: a MongoDB wire-protocol server for tests and the offline demo where no real
+ * MongoDB can be had. Glossary: *store* — all databases in memory; *journal* — the append-only
+ * file that makes the store durable in `dataDir`; *access* — a command's direct or transactional
+ * view of the store. See README.md for what it supports and what it refuses.
+ */
+export interface StandinOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Directory for the journal; without it data lives in memory only. */
+  dataDir?: string;
+  logger?: Logger;
+}
+
+/** A running stand-in. */
+export interface Standin {
+  /** `mongodb://127.0.0.1:<port>/?directConnection=true` */
+  uri: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a stand-in server; one server holds any number of databases. */
+export async function startStandin(options: StandinOptions = {}): Promise<Standin> {
+  const logger = options.logger;
+  const store = new Store(logger);
+  let journal: Journal | null = null;
+  if (options.dataDir) {
+    const opened = Journal.open(options.dataDir);
+    journal = opened.journal;
+    if (opened.replay.tornBytes > 0) {
+      logger?.warn({ tornBytes: opened.replay.tornBytes }, "mongo-standin: skipped a torn record at the end of the journal");
+    }
+    store.attachJournal(journal, opened.replay.records);
+  }
+  const state = createServerState(store, logger);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    serveConnection(socket, state);
+  });
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  state.address = `127.0.0.1:${port}`;
+  logger?.info({ port, dataDir: options.dataDir ?? null }, "mongo-standin listening");
+  let stopped = false;
+  return {
+    uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
+    port,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      state.sessions.abortAll();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      journal?.close();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { ObjectId, type Document } from "bson";
+import { CommandError, unsupported } from "./errors.js";
+import { compileFilter } from "./query.js";
+import { hasPath, pathValues, valueKey, type Doc } from "./storage/values.js";
+
+/** An index definition as `createIndexes` receives it and `listIndexes` returns it. */
+export interface IndexSpec extends Document {
+  v?: number;
+  name: string;
+  key: Record<string, unknown>;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Document;
+}
+
+/** One entry a document contributes to an index: its encoded key and the values behind it. */
+interface IndexKey {
+  key: string;
+  values: unknown[];
+}
+
+/** Options that change what an index means; two specs with the same name must agree on them. */
+const MEANINGFUL_OPTIONS = ["unique", "sparse", "partialFilterExpression", "expireAfterSeconds", "collation"] as const;
+
+/**
+ * An in-memory index over one collection: encoded key → ids of the documents holding it.
+ * Follows MongoDB's rules: an array field contributes one key per element (multikey), a missing
+ * field is indexed as null unless the index is sparse, and a partial index only holds documents
+ * matching its `partialFilterExpression`.
+ */
+export class Index {
+  readonly spec: IndexSpec;
+  readonly fields: string[];
+  private readonly entries = new Map<string, Set<string>>();
+  private readonly partial: ((doc: Doc) => boolean) | null;
+
+  constructor(spec: IndexSpec) {
+    for (const [field, kind] of Object.entries(spec.key)) {
+      if (typeof kind === "string" && kind !== "hashed") throw unsupported(`"${kind}" indexes (field ${field})`);
+    }
+    this.spec = spec;
+    this.fields = Object.keys(spec.key);
+    this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : null;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get unique(): boolean {
+    // The `_id` index is unique without saying so in its spec (listIndexes shows no `unique`).
+    return this.spec.unique === true || this.spec.name === "_id_";
+  }
+
+  /** True when both specs describe the same index (same keys in the same order and same options). */
+  sameAs(other: IndexSpec): boolean {
+    if (JSON.stringify(Object.entries(this.spec.key)) !== JSON.stringify(Object.entries(other.key))) return false;
+    return MEANINGFUL_OPTIONS.every((option) => JSON.stringify(this.spec[option] ?? null) === JSON.stringify(other[option] ?? null));
+  }
+
+  /** The keys a document contributes, or none when a sparse/partial index leaves it out. */
+  keysFor(doc: Doc): IndexKey[] {
+    if (this.spec.sparse && !this.fields.some((field) => hasPath(doc, field))) return [];
+    if (this.partial && !this.partial(doc)) return [];
+    let combos: unknown[][] = [[]];
+    for (const field of this.fields) {
+      const values = dedupe(pathValues(doc, field));
+      combos = combos.flatMap((prefix) => values.map((value) => [...prefix, value]));
+    }
+    return combos.map((values) => ({ key: values.map(valueKey).join("\u0000"), values }));
+  }
+
+  add(id: string, doc: Doc): void {
+    for (const { key } of this.keysFor(doc)) {
+      const ids = this.entries.get(key);
+      if (ids) ids.add(id);
+      else this.entries.set(key, new Set([id]));
+    }
+  }
+
+  remove(id: string, doc: Doc): void {
+    for (const { key } of this.keysFor(doc)) {
+      const ids = this.entries.get(key);
+      ids?.delete(id);
+      if (ids?.size === 0) this.entries.delete(key);
+    }
+  }
+
+  /** Ids of the documents holding exactly this encoded key. */
+  lookup(key: string): ReadonlySet<string> {
+    return this.entries.get(key) ?? new Set();
+  }
+
+  /** The E11000 error MongoDB reports for this index, with `keyPattern` and `keyValue`. */
+  duplicateError(ns: string, values: unknown[]): CommandError {
+    const keyValue: Record<string, unknown> = {};
+    this.fields.forEach((field, i) => (keyValue[field] = values[i] ?? null));
+    const shown = this.fields.map((field, i) => `${field}: ${formatValue(values[i])}`).join(", ");
+    return new CommandError("DuplicateKey", `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: { ${shown} }`, {
+      extra: { keyPattern: { ...this.spec.key }, keyValue },
+    });
+  }
+}
+
+/** The index name MongoDB derives from a key pattern: `field_1_other_-1`. */
+export function defaultIndexName(key: Record<string, unknown>): string {
+  return Object.entries(key)
+    .map(([field, kind]) => `${field}_${String(kind)}`)
+    .join("_");
+}
+
+/** The mandatory `_id` index every collection has. */
+export function idIndexSpec(): IndexSpec {
+  return { v: 2, key: { _id: 1 }, name: "_id_" };
+}
+
+function dedupe(values: unknown[]): unknown[] {
+  const seen = new Map<string, unknown>();
+  for (const value of values) if (!seen.has(valueKey(value))) seen.set(valueKey(value), value);
+  return [...seen.values()];
+}
+
+function formatValue(value: unknown): string {
+  if (value === undefined || value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof ObjectId) return `ObjectId('${value.toHexString()}')`;
+  if (value instanceof Date) return `new Date(${value.getTime()})`;
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}

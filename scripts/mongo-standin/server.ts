@@ -1,0 +1,95 @@
+import net from "node:net";
+import type { Document } from "bson";
+import type { Logger } from "pino";
+import type { CommandContext } from "./commands/context.js";
+import { commandName, runCommand } from "./commands/registry.js";
+import { Cursors } from "./cursors.js";
+import { CommandError, ProtocolError } from "./errors.js";
+import type { Store } from "./storage/store.js";
+import { DirectAccess, Sessions, type Transaction } from "./transactions.js";
+import { encodeFrame, FrameReader, OpCode, type Frame } from "./wire/frames.js";
+import { encodeOpMsg, encodeOpReply, parseOpMsg, parseOpQuery } from "./wire/op-msg.js";
+
+/** The shared state every connection serves from. */
+export interface ServerState {
+  store: Store;
+  sessions: Sessions;
+  cursors: Cursors;
+  logger: Logger | undefined;
+  /** `host:port` clients dial (set once listening). */
+  address: string;
+}
+
+/** Creates the state shared by all connections of one server. */
+export function createServerState(store: Store, logger: Logger | undefined): ServerState {
+  return { store, sessions: new Sessions(store), cursors: new Cursors(), logger, address: "" };
+}
+
+/**
+ * Runs one command document and returns its reply (never throws): errors become
+ * `{ ok: 0, ... }`. A command that fails inside a transaction aborts it, as on the server.
+ */
+export function execute(command: Document, db: string, state: ServerState, connectionId: number): Document {
+  const name = commandName(command);
+  let txn: Transaction | null = null;
+  try {
+    txn = state.sessions.transactionFor(command, name);
+    const ctx: CommandContext = {
+      db,
+      store: state.store,
+      access: txn ?? new DirectAccess(state.store),
+      txn,
+      sessions: state.sessions,
+      cursors: state.cursors,
+      address: state.address,
+      connectionId,
+      logger: state.logger,
+    };
+    return { ...runCommand(command, ctx), ok: 1 };
+  } catch (error) {
+    if (txn && name !== "abortTransaction") txn.abort();
+    if (error instanceof CommandError) return error.toReply();
+    state.logger?.error({ err: error, command: name }, "mongo-standin: command failed unexpectedly");
+    return { ok: 0, errmsg: (error as Error).message, code: 1, codeName: "InternalError" };
+  }
+}
+
+let nextConnectionId = 1;
+
+/**
+ * Serves one TCP connection: frames in, replies out, in order. A protocol violation (bad
+ * length, unknown opcode, invalid BSON) closes this connection only, with a logged reason.
+ */
+export function serveConnection(socket: net.Socket, state: ServerState): void {
+  const connectionId = nextConnectionId++;
+  const reader = new FrameReader();
+  let replyId = 1;
+  const reply = (frame: Frame, opCode: number, body: Buffer): void => {
+    socket.write(encodeFrame(replyId++, frame.requestId, opCode, body));
+  };
+  const handle = (frame: Frame): void => {
+    if (frame.opCode === OpCode.MSG) {
+      const { command, moreToCome } = parseOpMsg(frame.body);
+      const db = typeof command.$db === "string" ? command.$db : "admin";
+      const result = execute(command, db, state, connectionId);
+      if (!moreToCome) reply(frame, OpCode.MSG, encodeOpMsg(result));
+    } else if (frame.opCode === OpCode.QUERY) {
+      // Drivers open every connection with a legacy OP_QUERY `isMaster` on `admin.$cmd`.
+      const { collection, query } = parseOpQuery(frame.body);
+      if (!collection.endsWith(".$cmd")) throw new ProtocolError(`legacy OP_QUERY on ${collection} is not supported`);
+      const result = execute(query, collection.slice(0, -".$cmd".length), state, connectionId);
+      reply(frame, OpCode.REPLY, encodeOpReply(result));
+    } else {
+      throw new ProtocolError(`unsupported opcode ${frame.opCode}`);
+    }
+  };
+  socket.on("data", (chunk: Buffer) => {
+    try {
+      for (const frame of reader.push(chunk)) handle(frame);
+    } catch (error) {
+      state.logger?.warn({ err: error, connectionId }, "mongo-standin: closing connection after a protocol error");
+      socket.destroy();
+    }
+  });
+  socket.on("error", (error) => state.logger?.debug({ err: error, connectionId }, "mongo-standin: connection error"));
+}

@@ -1,0 +1,106 @@
+import { Binary, EJSON, ObjectId, type Document } from "bson";
+
+/** A stored document: a plain object as decoded by `bson` (numbers promoted, BSON classes kept). */
+export type Doc = Document;
+
+/**
+ * Deep copy of a document. Stored documents are never handed out or mutated in place, so no
+ * caller (or later pipeline stage) can change them through a shared reference. `structuredClone`
+ * would drop the prototypes of `ObjectId` and friends, hence the hand-written walk.
+ */
+export function deepClone<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item: unknown) => deepClone(item)) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (value instanceof RegExp) return new RegExp(value.source, value.flags) as T;
+  if (value instanceof Binary) return new Binary(Buffer.from(value.buffer), value.sub_type) as T;
+  if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[key] = deepClone(item);
+    return copy as T;
+  }
+  // ObjectId, Long, Decimal128, Timestamp and the other BSON value classes are immutable.
+  return value;
+}
+
+/** True for `{ ... }` literals (not arrays, dates, BSON values). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A string that is equal for two values exactly when MongoDB's equality says so for the kinds
+ * used as keys (numbers compare by value across int/long/double; everything else by type and
+ * content). Used for `_id` lookups and index entries.
+ */
+export function valueKey(value: unknown): string {
+  if (value === undefined || value === null) return "n";
+  if (typeof value === "number") return `d:${value}`;
+  if (typeof value === "string") return `s:${value}`;
+  if (typeof value === "boolean") return `b:${value}`;
+  if (value instanceof ObjectId) return `o:${value.toHexString()}`;
+  if (value instanceof Date) return `t:${value.getTime()}`;
+  return `x:${EJSON.stringify({ v: value as Document }, { relaxed: false })}`;
+}
+
+/**
+ * Every value reachable at a dotted path, descending into arrays the way MongoDB's multikey
+ * indexes do: an array contributes one value per element; a missing field contributes `null`.
+ */
+export function pathValues(doc: unknown, path: string): unknown[] {
+  const parts = path.split(".");
+  const out: unknown[] = [];
+  const walk = (value: unknown, i: number): void => {
+    if (i === parts.length) {
+      if (Array.isArray(value)) {
+        if (value.length === 0) out.push(undefined);
+        else out.push(...(value as unknown[]));
+      } else out.push(value);
+      return;
+    }
+    if (Array.isArray(value)) {
+      const part = parts[i] ?? "";
+      if (/^\d+$/.test(part)) walk(value[Number(part)], i + 1);
+      else for (const item of value as unknown[]) walk(item, i);
+      return;
+    }
+    if (value === null || typeof value !== "object") {
+      out.push(undefined);
+      return;
+    }
+    walk((value as Record<string, unknown>)[parts[i] ?? ""], i + 1);
+  };
+  walk(doc, 0);
+  return out.length === 0 ? [undefined] : out;
+}
+
+/** True when a dotted path is present in the document (even if its value is null). */
+export function hasPath(doc: unknown, path: string): boolean {
+  let value: unknown = doc;
+  for (const part of path.split(".")) {
+    if (Array.isArray(value)) return (value as unknown[]).some((item) => hasPath(item, part));
+    if (value === null || typeof value !== "object" || !(part in (value as object))) return false;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return true;
+}
+
+/** Sets a dotted path, creating the intermediate objects (used to seed upserts). */
+export function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let target = doc;
+  for (const part of parts.slice(0, -1)) {
+    const next = target[part];
+    if (!isPlainObject(next)) target[part] = {};
+    target = target[part] as Record<string, unknown>;
+  }
+  target[parts[parts.length - 1] ?? ""] = value;
+}
+
+/** A fresh `_id` when the document has none, placed first like the server does. */
+export function withId(doc: Doc): Doc {
+  if (doc._id !== undefined) return doc;
+  return { _id: new ObjectId(), ...doc };
+}

@@ -1,0 +1,225 @@
+import { Binary, Long, type Document } from "bson";
+import { CommandError } from "./errors.js";
+import { compileFilter } from "./query.js";
+import type { Change, Collection } from "./storage/collection.js";
+import type { Store } from "./storage/store.js";
+import type { Doc } from "./storage/values.js";
+
+/** Label that tells drivers (`withTransaction`) to retry the whole transaction. */
+export const TRANSIENT = "TransientTransactionError";
+
+/**
+ * How a command sees and changes data: directly (each write applied at once) or through a
+ * transaction (snapshot reads, buffered writes). Returned documents are the stored objects and
+ * must not be mutated; writers pass new objects.
+ */
+export interface Access {
+  /** Documents of `ns` matching `filter`, in natural order (index-backed for equality filters). */
+  find(ns: string, filter: Document): Doc[];
+  /** Applies changes to one collection; E11000 and WriteConflict are thrown. */
+  write(ns: string, changes: Change[]): void;
+}
+
+/** Reads from `source`, narrowed by an index when the filter pins one, then filtered. */
+function select(collection: Collection | undefined, filter: Document, snapshot?: number): Array<[string, Doc]> {
+  if (!collection) return [];
+  const matches = compileFilter(filter);
+  const current = snapshot === undefined || collection.lastWrite <= snapshot;
+  const ids = current ? collection.candidates(filter) : null;
+  if (ids) {
+    const found: Array<[string, Doc]> = [];
+    for (const id of ids) {
+      const doc = collection.get(id);
+      if (doc && matches(doc)) found.push([id, doc]);
+    }
+    return found;
+  }
+  const source = current ? collection.current() : collection.asOf(snapshot ?? 0);
+  return [...source].filter(([, doc]) => matches(doc));
+}
+
+/** Outside a transaction: every write is applied (and journaled) immediately. */
+export class DirectAccess implements Access {
+  constructor(private readonly store: Store) {}
+
+  find(ns: string, filter: Document): Doc[] {
+    return select(this.store.collection(ns), filter).map(([, doc]) => doc);
+  }
+
+  write(ns: string, changes: Change[]): void {
+    this.store.write([{ ns, changes }]);
+  }
+}
+
+/**
+ * A multi-document transaction: reads see the store as of the first command (snapshot
+ * isolation) plus the transaction's own writes; writes are buffered per document and merged
+ * into the store at commit, so concurrent writes to other documents survive. Writing a document
+ * that changed after the snapshot, or that another open transaction has written, is a
+ * WriteConflict (112), labelled transient so the driver retries the transaction.
+ */
+export class Transaction implements Access {
+  readonly txnNumber: bigint;
+  state: "active" | "committed" | "aborted" = "active";
+  private readonly writes = new Map<string, Map<string, Doc | null>>();
+  private readonly snapshot: { at: number; release(): void };
+
+  constructor(
+    private readonly store: Store,
+    private readonly locks: Map<string, Transaction>,
+    txnNumber: bigint,
+  ) {
+    this.txnNumber = txnNumber;
+    this.snapshot = store.openSnapshot();
+  }
+
+  find(ns: string, filter: Document): Doc[] {
+    const own = this.writes.get(ns);
+    const base = select(this.store.collection(ns), filter, this.snapshot.at);
+    if (!own) return base.map(([, doc]) => doc);
+    const matches = compileFilter(filter);
+    const result = base.filter(([id]) => !own.has(id)).map(([, doc]) => doc);
+    for (const doc of own.values()) if (doc && matches(doc)) result.push(doc);
+    return result;
+  }
+
+  write(ns: string, changes: Change[]): void {
+    const collection = this.store.ensure(ns);
+    const own = this.writes.get(ns) ?? new Map<string, Doc | null>();
+    for (const change of changes) {
+      const holder = this.locks.get(lockKey(ns, change.id));
+      if ((holder && holder !== this) || collection.writtenAt(change.id) > this.snapshot.at) throw writeConflict();
+    }
+    const merged = new Map(own);
+    for (const change of changes) merged.set(change.id, change.doc);
+    const error = collection.checkUnique([...merged].map(([id, doc]) => ({ id, doc })));
+    if (error) throw error;
+    for (const change of changes) this.locks.set(lockKey(ns, change.id), this);
+    this.writes.set(ns, merged);
+  }
+
+  /** Merges the buffered writes into the store, or fails with WriteConflict and aborts. */
+  commit(): void {
+    if (this.state === "committed") return;
+    if (this.state === "aborted") throw noSuchTransaction(this.txnNumber);
+    for (const [ns, own] of this.writes) {
+      const collection = this.store.collection(ns);
+      for (const id of own.keys()) {
+        if ((collection?.writtenAt(id) ?? 0) > this.snapshot.at) {
+          this.abort();
+          throw writeConflict();
+        }
+      }
+    }
+    try {
+      this.store.write([...this.writes].map(([ns, own]) => ({ ns, changes: [...own].map(([id, doc]) => ({ id, doc })) })));
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+    this.state = "committed";
+    this.end();
+  }
+
+  abort(): void {
+    if (this.state !== "active") return;
+    this.state = "aborted";
+    this.end();
+  }
+
+  private end(): void {
+    for (const [ns, own] of this.writes) {
+      for (const id of own.keys()) if (this.locks.get(lockKey(ns, id)) === this) this.locks.delete(lockKey(ns, id));
+    }
+    this.writes.clear();
+    this.snapshot.release();
+  }
+}
+
+/** One logical session (`lsid`) and its current transaction. */
+interface Session {
+  txn: Transaction | null;
+}
+
+/** The fields of a command that place it in a session and transaction. */
+export interface TxnFields {
+  lsid?: Document;
+  txnNumber?: unknown;
+  autocommit?: unknown;
+  startTransaction?: unknown;
+}
+
+/** Logical sessions and their transactions, shared by all connections. */
+export class Sessions {
+  private readonly sessions = new Map<string, Session>();
+  private readonly locks = new Map<string, Transaction>();
+
+  constructor(private readonly store: Store) {}
+
+  /**
+   * The transaction a command runs in, or null outside one. Only `autocommit: false` marks a
+   * transaction: retryable writes also carry `txnNumber` but are not transactions.
+   */
+  transactionFor(fields: TxnFields, commandName: string): Transaction | null {
+    if (fields.autocommit !== false || !fields.lsid) return null;
+    const key = sessionKey(fields.lsid);
+    const txnNumber = toBigInt(fields.txnNumber);
+    const session = this.sessions.get(key) ?? { txn: null };
+    this.sessions.set(key, session);
+    if (fields.startTransaction === true) {
+      if (session.txn && session.txn.txnNumber >= txnNumber) {
+        throw new CommandError("BadValue", `txnNumber ${txnNumber} is not newer than the session's ${session.txn.txnNumber}`);
+      }
+      session.txn?.abort();
+      session.txn = new Transaction(this.store, this.locks, txnNumber);
+      return session.txn;
+    }
+    const txn = session.txn;
+    if (!txn || txn.txnNumber !== txnNumber) throw noSuchTransaction(txnNumber);
+    if (txn.state === "committed" && commandName !== "commitTransaction" && commandName !== "abortTransaction") {
+      throw new CommandError("TransactionCommitted", `Transaction ${txnNumber} has been committed.`);
+    }
+    if (txn.state === "aborted" && commandName !== "abortTransaction") throw noSuchTransaction(txnNumber);
+    return txn;
+  }
+
+  /** Ends sessions (`endSessions`): their open transactions are aborted. */
+  end(lsids: Document[]): void {
+    for (const lsid of lsids) {
+      const key = sessionKey(lsid);
+      this.sessions.get(key)?.txn?.abort();
+      this.sessions.delete(key);
+    }
+  }
+
+  /** Aborts every open transaction (server shutdown). */
+  abortAll(): void {
+    for (const session of this.sessions.values()) session.txn?.abort();
+  }
+}
+
+export function writeConflict(): CommandError {
+  return new CommandError("WriteConflict", "WriteConflict error: this operation conflicted with another operation. Please retry your operation or multi-document transaction.", {
+    labels: [TRANSIENT],
+  });
+}
+
+function noSuchTransaction(txnNumber: bigint): CommandError {
+  return new CommandError("NoSuchTransaction", `Transaction with txnNumber ${txnNumber} has been aborted.`, { labels: [TRANSIENT] });
+}
+
+function lockKey(ns: string, id: string): string {
+  return `${ns}\u0000${id}`;
+}
+
+function sessionKey(lsid: Document): string {
+  const id: unknown = lsid.id;
+  return id instanceof Binary ? Buffer.from(id.buffer).toString("hex") : JSON.stringify(id);
+}
+
+function toBigInt(value: unknown): bigint {
+  if (value instanceof Long) return value.toBigInt();
+  if (typeof value === "number") return BigInt(value);
+  if (typeof value === "bigint") return value;
+  throw new CommandError("BadValue", "a transaction needs a txnNumber");
+}

@@ -1,0 +1,59 @@
+import { ProtocolError } from "../errors.js";
+
+/** Opcodes of the MongoDB wire protocol that the stand-in understands. */
+export const OpCode = { REPLY: 1, QUERY: 2004, MSG: 2013 } as const;
+
+/** Largest message the stand-in accepts, announced to drivers as `maxMessageSizeBytes`. */
+export const MAX_MESSAGE_BYTES = 48_000_000;
+/** Largest document, announced as `maxBsonObjectSize`. */
+export const MAX_BSON_BYTES = 16 * 1024 * 1024;
+
+const HEADER_BYTES = 16;
+
+/** One complete wire message: its standard header plus the body after it. */
+export interface Frame {
+  requestId: number;
+  responseTo: number;
+  opCode: number;
+  body: Buffer;
+}
+
+/**
+ * Splits a TCP byte stream into wire messages. Every message starts with a little-endian int32
+ * total length (header included); a length below the header size or above the announced maximum
+ * can never be valid, so it is a protocol error rather than something to wait for.
+ */
+export class FrameReader {
+  private pending: Buffer = Buffer.alloc(0);
+
+  /** Adds received bytes and returns every message that is now complete. */
+  push(chunk: Buffer): Frame[] {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const frames: Frame[] = [];
+    while (this.pending.length >= 4) {
+      const length = this.pending.readInt32LE(0);
+      if (length < HEADER_BYTES) throw new ProtocolError(`message length ${length} is shorter than the header`);
+      if (length > MAX_MESSAGE_BYTES) throw new ProtocolError(`message length ${length} exceeds ${MAX_MESSAGE_BYTES}`);
+      if (this.pending.length < length) break;
+      const message = this.pending.subarray(0, length);
+      frames.push({
+        requestId: message.readInt32LE(4),
+        responseTo: message.readInt32LE(8),
+        opCode: message.readInt32LE(12),
+        body: message.subarray(HEADER_BYTES),
+      });
+      this.pending = this.pending.subarray(length);
+    }
+    return frames;
+  }
+}
+
+/** Prefixes a reply body with the standard header. */
+export function encodeFrame(requestId: number, responseTo: number, opCode: number, body: Buffer): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.writeInt32LE(HEADER_BYTES + body.length, 0);
+  header.writeInt32LE(requestId, 4);
+  header.writeInt32LE(responseTo, 8);
+  header.writeInt32LE(opCode, 12);
+  return Buffer.concat([header, body]);
+}
