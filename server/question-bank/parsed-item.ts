@@ -38,8 +38,37 @@ export function toItem(location: string, raw: Record<string, unknown>, notes: st
   const ref = typeof raw.ref === "string" ? raw.ref : undefined;
   const result = QuestionInput.safeParse(raw);
   if (result.success) return { location, ref, outcome: "ok", question: result.data, notes };
-  const problems = result.error.issues.map((i) => `${i.path.join(".") || "(题目)"}：${i.message}`);
+  const problems = result.error.issues.map((i) => `${FIELD_LABEL[String(i.path[0])] ?? String(i.path[0] ?? "题目")}：${issueText(i)}`);
   return { location, ref, outcome: "invalid", notes: [...notes, ...problems] };
+}
+
+const FIELD_LABEL: Record<string, string> = {
+  ref: "编号（ref）",
+  type: "题型（type）",
+  stem: "题干（stem）",
+  options: "选项（options）",
+  answer: "答案（answer）",
+  explanation: "解析（explanation）",
+  chapter: "章节（chapter）",
+  categories: "从业类别（categories）",
+  difficulty: "难度（difficulty）",
+  tags: "标签（tags）",
+  source: "来源（source）",
+};
+
+/** zod's messages in the examiner's language; custom (contract) messages are already Chinese. */
+function issueText(issue: { code: string; message: string; path: PropertyKey[]; input?: unknown }): string {
+  if (issue.code === "custom") return issue.message;
+  if (issue.code === "invalid_type" && issue.input === undefined) {
+    return issue.path[0] === "chapter" || issue.path[0] === "categories" ? "缺少此项（该格式不含此信息时，请在导入时指定默认值）" : "缺少此项";
+  }
+  if (issue.path[0] === "answer" && (issue.code === "invalid_union" || issue.code === "invalid_value")) return "答案须为 A–D（判断题为 T 或 F）";
+  if (issue.code === "invalid_type") return "类型不正确";
+  if (issue.code === "too_small") return "内容过短或过少";
+  if (issue.code === "too_big") return "内容过长或过多";
+  if (issue.code === "invalid_value") return "取值不在允许范围内";
+  if (issue.code === "unrecognized_keys") return "含未知字段";
+  return issue.message;
 }
 
 /** Strips HTML tags and decodes the common entities: roadcert stems are plain text. */

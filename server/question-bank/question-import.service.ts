@@ -214,15 +214,28 @@ function stripId(b: BlueprintInput & { id: string; version: number }) {
   return { ...rest, difficultyMix: rest.difficultyMix ?? null, accommodations: rest.accommodations };
 }
 
-/** The sample banks shipped in question-bank/ (roadcert JSON files). */
+/**
+ * The sample banks shipped in question-bank/: every roadcert JSON file in it and its sub-folders
+ * (e.g. blueprints/), except schema/, in a stable order (questions before blueprints).
+ */
 export async function readSampleBankFiles(dir = path.resolve("question-bank")): Promise<ImportFile[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.endsWith(".json")).sort();
-  } catch {
-    return [];
+  const found: string[] = [];
+  async function walk(rel: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && child !== "schema") await walk(child);
+      else if (e.isFile() && e.name.endsWith(".json")) found.push(child);
+    }
   }
-  return Promise.all(names.map(async (name) => ({ name, content: await readFile(path.join(dir, name), "utf8"), format: "roadcert" as const })));
+  await walk("");
+  found.sort((a, b) => Number(a.includes("/")) - Number(b.includes("/")) || a.localeCompare(b));
+  return Promise.all(found.map(async (name) => ({ name, content: await readFile(path.join(dir, name), "utf8"), format: "roadcert" as const })));
 }
 
 /**
