@@ -1,4 +1,5 @@
 import type { AckCallback } from "./errors.js";
+import type * as Exams from "./exams.js";
 
 /**
  * Typed socket.io event maps shared by server and client. Event names are `domain:verb`; every
@@ -7,10 +8,60 @@ import type { AckCallback } from "./errors.js";
  */
 export interface ClientToServerEvents {
   "system:ping": (payload: Record<string, never>, ack: AckCallback<{ serverTime: number }>) => void;
+
+  // ---- exam delivery (candidate; see contracts/exams.ts for the clock and save rules) ----
+  /** Full resync of the caller's attempt; also joins its `attempt:<id>` room. Call after every (re)connect. */
+  "attempt:sync": (payload: Exams.SyncPayload, ack: AckCallback<Exams.CandidateAttemptDto>) => void;
+  /** The candidate confirmed photo, name and ID on screen (checked_in → ready). */
+  "attempt:confirm": (payload: Exams.ConfirmPayload, ack: AckCallback<Exams.CandidateAttemptDto>) => void;
+  "attempt:answer": (payload: Exams.AnswerPayload, ack: AckCallback<Exams.SaveAckDto>) => void;
+  "attempt:flag": (payload: Exams.FlagPayload, ack: AckCallback<Exams.SaveAckDto>) => void;
+  /** Hand in; waits until every seq ≤ lastSeq has arrived (else `saves_pending` with `details.missing`). */
+  "attempt:submit": (payload: Exams.SubmitPayload, ack: AckCallback<Exams.CandidateAttemptDto>) => void;
+
+  // ---- proctoring (proctor of the session's test centre) ----
+  /** Joins `session:<id>` and returns the live seat map. */
+  "proctor:watch": (payload: Exams.WatchPayload, ack: AckCallback<Exams.SessionRoomDto>) => void;
+  "proctor:unwatch": (payload: Exams.WatchPayload, ack: AckCallback<{ sessionId: string }>) => void;
+  /** Confirms identity, binds the seat and assembles the paper. */
+  "proctor:check_in": (payload: Exams.CheckInPayload, ack: AckCallback<Exams.CheckInResultDto>) => void;
+  /** Starts the whole room or the named attempts: stamps startedAt and the deadline. */
+  "proctor:release": (payload: Exams.ReleasePayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
+  "proctor:pause": (payload: Exams.PausePayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
+  "proctor:resume": (payload: Exams.ResumePayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
+  /** Extends time (reason required); with `requireSecondApprover` it waits for `proctor:approve_extension`. */
+  "proctor:extend": (
+    payload: Exams.ExtendPayload,
+    ack: AckCallback<Exams.ProctorActionResultDto & { pending: Exams.PendingExtensionDto | null }>,
+  ) => void;
+  /** A second proctor/officer (not the requester) approves or rejects a pending extension. */
+  "proctor:approve_extension": (payload: Exams.ApproveExtensionPayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
+  "proctor:force_submit": (payload: Exams.ForceSubmitPayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
+  /** Voids an attempt for misconduct (违纪) with a note. */
+  "proctor:void": (payload: Exams.VoidPayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
+  "proctor:incident": (payload: Exams.IncidentPayload, ack: AckCallback<Exams.IncidentDto>) => void;
+  /** Applies an outage credit (usually the one `session:outage` proposed) with a reason. */
+  "proctor:credit_outage": (payload: Exams.CreditOutagePayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
 }
 
 export interface ServerToClientEvents {
   "system:notice": (payload: { message: string; serverTime: number }) => void;
+
+  // ---- exam delivery (to room `attempt:<id>`; never carries an answer key before submit) ----
+  /** The attempt was released: full state including the questions. */
+  "attempt:started": (payload: Exams.CandidateAttemptDto) => void;
+  /** Pause, resume, extension or outage credit changed the clock. */
+  "attempt:clock": (payload: Exams.ClockEventDto) => void;
+  /** Submitted (by the candidate, the deadline or the proctor) or voided. */
+  "attempt:closed": (payload: Exams.AttemptClosedDto) => void;
+
+  // ---- proctor console (to room `session:<id>`) ----
+  /** One seat changed state. */
+  "session:seat": (payload: Exams.SeatViewDto) => void;
+  /** Many seats dropped together: the server proposes crediting the lost minutes. */
+  "session:outage": (payload: Exams.OutageProposalDto) => void;
+  "session:incident": (payload: Exams.IncidentDto) => void;
+  "session:extension_pending": (payload: Exams.PendingExtensionDto) => void;
 }
 
 /** Events between server instances (via the Redis adapter's serverSideEmit). */

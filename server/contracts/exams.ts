@@ -1,0 +1,363 @@
+import { z } from "zod";
+import { CandidateQuestion } from "./paper.js";
+
+/**
+ * Timed exam delivery (考试) and proctoring (监考): what the candidate exam page and the proctor
+ * console exchange with the server. Socket payload schemas live here (the server validates every
+ * client event with them); the event maps themselves are in `socket-events.ts`.
+ *
+ * Clock rule: the server owns the clock. Every ack and every clock event carries `serverTime` and
+ * `deadline` (epoch ms); the client shows `deadline - (serverTime + elapsed since the ack)` and never
+ * trusts a local timer alone. While an attempt is paused its remaining time is frozen at
+ * `remainingMs` and `deadline` is moved on resume.
+ *
+ * Save rule: each answer or flag carries a per-attempt sequence number `seq` (1, 2, 3, … with no
+ * gaps, kept in the client's journal). A repeated seq is acknowledged again and not re-applied; a
+ * seq older than the one stored for the same question never overwrites it. `attempt:submit` carries
+ * the last seq the client sent and the server waits until it has every seq up to it.
+ */
+
+const Id = z.string().min(1).max(64);
+const Seq = z.number().int().min(1).max(1_000_000);
+/** Displayed option letters (A–D) or T/F for true/false; an empty array clears the answer. */
+const Choice = z.array(z.enum(["A", "B", "C", "D", "T", "F"])).max(4);
+const Reason = z.string().trim().min(2).max(500);
+
+/** Lifecycle of one attempt. `submitting` is the brief claim while the server grades it. */
+export const AttemptStatus = z.enum(["checked_in", "ready", "in_progress", "submitting", "submitted", "voided"]);
+export type AttemptStatus = z.infer<typeof AttemptStatus>;
+
+/** Why an attempt ended. */
+export const CloseReason = z.enum(["candidate", "deadline", "forced", "voided"]);
+export type CloseReason = z.infer<typeof CloseReason>;
+
+/** What the proctor's seat map shows for one seat (seat states named in issue 6). */
+export const SeatState = z.enum(["not_arrived", "checked_in", "ready", "in_progress", "disconnected", "submitted", "voided"]);
+export type SeatState = z.infer<typeof SeatState>;
+
+/** The server clock as every ack and clock event carries it (epoch milliseconds). */
+export interface ClockDto {
+  serverTime: number;
+  /** Null until the attempt is released (started). */
+  deadline: number | null;
+  paused: boolean;
+  /** Remaining time in ms: frozen while paused; null before start. */
+  remainingMs: number | null;
+}
+
+/** One question slot of the candidate's saved state. */
+export interface SavedAnswerDto {
+  index: number;
+  choice: string[];
+  flagged: boolean;
+  /** The seq of the save that set `choice` (0 = never answered). */
+  seq: number;
+  flagSeq: number;
+}
+
+/** The provisional result the candidate sees at hand-in (official after publication). */
+export interface ProvisionalResultDto {
+  score: number;
+  totalPoints: number;
+  passMark: number;
+  passed: boolean;
+  /** False until an officer publishes the session's results. */
+  official: boolean;
+  submittedAt: string;
+  closeReason: CloseReason;
+}
+
+/**
+ * Everything the candidate page needs to (re)build itself: the answer to `attempt:sync` and the
+ * payload of `attempt:started`. `questions` is present only once the attempt is in progress (or
+ * closed) and never carries an answer key or explanation.
+ */
+export interface CandidateAttemptDto extends ClockDto {
+  attemptId: string;
+  sessionId: string;
+  status: AttemptStatus;
+  categoryCode: string;
+  candidateName: string;
+  ticketNo: string;
+  seatNo: number | null;
+  minutes: number;
+  /** Highest seq the server has received; the client continues from max(local, this) + 1. */
+  lastSeq: number;
+  /** Seqs ≤ lastSeq the server has not received yet (the client replays them from its journal). */
+  missingSeqs: number[];
+  questions: CandidateQuestion[] | null;
+  answers: SavedAnswerDto[];
+  /** Earliest moment a candidate may hand in (epoch ms), null before start. */
+  earliestSubmitAt: number | null;
+  result: ProvisionalResultDto | null;
+}
+
+/** Ack of one save: which seq is stored for that question and the clock. */
+export interface SaveAckDto extends ClockDto {
+  attemptId: string;
+  index: number;
+  /** The seq sent. */
+  seq: number;
+  /** The seq now stored for this question (≥ seq when a newer save already won). */
+  savedSeq: number;
+  /** False when the seq was a repeat or older than the stored one (acknowledged, not applied). */
+  applied: boolean;
+}
+
+/** One seat of the proctor's live seat map. */
+export interface SeatViewDto {
+  sessionId: string;
+  seatId: string | null;
+  seatNo: number | null;
+  candidateId: string;
+  candidateName: string;
+  ticketNo: string;
+  attemptId: string | null;
+  state: SeatState;
+  paused: boolean;
+  answered: number;
+  total: number;
+  deadline: number | null;
+  remainingMs: number | null;
+  /** Epoch ms the candidate's last connection dropped (when state is `disconnected`). */
+  disconnectedSince: number | null;
+  score: number | null;
+  passed: boolean | null;
+  closeReason: CloseReason | null;
+  /** Extra minutes granted (extensions + outage credit + accommodation). */
+  extraMinutes: number;
+  /** Extension requests waiting for a second approver. */
+  pendingExtensions: PendingExtensionDto[];
+}
+
+export interface PendingExtensionDto {
+  requestId: string;
+  attemptId: string;
+  minutes: number;
+  reason: string;
+  requestedBy: string;
+  requestedAt: string;
+}
+
+/** A proposal to credit time lost when many seats of a room dropped together. */
+export interface OutageProposalDto {
+  sessionId: string;
+  attemptIds: string[];
+  /** Start and end (epoch ms) of the window in which the seats were away. */
+  from: number;
+  to: number;
+  /** Whole minutes to credit, rounded up. */
+  minutes: number;
+}
+
+export const IncidentKind = z.enum(["environment", "candidate", "staff", "technical"]);
+export type IncidentKind = z.infer<typeof IncidentKind>;
+
+export interface IncidentDto {
+  id: string;
+  sessionId: string;
+  attemptId: string | null;
+  kind: IncidentKind;
+  note: string;
+  reportedBy: string;
+  at: string;
+}
+
+/** The proctor console's whole room: the answer to `proctor:watch`. */
+export interface SessionRoomDto {
+  sessionId: string;
+  categoryCode: string;
+  roomName: string;
+  startsAt: string;
+  lateEntryMinutes: number;
+  earliestHandInMinutes: number;
+  serverTime: number;
+  seats: SeatViewDto[];
+  outageProposal: OutageProposalDto | null;
+  incidents: IncidentDto[];
+  resultsPublished: boolean;
+}
+
+/** What check-in shows the proctor to compare with the person at the desk. */
+export interface CheckInResultDto {
+  seat: SeatViewDto;
+  /** Registration photo id (GET /api/candidates/:id/photo), to compare with the face. */
+  photoId: string | null;
+  /** True when an on-site photo was stored with this check-in. */
+  onSitePhoto: boolean;
+}
+
+/** The outcome of one proctor action over one or many attempts. */
+export interface ProctorActionResultDto {
+  affected: string[];
+  /** Attempts skipped and why (e.g. not in progress). */
+  skipped: { attemptId: string; code: string }[];
+  serverTime: number;
+}
+
+/** One attempt-chain event (each carries the hash of the previous). */
+export interface AttemptEventDto {
+  n: number;
+  at: string;
+  type: "check_in" | "ready" | "start" | "answer" | "flag" | "pause" | "resume" | "extend" | "credit" | "submit" | "void";
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** The session report produced when results are published. */
+export interface SessionReportDto {
+  sessionId: string;
+  categoryCode: string;
+  publishedAt: string | null;
+  publishedBy: string | null;
+  /** Latest date the regulation allows publication (10 days after the session). */
+  publishDueBy: string;
+  attendance: { assigned: number; checkedIn: number; submitted: number; absent: number; voided: number };
+  passRateByCategory: { categoryCode: string; sat: number; passed: number; passRate: number }[];
+  /** Scores bucketed in tens: `[0,10)`, …, `[90,100]` (percent of total points). */
+  scoreDistribution: { from: number; to: number; count: number }[];
+  results: {
+    attemptId: string;
+    candidateId: string;
+    candidateName: string;
+    ticketNo: string;
+    score: number | null;
+    passed: boolean | null;
+    status: "submitted" | "voided" | "absent";
+    chainHash: string | null;
+  }[];
+}
+
+// ---- socket payloads (candidate) ----
+
+/** `attempt:sync`: full resync of the caller's attempt (joins its room). */
+export const SyncPayload = z.object({ attemptId: Id.optional() }).strict();
+/** `attempt:confirm`: the candidate confirmed photo, name and ID on screen → ready. */
+export const ConfirmPayload = z.object({ attemptId: Id }).strict();
+/** `attempt:answer`: one answer save. */
+export const AnswerPayload = z
+  .object({ attemptId: Id, seq: Seq, index: z.number().int().min(0).max(499), choice: Choice })
+  .strict();
+/** `attempt:flag`: mark for review; uses the same seq counter as answers. */
+export const FlagPayload = z.object({ attemptId: Id, seq: Seq, index: z.number().int().min(0).max(499), flagged: z.boolean() }).strict();
+/** `attempt:submit`: hand in after confirmation; `lastSeq` = the last seq the client sent (0 = none). */
+export const SubmitPayload = z.object({ attemptId: Id, lastSeq: z.number().int().min(0).max(1_000_000) }).strict();
+
+export type SyncPayload = z.infer<typeof SyncPayload>;
+export type ConfirmPayload = z.infer<typeof ConfirmPayload>;
+export type AnswerPayload = z.infer<typeof AnswerPayload>;
+export type FlagPayload = z.infer<typeof FlagPayload>;
+export type SubmitPayload = z.infer<typeof SubmitPayload>;
+
+// ---- socket payloads (proctor) ----
+
+/** Either the whole room (no attemptIds) or the named attempts. */
+const Targets = z.array(Id).min(1).max(500).optional();
+
+export const WatchPayload = z.object({ sessionId: Id }).strict();
+export const CheckInPayload = z
+  .object({
+    sessionId: Id,
+    candidateId: Id,
+    /** ID number as typed or read from the card; must match the registration. */
+    idNumber: z.string().trim().min(15).max(18),
+    /** Defaults to the assigned seat. */
+    seatId: Id.optional(),
+    /** Approved accommodation key from the blueprint (e.g. "low_vision"). */
+    accommodation: z.string().min(1).max(32).optional(),
+    /** On-site photo as a `data:image/jpeg;base64,…` or png URL, ≤ 200 KB. */
+    photo: z
+      .string()
+      .max(200_000)
+      .regex(/^data:image\/(jpeg|png);base64,[A-Za-z0-9+/=]+$/)
+      .optional(),
+  })
+  .strict();
+export const ReleasePayload = z.object({ sessionId: Id, attemptIds: Targets }).strict();
+export const PausePayload = z.object({ sessionId: Id, attemptIds: Targets, reason: Reason }).strict();
+export const ResumePayload = z.object({ sessionId: Id, attemptIds: Targets }).strict();
+export const ExtendPayload = z
+  .object({
+    attemptId: Id,
+    minutes: z.number().int().min(1).max(120),
+    reason: Reason,
+    /** Ask a second proctor/officer to approve before the time is granted (Pearson VUE practice). */
+    requireSecondApprover: z.boolean().default(false),
+  })
+  .strict();
+export const ApproveExtensionPayload = z.object({ attemptId: Id, requestId: Id, approve: z.boolean() }).strict();
+export const ForceSubmitPayload = z.object({ attemptId: Id, reason: Reason }).strict();
+export const VoidPayload = z.object({ attemptId: Id, note: Reason }).strict();
+export const IncidentPayload = z
+  .object({ sessionId: Id, attemptId: Id.optional(), kind: IncidentKind, note: Reason })
+  .strict();
+export const CreditOutagePayload = z
+  .object({ sessionId: Id, attemptIds: z.array(Id).min(1).max(500), minutes: z.number().int().min(1).max(120), reason: Reason })
+  .strict();
+
+export type WatchPayload = z.infer<typeof WatchPayload>;
+export type CheckInPayload = z.infer<typeof CheckInPayload>;
+export type ReleasePayload = z.infer<typeof ReleasePayload>;
+export type PausePayload = z.infer<typeof PausePayload>;
+export type ResumePayload = z.infer<typeof ResumePayload>;
+export type ExtendPayload = z.input<typeof ExtendPayload>;
+export type ApproveExtensionPayload = z.infer<typeof ApproveExtensionPayload>;
+export type ForceSubmitPayload = z.infer<typeof ForceSubmitPayload>;
+export type VoidPayload = z.infer<typeof VoidPayload>;
+export type IncidentPayload = z.infer<typeof IncidentPayload>;
+export type CreditOutagePayload = z.infer<typeof CreditOutagePayload>;
+
+/** Clock change pushed to a candidate (pause, resume, extension, outage credit). */
+export interface ClockEventDto extends ClockDto {
+  attemptId: string;
+  status: AttemptStatus;
+  /** Why it changed, in Chinese for display (e.g. "监考员暂停考试"). */
+  reason: string | null;
+}
+
+/** Sent to a candidate when their attempt ends. */
+export interface AttemptClosedDto {
+  attemptId: string;
+  status: "submitted" | "voided";
+  closeReason: CloseReason;
+  result: ProvisionalResultDto | null;
+  serverTime: number;
+}
+
+/** Stable error codes of exam delivery (acks and REST). */
+export const EXAM_ERROR_CODES = [
+  "attempt_closed",
+  "attempt_paused",
+  "attempt_not_started",
+  "attempt_not_found",
+  "forbidden",
+  "saves_pending",
+  "too_early",
+  "late_entry",
+  "identity_mismatch",
+  "not_assigned",
+  "retake_wait",
+  "results_locked",
+  "invalid_transition",
+  "question_out_of_range",
+  "validation_failed",
+] as const;
+
+/**
+ * REST endpoints of exam delivery (all under `/api`, JSON unless noted):
+ * - `GET  /exam-sessions/:sessionId/room` (proctor, officer) → SessionRoomDto (same as `proctor:watch`, no live updates)
+ * - `GET  /exam-sessions/:sessionId/report` (officer) → SessionReportDto (provisional until published)
+ * - `POST /exam-sessions/:sessionId/results/publish` (officer) → SessionReportDto; locks the results
+ * - `GET  /exam-sessions/:sessionId/report.csv` (officer) → text/csv (UTF-8 with BOM, for Excel)
+ * - `GET  /attempts/:attemptId/events` (officer) → { events: AttemptEventDto[]; valid: boolean }
+ * - `GET  /attempts/:attemptId/check-in-photo` (proctor, officer) → image/jpeg|png
+ */
+export const EXAM_REST_ROUTES = [
+  "GET /api/exam-sessions/:sessionId/room",
+  "GET /api/exam-sessions/:sessionId/report",
+  "POST /api/exam-sessions/:sessionId/results/publish",
+  "GET /api/exam-sessions/:sessionId/report.csv",
+  "GET /api/attempts/:attemptId/events",
+  "GET /api/attempts/:attemptId/check-in-photo",
+] as const;
