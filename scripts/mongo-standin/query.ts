@@ -39,7 +39,9 @@ function engine<T>(run: () => T): T {
     return run();
   } catch (error) {
     if (error instanceof CommandError) throw error;
-    throw new CommandError("BadValue", (error as Error).message);
+    const message = (error as Error).message;
+    if (message.includes("immutable field '_id'")) throw new CommandError("ImmutableField", message);
+    throw new CommandError("BadValue", message);
   }
 }
 
@@ -120,7 +122,10 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
     after = before;
     const modifier = operatorUpdate(spec.update, doc, inserting);
     if (Object.keys(modifier).length > 0) {
-      engine(() => mingoUpdate(after, modifier as Modifier<Doc>, spec.arrayFilters, spec.filter));
+      // The filter is only passed for the positional `$` operator: mingo also treats it as a
+      // precondition, which an upsert's seed document need not meet.
+      const positional = !inserting && JSON.stringify(Object.values(modifier).map((fields) => Object.keys(fields as Document))).includes(".$");
+      engine(() => mingoUpdate(after, modifier as Modifier<Doc>, spec.arrayFilters, positional ? spec.filter : undefined));
     }
   }
   if (doc._id !== undefined && valueKey(after._id) !== valueKey(doc._id)) {

@@ -22,8 +22,8 @@ export interface Access {
 
 /** Reads from `source`, narrowed by an index when the filter pins one, then filtered. */
 function select(collection: Collection | undefined, filter: Document, snapshot?: number): Array<[string, Doc]> {
-  if (!collection) return [];
   const matches = compileFilter(filter);
+  if (!collection) return [];
   const current = snapshot === undefined || collection.lastWrite <= snapshot;
   const ids = current ? collection.candidates(filter) : null;
   if (ids) {

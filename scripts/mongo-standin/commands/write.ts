@@ -1,8 +1,11 @@
 import { serialize, type Document } from "bson";
 import { CommandError } from "../errors.js";
+import { idIndexSpec, Index } from "../indexes.js";
 import { applyUpdate, seedFromFilter, shape, type UpdateSpec } from "../query.js";
 import { valueKey, withId, type Doc } from "../storage/values.js";
 import { namespaceOf, type CommandContext, type Handler } from "./context.js";
+
+const ID_INDEX = new Index(idIndexSpec());
 
 /** One entry of `writeErrors` in a write command reply. */
 interface WriteError extends Document {
@@ -42,6 +45,8 @@ function withErrors(reply: Document, errors: WriteError[], ctx: CommandContext):
 export function insertOne(ns: string, input: Doc, ctx: CommandContext): unknown {
   const doc = withId(input);
   if (Array.isArray(doc._id)) throw new CommandError("BadValue", "can't use an array for _id");
+  // The `_id` index makes an insert of an existing `_id` a duplicate, not a replacement.
+  if (ctx.access.find(ns, { _id: doc._id }).length > 0) throw ID_INDEX.duplicateError(ns, [doc._id]);
   ctx.access.write(ns, [{ id: valueKey(doc._id), doc }]);
   return doc._id;
 }
