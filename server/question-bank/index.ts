@@ -28,3 +28,5 @@ export {
   type ImportOptions,
 } from "./question-import.service.js";
 export { IMAGE_MAX_BYTES, sniffImageType } from "./image.store.js";
+export { roadcertJsonSchemas, schemaFileText } from "./json-schema.js";
+export { checkBankFiles, type BankCheck, type CategoryCheck } from "./bank-check.js";
