@@ -15,7 +15,7 @@ import {
   type QuestionType,
 } from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
-import { errors } from "../lib/errors.js";
+import { errors, toAppError } from "../lib/errors.js";
 import { assemblePaper, checkFeasibility } from "./assembly.js";
 import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
 import { createImageStore } from "./image.store.js";
@@ -46,6 +46,13 @@ export interface QuestionListQuery {
 }
 
 type Lean = QuestionVersionDoc & { _id?: unknown; createdAt?: Date; updatedAt?: Date };
+
+/** Parses service input with a contract; a zod failure becomes the 400 `validation_failed` AppError. */
+function parseInput<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: unknown } }, raw: unknown): T {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw toAppError(result.error);
+  return result.data;
+}
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -144,7 +151,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
           ...(nextImage ? {} : { $unset: { imageId: 1 } }),
           $push: { history: event(actor, "edited") },
         },
-        { new: true },
+        { returnDocument: "after" },
       ).lean<Lean>();
       if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
       await audit(actor, "question_edited", { type: "question", id: questionId }, { version: updated.version });
@@ -181,7 +188,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     const updated = await Questions.findOneAndUpdate(
       { questionId, version: current.version, status: from },
       { $set: { status: to, ...extra }, $push: { history: event(actor, action, comment) } },
-      { new: true },
+      { returnDocument: "after" },
     ).lean<Lean>();
     if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
     await audit(actor, `question_${action}`, { type: "question", id: questionId }, { version: updated.version, ...(comment ? { comment } : {}) });
@@ -267,7 +274,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
 
     /** An examiner writes a new question: version 1, draft. */
     async createQuestion(actor: Actor, raw: unknown): Promise<QuestionDto> {
-      const input = QuestionInput.parse(raw);
+      const input = parseInput(QuestionInput, raw);
       await assertRefFree(input.ref, null);
       const questionId = new mongoose.Types.ObjectId().toHexString();
       const created = await Questions.create({
@@ -285,7 +292,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
 
     /** Edits a draft in place, or starts a new version of a published question. */
     async updateQuestion(actor: Actor, questionId: string, raw: unknown): Promise<QuestionDto> {
-      return edit(actor, questionId, QuestionInput.parse(raw), undefined);
+      return edit(actor, questionId, parseInput(QuestionInput, raw), undefined);
     },
 
     /** Stores a checked image and attaches it to the question (as an edit, so published questions get a new version). */
@@ -399,7 +406,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
      * given). Published versions never change: sessions pin them.
      */
     async saveBlueprint(actor: Actor, raw: unknown, options: { publish?: boolean; id?: string } = {}): Promise<BlueprintDto> {
-      const input = BlueprintInput.parse(raw);
+      const input = parseInput(BlueprintInput, raw);
       const blueprintId = options.id ?? `bp-${input.categoryCode}`;
       const last = await Blueprints.findOne({ blueprintId }).sort({ version: -1 }).lean<BlueprintDoc>();
       if (last && last.categoryCode !== input.categoryCode) throw errors.badRequest("blueprint_category_mismatch", "组卷方案不能改变从业类别");
@@ -420,7 +427,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       const doc = await Blueprints.findOneAndUpdate(
         { blueprintId: id, version, status: "draft" },
         { $set: { status: "published", publishedAt: new Date() } },
-        { new: true },
+        { returnDocument: "after" },
       ).lean<BlueprintDoc>();
       if (!doc) throw errors.conflict("invalid_transition", "只有草稿状态的组卷方案可以发布");
       await audit(actor, "blueprint_published", { type: "blueprint", id }, { version });
@@ -432,7 +439,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
 
     /** Whether the published bank can satisfy a blueprint, cell by cell. */
     async feasibility(raw: unknown): Promise<FeasibilityDto> {
-      const input = BlueprintInput.parse(raw);
+      const input = parseInput(BlueprintInput, raw);
       const { cells, shortfalls } = checkFeasibility(await eligibleSnapshots(input.categoryCode), input);
       return {
         feasible: shortfalls.length === 0,

@@ -84,7 +84,7 @@ interface Plan {
  * `ref`: unchanged content is left alone (so re-importing is idempotent), changed content becomes a
  * new version. Constructs a format has but roadcert cannot hold are reported per item.
  */
-export async function importQuestionBankFiles(ctx: FeatureContext, files: ImportFile[], options: ImportOptions = {}): Promise<ImportReport[]> {
+export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" | "logger">, files: ImportFile[], options: ImportOptions = {}): Promise<ImportReport[]> {
   const Questions = questionVersionModel(ctx.conn);
   const Blueprints = blueprintModel(ctx.conn);
   const images = createImageStore(ctx.conn);
@@ -242,7 +242,7 @@ export async function readSampleBankFiles(dir = path.resolve("question-bank")): 
  * Seeds a node with the sample banks as published questions and blueprints. Idempotent: a second
  * run finds every item unchanged and writes nothing. Throws when a sample file is invalid.
  */
-export async function seedSampleBanks(ctx: FeatureContext, options: { dir?: string; audit?: AuditPort } = {}): Promise<ImportReport[]> {
+export async function seedSampleBanks(ctx: Pick<FeatureContext, "conn" | "logger">, options: { dir?: string; audit?: AuditPort } = {}): Promise<ImportReport[]> {
   const files = await readSampleBankFiles(options.dir);
   const reports = await importQuestionBankFiles(ctx, files, { publish: true, audit: options.audit });
   const rejected = reports.filter((r) => r.rejected);
