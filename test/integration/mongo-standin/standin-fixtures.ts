@@ -1,12 +1,20 @@
-import type { Db, MongoClient } from "mongodb";
+import { MongoClient, type Db } from "mongodb";
 import { useTestDatabase } from "../../helpers/database.js";
 
 /**
  * The database under test for a describe block: the shared test server (real MongoDB when
- * MONGODB_URI is set, else the stand-in), with the driver's `Db` and client next to mongoose.
+ * MONGODB_URI is set, else the stand-in), reached both through mongoose (`conn`, which bundles
+ * its own driver) and through the project's own official driver (`db`, `client`).
  */
 export function useStandinDatabase(prefix: string): ReturnType<typeof useTestDatabase> & { readonly db: Db; readonly client: MongoClient } {
   const base = useTestDatabase(prefix);
+  let client: MongoClient | undefined;
+  before(async () => {
+    client = await new MongoClient(base.uri).connect();
+  });
+  after(async () => {
+    await client?.close();
+  });
   return {
     get conn() {
       return base.conn;
@@ -18,12 +26,11 @@ export function useStandinDatabase(prefix: string): ReturnType<typeof useTestDat
       return base.dbName;
     },
     get db() {
-      const db = base.conn.db;
-      if (!db) throw new Error("connection has no db");
-      return db;
+      return this.client.db(base.dbName);
     },
     get client() {
-      return base.conn.getClient();
+      if (!client) throw new Error("useStandinDatabase: the client is only available inside tests");
+      return client;
     },
   };
 }

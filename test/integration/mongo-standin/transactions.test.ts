@@ -95,22 +95,22 @@ describe("mongo-standin: transactions", () => {
   });
 
   it("when a document changes after the transaction's snapshot and the transaction then writes it, then withTransaction retries and the retry wins", async () => {
-    const coll = t.db.collection("retry");
-    await coll.insertOne({ _id: "doc" as never, v: 0, log: [] as string[] });
+    const coll = t.db.collection<{ _id: string; v: number; log: string[] }>("retry");
+    await coll.insertOne({ _id: "doc", v: 0, log: [] });
     const session = t.client.startSession();
     let attempts = 0;
     try {
       await session.withTransaction(async () => {
         attempts += 1;
-        await coll.findOne({ _id: "doc" as never }, { session });
-        if (attempts === 1) await coll.updateOne({ _id: "doc" as never }, { $push: { log: "outside" } });
-        await coll.updateOne({ _id: "doc" as never }, { $push: { log: `txn${attempts}` } }, { session });
+        await coll.findOne({ _id: "doc" }, { session });
+        if (attempts === 1) await coll.updateOne({ _id: "doc" }, { $push: { log: "outside" } });
+        await coll.updateOne({ _id: "doc" }, { $push: { log: `txn${attempts}` } }, { session });
       });
     } finally {
       await session.endSession();
     }
     expect(attempts).to.equal(2);
-    expect((await coll.findOne({ _id: "doc" as never }))?.log).to.deep.equal(["outside", "txn2"]);
+    expect((await coll.findOne({ _id: "doc" }))?.log).to.deep.equal(["outside", "txn2"]);
   });
 
   it("when a command fails inside a transaction, then the transaction is aborted and later commands get 251 NoSuchTransaction", async () => {
