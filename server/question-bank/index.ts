@@ -30,3 +30,4 @@ export {
 export { IMAGE_MAX_BYTES, sniffImageType } from "./image.store.js";
 export { roadcertJsonSchemas, schemaFileText } from "./json-schema.js";
 export { checkBankFiles, type BankCheck, type CategoryCheck } from "./bank-check.js";
+export { questionBankFeature } from "./question-bank.feature.js";
