@@ -69,6 +69,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       state.sessions.abortAll();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.flush();
       journal?.close();
     },
   };

@@ -51,6 +51,8 @@ export function execute(command: Document, db: string, state: ServerState, conne
     if (error instanceof CommandError) return error.toReply();
     state.logger?.error({ err: error, command: name }, "mongo-standin: command failed unexpectedly");
     return { ok: 0, errmsg: (error as Error).message, code: 1, codeName: "InternalError" };
+  } finally {
+    state.store.flush();
   }
 }
 

@@ -29,6 +29,8 @@ export class Store {
   private readonly collections = new Map<string, Collection>();
   private readonly openSnapshots = new Map<symbol, number>();
   private journal: Journal | null = null;
+  /** Journal records of the command being executed, written together by `flush`. */
+  private pending: Document[] = [];
   private readonly logger: Logger | undefined;
   /** Logical clock: incremented once per applied batch group (one command write or one commit). */
   clock = 0;
@@ -140,8 +142,18 @@ export class Store {
   }
 
   private log(record: Document): void {
-    if (!this.journal) return;
-    this.journal.append([record]);
+    if (this.journal) this.pending.push(record);
+  }
+
+  /**
+   * Writes the current command's journal records with one fdatasync (group commit). Called
+   * before every reply, so nothing is acknowledged before it is durable.
+   */
+  flush(): void {
+    if (!this.journal || this.pending.length === 0) return;
+    const records = this.pending;
+    this.pending = [];
+    this.journal.append(records);
     this.maybeCompact(false);
   }
 
