@@ -1,0 +1,393 @@
+import { defineStore } from "pinia";
+import { computed, reactive, ref, shallowRef } from "vue";
+import type { Ack } from "@contracts/errors.js";
+import type {
+  AttemptClosedDto,
+  AttemptStatus,
+  CandidateAttemptDto,
+  ClockDto,
+  ClockEventDto,
+  ProvisionalResultDto,
+  SaveAckDto,
+} from "@contracts/exams.js";
+import type { CandidateQuestion } from "@contracts/paper.js";
+import { AnswerJournal, type JournalDraft, type JournalEntry } from "@/shared/answer-journal.js";
+import { emitWithAck, useSocket } from "@/shared/socket.js";
+import { anchorClock, newerAnchor, remainingMs, serverNow, type ClockAnchor } from "./exam-clock.js";
+
+/** What the page shows for one question slot. */
+export interface AnswerSlot {
+  choice: string[];
+  flagged: boolean;
+  /** Seq of the newest local change of `choice` (0 = never changed here or on the server). */
+  choiceSeq: number;
+  /** Highest seq the server acknowledged as stored for this question's choice. */
+  savedSeq: number;
+  flagSeq: number;
+  flagSavedSeq: number;
+}
+
+/** Per-question save state for the "已保存" indicator. */
+export type SaveState = "none" | "saved" | "saving" | "queued";
+
+const SAVE_TIMEOUT_MS = 8000;
+const SUBMIT_TIMEOUT_MS = 20_000;
+
+/**
+ * The candidate's attempt on this page: the paper, the answers with their save state, and the
+ * server-anchored clock. Every change goes into the IndexedDB journal first and is sent with its
+ * seq; an ack removes it. After every (re)connect the page resyncs the attempt, replays what the
+ * journal still holds, and resyncs again, so the screen always ends up equal to the server plus
+ * the candidate's newer, not yet acknowledged changes.
+ */
+export const useExamStore = defineStore("exam", () => {
+  const attempt = shallowRef<CandidateAttemptDto | null>(null);
+  const questions = shallowRef<CandidateQuestion[]>([]);
+  const slots = reactive(new Map<number, AnswerSlot>());
+  const clock = shallowRef<ClockAnchor | null>(null);
+  const now = ref(performance.now());
+  const status = ref<AttemptStatus | null>(null);
+  const result = shallowRef<ProvisionalResultDto | null>(null);
+  const pauseReason = ref<string | null>(null);
+  const loadError = ref<{ code: string; message: string } | null>(null);
+  const loading = ref(false);
+  const connected = ref(false);
+  /** Unacknowledged journal entries (drives "n 条作答待同步"). */
+  const pendingCount = ref(0);
+  const journalDurable = ref(true);
+  const journalReady = ref(false);
+
+  let journal: AnswerJournal | null = null;
+  let ticker: number | null = null;
+  let started = false;
+  let syncing: Promise<void> | null = null;
+  let syncAgain = false;
+
+  const remaining = computed(() => remainingMs(clock.value, now.value));
+  const earliestSubmitInMs = computed(() => {
+    const at = attempt.value?.earliestSubmitAt;
+    if (!at || !clock.value) return 0;
+    return Math.max(0, at - serverNow(clock.value, now.value));
+  });
+  const answeredCount = computed(() => [...slots.values()].filter((s) => s.choice.length > 0).length);
+  const flaggedCount = computed(() => [...slots.values()].filter((s) => s.flagged).length);
+
+  function slot(index: number): AnswerSlot {
+    const existing = slots.get(index);
+    if (existing) return existing;
+    slots.set(index, { choice: [], flagged: false, choiceSeq: 0, savedSeq: 0, flagSeq: 0, flagSavedSeq: 0 });
+    // The reactive map hands back a proxy, so later changes to the slot re-render the page.
+    return slots.get(index) as AnswerSlot;
+  }
+
+  /** "已保存" only when the server holds this question's newest change (answer and flag). */
+  function saveState(index: number): SaveState {
+    const s = slots.get(index);
+    if (!s || (s.choiceSeq === 0 && s.flagSeq === 0)) return "none";
+    if (s.savedSeq >= s.choiceSeq && s.flagSavedSeq >= s.flagSeq) return "saved";
+    return connected.value ? "saving" : "queued";
+  }
+
+  function applyClock(c: ClockDto): void {
+    clock.value = newerAnchor(clock.value, anchorClock(c, performance.now()));
+  }
+
+  /** Takes the server's full state, keeping local changes the server has not acknowledged yet. */
+  function applyAttempt(dto: CandidateAttemptDto): void {
+    attempt.value = dto;
+    status.value = dto.status;
+    result.value = dto.result;
+    if (dto.questions) questions.value = dto.questions;
+    // A full sync is authoritative for the clock even if an ack with a later time is in flight.
+    clock.value = anchorClock(dto, performance.now());
+    if (!dto.paused) pauseReason.value = null;
+    for (const a of dto.answers) {
+      const s = slot(a.index);
+      s.savedSeq = Math.max(s.savedSeq, a.seq);
+      if (a.seq >= s.choiceSeq) {
+        s.choice = [...a.choice];
+        s.choiceSeq = a.seq;
+      }
+      s.flagSavedSeq = Math.max(s.flagSavedSeq, a.flagSeq);
+      if (a.flagSeq >= s.flagSeq) {
+        s.flagged = a.flagged;
+        s.flagSeq = a.flagSeq;
+      }
+    }
+  }
+
+  function onAck(entry: JournalEntry, data: SaveAckDto): void {
+    const s = slot(entry.index);
+    if (entry.kind === "answer") s.savedSeq = Math.max(s.savedSeq, data.savedSeq);
+    else s.flagSavedSeq = Math.max(s.flagSavedSeq, data.savedSeq);
+    applyClock(data);
+  }
+
+  /** Sends one journalled save; it stays in the journal unless the server settled it. */
+  async function send(entry: JournalEntry): Promise<Ack<SaveAckDto>> {
+    const socket = useSocket();
+    if (!socket.connected) return { ok: false, error: { code: "offline", message: "网络已断开" } };
+    const ack =
+      entry.kind === "answer"
+        ? await emitWithAck("attempt:answer", { attemptId: entry.attemptId, seq: entry.seq, index: entry.index, choice: entry.choice as ("A" | "B" | "C" | "D" | "T" | "F")[] }, { timeoutMs: SAVE_TIMEOUT_MS })
+        : await emitWithAck("attempt:flag", { attemptId: entry.attemptId, seq: entry.seq, index: entry.index, flagged: entry.flagged }, { timeoutMs: SAVE_TIMEOUT_MS });
+    if (ack.ok) {
+      onAck(entry, ack.data);
+      await journal?.acknowledge(entry.seq);
+    } else if (ack.error.code === "validation_failed" || ack.error.code === "question_out_of_range") {
+      // A save the server can never accept would block submit forever if replayed; drop it.
+      await journal?.acknowledge(entry.seq);
+    } else if (ack.error.code === "attempt_closed" || ack.error.code === "attempt_paused") {
+      void resync();
+    }
+    pendingCount.value = journal?.pending().length ?? 0;
+    return ack;
+  }
+
+  async function record(draft: JournalDraft): Promise<void> {
+    if (!journal) return;
+    const entry = await journal.record(draft);
+    const s = slot(draft.index);
+    if (entry.kind === "answer") s.choiceSeq = entry.seq;
+    else s.flagSeq = entry.seq;
+    pendingCount.value = journal.pending().length;
+    void send(entry);
+  }
+
+  /** Records an answer: on screen at once, in the journal before it is sent. */
+  function answer(index: number, choice: string[]): void {
+    if (!canAnswer.value) return;
+    const s = slot(index);
+    s.choice = [...choice];
+    void record({ kind: "answer", index, choice });
+  }
+
+  function toggleFlag(index: number): void {
+    if (!canAnswer.value) return;
+    const s = slot(index);
+    s.flagged = !s.flagged;
+    void record({ kind: "flag", index, flagged: s.flagged });
+  }
+
+  const canAnswer = computed(
+    () => status.value === "in_progress" && !clock.value?.paused && journalReady.value && (remaining.value === null || remaining.value > 0),
+  );
+
+  /**
+   * Replays every journalled save in seq order (sequentially, so the server sees them in order),
+   * then fills seqs the server misses but no journal holds (another browser on this seat sent
+   * them and died) with harmless repeats of what the server already stores, so submit cannot wait
+   * on them forever.
+   */
+  async function replay(missing: number[]): Promise<void> {
+    if (!journal) return;
+    for (const entry of journal.pending()) {
+      const ack = await send(entry);
+      if (!ack.ok && (ack.error.code === "ack_timeout" || ack.error.code === "offline")) return;
+    }
+    const held = new Set(journal.pending().map((e) => e.seq));
+    const a = attempt.value;
+    if (!a) return;
+    for (const seq of missing) {
+      if (held.has(seq)) continue;
+      const filler = a.answers.find((x) => x.seq > seq) ?? a.answers[0];
+      const index = filler?.index ?? 0;
+      const ack = await emitWithAck(
+        "attempt:answer",
+        { attemptId: a.attemptId, seq, index, choice: (filler?.choice ?? []) as ("A" | "B" | "C" | "D" | "T" | "F")[] },
+        { timeoutMs: SAVE_TIMEOUT_MS },
+      );
+      if (!ack.ok && ack.error.code === "ack_timeout") return;
+    }
+  }
+
+  async function syncOnce(): Promise<void> {
+    const first = await emitWithAck("attempt:sync", attempt.value ? { attemptId: attempt.value.attemptId } : {}, { timeoutMs: 15_000 });
+    if (!first.ok) {
+      if (!attempt.value || first.error.code !== "ack_timeout") loadError.value = first.error;
+      return;
+    }
+    loadError.value = null;
+    if (!journal || journal.attemptId !== first.data.attemptId) {
+      journal = await AnswerJournal.open(first.data.attemptId);
+      journalDurable.value = journal.durable;
+      journalReady.value = true;
+    }
+    await journal.catchUp(first.data.lastSeq);
+    applyAttempt(first.data);
+    // Re-apply local changes still in the journal over the server's older state.
+    for (const e of journal.pending()) {
+      const s = slot(e.index);
+      if (e.kind === "answer" && e.seq > s.choiceSeq) {
+        s.choice = [...e.choice];
+        s.choiceSeq = e.seq;
+      } else if (e.kind === "flag" && e.seq > s.flagSeq) {
+        s.flagged = e.flagged;
+        s.flagSeq = e.seq;
+      }
+    }
+    if (first.data.status === "submitted" || first.data.status === "voided") {
+      await journal.clear();
+      pendingCount.value = 0;
+      return;
+    }
+    if (first.data.status !== "in_progress" && first.data.status !== "submitting") return;
+    if (journal.pending().length === 0 && first.data.missingSeqs.length === 0) return;
+    await replay(first.data.missingSeqs);
+    const second = await emitWithAck("attempt:sync", { attemptId: first.data.attemptId }, { timeoutMs: 15_000 });
+    if (second.ok) {
+      applyAttempt(second.data);
+      for (const e of journal.pending()) {
+        const s = slot(e.index);
+        if (e.kind === "answer" && e.seq > s.choiceSeq) s.choice = [...e.choice];
+        else if (e.kind === "flag" && e.seq > s.flagSeq) s.flagged = e.flagged;
+      }
+    }
+    pendingCount.value = journal.pending().length;
+  }
+
+  /** Full resync (after every connect, and when the server says the attempt moved on). */
+  function resync(): Promise<void> {
+    if (syncing) {
+      syncAgain = true;
+      return syncing;
+    }
+    loading.value = attempt.value === null;
+    syncing = (async () => {
+      try {
+        do {
+          syncAgain = false;
+          await syncOnce();
+        } while (syncAgain);
+      } finally {
+        syncing = null;
+        loading.value = false;
+      }
+    })();
+    return syncing;
+  }
+
+  function onConnect(): void {
+    connected.value = true;
+    void resync();
+  }
+  function onDisconnect(): void {
+    connected.value = false;
+  }
+  function onStarted(dto: CandidateAttemptDto): void {
+    if (attempt.value && dto.attemptId !== attempt.value.attemptId) return;
+    applyAttempt(dto);
+  }
+  function onClock(ev: ClockEventDto): void {
+    if (attempt.value && ev.attemptId !== attempt.value.attemptId) return;
+    clock.value = anchorClock(ev, performance.now());
+    status.value = ev.status;
+    pauseReason.value = ev.paused ? (ev.reason ?? "监考员已暂停考试") : null;
+    if (!ev.paused && journal && journal.pending().length > 0) void replay([]);
+  }
+  function onClosed(ev: AttemptClosedDto): void {
+    if (attempt.value && ev.attemptId !== attempt.value.attemptId) return;
+    status.value = ev.status;
+    result.value = ev.result;
+    void journal?.clear();
+    pendingCount.value = 0;
+    // Pick up the final state (closeReason, official flag) from the server.
+    void resync();
+  }
+
+  /** Starts listening to the socket and loads the attempt; idempotent. */
+  function start(): void {
+    if (started) return;
+    started = true;
+    const socket = useSocket();
+    socket.on("connect", onConnect);
+    socket.on("disconnect", onDisconnect);
+    socket.on("attempt:started", onStarted);
+    socket.on("attempt:clock", onClock);
+    socket.on("attempt:closed", onClosed);
+    ticker = window.setInterval(() => {
+      now.value = performance.now();
+    }, 250);
+    connected.value = socket.connected;
+    if (socket.connected) void resync();
+    else loading.value = true;
+  }
+
+  function stop(): void {
+    if (!started) return;
+    started = false;
+    const socket = useSocket();
+    socket.off("connect", onConnect);
+    socket.off("disconnect", onDisconnect);
+    socket.off("attempt:started", onStarted);
+    socket.off("attempt:clock", onClock);
+    socket.off("attempt:closed", onClosed);
+    if (ticker !== null) window.clearInterval(ticker);
+    ticker = null;
+  }
+
+  /** checked_in → ready: the candidate confirmed the photo, name and ID shown. */
+  async function confirmIdentity(): Promise<Ack<CandidateAttemptDto>> {
+    const a = attempt.value;
+    if (!a) return { ok: false, error: { code: "attempt_not_found", message: "未找到考试记录" } };
+    const ack = await emitWithAck("attempt:confirm", { attemptId: a.attemptId });
+    if (ack.ok) applyAttempt(ack.data);
+    return ack;
+  }
+
+  /**
+   * Hands in: first sends whatever the journal holds, then `attempt:submit` with the last seq so
+   * the server grades only after every save arrived. `saves_pending` (the server still misses some
+   * seqs) replays them and tries again.
+   */
+  async function submit(): Promise<Ack<CandidateAttemptDto>> {
+    const a = attempt.value;
+    if (!a || !journal) return { ok: false, error: { code: "attempt_not_found", message: "未找到考试记录" } };
+    if (!useSocket().connected) return { ok: false, error: { code: "offline", message: "网络连接中断，恢复连接后才能交卷，已作答内容不会丢失" } };
+    let last: Ack<CandidateAttemptDto> = { ok: false, error: { code: "saves_pending", message: "作答尚未全部保存" } };
+    for (let round = 0; round < 3; round++) {
+      await replay([]);
+      last = await emitWithAck("attempt:submit", { attemptId: a.attemptId, lastSeq: journal.lastSeq }, { timeoutMs: SUBMIT_TIMEOUT_MS });
+      if (last.ok) {
+        applyAttempt(last.data);
+        await journal.clear();
+        pendingCount.value = 0;
+        return last;
+      }
+      if (last.error.code !== "saves_pending") return last;
+      const details = last.error.details as { missing?: unknown } | undefined;
+      const missing = Array.isArray(details?.missing) ? details.missing.filter((n): n is number => typeof n === "number") : [];
+      await replay(missing);
+    }
+    return last;
+  }
+
+  return {
+    attempt,
+    questions,
+    slots,
+    clock,
+    status,
+    result,
+    pauseReason,
+    loadError,
+    loading,
+    connected,
+    pendingCount,
+    journalDurable,
+    remaining,
+    earliestSubmitInMs,
+    answeredCount,
+    flaggedCount,
+    canAnswer,
+    slot,
+    saveState,
+    answer,
+    toggleFlag,
+    start,
+    stop,
+    resync,
+    confirmIdentity,
+    submit,
+  };
+});

@@ -1,0 +1,169 @@
+import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+
+/**
+ * The candidate's answer journal (作答日志): every answer or flag is written here, with its
+ * per-attempt sequence number, BEFORE it is sent, and removed only when the server acknowledges
+ * it. After a reconnect (or a reload, a crash, a power cut of the kiosk) the pages replay what is
+ * left and then resync the whole attempt from the server, so an answer given while offline is
+ * never lost and never depends on socket.io's connection-state recovery (which only buffers for a
+ * short window and not across reloads).
+ *
+ * The journal also remembers the highest seq handed out per attempt so numbering never restarts
+ * at 1 after a reload (a reused seq would be taken by the server as a repeat and not applied).
+ * Where IndexedDB is unavailable (private window, storage quota) it falls back to memory: the
+ * candidate can still answer; only the reload case loses its protection.
+ */
+
+/** One journalled save, exactly what will be (re)sent as `attempt:answer` / `attempt:flag`. */
+export type JournalEntry =
+  | { attemptId: string; seq: number; kind: "answer"; index: number; choice: string[]; at: number }
+  | { attemptId: string; seq: number; kind: "flag"; index: number; flagged: boolean; at: number };
+
+/** An entry before the journal has numbered it. */
+export type JournalDraft =
+  | { kind: "answer"; index: number; choice: string[] }
+  | { kind: "flag"; index: number; flagged: boolean };
+
+interface JournalDb extends DBSchema {
+  entries: {
+    key: [string, number];
+    value: JournalEntry;
+    indexes: { byAttempt: string };
+  };
+  meta: {
+    key: string;
+    value: { attemptId: string; lastSeq: number };
+  };
+}
+
+const DB_NAME = "roadcert-answer-journal";
+const DB_VERSION = 1;
+
+let dbPromise: Promise<IDBPDatabase<JournalDb> | null> | null = null;
+
+function database(): Promise<IDBPDatabase<JournalDb> | null> {
+  dbPromise ??= (async () => {
+    if (typeof indexedDB === "undefined") return null;
+    try {
+      return await openDB<JournalDb>(DB_NAME, DB_VERSION, {
+        upgrade(db) {
+          const entries = db.createObjectStore("entries", { keyPath: ["attemptId", "seq"] });
+          entries.createIndex("byAttempt", "attemptId");
+          db.createObjectStore("meta", { keyPath: "attemptId" });
+        },
+      });
+    } catch {
+      return null;
+    }
+  })();
+  return dbPromise;
+}
+
+/** The journal of one attempt. Calls are serialised so seq numbers are handed out without gaps. */
+export class AnswerJournal {
+  readonly attemptId: string;
+  /** True when entries survive a reload (IndexedDB open); false = memory only. */
+  readonly durable: boolean;
+  private readonly db: IDBPDatabase<JournalDb> | null;
+  private last: number;
+  private readonly memory = new Map<number, JournalEntry>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(attemptId: string, db: IDBPDatabase<JournalDb> | null, lastSeq: number, entries: JournalEntry[]) {
+    this.attemptId = attemptId;
+    this.db = db;
+    this.durable = db !== null;
+    this.last = lastSeq;
+    for (const e of entries) this.memory.set(e.seq, e);
+  }
+
+  /** Opens (or creates) the journal of `attemptId` and loads what a previous page left in it. */
+  static async open(attemptId: string): Promise<AnswerJournal> {
+    const db = await database();
+    if (!db) return new AnswerJournal(attemptId, null, 0, []);
+    try {
+      const [meta, entries] = await Promise.all([db.get("meta", attemptId), db.getAllFromIndex("entries", "byAttempt", attemptId)]);
+      const highest = entries.reduce((m, e) => Math.max(m, e.seq), 0);
+      return new AnswerJournal(attemptId, db, Math.max(meta?.lastSeq ?? 0, highest), entries);
+    } catch {
+      return new AnswerJournal(attemptId, null, 0, []);
+    }
+  }
+
+  /** Highest seq handed out so far (0 = none); `attempt:submit` carries it as `lastSeq`. */
+  get lastSeq(): number {
+    return this.last;
+  }
+
+  /**
+   * Continues numbering after `serverLastSeq` when the server has seen more than this journal (a
+   * new browser on the same seat), so a fresh seq is never mistaken for a repeat.
+   */
+  async catchUp(serverLastSeq: number): Promise<void> {
+    await this.serial(async () => {
+      if (serverLastSeq <= this.last) return;
+      this.last = serverLastSeq;
+      await this.db?.put("meta", { attemptId: this.attemptId, lastSeq: this.last }).catch(() => undefined);
+    });
+  }
+
+  /** Numbers a save and stores it before it is sent; resolves with the stored entry. */
+  record(draft: JournalDraft): Promise<JournalEntry> {
+    return this.serial(async () => {
+      const seq = this.last + 1;
+      const entry: JournalEntry =
+        draft.kind === "answer"
+          ? { attemptId: this.attemptId, seq, kind: "answer", index: draft.index, choice: [...draft.choice], at: Date.now() }
+          : { attemptId: this.attemptId, seq, kind: "flag", index: draft.index, flagged: draft.flagged, at: Date.now() };
+      this.last = seq;
+      this.memory.set(seq, entry);
+      if (this.db) {
+        try {
+          const tx = this.db.transaction(["entries", "meta"], "readwrite");
+          await Promise.all([
+            tx.objectStore("entries").put(entry),
+            tx.objectStore("meta").put({ attemptId: this.attemptId, lastSeq: seq }),
+            tx.done,
+          ]);
+        } catch {
+          // Storage refused (quota): the entry stays in memory and is still replayed on reconnect.
+        }
+      }
+      return entry;
+    });
+  }
+
+  /** The server acknowledged `seq`: it no longer needs replaying. */
+  acknowledge(seq: number): Promise<void> {
+    return this.serial(async () => {
+      if (!this.memory.delete(seq)) return;
+      await this.db?.delete("entries", [this.attemptId, seq]).catch(() => undefined);
+    });
+  }
+
+  /** Unacknowledged entries in seq order (what a reconnect replays). */
+  pending(): JournalEntry[] {
+    return [...this.memory.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The attempt is closed: nothing is left to replay. Keeps `lastSeq` only until the page goes. */
+  clear(): Promise<void> {
+    return this.serial(async () => {
+      this.memory.clear();
+      if (!this.db) return;
+      try {
+        const tx = this.db.transaction(["entries", "meta"], "readwrite");
+        const keys = await tx.objectStore("entries").index("byAttempt").getAllKeys(this.attemptId);
+        await Promise.all([...keys.map((k) => tx.objectStore("entries").delete(k)), tx.objectStore("meta").delete(this.attemptId), tx.done]);
+      } catch {
+        // Leftovers of a closed attempt are harmless: the server acknowledges them as closed.
+      }
+    });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
