@@ -19,7 +19,7 @@ export interface RunningNode {
   io: AppServer;
   http: HttpServer;
   /** Graceful stop: refuse new work, finish in-flight requests, close sockets and the database. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**

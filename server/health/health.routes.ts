@@ -1,5 +1,5 @@
 import { Router } from "express";
-import type { Connection } from "mongoose";
+import mongoose, { type Connection } from "mongoose";
 
 /**
  * `/healthz` says the process is up (for the load balancer and Docker HEALTHCHECK); `/readyz` says
@@ -12,7 +12,7 @@ export function healthRouter(conn: Connection, info: { role: string; provinceCod
   });
   router.get("/readyz", async (_req, res) => {
     try {
-      if (conn.readyState !== 1 || !conn.db) throw new Error(`connection state ${conn.readyState}`);
+      if (conn.readyState !== mongoose.ConnectionStates.connected || !conn.db) throw new Error(`connection state ${conn.readyState}`);
       await conn.db.admin().ping();
       res.json({ status: "ready" });
     } catch {
