@@ -4,7 +4,7 @@ import { derivedRef, htmlToText, toItem } from "./parsed-item.js";
 /**
  * GIFT (Moodle's plain-text question format) import. Supported: `$CATEGORY:` (→ chapter), `::title::`
  * (→ ref), true/false `{T}`/`{FALSE}`, multiple choice `{=right ~wrong …}`, multiple answers with
- * weights `{~%50%a ~%50%b ~%-100%c …}`, missing-word choice (blank shown as （　　）), general
+ * weights `{~%50%a ~%50%b ~%-100%c …}`, missing-word choice (blank shown as an ideographic-space blank in parentheses), general
  * feedback `####` (→ explanation), `//` comments, `[html]`/`[plain]`/`[moodle]`/`[markdown]` markers and
  * `\` escapes. Reported and skipped: short answer, matching, numerical, essay, description, and
  * choice questions without exactly four options. Per-answer feedback is dropped with a note.
@@ -109,7 +109,7 @@ export function parseGift(text: string, defaults: ImportDefaults = {}): ParsedFi
       body = body.slice(0, general);
     }
     const trimmed = body.trim();
-    let stemRaw = after ? `${before}（　　）${after}` : before;
+    let stemRaw = after ? `${before}（\u3000\u3000）${after}` : before;
     if (fmt?.[1] === "html") {
       const h = htmlToText(restore(stemRaw));
       stemRaw = h.text;
@@ -151,7 +151,7 @@ export function parseGift(text: string, defaults: ImportDefaults = {}): ParsedFi
       skip("填空/简答题（short answer）roadcert 不支持");
       continue;
     }
-    if (after) notes.push("填空选择题（missing word）的空位以（　　）表示");
+    if (after) notes.push("填空选择题（missing word）的空位以（\u3000\u3000）表示");
     if (answers.some((a) => a.feedback)) notes.push("选项反馈（#…）未导入");
     if (answers.length !== 4) {
       skip(`选择题有 ${answers.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`);

@@ -37,6 +37,12 @@ function asNode(v: unknown): Node {
 function asArray(v: unknown): unknown[] {
   return Array.isArray(v) ? v : v === undefined ? [] : [v];
 }
+/** Reads an XML attribute as text (fast-xml-parser keeps attributes as `@_name`). */
+function attr(node: Node, name: string): string {
+  const v = node[`@_${name}`];
+  return typeof v === "string" || typeof v === "number" ? String(v) : "";
+}
+
 /** Reads `<x><text>…</text></x>` (or a bare text value). */
 function textOf(v: unknown): string {
   if (typeof v === "string" || typeof v === "number") return String(v);
@@ -69,7 +75,7 @@ export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): Pars
   let chapter = defaults.chapter;
   asArray(quiz.question).forEach((raw, i) => {
     const q = asNode(raw);
-    const type = String(q["@_type"] ?? "");
+    const type = attr(q, "type");
     const line = questionLines[i] ?? 0;
     if (type === "category") {
       const path = textOf(q.category).trim().replace(/^\$(course|system|module|cat\d*)\$\/(top\/)?/, "");
@@ -90,9 +96,9 @@ export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): Pars
     const files = asArray(qt.file).map(asNode);
     let image: ParsedItem["image"];
     for (const f of files) {
-      const filename = String(f["@_name"] ?? "");
+      const filename = attr(f, "name");
       const ext = filename.split(".").pop()?.toLowerCase() ?? "";
-      if (image || String(f["@_encoding"] ?? "") !== "base64" || !MIME_BY_EXT[ext]) {
+      if (image || attr(f, "encoding") !== "base64" || !MIME_BY_EXT[ext]) {
         notes.push(`附件 ${filename || "（无名）"} 未导入（每题仅一张 PNG/JPEG/GIF/WebP 图片）`);
         continue;
       }

@@ -1,4 +1,4 @@
-import express, { Router } from "express";
+import { Router } from "express";
 import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
 import { BlueprintInput, ImportFormat, QuestionInput, QuestionStatus, QuestionType } from "../contracts/question-bank.js";
@@ -55,7 +55,13 @@ const ImportBody = z
   })
   .strict();
 const ExportQuery = z.object({ categoryCode: CategoryCode.optional(), format: z.enum(["roadcert", "csv"]).default("roadcert") }).strict();
-const ImageQuery = z.object({ filename: z.string().max(200).default("image") }).strict();
+const ImageBody = z
+  .object({
+    filename: z.string().min(1).max(200),
+    // Base64 of at most twice the image limit, so an oversized image still gets the bank's own clear refusal.
+    dataBase64: z.string().min(1).max(Math.ceil((IMAGE_MAX_BYTES * 2 * 4) / 3)).regex(/^[A-Za-z0-9+/=\s]+$/, "图片数据须为 base64"),
+  })
+  .strict();
 const ImageId = z.object({ imageId: z.string().regex(/^[0-9a-f]{24}$/) }).strict();
 
 /** Who may read the bank's content (the key included): the people who write, review and administer it. */
@@ -108,19 +114,12 @@ export function questionBankRouter(ctx: FeatureContext, bank: QuestionBankServic
     const body = parsed<z.infer<typeof Quarantine>>(res, "body");
     res.json(await bank.setQuarantine(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, body.quarantined, body.reason));
   });
-  // Raw image upload; the limit leaves room so an oversized image gets the bank's own clear refusal.
-  r.put(
-    `${base}/questions/:id/image`,
-    requireRole("examiner"),
-    validate("params", Id),
-    validate("query", ImageQuery),
-    express.raw({ type: () => true, limit: IMAGE_MAX_BYTES * 2 }),
-    async (req, res) => {
-      if (!Buffer.isBuffer(req.body)) throw errors.badRequest("image_empty", "图片为空");
-      const q = parsed<z.infer<typeof ImageQuery>>(res, "query");
-      res.json(await bank.attachImage(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, req.body, q.filename));
-    },
-  );
+  // Images arrive base64 in JSON (the UI's one request style); the bank checks size and real type.
+  r.put(`${base}/questions/:id/image`, requireRole("examiner"), validate("params", Id), validate("body", ImageBody), async (req, res) => {
+    const body = parsed<z.infer<typeof ImageBody>>(res, "body");
+    const data = Buffer.from(body.dataBase64, "base64");
+    res.json(await bank.attachImage(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, data, body.filename));
+  });
   r.delete(`${base}/questions/:id/image`, requireRole("examiner"), validate("params", Id), async (req, res) => {
     res.json(await bank.removeImage(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id));
   });

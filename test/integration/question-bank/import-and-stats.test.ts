@@ -106,7 +106,7 @@ describe("question bank: import, images and item statistics", () => {
       responses.push({ attemptId: `a${c}`, questionId: good, version: 1, optionOrder: ["A", "B", "C", "D"], chosen: [strong ? "B" : "A"], correct: strong, awarded: strong ? 1 : 0, totalScore: total });
       responses.push({ attemptId: `a${c}`, questionId: bad, version: 1, optionOrder: ["D", "C", "B", "A"], chosen: [strong ? "A" : "C"], correct: !strong, awarded: strong ? 0 : 1, totalScore: total });
     }
-    bank.useResponses(async (code) => (code === "01001" ? responses : []));
+    bank.useResponses((code) => Promise.resolve(code === "01001" ? responses : []));
     const stats = await bank.itemStatistics("01001", { autoQuarantine: true, actor: reviewer });
     const badStat = stats.find((s) => s.questionId === bad);
     expect(badStat).to.deep.include({ quarantined: true, facility: 0.5 });

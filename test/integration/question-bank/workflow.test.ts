@@ -19,7 +19,7 @@ describe("question bank: review workflow and versions", () => {
   let bank: QuestionBankService;
   const audited: AuditInput[] = [];
   before(() => {
-    bank = createQuestionBankService(bankContext(db.conn), { audit: { record: async (e) => void audited.push(e) } });
+    bank = createQuestionBankService(bankContext(db.conn), { audit: { record: (e) => Promise.resolve(void audited.push(e)) } });
   });
 
   async function published(overrides: Record<string, unknown> = {}) {

@@ -1,0 +1,44 @@
+import { Collection, DataAnalysis, Finished, Grid, Upload } from "@element-plus/icons-vue";
+import type { RouteRecordRaw } from "vue-router";
+
+const GROUP = "题库管理";
+
+/** Examiner and reviewer pages of the question bank. */
+export const routes: RouteRecordRaw[] = [
+  {
+    path: "/question-bank/questions",
+    name: "question-bank-questions",
+    component: () => import("./questions.page.vue"),
+    meta: { title: "试题列表", roles: ["examiner", "reviewer", "admin"], menu: { group: GROUP, icon: Collection, order: 40 } },
+  },
+  {
+    path: "/question-bank/questions/:id",
+    name: "question-bank-question",
+    component: () => import("./question-edit.page.vue"),
+    meta: { title: "编辑试题", roles: ["examiner", "reviewer", "admin"], menu: { group: GROUP } },
+  },
+  {
+    path: "/question-bank/review",
+    name: "question-bank-review",
+    component: () => import("./review-queue.page.vue"),
+    meta: { title: "待审核试题", roles: ["reviewer"], menu: { group: GROUP, icon: Finished, order: 41 } },
+  },
+  {
+    path: "/question-bank/blueprints",
+    name: "question-bank-blueprints",
+    component: () => import("./blueprints.page.vue"),
+    meta: { title: "组卷方案", roles: ["examiner", "reviewer", "admin"], menu: { group: GROUP, icon: Grid, order: 42 } },
+  },
+  {
+    path: "/question-bank/import",
+    name: "question-bank-import",
+    component: () => import("./import.page.vue"),
+    meta: { title: "导入试题", roles: ["examiner", "admin"], menu: { group: GROUP, icon: Upload, order: 43 } },
+  },
+  {
+    path: "/question-bank/statistics",
+    name: "question-bank-statistics",
+    component: () => import("./statistics.page.vue"),
+    meta: { title: "试题统计分析", roles: ["examiner", "reviewer", "admin"], menu: { group: GROUP, icon: DataAnalysis, order: 44 } },
+  },
+];
