@@ -1,0 +1,188 @@
+import { defineStore } from "pinia";
+import { computed, ref, shallowRef } from "vue";
+import type { Ack } from "@contracts/errors.js";
+import type {
+  CheckInPayload,
+  CheckInResultDto,
+  CreditOutagePayload,
+  ExtendPayload,
+  IncidentDto,
+  IncidentPayload,
+  OutageProposalDto,
+  PendingExtensionDto,
+  ProctorActionResultDto,
+  SeatViewDto,
+  SessionRoomDto,
+} from "@contracts/exams.js";
+import { emitWithAck, useSocket } from "@/shared/socket.js";
+
+/**
+ * The live room of the proctor console. `proctor:watch` answers the whole seat map and joins the
+ * session's socket room; after that every seat change arrives as `session:seat`. On every
+ * reconnect the room is watched again (full state), so a missed event can never leave a stale
+ * seat on screen.
+ */
+export const useProctorRoomStore = defineStore("proctor-room", () => {
+  const sessionId = ref<string | null>(null);
+  const room = shallowRef<SessionRoomDto | null>(null);
+  const seats = ref<SeatViewDto[]>([]);
+  const incidents = ref<IncidentDto[]>([]);
+  const outage = shallowRef<OutageProposalDto | null>(null);
+  const loadError = ref<{ code: string; message: string } | null>(null);
+  /** Server time − `performance.now()` at the last server reading; the console shows server time. */
+  const serverAnchor = ref<{ serverTime: number; at: number } | null>(null);
+  const now = ref(performance.now());
+  let ticker: number | null = null;
+
+  const serverNow = computed(() => (serverAnchor.value ? serverAnchor.value.serverTime + (now.value - serverAnchor.value.at) : Date.now()));
+
+  const counts = computed(() => {
+    const c = { total: seats.value.length, not_arrived: 0, checked_in: 0, ready: 0, in_progress: 0, disconnected: 0, submitted: 0, voided: 0 };
+    for (const s of seats.value) c[s.state]++;
+    return c;
+  });
+
+  function anchor(serverTime: number): void {
+    serverAnchor.value = { serverTime, at: performance.now() };
+  }
+
+  function upsertSeat(seat: SeatViewDto): void {
+    if (seat.sessionId !== sessionId.value) return;
+    const i = seats.value.findIndex((s) => s.candidateId === seat.candidateId);
+    if (i >= 0) seats.value.splice(i, 1, seat);
+    else seats.value.push(seat);
+  }
+
+  function onSeat(seat: SeatViewDto): void {
+    upsertSeat(seat);
+  }
+  function onOutage(p: OutageProposalDto): void {
+    if (p.sessionId === sessionId.value) outage.value = p;
+  }
+  function onIncident(i: IncidentDto): void {
+    if (i.sessionId !== sessionId.value || incidents.value.some((x) => x.id === i.id)) return;
+    incidents.value = [i, ...incidents.value];
+  }
+  function onExtensionPending(p: PendingExtensionDto): void {
+    const seat = seats.value.find((s) => s.attemptId === p.attemptId);
+    if (!seat || seat.pendingExtensions.some((x) => x.requestId === p.requestId)) return;
+    upsertSeat({ ...seat, pendingExtensions: [...seat.pendingExtensions, p] });
+  }
+  function onConnect(): void {
+    void load();
+  }
+
+  async function load(): Promise<void> {
+    const id = sessionId.value;
+    if (!id) return;
+    const ack = await emitWithAck("proctor:watch", { sessionId: id }, { timeoutMs: 15_000 });
+    if (id !== sessionId.value) return;
+    if (!ack.ok) {
+      loadError.value = ack.error;
+      return;
+    }
+    loadError.value = null;
+    room.value = ack.data;
+    anchor(ack.data.serverTime);
+    seats.value = [...ack.data.seats].sort((a, b) => (a.seatNo ?? 1e9) - (b.seatNo ?? 1e9));
+    incidents.value = [...ack.data.incidents].sort((a, b) => b.at.localeCompare(a.at));
+    outage.value = ack.data.outageProposal;
+  }
+
+  /** Starts watching a session (listeners, first load, a 1 s tick for the time-left column). */
+  function watch(id: string): void {
+    if (sessionId.value === id) return;
+    unwatch();
+    sessionId.value = id;
+    const socket = useSocket();
+    socket.on("connect", onConnect);
+    socket.on("session:seat", onSeat);
+    socket.on("session:outage", onOutage);
+    socket.on("session:incident", onIncident);
+    socket.on("session:extension_pending", onExtensionPending);
+    ticker = window.setInterval(() => (now.value = performance.now()), 1000);
+    if (socket.connected) void load();
+  }
+
+  function unwatch(): void {
+    const id = sessionId.value;
+    if (!id) return;
+    const socket = useSocket();
+    socket.off("connect", onConnect);
+    socket.off("session:seat", onSeat);
+    socket.off("session:outage", onOutage);
+    socket.off("session:incident", onIncident);
+    socket.off("session:extension_pending", onExtensionPending);
+    if (socket.connected) void emitWithAck("proctor:unwatch", { sessionId: id }, { timeoutMs: 5000 });
+    if (ticker !== null) window.clearInterval(ticker);
+    ticker = null;
+    sessionId.value = null;
+    room.value = null;
+    seats.value = [];
+    incidents.value = [];
+    outage.value = null;
+  }
+
+  /** After an action the server also pushes `session:seat`; the reload covers a lost event. */
+  async function settle<T extends ProctorActionResultDto>(ack: Ack<T>): Promise<Ack<T>> {
+    if (ack.ok) {
+      anchor(ack.data.serverTime);
+      void load();
+    }
+    return ack;
+  }
+
+  const sid = (): string => sessionId.value ?? "";
+
+  async function checkIn(payload: Omit<CheckInPayload, "sessionId">): Promise<Ack<CheckInResultDto>> {
+    const ack = await emitWithAck("proctor:check_in", { ...payload, sessionId: sid() }, { timeoutMs: 20_000 });
+    if (ack.ok) upsertSeat(ack.data.seat);
+    return ack;
+  }
+  const release = async (attemptIds?: string[]) => settle(await emitWithAck("proctor:release", { sessionId: sid(), attemptIds }, { timeoutMs: 20_000 }));
+  const pause = async (reason: string, attemptIds?: string[]) => settle(await emitWithAck("proctor:pause", { sessionId: sid(), attemptIds, reason }));
+  const resume = async (attemptIds?: string[]) => settle(await emitWithAck("proctor:resume", { sessionId: sid(), attemptIds }));
+  const extend = async (payload: ExtendPayload) => settle(await emitWithAck("proctor:extend", payload));
+  const approveExtension = async (attemptId: string, requestId: string, approve: boolean) =>
+    settle(await emitWithAck("proctor:approve_extension", { attemptId, requestId, approve }));
+  const forceSubmit = async (attemptId: string, reason: string) => settle(await emitWithAck("proctor:force_submit", { attemptId, reason }, { timeoutMs: 20_000 }));
+  const voidAttempt = async (attemptId: string, note: string) => settle(await emitWithAck("proctor:void", { attemptId, note }));
+  async function creditOutage(payload: Omit<CreditOutagePayload, "sessionId">): Promise<Ack<ProctorActionResultDto>> {
+    const ack = await settle(await emitWithAck("proctor:credit_outage", { ...payload, sessionId: sid() }));
+    if (ack.ok) outage.value = null;
+    return ack;
+  }
+  async function reportIncident(payload: Omit<IncidentPayload, "sessionId">): Promise<Ack<IncidentDto>> {
+    const ack = await emitWithAck("proctor:incident", { ...payload, sessionId: sid() });
+    if (ack.ok) onIncident(ack.data);
+    return ack;
+  }
+  function dismissOutage(): void {
+    outage.value = null;
+  }
+
+  return {
+    sessionId,
+    room,
+    seats,
+    incidents,
+    outage,
+    loadError,
+    serverNow,
+    counts,
+    watch,
+    unwatch,
+    load,
+    checkIn,
+    release,
+    pause,
+    resume,
+    extend,
+    approveExtension,
+    forceSubmit,
+    voidAttempt,
+    creditOutage,
+    reportIncident,
+    dismissOutage,
+  };
+});
