@@ -78,6 +78,10 @@ export interface CandidateAttemptDto extends ClockDto {
   status: AttemptStatus;
   categoryCode: string;
   candidateName: string;
+  /** ID number with the middle masked (e.g. `3201**********123X`) for the confirmation screen. */
+  idNumberMasked: string;
+  /** The on-site check-in photo, readable by the candidate's own session; null when none was taken. */
+  photoUrl: string | null;
   ticketNo: string;
   seatNo: number | null;
   minutes: number;
@@ -113,6 +117,8 @@ export interface SeatViewDto {
   candidateName: string;
   ticketNo: string;
   attemptId: string | null;
+  /** On-site check-in photo (proctors of the session, officers). */
+  photoUrl: string | null;
   state: SeatState;
   paused: boolean;
   answered: number;
@@ -351,7 +357,7 @@ export const EXAM_ERROR_CODES = [
  * - `POST /exam-sessions/:sessionId/results/publish` (officer) → SessionReportDto; locks the results
  * - `GET  /exam-sessions/:sessionId/report.csv` (officer) → text/csv (UTF-8 with BOM, for Excel)
  * - `GET  /attempts/:attemptId/events` (officer) → { events: AttemptEventDto[]; valid: boolean }
- * - `GET  /attempts/:attemptId/check-in-photo` (proctor, officer) → image/jpeg|png
+ * - `GET  /attempts/:attemptId/check-in-photo` (the attempt's own candidate, proctor, officer) → image/jpeg|png
  */
 export const EXAM_REST_ROUTES = [
   "GET /api/exam-sessions/:sessionId/room",

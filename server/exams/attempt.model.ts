@@ -1,0 +1,166 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+const answerSchema = new Schema(
+  {
+    choice: { type: [String], default: [] },
+    /** Seq of the save that set `choice`; an older seq never overwrites it. */
+    seq: { type: Number, default: 0 },
+    flagged: { type: Boolean, default: false },
+    flagSeq: { type: Number, default: 0 },
+  },
+  { _id: false },
+);
+
+const eventSchema = new Schema(
+  {
+    n: { type: Number, required: true },
+    at: { type: Date, required: true },
+    type: { type: String, required: true },
+    data: { type: Schema.Types.Mixed, default: {} },
+    prevHash: { type: String, required: true },
+    hash: { type: String, required: true },
+  },
+  { _id: false, minimize: false },
+);
+
+const awaySchema = new Schema({ from: { type: Date, required: true }, to: { type: Date, default: null }, credited: { type: Boolean, default: false } }, { _id: false });
+
+const pendingExtensionSchema = new Schema(
+  {
+    requestId: { type: String, required: true },
+    minutes: { type: Number, required: true },
+    reason: { type: String, required: true },
+    requestedBy: { type: String, required: true },
+    requestedByName: { type: String, required: true },
+    requestedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+/**
+ * One candidate's attempt at one session: the paper frozen at check-in, the clock parts, every
+ * saved answer with its seq, the hash-chained event log and, once closed, the provisional result.
+ * Answers, chain head and status change only through conditional single-document updates, so
+ * several instances can serve one attempt without read-modify-write races.
+ */
+const attemptSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    sessionId: { type: String, required: true },
+    candidateId: { type: String, required: true },
+    categoryCode: { type: String, required: true },
+    candidateName: { type: String, required: true },
+    idNumber: { type: String, required: true },
+    ticketNo: { type: String, required: true },
+    seatId: { type: String, default: null },
+    seatNo: { type: Number, default: null },
+    photoId: { type: String, default: null },
+    onSitePhoto: { type: Boolean, default: false },
+    status: { type: String, required: true, enum: ["checked_in", "ready", "in_progress", "submitting", "submitted", "voided"] },
+    /** The frozen Paper (server/contracts/paper.ts), answer keys included: never sent to candidates. */
+    paper: { type: Schema.Types.Mixed, required: true },
+    paperSeed: { type: String, required: true },
+    questionCount: { type: Number, required: true },
+    minutes: { type: Number, required: true },
+    accommodation: { type: String, default: null },
+    accommodationMinutes: { type: Number, default: 0 },
+    creditedMinutes: { type: Number, default: 0 },
+    pausedMs: { type: Number, default: 0 },
+    pausedAt: { type: Date, default: null },
+    earliestHandInMinutes: { type: Number, default: 0 },
+    startedAt: { type: Date, default: null },
+    /** Persisted so the sweeper on any instance, after any restart, can find expired attempts. */
+    deadline: { type: Date, default: null },
+    answers: { type: [answerSchema], default: [] },
+    /** Every seq received (applied or not), so submit can wait for the last one. */
+    seen: { type: [Number], default: [] },
+    lastSeq: { type: Number, default: 0 },
+    chainN: { type: Number, default: 0 },
+    chainHash: { type: String, required: true },
+    events: { type: [eventSchema], default: [] },
+    checkedInAt: { type: Date, required: true },
+    checkedInBy: { type: String, required: true },
+    online: { type: Boolean, default: false },
+    disconnectedAt: { type: Date, default: null },
+    away: { type: [awaySchema], default: [] },
+    /** Away intervals starting before this were already credited by an outage credit. */
+    outageCreditedUntil: { type: Date, default: null },
+    pendingExtensions: { type: [pendingExtensionSchema], default: [] },
+    submitClaim: {
+      type: new Schema({ token: String, at: Date, by: String, reason: String }, { _id: false }),
+      default: null,
+    },
+    submittedAt: { type: Date, default: null },
+    closeReason: { type: String, default: null },
+    result: {
+      type: new Schema({ score: Number, totalPoints: Number, passMark: Number, passed: Boolean, items: [Schema.Types.Mixed] }, { _id: false }),
+      default: null,
+    },
+    voidedAt: { type: Date, default: null },
+    voidNote: { type: String, default: null },
+  },
+  { timestamps: true, minimize: false },
+);
+attemptSchema.index({ sessionId: 1, candidateId: 1 });
+attemptSchema.index({ candidateId: 1, categoryCode: 1, submittedAt: 1 });
+// The deadline sweeper's query: in-progress, not paused, deadline passed.
+attemptSchema.index({ status: 1, deadline: 1 });
+
+export type AttemptDoc = InferSchemaType<typeof attemptSchema> & { _id: string };
+
+export function attemptModel(conn: Connection): Model<AttemptDoc> {
+  return (conn.models.ExamAttempt as Model<AttemptDoc> | undefined) ?? conn.model<AttemptDoc>("ExamAttempt", attemptSchema, "exam_attempts");
+}
+
+/** The result record of a closed attempt (one per attempt; locked once the session is published). */
+const resultSchema = new Schema(
+  {
+    attemptId: { type: String, required: true, unique: true },
+    sessionId: { type: String, required: true, index: true },
+    candidateId: { type: String, required: true },
+    categoryCode: { type: String, required: true },
+    score: { type: Number, required: true },
+    totalPoints: { type: Number, required: true },
+    passMark: { type: Number, required: true },
+    passed: { type: Boolean, required: true },
+    submittedAt: { type: Date, required: true },
+    closeReason: { type: String, required: true },
+    /** Final hash of the attempt's event chain (the certificate signs it). */
+    chainHash: { type: String, required: true },
+    official: { type: Boolean, default: false },
+    publishedAt: { type: Date, default: null },
+  },
+  { timestamps: true },
+);
+export type ExamResultDoc = InferSchemaType<typeof resultSchema>;
+export function examResultModel(conn: Connection): Model<ExamResultDoc> {
+  return (conn.models.ExamResult as Model<ExamResultDoc> | undefined) ?? conn.model<ExamResultDoc>("ExamResult", resultSchema, "exam_results");
+}
+
+/** A session's publication: once present the session's results are official and locked. */
+const publicationSchema = new Schema(
+  {
+    sessionId: { type: String, required: true, unique: true },
+    publishedAt: { type: Date, required: true },
+    publishedBy: { type: String, required: true },
+    report: { type: Schema.Types.Mixed, required: true },
+  },
+  { minimize: false },
+);
+export type PublicationDoc = InferSchemaType<typeof publicationSchema>;
+export function publicationModel(conn: Connection): Model<PublicationDoc> {
+  return (conn.models.ExamPublication as Model<PublicationDoc> | undefined) ?? conn.model<PublicationDoc>("ExamPublication", publicationSchema, "exam_publications");
+}
+
+/** On-site check-in photos, kept apart from the attempt so seat-map reads stay small. */
+const photoSchema = new Schema({
+  attemptId: { type: String, required: true, unique: true },
+  contentType: { type: String, required: true },
+  data: { type: Buffer, required: true },
+  takenBy: { type: String, required: true },
+  at: { type: Date, required: true },
+});
+export type CheckInPhotoDoc = InferSchemaType<typeof photoSchema>;
+export function checkInPhotoModel(conn: Connection): Model<CheckInPhotoDoc> {
+  return (conn.models.CheckInPhoto as Model<CheckInPhotoDoc> | undefined) ?? conn.model<CheckInPhotoDoc>("CheckInPhoto", photoSchema, "exam_check_in_photos");
+}

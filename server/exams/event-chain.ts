@@ -1,0 +1,53 @@
+import { createHash } from "node:crypto";
+import type { AttemptEventDto } from "../contracts/exams.js";
+
+/** The hash the first event of every attempt links to. */
+export const CHAIN_GENESIS = "0".repeat(64);
+
+export type ChainEventType = AttemptEventDto["type"];
+
+/** One stored event of an attempt's chain. */
+export interface ChainEvent {
+  n: number;
+  at: Date;
+  type: ChainEventType;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** JSON with object keys sorted at every level, so the hash does not depend on key order. */
+export function canonical(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+}
+
+/** sha256 over the previous hash and the event's content: editing or dropping any event breaks every later link. */
+export function eventHash(e: Omit<ChainEvent, "hash">): string {
+  return createHash("sha256")
+    .update(e.prevHash)
+    .update("\n")
+    .update(canonical({ n: e.n, at: e.at.toISOString(), type: e.type, data: e.data }))
+    .digest("hex");
+}
+
+/** The next event after `head` (null head = the attempt's first event). */
+export function nextEvent(head: { n: number; hash: string } | null, type: ChainEventType, data: Record<string, unknown>, at: Date): ChainEvent {
+  const base = { n: (head?.n ?? 0) + 1, at, type, data, prevHash: head?.hash ?? CHAIN_GENESIS };
+  return { ...base, hash: eventHash(base) };
+}
+
+/** Checks a whole chain; returns the number (n) of the first bad event, or null when it is intact. */
+export function findBrokenLink(events: readonly ChainEvent[]): number | null {
+  let prev = CHAIN_GENESIS;
+  for (const [i, e] of events.entries()) {
+    if (e.n !== i + 1 || e.prevHash !== prev || eventHash(e) !== e.hash) return e.n;
+    prev = e.hash;
+  }
+  return null;
+}

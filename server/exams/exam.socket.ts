@@ -1,0 +1,90 @@
+import type { AuthUser } from "../contracts/auth.js";
+import { AnswerPayload, ConfirmPayload, FlagPayload, SubmitPayload, SyncPayload } from "../contracts/exams.js";
+import { errors } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import { withAck } from "../lib/socket-ack.js";
+import type { AppServer, AppSocket } from "../lib/socket-types.js";
+import type { ExamService } from "./exam.service.js";
+import { rooms, type AuditPort } from "./ports.js";
+
+export interface CandidateSocketDeps {
+  exams: ExamService;
+  audit: AuditPort;
+  logger: Logger;
+  io: () => AppServer | null;
+  /** Called after a seat came back (outage proposals). */
+  onReconnect?: (sessionId: string) => void;
+}
+
+/**
+ * Registers the candidate's `attempt:*` handlers on one socket. Every payload is validated with
+ * zod (withAck); an event naming another candidate's attempt is refused with `forbidden` and audited.
+ */
+export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSocketDeps): void {
+  const user = socket.data.user;
+  if (!user || user.kind !== "candidate" || !user.candidate) return;
+  const me: AuthUser = user;
+  const { candidateId, sessionId } = user.candidate;
+  let ownAttempt: string | null = null;
+  void socket.join(rooms.candidate(candidateId));
+
+  async function own(attemptId: string, event: string): Promise<string> {
+    if (attemptId === ownAttempt) return attemptId;
+    const owner = await deps.exams.ownerOf(attemptId);
+    if (!owner || owner.candidateId !== candidateId) {
+      await deps.audit.record({
+        action: "exam.cross_attempt_refused",
+        actor: { id: me.id, kind: "candidate", name: me.displayName },
+        target: { type: "exam_attempt", id: attemptId },
+        details: { event, candidateId },
+      });
+      throw errors.forbidden("不能操作其他考生的考试");
+    }
+    await adopt(attemptId);
+    return attemptId;
+  }
+
+  async function adopt(attemptId: string): Promise<void> {
+    if (ownAttempt === attemptId) return;
+    ownAttempt = attemptId;
+    await socket.join(rooms.attempt(attemptId));
+    await deps.exams.markOnline(attemptId);
+    deps.onReconnect?.(sessionId);
+  }
+
+  const log = deps.logger;
+  socket.on(
+    "attempt:sync",
+    withAck(
+      SyncPayload,
+      async (p) => {
+        const id = p.attemptId ? await own(p.attemptId, "attempt:sync") : (await deps.exams.findCandidateAttempt(sessionId, candidateId))?._id;
+        if (!id) throw errors.notFound("考试记录（请等待监考员核验身份）", "attempt_not_found");
+        await adopt(id);
+        return deps.exams.view(id);
+      },
+      log,
+    ),
+  );
+  socket.on("attempt:confirm", withAck(ConfirmPayload, async (p) => deps.exams.confirm(await own(p.attemptId, "attempt:confirm")), log));
+  socket.on(
+    "attempt:answer",
+    withAck(AnswerPayload, async (p) => deps.exams.saveAnswer(await own(p.attemptId, "attempt:answer"), { seq: p.seq, index: p.index, choice: p.choice }), log),
+  );
+  socket.on(
+    "attempt:flag",
+    withAck(FlagPayload, async (p) => deps.exams.saveFlag(await own(p.attemptId, "attempt:flag"), { seq: p.seq, index: p.index, flagged: p.flagged }), log),
+  );
+  socket.on("attempt:submit", withAck(SubmitPayload, async (p) => deps.exams.submitByCandidate(await own(p.attemptId, "attempt:submit"), p.lastSeq), log));
+
+  socket.on("disconnect", () => {
+    const attemptId = ownAttempt;
+    if (!attemptId) return;
+    // Offline only when no other socket of this candidate remains on any instance.
+    void (async () => {
+      const io = deps.io();
+      const others = io ? await io.in(rooms.attempt(attemptId)).fetchSockets().catch(() => []) : [];
+      if (others.length === 0) await deps.exams.markOffline(attemptId);
+    })().catch((err: unknown) => log.warn({ err, attemptId }, "marking a seat offline failed"));
+  });
+}

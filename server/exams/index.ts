@@ -1,0 +1,28 @@
+/**
+ * Exam delivery (考试): check-in, release, the socket protocol, saves, the deadline sweeper,
+ * grading, results publication and reports.
+ *
+ * Glossary
+ * - attempt: one candidate's sitting of one session; its paper is assembled and frozen at check-in.
+ * - seq: the per-attempt sequence number of every answer/flag save (idempotent, ordered).
+ * - deadline: startedAt + minutes + credited minutes + accommodation (+ paused time); server-owned.
+ * - sweeper: claims each expired attempt atomically and submits it with its saved answers.
+ * - event chain: every attempt event carries the hash of the previous; the final hash is stored
+ *   with the result (certificates sign it).
+ * - provisional / official result: official once an officer publishes the session (then locked).
+ *
+ * Other features use only what this file exports.
+ */
+export { createExamService, DEFAULT_EXAM_OPTIONS, type ExamOptions, type ExamService, type ExamServiceDeps } from "./exam.service.js";
+export { createResultsService, type ResultsService } from "./results.service.js";
+export { rooms, SYSTEM, type Actor, type AuditPort, type Notifier, type PaperPort, type SchedulingPort } from "./ports.js";
+export { toSeatView, toCandidateAttempt, toCandidateQuestion, maskIdNumber, type AttemptLean } from "./presenters.js";
+export { gradePaper, gradeQuestion, type Grade } from "./grading.js";
+export { computeDeadline, remainingMs, clockOf, acceptsSaves, type ClockParts } from "./clock.js";
+export { nextEvent, findBrokenLink, eventHash, CHAIN_GENESIS, type ChainEvent } from "./event-chain.js";
+export { checkRetake, type RetakePolicy, type PastAttempt } from "./retake.js";
+export { buildSessionReport, reportToCsv, PUBLISH_WITHIN_DAYS } from "./report.js";
+export { createIoNotifier } from "./notifier.js";
+export { registerCandidateHandlers } from "./exam.socket.js";
+export { createDeadlineSweeper } from "./deadline-sweeper.js";
+export { examRouter, type RoomAccess } from "./exam.routes.js";

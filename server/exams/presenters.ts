@@ -1,0 +1,122 @@
+import type { CandidateAttemptDto, CloseReason, ProvisionalResultDto, SavedAnswerDto, SeatViewDto } from "../contracts/exams.js";
+import type { CandidateQuestion, Paper, PaperQuestion } from "../contracts/paper.js";
+import type { AttemptDoc } from "./attempt.model.js";
+import { clockOf, type ClockParts } from "./clock.js";
+
+/** What a candidate may see of a question: never the key, never the explanation. */
+export function toCandidateQuestion(q: PaperQuestion, index: number): CandidateQuestion {
+  const out: CandidateQuestion = { index, type: q.type, stem: q.stem, options: q.options.map(({ key, text }) => ({ key, text })), points: q.points };
+  if (q.imageId) out.imageId = q.imageId;
+  return out;
+}
+
+export type AttemptLean = Omit<AttemptDoc, "events"> & { events?: AttemptDoc["events"] };
+
+export function clockParts(a: Pick<AttemptLean, "startedAt" | "minutes" | "accommodationMinutes" | "creditedMinutes" | "pausedMs" | "pausedAt">): ClockParts {
+  return {
+    startedAt: a.startedAt ?? null,
+    minutes: a.minutes,
+    accommodationMinutes: a.accommodationMinutes ?? 0,
+    creditedMinutes: a.creditedMinutes ?? 0,
+    pausedMs: a.pausedMs ?? 0,
+    pausedAt: a.pausedAt ?? null,
+  };
+}
+
+export function answersOf(a: Pick<AttemptLean, "answers">): SavedAnswerDto[] {
+  return a.answers.map((x, index) => ({ index, choice: [...(x.choice ?? [])], flagged: x.flagged ?? false, seq: x.seq ?? 0, flagSeq: x.flagSeq ?? 0 }));
+}
+
+export function resultOf(a: Pick<AttemptLean, "result" | "submittedAt" | "closeReason">, official: boolean): ProvisionalResultDto | null {
+  const r = a.result;
+  if (!r || !a.submittedAt) return null;
+  return {
+    score: r.score ?? 0,
+    totalPoints: r.totalPoints ?? 0,
+    passMark: r.passMark ?? 0,
+    passed: r.passed ?? false,
+    official,
+    submittedAt: a.submittedAt.toISOString(),
+    closeReason: (a.closeReason ?? "candidate") as CloseReason,
+  };
+}
+
+/** Seqs ≤ lastSeq the server never received (the client replays them from its journal). */
+export function missingSeqs(a: Pick<AttemptLean, "seen" | "lastSeq">, upTo = a.lastSeq): number[] {
+  const seen = new Set(a.seen);
+  const missing: number[] = [];
+  for (let s = 1; s <= upTo && missing.length < 1000; s++) if (!seen.has(s)) missing.push(s);
+  return missing;
+}
+
+const SHOWS_QUESTIONS = new Set(["in_progress", "submitting", "submitted"]);
+
+/** The candidate's whole view of their attempt (the presenter that keeps answer keys on the server). */
+export function toCandidateAttempt(a: AttemptLean, now: Date, official = false): CandidateAttemptDto {
+  const paper = a.paper as Paper;
+  const started = a.startedAt ? a.startedAt.getTime() : null;
+  return {
+    attemptId: a._id,
+    sessionId: a.sessionId,
+    status: a.status,
+    categoryCode: a.categoryCode,
+    candidateName: a.candidateName,
+    idNumberMasked: maskIdNumber(a.idNumber),
+    photoUrl: photoUrl(a),
+    ticketNo: a.ticketNo,
+    seatNo: a.seatNo ?? null,
+    minutes: a.minutes + (a.accommodationMinutes ?? 0),
+    ...clockOf(clockParts(a), now),
+    lastSeq: a.lastSeq,
+    missingSeqs: missingSeqs(a),
+    questions: SHOWS_QUESTIONS.has(a.status) ? paper.questions.map(toCandidateQuestion) : null,
+    answers: SHOWS_QUESTIONS.has(a.status) ? answersOf(a) : [],
+    earliestSubmitAt: started === null ? null : started + (a.earliestHandInMinutes ?? 0) * 60_000,
+    result: resultOf(a, official),
+  };
+}
+
+/** One seat of the proctor's seat map for an attempt. */
+export function toSeatView(a: AttemptLean, now: Date): SeatViewDto {
+  const clock = clockOf(clockParts(a), now);
+  let state: SeatViewDto["state"] = a.status === "submitting" ? "in_progress" : (a.status as SeatViewDto["state"]);
+  if (state === "in_progress" && !a.online && a.disconnectedAt) state = "disconnected";
+  return {
+    sessionId: a.sessionId,
+    seatId: a.seatId ?? null,
+    seatNo: a.seatNo ?? null,
+    candidateId: a.candidateId,
+    candidateName: a.candidateName,
+    ticketNo: a.ticketNo,
+    attemptId: a._id,
+    photoUrl: photoUrl(a),
+    state,
+    paused: a.pausedAt != null,
+    answered: a.answers.filter((x) => (x.choice ?? []).length > 0).length,
+    total: a.questionCount,
+    deadline: clock.deadline,
+    remainingMs: a.status === "in_progress" ? clock.remainingMs : null,
+    disconnectedSince: state === "disconnected" && a.disconnectedAt ? a.disconnectedAt.getTime() : null,
+    score: a.result?.score ?? null,
+    passed: a.result?.passed ?? null,
+    closeReason: (a.closeReason ?? null) as CloseReason | null,
+    extraMinutes: (a.creditedMinutes ?? 0) + (a.accommodationMinutes ?? 0),
+    pendingExtensions: (a.pendingExtensions ?? []).map((p) => ({
+      requestId: p.requestId,
+      attemptId: a._id,
+      minutes: p.minutes,
+      reason: p.reason,
+      requestedBy: p.requestedByName,
+      requestedAt: p.requestedAt.toISOString(),
+    })),
+  };
+}
+
+/** `320102199001011234` → `3201**********1234`: enough to recognise, not enough to copy. */
+export function maskIdNumber(id: string): string {
+  return id.length <= 8 ? "*".repeat(id.length) : `${id.slice(0, 4)}${"*".repeat(id.length - 8)}${id.slice(-4)}`;
+}
+
+function photoUrl(a: Pick<AttemptLean, "_id" | "onSitePhoto">): string | null {
+  return a.onSitePhoto ? `/api/attempts/${a._id}/check-in-photo` : null;
+}

@@ -1,0 +1,71 @@
+import type { SessionReportDto } from "../contracts/exams.js";
+import type { FeatureContext } from "../feature.js";
+import { errors } from "../lib/errors.js";
+import type { ExamService } from "./exam.service.js";
+import type { Actor, AuditPort, SchedulingPort } from "./ports.js";
+import { buildSessionReport } from "./report.js";
+
+/**
+ * Official results (成绩发布): until an officer publishes a session, candidates see only the
+ * provisional score. Publishing marks every result official in one transaction with the
+ * publication record, which then locks the session (no void or force-submit afterwards) and keeps
+ * the report as published.
+ */
+export function createResultsService(ctx: FeatureContext, deps: { exams: ExamService; scheduling: SchedulingPort; audit: AuditPort; now?: () => Date }) {
+  const { Results, Publications } = deps.exams.models;
+  const now = deps.now ?? (() => new Date());
+
+  async function currentReport(sessionId: string): Promise<SessionReportDto> {
+    const published = await Publications.findOne({ sessionId }).lean();
+    if (published) return published.report as SessionReportDto;
+    const session = await deps.scheduling.getSession(sessionId);
+    if (!session) throw errors.notFound("考试场次", "session_not_found");
+    const [assignments, attempts] = await Promise.all([deps.scheduling.listAssignments(sessionId), deps.exams.listSessionAttempts(sessionId)]);
+    return buildSessionReport({
+      sessionId,
+      categoryCode: session.categoryCode,
+      sessionEndsAt: new Date(session.endsAt),
+      assignments,
+      attempts: attempts.map((a) => ({
+        attemptId: a._id,
+        candidateId: a.candidateId,
+        categoryCode: a.categoryCode,
+        status: a.status,
+        score: a.result?.score ?? null,
+        totalPoints: a.result?.totalPoints ?? null,
+        passed: a.result?.passed ?? null,
+        chainHash: a.status === "submitted" ? a.chainHash : null,
+      })),
+      publishedAt: null,
+      publishedBy: null,
+    });
+  }
+
+  return {
+    report: currentReport,
+
+    /** Publishes a session's results once; every attempt must be closed first. */
+    async publish(actor: Actor, sessionId: string): Promise<SessionReportDto> {
+      if (await Publications.exists({ sessionId })) throw errors.conflict("results_locked", "本场次成绩已发布，不能再次发布");
+      const open = (await deps.exams.listSessionAttempts(sessionId)).filter((a) => !["submitted", "voided"].includes(a.status));
+      if (open.length) throw errors.conflict("attempts_open", "仍有考生未交卷，不能发布成绩", { attemptIds: open.map((a) => a._id) });
+      const at = now();
+      const draft = await currentReport(sessionId);
+      const report: SessionReportDto = { ...draft, publishedAt: at.toISOString(), publishedBy: actor.name };
+      await ctx.conn.transaction(async (session) => {
+        await Publications.create([{ sessionId, publishedAt: at, publishedBy: actor.name, report }], { session });
+        await Results.updateMany({ sessionId }, { $set: { official: true, publishedAt: at } }, { session });
+      });
+      await deps.audit.record({
+        action: "exam.results_published",
+        actor: { id: actor.id, kind: actor.kind === "system" ? "system" : actor.kind, name: actor.name },
+        target: { type: "exam_session", id: sessionId },
+        details: { submitted: report.attendance.submitted, late: at.getTime() > new Date(report.publishDueBy).getTime() },
+      });
+      return report;
+    },
+
+    isPublished: (sessionId: string) => deps.exams.isPublished(sessionId),
+  };
+}
+export type ResultsService = ReturnType<typeof createResultsService>;

@@ -1,0 +1,18 @@
+/**
+ * Proctoring (监考): the live console of a session's room.
+ *
+ * Glossary
+ * - seat state: not arrived, checked in, ready, in progress (answered/total, time left),
+ *   disconnected since, submitted (score), voided.
+ * - pause / resume: stops a candidate's clock; the paused time is added back on resume.
+ * - extension: extra minutes with a reason, optionally waiting for a second approver.
+ * - outage credit: minutes proposed when many seats of a room drop together, applied by the proctor.
+ * - incident: environment / candidate / staff / technical report.
+ *
+ * Every action is authorised against the session's test centre and audited. Attempts change only
+ * through the exam feature's service.
+ */
+export { createProctoringService, toActor, type ProctoringDeps, type ProctoringService } from "./proctoring.service.js";
+export { registerProctorHandlers } from "./proctor.socket.js";
+export { proposeOutageCredit, DEFAULT_OUTAGE_RULE, type AwayInterval, type OutageRule } from "./outage.js";
+export { createExamDeliveryFeature, type ExamFeatureDeps } from "./delivery.feature.js";

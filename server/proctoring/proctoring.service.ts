@@ -1,0 +1,337 @@
+import { randomBytes } from "node:crypto";
+import type { AuthUser } from "../contracts/auth.js";
+import type {
+  CheckInPayload,
+  CheckInResultDto,
+  CreditOutagePayload,
+  ExtendPayload,
+  IncidentDto,
+  IncidentPayload,
+  OutageProposalDto,
+  PendingExtensionDto,
+  ProctorActionResultDto,
+  SeatViewDto,
+  SessionRoomDto,
+} from "../contracts/exams.js";
+import type { ExamSessionDto } from "../contracts/scheduling.js";
+import type { FeatureContext } from "../feature.js";
+import { errors } from "../lib/errors.js";
+import { rooms, toSeatView, type Actor, type AuditPort, type ExamService, type Notifier, type SchedulingPort } from "../exams/index.js";
+import { incidentModel, type IncidentDoc } from "./incident.model.js";
+import { DEFAULT_OUTAGE_RULE, proposeOutageCredit, type OutageRule } from "./outage.js";
+
+export interface ProctoringDeps {
+  exams: ExamService;
+  scheduling: SchedulingPort;
+  audit: AuditPort;
+  notifier: Notifier;
+  outageRule?: OutageRule;
+  now?: () => Date;
+}
+
+const SESSION_CACHE_MS = 10_000;
+
+export function toActor(user: AuthUser): Actor {
+  return { id: user.id, name: user.displayName, kind: user.kind };
+}
+
+/**
+ * The proctor console (监考): the live seat map of a session's room and the proctor's actions
+ * on it. Every action is authorised against the session's test centre and written to the audit log;
+ * the attempt changes themselves go through the exam service, so their chain and clock stay whole.
+ */
+export function createProctoringService(ctx: FeatureContext, deps: ProctoringDeps) {
+  const Incidents = incidentModel(ctx.conn);
+  const now = deps.now ?? (() => new Date());
+  const rule = deps.outageRule ?? DEFAULT_OUTAGE_RULE;
+  const sessionCache = new Map<string, { at: number; session: ExamSessionDto }>();
+
+  async function getSession(sessionId: string): Promise<ExamSessionDto> {
+    const hit = sessionCache.get(sessionId);
+    if (hit && Date.now() - hit.at < SESSION_CACHE_MS) return hit.session;
+    const session = await deps.scheduling.getSession(sessionId);
+    if (!session) throw errors.notFound("考试场次", "session_not_found");
+    sessionCache.set(sessionId, { at: Date.now(), session });
+    return session;
+  }
+
+  /** A proctor acts only on sessions in their own test centre (officers may watch their division's). */
+  async function authorize(user: AuthUser, sessionId: string, opts: { watchOnly?: boolean } = {}): Promise<ExamSessionDto> {
+    const session = await getSession(sessionId);
+    const isProctor = user.roles.includes("proctor") && (!user.testCentreId || user.testCentreId === session.testCentreId);
+    const isOfficer = opts.watchOnly && user.roles.includes("officer") && session.divisionCode.startsWith(user.divisionCode.replace(/0+$/, ""));
+    if (user.kind !== "staff" || (!isProctor && !isOfficer)) {
+      await audit(user, "proctor.refused", sessionId, { reason: "not_this_session" });
+      throw errors.forbidden("您不是本场次的监考员");
+    }
+    return session;
+  }
+
+  async function audit(user: AuthUser, action: string, sessionId: string, details: Record<string, unknown>, attemptId?: string): Promise<void> {
+    await deps.audit.record({
+      action,
+      actor: { id: user.id, kind: user.kind, name: user.displayName },
+      divisionCode: sessionCache.get(sessionId)?.session.divisionCode ?? null,
+      target: attemptId ? { type: "exam_attempt", id: attemptId } : { type: "exam_session", id: sessionId },
+      details: { sessionId, ...details },
+    });
+  }
+
+  /** The attempts an action targets: the whole room, or the named ones (which must belong to it). */
+  async function targets(sessionId: string, attemptIds: string[] | undefined): Promise<{ ids: string[]; skipped: { attemptId: string; code: string }[] }> {
+    const all = await deps.exams.listSessionAttempts(sessionId);
+    if (!attemptIds) return { ids: all.map((a) => a._id), skipped: [] };
+    const mine = new Set(all.map((a) => a._id));
+    return { ids: attemptIds.filter((id) => mine.has(id)), skipped: attemptIds.filter((id) => !mine.has(id)).map((attemptId) => ({ attemptId, code: "attempt_not_found" })) };
+  }
+
+  async function attemptSession(user: AuthUser, attemptId: string): Promise<ExamSessionDto> {
+    const owner = await deps.exams.ownerOf(attemptId);
+    if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
+    return authorize(user, owner.sessionId);
+  }
+
+  async function refuseIfPublished(sessionId: string): Promise<void> {
+    if (await deps.exams.isPublished(sessionId)) throw errors.conflict("results_locked", "本场次成绩已发布并锁定");
+  }
+
+  const result = (affected: string[], skipped: { attemptId: string; code: string }[]): ProctorActionResultDto => ({ affected, skipped, serverTime: now().getTime() });
+
+  async function outageProposal(sessionId: string): Promise<OutageProposalDto | null> {
+    const attempts = await deps.exams.listSessionAttempts(sessionId);
+    const inProgress = attempts.filter((a) => a.status === "in_progress");
+    const intervals = inProgress.flatMap((a) =>
+      (a.away ?? [])
+        .filter((w) => !a.outageCreditedUntil || w.from.getTime() > a.outageCreditedUntil.getTime())
+        .map((w) => ({ attemptId: a._id, from: w.from.getTime(), to: w.to ? w.to.getTime() : null })),
+    );
+    return proposeOutageCredit(sessionId, intervals, inProgress.length, rule);
+  }
+
+  function toIncident(d: IncidentDoc): IncidentDto {
+    return { id: d._id, sessionId: d.sessionId, attemptId: d.attemptId ?? null, kind: d.kind, note: d.note, reportedBy: d.reportedBy, at: d.at.toISOString() };
+  }
+
+  return {
+    authorize,
+
+    /** The live seat map: every assigned candidate, with or without an attempt yet. */
+    async room(user: AuthUser, sessionId: string): Promise<SessionRoomDto> {
+      const session = await authorize(user, sessionId, { watchOnly: true });
+      const [assignments, attempts, incidents, published, proposal] = await Promise.all([
+        deps.scheduling.listAssignments(sessionId),
+        deps.exams.listSessionAttempts(sessionId),
+        Incidents.find({ sessionId }).sort({ at: 1 }).lean<IncidentDoc[]>(),
+        deps.exams.isPublished(sessionId),
+        outageProposal(sessionId),
+      ]);
+      const at = now();
+      const byCandidate = new Map<string, SeatViewDto>();
+      for (const a of attempts) byCandidate.set(a.candidateId, toSeatView(a, at));
+      const seats: SeatViewDto[] = assignments.map(
+        (s) =>
+          byCandidate.get(s.candidateId) ?? {
+            sessionId,
+            seatId: s.seatId,
+            seatNo: s.seatNo,
+            candidateId: s.candidateId,
+            candidateName: s.name,
+            ticketNo: s.ticketNo,
+            attemptId: null,
+            photoUrl: null,
+            state: "not_arrived",
+            paused: false,
+            answered: 0,
+            total: 0,
+            deadline: null,
+            remainingMs: null,
+            disconnectedSince: null,
+            score: null,
+            passed: null,
+            closeReason: null,
+            extraMinutes: 0,
+            pendingExtensions: [],
+          },
+      );
+      return {
+        sessionId,
+        categoryCode: session.categoryCode,
+        roomName: session.roomName,
+        startsAt: session.startsAt,
+        lateEntryMinutes: session.lateEntryMinutes,
+        earliestHandInMinutes: session.earliestHandInMinutes,
+        serverTime: at.getTime(),
+        seats: seats.sort((a, b) => (a.seatNo ?? 1e9) - (b.seatNo ?? 1e9)),
+        outageProposal: proposal,
+        incidents: incidents.map(toIncident),
+        resultsPublished: published,
+      };
+    },
+
+    async checkIn(user: AuthUser, p: CheckInPayload): Promise<CheckInResultDto> {
+      const session = await authorize(user, p.sessionId);
+      if (session.status === "cancelled") throw errors.conflict("session_cancelled", "本场次已取消");
+      const photo = p.photo ? decodePhoto(p.photo) : undefined;
+      const { attempt, assignment } = await deps.exams.checkIn(toActor(user), session, {
+        candidateId: p.candidateId,
+        idNumber: p.idNumber,
+        seatId: p.seatId,
+        accommodation: p.accommodation,
+        photo,
+      });
+      await audit(user, "exam.check_in", p.sessionId, { candidateId: p.candidateId, seatId: attempt.seatId, onSitePhoto: Boolean(photo) }, attempt._id);
+      return { seat: toSeatView(attempt, now()), photoId: assignment.photoId ?? null, onSitePhoto: Boolean(photo) };
+    },
+
+    async release(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
+      await authorize(user, sessionId);
+      const t = await targets(sessionId, attemptIds);
+      const r = await deps.exams.release(toActor(user), sessionId, attemptIds ? t.ids : undefined);
+      await audit(user, "exam.release", sessionId, { attempts: r.affected.length, whole: !attemptIds });
+      return result(r.affected, [...t.skipped, ...r.skipped]);
+    },
+
+    async pause(user: AuthUser, sessionId: string, attemptIds: string[] | undefined, reason: string): Promise<ProctorActionResultDto> {
+      await authorize(user, sessionId);
+      const t = await targets(sessionId, attemptIds);
+      const affected: string[] = [];
+      for (const id of t.ids) if (await deps.exams.pause(toActor(user), id, reason)) affected.push(id);
+      await audit(user, "proctor.pause", sessionId, { reason, attemptIds: affected, whole: !attemptIds });
+      return result(affected, [...t.skipped, ...t.ids.filter((id) => !affected.includes(id)).map((attemptId) => ({ attemptId, code: "invalid_transition" }))]);
+    },
+
+    async resume(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
+      await authorize(user, sessionId);
+      const t = await targets(sessionId, attemptIds);
+      const affected: string[] = [];
+      for (const id of t.ids) if (await deps.exams.resume(toActor(user), id)) affected.push(id);
+      await audit(user, "proctor.resume", sessionId, { attemptIds: affected, whole: !attemptIds });
+      return result(affected, [...t.skipped, ...t.ids.filter((id) => !affected.includes(id)).map((attemptId) => ({ attemptId, code: "invalid_transition" }))]);
+    },
+
+    /**
+     * Extends one attempt (reason required). With `requireSecondApprover` the request waits until a
+     * different proctor or officer approves it (Pearson VUE: time changes need a second authorisation).
+     */
+    async extend(user: AuthUser, p: ExtendPayload): Promise<ProctorActionResultDto & { pending: PendingExtensionDto | null }> {
+      const session = await attemptSession(user, p.attemptId);
+      await refuseIfPublished(session.id);
+      if (p.requireSecondApprover) {
+        const pending = await deps.exams.addPendingExtension(toActor(user), p.attemptId, p.minutes, p.reason);
+        if (!pending) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+        await audit(user, "proctor.extend_requested", session.id, { minutes: p.minutes, reason: p.reason, requestId: pending.requestId }, p.attemptId);
+        const dto: PendingExtensionDto = { requestId: pending.requestId, attemptId: p.attemptId, minutes: p.minutes, reason: p.reason, requestedBy: user.displayName, requestedAt: now().toISOString() };
+        deps.notifier.toRoom(rooms.session(session.id), "session:extension_pending", dto);
+        return { ...result([], []), pending: dto };
+      }
+      const ok = await deps.exams.credit(toActor(user), p.attemptId, p.minutes, p.reason, "extend");
+      if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+      await audit(user, "proctor.extend", session.id, { minutes: p.minutes, reason: p.reason }, p.attemptId);
+      return { ...result([p.attemptId], []), pending: null };
+    },
+
+    async approveExtension(user: AuthUser, attemptId: string, requestId: string, approve: boolean): Promise<ProctorActionResultDto> {
+      const owner = await deps.exams.ownerOf(attemptId);
+      if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
+      await authorize(user, owner.sessionId, { watchOnly: true });
+      const view = (await deps.exams.seatViews(owner.sessionId)).find((s) => s.attemptId === attemptId);
+      const pending = view?.pendingExtensions.find((x) => x.requestId === requestId);
+      if (!pending) throw errors.notFound("延时申请", "extension_not_found");
+      const raw = await deps.exams.listSessionAttempts(owner.sessionId);
+      const requester = raw.find((a) => a._id === attemptId)?.pendingExtensions.find((x) => x.requestId === requestId)?.requestedBy;
+      if (requester === user.id) throw errors.forbidden("延时须由另一名监考员或考务人员批准", "second_approver_required");
+      const taken = await deps.exams.takePendingExtension(attemptId, requestId);
+      if (!taken) throw errors.notFound("延时申请", "extension_not_found");
+      if (approve) {
+        const ok = await deps.exams.credit(toActor(user), attemptId, taken.minutes, taken.reason, "extend", { requestedBy: taken.requestedBy, approvedBy: user.id });
+        if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+      }
+      await audit(user, approve ? "proctor.extend_approved" : "proctor.extend_rejected", owner.sessionId, { requestId, minutes: taken.minutes, requestedBy: taken.requestedBy }, attemptId);
+      return result(approve ? [attemptId] : [], []);
+    },
+
+    async forceSubmit(user: AuthUser, attemptId: string, reason: string): Promise<ProctorActionResultDto> {
+      const session = await attemptSession(user, attemptId);
+      await refuseIfPublished(session.id);
+      const ok = await deps.exams.forceSubmit(toActor(user), attemptId);
+      await audit(user, "proctor.force_submit", session.id, { reason, done: ok }, attemptId);
+      return ok ? result([attemptId], []) : result([], [{ attemptId, code: "invalid_transition" }]);
+    },
+
+    async voidAttempt(user: AuthUser, attemptId: string, note: string): Promise<ProctorActionResultDto> {
+      const session = await attemptSession(user, attemptId);
+      await refuseIfPublished(session.id);
+      const ok = await deps.exams.voidAttempt(toActor(user), attemptId, note);
+      await audit(user, "proctor.void", session.id, { note, done: ok }, attemptId);
+      return ok ? result([attemptId], []) : result([], [{ attemptId, code: "invalid_transition" }]);
+    },
+
+    async incident(user: AuthUser, p: IncidentPayload): Promise<IncidentDto> {
+      await authorize(user, p.sessionId);
+      if (p.attemptId) {
+        const owner = await deps.exams.ownerOf(p.attemptId);
+        if (owner?.sessionId !== p.sessionId) throw errors.notFound("考试记录", "attempt_not_found");
+      }
+      const doc = await Incidents.create({
+        _id: `inc_${randomBytes(8).toString("hex")}`,
+        sessionId: p.sessionId,
+        attemptId: p.attemptId ?? null,
+        kind: p.kind,
+        note: p.note,
+        reportedBy: user.displayName,
+        reportedById: user.id,
+        at: now(),
+      });
+      const dto = toIncident(doc.toObject() as IncidentDoc);
+      await audit(user, "proctor.incident", p.sessionId, { kind: p.kind, note: p.note, incidentId: dto.id }, p.attemptId);
+      deps.notifier.toRoom(rooms.session(p.sessionId), "session:incident", dto);
+      return dto;
+    },
+
+    /** Applies an outage credit with a reason; the credited away intervals are not proposed again. */
+    async creditOutage(user: AuthUser, p: CreditOutagePayload): Promise<ProctorActionResultDto> {
+      await authorize(user, p.sessionId);
+      const t = await targets(p.sessionId, p.attemptIds);
+      const at = now();
+      const affected: string[] = [];
+      for (const id of t.ids) {
+        if (await deps.exams.credit(toActor(user), id, p.minutes, p.reason, "credit")) {
+          affected.push(id);
+          await deps.exams.markOutageCredited(id, at);
+        }
+      }
+      await audit(user, "proctor.credit_outage", p.sessionId, { minutes: p.minutes, reason: p.reason, attemptIds: affected });
+      return result(affected, [...t.skipped, ...t.ids.filter((id) => !affected.includes(id)).map((attemptId) => ({ attemptId, code: "invalid_transition" }))]);
+    },
+
+    outageProposal,
+
+    /** After a seat reconnects: if that ended a room-wide outage, propose the credit to the proctors. */
+    async checkOutage(sessionId: string): Promise<void> {
+      const proposal = await outageProposal(sessionId);
+      if (proposal) deps.notifier.toRoom(rooms.session(sessionId), "session:outage", proposal);
+    },
+
+    /** Audits a candidate's event aimed at someone else's attempt (refused with `forbidden`). */
+    async auditRefused(user: AuthUser, event: string, attemptId: string): Promise<void> {
+      await deps.audit.record({
+        action: "exam.cross_attempt_refused",
+        actor: { id: user.id, kind: user.kind, name: user.displayName },
+        target: { type: "exam_attempt", id: attemptId },
+        details: { event, ownCandidateId: user.candidate?.candidateId ?? null },
+      });
+    },
+  };
+}
+export type ProctoringService = ReturnType<typeof createProctoringService>;
+
+/** Decodes a `data:image/...;base64,` on-site photo (size already bounded by the payload schema). */
+function decodePhoto(dataUrl: string): { contentType: string; data: Buffer } {
+  const m = /^data:(image\/(?:jpeg|png));base64,(.+)$/.exec(dataUrl);
+  if (!m?.[1] || !m[2]) throw errors.badRequest("invalid_photo", "现场照片格式不正确");
+  const data = Buffer.from(m[2], "base64");
+  const jpeg = data[0] === 0xff && data[1] === 0xd8;
+  const png = data.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  if ((m[1] === "image/jpeg" && !jpeg) || (m[1] === "image/png" && !png)) throw errors.badRequest("invalid_photo", "现场照片格式不正确");
+  return { contentType: m[1], data };
+}

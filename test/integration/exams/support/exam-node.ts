@@ -1,0 +1,119 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server } from "socket.io";
+import { createApp } from "../../../../server/app.js";
+import { createAuditService } from "../../../../server/audit/index.js";
+import { loadConfig } from "../../../../server/config.js";
+import { AuthUser } from "../../../../server/contracts/auth.js";
+import type { ExamOptions, PaperPort } from "../../../../server/exams/index.js";
+import type { Feature, FeatureContext } from "../../../../server/feature.js";
+import { createEventBus } from "../../../../server/lib/event-bus.js";
+import { createLogger } from "../../../../server/lib/logger.js";
+import { connectMongo } from "../../../../server/lib/mongo.js";
+import { useRedisAdapter } from "../../../../server/lib/redis-adapter.js";
+import type { AppServer } from "../../../../server/lib/socket-types.js";
+import { createExamDeliveryFeature } from "../../../../server/proctoring/index.js";
+import { fixtureScheduling, samplePapers, tinyPapers } from "./fixtures.js";
+
+export interface ExamNodeOptions {
+  mongoUri: string;
+  dbName: string;
+  port?: number;
+  redisUrl?: string;
+  graceSeconds?: number;
+  sweepIntervalMs?: number;
+  paper?: "tiny" | "sample";
+  tiny?: Parameters<typeof tinyPapers>[0];
+  options?: Partial<ExamOptions>;
+  logLevel?: string;
+}
+
+export interface ExamNode {
+  url: string;
+  ctx: FeatureContext;
+  io: AppServer;
+  http: HttpServer;
+  delivery: ReturnType<typeof createExamDeliveryFeature>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A node running only exam delivery + proctoring, with the scheduling and question-bank ports
+ * replaced by fixtures and a TEST-ONLY identity: sockets carry their AuthUser in
+ * `handshake.auth.user` and requests in the `x-test-user` header (base64 JSON). Real login is
+ * the identity feature's job and is tested there; here it would only hide what exam delivery does.
+ */
+export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
+  const config = loadConfig({
+    NODE_ENV: "test",
+    ROLE: "province",
+    PROVINCE_CODE: "320000",
+    PORT: String(o.port ?? 0),
+    LOG_LEVEL: o.logLevel ?? process.env.TEST_LOG_LEVEL ?? "silent",
+    EXAM_GRACE_SECONDS: String(o.graceSeconds ?? 1),
+    SHUTDOWN_TIMEOUT_MS: "1000",
+    ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
+  });
+  const logger = createLogger({ level: config.log.level, name: "exam-node" });
+  const conn = await connectMongo(o.mongoUri, { dbName: o.dbName });
+  const ctx: FeatureContext = { config, logger, conn, events: createEventBus(logger) };
+  const papers: PaperPort = o.paper === "sample" ? await samplePapers() : tinyPapers(o.tiny);
+  const delivery = createExamDeliveryFeature(ctx, {
+    scheduling: fixtureScheduling(conn),
+    papers,
+    audit: createAuditService(conn),
+    options: { submitWaitMs: 2000, ...o.options },
+    sweepIntervalMs: o.sweepIntervalMs ?? 200,
+    outboxPollMs: 200,
+  });
+  const testIdentity: Feature = {
+    name: "test-identity",
+    middleware: [
+      (req, _res, next) => {
+        const raw = req.headers["x-test-user"];
+        if (typeof raw === "string") req.user = AuthUser.parse(JSON.parse(Buffer.from(raw, "base64").toString("utf8")));
+        next();
+      },
+    ],
+  };
+  const features = [testIdentity, delivery.feature];
+  const app = createApp({ config, logger, conn, features });
+  const http = createServer(app);
+  const io: AppServer = new Server(http, { serveClient: false, maxHttpBufferSize: 256 * 1024 });
+  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url) : null;
+  io.use((socket, next) => {
+    const parsed = AuthUser.safeParse((socket.handshake.auth as { user?: unknown }).user);
+    socket.data.user = parsed.success ? parsed.data : null;
+    next();
+  });
+  for (const f of features) f.attachSockets?.(io);
+  io.on("connection", (socket) => {
+    for (const f of features) f.onConnection?.(socket);
+  });
+  for (const f of features) await f.start?.();
+  await new Promise<void>((resolve) => http.listen(config.http.port, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    ctx,
+    io,
+    http,
+    delivery,
+    stop: () =>
+      (stopping ??= (async () => {
+        for (const f of features) await f.stop?.();
+        await new Promise<void>((resolve) => {
+          void io.close(() => resolve());
+          http.closeAllConnections();
+        });
+        await closeRedis?.();
+        await conn.close();
+      })()),
+  };
+}
+
+/** Header value for `x-test-user`. */
+export function testUserHeader(user: AuthUser): string {
+  return Buffer.from(JSON.stringify(user)).toString("base64");
+}
