@@ -32,6 +32,7 @@ export type SaveState = "none" | "saved" | "saving" | "queued";
 
 const SAVE_TIMEOUT_MS = 8000;
 const SUBMIT_TIMEOUT_MS = 20_000;
+const CHECK_IN_POLL_MS = 3000;
 
 /**
  * The candidate's attempt on this page: the paper, the answers with their save state, and the
@@ -62,6 +63,7 @@ export const useExamStore = defineStore("exam", () => {
   let started = false;
   let syncing: Promise<void> | null = null;
   let syncAgain = false;
+  let retryTimer: number | null = null;
 
   const remaining = computed(() => remainingMs(clock.value, now.value));
   const earliestSubmitInMs = computed(() => {
@@ -263,6 +265,14 @@ export const useExamStore = defineStore("exam", () => {
         syncing = null;
         loading.value = false;
       }
+      // Check-in happens at the proctor's desk and sends nothing to this seat, so look again
+      // shortly: the identity screen appears on its own once the proctor has checked the candidate in.
+      if (started && loadError.value?.code === "attempt_not_found" && retryTimer === null) {
+        retryTimer = window.setTimeout(() => {
+          retryTimer = null;
+          if (started) void resync();
+        }, CHECK_IN_POLL_MS);
+      }
     })();
     return syncing;
   }
@@ -324,6 +334,8 @@ export const useExamStore = defineStore("exam", () => {
     socket.off("attempt:closed", onClosed);
     if (ticker !== null) window.clearInterval(ticker);
     ticker = null;
+    if (retryTimer !== null) window.clearTimeout(retryTimer);
+    retryTimer = null;
   }
 
   /** checked_in → ready: the candidate confirmed the photo, name and ID shown. */
