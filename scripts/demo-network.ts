@@ -1,0 +1,268 @@
+/**
+ * `npm start`: the demo network on one machine — the national hub and two province nodes
+ * (江苏 320000, 北京 110000), each a `scripts/node.ts` child process on its own port and its own
+ * database under `<DATA_DIR>/<nodeName>/`. Waits until every node answers `/healthz`, runs the demo
+ * seed hooks (scripts/demo-seeds.ts) inside each node, and prints URLs and demo logins. Ctrl-C stops
+ * all three gracefully (a second Ctrl-C forces); the data stays for the next `npm start`.
+ *
+ * Environment (all optional): `PORT` (hub port, default 3000; the provinces take the next two),
+ * `DEMO_PORTS=hub,jiangsu,beijing` (explicit ports), `DATA_DIR` (default ./data), `LOG_LEVEL`,
+ * `MONGODB_URI` (a real MongoDB instead of the embedded one; each node gets its own database on it).
+ * Node logs go to `<DATA_DIR>/logs/<nodeName>.log`; warnings and errors are also shown here.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { DemoSeedOutcome } from "./demo-seeds.js";
+import type { NodeMessage } from "./node.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+interface NodeSpec {
+  label: string;
+  nodeName: string;
+  env: Record<string, string>;
+  port: number;
+}
+
+interface RunningChild {
+  spec: NodeSpec;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  ready: Promise<Extract<NodeMessage, { type: "ready" }>>;
+}
+
+const HEALTH_TIMEOUT_MS = 180_000;
+
+function ports(): [number, number, number] {
+  const explicit = process.env.DEMO_PORTS;
+  if (explicit) {
+    const list = explicit.split(",").map((p) => Number(p.trim()));
+    if (list.length !== 3 || list.some((p) => !Number.isInteger(p) || p <= 0 || p > 65535)) {
+      throw new Error(`DEMO_PORTS must be three ports "hub,jiangsu,beijing", got "${explicit}"`);
+    }
+    return [list[0] ?? 0, list[1] ?? 0, list[2] ?? 0];
+  }
+  const base = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(base) || base <= 0 || base > 65533)
+    throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
+  return [base, base + 1, base + 2];
+}
+
+function nodeSpecs(): NodeSpec[] {
+  const [hubPort, jsPort, bjPort] = ports();
+  const hubUrl = `http://127.0.0.1:${hubPort}`;
+  return [
+    { label: "全国中心 hub", nodeName: "hub", port: hubPort, env: { ROLE: "hub" } },
+    {
+      label: "江苏 320000",
+      nodeName: "province-320000",
+      port: jsPort,
+      env: { ROLE: "province", PROVINCE_CODE: "320000", HUB_URL: hubUrl },
+    },
+    {
+      label: "北京 110000",
+      nodeName: "province-110000",
+      port: bjPort,
+      env: { ROLE: "province", PROVINCE_CODE: "110000", HUB_URL: hubUrl },
+    },
+  ];
+}
+
+/** Builds the client once when `dist/client` is missing, so the nodes serve the UI. */
+async function ensureClient(): Promise<void> {
+  if (!existsSync(path.join(root, "client")) || existsSync(path.join(root, "dist/client/index.html"))) return;
+  console.log("首次启动：正在构建前端 (npm run build:client) …");
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(npm, ["run", "build:client"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm run build:client failed (exit ${code})`)),
+    );
+  });
+}
+
+function startChild(spec: NodeSpec, dataDir: string, logDir: string): RunningChild {
+  const args = ["--import", "tsx", path.join(root, "scripts/node.ts"), "--seed-demo"];
+  // On a shared real MongoDB every node still needs its own database.
+  if (process.env.MONGODB_URI) args.push("--db-name", `roadcert_${spec.nodeName.replace(/-/g, "_")}`);
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: process.env.NODE_ENV ?? "development",
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      HOST: "127.0.0.1",
+      ...spec.env,
+      PORT: String(spec.port),
+      NODE_NAME: spec.nodeName,
+      DATA_DIR: dataDir,
+    },
+    // Own process group: Ctrl-C reaches only this script, which then stops each node exactly once.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
+  const log: WriteStream = createWriteStream(path.join(logDir, `${spec.nodeName}.log`), { flags: "a" });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on("line", (line) => {
+      log.write(line + "\n");
+      const shown = forTerminal(line);
+      if (shown) console.log(`[${spec.nodeName}] ${shown}`);
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => {
+    child.once("exit", (code, signal) => {
+      log.end();
+      resolve(signal ? null : code);
+    });
+  });
+  const ready = new Promise<Extract<NodeMessage, { type: "ready" }>>((resolve, reject) => {
+    child.on("message", (raw) => {
+      const msg = raw as NodeMessage;
+      if (msg.type === "ready") resolve(msg);
+      else reject(new Error(`${spec.label} failed to start: ${msg.error}`));
+    });
+    void exited.then((code) =>
+      reject(new Error(`${spec.label} exited during start-up (exit ${code ?? "signal"})`)),
+    );
+  });
+  // Whichever way start-up ends, an unobserved rejection must not crash this script.
+  ready.catch(() => undefined);
+  return { spec, child, exited, ready };
+}
+
+/**
+ * What of a node's output reaches the terminal: pino lines at warn (40) or above, as one readable
+ * line, and any non-JSON output (a crash trace). The full log is in the node's log file.
+ */
+function forTerminal(line: string): string | null {
+  if (!line.startsWith("{")) return line.trim() ? line : null;
+  try {
+    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: { message?: unknown } };
+    if (typeof entry.level === "number" && entry.level < 40) return null;
+    const level = typeof entry.level === "number" && entry.level >= 50 ? "错误" : "警告";
+    const cause = typeof entry.err?.message === "string" ? `: ${entry.err.message}` : "";
+    return `${level} ${typeof entry.msg === "string" ? entry.msg : ""}${cause}`;
+  } catch {
+    return line;
+  }
+}
+
+/** Pads to a terminal width where CJK characters take two columns. */
+function pad(text: string, width: number): string {
+  const columns = [...text].reduce((n, ch) => n + (/[\u2e80-\uffef]/.test(ch) ? 2 : 1), 0);
+  return text + " ".repeat(Math.max(1, width - columns));
+}
+
+async function waitHealthy(url: string, running: RunningChild): Promise<void> {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  let exited = false;
+  void running.exited.then(() => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${running.spec.label} exited before answering /healthz (see its log)`);
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${running.spec.label} did not answer ${url}/healthz within ${HEALTH_TIMEOUT_MS / 1000}s`);
+}
+
+/** SIGINT each node once (each stops gracefully and flushes its database), then wait for all. */
+async function stopAll(children: RunningChild[]): Promise<boolean> {
+  for (const c of children)
+    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill("SIGINT");
+  const codes = await Promise.all(children.map((c) => c.exited));
+  return codes.every((code) => code === 0);
+}
+
+function printTable(
+  children: RunningChild[],
+  readies: Extract<NodeMessage, { type: "ready" }>[],
+  dataDir: string,
+): void {
+  const lines: string[] = ["", "roadcert 演示网络已启动 (demo network is up)", ""];
+  readies.forEach((ready, i) => {
+    const spec = children[i]?.spec;
+    lines.push(`  ${pad(spec?.label ?? ready.nodeName, 16)}${ready.url}/`);
+    lines.push(`      数据库: ${ready.database.kind} — ${ready.database.reason}`);
+    for (const s of ready.seeds) lines.push(`      ${describeSeed(s)}`);
+    const logins = ready.seeds.flatMap((s) => (s.status === "done" ? (s.result.logins ?? []) : []));
+    if (logins.length) {
+      lines.push("      演示账号 (demo logins):");
+      for (const l of logins) {
+        lines.push(
+          `        ${pad(l.role, 14)}${pad(l.username, 22)}${l.password}${l.note ? `  (${l.note})` : ""}`,
+        );
+      }
+    }
+    lines.push("");
+  });
+  lines.push(`  数据目录 ${dataDir} (再次 npm start 数据仍在)；日志 ${path.join(dataDir, "logs")}`);
+  lines.push("  按 Ctrl-C 停止全部节点 (Ctrl-C stops all nodes)", "");
+  console.log(lines.join("\n"));
+}
+
+function describeSeed(s: DemoSeedOutcome): string {
+  if (s.status === "done") return `初始化 ${s.name}: 完成${s.result.summary ? ` — ${s.result.summary}` : ""}`;
+  if (s.status === "skipped") return `初始化 ${s.name}: 跳过 (${s.reason})`;
+  return `初始化 ${s.name}: 失败 — ${s.error}`;
+}
+
+async function main(): Promise<void> {
+  const specs = nodeSpecs();
+  const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, "data"));
+  const logDir = path.join(dataDir, "logs");
+  await mkdir(logDir, { recursive: true });
+  await ensureClient();
+
+  const children = specs.map((spec) => startChild(spec, dataDir, logDir));
+  let stopping = false;
+  let firstSignalAt = 0;
+  const shutdown = (code: number) => {
+    if (stopping) {
+      // A second Ctrl-C forces; a copy of the first signal relayed by a wrapper (npm, tsx, timeout)
+      // arrives within moments and must not cut the graceful stop short.
+      if (Date.now() - firstSignalAt < 1000) return;
+      for (const c of children) c.child.kill("SIGKILL");
+      process.exit(1);
+    }
+    stopping = true;
+    firstSignalAt = Date.now();
+    console.log("\n正在停止演示网络… (stopping; Ctrl-C again to force)");
+    void stopAll(children).then((clean) => {
+      console.log(clean ? "全部节点已停止。" : "部分节点未正常停止，请查看日志。");
+      process.exit(clean ? code : 1);
+    });
+  };
+  process.on("SIGINT", () => shutdown(0));
+  process.on("SIGTERM", () => shutdown(0));
+
+  try {
+    await Promise.all(children.map((c) => waitHealthy(`http://127.0.0.1:${c.spec.port}`, c)));
+    const readies = await Promise.all(children.map((c) => c.ready));
+    printTable(children, readies, dataDir);
+  } catch (err) {
+    console.error(`演示网络启动失败：${err instanceof Error ? err.message : String(err)}`);
+    if (!stopping) shutdown(1);
+    return;
+  }
+  // A node that dies later takes the network down with it, rather than leaving a half network.
+  for (const c of children) {
+    void c.exited.then((code) => {
+      if (stopping) return;
+      console.error(`${c.spec.label} 意外退出 (exit ${code ?? "signal"})，正在停止其余节点。`);
+      shutdown(1);
+    });
+  }
+}
+
+await main();

@@ -1,0 +1,97 @@
+/**
+ * Starts ONE node (hub or province, from the environment: see server/config.ts) on its database:
+ * `MONGODB_URI` when set, else the embedded default kept under `<DATA_DIR>/<nodeName>/`.
+ *
+ *   ROLE=province PROVINCE_CODE=320000 PORT=3001 npx tsx scripts/node.ts
+ *
+ * Flags: `--seed-demo` runs the demo seed hooks (scripts/demo-seeds.ts) after the node listens;
+ * `--db-name <name>` picks the database on a shared MongoDB (the demo network gives each node its own).
+ * When started by the demo network (an IPC channel exists) it reports `ready` with the seed outcomes
+ * and stops when the parent goes away, so no orphan keeps a port or the data folder.
+ */
+import path from "node:path";
+import { loadConfig } from "../server/config.js";
+import { createLogger } from "../server/lib/logger.js";
+import { redactUri } from "../server/lib/mongo.js";
+import { startNode, stopOnSignals } from "../server/main.js";
+import { runDemoSeeds, type DemoSeedOutcome } from "./demo-seeds.js";
+import { resolveDatabase } from "./embedded-database.js";
+
+/** What `scripts/node.ts` tells a parent process over IPC. */
+export type NodeMessage =
+  | {
+      type: "ready";
+      nodeName: string;
+      url: string;
+      database: { kind: string; reason: string };
+      seeds: DemoSeedOutcome[];
+    }
+  | { type: "failed"; nodeName: string; error: string };
+
+function flagValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.log.level, name: config.nodeName });
+  const db = await resolveDatabase(config.mongo.uri, {
+    dataDir: path.join(config.mongo.dataDir, config.nodeName),
+  });
+  // The one line that says which database this node uses and why.
+  logger.info({ database: db.kind, uri: redactUri(db.uri) }, `database: ${db.kind} (${db.reason})`);
+
+  // The embedded database serves only this node; on a shared server each node names its own.
+  const dbName = flagValue("--db-name") ?? (db.kind === "external" ? undefined : "roadcert");
+  let node;
+  try {
+    node = await startNode(config, { mongoUri: db.uri, dbName, logger });
+  } catch (err) {
+    await db.stop();
+    throw err;
+  }
+  const running = node;
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      try {
+        await running.stop();
+      } finally {
+        // After the node: its connection is closed, so the database can flush and stop cleanly.
+        await db.stop();
+      }
+    })());
+  stopOnSignals(stop, logger);
+
+  const seeds = process.argv.includes("--seed-demo") ? await runDemoSeeds(running.ctx) : [];
+  if (process.send) {
+    const ready: NodeMessage = {
+      type: "ready",
+      nodeName: config.nodeName,
+      url: running.url,
+      database: { kind: db.kind, reason: db.reason },
+      seeds,
+    };
+    process.send(ready);
+    // The parent died without stopping us (e.g. killed): stop rather than linger as an orphan.
+    process.once("disconnect", () => {
+      logger.warn("parent process went away; stopping");
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`node failed to start: ${message}`);
+  if (process.send) {
+    const failed: NodeMessage = { type: "failed", nodeName: "node", error: message };
+    process.send(failed, () => process.exit(1));
+  } else {
+    process.exit(1);
+  }
+});
