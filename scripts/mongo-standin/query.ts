@@ -1,6 +1,5 @@
 import { Decimal128, Long, type Document } from "bson";
-import { Aggregator, Query, update as mingoUpdate } from "mingo";
-import type { Modifier } from "mingo/updater";
+import { applyModifier, newAggregator, newQuery } from "./engine.js";
 import { CommandError, unsupported } from "./errors.js";
 import { deepClone, isPlainObject, setPath, valueKey, type Doc } from "./storage/values.js";
 
@@ -48,7 +47,7 @@ function engine<T>(run: () => T): T {
 /** Compiles a filter into a predicate. Unknown operators answer BadValue (2). */
 export function compileFilter(filter: Document): (doc: Doc) => boolean {
   assertSupported(filter, "a filter");
-  const query = engine(() => new Query(filter, {}));
+  const query = engine(() => newQuery(filter));
   return (doc) => engine(() => query.test(doc));
 }
 
@@ -66,7 +65,7 @@ export function shape(docs: Doc[], options: ReadShape): Doc[] {
   const hasProjection = options.projection && Object.keys(options.projection).length > 0;
   if (!hasSort && !hasProjection && !options.skip && !options.limit) return docs;
   return engine(() => {
-    let cursor = new Query({}, {}).find<Doc>(docs, hasProjection ? options.projection : undefined);
+    let cursor = newQuery({}).find<Doc>(docs, hasProjection ? options.projection : undefined);
     if (hasSort) cursor = cursor.sort(options.sort as Record<string, 1 | -1>);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit) cursor = cursor.limit(Math.abs(options.limit));
@@ -90,7 +89,7 @@ export function aggregate(docs: Doc[], pipeline: Document[], resolve: (collectio
   if (docs.some(containsDecimal) && pipeline.some((stage) => "$group" in stage || "$bucket" in stage)) {
     throw unsupported("Decimal128 arithmetic in aggregation");
   }
-  return engine(() => new Aggregator(pipeline, { collectionResolver: (name) => resolve(name).map(deepClone) }).run<Doc>(docs.map(deepClone)));
+  return engine(() => newAggregator(pipeline, (name) => resolve(name).map(deepClone)).run<Doc>(docs.map(deepClone)));
 }
 
 /** What an update does to one document. */
@@ -114,7 +113,7 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
       if (!PIPELINE_UPDATE_STAGES.has(name)) throw new CommandError("BadValue", `${name} is not allowed to be used within an update`);
     }
     assertPipelineSupported(spec.update);
-    after = engine(() => new Aggregator(spec.update as Document[], {}).run<Doc>([before]))[0] ?? {};
+    after = engine(() => newAggregator(spec.update as Document[]).run<Doc>([before]))[0] ?? {};
   } else if (isReplacement(spec.update)) {
     after = { ...deepClone(spec.update) };
     if (doc._id !== undefined && after._id === undefined) after = { _id: doc._id, ...after };
@@ -125,7 +124,7 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
       // The filter is only passed for the positional `$` operator: mingo also treats it as a
       // precondition, which an upsert's seed document need not meet.
       const positional = !inserting && JSON.stringify(Object.values(modifier).map((fields) => Object.keys(fields as Document))).includes(".$");
-      engine(() => mingoUpdate(after, modifier as Modifier<Doc>, spec.arrayFilters, positional ? spec.filter : undefined));
+      engine(() => applyModifier(after, modifier, spec.arrayFilters, positional ? spec.filter : undefined));
     }
   }
   if (doc._id !== undefined && valueKey(after._id) !== valueKey(doc._id)) {
@@ -149,6 +148,10 @@ function operatorUpdate(update: Document, doc: Doc, inserting: boolean): Documen
       for (const [path, operand] of Object.entries(fields)) {
         if (operand instanceof Decimal128 || containsDecimal(getPath(doc, path))) throw unsupported("Decimal128 arithmetic");
       }
+    }
+    if (op === "$addToSet" && isPlainObject(fields)) {
+      modifier.$addToSet = dedupeEach(fields);
+      continue;
     }
     if (op === "$setOnInsert") {
       if (inserting) modifier.$set = { ...(modifier.$set as Document | undefined), ...(fields as Document) };
@@ -181,6 +184,19 @@ export function seedFromFilter(filter: Document): Doc {
   };
   visit(filter);
   return seed;
+}
+
+/** `$addToSet: { f: { $each: [...] } }` adds each value once, even when it repeats in `$each`. */
+function dedupeEach(fields: Record<string, unknown>): Document {
+  const out: Document = {};
+  for (const [path, operand] of Object.entries(fields)) {
+    if (isPlainObject(operand) && Array.isArray(operand.$each)) {
+      const unique = new Map<string, unknown>();
+      for (const value of operand.$each as unknown[]) if (!unique.has(valueKey(value))) unique.set(valueKey(value), value);
+      out[path] = { ...operand, $each: [...unique.values()] };
+    } else out[path] = operand;
+  }
+  return out;
 }
 
 function getPath(doc: unknown, path: string): unknown {

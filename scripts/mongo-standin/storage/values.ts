@@ -99,8 +99,9 @@ export function setPath(doc: Record<string, unknown>, path: string, value: unkno
   target[parts[parts.length - 1] ?? ""] = value;
 }
 
-/** A fresh `_id` when the document has none, placed first like the server does. */
+/** The document with `_id` first (a fresh one when missing), as the server stores it. */
 export function withId(doc: Doc): Doc {
-  if (doc._id !== undefined) return doc;
-  return { _id: new ObjectId(), ...doc };
+  if (Object.keys(doc)[0] === "_id") return doc;
+  const { _id, ...rest } = doc;
+  return { _id: _id === undefined ? new ObjectId() : (_id as unknown), ...rest };
 }

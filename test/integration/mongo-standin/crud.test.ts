@@ -102,6 +102,24 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
     expect((await coll.distinct("tags")).sort()).to.deep.equal(["a", "b", "c", "d"]);
   });
 
+  it("when a document is inserted with _id last, then it is stored with _id as the first field", async () => {
+    const coll = t.db.collection("order");
+    await coll.insertOne({ b: 1, a: 2, _id: "k" as never });
+    expect(Object.keys((await coll.findOne({ _id: "k" as never })) ?? {})).to.deep.equal(["_id", "b", "a"]);
+  });
+
+  it("when $type names BSON types and $addToSet repeats values in $each, then both behave like the server", async () => {
+    const coll = t.db.collection("types");
+    await coll.insertMany([{ ref: new ObjectId(), n: 1 }, { ref: "text", n: 2.5 }, { ref: [new ObjectId()], n: null }]);
+    expect(await coll.countDocuments({ ref: { $type: "objectId" } })).to.equal(2);
+    expect(await coll.countDocuments({ ref: { $type: 2 } })).to.equal(1);
+    expect(await coll.countDocuments({ n: { $type: "number" } })).to.equal(2);
+    expect(await coll.countDocuments({ n: { $type: "null" } })).to.equal(1);
+    await coll.updateOne({ n: 1 }, { $addToSet: { tags: { $each: ["a", "b", "a"] } } });
+    await coll.updateOne({ n: 1 }, { $addToSet: { tags: { $each: ["b", "c"] } } });
+    expect((await coll.findOne({ n: 1 }))?.tags).to.deep.equal(["a", "b", "c"]);
+  });
+
   it("when a filter uses an unknown query operator, then the command fails with 2 BadValue", async () => {
     const error = await rejection(t.db.collection("bad").find({ a: { $nope: 1 } }).toArray());
     expect(error.code).to.equal(2);
