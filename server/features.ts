@@ -1,13 +1,44 @@
-import { createAuditService } from "./audit/index.js";
+import { createAuditFeature, createAuditService } from "./audit/index.js";
+import { createIdentityFeature } from "./auth/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
+import { createOrganisationFeature, createOrganisationService } from "./organisation/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
+import { createRegistrationFeature, createRegistrationService } from "./registration/index.js";
+import { createSchedulingFeature, createSchedulingService, type RetakeCheck } from "./scheduling/index.js";
 
 /**
  * The features this node runs, in mounting order (identity first: its session middleware must run
  * before any other router). Each feature is reached only through its own index.ts.
  */
 export function createFeatures(ctx: FeatureContext): Feature[] {
-  const features: Feature[] = [];
-  features.push(questionBankFeature(ctx, { audit: createAuditService(ctx.conn) }));
+  const { conn, config } = ctx;
+  const audit = createAuditService(conn);
+  const organisation = createOrganisationService(conn, config.provinceCode);
+  const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+  // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
+  let retakeCheck: RetakeCheck | undefined;
+  const scheduling = createSchedulingService(conn, {
+    provinceCode: config.provinceCode,
+    organisation,
+    registration,
+    retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
+  });
+
+  const features: Feature[] = [
+    createIdentityFeature(ctx, {
+      audit,
+      candidates: {
+        findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
+        findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
+        testCentreDivision: (id) => organisation.testCentreDivision(id),
+      },
+    }),
+    createAuditFeature(audit),
+    createOrganisationFeature(organisation, audit),
+  ];
+  if (config.role === "province") {
+    features.push(createRegistrationFeature(registration, audit), createSchedulingFeature(scheduling, audit));
+  }
+  features.push(questionBankFeature(ctx, { audit }));
   return features;
 }

@@ -28,3 +28,79 @@ export const AuthUser = z.object({
     .optional(),
 });
 export type AuthUser = z.infer<typeof AuthUser>;
+
+/** Staff roles a node may grant: a province node never has hub operators, the hub only admins and hub operators. */
+export const PROVINCE_STAFF_ROLES = ["examiner", "reviewer", "proctor", "officer", "admin"] as const satisfies readonly Role[];
+export const HUB_STAFF_ROLES = ["admin", "hub_operator"] as const satisfies readonly Role[];
+export const StaffRole = Role.exclude(["candidate"]);
+export type StaffRole = z.infer<typeof StaffRole>;
+
+const Username = z
+  .string()
+  .min(3)
+  .max(64)
+  .regex(/^[a-zA-Z0-9._-]+$/, "用户名只能包含字母、数字和 . _ -");
+const Password = z.string().min(10, "密码至少 10 位").max(128);
+
+/** POST /api/auth/login (staff). */
+export const LoginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) }).strict();
+export type LoginBody = z.infer<typeof LoginBody>;
+
+/**
+ * POST /api/auth/candidate-login: ID number + admission ticket number, from a seat of the
+ * session's room (the seat's kiosk token, or the seat's registered IP when no token is sent).
+ */
+export const CandidateLoginBody = z
+  .object({
+    idNumber: z.string().min(1).max(18),
+    ticketNo: z.string().min(1).max(32),
+    seatToken: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+export type CandidateLoginBody = z.infer<typeof CandidateLoginBody>;
+
+/** Login answer: the user and the CSRF token of the new session (send it as `x-csrf-token`). */
+export interface LoginResultDto {
+  user: AuthUser;
+  csrfToken: string;
+}
+
+export const CreateUserBody = z
+  .object({
+    username: Username,
+    displayName: z.string().min(1).max(64),
+    password: Password,
+    roles: z.array(StaffRole).min(1).max(6),
+    divisionCode: DivisionCode,
+    testCentreId: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type CreateUserBody = z.infer<typeof CreateUserBody>;
+
+export const UpdateUserBody = z
+  .object({
+    displayName: z.string().min(1).max(64).optional(),
+    roles: z.array(StaffRole).min(1).max(6).optional(),
+    divisionCode: DivisionCode.optional(),
+    testCentreId: z.string().min(1).max(64).nullable().optional(),
+    active: z.boolean().optional(),
+    /** Admin reset: sets a new password and clears any lockout. */
+    password: Password.optional(),
+    unlock: z.literal(true).optional(),
+  })
+  .strict();
+export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
+
+export const ChangePasswordBody = z.object({ currentPassword: z.string().min(1).max(128), newPassword: Password }).strict();
+
+export interface StaffUserDto {
+  id: string;
+  username: string;
+  displayName: string;
+  roles: StaffRole[];
+  divisionCode: string;
+  testCentreId: string | null;
+  active: boolean;
+  lockedUntil: string | null;
+  createdAt: string;
+}

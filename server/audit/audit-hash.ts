@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+
+/** The hash the first entry links to. */
+export const GENESIS_HASH = "0".repeat(64);
+
+/** The fields an entry's hash covers: everything but the hash itself. */
+export interface HashedFields {
+  seq: number;
+  at: Date;
+  action: string;
+  actor: { id: string; kind: string; name: string };
+  divisionCode: string | null;
+  target: { type: string; id: string } | null;
+  details: unknown;
+  prevHash: string;
+}
+
+/**
+ * JSON with object keys sorted at every level, so the hash does not depend on the key order a
+ * database hands back. Dates become ISO strings; undefined members are dropped, as BSON drops them.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(normalise(value));
+}
+
+function normalise(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : normalise(v)));
+  if (value && typeof value === "object") {
+    const hex = (value as { toHexString?: () => string }).toHexString;
+    if (typeof hex === "function") return hex.call(value);
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = normalise(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** SHA-256 over the canonical form of an entry's fields (hex). */
+export function entryHash(fields: HashedFields): string {
+  const { seq, at, action, actor, divisionCode, target, details, prevHash } = fields;
+  return createHash("sha256")
+    .update(canonicalJson({ seq, at, action, actor, divisionCode, target, details, prevHash }))
+    .digest("hex");
+}
+
+export interface ChainProblem {
+  seq: number;
+  kind: "edited" | "deleted" | "broken_link";
+  message: string;
+}
+
+/**
+ * Walks entries in sequence order and names every entry that was edited (its hash no longer
+ * matches its content), deleted (a gap in the sequence, or missing entries after the last one
+ * when `headSeq` says more were written) or relinked (its prevHash does not match its predecessor).
+ */
+export function findChainProblems(entries: (HashedFields & { hash: string })[], headSeq: number): ChainProblem[] {
+  const problems: ChainProblem[] = [];
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  for (const e of entries) {
+    for (let missing = expectedSeq; missing < e.seq; missing++) {
+      problems.push({ seq: missing, kind: "deleted", message: `审计记录 #${missing} 已被删除` });
+    }
+    const gap = e.seq !== expectedSeq;
+    if (entryHash(e) !== e.hash) {
+      problems.push({ seq: e.seq, kind: "edited", message: `审计记录 #${e.seq} 的内容已被篡改` });
+    } else if (!gap && e.prevHash !== prevHash) {
+      problems.push({ seq: e.seq, kind: "broken_link", message: `审计记录 #${e.seq} 与前一条记录的链接不一致` });
+    }
+    prevHash = e.hash;
+    expectedSeq = e.seq + 1;
+  }
+  for (let missing = expectedSeq; missing <= headSeq; missing++) {
+    problems.push({ seq: missing, kind: "deleted", message: `审计记录 #${missing} 已被删除` });
+  }
+  return problems;
+}

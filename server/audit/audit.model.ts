@@ -1,0 +1,42 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+const auditEntrySchema = new Schema(
+  {
+    // The unique sequence number is what keeps concurrent appends from forking the chain: two
+    // writers that read the same predecessor race for the same seq and one of them retries.
+    seq: { type: Number, required: true, unique: true },
+    at: { type: Date, required: true },
+    action: { type: String, required: true, index: true },
+    actor: {
+      id: { type: String, default: "" },
+      kind: { type: String, required: true },
+      name: { type: String, default: "" },
+    },
+    divisionCode: { type: String, default: null, index: true },
+    // { type, id } or null; Mixed so that null round-trips and the hash covers exactly what was stored.
+    target: { type: Schema.Types.Mixed, default: null },
+    details: { type: Schema.Types.Mixed, default: {} },
+    prevHash: { type: String, required: true },
+    hash: { type: String, required: true },
+  },
+  { collection: "audit_log", minimize: false },
+);
+auditEntrySchema.index({ "actor.id": 1, seq: -1 });
+auditEntrySchema.index({ "target.id": 1, seq: -1 });
+
+export type AuditEntryDoc = InferSchemaType<typeof auditEntrySchema>;
+
+export function auditEntryModel(conn: Connection): Model<AuditEntryDoc> {
+  return (conn.models.AuditEntry as Model<AuditEntryDoc> | undefined) ?? conn.model("AuditEntry", auditEntrySchema);
+}
+
+/** The highest sequence ever written, so deleting the newest entries is detected too. */
+const auditHeadSchema = new Schema(
+  { key: { type: String, required: true, unique: true }, seq: { type: Number, required: true } },
+  { collection: "audit_head" },
+);
+export type AuditHeadDoc = InferSchemaType<typeof auditHeadSchema>;
+
+export function auditHeadModel(conn: Connection): Model<AuditHeadDoc> {
+  return (conn.models.AuditHead as Model<AuditHeadDoc> | undefined) ?? conn.model("AuditHead", auditHeadSchema);
+}

@@ -1,0 +1,17 @@
+import { Router } from "express";
+import { ListAuditQuery } from "../contracts/audit.js";
+import { actingUser, requireRole } from "../auth/guards.js";
+import { parse } from "../lib/http.js";
+import type { AuditService } from "./audit.service.js";
+
+/** Admins read the audit log of their division and verify the whole chain. */
+export function auditRouter(audit: AuditService): Router {
+  const r = Router();
+  r.get("/audit", requireRole("admin"), async (req, res) => {
+    res.json({ entries: await audit.list(actingUser(req), parse(ListAuditQuery, req.query)) });
+  });
+  r.get("/audit/verify", requireRole("admin"), async (_req, res) => {
+    res.json(await audit.verify());
+  });
+  return r;
+}

@@ -1,0 +1,20 @@
+/**
+ * Audit log (审计日志): append-only, hash-chained records of security-relevant actions.
+ *
+ * Glossary: an *entry* has a sequence number `seq`, the `hash` of its own content and the
+ * `prevHash` of the entry before it; the *chain* is valid when every hash matches its content and
+ * links to its predecessor with no gaps. Other features call `audit.record({...})`; nobody updates
+ * or deletes entries.
+ */
+export { createAuditService, toAuditActor, type AuditRecordInput, type AuditService } from "./audit.service.js";
+export { auditRouter } from "./audit.routes.js";
+export { canonicalJson, entryHash, findChainProblems, GENESIS_HASH } from "./audit-hash.js";
+
+import type { Feature } from "../feature.js";
+import { auditRouter as buildAuditRouter } from "./audit.routes.js";
+import type { AuditService as Service } from "./audit.service.js";
+
+/** The audit feature: admins' read and verify API over the shared audit service. */
+export function createAuditFeature(audit: Service): Feature {
+  return { name: "audit", router: buildAuditRouter(audit) };
+}

@@ -1,0 +1,252 @@
+import { Types, type Connection } from "mongoose";
+import type {
+  AuthUser,
+  CandidateLoginBody,
+  CreateUserBody,
+  StaffRole,
+  StaffUserDto,
+  UpdateUserBody,
+} from "../contracts/auth.js";
+import { HUB_STAFF_ROLES, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
+import { errors } from "../lib/errors.js";
+import { assertDivisionInScope, canSeeDivision, divisionFilter } from "../organisation/index.js";
+import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
+import { dummyHash, hashPassword, verifyPassword } from "./password.js";
+import { staffUserModel, type StaffUserDoc } from "./user.model.js";
+
+/** A candidate's admission ticket as the candidate login needs it (supplied by scheduling). */
+export interface CandidateTicket {
+  candidateId: string;
+  sessionId: string;
+  ticketNo: string;
+  idNumber: string;
+  name: string;
+  divisionCode: string;
+  testCentreId: string;
+  roomId: string;
+  startsAt: Date;
+  endsAt: Date;
+  status: string;
+}
+
+/** What the candidate login reads from scheduling and organisation (wired in server/features.ts). */
+export interface CandidateLoginPort {
+  findTicket(ticketNo: string): Promise<CandidateTicket | null>;
+  findLoginSeat(testCentreId: string, roomId: string, from: { seatToken?: string; ip?: string }): Promise<{ seatId: string; seatNo: number } | null>;
+  /** Division of a test centre, to check a proctor's binding; null when it does not exist. */
+  testCentreDivision(testCentreId: string): Promise<string | null>;
+}
+
+/** Candidates may log in from this long before the session starts (check-in). */
+export const CANDIDATE_LOGIN_OPENS_MINUTES = 30;
+
+/** The same answer for an unknown name and a wrong password: no user enumeration. */
+const invalidCredentials = () => errors.unauthorized("用户名或密码错误", "invalid_credentials");
+const invalidTicket = () => errors.unauthorized("身份证号或准考证号错误", "invalid_credentials");
+
+export interface AuthServiceOptions {
+  provinceCode: string | null;
+  lockout?: LockoutPolicy;
+  candidates: CandidateLoginPort;
+}
+
+type StaffLean = StaffUserDoc & { _id: Types.ObjectId; createdAt?: Date };
+
+/** Staff accounts, staff and candidate authentication, and the AuthUser they act as. */
+export function createAuthService(conn: Connection, options: AuthServiceOptions) {
+  const Users = staffUserModel(conn);
+  const throttle = createLoginThrottle(conn, options.lockout);
+  const allowedRoles: readonly StaffRole[] = options.provinceCode ? PROVINCE_STAFF_ROLES : HUB_STAFF_ROLES;
+
+  function toAuthUser(u: StaffLean): AuthUser {
+    const user: AuthUser = {
+      id: String(u._id),
+      kind: "staff",
+      roles: u.roles as StaffRole[],
+      displayName: u.displayName,
+      divisionCode: u.divisionCode,
+      provinceCode: options.provinceCode,
+    };
+    if (u.testCentreId) user.testCentreId = u.testCentreId;
+    return user;
+  }
+
+  function toDto(u: StaffLean, lockedUntil: Date | null = null): StaffUserDto {
+    return {
+      id: String(u._id),
+      username: u.username,
+      displayName: u.displayName,
+      roles: u.roles as StaffRole[],
+      divisionCode: u.divisionCode,
+      testCentreId: u.testCentreId ?? null,
+      active: u.active ?? true,
+      lockedUntil: lockedUntil ? lockedUntil.toISOString() : null,
+      createdAt: (u.createdAt ?? new Date(0)).toISOString(),
+    };
+  }
+
+  function assertRolesAllowed(roles: readonly StaffRole[]): void {
+    const bad = roles.filter((r) => !allowedRoles.includes(r));
+    if (bad.length > 0) throw errors.badRequest("role_not_allowed", `本节点不能授予角色：${bad.join(", ")}`);
+  }
+
+  async function assertProctorBinding(actor: AuthUser | null, roles: readonly StaffRole[], testCentreId: string | null | undefined): Promise<void> {
+    if (!roles.includes("proctor")) return;
+    if (!testCentreId) throw errors.badRequest("test_centre_required", "监考员须绑定考点");
+    const division = await options.candidates.testCentreDivision(testCentreId);
+    if (!division || (actor && !canSeeDivision(actor.divisionCode, division))) {
+      throw errors.badRequest("unknown_test_centre", "考点不存在");
+    }
+  }
+
+  async function insertUser(actor: AuthUser | null, body: CreateUserBody): Promise<StaffUserDto> {
+    assertRolesAllowed(body.roles);
+    await assertProctorBinding(actor, body.roles, body.testCentreId);
+    const doc = await Users.create({
+      username: body.username.toLowerCase(),
+      displayName: body.displayName,
+      passwordHash: await hashPassword(body.password),
+      roles: body.roles,
+      divisionCode: body.divisionCode,
+      testCentreId: body.testCentreId ?? null,
+    });
+    return toDto(doc.toObject() as StaffLean);
+  }
+
+  async function loadInScope(actor: AuthUser, id: string) {
+    if (!Types.ObjectId.isValid(id)) throw errors.notFound("用户");
+    const user = await Users.findById(id);
+    if (!user || !canSeeDivision(actor.divisionCode, user.divisionCode)) throw errors.notFound("用户");
+    return user;
+  }
+
+  return {
+    toAuthUser,
+
+    /** Creates a staff user without an acting admin (seed scripts, test helpers, first admin). */
+    bootstrapUser(body: CreateUserBody): Promise<StaffUserDto> {
+      return insertUser(null, body);
+    },
+
+    /** An admin creates a staff user inside their own division scope. */
+    createUser(actor: AuthUser, body: CreateUserBody): Promise<StaffUserDto> {
+      assertDivisionInScope(actor, body.divisionCode, options.provinceCode);
+      return insertUser(actor, body);
+    },
+
+    async listUsers(actor: AuthUser): Promise<StaffUserDto[]> {
+      const rows = (await Users.find(divisionFilter(actor.divisionCode)).sort({ divisionCode: 1, username: 1 }).lean()) as StaffLean[];
+      return rows.map((u) => toDto(u));
+    },
+
+    /** Updates a user in the actor's scope; returns the DTO and what changed (for the audit log). */
+    async updateUser(actor: AuthUser, id: string, body: UpdateUserBody): Promise<{ user: StaffUserDto; changes: Record<string, unknown> }> {
+      const user = await loadInScope(actor, id);
+      const changes: Record<string, unknown> = {};
+      const self = String(user._id) === actor.id;
+      if (body.divisionCode !== undefined && body.divisionCode !== user.divisionCode) {
+        assertDivisionInScope(actor, body.divisionCode, options.provinceCode);
+        changes.divisionCode = { from: user.divisionCode, to: body.divisionCode };
+        user.divisionCode = body.divisionCode;
+      }
+      if (body.roles !== undefined) {
+        assertRolesAllowed(body.roles);
+        if (self && !body.roles.includes("admin")) throw errors.conflict("cannot_demote_self", "不能撤销自己的管理员角色");
+        changes.roles = { from: [...user.roles], to: body.roles };
+        user.roles = body.roles;
+      }
+      if (body.testCentreId !== undefined) {
+        changes.testCentreId = { from: user.testCentreId ?? null, to: body.testCentreId };
+        user.testCentreId = body.testCentreId;
+      }
+      await assertProctorBinding(actor, user.roles as StaffRole[], user.testCentreId);
+      if (body.displayName !== undefined) user.displayName = body.displayName;
+      if (body.active !== undefined) {
+        if (self && !body.active) throw errors.conflict("cannot_deactivate_self", "不能停用自己的账号");
+        changes.active = body.active;
+        user.active = body.active;
+      }
+      if (body.password !== undefined) {
+        user.passwordHash = await hashPassword(body.password);
+        changes.passwordReset = true;
+      }
+      await user.save();
+      if (body.password !== undefined || body.unlock) {
+        await throttle.reset(`staff:${user.username}`);
+        changes.unlocked = true;
+      }
+      return { user: toDto(user.toObject() as StaffLean), changes };
+    },
+
+    async changeOwnPassword(actor: AuthUser, currentPassword: string, newPassword: string): Promise<void> {
+      const user = await Users.findById(actor.id);
+      if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
+        throw errors.badRequest("wrong_password", "当前密码不正确");
+      }
+      user.passwordHash = await hashPassword(newPassword);
+      await user.save();
+    },
+
+    /**
+     * Staff login. The same `invalid_credentials` answer and the same scrypt work whether the name
+     * is unknown, the password is wrong or the account is inactive; the lockout counts by name,
+     * existing or not.
+     */
+    async authenticateStaff(username: string, password: string): Promise<AuthUser> {
+      const name = username.trim().toLowerCase();
+      const key = `staff:${name}`;
+      await throttle.assertNotLocked(key);
+      const user = (await Users.findOne({ username: name }).lean()) as StaffLean | null;
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
+      if (!user || !ok || user.active === false) {
+        await throttle.recordFailure(key);
+        throw invalidCredentials();
+      }
+      await throttle.reset(key);
+      return toAuthUser(user);
+    },
+
+    /**
+     * Candidate login with ID number + admission ticket number, valid only from 30 minutes before
+     * the session starts until it ends, and only from a seat of the session's room.
+     */
+    async authenticateCandidate(body: CandidateLoginBody, from: { ip?: string }, now = new Date()): Promise<{ user: AuthUser; validUntil: Date }> {
+      const idNumber = body.idNumber.trim().toUpperCase();
+      const key = `candidate:${idNumber}`;
+      await throttle.assertNotLocked(key);
+      const ticket = await options.candidates.findTicket(body.ticketNo.trim());
+      if (!ticket || ticket.idNumber !== idNumber) {
+        await throttle.recordFailure(key);
+        throw invalidTicket();
+      }
+      await throttle.reset(key);
+      if (ticket.status !== "scheduled") throw errors.forbidden("该考试场次已取消", "session_cancelled");
+      const opens = new Date(ticket.startsAt.getTime() - CANDIDATE_LOGIN_OPENS_MINUTES * 60_000);
+      if (now < opens) throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
+      if (now > ticket.endsAt) throw errors.forbidden("本场考试已结束", "outside_session_window");
+      const seat = await options.candidates.findLoginSeat(ticket.testCentreId, ticket.roomId, {
+        seatToken: body.seatToken,
+        ip: body.seatToken ? undefined : from.ip,
+      });
+      if (!seat) throw errors.forbidden("请在本场考试的考场座位上登录", "not_from_session_room");
+      const user: AuthUser = {
+        id: ticket.candidateId,
+        kind: "candidate",
+        roles: ["candidate"],
+        displayName: ticket.name,
+        divisionCode: ticket.divisionCode,
+        provinceCode: options.provinceCode,
+        candidate: { candidateId: ticket.candidateId, sessionId: ticket.sessionId, ticketNo: ticket.ticketNo, seatId: seat.seatId },
+      };
+      return { user, validUntil: ticket.endsAt };
+    },
+
+    /** The current AuthUser of a staff id, or null when the account is gone or inactive. */
+    async staffById(id: string): Promise<AuthUser | null> {
+      if (!Types.ObjectId.isValid(id)) return null;
+      const u = (await Users.findById(id).lean()) as StaffLean | null;
+      return u && u.active !== false ? toAuthUser(u) : null;
+    },
+  };
+}
+export type AuthService = ReturnType<typeof createAuthService>;

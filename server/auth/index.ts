@@ -1,0 +1,89 @@
+/**
+ * Identity (身份与访问): staff accounts and roles, passport strategies, sessions shared between
+ * Express and socket.io, CSRF protection, and login throttling.
+ *
+ * Glossary: *staff* log in with username + password and act inside a division (GB/T 2260);
+ * *candidates* log in with ID number + admission ticket number (准考证号) only during their
+ * session's window and only from a seat of its room; *lockout* locks a login name after repeated
+ * failures; the *CSRF token* must accompany every cookie-authenticated write as `x-csrf-token`.
+ * Other features use `requireAuth`, `requireRole`, `actingUser` from `./guards.js`.
+ */
+import type { Connection } from "mongoose";
+import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.js";
+import type { AuditService } from "../audit/index.js";
+import type { Feature, FeatureContext } from "../feature.js";
+import { errors } from "../lib/errors.js";
+import type { AppSocket } from "../lib/socket-types.js";
+import { createOrganisationService } from "../organisation/index.js";
+import { authRouter, LOGIN_PATHS } from "./auth.routes.js";
+import { createAuthService, type CandidateLoginPort } from "./auth.service.js";
+import { createIpRateLimiter, type LockoutPolicy } from "./login-throttle.js";
+import { createPassport } from "./passport.js";
+import { createSessionMiddleware, csrfProtection, onlyForHandshake, randomSessionSecret } from "./session.js";
+
+export { actingUser, currentUser, requireAuth, requireRole } from "./guards.js";
+export { createAuthService, CANDIDATE_LOGIN_OPENS_MINUTES, type AuthService, type CandidateLoginPort, type CandidateTicket } from "./auth.service.js";
+export { hashPassword, verifyPassword } from "./password.js";
+export { CSRF_HEADER, SESSION_COOKIE } from "./session.js";
+export { DEFAULT_LOCKOUT, type LockoutPolicy } from "./login-throttle.js";
+
+export interface IdentityOptions {
+  audit: AuditService;
+  candidates: CandidateLoginPort;
+  lockout?: LockoutPolicy;
+  /** Login attempts per client IP per minute before 429 (default 60). */
+  loginRateLimitPerMinute?: number;
+}
+
+/**
+ * The identity feature. Its `middleware` (session → passport → CSRF) must run before every other
+ * feature's router, and its `engineMiddleware` gives socket.io handshakes the same session, so a
+ * socket carries the logged-in `AuthUser` in `socket.data.user`; unauthenticated sockets are refused.
+ */
+export function createIdentityFeature(ctx: FeatureContext, options: IdentityOptions): Feature {
+  const { config, conn, logger } = ctx;
+  if (!config.session.secret && config.env === "production") throw new Error("SESSION_SECRET is required in production");
+  const secret = config.session.secret ?? randomSessionSecret();
+  if (!config.session.secret) logger.warn("SESSION_SECRET not set: using a random secret, sessions end when the process stops");
+
+  const auth = createAuthService(conn, { provinceCode: config.provinceCode, lockout: options.lockout, candidates: options.candidates });
+  const passport = createPassport(auth);
+  const sessionMw = createSessionMiddleware(conn, { secret, secure: config.http.trustProxy });
+  const ipLimiter = createIpRateLimiter(options.loginRateLimitPerMinute ?? 60);
+
+  return {
+    name: "identity",
+    middleware: [sessionMw, passport.initialize(), passport.session(), csrfProtection(LOGIN_PATHS)],
+    router: authRouter({ auth, passport, audit: options.audit, ipLimiter }),
+    engineMiddleware: [onlyForHandshake(sessionMw), onlyForHandshake(passport.initialize()), onlyForHandshake(passport.session())],
+    attachSockets(io) {
+      io.use((socket: AppSocket, next) => {
+        const user = (socket.request as { user?: AuthUser }).user;
+        if (!user) {
+          const err = new Error("请先登录") as Error & { data?: unknown };
+          err.data = errors.unauthorized().toBody();
+          return next(err);
+        }
+        socket.data.user = user;
+        next();
+      });
+    },
+  };
+}
+
+/**
+ * Creates a staff user directly on a node's database (seed scripts, test helpers): the same
+ * validation as the admin API except the acting admin's scope.
+ */
+export function createStaffUser(conn: Connection, provinceCode: string | null, body: CreateUserBody): Promise<StaffUserDto> {
+  const org = createOrganisationService(conn, provinceCode);
+  const auth = createAuthService(conn, {
+    provinceCode,
+    candidates: {
+      findTicket: () => Promise.resolve(null),
+      findLoginSeat: () => Promise.resolve(null),
+      testCentreDivision: (id) => org.testCentreDivision(id),
+    },
+  });
+  return auth.bootstrapUser(body);
+}

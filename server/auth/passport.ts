@@ -1,0 +1,81 @@
+import type { Request } from "express";
+import passportModule from "passport";
+import { Strategy as LocalStrategy } from "passport-local";
+import type { AuthUser } from "../contracts/auth.js";
+import type { AuthService } from "./auth.service.js";
+
+/** What the session keeps: staff are re-read on every request (role changes apply at once). */
+type SessionRecord = { k: "staff"; id: string } | { k: "candidate"; user: AuthUser };
+
+/**
+ * A passport instance per node (never the global singleton: tests run several nodes in one
+ * process) with two strategies: `staff-local` (username + password) and `candidate` (ID number +
+ * admission ticket number, from a seat of the session's room).
+ */
+export function createPassport(auth: AuthService) {
+  const passport = new passportModule.Passport();
+
+  passport.use(
+    "staff-local",
+    new LocalStrategy({ session: true }, (username, password, done) => {
+      auth.authenticateStaff(username, password).then(
+        (user) => done(null, user),
+        (err: unknown) => done(err),
+      );
+    }),
+  );
+
+  passport.use(
+    "candidate",
+    new LocalStrategy({ usernameField: "idNumber", passwordField: "ticketNo", passReqToCallback: true }, (req, idNumber, ticketNo, done) => {
+      const body = req.body as { seatToken?: string };
+      auth.authenticateCandidate({ idNumber, ticketNo, seatToken: body.seatToken }, { ip: req.ip ?? req.socket.remoteAddress }).then(
+        ({ user, validUntil }) => {
+          // The login route copies this into the regenerated session after req.logIn.
+          if (req.res) req.res.locals.candidateUntil = validUntil.getTime();
+          done(null, user);
+        },
+        (err: unknown) => done(err),
+      );
+    }),
+  );
+
+  passport.serializeUser((user: Express.User, done) => {
+    const record: SessionRecord = user.kind === "staff" ? { k: "staff", id: user.id } : { k: "candidate", user: { ...user } };
+    done(null, record);
+  });
+
+  passport.deserializeUser((req: Request, record: SessionRecord, done: (err: unknown, user?: Express.User | false) => void) => {
+    if (record.k === "candidate") {
+      const until = req.session.candidateUntil ?? 0;
+      done(null, Date.now() <= until ? record.user : false);
+      return;
+    }
+    auth.staffById(record.id).then(
+      (user) => done(null, user ?? false),
+      (err: unknown) => done(err),
+    );
+  });
+
+  return passport;
+}
+export type PassportInstance = ReturnType<typeof createPassport>;
+
+/** Runs a passport strategy as a promise: the AuthUser, or the AppError the strategy raised. */
+export function runStrategy(passport: PassportInstance, name: string, req: Request, res: import("express").Response): Promise<AuthUser> {
+  return new Promise((resolve, reject) => {
+    const handler = passport.authenticate(name, { session: false }, (err: unknown, user: AuthUser | false) => {
+      if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+      if (!user) return reject(new Error("strategy returned no user"));
+      resolve(user);
+    }) as import("express").RequestHandler;
+    void handler(req, res, (err?: unknown) => reject(err instanceof Error ? err : new Error(String(err))));
+  });
+}
+
+/** `req.logIn` as a promise (passport regenerates the session id on login: no fixation). */
+export function logIn(req: Request, user: AuthUser): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.logIn(user, (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+  });
+}

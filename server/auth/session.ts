@@ -1,0 +1,99 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { MongoStore } from "connect-mongo";
+import type { RequestHandler } from "express";
+import session from "express-session";
+import type { Connection } from "mongoose";
+import { AppError } from "../lib/errors.js";
+
+declare module "express-session" {
+  interface SessionData {
+    /** Synchroniser token for CSRF protection (see `csrfProtection`). */
+    csrfToken?: string;
+    /** A candidate session ends with the exam session (epoch ms). */
+    candidateUntil?: number;
+  }
+}
+
+export const SESSION_COOKIE = "roadcert.sid";
+export const CSRF_HEADER = "x-csrf-token";
+const SESSION_TTL_SECONDS = 8 * 3600;
+
+/**
+ * Sessions stored in MongoDB through the node's own connection (so every instance behind a load
+ * balancer shares them). Cookies are HttpOnly and SameSite=Lax, and Secure when the node runs
+ * behind a TLS-terminating proxy (`TRUST_PROXY`).
+ */
+export function createSessionMiddleware(conn: Connection, options: { secret: string; secure: boolean }): RequestHandler {
+  const store = MongoStore.create({
+    // mongoose bundles its own copy of the mongodb driver; the client is the same API at runtime,
+    // only the two packages' declarations differ.
+    client: conn.getClient() as unknown as NonNullable<Parameters<typeof MongoStore.create>[0]["client"]>,
+    dbName: conn.name,
+    collectionName: "sessions",
+    ttl: SESSION_TTL_SECONDS,
+    stringify: false,
+  });
+  return session({
+    name: SESSION_COOKIE,
+    secret: options.secret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    proxy: options.secure,
+    cookie: { httpOnly: true, sameSite: "lax", secure: options.secure, maxAge: SESSION_TTL_SECONDS * 1000 },
+  });
+}
+
+/** A fresh random secret for dev/test nodes without SESSION_SECRET (sessions die with the process). */
+export function randomSessionSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** Issues (or returns) the session's CSRF token. */
+export function issueCsrfToken(req: { session: session.Session & Partial<session.SessionData> }): string {
+  req.session.csrfToken ??= randomBytes(24).toString("base64url");
+  return req.session.csrfToken;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * CSRF protection for cookie-authenticated writes (synchroniser token): every unsafe request to
+ * `/api` that carries the session cookie — and every login, which would otherwise allow login
+ * CSRF — must send the session's token in the `x-csrf-token` header. Clients read the token from
+ * `GET /api/auth/csrf` or from the login answer. Requests without the session cookie are not
+ * cookie-authenticated (machine-to-machine APIs sign their messages instead) and pass through to
+ * their own guards.
+ */
+export function csrfProtection(loginPaths: readonly string[]): RequestHandler {
+  return (req, _res, next) => {
+    if (SAFE_METHODS.has(req.method) || !req.path.startsWith("/api/")) return next();
+    const hasCookie = (req.headers.cookie ?? "").split(";").some((c) => c.trim().startsWith(`${SESSION_COOKIE}=`));
+    if (!hasCookie && !loginPaths.includes(req.path)) return next();
+    const expected = req.session.csrfToken;
+    const sent = req.get(CSRF_HEADER);
+    if (!expected || !sent || !safeEqual(expected, sent)) {
+      return next(new AppError("csrf_failed", 403, "页面已过期，请刷新后重试"));
+    }
+    next();
+  };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/**
+ * Runs an Express middleware only for the socket.io handshake request, not for every HTTP
+ * long-polling request after it (the pattern of socket.io's Passport example).
+ */
+export function onlyForHandshake(middleware: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const query = (req as IncomingMessage & { _query?: Record<string, string> })._query;
+    if (query?.sid === undefined) return middleware(req, res, next);
+    next();
+  };
+}

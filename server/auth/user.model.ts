@@ -1,0 +1,42 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+const staffUserSchema = new Schema(
+  {
+    /** Lower-cased; unique per node. */
+    username: { type: String, required: true, unique: true },
+    displayName: { type: String, required: true },
+    passwordHash: { type: String, required: true },
+    roles: { type: [String], required: true },
+    divisionCode: { type: String, required: true, index: true },
+    testCentreId: { type: String, default: null },
+    active: { type: Boolean, default: true },
+  },
+  { timestamps: true, collection: "staff_users" },
+);
+
+export type StaffUserDoc = InferSchemaType<typeof staffUserSchema>;
+
+export function staffUserModel(conn: Connection): Model<StaffUserDoc> {
+  return (conn.models.StaffUser as Model<StaffUserDoc> | undefined) ?? conn.model("StaffUser", staffUserSchema);
+}
+
+/**
+ * Failed-login counters keyed by login name (staff username or candidate ID number), kept whether
+ * or not the name exists, so lockout behaves the same for unknown names (no enumeration). Stored
+ * in the database so every instance of a node enforces the same lockout.
+ */
+const loginThrottleSchema = new Schema(
+  {
+    key: { type: String, required: true, unique: true },
+    failures: { type: Number, default: 0 },
+    windowStartedAt: { type: Date, required: true },
+    lockedUntil: { type: Date, default: null },
+  },
+  { collection: "login_throttle" },
+);
+
+export type LoginThrottleDoc = InferSchemaType<typeof loginThrottleSchema>;
+
+export function loginThrottleModel(conn: Connection): Model<LoginThrottleDoc> {
+  return (conn.models.LoginThrottle as Model<LoginThrottleDoc> | undefined) ?? conn.model("LoginThrottle", loginThrottleSchema);
+}

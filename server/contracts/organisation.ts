@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { DivisionCode } from "./auth.js";
+
+/** GB/T 2260 division with its level in the four-level system (部/省/市/县). */
+export interface DivisionDto {
+  code: string;
+  name: string;
+  level: "ministry" | "province" | "city" | "county";
+  parentCode: string | null;
+}
+
+/** A road-transport authority (运管机构) attached to a division. */
+export interface AuthorityDto {
+  id: string;
+  name: string;
+  divisionCode: string;
+  divisionName: string;
+  phone: string | null;
+}
+
+export interface SeatDto {
+  id: string;
+  seatNo: number;
+  ip: string | null;
+  /** Only whether a kiosk token is set; the token itself is shown once, when issued. */
+  hasToken: boolean;
+}
+
+export interface RoomDto {
+  id: string;
+  name: string;
+  seats: SeatDto[];
+}
+
+/** A test centre (考点) with its rooms and numbered seats (workstations). */
+export interface TestCentreDto {
+  id: string;
+  name: string;
+  address: string;
+  divisionCode: string;
+  divisionName: string;
+  authorityId: string | null;
+  rooms: RoomDto[];
+}
+
+const Name = z.string().trim().min(1).max(100);
+
+export const CreateAuthorityBody = z
+  .object({ name: Name, divisionCode: DivisionCode, phone: z.string().max(32).optional() })
+  .strict();
+export const UpdateAuthorityBody = z.object({ name: Name.optional(), phone: z.string().max(32).nullable().optional() }).strict();
+
+export const CreateTestCentreBody = z
+  .object({
+    name: Name,
+    address: z.string().trim().min(1).max(200),
+    divisionCode: DivisionCode,
+    authorityId: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export const UpdateTestCentreBody = z
+  .object({ name: Name.optional(), address: z.string().trim().min(1).max(200).optional() })
+  .strict();
+
+/** Adds a room with seats numbered 1..seatCount. */
+export const CreateRoomBody = z.object({ name: Name, seatCount: z.number().int().min(1).max(300) }).strict();
+
+/**
+ * Binds a seat to a workstation: a fixed IP, and/or a kiosk token (`issueToken: true` returns a new
+ * token once; `null` clears).
+ */
+export const UpdateSeatBody = z
+  .object({
+    ip: z.union([z.ipv4(), z.ipv6()]).nullable().optional(),
+    issueToken: z.boolean().optional(),
+    clearToken: z.literal(true).optional(),
+  })
+  .strict();
+
+export interface SeatTokenIssuedDto {
+  seat: SeatDto;
+  /** Present only when a token was issued by this request. */
+  seatToken?: string;
+}

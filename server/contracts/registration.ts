@@ -1,0 +1,125 @@
+import { z } from "zod";
+import { CategoryCode } from "./categories.js";
+import { DivisionCode } from "./auth.js";
+
+/** Education levels (JT/T 697.7 person data elements, simplified), lowest first. */
+export const EDUCATION_LEVELS = {
+  primary: "小学",
+  junior_middle: "初中",
+  senior_middle: "高中",
+  technical_secondary: "中专/技校",
+  junior_college: "大专",
+  bachelor: "本科",
+  postgraduate: "研究生",
+} as const;
+export type Education = keyof typeof EDUCATION_LEVELS;
+export const Education = z.enum(Object.keys(EDUCATION_LEVELS) as [Education, ...Education[]]);
+
+/** Driving-licence classes (准驾车型) roadcert records. */
+export const LicenceClass = z.enum(["A1", "A2", "A3", "B1", "B2", "C1", "C2", "C3", "C4"]);
+export type LicenceClass = z.infer<typeof LicenceClass>;
+
+/** Declarations the officer confirms from documents; eligibility rules may require them. */
+export const DeclarationKey = z.enum(["noMajorAccident3y", "noDrunkDriving", "hazmatTraining"]);
+export type DeclarationKey = z.infer<typeof DeclarationKey>;
+export const DECLARATION_LABELS: Record<DeclarationKey, string> = {
+  noMajorAccident3y: "近 3 年无重大以上交通责任事故",
+  noDrunkDriving: "无酒驾、醉驾及交通肇事犯罪记录",
+  hazmatTraining: "已接受危险货物运输相关培训",
+};
+
+const IsoDay = z.iso.date();
+
+/** Largest accepted photo after base64 decoding (bytes). */
+export const MAX_PHOTO_BYTES = 512 * 1024;
+
+export const PhotoInput = z
+  .object({
+    mimeType: z.enum(["image/jpeg", "image/png"]),
+    /** Base64 (no data: prefix). 4/3 of MAX_PHOTO_BYTES plus padding. */
+    dataBase64: z.string().min(8).max(Math.ceil((MAX_PHOTO_BYTES * 4) / 3) + 4),
+  })
+  .strict();
+
+export const HeldQualification = z.object({ categoryCode: CategoryCode, firstIssuedOn: IsoDay }).strict();
+
+const applicantShape = {
+  name: z.string().trim().min(2).max(32),
+  sex: z.enum(["male", "female"]).optional(),
+  idNumber: z.string().trim().min(1).max(18),
+  phone: z.string().regex(/^1\d{10}$/, "手机号须为 11 位"),
+  addressDivisionCode: DivisionCode,
+  education: Education,
+  licenceClass: LicenceClass,
+  licenceFirstIssuedOn: IsoDay,
+  categories: z.array(CategoryCode).min(1).max(7),
+  heldQualifications: z.array(HeldQualification).max(7).default([]),
+  declarations: z.partialRecord(DeclarationKey, z.boolean()).default({}),
+  /** The registering division (defaults to the officer's own). */
+  divisionCode: DivisionCode.optional(),
+};
+
+/** POST /api/candidates (officer): everything including the photo, stored atomically. */
+export const RegisterCandidateBody = z.object({ ...applicantShape, photo: PhotoInput }).strict();
+export type RegisterCandidateBody = z.infer<typeof RegisterCandidateBody>;
+
+/** POST /api/candidates/precheck: live validation while the officer types; every field optional. */
+export const PrecheckBody = z
+  .object({
+    ...applicantShape,
+    name: applicantShape.name.optional(),
+    phone: z.string().max(32).optional(),
+    addressDivisionCode: DivisionCode.optional(),
+    education: Education.optional(),
+    licenceClass: LicenceClass.optional(),
+    licenceFirstIssuedOn: IsoDay.optional(),
+    categories: z.array(CategoryCode).max(7).default([]),
+    idNumber: z.string().trim().max(18).optional(),
+  })
+  .strict();
+export type PrecheckBody = z.infer<typeof PrecheckBody>;
+
+export interface RuleFailureDto {
+  /** Stable rule name, e.g. `max_age`, `licence_years`, `prerequisite`, `declaration:hazmatTraining`, `already_held`. */
+  rule: string;
+  message: string;
+}
+
+export interface EligibilityDto {
+  categoryCode: CategoryCode;
+  eligible: boolean;
+  failures: RuleFailureDto[];
+}
+
+export interface PrecheckDto {
+  idNumber: { ok: boolean; problems: { code: string; message: string }[]; birthDate?: string; sex?: "male" | "female" } | null;
+  eligibility: EligibilityDto[];
+  /** An existing registration with the same ID number on this node. */
+  existingCandidateId: string | null;
+}
+
+export interface CandidateDto {
+  id: string;
+  name: string;
+  sex: "male" | "female";
+  idNumber: string;
+  birthDate: string;
+  phone: string;
+  addressDivisionCode: string;
+  divisionCode: string;
+  education: Education;
+  licenceClass: LicenceClass;
+  licenceFirstIssuedOn: string;
+  categories: CategoryCode[];
+  heldQualifications: { categoryCode: CategoryCode; firstIssuedOn: string }[];
+  photoId: string | null;
+  registeredAt: string;
+}
+
+export const ListCandidatesQuery = z
+  .object({
+    q: z.string().trim().max(32).optional(),
+    categoryCode: CategoryCode.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();

@@ -1,0 +1,48 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+const authoritySchema = new Schema(
+  {
+    name: { type: String, required: true },
+    divisionCode: { type: String, required: true, index: true },
+    phone: { type: String, default: null },
+  },
+  { timestamps: true, collection: "authorities" },
+);
+authoritySchema.index({ divisionCode: 1, name: 1 }, { unique: true });
+
+export type AuthorityDoc = InferSchemaType<typeof authoritySchema>;
+
+export function authorityModel(conn: Connection): Model<AuthorityDoc> {
+  return (conn.models.Authority as Model<AuthorityDoc> | undefined) ?? conn.model("Authority", authoritySchema);
+}
+
+const seatSchema = new Schema({
+  seatNo: { type: Number, required: true },
+  ip: { type: String, default: null },
+  /** SHA-256 of the kiosk seat token; the token itself is never stored. */
+  tokenHash: { type: String, default: null },
+});
+
+const roomSchema = new Schema({
+  name: { type: String, required: true },
+  seats: { type: [seatSchema], default: [] },
+});
+
+const testCentreSchema = new Schema(
+  {
+    name: { type: String, required: true },
+    address: { type: String, required: true },
+    divisionCode: { type: String, required: true, index: true },
+    authorityId: { type: String, default: null },
+    rooms: { type: [roomSchema], default: [] },
+  },
+  { timestamps: true, collection: "test_centres" },
+);
+testCentreSchema.index({ "rooms._id": 1 });
+testCentreSchema.index({ "rooms.seats.tokenHash": 1 }, { sparse: true });
+
+export type TestCentreDoc = InferSchemaType<typeof testCentreSchema>;
+
+export function testCentreModel(conn: Connection): Model<TestCentreDoc> {
+  return (conn.models.TestCentre as Model<TestCentreDoc> | undefined) ?? conn.model("TestCentre", testCentreSchema);
+}

@@ -1,0 +1,270 @@
+import { createHash, randomBytes } from "node:crypto";
+import { Types, type Connection } from "mongoose";
+import type { z } from "zod";
+import type { AuthUser } from "../contracts/auth.js";
+import type {
+  AuthorityDto,
+  CreateAuthorityBody,
+  CreateRoomBody,
+  CreateTestCentreBody,
+  DivisionDto,
+  RoomDto,
+  SeatTokenIssuedDto,
+  TestCentreDto,
+  UpdateAuthorityBody,
+  UpdateSeatBody,
+  UpdateTestCentreBody,
+} from "../contracts/organisation.js";
+import { errors } from "../lib/errors.js";
+import {
+  canSeeDivision,
+  childDivisions,
+  divisionFilter,
+  divisionLevel,
+  divisionName,
+  isKnownDivision,
+  MINISTRY_CODE,
+  parentOf,
+  provinceOf,
+} from "./division-scope.js";
+import { DIVISIONS } from "./divisions.data.js";
+import { authorityModel, testCentreModel } from "./organisation.model.js";
+
+/** Hashes a kiosk seat token for storage and lookup. */
+export function hashSeatToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** What another feature needs of a room: its centre, division and seats. */
+export interface RoomInfo {
+  testCentreId: string;
+  testCentreName: string;
+  testCentreAddress: string;
+  divisionCode: string;
+  roomId: string;
+  roomName: string;
+  seats: { seatId: string; seatNo: number; bound: boolean }[];
+}
+
+/**
+ * Refuses when the division lies outside what the actor may act on (403), or, on a province node,
+ * outside the node's province.
+ */
+export function assertDivisionInScope(actor: AuthUser, divisionCode: string, nodeProvince: string | null): void {
+  if (!nodeProvince && divisionCode === MINISTRY_CODE && canSeeDivision(actor.divisionCode, divisionCode)) return;
+  if (!isKnownDivision(divisionCode)) throw errors.badRequest("unknown_division", `行政区划代码 ${divisionCode} 不存在`);
+  if (nodeProvince && provinceOf(divisionCode) !== nodeProvince) {
+    throw errors.forbidden("该行政区划不属于本省节点", "division_out_of_scope");
+  }
+  if (!canSeeDivision(actor.divisionCode, divisionCode)) {
+    throw errors.forbidden("无权操作该行政区划的数据", "division_out_of_scope");
+  }
+}
+
+function toDivisionDto(code: string): DivisionDto {
+  return { code, name: divisionName(code) ?? code, level: divisionLevel(code), parentCode: parentOf(code) };
+}
+
+/** Organisation: divisions, authorities (运管机构), test centres (考点) with rooms and seats. */
+export function createOrganisationService(conn: Connection, nodeProvince: string | null) {
+  const Authorities = authorityModel(conn);
+  const Centres = testCentreModel(conn);
+
+  async function loadCentre(actor: AuthUser, id: string) {
+    if (!Types.ObjectId.isValid(id)) throw errors.notFound("考点");
+    const centre = await Centres.findById(id);
+    if (!centre || !canSeeDivision(actor.divisionCode, centre.divisionCode)) throw errors.notFound("考点");
+    if (actor.roles.includes("proctor") && !actor.roles.some((r) => r === "admin" || r === "officer")) {
+      if (actor.testCentreId !== id) throw errors.notFound("考点");
+    }
+    return centre;
+  }
+
+  function toCentreDto(c: {
+    _id: Types.ObjectId;
+    name: string;
+    address: string;
+    divisionCode: string;
+    authorityId?: string | null;
+    rooms: { _id: Types.ObjectId; name: string; seats: { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null }[] }[];
+  }): TestCentreDto {
+    return {
+      id: String(c._id),
+      name: c.name,
+      address: c.address,
+      divisionCode: c.divisionCode,
+      divisionName: divisionName(c.divisionCode) ?? c.divisionCode,
+      authorityId: c.authorityId ?? null,
+      rooms: c.rooms.map((r) => toRoomDto(r)),
+    };
+  }
+
+  function toRoomDto(r: { _id: Types.ObjectId; name: string; seats: { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null }[] }): RoomDto {
+    return {
+      id: String(r._id),
+      name: r.name,
+      seats: r.seats.map((s) => ({ id: String(s._id), seatNo: s.seatNo, ip: s.ip ?? null, hasToken: Boolean(s.tokenHash) })),
+    };
+  }
+
+  return {
+    /** Divisions under `parent` (default: the node's province, or all provinces on the hub). */
+    listDivisions(parent?: string): DivisionDto[] {
+      if (parent) return childDivisions(parent).map((d) => toDivisionDto(d.code));
+      if (nodeProvince) {
+        return DIVISIONS.filter((d) => provinceOf(d.code) === nodeProvince).map((d) => toDivisionDto(d.code));
+      }
+      return DIVISIONS.filter((d) => divisionLevel(d.code) === "province").map((d) => toDivisionDto(d.code));
+    },
+
+    async listAuthorities(actor: AuthUser): Promise<AuthorityDto[]> {
+      const rows = await Authorities.find(divisionFilter(actor.divisionCode)).sort({ divisionCode: 1, name: 1 }).lean();
+      return rows.map((a) => ({
+        id: String(a._id),
+        name: a.name,
+        divisionCode: a.divisionCode,
+        divisionName: divisionName(a.divisionCode) ?? a.divisionCode,
+        phone: a.phone ?? null,
+      }));
+    },
+
+    async createAuthority(actor: AuthUser, body: z.infer<typeof CreateAuthorityBody>): Promise<AuthorityDto> {
+      assertDivisionInScope(actor, body.divisionCode, nodeProvince);
+      const a = await Authorities.create({ name: body.name, divisionCode: body.divisionCode, phone: body.phone ?? null });
+      return { id: String(a._id), name: a.name, divisionCode: a.divisionCode, divisionName: divisionName(a.divisionCode) ?? "", phone: a.phone ?? null };
+    },
+
+    async updateAuthority(actor: AuthUser, id: string, body: z.infer<typeof UpdateAuthorityBody>): Promise<AuthorityDto> {
+      if (!Types.ObjectId.isValid(id)) throw errors.notFound("运管机构");
+      const a = await Authorities.findById(id);
+      if (!a || !canSeeDivision(actor.divisionCode, a.divisionCode)) throw errors.notFound("运管机构");
+      if (body.name !== undefined) a.name = body.name;
+      if (body.phone !== undefined) a.phone = body.phone;
+      await a.save();
+      return { id: String(a._id), name: a.name, divisionCode: a.divisionCode, divisionName: divisionName(a.divisionCode) ?? "", phone: a.phone ?? null };
+    },
+
+    async listTestCentres(actor: AuthUser): Promise<TestCentreDto[]> {
+      const filter: Record<string, unknown> = divisionFilter(actor.divisionCode);
+      const onlyProctor = actor.roles.includes("proctor") && !actor.roles.some((r) => r === "admin" || r === "officer");
+      if (onlyProctor) {
+        if (!actor.testCentreId || !Types.ObjectId.isValid(actor.testCentreId)) return [];
+        filter._id = actor.testCentreId;
+      }
+      const rows = await Centres.find(filter).sort({ divisionCode: 1, name: 1 }).lean();
+      return rows.map(toCentreDto);
+    },
+
+    async getTestCentre(actor: AuthUser, id: string): Promise<TestCentreDto> {
+      return toCentreDto(await loadCentre(actor, id));
+    },
+
+    async createTestCentre(actor: AuthUser, body: z.infer<typeof CreateTestCentreBody>): Promise<TestCentreDto> {
+      assertDivisionInScope(actor, body.divisionCode, nodeProvince);
+      if (body.authorityId) {
+        const authority = Types.ObjectId.isValid(body.authorityId) ? await Authorities.findById(body.authorityId).lean() : null;
+        if (!authority || !canSeeDivision(actor.divisionCode, authority.divisionCode)) {
+          throw errors.badRequest("unknown_authority", "运管机构不存在");
+        }
+      }
+      const c = await Centres.create({ ...body, authorityId: body.authorityId ?? null, rooms: [] });
+      return toCentreDto(c);
+    },
+
+    async updateTestCentre(actor: AuthUser, id: string, body: z.infer<typeof UpdateTestCentreBody>): Promise<TestCentreDto> {
+      const c = await loadCentre(actor, id);
+      if (body.name !== undefined) c.name = body.name;
+      if (body.address !== undefined) c.address = body.address;
+      await c.save();
+      return toCentreDto(c);
+    },
+
+    async addRoom(actor: AuthUser, centreId: string, body: z.infer<typeof CreateRoomBody>): Promise<RoomDto> {
+      const c = await loadCentre(actor, centreId);
+      if (c.rooms.some((r) => r.name === body.name)) throw errors.conflict("room_exists", "该考场名称已存在");
+      const seats = Array.from({ length: body.seatCount }, (_, i) => ({ seatNo: i + 1, ip: null, tokenHash: null }));
+      c.rooms.push({ name: body.name, seats });
+      await c.save();
+      const room = c.rooms[c.rooms.length - 1];
+      if (!room) throw new Error("room not saved");
+      return toRoomDto(room);
+    },
+
+    async updateSeat(
+      actor: AuthUser,
+      centreId: string,
+      roomId: string,
+      seatId: string,
+      body: z.infer<typeof UpdateSeatBody>,
+    ): Promise<SeatTokenIssuedDto> {
+      const c = await loadCentre(actor, centreId);
+      const room = c.rooms.find((r) => String(r._id) === roomId);
+      const seat = room?.seats.find((s) => String(s._id) === seatId);
+      if (!room || !seat) throw errors.notFound("座位");
+      if (body.ip !== undefined) {
+        if (body.ip && room.seats.some((s) => s !== seat && s.ip === body.ip)) {
+          throw errors.conflict("seat_ip_taken", "该 IP 已登记给本考场的其他座位");
+        }
+        seat.ip = body.ip;
+      }
+      let seatToken: string | undefined;
+      if (body.clearToken) seat.tokenHash = null;
+      if (body.issueToken) {
+        seatToken = randomBytes(24).toString("base64url");
+        seat.tokenHash = hashSeatToken(seatToken);
+      }
+      await c.save();
+      const dto = { id: String(seat._id), seatNo: seat.seatNo, ip: seat.ip ?? null, hasToken: Boolean(seat.tokenHash) };
+      return seatToken ? { seat: dto, seatToken } : { seat: dto };
+    },
+
+    /** Room facts for scheduling; null when the room does not exist. */
+    async getRoom(testCentreId: string, roomId: string): Promise<RoomInfo | null> {
+      if (!Types.ObjectId.isValid(testCentreId)) return null;
+      const c = await Centres.findById(testCentreId).lean();
+      const room = c?.rooms.find((r) => String(r._id) === roomId);
+      if (!c || !room) return null;
+      return {
+        testCentreId: String(c._id),
+        testCentreName: c.name,
+        testCentreAddress: c.address,
+        divisionCode: c.divisionCode,
+        roomId: String(room._id),
+        roomName: room.name,
+        seats: room.seats
+          .map((s) => ({ seatId: String(s._id), seatNo: s.seatNo, bound: Boolean(s.ip || s.tokenHash) }))
+          .sort((a, b) => a.seatNo - b.seatNo),
+      };
+    },
+
+    /**
+     * The seat of a room a candidate is logging in from: matched by kiosk token when one is sent,
+     * otherwise by the request's IP against the seats' registered IPs. Null when neither matches.
+     */
+    async findLoginSeat(testCentreId: string, roomId: string, from: { seatToken?: string; ip?: string }): Promise<{ seatId: string; seatNo: number } | null> {
+      if (!Types.ObjectId.isValid(testCentreId)) return null;
+      const c = await Centres.findById(testCentreId).lean();
+      const room = c?.rooms.find((r) => String(r._id) === roomId);
+      if (!room) return null;
+      const tokenHash = from.seatToken ? hashSeatToken(from.seatToken) : null;
+      const ip = from.ip ? normaliseIp(from.ip) : null;
+      const seat = tokenHash
+        ? room.seats.find((s) => s.tokenHash === tokenHash)
+        : room.seats.find((s) => ip !== null && s.ip !== null && s.ip !== undefined && normaliseIp(s.ip) === ip);
+      return seat ? { seatId: String(seat._id), seatNo: seat.seatNo } : null;
+    },
+
+    /** Whether a test centre exists inside the actor's scope (for binding proctors). */
+    async testCentreDivision(id: string): Promise<string | null> {
+      if (!Types.ObjectId.isValid(id)) return null;
+      const c = await Centres.findById(id, { divisionCode: 1 }).lean();
+      return c?.divisionCode ?? null;
+    },
+  };
+}
+export type OrganisationService = ReturnType<typeof createOrganisationService>;
+
+/** `::ffff:10.0.0.5` (IPv4-mapped, as Node reports IPv4 on dual-stack sockets) → `10.0.0.5`. */
+function normaliseIp(ip: string): string {
+  return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+}

@@ -1,0 +1,48 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+const candidateSchema = new Schema(
+  {
+    name: { type: String, required: true },
+    sex: { type: String, required: true, enum: ["male", "female"] },
+    /** GB 11643 number, upper-case X; one registration per person per node. */
+    idNumber: { type: String, required: true, unique: true },
+    birthDate: { type: String, required: true },
+    phone: { type: String, required: true },
+    addressDivisionCode: { type: String, required: true },
+    /** Registering division: officers see candidates of their division and below. */
+    divisionCode: { type: String, required: true, index: true },
+    education: { type: String, required: true },
+    licenceClass: { type: String, required: true },
+    licenceFirstIssuedOn: { type: String, required: true },
+    categories: { type: [String], required: true },
+    heldQualifications: { type: [{ categoryCode: String, firstIssuedOn: String, _id: false }], default: [] },
+    declarations: { type: Schema.Types.Mixed, default: {} },
+    photoId: { type: String, default: null },
+    registeredBy: { type: String, required: true },
+  },
+  { timestamps: true, collection: "candidates", minimize: false },
+);
+candidateSchema.index({ divisionCode: 1, name: 1 });
+
+export type CandidateDoc = InferSchemaType<typeof candidateSchema>;
+
+export function candidateModel(conn: Connection): Model<CandidateDoc> {
+  return (conn.models.Candidate as Model<CandidateDoc> | undefined) ?? conn.model<CandidateDoc>("Candidate", candidateSchema);
+}
+
+/** Registration photos, written in the same transaction as their candidate. */
+const candidatePhotoSchema = new Schema(
+  {
+    mimeType: { type: String, required: true },
+    data: { type: Buffer, required: true },
+    size: { type: Number, required: true },
+    sha256: { type: String, required: true },
+  },
+  { timestamps: true, collection: "candidate_photos" },
+);
+
+export type CandidatePhotoDoc = InferSchemaType<typeof candidatePhotoSchema>;
+
+export function candidatePhotoModel(conn: Connection): Model<CandidatePhotoDoc> {
+  return (conn.models.CandidatePhoto as Model<CandidatePhotoDoc> | undefined) ?? conn.model<CandidatePhotoDoc>("CandidatePhoto", candidatePhotoSchema);
+}

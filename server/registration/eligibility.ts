@@ -1,0 +1,99 @@
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
+import {
+  DECLARATION_LABELS,
+  EDUCATION_LEVELS,
+  type DeclarationKey,
+  type Education,
+  type EligibilityDto,
+  type LicenceClass,
+  type RuleFailureDto,
+} from "../contracts/registration.js";
+
+/** One configurable eligibility condition of a category. */
+export type EligibilityRule =
+  | { rule: "min_age"; years: number }
+  | { rule: "max_age"; years: number }
+  | { rule: "licence_class"; classes: LicenceClass[] }
+  | { rule: "licence_years"; years: number }
+  | { rule: "prerequisite"; anyOf: CategoryCode[]; years: number }
+  | { rule: "min_education"; level: Education }
+  | { rule: "declaration"; key: DeclarationKey };
+
+/** What the rules look at (all dates `YYYY-MM-DD`). Unknown facts fail the rules that need them. */
+export interface Applicant {
+  birthDate?: string;
+  education?: Education;
+  licenceClass?: LicenceClass;
+  licenceFirstIssuedOn?: string;
+  heldQualifications: { categoryCode: CategoryCode; firstIssuedOn: string }[];
+  declarations: Partial<Record<DeclarationKey, boolean>>;
+}
+
+const EDUCATION_ORDER = Object.keys(EDUCATION_LEVELS) as Education[];
+
+/** Whole years from `from` (YYYY-MM-DD) to `on`, counting a year only once its anniversary is reached. */
+export function fullYearsBetween(from: string, on: Date): number {
+  const [y, m, d] = from.split("-").map(Number) as [number, number, number];
+  let years = on.getUTCFullYear() - y;
+  const month = on.getUTCMonth() + 1;
+  if (month < m || (month === m && on.getUTCDate() < d)) years -= 1;
+  return years;
+}
+
+/** The name a failed rule is reported under. */
+export function ruleName(rule: EligibilityRule): string {
+  return rule.rule === "declaration" ? `declaration:${rule.key}` : rule.rule;
+}
+
+function check(rule: EligibilityRule, a: Applicant, on: Date): string | null {
+  switch (rule.rule) {
+    case "min_age":
+      if (!a.birthDate) return "缺少出生日期";
+      return fullYearsBetween(a.birthDate, on) >= rule.years ? null : `年龄未满 ${rule.years} 周岁`;
+    case "max_age":
+      if (!a.birthDate) return "缺少出生日期";
+      // "≤ 60 years" means not yet 61: a 60-year-old still qualifies.
+      return fullYearsBetween(a.birthDate, on) <= rule.years ? null : `年龄超过 ${rule.years} 周岁`;
+    case "licence_class":
+      if (!a.licenceClass) return "缺少准驾车型";
+      return rule.classes.includes(a.licenceClass) ? null : `准驾车型须为 ${rule.classes.join("/")} 之一`;
+    case "licence_years":
+      if (!a.licenceFirstIssuedOn) return "缺少驾驶证初领日期";
+      return fullYearsBetween(a.licenceFirstIssuedOn, on) >= rule.years ? null : `取得驾驶证须满 ${rule.years} 年`;
+    case "prerequisite": {
+      const ok = a.heldQualifications.some(
+        (q) => rule.anyOf.includes(q.categoryCode) && fullYearsBetween(q.firstIssuedOn, on) >= rule.years,
+      );
+      const names = rule.anyOf.map((c) => CATEGORIES[c]).join("或");
+      return ok ? null : `须取得${names}从业资格满 ${rule.years} 年`;
+    }
+    case "min_education":
+      if (!a.education) return "缺少文化程度";
+      return EDUCATION_ORDER.indexOf(a.education) >= EDUCATION_ORDER.indexOf(rule.level)
+        ? null
+        : `文化程度须为${EDUCATION_LEVELS[rule.level]}及以上`;
+    case "declaration":
+      return a.declarations[rule.key] === true ? null : `须确认：${DECLARATION_LABELS[rule.key]}`;
+  }
+}
+
+/**
+ * Evaluates every rule of a category and names each one that fails; a candidate who already holds
+ * the category is told so (`already_held`).
+ */
+export function evaluateEligibility(
+  categoryCode: CategoryCode,
+  applicant: Applicant,
+  rules: Record<CategoryCode, EligibilityRule[]>,
+  on: Date = new Date(),
+): EligibilityDto {
+  const failures: RuleFailureDto[] = [];
+  if (applicant.heldQualifications.some((q) => q.categoryCode === categoryCode)) {
+    failures.push({ rule: "already_held", message: `已持有${CATEGORIES[categoryCode]}从业资格，无需报考` });
+  }
+  for (const rule of rules[categoryCode]) {
+    const message = check(rule, applicant, on);
+    if (message) failures.push({ rule: ruleName(rule), message });
+  }
+  return { categoryCode, eligible: failures.length === 0, failures };
+}

@@ -1,0 +1,21 @@
+/**
+ * Registration (报名): an officer registers a candidate (考生) with their ID number (GB 11643),
+ * licence, education, photo and the categories applied for; eligibility rules per category are
+ * configuration (`eligibility-rules.data.ts`), and each failed rule is named.
+ *
+ * Other features: `getCandidate(candidateId)` and `getCandidatePhoto(candidateId)` on the service.
+ */
+export { createRegistrationService, type QualificationsPort, type RegistrationOptions, type RegistrationService } from "./registration.service.js";
+export { registrationRouter } from "./registration.routes.js";
+export { evaluateEligibility, fullYearsBetween, ruleName, type Applicant, type EligibilityRule } from "./eligibility.js";
+export { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
+
+import type { AuditService } from "../audit/index.js";
+import type { Feature } from "../feature.js";
+import { registrationRouter as buildRouter } from "./registration.routes.js";
+import type { RegistrationService as Service } from "./registration.service.js";
+
+/** The registration feature's REST API. */
+export function createRegistrationFeature(reg: Service, audit: AuditService): Feature {
+  return { name: "registration", router: buildRouter(reg, audit) };
+}

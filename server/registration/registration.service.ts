@@ -1,0 +1,209 @@
+import { createHash } from "node:crypto";
+import { Types, type Connection } from "mongoose";
+import type { AuthUser } from "../contracts/auth.js";
+import type { CategoryCode } from "../contracts/categories.js";
+import type {
+  CandidateDto,
+  Education,
+  EligibilityDto,
+  LicenceClass,
+  PrecheckBody,
+  PrecheckDto,
+  RegisterCandidateBody,
+} from "../contracts/registration.js";
+import { errors } from "../lib/errors.js";
+import { checkIdNumber } from "../lib/id-number.js";
+import { assertDivisionInScope, canSeeDivision, divisionFilter, isPlausibleIdDivision } from "../organisation/index.js";
+import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
+import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
+import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
+import { decodePhoto } from "./photo.js";
+
+/** Qualifications a person already holds (the certificates feature supplies them when present). */
+export type QualificationsPort = (idNumber: string) => Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]>;
+
+export interface RegistrationOptions {
+  provinceCode: string | null;
+  rules?: Record<CategoryCode, EligibilityRule[]>;
+  qualificationsOf?: QualificationsPort;
+  now?: () => Date;
+}
+
+type CandidateLean = CandidateDoc & { _id: Types.ObjectId; createdAt?: Date };
+
+function toDto(c: CandidateLean): CandidateDto {
+  return {
+    id: String(c._id),
+    name: c.name,
+    sex: c.sex as "male" | "female",
+    idNumber: c.idNumber,
+    birthDate: c.birthDate,
+    phone: c.phone,
+    addressDivisionCode: c.addressDivisionCode,
+    divisionCode: c.divisionCode,
+    education: c.education as Education,
+    licenceClass: c.licenceClass as LicenceClass,
+    licenceFirstIssuedOn: c.licenceFirstIssuedOn,
+    categories: c.categories as CategoryCode[],
+    heldQualifications: c.heldQualifications.map((q) => ({ categoryCode: q.categoryCode as CategoryCode, firstIssuedOn: q.firstIssuedOn ?? "" })),
+    photoId: c.photoId ?? null,
+    registeredAt: (c.createdAt ?? new Date(0)).toISOString(),
+  };
+}
+
+/** Candidate registration (报名) by an officer: ID validation, eligibility, atomic photo storage. */
+export function createRegistrationService(conn: Connection, options: RegistrationOptions) {
+  const Candidates = candidateModel(conn);
+  const Photos = candidatePhotoModel(conn);
+  const rules = options.rules ?? DEFAULT_ELIGIBILITY_RULES;
+  const now = options.now ?? (() => new Date());
+
+  async function heldOf(idNumber: string | undefined, declared: { categoryCode: CategoryCode; firstIssuedOn: string }[]) {
+    const fromCertificates = idNumber && options.qualificationsOf ? await options.qualificationsOf(idNumber) : [];
+    return [...declared, ...fromCertificates];
+  }
+
+  async function loadInScope(actor: AuthUser, id: string): Promise<CandidateLean> {
+    if (!Types.ObjectId.isValid(id)) throw errors.notFound("考生");
+    const c = (await Candidates.findById(id).lean()) as CandidateLean | null;
+    if (!c || !canSeeDivision(actor.divisionCode, c.divisionCode)) throw errors.notFound("考生");
+    return c;
+  }
+
+  return {
+    /** Live validation: ID number problems, eligibility per category, and any existing registration. */
+    async precheck(body: PrecheckBody): Promise<PrecheckDto> {
+      let idResult: PrecheckDto["idNumber"] = null;
+      let birthDate: string | undefined;
+      let idNumber: string | undefined;
+      if (body.idNumber) {
+        const r = checkIdNumber(body.idNumber, { isKnownDivision: isPlausibleIdDivision, today: now() });
+        if (r.ok) {
+          birthDate = r.info.birthDate;
+          idNumber = r.info.idNumber;
+          const problems = body.sex && body.sex !== r.info.sex ? [{ code: "sex_mismatch", message: "性别与身份证号码不符" }] : [];
+          idResult = { ok: problems.length === 0, problems, birthDate: r.info.birthDate, sex: r.info.sex };
+        } else {
+          idResult = { ok: false, problems: r.problems };
+        }
+      }
+      const applicant: Applicant = {
+        birthDate,
+        education: body.education,
+        licenceClass: body.licenceClass,
+        licenceFirstIssuedOn: body.licenceFirstIssuedOn,
+        heldQualifications: await heldOf(idNumber, body.heldQualifications),
+        declarations: body.declarations,
+      };
+      const eligibility = body.categories.map((c) => evaluateEligibility(c, applicant, rules, now()));
+      const existing = idNumber ? await Candidates.findOne({ idNumber }, { _id: 1 }).lean() : null;
+      return { idNumber: idResult, eligibility, existingCandidateId: existing ? String(existing._id) : null };
+    },
+
+    /**
+     * Registers a candidate with their photo. Refuses (422) with every failed ID check or
+     * eligibility rule named; the photo and the candidate are written in one transaction, so a
+     * failure leaves nothing behind.
+     */
+    async register(actor: AuthUser, body: RegisterCandidateBody): Promise<CandidateDto> {
+      const divisionCode = body.divisionCode ?? actor.divisionCode;
+      assertDivisionInScope(actor, divisionCode, options.provinceCode);
+      const id = checkIdNumber(body.idNumber, { isKnownDivision: isPlausibleIdDivision, today: now() });
+      if (!id.ok) throw errors.unprocessable("invalid_id_number", id.problems.map((p) => p.message).join("；"), { problems: id.problems });
+      if (body.sex && body.sex !== id.info.sex) {
+        throw errors.unprocessable("invalid_id_number", "性别与身份证号码不符", { problems: [{ code: "sex_mismatch", message: "性别与身份证号码不符" }] });
+      }
+      const photo = decodePhoto(body.photo.mimeType, body.photo.dataBase64);
+      const applicant: Applicant = {
+        birthDate: id.info.birthDate,
+        education: body.education,
+        licenceClass: body.licenceClass,
+        licenceFirstIssuedOn: body.licenceFirstIssuedOn,
+        heldQualifications: await heldOf(id.info.idNumber, body.heldQualifications),
+        declarations: body.declarations,
+      };
+      const categories = [...new Set(body.categories)];
+      const results: EligibilityDto[] = categories.map((c) => evaluateEligibility(c, applicant, rules, now()));
+      const refused = results.filter((r) => !r.eligible);
+      if (refused.length > 0) {
+        const summary = refused.map((r) => r.failures.map((f) => f.message).join("；")).join("；");
+        throw errors.unprocessable("not_eligible", `不符合报考条件：${summary}`, { eligibility: results });
+      }
+      if (await Candidates.exists({ idNumber: id.info.idNumber })) {
+        throw errors.conflict("candidate_exists", "该身份证号码已报名");
+      }
+      const created = await conn.transaction(async (session) => {
+        const [p] = await Photos.create(
+          [{ mimeType: body.photo.mimeType, data: photo, size: photo.length, sha256: createHash("sha256").update(photo).digest("hex") }],
+          { session },
+        );
+        if (!p) throw new Error("photo not written");
+        const [c] = await Candidates.create(
+          [
+            {
+              name: body.name,
+              sex: id.info.sex,
+              idNumber: id.info.idNumber,
+              birthDate: id.info.birthDate,
+              phone: body.phone,
+              addressDivisionCode: body.addressDivisionCode,
+              divisionCode,
+              education: body.education,
+              licenceClass: body.licenceClass,
+              licenceFirstIssuedOn: body.licenceFirstIssuedOn,
+              categories,
+              heldQualifications: body.heldQualifications,
+              declarations: body.declarations,
+              photoId: String(p._id),
+              registeredBy: actor.id,
+            },
+          ],
+          { session },
+        );
+        if (!c) throw new Error("candidate not written");
+        return c.toObject() as CandidateLean;
+      });
+      return toDto(created);
+    },
+
+    async list(actor: AuthUser, query: { q?: string; categoryCode?: CategoryCode; limit: number }): Promise<CandidateDto[]> {
+      const filter: Record<string, unknown> = divisionFilter(actor.divisionCode);
+      if (query.categoryCode) filter.categories = query.categoryCode;
+      if (query.q) {
+        filter.$or = /^[\dXx]+$/.test(query.q)
+          ? [{ idNumber: { $regex: `^${query.q.toUpperCase()}` } }]
+          : [{ name: { $regex: `^${query.q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}` } }];
+      }
+      const rows = (await Candidates.find(filter).sort({ createdAt: -1 }).limit(query.limit).lean()) as CandidateLean[];
+      return rows.map(toDto);
+    },
+
+    async get(actor: AuthUser, id: string): Promise<CandidateDto> {
+      return toDto(await loadInScope(actor, id));
+    },
+
+    async getPhotoFor(actor: AuthUser, id: string): Promise<{ mimeType: string; data: Buffer }> {
+      const c = await loadInScope(actor, id);
+      const photo = await this.getCandidatePhoto(String(c._id));
+      if (!photo) throw errors.notFound("照片");
+      return photo;
+    },
+
+    /** For other features (scheduling, exam check-in): a candidate without scope checks. */
+    async getCandidate(candidateId: string): Promise<CandidateDto | null> {
+      if (!Types.ObjectId.isValid(candidateId)) return null;
+      const c = (await Candidates.findById(candidateId).lean()) as CandidateLean | null;
+      return c ? toDto(c) : null;
+    },
+
+    /** For the proctor's check-in: the registration photo. */
+    async getCandidatePhoto(candidateId: string): Promise<{ mimeType: string; data: Buffer } | null> {
+      if (!Types.ObjectId.isValid(candidateId)) return null;
+      const c = await Candidates.findById(candidateId, { photoId: 1 }).lean();
+      if (!c?.photoId || !Types.ObjectId.isValid(c.photoId)) return null;
+      const p = await Photos.findById(c.photoId).lean();
+      return p ? { mimeType: p.mimeType, data: Buffer.from(p.data) } : null;
+    },
+  };
+}
+export type RegistrationService = ReturnType<typeof createRegistrationService>;

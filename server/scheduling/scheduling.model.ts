@@ -1,0 +1,61 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+const examSessionSchema = new Schema(
+  {
+    categoryCode: { type: String, required: true },
+    testCentreId: { type: String, required: true, index: true },
+    testCentreName: { type: String, required: true },
+    testCentreAddress: { type: String, required: true },
+    roomId: { type: String, required: true },
+    roomName: { type: String, required: true },
+    startsAt: { type: Date, required: true },
+    durationMinutes: { type: Number, required: true },
+    endsAt: { type: Date, required: true },
+    capacity: { type: Number, required: true },
+    lateEntryMinutes: { type: Number, required: true },
+    earliestHandInMinutes: { type: Number, required: true },
+    provinceCode: { type: String, required: true },
+    divisionCode: { type: String, required: true, index: true },
+    status: { type: String, required: true, enum: ["scheduled", "cancelled"], default: "scheduled" },
+    /** Kept in step with the assignments in the same transaction; guards capacity under concurrency. */
+    assignedCount: { type: Number, required: true, default: 0 },
+    createdBy: { type: String, required: true },
+  },
+  { timestamps: true, collection: "exam_sessions" },
+);
+examSessionSchema.index({ roomId: 1, startsAt: 1 });
+
+export type ExamSessionDoc = InferSchemaType<typeof examSessionSchema>;
+
+export function examSessionModel(conn: Connection): Model<ExamSessionDoc> {
+  return (conn.models.ExamSession as Model<ExamSessionDoc> | undefined) ?? conn.model<ExamSessionDoc>("ExamSession", examSessionSchema);
+}
+
+const assignmentSchema = new Schema(
+  {
+    sessionId: { type: String, required: true },
+    candidateId: { type: String, required: true, index: true },
+    seatId: { type: String, required: true },
+    seatNo: { type: Number, required: true },
+    /** Admission ticket number (准考证号), unique on the node. */
+    ticketNo: { type: String, required: true, unique: true },
+    name: { type: String, required: true },
+    idNumber: { type: String, required: true },
+    sex: { type: String, required: true },
+    photoId: { type: String, default: null },
+    categoryCode: { type: String, required: true },
+    startsAt: { type: Date, required: true },
+    endsAt: { type: Date, required: true },
+    divisionCode: { type: String, required: true },
+  },
+  { timestamps: true, collection: "seat_assignments" },
+);
+// One candidate per seat and one seat per candidate in a session.
+assignmentSchema.index({ sessionId: 1, seatId: 1 }, { unique: true });
+assignmentSchema.index({ sessionId: 1, candidateId: 1 }, { unique: true });
+
+export type AssignmentDoc = InferSchemaType<typeof assignmentSchema>;
+
+export function assignmentModel(conn: Connection): Model<AssignmentDoc> {
+  return (conn.models.SeatAssignment as Model<AssignmentDoc> | undefined) ?? conn.model<AssignmentDoc>("SeatAssignment", assignmentSchema);
+}

@@ -1,0 +1,86 @@
+import { Router } from "express";
+import { z } from "zod";
+import { AssignBody, CreateSessionBody, ListSessionsQuery, UpdateSessionBody } from "../contracts/scheduling.js";
+import type { AuditService } from "../audit/index.js";
+import { actingUser, requireRole } from "../auth/guards.js";
+import { parse } from "../lib/http.js";
+import type { SchedulingService } from "./scheduling.service.js";
+
+const IdParam = z.string().min(1).max(64);
+
+/** Officers schedule sessions and seat candidates; proctors read their test centre's sessions. */
+export function schedulingRouter(sched: SchedulingService, audit: AuditService): Router {
+  const r = Router();
+
+  r.get("/exam-sessions", requireRole("officer", "proctor"), async (req, res) => {
+    res.json({ sessions: await sched.listSessions(actingUser(req), parse(ListSessionsQuery, req.query)) });
+  });
+
+  r.post("/exam-sessions", requireRole("officer"), async (req, res) => {
+    const actor = actingUser(req);
+    const session = await sched.createSession(actor, parse(CreateSessionBody, req.body));
+    await audit.record({
+      action: "session.created",
+      actor,
+      divisionCode: session.divisionCode,
+      target: { type: "exam_session", id: session.id },
+      details: { categoryCode: session.categoryCode, roomId: session.roomId, startsAt: session.startsAt },
+    });
+    res.status(201).json({ session });
+  });
+
+  r.get("/exam-sessions/:id", requireRole("officer", "proctor"), async (req, res) => {
+    res.json({ session: await sched.getSessionFor(actingUser(req), parse(IdParam, req.params.id)) });
+  });
+
+  r.patch("/exam-sessions/:id", requireRole("officer"), async (req, res) => {
+    const actor = actingUser(req);
+    const body = parse(UpdateSessionBody, req.body);
+    const session = await sched.updateSession(actor, parse(IdParam, req.params.id), body);
+    await audit.record({
+      action: body.status === "cancelled" ? "session.cancelled" : "session.updated",
+      actor,
+      divisionCode: session.divisionCode,
+      target: { type: "exam_session", id: session.id },
+      details: { ...body },
+    });
+    res.json({ session });
+  });
+
+  r.get("/exam-sessions/:id/seat-map", requireRole("officer", "proctor"), async (req, res) => {
+    res.json(await sched.seatMap(actingUser(req), parse(IdParam, req.params.id)));
+  });
+
+  r.post("/exam-sessions/:id/assignments", requireRole("officer"), async (req, res) => {
+    const actor = actingUser(req);
+    const sessionId = parse(IdParam, req.params.id);
+    const assignment = await sched.assign(actor, sessionId, parse(AssignBody, req.body));
+    await audit.record({
+      action: "session.candidate_assigned",
+      actor,
+      divisionCode: actor.divisionCode,
+      target: { type: "exam_session", id: sessionId },
+      details: { candidateId: assignment.candidateId, seatNo: assignment.seatNo, ticketNo: assignment.ticketNo },
+    });
+    res.status(201).json({ assignment });
+  });
+
+  r.delete("/exam-sessions/:id/assignments/:candidateId", requireRole("officer"), async (req, res) => {
+    const actor = actingUser(req);
+    const sessionId = parse(IdParam, req.params.id);
+    const candidateId = parse(IdParam, req.params.candidateId);
+    await sched.unassign(actor, sessionId, candidateId);
+    await audit.record({ action: "session.candidate_unassigned", actor, divisionCode: actor.divisionCode, target: { type: "exam_session", id: sessionId }, details: { candidateId } });
+    res.status(204).end();
+  });
+
+  r.get("/exam-sessions/:id/tickets/:candidateId", requireRole("officer"), async (req, res) => {
+    res.json({ ticket: await sched.ticketFor(actingUser(req), parse(IdParam, req.params.id), parse(IdParam, req.params.candidateId)) });
+  });
+
+  r.get("/me/admission-ticket", requireRole("candidate"), async (req, res) => {
+    res.json({ ticket: await sched.myTicket(actingUser(req)) });
+  });
+
+  return r;
+}

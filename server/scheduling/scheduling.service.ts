@@ -1,0 +1,362 @@
+import { randomInt } from "node:crypto";
+import { Types, type Connection } from "mongoose";
+import type { AuthUser } from "../contracts/auth.js";
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
+import type {
+  AdmissionTicketDto,
+  AssignBody,
+  CreateSessionBody,
+  ExamSessionDto,
+  SeatAssignmentDto,
+  SeatMapDto,
+  UpdateSessionBody,
+} from "../contracts/scheduling.js";
+import { errors } from "../lib/errors.js";
+import { canSeeDivision, divisionFilter, type OrganisationService } from "../organisation/index.js";
+import type { RegistrationService } from "../registration/index.js";
+import { assignmentModel, examSessionModel, type AssignmentDoc, type ExamSessionDoc } from "./scheduling.model.js";
+
+/** Retake policy at scheduling time (the exam feature supplies it); throws an AppError to refuse. */
+export type RetakeCheck = (candidateId: string, categoryCode: CategoryCode) => Promise<void>;
+
+export interface SchedulingOptions {
+  provinceCode: string | null;
+  organisation: OrganisationService;
+  registration: RegistrationService;
+  retakeCheck?: RetakeCheck;
+  now?: () => Date;
+}
+
+type SessionLean = ExamSessionDoc & { _id: Types.ObjectId };
+type AssignmentLean = AssignmentDoc & { _id: Types.ObjectId };
+
+const MAX_RETRIES = 8;
+
+function toSessionDto(s: SessionLean): ExamSessionDto {
+  return {
+    id: String(s._id),
+    categoryCode: s.categoryCode as CategoryCode,
+    testCentreId: s.testCentreId,
+    testCentreName: s.testCentreName,
+    roomId: s.roomId,
+    roomName: s.roomName,
+    startsAt: s.startsAt.toISOString(),
+    durationMinutes: s.durationMinutes,
+    endsAt: s.endsAt.toISOString(),
+    capacity: s.capacity,
+    lateEntryMinutes: s.lateEntryMinutes,
+    earliestHandInMinutes: s.earliestHandInMinutes,
+    provinceCode: s.provinceCode,
+    divisionCode: s.divisionCode,
+    status: s.status as ExamSessionDto["status"],
+    assignedCount: s.assignedCount,
+  };
+}
+
+function toAssignmentDto(a: AssignmentLean): SeatAssignmentDto {
+  const dto: SeatAssignmentDto = {
+    candidateId: a.candidateId,
+    ticketNo: a.ticketNo,
+    seatId: a.seatId,
+    seatNo: a.seatNo,
+    name: a.name,
+    idNumber: a.idNumber,
+  };
+  if (a.photoId) dto.photoId = a.photoId;
+  return dto;
+}
+
+/** Who may read a session: officers of its division (and above), proctors of its test centre. */
+function canRead(actor: AuthUser, s: { divisionCode: string; testCentreId: string }): boolean {
+  if (actor.roles.includes("officer") && canSeeDivision(actor.divisionCode, s.divisionCode)) return true;
+  return actor.roles.includes("proctor") && actor.testCentreId === s.testCentreId;
+}
+
+function isDuplicate(err: unknown, field?: string): boolean {
+  const e = err as { code?: unknown; keyPattern?: Record<string, unknown> };
+  return e.code === 11000 && (!field || Boolean(e.keyPattern && field in e.keyPattern));
+}
+
+/**
+ * Scheduling (考试安排): sessions (场次) per test-centre room, seat assignments and admission
+ * tickets (准考证). Capacity and seat uniqueness hold under concurrent assignment: the session's
+ * counter and the assignment are written in one transaction, and unique indexes back both.
+ */
+export function createSchedulingService(conn: Connection, options: SchedulingOptions) {
+  const Sessions = examSessionModel(conn);
+  const Assignments = assignmentModel(conn);
+  const now = options.now ?? (() => new Date());
+
+  async function loadSession(id: string): Promise<SessionLean | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    return (await Sessions.findById(id).lean()) as SessionLean | null;
+  }
+
+  async function loadForRead(actor: AuthUser, id: string): Promise<SessionLean> {
+    const s = await loadSession(id);
+    if (!s || !canRead(actor, s)) throw errors.notFound("考试场次");
+    return s;
+  }
+
+  async function loadForWrite(actor: AuthUser, id: string): Promise<SessionLean> {
+    const s = await loadSession(id);
+    if (!s || !actor.roles.includes("officer") || !canSeeDivision(actor.divisionCode, s.divisionCode)) {
+      throw errors.notFound("考试场次");
+    }
+    return s;
+  }
+
+  async function assertRoomFree(roomId: string, startsAt: Date, endsAt: Date, exceptId?: string): Promise<void> {
+    const filter: Record<string, unknown> = { roomId, status: "scheduled", startsAt: { $lt: endsAt }, endsAt: { $gt: startsAt } };
+    if (exceptId) filter._id = { $ne: exceptId };
+    if (await Sessions.exists(filter)) throw errors.conflict("room_busy", "该考场在此时间段已有考试场次");
+  }
+
+  function newTicketNo(s: SessionLean): string {
+    const d = s.startsAt;
+    const ymd = `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
+    return `${s.provinceCode.slice(0, 2)}${ymd}${String(randomInt(0, 1_000_000)).padStart(6, "0")}`;
+  }
+
+  return {
+    async createSession(actor: AuthUser, body: CreateSessionBody): Promise<ExamSessionDto> {
+      if (!options.provinceCode) throw errors.forbidden("全国共享平台不安排考试", "not_a_province_node");
+      const room = await options.organisation.getRoom(body.testCentreId, body.roomId);
+      if (!room || !canSeeDivision(actor.divisionCode, room.divisionCode)) throw errors.badRequest("unknown_room", "考场不存在");
+      const startsAt = new Date(body.startsAt);
+      if (startsAt <= now()) throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
+      const endsAt = new Date(startsAt.getTime() + body.durationMinutes * 60_000);
+      const capacity = body.capacity ?? room.seats.length;
+      if (capacity > room.seats.length) {
+        throw errors.badRequest("capacity_exceeds_seats", `容量不能超过考场座位数 ${room.seats.length}`);
+      }
+      await assertRoomFree(room.roomId, startsAt, endsAt);
+      const s = await Sessions.create({
+        categoryCode: body.categoryCode,
+        testCentreId: room.testCentreId,
+        testCentreName: room.testCentreName,
+        testCentreAddress: room.testCentreAddress,
+        roomId: room.roomId,
+        roomName: room.roomName,
+        startsAt,
+        durationMinutes: body.durationMinutes,
+        endsAt,
+        capacity,
+        lateEntryMinutes: body.lateEntryMinutes,
+        earliestHandInMinutes: body.earliestHandInMinutes,
+        provinceCode: options.provinceCode,
+        divisionCode: room.divisionCode,
+        createdBy: actor.id,
+      });
+      return toSessionDto(s.toObject() as SessionLean);
+    },
+
+    async listSessions(actor: AuthUser, q: { categoryCode?: CategoryCode; testCentreId?: string; divisionCode?: string }): Promise<ExamSessionDto[]> {
+      const scopes: Record<string, unknown>[] = [];
+      if (actor.roles.includes("officer")) scopes.push(divisionFilter(actor.divisionCode));
+      if (actor.roles.includes("proctor") && actor.testCentreId) scopes.push({ testCentreId: actor.testCentreId });
+      if (scopes.length === 0) return [];
+      const filter: Record<string, unknown> = { $or: scopes };
+      if (q.categoryCode) filter.categoryCode = q.categoryCode;
+      if (q.testCentreId) filter.testCentreId = q.testCentreId;
+      if (q.divisionCode) filter.divisionCode = q.divisionCode;
+      const rows = (await Sessions.find(filter).sort({ startsAt: -1 }).limit(500).lean()) as SessionLean[];
+      return rows.map(toSessionDto);
+    },
+
+    async getSessionFor(actor: AuthUser, id: string): Promise<ExamSessionDto> {
+      return toSessionDto(await loadForRead(actor, id));
+    },
+
+    async updateSession(actor: AuthUser, id: string, body: UpdateSessionBody): Promise<ExamSessionDto> {
+      const s = await loadForWrite(actor, id);
+      if (s.status !== "scheduled") throw errors.conflict("session_cancelled", "该场次已取消");
+      if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能修改");
+      const set: Record<string, unknown> = {};
+      const startsAt = body.startsAt ? new Date(body.startsAt) : s.startsAt;
+      const duration = body.durationMinutes ?? s.durationMinutes;
+      if (body.startsAt && startsAt <= now()) throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
+      const endsAt = new Date(startsAt.getTime() + duration * 60_000);
+      if (body.startsAt || body.durationMinutes) {
+        await assertRoomFree(s.roomId, startsAt, endsAt, id);
+        Object.assign(set, { startsAt, durationMinutes: duration, endsAt });
+      }
+      if (body.lateEntryMinutes !== undefined) set.lateEntryMinutes = body.lateEntryMinutes;
+      if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
+      if (body.status === "cancelled") set.status = "cancelled";
+      const updated = await conn.transaction(async (session) => {
+        const doc = await Sessions.findByIdAndUpdate(id, { $set: set }, { new: true, session }).lean();
+        if (set.startsAt) await Assignments.updateMany({ sessionId: id }, { $set: { startsAt, endsAt } }, { session });
+        return doc as SessionLean | null;
+      });
+      if (!updated) throw errors.notFound("考试场次");
+      return toSessionDto(updated);
+    },
+
+    /**
+     * Assigns a registered candidate to a seat (the lowest free one when none is named) and issues
+     * the admission ticket number. Refuses candidates outside the officer's division, candidates
+     * who did not apply for the session's category, double bookings, and the retake policy's refusals.
+     */
+    async assign(actor: AuthUser, sessionId: string, body: AssignBody): Promise<SeatAssignmentDto> {
+      const s = await loadForWrite(actor, sessionId);
+      if (s.status !== "scheduled") throw errors.conflict("session_cancelled", "该场次已取消");
+      if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能再安排考生");
+      const candidate = await options.registration.getCandidate(body.candidateId);
+      if (!candidate || !canSeeDivision(actor.divisionCode, candidate.divisionCode)) throw errors.notFound("考生");
+      if (!candidate.categories.includes(s.categoryCode as CategoryCode)) {
+        throw errors.unprocessable("not_applied", `该考生未报考${CATEGORIES[s.categoryCode as CategoryCode]}`);
+      }
+      const clash = await Assignments.exists({ candidateId: candidate.id, categoryCode: s.categoryCode, endsAt: { $gt: now() }, sessionId: { $ne: sessionId } });
+      if (clash) throw errors.conflict("already_scheduled", "该考生已安排在其他未结束的同类别场次");
+      await options.retakeCheck?.(candidate.id, s.categoryCode as CategoryCode);
+      const room = await options.organisation.getRoom(s.testCentreId, s.roomId);
+      if (!room) throw errors.conflict("room_gone", "考场已不存在");
+
+      for (let attempt = 1; ; attempt++) {
+        const taken = new Set((await Assignments.find({ sessionId }, { seatId: 1 }).lean()).map((a) => a.seatId));
+        const seat = body.seatId ? room.seats.find((x) => x.seatId === body.seatId) : room.seats.find((x) => !taken.has(x.seatId));
+        if (body.seatId && !seat) throw errors.badRequest("unknown_seat", "座位不属于该考场");
+        if (!seat) throw errors.conflict("session_full", "该场次座位已满");
+        if (body.seatId && taken.has(seat.seatId)) throw errors.conflict("seat_taken", "该座位已安排其他考生");
+        try {
+          const created = await conn.transaction(async (session) => {
+            const counted = await Sessions.updateOne(
+              { _id: sessionId, status: "scheduled", assignedCount: { $lt: s.capacity } },
+              { $inc: { assignedCount: 1 } },
+              { session },
+            );
+            if (counted.modifiedCount !== 1) throw errors.conflict("session_full", "该场次已达容量上限");
+            const [a] = await Assignments.create(
+              [
+                {
+                  sessionId,
+                  candidateId: candidate.id,
+                  seatId: seat.seatId,
+                  seatNo: seat.seatNo,
+                  ticketNo: newTicketNo(s),
+                  name: candidate.name,
+                  idNumber: candidate.idNumber,
+                  sex: candidate.sex,
+                  photoId: candidate.photoId,
+                  categoryCode: s.categoryCode,
+                  startsAt: s.startsAt,
+                  endsAt: s.endsAt,
+                  divisionCode: candidate.divisionCode,
+                },
+              ],
+              { session },
+            );
+            if (!a) throw new Error("assignment not written");
+            return a.toObject() as AssignmentLean;
+          });
+          return toAssignmentDto(created);
+        } catch (err) {
+          if (isDuplicate(err, "candidateId")) throw errors.conflict("already_assigned", "该考生已在本场次");
+          // A racing assignment took the seat or the ticket number: pick again.
+          if (!isDuplicate(err) || attempt >= MAX_RETRIES || body.seatId) {
+            if (isDuplicate(err, "seatId")) throw errors.conflict("seat_taken", "该座位已安排其他考生");
+            throw err;
+          }
+        }
+      }
+    },
+
+    async unassign(actor: AuthUser, sessionId: string, candidateId: string): Promise<void> {
+      const s = await loadForWrite(actor, sessionId);
+      if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能取消安排");
+      await conn.transaction(async (session) => {
+        const removed = await Assignments.deleteOne({ sessionId, candidateId }, { session });
+        if (removed.deletedCount !== 1) throw errors.notFound("座位安排");
+        await Sessions.updateOne({ _id: sessionId }, { $inc: { assignedCount: -1 } }, { session });
+      });
+    },
+
+    async seatMap(actor: AuthUser, sessionId: string): Promise<SeatMapDto> {
+      const s = await loadForRead(actor, sessionId);
+      const room = await options.organisation.getRoom(s.testCentreId, s.roomId);
+      const assignments = (await Assignments.find({ sessionId }).lean()) as AssignmentLean[];
+      const bySeat = new Map(assignments.map((a) => [a.seatId, a]));
+      return {
+        session: toSessionDto(s),
+        seats: (room?.seats ?? []).map((seat) => {
+          const a = bySeat.get(seat.seatId);
+          return {
+            seatId: seat.seatId,
+            seatNo: seat.seatNo,
+            bound: seat.bound,
+            assignment: a ? { candidateId: a.candidateId, name: a.name, ticketNo: a.ticketNo } : null,
+          };
+        }),
+      };
+    },
+
+    async ticketFor(actor: AuthUser, sessionId: string, candidateId: string): Promise<AdmissionTicketDto> {
+      const s = await loadForRead(actor, sessionId);
+      const a = (await Assignments.findOne({ sessionId, candidateId }).lean()) as AssignmentLean | null;
+      if (!a) throw errors.notFound("准考证");
+      return toTicket(s, a);
+    },
+
+    /** A logged-in candidate's own admission ticket. */
+    async myTicket(actor: AuthUser): Promise<AdmissionTicketDto> {
+      const c = actor.candidate;
+      if (!c) throw errors.forbidden();
+      const s = await loadSession(c.sessionId);
+      const a = (await Assignments.findOne({ sessionId: c.sessionId, candidateId: c.candidateId }).lean()) as AssignmentLean | null;
+      if (!s || !a) throw errors.notFound("准考证");
+      return toTicket(s, a);
+    },
+
+    // ---- for other features (exam delivery), without actor checks ----
+
+    /** One session, or null. */
+    async getSession(sessionId: string): Promise<ExamSessionDto | null> {
+      const s = await loadSession(sessionId);
+      return s ? toSessionDto(s) : null;
+    },
+
+    /** Every assignment of a session, by seat number. */
+    async listAssignments(sessionId: string): Promise<SeatAssignmentDto[]> {
+      const rows = (await Assignments.find({ sessionId }).sort({ seatNo: 1 }).lean()) as AssignmentLean[];
+      return rows.map(toAssignmentDto);
+    },
+
+    /** The ticket the candidate login checks (see server/auth CandidateLoginPort). */
+    async findTicket(ticketNo: string) {
+      const a = (await Assignments.findOne({ ticketNo }).lean()) as AssignmentLean | null;
+      if (!a) return null;
+      const s = await loadSession(a.sessionId);
+      if (!s) return null;
+      return {
+        candidateId: a.candidateId,
+        sessionId: a.sessionId,
+        ticketNo: a.ticketNo,
+        idNumber: a.idNumber,
+        name: a.name,
+        divisionCode: a.divisionCode,
+        testCentreId: s.testCentreId,
+        roomId: s.roomId,
+        startsAt: s.startsAt,
+        endsAt: s.endsAt,
+        status: s.status,
+      };
+    },
+  };
+}
+export type SchedulingService = ReturnType<typeof createSchedulingService>;
+
+function toTicket(s: SessionLean, a: AssignmentLean): AdmissionTicketDto {
+  return {
+    ...toAssignmentDto(a),
+    sessionId: String(s._id),
+    categoryCode: s.categoryCode as CategoryCode,
+    categoryName: CATEGORIES[s.categoryCode as CategoryCode],
+    testCentreName: s.testCentreName,
+    testCentreAddress: s.testCentreAddress,
+    roomName: s.roomName,
+    startsAt: s.startsAt.toISOString(),
+    lateEntryMinutes: s.lateEntryMinutes,
+    sex: a.sex as "male" | "female",
+  };
+}
