@@ -7,10 +7,19 @@ import { startStandin } from "./index.js";
  * foreground and prints its connection URI on one line (logs go to stderr).
  */
 const { values } = parseArgs({
-  options: { port: { type: "string", default: "27017" }, host: { type: "string" }, "data-dir": { type: "string" } },
+  options: {
+    port: { type: "string", default: "27017" },
+    host: { type: "string" },
+    "data-dir": { type: "string" },
+  },
 });
 const logger = pino({ level: "info" }, pino.destination(2));
-const standin = await startStandin({ port: Number(values.port), host: values.host, dataDir: values["data-dir"], logger });
+const standin = await startStandin({
+  port: Number(values.port),
+  host: values.host,
+  dataDir: values["data-dir"],
+  logger,
+});
 process.stdout.write(`${standin.uri}\n`);
 const shutdown = (): void => {
   void standin.stop().then(() => process.exit(0));

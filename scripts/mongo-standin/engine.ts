@@ -15,8 +15,24 @@ import { isPlainObject } from "./storage/values.js";
 
 /** BSON type numbers of the `$type` query operator, by their string aliases. */
 const TYPE_ALIASES: Record<number, string> = {
-  1: "double", 2: "string", 3: "object", 4: "array", 5: "binData", 6: "undefined", 7: "objectId", 8: "bool", 9: "date",
-  10: "null", 11: "regex", 13: "javascript", 16: "int", 17: "timestamp", 18: "long", 19: "decimal", [-1]: "minKey", 127: "maxKey",
+  1: "double",
+  2: "string",
+  3: "object",
+  4: "array",
+  5: "binData",
+  6: "undefined",
+  7: "objectId",
+  8: "bool",
+  9: "date",
+  10: "null",
+  11: "regex",
+  13: "javascript",
+  16: "int",
+  17: "timestamp",
+  18: "long",
+  19: "decimal",
+  [-1]: "minKey",
+  127: "maxKey",
 };
 
 function bsonType(value: unknown): string {
@@ -24,15 +40,25 @@ function bsonType(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "string") return "string";
   if (typeof value === "boolean") return "bool";
-  if (typeof value === "number") return Number.isInteger(value) && Math.abs(value) <= 0x7fffffff ? "int" : "double";
+  if (typeof value === "number")
+    return Number.isInteger(value) && Math.abs(value) <= 0x7fffffff ? "int" : "double";
   if (Array.isArray(value)) return "array";
   if (value instanceof Date) return "date";
   if (value instanceof RegExp) return "regex";
   if (isPlainObject(value)) return "object";
   const tag = (value as { _bsontype?: string })._bsontype;
   const byTag: Record<string, string> = {
-    ObjectId: "objectId", Binary: "binData", Long: "long", Int32: "int", Double: "double", Decimal128: "decimal",
-    Timestamp: "timestamp", BSONRegExp: "regex", Code: "javascript", MinKey: "minKey", MaxKey: "maxKey",
+    ObjectId: "objectId",
+    Binary: "binData",
+    Long: "long",
+    Int32: "int",
+    Double: "double",
+    Decimal128: "decimal",
+    Timestamp: "timestamp",
+    BSONRegExp: "regex",
+    Code: "javascript",
+    MinKey: "minKey",
+    MaxKey: "maxKey",
   };
   return (tag && byTag[tag]) ?? "object";
 }
@@ -53,7 +79,11 @@ const $type: typeof queryOperators.$type = (selector, wanted) => {
   return (doc) => {
     const value: unknown = resolve(doc as Document, selector);
     if (value === undefined) return false;
-    return types.some((t) => typeMatches(value, t) || (Array.isArray(value) && (value as unknown[]).some((item) => typeMatches(item, t))));
+    return types.some(
+      (t) =>
+        typeMatches(value, t) ||
+        (Array.isArray(value) && (value as unknown[]).some((item) => typeMatches(item, t))),
+    );
   };
 };
 
@@ -76,6 +106,13 @@ export function newAggregator(pipeline: Document[], collectionResolver?: Collect
 }
 
 /** Applies update operators to `doc` in place; `condition` serves the positional `$`. */
-export function applyModifier(doc: Document, modifier: Document, arrayFilters: Document[] | undefined, condition: Document | undefined): void {
-  update(doc, modifier as Modifier<Document>, arrayFilters, condition, { queryOptions: { context: CONTEXT } });
+export function applyModifier(
+  doc: Document,
+  modifier: Document,
+  arrayFilters: Document[] | undefined,
+  condition: Document | undefined,
+): void {
+  update(doc, modifier as Modifier<Document>, arrayFilters, condition, {
+    queryOptions: { context: CONTEXT },
+  });
 }

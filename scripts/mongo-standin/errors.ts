@@ -34,7 +34,11 @@ export class CommandError extends Error {
   readonly labels: string[];
   readonly extra: Record<string, unknown>;
 
-  constructor(codeName: ErrorCodeName, message: string, options: { labels?: string[]; extra?: Record<string, unknown> } = {}) {
+  constructor(
+    codeName: ErrorCodeName,
+    message: string,
+    options: { labels?: string[]; extra?: Record<string, unknown> } = {},
+  ) {
     super(message);
     this.codeName = codeName;
     this.code = ErrorCodes[codeName];
@@ -44,7 +48,13 @@ export class CommandError extends Error {
 
   /** The reply document for this error. */
   toReply(): Record<string, unknown> {
-    const reply: Record<string, unknown> = { ok: 0, errmsg: this.message, code: this.code, codeName: this.codeName, ...this.extra };
+    const reply: Record<string, unknown> = {
+      ok: 0,
+      errmsg: this.message,
+      code: this.code,
+      codeName: this.codeName,
+      ...this.extra,
+    };
     if (this.labels.length > 0) reply.errorLabels = this.labels;
     return reply;
   }
@@ -52,7 +62,10 @@ export class CommandError extends Error {
 
 /** A feature the stand-in deliberately does not implement: fail loudly instead of answering wrongly. */
 export function unsupported(feature: string): CommandError {
-  return new CommandError("BadValue", `mongo-standin does not support ${feature}; use a real MongoDB (see scripts/mongo-standin/README.md)`);
+  return new CommandError(
+    "BadValue",
+    `mongo-standin does not support ${feature}; use a real MongoDB (see scripts/mongo-standin/README.md)`,
+  );
 }
 
 /** Raised when a client breaks the wire protocol; the server closes only that connection. */

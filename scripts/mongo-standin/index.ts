@@ -37,7 +37,10 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     const opened = Journal.open(options.dataDir);
     journal = opened.journal;
     if (opened.replay.tornBytes > 0) {
-      logger?.warn({ tornBytes: opened.replay.tornBytes }, "mongo-standin: skipped a torn record at the end of the journal");
+      logger?.warn(
+        { tornBytes: opened.replay.tornBytes },
+        "mongo-standin: skipped a torn record at the end of the journal",
+      );
     }
     store.attachJournal(journal, opened.replay.records);
   }

@@ -20,7 +20,13 @@ interface IndexKey {
 }
 
 /** Options that change what an index means; two specs with the same name must agree on them. */
-const MEANINGFUL_OPTIONS = ["unique", "sparse", "partialFilterExpression", "expireAfterSeconds", "collation"] as const;
+const MEANINGFUL_OPTIONS = [
+  "unique",
+  "sparse",
+  "partialFilterExpression",
+  "expireAfterSeconds",
+  "collation",
+] as const;
 
 /**
  * An in-memory index over one collection: encoded key → ids of the documents holding it.
@@ -36,7 +42,8 @@ export class Index {
 
   constructor(spec: IndexSpec) {
     for (const [field, kind] of Object.entries(spec.key)) {
-      if (typeof kind === "string" && kind !== "hashed") throw unsupported(`"${kind}" indexes (field ${field})`);
+      if (typeof kind === "string" && kind !== "hashed")
+        throw unsupported(`"${kind}" indexes (field ${field})`);
     }
     this.spec = spec;
     this.fields = Object.keys(spec.key);
@@ -54,8 +61,11 @@ export class Index {
 
   /** True when both specs describe the same index (same keys in the same order and same options). */
   sameAs(other: IndexSpec): boolean {
-    if (JSON.stringify(Object.entries(this.spec.key)) !== JSON.stringify(Object.entries(other.key))) return false;
-    return MEANINGFUL_OPTIONS.every((option) => JSON.stringify(this.spec[option] ?? null) === JSON.stringify(other[option] ?? null));
+    if (JSON.stringify(Object.entries(this.spec.key)) !== JSON.stringify(Object.entries(other.key)))
+      return false;
+    return MEANINGFUL_OPTIONS.every(
+      (option) => JSON.stringify(this.spec[option] ?? null) === JSON.stringify(other[option] ?? null),
+    );
   }
 
   /** The keys a document contributes, or none when a sparse/partial index leaves it out. */
@@ -96,9 +106,13 @@ export class Index {
     const keyValue: Record<string, unknown> = {};
     this.fields.forEach((field, i) => (keyValue[field] = values[i] ?? null));
     const shown = this.fields.map((field, i) => `${field}: ${formatValue(values[i])}`).join(", ");
-    return new CommandError("DuplicateKey", `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: { ${shown} }`, {
-      extra: { keyPattern: { ...this.spec.key }, keyValue },
-    });
+    return new CommandError(
+      "DuplicateKey",
+      `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: { ${shown} }`,
+      {
+        extra: { keyPattern: { ...this.spec.key }, keyValue },
+      },
+    );
   }
 }
 
@@ -125,6 +139,7 @@ function formatValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (value instanceof ObjectId) return `ObjectId('${value.toHexString()}')`;
   if (value instanceof Date) return `new Date(${value.getTime()})`;
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return String(value);
+  return JSON.stringify(value);
 }

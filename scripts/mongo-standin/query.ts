@@ -4,11 +4,53 @@ import { CommandError, unsupported } from "./errors.js";
 import { deepClone, isPlainObject, setPath, valueKey, type Doc } from "./storage/values.js";
 
 /** Query operators the stand-in refuses: they need text/geo indexes or server-side JavaScript. */
-const REFUSED_QUERY_OPERATORS = new Set(["$text", "$near", "$nearSphere", "$geoWithin", "$geoIntersects", "$where", "$within"]);
+const REFUSED_QUERY_OPERATORS = new Set([
+  "$text",
+  "$near",
+  "$nearSphere",
+  "$geoWithin",
+  "$geoIntersects",
+  "$where",
+  "$within",
+]);
 /** Aggregation stages the stand-in refuses rather than emulating badly. */
-const REFUSED_STAGES = new Set(["$changeStream", "$geoNear", "$search", "$searchMeta", "$vectorSearch", "$collStats", "$indexStats", "$currentOp", "$listSessions", "$planCacheStats"]);
-const UPDATE_OPERATORS = new Set(["$set", "$unset", "$inc", "$mul", "$min", "$max", "$push", "$addToSet", "$pull", "$pullAll", "$pop", "$rename", "$currentDate", "$bit", "$setOnInsert"]);
-const PIPELINE_UPDATE_STAGES = new Set(["$set", "$addFields", "$unset", "$project", "$replaceRoot", "$replaceWith"]);
+const REFUSED_STAGES = new Set([
+  "$changeStream",
+  "$geoNear",
+  "$search",
+  "$searchMeta",
+  "$vectorSearch",
+  "$collStats",
+  "$indexStats",
+  "$currentOp",
+  "$listSessions",
+  "$planCacheStats",
+]);
+const UPDATE_OPERATORS = new Set([
+  "$set",
+  "$unset",
+  "$inc",
+  "$mul",
+  "$min",
+  "$max",
+  "$push",
+  "$addToSet",
+  "$pull",
+  "$pullAll",
+  "$pop",
+  "$rename",
+  "$currentDate",
+  "$bit",
+  "$setOnInsert",
+]);
+const PIPELINE_UPDATE_STAGES = new Set([
+  "$set",
+  "$addFields",
+  "$unset",
+  "$project",
+  "$replaceRoot",
+  "$replaceWith",
+]);
 const TWO_POW_53 = Long.fromNumber(Number.MAX_SAFE_INTEGER);
 
 /**
@@ -18,7 +60,8 @@ const TWO_POW_53 = Long.fromNumber(Number.MAX_SAFE_INTEGER);
  */
 export function assertSupported(value: unknown, where: string): void {
   if (value instanceof Long) {
-    if (value.greaterThan(TWO_POW_53) || value.lessThan(TWO_POW_53.negate())) throw unsupported(`Long values beyond 2^53 in ${where}`);
+    if (value.greaterThan(TWO_POW_53) || value.lessThan(TWO_POW_53.negate()))
+      throw unsupported(`Long values beyond 2^53 in ${where}`);
     return;
   }
   if (Array.isArray(value)) {
@@ -89,7 +132,9 @@ export function aggregate(docs: Doc[], pipeline: Document[], resolve: (collectio
   if (docs.some(containsDecimal) && pipeline.some((stage) => "$group" in stage || "$bucket" in stage)) {
     throw unsupported("Decimal128 arithmetic in aggregation");
   }
-  return engine(() => newAggregator(pipeline, (name) => resolve(name).map(deepClone)).run<Doc>(docs.map(deepClone)));
+  return engine(() =>
+    newAggregator(pipeline, (name) => resolve(name).map(deepClone)).run<Doc>(docs.map(deepClone)),
+  );
 }
 
 /** What an update does to one document. */
@@ -110,7 +155,8 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
   if (Array.isArray(spec.update)) {
     for (const stage of spec.update) {
       const name = Object.keys(stage)[0] ?? "";
-      if (!PIPELINE_UPDATE_STAGES.has(name)) throw new CommandError("BadValue", `${name} is not allowed to be used within an update`);
+      if (!PIPELINE_UPDATE_STAGES.has(name))
+        throw new CommandError("BadValue", `${name} is not allowed to be used within an update`);
     }
     assertPipelineSupported(spec.update);
     after = engine(() => newAggregator(spec.update as Document[]).run<Doc>([before]))[0] ?? {};
@@ -123,12 +169,19 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
     if (Object.keys(modifier).length > 0) {
       // The filter is only passed for the positional `$` operator: mingo also treats it as a
       // precondition, which an upsert's seed document need not meet.
-      const positional = !inserting && JSON.stringify(Object.values(modifier).map((fields) => Object.keys(fields as Document))).includes(".$");
+      const positional =
+        !inserting &&
+        JSON.stringify(Object.values(modifier).map((fields) => Object.keys(fields as Document))).includes(
+          ".$",
+        );
       engine(() => applyModifier(after, modifier, spec.arrayFilters, positional ? spec.filter : undefined));
     }
   }
   if (doc._id !== undefined && valueKey(after._id) !== valueKey(doc._id)) {
-    throw new CommandError("ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
+    throw new CommandError(
+      "ImmutableField",
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
   }
   return after;
 }
@@ -141,12 +194,21 @@ export function isReplacement(update: Document): boolean {
 function operatorUpdate(update: Document, doc: Doc, inserting: boolean): Document {
   const modifier: Document = {};
   for (const [op, fields] of Object.entries(update)) {
-    if (!op.startsWith("$")) throw new CommandError("FailedToParse", `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
-    if (!UPDATE_OPERATORS.has(op)) throw new CommandError("FailedToParse", `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    if (!op.startsWith("$"))
+      throw new CommandError(
+        "FailedToParse",
+        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
+    if (!UPDATE_OPERATORS.has(op))
+      throw new CommandError(
+        "FailedToParse",
+        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
     assertSupported(fields, "an update");
     if ((op === "$inc" || op === "$mul") && isPlainObject(fields)) {
       for (const [path, operand] of Object.entries(fields)) {
-        if (operand instanceof Decimal128 || containsDecimal(getPath(doc, path))) throw unsupported("Decimal128 arithmetic");
+        if (operand instanceof Decimal128 || containsDecimal(getPath(doc, path)))
+          throw unsupported("Decimal128 arithmetic");
       }
     }
     if (op === "$addToSet" && isPlainObject(fields)) {
@@ -157,7 +219,8 @@ function operatorUpdate(update: Document, doc: Doc, inserting: boolean): Documen
       if (inserting) modifier.$set = { ...(modifier.$set as Document | undefined), ...(fields as Document) };
       continue;
     }
-    modifier[op] = op === "$set" ? { ...(modifier.$set as Document | undefined), ...(fields as Document) } : fields;
+    modifier[op] =
+      op === "$set" ? { ...(modifier.$set as Document | undefined), ...(fields as Document) } : fields;
   }
   return modifier;
 }
@@ -192,7 +255,8 @@ function dedupeEach(fields: Record<string, unknown>): Document {
   for (const [path, operand] of Object.entries(fields)) {
     if (isPlainObject(operand) && Array.isArray(operand.$each)) {
       const unique = new Map<string, unknown>();
-      for (const value of operand.$each as unknown[]) if (!unique.has(valueKey(value))) unique.set(valueKey(value), value);
+      for (const value of operand.$each as unknown[])
+        if (!unique.has(valueKey(value))) unique.set(valueKey(value), value);
       out[path] = { ...operand, $each: [...unique.values()] };
     } else out[path] = operand;
   }

@@ -78,7 +78,8 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
     } else if (frame.opCode === OpCode.QUERY) {
       // Drivers open every connection with a legacy OP_QUERY `isMaster` on `admin.$cmd`.
       const { collection, query } = parseOpQuery(frame.body);
-      if (!collection.endsWith(".$cmd")) throw new ProtocolError(`legacy OP_QUERY on ${collection} is not supported`);
+      if (!collection.endsWith(".$cmd"))
+        throw new ProtocolError(`legacy OP_QUERY on ${collection} is not supported`);
       const result = execute(query, collection.slice(0, -".$cmd".length), state, connectionId);
       reply(frame, OpCode.REPLY, encodeOpReply(result));
     } else {
@@ -89,9 +90,14 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
     try {
       for (const frame of reader.push(chunk)) handle(frame);
     } catch (error) {
-      state.logger?.warn({ err: error, connectionId }, "mongo-standin: closing connection after a protocol error");
+      state.logger?.warn(
+        { err: error, connectionId },
+        "mongo-standin: closing connection after a protocol error",
+      );
       socket.destroy();
     }
   });
-  socket.on("error", (error) => state.logger?.debug({ err: error, connectionId }, "mongo-standin: connection error"));
+  socket.on("error", (error) =>
+    state.logger?.debug({ err: error, connectionId }, "mongo-standin: connection error"),
+  );
 }

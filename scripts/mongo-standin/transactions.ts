@@ -7,6 +7,7 @@ import type { Doc } from "./storage/values.js";
 
 /** Label that tells drivers (`withTransaction`) to retry the whole transaction. */
 export const TRANSIENT = "TransientTransactionError";
+const TRANSACTION_LIFETIME_MS = 60_000;
 
 /**
  * How a command sees and changes data: directly (each write applied at once) or through a
@@ -21,7 +22,11 @@ export interface Access {
 }
 
 /** Reads from `source`, narrowed by an index when the filter pins one, then filtered. */
-function select(collection: Collection | undefined, filter: Document, snapshot?: number): Array<[string, Doc]> {
+function select(
+  collection: Collection | undefined,
+  filter: Document,
+  snapshot?: number,
+): Array<[string, Doc]> {
   const matches = compileFilter(filter);
   if (!collection) return [];
   const current = snapshot === undefined || collection.lastWrite <= snapshot;
@@ -60,6 +65,7 @@ export class DirectAccess implements Access {
  */
 export class Transaction implements Access {
   readonly txnNumber: bigint;
+  private readonly startedAt = Date.now();
   state: "active" | "committed" | "aborted" = "active";
   private readonly writes = new Map<string, Map<string, Doc | null>>();
   private readonly snapshot: { at: number; release(): void };
@@ -87,8 +93,13 @@ export class Transaction implements Access {
     const collection = this.store.ensure(ns);
     const own = this.writes.get(ns) ?? new Map<string, Doc | null>();
     for (const change of changes) {
+      // Like the server's transactionLifetimeLimitSeconds (60 s): an abandoned transaction must
+      // not hold its documents forever.
+      const stale = this.locks.get(lockKey(ns, change.id));
+      if (stale && stale !== this && stale.expired()) stale.abort();
       const holder = this.locks.get(lockKey(ns, change.id));
-      if ((holder && holder !== this) || collection.writtenAt(change.id) > this.snapshot.at) throw writeConflict();
+      if ((holder && holder !== this) || collection.writtenAt(change.id) > this.snapshot.at)
+        throw writeConflict();
     }
     const merged = new Map(own);
     for (const change of changes) merged.set(change.id, change.doc);
@@ -112,13 +123,20 @@ export class Transaction implements Access {
       }
     }
     try {
-      this.store.write([...this.writes].map(([ns, own]) => ({ ns, changes: [...own].map(([id, doc]) => ({ id, doc })) })));
+      this.store.write(
+        [...this.writes].map(([ns, own]) => ({ ns, changes: [...own].map(([id, doc]) => ({ id, doc })) })),
+      );
     } catch (error) {
       this.abort();
       throw error;
     }
     this.state = "committed";
     this.end();
+  }
+
+  /** True once the transaction has outlived the server's lifetime limit. */
+  expired(): boolean {
+    return Date.now() - this.startedAt > TRANSACTION_LIFETIME_MS;
   }
 
   abort(): void {
@@ -129,7 +147,8 @@ export class Transaction implements Access {
 
   private end(): void {
     for (const [ns, own] of this.writes) {
-      for (const id of own.keys()) if (this.locks.get(lockKey(ns, id)) === this) this.locks.delete(lockKey(ns, id));
+      for (const id of own.keys())
+        if (this.locks.get(lockKey(ns, id)) === this) this.locks.delete(lockKey(ns, id));
     }
     this.writes.clear();
     this.snapshot.release();
@@ -168,7 +187,10 @@ export class Sessions {
     this.sessions.set(key, session);
     if (fields.startTransaction === true) {
       if (session.txn && session.txn.txnNumber >= txnNumber) {
-        throw new CommandError("BadValue", `txnNumber ${txnNumber} is not newer than the session's ${session.txn.txnNumber}`);
+        throw new CommandError(
+          "BadValue",
+          `txnNumber ${txnNumber} is not newer than the session's ${session.txn.txnNumber}`,
+        );
       }
       session.txn?.abort();
       session.txn = new Transaction(this.store, this.locks, txnNumber);
@@ -176,7 +198,12 @@ export class Sessions {
     }
     const txn = session.txn;
     if (!txn || txn.txnNumber !== txnNumber) throw noSuchTransaction(txnNumber);
-    if (txn.state === "committed" && commandName !== "commitTransaction" && commandName !== "abortTransaction") {
+    if (txn.state === "active" && txn.expired()) txn.abort();
+    if (
+      txn.state === "committed" &&
+      commandName !== "commitTransaction" &&
+      commandName !== "abortTransaction"
+    ) {
       throw new CommandError("TransactionCommitted", `Transaction ${txnNumber} has been committed.`);
     }
     if (txn.state === "aborted" && commandName !== "abortTransaction") throw noSuchTransaction(txnNumber);
@@ -199,13 +226,19 @@ export class Sessions {
 }
 
 export function writeConflict(): CommandError {
-  return new CommandError("WriteConflict", "WriteConflict error: this operation conflicted with another operation. Please retry your operation or multi-document transaction.", {
-    labels: [TRANSIENT],
-  });
+  return new CommandError(
+    "WriteConflict",
+    "WriteConflict error: this operation conflicted with another operation. Please retry your operation or multi-document transaction.",
+    {
+      labels: [TRANSIENT],
+    },
+  );
 }
 
 function noSuchTransaction(txnNumber: bigint): CommandError {
-  return new CommandError("NoSuchTransaction", `Transaction with txnNumber ${txnNumber} has been aborted.`, { labels: [TRANSIENT] });
+  return new CommandError("NoSuchTransaction", `Transaction with txnNumber ${txnNumber} has been aborted.`, {
+    labels: [TRANSIENT],
+  });
 }
 
 function lockKey(ns: string, id: string): string {

@@ -66,13 +66,24 @@ function mergeInto(spec: Document, results: Doc[], ctx: CommandContext): void {
     for (const field of on) filter[field] = doc[field] ?? null;
     const existing = ctx.access.find(ns, filter)[0];
     if (!existing) {
-      if (whenNotMatched === "fail") throw new CommandError("BadValue", "$merge could not find a matching document in the target collection");
+      if (whenNotMatched === "fail")
+        throw new CommandError(
+          "BadValue",
+          "$merge could not find a matching document in the target collection",
+        );
       if (whenNotMatched === "insert") insertOne(ns, doc, ctx);
       continue;
     }
-    if (whenMatched === "fail") throw new CommandError("DuplicateKey", `$merge found an existing document for ${JSON.stringify(filter)}`);
+    if (whenMatched === "fail")
+      throw new CommandError(
+        "DuplicateKey",
+        `$merge found an existing document for ${JSON.stringify(filter)}`,
+      );
     if (whenMatched === "keepExisting") continue;
-    const merged = whenMatched === "replace" ? { ...doc, _id: existing._id } : { ...deepClone(existing), ...doc, _id: existing._id };
+    const merged =
+      whenMatched === "replace"
+        ? { ...doc, _id: existing._id }
+        : { ...deepClone(existing), ...doc, _id: existing._id };
     ctx.access.write(ns, [{ id: valueKey(existing._id), doc: merged }]);
   }
 }

@@ -27,6 +27,7 @@ export type Handler = (command: Document, ctx: CommandContext) => Document;
 /** The collection a command names in its first field, as `db.collection`. */
 export function namespaceOf(command: Document, ctx: CommandContext): string {
   const name: unknown = Object.values(command)[0];
-  if (typeof name !== "string" || name.length === 0) throw new CommandError("BadValue", "collection name must be a non-empty string");
+  if (typeof name !== "string" || name.length === 0)
+    throw new CommandError("BadValue", "collection name must be a non-empty string");
   return `${ctx.db}.${name}`;
 }

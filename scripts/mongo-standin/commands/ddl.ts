@@ -8,11 +8,25 @@ import { namespaceOf, type Handler } from "./context.js";
 const create: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
   for (const option of ["viewOn", "timeseries", "capped", "clusteredIndex"]) {
-    if (command[option] !== undefined && command[option] !== false) throw unsupported(`collections created with "${option}"`);
+    if (command[option] !== undefined && command[option] !== false)
+      throw unsupported(`collections created with "${option}"`);
   }
   const options: Document = {};
   for (const [key, value] of Object.entries(command)) {
-    if (!["create", "$db", "lsid", "txnNumber", "autocommit", "startTransaction", "writeConcern", "$clusterTime", "$readPreference"].includes(key)) options[key] = value;
+    if (
+      ![
+        "create",
+        "$db",
+        "lsid",
+        "txnNumber",
+        "autocommit",
+        "startTransaction",
+        "writeConcern",
+        "$clusterTime",
+        "$readPreference",
+      ].includes(key)
+    )
+      options[key] = value;
   }
   ctx.store.create(ns, options);
   return {};
@@ -40,7 +54,9 @@ const listCollections: Handler = (command, ctx) => {
     idIndex: idIndexSpec(),
   }));
   const matches = compileFilter((command.filter as Document | undefined) ?? {});
-  const selected = infos.filter(matches).map((info) => (command.nameOnly === true ? { name: info.name, type: info.type } : info));
+  const selected = infos
+    .filter(matches)
+    .map((info) => (command.nameOnly === true ? { name: info.name, type: info.type } : info));
   const ns = `${ctx.db}.$cmd.listCollections`;
   return { cursor: ctx.cursors.first(ns, selected, (command.cursor as Document | undefined)?.batchSize) };
 };
@@ -64,9 +80,15 @@ const createIndexes: Handler = (command, ctx) => {
   const before = collection.indexes.length;
   for (const raw of (command.indexes as Document[] | undefined) ?? []) {
     const key = raw.key as Record<string, unknown> | undefined;
-    if (!key || Object.keys(key).length === 0) throw new CommandError("BadValue", "Index key pattern must be a non-empty object");
+    if (!key || Object.keys(key).length === 0)
+      throw new CommandError("BadValue", "Index key pattern must be a non-empty object");
     const { key: _key, name: _name, v: _v, background: _background, ...options } = raw;
-    const spec: IndexSpec = { v: 2, key, name: typeof raw.name === "string" ? raw.name : defaultIndexName(key), ...options };
+    const spec: IndexSpec = {
+      v: 2,
+      key,
+      name: typeof raw.name === "string" ? raw.name : defaultIndexName(key),
+      ...options,
+    };
     const sameName = collection.indexes.find((index) => index.name === spec.name);
     if (sameName) {
       if (sameName.sameAs(spec)) continue;
@@ -75,14 +97,23 @@ const createIndexes: Handler = (command, ctx) => {
         `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameName.spec)}`,
       );
     }
-    const sameKeys = collection.indexes.find((index) => JSON.stringify(Object.entries(index.spec.key)) === JSON.stringify(Object.entries(key)));
+    const sameKeys = collection.indexes.find(
+      (index) => JSON.stringify(Object.entries(index.spec.key)) === JSON.stringify(Object.entries(key)),
+    );
     if (sameKeys) {
-      throw new CommandError("IndexOptionsConflict", `Index already exists with a different name: ${sameKeys.name}`);
+      throw new CommandError(
+        "IndexOptionsConflict",
+        `Index already exists with a different name: ${sameKeys.name}`,
+      );
     }
     ctx.store.createIndex(ns, spec);
   }
   const after = collection.indexes.length;
-  const reply: Document = { createdCollectionAutomatically, numIndexesBefore: before, numIndexesAfter: after };
+  const reply: Document = {
+    createdCollectionAutomatically,
+    numIndexesBefore: before,
+    numIndexesAfter: after,
+  };
   if (before === after) reply.note = "all indexes already exist";
   return reply;
 };
@@ -98,13 +129,17 @@ const dropIndexes: Handler = (command, ctx) => {
   else if (typeof wanted === "string") names = [wanted];
   else if (Array.isArray(wanted)) names = wanted.map(String);
   else {
-    const match = collection.indexes.find((index) => JSON.stringify(index.spec.key) === JSON.stringify(wanted));
-    if (!match) throw new CommandError("IndexNotFound", `can't find index with key: ${JSON.stringify(wanted)}`);
+    const match = collection.indexes.find(
+      (index) => JSON.stringify(index.spec.key) === JSON.stringify(wanted),
+    );
+    if (!match)
+      throw new CommandError("IndexNotFound", `can't find index with key: ${JSON.stringify(wanted)}`);
     names = [match.name];
   }
   for (const name of names) {
     if (name === "_id_") throw new CommandError("InvalidOptions", "cannot drop _id index");
-    if (!collection.indexes.some((index) => index.name === name)) throw new CommandError("IndexNotFound", `index not found with name [${name}]`);
+    if (!collection.indexes.some((index) => index.name === name))
+      throw new CommandError("IndexNotFound", `index not found with name [${name}]`);
   }
   for (const name of names) ctx.store.dropIndex(ns, name);
   return { nIndexesWas };
@@ -114,7 +149,8 @@ const dropIndexes: Handler = (command, ctx) => {
 const renameCollection: Handler = (command, ctx) => {
   const from = String(command.renameCollection);
   const to = String(command.to);
-  if (!ctx.store.collection(from)) throw new CommandError("NamespaceNotFound", `Source collection ${from} does not exist`);
+  if (!ctx.store.collection(from))
+    throw new CommandError("NamespaceNotFound", `Source collection ${from} does not exist`);
   if (ctx.store.collection(to)) {
     if (command.dropTarget !== true) throw new CommandError("NamespaceExists", "target namespace exists");
     ctx.store.drop(to);

@@ -55,10 +55,15 @@ const getParameter: Handler = (command) => {
 const listDatabases: Handler = (command, ctx: CommandContext) => {
   const names = ctx.store.databases();
   if (command.nameOnly === true) return { databases: names.map((name) => ({ name })) };
-  return { databases: names.map((name) => ({ name, sizeOnDisk: Long.fromNumber(0), empty: false })), totalSize: Long.fromNumber(0) };
+  return {
+    databases: names.map((name) => ({ name, sizeOnDisk: Long.fromNumber(0), empty: false })),
+    totalSize: Long.fromNumber(0),
+  };
 };
 
-const connectionStatus: Handler = () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] } });
+const connectionStatus: Handler = () => ({
+  authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] },
+});
 
 /** Connection and server-information commands. */
 export const handshakeCommands: Record<string, Handler> = {

@@ -7,7 +7,8 @@ import { namespaceOf, type Handler } from "./context.js";
 function asNumber(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new CommandError("BadValue", `expected a number, got ${String(value)}`);
+  if (!Number.isFinite(n))
+    throw new CommandError("BadValue", `expected a number, got ${JSON.stringify(value)}`);
   return n;
 }
 

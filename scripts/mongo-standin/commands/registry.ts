@@ -9,7 +9,14 @@ import { sessionCommands } from "./session.js";
 import { writeCommands } from "./write.js";
 
 const handlers = new Map<string, Handler>(
-  Object.entries({ ...handshakeCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands, ...sessionCommands }),
+  Object.entries({
+    ...handshakeCommands,
+    ...readCommands,
+    ...writeCommands,
+    ...aggregateCommands,
+    ...ddlCommands,
+    ...sessionCommands,
+  }),
 );
 
 /** The command's name: the first field of the command document. */

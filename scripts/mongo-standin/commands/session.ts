@@ -3,13 +3,19 @@ import { CommandError } from "../errors.js";
 import type { Handler } from "./context.js";
 
 const commitTransaction: Handler = (_command, ctx) => {
-  if (!ctx.txn) throw new CommandError("NoSuchTransaction", "no transaction in progress", { labels: ["TransientTransactionError"] });
+  if (!ctx.txn)
+    throw new CommandError("NoSuchTransaction", "no transaction in progress", {
+      labels: ["TransientTransactionError"],
+    });
   ctx.txn.commit();
   return {};
 };
 
 const abortTransaction: Handler = (_command, ctx) => {
-  if (!ctx.txn || ctx.txn.state !== "active") throw new CommandError("NoSuchTransaction", "no transaction in progress", { labels: ["TransientTransactionError"] });
+  if (!ctx.txn || ctx.txn.state !== "active")
+    throw new CommandError("NoSuchTransaction", "no transaction in progress", {
+      labels: ["TransientTransactionError"],
+    });
   ctx.txn.abort();
   return {};
 };

@@ -20,14 +20,23 @@ interface WriteError extends Document {
  * first failure. A WriteConflict is not a statement error: it fails the whole command so the
  * driver can retry the transaction.
  */
-function eachStatement(command: Document, statements: Document[], run: (statement: Document, index: number) => void): WriteError[] {
+function eachStatement(
+  command: Document,
+  statements: Document[],
+  run: (statement: Document, index: number) => void,
+): WriteError[] {
   const ordered = command.ordered !== false;
   const errors: WriteError[] = [];
   for (const [index, statement] of statements.entries()) {
     try {
       run(statement, index);
     } catch (error) {
-      if (!(error instanceof CommandError) || error.codeName === "WriteConflict" || error.codeName === "NoSuchTransaction") throw error;
+      if (
+        !(error instanceof CommandError) ||
+        error.codeName === "WriteConflict" ||
+        error.codeName === "NoSuchTransaction"
+      )
+        throw error;
       errors.push({ index, code: error.code, errmsg: error.message, ...error.extra });
       if (ordered) break;
     }
@@ -82,25 +91,34 @@ const update: Handler = (command, ctx) => {
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const errors = eachStatement(command, (command.updates as Document[] | undefined) ?? [], (statement, index) => {
-    const filter = (statement.q as Document | undefined) ?? {};
-    const spec: UpdateSpec = { update: statement.u as Document, arrayFilters: statement.arrayFilters as Document[] | undefined, filter };
-    let targets = ctx.access.find(ns, filter);
-    if (statement.multi !== true) targets = shape(targets, { sort: statement.sort as Document | undefined, limit: 1 });
-    if (targets.length === 0 && statement.upsert === true) {
-      const doc = upsertOne(ns, filter, spec, ctx);
-      upserted.push({ index, _id: doc._id });
-      n += 1;
-      return;
-    }
-    for (const target of targets) {
-      const after = applyUpdate(target, spec, false);
-      n += 1;
-      if (unchanged(target, after)) continue;
-      ctx.access.write(ns, [{ id: valueKey(target._id), doc: after }]);
-      nModified += 1;
-    }
-  });
+  const errors = eachStatement(
+    command,
+    (command.updates as Document[] | undefined) ?? [],
+    (statement, index) => {
+      const filter = (statement.q as Document | undefined) ?? {};
+      const spec: UpdateSpec = {
+        update: statement.u as Document,
+        arrayFilters: statement.arrayFilters as Document[] | undefined,
+        filter,
+      };
+      let targets = ctx.access.find(ns, filter);
+      if (statement.multi !== true)
+        targets = shape(targets, { sort: statement.sort as Document | undefined, limit: 1 });
+      if (targets.length === 0 && statement.upsert === true) {
+        const doc = upsertOne(ns, filter, spec, ctx);
+        upserted.push({ index, _id: doc._id });
+        n += 1;
+        return;
+      }
+      for (const target of targets) {
+        const after = applyUpdate(target, spec, false);
+        n += 1;
+        if (unchanged(target, after)) continue;
+        ctx.access.write(ns, [{ id: valueKey(target._id), doc: after }]);
+        nModified += 1;
+      }
+    },
+  );
   const reply: Document = { n, nModified };
   if (upserted.length > 0) reply.upserted = upserted;
   return withErrors(reply, errors, ctx);
@@ -128,23 +146,43 @@ const findAndModify: Handler = (command, ctx) => {
   const filter = (command.query as Document | undefined) ?? {};
   const projection = command.fields as Document | undefined;
   const present = (doc: Doc | null): Doc | null => (doc ? (shape([doc], { projection })[0] ?? null) : null);
-  const target = shape(ctx.access.find(ns, filter), { sort: command.sort as Document | undefined, limit: 1 })[0];
+  const target = shape(ctx.access.find(ns, filter), {
+    sort: command.sort as Document | undefined,
+    limit: 1,
+  })[0];
   if (command.remove === true) {
     if (!target) return { lastErrorObject: { n: 0 }, value: null };
     ctx.access.write(ns, [{ id: valueKey(target._id), doc: null }]);
     return { lastErrorObject: { n: 1 }, value: present(target) };
   }
-  if (command.update === undefined) throw new CommandError("FailedToParse", "Either an update or remove=true must be specified");
-  const spec: UpdateSpec = { update: command.update as Document, arrayFilters: command.arrayFilters as Document[] | undefined, filter };
+  if (command.update === undefined)
+    throw new CommandError("FailedToParse", "Either an update or remove=true must be specified");
+  const spec: UpdateSpec = {
+    update: command.update as Document,
+    arrayFilters: command.arrayFilters as Document[] | undefined,
+    filter,
+  };
   if (!target) {
     if (command.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
     const doc = upsertOne(ns, filter, spec, ctx);
-    return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: command.new === true ? present(doc) : null };
+    return {
+      lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id },
+      value: command.new === true ? present(doc) : null,
+    };
   }
   const after = applyUpdate(target, spec, false);
   if (!unchanged(target, after)) ctx.access.write(ns, [{ id: valueKey(target._id), doc: after }]);
-  return { lastErrorObject: { n: 1, updatedExisting: true }, value: present(command.new === true ? after : target) };
+  return {
+    lastErrorObject: { n: 1, updatedExisting: true },
+    value: present(command.new === true ? after : target),
+  };
 };
 
 /** Write commands. */
-export const writeCommands: Record<string, Handler> = { insert, update, delete: del, findAndModify, findandmodify: findAndModify };
+export const writeCommands: Record<string, Handler> = {
+  insert,
+  update,
+  delete: del,
+  findAndModify,
+  findandmodify: findAndModify,
+};

@@ -158,7 +158,9 @@ export class Collection {
       if (perField.length !== index.fields.length) continue;
       let keys: string[] = [""];
       perField.forEach((values, i) => {
-        keys = keys.flatMap((prefix) => values.map((value) => (i === 0 ? "" : prefix + "\u0000") + valueKey(value)));
+        keys = keys.flatMap((prefix) =>
+          values.map((value) => (i === 0 ? "" : prefix + "\u0000") + valueKey(value)),
+        );
       });
       const ids = new Set<string>();
       for (const key of keys) for (const id of index.lookup(key)) ids.add(id);
@@ -185,12 +187,18 @@ function isIndexable(value: unknown): boolean {
 
 function equalityValues(condition: unknown): unknown[] | null {
   if (condition === undefined) return null;
-  if (condition !== null && typeof condition === "object" && !Array.isArray(condition) && Object.getPrototypeOf(condition) === Object.prototype) {
+  if (
+    condition !== null &&
+    typeof condition === "object" &&
+    !Array.isArray(condition) &&
+    Object.getPrototypeOf(condition) === Object.prototype
+  ) {
     const ops = condition as Record<string, unknown>;
     const keys = Object.keys(ops);
     if (keys.length !== 1) return null;
     if (keys[0] === "$eq" && isIndexable(ops.$eq)) return [ops.$eq];
-    if (keys[0] === "$in" && Array.isArray(ops.$in) && (ops.$in as unknown[]).every(isIndexable)) return ops.$in as unknown[];
+    if (keys[0] === "$in" && Array.isArray(ops.$in) && (ops.$in as unknown[]).every(isIndexable))
+      return ops.$in as unknown[];
     return null;
   }
   return isIndexable(condition) ? [condition] : null;

@@ -57,7 +57,8 @@ export class Store {
 
   /** Creates a collection; 48 NamespaceExists when it already exists. */
   create(ns: string, options: Document): Collection {
-    if (this.collections.has(ns)) throw new CommandError("NamespaceExists", `Collection ${ns} already exists.`);
+    if (this.collections.has(ns))
+      throw new CommandError("NamespaceExists", `Collection ${ns} already exists.`);
     const collection = new Collection(ns, options);
     this.collections.set(ns, collection);
     this.log({ op: "create", ns, options });
@@ -79,7 +80,11 @@ export class Store {
     const source = this.collections.get(from);
     if (!source) throw new CommandError("NamespaceNotFound", `Source collection ${from} does not exist`);
     const target = new Collection(to, source.options);
-    target.apply([...source.current()].map(([id, doc]) => ({ id, doc })), this.clock, null);
+    target.apply(
+      [...source.current()].map(([id, doc]) => ({ id, doc })),
+      this.clock,
+      null,
+    );
     for (const index of source.indexes.slice(1)) target.addIndex(index.spec);
     this.collections.delete(from);
     this.collections.set(to, target);
@@ -132,7 +137,8 @@ export class Store {
       at,
       release: () => {
         this.openSnapshots.delete(token);
-        if (this.openSnapshots.size === 0) for (const collection of this.collections.values()) collection.pruneAll(null);
+        if (this.openSnapshots.size === 0)
+          for (const collection of this.collections.values()) collection.pruneAll(null);
       },
     };
   }
@@ -163,7 +169,8 @@ export class Store {
     if (!journal) return;
     let live = 0;
     if (!force && journal.appended < COMPACT_AFTER_RECORDS) return;
-    for (const collection of this.collections.values()) live += collection.size + collection.indexes.length + 1;
+    for (const collection of this.collections.values())
+      live += collection.size + collection.indexes.length + 1;
     if (journal.appended <= Math.max(2 * live, force ? 1000 : 0)) return;
     journal.compact(this.liveRecords());
     this.logger?.info({ records: journal.appended }, "mongo-standin journal compacted");
@@ -190,7 +197,8 @@ export class Store {
     const ns = record.ns as string;
     switch (record.op) {
       case "create":
-        if (!this.collections.has(ns)) this.collections.set(ns, new Collection(ns, record.options as Document));
+        if (!this.collections.has(ns))
+          this.collections.set(ns, new Collection(ns, record.options as Document));
         break;
       case "drop":
         this.collections.delete(ns);
@@ -209,7 +217,8 @@ export class Store {
         break;
       case "write":
         this.clock += 1;
-        for (const batch of record.batches as Batch[]) this.ensure(batch.ns).apply(batch.changes, this.clock, null);
+        for (const batch of record.batches as Batch[])
+          this.ensure(batch.ns).apply(batch.changes, this.clock, null);
         break;
       default:
         this.logger?.warn({ op: record.op }, "mongo-standin journal: unknown record skipped");

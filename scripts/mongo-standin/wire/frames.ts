@@ -32,8 +32,10 @@ export class FrameReader {
     const frames: Frame[] = [];
     while (this.pending.length >= 4) {
       const length = this.pending.readInt32LE(0);
-      if (length < HEADER_BYTES) throw new ProtocolError(`message length ${length} is shorter than the header`);
-      if (length > MAX_MESSAGE_BYTES) throw new ProtocolError(`message length ${length} exceeds ${MAX_MESSAGE_BYTES}`);
+      if (length < HEADER_BYTES)
+        throw new ProtocolError(`message length ${length} is shorter than the header`);
+      if (length > MAX_MESSAGE_BYTES)
+        throw new ProtocolError(`message length ${length} exceeds ${MAX_MESSAGE_BYTES}`);
       if (this.pending.length < length) break;
       const message = this.pending.subarray(0, length);
       frames.push({

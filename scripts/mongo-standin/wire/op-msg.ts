@@ -28,7 +28,8 @@ export interface LegacyQuery {
 function readDocument(buf: Buffer, offset: number, end: number): { doc: Document; next: number } {
   if (offset + 5 > end) throw new ProtocolError("truncated BSON document");
   const size = buf.readInt32LE(offset);
-  if (size < 5 || size > MAX_BSON_BYTES || offset + size > end) throw new ProtocolError(`invalid BSON document size ${size}`);
+  if (size < 5 || size > MAX_BSON_BYTES || offset + size > end)
+    throw new ProtocolError(`invalid BSON document size ${size}`);
   try {
     return { doc: deserialize(buf.subarray(offset, offset + size)), next: offset + size };
   } catch (error) {
@@ -51,7 +52,8 @@ function readCString(buf: Buffer, offset: number, end: number): { value: string;
 export function parseOpMsg(body: Buffer): CommandMessage {
   if (body.length < 5) throw new ProtocolError("OP_MSG too short");
   const flags = body.readUInt32LE(0);
-  if ((flags & 0xffff & ~KNOWN_REQUIRED_BITS) !== 0) throw new ProtocolError(`unknown required OP_MSG flags ${flags}`);
+  if ((flags & 0xffff & ~KNOWN_REQUIRED_BITS) !== 0)
+    throw new ProtocolError(`unknown required OP_MSG flags ${flags}`);
   const end = flags & CHECKSUM_PRESENT ? body.length - 4 : body.length;
   let offset = 4;
   let command: Document | undefined;
@@ -115,4 +117,3 @@ export function encodeOpReply(reply: Document): Buffer {
   head.writeInt32LE(1, 16);
   return Buffer.concat([head, serialize(reply)]);
 }
-

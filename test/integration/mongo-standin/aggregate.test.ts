@@ -7,7 +7,11 @@ describe("mongo-standin: aggregation", () => {
 
   it("when mongoose countDocuments and a $match/$group pipeline run, then they count and sum like the server", async () => {
     const Score = t.conn.model("AggScore", new Schema({ exam: String, points: Number }));
-    await Score.create([{ exam: "A", points: 80 }, { exam: "A", points: 90 }, { exam: "B", points: 60 }]);
+    await Score.create([
+      { exam: "A", points: 80 },
+      { exam: "A", points: 90 },
+      { exam: "B", points: 60 },
+    ]);
     expect(await Score.countDocuments({ exam: "A" })).to.equal(2);
     const totals = await Score.aggregate<{ _id: string; total: number; n: number }>([
       { $match: { points: { $gte: 60 } } },
@@ -21,11 +25,21 @@ describe("mongo-standin: aggregation", () => {
   });
 
   it("when a pipeline uses $lookup, then documents are joined from the other collection", async () => {
-    await t.db.collection("lk_orgs").insertMany([{ _id: "o1" as never, name: "北京驾校" }, { _id: "o2" as never, name: "上海驾校" }]);
-    await t.db.collection("lk_people").insertMany([{ name: "张三", org: "o1" }, { name: "李四", org: "o2" }]);
+    await t.db.collection("lk_orgs").insertMany([
+      { _id: "o1" as never, name: "北京驾校" },
+      { _id: "o2" as never, name: "上海驾校" },
+    ]);
+    await t.db.collection("lk_people").insertMany([
+      { name: "张三", org: "o1" },
+      { name: "李四", org: "o2" },
+    ]);
     const joined = await t.db
       .collection("lk_people")
-      .aggregate([{ $lookup: { from: "lk_orgs", localField: "org", foreignField: "_id", as: "orgDoc" } }, { $project: { _id: 0, name: 1, orgName: { $first: "$orgDoc.name" } } }, { $sort: { name: 1 } }])
+      .aggregate([
+        { $lookup: { from: "lk_orgs", localField: "org", foreignField: "_id", as: "orgDoc" } },
+        { $project: { _id: 0, name: 1, orgName: { $first: "$orgDoc.name" } } },
+        { $sort: { name: 1 } },
+      ])
       .toArray();
     expect(joined).to.have.deep.members([
       { name: "张三", orgName: "北京驾校" },
@@ -35,20 +49,36 @@ describe("mongo-standin: aggregation", () => {
 
   it("when a pipeline ends in $out, then the target collection holds exactly the results, independent of the source", async () => {
     const src = t.db.collection("out_src");
-    await src.insertMany([{ k: 1, nested: { v: 1 } }, { k: 2, nested: { v: 2 } }]);
+    await src.insertMany([
+      { k: 1, nested: { v: 1 } },
+      { k: 2, nested: { v: 2 } },
+    ]);
     await t.db.collection("out_dst").insertOne({ stale: true });
     await src.aggregate([{ $match: { k: { $gte: 1 } } }, { $out: "out_dst" }]).toArray();
     await src.updateMany({}, { $set: { "nested.v": 99 } });
-    const out = await t.db.collection("out_dst").find({}, { projection: { _id: 0 } }).sort({ k: 1 }).toArray();
-    expect(out).to.deep.equal([{ k: 1, nested: { v: 1 } }, { k: 2, nested: { v: 2 } }]);
+    const out = await t.db
+      .collection("out_dst")
+      .find({}, { projection: { _id: 0 } })
+      .sort({ k: 1 })
+      .toArray();
+    expect(out).to.deep.equal([
+      { k: 1, nested: { v: 1 } },
+      { k: 2, nested: { v: 2 } },
+    ]);
   });
 
   it("when a pipeline ends in $merge, then matched documents are merged and new ones inserted", async () => {
     await t.db.collection("mg_totals").insertOne({ _id: "A" as never, total: 1, note: "kept" });
-    await t.db.collection("mg_src").insertMany([{ exam: "A", p: 5 }, { exam: "B", p: 7 }]);
+    await t.db.collection("mg_src").insertMany([
+      { exam: "A", p: 5 },
+      { exam: "B", p: 7 },
+    ]);
     await t.db
       .collection("mg_src")
-      .aggregate([{ $group: { _id: "$exam", total: { $sum: "$p" } } }, { $merge: { into: "mg_totals", on: "_id", whenMatched: "merge", whenNotMatched: "insert" } }])
+      .aggregate([
+        { $group: { _id: "$exam", total: { $sum: "$p" } } },
+        { $merge: { into: "mg_totals", on: "_id", whenMatched: "merge", whenNotMatched: "insert" } },
+      ])
       .toArray();
     const totals = await t.db.collection("mg_totals").find().sort({ _id: 1 }).toArray();
     expect(totals).to.deep.equal([

@@ -8,7 +8,11 @@ import { skipOnRealMongo } from "./standin-fixtures.js";
 describe("mongo-standin: command line", () => {
   it("when `db:standin` starts, then it prints one connection URI line that real drivers can use", async function () {
     skipOnRealMongo(this, "this starts the stand-in's own CLI");
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/mongo-standin/cli.ts", "--port", "0"], { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "scripts/mongo-standin/cli.ts", "--port", "0"],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
     try {
       const lines = createInterface({ input: child.stdout });
       const [line] = (await once(lines, "line")) as [string];

@@ -54,7 +54,7 @@ describe("mongo-standin: collections and databases", () => {
     expect(await other.collection("c").countDocuments()).to.equal(0);
   });
 
-  it("when the server is asked for ping, buildInfo and hello, then it answers like a writable replica-set primary with sessions", async () => {
+  it("when the server is asked for ping, buildInfo, hello and getParameter, then it answers like a writable replica-set primary with sessions", async () => {
     const admin = t.client.db("admin");
     expect((await admin.command({ ping: 1 })).ok).to.equal(1);
     expect((await admin.command({ buildInfo: 1 })).version).to.be.a("string");
@@ -63,5 +63,7 @@ describe("mongo-standin: collections and databases", () => {
     expect(hello.setName).to.be.a("string");
     expect(hello.logicalSessionTimeoutMinutes).to.be.a("number");
     expect(hello.maxWireVersion).to.be.at.least(9);
+    const fcv = await admin.command({ getParameter: 1, featureCompatibilityVersion: 1 });
+    expect(fcv.featureCompatibilityVersion.version).to.be.a("string");
   });
 });

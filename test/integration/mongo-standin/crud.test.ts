@@ -8,7 +8,12 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
   it("when documents are inserted and found with sort, skip, limit and projection, then the server applies them in that order", async () => {
     const coll = t.db.collection("people");
     await coll.insertMany([1, 2, 3, 4, 5].map((n) => ({ n, name: `p${n}`, secret: "x" })));
-    const found = await coll.find({ n: { $gte: 2 } }, { projection: { name: 1, _id: 0 } }).sort({ n: -1 }).skip(1).limit(2).toArray();
+    const found = await coll
+      .find({ n: { $gte: 2 } }, { projection: { name: 1, _id: 0 } })
+      .sort({ n: -1 })
+      .skip(1)
+      .limit(2)
+      .toArray();
     expect(found).to.deep.equal([{ name: "p4" }, { name: "p3" }]);
   });
 
@@ -22,7 +27,10 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
     const id = first.cursor.id as Long;
     expect(first.cursor.firstBatch).to.have.length(2);
     expect(Long.isLong(id) && !id.isZero()).to.equal(true);
-    const more = await t.db.command({ getMore: id, collection: "paged", batchSize: 3 }, { promoteLongs: false });
+    const more = await t.db.command(
+      { getMore: id, collection: "paged", batchSize: 3 },
+      { promoteLongs: false },
+    );
     expect(more.cursor.nextBatch).to.have.length(3);
     const killed = await t.db.command({ killCursors: "paged", cursors: [id] }, { promoteLongs: false });
     expect(killed.cursorsKilled.map(String)).to.deep.equal([id.toString()]);
@@ -32,13 +40,24 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
 
   it("when updateMany, replacement and pipeline updates run, then every matched document changes as MongoDB would", async () => {
     const coll = t.db.collection("upd");
-    await coll.insertMany([{ k: "a", n: 1 }, { k: "a", n: 2 }, { k: "b", n: 3 }]);
+    await coll.insertMany([
+      { k: "a", n: 1 },
+      { k: "a", n: 2 },
+      { k: "b", n: 3 },
+    ]);
     const many = await coll.updateMany({ k: "a" }, { $inc: { n: 10 } });
     expect([many.matchedCount, many.modifiedCount]).to.deep.equal([2, 2]);
     await coll.replaceOne({ k: "b" }, { k: "b", replaced: true });
     await coll.updateOne({ k: "b" }, [{ $set: { doubled: { $multiply: [2, 21] } } }]);
-    const docs = await coll.find({}, { projection: { _id: 0 } }).sort({ k: 1, n: 1 }).toArray();
-    expect(docs).to.deep.equal([{ k: "a", n: 11 }, { k: "a", n: 12 }, { k: "b", replaced: true, doubled: 42 }]);
+    const docs = await coll
+      .find({}, { projection: { _id: 0 } })
+      .sort({ k: 1, n: 1 })
+      .toArray();
+    expect(docs).to.deep.equal([
+      { k: "a", n: 11 },
+      { k: "a", n: 12 },
+      { k: "b", replaced: true, doubled: 42 },
+    ]);
     const same = await coll.updateOne({ k: "b" }, { $set: { replaced: true } });
     expect([same.matchedCount, same.modifiedCount]).to.deep.equal([1, 0]);
   });
@@ -53,23 +72,43 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
     expect(res.upsertedCount).to.equal(1);
     const doc = await coll.findOne({ _id: res.upsertedId ?? undefined }, { projection: { _id: 0 } });
     expect(doc).to.deep.equal({ owner: { id: 7 }, kind: "card", status: "new", createdBy: "upsert" });
-    await coll.updateOne({ kind: "card" }, { $set: { status: "seen" }, $setOnInsert: { createdBy: "second" } }, { upsert: true });
-    expect(await coll.findOne({ kind: "card" }, { projection: { _id: 0, status: 1, createdBy: 1 } })).to.deep.equal({ status: "seen", createdBy: "upsert" });
+    await coll.updateOne(
+      { kind: "card" },
+      { $set: { status: "seen" }, $setOnInsert: { createdBy: "second" } },
+      { upsert: true },
+    );
+    expect(
+      await coll.findOne({ kind: "card" }, { projection: { _id: 0, status: 1, createdBy: 1 } }),
+    ).to.deep.equal({ status: "seen", createdBy: "upsert" });
   });
 
   it("when arrayFilters and the positional operator are used, then only the matching array elements change", async () => {
     const coll = t.db.collection("arr");
-    await coll.insertOne({ _id: new ObjectId(), tag: "x", items: [{ k: "a", v: 1 }, { k: "b", v: 2 }, { k: "a", v: 3 }] });
+    await coll.insertOne({
+      _id: new ObjectId(),
+      tag: "x",
+      items: [
+        { k: "a", v: 1 },
+        { k: "b", v: 2 },
+        { k: "a", v: 3 },
+      ],
+    });
     await coll.updateOne({ tag: "x" }, { $set: { "items.$[e].v": 0 } }, { arrayFilters: [{ "e.k": "a" }] });
     await coll.updateOne({ tag: "x", "items.k": "b" }, { $inc: { "items.$.v": 5 } });
     const doc = await coll.findOne({ tag: "x" });
-    expect(doc?.items).to.deep.equal([{ k: "a", v: 0 }, { k: "b", v: 7 }, { k: "a", v: 0 }]);
+    expect(doc?.items).to.deep.equal([
+      { k: "a", v: 0 },
+      { k: "b", v: 7 },
+      { k: "a", v: 0 },
+    ]);
   });
 
   it("when an update would change _id, then it fails with 66 ImmutableField and the document is unchanged", async () => {
     const coll = t.db.collection("immutable");
     await coll.insertOne({ _id: "fixed" as unknown as ObjectId, v: 1 });
-    const error = await rejection(coll.updateOne({ v: 1 }, { $set: { _id: "other" as unknown as ObjectId } }));
+    const error = await rejection(
+      coll.updateOne({ v: 1 }, { $set: { _id: "other" as unknown as ObjectId } }),
+    );
     expect(error.code).to.equal(66);
     expect(await coll.countDocuments({ _id: "fixed" as unknown as ObjectId })).to.equal(1);
   });
@@ -84,10 +123,21 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
 
   it("when findOneAndUpdate, findOneAndDelete and an upserting findOneAndUpdate run, then they return the before/after documents", async () => {
     const coll = t.db.collection("fam");
-    await coll.insertMany([{ q: 1, v: "old" }, { q: 2, v: "keep" }]);
-    const before = await coll.findOneAndUpdate({ q: 1 }, { $set: { v: "new" } }, { returnDocument: "before", projection: { _id: 0 } });
+    await coll.insertMany([
+      { q: 1, v: "old" },
+      { q: 2, v: "keep" },
+    ]);
+    const before = await coll.findOneAndUpdate(
+      { q: 1 },
+      { $set: { v: "new" } },
+      { returnDocument: "before", projection: { _id: 0 } },
+    );
     expect(before).to.deep.equal({ q: 1, v: "old" });
-    const after = await coll.findOneAndUpdate({ q: 3 }, { $set: { v: "made" } }, { upsert: true, returnDocument: "after", projection: { _id: 0 } });
+    const after = await coll.findOneAndUpdate(
+      { q: 3 },
+      { $set: { v: "made" } },
+      { upsert: true, returnDocument: "after", projection: { _id: 0 } },
+    );
     expect(after).to.deep.equal({ q: 3, v: "made" });
     const removed = await coll.findOneAndDelete({ q: 2 }, { projection: { _id: 0 } });
     expect(removed).to.deep.equal({ q: 2, v: "keep" });
@@ -96,7 +146,11 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
 
   it("when count and distinct run, then count honours the filter and distinct unwinds arrays", async () => {
     const coll = t.db.collection("cd");
-    await coll.insertMany([{ tags: ["a", "b"], n: 1 }, { tags: ["b", "c"], n: 2 }, { tags: "d", n: 3 }]);
+    await coll.insertMany([
+      { tags: ["a", "b"], n: 1 },
+      { tags: ["b", "c"], n: 2 },
+      { tags: "d", n: 3 },
+    ]);
     expect(await coll.countDocuments({ n: { $lt: 3 } })).to.equal(2);
     expect(await coll.estimatedDocumentCount()).to.equal(3);
     expect((await coll.distinct("tags")).sort()).to.deep.equal(["a", "b", "c", "d"]);
@@ -110,7 +164,11 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
 
   it("when $type names BSON types and $addToSet repeats values in $each, then both behave like the server", async () => {
     const coll = t.db.collection("types");
-    await coll.insertMany([{ ref: new ObjectId(), n: 1 }, { ref: "text", n: 2.5 }, { ref: [new ObjectId()], n: null }]);
+    await coll.insertMany([
+      { ref: new ObjectId(), n: 1 },
+      { ref: "text", n: 2.5 },
+      { ref: [new ObjectId()], n: null },
+    ]);
     expect(await coll.countDocuments({ ref: { $type: "objectId" } })).to.equal(2);
     expect(await coll.countDocuments({ ref: { $type: 2 } })).to.equal(1);
     expect(await coll.countDocuments({ n: { $type: "number" } })).to.equal(2);
@@ -121,7 +179,12 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
   });
 
   it("when a filter uses an unknown query operator, then the command fails with 2 BadValue", async () => {
-    const error = await rejection(t.db.collection("bad").find({ a: { $nope: 1 } }).toArray());
+    const error = await rejection(
+      t.db
+        .collection("bad")
+        .find({ a: { $nope: 1 } })
+        .toArray(),
+    );
     expect(error.code).to.equal(2);
   });
 

@@ -14,7 +14,13 @@ describe("mongo-standin: index-backed equality lookups", () => {
     collection.addIndex({ v: 2, key: { org: 1, role: 1 }, name: "org_1_role_1" });
     collection.addIndex({ v: 2, key: { tags: 1 }, name: "tags_1" });
     const changes = Array.from({ length: 500 }, (_, i) => {
-      const doc = { _id: `p${i}`, email: `u${i}@x`, org: `o${i % 10}`, role: i % 2 === 0 ? "admin" : "user", tags: [`t${i % 7}`, "all"] };
+      const doc = {
+        _id: `p${i}`,
+        email: `u${i}@x`,
+        org: `o${i % 10}`,
+        role: i % 2 === 0 ? "admin" : "user",
+        tags: [`t${i % 7}`, "all"],
+      };
       return { id: valueKey(doc._id), doc };
     });
     collection.apply(changes, 1, null);
@@ -34,7 +40,10 @@ describe("mongo-standin: index-backed equality lookups", () => {
     const collection = aCollection();
     expect(collection.candidates({ org: "o3", role: "user" })?.size).to.equal(50);
     expect(collection.candidates({ org: "o4", role: "user" })?.size).to.equal(0);
-    expect([...(collection.candidates({ _id: { $in: ["p1", "p2", "nope"] } }) ?? [])].sort()).to.deep.equal([valueKey("p1"), valueKey("p2")]);
+    expect([...(collection.candidates({ _id: { $in: ["p1", "p2", "nope"] } }) ?? [])].sort()).to.deep.equal([
+      valueKey("p1"),
+      valueKey("p2"),
+    ]);
   });
 
   it("when a filter pins a multikey index, then each array element is found", () => {

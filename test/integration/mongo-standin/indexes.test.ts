@@ -14,7 +14,9 @@ describe("mongo-standin: indexes and duplicate keys", () => {
     expect(error.code).to.equal(11000);
     expect(error.keyPattern).to.deep.equal({ email: 1 });
     expect(error.keyValue).to.deep.equal({ email: "a@example.cn" });
-    expect(error.message).to.match(/^E11000 duplicate key error collection: \S+\.idxusers index: email_1 dup key: \{ email: "a@example\.cn" \}/);
+    expect(error.message).to.match(
+      /^E11000 duplicate key error collection: \S+\.idxusers index: email_1 dup key: \{ email: "a@example\.cn" \}/,
+    );
   });
 
   it("when an insert command hits a duplicate, then the reply is ok:1 with writeErrors, and an ordered batch stops there", async () => {
@@ -26,14 +28,20 @@ describe("mongo-standin: indexes and duplicate keys", () => {
     expect(reply.writeErrors[0]).to.include({ index: 1, code: 11000 });
     expect(reply.writeErrors[0].keyPattern).to.deep.equal({ code: 1 });
     expect(reply.writeErrors[0].keyValue).to.deep.equal({ code: 1 });
-    const unordered = await t.db.command({ insert: "dupes", documents: [{ code: 1 }, { code: 3 }], ordered: false });
+    const unordered = await t.db.command({
+      insert: "dupes",
+      documents: [{ code: 1 }, { code: 3 }],
+      ordered: false,
+    });
     expect([unordered.n, unordered.writeErrors.length]).to.deep.equal([1, 1]);
   });
 
   it("when findAndModify hits a duplicate, then the command itself fails (ok:0) with code 11000, keyPattern and keyValue", async () => {
     await t.db.collection("fam_dupes").createIndex({ slot: 1 }, { unique: true });
     await t.db.collection("fam_dupes").insertMany([{ slot: "a" }, { slot: "b" }]);
-    const error = await rejection(t.db.command({ findAndModify: "fam_dupes", query: { slot: "b" }, update: { $set: { slot: "a" } } }));
+    const error = await rejection(
+      t.db.command({ findAndModify: "fam_dupes", query: { slot: "b" }, update: { $set: { slot: "a" } } }),
+    );
     expect(error.code).to.equal(11000);
     expect(error.keyPattern).to.deep.equal({ slot: 1 });
     expect(error.keyValue).to.deep.equal({ slot: "a" });
@@ -42,7 +50,11 @@ describe("mongo-standin: indexes and duplicate keys", () => {
   it("when a compound unique index exists, then only the full key combination must be unique", async () => {
     const coll = t.db.collection("compound");
     await coll.createIndex({ exam: 1, seat: 1 }, { unique: true });
-    await coll.insertMany([{ exam: "e1", seat: 1 }, { exam: "e1", seat: 2 }, { exam: "e2", seat: 1 }]);
+    await coll.insertMany([
+      { exam: "e1", seat: 1 },
+      { exam: "e1", seat: 2 },
+      { exam: "e2", seat: 1 },
+    ]);
     const error = await rejection(coll.insertOne({ exam: "e1", seat: 2 }));
     expect(error.code).to.equal(11000);
     expect(error.keyValue).to.deep.equal({ exam: "e1", seat: 2 });
@@ -65,7 +77,11 @@ describe("mongo-standin: indexes and duplicate keys", () => {
 
     const partial = t.db.collection("partial");
     await partial.createIndex({ idNumber: 1 }, { unique: true, partialFilterExpression: { active: true } });
-    await partial.insertMany([{ idNumber: "110", active: false }, { idNumber: "110", active: false }, { idNumber: "110", active: true }]);
+    await partial.insertMany([
+      { idNumber: "110", active: false },
+      { idNumber: "110", active: false },
+      { idNumber: "110", active: true },
+    ]);
     expect((await rejection(partial.insertOne({ idNumber: "110", active: true }))).code).to.equal(11000);
   });
 
@@ -121,7 +137,14 @@ describe("mongo-standin: indexes and duplicate keys", () => {
     await coll.insertOne({ k: "a" });
     await coll.deleteOne({ k: "b" });
     await coll.insertOne({ k: "b" });
-    expect((await coll.find({}, { projection: { _id: 0 } }).sort({ k: 1 }).toArray()).map((d) => d.k)).to.deep.equal(["a", "b"]);
+    expect(
+      (
+        await coll
+          .find({}, { projection: { _id: 0 } })
+          .sort({ k: 1 })
+          .toArray()
+      ).map((d) => d.k),
+    ).to.deep.equal(["a", "b"]);
   });
 
   it("when a duplicate _id is inserted, then it fails with E11000 on the _id_ index", async () => {

@@ -21,12 +21,30 @@ describe("mongo-standin: unsupported features fail loudly", () => {
   }
 
   it("when a query uses $text, then it fails with BadValue naming $text", async () => {
-    await expectRefusal(t.db.collection("docs").find({ $text: { $search: "驾驶" } }).toArray(), /\$text/);
+    await expectRefusal(
+      t.db
+        .collection("docs")
+        .find({ $text: { $search: "驾驶" } })
+        .toArray(),
+      /\$text/,
+    );
   });
 
   it("when a query uses a geo operator, then it fails with BadValue naming it", async () => {
-    await expectRefusal(t.db.collection("docs").find({ loc: { $geoWithin: { $centerSphere: [[116.4, 39.9], 0.01] } } }).toArray(), /\$geoWithin/);
-    await expectRefusal(t.db.collection("docs").find({ loc: { $near: [116.4, 39.9] } }).toArray(), /\$near/);
+    await expectRefusal(
+      t.db
+        .collection("docs")
+        .find({ loc: { $geoWithin: { $centerSphere: [[116.4, 39.9], 0.01] } } })
+        .toArray(),
+      /\$geoWithin/,
+    );
+    await expectRefusal(
+      t.db
+        .collection("docs")
+        .find({ loc: { $near: [116.4, 39.9] } })
+        .toArray(),
+      /\$near/,
+    );
   });
 
   it("when a text or 2dsphere index is created, then it fails with BadValue", async () => {
@@ -35,18 +53,30 @@ describe("mongo-standin: unsupported features fail loudly", () => {
   });
 
   it("when a change stream is opened, then the $changeStream stage fails with BadValue", async () => {
-    await expectRefusal(t.db.command({ aggregate: "docs", pipeline: [{ $changeStream: {} }], cursor: {} }), /\$changeStream/);
+    await expectRefusal(
+      t.db.command({ aggregate: "docs", pipeline: [{ $changeStream: {} }], cursor: {} }),
+      /\$changeStream/,
+    );
   });
 
   it("when an update does arithmetic on Decimal128, then it fails with BadValue and the value is unchanged", async () => {
     const coll = t.db.collection("money");
     await coll.insertOne({ _id: "fee" as never, amount: Decimal128.fromString("10.10") });
-    await expectRefusal(coll.updateOne({ _id: "fee" as never }, { $inc: { amount: Decimal128.fromString("0.01") } }), /Decimal128/);
+    await expectRefusal(
+      coll.updateOne({ _id: "fee" as never }, { $inc: { amount: Decimal128.fromString("0.01") } }),
+      /Decimal128/,
+    );
     await expectRefusal(coll.updateOne({ _id: "fee" as never }, { $inc: { amount: 1 } }), /Decimal128/);
     expect((await coll.findOne({ _id: "fee" as never }))?.amount.toString()).to.equal("10.10");
   });
 
   it("when a filter compares with a Long beyond 2^53, then it fails with BadValue instead of comparing doubles", async () => {
-    await expectRefusal(t.db.collection("big").find({ n: { $gt: Long.fromString("9007199254740993") } }).toArray(), /Long/);
+    await expectRefusal(
+      t.db
+        .collection("big")
+        .find({ n: { $gt: Long.fromString("9007199254740993") } })
+        .toArray(),
+      /Long/,
+    );
   });
 });

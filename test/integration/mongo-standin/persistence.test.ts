@@ -34,7 +34,10 @@ describe("mongo-standin: persistence in a data directory", () => {
     await withServer(dataDir, async (client) => {
       const coll = client.db("app").collection("users");
       await coll.createIndex({ email: 1 }, { unique: true });
-      await coll.insertMany([{ email: "a@x", n: 1 }, { email: "b@x", n: 2 }]);
+      await coll.insertMany([
+        { email: "a@x", n: 1 },
+        { email: "b@x", n: 2 },
+      ]);
       await coll.updateOne({ email: "a@x" }, { $set: { n: 10 } });
       await coll.deleteOne({ email: "b@x" });
       await client.db("app").collection("gone").insertOne({ x: 1 });
@@ -52,17 +55,28 @@ describe("mongo-standin: persistence in a data directory", () => {
     });
     await withServer(dataDir, async (client) => {
       const coll = client.db("app").collection("users");
-      const docs = await coll.find({}, { projection: { _id: 0 } }).sort({ email: 1 }).toArray();
-      expect(docs).to.deep.equal([{ email: "a@x", n: 10 }, { email: "t@x", n: 3 }]);
+      const docs = await coll
+        .find({}, { projection: { _id: 0 } })
+        .sort({ email: 1 })
+        .toArray();
+      expect(docs).to.deep.equal([
+        { email: "a@x", n: 10 },
+        { email: "t@x", n: 3 },
+      ]);
       expect((await rejection(coll.insertOne({ email: "a@x" }))).code).to.equal(11000);
-      const names = (await client.db("app").listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+      const names = (await client.db("app").listCollections({}, { nameOnly: true }).toArray()).map(
+        (c) => c.name,
+      );
       expect(names).to.deep.equal(["users"]);
     });
   });
 
   it("when the last journal record is torn by a crash, then the server starts, keeps everything before it and journals on", async () => {
     await withServer(dataDir, async (client) => {
-      await client.db("app").collection("c").insertMany([{ i: 1 }, { i: 2 }]);
+      await client
+        .db("app")
+        .collection("c")
+        .insertMany([{ i: 1 }, { i: 2 }]);
     });
     // A record header promising 200 bytes followed by only a few: a write cut short.
     const torn = Buffer.alloc(14);
@@ -90,7 +104,11 @@ describe("mongo-standin: persistence in a data directory", () => {
     await handle.write(Buffer.from([0xee]), 0, 1, size - 3);
     await handle.close();
     await withServer(dataDir, async (client) => {
-      const docs = await client.db("app").collection("c").find({}, { projection: { _id: 0 } }).toArray();
+      const docs = await client
+        .db("app")
+        .collection("c")
+        .find({}, { projection: { _id: 0 } })
+        .toArray();
       expect(docs).to.deep.equal([{ keep: true }]);
     });
   });
@@ -103,12 +121,26 @@ describe("mongo-standin: persistence in a data directory", () => {
     });
     const before = (await stat(path.join(dataDir, "journal.bin"))).size;
     await withServer(dataDir, async (client) => {
-      expect((await client.db("app").collection("counter").findOne({ _id: "c" as never }))?.n).to.equal(1_100);
+      expect(
+        (
+          await client
+            .db("app")
+            .collection("counter")
+            .findOne({ _id: "c" as never })
+        )?.n,
+      ).to.equal(1_100);
     });
     const after = (await stat(path.join(dataDir, "journal.bin"))).size;
     expect(after).to.be.lessThan(before / 10);
     await withServer(dataDir, async (client) => {
-      expect((await client.db("app").collection("counter").findOne({ _id: "c" as never }))?.n).to.equal(1_100);
+      expect(
+        (
+          await client
+            .db("app")
+            .collection("counter")
+            .findOne({ _id: "c" as never })
+        )?.n,
+      ).to.equal(1_100);
     });
   });
 });

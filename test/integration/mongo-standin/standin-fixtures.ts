@@ -6,7 +6,9 @@ import { useTestDatabase } from "../../helpers/database.js";
  * MONGODB_URI is set, else the stand-in), reached both through mongoose (`conn`, which bundles
  * its own driver) and through the project's own official driver (`db`, `client`).
  */
-export function useStandinDatabase(prefix: string): ReturnType<typeof useTestDatabase> & { readonly db: Db; readonly client: MongoClient } {
+export function useStandinDatabase(
+  prefix: string,
+): ReturnType<typeof useTestDatabase> & { readonly db: Db; readonly client: MongoClient } {
   const base = useTestDatabase(prefix);
   let client: MongoClient | undefined;
   before(async () => {
@@ -46,7 +48,16 @@ export function skipOnRealMongo(ctx: Mocha.Context, reason: string): void {
 }
 
 /** The error a promise rejects with (fails the test if it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<Error & { code?: number; codeName?: string; errorLabels?: string[]; keyPattern?: unknown; keyValue?: unknown; hasErrorLabel?(label: string): boolean }> {
+export async function rejection(promise: Promise<unknown>): Promise<
+  Error & {
+    code?: number;
+    codeName?: string;
+    errorLabels?: string[];
+    keyPattern?: unknown;
+    keyValue?: unknown;
+    hasErrorLabel?(label: string): boolean;
+  }
+> {
   try {
     await promise;
   } catch (error) {

@@ -8,7 +8,10 @@ describe("mongo-standin: transactions", () => {
   it("when a mongoose transaction commits, then all of its writes are visible together", async () => {
     const Account = t.conn.model("TxnAccount", new Schema({ name: String, balance: Number }));
     await Account.createCollection();
-    const [a, b] = await Account.create([{ name: "a", balance: 100 }, { name: "b", balance: 0 }]);
+    const [a, b] = await Account.create([
+      { name: "a", balance: 100 },
+      { name: "b", balance: 0 },
+    ]);
     await t.conn.transaction(async (session) => {
       await Account.updateOne({ _id: a?._id }, { $inc: { balance: -30 } }, { session });
       await Account.updateOne({ _id: b?._id }, { $inc: { balance: 30 } }, { session });
@@ -33,7 +36,10 @@ describe("mongo-standin: transactions", () => {
 
   it("when a transaction reads after an outside write, then it still sees its snapshot and its own writes", async () => {
     const coll = t.db.collection("snap");
-    await coll.insertMany([{ _id: "x" as never, v: 1 }, { _id: "y" as never, v: 1 }]);
+    await coll.insertMany([
+      { _id: "x" as never, v: 1 },
+      { _id: "y" as never, v: 1 },
+    ]);
     const session = t.client.startSession();
     try {
       session.startTransaction({ readConcern: { level: "snapshot" } });
@@ -52,7 +58,10 @@ describe("mongo-standin: transactions", () => {
 
   it("when a write outside the transaction lands on another document before commit, then the commit merges and both writes survive", async () => {
     const coll = t.db.collection("merge");
-    await coll.insertMany([{ _id: "in" as never, v: 0 }, { _id: "out" as never, v: 0 }]);
+    await coll.insertMany([
+      { _id: "in" as never, v: 0 },
+      { _id: "out" as never, v: 0 },
+    ]);
     const session = t.client.startSession();
     try {
       session.startTransaction();
@@ -82,7 +91,9 @@ describe("mongo-standin: transactions", () => {
       first.startTransaction();
       second.startTransaction();
       await coll.updateOne({ _id: "doc" as never }, { $set: { v: 1 } }, { session: first });
-      const error = await rejection(coll.updateOne({ _id: "doc" as never }, { $set: { v: 2 } }, { session: second }));
+      const error = await rejection(
+        coll.updateOne({ _id: "doc" as never }, { $set: { v: 2 } }, { session: second }),
+      );
       expect(error.code).to.equal(112);
       expect(error.hasErrorLabel?.("TransientTransactionError")).to.equal(true);
       await second.abortTransaction();
@@ -129,7 +140,9 @@ describe("mongo-standin: transactions", () => {
     } finally {
       await session.endSession();
     }
-    expect((await coll.find({}, { projection: { _id: 0 } }).toArray()).map((d) => d.k)).to.deep.equal(["taken"]);
+    expect((await coll.find({}, { projection: { _id: 0 } }).toArray()).map((d) => d.k)).to.deep.equal([
+      "taken",
+    ]);
   });
 
   it("when a transaction inserts a key that is unique, then a duplicate within the same transaction is refused", async () => {

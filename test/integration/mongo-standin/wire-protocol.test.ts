@@ -19,7 +19,11 @@ function frame(requestId: number, opCode: number, body: Buffer): Buffer {
   return Buffer.concat([header, body]);
 }
 
-function opMsg(requestId: number, command: Document, options: { flags?: number; sequence?: { id: string; docs: Document[] } } = {}): Buffer {
+function opMsg(
+  requestId: number,
+  command: Document,
+  options: { flags?: number; sequence?: { id: string; docs: Document[] } } = {},
+): Buffer {
   const flags = Buffer.alloc(4);
   flags.writeUInt32LE(options.flags ?? 0, 0);
   const parts = [flags, Buffer.from([0]), Buffer.from(serialize(command))];
@@ -50,7 +54,10 @@ class RawConnection {
         const message = this.buffer.subarray(0, length);
         const opCode = message.readInt32LE(12);
         const docStart = opCode === OP_REPLY ? 16 + 20 : 16 + 5;
-        this.replies.push({ responseTo: message.readInt32LE(8), doc: deserialize(message.subarray(docStart)) });
+        this.replies.push({
+          responseTo: message.readInt32LE(8),
+          doc: deserialize(message.subarray(docStart)),
+        });
         this.buffer = this.buffer.subarray(length);
       }
       this.wake();
@@ -106,7 +113,12 @@ describe("mongo-standin: wire protocol and bad input", () => {
 
   it("when a legacy OP_QUERY isMaster arrives, then the answer is an OP_REPLY describing a writable primary", async () => {
     const conn = await RawConnection.open(standin.port);
-    const body = Buffer.concat([Buffer.alloc(4), Buffer.from("admin.$cmd\0"), Buffer.from([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]), Buffer.from(serialize({ isMaster: 1, helloOk: true }))]);
+    const body = Buffer.concat([
+      Buffer.alloc(4),
+      Buffer.from("admin.$cmd\0"),
+      Buffer.from([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+      Buffer.from(serialize({ isMaster: 1, helloOk: true })),
+    ]);
     conn.send(frame(7, OP_QUERY, body));
     await conn.until(() => conn.replies.length === 1);
     expect(conn.replies[0]?.responseTo).to.equal(7);
@@ -117,7 +129,9 @@ describe("mongo-standin: wire protocol and bad input", () => {
 
   it("when an OP_MSG carries a kind-1 document sequence, then the documents are merged into the command", async () => {
     const conn = await RawConnection.open(standin.port);
-    conn.send(opMsg(1, { insert: "seq", $db: "wire" }, { sequence: { id: "documents", docs: [{ a: 1 }, { a: 2 }] } }));
+    conn.send(
+      opMsg(1, { insert: "seq", $db: "wire" }, { sequence: { id: "documents", docs: [{ a: 1 }, { a: 2 }] } }),
+    );
     await conn.until(() => conn.replies.length === 1);
     expect(conn.replies[0]?.doc).to.include({ ok: 1, n: 2 });
     expect(await client.db("wire").collection("seq").countDocuments()).to.equal(2);
@@ -138,8 +152,24 @@ describe("mongo-standin: wire protocol and bad input", () => {
     ["a length shorter than the header", () => Buffer.from([5, 0, 0, 0, 1, 2, 3, 4])],
     ["an unknown opcode", () => frame(1, 9999, Buffer.alloc(8))],
     ["a declared size beyond maxMessageSizeBytes", () => Buffer.from([0, 0, 0, 0x7f])],
-    ["invalid BSON in an OP_MSG", () => frame(1, OP_MSG, Buffer.concat([Buffer.alloc(4), Buffer.from([0]), Buffer.from([12, 0, 0, 0, 0x02, 0x61, 0, 0xff, 0xff, 0xff, 0x7f, 0])]))],
-    ["a document whose length runs past the message", () => frame(1, OP_MSG, Buffer.concat([Buffer.alloc(4), Buffer.from([0]), Buffer.from([0xff, 0, 0, 0, 0])]))],
+    [
+      "invalid BSON in an OP_MSG",
+      () =>
+        frame(
+          1,
+          OP_MSG,
+          Buffer.concat([
+            Buffer.alloc(4),
+            Buffer.from([0]),
+            Buffer.from([12, 0, 0, 0, 0x02, 0x61, 0, 0xff, 0xff, 0xff, 0x7f, 0]),
+          ]),
+        ),
+    ],
+    [
+      "a document whose length runs past the message",
+      () =>
+        frame(1, OP_MSG, Buffer.concat([Buffer.alloc(4), Buffer.from([0]), Buffer.from([0xff, 0, 0, 0, 0])])),
+    ],
   ];
   for (const [what, bytes] of badInputs) {
     it(`when a client sends ${what}, then only that connection is closed and others keep working`, async () => {
