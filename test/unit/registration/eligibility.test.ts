@@ -1,0 +1,94 @@
+import { expect } from "chai";
+import type { CategoryCode } from "../../../server/contracts/categories.js";
+import {
+  DEFAULT_ELIGIBILITY_RULES,
+  evaluateEligibility,
+  fullYearsBetween,
+  ruleName,
+  type Applicant,
+  type EligibilityRule,
+} from "../../../server/registration/index.js";
+
+const on = new Date("2026-11-23T00:00:00Z");
+
+/** An applicant who satisfies every default rule of every category except already holding it. */
+function eligible(): Applicant {
+  return {
+    birthDate: "1985-06-15",
+    education: "senior_middle",
+    licenceClass: "A1",
+    licenceFirstIssuedOn: "2010-01-01",
+    heldQualifications: [{ categoryCode: "02001", firstIssuedOn: "2015-01-01" }],
+    declarations: { noMajorAccident3y: true, noDrunkDriving: true, hazmatTraining: true },
+  };
+}
+
+/** Breaks exactly one rule. */
+function breaking(rule: EligibilityRule): Applicant {
+  const a = eligible();
+  switch (rule.rule) {
+    case "min_age":
+      return { ...a, birthDate: `${on.getUTCFullYear() - rule.years + 1}-01-01` };
+    case "max_age":
+      return { ...a, birthDate: `${on.getUTCFullYear() - rule.years - 2}-01-01` };
+    case "licence_class":
+      return { ...a, licenceClass: rule.classes.includes("C3") ? "C4" : "C3" };
+    case "licence_years":
+      return { ...a, licenceFirstIssuedOn: `${on.getUTCFullYear()}-01-01` };
+    case "prerequisite":
+      return { ...a, heldQualifications: [] };
+    case "min_education":
+      return { ...a, education: "primary" };
+    case "declaration":
+      return { ...a, declarations: { ...a.declarations, [rule.key]: false } };
+  }
+}
+
+describe("eligibility rules per category", () => {
+  for (const [code, rules] of Object.entries(DEFAULT_ELIGIBILITY_RULES) as [CategoryCode, EligibilityRule[]][]) {
+    if (code === "02001") continue; // the base applicant holds 02001 (it is 03001's prerequisite)
+    it(`when an applicant meets every rule of ${code}, then they are eligible`, () => {
+      const r = evaluateEligibility(code, eligible(), DEFAULT_ELIGIBILITY_RULES, on);
+      expect(r.failures).to.deep.equal([]);
+      expect(r.eligible).to.equal(true);
+    });
+    for (const rule of rules) {
+      it(`when only ${ruleName(rule)} fails for ${code}, then exactly that rule is named`, () => {
+        const r = evaluateEligibility(code, breaking(rule), DEFAULT_ELIGIBILITY_RULES, on);
+        expect(r.eligible).to.equal(false);
+        expect(r.failures.map((f) => f.rule)).to.deep.equal([ruleName(rule)]);
+        expect(r.failures[0]?.message).to.be.a("string").and.not.equal("");
+      });
+    }
+  }
+
+  it("when the applicant already holds the category, then already_held is named", () => {
+    const r = evaluateEligibility("02001", eligible(), DEFAULT_ELIGIBILITY_RULES, on);
+    expect(r.failures.map((f) => f.rule)).to.deep.equal(["already_held"]);
+  });
+
+  it("when the prerequisite is held for less than the required years, then prerequisite fails", () => {
+    const a = { ...eligible(), heldQualifications: [{ categoryCode: "02001" as const, firstIssuedOn: "2025-06-01" }] };
+    const r = evaluateEligibility("03001", a, DEFAULT_ELIGIBILITY_RULES, on);
+    expect(r.failures.map((f) => f.rule)).to.deep.equal(["prerequisite"]);
+  });
+
+  it("when an applicant is exactly 60, then max_age 60 still admits them; at 61 it refuses", () => {
+    const rules = { ...DEFAULT_ELIGIBILITY_RULES, "02001": [{ rule: "max_age", years: 60 } as const] };
+    const base = { ...eligible(), heldQualifications: [] };
+    expect(evaluateEligibility("02001", { ...base, birthDate: "1966-11-23" }, rules, on).eligible).to.equal(true);
+    expect(evaluateEligibility("02001", { ...base, birthDate: "1965-11-22" }, rules, on).eligible).to.equal(false);
+  });
+
+  it("when rules are configured differently, then the configuration decides (freight age 63)", () => {
+    const rules = { ...DEFAULT_ELIGIBILITY_RULES, "02001": [{ rule: "max_age", years: 63 } as const] };
+    const a = { ...eligible(), heldQualifications: [], birthDate: "1964-01-01" };
+    expect(evaluateEligibility("02001", a, DEFAULT_ELIGIBILITY_RULES, on).eligible).to.equal(false);
+    expect(evaluateEligibility("02001", a, rules, on).eligible).to.equal(true);
+  });
+
+  it("when counting years, then a year counts only from its anniversary", () => {
+    expect(fullYearsBetween("2000-11-24", on)).to.equal(25);
+    expect(fullYearsBetween("2000-11-23", on)).to.equal(26);
+  });
+});
