@@ -164,8 +164,8 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
     after = { ...deepClone(spec.update) };
     if (doc._id !== undefined && after._id === undefined) after = { _id: doc._id, ...after };
   } else {
-    after = before;
     const modifier = operatorUpdate(spec.update, doc, inserting);
+    after = settleId(before, modifier);
     if (Object.keys(modifier).length > 0) {
       // The filter is only passed for the positional `$` operator: mingo also treats it as a
       // precondition, which an upsert's seed document need not meet.
@@ -189,6 +189,27 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
 /** True when an update document holds no operators (a whole-document replacement). */
 export function isReplacement(update: Document): boolean {
   return Object.keys(update).every((key) => !key.startsWith("$"));
+}
+
+/**
+ * `$set` of `_id` is allowed when it keeps the value (connect-mongo does this on every save) or
+ * gives an upserted document its `_id`; any other change answers 66 ImmutableField. The `_id`
+ * is taken out of `$set` here because the engine refuses any `_id` in `$set`.
+ */
+function settleId(doc: Doc, modifier: Document): Doc {
+  const set = modifier.$set as Document | undefined;
+  if (!set || !("_id" in set)) return doc;
+  const { _id: id, ...rest } = set;
+  if (Object.keys(rest).length > 0) modifier.$set = rest;
+  else delete modifier.$set;
+  if (doc._id === undefined) return { _id: id as unknown, ...doc };
+  if (valueKey(id) !== valueKey(doc._id)) {
+    throw new CommandError(
+      "ImmutableField",
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
+  }
+  return doc;
 }
 
 function operatorUpdate(update: Document, doc: Doc, inserting: boolean): Document {

@@ -113,6 +113,13 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
     expect(await coll.countDocuments({ _id: "fixed" as unknown as ObjectId })).to.equal(1);
   });
 
+  it("when $set writes _id with its current value (as connect-mongo does), then the update and the upsert succeed", async () => {
+    const coll = t.db.collection("same_id");
+    await coll.updateOne({ _id: "s1" as never }, { $set: { _id: "s1" as never, v: 1 } }, { upsert: true });
+    await coll.updateOne({ _id: "s1" as never }, { $set: { _id: "s1" as never, v: 2 } }, { upsert: true });
+    expect(await coll.find().toArray()).to.deep.equal([{ _id: "s1", v: 2 }]);
+  });
+
   it("when deleteOne and deleteMany run, then they remove one and all matches respectively", async () => {
     const coll = t.db.collection("del");
     await coll.insertMany([{ g: 1 }, { g: 1 }, { g: 2 }, { g: 2 }]);
