@@ -132,16 +132,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
 
   async function emitClock(attemptId: string, reason: string | null): Promise<void> {
     const doc = await load(attemptId);
-    const view = toCandidateAttempt(doc, now());
-    const payload: ClockEventDto = {
-      attemptId,
-      status: doc.status,
-      serverTime: view.serverTime,
-      deadline: view.deadline,
-      paused: view.paused,
-      remainingMs: view.remainingMs,
-      reason,
-    };
+    const payload: ClockEventDto = { attemptId, status: doc.status, ...clockOf(clockParts(doc), now()), reason };
     deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:clock", payload);
     deps.notifier.toRoom(rooms.session(doc.sessionId), "session:seat", toSeatView(doc, now()));
   }
@@ -401,7 +392,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     const claimed = await Attempts.findOneAndUpdate(
       { _id: attemptId, status: "in_progress" },
       { $set: { status: "submitting", submitClaim: { token, at: now(), by: instanceId, reason } } },
-      { new: true, projection: { _id: 1 } },
+      { returnDocument: "after", projection: { _id: 1 } },
     ).lean();
     if (!claimed) return false;
     await finalize(attemptId, token, reason, actor);
@@ -484,7 +475,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
           ],
         },
         { $set: { status: "submitting", submitClaim: { token, at, by: instanceId, reason: "deadline" } } },
-        { new: false, projection: { _id: 1, status: 1, submitClaim: 1 } },
+        { returnDocument: "before", projection: { _id: 1, status: 1, submitClaim: 1 } },
       ).lean<{ _id: string; status: string; submitClaim?: { reason?: string | null } | null }>();
       if (!claimed) return closedIds;
       const reason = (claimed.status === "submitting" ? (claimed.submitClaim?.reason ?? "deadline") : "deadline") as CloseReason;
@@ -545,7 +536,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     const before = await Attempts.findOneAndUpdate(
       { _id: attemptId, "pendingExtensions.requestId": requestId },
       { $pull: { pendingExtensions: { requestId } } },
-      { new: false, projection: { pendingExtensions: 1 } },
+      { returnDocument: "before", projection: { pendingExtensions: 1 } },
     ).lean<Pick<AttemptDoc, "pendingExtensions">>();
     const p = before?.pendingExtensions.find((x) => x.requestId === requestId);
     void emitSeat(attemptId);
@@ -574,7 +565,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
 
   async function markOnline(attemptId: string): Promise<void> {
     const at = now();
-    const doc = await Attempts.findOneAndUpdate({ _id: attemptId }, { $set: { online: true, disconnectedAt: null } }, { new: false, projection: { disconnectedAt: 1 } }).lean<Pick<AttemptDoc, "disconnectedAt">>();
+    const doc = await Attempts.findOneAndUpdate({ _id: attemptId }, { $set: { online: true, disconnectedAt: null } }, { returnDocument: "before", projection: { disconnectedAt: 1 } }).lean<Pick<AttemptDoc, "disconnectedAt">>();
     if (doc?.disconnectedAt) {
       await Attempts.updateOne({ _id: attemptId, "away.to": null }, { $set: { "away.$.to": at } });
     }

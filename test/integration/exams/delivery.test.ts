@@ -1,0 +1,297 @@
+import { expect } from "chai";
+import request from "supertest";
+import type { CandidateAttemptDto, ClockEventDto, SaveAckDto } from "../../../server/contracts/exams.js";
+import { findBrokenLink, type ChainEvent } from "../../../server/exams/index.js";
+import { outboxModel } from "../../../server/lib/outbox.js";
+import { call, candidateUser, connect, leaks, ok, officerUser } from "./support/clients.js";
+import { testUserHeader } from "./support/exam-node.js";
+import { tinyKey } from "./support/fixtures.js";
+import { aRoom, useExamNode } from "./support/setup.js";
+
+const answerAll = async (c: { answer(i: number, ch: string[]): Promise<unknown> }, n: number, right: boolean) => {
+  for (let i = 0; i < n; i++) await c.answer(i, right ? tinyKey(i) : i % 3 === 0 ? ["F"] : ["D"]);
+};
+
+describe("exam delivery: candidate protocol", () => {
+  const env = useExamNode();
+
+  it("when the proctor releases the room, then every candidate receives the paper without keys and the server clock", async () => {
+    const room = await aRoom(env.node, { candidates: 2, release: true });
+    try {
+      for (const c of room.candidates) {
+        const a = c.attempt as CandidateAttemptDto;
+        expect(a.status).to.equal("in_progress");
+        expect(a.questions).to.have.length(10);
+        expect(a.deadline).to.be.a("number");
+        expect((a.deadline ?? 0) - a.serverTime).to.be.closeTo(60 * 60_000, 2000);
+        expect(leaks(c.received)).to.deep.equal([]);
+      }
+      const doc = await env.node.delivery.exams.models.Attempts.findById(room.candidates[0]?.attemptId).lean();
+      expect(doc?.startedAt).to.be.instanceOf(Date);
+      expect(doc?.deadline?.getTime()).to.equal((doc?.startedAt?.getTime() ?? 0) + 60 * 60_000);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a save is repeated or an older seq arrives after a newer one, then the newer answer stays and repeats are re-acked", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    try {
+      const send = (seq: number, choice: string[]) => call<SaveAckDto>(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq, index: 1, choice });
+      const first = ok(await send(1, ["A"]));
+      expect(first).to.include({ applied: true, savedSeq: 1 });
+      expect(first.deadline).to.equal(c.attempt?.deadline);
+      expect(ok(await send(1, ["A"]))).to.include({ applied: false, savedSeq: 1 });
+      expect(ok(await send(3, ["C"]))).to.include({ applied: true, savedSeq: 3 });
+      expect(ok(await send(2, ["B"]))).to.include({ applied: false, savedSeq: 3 });
+      const doc = await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean();
+      expect(doc?.answers[1]).to.deep.include({ choice: ["C"], seq: 3 });
+      expect([...(doc?.seen ?? [])].sort()).to.deep.equal([1, 2, 3]);
+      expect(doc?.events.filter((e) => e.type === "answer")).to.have.length(2);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when submit names a seq that has not arrived, then it waits for it and the late save still counts", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    try {
+      for (let i = 0; i < 9; i++) await c.answer(i, tinyKey(i));
+      const submitting = call<CandidateAttemptDto>(c.socket, "attempt:submit", { attemptId: c.attemptId, lastSeq: 10 });
+      await new Promise((r) => setTimeout(r, 150));
+      ok(await call<SaveAckDto>(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 10, index: 9, choice: tinyKey(9) }));
+      const done = ok(await submitting);
+      expect(done.status).to.equal("submitted");
+      expect(done.result).to.include({ score: 10, passed: true, official: false });
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when submit names seqs that never arrive, then it answers saves_pending listing them and nothing closes", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    try {
+      await c.answer(0, ["T"]);
+      const ack = await call(c.socket, "attempt:submit", { attemptId: c.attemptId, lastSeq: 3 });
+      expect(ack.ok).to.equal(false);
+      if (ack.ok) return;
+      expect(ack.error.code).to.equal("saves_pending");
+      expect(ack.error.details).to.deep.equal({ missing: [2, 3] });
+      expect((await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean())?.status).to.equal("in_progress");
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a candidate passes, then the result, the chain hash and one exam.passed outbox entry are stored and published once", async () => {
+    const seen: string[] = [];
+    env.node.ctx.events.subscribe("exam.passed", (e) => {
+      seen.push(e.attemptId);
+    });
+    const room = await aRoom(env.node, { candidates: 2, release: true });
+    const [pass, fail] = room.candidates;
+    if (!pass || !fail) throw new Error("fixture");
+    try {
+      await answerAll(pass, 10, true);
+      await answerAll(fail, 10, false);
+      const p = ok(await pass.submit());
+      const f = ok(await fail.submit());
+      expect(p.result).to.include({ passed: true, score: 10 });
+      expect(f.result).to.include({ passed: false, score: 0 });
+      const { Attempts, Results } = env.node.delivery.exams.models;
+      const doc = await Attempts.findById(pass.attemptId).lean();
+      const result = await Results.findOne({ attemptId: pass.attemptId }).lean();
+      expect(result?.chainHash).to.equal(doc?.chainHash);
+      expect(findBrokenLink((doc?.events ?? []) as ChainEvent[])).to.equal(null);
+      expect(doc?.events.at(-1)?.type).to.equal("submit");
+      const outbox = await outboxModel(env.node.ctx.conn).find({ key: { $in: [`exam.passed:${pass.attemptId}`, `exam.passed:${fail.attemptId}`] } }).lean();
+      expect(outbox.map((o) => o.key)).to.deep.equal([`exam.passed:${pass.attemptId}`]);
+      expect((outbox[0]?.payload as { chainHash?: string }).chainHash).to.equal(doc?.chainHash);
+      for (let i = 0; i < 50 && !seen.includes(pass.attemptId); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(seen.filter((id) => id === pass.attemptId)).to.have.length(1);
+      expect((await outboxModel(env.node.ctx.conn).findOne({ key: `exam.passed:${pass.attemptId}` }).lean())?.status).to.equal("done");
+      // A second submit is answered with the same closed attempt, not graded twice.
+      expect(ok(await pass.submit()).status).to.equal("submitted");
+      expect(await Results.countDocuments({ attemptId: pass.attemptId })).to.equal(1);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when payloads are malformed or oversized, then each gets a failed ack and the server keeps serving", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    try {
+      const bad = [
+        { attemptId: c.attemptId, seq: "1", index: 0, choice: ["A"] },
+        { attemptId: c.attemptId, seq: 1, index: 0, choice: ["Z"] },
+        { attemptId: c.attemptId, seq: 1, index: 0, choice: ["A"], extra: true },
+        { attemptId: "x".repeat(5000), seq: 1, index: 0, choice: ["A"] },
+        null,
+      ];
+      for (const p of bad) {
+        const ack = await call(c.socket, "attempt:answer", p);
+        expect(ack.ok).to.equal(false);
+        if (!ack.ok) expect(ack.error.code).to.equal("validation_failed");
+      }
+      const out = await call(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 99, choice: ["A"] });
+      expect(!out.ok && out.error.code).to.equal("question_out_of_range");
+      expect(ok(await call<SaveAckDto>(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] })).applied).to.equal(true);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a candidate sends events for another candidate's attempt, then they are refused with forbidden and audited", async () => {
+    const room = await aRoom(env.node, { candidates: 2, release: true });
+    const [me, other] = room.candidates;
+    if (!me?.socket || !other) throw new Error("fixture");
+    try {
+      const ack = await call(me.socket, "attempt:answer", { attemptId: other.attemptId, seq: 1, index: 0, choice: ["T"] });
+      expect(!ack.ok && ack.error.code).to.equal("forbidden");
+      const sync = await call(me.socket, "attempt:sync", { attemptId: other.attemptId });
+      expect(!sync.ok && sync.error.code).to.equal("forbidden");
+      const audit = await env.node.ctx.conn.collection("auditentries").find({ action: "exam.cross_attempt_refused", "target.id": other.attemptId }).toArray();
+      const alt = audit.length ? audit : await findAudit(env.node.ctx.conn, other.attemptId);
+      expect(alt.length).to.be.at.least(2);
+      const doc = await env.node.delivery.exams.models.Attempts.findById(other.attemptId).lean();
+      expect(doc?.answers[0]?.seq).to.equal(0);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when the proctor pauses a candidate, then saves are refused until resume and the pause is added back to the deadline", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    try {
+      const before = c.attempt?.deadline ?? 0;
+      const paused = new Promise<ClockEventDto>((r) => c.socket?.once("attempt:clock", r));
+      ok(await call(room.proctor, "proctor:pause", { sessionId: room.session.id, attemptIds: [c.attemptId], reason: "考生举手示意设备故障" }));
+      expect((await paused).paused).to.equal(true);
+      const refused = await call(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] });
+      expect(!refused.ok && refused.error.code).to.equal("attempt_paused");
+      await new Promise((r) => setTimeout(r, 300));
+      const resumed = new Promise<ClockEventDto>((r) => c.socket?.once("attempt:clock", r));
+      ok(await call(room.proctor, "proctor:resume", { sessionId: room.session.id, attemptIds: [c.attemptId] }));
+      const clock = await resumed;
+      expect(clock.paused).to.equal(false);
+      expect((clock.deadline ?? 0) - before).to.be.at.least(300);
+      expect(ok(await call<SaveAckDto>(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] })).applied).to.equal(true);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when an extension needs a second approver, then the requester cannot approve it and another proctor can", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    const second = await connect(env.node.url, { ...room.proctorUser, id: "proctor-2", displayName: "赵监考" });
+    try {
+      const req = ok(await call<{ pending: { requestId: string } | null }>(room.proctor, "proctor:extend", { attemptId: c.attemptId, minutes: 10, reason: "考生为低视力考生，电脑故障更换", requireSecondApprover: true }));
+      const requestId = req.pending?.requestId ?? "";
+      const self = await call(room.proctor, "proctor:approve_extension", { attemptId: c.attemptId, requestId, approve: true });
+      expect(!self.ok && self.error.code).to.equal("second_approver_required");
+      const clock = new Promise<ClockEventDto>((r) => c.socket?.once("attempt:clock", r));
+      ok(await call(second, "proctor:approve_extension", { attemptId: c.attemptId, requestId, approve: true }));
+      expect(((await clock).deadline ?? 0) - (c.attempt?.deadline ?? 0)).to.equal(10 * 60_000);
+      const noReason = await call(room.proctor, "proctor:extend", { attemptId: c.attemptId, minutes: 5, reason: "" });
+      expect(!noReason.ok && noReason.error.code).to.equal("validation_failed");
+    } finally {
+      second.close();
+      room.close();
+    }
+  });
+
+  it("when an officer publishes a session, then results become official, locked and reported as JSON and CSV", async () => {
+    const room = await aRoom(env.node, { candidates: 3, release: true });
+    const [a, b, v] = room.candidates;
+    if (!a || !b || !v) throw new Error("fixture");
+    const officer = testUserHeader(officerUser());
+    try {
+      await answerAll(a, 10, true);
+      await answerAll(b, 10, false);
+      ok(await a.submit());
+      ok(await b.submit());
+      const early = await request(env.node.url).post(`/api/exam-sessions/${room.session.id}/results/publish`).set("x-test-user", officer).send({});
+      expect(early.status).to.equal(409);
+      ok(await call(room.proctor, "proctor:void", { attemptId: v.attemptId, note: "考生携带手机，违纪" }));
+      const pub = await request(env.node.url).post(`/api/exam-sessions/${room.session.id}/results/publish`).set("x-test-user", officer).send({});
+      expect(pub.status).to.equal(200);
+      expect(pub.body.attendance).to.deep.equal({ assigned: 3, checkedIn: 3, submitted: 2, absent: 0, voided: 1 });
+      expect(pub.body.passRateByCategory[0]).to.include({ sat: 2, passed: 1 });
+      const again = await request(env.node.url).post(`/api/exam-sessions/${room.session.id}/results/publish`).set("x-test-user", officer).send({});
+      expect(again.body.error.code).to.equal("results_locked");
+      const locked = await call(room.proctor, "proctor:force_submit", { attemptId: a.attemptId, reason: "复核" });
+      expect(!locked.ok && locked.error.code).to.equal("results_locked");
+      const csv = await request(env.node.url).get(`/api/exam-sessions/${room.session.id}/report.csv`).set("x-test-user", officer);
+      expect(csv.headers["content-type"]).to.match(/text\/csv/);
+      expect(csv.text).to.include("违纪作废").and.include("合格");
+      const view = ok(await call<CandidateAttemptDto>(a.socket!, "attempt:sync", {}));
+      expect(view.result?.official).to.equal(true);
+      const chain = await request(env.node.url).get(`/api/attempts/${a.attemptId}/events`).set("x-test-user", officer);
+      expect(chain.body.valid).to.equal(true);
+      const stranger = await request(env.node.url).get(`/api/exam-sessions/${room.session.id}/report`).set("x-test-user", testUserHeader(officerUser({ divisionCode: "330000" })));
+      expect(stranger.status).to.equal(403);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a candidate failed the free retake, then the next check-in is refused with retake_wait", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    const seat = room.assignments[0];
+    if (!c || !seat) throw new Error("fixture");
+    try {
+      ok(await c.submit());
+      const { createFixtureSession } = await import("./support/fixtures.js");
+      const { Attempts } = env.node.delivery.exams.models;
+      // Second sitting (the free retake), failed too.
+      const second = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+      await env.node.ctx.conn.collection("test_fixture_sessions").updateOne({ _id: second.session.id as never }, { $set: { "assignments.0": seat } });
+      ok(await call(room.proctor, "proctor:check_in", { sessionId: second.session.id, candidateId: seat.candidateId, idNumber: seat.idNumber }));
+      const att = await Attempts.findOne({ sessionId: second.session.id }).lean();
+      ok(await call(room.proctor, "proctor:release", { sessionId: second.session.id }));
+      await env.node.delivery.exams.closeAttempt(att?._id ?? "", "candidate", { id: "t", name: "t", kind: "system" });
+      const third = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+      await env.node.ctx.conn.collection("test_fixture_sessions").updateOne({ _id: third.session.id as never }, { $set: { "assignments.0": seat } });
+      const refused = await call(room.proctor, "proctor:check_in", { sessionId: third.session.id, candidateId: seat.candidateId, idNumber: seat.idNumber });
+      expect(!refused.ok && refused.error.code).to.equal("retake_wait");
+      const wrongId = await call(room.proctor, "proctor:check_in", { sessionId: third.session.id, candidateId: seat.candidateId, idNumber: "110101199001011237" });
+      expect(!wrongId.ok && wrongId.error.code).to.equal("identity_mismatch");
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a candidate syncs before check-in, then attempt_not_found tells the page to wait", async () => {
+    const { createFixtureSession } = await import("./support/fixtures.js");
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+    const s = await connect(env.node.url, candidateUser(session.id, assignments[0]!));
+    try {
+      const ack = await call(s, "attempt:sync", {});
+      expect(!ack.ok && ack.error.code).to.equal("attempt_not_found");
+    } finally {
+      s.close();
+    }
+  });
+});
+
+async function findAudit(conn: import("mongoose").Connection, attemptId: string): Promise<unknown[]> {
+  const names = (await conn.db?.listCollections().toArray())?.map((c) => c.name) ?? [];
+  for (const n of names.filter((x) => x.includes("audit"))) {
+    const rows = await conn.collection(n).find({ action: "exam.cross_attempt_refused", "target.id": attemptId }).toArray();
+    if (rows.length) return rows;
+  }
+  return [];
+}

@@ -1,0 +1,139 @@
+import { io as ioClient, type Socket } from "socket.io-client";
+import type { AuthUser } from "../../../../server/contracts/auth.js";
+import type { Ack } from "../../../../server/contracts/errors.js";
+import type { CandidateAttemptDto, SaveAckDto } from "../../../../server/contracts/exams.js";
+import type { SeatAssignmentDto } from "../../../../server/contracts/scheduling.js";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../../../server/contracts/socket-events.js";
+
+export type ExamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export function proctorUser(over: Partial<AuthUser> = {}): AuthUser {
+  return { id: "proctor-1", kind: "staff", roles: ["proctor"], displayName: "王监考", divisionCode: "320100", provinceCode: "320000", testCentreId: "tc-1", ...over };
+}
+
+export function officerUser(over: Partial<AuthUser> = {}): AuthUser {
+  return { id: "officer-1", kind: "staff", roles: ["officer"], displayName: "李考务", divisionCode: "320000", provinceCode: "320000", ...over };
+}
+
+export function candidateUser(sessionId: string, a: SeatAssignmentDto): AuthUser {
+  return {
+    id: a.candidateId,
+    kind: "candidate",
+    roles: ["candidate"],
+    displayName: a.name,
+    divisionCode: "320100",
+    provinceCode: "320000",
+    candidate: { candidateId: a.candidateId, sessionId, ticketNo: a.ticketNo, seatId: a.seatId },
+  };
+}
+
+/** Every event and ack a socket received, serialised: the leak check reads these. */
+export interface Received {
+  log: string[];
+}
+
+/** Connects with the test identity; every received event is recorded in `received.log`. */
+export function connect(url: string, user: AuthUser, received?: Received, options: { reconnection?: boolean } = {}): Promise<ExamSocket> {
+  const socket: ExamSocket = ioClient(url, { transports: ["websocket"], auth: { user }, forceNew: true, reconnection: options.reconnection ?? false });
+  if (received) socket.onAny((event: string, ...args: unknown[]) => received.log.push(JSON.stringify([event, ...args])));
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => resolve(socket));
+    socket.once("connect_error", (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/** Emits and waits for the ack (recording it), failing after `timeoutMs`. */
+export async function call<T>(socket: ExamSocket, event: keyof ClientToServerEvents, payload: unknown, received?: Received, timeoutMs = 10_000): Promise<Ack<T>> {
+  const emit = socket.timeout(timeoutMs).emitWithAck as unknown as (e: string, p: unknown) => Promise<Ack<T>>;
+  const ack = await emit.call(socket.timeout(timeoutMs), event, payload);
+  received?.log.push(JSON.stringify(["ack", event, ack]));
+  return ack;
+}
+
+export function ok<T>(ack: Ack<T>): T {
+  if (!ack.ok) throw new Error(`expected ok ack, got ${JSON.stringify(ack.error)}`);
+  return ack.data;
+}
+
+/**
+ * A candidate client as the exam page behaves: every answer gets the next seq and goes into a
+ * journal (the page keeps it in IndexedDB) until acknowledged; after a reconnect the client
+ * resyncs from the server and replays whatever the journal still holds.
+ */
+export class JournalCandidate {
+  socket: ExamSocket | null = null;
+  attempt: CandidateAttemptDto | null = null;
+  private nextSeq = 1;
+  readonly journal = new Map<number, { index: number; choice: string[] }>();
+  /** What the candidate last chose per question (the truth the server must end with). */
+  readonly intended = new Map<number, string[]>();
+  readonly received: Received = { log: [] };
+  acks = 0;
+
+  constructor(
+    private url: string,
+    readonly user: AuthUser,
+  ) {}
+
+  async connect(url = this.url): Promise<CandidateAttemptDto> {
+    this.url = url;
+    this.socket = await connect(url, this.user, this.received);
+    const view = ok(await call<CandidateAttemptDto>(this.socket, "attempt:sync", {}, this.received));
+    this.attempt = view;
+    this.nextSeq = Math.max(this.nextSeq, view.lastSeq + 1);
+    return view;
+  }
+
+  get attemptId(): string {
+    if (!this.attempt) throw new Error("not synced");
+    return this.attempt.attemptId;
+  }
+
+  /** Answers a question: journal first, then send; a lost ack leaves it in the journal. */
+  async answer(index: number, choice: string[], timeoutMs = 5000): Promise<SaveAckDto | null> {
+    const seq = this.nextSeq++;
+    this.journal.set(seq, { index, choice });
+    this.intended.set(index, choice);
+    return this.send(seq, timeoutMs);
+  }
+
+  private async send(seq: number, timeoutMs: number): Promise<SaveAckDto | null> {
+    const entry = this.journal.get(seq);
+    if (!entry || !this.socket?.connected) return null;
+    try {
+      const ack = await call<SaveAckDto>(this.socket, "attempt:answer", { attemptId: this.attemptId, seq, index: entry.index, choice: entry.choice }, this.received, timeoutMs);
+      if (ack.ok) {
+        this.journal.delete(seq);
+        this.acks++;
+        return ack.data;
+      }
+      if (ack.error.code === "attempt_closed") this.journal.delete(seq);
+      return null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Replays the journal in seq order (after a reconnect). */
+  async replay(): Promise<void> {
+    for (const seq of [...this.journal.keys()].sort((a, b) => a - b)) await this.send(seq, 5000);
+  }
+
+  async submit(): Promise<Ack<CandidateAttemptDto>> {
+    if (!this.socket) throw new Error("not connected");
+    return call<CandidateAttemptDto>(this.socket, "attempt:submit", { attemptId: this.attemptId, lastSeq: this.nextSeq - 1 }, this.received);
+  }
+
+  close(): void {
+    this.socket?.close();
+    this.socket = null;
+  }
+}
+
+/** Fails when any recorded payload carries an answer key or an explanation. */
+export function leaks(received: Received): string[] {
+  return received.log.filter((line) => /"answer"\s*:|"explanation"\s*:|SECRET-EXPLANATION|"optionOrder"\s*:/.test(line));
+}

@@ -1,0 +1,69 @@
+import type { AuthUser } from "../../../../server/contracts/auth.js";
+import type { CandidateAttemptDto, CheckInResultDto } from "../../../../server/contracts/exams.js";
+import type { ExamSessionDto, SeatAssignmentDto } from "../../../../server/contracts/scheduling.js";
+import { testDatabase, uniqueDbName } from "../../../helpers/database.js";
+import { call, candidateUser, connect, JournalCandidate, ok, proctorUser, type ExamSocket } from "./clients.js";
+import { startExamNode, type ExamNode, type ExamNodeOptions } from "./exam-node.js";
+import { createFixtureSession, type FixtureSessionOptions } from "./fixtures.js";
+
+/** One exam node for the calling describe block (own database), stopped after it. */
+export function useExamNode(options: Partial<ExamNodeOptions> = {}): { readonly node: ExamNode } {
+  const state: { node?: ExamNode } = {};
+  before(async () => {
+    const db = await testDatabase();
+    state.node = await startExamNode({ mongoUri: db.uri, dbName: uniqueDbName("exam"), ...options });
+  });
+  after(async () => {
+    await state.node?.ctx.conn.dropDatabase().catch(() => undefined);
+    await state.node?.stop();
+  });
+  return {
+    get node() {
+      if (!state.node) throw new Error("exam node only inside tests");
+      return state.node;
+    },
+  };
+}
+
+export interface Room {
+  session: ExamSessionDto;
+  assignments: SeatAssignmentDto[];
+  proctor: ExamSocket;
+  proctorUser: AuthUser;
+  candidates: JournalCandidate[];
+  close(): void;
+}
+
+/**
+ * A room ready to go: a session with n candidates, a proctor watching it, every candidate checked in
+ * and connected; with `release` the proctor has released it and every candidate holds its paper.
+ */
+export async function aRoom(node: ExamNode, o: Partial<FixtureSessionOptions> & { candidates: number; release?: boolean; url?: string }): Promise<Room> {
+  const { session, assignments } = await createFixtureSession(node.ctx.conn, o);
+  const user = proctorUser();
+  const proctor = await connect(node.url, user);
+  ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
+  for (const a of assignments) ok(await call<CheckInResultDto>(proctor, "proctor:check_in", { sessionId: session.id, candidateId: a.candidateId, idNumber: a.idNumber }));
+  const candidates = assignments.map((a) => new JournalCandidate(o.url ?? node.url, candidateUser(session.id, a)));
+  for (const c of candidates) await c.connect();
+  if (o.release) {
+    const started = candidates.map((c) => new Promise<CandidateAttemptDto>((resolve) => c.socket?.once("attempt:started", resolve)));
+    ok(await call(proctor, "proctor:release", { sessionId: session.id }));
+    const views = await Promise.all(started);
+    views.forEach((v, i) => {
+      const c = candidates[i];
+      if (c) c.attempt = v;
+    });
+  }
+  return {
+    session,
+    assignments,
+    proctor,
+    proctorUser: user,
+    candidates,
+    close() {
+      proctor.close();
+      for (const c of candidates) c.close();
+    },
+  };
+}
