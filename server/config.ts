@@ -37,6 +37,8 @@ const Env = z
     CLIENT_DIST: z.string().default("dist/client"),
     /** URL of the national hub, used by province nodes. */
     HUB_URL: z.url().optional(),
+    /** Login attempts allowed per client IP per minute before 429 (per-name lockout is separate). */
+    LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     /** How long after the deadline in-flight answer saves are still accepted. */
     EXAM_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
     /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
@@ -72,6 +74,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     log: { level: e.LOG_LEVEL },
     hub: { url: e.HUB_URL ?? null },
     exam: { graceSeconds: e.EXAM_GRACE_SECONDS },
+    auth: { loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

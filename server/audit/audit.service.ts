@@ -91,7 +91,7 @@ export function createAuditService(conn: Connection) {
           actor: { id: r.actor?.id ?? "", kind: r.actor?.kind ?? "", name: r.actor?.name ?? "" },
           divisionCode: r.divisionCode ?? null,
           target: (r.target ?? null) as { type: string; id: string } | null,
-          details: r.details,
+          details: r.details as unknown,
           prevHash: r.prevHash,
           hash: r.hash,
         })),

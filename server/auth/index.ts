@@ -8,6 +8,7 @@
  * failures; the *CSRF token* must accompany every cookie-authenticated write as `x-csrf-token`.
  * Other features use `requireAuth`, `requireRole`, `actingUser` from `./guards.js`.
  */
+import type { RequestHandler } from "express";
 import type { Connection } from "mongoose";
 import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.js";
 import type { AuditService } from "../audit/index.js";
@@ -31,7 +32,7 @@ export interface IdentityOptions {
   audit: AuditService;
   candidates: CandidateLoginPort;
   lockout?: LockoutPolicy;
-  /** Login attempts per client IP per minute before 429 (default 60). */
+  /** Login attempts per client IP per minute before 429 (default: config LOGIN_RATE_LIMIT_PER_MINUTE). */
   loginRateLimitPerMinute?: number;
 }
 
@@ -48,14 +49,16 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
 
   const auth = createAuthService(conn, { provinceCode: config.provinceCode, lockout: options.lockout, candidates: options.candidates });
   const passport = createPassport(auth);
+  const passportInit: RequestHandler = passport.initialize();
+  const passportSession: RequestHandler = passport.session() as RequestHandler;
   const sessionMw = createSessionMiddleware(conn, { secret, secure: config.http.trustProxy });
-  const ipLimiter = createIpRateLimiter(options.loginRateLimitPerMinute ?? 60);
+  const ipLimiter = createIpRateLimiter(options.loginRateLimitPerMinute ?? config.auth.loginRateLimitPerMinute);
 
   return {
     name: "identity",
-    middleware: [sessionMw, passport.initialize(), passport.session(), csrfProtection(LOGIN_PATHS)],
+    middleware: [sessionMw, passportInit, passportSession, csrfProtection(LOGIN_PATHS)],
     router: authRouter({ auth, passport, audit: options.audit, ipLimiter }),
-    engineMiddleware: [onlyForHandshake(sessionMw), onlyForHandshake(passport.initialize()), onlyForHandshake(passport.session())],
+    engineMiddleware: [onlyForHandshake(sessionMw), onlyForHandshake(passportInit), onlyForHandshake(passportSession)],
     attachSockets(io) {
       io.use((socket: AppSocket, next) => {
         const user = (socket.request as { user?: AuthUser }).user;

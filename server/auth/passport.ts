@@ -61,21 +61,25 @@ export function createPassport(auth: AuthService) {
 }
 export type PassportInstance = ReturnType<typeof createPassport>;
 
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(typeof err === "string" ? err : "authentication failed");
+}
+
 /** Runs a passport strategy as a promise: the AuthUser, or the AppError the strategy raised. */
 export function runStrategy(passport: PassportInstance, name: string, req: Request, res: import("express").Response): Promise<AuthUser> {
   return new Promise((resolve, reject) => {
     const handler = passport.authenticate(name, { session: false }, (err: unknown, user: AuthUser | false) => {
-      if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+      if (err) return reject(asError(err));
       if (!user) return reject(new Error("strategy returned no user"));
       resolve(user);
     }) as import("express").RequestHandler;
-    void handler(req, res, (err?: unknown) => reject(err instanceof Error ? err : new Error(String(err))));
+    void handler(req, res, (err?: unknown) => reject(asError(err)));
   });
 }
 
 /** `req.logIn` as a promise (passport regenerates the session id on login: no fixation). */
 export function logIn(req: Request, user: AuthUser): Promise<void> {
   return new Promise((resolve, reject) => {
-    req.logIn(user, (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+    req.logIn(user, (err: unknown) => (err ? reject(asError(err)) : resolve()));
   });
 }
