@@ -86,7 +86,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions) {
         ],
       },
       { $set: { status: "processing", claimedBy: instanceId, claimedAt: now }, $inc: { attempts: 1 } },
-      { sort: { availableAt: 1 }, new: true },
+      { sort: { availableAt: 1 }, returnDocument: "after" },
     ).lean<OutboxDoc & { _id: unknown }>();
   }
 

@@ -1,0 +1,86 @@
+import { expect } from "chai";
+import type { AttemptClosedDto, SaveAckDto } from "../../../server/contracts/exams.js";
+import { call, leaks, ok } from "./support/clients.js";
+import { aRoom, useExamNode } from "./support/setup.js";
+
+describe("exam delivery: server-side deadline", () => {
+  // A 2.4-second paper with 1 s grace so the sweeper's work can be watched.
+  const env = useExamNode({ tiny: { minutes: 0.04 }, graceSeconds: 1, sweepIntervalMs: 100 });
+
+  it("when a candidate abandons an attempt, then the server submits it at the deadline with every acknowledged answer", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c) throw new Error("fixture");
+    try {
+      ok(await call<SaveAckDto>(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] }));
+      ok(await call<SaveAckDto>(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq: 2, index: 1, choice: ["B"] }));
+      c.close();
+      const { Attempts, Results } = env.node.delivery.exams.models;
+      let doc = await Attempts.findById(c.attemptId).lean();
+      for (let i = 0; i < 100 && doc?.status !== "submitted"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        doc = await Attempts.findById(c.attemptId).lean();
+      }
+      expect(doc?.status).to.equal("submitted");
+      expect(doc?.closeReason).to.equal("deadline");
+      expect(doc?.result?.score).to.equal(2);
+      expect(doc?.submittedAt?.getTime()).to.be.at.least((doc?.deadline?.getTime() ?? 0) + 1000);
+      expect(await Results.countDocuments({ attemptId: c.attemptId })).to.equal(1);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when an answer arrives after the deadline and grace, then it is refused with attempt_closed and the candidate is told", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    try {
+      const closed = new Promise<AttemptClosedDto>((r) => c.socket?.once("attempt:closed", r));
+      const note = await closed;
+      expect(note).to.include({ status: "submitted", closeReason: "deadline" });
+      const late = await call(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] });
+      expect(!late.ok && late.error.code).to.equal("attempt_closed");
+      const doc = await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean();
+      expect(doc?.answers[0]?.seq).to.equal(0);
+      expect(leaks(c.received)).to.deep.equal([]);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when several sweepers race over the same expired attempts, then each attempt is closed exactly once", async () => {
+    const room = await aRoom(env.node, { candidates: 6, release: true });
+    try {
+      for (const c of room.candidates) c.close();
+      await new Promise((r) => setTimeout(r, 3600));
+      const exams = env.node.delivery.exams;
+      const runs = await Promise.all([exams.sweepOnce(), exams.sweepOnce(), exams.sweepOnce()]);
+      const closedByRaces = runs.flat();
+      expect(new Set(closedByRaces).size).to.equal(closedByRaces.length);
+      const ids = room.candidates.map((c) => c.attemptId);
+      const docs = await exams.models.Attempts.find({ _id: { $in: ids } }).lean();
+      expect(docs.every((d) => d.status === "submitted")).to.equal(true);
+      for (const d of docs) expect(d.events.filter((e) => e.type === "submit")).to.have.length(1);
+      expect(await exams.models.Results.countDocuments({ attemptId: { $in: ids } })).to.equal(ids.length);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when the proctor pauses an attempt, then the sweeper leaves it open past its old deadline", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c) throw new Error("fixture");
+    try {
+      ok(await call(room.proctor, "proctor:pause", { sessionId: room.session.id, reason: "考场停电" }));
+      await new Promise((r) => setTimeout(r, 3800));
+      expect((await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean())?.status).to.equal("in_progress");
+      ok(await call(room.proctor, "proctor:force_submit", { attemptId: c.attemptId, reason: "停电无法恢复，监考员收卷" }));
+      const doc = await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean();
+      expect(doc).to.deep.include({ status: "submitted", closeReason: "forced" });
+    } finally {
+      room.close();
+    }
+  });
+});
