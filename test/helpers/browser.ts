@@ -55,6 +55,8 @@ export async function openContext(
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // Finished transitions and loaded fonts, so the PNG shows the settled page.
+  await page.evaluate("document.fonts.ready.then(() => undefined)");
+  await page.screenshot({ path: file, fullPage: true, animations: "disabled" });
   return file;
 }

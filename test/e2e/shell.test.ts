@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import type { Browser } from "playwright-core";
+import type { AuthUser } from "../../server/contracts/auth.js";
+import { launchBrowser, openContext, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { startTestNode } from "../helpers/node.js";
+
+const APP_TITLE = "道路运输从业人员考试系统（基本版）";
+
+describe("client shell (browser)", function () {
+  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let browser: Browser;
+
+  before(async function () {
+    this.timeout(180_000);
+    const dist = await ensureClientBuilt();
+    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  it("when nobody is logged in and a staff page is opened, then the zh-CN login page is shown with a way back", async () => {
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await page.goto("/");
+      await page.waitForURL(/\/login\?redirect=/);
+      expect(new URL(page.url()).searchParams.get("redirect")).to.equal("/");
+      expect(await page.title()).to.equal(`用户登录 - ${APP_TITLE}`);
+      expect(await page.getAttribute("html", "lang")).to.equal("zh-CN");
+      await page.getByText("工作人员登录").waitFor();
+      await page.getByText("考生登录").waitFor();
+      // The header names this node's province from /healthz.
+      await page.locator('[data-test="node-name"]', { hasText: "江苏省" }).waitFor();
+      await screenshot(page, "shell-login");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when a candidate types a malformed ID number, then the form refuses it before asking the server", async () => {
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      const logins: string[] = [];
+      page.on("request", (req) => {
+        if (req.url().includes("/api/auth/candidate-login")) logins.push(req.url());
+      });
+      await page.goto("/login?as=candidate");
+      await page.locator('[data-test="id-number"]').fill("32010219900101123X");
+      await page.locator('[data-test="ticket-no"]').fill("3201202611230015");
+      await page.locator('[data-test="candidate-submit"]').click();
+      await page.getByText("身份证号码格式不正确").waitFor();
+      expect(logins).to.deep.equal([]);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when an unknown address is opened, then the 404 page says so in Chinese", async () => {
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      const res = await page.goto("/no/such/page");
+      // The server answers index.html (history mode); the client router decides it is unknown.
+      expect(res?.status()).to.equal(200);
+      await page.getByText("页面不存在", { exact: true }).first().waitFor();
+      expect(await page.title()).to.equal(`页面不存在 - ${APP_TITLE}`);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  // The identity feature owns the real login; until its seeded accounts exist these two pin the
+  // session answer (`GET /api/auth/me`) in the browser so the layouts can be exercised on a real node.
+  const staffUser: AuthUser = {
+    id: "u-1",
+    kind: "staff",
+    roles: ["officer"],
+    displayName: "张建国",
+    divisionCode: "320100",
+    provinceCode: "320000",
+  };
+  const candidateUser: AuthUser = {
+    id: "c-1",
+    kind: "candidate",
+    roles: ["candidate"],
+    displayName: "李明",
+    divisionCode: "320100",
+    provinceCode: "320000",
+    candidate: { candidateId: "c-1", sessionId: "s-1", ticketNo: "3201202611230015", seatId: "15" },
+  };
+
+  it("when a staff user's session is active, then the staff frame shows the side menu, the user and the node", async () => {
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await page.route("**/api/auth/me", (route) => route.fulfill({ json: { user: staffUser } }));
+      await page.goto("/");
+      await page.locator('[data-test="side-menu"]').getByText("首页").waitFor();
+      await page.getByText("张建国").first().waitFor();
+      await page.locator('[data-test="node-info"]').getByText("江苏省（320000）").waitFor();
+      expect(await page.title()).to.equal(`首页 - ${APP_TITLE}`);
+      await screenshot(page, "shell-staff-home");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when a candidate's session is active, then the kiosk frame shows the ticket and large type can be switched on", async () => {
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await page.route("**/api/auth/me", (route) => route.fulfill({ json: { user: candidateUser } }));
+      await page.goto("/");
+      await page.getByText("3201202611230015").first().waitFor();
+      expect(await page.locator('[data-test="side-menu"]').count()).to.equal(0);
+      await page.locator('[data-test="large-type"]').click();
+      await page.waitForFunction(`document.documentElement.classList.contains("rc-large")`);
+      await screenshot(page, "shell-candidate-home-large");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
