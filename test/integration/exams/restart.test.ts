@@ -1,0 +1,80 @@
+import { expect } from "chai";
+import type { Connection } from "mongoose";
+import type { CandidateAttemptDto, CheckInResultDto } from "../../../server/contracts/exams.js";
+import { attemptModelForTests } from "./support/models.js";
+import { testDatabase, uniqueDbName } from "../../helpers/database.js";
+import { connectMongo } from "../../../server/lib/mongo.js";
+import { call, candidateUser, connect, JournalCandidate, ok, proctorUser } from "./support/clients.js";
+import { freePort, spawnExamNode, type ChildNode } from "./support/child.js";
+import { createFixtureSession } from "./support/fixtures.js";
+
+/**
+ * Restart (断点续考): a node process is SIGKILLed mid-exam and started again on the same database.
+ * Attempts resume with their answers, the remaining time is still right, and a deadline that
+ * passed while the node was down is enforced when it comes back.
+ */
+describe("exam delivery: restart after SIGKILL", function () {
+  this.timeout(120_000);
+  let conn: Connection;
+  let node: ChildNode | null = null;
+  const dbName = uniqueDbName("restart");
+  let env: Record<string, string>;
+
+  before(async () => {
+    const db = await testDatabase();
+    conn = await connectMongo(db.uri, { dbName });
+    env = { MONGODB_URI: db.uri, EXAM_DB_NAME: dbName, EXAM_PORT: String(await freePort()), EXAM_MINUTES: "60", EXAM_GRACE_SECONDS: "1" };
+  });
+  after(async () => {
+    await node?.stop();
+    await conn.dropDatabase().catch(() => undefined);
+    await conn.close();
+  });
+
+  it("when the node is killed mid-exam and restarted, then answers are kept, remaining time is right within 2 s and a deadline passed while down is enforced", async () => {
+    node = await spawnExamNode(env);
+    const { session, assignments } = await createFixtureSession(conn, { candidates: 2 });
+    const proctor = await connect(node.url, proctorUser());
+    for (const a of assignments) ok(await call<CheckInResultDto>(proctor, "proctor:check_in", { sessionId: session.id, candidateId: a.candidateId, idNumber: a.idNumber }));
+    const [stay, expire] = assignments.map((a) => new JournalCandidate(node!.url, candidateUser(session.id, a)));
+    if (!stay || !expire) throw new Error("fixture");
+    await stay.connect();
+    await expire.connect();
+    const started = new Promise<CandidateAttemptDto>((r) => stay.socket?.once("attempt:started", r));
+    ok(await call(proctor, "proctor:release", { sessionId: session.id }));
+    const view = await started;
+    for (let i = 0; i < 6; i++) expect(await stay.answer(i, ["T"].concat())).to.not.equal(null);
+    for (let i = 0; i < 3; i++) await expire.answer(i, i % 3 === 0 ? ["T"] : ["B"]);
+    // The second attempt's time runs out 1.5 s from now: it will pass while the node is down.
+    const Attempts = attemptModelForTests(conn);
+    const doomed = await Attempts.findById(expire.attemptId).lean();
+    const deadline = new Date(Date.now() + 1500);
+    await Attempts.updateOne({ _id: expire.attemptId }, { $set: { deadline, minutes: (deadline.getTime() - (doomed?.startedAt?.getTime() ?? 0)) / 60_000 } });
+
+    proctor.close();
+    await node.kill();
+    stay.close();
+    expire.close();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await Attempts.findById(expire.attemptId).lean())?.status).to.equal("in_progress");
+
+    node = await spawnExamNode(env);
+    const resumed = await stay.connect(node.url);
+    expect(resumed.status).to.equal("in_progress");
+    expect(resumed.answers.slice(0, 6).map((a) => a.choice)).to.deep.equal(Array(6).fill(["T"]));
+    expect(resumed.lastSeq).to.equal(6);
+    expect(resumed.deadline).to.equal(view.deadline);
+    expect(Math.abs((resumed.remainingMs ?? 0) - ((view.deadline ?? 0) - Date.now()))).to.be.below(2000);
+    expect(await stay.answer(6, ["T"])).to.include({ applied: true, seq: 7 });
+
+    let doc = await Attempts.findById(expire.attemptId).lean();
+    for (let i = 0; i < 50 && doc?.status !== "submitted"; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      doc = await Attempts.findById(expire.attemptId).lean();
+    }
+    expect(doc).to.deep.include({ status: "submitted", closeReason: "deadline" });
+    expect(doc?.answers.slice(0, 3).map((a) => a.seq)).to.deep.equal([1, 2, 3]);
+    expect(doc?.events.filter((e) => e.type === "submit")).to.have.length(1);
+    stay.close();
+  });
+});
