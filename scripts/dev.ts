@@ -32,16 +32,30 @@ async function runNode(): Promise<void> {
 async function runDev(): Promise<void> {
   const env = devEnv();
   const config = loadConfig(env);
-  const db = await resolveDatabase(config.mongo.uri, { dataDir: path.join(config.mongo.dataDir, `dev-${config.nodeName}`) });
+  const db = await resolveDatabase(config.mongo.uri, {
+    dataDir: path.join(config.mongo.dataDir, `dev-${config.nodeName}`),
+  });
   console.log(`[dev] database: ${db.kind} — ${db.reason}`);
 
   const api = `http://127.0.0.1:${config.http.port}`;
   const tsx = path.join(root, "node_modules/tsx/dist/cli.mjs");
-  const child: ChildProcess = spawn(process.execPath, [tsx, "watch", "--clear-screen=false", "--exclude", "client/**", path.join(root, "scripts/dev.ts"), "--node"], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...env, MONGODB_URI: db.uri, HOST: "127.0.0.1" },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      tsx,
+      "watch",
+      "--clear-screen=false",
+      "--exclude",
+      "client/**",
+      path.join(root, "scripts/dev.ts"),
+      "--node",
+    ],
+    {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...env, MONGODB_URI: db.uri, HOST: "127.0.0.1" },
+    },
+  );
 
   process.env.ROADCERT_API = api;
   const { createServer } = await import("vite");

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,7 +23,14 @@ export function ensureClientBuilt(): Promise<string> {
   building ??= (async () => {
     const index = path.join(clientDist, "index.html");
     if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(sources)) return clientDist;
-    await runViteBuild();
+    // Build beside the served folder and swap it in, so a node another run is serving from never
+    // sees a half-emptied dist/client for the seconds a build takes.
+    const fresh = `${clientDist}.build-${process.pid}`;
+    const old = `${clientDist}.old-${process.pid}`;
+    await runViteBuild(fresh);
+    if (existsSync(clientDist)) await rename(clientDist, old);
+    await rename(fresh, clientDist);
+    await rm(old, { recursive: true, force: true });
     return clientDist;
   })();
   return building;
@@ -40,13 +48,27 @@ function newestMtime(dirs: string[]): number {
   return newest;
 }
 
-function runViteBuild(): Promise<void> {
+function runViteBuild(outDir: string): Promise<void> {
   const vite = path.join(root, "node_modules/vite/bin/vite.js");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vite, "build", "--config", "client/vite.config.ts", "--logLevel", "warn"], {
-      cwd: root,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        vite,
+        "build",
+        "--config",
+        "client/vite.config.ts",
+        "--outDir",
+        outDir,
+        "--emptyOutDir",
+        "--logLevel",
+        "warn",
+      ],
+      {
+        cwd: root,
+        stdio: ["ignore", "inherit", "inherit"],
+      },
+    );
     child.once("error", reject);
     child.once("exit", (code) => {
       if (code === 0) resolve();

@@ -6,7 +6,9 @@ import "@/shared/route-meta.js";
 import { APP_TITLE } from "./app-title.js";
 
 /** Every feature contributes `client/src/features/<feature>/routes.ts` exporting `routes`. */
-const featureModules = import.meta.glob<{ routes: RouteRecordRaw[] }>("../features/*/routes.ts", { eager: true });
+const featureModules = import.meta.glob<{ routes: RouteRecordRaw[] }>("../features/*/routes.ts", {
+  eager: true,
+});
 
 /** The feature routes, in folder order (the menu sorts by `meta.menu.order`). */
 export function featureRoutes(): RouteRecordRaw[] {
@@ -35,7 +37,6 @@ const shellRoutes: RouteRecordRaw[] = [
     meta: { title: "页面不存在", layout: "bare", public: true },
   },
 ];
-
 
 /** The app router: history mode, login redirect, role check, tab title. */
 export function createAppRouter(): Router {

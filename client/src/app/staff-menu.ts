@@ -22,7 +22,10 @@ export interface MenuGroup {
  * The staff side menu: every route that asks for a menu entry, takes no parameters, renders in
  * the staff frame, and admits one of the user's roles; grouped by `meta.menu.group`.
  */
-export function buildStaffMenu(routes: readonly RouteRecordNormalized[], roles: readonly Role[]): MenuGroup[] {
+export function buildStaffMenu(
+  routes: readonly RouteRecordNormalized[],
+  roles: readonly Role[],
+): MenuGroup[] {
   const groups = new Map<string | null, MenuGroup>();
   for (const r of routes) {
     const menu = r.meta.menu;
@@ -42,6 +45,7 @@ export function buildStaffMenu(routes: readonly RouteRecordNormalized[], roles: 
     }
   }
   const sorted = [...groups.values()].sort((a, b) => a.order - b.order);
-  for (const g of sorted) g.items.sort((a, b) => a.order - b.order || a.title.localeCompare(b.title, "zh-CN"));
+  for (const g of sorted)
+    g.items.sort((a, b) => a.order - b.order || a.title.localeCompare(b.title, "zh-CN"));
   return sorted;
 }

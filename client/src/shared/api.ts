@@ -30,10 +30,18 @@ export function resetCsrf(): void {
 
 async function csrf(): Promise<string> {
   if (csrfToken) return csrfToken;
-  csrfPending ??= fetch("/api/auth/csrf", { credentials: "same-origin", headers: { accept: "application/json" } })
+  csrfPending ??= fetch("/api/auth/csrf", {
+    credentials: "same-origin",
+    headers: { accept: "application/json" },
+  })
     .then(async (res) => {
       const body = (await res.json().catch(() => null)) as { token?: unknown; csrfToken?: unknown } | null;
-      const token = typeof body?.token === "string" ? body.token : typeof body?.csrfToken === "string" ? body.csrfToken : "";
+      const token =
+        typeof body?.token === "string"
+          ? body.token
+          : typeof body?.csrfToken === "string"
+            ? body.csrfToken
+            : "";
       csrfToken = token;
       return token;
     })
@@ -58,7 +66,12 @@ type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 function isErrorBody(value: unknown): value is { error: ErrorBody } {
   if (!value || typeof value !== "object" || !("error" in value)) return false;
   const e = (value as { error: unknown }).error;
-  return !!e && typeof e === "object" && typeof (e as ErrorBody).code === "string" && typeof (e as ErrorBody).message === "string";
+  return (
+    !!e &&
+    typeof e === "object" &&
+    typeof (e as ErrorBody).code === "string" &&
+    typeof (e as ErrorBody).message === "string"
+  );
 }
 
 function fallbackError(status: number): ErrorBody {
@@ -77,7 +90,8 @@ function fallbackError(status: number): ErrorBody {
  */
 export async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
   const url = new URL(path, window.location.origin);
-  for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  for (const [k, v] of Object.entries(options.query ?? {}))
+    if (v !== undefined) url.searchParams.set(k, String(v));
   const headers: Record<string, string> = { accept: "application/json" };
   if (options.body !== undefined) headers["content-type"] = "application/json";
 
@@ -97,7 +111,10 @@ export async function request<T>(method: Method, path: string, options: RequestO
     res = await send();
     // A stale token (the session rotated at login) is refused once; fetch a fresh one and retry.
     if (res.status === 403 && method !== "GET") {
-      const peek = (await res.clone().json().catch(() => null)) as unknown;
+      const peek = (await res
+        .clone()
+        .json()
+        .catch(() => null)) as unknown;
       if (isErrorBody(peek) && peek.error.code.startsWith("csrf")) {
         resetCsrf();
         res = await send();
@@ -110,20 +127,28 @@ export async function request<T>(method: Method, path: string, options: RequestO
 
   if (res.status === 204) return undefined as T;
   const data = (await res.json().catch(() => null)) as unknown;
-  if (!res.ok) return fail(new ApiError(res.status, isErrorBody(data) ? data.error : fallbackError(res.status)), options);
+  if (!res.ok)
+    return fail(
+      new ApiError(res.status, isErrorBody(data) ? data.error : fallbackError(res.status)),
+      options,
+    );
   return data as T;
 }
 
 function fail(error: ApiError, options: RequestOptions): never {
-  if (options.notify !== false) ElMessage({ type: "error", message: error.message, grouping: true, showClose: true });
+  if (options.notify !== false)
+    ElMessage({ type: "error", message: error.message, grouping: true, showClose: true });
   throw error;
 }
 
 /** Shorthands for `request`. */
 export const api = {
   get: <T>(path: string, options?: Omit<RequestOptions, "body">) => request<T>("GET", path, options),
-  post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("POST", path, { ...options, body }),
-  put: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PUT", path, { ...options, body }),
-  patch: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PATCH", path, { ...options, body }),
+  post: <T>(path: string, body?: unknown, options?: RequestOptions) =>
+    request<T>("POST", path, { ...options, body }),
+  put: <T>(path: string, body?: unknown, options?: RequestOptions) =>
+    request<T>("PUT", path, { ...options, body }),
+  patch: <T>(path: string, body?: unknown, options?: RequestOptions) =>
+    request<T>("PATCH", path, { ...options, body }),
   delete: <T>(path: string, options?: RequestOptions) => request<T>("DELETE", path, options),
 };

@@ -27,7 +27,9 @@ export const useNodeInfoStore = defineStore("node-info", () => {
   /** "江苏省" on a province node, "全国数据共享平台" on the hub. */
   const siteName = computed(() => {
     if (!info.value) return "";
-    return info.value.role === "hub" ? "全国数据共享平台" : `${provinceName(info.value.provinceCode)}考试节点`;
+    return info.value.role === "hub"
+      ? "全国数据共享平台"
+      : `${provinceName(info.value.provinceCode)}考试节点`;
   });
 
   return { info, load, siteName };

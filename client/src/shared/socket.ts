@@ -12,7 +12,8 @@ export type ClientEvent = keyof ClientToServerEvents;
 /** The payload an event takes. */
 export type PayloadOf<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[0];
 /** The data a successful ack carries for an event. */
-export type AckDataOf<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
+export type AckDataOf<E extends ClientEvent> =
+  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
 
 /** Connection state for the reconnect banner. */
 export type ConnectionState = "idle" | "connecting" | "connected" | "reconnecting";
@@ -35,7 +36,11 @@ let socket: AppClientSocket | null = null;
 export function useSocket(): AppClientSocket {
   if (socket) return socket;
   const conn = useConnectionStore();
-  const s: AppClientSocket = io({ path: "/socket.io", withCredentials: true, transports: ["websocket", "polling"] });
+  const s: AppClientSocket = io({
+    path: "/socket.io",
+    withCredentials: true,
+    transports: ["websocket", "polling"],
+  });
   conn.state = "connecting";
   s.on("connect", () => {
     conn.state = "connected";
@@ -44,7 +49,8 @@ export function useSocket(): AppClientSocket {
   });
   s.on("disconnect", (reason) => {
     // A server-side kick (logout elsewhere, session ended) does not reconnect by itself.
-    conn.state = reason === "io server disconnect" || reason === "io client disconnect" ? "idle" : "reconnecting";
+    conn.state =
+      reason === "io server disconnect" || reason === "io client disconnect" ? "idle" : "reconnecting";
   });
   s.io.on("reconnect_attempt", (n) => {
     conn.state = "reconnecting";
@@ -80,7 +86,10 @@ export async function emitWithAck<E extends ClientEvent>(
   const s = options.socket ?? useSocket();
   // socket.io's own typing cannot follow a generic event name through its conditional types.
   const timed = s.timeout(options.timeoutMs ?? 10_000);
-  const emit = timed.emitWithAck.bind(timed) as unknown as (ev: E, p: PayloadOf<E>) => Promise<Ack<AckDataOf<E>>>;
+  const emit = timed.emitWithAck.bind(timed) as unknown as (
+    ev: E,
+    p: PayloadOf<E>,
+  ) => Promise<Ack<AckDataOf<E>>>;
   try {
     return await emit(event, payload);
   } catch {
