@@ -38,5 +38,8 @@ export const ItemStat = z.object({
   distractors: z.record(z.string(), z.number().int()),
   flags: z.array(ItemFlag),
   quarantined: z.boolean(),
+  /** The version's reference and stem, for the examiner's table (absent when the version is unknown here). */
+  ref: z.string().optional(),
+  stem: z.string().optional(),
 });
 export type ItemStat = z.infer<typeof ItemStat>;

@@ -21,14 +21,14 @@ export const DEFAULT_ITEM_STATS_OPTIONS: ItemStatsOptions = { minResponses: 20, 
 export function computeItemStats(
   responses: readonly ItemResponse[],
   options: Partial<ItemStatsOptions> = {},
-): Omit<ItemStat, "quarantined">[] {
+): Omit<ItemStat, "quarantined" | "ref" | "stem">[] {
   const opts = { ...DEFAULT_ITEM_STATS_OPTIONS, ...options };
   const groups = new Map<string, ItemResponse[]>();
   for (const r of responses) {
     const key = `${r.questionId}\u0000${r.version}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const stats: Omit<ItemStat, "quarantined">[] = [];
+  const stats: Omit<ItemStat, "quarantined" | "ref" | "stem">[] = [];
   for (const group of groups.values()) {
     const first = group[0];
     if (!first) continue;

@@ -499,7 +499,9 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
           quarantined.add(r.questionId);
         }
       }
-      return rows.map((r) => ({ ...r, quarantined: quarantined.has(r.questionId) }));
+      const versions = await Questions.find({ questionId: { $in: ids } }, { questionId: 1, version: 1, ref: 1, stem: 1 }).lean();
+      const label = new Map(versions.map((v) => [`${v.questionId}\u0000${v.version}`, { ref: v.ref, stem: v.stem }]));
+      return rows.map((r) => ({ ...r, ...label.get(`${r.questionId}\u0000${r.version}`), quarantined: quarantined.has(r.questionId) }));
     },
 
     /** Latest published content of a category in the exchange format (export). */
