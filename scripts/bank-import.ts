@@ -20,7 +20,13 @@ import { createLogger } from "../server/lib/logger.js";
 import { connectMongo, redactUri } from "../server/lib/mongo.js";
 import { importQuestionBankFiles, type ImportFile } from "../server/question-bank/index.js";
 
-const OUTCOME: Record<string, string> = { created: "新增", updated: "更新", unchanged: "未变", skipped: "跳过", invalid: "无效" };
+const OUTCOME: Record<string, string> = {
+  created: "新增",
+  updated: "更新",
+  unchanged: "未变",
+  skipped: "跳过",
+  invalid: "无效",
+};
 
 function option(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -29,7 +35,9 @@ function option(name: string): string | undefined {
 async function main(): Promise<number> {
   const paths = process.argv.slice(2).filter((a) => !a.startsWith("--"));
   if (!paths.length) {
-    console.error("用法：npm run bank:import -- <文件>… [--uri=mongodb://…] [--db=名称] [--dry-run] [--partial] [--draft] [--categories=01001,02001] [--chapter=章节]");
+    console.error(
+      "用法：npm run bank:import -- <文件>… [--uri=mongodb://…] [--db=名称] [--dry-run] [--partial] [--draft] [--categories=01001,02001] [--chapter=章节]",
+    );
     return 2;
   }
   let uri = option("uri");
@@ -44,9 +52,13 @@ async function main(): Promise<number> {
     console.error("请用 --uri=mongodb://… 指定节点数据库（或设置 MONGODB_URI）");
     return 2;
   }
-  const categories = option("categories")?.split(",").map((c) => CategoryCode.parse(c.trim()));
+  const categories = option("categories")
+    ?.split(",")
+    .map((c) => CategoryCode.parse(c.trim()));
   const difficulty = option("difficulty") ? Number(option("difficulty")) : undefined;
-  const files: ImportFile[] = await Promise.all(paths.map(async (p) => ({ name: path.basename(p), content: await readFile(p) })));
+  const files: ImportFile[] = await Promise.all(
+    paths.map(async (p) => ({ name: path.basename(p), content: await readFile(p) })),
+  );
   const logger = createLogger({ level: "warn", name: "bank-import" });
   const conn = await connectMongo(uri, { dbName: option("db") });
   try {
@@ -60,11 +72,16 @@ async function main(): Promise<number> {
     for (const r of reports) {
       const c = r.counts;
       const head = r.rejected ? "✗ 整个文件未导入" : r.dryRun ? "（试运行，未写入）" : "✓ 已导入";
-      console.log(`\n${r.file}（${r.format}）${head}：新增 ${c.created}，更新 ${c.updated}，未变 ${c.unchanged}，跳过 ${c.skipped}，无效 ${c.invalid}`);
-      for (const b of r.blueprints) console.log(`  组卷方案 ${b.categoryCode} 第 ${b.version} 版：${OUTCOME[b.outcome] ?? b.outcome}`);
+      console.log(
+        `\n${r.file}（${r.format}）${head}：新增 ${c.created}，更新 ${c.updated}，未变 ${c.unchanged}，跳过 ${c.skipped}，无效 ${c.invalid}`,
+      );
+      for (const b of r.blueprints)
+        console.log(`  组卷方案 ${b.categoryCode} 第 ${b.version} 版：${OUTCOME[b.outcome] ?? b.outcome}`);
       for (const item of r.items) {
         if (item.outcome === "unchanged" || (item.outcome === "created" && !item.notes.length)) continue;
-        console.log(`  ${OUTCOME[item.outcome] ?? item.outcome} ${item.location}${item.notes.length ? `：${item.notes.join("；")}` : ""}`);
+        console.log(
+          `  ${OUTCOME[item.outcome] ?? item.outcome} ${item.location}${item.notes.length ? `：${item.notes.join("；")}` : ""}`,
+        );
       }
     }
     return reports.some((r) => r.rejected) ? 1 : 0;

@@ -6,7 +6,12 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { checkBankFiles, readSampleBankFiles, roadcertJsonSchemas, schemaFileText } from "../server/question-bank/index.js";
+import {
+  checkBankFiles,
+  readSampleBankFiles,
+  roadcertJsonSchemas,
+  schemaFileText,
+} from "../server/question-bank/index.js";
 
 const TYPE_LABEL: Record<string, string> = { true_false: "判断", single: "单选", multiple: "多选" };
 
@@ -18,12 +23,14 @@ async function main(): Promise<number> {
   const schemas = roadcertJsonSchemas();
   if (process.argv.includes("--write-schema")) {
     await mkdir(schemaDir, { recursive: true });
-    for (const [name, schema] of Object.entries(schemas)) await writeFile(path.join(schemaDir, name), schemaFileText(schema));
+    for (const [name, schema] of Object.entries(schemas))
+      await writeFile(path.join(schemaDir, name), schemaFileText(schema));
     console.log(`已生成 JSON Schema：${Object.keys(schemas).join("、")}`);
   }
   for (const [name, schema] of Object.entries(schemas)) {
     const committed = await readFile(path.join(schemaDir, name), "utf8").catch(() => null);
-    if (committed !== schemaFileText(schema)) problems.push(`schema/${name} 与合约不一致或缺失：运行 npm run bank:validate -- --write-schema`);
+    if (committed !== schemaFileText(schema))
+      problems.push(`schema/${name} 与合约不一致或缺失：运行 npm run bank:validate -- --write-schema`);
   }
 
   const files = await readSampleBankFiles(root);
@@ -37,12 +44,15 @@ async function main(): Promise<number> {
     const chapters = [...new Set(c.counts.map((r) => r.chapter))];
     console.log(`    ${"章节".padEnd(10, "　")}  判断  单选  多选`);
     for (const ch of chapters) {
-      const n = (t: string) => String(c.counts.find((r) => r.chapter === ch && r.type === t)?.count ?? 0).padStart(4);
+      const n = (t: string) =>
+        String(c.counts.find((r) => r.chapter === ch && r.type === t)?.count ?? 0).padStart(4);
       console.log(`    ${ch.padEnd(10, "　")}  ${n("true_false")}  ${n("single")}  ${n("multiple")}`);
     }
     if (!c.blueprints.length) console.log("    组卷方案：无");
     for (const b of c.blueprints) {
-      const verdict = b.assembled ? "可以组卷" : `不能组卷（${b.shortfalls.map((s) => `${s.chapter}/${TYPE_LABEL[s.type]} 缺 ${s.needed - s.available}`).join("，") || "见下方问题"}）`;
+      const verdict = b.assembled
+        ? "可以组卷"
+        : `不能组卷（${b.shortfalls.map((s) => `${s.chapter}/${TYPE_LABEL[s.type]} 缺 ${s.needed - s.available}`).join("，") || "见下方问题"}）`;
       console.log(`    组卷方案 ${b.file}「${b.title}」${b.questions} 题：${verdict}`);
     }
     console.log("");

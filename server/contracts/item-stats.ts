@@ -22,7 +22,13 @@ export const ItemResponse = z.object({
 export type ItemResponse = z.infer<typeof ItemResponse>;
 
 /** Why an item needs an examiner's look. */
-export const ItemFlag = z.enum(["negative_discrimination", "low_discrimination", "too_easy", "too_hard", "few_responses"]);
+export const ItemFlag = z.enum([
+  "negative_discrimination",
+  "low_discrimination",
+  "too_easy",
+  "too_hard",
+  "few_responses",
+]);
 export type ItemFlag = z.infer<typeof ItemFlag>;
 
 /** Classical test statistics of one question version (Moodle's quiz statistics are the anchor). */

@@ -23,7 +23,10 @@ export const QuestionInput = z
     type: QuestionType,
     stem: z.string().min(4).max(2000),
     options: z.array(QuestionOption).max(4).default([]),
-    answer: z.array(z.union([OptionKey, TrueFalseKey])).min(1).max(4),
+    answer: z
+      .array(z.union([OptionKey, TrueFalseKey]))
+      .min(1)
+      .max(4),
     explanation: z.string().max(2000).default(""),
     chapter: z.string().min(1).max(64),
     categories: z.array(CategoryCode).min(1),
@@ -35,7 +38,8 @@ export const QuestionInput = z
   .superRefine((q, ctx) => {
     const keys = new Set(q.options.map((o) => o.key));
     const answer = new Set(q.answer);
-    if (answer.size !== q.answer.length) ctx.addIssue({ code: "custom", path: ["answer"], message: "答案有重复选项" });
+    if (answer.size !== q.answer.length)
+      ctx.addIssue({ code: "custom", path: ["answer"], message: "答案有重复选项" });
     if (q.type === "true_false") {
       if (q.options.length) ctx.addIssue({ code: "custom", path: ["options"], message: "判断题不设选项" });
       if (q.answer.length !== 1 || !TrueFalseKey.safeParse(q.answer[0]).success)
@@ -88,14 +92,23 @@ export const BlueprintInput = z
     /** Pass mark on the paper's total score. */
     passMark: z.number().min(0),
     /** Points per question of each type. */
-    points: z.object({ true_false: z.number().positive(), single: z.number().positive(), multiple: z.number().positive() }).strict(),
+    points: z
+      .object({
+        true_false: z.number().positive(),
+        single: z.number().positive(),
+        multiple: z.number().positive(),
+      })
+      .strict(),
     cells: z.array(BlueprintCell).min(1),
     /** Optional share of questions per difficulty level, e.g. {"1":0.2,"3":0.6,"5":0.2}; a preference, not a hard rule. */
     difficultyMix: z.record(z.string().regex(/^[1-5]$/), z.number().min(0).max(1)).optional(),
     /** Multiple choice: all-or-nothing (default) or partial credit for a correct subset. */
     multipleScoring: z.enum(["all_or_nothing", "partial"]).default("all_or_nothing"),
     retake: z
-      .object({ freeRetakes: z.number().int().min(0).max(10).default(1), waitDays: z.number().int().min(0).max(365).default(30) })
+      .object({
+        freeRetakes: z.number().int().min(0).max(10).default(1),
+        waitDays: z.number().int().min(0).max(365).default(30),
+      })
       .strict()
       .default({ freeRetakes: 1, waitDays: 30 }),
     /** Extra minutes granted for approved accommodations (e.g. {"low_vision": 15}). */
@@ -105,7 +118,9 @@ export const BlueprintInput = z
 export type BlueprintInput = z.infer<typeof BlueprintInput>;
 
 /** A blueprint file in question-bank/ (format "roadcert-blueprint/1"). */
-export const BlueprintFile = z.object({ format: z.literal("roadcert-blueprint/1"), blueprint: BlueprintInput }).strict();
+export const BlueprintFile = z
+  .object({ format: z.literal("roadcert-blueprint/1"), blueprint: BlueprintInput })
+  .strict();
 export type BlueprintFile = z.infer<typeof BlueprintFile>;
 export type BlueprintCell = z.infer<typeof BlueprintCell>;
 
@@ -150,7 +165,18 @@ export const QuestionEvent = z.object({
   at: z.string(),
   actorId: z.string(),
   actorName: z.string(),
-  action: z.enum(["created", "edited", "submitted", "approved", "returned", "retired", "imported", "new_version", "quarantined", "released"]),
+  action: z.enum([
+    "created",
+    "edited",
+    "submitted",
+    "approved",
+    "returned",
+    "retired",
+    "imported",
+    "new_version",
+    "quarantined",
+    "released",
+  ]),
   comment: z.string().optional(),
 });
 export type QuestionEvent = z.infer<typeof QuestionEvent>;
@@ -196,7 +222,12 @@ export type BlueprintDto = z.infer<typeof BlueprintDto>;
 export const FeasibilityDto = z.object({
   feasible: z.boolean(),
   cells: z.array(
-    z.object({ type: QuestionType, chapter: z.string(), needed: z.number().int(), available: z.number().int() }),
+    z.object({
+      type: QuestionType,
+      chapter: z.string(),
+      needed: z.number().int(),
+      available: z.number().int(),
+    }),
   ),
   shortfalls: z.array(BankShortfall),
   totalQuestions: z.number().int(),
@@ -225,8 +256,20 @@ export const ImportReport = z.object({
   dryRun: z.boolean(),
   /** True when nothing was written because the file had an invalid item (all-or-nothing). */
   rejected: z.boolean(),
-  counts: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), skipped: z.number().int(), invalid: z.number().int() }),
+  counts: z.object({
+    created: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    skipped: z.number().int(),
+    invalid: z.number().int(),
+  }),
   items: z.array(ImportItemReport),
-  blueprints: z.array(z.object({ categoryCode: CategoryCode, outcome: z.enum(["created", "unchanged", "updated"]), version: z.number().int() })),
+  blueprints: z.array(
+    z.object({
+      categoryCode: CategoryCode,
+      outcome: z.enum(["created", "unchanged", "updated"]),
+      version: z.number().int(),
+    }),
+  ),
 });
 export type ImportReport = z.infer<typeof ImportReport>;

@@ -1,6 +1,11 @@
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper, PaperQuestion } from "../contracts/paper.js";
-import type { BankQuestionSnapshot, BankShortfall, Blueprint, QuestionType } from "../contracts/question-bank.js";
+import type {
+  BankQuestionSnapshot,
+  BankShortfall,
+  Blueprint,
+  QuestionType,
+} from "../contracts/question-bank.js";
 import { AppError } from "../lib/errors.js";
 import { createRng, shuffle, type Rng } from "./prng.js";
 
@@ -40,7 +45,11 @@ export function mergeCells(blueprint: Pick<Blueprint, "cells">): Cell[] {
 }
 
 /** Questions of one category in one cell. */
-function inCell(q: BankQuestionSnapshot, categoryCode: CategoryCode, cell: Pick<Cell, "type" | "chapter">): boolean {
+function inCell(
+  q: BankQuestionSnapshot,
+  categoryCode: CategoryCode,
+  cell: Pick<Cell, "type" | "chapter">,
+): boolean {
   return q.type === cell.type && q.chapter === cell.chapter && q.categories.includes(categoryCode);
 }
 
@@ -51,7 +60,10 @@ function inCell(q: BankQuestionSnapshot, categoryCode: CategoryCode, cell: Pick<
 export function checkFeasibility(
   questions: readonly BankQuestionSnapshot[],
   blueprint: Pick<Blueprint, "categoryCode" | "cells">,
-): { cells: { type: QuestionType; chapter: string; needed: number; available: number }[]; shortfalls: BankShortfall[] } {
+): {
+  cells: { type: QuestionType; chapter: string; needed: number; available: number }[];
+  shortfalls: BankShortfall[];
+} {
   const cells = mergeCells(blueprint).map((cell) => ({
     type: cell.type,
     chapter: cell.chapter,
@@ -78,7 +90,10 @@ function uniqueIds(questions: readonly BankQuestionSnapshot[]): BankQuestionSnap
  * Splits `total` over difficulty levels by the blueprint's difficulty mix (largest remainder), so a
  * cell of 7 with mix {1:0.2,3:0.6,5:0.2} aims at 1/4/1 + one more by remainder.
  */
-function difficultyTargets(total: number, mix: Record<string, number> | undefined): Map<number, number> | null {
+function difficultyTargets(
+  total: number,
+  mix: Record<string, number> | undefined,
+): Map<number, number> | null {
   if (!mix) return null;
   const entries = Object.entries(mix).filter(([, share]) => share > 0);
   const sum = entries.reduce((s, [, share]) => s + share, 0);
@@ -86,7 +101,9 @@ function difficultyTargets(total: number, mix: Record<string, number> | undefine
   const raw = entries.map(([level, share]) => ({ level: Number(level), exact: (total * share) / sum }));
   const targets = new Map(raw.map((r) => [r.level, Math.floor(r.exact)]));
   let left = total - [...targets.values()].reduce((s, n) => s + n, 0);
-  const byRemainder = [...raw].sort((a, b) => b.exact - Math.floor(b.exact) - (a.exact - Math.floor(a.exact)) || a.level - b.level);
+  const byRemainder = [...raw].sort(
+    (a, b) => b.exact - Math.floor(b.exact) - (a.exact - Math.floor(a.exact)) || a.level - b.level,
+  );
   for (const r of byRemainder) {
     if (left <= 0) break;
     targets.set(r.level, (targets.get(r.level) ?? 0) + 1);
@@ -189,7 +206,9 @@ export function assemblePaper(input: AssemblyInput): Paper {
   const byType = new Map<QuestionType, BankQuestionSnapshot[]>();
   // Cells are visited in a canonical order so the blueprint's cell order cannot change the paper.
   const cells = mergeCells(blueprint).sort(
-    (a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || (a.chapter < b.chapter ? -1 : a.chapter > b.chapter ? 1 : 0),
+    (a, b) =>
+      TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) ||
+      (a.chapter < b.chapter ? -1 : a.chapter > b.chapter ? 1 : 0),
   );
   for (const cell of cells) {
     const pool = questions.filter((q) => inCell(q, blueprint.categoryCode, cell) && !used.has(q.id));
@@ -199,7 +218,8 @@ export function assemblePaper(input: AssemblyInput): Paper {
   }
   const frozen: PaperQuestion[] = [];
   for (const type of TYPE_ORDER) {
-    for (const q of shuffle(byType.get(type) ?? [], rng)) frozen.push(freezeQuestion(q, blueprint.points[type], rng));
+    for (const q of shuffle(byType.get(type) ?? [], rng))
+      frozen.push(freezeQuestion(q, blueprint.points[type], rng));
   }
   return {
     categoryCode: blueprint.categoryCode,

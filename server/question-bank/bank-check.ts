@@ -1,5 +1,10 @@
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
-import type { BankQuestionSnapshot, BankShortfall, BlueprintInput, QuestionType } from "../contracts/question-bank.js";
+import type {
+  BankQuestionSnapshot,
+  BankShortfall,
+  BlueprintInput,
+  QuestionType,
+} from "../contracts/question-bank.js";
 import { toAppError } from "../lib/errors.js";
 import { assemblePaper, checkFeasibility } from "./assembly.js";
 import { parseImportFile, type ImportFile } from "./question-import.service.js";
@@ -10,7 +15,14 @@ export interface CategoryCheck {
   name: string;
   counts: { type: QuestionType; chapter: string; count: number }[];
   total: number;
-  blueprints: { file: string; title: string; questions: number; feasible: boolean; shortfalls: BankShortfall[]; assembled: boolean }[];
+  blueprints: {
+    file: string;
+    title: string;
+    questions: number;
+    feasible: boolean;
+    shortfalls: BankShortfall[];
+    assembled: boolean;
+  }[];
 }
 
 export interface BankCheck {
@@ -46,7 +58,10 @@ export function checkBankFiles(files: ImportFile[]): BankCheck {
     for (const bp of parsed.blueprints) blueprints.push({ file: file.name, blueprint: bp });
   }
 
-  const codes = new Set<CategoryCode>([...questions.flatMap((q) => q.categories), ...blueprints.map((b) => b.blueprint.categoryCode)]);
+  const codes = new Set<CategoryCode>([
+    ...questions.flatMap((q) => q.categories),
+    ...blueprints.map((b) => b.blueprint.categoryCode),
+  ]);
   const categories: CategoryCheck[] = [];
   for (const code of [...codes].sort()) {
     const own = questions.filter((q) => q.categories.includes(code));
@@ -60,26 +75,40 @@ export function checkBankFiles(files: ImportFile[]): BankCheck {
     const check: CategoryCheck = {
       categoryCode: code,
       name: CATEGORIES[code],
-      counts: [...counts.values()].sort((a, b) => a.chapter.localeCompare(b.chapter) || a.type.localeCompare(b.type)),
+      counts: [...counts.values()].sort(
+        (a, b) => a.chapter.localeCompare(b.chapter) || a.type.localeCompare(b.type),
+      ),
       total: own.length,
       blueprints: [],
     };
     const bps = blueprints.filter((b) => b.blueprint.categoryCode === code);
-    if (!bps.length) problems.push(`类别 ${code}（${CATEGORIES[code]}）有 ${own.length} 道题，但没有组卷方案`);
-    if (bps.length > 1) problems.push(`类别 ${code} 有 ${bps.length} 个组卷方案文件（${bps.map((b) => b.file).join("、")}），默认方案应唯一`);
+    if (!bps.length)
+      problems.push(`类别 ${code}（${CATEGORIES[code]}）有 ${own.length} 道题，但没有组卷方案`);
+    if (bps.length > 1)
+      problems.push(
+        `类别 ${code} 有 ${bps.length} 个组卷方案文件（${bps.map((b) => b.file).join("、")}），默认方案应唯一`,
+      );
     for (const { file, blueprint } of bps) {
       const { shortfalls } = checkFeasibility(own, blueprint);
       let assembled = false;
       if (!shortfalls.length) {
         try {
-          const paper = assemblePaper({ questions: own, blueprint: { ...blueprint, id: "validate", version: 1 }, seed: "bank-validate" });
+          const paper = assemblePaper({
+            questions: own,
+            blueprint: { ...blueprint, id: "validate", version: 1 },
+            seed: "bank-validate",
+          });
           assembled = paper.questions.length === blueprint.cells.reduce((s, c) => s + c.count, 0);
-          if (paper.passMark > paper.totalPoints) problems.push(`${file}：及格分 ${paper.passMark} 高于满分 ${paper.totalPoints}`);
+          if (paper.passMark > paper.totalPoints)
+            problems.push(`${file}：及格分 ${paper.passMark} 高于满分 ${paper.totalPoints}`);
         } catch (err) {
           problems.push(`${file}：组卷失败（${toAppError(err).message}）`);
         }
       } else {
-        for (const s of shortfalls) problems.push(`${file}：类别 ${code} ${s.chapter} ${s.type} 需 ${s.needed} 题，题库仅有 ${s.available} 题`);
+        for (const s of shortfalls)
+          problems.push(
+            `${file}：类别 ${code} ${s.chapter} ${s.type} 需 ${s.needed} 题，题库仅有 ${s.available} 题`,
+          );
       }
       check.blueprints.push({
         file,

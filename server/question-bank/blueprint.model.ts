@@ -1,7 +1,11 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 
 const cellSchema = new Schema(
-  { type: { type: String, required: true }, chapter: { type: String, required: true }, count: { type: Number, required: true } },
+  {
+    type: { type: String, required: true },
+    chapter: { type: String, required: true },
+    count: { type: Number, required: true },
+  },
   { _id: false },
 );
 
@@ -20,7 +24,11 @@ const blueprintSchema = new Schema(
     passMark: { type: Number, required: true },
     points: {
       type: new Schema(
-        { true_false: { type: Number, required: true }, single: { type: Number, required: true }, multiple: { type: Number, required: true } },
+        {
+          true_false: { type: Number, required: true },
+          single: { type: Number, required: true },
+          multiple: { type: Number, required: true },
+        },
         { _id: false },
       ),
       required: true,
@@ -29,7 +37,10 @@ const blueprintSchema = new Schema(
     difficultyMix: { type: Schema.Types.Mixed },
     multipleScoring: { type: String, required: true, enum: ["all_or_nothing", "partial"] },
     retake: {
-      type: new Schema({ freeRetakes: { type: Number, required: true }, waitDays: { type: Number, required: true } }, { _id: false }),
+      type: new Schema(
+        { freeRetakes: { type: Number, required: true }, waitDays: { type: Number, required: true } },
+        { _id: false },
+      ),
       required: true,
     },
     accommodations: { type: Schema.Types.Mixed, default: {} },
@@ -45,5 +56,7 @@ export type BlueprintDoc = InferSchemaType<typeof blueprintSchema>;
 
 /** The blueprint model on one connection. */
 export function blueprintModel(conn: Connection): Model<BlueprintDoc> {
-  return (conn.models.Blueprint as Model<BlueprintDoc> | undefined) ?? conn.model("Blueprint", blueprintSchema);
+  return (
+    (conn.models.Blueprint as Model<BlueprintDoc> | undefined) ?? conn.model("Blueprint", blueprintSchema)
+  );
 }

@@ -11,7 +11,15 @@ import { derivedRef, htmlToText, toItem } from "./parsed-item.js";
  */
 
 // Escaped special characters are swapped for private-use code points while parsing.
-const ESCAPES: Record<string, string> = { "~": "\uE000", "=": "\uE001", "#": "\uE002", "{": "\uE003", "}": "\uE004", ":": "\uE005", "\\": "\uE006" };
+const ESCAPES: Record<string, string> = {
+  "~": "\uE000",
+  "=": "\uE001",
+  "#": "\uE002",
+  "{": "\uE003",
+  "}": "\uE004",
+  ":": "\uE005",
+  "\\": "\uE006",
+};
 const UNESCAPE = new Map(Object.entries(ESCAPES).map(([ch, pua]) => [pua, ch]));
 
 function protect(text: string): string {
@@ -42,7 +50,12 @@ function splitAnswers(body: string): GiftAnswer[] {
       text = text.slice(w[0].length);
     }
     const [answerText = "", ...feedback] = text.split("#");
-    answers.push({ correct: marker === "=", weight, text: answerText.trim(), feedback: feedback.join("#").trim() });
+    answers.push({
+      correct: marker === "=",
+      weight,
+      text: answerText.trim(),
+      feedback: feedback.join("#").trim(),
+    });
   }
   return answers;
 }
@@ -76,7 +89,9 @@ export function parseGift(text: string, defaults: ImportDefaults = {}): ParsedFi
     let src = protect(block.text);
     const cat = /^\s*\$CATEGORY:\s*(.+)$/m.exec(src);
     if (cat && src.trimStart().startsWith("$CATEGORY")) {
-      const path = restore(cat[1] ?? "").trim().replace(/^\$(course|system|module|cat\d*)\$\/(top\/)?/, "");
+      const path = restore(cat[1] ?? "")
+        .trim()
+        .replace(/^\$(course|system|module|cat\d*)\$\/(top\/)?/, "");
       chapter = path.split("/").filter(Boolean).pop() ?? chapter;
       src = src.replace(cat[0], "").trim();
       if (!src) continue;
@@ -92,7 +107,12 @@ export function parseGift(text: string, defaults: ImportDefaults = {}): ParsedFi
     const open = src.indexOf("{");
     const close = src.indexOf("}", open + 1);
     if (open < 0) {
-      items.push({ location, ref: title || undefined, outcome: "skipped", notes: ["说明文字（description）不是题目，未导入"] });
+      items.push({
+        location,
+        ref: title || undefined,
+        outcome: "skipped",
+        notes: ["说明文字（description）不是题目，未导入"],
+      });
       continue;
     }
     if (close < 0) {
@@ -135,7 +155,13 @@ export function parseGift(text: string, defaults: ImportDefaults = {}): ParsedFi
     if (tf) {
       if (tf[2]) notes.push("判断题的答题反馈（#…）未导入");
       const answer = (tf[1] ?? "").toUpperCase().startsWith("T") ? "T" : "F";
-      items.push(toItem(location, baseRaw(ref, "true_false", stem, [], [answer], explanation, chapter, defaults), notes));
+      items.push(
+        toItem(
+          location,
+          baseRaw(ref, "true_false", stem, [], [answer], explanation, chapter, defaults),
+          notes,
+        ),
+      );
       continue;
     }
     const answers = splitAnswers(trimmed);
@@ -167,7 +193,9 @@ export function parseGift(text: string, defaults: ImportDefaults = {}): ParsedFi
       notes.push("按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）");
     }
     const type = correct.length > 1 ? "multiple" : "single";
-    items.push(toItem(location, baseRaw(ref, type, stem, options, correct, explanation, chapter, defaults), notes));
+    items.push(
+      toItem(location, baseRaw(ref, type, stem, options, correct, explanation, chapter, defaults), notes),
+    );
   }
   return { format: "gift", items, blueprints: [], fileErrors: [] };
 }

@@ -6,10 +6,20 @@ export const IMAGE_MAX_BYTES = 512 * 1024;
 
 /** Image types candidates' browsers show everywhere, recognised by their magic bytes (never the file name). */
 const SIGNATURES: { mime: string; test: (b: Buffer) => boolean }[] = [
-  { mime: "image/png", test: (b) => b.length > 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  {
+    mime: "image/png",
+    test: (b) =>
+      b.length > 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  },
   { mime: "image/jpeg", test: (b) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
   { mime: "image/gif", test: (b) => b.length > 6 && /^GIF8[79]a$/.test(b.subarray(0, 6).toString("latin1")) },
-  { mime: "image/webp", test: (b) => b.length > 12 && b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP" },
+  {
+    mime: "image/webp",
+    test: (b) =>
+      b.length > 12 &&
+      b.subarray(0, 4).toString("latin1") === "RIFF" &&
+      b.subarray(8, 12).toString("latin1") === "WEBP",
+  },
 ];
 
 /** The image's real type, or null when it is none of PNG/JPEG/GIF/WebP. */
@@ -21,7 +31,10 @@ export function sniffImageType(data: Buffer): string | null {
 export function checkImage(data: Buffer, maxBytes = IMAGE_MAX_BYTES): string {
   if (data.length === 0) throw errors.badRequest("image_empty", "图片为空");
   if (data.length > maxBytes) {
-    throw errors.badRequest("image_too_large", `图片不能超过 ${Math.floor(maxBytes / 1024)} KB`, { size: data.length, limit: maxBytes });
+    throw errors.badRequest("image_too_large", `图片不能超过 ${Math.floor(maxBytes / 1024)} KB`, {
+      size: data.length,
+      limit: maxBytes,
+    });
   }
   const mime = sniffImageType(data);
   if (!mime) throw errors.unprocessable("image_type_not_allowed", "图片须为 PNG、JPEG、GIF 或 WebP 格式");
@@ -36,9 +49,16 @@ export function createImageStore(conn: Connection) {
   };
   return {
     /** Checks and stores an image; returns its id. */
-    async put(data: Buffer, filename: string, uploadedBy: string, maxBytes = IMAGE_MAX_BYTES): Promise<string> {
+    async put(
+      data: Buffer,
+      filename: string,
+      uploadedBy: string,
+      maxBytes = IMAGE_MAX_BYTES,
+    ): Promise<string> {
       const mime = checkImage(data, maxBytes);
-      const upload = bucket().openUploadStream(filename.slice(0, 200) || "image", { metadata: { contentType: mime, uploadedBy } });
+      const upload = bucket().openUploadStream(filename.slice(0, 200) || "image", {
+        metadata: { contentType: mime, uploadedBy },
+      });
       await new Promise<void>((resolve, reject) => {
         upload.once("finish", () => resolve());
         upload.once("error", reject);

@@ -14,10 +14,21 @@
  * Other features use only what this file exports.
  */
 export { assemblePaper, checkFeasibility, type AssemblyInput } from "./assembly.js";
-export { computeItemStats, pointBiserial, DEFAULT_ITEM_STATS_OPTIONS, type ItemStatsOptions } from "./item-stats.js";
+export {
+  computeItemStats,
+  pointBiserial,
+  DEFAULT_ITEM_STATS_OPTIONS,
+  type ItemStatsOptions,
+} from "./item-stats.js";
 export { createRng, shuffle, type Rng } from "./prng.js";
 export { SYSTEM_ACTOR, type Actor, type AuditInput, type AuditPort, type ResponsesPort } from "./ports.js";
-export { createQuestionBankService, STATUS_LABEL, type QuestionBankService, type QuestionBankDeps, type QuestionListQuery } from "./question-bank.service.js";
+export {
+  createQuestionBankService,
+  STATUS_LABEL,
+  type QuestionBankService,
+  type QuestionBankDeps,
+  type QuestionListQuery,
+} from "./question-bank.service.js";
 export {
   importQuestionBankFiles,
   seedSampleBanks,

@@ -11,7 +11,12 @@ export interface ItemStatsOptions {
   tooHard: number;
 }
 
-export const DEFAULT_ITEM_STATS_OPTIONS: ItemStatsOptions = { minResponses: 20, lowDiscrimination: 0.15, tooEasy: 0.95, tooHard: 0.2 };
+export const DEFAULT_ITEM_STATS_OPTIONS: ItemStatsOptions = {
+  minResponses: 20,
+  lowDiscrimination: 0.15,
+  tooEasy: 0.95,
+  tooHard: 0.2,
+};
 
 /**
  * Computes facility, corrected point-biserial discrimination and distractor counts per question
@@ -49,13 +54,24 @@ export function computeItemStats(
     if (n < opts.minResponses) flags.push("few_responses");
     else {
       if (discrimination !== null && discrimination < 0) flags.push("negative_discrimination");
-      else if (discrimination !== null && discrimination < opts.lowDiscrimination) flags.push("low_discrimination");
+      else if (discrimination !== null && discrimination < opts.lowDiscrimination)
+        flags.push("low_discrimination");
       if (facility > opts.tooEasy) flags.push("too_easy");
       if (facility < opts.tooHard) flags.push("too_hard");
     }
-    stats.push({ questionId: first.questionId, version: first.version, responses: n, facility, discrimination, distractors, flags });
+    stats.push({
+      questionId: first.questionId,
+      version: first.version,
+      responses: n,
+      facility,
+      discrimination,
+      distractors,
+      flags,
+    });
   }
-  return stats.sort((a, b) => (a.questionId < b.questionId ? -1 : a.questionId > b.questionId ? 1 : a.version - b.version));
+  return stats.sort((a, b) =>
+    a.questionId < b.questionId ? -1 : a.questionId > b.questionId ? 1 : a.version - b.version,
+  );
 }
 
 /** Maps a displayed letter back to the question's original key (T/F and unknown letters pass through). */

@@ -58,7 +58,8 @@ const MIME_BY_EXT: Record<string, boolean> = { png: true, jpg: true, jpeg: true,
 export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): ParsedFile {
   const empty: ParsedFile = { format: "moodle_xml", items: [], blueprints: [], fileErrors: [] };
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) return { ...empty, fileErrors: [`第 ${valid.err.line} 行：XML 格式错误（${valid.err.msg}）`] };
+  if (valid !== true)
+    return { ...empty, fileErrors: [`第 ${valid.err.line} 行：XML 格式错误（${valid.err.msg}）`] };
   const parser = new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: "@_",
@@ -70,7 +71,9 @@ export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): Pars
   const doc = asNode(parser.parse(xml));
   const quiz = asNode(doc.quiz);
   if (!("quiz" in doc)) return { ...empty, fileErrors: ["缺少 <quiz> 根元素，不是 Moodle XML 题目文件"] };
-  const questionLines = [...xml.matchAll(/<question\b/g)].map((m) => xml.slice(0, m.index).split("\n").length);
+  const questionLines = [...xml.matchAll(/<question\b/g)].map(
+    (m) => xml.slice(0, m.index).split("\n").length,
+  );
   const items: ParsedItem[] = [];
   let chapter = defaults.chapter;
   asArray(quiz.question).forEach((raw, i) => {
@@ -78,7 +81,9 @@ export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): Pars
     const type = attr(q, "type");
     const line = questionLines[i] ?? 0;
     if (type === "category") {
-      const path = textOf(q.category).trim().replace(/^\$(course|system|module|cat\d*)\$\/(top\/)?/, "");
+      const path = textOf(q.category)
+        .trim()
+        .replace(/^\$(course|system|module|cat\d*)\$\/(top\/)?/, "");
       chapter = path.split("/").filter(Boolean).pop() ?? chapter;
       return;
     }
@@ -86,7 +91,12 @@ export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): Pars
     const location = `第 ${line} 行（${name ? `「${name}」` : `第 ${i + 1} 个 <question>`}）`;
     const ref = name ? name.slice(0, 64) : undefined;
     if (type !== "multichoice" && type !== "truefalse") {
-      items.push({ location, ref, outcome: "skipped", notes: [`${SUPPORTED_NOT[type] ?? `题型 ${type || "（未注明）"}`} roadcert 不支持`] });
+      items.push({
+        location,
+        ref,
+        outcome: "skipped",
+        notes: [`${SUPPORTED_NOT[type] ?? `题型 ${type || "（未注明）"}`} roadcert 不支持`],
+      });
       return;
     }
     const notes: string[] = [];
@@ -106,11 +116,15 @@ export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): Pars
     }
     if (stemHtml.hadImage && !image) notes.push("题干引用的图片文件不在导入文件中，未导入");
     const explanation = htmlToText(textOf(q.generalfeedback)).text;
-    const tags = asArray(asNode(q.tags).tag).map((t) => textOf(t).trim()).filter(Boolean);
+    const tags = asArray(asNode(q.tags).tag)
+      .map((t) => textOf(t).trim())
+      .filter(Boolean);
     const answers = asArray(q.answer).map(asNode);
     if (answers.some((a) => htmlToText(textOf(a.feedback)).text)) notes.push("选项反馈（feedback）未导入");
-    if (q.penalty !== undefined && Number(textOf(q.penalty)) > 0) notes.push("重答扣分（penalty）不适用于考试，未导入");
-    if (q.defaultgrade !== undefined && Number(textOf(q.defaultgrade)) !== 1) notes.push("题目分值（defaultgrade）由组卷方案决定，未导入");
+    if (q.penalty !== undefined && Number(textOf(q.penalty)) > 0)
+      notes.push("重答扣分（penalty）不适用于考试，未导入");
+    if (q.defaultgrade !== undefined && Number(textOf(q.defaultgrade)) !== 1)
+      notes.push("题目分值（defaultgrade）由组卷方案决定，未导入");
     const stem = stemHtml.text;
     const base = {
       ref: ref ?? derivedRef("moodle", stem),
@@ -126,20 +140,42 @@ export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): Pars
       const right = answers.find((a) => Number(a["@_fraction"] ?? 0) > 0);
       const text = right ? textOf(right).trim().toLowerCase() : "";
       const answer = text === "true" ? "T" : text === "false" ? "F" : "";
-      items.push(withImage(toItem(location, { ...base, type: "true_false", options: [], answer: answer ? [answer] : [] }, notes), image));
+      items.push(
+        withImage(
+          toItem(
+            location,
+            { ...base, type: "true_false", options: [], answer: answer ? [answer] : [] },
+            notes,
+          ),
+          image,
+        ),
+      );
       return;
     }
     if (answers.length !== 4) {
-      items.push({ location, ref: base.ref, outcome: "skipped", notes: [`选择题有 ${answers.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`] });
+      items.push({
+        location,
+        ref: base.ref,
+        outcome: "skipped",
+        notes: [`选择题有 ${answers.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`],
+      });
       return;
     }
     const single = textOf(q.single).trim().toLowerCase() !== "false";
     const keys = ["A", "B", "C", "D"] as const;
     const fractions = answers.map((a) => Number(a["@_fraction"] ?? 0));
-    if (!single && fractions.some((f) => f > 0 && f < 100)) notes.push("按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）");
+    if (!single && fractions.some((f) => f > 0 && f < 100))
+      notes.push("按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）");
     const options = answers.map((a, k) => ({ key: keys[k], text: htmlToText(textOf(a)).text }));
-    const answer = fractions.map((f, k) => (f > 0 ? keys[k] : null)).filter((k): k is (typeof keys)[number] => k !== null);
-    items.push(withImage(toItem(location, { ...base, type: single ? "single" : "multiple", options, answer }, notes), image));
+    const answer = fractions
+      .map((f, k) => (f > 0 ? keys[k] : null))
+      .filter((k): k is (typeof keys)[number] => k !== null);
+    items.push(
+      withImage(
+        toItem(location, { ...base, type: single ? "single" : "multiple", options, answer }, notes),
+        image,
+      ),
+    );
   });
   return { ...empty, items };
 }

@@ -38,7 +38,9 @@ export function toItem(location: string, raw: Record<string, unknown>, notes: st
   const ref = typeof raw.ref === "string" ? raw.ref : undefined;
   const result = QuestionInput.safeParse(raw);
   if (result.success) return { location, ref, outcome: "ok", question: result.data, notes };
-  const problems = result.error.issues.map((i) => `${FIELD_LABEL[String(i.path[0])] ?? String(i.path[0] ?? "题目")}：${issueText(i)}`);
+  const problems = result.error.issues.map(
+    (i) => `${FIELD_LABEL[String(i.path[0])] ?? String(i.path[0] ?? "题目")}：${issueText(i)}`,
+  );
   return { location, ref, outcome: "invalid", notes: [...notes, ...problems] };
 }
 
@@ -60,9 +62,12 @@ const FIELD_LABEL: Record<string, string> = {
 function issueText(issue: { code: string; message: string; path: PropertyKey[]; input?: unknown }): string {
   if (issue.code === "custom") return issue.message;
   if (issue.code === "invalid_type" && issue.input === undefined) {
-    return issue.path[0] === "chapter" || issue.path[0] === "categories" ? "缺少此项（该格式不含此信息时，请在导入时指定默认值）" : "缺少此项";
+    return issue.path[0] === "chapter" || issue.path[0] === "categories"
+      ? "缺少此项（该格式不含此信息时，请在导入时指定默认值）"
+      : "缺少此项";
   }
-  if (issue.path[0] === "answer" && (issue.code === "invalid_union" || issue.code === "invalid_value")) return "答案须为 A–D（判断题为 T 或 F）";
+  if (issue.path[0] === "answer" && (issue.code === "invalid_union" || issue.code === "invalid_value"))
+    return "答案须为 A–D（判断题为 T 或 F）";
   if (issue.code === "invalid_type") return "类型不正确";
   if (issue.code === "too_small") return "内容过短或过少";
   if (issue.code === "too_big") return "内容过长或过多";

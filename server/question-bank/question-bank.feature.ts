@@ -1,10 +1,17 @@
 import type { Feature, FeatureContext } from "../feature.js";
 import type { AuditPort } from "./ports.js";
-import { createQuestionBankService, type QuestionBankDeps, type QuestionBankService } from "./question-bank.service.js";
+import {
+  createQuestionBankService,
+  type QuestionBankDeps,
+  type QuestionBankService,
+} from "./question-bank.service.js";
 import { questionBankRouter } from "./question-bank.routes.js";
 
 /** The question bank as a node feature: its service (for other features) and its REST routes. */
-export function questionBankFeature(ctx: FeatureContext, deps: QuestionBankDeps = {}): Feature & { service: QuestionBankService } {
+export function questionBankFeature(
+  ctx: FeatureContext,
+  deps: QuestionBankDeps = {},
+): Feature & { service: QuestionBankService } {
   const service = createQuestionBankService(ctx, deps);
   const audit: AuditPort | undefined = deps.audit;
   return { name: "question-bank", router: questionBankRouter(ctx, service, audit), service };

@@ -1,7 +1,13 @@
 import { Router } from "express";
 import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
-import { BlueprintInput, ImportFormat, QuestionInput, QuestionStatus, QuestionType } from "../contracts/question-bank.js";
+import {
+  BlueprintInput,
+  ImportFormat,
+  QuestionInput,
+  QuestionStatus,
+  QuestionType,
+} from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
 import { actingUser, requireAuth, requireRole } from "../auth/guards.js";
 import { errors } from "../lib/errors.js";
@@ -13,7 +19,9 @@ import type { QuestionBankService } from "./question-bank.service.js";
 import { importQuestionBankFiles } from "./question-import.service.js";
 
 const Id = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, "题目标识格式不正确") }).strict();
-const IdVersion = z.object({ id: z.string().min(1).max(64), version: z.coerce.number().int().min(1) }).strict();
+const IdVersion = z
+  .object({ id: z.string().min(1).max(64), version: z.coerce.number().int().min(1) })
+  .strict();
 const ListQuery = z
   .object({
     categoryCode: CategoryCode.optional(),
@@ -21,45 +29,71 @@ const ListQuery = z
     type: QuestionType.optional(),
     chapter: z.string().max(64).optional(),
     q: z.string().max(100).optional(),
-    quarantined: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+    quarantined: z
+      .enum(["true", "false"])
+      .transform((v) => v === "true")
+      .optional(),
     page: z.coerce.number().int().min(1).max(10_000).optional(),
     pageSize: z.coerce.number().int().min(1).max(500).optional(),
   })
   .strict();
 const Comment = z.object({ comment: z.string().trim().max(1000).optional() }).strict();
 const RequiredComment = z.object({ comment: z.string().trim().min(1, "请填写审核意见").max(1000) }).strict();
-const Quarantine = z.object({ quarantined: z.boolean(), reason: z.string().trim().max(500).optional() }).strict();
+const Quarantine = z
+  .object({ quarantined: z.boolean(), reason: z.string().trim().max(500).optional() })
+  .strict();
 const CategoryParam = z.object({ categoryCode: CategoryCode }).strict();
 const SaveBlueprint = z.object({ blueprint: BlueprintInput, publish: z.boolean().default(false) }).strict();
 const Feasibility = z.object({ blueprint: BlueprintInput }).strict();
 const PreviewPaper = z
   .object({
     categoryCode: CategoryCode,
-    blueprintRef: z.object({ id: z.string().min(1).max(64), version: z.number().int().min(1) }).strict().optional(),
+    blueprintRef: z
+      .object({ id: z.string().min(1).max(64), version: z.number().int().min(1) })
+      .strict()
+      .optional(),
     seed: z.string().min(1).max(100),
   })
   .strict();
 const ImportBody = z
   .object({
     files: z
-      .array(z.object({ name: z.string().min(1).max(200), content: z.string().max(1_500_000), format: ImportFormat.optional() }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(200),
+            content: z.string().max(1_500_000),
+            format: ImportFormat.optional(),
+          })
+          .strict(),
+      )
       .min(1)
       .max(20),
     dryRun: z.boolean().default(false),
     partial: z.boolean().default(false),
     publish: z.boolean().default(false),
     defaults: z
-      .object({ categories: z.array(CategoryCode).min(1).optional(), chapter: z.string().min(1).max(64).optional(), difficulty: z.number().int().min(1).max(5).optional() })
+      .object({
+        categories: z.array(CategoryCode).min(1).optional(),
+        chapter: z.string().min(1).max(64).optional(),
+        difficulty: z.number().int().min(1).max(5).optional(),
+      })
       .strict()
       .default({}),
   })
   .strict();
-const ExportQuery = z.object({ categoryCode: CategoryCode.optional(), format: z.enum(["roadcert", "csv"]).default("roadcert") }).strict();
+const ExportQuery = z
+  .object({ categoryCode: CategoryCode.optional(), format: z.enum(["roadcert", "csv"]).default("roadcert") })
+  .strict();
 const ImageBody = z
   .object({
     filename: z.string().min(1).max(200),
     // Base64 of at most twice the image limit, so an oversized image still gets the bank's own clear refusal.
-    dataBase64: z.string().min(1).max(Math.ceil((IMAGE_MAX_BYTES * 2 * 4) / 3)).regex(/^[A-Za-z0-9+/=\s]+$/, "图片数据须为 base64"),
+    dataBase64: z
+      .string()
+      .min(1)
+      .max(Math.ceil((IMAGE_MAX_BYTES * 2 * 4) / 3))
+      .regex(/^[A-Za-z0-9+/=\s]+$/, "图片数据须为 base64"),
   })
   .strict();
 const ImageId = z.object({ imageId: z.string().regex(/^[0-9a-f]{24}$/) }).strict();
@@ -71,7 +105,11 @@ const CONTENT_READERS = ["examiner", "reviewer", "admin"] as const;
  * REST routes under /api/question-bank. Examiners write and submit; reviewers approve, return,
  * quarantine; the four-eyes rule itself lives in the service (a role check cannot know the author).
  */
-export function questionBankRouter(ctx: FeatureContext, bank: QuestionBankService, audit?: AuditPort): Router {
+export function questionBankRouter(
+  ctx: FeatureContext,
+  bank: QuestionBankService,
+  audit?: AuditPort,
+): Router {
   const r = Router();
   const base = "/question-bank";
   const readers = requireRole(...CONTENT_READERS);
@@ -85,44 +123,125 @@ export function questionBankRouter(ctx: FeatureContext, bank: QuestionBankServic
   r.get(`${base}/questions/:id`, readers, validate("params", Id), async (_req, res) => {
     res.json(await bank.getQuestion(parsed<z.infer<typeof Id>>(res, "params").id));
   });
-  r.put(`${base}/questions/:id`, requireRole("examiner"), validate("params", Id), validate("body", QuestionInput), async (req, res) => {
-    res.json(await bank.updateQuestion(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, parsed<QuestionInput>(res, "body")));
-  });
+  r.put(
+    `${base}/questions/:id`,
+    requireRole("examiner"),
+    validate("params", Id),
+    validate("body", QuestionInput),
+    async (req, res) => {
+      res.json(
+        await bank.updateQuestion(
+          actingUser(req),
+          parsed<z.infer<typeof Id>>(res, "params").id,
+          parsed<QuestionInput>(res, "body"),
+        ),
+      );
+    },
+  );
   r.get(`${base}/questions/:id/versions`, readers, validate("params", Id), async (_req, res) => {
     res.json({ items: await bank.history(parsed<z.infer<typeof Id>>(res, "params").id) });
   });
-  r.get(`${base}/questions/:id/versions/:version`, readers, validate("params", IdVersion), async (_req, res) => {
-    const p = parsed<z.infer<typeof IdVersion>>(res, "params");
-    res.json(await bank.getQuestionVersion(p.id, p.version));
-  });
-  r.post(`${base}/questions/:id/submit`, requireRole("examiner"), validate("params", Id), async (req, res) => {
-    res.json(await bank.submitForReview(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id));
-  });
-  r.post(`${base}/questions/:id/approve`, requireRole("reviewer"), validate("params", Id), validate("body", Comment), async (req, res) => {
-    const body = parsed<z.infer<typeof Comment>>(res, "body");
-    res.json(await bank.approve(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment));
-  });
-  r.post(`${base}/questions/:id/return`, requireRole("reviewer"), validate("params", Id), validate("body", RequiredComment), async (req, res) => {
-    const body = parsed<z.infer<typeof RequiredComment>>(res, "body");
-    res.json(await bank.returnForChanges(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment));
-  });
-  r.post(`${base}/questions/:id/retire`, requireRole("examiner", "reviewer"), validate("params", Id), validate("body", Comment), async (req, res) => {
-    const body = parsed<z.infer<typeof Comment>>(res, "body");
-    res.json(await bank.retire(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment));
-  });
-  r.post(`${base}/questions/:id/quarantine`, requireRole("reviewer"), validate("params", Id), validate("body", Quarantine), async (req, res) => {
-    const body = parsed<z.infer<typeof Quarantine>>(res, "body");
-    res.json(await bank.setQuarantine(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, body.quarantined, body.reason));
-  });
+  r.get(
+    `${base}/questions/:id/versions/:version`,
+    readers,
+    validate("params", IdVersion),
+    async (_req, res) => {
+      const p = parsed<z.infer<typeof IdVersion>>(res, "params");
+      res.json(await bank.getQuestionVersion(p.id, p.version));
+    },
+  );
+  r.post(
+    `${base}/questions/:id/submit`,
+    requireRole("examiner"),
+    validate("params", Id),
+    async (req, res) => {
+      res.json(await bank.submitForReview(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id));
+    },
+  );
+  r.post(
+    `${base}/questions/:id/approve`,
+    requireRole("reviewer"),
+    validate("params", Id),
+    validate("body", Comment),
+    async (req, res) => {
+      const body = parsed<z.infer<typeof Comment>>(res, "body");
+      res.json(
+        await bank.approve(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment),
+      );
+    },
+  );
+  r.post(
+    `${base}/questions/:id/return`,
+    requireRole("reviewer"),
+    validate("params", Id),
+    validate("body", RequiredComment),
+    async (req, res) => {
+      const body = parsed<z.infer<typeof RequiredComment>>(res, "body");
+      res.json(
+        await bank.returnForChanges(
+          actingUser(req),
+          parsed<z.infer<typeof Id>>(res, "params").id,
+          body.comment,
+        ),
+      );
+    },
+  );
+  r.post(
+    `${base}/questions/:id/retire`,
+    requireRole("examiner", "reviewer"),
+    validate("params", Id),
+    validate("body", Comment),
+    async (req, res) => {
+      const body = parsed<z.infer<typeof Comment>>(res, "body");
+      res.json(
+        await bank.retire(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment),
+      );
+    },
+  );
+  r.post(
+    `${base}/questions/:id/quarantine`,
+    requireRole("reviewer"),
+    validate("params", Id),
+    validate("body", Quarantine),
+    async (req, res) => {
+      const body = parsed<z.infer<typeof Quarantine>>(res, "body");
+      res.json(
+        await bank.setQuarantine(
+          actingUser(req),
+          parsed<z.infer<typeof Id>>(res, "params").id,
+          body.quarantined,
+          body.reason,
+        ),
+      );
+    },
+  );
   // Images arrive base64 in JSON (the UI's one request style); the bank checks size and real type.
-  r.put(`${base}/questions/:id/image`, requireRole("examiner"), validate("params", Id), validate("body", ImageBody), async (req, res) => {
-    const body = parsed<z.infer<typeof ImageBody>>(res, "body");
-    const data = Buffer.from(body.dataBase64, "base64");
-    res.json(await bank.attachImage(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, data, body.filename));
-  });
-  r.delete(`${base}/questions/:id/image`, requireRole("examiner"), validate("params", Id), async (req, res) => {
-    res.json(await bank.removeImage(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id));
-  });
+  r.put(
+    `${base}/questions/:id/image`,
+    requireRole("examiner"),
+    validate("params", Id),
+    validate("body", ImageBody),
+    async (req, res) => {
+      const body = parsed<z.infer<typeof ImageBody>>(res, "body");
+      const data = Buffer.from(body.dataBase64, "base64");
+      res.json(
+        await bank.attachImage(
+          actingUser(req),
+          parsed<z.infer<typeof Id>>(res, "params").id,
+          data,
+          body.filename,
+        ),
+      );
+    },
+  );
+  r.delete(
+    `${base}/questions/:id/image`,
+    requireRole("examiner"),
+    validate("params", Id),
+    async (req, res) => {
+      res.json(await bank.removeImage(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id));
+    },
+  );
   // Candidates see images of their paper questions, so any logged-in user may fetch one by id.
   r.get(`${base}/images/:imageId`, requireAuth, validate("params", ImageId), async (_req, res) => {
     const image = await bank.images.get(parsed<z.infer<typeof ImageId>>(res, "params").imageId);
@@ -131,25 +250,51 @@ export function questionBankRouter(ctx: FeatureContext, bank: QuestionBankServic
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.send(image.data);
   });
-  r.get(`${base}/review-queue`, requireRole("reviewer"), validate("query", z.object({ categoryCode: CategoryCode.optional() }).strict()), async (_req, res) => {
-    const q = parsed<{ categoryCode?: CategoryCode }>(res, "query");
-    res.json({ items: await bank.reviewQueue(q.categoryCode) });
-  });
+  r.get(
+    `${base}/review-queue`,
+    requireRole("reviewer"),
+    validate("query", z.object({ categoryCode: CategoryCode.optional() }).strict()),
+    async (_req, res) => {
+      const q = parsed<{ categoryCode?: CategoryCode }>(res, "query");
+      res.json({ items: await bank.reviewQueue(q.categoryCode) });
+    },
+  );
   r.get(`${base}/summary/:categoryCode`, readers, validate("params", CategoryParam), async (_req, res) => {
-    res.json({ items: await bank.bankSummary(parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode) });
+    res.json({
+      items: await bank.bankSummary(parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode),
+    });
   });
 
-  r.get(`${base}/blueprints`, requireRole("examiner", "reviewer", "admin", "officer"), validate("query", z.object({ categoryCode: CategoryCode.optional() }).strict()), async (_req, res) => {
-    res.json({ items: await bank.listBlueprints(parsed<{ categoryCode?: CategoryCode }>(res, "query").categoryCode) });
-  });
-  r.post(`${base}/blueprints`, requireRole("examiner", "admin"), validate("body", SaveBlueprint), async (req, res) => {
-    const body = parsed<z.infer<typeof SaveBlueprint>>(res, "body");
-    res.status(201).json(await bank.saveBlueprint(actingUser(req), body.blueprint, { publish: body.publish }));
-  });
-  r.post(`${base}/blueprints/:id/versions/:version/publish`, requireRole("reviewer", "admin"), validate("params", IdVersion), async (req, res) => {
-    const p = parsed<z.infer<typeof IdVersion>>(res, "params");
-    res.json(await bank.publishBlueprint(actingUser(req), p.id, p.version));
-  });
+  r.get(
+    `${base}/blueprints`,
+    requireRole("examiner", "reviewer", "admin", "officer"),
+    validate("query", z.object({ categoryCode: CategoryCode.optional() }).strict()),
+    async (_req, res) => {
+      res.json({
+        items: await bank.listBlueprints(parsed<{ categoryCode?: CategoryCode }>(res, "query").categoryCode),
+      });
+    },
+  );
+  r.post(
+    `${base}/blueprints`,
+    requireRole("examiner", "admin"),
+    validate("body", SaveBlueprint),
+    async (req, res) => {
+      const body = parsed<z.infer<typeof SaveBlueprint>>(res, "body");
+      res
+        .status(201)
+        .json(await bank.saveBlueprint(actingUser(req), body.blueprint, { publish: body.publish }));
+    },
+  );
+  r.post(
+    `${base}/blueprints/:id/versions/:version/publish`,
+    requireRole("reviewer", "admin"),
+    validate("params", IdVersion),
+    async (req, res) => {
+      const p = parsed<z.infer<typeof IdVersion>>(res, "params");
+      res.json(await bank.publishBlueprint(actingUser(req), p.id, p.version));
+    },
+  );
   r.post(`${base}/blueprints/feasibility`, readers, validate("body", Feasibility), async (_req, res) => {
     res.json(await bank.feasibility(parsed<z.infer<typeof Feasibility>>(res, "body").blueprint));
   });
@@ -157,14 +302,20 @@ export function questionBankRouter(ctx: FeatureContext, bank: QuestionBankServic
     res.json(await bank.buildPaper(parsed<z.infer<typeof PreviewPaper>>(res, "body")));
   });
 
-  r.post(`${base}/import`, requireRole("examiner", "admin"), validate("body", ImportBody), async (req, res) => {
-    const body = parsed<z.infer<typeof ImportBody>>(res, "body");
-    const user = actingUser(req);
-    // Publishing on import skips review: only an administrator may do it (bulk loading an official bank).
-    if (body.publish && !user.roles.includes("admin")) throw errors.forbidden("只有管理员可以直接导入为已发布题目", "publish_requires_admin");
-    const reports = await importQuestionBankFiles(ctx, body.files, { ...body, actor: user, audit });
-    res.json({ reports });
-  });
+  r.post(
+    `${base}/import`,
+    requireRole("examiner", "admin"),
+    validate("body", ImportBody),
+    async (req, res) => {
+      const body = parsed<z.infer<typeof ImportBody>>(res, "body");
+      const user = actingUser(req);
+      // Publishing on import skips review: only an administrator may do it (bulk loading an official bank).
+      if (body.publish && !user.roles.includes("admin"))
+        throw errors.forbidden("只有管理员可以直接导入为已发布题目", "publish_requires_admin");
+      const reports = await importQuestionBankFiles(ctx, body.files, { ...body, actor: user, audit });
+      res.json({ reports });
+    },
+  );
   r.get(`${base}/export`, readers, validate("query", ExportQuery), async (_req, res) => {
     const q = parsed<z.infer<typeof ExportQuery>>(res, "query");
     const questions = await bank.exportQuestions(q.categoryCode);
@@ -176,15 +327,27 @@ export function questionBankRouter(ctx: FeatureContext, bank: QuestionBankServic
       return;
     }
     res.setHeader("Content-Disposition", `attachment; filename="roadcert-${stamp}.json"`);
-    res.json({ format: "roadcert-questions/1", title: `导出题目（${stamp}）`, note: "roadcert 导出", questions });
+    res.json({
+      format: "roadcert-questions/1",
+      title: `导出题目（${stamp}）`,
+      note: "roadcert 导出",
+      questions,
+    });
   });
 
   r.get(`${base}/statistics/:categoryCode`, readers, validate("params", CategoryParam), async (_req, res) => {
-    res.json({ items: await bank.itemStatistics(parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode) });
+    res.json({
+      items: await bank.itemStatistics(parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode),
+    });
   });
-  r.post(`${base}/statistics/:categoryCode/quarantine-negative`, requireRole("reviewer"), validate("params", CategoryParam), async (req, res) => {
-    const code = parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode;
-    res.json({ items: await bank.itemStatistics(code, { autoQuarantine: true, actor: actingUser(req) }) });
-  });
+  r.post(
+    `${base}/statistics/:categoryCode/quarantine-negative`,
+    requireRole("reviewer"),
+    validate("params", CategoryParam),
+    async (req, res) => {
+      const code = parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode;
+      res.json({ items: await bank.itemStatistics(code, { autoQuarantine: true, actor: actingUser(req) }) });
+    },
+  );
   return r;
 }

@@ -22,7 +22,13 @@ import { createImageStore } from "./image.store.js";
 import { computeItemStats, type ItemStatsOptions } from "./item-stats.js";
 import type { Actor, AuditPort, ResponsesPort } from "./ports.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
-import { toBlueprint, toBlueprintDto, toQuestionDto, toQuestionInput, toSnapshot } from "./question.presenter.js";
+import {
+  toBlueprint,
+  toBlueprintDto,
+  toQuestionDto,
+  toQuestionInput,
+  toSnapshot,
+} from "./question.presenter.js";
 
 /** Injected collaborators: all optional so tests and scripts can build the bank alone. */
 export interface QuestionBankDeps {
@@ -48,7 +54,10 @@ export interface QuestionListQuery {
 type Lean = QuestionVersionDoc & { _id?: unknown; createdAt?: Date; updatedAt?: Date };
 
 /** Parses service input with a contract; a zod failure becomes the 400 `validation_failed` AppError. */
-function parseInput<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: unknown } }, raw: unknown): T {
+function parseInput<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: unknown } },
+  raw: unknown,
+): T {
   const result = schema.safeParse(raw);
   if (!result.success) throw toAppError(result.error);
   return result.data;
@@ -57,7 +66,10 @@ function parseInput<T>(schema: { safeParse(v: unknown): { success: true; data: T
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The fields whose change makes a new version (content as candidates and graders see it). */
-export function sameContent(a: QuestionInput & { imageId?: string }, b: QuestionInput & { imageId?: string }): boolean {
+export function sameContent(
+  a: QuestionInput & { imageId?: string },
+  b: QuestionInput & { imageId?: string },
+): boolean {
   const norm = (q: QuestionInput & { imageId?: string }) =>
     JSON.stringify([
       q.type,
@@ -94,10 +106,19 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     ...(comment ? { comment } : {}),
   });
 
-  async function audit(actor: Actor, action: string, target: { type: string; id: string }, details: Record<string, unknown> = {}) {
+  async function audit(
+    actor: Actor,
+    action: string,
+    target: { type: string; id: string },
+    details: Record<string, unknown> = {},
+  ) {
     const input = {
       action: `question_bank.${action}`,
-      actor: { id: actor.id, kind: actor.kind ?? (actor.id === "system" ? ("system" as const) : ("staff" as const)), name: actor.displayName },
+      actor: {
+        id: actor.id,
+        kind: actor.kind ?? (actor.id === "system" ? ("system" as const) : ("staff" as const)),
+        name: actor.displayName,
+      },
       divisionCode: actor.divisionCode ?? null,
       target,
       details,
@@ -113,7 +134,10 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
   }
 
   async function assertRefFree(ref: string, questionId: string | null) {
-    const other = await Questions.findOne({ ref, ...(questionId ? { questionId: { $ne: questionId } } : {}) }, { questionId: 1 }).lean();
+    const other = await Questions.findOne(
+      { ref, ...(questionId ? { questionId: { $ne: questionId } } : {}) },
+      { questionId: 1 },
+    ).lean();
     if (other) throw errors.conflict("ref_taken", `题目编号 ${ref} 已被其他题目使用`, { ref });
   }
 
@@ -137,24 +161,40 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
    * Applies an edit to a question: a draft is changed in place; a published question gets a new
    * draft version (the published one keeps serving papers until the new one is approved).
    */
-  async function edit(actor: Actor, questionId: string, input: QuestionInput, imageId: string | null | undefined): Promise<QuestionDto> {
+  async function edit(
+    actor: Actor,
+    questionId: string,
+    input: QuestionInput,
+    imageId: string | null | undefined,
+  ): Promise<QuestionDto> {
     const current = await latest(questionId);
     if (input.ref !== current.ref) await assertRefFree(input.ref, questionId);
     const nextImage = imageId === undefined ? (current.imageId ?? undefined) : (imageId ?? undefined);
-    if (current.status === "in_review") throw errors.conflict("question_in_review", "题目正在审核中，不能修改；请审核人先退回");
+    if (current.status === "in_review")
+      throw errors.conflict("question_in_review", "题目正在审核中，不能修改；请审核人先退回");
     if (current.status === "retired") throw errors.conflict("question_retired", "题目已停用，不能修改");
     if (current.status === "draft") {
       const updated = await Questions.findOneAndUpdate(
         { questionId, version: current.version, status: "draft" },
         {
-          $set: { ...contentOf(input), imageId: nextImage, authorId: actor.id, authorName: actor.displayName },
+          $set: {
+            ...contentOf(input),
+            imageId: nextImage,
+            authorId: actor.id,
+            authorName: actor.displayName,
+          },
           ...(nextImage ? {} : { $unset: { imageId: 1 } }),
           $push: { history: event(actor, "edited") },
         },
         { returnDocument: "after" },
       ).lean<Lean>();
       if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
-      await audit(actor, "question_edited", { type: "question", id: questionId }, { version: updated.version });
+      await audit(
+        actor,
+        "question_edited",
+        { type: "question", id: questionId },
+        { version: updated.version },
+      );
       return toQuestionDto(updated);
     }
     const created = await Questions.create({
@@ -168,7 +208,12 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       quarantined: current.quarantined,
       history: [event(actor, "new_version", `基于第 ${current.version} 版修改`)],
     });
-    await audit(actor, "question_new_version", { type: "question", id: questionId }, { version: created.version, from: current.version });
+    await audit(
+      actor,
+      "question_new_version",
+      { type: "question", id: questionId },
+      { version: created.version, from: current.version },
+    );
     return toQuestionDto(created.toObject() as Lean);
   }
 
@@ -183,7 +228,11 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
   ): Promise<QuestionDto> {
     const current = await latest(questionId);
     if (current.status !== from) {
-      throw errors.conflict("invalid_transition", `题目当前状态为「${STATUS_LABEL[current.status as QuestionStatus]}」，不能执行此操作`, { status: current.status });
+      throw errors.conflict(
+        "invalid_transition",
+        `题目当前状态为「${STATUS_LABEL[current.status as QuestionStatus]}」，不能执行此操作`,
+        { status: current.status },
+      );
     }
     const updated = await Questions.findOneAndUpdate(
       { questionId, version: current.version, status: from },
@@ -191,7 +240,12 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       { returnDocument: "after" },
     ).lean<Lean>();
     if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
-    await audit(actor, `question_${action}`, { type: "question", id: questionId }, { version: updated.version, ...(comment ? { comment } : {}) });
+    await audit(
+      actor,
+      `question_${action}`,
+      { type: "question", id: questionId },
+      { version: updated.version, ...(comment ? { comment } : {}) },
+    );
     return toQuestionDto(updated);
   }
 
@@ -202,7 +256,11 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
   }
 
   async function eligibleSnapshots(categoryCode: CategoryCode): Promise<BankQuestionSnapshot[]> {
-    const docs = await Questions.find({ status: "published", quarantined: { $ne: true }, categories: categoryCode }).lean<Lean[]>();
+    const docs = await Questions.find({
+      status: "published",
+      quarantined: { $ne: true },
+      categories: categoryCode,
+    }).lean<Lean[]>();
     return docs.map(toSnapshot);
   }
 
@@ -213,7 +271,9 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
   }
 
   async function getCurrentBlueprint(categoryCode: CategoryCode): Promise<Blueprint | null> {
-    const doc = await Blueprints.findOne({ categoryCode, status: "published" }).sort({ publishedAt: -1, version: -1 }).lean<BlueprintDoc>();
+    const doc = await Blueprints.findOne({ categoryCode, status: "published" })
+      .sort({ publishedAt: -1, version: -1 })
+      .lean<BlueprintDoc>();
     return doc ? toBlueprint(doc) : null;
   }
 
@@ -244,13 +304,21 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       if (query.status) {
         // A question whose newest version is a draft still has a published version serving papers.
         const status = query.status;
-        const withPublished = status === "published" ? new Set(docs.filter((d) => d.status === "published").map((d) => d.questionId)) : null;
+        const withPublished =
+          status === "published"
+            ? new Set(docs.filter((d) => d.status === "published").map((d) => d.questionId))
+            : null;
         rows = rows.filter((d) => d.status === status || (withPublished?.has(d.questionId) ?? false));
       }
-      rows.sort((a, b) => (b.updatedAt?.getTime() ?? 0) - (a.updatedAt?.getTime() ?? 0) || a.ref.localeCompare(b.ref));
+      rows.sort(
+        (a, b) => (b.updatedAt?.getTime() ?? 0) - (a.updatedAt?.getTime() ?? 0) || a.ref.localeCompare(b.ref),
+      );
       const pageSize = Math.min(Math.max(query.pageSize ?? 50, 1), 500);
       const page = Math.max(query.page ?? 1, 1);
-      return { items: rows.slice((page - 1) * pageSize, page * pageSize).map(toQuestionDto), total: rows.length };
+      return {
+        items: rows.slice((page - 1) * pageSize, page * pageSize).map(toQuestionDto),
+        total: rows.length,
+      };
     },
 
     /** The latest version of one question. */
@@ -296,7 +364,12 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     },
 
     /** Stores a checked image and attaches it to the question (as an edit, so published questions get a new version). */
-    async attachImage(actor: Actor, questionId: string, data: Buffer, filename: string): Promise<QuestionDto> {
+    async attachImage(
+      actor: Actor,
+      questionId: string,
+      data: Buffer,
+      filename: string,
+    ): Promise<QuestionDto> {
       const current = await latest(questionId);
       if (current.status === "in_review" || current.status === "retired") {
         throw errors.conflict("invalid_transition", "审核中或已停用的题目不能更换图片");
@@ -323,7 +396,11 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       await assertNotAuthor(actor, questionId);
       const current = await latest(questionId);
       if (current.status !== "in_review") {
-        throw errors.conflict("invalid_transition", `题目当前状态为「${STATUS_LABEL[current.status as QuestionStatus]}」，不能审核通过`, { status: current.status });
+        throw errors.conflict(
+          "invalid_transition",
+          `题目当前状态为「${STATUS_LABEL[current.status as QuestionStatus]}」，不能审核通过`,
+          { status: current.status },
+        );
       }
       await ctx.conn.transaction(async (session) => {
         await Questions.updateMany(
@@ -333,12 +410,21 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
         );
         const res = await Questions.updateOne(
           { questionId, version: current.version, status: "in_review" },
-          { $set: { status: "published", reviewerId: actor.id }, $push: { history: event(actor, "approved", comment) } },
+          {
+            $set: { status: "published", reviewerId: actor.id },
+            $push: { history: event(actor, "approved", comment) },
+          },
           { session },
         );
-        if (res.modifiedCount !== 1) throw errors.conflict("question_changed", "题目已被他人处理，请刷新后重试");
+        if (res.modifiedCount !== 1)
+          throw errors.conflict("question_changed", "题目已被他人处理，请刷新后重试");
       });
-      await audit(actor, "question_approved", { type: "question", id: questionId }, { version: current.version, ...(comment ? { comment } : {}) });
+      await audit(
+        actor,
+        "question_approved",
+        { type: "question", id: questionId },
+        { version: current.version, ...(comment ? { comment } : {}) },
+      );
       return toQuestionDto(await latest(questionId));
     },
 
@@ -346,7 +432,9 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     async returnForChanges(actor: Actor, questionId: string, comment: string): Promise<QuestionDto> {
       if (!comment.trim()) throw errors.badRequest("comment_required", "退回时须填写审核意见");
       await assertNotAuthor(actor, questionId);
-      return transition(actor, questionId, "in_review", "draft", "returned", comment, { reviewerId: actor.id });
+      return transition(actor, questionId, "in_review", "draft", "returned", comment, {
+        reviewerId: actor.id,
+      });
     },
 
     /** Retires the question: no new paper uses it; every version stays for existing papers. */
@@ -354,27 +442,56 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       const current = await latest(questionId);
       if (current.status === "retired") throw errors.conflict("invalid_transition", "题目已停用");
       await ctx.conn.transaction(async (session) => {
-        await Questions.updateMany({ questionId, status: { $in: ["published", "draft", "in_review"] } }, { $set: { status: "retired" } }, { session });
-        await Questions.updateOne({ questionId, version: current.version }, { $push: { history: event(actor, "retired", comment) } }, { session });
+        await Questions.updateMany(
+          { questionId, status: { $in: ["published", "draft", "in_review"] } },
+          { $set: { status: "retired" } },
+          { session },
+        );
+        await Questions.updateOne(
+          { questionId, version: current.version },
+          { $push: { history: event(actor, "retired", comment) } },
+          { session },
+        );
       });
-      await audit(actor, "question_retired", { type: "question", id: questionId }, comment ? { comment } : {});
+      await audit(
+        actor,
+        "question_retired",
+        { type: "question", id: questionId },
+        comment ? { comment } : {},
+      );
       return toQuestionDto(await latest(questionId));
     },
 
     /** Questions waiting for review, oldest first. */
     async reviewQueue(categoryCode?: CategoryCode): Promise<QuestionDto[]> {
-      const docs = await Questions.find({ status: "in_review", ...(categoryCode ? { categories: categoryCode } : {}) })
+      const docs = await Questions.find({
+        status: "in_review",
+        ...(categoryCode ? { categories: categoryCode } : {}),
+      })
         .sort({ updatedAt: 1 })
         .lean<Lean[]>();
       return docs.map(toQuestionDto);
     },
 
     /** Keeps a question out of (or lets it back into) new papers, e.g. after negative discrimination. */
-    async setQuarantine(actor: Actor, questionId: string, quarantined: boolean, reason?: string): Promise<QuestionDto> {
+    async setQuarantine(
+      actor: Actor,
+      questionId: string,
+      quarantined: boolean,
+      reason?: string,
+    ): Promise<QuestionDto> {
       const current = await latest(questionId);
       await Questions.updateMany({ questionId }, { $set: { quarantined } });
-      await Questions.updateOne({ questionId, version: current.version }, { $push: { history: event(actor, quarantined ? "quarantined" : "released", reason) } });
-      await audit(actor, quarantined ? "question_quarantined" : "question_released", { type: "question", id: questionId }, reason ? { reason } : {});
+      await Questions.updateOne(
+        { questionId, version: current.version },
+        { $push: { history: event(actor, quarantined ? "quarantined" : "released", reason) } },
+      );
+      await audit(
+        actor,
+        quarantined ? "question_quarantined" : "question_released",
+        { type: "question", id: questionId },
+        reason ? { reason } : {},
+      );
       return toQuestionDto(await latest(questionId));
     },
 
@@ -382,7 +499,9 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     eligibleSnapshots,
 
     /** Counts of published, non-quarantined questions per type × chapter. */
-    async bankSummary(categoryCode: CategoryCode): Promise<{ type: QuestionType; chapter: string; count: number }[]> {
+    async bankSummary(
+      categoryCode: CategoryCode,
+    ): Promise<{ type: QuestionType; chapter: string; count: number }[]> {
       const counts = new Map<string, { type: QuestionType; chapter: string; count: number }>();
       for (const q of await eligibleSnapshots(categoryCode)) {
         const key = `${q.type}\u0000${q.chapter}`;
@@ -390,14 +509,18 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
         row.count++;
         counts.set(key, row);
       }
-      return [...counts.values()].sort((a, b) => a.chapter.localeCompare(b.chapter) || a.type.localeCompare(b.type));
+      return [...counts.values()].sort(
+        (a, b) => a.chapter.localeCompare(b.chapter) || a.type.localeCompare(b.type),
+      );
     },
 
     // ---- blueprints ----
 
     /** Every version of every blueprint (optionally of one category), newest first. */
     async listBlueprints(categoryCode?: CategoryCode): Promise<BlueprintDto[]> {
-      const docs = await Blueprints.find(categoryCode ? { categoryCode } : {}).sort({ categoryCode: 1, version: -1 }).lean<BlueprintDoc[]>();
+      const docs = await Blueprints.find(categoryCode ? { categoryCode } : {})
+        .sort({ categoryCode: 1, version: -1 })
+        .lean<BlueprintDoc[]>();
       return docs.map(toBlueprintDto);
     },
 
@@ -405,11 +528,16 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
      * Saves a new version of the category's blueprint (the lineage `bp-<category>` unless an id is
      * given). Published versions never change: sessions pin them.
      */
-    async saveBlueprint(actor: Actor, raw: unknown, options: { publish?: boolean; id?: string } = {}): Promise<BlueprintDto> {
+    async saveBlueprint(
+      actor: Actor,
+      raw: unknown,
+      options: { publish?: boolean; id?: string } = {},
+    ): Promise<BlueprintDto> {
       const input = parseInput(BlueprintInput, raw);
       const blueprintId = options.id ?? `bp-${input.categoryCode}`;
       const last = await Blueprints.findOne({ blueprintId }).sort({ version: -1 }).lean<BlueprintDoc>();
-      if (last && last.categoryCode !== input.categoryCode) throw errors.badRequest("blueprint_category_mismatch", "组卷方案不能改变从业类别");
+      if (last && last.categoryCode !== input.categoryCode)
+        throw errors.badRequest("blueprint_category_mismatch", "组卷方案不能改变从业类别");
       const created = await Blueprints.create({
         blueprintId,
         version: (last?.version ?? 0) + 1,
@@ -418,7 +546,12 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
         createdBy: actor.id,
         ...(options.publish ? { publishedAt: new Date() } : {}),
       });
-      await audit(actor, options.publish ? "blueprint_published" : "blueprint_saved", { type: "blueprint", id: blueprintId }, { version: created.version });
+      await audit(
+        actor,
+        options.publish ? "blueprint_published" : "blueprint_saved",
+        { type: "blueprint", id: blueprintId },
+        { version: created.version },
+      );
       return toBlueprintDto(created.toObject() as BlueprintDoc);
     },
 
@@ -461,10 +594,14 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       avoidQuestionIds?: string[];
       exposure?: Map<string, number>;
     }): Promise<Paper> {
-      const blueprint = input.blueprintRef ? await getBlueprint(input.blueprintRef.id, input.blueprintRef.version) : await getCurrentBlueprint(input.categoryCode);
+      const blueprint = input.blueprintRef
+        ? await getBlueprint(input.blueprintRef.id, input.blueprintRef.version)
+        : await getCurrentBlueprint(input.categoryCode);
       if (!blueprint) throw errors.notFound(`类别 ${input.categoryCode} 的组卷方案`, "blueprint_not_found");
       if (blueprint.categoryCode !== input.categoryCode) {
-        throw errors.badRequest("blueprint_category_mismatch", "组卷方案与从业类别不符", { blueprintCategory: blueprint.categoryCode });
+        throw errors.badRequest("blueprint_category_mismatch", "组卷方案与从业类别不符", {
+          blueprintCategory: blueprint.categoryCode,
+        });
       }
       return assemblePaper({
         questions: await eligibleSnapshots(input.categoryCode),
@@ -479,11 +616,16 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
      * Item statistics from finished attempts. With `autoQuarantine`, items with negative
      * discrimination are quarantined from new papers (an examiner can release them).
      */
-    async itemStatistics(categoryCode: CategoryCode, options: { autoQuarantine?: boolean; actor?: Actor } = {}): Promise<ItemStat[]> {
+    async itemStatistics(
+      categoryCode: CategoryCode,
+      options: { autoQuarantine?: boolean; actor?: Actor } = {},
+    ): Promise<ItemStat[]> {
       const rows = computeItemStats(responses ? await responses(categoryCode) : [], deps.itemStats);
       const ids = [...new Set(rows.map((r) => r.questionId))];
       const quarantined = new Set(
-        (await Questions.find({ questionId: { $in: ids }, quarantined: true }, { questionId: 1 }).lean()).map((d) => d.questionId),
+        (await Questions.find({ questionId: { $in: ids }, quarantined: true }, { questionId: 1 }).lean()).map(
+          (d) => d.questionId,
+        ),
       );
       if (options.autoQuarantine) {
         const actor = options.actor ?? { id: "system", displayName: "系统" };
@@ -493,20 +635,45 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
           const newest = await latest(r.questionId);
           await Questions.updateOne(
             { questionId: r.questionId, version: newest.version },
-            { $push: { history: event(actor, "quarantined", `区分度为负（${r.discrimination?.toFixed(2) ?? "—"}），自动停止组卷`) } },
+            {
+              $push: {
+                history: event(
+                  actor,
+                  "quarantined",
+                  `区分度为负（${r.discrimination?.toFixed(2) ?? "—"}），自动停止组卷`,
+                ),
+              },
+            },
           );
-          await audit(actor, "question_quarantined", { type: "question", id: r.questionId }, { discrimination: r.discrimination, automatic: true });
+          await audit(
+            actor,
+            "question_quarantined",
+            { type: "question", id: r.questionId },
+            { discrimination: r.discrimination, automatic: true },
+          );
           quarantined.add(r.questionId);
         }
       }
-      const versions = await Questions.find({ questionId: { $in: ids } }, { questionId: 1, version: 1, ref: 1, stem: 1 }).lean();
-      const label = new Map(versions.map((v) => [`${v.questionId}\u0000${v.version}`, { ref: v.ref, stem: v.stem }]));
-      return rows.map((r) => ({ ...r, ...label.get(`${r.questionId}\u0000${r.version}`), quarantined: quarantined.has(r.questionId) }));
+      const versions = await Questions.find(
+        { questionId: { $in: ids } },
+        { questionId: 1, version: 1, ref: 1, stem: 1 },
+      ).lean();
+      const label = new Map(
+        versions.map((v) => [`${v.questionId}\u0000${v.version}`, { ref: v.ref, stem: v.stem }]),
+      );
+      return rows.map((r) => ({
+        ...r,
+        ...label.get(`${r.questionId}\u0000${r.version}`),
+        quarantined: quarantined.has(r.questionId),
+      }));
     },
 
     /** Latest published content of a category in the exchange format (export). */
     async exportQuestions(categoryCode?: CategoryCode): Promise<QuestionInput[]> {
-      const docs = await Questions.find({ status: "published", ...(categoryCode ? { categories: categoryCode } : {}) })
+      const docs = await Questions.find({
+        status: "published",
+        ...(categoryCode ? { categories: categoryCode } : {}),
+      })
         .sort({ ref: 1 })
         .lean<Lean[]>();
       return docs.map(toQuestionInput);
@@ -524,4 +691,3 @@ export const STATUS_LABEL: Record<QuestionStatus, string> = {
   retired: "已停用",
   superseded: "已被新版本取代",
 };
-

@@ -1,7 +1,13 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import mongoose from "mongoose";
-import type { BlueprintInput, ImportFormat, ImportItemReport, ImportReport, QuestionInput } from "../contracts/question-bank.js";
+import type {
+  BlueprintInput,
+  ImportFormat,
+  ImportItemReport,
+  ImportReport,
+  QuestionInput,
+} from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
@@ -84,7 +90,11 @@ interface Plan {
  * `ref`: unchanged content is left alone (so re-importing is idempotent), changed content becomes a
  * new version. Constructs a format has but roadcert cannot hold are reported per item.
  */
-export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" | "logger">, files: ImportFile[], options: ImportOptions = {}): Promise<ImportReport[]> {
+export async function importQuestionBankFiles(
+  ctx: Pick<FeatureContext, "conn" | "logger">,
+  files: ImportFile[],
+  options: ImportOptions = {},
+): Promise<ImportReport[]> {
   const Questions = questionVersionModel(ctx.conn);
   const Blueprints = blueprintModel(ctx.conn);
   const images = createImageStore(ctx.conn);
@@ -95,7 +105,15 @@ export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" |
   for (const file of files) {
     const parsed = parseImportFile(file, options.defaults);
     const counts = { created: 0, updated: 0, unchanged: 0, skipped: 0, invalid: 0 };
-    const report: ImportReport = { file: file.name, format: parsed.format, dryRun, rejected: false, counts, items: [], blueprints: [] };
+    const report: ImportReport = {
+      file: file.name,
+      format: parsed.format,
+      dryRun,
+      rejected: false,
+      counts,
+      items: [],
+      blueprints: [],
+    };
     reports.push(report);
     if (parsed.fileErrors.length) {
       report.rejected = true;
@@ -106,7 +124,12 @@ export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" |
 
     const plans: Plan[] = [];
     for (const item of parsed.items) {
-      const report: ImportItemReport = { location: item.location, ...(item.ref ? { ref: item.ref } : {}), outcome: "skipped", notes: [...item.notes] };
+      const report: ImportItemReport = {
+        location: item.location,
+        ...(item.ref ? { ref: item.ref } : {}),
+        outcome: "skipped",
+        notes: [...item.notes],
+      };
       if (item.outcome !== "ok" || !item.question) {
         report.outcome = item.outcome === "invalid" ? "invalid" : "skipped";
         plans.push({ item, report });
@@ -116,7 +139,9 @@ export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" |
         try {
           checkImage(item.image.data);
         } catch (err) {
-          report.notes.push(`图片 ${item.image.filename} 未导入：${err instanceof Error ? err.message : String(err)}`);
+          report.notes.push(
+            `图片 ${item.image.filename} 未导入：${err instanceof Error ? err.message : String(err)}`,
+          );
           item.image = undefined;
         }
       }
@@ -125,30 +150,61 @@ export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" |
       if (!current) {
         report.outcome = "created";
         plans.push({ item, report, write: { kind: "create", question: q } });
-      } else if (sameContent(toQuestionInput(current), q) && !item.image && (!options.publish || current.status === "published")) {
+      } else if (
+        sameContent(toQuestionInput(current), q) &&
+        !item.image &&
+        (!options.publish || current.status === "published")
+      ) {
         report.outcome = "unchanged";
         plans.push({ item, report });
       } else if (current.status === "in_review" || current.status === "retired") {
         report.outcome = "skipped";
-        report.notes.push(current.status === "in_review" ? "同编号题目正在审核中，未覆盖" : "同编号题目已停用，未覆盖");
+        report.notes.push(
+          current.status === "in_review" ? "同编号题目正在审核中，未覆盖" : "同编号题目已停用，未覆盖",
+        );
         plans.push({ item, report });
       } else {
         report.outcome = "updated";
-        plans.push({ item, report, write: current.status === "draft" ? { kind: "update_draft", question: q, current } : { kind: "new_version", question: q, current } });
+        plans.push({
+          item,
+          report,
+          write:
+            current.status === "draft"
+              ? { kind: "update_draft", question: q, current }
+              : { kind: "new_version", question: q, current },
+        });
       }
     }
 
-    const blueprintPlans: { input: BlueprintInput; outcome: "created" | "unchanged" | "updated"; version: number; blueprintId: string }[] = [];
+    const blueprintPlans: {
+      input: BlueprintInput;
+      outcome: "created" | "unchanged" | "updated";
+      version: number;
+      blueprintId: string;
+    }[] = [];
     for (const bp of parsed.blueprints) {
       const blueprintId = `bp-${bp.categoryCode}`;
       const last = await Blueprints.findOne({ blueprintId }).sort({ version: -1 }).lean<BlueprintDoc>();
-      const same = last && JSON.stringify(stripId(toBlueprint(last))) === JSON.stringify(stripId({ ...bp, id: "", version: 0 })) && (!options.publish || last.status === "published");
-      blueprintPlans.push({ input: bp, blueprintId, outcome: !last ? "created" : same ? "unchanged" : "updated", version: same && last ? last.version : (last?.version ?? 0) + 1 });
+      const same =
+        last &&
+        JSON.stringify(stripId(toBlueprint(last))) ===
+          JSON.stringify(stripId({ ...bp, id: "", version: 0 })) &&
+        (!options.publish || last.status === "published");
+      blueprintPlans.push({
+        input: bp,
+        blueprintId,
+        outcome: !last ? "created" : same ? "unchanged" : "updated",
+        version: same && last ? last.version : (last?.version ?? 0) + 1,
+      });
     }
 
     report.items = plans.map((p) => p.report);
     for (const p of plans) counts[p.report.outcome]++;
-    report.blueprints = blueprintPlans.map((b) => ({ categoryCode: b.input.categoryCode, outcome: b.outcome, version: b.version }));
+    report.blueprints = blueprintPlans.map((b) => ({
+      categoryCode: b.input.categoryCode,
+      outcome: b.outcome,
+      version: b.version,
+    }));
     if (counts.invalid > 0 && !options.partial) {
       report.rejected = true;
       continue;
@@ -157,10 +213,14 @@ export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" |
 
     const status = options.publish ? "published" : "draft";
     const at = new Date();
-    const history = (action: string, comment?: string) => [{ at, actorId: actor.id, actorName: actor.displayName, action, ...(comment ? { comment } : {}) }];
+    const history = (action: string, comment?: string) => [
+      { at, actorId: actor.id, actorName: actor.displayName, action, ...(comment ? { comment } : {}) },
+    ];
     // Images go to GridFS first: GridFS writes are not part of the transaction, and an orphaned image is harmless.
     const imageIds = new Map<ParsedItem, string>();
-    for (const p of plans) if (p.write && p.item.image) imageIds.set(p.item, await images.put(p.item.image.data, p.item.image.filename, actor.id));
+    for (const p of plans)
+      if (p.write && p.item.image)
+        imageIds.set(p.item, await images.put(p.item.image.data, p.item.image.filename, actor.id));
 
     await ctx.conn.transaction(async (session) => {
       for (const p of plans) {
@@ -170,7 +230,18 @@ export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" |
         const content = { ...w.question, ...(imageId ? { imageId } : {}) };
         if (w.kind === "create") {
           await Questions.create(
-            [{ questionId: new mongoose.Types.ObjectId().toHexString(), version: 1, status, ...content, authorId: actor.id, authorName: actor.displayName, ...(options.publish ? { reviewerId: actor.id } : {}), history: history("imported", file.name) }],
+            [
+              {
+                questionId: new mongoose.Types.ObjectId().toHexString(),
+                version: 1,
+                status,
+                ...content,
+                authorId: actor.id,
+                authorName: actor.displayName,
+                ...(options.publish ? { reviewerId: actor.id } : {}),
+                history: history("imported", file.name),
+              },
+            ],
             { session },
           );
         } else if (w.kind === "update_draft") {
@@ -181,10 +252,26 @@ export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" |
           );
         } else {
           if (options.publish) {
-            await Questions.updateMany({ questionId: w.current.questionId, status: "published" }, { $set: { status: "superseded" } }, { session });
+            await Questions.updateMany(
+              { questionId: w.current.questionId, status: "published" },
+              { $set: { status: "superseded" } },
+              { session },
+            );
           }
           await Questions.create(
-            [{ questionId: w.current.questionId, version: w.current.version + 1, status, ...content, imageId: imageId ?? w.current.imageId ?? undefined, authorId: actor.id, authorName: actor.displayName, quarantined: w.current.quarantined, history: history("imported", `${file.name}：基于第 ${w.current.version} 版`) }],
+            [
+              {
+                questionId: w.current.questionId,
+                version: w.current.version + 1,
+                status,
+                ...content,
+                imageId: imageId ?? w.current.imageId ?? undefined,
+                authorId: actor.id,
+                authorName: actor.displayName,
+                quarantined: w.current.quarantined,
+                history: history("imported", `${file.name}：基于第 ${w.current.version} 版`),
+              },
+            ],
             { session },
           );
         }
@@ -192,19 +279,41 @@ export async function importQuestionBankFiles(ctx: Pick<FeatureContext, "conn" |
       for (const b of blueprintPlans) {
         if (b.outcome === "unchanged") continue;
         await Blueprints.create(
-          [{ blueprintId: b.blueprintId, version: b.version, status: options.publish ? "published" : "draft", ...b.input, createdBy: actor.id, ...(options.publish ? { publishedAt: at } : {}) }],
+          [
+            {
+              blueprintId: b.blueprintId,
+              version: b.version,
+              status: options.publish ? "published" : "draft",
+              ...b.input,
+              createdBy: actor.id,
+              ...(options.publish ? { publishedAt: at } : {}),
+            },
+          ],
           { session },
         );
       }
     });
     const audit = {
       action: "question_bank.imported",
-      actor: { id: actor.id, kind: actor.id === SYSTEM_ACTOR.id ? ("system" as const) : ("staff" as const), name: actor.displayName },
+      actor: {
+        id: actor.id,
+        kind: actor.id === SYSTEM_ACTOR.id ? ("system" as const) : ("staff" as const),
+        name: actor.displayName,
+      },
       target: { type: "import", id: file.name },
-      details: { format: parsed.format, counts, blueprints: report.blueprints, publish: Boolean(options.publish) },
+      details: {
+        format: parsed.format,
+        counts,
+        blueprints: report.blueprints,
+        publish: Boolean(options.publish),
+      },
     };
     if (options.audit) await options.audit.record(audit);
-    else if (counts.created + counts.updated + blueprintPlans.filter((b) => b.outcome !== "unchanged").length > 0) ctx.logger.info({ audit }, "question bank import");
+    else if (
+      counts.created + counts.updated + blueprintPlans.filter((b) => b.outcome !== "unchanged").length >
+      0
+    )
+      ctx.logger.info({ audit }, "question bank import");
   }
   return reports;
 }
@@ -235,19 +344,32 @@ export async function readSampleBankFiles(dir = path.resolve("question-bank")): 
   }
   await walk("");
   found.sort((a, b) => Number(a.includes("/")) - Number(b.includes("/")) || a.localeCompare(b));
-  return Promise.all(found.map(async (name) => ({ name, content: await readFile(path.join(dir, name), "utf8"), format: "roadcert" as const })));
+  return Promise.all(
+    found.map(async (name) => ({
+      name,
+      content: await readFile(path.join(dir, name), "utf8"),
+      format: "roadcert" as const,
+    })),
+  );
 }
 
 /**
  * Seeds a node with the sample banks as published questions and blueprints. Idempotent: a second
  * run finds every item unchanged and writes nothing. Throws when a sample file is invalid.
  */
-export async function seedSampleBanks(ctx: Pick<FeatureContext, "conn" | "logger">, options: { dir?: string; audit?: AuditPort } = {}): Promise<ImportReport[]> {
+export async function seedSampleBanks(
+  ctx: Pick<FeatureContext, "conn" | "logger">,
+  options: { dir?: string; audit?: AuditPort } = {},
+): Promise<ImportReport[]> {
   const files = await readSampleBankFiles(options.dir);
   const reports = await importQuestionBankFiles(ctx, files, { publish: true, audit: options.audit });
   const rejected = reports.filter((r) => r.rejected);
   if (rejected.length) {
-    throw errors.unprocessable("sample_bank_invalid", `示例题库文件有错误：${rejected.map((r) => r.file).join("、")}`, rejected);
+    throw errors.unprocessable(
+      "sample_bank_invalid",
+      `示例题库文件有错误：${rejected.map((r) => r.file).join("、")}`,
+      rejected,
+    );
   }
   return reports;
 }

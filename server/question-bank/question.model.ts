@@ -1,6 +1,9 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 
-const optionSchema = new Schema({ key: { type: String, required: true }, text: { type: String, required: true } }, { _id: false });
+const optionSchema = new Schema(
+  { key: { type: String, required: true }, text: { type: String, required: true } },
+  { _id: false },
+);
 
 const eventSchema = new Schema(
   {
@@ -22,7 +25,11 @@ const questionVersionSchema = new Schema(
   {
     questionId: { type: String, required: true },
     version: { type: Number, required: true, min: 1 },
-    status: { type: String, required: true, enum: ["draft", "in_review", "published", "retired", "superseded"] },
+    status: {
+      type: String,
+      required: true,
+      enum: ["draft", "in_review", "published", "retired", "superseded"],
+    },
     ref: { type: String, required: true },
     type: { type: String, required: true, enum: ["true_false", "single", "multiple"] },
     stem: { type: String, required: true },
@@ -52,5 +59,8 @@ export type QuestionVersionDoc = InferSchemaType<typeof questionVersionSchema>;
 
 /** The question-version model on one connection (never the global mongoose). */
 export function questionVersionModel(conn: Connection): Model<QuestionVersionDoc> {
-  return (conn.models.QuestionVersion as Model<QuestionVersionDoc> | undefined) ?? conn.model("QuestionVersion", questionVersionSchema);
+  return (
+    (conn.models.QuestionVersion as Model<QuestionVersionDoc> | undefined) ??
+    conn.model("QuestionVersion", questionVersionSchema)
+  );
 }

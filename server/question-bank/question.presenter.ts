@@ -1,10 +1,18 @@
-import type { BankQuestionSnapshot, Blueprint, BlueprintDto, QuestionDto, QuestionEvent, QuestionInput } from "../contracts/question-bank.js";
+import type {
+  BankQuestionSnapshot,
+  Blueprint,
+  BlueprintDto,
+  QuestionDto,
+  QuestionEvent,
+  QuestionInput,
+} from "../contracts/question-bank.js";
 import type { BlueprintDoc } from "./blueprint.model.js";
 import type { QuestionVersionDoc } from "./question.model.js";
 
 type Lean<T> = T & { _id?: unknown; createdAt?: Date; updatedAt?: Date };
 
-const iso = (d: Date | string | undefined | null) => (d ? new Date(d).toISOString() : new Date(0).toISOString());
+const iso = (d: Date | string | undefined | null) =>
+  d ? new Date(d).toISOString() : new Date(0).toISOString();
 
 /** What examiners and reviewers see of one question version (everything: they own the content). */
 export function toQuestionDto(doc: Lean<QuestionVersionDoc>): QuestionDto {
@@ -28,15 +36,13 @@ export function toQuestionDto(doc: Lean<QuestionVersionDoc>): QuestionDto {
     authorName: doc.authorName,
     ...(doc.reviewerId ? { reviewerId: doc.reviewerId } : {}),
     quarantined: doc.quarantined,
-    history: doc.history.map(
-      (h): QuestionEvent => ({
-        at: iso(h.at),
-        actorId: h.actorId,
-        actorName: h.actorName,
-        action: h.action as QuestionEvent["action"],
-        ...(h.comment ? { comment: h.comment } : {}),
-      }),
-    ),
+    history: doc.history.map((h): QuestionEvent => ({
+      at: iso(h.at),
+      actorId: h.actorId,
+      actorName: h.actorName,
+      action: h.action as QuestionEvent["action"],
+      ...(h.comment ? { comment: h.comment } : {}),
+    })),
     createdAt: iso(doc.createdAt),
     updatedAt: iso(doc.updatedAt),
   };
@@ -86,7 +92,11 @@ export function toBlueprint(doc: Lean<BlueprintDoc>): Blueprint {
     minutes: doc.minutes,
     passMark: doc.passMark,
     points: { true_false: doc.points.true_false, single: doc.points.single, multiple: doc.points.multiple },
-    cells: doc.cells.map((c) => ({ type: c.type as Blueprint["cells"][number]["type"], chapter: c.chapter, count: c.count })),
+    cells: doc.cells.map((c) => ({
+      type: c.type as Blueprint["cells"][number]["type"],
+      chapter: c.chapter,
+      count: c.count,
+    })),
     ...(doc.difficultyMix ? { difficultyMix: doc.difficultyMix as Record<string, number> } : {}),
     multipleScoring: doc.multipleScoring as Blueprint["multipleScoring"],
     retake: { freeRetakes: doc.retake.freeRetakes, waitDays: doc.retake.waitDays },

@@ -15,14 +15,17 @@ export function parseRoadcertJson(text: string): ParsedFile {
   } catch (err) {
     return { ...empty, fileErrors: [`不是合法的 JSON：${err instanceof Error ? err.message : String(err)}`] };
   }
-  const obj = data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
+  const obj =
+    data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
   if (!obj) return { ...empty, fileErrors: ["顶层须为对象"] };
   if (obj.format === "roadcert-blueprint/1") {
     const bp = BlueprintFile.safeParse(obj);
-    if (!bp.success) return { ...empty, fileErrors: bp.error.issues.map((i) => `${i.path.join(".")}：${i.message}`) };
+    if (!bp.success)
+      return { ...empty, fileErrors: bp.error.issues.map((i) => `${i.path.join(".")}：${i.message}`) };
     return { ...empty, blueprints: [bp.data.blueprint] };
   }
-  if (obj.format !== "roadcert-questions/1") return { ...empty, fileErrors: ['format 须为 "roadcert-questions/1" 或 "roadcert-blueprint/1"'] };
+  if (obj.format !== "roadcert-questions/1")
+    return { ...empty, fileErrors: ['format 须为 "roadcert-questions/1" 或 "roadcert-blueprint/1"'] };
   const fileErrors: string[] = [];
   const allowed = new Set(["format", "title", "note", "questions"]);
   for (const key of Object.keys(obj)) if (!allowed.has(key)) fileErrors.push(`未知字段：${key}`);
@@ -36,7 +39,13 @@ export function parseRoadcertJson(text: string): ParsedFile {
     const location = `questions[${i}]${ref ? `（${ref}）` : ""}`;
     const item = toItem(location, q, []);
     const first = seen.get(ref);
-    if (ref && first !== undefined) return { ...item, outcome: "invalid", question: undefined, notes: [...item.notes, `ref 与 questions[${first}] 重复`] };
+    if (ref && first !== undefined)
+      return {
+        ...item,
+        outcome: "invalid",
+        question: undefined,
+        notes: [...item.notes, `ref 与 questions[${first}] 重复`],
+      };
     if (ref) seen.set(ref, i);
     return item;
   });

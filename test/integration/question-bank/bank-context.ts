@@ -41,7 +41,10 @@ export function questionInput(overrides: Record<string, unknown> = {}): Record<s
 }
 
 /** A blueprint input for 01001 with one cell. */
-export function blueprintInput(count: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function blueprintInput(
+  count: number,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     categoryCode: "01001",
     title: "测试方案",

@@ -15,8 +15,14 @@ import {
 import { useTestDatabase } from "../../helpers/database.js";
 import { author, bankContext, blueprintInput, questionInput, reviewer } from "./bank-context.js";
 
-const fixture = (name: string) => ({ name, content: readFileSync(new URL(`../../fixtures/question-bank/${name}`, import.meta.url)) });
-const PNG_1PX = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+const fixture = (name: string) => ({
+  name,
+  content: readFileSync(new URL(`../../fixtures/question-bank/${name}`, import.meta.url)),
+});
+const PNG_1PX = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
 
 describe("question bank: import, images and item statistics", () => {
   const db = useTestDatabase("qbimp");
@@ -30,12 +36,17 @@ describe("question bank: import, images and item statistics", () => {
     const before = await count();
     const [report] = await importQuestionBankFiles(bankContext(db.conn), [fixture("questions-bad.csv")]);
     expect(report).to.deep.include({ rejected: true });
-    expect(report?.items.filter((i) => i.outcome === "invalid").map((i) => i.location)).to.deep.equal(["第 3 行", "第 4 行"]);
+    expect(report?.items.filter((i) => i.outcome === "invalid").map((i) => i.location)).to.deep.equal([
+      "第 3 行",
+      "第 4 行",
+    ]);
     expect(await count()).to.equal(before);
   });
 
   it("when partial import is asked, then the valid rows of that file are imported and the invalid ones reported", async () => {
-    const [report] = await importQuestionBankFiles(bankContext(db.conn), [fixture("questions-bad.csv")], { partial: true });
+    const [report] = await importQuestionBankFiles(bankContext(db.conn), [fixture("questions-bad.csv")], {
+      partial: true,
+    });
     expect(report).to.deep.include({ rejected: false });
     expect(report?.counts).to.deep.include({ created: 1, invalid: 2 });
     expect(await bank.models.Questions.countDocuments({ ref: "CSV-OK", status: "draft" })).to.equal(1);
@@ -43,14 +54,18 @@ describe("question bank: import, images and item statistics", () => {
 
   it("when a dry run is made, then the report says what would be created and nothing is written", async () => {
     const before = await count();
-    const [report] = await importQuestionBankFiles(bankContext(db.conn), [fixture("questions-sample.csv")], { dryRun: true });
+    const [report] = await importQuestionBankFiles(bankContext(db.conn), [fixture("questions-sample.csv")], {
+      dryRun: true,
+    });
     expect(report).to.deep.include({ dryRun: true, rejected: false });
     expect(report?.counts).to.deep.include({ created: 3 });
     expect(await count()).to.equal(before);
   });
 
   it("when a Moodle XML file is imported, then supported questions become drafts, its image lands in GridFS and unsupported ones are reported", async () => {
-    const [report] = await importQuestionBankFiles(bankContext(db.conn), [fixture("moodle-sample.xml")], { defaults: { categories: ["01001"] } });
+    const [report] = await importQuestionBankFiles(bankContext(db.conn), [fixture("moodle-sample.xml")], {
+      defaults: { categories: ["01001"] },
+    });
     expect(report?.counts).to.deep.include({ created: 4, skipped: 4, invalid: 0 });
     expect(report?.items.find((i) => i.ref === "MX-MATCH")).to.deep.include({ outcome: "skipped" });
     const multi = await bank.models.Questions.findOne({ ref: "MX-MULTI-1" }).lean();
@@ -103,8 +118,26 @@ describe("question bank: import, images and item statistics", () => {
     for (let c = 0; c < 30; c++) {
       const strong = c >= 15;
       const total = 40 + c * 2;
-      responses.push({ attemptId: `a${c}`, questionId: good, version: 1, optionOrder: ["A", "B", "C", "D"], chosen: [strong ? "B" : "A"], correct: strong, awarded: strong ? 1 : 0, totalScore: total });
-      responses.push({ attemptId: `a${c}`, questionId: bad, version: 1, optionOrder: ["D", "C", "B", "A"], chosen: [strong ? "A" : "C"], correct: !strong, awarded: strong ? 0 : 1, totalScore: total });
+      responses.push({
+        attemptId: `a${c}`,
+        questionId: good,
+        version: 1,
+        optionOrder: ["A", "B", "C", "D"],
+        chosen: [strong ? "B" : "A"],
+        correct: strong,
+        awarded: strong ? 1 : 0,
+        totalScore: total,
+      });
+      responses.push({
+        attemptId: `a${c}`,
+        questionId: bad,
+        version: 1,
+        optionOrder: ["D", "C", "B", "A"],
+        chosen: [strong ? "A" : "C"],
+        correct: !strong,
+        awarded: strong ? 0 : 1,
+        totalScore: total,
+      });
     }
     bank.useResponses((code) => Promise.resolve(code === "01001" ? responses : []));
     const stats = await bank.itemStatistics("01001", { autoQuarantine: true, actor: reviewer });
@@ -137,7 +170,14 @@ describe("question bank: sample banks", () => {
     const inFiles = files.reduce((n, f) => n + parseImportFile(f).items.length, 0);
     expect(total).to.equal(inFiles);
     const second = await seedSampleBanks(ctx);
-    expect(second.every((r) => r.counts.created === 0 && r.counts.updated === 0 && r.blueprints.every((b) => b.outcome === "unchanged"))).to.equal(true);
+    expect(
+      second.every(
+        (r) =>
+          r.counts.created === 0 &&
+          r.counts.updated === 0 &&
+          r.blueprints.every((b) => b.outcome === "unchanged"),
+      ),
+    ).to.equal(true);
     expect(await bank.models.Questions.countDocuments({})).to.equal(total);
     for (const code of ["01001", "02001", "03001", "03002", "03003"] as const) {
       const blueprint = await bank.getCurrentBlueprint(code);
@@ -150,14 +190,27 @@ describe("question bank: sample banks", () => {
   it("when a blueprint asks more than the bank holds, then buildPaper names the short cell", async () => {
     const ctx = bankContext(db.conn);
     const bank = createQuestionBankService(ctx);
-    await bank.saveBlueprint(author, blueprintInput(200, { categoryCode: "03002", cells: [{ type: "single", chapter: "法规", count: 200 }] }), { publish: true, id: "bp-huge" });
+    await bank.saveBlueprint(
+      author,
+      blueprintInput(200, {
+        categoryCode: "03002",
+        cells: [{ type: "single", chapter: "法规", count: 200 }],
+      }),
+      { publish: true, id: "bp-huge" },
+    );
     let err: unknown;
     try {
-      await bank.buildPaper({ categoryCode: "03002", blueprintRef: { id: "bp-huge", version: 1 }, seed: "x" });
+      await bank.buildPaper({
+        categoryCode: "03002",
+        blueprintRef: { id: "bp-huge", version: 1 },
+        seed: "x",
+      });
     } catch (e) {
       err = e;
     }
-    const details = (err as AppError).details as { shortfalls: { categoryCode: string; chapter: string; needed: number }[] };
+    const details = (err as AppError).details as {
+      shortfalls: { categoryCode: string; chapter: string; needed: number }[];
+    };
     expect(details.shortfalls).to.have.length(1);
     expect(details.shortfalls[0]).to.include({ categoryCode: "03002", chapter: "法规", needed: 200 });
   });

@@ -24,17 +24,30 @@ const mixedBlueprint = aBlueprint([
 
 function cellCounts(paper: Paper): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const q of paper.questions) counts[`${q.type}/${q.chapter}`] = (counts[`${q.type}/${q.chapter}`] ?? 0) + 1;
+  for (const q of paper.questions)
+    counts[`${q.type}/${q.chapter}`] = (counts[`${q.type}/${q.chapter}`] ?? 0) + 1;
   return counts;
 }
 
 describe("question bank: paper assembly", () => {
   it("when the bank is large enough, then every cell gets exactly its count and no question repeats", () => {
     const paper = assemblePaper({ questions: mixedBank(), blueprint: mixedBlueprint, seed: "s1" });
-    expect(cellCounts(paper)).to.deep.equal({ "true_false/安全行车": 5, "single/安全行车": 4, "single/法律法规": 6, "multiple/应急处置": 3 });
+    expect(cellCounts(paper)).to.deep.equal({
+      "true_false/安全行车": 5,
+      "single/安全行车": 4,
+      "single/法律法规": 6,
+      "multiple/应急处置": 3,
+    });
     expect(new Set(paper.questions.map((q) => q.questionId)).size).to.equal(18);
     expect(paper.totalPoints).to.equal(5 * 1 + 10 * 1 + 3 * 2);
-    expect(paper).to.include({ blueprintId: "bp-01001", blueprintVersion: 1, seed: "s1", minutes: 60, passMark: 80, multipleScoring: "all_or_nothing" });
+    expect(paper).to.include({
+      blueprintId: "bp-01001",
+      blueprintVersion: 1,
+      seed: "s1",
+      minutes: 60,
+      passMark: 80,
+      multipleScoring: "all_or_nothing",
+    });
   });
 
   it("when a paper is built, then questions are grouped 判断, 单选, 多选 in that order", () => {
@@ -46,20 +59,32 @@ describe("question bank: paper assembly", () => {
   it("when the same seed is used again, even with the bank in another order, then the paper is identical", () => {
     const bank = mixedBank();
     const a = assemblePaper({ questions: bank, blueprint: mixedBlueprint, seed: "candidate-7" });
-    const b = assemblePaper({ questions: [...bank].reverse(), blueprint: mixedBlueprint, seed: "candidate-7" });
+    const b = assemblePaper({
+      questions: [...bank].reverse(),
+      blueprint: mixedBlueprint,
+      seed: "candidate-7",
+    });
     expect(b).to.deep.equal(a);
   });
 
   it("when two candidates get different seeds, then their question order or options differ", () => {
     const bank = mixedBank();
-    const papers = ["c1", "c2", "c3", "c4"].map((seed) => assemblePaper({ questions: bank, blueprint: mixedBlueprint, seed }));
-    const fingerprints = papers.map((p) => JSON.stringify(p.questions.map((q) => [q.questionId, q.optionOrder])));
+    const papers = ["c1", "c2", "c3", "c4"].map((seed) =>
+      assemblePaper({ questions: bank, blueprint: mixedBlueprint, seed }),
+    );
+    const fingerprints = papers.map((p) =>
+      JSON.stringify(p.questions.map((q) => [q.questionId, q.optionOrder])),
+    );
     expect(new Set(fingerprints).size).to.equal(4);
   });
 
   it("when options are shuffled, then they are re-lettered A–D, optionOrder names the originals and the key follows them", () => {
     const bank = questions(30, { type: "multiple", chapter: "应急处置" });
-    const paper = assemblePaper({ questions: bank, blueprint: aBlueprint([{ type: "multiple", chapter: "应急处置", count: 20 }]), seed: "opts" });
+    const paper = assemblePaper({
+      questions: bank,
+      blueprint: aBlueprint([{ type: "multiple", chapter: "应急处置", count: 20 }]),
+      seed: "opts",
+    });
     const orders = new Set<string>();
     for (const pq of paper.questions) {
       const original = bank.find((q) => q.id === pq.questionId);
@@ -82,20 +107,31 @@ describe("question bank: paper assembly", () => {
       blueprint: aBlueprint([{ type: "true_false", chapter: "安全行车", count: 2 }]),
       seed: "tf",
     });
-    for (const q of paper.questions) expect(q).to.deep.include({ options: [], optionOrder: [], answer: ["F"] });
+    for (const q of paper.questions)
+      expect(q).to.deep.include({ options: [], optionOrder: [], answer: ["F"] });
   });
 
   it("when the candidate saw questions before and the bank has enough others, then none of them is given again", () => {
     const bank = questions(10);
     const seen = bank.slice(0, 6).map((q) => q.id);
-    const paper = assemblePaper({ questions: bank, blueprint: aBlueprint([{ type: "single", chapter: "安全行车", count: 4 }]), seed: "retake", avoidQuestionIds: seen });
+    const paper = assemblePaper({
+      questions: bank,
+      blueprint: aBlueprint([{ type: "single", chapter: "安全行车", count: 4 }]),
+      seed: "retake",
+      avoidQuestionIds: seen,
+    });
     expect(paper.questions.map((q) => q.questionId)).to.have.members(bank.slice(6).map((q) => q.id));
   });
 
   it("when the bank cannot avoid every seen question, then unseen ones are all used and only the rest is repeated", () => {
     const bank = questions(10);
     const seen = bank.slice(0, 8).map((q) => q.id);
-    const paper = assemblePaper({ questions: bank, blueprint: aBlueprint([{ type: "single", chapter: "安全行车", count: 5 }]), seed: "short", avoidQuestionIds: seen });
+    const paper = assemblePaper({
+      questions: bank,
+      blueprint: aBlueprint([{ type: "single", chapter: "安全行车", count: 5 }]),
+      seed: "short",
+      avoidQuestionIds: seen,
+    });
     const ids = paper.questions.map((q) => q.questionId);
     expect(ids).to.include.members([bank[8]?.id, bank[9]?.id]);
     expect(ids.filter((id) => seen.includes(id))).to.have.length(3);
@@ -116,15 +152,25 @@ describe("question bank: paper assembly", () => {
   it("when the bank holds questions of other categories, then only the blueprint category is drawn", () => {
     const ours = questions(4);
     const theirs = questions(10, { categories: ["03001"] });
-    const paper = assemblePaper({ questions: [...theirs, ...ours], blueprint: aBlueprint([{ type: "single", chapter: "安全行车", count: 4 }]), seed: "cat" });
+    const paper = assemblePaper({
+      questions: [...theirs, ...ours],
+      blueprint: aBlueprint([{ type: "single", chapter: "安全行车", count: 4 }]),
+      seed: "cat",
+    });
     expect(paper.questions.map((q) => q.questionId)).to.have.members(ours.map((q) => q.id));
   });
 
   it("when a difficulty mix is set and the bank allows it, then the paper follows the mix", () => {
-    const bank = [...questions(10, { difficulty: 1 }), ...questions(10, { difficulty: 3 }), ...questions(10, { difficulty: 5 })];
+    const bank = [
+      ...questions(10, { difficulty: 1 }),
+      ...questions(10, { difficulty: 3 }),
+      ...questions(10, { difficulty: 5 }),
+    ];
     const paper = assemblePaper({
       questions: bank,
-      blueprint: aBlueprint([{ type: "single", chapter: "安全行车", count: 10 }], { difficultyMix: { "1": 0.2, "3": 0.6, "5": 0.2 } }),
+      blueprint: aBlueprint([{ type: "single", chapter: "安全行车", count: 10 }], {
+        difficultyMix: { "1": 0.2, "3": 0.6, "5": 0.2 },
+      }),
       seed: "mix",
     });
     const byLevel = [1, 3, 5].map((d) => paper.questions.filter((q) => q.difficulty === d).length);
@@ -132,7 +178,10 @@ describe("question bank: paper assembly", () => {
   });
 
   it("when cells fall short, then bank_insufficient names each short cell with needed and available", () => {
-    const bank = [...questions(3, { type: "single", chapter: "安全行车" }), ...questions(5, { type: "true_false", chapter: "法律法规" })];
+    const bank = [
+      ...questions(3, { type: "single", chapter: "安全行车" }),
+      ...questions(5, { type: "true_false", chapter: "法律法规" }),
+    ];
     const blueprint = aBlueprint([
       { type: "single", chapter: "安全行车", count: 4 },
       { type: "true_false", chapter: "法律法规", count: 5 },
@@ -162,7 +211,9 @@ describe("question bank: paper assembly", () => {
       { type: "single", chapter: "安全行车", count: 3 },
       { type: "single", chapter: "安全行车", count: 3 },
     ]);
-    expect(checkFeasibility(bank, blueprint).shortfalls).to.deep.equal([{ categoryCode: "01001", type: "single", chapter: "安全行车", needed: 6, available: 5 }]);
+    expect(checkFeasibility(bank, blueprint).shortfalls).to.deep.equal([
+      { categoryCode: "01001", type: "single", chapter: "安全行车", needed: 6, available: 5 },
+    ]);
   });
 
   it("when a question appears in two versions, then only the newest is used and never twice", () => {
@@ -185,13 +236,23 @@ describe("question bank: paper assembly", () => {
       for (const type of TYPES) {
         for (const chapter of chapters) {
           const n = rng.int(6);
-          bank.push(...questions(n, { type, chapter, difficulty: 1 + rng.int(5), categories: rng.next() < 0.8 ? ["01001"] : ["01001", "02001"] }));
+          bank.push(
+            ...questions(n, {
+              type,
+              chapter,
+              difficulty: 1 + rng.int(5),
+              categories: rng.next() < 0.8 ? ["01001"] : ["01001", "02001"],
+            }),
+          );
         }
       }
-      const cells = TYPES.flatMap((type) => chapters.filter(() => rng.next() < 0.5).map((chapter) => ({ type, chapter, count: 1 + rng.int(5) })));
+      const cells = TYPES.flatMap((type) =>
+        chapters.filter(() => rng.next() < 0.5).map((chapter) => ({ type, chapter, count: 1 + rng.int(5) })),
+      );
       if (!cells.length) continue;
       const blueprint = aBlueprint(cells, rng.next() < 0.3 ? { difficultyMix: { "2": 0.5, "4": 0.5 } } : {});
-      const available = (type: QuestionType, chapter: string) => bank.filter((q) => q.type === type && q.chapter === chapter).length;
+      const available = (type: QuestionType, chapter: string) =>
+        bank.filter((q) => q.type === type && q.chapter === chapter).length;
       const short = cells.filter((c) => available(c.type, c.chapter) < c.count);
       const seed = `r${round}`;
       if (short.length) {
@@ -202,8 +263,12 @@ describe("question bank: paper assembly", () => {
           err = e;
         }
         expect((err as AppError).code).to.equal("bank_insufficient");
-        const details = (err as AppError).details as { shortfalls: { type: string; chapter: string; needed: number; available: number }[] };
-        expect(details.shortfalls.map((s) => `${s.type}/${s.chapter}/${s.needed}/${s.available}`)).to.have.members(
+        const details = (err as AppError).details as {
+          shortfalls: { type: string; chapter: string; needed: number; available: number }[];
+        };
+        expect(
+          details.shortfalls.map((s) => `${s.type}/${s.chapter}/${s.needed}/${s.available}`),
+        ).to.have.members(
           short.map((c) => `${c.type}/${c.chapter}/${c.count}/${available(c.type, c.chapter)}`),
         );
         continue;
@@ -212,14 +277,23 @@ describe("question bank: paper assembly", () => {
       const paper = assemblePaper({ questions: bank, blueprint, seed, avoidQuestionIds: avoid });
       expect(paper.questions).to.have.length(cells.reduce((s, c) => s + c.count, 0));
       expect(new Set(paper.questions.map((q) => q.questionId)).size).to.equal(paper.questions.length);
-      for (const c of cells) expect(paper.questions.filter((q) => q.type === c.type && q.chapter === c.chapter)).to.have.length(c.count);
+      for (const c of cells)
+        expect(paper.questions.filter((q) => q.type === c.type && q.chapter === c.chapter)).to.have.length(
+          c.count,
+        );
       for (const c of cells) {
         // Avoidance is exact: seen questions appear only when the cell has too few unseen ones.
-        const unseen = bank.filter((q) => q.type === c.type && q.chapter === c.chapter && !avoid.includes(q.id)).length;
-        const seenUsed = paper.questions.filter((q) => q.type === c.type && q.chapter === c.chapter && avoid.includes(q.questionId)).length;
+        const unseen = bank.filter(
+          (q) => q.type === c.type && q.chapter === c.chapter && !avoid.includes(q.id),
+        ).length;
+        const seenUsed = paper.questions.filter(
+          (q) => q.type === c.type && q.chapter === c.chapter && avoid.includes(q.questionId),
+        ).length;
         expect(seenUsed).to.equal(Math.max(0, c.count - unseen));
       }
-      expect(assemblePaper({ questions: bank, blueprint, seed, avoidQuestionIds: avoid })).to.deep.equal(paper);
+      expect(assemblePaper({ questions: bank, blueprint, seed, avoidQuestionIds: avoid })).to.deep.equal(
+        paper,
+      );
     }
   });
 });

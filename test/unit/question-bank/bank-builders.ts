@@ -1,4 +1,8 @@
-import type { BankQuestionSnapshot, Blueprint, QuestionType } from "../../../server/contracts/question-bank.js";
+import type {
+  BankQuestionSnapshot,
+  Blueprint,
+  QuestionType,
+} from "../../../server/contracts/question-bank.js";
 import type { CategoryCode } from "../../../server/contracts/categories.js";
 
 let counter = 0;

@@ -3,7 +3,10 @@ import { expect } from "chai";
 import { parseImportFile } from "../../../server/question-bank/index.js";
 import type { ParsedItem } from "../../../server/question-bank/parsed-item.js";
 
-const fixture = (name: string) => ({ name, content: readFileSync(new URL(`../../fixtures/question-bank/${name}`, import.meta.url)) });
+const fixture = (name: string) => ({
+  name,
+  content: readFileSync(new URL(`../../fixtures/question-bank/${name}`, import.meta.url)),
+});
 const byRef = (items: ParsedItem[], ref: string) => {
   const item = items.find((i) => i.ref === ref);
   if (!item) throw new Error(`no item ${ref}`);
@@ -37,8 +40,16 @@ describe("question bank: Moodle XML import", () => {
   });
 
   it("when true/false questions are read, then the key is T or F and a later category changes the chapter", () => {
-    expect(byRef(parsed.items, "MX-TF-1").question).to.deep.include({ type: "true_false", answer: ["T"], chapter: "安全行车" });
-    expect(byRef(parsed.items, "MX-TF-2").question).to.deep.include({ type: "true_false", answer: ["F"], chapter: "应急处置和紧急救护" });
+    expect(byRef(parsed.items, "MX-TF-1").question).to.deep.include({
+      type: "true_false",
+      answer: ["T"],
+      chapter: "安全行车",
+    });
+    expect(byRef(parsed.items, "MX-TF-2").question).to.deep.include({
+      type: "true_false",
+      answer: ["F"],
+      chapter: "应急处置和紧急救护",
+    });
   });
 
   it("when the file holds unsupported types, then each is reported as skipped with its reason, not dropped silently", () => {
@@ -51,7 +62,10 @@ describe("question bank: Moodle XML import", () => {
   });
 
   it("when a question has no correct answer or no chapter, then it is invalid with the field named", () => {
-    const bad = parseImportFile(fixture("moodle-bad-key.xml"), { categories: ["01001"], chapter: "安全行车" });
+    const bad = parseImportFile(fixture("moodle-bad-key.xml"), {
+      categories: ["01001"],
+      chapter: "安全行车",
+    });
     expect(byRef(bad.items, "MX-OK").outcome).to.equal("ok");
     const noKey = byRef(bad.items, "MX-NOKEY");
     expect(noKey.outcome).to.equal("invalid");
@@ -71,7 +85,11 @@ describe("question bank: GIFT import", () => {
   const parsed = parseImportFile(fixture("gift-sample.gift"), { categories: ["01001"] });
 
   it("when true/false answers use T, TRUE or FALSE, then they map to T/F and answer feedback is reported as dropped", () => {
-    expect(byRef(parsed.items, "GIFT-TF-1").question).to.deep.include({ type: "true_false", answer: ["T"], chapter: "安全行车" });
+    expect(byRef(parsed.items, "GIFT-TF-1").question).to.deep.include({
+      type: "true_false",
+      answer: ["T"],
+      chapter: "安全行车",
+    });
     const tf2 = byRef(parsed.items, "GIFT-TF-2");
     expect(tf2.question).to.deep.include({ answer: ["F"] });
     expect(tf2.notes.join()).to.contain("反馈");
@@ -93,17 +111,26 @@ describe("question bank: GIFT import", () => {
 
   it("when weights mark several answers, then it becomes a multiple question and html markup becomes text", () => {
     const item = byRef(parsed.items, "GIFT-MULTI-1");
-    expect(item.question).to.deep.include({ type: "multiple", answer: ["A", "B"], stem: "出车前检查应注意哪些泄漏？" });
+    expect(item.question).to.deep.include({
+      type: "multiple",
+      answer: ["A", "B"],
+      stem: "出车前检查应注意哪些泄漏？",
+    });
     expect(item.notes.join()).to.contain("HTML");
   });
 
   it("when the answer block sits inside the sentence, then the blank is shown as （　　） and a later $CATEGORY sets the chapter", () => {
     const item = byRef(parsed.items, "GIFT-MISSING-1");
-    expect(item.question).to.deep.include({ stem: "怀疑伤员脊柱受伤时，（　　）伤员。", chapter: "应急处置和紧急救护" });
+    expect(item.question).to.deep.include({
+      stem: "怀疑伤员脊柱受伤时，（　　）伤员。",
+      chapter: "应急处置和紧急救护",
+    });
   });
 
   it("when special characters are escaped, then they appear literally", () => {
-    expect(byRef(parsed.items, "GIFT-ESCAPE-1").question?.stem).to.equal("比例 1:1 的说法中，符号 = 与 ~ 须转义，本题答案为正确。");
+    expect(byRef(parsed.items, "GIFT-ESCAPE-1").question?.stem).to.equal(
+      "比例 1:1 的说法中，符号 = 与 ~ 须转义，本题答案为正确。",
+    );
   });
 
   it("when short answer, matching, numerical, essay, five options or plain description appear, then each is skipped with a reason", () => {
@@ -128,9 +155,19 @@ describe("question bank: CSV and roadcert JSON import", () => {
   it("when a CSV uses Chinese type names, quoted commas, doubled quotes and line breaks, then every row parses", () => {
     const parsed = parseImportFile(fixture("questions-sample.csv"));
     expect(parsed.items.map((i) => i.outcome)).to.deep.equal(["ok", "ok", "ok"]);
-    expect(byRef(parsed.items, "CSV-TF-1").question).to.deep.include({ type: "true_false", answer: ["T"], categories: ["01001", "02001"], difficulty: 2 });
-    expect(byRef(parsed.items, "CSV-SINGLE-1").question?.explanation).to.equal("须休息不少于 20 分钟，\n再继续驾驶。");
-    expect(byRef(parsed.items, "CSV-MULTI-1").question).to.deep.include({ stem: '出车前检查包括哪些"四漏"？', answer: ["A", "B", "C", "D"] });
+    expect(byRef(parsed.items, "CSV-TF-1").question).to.deep.include({
+      type: "true_false",
+      answer: ["T"],
+      categories: ["01001", "02001"],
+      difficulty: 2,
+    });
+    expect(byRef(parsed.items, "CSV-SINGLE-1").question?.explanation).to.equal(
+      "须休息不少于 20 分钟，\n再继续驾驶。",
+    );
+    expect(byRef(parsed.items, "CSV-MULTI-1").question).to.deep.include({
+      stem: '出车前检查包括哪些"四漏"？',
+      answer: ["A", "B", "C", "D"],
+    });
     expect(byRef(parsed.items, "CSV-MULTI-1").location).to.equal("第 5 行");
   });
 
@@ -141,12 +178,22 @@ describe("question bank: CSV and roadcert JSON import", () => {
   });
 
   it("when a CSV header names unknown columns, then the file is refused", () => {
-    const parsed = parseImportFile({ name: "x.csv", content: "ref,type,stem,answer,colour\n1,single,题干题干,A,红\n" });
+    const parsed = parseImportFile({
+      name: "x.csv",
+      content: "ref,type,stem,answer,colour\n1,single,题干题干,A,红\n",
+    });
     expect(parsed.fileErrors[0]).to.contain("colour");
   });
 
   it("when a roadcert file has a bad item and a duplicate ref, then both are reported by index and ref", () => {
-    const good = { ref: "R-1", type: "true_false", stem: "判断题题干。", answer: ["T"], chapter: "安全行车", categories: ["01001"] };
+    const good = {
+      ref: "R-1",
+      type: "true_false",
+      stem: "判断题题干。",
+      answer: ["T"],
+      chapter: "安全行车",
+      categories: ["01001"],
+    };
     const content = JSON.stringify({
       format: "roadcert-questions/1",
       title: "测试",
@@ -161,9 +208,19 @@ describe("question bank: CSV and roadcert JSON import", () => {
   it("when a roadcert blueprint file is read, then the blueprint is returned with defaults filled", () => {
     const content = JSON.stringify({
       format: "roadcert-blueprint/1",
-      blueprint: { categoryCode: "01001", title: "方案", minutes: 60, passMark: 80, points: { true_false: 1, single: 1, multiple: 1 }, cells: [{ type: "single", chapter: "安全行车", count: 5 }] },
+      blueprint: {
+        categoryCode: "01001",
+        title: "方案",
+        minutes: 60,
+        passMark: 80,
+        points: { true_false: 1, single: 1, multiple: 1 },
+        cells: [{ type: "single", chapter: "安全行车", count: 5 }],
+      },
     });
     const parsed = parseImportFile({ name: "bp.json", content });
-    expect(parsed.blueprints[0]).to.deep.include({ multipleScoring: "all_or_nothing", retake: { freeRetakes: 1, waitDays: 30 } });
+    expect(parsed.blueprints[0]).to.deep.include({
+      multipleScoring: "all_or_nothing",
+      retake: { freeRetakes: 1, waitDays: 30 },
+    });
   });
 });

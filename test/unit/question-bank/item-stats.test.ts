@@ -12,8 +12,26 @@ function attempts(): ItemResponse[] {
     const total = (c + 1) * 10;
     const strong = c >= 5;
     // Displayed order C, A, D, B: displayed "B" is original "A".
-    rows.push({ attemptId: `a${c}`, questionId: "good", version: 1, optionOrder: ["C", "A", "D", "B"], chosen: strong ? ["B"] : c === 0 ? [] : ["A"], correct: strong, awarded: strong ? 1 : 0, totalScore: total });
-    rows.push({ attemptId: `a${c}`, questionId: "bad", version: 2, optionOrder: [], chosen: strong ? ["F"] : ["T"], correct: !strong, awarded: strong ? 0 : 1, totalScore: total });
+    rows.push({
+      attemptId: `a${c}`,
+      questionId: "good",
+      version: 1,
+      optionOrder: ["C", "A", "D", "B"],
+      chosen: strong ? ["B"] : c === 0 ? [] : ["A"],
+      correct: strong,
+      awarded: strong ? 1 : 0,
+      totalScore: total,
+    });
+    rows.push({
+      attemptId: `a${c}`,
+      questionId: "bad",
+      version: 2,
+      optionOrder: [],
+      chosen: strong ? ["F"] : ["T"],
+      correct: !strong,
+      awarded: strong ? 0 : 1,
+      totalScore: total,
+    });
   }
   return rows;
 }

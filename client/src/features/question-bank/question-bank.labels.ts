@@ -1,7 +1,11 @@
 import { CATEGORIES, type CategoryCode } from "@contracts/categories.js";
 import type { QuestionStatus, QuestionType } from "@contracts/question-bank.js";
 
-export const TYPE_LABEL: Record<QuestionType, string> = { true_false: "判断题", single: "单选题", multiple: "多选题" };
+export const TYPE_LABEL: Record<QuestionType, string> = {
+  true_false: "判断题",
+  single: "单选题",
+  multiple: "多选题",
+};
 
 export const STATUS_LABEL: Record<QuestionStatus, string> = {
   draft: "草稿",
@@ -41,7 +45,9 @@ export const FLAG_LABEL: Record<string, string> = {
   few_responses: "作答人数少",
 };
 
-export const CATEGORY_OPTIONS = (Object.entries(CATEGORIES) as [CategoryCode, string][]).map(([code, name]) => ({ value: code, label: `${code} ${name}` }));
+export const CATEGORY_OPTIONS = (Object.entries(CATEGORIES) as [CategoryCode, string][]).map(
+  ([code, name]) => ({ value: code, label: `${code} ${name}` }),
+);
 
 /** Chapters named in shared/DOMAIN.md, offered as suggestions (free text is allowed). */
 export const CHAPTER_SUGGESTIONS = [

@@ -9,7 +9,11 @@ export const routes: RouteRecordRaw[] = [
     path: "/question-bank/questions",
     name: "question-bank-questions",
     component: () => import("./questions.page.vue"),
-    meta: { title: "试题列表", roles: ["examiner", "reviewer", "admin"], menu: { group: GROUP, icon: Collection, order: 40 } },
+    meta: {
+      title: "试题列表",
+      roles: ["examiner", "reviewer", "admin"],
+      menu: { group: GROUP, icon: Collection, order: 40 },
+    },
   },
   {
     path: "/question-bank/questions/:id",
@@ -27,18 +31,30 @@ export const routes: RouteRecordRaw[] = [
     path: "/question-bank/blueprints",
     name: "question-bank-blueprints",
     component: () => import("./blueprints.page.vue"),
-    meta: { title: "组卷方案", roles: ["examiner", "reviewer", "admin"], menu: { group: GROUP, icon: Grid, order: 42 } },
+    meta: {
+      title: "组卷方案",
+      roles: ["examiner", "reviewer", "admin"],
+      menu: { group: GROUP, icon: Grid, order: 42 },
+    },
   },
   {
     path: "/question-bank/import",
     name: "question-bank-import",
     component: () => import("./import.page.vue"),
-    meta: { title: "导入试题", roles: ["examiner", "admin"], menu: { group: GROUP, icon: Upload, order: 43 } },
+    meta: {
+      title: "导入试题",
+      roles: ["examiner", "admin"],
+      menu: { group: GROUP, icon: Upload, order: 43 },
+    },
   },
   {
     path: "/question-bank/statistics",
     name: "question-bank-statistics",
     component: () => import("./statistics.page.vue"),
-    meta: { title: "试题统计分析", roles: ["examiner", "reviewer", "admin"], menu: { group: GROUP, icon: DataAnalysis, order: 44 } },
+    meta: {
+      title: "试题统计分析",
+      roles: ["examiner", "reviewer", "admin"],
+      menu: { group: GROUP, icon: DataAnalysis, order: 44 },
+    },
   },
 ];
