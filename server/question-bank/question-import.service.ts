@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import mongoose from "mongoose";
 import type {
   BlueprintInput,
@@ -324,10 +326,24 @@ function stripId(b: BlueprintInput & { id: string; version: number }) {
 }
 
 /**
+ * Where the shipped sample banks live: the repository's question-bank/ whether run from the
+ * repository root, from source (tsx) or from the compiled dist/ tree.
+ */
+export function sampleBankDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    path.resolve("question-bank"),
+    path.resolve(here, "../../question-bank"),
+    path.resolve(here, "../../../question-bank"),
+  ];
+  return candidates.find((dir) => existsSync(path.join(dir, "schema"))) ?? candidates[0] ?? "question-bank";
+}
+
+/**
  * The sample banks shipped in question-bank/: every roadcert JSON file in it and its sub-folders
  * (e.g. blueprints/), except schema/, in a stable order (questions before blueprints).
  */
-export async function readSampleBankFiles(dir = path.resolve("question-bank")): Promise<ImportFile[]> {
+export async function readSampleBankFiles(dir = sampleBankDir()): Promise<ImportFile[]> {
   const found: string[] = [];
   async function walk(rel: string): Promise<void> {
     let entries;

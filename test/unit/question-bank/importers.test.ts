@@ -224,3 +224,14 @@ describe("question bank: CSV and roadcert JSON import", () => {
     });
   });
 });
+
+describe("question bank: export", () => {
+  it("when questions are exported as CSV, then importing that CSV gives the same questions back", async () => {
+    const { toCsv } = await import("../../../server/question-bank/csv.parser.js");
+    const source = parseImportFile(fixture("questions-sample.csv")).items.map((i) => i.question);
+    const questions = source.filter((q): q is NonNullable<typeof q> => q !== undefined);
+    const again = parseImportFile({ name: "export.csv", content: toCsv(questions) });
+    expect(again.items.map((i) => i.outcome)).to.deep.equal(["ok", "ok", "ok"]);
+    expect(again.items.map((i) => i.question)).to.deep.equal(questions);
+  });
+});
