@@ -21,8 +21,7 @@ export type JournalEntry =
 
 /** An entry before the journal has numbered it. */
 export type JournalDraft =
-  | { kind: "answer"; index: number; choice: string[] }
-  | { kind: "flag"; index: number; flagged: boolean };
+  { kind: "answer"; index: number; choice: string[] } | { kind: "flag"; index: number; flagged: boolean };
 
 interface JournalDb extends DBSchema {
   entries: {
@@ -69,7 +68,12 @@ export class AnswerJournal {
   private readonly memory = new Map<number, JournalEntry>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(attemptId: string, db: IDBPDatabase<JournalDb> | null, lastSeq: number, entries: JournalEntry[]) {
+  private constructor(
+    attemptId: string,
+    db: IDBPDatabase<JournalDb> | null,
+    lastSeq: number,
+    entries: JournalEntry[],
+  ) {
     this.attemptId = attemptId;
     this.db = db;
     this.durable = db !== null;
@@ -82,7 +86,10 @@ export class AnswerJournal {
     const db = await database();
     if (!db) return new AnswerJournal(attemptId, null, 0, []);
     try {
-      const [meta, entries] = await Promise.all([db.get("meta", attemptId), db.getAllFromIndex("entries", "byAttempt", attemptId)]);
+      const [meta, entries] = await Promise.all([
+        db.get("meta", attemptId),
+        db.getAllFromIndex("entries", "byAttempt", attemptId),
+      ]);
       const highest = entries.reduce((m, e) => Math.max(m, e.seq), 0);
       return new AnswerJournal(attemptId, db, Math.max(meta?.lastSeq ?? 0, highest), entries);
     } catch {
@@ -113,8 +120,22 @@ export class AnswerJournal {
       const seq = this.last + 1;
       const entry: JournalEntry =
         draft.kind === "answer"
-          ? { attemptId: this.attemptId, seq, kind: "answer", index: draft.index, choice: [...draft.choice], at: Date.now() }
-          : { attemptId: this.attemptId, seq, kind: "flag", index: draft.index, flagged: draft.flagged, at: Date.now() };
+          ? {
+              attemptId: this.attemptId,
+              seq,
+              kind: "answer",
+              index: draft.index,
+              choice: [...draft.choice],
+              at: Date.now(),
+            }
+          : {
+              attemptId: this.attemptId,
+              seq,
+              kind: "flag",
+              index: draft.index,
+              flagged: draft.flagged,
+              at: Date.now(),
+            };
       this.last = seq;
       this.memory.set(seq, entry);
       if (this.db) {
@@ -154,7 +175,11 @@ export class AnswerJournal {
       try {
         const tx = this.db.transaction(["entries", "meta"], "readwrite");
         const keys = await tx.objectStore("entries").index("byAttempt").getAllKeys(this.attemptId);
-        await Promise.all([...keys.map((k) => tx.objectStore("entries").delete(k)), tx.objectStore("meta").delete(this.attemptId), tx.done]);
+        await Promise.all([
+          ...keys.map((k) => tx.objectStore("entries").delete(k)),
+          tx.objectStore("meta").delete(this.attemptId),
+          tx.done,
+        ]);
       } catch {
         // Leftovers of a closed attempt are harmless: the server acknowledges them as closed.
       }

@@ -14,7 +14,13 @@ export interface ClockAnchor extends ClockDto {
 
 /** Makes an anchor from a server clock received now (`at` = `performance.now()`). */
 export function anchorClock(clock: ClockDto, at: number): ClockAnchor {
-  return { serverTime: clock.serverTime, deadline: clock.deadline, paused: clock.paused, remainingMs: clock.remainingMs, receivedAt: at };
+  return {
+    serverTime: clock.serverTime,
+    deadline: clock.deadline,
+    paused: clock.paused,
+    remainingMs: clock.remainingMs,
+    receivedAt: at,
+  };
 }
 
 /** The server's time now, estimated from the anchor. */

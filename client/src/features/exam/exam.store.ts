@@ -131,8 +131,21 @@ export const useExamStore = defineStore("exam", () => {
     if (!socket.connected) return { ok: false, error: { code: "offline", message: "网络已断开" } };
     const ack =
       entry.kind === "answer"
-        ? await emitWithAck("attempt:answer", { attemptId: entry.attemptId, seq: entry.seq, index: entry.index, choice: entry.choice as ("A" | "B" | "C" | "D" | "T" | "F")[] }, { timeoutMs: SAVE_TIMEOUT_MS })
-        : await emitWithAck("attempt:flag", { attemptId: entry.attemptId, seq: entry.seq, index: entry.index, flagged: entry.flagged }, { timeoutMs: SAVE_TIMEOUT_MS });
+        ? await emitWithAck(
+            "attempt:answer",
+            {
+              attemptId: entry.attemptId,
+              seq: entry.seq,
+              index: entry.index,
+              choice: entry.choice as ("A" | "B" | "C" | "D" | "T" | "F")[],
+            },
+            { timeoutMs: SAVE_TIMEOUT_MS },
+          )
+        : await emitWithAck(
+            "attempt:flag",
+            { attemptId: entry.attemptId, seq: entry.seq, index: entry.index, flagged: entry.flagged },
+            { timeoutMs: SAVE_TIMEOUT_MS },
+          );
     if (ack.ok) {
       onAck(entry, ack.data);
       await journal?.acknowledge(entry.seq);
@@ -172,7 +185,11 @@ export const useExamStore = defineStore("exam", () => {
   }
 
   const canAnswer = computed(
-    () => status.value === "in_progress" && !clock.value?.paused && journalReady.value && (remaining.value === null || remaining.value > 0),
+    () =>
+      status.value === "in_progress" &&
+      !clock.value?.paused &&
+      journalReady.value &&
+      (remaining.value === null || remaining.value > 0),
   );
 
   /**
@@ -196,7 +213,12 @@ export const useExamStore = defineStore("exam", () => {
       const index = filler?.index ?? 0;
       const ack = await emitWithAck(
         "attempt:answer",
-        { attemptId: a.attemptId, seq, index, choice: (filler?.choice ?? []) as ("A" | "B" | "C" | "D" | "T" | "F")[] },
+        {
+          attemptId: a.attemptId,
+          seq,
+          index,
+          choice: (filler?.choice ?? []) as ("A" | "B" | "C" | "D" | "T" | "F")[],
+        },
         { timeoutMs: SAVE_TIMEOUT_MS },
       );
       if (!ack.ok && ack.error.code === "ack_timeout") return;
@@ -204,7 +226,11 @@ export const useExamStore = defineStore("exam", () => {
   }
 
   async function syncOnce(): Promise<void> {
-    const first = await emitWithAck("attempt:sync", attempt.value ? { attemptId: attempt.value.attemptId } : {}, { timeoutMs: 15_000 });
+    const first = await emitWithAck(
+      "attempt:sync",
+      attempt.value ? { attemptId: attempt.value.attemptId } : {},
+      { timeoutMs: 15_000 },
+    );
     if (!first.ok) {
       if (!attempt.value || first.error.code !== "ack_timeout") loadError.value = first.error;
       return;
@@ -236,7 +262,11 @@ export const useExamStore = defineStore("exam", () => {
     if (first.data.status !== "in_progress" && first.data.status !== "submitting") return;
     if (journal.pending().length === 0 && first.data.missingSeqs.length === 0) return;
     await replay(first.data.missingSeqs);
-    const second = await emitWithAck("attempt:sync", { attemptId: first.data.attemptId }, { timeoutMs: 15_000 });
+    const second = await emitWithAck(
+      "attempt:sync",
+      { attemptId: first.data.attemptId },
+      { timeoutMs: 15_000 },
+    );
     if (second.ok) {
       applyAttempt(second.data);
       for (const e of journal.pending()) {
@@ -355,11 +385,22 @@ export const useExamStore = defineStore("exam", () => {
   async function submit(): Promise<Ack<CandidateAttemptDto>> {
     const a = attempt.value;
     if (!a || !journal) return { ok: false, error: { code: "attempt_not_found", message: "未找到考试记录" } };
-    if (!useSocket().connected) return { ok: false, error: { code: "offline", message: "网络连接中断，恢复连接后才能交卷，已作答内容不会丢失" } };
-    let last: Ack<CandidateAttemptDto> = { ok: false, error: { code: "saves_pending", message: "作答尚未全部保存" } };
+    if (!useSocket().connected)
+      return {
+        ok: false,
+        error: { code: "offline", message: "网络连接中断，恢复连接后才能交卷，已作答内容不会丢失" },
+      };
+    let last: Ack<CandidateAttemptDto> = {
+      ok: false,
+      error: { code: "saves_pending", message: "作答尚未全部保存" },
+    };
     for (let round = 0; round < 3; round++) {
       await replay([]);
-      last = await emitWithAck("attempt:submit", { attemptId: a.attemptId, lastSeq: journal.lastSeq }, { timeoutMs: SUBMIT_TIMEOUT_MS });
+      last = await emitWithAck(
+        "attempt:submit",
+        { attemptId: a.attemptId, lastSeq: journal.lastSeq },
+        { timeoutMs: SUBMIT_TIMEOUT_MS },
+      );
       if (last.ok) {
         applyAttempt(last.data);
         await journal.clear();
@@ -368,7 +409,9 @@ export const useExamStore = defineStore("exam", () => {
       }
       if (last.error.code !== "saves_pending") return last;
       const details = last.error.details as { missing?: unknown } | undefined;
-      const missing = Array.isArray(details?.missing) ? details.missing.filter((n): n is number => typeof n === "number") : [];
+      const missing = Array.isArray(details?.missing)
+        ? details.missing.filter((n): n is number => typeof n === "number")
+        : [];
       await replay(missing);
     }
     return last;

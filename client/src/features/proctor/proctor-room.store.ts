@@ -34,10 +34,21 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
   const now = ref(performance.now());
   let ticker: number | null = null;
 
-  const serverNow = computed(() => (serverAnchor.value ? serverAnchor.value.serverTime + (now.value - serverAnchor.value.at) : Date.now()));
+  const serverNow = computed(() =>
+    serverAnchor.value ? serverAnchor.value.serverTime + (now.value - serverAnchor.value.at) : Date.now(),
+  );
 
   const counts = computed(() => {
-    const c = { total: seats.value.length, not_arrived: 0, checked_in: 0, ready: 0, in_progress: 0, disconnected: 0, submitted: 0, voided: 0 };
+    const c = {
+      total: seats.value.length,
+      not_arrived: 0,
+      checked_in: 0,
+      ready: 0,
+      in_progress: 0,
+      disconnected: 0,
+      submitted: 0,
+      voided: 0,
+    };
     for (const s of seats.value) c[s.state]++;
     return c;
   });
@@ -135,19 +146,30 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
   const sid = (): string => sessionId.value ?? "";
 
   async function checkIn(payload: Omit<CheckInPayload, "sessionId">): Promise<Ack<CheckInResultDto>> {
-    const ack = await emitWithAck("proctor:check_in", { ...payload, sessionId: sid() }, { timeoutMs: 20_000 });
+    const ack = await emitWithAck(
+      "proctor:check_in",
+      { ...payload, sessionId: sid() },
+      { timeoutMs: 20_000 },
+    );
     if (ack.ok) upsertSeat(ack.data.seat);
     return ack;
   }
-  const release = async (attemptIds?: string[]) => settle(await emitWithAck("proctor:release", { sessionId: sid(), attemptIds }, { timeoutMs: 20_000 }));
-  const pause = async (reason: string, attemptIds?: string[]) => settle(await emitWithAck("proctor:pause", { sessionId: sid(), attemptIds, reason }));
-  const resume = async (attemptIds?: string[]) => settle(await emitWithAck("proctor:resume", { sessionId: sid(), attemptIds }));
+  const release = async (attemptIds?: string[]) =>
+    settle(await emitWithAck("proctor:release", { sessionId: sid(), attemptIds }, { timeoutMs: 20_000 }));
+  const pause = async (reason: string, attemptIds?: string[]) =>
+    settle(await emitWithAck("proctor:pause", { sessionId: sid(), attemptIds, reason }));
+  const resume = async (attemptIds?: string[]) =>
+    settle(await emitWithAck("proctor:resume", { sessionId: sid(), attemptIds }));
   const extend = async (payload: ExtendPayload) => settle(await emitWithAck("proctor:extend", payload));
   const approveExtension = async (attemptId: string, requestId: string, approve: boolean) =>
     settle(await emitWithAck("proctor:approve_extension", { attemptId, requestId, approve }));
-  const forceSubmit = async (attemptId: string, reason: string) => settle(await emitWithAck("proctor:force_submit", { attemptId, reason }, { timeoutMs: 20_000 }));
-  const voidAttempt = async (attemptId: string, note: string) => settle(await emitWithAck("proctor:void", { attemptId, note }));
-  async function creditOutage(payload: Omit<CreditOutagePayload, "sessionId">): Promise<Ack<ProctorActionResultDto>> {
+  const forceSubmit = async (attemptId: string, reason: string) =>
+    settle(await emitWithAck("proctor:force_submit", { attemptId, reason }, { timeoutMs: 20_000 }));
+  const voidAttempt = async (attemptId: string, note: string) =>
+    settle(await emitWithAck("proctor:void", { attemptId, note }));
+  async function creditOutage(
+    payload: Omit<CreditOutagePayload, "sessionId">,
+  ): Promise<Ack<ProctorActionResultDto>> {
     const ack = await settle(await emitWithAck("proctor:credit_outage", { ...payload, sessionId: sid() }));
     if (ack.ok) outage.value = null;
     return ack;

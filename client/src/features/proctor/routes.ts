@@ -7,7 +7,11 @@ export const routes: RouteRecordRaw[] = [
     path: "/proctor",
     name: "proctor-home",
     component: () => import("./proctor-home.page.vue"),
-    meta: { title: "监考控制台", roles: ["proctor", "officer"], menu: { group: "考场监考", icon: Monitor, order: 30 } },
+    meta: {
+      title: "监考控制台",
+      roles: ["proctor", "officer"],
+      menu: { group: "考场监考", icon: Monitor, order: 30 },
+    },
   },
   {
     path: "/proctor/sessions/:sessionId",
