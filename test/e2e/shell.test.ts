@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import type { AuthUser } from "../../server/contracts/auth.js";
+import { createStaff, scheduleCandidates } from "../helpers/auth.js";
 import { launchBrowser, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
@@ -75,48 +75,62 @@ describe("client shell (browser)", function () {
     }
   });
 
-  // The identity feature owns the real login; until its seeded accounts exist these two pin the
-  // session answer (`GET /api/auth/me`) in the browser so the layouts can be exercised on a real node.
-  const staffUser: AuthUser = {
-    id: "u-1",
-    kind: "staff",
-    roles: ["officer"],
-    displayName: "张建国",
-    divisionCode: "320100",
-    provinceCode: "320000",
-  };
-  const candidateUser: AuthUser = {
-    id: "c-1",
-    kind: "candidate",
-    roles: ["candidate"],
-    displayName: "李明",
-    divisionCode: "320100",
-    provinceCode: "320000",
-    candidate: { candidateId: "c-1", sessionId: "s-1", ticketNo: "3201202611230015", seatId: "15" },
-  };
-
-  it("when a staff user's session is active, then the staff frame shows the side menu, the user and the node", async () => {
+  it("when a staff user logs in through the form, then the staff frame shows their menu and logging out returns to login", async () => {
+    const { username, password } = await createStaff(node, { roles: ["officer"], displayName: "张建国" });
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await page.route("**/api/auth/me", (route) => route.fulfill({ json: { user: staffUser } }));
       await page.goto("/");
+      await page.waitForURL(/\/login/);
+      await page.locator('[data-test="username"]').fill(username);
+      await page.locator('[data-test="password"]').fill(password);
+      await page.locator('[data-test="login-submit"]').click();
+      await page.waitForURL((url) => url.pathname === "/");
       await page.locator('[data-test="side-menu"]').getByText("首页").waitFor();
       await page.getByText("张建国").first().waitFor();
       await page.locator('[data-test="node-info"]').getByText("江苏省（320000）").waitFor();
       expect(await page.title()).to.equal(`首页 - ${APP_TITLE}`);
       await screenshot(page, "shell-staff-home");
+
+      await page.locator('[data-test="logout"]').click();
+      await page.waitForURL(/\/login/);
+      const me = await context.request.get("/api/auth/me");
+      expect(me.status()).to.equal(401);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();
     }
   });
 
-  it("when a candidate's session is active, then the kiosk frame shows the ticket and large type can be switched on", async () => {
+  it("when a staff login is refused, then the server's message is shown and the password is cleared", async () => {
+    const { username } = await createStaff(node, { roles: ["officer"] });
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await page.route("**/api/auth/me", (route) => route.fulfill({ json: { user: candidateUser } }));
-      await page.goto("/");
-      await page.getByText("3201202611230015").first().waitFor();
+      await page.goto("/login");
+      await page.locator('[data-test="username"]').fill(username);
+      await page.locator('[data-test="password"]').fill("wrong-password-123");
+      await page.locator('[data-test="login-submit"]').click();
+      await page.locator(".el-message--error").waitFor();
+      expect(await page.locator('[data-test="password"]').inputValue()).to.equal("");
+      expect(new URL(page.url()).pathname).to.equal("/login");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when a candidate logs in on a kiosk bound to their seat, then the kiosk frame shows their ticket and large type can be switched on", async () => {
+    const { candidates } = await scheduleCandidates(node, { count: 1 });
+    const cand = candidates[0];
+    if (!cand) throw new Error("no candidate scheduled");
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await page.goto(`/login?as=candidate&seat=${encodeURIComponent(cand.seatToken)}`);
+      await page.locator('[data-test="seat-bound"]').waitFor();
+      await page.locator('[data-test="id-number"]').fill(cand.idNumber);
+      await page.locator('[data-test="ticket-no"]').fill(cand.assignment.ticketNo);
+      await page.locator('[data-test="candidate-submit"]').click();
+      await page.waitForURL((url) => url.pathname === "/");
+      await page.locator('[data-test="candidate-info"]').getByText(cand.assignment.ticketNo).waitFor();
       expect(await page.locator('[data-test="side-menu"]').count()).to.equal(0);
       await page.locator('[data-test="large-type"]').click();
       await page.waitForFunction(`document.documentElement.classList.contains("rc-large")`);

@@ -28,6 +28,12 @@ export function resetCsrf(): void {
   csrfPending = null;
 }
 
+/** Takes the token a login or `/api/auth/me` answer carries, so no extra round trip is needed. */
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+  csrfPending = null;
+}
+
 async function csrf(): Promise<string> {
   if (csrfToken) return csrfToken;
   csrfPending ??= fetch("/api/auth/csrf", {
@@ -35,14 +41,10 @@ async function csrf(): Promise<string> {
     headers: { accept: "application/json" },
   })
     .then(async (res) => {
-      const body = (await res.json().catch(() => null)) as { token?: unknown; csrfToken?: unknown } | null;
-      const token =
-        typeof body?.token === "string"
-          ? body.token
-          : typeof body?.csrfToken === "string"
-            ? body.csrfToken
-            : "";
-      csrfToken = token;
+      const body = (await res.json().catch(() => null)) as { csrfToken?: unknown } | null;
+      const token = typeof body?.csrfToken === "string" ? body.csrfToken : "";
+      // Not cached when absent, so the next write asks again instead of failing forever.
+      csrfToken = token || null;
       return token;
     })
     .finally(() => {

@@ -1,29 +1,9 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
-import type { AuthUser, Role } from "@contracts/auth.js";
-import { api, ApiError, resetCsrf } from "./api.js";
+import type { AuthUser, CandidateLoginBody, LoginBody, LoginResultDto, Role } from "@contracts/auth.js";
+import { api, ApiError, resetCsrf, setCsrfToken } from "./api.js";
 import { hasAnyRole } from "./roles.js";
 import { disconnectSocket } from "./socket.js";
-
-/** The auth endpoints answer `{ user }`; tolerate a bare user too while the API settles. */
-function unwrapUser(body: unknown): AuthUser | null {
-  if (!body || typeof body !== "object") return null;
-  const candidate = "user" in body ? (body as { user: unknown }).user : body;
-  if (!candidate || typeof candidate !== "object" || !("roles" in candidate)) return null;
-  return candidate as AuthUser;
-}
-
-export interface StaffCredentials {
-  username: string;
-  password: string;
-}
-
-export interface CandidateCredentials {
-  /** GB 11643 18-digit ID number. */
-  idNumber: string;
-  /** Admission ticket number (准考证号). */
-  ticketNo: string;
-}
 
 /** Who is logged in; loaded once from `/api/auth/me` before the first navigation. */
 export const useSessionStore = defineStore("session", () => {
@@ -42,8 +22,11 @@ export const useSessionStore = defineStore("session", () => {
 
   async function refresh(): Promise<void> {
     try {
-      user.value = unwrapUser(await api.get<unknown>("/api/auth/me", { notify: false }));
+      const me = await api.get<LoginResultDto>("/api/auth/me", { notify: false });
+      user.value = me.user;
+      setCsrfToken(me.csrfToken);
     } catch (err) {
+      // 401: nobody is logged in. Any other failure also leaves the visitor on the login page.
       if (!(err instanceof ApiError)) throw err;
       user.value = null;
     } finally {
@@ -51,24 +34,24 @@ export const useSessionStore = defineStore("session", () => {
     }
   }
 
-  async function loginStaff(credentials: StaffCredentials): Promise<AuthUser> {
-    const u = unwrapUser(await api.post<unknown>("/api/auth/login", credentials));
-    return signedIn(u);
-  }
-
-  async function loginCandidate(credentials: CandidateCredentials): Promise<AuthUser> {
-    const u = unwrapUser(await api.post<unknown>("/api/auth/candidate-login", credentials));
-    return signedIn(u);
-  }
-
-  function signedIn(u: AuthUser | null): AuthUser {
-    // The session id rotates at login, so the CSRF token bound to the old one is stale.
+  async function loginStaff(credentials: LoginBody): Promise<AuthUser> {
+    // The session id rotates at login: the token of the anonymous session is refetched first.
     resetCsrf();
-    if (!u) throw new ApiError(500, { code: "invalid_response", message: "登录响应无效" });
-    user.value = u;
+    return signedIn(await api.post<LoginResultDto>("/api/auth/login", credentials));
+  }
+
+  async function loginCandidate(credentials: CandidateLoginBody): Promise<AuthUser> {
+    resetCsrf();
+    return signedIn(await api.post<LoginResultDto>("/api/auth/candidate-login", credentials));
+  }
+
+  function signedIn(result: LoginResultDto): AuthUser {
+    // The new session has its own CSRF token; the old one is no longer accepted.
+    setCsrfToken(result.csrfToken);
+    user.value = result.user;
     loaded.value = true;
     loading = Promise.resolve();
-    return u;
+    return result.user;
   }
 
   async function logout(): Promise<void> {
