@@ -77,6 +77,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   const grace = ctx.config.exam.graceSeconds;
   const instanceId = randomUUID();
   const lastSeatEmit = new Map<string, number>();
+  const trailingSeat = new Map<string, NodeJS.Timeout>();
   // Saves of one attempt on this instance run one after another, so they never contend on the chain head.
   const queues = new Map<string, Promise<unknown>>();
 
@@ -122,9 +123,25 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     throw errors.conflict("attempt_busy", "考试记录正忙，请重试");
   }
 
+  /**
+   * Pushes one seat to the proctor console. Answer saves are throttled per attempt with a trailing
+   * emit, so a burst of saves ends with the latest state without flooding the console.
+   */
   async function emitSeat(attemptId: string, throttle = false): Promise<void> {
     const t = Date.now();
-    if (throttle && t - (lastSeatEmit.get(attemptId) ?? 0) < opts.seatThrottleMs) return;
+    const wait = opts.seatThrottleMs - (t - (lastSeatEmit.get(attemptId) ?? 0));
+    if (throttle && wait > 0) {
+      if (!trailingSeat.has(attemptId)) {
+        trailingSeat.set(
+          attemptId,
+          setTimeout(() => {
+            trailingSeat.delete(attemptId);
+            void emitSeat(attemptId).catch(() => undefined);
+          }, wait).unref(),
+        );
+      }
+      return;
+    }
     lastSeatEmit.set(attemptId, t);
     const doc = await Attempts.findById(attemptId, LIGHT).lean<AttemptLean>();
     if (doc) deps.notifier.toRoom(rooms.session(doc.sessionId), "session:seat", toSeatView(doc, now()));

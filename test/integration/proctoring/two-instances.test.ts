@@ -1,0 +1,110 @@
+import { expect } from "chai";
+import type { Connection } from "mongoose";
+import type { CandidateAttemptDto, CheckInResultDto, ClockEventDto, SeatViewDto } from "../../../server/contracts/exams.js";
+import { connectMongo } from "../../../server/lib/mongo.js";
+import { testDatabase, uniqueDbName } from "../../helpers/database.js";
+import { call, candidateUser, connect, JournalCandidate, leaks, ok, proctorUser } from "../exams/support/clients.js";
+import { spawnExamNode, type ChildNode } from "../exams/support/child.js";
+import { createFixtureSession } from "../exams/support/fixtures.js";
+import { attemptModelForTests } from "../exams/support/models.js";
+
+const REDIS_URL = "redis://127.0.0.1:6379";
+
+/**
+ * Scale-out: two node processes share one database and socket.io rooms through the Redis adapter.
+ * A proctor on instance B controls a candidate on instance A; when A dies the candidate carries on
+ * at B; each deadline expiry happens once although both instances sweep.
+ */
+describe("proctoring: two instances behind Redis", function () {
+  this.timeout(120_000);
+  let conn: Connection;
+  let a: ChildNode | null = null;
+  let b: ChildNode | null = null;
+  const dbName = uniqueDbName("scale");
+
+  before(async () => {
+    const db = await testDatabase();
+    conn = await connectMongo(db.uri, { dbName });
+    const env = { MONGODB_URI: db.uri, EXAM_DB_NAME: dbName, EXAM_MINUTES: "60", EXAM_GRACE_SECONDS: "1", REDIS_URL };
+    [a, b] = await Promise.all([spawnExamNode(env), spawnExamNode(env)]);
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await conn.dropDatabase().catch(() => undefined);
+    await conn.close();
+  });
+
+  it("when a proctor on B pauses a candidate on A and A dies, then the pause crosses instances and the candidate continues on B with nothing lost", async () => {
+    if (!a || !b) throw new Error("nodes");
+    const { session, assignments } = await createFixtureSession(conn, { candidates: 1 });
+    const seat = assignments[0];
+    if (!seat) throw new Error("fixture");
+    const proctor = await connect(b.url, proctorUser());
+    ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
+    ok(await call<CheckInResultDto>(proctor, "proctor:check_in", { sessionId: session.id, candidateId: seat.candidateId, idNumber: seat.idNumber }));
+    const cand = new JournalCandidate(a.url, candidateUser(session.id, seat));
+    await cand.connect();
+    const started = new Promise<CandidateAttemptDto>((r) => cand.socket?.once("attempt:started", r));
+    ok(await call(proctor, "proctor:release", { sessionId: session.id }));
+    expect((await started).questions).to.have.length(10);
+
+    const seatSeen = new Promise<SeatViewDto>((r) => {
+      proctor.on("session:seat", (s) => {
+        if (s.answered >= 1) r(s);
+      });
+    });
+    await cand.answer(0, ["T"]);
+    await cand.answer(1, ["B"]);
+    expect((await seatSeen).attemptId).to.equal(cand.attemptId);
+
+    const paused = new Promise<ClockEventDto>((r) => cand.socket?.once("attempt:clock", r));
+    ok(await call(proctor, "proctor:pause", { sessionId: session.id, reason: "监考员在 B 实例上暂停" }));
+    expect((await paused).paused).to.equal(true);
+    const refused = await cand.answer(2, ["A", "C"]);
+    expect(refused).to.equal(null);
+    const resumed = new Promise<ClockEventDto>((r) => cand.socket?.once("attempt:clock", r));
+    ok(await call(proctor, "proctor:resume", { sessionId: session.id }));
+    expect((await resumed).paused).to.equal(false);
+
+    await a.kill();
+    a = null;
+    cand.close();
+    const view = await cand.connect(b.url);
+    expect(view.answers.slice(0, 2).map((x) => x.choice)).to.deep.equal([["T"], ["B"]]);
+    await cand.replay();
+    for (let i = 3; i < 10; i++) await cand.answer(i, ["T"]);
+    expect(cand.journal.size).to.equal(0);
+    const done = ok(await cand.submit());
+    expect(done.status).to.equal("submitted");
+    const doc = await attemptModelForTests(conn).findById(cand.attemptId).lean();
+    for (const [index, choice] of cand.intended) expect(doc?.answers[index]?.choice, `question ${index}`).to.deep.equal([...choice].sort());
+    expect(leaks(cand.received)).to.deep.equal([]);
+    proctor.close();
+    cand.close();
+  });
+
+  it("when both instances sweep the same expired attempts, then each expiry happens exactly once", async () => {
+    if (!b) throw new Error("nodes");
+    const { session, assignments } = await createFixtureSession(conn, { candidates: 8 });
+    const proctor = await connect(b.url, proctorUser());
+    for (const s of assignments) ok(await call(proctor, "proctor:check_in", { sessionId: session.id, candidateId: s.candidateId, idNumber: s.idNumber }));
+    ok(await call(proctor, "proctor:release", { sessionId: session.id }));
+    proctor.close();
+    // Restart a second instance so two sweepers run, then make every deadline pass at once.
+    const db = await testDatabase();
+    a = await spawnExamNode({ MONGODB_URI: db.uri, EXAM_DB_NAME: dbName, EXAM_MINUTES: "60", EXAM_GRACE_SECONDS: "1", REDIS_URL });
+    const Attempts = attemptModelForTests(conn);
+    await Attempts.updateMany({ sessionId: session.id }, { $set: { deadline: new Date(Date.now() - 2000) } });
+    let docs = await Attempts.find({ sessionId: session.id }).lean();
+    for (let i = 0; i < 50 && docs.some((d) => d.status !== "submitted"); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      docs = await Attempts.find({ sessionId: session.id }).lean();
+    }
+    expect(docs).to.have.length(8);
+    for (const d of docs) {
+      expect(d.status).to.equal("submitted");
+      expect(d.events.filter((e) => e.type === "submit")).to.have.length(1);
+    }
+    expect(await conn.collection("exam_results").countDocuments({ sessionId: session.id })).to.equal(8);
+  });
+});
