@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import type { CandidateAttemptDto, CheckInResultDto } from "../../../server/contracts/exams.js";
+import { testDatabase, uniqueDbName } from "../../helpers/database.js";
+import { call, candidateUser, connect, JournalCandidate, leaks, ok, proctorUser } from "./support/clients.js";
+import { startExamNode, type ExamNode } from "./support/exam-node.js";
+import { createFixtureSession } from "./support/fixtures.js";
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failing run can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CHOICES = [["T"], ["F"], ["A"], ["B"], ["C"], ["D"], ["A", "B"], ["B", "C", "D"]];
+
+/**
+ * Random disconnects with a journal replay: candidates answer while their connection drops again
+ * and again (sometimes before the ack arrives), reconnect to either of two instances sharing rooms
+ * through Redis, resync and replay their journal. Nothing acknowledged or journaled may be lost.
+ */
+describe("exam delivery: random disconnects with journal replay", function () {
+  this.timeout(180_000);
+  const nodes: ExamNode[] = [];
+  const dbName = uniqueDbName("flaky");
+
+  before(async () => {
+    const db = await testDatabase();
+    for (let i = 0; i < 2; i++) nodes.push(await startExamNode({ mongoUri: db.uri, dbName, redisUrl: "redis://127.0.0.1:6379", tiny: { questions: 20 } }));
+  });
+  after(async () => {
+    await nodes[0]?.ctx.conn.dropDatabase().catch(() => undefined);
+    for (const n of nodes) await n.stop();
+  });
+
+  it("when 240 disconnects hit 8 candidates mid-answer, then after replay every last choice is on the server: 0 lost", async () => {
+    const [n0, n1] = nodes;
+    if (!n0 || !n1) throw new Error("nodes");
+    const random = rng(20260510);
+    const { session, assignments } = await createFixtureSession(n0.ctx.conn, { candidates: 8 });
+    const proctor = await connect(n1.url, proctorUser());
+    for (const a of assignments) ok(await call<CheckInResultDto>(proctor, "proctor:check_in", { sessionId: session.id, candidateId: a.candidateId, idNumber: a.idNumber }));
+    const cands = assignments.map((a, i) => new JournalCandidate((i % 2 ? n1 : n0).url, candidateUser(session.id, a)));
+    for (const c of cands) await c.connect();
+    const started = cands.map((c) => new Promise<CandidateAttemptDto>((r) => c.socket?.once("attempt:started", r)));
+    ok(await call(proctor, "proctor:release", { sessionId: session.id }));
+    await Promise.all(started);
+
+    let disconnects = 0;
+    let lostAcks = 0;
+    await Promise.all(
+      cands.map(async (c) => {
+        for (let step = 0; step < 60; step++) {
+          const index = Math.floor(random() * 20);
+          const choice = CHOICES[Math.floor(random() * CHOICES.length)] ?? ["A"];
+          const dropBeforeAck = step % 2 === 1 && random() < 0.5;
+          if (dropBeforeAck) {
+            // The save leaves, the connection drops before its ack: only the journal knows it.
+            void c.answer(index, choice, 300);
+            c.socket?.disconnect();
+            lostAcks++;
+          } else {
+            await c.answer(index, choice);
+            if (step % 2 === 1) c.socket?.disconnect();
+          }
+          if (step % 2 === 1) {
+            disconnects++;
+            c.close();
+            await c.connect((random() < 0.5 ? n0 : n1).url);
+            await c.replay();
+          }
+        }
+        await c.replay();
+      }),
+    );
+    expect(disconnects).to.be.at.least(200);
+
+    const Attempts = n0.delivery.exams.models.Attempts;
+    let lost = 0;
+    for (const c of cands) {
+      expect(c.journal.size, "journal drained").to.equal(0);
+      const done = ok(await c.submit());
+      expect(done.status).to.equal("submitted");
+      const doc = await Attempts.findById(c.attemptId).lean();
+      for (const [index, choice] of c.intended) {
+        if (JSON.stringify(doc?.answers[index]?.choice) !== JSON.stringify([...choice].sort())) lost++;
+      }
+      expect(leaks(c.received)).to.deep.equal([]);
+      c.close();
+    }
+    expect({ lost, disconnects, lostAcksReplayed: lostAcks > 0 }).to.deep.equal({ lost: 0, disconnects, lostAcksReplayed: true });
+    proctor.close();
+  });
+});
