@@ -284,19 +284,40 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     for (const id of attemptIds ?? []) if (!targets.some((t) => t._id === id)) skipped.push({ attemptId: id, code: "attempt_not_found" });
     const startable = targets.filter((t) => t.status === "checked_in" || t.status === "ready").map((t) => t._id);
     const affected: string[] = [];
-    await forEachLimit(startable, 32, async (id) => {
-      const res = await mutate(id, (doc, at) => {
-        if (doc.status !== "checked_in" && doc.status !== "ready") return null;
-        const deadline = computeDeadline({ ...clockParts(doc), startedAt: at });
-        return { filter: { status: doc.status }, set: { status: "in_progress", startedAt: at, deadline }, event: { type: "start", data: { by: actor.id, deadline: deadline?.toISOString() } } };
-      });
-      if (!res.event) return;
-      affected.push(id);
-      const doc = await Attempts.findById(id, { events: 0 }).lean<AttemptLean>();
-      if (!doc) return;
-      deps.notifier.toRoom(rooms.attempt(id), "attempt:started", toCandidateAttempt(doc, now()));
-      deps.notifier.toRoom(rooms.session(sessionId), "session:seat", toSeatView(doc, now()));
+    // The whole room starts in one bulk write of conditional updates (each names the chain head it
+    // read), so "everyone starts at once" costs one round trip, not one per candidate.
+    const docs = await Attempts.find({ _id: { $in: startable }, status: { $in: ["checked_in", "ready"] } }, { events: 0 }).lean<AttemptLean[]>();
+    const at = now();
+    const planned = docs.map((doc) => {
+      const deadline = computeDeadline({ ...clockParts(doc), startedAt: at }) as Date;
+      const event = nextEvent({ n: doc.chainN, hash: doc.chainHash }, "start", { by: actor.id, deadline: deadline.toISOString() }, at);
+      return { doc, deadline, event };
     });
+    if (planned.length) {
+      await Attempts.bulkWrite(
+        planned.map(({ doc, deadline, event }) => ({
+          updateOne: {
+            filter: { _id: doc._id, status: doc.status, chainN: doc.chainN },
+            update: { $set: { status: "in_progress", startedAt: at, deadline, chainN: event.n, chainHash: event.hash }, $push: { events: event } },
+          },
+        })),
+        { ordered: false },
+      );
+    }
+    // An attempt someone else changed in between keeps its own state: only those stamped now started.
+    const stamped = new Set(
+      (await Attempts.find({ _id: { $in: planned.map((p) => p.doc._id) }, startedAt: at, status: "in_progress" }, { _id: 1 }).lean<{ _id: string }[]>()).map((d) => d._id),
+    );
+    for (const { doc, deadline, event } of planned) {
+      if (!stamped.has(doc._id)) {
+        skipped.push({ attemptId: doc._id, code: "invalid_transition" });
+        continue;
+      }
+      affected.push(doc._id);
+      const started: AttemptLean = { ...doc, status: "in_progress", startedAt: at, deadline, chainN: event.n, chainHash: event.hash };
+      deps.notifier.toRoom(rooms.attempt(doc._id), "attempt:started", toCandidateAttempt(started, at));
+      deps.notifier.toRoom(rooms.session(sessionId), "session:seat", toSeatView(started, at));
+    }
     return { affected, skipped };
   }
 

@@ -1,0 +1,278 @@
+/**
+ * `npm run bench:exam -- --candidates N [--answers K] [--room 100]`
+ *
+ * Exam-delivery load benchmark (issue 6). Starts the database (MONGODB_URI, else the stand-in in
+ * its own process) and an exam node in its own process, creates N candidates in rooms of `--room`,
+ * checks them all in (papers assembled from the sample banks), releases every room at once and
+ * measures how long until every candidate holds its paper. Each candidate then answers one
+ * question every 10 s with sequence numbers (K answers, first answers spread over the first 10 s),
+ * keeps unacknowledged saves in a journal and retries them, and submits with its last seq. "lost"
+ * counts final choices missing from the database afterwards.
+ *
+ * The same N clients then drive a bare socket.io ack-echo server with the same schedule: its
+ * throughput is the baseline, `ratio` = savesPerSec / baselineSavesPerSec.
+ *
+ * Prints one JSON line and appends it to BENCHMARKS.md. The load generator runs on the same
+ * machine as the servers, so latencies include its own CPU contention.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { appendFile, readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Server } from "socket.io";
+import { io as ioClient, type Socket } from "socket.io-client";
+import type { AuthUser } from "../server/contracts/auth.js";
+import type { Ack } from "../server/contracts/errors.js";
+import type { CandidateAttemptDto, SaveAckDto } from "../server/contracts/exams.js";
+import type { SeatAssignmentDto } from "../server/contracts/scheduling.js";
+import { connectMongo } from "../server/lib/mongo.js";
+import { createFixtureSession } from "../test/integration/exams/support/fixtures.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({
+  options: {
+    candidates: { type: "string", default: "200" },
+    answers: { type: "string", default: "6" },
+    room: { type: "string", default: "100" },
+    "interval-ms": { type: "string", default: "10000" },
+    "echo-server": { type: "boolean", default: false },
+  },
+});
+
+type AnySocket = Socket;
+
+function spawnReady(args: string[], env: Record<string, string>, pattern: RegExp): Promise<{ child: ChildProcess; match: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m?.[1]) resolve({ child, match: m[1] });
+    });
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited ${code}: ${err}`)));
+  });
+}
+
+async function rssKB(pid: number | undefined): Promise<number> {
+  if (!pid) return 0;
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function connectClient(url: string, user: AuthUser | null): Promise<AnySocket> {
+  const s = ioClient(url, { transports: ["websocket"], auth: user ? { user } : {}, forceNew: true, reconnection: true, reconnectionDelay: 200 });
+  return new Promise((resolve, reject) => {
+    s.once("connect", () => resolve(s));
+    s.once("connect_error", reject);
+  });
+}
+
+async function emitAck<T>(s: AnySocket, event: string, payload: unknown, timeoutMs = 15_000): Promise<Ack<T>> {
+  return (await s.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
+}
+
+async function inBatches<T>(items: T[], size: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((x, j) => fn(x, i + j)));
+}
+
+interface Load {
+  saves: number;
+  latencies: number[];
+  durationMs: number;
+  lost: number;
+}
+
+/**
+ * Drives each socket with K answers on a fixed 10 s schedule; unacknowledged saves stay in a
+ * journal and are retried (as the exam page does).
+ */
+async function drive(sockets: AnySocket[], attemptIds: string[], k: number, intervalMs: number, questions: number): Promise<Load & { intended: Map<number, string[]>[] }> {
+  const latencies: number[] = [];
+  let saves = 0;
+  const t0 = Date.now();
+  const intended = sockets.map(() => new Map<number, string[]>());
+  await Promise.all(
+    sockets.map(async (s, i) => {
+      const offset = Math.floor((i / sockets.length) * intervalMs);
+      await sleep(offset);
+      const journal = new Map<number, { index: number; choice: string[] }>();
+      for (let n = 1; n <= k; n++) {
+        const index = (n * 7 + i) % questions;
+        const choice = [["A"], ["B"], ["C"], ["D"], ["T"], ["F"]][(n + i) % 6] ?? ["A"];
+        journal.set(n, { index, choice });
+        intended[i]?.set(index, choice);
+        for (const [seq, e] of [...journal.entries()].sort((a, b) => a[0] - b[0])) {
+          const started = performance.now();
+          try {
+            const ack = await emitAck<SaveAckDto>(s, "attempt:answer", { attemptId: attemptIds[i], seq, index: e.index, choice: e.choice });
+            latencies.push(performance.now() - started);
+            if (ack.ok) {
+              journal.delete(seq);
+              saves++;
+            }
+          } catch {
+            // timed out: stays in the journal for the next round
+          }
+        }
+        const next = t0 + offset + n * intervalMs;
+        if (n < k) await sleep(Math.max(0, next - Date.now()));
+      }
+    }),
+  );
+  return { saves, latencies, durationMs: Date.now() - t0, lost: 0, intended };
+}
+
+async function main(): Promise<void> {
+  const n = Number(values.candidates);
+  const k = Number(values.answers);
+  const roomSize = Number(values.room);
+  const intervalMs = Number(values["interval-ms"]);
+  const children: ChildProcess[] = [];
+  const cleanup = () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  };
+  process.on("exit", cleanup);
+
+  // Database: MONGODB_URI or the stand-in in its own process.
+  let mongoUri = process.env.MONGODB_URI ?? "";
+  let dbKind = "mongodb";
+  if (!mongoUri) {
+    const db = await spawnReady(["scripts/mongo-standin/cli.ts", "--port", "0"], {}, /(mongodb:\/\/\S+)/);
+    children.push(db.child);
+    mongoUri = db.match;
+    dbKind = "standin";
+  }
+  const dbName = `bench_${Date.now()}`;
+  const node = await spawnReady(["test/integration/exams/support/child-node.ts"], { MONGODB_URI: mongoUri, EXAM_DB_NAME: dbName, EXAM_PAPER: "sample", EXAM_MINUTES: "60", EXAM_LOG_LEVEL: "error" }, /READY (\S+)/);
+  children.push(node.child);
+  const url = node.match;
+  const conn = await connectMongo(mongoUri, { dbName });
+
+  // Rooms, proctors, check-in (papers assembled here, outside the timed part).
+  const rooms: { sessionId: string; assignments: SeatAssignmentDto[] }[] = [];
+  for (let left = n; left > 0; left -= roomSize) {
+    const { session, assignments } = await createFixtureSession(conn, { candidates: Math.min(roomSize, left), categoryCode: "01001", lateEntryMinutes: 120 });
+    rooms.push({ sessionId: session.id, assignments });
+  }
+  const proctorUser: AuthUser = { id: "bench-proctor", kind: "staff", roles: ["proctor"], displayName: "压测监考", divisionCode: "320100", provinceCode: "320000", testCentreId: "tc-1" };
+  const proctor = await connectClient(url, proctorUser);
+  const checkInStart = Date.now();
+  await Promise.all(
+    rooms.map(async (r) => {
+      for (const a of r.assignments) {
+        const ack = await emitAck(proctor, "proctor:check_in", { sessionId: r.sessionId, candidateId: a.candidateId, idNumber: a.idNumber }, 60_000);
+        if (!ack.ok) throw new Error(`check-in failed: ${JSON.stringify(ack.error)}`);
+      }
+    }),
+  );
+  const checkInMs = Date.now() - checkInStart;
+  const rssBefore = await rssKB(node.child.pid);
+
+  const all = rooms.flatMap((r) => r.assignments.map((a) => ({ sessionId: r.sessionId, a })));
+  const sockets: AnySocket[] = new Array<AnySocket>(all.length);
+  const attemptIds: string[] = new Array<string>(all.length);
+  await inBatches(all, 100, async ({ sessionId, a }, i) => {
+    const user: AuthUser = { id: a.candidateId, kind: "candidate", roles: ["candidate"], displayName: a.name, divisionCode: "320100", provinceCode: "320000", candidate: { candidateId: a.candidateId, sessionId, ticketNo: a.ticketNo, seatId: a.seatId } };
+    const s = await connectClient(url, user);
+    const ack = await emitAck<CandidateAttemptDto>(s, "attempt:sync", {}, 60_000);
+    if (!ack.ok) throw new Error(`sync failed: ${JSON.stringify(ack.error)}`);
+    sockets[i] = s;
+    attemptIds[i] = ack.data.attemptId;
+  });
+
+  // Release every room together; time until every candidate holds its paper.
+  let questions = 0;
+  const got = sockets.map((s) => new Promise<void>((resolve) => s.once("attempt:started", (v: CandidateAttemptDto) => {
+    questions = v.questions?.length ?? questions;
+    resolve();
+  })));
+  const releaseAt = Date.now();
+  await Promise.all(rooms.map((r) => emitAck(proctor, "proctor:release", { sessionId: r.sessionId }, 120_000)));
+  await Promise.all(got);
+  const startAllPapersMs = Date.now() - releaseAt;
+
+  const load = await drive(sockets, attemptIds, k, intervalMs, Math.max(1, questions));
+  const rssAfter = await rssKB(node.child.pid);
+
+  // Submit and count what is missing from the database.
+  await inBatches(sockets, 100, async (s, i) => {
+    await emitAck(s, "attempt:submit", { attemptId: attemptIds[i], lastSeq: k }, 60_000).catch(() => undefined);
+  });
+  const docs = await conn.collection("exam_attempts").find({ _id: { $in: attemptIds as never[] } }, { projection: { answers: 1 } }).toArray();
+  const byId = new Map(docs.map((d) => [String(d._id), d as unknown as { answers: { choice: string[] }[] }]));
+  let lost = 0;
+  attemptIds.forEach((id, i) => {
+    for (const [index, choice] of load.intended[i] ?? []) {
+      if (JSON.stringify(byId.get(id)?.answers[index]?.choice ?? []) !== JSON.stringify([...choice].sort())) lost++;
+    }
+  });
+  for (const s of sockets) s.close();
+  proctor.close();
+
+  // Baseline: a bare ack-echo server under the same schedule.
+  const echo = await spawnReady(["scripts/bench-exam.ts", "--echo-server"], {}, /READY (\S+)/);
+  children.push(echo.child);
+  const echoSockets: AnySocket[] = new Array<AnySocket>(n);
+  await inBatches(Array.from({ length: n }, (_, i) => i), 100, async (_x, i) => {
+    echoSockets[i] = await connectClient(echo.match, null);
+  });
+  const base = await drive(echoSockets, attemptIds, k, intervalMs, Math.max(1, questions));
+  for (const s of echoSockets) s.close();
+
+  const sorted = [...load.latencies].sort((a, b) => a - b);
+  const savesPerSec = load.saves / (load.durationMs / 1000);
+  const baselineSavesPerSec = base.saves / (base.durationMs / 1000);
+  const line = {
+    candidates: n,
+    db: dbKind,
+    startAllPapersMs,
+    saves: load.saves,
+    savesPerSec: Math.round(savesPerSec * 10) / 10,
+    ackP50Ms: Math.round(percentile(sorted, 50) * 10) / 10,
+    ackP95Ms: Math.round(percentile(sorted, 95) * 10) / 10,
+    ackP99Ms: Math.round(percentile(sorted, 99) * 10) / 10,
+    lost,
+    baselineSavesPerSec: Math.round(baselineSavesPerSec * 10) / 10,
+    ratio: Math.round((savesPerSec / baselineSavesPerSec) * 100) / 100,
+    rssPerCandidateKB: Math.round((rssAfter - rssBefore) / n),
+    answersPerCandidate: k,
+    intervalMs,
+    checkInMs,
+    node: "exam-delivery node (exams+proctoring, fixture scheduling, sample-bank papers)",
+    at: new Date().toISOString(),
+  };
+  const json = JSON.stringify(line);
+  process.stdout.write(`${json}\n`);
+  await appendFile(path.join(root, "BENCHMARKS.md"), `${json}\n`);
+  await conn.dropDatabase().catch(() => undefined);
+  await conn.close();
+  cleanup();
+  process.exit(0);
+}
+
+// ---- baseline mode: a bare socket.io server that acks every answer ----
+if (values["echo-server"]) {
+  const http = createServer();
+  const io = new Server(http, { serveClient: false });
+  io.on("connection", (socket) => {
+    socket.on("attempt:answer", (p: { seq?: number }, ack?: (a: unknown) => void) => ack?.({ ok: true, data: { seq: p.seq, serverTime: Date.now() } }));
+  });
+  http.listen(0, "127.0.0.1", () => process.stdout.write(`READY http://127.0.0.1:${(http.address() as AddressInfo).port}\n`));
+} else {
+  await main();
+}
