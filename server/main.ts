@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { Server } from "socket.io";
@@ -54,9 +54,22 @@ export async function startNode(
   const url = `http://${config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host}:${port}`;
   logger.info({ url, role: config.role, provinceCode: config.provinceCode, db: redactUri(options.mongoUri) }, "node listening");
 
+  // Responses still to be written. When the node drains, each is sent with `Connection: close` so its
+  // keep-alive socket ends with it; otherwise an answered client would hold the server open until
+  // the shutdown timeout.
+  const pending = new Set<ServerResponse>();
+  let draining = false;
+  http.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) res.shouldKeepAlive = false;
+    pending.add(res);
+    res.once("close", () => pending.delete(res));
+  });
+
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
+      draining = true;
+      for (const res of pending) if (!res.headersSent) res.shouldKeepAlive = false;
       for (const f of [...features].reverse()) await f.stop?.();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

@@ -3,25 +3,30 @@ import type { Connection } from "mongoose";
 import { connectMongo } from "../../server/lib/mongo.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../../scripts/embedded-database.js";
 
-let shared: Promise<EmbeddedDatabase> | null = null;
+/**
+ * Held on globalThis, not in a module variable: mocha loads the root hooks through `require` and the
+ * test files through `import`, which gives this module two instances; the hook that stops the
+ * database must see the one the tests started.
+ */
+const holder = globalThis as typeof globalThis & { __roadcertTestDatabase?: Promise<EmbeddedDatabase> | null };
 
 /**
  * The test database server, started once per mocha run: the real MongoDB at `MONGODB_URI` when
  * set, else mongodb-memory-server where it can download, else the stand-in (in memory).
  */
 export function testDatabase(): Promise<EmbeddedDatabase> {
-  shared ??= process.env.MONGODB_URI
+  holder.__roadcertTestDatabase ??= process.env.MONGODB_URI
     ? Promise.resolve({ uri: process.env.MONGODB_URI, kind: "external" as const, reason: "MONGODB_URI is set", stop: async () => undefined })
     : startEmbeddedDatabase();
-  return shared;
+  return holder.__roadcertTestDatabase;
 }
 
 /** Stops the shared server (root hook, after all tests). */
 export async function stopTestDatabase(): Promise<void> {
-  if (!shared) return;
-  const db = await shared;
-  shared = null;
-  await db.stop();
+  const started = holder.__roadcertTestDatabase;
+  if (!started) return;
+  holder.__roadcertTestDatabase = null;
+  await (await started).stop();
 }
 
 /** A fresh database name, so every test file (or test) works on its own data. */

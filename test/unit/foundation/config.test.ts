@@ -37,7 +37,11 @@ describe("config", () => {
   });
 
   it("when production has no SESSION_SECRET, then boot fails naming SESSION_SECRET", () => {
-    const message = bootError({ NODE_ENV: "production", ROLE: "hub", MONGODB_URI: "mongodb://db:27017/roadcert" });
+    const message = bootError({
+      NODE_ENV: "production",
+      ROLE: "hub",
+      MONGODB_URI: "mongodb://db:27017/roadcert",
+    });
     expect(message).to.include("- SESSION_SECRET: is required in production");
   });
 

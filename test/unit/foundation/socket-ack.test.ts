@@ -11,7 +11,8 @@ function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split("\n")) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split("\n"))
+        if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
       done();
     },
   });
