@@ -33,7 +33,7 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
       const row = await Throttle.findOneAndUpdate(
         { key },
         { $inc: { failures: 1 }, $setOnInsert: { windowStartedAt: now } },
-        { upsert: true, new: true },
+        { upsert: true, returnDocument: "after" },
       ).lean();
       if (row && row.failures >= policy.maxFailures) {
         await Throttle.updateOne({ key }, { $set: { lockedUntil: new Date(now.getTime() + policy.lockMs), failures: 0, windowStartedAt: now } });

@@ -122,7 +122,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     async createSession(actor: AuthUser, body: CreateSessionBody): Promise<ExamSessionDto> {
       if (!options.provinceCode) throw errors.forbidden("全国共享平台不安排考试", "not_a_province_node");
       const room = await options.organisation.getRoom(body.testCentreId, body.roomId);
-      if (!room || !canSeeDivision(actor.divisionCode, room.divisionCode)) throw errors.badRequest("unknown_room", "考场不存在");
+      if (!room) throw errors.badRequest("unknown_room", "考场不存在");
+      if (!canSeeDivision(actor.divisionCode, room.divisionCode)) throw errors.forbidden("无权在该考点安排考试", "division_out_of_scope");
       const startsAt = new Date(body.startsAt);
       if (startsAt <= now()) throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
       const endsAt = new Date(startsAt.getTime() + body.durationMinutes * 60_000);
@@ -185,7 +186,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
       if (body.status === "cancelled") set.status = "cancelled";
       const updated = await conn.transaction(async (session) => {
-        const doc = await Sessions.findByIdAndUpdate(id, { $set: set }, { new: true, session }).lean();
+        const doc = await Sessions.findByIdAndUpdate(id, { $set: set }, { returnDocument: "after", session }).lean();
         if (set.startsAt) await Assignments.updateMany({ sessionId: id }, { $set: { startsAt, endsAt } }, { session });
         return doc as SessionLean | null;
       });

@@ -189,6 +189,14 @@ export async function registerTestCandidate(node: RunningNode, options: Candidat
   });
 }
 
+/** Seats a registered candidate in a session (lowest free seat unless `seatId`); returns the assignment. */
+export async function assignTestCandidate(node: RunningNode, sessionId: string, candidateId: string, seatId?: string): Promise<SeatAssignmentDto> {
+  const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode);
+  const reg = createRegistrationService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode });
+  const sched = createSchedulingService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode, organisation: org, registration: reg });
+  return sched.assign(systemActor(node), sessionId, seatId ? { candidateId, seatId } : { candidateId });
+}
+
 export interface ScheduledCandidates {
   room: TestRoom;
   session: ExamSessionDto;

@@ -1,0 +1,233 @@
+import type { AuthorityDto, TestCentreDto } from "../../../server/contracts/organisation.js";
+import type { CandidateDto } from "../../../server/contracts/registration.js";
+import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
+import type { StaffUserDto } from "../../../server/contracts/auth.js";
+import { TEST_PASSWORD, TEST_PHOTO, assignTestCandidate, registerTestCandidate, uniqueIdNumber } from "../../helpers/auth.js";
+import type { RbacFixtures, RbacRow } from "./rbac-types.js";
+
+/** Rows of the identity, organisation, audit, registration and scheduling routes. */
+
+const everyone = { anonymous: "all", candidate: "all", examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" } as const;
+const loggedIn = { candidate: "all", examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" } as const;
+const staff = { examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" } as const;
+
+async function freshAssignment(fx: RbacFixtures): Promise<string> {
+  const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
+  await assignTestCandidate(fx.node, fx.own.sessionId, c.id);
+  return c.id;
+}
+
+export const rows: RbacRow[] = [
+  // --- auth ---
+  { method: "get", path: "/auth/csrf", access: everyone, request: () => ({ url: "/api/auth/csrf" }) },
+  {
+    method: "post",
+    path: "/auth/login",
+    access: everyone,
+    fresh: true,
+    request: (fx) => ({ url: "/api/auth/login", body: { username: fx.login.username, password: fx.login.password } }),
+  },
+  {
+    method: "post",
+    path: "/auth/candidate-login",
+    access: everyone,
+    fresh: true,
+    request: (fx) => ({
+      url: "/api/auth/candidate-login",
+      body: { idNumber: fx.own.idNumber, ticketNo: fx.own.ticketNo, seatToken: fx.own.seatToken },
+    }),
+  },
+  { method: "post", path: "/auth/logout", access: everyone, fresh: true, request: () => ({ url: "/api/auth/logout" }) },
+  { method: "get", path: "/auth/me", access: loggedIn, request: () => ({ url: "/api/auth/me" }) },
+  {
+    method: "post",
+    path: "/auth/password",
+    access: staff,
+    request: () => ({ url: "/api/auth/password", body: { currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD } }),
+  },
+  {
+    method: "get",
+    path: "/users",
+    access: { admin: "all" },
+    request: () => ({ url: "/api/users" }),
+    includesOwn: (b, fx) => ((b as { users: StaffUserDto[] }).users ?? []).some((u) => u.id === fx.own.userId),
+  },
+  {
+    method: "post",
+    path: "/users",
+    access: { admin: "own" },
+    request: (fx) => ({
+      url: "/api/users",
+      body: { username: `rbac_${fx.unique()}`, displayName: "新用户", password: TEST_PASSWORD, roles: ["examiner"], divisionCode: fx.own.divisionCode },
+    }),
+  },
+  {
+    method: "patch",
+    path: "/users/:id",
+    access: { admin: "own" },
+    request: (fx) => ({ url: `/api/users/${fx.own.userId}`, body: { displayName: `改名${fx.unique()}` } }),
+  },
+
+  // --- organisation ---
+  { method: "get", path: "/divisions", access: loggedIn, request: () => ({ url: "/api/divisions" }) },
+  {
+    method: "get",
+    path: "/authorities",
+    access: { admin: "all", officer: "all" },
+    request: () => ({ url: "/api/authorities" }),
+    includesOwn: (b, fx) => ((b as { authorities: AuthorityDto[] }).authorities ?? []).some((a) => a.id === fx.own.authorityId),
+  },
+  {
+    method: "post",
+    path: "/authorities",
+    access: { admin: "own" },
+    request: (fx) => ({ url: "/api/authorities", body: { name: `运管处${fx.unique()}`, divisionCode: fx.own.divisionCode } }),
+  },
+  {
+    method: "patch",
+    path: "/authorities/:id",
+    access: { admin: "own" },
+    request: (fx) => ({ url: `/api/authorities/${fx.own.authorityId}`, body: { phone: "025-1234567" } }),
+  },
+  {
+    method: "get",
+    path: "/test-centres",
+    access: { admin: "all", officer: "all", proctor: "all" },
+    request: () => ({ url: "/api/test-centres" }),
+    includesOwn: (b, fx) => ((b as { testCentres: TestCentreDto[] }).testCentres ?? []).some((c) => c.id === fx.own.testCentreId),
+  },
+  {
+    method: "post",
+    path: "/test-centres",
+    access: { admin: "own" },
+    request: (fx) => ({ url: "/api/test-centres", body: { name: `考点${fx.unique()}`, address: "中山路 1 号", divisionCode: fx.own.divisionCode } }),
+  },
+  {
+    method: "get",
+    path: "/test-centres/:id",
+    access: { admin: "own", officer: "own", proctor: "own" },
+    request: (fx) => ({ url: `/api/test-centres/${fx.own.testCentreId}` }),
+  },
+  {
+    method: "patch",
+    path: "/test-centres/:id",
+    access: { admin: "own" },
+    request: (fx) => ({ url: `/api/test-centres/${fx.own.testCentreId}`, body: { address: `中山路 ${fx.unique()} 号` } }),
+  },
+  {
+    method: "post",
+    path: "/test-centres/:id/rooms",
+    access: { admin: "own" },
+    request: (fx) => ({ url: `/api/test-centres/${fx.own.testCentreId}/rooms`, body: { name: `考场${fx.unique()}`, seatCount: 2 } }),
+  },
+  {
+    method: "patch",
+    path: "/test-centres/:id/rooms/:roomId/seats/:seatId",
+    access: { admin: "own" },
+    request: (fx) => ({ url: `/api/test-centres/${fx.own.testCentreId}/rooms/${fx.own.roomId}/seats/${fx.own.seatId}`, body: { ip: null } }),
+  },
+
+  // --- audit ---
+  { method: "get", path: "/audit", access: { admin: "all" }, request: () => ({ url: "/api/audit" }) },
+  { method: "get", path: "/audit/verify", access: { admin: "all" }, request: () => ({ url: "/api/audit/verify" }) },
+
+  // --- registration ---
+  {
+    method: "post",
+    path: "/candidates/precheck",
+    access: { officer: "all" },
+    request: () => ({ url: "/api/candidates/precheck", body: { idNumber: uniqueIdNumber(), categories: ["01001"] } }),
+  },
+  {
+    method: "post",
+    path: "/candidates",
+    access: { officer: "own" },
+    request: (fx) => ({
+      url: "/api/candidates",
+      body: {
+        name: "李报名",
+        idNumber: uniqueIdNumber(),
+        phone: "13900000000",
+        addressDivisionCode: "320102",
+        education: "senior_middle",
+        licenceClass: "B2",
+        licenceFirstIssuedOn: "2012-03-01",
+        categories: ["02001"],
+        divisionCode: fx.own.divisionCode,
+        photo: TEST_PHOTO,
+      },
+    }),
+  },
+  {
+    method: "get",
+    path: "/candidates",
+    access: { officer: "all" },
+    request: () => ({ url: "/api/candidates?limit=200" }),
+    includesOwn: (b, fx) => ((b as { candidates: CandidateDto[] }).candidates ?? []).some((c) => c.id === fx.own.candidateId),
+  },
+  { method: "get", path: "/candidates/:id", access: { officer: "own" }, request: (fx) => ({ url: `/api/candidates/${fx.own.candidateId}` }) },
+  { method: "get", path: "/candidates/:id/photo", access: { officer: "own" }, request: (fx) => ({ url: `/api/candidates/${fx.own.candidateId}/photo` }) },
+
+  // --- scheduling ---
+  {
+    method: "get",
+    path: "/exam-sessions",
+    access: { officer: "all", proctor: "all" },
+    request: () => ({ url: "/api/exam-sessions" }),
+    includesOwn: (b, fx) => ((b as { sessions: ExamSessionDto[] }).sessions ?? []).some((s) => s.id === fx.own.sessionId),
+  },
+  {
+    method: "post",
+    path: "/exam-sessions",
+    access: { officer: "own" },
+    request: (fx) => ({
+      url: "/api/exam-sessions",
+      body: {
+        categoryCode: "01001",
+        testCentreId: fx.own.testCentreId,
+        roomId: fx.own.roomId,
+        startsAt: new Date(Date.now() + (2 + fx.unique()) * 86_400_000).toISOString(),
+      },
+    }),
+  },
+  {
+    method: "get",
+    path: "/exam-sessions/:id",
+    access: { officer: "own", proctor: "own" },
+    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}` }),
+  },
+  {
+    method: "patch",
+    path: "/exam-sessions/:id",
+    access: { officer: "own" },
+    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}`, body: { lateEntryMinutes: 20 } }),
+  },
+  {
+    method: "get",
+    path: "/exam-sessions/:id/seat-map",
+    access: { officer: "own", proctor: "own" },
+    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/seat-map` }),
+  },
+  {
+    method: "post",
+    path: "/exam-sessions/:id/assignments",
+    access: { officer: "own" },
+    request: async (fx) => {
+      const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
+      return { url: `/api/exam-sessions/${fx.own.sessionId}/assignments`, body: { candidateId: c.id } };
+    },
+  },
+  {
+    method: "delete",
+    path: "/exam-sessions/:id/assignments/:candidateId",
+    access: { officer: "own" },
+    request: async (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/assignments/${await freshAssignment(fx)}` }),
+  },
+  {
+    method: "get",
+    path: "/exam-sessions/:id/tickets/:candidateId",
+    access: { officer: "own" },
+    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/tickets/${fx.own.candidateId}` }),
+  },
+  { method: "get", path: "/me/admission-ticket", access: { candidate: "all" }, request: () => ({ url: "/api/me/admission-ticket" }) },
+];
