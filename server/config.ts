@@ -43,21 +43,17 @@ const Env = z
     EXAM_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
     /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  })
-  .superRefine((e, ctx) => {
-    if (e.ROLE === "province" && !e.PROVINCE_CODE) {
-      ctx.addIssue({ code: "custom", path: ["PROVINCE_CODE"], message: "is required when ROLE=province" });
-    }
-    if (e.NODE_ENV === "production" && !e.SESSION_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "is required in production" });
-    }
   });
 
 /** Reads the environment once at boot; throws one error listing every invalid key. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   const parsed = Env.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => ({ key: i.path.join(".") || "(root)", message: i.message }));
+  // Checked on the raw values, not in a zod refinement: a refinement only runs once every key
+  // parses, and the boot message must name every problem at once.
+  for (const p of crossKeyProblems(source)) if (!problems.some((q) => q.key === p.key)) problems.push(p);
+  if (!parsed.success || problems.length > 0) {
+    const lines = problems.map((p) => `  - ${p.key}: ${p.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
@@ -80,6 +76,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/** Rules that tie keys together (their defaults mirror the schema's). */
+function crossKeyProblems(source: NodeJS.ProcessEnv): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = [];
+  if ((source.ROLE ?? "province") === "province" && !source.PROVINCE_CODE) {
+    problems.push({ key: "PROVINCE_CODE", message: "is required when ROLE=province" });
+  }
+  if (source.NODE_ENV === "production" && !source.SESSION_SECRET) {
+    problems.push({ key: "SESSION_SECRET", message: "is required in production" });
+  }
+  return problems;
+}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object") {

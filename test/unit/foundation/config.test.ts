@@ -31,6 +31,11 @@ describe("config", () => {
     expect(message).to.include("- PROVINCE_CODE: is required when ROLE=province");
   });
 
+  it("when a province lacks PROVINCE_CODE and other keys are bad too, then all of them are named together", () => {
+    const message = bootError({ ROLE: "province", PORT: "99999", NODE_ENV: "production" });
+    for (const key of ["PROVINCE_CODE", "PORT", "SESSION_SECRET"]) expect(message).to.include(`- ${key}:`);
+  });
+
   it("when PROVINCE_CODE is not a GB/T 2260 province code, then boot fails naming it", () => {
     expect(bootError({ ROLE: "province", PROVINCE_CODE: "320100" })).to.include("- PROVINCE_CODE:");
     expect(bootError({ ROLE: "province", PROVINCE_CODE: "32000" })).to.include("- PROVINCE_CODE:");

@@ -1,0 +1,47 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** Runs `scripts/node.ts` with exactly `env` (plus PATH) and collects how it ended. */
+function bootNode(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts")], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => (stderr += chunk));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stderr }));
+  });
+}
+
+describe("boot", () => {
+  it("when the environment has several bad keys, then the node refuses to start and names every one", async () => {
+    const { code, stderr } = await bootNode({
+      ROLE: "province",
+      PORT: "-1",
+      MONGODB_URI: "mysql://x",
+      LOG_LEVEL: "chatty",
+    });
+    expect(code).to.equal(1);
+    expect(stderr).to.include("Invalid configuration");
+    for (const key of ["PROVINCE_CODE", "PORT", "MONGODB_URI", "LOG_LEVEL"])
+      expect(stderr).to.include(`- ${key}:`);
+  });
+
+  it("when production runs without SESSION_SECRET, then the node refuses to start and says so", async () => {
+    const { code, stderr } = await bootNode({
+      NODE_ENV: "production",
+      ROLE: "hub",
+      MONGODB_URI: "mongodb://127.0.0.1:1/x",
+    });
+    expect(code).to.equal(1);
+    expect(stderr).to.include("- SESSION_SECRET: is required in production");
+  });
+});

@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** A port nobody listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function healthz(port: number): Promise<{ role?: string; provinceCode?: string | null } | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? ((await res.json()) as { role?: string; provinceCode?: string | null }) : null;
+  } catch {
+    return null;
+  }
+}
+
+describe("npm start (demo network)", function () {
+  // Three nodes compile and start, the provinces import the sample banks; on a fresh clone the
+  // client is built first.
+  this.timeout(300_000);
+
+  let dataDir: string;
+  let child: ChildProcess | null = null;
+  let output = "";
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "roadcert-demo-"));
+  });
+  after(async () => {
+    // Whatever happened, leave no node running.
+    if (child?.pid && child.exitCode === null && child.signalCode === null)
+      process.kill(-child.pid, "SIGKILL");
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("when started, then the hub and both provinces answer /healthz; on Ctrl-C all stop cleanly and their data stays", async () => {
+    // What `npm start` runs, started without npm in between so its own exit code is what we see.
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.start).to.equal("tsx scripts/demo-network.ts");
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const started = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/demo-network.ts")], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir, DEMO_PORTS: ports.join(","), LOG_LEVEL: "info" },
+      // Its own process group, so the test can send Ctrl-C the way a terminal does: to the group.
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = started;
+    started.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => started.once("exit", (code) => resolve(code)));
+    let exitedEarly = false;
+    void exited.then(() => (exitedEarly = true));
+
+    const seen: ({ role?: string; provinceCode?: string | null } | null)[] = [null, null, null];
+    while (seen.some((s) => s === null) && !exitedEarly) {
+      for (const [i, port] of ports.entries()) seen[i] ??= await healthz(port);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(exitedEarly, `npm start exited early:\n${output}`).to.equal(false);
+    expect(seen.map((s) => [s?.role, s?.provinceCode])).to.deep.equal([
+      ["hub", null],
+      ["province", "320000"],
+      ["province", "110000"],
+    ]);
+
+    // The table is printed once every node is up and seeded.
+    while (!output.includes("Ctrl-C") && !exitedEarly)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const port of ports) expect(output).to.include(`http://127.0.0.1:${port}/`);
+
+    process.kill(-(started.pid ?? 0), "SIGINT");
+    expect(await exited, output).to.equal(0);
+    expect(output).to.include("全部节点已停止");
+    for (const port of ports) expect(await healthz(port)).to.equal(null);
+    for (const node of ["hub", "province-320000", "province-110000"]) {
+      const dir = path.join(dataDir, node);
+      // With MONGODB_URI set the nodes use that server instead of local files.
+      if (!process.env.MONGODB_URI)
+        expect(existsSync(dir) && readdirSync(dir).length > 0, `${dir} holds data`).to.equal(true);
+      expect(existsSync(path.join(dataDir, "logs", `${node}.log`))).to.equal(true);
+    }
+  });
+});
