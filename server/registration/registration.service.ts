@@ -202,8 +202,16 @@ export function createRegistrationService(conn: Connection, options: Registratio
       const c = await Candidates.findById(candidateId, { photoId: 1 }).lean();
       if (!c?.photoId || !Types.ObjectId.isValid(c.photoId)) return null;
       const p = await Photos.findById(c.photoId).lean();
-      return p ? { mimeType: p.mimeType, data: Buffer.from(p.data) } : null;
+      return p ? { mimeType: p.mimeType, data: binaryToBuffer(p.data) } : null;
     },
   };
 }
 export type RegistrationService = ReturnType<typeof createRegistrationService>;
+
+/** A lean read returns BSON Binary for Buffer paths; callers want the bytes. */
+function binaryToBuffer(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  const inner = (data as { buffer?: unknown }).buffer;
+  if (inner instanceof Uint8Array) return Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength);
+  throw new Error("photo data is not binary");
+}

@@ -1,0 +1,41 @@
+import { expect } from "chai";
+import { createAuditService } from "../../../server/audit/index.js";
+import { useTestDatabase } from "../../helpers/database.js";
+
+describe("audit log chain", () => {
+  const db = useTestDatabase("audit");
+  const actor = { id: "u1", kind: "staff" as const, name: "审计员" };
+
+  it("when entries are appended concurrently, then their sequence is gapless and the chain verifies", async () => {
+    // Two service instances stand for two processes writing to one database.
+    const a = createAuditService(db.conn);
+    const b = createAuditService(db.conn);
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).record({ action: "test.concurrent", actor, divisionCode: "320100", details: { i } })),
+    );
+    const seqs = (await db.conn.collection("audit_log").find({}).sort({ seq: 1 }).toArray()).map((e) => e.seq as number);
+    expect(seqs).to.deep.equal(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(await a.verify()).to.deep.include({ ok: true, checked: 30 });
+  });
+
+  it("when an entry is edited in the database, then verification names it", async () => {
+    const audit = createAuditService(db.conn);
+    const e = await audit.record({ action: "user.roles_changed", actor, divisionCode: "320100", details: { to: ["officer"] } });
+    await audit.record({ action: "auth.login", actor });
+    await db.conn.collection("audit_log").updateOne({ seq: e.seq }, { $set: { "details.to": ["admin"] } });
+    const result = await audit.verify();
+    expect(result.ok).to.equal(false);
+    expect(result.problems).to.deep.include({ seq: e.seq, kind: "edited", message: `审计记录 #${e.seq} 的内容已被篡改` });
+  });
+
+  it("when an entry is deleted from the middle or the end, then verification names each", async () => {
+    const audit = createAuditService(db.conn);
+    const middle = await audit.record({ action: "auth.login", actor });
+    await audit.record({ action: "auth.login", actor });
+    const last = await audit.record({ action: "auth.logout", actor });
+    await db.conn.collection("audit_log").deleteOne({ seq: middle.seq });
+    await db.conn.collection("audit_log").deleteOne({ seq: last.seq });
+    const kinds = (await audit.verify()).problems.filter((p) => p.kind === "deleted").map((p) => p.seq);
+    expect(kinds).to.include.members([middle.seq, last.seq]);
+  });
+});
