@@ -38,7 +38,7 @@ export async function startNode(
 
   const http = createServer(app);
   const io: AppServer = new Server(http, { serveClient: false, maxHttpBufferSize: 256 * 1024 });
-  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url) : null;
+  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, `roadcert#${config.nodeName}`) : null;
   for (const f of features) for (const mw of f.engineMiddleware ?? []) io.engine.use(mw);
   for (const f of features) f.attachSockets?.(io);
   io.on("connection", (socket) => {

@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# roadcert node image: one image for both roles (ROLE=hub or ROLE=province + PROVINCE_CODE).
+# Production runs against a real MongoDB replica set (MONGODB_URI); the embedded database of
+# `npm start` is for demos and development only.
+
+# ---- build: install everything, compile the server and build the client ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: production dependencies, compiled output, sample banks; no compilers, no dev deps ----
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    CLIENT_DIST=/app/dist/client
+WORKDIR /app
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/question-bank ./question-bank
+# The app never writes into its own files: they stay root-owned and the process runs as `node`.
+USER node
+EXPOSE 3000
+# /healthz says the process is up; the orchestrator's readiness check should use /readyz.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# MONGODB_URI (required), SESSION_SECRET (required in production), ROLE, PROVINCE_CODE, REDIS_URL, HUB_URL:
+# see README.md "Configuration".
+CMD ["node", "dist/server/main.js"]
