@@ -78,6 +78,13 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService):
     res.json({ ticket: await sched.ticketFor(actingUser(req), parse(IdParam, req.params.id), parse(IdParam, req.params.candidateId)) });
   });
 
+  // The proctor's check-in compares the person with the registration photo on file.
+  r.get("/exam-sessions/:id/candidates/:candidateId/photo", requireRole("officer", "proctor"), async (req, res) => {
+    const photo = await sched.assignedCandidatePhoto(actingUser(req), parse(IdParam, req.params.id), parse(IdParam, req.params.candidateId));
+    res.setHeader("cache-control", "private, no-store");
+    res.type(photo.mimeType).send(photo.data);
+  });
+
   r.get("/me/admission-ticket", requireRole("candidate"), async (req, res) => {
     res.json({ ticket: await sched.myTicket(actingUser(req)) });
   });

@@ -299,6 +299,15 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       return toTicket(s, a);
     },
 
+    /** The registration photo of a candidate seated in a session the actor may read (proctor check-in). */
+    async assignedCandidatePhoto(actor: AuthUser, sessionId: string, candidateId: string): Promise<{ mimeType: string; data: Buffer }> {
+      await loadForRead(actor, sessionId);
+      if (!(await Assignments.exists({ sessionId, candidateId }))) throw errors.notFound("考生");
+      const photo = await options.registration.getCandidatePhoto(candidateId);
+      if (!photo) throw errors.notFound("照片");
+      return photo;
+    },
+
     /** A logged-in candidate's own admission ticket. */
     async myTicket(actor: AuthUser): Promise<AdmissionTicketDto> {
       const c = actor.candidate;

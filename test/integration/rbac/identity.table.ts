@@ -229,5 +229,11 @@ export const rows: RbacRow[] = [
     access: { officer: "own" },
     request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/tickets/${fx.own.candidateId}` }),
   },
+  {
+    method: "get",
+    path: "/exam-sessions/:id/candidates/:candidateId/photo",
+    access: { officer: "own", proctor: "own" },
+    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/candidates/${fx.own.candidateId}/photo` }),
+  },
   { method: "get", path: "/me/admission-ticket", access: { candidate: "all" }, request: () => ({ url: "/api/me/admission-ticket" }) },
 ];
