@@ -2,6 +2,7 @@ import { createAuditFeature, createAuditService } from "./audit/index.js";
 import { createIdentityFeature } from "./auth/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { createOrganisationFeature, createOrganisationService } from "./organisation/index.js";
+import { createExamDeliveryFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
 import { createRegistrationFeature, createRegistrationService } from "./registration/index.js";
 import { createSchedulingFeature, createSchedulingService, type RetakeCheck } from "./scheduling/index.js";
@@ -39,6 +40,26 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   if (config.role === "province") {
     features.push(createRegistrationFeature(registration, audit), createSchedulingFeature(scheduling, audit));
   }
-  features.push(questionBankFeature(ctx, { audit }));
+  const bank = questionBankFeature(ctx, { audit });
+  features.push(bank);
+  if (config.role === "province") {
+    // Exam delivery: papers from the bank at check-in, sessions from scheduling; it feeds the bank's
+    // item statistics and answers scheduling's retake check.
+    const delivery = createExamDeliveryFeature(ctx, {
+      scheduling,
+      audit,
+      papers: {
+        buildPaper: (input) => bank.service.buildPaper(input),
+        policies: async (ref) => {
+          const bp = await bank.service.getBlueprint(ref.id, ref.version);
+          return { retake: bp.retake, accommodations: bp.accommodations };
+        },
+        currentRetakePolicy: async (categoryCode) => (await bank.service.getCurrentBlueprint(categoryCode))?.retake ?? null,
+      },
+    });
+    bank.service.useResponses((categoryCode) => delivery.exams.itemResponses(categoryCode));
+    retakeCheck = (candidateId, categoryCode) => delivery.exams.retakeCheck(candidateId, categoryCode);
+    features.push(delivery.feature);
+  }
   return features;
 }

@@ -57,8 +57,7 @@ const attemptSchema = new Schema(
     photoId: { type: String, default: null },
     onSitePhoto: { type: Boolean, default: false },
     status: { type: String, required: true, enum: ["checked_in", "ready", "in_progress", "submitting", "submitted", "voided"] },
-    /** The frozen Paper (server/contracts/paper.ts), answer keys included: never sent to candidates. */
-    paper: { type: Schema.Types.Mixed, required: true },
+    /** The frozen paper lives in `exam_papers` (same id): it never changes, and keeping it out of this document keeps every save small. */
     paperSeed: { type: String, required: true },
     questionCount: { type: Number, required: true },
     minutes: { type: Number, required: true },
@@ -110,6 +109,23 @@ export type AttemptDoc = InferSchemaType<typeof attemptSchema> & { _id: string }
 
 export function attemptModel(conn: Connection): Model<AttemptDoc> {
   return (conn.models.ExamAttempt as Model<AttemptDoc> | undefined) ?? conn.model<AttemptDoc>("ExamAttempt", attemptSchema, "exam_attempts");
+}
+
+/** The paper frozen into an attempt at check-in (server/contracts/paper.ts), answer keys included: never sent to candidates. */
+const paperSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    sessionId: { type: String, required: true, index: true },
+    candidateId: { type: String, required: true },
+    categoryCode: { type: String, required: true },
+    paper: { type: Schema.Types.Mixed, required: true },
+  },
+  { minimize: false },
+);
+paperSchema.index({ candidateId: 1, categoryCode: 1 });
+export type AttemptPaperDoc = InferSchemaType<typeof paperSchema> & { _id: string };
+export function attemptPaperModel(conn: Connection): Model<AttemptPaperDoc> {
+  return (conn.models.ExamAttemptPaper as Model<AttemptPaperDoc> | undefined) ?? conn.model<AttemptPaperDoc>("ExamAttemptPaper", paperSchema, "exam_papers");
 }
 
 /** The result record of a closed attempt (one per attempt; locked once the session is published). */

@@ -3,17 +3,17 @@ import type { ClientSession } from "mongoose";
 import type { CandidateAttemptDto, ClockEventDto, CloseReason, SaveAckDto, SeatViewDto } from "../contracts/exams.js";
 import type { ItemResponse } from "../contracts/item-stats.js";
 import type { CategoryCode } from "../contracts/categories.js";
-import type { Paper } from "../contracts/paper.js";
+import type { CandidateQuestion, Paper } from "../contracts/paper.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
 import { enqueueEvent } from "../lib/outbox.js";
-import { attemptModel, checkInPhotoModel, examResultModel, publicationModel, type AttemptDoc } from "./attempt.model.js";
+import { attemptModel, attemptPaperModel, checkInPhotoModel, examResultModel, publicationModel, type AttemptDoc } from "./attempt.model.js";
 import { acceptsSaves, clockOf, computeDeadline } from "./clock.js";
 import { nextEvent, type ChainEvent, type ChainEventType } from "./event-chain.js";
 import { gradePaper } from "./grading.js";
 import { rooms, SYSTEM, type Actor, type AuditPort, type Notifier, type PaperPort, type SchedulingPort } from "./ports.js";
-import { clockParts, missingSeqs, toCandidateAttempt, toSeatView, type AttemptLean } from "./presenters.js";
+import { clockParts, missingSeqs, showsQuestions, toCandidateAttempt, toCandidateQuestion, toSeatView, type AttemptLean } from "./presenters.js";
 import { checkRetake } from "./retake.js";
 
 /** Tunables of exam delivery (defaults suit a real room; tests shorten the waits). */
@@ -39,8 +39,8 @@ export interface ExamServiceDeps {
   now?: () => Date;
 }
 
-/** Fields read for every decision; the paper and the event log stay in the database. */
-const LIGHT = { paper: 0, events: 0 } as const;
+/** Fields read for every decision; the event log stays in the database (the paper has its own collection). */
+const LIGHT = { events: 0 } as const;
 const MAX_RETRIES = 25;
 const ABSENT_STATUSES: "voided"[] = ["voided"];
 
@@ -72,6 +72,40 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   const Results = examResultModel(ctx.conn);
   const Publications = publicationModel(ctx.conn);
   const Photos = checkInPhotoModel(ctx.conn);
+  const Papers = attemptPaperModel(ctx.conn);
+  // Candidate views of frozen papers: immutable, so any instance may cache them (bounded).
+  const questionCache = new Map<string, CandidateQuestion[]>();
+  const QUESTION_CACHE_MAX = 5000;
+
+  function cacheQuestions(attemptId: string, paper: Paper): CandidateQuestion[] {
+    const qs = paper.questions.map(toCandidateQuestion);
+    if (questionCache.size >= QUESTION_CACHE_MAX) {
+      const oldest = questionCache.keys().next().value;
+      if (oldest !== undefined) questionCache.delete(oldest);
+    }
+    questionCache.set(attemptId, qs);
+    return qs;
+  }
+
+  /** The candidate's questions of many attempts: cached, the misses read in one query. */
+  async function questionsOf(attemptIds: string[]): Promise<Map<string, CandidateQuestion[]>> {
+    const out = new Map<string, CandidateQuestion[]>();
+    const misses: string[] = [];
+    for (const id of attemptIds) {
+      const hit = questionCache.get(id);
+      if (hit) out.set(id, hit);
+      else misses.push(id);
+    }
+    if (misses.length) {
+      for (const p of await Papers.find({ _id: { $in: misses } }, { paper: 1 }).lean<{ _id: string; paper: Paper }[]>()) out.set(p._id, cacheQuestions(p._id, p.paper));
+    }
+    return out;
+  }
+
+  async function candidateView(doc: AttemptLean, official = false): Promise<CandidateAttemptDto> {
+    const qs = showsQuestions(doc.status) ? ((await questionsOf([doc._id])).get(doc._id) ?? null) : null;
+    return toCandidateAttempt(doc, now(), qs, official);
+  }
   const opts: ExamOptions = { ...DEFAULT_EXAM_OPTIONS, ...deps.options };
   const now = deps.now ?? (() => new Date());
   const grace = ctx.config.exam.graceSeconds;
@@ -186,14 +220,15 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     }
     const past = await Attempts.find(
       { candidateId: input.candidateId, categoryCode: session.categoryCode, status: "submitted" },
-      { submittedAt: 1, "result.passed": 1, "paper.questions.questionId": 1 },
-    ).lean<Pick<AttemptDoc, "submittedAt" | "result" | "paper">[]>();
+      { submittedAt: 1, "result.passed": 1 },
+    ).lean<Pick<AttemptDoc, "submittedAt" | "result">[]>();
+    const seenPapers = await Papers.find({ candidateId: input.candidateId, categoryCode: session.categoryCode }, { "paper.questions.questionId": 1 }).lean<{ paper: Paper }[]>();
 
     const seed = randomBytes(12).toString("hex");
-    const sessionPapers = await Attempts.find({ sessionId: session.id }, { "paper.questions.questionId": 1 }).lean<Pick<AttemptDoc, "paper">[]>();
+    const sessionPapers = await Papers.find({ sessionId: session.id }, { "paper.questions.questionId": 1 }).lean<{ paper: Paper }[]>();
     const exposure = new Map<string, number>();
-    for (const p of sessionPapers) for (const q of (p.paper as Paper).questions) exposure.set(q.questionId, (exposure.get(q.questionId) ?? 0) + 1);
-    const avoid = [...new Set(past.flatMap((p) => (p.paper as Paper).questions.map((q) => q.questionId)))];
+    for (const p of sessionPapers) for (const q of p.paper.questions) exposure.set(q.questionId, (exposure.get(q.questionId) ?? 0) + 1);
+    const avoid = [...new Set(seenPapers.flatMap((p) => p.paper.questions.map((q) => q.questionId)))];
     const paper = await deps.papers.buildPaper({ categoryCode: session.categoryCode, seed, avoidQuestionIds: avoid, exposure });
     const policies = await deps.papers.policies({ id: paper.blueprintId, version: paper.blueprintVersion });
 
@@ -228,7 +263,6 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
       photoId: assignment.photoId ?? null,
       onSitePhoto: Boolean(input.photo),
       status: "checked_in" as const,
-      paper,
       paperSeed: seed,
       questionCount: paper.questions.length,
       minutes: paper.minutes,
@@ -242,6 +276,9 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
       checkedInAt: at,
       checkedInBy: actor.id,
     };
+    // The paper first: an attempt never exists without its paper (an orphan paper is harmless).
+    await Papers.create({ _id: attemptId, sessionId: session.id, candidateId: input.candidateId, categoryCode: session.categoryCode, paper });
+    cacheQuestions(attemptId, paper);
     try {
       await Attempts.create(doc);
     } catch (err) {
@@ -265,6 +302,24 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     return { attempt: created, assignment };
   }
 
+  /**
+   * Retake policy at scheduling time (the scheduling feature's `retakeCheck` port): refuses with
+   * `retake_wait` when the candidate's failed run in this category still has to wait.
+   */
+  async function retakeCheck(candidateId: string, categoryCode: CategoryCode): Promise<void> {
+    const policy = await deps.papers.currentRetakePolicy?.(categoryCode);
+    if (!policy) return;
+    const past = await Attempts.find({ candidateId, categoryCode, status: "submitted" }, { submittedAt: 1, "result.passed": 1 }).lean<Pick<AttemptDoc, "submittedAt" | "result">[]>();
+    const decision = checkRetake(
+      policy,
+      past.filter((p) => p.submittedAt).map((p) => ({ submittedAt: p.submittedAt as Date, passed: p.result?.passed ?? false })),
+      now(),
+    );
+    if (!decision.allowed) {
+      throw errors.unprocessable("retake_wait", `补考次数已用完，须于 ${decision.until.toISOString().slice(0, 10)} 之后再考`, { until: decision.until.toISOString() });
+    }
+  }
+
   /** The candidate confirmed photo, name and ID on screen (checked_in → ready). */
   async function confirm(attemptId: string): Promise<CandidateAttemptDto> {
     await mutate(attemptId, (doc) => (doc.status === "checked_in" ? { filter: { status: "checked_in" }, set: { status: "ready" }, event: { type: "ready", data: {} } } : null));
@@ -286,7 +341,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     const affected: string[] = [];
     // The whole room starts in one bulk write of conditional updates (each names the chain head it
     // read), so "everyone starts at once" costs one round trip, not one per candidate.
-    const docs = await Attempts.find({ _id: { $in: startable }, status: { $in: ["checked_in", "ready"] } }, { events: 0 }).lean<AttemptLean[]>();
+    const docs = await Attempts.find({ _id: { $in: startable }, status: { $in: ["checked_in", "ready"] } }, LIGHT).lean<AttemptLean[]>();
     const at = now();
     const planned = docs.map((doc) => {
       const deadline = computeDeadline({ ...clockParts(doc), startedAt: at }) as Date;
@@ -308,6 +363,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     const stamped = new Set(
       (await Attempts.find({ _id: { $in: planned.map((p) => p.doc._id) }, startedAt: at, status: "in_progress" }, { _id: 1 }).lean<{ _id: string }[]>()).map((d) => d._id),
     );
+    const questions = await questionsOf([...stamped]);
     for (const { doc, deadline, event } of planned) {
       if (!stamped.has(doc._id)) {
         skipped.push({ attemptId: doc._id, code: "invalid_transition" });
@@ -315,7 +371,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
       }
       affected.push(doc._id);
       const started: AttemptLean = { ...doc, status: "in_progress", startedAt: at, deadline, chainN: event.n, chainHash: event.hash };
-      deps.notifier.toRoom(rooms.attempt(doc._id), "attempt:started", toCandidateAttempt(started, at));
+      deps.notifier.toRoom(rooms.attempt(doc._id), "attempt:started", toCandidateAttempt(started, at, questions.get(doc._id) ?? null));
       deps.notifier.toRoom(rooms.session(sessionId), "session:seat", toSeatView(started, at));
     }
     return { affected, skipped };
@@ -324,9 +380,9 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   // ---- candidate protocol ----
 
   async function view(attemptId: string): Promise<CandidateAttemptDto> {
-    const doc = await Attempts.findById(attemptId, { events: 0 }).lean<AttemptLean>();
+    const doc = await Attempts.findById(attemptId, LIGHT).lean<AttemptLean>();
     if (!doc) throw errors.notFound("考试记录", "attempt_not_found");
-    return toCandidateAttempt(doc, now(), doc.status === "submitted" && (await isPublished(doc.sessionId)));
+    return candidateView(doc, doc.status === "submitted" && (await isPublished(doc.sessionId)));
   }
 
   /** The candidate's current attempt in their session (not voided first, newest first). */
@@ -445,9 +501,11 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   async function finalize(attemptId: string, token: string, reason: CloseReason, actor: Actor): Promise<void> {
     let passed = false;
     await ctx.conn.transaction(async (session: ClientSession) => {
-      const doc = await Attempts.findOne({ _id: attemptId, status: "submitting", "submitClaim.token": token }).session(session).lean<AttemptDoc>();
+      const doc = await Attempts.findOne({ _id: attemptId, status: "submitting", "submitClaim.token": token }, LIGHT).session(session).lean<AttemptDoc>();
       if (!doc) return;
-      const paper = doc.paper as Paper;
+      const stored = await Papers.findById(attemptId, { paper: 1 }).session(session).lean<{ paper: Paper }>();
+      if (!stored) throw new Error(`attempt ${attemptId} has no paper`);
+      const paper = stored.paper;
       const grade = gradePaper(paper, doc.answers.map((a) => a.choice ?? []));
       const at = now();
       const event = nextEvent({ n: doc.chainN, hash: doc.chainHash }, "submit", { reason, by: actor.id, score: grade.score, passed: grade.passed, lastSeq: doc.lastSeq }, at);
@@ -488,9 +546,9 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
       }
     });
     if (passed) deps.onOutbox?.();
-    const doc = await Attempts.findById(attemptId, { events: 0 }).lean<AttemptLean>();
+    const doc = await Attempts.findById(attemptId, LIGHT).lean<AttemptLean>();
     if (!doc) return;
-    const v = toCandidateAttempt(doc, now());
+    const v = toCandidateAttempt(doc, now(), null);
     deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", { attemptId, status: "submitted", closeReason: reason, result: v.result, serverTime: v.serverTime });
     deps.notifier.toRoom(rooms.session(doc.sessionId), "session:seat", toSeatView(doc, now()));
   }
@@ -642,10 +700,14 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
 
   /** Item responses of finished attempts of a category: the question bank's statistics port. */
   async function itemResponses(categoryCode: CategoryCode): Promise<ItemResponse[]> {
-    const docs = await Attempts.find({ categoryCode, status: "submitted" }, { paper: 1, answers: 1, result: 1 }).lean<Pick<AttemptDoc, "_id" | "paper" | "answers" | "result">[]>();
+    const docs = await Attempts.find({ categoryCode, status: "submitted" }, { answers: 1, result: 1 }).lean<Pick<AttemptDoc, "_id" | "answers" | "result">[]>();
+    const papers = new Map(
+      (await Papers.find({ _id: { $in: docs.map((d) => d._id) } }, { paper: 1 }).lean<{ _id: string; paper: Paper }[]>()).map((p) => [p._id, p.paper]),
+    );
     const out: ItemResponse[] = [];
     for (const d of docs) {
-      const paper = d.paper as Paper;
+      const paper = papers.get(d._id);
+      if (!paper) continue;
       const items = (d.result?.items ?? []) as { index: number; correct: boolean; awarded: number }[];
       paper.questions.forEach((q, i) => {
         const item = items[i];
@@ -671,8 +733,9 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
 
   return {
     instanceId,
-    models: { Attempts, Results, Publications },
+    models: { Attempts, Results, Publications, Papers },
     checkIn,
+    retakeCheck,
     confirm,
     release,
     view,

@@ -26,6 +26,8 @@ export interface PaperPort {
   }): Promise<Paper>;
   /** Retake policy and approved accommodations (minutes) of the blueprint a paper follows. */
   policies(blueprint: { id: string; version: number }): Promise<{ retake: RetakePolicy; accommodations: Record<string, number> }>;
+  /** Retake policy of the category's current blueprint (for the check at scheduling time); null when none. */
+  currentRetakePolicy?(categoryCode: CategoryCode): Promise<RetakePolicy | null>;
 }
 
 /** The audit log (`server/audit/index.ts` `record`). */

@@ -1,5 +1,5 @@
 import type { CandidateAttemptDto, CloseReason, ProvisionalResultDto, SavedAnswerDto, SeatViewDto } from "../contracts/exams.js";
-import type { CandidateQuestion, Paper, PaperQuestion } from "../contracts/paper.js";
+import type { CandidateQuestion, PaperQuestion } from "../contracts/paper.js";
 import type { AttemptDoc } from "./attempt.model.js";
 import { clockOf, type ClockParts } from "./clock.js";
 
@@ -51,9 +51,13 @@ export function missingSeqs(a: Pick<AttemptLean, "seen" | "lastSeq">, upTo = a.l
 
 const SHOWS_QUESTIONS = new Set(["in_progress", "submitting", "submitted"]);
 
+/** Whether the candidate may see the questions in this state (only once released). */
+export function showsQuestions(status: string): boolean {
+  return SHOWS_QUESTIONS.has(status);
+}
+
 /** The candidate's whole view of their attempt (the presenter that keeps answer keys on the server). */
-export function toCandidateAttempt(a: AttemptLean, now: Date, official = false): CandidateAttemptDto {
-  const paper = a.paper as Paper;
+export function toCandidateAttempt(a: AttemptLean, now: Date, questions: CandidateQuestion[] | null, official = false): CandidateAttemptDto {
   const started = a.startedAt ? a.startedAt.getTime() : null;
   return {
     attemptId: a._id,
@@ -69,7 +73,7 @@ export function toCandidateAttempt(a: AttemptLean, now: Date, official = false):
     ...clockOf(clockParts(a), now),
     lastSeq: a.lastSeq,
     missingSeqs: missingSeqs(a),
-    questions: SHOWS_QUESTIONS.has(a.status) ? paper.questions.map(toCandidateQuestion) : null,
+    questions: SHOWS_QUESTIONS.has(a.status) ? questions : null,
     answers: SHOWS_QUESTIONS.has(a.status) ? answersOf(a) : [],
     earliestSubmitAt: started === null ? null : started + (a.earliestHandInMinutes ?? 0) * 60_000,
     result: resultOf(a, official),
