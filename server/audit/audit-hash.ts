@@ -58,7 +58,10 @@ export interface ChainProblem {
  * matches its content), deleted (a gap in the sequence, or missing entries after the last one
  * when `headSeq` says more were written) or relinked (its prevHash does not match its predecessor).
  */
-export function findChainProblems(entries: (HashedFields & { hash: string })[], headSeq: number): ChainProblem[] {
+export function findChainProblems(
+  entries: (HashedFields & { hash: string })[],
+  headSeq: number,
+): ChainProblem[] {
   const problems: ChainProblem[] = [];
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
@@ -70,7 +73,11 @@ export function findChainProblems(entries: (HashedFields & { hash: string })[], 
     if (entryHash(e) !== e.hash) {
       problems.push({ seq: e.seq, kind: "edited", message: `审计记录 #${e.seq} 的内容已被篡改` });
     } else if (!gap && e.prevHash !== prevHash) {
-      problems.push({ seq: e.seq, kind: "broken_link", message: `审计记录 #${e.seq} 与前一条记录的链接不一致` });
+      problems.push({
+        seq: e.seq,
+        kind: "broken_link",
+        message: `审计记录 #${e.seq} 与前一条记录的链接不一致`,
+      });
     }
     prevHash = e.hash;
     expectedSeq = e.seq + 1;

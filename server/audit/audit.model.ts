@@ -27,7 +27,9 @@ auditEntrySchema.index({ "target.id": 1, seq: -1 });
 export type AuditEntryDoc = InferSchemaType<typeof auditEntrySchema>;
 
 export function auditEntryModel(conn: Connection): Model<AuditEntryDoc> {
-  return (conn.models.AuditEntry as Model<AuditEntryDoc> | undefined) ?? conn.model("AuditEntry", auditEntrySchema);
+  return (
+    (conn.models.AuditEntry as Model<AuditEntryDoc> | undefined) ?? conn.model("AuditEntry", auditEntrySchema)
+  );
 }
 
 /** The highest sequence ever written, so deleting the newest entries is detected too. */
@@ -38,5 +40,7 @@ const auditHeadSchema = new Schema(
 export type AuditHeadDoc = InferSchemaType<typeof auditHeadSchema>;
 
 export function auditHeadModel(conn: Connection): Model<AuditHeadDoc> {
-  return (conn.models.AuditHead as Model<AuditHeadDoc> | undefined) ?? conn.model("AuditHead", auditHeadSchema);
+  return (
+    (conn.models.AuditHead as Model<AuditHeadDoc> | undefined) ?? conn.model("AuditHead", auditHeadSchema)
+  );
 }

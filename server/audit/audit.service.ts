@@ -103,16 +103,22 @@ export function createAuditService(conn: Connection) {
 }
 export type AuditService = ReturnType<typeof createAuditService>;
 
-function toDto(e: Pick<AuditEntryDoc, "seq" | "at" | "action" | "prevHash" | "hash" | "divisionCode"> & {
-  actor?: { id?: string | null; kind?: string | null; name?: string | null } | null;
-  target?: unknown;
-  details?: unknown;
-}): AuditEntryDto {
+function toDto(
+  e: Pick<AuditEntryDoc, "seq" | "at" | "action" | "prevHash" | "hash" | "divisionCode"> & {
+    actor?: { id?: string | null; kind?: string | null; name?: string | null } | null;
+    target?: unknown;
+    details?: unknown;
+  },
+): AuditEntryDto {
   return {
     seq: e.seq,
     at: e.at.toISOString(),
     action: e.action,
-    actor: { id: e.actor?.id ?? "", kind: (e.actor?.kind ?? "anonymous") as AuditActor["kind"], name: e.actor?.name ?? "" },
+    actor: {
+      id: e.actor?.id ?? "",
+      kind: (e.actor?.kind ?? "anonymous") as AuditActor["kind"],
+      name: e.actor?.name ?? "",
+    },
     divisionCode: e.divisionCode ?? null,
     target: (e.target ?? null) as AuditEntryDto["target"],
     details: (e.details ?? {}) as Record<string, unknown>,

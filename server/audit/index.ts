@@ -6,7 +6,12 @@
  * links to its predecessor with no gaps. Other features call `audit.record({...})`; nobody updates
  * or deletes entries.
  */
-export { createAuditService, toAuditActor, type AuditRecordInput, type AuditService } from "./audit.service.js";
+export {
+  createAuditService,
+  toAuditActor,
+  type AuditRecordInput,
+  type AuditService,
+} from "./audit.service.js";
 export { auditRouter } from "./audit.routes.js";
 export { canonicalJson, entryHash, findChainProblems, GENESIS_HASH } from "./audit-hash.js";
 

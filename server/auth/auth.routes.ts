@@ -33,7 +33,12 @@ export function authRouter({ auth, passport, audit, ipLimiter }: Deps): Router {
   const r = Router();
   const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? "";
 
-  async function login(req: Request, res: Response, strategy: "staff-local" | "candidate", loginName: string) {
+  async function login(
+    req: Request,
+    res: Response,
+    strategy: "staff-local" | "candidate",
+    loginName: string,
+  ) {
     ipLimiter.hit(clientIp(req));
     let user;
     try {
@@ -55,7 +60,10 @@ export function authRouter({ auth, passport, audit, ipLimiter }: Deps): Router {
       action: strategy === "candidate" ? "candidate.login" : "auth.login",
       actor: user,
       divisionCode: user.divisionCode,
-      details: { ip: clientIp(req), ...(user.candidate ? { sessionId: user.candidate.sessionId, seatId: user.candidate.seatId } : {}) },
+      details: {
+        ip: clientIp(req),
+        ...(user.candidate ? { sessionId: user.candidate.sessionId, seatId: user.candidate.seatId } : {}),
+      },
     });
     const result: LoginResultDto = { user, csrfToken };
     res.json(result);
@@ -89,13 +97,22 @@ export function authRouter({ auth, passport, audit, ipLimiter }: Deps): Router {
     res.json({ user: actingUser(req), csrfToken: issueCsrfToken(req) });
   });
 
-  r.post("/auth/password", requireRole("examiner", "reviewer", "proctor", "officer", "admin", "hub_operator"), async (req, res) => {
-    const actor = actingUser(req);
-    const body = parse(ChangePasswordBody, req.body);
-    await auth.changeOwnPassword(actor, body.currentPassword, body.newPassword);
-    await audit.record({ action: "auth.password_changed", actor, divisionCode: actor.divisionCode, target: { type: "user", id: actor.id } });
-    res.status(204).end();
-  });
+  r.post(
+    "/auth/password",
+    requireRole("examiner", "reviewer", "proctor", "officer", "admin", "hub_operator"),
+    async (req, res) => {
+      const actor = actingUser(req);
+      const body = parse(ChangePasswordBody, req.body);
+      await auth.changeOwnPassword(actor, body.currentPassword, body.newPassword);
+      await audit.record({
+        action: "auth.password_changed",
+        actor,
+        divisionCode: actor.divisionCode,
+        target: { type: "user", id: actor.id },
+      });
+      res.status(204).end();
+    },
+  );
 
   r.get("/users", requireRole("admin"), async (req, res) => {
     res.json({ users: await auth.listUsers(actingUser(req)) });
@@ -116,7 +133,11 @@ export function authRouter({ auth, passport, audit, ipLimiter }: Deps): Router {
 
   r.patch("/users/:id", requireRole("admin"), async (req, res) => {
     const actor = actingUser(req);
-    const { user, changes } = await auth.updateUser(actor, parse(IdParam, req.params.id), parse(UpdateUserBody, req.body));
+    const { user, changes } = await auth.updateUser(
+      actor,
+      parse(IdParam, req.params.id),
+      parse(UpdateUserBody, req.body),
+    );
     await audit.record({
       action: changes.roles ? "user.roles_changed" : "user.updated",
       actor,

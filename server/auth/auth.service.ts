@@ -32,7 +32,11 @@ export interface CandidateTicket {
 /** What the candidate login reads from scheduling and organisation (wired in server/features.ts). */
 export interface CandidateLoginPort {
   findTicket(ticketNo: string): Promise<CandidateTicket | null>;
-  findLoginSeat(testCentreId: string, roomId: string, from: { seatToken?: string; ip?: string }): Promise<{ seatId: string; seatNo: number } | null>;
+  findLoginSeat(
+    testCentreId: string,
+    roomId: string,
+    from: { seatToken?: string; ip?: string },
+  ): Promise<{ seatId: string; seatNo: number } | null>;
   /** Division of a test centre, to check a proctor's binding; null when it does not exist. */
   testCentreDivision(testCentreId: string): Promise<string | null>;
 }
@@ -90,7 +94,11 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     if (bad.length > 0) throw errors.badRequest("role_not_allowed", `本节点不能授予角色：${bad.join(", ")}`);
   }
 
-  async function assertProctorBinding(actor: AuthUser | null, roles: readonly StaffRole[], testCentreId: string | null | undefined): Promise<void> {
+  async function assertProctorBinding(
+    actor: AuthUser | null,
+    roles: readonly StaffRole[],
+    testCentreId: string | null | undefined,
+  ): Promise<void> {
     if (!roles.includes("proctor")) return;
     if (!testCentreId) throw errors.badRequest("test_centre_required", "监考员须绑定考点");
     const division = await options.candidates.testCentreDivision(testCentreId);
@@ -135,12 +143,18 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     },
 
     async listUsers(actor: AuthUser): Promise<StaffUserDto[]> {
-      const rows = (await Users.find(divisionFilter(actor.divisionCode)).sort({ divisionCode: 1, username: 1 }).lean()) as StaffLean[];
+      const rows = (await Users.find(divisionFilter(actor.divisionCode))
+        .sort({ divisionCode: 1, username: 1 })
+        .lean()) as StaffLean[];
       return rows.map((u) => toDto(u));
     },
 
     /** Updates a user in the actor's scope; returns the DTO and what changed (for the audit log). */
-    async updateUser(actor: AuthUser, id: string, body: UpdateUserBody): Promise<{ user: StaffUserDto; changes: Record<string, unknown> }> {
+    async updateUser(
+      actor: AuthUser,
+      id: string,
+      body: UpdateUserBody,
+    ): Promise<{ user: StaffUserDto; changes: Record<string, unknown> }> {
       const user = await loadInScope(actor, id);
       const changes: Record<string, unknown> = {};
       const self = String(user._id) === actor.id;
@@ -151,7 +165,8 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       }
       if (body.roles !== undefined) {
         assertRolesAllowed(body.roles);
-        if (self && !body.roles.includes("admin")) throw errors.conflict("cannot_demote_self", "不能撤销自己的管理员角色");
+        if (self && !body.roles.includes("admin"))
+          throw errors.conflict("cannot_demote_self", "不能撤销自己的管理员角色");
         changes.roles = { from: [...user.roles], to: body.roles };
         user.roles = body.roles;
       }
@@ -210,7 +225,11 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
      * Candidate login with ID number + admission ticket number, valid only from 30 minutes before
      * the session starts until it ends, and only from a seat of the session's room.
      */
-    async authenticateCandidate(body: CandidateLoginBody, from: { ip?: string }, now = new Date()): Promise<{ user: AuthUser; validUntil: Date }> {
+    async authenticateCandidate(
+      body: CandidateLoginBody,
+      from: { ip?: string },
+      now = new Date(),
+    ): Promise<{ user: AuthUser; validUntil: Date }> {
       const idNumber = body.idNumber.trim().toUpperCase();
       const key = `candidate:${idNumber}`;
       await throttle.assertNotLocked(key);
@@ -222,7 +241,8 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       await throttle.reset(key);
       if (ticket.status !== "scheduled") throw errors.forbidden("该考试场次已取消", "session_cancelled");
       const opens = new Date(ticket.startsAt.getTime() - CANDIDATE_LOGIN_OPENS_MINUTES * 60_000);
-      if (now < opens) throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
+      if (now < opens)
+        throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
       if (now > ticket.endsAt) throw errors.forbidden("本场考试已结束", "outside_session_window");
       const seat = await options.candidates.findLoginSeat(ticket.testCentreId, ticket.roomId, {
         seatToken: body.seatToken,
@@ -236,7 +256,12 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         displayName: ticket.name,
         divisionCode: ticket.divisionCode,
         provinceCode: options.provinceCode,
-        candidate: { candidateId: ticket.candidateId, sessionId: ticket.sessionId, ticketNo: ticket.ticketNo, seatId: seat.seatId },
+        candidate: {
+          candidateId: ticket.candidateId,
+          sessionId: ticket.sessionId,
+          ticketNo: ticket.ticketNo,
+          seatId: seat.seatId,
+        },
       };
       return { user, validUntil: ticket.endsAt };
     },

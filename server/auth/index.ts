@@ -23,7 +23,13 @@ import { createPassport } from "./passport.js";
 import { createSessionMiddleware, csrfProtection, onlyForHandshake, randomSessionSecret } from "./session.js";
 
 export { actingUser, currentUser, requireAuth, requireRole } from "./guards.js";
-export { createAuthService, CANDIDATE_LOGIN_OPENS_MINUTES, type AuthService, type CandidateLoginPort, type CandidateTicket } from "./auth.service.js";
+export {
+  createAuthService,
+  CANDIDATE_LOGIN_OPENS_MINUTES,
+  type AuthService,
+  type CandidateLoginPort,
+  type CandidateTicket,
+} from "./auth.service.js";
 export { hashPassword, verifyPassword } from "./password.js";
 export { CSRF_HEADER, SESSION_COOKIE } from "./session.js";
 export { DEFAULT_LOCKOUT, type LockoutPolicy } from "./login-throttle.js";
@@ -43,22 +49,34 @@ export interface IdentityOptions {
  */
 export function createIdentityFeature(ctx: FeatureContext, options: IdentityOptions): Feature {
   const { config, conn, logger } = ctx;
-  if (!config.session.secret && config.env === "production") throw new Error("SESSION_SECRET is required in production");
+  if (!config.session.secret && config.env === "production")
+    throw new Error("SESSION_SECRET is required in production");
   const secret = config.session.secret ?? randomSessionSecret();
-  if (!config.session.secret) logger.warn("SESSION_SECRET not set: using a random secret, sessions end when the process stops");
+  if (!config.session.secret)
+    logger.warn("SESSION_SECRET not set: using a random secret, sessions end when the process stops");
 
-  const auth = createAuthService(conn, { provinceCode: config.provinceCode, lockout: options.lockout, candidates: options.candidates });
+  const auth = createAuthService(conn, {
+    provinceCode: config.provinceCode,
+    lockout: options.lockout,
+    candidates: options.candidates,
+  });
   const passport = createPassport(auth);
   const passportInit: RequestHandler = passport.initialize();
   const passportSession: RequestHandler = passport.session() as RequestHandler;
   const sessionMw = createSessionMiddleware(conn, { secret, secure: config.http.trustProxy });
-  const ipLimiter = createIpRateLimiter(options.loginRateLimitPerMinute ?? config.auth.loginRateLimitPerMinute);
+  const ipLimiter = createIpRateLimiter(
+    options.loginRateLimitPerMinute ?? config.auth.loginRateLimitPerMinute,
+  );
 
   return {
     name: "identity",
     middleware: [sessionMw, passportInit, passportSession, csrfProtection(LOGIN_PATHS)],
     router: authRouter({ auth, passport, audit: options.audit, ipLimiter }),
-    engineMiddleware: [onlyForHandshake(sessionMw), onlyForHandshake(passportInit), onlyForHandshake(passportSession)],
+    engineMiddleware: [
+      onlyForHandshake(sessionMw),
+      onlyForHandshake(passportInit),
+      onlyForHandshake(passportSession),
+    ],
     attachSockets(io) {
       io.use((socket: AppSocket, next) => {
         const user = (socket.request as { user?: AuthUser }).user;
@@ -78,7 +96,11 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
  * Creates a staff user directly on a node's database (seed scripts, test helpers): the same
  * validation as the admin API except the acting admin's scope.
  */
-export function createStaffUser(conn: Connection, provinceCode: string | null, body: CreateUserBody): Promise<StaffUserDto> {
+export function createStaffUser(
+  conn: Connection,
+  provinceCode: string | null,
+  body: CreateUserBody,
+): Promise<StaffUserDto> {
   const org = createOrganisationService(conn, provinceCode);
   const auth = createAuthService(conn, {
     provinceCode,

@@ -36,7 +36,12 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
         { upsert: true, returnDocument: "after" },
       ).lean();
       if (row && row.failures >= policy.maxFailures) {
-        await Throttle.updateOne({ key }, { $set: { lockedUntil: new Date(now.getTime() + policy.lockMs), failures: 0, windowStartedAt: now } });
+        await Throttle.updateOne(
+          { key },
+          {
+            $set: { lockedUntil: new Date(now.getTime() + policy.lockMs), failures: 0, windowStartedAt: now },
+          },
+        );
         return { locked: true };
       }
       return { locked: false };

@@ -27,35 +27,46 @@ export function createPassport(auth: AuthService) {
 
   passport.use(
     "candidate",
-    new LocalStrategy({ usernameField: "idNumber", passwordField: "ticketNo", passReqToCallback: true }, (req, idNumber, ticketNo, done) => {
-      const body = req.body as { seatToken?: string };
-      auth.authenticateCandidate({ idNumber, ticketNo, seatToken: body.seatToken }, { ip: req.ip ?? req.socket.remoteAddress }).then(
-        ({ user, validUntil }) => {
-          // The login route copies this into the regenerated session after req.logIn.
-          if (req.res) req.res.locals.candidateUntil = validUntil.getTime();
-          done(null, user);
-        },
-        (err: unknown) => done(err),
-      );
-    }),
+    new LocalStrategy(
+      { usernameField: "idNumber", passwordField: "ticketNo", passReqToCallback: true },
+      (req, idNumber, ticketNo, done) => {
+        const body = req.body as { seatToken?: string };
+        auth
+          .authenticateCandidate(
+            { idNumber, ticketNo, seatToken: body.seatToken },
+            { ip: req.ip ?? req.socket.remoteAddress },
+          )
+          .then(
+            ({ user, validUntil }) => {
+              // The login route copies this into the regenerated session after req.logIn.
+              if (req.res) req.res.locals.candidateUntil = validUntil.getTime();
+              done(null, user);
+            },
+            (err: unknown) => done(err),
+          );
+      },
+    ),
   );
 
   passport.serializeUser((user: Express.User, done) => {
-    const record: SessionRecord = user.kind === "staff" ? { k: "staff", id: user.id } : { k: "candidate", user: { ...user } };
+    const record: SessionRecord =
+      user.kind === "staff" ? { k: "staff", id: user.id } : { k: "candidate", user: { ...user } };
     done(null, record);
   });
 
-  passport.deserializeUser((req: Request, record: SessionRecord, done: (err: unknown, user?: Express.User | false) => void) => {
-    if (record.k === "candidate") {
-      const until = req.session.candidateUntil ?? 0;
-      done(null, Date.now() <= until ? record.user : false);
-      return;
-    }
-    auth.staffById(record.id).then(
-      (user) => done(null, user ?? false),
-      (err: unknown) => done(err),
-    );
-  });
+  passport.deserializeUser(
+    (req: Request, record: SessionRecord, done: (err: unknown, user?: Express.User | false) => void) => {
+      if (record.k === "candidate") {
+        const until = req.session.candidateUntil ?? 0;
+        done(null, Date.now() <= until ? record.user : false);
+        return;
+      }
+      auth.staffById(record.id).then(
+        (user) => done(null, user ?? false),
+        (err: unknown) => done(err),
+      );
+    },
+  );
 
   return passport;
 }
@@ -66,13 +77,22 @@ function asError(err: unknown): Error {
 }
 
 /** Runs a passport strategy as a promise: the AuthUser, or the AppError the strategy raised. */
-export function runStrategy(passport: PassportInstance, name: string, req: Request, res: import("express").Response): Promise<AuthUser> {
+export function runStrategy(
+  passport: PassportInstance,
+  name: string,
+  req: Request,
+  res: import("express").Response,
+): Promise<AuthUser> {
   return new Promise((resolve, reject) => {
-    const handler = passport.authenticate(name, { session: false }, (err: unknown, user: AuthUser | false) => {
-      if (err) return reject(asError(err));
-      if (!user) return reject(new Error("strategy returned no user"));
-      resolve(user);
-    }) as import("express").RequestHandler;
+    const handler = passport.authenticate(
+      name,
+      { session: false },
+      (err: unknown, user: AuthUser | false) => {
+        if (err) return reject(asError(err));
+        if (!user) return reject(new Error("strategy returned no user"));
+        resolve(user);
+      },
+    ) as import("express").RequestHandler;
     void handler(req, res, (err?: unknown) => reject(asError(err)));
   });
 }

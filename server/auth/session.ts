@@ -24,7 +24,10 @@ const SESSION_TTL_SECONDS = 8 * 3600;
  * balancer shares them). Cookies are HttpOnly and SameSite=Lax, and Secure when the node runs
  * behind a TLS-terminating proxy (`TRUST_PROXY`).
  */
-export function createSessionMiddleware(conn: Connection, options: { secret: string; secure: boolean }): RequestHandler {
+export function createSessionMiddleware(
+  conn: Connection,
+  options: { secret: string; secure: boolean },
+): RequestHandler {
   const store = MongoStore.create({
     // mongoose bundles its own copy of the mongodb driver; the client is the same API at runtime,
     // only the two packages' declarations differ.
@@ -69,7 +72,9 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function csrfProtection(loginPaths: readonly string[]): RequestHandler {
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method) || !req.path.startsWith("/api/")) return next();
-    const hasCookie = (req.headers.cookie ?? "").split(";").some((c) => c.trim().startsWith(`${SESSION_COOKIE}=`));
+    const hasCookie = (req.headers.cookie ?? "")
+      .split(";")
+      .some((c) => c.trim().startsWith(`${SESSION_COOKIE}=`));
     if (!hasCookie && !loginPaths.includes(req.path)) return next();
     const expected = req.session.csrfToken;
     const sent = req.get(CSRF_HEADER);

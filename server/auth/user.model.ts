@@ -17,7 +17,9 @@ const staffUserSchema = new Schema(
 export type StaffUserDoc = InferSchemaType<typeof staffUserSchema>;
 
 export function staffUserModel(conn: Connection): Model<StaffUserDoc> {
-  return (conn.models.StaffUser as Model<StaffUserDoc> | undefined) ?? conn.model("StaffUser", staffUserSchema);
+  return (
+    (conn.models.StaffUser as Model<StaffUserDoc> | undefined) ?? conn.model("StaffUser", staffUserSchema)
+  );
 }
 
 /**
@@ -38,5 +40,8 @@ const loginThrottleSchema = new Schema(
 export type LoginThrottleDoc = InferSchemaType<typeof loginThrottleSchema>;
 
 export function loginThrottleModel(conn: Connection): Model<LoginThrottleDoc> {
-  return (conn.models.LoginThrottle as Model<LoginThrottleDoc> | undefined) ?? conn.model("LoginThrottle", loginThrottleSchema);
+  return (
+    (conn.models.LoginThrottle as Model<LoginThrottleDoc> | undefined) ??
+    conn.model("LoginThrottle", loginThrottleSchema)
+  );
 }

@@ -1,7 +1,15 @@
 import { z } from "zod";
 
 /** Roles of roadcert users (see server/auth/index.ts for what each may do). */
-export const Role = z.enum(["candidate", "examiner", "reviewer", "proctor", "officer", "admin", "hub_operator"]);
+export const Role = z.enum([
+  "candidate",
+  "examiner",
+  "reviewer",
+  "proctor",
+  "officer",
+  "admin",
+  "hub_operator",
+]);
 export type Role = z.infer<typeof Role>;
 
 /** GB/T 2260 six-digit division code (province XX0000, city XXXX00, county XXXXXX). */
@@ -24,13 +32,24 @@ export const AuthUser = z.object({
   testCentreId: z.string().optional(),
   /** For candidates: their exam session and seat binding. */
   candidate: z
-    .object({ candidateId: z.string(), sessionId: z.string(), ticketNo: z.string(), seatId: z.string().optional() })
+    .object({
+      candidateId: z.string(),
+      sessionId: z.string(),
+      ticketNo: z.string(),
+      seatId: z.string().optional(),
+    })
     .optional(),
 });
 export type AuthUser = z.infer<typeof AuthUser>;
 
 /** Staff roles a node may grant: a province node never has hub operators, the hub only admins and hub operators. */
-export const PROVINCE_STAFF_ROLES = ["examiner", "reviewer", "proctor", "officer", "admin"] as const satisfies readonly Role[];
+export const PROVINCE_STAFF_ROLES = [
+  "examiner",
+  "reviewer",
+  "proctor",
+  "officer",
+  "admin",
+] as const satisfies readonly Role[];
 export const HUB_STAFF_ROLES = ["admin", "hub_operator"] as const satisfies readonly Role[];
 export const StaffRole = Role.exclude(["candidate"]);
 export type StaffRole = z.infer<typeof StaffRole>;
@@ -43,7 +62,9 @@ const Username = z
 const Password = z.string().min(10, "密码至少 10 位").max(128);
 
 /** POST /api/auth/login (staff). */
-export const LoginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) }).strict();
+export const LoginBody = z
+  .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) })
+  .strict();
 export type LoginBody = z.infer<typeof LoginBody>;
 
 /**
@@ -91,7 +112,9 @@ export const UpdateUserBody = z
   .strict();
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
 
-export const ChangePasswordBody = z.object({ currentPassword: z.string().min(1).max(128), newPassword: Password }).strict();
+export const ChangePasswordBody = z
+  .object({ currentPassword: z.string().min(1).max(128), newPassword: Password })
+  .strict();
 
 export interface StaffUserDto {
   id: string;

@@ -48,7 +48,9 @@ const Name = z.string().trim().min(1).max(100);
 export const CreateAuthorityBody = z
   .object({ name: Name, divisionCode: DivisionCode, phone: z.string().max(32).optional() })
   .strict();
-export const UpdateAuthorityBody = z.object({ name: Name.optional(), phone: z.string().max(32).nullable().optional() }).strict();
+export const UpdateAuthorityBody = z
+  .object({ name: Name.optional(), phone: z.string().max(32).nullable().optional() })
+  .strict();
 
 export const CreateTestCentreBody = z
   .object({

@@ -37,7 +37,10 @@ export const PhotoInput = z
   .object({
     mimeType: z.enum(["image/jpeg", "image/png"]),
     /** Base64 (no data: prefix). 4/3 of MAX_PHOTO_BYTES plus padding. */
-    dataBase64: z.string().min(8).max(Math.ceil((MAX_PHOTO_BYTES * 4) / 3) + 4),
+    dataBase64: z
+      .string()
+      .min(8)
+      .max(Math.ceil((MAX_PHOTO_BYTES * 4) / 3) + 4),
   })
   .strict();
 
@@ -92,7 +95,12 @@ export interface EligibilityDto {
 }
 
 export interface PrecheckDto {
-  idNumber: { ok: boolean; problems: { code: string; message: string }[]; birthDate?: string; sex?: "male" | "female" } | null;
+  idNumber: {
+    ok: boolean;
+    problems: { code: string; message: string }[];
+    birthDate?: string;
+    sex?: "male" | "female";
+  } | null;
   eligibility: EligibilityDto[];
   /** An existing registration with the same ID number on this node. */
   existingCandidateId: string | null;

@@ -6,7 +6,8 @@
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
 const CHECK_CHARS = "10X98765432";
 
-export type IdNumberProblemCode = "id_length" | "id_format" | "id_division" | "id_birth_date" | "id_check_digit";
+export type IdNumberProblemCode =
+  "id_length" | "id_format" | "id_division" | "id_birth_date" | "id_check_digit";
 
 export interface IdNumberProblem {
   code: IdNumberProblemCode;
@@ -42,9 +43,13 @@ export function checkIdNumber(
   options: { isKnownDivision?: (code: string) => boolean; today?: Date } = {},
 ): IdNumberResult {
   const id = raw.trim().toUpperCase();
-  if (id.length !== 18) return { ok: false, problems: [{ code: "id_length", message: "身份证号码须为 18 位" }] };
+  if (id.length !== 18)
+    return { ok: false, problems: [{ code: "id_length", message: "身份证号码须为 18 位" }] };
   if (!/^\d{17}[\dX]$/.test(id)) {
-    return { ok: false, problems: [{ code: "id_format", message: "身份证号码前 17 位须为数字，末位为数字或 X" }] };
+    return {
+      ok: false,
+      problems: [{ code: "id_format", message: "身份证号码前 17 位须为数字，末位为数字或 X" }],
+    };
   }
   const problems: IdNumberProblem[] = [];
   const divisionCode = id.slice(0, 6);

@@ -20,7 +20,13 @@ export {
   type DivisionLevel,
 } from "./division-scope.js";
 export { DIVISIONS } from "./divisions.data.js";
-export { assertDivisionInScope, createOrganisationService, hashSeatToken, type OrganisationService, type RoomInfo } from "./organisation.service.js";
+export {
+  assertDivisionInScope,
+  createOrganisationService,
+  hashSeatToken,
+  type OrganisationService,
+  type RoomInfo,
+} from "./organisation.service.js";
 export { organisationRouter } from "./organisation.routes.js";
 
 import type { AuditService } from "../audit/index.js";

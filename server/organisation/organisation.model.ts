@@ -13,7 +13,9 @@ authoritySchema.index({ divisionCode: 1, name: 1 }, { unique: true });
 export type AuthorityDoc = InferSchemaType<typeof authoritySchema>;
 
 export function authorityModel(conn: Connection): Model<AuthorityDoc> {
-  return (conn.models.Authority as Model<AuthorityDoc> | undefined) ?? conn.model("Authority", authoritySchema);
+  return (
+    (conn.models.Authority as Model<AuthorityDoc> | undefined) ?? conn.model("Authority", authoritySchema)
+  );
 }
 
 const seatSchema = new Schema({
@@ -44,5 +46,7 @@ testCentreSchema.index({ "rooms.seats.tokenHash": 1 }, { sparse: true });
 export type TestCentreDoc = InferSchemaType<typeof testCentreSchema>;
 
 export function testCentreModel(conn: Connection): Model<TestCentreDoc> {
-  return (conn.models.TestCentre as Model<TestCentreDoc> | undefined) ?? conn.model("TestCentre", testCentreSchema);
+  return (
+    (conn.models.TestCentre as Model<TestCentreDoc> | undefined) ?? conn.model("TestCentre", testCentreSchema)
+  );
 }

@@ -32,13 +32,28 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
   r.post("/authorities", requireRole("admin"), async (req, res) => {
     const actor = actingUser(req);
     const authority = await org.createAuthority(actor, parse(CreateAuthorityBody, req.body));
-    await audit.record({ action: "authority.created", actor, divisionCode: authority.divisionCode, target: { type: "authority", id: authority.id }, details: { name: authority.name } });
+    await audit.record({
+      action: "authority.created",
+      actor,
+      divisionCode: authority.divisionCode,
+      target: { type: "authority", id: authority.id },
+      details: { name: authority.name },
+    });
     res.status(201).json({ authority });
   });
   r.patch("/authorities/:id", requireRole("admin"), async (req, res) => {
     const actor = actingUser(req);
-    const authority = await org.updateAuthority(actor, parse(IdParam, req.params.id), parse(UpdateAuthorityBody, req.body));
-    await audit.record({ action: "authority.updated", actor, divisionCode: authority.divisionCode, target: { type: "authority", id: authority.id } });
+    const authority = await org.updateAuthority(
+      actor,
+      parse(IdParam, req.params.id),
+      parse(UpdateAuthorityBody, req.body),
+    );
+    await audit.record({
+      action: "authority.updated",
+      actor,
+      divisionCode: authority.divisionCode,
+      target: { type: "authority", id: authority.id },
+    });
     res.json({ authority });
   });
 
@@ -48,7 +63,13 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
   r.post("/test-centres", requireRole("admin"), async (req, res) => {
     const actor = actingUser(req);
     const testCentre = await org.createTestCentre(actor, parse(CreateTestCentreBody, req.body));
-    await audit.record({ action: "test_centre.created", actor, divisionCode: testCentre.divisionCode, target: { type: "test_centre", id: testCentre.id }, details: { name: testCentre.name } });
+    await audit.record({
+      action: "test_centre.created",
+      actor,
+      divisionCode: testCentre.divisionCode,
+      target: { type: "test_centre", id: testCentre.id },
+      details: { name: testCentre.name },
+    });
     res.status(201).json({ testCentre });
   });
   r.get("/test-centres/:id", requireRole("admin", "officer", "proctor"), async (req, res) => {
@@ -56,27 +77,52 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
   });
   r.patch("/test-centres/:id", requireRole("admin"), async (req, res) => {
     const actor = actingUser(req);
-    const testCentre = await org.updateTestCentre(actor, parse(IdParam, req.params.id), parse(UpdateTestCentreBody, req.body));
-    await audit.record({ action: "test_centre.updated", actor, divisionCode: testCentre.divisionCode, target: { type: "test_centre", id: testCentre.id } });
+    const testCentre = await org.updateTestCentre(
+      actor,
+      parse(IdParam, req.params.id),
+      parse(UpdateTestCentreBody, req.body),
+    );
+    await audit.record({
+      action: "test_centre.updated",
+      actor,
+      divisionCode: testCentre.divisionCode,
+      target: { type: "test_centre", id: testCentre.id },
+    });
     res.json({ testCentre });
   });
   r.post("/test-centres/:id/rooms", requireRole("admin"), async (req, res) => {
     const actor = actingUser(req);
     const id = parse(IdParam, req.params.id);
     const room = await org.addRoom(actor, id, parse(CreateRoomBody, req.body));
-    await audit.record({ action: "room.created", actor, target: { type: "test_centre", id }, details: { roomId: room.id, name: room.name, seats: room.seats.length } });
+    await audit.record({
+      action: "room.created",
+      actor,
+      target: { type: "test_centre", id },
+      details: { roomId: room.id, name: room.name, seats: room.seats.length },
+    });
     res.status(201).json({ room });
   });
   r.patch("/test-centres/:id/rooms/:roomId/seats/:seatId", requireRole("admin"), async (req, res) => {
     const actor = actingUser(req);
     const id = parse(IdParam, req.params.id);
     const body = parse(UpdateSeatBody, req.body);
-    const result = await org.updateSeat(actor, id, parse(IdParam, req.params.roomId), parse(IdParam, req.params.seatId), body);
+    const result = await org.updateSeat(
+      actor,
+      id,
+      parse(IdParam, req.params.roomId),
+      parse(IdParam, req.params.seatId),
+      body,
+    );
     await audit.record({
       action: "seat.updated",
       actor,
       target: { type: "seat", id: result.seat.id },
-      details: { testCentreId: id, ip: result.seat.ip, tokenIssued: Boolean(result.seatToken), tokenCleared: Boolean(body.clearToken) },
+      details: {
+        testCentreId: id,
+        ip: result.seat.ip,
+        tokenIssued: Boolean(result.seatToken),
+        tokenCleared: Boolean(body.clearToken),
+      },
     });
     res.json(result);
   });

@@ -50,9 +50,15 @@ export interface RoomInfo {
  * Refuses when the division lies outside what the actor may act on (403), or, on a province node,
  * outside the node's province.
  */
-export function assertDivisionInScope(actor: AuthUser, divisionCode: string, nodeProvince: string | null): void {
-  if (!nodeProvince && divisionCode === MINISTRY_CODE && canSeeDivision(actor.divisionCode, divisionCode)) return;
-  if (!isKnownDivision(divisionCode)) throw errors.badRequest("unknown_division", `行政区划代码 ${divisionCode} 不存在`);
+export function assertDivisionInScope(
+  actor: AuthUser,
+  divisionCode: string,
+  nodeProvince: string | null,
+): void {
+  if (!nodeProvince && divisionCode === MINISTRY_CODE && canSeeDivision(actor.divisionCode, divisionCode))
+    return;
+  if (!isKnownDivision(divisionCode))
+    throw errors.badRequest("unknown_division", `行政区划代码 ${divisionCode} 不存在`);
   if (nodeProvince && provinceOf(divisionCode) !== nodeProvince) {
     throw errors.forbidden("该行政区划不属于本省节点", "division_out_of_scope");
   }
@@ -86,7 +92,11 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
     address: string;
     divisionCode: string;
     authorityId?: string | null;
-    rooms: { _id: Types.ObjectId; name: string; seats: { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null }[] }[];
+    rooms: {
+      _id: Types.ObjectId;
+      name: string;
+      seats: { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null }[];
+    }[];
   }): TestCentreDto {
     return {
       id: String(c._id),
@@ -99,11 +109,20 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
     };
   }
 
-  function toRoomDto(r: { _id: Types.ObjectId; name: string; seats: { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null }[] }): RoomDto {
+  function toRoomDto(r: {
+    _id: Types.ObjectId;
+    name: string;
+    seats: { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null }[];
+  }): RoomDto {
     return {
       id: String(r._id),
       name: r.name,
-      seats: r.seats.map((s) => ({ id: String(s._id), seatNo: s.seatNo, ip: s.ip ?? null, hasToken: Boolean(s.tokenHash) })),
+      seats: r.seats.map((s) => ({
+        id: String(s._id),
+        seatNo: s.seatNo,
+        ip: s.ip ?? null,
+        hasToken: Boolean(s.tokenHash),
+      })),
     };
   }
 
@@ -118,7 +137,9 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
     },
 
     async listAuthorities(actor: AuthUser): Promise<AuthorityDto[]> {
-      const rows = await Authorities.find(divisionFilter(actor.divisionCode)).sort({ divisionCode: 1, name: 1 }).lean();
+      const rows = await Authorities.find(divisionFilter(actor.divisionCode))
+        .sort({ divisionCode: 1, name: 1 })
+        .lean();
       return rows.map((a) => ({
         id: String(a._id),
         name: a.name,
@@ -130,23 +151,44 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
 
     async createAuthority(actor: AuthUser, body: z.infer<typeof CreateAuthorityBody>): Promise<AuthorityDto> {
       assertDivisionInScope(actor, body.divisionCode, nodeProvince);
-      const a = await Authorities.create({ name: body.name, divisionCode: body.divisionCode, phone: body.phone ?? null });
-      return { id: String(a._id), name: a.name, divisionCode: a.divisionCode, divisionName: divisionName(a.divisionCode) ?? "", phone: a.phone ?? null };
+      const a = await Authorities.create({
+        name: body.name,
+        divisionCode: body.divisionCode,
+        phone: body.phone ?? null,
+      });
+      return {
+        id: String(a._id),
+        name: a.name,
+        divisionCode: a.divisionCode,
+        divisionName: divisionName(a.divisionCode) ?? "",
+        phone: a.phone ?? null,
+      };
     },
 
-    async updateAuthority(actor: AuthUser, id: string, body: z.infer<typeof UpdateAuthorityBody>): Promise<AuthorityDto> {
+    async updateAuthority(
+      actor: AuthUser,
+      id: string,
+      body: z.infer<typeof UpdateAuthorityBody>,
+    ): Promise<AuthorityDto> {
       if (!Types.ObjectId.isValid(id)) throw errors.notFound("运管机构");
       const a = await Authorities.findById(id);
       if (!a || !canSeeDivision(actor.divisionCode, a.divisionCode)) throw errors.notFound("运管机构");
       if (body.name !== undefined) a.name = body.name;
       if (body.phone !== undefined) a.phone = body.phone;
       await a.save();
-      return { id: String(a._id), name: a.name, divisionCode: a.divisionCode, divisionName: divisionName(a.divisionCode) ?? "", phone: a.phone ?? null };
+      return {
+        id: String(a._id),
+        name: a.name,
+        divisionCode: a.divisionCode,
+        divisionName: divisionName(a.divisionCode) ?? "",
+        phone: a.phone ?? null,
+      };
     },
 
     async listTestCentres(actor: AuthUser): Promise<TestCentreDto[]> {
       const filter: Record<string, unknown> = divisionFilter(actor.divisionCode);
-      const onlyProctor = actor.roles.includes("proctor") && !actor.roles.some((r) => r === "admin" || r === "officer");
+      const onlyProctor =
+        actor.roles.includes("proctor") && !actor.roles.some((r) => r === "admin" || r === "officer");
       if (onlyProctor) {
         if (!actor.testCentreId || !Types.ObjectId.isValid(actor.testCentreId)) return [];
         filter._id = actor.testCentreId;
@@ -159,10 +201,15 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
       return toCentreDto(await loadCentre(actor, id));
     },
 
-    async createTestCentre(actor: AuthUser, body: z.infer<typeof CreateTestCentreBody>): Promise<TestCentreDto> {
+    async createTestCentre(
+      actor: AuthUser,
+      body: z.infer<typeof CreateTestCentreBody>,
+    ): Promise<TestCentreDto> {
       assertDivisionInScope(actor, body.divisionCode, nodeProvince);
       if (body.authorityId) {
-        const authority = Types.ObjectId.isValid(body.authorityId) ? await Authorities.findById(body.authorityId).lean() : null;
+        const authority = Types.ObjectId.isValid(body.authorityId)
+          ? await Authorities.findById(body.authorityId).lean()
+          : null;
         if (!authority || !canSeeDivision(actor.divisionCode, authority.divisionCode)) {
           throw errors.badRequest("unknown_authority", "运管机构不存在");
         }
@@ -171,7 +218,11 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
       return toCentreDto(c);
     },
 
-    async updateTestCentre(actor: AuthUser, id: string, body: z.infer<typeof UpdateTestCentreBody>): Promise<TestCentreDto> {
+    async updateTestCentre(
+      actor: AuthUser,
+      id: string,
+      body: z.infer<typeof UpdateTestCentreBody>,
+    ): Promise<TestCentreDto> {
       const c = await loadCentre(actor, id);
       if (body.name !== undefined) c.name = body.name;
       if (body.address !== undefined) c.address = body.address;
@@ -182,7 +233,11 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
     async addRoom(actor: AuthUser, centreId: string, body: z.infer<typeof CreateRoomBody>): Promise<RoomDto> {
       const c = await loadCentre(actor, centreId);
       if (c.rooms.some((r) => r.name === body.name)) throw errors.conflict("room_exists", "该考场名称已存在");
-      const seats = Array.from({ length: body.seatCount }, (_, i) => ({ seatNo: i + 1, ip: null, tokenHash: null }));
+      const seats = Array.from({ length: body.seatCount }, (_, i) => ({
+        seatNo: i + 1,
+        ip: null,
+        tokenHash: null,
+      }));
       c.rooms.push({ name: body.name, seats });
       await c.save();
       const room = c.rooms[c.rooms.length - 1];
@@ -214,7 +269,12 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
         seat.tokenHash = hashSeatToken(seatToken);
       }
       await c.save();
-      const dto = { id: String(seat._id), seatNo: seat.seatNo, ip: seat.ip ?? null, hasToken: Boolean(seat.tokenHash) };
+      const dto = {
+        id: String(seat._id),
+        seatNo: seat.seatNo,
+        ip: seat.ip ?? null,
+        hasToken: Boolean(seat.tokenHash),
+      };
       return seatToken ? { seat: dto, seatToken } : { seat: dto };
     },
 
@@ -241,7 +301,11 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
      * The seat of a room a candidate is logging in from: matched by kiosk token when one is sent,
      * otherwise by the request's IP against the seats' registered IPs. Null when neither matches.
      */
-    async findLoginSeat(testCentreId: string, roomId: string, from: { seatToken?: string; ip?: string }): Promise<{ seatId: string; seatNo: number } | null> {
+    async findLoginSeat(
+      testCentreId: string,
+      roomId: string,
+      from: { seatToken?: string; ip?: string },
+    ): Promise<{ seatId: string; seatNo: number } | null> {
       if (!Types.ObjectId.isValid(testCentreId)) return null;
       const c = await Centres.findById(testCentreId).lean();
       const room = c?.rooms.find((r) => String(r._id) === roomId);
@@ -250,7 +314,9 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
       const ip = from.ip ? normaliseIp(from.ip) : null;
       const seat = tokenHash
         ? room.seats.find((s) => s.tokenHash === tokenHash)
-        : room.seats.find((s) => ip !== null && s.ip !== null && s.ip !== undefined && normaliseIp(s.ip) === ip);
+        : room.seats.find(
+            (s) => ip !== null && s.ip !== null && s.ip !== undefined && normaliseIp(s.ip) === ip,
+          );
       return seat ? { seatId: String(seat._id), seatNo: seat.seatNo } : null;
     },
 

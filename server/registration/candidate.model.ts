@@ -27,7 +27,10 @@ candidateSchema.index({ divisionCode: 1, name: 1 });
 export type CandidateDoc = InferSchemaType<typeof candidateSchema>;
 
 export function candidateModel(conn: Connection): Model<CandidateDoc> {
-  return (conn.models.Candidate as Model<CandidateDoc> | undefined) ?? conn.model<CandidateDoc>("Candidate", candidateSchema);
+  return (
+    (conn.models.Candidate as Model<CandidateDoc> | undefined) ??
+    conn.model<CandidateDoc>("Candidate", candidateSchema)
+  );
 }
 
 /** Registration photos, written in the same transaction as their candidate. */
@@ -44,5 +47,8 @@ const candidatePhotoSchema = new Schema(
 export type CandidatePhotoDoc = InferSchemaType<typeof candidatePhotoSchema>;
 
 export function candidatePhotoModel(conn: Connection): Model<CandidatePhotoDoc> {
-  return (conn.models.CandidatePhoto as Model<CandidatePhotoDoc> | undefined) ?? conn.model<CandidatePhotoDoc>("CandidatePhoto", candidatePhotoSchema);
+  return (
+    (conn.models.CandidatePhoto as Model<CandidatePhotoDoc> | undefined) ??
+    conn.model<CandidatePhotoDoc>("CandidatePhoto", candidatePhotoSchema)
+  );
 }

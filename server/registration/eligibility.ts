@@ -59,7 +59,9 @@ function check(rule: EligibilityRule, a: Applicant, on: Date): string | null {
       return rule.classes.includes(a.licenceClass) ? null : `准驾车型须为 ${rule.classes.join("/")} 之一`;
     case "licence_years":
       if (!a.licenceFirstIssuedOn) return "缺少驾驶证初领日期";
-      return fullYearsBetween(a.licenceFirstIssuedOn, on) >= rule.years ? null : `取得驾驶证须满 ${rule.years} 年`;
+      return fullYearsBetween(a.licenceFirstIssuedOn, on) >= rule.years
+        ? null
+        : `取得驾驶证须满 ${rule.years} 年`;
     case "prerequisite": {
       const ok = a.heldQualifications.some(
         (q) => rule.anyOf.includes(q.categoryCode) && fullYearsBetween(q.firstIssuedOn, on) >= rule.years,

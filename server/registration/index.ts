@@ -5,9 +5,20 @@
  *
  * Other features: `getCandidate(candidateId)` and `getCandidatePhoto(candidateId)` on the service.
  */
-export { createRegistrationService, type QualificationsPort, type RegistrationOptions, type RegistrationService } from "./registration.service.js";
+export {
+  createRegistrationService,
+  type QualificationsPort,
+  type RegistrationOptions,
+  type RegistrationService,
+} from "./registration.service.js";
 export { registrationRouter } from "./registration.routes.js";
-export { evaluateEligibility, fullYearsBetween, ruleName, type Applicant, type EligibilityRule } from "./eligibility.js";
+export {
+  evaluateEligibility,
+  fullYearsBetween,
+  ruleName,
+  type Applicant,
+  type EligibilityRule,
+} from "./eligibility.js";
 export { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
 
 import type { AuditService } from "../audit/index.js";

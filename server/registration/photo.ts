@@ -9,10 +9,12 @@ const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
  * numbers), and its size; a mislabelled or oversized upload is refused with a stable code.
  */
 export function decodePhoto(mimeType: "image/jpeg" | "image/png", dataBase64: string): Buffer {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(dataBase64)) throw errors.badRequest("photo_invalid", "照片不是合法的 base64 数据");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(dataBase64))
+    throw errors.badRequest("photo_invalid", "照片不是合法的 base64 数据");
   const data = Buffer.from(dataBase64, "base64");
   if (data.length === 0) throw errors.badRequest("photo_invalid", "照片为空");
-  if (data.length > MAX_PHOTO_BYTES) throw errors.badRequest("photo_too_large", `照片不能超过 ${MAX_PHOTO_BYTES / 1024} KB`);
+  if (data.length > MAX_PHOTO_BYTES)
+    throw errors.badRequest("photo_too_large", `照片不能超过 ${MAX_PHOTO_BYTES / 1024} KB`);
   const magic = mimeType === "image/jpeg" ? JPEG_MAGIC : PNG_MAGIC;
   if (data.length < magic.length || !data.subarray(0, magic.length).equals(magic)) {
     throw errors.badRequest("photo_type_mismatch", "照片内容与声明的格式不符（仅支持 JPEG/PNG）");

@@ -13,14 +13,21 @@ import type {
 } from "../contracts/registration.js";
 import { errors } from "../lib/errors.js";
 import { checkIdNumber } from "../lib/id-number.js";
-import { assertDivisionInScope, canSeeDivision, divisionFilter, isPlausibleIdDivision } from "../organisation/index.js";
+import {
+  assertDivisionInScope,
+  canSeeDivision,
+  divisionFilter,
+  isPlausibleIdDivision,
+} from "../organisation/index.js";
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
 import { decodePhoto } from "./photo.js";
 
 /** Qualifications a person already holds (the certificates feature supplies them when present). */
-export type QualificationsPort = (idNumber: string) => Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]>;
+export type QualificationsPort = (
+  idNumber: string,
+) => Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]>;
 
 export interface RegistrationOptions {
   provinceCode: string | null;
@@ -45,7 +52,10 @@ function toDto(c: CandidateLean): CandidateDto {
     licenceClass: c.licenceClass as LicenceClass,
     licenceFirstIssuedOn: c.licenceFirstIssuedOn,
     categories: c.categories as CategoryCode[],
-    heldQualifications: c.heldQualifications.map((q) => ({ categoryCode: q.categoryCode as CategoryCode, firstIssuedOn: q.firstIssuedOn ?? "" })),
+    heldQualifications: c.heldQualifications.map((q) => ({
+      categoryCode: q.categoryCode as CategoryCode,
+      firstIssuedOn: q.firstIssuedOn ?? "",
+    })),
     photoId: c.photoId ?? null,
     registeredAt: (c.createdAt ?? new Date(0)).toISOString(),
   };
@@ -58,8 +68,12 @@ export function createRegistrationService(conn: Connection, options: Registratio
   const rules = options.rules ?? DEFAULT_ELIGIBILITY_RULES;
   const now = options.now ?? (() => new Date());
 
-  async function heldOf(idNumber: string | undefined, declared: { categoryCode: CategoryCode; firstIssuedOn: string }[]) {
-    const fromCertificates = idNumber && options.qualificationsOf ? await options.qualificationsOf(idNumber) : [];
+  async function heldOf(
+    idNumber: string | undefined,
+    declared: { categoryCode: CategoryCode; firstIssuedOn: string }[],
+  ) {
+    const fromCertificates =
+      idNumber && options.qualificationsOf ? await options.qualificationsOf(idNumber) : [];
     return [...declared, ...fromCertificates];
   }
 
@@ -81,7 +95,10 @@ export function createRegistrationService(conn: Connection, options: Registratio
         if (r.ok) {
           birthDate = r.info.birthDate;
           idNumber = r.info.idNumber;
-          const problems = body.sex && body.sex !== r.info.sex ? [{ code: "sex_mismatch", message: "性别与身份证号码不符" }] : [];
+          const problems =
+            body.sex && body.sex !== r.info.sex
+              ? [{ code: "sex_mismatch", message: "性别与身份证号码不符" }]
+              : [];
           idResult = { ok: problems.length === 0, problems, birthDate: r.info.birthDate, sex: r.info.sex };
         } else {
           idResult = { ok: false, problems: r.problems };
@@ -109,9 +126,14 @@ export function createRegistrationService(conn: Connection, options: Registratio
       const divisionCode = body.divisionCode ?? actor.divisionCode;
       assertDivisionInScope(actor, divisionCode, options.provinceCode);
       const id = checkIdNumber(body.idNumber, { isKnownDivision: isPlausibleIdDivision, today: now() });
-      if (!id.ok) throw errors.unprocessable("invalid_id_number", id.problems.map((p) => p.message).join("；"), { problems: id.problems });
+      if (!id.ok)
+        throw errors.unprocessable("invalid_id_number", id.problems.map((p) => p.message).join("；"), {
+          problems: id.problems,
+        });
       if (body.sex && body.sex !== id.info.sex) {
-        throw errors.unprocessable("invalid_id_number", "性别与身份证号码不符", { problems: [{ code: "sex_mismatch", message: "性别与身份证号码不符" }] });
+        throw errors.unprocessable("invalid_id_number", "性别与身份证号码不符", {
+          problems: [{ code: "sex_mismatch", message: "性别与身份证号码不符" }],
+        });
       }
       const photo = decodePhoto(body.photo.mimeType, body.photo.dataBase64);
       const applicant: Applicant = {
@@ -123,7 +145,9 @@ export function createRegistrationService(conn: Connection, options: Registratio
         declarations: body.declarations,
       };
       const categories = [...new Set(body.categories)];
-      const results: EligibilityDto[] = categories.map((c) => evaluateEligibility(c, applicant, rules, now()));
+      const results: EligibilityDto[] = categories.map((c) =>
+        evaluateEligibility(c, applicant, rules, now()),
+      );
       const refused = results.filter((r) => !r.eligible);
       if (refused.length > 0) {
         const summary = refused.map((r) => r.failures.map((f) => f.message).join("；")).join("；");
@@ -134,7 +158,14 @@ export function createRegistrationService(conn: Connection, options: Registratio
       }
       const created = await conn.transaction(async (session) => {
         const [p] = await Photos.create(
-          [{ mimeType: body.photo.mimeType, data: photo, size: photo.length, sha256: createHash("sha256").update(photo).digest("hex") }],
+          [
+            {
+              mimeType: body.photo.mimeType,
+              data: photo,
+              size: photo.length,
+              sha256: createHash("sha256").update(photo).digest("hex"),
+            },
+          ],
           { session },
         );
         if (!p) throw new Error("photo not written");
@@ -166,7 +197,10 @@ export function createRegistrationService(conn: Connection, options: Registratio
       return toDto(created);
     },
 
-    async list(actor: AuthUser, query: { q?: string; categoryCode?: CategoryCode; limit: number }): Promise<CandidateDto[]> {
+    async list(
+      actor: AuthUser,
+      query: { q?: string; categoryCode?: CategoryCode; limit: number },
+    ): Promise<CandidateDto[]> {
       const filter: Record<string, unknown> = divisionFilter(actor.divisionCode);
       if (query.categoryCode) filter.categories = query.categoryCode;
       if (query.q) {
@@ -174,7 +208,10 @@ export function createRegistrationService(conn: Connection, options: Registratio
           ? [{ idNumber: { $regex: `^${query.q.toUpperCase()}` } }]
           : [{ name: { $regex: `^${query.q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}` } }];
       }
-      const rows = (await Candidates.find(filter).sort({ createdAt: -1 }).limit(query.limit).lean()) as CandidateLean[];
+      const rows = (await Candidates.find(filter)
+        .sort({ createdAt: -1 })
+        .limit(query.limit)
+        .lean()) as CandidateLean[];
       return rows.map(toDto);
     },
 

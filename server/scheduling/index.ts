@@ -6,7 +6,12 @@
  * (DTOs in server/contracts/scheduling.ts). Retake policy at scheduling time is an injected
  * `retakeCheck` port.
  */
-export { createSchedulingService, type RetakeCheck, type SchedulingOptions, type SchedulingService } from "./scheduling.service.js";
+export {
+  createSchedulingService,
+  type RetakeCheck,
+  type SchedulingOptions,
+  type SchedulingService,
+} from "./scheduling.service.js";
 export { schedulingRouter } from "./scheduling.routes.js";
 
 import type { AuditService } from "../audit/index.js";

@@ -28,7 +28,10 @@ examSessionSchema.index({ roomId: 1, startsAt: 1 });
 export type ExamSessionDoc = InferSchemaType<typeof examSessionSchema>;
 
 export function examSessionModel(conn: Connection): Model<ExamSessionDoc> {
-  return (conn.models.ExamSession as Model<ExamSessionDoc> | undefined) ?? conn.model<ExamSessionDoc>("ExamSession", examSessionSchema);
+  return (
+    (conn.models.ExamSession as Model<ExamSessionDoc> | undefined) ??
+    conn.model<ExamSessionDoc>("ExamSession", examSessionSchema)
+  );
 }
 
 const assignmentSchema = new Schema(
@@ -57,5 +60,8 @@ assignmentSchema.index({ sessionId: 1, candidateId: 1 }, { unique: true });
 export type AssignmentDoc = InferSchemaType<typeof assignmentSchema>;
 
 export function assignmentModel(conn: Connection): Model<AssignmentDoc> {
-  return (conn.models.SeatAssignment as Model<AssignmentDoc> | undefined) ?? conn.model<AssignmentDoc>("SeatAssignment", assignmentSchema);
+  return (
+    (conn.models.SeatAssignment as Model<AssignmentDoc> | undefined) ??
+    conn.model<AssignmentDoc>("SeatAssignment", assignmentSchema)
+  );
 }

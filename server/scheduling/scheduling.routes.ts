@@ -1,6 +1,11 @@
 import { Router } from "express";
 import { z } from "zod";
-import { AssignBody, CreateSessionBody, ListSessionsQuery, UpdateSessionBody } from "../contracts/scheduling.js";
+import {
+  AssignBody,
+  CreateSessionBody,
+  ListSessionsQuery,
+  UpdateSessionBody,
+} from "../contracts/scheduling.js";
 import type { AuditService } from "../audit/index.js";
 import { actingUser, requireRole } from "../auth/guards.js";
 import { parse } from "../lib/http.js";
@@ -60,7 +65,11 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService):
       actor,
       divisionCode: actor.divisionCode,
       target: { type: "exam_session", id: sessionId },
-      details: { candidateId: assignment.candidateId, seatNo: assignment.seatNo, ticketNo: assignment.ticketNo },
+      details: {
+        candidateId: assignment.candidateId,
+        seatNo: assignment.seatNo,
+        ticketNo: assignment.ticketNo,
+      },
     });
     res.status(201).json({ assignment });
   });
@@ -70,20 +79,40 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService):
     const sessionId = parse(IdParam, req.params.id);
     const candidateId = parse(IdParam, req.params.candidateId);
     await sched.unassign(actor, sessionId, candidateId);
-    await audit.record({ action: "session.candidate_unassigned", actor, divisionCode: actor.divisionCode, target: { type: "exam_session", id: sessionId }, details: { candidateId } });
+    await audit.record({
+      action: "session.candidate_unassigned",
+      actor,
+      divisionCode: actor.divisionCode,
+      target: { type: "exam_session", id: sessionId },
+      details: { candidateId },
+    });
     res.status(204).end();
   });
 
   r.get("/exam-sessions/:id/tickets/:candidateId", requireRole("officer"), async (req, res) => {
-    res.json({ ticket: await sched.ticketFor(actingUser(req), parse(IdParam, req.params.id), parse(IdParam, req.params.candidateId)) });
+    res.json({
+      ticket: await sched.ticketFor(
+        actingUser(req),
+        parse(IdParam, req.params.id),
+        parse(IdParam, req.params.candidateId),
+      ),
+    });
   });
 
   // The proctor's check-in compares the person with the registration photo on file.
-  r.get("/exam-sessions/:id/candidates/:candidateId/photo", requireRole("officer", "proctor"), async (req, res) => {
-    const photo = await sched.assignedCandidatePhoto(actingUser(req), parse(IdParam, req.params.id), parse(IdParam, req.params.candidateId));
-    res.setHeader("cache-control", "private, no-store");
-    res.type(photo.mimeType).send(photo.data);
-  });
+  r.get(
+    "/exam-sessions/:id/candidates/:candidateId/photo",
+    requireRole("officer", "proctor"),
+    async (req, res) => {
+      const photo = await sched.assignedCandidatePhoto(
+        actingUser(req),
+        parse(IdParam, req.params.id),
+        parse(IdParam, req.params.candidateId),
+      );
+      res.setHeader("cache-control", "private, no-store");
+      res.type(photo.mimeType).send(photo.data);
+    },
+  );
 
   r.get("/me/admission-ticket", requireRole("candidate"), async (req, res) => {
     res.json({ ticket: await sched.myTicket(actingUser(req)) });

@@ -14,7 +14,12 @@ import type {
 import { errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter, type OrganisationService } from "../organisation/index.js";
 import type { RegistrationService } from "../registration/index.js";
-import { assignmentModel, examSessionModel, type AssignmentDoc, type ExamSessionDoc } from "./scheduling.model.js";
+import {
+  assignmentModel,
+  examSessionModel,
+  type AssignmentDoc,
+  type ExamSessionDoc,
+} from "./scheduling.model.js";
 
 /** Retake policy at scheduling time (the exam feature supplies it); throws an AppError to refuse. */
 export type RetakeCheck = (candidateId: string, categoryCode: CategoryCode) => Promise<void>;
@@ -106,8 +111,18 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     return s;
   }
 
-  async function assertRoomFree(roomId: string, startsAt: Date, endsAt: Date, exceptId?: string): Promise<void> {
-    const filter: Record<string, unknown> = { roomId, status: "scheduled", startsAt: { $lt: endsAt }, endsAt: { $gt: startsAt } };
+  async function assertRoomFree(
+    roomId: string,
+    startsAt: Date,
+    endsAt: Date,
+    exceptId?: string,
+  ): Promise<void> {
+    const filter: Record<string, unknown> = {
+      roomId,
+      status: "scheduled",
+      startsAt: { $lt: endsAt },
+      endsAt: { $gt: startsAt },
+    };
     if (exceptId) filter._id = { $ne: exceptId };
     if (await Sessions.exists(filter)) throw errors.conflict("room_busy", "该考场在此时间段已有考试场次");
   }
@@ -123,7 +138,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (!options.provinceCode) throw errors.forbidden("全国共享平台不安排考试", "not_a_province_node");
       const room = await options.organisation.getRoom(body.testCentreId, body.roomId);
       if (!room) throw errors.badRequest("unknown_room", "考场不存在");
-      if (!canSeeDivision(actor.divisionCode, room.divisionCode)) throw errors.forbidden("无权在该考点安排考试", "division_out_of_scope");
+      if (!canSeeDivision(actor.divisionCode, room.divisionCode))
+        throw errors.forbidden("无权在该考点安排考试", "division_out_of_scope");
       const startsAt = new Date(body.startsAt);
       if (startsAt <= now()) throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
       const endsAt = new Date(startsAt.getTime() + body.durationMinutes * 60_000);
@@ -152,10 +168,14 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       return toSessionDto(s.toObject() as SessionLean);
     },
 
-    async listSessions(actor: AuthUser, q: { categoryCode?: CategoryCode; testCentreId?: string; divisionCode?: string }): Promise<ExamSessionDto[]> {
+    async listSessions(
+      actor: AuthUser,
+      q: { categoryCode?: CategoryCode; testCentreId?: string; divisionCode?: string },
+    ): Promise<ExamSessionDto[]> {
       const scopes: Record<string, unknown>[] = [];
       if (actor.roles.includes("officer")) scopes.push(divisionFilter(actor.divisionCode));
-      if (actor.roles.includes("proctor") && actor.testCentreId) scopes.push({ testCentreId: actor.testCentreId });
+      if (actor.roles.includes("proctor") && actor.testCentreId)
+        scopes.push({ testCentreId: actor.testCentreId });
       if (scopes.length === 0) return [];
       const filter: Record<string, unknown> = { $or: scopes };
       if (q.categoryCode) filter.categoryCode = q.categoryCode;
@@ -176,7 +196,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const set: Record<string, unknown> = {};
       const startsAt = body.startsAt ? new Date(body.startsAt) : s.startsAt;
       const duration = body.durationMinutes ?? s.durationMinutes;
-      if (body.startsAt && startsAt <= now()) throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
+      if (body.startsAt && startsAt <= now())
+        throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
       const endsAt = new Date(startsAt.getTime() + duration * 60_000);
       if (body.startsAt || body.durationMinutes) {
         await assertRoomFree(s.roomId, startsAt, endsAt, id);
@@ -186,8 +207,13 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
       if (body.status === "cancelled") set.status = "cancelled";
       const updated = await conn.transaction(async (session) => {
-        const doc = await Sessions.findByIdAndUpdate(id, { $set: set }, { returnDocument: "after", session }).lean();
-        if (set.startsAt) await Assignments.updateMany({ sessionId: id }, { $set: { startsAt, endsAt } }, { session });
+        const doc = await Sessions.findByIdAndUpdate(
+          id,
+          { $set: set },
+          { returnDocument: "after", session },
+        ).lean();
+        if (set.startsAt)
+          await Assignments.updateMany({ sessionId: id }, { $set: { startsAt, endsAt } }, { session });
         return doc as SessionLean | null;
       });
       if (!updated) throw errors.notFound("考试场次");
@@ -204,22 +230,36 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (s.status !== "scheduled") throw errors.conflict("session_cancelled", "该场次已取消");
       if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能再安排考生");
       const candidate = await options.registration.getCandidate(body.candidateId);
-      if (!candidate || !canSeeDivision(actor.divisionCode, candidate.divisionCode)) throw errors.notFound("考生");
+      if (!candidate || !canSeeDivision(actor.divisionCode, candidate.divisionCode))
+        throw errors.notFound("考生");
       if (!candidate.categories.includes(s.categoryCode as CategoryCode)) {
-        throw errors.unprocessable("not_applied", `该考生未报考${CATEGORIES[s.categoryCode as CategoryCode]}`);
+        throw errors.unprocessable(
+          "not_applied",
+          `该考生未报考${CATEGORIES[s.categoryCode as CategoryCode]}`,
+        );
       }
-      const clash = await Assignments.exists({ candidateId: candidate.id, categoryCode: s.categoryCode, endsAt: { $gt: now() }, sessionId: { $ne: sessionId } });
+      const clash = await Assignments.exists({
+        candidateId: candidate.id,
+        categoryCode: s.categoryCode,
+        endsAt: { $gt: now() },
+        sessionId: { $ne: sessionId },
+      });
       if (clash) throw errors.conflict("already_scheduled", "该考生已安排在其他未结束的同类别场次");
       await options.retakeCheck?.(candidate.id, s.categoryCode as CategoryCode);
       const room = await options.organisation.getRoom(s.testCentreId, s.roomId);
       if (!room) throw errors.conflict("room_gone", "考场已不存在");
 
       for (let attempt = 1; ; attempt++) {
-        const taken = new Set((await Assignments.find({ sessionId }, { seatId: 1 }).lean()).map((a) => a.seatId));
-        const seat = body.seatId ? room.seats.find((x) => x.seatId === body.seatId) : room.seats.find((x) => !taken.has(x.seatId));
+        const taken = new Set(
+          (await Assignments.find({ sessionId }, { seatId: 1 }).lean()).map((a) => a.seatId),
+        );
+        const seat = body.seatId
+          ? room.seats.find((x) => x.seatId === body.seatId)
+          : room.seats.find((x) => !taken.has(x.seatId));
         if (body.seatId && !seat) throw errors.badRequest("unknown_seat", "座位不属于该考场");
         if (!seat) throw errors.conflict("session_full", "该场次座位已满");
-        if (body.seatId && taken.has(seat.seatId)) throw errors.conflict("seat_taken", "该座位已安排其他考生");
+        if (body.seatId && taken.has(seat.seatId))
+          throw errors.conflict("seat_taken", "该座位已安排其他考生");
         try {
           const created = await conn.transaction(async (session) => {
             const counted = await Sessions.updateOne(
@@ -300,7 +340,11 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     },
 
     /** The registration photo of a candidate seated in a session the actor may read (proctor check-in). */
-    async assignedCandidatePhoto(actor: AuthUser, sessionId: string, candidateId: string): Promise<{ mimeType: string; data: Buffer }> {
+    async assignedCandidatePhoto(
+      actor: AuthUser,
+      sessionId: string,
+      candidateId: string,
+    ): Promise<{ mimeType: string; data: Buffer }> {
       await loadForRead(actor, sessionId);
       if (!(await Assignments.exists({ sessionId, candidateId }))) throw errors.notFound("考生");
       const photo = await options.registration.getCandidatePhoto(candidateId);
@@ -313,7 +357,10 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const c = actor.candidate;
       if (!c) throw errors.forbidden();
       const s = await loadSession(c.sessionId);
-      const a = (await Assignments.findOne({ sessionId: c.sessionId, candidateId: c.candidateId }).lean()) as AssignmentLean | null;
+      const a = (await Assignments.findOne({
+        sessionId: c.sessionId,
+        candidateId: c.candidateId,
+      }).lean()) as AssignmentLean | null;
       if (!s || !a) throw errors.notFound("准考证");
       return toTicket(s, a);
     },

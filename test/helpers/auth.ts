@@ -37,7 +37,10 @@ export interface StaffOptions {
 export const TEST_PASSWORD = "Test-Passw0rd-2026";
 
 /** Creates a staff user directly in the node's database. */
-export async function createStaff(node: RunningNode, options: StaffOptions): Promise<{ user: StaffUserDto; username: string; password: string }> {
+export async function createStaff(
+  node: RunningNode,
+  options: StaffOptions,
+): Promise<{ user: StaffUserDto; username: string; password: string }> {
   const username = options.username ?? `u_${randomBytes(5).toString("hex")}`;
   const password = options.password ?? TEST_PASSWORD;
   const user = await createStaffUser(node.ctx.conn, node.ctx.config.provinceCode, {
@@ -68,17 +71,29 @@ function sessionCookie(setCookie: string | string[] | undefined): string {
 }
 
 /** Logs a staff user in; throws with the server's error body when the login fails. */
-export async function loginStaff(node: RunningNode, username: string, password: string): Promise<AuthedAgent> {
+export async function loginStaff(
+  node: RunningNode,
+  username: string,
+  password: string,
+): Promise<AuthedAgent> {
   const { agent } = await anonymousAgent(node);
   const res = await agent.post("/api/auth/login").send({ username, password });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
   const body = res.body as LoginResultDto;
   agent.set("x-csrf-token", body.csrfToken);
-  return { agent, user: body.user, csrfToken: body.csrfToken, cookie: sessionCookie(res.headers["set-cookie"]) };
+  return {
+    agent,
+    user: body.user,
+    csrfToken: body.csrfToken,
+    cookie: sessionCookie(res.headers["set-cookie"]),
+  };
 }
 
 /** Creates a staff user with the given roles and division and returns their logged-in agent. */
-export async function staffAgent(node: RunningNode, options: StaffOptions): Promise<AuthedAgent & { staff: StaffUserDto }> {
+export async function staffAgent(
+  node: RunningNode,
+  options: StaffOptions,
+): Promise<AuthedAgent & { staff: StaffUserDto }> {
   const { user, username, password } = await createStaff(node, options);
   return { ...(await loginStaff(node, username, password)), staff: user };
 }
@@ -90,10 +105,16 @@ export async function loginCandidate(
 ): Promise<AuthedAgent> {
   const { agent } = await anonymousAgent(node);
   const res = await agent.post("/api/auth/candidate-login").send(credentials);
-  if (res.status !== 200) throw new Error(`candidate login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`candidate login failed: ${res.status} ${JSON.stringify(res.body)}`);
   const body = res.body as LoginResultDto;
   agent.set("x-csrf-token", body.csrfToken);
-  return { agent, user: body.user, csrfToken: body.csrfToken, cookie: sessionCookie(res.headers["set-cookie"]) };
+  return {
+    agent,
+    user: body.user,
+    csrfToken: body.csrfToken,
+    cookie: sessionCookie(res.headers["set-cookie"]),
+  };
 }
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -102,7 +123,11 @@ export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
  * Connects socket.io-client with the session cookie (websocket transport); resolves once connected,
  * rejects with the handshake error (e.g. unauthenticated). Disconnect it in `after`.
  */
-export function connectSocket(node: RunningNode, who: { cookie: string } | null, options: { autoConnect?: boolean } = {}): Promise<TestSocket> {
+export function connectSocket(
+  node: RunningNode,
+  who: { cookie: string } | null,
+  options: { autoConnect?: boolean } = {},
+): Promise<TestSocket> {
   const socket: TestSocket = ioClient(node.url, {
     transports: ["websocket"],
     extraHeaders: who ? { cookie: who.cookie } : {},
@@ -120,11 +145,16 @@ export function connectSocket(node: RunningNode, who: { cookie: string } | null,
 }
 
 /** A JPEG-looking photo (magic bytes + padding) for registrations. */
-export const TEST_PHOTO = { mimeType: "image/jpeg" as const, dataBase64: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(60)]).toString("base64") };
+export const TEST_PHOTO = {
+  mimeType: "image/jpeg" as const,
+  dataBase64: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(60)]).toString("base64"),
+};
 
 let sequence = 0;
 /** A fresh valid ID number (南京 玄武区, born 1985) unique within the test run. */
-export function uniqueIdNumber(options: { divisionCode?: string; birthDate?: string; sex?: "male" | "female" } = {}): string {
+export function uniqueIdNumber(
+  options: { divisionCode?: string; birthDate?: string; sex?: "male" | "female" } = {},
+): string {
   sequence += 1;
   const base = (process.pid * 7 + sequence * 2) % 998;
   const seq = options.sex === "female" ? base - (base % 2) + 2 : base - (base % 2) + 1;
@@ -135,7 +165,14 @@ export function uniqueIdNumber(options: { divisionCode?: string; birthDate?: str
 
 function systemActor(node: RunningNode): AuthUser {
   const division = node.ctx.config.provinceCode ?? "000000";
-  return { id: "test-system", kind: "staff", roles: ["admin", "officer"], displayName: "测试", divisionCode: division, provinceCode: node.ctx.config.provinceCode };
+  return {
+    id: "test-system",
+    kind: "staff",
+    roles: ["admin", "officer"],
+    displayName: "测试",
+    divisionCode: division,
+    provinceCode: node.ctx.config.provinceCode,
+  };
 }
 
 export interface TestRoom {
@@ -146,11 +183,18 @@ export interface TestRoom {
 }
 
 /** A test centre with one room whose seats all have kiosk seat tokens. */
-export async function createTestRoom(node: RunningNode, options: { seats?: number; divisionCode?: string } = {}): Promise<TestRoom> {
+export async function createTestRoom(
+  node: RunningNode,
+  options: { seats?: number; divisionCode?: string } = {},
+): Promise<TestRoom> {
   const actor = systemActor(node);
   const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode);
   const divisionCode = options.divisionCode ?? "320100";
-  const centre = await org.createTestCentre(actor, { name: `考点${randomBytes(3).toString("hex")}`, address: "测试路 1 号", divisionCode });
+  const centre = await org.createTestCentre(actor, {
+    name: `考点${randomBytes(3).toString("hex")}`,
+    address: "测试路 1 号",
+    divisionCode,
+  });
   const room = await org.addRoom(actor, centre.id, { name: "第一考场", seatCount: options.seats ?? 4 });
   const seats = [];
   for (const s of room.seats) {
@@ -171,7 +215,10 @@ export interface CandidateOptions {
 }
 
 /** Registers an eligible candidate directly (default: passenger-driver applicant in 南京). */
-export async function registerTestCandidate(node: RunningNode, options: CandidateOptions = {}): Promise<CandidateDto> {
+export async function registerTestCandidate(
+  node: RunningNode,
+  options: CandidateOptions = {},
+): Promise<CandidateDto> {
   const reg = createRegistrationService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode });
   return reg.register(systemActor(node), {
     name: options.name ?? "张测试",
@@ -190,10 +237,19 @@ export async function registerTestCandidate(node: RunningNode, options: Candidat
 }
 
 /** Seats a registered candidate in a session (lowest free seat unless `seatId`); returns the assignment. */
-export async function assignTestCandidate(node: RunningNode, sessionId: string, candidateId: string, seatId?: string): Promise<SeatAssignmentDto> {
+export async function assignTestCandidate(
+  node: RunningNode,
+  sessionId: string,
+  candidateId: string,
+  seatId?: string,
+): Promise<SeatAssignmentDto> {
   const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode);
   const reg = createRegistrationService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode });
-  const sched = createSchedulingService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode, organisation: org, registration: reg });
+  const sched = createSchedulingService(node.ctx.conn, {
+    provinceCode: node.ctx.config.provinceCode,
+    organisation: org,
+    registration: reg,
+  });
   return sched.assign(systemActor(node), sessionId, seatId ? { candidateId, seatId } : { candidateId });
 }
 
@@ -211,13 +267,24 @@ export interface ScheduledCandidates {
  */
 export async function scheduleCandidates(
   node: RunningNode,
-  options: { count?: number; categoryCode?: CategoryCode; startsInMinutes?: number; durationMinutes?: number; lateEntryMinutes?: number; earliestHandInMinutes?: number } = {},
+  options: {
+    count?: number;
+    categoryCode?: CategoryCode;
+    startsInMinutes?: number;
+    durationMinutes?: number;
+    lateEntryMinutes?: number;
+    earliestHandInMinutes?: number;
+  } = {},
 ): Promise<ScheduledCandidates> {
   const count = options.count ?? 2;
   const room = await createTestRoom(node, { seats: count });
   const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode);
   const reg = createRegistrationService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode });
-  const sched = createSchedulingService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode, organisation: org, registration: reg });
+  const sched = createSchedulingService(node.ctx.conn, {
+    provinceCode: node.ctx.config.provinceCode,
+    organisation: org,
+    registration: reg,
+  });
   const session = await sched.createSession(systemActor(node), {
     categoryCode: options.categoryCode ?? "01001",
     testCentreId: room.testCentreId,
@@ -232,7 +299,10 @@ export async function scheduleCandidates(
     const c = await registerTestCandidate(node, { name: `考生${i + 1}`, categories: [session.categoryCode] });
     const seat = room.seats[i];
     if (!seat) throw new Error("not enough seats");
-    const assignment = await sched.assign(systemActor(node), session.id, { candidateId: c.id, seatId: seat.seatId });
+    const assignment = await sched.assign(systemActor(node), session.id, {
+      candidateId: c.id,
+      seatId: seat.seatId,
+    });
     candidates.push({ ...c, assignment, seatToken: seat.seatToken });
   }
   const fresh = await sched.getSession(session.id);

@@ -11,21 +11,34 @@ describe("audit log chain", () => {
     const a = createAuditService(db.conn);
     const b = createAuditService(db.conn);
     await Promise.all(
-      Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).record({ action: "test.concurrent", actor, divisionCode: "320100", details: { i } })),
+      Array.from({ length: 30 }, (_, i) =>
+        (i % 2 ? a : b).record({ action: "test.concurrent", actor, divisionCode: "320100", details: { i } }),
+      ),
     );
-    const seqs = (await db.conn.collection("audit_log").find({}).sort({ seq: 1 }).toArray()).map((e) => e.seq as number);
+    const seqs = (await db.conn.collection("audit_log").find({}).sort({ seq: 1 }).toArray()).map(
+      (e) => e.seq as number,
+    );
     expect(seqs).to.deep.equal(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(await a.verify()).to.deep.include({ ok: true, checked: 30 });
   });
 
   it("when an entry is edited in the database, then verification names it", async () => {
     const audit = createAuditService(db.conn);
-    const e = await audit.record({ action: "user.roles_changed", actor, divisionCode: "320100", details: { to: ["officer"] } });
+    const e = await audit.record({
+      action: "user.roles_changed",
+      actor,
+      divisionCode: "320100",
+      details: { to: ["officer"] },
+    });
     await audit.record({ action: "auth.login", actor });
     await db.conn.collection("audit_log").updateOne({ seq: e.seq }, { $set: { "details.to": ["admin"] } });
     const result = await audit.verify();
     expect(result.ok).to.equal(false);
-    expect(result.problems).to.deep.include({ seq: e.seq, kind: "edited", message: `审计记录 #${e.seq} 的内容已被篡改` });
+    expect(result.problems).to.deep.include({
+      seq: e.seq,
+      kind: "edited",
+      message: `审计记录 #${e.seq} 的内容已被篡改`,
+    });
   });
 
   it("when an entry is deleted from the middle or the end, then verification names each", async () => {

@@ -31,8 +31,12 @@ describe("staff login, lockout, CSRF and sockets", () => {
     expect(stored?.passwordHash).to.not.contain(TEST_PASSWORD);
     const { agent } = await anonymousAgent(node);
     const res = await agent.post("/api/auth/login").send({ username, password: TEST_PASSWORD }).expect(200);
-    const cookie = ([] as string[]).concat(res.headers["set-cookie"] ?? []).find((c) => c.startsWith("roadcert.sid="));
-    expect(cookie).to.match(/HttpOnly/i).and.match(/SameSite=Lax/i);
+    const cookie = ([] as string[])
+      .concat(res.headers["set-cookie"] ?? [])
+      .find((c) => c.startsWith("roadcert.sid="));
+    expect(cookie)
+      .to.match(/HttpOnly/i)
+      .and.match(/SameSite=Lax/i);
     expect(cookie).to.not.match(/Secure/i);
     expect(res.body.user).to.include({ kind: "staff", divisionCode: "320000" });
     expect((await agent.get("/api/auth/me").expect(200)).body.user.id).to.equal(res.body.user.id);
@@ -42,7 +46,9 @@ describe("staff login, lockout, CSRF and sockets", () => {
     const { username } = await createStaff(node, { roles: ["officer"] });
     const { agent } = await anonymousAgent(node);
     const wrong = await agent.post("/api/auth/login").send({ username, password: "not-the-password" });
-    const unknown = await agent.post("/api/auth/login").send({ username: `${username}_nobody`, password: "not-the-password" });
+    const unknown = await agent
+      .post("/api/auth/login")
+      .send({ username: `${username}_nobody`, password: "not-the-password" });
     expect(wrong.status).to.equal(401);
     expect(unknown.status).to.equal(401);
     expect(wrong.body).to.deep.equal(unknown.body);
@@ -53,26 +59,35 @@ describe("staff login, lockout, CSRF and sockets", () => {
     const { username } = await createStaff(node, { roles: ["officer"] });
     const { agent } = await anonymousAgent(node);
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await agent.post("/api/auth/login").send({ username, password: "wrong-password" })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (await agent.post("/api/auth/login").send({ username, password: "wrong-password" })).status,
+      );
     expect(statuses).to.deep.equal([401, 401, 401, 401, 401]);
     const locked = await agent.post("/api/auth/login").send({ username, password: TEST_PASSWORD });
     expect(locked.status).to.equal(423);
     expect(locked.body.error.code).to.equal("account_locked");
 
     const ghost = `ghost_${Date.now()}`;
-    for (let i = 0; i < 5; i++) await agent.post("/api/auth/login").send({ username: ghost, password: "wrong-password" });
-    const ghostLocked = await agent.post("/api/auth/login").send({ username: ghost, password: "wrong-password" });
+    for (let i = 0; i < 5; i++)
+      await agent.post("/api/auth/login").send({ username: ghost, password: "wrong-password" });
+    const ghostLocked = await agent
+      .post("/api/auth/login")
+      .send({ username: ghost, password: "wrong-password" });
     expect(ghostLocked.status).to.equal(423);
     expect(ghostLocked.body.error.code).to.equal(locked.body.error.code);
 
-    const audit = await node.ctx.conn.collection("audit_log").countDocuments({ action: "auth.login_failed", "details.loginName": username });
+    const audit = await node.ctx.conn
+      .collection("audit_log")
+      .countDocuments({ action: "auth.login_failed", "details.loginName": username });
     expect(audit).to.equal(6);
   });
 
   it("when an admin unlocks a locked user, then they can log in again", async () => {
     const { username, user } = await createStaff(node, { roles: ["officer"], divisionCode: "320100" });
     const anon = await anonymousAgent(node);
-    for (let i = 0; i < 5; i++) await anon.agent.post("/api/auth/login").send({ username, password: "wrong-password" });
+    for (let i = 0; i < 5; i++)
+      await anon.agent.post("/api/auth/login").send({ username, password: "wrong-password" });
     const admin = await staffAgent(node, { roles: ["admin"] });
     await admin.agent.patch(`/api/users/${user.id}`).send({ unlock: true }).expect(200);
     await loginStaff(node, username, TEST_PASSWORD);
@@ -121,14 +136,19 @@ describe("staff login, lockout, CSRF and sockets", () => {
 
   it("when bodies are malformed, then login answers 400 with a stable code", async () => {
     const { agent } = await anonymousAgent(node);
-    const unknownField = await agent.post("/api/auth/login").send({ username: "a", password: "b", admin: true });
+    const unknownField = await agent
+      .post("/api/auth/login")
+      .send({ username: "a", password: "b", admin: true });
     expect(unknownField.status).to.equal(400);
     expect(unknownField.body.error.code).to.equal("validation_failed");
     const wrongType = await agent.post("/api/auth/login").send({ username: 42, password: ["b"] });
     expect(wrongType.body.error.code).to.equal("validation_failed");
     const oversized = await agent.post("/api/auth/login").send({ username: "a".repeat(5000), password: "b" });
     expect(oversized.body.error.code).to.equal("validation_failed");
-    const badJson = await agent.post("/api/auth/login").set("content-type", "application/json").send("{not json");
+    const badJson = await agent
+      .post("/api/auth/login")
+      .set("content-type", "application/json")
+      .send("{not json");
     expect(badJson.status).to.equal(400);
     expect(badJson.body.error.code).to.equal("invalid_json");
   });
@@ -145,8 +165,12 @@ describe("cookies behind a TLS-terminating proxy", () => {
 
   it("when TRUST_PROXY is set and the proxy says https, then the session cookie is Secure", async () => {
     const res = await request(node.url).get("/api/auth/csrf").set("x-forwarded-proto", "https").expect(200);
-    const cookie = ([] as string[]).concat(res.headers["set-cookie"] ?? []).find((c) => c.startsWith("roadcert.sid="));
-    expect(cookie).to.match(/;\s*Secure/i).and.match(/HttpOnly/i);
+    const cookie = ([] as string[])
+      .concat(res.headers["set-cookie"] ?? [])
+      .find((c) => c.startsWith("roadcert.sid="));
+    expect(cookie)
+      .to.match(/;\s*Secure/i)
+      .and.match(/HttpOnly/i);
   });
 });
 
@@ -162,9 +186,18 @@ describe("candidate login", () => {
   it("when a candidate logs in from a seat of the session's room inside the window, then they act as that candidate", async () => {
     const fx = await scheduleCandidates(node, { count: 2 });
     const c = fx.candidates[1]!;
-    const agent = await loginCandidate(node, { idNumber: c.idNumber.toLowerCase(), ticketNo: c.assignment.ticketNo, seatToken: c.seatToken });
+    const agent = await loginCandidate(node, {
+      idNumber: c.idNumber.toLowerCase(),
+      ticketNo: c.assignment.ticketNo,
+      seatToken: c.seatToken,
+    });
     expect(agent.user).to.deep.include({ kind: "candidate", roles: ["candidate"], id: c.id });
-    expect(agent.user.candidate).to.deep.equal({ candidateId: c.id, sessionId: fx.session.id, ticketNo: c.assignment.ticketNo, seatId: c.assignment.seatId });
+    expect(agent.user.candidate).to.deep.equal({
+      candidateId: c.id,
+      sessionId: fx.session.id,
+      ticketNo: c.assignment.ticketNo,
+      seatId: c.assignment.seatId,
+    });
     const ticket = await agent.agent.get("/api/me/admission-ticket").expect(200);
     expect(ticket.body.ticket).to.include({ ticketNo: c.assignment.ticketNo, seatNo: c.assignment.seatNo });
   });
@@ -173,7 +206,9 @@ describe("candidate login", () => {
     const fx = await scheduleCandidates(node, { count: 1, startsInMinutes: 45 });
     const c = fx.candidates[0]!;
     const { agent } = await anonymousAgent(node);
-    const res = await agent.post("/api/auth/candidate-login").send({ idNumber: c.idNumber, ticketNo: c.assignment.ticketNo, seatToken: c.seatToken });
+    const res = await agent
+      .post("/api/auth/candidate-login")
+      .send({ idNumber: c.idNumber, ticketNo: c.assignment.ticketNo, seatToken: c.seatToken });
     expect(res.status).to.equal(403);
     expect(res.body.error.code).to.equal("outside_session_window");
   });
@@ -181,12 +216,21 @@ describe("candidate login", () => {
   it("when the session has ended, then login is refused as outside the window", async () => {
     const fx = await scheduleCandidates(node, { count: 1, startsInMinutes: 1, durationMinutes: 10 });
     const c = fx.candidates[0]!;
-    await node.ctx.conn.collection("exam_sessions").updateOne(
-      { _id: new (await import("mongoose")).Types.ObjectId(fx.session.id) },
-      { $set: { startsAt: new Date(Date.now() - 3 * 3600_000), endsAt: new Date(Date.now() - 2 * 3600_000) } },
-    );
+    await node.ctx.conn
+      .collection("exam_sessions")
+      .updateOne(
+        { _id: new (await import("mongoose")).Types.ObjectId(fx.session.id) },
+        {
+          $set: {
+            startsAt: new Date(Date.now() - 3 * 3600_000),
+            endsAt: new Date(Date.now() - 2 * 3600_000),
+          },
+        },
+      );
     const { agent } = await anonymousAgent(node);
-    const res = await agent.post("/api/auth/candidate-login").send({ idNumber: c.idNumber, ticketNo: c.assignment.ticketNo, seatToken: c.seatToken });
+    const res = await agent
+      .post("/api/auth/candidate-login")
+      .send({ idNumber: c.idNumber, ticketNo: c.assignment.ticketNo, seatToken: c.seatToken });
     expect(res.body.error?.code).to.equal("outside_session_window");
   });
 
@@ -197,10 +241,16 @@ describe("candidate login", () => {
     const { agent } = await anonymousAgent(node);
     const res = await agent
       .post("/api/auth/candidate-login")
-      .send({ idNumber: c.idNumber, ticketNo: c.assignment.ticketNo, seatToken: elsewhere.candidates[0]!.seatToken });
+      .send({
+        idNumber: c.idNumber,
+        ticketNo: c.assignment.ticketNo,
+        seatToken: elsewhere.candidates[0]!.seatToken,
+      });
     expect(res.status).to.equal(403);
     expect(res.body.error.code).to.equal("not_from_session_room");
-    const noSeat = await agent.post("/api/auth/candidate-login").send({ idNumber: c.idNumber, ticketNo: c.assignment.ticketNo });
+    const noSeat = await agent
+      .post("/api/auth/candidate-login")
+      .send({ idNumber: c.idNumber, ticketNo: c.assignment.ticketNo });
     expect(noSeat.body.error.code).to.equal("not_from_session_room");
   });
 
@@ -220,7 +270,9 @@ describe("candidate login", () => {
     const fx = await scheduleCandidates(node, { count: 2 });
     const [a, b] = fx.candidates;
     const { agent } = await anonymousAgent(node);
-    const res = await agent.post("/api/auth/candidate-login").send({ idNumber: a!.idNumber, ticketNo: b!.assignment.ticketNo, seatToken: a!.seatToken });
+    const res = await agent
+      .post("/api/auth/candidate-login")
+      .send({ idNumber: a!.idNumber, ticketNo: b!.assignment.ticketNo, seatToken: a!.seatToken });
     expect(res.status).to.equal(401);
     expect(res.body.error.code).to.equal("invalid_credentials");
   });

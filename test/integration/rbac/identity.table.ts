@@ -2,13 +2,34 @@ import type { AuthorityDto, TestCentreDto } from "../../../server/contracts/orga
 import type { CandidateDto } from "../../../server/contracts/registration.js";
 import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
 import type { StaffUserDto } from "../../../server/contracts/auth.js";
-import { TEST_PASSWORD, TEST_PHOTO, assignTestCandidate, registerTestCandidate, uniqueIdNumber } from "../../helpers/auth.js";
+import {
+  TEST_PASSWORD,
+  TEST_PHOTO,
+  assignTestCandidate,
+  registerTestCandidate,
+  uniqueIdNumber,
+} from "../../helpers/auth.js";
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 
 /** Rows of the identity, organisation, audit, registration and scheduling routes. */
 
-const everyone = { anonymous: "all", candidate: "all", examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" } as const;
-const loggedIn = { candidate: "all", examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" } as const;
+const everyone = {
+  anonymous: "all",
+  candidate: "all",
+  examiner: "all",
+  reviewer: "all",
+  proctor: "all",
+  officer: "all",
+  admin: "all",
+} as const;
+const loggedIn = {
+  candidate: "all",
+  examiner: "all",
+  reviewer: "all",
+  proctor: "all",
+  officer: "all",
+  admin: "all",
+} as const;
 const staff = { examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" } as const;
 
 async function freshAssignment(fx: RbacFixtures): Promise<string> {
@@ -25,7 +46,10 @@ export const rows: RbacRow[] = [
     path: "/auth/login",
     access: everyone,
     fresh: true,
-    request: (fx) => ({ url: "/api/auth/login", body: { username: fx.login.username, password: fx.login.password } }),
+    request: (fx) => ({
+      url: "/api/auth/login",
+      body: { username: fx.login.username, password: fx.login.password },
+    }),
   },
   {
     method: "post",
@@ -37,20 +61,30 @@ export const rows: RbacRow[] = [
       body: { idNumber: fx.own.idNumber, ticketNo: fx.own.ticketNo, seatToken: fx.own.seatToken },
     }),
   },
-  { method: "post", path: "/auth/logout", access: everyone, fresh: true, request: () => ({ url: "/api/auth/logout" }) },
+  {
+    method: "post",
+    path: "/auth/logout",
+    access: everyone,
+    fresh: true,
+    request: () => ({ url: "/api/auth/logout" }),
+  },
   { method: "get", path: "/auth/me", access: loggedIn, request: () => ({ url: "/api/auth/me" }) },
   {
     method: "post",
     path: "/auth/password",
     access: staff,
-    request: () => ({ url: "/api/auth/password", body: { currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD } }),
+    request: () => ({
+      url: "/api/auth/password",
+      body: { currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD },
+    }),
   },
   {
     method: "get",
     path: "/users",
     access: { admin: "all" },
     request: () => ({ url: "/api/users" }),
-    includesOwn: (b, fx) => ((b as { users: StaffUserDto[] }).users ?? []).some((u) => u.id === fx.own.userId),
+    includesOwn: (b, fx) =>
+      ((b as { users: StaffUserDto[] }).users ?? []).some((u) => u.id === fx.own.userId),
   },
   {
     method: "post",
@@ -58,7 +92,13 @@ export const rows: RbacRow[] = [
     access: { admin: "own" },
     request: (fx) => ({
       url: "/api/users",
-      body: { username: `rbac_${fx.unique()}`, displayName: "新用户", password: TEST_PASSWORD, roles: ["examiner"], divisionCode: fx.own.divisionCode },
+      body: {
+        username: `rbac_${fx.unique()}`,
+        displayName: "新用户",
+        password: TEST_PASSWORD,
+        roles: ["examiner"],
+        divisionCode: fx.own.divisionCode,
+      },
     }),
   },
   {
@@ -75,13 +115,17 @@ export const rows: RbacRow[] = [
     path: "/authorities",
     access: { admin: "all", officer: "all" },
     request: () => ({ url: "/api/authorities" }),
-    includesOwn: (b, fx) => ((b as { authorities: AuthorityDto[] }).authorities ?? []).some((a) => a.id === fx.own.authorityId),
+    includesOwn: (b, fx) =>
+      ((b as { authorities: AuthorityDto[] }).authorities ?? []).some((a) => a.id === fx.own.authorityId),
   },
   {
     method: "post",
     path: "/authorities",
     access: { admin: "own" },
-    request: (fx) => ({ url: "/api/authorities", body: { name: `运管处${fx.unique()}`, divisionCode: fx.own.divisionCode } }),
+    request: (fx) => ({
+      url: "/api/authorities",
+      body: { name: `运管处${fx.unique()}`, divisionCode: fx.own.divisionCode },
+    }),
   },
   {
     method: "patch",
@@ -94,13 +138,17 @@ export const rows: RbacRow[] = [
     path: "/test-centres",
     access: { admin: "all", officer: "all", proctor: "all" },
     request: () => ({ url: "/api/test-centres" }),
-    includesOwn: (b, fx) => ((b as { testCentres: TestCentreDto[] }).testCentres ?? []).some((c) => c.id === fx.own.testCentreId),
+    includesOwn: (b, fx) =>
+      ((b as { testCentres: TestCentreDto[] }).testCentres ?? []).some((c) => c.id === fx.own.testCentreId),
   },
   {
     method: "post",
     path: "/test-centres",
     access: { admin: "own" },
-    request: (fx) => ({ url: "/api/test-centres", body: { name: `考点${fx.unique()}`, address: "中山路 1 号", divisionCode: fx.own.divisionCode } }),
+    request: (fx) => ({
+      url: "/api/test-centres",
+      body: { name: `考点${fx.unique()}`, address: "中山路 1 号", divisionCode: fx.own.divisionCode },
+    }),
   },
   {
     method: "get",
@@ -112,31 +160,48 @@ export const rows: RbacRow[] = [
     method: "patch",
     path: "/test-centres/:id",
     access: { admin: "own" },
-    request: (fx) => ({ url: `/api/test-centres/${fx.own.testCentreId}`, body: { address: `中山路 ${fx.unique()} 号` } }),
+    request: (fx) => ({
+      url: `/api/test-centres/${fx.own.testCentreId}`,
+      body: { address: `中山路 ${fx.unique()} 号` },
+    }),
   },
   {
     method: "post",
     path: "/test-centres/:id/rooms",
     access: { admin: "own" },
-    request: (fx) => ({ url: `/api/test-centres/${fx.own.testCentreId}/rooms`, body: { name: `考场${fx.unique()}`, seatCount: 2 } }),
+    request: (fx) => ({
+      url: `/api/test-centres/${fx.own.testCentreId}/rooms`,
+      body: { name: `考场${fx.unique()}`, seatCount: 2 },
+    }),
   },
   {
     method: "patch",
     path: "/test-centres/:id/rooms/:roomId/seats/:seatId",
     access: { admin: "own" },
-    request: (fx) => ({ url: `/api/test-centres/${fx.own.testCentreId}/rooms/${fx.own.roomId}/seats/${fx.own.seatId}`, body: { ip: null } }),
+    request: (fx) => ({
+      url: `/api/test-centres/${fx.own.testCentreId}/rooms/${fx.own.roomId}/seats/${fx.own.seatId}`,
+      body: { ip: null },
+    }),
   },
 
   // --- audit ---
   { method: "get", path: "/audit", access: { admin: "all" }, request: () => ({ url: "/api/audit" }) },
-  { method: "get", path: "/audit/verify", access: { admin: "all" }, request: () => ({ url: "/api/audit/verify" }) },
+  {
+    method: "get",
+    path: "/audit/verify",
+    access: { admin: "all" },
+    request: () => ({ url: "/api/audit/verify" }),
+  },
 
   // --- registration ---
   {
     method: "post",
     path: "/candidates/precheck",
     access: { officer: "all" },
-    request: () => ({ url: "/api/candidates/precheck", body: { idNumber: uniqueIdNumber(), categories: ["01001"] } }),
+    request: () => ({
+      url: "/api/candidates/precheck",
+      body: { idNumber: uniqueIdNumber(), categories: ["01001"] },
+    }),
   },
   {
     method: "post",
@@ -163,10 +228,21 @@ export const rows: RbacRow[] = [
     path: "/candidates",
     access: { officer: "all" },
     request: () => ({ url: "/api/candidates?limit=200" }),
-    includesOwn: (b, fx) => ((b as { candidates: CandidateDto[] }).candidates ?? []).some((c) => c.id === fx.own.candidateId),
+    includesOwn: (b, fx) =>
+      ((b as { candidates: CandidateDto[] }).candidates ?? []).some((c) => c.id === fx.own.candidateId),
   },
-  { method: "get", path: "/candidates/:id", access: { officer: "own" }, request: (fx) => ({ url: `/api/candidates/${fx.own.candidateId}` }) },
-  { method: "get", path: "/candidates/:id/photo", access: { officer: "own" }, request: (fx) => ({ url: `/api/candidates/${fx.own.candidateId}/photo` }) },
+  {
+    method: "get",
+    path: "/candidates/:id",
+    access: { officer: "own" },
+    request: (fx) => ({ url: `/api/candidates/${fx.own.candidateId}` }),
+  },
+  {
+    method: "get",
+    path: "/candidates/:id/photo",
+    access: { officer: "own" },
+    request: (fx) => ({ url: `/api/candidates/${fx.own.candidateId}/photo` }),
+  },
 
   // --- scheduling ---
   {
@@ -174,7 +250,8 @@ export const rows: RbacRow[] = [
     path: "/exam-sessions",
     access: { officer: "all", proctor: "all" },
     request: () => ({ url: "/api/exam-sessions" }),
-    includesOwn: (b, fx) => ((b as { sessions: ExamSessionDto[] }).sessions ?? []).some((s) => s.id === fx.own.sessionId),
+    includesOwn: (b, fx) =>
+      ((b as { sessions: ExamSessionDto[] }).sessions ?? []).some((s) => s.id === fx.own.sessionId),
   },
   {
     method: "post",
@@ -221,7 +298,9 @@ export const rows: RbacRow[] = [
     method: "delete",
     path: "/exam-sessions/:id/assignments/:candidateId",
     access: { officer: "own" },
-    request: async (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/assignments/${await freshAssignment(fx)}` }),
+    request: async (fx) => ({
+      url: `/api/exam-sessions/${fx.own.sessionId}/assignments/${await freshAssignment(fx)}`,
+    }),
   },
   {
     method: "get",
@@ -233,7 +312,14 @@ export const rows: RbacRow[] = [
     method: "get",
     path: "/exam-sessions/:id/candidates/:candidateId/photo",
     access: { officer: "own", proctor: "own" },
-    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/candidates/${fx.own.candidateId}/photo` }),
+    request: (fx) => ({
+      url: `/api/exam-sessions/${fx.own.sessionId}/candidates/${fx.own.candidateId}/photo`,
+    }),
   },
-  { method: "get", path: "/me/admission-ticket", access: { candidate: "all" }, request: () => ({ url: "/api/me/admission-ticket" }) },
+  {
+    method: "get",
+    path: "/me/admission-ticket",
+    access: { candidate: "all" },
+    request: () => ({ url: "/api/me/admission-ticket" }),
+  },
 ];

@@ -7,7 +7,15 @@ import type { RunningNode } from "../../../server/main.js";
  */
 
 /** The actors of the matrix: every role on a province node, plus nobody logged in. */
-export const MATRIX_ROLES = ["anonymous", "candidate", "examiner", "reviewer", "proctor", "officer", "admin"] as const;
+export const MATRIX_ROLES = [
+  "anonymous",
+  "candidate",
+  "examiner",
+  "reviewer",
+  "proctor",
+  "officer",
+  "admin",
+] as const;
 export type MatrixRole = (typeof MATRIX_ROLES)[number];
 
 /**

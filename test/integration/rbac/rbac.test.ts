@@ -20,13 +20,24 @@ import {
   staffAgent,
 } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
-import { MATRIX_ROLES, type DivisionFixtures, type MatrixRole, type RbacFixtures, type RbacRow, type RbacTable } from "./rbac-types.js";
+import {
+  MATRIX_ROLES,
+  type DivisionFixtures,
+  type RbacFixtures,
+  type RbacRow,
+  type RbacTable,
+} from "./rbac-types.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const tableFiles = readdirSync(here).filter((f) => f.endsWith(".table.ts")).sort();
+const tableFiles = readdirSync(here)
+  .filter((f) => f.endsWith(".table.ts"))
+  .sort();
 const tables: { name: string; table: RbacTable }[] = [];
 for (const file of tableFiles) {
-  tables.push({ name: file.replace(/\.table\.ts$/, ""), table: (await import(pathToFileURL(path.join(here, file)).href)) as RbacTable });
+  tables.push({
+    name: file.replace(/\.table\.ts$/, ""),
+    table: (await import(pathToFileURL(path.join(here, file)).href)) as RbacTable,
+  });
 }
 const allRows: RbacRow[] = tables.flatMap((t) => t.table.rows);
 
@@ -71,10 +82,21 @@ const key = (row: RbacRow) => `${row.method.toUpperCase()} ${row.path}`;
 
 async function buildDivision(node: Node, divisionCode: string, seats: number): Promise<DivisionFixtures> {
   const { conn, config } = node.ctx;
-  const actor: AuthUser = { id: "rbac", kind: "staff", roles: ["admin", "officer"], displayName: "rbac", divisionCode: "320000", provinceCode: config.provinceCode };
+  const actor: AuthUser = {
+    id: "rbac",
+    kind: "staff",
+    roles: ["admin", "officer"],
+    displayName: "rbac",
+    divisionCode: "320000",
+    provinceCode: config.provinceCode,
+  };
   const org = createOrganisationService(conn, config.provinceCode);
   const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
-  const sched = createSchedulingService(conn, { provinceCode: config.provinceCode, organisation: org, registration: reg });
+  const sched = createSchedulingService(conn, {
+    provinceCode: config.provinceCode,
+    organisation: org,
+    registration: reg,
+  });
   const authority = await org.createAuthority(actor, { name: `运管处${divisionCode}`, divisionCode });
   const room = await createTestRoom(node, { seats, divisionCode });
   const first = room.seats[0];
@@ -90,7 +112,10 @@ async function buildDivision(node: Node, divisionCode: string, seats: number): P
     lateEntryMinutes: 20,
     earliestHandInMinutes: 30,
   });
-  const assignment = await sched.assign(actor, session.id, { candidateId: candidate.id, seatId: first.seatId });
+  const assignment = await sched.assign(actor, session.id, {
+    candidateId: candidate.id,
+    seatId: first.seatId,
+  });
   return {
     divisionCode,
     authorityId: authority.id,
@@ -118,7 +143,13 @@ describe("RBAC matrix: every route × role × own/other division", function () {
     const own = await buildDivision(node, "320100", 40);
     const other = await buildDivision(node, "320500", 4);
     const loginUser = await createStaff(node, { roles: ["examiner"], divisionCode: "320100" });
-    const base = { node, own, other, login: { username: loginUser.username, password: loginUser.password }, unique: () => ++counter };
+    const base = {
+      node,
+      own,
+      other,
+      login: { username: loginUser.username, password: loginUser.password },
+      unique: () => ++counter,
+    };
     const extra: Record<string, Record<string, string>> = {};
     for (const { name, table } of tables) if (table.setup) extra[name] = await table.setup(node, base);
     fx = { ...base, extra };
@@ -130,7 +161,14 @@ describe("RBAC matrix: every route × role × own/other division", function () {
         if (role === "anonymous") {
           fresh = async () => (await anonymousAgent(node)).agent;
         } else if (role === "candidate") {
-          fresh = async () => (await loginCandidate(node, { idNumber: d.idNumber, ticketNo: d.ticketNo, seatToken: d.seatToken })).agent;
+          fresh = async () =>
+            (
+              await loginCandidate(node, {
+                idNumber: d.idNumber,
+                ticketNo: d.ticketNo,
+                seatToken: d.seatToken,
+              })
+            ).agent;
         } else {
           const made = await createStaff(node, {
             roles: [role],
@@ -143,7 +181,9 @@ describe("RBAC matrix: every route × role × own/other division", function () {
       }
     }
     // staffAgent is the public helper; exercised here so the matrix also proves it logs in.
-    expect((await staffAgent(node, { roles: ["officer"], divisionCode: "320100" })).user.roles).to.deep.equal(["officer"]);
+    expect((await staffAgent(node, { roles: ["officer"], divisionCode: "320100" })).user.roles).to.deep.equal(
+      ["officer"],
+    );
   });
 
   after(async () => {
@@ -160,7 +200,10 @@ describe("RBAC matrix: every route × role × own/other division", function () {
     const covered = new Set(allRows.map(key));
     const missing = routes.filter((r) => !covered.has(r));
     const stale = [...covered].filter((r) => !routes.includes(r));
-    expect(missing, `routes without an RBAC row (add them to a test/integration/rbac/*.table.ts)`).to.deep.equal([]);
+    expect(
+      missing,
+      `routes without an RBAC row (add them to a test/integration/rbac/*.table.ts)`,
+    ).to.deep.equal([]);
     expect(stale, "RBAC rows for routes that do not exist").to.deep.equal([]);
     expect(allRows.length, "duplicate rows").to.equal(covered.size);
   });
@@ -186,7 +229,9 @@ describe("RBAC matrix: every route × role × own/other division", function () {
           if (allowed && ok && row.includesOwn && access === "all") {
             const includes = row.includesOwn(res.body, fx);
             if (includes !== (side === "own")) {
-              problems.push(`${role}/${side}: list ${includes ? "shows" : "hides"} the own division's resource`);
+              problems.push(
+                `${role}/${side}: list ${includes ? "shows" : "hides"} the own division's resource`,
+              );
             }
           }
         }

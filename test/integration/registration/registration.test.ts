@@ -41,8 +41,14 @@ describe("candidate registration", () => {
     expect(c.photoId).to.be.a("string");
     const photo = await officer.agent.get(`/api/candidates/${c.id}/photo`).expect(200);
     expect(photo.headers["content-type"]).to.match(/image\/jpeg/);
-    expect(Buffer.from(photo.body as Buffer).equals(Buffer.from(TEST_PHOTO.dataBase64, "base64"))).to.equal(true);
-    expect(await node.ctx.conn.collection("audit_log").countDocuments({ action: "candidate.registered", "target.id": c.id })).to.equal(1);
+    expect(Buffer.from(photo.body as Buffer).equals(Buffer.from(TEST_PHOTO.dataBase64, "base64"))).to.equal(
+      true,
+    );
+    expect(
+      await node.ctx.conn
+        .collection("audit_log")
+        .countDocuments({ action: "candidate.registered", "target.id": c.id }),
+    ).to.equal(1);
   });
 
   it("when the ID check digit is wrong, then 422 names id_check_digit and nothing is written", async () => {
@@ -52,18 +58,28 @@ describe("candidate registration", () => {
     const res = await officer.agent.post("/api/candidates").send(body({ idNumber: bad }));
     expect(res.status).to.equal(422);
     expect(res.body.error.code).to.equal("invalid_id_number");
-    expect(res.body.error.details.problems.map((p: { code: string }) => p.code)).to.deep.equal(["id_check_digit"]);
+    expect(res.body.error.details.problems.map((p: { code: string }) => p.code)).to.deep.equal([
+      "id_check_digit",
+    ]);
     expect([await count("candidates"), await count("candidate_photos")]).to.deep.equal([cand, photos]);
   });
 
   it("when a rule fails, then 422 not_eligible names the rule per category", async () => {
     const res = await officer.agent
       .post("/api/candidates")
-      .send(body({ categories: ["01001", "03001"], licenceFirstIssuedOn: "2026-06-01", declarations: { noMajorAccident3y: true, hazmatTraining: true } }));
+      .send(
+        body({
+          categories: ["01001", "03001"],
+          licenceFirstIssuedOn: "2026-06-01",
+          declarations: { noMajorAccident3y: true, hazmatTraining: true },
+        }),
+      );
     expect(res.status).to.equal(422);
     expect(res.body.error.code).to.equal("not_eligible");
     const byCategory = Object.fromEntries(
-      (res.body.error.details.eligibility as { categoryCode: string; failures: { rule: string }[] }[]).map((e) => [e.categoryCode, e.failures.map((f) => f.rule)]),
+      (res.body.error.details.eligibility as { categoryCode: string; failures: { rule: string }[] }[]).map(
+        (e) => [e.categoryCode, e.failures.map((f) => f.rule)],
+      ),
     );
     expect(byCategory).to.deep.equal({ "01001": ["licence_years"], "03001": ["prerequisite"] });
   });
@@ -73,23 +89,31 @@ describe("candidate registration", () => {
       .post("/api/candidates")
       .send(body({ heldQualifications: [{ categoryCode: "01001", firstIssuedOn: "2018-01-01" }] }));
     expect(res.status).to.equal(422);
-    expect(res.body.error.details.eligibility[0].failures.map((f: { rule: string }) => f.rule)).to.deep.equal(["already_held"]);
+    expect(res.body.error.details.eligibility[0].failures.map((f: { rule: string }) => f.rule)).to.deep.equal(
+      ["already_held"],
+    );
   });
 
   it("when the photo is not what it claims or too large, then 400 with a stable code and nothing is written", async () => {
     const before = [await count("candidates"), await count("candidate_photos")];
-    const png = await officer.agent.post("/api/candidates").send(body({ photo: { mimeType: "image/png", dataBase64: TEST_PHOTO.dataBase64 } }));
+    const png = await officer.agent
+      .post("/api/candidates")
+      .send(body({ photo: { mimeType: "image/png", dataBase64: TEST_PHOTO.dataBase64 } }));
     expect(png.status).to.equal(400);
     expect(png.body.error.code).to.equal("photo_type_mismatch");
     const big = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(600 * 1024)]).toString("base64");
-    const huge = await officer.agent.post("/api/candidates").send(body({ photo: { mimeType: "image/jpeg", dataBase64: big } }));
+    const huge = await officer.agent
+      .post("/api/candidates")
+      .send(body({ photo: { mimeType: "image/jpeg", dataBase64: big } }));
     expect(huge.status).to.be.oneOf([400, 413]);
     expect([await count("candidates"), await count("candidate_photos")]).to.deep.equal(before);
   });
 
   it("when the same person is registered twice at once, then one succeeds and no orphan photo is left", async () => {
     const idNumber = uniqueIdNumber();
-    const results = await Promise.all([1, 2, 3].map(() => officer.agent.post("/api/candidates").send(body({ idNumber }))));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => officer.agent.post("/api/candidates").send(body({ idNumber }))),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).to.have.length(1);
     expect(statuses.filter((s) => s === 409)).to.have.length(2);
@@ -110,10 +134,19 @@ describe("candidate registration", () => {
     const before = await count("candidates");
     const res = await officer.agent
       .post("/api/candidates/precheck")
-      .send({ idNumber: makeIdNumber("320102", "1950-01-01", 11), categories: ["01001"], licenceClass: "C1", licenceFirstIssuedOn: "2000-01-01" })
+      .send({
+        idNumber: makeIdNumber("320102", "1950-01-01", 11),
+        categories: ["01001"],
+        licenceClass: "C1",
+        licenceFirstIssuedOn: "2000-01-01",
+      })
       .expect(200);
     expect(res.body.idNumber).to.include({ ok: true, birthDate: "1950-01-01", sex: "male" });
-    expect(res.body.eligibility[0].failures.map((f: { rule: string }) => f.rule)).to.deep.equal(["max_age", "licence_class", "declaration:noMajorAccident3y"]);
+    expect(res.body.eligibility[0].failures.map((f: { rule: string }) => f.rule)).to.deep.equal([
+      "max_age",
+      "licence_class",
+      "declaration:noMajorAccident3y",
+    ]);
     expect(await count("candidates")).to.equal(before);
   });
 

@@ -26,9 +26,23 @@ describe("scheduling sessions, seats and tickets", () => {
     const room = await createTestRoom(node, { seats });
     const res = await officer.agent
       .post("/api/exam-sessions")
-      .send({ categoryCode: "01001", testCentreId: room.testCentreId, roomId: room.roomId, startsAt: inDays(day++), ...extra })
+      .send({
+        categoryCode: "01001",
+        testCentreId: room.testCentreId,
+        roomId: room.roomId,
+        startsAt: inDays(day++),
+        ...extra,
+      })
       .expect(201);
-    return { room, session: res.body.session as { id: string; capacity: number; lateEntryMinutes: number; earliestHandInMinutes: number } };
+    return {
+      room,
+      session: res.body.session as {
+        id: string;
+        capacity: number;
+        lateEntryMinutes: number;
+        earliestHandInMinutes: number;
+      },
+    };
   }
 
   it("when a session is created, then its defaults follow exam-room practice and capacity is the room's seats", async () => {
@@ -40,10 +54,13 @@ describe("scheduling sessions, seats and tickets", () => {
     const { session } = await aSession(5, { capacity: 3 });
     const candidates = await Promise.all([1, 2, 3, 4, 5].map(() => registerTestCandidate(node)));
     const results = await Promise.all(
-      candidates.map((c) => officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: c.id })),
+      candidates.map((c) =>
+        officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: c.id }),
+      ),
     );
     expect(results.filter((r) => r.status === 201)).to.have.length(3);
-    for (const r of results.filter((x) => x.status !== 201)) expect(r.body.error.code).to.equal("session_full");
+    for (const r of results.filter((x) => x.status !== 201))
+      expect(r.body.error.code).to.equal("session_full");
     const rows = await node.ctx.conn.collection("seat_assignments").find({ sessionId: session.id }).toArray();
     expect(new Set(rows.map((r) => r.seatId)).size).to.equal(3);
     expect(new Set(rows.map((r) => r.ticketNo)).size).to.equal(3);
@@ -56,17 +73,26 @@ describe("scheduling sessions, seats and tickets", () => {
     const { session, room } = await aSession(3);
     const [a, b] = await Promise.all([registerTestCandidate(node), registerTestCandidate(node)]);
     const seatId = room.seats[0]!.seatId;
-    await officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: a!.id, seatId }).expect(201);
-    const taken = await officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: b!.id, seatId });
+    await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: a!.id, seatId })
+      .expect(201);
+    const taken = await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: b!.id, seatId });
     expect(taken.body.error.code).to.equal("seat_taken");
-    const again = await officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: a!.id });
+    const again = await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: a!.id });
     expect(again.body.error.code).to.be.oneOf(["already_assigned", "already_scheduled"]);
   });
 
   it("when the candidate did not apply for the category, then not_applied", async () => {
     const { session } = await aSession(2);
     const c = await registerTestCandidate(node, { categories: ["02001"], licenceClass: "B2" });
-    const res = await officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: c.id });
+    const res = await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: c.id });
     expect(res.status).to.equal(422);
     expect(res.body.error.code).to.equal("not_applied");
   });
@@ -75,18 +101,31 @@ describe("scheduling sessions, seats and tickets", () => {
     const first = await aSession(2);
     const second = await aSession(2);
     const c = await registerTestCandidate(node);
-    await officer.agent.post(`/api/exam-sessions/${first.session.id}/assignments`).send({ candidateId: c.id }).expect(201);
-    const res = await officer.agent.post(`/api/exam-sessions/${second.session.id}/assignments`).send({ candidateId: c.id });
+    await officer.agent
+      .post(`/api/exam-sessions/${first.session.id}/assignments`)
+      .send({ candidateId: c.id })
+      .expect(201);
+    const res = await officer.agent
+      .post(`/api/exam-sessions/${second.session.id}/assignments`)
+      .send({ candidateId: c.id });
     expect(res.body.error.code).to.equal("already_scheduled");
   });
 
   it("when the room already has a session at that time, then room_busy", async () => {
     const { room } = await aSession(2);
     const startsAt = inDays(day++);
-    await officer.agent.post("/api/exam-sessions").send({ categoryCode: "01001", testCentreId: room.testCentreId, roomId: room.roomId, startsAt }).expect(201);
+    await officer.agent
+      .post("/api/exam-sessions")
+      .send({ categoryCode: "01001", testCentreId: room.testCentreId, roomId: room.roomId, startsAt })
+      .expect(201);
     const clash = await officer.agent
       .post("/api/exam-sessions")
-      .send({ categoryCode: "02001", testCentreId: room.testCentreId, roomId: room.roomId, startsAt: new Date(Date.parse(startsAt) + 30 * 60_000).toISOString() });
+      .send({
+        categoryCode: "02001",
+        testCentreId: room.testCentreId,
+        roomId: room.roomId,
+        startsAt: new Date(Date.parse(startsAt) + 30 * 60_000).toISOString(),
+      });
     expect(clash.body.error.code).to.equal("room_busy");
   });
 
@@ -102,9 +141,18 @@ describe("scheduling sessions, seats and tickets", () => {
     });
     const { session } = await aSession(2);
     const c = await registerTestCandidate(node);
-    const actor: AuthUser = { id: "o", kind: "staff", roles: ["officer"], displayName: "o", divisionCode: "320000", provinceCode: "320000" };
+    const actor: AuthUser = {
+      id: "o",
+      kind: "staff",
+      roles: ["officer"],
+      displayName: "o",
+      divisionCode: "320000",
+      provinceCode: "320000",
+    };
     let code = "";
-    await sched.assign(actor, session.id, { candidateId: c.id }).catch((e: { code: string }) => (code = e.code));
+    await sched
+      .assign(actor, session.id, { candidateId: c.id })
+      .catch((e: { code: string }) => (code = e.code));
     expect(code).to.equal("retake_wait");
     expect(await conn.collection("seat_assignments").countDocuments({ sessionId: session.id })).to.equal(0);
   });
@@ -112,26 +160,46 @@ describe("scheduling sessions, seats and tickets", () => {
   it("when a candidate is unassigned, then the seat frees and the ticket is gone", async () => {
     const { session } = await aSession(1);
     const c = await registerTestCandidate(node);
-    await officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: c.id }).expect(201);
+    await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: c.id })
+      .expect(201);
     await officer.agent.delete(`/api/exam-sessions/${session.id}/assignments/${c.id}`).expect(204);
     await officer.agent.get(`/api/exam-sessions/${session.id}/tickets/${c.id}`).expect(404);
     const other = await registerTestCandidate(node);
-    await officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: other.id }).expect(201);
+    await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: other.id })
+      .expect(201);
   });
 
   it("when the ticket is read, then it carries the admission ticket data", async () => {
     const { session } = await aSession(1);
     const c = await registerTestCandidate(node, { name: "赵准考" });
-    await officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: c.id }).expect(201);
-    const t = (await officer.agent.get(`/api/exam-sessions/${session.id}/tickets/${c.id}`).expect(200)).body.ticket;
-    expect(t).to.include({ name: "赵准考", idNumber: c.idNumber, categoryCode: "01001", seatNo: 1, sessionId: session.id });
+    await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: c.id })
+      .expect(201);
+    const t = (await officer.agent.get(`/api/exam-sessions/${session.id}/tickets/${c.id}`).expect(200)).body
+      .ticket;
+    expect(t).to.include({
+      name: "赵准考",
+      idNumber: c.idNumber,
+      categoryCode: "01001",
+      seatNo: 1,
+      sessionId: session.id,
+    });
     expect(t.ticketNo).to.match(/^32\d{12}$/);
   });
 
   it("when bodies are malformed, then 400 with a stable code", async () => {
-    const past = await officer.agent.post("/api/exam-sessions").send({ categoryCode: "01001", testCentreId: "x", roomId: "y", startsAt: "tomorrow" });
+    const past = await officer.agent
+      .post("/api/exam-sessions")
+      .send({ categoryCode: "01001", testCentreId: "x", roomId: "y", startsAt: "tomorrow" });
     expect(past.body.error.code).to.equal("validation_failed");
-    const extra = await officer.agent.post("/api/exam-sessions").send({ categoryCode: "09999", testCentreId: "x", roomId: "y", startsAt: inDays(1) });
+    const extra = await officer.agent
+      .post("/api/exam-sessions")
+      .send({ categoryCode: "09999", testCentreId: "x", roomId: "y", startsAt: inDays(1) });
     expect(extra.body.error.code).to.equal("validation_failed");
   });
 });

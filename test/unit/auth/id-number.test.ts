@@ -11,7 +11,13 @@ describe("GB 11643 ID number validator", () => {
     const id = "11010519491231002X";
     const r = checkIdNumber(id, opts);
     expect(r.ok).to.equal(true);
-    if (r.ok) expect(r.info).to.deep.equal({ idNumber: id, divisionCode: "110105", birthDate: "1949-12-31", sex: "female" });
+    if (r.ok)
+      expect(r.info).to.deep.equal({
+        idNumber: id,
+        divisionCode: "110105",
+        birthDate: "1949-12-31",
+        sex: "female",
+      });
   });
 
   it("when the check character is X, then a lower-case x is accepted and normalised", () => {
@@ -88,6 +94,10 @@ describe("GB 11643 ID number validator", () => {
     const first17 = "99010219850230123";
     const bad = first17 + (idCheckChar(first17) === "0" ? "1" : "0");
     const r = checkIdNumber(bad, opts);
-    expect(!r.ok && r.problems.map((p) => p.code)).to.deep.equal(["id_division", "id_birth_date", "id_check_digit"]);
+    expect(!r.ok && r.problems.map((p) => p.code)).to.deep.equal([
+      "id_division",
+      "id_birth_date",
+      "id_check_digit",
+    ]);
   });
 });

@@ -1,12 +1,20 @@
 import { expect } from "chai";
-import { canSeeDivision, DIVISIONS, divisionLevel, parentOf, provinceOf } from "../../../server/organisation/index.js";
+import {
+  canSeeDivision,
+  DIVISIONS,
+  divisionLevel,
+  parentOf,
+  provinceOf,
+} from "../../../server/organisation/index.js";
 
 describe("divisions and scoping", () => {
   it("when the data file is read, then it has 31 provinces plus the 兵团 660000, and 江苏's 13 cities", () => {
     const provinces = DIVISIONS.filter((d) => divisionLevel(d.code) === "province");
     expect(provinces).to.have.length(32);
     expect(provinces.some((p) => p.code === "660000" && p.name === "新疆生产建设兵团")).to.equal(true);
-    expect(DIVISIONS.filter((d) => divisionLevel(d.code) === "city" && provinceOf(d.code) === "320000")).to.have.length(13);
+    expect(
+      DIVISIONS.filter((d) => divisionLevel(d.code) === "city" && provinceOf(d.code) === "320000"),
+    ).to.have.length(13);
     expect(new Set(DIVISIONS.map((d) => d.code)).size).to.equal(DIVISIONS.length);
   });
 

@@ -45,7 +45,10 @@ function breaking(rule: EligibilityRule): Applicant {
 }
 
 describe("eligibility rules per category", () => {
-  for (const [code, rules] of Object.entries(DEFAULT_ELIGIBILITY_RULES) as [CategoryCode, EligibilityRule[]][]) {
+  for (const [code, rules] of Object.entries(DEFAULT_ELIGIBILITY_RULES) as [
+    CategoryCode,
+    EligibilityRule[],
+  ][]) {
     if (code === "02001") continue; // the base applicant holds 02001 (it is 03001's prerequisite)
     it(`when an applicant meets every rule of ${code}, then they are eligible`, () => {
       const r = evaluateEligibility(code, eligible(), DEFAULT_ELIGIBILITY_RULES, on);
@@ -68,7 +71,10 @@ describe("eligibility rules per category", () => {
   });
 
   it("when the prerequisite is held for less than the required years, then prerequisite fails", () => {
-    const a = { ...eligible(), heldQualifications: [{ categoryCode: "02001" as const, firstIssuedOn: "2025-06-01" }] };
+    const a = {
+      ...eligible(),
+      heldQualifications: [{ categoryCode: "02001" as const, firstIssuedOn: "2025-06-01" }],
+    };
     const r = evaluateEligibility("03001", a, DEFAULT_ELIGIBILITY_RULES, on);
     expect(r.failures.map((f) => f.rule)).to.deep.equal(["prerequisite"]);
   });
@@ -76,8 +82,12 @@ describe("eligibility rules per category", () => {
   it("when an applicant is exactly 60, then max_age 60 still admits them; at 61 it refuses", () => {
     const rules = { ...DEFAULT_ELIGIBILITY_RULES, "02001": [{ rule: "max_age", years: 60 } as const] };
     const base = { ...eligible(), heldQualifications: [] };
-    expect(evaluateEligibility("02001", { ...base, birthDate: "1966-11-23" }, rules, on).eligible).to.equal(true);
-    expect(evaluateEligibility("02001", { ...base, birthDate: "1965-11-22" }, rules, on).eligible).to.equal(false);
+    expect(evaluateEligibility("02001", { ...base, birthDate: "1966-11-23" }, rules, on).eligible).to.equal(
+      true,
+    );
+    expect(evaluateEligibility("02001", { ...base, birthDate: "1965-11-22" }, rules, on).eligible).to.equal(
+      false,
+    );
   });
 
   it("when rules are configured differently, then the configuration decides (freight age 63)", () => {
