@@ -46,7 +46,14 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
   }
   const state = createServerState(store, logger);
   const sockets = new Set<net.Socket>();
+  let stopped = false;
   const server = net.createServer((socket) => {
+    // A connection accepted while stopping would keep `server.close` waiting forever (drivers
+    // hold idle connections open), so it is refused at once.
+    if (stopped) {
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     serveConnection(socket, state);
@@ -62,7 +69,6 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
   const port = (server.address() as net.AddressInfo).port;
   state.address = `127.0.0.1:${port}`;
   logger?.info({ port, dataDir: options.dataDir ?? null }, "mongo-standin listening");
-  let stopped = false;
   return {
     uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
     port,

@@ -172,6 +172,7 @@ export interface TxnFields {
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
   private readonly locks = new Map<string, Transaction>();
+  private lastSweep = 0;
 
   constructor(private readonly store: Store) {}
 
@@ -180,6 +181,7 @@ export class Sessions {
    * transaction: retryable writes also carry `txnNumber` but are not transactions.
    */
   transactionFor(fields: TxnFields, commandName: string): Transaction | null {
+    this.sweepExpired();
     if (fields.autocommit !== false || !fields.lsid) return null;
     const key = sessionKey(fields.lsid);
     const txnNumber = toBigInt(fields.txnNumber);
@@ -222,6 +224,17 @@ export class Sessions {
   /** Aborts every open transaction (server shutdown). */
   abortAll(): void {
     for (const session of this.sessions.values()) session.txn?.abort();
+  }
+
+  /**
+   * Aborts transactions past their lifetime (at most once a second), so a client that vanished
+   * mid-transaction does not pin old document versions in memory.
+   */
+  private sweepExpired(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
+    for (const session of this.sessions.values()) if (session.txn?.expired()) session.txn.abort();
   }
 }
 
