@@ -80,6 +80,8 @@ const attemptSchema = new Schema(
     checkedInAt: { type: Date, required: true },
     checkedInBy: { type: String, required: true },
     online: { type: Boolean, default: false },
+    /** Refreshed by the instance holding the candidate's socket; stale means that instance died. */
+    seenAt: { type: Date, default: null },
     disconnectedAt: { type: Date, default: null },
     away: { type: [awaySchema], default: [] },
     /** Away intervals starting before this were already credited by an outage credit. */

@@ -6,14 +6,19 @@ import type { Logger } from "../lib/logger.js";
  * restarted node enforces deadlines that passed while it was down on its first pass.
  */
 export function createDeadlineSweeper(sweepOnce: () => Promise<unknown>, logger: Logger, intervalMs = 1000) {
+  return createPeriodicTask(sweepOnce, logger, intervalMs, "deadline sweep failed");
+}
+
+/** Runs `task` every `intervalMs`, never overlapping itself; failures are logged and retried next time. */
+export function createPeriodicTask(task: () => Promise<unknown>, logger: Logger, intervalMs: number, failure = "periodic task failed") {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = true;
   const tick = () => {
     if (stopped) return;
-    running = sweepOnce()
+    running = task()
       .then(() => undefined)
-      .catch((err: unknown) => logger.error({ err }, "deadline sweep failed"))
+      .catch((err: unknown) => logger.error({ err }, failure))
       .finally(() => {
         running = null;
         if (!stopped) timer = setTimeout(tick, intervalMs);

@@ -546,6 +546,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
       }
     });
     if (passed) deps.onOutbox?.();
+    lastSeatEmit.delete(attemptId);
     const doc = await Attempts.findById(attemptId, LIGHT).lean<AttemptLean>();
     if (!doc) return;
     const v = toCandidateAttempt(doc, now(), null);
@@ -661,11 +662,16 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
 
   async function markOnline(attemptId: string): Promise<void> {
     const at = now();
-    const doc = await Attempts.findOneAndUpdate({ _id: attemptId }, { $set: { online: true, disconnectedAt: null } }, { returnDocument: "before", projection: { disconnectedAt: 1 } }).lean<Pick<AttemptDoc, "disconnectedAt">>();
+    const doc = await Attempts.findOneAndUpdate({ _id: attemptId }, { $set: { online: true, disconnectedAt: null, seenAt: at } }, { returnDocument: "before", projection: { disconnectedAt: 1 } }).lean<Pick<AttemptDoc, "disconnectedAt">>();
     if (doc?.disconnectedAt) {
       await Attempts.updateOne({ _id: attemptId, "away.to": null }, { $set: { "away.$.to": at } });
     }
     void emitSeat(attemptId);
+  }
+
+  /** Refreshes presence of the attempts whose candidates are connected to this instance. */
+  async function heartbeat(attemptIds: string[]): Promise<void> {
+    if (attemptIds.length) await Attempts.updateMany({ _id: { $in: attemptIds }, online: true }, { $set: { seenAt: now() } });
   }
 
   async function markOffline(attemptId: string): Promise<void> {
@@ -755,6 +761,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     voidAttempt,
     markOnline,
     markOffline,
+    heartbeat,
     markOutageCredited,
     listSessionAttempts,
     seatViews,

@@ -16,13 +16,13 @@
 export { createExamService, DEFAULT_EXAM_OPTIONS, type ExamOptions, type ExamService, type ExamServiceDeps } from "./exam.service.js";
 export { createResultsService, type ResultsService } from "./results.service.js";
 export { rooms, SYSTEM, type Actor, type AuditPort, type Notifier, type PaperPort, type SchedulingPort } from "./ports.js";
-export { toSeatView, toCandidateAttempt, toCandidateQuestion, maskIdNumber, type AttemptLean } from "./presenters.js";
+export { toSeatView, toCandidateAttempt, toCandidateQuestion, maskIdNumber, PRESENCE_STALE_MS, type AttemptLean } from "./presenters.js";
 export { gradePaper, gradeQuestion, type Grade } from "./grading.js";
 export { computeDeadline, remainingMs, clockOf, acceptsSaves, type ClockParts } from "./clock.js";
 export { nextEvent, findBrokenLink, eventHash, CHAIN_GENESIS, type ChainEvent } from "./event-chain.js";
 export { checkRetake, type RetakePolicy, type PastAttempt } from "./retake.js";
 export { buildSessionReport, reportToCsv, PUBLISH_WITHIN_DAYS } from "./report.js";
 export { createIoNotifier } from "./notifier.js";
-export { registerCandidateHandlers } from "./exam.socket.js";
-export { createDeadlineSweeper } from "./deadline-sweeper.js";
+export { registerCandidateHandlers, createLocalPresence, type LocalPresence } from "./exam.socket.js";
+export { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
 export { examRouter, type RoomAccess } from "./exam.routes.js";

@@ -49,6 +49,9 @@ export function missingSeqs(a: Pick<AttemptLean, "seen" | "lastSeq">, upTo = a.l
   return missing;
 }
 
+/** Presence older than this (3 missed heartbeats) counts as disconnected. */
+export const PRESENCE_STALE_MS = 30_000;
+
 const SHOWS_QUESTIONS = new Set(["in_progress", "submitting", "submitted"]);
 
 /** Whether the candidate may see the questions in this state (only once released). */
@@ -84,7 +87,11 @@ export function toCandidateAttempt(a: AttemptLean, now: Date, questions: Candida
 export function toSeatView(a: AttemptLean, now: Date): SeatViewDto {
   const clock = clockOf(clockParts(a), now);
   let state: SeatViewDto["state"] = a.status === "submitting" ? "in_progress" : (a.status as SeatViewDto["state"]);
-  if (state === "in_progress" && !a.online && a.disconnectedAt) state = "disconnected";
+  // "Online" is only believed while the holding instance keeps refreshing it (an instance killed
+  // with its sockets never marks them offline).
+  const stale = a.online && a.seenAt != null && now.getTime() - a.seenAt.getTime() > PRESENCE_STALE_MS;
+  const awaySince = stale ? a.seenAt : !a.online ? a.disconnectedAt : null;
+  if (state === "in_progress" && awaySince) state = "disconnected";
   return {
     sessionId: a.sessionId,
     seatId: a.seatId ?? null,
@@ -100,7 +107,7 @@ export function toSeatView(a: AttemptLean, now: Date): SeatViewDto {
     total: a.questionCount,
     deadline: clock.deadline,
     remainingMs: a.status === "in_progress" ? clock.remainingMs : null,
-    disconnectedSince: state === "disconnected" && a.disconnectedAt ? a.disconnectedAt.getTime() : null,
+    disconnectedSince: state === "disconnected" && awaySince ? awaySince.getTime() : null,
     score: a.result?.score ?? null,
     passed: a.result?.passed ?? null,
     closeReason: (a.closeReason ?? null) as CloseReason | null,

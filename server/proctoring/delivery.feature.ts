@@ -3,8 +3,10 @@ import { createOutboxDispatcher } from "../lib/outbox.js";
 import type { AppServer } from "../lib/socket-types.js";
 import {
   createDeadlineSweeper,
+  createPeriodicTask,
   createExamService,
   createIoNotifier,
+  createLocalPresence,
   createResultsService,
   examRouter,
   registerCandidateHandlers,
@@ -39,6 +41,9 @@ export function createExamDeliveryFeature(ctx: FeatureContext, deps: ExamFeature
   const proctoring = createProctoringService(ctx, { exams, scheduling: deps.scheduling, audit: deps.audit, notifier });
   const results = createResultsService(ctx, { exams, scheduling: deps.scheduling, audit: deps.audit });
   const sweeper = createDeadlineSweeper(() => exams.sweepOnce(), ctx.logger, deps.sweepIntervalMs);
+  const presence = createLocalPresence();
+  // Every 10 s this instance vouches for the candidates connected to it (see PRESENCE_STALE_MS).
+  const heartbeat = createPeriodicTask(() => exams.heartbeat(presence.ids()), ctx.logger, 10_000, "presence heartbeat failed");
   const feature: Feature = {
     name: "exams",
     router: examRouter({ exams, results, proctoring, scheduling: deps.scheduling }),
@@ -49,6 +54,7 @@ export function createExamDeliveryFeature(ctx: FeatureContext, deps: ExamFeature
     onConnection(socket) {
       registerCandidateHandlers(socket, {
         exams,
+        presence,
         audit: deps.audit,
         logger: ctx.logger,
         io: () => io,
@@ -60,10 +66,12 @@ export function createExamDeliveryFeature(ctx: FeatureContext, deps: ExamFeature
     },
     async start() {
       sweeper.start();
+      heartbeat.start();
       outbox.start();
     },
     async stop() {
       await sweeper.stop();
+      await heartbeat.stop();
       await outbox.stop();
     },
   };

@@ -1,0 +1,85 @@
+import { expect } from "chai";
+import type { PaperQuestion } from "../../../server/contracts/paper.js";
+import { PRESENCE_STALE_MS, toCandidateAttempt, toCandidateQuestion, toSeatView, type AttemptLean } from "../../../server/exams/index.js";
+
+const q: PaperQuestion = {
+  questionId: "q1",
+  version: 2,
+  type: "multiple",
+  chapter: "安全行车",
+  difficulty: 3,
+  stem: "出车前应检查哪些项目？",
+  options: ["A", "B", "C", "D"].map((key) => ({ key, text: `选项${key}` })),
+  optionOrder: ["C", "A", "D", "B"],
+  answer: ["A", "B"],
+  explanation: "SECRET",
+  points: 1,
+};
+
+const now = new Date("2026-05-10T01:30:00Z");
+function attempt(over: Partial<AttemptLean> = {}): AttemptLean {
+  return {
+    _id: "att_1",
+    sessionId: "s1",
+    candidateId: "c1",
+    categoryCode: "01001",
+    candidateName: "张三",
+    idNumber: "32010219850315001X",
+    ticketNo: "T1",
+    seatId: "seat-1",
+    seatNo: 1,
+    status: "in_progress",
+    questionCount: 1,
+    minutes: 60,
+    accommodationMinutes: 0,
+    creditedMinutes: 0,
+    pausedMs: 0,
+    pausedAt: null,
+    startedAt: new Date("2026-05-10T01:00:00Z"),
+    deadline: new Date("2026-05-10T02:00:00Z"),
+    earliestHandInMinutes: 30,
+    answers: [{ choice: ["A"], seq: 1, flagged: true, flagSeq: 2 }],
+    seen: [1, 2],
+    lastSeq: 2,
+    online: true,
+    seenAt: now,
+    disconnectedAt: null,
+    ...over,
+  } as unknown as AttemptLean;
+}
+
+describe("exam presenters", () => {
+  it("when a paper question is shown to a candidate, then neither the key, the explanation nor the original option order leaves", () => {
+    const shown = toCandidateQuestion(q, 0);
+    expect(shown).to.have.keys(["index", "type", "stem", "options", "points"]);
+    expect(JSON.stringify(shown)).not.to.match(/SECRET|optionOrder|answer/);
+  });
+
+  it("when the candidate view is built before release, then it carries no questions and no answers", () => {
+    const v = toCandidateAttempt(attempt({ status: "ready", startedAt: null, deadline: null }), now, [toCandidateQuestion(q, 0)]);
+    expect(v.questions).to.equal(null);
+    expect(v.answers).to.deep.equal([]);
+    expect(v.deadline).to.equal(null);
+  });
+
+  it("when the candidate view is built in progress, then it carries the server clock, the masked ID and the earliest hand-in", () => {
+    const v = toCandidateAttempt(attempt(), now, [toCandidateQuestion(q, 0)]);
+    expect(v).to.include({ serverTime: now.getTime(), remainingMs: 30 * 60_000, idNumberMasked: "3201**********001X", lastSeq: 2 });
+    expect(v.earliestSubmitAt).to.equal(new Date("2026-05-10T01:30:00Z").getTime());
+    expect(v.missingSeqs).to.deep.equal([]);
+  });
+
+  it("when the instance holding a candidate stopped vouching for them, then the seat shows disconnected since the last heartbeat", () => {
+    const seenAt = new Date(now.getTime() - PRESENCE_STALE_MS - 1000);
+    const seat = toSeatView(attempt({ seenAt }), now);
+    expect(seat.state).to.equal("disconnected");
+    expect(seat.disconnectedSince).to.equal(seenAt.getTime());
+    expect(toSeatView(attempt(), now).state).to.equal("in_progress");
+  });
+
+  it("when a candidate dropped, then the seat shows disconnected since the drop, with answered/total", () => {
+    const at = new Date(now.getTime() - 5000);
+    const seat = toSeatView(attempt({ online: false, disconnectedAt: at }), now);
+    expect(seat).to.include({ state: "disconnected", disconnectedSince: at.getTime(), answered: 1, total: 1 });
+  });
+});
