@@ -1,0 +1,33 @@
+import type { StaffUserDto } from "@contracts/auth.js";
+import type { AuditEntryDto, AuditVerificationDto } from "@contracts/audit.js";
+import type {
+  AuthorityDto,
+  DivisionDto,
+  RoomDto,
+  SeatTokenIssuedDto,
+  TestCentreDto,
+} from "@contracts/organisation.js";
+import { api } from "@/shared/api.js";
+
+/** REST calls of the user, organisation and audit administration pages. */
+export const adminApi = {
+  divisions: (parent?: string) =>
+    api.get<{ divisions: DivisionDto[] }>("/api/divisions", { query: { parent } }).then((r) => r.divisions),
+  users: () => api.get<{ users: StaffUserDto[] }>("/api/users").then((r) => r.users),
+  createUser: (body: unknown) => api.post<{ user: StaffUserDto }>("/api/users", body).then((r) => r.user),
+  updateUser: (id: string, body: unknown) =>
+    api.patch<{ user: StaffUserDto }>(`/api/users/${id}`, body).then((r) => r.user),
+  authorities: () => api.get<{ authorities: AuthorityDto[] }>("/api/authorities").then((r) => r.authorities),
+  createAuthority: (body: unknown) => api.post<{ authority: AuthorityDto }>("/api/authorities", body),
+  testCentres: () =>
+    api.get<{ testCentres: TestCentreDto[] }>("/api/test-centres").then((r) => r.testCentres),
+  createTestCentre: (body: unknown) =>
+    api.post<{ testCentre: TestCentreDto }>("/api/test-centres", body).then((r) => r.testCentre),
+  addRoom: (centreId: string, body: unknown) =>
+    api.post<{ room: RoomDto }>(`/api/test-centres/${centreId}/rooms`, body).then((r) => r.room),
+  updateSeat: (centreId: string, roomId: string, seatId: string, body: unknown) =>
+    api.patch<SeatTokenIssuedDto>(`/api/test-centres/${centreId}/rooms/${roomId}/seats/${seatId}`, body),
+  audit: (query: { action?: string; beforeSeq?: number }) =>
+    api.get<{ entries: AuditEntryDto[] }>("/api/audit", { query }).then((r) => r.entries),
+  verifyAudit: () => api.get<AuditVerificationDto>("/api/audit/verify"),
+};

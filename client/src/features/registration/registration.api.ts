@@ -1,0 +1,16 @@
+import type { CandidateDto, PrecheckDto } from "@contracts/registration.js";
+import { api } from "@/shared/api.js";
+
+/** REST calls of candidate registration (报名). */
+export const registrationApi = {
+  list: (query: { q?: string; categoryCode?: string }) =>
+    api
+      .get<{ candidates: CandidateDto[] }>("/api/candidates", { query: { ...query, limit: 200 } })
+      .then((r) => r.candidates),
+  precheck: (body: unknown, signal?: AbortSignal) =>
+    api.post<PrecheckDto>("/api/candidates/precheck", body, { notify: false, signal }),
+  register: (body: unknown) =>
+    api
+      .post<{ candidate: CandidateDto }>("/api/candidates", body, { notify: false })
+      .then((r) => r.candidate),
+};

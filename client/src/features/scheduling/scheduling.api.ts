@@ -1,0 +1,35 @@
+import type { TestCentreDto } from "@contracts/organisation.js";
+import type { CandidateDto } from "@contracts/registration.js";
+import type {
+  AdmissionTicketDto,
+  ExamSessionDto,
+  SeatAssignmentDto,
+  SeatMapDto,
+} from "@contracts/scheduling.js";
+import { api } from "@/shared/api.js";
+
+/** REST calls of session scheduling (考试安排). */
+export const schedulingApi = {
+  sessions: () => api.get<{ sessions: ExamSessionDto[] }>("/api/exam-sessions").then((r) => r.sessions),
+  create: (body: unknown) =>
+    api.post<{ session: ExamSessionDto }>("/api/exam-sessions", body).then((r) => r.session),
+  update: (id: string, body: unknown) =>
+    api.patch<{ session: ExamSessionDto }>(`/api/exam-sessions/${id}`, body).then((r) => r.session),
+  seatMap: (id: string) => api.get<SeatMapDto>(`/api/exam-sessions/${id}/seat-map`),
+  assign: (id: string, body: { candidateId: string; seatId?: string }) =>
+    api
+      .post<{ assignment: SeatAssignmentDto }>(`/api/exam-sessions/${id}/assignments`, body)
+      .then((r) => r.assignment),
+  unassign: (id: string, candidateId: string) =>
+    api.delete<void>(`/api/exam-sessions/${id}/assignments/${candidateId}`),
+  ticket: (id: string, candidateId: string) =>
+    api
+      .get<{ ticket: AdmissionTicketDto }>(`/api/exam-sessions/${id}/tickets/${candidateId}`)
+      .then((r) => r.ticket),
+  testCentres: () =>
+    api.get<{ testCentres: TestCentreDto[] }>("/api/test-centres").then((r) => r.testCentres),
+  candidates: (categoryCode: string) =>
+    api
+      .get<{ candidates: CandidateDto[] }>("/api/candidates", { query: { categoryCode, limit: 200 } })
+      .then((r) => r.candidates),
+};
