@@ -1,7 +1,7 @@
 import { Decimal128, Long, type Document } from "bson";
 import { applyModifier, newAggregator, newQuery } from "./engine.js";
 import { CommandError, unsupported } from "./errors.js";
-import { deepClone, isPlainObject, setPath, valueKey, type Doc } from "./storage/values.js";
+import { deepClone, isPlainObject, pathValues, setPath, valueKey, type Doc } from "./storage/values.js";
 
 /** Query operators the stand-in refuses: they need text/geo indexes or server-side JavaScript. */
 const REFUSED_QUERY_OPERATORS = new Set([
@@ -51,6 +51,8 @@ const PIPELINE_UPDATE_STAGES = new Set([
   "$replaceRoot",
   "$replaceWith",
 ]);
+/** The engine orders Decimal128 by its string form, so ranges and sorts over it would be wrong. */
+const RANGE_OPERATORS = new Set(["$gt", "$gte", "$lt", "$lte"]);
 const TWO_POW_53 = Long.fromNumber(Number.MAX_SAFE_INTEGER);
 
 /**
@@ -71,6 +73,8 @@ export function assertSupported(value: unknown, where: string): void {
   if (!isPlainObject(value)) return;
   for (const [key, item] of Object.entries(value)) {
     if (REFUSED_QUERY_OPERATORS.has(key)) throw unsupported(`the ${key} operator`);
+    if (RANGE_OPERATORS.has(key) && item instanceof Decimal128)
+      throw unsupported("Decimal128 range comparisons");
     assertSupported(item, where);
   }
 }
@@ -107,6 +111,14 @@ export function shape(docs: Doc[], options: ReadShape): Doc[] {
   const hasSort = options.sort && Object.keys(options.sort).length > 0;
   const hasProjection = options.projection && Object.keys(options.projection).length > 0;
   if (!hasSort && !hasProjection && !options.skip && !options.limit) return docs;
+  if (hasSort) {
+    const fields = Object.keys(options.sort ?? {});
+    if (
+      docs.some((doc) => fields.some((field) => pathValues(doc, field).some((v) => v instanceof Decimal128)))
+    ) {
+      throw unsupported("sorting on Decimal128 values");
+    }
+  }
   return engine(() => {
     let cursor = newQuery({}).find<Doc>(docs, hasProjection ? options.projection : undefined);
     if (hasSort) cursor = cursor.sort(options.sort as Record<string, 1 | -1>);
@@ -121,7 +133,8 @@ export function assertPipelineSupported(pipeline: Document[]): void {
   for (const stage of pipeline) {
     const name = Object.keys(stage)[0] ?? "";
     if (REFUSED_STAGES.has(name)) throw unsupported(`the ${name} aggregation stage`);
-    if (containsDecimal(stage)) throw unsupported("Decimal128 arithmetic in aggregation");
+    if (name !== "$match" && containsDecimal(stage))
+      throw unsupported("Decimal128 arithmetic in aggregation");
     assertSupported(stage, "a pipeline");
   }
 }
@@ -129,12 +142,34 @@ export function assertPipelineSupported(pipeline: Document[]): void {
 /** Runs a pipeline over copies of the input; `resolve` serves `$lookup`/`$unionWith` collections. */
 export function aggregate(docs: Doc[], pipeline: Document[], resolve: (collection: string) => Doc[]): Doc[] {
   if (pipeline.length === 0) return docs.map(deepClone);
-  if (docs.some(containsDecimal) && pipeline.some((stage) => "$group" in stage || "$bucket" in stage)) {
+  const computed = pipeline
+    .filter((stage) => !("$match" in stage) && !("$sort" in stage))
+    .flatMap((stage) => Object.values(stage).flatMap((spec) => fieldReferences(spec)));
+  if (
+    docs.some((doc) => computed.some((path) => pathValues(doc, path).some((v) => v instanceof Decimal128)))
+  ) {
     throw unsupported("Decimal128 arithmetic in aggregation");
   }
   return engine(() =>
     newAggregator(pipeline, (name) => resolve(name).map(deepClone)).run<Doc>(docs.map(deepClone)),
   );
+}
+
+/**
+ * The `"$field.path"` references a stage hands to expression operators (`{ $sum: "$fee" }`),
+ * where Decimal128 values would be computed on; plain renames (`{ fee: "$fee" }`) are harmless.
+ */
+function fieldReferences(value: unknown, inOperator = false): string[] {
+  if (typeof value === "string") {
+    return inOperator && value.startsWith("$") && !value.startsWith("$$") ? [value.slice(1)] : [];
+  }
+  if (Array.isArray(value)) return (value as unknown[]).flatMap((item) => fieldReferences(item, inOperator));
+  if (isPlainObject(value)) {
+    return Object.entries(value).flatMap(([key, item]) =>
+      fieldReferences(item, inOperator || key.startsWith("$")),
+    );
+  }
+  return [];
 }
 
 /** What an update does to one document. */

@@ -70,6 +70,29 @@ describe("mongo-standin: unsupported features fail loudly", () => {
     expect((await coll.findOne({ _id: "fee" as never }))?.amount.toString()).to.equal("10.10");
   });
 
+  it("when a filter or sort orders Decimal128 values, then it fails with BadValue instead of comparing strings", async () => {
+    const coll = t.db.collection("prices");
+    await coll.insertMany([{ p: Decimal128.fromString("9.5") }, { p: Decimal128.fromString("10.25") }]);
+    await expectRefusal(coll.find({ p: { $gt: Decimal128.fromString("9.9") } }).toArray(), /Decimal128/);
+    await expectRefusal(coll.find().sort({ p: 1 }).toArray(), /Decimal128/);
+    expect(await coll.countDocuments({ p: Decimal128.fromString("9.5") })).to.equal(1);
+  });
+
+  it("when a pipeline sums Decimal128 values, then it fails with BadValue, while counting and projecting them still work", async () => {
+    const coll = t.db.collection("fees");
+    await coll.insertMany([
+      { k: "a", fee: Decimal128.fromString("1.10") },
+      { k: "a", fee: Decimal128.fromString("2.20") },
+    ]);
+    await expectRefusal(
+      coll.aggregate([{ $group: { _id: "$k", total: { $sum: "$fee" } } }]).toArray(),
+      /Decimal128/,
+    );
+    expect(await coll.countDocuments({ k: "a" })).to.equal(2);
+    const projected = await coll.aggregate([{ $project: { _id: 0, fee: "$fee" } }]).toArray();
+    expect(projected.map((d) => String(d.fee))).to.deep.equal(["1.10", "2.20"]);
+  });
+
   it("when a filter compares with a Long beyond 2^53, then it fails with BadValue instead of comparing doubles", async () => {
     await expectRefusal(
       t.db
