@@ -11,8 +11,9 @@
  * Node logs go to `<DATA_DIR>/logs/<nodeName>.log`; warnings and errors are also shown here.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -86,7 +87,23 @@ async function ensureClient(): Promise<void> {
   });
 }
 
-function startChild(spec: NodeSpec, dataDir: string, logDir: string): RunningChild {
+/**
+ * Each demo node's session secret, made once and kept beside its data: logins survive a restart
+ * like the data does, and no node starts with a throwaway secret. `SESSION_SECRET` overrides.
+ */
+async function sessionSecret(dataDir: string, nodeName: string): Promise<string> {
+  if (process.env.SESSION_SECRET) return process.env.SESSION_SECRET;
+  const dir = path.join(dataDir, "secrets");
+  const file = path.join(dir, `${nodeName}.session-secret`);
+  const existing = await readFile(file, "utf8").catch(() => "");
+  if (existing.trim().length >= 32) return existing.trim();
+  const secret = randomBytes(32).toString("hex");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(file, secret + "\n", { mode: 0o600 });
+  return secret;
+}
+
+function startChild(spec: NodeSpec, dataDir: string, logDir: string, secret: string): RunningChild {
   const args = ["--import", "tsx", path.join(root, "scripts/node.ts"), "--seed-demo"];
   // On a shared real MongoDB every node still needs its own database.
   if (process.env.MONGODB_URI) args.push("--db-name", `roadcert_${spec.nodeName.replace(/-/g, "_")}`);
@@ -100,6 +117,7 @@ function startChild(spec: NodeSpec, dataDir: string, logDir: string): RunningChi
       ...spec.env,
       PORT: String(spec.port),
       NODE_NAME: spec.nodeName,
+      SESSION_SECRET: secret,
       DATA_DIR: dataDir,
     },
     // Own process group: Ctrl-C reaches only this script, which then stops each node exactly once.
@@ -224,7 +242,8 @@ async function main(): Promise<void> {
   await mkdir(logDir, { recursive: true });
   await ensureClient();
 
-  const children = specs.map((spec) => startChild(spec, dataDir, logDir));
+  const secrets = await Promise.all(specs.map((spec) => sessionSecret(dataDir, spec.nodeName)));
+  const children = specs.map((spec, i) => startChild(spec, dataDir, logDir, secrets[i] ?? ""));
   let stopping = false;
   let firstSignalAt = 0;
   const shutdown = (code: number) => {
