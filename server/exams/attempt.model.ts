@@ -130,6 +130,16 @@ export function attemptPaperModel(conn: Connection): Model<AttemptPaperDoc> {
   return (conn.models.ExamAttemptPaper as Model<AttemptPaperDoc> | undefined) ?? conn.model<AttemptPaperDoc>("ExamAttemptPaper", paperSchema, "exam_papers");
 }
 
+/**
+ * How often each question was given in a session so far (paper assembly balances exposure). One
+ * small counter document per session, so a check-in never reads every paper of the room.
+ */
+const exposureSchema = new Schema({ _id: { type: String, required: true }, counts: { type: Schema.Types.Mixed, default: {} } }, { minimize: false });
+export type ExposureDoc = InferSchemaType<typeof exposureSchema> & { _id: string };
+export function exposureModel(conn: Connection): Model<ExposureDoc> {
+  return (conn.models.ExamExposure as Model<ExposureDoc> | undefined) ?? conn.model<ExposureDoc>("ExamExposure", exposureSchema, "exam_exposure");
+}
+
 /** The result record of a closed attempt (one per attempt; locked once the session is published). */
 const resultSchema = new Schema(
   {

@@ -8,7 +8,7 @@ import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.
 import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
 import { enqueueEvent } from "../lib/outbox.js";
-import { attemptModel, attemptPaperModel, checkInPhotoModel, examResultModel, publicationModel, type AttemptDoc } from "./attempt.model.js";
+import { attemptModel, attemptPaperModel, checkInPhotoModel, examResultModel, exposureModel, publicationModel, type AttemptDoc } from "./attempt.model.js";
 import { acceptsSaves, clockOf, computeDeadline } from "./clock.js";
 import { nextEvent, type ChainEvent, type ChainEventType } from "./event-chain.js";
 import { gradePaper } from "./grading.js";
@@ -73,6 +73,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   const Publications = publicationModel(ctx.conn);
   const Photos = checkInPhotoModel(ctx.conn);
   const Papers = attemptPaperModel(ctx.conn);
+  const Exposure = exposureModel(ctx.conn);
   // Candidate views of frozen papers: immutable, so any instance may cache them (bounded).
   const questionCache = new Map<string, CandidateQuestion[]>();
   const QUESTION_CACHE_MAX = 5000;
@@ -225,10 +226,11 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     const seenPapers = await Papers.find({ candidateId: input.candidateId, categoryCode: session.categoryCode }, { "paper.questions.questionId": 1 }).lean<{ paper: Paper }[]>();
 
     const seed = randomBytes(12).toString("hex");
-    const sessionPapers = await Papers.find({ sessionId: session.id }, { "paper.questions.questionId": 1 }).lean<{ paper: Paper }[]>();
-    const exposure = new Map<string, number>();
-    for (const p of sessionPapers) for (const q of p.paper.questions) exposure.set(q.questionId, (exposure.get(q.questionId) ?? 0) + 1);
+    const counts = ((await Exposure.findById(session.id).lean<{ counts?: Record<string, number> }>())?.counts ?? {}) as Record<string, number>;
+    const exposure = new Map<string, number>(Object.entries(counts).map(([k, v]) => [k, v]));
     const avoid = [...new Set(seenPapers.flatMap((p) => p.paper.questions.map((q) => q.questionId)))];
+    // Counter keys are the question ids (sanitised only if an id had `.` or `$`; such an id then
+    // counts as unexposed, which merely weakens a balancing preference).
     const paper = await deps.papers.buildPaper({ categoryCode: session.categoryCode, seed, avoidQuestionIds: avoid, exposure });
     const policies = await deps.papers.policies({ id: paper.blueprintId, version: paper.blueprintVersion });
 
@@ -287,6 +289,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
       if (winner) return { attempt: winner, assignment };
       throw err;
     }
+    await Exposure.updateOne({ _id: session.id }, { $inc: Object.fromEntries(paper.questions.map((q) => [`counts.${exposureKey(q.questionId)}`, 1])) }, { upsert: true });
     if (input.photo) await Photos.create({ attemptId, contentType: input.photo.contentType, data: input.photo.data, takenBy: actor.id, at });
     const created = await load(attemptId);
     deps.notifier.toRoom(rooms.session(session.id), "session:seat", toSeatView(created, now()));
@@ -772,6 +775,11 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   };
 }
 export type ExamService = ReturnType<typeof createExamService>;
+
+/** A question id as a field name of the exposure counter (no `.` or leading `$`). */
+export function exposureKey(questionId: string): string {
+  return questionId.replace(/[.$]/g, "_");
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -29,6 +29,8 @@ describe("exam delivery: candidate protocol", () => {
       const doc = await env.node.delivery.exams.models.Attempts.findById(room.candidates[0]?.attemptId).lean();
       expect(doc?.startedAt).to.be.instanceOf(Date);
       expect(doc?.deadline?.getTime()).to.equal((doc?.startedAt?.getTime() ?? 0) + 60 * 60_000);
+      const exposure = await env.node.ctx.conn.collection("exam_exposure").findOne({ _id: room.session.id as never });
+      expect(Object.values((exposure?.counts ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0)).to.equal(20);
     } finally {
       room.close();
     }
