@@ -16,7 +16,15 @@ export function deepClone<T>(value: T): T {
   if (value instanceof Binary) return new Binary(Buffer.from(value.buffer), value.sub_type) as T;
   if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
     const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = deepClone(item);
+    // defineProperty, so a stored "__proto__" key stays data and never becomes a prototype.
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(copy, key, {
+        value: deepClone(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     return copy as T;
   }
   // ObjectId, Long, Decimal128, Timestamp and the other BSON value classes are immutable.
