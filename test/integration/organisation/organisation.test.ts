@@ -1,0 +1,197 @@
+import { expect } from "chai";
+import { hashSeatToken } from "../../../server/organisation/index.js";
+import { staffAgent, TEST_PASSWORD } from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+describe("organisation set-up by admins", () => {
+  let node: Node;
+  before(async () => {
+    node = await startTestNode({ env: { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" } });
+  });
+  after(async () => {
+    await node.stop();
+  });
+
+  it("when a province admin sets up an authority, a test centre, a room and a proctor, then all are stored and audited", async () => {
+    const admin = await staffAgent(node, { roles: ["admin"], divisionCode: "320000" });
+    const authority = (
+      await admin.agent
+        .post("/api/authorities")
+        .send({ name: "苏州市道路运输管理处", divisionCode: "320500" })
+        .expect(201)
+    ).body.authority;
+    const centre = (
+      await admin.agent
+        .post("/api/test-centres")
+        .send({ name: "苏州考点", address: "姑苏区 1 号", divisionCode: "320508", authorityId: authority.id })
+        .expect(201)
+    ).body.testCentre;
+    const room = (
+      await admin.agent
+        .post(`/api/test-centres/${centre.id}/rooms`)
+        .send({ name: "第一考场", seatCount: 3 })
+        .expect(201)
+    ).body.room;
+    expect(room.seats.map((s: { seatNo: number }) => s.seatNo)).to.deep.equal([1, 2, 3]);
+    const proctor = await admin.agent
+      .post("/api/users")
+      .send({
+        username: `proctor_${Date.now()}`,
+        displayName: "监考甲",
+        password: TEST_PASSWORD,
+        roles: ["proctor"],
+        divisionCode: "320508",
+        testCentreId: centre.id,
+      })
+      .expect(201);
+    expect(proctor.body.user.testCentreId).to.equal(centre.id);
+    const actions = (await node.ctx.conn.collection("audit_log").find({}).toArray()).map((e) => e.action);
+    expect(actions).to.include.members([
+      "authority.created",
+      "test_centre.created",
+      "room.created",
+      "user.created",
+    ]);
+  });
+
+  it("when a seat token is issued, then it is shown once and only its hash is stored", async () => {
+    const admin = await staffAgent(node, { roles: ["admin"], divisionCode: "320100" });
+    const centre = (
+      await admin.agent
+        .post("/api/test-centres")
+        .send({ name: "南京令牌考点", address: "玄武区 2 号", divisionCode: "320102" })
+        .expect(201)
+    ).body.testCentre;
+    const room = (
+      await admin.agent
+        .post(`/api/test-centres/${centre.id}/rooms`)
+        .send({ name: "考场", seatCount: 1 })
+        .expect(201)
+    ).body.room;
+    const res = await admin.agent
+      .patch(`/api/test-centres/${centre.id}/rooms/${room.id}/seats/${room.seats[0].id}`)
+      .send({ issueToken: true })
+      .expect(200);
+    expect(res.body.seatToken).to.be.a("string").with.length.greaterThan(20);
+    const stored = JSON.stringify(
+      await node.ctx.conn.collection("test_centres").findOne({ name: "南京令牌考点" }),
+    );
+    expect(stored).to.not.contain(res.body.seatToken);
+    expect(stored).to.contain(hashSeatToken(res.body.seatToken as string));
+    const again = await admin.agent.get(`/api/test-centres/${centre.id}`).expect(200);
+    expect(JSON.stringify(again.body)).to.not.contain(res.body.seatToken);
+    expect(again.body.testCentre.rooms[0].seats[0].hasToken).to.equal(true);
+  });
+
+  it("when a city admin acts outside the city, then it is refused and nothing is written", async () => {
+    const nanjing = await staffAgent(node, { roles: ["admin"], divisionCode: "320100" });
+    const res = await nanjing.agent
+      .post("/api/test-centres")
+      .send({ name: "越权考点", address: "苏州", divisionCode: "320500" });
+    expect(res.status).to.equal(403);
+    expect(res.body.error.code).to.equal("division_out_of_scope");
+    const user = await nanjing.agent
+      .post("/api/users")
+      .send({
+        username: `x_${Date.now()}`,
+        displayName: "越权",
+        password: TEST_PASSWORD,
+        roles: ["admin"],
+        divisionCode: "320000",
+      });
+    expect(user.body.error.code).to.equal("division_out_of_scope");
+    const beijing = await nanjing.agent
+      .post("/api/authorities")
+      .send({ name: "北京", divisionCode: "110105" });
+    expect(beijing.body.error.code).to.equal("division_out_of_scope");
+    expect(await node.ctx.conn.collection("test_centres").countDocuments({ name: "越权考点" })).to.equal(0);
+  });
+
+  it("when a province node is asked for hub_operator, or a proctor without a test centre, then the role is refused", async () => {
+    const admin = await staffAgent(node, { roles: ["admin"] });
+    const hub = await admin.agent
+      .post("/api/users")
+      .send({
+        username: `h_${Date.now()}`,
+        displayName: "运维",
+        password: TEST_PASSWORD,
+        roles: ["hub_operator"],
+        divisionCode: "320000",
+      });
+    expect(hub.status).to.equal(400);
+    expect(hub.body.error.code).to.equal("role_not_allowed");
+    const proctor = await admin.agent
+      .post("/api/users")
+      .send({
+        username: `p_${Date.now()}`,
+        displayName: "监考",
+        password: TEST_PASSWORD,
+        roles: ["proctor"],
+        divisionCode: "320000",
+      });
+    expect(proctor.body.error.code).to.equal("test_centre_required");
+  });
+
+  it("when an admin tries to remove their own admin role, then it is refused", async () => {
+    const admin = await staffAgent(node, { roles: ["admin"] });
+    const res = await admin.agent.patch(`/api/users/${admin.staff.id}`).send({ roles: ["officer"] });
+    expect(res.body.error.code).to.equal("cannot_demote_self");
+  });
+
+  it("when a role changes, then the audit log records from and to", async () => {
+    const admin = await staffAgent(node, { roles: ["admin"] });
+    const officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
+    await admin.agent
+      .patch(`/api/users/${officer.staff.id}`)
+      .send({ roles: ["officer", "reviewer"] })
+      .expect(200);
+    const entry = await node.ctx.conn
+      .collection("audit_log")
+      .findOne({ action: "user.roles_changed", "target.id": officer.staff.id });
+    expect(entry?.details).to.deep.equal({ roles: { from: ["officer"], to: ["officer", "reviewer"] } });
+    expect((await officer.agent.get("/api/auth/me").expect(200)).body.user.roles).to.deep.equal([
+      "officer",
+      "reviewer",
+    ]);
+  });
+});
+
+describe("the hub node", () => {
+  let hub: Node;
+  before(async () => {
+    hub = await startTestNode({ role: "hub" });
+  });
+  after(async () => {
+    await hub.stop();
+  });
+
+  it("when the hub runs, then there is no registration or scheduling, and its staff act at ministry level", async () => {
+    const admin = await staffAgent(hub, { roles: ["admin"] });
+    expect(admin.user).to.include({ divisionCode: "000000", provinceCode: null });
+    await admin.agent.get("/api/candidates").expect(404);
+    await admin.agent.get("/api/exam-sessions").expect(404);
+    const op = await admin.agent
+      .post("/api/users")
+      .send({
+        username: `op_${Date.now()}`,
+        displayName: "运维",
+        password: TEST_PASSWORD,
+        roles: ["hub_operator"],
+        divisionCode: "000000",
+      })
+      .expect(201);
+    expect(op.body.user.roles).to.deep.equal(["hub_operator"]);
+    const officer = await admin.agent
+      .post("/api/users")
+      .send({
+        username: `of_${Date.now()}`,
+        displayName: "业务",
+        password: TEST_PASSWORD,
+        roles: ["officer"],
+        divisionCode: "000000",
+      });
+    expect(officer.body.error.code).to.equal("role_not_allowed");
+  });
+});
