@@ -52,6 +52,8 @@ export interface AuthServiceOptions {
   provinceCode: string | null;
   lockout?: LockoutPolicy;
   candidates: CandidateLoginPort;
+  /** Password check (injected so tests can observe that unknown names cost the same scrypt work). */
+  verifyPassword?: (password: string, stored: string) => Promise<boolean>;
 }
 
 type StaffLean = StaffUserDoc & { _id: Types.ObjectId; createdAt?: Date };
@@ -60,6 +62,7 @@ type StaffLean = StaffUserDoc & { _id: Types.ObjectId; createdAt?: Date };
 export function createAuthService(conn: Connection, options: AuthServiceOptions) {
   const Users = staffUserModel(conn);
   const throttle = createLoginThrottle(conn, options.lockout);
+  const verify = options.verifyPassword ?? verifyPassword;
   const allowedRoles: readonly StaffRole[] = options.provinceCode ? PROVINCE_STAFF_ROLES : HUB_STAFF_ROLES;
 
   function toAuthUser(u: StaffLean): AuthUser {
@@ -212,7 +215,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       const key = `staff:${name}`;
       await throttle.assertNotLocked(key);
       const user = (await Users.findOne({ username: name }).lean()) as StaffLean | null;
-      const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
+      const ok = await verify(password, user?.passwordHash ?? (await dummyHash()));
       if (!user || !ok || user.active === false) {
         await throttle.recordFailure(key);
         throw invalidCredentials();

@@ -1,0 +1,42 @@
+import { expect } from "chai";
+import { createAuthService, createStaffUser, verifyPassword } from "../../../server/auth/index.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { TEST_PASSWORD } from "../../helpers/auth.js";
+
+describe("no user enumeration through the password check", () => {
+  const db = useTestDatabase("enum");
+
+  it("when the name is unknown, then a full scrypt verification still runs and the error is the same as for a wrong password", async () => {
+    const calls: string[] = [];
+    const auth = createAuthService(db.conn, {
+      provinceCode: "320000",
+      candidates: {
+        findTicket: () => Promise.resolve(null),
+        findLoginSeat: () => Promise.resolve(null),
+        testCentreDivision: () => Promise.resolve(null),
+      },
+      verifyPassword: async (password, stored) => {
+        calls.push(stored.split("$")[0] ?? "");
+        return verifyPassword(password, stored);
+      },
+    });
+    await createStaffUser(db.conn, "320000", {
+      username: "known",
+      password: TEST_PASSWORD,
+      displayName: "甲",
+      roles: ["officer"],
+      divisionCode: "320000",
+    });
+    const wrong = await auth
+      .authenticateStaff("known", "wrong-password")
+      .catch((e: { code: string; message: string }) => e);
+    const unknown = await auth
+      .authenticateStaff("nobody", "wrong-password")
+      .catch((e: { code: string; message: string }) => e);
+    expect(calls).to.deep.equal(["scrypt", "scrypt"]);
+    expect({ code: unknown.code, message: unknown.message }).to.deep.equal({
+      code: wrong.code,
+      message: wrong.message,
+    });
+  });
+});
