@@ -1,0 +1,430 @@
+import { randomBytes } from "node:crypto";
+import { expect } from "chai";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { FeasibilityDto, QuestionDto, QuestionInput } from "../../server/contracts/question-bank.js";
+import { createStaff, staffAgent, type AuthedAgent } from "../helpers/auth.js";
+import { launchBrowser, openContext, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { startTestNode } from "../helpers/node.js";
+
+/**
+ * Issue 5, "examiners and reviewers can run the whole workflow in the UI": every step below is
+ * done by clicking and typing in real Chromium against a whole node; the database and the REST API
+ * are then asked whether the click really did what the page claims.
+ */
+describe("question bank workflow (browser)", function () {
+  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let browser: Browser;
+
+  before(async function () {
+    this.timeout(180_000);
+    const dist = await ensureClientBuilt();
+    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  /** Every stored version of one question, oldest first, straight from the collection. */
+  function storedVersions(questionId: string) {
+    return node.ctx.conn
+      .collection<{
+        questionId: string;
+        version: number;
+        status: string;
+        stem: string;
+        answer: string[];
+        authorId: string;
+        reviewerId?: string;
+        history: { action: string; actorId: string; comment?: string }[];
+      }>("question_versions")
+      .find({ questionId })
+      .sort({ version: 1 })
+      .toArray();
+  }
+
+  const suffix = () => randomBytes(3).toString("hex").toUpperCase();
+
+  /** Logs in through the staff login form, as a person would. */
+  async function loginThroughForm(page: Page, username: string, password: string): Promise<void> {
+    await page.goto("/");
+    await page.waitForURL(/\/login/);
+    await page.locator('[data-test="username"]').fill(username);
+    await page.locator('[data-test="password"]').fill(password);
+    await page.locator('[data-test="login-submit"]').click();
+    await page.waitForURL((url) => url.pathname === "/");
+  }
+
+  /** Opens a 题库管理 page from the side menu (the group starts collapsed). */
+  async function viaMenu(page: Page, title: string): Promise<void> {
+    const menu = page.locator('[data-test="side-menu"]');
+    const item = menu.locator(".el-menu-item", { hasText: new RegExp(`^\\s*${title}\\s*$`) });
+    if (!(await item.isVisible())) {
+      await menu.locator(".el-sub-menu__title", { hasText: "题库管理" }).click();
+    }
+    await item.click();
+  }
+
+  /** Picks an option from the Element Plus select dropdown that is open right now. */
+  async function pickOption(page: Page, text: string | RegExp): Promise<void> {
+    await page
+      .locator(".el-select-dropdown__item:visible", {
+        hasText: typeof text === "string" ? new RegExp(`^\\s*${text}\\s*$`) : text,
+      })
+      .first()
+      .click();
+  }
+
+  /** The page's CSRF token (for REST calls made with the browser's own session). */
+  async function csrfOf(context: BrowserContext): Promise<string> {
+    const me = await context.request.get("/api/auth/me");
+    expect(me.status()).to.equal(200);
+    return ((await me.json()) as { csrfToken: string }).csrfToken;
+  }
+
+  async function successMessage(page: Page, text: string | RegExp): Promise<void> {
+    await page.locator(".el-message--success", { hasText: text }).first().waitFor();
+  }
+
+  it("when an examiner writes a question and a different reviewer returns then approves it, then it is published with its history and an edit makes version 2 while version 1 stays", async function () {
+    this.timeout(180_000);
+    const tag = suffix();
+    const ref = `E2E-${tag}`;
+    // The author also holds the reviewer role, so only the four-eyes rule can stop a self-approval.
+    const author = await createStaff(node, { roles: ["examiner", "reviewer"], displayName: "李编写" });
+    const reviewer = await createStaff(node, { roles: ["reviewer"], displayName: "王审核" });
+    const stem = `夜间在没有路灯的道路上会车时，驾驶人应当怎样使用灯光？（${tag}）`;
+    const options = {
+      A: "持续使用远光灯以看清前方",
+      B: "在距对向来车 150 米以外改用近光灯",
+      C: "关闭所有灯光以免对方眩目",
+      D: "交替使用危险报警闪光灯",
+    };
+    const explanation = "夜间会车应在距对向来车 150 米以外改用近光灯。";
+    const returnComment = "题干请注明“对向来车”的距离依据，并补充解析。";
+    const fixedStem = `${stem.replace("？", "")}，以免对方驾驶人眩目？`;
+
+    // A tall window so the screenshots show the version history beside the form.
+    const ex = await openContext(browser, node.url, { viewport: { width: 1366, height: 1500 } });
+    const rv = await openContext(browser, node.url);
+    try {
+      // --- The examiner writes a single-choice question in the editor.
+      await loginThroughForm(ex.page, author.username, author.password);
+      await viaMenu(ex.page, "试题列表");
+      await ex.page.waitForURL(/\/question-bank\/questions$/);
+      await ex.page.locator('[data-test="new-question"]').click();
+      await ex.page.waitForURL(/\/question-bank\/questions\/new$/);
+
+      await ex.page.locator('[data-test="ref"]').fill(ref);
+      await ex.page.locator('[data-test="type"] .el-radio', { hasText: "单选题" }).click();
+      await ex.page.locator('[data-test="stem"]').fill(stem);
+      for (const [key, text] of Object.entries(options)) {
+        await ex.page.locator(`[data-test="option-${key}"]`).fill(text);
+      }
+      await ex.page.locator('[data-test="answer"] .el-radio', { hasText: /^\s*B\s*$/ }).click();
+      await ex.page.locator(".el-form-item", { hasText: "解析" }).locator("textarea").fill(explanation);
+      await ex.page.locator('[data-test="chapter"]').click();
+      await pickOption(ex.page, "安全行车");
+      await ex.page.locator('[data-test="categories"]').click();
+      await pickOption(ex.page, /^\s*01001\b/);
+      await ex.page.keyboard.press("Escape");
+
+      // The live preview follows the form before anything is saved.
+      const preview = ex.page.locator('[data-test="candidate-preview"]');
+      await preview.getByText(stem).waitFor();
+      for (const text of Object.values(options)) await preview.getByText(text).waitFor();
+      // The examiner's view marks the key; the candidate's view (key hidden) must not.
+      expect(await preview.locator(".is-key").innerText()).to.include(options.B);
+      await ex.page.locator('[data-test="explanation"]').getByText(explanation).waitFor();
+      await ex.page.locator('[data-test="show-key"]').click();
+      await ex.page.waitForFunction(
+        `document.querySelectorAll('[data-test="candidate-preview"] .is-key').length === 0`,
+      );
+      const previewText = await preview.innerText();
+      expect(previewText).to.include(stem);
+      for (const text of Object.values(options)) expect(previewText).to.include(text);
+      // The explanation gives the key away, so it goes with the key.
+      expect(await ex.page.locator('[data-test="explanation"]').count()).to.equal(0);
+      expect(await ex.page.locator(".rc-panel", { has: preview }).innerText()).not.to.include(explanation);
+      await screenshot(ex.page, "qb-01-editor-candidate-preview");
+
+      await ex.page.locator('[data-test="save"]').click();
+      await successMessage(ex.page, "已保存为草稿");
+      await ex.page.waitForURL(/\/question-bank\/questions\/[0-9a-f]{24}$/);
+      const questionId = new URL(ex.page.url()).pathname.split("/").at(-1) ?? "";
+      await ex.page.locator('[data-test="status"]', { hasText: "草稿" }).waitFor();
+      let stored = await storedVersions(questionId);
+      expect(stored).to.have.length(1);
+      expect(stored[0]).to.include({ version: 1, status: "draft", stem, authorId: author.user.id });
+      expect(stored[0]?.answer).to.deep.equal(["B"]);
+
+      // --- Submitted for review.
+      await ex.page.locator('[data-test="submit"]').click();
+      await ex.page.locator('[data-test="status"]', { hasText: "审核中" }).waitFor();
+      expect((await storedVersions(questionId))[0]?.status).to.equal("in_review");
+
+      // --- The author cannot approve it: no control in the editor, a disabled one in the queue,
+      //     and the server refuses a direct call with its own message.
+      expect(await ex.page.locator('[data-test="approve"]').count()).to.equal(0);
+      await ex.page.getByText("这是您编写的试题，须由其他审核人审核。").waitFor();
+      await viaMenu(ex.page, "待审核试题");
+      await ex.page.waitForURL(/\/question-bank\/review$/);
+      await ex.page.locator('[data-test="review-table"]').getByText(ref).click();
+      const ownDetail = ex.page.locator('[data-test="review-detail"]');
+      await ownDetail.getByText(ref).waitFor();
+      await ownDetail.locator('[data-test="own-note"]').waitFor();
+      expect(await ownDetail.locator('[data-test="approve"]').isDisabled()).to.equal(true);
+      expect(await ownDetail.locator('[data-test="return"]').isDisabled()).to.equal(true);
+      await screenshot(ex.page, "qb-02-author-cannot-approve");
+      const selfApprove = await ex.context.request.post(
+        `/api/question-bank/questions/${questionId}/approve`,
+        {
+          headers: { "x-csrf-token": await csrfOf(ex.context) },
+          data: {},
+        },
+      );
+      expect(selfApprove.status()).to.equal(403);
+      const refusal = (await selfApprove.json()) as { error: { code: string; message: string } };
+      expect(refusal.error).to.deep.include({
+        code: "own_question",
+        message: "不能审核自己编写或修改的题目",
+      });
+      expect((await storedVersions(questionId))[0]?.status).to.equal("in_review");
+
+      // --- A different reviewer returns it with a comment.
+      await loginThroughForm(rv.page, reviewer.username, reviewer.password);
+      await viaMenu(rv.page, "待审核试题");
+      await rv.page.waitForURL(/\/question-bank\/review$/);
+      await rv.page.locator('[data-test="review-table"]').getByText(ref).click();
+      const detail = rv.page.locator('[data-test="review-detail"]');
+      await detail.getByText(ref).waitFor();
+      await detail.locator('[data-test="candidate-preview"]').getByText(stem).waitFor();
+      expect(await detail.locator('[data-test="own-note"]').count()).to.equal(0);
+      await detail.locator('[data-test="return"]').click();
+      const box = rv.page.locator(".el-message-box");
+      await box.locator("input").fill(returnComment);
+      await screenshot(rv.page, "qb-03-reviewer-returns");
+      await box.locator(".el-message-box__btns .el-button--primary").click();
+      await successMessage(rv.page, "已退回");
+      stored = await storedVersions(questionId);
+      expect(stored[0]).to.include({ status: "draft", reviewerId: reviewer.user.id });
+      expect(stored[0]?.history.at(-1)).to.include({
+        action: "returned",
+        actorId: reviewer.user.id,
+        comment: returnComment,
+      });
+
+      // --- The examiner sees the comment, edits and resubmits.
+      await ex.page.goto(`/question-bank/questions/${questionId}`);
+      await ex.page.locator('[data-test="status"]', { hasText: "草稿" }).waitFor();
+      const notice = ex.page.locator('[data-test="returned-comment"]');
+      await notice.getByText(returnComment, { exact: false }).waitFor();
+      expect(await notice.innerText()).to.include("王审核");
+      await ex.page.locator('[data-test="history"]').getByText(returnComment).waitFor();
+      await screenshot(ex.page, "qb-04-examiner-sees-comment");
+      await ex.page.locator('[data-test="stem"]').fill(fixedStem);
+      await ex.page.locator('[data-test="save"]').click();
+      await successMessage(ex.page, /^\s*已保存\s*$/);
+      await ex.page.locator('[data-test="submit"]').click();
+      await ex.page.locator('[data-test="status"]', { hasText: "审核中" }).waitFor();
+      stored = await storedVersions(questionId);
+      expect(stored).to.have.length(1);
+      expect(stored[0]).to.include({ version: 1, status: "in_review", stem: fixedStem });
+
+      // --- The reviewer approves.
+      await rv.page.reload();
+      await rv.page.locator('[data-test="review-table"]').getByText(ref).click();
+      await detail.getByText(fixedStem).first().waitFor();
+      await detail.locator('[data-test="approve"]').click();
+      await successMessage(rv.page, "已审核通过并发布");
+      stored = await storedVersions(questionId);
+      expect(stored[0]).to.include({ version: 1, status: "published", reviewerId: reviewer.user.id });
+      expect(stored[0]?.history.map((h) => h.action)).to.deep.equal([
+        "created",
+        "submitted",
+        "returned",
+        "edited",
+        "submitted",
+        "approved",
+      ]);
+
+      // --- The examiner sees it published, with its history.
+      await ex.page.reload();
+      await ex.page.locator('[data-test="status"]', { hasText: "已发布" }).waitFor();
+      const history = ex.page.locator('[data-test="history"]');
+      await history.locator(".el-table__row", { hasText: "v1" }).getByText("已发布").waitFor();
+      const historyText = await history.innerText();
+      for (const step of ["创建", "提交审核", "退回修改", "修改", "审核通过"]) {
+        expect(historyText).to.include(step);
+      }
+      expect(historyText).to.include(returnComment);
+      expect(historyText).to.include("王审核");
+      await screenshot(ex.page, "qb-05-published-with-history");
+
+      // --- Editing the published question makes version 2; version 1 stays published as it was.
+      const v2Stem = `${fixedStem.replace("？", "")}（第二版）？`;
+      await ex.page.locator('[data-test="stem"]').fill(v2Stem);
+      await ex.page.locator('[data-test="save"]').click();
+      await successMessage(ex.page, "已生成第 2 版草稿");
+      await ex.page.locator('[data-test="status"]', { hasText: "草稿" }).waitFor();
+      await ex.page.getByText("第 2 版", { exact: true }).waitFor();
+      await history.locator(".el-table__row", { hasText: "v2" }).getByText("草稿").waitFor();
+      await history.locator(".el-table__row", { hasText: "v1" }).getByText("已发布").waitFor();
+      // Clicking v1 in the history shows v1's content in the preview.
+      await history.locator(".el-table__row", { hasText: "v1" }).click();
+      await ex.page.getByText("正在查看第 1 版").waitFor();
+      await preview.getByText(fixedStem).waitFor();
+      await screenshot(ex.page, "qb-06-version-2-keeps-version-1");
+
+      stored = await storedVersions(questionId);
+      expect(stored.map((v) => [v.version, v.status, v.stem])).to.deep.equal([
+        [1, "published", fixedStem],
+        [2, "draft", v2Stem],
+      ]);
+      const v1 = await ex.context.request.get(`/api/question-bank/questions/${questionId}/versions/1`);
+      expect(v1.status()).to.equal(200);
+      expect((await v1.json()) as QuestionDto).to.include({
+        version: 1,
+        status: "published",
+        stem: fixedStem,
+      });
+      const latest = await ex.context.request.get(`/api/question-bank/questions/${questionId}`);
+      expect((await latest.json()) as QuestionDto).to.include({ version: 2, status: "draft", stem: v2Stem });
+
+      expect(ex.errors).to.deep.equal([]);
+      expect(rv.errors).to.deep.equal([]);
+    } finally {
+      await ex.context.close();
+      await rv.context.close();
+    }
+  });
+
+  it("when a blueprint asks a chapter for more questions than the bank has published, then the blueprint page names the short cell and nothing is saved", async function () {
+    this.timeout(120_000);
+    const chapter = `端到端章节${suffix()}`;
+    // The bank: exactly one published single-choice question in this chapter.
+    const writer: AuthedAgent = await staffAgent(node, { roles: ["examiner"] });
+    const checker: AuthedAgent = await staffAgent(node, { roles: ["reviewer"] });
+    const input: QuestionInput = {
+      ref: `BP-${suffix()}`,
+      type: "single",
+      stem: "车辆在高速公路上发生故障时，警告标志应当设置在车后多远处？",
+      options: [
+        { key: "A", text: "50 米以外" },
+        { key: "B", text: "100 米以外" },
+        { key: "C", text: "150 米以外" },
+        { key: "D", text: "20 米以内" },
+      ],
+      answer: ["C"],
+      explanation: "",
+      chapter,
+      categories: ["01001"],
+      difficulty: 3,
+      tags: [],
+      source: "",
+    };
+    const created = await writer.agent.post("/api/question-bank/questions").send(input).expect(201);
+    const qid = (created.body as QuestionDto).id;
+    await writer.agent.post(`/api/question-bank/questions/${qid}/submit`).send({}).expect(200);
+    await checker.agent.post(`/api/question-bank/questions/${qid}/approve`).send({}).expect(200);
+    const blueprints = node.ctx.conn.collection("blueprints");
+    const blueprintsBefore = await blueprints.countDocuments({});
+
+    const examiner = await createStaff(node, { roles: ["examiner"] });
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, examiner.username, examiner.password);
+      await viaMenu(page, "组卷方案");
+      await page.waitForURL(/\/question-bank\/blueprints$/);
+      // The page fills the form from the loaded versions once the bank summary arrives; typing
+      // before that would be overwritten.
+      await page.locator('[data-test="summary"]').getByText(chapter).waitFor();
+      await page.locator(".el-form-item", { hasText: "方案名称" }).locator("input").fill("端到端测试方案");
+      await page.getByRole("button", { name: "添加规则" }).click();
+      const row = page.locator('[data-test="cells"] .el-table__body tr').last();
+      await row.locator("td").nth(1).locator(".el-select").click();
+      await page.keyboard.type(chapter);
+      await pickOption(page, chapter);
+
+      const shortfall = page.locator('[data-test="shortfall"]', { hasText: chapter });
+      await shortfall.waitFor();
+      expect((await shortfall.innerText()).trim()).to.equal(`${chapter} · 单选题：需 5 题，仅有 1 题`);
+      await page.getByText("题库不足，无法按此方案组卷").waitFor();
+      expect(await page.locator('[data-test="publish"]').isDisabled()).to.equal(true);
+      await screenshot(page, "qb-07-blueprint-shortfall");
+
+      // The server agrees, cell for cell, and nothing was stored by checking.
+      const check = await context.request.post("/api/question-bank/blueprints/feasibility", {
+        headers: { "x-csrf-token": await csrfOf(context) },
+        data: {
+          blueprint: {
+            categoryCode: "01001",
+            title: "端到端测试方案",
+            minutes: 60,
+            passMark: 80,
+            points: { true_false: 1, single: 1, multiple: 1 },
+            cells: [{ type: "single", chapter, count: 5 }],
+          },
+        },
+      });
+      expect(check.status()).to.equal(200);
+      const feasibility = (await check.json()) as FeasibilityDto;
+      expect(feasibility.feasible).to.equal(false);
+      expect(feasibility.shortfalls).to.deep.equal([
+        { categoryCode: "01001", type: "single", chapter, needed: 5, available: 1 },
+      ]);
+      expect(await blueprints.countDocuments({})).to.equal(blueprintsBefore);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when an examiner dry-runs a small malformed CSV, then the import page reports the bad line and nothing is written", async function () {
+    this.timeout(120_000);
+    const tag = suffix();
+    const csv = [
+      "ref,type,stem,A,B,C,D,answer,chapter,categories",
+      `IMP-${tag}-1,单选,驾驶人在行车中感到疲劳时应当怎样做？,继续行驶,就近安全停车休息,加速赶路,开窗吹风后继续,B,安全行车,01001`,
+      `IMP-${tag}-2,单选,这一行少了几列,只有一个选项`,
+      `IMP-${tag}-3,判断,客车驾驶人连续驾驶不得超过四小时。,,,,,正确,安全行车,01001`,
+    ].join("\n");
+    const questions = node.ctx.conn.collection("question_versions");
+    const before = await questions.countDocuments({});
+
+    const examiner = await createStaff(node, { roles: ["examiner"] });
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, examiner.username, examiner.password);
+      await viaMenu(page, "导入试题");
+      await page.waitForURL(/\/question-bank\/import$/);
+      await page.locator('[data-test="file-input"]').setInputFiles({
+        name: "bad-rows.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(csv, "utf8"),
+      });
+      await page.locator('[data-test="dry-run"]').click();
+      const report = page.locator('[data-test="import-report"]');
+      await report.getByText("文件有错误，未导入任何内容").waitFor();
+      const badRow = report.locator(".el-table__row", { hasText: "第 3 行" });
+      await badRow.waitFor();
+      expect(await badRow.innerText()).to.include("应有 10 列，实有 4 列");
+      expect(await badRow.innerText()).to.include("无效");
+      expect(await report.innerText()).to.include("bad-rows.csv");
+      expect(await page.locator('[data-test="do-import"]').isDisabled()).to.equal(true);
+      await screenshot(page, "qb-08-import-dry-run");
+
+      // Nothing reached the bank: not the valid rows, not anything else.
+      expect(await questions.countDocuments({})).to.equal(before);
+      expect(await questions.countDocuments({ ref: { $regex: `^IMP-${tag}-` } })).to.equal(0);
+      const listed = await context.request.get(`/api/question-bank/questions?q=IMP-${tag}`);
+      expect(((await listed.json()) as { total: number }).total).to.equal(0);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
