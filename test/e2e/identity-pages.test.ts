@@ -93,4 +93,56 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await context.close();
     }
   });
+
+  it("when an officer registers a candidate in the form and seats them, then the registration and the seat are stored", async () => {
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await login(page, "js_officer");
+      await page.goto("/registration/new");
+      const idNumber = makeIdNumber("320104", "1990-04-12", 45);
+      const field = (name: string) =>
+        page.locator(`[data-test="${name}"] input, input[data-test="${name}"]`).first();
+      await field("reg-name").fill("周界面");
+      await field("reg-id").fill(idNumber);
+      await field("reg-phone").fill("13700001111");
+      const choose = async (testId: string, option: string) => {
+        await page.locator(`[data-test="${testId}"]`).click();
+        await page.locator(".el-select-dropdown__item:visible", { hasText: option }).first().click();
+      };
+      await choose("reg-education", "高中");
+      await choose("reg-licence", "A1");
+      await page.getByPlaceholder("驾驶证初领日期").fill("2012-05-01");
+      await page.getByPlaceholder("驾驶证初领日期").press("Enter");
+      await page.getByText("经营性道路旅客运输驾驶员", { exact: true }).click();
+      await page.getByText("近 3 年无重大以上交通责任事故").click();
+      await page.setInputFiles('[data-test="reg-photo"]', {
+        name: "photo.jpg",
+        mimeType: "image/jpeg",
+        buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]),
+      });
+      await page.locator('[data-test="eligibility-panel"]').getByText("符合", { exact: true }).waitFor();
+      await screenshot(page, "identity-registration-filled");
+      await page.locator('[data-test="reg-submit"]').click();
+      await page.waitForURL(/\/registration\/candidates/);
+      await page.locator('[data-test="candidates-table"]').getByText("周界面").waitFor();
+      const stored = await node.ctx.conn.collection("candidates").findOne({ idNumber });
+      expect(stored?.name).to.equal("周界面");
+
+      await page.goto("/scheduling/sessions");
+      await page.locator('[data-test="sessions-table"] .el-table__row').first().click();
+      await page.locator('[data-test="auto-pick"]').click();
+      await page.locator(".el-select-dropdown__item:visible", { hasText: "周界面" }).click();
+      await page.locator('[data-test="auto-assign"]').click();
+      await page.locator('[data-test="seat-map"]').getByText("周界面").waitFor();
+      await screenshot(page, "identity-seat-map-assigned");
+      expect(
+        await node.ctx.conn
+          .collection("seat_assignments")
+          .countDocuments({ candidateId: String(stored?._id) }),
+      ).to.equal(1);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
