@@ -216,17 +216,15 @@ describe("candidate login", () => {
   it("when the session has ended, then login is refused as outside the window", async () => {
     const fx = await scheduleCandidates(node, { count: 1, startsInMinutes: 1, durationMinutes: 10 });
     const c = fx.candidates[0]!;
-    await node.ctx.conn
-      .collection("exam_sessions")
-      .updateOne(
-        { _id: new (await import("mongoose")).Types.ObjectId(fx.session.id) },
-        {
-          $set: {
-            startsAt: new Date(Date.now() - 3 * 3600_000),
-            endsAt: new Date(Date.now() - 2 * 3600_000),
-          },
+    await node.ctx.conn.collection("exam_sessions").updateOne(
+      { _id: new (await import("mongoose")).Types.ObjectId(fx.session.id) },
+      {
+        $set: {
+          startsAt: new Date(Date.now() - 3 * 3600_000),
+          endsAt: new Date(Date.now() - 2 * 3600_000),
         },
-      );
+      },
+    );
     const { agent } = await anonymousAgent(node);
     const res = await agent
       .post("/api/auth/candidate-login")
@@ -239,13 +237,11 @@ describe("candidate login", () => {
     const elsewhere = await scheduleCandidates(node, { count: 1 });
     const c = mine.candidates[0]!;
     const { agent } = await anonymousAgent(node);
-    const res = await agent
-      .post("/api/auth/candidate-login")
-      .send({
-        idNumber: c.idNumber,
-        ticketNo: c.assignment.ticketNo,
-        seatToken: elsewhere.candidates[0]!.seatToken,
-      });
+    const res = await agent.post("/api/auth/candidate-login").send({
+      idNumber: c.idNumber,
+      ticketNo: c.assignment.ticketNo,
+      seatToken: elsewhere.candidates[0]!.seatToken,
+    });
     expect(res.status).to.equal(403);
     expect(res.body.error.code).to.equal("not_from_session_room");
     const noSeat = await agent
@@ -275,5 +271,25 @@ describe("candidate login", () => {
       .send({ idNumber: a!.idNumber, ticketNo: b!.assignment.ticketNo, seatToken: a!.seatToken });
     expect(res.status).to.equal(401);
     expect(res.body.error.code).to.equal("invalid_credentials");
+  });
+
+  it("when the session's end passes, then the candidate's login session no longer authenticates", async () => {
+    const fx = await scheduleCandidates(node, { count: 1 });
+    const c = fx.candidates[0]!;
+    const agent = await loginCandidate(node, {
+      idNumber: c.idNumber,
+      ticketNo: c.assignment.ticketNo,
+      seatToken: c.seatToken,
+    });
+    await agent.agent.get("/api/auth/me").expect(200);
+    // The stored session carries the exam session's end; move it into the past.
+    const moved = await node.ctx.conn
+      .collection("sessions")
+      .updateMany(
+        { "session.passport.user.user.id": c.id },
+        { $set: { "session.candidateUntil": Date.now() - 1000 } },
+      );
+    expect(moved.modifiedCount).to.be.greaterThan(0);
+    await agent.agent.get("/api/auth/me").expect(401);
   });
 });
