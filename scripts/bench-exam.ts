@@ -73,6 +73,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const progress = (msg: string) => process.stderr.write(`[bench:exam ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 function connectClient(url: string, user: AuthUser | null): Promise<AnySocket> {
   const s = ioClient(url, { transports: ["websocket"], auth: user ? { user } : {}, forceNew: true, reconnection: true, reconnectionDelay: 200 });
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
     }),
   );
   const checkInMs = Date.now() - checkInStart;
+  progress(`checked in ${n} candidates in ${checkInMs} ms`);
   const rssBefore = await rssKB(node.child.pid);
 
   const all = rooms.flatMap((r) => r.assignments.map((a) => ({ sessionId: r.sessionId, a })));
@@ -195,6 +197,7 @@ async function main(): Promise<void> {
     attemptIds[i] = ack.data.attemptId;
   });
 
+  progress(`${n} candidates connected and synced`);
   // Release every room together; time until every candidate holds its paper.
   let questions = 0;
   const got = sockets.map((s) => new Promise<void>((resolve) => s.once("attempt:started", (v: CandidateAttemptDto) => {
@@ -206,7 +209,9 @@ async function main(): Promise<void> {
   await Promise.all(got);
   const startAllPapersMs = Date.now() - releaseAt;
 
+  progress(`all papers delivered ${startAllPapersMs} ms after release; answering`);
   const load = await drive(sockets, attemptIds, k, intervalMs, Math.max(1, questions));
+  progress(`exam node: ${load.saves} saves acknowledged; baseline next`);
   const rssAfter = await rssKB(node.child.pid);
 
   // Submit and count what is missing from the database.

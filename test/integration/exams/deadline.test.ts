@@ -59,8 +59,13 @@ describe("exam delivery: server-side deadline", () => {
       const closedByRaces = runs.flat();
       expect(new Set(closedByRaces).size).to.equal(closedByRaces.length);
       const ids = room.candidates.map((c) => c.attemptId);
-      const docs = await exams.models.Attempts.find({ _id: { $in: ids } }).lean();
-      expect(docs.every((d) => d.status === "submitted")).to.equal(true);
+      // The node's own sweeper may still be finishing a claim it made: wait for it, do not race it.
+      let docs = await exams.models.Attempts.find({ _id: { $in: ids } }).lean();
+      for (let i = 0; i < 100 && docs.some((d) => d.status !== "submitted"); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        docs = await exams.models.Attempts.find({ _id: { $in: ids } }).lean();
+      }
+      expect(docs.map((d) => d.status)).to.deep.equal(ids.map(() => "submitted"));
       for (const d of docs) expect(d.events.filter((e) => e.type === "submit")).to.have.length(1);
       expect(await exams.models.Results.countDocuments({ attemptId: { $in: ids } })).to.equal(ids.length);
     } finally {
