@@ -51,9 +51,6 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   const { config, conn, logger } = ctx;
   if (!config.session.secret && config.env === "production")
     throw new Error("SESSION_SECRET is required in production");
-  const secret = config.session.secret ?? randomSessionSecret();
-  if (!config.session.secret)
-    logger.warn("SESSION_SECRET not set: using a random secret, sessions end when the process stops");
 
   const auth = createAuthService(conn, {
     provinceCode: config.provinceCode,
@@ -63,7 +60,27 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   const passport = createPassport(auth);
   const passportInit: RequestHandler = passport.initialize();
   const passportSession: RequestHandler = passport.session() as RequestHandler;
-  const sessionMw = createSessionMiddleware(conn, { secret, secure: config.http.trustProxy });
+  // Without SESSION_SECRET (dev/test) the secret is random but kept in the node's database, so
+  // several instances of one node (behind a load balancer, or the two-instance tests) accept each
+  // other's cookies. It is read once, on the first request.
+  let built: Promise<RequestHandler> | null = null;
+  const buildSession = async (): Promise<RequestHandler> => {
+    let secret = config.session.secret;
+    if (!secret) {
+      logger.warn(
+        "SESSION_SECRET not set: using a random secret kept in the database (development and tests only)",
+      );
+      secret = await sharedDevSecret(conn);
+    }
+    return createSessionMiddleware(conn, { secret, secure: config.http.trustProxy });
+  };
+  const sessionMw: RequestHandler = (req, res, next) => {
+    built ??= buildSession();
+    built.then(
+      (mw) => mw(req, res, next),
+      (err: unknown) => next(err),
+    );
+  };
   const ipLimiter = createIpRateLimiter(
     options.loginRateLimitPerMinute ?? config.auth.loginRateLimitPerMinute,
   );
@@ -90,6 +107,20 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       });
     },
   };
+}
+
+/** The dev/test session secret, created once per database by whichever instance comes first. */
+async function sharedDevSecret(conn: Connection): Promise<string> {
+  const secrets = conn.collection<{ _id: string; value: string }>("node_secrets");
+  await secrets
+    .updateOne({ _id: "session" }, { $setOnInsert: { value: randomSessionSecret() } }, { upsert: true })
+    .catch((err: unknown) => {
+      // Two instances racing on the upsert: the loser reads the winner's secret below.
+      if ((err as { code?: unknown }).code !== 11000) throw err;
+    });
+  const doc = await secrets.findOne({ _id: "session" });
+  if (!doc) throw new Error("session secret missing");
+  return doc.value;
 }
 
 /**
