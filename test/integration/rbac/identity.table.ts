@@ -6,6 +6,7 @@ import {
   TEST_PASSWORD,
   TEST_PHOTO,
   assignTestCandidate,
+  createTestRoom,
   registerTestCandidate,
   uniqueIdNumber,
 } from "../../helpers/auth.js";
@@ -257,15 +258,19 @@ export const rows: RbacRow[] = [
     method: "post",
     path: "/exam-sessions",
     access: { officer: "own" },
-    request: (fx) => ({
-      url: "/api/exam-sessions",
-      body: {
-        categoryCode: "01001",
-        testCentreId: fx.own.testCentreId,
-        roomId: fx.own.roomId,
-        startsAt: new Date(Date.now() + (2 + fx.unique()) * 86_400_000).toISOString(),
-      },
-    }),
+    // A fresh room per request, so no other row's sessions can make the room busy.
+    request: async (fx) => {
+      const room = await createTestRoom(fx.node, { seats: 2, divisionCode: fx.own.divisionCode });
+      return {
+        url: "/api/exam-sessions",
+        body: {
+          categoryCode: "01001",
+          testCentreId: room.testCentreId,
+          roomId: room.roomId,
+          startsAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+        },
+      };
+    },
   },
   {
     method: "get",
