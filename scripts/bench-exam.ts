@@ -19,6 +19,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { appendFile, readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -102,8 +103,9 @@ interface Load {
  * Drives each socket with K answers on a fixed 10 s schedule; unacknowledged saves stay in a
  * journal and are retried (as the exam page does).
  */
-async function drive(sockets: AnySocket[], attemptIds: string[], k: number, intervalMs: number, questions: number): Promise<Load & { intended: Map<number, string[]>[] }> {
+async function drive(sockets: AnySocket[], attemptIds: string[], k: number, intervalMs: number, questions: number): Promise<Load & { intended: Map<number, string[]>[]; steady: number[] }> {
   const latencies: number[] = [];
+  const steady: number[] = [];
   let saves = 0;
   const t0 = Date.now();
   const intended = sockets.map(() => new Map<number, string[]>());
@@ -122,6 +124,7 @@ async function drive(sockets: AnySocket[], attemptIds: string[], k: number, inte
           try {
             const ack = await emitAck<SaveAckDto>(s, "attempt:answer", { attemptId: attemptIds[i], seq, index: e.index, choice: e.choice });
             latencies.push(performance.now() - started);
+            if (n > 1) steady.push(performance.now() - started);
             if (ack.ok) {
               journal.delete(seq);
               saves++;
@@ -135,7 +138,7 @@ async function drive(sockets: AnySocket[], attemptIds: string[], k: number, inte
       }
     }),
   );
-  return { saves, latencies, durationMs: Date.now() - t0, lost: 0, intended };
+  return { saves, latencies, steady, durationMs: Date.now() - t0, lost: 0, intended };
 }
 
 async function main(): Promise<void> {
@@ -255,6 +258,9 @@ async function main(): Promise<void> {
     baselineSavesPerSec: Math.round(baselineSavesPerSec * 10) / 10,
     ratio: Math.round((savesPerSec / baselineSavesPerSec) * 100) / 100,
     rssPerCandidateKB: Math.round((rssAfter - rssBefore) / n),
+    // The first answer round follows the release burst; later rounds show the steady state.
+    ackP99SteadyMs: Math.round(percentile([...load.steady].sort((a, b) => a - b), 99) * 10) / 10,
+    loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
     answersPerCandidate: k,
     intervalMs,
     checkInMs,

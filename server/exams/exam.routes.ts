@@ -5,6 +5,7 @@ import type { SessionRoomDto } from "../contracts/exams.js";
 import { actingUser, requireAuth, requireRole } from "../auth/guards.js";
 import { errors } from "../lib/errors.js";
 import { parse } from "../lib/http.js";
+import { canSeeDivision } from "../organisation/index.js";
 import { findBrokenLink } from "./event-chain.js";
 import type { ExamService } from "./exam.service.js";
 import type { SchedulingPort } from "./ports.js";
@@ -17,8 +18,7 @@ const AttemptParams = z.object({ attemptId: Id }).strict();
 
 /** An officer sees sessions of their own division and the divisions below it. */
 function inDivision(user: AuthUser, divisionCode: string): boolean {
-  const prefix = user.divisionCode.replace(/(00)+$/, "");
-  return divisionCode.startsWith(prefix);
+  return canSeeDivision(user.divisionCode, divisionCode);
 }
 
 /** What the routes need of the proctor console (implemented by the proctoring feature). */

@@ -568,6 +568,8 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
         chainN: event.n,
         chainHash: event.hash,
       };
+      // Everyone's first save follows within seconds: let it decide on this copy (see `mutate`).
+      remember(started);
       deps.notifier.toRoom(
         rooms.attempt(doc._id),
         "attempt:started",

@@ -16,6 +16,7 @@ import type {
 import type { ExamSessionDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
+import { canSeeDivision } from "../organisation/index.js";
 import { rooms, toSeatView, type Actor, type AuditPort, type ExamService, type Notifier, type SchedulingPort } from "../exams/index.js";
 import { incidentModel, type IncidentDoc } from "./incident.model.js";
 import { DEFAULT_OUTAGE_RULE, proposeOutageCredit, type OutageRule } from "./outage.js";
@@ -59,7 +60,7 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
   async function authorize(user: AuthUser, sessionId: string, opts: { watchOnly?: boolean } = {}): Promise<ExamSessionDto> {
     const session = await getSession(sessionId);
     const isProctor = user.roles.includes("proctor") && (!user.testCentreId || user.testCentreId === session.testCentreId);
-    const isOfficer = opts.watchOnly && user.roles.includes("officer") && session.divisionCode.startsWith(user.divisionCode.replace(/0+$/, ""));
+    const isOfficer = opts.watchOnly && user.roles.includes("officer") && canSeeDivision(user.divisionCode, session.divisionCode);
     if (user.kind !== "staff" || (!isProctor && !isOfficer)) {
       await audit(user, "proctor.refused", sessionId, { reason: "not_this_session" });
       throw errors.forbidden("您不是本场次的监考员");
