@@ -45,8 +45,16 @@ const { values } = parseArgs({
 
 type AnySocket = Socket;
 
-function spawnReady(args: string[], env: Record<string, string>, pattern: RegExp): Promise<{ child: ChildProcess; match: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function spawnReady(
+  args: string[],
+  env: Record<string, string>,
+  pattern: RegExp,
+): Promise<{ child: ChildProcess; match: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let err = "";
   child.stderr?.on("data", (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
@@ -74,22 +82,39 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const progress = (msg: string) => process.stderr.write(`[bench:exam ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const progress = (msg: string) =>
+  process.stderr.write(`[bench:exam ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 function connectClient(url: string, user: AuthUser | null): Promise<AnySocket> {
-  const s = ioClient(url, { transports: ["websocket"], auth: user ? { user } : {}, forceNew: true, reconnection: true, reconnectionDelay: 200 });
+  const s = ioClient(url, {
+    transports: ["websocket"],
+    auth: user ? { user } : {},
+    forceNew: true,
+    reconnection: true,
+    reconnectionDelay: 200,
+  });
   return new Promise((resolve, reject) => {
     s.once("connect", () => resolve(s));
     s.once("connect_error", reject);
   });
 }
 
-async function emitAck<T>(s: AnySocket, event: string, payload: unknown, timeoutMs = 15_000): Promise<Ack<T>> {
+async function emitAck<T>(
+  s: AnySocket,
+  event: string,
+  payload: unknown,
+  timeoutMs = 15_000,
+): Promise<Ack<T>> {
   return (await s.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
 }
 
-async function inBatches<T>(items: T[], size: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((x, j) => fn(x, i + j)));
+async function inBatches<T>(
+  items: T[],
+  size: number,
+  fn: (item: T, i: number) => Promise<void>,
+): Promise<void> {
+  for (let i = 0; i < items.length; i += size)
+    await Promise.all(items.slice(i, i + size).map((x, j) => fn(x, i + j)));
 }
 
 interface Load {
@@ -103,7 +128,13 @@ interface Load {
  * Drives each socket with K answers on a fixed 10 s schedule; unacknowledged saves stay in a
  * journal and are retried (as the exam page does).
  */
-async function drive(sockets: AnySocket[], attemptIds: string[], k: number, intervalMs: number, questions: number): Promise<Load & { intended: Map<number, string[]>[]; steady: number[] }> {
+async function drive(
+  sockets: AnySocket[],
+  attemptIds: string[],
+  k: number,
+  intervalMs: number,
+  questions: number,
+): Promise<Load & { intended: Map<number, string[]>[]; steady: number[] }> {
   const latencies: number[] = [];
   const steady: number[] = [];
   let saves = 0;
@@ -122,7 +153,12 @@ async function drive(sockets: AnySocket[], attemptIds: string[], k: number, inte
         for (const [seq, e] of [...journal.entries()].sort((a, b) => a[0] - b[0])) {
           const started = performance.now();
           try {
-            const ack = await emitAck<SaveAckDto>(s, "attempt:answer", { attemptId: attemptIds[i], seq, index: e.index, choice: e.choice });
+            const ack = await emitAck<SaveAckDto>(s, "attempt:answer", {
+              attemptId: attemptIds[i],
+              seq,
+              index: e.index,
+              choice: e.choice,
+            });
             latencies.push(performance.now() - started);
             if (n > 1) steady.push(performance.now() - started);
             if (ack.ok) {
@@ -162,7 +198,17 @@ async function main(): Promise<void> {
     dbKind = "standin";
   }
   const dbName = `bench_${Date.now()}`;
-  const node = await spawnReady(["test/integration/exams/support/child-node.ts"], { MONGODB_URI: mongoUri, EXAM_DB_NAME: dbName, EXAM_PAPER: "sample", EXAM_MINUTES: "60", EXAM_LOG_LEVEL: "error" }, /READY (\S+)/);
+  const node = await spawnReady(
+    ["test/integration/exams/support/child-node.ts"],
+    {
+      MONGODB_URI: mongoUri,
+      EXAM_DB_NAME: dbName,
+      EXAM_PAPER: "sample",
+      EXAM_MINUTES: "60",
+      EXAM_LOG_LEVEL: "error",
+    },
+    /READY (\S+)/,
+  );
   children.push(node.child);
   const url = node.match;
   const conn = await connectMongo(mongoUri, { dbName });
@@ -170,16 +216,33 @@ async function main(): Promise<void> {
   // Rooms, proctors, check-in (papers assembled here, outside the timed part).
   const rooms: { sessionId: string; assignments: SeatAssignmentDto[] }[] = [];
   for (let left = n; left > 0; left -= roomSize) {
-    const { session, assignments } = await createFixtureSession(conn, { candidates: Math.min(roomSize, left), categoryCode: "01001", lateEntryMinutes: 120 });
+    const { session, assignments } = await createFixtureSession(conn, {
+      candidates: Math.min(roomSize, left),
+      categoryCode: "01001",
+      lateEntryMinutes: 120,
+    });
     rooms.push({ sessionId: session.id, assignments });
   }
-  const proctorUser: AuthUser = { id: "bench-proctor", kind: "staff", roles: ["proctor"], displayName: "压测监考", divisionCode: "320100", provinceCode: "320000", testCentreId: "tc-1" };
+  const proctorUser: AuthUser = {
+    id: "bench-proctor",
+    kind: "staff",
+    roles: ["proctor"],
+    displayName: "压测监考",
+    divisionCode: "320100",
+    provinceCode: "320000",
+    testCentreId: "tc-1",
+  };
   const proctor = await connectClient(url, proctorUser);
   const checkInStart = Date.now();
   await Promise.all(
     rooms.map(async (r) => {
       for (const a of r.assignments) {
-        const ack = await emitAck(proctor, "proctor:check_in", { sessionId: r.sessionId, candidateId: a.candidateId, idNumber: a.idNumber }, 60_000);
+        const ack = await emitAck(
+          proctor,
+          "proctor:check_in",
+          { sessionId: r.sessionId, candidateId: a.candidateId, idNumber: a.idNumber },
+          60_000,
+        );
         if (!ack.ok) throw new Error(`check-in failed: ${JSON.stringify(ack.error)}`);
       }
     }),
@@ -192,7 +255,15 @@ async function main(): Promise<void> {
   const sockets: AnySocket[] = new Array<AnySocket>(all.length);
   const attemptIds: string[] = new Array<string>(all.length);
   await inBatches(all, 100, async ({ sessionId, a }, i) => {
-    const user: AuthUser = { id: a.candidateId, kind: "candidate", roles: ["candidate"], displayName: a.name, divisionCode: "320100", provinceCode: "320000", candidate: { candidateId: a.candidateId, sessionId, ticketNo: a.ticketNo, seatId: a.seatId } };
+    const user: AuthUser = {
+      id: a.candidateId,
+      kind: "candidate",
+      roles: ["candidate"],
+      displayName: a.name,
+      divisionCode: "320100",
+      provinceCode: "320000",
+      candidate: { candidateId: a.candidateId, sessionId, ticketNo: a.ticketNo, seatId: a.seatId },
+    };
     const s = await connectClient(url, user);
     const ack = await emitAck<CandidateAttemptDto>(s, "attempt:sync", {}, 60_000);
     if (!ack.ok) throw new Error(`sync failed: ${JSON.stringify(ack.error)}`);
@@ -203,12 +274,19 @@ async function main(): Promise<void> {
   progress(`${n} candidates connected and synced`);
   // Release every room together; time until every candidate holds its paper.
   let questions = 0;
-  const got = sockets.map((s) => new Promise<void>((resolve) => s.once("attempt:started", (v: CandidateAttemptDto) => {
-    questions = v.questions?.length ?? questions;
-    resolve();
-  })));
+  const got = sockets.map(
+    (s) =>
+      new Promise<void>((resolve) =>
+        s.once("attempt:started", (v: CandidateAttemptDto) => {
+          questions = v.questions?.length ?? questions;
+          resolve();
+        }),
+      ),
+  );
   const releaseAt = Date.now();
-  await Promise.all(rooms.map((r) => emitAck(proctor, "proctor:release", { sessionId: r.sessionId }, 120_000)));
+  await Promise.all(
+    rooms.map((r) => emitAck(proctor, "proctor:release", { sessionId: r.sessionId }, 120_000)),
+  );
   await Promise.all(got);
   const startAllPapersMs = Date.now() - releaseAt;
 
@@ -219,14 +297,20 @@ async function main(): Promise<void> {
 
   // Submit and count what is missing from the database.
   await inBatches(sockets, 100, async (s, i) => {
-    await emitAck(s, "attempt:submit", { attemptId: attemptIds[i], lastSeq: k }, 60_000).catch(() => undefined);
+    await emitAck(s, "attempt:submit", { attemptId: attemptIds[i], lastSeq: k }, 60_000).catch(
+      () => undefined,
+    );
   });
-  const docs = await conn.collection("exam_attempts").find({ _id: { $in: attemptIds as never[] } }, { projection: { answers: 1 } }).toArray();
+  const docs = await conn
+    .collection("exam_attempts")
+    .find({ _id: { $in: attemptIds as never[] } }, { projection: { answers: 1 } })
+    .toArray();
   const byId = new Map(docs.map((d) => [String(d._id), d as unknown as { answers: { choice: string[] }[] }]));
   let lost = 0;
   attemptIds.forEach((id, i) => {
     for (const [index, choice] of load.intended[i] ?? []) {
-      if (JSON.stringify(byId.get(id)?.answers[index]?.choice ?? []) !== JSON.stringify([...choice].sort())) lost++;
+      if (JSON.stringify(byId.get(id)?.answers[index]?.choice ?? []) !== JSON.stringify([...choice].sort()))
+        lost++;
     }
   });
   for (const s of sockets) s.close();
@@ -236,9 +320,13 @@ async function main(): Promise<void> {
   const echo = await spawnReady(["scripts/bench-exam.ts", "--echo-server"], {}, /READY (\S+)/);
   children.push(echo.child);
   const echoSockets: AnySocket[] = new Array<AnySocket>(n);
-  await inBatches(Array.from({ length: n }, (_, i) => i), 100, async (_x, i) => {
-    echoSockets[i] = await connectClient(echo.match, null);
-  });
+  await inBatches(
+    Array.from({ length: n }, (_, i) => i),
+    100,
+    async (_x, i) => {
+      echoSockets[i] = await connectClient(echo.match, null);
+    },
+  );
   const base = await drive(echoSockets, attemptIds, k, intervalMs, Math.max(1, questions));
   for (const s of echoSockets) s.close();
 
@@ -259,7 +347,13 @@ async function main(): Promise<void> {
     ratio: Math.round((savesPerSec / baselineSavesPerSec) * 100) / 100,
     rssPerCandidateKB: Math.round((rssAfter - rssBefore) / n),
     // The first answer round follows the release burst; later rounds show the steady state.
-    ackP99SteadyMs: Math.round(percentile([...load.steady].sort((a, b) => a - b), 99) * 10) / 10,
+    ackP99SteadyMs:
+      Math.round(
+        percentile(
+          [...load.steady].sort((a, b) => a - b),
+          99,
+        ) * 10,
+      ) / 10,
     loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
     answersPerCandidate: k,
     intervalMs,
@@ -281,9 +375,13 @@ if (values["echo-server"]) {
   const http = createServer();
   const io = new Server(http, { serveClient: false });
   io.on("connection", (socket) => {
-    socket.on("attempt:answer", (p: { seq?: number }, ack?: (a: unknown) => void) => ack?.({ ok: true, data: { seq: p.seq, serverTime: Date.now() } }));
+    socket.on("attempt:answer", (p: { seq?: number }, ack?: (a: unknown) => void) =>
+      ack?.({ ok: true, data: { seq: p.seq, serverTime: Date.now() } }),
+    );
   });
-  http.listen(0, "127.0.0.1", () => process.stdout.write(`READY http://127.0.0.1:${(http.address() as AddressInfo).port}\n`));
+  http.listen(0, "127.0.0.1", () =>
+    process.stdout.write(`READY http://127.0.0.1:${(http.address() as AddressInfo).port}\n`),
+  );
 } else {
   await main();
 }

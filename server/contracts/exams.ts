@@ -24,7 +24,14 @@ const Choice = z.array(z.enum(["A", "B", "C", "D", "T", "F"])).max(4);
 const Reason = z.string().trim().min(2).max(500);
 
 /** Lifecycle of one attempt. `submitting` is the brief claim while the server grades it. */
-export const AttemptStatus = z.enum(["checked_in", "ready", "in_progress", "submitting", "submitted", "voided"]);
+export const AttemptStatus = z.enum([
+  "checked_in",
+  "ready",
+  "in_progress",
+  "submitting",
+  "submitted",
+  "voided",
+]);
 export type AttemptStatus = z.infer<typeof AttemptStatus>;
 
 /** Why an attempt ended. */
@@ -32,7 +39,15 @@ export const CloseReason = z.enum(["candidate", "deadline", "forced", "voided"])
 export type CloseReason = z.infer<typeof CloseReason>;
 
 /** What the proctor's seat map shows for one seat (seat states named in issue 6). */
-export const SeatState = z.enum(["not_arrived", "checked_in", "ready", "in_progress", "disconnected", "submitted", "voided"]);
+export const SeatState = z.enum([
+  "not_arrived",
+  "checked_in",
+  "ready",
+  "in_progress",
+  "disconnected",
+  "submitted",
+  "voided",
+]);
 export type SeatState = z.infer<typeof SeatState>;
 
 /** The server clock as every ack and clock event carries it (epoch milliseconds). */
@@ -205,7 +220,18 @@ export interface ProctorActionResultDto {
 export interface AttemptEventDto {
   n: number;
   at: string;
-  type: "check_in" | "ready" | "start" | "answer" | "flag" | "pause" | "resume" | "extend" | "credit" | "submit" | "void";
+  type:
+    | "check_in"
+    | "ready"
+    | "start"
+    | "answer"
+    | "flag"
+    | "pause"
+    | "resume"
+    | "extend"
+    | "credit"
+    | "submit"
+    | "void";
   data: Record<string, unknown>;
   prevHash: string;
   hash: string;
@@ -246,9 +272,13 @@ export const AnswerPayload = z
   .object({ attemptId: Id, seq: Seq, index: z.number().int().min(0).max(499), choice: Choice })
   .strict();
 /** `attempt:flag`: mark for review; uses the same seq counter as answers. */
-export const FlagPayload = z.object({ attemptId: Id, seq: Seq, index: z.number().int().min(0).max(499), flagged: z.boolean() }).strict();
+export const FlagPayload = z
+  .object({ attemptId: Id, seq: Seq, index: z.number().int().min(0).max(499), flagged: z.boolean() })
+  .strict();
 /** `attempt:submit`: hand in after confirmation; `lastSeq` = the last seq the client sent (0 = none). */
-export const SubmitPayload = z.object({ attemptId: Id, lastSeq: z.number().int().min(0).max(1_000_000) }).strict();
+export const SubmitPayload = z
+  .object({ attemptId: Id, lastSeq: z.number().int().min(0).max(1_000_000) })
+  .strict();
 
 export type SyncPayload = z.infer<typeof SyncPayload>;
 export type ConfirmPayload = z.infer<typeof ConfirmPayload>;
@@ -292,14 +322,21 @@ export const ExtendPayload = z
     requireSecondApprover: z.boolean().default(false),
   })
   .strict();
-export const ApproveExtensionPayload = z.object({ attemptId: Id, requestId: Id, approve: z.boolean() }).strict();
+export const ApproveExtensionPayload = z
+  .object({ attemptId: Id, requestId: Id, approve: z.boolean() })
+  .strict();
 export const ForceSubmitPayload = z.object({ attemptId: Id, reason: Reason }).strict();
 export const VoidPayload = z.object({ attemptId: Id, note: Reason }).strict();
 export const IncidentPayload = z
   .object({ sessionId: Id, attemptId: Id.optional(), kind: IncidentKind, note: Reason })
   .strict();
 export const CreditOutagePayload = z
-  .object({ sessionId: Id, attemptIds: z.array(Id).min(1).max(500), minutes: z.number().int().min(1).max(120), reason: Reason })
+  .object({
+    sessionId: Id,
+    attemptIds: z.array(Id).min(1).max(500),
+    minutes: z.number().int().min(1).max(120),
+    reason: Reason,
+  })
   .strict();
 
 export type WatchPayload = z.infer<typeof WatchPayload>;

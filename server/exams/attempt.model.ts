@@ -23,7 +23,14 @@ const eventSchema = new Schema(
   { _id: false, minimize: false },
 );
 
-const awaySchema = new Schema({ from: { type: Date, required: true }, to: { type: Date, default: null }, credited: { type: Boolean, default: false } }, { _id: false });
+const awaySchema = new Schema(
+  {
+    from: { type: Date, required: true },
+    to: { type: Date, default: null },
+    credited: { type: Boolean, default: false },
+  },
+  { _id: false },
+);
 
 const pendingExtensionSchema = new Schema(
   {
@@ -56,7 +63,11 @@ const attemptSchema = new Schema(
     seatNo: { type: Number, default: null },
     photoId: { type: String, default: null },
     onSitePhoto: { type: Boolean, default: false },
-    status: { type: String, required: true, enum: ["checked_in", "ready", "in_progress", "submitting", "submitted", "voided"] },
+    status: {
+      type: String,
+      required: true,
+      enum: ["checked_in", "ready", "in_progress", "submitting", "submitted", "voided"],
+    },
     /** The frozen paper lives in `exam_papers` (same id): it never changes, and keeping it out of this document keeps every save small. */
     paperSeed: { type: String, required: true },
     questionCount: { type: Number, required: true },
@@ -94,7 +105,16 @@ const attemptSchema = new Schema(
     submittedAt: { type: Date, default: null },
     closeReason: { type: String, default: null },
     result: {
-      type: new Schema({ score: Number, totalPoints: Number, passMark: Number, passed: Boolean, items: [Schema.Types.Mixed] }, { _id: false }),
+      type: new Schema(
+        {
+          score: Number,
+          totalPoints: Number,
+          passMark: Number,
+          passed: Boolean,
+          items: [Schema.Types.Mixed],
+        },
+        { _id: false },
+      ),
       default: null,
     },
     voidedAt: { type: Date, default: null },
@@ -110,7 +130,10 @@ attemptSchema.index({ status: 1, deadline: 1 });
 export type AttemptDoc = InferSchemaType<typeof attemptSchema> & { _id: string };
 
 export function attemptModel(conn: Connection): Model<AttemptDoc> {
-  return (conn.models.ExamAttempt as Model<AttemptDoc> | undefined) ?? conn.model<AttemptDoc>("ExamAttempt", attemptSchema, "exam_attempts");
+  return (
+    (conn.models.ExamAttempt as Model<AttemptDoc> | undefined) ??
+    conn.model<AttemptDoc>("ExamAttempt", attemptSchema, "exam_attempts")
+  );
 }
 
 /** The paper frozen into an attempt at check-in (server/contracts/paper.ts), answer keys included: never sent to candidates. */
@@ -127,17 +150,26 @@ const paperSchema = new Schema(
 paperSchema.index({ candidateId: 1, categoryCode: 1 });
 export type AttemptPaperDoc = InferSchemaType<typeof paperSchema> & { _id: string };
 export function attemptPaperModel(conn: Connection): Model<AttemptPaperDoc> {
-  return (conn.models.ExamAttemptPaper as Model<AttemptPaperDoc> | undefined) ?? conn.model<AttemptPaperDoc>("ExamAttemptPaper", paperSchema, "exam_papers");
+  return (
+    (conn.models.ExamAttemptPaper as Model<AttemptPaperDoc> | undefined) ??
+    conn.model<AttemptPaperDoc>("ExamAttemptPaper", paperSchema, "exam_papers")
+  );
 }
 
 /**
  * How often each question was given in a session so far (paper assembly balances exposure). One
  * small counter document per session, so a check-in never reads every paper of the room.
  */
-const exposureSchema = new Schema({ _id: { type: String, required: true }, counts: { type: Schema.Types.Mixed, default: {} } }, { minimize: false });
+const exposureSchema = new Schema(
+  { _id: { type: String, required: true }, counts: { type: Schema.Types.Mixed, default: {} } },
+  { minimize: false },
+);
 export type ExposureDoc = InferSchemaType<typeof exposureSchema> & { _id: string };
 export function exposureModel(conn: Connection): Model<ExposureDoc> {
-  return (conn.models.ExamExposure as Model<ExposureDoc> | undefined) ?? conn.model<ExposureDoc>("ExamExposure", exposureSchema, "exam_exposure");
+  return (
+    (conn.models.ExamExposure as Model<ExposureDoc> | undefined) ??
+    conn.model<ExposureDoc>("ExamExposure", exposureSchema, "exam_exposure")
+  );
 }
 
 /** The result record of a closed attempt (one per attempt; locked once the session is published). */
@@ -162,7 +194,10 @@ const resultSchema = new Schema(
 );
 export type ExamResultDoc = InferSchemaType<typeof resultSchema>;
 export function examResultModel(conn: Connection): Model<ExamResultDoc> {
-  return (conn.models.ExamResult as Model<ExamResultDoc> | undefined) ?? conn.model<ExamResultDoc>("ExamResult", resultSchema, "exam_results");
+  return (
+    (conn.models.ExamResult as Model<ExamResultDoc> | undefined) ??
+    conn.model<ExamResultDoc>("ExamResult", resultSchema, "exam_results")
+  );
 }
 
 /** A session's publication: once present the session's results are official and locked. */
@@ -177,7 +212,10 @@ const publicationSchema = new Schema(
 );
 export type PublicationDoc = InferSchemaType<typeof publicationSchema>;
 export function publicationModel(conn: Connection): Model<PublicationDoc> {
-  return (conn.models.ExamPublication as Model<PublicationDoc> | undefined) ?? conn.model<PublicationDoc>("ExamPublication", publicationSchema, "exam_publications");
+  return (
+    (conn.models.ExamPublication as Model<PublicationDoc> | undefined) ??
+    conn.model<PublicationDoc>("ExamPublication", publicationSchema, "exam_publications")
+  );
 }
 
 /** On-site check-in photos, kept apart from the attempt so seat-map reads stay small. */
@@ -190,5 +228,8 @@ const photoSchema = new Schema({
 });
 export type CheckInPhotoDoc = InferSchemaType<typeof photoSchema>;
 export function checkInPhotoModel(conn: Connection): Model<CheckInPhotoDoc> {
-  return (conn.models.CheckInPhoto as Model<CheckInPhotoDoc> | undefined) ?? conn.model<CheckInPhotoDoc>("CheckInPhoto", photoSchema, "exam_check_in_photos");
+  return (
+    (conn.models.CheckInPhoto as Model<CheckInPhotoDoc> | undefined) ??
+    conn.model<CheckInPhotoDoc>("CheckInPhoto", photoSchema, "exam_check_in_photos")
+  );
 }

@@ -10,7 +10,12 @@ export function createDeadlineSweeper(sweepOnce: () => Promise<unknown>, logger:
 }
 
 /** Runs `task` every `intervalMs`, never overlapping itself; failures are logged and retried next time. */
-export function createPeriodicTask(task: () => Promise<unknown>, logger: Logger, intervalMs: number, failure = "periodic task failed") {
+export function createPeriodicTask(
+  task: () => Promise<unknown>,
+  logger: Logger,
+  intervalMs: number,
+  failure = "periodic task failed",
+) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = true;

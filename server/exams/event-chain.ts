@@ -37,7 +37,12 @@ export function eventHash(e: Omit<ChainEvent, "hash">): string {
 }
 
 /** The next event after `head` (null head = the attempt's first event). */
-export function nextEvent(head: { n: number; hash: string } | null, type: ChainEventType, data: Record<string, unknown>, at: Date): ChainEvent {
+export function nextEvent(
+  head: { n: number; hash: string } | null,
+  type: ChainEventType,
+  data: Record<string, unknown>,
+  at: Date,
+): ChainEvent {
   const base = { n: (head?.n ?? 0) + 1, at, type, data, prevHash: head?.hash ?? CHAIN_GENESIS };
   return { ...base, hash: eventHash(base) };
 }

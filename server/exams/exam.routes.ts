@@ -28,7 +28,12 @@ export interface RoomAccess {
 }
 
 /** REST side of exam delivery: the room snapshot, results publication, the report and its CSV, chains and photos. */
-export function examRouter(deps: { exams: ExamService; results: ResultsService; proctoring: RoomAccess; scheduling: SchedulingPort }): Router {
+export function examRouter(deps: {
+  exams: ExamService;
+  results: ResultsService;
+  proctoring: RoomAccess;
+  scheduling: SchedulingPort;
+}): Router {
   const r = Router();
 
   async function officerSession(user: AuthUser, sessionId: string) {
@@ -74,7 +79,14 @@ export function examRouter(deps: { exams: ExamService; results: ResultsService; 
     const events = await deps.exams.events(attemptId);
     res.json({
       valid: findBrokenLink(events) === null,
-      events: events.map((e) => ({ n: e.n, at: e.at.toISOString(), type: e.type, data: e.data, prevHash: e.prevHash, hash: e.hash })),
+      events: events.map((e) => ({
+        n: e.n,
+        at: e.at.toISOString(),
+        type: e.type,
+        data: e.data,
+        prevHash: e.prevHash,
+        hash: e.hash,
+      })),
     });
   });
 

@@ -1,5 +1,11 @@
 import type { AuthUser } from "../contracts/auth.js";
-import { AnswerPayload, ConfirmPayload, FlagPayload, SubmitPayload, SyncPayload } from "../contracts/exams.js";
+import {
+  AnswerPayload,
+  ConfirmPayload,
+  FlagPayload,
+  SubmitPayload,
+  SyncPayload,
+} from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { withAck } from "../lib/socket-ack.js";
@@ -78,7 +84,9 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
     withAck(
       SyncPayload,
       async (p) => {
-        const id = p.attemptId ? await own(p.attemptId, "attempt:sync") : (await deps.exams.findCandidateAttempt(sessionId, candidateId))?._id;
+        const id = p.attemptId
+          ? await own(p.attemptId, "attempt:sync")
+          : (await deps.exams.findCandidateAttempt(sessionId, candidateId))?._id;
         if (!id) throw errors.notFound("考试记录（请等待监考员核验身份）", "attempt_not_found");
         await adopt(id);
         return deps.exams.view(id);
@@ -86,16 +94,44 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
       log,
     ),
   );
-  socket.on("attempt:confirm", withAck(ConfirmPayload, async (p) => deps.exams.confirm(await own(p.attemptId, "attempt:confirm")), log));
+  socket.on(
+    "attempt:confirm",
+    withAck(ConfirmPayload, async (p) => deps.exams.confirm(await own(p.attemptId, "attempt:confirm")), log),
+  );
   socket.on(
     "attempt:answer",
-    withAck(AnswerPayload, async (p) => deps.exams.saveAnswer(await own(p.attemptId, "attempt:answer"), { seq: p.seq, index: p.index, choice: p.choice }), log),
+    withAck(
+      AnswerPayload,
+      async (p) =>
+        deps.exams.saveAnswer(await own(p.attemptId, "attempt:answer"), {
+          seq: p.seq,
+          index: p.index,
+          choice: p.choice,
+        }),
+      log,
+    ),
   );
   socket.on(
     "attempt:flag",
-    withAck(FlagPayload, async (p) => deps.exams.saveFlag(await own(p.attemptId, "attempt:flag"), { seq: p.seq, index: p.index, flagged: p.flagged }), log),
+    withAck(
+      FlagPayload,
+      async (p) =>
+        deps.exams.saveFlag(await own(p.attemptId, "attempt:flag"), {
+          seq: p.seq,
+          index: p.index,
+          flagged: p.flagged,
+        }),
+      log,
+    ),
   );
-  socket.on("attempt:submit", withAck(SubmitPayload, async (p) => deps.exams.submitByCandidate(await own(p.attemptId, "attempt:submit"), p.lastSeq), log));
+  socket.on(
+    "attempt:submit",
+    withAck(
+      SubmitPayload,
+      async (p) => deps.exams.submitByCandidate(await own(p.attemptId, "attempt:submit"), p.lastSeq),
+      log,
+    ),
+  );
 
   socket.on("disconnect", () => {
     const attemptId = ownAttempt;
@@ -104,7 +140,12 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
     // Offline only when no other socket of this candidate remains on any instance.
     void (async () => {
       const io = deps.io();
-      const others = io ? await io.in(rooms.attempt(attemptId)).fetchSockets().catch(() => []) : [];
+      const others = io
+        ? await io
+            .in(rooms.attempt(attemptId))
+            .fetchSockets()
+            .catch(() => [])
+        : [];
       if (others.length === 0) await deps.exams.markOffline(attemptId);
     })().catch((err: unknown) => log.warn({ err, attemptId }, "marking a seat offline failed"));
   });

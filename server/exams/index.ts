@@ -13,10 +13,32 @@
  *
  * Other features use only what this file exports.
  */
-export { applyLocally, createExamService, DEFAULT_EXAM_OPTIONS, type ExamOptions, type ExamService, type ExamServiceDeps } from "./exam.service.js";
+export {
+  applyLocally,
+  createExamService,
+  DEFAULT_EXAM_OPTIONS,
+  type ExamOptions,
+  type ExamService,
+  type ExamServiceDeps,
+} from "./exam.service.js";
 export { createResultsService, type ResultsService } from "./results.service.js";
-export { rooms, SYSTEM, type Actor, type AuditPort, type Notifier, type PaperPort, type SchedulingPort } from "./ports.js";
-export { toSeatView, toCandidateAttempt, toCandidateQuestion, maskIdNumber, PRESENCE_STALE_MS, type AttemptLean } from "./presenters.js";
+export {
+  rooms,
+  SYSTEM,
+  type Actor,
+  type AuditPort,
+  type Notifier,
+  type PaperPort,
+  type SchedulingPort,
+} from "./ports.js";
+export {
+  toSeatView,
+  toCandidateAttempt,
+  toCandidateQuestion,
+  maskIdNumber,
+  PRESENCE_STALE_MS,
+  type AttemptLean,
+} from "./presenters.js";
 export { gradePaper, gradeQuestion, type Grade } from "./grading.js";
 export { computeDeadline, remainingMs, clockOf, acceptsSaves, type ClockParts } from "./clock.js";
 export { nextEvent, findBrokenLink, eventHash, CHAIN_GENESIS, type ChainEvent } from "./event-chain.js";

@@ -25,7 +25,10 @@ export interface PaperPort {
     exposure?: Map<string, number>;
   }): Promise<Paper>;
   /** Retake policy and approved accommodations (minutes) of the blueprint a paper follows. */
-  policies(blueprint: { id: string; version: number }): Promise<{ retake: RetakePolicy; accommodations: Record<string, number> }>;
+  policies(blueprint: {
+    id: string;
+    version: number;
+  }): Promise<{ retake: RetakePolicy; accommodations: Record<string, number> }>;
   /** Retake policy of the category's current blueprint (for the check at scheduling time); null when none. */
   currentRetakePolicy?(categoryCode: CategoryCode): Promise<RetakePolicy | null>;
 }
@@ -47,7 +50,11 @@ export interface AuditPort {
  * run), so services never see a socket.
  */
 export interface Notifier {
-  toRoom<E extends keyof ServerToClientEvents>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  toRoom<E extends keyof ServerToClientEvents>(
+    room: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void;
 }
 
 export const rooms = {

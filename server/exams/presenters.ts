@@ -1,18 +1,35 @@
-import type { CandidateAttemptDto, CloseReason, ProvisionalResultDto, SavedAnswerDto, SeatViewDto } from "../contracts/exams.js";
+import type {
+  CandidateAttemptDto,
+  CloseReason,
+  ProvisionalResultDto,
+  SavedAnswerDto,
+  SeatViewDto,
+} from "../contracts/exams.js";
 import type { CandidateQuestion, PaperQuestion } from "../contracts/paper.js";
 import type { AttemptDoc } from "./attempt.model.js";
 import { clockOf, type ClockParts } from "./clock.js";
 
 /** What a candidate may see of a question: never the key, never the explanation. */
 export function toCandidateQuestion(q: PaperQuestion, index: number): CandidateQuestion {
-  const out: CandidateQuestion = { index, type: q.type, stem: q.stem, options: q.options.map(({ key, text }) => ({ key, text })), points: q.points };
+  const out: CandidateQuestion = {
+    index,
+    type: q.type,
+    stem: q.stem,
+    options: q.options.map(({ key, text }) => ({ key, text })),
+    points: q.points,
+  };
   if (q.imageId) out.imageId = q.imageId;
   return out;
 }
 
 export type AttemptLean = Omit<AttemptDoc, "events"> & { events?: AttemptDoc["events"] };
 
-export function clockParts(a: Pick<AttemptLean, "startedAt" | "minutes" | "accommodationMinutes" | "creditedMinutes" | "pausedMs" | "pausedAt">): ClockParts {
+export function clockParts(
+  a: Pick<
+    AttemptLean,
+    "startedAt" | "minutes" | "accommodationMinutes" | "creditedMinutes" | "pausedMs" | "pausedAt"
+  >,
+): ClockParts {
   return {
     startedAt: a.startedAt ?? null,
     minutes: a.minutes,
@@ -24,10 +41,19 @@ export function clockParts(a: Pick<AttemptLean, "startedAt" | "minutes" | "accom
 }
 
 export function answersOf(a: Pick<AttemptLean, "answers">): SavedAnswerDto[] {
-  return a.answers.map((x, index) => ({ index, choice: [...(x.choice ?? [])], flagged: x.flagged ?? false, seq: x.seq ?? 0, flagSeq: x.flagSeq ?? 0 }));
+  return a.answers.map((x, index) => ({
+    index,
+    choice: [...(x.choice ?? [])],
+    flagged: x.flagged ?? false,
+    seq: x.seq ?? 0,
+    flagSeq: x.flagSeq ?? 0,
+  }));
 }
 
-export function resultOf(a: Pick<AttemptLean, "result" | "submittedAt" | "closeReason">, official: boolean): ProvisionalResultDto | null {
+export function resultOf(
+  a: Pick<AttemptLean, "result" | "submittedAt" | "closeReason">,
+  official: boolean,
+): ProvisionalResultDto | null {
   const r = a.result;
   if (!r || !a.submittedAt) return null;
   return {
@@ -60,7 +86,12 @@ export function showsQuestions(status: string): boolean {
 }
 
 /** The candidate's whole view of their attempt (the presenter that keeps answer keys on the server). */
-export function toCandidateAttempt(a: AttemptLean, now: Date, questions: CandidateQuestion[] | null, official = false): CandidateAttemptDto {
+export function toCandidateAttempt(
+  a: AttemptLean,
+  now: Date,
+  questions: CandidateQuestion[] | null,
+  official = false,
+): CandidateAttemptDto {
   const started = a.startedAt ? a.startedAt.getTime() : null;
   return {
     attemptId: a._id,
@@ -86,7 +117,8 @@ export function toCandidateAttempt(a: AttemptLean, now: Date, questions: Candida
 /** One seat of the proctor's seat map for an attempt. */
 export function toSeatView(a: AttemptLean, now: Date): SeatViewDto {
   const clock = clockOf(clockParts(a), now);
-  let state: SeatViewDto["state"] = a.status === "submitting" ? "in_progress" : (a.status as SeatViewDto["state"]);
+  let state: SeatViewDto["state"] =
+    a.status === "submitting" ? "in_progress" : (a.status as SeatViewDto["state"]);
   // "Online" is only believed while the holding instance keeps refreshing it (an instance killed
   // with its sockets never marks them offline).
   const stale = a.online && a.seenAt != null && now.getTime() - a.seenAt.getTime() > PRESENCE_STALE_MS;
@@ -125,7 +157,9 @@ export function toSeatView(a: AttemptLean, now: Date): SeatViewDto {
 
 /** `320102199001011234` → `3201**********1234`: enough to recognise, not enough to copy. */
 export function maskIdNumber(id: string): string {
-  return id.length <= 8 ? "*".repeat(id.length) : `${id.slice(0, 4)}${"*".repeat(id.length - 8)}${id.slice(-4)}`;
+  return id.length <= 8
+    ? "*".repeat(id.length)
+    : `${id.slice(0, 4)}${"*".repeat(id.length - 8)}${id.slice(-4)}`;
 }
 
 function photoUrl(a: Pick<AttemptLean, "_id" | "onSitePhoto">): string | null {

@@ -48,7 +48,8 @@ export function buildSessionReport(input: {
   }
   const results: SessionReportDto["results"] = input.assignments.map((s) => {
     const a = byCandidate.get(s.candidateId);
-    const status: "submitted" | "voided" | "absent" = a?.status === "submitted" ? "submitted" : a?.status === "voided" ? "voided" : "absent";
+    const status: "submitted" | "voided" | "absent" =
+      a?.status === "submitted" ? "submitted" : a?.status === "voided" ? "voided" : "absent";
     return {
       attemptId: a?.attemptId ?? "",
       candidateId: s.candidateId,
@@ -98,13 +99,39 @@ function field(v: string | number | boolean | null): string {
 export function reportToCsv(r: SessionReportDto): string {
   const rows: (string | number | boolean | null)[][] = [
     ["场次", r.sessionId, "类别", r.categoryCode, "发布时间", r.publishedAt ?? "未发布"],
-    ["应考", r.attendance.assigned, "实考", r.attendance.submitted, "缺考", r.attendance.absent, "违纪", r.attendance.voided],
-    ...r.passRateByCategory.map((c) => ["类别合格率", c.categoryCode, "实考", c.sat, "合格", c.passed, "合格率", `${(c.passRate * 100).toFixed(1)}%`]),
+    [
+      "应考",
+      r.attendance.assigned,
+      "实考",
+      r.attendance.submitted,
+      "缺考",
+      r.attendance.absent,
+      "违纪",
+      r.attendance.voided,
+    ],
+    ...r.passRateByCategory.map((c) => [
+      "类别合格率",
+      c.categoryCode,
+      "实考",
+      c.sat,
+      "合格",
+      c.passed,
+      "合格率",
+      `${(c.passRate * 100).toFixed(1)}%`,
+    ]),
     ["分数段", ...r.scoreDistribution.map((b) => `${b.from}-${b.to === 100 ? 100 : b.to - 1}`)],
     ["人数", ...r.scoreDistribution.map((b) => b.count)],
     [],
     ["准考证号", "姓名", "考生编号", "状态", "成绩", "是否合格", "作答记录哈希"],
-    ...r.results.map((x) => [x.ticketNo, x.candidateName, x.candidateId, STATUS_LABEL[x.status], x.score, x.passed === null ? "" : x.passed ? "合格" : "不合格", x.chainHash]),
+    ...r.results.map((x) => [
+      x.ticketNo,
+      x.candidateName,
+      x.candidateId,
+      STATUS_LABEL[x.status],
+      x.score,
+      x.passed === null ? "" : x.passed ? "合格" : "不合格",
+      x.chainHash,
+    ]),
   ];
   return `\uFEFF${rows.map((row) => row.map(field).join(",")).join("\r\n")}\r\n`;
 }

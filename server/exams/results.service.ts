@@ -11,7 +11,10 @@ import { buildSessionReport } from "./report.js";
  * publication record, which then locks the session (no void or force-submit afterwards) and keeps
  * the report as published.
  */
-export function createResultsService(ctx: FeatureContext, deps: { exams: ExamService; scheduling: SchedulingPort; audit: AuditPort; now?: () => Date }) {
+export function createResultsService(
+  ctx: FeatureContext,
+  deps: { exams: ExamService; scheduling: SchedulingPort; audit: AuditPort; now?: () => Date },
+) {
   const { Results, Publications } = deps.exams.models;
   const now = deps.now ?? (() => new Date());
 
@@ -20,7 +23,10 @@ export function createResultsService(ctx: FeatureContext, deps: { exams: ExamSer
     if (published) return published.report as SessionReportDto;
     const session = await deps.scheduling.getSession(sessionId);
     if (!session) throw errors.notFound("考试场次", "session_not_found");
-    const [assignments, attempts] = await Promise.all([deps.scheduling.listAssignments(sessionId), deps.exams.listSessionAttempts(sessionId)]);
+    const [assignments, attempts] = await Promise.all([
+      deps.scheduling.listAssignments(sessionId),
+      deps.exams.listSessionAttempts(sessionId),
+    ]);
     return buildSessionReport({
       sessionId,
       categoryCode: session.categoryCode,
@@ -46,21 +52,32 @@ export function createResultsService(ctx: FeatureContext, deps: { exams: ExamSer
 
     /** Publishes a session's results once; every attempt must be closed first. */
     async publish(actor: Actor, sessionId: string): Promise<SessionReportDto> {
-      if (await Publications.exists({ sessionId })) throw errors.conflict("results_locked", "本场次成绩已发布，不能再次发布");
-      const open = (await deps.exams.listSessionAttempts(sessionId)).filter((a) => !["submitted", "voided"].includes(a.status));
-      if (open.length) throw errors.conflict("attempts_open", "仍有考生未交卷，不能发布成绩", { attemptIds: open.map((a) => a._id) });
+      if (await Publications.exists({ sessionId }))
+        throw errors.conflict("results_locked", "本场次成绩已发布，不能再次发布");
+      const open = (await deps.exams.listSessionAttempts(sessionId)).filter(
+        (a) => !["submitted", "voided"].includes(a.status),
+      );
+      if (open.length)
+        throw errors.conflict("attempts_open", "仍有考生未交卷，不能发布成绩", {
+          attemptIds: open.map((a) => a._id),
+        });
       const at = now();
       const draft = await currentReport(sessionId);
       const report: SessionReportDto = { ...draft, publishedAt: at.toISOString(), publishedBy: actor.name };
       await ctx.conn.transaction(async (session) => {
-        await Publications.create([{ sessionId, publishedAt: at, publishedBy: actor.name, report }], { session });
+        await Publications.create([{ sessionId, publishedAt: at, publishedBy: actor.name, report }], {
+          session,
+        });
         await Results.updateMany({ sessionId }, { $set: { official: true, publishedAt: at } }, { session });
       });
       await deps.audit.record({
         action: "exam.results_published",
         actor: { id: actor.id, kind: actor.kind === "system" ? "system" : actor.kind, name: actor.name },
         target: { type: "exam_session", id: sessionId },
-        details: { submitted: report.attendance.submitted, late: at.getTime() > new Date(report.publishDueBy).getTime() },
+        details: {
+          submitted: report.attendance.submitted,
+          late: at.getTime() > new Date(report.publishDueBy).getTime(),
+        },
       });
       return report;
     },

@@ -24,11 +24,14 @@ export function checkRetake(policy: RetakePolicy, past: readonly PastAttempt[], 
   let run = 0;
   let last: Date | null = null;
   for (const a of sorted) {
-    if (last && a.submittedAt.getTime() - last.getTime() >= policy.waitDays * DAY && run > policy.freeRetakes) run = 0;
+    if (last && a.submittedAt.getTime() - last.getTime() >= policy.waitDays * DAY && run > policy.freeRetakes)
+      run = 0;
     run = a.passed ? 0 : run + 1;
     last = a.submittedAt;
   }
   if (!last || run <= policy.freeRetakes) return { allowed: true };
   const until = new Date(last.getTime() + policy.waitDays * DAY);
-  return now.getTime() >= until.getTime() ? { allowed: true } : { allowed: false, code: "retake_wait", until };
+  return now.getTime() >= until.getTime()
+    ? { allowed: true }
+    : { allowed: false, code: "retake_wait", until };
 }

@@ -15,7 +15,12 @@ const outboxSchema = new Schema(
     key: { type: String, required: true, unique: true },
     name: { type: String, required: true },
     payload: { type: Schema.Types.Mixed, required: true },
-    status: { type: String, required: true, enum: ["pending", "processing", "done", "failed"], default: "pending" },
+    status: {
+      type: String,
+      required: true,
+      enum: ["pending", "processing", "done", "failed"],
+      default: "pending",
+    },
     attempts: { type: Number, default: 0 },
     availableAt: { type: Date, required: true },
     claimedBy: { type: String, default: null },
@@ -30,7 +35,10 @@ outboxSchema.index({ status: 1, availableAt: 1 });
 export type OutboxDoc = InferSchemaType<typeof outboxSchema>;
 
 export function outboxModel(conn: Connection): Model<OutboxDoc> {
-  return (conn.models.Outbox as Model<OutboxDoc> | undefined) ?? conn.model<OutboxDoc>("Outbox", outboxSchema, "outbox");
+  return (
+    (conn.models.Outbox as Model<OutboxDoc> | undefined) ??
+    conn.model<OutboxDoc>("Outbox", outboxSchema, "outbox")
+  );
 }
 
 /** Writes one event inside the caller's transaction `session`. */
@@ -76,7 +84,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions) {
   let running: Promise<number> | null = null;
   let stopped = true;
 
-  async function claim(): Promise<OutboxDoc & { _id: unknown } | null> {
+  async function claim(): Promise<(OutboxDoc & { _id: unknown }) | null> {
     const now = new Date();
     return Outbox.findOneAndUpdate(
       {
@@ -93,7 +101,10 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions) {
   async function publishOne(entry: OutboxDoc & { _id: unknown }): Promise<void> {
     const mine = { _id: entry._id, status: "processing" as const, claimedBy: instanceId };
     try {
-      await options.events.publish(entry.name as DomainEventName, entry.payload as DomainEvents[DomainEventName]);
+      await options.events.publish(
+        entry.name as DomainEventName,
+        entry.payload as DomainEvents[DomainEventName],
+      );
       await Outbox.updateOne(mine, { $set: { status: "done", doneAt: new Date(), lastError: null } });
     } catch (err) {
       const attempts = entry.attempts ?? 1;

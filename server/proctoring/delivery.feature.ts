@@ -33,17 +33,40 @@ export interface ExamFeatureDeps {
  * Builds exam delivery and proctoring as one node feature: REST routes, the candidate and proctor
  * socket handlers, the deadline sweeper and the outbox dispatcher (both safe on several instances).
  */
-export function createExamDeliveryFeature(ctx: FeatureContext, deps: ExamFeatureDeps): { feature: Feature; exams: ExamService; proctoring: ProctoringService; results: ResultsService } {
+export function createExamDeliveryFeature(
+  ctx: FeatureContext,
+  deps: ExamFeatureDeps,
+): { feature: Feature; exams: ExamService; proctoring: ProctoringService; results: ResultsService } {
   const notifier = createIoNotifier();
   let io: AppServer | null = null;
-  const outbox = createOutboxDispatcher({ conn: ctx.conn, events: ctx.events, logger: ctx.logger, pollMs: deps.outboxPollMs });
-  const exams = createExamService(ctx, { ...deps, notifier, onOutbox: () => outbox.kick(), options: deps.options });
-  const proctoring = createProctoringService(ctx, { exams, scheduling: deps.scheduling, audit: deps.audit, notifier });
+  const outbox = createOutboxDispatcher({
+    conn: ctx.conn,
+    events: ctx.events,
+    logger: ctx.logger,
+    pollMs: deps.outboxPollMs,
+  });
+  const exams = createExamService(ctx, {
+    ...deps,
+    notifier,
+    onOutbox: () => outbox.kick(),
+    options: deps.options,
+  });
+  const proctoring = createProctoringService(ctx, {
+    exams,
+    scheduling: deps.scheduling,
+    audit: deps.audit,
+    notifier,
+  });
   const results = createResultsService(ctx, { exams, scheduling: deps.scheduling, audit: deps.audit });
   const sweeper = createDeadlineSweeper(() => exams.sweepOnce(), ctx.logger, deps.sweepIntervalMs);
   const presence = createLocalPresence();
   // Every 10 s this instance vouches for the candidates connected to it (see PRESENCE_STALE_MS).
-  const heartbeat = createPeriodicTask(() => exams.heartbeat(presence.ids()), ctx.logger, 10_000, "presence heartbeat failed");
+  const heartbeat = createPeriodicTask(
+    () => exams.heartbeat(presence.ids()),
+    ctx.logger,
+    10_000,
+    "presence heartbeat failed",
+  );
   const feature: Feature = {
     name: "exams",
     router: examRouter({ exams, results, proctoring, scheduling: deps.scheduling }),
@@ -59,7 +82,9 @@ export function createExamDeliveryFeature(ctx: FeatureContext, deps: ExamFeature
         logger: ctx.logger,
         io: () => io,
         onReconnect: (sessionId) => {
-          void proctoring.checkOutage(sessionId).catch((err: unknown) => ctx.logger.warn({ err }, "outage check failed"));
+          void proctoring
+            .checkOutage(sessionId)
+            .catch((err: unknown) => ctx.logger.warn({ err }, "outage check failed"));
         },
       });
       registerProctorHandlers(socket, proctoring, ctx.logger);

@@ -17,5 +17,8 @@ const incidentSchema = new Schema(
 export type IncidentDoc = InferSchemaType<typeof incidentSchema> & { _id: string };
 
 export function incidentModel(conn: Connection): Model<IncidentDoc> {
-  return (conn.models.ExamIncident as Model<IncidentDoc> | undefined) ?? conn.model<IncidentDoc>("ExamIncident", incidentSchema, "exam_incidents");
+  return (
+    (conn.models.ExamIncident as Model<IncidentDoc> | undefined) ??
+    conn.model<IncidentDoc>("ExamIncident", incidentSchema, "exam_incidents")
+  );
 }

@@ -12,7 +12,12 @@
  * Every action is authorised against the session's test centre and audited. Attempts change only
  * through the exam feature's service.
  */
-export { createProctoringService, toActor, type ProctoringDeps, type ProctoringService } from "./proctoring.service.js";
+export {
+  createProctoringService,
+  toActor,
+  type ProctoringDeps,
+  type ProctoringService,
+} from "./proctoring.service.js";
 export { registerProctorHandlers } from "./proctor.socket.js";
 export { proposeOutageCredit, DEFAULT_OUTAGE_RULE, type AwayInterval, type OutageRule } from "./outage.js";
 export { createExamDeliveryFeature, type ExamFeatureDeps } from "./delivery.feature.js";

@@ -42,7 +42,13 @@ export function proposeOutageCredit(
     if (seats.size < needed) continue;
     if (cluster.some((c) => c.to === null)) return null;
     const to = Math.max(...cluster.map((c) => c.to ?? 0));
-    const proposal = { sessionId, attemptIds: [...seats].sort(), from: start.from, to, minutes: Math.max(1, Math.ceil((to - start.from) / 60_000)) };
+    const proposal = {
+      sessionId,
+      attemptIds: [...seats].sort(),
+      from: start.from,
+      to,
+      minutes: Math.max(1, Math.ceil((to - start.from) / 60_000)),
+    };
     if (!best || proposal.attemptIds.length > best.attemptIds.length) best = proposal;
   }
   return best;

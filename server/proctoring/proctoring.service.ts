@@ -17,7 +17,15 @@ import type { ExamSessionDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { canSeeDivision } from "../organisation/index.js";
-import { rooms, toSeatView, type Actor, type AuditPort, type ExamService, type Notifier, type SchedulingPort } from "../exams/index.js";
+import {
+  rooms,
+  toSeatView,
+  type Actor,
+  type AuditPort,
+  type ExamService,
+  type Notifier,
+  type SchedulingPort,
+} from "../exams/index.js";
 import { incidentModel, type IncidentDoc } from "./incident.model.js";
 import { DEFAULT_OUTAGE_RULE, proposeOutageCredit, type OutageRule } from "./outage.js";
 
@@ -57,10 +65,18 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
   }
 
   /** A proctor acts only on sessions in their own test centre (officers may watch their division's). */
-  async function authorize(user: AuthUser, sessionId: string, opts: { watchOnly?: boolean } = {}): Promise<ExamSessionDto> {
+  async function authorize(
+    user: AuthUser,
+    sessionId: string,
+    opts: { watchOnly?: boolean } = {},
+  ): Promise<ExamSessionDto> {
     const session = await getSession(sessionId);
-    const isProctor = user.roles.includes("proctor") && (!user.testCentreId || user.testCentreId === session.testCentreId);
-    const isOfficer = opts.watchOnly && user.roles.includes("officer") && canSeeDivision(user.divisionCode, session.divisionCode);
+    const isProctor =
+      user.roles.includes("proctor") && (!user.testCentreId || user.testCentreId === session.testCentreId);
+    const isOfficer =
+      opts.watchOnly &&
+      user.roles.includes("officer") &&
+      canSeeDivision(user.divisionCode, session.divisionCode);
     if (user.kind !== "staff" || (!isProctor && !isOfficer)) {
       await audit(user, "proctor.refused", sessionId, { reason: "not_this_session" });
       throw errors.forbidden("您不是本场次的监考员");
@@ -68,7 +84,13 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     return session;
   }
 
-  async function audit(user: AuthUser, action: string, sessionId: string, details: Record<string, unknown>, attemptId?: string): Promise<void> {
+  async function audit(
+    user: AuthUser,
+    action: string,
+    sessionId: string,
+    details: Record<string, unknown>,
+    attemptId?: string,
+  ): Promise<void> {
     await deps.audit.record({
       action,
       actor: { id: user.id, kind: user.kind, name: user.displayName },
@@ -79,11 +101,19 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
   }
 
   /** The attempts an action targets: the whole room, or the named ones (which must belong to it). */
-  async function targets(sessionId: string, attemptIds: string[] | undefined): Promise<{ ids: string[]; skipped: { attemptId: string; code: string }[] }> {
+  async function targets(
+    sessionId: string,
+    attemptIds: string[] | undefined,
+  ): Promise<{ ids: string[]; skipped: { attemptId: string; code: string }[] }> {
     const all = await deps.exams.listSessionAttempts(sessionId);
     if (!attemptIds) return { ids: all.map((a) => a._id), skipped: [] };
     const mine = new Set(all.map((a) => a._id));
-    return { ids: attemptIds.filter((id) => mine.has(id)), skipped: attemptIds.filter((id) => !mine.has(id)).map((attemptId) => ({ attemptId, code: "attempt_not_found" })) };
+    return {
+      ids: attemptIds.filter((id) => mine.has(id)),
+      skipped: attemptIds
+        .filter((id) => !mine.has(id))
+        .map((attemptId) => ({ attemptId, code: "attempt_not_found" })),
+    };
   }
 
   async function attemptSession(user: AuthUser, attemptId: string): Promise<ExamSessionDto> {
@@ -93,10 +123,14 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
   }
 
   async function refuseIfPublished(sessionId: string): Promise<void> {
-    if (await deps.exams.isPublished(sessionId)) throw errors.conflict("results_locked", "本场次成绩已发布并锁定");
+    if (await deps.exams.isPublished(sessionId))
+      throw errors.conflict("results_locked", "本场次成绩已发布并锁定");
   }
 
-  const result = (affected: string[], skipped: { attemptId: string; code: string }[]): ProctorActionResultDto => ({ affected, skipped, serverTime: now().getTime() });
+  const result = (
+    affected: string[],
+    skipped: { attemptId: string; code: string }[],
+  ): ProctorActionResultDto => ({ affected, skipped, serverTime: now().getTime() });
 
   async function outageProposal(sessionId: string): Promise<OutageProposalDto | null> {
     const attempts = await deps.exams.listSessionAttempts(sessionId);
@@ -110,7 +144,15 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
   }
 
   function toIncident(d: IncidentDoc): IncidentDto {
-    return { id: d._id, sessionId: d.sessionId, attemptId: d.attemptId ?? null, kind: d.kind, note: d.note, reportedBy: d.reportedBy, at: d.at.toISOString() };
+    return {
+      id: d._id,
+      sessionId: d.sessionId,
+      attemptId: d.attemptId ?? null,
+      kind: d.kind,
+      note: d.note,
+      reportedBy: d.reportedBy,
+      at: d.at.toISOString(),
+    };
   }
 
   return {
@@ -180,8 +222,18 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         accommodation: p.accommodation,
         photo,
       });
-      await audit(user, "exam.check_in", p.sessionId, { candidateId: p.candidateId, seatId: attempt.seatId, onSitePhoto: Boolean(photo) }, attempt._id);
-      return { seat: toSeatView(attempt, now()), photoId: assignment.photoId ?? null, onSitePhoto: Boolean(photo) };
+      await audit(
+        user,
+        "exam.check_in",
+        p.sessionId,
+        { candidateId: p.candidateId, seatId: attempt.seatId, onSitePhoto: Boolean(photo) },
+        attempt._id,
+      );
+      return {
+        seat: toSeatView(attempt, now()),
+        photoId: assignment.photoId ?? null,
+        onSitePhoto: Boolean(photo),
+      };
     },
 
     async release(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
@@ -192,13 +244,23 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       return result(r.affected, [...t.skipped, ...r.skipped]);
     },
 
-    async pause(user: AuthUser, sessionId: string, attemptIds: string[] | undefined, reason: string): Promise<ProctorActionResultDto> {
+    async pause(
+      user: AuthUser,
+      sessionId: string,
+      attemptIds: string[] | undefined,
+      reason: string,
+    ): Promise<ProctorActionResultDto> {
       await authorize(user, sessionId);
       const t = await targets(sessionId, attemptIds);
       const affected: string[] = [];
       for (const id of t.ids) if (await deps.exams.pause(toActor(user), id, reason)) affected.push(id);
       await audit(user, "proctor.pause", sessionId, { reason, attemptIds: affected, whole: !attemptIds });
-      return result(affected, [...t.skipped, ...t.ids.filter((id) => !affected.includes(id)).map((attemptId) => ({ attemptId, code: "invalid_transition" }))]);
+      return result(affected, [
+        ...t.skipped,
+        ...t.ids
+          .filter((id) => !affected.includes(id))
+          .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
+      ]);
     },
 
     async resume(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
@@ -207,21 +269,42 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       const affected: string[] = [];
       for (const id of t.ids) if (await deps.exams.resume(toActor(user), id)) affected.push(id);
       await audit(user, "proctor.resume", sessionId, { attemptIds: affected, whole: !attemptIds });
-      return result(affected, [...t.skipped, ...t.ids.filter((id) => !affected.includes(id)).map((attemptId) => ({ attemptId, code: "invalid_transition" }))]);
+      return result(affected, [
+        ...t.skipped,
+        ...t.ids
+          .filter((id) => !affected.includes(id))
+          .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
+      ]);
     },
 
     /**
      * Extends one attempt (reason required). With `requireSecondApprover` the request waits until a
      * different proctor or officer approves it (Pearson VUE: time changes need a second authorisation).
      */
-    async extend(user: AuthUser, p: ExtendPayload): Promise<ProctorActionResultDto & { pending: PendingExtensionDto | null }> {
+    async extend(
+      user: AuthUser,
+      p: ExtendPayload,
+    ): Promise<ProctorActionResultDto & { pending: PendingExtensionDto | null }> {
       const session = await attemptSession(user, p.attemptId);
       await refuseIfPublished(session.id);
       if (p.requireSecondApprover) {
         const pending = await deps.exams.addPendingExtension(toActor(user), p.attemptId, p.minutes, p.reason);
         if (!pending) throw errors.conflict("invalid_transition", "该考生当前不能延时");
-        await audit(user, "proctor.extend_requested", session.id, { minutes: p.minutes, reason: p.reason, requestId: pending.requestId }, p.attemptId);
-        const dto: PendingExtensionDto = { requestId: pending.requestId, attemptId: p.attemptId, minutes: p.minutes, reason: p.reason, requestedBy: user.displayName, requestedAt: now().toISOString() };
+        await audit(
+          user,
+          "proctor.extend_requested",
+          session.id,
+          { minutes: p.minutes, reason: p.reason, requestId: pending.requestId },
+          p.attemptId,
+        );
+        const dto: PendingExtensionDto = {
+          requestId: pending.requestId,
+          attemptId: p.attemptId,
+          minutes: p.minutes,
+          reason: p.reason,
+          requestedBy: user.displayName,
+          requestedAt: now().toISOString(),
+        };
         deps.notifier.toRoom(rooms.session(session.id), "session:extension_pending", dto);
         return { ...result([], []), pending: dto };
       }
@@ -231,7 +314,12 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       return { ...result([p.attemptId], []), pending: null };
     },
 
-    async approveExtension(user: AuthUser, attemptId: string, requestId: string, approve: boolean): Promise<ProctorActionResultDto> {
+    async approveExtension(
+      user: AuthUser,
+      attemptId: string,
+      requestId: string,
+      approve: boolean,
+    ): Promise<ProctorActionResultDto> {
       const owner = await deps.exams.ownerOf(attemptId);
       if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
       await authorize(user, owner.sessionId, { watchOnly: true });
@@ -239,15 +327,27 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       const pending = view?.pendingExtensions.find((x) => x.requestId === requestId);
       if (!pending) throw errors.notFound("延时申请", "extension_not_found");
       const raw = await deps.exams.listSessionAttempts(owner.sessionId);
-      const requester = raw.find((a) => a._id === attemptId)?.pendingExtensions.find((x) => x.requestId === requestId)?.requestedBy;
-      if (requester === user.id) throw errors.forbidden("延时须由另一名监考员或考务人员批准", "second_approver_required");
+      const requester = raw
+        .find((a) => a._id === attemptId)
+        ?.pendingExtensions.find((x) => x.requestId === requestId)?.requestedBy;
+      if (requester === user.id)
+        throw errors.forbidden("延时须由另一名监考员或考务人员批准", "second_approver_required");
       const taken = await deps.exams.takePendingExtension(attemptId, requestId);
       if (!taken) throw errors.notFound("延时申请", "extension_not_found");
       if (approve) {
-        const ok = await deps.exams.credit(toActor(user), attemptId, taken.minutes, taken.reason, "extend", { requestedBy: taken.requestedBy, approvedBy: user.id });
+        const ok = await deps.exams.credit(toActor(user), attemptId, taken.minutes, taken.reason, "extend", {
+          requestedBy: taken.requestedBy,
+          approvedBy: user.id,
+        });
         if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
       }
-      await audit(user, approve ? "proctor.extend_approved" : "proctor.extend_rejected", owner.sessionId, { requestId, minutes: taken.minutes, requestedBy: taken.requestedBy }, attemptId);
+      await audit(
+        user,
+        approve ? "proctor.extend_approved" : "proctor.extend_rejected",
+        owner.sessionId,
+        { requestId, minutes: taken.minutes, requestedBy: taken.requestedBy },
+        attemptId,
+      );
       return result(approve ? [attemptId] : [], []);
     },
 
@@ -284,7 +384,13 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         at: now(),
       });
       const dto = toIncident(doc.toObject() as IncidentDoc);
-      await audit(user, "proctor.incident", p.sessionId, { kind: p.kind, note: p.note, incidentId: dto.id }, p.attemptId);
+      await audit(
+        user,
+        "proctor.incident",
+        p.sessionId,
+        { kind: p.kind, note: p.note, incidentId: dto.id },
+        p.attemptId,
+      );
       deps.notifier.toRoom(rooms.session(p.sessionId), "session:incident", dto);
       return dto;
     },
@@ -301,8 +407,17 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
           await deps.exams.markOutageCredited(id, at);
         }
       }
-      await audit(user, "proctor.credit_outage", p.sessionId, { minutes: p.minutes, reason: p.reason, attemptIds: affected });
-      return result(affected, [...t.skipped, ...t.ids.filter((id) => !affected.includes(id)).map((attemptId) => ({ attemptId, code: "invalid_transition" }))]);
+      await audit(user, "proctor.credit_outage", p.sessionId, {
+        minutes: p.minutes,
+        reason: p.reason,
+        attemptIds: affected,
+      });
+      return result(affected, [
+        ...t.skipped,
+        ...t.ids
+          .filter((id) => !affected.includes(id))
+          .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
+      ]);
     },
 
     outageProposal,
@@ -333,6 +448,7 @@ function decodePhoto(dataUrl: string): { contentType: string; data: Buffer } {
   const data = Buffer.from(m[2], "base64");
   const jpeg = data[0] === 0xff && data[1] === 0xd8;
   const png = data.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
-  if ((m[1] === "image/jpeg" && !jpeg) || (m[1] === "image/png" && !png)) throw errors.badRequest("invalid_photo", "现场照片格式不正确");
+  if ((m[1] === "image/jpeg" && !jpeg) || (m[1] === "image/png" && !png))
+    throw errors.badRequest("invalid_photo", "现场照片格式不正确");
   return { contentType: m[1], data };
 }

@@ -12,8 +12,22 @@ describe("exam delivery: server-side deadline", () => {
     const c = room.candidates[0];
     if (!c) throw new Error("fixture");
     try {
-      ok(await call<SaveAckDto>(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] }));
-      ok(await call<SaveAckDto>(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq: 2, index: 1, choice: ["B"] }));
+      ok(
+        await call<SaveAckDto>(c.socket!, "attempt:answer", {
+          attemptId: c.attemptId,
+          seq: 1,
+          index: 0,
+          choice: ["T"],
+        }),
+      );
+      ok(
+        await call<SaveAckDto>(c.socket!, "attempt:answer", {
+          attemptId: c.attemptId,
+          seq: 2,
+          index: 1,
+          choice: ["B"],
+        }),
+      );
       c.close();
       const { Attempts, Results } = env.node.delivery.exams.models;
       let doc = await Attempts.findById(c.attemptId).lean();
@@ -39,7 +53,12 @@ describe("exam delivery: server-side deadline", () => {
       const closed = new Promise<AttemptClosedDto>((r) => c.socket?.once("attempt:closed", r));
       const note = await closed;
       expect(note).to.include({ status: "submitted", closeReason: "deadline" });
-      const late = await call(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] });
+      const late = await call(c.socket, "attempt:answer", {
+        attemptId: c.attemptId,
+        seq: 1,
+        index: 0,
+        choice: ["T"],
+      });
       expect(!late.ok && late.error.code).to.equal("attempt_closed");
       const doc = await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean();
       expect(doc?.answers[0]?.seq).to.equal(0);
@@ -80,8 +99,15 @@ describe("exam delivery: server-side deadline", () => {
     try {
       ok(await call(room.proctor, "proctor:pause", { sessionId: room.session.id, reason: "考场停电" }));
       await new Promise((r) => setTimeout(r, 3800));
-      expect((await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean())?.status).to.equal("in_progress");
-      ok(await call(room.proctor, "proctor:force_submit", { attemptId: c.attemptId, reason: "停电无法恢复，监考员收卷" }));
+      expect((await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean())?.status).to.equal(
+        "in_progress",
+      );
+      ok(
+        await call(room.proctor, "proctor:force_submit", {
+          attemptId: c.attemptId,
+          reason: "停电无法恢复，监考员收卷",
+        }),
+      );
       const doc = await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean();
       expect(doc).to.deep.include({ status: "submitted", closeReason: "forced" });
     } finally {

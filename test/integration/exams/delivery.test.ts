@@ -8,7 +8,11 @@ import { testUserHeader } from "./support/exam-node.js";
 import { tinyKey } from "./support/fixtures.js";
 import { aRoom, useExamNode } from "./support/setup.js";
 
-const answerAll = async (c: { answer(i: number, ch: string[]): Promise<unknown> }, n: number, right: boolean) => {
+const answerAll = async (
+  c: { answer(i: number, ch: string[]): Promise<unknown> },
+  n: number,
+  right: boolean,
+) => {
   for (let i = 0; i < n; i++) await c.answer(i, right ? tinyKey(i) : i % 3 === 0 ? ["F"] : ["D"]);
 };
 
@@ -26,11 +30,17 @@ describe("exam delivery: candidate protocol", () => {
         expect((a.deadline ?? 0) - a.serverTime).to.be.closeTo(60 * 60_000, 2000);
         expect(leaks(c.received)).to.deep.equal([]);
       }
-      const doc = await env.node.delivery.exams.models.Attempts.findById(room.candidates[0]?.attemptId).lean();
+      const doc = await env.node.delivery.exams.models.Attempts.findById(
+        room.candidates[0]?.attemptId,
+      ).lean();
       expect(doc?.startedAt).to.be.instanceOf(Date);
       expect(doc?.deadline?.getTime()).to.equal((doc?.startedAt?.getTime() ?? 0) + 60 * 60_000);
-      const exposure = await env.node.ctx.conn.collection("exam_exposure").findOne({ _id: room.session.id as never });
-      expect(Object.values((exposure?.counts ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0)).to.equal(20);
+      const exposure = await env.node.ctx.conn
+        .collection("exam_exposure")
+        .findOne({ _id: room.session.id as never });
+      expect(
+        Object.values((exposure?.counts ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0),
+      ).to.equal(20);
     } finally {
       room.close();
     }
@@ -41,7 +51,8 @@ describe("exam delivery: candidate protocol", () => {
     const c = room.candidates[0];
     if (!c?.socket) throw new Error("fixture");
     try {
-      const send = (seq: number, choice: string[]) => call<SaveAckDto>(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq, index: 1, choice });
+      const send = (seq: number, choice: string[]) =>
+        call<SaveAckDto>(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq, index: 1, choice });
       const first = ok(await send(1, ["A"]));
       expect(first).to.include({ applied: true, savedSeq: 1 });
       expect(first.deadline).to.equal(c.attempt?.deadline);
@@ -63,9 +74,19 @@ describe("exam delivery: candidate protocol", () => {
     if (!c?.socket) throw new Error("fixture");
     try {
       for (let i = 0; i < 9; i++) await c.answer(i, tinyKey(i));
-      const submitting = call<CandidateAttemptDto>(c.socket, "attempt:submit", { attemptId: c.attemptId, lastSeq: 10 });
+      const submitting = call<CandidateAttemptDto>(c.socket, "attempt:submit", {
+        attemptId: c.attemptId,
+        lastSeq: 10,
+      });
       await new Promise((r) => setTimeout(r, 150));
-      ok(await call<SaveAckDto>(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 10, index: 9, choice: tinyKey(9) }));
+      ok(
+        await call<SaveAckDto>(c.socket, "attempt:answer", {
+          attemptId: c.attemptId,
+          seq: 10,
+          index: 9,
+          choice: tinyKey(9),
+        }),
+      );
       const done = ok(await submitting);
       expect(done.status).to.equal("submitted");
       expect(done.result).to.include({ score: 10, passed: true, official: false });
@@ -85,7 +106,9 @@ describe("exam delivery: candidate protocol", () => {
       if (ack.ok) return;
       expect(ack.error.code).to.equal("saves_pending");
       expect(ack.error.details).to.deep.equal({ missing: [2, 3] });
-      expect((await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean())?.status).to.equal("in_progress");
+      expect((await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean())?.status).to.equal(
+        "in_progress",
+      );
     } finally {
       room.close();
     }
@@ -112,12 +135,21 @@ describe("exam delivery: candidate protocol", () => {
       expect(result?.chainHash).to.equal(doc?.chainHash);
       expect(findBrokenLink((doc?.events ?? []) as ChainEvent[])).to.equal(null);
       expect(doc?.events.at(-1)?.type).to.equal("submit");
-      const outbox = await outboxModel(env.node.ctx.conn).find({ key: { $in: [`exam.passed:${pass.attemptId}`, `exam.passed:${fail.attemptId}`] } }).lean();
+      const outbox = await outboxModel(env.node.ctx.conn)
+        .find({ key: { $in: [`exam.passed:${pass.attemptId}`, `exam.passed:${fail.attemptId}`] } })
+        .lean();
       expect(outbox.map((o) => o.key)).to.deep.equal([`exam.passed:${pass.attemptId}`]);
       expect((outbox[0]?.payload as { chainHash?: string }).chainHash).to.equal(doc?.chainHash);
-      for (let i = 0; i < 50 && !seen.includes(pass.attemptId); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !seen.includes(pass.attemptId); i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(seen.filter((id) => id === pass.attemptId)).to.have.length(1);
-      expect((await outboxModel(env.node.ctx.conn).findOne({ key: `exam.passed:${pass.attemptId}` }).lean())?.status).to.equal("done");
+      expect(
+        (
+          await outboxModel(env.node.ctx.conn)
+            .findOne({ key: `exam.passed:${pass.attemptId}` })
+            .lean()
+        )?.status,
+      ).to.equal("done");
       // A second submit is answered with the same closed attempt, not graded twice.
       expect(ok(await pass.submit()).status).to.equal("submitted");
       expect(await Results.countDocuments({ attemptId: pass.attemptId })).to.equal(1);
@@ -143,9 +175,23 @@ describe("exam delivery: candidate protocol", () => {
         expect(ack.ok).to.equal(false);
         if (!ack.ok) expect(ack.error.code).to.equal("validation_failed");
       }
-      const out = await call(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 99, choice: ["A"] });
+      const out = await call(c.socket, "attempt:answer", {
+        attemptId: c.attemptId,
+        seq: 1,
+        index: 99,
+        choice: ["A"],
+      });
       expect(!out.ok && out.error.code).to.equal("question_out_of_range");
-      expect(ok(await call<SaveAckDto>(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] })).applied).to.equal(true);
+      expect(
+        ok(
+          await call<SaveAckDto>(c.socket, "attempt:answer", {
+            attemptId: c.attemptId,
+            seq: 1,
+            index: 0,
+            choice: ["T"],
+          }),
+        ).applied,
+      ).to.equal(true);
     } finally {
       room.close();
     }
@@ -156,12 +202,23 @@ describe("exam delivery: candidate protocol", () => {
     const [me, other] = room.candidates;
     if (!me?.socket || !other) throw new Error("fixture");
     try {
-      const ack = await call(me.socket, "attempt:answer", { attemptId: other.attemptId, seq: 1, index: 0, choice: ["T"] });
+      const ack = await call(me.socket, "attempt:answer", {
+        attemptId: other.attemptId,
+        seq: 1,
+        index: 0,
+        choice: ["T"],
+      });
       expect(!ack.ok && ack.error.code).to.equal("forbidden");
       const sync = await call(me.socket, "attempt:sync", { attemptId: other.attemptId });
       expect(!sync.ok && sync.error.code).to.equal("forbidden");
-      const audit = await env.node.ctx.conn.collection("audit_log").find({ action: "exam.cross_attempt_refused", "target.id": other.attemptId }).toArray();
-      expect(audit.map((a) => (a.details as { event: string }).event)).to.deep.equal(["attempt:answer", "attempt:sync"]);
+      const audit = await env.node.ctx.conn
+        .collection("audit_log")
+        .find({ action: "exam.cross_attempt_refused", "target.id": other.attemptId })
+        .toArray();
+      expect(audit.map((a) => (a.details as { event: string }).event)).to.deep.equal([
+        "attempt:answer",
+        "attempt:sync",
+      ]);
       const doc = await env.node.delivery.exams.models.Attempts.findById(other.attemptId).lean();
       expect(doc?.answers[0]?.seq).to.equal(0);
     } finally {
@@ -176,17 +233,39 @@ describe("exam delivery: candidate protocol", () => {
     try {
       const before = c.attempt?.deadline ?? 0;
       const paused = new Promise<ClockEventDto>((r) => c.socket?.once("attempt:clock", r));
-      ok(await call(room.proctor, "proctor:pause", { sessionId: room.session.id, attemptIds: [c.attemptId], reason: "考生举手示意设备故障" }));
+      ok(
+        await call(room.proctor, "proctor:pause", {
+          sessionId: room.session.id,
+          attemptIds: [c.attemptId],
+          reason: "考生举手示意设备故障",
+        }),
+      );
       expect((await paused).paused).to.equal(true);
-      const refused = await call(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] });
+      const refused = await call(c.socket, "attempt:answer", {
+        attemptId: c.attemptId,
+        seq: 1,
+        index: 0,
+        choice: ["T"],
+      });
       expect(!refused.ok && refused.error.code).to.equal("attempt_paused");
       await new Promise((r) => setTimeout(r, 300));
       const resumed = new Promise<ClockEventDto>((r) => c.socket?.once("attempt:clock", r));
-      ok(await call(room.proctor, "proctor:resume", { sessionId: room.session.id, attemptIds: [c.attemptId] }));
+      ok(
+        await call(room.proctor, "proctor:resume", { sessionId: room.session.id, attemptIds: [c.attemptId] }),
+      );
       const clock = await resumed;
       expect(clock.paused).to.equal(false);
       expect((clock.deadline ?? 0) - before).to.be.at.least(300);
-      expect(ok(await call<SaveAckDto>(c.socket, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] })).applied).to.equal(true);
+      expect(
+        ok(
+          await call<SaveAckDto>(c.socket, "attempt:answer", {
+            attemptId: c.attemptId,
+            seq: 1,
+            index: 0,
+            choice: ["T"],
+          }),
+        ).applied,
+      ).to.equal(true);
     } finally {
       room.close();
     }
@@ -196,16 +275,37 @@ describe("exam delivery: candidate protocol", () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     const c = room.candidates[0];
     if (!c?.socket) throw new Error("fixture");
-    const second = await connect(env.node.url, { ...room.proctorUser, id: "proctor-2", displayName: "赵监考" });
+    const second = await connect(env.node.url, {
+      ...room.proctorUser,
+      id: "proctor-2",
+      displayName: "赵监考",
+    });
     try {
-      const req = ok(await call<{ pending: { requestId: string } | null }>(room.proctor, "proctor:extend", { attemptId: c.attemptId, minutes: 10, reason: "考生为低视力考生，电脑故障更换", requireSecondApprover: true }));
+      const req = ok(
+        await call<{ pending: { requestId: string } | null }>(room.proctor, "proctor:extend", {
+          attemptId: c.attemptId,
+          minutes: 10,
+          reason: "考生为低视力考生，电脑故障更换",
+          requireSecondApprover: true,
+        }),
+      );
       const requestId = req.pending?.requestId ?? "";
-      const self = await call(room.proctor, "proctor:approve_extension", { attemptId: c.attemptId, requestId, approve: true });
+      const self = await call(room.proctor, "proctor:approve_extension", {
+        attemptId: c.attemptId,
+        requestId,
+        approve: true,
+      });
       expect(!self.ok && self.error.code).to.equal("second_approver_required");
       const clock = new Promise<ClockEventDto>((r) => c.socket?.once("attempt:clock", r));
-      ok(await call(second, "proctor:approve_extension", { attemptId: c.attemptId, requestId, approve: true }));
+      ok(
+        await call(second, "proctor:approve_extension", { attemptId: c.attemptId, requestId, approve: true }),
+      );
       expect(((await clock).deadline ?? 0) - (c.attempt?.deadline ?? 0)).to.equal(10 * 60_000);
-      const noReason = await call(room.proctor, "proctor:extend", { attemptId: c.attemptId, minutes: 5, reason: "" });
+      const noReason = await call(room.proctor, "proctor:extend", {
+        attemptId: c.attemptId,
+        minutes: 5,
+        reason: "",
+      });
       expect(!noReason.ok && noReason.error.code).to.equal("validation_failed");
     } finally {
       second.close();
@@ -223,25 +323,49 @@ describe("exam delivery: candidate protocol", () => {
       await answerAll(b, 10, false);
       ok(await a.submit());
       ok(await b.submit());
-      const early = await request(env.node.url).post(`/api/exam-sessions/${room.session.id}/results/publish`).set("x-test-user", officer).send({});
+      const early = await request(env.node.url)
+        .post(`/api/exam-sessions/${room.session.id}/results/publish`)
+        .set("x-test-user", officer)
+        .send({});
       expect(early.status).to.equal(409);
       ok(await call(room.proctor, "proctor:void", { attemptId: v.attemptId, note: "考生携带手机，违纪" }));
-      const pub = await request(env.node.url).post(`/api/exam-sessions/${room.session.id}/results/publish`).set("x-test-user", officer).send({});
+      const pub = await request(env.node.url)
+        .post(`/api/exam-sessions/${room.session.id}/results/publish`)
+        .set("x-test-user", officer)
+        .send({});
       expect(pub.status).to.equal(200);
-      expect(pub.body.attendance).to.deep.equal({ assigned: 3, checkedIn: 3, submitted: 2, absent: 0, voided: 1 });
+      expect(pub.body.attendance).to.deep.equal({
+        assigned: 3,
+        checkedIn: 3,
+        submitted: 2,
+        absent: 0,
+        voided: 1,
+      });
       expect(pub.body.passRateByCategory[0]).to.include({ sat: 2, passed: 1 });
-      const again = await request(env.node.url).post(`/api/exam-sessions/${room.session.id}/results/publish`).set("x-test-user", officer).send({});
+      const again = await request(env.node.url)
+        .post(`/api/exam-sessions/${room.session.id}/results/publish`)
+        .set("x-test-user", officer)
+        .send({});
       expect(again.body.error.code).to.equal("results_locked");
-      const locked = await call(room.proctor, "proctor:force_submit", { attemptId: a.attemptId, reason: "复核" });
+      const locked = await call(room.proctor, "proctor:force_submit", {
+        attemptId: a.attemptId,
+        reason: "复核",
+      });
       expect(!locked.ok && locked.error.code).to.equal("results_locked");
-      const csv = await request(env.node.url).get(`/api/exam-sessions/${room.session.id}/report.csv`).set("x-test-user", officer);
+      const csv = await request(env.node.url)
+        .get(`/api/exam-sessions/${room.session.id}/report.csv`)
+        .set("x-test-user", officer);
       expect(csv.headers["content-type"]).to.match(/text\/csv/);
       expect(csv.text).to.include("违纪作废").and.include("合格");
       const view = ok(await call<CandidateAttemptDto>(a.socket!, "attempt:sync", {}));
       expect(view.result?.official).to.equal(true);
-      const chain = await request(env.node.url).get(`/api/attempts/${a.attemptId}/events`).set("x-test-user", officer);
+      const chain = await request(env.node.url)
+        .get(`/api/attempts/${a.attemptId}/events`)
+        .set("x-test-user", officer);
       expect(chain.body.valid).to.equal(true);
-      const stranger = await request(env.node.url).get(`/api/exam-sessions/${room.session.id}/report`).set("x-test-user", testUserHeader(officerUser({ divisionCode: "330000" })));
+      const stranger = await request(env.node.url)
+        .get(`/api/exam-sessions/${room.session.id}/report`)
+        .set("x-test-user", testUserHeader(officerUser({ divisionCode: "330000" })));
       expect(stranger.status).to.equal(403);
     } finally {
       room.close();
@@ -259,16 +383,38 @@ describe("exam delivery: candidate protocol", () => {
       const { Attempts } = env.node.delivery.exams.models;
       // Second sitting (the free retake), failed too.
       const second = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
-      await env.node.ctx.conn.collection("test_fixture_sessions").updateOne({ _id: second.session.id as never }, { $set: { "assignments.0": seat } });
-      ok(await call(room.proctor, "proctor:check_in", { sessionId: second.session.id, candidateId: seat.candidateId, idNumber: seat.idNumber }));
+      await env.node.ctx.conn
+        .collection("test_fixture_sessions")
+        .updateOne({ _id: second.session.id as never }, { $set: { "assignments.0": seat } });
+      ok(
+        await call(room.proctor, "proctor:check_in", {
+          sessionId: second.session.id,
+          candidateId: seat.candidateId,
+          idNumber: seat.idNumber,
+        }),
+      );
       const att = await Attempts.findOne({ sessionId: second.session.id }).lean();
       ok(await call(room.proctor, "proctor:release", { sessionId: second.session.id }));
-      await env.node.delivery.exams.closeAttempt(att?._id ?? "", "candidate", { id: "t", name: "t", kind: "system" });
+      await env.node.delivery.exams.closeAttempt(att?._id ?? "", "candidate", {
+        id: "t",
+        name: "t",
+        kind: "system",
+      });
       const third = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
-      await env.node.ctx.conn.collection("test_fixture_sessions").updateOne({ _id: third.session.id as never }, { $set: { "assignments.0": seat } });
-      const refused = await call(room.proctor, "proctor:check_in", { sessionId: third.session.id, candidateId: seat.candidateId, idNumber: seat.idNumber });
+      await env.node.ctx.conn
+        .collection("test_fixture_sessions")
+        .updateOne({ _id: third.session.id as never }, { $set: { "assignments.0": seat } });
+      const refused = await call(room.proctor, "proctor:check_in", {
+        sessionId: third.session.id,
+        candidateId: seat.candidateId,
+        idNumber: seat.idNumber,
+      });
       expect(!refused.ok && refused.error.code).to.equal("retake_wait");
-      const wrongId = await call(room.proctor, "proctor:check_in", { sessionId: third.session.id, candidateId: seat.candidateId, idNumber: "110101199001011237" });
+      const wrongId = await call(room.proctor, "proctor:check_in", {
+        sessionId: third.session.id,
+        candidateId: seat.candidateId,
+        idNumber: "110101199001011237",
+      });
       expect(!wrongId.ok && wrongId.error.code).to.equal("identity_mismatch");
     } finally {
       room.close();

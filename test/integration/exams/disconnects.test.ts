@@ -30,7 +30,15 @@ describe("exam delivery: random disconnects with journal replay", function () {
 
   before(async () => {
     const db = await testDatabase();
-    for (let i = 0; i < 2; i++) nodes.push(await startExamNode({ mongoUri: db.uri, dbName, redisUrl: "redis://127.0.0.1:6379", tiny: { questions: 20 } }));
+    for (let i = 0; i < 2; i++)
+      nodes.push(
+        await startExamNode({
+          mongoUri: db.uri,
+          dbName,
+          redisUrl: "redis://127.0.0.1:6379",
+          tiny: { questions: 20 },
+        }),
+      );
   });
   after(async () => {
     await nodes[0]?.ctx.conn.dropDatabase().catch(() => undefined);
@@ -43,10 +51,21 @@ describe("exam delivery: random disconnects with journal replay", function () {
     const random = rng(20260510);
     const { session, assignments } = await createFixtureSession(n0.ctx.conn, { candidates: 8 });
     const proctor = await connect(n1.url, proctorUser());
-    for (const a of assignments) ok(await call<CheckInResultDto>(proctor, "proctor:check_in", { sessionId: session.id, candidateId: a.candidateId, idNumber: a.idNumber }));
-    const cands = assignments.map((a, i) => new JournalCandidate((i % 2 ? n1 : n0).url, candidateUser(session.id, a)));
+    for (const a of assignments)
+      ok(
+        await call<CheckInResultDto>(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: a.candidateId,
+          idNumber: a.idNumber,
+        }),
+      );
+    const cands = assignments.map(
+      (a, i) => new JournalCandidate((i % 2 ? n1 : n0).url, candidateUser(session.id, a)),
+    );
     for (const c of cands) await c.connect();
-    const started = cands.map((c) => new Promise<CandidateAttemptDto>((r) => c.socket?.once("attempt:started", r)));
+    const started = cands.map(
+      (c) => new Promise<CandidateAttemptDto>((r) => c.socket?.once("attempt:started", r)),
+    );
     ok(await call(proctor, "proctor:release", { sessionId: session.id }));
     await Promise.all(started);
 
@@ -92,7 +111,11 @@ describe("exam delivery: random disconnects with journal replay", function () {
       expect(leaks(c.received)).to.deep.equal([]);
       c.close();
     }
-    expect({ lost, disconnects, lostAcksReplayed: lostAcks > 0 }).to.deep.equal({ lost: 0, disconnects, lostAcksReplayed: true });
+    expect({ lost, disconnects, lostAcksReplayed: lostAcks > 0 }).to.deep.equal({
+      lost: 0,
+      disconnects,
+      lostAcksReplayed: true,
+    });
     proctor.close();
   });
 });

@@ -1,7 +1,18 @@
 import { expect } from "chai";
-import type { CandidateAttemptDto, CheckInResultDto, SaveAckDto, SessionRoomDto } from "../../../server/contracts/exams.js";
+import type {
+  CandidateAttemptDto,
+  CheckInResultDto,
+  SaveAckDto,
+  SessionRoomDto,
+} from "../../../server/contracts/exams.js";
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
-import { connectSocket, loginCandidate, scheduleCandidates, staffAgent, type TestSocket } from "../../helpers/auth.js";
+import {
+  connectSocket,
+  loginCandidate,
+  scheduleCandidates,
+  staffAgent,
+  type TestSocket,
+} from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 import { call, leaks, ok, type Received } from "./support/clients.js";
 import type { ExamSocket } from "./support/clients.js";
@@ -22,19 +33,37 @@ describe("exam delivery: on a full province node", function () {
   });
 
   it("when a logged-in proctor checks in and releases a logged-in candidate, then the candidate answers, submits and gets a provisional result", async () => {
-    const fixture = await scheduleCandidates(node, { count: 1, startsInMinutes: 1, earliestHandInMinutes: 0 });
+    const fixture = await scheduleCandidates(node, {
+      count: 1,
+      startsInMinutes: 1,
+      earliestHandInMinutes: 0,
+    });
     const cand = fixture.candidates[0];
     if (!cand) throw new Error("fixture");
-    const proctor = await staffAgent(node, { roles: ["proctor"], testCentreId: fixture.room.testCentreId, divisionCode: fixture.session.divisionCode });
+    const proctor = await staffAgent(node, {
+      roles: ["proctor"],
+      testCentreId: fixture.room.testCentreId,
+      divisionCode: fixture.session.divisionCode,
+    });
     const pSock = (await connectSocket(node, proctor)) as unknown as ExamSocket;
-    const login = await loginCandidate(node, { idNumber: cand.idNumber, ticketNo: cand.assignment.ticketNo, seatToken: cand.seatToken });
+    const login = await loginCandidate(node, {
+      idNumber: cand.idNumber,
+      ticketNo: cand.assignment.ticketNo,
+      seatToken: cand.seatToken,
+    });
     const cSock = (await connectSocket(node, login)) as TestSocket as unknown as ExamSocket;
     const received: Received = { log: [] };
     cSock.onAny((event: string, ...args: unknown[]) => received.log.push(JSON.stringify([event, ...args])));
     try {
       const room = ok(await call<SessionRoomDto>(pSock, "proctor:watch", { sessionId: fixture.session.id }));
       expect(room.seats.map((s) => s.state)).to.deep.equal(["not_arrived"]);
-      const checked = ok(await call<CheckInResultDto>(pSock, "proctor:check_in", { sessionId: fixture.session.id, candidateId: cand.id, idNumber: cand.idNumber }));
+      const checked = ok(
+        await call<CheckInResultDto>(pSock, "proctor:check_in", {
+          sessionId: fixture.session.id,
+          candidateId: cand.id,
+          idNumber: cand.idNumber,
+        }),
+      );
       expect(checked.seat.state).to.equal("checked_in");
       expect(checked.seat.total).to.equal(100);
       const synced = ok(await call<CandidateAttemptDto>(cSock, "attempt:sync", {}, received));
@@ -44,9 +73,23 @@ describe("exam delivery: on a full province node", function () {
       ok(await call(pSock, "proctor:release", { sessionId: fixture.session.id }));
       const paper = await started;
       expect(paper.questions).to.have.length(100);
-      const save = ok(await call<SaveAckDto>(cSock, "attempt:answer", { attemptId: paper.attemptId, seq: 1, index: 0, choice: ["T"] }, received));
+      const save = ok(
+        await call<SaveAckDto>(
+          cSock,
+          "attempt:answer",
+          { attemptId: paper.attemptId, seq: 1, index: 0, choice: ["T"] },
+          received,
+        ),
+      );
       expect(save.applied).to.equal(true);
-      const done = ok(await call<CandidateAttemptDto>(cSock, "attempt:submit", { attemptId: paper.attemptId, lastSeq: 1 }, received));
+      const done = ok(
+        await call<CandidateAttemptDto>(
+          cSock,
+          "attempt:submit",
+          { attemptId: paper.attemptId, lastSeq: 1 },
+          received,
+        ),
+      );
       expect(done.status).to.equal("submitted");
       expect(done.result?.official).to.equal(false);
       expect(leaks(received)).to.deep.equal([]);

@@ -23,7 +23,13 @@ describe("exam delivery: restart after SIGKILL", function () {
   before(async () => {
     const db = await testDatabase();
     conn = await connectMongo(db.uri, { dbName });
-    env = { MONGODB_URI: db.uri, EXAM_DB_NAME: dbName, EXAM_PORT: String(await freePort()), EXAM_MINUTES: "60", EXAM_GRACE_SECONDS: "1" };
+    env = {
+      MONGODB_URI: db.uri,
+      EXAM_DB_NAME: dbName,
+      EXAM_PORT: String(await freePort()),
+      EXAM_MINUTES: "60",
+      EXAM_GRACE_SECONDS: "1",
+    };
   });
   after(async () => {
     await node?.stop();
@@ -35,8 +41,17 @@ describe("exam delivery: restart after SIGKILL", function () {
     node = await spawnExamNode(env);
     const { session, assignments } = await createFixtureSession(conn, { candidates: 2 });
     const proctor = await connect(node.url, proctorUser());
-    for (const a of assignments) ok(await call<CheckInResultDto>(proctor, "proctor:check_in", { sessionId: session.id, candidateId: a.candidateId, idNumber: a.idNumber }));
-    const [stay, expire] = assignments.map((a) => new JournalCandidate(node!.url, candidateUser(session.id, a)));
+    for (const a of assignments)
+      ok(
+        await call<CheckInResultDto>(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: a.candidateId,
+          idNumber: a.idNumber,
+        }),
+      );
+    const [stay, expire] = assignments.map(
+      (a) => new JournalCandidate(node!.url, candidateUser(session.id, a)),
+    );
     if (!stay || !expire) throw new Error("fixture");
     await stay.connect();
     await expire.connect();
@@ -49,7 +64,10 @@ describe("exam delivery: restart after SIGKILL", function () {
     const Attempts = attemptModelForTests(conn);
     const doomed = await Attempts.findById(expire.attemptId).lean();
     const deadline = new Date(Date.now() + 1500);
-    await Attempts.updateOne({ _id: expire.attemptId }, { $set: { deadline, minutes: (deadline.getTime() - (doomed?.startedAt?.getTime() ?? 0)) / 60_000 } });
+    await Attempts.updateOne(
+      { _id: expire.attemptId },
+      { $set: { deadline, minutes: (deadline.getTime() - (doomed?.startedAt?.getTime() ?? 0)) / 60_000 } },
+    );
 
     proctor.close();
     await node.kill();

@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import request from "supertest";
-import type { CheckInResultDto, IncidentDto, OutageProposalDto, ProctorActionResultDto, SeatViewDto, SessionRoomDto } from "../../../server/contracts/exams.js";
+import type {
+  CheckInResultDto,
+  IncidentDto,
+  OutageProposalDto,
+  ProctorActionResultDto,
+  SeatViewDto,
+  SessionRoomDto,
+} from "../../../server/contracts/exams.js";
 import { call, candidateUser, connect, JournalCandidate, ok, proctorUser } from "../exams/support/clients.js";
 import { testUserHeader } from "../exams/support/exam-node.js";
 import { createFixtureSession } from "../exams/support/fixtures.js";
@@ -20,20 +27,37 @@ describe("proctoring: the live console", () => {
       const empty = ok(await call<SessionRoomDto>(proctor, "proctor:watch", { sessionId: session.id }));
       expect(empty.seats.map((s) => s.state)).to.deep.equal(["not_arrived", "not_arrived", "not_arrived"]);
       const seatUpdate = new Promise<SeatViewDto>((r) => proctor.once("session:seat", r));
-      const checked = ok(await call<CheckInResultDto>(proctor, "proctor:check_in", { sessionId: session.id, candidateId: a.candidateId, idNumber: a.idNumber, photo: JPEG }));
+      const checked = ok(
+        await call<CheckInResultDto>(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: a.candidateId,
+          idNumber: a.idNumber,
+          photo: JPEG,
+        }),
+      );
       expect(checked.onSitePhoto).to.equal(true);
       expect((await seatUpdate).state).to.equal("checked_in");
-      ok(await call(proctor, "proctor:check_in", { sessionId: session.id, candidateId: b.candidateId, idNumber: b.idNumber }));
+      ok(
+        await call(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: b.candidateId,
+          idNumber: b.idNumber,
+        }),
+      );
       const cb = new JournalCandidate(env.node.url, candidateUser(session.id, b));
       await cb.connect();
       ok(await call(cb.socket!, "attempt:confirm", { attemptId: cb.attemptId }));
       const room = ok(await call<SessionRoomDto>(proctor, "proctor:watch", { sessionId: session.id }));
       expect(room.seats.map((s) => s.state)).to.deep.equal(["checked_in", "ready", "not_arrived"]);
 
-      const photo = await request(env.node.url).get(`/api/attempts/${checked.seat.attemptId}/check-in-photo`).set("x-test-user", testUserHeader(candidateUser(session.id, a)));
+      const photo = await request(env.node.url)
+        .get(`/api/attempts/${checked.seat.attemptId}/check-in-photo`)
+        .set("x-test-user", testUserHeader(candidateUser(session.id, a)));
       expect(photo.status).to.equal(200);
       expect(photo.headers["content-type"]).to.equal("image/jpeg");
-      const other = await request(env.node.url).get(`/api/attempts/${checked.seat.attemptId}/check-in-photo`).set("x-test-user", testUserHeader(candidateUser(session.id, b)));
+      const other = await request(env.node.url)
+        .get(`/api/attempts/${checked.seat.attemptId}/check-in-photo`)
+        .set("x-test-user", testUserHeader(candidateUser(session.id, b)));
       expect(other.status).to.equal(403);
       cb.close();
     } finally {
@@ -46,13 +70,27 @@ describe("proctoring: the live console", () => {
     const stranger = await connect(env.node.url, proctorUser({ id: "proctor-x", testCentreId: "tc-other" }));
     try {
       const a = assignments[0]!;
-      const ack = await call(stranger, "proctor:check_in", { sessionId: session.id, candidateId: a.candidateId, idNumber: a.idNumber });
+      const ack = await call(stranger, "proctor:check_in", {
+        sessionId: session.id,
+        candidateId: a.candidateId,
+        idNumber: a.idNumber,
+      });
       expect(!ack.ok && ack.error.code).to.equal("forbidden");
-      const audited = await env.node.ctx.conn.collection("audit_log").countDocuments({ action: "proctor.refused", "actor.id": "proctor-x", "target.id": session.id });
+      const audited = await env.node.ctx.conn
+        .collection("audit_log")
+        .countDocuments({ action: "proctor.refused", "actor.id": "proctor-x", "target.id": session.id });
       expect(audited).to.equal(1);
-      expect(await env.node.delivery.exams.models.Attempts.countDocuments({ sessionId: session.id })).to.equal(0);
+      expect(
+        await env.node.delivery.exams.models.Attempts.countDocuments({ sessionId: session.id }),
+      ).to.equal(0);
       const candidateAsProctor = await connect(env.node.url, candidateUser(session.id, a));
-      const none = await call(candidateAsProctor, "proctor:pause", { sessionId: session.id, reason: "试图暂停" }, undefined, 1000).catch(() => null);
+      const none = await call(
+        candidateAsProctor,
+        "proctor:pause",
+        { sessionId: session.id, reason: "试图暂停" },
+        undefined,
+        1000,
+      ).catch(() => null);
       expect(none).to.equal(null);
       candidateAsProctor.close();
     } finally {
@@ -66,11 +104,24 @@ describe("proctoring: the live console", () => {
       const other = await connect(env.node.url, proctorUser({ id: "proctor-2" }));
       ok(await call(other, "proctor:watch", { sessionId: room.session.id }));
       const heard = new Promise<IncidentDto>((r) => other.once("session:incident", r));
-      const inc = ok(await call<IncidentDto>(room.proctor, "proctor:incident", { sessionId: room.session.id, attemptId: room.candidates[0]?.attemptId, kind: "technical", note: "3 号机显示器闪烁，已更换" }));
+      const inc = ok(
+        await call<IncidentDto>(room.proctor, "proctor:incident", {
+          sessionId: room.session.id,
+          attemptId: room.candidates[0]?.attemptId,
+          kind: "technical",
+          note: "3 号机显示器闪烁，已更换",
+        }),
+      );
       expect((await heard).id).to.equal(inc.id);
-      const view = ok(await call<SessionRoomDto>(room.proctor, "proctor:watch", { sessionId: room.session.id }));
+      const view = ok(
+        await call<SessionRoomDto>(room.proctor, "proctor:watch", { sessionId: room.session.id }),
+      );
       expect(view.incidents.map((i) => i.kind)).to.deep.equal(["technical"]);
-      const bad = await call(room.proctor, "proctor:incident", { sessionId: room.session.id, kind: "weather", note: "下雨了" });
+      const bad = await call(room.proctor, "proctor:incident", {
+        sessionId: room.session.id,
+        kind: "weather",
+        note: "下雨了",
+      });
       expect(!bad.ok && bad.error.code).to.equal("validation_failed");
       other.close();
     } finally {
@@ -84,19 +135,32 @@ describe("proctoring: the live console", () => {
       const before = room.candidates.map((c) => c.attempt?.deadline ?? 0);
       for (const c of room.candidates) c.close();
       await new Promise((r) => setTimeout(r, 400));
-      const proposed = new Promise<OutageProposalDto>((r) => room.proctor.on("session:outage", (p) => p.attemptIds.length === 3 && r(p)));
+      const proposed = new Promise<OutageProposalDto>((r) =>
+        room.proctor.on("session:outage", (p) => p.attemptIds.length === 3 && r(p)),
+      );
       for (const c of room.candidates) await c.connect();
       const proposal = await proposed;
       expect(proposal.minutes).to.equal(1);
-      const applied = ok(await call<ProctorActionResultDto>(room.proctor, "proctor:credit_outage", { sessionId: room.session.id, attemptIds: proposal.attemptIds, minutes: proposal.minutes, reason: "考场网络中断约 1 分钟" }));
+      const applied = ok(
+        await call<ProctorActionResultDto>(room.proctor, "proctor:credit_outage", {
+          sessionId: room.session.id,
+          attemptIds: proposal.attemptIds,
+          minutes: proposal.minutes,
+          reason: "考场网络中断约 1 分钟",
+        }),
+      );
       expect(applied.affected).to.have.length(3);
-      const docs = await env.node.delivery.exams.models.Attempts.find({ _id: { $in: proposal.attemptIds } }).lean();
+      const docs = await env.node.delivery.exams.models.Attempts.find({
+        _id: { $in: proposal.attemptIds },
+      }).lean();
       for (const d of docs) {
         const i = room.candidates.findIndex((c) => c.attemptId === d._id);
         expect((d.deadline?.getTime() ?? 0) - (before[i] ?? 0)).to.equal(60_000);
         expect(d.events.at(-1)?.type).to.equal("credit");
       }
-      const view = ok(await call<SessionRoomDto>(room.proctor, "proctor:watch", { sessionId: room.session.id }));
+      const view = ok(
+        await call<SessionRoomDto>(room.proctor, "proctor:watch", { sessionId: room.session.id }),
+      );
       expect(view.outageProposal).to.equal(null);
     } finally {
       room.close();

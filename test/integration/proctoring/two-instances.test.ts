@@ -1,9 +1,22 @@
 import { expect } from "chai";
 import type { Connection } from "mongoose";
-import type { CandidateAttemptDto, CheckInResultDto, ClockEventDto, SeatViewDto } from "../../../server/contracts/exams.js";
+import type {
+  CandidateAttemptDto,
+  CheckInResultDto,
+  ClockEventDto,
+  SeatViewDto,
+} from "../../../server/contracts/exams.js";
 import { connectMongo } from "../../../server/lib/mongo.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
-import { call, candidateUser, connect, JournalCandidate, leaks, ok, proctorUser } from "../exams/support/clients.js";
+import {
+  call,
+  candidateUser,
+  connect,
+  JournalCandidate,
+  leaks,
+  ok,
+  proctorUser,
+} from "../exams/support/clients.js";
 import { spawnExamNode, type ChildNode } from "../exams/support/child.js";
 import { createFixtureSession } from "../exams/support/fixtures.js";
 import { attemptModelForTests } from "../exams/support/models.js";
@@ -25,7 +38,13 @@ describe("proctoring: two instances behind Redis", function () {
   before(async () => {
     const db = await testDatabase();
     conn = await connectMongo(db.uri, { dbName });
-    const env = { MONGODB_URI: db.uri, EXAM_DB_NAME: dbName, EXAM_MINUTES: "60", EXAM_GRACE_SECONDS: "1", REDIS_URL };
+    const env = {
+      MONGODB_URI: db.uri,
+      EXAM_DB_NAME: dbName,
+      EXAM_MINUTES: "60",
+      EXAM_GRACE_SECONDS: "1",
+      REDIS_URL,
+    };
     [a, b] = await Promise.all([spawnExamNode(env), spawnExamNode(env)]);
   });
   after(async () => {
@@ -41,7 +60,13 @@ describe("proctoring: two instances behind Redis", function () {
     if (!seat) throw new Error("fixture");
     const proctor = await connect(b.url, proctorUser());
     ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
-    ok(await call<CheckInResultDto>(proctor, "proctor:check_in", { sessionId: session.id, candidateId: seat.candidateId, idNumber: seat.idNumber }));
+    ok(
+      await call<CheckInResultDto>(proctor, "proctor:check_in", {
+        sessionId: session.id,
+        candidateId: seat.candidateId,
+        idNumber: seat.idNumber,
+      }),
+    );
     const cand = new JournalCandidate(a.url, candidateUser(session.id, seat));
     await cand.connect();
     const started = new Promise<CandidateAttemptDto>((r) => cand.socket?.once("attempt:started", r));
@@ -77,7 +102,8 @@ describe("proctoring: two instances behind Redis", function () {
     const done = ok(await cand.submit());
     expect(done.status).to.equal("submitted");
     const doc = await attemptModelForTests(conn).findById(cand.attemptId).lean();
-    for (const [index, choice] of cand.intended) expect(doc?.answers[index]?.choice, `question ${index}`).to.deep.equal([...choice].sort());
+    for (const [index, choice] of cand.intended)
+      expect(doc?.answers[index]?.choice, `question ${index}`).to.deep.equal([...choice].sort());
     expect(leaks(cand.received)).to.deep.equal([]);
     proctor.close();
     cand.close();
@@ -87,12 +113,25 @@ describe("proctoring: two instances behind Redis", function () {
     if (!b) throw new Error("nodes");
     const { session, assignments } = await createFixtureSession(conn, { candidates: 8 });
     const proctor = await connect(b.url, proctorUser());
-    for (const s of assignments) ok(await call(proctor, "proctor:check_in", { sessionId: session.id, candidateId: s.candidateId, idNumber: s.idNumber }));
+    for (const s of assignments)
+      ok(
+        await call(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: s.candidateId,
+          idNumber: s.idNumber,
+        }),
+      );
     ok(await call(proctor, "proctor:release", { sessionId: session.id }));
     proctor.close();
     // Restart a second instance so two sweepers run, then make every deadline pass at once.
     const db = await testDatabase();
-    a = await spawnExamNode({ MONGODB_URI: db.uri, EXAM_DB_NAME: dbName, EXAM_MINUTES: "60", EXAM_GRACE_SECONDS: "1", REDIS_URL });
+    a = await spawnExamNode({
+      MONGODB_URI: db.uri,
+      EXAM_DB_NAME: dbName,
+      EXAM_MINUTES: "60",
+      EXAM_GRACE_SECONDS: "1",
+      REDIS_URL,
+    });
     const Attempts = attemptModelForTests(conn);
     await Attempts.updateMany({ sessionId: session.id }, { $set: { deadline: new Date(Date.now() - 2000) } });
     let docs = await Attempts.find({ sessionId: session.id }).lean();

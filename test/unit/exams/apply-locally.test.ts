@@ -3,11 +3,29 @@ import { applyLocally, type AttemptLean } from "../../../server/exams/index.js";
 
 describe("an instance's copy of an attempt after a save", () => {
   it("when a save's $set, $addToSet and $max are applied locally, then the copy matches what the database now holds and the original is untouched", () => {
-    const before = { _id: "a", answers: [{ choice: [], seq: 0 }, { choice: ["A"], seq: 2 }], seen: [1, 2], lastSeq: 2, chainN: 3, chainHash: "h3" } as unknown as AttemptLean;
-    const after = applyLocally(before, { "answers.1.choice": ["C"], "answers.1.seq": 4, chainN: 4, chainHash: "h4" }, { seen: 4 }, { lastSeq: 4 });
+    const before = {
+      _id: "a",
+      answers: [
+        { choice: [], seq: 0 },
+        { choice: ["A"], seq: 2 },
+      ],
+      seen: [1, 2],
+      lastSeq: 2,
+      chainN: 3,
+      chainHash: "h3",
+    } as unknown as AttemptLean;
+    const after = applyLocally(
+      before,
+      { "answers.1.choice": ["C"], "answers.1.seq": 4, chainN: 4, chainHash: "h4" },
+      { seen: 4 },
+      { lastSeq: 4 },
+    );
     expect(after.answers[1]).to.deep.equal({ choice: ["C"], seq: 4 });
     expect(after).to.deep.include({ seen: [1, 2, 4], lastSeq: 4, chainN: 4, chainHash: "h4" });
     expect(before.answers[1]).to.deep.equal({ choice: ["A"], seq: 2 });
-    expect(applyLocally(after, {}, { seen: 4 }, { lastSeq: 3 })).to.deep.include({ seen: [1, 2, 4], lastSeq: 4 });
+    expect(applyLocally(after, {}, { seen: 4 }, { lastSeq: 3 })).to.deep.include({
+      seen: [1, 2, 4],
+      lastSeq: 4,
+    });
   });
 });

@@ -1,8 +1,22 @@
 import { expect } from "chai";
-import { acceptsSaves, clockOf, computeDeadline, remainingMs, type ClockParts } from "../../../server/exams/index.js";
+import {
+  acceptsSaves,
+  clockOf,
+  computeDeadline,
+  remainingMs,
+  type ClockParts,
+} from "../../../server/exams/index.js";
 
 const start = new Date("2026-05-10T01:00:00Z");
-const parts = (over: Partial<ClockParts> = {}): ClockParts => ({ startedAt: start, minutes: 60, accommodationMinutes: 0, creditedMinutes: 0, pausedMs: 0, pausedAt: null, ...over });
+const parts = (over: Partial<ClockParts> = {}): ClockParts => ({
+  startedAt: start,
+  minutes: 60,
+  accommodationMinutes: 0,
+  creditedMinutes: 0,
+  pausedMs: 0,
+  pausedAt: null,
+  ...over,
+});
 
 describe("exam clock", () => {
   it("when an attempt is released, then its deadline is start + minutes + credit + accommodation + closed pauses", () => {
@@ -12,7 +26,12 @@ describe("exam clock", () => {
 
   it("when an attempt is not released, then it has no deadline and no remaining time", () => {
     expect(computeDeadline(parts({ startedAt: null }))).to.equal(null);
-    expect(clockOf(parts({ startedAt: null }), start)).to.deep.equal({ serverTime: start.getTime(), deadline: null, paused: false, remainingMs: null });
+    expect(clockOf(parts({ startedAt: null }), start)).to.deep.equal({
+      serverTime: start.getTime(),
+      deadline: null,
+      paused: false,
+      remainingMs: null,
+    });
   });
 
   it("when an attempt is paused, then its remaining time is frozen at the pause", () => {

@@ -5,7 +5,14 @@ function chain(n: number): ChainEvent[] {
   const out: ChainEvent[] = [];
   for (let i = 0; i < n; i++) {
     const prev = out.at(-1);
-    out.push(nextEvent(prev ? { n: prev.n, hash: prev.hash } : null, i === 0 ? "check_in" : "answer", { index: i, choice: ["A"], seq: i }, new Date(Date.UTC(2026, 4, 10, 1, 0, i))));
+    out.push(
+      nextEvent(
+        prev ? { n: prev.n, hash: prev.hash } : null,
+        i === 0 ? "check_in" : "answer",
+        { index: i, choice: ["A"], seq: i },
+        new Date(Date.UTC(2026, 4, 10, 1, 0, i)),
+      ),
+    );
   }
   return out;
 }
@@ -34,6 +41,8 @@ describe("attempt event chain", () => {
 
   it("when the same content is hashed with keys in another order, then the hash is the same", () => {
     const at = new Date(0);
-    expect(nextEvent(null, "answer", { a: 1, b: [1, 2] }, at).hash).to.equal(nextEvent(null, "answer", { b: [1, 2], a: 1 }, at).hash);
+    expect(nextEvent(null, "answer", { a: 1, b: [1, 2] }, at).hash).to.equal(
+      nextEvent(null, "answer", { b: [1, 2], a: 1 }, at).hash,
+    );
   });
 });

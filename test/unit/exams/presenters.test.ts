@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import type { PaperQuestion } from "../../../server/contracts/paper.js";
-import { PRESENCE_STALE_MS, toCandidateAttempt, toCandidateQuestion, toSeatView, type AttemptLean } from "../../../server/exams/index.js";
+import {
+  PRESENCE_STALE_MS,
+  toCandidateAttempt,
+  toCandidateQuestion,
+  toSeatView,
+  type AttemptLean,
+} from "../../../server/exams/index.js";
 
 const q: PaperQuestion = {
   questionId: "q1",
@@ -56,7 +62,9 @@ describe("exam presenters", () => {
   });
 
   it("when the candidate view is built before release, then it carries no questions and no answers", () => {
-    const v = toCandidateAttempt(attempt({ status: "ready", startedAt: null, deadline: null }), now, [toCandidateQuestion(q, 0)]);
+    const v = toCandidateAttempt(attempt({ status: "ready", startedAt: null, deadline: null }), now, [
+      toCandidateQuestion(q, 0),
+    ]);
     expect(v.questions).to.equal(null);
     expect(v.answers).to.deep.equal([]);
     expect(v.deadline).to.equal(null);
@@ -64,7 +72,12 @@ describe("exam presenters", () => {
 
   it("when the candidate view is built in progress, then it carries the server clock, the masked ID and the earliest hand-in", () => {
     const v = toCandidateAttempt(attempt(), now, [toCandidateQuestion(q, 0)]);
-    expect(v).to.include({ serverTime: now.getTime(), remainingMs: 30 * 60_000, idNumberMasked: "3201**********001X", lastSeq: 2 });
+    expect(v).to.include({
+      serverTime: now.getTime(),
+      remainingMs: 30 * 60_000,
+      idNumberMasked: "3201**********001X",
+      lastSeq: 2,
+    });
     expect(v.earliestSubmitAt).to.equal(new Date("2026-05-10T01:30:00Z").getTime());
     expect(v.missingSeqs).to.deep.equal([]);
   });
@@ -80,6 +93,11 @@ describe("exam presenters", () => {
   it("when a candidate dropped, then the seat shows disconnected since the drop, with answered/total", () => {
     const at = new Date(now.getTime() - 5000);
     const seat = toSeatView(attempt({ online: false, disconnectedAt: at }), now);
-    expect(seat).to.include({ state: "disconnected", disconnectedSince: at.getTime(), answered: 1, total: 1 });
+    expect(seat).to.include({
+      state: "disconnected",
+      disconnectedSince: at.getTime(),
+      answered: 1,
+      total: 1,
+    });
   });
 });

@@ -2,7 +2,14 @@ import { expect } from "chai";
 import type { SeatAssignmentDto } from "../../../server/contracts/scheduling.js";
 import { buildSessionReport, maskIdNumber, reportToCsv } from "../../../server/exams/index.js";
 
-const seat = (i: number): SeatAssignmentDto => ({ candidateId: `c${i}`, ticketNo: `T${i}`, seatId: `s${i}`, seatNo: i, name: `考生${i}`, idNumber: "32010219850315001X" });
+const seat = (i: number): SeatAssignmentDto => ({
+  candidateId: `c${i}`,
+  ticketNo: `T${i}`,
+  seatId: `s${i}`,
+  seatNo: i,
+  name: `考生${i}`,
+  idNumber: "32010219850315001X",
+});
 
 describe("session report", () => {
   const report = buildSessionReport({
@@ -11,24 +18,68 @@ describe("session report", () => {
     sessionEndsAt: new Date("2026-05-10T02:00:00Z"),
     assignments: [1, 2, 3, 4, 5].map(seat),
     attempts: [
-      { attemptId: "a1", candidateId: "c1", categoryCode: "01001", status: "submitted", score: 95, totalPoints: 100, passed: true, chainHash: "h1" },
-      { attemptId: "a2", candidateId: "c2", categoryCode: "01001", status: "submitted", score: 40, totalPoints: 100, passed: false, chainHash: "h2" },
-      { attemptId: "a3", candidateId: "c3", categoryCode: "01001", status: "submitted", score: 100, totalPoints: 100, passed: true, chainHash: "h3" },
-      { attemptId: "a4", candidateId: "c4", categoryCode: "01001", status: "voided", score: null, totalPoints: null, passed: null, chainHash: null },
+      {
+        attemptId: "a1",
+        candidateId: "c1",
+        categoryCode: "01001",
+        status: "submitted",
+        score: 95,
+        totalPoints: 100,
+        passed: true,
+        chainHash: "h1",
+      },
+      {
+        attemptId: "a2",
+        candidateId: "c2",
+        categoryCode: "01001",
+        status: "submitted",
+        score: 40,
+        totalPoints: 100,
+        passed: false,
+        chainHash: "h2",
+      },
+      {
+        attemptId: "a3",
+        candidateId: "c3",
+        categoryCode: "01001",
+        status: "submitted",
+        score: 100,
+        totalPoints: 100,
+        passed: true,
+        chainHash: "h3",
+      },
+      {
+        attemptId: "a4",
+        candidateId: "c4",
+        categoryCode: "01001",
+        status: "voided",
+        score: null,
+        totalPoints: null,
+        passed: null,
+        chainHash: null,
+      },
     ],
     publishedAt: null,
     publishedBy: null,
   });
 
   it("when a session has sat, absent and voided candidates, then attendance counts each", () => {
-    expect(report.attendance).to.deep.equal({ assigned: 5, checkedIn: 4, submitted: 3, absent: 1, voided: 1 });
+    expect(report.attendance).to.deep.equal({
+      assigned: 5,
+      checkedIn: 4,
+      submitted: 3,
+      absent: 1,
+      voided: 1,
+    });
     expect(report.results.find((r) => r.candidateId === "c5")?.status).to.equal("absent");
   });
 
   it("when scores are bucketed, then 100 falls in the last bucket and the pass rate counts sat candidates only", () => {
     expect(report.scoreDistribution.at(-1)).to.deep.equal({ from: 90, to: 100, count: 2 });
     expect(report.scoreDistribution[4]?.count).to.equal(1);
-    expect(report.passRateByCategory).to.deep.equal([{ categoryCode: "01001", sat: 3, passed: 2, passRate: 0.6667 }]);
+    expect(report.passRateByCategory).to.deep.equal([
+      { categoryCode: "01001", sat: 3, passed: 2, passRate: 0.6667 },
+    ]);
   });
 
   it("when the report is published late, then the due date is 10 days after the session", () => {
@@ -36,7 +87,10 @@ describe("session report", () => {
   });
 
   it("when exported as CSV, then it starts with a BOM, quotes fields and defuses formulas", () => {
-    const csv = reportToCsv({ ...report, results: [{ ...report.results[0]!, candidateName: '=HYPERLINK("x")' }] });
+    const csv = reportToCsv({
+      ...report,
+      results: [{ ...report.results[0]!, candidateName: '=HYPERLINK("x")' }],
+    });
     expect(csv.startsWith("\uFEFF")).to.equal(true);
     expect(csv).to.include(`"'=HYPERLINK(""x"")"`);
     expect(csv).to.include("准考证号,姓名");

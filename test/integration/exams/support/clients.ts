@@ -3,16 +3,36 @@ import type { AuthUser } from "../../../../server/contracts/auth.js";
 import type { Ack } from "../../../../server/contracts/errors.js";
 import type { CandidateAttemptDto, SaveAckDto } from "../../../../server/contracts/exams.js";
 import type { SeatAssignmentDto } from "../../../../server/contracts/scheduling.js";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../../../server/contracts/socket-events.js";
+import type {
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from "../../../../server/contracts/socket-events.js";
 
 export type ExamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export function proctorUser(over: Partial<AuthUser> = {}): AuthUser {
-  return { id: "proctor-1", kind: "staff", roles: ["proctor"], displayName: "王监考", divisionCode: "320100", provinceCode: "320000", testCentreId: "tc-1", ...over };
+  return {
+    id: "proctor-1",
+    kind: "staff",
+    roles: ["proctor"],
+    displayName: "王监考",
+    divisionCode: "320100",
+    provinceCode: "320000",
+    testCentreId: "tc-1",
+    ...over,
+  };
 }
 
 export function officerUser(over: Partial<AuthUser> = {}): AuthUser {
-  return { id: "officer-1", kind: "staff", roles: ["officer"], displayName: "李考务", divisionCode: "320000", provinceCode: "320000", ...over };
+  return {
+    id: "officer-1",
+    kind: "staff",
+    roles: ["officer"],
+    displayName: "李考务",
+    divisionCode: "320000",
+    provinceCode: "320000",
+    ...over,
+  };
 }
 
 export function candidateUser(sessionId: string, a: SeatAssignmentDto): AuthUser {
@@ -33,9 +53,20 @@ export interface Received {
 }
 
 /** Connects with the test identity; every received event is recorded in `received.log`. */
-export function connect(url: string, user: AuthUser, received?: Received, options: { reconnection?: boolean } = {}): Promise<ExamSocket> {
-  const socket: ExamSocket = ioClient(url, { transports: ["websocket"], auth: { user }, forceNew: true, reconnection: options.reconnection ?? false });
-  if (received) socket.onAny((event: string, ...args: unknown[]) => received.log.push(JSON.stringify([event, ...args])));
+export function connect(
+  url: string,
+  user: AuthUser,
+  received?: Received,
+  options: { reconnection?: boolean } = {},
+): Promise<ExamSocket> {
+  const socket: ExamSocket = ioClient(url, {
+    transports: ["websocket"],
+    auth: { user },
+    forceNew: true,
+    reconnection: options.reconnection ?? false,
+  });
+  if (received)
+    socket.onAny((event: string, ...args: unknown[]) => received.log.push(JSON.stringify([event, ...args])));
   return new Promise((resolve, reject) => {
     socket.once("connect", () => resolve(socket));
     socket.once("connect_error", (err) => {
@@ -46,9 +77,17 @@ export function connect(url: string, user: AuthUser, received?: Received, option
 }
 
 /** Emits and waits for the ack (recording it), failing after `timeoutMs`. */
-export async function call<T>(socket: ExamSocket, event: keyof ClientToServerEvents, payload: unknown, received?: Received, timeoutMs = 10_000): Promise<Ack<T>> {
+export async function call<T>(
+  socket: ExamSocket,
+  event: keyof ClientToServerEvents,
+  payload: unknown,
+  received?: Received,
+  timeoutMs = 10_000,
+): Promise<Ack<T>> {
   // Untyped on purpose: tests also send malformed payloads the typed map would not allow.
-  const timed = socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<T>> };
+  const timed = socket.timeout(timeoutMs) as unknown as {
+    emitWithAck(e: string, p: unknown): Promise<Ack<T>>;
+  };
   const ack = await timed.emitWithAck(event, payload);
   received?.log.push(JSON.stringify(["ack", event, ack]));
   return ack;
@@ -105,7 +144,13 @@ export class JournalCandidate {
     const entry = this.journal.get(seq);
     if (!entry || !this.socket?.connected) return null;
     try {
-      const ack = await call<SaveAckDto>(this.socket, "attempt:answer", { attemptId: this.attemptId, seq, index: entry.index, choice: entry.choice }, this.received, timeoutMs);
+      const ack = await call<SaveAckDto>(
+        this.socket,
+        "attempt:answer",
+        { attemptId: this.attemptId, seq, index: entry.index, choice: entry.choice },
+        this.received,
+        timeoutMs,
+      );
       if (ack.ok) {
         this.journal.delete(seq);
         this.acks++;
@@ -125,7 +170,12 @@ export class JournalCandidate {
 
   async submit(): Promise<Ack<CandidateAttemptDto>> {
     if (!this.socket) throw new Error("not connected");
-    return call<CandidateAttemptDto>(this.socket, "attempt:submit", { attemptId: this.attemptId, lastSeq: this.nextSeq - 1 }, this.received);
+    return call<CandidateAttemptDto>(
+      this.socket,
+      "attempt:submit",
+      { attemptId: this.attemptId, lastSeq: this.nextSeq - 1 },
+      this.received,
+    );
   }
 
   close(): void {
@@ -136,5 +186,7 @@ export class JournalCandidate {
 
 /** Fails when any recorded payload carries an answer key or an explanation. */
 export function leaks(received: Received): string[] {
-  return received.log.filter((line) => /"answer"\s*:|"explanation"\s*:|SECRET-EXPLANATION|"optionOrder"\s*:/.test(line));
+  return received.log.filter((line) =>
+    /"answer"\s*:|"explanation"\s*:|SECRET-EXPLANATION|"optionOrder"\s*:/.test(line),
+  );
 }

@@ -71,7 +71,8 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
     middleware: [
       (req, _res, next) => {
         const raw = req.headers["x-test-user"];
-        if (typeof raw === "string") req.user = AuthUser.parse(JSON.parse(Buffer.from(raw, "base64").toString("utf8")));
+        if (typeof raw === "string")
+          req.user = AuthUser.parse(JSON.parse(Buffer.from(raw, "base64").toString("utf8")));
         next();
       },
     ],

@@ -4,7 +4,11 @@ import path from "node:path";
 import { Schema, type Connection, type Model } from "mongoose";
 import type { CategoryCode } from "../../../../server/contracts/categories.js";
 import type { Paper, PaperQuestion } from "../../../../server/contracts/paper.js";
-import { BlueprintFile, QuestionFile, type BankQuestionSnapshot } from "../../../../server/contracts/question-bank.js";
+import {
+  BlueprintFile,
+  QuestionFile,
+  type BankQuestionSnapshot,
+} from "../../../../server/contracts/question-bank.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../../../../server/contracts/scheduling.js";
 import type { PaperPort, SchedulingPort } from "../../../../server/exams/index.js";
 import { makeIdNumber } from "../../../../server/lib/id-number.js";
@@ -26,7 +30,10 @@ function fixtureModel(conn: Connection): Model<FixtureDoc> {
     (conn.models.TestFixtureSession as Model<FixtureDoc> | undefined) ??
     conn.model<FixtureDoc>(
       "TestFixtureSession",
-      new Schema({ _id: String, session: Schema.Types.Mixed, assignments: [Schema.Types.Mixed] }, { minimize: false }),
+      new Schema(
+        { _id: String, session: Schema.Types.Mixed, assignments: [Schema.Types.Mixed] },
+        { minimize: false },
+      ),
       "test_fixture_sessions",
     )
   );
@@ -55,7 +62,10 @@ export interface FixtureSessionOptions {
 }
 
 /** Creates one session with `candidates` assigned candidates on seats 1..n. */
-export async function createFixtureSession(conn: Connection, o: FixtureSessionOptions): Promise<{ session: ExamSessionDto; assignments: SeatAssignmentDto[] }> {
+export async function createFixtureSession(
+  conn: Connection,
+  o: FixtureSessionOptions,
+): Promise<{ session: ExamSessionDto; assignments: SeatAssignmentDto[] }> {
   const id = `ses_${randomBytes(6).toString("hex")}`;
   const startsAt = o.startsAt ?? new Date();
   const session: ExamSessionDto = {
@@ -83,7 +93,7 @@ export async function createFixtureSession(conn: Connection, o: FixtureSessionOp
     seatId: `seat-${i + 1}`,
     seatNo: i + 1,
     name: `考生${i + 1}`,
-    idNumber: makeIdNumber("320102", "1985-03-15", (parseInt(tag, 16) * 7 + i) % 999 + 1),
+    idNumber: makeIdNumber("320102", "1985-03-15", ((parseInt(tag, 16) * 7 + i) % 999) + 1),
   }));
   await fixtureModel(conn).create({ _id: id, session, assignments });
   return { session, assignments };
@@ -98,7 +108,15 @@ export function tinyKey(i: number): string[] {
  * A paper port that builds a small known paper (questions cycle 判断/单选/多选, 1 point each,
  * multiple all-or-nothing) so tests can answer right or wrong on purpose.
  */
-export function tinyPapers(o: { questions?: number; minutes?: number; passMark?: number; scoring?: Paper["multipleScoring"]; retake?: { freeRetakes: number; waitDays: number } } = {}): PaperPort {
+export function tinyPapers(
+  o: {
+    questions?: number;
+    minutes?: number;
+    passMark?: number;
+    scoring?: Paper["multipleScoring"];
+    retake?: { freeRetakes: number; waitDays: number };
+  } = {},
+): PaperPort {
   const n = o.questions ?? 10;
   return {
     async buildPaper(input) {
@@ -111,7 +129,8 @@ export function tinyPapers(o: { questions?: number; minutes?: number; passMark?:
           chapter: "安全行车",
           difficulty: 3,
           stem: `第 ${i + 1} 题：连续驾驶 4 小时后应休息不少于多少分钟？`,
-          options: type === "true_false" ? [] : ["A", "B", "C", "D"].map((key) => ({ key, text: `选项${key}` })),
+          options:
+            type === "true_false" ? [] : ["A", "B", "C", "D"].map((key) => ({ key, text: `选项${key}` })),
           optionOrder: type === "true_false" ? [] : ["A", "B", "C", "D"],
           answer: tinyKey(i),
           explanation: `SECRET-EXPLANATION-${i + 1}`,
@@ -145,19 +164,38 @@ export async function samplePapers(dir = path.resolve("question-bank")): Promise
   for (const name of (await readdir(dir)).filter((f) => f.endsWith(".json"))) {
     const file = QuestionFile.parse(JSON.parse(await readFile(path.join(dir, name), "utf8")));
     for (const q of file.questions) {
-      snapshots.push({ id: q.ref, version: 1, type: q.type, stem: q.stem, options: q.options, answer: q.answer, explanation: q.explanation, chapter: q.chapter, categories: q.categories, difficulty: q.difficulty });
+      snapshots.push({
+        id: q.ref,
+        version: 1,
+        type: q.type,
+        stem: q.stem,
+        options: q.options,
+        answer: q.answer,
+        explanation: q.explanation,
+        chapter: q.chapter,
+        categories: q.categories,
+        difficulty: q.difficulty,
+      });
     }
   }
   const blueprints = new Map<string, BlueprintFile["blueprint"]>();
   for (const name of (await readdir(path.join(dir, "blueprints"))).filter((f) => f.endsWith(".json"))) {
-    const bp = BlueprintFile.parse(JSON.parse(await readFile(path.join(dir, "blueprints", name), "utf8"))).blueprint;
+    const bp = BlueprintFile.parse(
+      JSON.parse(await readFile(path.join(dir, "blueprints", name), "utf8")),
+    ).blueprint;
     blueprints.set(bp.categoryCode, bp);
   }
   return {
     async buildPaper(input) {
       const bp = blueprints.get(input.categoryCode);
       if (!bp) throw new Error(`no sample blueprint for ${input.categoryCode}`);
-      return assemblePaper({ questions: snapshots, blueprint: { ...bp, id: `bp-${bp.categoryCode}`, version: 1 }, seed: input.seed, avoidQuestionIds: input.avoidQuestionIds, exposure: input.exposure });
+      return assemblePaper({
+        questions: snapshots,
+        blueprint: { ...bp, id: `bp-${bp.categoryCode}`, version: 1 },
+        seed: input.seed,
+        avoidQuestionIds: input.avoidQuestionIds,
+        exposure: input.exposure,
+      });
     },
     async policies() {
       return { retake: { freeRetakes: 1, waitDays: 30 }, accommodations: {} };

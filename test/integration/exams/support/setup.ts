@@ -2,7 +2,15 @@ import type { AuthUser } from "../../../../server/contracts/auth.js";
 import type { CandidateAttemptDto, CheckInResultDto } from "../../../../server/contracts/exams.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../../../../server/contracts/scheduling.js";
 import { testDatabase, uniqueDbName } from "../../../helpers/database.js";
-import { call, candidateUser, connect, JournalCandidate, ok, proctorUser, type ExamSocket } from "./clients.js";
+import {
+  call,
+  candidateUser,
+  connect,
+  JournalCandidate,
+  ok,
+  proctorUser,
+  type ExamSocket,
+} from "./clients.js";
 import { startExamNode, type ExamNode, type ExamNodeOptions } from "./exam-node.js";
 import { createFixtureSession, type FixtureSessionOptions } from "./fixtures.js";
 
@@ -38,16 +46,30 @@ export interface Room {
  * A room ready to go: a session with n candidates, a proctor watching it, every candidate checked in
  * and connected; with `release` the proctor has released it and every candidate holds its paper.
  */
-export async function aRoom(node: ExamNode, o: Partial<FixtureSessionOptions> & { candidates: number; release?: boolean; url?: string }): Promise<Room> {
+export async function aRoom(
+  node: ExamNode,
+  o: Partial<FixtureSessionOptions> & { candidates: number; release?: boolean; url?: string },
+): Promise<Room> {
   const { session, assignments } = await createFixtureSession(node.ctx.conn, o);
   const user = proctorUser();
   const proctor = await connect(node.url, user);
   ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
-  for (const a of assignments) ok(await call<CheckInResultDto>(proctor, "proctor:check_in", { sessionId: session.id, candidateId: a.candidateId, idNumber: a.idNumber }));
-  const candidates = assignments.map((a) => new JournalCandidate(o.url ?? node.url, candidateUser(session.id, a)));
+  for (const a of assignments)
+    ok(
+      await call<CheckInResultDto>(proctor, "proctor:check_in", {
+        sessionId: session.id,
+        candidateId: a.candidateId,
+        idNumber: a.idNumber,
+      }),
+    );
+  const candidates = assignments.map(
+    (a) => new JournalCandidate(o.url ?? node.url, candidateUser(session.id, a)),
+  );
   for (const c of candidates) await c.connect();
   if (o.release) {
-    const started = candidates.map((c) => new Promise<CandidateAttemptDto>((resolve) => c.socket?.once("attempt:started", resolve)));
+    const started = candidates.map(
+      (c) => new Promise<CandidateAttemptDto>((resolve) => c.socket?.once("attempt:started", resolve)),
+    );
     ok(await call(proctor, "proctor:release", { sessionId: session.id }));
     const views = await Promise.all(started);
     views.forEach((v, i) => {
