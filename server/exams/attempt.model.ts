@@ -91,8 +91,9 @@ const attemptSchema = new Schema(
     checkedInAt: { type: Date, required: true },
     checkedInBy: { type: String, required: true },
     online: { type: Boolean, default: false },
-    /** Refreshed by the instance holding the candidate's socket; stale means that instance died. */
+    /** When the candidate last (re)connected, and the instance holding that socket. */
     seenAt: { type: Date, default: null },
+    heldBy: { type: String, default: null },
     disconnectedAt: { type: Date, default: null },
     away: { type: [awaySchema], default: [] },
     /** Away intervals starting before this were already credited by an outage credit. */
@@ -169,6 +170,19 @@ export function exposureModel(conn: Connection): Model<ExposureDoc> {
   return (
     (conn.models.ExamExposure as Model<ExposureDoc> | undefined) ??
     conn.model<ExposureDoc>("ExamExposure", exposureSchema, "exam_exposure")
+  );
+}
+
+/** One heartbeat per running instance: seats held by an instance that stopped beating are disconnected. */
+const instanceSchema = new Schema({
+  _id: { type: String, required: true },
+  seenAt: { type: Date, required: true },
+});
+export type ExamInstanceDoc = InferSchemaType<typeof instanceSchema> & { _id: string };
+export function examInstanceModel(conn: Connection): Model<ExamInstanceDoc> {
+  return (
+    (conn.models.ExamInstance as Model<ExamInstanceDoc> | undefined) ??
+    conn.model<ExamInstanceDoc>("ExamInstance", instanceSchema, "exam_instances")
   );
 }
 

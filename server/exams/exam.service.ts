@@ -20,6 +20,7 @@ import {
   checkInPhotoModel,
   examResultModel,
   exposureModel,
+  examInstanceModel,
   publicationModel,
   type AttemptDoc,
 } from "./attempt.model.js";
@@ -43,6 +44,7 @@ import {
   toCandidateQuestion,
   toSeatView,
   type AttemptLean,
+  PRESENCE_STALE_MS,
 } from "./presenters.js";
 import { checkRetake } from "./retake.js";
 
@@ -108,6 +110,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   const Photos = checkInPhotoModel(ctx.conn);
   const Papers = attemptPaperModel(ctx.conn);
   const Exposure = exposureModel(ctx.conn);
+  const Instances = examInstanceModel(ctx.conn);
   // Candidate views of frozen papers: immutable, so any instance may cache them (bounded).
   const questionCache = new Map<string, CandidateQuestion[]>();
   const QUESTION_CACHE_MAX = 5000;
@@ -1023,7 +1026,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     const at = now();
     const doc = await Attempts.findOneAndUpdate(
       { _id: attemptId },
-      { $set: { online: true, disconnectedAt: null, seenAt: at } },
+      { $set: { online: true, disconnectedAt: null, seenAt: at, heldBy: instanceId } },
       { returnDocument: "before", projection: { disconnectedAt: 1 } },
     ).lean<Pick<AttemptDoc, "disconnectedAt">>();
     if (doc?.disconnectedAt) {
@@ -1032,10 +1035,19 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     void emitSeat(attemptId);
   }
 
-  /** Refreshes presence of the attempts whose candidates are connected to this instance. */
-  async function heartbeat(attemptIds: string[]): Promise<void> {
-    if (attemptIds.length)
-      await Attempts.updateMany({ _id: { $in: attemptIds }, online: true }, { $set: { seenAt: now() } });
+  /** This instance's heartbeat: one tiny write however many candidates it holds. */
+  async function heartbeat(): Promise<void> {
+    await Instances.updateOne({ _id: instanceId }, { $set: { seenAt: now() } }, { upsert: true });
+  }
+
+  /** Instances that beat recently: seats held by any other instance are shown as disconnected. */
+  async function liveInstances(): Promise<Set<string>> {
+    const since = new Date(now().getTime() - PRESENCE_STALE_MS);
+    return new Set(
+      (await Instances.find({ seenAt: { $gte: since } }, { _id: 1 }).lean<{ _id: string }[]>()).map(
+        (d) => d._id,
+      ),
+    );
   }
 
   async function markOffline(attemptId: string): Promise<void> {
@@ -1066,7 +1078,8 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   }
 
   async function seatViews(sessionId: string): Promise<SeatViewDto[]> {
-    return (await listSessionAttempts(sessionId)).map((a) => toSeatView(a, now()));
+    const live = await liveInstances();
+    return (await listSessionAttempts(sessionId)).map((a) => toSeatView(a, now(), live));
   }
 
   async function events(attemptId: string): Promise<ChainEvent[]> {
@@ -1140,6 +1153,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     markOnline,
     markOffline,
     heartbeat,
+    liveInstances,
     markOutageCredited,
     listSessionAttempts,
     seatViews,

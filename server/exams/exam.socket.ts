@@ -13,25 +13,7 @@ import type { AppServer, AppSocket } from "../lib/socket-types.js";
 import type { ExamService } from "./exam.service.js";
 import { rooms, type AuditPort } from "./ports.js";
 
-/** Attempts with a candidate socket on this instance (socket count each): the presence heartbeat refreshes them. */
-export function createLocalPresence() {
-  const counts = new Map<string, number>();
-  return {
-    add(id: string): void {
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    },
-    remove(id: string): void {
-      const n = (counts.get(id) ?? 1) - 1;
-      if (n <= 0) counts.delete(id);
-      else counts.set(id, n);
-    },
-    ids: (): string[] => [...counts.keys()],
-  };
-}
-export type LocalPresence = ReturnType<typeof createLocalPresence>;
-
 export interface CandidateSocketDeps {
-  presence?: LocalPresence;
   exams: ExamService;
   audit: AuditPort;
   logger: Logger;
@@ -70,9 +52,7 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
 
   async function adopt(attemptId: string): Promise<void> {
     if (ownAttempt === attemptId) return;
-    if (ownAttempt) deps.presence?.remove(ownAttempt);
     ownAttempt = attemptId;
-    deps.presence?.add(attemptId);
     await socket.join(rooms.attempt(attemptId));
     await deps.exams.markOnline(attemptId);
     deps.onReconnect?.(sessionId);
@@ -136,7 +116,6 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
   socket.on("disconnect", () => {
     const attemptId = ownAttempt;
     if (!attemptId) return;
-    deps.presence?.remove(attemptId);
     // Offline only when no other socket of this candidate remains on any instance.
     void (async () => {
       const io = deps.io();

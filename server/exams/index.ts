@@ -45,6 +45,6 @@ export { nextEvent, findBrokenLink, eventHash, CHAIN_GENESIS, type ChainEvent } 
 export { checkRetake, type RetakePolicy, type PastAttempt } from "./retake.js";
 export { buildSessionReport, reportToCsv, PUBLISH_WITHIN_DAYS } from "./report.js";
 export { createIoNotifier } from "./notifier.js";
-export { registerCandidateHandlers, createLocalPresence, type LocalPresence } from "./exam.socket.js";
+export { registerCandidateHandlers } from "./exam.socket.js";
 export { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
 export { examRouter, type RoomAccess } from "./exam.routes.js";

@@ -75,7 +75,7 @@ export function missingSeqs(a: Pick<AttemptLean, "seen" | "lastSeq">, upTo = a.l
   return missing;
 }
 
-/** Presence older than this (3 missed heartbeats) counts as disconnected. */
+/** An instance whose heartbeat is older than this (3 missed beats) is taken for dead. */
 export const PRESENCE_STALE_MS = 30_000;
 
 const SHOWS_QUESTIONS = new Set(["in_progress", "submitting", "submitted"]);
@@ -115,13 +115,13 @@ export function toCandidateAttempt(
 }
 
 /** One seat of the proctor's seat map for an attempt. */
-export function toSeatView(a: AttemptLean, now: Date): SeatViewDto {
+export function toSeatView(a: AttemptLean, now: Date, liveInstances?: ReadonlySet<string>): SeatViewDto {
   const clock = clockOf(clockParts(a), now);
   let state: SeatViewDto["state"] =
     a.status === "submitting" ? "in_progress" : (a.status as SeatViewDto["state"]);
   // "Online" is only believed while the holding instance keeps refreshing it (an instance killed
   // with its sockets never marks them offline).
-  const stale = a.online && a.seenAt != null && now.getTime() - a.seenAt.getTime() > PRESENCE_STALE_MS;
+  const stale = a.online && liveInstances !== undefined && a.heldBy != null && !liveInstances.has(a.heldBy);
   const awaySince = stale ? a.seenAt : !a.online ? a.disconnectedAt : null;
   if (state === "in_progress" && awaySince) state = "disconnected";
   return {

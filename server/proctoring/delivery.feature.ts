@@ -6,7 +6,6 @@ import {
   createPeriodicTask,
   createExamService,
   createIoNotifier,
-  createLocalPresence,
   createResultsService,
   examRouter,
   registerCandidateHandlers,
@@ -59,10 +58,9 @@ export function createExamDeliveryFeature(
   });
   const results = createResultsService(ctx, { exams, scheduling: deps.scheduling, audit: deps.audit });
   const sweeper = createDeadlineSweeper(() => exams.sweepOnce(), ctx.logger, deps.sweepIntervalMs);
-  const presence = createLocalPresence();
-  // Every 10 s this instance vouches for the candidates connected to it (see PRESENCE_STALE_MS).
+  // Every 10 s this instance says it is alive; seats it holds go "disconnected" when it stops (see PRESENCE_STALE_MS).
   const heartbeat = createPeriodicTask(
-    () => exams.heartbeat(presence.ids()),
+    () => exams.heartbeat(),
     ctx.logger,
     10_000,
     "presence heartbeat failed",
@@ -77,7 +75,6 @@ export function createExamDeliveryFeature(
     onConnection(socket) {
       registerCandidateHandlers(socket, {
         exams,
-        presence,
         audit: deps.audit,
         logger: ctx.logger,
         io: () => io,

@@ -169,8 +169,9 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         outageProposal(sessionId),
       ]);
       const at = now();
+      const live = await deps.exams.liveInstances();
       const byCandidate = new Map<string, SeatViewDto>();
-      for (const a of attempts) byCandidate.set(a.candidateId, toSeatView(a, at));
+      for (const a of attempts) byCandidate.set(a.candidateId, toSeatView(a, at, live));
       const seats: SeatViewDto[] = assignments.map(
         (s) =>
           byCandidate.get(s.candidateId) ?? {

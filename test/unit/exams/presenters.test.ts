@@ -82,12 +82,13 @@ describe("exam presenters", () => {
     expect(v.missingSeqs).to.deep.equal([]);
   });
 
-  it("when the instance holding a candidate stopped vouching for them, then the seat shows disconnected since the last heartbeat", () => {
+  it("when the instance holding a candidate stopped beating, then the seat shows disconnected since the candidate's last connection", () => {
     const seenAt = new Date(now.getTime() - PRESENCE_STALE_MS - 1000);
-    const seat = toSeatView(attempt({ seenAt }), now);
+    const live = new Set(["instance-b"]);
+    const seat = toSeatView(attempt({ seenAt, heldBy: "instance-a" }), now, live);
     expect(seat.state).to.equal("disconnected");
     expect(seat.disconnectedSince).to.equal(seenAt.getTime());
-    expect(toSeatView(attempt(), now).state).to.equal("in_progress");
+    expect(toSeatView(attempt({ heldBy: "instance-b" }), now, live).state).to.equal("in_progress");
   });
 
   it("when a candidate dropped, then the seat shows disconnected since the drop, with answered/total", () => {

@@ -13,6 +13,7 @@ const node = await startExamNode({
   port: Number(env.EXAM_PORT ?? 0),
   redisUrl: env.REDIS_URL,
   graceSeconds: Number(env.EXAM_GRACE_SECONDS ?? 1),
+  sweepIntervalMs: Number(env.EXAM_SWEEP_MS ?? 1000),
   paper: env.EXAM_PAPER === "sample" ? "sample" : "tiny",
   tiny: { minutes: Number(env.EXAM_MINUTES ?? 60) },
   logLevel: env.EXAM_LOG_LEVEL ?? "warn",
