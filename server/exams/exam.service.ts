@@ -864,30 +864,34 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
    */
   async function sweepOnce(): Promise<string[]> {
     const closedIds: string[] = [];
-    for (;;) {
-      const at = now();
-      const token = randomUUID();
-      const claimed = await Attempts.findOneAndUpdate(
-        {
-          $or: [
-            {
-              status: "in_progress",
-              pausedAt: null,
-              deadline: { $lt: new Date(at.getTime() - grace * 1000) },
-            },
-            { status: "submitting", "submitClaim.at": { $lt: new Date(at.getTime() - opts.submitLeaseMs) } },
-          ],
-        },
+    // Two plain claims (no $or) so each can use the {status, deadline} index.
+    const claimExpired = (at: Date, token: string) =>
+      Attempts.findOneAndUpdate(
+        { status: "in_progress", deadline: { $lt: new Date(at.getTime() - grace * 1000) }, pausedAt: null },
         { $set: { status: "submitting", submitClaim: { token, at, by: instanceId, reason: "deadline" } } },
-        { returnDocument: "before", projection: { _id: 1, status: 1, submitClaim: 1 } },
-      ).lean<{ _id: string; status: string; submitClaim?: { reason?: string | null } | null }>();
-      if (!claimed) return closedIds;
-      const reason = (
-        claimed.status === "submitting" ? (claimed.submitClaim?.reason ?? "deadline") : "deadline"
-      ) as CloseReason;
-      await finalize(claimed._id, token, reason, SYSTEM);
-      closedIds.push(claimed._id);
+        { returnDocument: "before", projection: { _id: 1, submitClaim: 1 } },
+      ).lean<{ _id: string; submitClaim?: { reason?: string | null } | null }>();
+    const claimAbandoned = (at: Date, token: string) =>
+      Attempts.findOneAndUpdate(
+        { status: "submitting", "submitClaim.at": { $lt: new Date(at.getTime() - opts.submitLeaseMs) } },
+        { $set: { "submitClaim.token": token, "submitClaim.at": at, "submitClaim.by": instanceId } },
+        { returnDocument: "before", projection: { _id: 1, submitClaim: 1 } },
+      ).lean<{ _id: string; submitClaim?: { reason?: string | null } | null }>();
+    for (const [claim, keepReason] of [
+      [claimExpired, false],
+      [claimAbandoned, true],
+    ] as const) {
+      for (;;) {
+        const token = randomUUID();
+        const claimed = await claim(now(), token);
+        if (!claimed) break;
+        // A re-claimed closing keeps the reason it was started with (candidate, forced, deadline).
+        const reason = (keepReason ? (claimed.submitClaim?.reason ?? "deadline") : "deadline") as CloseReason;
+        await finalize(claimed._id, token, reason, SYSTEM);
+        closedIds.push(claimed._id);
+      }
     }
+    return closedIds;
   }
 
   // ---- proctor actions on attempts (authorised and audited by the proctoring feature) ----

@@ -114,4 +114,41 @@ describe("exam delivery: server-side deadline", () => {
       room.close();
     }
   });
+  it("when an instance died halfway through closing an attempt, then a sweeper takes the stale claim over and closes it with the original reason", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    try {
+      ok(
+        await call<SaveAckDto>(c.socket, "attempt:answer", {
+          attemptId: c.attemptId,
+          seq: 1,
+          index: 0,
+          choice: ["T"],
+        }),
+      );
+      const { Attempts, Results } = env.node.delivery.exams.models;
+      await Attempts.updateOne(
+        { _id: c.attemptId },
+        {
+          $set: {
+            status: "submitting",
+            submitClaim: {
+              token: "dead",
+              at: new Date(Date.now() - 60_000),
+              by: "dead-instance",
+              reason: "candidate",
+            },
+          },
+        },
+      );
+      await env.node.delivery.exams.sweepOnce();
+      const doc = await Attempts.findById(c.attemptId).lean();
+      expect(doc).to.deep.include({ status: "submitted", closeReason: "candidate" });
+      expect(doc?.result?.score).to.equal(1);
+      expect(await Results.countDocuments({ attemptId: c.attemptId })).to.equal(1);
+    } finally {
+      room.close();
+    }
+  });
 });
