@@ -71,8 +71,10 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     opts: { watchOnly?: boolean } = {},
   ): Promise<ExamSessionDto> {
     const session = await getSession(sessionId);
+    // A proctor acts only in the test centre they are bound to; an unbound proctor (which account
+    // creation refuses) gets nothing rather than everything.
     const isProctor =
-      user.roles.includes("proctor") && (!user.testCentreId || user.testCentreId === session.testCentreId);
+      user.roles.includes("proctor") && !!user.testCentreId && user.testCentreId === session.testCentreId;
     const isOfficer =
       opts.watchOnly &&
       user.roles.includes("officer") &&

@@ -98,6 +98,28 @@ describe("proctoring: the live console", () => {
     }
   });
 
+  it("when a proctor bound to no test centre watches a session, then it is refused and audited", async () => {
+    const { session } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+    const unbound = await connect(
+      env.node.url,
+      proctorUser({ id: "proctor-unbound", testCentreId: undefined }),
+    );
+    try {
+      const ack = await call(unbound, "proctor:watch", { sessionId: session.id });
+      expect(!ack.ok && ack.error.code).to.equal("forbidden");
+      const audited = await env.node.ctx.conn
+        .collection("audit_log")
+        .countDocuments({
+          action: "proctor.refused",
+          "actor.id": "proctor-unbound",
+          "target.id": session.id,
+        });
+      expect(audited).to.equal(1);
+    } finally {
+      unbound.close();
+    }
+  });
+
   it("when an incident is reported, then it is stored, broadcast to the room and listed on the console", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     try {
