@@ -1,0 +1,155 @@
+import { expect } from "chai";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { importQuestionBankFiles } from "../../server/question-bank/index.js";
+import type { AuthedAgent } from "../helpers/auth.js";
+import { openContext } from "../helpers/browser.js";
+import type { startTestNode } from "../helpers/node.js";
+
+/**
+ * Shared fixtures of the exam-room browser tests: a small 01001 bank whose correct answers the
+ * tests know by their text (options are shuffled per paper), and a browser context logged in with
+ * the session cookie of a real login.
+ */
+
+export type Kind = "true_false" | "single" | "multiple";
+export interface BankItem {
+  ref: string;
+  type: Kind;
+  stem: string;
+  options: string[];
+  /** Correct answer: T/F, or the correct options' texts. */
+  correct: string[];
+}
+
+export const BANK: BankItem[] = [
+  {
+    ref: "E2E-TF-1",
+    type: "true_false",
+    stem: "驾驶人连续驾驶机动车超过 4 小时，应当停车休息，停车休息时间不少于 20 分钟。",
+    options: [],
+    correct: ["T"],
+  },
+  {
+    ref: "E2E-TF-2",
+    type: "true_false",
+    stem: "客运车辆在高速公路上发生故障时，应当开启危险报警闪光灯，并在来车方向 150 米以外设置警告标志。",
+    options: [],
+    correct: ["T"],
+  },
+  {
+    ref: "E2E-TF-3",
+    type: "true_false",
+    stem: "夜间会车时，应当在距相对方向来车 150 米以外改用近光灯。",
+    options: [],
+    correct: ["T"],
+  },
+  {
+    ref: "E2E-TF-4",
+    type: "true_false",
+    stem: "驾驶营运客车途中接打手持电话，只要车速不超过 30 公里/小时就不属于违法行为。",
+    options: [],
+    correct: ["F"],
+  },
+  {
+    ref: "E2E-S-1",
+    type: "single",
+    stem: "机动车在没有中心线的道路上行驶，最高时速不得超过多少？",
+    options: [
+      "城市道路 30 公里，公路 40 公里",
+      "城市道路 50 公里，公路 70 公里",
+      "城市道路 60 公里，公路 80 公里",
+      "城市道路 40 公里，公路 60 公里",
+    ],
+    correct: ["城市道路 30 公里，公路 40 公里"],
+  },
+  {
+    ref: "E2E-S-2",
+    type: "single",
+    stem: "遇到前方车辆爆胎失控时，正确的做法是什么？",
+    options: ["减速并与其保持安全距离", "迅速从其一侧超越", "紧跟其后行驶", "鸣喇叭催促其靠边"],
+    correct: ["减速并与其保持安全距离"],
+  },
+  {
+    ref: "E2E-S-3",
+    type: "single",
+    stem: "对心跳骤停的伤员实施心肺复苏时，成人胸外按压与人工呼吸的比例是多少？",
+    options: ["30:2", "15:1", "5:1", "10:2"],
+    correct: ["30:2"],
+  },
+  {
+    ref: "E2E-M-1",
+    type: "multiple",
+    stem: "出车前，驾驶人应当检查车辆的哪些项目？",
+    options: ["制动系统是否有效", "轮胎气压和磨损情况", "灯光和喇叭是否正常", "车载音响的音质"],
+    correct: ["制动系统是否有效", "轮胎气压和磨损情况", "灯光和喇叭是否正常"],
+  },
+];
+
+/** Points: true/false 1, single 1, multiple 2 → total 9; pass mark 6. */
+export const TOTAL = 9;
+
+export async function seedBank(node: Awaited<ReturnType<typeof startTestNode>>): Promise<void> {
+  const keys = ["A", "B", "C", "D"] as const;
+  const questions = BANK.map((q) => ({
+    ref: q.ref,
+    type: q.type,
+    stem: q.stem,
+    options: q.options.map((text, i) => ({ key: keys[i], text })),
+    answer: q.type === "true_false" ? q.correct : q.correct.map((t) => keys[q.options.indexOf(t)]),
+    chapter: "安全行车",
+    categories: ["01001"],
+  }));
+  const blueprint = {
+    format: "roadcert-blueprint/1",
+    blueprint: {
+      categoryCode: "01001",
+      title: "经营性道路旅客运输驾驶员从业资格考试（测试卷）",
+      minutes: 60,
+      passMark: 6,
+      points: { true_false: 1, single: 1, multiple: 2 },
+      cells: [
+        { type: "true_false", chapter: "安全行车", count: 4 },
+        { type: "single", chapter: "安全行车", count: 3 },
+        { type: "multiple", chapter: "安全行车", count: 1 },
+      ],
+    },
+  };
+  const reports = await importQuestionBankFiles(
+    { conn: node.ctx.conn, logger: node.ctx.logger },
+    [
+      {
+        name: "e2e-questions.json",
+        content: JSON.stringify({
+          format: "roadcert-questions/1",
+          title: "端到端测试题",
+          note: "roadcert 自编",
+          questions,
+        }),
+      },
+      { name: "e2e-blueprint.json", content: JSON.stringify(blueprint) },
+    ],
+    { publish: true },
+  );
+  for (const r of reports) expect(r.rejected, `${r.file}: ${JSON.stringify(r.items)}`).to.equal(false);
+}
+
+/** Opens a browser context already logged in as `who` (the session cookie of a real login). */
+export async function contextAs(
+  browser: Browser,
+  url: string,
+  who: AuthedAgent,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const opened = await openContext(browser, url);
+  const [name, ...rest] = who.cookie.split("=");
+  await opened.context.addCookies([{ name: name ?? "", value: rest.join("="), url }]);
+  return opened;
+}
+
+/**
+ * The text box of an Element Plus input tagged `data-test=name`: ElInput puts the attribute on the
+ * native input or textarea, ElInputNumber on its wrapper.
+ */
+export function field(page: Page, name: string): Locator {
+  const t = `[data-test="${name}"]`;
+  return page.locator(`input${t}, textarea${t}, ${t} input, ${t} textarea`).first();
+}
