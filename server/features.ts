@@ -1,6 +1,7 @@
 import { createAuditFeature, createAuditService } from "./audit/index.js";
 import { createIdentityFeature } from "./auth/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
+import { systemSocketFeature } from "./health/index.js";
 import { createOrganisationFeature, createOrganisationService } from "./organisation/index.js";
 import { createExamDeliveryFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
@@ -36,6 +37,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     }),
     createAuditFeature(audit),
     createOrganisationFeature(organisation, audit),
+    systemSocketFeature(),
   ];
   if (config.role === "province") {
     features.push(createRegistrationFeature(registration, audit), createSchedulingFeature(scheduling, audit));
@@ -54,7 +56,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
           const bp = await bank.service.getBlueprint(ref.id, ref.version);
           return { retake: bp.retake, accommodations: bp.accommodations };
         },
-        currentRetakePolicy: async (categoryCode) => (await bank.service.getCurrentBlueprint(categoryCode))?.retake ?? null,
+        currentRetakePolicy: async (categoryCode) =>
+          (await bank.service.getCurrentBlueprint(categoryCode))?.retake ?? null,
       },
     });
     bank.service.useResponses((categoryCode) => delivery.exams.itemResponses(categoryCode));

@@ -1,2 +1,3 @@
-/** Liveness and readiness probes. */
+/** Liveness and readiness probes, and the socket clock ping every page uses. */
 export { healthRouter } from "./health.routes.js";
+export { systemSocketFeature } from "./system.socket.js";
