@@ -16,11 +16,6 @@ const Id = z.string().min(1).max(64);
 const SessionParams = z.object({ sessionId: Id }).strict();
 const AttemptParams = z.object({ attemptId: Id }).strict();
 
-/** An officer sees sessions of their own division and the divisions below it. */
-function inDivision(user: AuthUser, divisionCode: string): boolean {
-  return canSeeDivision(user.divisionCode, divisionCode);
-}
-
 /** What the routes need of the proctor console (implemented by the proctoring feature). */
 export interface RoomAccess {
   room(user: AuthUser, sessionId: string): Promise<SessionRoomDto>;
@@ -39,7 +34,8 @@ export function examRouter(deps: {
   async function officerSession(user: AuthUser, sessionId: string) {
     const session = await deps.scheduling.getSession(sessionId);
     if (!session) throw errors.notFound("考试场次", "session_not_found");
-    if (!inDivision(user, session.divisionCode)) throw errors.forbidden();
+    // An officer sees sessions of their own division and the divisions below it.
+    if (!canSeeDivision(user.divisionCode, session.divisionCode)) throw errors.forbidden();
     return session;
   }
 

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Ack } from "../contracts/errors.js";
-import { AppError, isUnexpected, toAppError } from "./errors.js";
+import { isUnexpected, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -32,5 +32,3 @@ export function withAck<S extends z.ZodType, R>(
       );
   };
 }
-
-export { AppError };
