@@ -1,19 +1,10 @@
 import { expect } from "chai";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { seedDemo, DEMO_PASSWORD } from "../../scripts/seed-demo.js";
 import { makeIdNumber } from "../../server/lib/id-number.js";
-import { launchBrowser, openContext, screenshot } from "../helpers/browser.js";
+import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
-
-/** Logs in through the shell's login page. */
-async function login(page: Page, username: string): Promise<void> {
-  await page.goto("/login");
-  await page.locator('[data-test="username"] input, input[data-test="username"]').first().fill(username);
-  await page.locator('[data-test="password"] input, input[data-test="password"]').first().fill(DEMO_PASSWORD);
-  await page.locator('[data-test="login-submit"]').click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
-}
 
 describe("identity, organisation, registration and scheduling pages (browser)", function () {
   this.timeout(120_000);
@@ -36,7 +27,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   it("when an admin opens users, organisation and audit, then each page shows the province's data", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await login(page, "js_admin");
+      await loginThroughForm(page, "js_admin", DEMO_PASSWORD);
       await page.goto("/admin/users");
       await page.locator('[data-test="users-table"]').getByText("js_proctor").waitFor();
       await screenshot(page, "identity-users");
@@ -56,7 +47,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   it("when an officer types a candidate, then the ID number and each eligibility rule are checked live", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await login(page, "js_officer");
+      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
       await page.goto("/registration/new");
       await page.locator('[data-test="reg-name"] input, input[data-test="reg-name"]').first().fill("李实时");
       const id = page.locator('[data-test="reg-id"] input, input[data-test="reg-id"]').first();
@@ -80,7 +71,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   it("when an officer opens a session, then the seat map shows the seated demo candidate and the ticket", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await login(page, "js_officer");
+      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
       await page.goto("/scheduling/sessions");
       await page.locator('[data-test="sessions-table"] .el-table__row').first().click();
       await page.locator('[data-test="seat-map"]').getByText("张演示").waitFor();
@@ -97,7 +88,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   it("when an officer registers a candidate in the form and seats them, then the registration and the seat are stored", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await login(page, "js_officer");
+      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
       await page.goto("/registration/new");
       const idNumber = makeIdNumber("320104", "1990-04-12", 45);
       const field = (name: string) =>

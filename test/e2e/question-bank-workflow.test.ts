@@ -3,7 +3,7 @@ import { expect } from "chai";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { FeasibilityDto, QuestionDto, QuestionInput } from "../../server/contracts/question-bank.js";
 import { createStaff, staffAgent, type AuthedAgent } from "../helpers/auth.js";
-import { launchBrowser, openContext, screenshot } from "../helpers/browser.js";
+import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
 
@@ -47,16 +47,6 @@ describe("question bank workflow (browser)", function () {
   }
 
   const suffix = () => randomBytes(3).toString("hex").toUpperCase();
-
-  /** Logs in through the staff login form, as a person would. */
-  async function loginThroughForm(page: Page, username: string, password: string): Promise<void> {
-    await page.goto("/");
-    await page.waitForURL(/\/login/);
-    await page.locator('[data-test="username"]').fill(username);
-    await page.locator('[data-test="password"]').fill(password);
-    await page.locator('[data-test="login-submit"]').click();
-    await page.waitForURL((url) => url.pathname === "/");
-  }
 
   /** Opens a 题库管理 page from the side menu (the group starts collapsed). */
   async function viaMenu(page: Page, title: string): Promise<void> {

@@ -60,3 +60,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true, animations: "disabled" });
   return file;
 }
+
+/**
+ * Logs a staff user in through the login form as a person would: opening `/` redirects to the
+ * login page, and a successful login returns to `/`.
+ */
+export async function loginThroughForm(page: Page, username: string, password: string): Promise<void> {
+  await page.goto("/");
+  await page.waitForURL(/\/login/);
+  await page.locator('[data-test="username"]').fill(username);
+  await page.locator('[data-test="password"]').fill(password);
+  await page.locator('[data-test="login-submit"]').click();
+  await page.waitForURL((url) => url.pathname === "/");
+}
