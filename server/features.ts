@@ -39,12 +39,12 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     createOrganisationFeature(organisation, audit),
     systemSocketFeature(),
   ];
+  // Registration, scheduling, question banks and exam delivery are a province's business; the hub
+  // only shares records.
   if (config.role === "province") {
     features.push(createRegistrationFeature(registration, audit), createSchedulingFeature(scheduling, audit));
-  }
-  const bank = questionBankFeature(ctx, { audit });
-  features.push(bank);
-  if (config.role === "province") {
+    const bank = questionBankFeature(ctx, { audit });
+    features.push(bank);
     // Exam delivery: papers from the bank at check-in, sessions from scheduling; it feeds the bank's
     // item statistics and answers scheduling's retake check.
     const delivery = createExamDeliveryFeature(ctx, {
