@@ -8,7 +8,7 @@ import { pinoHttp } from "pino-http";
 import type { Config } from "./config.js";
 import type { Feature } from "./feature.js";
 import { healthRouter } from "./health/index.js";
-import { errorHandler, notFoundHandler } from "./lib/http.js";
+import { errorHandler, notFoundHandler, rejectMalformedPath, strictRouter } from "./lib/http.js";
 import type { Logger } from "./lib/logger.js";
 
 export interface AppDeps {
@@ -21,6 +21,9 @@ export interface AppDeps {
 /** Builds the Express app without listening, so tests can drive it in-process. */
 export function createApp({ config, logger, conn, features }: AppDeps): Express {
   const app = express();
+  // One spelling per route (see strictRouter); must be set before the app's router is first used.
+  app.set("case sensitive routing", true);
+  app.set("strict routing", true);
   if (config.http.trustProxy) app.set("trust proxy", 1);
   app.disable("x-powered-by");
 
@@ -48,15 +51,17 @@ export function createApp({ config, logger, conn, features }: AppDeps): Express 
       },
     }),
   );
+  app.use(rejectMalformedPath);
   app.use(express.json({ limit: "2mb" }));
 
   app.use(healthRouter(conn, { role: config.role, provinceCode: config.provinceCode, nodeName: config.nodeName }));
 
   for (const feature of features) for (const mw of feature.middleware ?? []) app.use(mw);
-  const api = express.Router();
+  const api = strictRouter();
   for (const feature of features) if (feature.router) api.use(feature.router);
   app.use("/api", api);
-  app.use("/api", notFoundHandler);
+  // Any other spelling of /api (`/API/…`) is answered as an unknown API route too, not by the client.
+  app.use(/^\/api(?=\/|$)/i, notFoundHandler);
 
   serveClient(app, config.http.clientDist);
   app.use(errorHandler(logger));

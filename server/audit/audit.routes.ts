@@ -1,12 +1,12 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { ListAuditQuery } from "../contracts/audit.js";
 import { actingUser, requireRole } from "../auth/guards.js";
-import { parse } from "../lib/http.js";
+import { strictRouter, parse } from "../lib/http.js";
 import type { AuditService } from "./audit.service.js";
 
 /** Admins read the audit log of their division and verify the whole chain. */
 export function auditRouter(audit: AuditService): Router {
-  const r = Router();
+  const r = strictRouter();
   r.get("/audit", requireRole("admin"), async (req, res) => {
     res.json({ entries: await audit.list(actingUser(req), parse(ListAuditQuery, req.query)) });
   });

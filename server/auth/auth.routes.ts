@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from "express";
+import type { Request, Response, Router } from "express";
 import { z } from "zod";
 import {
   CandidateLoginBody,
@@ -10,14 +10,12 @@ import {
 } from "../contracts/auth.js";
 import type { AuditService } from "../audit/index.js";
 import { AppError } from "../lib/errors.js";
-import { parse } from "../lib/http.js";
+import { strictRouter, parse } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
 import { actingUser, currentUser, requireAuth, requireRole } from "./guards.js";
 import type { createIpRateLimiter } from "./login-throttle.js";
 import { logIn, runStrategy, type PassportInstance } from "./passport.js";
-import { issueCsrfToken, SESSION_COOKIE } from "./session.js";
-
-export const LOGIN_PATHS = ["/api/auth/login", "/api/auth/candidate-login"] as const;
+import { issueCsrfToken, requireCsrfToken, SESSION_COOKIE } from "./session.js";
 
 const IdParam = z.string().min(1).max(64);
 
@@ -30,7 +28,7 @@ interface Deps {
 
 /** Login, logout, the current user, CSRF tokens, and staff account administration. */
 export function authRouter({ auth, passport, audit, ipLimiter }: Deps): Router {
-  const r = Router();
+  const r = strictRouter();
   const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? "";
 
   async function login(
@@ -73,12 +71,12 @@ export function authRouter({ auth, passport, audit, ipLimiter }: Deps): Router {
     res.json({ csrfToken: issueCsrfToken(req) });
   });
 
-  r.post("/auth/login", async (req, res) => {
+  r.post("/auth/login", requireCsrfToken, async (req, res) => {
     const body = parse(LoginBody, req.body);
     await login(req, res, "staff-local", body.username.trim().toLowerCase());
   });
 
-  r.post("/auth/candidate-login", async (req, res) => {
+  r.post("/auth/candidate-login", requireCsrfToken, async (req, res) => {
     const body = parse(CandidateLoginBody, req.body);
     await login(req, res, "candidate", body.idNumber.trim().toUpperCase());
   });

@@ -16,7 +16,7 @@ import type { Feature, FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import type { AppSocket } from "../lib/socket-types.js";
 import { createOrganisationService } from "../organisation/index.js";
-import { authRouter, LOGIN_PATHS } from "./auth.routes.js";
+import { authRouter } from "./auth.routes.js";
 import { createAuthService, type CandidateLoginPort } from "./auth.service.js";
 import { createIpRateLimiter, type LockoutPolicy } from "./login-throttle.js";
 import { createPassport } from "./passport.js";
@@ -87,7 +87,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
 
   return {
     name: "identity",
-    middleware: [sessionMw, passportInit, passportSession, csrfProtection(LOGIN_PATHS)],
+    middleware: [sessionMw, passportInit, passportSession, csrfProtection()],
     router: authRouter({ auth, passport, audit: options.audit, ipLimiter }),
     engineMiddleware: [
       onlyForHandshake(sessionMw),

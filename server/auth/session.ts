@@ -62,28 +62,39 @@ export function issueCsrfToken(req: { session: session.Session & Partial<session
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * CSRF protection for cookie-authenticated writes (synchroniser token): every unsafe request to
- * `/api` that carries the session cookie — and every login, which would otherwise allow login
- * CSRF — must send the session's token in the `x-csrf-token` header. Clients read the token from
- * `GET /api/auth/csrf` or from the login answer. Requests without the session cookie are not
- * cookie-authenticated (machine-to-machine APIs sign their messages instead) and pass through to
- * their own guards.
+ * CSRF protection for cookie-authenticated writes (synchroniser token): every unsafe request that
+ * carries the session cookie must send the session's token in the `x-csrf-token` header, whatever
+ * its path — the check never looks at the path, so no spelling of a route (case, trailing slash,
+ * percent-encoding) can step around it. Requests without the session cookie carry no ambient
+ * authority (machine-to-machine APIs sign their messages instead) and pass through to their own
+ * guards; the login routes, which would otherwise allow login CSRF, add `requireCsrfToken` on the
+ * route itself so the check follows the router's own match rather than a list of path strings.
+ * Clients read the token from `GET /api/auth/csrf` or from the login answer.
  */
-export function csrfProtection(loginPaths: readonly string[]): RequestHandler {
+export function csrfProtection(): RequestHandler {
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method) || !req.path.startsWith("/api/")) return next();
+    if (SAFE_METHODS.has(req.method)) return next();
     const hasCookie = (req.headers.cookie ?? "")
       .split(";")
       .some((c) => c.trim().startsWith(`${SESSION_COOKIE}=`));
-    if (!hasCookie && !loginPaths.includes(req.path)) return next();
-    const expected = req.session.csrfToken;
-    const sent = req.get(CSRF_HEADER);
-    if (!expected || !sent || !safeEqual(expected, sent)) {
-      return next(new AppError("csrf_failed", 403, "页面已过期，请刷新后重试"));
-    }
-    next();
+    if (!hasCookie) return next();
+    requireCsrfToken(req, _res, next);
   };
 }
+
+/**
+ * Refuses the request unless it carries the session's CSRF token. Mounted on the login routes:
+ * a login must come from a page that first fetched a token (`GET /api/auth/csrf`), so a foreign
+ * page cannot log the victim's browser into the attacker's account (login CSRF).
+ */
+export const requireCsrfToken: RequestHandler = (req, _res, next) => {
+  const expected = (req.session as Partial<session.SessionData> | undefined)?.csrfToken;
+  const sent = req.get(CSRF_HEADER);
+  if (!expected || !sent || !safeEqual(expected, sent)) {
+    return next(new AppError("csrf_failed", 403, "页面已过期，请刷新后重试"));
+  }
+  next();
+};
 
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);

@@ -1,10 +1,10 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { z } from "zod";
 import type { AuthUser } from "../contracts/auth.js";
 import type { SessionRoomDto } from "../contracts/exams.js";
 import { actingUser, requireAuth, requireRole } from "../auth/guards.js";
 import { errors } from "../lib/errors.js";
-import { parse } from "../lib/http.js";
+import { strictRouter, parse } from "../lib/http.js";
 import { canSeeDivision } from "../organisation/index.js";
 import { findBrokenLink } from "./event-chain.js";
 import type { ExamService } from "./exam.service.js";
@@ -29,7 +29,7 @@ export function examRouter(deps: {
   proctoring: RoomAccess;
   scheduling: SchedulingPort;
 }): Router {
-  const r = Router();
+  const r = strictRouter();
 
   async function officerSession(user: AuthUser, sessionId: string) {
     const session = await deps.scheduling.getSession(sessionId);

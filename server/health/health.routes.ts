@@ -1,4 +1,5 @@
-import { Router } from "express";
+import type { Router } from "express";
+import { strictRouter } from "../lib/http.js";
 import mongoose, { type Connection } from "mongoose";
 
 /**
@@ -9,7 +10,7 @@ export function healthRouter(
   conn: Connection,
   info: { role: string; provinceCode: string | null; nodeName: string },
 ): Router {
-  const router = Router();
+  const router = strictRouter();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok", ...info });
   });

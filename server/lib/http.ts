@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request, RequestHandler } from "express";
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import type { z } from "zod";
 import { AppError, isUnexpected, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -32,6 +32,34 @@ export function parsed<T>(res: { locals: Record<string, unknown> }, part: Part):
   return store?.[part] as T;
 }
 
+/**
+ * A router with one spelling per route: case-sensitive and strict about trailing slashes. Express
+ * matches case-insensitively and ignores a trailing slash by default, so `/API/users/` reached the
+ * handler of `/api/users` while any check comparing path strings saw a different path. Every
+ * feature router is built here; security decisions never compare paths themselves.
+ */
+export function strictRouter(): Router {
+  return Router({ caseSensitive: true, strict: true });
+}
+
+/**
+ * Refuses, before any route or security check runs, a path that does not percent-decode
+ * (`/api/candidates/%ZZ`): a stable 400 instead of the router's URIError reaching the error
+ * middleware as an unexpected 500.
+ */
+export const rejectMalformedPath: RequestHandler = (req, _res, next) => {
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    return next(malformedPath());
+  }
+  next();
+};
+
+function malformedPath(): AppError {
+  return new AppError("invalid_path_encoding", 400, "请求路径的编码不正确");
+}
+
 /** 404 for any API route nobody answered. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new AppError("route_not_found", 404, `找不到接口 ${req.method} ${req.path}`));
@@ -58,6 +86,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 function fromBodyParser(err: unknown): AppError | null {
+  // The router's own parameter decoding (a param that passed the path check above cannot fail,
+  // but any other decode of request text by a library ends the same way).
+  if (err instanceof URIError) return malformedPath();
   const e = (err ?? {}) as BodyParserError;
   if (e.type === "entity.parse.failed") return new AppError("invalid_json", 400, "请求体不是合法的 JSON");
   if (e.type === "entity.too.large") return new AppError("payload_too_large", 413, "请求体过大");

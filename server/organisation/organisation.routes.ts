@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { z } from "zod";
 import { DivisionCode } from "../contracts/auth.js";
 import {
@@ -10,7 +10,7 @@ import {
   UpdateTestCentreBody,
 } from "../contracts/organisation.js";
 import { actingUser, requireAuth, requireRole } from "../auth/guards.js";
-import { parse } from "../lib/http.js";
+import { strictRouter, parse } from "../lib/http.js";
 import type { AuditService } from "../audit/index.js";
 import type { OrganisationService } from "./organisation.service.js";
 
@@ -19,7 +19,7 @@ const DivisionsQuery = z.object({ parent: DivisionCode.optional() }).strict();
 
 /** REST for divisions, authorities and test centres. Admins set up; officers and proctors read. */
 export function organisationRouter(org: OrganisationService, audit: AuditService): Router {
-  const r = Router();
+  const r = strictRouter();
 
   r.get("/divisions", requireAuth, (req, res) => {
     const q = parse(DivisionsQuery, req.query);

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
 import {
@@ -11,7 +11,7 @@ import {
 import type { FeatureContext } from "../feature.js";
 import { actingUser, requireAuth, requireRole } from "../auth/guards.js";
 import { errors } from "../lib/errors.js";
-import { parsed, validate } from "../lib/http.js";
+import { strictRouter, parsed, validate } from "../lib/http.js";
 import { toCsv } from "./csv.parser.js";
 import { IMAGE_MAX_BYTES } from "./image.store.js";
 import type { AuditPort } from "./ports.js";
@@ -110,7 +110,7 @@ export function questionBankRouter(
   bank: QuestionBankService,
   audit?: AuditPort,
 ): Router {
-  const r = Router();
+  const r = strictRouter();
   const base = "/question-bank";
   const readers = requireRole(...CONTENT_READERS);
 

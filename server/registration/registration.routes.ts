@@ -1,16 +1,16 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { z } from "zod";
 import { ListCandidatesQuery, PrecheckBody, RegisterCandidateBody } from "../contracts/registration.js";
 import type { AuditService } from "../audit/index.js";
 import { actingUser, requireRole } from "../auth/guards.js";
-import { parse } from "../lib/http.js";
+import { strictRouter, parse } from "../lib/http.js";
 import type { RegistrationService } from "./registration.service.js";
 
 const IdParam = z.string().min(1).max(64);
 
 /** Officers register candidates and read those of their division; nobody else sees them here. */
 export function registrationRouter(reg: RegistrationService, audit: AuditService): Router {
-  const r = Router();
+  const r = strictRouter();
 
   r.post("/candidates/precheck", requireRole("officer"), async (req, res) => {
     res.json(await reg.precheck(parse(PrecheckBody, req.body)));

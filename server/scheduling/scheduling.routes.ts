@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { z } from "zod";
 import {
   AssignBody,
@@ -8,14 +8,14 @@ import {
 } from "../contracts/scheduling.js";
 import type { AuditService } from "../audit/index.js";
 import { actingUser, requireRole } from "../auth/guards.js";
-import { parse } from "../lib/http.js";
+import { strictRouter, parse } from "../lib/http.js";
 import type { SchedulingService } from "./scheduling.service.js";
 
 const IdParam = z.string().min(1).max(64);
 
 /** Officers schedule sessions and seat candidates; proctors read their test centre's sessions. */
 export function schedulingRouter(sched: SchedulingService, audit: AuditService): Router {
-  const r = Router();
+  const r = strictRouter();
 
   r.get("/exam-sessions", requireRole("officer", "proctor"), async (req, res) => {
     res.json({ sessions: await sched.listSessions(actingUser(req), parse(ListSessionsQuery, req.query)) });

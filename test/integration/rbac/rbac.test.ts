@@ -2,7 +2,6 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { expect } from "chai";
-import type { Express } from "express";
 import type TestAgent from "supertest/lib/agent.js";
 import { createApp } from "../../../server/app.js";
 import { createFeatures } from "../../../server/features.js";
@@ -20,6 +19,7 @@ import {
   staffAgent,
 } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
+import { enumerateApiRoutes } from "../../helpers/routes.js";
 import {
   MATRIX_ROLES,
   type DivisionFixtures,
@@ -48,34 +48,6 @@ interface Actor {
   agent: TestAgent;
   /** Logs the same actor in again on a new agent (for rows that change the session). */
   fresh(): Promise<TestAgent>;
-}
-
-interface LayerLike {
-  rawPath?: unknown;
-  route?: { path: unknown; methods: Record<string, boolean> };
-  handle?: { stack?: LayerLike[] };
-}
-
-/** Every `METHOD /path` under /api, read from the live Express router (so no route can hide). */
-export function enumerateApiRoutes(app: Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: LayerLike[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const routePath = String(layer.route.path);
-        for (const [method, on] of Object.entries(layer.route.methods)) {
-          if (on && method !== "_all") out.push(`${method.toUpperCase()} ${prefix}${routePath}`);
-        }
-      } else if (layer.handle?.stack) {
-        const raw = typeof layer.rawPath === "string" && layer.rawPath !== "/" ? layer.rawPath : "";
-        walk(layer.handle.stack, prefix + raw);
-      }
-    }
-  };
-  const router = (app as unknown as { router: { stack: LayerLike[] } }).router;
-  const api = router.stack.find((l) => l.rawPath === "/api" && l.handle?.stack);
-  if (api?.handle?.stack) walk(api.handle.stack, "");
-  return [...new Set(out)].sort();
 }
 
 const key = (row: RbacRow) => `${row.method.toUpperCase()} ${row.path}`;
