@@ -236,7 +236,7 @@ export const FeasibilityDto = z.object({
 export type FeasibilityDto = z.infer<typeof FeasibilityDto>;
 
 /** Formats the importer reads. */
-export const ImportFormat = z.enum(["roadcert", "csv", "moodle_xml", "gift"]);
+export const ImportFormat = z.enum(["roadcert", "csv", "moodle_xml", "gift", "xlsx"]);
 export type ImportFormat = z.infer<typeof ImportFormat>;
 
 /** Per item: what was imported, and what was skipped or dropped and why. */

@@ -1,5 +1,5 @@
 import type { ParsedFile, ParsedItem, ImportDefaults } from "./parsed-item.js";
-import { toItem } from "./parsed-item.js";
+import { FileRefusal, toItem } from "./parsed-item.js";
 
 /**
  * roadcert CSV: one question per row, header row required. Columns (order free, names fixed):
@@ -43,116 +43,183 @@ const TF_ALIASES: Record<string, string> = {
   FALSE: "F",
 };
 
-/** Splits CSV text into rows of fields, remembering the line each row starts on. */
-export function parseCsvRows(text: string): { line: number; fields: string[] }[] | { error: string } {
-  const rows: { line: number; fields: string[] }[] = [];
-  let field = "";
-  let fields: string[] = [];
-  let inQuotes = false;
+/** Counts the units of work the reader does, so tests can check it grows linearly with the input. */
+export const csvWork = { rows: 0 };
+
+/**
+ * Reads CSV text (RFC 4180 quoting; LF line endings, already normalised) row by row, remembering
+ * the line each row starts on. Fields are sliced from the text, never built a character at a time,
+ * and rows are handed on as they are read, so a large file is never held twice.
+ */
+export function* readCsvRows(text: string): Generator<{ line: number; fields: string[] }> {
+  let pos = 0;
   let line = 1;
-  let rowLine = 1;
-  const src = text.replace(/^\uFEFF/, "");
-  for (let i = 0; i < src.length; i++) {
-    const ch = src[i];
-    if (inQuotes) {
-      if (ch === '"') {
-        if (src[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else inQuotes = false;
+  const n = text.length;
+  while (pos < n) {
+    const rowLine = line;
+    const fields: string[] = [];
+    for (;;) {
+      let value: string;
+      if (text.charCodeAt(pos) === 0x22) {
+        // Quoted field: runs to the next quote not doubled; newlines inside are part of the value.
+        let out = "";
+        let from = pos + 1;
+        for (;;) {
+          const q = text.indexOf('"', from);
+          if (q < 0) throw new FileRefusal(`第 ${rowLine} 行：引号未闭合`);
+          line += countNewlines(text, from, q);
+          if (text.charCodeAt(q + 1) === 0x22) {
+            out += text.slice(from, q + 1);
+            from = q + 2;
+            continue;
+          }
+          out += text.slice(from, q);
+          pos = q + 1;
+          break;
+        }
+        const c = text.charCodeAt(pos);
+        if (pos < n && c !== 0x2c && c !== 0x0a)
+          throw new FileRefusal(`第 ${line} 行：右引号后须紧跟逗号或换行`);
+        value = out;
       } else {
-        if (ch === "\n") line++;
-        field += ch;
+        let end = pos;
+        while (end < n) {
+          const c = text.charCodeAt(end);
+          if (c === 0x2c || c === 0x0a) break;
+          if (c === 0x22) throw new FileRefusal(`第 ${line} 行：引号只能出现在字段开头`);
+          end++;
+        }
+        value = text.slice(pos, end);
+        pos = end;
       }
+      fields.push(value);
+      if (pos < n && text.charCodeAt(pos) === 0x2c) {
+        pos++;
+        continue;
+      }
+      pos++;
+      line++;
+      break;
+    }
+    csvWork.rows++;
+    if (fields.some((f) => f.trim() !== "")) yield { line: rowLine, fields };
+  }
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = text.indexOf("\n", from); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) count++;
+  return count;
+}
+
+/** Splits CSV text into rows of fields (see `readCsvRows`). */
+export function parseCsvRows(text: string): { line: number; fields: string[] }[] | { error: string } {
+  try {
+    return [...readCsvRows(text)];
+  } catch (err) {
+    if (err instanceof FileRefusal) return { error: err.message };
+    throw err;
+  }
+}
+
+/**
+ * Reads roadcert question rows (a CSV file or an XLSX sheet) one at a time: the first row is the
+ * header; throws FileRefusal when the header is wrong.
+ */
+export function* readQuestionRows(
+  rows: Iterable<{ line: number; fields: string[] }>,
+  defaults: ImportDefaults = {},
+  prefix = "csv-row",
+): Generator<ParsedItem> {
+  let names: string[] | null = null;
+  for (const row of rows) {
+    if (!names) {
+      names = checkHeader(row);
       continue;
     }
-    if (ch === '"') {
-      if (field.length) return { error: `第 ${line} 行：引号只能出现在字段开头` };
-      inQuotes = true;
-    } else if (ch === ",") {
-      fields.push(field);
-      field = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && src[i + 1] === "\n") i++;
-      fields.push(field);
-      if (fields.some((f) => f.trim() !== "")) rows.push({ line: rowLine, fields });
-      fields = [];
-      field = "";
-      line++;
-      rowLine = line;
-    } else field += ch;
+    yield rowToItem(row, names, defaults, prefix);
   }
-  if (inQuotes) return { error: `第 ${rowLine} 行：引号未闭合` };
-  fields.push(field);
-  if (fields.some((f) => f.trim() !== "")) rows.push({ line: rowLine, fields });
-  return rows;
+  if (!names) throw new FileRefusal("文件为空");
 }
 
 /** Parses a roadcert CSV file into items (see the column list above). */
 export function parseCsv(text: string, defaults: ImportDefaults = {}): ParsedFile {
-  const rows = parseCsvRows(text);
   const empty: ParsedFile = { format: "csv", items: [], blueprints: [], fileErrors: [] };
-  if ("error" in rows) return { ...empty, fileErrors: [rows.error] };
-  const [header, ...body] = rows;
-  if (!header) return { ...empty, fileErrors: ["文件为空"] };
+  try {
+    return { ...empty, items: [...readQuestionRows(readCsvRows(text), defaults)] };
+  } catch (err) {
+    if (err instanceof FileRefusal) return { ...empty, fileErrors: [err.message] };
+    throw err;
+  }
+}
+
+export function checkHeader(header: { line: number; fields: string[] }): string[] {
   const names = header.fields.map((f) => f.trim());
   const missing = ["type", "stem", "answer"].filter((c) => !names.includes(c));
   const unknown = names.filter((n) => !(CSV_COLUMNS as readonly string[]).includes(n));
-  if (missing.length || unknown.length) {
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  if (missing.length || unknown.length || repeated.length) {
     const problems = [
       ...(missing.length ? [`缺少列：${missing.join("、")}`] : []),
       ...(unknown.length ? [`未知列：${unknown.join("、")}`] : []),
+      ...(repeated.length ? [`重复列：${repeated.join("、")}`] : []),
     ];
-    return { ...empty, fileErrors: [`第 ${header.line} 行（表头）：${problems.join("；")}`] };
+    throw new FileRefusal(`第 ${header.line} 行（表头）：${problems.join("；")}`);
   }
-  const items: ParsedItem[] = body.map((row) => {
-    const location = `第 ${row.line} 行`;
-    if (row.fields.length !== names.length) {
-      return {
-        location,
-        outcome: "invalid",
-        notes: [`应有 ${names.length} 列，实有 ${row.fields.length} 列`],
-      };
-    }
-    const get = (col: string) => (row.fields[names.indexOf(col)] ?? "").trim();
-    const has = (col: string) => names.includes(col) && get(col) !== "";
-    const type = TYPE_ALIASES[get("type")] ?? get("type");
-    const options =
-      type === "true_false"
-        ? []
-        : (["A", "B", "C", "D"] as const).filter(has).map((key) => ({ key, text: get(key) }));
-    const rawAnswer = get("answer").toUpperCase();
-    const answer =
-      type === "true_false"
-        ? [TF_ALIASES[get("answer")] ?? TF_ALIASES[rawAnswer] ?? rawAnswer]
-        : [...rawAnswer.replace(/[\s,，、]/g, "")];
-    const list = (col: string) =>
-      has(col)
-        ? get(col)
-            .split(/[|;；]/)
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined;
-    const raw: Record<string, unknown> = {
-      ref: has("ref") ? get("ref") : `csv-row-${row.line}`,
-      type,
-      stem: get("stem"),
-      options,
-      answer,
-      chapter: has("chapter") ? get("chapter") : defaults.chapter,
-      categories: list("categories") ?? defaults.categories,
-      ...(has("explanation") ? { explanation: get("explanation") } : {}),
-      ...(has("difficulty")
-        ? { difficulty: Number(get("difficulty")) }
-        : defaults.difficulty
-          ? { difficulty: defaults.difficulty }
-          : {}),
-      ...(list("tags") ? { tags: list("tags") } : {}),
-      ...(has("source") ? { source: get("source") } : {}),
+  return names;
+}
+
+export function rowToItem(
+  row: { line: number; fields: string[] },
+  names: string[],
+  defaults: ImportDefaults,
+  prefix: string,
+): ParsedItem {
+  const location = `第 ${row.line} 行`;
+  if (row.fields.length !== names.length) {
+    return {
+      location,
+      outcome: "invalid",
+      notes: [`应有 ${names.length} 列，实有 ${row.fields.length} 列`],
     };
-    return toItem(location, raw, []);
-  });
-  return { ...empty, items };
+  }
+  const get = (col: string) => (row.fields[names.indexOf(col)] ?? "").trim();
+  const has = (col: string) => names.includes(col) && get(col) !== "";
+  const type = TYPE_ALIASES[get("type")] ?? get("type");
+  const options =
+    type === "true_false"
+      ? []
+      : (["A", "B", "C", "D"] as const).filter(has).map((key) => ({ key, text: get(key) }));
+  const rawAnswer = get("answer").toUpperCase();
+  const answer =
+    type === "true_false"
+      ? [TF_ALIASES[get("answer")] ?? TF_ALIASES[rawAnswer] ?? rawAnswer]
+      : [...rawAnswer.replace(/[\s,，、]/g, "")];
+  const list = (col: string) =>
+    has(col)
+      ? get(col)
+          .split(/[|;；]/)
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
+  const raw: Record<string, unknown> = {
+    ref: has("ref") ? get("ref") : `${prefix}-${row.line}`,
+    type,
+    stem: get("stem"),
+    options,
+    answer,
+    chapter: has("chapter") ? get("chapter") : defaults.chapter,
+    categories: list("categories") ?? defaults.categories,
+    ...(has("explanation") ? { explanation: get("explanation") } : {}),
+    ...(has("difficulty")
+      ? { difficulty: Number(get("difficulty")) }
+      : defaults.difficulty
+        ? { difficulty: defaults.difficulty }
+        : {}),
+    ...(list("tags") ? { tags: list("tags") } : {}),
+    ...(has("source") ? { source: get("source") } : {}),
+  };
+  return toItem(location, raw, []);
 }
 
 /** Quotes one CSV field when needed (RFC 4180). */

@@ -1,16 +1,26 @@
+import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./html-text.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
-import { derivedRef, htmlToText, toItem } from "./parsed-item.js";
+import { fitRef, derivedRef, toItem } from "./parsed-item.js";
 
 /**
- * GIFT (Moodle's plain-text question format) import. Supported: `$CATEGORY:` (→ chapter), `::title::`
- * (→ ref), true/false `{T}`/`{FALSE}`, multiple choice `{=right ~wrong …}`, multiple answers with
- * weights `{~%50%a ~%50%b ~%-100%c …}`, missing-word choice (blank shown as an ideographic-space blank in parentheses), general
- * feedback `####` (→ explanation), `//` comments, `[html]`/`[plain]`/`[moodle]`/`[markdown]` markers and
- * `\` escapes. Reported and skipped: short answer, matching, numerical, essay, description, and
- * choice questions without exactly four options. Per-answer feedback is dropped with a note.
+ * GIFT (Moodle's plain-text question format), read the way Moodle's own importer
+ * (qformat_gift) reads it, so a file means here what it means there:
+ * - questions are separated by blank lines; lines starting with `//` are comments;
+ * - `\~ \= \# \{ \} \: \\` are escapes and `\n` is a line break;
+ * - `$CATEGORY:` sets the category (→ chapter, its last path segment); `::title::` names a question (→ ref);
+ * - the first `{` … `}` is the answer block; text after it makes a missing-word question (blank （　　）);
+ * - `####` starts the general feedback (→ explanation), the last one counts;
+ * - answer type: empty → essay, `#` → numerical, any `~` → multiple choice, `=` with `->` → matching,
+ *   exactly `T`/`TRUE`/`F`/`FALSE` (upper case) → true/false, anything else → short answer;
+ * - multiple choice: ANY `=` makes it single choice, the `=` answer being the key (`~%25%` answers are
+ *   then partial credit for wrong answers); with no `=` it is multiple answer, positive weights right;
+ * - `[html]`, `[moodle]` (default), `[plain]`, `[markdown]` set the text format of the question, and
+ *   each answer and feedback may carry its own marker (the question's format is their default).
+ * roadcert keeps true/false and four-option choice questions; other types are skipped with the reason,
+ * and what roadcert cannot express exactly (partial credit, answer feedback) is noted per question.
  */
 
-// Escaped special characters are swapped for private-use code points while parsing.
+// Escaped characters are swapped for private-use code points while the structure is parsed.
 const ESCAPES: Record<string, string> = {
   "~": "\uE000",
   "=": "\uE001",
@@ -19,207 +29,314 @@ const ESCAPES: Record<string, string> = {
   "}": "\uE004",
   ":": "\uE005",
   "\\": "\uE006",
+  n: "\n",
 };
-const UNESCAPE = new Map(Object.entries(ESCAPES).map(([ch, pua]) => [pua, ch]));
+const UNESCAPE = new Map(
+  Object.entries(ESCAPES)
+    .filter(([ch]) => ch !== "n")
+    .map(([ch, pua]) => [pua, ch]),
+);
+const FORMATS = new Set<TextFormat>(["html", "moodle", "plain", "markdown"]);
+const KEYS = ["A", "B", "C", "D"] as const;
+const CATEGORY_PREFIX = /^\$(course|system|module|cat\d*)\$\/(top\/)?/;
+
+/** Counts the units of work the parser does, so tests can check it grows linearly with the input. */
+export const giftWork = { lines: 0, blocks: 0 };
 
 function protect(text: string): string {
-  return text.replace(/\\([~=#{}:\\])/g, (_m, ch: string) => ESCAPES[ch] ?? ch).replace(/\\n/g, "\n");
+  return text.replace(/\\([~=#{}:\\n])/g, (_m, ch: string) => ESCAPES[ch] ?? ch);
 }
 function restore(text: string): string {
   return text.replace(/[\uE000-\uE006]/g, (ch) => UNESCAPE.get(ch) ?? ch);
 }
 
-interface GiftAnswer {
-  correct: boolean;
-  weight: number | null;
-  text: string;
-  feedback: string;
-}
-
-/** Splits `=a#fb ~%50%b` into answers. */
-function splitAnswers(body: string): GiftAnswer[] {
-  const answers: GiftAnswer[] = [];
-  const re = /([=~])([^=~]*)/g;
-  for (const m of body.matchAll(re)) {
-    const marker = m[1];
-    let text = m[2] ?? "";
-    let weight: number | null = null;
-    const w = /^%(-?\d+(?:\.\d+)?)%/.exec(text);
-    if (w) {
-      weight = Number(w[1]);
-      text = text.slice(w[0].length);
-    }
-    const [answerText = "", ...feedback] = text.split("#");
-    answers.push({
-      correct: marker === "=",
-      weight,
-      text: answerText.trim(),
-      feedback: feedback.join("#").trim(),
-    });
+/** Moodle's parse_text_with_format: an optional `[format]` prefix, then the text with escapes restored. */
+function withFormat(raw: string, fallback: TextFormat): { format: TextFormat; text: string } {
+  const text = raw.trim();
+  if (text.startsWith("[")) {
+    const end = text.indexOf("]");
+    const name = end > 0 ? text.slice(1, end) : "";
+    if (FORMATS.has(name as TextFormat))
+      return { format: name as TextFormat, text: restore(text.slice(end + 1)).trim() };
   }
-  return answers;
+  return { format: fallback, text: restore(text).trim() };
 }
 
-/** Splits a GIFT file into blocks separated by blank lines, dropping `//` comment lines. */
-function blocks(text: string): { line: number; text: string }[] {
-  const out: { line: number; text: string }[] = [];
+/** One question block: its first line number and its text (comment lines removed). */
+interface Block {
+  line: number;
+  text: string;
+}
+
+/** Splits GIFT text into blocks in one pass over the lines (line numbers counted as it goes). */
+function* blocks(text: string): Generator<Block> {
   let current: string[] = [];
   let start = 0;
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  lines.forEach((raw, i) => {
-    if (/^\s*\/\//.test(raw)) return;
-    if (raw.trim() === "") {
-      if (current.length) out.push({ line: start, text: current.join("\n") });
+  let lineNo = 0;
+  let pos = 0;
+  while (pos <= text.length) {
+    const nl = text.indexOf("\n", pos);
+    const end = nl < 0 ? text.length : nl;
+    const raw = text.slice(pos, end);
+    lineNo++;
+    giftWork.lines++;
+    pos = end + 1;
+    const line = raw.trim();
+    if (line === "") {
+      if (current.length) yield { line: start, text: current.join("\n") };
       current = [];
-      return;
+    } else if (!line.startsWith("//")) {
+      if (!current.length) start = lineNo;
+      current.push(line);
     }
-    if (!current.length) start = i + 1;
-    current.push(raw);
-  });
-  if (current.length) out.push({ line: start, text: current.join("\n") });
-  return out;
+    if (nl < 0) break;
+  }
+  if (current.length) yield { line: start, text: current.join("\n") };
 }
 
-/** Parses GIFT text into items; `defaults.categories` supplies the practitioner categories. */
-export function parseGift(text: string, defaults: ImportDefaults = {}): ParsedFile {
-  const items: ParsedItem[] = [];
+/** Parses GIFT text (already decoded, LF line endings) into items, one at a time. */
+export function* readGift(text: string, defaults: ImportDefaults = {}): Generator<ParsedItem> {
   let chapter = defaults.chapter;
   let index = 0;
   for (const block of blocks(text)) {
+    giftWork.blocks++;
     let src = protect(block.text);
-    const cat = /^\s*\$CATEGORY:\s*(.+)$/m.exec(src);
-    if (cat && src.trimStart().startsWith("$CATEGORY")) {
-      const path = restore(cat[1] ?? "")
+    if (src.startsWith("$CATEGORY:")) {
+      const nl = src.indexOf("\n");
+      const path = restore(nl < 0 ? src.slice(10) : src.slice(10, nl))
         .trim()
-        .replace(/^\$(course|system|module|cat\d*)\$\/(top\/)?/, "");
+        .replace(CATEGORY_PREFIX, "");
       chapter = path.split("/").filter(Boolean).pop() ?? chapter;
-      src = src.replace(cat[0], "").trim();
+      // Moodle wants the category alone in its block; a question right below it is still read.
+      src = nl < 0 ? "" : src.slice(nl + 1).trim();
       if (!src) continue;
     }
     index++;
-    const notes: string[] = [];
-    const titleMatch = /^\s*::([\s\S]*?)::/.exec(src);
-    const title = titleMatch ? restore(titleMatch[1] ?? "").trim() : "";
-    if (titleMatch) src = src.slice(titleMatch[0].length);
-    const location = `第 ${block.line} 行（第 ${index} 题${title ? `「${title}」` : ""}）`;
-    const fmt = /^\s*\[(html|plain|moodle|markdown)\]/.exec(src);
-    if (fmt) src = src.slice(fmt[0].length);
-    const open = src.indexOf("{");
-    const close = src.indexOf("}", open + 1);
-    if (open < 0) {
-      items.push({
-        location,
-        ref: title || undefined,
-        outcome: "skipped",
-        notes: ["说明文字（description）不是题目，未导入"],
-      });
-      continue;
-    }
-    if (close < 0) {
-      items.push({ location, ref: title || undefined, outcome: "invalid", notes: ["答案区缺少右花括号 }"] });
-      continue;
-    }
-    const before = src.slice(0, open).trim();
-    const after = src.slice(close + 1).trim();
-    let body = src.slice(open + 1, close);
-    let explanation = "";
-    const general = body.indexOf("####");
-    if (general >= 0) {
-      explanation = restore(body.slice(general + 4)).trim();
-      body = body.slice(0, general);
-    }
-    const trimmed = body.trim();
-    let stemRaw = after ? `${before}（\u3000\u3000）${after}` : before;
-    if (fmt?.[1] === "html") {
-      const h = htmlToText(restore(stemRaw));
-      stemRaw = h.text;
-      if (h.hadImage) notes.push("题干中的图片未导入（GIFT 不携带图片文件），请在编辑器中补传");
-      if (h.hadMarkup) notes.push("HTML 格式已转为纯文本");
-    } else {
-      stemRaw = restore(stemRaw);
-      if (fmt?.[1] === "markdown") notes.push("Markdown 格式按纯文本导入");
-    }
-    const stem = stemRaw.trim();
-    const ref = title ? title.slice(0, 64) : derivedRef("gift", stem);
-    const skip = (why: string) => items.push({ location, ref, outcome: "skipped", notes: [why] });
-
-    if (trimmed === "") {
-      skip("简答/论述题（essay）无法自动评分，roadcert 不支持");
-      continue;
-    }
-    if (trimmed.startsWith("#")) {
-      skip("数值题（numerical）roadcert 不支持");
-      continue;
-    }
-    const tf = /^(T|TRUE|F|FALSE)\s*(#[\s\S]*)?$/i.exec(trimmed);
-    if (tf) {
-      if (tf[2]) notes.push("判断题的答题反馈（#…）未导入");
-      const answer = (tf[1] ?? "").toUpperCase().startsWith("T") ? "T" : "F";
-      items.push(
-        toItem(
-          location,
-          baseRaw(ref, "true_false", stem, [], [answer], explanation, chapter, defaults),
-          notes,
-        ),
-      );
-      continue;
-    }
-    const answers = splitAnswers(trimmed);
-    if (!answers.length) {
-      items.push({ location, ref, outcome: "invalid", notes: ["无法识别答案区"] });
-      continue;
-    }
-    if (answers.some((a) => a.text.includes("->"))) {
-      skip("配对题（matching）roadcert 不支持");
-      continue;
-    }
-    if (!answers.some((a) => !a.correct)) {
-      skip("填空/简答题（short answer）roadcert 不支持");
-      continue;
-    }
-    if (after) notes.push("填空选择题（missing word）的空位以（\u3000\u3000）表示");
-    if (answers.some((a) => a.feedback)) notes.push("选项反馈（#…）未导入");
-    if (answers.length !== 4) {
-      skip(`选择题有 ${answers.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`);
-      continue;
-    }
-    const weighted = answers.some((a) => a.weight !== null);
-    const keys = ["A", "B", "C", "D"] as const;
-    const options = answers.map((a, i) => ({ key: keys[i], text: restore(a.text) }));
-    const correct = answers
-      .map((a, i) => ((weighted ? (a.weight ?? (a.correct ? 100 : 0)) > 0 : a.correct) ? keys[i] : null))
-      .filter((k): k is (typeof keys)[number] => k !== null);
-    if (weighted && answers.some((a) => a.weight !== null && a.weight > 0 && a.weight < 100)) {
-      notes.push("按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）");
-    }
-    const type = correct.length > 1 ? "multiple" : "single";
-    items.push(
-      toItem(location, baseRaw(ref, type, stem, options, correct, explanation, chapter, defaults), notes),
-    );
+    yield parseQuestion(src, block.line, index, chapter, defaults);
   }
-  return { format: "gift", items, blueprints: [], fileErrors: [] };
 }
 
-function baseRaw(
-  ref: string,
-  type: string,
-  stem: string,
-  options: { key: string | undefined; text: string }[],
-  answer: string[],
-  explanation: string,
+/** Parses a whole GIFT file (see `readGift`). */
+export function parseGift(text: string, defaults: ImportDefaults = {}): ParsedFile {
+  return { format: "gift", items: [...readGift(text, defaults)], blueprints: [], fileErrors: [] };
+}
+
+function parseQuestion(
+  src: string,
+  line: number,
+  index: number,
   chapter: string | undefined,
   defaults: ImportDefaults,
-): Record<string, unknown> {
-  return {
-    ref,
-    type,
-    stem,
-    options,
-    answer,
-    explanation,
-    chapter,
-    categories: defaults.categories,
-    ...(defaults.difficulty ? { difficulty: defaults.difficulty } : {}),
-    source: "GIFT 导入",
-  };
+): ParsedItem {
+  let title = "";
+  if (src.startsWith("::")) {
+    const end = src.indexOf("::", 2);
+    if (end >= 0) {
+      title = restore(src.slice(2, end)).trim();
+      src = src.slice(end + 2).trim();
+    } else src = src.slice(2);
+  }
+  const location = `第 ${line} 行（第 ${index} 题${title ? `「${title.slice(0, 40)}」` : ""}）`;
+  const named = title ? fitRef(title) : null;
+  const early = (outcome: "skipped" | "invalid", why: string, ref?: string): ParsedItem => ({
+    location,
+    ref: named?.ref ?? ref,
+    outcome,
+    notes: [...(named?.notes ?? []), why],
+  });
+
+  const open = src.indexOf("{");
+  const close = src.indexOf("}");
+  if (open < 0 && close < 0) return early("skipped", "说明文字（description）不是题目，未导入");
+  if (open < 0 || close < open) return early("invalid", "花括号不成对：答案区须以 { 开始、以 } 结束");
+  if (src.indexOf("{", open + 1) >= 0 && src.indexOf("{", open + 1) < close)
+    return early("invalid", "答案区内有未转义的 {（文字中的花括号须写作 \\{）");
+  const after = src.slice(close + 1).trim();
+  if (after.includes("{") || after.includes("}"))
+    return early("invalid", "一道题只能有一个答案区 {…}（文字中的花括号须写作 \\{ 或 \\}）");
+
+  let answerText = src.slice(open + 1, close).trim();
+  let generalFeedback = "";
+  const gf = answerText.lastIndexOf("####");
+  if (gf >= 0) {
+    generalFeedback = answerText.slice(gf + 4);
+    answerText = answerText.slice(0, gf).trim();
+  }
+  const before = src.slice(0, open).trim();
+  const stemSource = withFormat(after ? `${before}\u0001${after}` : before, "moodle");
+  const stemText = convert(stemSource.text, stemSource.format);
+  const stem = stemText.text.replace("\u0001", "（\u3000\u3000）");
+  const notes: string[] = [...(named?.notes ?? [])];
+  const problems: string[] = [];
+  const ref = named?.ref ?? derivedRef("gift", stem);
+  const skip = (why: string): ParsedItem => ({ location, ref, outcome: "skipped", notes: [...notes, why] });
+
+  if (answerText === "") return skip("简答/论述题（essay）无法自动评分，roadcert 不支持");
+  if (answerText.startsWith("#")) return skip("数值题（numerical）roadcert 不支持");
+  if (!answerText.includes("~") && answerText.includes("=") && answerText.includes("->"))
+    return skip("配对题（matching）roadcert 不支持");
+
+  const feedbackSource = withFormat(generalFeedback, stemSource.format);
+  const explanation = convert(feedbackSource.text, feedbackSource.format);
+  const image = stemImage(stemText, "题干", problems);
+  for (const img of explanation.images)
+    problems.push(`解析（####）含图片 ${imageName(img.src)}，roadcert 的解析只能是文字`);
+  if (stemText.hadMarkup || explanation.hadMarkup) notes.push("HTML 格式已转为纯文本");
+  if (after) notes.push("填空选择题（missing word）的空位以（\u3000\u3000）表示");
+
+  let type: "true_false" | "single" | "multiple";
+  let options: { key: string; text: string }[] = [];
+  let answer: string[];
+  if (!answerText.includes("~")) {
+    const hash = answerText.indexOf("#");
+    const word = (hash > 0 ? answerText.slice(0, hash) : answerText).trim();
+    if (!["T", "TRUE", "F", "FALSE"].includes(word)) {
+      if (["T", "TRUE", "F", "FALSE"].includes(word.toUpperCase()))
+        return skip(
+          `答案「${word}」不是判断题写法：Moodle 只认大写 T/TRUE/F/FALSE，小写按简答题读取；roadcert 不支持简答题`,
+        );
+      return skip("填空/简答题（short answer）roadcert 不支持");
+    }
+    if (hash > 0) notes.push("判断题的答题反馈（#…）未导入");
+    type = "true_false";
+    answer = [word.startsWith("T") ? "T" : "F"];
+  } else {
+    const choice = readChoice(answerText, stemSource.format, problems, notes);
+    if (!choice) return { location, ref, outcome: "invalid", notes: [...notes, ...problems] };
+    if (choice.options.length !== 4)
+      return skip(`选择题有 ${choice.options.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`);
+    ({ type, options, answer } = choice);
+  }
+  if (problems.length) return { location, ref, outcome: "invalid", notes: [...notes, ...problems] };
+  const item = toItem(
+    location,
+    {
+      ref,
+      type,
+      stem,
+      options,
+      answer,
+      explanation: explanation.text,
+      chapter,
+      categories: defaults.categories,
+      ...(defaults.difficulty ? { difficulty: defaults.difficulty } : {}),
+      source: "GIFT 导入",
+    },
+    notes,
+  );
+  return image && item.outcome === "ok" ? { ...item, image } : item;
+}
+
+function convert(text: string, format: TextFormat): PlainText {
+  return formatToText(text, format);
+}
+
+/** The stem's one image, when it is carried inside the file (a data: URI); anything else is refused. */
+function stemImage(text: PlainText, where: string, problems: string[]): ParsedItem["image"] {
+  let image: ParsedItem["image"];
+  for (const tag of text.unkept) problems.push(`${where}含 <${tag}> 内容，roadcert 只能保存文字和一张图片`);
+  for (const img of text.images) {
+    const data = dataUriImage(img.src);
+    if (!data) {
+      problems.push(
+        `${where}引用的图片 ${imageName(img.src)} 不在文件中（GIFT 不携带图片文件）：请在编辑器中上传后再导入，或删去该图片`,
+      );
+    } else if (image) {
+      problems.push(`${where}有不止一张图片（${imageName(img.src)}），roadcert 每题只保存一张图片`);
+    } else image = { filename: `image.${data.ext}`, data: data.data };
+  }
+  return image;
+}
+
+export function imageName(src: string): string {
+  if (src.startsWith("data:")) return "（内嵌图片）";
+  const name = src.replace(/^@@PLUGINFILE@@\//, "").split(/[?#]/)[0] ?? "";
+  return `「${decodeURIComponentSafe(name).slice(0, 80) || "（无名）"}」`;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Moodle's weight prefix `%50%`, `%-100%`, `%33.33333%`. */
+const WEIGHT = /^%(-?\d{1,3}(?:\.\d+)?)%/;
+
+function readChoice(
+  answerText: string,
+  questionFormat: TextFormat,
+  problems: string[],
+  notes: string[],
+): { type: "single" | "multiple"; options: { key: string; text: string }[]; answer: string[] } | null {
+  const single = answerText.includes("=");
+  const parts = answerText.replace(/=/g, "~=").split("~");
+  if (parts[0]?.trim() === "") parts.shift();
+  if (parts.length < 2) {
+    problems.push("选择题至少要有两个选项");
+    return null;
+  }
+  const read = parts.map((part, i) => {
+    let text = part.trim();
+    let weight = 0;
+    if (text.startsWith("=")) {
+      weight = 100;
+      text = text.slice(1);
+      if (/^\s*%/.test(text) && WEIGHT.test(text.trimStart()))
+        problems.push(`第 ${i + 1} 个选项：“=” 已表示满分，其后不能再写权重（部分得分请写作 ~%50%…）`);
+    } else if (text.startsWith("%")) {
+      const w = WEIGHT.exec(text);
+      if (!w) problems.push(`第 ${i + 1} 个选项：权重写法不正确（应为 %50%、%-100% 这样的百分数）`);
+      else {
+        weight = Number(w[1]);
+        text = text.slice(w[0].length);
+        if (weight > 100 || weight < -100)
+          problems.push(`第 ${i + 1} 个选项：权重 ${weight}% 超出 -100%～100%`);
+      }
+    }
+    const hash = text.indexOf("#");
+    const body = withFormat(hash >= 0 ? text.slice(0, hash) : text, questionFormat);
+    const feedback = hash >= 0 ? text.slice(hash + 1).trim() : "";
+    const plain = formatToText(body.text, body.format);
+    for (const img of plain.images)
+      problems.push(`选项 ${KEYS[i] ?? i + 1} 含图片 ${imageName(img.src)}，roadcert 的选项只能是文字`);
+    for (const tag of plain.unkept)
+      problems.push(`选项 ${KEYS[i] ?? i + 1} 含 <${tag}> 内容，roadcert 的选项只能是文字`);
+    if (plain.hadMarkup && !notes.includes("HTML 格式已转为纯文本")) notes.push("HTML 格式已转为纯文本");
+    return { text: plain.text, weight, feedback };
+  });
+  if (read.some((a) => a.feedback)) notes.push("选项反馈（#…）未导入");
+  if (problems.length) return null;
+  const options = read.map((a, i) => ({ key: KEYS[i] ?? String(i + 1), text: a.text }));
+  if (single) {
+    const full = read.flatMap((a, i) => (a.weight === 100 ? [KEYS[i] ?? ""] : []));
+    if (full.length !== 1) {
+      problems.push(
+        `答案区含 =，Moodle 按单选题读取，须恰有一个满分（= 或 %100%）答案，本题有 ${full.length} 个` +
+          "（多选题请只用 ~%权重%，不要用 =）",
+      );
+      return null;
+    }
+    if (read.some((a) => a.weight > 0 && a.weight < 100))
+      notes.push("单选题中 ~%n% 的部分得分选项按错误选项导入（roadcert 单选题只有一个正确答案）");
+    return { type: "single", options, answer: full };
+  }
+  const right = read.flatMap((a, i) => (a.weight > 0 ? [KEYS[i] ?? ""] : []));
+  if (right.length < 2) {
+    problems.push(
+      right.length === 0
+        ? "答案区没有 = 也没有正权重（~%50%…）的选项，无法确定正确答案"
+        : "答案区没有 =，Moodle 按多选题读取，但只有一个正权重选项：单选题请用 = 标出正确答案，多选题至少两个正确答案",
+    );
+    return null;
+  }
+  const total = read.reduce((s, a) => s + (a.weight > 0 ? a.weight : 0), 0);
+  notes.push(
+    Math.abs(total - 100) > 1
+      ? `多选题正权重合计 ${Math.round(total)}%（Moodle 要求 100%）；按全对得分导入`
+      : "按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）",
+  );
+  return { type: "multiple", options, answer: right };
 }

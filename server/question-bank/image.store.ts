@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import mongoose, { type Connection } from "mongoose";
 import { errors } from "../lib/errors.js";
 
@@ -41,6 +42,11 @@ export function checkImage(data: Buffer, maxBytes = IMAGE_MAX_BYTES): string {
   return mime;
 }
 
+/** SHA-256 of an image's bytes: how a re-import recognises an image it already stored. */
+export function imageHash(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
 /** Question images in GridFS (bucket `question_images`), so they travel with the node's database backups. */
 export function createImageStore(conn: Connection) {
   const bucket = () => {
@@ -57,7 +63,7 @@ export function createImageStore(conn: Connection) {
     ): Promise<string> {
       const mime = checkImage(data, maxBytes);
       const upload = bucket().openUploadStream(filename.slice(0, 200) || "image", {
-        metadata: { contentType: mime, uploadedBy },
+        metadata: { contentType: mime, uploadedBy, sha256: imageHash(data) },
       });
       await new Promise<void>((resolve, reject) => {
         upload.once("finish", () => resolve());
@@ -65,6 +71,20 @@ export function createImageStore(conn: Connection) {
         upload.end(data);
       });
       return upload.id.toString();
+    },
+    /** The content hashes of stored images by id (images stored before hashes were kept have none). */
+    async hashes(ids: string[]): Promise<Map<string, string>> {
+      const oids = ids.filter((id) => /^[0-9a-f]{24}$/.test(id)).map((id) => new mongoose.mongo.ObjectId(id));
+      if (!oids.length) return new Map();
+      const files = await bucket()
+        .find({ _id: { $in: oids } })
+        .toArray();
+      const out = new Map<string, string>();
+      for (const f of files) {
+        const sha = (f.metadata as { sha256?: unknown } | undefined)?.sha256;
+        if (typeof sha === "string") out.set(f._id.toString(), sha);
+      }
+      return out;
     },
     /** Reads an image back; 404 when unknown. */
     async get(id: string): Promise<{ data: Buffer; contentType: string }> {

@@ -1,15 +1,22 @@
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { SaxesParser } from "saxes";
+import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./html-text.js";
+import { imageName } from "./gift.parser.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
-import { derivedRef, htmlToText, toItem } from "./parsed-item.js";
+import { derivedRef, FileRefusal, fitRef, toItem } from "./parsed-item.js";
 
 /**
- * Moodle XML import (Moodle's own question export format). Supported: `category` (→ chapter, the
- * last path segment), `multichoice` single or multiple with four answers (fraction > 0 = correct),
- * `truefalse`, `name` (→ ref), `generalfeedback` (→ explanation), `tags`, HTML text (→ plain text)
- * and one embedded image per question (base64 `<file>` → stored image). Reported and skipped:
- * shortanswer, numerical, essay, matching, cloze (multianswer), calculated, description, drag-and-drop
- * and any other type; choice questions without exactly four answers. Answer feedback, penalties and
- * per-question grades are dropped with a note (scoring comes from the blueprint).
+ * Moodle XML import (Moodle's own question export format), read as Moodle's qformat_xml reads it.
+ * Supported: `category` (→ chapter, the last path segment), `multichoice` single or multiple with four
+ * answers, `truefalse`, `idnumber` or `name` (→ ref), `generalfeedback` (→ explanation), `tags`, the
+ * `format` of every text (`html`, `moodle_auto_format`, `plain_text`, `markdown`) and one image per
+ * question (a base64 `<file>` or data: URI the question text shows). Reported and skipped: other
+ * question types and choice questions without exactly four answers. Refused per question: images in
+ * options or in the general feedback (roadcert keeps text there), images the file does not carry.
+ *
+ * The file is read by saxes, a streaming, strictly conforming XML parser: one pass, line numbers
+ * from the parser, only the current <question> held in memory. It never resolves entities from a
+ * DTD; a document type declaration is refused outright (Moodle never writes one), which closes
+ * external and parameter entity attacks and entity expansion bombs before they start.
  */
 
 const SUPPORTED_NOT: Record<string, string> = {
@@ -17,6 +24,7 @@ const SUPPORTED_NOT: Record<string, string> = {
   numerical: "数值题（numerical）",
   essay: "论述题（essay）",
   matching: "配对题（matching）",
+  match: "配对题（matching）",
   multianswer: "完形填空（cloze / multianswer）",
   calculated: "计算题（calculated）",
   calculatedsimple: "简单计算题（calculatedsimple）",
@@ -28,158 +36,312 @@ const SUPPORTED_NOT: Record<string, string> = {
   ddmarker: "拖放标记（ddmarker）",
   randomsamatch: "随机配对（randomsamatch）",
 };
+const FORMAT_OF: Record<string, TextFormat> = {
+  html: "html",
+  moodle_auto_format: "moodle",
+  plain_text: "plain",
+  markdown: "markdown",
+};
+const IMAGE_EXT = new Set(["png", "jpg", "jpeg", "gif", "webp"]);
+const KEYS = ["A", "B", "C", "D"] as const;
+const CHUNK = 64 * 1024;
 
-type Node = Record<string, unknown>;
-
-function asNode(v: unknown): Node {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Node) : {};
-}
-function asArray(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : v === undefined ? [] : [v];
-}
-/** Reads an XML attribute as text (fast-xml-parser keeps attributes as `@_name`). */
-function attr(node: Node, name: string): string {
-  const v = node[`@_${name}`];
-  return typeof v === "string" || typeof v === "number" ? String(v) : "";
-}
-
-/** Reads `<x><text>…</text></x>` (or a bare text value). */
-function textOf(v: unknown): string {
-  if (typeof v === "string" || typeof v === "number") return String(v);
-  const node = asNode(v);
-  const t = node.text ?? node["#text"];
-  if (t === undefined) return "";
-  return typeof t === "string" || typeof t === "number" ? String(t) : textOf(t);
+/** An element inside one <question>, kept only until the question is read. */
+interface El {
+  name: string;
+  attrs: Record<string, string>;
+  children: El[];
+  text: string;
 }
 
-const MIME_BY_EXT: Record<string, boolean> = { png: true, jpg: true, jpeg: true, gif: true, webp: true };
+/** Counts the units of work the parser does, so tests can check it grows linearly with the input. */
+export const xmlWork = { questions: 0, chunks: 0 };
 
-/** Parses Moodle XML text into items; `defaults.categories` supplies the practitioner categories. */
-export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): ParsedFile {
-  const empty: ParsedFile = { format: "moodle_xml", items: [], blueprints: [], fileErrors: [] };
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true)
-    return { ...empty, fileErrors: [`第 ${valid.err.line} 行：XML 格式错误（${valid.err.msg}）`] };
-  const parser = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: "@_",
-    parseTagValue: false,
-    parseAttributeValue: false,
-    trimValues: true,
-    isArray: (name) => ["question", "answer", "tag", "file"].includes(name),
-  });
-  const doc = asNode(parser.parse(xml));
-  const quiz = asNode(doc.quiz);
-  if (!("quiz" in doc)) return { ...empty, fileErrors: ["缺少 <quiz> 根元素，不是 Moodle XML 题目文件"] };
-  const questionLines = [...xml.matchAll(/<question\b/g)].map(
-    (m) => xml.slice(0, m.index).split("\n").length,
-  );
-  const items: ParsedItem[] = [];
+/** Reads Moodle XML (already decoded) question by question; throws FileRefusal for file-level faults. */
+export function* readMoodleXml(xml: string, defaults: ImportDefaults = {}): Generator<ParsedItem> {
+  const parser = new SaxesParser({ position: true });
+  const ready: ParsedItem[] = [];
+  let error: string | null = null;
+  let depth = 0;
+  let sawQuiz = false;
+  let stack: El[] = [];
+  let questionLine = 0;
+  let index = 0;
   let chapter = defaults.chapter;
-  asArray(quiz.question).forEach((raw, i) => {
-    const q = asNode(raw);
-    const type = attr(q, "type");
-    const line = questionLines[i] ?? 0;
+  const fail = (message: string) => {
+    error ??= message;
+  };
+
+  parser.on("doctype", () =>
+    fail(
+      `第 ${parser.line} 行：文件含文档类型声明（DOCTYPE/实体定义），Moodle XML 题目文件不含此项，出于安全原因拒绝导入`,
+    ),
+  );
+  parser.on("error", (e) => fail(`第 ${parser.line} 行：XML 格式错误（${xmlMessage(e.message)}）`));
+  parser.on("opentag", (tag) => {
+    depth++;
+    const attrs = tag.attributes as Record<string, string>;
+    if (depth === 1) {
+      if (tag.name !== "quiz") fail(`缺少 <quiz> 根元素（根元素是 <${tag.name}>），不是 Moodle XML 题目文件`);
+      sawQuiz = true;
+      return;
+    }
+    if (depth === 2) {
+      if (tag.name !== "question") return;
+      questionLine = parser.line;
+      stack = [{ name: "question", attrs, children: [], text: "" }];
+      return;
+    }
+    if (!stack.length) return;
+    const el: El = { name: tag.name, attrs, children: [], text: "" };
+    stack[stack.length - 1]?.children.push(el);
+    stack.push(el);
+  });
+  const onText = (t: string) => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += t;
+  };
+  parser.on("text", onText);
+  parser.on("cdata", onText);
+  parser.on("closetag", () => {
+    depth--;
+    if (!stack.length) return;
+    const el = stack.pop();
+    if (stack.length || !el) return;
+    xmlWork.questions++;
+    const type = el.attrs.type ?? "";
     if (type === "category") {
-      const path = textOf(q.category)
+      const path = childText(el, "category")
         .trim()
         .replace(/^\$(course|system|module|cat\d*)\$\/(top\/)?/, "");
       chapter = path.split("/").filter(Boolean).pop() ?? chapter;
       return;
     }
-    const name = textOf(q.name).trim();
-    const location = `第 ${line} 行（${name ? `「${name}」` : `第 ${i + 1} 个 <question>`}）`;
-    const ref = name ? name.slice(0, 64) : undefined;
-    if (type !== "multichoice" && type !== "truefalse") {
-      items.push({
+    index++;
+    ready.push(readQuestion(el, questionLine, index, chapter, defaults));
+  });
+
+  for (let pos = 0; pos < xml.length && !error; pos += CHUNK) {
+    xmlWork.chunks++;
+    parser.write(xml.slice(pos, pos + CHUNK));
+    // Items are handed on only once the whole file has parsed: a fault near the end rejects the file.
+    yield* ready.splice(0);
+  }
+  if (!error) parser.close();
+  if (error) throw new FileRefusal(error);
+  if (!sawQuiz) throw new FileRefusal("缺少 <quiz> 根元素，不是 Moodle XML 题目文件");
+  yield* ready.splice(0);
+}
+
+/** Parses a whole Moodle XML file (see `readMoodleXml`). */
+export function parseMoodleXml(xml: string, defaults: ImportDefaults = {}): ParsedFile {
+  const empty: ParsedFile = { format: "moodle_xml", items: [], blueprints: [], fileErrors: [] };
+  try {
+    return { ...empty, items: [...readMoodleXml(xml, defaults)] };
+  } catch (err) {
+    if (err instanceof FileRefusal) return { ...empty, fileErrors: [err.message] };
+    throw err;
+  }
+}
+
+function xmlMessage(raw: string): string {
+  const m = raw.replace(/^[^:]*:\d+:\d+:\s*/, "");
+  const entity = /undefined entity[^&]*&?([A-Za-z0-9]+)?/i.exec(m);
+  if (/undefined entity/i.test(m))
+    return `未定义的实体${entity?.[1] ? ` &${entity[1]};` : ""}：HTML 实体须写在 CDATA 中或写作 &amp;…`;
+  return m;
+}
+
+function child(el: El | undefined, name: string): El | undefined {
+  return el?.children.find((c) => c.name === name);
+}
+function children(el: El | undefined, name: string): El[] {
+  return el?.children.filter((c) => c.name === name) ?? [];
+}
+/** `<x><text>…</text></x>`, or the element's own text. */
+function childText(el: El | undefined, name: string): string {
+  const c = child(el, name);
+  return c ? textOf(c) : "";
+}
+function textOf(el: El): string {
+  const t = child(el, "text");
+  return t ? t.text : el.text;
+}
+
+/** One text field in its declared format, with the files embedded beside it. */
+interface RichText {
+  plain: PlainText;
+  files: Map<string, El>;
+}
+
+function richText(el: El | undefined, fallback: TextFormat): RichText {
+  const format = FORMAT_OF[el?.attrs.format ?? ""] ?? fallback;
+  const plain = formatToText(el ? textOf(el) : "", format);
+  const files = new Map(children(el, "file").map((f) => [f.attrs.name ?? "", f]));
+  return { plain, files };
+}
+
+function readQuestion(
+  q: El,
+  line: number,
+  index: number,
+  chapter: string | undefined,
+  defaults: ImportDefaults,
+): ParsedItem {
+  const type = q.attrs.type ?? "";
+  const name = childText(q, "name").trim();
+  const idnumber = child(q, "idnumber")?.text.trim() ?? "";
+  const location = `第 ${line} 行（${name ? `「${name.slice(0, 40)}」` : `第 ${index} 个 <question>`}）`;
+  const named = idnumber || name ? fitRef(idnumber || name) : null;
+  const notes: string[] = [...(named?.notes ?? [])];
+  if (type !== "multichoice" && type !== "truefalse") {
+    return {
+      location,
+      ref: named?.ref,
+      outcome: "skipped",
+      notes: [...notes, `${SUPPORTED_NOT[type] ?? `题型 ${type || "（未注明）"}`} roadcert 不支持`],
+    };
+  }
+  const problems: string[] = [];
+  const stemText = richText(child(q, "questiontext"), "html");
+  const stemFormat = FORMAT_OF[child(q, "questiontext")?.attrs.format ?? ""] ?? "html";
+  const feedback = richText(child(q, "generalfeedback"), stemFormat);
+  const image = stemImage(stemText, problems, notes);
+  for (const img of feedback.plain.images)
+    problems.push(`解析（generalfeedback）含图片 ${imageName(img.src)}，roadcert 的解析只能是文字`);
+  if (stemText.plain.hadMarkup || feedback.plain.hadMarkup) notes.push("HTML 格式已转为纯文本");
+  const tags = children(child(q, "tags"), "tag")
+    .map((t) => textOf(t).trim())
+    .filter(Boolean);
+  const answers = children(q, "answer").map((a, i) => {
+    const text = richText(a, "html");
+    for (const img of text.plain.images)
+      problems.push(`选项 ${KEYS[i] ?? i + 1} 含图片 ${imageName(img.src)}，roadcert 的选项只能是文字`);
+    for (const tag of text.plain.unkept)
+      problems.push(`选项 ${KEYS[i] ?? i + 1} 含 <${tag}> 内容，roadcert 的选项只能是文字`);
+    if (text.plain.hadMarkup && !notes.includes("HTML 格式已转为纯文本")) notes.push("HTML 格式已转为纯文本");
+    return {
+      text: text.plain.text,
+      fraction: Number(a.attrs.fraction ?? 0),
+      hasFeedback: textOf(child(a, "feedback") ?? emptyEl).trim() !== "",
+    };
+  });
+  if (answers.some((a) => a.hasFeedback)) notes.push("选项反馈（feedback）未导入");
+  const penalty = child(q, "penalty");
+  if (penalty && Number(penalty.text) > 0) notes.push("重答扣分（penalty）不适用于考试，未导入");
+  const grade = child(q, "defaultgrade");
+  if (grade && Number(grade.text) !== 1) notes.push("题目分值（defaultgrade）由组卷方案决定，未导入");
+  const stem = stemText.plain.text;
+  const ref = named?.ref ?? derivedRef("moodle", stem);
+  const base = {
+    ref,
+    stem,
+    explanation: feedback.plain.text,
+    chapter,
+    categories: defaults.categories,
+    tags,
+    source: "Moodle XML 导入",
+    ...(defaults.difficulty ? { difficulty: defaults.difficulty } : {}),
+  };
+  const invalid = (): ParsedItem => ({ location, ref, outcome: "invalid", notes: [...notes, ...problems] });
+  if (answers.some((a) => !Number.isFinite(a.fraction) || a.fraction > 100 || a.fraction < -100))
+    problems.push("答案分值（fraction）须为 -100～100 的数");
+
+  let raw: Record<string, unknown>;
+  if (type === "truefalse") {
+    const right = answers.filter((a) => a.fraction === 100);
+    const word = right.length === 1 ? (right[0]?.text.toLowerCase() ?? "") : "";
+    if (word !== "true" && word !== "false")
+      problems.push("判断题须恰有一个分值为 100 的答案，其文字为 true 或 false");
+    raw = { ...base, type: "true_false", options: [], answer: word === "true" ? ["T"] : ["F"] };
+  } else {
+    if (answers.length !== 4 && !problems.length) {
+      return {
         location,
         ref,
         outcome: "skipped",
-        notes: [`${SUPPORTED_NOT[type] ?? `题型 ${type || "（未注明）"}`} roadcert 不支持`],
-      });
-      return;
+        notes: [...notes, `选择题有 ${answers.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`],
+      };
     }
-    const notes: string[] = [];
-    const qt = asNode(q.questiontext);
-    const stemHtml = htmlToText(textOf(qt));
-    if (stemHtml.hadMarkup) notes.push("HTML 格式已转为纯文本");
-    const files = asArray(qt.file).map(asNode);
-    let image: ParsedItem["image"];
-    for (const f of files) {
-      const filename = attr(f, "name");
-      const ext = filename.split(".").pop()?.toLowerCase() ?? "";
-      if (image || attr(f, "encoding") !== "base64" || !MIME_BY_EXT[ext]) {
-        notes.push(`附件 ${filename || "（无名）"} 未导入（每题仅一张 PNG/JPEG/GIF/WebP 图片）`);
-        continue;
-      }
-      image = { filename, data: Buffer.from(textOf(f["#text"] ?? f), "base64") };
+    // Moodle's trans_single: absent means single; "false", "0" or empty mean multiple answers.
+    const singleEl = child(q, "single");
+    const singleText = singleEl ? singleEl.text.trim().toLowerCase() : "true";
+    const single = !(singleText === "false" || singleText === "0" || singleText === "");
+    const options = answers.map((a, k) => ({ key: KEYS[k], text: a.text }));
+    const list = answers.map((a) => `${round(a.fraction)}%`).join("、");
+    if (single) {
+      const full = answers.flatMap((a, k) => (a.fraction === 100 ? [KEYS[k]] : []));
+      if (full.length !== 1)
+        problems.push(
+          `单选题（<single>true</single>）须恰有一个分值 100% 的答案，本题各选项分值为 ${list}` +
+            (full.length === 0 ? "：没有完全正确的选项，roadcert 无法确定答案" : "：有多个完全正确的选项") +
+            "（若为多选题，请设 <single>false</single>）",
+        );
+      else if (answers.some((a) => a.fraction > 0 && a.fraction < 100))
+        notes.push("单选题中部分得分的选项按错误选项导入（roadcert 单选题只有一个正确答案）");
+      raw = { ...base, type: "single", options, answer: full };
+    } else {
+      const right = answers.flatMap((a, k) => (a.fraction > 0 ? [KEYS[k]] : []));
+      if (right.length < 2)
+        problems.push(
+          `多选题（<single>false</single>）须有两个或以上分值为正的答案，本题各选项分值为 ${list}` +
+            "（只有一个正确答案时请设 <single>true</single>）",
+        );
+      if (answers.some((a) => a.fraction > 0 && a.fraction < 100))
+        notes.push("按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）");
+      raw = { ...base, type: "multiple", options, answer: right };
     }
-    if (stemHtml.hadImage && !image) notes.push("题干引用的图片文件不在导入文件中，未导入");
-    const explanation = htmlToText(textOf(q.generalfeedback)).text;
-    const tags = asArray(asNode(q.tags).tag)
-      .map((t) => textOf(t).trim())
-      .filter(Boolean);
-    const answers = asArray(q.answer).map(asNode);
-    if (answers.some((a) => htmlToText(textOf(a.feedback)).text)) notes.push("选项反馈（feedback）未导入");
-    if (q.penalty !== undefined && Number(textOf(q.penalty)) > 0)
-      notes.push("重答扣分（penalty）不适用于考试，未导入");
-    if (q.defaultgrade !== undefined && Number(textOf(q.defaultgrade)) !== 1)
-      notes.push("题目分值（defaultgrade）由组卷方案决定，未导入");
-    const stem = stemHtml.text;
-    const base = {
-      ref: ref ?? derivedRef("moodle", stem),
-      stem,
-      explanation,
-      chapter,
-      categories: defaults.categories,
-      tags,
-      source: "Moodle XML 导入",
-      ...(defaults.difficulty ? { difficulty: defaults.difficulty } : {}),
-    };
-    if (type === "truefalse") {
-      const right = answers.find((a) => Number(a["@_fraction"] ?? 0) > 0);
-      const text = right ? textOf(right).trim().toLowerCase() : "";
-      const answer = text === "true" ? "T" : text === "false" ? "F" : "";
-      items.push(
-        withImage(
-          toItem(
-            location,
-            { ...base, type: "true_false", options: [], answer: answer ? [answer] : [] },
-            notes,
-          ),
-          image,
-        ),
-      );
-      return;
-    }
-    if (answers.length !== 4) {
-      items.push({
-        location,
-        ref: base.ref,
-        outcome: "skipped",
-        notes: [`选择题有 ${answers.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`],
-      });
-      return;
-    }
-    const single = textOf(q.single).trim().toLowerCase() !== "false";
-    const keys = ["A", "B", "C", "D"] as const;
-    const fractions = answers.map((a) => Number(a["@_fraction"] ?? 0));
-    if (!single && fractions.some((f) => f > 0 && f < 100))
-      notes.push("按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）");
-    const options = answers.map((a, k) => ({ key: keys[k], text: htmlToText(textOf(a)).text }));
-    const answer = fractions
-      .map((f, k) => (f > 0 ? keys[k] : null))
-      .filter((k): k is (typeof keys)[number] => k !== null);
-    items.push(
-      withImage(
-        toItem(location, { ...base, type: single ? "single" : "multiple", options, answer }, notes),
-        image,
-      ),
-    );
-  });
-  return { ...empty, items };
+  }
+  if (problems.length) return invalid();
+  const item = toItem(location, raw, notes);
+  return image && item.outcome === "ok" ? { ...item, image } : item;
 }
 
-function withImage(item: ParsedItem, image: ParsedItem["image"]): ParsedItem {
-  return image && item.outcome === "ok" ? { ...item, image } : item;
+const emptyEl: El = { name: "", attrs: {}, children: [], text: "" };
+
+function round(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}
+
+/**
+ * The stem's image: an `<img>` whose file travels in the question (`@@PLUGINFILE@@/name` matched to a
+ * base64 `<file>`) or a data: URI. One image per question; anything it cannot keep is refused by name.
+ */
+function stemImage(text: RichText, problems: string[], notes: string[]): ParsedItem["image"] {
+  let image: ParsedItem["image"];
+  const used = new Set<string>();
+  for (const tag of text.plain.unkept) problems.push(`题干含 <${tag}> 内容，roadcert 只能保存文字和一张图片`);
+  for (const img of text.plain.images) {
+    const inline = dataUriImage(img.src);
+    let found: { filename: string; data: Buffer } | null = null;
+    if (inline) found = { filename: `image.${inline.ext}`, data: inline.data };
+    else if (img.src.startsWith("@@PLUGINFILE@@/")) {
+      const filename = decodeName(img.src.slice("@@PLUGINFILE@@/".length).split(/[?#]/)[0] ?? "");
+      const file = text.files.get(filename) ?? text.files.get(filename.split("/").pop() ?? "");
+      const ext = filename.split(".").pop()?.toLowerCase() ?? "";
+      if (file && (file.attrs.encoding ?? "base64") === "base64" && IMAGE_EXT.has(ext)) {
+        used.add(file.attrs.name ?? "");
+        found = {
+          filename: file.attrs.name ?? filename,
+          data: Buffer.from(file.text.replace(/\s+/g, ""), "base64"),
+        };
+      }
+    }
+    if (!found)
+      problems.push(`题干引用的图片 ${imageName(img.src)} 不在文件中或不是 PNG/JPEG/GIF/WebP，无法导入`);
+    else if (image && image.filename !== found.filename)
+      problems.push(`题干有不止一张图片（${imageName(img.src)}），roadcert 每题只保存一张图片`);
+    else image = found;
+  }
+  for (const name of text.files.keys())
+    if (!used.has(name)) notes.push(`附件「${name || "（无名）"}」未被题干显示，未导入`);
+  return image;
+}
+
+function decodeName(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

@@ -26,6 +26,14 @@ export interface ParsedFile {
   fileErrors: string[];
 }
 
+/** A fault that rejects a whole file (malformed XML, a DTD, an undecodable encoding); thrown by the streaming readers. */
+export class FileRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FileRefusal";
+  }
+}
+
 /** What formats without categories or chapters (Moodle XML, GIFT, some CSVs) take from the import request. */
 export interface ImportDefaults {
   categories?: CategoryCode[];
@@ -76,29 +84,50 @@ function issueText(issue: { code: string; message: string; path: PropertyKey[]; 
   return issue.message;
 }
 
-/** Strips HTML tags and decodes the common entities: roadcert stems are plain text. */
-export function htmlToText(html: string): { text: string; hadMarkup: boolean; hadImage: boolean } {
-  const hadImage = /<img\b/i.test(html);
-  const hadMarkup = /<[a-z/][^>]*>/i.test(html);
-  const text = html
-    .replace(/<br\s*\/?>/gi, "\n")
-    .replace(/<\/p>\s*<p[^>]*>/gi, "\n")
-    .replace(/<[^>]+>/g, "")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;|&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&amp;/g, "&")
-    .replace(/[ \t]+\n/g, "\n")
-    .trim();
-  return { text, hadMarkup, hadImage };
-}
-
 /** A short stable reference for formats that have none, derived from the question text. */
 export function derivedRef(prefix: string, text: string): string {
+  return `${prefix}-${hash32(text)}`;
+}
+
+function hash32(text: string): string {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return `${prefix}-${(h >>> 0).toString(16).padStart(8, "0")}`;
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * A question name as a ref (at most 64 characters). A longer name keeps its start and gets a hash
+ * of the whole name, so two long names that share a start never collapse into one ref.
+ */
+export function fitRef(name: string): { ref: string; notes: string[] } {
+  if (name.length <= 64) return { ref: name, notes: [] };
+  const ref = `${name.slice(0, 55)}-${hash32(name)}`;
+  return { ref, notes: [`名称超过 64 个字符，编号取为「${ref}」`] };
+}
+
+/**
+ * Refuses every later item that repeats an earlier item's ref in the same file: importing both
+ * under one ref would store one and overwrite it with the other (and do so again on every re-import).
+ * Runs as items stream past, keeping only the refs seen.
+ */
+export function refuseRepeatedRefs(): (item: ParsedItem) => ParsedItem {
+  const seen = new Map<string, string>();
+  return (item) => {
+    if (!item.ref) return item;
+    const first = seen.get(item.ref);
+    if (first === undefined) {
+      seen.set(item.ref, item.location);
+      return item;
+    }
+    return {
+      ...item,
+      outcome: "invalid",
+      question: undefined,
+      image: undefined,
+      notes: [
+        ...item.notes,
+        `编号「${item.ref}」与 ${first} 重复：同一文件中的题目名称/编号须唯一（同名会覆盖前一题），请改名后再导入`,
+      ],
+    };
+  };
 }

@@ -32,22 +32,11 @@ export function parseRoadcertJson(text: string): ParsedFile {
   if (typeof obj.title !== "string" || !obj.title) fileErrors.push("title：须为非空字符串");
   if (!Array.isArray(obj.questions) || !obj.questions.length) fileErrors.push("questions：须为非空数组");
   if (fileErrors.length) return { ...empty, fileErrors };
-  const seen = new Map<string, number>();
+  // Repeated refs are refused by the importer for every format alike (refuseRepeatedRefs).
   const items: ParsedItem[] = (obj.questions as unknown[]).map((raw, i) => {
     const q = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
     const ref = typeof q.ref === "string" ? q.ref : "";
-    const location = `questions[${i}]${ref ? `（${ref}）` : ""}`;
-    const item = toItem(location, q, []);
-    const first = seen.get(ref);
-    if (ref && first !== undefined)
-      return {
-        ...item,
-        outcome: "invalid",
-        question: undefined,
-        notes: [...item.notes, `ref 与 questions[${first}] 重复`],
-      };
-    if (ref) seen.set(ref, i);
-    return item;
+    return toItem(`questions[${i}]${ref ? `（${ref}）` : ""}`, q, []);
   });
   return { ...empty, items };
 }

@@ -1,0 +1,194 @@
+import path from "node:path";
+import type { BlueprintInput, ImportFormat } from "../contracts/question-bank.js";
+import { checkHeader, readCsvRows, readQuestionRows, rowToItem } from "./csv.parser.js";
+import { readGift } from "./gift.parser.js";
+import { decodeImportBytes, normaliseLineEndings } from "./import-decode.js";
+import { readMoodleXml } from "./moodle-xml.parser.js";
+import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
+import { FileRefusal, refuseRepeatedRefs } from "./parsed-item.js";
+import { parseRoadcertJson } from "./roadcert.parser.js";
+import { looksLikeXlsx, readXlsxRows } from "./xlsx.reader.js";
+
+/** One file handed to the importer. */
+export interface ImportFile {
+  name: string;
+  content: string | Buffer;
+  /** Detected from the extension (.json, .csv, .xml, .gift/.txt, .xlsx) or the content when absent. */
+  format?: ImportFormat;
+}
+
+/** Largest file the importer reads (100,000 questions in the most verbose format fit with room to spare). */
+export const IMPORT_MAX_BYTES = 128 * 1024 * 1024;
+
+/** Picks the parser from the file name, else from the content. */
+export function detectFormat(name: string, content: string | Buffer): ImportFormat {
+  const ext = path.extname(name).toLowerCase();
+  if (ext === ".json") return "roadcert";
+  if (ext === ".csv") return "csv";
+  if (ext === ".xml") return "moodle_xml";
+  if (ext === ".gift" || ext === ".txt") return "gift";
+  if (ext === ".xlsx") return "xlsx";
+  if (Buffer.isBuffer(content) && looksLikeXlsx(content)) return "xlsx";
+  const head = (
+    typeof content === "string" ? content.slice(0, 4096) : content.subarray(0, 4096).toString("latin1")
+  )
+    .replace(/^\uFEFF/, "")
+    .trimStart();
+  if (head.startsWith("{")) return "roadcert";
+  if (head.startsWith("<")) return "moodle_xml";
+  return /^\s*(::|\/\/|\$CATEGORY)/m.test(head) ? "gift" : "csv";
+}
+
+/**
+ * A file opened for import: decoded, its format known, its items readable as often as needed (the
+ * importer reads them twice: once to check the whole file, once to write it in batches). Nothing of
+ * the file's items is held between passes.
+ */
+export interface OpenedFile {
+  format: ImportFormat;
+  /** Faults of the file as a whole; when present there are no items. */
+  fileErrors: string[];
+  /** Notes about the file as a whole (e.g. the encoding it was read in). */
+  notes: string[];
+  blueprints: BlueprintInput[];
+  /** The items with repeated refs refused; throws FileRefusal for faults found while reading. */
+  items(): AsyncIterable<ParsedItem>;
+  /** The same, synchronously, for every format but XLSX (null there). */
+  syncItems: (() => Iterable<ParsedItem>) | null;
+}
+
+/** Opens one file (see OpenedFile). Never throws for bad input: faults become `fileErrors`. */
+export function openImportFile(
+  file: ImportFile,
+  defaults: ImportDefaults = {},
+  maxBytes = IMPORT_MAX_BYTES,
+): OpenedFile {
+  const format = file.format ?? detectFormat(file.name, file.content);
+  const refused = (error: string): OpenedFile => ({
+    format,
+    fileErrors: [error],
+    notes: [],
+    blueprints: [],
+    items: () => toAsync([]),
+    syncItems: () => [],
+  });
+  const size = typeof file.content === "string" ? Buffer.byteLength(file.content) : file.content.length;
+  if (size > maxBytes)
+    return refused(
+      `文件过大（${(size / 1048576).toFixed(1)} MB，上限 ${Math.floor(maxBytes / 1048576)} MB），请拆分后导入`,
+    );
+  if (size === 0) return refused("文件为空");
+  if (format === "xlsx") {
+    const bytes = Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content, "latin1");
+    const items = () => deduped(xlsxItems(bytes, defaults));
+    return { format, fileErrors: [], notes: [], blueprints: [], items, syncItems: null };
+  }
+  let text: string;
+  const notes: string[] = [];
+  if (typeof file.content === "string") text = normaliseLineEndings(file.content.replace(/^\uFEFF/, ""));
+  else {
+    const decoded = decodeImportBytes(file.content, { xml: format === "moodle_xml" });
+    if (!decoded.ok) return refused(decoded.error);
+    text = decoded.text;
+    notes.push(...decoded.notes);
+  }
+  if (format === "roadcert") {
+    const parsed = parseRoadcertJson(text);
+    if (parsed.fileErrors.length) return refused(parsed.fileErrors.join("；"));
+    const syncItems = () => dedupedSync(parsed.items);
+    return {
+      format,
+      fileErrors: [],
+      notes,
+      blueprints: parsed.blueprints,
+      items: () => deduped(syncItems()),
+      syncItems,
+    };
+  }
+  const read = (): Iterable<ParsedItem> => {
+    if (format === "csv") return csvItems(text, defaults);
+    if (format === "moodle_xml") return readMoodleXml(text, defaults);
+    return readGift(text, defaults);
+  };
+  const syncItems = () => dedupedSync(read());
+  return { format, fileErrors: [], notes, blueprints: [], items: () => deduped(syncItems()), syncItems };
+}
+
+function csvItems(text: string, defaults: ImportDefaults): Iterable<ParsedItem> {
+  return readQuestionRows(readCsvRows(text), defaults);
+}
+
+async function* xlsxItems(bytes: Buffer, defaults: ImportDefaults): AsyncGenerator<ParsedItem> {
+  let names: string[] | null = null;
+  for await (const row of readXlsxRows(bytes)) {
+    if (!names) {
+      names = checkHeader(row);
+      continue;
+    }
+    const item = rowToItem(row, names, defaults, "xlsx-row");
+    yield row.notes.length ? { ...item, notes: [...row.notes, ...item.notes] } : item;
+  }
+  if (!names) throw new FileRefusal("工作表为空");
+}
+
+async function* deduped(items: Iterable<ParsedItem> | AsyncIterable<ParsedItem>): AsyncGenerator<ParsedItem> {
+  // Sync sources arrive already checked (dedupedSync); only XLSX rows are checked here.
+  if (Symbol.iterator in items) {
+    yield* items;
+    return;
+  }
+  const check = refuseRepeatedRefs();
+  for await (const item of items) yield check(item);
+}
+
+function* dedupedSync(items: Iterable<ParsedItem>): Generator<ParsedItem> {
+  const check = refuseRepeatedRefs();
+  for (const item of items) yield check(item);
+}
+
+async function* toAsync<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
+/**
+ * Parses one file completely (pure; `scripts/bank-validate.ts`, bank checks and tests use it).
+ * XLSX needs the asynchronous `parseImportFileAsync`.
+ */
+export function parseImportFile(file: ImportFile, defaults: ImportDefaults = {}): ParsedFile {
+  const opened = openImportFile(file, defaults);
+  const result: ParsedFile = {
+    format: opened.format,
+    items: [],
+    blueprints: opened.blueprints,
+    fileErrors: opened.fileErrors,
+  };
+  if (opened.fileErrors.length) return result;
+  if (!opened.syncItems) return { ...result, fileErrors: ["XLSX 文件须用 parseImportFileAsync 读取"] };
+  try {
+    return { ...result, items: [...opened.syncItems()] };
+  } catch (err) {
+    if (err instanceof FileRefusal) return { ...result, fileErrors: [err.message] };
+    throw err;
+  }
+}
+
+/** Parses one file completely, XLSX included. */
+export async function parseImportFileAsync(
+  file: ImportFile,
+  defaults: ImportDefaults = {},
+): Promise<ParsedFile> {
+  const opened = openImportFile(file, defaults);
+  const result: ParsedFile = {
+    format: opened.format,
+    items: [],
+    blueprints: opened.blueprints,
+    fileErrors: opened.fileErrors,
+  };
+  try {
+    for await (const item of opened.items()) result.items.push(item);
+  } catch (err) {
+    if (err instanceof FileRefusal) return { ...result, items: [], fileErrors: [err.message] };
+    throw err;
+  }
+  return result;
+}

@@ -1,0 +1,238 @@
+import mongoose from "mongoose";
+import type {
+  BlueprintInput,
+  ImportFormat,
+  ImportReport,
+  QuestionInput,
+} from "../contracts/question-bank.js";
+import type { FeatureContext } from "../feature.js";
+import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
+import { checkImage, createImageStore, imageHash } from "./image.store.js";
+import type { ImportFile } from "./import-readers.js";
+import type { ParsedItem } from "./parsed-item.js";
+import { SYSTEM_ACTOR } from "./ports.js";
+import { sameContent } from "./question-bank.service.js";
+import type { ImportOptions } from "./question-import.service.js";
+import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
+import { toBlueprint, toQuestionInput } from "./question.presenter.js";
+
+type Lean = QuestionVersionDoc & { _id?: unknown };
+
+type Write =
+  | { kind: "create"; question: QuestionInput; imageId?: string }
+  | { kind: "update_draft"; question: QuestionInput; current: Lean; imageId?: string }
+  | { kind: "new_version"; question: QuestionInput; current: Lean; imageId?: string };
+
+/** Counts the database round trips of an import, so tests can check they grow with batches, not items. */
+export const importWork = { lookups: 0, transactions: 0 };
+
+/**
+ * Compares and writes one file's questions batch by batch. Each batch: one lookup of the refs it
+ * holds, images stored first (GridFS is outside transactions; an orphaned image is harmless), then
+ * one transaction for the batch's question writes. Comparing on every run is what makes a re-run
+ * idempotent: what an earlier run wrote is found unchanged.
+ */
+export function createBatchWriter(
+  ctx: Pick<FeatureContext, "conn" | "logger">,
+  file: ImportFile,
+  options: ImportOptions,
+) {
+  const Questions = questionVersionModel(ctx.conn);
+  const Blueprints = blueprintModel(ctx.conn);
+  const images = createImageStore(ctx.conn);
+  const actor = options.actor ?? SYSTEM_ACTOR;
+  const dryRun = options.dryRun ?? false;
+  const status = options.publish ? "published" : "draft";
+  const history = (comment: string) => [
+    { at: new Date(), actorId: actor.id, actorName: actor.displayName, action: "imported", comment },
+  ];
+  let blueprintChanges = 0;
+
+  async function write(batch: { index: number; item: ParsedItem }[], report: ImportReport): Promise<void> {
+    if (!batch.length) return;
+    importWork.lookups++;
+    const refs = batch.map((b) => b.item.question?.ref ?? "");
+    const found = await Questions.find({ ref: { $in: refs } }).lean<Lean[]>();
+    const latest = new Map<string, Lean>();
+    for (const doc of found) {
+      const seen = latest.get(doc.ref);
+      if (!seen || seen.version < doc.version) latest.set(doc.ref, doc);
+    }
+    const knownHashes = await images.hashes(
+      [...latest.values()].flatMap((d) => (d.imageId ? [d.imageId] : [])),
+    );
+    const writes: Write[] = [];
+    for (const { index, item } of batch) {
+      const r = report.items[index];
+      const q = item.question;
+      if (!r || !q) continue;
+      let image = item.image;
+      if (image) {
+        try {
+          checkImage(image.data);
+        } catch (err) {
+          r.outcome = "invalid";
+          r.notes.push(
+            `图片 ${image.filename} 不能导入：${err instanceof Error ? err.message : String(err)}`,
+          );
+          continue;
+        }
+      }
+      const current = latest.get(q.ref);
+      // The same image bytes as the stored one is no change (re-importing a file with images is idempotent).
+      if (image && current?.imageId && knownHashes.get(current.imageId) === imageHash(image.data))
+        image = undefined;
+      const imageId = image && !dryRun ? await images.put(image.data, image.filename, actor.id) : undefined;
+      if (!current) {
+        r.outcome = "created";
+        writes.push({ kind: "create", question: q, imageId });
+      } else if (
+        sameContent(toQuestionInput(current), q) &&
+        !image &&
+        (!options.publish || current.status === "published")
+      ) {
+        r.outcome = "unchanged";
+      } else if (current.status === "in_review" || current.status === "retired") {
+        r.outcome = "skipped";
+        r.notes.push(
+          current.status === "in_review" ? "同编号题目正在审核中，未覆盖" : "同编号题目已停用，未覆盖",
+        );
+      } else {
+        r.outcome = "updated";
+        writes.push(
+          current.status === "draft"
+            ? { kind: "update_draft", question: q, current, imageId }
+            : { kind: "new_version", question: q, current, imageId },
+        );
+      }
+    }
+    if (dryRun || !writes.length) return;
+    importWork.transactions++;
+    await ctx.conn.transaction(async (session) => {
+      const creates = writes.flatMap((w) =>
+        w.kind === "create"
+          ? [
+              {
+                questionId: new mongoose.Types.ObjectId().toHexString(),
+                version: 1,
+                status,
+                ...w.question,
+                ...(w.imageId ? { imageId: w.imageId } : {}),
+                authorId: actor.id,
+                authorName: actor.displayName,
+                ...(options.publish ? { reviewerId: actor.id } : {}),
+                history: history(file.name),
+              },
+            ]
+          : [],
+      );
+      if (creates.length) await Questions.insertMany(creates, { session });
+      for (const w of writes) {
+        if (w.kind === "update_draft") {
+          await Questions.updateOne(
+            { questionId: w.current.questionId, version: w.current.version },
+            {
+              $set: { ...w.question, ...(w.imageId ? { imageId: w.imageId } : {}), status },
+              $push: { history: { $each: history(file.name) } },
+            },
+            { session },
+          );
+        } else if (w.kind === "new_version") {
+          if (options.publish) {
+            await Questions.updateMany(
+              { questionId: w.current.questionId, status: "published" },
+              { $set: { status: "superseded" } },
+              { session },
+            );
+          }
+          await Questions.create(
+            [
+              {
+                questionId: w.current.questionId,
+                version: w.current.version + 1,
+                status,
+                ...w.question,
+                imageId: w.imageId ?? w.current.imageId ?? undefined,
+                authorId: actor.id,
+                authorName: actor.displayName,
+                quarantined: w.current.quarantined,
+                history: history(`${file.name}：基于第 ${w.current.version} 版`),
+              },
+            ],
+            { session },
+          );
+        }
+      }
+    });
+  }
+
+  async function blueprints(inputs: BlueprintInput[]): Promise<ImportReport["blueprints"]> {
+    const out: ImportReport["blueprints"] = [];
+    const changes: { input: BlueprintInput; blueprintId: string; version: number }[] = [];
+    for (const bp of inputs) {
+      const blueprintId = `bp-${bp.categoryCode}`;
+      const last = await Blueprints.findOne({ blueprintId }).sort({ version: -1 }).lean<BlueprintDoc>();
+      const same =
+        last &&
+        JSON.stringify(stripId(toBlueprint(last))) ===
+          JSON.stringify(stripId({ ...bp, id: "", version: 0 })) &&
+        (!options.publish || last.status === "published");
+      const version = same && last ? last.version : (last?.version ?? 0) + 1;
+      out.push({
+        categoryCode: bp.categoryCode,
+        outcome: !last ? "created" : same ? "unchanged" : "updated",
+        version,
+      });
+      if (!same) changes.push({ input: bp, blueprintId, version });
+    }
+    blueprintChanges = changes.length;
+    if (dryRun || !changes.length) return out;
+    await ctx.conn.transaction(async (session) => {
+      for (const c of changes) {
+        await Blueprints.create(
+          [
+            {
+              blueprintId: c.blueprintId,
+              version: c.version,
+              status: options.publish ? "published" : "draft",
+              ...c.input,
+              createdBy: actor.id,
+              ...(options.publish ? { publishedAt: new Date() } : {}),
+            },
+          ],
+          { session },
+        );
+      }
+    });
+    return out;
+  }
+
+  async function audit(report: ImportReport, format: ImportFormat): Promise<void> {
+    if (dryRun) return;
+    const entry = {
+      action: "question_bank.imported",
+      actor: {
+        id: actor.id,
+        kind: actor.id === SYSTEM_ACTOR.id ? ("system" as const) : ("staff" as const),
+        name: actor.displayName,
+      },
+      target: { type: "import", id: file.name },
+      details: {
+        format,
+        counts: report.counts,
+        blueprints: report.blueprints,
+        publish: Boolean(options.publish),
+      },
+    };
+    if (options.audit) await options.audit.record(entry);
+    else if (report.counts.created + report.counts.updated + blueprintChanges > 0)
+      ctx.logger.info({ audit: entry }, "question bank import");
+  }
+
+  return { write, blueprints, audit };
+}
+
+function stripId(b: BlueprintInput & { id: string; version: number }) {
+  const { id: _id, version: _version, ...rest } = b;
+  return { ...rest, difficultyMix: rest.difficultyMix ?? null, accommodations: rest.accommodations };
+}

@@ -1,0 +1,135 @@
+import { readFileSync } from "node:fs";
+import { expect } from "chai";
+import { parseImportFile } from "../../../server/question-bank/index.js";
+import type { ParsedItem } from "../../../server/question-bank/parsed-item.js";
+
+// Issue 15: one fixture per finding (roadcert's own question text), each failing before the fix.
+const fixture = (name: string) => ({
+  name,
+  content: readFileSync(new URL(`../../fixtures/question-bank/issue15/${name}`, import.meta.url)),
+});
+const defaults = { categories: ["01001" as const], chapter: "安全行车" };
+const byRef = (items: ParsedItem[], ref: string) => {
+  const item = items.find((i) => i.ref === ref);
+  if (!item) throw new Error(`no item ${ref}: ${items.map((i) => i.ref).join(",")}`);
+  return item;
+};
+
+describe("question import fidelity (issue 15): GIFT as Moodle reads it", () => {
+  const parsed = parseImportFile(fixture("gift-weights.gift"), defaults);
+
+  it("when one answer has = and the others ~%25%, then it is a single choice keyed on the = answer, with a note on the partial credit", () => {
+    const item = byRef(parsed.items, "W-SINGLE");
+    expect(item.outcome).to.equal("ok");
+    expect(item.question).to.deep.include({ type: "single", answer: ["D"] });
+    expect(item.notes.join()).to.contain("部分得分");
+  });
+
+  it("when answers and feedback carry [plain]/[moodle]/[html] markers, then markers and tags are gone from the text", () => {
+    const item = byRef(parsed.items, "W-MARKERS");
+    expect(item.question?.options.map((o) => o.text)).to.deep.equal(["黄色", "红色", "蓝色", "绿色"]);
+    expect(item.question?.explanation).to.equal("以当地规定为准。");
+  });
+
+  it("when a weight follows ~ after a space, then it is trimmed as Moodle does and the question imports", () => {
+    const item = byRef(parsed.items, "W-SPACE");
+    expect(item.outcome, item.notes.join()).to.equal("ok");
+    expect(item.question).to.deep.include({ type: "multiple", answer: ["A", "B"] });
+    expect(item.question?.options[0]?.text).to.equal("制动系统");
+  });
+
+  it("when the file uses CR-only line endings, then its three questions stay three", () => {
+    const cr = parseImportFile(fixture("gift-cr-only.gift"), defaults);
+    expect(cr.items.map((i) => [i.ref, i.outcome])).to.deep.equal([
+      ["CR-1", "ok"],
+      ["CR-2", "ok"],
+      ["CR-3", "ok"],
+    ]);
+    expect(cr.items[1]?.location).to.match(/^第 3 行/);
+  });
+
+  it("when the file is UTF-16LE, then it decodes to two clean questions without NUL characters", () => {
+    const u16 = parseImportFile(fixture("gift-utf16le.gift"), defaults);
+    expect(u16.items.map((i) => i.outcome)).to.deep.equal(["ok", "ok"]);
+    expect(byRef(u16.items, "U16-1").question?.stem).to.equal("驾驶员应随身携带从业资格证。");
+  });
+
+  it("when three different questions share one name, then the later two are refused naming the first", () => {
+    const dup = parseImportFile(fixture("gift-duplicate-names.gift"), defaults);
+    expect(dup.items.map((i) => i.outcome)).to.deep.equal(["ok", "invalid", "invalid"]);
+    expect(dup.items[1]?.notes.join()).to.contain("重复").and.to.contain("第 2 行");
+  });
+});
+
+describe("question import fidelity (issue 15): Moodle XML text, images and hostile files", () => {
+  const parsed = parseImportFile(fixture("moodle-entities.xml"), defaults);
+
+  it("when HTML uses named and hexadecimal entities, then every one is decoded", () => {
+    expect(byRef(parsed.items, "E-ENTITIES").question?.stem).to.equal("“限载”标志…适用于中型货车—见§3。");
+  });
+
+  it("when text is plain_text, then < and > stay as written instead of being stripped as tags", () => {
+    expect(byRef(parsed.items, "E-PLAIN").question?.stem).to.equal(
+      "总质量 <3.5t 且车速 >80 km/h 时须按本条执行。",
+    );
+  });
+
+  it("when an option or the general feedback holds an image, then the question is refused naming the image", () => {
+    const option = byRef(parsed.items, "E-OPTION-IMAGE");
+    expect(option.outcome).to.equal("invalid");
+    expect(option.notes.join()).to.contain("sign-a.png").and.to.contain("选项 A");
+    const feedback = byRef(parsed.items, "E-FEEDBACK-IMAGE");
+    expect(feedback.outcome).to.equal("invalid");
+    expect(feedback.notes.join()).to.contain("triangle.png");
+  });
+
+  it("when the stem shows an image, then the image is kept and no double space is left where it was", () => {
+    const item = byRef(parsed.items, "E-STEM-IMAGE");
+    expect(item.image?.filename).to.equal("work.png");
+    expect(item.question?.stem).to.equal("图中标志表示前方施工 应减速。");
+  });
+
+  it("when a single-answer question has only partial fractions, then the refusal says why", () => {
+    const item = byRef(parsed.items, "E-SINGLE-PARTIAL");
+    expect(item.outcome).to.equal("invalid");
+    expect(item.notes.join()).to.contain("100%").and.to.contain("50%、50%、0%、0%");
+  });
+
+  for (const name of ["moodle-external-entity.xml", "moodle-parameter-entity.xml"]) {
+    it(`when the file declares entities (${name}), then it is refused with a clear reason and nothing is read`, () => {
+      const hostile = parseImportFile(fixture(name), defaults);
+      expect(hostile.items).to.have.length(0);
+      expect(hostile.fileErrors[0]).to.match(/^第 2 行：文件含文档类型声明/);
+    });
+  }
+});
+
+describe("question import fidelity (issue 15): CSV encodings and formula cells", () => {
+  it("when a CSV is GBK-encoded, then it decodes to the right Chinese text and the report says which encoding", () => {
+    const parsed = parseImportFile(fixture("questions-gbk.csv"));
+    expect(parsed.items.map((i) => i.outcome)).to.deep.equal(["ok", "ok"]);
+    expect(byRef(parsed.items, "GBK-1").question).to.deep.include({
+      stem: "道路运输从业资格证的有效期是多少年？",
+      chapter: "职业道德和法律法规",
+    });
+  });
+
+  it("when bytes are neither UTF-8 nor Chinese GB18030 text, then the file is refused instead of importing mojibake", () => {
+    const latin1 = Buffer.from("ref,type,stem,answer\nL-1,判断,caf\xe9 na\xefve r\xe9sum\xe9,T\n", "latin1");
+    const parsed = parseImportFile({ name: "x.csv", content: latin1 });
+    expect(parsed.fileErrors[0]).to.contain("编码无法识别");
+  });
+
+  it("when cells start with =, +, @ or -, then the text is kept exactly as written (export neutralises it)", () => {
+    const parsed = parseImportFile(fixture("formula-cells.csv"));
+    expect(parsed.items[0]?.question).to.deep.include({
+      stem: "=1+1 这样的写法在题干中应原样保留吗？",
+    });
+    expect(parsed.items[0]?.question?.options.map((o) => o.text)).to.deep.equal([
+      "+保留",
+      "@SUM(A1)",
+      "-10",
+      '=HYPERLINK("x")',
+    ]);
+  });
+});
