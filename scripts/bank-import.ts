@@ -9,8 +9,9 @@
  *   --categories=01001,02001  --chapter=安全行车  --difficulty=3
  *                         defaults for formats without them (Moodle XML, GIFT, CSV)
  *
- * Formats: roadcert JSON (.json), CSV (.csv), Moodle XML (.xml), GIFT (.gift/.txt). Prints a report
- * per file and item; exits 1 when any file was rejected.
+ * Formats: roadcert JSON (.json), CSV (.csv), Moodle XML (.xml), GIFT (.gift/.txt), Excel (.xlsx).
+ * Prints progress on stderr and a report per file and item; a file that cannot be read or imported
+ * is reported and the others still run; exits 1 when any file was rejected.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -18,7 +19,12 @@ import { CategoryCode } from "../server/contracts/categories.js";
 import { loadConfig } from "../server/config.js";
 import { createLogger } from "../server/lib/logger.js";
 import { connectMongo, redactUri } from "../server/lib/mongo.js";
-import { importQuestionBankFiles, type ImportFile } from "../server/question-bank/index.js";
+import {
+  importQuestionBankFiles,
+  type ImportFile,
+  type ImportProgress,
+} from "../server/question-bank/index.js";
+import type { ImportReport } from "../server/contracts/question-bank.js";
 
 const OUTCOME: Record<string, string> = {
   created: "新增",
@@ -56,18 +62,40 @@ async function main(): Promise<number> {
     ?.split(",")
     .map((c) => CategoryCode.parse(c.trim()));
   const difficulty = option("difficulty") ? Number(option("difficulty")) : undefined;
-  const files: ImportFile[] = await Promise.all(
-    paths.map(async (p) => ({ name: path.basename(p), content: await readFile(p) })),
-  );
+  // A file that cannot be read is reported like any refused file; the others still import.
+  const unreadable: ImportReport[] = [];
+  const files: ImportFile[] = [];
+  for (const p of paths) {
+    try {
+      files.push({ name: path.basename(p), content: await readFile(p) });
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "文件不存在" : "无法读取文件";
+      unreadable.push({
+        file: path.basename(p),
+        format: "roadcert",
+        dryRun: process.argv.includes("--dry-run"),
+        rejected: true,
+        counts: { created: 0, updated: 0, unchanged: 0, skipped: 0, invalid: 1 },
+        items: [{ location: "文件", outcome: "invalid", notes: [`${why}：${p}`] }],
+        blueprints: [],
+      });
+    }
+  }
+  const onProgress = (p: ImportProgress) => {
+    const what = p.phase === "checking" ? "检查" : "写入";
+    process.stderr.write(`  ${p.file}：${what} ${p.done}${p.total ? ` / ${p.total}` : ""}\n`);
+  };
   const logger = createLogger({ level: "warn", name: "bank-import" });
   const conn = await connectMongo(uri, { dbName: option("db") });
   try {
-    const reports = await importQuestionBankFiles({ conn, logger }, files, {
+    const imported = await importQuestionBankFiles({ conn, logger }, files, {
+      onProgress,
       dryRun: process.argv.includes("--dry-run"),
       partial: process.argv.includes("--partial"),
       publish: !process.argv.includes("--draft"),
       defaults: { categories, chapter: option("chapter"), difficulty },
     });
+    const reports = [...unreadable, ...imported];
     console.log(`数据库：${redactUri(uri)}${option("db") ? ` / ${option("db")}` : ""}`);
     for (const r of reports) {
       const c = r.counts;
@@ -90,4 +118,8 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+process.exitCode = await main().catch((err: unknown) => {
+  // Database unreachable, bad URI…: one line for the operator, not a stack trace.
+  console.error(`导入未能运行：${err instanceof Error ? err.message : String(err)}`);
+  return 2;
+});

@@ -105,6 +105,9 @@ export function htmlToText(html: string, opts: { newlinesBreak?: boolean } = {})
   return { text: out.toString(), hadMarkup, images, unkept };
 }
 
+/** Counts the characters the text builder visits, so tests can check whitespace handling is linear. */
+export const htmlWork = { chars: 0 };
+
 /** Collects text with HTML's whitespace rules without ever rescanning what it already holds. */
 class TextBuilder {
   private parts: string[] = [];
@@ -113,6 +116,7 @@ class TextBuilder {
   private empty = true;
 
   append(text: string, newlinesBreak: boolean): void {
+    htmlWork.chars += text.length;
     let runStart = -1;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);

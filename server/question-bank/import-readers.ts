@@ -125,7 +125,12 @@ async function* xlsxItems(bytes: Buffer, defaults: ImportDefaults): AsyncGenerat
       names = checkHeader(row);
       continue;
     }
-    const item = rowToItem(row, names, defaults, "xlsx-row");
+    // A sheet row ends at its last non-empty cell: empty trailing cells are columns left blank.
+    const fields =
+      row.fields.length < names.length
+        ? [...row.fields, ...Array<string>(names.length - row.fields.length).fill("")]
+        : row.fields;
+    const item = rowToItem({ line: row.line, fields }, names, defaults, "xlsx-row");
     yield row.notes.length ? { ...item, notes: [...row.notes, ...item.notes] } : item;
   }
   if (!names) throw new FileRefusal("工作表为空");

@@ -34,10 +34,13 @@ export {
   seedSampleBanks,
   readSampleBankFiles,
   parseImportFile,
+  parseImportFileAsync,
   detectFormat,
   type ImportFile,
   type ImportOptions,
+  type ImportProgress,
 } from "./question-import.service.js";
+export { toGift, toMoodleXml, toXlsx } from "./question-export.js";
 export { IMAGE_MAX_BYTES, sniffImageType } from "./image.store.js";
 export { roadcertJsonSchemas, schemaFileText } from "./json-schema.js";
 export { checkBankFiles, type BankCheck, type CategoryCheck } from "./bank-check.js";

@@ -55,7 +55,7 @@ interface El {
 }
 
 /** Counts the units of work the parser does, so tests can check it grows linearly with the input. */
-export const xmlWork = { questions: 0, chunks: 0 };
+export const xmlWork = { questions: 0, chunks: 0, chars: 0 };
 
 /** Reads Moodle XML (already decoded) question by question; throws FileRefusal for file-level faults. */
 export function* readMoodleXml(xml: string, defaults: ImportDefaults = {}): Generator<ParsedItem> {
@@ -123,7 +123,9 @@ export function* readMoodleXml(xml: string, defaults: ImportDefaults = {}): Gene
 
   for (let pos = 0; pos < xml.length && !error; pos += CHUNK) {
     xmlWork.chunks++;
-    parser.write(xml.slice(pos, pos + CHUNK));
+    const chunk = xml.slice(pos, pos + CHUNK);
+    xmlWork.chars += chunk.length;
+    parser.write(chunk);
     // Items are handed on only once the whole file has parsed: a fault near the end rejects the file.
     yield* ready.splice(0);
   }

@@ -1,0 +1,144 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import type { QuestionInput } from "../../../server/contracts/question-bank.js";
+import {
+  createQuestionBankService,
+  importQuestionBankFiles,
+  toGift,
+  type QuestionBankService,
+} from "../../../server/question-bank/index.js";
+import { toCsv } from "../../../server/question-bank/csv.parser.js";
+import { importWork } from "../../../server/question-bank/import-writer.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { bankContext } from "./bank-context.js";
+
+const run = promisify(execFile);
+const fixture = (name: string) => new URL(`../../fixtures/question-bank/issue15/${name}`, import.meta.url);
+
+function questions(prefix: string, n: number): QuestionInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    ref: `${prefix}-${i}`,
+    type: "true_false" as const,
+    stem: `${prefix} 第 ${i} 题：驾驶员出车前应检查灯光。`,
+    options: [],
+    answer: ["T" as const],
+    explanation: "",
+    chapter: "安全行车",
+    categories: ["01001" as const],
+    difficulty: 3,
+    tags: [],
+    source: "",
+  }));
+}
+
+describe("question import at scale (issue 15): batches, re-runs and per-file refusals", () => {
+  const db = useTestDatabase("qbbatch");
+  let bank: QuestionBankService;
+  before(() => {
+    bank = createQuestionBankService(bankContext(db.conn));
+  });
+  const countRefs = (prefix: string) =>
+    bank.models.Questions.countDocuments({ ref: { $regex: `^${prefix}-` } });
+
+  it("when 1,200 questions are imported with batches of 500, then three transactions write them and progress reaches the total", async () => {
+    importWork.transactions = 0;
+    importWork.lookups = 0;
+    const seen: number[] = [];
+    const [report] = await importQuestionBankFiles(
+      bankContext(db.conn),
+      [{ name: "big.csv", content: toCsv(questions("BATCH", 1200)) }],
+      { batchSize: 500, onProgress: (p) => p.phase === "writing" && seen.push(p.done) },
+    );
+    expect(report?.counts.created).to.equal(1200);
+    expect(importWork).to.deep.include({ transactions: 3, lookups: 3 });
+    expect(seen).to.deep.equal([500, 1000, 1200]);
+    expect(await countRefs("BATCH")).to.equal(1200);
+  });
+
+  it("when an import stops after its first batch, then a re-run completes it without duplicates", async () => {
+    const file = { name: "half.csv", content: toCsv(questions("HALF", 900)) };
+    const [broken] = await importQuestionBankFiles(bankContext(db.conn), [file], {
+      batchSize: 400,
+      onProgress: (p) => {
+        if (p.phase === "writing") throw new Error("connection lost");
+      },
+    });
+    expect(broken?.rejected).to.equal(true);
+    expect(broken?.items[0]?.notes.join()).to.contain("重新导入");
+    expect(await countRefs("HALF")).to.equal(400);
+    const [again] = await importQuestionBankFiles(bankContext(db.conn), [file], { batchSize: 400 });
+    expect(again?.counts).to.deep.include({ created: 500, unchanged: 400 });
+    expect(await countRefs("HALF")).to.equal(900);
+  });
+
+  it("when a file repeats a name, then nothing of it is written and a re-import changes nothing either", async () => {
+    const content = await readFile(fixture("gift-duplicate-names.gift"));
+    const opts = { defaults: { categories: ["01001" as const], chapter: "安全行车" } };
+    const [first] = await importQuestionBankFiles(
+      bankContext(db.conn),
+      [{ name: "dup.gift", content }],
+      opts,
+    );
+    expect(first?.rejected).to.equal(true);
+    expect(await bank.models.Questions.countDocuments({ ref: "同名题" })).to.equal(0);
+    const [partial] = await importQuestionBankFiles(bankContext(db.conn), [{ name: "dup.gift", content }], {
+      ...opts,
+      partial: true,
+    });
+    expect(partial?.counts).to.deep.include({ created: 1, invalid: 2 });
+    const [again] = await importQuestionBankFiles(bankContext(db.conn), [{ name: "dup.gift", content }], {
+      ...opts,
+      partial: true,
+    });
+    expect(again?.counts).to.deep.include({ created: 0, updated: 0, unchanged: 1, invalid: 2 });
+    const stored = await bank.models.Questions.find({ ref: "同名题" }).lean();
+    expect(stored.map((q) => q.stem)).to.deep.equal(["从业资格证有效期为 6 年。"]);
+  });
+
+  it("when one file is hostile and the others are fine, then each gets its own report and the good ones import", async () => {
+    const reports = await importQuestionBankFiles(
+      bankContext(db.conn),
+      [
+        { name: "evil.xml", content: await readFile(fixture("moodle-external-entity.xml")) },
+        { name: "gbk.csv", content: await readFile(fixture("questions-gbk.csv")) },
+        { name: "tf.gift", content: toGift(questions("MIX", 3)) },
+      ],
+      { defaults: { categories: ["01001"] } },
+    );
+    expect(reports.map((r) => [r.file, r.rejected])).to.deep.equal([
+      ["evil.xml", true],
+      ["gbk.csv", false],
+      ["tf.gift", false],
+    ]);
+    expect(reports[0]?.items[0]?.notes[0]).to.contain("文档类型声明");
+    expect(reports[1]?.items[0]?.notes.join()).to.contain("GB18030");
+    expect(await bank.models.Questions.countDocuments({ ref: "GBK-1" })).to.equal(1);
+  });
+
+  it("when the CLI gets a missing file, a hostile file and a good one, then it reports all three without a stack trace", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "rc-import-"));
+    await writeFile(path.join(dir, "good.gift"), toGift(questions("CLI", 2)));
+    const args = [
+      "scripts/bank-import.ts",
+      path.join(dir, "missing.csv"),
+      fixture("moodle-parameter-entity.xml").pathname,
+      path.join(dir, "good.gift"),
+      `--uri=${db.uri}`,
+      `--db=${db.dbName}`,
+      "--categories=01001",
+    ];
+    const result = await run("node_modules/.bin/tsx", args, {
+      env: { ...process.env, NODE_ENV: "test" },
+    }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect("code" in result ? result.code : 0).to.equal(1);
+    expect(result.stdout).to.contain("missing.csv").and.to.contain("文件不存在");
+    expect(result.stdout).to.contain("moodle-parameter-entity.xml").and.to.contain("文档类型声明");
+    expect(result.stdout).to.match(/good\.gift（gift）✓ 已导入：新增 2/);
+    expect(result.stderr).to.contain("写入 2 / 2");
+    expect(result.stderr).not.to.match(/\n\s+at /);
+  });
+});
