@@ -1,9 +1,11 @@
 /**
  * Domain events crossing feature boundaries. They are written to the transactional outbox in the
  * same transaction as the change that causes them, then dispatched to in-process subscribers
- * (certificates, sharing) and later to the hub.
+ * (certificates, sharing) and later to the hub. Certificate events are listed in certificates.ts.
  */
-export interface DomainEvents {
+import type { CertificateEvents } from "./certificates.js";
+
+export interface DomainEvents extends CertificateEvents {
   "exam.passed": {
     attemptId: string;
     candidateId: string;

@@ -1,0 +1,134 @@
+/**
+ * `npm run cert:verify -- <qr-text | file.pdf | image.png> [--trust-list F]… [--anchors F] [--status-list F] [--json]`
+ *
+ * Verifies a certificate with nothing but trust files (works with the network down). Defaults to
+ * the committed demo trust list and anchors. A PDF is read for the QR text roadcert embeds in its
+ * metadata; failing that (a scanned PDF, an image) the page is rendered with pdftoppm and the code
+ * read with zbarimg when those Debian tools are installed. Prints the verdict and the decoded
+ * fields; exits 0 only for an authentic, currently valid certificate (1 otherwise, 2 on usage errors).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { CERTIFICATE_STATUS_LABELS } from "../server/contracts/certificates.js";
+import {
+  DEMO_ANCHORS_FILE,
+  DEMO_TRUST_LIST_FILE,
+  extractQrFromPdf,
+  loadStatusList,
+  readAnchorsFile,
+  readTrustLists,
+  verifyQrText,
+  type LoadedStatusList,
+} from "../server/certificates/index.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    "trust-list": { type: "string", multiple: true },
+    anchors: { type: "string", multiple: true },
+    "status-list": { type: "string", multiple: true },
+    now: { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+});
+const input = positionals.join(" ").trim();
+if (!input) {
+  console.error(
+    "usage: npm run cert:verify -- <qr-text | file.pdf | image.png> [--trust-list F] [--anchors F] [--status-list F] [--json]",
+  );
+  process.exit(2);
+}
+
+const MAX_INPUT_BYTES = 20 * 1024 * 1024;
+
+/** The QR text from the argument: literal text, a PDF's embedded payload, or a decoded image. */
+function qrTextOf(arg: string): { text: string | null; source: string } {
+  if (arg.length > 4096 || !existsSync(arg) || !statSync(arg).isFile()) return { text: arg, source: "text" };
+  if (statSync(arg).size > MAX_INPUT_BYTES) return { text: null, source: "file too large" };
+  const bytes = readFileSync(arg);
+  if (bytes.subarray(0, 5).toString("latin1") === "%PDF-") {
+    const embedded = extractQrFromPdf(bytes);
+    if (embedded) return { text: embedded, source: "pdf metadata" };
+    return { text: scanWithZbar(arg, true), source: "pdf page (pdftoppm + zbarimg)" };
+  }
+  return { text: scanWithZbar(arg, false), source: "image (zbarimg)" };
+}
+
+function scanWithZbar(path: string, isPdf: boolean): string | null {
+  const dir = mkdtempSync(join(tmpdir(), "cert-verify-"));
+  try {
+    let image = path;
+    if (isPdf) {
+      execFileSync("pdftoppm", ["-r", "150", "-f", "1", "-l", "1", "-png", path, join(dir, "page")], {
+        stdio: "ignore",
+      });
+      image = join(dir, "page-1.png");
+      if (!existsSync(image)) image = join(dir, "page-01.png");
+    }
+    const out = execFileSync("zbarimg", ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", image], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return out.split("\n").find((l) => l.startsWith("RC1:")) ?? out.trim() ?? null;
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const anchors = (values.anchors ?? [DEMO_ANCHORS_FILE]).flatMap((f) => readAnchorsFile(f));
+const { lists, problems } = readTrustLists(values["trust-list"] ?? [DEMO_TRUST_LIST_FILE], anchors);
+for (const p of problems) console.error(`信任列表问题: ${p}`);
+const statusLists = new Map<string, LoadedStatusList>();
+for (const f of values["status-list"] ?? []) {
+  const loaded = loadStatusList(
+    JSON.parse(readFileSync(f, "utf8")),
+    lists.flatMap((l) => l.body.keys),
+  );
+  if (loaded) statusLists.set(loaded.body.provinceCode, loaded);
+  else console.error(`状态列表 ${f} 无法验证，已忽略`);
+}
+
+const { text, source } = qrTextOf(input);
+const now = values.now ? new Date(values.now) : new Date();
+const verdict = text
+  ? verifyQrText(text, { lists, statusLists }, now)
+  : {
+      ok: false,
+      authentic: false,
+      code: "qr_not_found" as const,
+      message: `未找到证书二维码（${source}）`,
+      warnings: [],
+      trust: null,
+      claims: null,
+      status: null,
+    };
+
+if (values.json) {
+  console.log(JSON.stringify({ source, ...verdict }, null, 2));
+} else {
+  console.log(`${verdict.ok ? "✔ 有效" : "✘ 无效"}  ${verdict.code}: ${verdict.message}`);
+  for (const w of verdict.warnings) console.log(`  ⚠ ${w}`);
+  if (verdict.trust)
+    console.log(
+      `  信任列表: ${verdict.trust.issuer} 生成于 ${verdict.trust.generatedAt}，有效至 ${verdict.trust.validUntil}（${verdict.trust.state}）`,
+    );
+  const c = verdict.claims;
+  if (c) {
+    console.log(`  签发省份: ${c.provinceCode}    密钥: ${c.kid} (${c.suite})`);
+    console.log(`  证号: ${c.certificateNo}    版本: ${c.version}    姓名: ${c.name}`);
+    console.log(`  从业资格类别: ${c.categories.join(", ")}`);
+    console.log(`  有效期: ${c.validFrom} 至 ${c.validTo}    签发时间: ${c.issuedAt}`);
+    console.log(`  考试记录哈希: ${c.chainHash}`);
+  }
+  if (verdict.status) {
+    const label =
+      verdict.status.state === "unknown" ? "未知" : CERTIFICATE_STATUS_LABELS[verdict.status.state];
+    console.log(`  状态: ${label}${verdict.status.asOf ? `（状态截至 ${verdict.status.asOf}）` : ""}`);
+  }
+}
+process.exit(verdict.ok ? 0 : 1);

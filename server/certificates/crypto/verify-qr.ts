@@ -1,0 +1,140 @@
+import type {
+  QrClaims,
+  TrustListKey,
+  TrustState,
+  VerificationCode,
+  VerificationResultDto,
+} from "../../contracts/certificates.js";
+import { CERTIFICATE_STATUS_LABELS } from "../../contracts/certificates.js";
+import { openEnvelope } from "./envelope.js";
+import { getStatusBits, type LoadedStatusList } from "./status-list.js";
+import { createVerifier, type Verifier } from "./suites.js";
+import { trustState, type LoadedTrustList } from "./trust-list.js";
+
+/** A verifier's offline knowledge: verified trust lists and (optionally) status lists per province. */
+export interface TrustContext {
+  lists: readonly LoadedTrustList[];
+  statusLists?: ReadonlyMap<string, LoadedStatusList>;
+}
+
+/** Phone and PC clocks drift; times within this margin are not held against a certificate. */
+const CLOCK_SKEW_MS = 10 * 60_000;
+const verifierCache = new Map<string, Verifier>();
+
+function verifierFor(key: TrustListKey): Verifier {
+  const id = `${key.suite}:${key.publicKey}`;
+  let v = verifierCache.get(id);
+  if (!v) {
+    if (verifierCache.size > 1_000) verifierCache.clear();
+    v = createVerifier(key.suite, key.publicKey);
+    verifierCache.set(id, v);
+  }
+  return v;
+}
+
+function result(
+  code: VerificationCode,
+  message: string,
+  extra: Partial<VerificationResultDto> = {},
+): VerificationResultDto {
+  return {
+    ok: false,
+    authentic: false,
+    code,
+    message,
+    warnings: [],
+    trust: null,
+    claims: null,
+    status: null,
+    ...extra,
+  };
+}
+
+/**
+ * Verifies QR text offline: envelope, then a trusted key with that id (every key with the id is
+ * tried, as in the EU DCC), its province and validity window, the trust list's freshness, the
+ * certificate's dates, and finally the status list if one is known. Pure; never throws.
+ */
+export function verifyQrText(text: string, ctx: TrustContext, now: Date): VerificationResultDto {
+  const opened = openEnvelope(text);
+  if (!opened.ok) return result(opened.code, opened.message);
+  const { claims } = opened;
+  if (ctx.lists.length === 0) return result("no_trust_list", "没有可用的信任列表，无法验证", { claims });
+
+  const candidates = ctx.lists.flatMap((list) =>
+    list.body.keys
+      .filter((k) => k.kid === claims.kid && k.suite === claims.suite)
+      .map((key) => ({ key, list })),
+  );
+  if (candidates.length === 0)
+    return result("unknown_issuer_key", `签发密钥 ${claims.kid} 不在信任列表中`, { claims });
+  const match = candidates.find(({ key }) => verifierFor(key).verify(opened.signedBytes, opened.signature));
+  if (!match) return result("signature_invalid", "签名无效：证书内容被篡改或不是由该密钥签发", { claims });
+
+  const trust = trustState(match.list, now);
+  const warnings: string[] = [];
+  if (trust.demo) warnings.push("演示信任列表：仅供演示，不能证明真实资格");
+  if (match.key.provinceCode !== claims.provinceCode) {
+    return result(
+      "issuer_mismatch",
+      `签名密钥属于 ${match.key.provinceCode}，证书却声称由 ${claims.provinceCode} 签发`,
+      { claims, trust, warnings },
+    );
+  }
+  if (!keyCoversIssue(match.key, claims)) {
+    return result("key_not_valid_at_issue", "签发时间不在该密钥的有效期内", { claims, trust, warnings });
+  }
+  if (trust.state === "expired") {
+    return result(
+      "trust_list_expired",
+      `信任列表已于 ${trust.validUntil} 过期，无法确认证书有效，请更新信任列表`,
+      { claims, trust, warnings },
+    );
+  }
+  if (trust.state === "stale")
+    warnings.push(`信任列表已 ${Math.floor(trust.ageSeconds / 3600)} 小时未更新，请尽快更新`);
+  if (Date.parse(claims.issuedAt) > now.getTime() + CLOCK_SKEW_MS)
+    warnings.push("签发时间晚于本机时间，请检查本机时钟");
+
+  const authentic = { authentic: true, claims, trust, warnings };
+  const today = now.getTime();
+  if (today + CLOCK_SKEW_MS < Date.parse(`${claims.validFrom}T00:00:00+08:00`)) {
+    return result("certificate_not_yet_valid", `证书自 ${claims.validFrom} 起有效`, authentic);
+  }
+  // Valid through the whole last day, China Standard Time.
+  if (today - CLOCK_SKEW_MS >= Date.parse(`${claims.validTo}T00:00:00+08:00`) + 86_400_000) {
+    return result("certificate_expired", `证书已于 ${claims.validTo} 到期`, authentic);
+  }
+  const statusList = ctx.statusLists?.get(claims.provinceCode);
+  const state = statusList ? getStatusBits(statusList.bits, claims.statusIndex) : null;
+  if (!statusList || !state) {
+    warnings.push("未获取到状态列表：无法确认证书是否已被注销或吊销");
+    return {
+      ...authentic,
+      ok: true,
+      code: "valid",
+      message: "证书真实有效（状态未知）",
+      status: { state: "unknown", asOf: null, source: "none" },
+    };
+  }
+  const status = { state, asOf: statusList.body.generatedAt, source: "status_list" as const };
+  if (state !== "valid") {
+    return result(
+      "status_not_valid",
+      `证书已${CERTIFICATE_STATUS_LABELS[state]}（状态截至 ${statusList.body.generatedAt}）`,
+      { ...authentic, status },
+    );
+  }
+  return { ...authentic, ok: true, code: "valid", message: "证书真实有效", status };
+}
+
+function keyCoversIssue(key: TrustListKey, claims: QrClaims): boolean {
+  const issued = Date.parse(claims.issuedAt);
+  if (issued + CLOCK_SKEW_MS < Date.parse(key.validFrom)) return false;
+  return key.validTo === null || issued <= Date.parse(key.validTo) + CLOCK_SKEW_MS;
+}
+
+/** For callers that show the list's age without verifying a certificate. */
+export function trustStates(ctx: TrustContext, now: Date): TrustState[] {
+  return ctx.lists.map((l) => trustState(l, now));
+}

@@ -1,0 +1,269 @@
+import { z } from "zod";
+
+/**
+ * Certificates (从业资格证): the record every node keeps, the signed QR payload, the trust-list and
+ * status-list formats, and the outbox payloads the hub publishes. Shared with the client and with the
+ * hub (issue 12): every record carries its province code, certificate number, serial and version, and
+ * the signature over it, so the hub can store and pass it on without trusting the transport.
+ */
+
+/** Signature suites; named in every payload, key entry and trust-list entry. */
+export const SignatureSuite = z.enum(["ed25519", "sm2-sm3"]);
+export type SignatureSuite = z.infer<typeof SignatureSuite>;
+
+/** 有效 valid / 注销 cancelled / 吊销 revoked / 撤销 withdrawn (JT/T 1290 status values). */
+export const CertificateStatus = z.enum(["valid", "cancelled", "revoked", "withdrawn"]);
+export type CertificateStatus = z.infer<typeof CertificateStatus>;
+export const CERTIFICATE_STATUS_LABELS: Record<CertificateStatus, string> = {
+  valid: "有效",
+  cancelled: "注销",
+  revoked: "吊销",
+  withdrawn: "撤销",
+};
+
+/** Why a certificate was cancelled (注销): the holder asked, died, reached the age limit, or let it lapse 180 days. */
+export const CancellationReason = z.enum(["holder_request", "death", "age", "expired_180_days"]);
+export type CancellationReason = z.infer<typeof CancellationReason>;
+export const CANCELLATION_REASON_LABELS: Record<CancellationReason, string> = {
+  holder_request: "本人申请",
+  death: "持证人死亡",
+  age: "超过年龄限制",
+  expired_180_days: "有效期届满 180 日未换证",
+};
+
+const Text = (max: number) => z.string().trim().min(1).max(max);
+const DateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const IsoTime = z.string().max(40);
+
+/** One qualification category on a certificate, with the exam that earned it. */
+export const CertificateCategory = z.object({
+  code: z.string().regex(/^\d{5}$/),
+  name: z.string().max(60),
+  firstIssuedOn: DateOnly,
+  /** The attempt whose pass earned it, and the final hash of that attempt's event chain. */
+  attemptId: z.string().max(64),
+  chainHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type CertificateCategory = z.infer<typeof CertificateCategory>;
+
+export const CertificateHolder = z.object({
+  name: Text(60),
+  sex: z.enum(["male", "female"]),
+  birthDate: DateOnly,
+  idNumber: z.string().regex(/^\d{17}[\dX]$/),
+  nationality: z.string().max(40),
+  addressDivisionCode: z.string().regex(/^\d{6}$/),
+  licenceClass: z.string().max(20),
+  licenceFirstIssuedOn: DateOnly,
+});
+export type CertificateHolder = z.infer<typeof CertificateHolder>;
+
+/** The signature that travels with a record: over the record's canonical JSON, and the QR text. */
+export const RecordSignature = z.object({
+  suite: SignatureSuite,
+  kid: z.string().max(32),
+  /** base64url signature over `canonicalJson(record)` (sorted keys, no `signature` field). */
+  value: z.string().max(200),
+  /** The signed QR text (`RC1:` + Base45 COSE_Sign1) printed on this issuance. */
+  qr: z.string().max(2000),
+});
+export type RecordSignature = z.infer<typeof RecordSignature>;
+
+/** The full certificate record of one issuance version, as the hub receives it. */
+export const CertificateRecord = z.object({
+  provinceCode: z.string().regex(/^\d{6}$/),
+  /** The holder's 18-digit ID number (as in practice). */
+  certificateNo: z.string().regex(/^\d{17}[\dX]$/),
+  /** Issuance version of this certificate: 1 on first issue, +1 for every added category or renewal. */
+  version: z.number().int().min(1),
+  /** Printed serial: certificate number plus the version (e.g. `…1234-02`). */
+  serial: z.string().max(40),
+  holder: CertificateHolder,
+  categories: z.array(CertificateCategory).min(1).max(20),
+  issuingAuthority: z.object({ divisionCode: z.string().regex(/^\d{6}$/), name: z.string().max(80) }),
+  firstIssuedOn: DateOnly,
+  issuedAt: IsoTime,
+  validFrom: DateOnly,
+  validTo: DateOnly,
+  status: CertificateStatus,
+  statusReason: z.string().max(200).nullable(),
+  statusChangedAt: IsoTime,
+  /** Position in the issuer's status list (random, for herd privacy). */
+  statusIndex: z.number().int().min(0),
+  /** Set for every record: when it was last written (MOT specs' UpdateTime). */
+  updatedAt: IsoTime,
+});
+export type CertificateRecord = z.infer<typeof CertificateRecord>;
+
+export interface SignedCertificateRecord {
+  record: CertificateRecord;
+  signature: RecordSignature;
+}
+
+/** Outbox payloads the certificates feature writes; the hub publishes them (issue 12). */
+export interface CertificateEvents {
+  /** A new issuance version: first issue, an added category, or a renewal. MOT flag: 1 add / 2 update. */
+  "certificate.issued": SignedCertificateRecord & {
+    kind: "first_issue" | "category_added" | "renewal";
+    flag: 1 | 2;
+  };
+  /** A status change (cancelled, revoked, withdrawn) with who, when and why; the record is re-signed. */
+  "certificate.status_changed": SignedCertificateRecord & {
+    flag: 2;
+    change: { from: CertificateStatus; to: CertificateStatus; reason: string; at: string; by: string };
+  };
+}
+
+// ---- trust list and status list ----
+
+/** One issuer key on a trust list. A key signs from `validFrom`; after rotation `validTo` closes it, and what it signed stays valid. */
+export const TrustListKey = z.object({
+  provinceCode: z.string().regex(/^\d{6}$/),
+  kid: z.string().min(1).max(32),
+  suite: SignatureSuite,
+  /** base64url: raw Ed25519 key (32 B) or uncompressed SM2 point (65 B). */
+  publicKey: z.string().min(1).max(200),
+  validFrom: IsoTime,
+  validTo: IsoTime.nullable(),
+  /** Set only on the committed demo list, so verifiers can say the result is a demonstration. */
+  demo: z.boolean().optional(),
+});
+export type TrustListKey = z.infer<typeof TrustListKey>;
+
+export const TrustListBody = z.object({
+  format: z.literal("roadcert-trust-list/1"),
+  /** Who compiled the list: a province node (`province:320000`) now, the hub (`hub`) later. */
+  issuer: z.string().max(40),
+  generatedAt: IsoTime,
+  validUntil: IsoTime,
+  refreshSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600),
+  keys: z.array(TrustListKey).max(10_000),
+});
+export type TrustListBody = z.infer<typeof TrustListBody>;
+
+/** A signed JSON document: `payload` is base64url of the exact signed bytes, so no canonicalisation is needed. */
+export const SignedDocument = z.object({
+  format: z.enum(["roadcert-signed/1"]),
+  signer: z.object({ kid: z.string().min(1).max(32), suite: SignatureSuite }),
+  payload: z.string().max(4_000_000),
+  signature: z.string().max(200),
+});
+export type SignedDocument = z.infer<typeof SignedDocument>;
+
+/** Trust anchors: the keys allowed to sign trust lists, and for which provinces (`*` = the hub). */
+export const TrustAnchor = z.object({
+  name: z.string().max(80),
+  kid: z.string().min(1).max(32),
+  suite: SignatureSuite,
+  publicKey: z.string().min(1).max(200),
+  provinces: z.union([z.literal("*"), z.array(z.string().regex(/^\d{6}$/)).max(64)]),
+  demo: z.boolean().optional(),
+});
+export type TrustAnchor = z.infer<typeof TrustAnchor>;
+export const TrustAnchorsFile = z.object({
+  format: z.literal("roadcert-trust-anchors/1"),
+  anchors: z.array(TrustAnchor).max(64),
+});
+
+/** W3C Bitstring Status List, status purpose `message` with 2-bit entries (0 valid … 3 withdrawn). */
+export const StatusListBody = z.object({
+  format: z.literal("roadcert-status-list/1"),
+  provinceCode: z.string().regex(/^\d{6}$/),
+  statusPurpose: z.literal("message"),
+  statusSize: z.literal(2),
+  statusMessages: z.array(z.object({ status: z.string().max(4), message: z.string().max(20) })).length(4),
+  /** Multibase base64url (`u` prefix) of the GZIP-compressed bitstring. */
+  encodedList: z.string().max(1_000_000),
+  generatedAt: IsoTime,
+  validUntil: IsoTime,
+  ttlMs: z.number().int().min(0),
+});
+export type StatusListBody = z.infer<typeof StatusListBody>;
+export const STATUS_CODES: readonly CertificateStatus[] = ["valid", "cancelled", "revoked", "withdrawn"];
+
+// ---- verification ----
+
+export const VerificationCode = z.enum([
+  "valid",
+  "not_roadcert_certificate",
+  "malformed_payload",
+  "signature_invalid",
+  "unknown_issuer_key",
+  "issuer_mismatch",
+  "key_not_valid_at_issue",
+  "trust_list_expired",
+  "no_trust_list",
+  "certificate_expired",
+  "certificate_not_yet_valid",
+  "status_not_valid",
+  "qr_not_found",
+]);
+export type VerificationCode = z.infer<typeof VerificationCode>;
+
+/** The decoded fields of a signed QR payload. */
+export interface QrClaims {
+  suite: SignatureSuite;
+  kid: string;
+  provinceCode: string;
+  certificateNo: string;
+  version: number;
+  name: string;
+  categories: string[];
+  validFrom: string;
+  validTo: string;
+  issuedAt: string;
+  statusIndex: number;
+  chainHash: string;
+}
+
+export interface TrustState {
+  state: "fresh" | "stale" | "expired";
+  issuer: string;
+  generatedAt: string;
+  validUntil: string;
+  ageSeconds: number;
+  demo: boolean;
+}
+
+export interface VerificationResultDto {
+  /** True only for an authentic, currently valid certificate. */
+  ok: boolean;
+  /** True when the signature checked out against a trusted key (a revoked certificate is authentic). */
+  authentic: boolean;
+  code: VerificationCode;
+  message: string;
+  warnings: string[];
+  trust: TrustState | null;
+  claims: QrClaims | null;
+  status: {
+    state: CertificateStatus | "unknown";
+    asOf: string | null;
+    source: "status_list" | "registry" | "none";
+    reason?: string | null;
+    changedAt?: string | null;
+  } | null;
+}
+
+export const VerifyBody = z.object({ text: z.string().max(8_000) });
+
+// ---- officer API ----
+
+export const IssuanceListQuery = z.object({
+  status: z.enum(["pending", "issued", "rejected"]).default("pending"),
+});
+export const ReasonBody = z.object({ reason: Text(200) });
+export const CancelBody = z.object({
+  reason: CancellationReason,
+  note: z.string().trim().max(200).default(""),
+});
+export const HolderLookupQuery = z.object({
+  idNumber: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^\d{17}[\dX]$/),
+});
