@@ -8,7 +8,7 @@ import type { AuditService } from "./audit.service.js";
 export function auditRouter(audit: AuditService): Router {
   const r = strictRouter();
   r.get("/audit", requireRole("admin"), async (req, res) => {
-    res.json({ entries: await audit.list(actingUser(req), parse(ListAuditQuery, req.query)) });
+    res.json(await audit.list(actingUser(req), parse(ListAuditQuery, req.query)));
   });
   r.get("/audit/verify", requireRole("admin"), async (_req, res) => {
     res.json(await audit.verify());

@@ -1,7 +1,13 @@
 import type { Connection } from "mongoose";
-import type { AuditActor, AuditEntryDto, AuditVerificationDto, ListAuditQuery } from "../contracts/audit.js";
+import type {
+  AuditActor,
+  AuditEntryDto,
+  AuditListDto,
+  AuditVerificationDto,
+  ListAuditQuery,
+} from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
-import { divisionFilter } from "../organisation/division-scope.js";
+import { divisionFilter, divisionLevel, divisionName } from "../organisation/division-scope.js";
 import { auditEntryModel, auditHeadModel, type AuditEntryDoc } from "./audit.model.js";
 import { entryHash, findChainProblems, GENESIS_HASH } from "./audit-hash.js";
 
@@ -68,15 +74,22 @@ export function createAuditService(conn: Connection) {
       return next;
     },
 
-    /** Entries newest first, restricted to the viewer's division scope. */
-    async list(viewer: AuthUser, query: ListAuditQuery): Promise<AuditEntryDto[]> {
-      const filter: Record<string, unknown> = { ...divisionFilter(viewer.divisionCode) };
-      if (query.action) filter.action = query.action;
-      if (query.actorId) filter["actor.id"] = query.actorId;
-      if (query.targetId) filter["target.id"] = query.targetId;
-      if (query.beforeSeq) filter.seq = { $lt: query.beforeSeq };
-      const rows = await Entries.find(filter).sort({ seq: -1 }).limit(query.limit).lean();
-      return rows.map(toDto);
+    /**
+     * Entries newest first, restricted to the viewer's division scope, and how many the viewer
+     * may see under the same filter (ignoring paging).
+     */
+    async list(viewer: AuthUser, query: ListAuditQuery): Promise<AuditListDto> {
+      const conditions: Record<string, unknown>[] = [visibleTo(viewer.divisionCode)];
+      if (query.action) conditions.push({ action: query.action });
+      if (query.actorId) conditions.push({ "actor.id": query.actorId });
+      if (query.targetId) conditions.push({ "target.id": query.targetId });
+      const filter = { $and: conditions };
+      const page = query.beforeSeq ? { $and: [...conditions, { seq: { $lt: query.beforeSeq } }] } : filter;
+      const [rows, total] = await Promise.all([
+        Entries.find(page).sort({ seq: -1 }).limit(query.limit).lean(),
+        Entries.countDocuments(filter),
+      ]);
+      return { entries: rows.map(toDto), total };
     },
 
     /** Recomputes the whole chain and names every edited or deleted entry. */
@@ -103,6 +116,23 @@ export function createAuditService(conn: Connection) {
 }
 export type AuditService = ReturnType<typeof createAuditService>;
 
+/**
+ * The entries an admin may read. Entries without a division are the node's own (failed logins,
+ * rooms and seat tokens, question imports, results publishing): the node's province-level admins
+ * oversee the whole node and see them; a city or county admin sees only their own divisions.
+ */
+function visibleTo(viewerDivision: string): Record<string, unknown> {
+  switch (divisionLevel(viewerDivision)) {
+    case "ministry":
+      return {};
+    case "province":
+      return { $or: [divisionFilter(viewerDivision), { divisionCode: null }] };
+    case "city":
+    case "county":
+      return divisionFilter(viewerDivision);
+  }
+}
+
 function toDto(
   e: Pick<AuditEntryDoc, "seq" | "at" | "action" | "prevHash" | "hash" | "divisionCode"> & {
     actor?: { id?: string | null; kind?: string | null; name?: string | null } | null;
@@ -120,6 +150,7 @@ function toDto(
       name: e.actor?.name ?? "",
     },
     divisionCode: e.divisionCode ?? null,
+    divisionName: e.divisionCode ? (divisionName(e.divisionCode) ?? e.divisionCode) : null,
     target: (e.target ?? null) as AuditEntryDto["target"],
     details: (e.details ?? {}) as Record<string, unknown>,
     prevHash: e.prevHash,

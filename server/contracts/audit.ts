@@ -14,6 +14,8 @@ export interface AuditEntryDto {
   action: string;
   actor: AuditActor;
   divisionCode: string | null;
+  /** The division's name (GB/T 2260), null when the entry has no division. */
+  divisionName: string | null;
   target: { type: string; id: string } | null;
   details: Record<string, unknown>;
   prevHash: string;
@@ -25,6 +27,79 @@ export interface AuditVerificationDto {
   ok: boolean;
   checked: number;
   problems: { seq: number; kind: "edited" | "deleted" | "broken_link"; message: string }[];
+}
+
+/**
+ * Readable names of the audit actions (the log stores the stable code; screens and exports show
+ * these). The audit page's action filter offers exactly these codes.
+ */
+export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
+  "auth.login": "工作人员登录",
+  "auth.login_failed": "工作人员登录失败",
+  "auth.logout": "退出登录",
+  "auth.password_changed": "修改密码",
+  "candidate.login": "考生登录",
+  "candidate.login_failed": "考生登录失败",
+  "candidate.registered": "考生报名",
+  "candidate.updated": "修改报名信息",
+  "candidate.withdrawn": "撤销报名",
+  "user.created": "新建用户",
+  "user.updated": "修改用户",
+  "user.roles_changed": "变更用户角色",
+  "authority.created": "新建运管机构",
+  "authority.updated": "修改运管机构",
+  "authority.retired": "停用运管机构",
+  "test_centre.created": "新建考点",
+  "test_centre.updated": "修改考点",
+  "test_centre.retired": "停用考点",
+  "room.created": "新建考场",
+  "room.updated": "修改考场",
+  "room.retired": "停用考场",
+  "seat.updated": "设置座位终端",
+  "session.created": "新建考试场次",
+  "session.updated": "修改考试场次",
+  "session.cancelled": "取消考试场次",
+  "session.candidate_assigned": "安排考生座位",
+  "session.candidate_unassigned": "取消考生座位",
+  "exam.check_in": "考生签到",
+  "exam.release": "开考放行",
+  "exam.early_release": "提前放行",
+  "exam.results_published": "发布成绩",
+  "exam.cross_attempt_refused": "拒绝越权作答",
+  "proctor.refused": "拒绝监考操作",
+  "proctor.pause": "暂停考试",
+  "proctor.resume": "恢复考试",
+  "proctor.extend": "延长考试时间",
+  "proctor.extend_requested": "申请延时",
+  "proctor.extend_approved": "批准延时",
+  "proctor.extend_rejected": "驳回延时",
+  "proctor.force_submit": "强制交卷",
+  "proctor.void": "作废答卷",
+  "proctor.incident": "记录考场事件",
+  "proctor.credit_outage": "补偿断线时间",
+  "question_bank.imported": "导入试题",
+  "question_bank.question_created": "新建试题",
+  "question_bank.question_edited": "编辑试题",
+  "question_bank.question_new_version": "试题新版本",
+  "question_bank.question_submitted": "试题提交审核",
+  "question_bank.question_approved": "试题审核通过",
+  "question_bank.question_returned": "试题退回修改",
+  "question_bank.question_retired": "试题停用",
+  "question_bank.question_quarantined": "试题隔离",
+  "question_bank.question_released": "试题解除隔离",
+  "question_bank.blueprint_saved": "保存组卷方案",
+  "question_bank.blueprint_published": "发布组卷方案",
+};
+
+/** The readable name of an action; unknown codes are shown as they are. */
+export function auditActionLabel(action: string): string {
+  return AUDIT_ACTION_LABELS[action] ?? action;
+}
+
+/** GET /api/audit: a page of entries and how many entries the viewer may see under the filter. */
+export interface AuditListDto {
+  entries: AuditEntryDto[];
+  total: number;
 }
 
 export const ListAuditQuery = z

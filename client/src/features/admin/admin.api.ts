@@ -1,5 +1,5 @@
 import type { StaffUserDto } from "@contracts/auth.js";
-import type { AuditEntryDto, AuditVerificationDto } from "@contracts/audit.js";
+import type { AuditListDto, AuditVerificationDto } from "@contracts/audit.js";
 import type {
   AuthorityDto,
   DivisionDto,
@@ -27,7 +27,6 @@ export const adminApi = {
     api.post<{ room: RoomDto }>(`/api/test-centres/${centreId}/rooms`, body).then((r) => r.room),
   updateSeat: (centreId: string, roomId: string, seatId: string, body: unknown) =>
     api.patch<SeatTokenIssuedDto>(`/api/test-centres/${centreId}/rooms/${roomId}/seats/${seatId}`, body),
-  audit: (query: { action?: string; beforeSeq?: number }) =>
-    api.get<{ entries: AuditEntryDto[] }>("/api/audit", { query }).then((r) => r.entries),
+  audit: (query: { action?: string; beforeSeq?: number }) => api.get<AuditListDto>("/api/audit", { query }),
   verifyAudit: () => api.get<AuditVerificationDto>("/api/audit/verify"),
 };
