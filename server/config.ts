@@ -41,6 +41,11 @@ const Env = z
     LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     /** How long after the deadline in-flight answer saves are still accepted. */
     EXAM_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+    /** IANA time zone every page and export shows times in, whatever the browser's. */
+    TIME_ZONE: z
+      .string()
+      .default("Asia/Shanghai")
+      .refine(isTimeZone, "must be an IANA time zone such as Asia/Shanghai"),
     /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   });
@@ -71,6 +76,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     hub: { url: e.HUB_URL ?? null },
     exam: { graceSeconds: e.EXAM_GRACE_SECONDS },
     auth: { loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE },
+    timeZone: e.TIME_ZONE,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }
@@ -87,6 +93,15 @@ function crossKeyProblems(source: NodeJS.ProcessEnv): { key: string; message: st
     problems.push({ key: "SESSION_SECRET", message: "is required in production" });
   }
   return problems;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function deepFreeze<T>(value: T): T {

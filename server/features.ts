@@ -1,7 +1,7 @@
 import { createAuditFeature, createAuditService } from "./audit/index.js";
 import { createIdentityFeature } from "./auth/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
-import { systemSocketFeature } from "./health/index.js";
+import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
 import { createOrganisationFeature, createOrganisationService } from "./organisation/index.js";
 import { createExamDeliveryFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
@@ -38,6 +38,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     createAuditFeature(audit),
     createOrganisationFeature(organisation, audit),
     systemSocketFeature(),
+    systemInfoFeature(config, () => features.map((f) => f.name)),
   ];
   // Registration, scheduling, question banks and exam delivery are a province's business; the hub
   // only shares records.

@@ -1,3 +1,4 @@
 /** Liveness and readiness probes, and the socket clock ping every page uses. */
 export { healthRouter } from "./health.routes.js";
 export { systemSocketFeature } from "./system.socket.js";
+export { systemInfoFeature } from "./system-info.routes.js";

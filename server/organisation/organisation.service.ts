@@ -205,6 +205,8 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
       actor: AuthUser,
       body: z.infer<typeof CreateTestCentreBody>,
     ): Promise<TestCentreDto> {
+      // Exams are a province's business: the hub runs no sessions, so a centre there could never be used.
+      if (!nodeProvince) throw errors.unprocessable("no_exams_on_hub", "全国数据共享平台不举办考试，不能添加考点");
       assertDivisionInScope(actor, body.divisionCode, nodeProvince);
       if (body.authorityId) {
         const authority = Types.ObjectId.isValid(body.authorityId)

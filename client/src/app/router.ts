@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw, type Router } from "vue-router";
 import { ElMessage } from "element-plus";
+import { useNodeInfoStore } from "@/shared/node-info.store.js";
 import { hasAnyRole } from "@/shared/roles.js";
 import { useSessionStore } from "@/shared/session.store.js";
 import "@/shared/route-meta.js";
@@ -48,7 +49,11 @@ export function createAppRouter(): Router {
 
   router.beforeEach(async (to) => {
     const session = useSessionStore();
-    await session.ensureLoaded();
+    const node = useNodeInfoStore();
+    await Promise.all([session.ensureLoaded(), node.load()]);
+    // A page of a feature this node does not run (the hub has no exams) does not exist here.
+    if (!node.runs(to.meta.feature))
+      return { name: "not-found", params: { pathMatch: to.path.slice(1).split("/") } };
     if (to.meta.public) {
       // A logged-in user who opens the login page goes home instead.
       if (to.name === "login" && session.user) return { path: "/" };

@@ -20,11 +20,13 @@ export interface MenuGroup {
 
 /**
  * The staff side menu: every route that asks for a menu entry, takes no parameters, renders in
- * the staff frame, and admits one of the user's roles; grouped by `meta.menu.group`.
+ * the staff frame, admits one of the user's roles, and needs only features this node runs
+ * (`runs`); grouped by `meta.menu.group`.
  */
 export function buildStaffMenu(
   routes: readonly RouteRecordNormalized[],
   roles: readonly Role[],
+  runs: (feature: string | undefined) => boolean,
 ): MenuGroup[] {
   const groups = new Map<string | null, MenuGroup>();
   for (const r of routes) {
@@ -32,6 +34,7 @@ export function buildStaffMenu(
     if (!menu || r.path.includes(":")) continue;
     if ((r.meta.layout ?? "staff") !== "staff") continue;
     if (!hasAnyRole(roles, r.meta.roles)) continue;
+    if (!runs(r.meta.feature)) continue;
     const key = menu.group ?? null;
     const order = menu.order ?? 100;
     const item: MenuItem = { path: r.path, title: r.meta.title, icon: menu.icon, order };

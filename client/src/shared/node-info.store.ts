@@ -1,22 +1,24 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
+import type { SystemInfoDto } from "@contracts/system.js";
 import { provinceName } from "./provinces.js";
 
-/** What `/healthz` says about this node. */
-export interface NodeInfo {
-  status: string;
-  role: "province" | "hub";
-  provinceCode: string | null;
-  nodeName: string;
-}
+/** What `/api/system` says about this node. */
+export type NodeInfo = SystemInfoDto;
 
-/** The node the browser talks to: a province node or the national hub (for the header). */
+/** The zone used until the node has answered (the node's own default). */
+export const DEFAULT_TIME_ZONE = "Asia/Shanghai";
+
+/**
+ * The node the browser talks to: a province node or the national hub (for the header), the
+ * features it runs (pages of other features are hidden) and the time zone every page shows.
+ */
 export const useNodeInfoStore = defineStore("node-info", () => {
   const info = ref<NodeInfo | null>(null);
   let loading: Promise<void> | null = null;
 
   function load(): Promise<void> {
-    loading ??= fetch("/healthz", { headers: { accept: "application/json" } })
+    loading ??= fetch("/api/system", { headers: { accept: "application/json" } })
       .then(async (res) => {
         if (res.ok) info.value = (await res.json()) as NodeInfo;
       })
@@ -24,13 +26,21 @@ export const useNodeInfoStore = defineStore("node-info", () => {
     return loading;
   }
 
-  /** "江苏省" on a province node, "全国数据共享平台" on the hub. */
+  /** "江苏省考试节点" on a province node, "全国数据共享平台" on the hub. */
   const siteName = computed(() => {
     if (!info.value) return "";
     return info.value.role === "hub"
       ? "全国数据共享平台"
-      : `${provinceName(info.value.provinceCode)}考试节点`;
+      : `${info.value.provinceName ?? provinceName(info.value.provinceCode)}考试节点`;
   });
 
-  return { info, load, siteName };
+  const features = computed<readonly string[]>(() => info.value?.features ?? []);
+  const timeZone = computed(() => info.value?.timeZone ?? DEFAULT_TIME_ZONE);
+
+  /** Whether this node runs `feature` (unknown before the node answered: false). */
+  function runs(feature: string | undefined): boolean {
+    return !feature || features.value.includes(feature);
+  }
+
+  return { info, load, siteName, features, timeZone, runs };
 });

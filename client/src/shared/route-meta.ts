@@ -12,6 +12,11 @@ declare module "vue-router" {
     roles?: Role[];
     /** Frame to render in; default `staff` (candidates get `candidate` on their own pages). */
     layout?: LayoutName;
+    /**
+     * The server feature the page needs (a name from `/api/system` features, e.g. "scheduling");
+     * on a node that does not run it the page is neither in the menu nor reachable.
+     */
+    feature?: string;
     /** Open without logging in (login, public certificate verification). */
     public?: boolean;
     /** Side-menu placement for staff pages; absent = not in the menu (detail pages). */

@@ -40,6 +40,8 @@ async function freshAssignment(fx: RbacFixtures): Promise<string> {
 }
 
 export const rows: RbacRow[] = [
+  // --- node ---
+  { method: "get", path: "/system", access: everyone, request: () => ({ url: "/api/system" }) },
   // --- auth ---
   { method: "get", path: "/auth/csrf", access: everyone, request: () => ({ url: "/api/auth/csrf" }) },
   {

@@ -26,6 +26,11 @@ describe("config", () => {
     }
   });
 
+  it("when TIME_ZONE is not an IANA zone, then boot fails naming it; unset, the node shows Asia/Shanghai", () => {
+    expect(bootError({ ROLE: "hub", TIME_ZONE: "China/Beijing" })).to.include("- TIME_ZONE:");
+    expect(loadConfig({ ROLE: "hub" }).timeZone).to.equal("Asia/Shanghai");
+  });
+
   it("when ROLE=province has no PROVINCE_CODE, then boot fails naming PROVINCE_CODE", () => {
     const message = bootError({ ROLE: "province" });
     expect(message).to.include("- PROVINCE_CODE: is required when ROLE=province");

@@ -15,7 +15,7 @@ export const routes: RouteRecordRaw[] = [
     path: "/admin/organisation",
     name: "admin-organisation",
     component: () => import("./organisation.page.vue"),
-    meta: { title: "机构与考点", roles: ["admin"], menu: { group: GROUP, icon: OfficeBuilding, order: 91 } },
+    meta: { title: "组织机构", roles: ["admin"], menu: { group: GROUP, icon: OfficeBuilding, order: 91 } },
   },
   {
     path: "/admin/audit",

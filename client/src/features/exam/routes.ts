@@ -10,12 +10,23 @@ export const routes: RouteRecordRaw[] = [
     path: "/exam",
     name: "exam-room",
     component: () => import("./exam.page.vue"),
-    meta: { title: "进入考试", roles: ["candidate"], layout: "candidate", menu: { order: 10 } },
+    meta: {
+      feature: "exams",
+      title: "进入考试",
+      roles: ["candidate"],
+      layout: "candidate",
+      menu: { order: 10 },
+    },
   },
   {
     path: "/exam/result",
     name: "exam-result",
     component: () => import("./result.page.vue"),
-    meta: { title: "考试成绩", roles: ["candidate"], layout: "candidate" },
+    meta: {
+      feature: "exams",
+      title: "考试成绩",
+      roles: ["candidate"],
+      layout: "candidate",
+    },
   },
 ];

@@ -8,6 +8,7 @@ export const routes: RouteRecordRaw[] = [
     name: "proctor-home",
     component: () => import("./proctor-home.page.vue"),
     meta: {
+      feature: "exams",
       title: "监考控制台",
       roles: ["proctor", "officer"],
       menu: { group: "考场监考", icon: Monitor, order: 30 },
@@ -17,6 +18,11 @@ export const routes: RouteRecordRaw[] = [
     path: "/proctor/sessions/:sessionId",
     name: "proctor-console",
     component: () => import("./console.page.vue"),
-    meta: { title: "考场监控", roles: ["proctor", "officer"], menu: { group: "考场监考" } },
+    meta: {
+      feature: "exams",
+      title: "考场监控",
+      roles: ["proctor", "officer"],
+      menu: { group: "考场监考" },
+    },
   },
 ];

@@ -10,6 +10,7 @@ export const routes: RouteRecordRaw[] = [
     name: "question-bank-questions",
     component: () => import("./questions.page.vue"),
     meta: {
+      feature: "question-bank",
       title: "试题列表",
       roles: ["examiner", "reviewer", "admin"],
       menu: { group: GROUP, icon: Collection, order: 40 },
@@ -19,19 +20,30 @@ export const routes: RouteRecordRaw[] = [
     path: "/question-bank/questions/:id",
     name: "question-bank-question",
     component: () => import("./question-edit.page.vue"),
-    meta: { title: "编辑试题", roles: ["examiner", "reviewer", "admin"], menu: { group: GROUP } },
+    meta: {
+      feature: "question-bank",
+      title: "编辑试题",
+      roles: ["examiner", "reviewer", "admin"],
+      menu: { group: GROUP },
+    },
   },
   {
     path: "/question-bank/review",
     name: "question-bank-review",
     component: () => import("./review-queue.page.vue"),
-    meta: { title: "待审核试题", roles: ["reviewer"], menu: { group: GROUP, icon: Finished, order: 41 } },
+    meta: {
+      feature: "question-bank",
+      title: "待审核试题",
+      roles: ["reviewer"],
+      menu: { group: GROUP, icon: Finished, order: 41 },
+    },
   },
   {
     path: "/question-bank/blueprints",
     name: "question-bank-blueprints",
     component: () => import("./blueprints.page.vue"),
     meta: {
+      feature: "question-bank",
       title: "组卷方案",
       roles: ["examiner", "reviewer", "admin"],
       menu: { group: GROUP, icon: Grid, order: 42 },
@@ -42,6 +54,7 @@ export const routes: RouteRecordRaw[] = [
     name: "question-bank-import",
     component: () => import("./import.page.vue"),
     meta: {
+      feature: "question-bank",
       title: "导入试题",
       roles: ["examiner", "admin"],
       menu: { group: GROUP, icon: Upload, order: 43 },
@@ -52,6 +65,7 @@ export const routes: RouteRecordRaw[] = [
     name: "question-bank-statistics",
     component: () => import("./statistics.page.vue"),
     meta: {
+      feature: "question-bank",
       title: "试题统计分析",
       roles: ["examiner", "reviewer", "admin"],
       menu: { group: GROUP, icon: DataAnalysis, order: 44 },

@@ -9,12 +9,22 @@ export const routes: RouteRecordRaw[] = [
     path: "/registration/candidates",
     name: "registration-candidates",
     component: () => import("./candidates.page.vue"),
-    meta: { title: "考生名单", roles: ["officer"], menu: { group: GROUP, icon: UserFilled, order: 20 } },
+    meta: {
+      feature: "registration",
+      title: "考生名单",
+      roles: ["officer"],
+      menu: { group: GROUP, icon: UserFilled, order: 20 },
+    },
   },
   {
     path: "/registration/new",
     name: "registration-new",
     component: () => import("./register.page.vue"),
-    meta: { title: "报名登记", roles: ["officer"], menu: { group: GROUP, icon: EditPen, order: 21 } },
+    meta: {
+      feature: "registration",
+      title: "报名登记",
+      roles: ["officer"],
+      menu: { group: GROUP, icon: EditPen, order: 21 },
+    },
   },
 ];

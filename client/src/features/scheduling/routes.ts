@@ -7,12 +7,22 @@ export const routes: RouteRecordRaw[] = [
     path: "/scheduling/sessions",
     name: "scheduling-sessions",
     component: () => import("./sessions.page.vue"),
-    meta: { title: "考试场次", roles: ["officer"], menu: { group: "考试管理", icon: Calendar, order: 22 } },
+    meta: {
+      feature: "scheduling",
+      title: "考试场次",
+      roles: ["officer"],
+      menu: { group: "考试管理", icon: Calendar, order: 22 },
+    },
   },
   {
     path: "/scheduling/sessions/:id",
     name: "scheduling-session",
     component: () => import("./session.page.vue"),
-    meta: { title: "场次排座", roles: ["officer"], menu: { group: "考试管理" } },
+    meta: {
+      feature: "scheduling",
+      title: "场次排座",
+      roles: ["officer"],
+      menu: { group: "考试管理" },
+    },
   },
 ];
