@@ -1,7 +1,7 @@
-import { Router } from "express";
 import type { Config } from "../config.js";
 import type { SystemInfoDto } from "../contracts/system.js";
 import type { Feature } from "../feature.js";
+import { strictRouter } from "../lib/http.js";
 import { divisionName } from "../organisation/index.js";
 
 /**
@@ -10,7 +10,7 @@ import { divisionName } from "../organisation/index.js";
  * once every feature is built.
  */
 export function systemInfoFeature(config: Config, runningFeatures: () => readonly string[]): Feature {
-  const router = Router();
+  const router = strictRouter();
   router.get("/system", (_req, res) => {
     const info: SystemInfoDto = {
       role: config.role,
