@@ -10,6 +10,7 @@ import type { Feature } from "./feature.js";
 import { healthRouter } from "./health/index.js";
 import { errorHandler, notFoundHandler, rejectMalformedPath, strictRouter } from "./lib/http.js";
 import type { Logger } from "./lib/logger.js";
+import { wellFormed } from "./lib/well-formed.js";
 
 export interface AppDeps {
   config: Config;
@@ -53,6 +54,12 @@ export function createApp({ config, logger, conn, features }: AppDeps): Express 
   );
   app.use(rejectMalformedPath);
   app.use(express.json({ limit: "2mb" }));
+  // Request text is made well-formed once at the edge: a lone UTF-16 surrogate would otherwise be
+  // compared as received (uniqueness, lockout keys) but stored as U+FFFD by the UTF-8 database.
+  app.use((req, _res, next) => {
+    if (req.body !== undefined) req.body = wellFormed<unknown>(req.body);
+    next();
+  });
 
   app.use(healthRouter(conn, { role: config.role, provinceCode: config.provinceCode, nodeName: config.nodeName }));
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setOwn, wellFormed } from "../lib/well-formed.js";
 
 /** The hash the first entry links to. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -18,6 +19,7 @@ export interface HashedFields {
 /**
  * JSON with object keys sorted at every level, so the hash does not depend on the key order a
  * database hands back. Dates become ISO strings; undefined members are dropped, as BSON drops them.
+ * Entries are hashed only after `sealEntry` made their text storable.
  */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(normalise(value));
@@ -32,7 +34,7 @@ function normalise(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = normalise(v);
+      if (v !== undefined) setOwn(out, key, normalise(v));
     }
     return out;
   }
@@ -45,6 +47,18 @@ export function entryHash(fields: HashedFields): string {
   return createHash("sha256")
     .update(canonicalJson({ seq, at, action, actor, divisionCode, target, details, prevHash }))
     .digest("hex");
+}
+
+/**
+ * The one way an entry is made: its fields normalised to what the database will hand back
+ * (well-formed strings) and the hash over exactly those fields. Store `fields` and `hash` as
+ * returned, never the input. The database stores UTF-8, which cannot hold a lone UTF-16
+ * surrogate, so it silently stores U+FFFD: an entry hashed over the text *as received* read back
+ * different and the chain reported it as edited — any anonymous login could break the evidence.
+ */
+export function sealEntry<F extends HashedFields>(input: F): { fields: F; hash: string } {
+  const fields = wellFormed(input);
+  return { fields, hash: entryHash(fields) };
 }
 
 export interface ChainProblem {

@@ -9,7 +9,7 @@ import type {
 import type { AuthUser } from "../contracts/auth.js";
 import { divisionFilter, divisionLevel, divisionName } from "../organisation/division-scope.js";
 import { auditEntryModel, auditHeadModel, type AuditEntryDoc } from "./audit.model.js";
-import { entryHash, findChainProblems, GENESIS_HASH } from "./audit-hash.js";
+import { findChainProblems, GENESIS_HASH, sealEntry } from "./audit-hash.js";
 
 /** What a feature records: who did what to which thing, inside which division. */
 export interface AuditRecordInput {
@@ -45,7 +45,7 @@ export function createAuditService(conn: Connection) {
       const head = await Head.findOne({ key: "audit" }).lean();
       const seq = Math.max(last?.seq ?? 0, head?.seq ?? 0) + 1;
       const prevHash = last && last.seq === seq - 1 ? last.hash : (last?.hash ?? GENESIS_HASH);
-      const fields = {
+      const { fields, hash } = sealEntry({
         seq,
         at: new Date(),
         action: input.action,
@@ -54,8 +54,7 @@ export function createAuditService(conn: Connection) {
         target: input.target ?? null,
         details: input.details ?? {},
         prevHash,
-      };
-      const hash = entryHash(fields);
+      });
       try {
         await Entries.create({ ...fields, hash });
         await Head.updateOne({ key: "audit" }, { $max: { seq } }, { upsert: true });

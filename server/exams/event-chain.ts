@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AttemptEventDto } from "../contracts/exams.js";
+import { wellFormed } from "../lib/well-formed.js";
 
 /** The hash the first event of every attempt links to. */
 export const CHAIN_GENESIS = "0".repeat(64);
@@ -43,7 +44,8 @@ export function nextEvent(
   data: Record<string, unknown>,
   at: Date,
 ): ChainEvent {
-  const base = { n: (head?.n ?? 0) + 1, at, type, data, prevHash: head?.hash ?? CHAIN_GENESIS };
+  // Hash and store the same well-formed text (a lone surrogate would be stored as U+FFFD).
+  const base = { n: (head?.n ?? 0) + 1, at, type, data: wellFormed(data), prevHash: head?.hash ?? CHAIN_GENESIS };
   return { ...base, hash: eventHash(base) };
 }
 
