@@ -6,11 +6,17 @@
 # ---- build: install everything, compile the server and build the client ----
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# The MongoDB stand-in is an npm workspace (packages/mongo-standin, tests and demo only): `npm ci`
+# needs its package.json to match the lockfile; the build never compiles it (tsconfig.build.json);
+# `--workspaces=false` makes the production prune drop it with its own dependencies (mingo,
+# mongodb-memory-server-core), which a plain `--omit=dev` keeps because npm installs workspaces
+# as production dependencies.
 COPY package.json package-lock.json ./
+COPY packages/mongo-standin/package.json ./packages/mongo-standin/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --workspaces=false --no-audit --no-fund
 
 # ---- runtime: production dependencies, compiled output, sample banks; no compilers, no dev deps ----
 FROM node:20-bookworm-slim AS runtime

@@ -62,14 +62,6 @@ export default tseslint.config(
     },
   },
   {
-    // The stand-in speaks BSON on the wire: the documents it stores and matches are untyped by nature.
-    files: ["scripts/mongo-standin/**/*.ts"],
-    rules: {
-      "@typescript-eslint/no-unsafe-assignment": "off",
-      "@typescript-eslint/no-unsafe-argument": "off",
-    },
-  },
-  {
     // Plain JavaScript config files are not in any tsconfig project.
     files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,

@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   let mongoUri = process.env.MONGODB_URI ?? "";
   let dbKind = "mongodb";
   if (!mongoUri) {
-    const db = await spawnReady(["scripts/mongo-standin/cli.ts", "--port", "0"], {}, /(mongodb:\/\/\S+)/);
+    const db = await spawnReady(["packages/mongo-standin/src/cli.ts", "--port", "0"], {}, /(mongodb:\/\/\S+)/);
     children.push(db.child);
     mongoUri = db.match;
     dbKind = "standin";

@@ -10,9 +10,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { resolveDatabase } from "@roadcert/mongo-standin";
 import { loadConfig } from "../server/config.js";
 import { startNode, stopOnSignals } from "../server/main.js";
-import { resolveDatabase } from "./embedded-database.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 

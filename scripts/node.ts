@@ -10,12 +10,12 @@
  * and stops when the parent goes away, so no orphan keeps a port or the data folder.
  */
 import path from "node:path";
+import { resolveDatabase } from "@roadcert/mongo-standin";
 import { loadConfig } from "../server/config.js";
 import { createLogger } from "../server/lib/logger.js";
 import { redactUri } from "../server/lib/mongo.js";
 import { startNode, stopOnSignals } from "../server/main.js";
 import { runDemoSeeds, type DemoSeedOutcome } from "./demo-seeds.js";
-import { resolveDatabase } from "./embedded-database.js";
 
 /** What `scripts/node.ts` tells a parent process over IPC. */
 export type NodeMessage =

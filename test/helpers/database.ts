@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Connection } from "mongoose";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "@roadcert/mongo-standin";
 import { connectMongo } from "../../server/lib/mongo.js";
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "../../scripts/embedded-database.js";
 
 /**
  * Held on globalThis, not in a module variable: mocha loads the root hooks through `require` and the

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import request from "supertest";
-import { startStandin } from "../../../scripts/mongo-standin/index.js";
+import { startStandin } from "@roadcert/mongo-standin";
 import { loadConfig } from "../../../server/config.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { startNode } from "../../../server/main.js";

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { MongoClient } from "mongodb";
 import { skipOnRealMongo } from "./standin-fixtures.js";
@@ -10,7 +11,7 @@ describe("mongo-standin: command line", () => {
     skipOnRealMongo(this, "this starts the stand-in's own CLI");
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "scripts/mongo-standin/cli.ts", "--port", "0"],
+      ["--import", "tsx", fileURLToPath(new URL("../src/cli.ts", import.meta.url)), "--port", "0"],
       { stdio: ["ignore", "pipe", "ignore"] },
     );
     try {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { MongoClient } from "mongodb";
-import { startStandin } from "../../../scripts/mongo-standin/index.js";
+import { startStandin } from "../src/index.js";
 import { rejection, skipOnRealMongo } from "./standin-fixtures.js";
 
 /** Runs `work` against a stand-in on `dataDir`, then stops it (a clean restart boundary). */

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { startStandin } from "./index.js";
+import { startStandin } from "./standin.js";
 
 /**
  * `npm run db:standin -- --port 27999 [--data-dir ./data/standin]`: runs the stand-in in the

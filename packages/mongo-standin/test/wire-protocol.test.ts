@@ -2,7 +2,7 @@ import net from "node:net";
 import { expect } from "chai";
 import { deserialize, serialize, type Document } from "bson";
 import { MongoClient } from "mongodb";
-import { startStandin, type Standin } from "../../../scripts/mongo-standin/index.js";
+import { startStandin, type Standin } from "../src/index.js";
 import { skipOnRealMongo } from "./standin-fixtures.js";
 
 const OP_REPLY = 1;

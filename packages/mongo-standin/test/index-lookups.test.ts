@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { Collection } from "../../../scripts/mongo-standin/storage/collection.js";
-import { valueKey } from "../../../scripts/mongo-standin/storage/values.js";
+import { Collection } from "../src/storage/collection.js";
+import { valueKey } from "../src/storage/values.js";
 import { skipOnRealMongo } from "./standin-fixtures.js";
 
 /**

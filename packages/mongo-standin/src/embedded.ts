@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { startStandin } from "./mongo-standin/index.js";
+import { startStandin } from "./standin.js";
 
 export interface EmbeddedDatabase {
   uri: string;
@@ -25,7 +25,7 @@ export async function startEmbeddedDatabase(options: { dataDir?: string; port?: 
   return {
     uri: standin.uri,
     kind: "standin",
-    reason: "no mongod binary can be had here, so the MongoDB wire-protocol stand-in serves (see scripts/mongo-standin/README.md)",
+    reason: "no mongod binary can be had here, so the MongoDB wire-protocol stand-in serves (see packages/mongo-standin/README.md)",
     stop: () => standin.stop(),
   };
 }

@@ -64,7 +64,7 @@ export class CommandError extends Error {
 export function unsupported(feature: string): CommandError {
   return new CommandError(
     "BadValue",
-    `mongo-standin does not support ${feature}; use a real MongoDB (see scripts/mongo-standin/README.md)`,
+    `mongo-standin does not support ${feature}; use a real MongoDB (see packages/mongo-standin/README.md)`,
   );
 }
 

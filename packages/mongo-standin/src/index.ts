@@ -1,0 +1,6 @@
+/**
+ * @roadcert/mongo-standin: a MongoDB wire-protocol server for tests and the offline demo where no
+ * real MongoDB can be had, and the embedded-database chooser built on it. See README.md.
+ */
+export { startStandin, type Standin, type StandinOptions } from "./standin.js";
+export { resolveDatabase, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.js";
