@@ -1,5 +1,6 @@
+import { createAccess } from "./access/index.js";
 import { createAuditFeature, createAuditService } from "./audit/index.js";
-import { createIdentityFeature } from "./auth/index.js";
+import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
 import { createOrganisationFeature, createOrganisationService } from "./organisation/index.js";
@@ -26,25 +27,36 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
   });
 
+  const auth = createAuthService(conn, {
+    provinceCode: config.provinceCode,
+    candidates: {
+      findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
+      findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
+      testCentreDivision: (id) => organisation.testCentreDivision(id),
+    },
+  });
+  // Who may do what, asked by every route and socket handler: the live account from identity, a
+  // session's scope from scheduling.
+  const access = createAccess({
+    currentAccount: (actor) => auth.currentAccount(actor),
+    sessionScope: (sessionId) => scheduling.getSession(sessionId),
+  });
+
   const features: Feature[] = [
-    createIdentityFeature(ctx, {
-      audit,
-      candidates: {
-        findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
-        findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
-        testCentreDivision: (id) => organisation.testCentreDivision(id),
-      },
-    }),
-    createAuditFeature(audit),
-    createOrganisationFeature(organisation, audit),
+    createIdentityFeature(ctx, { audit, auth, access }),
+    createAuditFeature(audit, access),
+    createOrganisationFeature(organisation, audit, access),
     systemSocketFeature(),
     systemInfoFeature(config, () => features.map((f) => f.name)),
   ];
   // Registration, scheduling, question banks and exam delivery are a province's business; the hub
   // only shares records.
   if (config.role === "province") {
-    features.push(createRegistrationFeature(registration, audit), createSchedulingFeature(scheduling, audit));
-    const bank = questionBankFeature(ctx, { audit });
+    features.push(
+      createRegistrationFeature(registration, audit, access),
+      createSchedulingFeature(scheduling, audit, access),
+    );
+    const bank = questionBankFeature(ctx, { audit, access });
     features.push(bank);
     // Exam delivery: papers from the bank at check-in, sessions from scheduling; it feeds the bank's
     // item statistics and answers scheduling's retake check.

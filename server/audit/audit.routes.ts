@@ -1,16 +1,17 @@
 import type { Router } from "express";
+import type { Access } from "../access/index.js";
+import { actorOf } from "../access/index.js";
 import { ListAuditQuery } from "../contracts/audit.js";
-import { actingUser, requireRole } from "../auth/guards.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { AuditService } from "./audit.service.js";
 
 /** Admins read the audit log of their division and verify the whole chain. */
-export function auditRouter(audit: AuditService): Router {
+export function auditRouter(audit: AuditService, access: Access): Router {
   const r = strictRouter();
-  r.get("/audit", requireRole("admin"), async (req, res) => {
-    res.json(await audit.list(actingUser(req), parse(ListAuditQuery, req.query)));
+  r.get("/audit", access.route("audit:read"), async (req, res) => {
+    res.json(await audit.list(actorOf(req), parse(ListAuditQuery, req.query)));
   });
-  r.get("/audit/verify", requireRole("admin"), async (_req, res) => {
+  r.get("/audit/verify", access.route("audit:read"), async (_req, res) => {
     res.json(await audit.verify());
   });
   return r;

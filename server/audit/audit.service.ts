@@ -7,7 +7,8 @@ import type {
   ListAuditQuery,
 } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
-import { divisionFilter, divisionLevel, divisionName } from "../organisation/division-scope.js";
+import { divisionFilter, divisionLevel } from "../access/index.js";
+import { divisionName } from "../organisation/index.js";
 import { auditEntryModel, auditHeadModel, type AuditEntryDoc } from "./audit.model.js";
 import { findChainProblems, GENESIS_HASH, sealEntry } from "./audit-hash.js";
 

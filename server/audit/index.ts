@@ -15,11 +15,12 @@ export {
 export { auditRouter } from "./audit.routes.js";
 export { canonicalJson, entryHash, findChainProblems, GENESIS_HASH } from "./audit-hash.js";
 
+import type { Access } from "../access/index.js";
 import type { Feature } from "../feature.js";
 import { auditRouter as buildAuditRouter } from "./audit.routes.js";
 import type { AuditService as Service } from "./audit.service.js";
 
 /** The audit feature: admins' read and verify API over the shared audit service. */
-export function createAuditFeature(audit: Service): Feature {
-  return { name: "audit", router: buildAuditRouter(audit) };
+export function createAuditFeature(audit: Service, access: Access): Feature {
+  return { name: "audit", router: buildAuditRouter(audit, access) };
 }

@@ -1,4 +1,5 @@
 import type { Request, Response, Router } from "express";
+import { actorOf, currentUser, type Access } from "../access/index.js";
 import { z } from "zod";
 import {
   CandidateLoginBody,
@@ -12,7 +13,6 @@ import type { AuditService } from "../audit/index.js";
 import { AppError } from "../lib/errors.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
-import { actingUser, currentUser, requireAuth, requireRole } from "./guards.js";
 import type { createIpRateLimiter } from "./login-throttle.js";
 import { logIn, runStrategy, type PassportInstance } from "./passport.js";
 import { issueCsrfToken, requireCsrfToken, SESSION_COOKIE } from "./session.js";
@@ -23,11 +23,12 @@ interface Deps {
   auth: AuthService;
   passport: PassportInstance;
   audit: AuditService;
+  access: Access;
   ipLimiter: ReturnType<typeof createIpRateLimiter>;
 }
 
 /** Login, logout, the current user, CSRF tokens, and staff account administration. */
-export function authRouter({ auth, passport, audit, ipLimiter }: Deps): Router {
+export function authRouter({ auth, passport, audit, access, ipLimiter }: Deps): Router {
   const r = strictRouter();
   const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? "";
 
@@ -91,33 +92,29 @@ export function authRouter({ auth, passport, audit, ipLimiter }: Deps): Router {
     res.status(204).end();
   });
 
-  r.get("/auth/me", requireAuth, (req, res) => {
-    res.json({ user: actingUser(req), csrfToken: issueCsrfToken(req) });
+  r.get("/auth/me", access.route("account:self"), (req, res) => {
+    res.json({ user: actorOf(req), csrfToken: issueCsrfToken(req) });
   });
 
-  r.post(
-    "/auth/password",
-    requireRole("examiner", "reviewer", "proctor", "officer", "admin", "hub_operator"),
-    async (req, res) => {
-      const actor = actingUser(req);
-      const body = parse(ChangePasswordBody, req.body);
-      await auth.changeOwnPassword(actor, body.currentPassword, body.newPassword);
-      await audit.record({
-        action: "auth.password_changed",
-        actor,
-        divisionCode: actor.divisionCode,
-        target: { type: "user", id: actor.id },
-      });
-      res.status(204).end();
-    },
-  );
-
-  r.get("/users", requireRole("admin"), async (req, res) => {
-    res.json({ users: await auth.listUsers(actingUser(req)) });
+  r.post("/auth/password", access.route("account:change-password"), async (req, res) => {
+    const actor = actorOf(req);
+    const body = parse(ChangePasswordBody, req.body);
+    await auth.changeOwnPassword(actor, body.currentPassword, body.newPassword);
+    await audit.record({
+      action: "auth.password_changed",
+      actor,
+      divisionCode: actor.divisionCode,
+      target: { type: "user", id: actor.id },
+    });
+    res.status(204).end();
   });
 
-  r.post("/users", requireRole("admin"), async (req, res) => {
-    const actor = actingUser(req);
+  r.get("/users", access.route("user:manage"), async (req, res) => {
+    res.json({ users: await auth.listUsers(actorOf(req)) });
+  });
+
+  r.post("/users", access.route("user:manage"), async (req, res) => {
+    const actor = actorOf(req);
     const user = await auth.createUser(actor, parse(CreateUserBody, req.body));
     await audit.record({
       action: "user.created",
@@ -129,8 +126,8 @@ export function authRouter({ auth, passport, audit, ipLimiter }: Deps): Router {
     res.status(201).json({ user });
   });
 
-  r.patch("/users/:id", requireRole("admin"), async (req, res) => {
-    const actor = actingUser(req);
+  r.patch("/users/:id", access.route("user:manage"), async (req, res) => {
+    const actor = actorOf(req);
     const { user, changes } = await auth.updateUser(
       actor,
       parse(IdParam, req.params.id),

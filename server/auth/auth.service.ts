@@ -9,7 +9,8 @@ import type {
 } from "../contracts/auth.js";
 import { HUB_STAFF_ROLES, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
 import { errors } from "../lib/errors.js";
-import { assertDivisionInScope, canSeeDivision, divisionFilter } from "../organisation/index.js";
+import { canSeeDivision, divisionFilter } from "../access/index.js";
+import { assertDivisionInScope } from "../organisation/index.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { staffUserModel, type StaffUserDoc } from "./user.model.js";
@@ -122,6 +123,13 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       testCentreId: body.testCentreId ?? null,
     });
     return toDto(doc.toObject() as StaffLean);
+  }
+
+  /** The current AuthUser of a staff id, or null when the account is gone or inactive. */
+  async function staffById(id: string): Promise<AuthUser | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    const u = (await Users.findById(id).lean()) as StaffLean | null;
+    return u && u.active !== false ? toAuthUser(u) : null;
   }
 
   async function loadInScope(actor: AuthUser, id: string) {
@@ -269,12 +277,15 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       return { user, validUntil: ticket.endsAt };
     },
 
-    /** The current AuthUser of a staff id, or null when the account is gone or inactive. */
-    async staffById(id: string): Promise<AuthUser | null> {
-      if (!Types.ObjectId.isValid(id)) return null;
-      const u = (await Users.findById(id).lean()) as StaffLean | null;
-      return u && u.active !== false ? toAuthUser(u) : null;
+    /**
+     * The account as it is now, for the access layer: staff re-read (gone or inactive → null),
+     * candidates as their login holds them (bound to one session; the login session expires with it).
+     */
+    currentAccount(actor: AuthUser): Promise<AuthUser | null> {
+      return actor.kind === "staff" ? staffById(actor.id) : Promise.resolve(actor);
     },
+
+    staffById,
   };
 }
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -6,22 +6,25 @@
  * *candidates* log in with ID number + admission ticket number (准考证号) only during their
  * session's window and only from a seat of its room; *lockout* locks a login name after repeated
  * failures; the *CSRF token* must accompany every cookie-authenticated write as `x-csrf-token`.
- * Other features use `requireAuth`, `requireRole`, `actingUser` from `./guards.js`.
+ * Who may do what is decided by the access layer (server/access); this feature answers its
+ * question "what is this account now?" with `auth.currentAccount(actor)`.
  */
 import type { RequestHandler } from "express";
 import type { Connection } from "mongoose";
 import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.js";
+import type { Access } from "../access/index.js";
 import type { AuditService } from "../audit/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import type { AppSocket } from "../lib/socket-types.js";
 import { createOrganisationService } from "../organisation/index.js";
 import { authRouter } from "./auth.routes.js";
-import { createAuthService, type CandidateLoginPort } from "./auth.service.js";
-import { createIpRateLimiter, type LockoutPolicy } from "./login-throttle.js";
+import { createAuthService, type AuthService } from "./auth.service.js";
+import { createIpRateLimiter } from "./login-throttle.js";
 import { createPassport } from "./passport.js";
 import { createSessionMiddleware, csrfProtection, onlyForHandshake, randomSessionSecret } from "./session.js";
 
+// Kept for exam delivery until it moves to server/access after its split.
 export { actingUser, currentUser, requireAuth, requireRole } from "./guards.js";
 export {
   createAuthService,
@@ -36,8 +39,9 @@ export { DEFAULT_LOCKOUT, type LockoutPolicy } from "./login-throttle.js";
 
 export interface IdentityOptions {
   audit: AuditService;
-  candidates: CandidateLoginPort;
-  lockout?: LockoutPolicy;
+  /** The node's account service (built by the composition root, which also gives it to access). */
+  auth: AuthService;
+  access: Access;
   /** Login attempts per client IP per minute before 429 (default: config LOGIN_RATE_LIMIT_PER_MINUTE). */
   loginRateLimitPerMinute?: number;
 }
@@ -52,11 +56,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   if (!config.session.secret && config.env === "production")
     throw new Error("SESSION_SECRET is required in production");
 
-  const auth = createAuthService(conn, {
-    provinceCode: config.provinceCode,
-    lockout: options.lockout,
-    candidates: options.candidates,
-  });
+  const { auth } = options;
   const passport = createPassport(auth);
   const passportInit: RequestHandler = passport.initialize();
   const passportSession: RequestHandler = passport.session() as RequestHandler;
@@ -88,7 +88,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   return {
     name: "identity",
     middleware: [sessionMw, passportInit, passportSession, csrfProtection()],
-    router: authRouter({ auth, passport, audit: options.audit, ipLimiter }),
+    router: authRouter({ auth, passport, audit: options.audit, access: options.access, ipLimiter }),
     engineMiddleware: [
       onlyForHandshake(sessionMw),
       onlyForHandshake(passportInit),

@@ -5,20 +5,20 @@
  * kiosk seat token).
  *
  * Division scoping: a user sees data of their own division and the divisions below it.
+ * Which division an actor may see (canSeeDivision, divisionFilter) is the access layer's:
+ * import it from server/access.
  */
+export { divisionName, isKnownDivision, isPlausibleIdDivision, parentOf } from "./division-scope.js";
+// Re-exported while exam delivery still imports them from here (it moves to server/access after its split).
 export {
   canSeeDivision,
   cityOf,
   divisionFilter,
   divisionLevel,
-  divisionName,
-  isKnownDivision,
-  isPlausibleIdDivision,
   MINISTRY_CODE,
-  parentOf,
   provinceOf,
   type DivisionLevel,
-} from "./division-scope.js";
+} from "../access/index.js";
 export { DIVISIONS } from "./divisions.data.js";
 export {
   assertDivisionInScope,
@@ -29,12 +29,13 @@ export {
 } from "./organisation.service.js";
 export { organisationRouter } from "./organisation.routes.js";
 
+import type { Access } from "../access/index.js";
 import type { AuditService } from "../audit/index.js";
 import type { Feature } from "../feature.js";
 import { organisationRouter as buildRouter } from "./organisation.routes.js";
 import type { OrganisationService as Service } from "./organisation.service.js";
 
 /** The organisation feature's REST API. */
-export function createOrganisationFeature(org: Service, audit: AuditService): Feature {
-  return { name: "organisation", router: buildRouter(org, audit) };
+export function createOrganisationFeature(org: Service, audit: AuditService, access: Access): Feature {
+  return { name: "organisation", router: buildRouter(org, audit, access) };
 }

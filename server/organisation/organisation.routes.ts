@@ -1,4 +1,5 @@
 import type { Router } from "express";
+import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import { DivisionCode } from "../contracts/auth.js";
 import {
@@ -9,7 +10,6 @@ import {
   UpdateSeatBody,
   UpdateTestCentreBody,
 } from "../contracts/organisation.js";
-import { actingUser, requireAuth, requireRole } from "../auth/guards.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { AuditService } from "../audit/index.js";
 import type { OrganisationService } from "./organisation.service.js";
@@ -18,19 +18,19 @@ const IdParam = z.string().min(1).max(64);
 const DivisionsQuery = z.object({ parent: DivisionCode.optional() }).strict();
 
 /** REST for divisions, authorities and test centres. Admins set up; officers and proctors read. */
-export function organisationRouter(org: OrganisationService, audit: AuditService): Router {
+export function organisationRouter(org: OrganisationService, audit: AuditService, access: Access): Router {
   const r = strictRouter();
 
-  r.get("/divisions", requireAuth, (req, res) => {
+  r.get("/divisions", access.route("division:read"), (req, res) => {
     const q = parse(DivisionsQuery, req.query);
     res.json({ divisions: org.listDivisions(q.parent) });
   });
 
-  r.get("/authorities", requireRole("admin", "officer"), async (req, res) => {
-    res.json({ authorities: await org.listAuthorities(actingUser(req)) });
+  r.get("/authorities", access.route("authority:read"), async (req, res) => {
+    res.json({ authorities: await org.listAuthorities(actorOf(req)) });
   });
-  r.post("/authorities", requireRole("admin"), async (req, res) => {
-    const actor = actingUser(req);
+  r.post("/authorities", access.route("organisation:manage"), async (req, res) => {
+    const actor = actorOf(req);
     const authority = await org.createAuthority(actor, parse(CreateAuthorityBody, req.body));
     await audit.record({
       action: "authority.created",
@@ -41,8 +41,8 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
     });
     res.status(201).json({ authority });
   });
-  r.patch("/authorities/:id", requireRole("admin"), async (req, res) => {
-    const actor = actingUser(req);
+  r.patch("/authorities/:id", access.route("organisation:manage"), async (req, res) => {
+    const actor = actorOf(req);
     const authority = await org.updateAuthority(
       actor,
       parse(IdParam, req.params.id),
@@ -57,11 +57,11 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
     res.json({ authority });
   });
 
-  r.get("/test-centres", requireRole("admin", "officer", "proctor"), async (req, res) => {
-    res.json({ testCentres: await org.listTestCentres(actingUser(req)) });
+  r.get("/test-centres", access.route("test-centre:read"), async (req, res) => {
+    res.json({ testCentres: await org.listTestCentres(actorOf(req)) });
   });
-  r.post("/test-centres", requireRole("admin"), async (req, res) => {
-    const actor = actingUser(req);
+  r.post("/test-centres", access.route("organisation:manage"), async (req, res) => {
+    const actor = actorOf(req);
     const testCentre = await org.createTestCentre(actor, parse(CreateTestCentreBody, req.body));
     await audit.record({
       action: "test_centre.created",
@@ -72,11 +72,11 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
     });
     res.status(201).json({ testCentre });
   });
-  r.get("/test-centres/:id", requireRole("admin", "officer", "proctor"), async (req, res) => {
-    res.json({ testCentre: await org.getTestCentre(actingUser(req), parse(IdParam, req.params.id)) });
+  r.get("/test-centres/:id", access.route("test-centre:read"), async (req, res) => {
+    res.json({ testCentre: await org.getTestCentre(actorOf(req), parse(IdParam, req.params.id)) });
   });
-  r.patch("/test-centres/:id", requireRole("admin"), async (req, res) => {
-    const actor = actingUser(req);
+  r.patch("/test-centres/:id", access.route("organisation:manage"), async (req, res) => {
+    const actor = actorOf(req);
     const testCentre = await org.updateTestCentre(
       actor,
       parse(IdParam, req.params.id),
@@ -90,8 +90,8 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
     });
     res.json({ testCentre });
   });
-  r.post("/test-centres/:id/rooms", requireRole("admin"), async (req, res) => {
-    const actor = actingUser(req);
+  r.post("/test-centres/:id/rooms", access.route("organisation:manage"), async (req, res) => {
+    const actor = actorOf(req);
     const id = parse(IdParam, req.params.id);
     const room = await org.addRoom(actor, id, parse(CreateRoomBody, req.body));
     await audit.record({
@@ -102,30 +102,34 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
     });
     res.status(201).json({ room });
   });
-  r.patch("/test-centres/:id/rooms/:roomId/seats/:seatId", requireRole("admin"), async (req, res) => {
-    const actor = actingUser(req);
-    const id = parse(IdParam, req.params.id);
-    const body = parse(UpdateSeatBody, req.body);
-    const result = await org.updateSeat(
-      actor,
-      id,
-      parse(IdParam, req.params.roomId),
-      parse(IdParam, req.params.seatId),
-      body,
-    );
-    await audit.record({
-      action: "seat.updated",
-      actor,
-      target: { type: "seat", id: result.seat.id },
-      details: {
-        testCentreId: id,
-        ip: result.seat.ip,
-        tokenIssued: Boolean(result.seatToken),
-        tokenCleared: Boolean(body.clearToken),
-      },
-    });
-    res.json(result);
-  });
+  r.patch(
+    "/test-centres/:id/rooms/:roomId/seats/:seatId",
+    access.route("organisation:manage"),
+    async (req, res) => {
+      const actor = actorOf(req);
+      const id = parse(IdParam, req.params.id);
+      const body = parse(UpdateSeatBody, req.body);
+      const result = await org.updateSeat(
+        actor,
+        id,
+        parse(IdParam, req.params.roomId),
+        parse(IdParam, req.params.seatId),
+        body,
+      );
+      await audit.record({
+        action: "seat.updated",
+        actor,
+        target: { type: "seat", id: result.seat.id },
+        details: {
+          testCentreId: id,
+          ip: result.seat.ip,
+          tokenIssued: Boolean(result.seatToken),
+          tokenCleared: Boolean(body.clearToken),
+        },
+      });
+      res.json(result);
+    },
+  );
 
   return r;
 }

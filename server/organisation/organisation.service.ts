@@ -15,18 +15,9 @@ import type {
   UpdateSeatBody,
   UpdateTestCentreBody,
 } from "../contracts/organisation.js";
+import { canSeeDivision, divisionFilter, divisionLevel, MINISTRY_CODE, provinceOf } from "../access/index.js";
 import { errors } from "../lib/errors.js";
-import {
-  canSeeDivision,
-  childDivisions,
-  divisionFilter,
-  divisionLevel,
-  divisionName,
-  isKnownDivision,
-  MINISTRY_CODE,
-  parentOf,
-  provinceOf,
-} from "./division-scope.js";
+import { childDivisions, divisionName, isKnownDivision, parentOf } from "./division-scope.js";
 import { DIVISIONS } from "./divisions.data.js";
 import { authorityModel, testCentreModel } from "./organisation.model.js";
 

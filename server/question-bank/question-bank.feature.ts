@@ -1,3 +1,4 @@
+import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import type { AuditPort } from "./ports.js";
 import {
@@ -10,9 +11,9 @@ import { questionBankRouter } from "./question-bank.routes.js";
 /** The question bank as a node feature: its service (for other features) and its REST routes. */
 export function questionBankFeature(
   ctx: FeatureContext,
-  deps: QuestionBankDeps = {},
+  deps: QuestionBankDeps & { access: Access },
 ): Feature & { service: QuestionBankService } {
   const service = createQuestionBankService(ctx, deps);
   const audit: AuditPort | undefined = deps.audit;
-  return { name: "question-bank", router: questionBankRouter(ctx, service, audit), service };
+  return { name: "question-bank", router: questionBankRouter(ctx, service, deps.access, audit), service };
 }

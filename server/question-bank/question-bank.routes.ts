@@ -1,4 +1,5 @@
 import type { Router } from "express";
+import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
 import {
@@ -9,7 +10,6 @@ import {
   QuestionType,
 } from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
-import { actingUser, requireAuth, requireRole } from "../auth/guards.js";
 import { errors } from "../lib/errors.js";
 import { strictRouter, parsed, validate } from "../lib/http.js";
 import { toCsv } from "./csv.parser.js";
@@ -98,9 +98,6 @@ const ImageBody = z
   .strict();
 const ImageId = z.object({ imageId: z.string().regex(/^[0-9a-f]{24}$/) }).strict();
 
-/** Who may read the bank's content (the key included): the people who write, review and administer it. */
-const CONTENT_READERS = ["examiner", "reviewer", "admin"] as const;
-
 /**
  * REST routes under /api/question-bank. Examiners write and submit; reviewers approve, return,
  * quarantine; the four-eyes rule itself lives in the service (a role check cannot know the author).
@@ -108,30 +105,36 @@ const CONTENT_READERS = ["examiner", "reviewer", "admin"] as const;
 export function questionBankRouter(
   ctx: FeatureContext,
   bank: QuestionBankService,
+  access: Access,
   audit?: AuditPort,
 ): Router {
   const r = strictRouter();
   const base = "/question-bank";
-  const readers = requireRole(...CONTENT_READERS);
+  const readers = access.route("question:read");
 
   r.get(`${base}/questions`, readers, validate("query", ListQuery), async (_req, res) => {
     res.json(await bank.listQuestions(parsed<z.infer<typeof ListQuery>>(res, "query")));
   });
-  r.post(`${base}/questions`, requireRole("examiner"), validate("body", QuestionInput), async (req, res) => {
-    res.status(201).json(await bank.createQuestion(actingUser(req), parsed<QuestionInput>(res, "body")));
-  });
+  r.post(
+    `${base}/questions`,
+    access.route("question:write"),
+    validate("body", QuestionInput),
+    async (req, res) => {
+      res.status(201).json(await bank.createQuestion(actorOf(req), parsed<QuestionInput>(res, "body")));
+    },
+  );
   r.get(`${base}/questions/:id`, readers, validate("params", Id), async (_req, res) => {
     res.json(await bank.getQuestion(parsed<z.infer<typeof Id>>(res, "params").id));
   });
   r.put(
     `${base}/questions/:id`,
-    requireRole("examiner"),
+    access.route("question:write"),
     validate("params", Id),
     validate("body", QuestionInput),
     async (req, res) => {
       res.json(
         await bank.updateQuestion(
-          actingUser(req),
+          actorOf(req),
           parsed<z.infer<typeof Id>>(res, "params").id,
           parsed<QuestionInput>(res, "body"),
         ),
@@ -152,62 +155,54 @@ export function questionBankRouter(
   );
   r.post(
     `${base}/questions/:id/submit`,
-    requireRole("examiner"),
+    access.route("question:write"),
     validate("params", Id),
     async (req, res) => {
-      res.json(await bank.submitForReview(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id));
+      res.json(await bank.submitForReview(actorOf(req), parsed<z.infer<typeof Id>>(res, "params").id));
     },
   );
   r.post(
     `${base}/questions/:id/approve`,
-    requireRole("reviewer"),
+    access.route("question:review"),
     validate("params", Id),
     validate("body", Comment),
     async (req, res) => {
       const body = parsed<z.infer<typeof Comment>>(res, "body");
-      res.json(
-        await bank.approve(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment),
-      );
+      res.json(await bank.approve(actorOf(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment));
     },
   );
   r.post(
     `${base}/questions/:id/return`,
-    requireRole("reviewer"),
+    access.route("question:review"),
     validate("params", Id),
     validate("body", RequiredComment),
     async (req, res) => {
       const body = parsed<z.infer<typeof RequiredComment>>(res, "body");
       res.json(
-        await bank.returnForChanges(
-          actingUser(req),
-          parsed<z.infer<typeof Id>>(res, "params").id,
-          body.comment,
-        ),
+        await bank.returnForChanges(actorOf(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment),
       );
     },
   );
   r.post(
     `${base}/questions/:id/retire`,
-    requireRole("examiner", "reviewer"),
+    access.route("question:retire"),
     validate("params", Id),
     validate("body", Comment),
     async (req, res) => {
       const body = parsed<z.infer<typeof Comment>>(res, "body");
-      res.json(
-        await bank.retire(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment),
-      );
+      res.json(await bank.retire(actorOf(req), parsed<z.infer<typeof Id>>(res, "params").id, body.comment));
     },
   );
   r.post(
     `${base}/questions/:id/quarantine`,
-    requireRole("reviewer"),
+    access.route("question:review"),
     validate("params", Id),
     validate("body", Quarantine),
     async (req, res) => {
       const body = parsed<z.infer<typeof Quarantine>>(res, "body");
       res.json(
         await bank.setQuarantine(
-          actingUser(req),
+          actorOf(req),
           parsed<z.infer<typeof Id>>(res, "params").id,
           body.quarantined,
           body.reason,
@@ -218,7 +213,7 @@ export function questionBankRouter(
   // Images arrive base64 in JSON (the UI's one request style); the bank checks size and real type.
   r.put(
     `${base}/questions/:id/image`,
-    requireRole("examiner"),
+    access.route("question:write"),
     validate("params", Id),
     validate("body", ImageBody),
     async (req, res) => {
@@ -226,7 +221,7 @@ export function questionBankRouter(
       const data = Buffer.from(body.dataBase64, "base64");
       res.json(
         await bank.attachImage(
-          actingUser(req),
+          actorOf(req),
           parsed<z.infer<typeof Id>>(res, "params").id,
           data,
           body.filename,
@@ -236,23 +231,28 @@ export function questionBankRouter(
   );
   r.delete(
     `${base}/questions/:id/image`,
-    requireRole("examiner"),
+    access.route("question:write"),
     validate("params", Id),
     async (req, res) => {
-      res.json(await bank.removeImage(actingUser(req), parsed<z.infer<typeof Id>>(res, "params").id));
+      res.json(await bank.removeImage(actorOf(req), parsed<z.infer<typeof Id>>(res, "params").id));
     },
   );
   // Candidates see images of their paper questions, so any logged-in user may fetch one by id.
-  r.get(`${base}/images/:imageId`, requireAuth, validate("params", ImageId), async (_req, res) => {
-    const image = await bank.images.get(parsed<z.infer<typeof ImageId>>(res, "params").imageId);
-    res.setHeader("Content-Type", image.contentType);
-    res.setHeader("Cache-Control", "private, max-age=3600, immutable");
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    res.send(image.data);
-  });
+  r.get(
+    `${base}/images/:imageId`,
+    access.route("question-image:read"),
+    validate("params", ImageId),
+    async (_req, res) => {
+      const image = await bank.images.get(parsed<z.infer<typeof ImageId>>(res, "params").imageId);
+      res.setHeader("Content-Type", image.contentType);
+      res.setHeader("Cache-Control", "private, max-age=3600, immutable");
+      res.setHeader("X-Content-Type-Options", "nosniff");
+      res.send(image.data);
+    },
+  );
   r.get(
     `${base}/review-queue`,
-    requireRole("reviewer"),
+    access.route("question:review"),
     validate("query", z.object({ categoryCode: CategoryCode.optional() }).strict()),
     async (_req, res) => {
       const q = parsed<{ categoryCode?: CategoryCode }>(res, "query");
@@ -267,7 +267,7 @@ export function questionBankRouter(
 
   r.get(
     `${base}/blueprints`,
-    requireRole("examiner", "reviewer", "admin", "officer"),
+    access.route("blueprint:read"),
     validate("query", z.object({ categoryCode: CategoryCode.optional() }).strict()),
     async (_req, res) => {
       res.json({
@@ -277,22 +277,20 @@ export function questionBankRouter(
   );
   r.post(
     `${base}/blueprints`,
-    requireRole("examiner", "admin"),
+    access.route("blueprint:write"),
     validate("body", SaveBlueprint),
     async (req, res) => {
       const body = parsed<z.infer<typeof SaveBlueprint>>(res, "body");
-      res
-        .status(201)
-        .json(await bank.saveBlueprint(actingUser(req), body.blueprint, { publish: body.publish }));
+      res.status(201).json(await bank.saveBlueprint(actorOf(req), body.blueprint, { publish: body.publish }));
     },
   );
   r.post(
     `${base}/blueprints/:id/versions/:version/publish`,
-    requireRole("reviewer", "admin"),
+    access.route("blueprint:publish"),
     validate("params", IdVersion),
     async (req, res) => {
       const p = parsed<z.infer<typeof IdVersion>>(res, "params");
-      res.json(await bank.publishBlueprint(actingUser(req), p.id, p.version));
+      res.json(await bank.publishBlueprint(actorOf(req), p.id, p.version));
     },
   );
   r.post(`${base}/blueprints/feasibility`, readers, validate("body", Feasibility), async (_req, res) => {
@@ -302,20 +300,15 @@ export function questionBankRouter(
     res.json(await bank.buildPaper(parsed<z.infer<typeof PreviewPaper>>(res, "body")));
   });
 
-  r.post(
-    `${base}/import`,
-    requireRole("examiner", "admin"),
-    validate("body", ImportBody),
-    async (req, res) => {
-      const body = parsed<z.infer<typeof ImportBody>>(res, "body");
-      const user = actingUser(req);
-      // Publishing on import skips review: only an administrator may do it (bulk loading an official bank).
-      if (body.publish && !user.roles.includes("admin"))
-        throw errors.forbidden("只有管理员可以直接导入为已发布题目", "publish_requires_admin");
-      const reports = await importQuestionBankFiles(ctx, body.files, { ...body, actor: user, audit });
-      res.json({ reports });
-    },
-  );
+  r.post(`${base}/import`, access.route("bank:import"), validate("body", ImportBody), async (req, res) => {
+    const body = parsed<z.infer<typeof ImportBody>>(res, "body");
+    const user = actorOf(req);
+    // Publishing on import skips review: only an administrator may do it (bulk loading an official bank).
+    if (body.publish && !user.roles.includes("admin"))
+      throw errors.forbidden("只有管理员可以直接导入为已发布题目", "publish_requires_admin");
+    const reports = await importQuestionBankFiles(ctx, body.files, { ...body, actor: user, audit });
+    res.json({ reports });
+  });
   r.get(`${base}/export`, readers, validate("query", ExportQuery), async (_req, res) => {
     const q = parsed<z.infer<typeof ExportQuery>>(res, "query");
     const questions = await bank.exportQuestions(q.categoryCode);
@@ -342,11 +335,11 @@ export function questionBankRouter(
   });
   r.post(
     `${base}/statistics/:categoryCode/quarantine-negative`,
-    requireRole("reviewer"),
+    access.route("question:review"),
     validate("params", CategoryParam),
     async (req, res) => {
       const code = parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode;
-      res.json({ items: await bank.itemStatistics(code, { autoQuarantine: true, actor: actingUser(req) }) });
+      res.json({ items: await bank.itemStatistics(code, { autoQuarantine: true, actor: actorOf(req) }) });
     },
   );
   return r;

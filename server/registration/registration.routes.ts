@@ -1,23 +1,23 @@
 import type { Router } from "express";
+import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import { ListCandidatesQuery, PrecheckBody, RegisterCandidateBody } from "../contracts/registration.js";
 import type { AuditService } from "../audit/index.js";
-import { actingUser, requireRole } from "../auth/guards.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { RegistrationService } from "./registration.service.js";
 
 const IdParam = z.string().min(1).max(64);
 
 /** Officers register candidates and read those of their division; nobody else sees them here. */
-export function registrationRouter(reg: RegistrationService, audit: AuditService): Router {
+export function registrationRouter(reg: RegistrationService, audit: AuditService, access: Access): Router {
   const r = strictRouter();
 
-  r.post("/candidates/precheck", requireRole("officer"), async (req, res) => {
+  r.post("/candidates/precheck", access.route("candidate:manage"), async (req, res) => {
     res.json(await reg.precheck(parse(PrecheckBody, req.body)));
   });
 
-  r.post("/candidates", requireRole("officer"), async (req, res) => {
-    const actor = actingUser(req);
+  r.post("/candidates", access.route("candidate:manage"), async (req, res) => {
+    const actor = actorOf(req);
     const candidate = await reg.register(actor, parse(RegisterCandidateBody, req.body));
     await audit.record({
       action: "candidate.registered",
@@ -29,16 +29,16 @@ export function registrationRouter(reg: RegistrationService, audit: AuditService
     res.status(201).json({ candidate });
   });
 
-  r.get("/candidates", requireRole("officer"), async (req, res) => {
-    res.json({ candidates: await reg.list(actingUser(req), parse(ListCandidatesQuery, req.query)) });
+  r.get("/candidates", access.route("candidate:manage"), async (req, res) => {
+    res.json({ candidates: await reg.list(actorOf(req), parse(ListCandidatesQuery, req.query)) });
   });
 
-  r.get("/candidates/:id", requireRole("officer"), async (req, res) => {
-    res.json({ candidate: await reg.get(actingUser(req), parse(IdParam, req.params.id)) });
+  r.get("/candidates/:id", access.route("candidate:manage"), async (req, res) => {
+    res.json({ candidate: await reg.get(actorOf(req), parse(IdParam, req.params.id)) });
   });
 
-  r.get("/candidates/:id/photo", requireRole("officer"), async (req, res) => {
-    const photo = await reg.getPhotoFor(actingUser(req), parse(IdParam, req.params.id));
+  r.get("/candidates/:id/photo", access.route("candidate:manage"), async (req, res) => {
+    const photo = await reg.getPhotoFor(actorOf(req), parse(IdParam, req.params.id));
     res.setHeader("cache-control", "private, no-store");
     res.type(photo.mimeType).send(photo.data);
   });

@@ -11,14 +11,10 @@ import type {
   PrecheckDto,
   RegisterCandidateBody,
 } from "../contracts/registration.js";
+import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { errors } from "../lib/errors.js";
 import { checkIdNumber } from "../lib/id-number.js";
-import {
-  assertDivisionInScope,
-  canSeeDivision,
-  divisionFilter,
-  isPlausibleIdDivision,
-} from "../organisation/index.js";
+import { assertDivisionInScope, isPlausibleIdDivision } from "../organisation/index.js";
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";

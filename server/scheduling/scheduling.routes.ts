@@ -1,4 +1,5 @@
 import type { Router } from "express";
+import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import {
   AssignBody,
@@ -7,22 +8,21 @@ import {
   UpdateSessionBody,
 } from "../contracts/scheduling.js";
 import type { AuditService } from "../audit/index.js";
-import { actingUser, requireRole } from "../auth/guards.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { SchedulingService } from "./scheduling.service.js";
 
 const IdParam = z.string().min(1).max(64);
 
 /** Officers schedule sessions and seat candidates; proctors read their test centre's sessions. */
-export function schedulingRouter(sched: SchedulingService, audit: AuditService): Router {
+export function schedulingRouter(sched: SchedulingService, audit: AuditService, access: Access): Router {
   const r = strictRouter();
 
-  r.get("/exam-sessions", requireRole("officer", "proctor"), async (req, res) => {
-    res.json({ sessions: await sched.listSessions(actingUser(req), parse(ListSessionsQuery, req.query)) });
+  r.get("/exam-sessions", access.route("session:list"), async (req, res) => {
+    res.json({ sessions: await sched.listSessions(actorOf(req), parse(ListSessionsQuery, req.query)) });
   });
 
-  r.post("/exam-sessions", requireRole("officer"), async (req, res) => {
-    const actor = actingUser(req);
+  r.post("/exam-sessions", access.route("session:write"), async (req, res) => {
+    const actor = actorOf(req);
     const session = await sched.createSession(actor, parse(CreateSessionBody, req.body));
     await audit.record({
       action: "session.created",
@@ -34,12 +34,12 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService):
     res.status(201).json({ session });
   });
 
-  r.get("/exam-sessions/:id", requireRole("officer", "proctor"), async (req, res) => {
-    res.json({ session: await sched.getSessionFor(actingUser(req), parse(IdParam, req.params.id)) });
+  r.get("/exam-sessions/:id", access.route("session:list"), async (req, res) => {
+    res.json({ session: await sched.getSessionFor(actorOf(req), parse(IdParam, req.params.id)) });
   });
 
-  r.patch("/exam-sessions/:id", requireRole("officer"), async (req, res) => {
-    const actor = actingUser(req);
+  r.patch("/exam-sessions/:id", access.route("session:write"), async (req, res) => {
+    const actor = actorOf(req);
     const body = parse(UpdateSessionBody, req.body);
     const session = await sched.updateSession(actor, parse(IdParam, req.params.id), body);
     await audit.record({
@@ -52,12 +52,12 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService):
     res.json({ session });
   });
 
-  r.get("/exam-sessions/:id/seat-map", requireRole("officer", "proctor"), async (req, res) => {
-    res.json(await sched.seatMap(actingUser(req), parse(IdParam, req.params.id)));
+  r.get("/exam-sessions/:id/seat-map", access.route("session:list"), async (req, res) => {
+    res.json(await sched.seatMap(actorOf(req), parse(IdParam, req.params.id)));
   });
 
-  r.post("/exam-sessions/:id/assignments", requireRole("officer"), async (req, res) => {
-    const actor = actingUser(req);
+  r.post("/exam-sessions/:id/assignments", access.route("session:write"), async (req, res) => {
+    const actor = actorOf(req);
     const sessionId = parse(IdParam, req.params.id);
     const assignment = await sched.assign(actor, sessionId, parse(AssignBody, req.body));
     await audit.record({
@@ -74,8 +74,8 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService):
     res.status(201).json({ assignment });
   });
 
-  r.delete("/exam-sessions/:id/assignments/:candidateId", requireRole("officer"), async (req, res) => {
-    const actor = actingUser(req);
+  r.delete("/exam-sessions/:id/assignments/:candidateId", access.route("session:write"), async (req, res) => {
+    const actor = actorOf(req);
     const sessionId = parse(IdParam, req.params.id);
     const candidateId = parse(IdParam, req.params.candidateId);
     await sched.unassign(actor, sessionId, candidateId);
@@ -89,10 +89,10 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService):
     res.status(204).end();
   });
 
-  r.get("/exam-sessions/:id/tickets/:candidateId", requireRole("officer"), async (req, res) => {
+  r.get("/exam-sessions/:id/tickets/:candidateId", access.route("session:write"), async (req, res) => {
     res.json({
       ticket: await sched.ticketFor(
-        actingUser(req),
+        actorOf(req),
         parse(IdParam, req.params.id),
         parse(IdParam, req.params.candidateId),
       ),
@@ -102,10 +102,10 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService):
   // The proctor's check-in compares the person with the registration photo on file.
   r.get(
     "/exam-sessions/:id/candidates/:candidateId/photo",
-    requireRole("officer", "proctor"),
+    access.route("session:list"),
     async (req, res) => {
       const photo = await sched.assignedCandidatePhoto(
-        actingUser(req),
+        actorOf(req),
         parse(IdParam, req.params.id),
         parse(IdParam, req.params.candidateId),
       );
@@ -114,8 +114,8 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService):
     },
   );
 
-  r.get("/me/admission-ticket", requireRole("candidate"), async (req, res) => {
-    res.json({ ticket: await sched.myTicket(actingUser(req)) });
+  r.get("/me/admission-ticket", access.route("ticket:read-own"), async (req, res) => {
+    res.json({ ticket: await sched.myTicket(actorOf(req)) });
   });
 
   return r;

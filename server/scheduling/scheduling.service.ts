@@ -11,8 +11,9 @@ import type {
   SeatMapDto,
   UpdateSessionBody,
 } from "../contracts/scheduling.js";
+import { canSeeDivision, decide, divisionFilter } from "../access/index.js";
 import { errors } from "../lib/errors.js";
-import { canSeeDivision, divisionFilter, type OrganisationService } from "../organisation/index.js";
+import type { OrganisationService } from "../organisation/index.js";
 import type { RegistrationService } from "../registration/index.js";
 import {
   assignmentModel,
@@ -71,12 +72,6 @@ function toAssignmentDto(a: AssignmentLean): SeatAssignmentDto {
   return dto;
 }
 
-/** Who may read a session: officers of its division (and above), proctors of its test centre. */
-function canRead(actor: AuthUser, s: { divisionCode: string; testCentreId: string }): boolean {
-  if (actor.roles.includes("officer") && canSeeDivision(actor.divisionCode, s.divisionCode)) return true;
-  return actor.roles.includes("proctor") && actor.testCentreId === s.testCentreId;
-}
-
 function isDuplicate(err: unknown, field?: string): boolean {
   const e = err as { code?: unknown; keyPattern?: Record<string, unknown> };
   return e.code === 11000 && (!field || Boolean(e.keyPattern && field in e.keyPattern));
@@ -97,17 +92,18 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     return (await Sessions.findById(id).lean()) as SessionLean | null;
   }
 
+  // Sessions outside the actor's scope look like none (404), as the access policies say.
   async function loadForRead(actor: AuthUser, id: string): Promise<SessionLean> {
     const s = await loadSession(id);
-    if (!s || !canRead(actor, s)) throw errors.notFound("考试场次");
+    if (!s) throw errors.notFound("考试场次");
+    decide(actor, "session:read", s);
     return s;
   }
 
   async function loadForWrite(actor: AuthUser, id: string): Promise<SessionLean> {
     const s = await loadSession(id);
-    if (!s || !actor.roles.includes("officer") || !canSeeDivision(actor.divisionCode, s.divisionCode)) {
-      throw errors.notFound("考试场次");
-    }
+    if (!s) throw errors.notFound("考试场次");
+    decide(actor, "session:write", s);
     return s;
   }
 

@@ -1,0 +1,63 @@
+/**
+ * Division scope, written once: the four levels (部/省/市/县) mapped onto GB/T 2260 codes, and
+ * which division an actor may see. Pure code arithmetic, so it needs no division list; the list
+ * (names, known codes, children) belongs to the organisation feature.
+ */
+export type DivisionLevel = "ministry" | "province" | "city" | "county";
+
+/** Stands for the ministry level (the hub's own staff). */
+export const MINISTRY_CODE = "000000";
+
+/** The level a code stands for. */
+export function divisionLevel(code: string): DivisionLevel {
+  if (code === MINISTRY_CODE) return "ministry";
+  if (code.endsWith("0000")) return "province";
+  if (code.endsWith("00")) return "city";
+  return "county";
+}
+
+/** Province (`XX0000`) a code belongs to. */
+export function provinceOf(code: string): string {
+  return `${code.slice(0, 2)}0000`;
+}
+
+/** City (`XXXX00`) a city or county code belongs to; null for province and ministry codes. */
+export function cityOf(code: string): string | null {
+  const level = divisionLevel(code);
+  return level === "city" || level === "county" ? `${code.slice(0, 4)}00` : null;
+}
+
+/**
+ * An actor sees a target division when the target lies inside the actor's own division (a
+ * province officer the whole province; a city officer the city and its counties; a county
+ * officer only the county). The ministry level sees everything on its own node.
+ */
+export function canSeeDivision(actorDivision: string, targetDivision: string): boolean {
+  switch (divisionLevel(actorDivision)) {
+    case "ministry":
+      return true;
+    case "province":
+      return targetDivision.slice(0, 2) === actorDivision.slice(0, 2);
+    case "city":
+      return targetDivision.slice(0, 4) === actorDivision.slice(0, 4);
+    case "county":
+      return targetDivision === actorDivision;
+  }
+}
+
+/**
+ * A MongoDB filter on a `divisionCode` field restricting to what the actor may see (anchored
+ * prefix regex; codes are digits so nothing needs escaping).
+ */
+export function divisionFilter(actorDivision: string, field = "divisionCode"): Record<string, unknown> {
+  switch (divisionLevel(actorDivision)) {
+    case "ministry":
+      return {};
+    case "province":
+      return { [field]: { $regex: `^${actorDivision.slice(0, 2)}` } };
+    case "city":
+      return { [field]: { $regex: `^${actorDivision.slice(0, 4)}` } };
+    case "county":
+      return { [field]: actorDivision };
+  }
+}

@@ -1,0 +1,81 @@
+import type { Role } from "../contracts/auth.js";
+
+/** How an actor relates to an exam session: an officer through its division, a proctor through its test centre. */
+export type SessionRelation = "officer_of_division" | "proctor_of_centre";
+
+/** What refusing a resource looks like: as if it did not exist, or a plain 403 with a message. */
+export type Denial = { kind: "not_found"; what: string } | { kind: "forbidden"; message?: string };
+
+export interface Policy {
+  /** Roles that may attempt the action at all; `"*"` means any signed-in account. */
+  roles: readonly Role[] | "*";
+  /** For session actions: the relations (any one suffices) the actor must have to the session. */
+  session?: readonly SessionRelation[];
+  /** How a session the actor has no relation to is refused. */
+  deny?: Denial;
+}
+
+const STAFF: readonly Role[] = ["examiner", "reviewer", "proctor", "officer", "admin", "hub_operator"];
+/** Who may read the bank's content (the key included): the people who write, review and administer it. */
+const CONTENT_READERS: readonly Role[] = ["examiner", "reviewer", "admin"];
+
+/**
+ * Every action the system authorises, in one table: who may try it and, for session actions, how
+ * they must relate to the session. Route guards and socket handlers both read this table through
+ * `access.assert`; services still filter their queries by `divisionFilter`.
+ */
+export const POLICIES = {
+  "account:self": { roles: "*" },
+  "account:change-password": { roles: STAFF },
+  "user:manage": { roles: ["admin"] },
+  "audit:read": { roles: ["admin"] },
+  "division:read": { roles: "*" },
+  "authority:read": { roles: ["admin", "officer"] },
+  "organisation:manage": { roles: ["admin"] },
+  "test-centre:read": { roles: ["admin", "officer", "proctor"] },
+  "candidate:manage": { roles: ["officer"] },
+  "ticket:read-own": { roles: ["candidate"] },
+  "session:list": { roles: ["officer", "proctor"] },
+  /** Reading a session, its seat map and tickets: its division's officers, its centre's proctors. */
+  "session:read": {
+    roles: ["officer", "proctor"],
+    session: ["officer_of_division", "proctor_of_centre"],
+    deny: { kind: "not_found", what: "考试场次" },
+  },
+  /** Scheduling a session, seating and unseating candidates: officers of its division. */
+  "session:write": {
+    roles: ["officer"],
+    session: ["officer_of_division"],
+    deny: { kind: "not_found", what: "考试场次" },
+  },
+  /** Controlling the room (check-in, release, pause, void …): the proctors of its test centre. */
+  "session:proctor": {
+    roles: ["proctor"],
+    session: ["proctor_of_centre"],
+    deny: { kind: "forbidden", message: "您不是本场次的监考员" },
+  },
+  /** Watching the room: its proctors, and the officers of its division. */
+  "session:watch": {
+    roles: ["proctor", "officer"],
+    session: ["proctor_of_centre", "officer_of_division"],
+    deny: { kind: "forbidden", message: "您不是本场次的监考员" },
+  },
+  /** Results, the session report and attempt event chains: officers of its division. */
+  "session:results": {
+    roles: ["officer"],
+    session: ["officer_of_division"],
+    deny: { kind: "forbidden" },
+  },
+  "question:read": { roles: CONTENT_READERS },
+  "question:write": { roles: ["examiner"] },
+  "question:review": { roles: ["reviewer"] },
+  "question:retire": { roles: ["examiner", "reviewer"] },
+  /** Candidates see images of their paper questions, so any signed-in account may fetch one by id. */
+  "question-image:read": { roles: "*" },
+  "blueprint:read": { roles: ["examiner", "reviewer", "admin", "officer"] },
+  "blueprint:write": { roles: ["examiner", "admin"] },
+  "blueprint:publish": { roles: ["reviewer", "admin"] },
+  "bank:import": { roles: ["examiner", "admin"] },
+} as const satisfies Record<string, Policy>;
+
+export type Action = keyof typeof POLICIES;
