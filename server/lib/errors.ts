@@ -1,5 +1,9 @@
 import { ZodError } from "zod";
 import type { ErrorBody } from "../contracts/errors.js";
+import { fieldLabel, useChineseValidationMessages, type ValidationIssue } from "../contracts/validation.js";
+
+// Every zod message the server sends is Chinese; set here because every parse ends in this module.
+useChineseValidationMessages();
 
 /**
  * The one error type of the server. Services throw it; the HTTP error middleware and the
@@ -31,7 +35,8 @@ export const errors = {
   forbidden: (message = "无权执行此操作", code = "forbidden") => new AppError(code, 403, message),
   notFound: (what: string, code = "not_found") => new AppError(code, 404, `${what}不存在`),
   conflict: (code: string, message: string, details?: unknown) => new AppError(code, 409, message, details),
-  unprocessable: (code: string, message: string, details?: unknown) => new AppError(code, 422, message, details),
+  unprocessable: (code: string, message: string, details?: unknown) =>
+    new AppError(code, 422, message, details),
   tooMany: (message: string, details?: unknown) => new AppError("too_many_requests", 429, message, details),
 };
 
@@ -49,10 +54,7 @@ interface MongoLikeError {
  */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof ZodError) {
-    const issues = err.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code }));
-    return new AppError("validation_failed", 400, "输入数据不合法", issues);
-  }
+  if (err instanceof ZodError) return validationError(err);
   const e = (err ?? {}) as MongoLikeError;
   if (e.code === 11000) {
     const fields = e.keyPattern && typeof e.keyPattern === "object" ? Object.keys(e.keyPattern) : [];
@@ -61,6 +63,23 @@ export function toAppError(err: unknown): AppError {
   if (e.name === "CastError") return new AppError("invalid_id", 400, "标识格式不正确");
   if (e.name === "ValidationError") return new AppError("validation_failed", 400, "输入数据不合法");
   return new AppError("internal_error", 500, "服务器内部错误", undefined, { cause: err });
+}
+
+/**
+ * A zod failure as 400 `validation_failed`: the message names the first field and what is wrong
+ * with it (one line a person can act on); `details` lists every field for forms to show in place.
+ */
+function validationError(err: ZodError): AppError {
+  const issues: ValidationIssue[] = err.issues.map((i) => ({
+    path: i.path.map(String).join("."),
+    field: fieldLabel(i.path),
+    message: i.message,
+    code: i.code,
+  }));
+  const first = issues[0];
+  const more = issues.length > 1 ? `（另有 ${issues.length - 1} 处问题）` : "";
+  const message = first ? `${first.field}：${first.message}${more}` : "输入数据不合法";
+  return new AppError("validation_failed", 400, message, issues);
 }
 
 /** True when the error was not an expected AppError and so must be logged with its cause. */

@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+/**
+ * Validation messages in Chinese from zod's own zh-CN locale (not hand-written translations),
+ * for the server and the browser alike. Idempotent; call before the first parse.
+ */
+export function useChineseValidationMessages(): void {
+  z.config(z.locales.zhCN());
+}
+
+/** One field's problem, as a `validation_failed` error's details list it. */
+export interface ValidationIssue {
+  /** Dotted path of the field in the request, e.g. `heldQualifications.0.firstIssuedOn`. */
+  path: string;
+  /** The field's Chinese name, e.g. 驾驶证初领日期 (the path when no name is known). */
+  field: string;
+  message: string;
+  code: string;
+}
+
+/**
+ * Chinese names of request fields, by the field's key. Field names are words of the domain, not
+ * validation messages: zod's locale cannot know them.
+ */
+export const FIELD_LABELS: Readonly<Record<string, string>> = {
+  name: "名称",
+  displayName: "姓名",
+  username: "用户名",
+  password: "密码",
+  currentPassword: "当前密码",
+  newPassword: "新密码",
+  roles: "角色",
+  idNumber: "身份证号码",
+  ticketNo: "准考证号",
+  phone: "手机号",
+  address: "地址",
+  addressDivisionCode: "户籍或居住地区划",
+  divisionCode: "行政区划",
+  education: "文化程度",
+  licenceClass: "准驾车型",
+  licenceFirstIssuedOn: "驾驶证初领日期",
+  categories: "报考类别",
+  categoryCode: "考试类别",
+  heldQualifications: "已持资格",
+  firstIssuedOn: "初领日期",
+  declarations: "核实事项",
+  photo: "照片",
+  dataBase64: "照片内容",
+  mimeType: "文件类型",
+  authorityId: "运管机构",
+  testCentreId: "考点",
+  roomId: "考场",
+  seatId: "座位",
+  seatCount: "座位数",
+  ip: "IP 地址",
+  candidateId: "考生",
+  sessionId: "考试场次",
+  startsAt: "开考时间",
+  durationMinutes: "考试时长",
+  lateEntryMinutes: "迟到截止（分钟）",
+  earliestHandInMinutes: "最早交卷（分钟）",
+  status: "状态",
+  reason: "原因",
+  minutes: "分钟数",
+  stem: "题干",
+  options: "选项",
+  answer: "答案",
+  explanation: "解析",
+  chapter: "章节",
+  difficulty: "难度",
+  comment: "意见",
+};
+
+/** The Chinese name of a field path: its last named key, with list positions counted from 1. */
+export function fieldLabel(path: readonly PropertyKey[]): string {
+  const parts: string[] = [];
+  for (const key of path) {
+    if (typeof key === "number") parts.push(`第 ${key + 1} 项`);
+    else parts.push(FIELD_LABELS[String(key)] ?? String(key));
+  }
+  return parts.length ? parts.join(" ") : "请求内容";
+}

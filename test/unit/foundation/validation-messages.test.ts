@@ -1,0 +1,55 @@
+import { expect } from "chai";
+import { CreateUserBody } from "../../../server/contracts/auth.js";
+import { CreateRoomBody } from "../../../server/contracts/organisation.js";
+import type { ValidationIssue } from "../../../server/contracts/validation.js";
+import { toAppError } from "../../../server/lib/errors.js";
+
+function failure(run: () => unknown) {
+  try {
+    run();
+  } catch (err) {
+    return toAppError(err);
+  }
+  throw new Error("expected the parse to fail");
+}
+
+describe("validation messages name the field and say what is wrong, in Chinese", () => {
+  it("when a username is too short, then the message names 用户名 and zod's zh-CN text, not English", () => {
+    const err = failure(() =>
+      CreateUserBody.parse({
+        username: "ab",
+        displayName: "张三",
+        password: "Long-enough-1",
+        roles: ["officer"],
+        divisionCode: "320000",
+      }),
+    );
+    expect(err.code).to.equal("validation_failed");
+    expect(err.status).to.equal(400);
+    expect(err.message).to.match(/^用户名：/);
+    expect(err.message).to.not.match(/Too small|expected|Invalid/);
+    const details = err.details as ValidationIssue[];
+    expect(details[0]).to.include({ path: "username", field: "用户名", code: "too_small" });
+    expect(details[0]?.message).to.match(/[\u4e00-\u9fff]/);
+  });
+
+  it("when several fields are wrong, then every one is listed with its Chinese name and the message counts the rest", () => {
+    const err = failure(() => CreateRoomBody.parse({ name: "", seatCount: "many" }));
+    const details = err.details as ValidationIssue[];
+    expect(details.map((d) => d.field)).to.include.members(["名称", "座位数"]);
+    expect(err.message).to.match(/另有 1 处问题/);
+  });
+
+  it("when a list entry is wrong, then its position is counted from 1", () => {
+    const err = failure(() =>
+      CreateUserBody.parse({
+        username: "abc",
+        displayName: "张三",
+        password: "Long-enough-1",
+        roles: ["officer", "king"],
+        divisionCode: "320000",
+      }),
+    );
+    expect((err.details as ValidationIssue[])[0]).to.include({ path: "roles.1", field: "角色 第 2 项" });
+  });
+});
