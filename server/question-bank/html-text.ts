@@ -66,6 +66,12 @@ export function formatToText(source: string, format: TextFormat): PlainText {
     const html = marked.parse(source, { async: false, gfm: true });
     return htmlToText(html, { newlinesBreak: false });
   }
+  // Most question text has no markup at all: the same whitespace rules apply without a parser.
+  if (!source.includes("<") && !source.includes("&")) {
+    const out = new TextBuilder();
+    out.append(source, format === "moodle");
+    return { text: out.toString(), hadMarkup: false, images: [], unkept: [] };
+  }
   return htmlToText(source, { newlinesBreak: format === "moodle" });
 }
 

@@ -41,6 +41,7 @@ export {
   type ImportProgress,
 } from "./question-import.service.js";
 export { toGift, toMoodleXml, toXlsx } from "./question-export.js";
+export { openImportFile, IMPORT_MAX_BYTES, type OpenedFile } from "./import-readers.js";
 export { IMAGE_MAX_BYTES, sniffImageType } from "./image.store.js";
 export { roadcertJsonSchemas, schemaFileText } from "./json-schema.js";
 export { checkBankFiles, type BankCheck, type CategoryCheck } from "./bank-check.js";
