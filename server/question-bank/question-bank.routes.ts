@@ -62,10 +62,20 @@ const ImportBody = z
         z
           .object({
             name: z.string().min(1).max(200),
-            content: z.string().max(1_500_000),
+            // Text already decoded by the sender, or the file's bytes (how the UI sends them, so GBK,
+            // UTF-16 and XLSX reach the importer's decoder intact).
+            content: z.string().max(1_500_000).optional(),
+            contentBase64: z
+              .string()
+              .max(2_000_000)
+              .regex(/^[A-Za-z0-9+/=]*$/, "文件内容须为 base64")
+              .optional(),
             format: ImportFormat.optional(),
           })
-          .strict(),
+          .strict()
+          .refine((f) => (f.content === undefined) !== (f.contentBase64 === undefined), {
+            message: "content 与 contentBase64 须恰给一个",
+          }),
       )
       .min(1)
       .max(20),
@@ -306,7 +316,12 @@ export function questionBankRouter(
     // Publishing on import skips review: only an administrator may do it (bulk loading an official bank).
     if (body.publish && !user.roles.includes("admin"))
       throw errors.forbidden("只有管理员可以直接导入为已发布题目", "publish_requires_admin");
-    const reports = await importQuestionBankFiles(ctx, body.files, { ...body, actor: user, audit });
+    const files = body.files.map((f) => ({
+      name: f.name,
+      content: f.contentBase64 !== undefined ? Buffer.from(f.contentBase64, "base64") : (f.content ?? ""),
+      ...(f.format ? { format: f.format } : {}),
+    }));
+    const reports = await importQuestionBankFiles(ctx, files, { ...body, actor: user, audit });
     res.json({ reports });
   });
   r.get(`${base}/export`, readers, validate("query", ExportQuery), async (_req, res) => {

@@ -71,7 +71,7 @@ export const bankApi = {
       { notify: false },
     ),
   importFiles: (body: {
-    files: { name: string; content: string; format?: ImportFormat }[];
+    files: ({ name: string; format?: ImportFormat } & ({ content: string } | { contentBase64: string }))[];
     dryRun: boolean;
     partial: boolean;
     defaults: { categories?: CategoryCode[]; chapter?: string };

@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+import { expect } from "chai";
+import type { Browser } from "playwright-core";
+import type { QuestionInput } from "../../server/contracts/question-bank.js";
+import { toXlsx } from "../../server/question-bank/index.js";
+import { createStaff } from "../helpers/auth.js";
+import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { startTestNode } from "../helpers/node.js";
+
+/**
+ * Issue 15 in the browser: the import page sends the file's bytes, so a GBK CSV (Excel on a Chinese
+ * Windows machine) and an Excel workbook import as the examiner wrote them, with progress per file.
+ */
+describe("question import page (browser)", function () {
+  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let browser: Browser;
+
+  before(async function () {
+    this.timeout(180_000);
+    const dist = await ensureClientBuilt();
+    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  it("when an examiner imports a GBK CSV and an XLSX sheet, then both arrive as written and the bank holds them as drafts", async function () {
+    this.timeout(180_000);
+    const gbk = readFileSync(new URL("../fixtures/question-bank/issue15/questions-gbk.csv", import.meta.url));
+    const sheetQuestion: QuestionInput = {
+      ref: "XLSX-E2E-1",
+      type: "true_false",
+      stem: "=危险货物运输车辆须悬挂标志灯和标志牌。",
+      options: [],
+      answer: ["T"],
+      explanation: "",
+      chapter: "货运知识",
+      categories: ["02001"],
+      difficulty: 2,
+      tags: [],
+      source: "",
+    };
+    const xlsx = await toXlsx([sheetQuestion]);
+    const examiner = await createStaff(node, { roles: ["examiner"] });
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, examiner.username, examiner.password);
+      await page.goto(`${node.url}/question-bank/import`);
+      await page.locator('[data-test="file-input"]').setInputFiles([
+        { name: "questions-gbk.csv", mimeType: "text/csv", buffer: gbk },
+        {
+          name: "bank.xlsx",
+          mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          buffer: xlsx,
+        },
+      ]);
+      await page.locator('[data-test="dry-run"]').click();
+      const reports = page.locator('[data-test="import-report"]');
+      await reports.nth(1).getByText("试运行：尚未写入").waitFor();
+      expect(await reports.nth(0).innerText())
+        .to.include("questions-gbk.csv")
+        .and.to.include("GB18030");
+      await screenshot(page, "qi-01-gbk-xlsx-dry-run");
+      await page.locator('[data-test="do-import"]').click();
+      await page.locator(".el-message--success", { hasText: "导入完成" }).first().waitFor();
+
+      const stored = node.ctx.conn.collection<{ ref: string; stem: string; status: string }>(
+        "question_versions",
+      );
+      const gbkRow = await stored.findOne({ ref: "GBK-1" });
+      expect(gbkRow).to.deep.include({ stem: "道路运输从业资格证的有效期是多少年？", status: "draft" });
+      const sheetRow = await stored.findOne({ ref: "XLSX-E2E-1" });
+      expect(sheetRow).to.deep.include({ stem: sheetQuestion.stem, status: "draft" });
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
