@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   const sizes = (option("sizes") ?? "10000,100000").split(",").map(Number);
   const formats = (option("formats")?.split(",") ?? [...FORMATS]) as Format[];
   const { loadConfig } = await import("../server/config.js");
-  const { resolveDatabase } = await import("./embedded-database.js");
+  const { resolveDatabase } = await import("@roadcert/mongo-standin");
   const external = (() => {
     try {
       return loadConfig().mongo.uri ?? null;
