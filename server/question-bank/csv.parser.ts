@@ -183,7 +183,7 @@ export function rowToItem(
       notes: [`应有 ${names.length} 列，实有 ${row.fields.length} 列`],
     };
   }
-  const get = (col: string) => (row.fields[names.indexOf(col)] ?? "").trim();
+  const get = (col: string) => cellValue(row.fields[names.indexOf(col)] ?? "");
   const has = (col: string) => names.includes(col) && get(col) !== "";
   const type = TYPE_ALIASES[get("type")] ?? get("type");
   const options =
@@ -222,9 +222,26 @@ export function rowToItem(
   return toItem(location, raw, []);
 }
 
-/** Quotes one CSV field when needed (RFC 4180). */
-function csvField(value: string): string {
+/**
+ * Spreadsheets run a cell that starts with = + - @ (or a tab/CR before them) as a formula: OWASP's
+ * CSV-injection advice is to prefix such a cell with a single quote on export. The reader drops
+ * exactly that prefix again, so roadcert's own exports round-trip while what a file says is kept.
+ */
+// A text that already starts with quotes before a formula character gets one more, so the reader's
+// removal of one quote is an exact inverse and an author's own leading quote survives the round trip.
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+const NEUTRALISED = /^'+[=+\-@\t\r]/;
+
+/** Quotes one CSV field when needed (RFC 4180), with formula starts neutralised. */
+function csvField(raw: string): string {
+  const value = FORMULA_START.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A cell as the author wrote it: the export's formula-neutralising quote removed. */
+function cellValue(raw: string): string {
+  const value = raw.trim();
+  return NEUTRALISED.test(value) ? value.slice(1) : value;
 }
 
 /** Writes questions as roadcert CSV (the same columns `parseCsv` reads). */

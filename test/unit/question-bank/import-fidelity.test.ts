@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
+import { toCsv } from "../../../server/question-bank/csv.parser.js";
 import { parseImportFile } from "../../../server/question-bank/index.js";
 import type { ParsedItem } from "../../../server/question-bank/parsed-item.js";
 
@@ -131,5 +132,20 @@ describe("question import fidelity (issue 15): CSV encodings and formula cells",
       "-10",
       '=HYPERLINK("x")',
     ]);
+  });
+
+  it("when such questions are exported as CSV, then every formula cell is neutralised and importing the export gives the text back", () => {
+    const question = parseImportFile(fixture("formula-cells.csv")).items[0]?.question;
+    if (!question) throw new Error("fixture did not parse");
+    const csv = toCsv([question]);
+    const cells = csv.split("\r\n")[1] ?? "";
+    expect(cells)
+      .to.contain("'=1+1")
+      .and.to.contain("'+保留")
+      .and.to.contain("'@SUM(A1)")
+      .and.to.contain("'-10");
+    expect(cells).to.contain(`"'=HYPERLINK(""x"")"`);
+    expect(cells).not.to.match(/(^|,)[=+\-@]/);
+    expect(parseImportFile({ name: "again.csv", content: csv }).items[0]?.question).to.deep.equal(question);
   });
 });
