@@ -16,7 +16,9 @@ export interface EmbeddedDatabase {
  * mongodb-memory-server when its binary can be had, else the project's MongoDB wire-protocol
  * stand-in. `dataDir` (when given) keeps the data across restarts; without it, data lives in memory.
  */
-export async function startEmbeddedDatabase(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<EmbeddedDatabase> {
   const real = await tryMemoryServer(options.dataDir);
   if (real) return real;
   const dataDir = options.dataDir ? path.join(options.dataDir, "standin") : undefined;
@@ -25,7 +27,8 @@ export async function startEmbeddedDatabase(options: { dataDir?: string; port?: 
   return {
     uri: standin.uri,
     kind: "standin",
-    reason: "no mongod binary can be had here, so the MongoDB wire-protocol stand-in serves (see packages/mongo-standin/README.md)",
+    reason:
+      "no mongod binary can be had here, so the MongoDB wire-protocol stand-in serves (see packages/mongo-standin/README.md)",
     stop: () => standin.stop(),
   };
 }
@@ -66,5 +69,11 @@ async function tryMemoryServer(dataDir: string | undefined): Promise<EmbeddedDat
 
 async function resolves(host: string): Promise<boolean> {
   const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref());
-  return Promise.race([lookup(host).then(() => true, () => false), timeout]);
+  return Promise.race([
+    lookup(host).then(
+      () => true,
+      () => false,
+    ),
+    timeout,
+  ]);
 }

@@ -9,8 +9,8 @@ import * as queryOperators from "mingo/operators/query";
 import * as windowOperators from "mingo/operators/window";
 import { Query } from "mingo/query";
 import type { CollectionResolver } from "mingo/types";
-import { update, type Modifier } from "mingo/updater";
 import { resolve } from "mingo/util";
+import { compareBson, typeBracket } from "./bson-order.js";
 import { isPlainObject } from "./storage/values.js";
 
 /** BSON type numbers of the `$type` query operator, by their string aliases. */
@@ -87,13 +87,75 @@ const $type: typeof queryOperators.$type = (selector, wanted) => {
   };
 };
 
-/** The operators the stand-in runs with: all of mingo's, with the BSON-aware `$type`. */
+/**
+ * `$all` as MongoDB defines it: `{f: {$all: [a, b]}}` is `{$and: [{f: a}, {f: b}]}`, so a scalar
+ * field equal to the single value matches (the engine's own `$all` wants an array field).
+ */
+const $all: typeof queryOperators.$all = (selector, values) => {
+  if (!Array.isArray(values)) throw new Error("$all needs an array");
+  if (values.length === 0) return () => false;
+  const query = newQuery({ $and: (values as unknown[]).map((value) => ({ [selector]: value })) });
+  return (doc) => query.test(doc as Document);
+};
+
+/**
+ * Every value a path reaches for a comparison: terminal arrays both as a whole and element by
+ * element, arrays on the way descended (numeric parts index them).
+ */
+function comparable(doc: unknown, parts: string[]): unknown[] {
+  if (parts.length === 0) return Array.isArray(doc) ? [doc, ...(doc as unknown[])] : [doc];
+  if (Array.isArray(doc)) {
+    const [part = ""] = parts;
+    const viaIndex = /^\d+$/.test(part) ? comparable((doc as unknown[])[Number(part)], parts.slice(1)) : [];
+    return [
+      ...viaIndex,
+      ...(doc as unknown[]).flatMap((item) => (isPlainObject(item) ? comparable(item, parts) : [])),
+    ];
+  }
+  if (doc === null || typeof doc !== "object") return [];
+  return comparable((doc as Record<string, unknown>)[parts[0] ?? ""], parts.slice(1));
+}
+
+/**
+ * The range operators in MongoDB's order: only values of the operand's type bracket compare
+ * (a number never matches `$gt: "a"`), Binary by length, subtype, then bytes.
+ */
+function rangeOperator(test: (order: number) => boolean): typeof queryOperators.$gt {
+  return (selector, operand) => {
+    const parts = selector.split(".");
+    // `{f: {$gte: null}}` matches null and missing fields; `$gt`/`$lt` null match nothing.
+    if (operand === null || operand === undefined) {
+      if (!test(0)) return () => false;
+      return (doc) => {
+        const values = comparable(doc, parts);
+        return values.length === 0 || values.some((value) => value === null || value === undefined);
+      };
+    }
+    return (doc) =>
+      comparable(doc, parts).some(
+        (value) =>
+          value !== undefined &&
+          typeBracket(value) === typeBracket(operand) &&
+          test(compareBson(value, operand)),
+      );
+  };
+}
+
+/** The operators the stand-in runs with: all of mingo's, with BSON-aware `$type`, `$all` and ranges. */
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
   expression: expressionOperators,
   pipeline: pipelineOperators,
   projection: projectionOperators,
-  query: { ...queryOperators, $type },
+  query: {
+    ...queryOperators,
+    $type,
+    $all,
+    $gt: rangeOperator((order) => order > 0),
+    $gte: rangeOperator((order) => order >= 0),
+    $lt: rangeOperator((order) => order < 0),
+    $lte: rangeOperator((order) => order <= 0),
+  },
   window: windowOperators,
 });
 
@@ -103,16 +165,4 @@ export function newQuery(filter: Document): Query {
 
 export function newAggregator(pipeline: Document[], collectionResolver?: CollectionResolver): Aggregator {
   return new Aggregator(pipeline, { context: CONTEXT, collectionResolver });
-}
-
-/** Applies update operators to `doc` in place; `condition` serves the positional `$`. */
-export function applyModifier(
-  doc: Document,
-  modifier: Document,
-  arrayFilters: Document[] | undefined,
-  condition: Document | undefined,
-): void {
-  update(doc, modifier as Modifier<Document>, arrayFilters, condition, {
-    queryOptions: { context: CONTEXT },
-  });
 }

@@ -9,6 +9,10 @@ export const ErrorCodes = {
   BadValue: 2,
   FailedToParse: 9,
   TypeMismatch: 14,
+  PathNotViable: 28,
+  ConflictingUpdateOperators: 40,
+  DollarPrefixedFieldName: 52,
+  EmptyFieldName: 56,
   IllegalOperation: 20,
   NamespaceNotFound: 26,
   IndexNotFound: 27,
@@ -22,7 +26,13 @@ export const ErrorCodes = {
   WriteConflict: 112,
   NoSuchTransaction: 251,
   TransactionCommitted: 256,
+  BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,
+  // Codes the server raises from a `uassert` site without a name of their own.
+  Location15974: 15974,
+  Location17419: 17419,
+  Location31250: 31250,
+  Location31254: 31254,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;

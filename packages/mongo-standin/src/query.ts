@@ -1,6 +1,10 @@
 import { Decimal128, Long, type Document } from "bson";
-import { applyModifier, newAggregator, newQuery } from "./engine.js";
+import { compareBson, sortValue } from "./bson-order.js";
+import { newAggregator, newQuery } from "./engine.js";
 import { CommandError, unsupported } from "./errors.js";
+import { positionalIndex } from "./positional.js";
+import { isExpressionProjection, parseProjection, project } from "./projection.js";
+import { applyOperators, checkUpdatedSize } from "./update/apply.js";
 import { deepClone, isPlainObject, pathValues, setPath, valueKey, type Doc } from "./storage/values.js";
 
 /** Query operators the stand-in refuses: they need text/geo indexes or server-side JavaScript. */
@@ -25,23 +29,6 @@ const REFUSED_STAGES = new Set([
   "$currentOp",
   "$listSessions",
   "$planCacheStats",
-]);
-const UPDATE_OPERATORS = new Set([
-  "$set",
-  "$unset",
-  "$inc",
-  "$mul",
-  "$min",
-  "$max",
-  "$push",
-  "$addToSet",
-  "$pull",
-  "$pullAll",
-  "$pop",
-  "$rename",
-  "$currentDate",
-  "$bit",
-  "$setOnInsert",
 ]);
 const PIPELINE_UPDATE_STAGES = new Set([
   "$set",
@@ -104,28 +91,65 @@ export interface ReadShape {
   skip?: number;
   limit?: number;
   projection?: Document;
+  /** The filter that selected the documents, for the positional `field.$` projection. */
+  filter?: Document;
 }
 
 /** Sorts, skips, limits and projects already-filtered documents (MongoDB's order of operations). */
 export function shape(docs: Doc[], options: ReadShape): Doc[] {
-  const hasSort = options.sort && Object.keys(options.sort).length > 0;
-  const hasProjection = options.projection && Object.keys(options.projection).length > 0;
-  if (!hasSort && !hasProjection && !options.skip && !options.limit) return docs;
-  if (hasSort) {
-    const fields = Object.keys(options.sort ?? {});
-    if (
-      docs.some((doc) => fields.some((field) => pathValues(doc, field).some((v) => v instanceof Decimal128)))
-    ) {
-      throw unsupported("sorting on Decimal128 values");
+  let result = docs;
+  if (options.sort && Object.keys(options.sort).length > 0) result = sortDocuments(result, options.sort);
+  if (options.skip) result = result.slice(options.skip);
+  if (options.limit) result = result.slice(0, Math.abs(options.limit));
+  const projection = options.projection;
+  if (projection && Object.keys(projection).length > 0) {
+    if (isExpressionProjection(projection)) {
+      const projected = engine(() => newQuery({}).find<Doc>(result, projection).all());
+      return projected.map((doc) => ("_id" in doc ? { _id: doc._id as unknown, ...doc } : doc));
     }
+    const parsed = parseProjection(projection, (criteria) => {
+      const matches = compileFilter({ element: { $elemMatch: criteria } });
+      return (element) => matches({ element: [element] });
+    });
+    const filter = options.filter ?? {};
+    return result.map((doc) =>
+      project(doc, parsed, (path) => positionalIndex(doc, filter, path, compileFilter)),
+    );
   }
-  return engine(() => {
-    let cursor = newQuery({}).find<Doc>(docs, hasProjection ? options.projection : undefined);
-    if (hasSort) cursor = cursor.sort(options.sort as Record<string, 1 | -1>);
-    if (options.skip) cursor = cursor.skip(options.skip);
-    if (options.limit) cursor = cursor.limit(Math.abs(options.limit));
-    return cursor.all();
+  return result;
+}
+
+/**
+ * A stable sort in MongoDB's order (type brackets, Binary by length/subtype/bytes, an array by its
+ * smallest element ascending and largest descending). Sorting Decimal128 is refused.
+ */
+function sortDocuments(docs: Doc[], sort: Document): Doc[] {
+  const fields = Object.entries(sort).map(([field, direction]) => {
+    if (isPlainObject(direction)) throw unsupported(`sorting by ${JSON.stringify(direction)}`);
+    const n = Number(direction);
+    if (n !== 1 && n !== -1)
+      throw new CommandError(
+        "Location15974",
+        "$sort key ordering must be 1 (for ascending) or -1 (for descending)",
+      );
+    return { field, direction: n as 1 | -1 };
   });
+  const keyed = docs.map((doc, position) => {
+    const keys = fields.map(({ field, direction }) => {
+      const values = pathValues(doc, field);
+      if (values.some((v) => v instanceof Decimal128)) throw unsupported("sorting on Decimal128 values");
+      return sortValue(values, direction);
+    });
+    return { doc, position, keys };
+  });
+  keyed.sort((a, b) => {
+    for (const [i, { direction }] of fields.entries()) {
+      const order = compareBson(a.keys[i], b.keys[i]) * direction;
+      if (order !== 0) return order;
+    }
+    return a.position - b.position;
+  });
+  return keyed.map(({ doc }) => doc);
 }
 
 /** Checks an aggregation pipeline for refused stages, operators and Decimal128 arithmetic. */
@@ -182,10 +206,10 @@ export interface UpdateSpec {
 
 /**
  * Applies an update (operators, replacement or pipeline) to a copy of `doc` and returns it.
- * `$setOnInsert` only acts when the update inserts (`inserting`). Changing `_id` answers 66.
+ * `$setOnInsert` only acts when the update inserts (`inserting`). Changing `_id` answers 66; a
+ * result over 16 MB answers 17419.
  */
 export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc {
-  const before = deepClone(doc);
   let after: Doc;
   if (Array.isArray(spec.update)) {
     for (const stage of spec.update) {
@@ -194,23 +218,19 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
         throw new CommandError("BadValue", `${name} is not allowed to be used within an update`);
     }
     assertPipelineSupported(spec.update);
-    after = engine(() => newAggregator(spec.update as Document[]).run<Doc>([before]))[0] ?? {};
+    after = engine(() => newAggregator(spec.update as Document[]).run<Doc>([deepClone(doc)]))[0] ?? {};
   } else if (isReplacement(spec.update)) {
     after = { ...deepClone(spec.update) };
     if (doc._id !== undefined && after._id === undefined) after = { _id: doc._id, ...after };
   } else {
-    const modifier = operatorUpdate(spec.update, doc, inserting);
-    after = settleId(before, modifier);
-    if (Object.keys(modifier).length > 0) {
-      // The filter is only passed for the positional `$` operator: mingo also treats it as a
-      // precondition, which an upsert's seed document need not meet.
-      const positional =
-        !inserting &&
-        JSON.stringify(Object.values(modifier).map((fields) => Object.keys(fields as Document))).includes(
-          ".$",
-        );
-      engine(() => applyModifier(after, modifier, spec.arrayFilters, positional ? spec.filter : undefined));
-    }
+    assertSupported(spec.update, "an update");
+    after = applyOperators(doc, {
+      update: spec.update,
+      filter: inserting ? {} : spec.filter,
+      arrayFilters: spec.arrayFilters,
+      inserting,
+      compile: compileFilter,
+    });
   }
   if (doc._id !== undefined && valueKey(after._id) !== valueKey(doc._id)) {
     throw new CommandError(
@@ -218,67 +238,13 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
       "Performing an update on the path '_id' would modify the immutable field '_id'",
     );
   }
+  checkUpdatedSize(after);
   return after;
 }
 
 /** True when an update document holds no operators (a whole-document replacement). */
 export function isReplacement(update: Document): boolean {
   return Object.keys(update).every((key) => !key.startsWith("$"));
-}
-
-/**
- * `$set` of `_id` is allowed when it keeps the value (connect-mongo does this on every save) or
- * gives an upserted document its `_id`; any other change answers 66 ImmutableField. The `_id`
- * is taken out of `$set` here because the engine refuses any `_id` in `$set`.
- */
-function settleId(doc: Doc, modifier: Document): Doc {
-  const set = modifier.$set as Document | undefined;
-  if (!set || !("_id" in set)) return doc;
-  const { _id: id, ...rest } = set;
-  if (Object.keys(rest).length > 0) modifier.$set = rest;
-  else delete modifier.$set;
-  if (doc._id === undefined) return { _id: id as unknown, ...doc };
-  if (valueKey(id) !== valueKey(doc._id)) {
-    throw new CommandError(
-      "ImmutableField",
-      "Performing an update on the path '_id' would modify the immutable field '_id'",
-    );
-  }
-  return doc;
-}
-
-function operatorUpdate(update: Document, doc: Doc, inserting: boolean): Document {
-  const modifier: Document = {};
-  for (const [op, fields] of Object.entries(update)) {
-    if (!op.startsWith("$"))
-      throw new CommandError(
-        "FailedToParse",
-        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
-      );
-    if (!UPDATE_OPERATORS.has(op))
-      throw new CommandError(
-        "FailedToParse",
-        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
-      );
-    assertSupported(fields, "an update");
-    if ((op === "$inc" || op === "$mul") && isPlainObject(fields)) {
-      for (const [path, operand] of Object.entries(fields)) {
-        if (operand instanceof Decimal128 || containsDecimal(getPath(doc, path)))
-          throw unsupported("Decimal128 arithmetic");
-      }
-    }
-    if (op === "$addToSet" && isPlainObject(fields)) {
-      modifier.$addToSet = dedupeEach(fields);
-      continue;
-    }
-    if (op === "$setOnInsert") {
-      if (inserting) modifier.$set = { ...(modifier.$set as Document | undefined), ...(fields as Document) };
-      continue;
-    }
-    modifier[op] =
-      op === "$set" ? { ...(modifier.$set as Document | undefined), ...(fields as Document) } : fields;
-  }
-  return modifier;
 }
 
 /**
@@ -303,29 +269,6 @@ export function seedFromFilter(filter: Document): Doc {
   };
   visit(filter);
   return seed;
-}
-
-/** `$addToSet: { f: { $each: [...] } }` adds each value once, even when it repeats in `$each`. */
-function dedupeEach(fields: Record<string, unknown>): Document {
-  const out: Document = {};
-  for (const [path, operand] of Object.entries(fields)) {
-    if (isPlainObject(operand) && Array.isArray(operand.$each)) {
-      const unique = new Map<string, unknown>();
-      for (const value of operand.$each as unknown[])
-        if (!unique.has(valueKey(value))) unique.set(valueKey(value), value);
-      out[path] = { ...operand, $each: [...unique.values()] };
-    } else out[path] = operand;
-  }
-  return out;
-}
-
-function getPath(doc: unknown, path: string): unknown {
-  let value = doc;
-  for (const part of path.split(".")) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
 }
 
 function containsDecimal(value: unknown): boolean {

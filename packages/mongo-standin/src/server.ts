@@ -1,14 +1,15 @@
 import net from "node:net";
 import type { Document } from "bson";
 import type { Logger } from "pino";
-import type { CommandContext } from "./commands/context.js";
+import { countOperation, newServerStats, type CommandContext, type ServerStats } from "./commands/context.js";
 import { commandName, runCommand } from "./commands/registry.js";
 import { Cursors } from "./cursors.js";
 import { CommandError, ProtocolError } from "./errors.js";
 import type { Store } from "./storage/store.js";
+import { plainDbRefs } from "./storage/values.js";
 import { DirectAccess, Sessions, type Transaction } from "./transactions.js";
 import { encodeFrame, FrameReader, OpCode, type Frame } from "./wire/frames.js";
-import { encodeOpMsg, encodeOpReply, parseOpMsg, parseOpQuery } from "./wire/op-msg.js";
+import { encodeOpMsg, encodeOpReply, MORE_TO_COME, parseOpMsg, parseOpQuery } from "./wire/op-msg.js";
 
 /** The shared state every connection serves from. */
 export interface ServerState {
@@ -18,11 +19,19 @@ export interface ServerState {
   logger: Logger | undefined;
   /** `host:port` clients dial (set once listening). */
   address: string;
+  stats: ServerStats;
 }
 
 /** Creates the state shared by all connections of one server. */
-export function createServerState(store: Store, logger: Logger | undefined): ServerState {
-  return { store, sessions: new Sessions(store), cursors: new Cursors(), logger, address: "" };
+export function createServerState(store: Store, logger: Logger | undefined, persistent = false): ServerState {
+  return {
+    store,
+    sessions: new Sessions(store),
+    cursors: new Cursors(),
+    logger,
+    address: "",
+    stats: newServerStats(persistent),
+  };
 }
 
 /**
@@ -44,7 +53,9 @@ export function execute(command: Document, db: string, state: ServerState, conne
       address: state.address,
       connectionId,
       logger: state.logger,
+      stats: state.stats,
     };
+    countOperation(state.stats, name, command);
     return { ...runCommand(command, ctx), ok: 1 };
   } catch (error) {
     if (txn && name !== "abortTransaction") txn.abort();
@@ -64,6 +75,11 @@ let nextConnectionId = 1;
  */
 export function serveConnection(socket: net.Socket, state: ServerState): void {
   const connectionId = nextConnectionId++;
+  state.stats.connections.current += 1;
+  state.stats.connections.totalCreated += 1;
+  socket.on("close", () => {
+    state.stats.connections.current -= 1;
+  });
   const reader = new FrameReader();
   let replyId = 1;
   const reply = (frame: Frame, opCode: number, body: Buffer): void => {
@@ -71,10 +87,19 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
   };
   const handle = (frame: Frame): void => {
     if (frame.opCode === OpCode.MSG) {
-      const { command, moreToCome } = parseOpMsg(frame.body);
+      let message: ReturnType<typeof parseOpMsg>;
+      try {
+        message = parseOpMsg(frame.body);
+      } catch (error) {
+        if (!(error instanceof CommandError)) throw error;
+        if ((frame.body.readUInt32LE(0) & MORE_TO_COME) === 0)
+          reply(frame, OpCode.MSG, encodeOpMsg(error.toReply()));
+        return;
+      }
+      const command = plainDbRefs(message.command);
       const db = typeof command.$db === "string" ? command.$db : "admin";
       const result = execute(command, db, state, connectionId);
-      if (!moreToCome) reply(frame, OpCode.MSG, encodeOpMsg(result));
+      if (!message.moreToCome) reply(frame, OpCode.MSG, encodeOpMsg(result));
     } else if (frame.opCode === OpCode.QUERY) {
       // Drivers open every connection with a legacy OP_QUERY `isMaster` on `admin.$cmd`.
       const { collection, query } = parseOpQuery(frame.body);

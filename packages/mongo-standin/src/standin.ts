@@ -44,7 +44,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     }
     store.attachJournal(journal, opened.replay.records);
   }
-  const state = createServerState(store, logger);
+  const state = createServerState(store, logger, options.dataDir !== undefined);
   const sockets = new Set<net.Socket>();
   let stopped = false;
   const server = net.createServer((socket) => {

@@ -8,7 +8,9 @@ import { startStandin, type Standin } from "../src/index.js";
  * the test files through `import`, which gives this module two instances; the hook that stops the
  * server must see the one the tests started.
  */
-const holder = globalThis as typeof globalThis & { __mongoStandinUnderTest?: Promise<ServerUnderTest> | null };
+const holder = globalThis as typeof globalThis & {
+  __mongoStandinUnderTest?: Promise<ServerUnderTest> | null;
+};
 
 interface ServerUnderTest {
   uri: string;

@@ -3,6 +3,8 @@ import { CommandError, unsupported } from "../errors.js";
 import { aggregate as runPipeline, assertPipelineSupported } from "../query.js";
 import { deepClone, valueKey, withId, type Doc } from "../storage/values.js";
 import type { CommandContext, Handler } from "./context.js";
+import { explainReply } from "./diagnostics.js";
+import { findHinted } from "./plan.js";
 import { insertOne } from "./write.js";
 
 /**
@@ -12,7 +14,10 @@ import { insertOne } from "./write.js";
  * writes into the store through the normal write path (unique indexes apply).
  */
 const aggregate: Handler = (command, ctx) => {
-  if (command.explain === true) throw unsupported("explain");
+  if (command.explain === true) {
+    const { explain: _explain, ...inner } = command;
+    return explainReply(inner, "queryPlanner", ctx);
+  }
   const pipeline = [...((command.pipeline as Document[] | undefined) ?? [])];
   assertPipelineSupported(pipeline);
   const collectionName = command.aggregate;
@@ -23,7 +28,7 @@ const aggregate: Handler = (command, ctx) => {
   if (typeof collectionName === "string") {
     const first = pipeline[0];
     const match = first && "$match" in first ? (pipeline.shift()?.$match as Document) : {};
-    input = ctx.access.find(ns, match);
+    input = findHinted(ns, match, command.hint, ctx);
   }
   const results = runPipeline(input, pipeline, (name) => ctx.access.find(`${ctx.db}.${name}`, {}));
   if (output) {

@@ -19,6 +19,44 @@ export interface CommandContext {
   address: string;
   connectionId: number;
   logger: Logger | undefined;
+  stats: ServerStats;
+}
+
+/** Counters `serverStatus` reports, shared by every connection of one server. */
+export interface ServerStats {
+  startedAt: number;
+  persistent: boolean;
+  connections: { current: number; totalCreated: number };
+  opcounters: {
+    insert: number;
+    query: number;
+    update: number;
+    delete: number;
+    getmore: number;
+    command: number;
+  };
+}
+
+/** Fresh counters for a server starting now. */
+export function newServerStats(persistent: boolean): ServerStats {
+  return {
+    startedAt: Date.now(),
+    persistent,
+    connections: { current: 0, totalCreated: 0 },
+    opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
+  };
+}
+
+/** Counts one command the way the server's opcounters do (documents for inserts, statements for writes). */
+export function countOperation(stats: ServerStats, name: string, command: Document): void {
+  const counters = stats.opcounters;
+  const statements = (field: string): number => ((command[field] as unknown[] | undefined) ?? []).length;
+  if (name === "insert") counters.insert += statements("documents");
+  else if (name === "find") counters.query += 1;
+  else if (name === "update") counters.update += statements("updates");
+  else if (name === "delete") counters.delete += statements("deletes");
+  else if (name === "getMore") counters.getmore += 1;
+  else counters.command += 1;
 }
 
 /** A command handler: the command document in, the reply (without `ok`) out. */

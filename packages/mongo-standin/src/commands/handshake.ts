@@ -4,6 +4,8 @@ import type { CommandContext, Handler } from "./context.js";
 
 /** Replica-set name announced in hello: drivers only run transactions against replica sets. */
 export const SET_NAME = "standin";
+/** The MongoDB version the stand-in speaks for (its feature set and error codes). */
+export const VERSION = "7.0.0";
 const ELECTION_ID = new ObjectId("7fffffff0000000000000001");
 
 /**
@@ -35,7 +37,7 @@ const hello: Handler = (_command, ctx) => ({
 });
 
 const buildInfo: Handler = () => ({
-  version: "7.0.0",
+  version: VERSION,
   gitVersion: "mongo-standin",
   versionArray: [7, 0, 0, 0],
   modules: [],

@@ -3,6 +3,7 @@ import { CommandError } from "../errors.js";
 import { shape } from "../query.js";
 import { pathValues, valueKey } from "../storage/values.js";
 import { namespaceOf, type Handler } from "./context.js";
+import { findHinted } from "./plan.js";
 
 function asNumber(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
@@ -14,11 +15,13 @@ function asNumber(value: unknown): number | undefined {
 
 const find: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
-  const docs = shape(ctx.access.find(ns, (command.filter as Document | undefined) ?? {}), {
+  const filter = (command.filter as Document | undefined) ?? {};
+  const docs = shape(findHinted(ns, filter, command.hint, ctx), {
     sort: command.sort as Document | undefined,
     skip: asNumber(command.skip),
     limit: asNumber(command.limit),
     projection: command.projection as Document | undefined,
+    filter: command.filter as Document | undefined,
   });
   if (command.singleBatch === true) {
     const size = asNumber(command.batchSize) ?? docs.length;
@@ -39,7 +42,7 @@ const killCursors: Handler = (command, ctx) => {
 
 const count: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
-  const docs = shape(ctx.access.find(ns, (command.query as Document | undefined) ?? {}), {
+  const docs = shape(findHinted(ns, (command.query as Document | undefined) ?? {}, command.hint, ctx), {
     skip: asNumber(command.skip),
     limit: asNumber(command.limit),
   });
@@ -51,7 +54,7 @@ const distinct: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
   const key = String(command.key);
   const values = new Map<string, unknown>();
-  for (const doc of ctx.access.find(ns, (command.query as Document | undefined) ?? {})) {
+  for (const doc of findHinted(ns, (command.query as Document | undefined) ?? {}, command.hint, ctx)) {
     for (const value of pathValues(doc, key)) {
       if (value !== undefined && !values.has(valueKey(value))) values.set(valueKey(value), value);
     }

@@ -3,6 +3,7 @@ import { CommandError } from "../errors.js";
 import { aggregateCommands } from "./aggregate.js";
 import type { CommandContext, Handler } from "./context.js";
 import { ddlCommands } from "./ddl.js";
+import { diagnosticCommands } from "./diagnostics.js";
 import { handshakeCommands } from "./handshake.js";
 import { readCommands } from "./read.js";
 import { sessionCommands } from "./session.js";
@@ -16,6 +17,7 @@ const handlers = new Map<string, Handler>(
     ...aggregateCommands,
     ...ddlCommands,
     ...sessionCommands,
+    ...diagnosticCommands,
   }),
 );
 

@@ -1,9 +1,11 @@
-import { serialize, type Document } from "bson";
+import { calculateObjectSize, serialize, type Document } from "bson";
 import { CommandError } from "../errors.js";
 import { idIndexSpec, Index } from "../indexes.js";
 import { applyUpdate, seedFromFilter, shape, type UpdateSpec } from "../query.js";
 import { valueKey, withId, type Doc } from "../storage/values.js";
+import { MAX_BSON_BYTES } from "../wire/frames.js";
 import { namespaceOf, type CommandContext, type Handler } from "./context.js";
+import { findHinted } from "./plan.js";
 
 const ID_INDEX = new Index(idIndexSpec());
 
@@ -80,6 +82,12 @@ const insert: Handler = (command, ctx) => {
   const documents = (command.documents as Document[] | undefined) ?? [];
   let n = 0;
   const errors = eachStatement(command, documents, (doc) => {
+    const size = calculateObjectSize(doc);
+    if (size > MAX_BSON_BYTES)
+      throw new CommandError(
+        "BadValue",
+        `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_BYTES}`,
+      );
     insertOne(ns, doc, ctx);
     n += 1;
   });
@@ -101,7 +109,7 @@ const update: Handler = (command, ctx) => {
         arrayFilters: statement.arrayFilters as Document[] | undefined,
         filter,
       };
-      let targets = ctx.access.find(ns, filter);
+      let targets = findHinted(ns, filter, statement.hint, ctx);
       if (statement.multi !== true)
         targets = shape(targets, { sort: statement.sort as Document | undefined, limit: 1 });
       if (targets.length === 0 && statement.upsert === true) {
@@ -128,7 +136,7 @@ const del: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
   let n = 0;
   const errors = eachStatement(command, (command.deletes as Document[] | undefined) ?? [], (statement) => {
-    let targets = ctx.access.find(ns, (statement.q as Document | undefined) ?? {});
+    let targets = findHinted(ns, (statement.q as Document | undefined) ?? {}, statement.hint, ctx);
     if (statement.limit === 1) targets = targets.slice(0, 1);
     if (targets.length === 0) return;
     ctx.access.write(
@@ -145,8 +153,9 @@ const findAndModify: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
   const filter = (command.query as Document | undefined) ?? {};
   const projection = command.fields as Document | undefined;
-  const present = (doc: Doc | null): Doc | null => (doc ? (shape([doc], { projection })[0] ?? null) : null);
-  const target = shape(ctx.access.find(ns, filter), {
+  const present = (doc: Doc | null): Doc | null =>
+    doc ? (shape([doc], { projection, filter })[0] ?? null) : null;
+  const target = shape(findHinted(ns, filter, command.hint, ctx), {
     sort: command.sort as Document | undefined,
     limit: 1,
   })[0];

@@ -147,6 +147,15 @@ export class Collection {
    * index applies and the caller must scan.
    */
   candidates(filter: Document): Set<string> | null {
+    const plan = this.plan(filter);
+    if (!plan) return null;
+    const ids = new Set<string>();
+    for (const key of plan.keys) for (const id of plan.index.lookup(key)) ids.add(id);
+    return ids;
+  }
+
+  /** The index an equality filter is answered from and the keys it looks up (null: a scan). */
+  plan(filter: Document): { index: Index; keys: string[] } | null {
     for (const index of this.indexes) {
       if (index.spec.sparse || index.spec.partialFilterExpression) continue;
       const perField: unknown[][] = [];
@@ -162,9 +171,7 @@ export class Collection {
           values.map((value) => (i === 0 ? "" : prefix + "\u0000") + valueKey(value)),
         );
       });
-      const ids = new Set<string>();
-      for (const key of keys) for (const id of index.lookup(key)) ids.add(id);
-      return ids;
+      return { index, keys };
     }
     return null;
   }

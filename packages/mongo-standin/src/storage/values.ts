@@ -1,4 +1,4 @@
-import { Binary, EJSON, ObjectId, type Document } from "bson";
+import { Binary, DBRef, EJSON, ObjectId, UUID, type Document } from "bson";
 
 /** A stored document: a plain object as decoded by `bson` (numbers promoted, BSON classes kept). */
 export type Doc = Document;
@@ -13,6 +13,9 @@ export function deepClone<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item: unknown) => deepClone(item)) as T;
   if (value instanceof Date) return new Date(value.getTime()) as T;
   if (value instanceof RegExp) return new RegExp(value.source, value.flags) as T;
+  // A UUID stays a UUID: the engine's equality tells the classes apart, so a plain Binary copy of a
+  // stored UUID would no longer match the UUID a later query sends.
+  if (value instanceof UUID) return new UUID(Buffer.from(value.buffer)) as T;
   if (value instanceof Binary) return new Binary(Buffer.from(value.buffer), value.sub_type) as T;
   if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
     const copy: Record<string, unknown> = {};
@@ -112,4 +115,39 @@ export function withId(doc: Doc): Doc {
   if (Object.keys(doc)[0] === "_id") return doc;
   const { _id, ...rest } = doc;
   return { _id: _id === undefined ? new ObjectId() : (_id as unknown), ...rest };
+}
+
+/**
+ * Replaces the codec's `DBRef` objects by the plain `{ $ref, $id, $db?, ... }` documents they are on
+ * the wire, so queries such as `{ "members.$id": id }` see the fields MongoDB sees (the class keeps
+ * them as `collection`/`oid`). Written back, the plain form encodes to the same bytes.
+ */
+export function plainDbRefs<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (value instanceof DBRef) {
+    const plain: Record<string, unknown> = { $ref: value.collection, $id: plainDbRefs(value.oid) };
+    if (value.db) plain.$db = value.db;
+    for (const [key, item] of Object.entries(value.fields)) plain[key] = plainDbRefs(item);
+    return plain as T;
+  }
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    value.forEach((item: unknown, i) => {
+      const converted = plainDbRefs(item);
+      if (converted !== item) (copy ??= [...(value as unknown[])])[i] = converted;
+    });
+    return (copy ?? value) as T;
+  }
+  if (!isPlainObject(value)) return value;
+  for (const [key, item] of Object.entries(value)) {
+    const converted = plainDbRefs(item);
+    if (converted !== item)
+      Object.defineProperty(value, key, {
+        value: converted,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  return value;
 }

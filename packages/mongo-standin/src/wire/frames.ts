@@ -7,6 +7,8 @@ export const OpCode = { REPLY: 1, QUERY: 2004, MSG: 2013 } as const;
 export const MAX_MESSAGE_BYTES = 48_000_000;
 /** Largest document, announced as `maxBsonObjectSize`. */
 export const MAX_BSON_BYTES = 16 * 1024 * 1024;
+/** Largest document inside a message (a command may exceed a document by 16 KB of envelope). */
+export const MAX_COMMAND_DOCUMENT_BYTES = MAX_BSON_BYTES + 16 * 1024;
 
 const HEADER_BYTES = 16;
 

@@ -1,10 +1,10 @@
 import { deserialize, serialize, type Document } from "bson";
-import { ProtocolError } from "../errors.js";
-import { MAX_BSON_BYTES } from "./frames.js";
+import { CommandError, ProtocolError } from "../errors.js";
+import { MAX_COMMAND_DOCUMENT_BYTES } from "./frames.js";
 
 /** OP_MSG flag bits (wire protocol spec, "OP_MSG"). */
 const CHECKSUM_PRESENT = 1 << 0;
-const MORE_TO_COME = 1 << 1;
+export const MORE_TO_COME = 1 << 1;
 /** Bits 0-15 are required: a receiver must reject unknown ones; 16-31 are optional. */
 const KNOWN_REQUIRED_BITS = CHECKSUM_PRESENT | MORE_TO_COME;
 
@@ -28,8 +28,14 @@ export interface LegacyQuery {
 function readDocument(buf: Buffer, offset: number, end: number): { doc: Document; next: number } {
   if (offset + 5 > end) throw new ProtocolError("truncated BSON document");
   const size = buf.readInt32LE(offset);
-  if (size < 5 || size > MAX_BSON_BYTES || offset + size > end)
-    throw new ProtocolError(`invalid BSON document size ${size}`);
+  if (size < 5 || offset + size > end) throw new ProtocolError(`invalid BSON document size ${size}`);
+  // A well-framed document over the server's internal limit is the client's error to hear about,
+  // not a broken connection: the server answers 10334 BSONObjectTooLarge and keeps serving.
+  if (size > MAX_COMMAND_DOCUMENT_BYTES)
+    throw new CommandError(
+      "BSONObjectTooLarge",
+      `BSONObj size: ${size} (0x${size.toString(16).toUpperCase()}) is invalid. Size must be between 0 and ${MAX_COMMAND_DOCUMENT_BYTES}(16MB)`,
+    );
   try {
     return { doc: deserialize(buf.subarray(offset, offset + size)), next: offset + size };
   } catch (error) {

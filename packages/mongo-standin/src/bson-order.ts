@@ -1,0 +1,129 @@
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from "bson";
+import { isPlainObject } from "./storage/values.js";
+
+/**
+ * MongoDB's total order over BSON values ("Comparison/Sort Order" in the manual): first by type
+ * bracket, then within the bracket. Used for sorts, `$min`/`$max`, `$push`'s `$sort` and the range
+ * query operators, where the engine's own order differs (it orders Binary by bytes alone, for one).
+ */
+export function typeBracket(value: unknown): number {
+  if (value === undefined) return 2;
+  if (value === null) return 2;
+  if (typeof value === "number" || value instanceof Int32 || value instanceof Double) return 3;
+  if (value instanceof Long || value instanceof Decimal128) return 3;
+  if (typeof value === "string") return 4;
+  if (Array.isArray(value)) return 6;
+  if (isPlainObject(value)) return 5;
+  if (value instanceof Binary) return 7;
+  if (value instanceof ObjectId) return 8;
+  if (typeof value === "boolean") return 9;
+  if (value instanceof Date) return 10;
+  if (value instanceof Timestamp) return 11;
+  if (value instanceof RegExp) return 12;
+  const tag = (value as { _bsontype?: string })._bsontype;
+  if (tag === "MinKey") return 1;
+  if (tag === "MaxKey") return 14;
+  if (tag === "BSONRegExp") return 12;
+  if (tag === "Code") return 13;
+  return 5;
+}
+
+function asNumber(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (value instanceof Long) return value.toNumber();
+  return Number((value as { valueOf(): unknown }).valueOf());
+}
+
+function sign(n: number): number {
+  return n < 0 ? -1 : n > 0 ? 1 : 0;
+}
+
+/** Compares two BSON values in MongoDB's order: negative, zero or positive. */
+export function compareBson(a: unknown, b: unknown): number {
+  const bracket = typeBracket(a) - typeBracket(b);
+  if (bracket !== 0) return sign(bracket);
+  if (a === null || a === undefined || b === null || b === undefined) return 0;
+  switch (typeBracket(a)) {
+    case 3: {
+      const x = asNumber(a);
+      const y = asNumber(b);
+      if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : -1) : 1;
+      return sign(x - y);
+    }
+    case 4:
+      return sign(Buffer.compare(Buffer.from(a as string), Buffer.from(b as string)));
+    case 5:
+      return compareEntries(Object.entries(a as object), Object.entries(b as object));
+    case 6:
+      return compareEntries(
+        (a as unknown[]).map((v, i) => [String(i), v]),
+        (b as unknown[]).map((v, i) => [String(i), v]),
+      );
+    case 7: {
+      // Binary: by length, then by subtype, then byte by byte.
+      const x = a as Binary;
+      const y = b as Binary;
+      if (x.length() !== y.length()) return sign(x.length() - y.length());
+      if (x.sub_type !== y.sub_type) return sign(x.sub_type - y.sub_type);
+      return sign(Buffer.compare(Buffer.from(x.buffer), Buffer.from(y.buffer)));
+    }
+    case 8:
+      return sign(Buffer.compare(Buffer.from((a as ObjectId).id), Buffer.from((b as ObjectId).id)));
+    case 9:
+      return sign(Number(a) - Number(b));
+    case 10:
+      return sign((a as Date).getTime() - (b as Date).getTime());
+    case 11: {
+      const x = a as Timestamp;
+      const y = b as Timestamp;
+      return x.t !== y.t ? sign(x.t - y.t) : sign(x.i - y.i);
+    }
+    case 12: {
+      const [sa, fa] = regexParts(a);
+      const [sb, fb] = regexParts(b);
+      return sa !== sb ? (sa < sb ? -1 : 1) : fa === fb ? 0 : fa < fb ? -1 : 1;
+    }
+    default:
+      return 0;
+  }
+}
+
+function regexParts(value: unknown): [string, string] {
+  if (value instanceof RegExp) return [value.source, value.flags];
+  const re = value as { pattern: string; options: string };
+  return [re.pattern, re.options];
+}
+
+/** Documents compare element by element: type bracket, then field name, then value. */
+function compareEntries(x: Array<[string, unknown]>, y: Array<[string, unknown]>): number {
+  for (let i = 0; i < Math.min(x.length, y.length); i += 1) {
+    const [ka, va] = x[i] as [string, unknown];
+    const [kb, vb] = y[i] as [string, unknown];
+    const bracket = typeBracket(va) - typeBracket(vb);
+    if (bracket !== 0) return sign(bracket);
+    if (ka !== kb) return ka < kb ? -1 : 1;
+    const value = compareBson(va, vb);
+    if (value !== 0) return value;
+  }
+  return sign(x.length - y.length);
+}
+
+/** MongoDB equality: numbers by value across types, everything else by type and content. */
+export function bsonEquals(a: unknown, b: unknown): boolean {
+  if ((a === null || a === undefined) !== (b === null || b === undefined)) return false;
+  return typeBracket(a) === typeBracket(b) && compareBson(a, b) === 0;
+}
+
+/**
+ * The value a document sorts by on one field: an array sorts by its smallest element ascending
+ * and its largest descending; a missing field sorts as null; an empty array before null.
+ */
+export function sortValue(values: unknown[], direction: 1 | -1): unknown {
+  let best: unknown;
+  let first = true;
+  for (const value of values) {
+    if (first || compareBson(value, best) * direction < 0) best = value;
+    first = false;
+  }
+  return best;
+}

@@ -1,0 +1,209 @@
+import type { Document } from "bson";
+import { CommandError, unsupported } from "./errors.js";
+import { isPlainObject, type Doc } from "./storage/values.js";
+
+/** What a projection does to one top-level or nested field. */
+type FieldRule =
+  | { kind: "include" }
+  | { kind: "exclude" }
+  | { kind: "slice"; skip: number; limit: number | null }
+  | { kind: "elemMatch"; matches: (element: unknown) => boolean }
+  | { kind: "positional" }
+  | { kind: "nested"; rules: Map<string, FieldRule> };
+
+/** A parsed find projection: inclusion or exclusion, with `_id` handled on its own. */
+export interface Projection {
+  inclusion: boolean;
+  rules: Map<string, FieldRule>;
+  keepId: boolean;
+}
+
+/** Compiles a query over one array element for `$elemMatch` (documents and scalars alike). */
+export type ElementMatcher = (criteria: Document) => (element: unknown) => boolean;
+
+/** True when a projection value is an aggregation expression (computed field), not a rule. */
+export function isExpressionProjection(projection: Document): boolean {
+  return Object.values(projection).some((value) => {
+    if (typeof value === "number" || typeof value === "boolean") return false;
+    if (isPlainObject(value)) {
+      const keys = Object.keys(value);
+      return !(keys.length === 1 && (keys[0] === "$slice" || keys[0] === "$elemMatch"));
+    }
+    return true;
+  });
+}
+
+/**
+ * Parses a find projection as MongoDB does: 1/true include, 0/false exclude, `{$slice}` slices an
+ * array (and alone keeps every other field), `{$elemMatch}` and `field.$` keep the first matching
+ * element (and make the projection an inclusion). Mixing inclusion and exclusion (other than of
+ * `_id`) answers 31254/31253; `{$meta}` is refused.
+ */
+export function parseProjection(spec: Document, elementMatcher: ElementMatcher): Projection {
+  const rules = new Map<string, FieldRule>();
+  let includes = 0;
+  let excludes = 0;
+  let keepId = true;
+  for (const [rawPath, value] of Object.entries(spec)) {
+    let path = rawPath;
+    let rule: FieldRule;
+    if (isPlainObject(value)) {
+      if ("$meta" in value) throw unsupported("$meta projections");
+      if ("$slice" in value) rule = sliceRule(value.$slice);
+      else if ("$elemMatch" in value) {
+        if (!isPlainObject(value.$elemMatch))
+          throw new CommandError("BadValue", "elemMatch: Invalid argument, object required.");
+        rule = { kind: "elemMatch", matches: elementMatcher(value.$elemMatch) };
+        includes += 1;
+      } else throw unsupported("this projection form");
+    } else if (path.endsWith(".$")) {
+      path = path.slice(0, -2);
+      rule = { kind: "positional" };
+      includes += 1;
+    } else {
+      const on = value === true || (typeof value === "number" && value !== 0);
+      if (path === "_id") {
+        keepId = on;
+        continue;
+      }
+      rule = on ? { kind: "include" } : { kind: "exclude" };
+      if (on) includes += 1;
+      else excludes += 1;
+    }
+    if (path === "_id" && rule.kind !== "include" && rule.kind !== "exclude") keepId = true;
+    insertRule(rules, path.split("."), rule, rawPath);
+  }
+  if (includes > 0 && excludes > 0) {
+    const excluded = Object.entries(spec).find(([key, v]) => key !== "_id" && (v === 0 || v === false));
+    throw new CommandError(
+      "Location31254",
+      `Cannot do exclusion on field ${excluded?.[0] ?? "?"} in inclusion projection`,
+    );
+  }
+  return { inclusion: includes > 0, rules, keepId };
+}
+
+function sliceRule(value: unknown): FieldRule {
+  if (typeof value === "number") {
+    return value >= 0
+      ? { kind: "slice", skip: 0, limit: value }
+      : { kind: "slice", skip: value, limit: null };
+  }
+  if (Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === "number")) {
+    const [skip, limit] = value as [number, number];
+    if (limit <= 0) throw new CommandError("BadValue", `$slice limit must be positive, got ${limit}`);
+    return { kind: "slice", skip, limit };
+  }
+  throw new CommandError("BadValue", "$slice only supports numbers and [skip, limit] arrays");
+}
+
+function insertRule(rules: Map<string, FieldRule>, parts: string[], rule: FieldRule, path: string): void {
+  const [head = "", ...rest] = parts;
+  const existing = rules.get(head);
+  if (rest.length === 0) {
+    if (existing) throw new CommandError("Location31250", `Path collision at ${path}`);
+    rules.set(head, rule);
+    return;
+  }
+  if (existing && existing.kind !== "nested")
+    throw new CommandError("Location31250", `Path collision at ${path}`);
+  const nested = existing ?? { kind: "nested" as const, rules: new Map<string, FieldRule>() };
+  rules.set(head, nested);
+  insertRule(nested.rules, rest, rule, path);
+}
+
+/**
+ * Applies a parsed projection to a document, keeping the document's own field order (so `_id`
+ * stays first). `positionalIndex` gives, per array path, the element the query matched.
+ */
+export function project(
+  doc: Doc,
+  projection: Projection,
+  positionalIndex: (path: string) => number | null,
+): Doc {
+  const out = applyRules(doc, projection.rules, projection.inclusion, "", positionalIndex) as Doc;
+  if (!projection.keepId) delete out._id;
+  else if (projection.inclusion && doc._id !== undefined && !("_id" in out)) {
+    return { _id: doc._id, ...out };
+  }
+  return out;
+}
+
+function applyRules(
+  doc: Record<string, unknown>,
+  rules: Map<string, FieldRule>,
+  inclusion: boolean,
+  prefix: string,
+  positionalIndex: (path: string) => number | null,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const put = (key: string, value: unknown): void => {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  };
+  for (const [key, value] of Object.entries(doc)) {
+    const rule = rules.get(key);
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (!rule) {
+      if (!inclusion || (key === "_id" && prefix === "")) put(key, value);
+      continue;
+    }
+    switch (rule.kind) {
+      case "include":
+        put(key, value);
+        break;
+      case "exclude":
+        break;
+      case "slice":
+        put(key, Array.isArray(value) ? slice(value as unknown[], rule.skip, rule.limit) : value);
+        break;
+      case "elemMatch": {
+        if (!Array.isArray(value)) break;
+        const found = (value as unknown[]).find((element) => rule.matches(element));
+        if (found !== undefined) put(key, [found]);
+        break;
+      }
+      case "positional": {
+        if (!Array.isArray(value)) break;
+        const index = positionalIndex(path);
+        if (index === null)
+          throw new CommandError(
+            "BadValue",
+            "Executor error during find command :: caused by :: positional operator '.$' couldn't find a matching element in the array",
+          );
+        put(key, [(value as unknown[])[index]]);
+        break;
+      }
+      case "nested": {
+        const nested = projectNested(value, rule.rules, inclusion, path, positionalIndex);
+        if (nested !== undefined) put(key, nested);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** A dotted rule under an array applies to each sub-document; scalars drop out of an inclusion. */
+function projectNested(
+  value: unknown,
+  rules: Map<string, FieldRule>,
+  inclusion: boolean,
+  path: string,
+  positionalIndex: (path: string) => number | null,
+): unknown {
+  if (Array.isArray(value)) {
+    return (value as unknown[]).flatMap((item) => {
+      if (isPlainObject(item)) return [applyRules(item, rules, inclusion, path, positionalIndex)];
+      if (Array.isArray(item)) return [projectNested(item, rules, inclusion, path, positionalIndex)];
+      return inclusion ? [] : [item];
+    });
+  }
+  if (isPlainObject(value)) return applyRules(value, rules, inclusion, path, positionalIndex);
+  return inclusion ? undefined : value;
+}
+
+function slice(values: unknown[], skip: number, limit: number | null): unknown[] {
+  if (limit === null) return values.slice(skip);
+  const start = skip < 0 ? Math.max(values.length + skip, 0) : skip;
+  return values.slice(start, start + limit);
+}

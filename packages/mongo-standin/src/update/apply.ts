@@ -1,0 +1,156 @@
+import { calculateObjectSize, type Document } from "bson";
+import { CommandError } from "../errors.js";
+import type { FilterCompiler } from "../positional.js";
+import { deepClone, isPlainObject, type Doc } from "../storage/values.js";
+import { MAX_BSON_BYTES } from "../wire/frames.js";
+import { NON_CREATING, OPERATORS } from "./operators.js";
+import {
+  checkConflicts,
+  checkPath,
+  comparePaths,
+  compileArrayFilters,
+  expandPath,
+  locate,
+  own,
+  putField,
+  show,
+  type PathContext,
+} from "./paths.js";
+
+/** How one update statement applies to one document. */
+export interface OperatorUpdate {
+  update: Document;
+  filter: Document;
+  arrayFilters: Document[] | undefined;
+  /** True for an upsert's insert: `$setOnInsert` acts, and the filter has matched nothing. */
+  inserting: boolean;
+  compile: FilterCompiler;
+}
+
+const KNOWN = new Set([...Object.keys(OPERATORS), "$rename"]);
+
+function unknownModifier(op: string): CommandError {
+  return new CommandError(
+    "FailedToParse",
+    `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+  );
+}
+
+/**
+ * Applies update operators to a copy of `doc`, the way the server's update driver does: every
+ * path is checked (syntax, overlaps: 40), positional parts are resolved against the document as
+ * it was, array filters must all be used, then the changes apply in field-name order. Type errors
+ * answer the server's codes (14 TypeMismatch, 2 BadValue, 28 PathNotViable) and leave the
+ * document untouched, because the caller stores nothing when this throws.
+ */
+export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
+  const before = deepClone(doc);
+  const ctx: PathContext = {
+    doc: before,
+    filter: spec.filter,
+    compile: spec.compile,
+    arrayFilters: compileArrayFilters(spec.arrayFilters, spec.compile),
+    usedIdentifiers: new Set(),
+  };
+  const written: string[] = [];
+  const steps: Array<{ op: string; path: string; parts: string[]; arg: unknown }> = [];
+  for (const [op, fields] of Object.entries(spec.update)) {
+    if (!op.startsWith("$") || !KNOWN.has(op)) throw unknownModifier(op);
+    if (!isPlainObject(fields))
+      throw new CommandError(
+        "FailedToParse",
+        `Modifiers operate on fields but we found type ${Array.isArray(fields) ? "array" : typeof fields} instead. For example: {$mod: {<field>: ...}} not {${op}: ${show(fields)}}`,
+      );
+    for (const [path, arg] of Object.entries(fields)) {
+      checkPath(path);
+      if (op === "$rename") {
+        const target = checkRename(path, arg);
+        written.push(path, target);
+        steps.push({ op, path, parts: path.split("."), arg: target });
+        continue;
+      }
+      written.push(path);
+      if (op === "$setOnInsert" && !spec.inserting) continue;
+      for (const parts of expandPath(path, ctx)) steps.push({ op, path, parts, arg });
+    }
+  }
+  checkConflicts(written);
+  for (const identifier of ctx.arrayFilters.keys()) {
+    if (!ctx.usedIdentifiers.has(identifier))
+      throw new CommandError(
+        "FailedToParse",
+        `The array filter for identifier '${identifier}' was not used in the update ${show(spec.update)}`,
+      );
+  }
+  steps.sort((a, b) => comparePaths(a.parts, b.parts));
+  const after = before;
+  for (const step of steps) {
+    if (step.op === "$rename") {
+      rename(after, step.parts, String(step.arg).split("."));
+      continue;
+    }
+    const create = !NON_CREATING.has(step.op);
+    const location = locate(after, step.parts, create);
+    if (!location) continue;
+    const operator = OPERATORS[step.op];
+    if (!operator) throw unknownModifier(step.op);
+    operator(location, step.arg, { doc: after, path: step.path, compile: spec.compile });
+  }
+  return after;
+}
+
+function checkRename(path: string, target: unknown): string {
+  if (typeof target !== "string")
+    throw new CommandError(
+      "BadValue",
+      `The 'to' field for $rename must be a string: ${path}: ${show(target)}`,
+    );
+  checkPath(target);
+  if (target === path)
+    throw new CommandError(
+      "BadValue",
+      `The source and target field for $rename must differ: ${path}: "${target}"`,
+    );
+  if (/(^|\.)\$/.test(path) || /(^|\.)\$/.test(target))
+    throw new CommandError("BadValue", "The source field for $rename may not be dynamic: " + path);
+  return target;
+}
+
+/** `$rename`: neither end may pass through an array; a missing source is a no-op. */
+function rename(doc: Doc, from: string[], to: string[]): void {
+  let container: unknown = doc;
+  for (const part of from.slice(0, -1)) {
+    if (Array.isArray(container))
+      throw new CommandError(
+        "BadValue",
+        `The source field cannot be an array element, '${from.join(".")}' in doc with ${part}`,
+      );
+    if (!isPlainObject(container)) return;
+    container = own(container, part);
+  }
+  if (Array.isArray(container))
+    throw new CommandError(
+      "BadValue",
+      `The source field cannot be an array element, '${from.join(".")}' in doc`,
+    );
+  if (!isPlainObject(container)) return;
+  const key = from[from.length - 1] ?? "";
+  const value = own(container, key);
+  if (value === undefined) return;
+  delete container[key];
+  const target = locate(doc, to, true);
+  if (!target) return;
+  if (Array.isArray(target.container))
+    throw new CommandError("BadValue", `The destination field cannot be an array element, '${to.join(".")}'`);
+  putField(target.container, target.key, value);
+}
+
+/** The server's limit on a document an update produces (17419). */
+export function checkUpdatedSize(doc: Doc): void {
+  const size = calculateObjectSize(doc);
+  if (size > MAX_BSON_BYTES)
+    throw new CommandError(
+      "Location17419",
+      `Resulting document after update is larger than ${MAX_BSON_BYTES}`,
+    );
+}

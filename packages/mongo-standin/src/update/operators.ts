@@ -1,0 +1,334 @@
+import { Decimal128, Double, Int32, Long, Timestamp } from "bson";
+import { bsonEquals, compareBson, sortValue } from "../bson-order.js";
+import { CommandError, unsupported } from "../errors.js";
+import type { FilterCompiler } from "../positional.js";
+import { deepClone, isPlainObject, pathValues, type Doc } from "../storage/values.js";
+import { putField, show, valueAt, type Location } from "./paths.js";
+
+/** What an operator needs besides its location and argument. */
+export interface OperatorContext {
+  doc: Doc;
+  /** The path as written, for messages. */
+  path: string;
+  compile: FilterCompiler;
+}
+
+/** One update operator applied at one concrete location. */
+export type Operator = (at: Location, arg: unknown, ctx: OperatorContext) => void;
+
+const set: Operator = (at, arg) => putField(at.container, at.key, deepClone(arg));
+
+const unset: Operator = (at) => {
+  if (Array.isArray(at.container)) {
+    // Removing an element would shift the others: the server sets it to null instead.
+    if (Number(at.key) < at.container.length) at.container[Number(at.key)] = null;
+  } else delete at.container[at.key];
+};
+
+function isNumeric(value: unknown): boolean {
+  return (
+    typeof value === "number" || value instanceof Long || value instanceof Int32 || value instanceof Double
+  );
+}
+
+function arithmetic(
+  name: "$inc" | "$mul",
+  verb: string,
+  combine: (a: number, b: number) => number,
+): Operator {
+  return (at, arg, ctx) => {
+    if (arg instanceof Decimal128) throw unsupported("Decimal128 arithmetic");
+    if (!isNumeric(arg))
+      throw new CommandError(
+        "TypeMismatch",
+        `Cannot ${verb} with non-numeric argument: {${ctx.path}: ${show(arg)}}`,
+      );
+    const current = valueAt(at);
+    if (current instanceof Decimal128) throw unsupported("Decimal128 arithmetic");
+    if (current !== undefined && !isNumeric(current))
+      throw new CommandError(
+        "TypeMismatch",
+        `Cannot apply ${name} to a value of non-numeric type. {_id: ${show(ctx.doc._id)}} has the field '${at.key}' of non-numeric type ${typeName(current)}`,
+      );
+    const base: unknown = current ?? 0;
+    if ((base instanceof Long || arg instanceof Long) && isInteger(base) && isInteger(arg)) {
+      const a =
+        current === undefined && name === "$mul"
+          ? Long.ZERO
+          : Long.fromValue(base instanceof Long ? base : Number(base));
+      const b = Long.fromValue(arg instanceof Long ? arg : Number(arg));
+      putField(
+        at.container,
+        at.key,
+        current === undefined && name === "$mul" ? a : name === "$inc" ? a.add(b) : a.multiply(b),
+      );
+      return;
+    }
+    const result = current === undefined && name === "$mul" ? 0 : combine(Number(base), Number(arg));
+    putField(at.container, at.key, result);
+  };
+}
+
+function bound(wantLower: boolean): Operator {
+  return (at, arg) => {
+    const current = valueAt(at);
+    const order = current === undefined ? -1 : compareBson(arg, current);
+    if (current === undefined || (wantLower ? order < 0 : order > 0))
+      putField(at.container, at.key, deepClone(arg));
+  };
+}
+
+const currentDate: Operator = (at, arg, ctx) => {
+  const kind = isPlainObject(arg) ? arg.$type : arg === true ? "date" : undefined;
+  if (kind === "date") putField(at.container, at.key, new Date());
+  else if (kind === "timestamp")
+    putField(at.container, at.key, new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 }));
+  else
+    throw new CommandError(
+      "BadValue",
+      `The '$type' string field is required to be 'date' or 'timestamp': {$currentDate: {${ctx.path}: {$type: 'date'}}}`,
+    );
+};
+
+/** The array at a location, creating it when missing; a non-array answers the operator's error. */
+function arrayFor(at: Location, onNonArray: (value: unknown) => CommandError): unknown[] {
+  const current = valueAt(at);
+  if (current === undefined) {
+    const created: unknown[] = [];
+    putField(at.container, at.key, created);
+    return created;
+  }
+  if (!Array.isArray(current)) throw onNonArray(current);
+  return current as unknown[];
+}
+
+const PUSH_MODIFIERS = new Set(["$each", "$slice", "$sort", "$position"]);
+
+const push: Operator = (at, arg, ctx) => {
+  let each: unknown[] = [arg];
+  let modifiers: Record<string, unknown> = {};
+  if (isPlainObject(arg) && "$each" in arg) {
+    for (const key of Object.keys(arg))
+      if (!PUSH_MODIFIERS.has(key))
+        throw new CommandError("BadValue", `Unrecognized clause in $push: ${key}`);
+    if (!Array.isArray(arg.$each))
+      throw new CommandError(
+        "BadValue",
+        `The argument to $each in $push must be an array but it was of type: ${typeName(arg.$each)}`,
+      );
+    each = arg.$each as unknown[];
+    modifiers = arg;
+  }
+  for (const key of ["$slice", "$position"] as const) {
+    if (modifiers[key] !== undefined && !Number.isInteger(Number(modifiers[key])))
+      throw new CommandError(
+        "BadValue",
+        `The value for ${key} must be an integer value but was given type: ${typeName(modifiers[key])}`,
+      );
+  }
+  const array = arrayFor(
+    at,
+    (value) =>
+      new CommandError(
+        "BadValue",
+        `The field '${at.key}' must be an array but is of type ${typeName(value)} in document {_id: ${show(ctx.doc._id)}}`,
+      ),
+  );
+  const position = modifiers.$position === undefined ? array.length : Number(modifiers.$position);
+  const start = position < 0 ? Math.max(array.length + position, 0) : Math.min(position, array.length);
+  array.splice(start, 0, ...each.map((value) => deepClone(value)));
+  if (modifiers.$sort !== undefined) sortArray(array, modifiers.$sort);
+  if (modifiers.$slice !== undefined) {
+    const limit = Number(modifiers.$slice);
+    const kept = limit >= 0 ? array.slice(0, limit) : array.slice(Math.max(array.length + limit, 0));
+    array.splice(0, array.length, ...kept);
+  }
+};
+
+function sortArray(array: unknown[], spec: unknown): void {
+  if (spec === 1 || spec === -1) {
+    array.sort((a, b) => compareBson(a, b) * spec);
+    return;
+  }
+  if (!isPlainObject(spec) || Object.keys(spec).length === 0)
+    throw new CommandError(
+      "BadValue",
+      "The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields",
+    );
+  const fields = Object.entries(spec).map(([field, direction]) => {
+    if (direction !== 1 && direction !== -1)
+      throw new CommandError("BadValue", "The $sort element value must be either 1 or -1");
+    return { field, direction: direction as 1 | -1 };
+  });
+  const keyed = array.map((element, position) => ({
+    element,
+    position,
+    keys: fields.map(({ field, direction }) => sortValue(pathValues(element, field), direction)),
+  }));
+  keyed.sort((a, b) => {
+    for (const [i, { direction }] of fields.entries()) {
+      const order = compareBson(a.keys[i], b.keys[i]) * direction;
+      if (order !== 0) return order;
+    }
+    return a.position - b.position;
+  });
+  array.splice(0, array.length, ...keyed.map(({ element }) => element));
+}
+
+const addToSet: Operator = (at, arg) => {
+  let each: unknown[] = [arg];
+  if (isPlainObject(arg) && "$each" in arg) {
+    if (!Array.isArray(arg.$each))
+      throw new CommandError(
+        "TypeMismatch",
+        `The argument to $each in $addToSet must be an array but it was of type ${typeName(arg.$each)}`,
+      );
+    each = arg.$each as unknown[];
+  }
+  const array = arrayFor(
+    at,
+    (value) =>
+      new CommandError(
+        "BadValue",
+        `Cannot apply $addToSet to non-array field. Field named '${at.key}' has non-array type ${typeName(value)}`,
+      ),
+  );
+  for (const value of each) if (!array.some((item) => bsonEquals(item, value))) array.push(deepClone(value));
+};
+
+const pop: Operator = (at, arg, ctx) => {
+  const n = Number(arg);
+  if (n !== 1 && n !== -1)
+    throw new CommandError("FailedToParse", `$pop expects 1 or -1, found: ${show(arg)}`);
+  const current = valueAt(at);
+  if (current === undefined) return;
+  if (!Array.isArray(current))
+    throw new CommandError(
+      "TypeMismatch",
+      `Path '${ctx.path}' contains an element of non-array type '${typeName(current)}'`,
+    );
+  if (n === 1) current.pop();
+  else current.shift();
+};
+
+/** Operators that may appear first in a `$pull` condition on the element's value itself. */
+const LOGICAL = new Set(["$and", "$or", "$nor", "$expr", "$where", "$text", "$comment", "$jsonSchema"]);
+
+/**
+ * `$pull`: a condition whose first key is a field name or a logical operator (`$or`, `$and`, ...)
+ * is a query on each element as a document; an operator such as `$gte` or `$in` applies to the
+ * element's value; anything else is an equality match.
+ */
+const pull: Operator = (at, arg, ctx) => {
+  const current = valueAt(at);
+  if (current === undefined) return;
+  if (!Array.isArray(current)) throw new CommandError("BadValue", "Cannot apply $pull to a non-array value");
+  let matches: (element: unknown) => boolean;
+  const first = isPlainObject(arg) ? Object.keys(arg)[0] : undefined;
+  if (isPlainObject(arg) && first !== undefined && (!first.startsWith("$") || LOGICAL.has(first))) {
+    const query = ctx.compile(arg);
+    matches = (element) => isPlainObject(element) && query(element);
+  } else {
+    const query = ctx.compile({ value: arg });
+    matches = (element) => query({ value: element });
+  }
+  const kept = (current as unknown[]).filter((element) => !matches(element));
+  current.splice(0, current.length, ...kept);
+};
+
+const pullAll: Operator = (at, arg) => {
+  if (!Array.isArray(arg))
+    throw new CommandError(
+      "BadValue",
+      `$pullAll requires an array argument but was given a ${typeName(arg)}`,
+    );
+  const current = valueAt(at);
+  if (current === undefined) return;
+  if (!Array.isArray(current)) throw new CommandError("BadValue", "Cannot apply $pull to a non-array value");
+  const kept = (current as unknown[]).filter(
+    (element) => !(arg as unknown[]).some((value) => bsonEquals(element, value)),
+  );
+  current.splice(0, current.length, ...kept);
+};
+
+const bit: Operator = (at, arg, ctx) => {
+  if (!isPlainObject(arg) || Object.keys(arg).length === 0)
+    throw new CommandError(
+      "BadValue",
+      `The $bit modifier is not compatible with a ${typeName(arg)}. You must pass in an embedded document: {$bit: {field: {and/or/xor: #}}`,
+    );
+  const current = valueAt(at);
+  if (current !== undefined && !isInteger(current))
+    throw new CommandError(
+      "BadValue",
+      `Cannot apply $bit to a value of non-integral type.{_id: ${show(ctx.doc._id)}} has the field ${at.key} of non-integer type ${typeName(current)}`,
+    );
+  let result = current === undefined ? 0n : toBigInt(current);
+  for (const [op, operand] of Object.entries(arg)) {
+    if (!isInteger(operand))
+      throw new CommandError(
+        "BadValue",
+        `The $bit modifier field must be an Integer(32/64 bit); a '${typeName(operand)}' is not supported here`,
+      );
+    const value = toBigInt(operand);
+    if (op === "and") result &= value;
+    else if (op === "or") result |= value;
+    else if (op === "xor") result ^= value;
+    else
+      throw new CommandError(
+        "BadValue",
+        `The $bit modifier only supports 'and', 'or', and 'xor', not '${op}' which is an unknown operator: {${op}: ${show(operand)}}`,
+      );
+  }
+  putField(
+    at.container,
+    at.key,
+    current instanceof Long ? Long.fromBigInt(result) : Number(BigInt.asIntN(32, result)),
+  );
+};
+
+function toBigInt(value: unknown): bigint {
+  if (value instanceof Long) return value.toBigInt();
+  return BigInt(Number(value));
+}
+
+function isInteger(value: unknown): boolean {
+  return (
+    value instanceof Long || value instanceof Int32 || (typeof value === "number" && Number.isInteger(value))
+  );
+}
+
+/** The server's name for a value's BSON type, as its error messages use it. */
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return "string";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "number")
+    return Number.isInteger(value) && Math.abs(value) < 2 ** 31 ? "int" : "double";
+  if (Array.isArray(value)) return "array";
+  if (value instanceof Date) return "date";
+  if (isPlainObject(value)) return "object";
+  const tag = (value as { _bsontype?: string } | undefined)?._bsontype;
+  return tag ? tag.charAt(0).toLowerCase() + tag.slice(1) : "missing";
+}
+
+/** The update operators and what each does at one location; `$rename` is handled by the caller. */
+export const OPERATORS: Record<string, Operator> = {
+  $set: set,
+  $setOnInsert: set,
+  $unset: unset,
+  $inc: arithmetic("$inc", "increment", (a, b) => a + b),
+  $mul: arithmetic("$mul", "multiply", (a, b) => a * b),
+  $min: bound(true),
+  $max: bound(false),
+  $currentDate: currentDate,
+  $push: push,
+  $addToSet: addToSet,
+  $pop: pop,
+  $pull: pull,
+  $pullAll: pullAll,
+  $bit: bit,
+};
+
+/** Operators that only change what exists: a path they cannot reach is a no-op, not an error. */
+export const NON_CREATING = new Set(["$unset", "$pop", "$pull", "$pullAll"]);

@@ -1,0 +1,243 @@
+import { EJSON, type Document } from "bson";
+import { CommandError } from "../errors.js";
+import { positionalIndex, type FilterCompiler } from "../positional.js";
+import { isPlainObject, type Doc } from "../storage/values.js";
+
+/** How an update statement reaches into one document: its filter, array filters and compiler. */
+export interface PathContext {
+  doc: Doc;
+  filter: Document;
+  compile: FilterCompiler;
+  /** `$[identifier]` → predicate over one array element. */
+  arrayFilters: Map<string, (element: unknown) => boolean>;
+  /** Identifiers some path used (unused array filters are an error, as on the server). */
+  usedIdentifiers: Set<string>;
+}
+
+/** An own property (a stored `__proto__` key is data; an inherited one is not a field). */
+export function own(container: object, key: string): unknown {
+  return Object.hasOwn(container, key) ? (container as Record<string, unknown>)[key] : undefined;
+}
+
+/** Writes a field as data, so a `__proto__` key never replaces a prototype. */
+export function putField(container: Record<string, unknown> | unknown[], key: string, value: unknown): void {
+  if (Array.isArray(container)) {
+    const index = Number(key);
+    while (container.length < index) container.push(null);
+    container[index] = value;
+    return;
+  }
+  Object.defineProperty(container, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** How MongoDB shows a value in messages (relaxed extended JSON). */
+export function show(value: unknown): string {
+  try {
+    return EJSON.stringify(value as Document, { relaxed: true });
+  } catch {
+    return String(value);
+  }
+}
+
+/** Checks the path's syntax: no empty parts, no `$`-prefixed names except positional parts. */
+export function checkPath(path: string): void {
+  const parts = path.split(".");
+  if (path === "" || parts.some((part) => part === ""))
+    throw new CommandError(
+      "EmptyFieldName",
+      `The update path '${path}' contains an empty field name, which is not allowed.`,
+    );
+  for (const part of parts) {
+    if (part.startsWith("$") && !isPositional(part))
+      throw new CommandError(
+        "DollarPrefixedFieldName",
+        `The dollar ($) prefixed field '${part}' in '${path}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+      );
+  }
+}
+
+function isPositional(part: string): boolean {
+  return part === "$" || part === "$[]" || /^\$\[[a-z][a-zA-Z0-9]*\]$/.test(part);
+}
+
+/**
+ * Two paths of one update may not overlap (`a` and `a.b`), as on the server (40
+ * ConflictingUpdateOperators). Positional parts are compared as written, so `arr.$.a` and
+ * `arr.$.b` are two separate fields of one element.
+ */
+export function checkConflicts(paths: string[]): void {
+  const seen: string[] = [];
+  for (const path of paths) {
+    for (const other of seen) {
+      const [shorter, longer] = other.length <= path.length ? [other, path] : [path, other];
+      if (longer === shorter || longer.startsWith(`${shorter}.`))
+        throw new CommandError(
+          "ConflictingUpdateOperators",
+          `Updating the path '${path}' would create a conflict at '${shorter}'`,
+        );
+    }
+    seen.push(path);
+  }
+}
+
+/**
+ * Array filters by identifier: each filter's top-level keys name one identifier (`x` or `x.f`),
+ * and an element matches when `{x: element}` satisfies the filter.
+ */
+export function compileArrayFilters(
+  arrayFilters: Document[] | undefined,
+  compile: FilterCompiler,
+): Map<string, (element: unknown) => boolean> {
+  const filters = new Map<string, (element: unknown) => boolean>();
+  for (const filter of arrayFilters ?? []) {
+    const identifiers = new Set(Object.keys(filter).map((key) => key.split(".")[0] ?? ""));
+    if (identifiers.size !== 1)
+      throw new CommandError(
+        "FailedToParse",
+        `Error parsing array filter :: caused by :: Expected a single top-level field name, found '${[...identifiers].join("' and '")}'`,
+      );
+    const [identifier = ""] = identifiers;
+    if (filters.has(identifier))
+      throw new CommandError(
+        "FailedToParse",
+        `Found multiple array filters with the same top-level field name ${identifier}`,
+      );
+    const matches = compile(filter);
+    filters.set(identifier, (element) => matches({ [identifier]: element }));
+  }
+  return filters;
+}
+
+/**
+ * Expands a path with positional parts into the concrete paths it names in this document:
+ * `$` → the element the filter matched, `$[]` → every element, `$[id]` → the elements its array
+ * filter matches. Missing arrays and non-arrays under a positional part are errors.
+ */
+export function expandPath(path: string, ctx: PathContext): string[][] {
+  const parts = path.split(".");
+  const results: string[][] = [];
+  const walk = (value: unknown, i: number, prefix: string[]): void => {
+    if (i === parts.length) {
+      results.push(prefix);
+      return;
+    }
+    const part = parts[i] ?? "";
+    if (!isPositional(part)) {
+      const next = Array.isArray(value)
+        ? /^\d+$/.test(part)
+          ? (value as unknown[])[Number(part)]
+          : undefined
+        : isPlainObject(value)
+          ? own(value, part)
+          : undefined;
+      walk(next, i + 1, [...prefix, part]);
+      return;
+    }
+    if (part === "$") {
+      const index = positionalIndex(ctx.doc, ctx.filter, prefix.join("."), ctx.compile);
+      if (index === null)
+        throw new CommandError(
+          "BadValue",
+          "The positional operator did not find the match needed from the query.",
+        );
+      walk(Array.isArray(value) ? (value as unknown[])[index] : undefined, i + 1, [...prefix, String(index)]);
+      return;
+    }
+    if (value === undefined)
+      throw new CommandError(
+        "BadValue",
+        `The path '${prefix.join(".")}' must exist in the document in order to apply array updates.`,
+      );
+    if (!Array.isArray(value))
+      throw new CommandError(
+        "BadValue",
+        `Cannot apply array updates to non-array element ${prefix[prefix.length - 1] ?? ""}: ${show(value)}`,
+      );
+    let matches: (element: unknown) => boolean = () => true;
+    if (part !== "$[]") {
+      const identifier = part.slice(2, -1);
+      const filter = ctx.arrayFilters.get(identifier);
+      if (!filter)
+        throw new CommandError(
+          "BadValue",
+          `No array filter found for identifier '${identifier}' in path '${path}'`,
+        );
+      ctx.usedIdentifiers.add(identifier);
+      matches = filter;
+    }
+    (value as unknown[]).forEach((element, index) => {
+      if (matches(element)) walk(element, i + 1, [...prefix, String(index)]);
+    });
+  };
+  walk(ctx.doc, 0, []);
+  return results;
+}
+
+/** Where a concrete path ends: the container holding the last part, or null when it is absent. */
+export interface Location {
+  container: Record<string, unknown> | unknown[];
+  key: string;
+}
+
+/**
+ * Finds the container of a concrete path. With `create`, missing objects on the way are created
+ * (an array index past the end pads with nulls); a scalar or a named field of an array on the way
+ * cannot hold the path: 28 PathNotViable, as the server answers. Without `create`, such a path is
+ * simply absent.
+ */
+export function locate(doc: Doc, parts: string[], create: boolean): Location | null {
+  let container: Record<string, unknown> | unknown[] = doc;
+  for (let i = 0; i < parts.length - 1; i += 1) {
+    const part = parts[i] ?? "";
+    let next: unknown;
+    if (Array.isArray(container)) {
+      if (!/^\d+$/.test(part)) {
+        if (!create) return null;
+        throw notViable(part, parts.slice(0, i), container);
+      }
+      next = container[Number(part)];
+    } else next = own(container, part);
+    if (next === undefined || (next === null && Array.isArray(container))) {
+      if (!create) return null;
+      next = {};
+      putField(container, part, next);
+    }
+    if (next === null || typeof next !== "object" || !(Array.isArray(next) || isPlainObject(next))) {
+      if (!create) return null;
+      throw notViable(parts[i + 1] ?? "", parts.slice(0, i + 1), next);
+    }
+    container = next as Record<string, unknown> | unknown[];
+  }
+  const key = parts[parts.length - 1] ?? "";
+  if (Array.isArray(container) && !/^\d+$/.test(key)) {
+    if (!create) return null;
+    throw notViable(key, parts.slice(0, -1), container);
+  }
+  return { container, key };
+}
+
+function notViable(field: string, at: string[], element: unknown): CommandError {
+  const name = at[at.length - 1] ?? "";
+  return new CommandError(
+    "PathNotViable",
+    `Cannot create field '${field}' in element {${name}: ${show(element)}}`,
+  );
+}
+
+/** The current value at a location. */
+export function valueAt(location: Location): unknown {
+  const { container, key } = location;
+  return Array.isArray(container) ? container[Number(key)] : own(container, key);
+}
+
+/** Orders concrete paths as the server applies them: by field name, numeric parts numerically. */
+export function comparePaths(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
+    const x = a[i] ?? "";
+    const y = b[i] ?? "";
+    if (x === y) continue;
+    if (/^\d+$/.test(x) && /^\d+$/.test(y)) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
