@@ -141,6 +141,33 @@ function rangeOperator(test: (order: number) => boolean): typeof queryOperators.
   };
 }
 
+/**
+ * `$mod` and `$size` refuse malformed arguments with BadValue as the server does, where the
+ * engine would silently match nothing.
+ */
+const $mod: typeof queryOperators.$mod = (selector, value, options) => {
+  const args = value as unknown[];
+  if (!Array.isArray(args) || args.length < 2) throw new Error("malformed mod, not enough elements");
+  if (args.length > 2) throw new Error("malformed mod, too many elements");
+  if (!args.every((n) => typeof n === "number" && Number.isFinite(n)))
+    throw new Error("malformed mod, divisor and remainder must be numbers");
+  if (Math.trunc(args[0] as number) === 0) throw new Error("divisor cannot be 0");
+  return queryOperators.$mod(
+    selector,
+    args.map((n) => Math.trunc(n as number)),
+    options,
+  );
+};
+
+const $size: typeof queryOperators.$size = (selector, value, options) => {
+  if (typeof value !== "number")
+    throw new Error(`Failed to parse $size. Expected a number in: $size: ${JSON.stringify(value)}`);
+  if (!Number.isInteger(value))
+    throw new Error(`Failed to parse $size. Expected an integer in: $size: ${value}`);
+  if (value < 0) throw new Error(`Failed to parse $size. Expected a non-negative number in: $size: ${value}`);
+  return queryOperators.$size(selector, value, options);
+};
+
 /** The operators the stand-in runs with: all of mingo's, with BSON-aware `$type`, `$all` and ranges. */
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
@@ -151,6 +178,8 @@ const CONTEXT = Context.init({
     ...queryOperators,
     $type,
     $all,
+    $mod,
+    $size,
     $gt: rangeOperator((order) => order > 0),
     $gte: rangeOperator((order) => order >= 0),
     $lt: rangeOperator((order) => order < 0),

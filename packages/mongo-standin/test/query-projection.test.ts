@@ -14,6 +14,15 @@ describe("mongo-standin: queries, sort order and projections", () => {
     expect(await coll.countDocuments({ tag: { $all: [] } })).to.equal(0);
   });
 
+  it("when $mod or $size get malformed arguments, then the query fails with 2 BadValue instead of matching nothing", async () => {
+    const coll = t.db.collection("malformed");
+    await coll.insertOne({ n: 4, arr: [1, 2] });
+    expect((await rejection(coll.find({ n: { $mod: [4] } }).toArray())).code).to.equal(2);
+    expect((await rejection(coll.find({ n: { $mod: [0, 1] } }).toArray())).code).to.equal(2);
+    expect((await rejection(coll.find({ arr: { $size: "2" } }).toArray())).code).to.equal(2);
+    expect(await coll.countDocuments({ n: { $mod: [3, 1] }, arr: { $size: 2 } })).to.equal(1);
+  });
+
   it("when Binary values are sorted and compared, then they order by length, then subtype, then bytes", async () => {
     const coll = t.db.collection("binaryOrder");
     const long = new Binary(Buffer.from([0x00, 0x00]), 0);

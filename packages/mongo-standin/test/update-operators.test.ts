@@ -185,6 +185,21 @@ describe("mongo-standin: update operators", () => {
     expect(({} as { polluted?: boolean }).polluted).to.equal(undefined);
   });
 
+  it("when $bit and $currentDate apply, then they follow their type rules and refuse a non-integer with 2", async () => {
+    const coll = t.db.collection("bitDate");
+    await coll.insertOne({ _id: "d" as never, flags: 0b1010, s: "x" });
+    await coll.updateOne({ _id: "d" as never }, {
+      $bit: { flags: { or: 0b0101 } },
+      $currentDate: { at: true },
+    } as never);
+    const doc = await coll.findOne({ _id: "d" as never });
+    expect(doc?.flags).to.equal(0b1111);
+    expect(doc?.at).to.be.instanceOf(Date);
+    expect(
+      (await rejection(coll.updateOne({ _id: "d" as never }, { $bit: { s: { and: 1 } } } as never))).code,
+    ).to.equal(2);
+  });
+
   it("when $rename moves a field, then it leaves the source and a missing source is a no-op", async () => {
     const coll = t.db.collection("rename");
     await coll.insertOne({ _id: "d" as never, a: { b: 1 } });
