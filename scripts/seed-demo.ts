@@ -4,7 +4,7 @@
  * per role and a scheduled demo candidate; the hub gets an admin and a hub operator. Idempotent:
  * a second run finds everything and only schedules a fresh demo session when the last one is over.
  */
-import type { AuthUser, StaffRole } from "../server/contracts/auth.js";
+import { ROLE_LABELS, type AuthUser, type StaffRole } from "../server/contracts/auth.js";
 import type { FeatureContext } from "../server/feature.js";
 import { createStaffUser } from "../server/auth/index.js";
 import { makeIdNumber } from "../server/lib/id-number.js";
@@ -19,15 +19,6 @@ export const DEMO_PASSWORD = "Demo#2026roadcert";
 const PREFIX: Record<string, string> = { "320000": "js", "110000": "bj" };
 /** The demo city of each demo province (the test centre and the city officer live there). */
 const DEMO_CITY: Record<string, string> = { "320000": "320100", "110000": "110100" };
-
-const ROLE_LABEL: Record<StaffRole, string> = {
-  admin: "管理员",
-  officer: "运管业务员",
-  examiner: "命题员",
-  reviewer: "审题员",
-  proctor: "监考员",
-  hub_operator: "共享平台运维",
-};
 
 export async function seedDemo(ctx: FeatureContext): Promise<DemoSeedResult> {
   const { conn, config } = ctx;
@@ -54,7 +45,7 @@ export async function seedDemo(ctx: FeatureContext): Promise<DemoSeedResult> {
       });
     }
     logins.push({
-      role: roles.map((r) => ROLE_LABEL[r]).join("/"),
+      role: roles.map((r) => ROLE_LABELS[r]).join("/"),
       username,
       password: DEMO_PASSWORD,
       note: divisionName(divisionCode) ?? divisionCode,
@@ -113,7 +104,7 @@ export async function seedDemo(ctx: FeatureContext): Promise<DemoSeedResult> {
   await ensureStaff(`${prefix}_officer`, ["officer"], city, "市级业务员");
   await ensureStaff(`${prefix}_officer_prov`, ["officer"], province, "省级业务员");
   await ensureStaff(`${prefix}_examiner`, ["examiner"], province, "命题员");
-  await ensureStaff(`${prefix}_reviewer`, ["reviewer"], province, "审题员");
+  await ensureStaff(`${prefix}_reviewer`, ["reviewer"], province, ROLE_LABELS.reviewer);
   await ensureStaff(`${prefix}_proctor`, ["proctor"], city, "监考员", centre.id);
 
   // A demo candidate seated at seat 1 of a session starting 20 minutes from now (login opens at

@@ -12,6 +12,20 @@ export const Role = z.enum([
 ]);
 export type Role = z.infer<typeof Role>;
 
+/**
+ * The one set of Chinese role names: the README, the `npm start` account list and the UI badges
+ * all use these (命题员 writes questions; 考试员 would suggest someone who sits or runs exams).
+ */
+export const ROLE_LABELS: Readonly<Record<Role, string>> = {
+  candidate: "考生",
+  examiner: "命题员",
+  reviewer: "审题员",
+  proctor: "监考员",
+  officer: "运管业务员",
+  admin: "系统管理员",
+  hub_operator: "共享平台运维员",
+};
+
 /** GB/T 2260 six-digit division code (province XX0000, city XXXX00, county XXXXXX). */
 export const DivisionCode = z.string().regex(/^\d{6}$/, "行政区划代码须为 6 位数字");
 
