@@ -2,6 +2,7 @@ import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 import type { SystemInfoDto } from "@contracts/system.js";
 import { provinceName } from "./provinces.js";
+import { setDisplayTimeZone } from "./time.js";
 
 /** What `/api/system` says about this node. */
 export type NodeInfo = SystemInfoDto;
@@ -20,7 +21,9 @@ export const useNodeInfoStore = defineStore("node-info", () => {
   function load(): Promise<void> {
     loading ??= fetch("/api/system", { headers: { accept: "application/json" } })
       .then(async (res) => {
-        if (res.ok) info.value = (await res.json()) as NodeInfo;
+        if (!res.ok) return;
+        info.value = (await res.json()) as NodeInfo;
+        setDisplayTimeZone(info.value.timeZone);
       })
       .catch(() => undefined);
     return loading;

@@ -1,0 +1,38 @@
+import { expect } from "chai";
+import {
+  formatDateTime,
+  isoToZonedWallTime,
+  setDisplayTimeZone,
+  zonedWallTimeToIso,
+} from "../../../client/src/shared/time.js";
+
+describe("client times in the node's zone, whatever the browser's", () => {
+  const browserZone = process.env.TZ;
+  before(() => {
+    // Node re-reads TZ when it is assigned: this stands for a browser in New York.
+    process.env.TZ = "America/New_York";
+  });
+  after(() => {
+    if (browserZone === undefined) delete process.env.TZ;
+    else process.env.TZ = browserZone;
+    setDisplayTimeZone("Asia/Shanghai");
+  });
+
+  it("when a Shanghai node is shown in a New York browser, then 01:00 UTC reads 09:00", () => {
+    setDisplayTimeZone("Asia/Shanghai");
+    expect(formatDateTime("2026-12-01T01:00:00.000Z")).to.include("09:00");
+    expect(new Date("2026-12-01T01:00:00.000Z").getHours()).to.not.equal(9);
+  });
+
+  it("when an officer picks 09:00 on a Shanghai node, then the instant sent is 01:00 UTC, and it reads back as 09:00", () => {
+    setDisplayTimeZone("Asia/Shanghai");
+    expect(zonedWallTimeToIso("2026-12-01T09:00:00")).to.equal("2026-12-01T01:00:00.000Z");
+    expect(isoToZonedWallTime("2026-12-01T01:00:00.000Z")).to.equal("2026-12-01T09:00:00");
+  });
+
+  it("when the node's zone keeps daylight saving, then wall times on either side of the change convert right", () => {
+    setDisplayTimeZone("Europe/Berlin");
+    expect(zonedWallTimeToIso("2026-03-28T09:00:00")).to.equal("2026-03-28T08:00:00.000Z");
+    expect(zonedWallTimeToIso("2026-03-30T09:00:00")).to.equal("2026-03-30T07:00:00.000Z");
+  });
+});
