@@ -8,7 +8,7 @@ import {
 } from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { withAck } from "../lib/socket-ack.js";
+import { on } from "../lib/socket-ack.js";
 import type { AppServer, AppSocket } from "../lib/socket-types.js";
 import type { ExamService } from "./exam.service.js";
 import { rooms, type AuditPort } from "./ports.js";
@@ -24,7 +24,7 @@ export interface CandidateSocketDeps {
 
 /**
  * Registers the candidate's `attempt:*` handlers on one socket. Every payload is validated with
- * zod (withAck); an event naming another candidate's attempt is refused with `forbidden` and audited.
+ * zod (`on`); an event naming another candidate's attempt is refused with `forbidden` and audited.
  */
 export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSocketDeps): void {
   const user = socket.data.user;
@@ -59,58 +59,57 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
   }
 
   const log = deps.logger;
-  socket.on(
+  on(
+    socket,
     "attempt:sync",
-    withAck(
-      SyncPayload,
-      async (p) => {
-        const id = p.attemptId
-          ? await own(p.attemptId, "attempt:sync")
-          : (await deps.exams.findCandidateAttempt(sessionId, candidateId))?._id;
-        if (!id) throw errors.notFound("考试记录（请等待监考员核验身份）", "attempt_not_found");
-        await adopt(id);
-        return deps.exams.view(id);
-      },
-      log,
-    ),
+    SyncPayload,
+    async (p) => {
+      const id = p.attemptId
+        ? await own(p.attemptId, "attempt:sync")
+        : await deps.exams.candidateAttemptId(sessionId, candidateId);
+      if (!id) throw errors.notFound("考试记录（请等待监考员核验身份）", "attempt_not_found");
+      await adopt(id);
+      return deps.exams.view(id);
+    },
+    log,
   );
-  socket.on(
+  on(
+    socket,
     "attempt:confirm",
-    withAck(ConfirmPayload, async (p) => deps.exams.confirm(await own(p.attemptId, "attempt:confirm")), log),
+    ConfirmPayload,
+    async (p) => deps.exams.confirm(await own(p.attemptId, "attempt:confirm")),
+    log,
   );
-  socket.on(
+  on(
+    socket,
     "attempt:answer",
-    withAck(
-      AnswerPayload,
-      async (p) =>
-        deps.exams.saveAnswer(await own(p.attemptId, "attempt:answer"), {
-          seq: p.seq,
-          index: p.index,
-          choice: p.choice,
-        }),
-      log,
-    ),
+    AnswerPayload,
+    async (p) =>
+      deps.exams.saveAnswer(await own(p.attemptId, "attempt:answer"), {
+        seq: p.seq,
+        index: p.index,
+        choice: p.choice,
+      }),
+    log,
   );
-  socket.on(
+  on(
+    socket,
     "attempt:flag",
-    withAck(
-      FlagPayload,
-      async (p) =>
-        deps.exams.saveFlag(await own(p.attemptId, "attempt:flag"), {
-          seq: p.seq,
-          index: p.index,
-          flagged: p.flagged,
-        }),
-      log,
-    ),
+    FlagPayload,
+    async (p) =>
+      deps.exams.saveFlag(await own(p.attemptId, "attempt:flag"), {
+        seq: p.seq,
+        index: p.index,
+        flagged: p.flagged,
+      }),
+    log,
   );
-  socket.on(
+  on(
+    socket,
     "attempt:submit",
-    withAck(
-      SubmitPayload,
-      async (p) => deps.exams.submitByCandidate(await own(p.attemptId, "attempt:submit"), p.lastSeq),
-      log,
-    ),
+    SubmitPayload,
+    async (p) => deps.exams.submitByCandidate(await own(p.attemptId, "attempt:submit"), p.lastSeq),
+    log,
   );
 
   socket.on("disconnect", () => {

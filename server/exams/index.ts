@@ -14,19 +14,23 @@
  * Other features use only what this file exports.
  */
 export {
-  applyLocally,
   createExamService,
   DEFAULT_EXAM_OPTIONS,
   type ExamOptions,
   type ExamService,
   type ExamServiceDeps,
 } from "./exam.service.js";
+export { applyLocally } from "./attempt-store.js";
 export { createResultsService, type ResultsService } from "./results.service.js";
 export {
   rooms,
   SYSTEM,
   type Actor,
+  type AttemptsOutcome,
   type AuditPort,
+  type CheckInInput,
+  type CheckInOutcome,
+  type ExamDeliveryPort,
   type Notifier,
   type PaperPort,
   type SchedulingPort,

@@ -1,6 +1,7 @@
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper } from "../contracts/paper.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
+import type { SeatViewDto } from "../contracts/exams.js";
 import type { ServerToClientEvents } from "../contracts/socket-events.js";
 import type { RetakePolicy } from "./retake.js";
 
@@ -71,3 +72,67 @@ export interface Actor {
 }
 
 export const SYSTEM: Actor = { id: "system", name: "系统", kind: "system" };
+
+/** What a proctor types and sees at check-in (入场核验). */
+export interface CheckInInput {
+  candidateId: string;
+  idNumber: string;
+  seatId?: string;
+  accommodation?: string;
+  photo?: { contentType: string; data: Buffer };
+}
+
+/** The attempt a check-in made (or found): its seat on the seat map. */
+export interface CheckInOutcome {
+  attemptId: string;
+  seat: SeatViewDto;
+  photoId: string | null;
+}
+
+/** Attempts an action changed, and those it left alone with the reason code. */
+export interface AttemptsOutcome {
+  affected: string[];
+  skipped: { attemptId: string; code: string }[];
+}
+
+/**
+ * What the proctoring feature may ask of exam delivery: commands that return whether they changed
+ * anything, and reads that return DTOs. Proctoring authorises and audits; exam delivery keeps the
+ * attempt's chain and clock whole. No attempt document crosses this port.
+ */
+export interface ExamDeliveryPort {
+  checkIn(actor: Actor, session: ExamSessionDto, input: CheckInInput): Promise<CheckInOutcome>;
+  release(actor: Actor, sessionId: string, attemptIds?: string[]): Promise<AttemptsOutcome>;
+  pause(actor: Actor, attemptId: string, reason: string): Promise<boolean>;
+  resume(actor: Actor, attemptId: string): Promise<boolean>;
+  credit(
+    actor: Actor,
+    attemptId: string,
+    minutes: number,
+    reason: string,
+    kind: "extend" | "credit",
+    extra?: Record<string, unknown>,
+  ): Promise<boolean>;
+  addPendingExtension(
+    actor: Actor,
+    attemptId: string,
+    minutes: number,
+    reason: string,
+  ): Promise<{ requestId: string } | null>;
+  takePendingExtension(
+    attemptId: string,
+    requestId: string,
+  ): Promise<{ minutes: number; reason: string; requestedBy: string } | null>;
+  forceSubmit(actor: Actor, attemptId: string): Promise<boolean>;
+  voidAttempt(actor: Actor, attemptId: string, note: string): Promise<boolean>;
+  markOutageCredited(attemptId: string, until: Date): Promise<void>;
+
+  ownerOf(attemptId: string): Promise<{ candidateId: string; sessionId: string } | null>;
+  attemptIds(sessionId: string): Promise<string[]>;
+  seatViews(sessionId: string): Promise<SeatViewDto[]>;
+  awayIntervals(
+    sessionId: string,
+  ): Promise<{ inProgress: number; intervals: { attemptId: string; from: number; to: number | null }[] }>;
+  pendingExtension(attemptId: string, requestId: string): Promise<{ requestedBy: string } | null>;
+  isPublished(sessionId: string): Promise<boolean>;
+}

@@ -1,9 +1,15 @@
 import type { SessionReportDto } from "../contracts/exams.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
-import type { ExamService } from "./exam.service.js";
+import type { ReportAttempt } from "./report.js";
 import type { Actor, AuditPort, SchedulingPort } from "./ports.js";
 import { buildSessionReport } from "./report.js";
+import { createResultRecords } from "./result-records.js";
+
+/** What publication needs to know of a session's attempts (the exam service's `reportAttempts`). */
+export interface SessionAttemptsPort {
+  reportAttempts(sessionId: string): Promise<ReportAttempt[]>;
+}
 
 /**
  * Official results (成绩发布): until an officer publishes a session, candidates see only the
@@ -13,35 +19,26 @@ import { buildSessionReport } from "./report.js";
  */
 export function createResultsService(
   ctx: FeatureContext,
-  deps: { exams: ExamService; scheduling: SchedulingPort; audit: AuditPort; now?: () => Date },
+  deps: { exams: SessionAttemptsPort; scheduling: SchedulingPort; audit: AuditPort; now?: () => Date },
 ) {
-  const { Results, Publications } = deps.exams.models;
+  const records = createResultRecords(ctx.conn);
   const now = deps.now ?? (() => new Date());
 
   async function currentReport(sessionId: string): Promise<SessionReportDto> {
-    const published = await Publications.findOne({ sessionId }).lean();
-    if (published) return published.report as SessionReportDto;
+    const published = await records.publishedReport(sessionId);
+    if (published) return published;
     const session = await deps.scheduling.getSession(sessionId);
     if (!session) throw errors.notFound("考试场次", "session_not_found");
     const [assignments, attempts] = await Promise.all([
       deps.scheduling.listAssignments(sessionId),
-      deps.exams.listSessionAttempts(sessionId),
+      deps.exams.reportAttempts(sessionId),
     ]);
     return buildSessionReport({
       sessionId,
       categoryCode: session.categoryCode,
       sessionEndsAt: new Date(session.endsAt),
       assignments,
-      attempts: attempts.map((a) => ({
-        attemptId: a._id,
-        candidateId: a.candidateId,
-        categoryCode: a.categoryCode,
-        status: a.status,
-        score: a.result?.score ?? null,
-        totalPoints: a.result?.totalPoints ?? null,
-        passed: a.result?.passed ?? null,
-        chainHash: a.status === "submitted" ? a.chainHash : null,
-      })),
+      attempts,
       publishedAt: null,
       publishedBy: null,
     });
@@ -52,24 +49,19 @@ export function createResultsService(
 
     /** Publishes a session's results once; every attempt must be closed first. */
     async publish(actor: Actor, sessionId: string): Promise<SessionReportDto> {
-      if (await Publications.exists({ sessionId }))
+      if (await records.isPublished(sessionId))
         throw errors.conflict("results_locked", "本场次成绩已发布，不能再次发布");
-      const open = (await deps.exams.listSessionAttempts(sessionId)).filter(
+      const open = (await deps.exams.reportAttempts(sessionId)).filter(
         (a) => !["submitted", "voided"].includes(a.status),
       );
       if (open.length)
         throw errors.conflict("attempts_open", "仍有考生未交卷，不能发布成绩", {
-          attemptIds: open.map((a) => a._id),
+          attemptIds: open.map((a) => a.attemptId),
         });
       const at = now();
       const draft = await currentReport(sessionId);
       const report: SessionReportDto = { ...draft, publishedAt: at.toISOString(), publishedBy: actor.name };
-      await ctx.conn.transaction(async (session) => {
-        await Publications.create([{ sessionId, publishedAt: at, publishedBy: actor.name, report }], {
-          session,
-        });
-        await Results.updateMany({ sessionId }, { $set: { official: true, publishedAt: at } }, { session });
-      });
+      await records.publish(sessionId, at, actor.name, report);
       await deps.audit.record({
         action: "exam.results_published",
         actor: { id: actor.id, kind: actor.kind === "system" ? "system" : actor.kind, name: actor.name },
@@ -82,7 +74,7 @@ export function createResultsService(
       return report;
     },
 
-    isPublished: (sessionId: string) => deps.exams.isPublished(sessionId),
+    isPublished: (sessionId: string) => records.isPublished(sessionId),
   };
 }
 export type ResultsService = ReturnType<typeof createResultsService>;

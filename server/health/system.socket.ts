@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Feature } from "../feature.js";
-import { withAck } from "../lib/socket-ack.js";
+import { on } from "../lib/socket-ack.js";
 
 const PingPayload = z.object({}).strict();
 
@@ -13,10 +13,7 @@ export function systemSocketFeature(now: () => number = Date.now): Feature {
   return {
     name: "system",
     onConnection(socket) {
-      socket.on(
-        "system:ping",
-        withAck(PingPayload, () => ({ serverTime: now() })),
-      );
+      on(socket, "system:ping", PingPayload, () => ({ serverTime: now() }));
     },
   };
 }

@@ -1,20 +1,57 @@
 import type { z } from "zod";
-import type { Ack } from "../contracts/errors.js";
+import type { Ack, AckCallback } from "../contracts/errors.js";
+import type { ClientToServerEvents } from "../contracts/socket-events.js";
 import { isUnexpected, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import type { AppSocket } from "./socket-types.js";
+
+/** Names of client→server events. */
+export type ClientEvent = keyof ClientToServerEvents;
+/** The payload event `E` carries (its zod schema's output). */
+export type PayloadOf<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[0];
+/** What a successful ack of event `E` carries. */
+export type AckDataOf<E extends ClientEvent> =
+  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer R> ? R : never;
 
 /**
- * Wraps a socket handler so its payload is validated with zod and its outcome always reaches the
- * client as one `Ack`. A client that sends no callback, a malformed payload or a throwing handler
- * can never crash the server or leave the client waiting.
+ * Registers the handler of client event `E`: its payload schema, the handler's result and the ack
+ * are all checked against the contract map (`server/contracts/socket-events.ts`), so a handler that
+ * answers the wrong shape does not compile. The payload is validated with zod before the handler
+ * runs; the outcome always reaches the client as one `Ack`.
  */
-export function withAck<S extends z.ZodType, R>(
-  schema: S,
-  handler: (payload: z.infer<S>) => Promise<R> | R,
+export function on<E extends ClientEvent>(
+  socket: AppSocket,
+  event: E,
+  schema: z.ZodType<PayloadOf<E>>,
+  handler: (payload: PayloadOf<E>) => Promise<AckDataOf<E>> | AckDataOf<E>,
   logger?: Logger,
-): (payload: unknown, ack?: unknown) => void {
-  return (payload, ack) => {
-    const reply = typeof ack === "function" ? (ack as (a: Ack<R>) => void) : () => undefined;
+): void {
+  // socket.io's own typing cannot follow a generic event name through its conditional listener
+  // types; the signature above is what the compiler checks, this line only hands it over.
+  const listen = socket.on.bind(socket) as unknown as (event: string, listener: AckListener) => void;
+  listen(event, withAck(schema, handler, logger));
+}
+
+/** What socket.io calls for an incoming event: the client's arguments, the ack callback last if sent. */
+export type AckListener = (...args: unknown[]) => void;
+
+/**
+ * Wraps a handler so its payload is validated with zod and its outcome always reaches the client
+ * as one `Ack`. A client that sends no callback, a malformed payload, a callback but no payload, or
+ * a throwing handler can never crash the server or leave the client waiting.
+ */
+export function withAck<T, R>(
+  schema: z.ZodType<T>,
+  handler: (payload: T) => Promise<R> | R,
+  logger?: Logger,
+): AckListener {
+  return (...args) => {
+    // socket.io passes the ack callback as the last argument, wherever the payload is: an emit
+    // with a callback and no payload arrives as `(callback)`.
+    const last = args.at(-1);
+    const ack = typeof last === "function" ? (last as (a: Ack<R>) => void) : null;
+    const payload = ack ? args.slice(0, -1)[0] : args[0];
+    const reply = ack ?? (() => undefined);
     const result = schema.safeParse(payload);
     if (!result.success) {
       reply({ ok: false, error: toAppError(result.error).toBody() });

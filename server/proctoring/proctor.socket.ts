@@ -13,7 +13,7 @@ import {
 } from "../contracts/exams.js";
 import { rooms } from "../exams/index.js";
 import type { Logger } from "../lib/logger.js";
-import { withAck } from "../lib/socket-ack.js";
+import { on } from "../lib/socket-ack.js";
 import type { AppSocket } from "../lib/socket-types.js";
 import type { ProctoringService } from "./proctoring.service.js";
 
@@ -25,71 +25,65 @@ export function registerProctorHandlers(
 ): void {
   const user = socket.data.user;
   if (!user || user.kind !== "staff" || !user.roles.some((r) => r === "proctor" || r === "officer")) return;
-  socket.on(
+  on(
+    socket,
     "proctor:watch",
-    withAck(
-      WatchPayload,
-      async (p) => {
-        const room = await proctoring.room(user, p.sessionId);
-        await socket.join(rooms.session(p.sessionId));
-        return room;
-      },
-      logger,
-    ),
+    WatchPayload,
+    async (p) => {
+      const room = await proctoring.room(user, p.sessionId);
+      await socket.join(rooms.session(p.sessionId));
+      return room;
+    },
+    logger,
   );
-  socket.on(
+  on(
+    socket,
     "proctor:unwatch",
-    withAck(
-      WatchPayload,
-      async (p) => {
-        await socket.leave(rooms.session(p.sessionId));
-        return { sessionId: p.sessionId };
-      },
-      logger,
-    ),
+    WatchPayload,
+    async (p) => {
+      await socket.leave(rooms.session(p.sessionId));
+      return { sessionId: p.sessionId };
+    },
+    logger,
   );
-  socket.on(
-    "proctor:check_in",
-    withAck(CheckInPayload, (p) => proctoring.checkIn(user, p), logger),
-  );
-  socket.on(
+  on(socket, "proctor:check_in", CheckInPayload, (p) => proctoring.checkIn(user, p), logger);
+  on(
+    socket,
     "proctor:release",
-    withAck(ReleasePayload, (p) => proctoring.release(user, p.sessionId, p.attemptIds), logger),
+    ReleasePayload,
+    (p) => proctoring.release(user, p.sessionId, p.attemptIds),
+    logger,
   );
-  socket.on(
+  on(
+    socket,
     "proctor:pause",
-    withAck(PausePayload, (p) => proctoring.pause(user, p.sessionId, p.attemptIds, p.reason), logger),
+    PausePayload,
+    (p) => proctoring.pause(user, p.sessionId, p.attemptIds, p.reason),
+    logger,
   );
-  socket.on(
+  on(
+    socket,
     "proctor:resume",
-    withAck(ResumePayload, (p) => proctoring.resume(user, p.sessionId, p.attemptIds), logger),
+    ResumePayload,
+    (p) => proctoring.resume(user, p.sessionId, p.attemptIds),
+    logger,
   );
-  socket.on(
-    "proctor:extend",
-    withAck(ExtendPayload, (p) => proctoring.extend(user, p), logger),
-  );
-  socket.on(
+  on(socket, "proctor:extend", ExtendPayload, (p) => proctoring.extend(user, p), logger);
+  on(
+    socket,
     "proctor:approve_extension",
-    withAck(
-      ApproveExtensionPayload,
-      (p) => proctoring.approveExtension(user, p.attemptId, p.requestId, p.approve),
-      logger,
-    ),
+    ApproveExtensionPayload,
+    (p) => proctoring.approveExtension(user, p.attemptId, p.requestId, p.approve),
+    logger,
   );
-  socket.on(
+  on(
+    socket,
     "proctor:force_submit",
-    withAck(ForceSubmitPayload, (p) => proctoring.forceSubmit(user, p.attemptId, p.reason), logger),
+    ForceSubmitPayload,
+    (p) => proctoring.forceSubmit(user, p.attemptId, p.reason),
+    logger,
   );
-  socket.on(
-    "proctor:void",
-    withAck(VoidPayload, (p) => proctoring.voidAttempt(user, p.attemptId, p.note), logger),
-  );
-  socket.on(
-    "proctor:incident",
-    withAck(IncidentPayload, (p) => proctoring.incident(user, p), logger),
-  );
-  socket.on(
-    "proctor:credit_outage",
-    withAck(CreditOutagePayload, (p) => proctoring.creditOutage(user, p), logger),
-  );
+  on(socket, "proctor:void", VoidPayload, (p) => proctoring.voidAttempt(user, p.attemptId, p.note), logger);
+  on(socket, "proctor:incident", IncidentPayload, (p) => proctoring.incident(user, p), logger);
+  on(socket, "proctor:credit_outage", CreditOutagePayload, (p) => proctoring.creditOutage(user, p), logger);
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { AuthUser } from "../contracts/auth.js";
 import type {
   CheckInPayload,
@@ -19,18 +18,19 @@ import { errors } from "../lib/errors.js";
 import { canSeeDivision } from "../organisation/index.js";
 import {
   rooms,
-  toSeatView,
   type Actor,
   type AuditPort,
-  type ExamService,
+  type ExamDeliveryPort,
   type Notifier,
   type SchedulingPort,
 } from "../exams/index.js";
-import { incidentModel, type IncidentDoc } from "./incident.model.js";
+import { decodePhoto } from "./check-in-photo.js";
+import { createIncidentLog } from "./incident-log.js";
+import { notArrivedSeat } from "./seat-presenter.js";
 import { DEFAULT_OUTAGE_RULE, proposeOutageCredit, type OutageRule } from "./outage.js";
 
 export interface ProctoringDeps {
-  exams: ExamService;
+  exams: ExamDeliveryPort;
   scheduling: SchedulingPort;
   audit: AuditPort;
   notifier: Notifier;
@@ -50,7 +50,7 @@ export function toActor(user: AuthUser): Actor {
  * the attempt changes themselves go through the exam service, so their chain and clock stay whole.
  */
 export function createProctoringService(ctx: FeatureContext, deps: ProctoringDeps) {
-  const Incidents = incidentModel(ctx.conn);
+  const incidents = createIncidentLog(ctx.conn);
   const now = deps.now ?? (() => new Date());
   const rule = deps.outageRule ?? DEFAULT_OUTAGE_RULE;
   const sessionCache = new Map<string, { at: number; session: ExamSessionDto }>();
@@ -107,9 +107,9 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     sessionId: string,
     attemptIds: string[] | undefined,
   ): Promise<{ ids: string[]; skipped: { attemptId: string; code: string }[] }> {
-    const all = await deps.exams.listSessionAttempts(sessionId);
-    if (!attemptIds) return { ids: all.map((a) => a._id), skipped: [] };
-    const mine = new Set(all.map((a) => a._id));
+    const all = await deps.exams.attemptIds(sessionId);
+    if (!attemptIds) return { ids: all, skipped: [] };
+    const mine = new Set(all);
     return {
       ids: attemptIds.filter((id) => mine.has(id)),
       skipped: attemptIds
@@ -134,27 +134,21 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     skipped: { attemptId: string; code: string }[],
   ): ProctorActionResultDto => ({ affected, skipped, serverTime: now().getTime() });
 
-  async function outageProposal(sessionId: string): Promise<OutageProposalDto | null> {
-    const attempts = await deps.exams.listSessionAttempts(sessionId);
-    const inProgress = attempts.filter((a) => a.status === "in_progress");
-    const intervals = inProgress.flatMap((a) =>
-      (a.away ?? [])
-        .filter((w) => !a.outageCreditedUntil || w.from.getTime() > a.outageCreditedUntil.getTime())
-        .map((w) => ({ attemptId: a._id, from: w.from.getTime(), to: w.to ? w.to.getTime() : null })),
-    );
-    return proposeOutageCredit(sessionId, intervals, inProgress.length, rule);
-  }
+  /** Result of an action over targets: those not changed are skipped as `invalid_transition`. */
+  const outcome = (
+    t: { ids: string[]; skipped: { attemptId: string; code: string }[] },
+    affected: string[],
+  ) =>
+    result(affected, [
+      ...t.skipped,
+      ...t.ids
+        .filter((id) => !affected.includes(id))
+        .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
+    ]);
 
-  function toIncident(d: IncidentDoc): IncidentDto {
-    return {
-      id: d._id,
-      sessionId: d.sessionId,
-      attemptId: d.attemptId ?? null,
-      kind: d.kind,
-      note: d.note,
-      reportedBy: d.reportedBy,
-      at: d.at.toISOString(),
-    };
+  async function outageProposal(sessionId: string): Promise<OutageProposalDto | null> {
+    const { inProgress, intervals } = await deps.exams.awayIntervals(sessionId);
+    return proposeOutageCredit(sessionId, intervals, inProgress, rule);
   }
 
   return {
@@ -163,41 +157,18 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     /** The live seat map: every assigned candidate, with or without an attempt yet. */
     async room(user: AuthUser, sessionId: string): Promise<SessionRoomDto> {
       const session = await authorize(user, sessionId, { watchOnly: true });
-      const [assignments, attempts, incidents, published, proposal] = await Promise.all([
+      const [assignments, attemptSeats, sessionIncidents, published, proposal] = await Promise.all([
         deps.scheduling.listAssignments(sessionId),
-        deps.exams.listSessionAttempts(sessionId),
-        Incidents.find({ sessionId }).sort({ at: 1 }).lean<IncidentDoc[]>(),
+        deps.exams.seatViews(sessionId),
+        incidents.list(sessionId),
         deps.exams.isPublished(sessionId),
         outageProposal(sessionId),
       ]);
       const at = now();
-      const live = await deps.exams.liveInstances();
       const byCandidate = new Map<string, SeatViewDto>();
-      for (const a of attempts) byCandidate.set(a.candidateId, toSeatView(a, at, live));
+      for (const seat of attemptSeats) byCandidate.set(seat.candidateId, seat);
       const seats: SeatViewDto[] = assignments.map(
-        (s) =>
-          byCandidate.get(s.candidateId) ?? {
-            sessionId,
-            seatId: s.seatId,
-            seatNo: s.seatNo,
-            candidateId: s.candidateId,
-            candidateName: s.name,
-            ticketNo: s.ticketNo,
-            attemptId: null,
-            photoUrl: null,
-            state: "not_arrived",
-            paused: false,
-            answered: 0,
-            total: 0,
-            deadline: null,
-            remainingMs: null,
-            disconnectedSince: null,
-            score: null,
-            passed: null,
-            closeReason: null,
-            extraMinutes: 0,
-            pendingExtensions: [],
-          },
+        (s) => byCandidate.get(s.candidateId) ?? notArrivedSeat(sessionId, s),
       );
       return {
         sessionId,
@@ -209,7 +180,7 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         serverTime: at.getTime(),
         seats: seats.sort((a, b) => (a.seatNo ?? 1e9) - (b.seatNo ?? 1e9)),
         outageProposal: proposal,
-        incidents: incidents.map(toIncident),
+        incidents: sessionIncidents,
         resultsPublished: published,
       };
     },
@@ -218,7 +189,7 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       const session = await authorize(user, p.sessionId);
       if (session.status === "cancelled") throw errors.conflict("session_cancelled", "本场次已取消");
       const photo = p.photo ? decodePhoto(p.photo) : undefined;
-      const { attempt, assignment } = await deps.exams.checkIn(toActor(user), session, {
+      const checkedIn = await deps.exams.checkIn(toActor(user), session, {
         candidateId: p.candidateId,
         idNumber: p.idNumber,
         seatId: p.seatId,
@@ -229,14 +200,10 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         user,
         "exam.check_in",
         p.sessionId,
-        { candidateId: p.candidateId, seatId: attempt.seatId, onSitePhoto: Boolean(photo) },
-        attempt._id,
+        { candidateId: p.candidateId, seatId: checkedIn.seat.seatId, onSitePhoto: Boolean(photo) },
+        checkedIn.attemptId,
       );
-      return {
-        seat: toSeatView(attempt, now()),
-        photoId: assignment.photoId ?? null,
-        onSitePhoto: Boolean(photo),
-      };
+      return { seat: checkedIn.seat, photoId: checkedIn.photoId, onSitePhoto: Boolean(photo) };
     },
 
     async release(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
@@ -258,12 +225,7 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       const affected: string[] = [];
       for (const id of t.ids) if (await deps.exams.pause(toActor(user), id, reason)) affected.push(id);
       await audit(user, "proctor.pause", sessionId, { reason, attemptIds: affected, whole: !attemptIds });
-      return result(affected, [
-        ...t.skipped,
-        ...t.ids
-          .filter((id) => !affected.includes(id))
-          .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
-      ]);
+      return outcome(t, affected);
     },
 
     async resume(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
@@ -272,12 +234,7 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       const affected: string[] = [];
       for (const id of t.ids) if (await deps.exams.resume(toActor(user), id)) affected.push(id);
       await audit(user, "proctor.resume", sessionId, { attemptIds: affected, whole: !attemptIds });
-      return result(affected, [
-        ...t.skipped,
-        ...t.ids
-          .filter((id) => !affected.includes(id))
-          .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
-      ]);
+      return outcome(t, affected);
     },
 
     /**
@@ -326,14 +283,9 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       const owner = await deps.exams.ownerOf(attemptId);
       if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
       await authorize(user, owner.sessionId, { watchOnly: true });
-      const view = (await deps.exams.seatViews(owner.sessionId)).find((s) => s.attemptId === attemptId);
-      const pending = view?.pendingExtensions.find((x) => x.requestId === requestId);
+      const pending = await deps.exams.pendingExtension(attemptId, requestId);
       if (!pending) throw errors.notFound("延时申请", "extension_not_found");
-      const raw = await deps.exams.listSessionAttempts(owner.sessionId);
-      const requester = raw
-        .find((a) => a._id === attemptId)
-        ?.pendingExtensions.find((x) => x.requestId === requestId)?.requestedBy;
-      if (requester === user.id)
+      if (pending.requestedBy === user.id)
         throw errors.forbidden("延时须由另一名监考员或考务人员批准", "second_approver_required");
       const taken = await deps.exams.takePendingExtension(attemptId, requestId);
       if (!taken) throw errors.notFound("延时申请", "extension_not_found");
@@ -376,17 +328,7 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         const owner = await deps.exams.ownerOf(p.attemptId);
         if (owner?.sessionId !== p.sessionId) throw errors.notFound("考试记录", "attempt_not_found");
       }
-      const doc = await Incidents.create({
-        _id: `inc_${randomBytes(8).toString("hex")}`,
-        sessionId: p.sessionId,
-        attemptId: p.attemptId ?? null,
-        kind: p.kind,
-        note: p.note,
-        reportedBy: user.displayName,
-        reportedById: user.id,
-        at: now(),
-      });
-      const dto = toIncident(doc.toObject() as IncidentDoc);
+      const dto = await incidents.create(user, p, now());
       await audit(
         user,
         "proctor.incident",
@@ -415,12 +357,7 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         reason: p.reason,
         attemptIds: affected,
       });
-      return result(affected, [
-        ...t.skipped,
-        ...t.ids
-          .filter((id) => !affected.includes(id))
-          .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
-      ]);
+      return outcome(t, affected);
     },
 
     outageProposal,
@@ -443,15 +380,3 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
   };
 }
 export type ProctoringService = ReturnType<typeof createProctoringService>;
-
-/** Decodes a `data:image/...;base64,` on-site photo (size already bounded by the payload schema). */
-function decodePhoto(dataUrl: string): { contentType: string; data: Buffer } {
-  const m = /^data:(image\/(?:jpeg|png));base64,(.+)$/.exec(dataUrl);
-  if (!m?.[1] || !m[2]) throw errors.badRequest("invalid_photo", "现场照片格式不正确");
-  const data = Buffer.from(m[2], "base64");
-  const jpeg = data[0] === 0xff && data[1] === 0xd8;
-  const png = data.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
-  if ((m[1] === "image/jpeg" && !jpeg) || (m[1] === "image/png" && !png))
-    throw errors.badRequest("invalid_photo", "现场照片格式不正确");
-  return { contentType: m[1], data };
-}

@@ -1,3 +1,4 @@
+import { examDb } from "./support/models.js";
 import { expect } from "chai";
 import type { AttemptClosedDto, SaveAckDto } from "../../../server/contracts/exams.js";
 import { call, leaks, ok } from "./support/clients.js";
@@ -29,7 +30,7 @@ describe("exam delivery: server-side deadline", () => {
         }),
       );
       c.close();
-      const { Attempts, Results } = env.node.delivery.exams.models;
+      const { Attempts, Results } = examDb(env.node.ctx.conn);
       let doc = await Attempts.findById(c.attemptId).lean();
       for (let i = 0; i < 100 && doc?.status !== "submitted"; i++) {
         await new Promise((r) => setTimeout(r, 100));
@@ -60,7 +61,7 @@ describe("exam delivery: server-side deadline", () => {
         choice: ["T"],
       });
       expect(!late.ok && late.error.code).to.equal("attempt_closed");
-      const doc = await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean();
+      const doc = await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean();
       expect(doc?.answers[0]?.seq).to.equal(0);
       expect(leaks(c.received)).to.deep.equal([]);
     } finally {
@@ -79,14 +80,20 @@ describe("exam delivery: server-side deadline", () => {
       expect(new Set(closedByRaces).size).to.equal(closedByRaces.length);
       const ids = room.candidates.map((c) => c.attemptId);
       // The node's own sweeper may still be finishing a claim it made: wait for it, do not race it.
-      let docs = await exams.models.Attempts.find({ _id: { $in: ids } }).lean();
+      let docs = await examDb(env.node.ctx.conn)
+        .Attempts.find({ _id: { $in: ids } })
+        .lean();
       for (let i = 0; i < 100 && docs.some((d) => d.status !== "submitted"); i++) {
         await new Promise((r) => setTimeout(r, 100));
-        docs = await exams.models.Attempts.find({ _id: { $in: ids } }).lean();
+        docs = await examDb(env.node.ctx.conn)
+          .Attempts.find({ _id: { $in: ids } })
+          .lean();
       }
       expect(docs.map((d) => d.status)).to.deep.equal(ids.map(() => "submitted"));
       for (const d of docs) expect(d.events.filter((e) => e.type === "submit")).to.have.length(1);
-      expect(await exams.models.Results.countDocuments({ attemptId: { $in: ids } })).to.equal(ids.length);
+      expect(await examDb(env.node.ctx.conn).Results.countDocuments({ attemptId: { $in: ids } })).to.equal(
+        ids.length,
+      );
     } finally {
       room.close();
     }
@@ -99,7 +106,7 @@ describe("exam delivery: server-side deadline", () => {
     try {
       ok(await call(room.proctor, "proctor:pause", { sessionId: room.session.id, reason: "考场停电" }));
       await new Promise((r) => setTimeout(r, 3800));
-      expect((await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean())?.status).to.equal(
+      expect((await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean())?.status).to.equal(
         "in_progress",
       );
       ok(
@@ -108,7 +115,7 @@ describe("exam delivery: server-side deadline", () => {
           reason: "停电无法恢复，监考员收卷",
         }),
       );
-      const doc = await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean();
+      const doc = await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean();
       expect(doc).to.deep.include({ status: "submitted", closeReason: "forced" });
     } finally {
       room.close();
@@ -127,7 +134,7 @@ describe("exam delivery: server-side deadline", () => {
           choice: ["T"],
         }),
       );
-      const { Attempts, Results } = env.node.delivery.exams.models;
+      const { Attempts, Results } = examDb(env.node.ctx.conn);
       await Attempts.updateOne(
         { _id: c.attemptId },
         {

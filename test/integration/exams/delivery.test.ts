@@ -1,3 +1,4 @@
+import { examDb } from "./support/models.js";
 import { expect } from "chai";
 import request from "supertest";
 import type { CandidateAttemptDto, ClockEventDto, SaveAckDto } from "../../../server/contracts/exams.js";
@@ -30,9 +31,7 @@ describe("exam delivery: candidate protocol", () => {
         expect((a.deadline ?? 0) - a.serverTime).to.be.closeTo(60 * 60_000, 2000);
         expect(leaks(c.received)).to.deep.equal([]);
       }
-      const doc = await env.node.delivery.exams.models.Attempts.findById(
-        room.candidates[0]?.attemptId,
-      ).lean();
+      const doc = await examDb(env.node.ctx.conn).Attempts.findById(room.candidates[0]?.attemptId).lean();
       expect(doc?.startedAt).to.be.instanceOf(Date);
       expect(doc?.deadline?.getTime()).to.equal((doc?.startedAt?.getTime() ?? 0) + 60 * 60_000);
       const exposure = await env.node.ctx.conn
@@ -59,7 +58,7 @@ describe("exam delivery: candidate protocol", () => {
       expect(ok(await send(1, ["A"]))).to.include({ applied: false, savedSeq: 1 });
       expect(ok(await send(3, ["C"]))).to.include({ applied: true, savedSeq: 3 });
       expect(ok(await send(2, ["B"]))).to.include({ applied: false, savedSeq: 3 });
-      const doc = await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean();
+      const doc = await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean();
       expect(doc?.answers[1]).to.deep.include({ choice: ["C"], seq: 3 });
       expect([...(doc?.seen ?? [])].sort()).to.deep.equal([1, 2, 3]);
       expect(doc?.events.filter((e) => e.type === "answer")).to.have.length(2);
@@ -106,7 +105,7 @@ describe("exam delivery: candidate protocol", () => {
       if (ack.ok) return;
       expect(ack.error.code).to.equal("saves_pending");
       expect(ack.error.details).to.deep.equal({ missing: [2, 3] });
-      expect((await env.node.delivery.exams.models.Attempts.findById(c.attemptId).lean())?.status).to.equal(
+      expect((await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean())?.status).to.equal(
         "in_progress",
       );
     } finally {
@@ -129,7 +128,7 @@ describe("exam delivery: candidate protocol", () => {
       const f = ok(await fail.submit());
       expect(p.result).to.include({ passed: true, score: 10 });
       expect(f.result).to.include({ passed: false, score: 0 });
-      const { Attempts, Results } = env.node.delivery.exams.models;
+      const { Attempts, Results } = examDb(env.node.ctx.conn);
       const doc = await Attempts.findById(pass.attemptId).lean();
       const result = await Results.findOne({ attemptId: pass.attemptId }).lean();
       expect(result?.chainHash).to.equal(doc?.chainHash);
@@ -219,7 +218,7 @@ describe("exam delivery: candidate protocol", () => {
         "attempt:answer",
         "attempt:sync",
       ]);
-      const doc = await env.node.delivery.exams.models.Attempts.findById(other.attemptId).lean();
+      const doc = await examDb(env.node.ctx.conn).Attempts.findById(other.attemptId).lean();
       expect(doc?.answers[0]?.seq).to.equal(0);
     } finally {
       room.close();
@@ -380,7 +379,7 @@ describe("exam delivery: candidate protocol", () => {
     try {
       ok(await c.submit());
       const { createFixtureSession } = await import("./support/fixtures.js");
-      const { Attempts } = env.node.delivery.exams.models;
+      const { Attempts } = examDb(env.node.ctx.conn);
       // Second sitting (the free retake), failed too.
       const second = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
       await env.node.ctx.conn

@@ -1,3 +1,4 @@
+import { examDb } from "./support/models.js";
 import { expect } from "chai";
 import type { CandidateAttemptDto, CheckInResultDto } from "../../../server/contracts/exams.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
@@ -98,7 +99,7 @@ describe("exam delivery: random disconnects with journal replay", function () {
     );
     expect(disconnects).to.be.at.least(200);
 
-    const Attempts = n0.delivery.exams.models.Attempts;
+    const Attempts = examDb(n0.ctx.conn).Attempts;
     let lost = 0;
     for (const c of cands) {
       expect(c.journal.size, "journal drained").to.equal(0);

@@ -1,3 +1,4 @@
+import { examDb } from "../exams/support/models.js";
 import { expect } from "chai";
 import request from "supertest";
 import type {
@@ -80,9 +81,7 @@ describe("proctoring: the live console", () => {
         .collection("audit_log")
         .countDocuments({ action: "proctor.refused", "actor.id": "proctor-x", "target.id": session.id });
       expect(audited).to.equal(1);
-      expect(
-        await env.node.delivery.exams.models.Attempts.countDocuments({ sessionId: session.id }),
-      ).to.equal(0);
+      expect(await examDb(env.node.ctx.conn).Attempts.countDocuments({ sessionId: session.id })).to.equal(0);
       const candidateAsProctor = await connect(env.node.url, candidateUser(session.id, a));
       const none = await call(
         candidateAsProctor,
@@ -107,13 +106,11 @@ describe("proctoring: the live console", () => {
     try {
       const ack = await call(unbound, "proctor:watch", { sessionId: session.id });
       expect(!ack.ok && ack.error.code).to.equal("forbidden");
-      const audited = await env.node.ctx.conn
-        .collection("audit_log")
-        .countDocuments({
-          action: "proctor.refused",
-          "actor.id": "proctor-unbound",
-          "target.id": session.id,
-        });
+      const audited = await env.node.ctx.conn.collection("audit_log").countDocuments({
+        action: "proctor.refused",
+        "actor.id": "proctor-unbound",
+        "target.id": session.id,
+      });
       expect(audited).to.equal(1);
     } finally {
       unbound.close();
@@ -172,9 +169,11 @@ describe("proctoring: the live console", () => {
         }),
       );
       expect(applied.affected).to.have.length(3);
-      const docs = await env.node.delivery.exams.models.Attempts.find({
-        _id: { $in: proposal.attemptIds },
-      }).lean();
+      const docs = await examDb(env.node.ctx.conn)
+        .Attempts.find({
+          _id: { $in: proposal.attemptIds },
+        })
+        .lean();
       for (const d of docs) {
         const i = room.candidates.findIndex((c) => c.attemptId === d._id);
         expect((d.deadline?.getTime() ?? 0) - (before[i] ?? 0)).to.equal(60_000);

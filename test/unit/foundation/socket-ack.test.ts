@@ -84,4 +84,16 @@ describe("socket ack wrapper", () => {
     // Give the rejected handler's continuation a turn: an unhandled rejection would fail the run.
     await new Promise((resolve) => setImmediate(resolve));
   });
+
+  it("when the client sends a callback but no payload, then the callback gets a failed ack instead of waiting forever", async () => {
+    let ran = false;
+    const handler = withAck(Answer, () => {
+      ran = true;
+      return "saved";
+    });
+    const ack = await new Promise<Ack<string>>((resolve) => handler((a: Ack<string>) => resolve(a)));
+    expect(ran).to.equal(false);
+    expect(ack.ok).to.equal(false);
+    if (!ack.ok) expect(ack.error.code).to.equal("validation_failed");
+  });
 });

@@ -1,5 +1,13 @@
 import type { Connection } from "mongoose";
-import { attemptModel } from "../../../../server/exams/attempt.model.js";
+import { attemptModel, examResultModel } from "../../../../server/exams/attempt.model.js";
 
-/** Tests read the attempt collection directly to assert the database state (the "assert the DB"). */
+/**
+ * Tests read exam delivery's collections directly to assert what the database holds (integration
+ * tests check the response AND the database); the service itself exposes no models.
+ */
+export const examDb = (conn: Connection) => ({
+  Attempts: attemptModel(conn),
+  Results: examResultModel(conn),
+});
+
 export const attemptModelForTests = (conn: Connection) => attemptModel(conn);

@@ -1,0 +1,141 @@
+import type { CandidateAttemptDto, SaveAckDto } from "../contracts/exams.js";
+import { errors } from "../lib/errors.js";
+import { acceptsSaves, clockOf } from "./clock.js";
+import { closedError, pausedError, type ExamCore } from "./exam-core.js";
+import { clockParts, missingSeqs, type AttemptLean } from "./presenters.js";
+
+export type SaveInput = { seq: number; index: number } & ({ choice: string[] } | { flagged: boolean });
+
+function saveAck(
+  doc: AttemptLean,
+  at: Date,
+  index: number,
+  seq: number,
+  savedSeq: number,
+  applied: boolean,
+): SaveAckDto {
+  const v = clockOf(clockParts(doc), at);
+  return {
+    attemptId: doc._id,
+    index,
+    seq,
+    savedSeq,
+    applied,
+    serverTime: v.serverTime,
+    deadline: v.deadline,
+    paused: v.paused,
+    remainingMs: v.remainingMs,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The candidate's saves (answers and flags, ordered by seq) and hand-in. */
+export function createAnswers(
+  core: ExamCore,
+  deps: {
+    view: (attemptId: string) => Promise<CandidateAttemptDto>;
+    close: (attemptId: string) => Promise<boolean>;
+  },
+) {
+  const { store, seats, grace, now } = core;
+
+  /**
+   * Saves one answer or flag. Idempotent and ordered: the update applies only while the stored seq
+   * of that question is older (`answers.i.seq < seq`), so a repeat is acknowledged and not applied
+   * and an older save never overwrites a newer one, whatever order they arrive in.
+   */
+  function save(attemptId: string, input: SaveInput): Promise<SaveAckDto> {
+    return store.serial(attemptId, async () => {
+      const isFlag = "flagged" in input;
+      const seqField = `answers.${input.index}.${isFlag ? "flagSeq" : "seq"}`;
+      let stale: { doc: AttemptLean; stored: number } | null = null;
+      const res = await store.mutate(
+        attemptId,
+        (doc, at) => {
+          if (doc.status !== "in_progress" || !acceptsSaves(doc.deadline ?? null, at, grace))
+            throw closedError();
+          if (doc.pausedAt) throw pausedError();
+          const slot = doc.answers[input.index];
+          if (!slot) throw errors.badRequest("question_out_of_range", "题号超出试卷范围");
+          const stored = (isFlag ? slot.flagSeq : slot.seq) ?? 0;
+          if (stored >= input.seq) {
+            stale = { doc, stored };
+            return null;
+          }
+          const filter = {
+            status: "in_progress",
+            pausedAt: null,
+            deadline: { $gte: new Date(at.getTime() - grace * 1000) },
+            [seqField]: { $lt: input.seq },
+          };
+          const common = { filter, addToSet: { seen: input.seq }, max: { lastSeq: input.seq } };
+          if (isFlag)
+            return {
+              ...common,
+              set: { [`answers.${input.index}.flagged`]: input.flagged, [seqField]: input.seq },
+              event: { type: "flag", data: { index: input.index, flagged: input.flagged, seq: input.seq } },
+            };
+          const choice = [...new Set(input.choice)].sort();
+          return {
+            ...common,
+            set: { [`answers.${input.index}.choice`]: choice, [seqField]: input.seq },
+            event: { type: "answer", data: { index: input.index, choice, seq: input.seq } },
+          };
+        },
+        { cached: true },
+      );
+      if (!res.event) {
+        // Repeat or older seq: remember that it arrived (submit waits for it) but change nothing else.
+        const s = stale as { doc: AttemptLean; stored: number } | null;
+        if (!s) throw closedError();
+        if (!s.doc.seen.includes(input.seq))
+          await store.Attempts.updateOne(
+            { _id: attemptId },
+            { $addToSet: { seen: input.seq }, $max: { lastSeq: input.seq } },
+          );
+        return saveAck(s.doc, res.at, input.index, input.seq, s.stored, false);
+      }
+      seats.seat(attemptId, true, res.after ?? undefined);
+      return saveAck(res.before, res.at, input.index, input.seq, input.seq, true);
+    });
+  }
+
+  /**
+   * Candidate hand-in (交卷): waits until every seq up to `lastSeq` has arrived (so the last
+   * autosave and the submit never collide), refuses before the earliest hand-in time, then closes.
+   */
+  async function submitByCandidate(attemptId: string, lastSeq: number): Promise<CandidateAttemptDto> {
+    const started = Date.now();
+    for (;;) {
+      const doc = await store.load(attemptId);
+      if (doc.status === "submitted" || doc.status === "submitting" || doc.status === "voided")
+        return deps.view(attemptId);
+      if (doc.status !== "in_progress") throw errors.conflict("attempt_not_started", "考试尚未开始");
+      if (doc.pausedAt) throw pausedError();
+      const earliest = (doc.startedAt?.getTime() ?? 0) + (doc.earliestHandInMinutes ?? 0) * 60_000;
+      if (now().getTime() < earliest) {
+        throw errors.conflict("too_early", `开考 ${doc.earliestHandInMinutes} 分钟内不得交卷`, {
+          earliestSubmitAt: earliest,
+        });
+      }
+      const missing = missingSeqs(doc, lastSeq);
+      if (missing.length === 0) break;
+      if (Date.now() - started >= core.opts.submitWaitMs) {
+        throw errors.conflict("saves_pending", "仍有答案未保存，请稍候重试", { missing });
+      }
+      await sleep(50);
+    }
+    await deps.close(attemptId);
+    return deps.view(attemptId);
+  }
+
+  return {
+    saveAnswer: (attemptId: string, p: { seq: number; index: number; choice: string[] }) =>
+      save(attemptId, p),
+    saveFlag: (attemptId: string, p: { seq: number; index: number; flagged: boolean }) => save(attemptId, p),
+    submitByCandidate,
+  };
+}

@@ -1,0 +1,154 @@
+import { randomBytes } from "node:crypto";
+import type { AttemptDoc } from "./attempt.model.js";
+import { computeDeadline } from "./clock.js";
+import type { ExamCore } from "./exam-core.js";
+import { rooms, type Actor } from "./ports.js";
+import { clockParts } from "./presenters.js";
+
+/** An extension waiting for its second approver. */
+export interface TakenExtension {
+  minutes: number;
+  reason: string;
+  requestedBy: string;
+}
+
+/**
+ * Proctor actions on one attempt: pause, resume, extra time, pending extensions, force-submit and
+ * void. Authorised and audited by the proctoring feature; each returns whether it changed anything.
+ */
+export function createAttemptControls(
+  core: ExamCore,
+  close: (attemptId: string, actor: Actor) => Promise<boolean>,
+) {
+  const { store, seats, results, deps, now } = core;
+
+  async function pause(actor: Actor, attemptId: string, reason: string): Promise<boolean> {
+    const res = await store.mutate(attemptId, (doc, at) =>
+      doc.status === "in_progress" && !doc.pausedAt
+        ? {
+            filter: { status: "in_progress", pausedAt: null },
+            set: { pausedAt: at },
+            event: { type: "pause", data: { by: actor.id, reason } },
+          }
+        : null,
+    );
+    if (res.event) await seats.emitClock(attemptId, `监考员暂停考试：${reason}`);
+    return res.event !== null;
+  }
+
+  /** Resumes a paused attempt: the pause is added to the clock, so it never costs the candidate time. */
+  async function resume(actor: Actor, attemptId: string): Promise<boolean> {
+    const res = await store.mutate(attemptId, (doc, at) => {
+      if (doc.status !== "in_progress" || !doc.pausedAt) return null;
+      const pausedMs = (doc.pausedMs ?? 0) + Math.max(0, at.getTime() - doc.pausedAt.getTime());
+      const deadline = computeDeadline({ ...clockParts(doc), pausedMs, pausedAt: null });
+      return {
+        filter: { status: "in_progress", pausedAt: doc.pausedAt },
+        set: { pausedAt: null, pausedMs, deadline },
+        event: { type: "resume", data: { by: actor.id, pausedMs } },
+      };
+    });
+    if (res.event) await seats.emitClock(attemptId, "考试已恢复");
+    return res.event !== null;
+  }
+
+  /** Adds minutes to an attempt's clock (extension or outage credit). */
+  async function credit(
+    actor: Actor,
+    attemptId: string,
+    minutes: number,
+    reason: string,
+    kind: "extend" | "credit",
+    extra: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    const res = await store.mutate(attemptId, (doc) => {
+      if (doc.status !== "in_progress" && doc.status !== "checked_in" && doc.status !== "ready") return null;
+      const creditedMinutes = (doc.creditedMinutes ?? 0) + minutes;
+      const deadline = computeDeadline({ ...clockParts(doc), creditedMinutes });
+      return {
+        filter: { status: doc.status },
+        set: { creditedMinutes, deadline },
+        event: { type: kind, data: { by: actor.id, minutes, reason, ...extra } },
+      };
+    });
+    if (res.event)
+      await seats.emitClock(
+        attemptId,
+        kind === "extend" ? `延长考试时间 ${minutes} 分钟：${reason}` : `断线补时 ${minutes} 分钟：${reason}`,
+      );
+    return res.event !== null;
+  }
+
+  async function addPendingExtension(
+    actor: Actor,
+    attemptId: string,
+    minutes: number,
+    reason: string,
+  ): Promise<{ requestId: string } | null> {
+    const requestId = `ext_${randomBytes(6).toString("hex")}`;
+    const res = await store.Attempts.updateOne(
+      { _id: attemptId, status: { $in: ["checked_in", "ready", "in_progress"] } },
+      {
+        $push: {
+          pendingExtensions: {
+            requestId,
+            minutes,
+            reason,
+            requestedBy: actor.id,
+            requestedByName: actor.name,
+            requestedAt: now(),
+          },
+        },
+      },
+    );
+    if (res.matchedCount !== 1) return null;
+    seats.seat(attemptId);
+    return { requestId };
+  }
+
+  /** Removes a pending extension atomically (only one approver can take it) and returns it. */
+  async function takePendingExtension(attemptId: string, requestId: string): Promise<TakenExtension | null> {
+    const before = await store.Attempts.findOneAndUpdate(
+      { _id: attemptId, "pendingExtensions.requestId": requestId },
+      { $pull: { pendingExtensions: { requestId } } },
+      { returnDocument: "before", projection: { pendingExtensions: 1 } },
+    ).lean<Pick<AttemptDoc, "pendingExtensions">>();
+    const p = before?.pendingExtensions.find((x) => x.requestId === requestId);
+    seats.seat(attemptId);
+    return p ? { minutes: p.minutes, reason: p.reason, requestedBy: p.requestedBy } : null;
+  }
+
+  /** Voids an attempt for misconduct (违纪): closed without a result, never counted as a pass. */
+  async function voidAttempt(actor: Actor, attemptId: string, note: string): Promise<boolean> {
+    const res = await store.mutate(attemptId, (doc, at) =>
+      doc.status === "voided" || doc.status === "submitting"
+        ? null
+        : {
+            filter: { status: doc.status },
+            set: { status: "voided", voidedAt: at, voidNote: note, closeReason: "voided" },
+            event: { type: "void", data: { by: actor.id, note, previous: doc.status } },
+          },
+    );
+    if (!res.event) return false;
+    await results.dropProvisional(attemptId);
+    deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", {
+      attemptId,
+      status: "voided",
+      closeReason: "voided",
+      result: null,
+      serverTime: now().getTime(),
+    });
+    seats.seat(attemptId);
+    return true;
+  }
+
+  return {
+    pause,
+    resume,
+    credit,
+    addPendingExtension,
+    takePendingExtension,
+    forceSubmit: (actor: Actor, attemptId: string) => close(attemptId, actor),
+    voidAttempt,
+  };
+}

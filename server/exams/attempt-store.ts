@@ -1,0 +1,175 @@
+import type { Connection } from "mongoose";
+import { errors } from "../lib/errors.js";
+import { attemptModel } from "./attempt.model.js";
+import { nextEvent, type ChainEvent, type ChainEventType } from "./event-chain.js";
+import type { AttemptLean } from "./presenters.js";
+
+/** Fields read for every decision; the event log stays in the database (the paper has its own collection). */
+export const LIGHT = { events: 0 } as const;
+const MAX_RETRIES = 25;
+const DOC_CACHE_MAX = 5000;
+
+/** A change to one attempt that appends one chain event, applied only if the attempt is as read. */
+export interface Plan {
+  filter?: Record<string, unknown>;
+  set?: Record<string, unknown>;
+  inc?: Record<string, number>;
+  push?: Record<string, unknown>;
+  pull?: Record<string, unknown>;
+  addToSet?: Record<string, unknown>;
+  max?: Record<string, number>;
+  event: { type: ChainEventType; data: Record<string, unknown> };
+}
+
+export interface Mutation {
+  before: AttemptLean;
+  after: AttemptLean | null;
+  event: ChainEvent | null;
+  at: Date;
+}
+
+/**
+ * The attempt collection and the one way attempts change: every change is one conditional update
+ * that also appends the next chain event. The filter names the chain head it read (`chainN`), so
+ * two instances changing one attempt never both win; the loser re-reads and decides again
+ * (optimistic concurrency, no read-modify-write).
+ */
+export function createAttemptStore(conn: Connection, now: () => Date) {
+  const Attempts = attemptModel(conn);
+  // This instance's last known copy of attempts it saved for (see `mutate`): saves cost one write.
+  const docCache = new Map<string, AttemptLean>();
+  // Saves of one attempt on this instance run one after another, so they never contend on the chain head.
+  const queues = new Map<string, Promise<unknown>>();
+
+  /** Runs `fn` after every earlier task queued under `key` on this instance. */
+  function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = queues.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    queues.set(key, tail);
+    void tail.then(() => {
+      if (queues.get(key) === tail) queues.delete(key);
+    });
+    return next;
+  }
+
+  async function find(attemptId: string): Promise<AttemptLean | null> {
+    return Attempts.findById(attemptId, LIGHT).lean<AttemptLean>();
+  }
+
+  async function load(attemptId: string): Promise<AttemptLean> {
+    const doc = await find(attemptId);
+    if (!doc) throw errors.notFound("考试记录", "attempt_not_found");
+    return doc;
+  }
+
+  function remember(doc: AttemptLean): void {
+    if (docCache.size >= DOC_CACHE_MAX && !docCache.has(doc._id)) {
+      const oldest = docCache.keys().next().value;
+      if (oldest !== undefined) docCache.delete(oldest);
+    }
+    docCache.set(doc._id, doc);
+  }
+
+  /**
+   * Applies `decide(doc)` as one conditional update plus a chain event, retrying on a moved chain
+   * head. `decide` throws to refuse, or returns null when there is nothing to change.
+   *
+   * With `cached`, the first try decides on this instance's last known copy of the attempt. That is
+   * safe because the update's filter restates every precondition (chain head, status, pause,
+   * deadline, seq): a stale copy simply fails to match. Any refusal or no-op decided on a cached
+   * copy is decided again on a fresh read before it is answered.
+   */
+  async function mutate(
+    attemptId: string,
+    decide: (doc: AttemptLean, at: Date) => Plan | null,
+    options: { cached?: boolean } = {},
+  ): Promise<Mutation> {
+    for (let i = 0; i < MAX_RETRIES; i++) {
+      const hit = options.cached && i === 0 ? docCache.get(attemptId) : undefined;
+      const before = hit ?? (await load(attemptId));
+      const at = now();
+      let plan: Plan | null;
+      try {
+        plan = decide(before, at);
+      } catch (err) {
+        if (hit) {
+          docCache.delete(attemptId);
+          continue;
+        }
+        throw err;
+      }
+      if (!plan) {
+        if (hit) {
+          docCache.delete(attemptId);
+          continue;
+        }
+        return { before, after: null, event: null, at };
+      }
+      const event = nextEvent(
+        { n: before.chainN, hash: before.chainHash },
+        plan.event.type,
+        plan.event.data,
+        at,
+      );
+      const set = { ...plan.set, chainN: event.n, chainHash: event.hash };
+      const update: Record<string, unknown> = { $set: set, $push: { ...plan.push, events: event } };
+      if (plan.inc) update.$inc = plan.inc;
+      if (plan.pull) update.$pull = plan.pull;
+      if (plan.addToSet) update.$addToSet = plan.addToSet;
+      if (plan.max) update.$max = plan.max;
+      const res = await Attempts.updateOne({ _id: attemptId, chainN: before.chainN, ...plan.filter }, update);
+      if (res.matchedCount === 1) {
+        const after =
+          plan.inc || plan.pull || plan.push ? null : applyLocally(before, set, plan.addToSet, plan.max);
+        if (after && options.cached) remember(after);
+        else docCache.delete(attemptId);
+        return { before, after, event, at };
+      }
+      docCache.delete(attemptId);
+    }
+    throw errors.conflict("attempt_busy", "考试记录正忙，请重试");
+  }
+
+  return {
+    Attempts,
+    find,
+    load,
+    mutate,
+    serial,
+    remember,
+    /** This instance's last known copy of an attempt (may be stale; see `mutate`). */
+    cached: (attemptId: string) => docCache.get(attemptId),
+    /** Drops this instance's copy (the attempt changed outside `mutate`). */
+    forget: (attemptId: string) => void docCache.delete(attemptId),
+  };
+}
+export type AttemptStore = ReturnType<typeof createAttemptStore>;
+
+/**
+ * This instance's copy of an attempt after a successful update: `$set` (dotted paths into
+ * objects and arrays), `$addToSet` and `$max` applied to a clone of what was read.
+ */
+export function applyLocally(
+  doc: AttemptLean,
+  set: Record<string, unknown>,
+  addToSet?: Record<string, unknown>,
+  max?: Record<string, number>,
+): AttemptLean {
+  const copy = structuredClone(doc) as unknown as Record<string, unknown>;
+  for (const [path, value] of Object.entries(set)) {
+    const parts = path.split(".");
+    let target: Record<string, unknown> | unknown[] = copy;
+    for (const part of parts.slice(0, -1))
+      target = (target as Record<string, unknown>)[part] as Record<string, unknown>;
+    (target as Record<string, unknown>)[parts.at(-1) as string] = value;
+  }
+  for (const [field, value] of Object.entries(addToSet ?? {})) {
+    const list = (copy[field] ?? []) as unknown[];
+    if (!list.includes(value)) list.push(value);
+    copy[field] = list;
+  }
+  for (const [field, value] of Object.entries(max ?? {}))
+    copy[field] = Math.max(Number(copy[field] ?? 0), value);
+  return copy as unknown as AttemptLean;
+}

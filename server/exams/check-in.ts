@@ -1,0 +1,201 @@
+import { randomBytes } from "node:crypto";
+import type { CategoryCode } from "../contracts/categories.js";
+import type { Paper } from "../contracts/paper.js";
+import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
+import { errors } from "../lib/errors.js";
+import { checkInPhotoModel, exposureModel, type AttemptDoc } from "./attempt.model.js";
+import { LIGHT } from "./attempt-store.js";
+import type { ExamCore } from "./exam-core.js";
+import { nextEvent } from "./event-chain.js";
+import { rooms, type Actor, type CheckInInput } from "./ports.js";
+import { toSeatView, type AttemptLean } from "./presenters.js";
+import { checkRetake, type RetakePolicy } from "./retake.js";
+
+/** A voided attempt does not count as the candidate's attempt in a session (they may be checked in again). */
+const ABSENT_STATUSES: "voided"[] = ["voided"];
+
+/** A question id as a field name of the exposure counter (no `.` or leading `$`). */
+export function exposureKey(questionId: string): string {
+  return questionId.replace(/[.$]/g, "_");
+}
+
+/** Check-in (入场核验) and the retake policy, which check-in and scheduling both enforce. */
+export function createCheckIn(core: ExamCore) {
+  const { store, papers, deps, now } = core;
+  const { Attempts } = store;
+  const Exposure = exposureModel(core.ctx.conn);
+  const Photos = checkInPhotoModel(core.ctx.conn);
+
+  /** Refuses with `retake_wait` while the candidate's failed runs in this category still have to wait. */
+  async function assertRetakeAllowed(
+    policy: RetakePolicy,
+    candidateId: string,
+    categoryCode: string,
+    at: Date,
+  ): Promise<void> {
+    const past = await Attempts.find(
+      { candidateId, categoryCode, status: "submitted" },
+      { submittedAt: 1, "result.passed": 1 },
+    ).lean<Pick<AttemptDoc, "submittedAt" | "result">[]>();
+    const decision = checkRetake(
+      policy,
+      past
+        .filter((p) => p.submittedAt)
+        .map((p) => ({ submittedAt: p.submittedAt as Date, passed: p.result?.passed ?? false })),
+      at,
+    );
+    if (!decision.allowed) {
+      throw errors.unprocessable(
+        "retake_wait",
+        `补考次数已用完，须于 ${decision.until.toISOString().slice(0, 10)} 之后再考`,
+        { until: decision.until.toISOString() },
+      );
+    }
+  }
+
+  const currentAttempt = (sessionId: string, candidateId: string) =>
+    Attempts.findOne(
+      { sessionId, candidateId, status: { $nin: ABSENT_STATUSES } },
+      LIGHT,
+    ).lean<AttemptLean>();
+
+  /**
+   * Proctor check-in (入场核验): the typed ID number must match the registration, the candidate is
+   * bound to a seat, the retake policy is enforced and the paper is assembled and frozen now. A
+   * second check-in of the same candidate returns the existing attempt.
+   */
+  async function checkIn(
+    actor: Actor,
+    session: ExamSessionDto,
+    input: CheckInInput,
+  ): Promise<{ attempt: AttemptLean; assignment: SeatAssignmentDto }> {
+    const assignments = await deps.scheduling.listAssignments(session.id);
+    const assignment = assignments.find((a) => a.candidateId === input.candidateId);
+    if (!assignment) throw errors.unprocessable("not_assigned", "该考生未被安排在本场次");
+    if (assignment.idNumber.toUpperCase() !== input.idNumber.trim().toUpperCase()) {
+      throw errors.unprocessable("identity_mismatch", "身份证号码与报名信息不一致");
+    }
+    const existing = await currentAttempt(session.id, input.candidateId);
+    if (existing) return { attempt: existing, assignment };
+
+    const at = now();
+    // Exam-room practice: no entry later than `lateEntryMinutes` after the start (counts as absent).
+    if (at.getTime() > new Date(session.startsAt).getTime() + session.lateEntryMinutes * 60_000) {
+      throw errors.unprocessable("late_entry", `开考 ${session.lateEntryMinutes} 分钟后不得入场`);
+    }
+    const seenPapers = await papers.Papers.find(
+      { candidateId: input.candidateId, categoryCode: session.categoryCode },
+      { "paper.questions.questionId": 1 },
+    ).lean<{ paper: Paper }[]>();
+
+    const seed = randomBytes(12).toString("hex");
+    const counts = ((await Exposure.findById(session.id).lean<{ counts?: Record<string, number> }>())
+      ?.counts ?? {}) as Record<string, number>;
+    const exposure = new Map<string, number>(Object.entries(counts).map(([k, v]) => [k, v]));
+    const avoid = [...new Set(seenPapers.flatMap((p) => p.paper.questions.map((q) => q.questionId)))];
+    // Counter keys are the question ids (sanitised only if an id had `.` or `$`; such an id then
+    // counts as unexposed, which merely weakens a balancing preference).
+    const paper = await deps.papers.buildPaper({
+      categoryCode: session.categoryCode,
+      seed,
+      avoidQuestionIds: avoid,
+      exposure,
+    });
+    const policies = await deps.papers.policies({ id: paper.blueprintId, version: paper.blueprintVersion });
+    await assertRetakeAllowed(policies.retake, input.candidateId, session.categoryCode, at);
+    let accommodationMinutes = 0;
+    if (input.accommodation) {
+      const minutes = policies.accommodations[input.accommodation];
+      if (minutes === undefined) throw errors.badRequest("unknown_accommodation", "组卷方案未批准该照顾措施");
+      accommodationMinutes = minutes;
+    }
+
+    const seatId = input.seatId ?? assignment.seatId;
+    const attemptId = `att_${randomBytes(10).toString("hex")}`;
+    const first = nextEvent(
+      null,
+      "check_in",
+      { by: actor.id, seatId, paperSeed: seed, blueprint: `${paper.blueprintId}@${paper.blueprintVersion}` },
+      at,
+    );
+    const doc = {
+      _id: attemptId,
+      sessionId: session.id,
+      candidateId: input.candidateId,
+      categoryCode: session.categoryCode,
+      candidateName: assignment.name,
+      idNumber: assignment.idNumber,
+      ticketNo: assignment.ticketNo,
+      seatId,
+      seatNo: seatId === assignment.seatId ? assignment.seatNo : null,
+      photoId: assignment.photoId ?? null,
+      onSitePhoto: Boolean(input.photo),
+      status: "checked_in" as const,
+      paperSeed: seed,
+      questionCount: paper.questions.length,
+      minutes: paper.minutes,
+      accommodation: input.accommodation ?? null,
+      accommodationMinutes,
+      earliestHandInMinutes: session.earliestHandInMinutes,
+      answers: paper.questions.map(() => ({ choice: [], seq: 0, flagged: false, flagSeq: 0 })),
+      chainN: first.n,
+      chainHash: first.hash,
+      events: [first],
+      checkedInAt: at,
+      checkedInBy: actor.id,
+    };
+    // The paper first: an attempt never exists without its paper (an orphan paper is harmless).
+    await papers.Papers.create({
+      _id: attemptId,
+      sessionId: session.id,
+      candidateId: input.candidateId,
+      categoryCode: session.categoryCode,
+      paper,
+    });
+    papers.cacheQuestions(attemptId, paper);
+    try {
+      await Attempts.create(doc);
+    } catch (err) {
+      // A racing check-in of the same candidate on another instance: keep the one that won.
+      const winner = await currentAttempt(session.id, input.candidateId);
+      if (winner) return { attempt: winner, assignment };
+      throw err;
+    }
+    await Exposure.updateOne(
+      { _id: session.id },
+      { $inc: Object.fromEntries(paper.questions.map((q) => [`counts.${exposureKey(q.questionId)}`, 1])) },
+      { upsert: true },
+    );
+    if (input.photo)
+      await Photos.create({
+        attemptId,
+        contentType: input.photo.contentType,
+        data: input.photo.data,
+        takenBy: actor.id,
+        at,
+      });
+    const created = await store.load(attemptId);
+    deps.notifier.toRoom(rooms.session(session.id), "session:seat", toSeatView(created, now()));
+    deps.notifier.toRoom(rooms.candidate(input.candidateId), "attempt:clock", {
+      attemptId,
+      status: created.status,
+      serverTime: at.getTime(),
+      deadline: null,
+      paused: false,
+      remainingMs: null,
+      reason: "已通过身份核验",
+    });
+    return { attempt: created, assignment };
+  }
+
+  /**
+   * Retake policy at scheduling time (the scheduling feature's `retakeCheck` port): refuses with
+   * `retake_wait` when the candidate's failed run in this category still has to wait.
+   */
+  async function retakeCheck(candidateId: string, categoryCode: CategoryCode): Promise<void> {
+    const policy = await deps.papers.currentRetakePolicy?.(categoryCode);
+    if (policy) await assertRetakeAllowed(policy, candidateId, categoryCode, now());
+  }
+
+  return { checkIn, retakeCheck };
+}

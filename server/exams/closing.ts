@@ -1,0 +1,190 @@
+import { randomUUID } from "node:crypto";
+import type { ClientSession } from "mongoose";
+import type { CloseReason } from "../contracts/exams.js";
+import type { Paper } from "../contracts/paper.js";
+import { errors } from "../lib/errors.js";
+import { enqueueEvent } from "../lib/outbox.js";
+import type { AttemptDoc } from "./attempt.model.js";
+import { LIGHT } from "./attempt-store.js";
+import type { ExamCore } from "./exam-core.js";
+import { nextEvent } from "./event-chain.js";
+import { gradePaper } from "./grading.js";
+import { rooms, SYSTEM, type Actor } from "./ports.js";
+import { toCandidateAttempt, toSeatView } from "./presenters.js";
+
+type Claimed = { _id: string; submitClaim?: { reason?: string | null } | null };
+
+/**
+ * Closing an attempt: one atomic claim (in_progress → submitting) decides who closes it, then
+ * grading, the result and the `exam.passed` outbox entry commit in one transaction. The deadline
+ * sweeper closes expired attempts the same way and finishes closings a dead instance left half done.
+ */
+export function createClosing(core: ExamCore) {
+  const { store, papers, results, seats, deps, now, grace, instanceId } = core;
+  const { Attempts } = store;
+
+  /**
+   * Claims the attempt for closing with one atomic findOneAndUpdate (in_progress → submitting), so
+   * among all instances and the sweeper exactly one closes it; then finalises. Returns false when
+   * someone else already closed or claimed it.
+   */
+  async function closeAttempt(attemptId: string, reason: CloseReason, actor: Actor): Promise<boolean> {
+    const token = randomUUID();
+    const claimed = await Attempts.findOneAndUpdate(
+      { _id: attemptId, status: "in_progress" },
+      { $set: { status: "submitting", submitClaim: { token, at: now(), by: instanceId, reason } } },
+      { returnDocument: "after", projection: { _id: 1 } },
+    ).lean();
+    if (!claimed) return false;
+    await finalize(attemptId, token, reason, actor);
+    return true;
+  }
+
+  /**
+   * Grades and closes a claimed attempt in ONE transaction: the attempt's final state and chain
+   * head, its result record and (for a pass) the `exam.passed` outbox entry commit together or not
+   * at all.
+   */
+  async function finalize(
+    attemptId: string,
+    token: string,
+    reason: CloseReason,
+    actor: Actor,
+  ): Promise<void> {
+    let passed = false;
+    await core.ctx.conn.transaction(async (session: ClientSession) => {
+      const doc = await Attempts.findOne(
+        { _id: attemptId, status: "submitting", "submitClaim.token": token },
+        LIGHT,
+      )
+        .session(session)
+        .lean<AttemptDoc>();
+      if (!doc) return;
+      const stored = await papers.Papers.findById(attemptId, { paper: 1 })
+        .session(session)
+        .lean<{ paper: Paper }>();
+      if (!stored) throw new Error(`attempt ${attemptId} has no paper`);
+      const grade = gradePaper(
+        stored.paper,
+        doc.answers.map((a) => a.choice ?? []),
+      );
+      const at = now();
+      const event = nextEvent(
+        { n: doc.chainN, hash: doc.chainHash },
+        "submit",
+        { reason, by: actor.id, score: grade.score, passed: grade.passed, lastSeq: doc.lastSeq },
+        at,
+      );
+      const res = await Attempts.updateOne(
+        { _id: attemptId, status: "submitting", "submitClaim.token": token, chainN: doc.chainN },
+        {
+          $set: {
+            status: "submitted",
+            submittedAt: at,
+            closeReason: reason,
+            result: {
+              score: grade.score,
+              totalPoints: grade.totalPoints,
+              passMark: grade.passMark,
+              passed: grade.passed,
+              items: grade.items,
+            },
+            chainN: event.n,
+            chainHash: event.hash,
+          },
+          $push: { events: event },
+        },
+        { session },
+      );
+      if (res.matchedCount !== 1) throw errors.conflict("attempt_busy", "考试记录正忙，请重试");
+      await results.record(session, {
+        attemptId,
+        sessionId: doc.sessionId,
+        candidateId: doc.candidateId,
+        categoryCode: doc.categoryCode,
+        score: grade.score,
+        totalPoints: grade.totalPoints,
+        passMark: grade.passMark,
+        passed: grade.passed,
+        submittedAt: at,
+        closeReason: reason,
+        chainHash: event.hash,
+      });
+      passed = grade.passed;
+      if (grade.passed) {
+        await enqueueEvent(
+          core.ctx.conn,
+          session,
+          "exam.passed",
+          {
+            attemptId,
+            candidateId: doc.candidateId,
+            idNumber: doc.idNumber,
+            name: doc.candidateName,
+            categoryCode: doc.categoryCode,
+            sessionId: doc.sessionId,
+            score: grade.score,
+            passMark: grade.passMark,
+            submittedAt: at.toISOString(),
+            chainHash: event.hash,
+            provinceCode: core.ctx.config.provinceCode ?? "",
+          },
+          `exam.passed:${attemptId}`,
+        );
+      }
+    });
+    if (passed) deps.onOutbox?.();
+    seats.forget(attemptId);
+    store.forget(attemptId);
+    const doc = await store.find(attemptId);
+    if (!doc) return;
+    const v = toCandidateAttempt(doc, now(), null);
+    deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", {
+      attemptId,
+      status: "submitted",
+      closeReason: reason,
+      result: v.result,
+      serverTime: v.serverTime,
+    });
+    deps.notifier.toRoom(rooms.session(doc.sessionId), "session:seat", toSeatView(doc, now()));
+  }
+
+  /**
+   * One pass of the deadline sweeper: claims every expired attempt (past deadline + grace, not
+   * paused) one at a time with findOneAndUpdate and closes it; also re-claims closings left half
+   * done by a dead instance. Safe to run on every instance at once: each expiry happens once.
+   */
+  async function sweepOnce(): Promise<string[]> {
+    const closedIds: string[] = [];
+    // Two plain claims (no $or) so each can use the {status, deadline} index.
+    const claimExpired = (at: Date, token: string) =>
+      Attempts.findOneAndUpdate(
+        { status: "in_progress", deadline: { $lt: new Date(at.getTime() - grace * 1000) }, pausedAt: null },
+        { $set: { status: "submitting", submitClaim: { token, at, by: instanceId, reason: "deadline" } } },
+        { returnDocument: "before", projection: { _id: 1, submitClaim: 1 } },
+      ).lean<Claimed>();
+    const claimAbandoned = (at: Date, token: string) =>
+      Attempts.findOneAndUpdate(
+        { status: "submitting", "submitClaim.at": { $lt: new Date(at.getTime() - core.opts.submitLeaseMs) } },
+        { $set: { "submitClaim.token": token, "submitClaim.at": at, "submitClaim.by": instanceId } },
+        { returnDocument: "before", projection: { _id: 1, submitClaim: 1 } },
+      ).lean<Claimed>();
+    for (const [claim, keepReason] of [
+      [claimExpired, false],
+      [claimAbandoned, true],
+    ] as const) {
+      for (;;) {
+        const token = randomUUID();
+        const claimed = await claim(now(), token);
+        if (!claimed) break;
+        // A re-claimed closing keeps the reason it was started with (candidate, forced, deadline).
+        const reason = (keepReason ? (claimed.submitClaim?.reason ?? "deadline") : "deadline") as CloseReason;
+        await finalize(claimed._id, token, reason, SYSTEM);
+        closedIds.push(claimed._id);
+      }
+    }
+    return closedIds;
+  }
+
+  return { closeAttempt, sweepOnce };
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from "node:crypto";
+import type { FeatureContext } from "../feature.js";
+import { errors } from "../lib/errors.js";
+import { createAttemptStore, type AttemptStore } from "./attempt-store.js";
+import { createPaperViews, type PaperViews } from "./paper-view.js";
+import type { AuditPort, Notifier, PaperPort, SchedulingPort } from "./ports.js";
+import { createResultRecords, type ResultRecords } from "./result-records.js";
+import { createSeatFeed, type SeatFeed } from "./seat-feed.js";
+
+/** Tunables of exam delivery (defaults suit a real room; tests shorten the waits). */
+export interface ExamOptions {
+  /** How long `attempt:submit` waits for the saves it names before answering `saves_pending`. */
+  submitWaitMs: number;
+  /** A `submitting` claim older than this belongs to a dead instance and is claimed again. */
+  submitLeaseMs: number;
+  /** Seat-map updates for answer saves are sent at most this often per attempt. */
+  seatThrottleMs: number;
+}
+
+export const DEFAULT_EXAM_OPTIONS: ExamOptions = {
+  submitWaitMs: 5000,
+  submitLeaseMs: 30_000,
+  seatThrottleMs: 1000,
+};
+
+export interface ExamServiceDeps {
+  scheduling: SchedulingPort;
+  papers: PaperPort;
+  audit: AuditPort;
+  notifier: Notifier;
+  /** Wakes the outbox dispatcher after a commit that enqueued an event. */
+  onOutbox?: () => void;
+  options?: Partial<ExamOptions>;
+  now?: () => Date;
+}
+
+/** What every part of exam delivery is built from: one per instance, shared by the modules. */
+export interface ExamCore {
+  ctx: FeatureContext;
+  deps: ExamServiceDeps;
+  opts: ExamOptions;
+  now: () => Date;
+  /** Seconds after the deadline a save in flight is still accepted. */
+  grace: number;
+  /** This process's id in presence and submit claims. */
+  instanceId: string;
+  store: AttemptStore;
+  papers: PaperViews;
+  results: ResultRecords;
+  seats: SeatFeed;
+}
+
+export function createExamCore(ctx: FeatureContext, deps: ExamServiceDeps): ExamCore {
+  const now = deps.now ?? (() => new Date());
+  const opts: ExamOptions = { ...DEFAULT_EXAM_OPTIONS, ...deps.options };
+  const store = createAttemptStore(ctx.conn, now);
+  return {
+    ctx,
+    deps,
+    opts,
+    now,
+    grace: ctx.config.exam.graceSeconds,
+    instanceId: randomUUID(),
+    store,
+    papers: createPaperViews(ctx.conn, now),
+    results: createResultRecords(ctx.conn),
+    seats: createSeatFeed({ store, notifier: deps.notifier, now, throttleMs: opts.seatThrottleMs }),
+  };
+}
+
+export const closedError = () => errors.conflict("attempt_closed", "考试已结束，答案不再接受");
+export const pausedError = () => errors.conflict("attempt_paused", "考试已暂停，请等待监考员恢复");

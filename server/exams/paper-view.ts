@@ -1,0 +1,54 @@
+import type { Connection } from "mongoose";
+import type { CandidateAttemptDto } from "../contracts/exams.js";
+import type { CandidateQuestion, Paper } from "../contracts/paper.js";
+import { attemptPaperModel } from "./attempt.model.js";
+import { showsQuestions, toCandidateAttempt, toCandidateQuestion, type AttemptLean } from "./presenters.js";
+
+const QUESTION_CACHE_MAX = 5000;
+
+/**
+ * Frozen papers (answer keys included, kept in their own collection) and the candidate's view of
+ * them. Papers never change after check-in, so any instance may cache the candidate view (bounded).
+ */
+export function createPaperViews(conn: Connection, now: () => Date) {
+  const Papers = attemptPaperModel(conn);
+  const questionCache = new Map<string, CandidateQuestion[]>();
+
+  /** Caches (and returns) the candidate's questions of a paper: never a key, never an explanation. */
+  function cacheQuestions(attemptId: string, paper: Paper): CandidateQuestion[] {
+    const qs = paper.questions.map(toCandidateQuestion);
+    if (questionCache.size >= QUESTION_CACHE_MAX) {
+      const oldest = questionCache.keys().next().value;
+      if (oldest !== undefined) questionCache.delete(oldest);
+    }
+    questionCache.set(attemptId, qs);
+    return qs;
+  }
+
+  /** The candidate's questions of many attempts: cached, the misses read in one query. */
+  async function questionsOf(attemptIds: string[]): Promise<Map<string, CandidateQuestion[]>> {
+    const out = new Map<string, CandidateQuestion[]>();
+    const misses: string[] = [];
+    for (const id of attemptIds) {
+      const hit = questionCache.get(id);
+      if (hit) out.set(id, hit);
+      else misses.push(id);
+    }
+    if (misses.length) {
+      const papers = await Papers.find({ _id: { $in: misses } }, { paper: 1 }).lean<
+        { _id: string; paper: Paper }[]
+      >();
+      for (const p of papers) out.set(p._id, cacheQuestions(p._id, p.paper));
+    }
+    return out;
+  }
+
+  /** The candidate's whole view of an attempt; questions only once released. */
+  async function candidateView(doc: AttemptLean, official = false): Promise<CandidateAttemptDto> {
+    const qs = showsQuestions(doc.status) ? ((await questionsOf([doc._id])).get(doc._id) ?? null) : null;
+    return toCandidateAttempt(doc, now(), qs, official);
+  }
+
+  return { Papers, cacheQuestions, questionsOf, candidateView };
+}
+export type PaperViews = ReturnType<typeof createPaperViews>;

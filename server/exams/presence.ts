@@ -1,0 +1,63 @@
+import type { AttemptDoc } from "./attempt.model.js";
+import { examInstanceModel } from "./attempt.model.js";
+import type { ExamCore } from "./exam-core.js";
+import { PRESENCE_STALE_MS } from "./presenters.js";
+
+/**
+ * Presence for the seat map ("disconnected since") and outage credit: which seats are connected,
+ * since when they are away, and which instances are alive to vouch for the seats they hold.
+ */
+export function createPresence(core: ExamCore) {
+  const { store, seats, now, instanceId } = core;
+  const { Attempts } = store;
+  const Instances = examInstanceModel(core.ctx.conn);
+
+  async function markOnline(attemptId: string): Promise<void> {
+    store.forget(attemptId);
+    const at = now();
+    const doc = await Attempts.findOneAndUpdate(
+      { _id: attemptId },
+      { $set: { online: true, disconnectedAt: null, seenAt: at, heldBy: instanceId } },
+      { returnDocument: "before", projection: { disconnectedAt: 1 } },
+    ).lean<Pick<AttemptDoc, "disconnectedAt">>();
+    if (doc?.disconnectedAt) {
+      await Attempts.updateOne({ _id: attemptId, "away.to": null }, { $set: { "away.$.to": at } });
+    }
+    seats.seat(attemptId);
+  }
+
+  async function markOffline(attemptId: string): Promise<void> {
+    store.forget(attemptId);
+    const at = now();
+    const res = await Attempts.updateOne(
+      { _id: attemptId, online: true },
+      { $set: { online: false, disconnectedAt: at } },
+    );
+    if (res.modifiedCount === 1) {
+      await Attempts.updateOne(
+        { _id: attemptId, status: "in_progress" },
+        { $push: { away: { from: at, to: null, credited: false } } },
+      );
+    }
+    seats.seat(attemptId);
+  }
+
+  /** This instance's heartbeat: one tiny write however many candidates it holds. */
+  async function heartbeat(): Promise<void> {
+    await Instances.updateOne({ _id: instanceId }, { $set: { seenAt: now() } }, { upsert: true });
+  }
+
+  /** Instances that beat recently: seats held by any other instance are shown as disconnected. */
+  async function liveInstances(): Promise<Set<string>> {
+    const since = new Date(now().getTime() - PRESENCE_STALE_MS);
+    const live = await Instances.find({ seenAt: { $gte: since } }, { _id: 1 }).lean<{ _id: string }[]>();
+    return new Set(live.map((d) => d._id));
+  }
+
+  /** Records that away intervals up to `until` were credited, so they are not proposed again. */
+  async function markOutageCredited(attemptId: string, until: Date): Promise<void> {
+    await Attempts.updateOne({ _id: attemptId }, { $max: { outageCreditedUntil: until } });
+  }
+
+  return { markOnline, markOffline, heartbeat, liveInstances, markOutageCredited };
+}

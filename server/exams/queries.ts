@@ -1,0 +1,157 @@
+import type { CandidateAttemptDto, SeatViewDto } from "../contracts/exams.js";
+import type { CategoryCode } from "../contracts/categories.js";
+import type { ItemResponse } from "../contracts/item-stats.js";
+import type { Paper } from "../contracts/paper.js";
+import { errors } from "../lib/errors.js";
+import { checkInPhotoModel, type AttemptDoc } from "./attempt.model.js";
+import { LIGHT } from "./attempt-store.js";
+import type { ExamCore } from "./exam-core.js";
+import type { ChainEvent } from "./event-chain.js";
+import { toSeatView, type AttemptLean } from "./presenters.js";
+import type { ReportAttempt } from "./report.js";
+
+/** A disconnection of one in-progress attempt not yet credited (epoch ms; `to` null while away). */
+export interface AwayIntervalDto {
+  attemptId: string;
+  from: number;
+  to: number | null;
+}
+
+/**
+ * Reads of exam delivery for the candidate, the proctor console, reports and statistics. Each
+ * returns a DTO or plain data: no caller outside this feature sees an attempt document.
+ */
+export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<string>>) {
+  const { store, papers, results, now } = core;
+  const { Attempts } = store;
+  const Photos = checkInPhotoModel(core.ctx.conn);
+
+  const sessionAttempts = (sessionId: string) =>
+    Attempts.find({ sessionId }, LIGHT).sort({ checkedInAt: 1 }).lean<AttemptLean[]>();
+
+  /** The candidate's view of their attempt (official result once the session is published). */
+  async function view(attemptId: string): Promise<CandidateAttemptDto> {
+    const doc = await store.load(attemptId);
+    return papers.candidateView(
+      doc,
+      doc.status === "submitted" && (await results.isPublished(doc.sessionId)),
+    );
+  }
+
+  return {
+    view,
+
+    /** The id of the candidate's current attempt in their session (newest first), or null. */
+    async candidateAttemptId(sessionId: string, candidateId: string): Promise<string | null> {
+      const doc = await Attempts.findOne({ sessionId, candidateId }, { _id: 1 })
+        .sort({ checkedInAt: -1 })
+        .lean<{ _id: string }>();
+      return doc?._id ?? null;
+    },
+
+    async ownerOf(attemptId: string): Promise<{ candidateId: string; sessionId: string } | null> {
+      return Attempts.findById(attemptId, { _id: 0, candidateId: 1, sessionId: 1 }).lean<{
+        candidateId: string;
+        sessionId: string;
+      }>();
+    },
+
+    /** Ids of the session's attempts (in check-in order). */
+    async attemptIds(sessionId: string): Promise<string[]> {
+      const docs = await Attempts.find({ sessionId }, { _id: 1 })
+        .sort({ checkedInAt: 1 })
+        .lean<{ _id: string }[]>();
+      return docs.map((d) => d._id);
+    },
+
+    /** The live seat map of the session's attempts (seats of dead instances shown as disconnected). */
+    async seatViews(sessionId: string): Promise<SeatViewDto[]> {
+      const [live, attempts] = await Promise.all([liveInstances(), sessionAttempts(sessionId)]);
+      return attempts.map((a) => toSeatView(a, now(), live));
+    },
+
+    /** Away intervals of in-progress attempts not yet credited, and how many attempts are in progress. */
+    async awayIntervals(sessionId: string): Promise<{ inProgress: number; intervals: AwayIntervalDto[] }> {
+      const inProgress = await Attempts.find(
+        { sessionId, status: "in_progress" },
+        { away: 1, outageCreditedUntil: 1 },
+      ).lean<Pick<AttemptDoc, "_id" | "away" | "outageCreditedUntil">[]>();
+      const intervals = inProgress.flatMap((a) =>
+        (a.away ?? [])
+          .filter((w) => !a.outageCreditedUntil || w.from.getTime() > a.outageCreditedUntil.getTime())
+          .map((w) => ({ attemptId: a._id, from: w.from.getTime(), to: w.to ? w.to.getTime() : null })),
+      );
+      return { inProgress: inProgress.length, intervals };
+    },
+
+    /** Who asked for a pending extension (the approver must be someone else), or null when none is pending. */
+    async pendingExtension(attemptId: string, requestId: string): Promise<{ requestedBy: string } | null> {
+      const doc = await Attempts.findById(attemptId, { pendingExtensions: 1 }).lean<
+        Pick<AttemptDoc, "pendingExtensions">
+      >();
+      const p = doc?.pendingExtensions.find((x) => x.requestId === requestId);
+      return p ? { requestedBy: p.requestedBy } : null;
+    },
+
+    /** What the session report needs of each attempt. */
+    async reportAttempts(sessionId: string): Promise<ReportAttempt[]> {
+      return (await sessionAttempts(sessionId)).map((a) => ({
+        attemptId: a._id,
+        candidateId: a.candidateId,
+        categoryCode: a.categoryCode,
+        status: a.status,
+        score: a.result?.score ?? null,
+        totalPoints: a.result?.totalPoints ?? null,
+        passed: a.result?.passed ?? null,
+        chainHash: a.status === "submitted" ? a.chainHash : null,
+      }));
+    },
+
+    async events(attemptId: string): Promise<ChainEvent[]> {
+      const doc = await Attempts.findById(attemptId, { events: 1 }).lean<Pick<AttemptDoc, "events">>();
+      if (!doc) throw errors.notFound("考试记录", "attempt_not_found");
+      return doc.events as ChainEvent[];
+    },
+
+    /** Item responses of finished attempts of a category: the question bank's statistics port. */
+    async itemResponses(categoryCode: CategoryCode): Promise<ItemResponse[]> {
+      const docs = await Attempts.find({ categoryCode, status: "submitted" }, { answers: 1, result: 1 }).lean<
+        Pick<AttemptDoc, "_id" | "answers" | "result">[]
+      >();
+      const byId = new Map(
+        (
+          await papers.Papers.find({ _id: { $in: docs.map((d) => d._id) } }, { paper: 1 }).lean<
+            { _id: string; paper: Paper }[]
+          >()
+        ).map((p) => [p._id, p.paper]),
+      );
+      const out: ItemResponse[] = [];
+      for (const d of docs) {
+        const paper = byId.get(d._id);
+        if (!paper) continue;
+        const items = (d.result?.items ?? []) as { index: number; correct: boolean; awarded: number }[];
+        paper.questions.forEach((q, i) => {
+          const item = items[i];
+          out.push({
+            attemptId: d._id,
+            questionId: q.questionId,
+            version: q.version,
+            optionOrder: q.optionOrder,
+            chosen: [...(d.answers[i]?.choice ?? [])],
+            correct: item?.correct ?? false,
+            awarded: item?.awarded ?? 0,
+            totalScore: d.result?.score ?? 0,
+          });
+        });
+      }
+      return out;
+    },
+
+    async photo(attemptId: string): Promise<{ contentType: string; data: Buffer } | null> {
+      const p = await Photos.findOne({ attemptId }).lean();
+      return p ? { contentType: p.contentType, data: Buffer.from(p.data as unknown as Uint8Array) } : null;
+    },
+
+    isPublished: (sessionId: string) => results.isPublished(sessionId),
+  };
+}

@@ -1,0 +1,118 @@
+import type { CandidateAttemptDto } from "../contracts/exams.js";
+import { LIGHT } from "./attempt-store.js";
+import { computeDeadline } from "./clock.js";
+import type { ExamCore } from "./exam-core.js";
+import { nextEvent } from "./event-chain.js";
+import { rooms, type Actor, type AttemptsOutcome } from "./ports.js";
+import { clockParts, toCandidateAttempt, toSeatView, type AttemptLean } from "./presenters.js";
+
+const STARTABLE: ("checked_in" | "ready")[] = ["checked_in", "ready"];
+const isStartable = (status: string) => status === "checked_in" || status === "ready";
+
+/** The way into the exam: the candidate's on-screen confirmation and the proctor's release (开考). */
+export function createRelease(core: ExamCore, view: (attemptId: string) => Promise<CandidateAttemptDto>) {
+  const { store, papers, seats, deps, now } = core;
+  const { Attempts } = store;
+
+  /** The candidate confirmed photo, name and ID on screen (checked_in → ready). */
+  async function confirm(attemptId: string): Promise<CandidateAttemptDto> {
+    await store.mutate(attemptId, (doc) =>
+      doc.status === "checked_in"
+        ? { filter: { status: "checked_in" }, set: { status: "ready" }, event: { type: "ready", data: {} } }
+        : null,
+    );
+    seats.seat(attemptId);
+    return view(attemptId);
+  }
+
+  /**
+   * Releases attempts (开考): stamps startedAt and the deadline of each checked-in or ready attempt
+   * of the session (or only the named ones) and pushes each candidate their paper.
+   */
+  async function release(actor: Actor, sessionId: string, attemptIds?: string[]): Promise<AttemptsOutcome> {
+    const filter: Record<string, unknown> = { sessionId };
+    if (attemptIds) filter._id = { $in: attemptIds };
+    const targets = await Attempts.find(filter, { _id: 1, status: 1 }).lean<
+      { _id: string; status: string }[]
+    >();
+    const skipped = targets
+      .filter((t) => !isStartable(t.status))
+      .map((t) => ({ attemptId: t._id, code: "invalid_transition" }));
+    for (const id of attemptIds ?? [])
+      if (!targets.some((t) => t._id === id)) skipped.push({ attemptId: id, code: "attempt_not_found" });
+    const startable = targets.filter((t) => isStartable(t.status)).map((t) => t._id);
+    const affected: string[] = [];
+    // The whole room starts in one bulk write of conditional updates (each names the chain head it
+    // read), so "everyone starts at once" costs one round trip, not one per candidate.
+    const docs = await Attempts.find({ _id: { $in: startable }, status: { $in: STARTABLE } }, LIGHT).lean<
+      AttemptLean[]
+    >();
+    const at = now();
+    const planned = docs.map((doc) => {
+      const deadline = computeDeadline({ ...clockParts(doc), startedAt: at }) as Date;
+      const event = nextEvent(
+        { n: doc.chainN, hash: doc.chainHash },
+        "start",
+        { by: actor.id, deadline: deadline.toISOString() },
+        at,
+      );
+      return { doc, deadline, event };
+    });
+    if (planned.length) {
+      await Attempts.bulkWrite(
+        planned.map(({ doc, deadline, event }) => ({
+          updateOne: {
+            filter: { _id: doc._id, status: doc.status, chainN: doc.chainN },
+            update: {
+              $set: {
+                status: "in_progress",
+                startedAt: at,
+                deadline,
+                chainN: event.n,
+                chainHash: event.hash,
+              },
+              $push: { events: event },
+            },
+          },
+        })),
+        { ordered: false },
+      );
+    }
+    // An attempt someone else changed in between keeps its own state: only those stamped now started.
+    const stamped = new Set(
+      (
+        await Attempts.find(
+          { _id: { $in: planned.map((p) => p.doc._id) }, startedAt: at, status: "in_progress" },
+          { _id: 1 },
+        ).lean<{ _id: string }[]>()
+      ).map((d) => d._id),
+    );
+    const questions = await papers.questionsOf([...stamped]);
+    for (const { doc, deadline, event } of planned) {
+      if (!stamped.has(doc._id)) {
+        skipped.push({ attemptId: doc._id, code: "invalid_transition" });
+        continue;
+      }
+      affected.push(doc._id);
+      const started: AttemptLean = {
+        ...doc,
+        status: "in_progress",
+        startedAt: at,
+        deadline,
+        chainN: event.n,
+        chainHash: event.hash,
+      };
+      // Everyone's first save follows within seconds: let it decide on this copy (see `mutate`).
+      store.remember(started);
+      deps.notifier.toRoom(
+        rooms.attempt(doc._id),
+        "attempt:started",
+        toCandidateAttempt(started, at, questions.get(doc._id) ?? null),
+      );
+      deps.notifier.toRoom(rooms.session(sessionId), "session:seat", toSeatView(started, at));
+    }
+    return { affected, skipped };
+  }
+
+  return { confirm, release };
+}

@@ -1,0 +1,53 @@
+import type { ClientSession, Connection } from "mongoose";
+import type { CloseReason, SessionReportDto } from "../contracts/exams.js";
+import { examResultModel, publicationModel } from "./attempt.model.js";
+
+/** What a closed attempt's result record holds (one per attempt). */
+export interface ResultRecord {
+  attemptId: string;
+  sessionId: string;
+  candidateId: string;
+  categoryCode: string;
+  score: number;
+  totalPoints: number;
+  passMark: number;
+  passed: boolean;
+  submittedAt: Date;
+  closeReason: CloseReason;
+  chainHash: string;
+}
+
+/**
+ * Result records and session publications. A session's publication makes its results official and
+ * locks them: no void or force-submit afterwards, and the report stays as published.
+ */
+export function createResultRecords(conn: Connection) {
+  const Results = examResultModel(conn);
+  const Publications = publicationModel(conn);
+  return {
+    async isPublished(sessionId: string): Promise<boolean> {
+      return (await Publications.exists({ sessionId })) !== null;
+    },
+    /** The report as published, or null while the session is unpublished. */
+    async publishedReport(sessionId: string): Promise<SessionReportDto | null> {
+      const published = await Publications.findOne({ sessionId }).lean();
+      return published ? (published.report as SessionReportDto) : null;
+    },
+    /** Writes a closed attempt's result inside the closing transaction. */
+    async record(session: ClientSession, result: ResultRecord): Promise<void> {
+      await Results.create([result], { session });
+    },
+    /** A voided attempt has no result (only while unpublished: an official result never goes). */
+    async dropProvisional(attemptId: string): Promise<void> {
+      await Results.deleteOne({ attemptId, official: false });
+    },
+    /** Publication record and official results in one transaction. */
+    async publish(sessionId: string, at: Date, by: string, report: SessionReportDto): Promise<void> {
+      await conn.transaction(async (session) => {
+        await Publications.create([{ sessionId, publishedAt: at, publishedBy: by, report }], { session });
+        await Results.updateMany({ sessionId }, { $set: { official: true, publishedAt: at } }, { session });
+      });
+    },
+  };
+}
+export type ResultRecords = ReturnType<typeof createResultRecords>;
