@@ -27,10 +27,17 @@ import { Server } from "socket.io";
 import { io as ioClient, type Socket } from "socket.io-client";
 import type { AuthUser } from "../server/contracts/auth.js";
 import type { Ack } from "../server/contracts/errors.js";
-import type { CandidateAttemptDto, SaveAckDto } from "../server/contracts/exams.js";
+import type { AnswerPayload, CandidateAttemptDto } from "../server/contracts/exams.js";
 import type { SeatAssignmentDto } from "../server/contracts/scheduling.js";
+import type {
+  AckDataOf,
+  ClientEvent,
+  ClientToServerEvents,
+  PayloadOf,
+  ServerToClientEvents,
+} from "../server/contracts/socket-events.js";
 import { connectMongo } from "../server/lib/mongo.js";
-import { createFixtureSession } from "../test/integration/exams/support/fixtures.js";
+import { createFixtureSession } from "./bench/exam-fixtures.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -43,7 +50,10 @@ const { values } = parseArgs({
   },
 });
 
-type AnySocket = Socket;
+const CHOICES: AnswerPayload["choice"][] = [["A"], ["B"], ["C"], ["D"], ["T"], ["F"]];
+
+/** The candidate's and proctor's client: the contract's event maps, as the exam page uses them. */
+type BenchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 function spawnReady(
   args: string[],
@@ -85,7 +95,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const progress = (msg: string) =>
   process.stderr.write(`[bench:exam ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-function connectClient(url: string, user: AuthUser | null): Promise<AnySocket> {
+function connectClient(url: string, user: AuthUser | null): Promise<BenchSocket> {
   const s = ioClient(url, {
     transports: ["websocket"],
     auth: user ? { user } : {},
@@ -99,13 +109,20 @@ function connectClient(url: string, user: AuthUser | null): Promise<AnySocket> {
   });
 }
 
-async function emitAck<T>(
-  s: AnySocket,
-  event: string,
-  payload: unknown,
+/** Emits a contract event and waits for its ack (typed by the event map, like the client's emitWithAck). */
+async function emitAck<E extends ClientEvent>(
+  s: BenchSocket,
+  event: E,
+  payload: PayloadOf<E>,
   timeoutMs = 15_000,
-): Promise<Ack<T>> {
-  return (await s.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
+): Promise<Ack<AckDataOf<E>>> {
+  // socket.io's typing cannot follow a generic event name through its conditional types.
+  const timed = s.timeout(timeoutMs);
+  const emit = timed.emitWithAck.bind(timed) as unknown as (
+    e: E,
+    p: PayloadOf<E>,
+  ) => Promise<Ack<AckDataOf<E>>>;
+  return emit(event, payload);
 }
 
 async function inBatches<T>(
@@ -129,7 +146,7 @@ interface Load {
  * journal and are retried (as the exam page does).
  */
 async function drive(
-  sockets: AnySocket[],
+  sockets: BenchSocket[],
   attemptIds: string[],
   k: number,
   intervalMs: number,
@@ -144,17 +161,17 @@ async function drive(
     sockets.map(async (s, i) => {
       const offset = Math.floor((i / sockets.length) * intervalMs);
       await sleep(offset);
-      const journal = new Map<number, { index: number; choice: string[] }>();
+      const journal = new Map<number, { index: number; choice: AnswerPayload["choice"] }>();
       for (let n = 1; n <= k; n++) {
         const index = (n * 7 + i) % questions;
-        const choice = [["A"], ["B"], ["C"], ["D"], ["T"], ["F"]][(n + i) % 6] ?? ["A"];
+        const choice = CHOICES[(n + i) % CHOICES.length] ?? ["A"];
         journal.set(n, { index, choice });
         intended[i]?.set(index, choice);
         for (const [seq, e] of [...journal.entries()].sort((a, b) => a[0] - b[0])) {
           const started = performance.now();
           try {
-            const ack = await emitAck<SaveAckDto>(s, "attempt:answer", {
-              attemptId: attemptIds[i],
+            const ack = await emitAck(s, "attempt:answer", {
+              attemptId: attemptIds[i] ?? "",
               seq,
               index: e.index,
               choice: e.choice,
@@ -199,7 +216,7 @@ async function main(): Promise<void> {
   }
   const dbName = `bench_${Date.now()}`;
   const node = await spawnReady(
-    ["test/integration/exams/support/child-node.ts"],
+    ["scripts/bench/exam-node-process.ts"],
     {
       MONGODB_URI: mongoUri,
       EXAM_DB_NAME: dbName,
@@ -252,7 +269,7 @@ async function main(): Promise<void> {
   const rssBefore = await rssKB(node.child.pid);
 
   const all = rooms.flatMap((r) => r.assignments.map((a) => ({ sessionId: r.sessionId, a })));
-  const sockets: AnySocket[] = new Array<AnySocket>(all.length);
+  const sockets: BenchSocket[] = new Array<BenchSocket>(all.length);
   const attemptIds: string[] = new Array<string>(all.length);
   await inBatches(all, 100, async ({ sessionId, a }, i) => {
     const user: AuthUser = {
@@ -265,7 +282,7 @@ async function main(): Promise<void> {
       candidate: { candidateId: a.candidateId, sessionId, ticketNo: a.ticketNo, seatId: a.seatId },
     };
     const s = await connectClient(url, user);
-    const ack = await emitAck<CandidateAttemptDto>(s, "attempt:sync", {}, 60_000);
+    const ack = await emitAck(s, "attempt:sync", {}, 60_000);
     if (!ack.ok) throw new Error(`sync failed: ${JSON.stringify(ack.error)}`);
     sockets[i] = s;
     attemptIds[i] = ack.data.attemptId;
@@ -297,7 +314,7 @@ async function main(): Promise<void> {
 
   // Submit and count what is missing from the database.
   await inBatches(sockets, 100, async (s, i) => {
-    await emitAck(s, "attempt:submit", { attemptId: attemptIds[i], lastSeq: k }, 60_000).catch(
+    await emitAck(s, "attempt:submit", { attemptId: attemptIds[i] ?? "", lastSeq: k }, 60_000).catch(
       () => undefined,
     );
   });
@@ -319,7 +336,7 @@ async function main(): Promise<void> {
   // Baseline: a bare ack-echo server under the same schedule.
   const echo = await spawnReady(["scripts/bench-exam.ts", "--echo-server"], {}, /READY (\S+)/);
   children.push(echo.child);
-  const echoSockets: AnySocket[] = new Array<AnySocket>(n);
+  const echoSockets: BenchSocket[] = new Array<BenchSocket>(n);
   await inBatches(
     Array.from({ length: n }, (_, i) => i),
     100,

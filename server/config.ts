@@ -33,6 +33,20 @@ const Env = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Set when running behind a TLS-terminating load balancer (cookies become Secure). */
     TRUST_PROXY: boolish.default(false),
+    /**
+     * Origins (comma-separated, e.g. `https://exam.example.gov.cn`) whose pages may open sockets
+     * besides the node's own origin; a browser handshake from any other Origin is refused.
+     */
+    ALLOWED_ORIGINS: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.url().transform((u) => new URL(u).origin)).max(32)),
     /** Built client assets served in production. */
     CLIENT_DIST: z.string().default("dist/client"),
     /** URL of the national hub, used by province nodes. */
@@ -68,7 +82,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     role: e.ROLE,
     provinceCode: e.ROLE === "province" ? (e.PROVINCE_CODE ?? null) : null,
     nodeName,
-    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, clientDist: e.CLIENT_DIST },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      trustProxy: e.TRUST_PROXY,
+      clientDist: e.CLIENT_DIST,
+      allowedOrigins: e.ALLOWED_ORIGINS,
+    },
     mongo: { uri: e.MONGODB_URI ?? null, dataDir: e.DATA_DIR },
     redis: { url: e.REDIS_URL ?? null },
     session: { secret: e.SESSION_SECRET ?? null },

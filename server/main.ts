@@ -10,6 +10,7 @@ import { createEventBus } from "./lib/event-bus.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { connectMongo, redactUri } from "./lib/mongo.js";
 import { useRedisAdapter } from "./lib/redis-adapter.js";
+import { originCheck } from "./lib/socket-origin.js";
 import type { AppServer } from "./lib/socket-types.js";
 
 export interface RunningNode {
@@ -37,7 +38,11 @@ export async function startNode(
   const app = createApp({ config, logger, conn, features });
 
   const http = createServer(app);
-  const io: AppServer = new Server(http, { serveClient: false, maxHttpBufferSize: 256 * 1024 });
+  const io: AppServer = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: 256 * 1024,
+    allowRequest: originCheck(config.http.allowedOrigins),
+  });
   const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, `roadcert#${config.nodeName}`) : null;
   for (const f of features) for (const mw of f.engineMiddleware ?? []) io.engine.use(mw);
   for (const f of features) f.attachSockets?.(io);

@@ -16,6 +16,7 @@ import type { AuthService } from "./auth.service.js";
 import type { createIpRateLimiter } from "./login-throttle.js";
 import { logIn, runStrategy, type PassportInstance } from "./passport.js";
 import { issueCsrfToken, requireCsrfToken, SESSION_COOKIE } from "./session.js";
+import type { SocketSessions } from "../lib/socket-session.js";
 
 const IdParam = z.string().min(1).max(64);
 
@@ -25,10 +26,12 @@ interface Deps {
   audit: AuditService;
   access: Access;
   ipLimiter: ReturnType<typeof createIpRateLimiter>;
+  /** Open sockets end with the login (logout) or the account (deactivation, role or scope change). */
+  sockets: SocketSessions;
 }
 
 /** Login, logout, the current user, CSRF tokens, and staff account administration. */
-export function authRouter({ auth, passport, audit, access, ipLimiter }: Deps): Router {
+export function authRouter({ auth, passport, audit, access, ipLimiter, sockets }: Deps): Router {
   const r = strictRouter();
   const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? "";
 
@@ -85,6 +88,7 @@ export function authRouter({ auth, passport, audit, access, ipLimiter }: Deps): 
   r.post("/auth/logout", async (req, res) => {
     const user = currentUser(req);
     if (user) await audit.record({ action: "auth.logout", actor: user, divisionCode: user.divisionCode });
+    sockets.endLoginSession(req.sessionID);
     await new Promise<void>((resolve) => {
       req.session.destroy(() => resolve());
     });
@@ -133,6 +137,9 @@ export function authRouter({ auth, passport, audit, access, ipLimiter }: Deps): 
       parse(IdParam, req.params.id),
       parse(UpdateUserBody, req.body),
     );
+    // Sockets opened under the old account must not keep acting with its old roles or scope.
+    if (["roles", "active", "divisionCode", "testCentreId", "passwordReset"].some((k) => k in changes))
+      sockets.endUser(user.id);
     await audit.record({
       action: changes.roles ? "user.roles_changed" : "user.updated",
       actor,

@@ -16,13 +16,20 @@ import type { Access } from "../access/index.js";
 import type { AuditService } from "../audit/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
+import { createSocketSessions, guardEvents } from "../lib/socket-session.js";
 import type { AppSocket } from "../lib/socket-types.js";
 import { createOrganisationService } from "../organisation/index.js";
 import { authRouter } from "./auth.routes.js";
 import { createAuthService, type AuthService } from "./auth.service.js";
 import { createIpRateLimiter } from "./login-throttle.js";
 import { createPassport } from "./passport.js";
-import { createSessionMiddleware, csrfProtection, onlyForHandshake, randomSessionSecret } from "./session.js";
+import {
+  createSessionMiddleware,
+  csrfProtection,
+  onlyForHandshake,
+  randomSessionSecret,
+  SESSION_COLLECTION,
+} from "./session.js";
 
 // Kept for exam delivery until it moves to server/access after its split.
 export { actingUser, currentUser, requireAuth, requireRole } from "./guards.js";
@@ -81,6 +88,28 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       (err: unknown) => next(err),
     );
   };
+  const sockets = createSocketSessions(logger);
+  const sessionsCollection = conn.collection<{ _id: string; expires?: Date }>(SESSION_COLLECTION);
+  /** Whether the account behind a socket still holds now: never trust what the handshake saw. */
+  const socketRefusal = async (socket: AppSocket) => {
+    const user = socket.data.user;
+    const ended = errors.unauthorized("登录已失效，请重新登录", "session_ended");
+    if (!user) return ended;
+    const request = socket.request as { sessionID?: string; session?: { candidateUntil?: number } };
+    if (user.kind === "candidate") return Date.now() <= (request.session?.candidateUntil ?? 0) ? null : ended;
+    const [live, login] = await Promise.all([
+      auth.staffById(user.id),
+      request.sessionID
+        ? sessionsCollection.findOne({ _id: request.sessionID }, { projection: { expires: 1 } })
+        : null,
+    ]);
+    if (!live || !login || (login.expires && login.expires.getTime() < Date.now())) return ended;
+    const sameScope =
+      live.divisionCode === user.divisionCode &&
+      (live.testCentreId ?? null) === (user.testCentreId ?? null) &&
+      [...live.roles].sort().join() === [...user.roles].sort().join();
+    return sameScope ? null : ended;
+  };
   const ipLimiter = createIpRateLimiter(
     options.loginRateLimitPerMinute ?? config.auth.loginRateLimitPerMinute,
   );
@@ -88,13 +117,14 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   return {
     name: "identity",
     middleware: [sessionMw, passportInit, passportSession, csrfProtection()],
-    router: authRouter({ auth, passport, audit: options.audit, access: options.access, ipLimiter }),
+    router: authRouter({ auth, passport, audit: options.audit, access: options.access, ipLimiter, sockets }),
     engineMiddleware: [
       onlyForHandshake(sessionMw),
       onlyForHandshake(passportInit),
       onlyForHandshake(passportSession),
     ],
     attachSockets(io) {
+      sockets.bind(io);
       io.use((socket: AppSocket, next) => {
         const user = (socket.request as { user?: AuthUser }).user;
         if (!user) {
@@ -105,6 +135,12 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
         socket.data.user = user;
         next();
       });
+    },
+    onConnection(socket) {
+      const user = socket.data.user;
+      if (!user) return;
+      sockets.join(socket, user, (socket.request as { sessionID?: string }).sessionID);
+      guardEvents(socket, () => socketRefusal(socket), logger);
     },
   };
 }

@@ -17,6 +17,8 @@ declare module "express-session" {
 
 export const SESSION_COOKIE = "roadcert.sid";
 export const CSRF_HEADER = "x-csrf-token";
+/** The collection login sessions live in (the socket guard asks it whether a login still holds). */
+export const SESSION_COLLECTION = "sessions";
 const SESSION_TTL_SECONDS = 8 * 3600;
 
 /**
@@ -33,7 +35,7 @@ export function createSessionMiddleware(
     // only the two packages' declarations differ.
     client: conn.getClient() as unknown as NonNullable<Parameters<typeof MongoStore.create>[0]["client"]>,
     dbName: conn.name,
-    collectionName: "sessions",
+    collectionName: SESSION_COLLECTION,
     ttl: SESSION_TTL_SECONDS,
     stringify: false,
   });

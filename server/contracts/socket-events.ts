@@ -35,13 +35,22 @@ export interface ClientToServerEvents {
     ack: AckCallback<Exams.ProctorActionResultDto & { pending: Exams.PendingExtensionDto | null }>,
   ) => void;
   /** A second proctor/officer (not the requester) approves or rejects a pending extension. */
-  "proctor:approve_extension": (payload: Exams.ApproveExtensionPayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
-  "proctor:force_submit": (payload: Exams.ForceSubmitPayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
+  "proctor:approve_extension": (
+    payload: Exams.ApproveExtensionPayload,
+    ack: AckCallback<Exams.ProctorActionResultDto>,
+  ) => void;
+  "proctor:force_submit": (
+    payload: Exams.ForceSubmitPayload,
+    ack: AckCallback<Exams.ProctorActionResultDto>,
+  ) => void;
   /** Voids an attempt for misconduct (违纪) with a note. */
   "proctor:void": (payload: Exams.VoidPayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
   "proctor:incident": (payload: Exams.IncidentPayload, ack: AckCallback<Exams.IncidentDto>) => void;
   /** Applies an outage credit (usually the one `session:outage` proposed) with a reason. */
-  "proctor:credit_outage": (payload: Exams.CreditOutagePayload, ack: AckCallback<Exams.ProctorActionResultDto>) => void;
+  "proctor:credit_outage": (
+    payload: Exams.CreditOutagePayload,
+    ack: AckCallback<Exams.ProctorActionResultDto>,
+  ) => void;
 }
 
 export interface ServerToClientEvents {
@@ -63,6 +72,14 @@ export interface ServerToClientEvents {
   "session:incident": (payload: Exams.IncidentDto) => void;
   "session:extension_pending": (payload: Exams.PendingExtensionDto) => void;
 }
+
+/** Names of client→server events. */
+export type ClientEvent = keyof ClientToServerEvents;
+/** The payload event `E` carries. */
+export type PayloadOf<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[0];
+/** What a successful ack of event `E` carries (server handler result, client `emitWithAck` data). */
+export type AckDataOf<E extends ClientEvent> =
+  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer R> ? R : never;
 
 /** Events between server instances (via the Redis adapter's serverSideEmit). */
 export type InterServerEvents = Record<string, never>;

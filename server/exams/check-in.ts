@@ -5,7 +5,7 @@ import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.
 import { errors } from "../lib/errors.js";
 import { checkInPhotoModel, exposureModel, type AttemptDoc } from "./attempt.model.js";
 import { LIGHT } from "./attempt-store.js";
-import type { ExamCore } from "./exam-core.js";
+import { liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
 import { rooms, type Actor, type CheckInInput } from "./ports.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
@@ -17,6 +17,17 @@ const ABSENT_STATUSES: "voided"[] = ["voided"];
 /** A question id as a field name of the exposure counter (no `.` or leading `$`). */
 export function exposureKey(questionId: string): string {
   return questionId.replace(/[.$]/g, "_");
+}
+
+/**
+ * The minutes a blueprint approves for an accommodation. Only the map's own entries count: a key
+ * such as `constructor` or `__proto__` names an Object prototype member, not an approval.
+ */
+function approvedMinutes(accommodations: Record<string, number>, key: string): number {
+  const minutes: unknown = Object.hasOwn(accommodations, key) ? accommodations[key] : undefined;
+  if (typeof minutes !== "number" || !Number.isInteger(minutes) || minutes < 0)
+    throw errors.badRequest("unknown_accommodation", "组卷方案未批准该照顾措施");
+  return minutes;
 }
 
 /** Check-in (入场核验) and the retake policy, which check-in and scheduling both enforce. */
@@ -66,9 +77,10 @@ export function createCheckIn(core: ExamCore) {
    */
   async function checkIn(
     actor: Actor,
-    session: ExamSessionDto,
+    opened: ExamSessionDto,
     input: CheckInInput,
   ): Promise<{ attempt: AttemptLean; assignment: SeatAssignmentDto }> {
+    const session = await liveSession(core, opened.id);
     const assignments = await deps.scheduling.listAssignments(session.id);
     const assignment = assignments.find((a) => a.candidateId === input.candidateId);
     if (!assignment) throw errors.unprocessable("not_assigned", "该考生未被安排在本场次");
@@ -103,12 +115,9 @@ export function createCheckIn(core: ExamCore) {
     });
     const policies = await deps.papers.policies({ id: paper.blueprintId, version: paper.blueprintVersion });
     await assertRetakeAllowed(policies.retake, input.candidateId, session.categoryCode, at);
-    let accommodationMinutes = 0;
-    if (input.accommodation) {
-      const minutes = policies.accommodations[input.accommodation];
-      if (minutes === undefined) throw errors.badRequest("unknown_accommodation", "组卷方案未批准该照顾措施");
-      accommodationMinutes = minutes;
-    }
+    const accommodationMinutes = input.accommodation
+      ? approvedMinutes(policies.accommodations, input.accommodation)
+      : 0;
 
     const seatId = input.seatId ?? assignment.seatId;
     const attemptId = `att_${randomBytes(10).toString("hex")}`;
@@ -144,36 +153,51 @@ export function createCheckIn(core: ExamCore) {
       checkedInAt: at,
       checkedInBy: actor.id,
     };
-    // The paper first: an attempt never exists without its paper (an orphan paper is harmless).
-    await papers.Papers.create({
-      _id: attemptId,
-      sessionId: session.id,
-      candidateId: input.candidateId,
-      categoryCode: session.categoryCode,
-      paper,
-    });
-    papers.cacheQuestions(attemptId, paper);
+    // Paper, attempt, exposure count and photo commit together or not at all: a refused or failed
+    // check-in leaves nothing behind in any collection.
     try {
-      await Attempts.create(doc);
+      await core.ctx.conn.transaction(async (tx) => {
+        await papers.Papers.create(
+          [
+            {
+              _id: attemptId,
+              sessionId: session.id,
+              candidateId: input.candidateId,
+              categoryCode: session.categoryCode,
+              paper,
+            },
+          ],
+          { session: tx },
+        );
+        await Attempts.create([doc], { session: tx });
+        await Exposure.updateOne(
+          { _id: session.id },
+          {
+            $inc: Object.fromEntries(paper.questions.map((q) => [`counts.${exposureKey(q.questionId)}`, 1])),
+          },
+          { upsert: true, session: tx },
+        );
+        if (input.photo)
+          await Photos.create(
+            [
+              {
+                attemptId,
+                contentType: input.photo.contentType,
+                data: input.photo.data,
+                takenBy: actor.id,
+                at,
+              },
+            ],
+            { session: tx },
+          );
+      });
     } catch (err) {
       // A racing check-in of the same candidate on another instance: keep the one that won.
       const winner = await currentAttempt(session.id, input.candidateId);
       if (winner) return { attempt: winner, assignment };
       throw err;
     }
-    await Exposure.updateOne(
-      { _id: session.id },
-      { $inc: Object.fromEntries(paper.questions.map((q) => [`counts.${exposureKey(q.questionId)}`, 1])) },
-      { upsert: true },
-    );
-    if (input.photo)
-      await Photos.create({
-        attemptId,
-        contentType: input.photo.contentType,
-        data: input.photo.data,
-        takenBy: actor.id,
-        at,
-      });
+    papers.cacheQuestions(attemptId, paper);
     const created = await store.load(attemptId);
     deps.notifier.toRoom(rooms.session(session.id), "session:seat", toSeatView(created, now()));
     deps.notifier.toRoom(rooms.candidate(input.candidateId), "attempt:clock", {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ExamSessionDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { createAttemptStore, type AttemptStore } from "./attempt-store.js";
@@ -66,6 +67,17 @@ export function createExamCore(ctx: FeatureContext, deps: ExamServiceDeps): Exam
     results: createResultRecords(ctx.conn),
     seats: createSeatFeed({ store, notifier: deps.notifier, now, throttleMs: opts.seatThrottleMs }),
   };
+}
+
+/**
+ * The session as scheduling holds it NOW (never a cached copy): check-in and release depend on
+ * its status, so they read it right before they write and refuse a cancelled session.
+ */
+export async function liveSession(core: ExamCore, sessionId: string): Promise<ExamSessionDto> {
+  const session = await core.deps.scheduling.getSession(sessionId);
+  if (!session) throw errors.notFound("考试场次", "session_not_found");
+  if (session.status === "cancelled") throw errors.conflict("session_cancelled", "本场次已取消");
+  return session;
 }
 
 export const closedError = () => errors.conflict("attempt_closed", "考试已结束，答案不再接受");

@@ -1,7 +1,7 @@
 import type { CandidateAttemptDto } from "../contracts/exams.js";
 import { LIGHT } from "./attempt-store.js";
 import { computeDeadline } from "./clock.js";
-import type { ExamCore } from "./exam-core.js";
+import { liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
 import { rooms, type Actor, type AttemptsOutcome } from "./ports.js";
 import { clockParts, toCandidateAttempt, toSeatView, type AttemptLean } from "./presenters.js";
@@ -30,6 +30,7 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
    * of the session (or only the named ones) and pushes each candidate their paper.
    */
   async function release(actor: Actor, sessionId: string, attemptIds?: string[]): Promise<AttemptsOutcome> {
+    await liveSession(core, sessionId);
     const filter: Record<string, unknown> = { sessionId };
     if (attemptIds) filter._id = { $in: attemptIds };
     const targets = await Attempts.find(filter, { _id: 1, status: 1 }).lean<

@@ -1,17 +1,11 @@
 import type { z } from "zod";
-import type { Ack, AckCallback } from "../contracts/errors.js";
-import type { ClientToServerEvents } from "../contracts/socket-events.js";
+import type { Ack } from "../contracts/errors.js";
+import type { AckDataOf, ClientEvent, PayloadOf } from "../contracts/socket-events.js";
 import { isUnexpected, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { AppSocket } from "./socket-types.js";
 
-/** Names of client→server events. */
-export type ClientEvent = keyof ClientToServerEvents;
-/** The payload event `E` carries (its zod schema's output). */
-export type PayloadOf<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[0];
-/** What a successful ack of event `E` carries. */
-export type AckDataOf<E extends ClientEvent> =
-  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer R> ? R : never;
+export type { AckDataOf, ClientEvent, PayloadOf };
 
 /**
  * Registers the handler of client event `E`: its payload schema, the handler's result and the ack

@@ -1,12 +1,21 @@
 import { examDb } from "./support/models.js";
 import { expect } from "chai";
 import request from "supertest";
-import type { CandidateAttemptDto, ClockEventDto, SaveAckDto } from "../../../server/contracts/exams.js";
+import type { CandidateAttemptDto, ClockEventDto } from "../../../server/contracts/exams.js";
 import { findBrokenLink, type ChainEvent } from "../../../server/exams/index.js";
 import { outboxModel } from "../../../server/lib/outbox.js";
-import { call, candidateUser, connect, leaks, ok, officerUser } from "./support/clients.js";
-import { testUserHeader } from "./support/exam-node.js";
-import { tinyKey } from "./support/fixtures.js";
+import {
+  call,
+  callRaw,
+  candidateUser,
+  connect,
+  leaks,
+  ok,
+  officerUser,
+  type Choice,
+} from "./support/clients.js";
+import { testUserHeader } from "../../../scripts/bench/exam-node.js";
+import { tinyKey } from "../../../scripts/bench/exam-fixtures.js";
 import { aRoom, useExamNode } from "./support/setup.js";
 
 const answerAll = async (
@@ -50,8 +59,8 @@ describe("exam delivery: candidate protocol", () => {
     const c = room.candidates[0];
     if (!c?.socket) throw new Error("fixture");
     try {
-      const send = (seq: number, choice: string[]) =>
-        call<SaveAckDto>(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq, index: 1, choice });
+      const send = (seq: number, choice: Choice) =>
+        call(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq, index: 1, choice });
       const first = ok(await send(1, ["A"]));
       expect(first).to.include({ applied: true, savedSeq: 1 });
       expect(first.deadline).to.equal(c.attempt?.deadline);
@@ -73,13 +82,13 @@ describe("exam delivery: candidate protocol", () => {
     if (!c?.socket) throw new Error("fixture");
     try {
       for (let i = 0; i < 9; i++) await c.answer(i, tinyKey(i));
-      const submitting = call<CandidateAttemptDto>(c.socket, "attempt:submit", {
+      const submitting = call(c.socket, "attempt:submit", {
         attemptId: c.attemptId,
         lastSeq: 10,
       });
       await new Promise((r) => setTimeout(r, 150));
       ok(
-        await call<SaveAckDto>(c.socket, "attempt:answer", {
+        await call(c.socket, "attempt:answer", {
           attemptId: c.attemptId,
           seq: 10,
           index: 9,
@@ -170,7 +179,7 @@ describe("exam delivery: candidate protocol", () => {
         null,
       ];
       for (const p of bad) {
-        const ack = await call(c.socket, "attempt:answer", p);
+        const ack = await callRaw(c.socket, "attempt:answer", p);
         expect(ack.ok).to.equal(false);
         if (!ack.ok) expect(ack.error.code).to.equal("validation_failed");
       }
@@ -183,7 +192,7 @@ describe("exam delivery: candidate protocol", () => {
       expect(!out.ok && out.error.code).to.equal("question_out_of_range");
       expect(
         ok(
-          await call<SaveAckDto>(c.socket, "attempt:answer", {
+          await call(c.socket, "attempt:answer", {
             attemptId: c.attemptId,
             seq: 1,
             index: 0,
@@ -257,7 +266,7 @@ describe("exam delivery: candidate protocol", () => {
       expect((clock.deadline ?? 0) - before).to.be.at.least(300);
       expect(
         ok(
-          await call<SaveAckDto>(c.socket, "attempt:answer", {
+          await call(c.socket, "attempt:answer", {
             attemptId: c.attemptId,
             seq: 1,
             index: 0,
@@ -281,7 +290,7 @@ describe("exam delivery: candidate protocol", () => {
     });
     try {
       const req = ok(
-        await call<{ pending: { requestId: string } | null }>(room.proctor, "proctor:extend", {
+        await call(room.proctor, "proctor:extend", {
           attemptId: c.attemptId,
           minutes: 10,
           reason: "考生为低视力考生，电脑故障更换",
@@ -356,7 +365,7 @@ describe("exam delivery: candidate protocol", () => {
         .set("x-test-user", officer);
       expect(csv.headers["content-type"]).to.match(/text\/csv/);
       expect(csv.text).to.include("违纪作废").and.include("合格");
-      const view = ok(await call<CandidateAttemptDto>(a.socket!, "attempt:sync", {}));
+      const view = ok(await call(a.socket!, "attempt:sync", {}));
       expect(view.result?.official).to.equal(true);
       const chain = await request(env.node.url)
         .get(`/api/attempts/${a.attemptId}/events`)
@@ -378,7 +387,7 @@ describe("exam delivery: candidate protocol", () => {
     if (!c || !seat) throw new Error("fixture");
     try {
       ok(await c.submit());
-      const { createFixtureSession } = await import("./support/fixtures.js");
+      const { createFixtureSession } = await import("../../../scripts/bench/exam-fixtures.js");
       const { Attempts } = examDb(env.node.ctx.conn);
       // Second sitting (the free retake), failed too.
       const second = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
@@ -421,7 +430,7 @@ describe("exam delivery: candidate protocol", () => {
   });
 
   it("when a candidate syncs before check-in, then attempt_not_found tells the page to wait", async () => {
-    const { createFixtureSession } = await import("./support/fixtures.js");
+    const { createFixtureSession } = await import("../../../scripts/bench/exam-fixtures.js");
     const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
     const s = await connect(env.node.url, candidateUser(session.id, assignments[0]!));
     try {

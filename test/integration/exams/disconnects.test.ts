@@ -1,10 +1,19 @@
 import { examDb } from "./support/models.js";
 import { expect } from "chai";
-import type { CandidateAttemptDto, CheckInResultDto } from "../../../server/contracts/exams.js";
+import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
-import { call, candidateUser, connect, JournalCandidate, leaks, ok, proctorUser } from "./support/clients.js";
-import { startExamNode, type ExamNode } from "./support/exam-node.js";
-import { createFixtureSession } from "./support/fixtures.js";
+import {
+  call,
+  candidateUser,
+  connect,
+  JournalCandidate,
+  leaks,
+  ok,
+  proctorUser,
+  type Choice,
+} from "./support/clients.js";
+import { startExamNode, type ExamNode } from "../../../scripts/bench/exam-node.js";
+import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing run can be replayed. */
 function rng(seed: number): () => number {
@@ -17,7 +26,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const CHOICES = [["T"], ["F"], ["A"], ["B"], ["C"], ["D"], ["A", "B"], ["B", "C", "D"]];
+const CHOICES: Choice[] = [["T"], ["F"], ["A"], ["B"], ["C"], ["D"], ["A", "B"], ["B", "C", "D"]];
 
 /**
  * Random disconnects with a journal replay: candidates answer while their connection drops again
@@ -54,7 +63,7 @@ describe("exam delivery: random disconnects with journal replay", function () {
     const proctor = await connect(n1.url, proctorUser());
     for (const a of assignments)
       ok(
-        await call<CheckInResultDto>(proctor, "proctor:check_in", {
+        await call(proctor, "proctor:check_in", {
           sessionId: session.id,
           candidateId: a.candidateId,
           idNumber: a.idNumber,

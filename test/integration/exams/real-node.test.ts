@@ -1,10 +1,5 @@
 import { expect } from "chai";
-import type {
-  CandidateAttemptDto,
-  CheckInResultDto,
-  SaveAckDto,
-  SessionRoomDto,
-} from "../../../server/contracts/exams.js";
+import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import {
   connectSocket,
@@ -55,10 +50,10 @@ describe("exam delivery: on a full province node", function () {
     const received: Received = { log: [] };
     cSock.onAny((event: string, ...args: unknown[]) => received.log.push(JSON.stringify([event, ...args])));
     try {
-      const room = ok(await call<SessionRoomDto>(pSock, "proctor:watch", { sessionId: fixture.session.id }));
+      const room = ok(await call(pSock, "proctor:watch", { sessionId: fixture.session.id }));
       expect(room.seats.map((s) => s.state)).to.deep.equal(["not_arrived"]);
       const checked = ok(
-        await call<CheckInResultDto>(pSock, "proctor:check_in", {
+        await call(pSock, "proctor:check_in", {
           sessionId: fixture.session.id,
           candidateId: cand.id,
           idNumber: cand.idNumber,
@@ -66,7 +61,7 @@ describe("exam delivery: on a full province node", function () {
       );
       expect(checked.seat.state).to.equal("checked_in");
       expect(checked.seat.total).to.equal(100);
-      const synced = ok(await call<CandidateAttemptDto>(cSock, "attempt:sync", {}, received));
+      const synced = ok(await call(cSock, "attempt:sync", {}, received));
       expect(synced.questions).to.equal(null);
       ok(await call(cSock, "attempt:confirm", { attemptId: synced.attemptId }, received));
       const started = new Promise<CandidateAttemptDto>((r) => cSock.once("attempt:started", r));
@@ -74,7 +69,7 @@ describe("exam delivery: on a full province node", function () {
       const paper = await started;
       expect(paper.questions).to.have.length(100);
       const save = ok(
-        await call<SaveAckDto>(
+        await call(
           cSock,
           "attempt:answer",
           { attemptId: paper.attemptId, seq: 1, index: 0, choice: ["T"] },
@@ -83,12 +78,7 @@ describe("exam delivery: on a full province node", function () {
       );
       expect(save.applied).to.equal(true);
       const done = ok(
-        await call<CandidateAttemptDto>(
-          cSock,
-          "attempt:submit",
-          { attemptId: paper.attemptId, lastSeq: 1 },
-          received,
-        ),
+        await call(cSock, "attempt:submit", { attemptId: paper.attemptId, lastSeq: 1 }, received),
       );
       expect(done.status).to.equal("submitted");
       expect(done.result?.official).to.equal(false);

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import type { Connection } from "mongoose";
-import type { CandidateAttemptDto, CheckInResultDto } from "../../../server/contracts/exams.js";
+import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
 import { attemptModelForTests } from "./support/models.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import { connectMongo } from "../../../server/lib/mongo.js";
 import { call, candidateUser, connect, JournalCandidate, ok, proctorUser } from "./support/clients.js";
 import { freePort, spawnExamNode, type ChildNode } from "./support/child.js";
-import { createFixtureSession } from "./support/fixtures.js";
+import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 
 /**
  * Restart (断点续考): a node process is SIGKILLed mid-exam and started again on the same database.
@@ -43,7 +43,7 @@ describe("exam delivery: restart after SIGKILL", function () {
     const proctor = await connect(node.url, proctorUser());
     for (const a of assignments)
       ok(
-        await call<CheckInResultDto>(proctor, "proctor:check_in", {
+        await call(proctor, "proctor:check_in", {
           sessionId: session.id,
           candidateId: a.candidateId,
           idNumber: a.idNumber,
@@ -58,7 +58,7 @@ describe("exam delivery: restart after SIGKILL", function () {
     const started = new Promise<CandidateAttemptDto>((r) => stay.socket?.once("attempt:started", r));
     ok(await call(proctor, "proctor:release", { sessionId: session.id }));
     const view = await started;
-    for (let i = 0; i < 6; i++) expect(await stay.answer(i, ["T"].concat())).to.not.equal(null);
+    for (let i = 0; i < 6; i++) expect(await stay.answer(i, ["T"])).to.not.equal(null);
     for (let i = 0; i < 3; i++) await expire.answer(i, i % 3 === 0 ? ["T"] : ["B"]);
     // The second attempt's time runs out 1.5 s from now: it will pass while the node is down.
     const Attempts = attemptModelForTests(conn);

@@ -1,17 +1,18 @@
 import { examDb } from "../exams/support/models.js";
 import { expect } from "chai";
 import request from "supertest";
-import type {
-  CheckInResultDto,
-  IncidentDto,
-  OutageProposalDto,
-  ProctorActionResultDto,
-  SeatViewDto,
-  SessionRoomDto,
-} from "../../../server/contracts/exams.js";
-import { call, candidateUser, connect, JournalCandidate, ok, proctorUser } from "../exams/support/clients.js";
-import { testUserHeader } from "../exams/support/exam-node.js";
-import { createFixtureSession } from "../exams/support/fixtures.js";
+import type { IncidentDto, OutageProposalDto, SeatViewDto } from "../../../server/contracts/exams.js";
+import {
+  call,
+  callRaw,
+  candidateUser,
+  connect,
+  JournalCandidate,
+  ok,
+  proctorUser,
+} from "../exams/support/clients.js";
+import { testUserHeader } from "../../../scripts/bench/exam-node.js";
+import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 import { aRoom, useExamNode } from "../exams/support/setup.js";
 
 const JPEG = `data:image/jpeg;base64,${Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 7)]).toString("base64")}`;
@@ -25,11 +26,11 @@ describe("proctoring: the live console", () => {
     try {
       const [a, b] = assignments;
       if (!a || !b) throw new Error("fixture");
-      const empty = ok(await call<SessionRoomDto>(proctor, "proctor:watch", { sessionId: session.id }));
+      const empty = ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
       expect(empty.seats.map((s) => s.state)).to.deep.equal(["not_arrived", "not_arrived", "not_arrived"]);
       const seatUpdate = new Promise<SeatViewDto>((r) => proctor.once("session:seat", r));
       const checked = ok(
-        await call<CheckInResultDto>(proctor, "proctor:check_in", {
+        await call(proctor, "proctor:check_in", {
           sessionId: session.id,
           candidateId: a.candidateId,
           idNumber: a.idNumber,
@@ -48,7 +49,7 @@ describe("proctoring: the live console", () => {
       const cb = new JournalCandidate(env.node.url, candidateUser(session.id, b));
       await cb.connect();
       ok(await call(cb.socket!, "attempt:confirm", { attemptId: cb.attemptId }));
-      const room = ok(await call<SessionRoomDto>(proctor, "proctor:watch", { sessionId: session.id }));
+      const room = ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
       expect(room.seats.map((s) => s.state)).to.deep.equal(["checked_in", "ready", "not_arrived"]);
 
       const photo = await request(env.node.url)
@@ -124,7 +125,7 @@ describe("proctoring: the live console", () => {
       ok(await call(other, "proctor:watch", { sessionId: room.session.id }));
       const heard = new Promise<IncidentDto>((r) => other.once("session:incident", r));
       const inc = ok(
-        await call<IncidentDto>(room.proctor, "proctor:incident", {
+        await call(room.proctor, "proctor:incident", {
           sessionId: room.session.id,
           attemptId: room.candidates[0]?.attemptId,
           kind: "technical",
@@ -132,11 +133,9 @@ describe("proctoring: the live console", () => {
         }),
       );
       expect((await heard).id).to.equal(inc.id);
-      const view = ok(
-        await call<SessionRoomDto>(room.proctor, "proctor:watch", { sessionId: room.session.id }),
-      );
+      const view = ok(await call(room.proctor, "proctor:watch", { sessionId: room.session.id }));
       expect(view.incidents.map((i) => i.kind)).to.deep.equal(["technical"]);
-      const bad = await call(room.proctor, "proctor:incident", {
+      const bad = await callRaw(room.proctor, "proctor:incident", {
         sessionId: room.session.id,
         kind: "weather",
         note: "下雨了",
@@ -161,7 +160,7 @@ describe("proctoring: the live console", () => {
       const proposal = await proposed;
       expect(proposal.minutes).to.equal(1);
       const applied = ok(
-        await call<ProctorActionResultDto>(room.proctor, "proctor:credit_outage", {
+        await call(room.proctor, "proctor:credit_outage", {
           sessionId: room.session.id,
           attemptIds: proposal.attemptIds,
           minutes: proposal.minutes,
@@ -179,9 +178,7 @@ describe("proctoring: the live console", () => {
         expect((d.deadline?.getTime() ?? 0) - (before[i] ?? 0)).to.equal(60_000);
         expect(d.events.at(-1)?.type).to.equal("credit");
       }
-      const view = ok(
-        await call<SessionRoomDto>(room.proctor, "proctor:watch", { sessionId: room.session.id }),
-      );
+      const view = ok(await call(room.proctor, "proctor:watch", { sessionId: room.session.id }));
       expect(view.outageProposal).to.equal(null);
     } finally {
       room.close();

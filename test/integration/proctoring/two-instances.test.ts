@@ -1,11 +1,6 @@
 import { expect } from "chai";
 import type { Connection } from "mongoose";
-import type {
-  CandidateAttemptDto,
-  CheckInResultDto,
-  ClockEventDto,
-  SeatViewDto,
-} from "../../../server/contracts/exams.js";
+import type { CandidateAttemptDto, ClockEventDto, SeatViewDto } from "../../../server/contracts/exams.js";
 import { connectMongo } from "../../../server/lib/mongo.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import {
@@ -18,7 +13,7 @@ import {
   proctorUser,
 } from "../exams/support/clients.js";
 import { spawnExamNode, type ChildNode } from "../exams/support/child.js";
-import { createFixtureSession } from "../exams/support/fixtures.js";
+import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 import { attemptModelForTests } from "../exams/support/models.js";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -61,7 +56,7 @@ describe("proctoring: two instances behind Redis", function () {
     const proctor = await connect(b.url, proctorUser());
     ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
     ok(
-      await call<CheckInResultDto>(proctor, "proctor:check_in", {
+      await call(proctor, "proctor:check_in", {
         sessionId: session.id,
         candidateId: seat.candidateId,
         idNumber: seat.idNumber,

@@ -7,7 +7,7 @@ import { createProctoringService } from "../../../server/proctoring/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
 import { createTestRoom } from "../../helpers/auth.js";
-import { tinyPapers } from "../exams/support/fixtures.js";
+import { tinyPapers } from "../../../scripts/bench/exam-fixtures.js";
 import type { RbacFixtures, RbacRow, RbacTable } from "./rbac-types.js";
 
 /**

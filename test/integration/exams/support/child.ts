@@ -27,13 +27,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `child-node.ts` in its own process and resolves once it prints `READY <url>`. */
+/** Starts `scripts/bench/exam-node-process.ts` in its own process and resolves once it prints `READY <url>`. */
 export function spawnExamNode(env: Record<string, string>): Promise<ChildNode> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "child-node.ts")], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "scripts/bench/exam-node-process.ts")],
+    {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();

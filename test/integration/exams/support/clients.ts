@@ -1,14 +1,19 @@
 import { io as ioClient, type Socket } from "socket.io-client";
 import type { AuthUser } from "../../../../server/contracts/auth.js";
 import type { Ack } from "../../../../server/contracts/errors.js";
-import type { CandidateAttemptDto, SaveAckDto } from "../../../../server/contracts/exams.js";
+import type { AnswerPayload, CandidateAttemptDto, SaveAckDto } from "../../../../server/contracts/exams.js";
 import type { SeatAssignmentDto } from "../../../../server/contracts/scheduling.js";
 import type {
+  AckDataOf,
+  ClientEvent,
   ClientToServerEvents,
+  PayloadOf,
   ServerToClientEvents,
 } from "../../../../server/contracts/socket-events.js";
 
 export type ExamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+/** The options a candidate may choose in one answer (the contract's letters). */
+export type Choice = AnswerPayload["choice"];
 
 export function proctorUser(over: Partial<AuthUser> = {}): AuthUser {
   return {
@@ -76,17 +81,31 @@ export function connect(
   });
 }
 
-/** Emits and waits for the ack (recording it), failing after `timeoutMs`. */
-export async function call<T>(
+/**
+ * Emits a contract event and waits for its ack (recording it), failing after `timeoutMs`. Payload
+ * and ack are typed by the event map, as in the client's `emitWithAck`.
+ */
+export async function call<E extends ClientEvent>(
   socket: ExamSocket,
-  event: keyof ClientToServerEvents,
+  event: E,
+  payload: PayloadOf<E>,
+  received?: Received,
+  timeoutMs = 10_000,
+): Promise<Ack<AckDataOf<E>>> {
+  return callRaw(socket, event, payload, received, timeoutMs) as Promise<Ack<AckDataOf<E>>>;
+}
+
+/** `call` for payloads the contract does not allow (the tests of validation send them on purpose). */
+export async function callRaw(
+  socket: ExamSocket,
+  event: ClientEvent,
   payload: unknown,
   received?: Received,
   timeoutMs = 10_000,
-): Promise<Ack<T>> {
-  // Untyped on purpose: tests also send malformed payloads the typed map would not allow.
+): Promise<Ack<unknown>> {
+  // socket.io's typing cannot follow a generic event name through its conditional types.
   const timed = socket.timeout(timeoutMs) as unknown as {
-    emitWithAck(e: string, p: unknown): Promise<Ack<T>>;
+    emitWithAck(e: string, p: unknown): Promise<Ack<unknown>>;
   };
   const ack = await timed.emitWithAck(event, payload);
   received?.log.push(JSON.stringify(["ack", event, ack]));
@@ -107,7 +126,7 @@ export class JournalCandidate {
   socket: ExamSocket | null = null;
   attempt: CandidateAttemptDto | null = null;
   private nextSeq = 1;
-  readonly journal = new Map<number, { index: number; choice: string[] }>();
+  readonly journal = new Map<number, { index: number; choice: Choice }>();
   /** What the candidate last chose per question (the truth the server must end with). */
   readonly intended = new Map<number, string[]>();
   readonly received: Received = { log: [] };
@@ -121,7 +140,7 @@ export class JournalCandidate {
   async connect(url = this.url): Promise<CandidateAttemptDto> {
     this.url = url;
     this.socket = await connect(url, this.user, this.received);
-    const view = ok(await call<CandidateAttemptDto>(this.socket, "attempt:sync", {}, this.received));
+    const view = ok(await call(this.socket, "attempt:sync", {}, this.received));
     this.attempt = view;
     this.nextSeq = Math.max(this.nextSeq, view.lastSeq + 1);
     return view;
@@ -133,7 +152,7 @@ export class JournalCandidate {
   }
 
   /** Answers a question: journal first, then send; a lost ack leaves it in the journal. */
-  async answer(index: number, choice: string[], timeoutMs = 5000): Promise<SaveAckDto | null> {
+  async answer(index: number, choice: Choice, timeoutMs = 5000): Promise<SaveAckDto | null> {
     const seq = this.nextSeq++;
     this.journal.set(seq, { index, choice });
     this.intended.set(index, choice);
@@ -144,7 +163,7 @@ export class JournalCandidate {
     const entry = this.journal.get(seq);
     if (!entry || !this.socket?.connected) return null;
     try {
-      const ack = await call<SaveAckDto>(
+      const ack = await call(
         this.socket,
         "attempt:answer",
         { attemptId: this.attemptId, seq, index: entry.index, choice: entry.choice },
@@ -170,7 +189,7 @@ export class JournalCandidate {
 
   async submit(): Promise<Ack<CandidateAttemptDto>> {
     if (!this.socket) throw new Error("not connected");
-    return call<CandidateAttemptDto>(
+    return call(
       this.socket,
       "attempt:submit",
       { attemptId: this.attemptId, lastSeq: this.nextSeq - 1 },

@@ -1,5 +1,5 @@
 import type { AuthUser } from "../../../../server/contracts/auth.js";
-import type { CandidateAttemptDto, CheckInResultDto } from "../../../../server/contracts/exams.js";
+import type { CandidateAttemptDto } from "../../../../server/contracts/exams.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../../../../server/contracts/scheduling.js";
 import { testDatabase, uniqueDbName } from "../../../helpers/database.js";
 import {
@@ -11,8 +11,8 @@ import {
   proctorUser,
   type ExamSocket,
 } from "./clients.js";
-import { startExamNode, type ExamNode, type ExamNodeOptions } from "./exam-node.js";
-import { createFixtureSession, type FixtureSessionOptions } from "./fixtures.js";
+import { startExamNode, type ExamNode, type ExamNodeOptions } from "../../../../scripts/bench/exam-node.js";
+import { createFixtureSession, type FixtureSessionOptions } from "../../../../scripts/bench/exam-fixtures.js";
 
 /** One exam node for the calling describe block (own database), stopped after it. */
 export function useExamNode(options: Partial<ExamNodeOptions> = {}): { readonly node: ExamNode } {
@@ -56,7 +56,7 @@ export async function aRoom(
   ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
   for (const a of assignments)
     ok(
-      await call<CheckInResultDto>(proctor, "proctor:check_in", {
+      await call(proctor, "proctor:check_in", {
         sessionId: session.id,
         candidateId: a.candidateId,
         idNumber: a.idNumber,

@@ -1,19 +1,19 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
-import { createApp } from "../../../../server/app.js";
-import { createAuditService } from "../../../../server/audit/index.js";
-import { loadConfig } from "../../../../server/config.js";
-import { AuthUser } from "../../../../server/contracts/auth.js";
-import type { ExamOptions, PaperPort } from "../../../../server/exams/index.js";
-import type { Feature, FeatureContext } from "../../../../server/feature.js";
-import { createEventBus } from "../../../../server/lib/event-bus.js";
-import { createLogger } from "../../../../server/lib/logger.js";
-import { connectMongo } from "../../../../server/lib/mongo.js";
-import { useRedisAdapter } from "../../../../server/lib/redis-adapter.js";
-import type { AppServer } from "../../../../server/lib/socket-types.js";
-import { createExamDeliveryFeature } from "../../../../server/proctoring/index.js";
-import { fixtureScheduling, samplePapers, tinyPapers } from "./fixtures.js";
+import { createApp } from "../../server/app.js";
+import { createAuditService } from "../../server/audit/index.js";
+import { loadConfig } from "../../server/config.js";
+import { AuthUser } from "../../server/contracts/auth.js";
+import type { ExamOptions, PaperPort } from "../../server/exams/index.js";
+import type { Feature, FeatureContext } from "../../server/feature.js";
+import { createEventBus } from "../../server/lib/event-bus.js";
+import { createLogger } from "../../server/lib/logger.js";
+import { connectMongo } from "../../server/lib/mongo.js";
+import { useRedisAdapter } from "../../server/lib/redis-adapter.js";
+import type { AppServer } from "../../server/lib/socket-types.js";
+import { createExamDeliveryFeature } from "../../server/proctoring/index.js";
+import { fixtureScheduling, samplePapers, tinyPapers } from "./exam-fixtures.js";
 
 export interface ExamNodeOptions {
   mongoUri: string;

@@ -2,17 +2,17 @@ import { randomBytes } from "node:crypto";
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { Schema, type Connection, type Model } from "mongoose";
-import type { CategoryCode } from "../../../../server/contracts/categories.js";
-import type { Paper, PaperQuestion } from "../../../../server/contracts/paper.js";
+import type { CategoryCode } from "../../server/contracts/categories.js";
+import type { Paper, PaperQuestion } from "../../server/contracts/paper.js";
 import {
   BlueprintFile,
   QuestionFile,
   type BankQuestionSnapshot,
-} from "../../../../server/contracts/question-bank.js";
-import type { ExamSessionDto, SeatAssignmentDto } from "../../../../server/contracts/scheduling.js";
-import type { PaperPort, SchedulingPort } from "../../../../server/exams/index.js";
-import { makeIdNumber } from "../../../../server/lib/id-number.js";
-import { assemblePaper } from "../../../../server/question-bank/index.js";
+} from "../../server/contracts/question-bank.js";
+import type { ExamSessionDto, SeatAssignmentDto } from "../../server/contracts/scheduling.js";
+import type { PaperPort, SchedulingPort } from "../../server/exams/index.js";
+import { makeIdNumber } from "../../server/lib/id-number.js";
+import { assemblePaper } from "../../server/question-bank/index.js";
 
 /**
  * Test fixtures for exam delivery: sessions and seat assignments kept in a collection of the test
@@ -100,7 +100,7 @@ export async function createFixtureSession(
 }
 
 /** The answer key of the tiny paper's question i (displayed lettering). */
-export function tinyKey(i: number): string[] {
+export function tinyKey(i: number): ("A" | "B" | "C" | "T")[] {
   return i % 3 === 0 ? ["T"] : i % 3 === 1 ? ["B"] : ["A", "C"];
 }
 

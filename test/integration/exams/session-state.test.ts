@@ -1,0 +1,128 @@
+import { expect } from "chai";
+import type { Connection } from "mongoose";
+import { call, connect, ok, proctorUser } from "./support/clients.js";
+import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
+import { examDb } from "./support/models.js";
+import { useExamNode } from "./support/setup.js";
+
+/** Cancels a fixture session the way scheduling would: only its status changes. */
+const cancel = (conn: Connection, sessionId: string) =>
+  conn
+    .collection("test_fixture_sessions")
+    .updateOne({ _id: sessionId as never }, { $set: { "session.status": "cancelled" } });
+
+const papersOf = (conn: Connection, candidateId: string) =>
+  conn.collection("exam_papers").countDocuments({ candidateId });
+
+/**
+ * Issue 10 (8, 9): a state change checks the state it depends on when it writes, and a refused
+ * check-in leaves nothing behind in any collection.
+ */
+describe("exam delivery: check-in and release against the session's state", function () {
+  this.timeout(60_000);
+  const env = useExamNode();
+
+  it("when the session is cancelled after the proctor opened it, then a check-in is refused and no paper or attempt is written", async () => {
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 2 });
+    const proctor = await connect(env.node.url, proctorUser());
+    try {
+      // The proctor's console has the session (as scheduled) in hand; a first check-in works.
+      const first = assignments[0];
+      const second = assignments[1];
+      if (!first || !second) throw new Error("fixture");
+      ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
+      ok(
+        await call(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: first.candidateId,
+          idNumber: first.idNumber,
+        }),
+      );
+      await cancel(env.node.ctx.conn, session.id);
+      const ack = await call(proctor, "proctor:check_in", {
+        sessionId: session.id,
+        candidateId: second.candidateId,
+        idNumber: second.idNumber,
+      });
+      expect(ack.ok).to.equal(false);
+      if (!ack.ok) expect(ack.error.code).to.equal("session_cancelled");
+      expect(await papersOf(env.node.ctx.conn, second.candidateId)).to.equal(0);
+      expect(
+        await examDb(env.node.ctx.conn).Attempts.countDocuments({ candidateId: second.candidateId }),
+      ).to.equal(0);
+    } finally {
+      proctor.close();
+    }
+  });
+
+  it("when the session is cancelled after check-in, then release is refused and every attempt stays unstarted", async () => {
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 2 });
+    const proctor = await connect(env.node.url, proctorUser());
+    try {
+      for (const a of assignments)
+        ok(
+          await call(proctor, "proctor:check_in", {
+            sessionId: session.id,
+            candidateId: a.candidateId,
+            idNumber: a.idNumber,
+          }),
+        );
+      await cancel(env.node.ctx.conn, session.id);
+      const ack = await call(proctor, "proctor:release", { sessionId: session.id });
+      expect(ack.ok).to.equal(false);
+      if (!ack.ok) expect(ack.error.code).to.equal("session_cancelled");
+      const docs = await examDb(env.node.ctx.conn).Attempts.find({ sessionId: session.id }).lean();
+      expect(docs.map((d) => d.status)).to.deep.equal(["checked_in", "checked_in"]);
+      expect(docs.every((d) => d.startedAt === null && d.deadline === null)).to.equal(true);
+    } finally {
+      proctor.close();
+    }
+  });
+
+  for (const accommodation of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+    it(`when a check-in names the accommodation "${accommodation}" (an Object prototype key, not an approved one), then it is refused and no paper, attempt or exposure is written`, async () => {
+      const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+      const a = assignments[0];
+      if (!a) throw new Error("fixture");
+      const proctor = await connect(env.node.url, proctorUser());
+      try {
+        const ack = await call(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: a.candidateId,
+          idNumber: a.idNumber,
+          accommodation,
+        });
+        expect(ack.ok).to.equal(false);
+        if (!ack.ok) expect(ack.error.code).to.equal("unknown_accommodation");
+        const { conn } = env.node.ctx;
+        expect(await papersOf(conn, a.candidateId)).to.equal(0);
+        expect(await examDb(conn).Attempts.countDocuments({ candidateId: a.candidateId })).to.equal(0);
+        expect(await conn.collection("exam_exposure").countDocuments({ _id: session.id as never })).to.equal(
+          0,
+        );
+      } finally {
+        proctor.close();
+      }
+    });
+  }
+
+  it("when a check-in names an approved accommodation, then its minutes are added to the attempt", async () => {
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+    const a = assignments[0];
+    if (!a) throw new Error("fixture");
+    const proctor = await connect(env.node.url, proctorUser());
+    try {
+      const checked = ok(
+        await call(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: a.candidateId,
+          idNumber: a.idNumber,
+          accommodation: "low_vision",
+        }),
+      );
+      expect(checked.seat.extraMinutes).to.equal(15);
+    } finally {
+      proctor.close();
+    }
+  });
+});

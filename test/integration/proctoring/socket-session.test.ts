@@ -1,0 +1,165 @@
+import { expect } from "chai";
+import { io as ioClient } from "socket.io-client";
+import type { Ack } from "../../../server/contracts/errors.js";
+import type { IncidentDto } from "../../../server/contracts/exams.js";
+import {
+  connectSocket,
+  scheduleCandidates,
+  staffAgent,
+  type AuthedAgent,
+  type TestSocket,
+} from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/** Resolves when the server closes the socket (its reason), so a test never guesses a delay. */
+const closedByServer = (socket: TestSocket) =>
+  new Promise<string>((resolve) => socket.once("disconnect", (reason) => resolve(reason)));
+
+const incidents = (node: Node, sessionId: string) =>
+  node.ctx.conn.collection("exam_incidents").countDocuments({ sessionId });
+
+/**
+ * Issue 10 (7): an open socket must not outlive the login or the account it was opened under.
+ * Logout, deactivation and a role change close the user's sockets; a socket the close missed is
+ * refused on its next event because every staff event checks the live account.
+ */
+describe("proctoring: sockets end with the login and the account", function () {
+  this.timeout(60_000);
+  let node: Node;
+  let admin: AuthedAgent;
+  before(async () => {
+    node = await startTestNode();
+    admin = await staffAgent(node, { roles: ["admin"] });
+  });
+  after(async () => {
+    await node.stop();
+  });
+
+  async function aProctorWatching() {
+    const fixture = await scheduleCandidates(node, { count: 1 });
+    const proctor = await staffAgent(node, {
+      roles: ["proctor"],
+      testCentreId: fixture.room.testCentreId,
+      divisionCode: fixture.session.divisionCode,
+    });
+    const socket = await connectSocket(node, proctor);
+    const watch = await socket
+      .timeout(10_000)
+      .emitWithAck("proctor:watch", { sessionId: fixture.session.id });
+    expect(watch.ok).to.equal(true);
+    return { fixture, proctor, socket, sessionId: fixture.session.id };
+  }
+
+  it("when the proctor logs out, then their open socket is closed by the server", async () => {
+    const { proctor, socket } = await aProctorWatching();
+    try {
+      const closed = closedByServer(socket);
+      await proctor.agent.post("/api/auth/logout").expect(204);
+      expect(await closed).to.equal("io server disconnect");
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("when an admin deactivates the proctor, then the proctor's open socket is closed by the server", async () => {
+    const { proctor, socket } = await aProctorWatching();
+    try {
+      const closed = closedByServer(socket);
+      await admin.agent.patch(`/api/users/${proctor.user.id}`).send({ active: false }).expect(200);
+      expect(await closed).to.equal("io server disconnect");
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("when an admin changes the proctor's roles, then the proctor's open socket is closed by the server", async () => {
+    const { proctor, socket } = await aProctorWatching();
+    try {
+      const closed = closedByServer(socket);
+      await admin.agent
+        .patch(`/api/users/${proctor.user.id}`)
+        .send({ roles: ["officer"] })
+        .expect(200);
+      expect(await closed).to.equal("io server disconnect");
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("when the account is deactivated where no socket is told (another tool, the database), then the socket's next event is refused, nothing is written and the socket is closed", async () => {
+    const { proctor, socket, sessionId } = await aProctorWatching();
+    try {
+      await node.ctx.conn
+        .collection("staff_users")
+        .updateOne({ username: proctor.staff.username }, { $set: { active: false } });
+      const closed = closedByServer(socket);
+      const ack = (await socket.timeout(10_000).emitWithAck("proctor:incident", {
+        sessionId,
+        kind: "environment",
+        note: "停用后仍在操作",
+      })) as Ack<IncidentDto>;
+      expect(ack.ok).to.equal(false);
+      if (!ack.ok) expect(ack.error.code).to.equal("session_ended");
+      expect(await closed).to.equal("io server disconnect");
+      expect(await incidents(node, sessionId)).to.equal(0);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("when the login session is gone from the store (expired or ended elsewhere), then the socket's next event is refused", async () => {
+    const { proctor, socket, sessionId } = await aProctorWatching();
+    try {
+      const sid =
+        decodeURIComponent(proctor.cookie.split("=")[1] ?? "")
+          .replace(/^s:/, "")
+          .split(".")[0] ?? "";
+      const removed = await node.ctx.conn.collection<{ _id: string }>("sessions").deleteOne({ _id: sid });
+      expect(removed.deletedCount).to.equal(1);
+      const ack = (await socket.timeout(10_000).emitWithAck("proctor:incident", {
+        sessionId,
+        kind: "environment",
+        note: "会话已失效",
+      })) as Ack<IncidentDto>;
+      expect(ack.ok).to.equal(false);
+      expect(await incidents(node, sessionId)).to.equal(0);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("when a page of another origin opens a socket with a logged-in officer's cookie, then the handshake is refused; the node's own origin is accepted", async () => {
+    const officer = await staffAgent(node, { roles: ["officer"] });
+    const hostile = ioClient(node.url, {
+      transports: ["websocket"],
+      extraHeaders: { cookie: officer.cookie, origin: "https://evil.example" },
+      reconnection: false,
+      forceNew: true,
+    });
+    try {
+      const outcome = await new Promise<string>((resolve) => {
+        hostile.once("connect", () => resolve("connected"));
+        hostile.once("connect_error", () => resolve("refused"));
+      });
+      expect(outcome).to.equal("refused");
+    } finally {
+      hostile.close();
+    }
+    const own = ioClient(node.url, {
+      transports: ["websocket"],
+      extraHeaders: { cookie: officer.cookie, origin: node.url },
+      reconnection: false,
+      forceNew: true,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        own.once("connect", () => resolve());
+        own.once("connect_error", reject);
+      });
+    } finally {
+      own.close();
+    }
+  });
+});
