@@ -24,7 +24,7 @@ const REDIS_URL = "redis://127.0.0.1:6379";
  * at B; each deadline expiry happens once although both instances sweep.
  */
 describe("proctoring: two instances behind Redis", function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
   let conn: Connection;
   let a: ChildNode | null = null;
   let b: ChildNode | null = null;

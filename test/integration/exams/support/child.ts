@@ -45,7 +45,7 @@ export function spawnExamNode(env: Record<string, string>): Promise<ChildNode> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`exam node did not start: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`exam node did not start: ${stderr}`)), 90_000);
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /READY (\S+)/.exec(out);
