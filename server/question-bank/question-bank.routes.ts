@@ -1,5 +1,5 @@
 import type { Router } from "express";
-import { actorOf, type Access } from "../access/index.js";
+import { actorOf, can, type Access } from "../access/index.js";
 import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
 import {
@@ -291,7 +291,11 @@ export function questionBankRouter(
     validate("body", SaveBlueprint),
     async (req, res) => {
       const body = parsed<z.infer<typeof SaveBlueprint>>(res, "body");
-      res.status(201).json(await bank.saveBlueprint(actorOf(req), body.blueprint, { publish: body.publish }));
+      const actor = actorOf(req);
+      // Saving and publishing in one step is publishing: only those the publish route admits.
+      if (body.publish && !can(actor, "blueprint:publish"))
+        throw errors.forbidden("只有审核人或管理员可以发布组卷方案", "publish_not_allowed");
+      res.status(201).json(await bank.saveBlueprint(actor, body.blueprint, { publish: body.publish }));
     },
   );
   r.post(

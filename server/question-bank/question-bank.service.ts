@@ -18,6 +18,7 @@ import type { FeatureContext } from "../feature.js";
 import { errors, toAppError } from "../lib/errors.js";
 import { assemblePaper, checkFeasibility } from "./assembly.js";
 import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
+import { CONTENT_ACTIONS, contributorsOf } from "./four-eyes.js";
 import { createImageStore } from "./image.store.js";
 import { computeItemStats, type ItemStatsOptions } from "./item-stats.js";
 import type { Actor, AuditPort, ResponsesPort } from "./ports.js";
@@ -225,6 +226,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     action: QuestionEvent["action"],
     comment?: string,
     extra: Record<string, unknown> = {},
+    guard: Record<string, unknown> = {},
   ): Promise<QuestionDto> {
     const current = await latest(questionId);
     if (current.status !== from) {
@@ -235,7 +237,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       );
     }
     const updated = await Questions.findOneAndUpdate(
-      { questionId, version: current.version, status: from },
+      { questionId, version: current.version, status: from, ...guard },
       { $set: { status: to, ...extra }, $push: { history: event(actor, action, comment) } },
       { returnDocument: "after" },
     ).lean<Lean>();
@@ -249,10 +251,28 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     return toQuestionDto(updated);
   }
 
-  /** A reviewer must not be the author of the version under review (four-eyes rule). */
-  async function assertNotAuthor(actor: Actor, questionId: string) {
+  /**
+   * A reviewer must not have written any content of the version under review (four-eyes rule):
+   * not its author, nor anyone who edited it since, an image or a tag included. Checking only the
+   * last editor let an author have a colleague touch a tag and then approve their own text.
+   */
+  async function assertNotContributor(actor: Actor, questionId: string) {
     const current = await latest(questionId);
-    if (current.authorId === actor.id) throw errors.forbidden("不能审核自己编写或修改的题目", "own_question");
+    if (contributorsOf(current).has(actor.id))
+      throw errors.forbidden("不能审核自己编写或修改过的题目", "own_question");
+  }
+
+  /**
+   * The same rule as a query clause, added to the review's own write so that an edit landing
+   * between the check and the write cannot slip past it.
+   */
+  function notContributedBy(actor: Actor): Record<string, unknown> {
+    return {
+      $nor: [
+        { authorId: actor.id },
+        { history: { $elemMatch: { actorId: actor.id, action: { $in: CONTENT_ACTIONS } } } },
+      ],
+    };
   }
 
   async function eligibleSnapshots(categoryCode: CategoryCode): Promise<BankQuestionSnapshot[]> {
@@ -393,7 +413,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
      * published version becomes superseded (kept for the papers that used it).
      */
     async approve(actor: Actor, questionId: string, comment?: string): Promise<QuestionDto> {
-      await assertNotAuthor(actor, questionId);
+      await assertNotContributor(actor, questionId);
       const current = await latest(questionId);
       if (current.status !== "in_review") {
         throw errors.conflict(
@@ -409,7 +429,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
           { session },
         );
         const res = await Questions.updateOne(
-          { questionId, version: current.version, status: "in_review" },
+          { questionId, version: current.version, status: "in_review", ...notContributedBy(actor) },
           {
             $set: { status: "published", reviewerId: actor.id },
             $push: { history: event(actor, "approved", comment) },
@@ -431,10 +451,17 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     /** A reviewer other than the author returns the question to draft with comments. */
     async returnForChanges(actor: Actor, questionId: string, comment: string): Promise<QuestionDto> {
       if (!comment.trim()) throw errors.badRequest("comment_required", "退回时须填写审核意见");
-      await assertNotAuthor(actor, questionId);
-      return transition(actor, questionId, "in_review", "draft", "returned", comment, {
-        reviewerId: actor.id,
-      });
+      await assertNotContributor(actor, questionId);
+      return transition(
+        actor,
+        questionId,
+        "in_review",
+        "draft",
+        "returned",
+        comment,
+        { reviewerId: actor.id },
+        notContributedBy(actor),
+      );
     },
 
     /** Retires the question: no new paper uses it; every version stays for existing papers. */

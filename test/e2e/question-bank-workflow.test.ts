@@ -323,7 +323,8 @@ describe("question bank workflow (browser)", function () {
     const blueprints = node.ctx.conn.collection("blueprints");
     const blueprintsBefore = await blueprints.countDocuments({});
 
-    const examiner = await createStaff(node, { roles: ["examiner"] });
+    // Reviewer too: only publishers see the publish button (an examiner may save drafts only).
+    const examiner = await createStaff(node, { roles: ["examiner", "reviewer"] });
     const { context, page, errors } = await openContext(browser, node.url);
     try {
       await loginThroughForm(page, examiner.username, examiner.password);
