@@ -1,4 +1,5 @@
 import type { SessionReportDto } from "../contracts/exams.js";
+import { toCsvText, type CsvValue } from "../lib/csv.js";
 import type { SeatAssignmentDto } from "../contracts/scheduling.js";
 
 /** What the report needs of one attempt. */
@@ -88,16 +89,9 @@ export function buildSessionReport(input: {
 
 const STATUS_LABEL = { submitted: "已交卷", voided: "违纪作废", absent: "缺考" } as const;
 
-/** One CSV field, quoted when needed (RFC 4180); a leading =,+,-,@ is defused against spreadsheet formulas. */
-function field(v: string | number | boolean | null): string {
-  let s = v === null ? "" : String(v);
-  if (/^[=+\-@]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
 /** The report as CSV for officers (UTF-8 with BOM so Excel shows the Chinese headers). */
 export function reportToCsv(r: SessionReportDto): string {
-  const rows: (string | number | boolean | null)[][] = [
+  const rows: CsvValue[][] = [
     ["场次", r.sessionId, "类别", r.categoryCode, "发布时间", r.publishedAt ?? "未发布"],
     [
       "应考",
@@ -133,5 +127,5 @@ export function reportToCsv(r: SessionReportDto): string {
       x.chainHash,
     ]),
   ];
-  return `\uFEFF${rows.map((row) => row.map(field).join(",")).join("\r\n")}\r\n`;
+  return toCsvText(rows, { bom: true });
 }

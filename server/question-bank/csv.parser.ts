@@ -1,4 +1,5 @@
 import type { ParsedFile, ParsedItem, ImportDefaults } from "./parsed-item.js";
+import { readCsvCell, toCsvText } from "../lib/csv.js";
 import { FileRefusal, toItem } from "./parsed-item.js";
 
 /**
@@ -223,28 +224,14 @@ export function rowToItem(
 }
 
 /**
- * Spreadsheets run a cell that starts with = + - @ (or a tab/CR before them) as a formula: OWASP's
- * CSV-injection advice is to prefix such a cell with a single quote on export. The reader drops
- * exactly that prefix again, so roadcert's own exports round-trip while what a file says is kept.
+ * A cell as the author wrote it: the formula-neutralising quote that roadcert's own export adds
+ * (server/lib/csv.ts, OWASP CSV injection) removed again, so exports round-trip exactly.
  */
-// A text that already starts with quotes before a formula character gets one more, so the reader's
-// removal of one quote is an exact inverse and an author's own leading quote survives the round trip.
-const FORMULA_START = /^'*[=+\-@\t\r]/;
-const NEUTRALISED = /^'+[=+\-@\t\r]/;
-
-/** Quotes one CSV field when needed (RFC 4180), with formula starts neutralised. */
-function csvField(raw: string): string {
-  const value = FORMULA_START.test(raw) ? `'${raw}` : raw;
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** A cell as the author wrote it: the export's formula-neutralising quote removed. */
 function cellValue(raw: string): string {
-  const value = raw.trim();
-  return NEUTRALISED.test(value) ? value.slice(1) : value;
+  return readCsvCell(raw.trim());
 }
 
-/** Writes questions as roadcert CSV (the same columns `parseCsv` reads). */
+/** Writes questions as roadcert CSV (the same columns `parseCsv` reads), formula cells neutralised. */
 export function toCsv(
   questions: {
     ref: string;
@@ -260,7 +247,7 @@ export function toCsv(
     source: string;
   }[],
 ): string {
-  const lines = [CSV_COLUMNS.join(",")];
+  const rows: string[][] = [[...CSV_COLUMNS]];
   for (const q of questions) {
     const opt = (k: string) => q.options.find((o) => o.key === k)?.text ?? "";
     const cells = [
@@ -279,7 +266,7 @@ export function toCsv(
       q.tags.join("|"),
       q.source,
     ];
-    lines.push(cells.map(csvField).join(","));
+    rows.push(cells);
   }
-  return `${lines.join("\r\n")}\r\n`;
+  return toCsvText(rows);
 }
