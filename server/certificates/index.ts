@@ -48,3 +48,6 @@ export {
   readAnchorsFile,
   readTrustLists,
 } from "./crypto/trust-files.js";
+export { renderCertificatePdf, QR_PRINT_MM, type CertificatePdfData } from "./pdf/certificate.pdf.js";
+export { renderAdmissionTicketPdf, type AdmissionTicketPdfData } from "./pdf/admission-ticket.pdf.js";
+export { qrMatrix } from "./pdf/qr.js";

@@ -1,0 +1,228 @@
+import type { Connection } from "mongoose";
+import type { AuthUser } from "../contracts/auth.js";
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
+import type { CertificateRecord } from "../contracts/certificates.js";
+import type { DomainEvents } from "../contracts/domain-events.js";
+import type { CandidateDto } from "../contracts/registration.js";
+import { errors } from "../lib/errors.js";
+import { canSeeDivision, divisionFilter } from "../organisation/index.js";
+import { certificateModel, issuanceModel, type IssuanceDoc } from "./certificate.model.js";
+import { randomStatusIndex } from "./crypto/status-list.js";
+import { chinaDate, validityEnd } from "./lifecycle.js";
+import {
+  SYSTEM_ACTOR,
+  actorName,
+  enqueue,
+  sealQr,
+  signatureFor,
+  toRecord,
+  type Actor,
+  type CertificateAuditPort,
+} from "./record.js";
+import type { SigningService } from "./signing.service.js";
+
+export interface IssuancePorts {
+  candidate(candidateId: string): Promise<CandidateDto | null>;
+  sessionDivision(sessionId: string): Promise<string | null>;
+  divisionName(code: string): string;
+  audit: CertificateAuditPort;
+  signing: SigningService;
+  provinceCode: string;
+  autoIssue: boolean;
+  onOutbox?: () => void;
+  clock?: () => Date;
+}
+
+type IssuanceLean = IssuanceDoc & { _id: unknown };
+const MAX_INDEX_TRIES = 8;
+
+/**
+ * Issuance: `exam.passed` → a pending issuance (one per attempt, whatever the deliveries) → an
+ * officer of the session's division issues it (or the node does, when configured to). Issuing is
+ * one transaction: the issuance's pending → issued switch (conditional, so it happens once), the
+ * certificate's new version (conditional on the version read), the audit entry and the
+ * `certificate.issued` outbox entry.
+ */
+export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
+  const Issuances = issuanceModel(conn);
+  const Certificates = certificateModel(conn);
+  const clock = ports.clock ?? (() => new Date());
+
+  function assertScope(actor: Actor, divisionCode: string): void {
+    if ("divisionCode" in actor && !canSeeDivision(actor.divisionCode, divisionCode)) throw errors.notFound("待发证记录");
+  }
+
+  async function onExamPassed(e: DomainEvents["exam.passed"]): Promise<void> {
+    const divisionCode = (await ports.sessionDivision(e.sessionId)) ?? ports.provinceCode;
+    // Upsert on the unique attemptId: a repeated delivery or a second instance finds it there.
+    const res = await Issuances.updateOne(
+      { attemptId: e.attemptId },
+      {
+        $setOnInsert: {
+          candidateId: e.candidateId,
+          idNumber: e.idNumber,
+          name: e.name,
+          categoryCode: e.categoryCode,
+          sessionId: e.sessionId,
+          score: e.score,
+          passedAt: new Date(e.submittedAt),
+          chainHash: e.chainHash,
+          divisionCode,
+          status: "pending",
+        },
+      },
+      { upsert: true },
+    ).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code === 11000) return { upsertedCount: 0 };
+      throw err;
+    });
+    if (ports.autoIssue && res.upsertedCount === 1) {
+      const created = await Issuances.findOne({ attemptId: e.attemptId }).lean<IssuanceLean>();
+      if (created) await issue(SYSTEM_ACTOR, String(created._id)).catch(() => undefined);
+    }
+  }
+
+  async function issue(actor: Actor, issuanceId: string): Promise<CertificateRecord> {
+    const pending = await Issuances.findById(issuanceId).lean<IssuanceLean>();
+    if (!pending) throw errors.notFound("待发证记录");
+    assertScope(actor, pending.divisionCode);
+    if (pending.status !== "pending") throw errors.conflict("issuance_decided", "该记录已处理");
+    const candidate = await ports.candidate(pending.candidateId);
+    if (!candidate) throw errors.unprocessable("holder_missing", "找不到考生报名信息，无法发证");
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await issueOnce(actor, pending, candidate);
+      } catch (err) {
+        // A random status index that is already taken: draw another one.
+        const dupIndex = (err as { code?: unknown; keyPattern?: Record<string, unknown> }).keyPattern?.statusIndex;
+        if ((err as { code?: unknown }).code !== 11000 || !dupIndex || attempt >= MAX_INDEX_TRIES) throw err;
+      }
+    }
+  }
+
+  async function issueOnce(actor: Actor, pending: IssuanceLean, candidate: CandidateDto): Promise<CertificateRecord> {
+    const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
+    const today = chinaDate(now);
+    const existing = await Certificates.findOne({ certificateNo: pending.idNumber }).lean();
+    const category = {
+      code: pending.categoryCode,
+      name: CATEGORIES[pending.categoryCode as CategoryCode] ?? pending.categoryCode,
+      firstIssuedOn: today,
+      attemptId: pending.attemptId,
+      chainHash: pending.chainHash,
+    };
+    if (existing && existing.status !== "valid") throw errors.conflict("certificate_not_valid", "该持证人的证书已注销、吊销或撤销，不能增加类别");
+    if (existing?.categories.some((c) => c.code === pending.categoryCode)) {
+      throw errors.conflict("category_already_held", "该持证人已持有此类别");
+    }
+    const kind = existing ? ("category_added" as const) : ("first_issue" as const);
+    const version = (existing?.version ?? 0) + 1;
+    const base = existing ?? {
+      provinceCode: ports.provinceCode,
+      certificateNo: pending.idNumber,
+      candidateId: pending.candidateId,
+      categories: [],
+      firstIssuedOn: today,
+      validFrom: today,
+      validTo: validityEnd(today),
+      status: "valid" as const,
+      statusReason: null,
+      statusChangedAt: now,
+      statusIndex: randomStatusIndex(),
+    };
+    const doc = {
+      ...base,
+      holder: {
+        name: candidate.name,
+        sex: candidate.sex,
+        birthDate: candidate.birthDate,
+        idNumber: candidate.idNumber,
+        nationality: "中国",
+        addressDivisionCode: candidate.addressDivisionCode,
+        licenceClass: candidate.licenceClass,
+        licenceFirstIssuedOn: candidate.licenceFirstIssuedOn,
+      },
+      photoId: candidate.photoId,
+      categories: [...base.categories, category],
+      issuingAuthority: { divisionCode: pending.divisionCode, name: ports.divisionName(pending.divisionCode) },
+      divisionCode: pending.divisionCode,
+      version,
+      issuedAt: now,
+    };
+    const record = toRecord(doc as Parameters<typeof toRecord>[0]);
+    const qr = sealQr(ports.signing, record, pending.chainHash);
+    const signature = signatureFor(ports.signing, record, qr);
+    const versionEntry = { version, kind, at: now, by: actorName(actor), categories: record.categories.map((c) => c.code), validFrom: record.validFrom, validTo: record.validTo, kid: signature.kid, suite: signature.suite, qr };
+
+    await conn.transaction(async (session) => {
+      const decided = await Issuances.updateOne(
+        { _id: pending._id, status: "pending" },
+        { $set: { status: "issued", decidedBy: actorName(actor), decidedAt: now, certificateVersion: version } },
+        { session },
+      );
+      if (decided.matchedCount !== 1) throw errors.conflict("issuance_decided", "该记录已处理");
+      if (existing) {
+        const changes = {
+          holder: doc.holder,
+          photoId: doc.photoId,
+          categories: doc.categories,
+          issuingAuthority: doc.issuingAuthority,
+          divisionCode: doc.divisionCode,
+          version,
+          issuedAt: now,
+          signature,
+        };
+        const res = await Certificates.updateOne(
+          { _id: existing._id, version: existing.version, status: "valid" },
+          { $set: changes, $push: { versions: versionEntry } },
+          { session },
+        );
+        if (res.matchedCount !== 1) throw errors.conflict("certificate_busy", "证书正被他人修改，请重试");
+      } else {
+        await Certificates.create([{ ...doc, signature, versions: [versionEntry], statusHistory: [] }], { session });
+      }
+      await ports.audit.append(session, {
+        action: "certificate.issued",
+        actor,
+        divisionCode: pending.divisionCode,
+        target: { type: "certificate", id: record.certificateNo },
+        details: { version, kind, categoryCode: pending.categoryCode, attemptId: pending.attemptId, kid: signature.kid },
+      });
+      await enqueue(conn, session, "certificate.issued", { record, signature, kind, flag: existing ? 2 : 1 }, `certificate.issued:${record.provinceCode}:${record.certificateNo}:${version}`);
+    });
+    ports.onOutbox?.();
+    return record;
+  }
+
+  return {
+    onExamPassed,
+    issue,
+    async reject(actor: AuthUser, issuanceId: string, reason: string): Promise<void> {
+      const pending = await Issuances.findById(issuanceId).lean<IssuanceLean>();
+      if (!pending) throw errors.notFound("待发证记录");
+      assertScope(actor, pending.divisionCode);
+      await conn.transaction(async (session) => {
+        const res = await Issuances.updateOne(
+          { _id: pending._id, status: "pending" },
+          { $set: { status: "rejected", decidedBy: actor.displayName, decidedAt: clock(), reason } },
+          { session },
+        );
+        if (res.matchedCount !== 1) throw errors.conflict("issuance_decided", "该记录已处理");
+        await ports.audit.append(session, {
+          action: "certificate.issuance_rejected",
+          actor,
+          divisionCode: pending.divisionCode,
+          target: { type: "certificate_issuance", id: issuanceId },
+          details: { reason, attemptId: pending.attemptId },
+        });
+      });
+    },
+    async list(actor: AuthUser, status: "pending" | "issued" | "rejected"): Promise<IssuanceLean[]> {
+      return Issuances.find({ status, ...divisionFilter(actor.divisionCode) })
+        .sort({ passedAt: -1 })
+        .limit(500)
+        .lean<IssuanceLean[]>();
+    },
+  };
+}
+export type IssuanceService = ReturnType<typeof createIssuanceService>;

@@ -1,0 +1,211 @@
+import type { Connection } from "mongoose";
+import type { AuthUser } from "../contracts/auth.js";
+import {
+  CANCELLATION_REASON_LABELS,
+  type CancellationReason,
+  type CertificateRecord,
+  type CertificateStatus,
+} from "../contracts/certificates.js";
+import { errors } from "../lib/errors.js";
+import { canSeeDivision, divisionFilter } from "../organisation/index.js";
+import { certificateModel, type CertificateDoc } from "./certificate.model.js";
+import {
+  TARGET_STATUS,
+  addDays,
+  chinaDate,
+  isLapsed,
+  refuseRenewal,
+  refuseStatusChange,
+  validityEnd,
+  CANCEL_AFTER_EXPIRY_DAYS,
+  type StatusAction,
+} from "./lifecycle.js";
+import {
+  SYSTEM_ACTOR,
+  actorName,
+  enqueue,
+  sealQr,
+  signatureFor,
+  toRecord,
+  type Actor,
+  type CertificateAuditPort,
+} from "./record.js";
+import type { SigningService } from "./signing.service.js";
+
+export interface LifecyclePorts {
+  audit: CertificateAuditPort;
+  signing: SigningService;
+  renewalWindowDays: number;
+  onOutbox?: () => void;
+  clock?: () => Date;
+}
+
+export type CertificateLean = CertificateDoc & { _id: unknown; createdAt?: Date };
+
+/**
+ * Renewal and status changes. Each is one transaction that restates the version and status it
+ * read (so concurrent changes cannot both apply), appends a status entry with who, when and why,
+ * re-signs the record, writes the audit entry and the outbox entry for the hub.
+ */
+export function createLifecycleService(conn: Connection, ports: LifecyclePorts) {
+  const Certificates = certificateModel(conn);
+  const clock = ports.clock ?? (() => new Date());
+
+  async function load(actor: Actor, certificateNo: string): Promise<CertificateLean> {
+    const doc = await Certificates.findOne({ certificateNo }).lean<CertificateLean>();
+    if (!doc || ("divisionCode" in actor && !canSeeDivision(actor.divisionCode, doc.divisionCode))) {
+      throw errors.notFound("证书");
+    }
+    return doc;
+  }
+
+  /** Applies one status change; resolves false when another instance changed it first (`quiet`). */
+  async function applyStatus(
+    actor: Actor,
+    doc: CertificateLean,
+    to: CertificateStatus,
+    reason: string,
+    quiet = false,
+  ): Promise<CertificateRecord | null> {
+    const now = clock();
+    const record: CertificateRecord = {
+      ...toRecord(doc),
+      status: to,
+      statusReason: reason,
+      statusChangedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const signature = signatureFor(ports.signing, record, doc.signature?.qr ?? "");
+    const entry = { from: doc.status, to, reason, at: now, by: actor.id, byName: actorName(actor) };
+    let applied = true;
+    await conn.transaction(async (session) => {
+      const res = await Certificates.updateOne(
+        { _id: doc._id, version: doc.version, status: doc.status },
+        {
+          $set: { status: to, statusReason: reason, statusChangedAt: now, signature },
+          $push: { statusHistory: entry },
+        },
+        { session },
+      );
+      if (res.matchedCount !== 1) {
+        if (quiet) {
+          applied = false;
+          return;
+        }
+        throw errors.conflict("certificate_busy", "证书状态已被他人变更，请刷新后重试");
+      }
+      await ports.audit.append(session, {
+        action: `certificate.${to}`,
+        actor,
+        divisionCode: doc.divisionCode,
+        target: { type: "certificate", id: doc.certificateNo },
+        details: { from: doc.status, to, reason, version: doc.version },
+      });
+      await enqueue(
+        conn,
+        session,
+        "certificate.status_changed",
+        { record, signature, flag: 2, change: { from: doc.status, to, reason, at: now.toISOString(), by: actorName(actor) } },
+        `certificate.status_changed:${record.provinceCode}:${record.certificateNo}:${to}:${now.getTime()}`,
+      );
+    });
+    if (!applied) return null;
+    ports.signing.invalidateStatus();
+    ports.onOutbox?.();
+    return record;
+  }
+
+  return {
+    load,
+    async get(actor: AuthUser, certificateNo: string): Promise<CertificateLean> {
+      return load(actor, certificateNo);
+    },
+    async search(actor: AuthUser, q: { idNumber?: string; status?: CertificateStatus }): Promise<CertificateLean[]> {
+      const filter: Record<string, unknown> = { ...divisionFilter(actor.divisionCode) };
+      if (q.idNumber) filter.certificateNo = q.idNumber;
+      if (q.status) filter.status = q.status;
+      return Certificates.find(filter).sort({ issuedAt: -1 }).limit(200).lean<CertificateLean[]>();
+    },
+
+    async changeStatus(
+      actor: AuthUser,
+      certificateNo: string,
+      action: StatusAction,
+      input: { reason: string; cancellation?: CancellationReason },
+    ): Promise<CertificateRecord> {
+      const doc = await load(actor, certificateNo);
+      const refusal = refuseStatusChange(doc.status, action, {
+        reason: input.cancellation,
+        validTo: doc.validTo,
+        today: chinaDate(clock()),
+      });
+      if (refusal) throw errors.conflict(refusal.code, refusal.message);
+      const reason = input.cancellation
+        ? [CANCELLATION_REASON_LABELS[input.cancellation], input.reason].filter(Boolean).join("：")
+        : input.reason;
+      const record = await applyStatus(actor, doc, TARGET_STATUS[action], reason);
+      if (!record) throw errors.conflict("certificate_busy", "证书状态已被他人变更");
+      return record;
+    },
+
+    /** A new issuance version with the next six years, inside the renewal window. */
+    async renew(actor: AuthUser, certificateNo: string): Promise<CertificateRecord> {
+      const doc = await load(actor, certificateNo);
+      const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
+      const refusal = refuseRenewal(doc.status, doc.validTo, chinaDate(now), ports.renewalWindowDays);
+      if (refusal) throw errors.conflict(refusal.code, refusal.message);
+      const validFrom = addDays(doc.validTo, 1);
+      const version = doc.version + 1;
+      const record: CertificateRecord = {
+        ...toRecord(doc),
+        version,
+        serial: `${doc.certificateNo}-${String(version).padStart(2, "0")}`,
+        validFrom,
+        validTo: validityEnd(validFrom),
+        issuedAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+      };
+      const chainHash = doc.categories.at(-1)?.chainHash ?? "0".repeat(64);
+      const qr = sealQr(ports.signing, record, chainHash);
+      const signature = signatureFor(ports.signing, record, qr);
+      const versionEntry = { version, kind: "renewal", at: now, by: actorName(actor), categories: record.categories.map((c) => c.code), validFrom: record.validFrom, validTo: record.validTo, kid: signature.kid, suite: signature.suite, qr };
+      await conn.transaction(async (session) => {
+        const res = await Certificates.updateOne(
+          { _id: doc._id, version: doc.version, status: "valid" },
+          { $set: { version, validFrom: record.validFrom, validTo: record.validTo, issuedAt: now, signature }, $push: { versions: versionEntry } },
+          { session },
+        );
+        if (res.matchedCount !== 1) throw errors.conflict("certificate_busy", "证书正被他人修改，请重试");
+        await ports.audit.append(session, {
+          action: "certificate.renewed",
+          actor,
+          divisionCode: doc.divisionCode,
+          target: { type: "certificate", id: doc.certificateNo },
+          details: { version, validFrom: record.validFrom, validTo: record.validTo },
+        });
+        await enqueue(conn, session, "certificate.issued", { record, signature, kind: "renewal", flag: 2 }, `certificate.issued:${record.provinceCode}:${record.certificateNo}:${version}`);
+      });
+      ports.onOutbox?.();
+      return record;
+    },
+
+    /**
+     * Cancels every certificate whose last valid day is more than 180 days ago. Safe on several
+     * instances at once: each change is conditional on the status and version it read, so a
+     * certificate another instance already cancelled is skipped, never cancelled twice.
+     */
+    async cancelLapsed(): Promise<number> {
+      const today = chinaDate(clock());
+      const cutoff = addDays(today, -CANCEL_AFTER_EXPIRY_DAYS - 1);
+      const lapsed = await Certificates.find({ status: "valid", validTo: { $lte: cutoff } }).limit(500).lean<CertificateLean[]>();
+      let cancelled = 0;
+      for (const doc of lapsed) {
+        if (!isLapsed(doc.validTo, today)) continue;
+        const reason = CANCELLATION_REASON_LABELS.expired_180_days;
+        if (await applyStatus(SYSTEM_ACTOR, doc, "cancelled", reason, true)) cancelled++;
+      }
+      return cancelled;
+    },
+  };
+}
+export type LifecycleService = ReturnType<typeof createLifecycleService>;

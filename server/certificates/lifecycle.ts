@@ -1,0 +1,65 @@
+import type { CancellationReason, CertificateStatus } from "../contracts/certificates.js";
+
+/**
+ * The certificate lifecycle as pure rules (道路运输从业人员管理规定): valid 6 years; renewal within
+ * the configured window before expiry; cancellation (注销) on the holder's request, death, age, or
+ * automatically 180 days after expiry; revocation (吊销) and withdrawal (撤销) with a reason. Only a
+ * valid certificate changes status; cancelled, revoked and withdrawn are final.
+ */
+export const VALIDITY_YEARS = 6;
+export const CANCEL_AFTER_EXPIRY_DAYS = 180;
+
+/** Calendar date in China Standard Time (UTC+8, no DST), which is what certificates print. */
+export function chinaDate(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The last valid day of a validity starting on `from`: six years later, minus one day. */
+export function validityEnd(from: string): string {
+  const d = new Date(`${from}T00:00:00Z`);
+  d.setUTCFullYear(d.getUTCFullYear() + VALIDITY_YEARS);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+export type StatusAction = "cancel" | "revoke" | "withdraw";
+export const TARGET_STATUS: Record<StatusAction, CertificateStatus> = {
+  cancel: "cancelled",
+  revoke: "revoked",
+  withdraw: "withdrawn",
+};
+
+export type Refusal = { code: string; message: string } | null;
+
+export function refuseStatusChange(
+  current: CertificateStatus,
+  action: StatusAction,
+  opts: { reason?: CancellationReason; validTo: string; today: string },
+): Refusal {
+  if (current !== "valid") return { code: "certificate_not_valid", message: "证书已不是有效状态，不能再变更" };
+  if (action === "cancel" && opts.reason === "expired_180_days" && opts.today <= addDays(opts.validTo, CANCEL_AFTER_EXPIRY_DAYS)) {
+    return { code: "not_yet_lapsed", message: `有效期届满后 ${CANCEL_AFTER_EXPIRY_DAYS} 日才能因未换证注销` };
+  }
+  return null;
+}
+
+/** Renewal is allowed from `windowDays` before the last valid day through that day, for a valid certificate. */
+export function refuseRenewal(current: CertificateStatus, validTo: string, today: string, windowDays: number): Refusal {
+  if (current !== "valid") return { code: "certificate_not_valid", message: "证书已不是有效状态，不能换证" };
+  if (today < addDays(validTo, -windowDays)) {
+    return { code: "renewal_too_early", message: `有效期届满前 ${windowDays} 日内方可换证（${addDays(validTo, -windowDays)} 起）` };
+  }
+  if (today > validTo) return { code: "renewal_too_late", message: "证书已过有效期，不能换证，请重新参加考试" };
+  return null;
+}
+
+/** A lapsed certificate: valid status, last valid day more than 180 days ago. */
+export function isLapsed(validTo: string, today: string): boolean {
+  return today > addDays(validTo, CANCEL_AFTER_EXPIRY_DAYS);
+}

@@ -1,0 +1,99 @@
+import type { ClientSession, Connection } from "mongoose";
+import type { AuditActor } from "../contracts/audit.js";
+import type { AuthUser } from "../contracts/auth.js";
+import type { CertificateRecord, RecordSignature } from "../contracts/certificates.js";
+import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
+import { enqueueEvent } from "../lib/outbox.js";
+import type { CertificateDoc } from "./certificate.model.js";
+import { sealClaims } from "./crypto/envelope.js";
+import type { SigningService } from "./signing.service.js";
+
+/** Audit entries are appended inside the change's transaction (the access helper's audit API). */
+export interface CertificateAuditPort {
+  append(
+    session: ClientSession,
+    input: {
+      action: string;
+      actor: AuditActor | AuthUser | null;
+      divisionCode?: string | null;
+      target?: { type: string; id: string } | null;
+      details?: Record<string, unknown>;
+    },
+  ): Promise<unknown>;
+}
+
+export type Actor = AuthUser | AuditActor;
+export const SYSTEM_ACTOR: AuditActor = { id: "system", kind: "system", name: "系统" };
+export const actorName = (a: Actor): string => ("displayName" in a ? a.displayName : a.name);
+
+type StoredCertificate = CertificateDoc & { _id: unknown };
+
+/** The record as the hub receives it: every field, no internal ids. */
+export function toRecord(doc: StoredCertificate | CertificateDoc): CertificateRecord {
+  const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : d);
+  return {
+    provinceCode: doc.provinceCode,
+    certificateNo: doc.certificateNo,
+    version: doc.version,
+    serial: serialOf(doc.certificateNo, doc.version),
+    holder: doc.holder as CertificateRecord["holder"],
+    categories: doc.categories.map((c) => ({
+      code: c.code ?? "",
+      name: c.name ?? "",
+      firstIssuedOn: c.firstIssuedOn ?? "",
+      attemptId: c.attemptId ?? "",
+      chainHash: c.chainHash ?? "",
+    })),
+    issuingAuthority: {
+      divisionCode: doc.issuingAuthority?.divisionCode ?? "",
+      name: doc.issuingAuthority?.name ?? "",
+    },
+    firstIssuedOn: doc.firstIssuedOn,
+    issuedAt: iso(doc.issuedAt),
+    validFrom: doc.validFrom,
+    validTo: doc.validTo,
+    status: doc.status,
+    statusReason: doc.statusReason ?? null,
+    statusChangedAt: iso(doc.statusChangedAt),
+    statusIndex: doc.statusIndex,
+    updatedAt: iso(doc.statusChangedAt > doc.issuedAt ? doc.statusChangedAt : doc.issuedAt),
+  };
+}
+
+export const serialOf = (certificateNo: string, version: number) =>
+  `${certificateNo}-${String(version).padStart(2, "0")}`;
+
+/** Seals the QR payload for a new issuance version (the chain hash of the pass behind it). */
+export function sealQr(signing: SigningService, record: CertificateRecord, chainHash: string): string {
+  return sealClaims(
+    {
+      provinceCode: record.provinceCode,
+      certificateNo: record.certificateNo,
+      version: record.version,
+      name: record.holder.name,
+      categories: record.categories.map((c) => c.code),
+      validFrom: record.validFrom,
+      validTo: record.validTo,
+      issuedAt: record.issuedAt,
+      statusIndex: record.statusIndex,
+      chainHash,
+    },
+    signing.sealingKey(),
+  );
+}
+
+/** The record signature plus the QR text of the issuance version it belongs to. */
+export function signatureFor(signing: SigningService, record: CertificateRecord, qr: string): RecordSignature {
+  return { ...signing.signRecord(record), qr };
+}
+
+/** Writes the outbox entry inside the transaction; the key makes a retried transaction write it once. */
+export async function enqueue<K extends DomainEventName>(
+  conn: Connection,
+  session: ClientSession,
+  name: K,
+  payload: DomainEvents[K],
+  key: string,
+): Promise<void> {
+  await enqueueEvent(conn, session, name, payload, key);
+}

@@ -1,0 +1,197 @@
+import type { Connection } from "mongoose";
+import type {
+  CertificateRecord,
+  SignatureSuite,
+  SignedDocument,
+  TrustAnchor,
+  TrustListKey,
+} from "../contracts/certificates.js";
+import type { Logger } from "../lib/logger.js";
+import { certificateModel, keyRegistryModel } from "./certificate.model.js";
+import { openKeyStore, type ActiveKey, type KeyStore } from "./crypto/key-store.js";
+import { canonicalJson } from "./crypto/signed-document.js";
+import { buildStatusList, emptyStatusBits, loadStatusList, setStatusBits, type LoadedStatusList } from "./crypto/status-list.js";
+import { readAnchorsFile, readTrustLists, DEMO_ANCHORS_FILE, DEMO_TRUST_LIST_FILE } from "./crypto/trust-files.js";
+import { buildTrustList, loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
+import type { TrustContext } from "./crypto/verify-qr.js";
+
+export interface SigningOptions {
+  provinceCode: string;
+  suite: SignatureSuite;
+  keysDir: string;
+  /** Trust the committed demo list (province 990000) too; never in production. */
+  trustDemo: boolean;
+  /** Other nodes whose trust and status lists this node fetches, each bound to its province. */
+  peers: { provinceCode: string; url: string }[];
+  logger: Logger;
+  clock?: () => Date;
+}
+
+/** How long the node's own lists may be used, and how often verifiers should refresh them. */
+const TRUST_LIST_VALID_S = 7 * 86_400;
+const TRUST_LIST_REFRESH_S = 86_400;
+const STATUS_LIST_VALID_S = 86_400;
+/** Lists are rebuilt at most this often; the generation time shown to verifiers says how old they are. */
+const CACHE_MS = 5_000;
+const PEER_REFRESH_MS = 60_000;
+
+/**
+ * The node's keys and lists: signs records and QR payloads with its current certificate key,
+ * publishes its trust list (keys of every instance of this node, from the key registry) and its
+ * status list, and assembles what its verifier trusts (own list, peers', the demo list).
+ */
+export function createSigningService(conn: Connection, opts: SigningOptions) {
+  const clock = opts.clock ?? (() => new Date());
+  const Registry = keyRegistryModel(conn);
+  const Certificates = certificateModel(conn);
+  let store: KeyStore | null = null;
+  let trustCache: { at: number; doc: SignedDocument; loaded: LoadedTrustList } | null = null;
+  let statusCache: { at: number; doc: SignedDocument; loaded: LoadedStatusList } | null = null;
+  const peerCache = new Map<string, { at: number; list: LoadedTrustList | null; status: LoadedStatusList | null }>();
+  const demo = opts.trustDemo ? readTrustLists([DEMO_TRUST_LIST_FILE], readAnchorsFile(DEMO_ANCHORS_FILE)).lists : [];
+
+  function keys(): KeyStore {
+    store ??= openKeyStore(opts.keysDir, opts.suite, clock);
+    return store;
+  }
+
+  async function register(): Promise<void> {
+    for (const k of keys().all()) {
+      await Registry.updateOne(
+        { kid: k.kid },
+        {
+          $set: { validTo: k.validTo },
+          $setOnInsert: { provinceCode: opts.provinceCode, purpose: k.purpose, suite: k.suite, publicKey: k.publicKey, validFrom: k.validFrom },
+        },
+        { upsert: true },
+      );
+    }
+    trustCache = null;
+  }
+
+  async function anchors(): Promise<TrustAnchor[]> {
+    const rows = await Registry.find({ provinceCode: opts.provinceCode, purpose: "trust-list" }).lean();
+    return rows.map((r) => ({
+      name: `province ${opts.provinceCode} node`,
+      kid: r.kid,
+      suite: r.suite as SignatureSuite,
+      publicKey: r.publicKey,
+      provinces: [opts.provinceCode],
+    }));
+  }
+
+  async function ownTrustList(): Promise<{ doc: SignedDocument; loaded: LoadedTrustList }> {
+    if (trustCache && Date.now() - trustCache.at < CACHE_MS) return trustCache;
+    const rows = await Registry.find({ provinceCode: opts.provinceCode, purpose: "certificate" }).sort({ validFrom: 1 }).lean();
+    const entries: TrustListKey[] = rows.map((r) => ({
+      provinceCode: r.provinceCode,
+      kid: r.kid,
+      suite: r.suite as SignatureSuite,
+      publicKey: r.publicKey,
+      validFrom: r.validFrom,
+      validTo: r.validTo ?? null,
+    }));
+    const doc = buildTrustList(
+      { issuer: `province:${opts.provinceCode}`, keys: entries, now: clock(), validForSeconds: TRUST_LIST_VALID_S, refreshSeconds: TRUST_LIST_REFRESH_S },
+      keys().active("trust-list"),
+    );
+    const loaded = loadTrustList(doc, await anchors());
+    if (!loaded.ok) throw new Error(`own trust list does not verify: ${loaded.reason}`);
+    trustCache = { at: Date.now(), doc, loaded: loaded.list };
+    return trustCache;
+  }
+
+  async function ownStatusList(): Promise<{ doc: SignedDocument; loaded: LoadedStatusList }> {
+    if (statusCache && Date.now() - statusCache.at < CACHE_MS) return statusCache;
+    const bits = emptyStatusBits();
+    const rows = await Certificates.find({ provinceCode: opts.provinceCode, status: { $ne: "valid" } }, { statusIndex: 1, status: 1 }).lean();
+    for (const r of rows) setStatusBits(bits, r.statusIndex, r.status);
+    const doc = buildStatusList({ provinceCode: opts.provinceCode, bits, now: clock(), validForSeconds: STATUS_LIST_VALID_S }, keys().active("certificate"));
+    const loaded = loadStatusList(doc, (await ownTrustList()).loaded.body.keys);
+    if (!loaded) throw new Error("own status list does not verify");
+    statusCache = { at: Date.now(), doc, loaded };
+    return statusCache;
+  }
+
+  async function fetchJson(url: string): Promise<unknown> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    return res.json() as Promise<unknown>;
+  }
+
+  /**
+   * A peer's lists, refreshed at most every minute. The peer's anchor is taken from the peer but
+   * scoped to the province configured for it, so a peer can only vouch for its own keys; when the
+   * hub signs the national list (issue 12) its anchor replaces these. A failed refresh keeps the
+   * last good copy, which then ages into stale and expired like any list.
+   */
+  async function peer(p: { provinceCode: string; url: string }) {
+    const cached = peerCache.get(p.url);
+    if (cached && Date.now() - cached.at < PEER_REFRESH_MS) return cached;
+    try {
+      const base = p.url.replace(/\/+$/, "");
+      const anchorDoc = (await fetchJson(`${base}/api/certificates/trust-anchors`)) as { anchors?: TrustAnchor[] };
+      const scoped = (anchorDoc.anchors ?? []).map((a) => ({ ...a, provinces: [p.provinceCode] }));
+      const list = loadTrustList(await fetchJson(`${base}/api/certificates/trust-list`), scoped);
+      const status = list.ok ? loadStatusList(await fetchJson(`${base}/api/certificates/status-list`), list.list.body.keys) : null;
+      const entry = { at: Date.now(), list: list.ok ? list.list : (cached?.list ?? null), status: status ?? cached?.status ?? null };
+      peerCache.set(p.url, entry);
+      return entry;
+    } catch (err) {
+      opts.logger.warn({ err, peer: p.url }, "certificate peer lists unavailable");
+      const entry = { at: Date.now(), list: cached?.list ?? null, status: cached?.status ?? null };
+      peerCache.set(p.url, entry);
+      return entry;
+    }
+  }
+
+  return {
+    /** Opens (first start: generates) the keys and registers their public parts. */
+    async start(): Promise<void> {
+      await register();
+    },
+    sealingKey(): ActiveKey {
+      return keys().active("certificate");
+    },
+    /** Closes the current key (it stays on the trust list) and signs with a new one from now on. */
+    async rotate(purpose: "certificate" | "trust-list" = "certificate"): Promise<string> {
+      const next = keys().rotate(purpose);
+      await register();
+      statusCache = null;
+      return next.kid;
+    },
+    /** Signature over the record's canonical JSON with the current certificate key. */
+    signRecord(record: CertificateRecord): { suite: SignatureSuite; kid: string; value: string } {
+      const key = keys().active("certificate");
+      const value = Buffer.from(key.signer.sign(Buffer.from(canonicalJson(record), "utf8"))).toString("base64url");
+      return { suite: key.signer.suite, kid: key.kid, value };
+    },
+    async trustListDocument(): Promise<SignedDocument> {
+      return (await ownTrustList()).doc;
+    },
+    async trustAnchors(): Promise<{ format: "roadcert-trust-anchors/1"; anchors: TrustAnchor[] }> {
+      return { format: "roadcert-trust-anchors/1", anchors: await anchors() };
+    },
+    async statusListDocument(): Promise<SignedDocument> {
+      return (await ownStatusList()).doc;
+    },
+    /** Forget cached lists after a status change, so the next list shows it. */
+    invalidateStatus(): void {
+      statusCache = null;
+    },
+    /** Everything this node's verifier trusts right now. */
+    async trustContext(): Promise<TrustContext> {
+      const own = await ownTrustList();
+      const status = await ownStatusList();
+      const lists = [own.loaded, ...demo];
+      const statusLists = new Map<string, LoadedStatusList>([[opts.provinceCode, status.loaded]]);
+      for (const p of opts.peers) {
+        const entry = await peer(p);
+        if (entry.list) lists.push(entry.list);
+        if (entry.status) statusLists.set(p.provinceCode, entry.status);
+      }
+      return { lists, statusLists };
+    },
+  };
+}
+export type SigningService = ReturnType<typeof createSigningService>;
