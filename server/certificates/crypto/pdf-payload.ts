@@ -10,11 +10,14 @@ export const PDF_QR_INFO_KEY = "RoadcertQR";
  */
 export function extractQrFromPdf(bytes: Uint8Array): string | null {
   const text = Buffer.from(bytes).toString("latin1");
-  const re = new RegExp(
-    `/${PDF_QR_INFO_KEY} \\((${QR_PREFIX.replace(":", "\\:")}[0-9A-Z $%*+\\-./:]{1,${MAX_QR_TEXT}})\\)`,
-    "g",
-  );
+  const payload = `(${QR_PREFIX.replace(":", "\\:")}[0-9A-Z $%*+\\-./:]{1,${MAX_QR_TEXT}})`;
   let found: string | null = null;
-  for (const m of text.matchAll(re)) found = m[1] ?? null;
+  // pdfkit writes Info values as indirect string objects (`/RoadcertQR 21 0 R` … `21 0 obj (RC1:…)`);
+  // other writers may put the literal inline.
+  for (const m of text.matchAll(new RegExp(`/${PDF_QR_INFO_KEY}\\s*\\(${payload}\\)`, "g"))) found = m[1] ?? null;
+  for (const m of text.matchAll(new RegExp(`/${PDF_QR_INFO_KEY}\\s+(\\d{1,9})\\s+(\\d{1,5})\\s+R`, "g"))) {
+    const obj = new RegExp(`(?:^|[\\r\\n])${m[1]}\\s+${m[2]}\\s+obj\\s*\\(${payload}\\)`).exec(text);
+    if (obj?.[1]) found = obj[1];
+  }
   return found;
 }
