@@ -12,13 +12,26 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { CertificateRecord, SignatureSuite } from "../server/contracts/certificates.js";
-import { DEMO_TRUST_DIR, createSigner, renderCertificatePdf, sealClaims } from "../server/certificates/index.js";
+import {
+  DEMO_TRUST_DIR,
+  createSigner,
+  renderCertificatePdf,
+  sealClaims,
+} from "../server/certificates/index.js";
 
-const { values } = parseArgs({ options: { out: { type: "string", default: "sample-certificate.pdf" }, suite: { type: "string", default: "ed25519" } } });
+const { values } = parseArgs({
+  options: {
+    out: { type: "string", default: "sample-certificate.pdf" },
+    suite: { type: "string", default: "ed25519" },
+  },
+});
 const suite = values.suite === "sm2-sm3" || values.suite === "sm2" ? "sm2-sm3" : "ed25519";
 const keys = JSON.parse(readFileSync(join(DEMO_TRUST_DIR, "DEMO-ONLY-signing-keys.json"), "utf8")) as {
   provinceCode: string;
-  certificate: Record<SignatureSuite, { kid: string; suite: SignatureSuite; publicKey: string; privateKey: string }>;
+  certificate: Record<
+    SignatureSuite,
+    { kid: string; suite: SignatureSuite; publicKey: string; privateKey: string }
+  >;
 };
 const key = keys.certificate[suite];
 const now = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -32,7 +45,16 @@ const record: CertificateRecord = {
   certificateNo: "990000199001010011",
   version: 1,
   serial: "990000199001010011-01",
-  holder: { name: "示例持证人", sex: "male", birthDate: "1990-01-01", idNumber: "990000199001010011", nationality: "中国", addressDivisionCode: "990000", licenceClass: "A1", licenceFirstIssuedOn: "2012-05-01" },
+  holder: {
+    name: "示例持证人",
+    sex: "male",
+    birthDate: "1990-01-01",
+    idNumber: "990000199001010011",
+    nationality: "中国",
+    addressDivisionCode: "990000",
+    licenceClass: "A1",
+    licenceFirstIssuedOn: "2012-05-01",
+  },
   categories: [
     { code: "01001", name: "经营性道路旅客运输驾驶员", firstIssuedOn: today, attemptId: "sample", chainHash },
     { code: "02001", name: "经营性道路货物运输驾驶员", firstIssuedOn: today, attemptId: "sample", chainHash },
@@ -49,10 +71,30 @@ const record: CertificateRecord = {
   updatedAt: now.toISOString(),
 };
 const qr = sealClaims(
-  { provinceCode: record.provinceCode, certificateNo: record.certificateNo, version: 1, name: record.holder.name, categories: record.categories.map((c) => c.code), validFrom: record.validFrom, validTo: record.validTo, issuedAt: record.issuedAt, statusIndex: record.statusIndex, chainHash },
+  {
+    provinceCode: record.provinceCode,
+    certificateNo: record.certificateNo,
+    version: 1,
+    name: record.holder.name,
+    categories: record.categories.map((c) => c.code),
+    validFrom: record.validFrom,
+    validTo: record.validTo,
+    issuedAt: record.issuedAt,
+    statusIndex: record.statusIndex,
+    chainHash,
+  },
   { kid: key.kid, signer: createSigner(key) },
 );
-const pdf = await renderCertificatePdf({ record, qr, suite, kid: key.kid, addressName: "演示省", sample: true });
+const pdf = await renderCertificatePdf({
+  record,
+  qr,
+  suite,
+  kid: key.kid,
+  addressName: "演示省",
+  sample: true,
+});
 writeFileSync(values.out, pdf);
-console.log(`sample certificate (${suite}, DEMO-ONLY key ${key.kid}) written to ${values.out} (${pdf.length} bytes)`);
+console.log(
+  `sample certificate (${suite}, DEMO-ONLY key ${key.kid}) written to ${values.out} (${pdf.length} bytes)`,
+);
 console.log(`verify it: npm run cert:verify -- ${values.out}`);

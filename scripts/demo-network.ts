@@ -62,13 +62,27 @@ function nodeSpecs(): NodeSpec[] {
       label: "江苏 320000",
       nodeName: "province-320000",
       port: jsPort,
-      env: { ROLE: "province", PROVINCE_CODE: "320000", HUB_URL: hubUrl },
+      // 江苏 signs certificates with SM2/SM3, 北京 with Ed25519; each trusts the other's lists
+      // (scoped to its province) until the hub signs the national trust list.
+      env: {
+        ROLE: "province",
+        PROVINCE_CODE: "320000",
+        HUB_URL: hubUrl,
+        CERT_SUITE: "sm2-sm3",
+        CERT_PEERS: `110000=http://127.0.0.1:${bjPort}`,
+      },
     },
     {
       label: "北京 110000",
       nodeName: "province-110000",
       port: bjPort,
-      env: { ROLE: "province", PROVINCE_CODE: "110000", HUB_URL: hubUrl },
+      env: {
+        ROLE: "province",
+        PROVINCE_CODE: "110000",
+        HUB_URL: hubUrl,
+        CERT_SUITE: "ed25519",
+        CERT_PEERS: `320000=http://127.0.0.1:${jsPort}`,
+      },
     },
   ];
 }

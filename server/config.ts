@@ -1,7 +1,9 @@
 import { z } from "zod";
 
 /** GB/T 2260 province-level code: two significant digits then `0000` (e.g. 320000 江苏). */
-export const ProvinceCode = z.string().regex(/^[1-9]\d0000$/, "must be a GB/T 2260 province code such as 320000");
+export const ProvinceCode = z
+  .string()
+  .regex(/^[1-9]\d0000$/, "must be a GB/T 2260 province code such as 320000");
 
 const boolish = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -60,6 +62,21 @@ const Env = z
       .string()
       .default("Asia/Shanghai")
       .refine(isTimeZone, "must be an IANA time zone such as Asia/Shanghai"),
+    /** Signature suite of this node's certificate keys (SM2 with SM3 per GB/T 32918, or Ed25519). */
+    CERT_SUITE: z.enum(["ed25519", "sm2-sm3"]).default("ed25519"),
+    /** Where the node's signing keys live (outside the repository). Default `<DATA_DIR>/<NODE_NAME>/keys`. */
+    CERT_KEYS_DIR: z.string().optional(),
+    /** Issue certificates as soon as a pass arrives instead of waiting for an officer. */
+    CERT_AUTO_ISSUE: boolish.default(false),
+    /** How many days before expiry renewal opens. */
+    CERT_RENEWAL_WINDOW_DAYS: z.coerce.number().int().min(30).max(365).default(90),
+    /** Other nodes whose trust and status lists this node fetches: `110000=http://host:port,…`. */
+    CERT_PEERS: z
+      .string()
+      .regex(/^(\d{6}=https?:\/\/[^,\s]+)(,\d{6}=https?:\/\/[^,\s]+)*$/, "must look like 110000=http://host:port,…")
+      .optional(),
+    /** Also trust the committed demo trust list (province 990000); never in production. */
+    CERT_TRUST_DEMO: boolish.optional(),
     /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   });
@@ -67,7 +84,9 @@ const Env = z
 /** Reads the environment once at boot; throws one error listing every invalid key. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   const parsed = Env.safeParse(source);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => ({ key: i.path.join(".") || "(root)", message: i.message }));
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ key: i.path.join(".") || "(root)", message: i.message }));
   // Checked on the raw values, not in a zod refinement: a refinement only runs once every key
   // parses, and the boot message must name every problem at once.
   for (const p of crossKeyProblems(source)) if (!problems.some((q) => q.key === p.key)) problems.push(p);
@@ -97,6 +116,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     exam: { graceSeconds: e.EXAM_GRACE_SECONDS },
     auth: { loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE },
     timeZone: e.TIME_ZONE,
+    certificates: {
+      suite: e.CERT_SUITE,
+      keysDir: e.CERT_KEYS_DIR ?? `${e.DATA_DIR}/${nodeName}/keys`,
+      autoIssue: e.CERT_AUTO_ISSUE,
+      renewalWindowDays: e.CERT_RENEWAL_WINDOW_DAYS,
+      peers: (e.CERT_PEERS ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map((p) => ({ provinceCode: p.slice(0, 6), url: p.slice(7) })),
+      trustDemo: e.CERT_TRUST_DEMO ?? e.NODE_ENV !== "production",
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

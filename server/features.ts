@@ -1,9 +1,10 @@
 import { createAccess } from "./access/index.js";
 import { createAuditFeature, createAuditService } from "./audit/index.js";
 import { createAuthService, createIdentityFeature } from "./auth/index.js";
+import { createCertificatesFeature } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
-import { createOrganisationFeature, createOrganisationService } from "./organisation/index.js";
+import { createOrganisationFeature, createOrganisationService, divisionName } from "./organisation/index.js";
 import { createExamDeliveryFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
 import { createRegistrationFeature, createRegistrationService } from "./registration/index.js";
@@ -76,6 +77,15 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     bank.service.useResponses((categoryCode) => delivery.exams.itemResponses(categoryCode));
     retakeCheck = (candidateId, categoryCode) => delivery.exams.retakeCheck(candidateId, categoryCode);
     features.push(delivery.feature);
+    // Certificates: issued from exam.passed; holder data from registration, sessions and tickets from scheduling.
+    features.push(
+      createCertificatesFeature(ctx, {
+        candidates: registration,
+        sessions: scheduling,
+        divisionName,
+        audit,
+      }).feature,
+    );
   }
   return features;
 }

@@ -1,4 +1,88 @@
-import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { Schema, type Connection, type Model } from "mongoose";
+import type { CertificateStatus, SignatureSuite } from "../contracts/certificates.js";
+
+// Document types are written out instead of InferSchemaType, and models are cast to them: checking
+// `conn.model<T>()` against these inferred nested schemas ran the type checker out of memory.
+export interface IssuanceDoc {
+  attemptId: string;
+  candidateId: string;
+  idNumber: string;
+  name: string;
+  categoryCode: string;
+  sessionId: string;
+  score: number;
+  passedAt: Date;
+  chainHash: string;
+  divisionCode: string;
+  status: "pending" | "issued" | "rejected";
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  reason: string | null;
+  certificateVersion: number | null;
+}
+
+export interface StoredCategory {
+  code: string;
+  name: string;
+  firstIssuedOn: string;
+  attemptId: string;
+  chainHash: string;
+}
+
+export interface StoredVersion {
+  version: number;
+  kind: "first_issue" | "category_added" | "renewal";
+  at: Date;
+  by: string;
+  categories: string[];
+  validFrom: string;
+  validTo: string;
+  kid: string;
+  suite: string;
+  qr: string;
+}
+
+export interface StoredStatusEntry {
+  from: string;
+  to: string;
+  reason: string;
+  at: Date;
+  by: string;
+  byName: string;
+}
+
+export interface CertificateDoc {
+  provinceCode: string;
+  certificateNo: string;
+  candidateId: string;
+  holder: Record<string, unknown>;
+  photoId: string | null;
+  categories: StoredCategory[];
+  issuingAuthority: { divisionCode: string; name: string };
+  divisionCode: string;
+  firstIssuedOn: string;
+  version: number;
+  issuedAt: Date;
+  validFrom: string;
+  validTo: string;
+  status: CertificateStatus;
+  statusReason: string | null;
+  statusChangedAt: Date;
+  statusIndex: number;
+  signature: { suite: SignatureSuite; kid: string; value: string; qr: string } | null;
+  versions: StoredVersion[];
+  statusHistory: StoredStatusEntry[];
+}
+
+export interface KeyRegistryDoc {
+  kid: string;
+  provinceCode: string;
+  purpose: "certificate" | "trust-list";
+  suite: SignatureSuite;
+  publicKey: string;
+  validFrom: string;
+  validTo: string | null;
+}
 
 /**
  * Pending issuances: one per pass (`attemptId` unique), created idempotently from `exam.passed`, so
@@ -27,7 +111,6 @@ const issuanceSchema = new Schema(
   { timestamps: true, collection: "certificate_issuances" },
 );
 issuanceSchema.index({ status: 1, divisionCode: 1, passedAt: -1 });
-export type IssuanceDoc = InferSchemaType<typeof issuanceSchema>;
 
 const categorySchema = new Schema(
   { code: String, name: String, firstIssuedOn: String, attemptId: String, chainHash: String },
@@ -87,7 +170,6 @@ const certificateSchema = new Schema(
   { timestamps: true, collection: "certificates", minimize: false },
 );
 certificateSchema.index({ status: 1, validTo: 1 });
-export type CertificateDoc = InferSchemaType<typeof certificateSchema>;
 
 /** Public keys of every instance's certificate keys: the node's trust list is built from these. */
 const keyRegistrySchema = new Schema(
@@ -102,12 +184,14 @@ const keyRegistrySchema = new Schema(
   },
   { timestamps: true, collection: "certificate_keys" },
 );
-export type KeyRegistryDoc = InferSchemaType<typeof keyRegistrySchema>;
 
 function modelOf<T>(conn: Connection, name: string, schema: Schema): Model<T> {
-  return (conn.models[name] as Model<T> | undefined) ?? conn.model<T>(name, schema);
+  return (conn.models[name] ?? conn.model(name, schema)) as unknown as Model<T>;
 }
 
-export const issuanceModel = (conn: Connection) => modelOf<IssuanceDoc>(conn, "CertificateIssuance", issuanceSchema);
-export const certificateModel = (conn: Connection) => modelOf<CertificateDoc>(conn, "Certificate", certificateSchema);
-export const keyRegistryModel = (conn: Connection) => modelOf<KeyRegistryDoc>(conn, "CertificateKey", keyRegistrySchema);
+export const issuanceModel = (conn: Connection) =>
+  modelOf<IssuanceDoc>(conn, "CertificateIssuance", issuanceSchema);
+export const certificateModel = (conn: Connection) =>
+  modelOf<CertificateDoc>(conn, "Certificate", certificateSchema);
+export const keyRegistryModel = (conn: Connection) =>
+  modelOf<KeyRegistryDoc>(conn, "CertificateKey", keyRegistrySchema);

@@ -51,3 +51,8 @@ export {
 export { renderCertificatePdf, QR_PRINT_MM, type CertificatePdfData } from "./pdf/certificate.pdf.js";
 export { renderAdmissionTicketPdf, type AdmissionTicketPdfData } from "./pdf/admission-ticket.pdf.js";
 export { qrMatrix } from "./pdf/qr.js";
+export {
+  createCertificatesFeature,
+  type CertificatesDeps,
+  type CertificatesFacade,
+} from "./certificates.feature.js";

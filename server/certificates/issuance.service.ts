@@ -5,7 +5,7 @@ import type { CertificateRecord } from "../contracts/certificates.js";
 import type { DomainEvents } from "../contracts/domain-events.js";
 import type { CandidateDto } from "../contracts/registration.js";
 import { errors } from "../lib/errors.js";
-import { canSeeDivision, divisionFilter } from "../organisation/index.js";
+import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { certificateModel, issuanceModel, type IssuanceDoc } from "./certificate.model.js";
 import { randomStatusIndex } from "./crypto/status-list.js";
 import { chinaDate, validityEnd } from "./lifecycle.js";
@@ -49,7 +49,8 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
   const clock = ports.clock ?? (() => new Date());
 
   function assertScope(actor: Actor, divisionCode: string): void {
-    if ("divisionCode" in actor && !canSeeDivision(actor.divisionCode, divisionCode)) throw errors.notFound("待发证记录");
+    if ("divisionCode" in actor && !canSeeDivision(actor.divisionCode, divisionCode))
+      throw errors.notFound("待发证记录");
   }
 
   async function onExamPassed(e: DomainEvents["exam.passed"]): Promise<void> {
@@ -94,13 +95,18 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         return await issueOnce(actor, pending, candidate);
       } catch (err) {
         // A random status index that is already taken: draw another one.
-        const dupIndex = (err as { code?: unknown; keyPattern?: Record<string, unknown> }).keyPattern?.statusIndex;
+        const dupIndex = (err as { code?: unknown; keyPattern?: Record<string, unknown> }).keyPattern
+          ?.statusIndex;
         if ((err as { code?: unknown }).code !== 11000 || !dupIndex || attempt >= MAX_INDEX_TRIES) throw err;
       }
     }
   }
 
-  async function issueOnce(actor: Actor, pending: IssuanceLean, candidate: CandidateDto): Promise<CertificateRecord> {
+  async function issueOnce(
+    actor: Actor,
+    pending: IssuanceLean,
+    candidate: CandidateDto,
+  ): Promise<CertificateRecord> {
     const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
     const today = chinaDate(now);
     const existing = await Certificates.findOne({ certificateNo: pending.idNumber }).lean();
@@ -111,7 +117,8 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       attemptId: pending.attemptId,
       chainHash: pending.chainHash,
     };
-    if (existing && existing.status !== "valid") throw errors.conflict("certificate_not_valid", "该持证人的证书已注销、吊销或撤销，不能增加类别");
+    if (existing && existing.status !== "valid")
+      throw errors.conflict("certificate_not_valid", "该持证人的证书已注销、吊销或撤销，不能增加类别");
     if (existing?.categories.some((c) => c.code === pending.categoryCode)) {
       throw errors.conflict("category_already_held", "该持证人已持有此类别");
     }
@@ -144,7 +151,10 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       },
       photoId: candidate.photoId,
       categories: [...base.categories, category],
-      issuingAuthority: { divisionCode: pending.divisionCode, name: ports.divisionName(pending.divisionCode) },
+      issuingAuthority: {
+        divisionCode: pending.divisionCode,
+        name: ports.divisionName(pending.divisionCode),
+      },
       divisionCode: pending.divisionCode,
       version,
       issuedAt: now,
@@ -152,12 +162,30 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     const record = toRecord(doc as Parameters<typeof toRecord>[0]);
     const qr = sealQr(ports.signing, record, pending.chainHash);
     const signature = signatureFor(ports.signing, record, qr);
-    const versionEntry = { version, kind, at: now, by: actorName(actor), categories: record.categories.map((c) => c.code), validFrom: record.validFrom, validTo: record.validTo, kid: signature.kid, suite: signature.suite, qr };
+    const versionEntry = {
+      version,
+      kind,
+      at: now,
+      by: actorName(actor),
+      categories: record.categories.map((c) => c.code),
+      validFrom: record.validFrom,
+      validTo: record.validTo,
+      kid: signature.kid,
+      suite: signature.suite,
+      qr,
+    };
 
     await conn.transaction(async (session) => {
       const decided = await Issuances.updateOne(
         { _id: pending._id, status: "pending" },
-        { $set: { status: "issued", decidedBy: actorName(actor), decidedAt: now, certificateVersion: version } },
+        {
+          $set: {
+            status: "issued",
+            decidedBy: actorName(actor),
+            decidedAt: now,
+            certificateVersion: version,
+          },
+        },
         { session },
       );
       if (decided.matchedCount !== 1) throw errors.conflict("issuance_decided", "该记录已处理");
@@ -179,16 +207,30 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         );
         if (res.matchedCount !== 1) throw errors.conflict("certificate_busy", "证书正被他人修改，请重试");
       } else {
-        await Certificates.create([{ ...doc, signature, versions: [versionEntry], statusHistory: [] }], { session });
+        await Certificates.create([{ ...doc, signature, versions: [versionEntry], statusHistory: [] }], {
+          session,
+        });
       }
       await ports.audit.append(session, {
         action: "certificate.issued",
         actor,
         divisionCode: pending.divisionCode,
         target: { type: "certificate", id: record.certificateNo },
-        details: { version, kind, categoryCode: pending.categoryCode, attemptId: pending.attemptId, kid: signature.kid },
+        details: {
+          version,
+          kind,
+          categoryCode: pending.categoryCode,
+          attemptId: pending.attemptId,
+          kid: signature.kid,
+        },
       });
-      await enqueue(conn, session, "certificate.issued", { record, signature, kind, flag: existing ? 2 : 1 }, `certificate.issued:${record.provinceCode}:${record.certificateNo}:${version}`);
+      await enqueue(
+        conn,
+        session,
+        "certificate.issued",
+        { record, signature, kind, flag: existing ? 2 : 1 },
+        `certificate.issued:${record.provinceCode}:${record.certificateNo}:${version}`,
+      );
     });
     ports.onOutbox?.();
     return record;

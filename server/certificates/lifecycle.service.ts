@@ -7,7 +7,7 @@ import {
   type CertificateStatus,
 } from "../contracts/certificates.js";
 import { errors } from "../lib/errors.js";
-import { canSeeDivision, divisionFilter } from "../organisation/index.js";
+import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { certificateModel, type CertificateDoc } from "./certificate.model.js";
 import {
   TARGET_STATUS,
@@ -105,7 +105,12 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
         conn,
         session,
         "certificate.status_changed",
-        { record, signature, flag: 2, change: { from: doc.status, to, reason, at: now.toISOString(), by: actorName(actor) } },
+        {
+          record,
+          signature,
+          flag: 2,
+          change: { from: doc.status, to, reason, at: now.toISOString(), by: actorName(actor) },
+        },
         `certificate.status_changed:${record.provinceCode}:${record.certificateNo}:${to}:${now.getTime()}`,
       );
     });
@@ -120,7 +125,10 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
     async get(actor: AuthUser, certificateNo: string): Promise<CertificateLean> {
       return load(actor, certificateNo);
     },
-    async search(actor: AuthUser, q: { idNumber?: string; status?: CertificateStatus }): Promise<CertificateLean[]> {
+    async search(
+      actor: AuthUser,
+      q: { idNumber?: string; status?: CertificateStatus },
+    ): Promise<CertificateLean[]> {
       const filter: Record<string, unknown> = { ...divisionFilter(actor.divisionCode) };
       if (q.idNumber) filter.certificateNo = q.idNumber;
       if (q.status) filter.status = q.status;
@@ -154,25 +162,42 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
       const refusal = refuseRenewal(doc.status, doc.validTo, chinaDate(now), ports.renewalWindowDays);
       if (refusal) throw errors.conflict(refusal.code, refusal.message);
-      const validFrom = addDays(doc.validTo, 1);
+      // The new card is valid from the renewal day (so it verifies as soon as it is printed) until six
+      // years after the old one ends: renewing early never costs the holder days.
+      const validFrom = chinaDate(now);
+      const validTo = validityEnd(addDays(doc.validTo, 1));
       const version = doc.version + 1;
       const record: CertificateRecord = {
         ...toRecord(doc),
         version,
         serial: `${doc.certificateNo}-${String(version).padStart(2, "0")}`,
         validFrom,
-        validTo: validityEnd(validFrom),
+        validTo,
         issuedAt: now.toISOString(),
         updatedAt: now.toISOString(),
       };
       const chainHash = doc.categories.at(-1)?.chainHash ?? "0".repeat(64);
       const qr = sealQr(ports.signing, record, chainHash);
       const signature = signatureFor(ports.signing, record, qr);
-      const versionEntry = { version, kind: "renewal", at: now, by: actorName(actor), categories: record.categories.map((c) => c.code), validFrom: record.validFrom, validTo: record.validTo, kid: signature.kid, suite: signature.suite, qr };
+      const versionEntry = {
+        version,
+        kind: "renewal",
+        at: now,
+        by: actorName(actor),
+        categories: record.categories.map((c) => c.code),
+        validFrom: record.validFrom,
+        validTo: record.validTo,
+        kid: signature.kid,
+        suite: signature.suite,
+        qr,
+      };
       await conn.transaction(async (session) => {
         const res = await Certificates.updateOne(
           { _id: doc._id, version: doc.version, status: "valid" },
-          { $set: { version, validFrom: record.validFrom, validTo: record.validTo, issuedAt: now, signature }, $push: { versions: versionEntry } },
+          {
+            $set: { version, validFrom: record.validFrom, validTo: record.validTo, issuedAt: now, signature },
+            $push: { versions: versionEntry },
+          },
           { session },
         );
         if (res.matchedCount !== 1) throw errors.conflict("certificate_busy", "证书正被他人修改，请重试");
@@ -183,7 +208,13 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
           target: { type: "certificate", id: doc.certificateNo },
           details: { version, validFrom: record.validFrom, validTo: record.validTo },
         });
-        await enqueue(conn, session, "certificate.issued", { record, signature, kind: "renewal", flag: 2 }, `certificate.issued:${record.provinceCode}:${record.certificateNo}:${version}`);
+        await enqueue(
+          conn,
+          session,
+          "certificate.issued",
+          { record, signature, kind: "renewal", flag: 2 },
+          `certificate.issued:${record.provinceCode}:${record.certificateNo}:${version}`,
+        );
       });
       ports.onOutbox?.();
       return record;
@@ -197,7 +228,9 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
     async cancelLapsed(): Promise<number> {
       const today = chinaDate(clock());
       const cutoff = addDays(today, -CANCEL_AFTER_EXPIRY_DAYS - 1);
-      const lapsed = await Certificates.find({ status: "valid", validTo: { $lte: cutoff } }).limit(500).lean<CertificateLean[]>();
+      const lapsed = await Certificates.find({ status: "valid", validTo: { $lte: cutoff } })
+        .limit(500)
+        .lean<CertificateLean[]>();
       let cancelled = 0;
       for (const doc of lapsed) {
         if (!isLapsed(doc.validTo, today)) continue;

@@ -42,20 +42,34 @@ export function refuseStatusChange(
   action: StatusAction,
   opts: { reason?: CancellationReason; validTo: string; today: string },
 ): Refusal {
-  if (current !== "valid") return { code: "certificate_not_valid", message: "证书已不是有效状态，不能再变更" };
-  if (action === "cancel" && opts.reason === "expired_180_days" && opts.today <= addDays(opts.validTo, CANCEL_AFTER_EXPIRY_DAYS)) {
+  if (current !== "valid")
+    return { code: "certificate_not_valid", message: "证书已不是有效状态，不能再变更" };
+  if (
+    action === "cancel" &&
+    opts.reason === "expired_180_days" &&
+    opts.today <= addDays(opts.validTo, CANCEL_AFTER_EXPIRY_DAYS)
+  ) {
     return { code: "not_yet_lapsed", message: `有效期届满后 ${CANCEL_AFTER_EXPIRY_DAYS} 日才能因未换证注销` };
   }
   return null;
 }
 
 /** Renewal is allowed from `windowDays` before the last valid day through that day, for a valid certificate. */
-export function refuseRenewal(current: CertificateStatus, validTo: string, today: string, windowDays: number): Refusal {
+export function refuseRenewal(
+  current: CertificateStatus,
+  validTo: string,
+  today: string,
+  windowDays: number,
+): Refusal {
   if (current !== "valid") return { code: "certificate_not_valid", message: "证书已不是有效状态，不能换证" };
   if (today < addDays(validTo, -windowDays)) {
-    return { code: "renewal_too_early", message: `有效期届满前 ${windowDays} 日内方可换证（${addDays(validTo, -windowDays)} 起）` };
+    return {
+      code: "renewal_too_early",
+      message: `有效期届满前 ${windowDays} 日内方可换证（${addDays(validTo, -windowDays)} 起）`,
+    };
   }
-  if (today > validTo) return { code: "renewal_too_late", message: "证书已过有效期，不能换证，请重新参加考试" };
+  if (today > validTo)
+    return { code: "renewal_too_late", message: "证书已过有效期，不能换证，请重新参加考试" };
   return null;
 }
 

@@ -83,7 +83,11 @@ export function sealQr(signing: SigningService, record: CertificateRecord, chain
 }
 
 /** The record signature plus the QR text of the issuance version it belongs to. */
-export function signatureFor(signing: SigningService, record: CertificateRecord, qr: string): RecordSignature {
+export function signatureFor(
+  signing: SigningService,
+  record: CertificateRecord,
+  qr: string,
+): RecordSignature {
   return { ...signing.signRecord(record), qr };
 }
 

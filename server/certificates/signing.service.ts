@@ -10,8 +10,19 @@ import type { Logger } from "../lib/logger.js";
 import { certificateModel, keyRegistryModel } from "./certificate.model.js";
 import { openKeyStore, type ActiveKey, type KeyStore } from "./crypto/key-store.js";
 import { canonicalJson } from "./crypto/signed-document.js";
-import { buildStatusList, emptyStatusBits, loadStatusList, setStatusBits, type LoadedStatusList } from "./crypto/status-list.js";
-import { readAnchorsFile, readTrustLists, DEMO_ANCHORS_FILE, DEMO_TRUST_LIST_FILE } from "./crypto/trust-files.js";
+import {
+  buildStatusList,
+  emptyStatusBits,
+  loadStatusList,
+  setStatusBits,
+  type LoadedStatusList,
+} from "./crypto/status-list.js";
+import {
+  readAnchorsFile,
+  readTrustLists,
+  DEMO_ANCHORS_FILE,
+  DEMO_TRUST_LIST_FILE,
+} from "./crypto/trust-files.js";
 import { buildTrustList, loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
 import type { TrustContext } from "./crypto/verify-qr.js";
 
@@ -47,8 +58,13 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
   let store: KeyStore | null = null;
   let trustCache: { at: number; doc: SignedDocument; loaded: LoadedTrustList } | null = null;
   let statusCache: { at: number; doc: SignedDocument; loaded: LoadedStatusList } | null = null;
-  const peerCache = new Map<string, { at: number; list: LoadedTrustList | null; status: LoadedStatusList | null }>();
-  const demo = opts.trustDemo ? readTrustLists([DEMO_TRUST_LIST_FILE], readAnchorsFile(DEMO_ANCHORS_FILE)).lists : [];
+  const peerCache = new Map<
+    string,
+    { at: number; list: LoadedTrustList | null; status: LoadedStatusList | null }
+  >();
+  const demo = opts.trustDemo
+    ? readTrustLists([DEMO_TRUST_LIST_FILE], readAnchorsFile(DEMO_ANCHORS_FILE)).lists
+    : [];
 
   function keys(): KeyStore {
     store ??= openKeyStore(opts.keysDir, opts.suite, clock);
@@ -61,7 +77,13 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
         { kid: k.kid },
         {
           $set: { validTo: k.validTo },
-          $setOnInsert: { provinceCode: opts.provinceCode, purpose: k.purpose, suite: k.suite, publicKey: k.publicKey, validFrom: k.validFrom },
+          $setOnInsert: {
+            provinceCode: opts.provinceCode,
+            purpose: k.purpose,
+            suite: k.suite,
+            publicKey: k.publicKey,
+            validFrom: k.validFrom,
+          },
         },
         { upsert: true },
       );
@@ -82,7 +104,9 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
 
   async function ownTrustList(): Promise<{ doc: SignedDocument; loaded: LoadedTrustList }> {
     if (trustCache && Date.now() - trustCache.at < CACHE_MS) return trustCache;
-    const rows = await Registry.find({ provinceCode: opts.provinceCode, purpose: "certificate" }).sort({ validFrom: 1 }).lean();
+    const rows = await Registry.find({ provinceCode: opts.provinceCode, purpose: "certificate" })
+      .sort({ validFrom: 1 })
+      .lean();
     const entries: TrustListKey[] = rows.map((r) => ({
       provinceCode: r.provinceCode,
       kid: r.kid,
@@ -92,7 +116,13 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       validTo: r.validTo ?? null,
     }));
     const doc = buildTrustList(
-      { issuer: `province:${opts.provinceCode}`, keys: entries, now: clock(), validForSeconds: TRUST_LIST_VALID_S, refreshSeconds: TRUST_LIST_REFRESH_S },
+      {
+        issuer: `province:${opts.provinceCode}`,
+        keys: entries,
+        now: clock(),
+        validForSeconds: TRUST_LIST_VALID_S,
+        refreshSeconds: TRUST_LIST_REFRESH_S,
+      },
       keys().active("trust-list"),
     );
     const loaded = loadTrustList(doc, await anchors());
@@ -104,9 +134,15 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
   async function ownStatusList(): Promise<{ doc: SignedDocument; loaded: LoadedStatusList }> {
     if (statusCache && Date.now() - statusCache.at < CACHE_MS) return statusCache;
     const bits = emptyStatusBits();
-    const rows = await Certificates.find({ provinceCode: opts.provinceCode, status: { $ne: "valid" } }, { statusIndex: 1, status: 1 }).lean();
+    const rows = await Certificates.find(
+      { provinceCode: opts.provinceCode, status: { $ne: "valid" } },
+      { statusIndex: 1, status: 1 },
+    ).lean();
     for (const r of rows) setStatusBits(bits, r.statusIndex, r.status);
-    const doc = buildStatusList({ provinceCode: opts.provinceCode, bits, now: clock(), validForSeconds: STATUS_LIST_VALID_S }, keys().active("certificate"));
+    const doc = buildStatusList(
+      { provinceCode: opts.provinceCode, bits, now: clock(), validForSeconds: STATUS_LIST_VALID_S },
+      keys().active("certificate"),
+    );
     const loaded = loadStatusList(doc, (await ownTrustList()).loaded.body.keys);
     if (!loaded) throw new Error("own status list does not verify");
     statusCache = { at: Date.now(), doc, loaded };
@@ -130,11 +166,19 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     if (cached && Date.now() - cached.at < PEER_REFRESH_MS) return cached;
     try {
       const base = p.url.replace(/\/+$/, "");
-      const anchorDoc = (await fetchJson(`${base}/api/certificates/trust-anchors`)) as { anchors?: TrustAnchor[] };
+      const anchorDoc = (await fetchJson(`${base}/api/certificates/trust-anchors`)) as {
+        anchors?: TrustAnchor[];
+      };
       const scoped = (anchorDoc.anchors ?? []).map((a) => ({ ...a, provinces: [p.provinceCode] }));
       const list = loadTrustList(await fetchJson(`${base}/api/certificates/trust-list`), scoped);
-      const status = list.ok ? loadStatusList(await fetchJson(`${base}/api/certificates/status-list`), list.list.body.keys) : null;
-      const entry = { at: Date.now(), list: list.ok ? list.list : (cached?.list ?? null), status: status ?? cached?.status ?? null };
+      const status = list.ok
+        ? loadStatusList(await fetchJson(`${base}/api/certificates/status-list`), list.list.body.keys)
+        : null;
+      const entry = {
+        at: Date.now(),
+        list: list.ok ? list.list : (cached?.list ?? null),
+        status: status ?? cached?.status ?? null,
+      };
       peerCache.set(p.url, entry);
       return entry;
     } catch (err) {
@@ -163,7 +207,9 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     /** Signature over the record's canonical JSON with the current certificate key. */
     signRecord(record: CertificateRecord): { suite: SignatureSuite; kid: string; value: string } {
       const key = keys().active("certificate");
-      const value = Buffer.from(key.signer.sign(Buffer.from(canonicalJson(record), "utf8"))).toString("base64url");
+      const value = Buffer.from(key.signer.sign(Buffer.from(canonicalJson(record), "utf8"))).toString(
+        "base64url",
+      );
       return { suite: key.signer.suite, kid: key.kid, value };
     },
     async trustListDocument(): Promise<SignedDocument> {

@@ -248,7 +248,7 @@ export interface VerificationResultDto {
   } | null;
 }
 
-export const VerifyBody = z.object({ text: z.string().max(8_000) });
+export const VerifyBody = z.object({ text: z.string().max(50_000) });
 
 // ---- officer API ----
 

@@ -14,7 +14,8 @@ export function extractQrFromPdf(bytes: Uint8Array): string | null {
   let found: string | null = null;
   // pdfkit writes Info values as indirect string objects (`/RoadcertQR 21 0 R` … `21 0 obj (RC1:…)`);
   // other writers may put the literal inline.
-  for (const m of text.matchAll(new RegExp(`/${PDF_QR_INFO_KEY}\\s*\\(${payload}\\)`, "g"))) found = m[1] ?? null;
+  for (const m of text.matchAll(new RegExp(`/${PDF_QR_INFO_KEY}\\s*\\(${payload}\\)`, "g")))
+    found = m[1] ?? null;
   for (const m of text.matchAll(new RegExp(`/${PDF_QR_INFO_KEY}\\s+(\\d{1,9})\\s+(\\d{1,5})\\s+R`, "g"))) {
     const obj = new RegExp(`(?:^|[\\r\\n])${m[1]}\\s+${m[2]}\\s+obj\\s*\\(${payload}\\)`).exec(text);
     if (obj?.[1]) found = obj[1];

@@ -15,7 +15,15 @@ const MM = 72 / 25.4;
 const SEX = { male: "男", female: "女" } as const;
 
 function formatTime(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("zh-CN", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso));
+  const parts = new Intl.DateTimeFormat("zh-CN", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(iso));
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
   return `${get("year")}年${get("month")}月${get("day")}日 ${get("hour")}:${get("minute")}`;
 }
@@ -34,8 +42,16 @@ export async function renderAdmissionTicketPdf(data: AdmissionTicketPdfData): Pr
     at: data.preparedAt,
   });
   const W = doc.page.width;
-  doc.lineWidth(1.2).strokeColor("#1f4e79").rect(15 * MM, 15 * MM, W - 30 * MM, 150 * MM).stroke();
-  doc.font("cjk-bold").fontSize(20).fillColor("#1f2d3d").text("道路运输从业人员从业资格考试", 0, 24 * MM, { width: W, align: "center" });
+  doc
+    .lineWidth(1.2)
+    .strokeColor("#1f4e79")
+    .rect(15 * MM, 15 * MM, W - 30 * MM, 150 * MM)
+    .stroke();
+  doc
+    .font("cjk-bold")
+    .fontSize(20)
+    .fillColor("#1f2d3d")
+    .text("道路运输从业人员从业资格考试", 0, 24 * MM, { width: W, align: "center" });
   doc.fontSize(26).text("准 考 证", 0, 34 * MM, { width: W, align: "center" });
 
   const left = 24 * MM;
@@ -54,8 +70,16 @@ export async function renderAdmissionTicketPdf(data: AdmissionTicketPdfData): Pr
   ];
   let y = 54 * MM;
   for (const [k, v] of rows) {
-    doc.font("cjk").fontSize(10).fillColor("#5a6270").text(k, left, y, { width: 24 * MM });
-    doc.font("cjk-bold").fontSize(12).fillColor("#1f2d3d").text(v, left + 26 * MM, y - 1, { width: 90 * MM });
+    doc
+      .font("cjk")
+      .fontSize(10)
+      .fillColor("#5a6270")
+      .text(k, left, y, { width: 24 * MM });
+    doc
+      .font("cjk-bold")
+      .fontSize(12)
+      .fillColor("#1f2d3d")
+      .text(v, left + 26 * MM, y - 1, { width: 90 * MM });
     y += Math.max(9 * MM, doc.heightOfString(v, { width: 90 * MM }) + 3 * MM);
   }
   const qrSize = 30 * MM;

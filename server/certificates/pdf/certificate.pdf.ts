@@ -1,5 +1,9 @@
 import PDFDocument from "pdfkit";
-import { CERTIFICATE_STATUS_LABELS, type CertificateRecord, type SignatureSuite } from "../../contracts/certificates.js";
+import {
+  CERTIFICATE_STATUS_LABELS,
+  type CertificateRecord,
+  type SignatureSuite,
+} from "../../contracts/certificates.js";
 import { PDF_QR_INFO_KEY } from "../crypto/pdf-payload.js";
 import { cjkFonts } from "./fonts.js";
 import { drawQr, qrMatrix } from "./qr.js";
@@ -36,14 +40,31 @@ export function toBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
 }
 
 /** A4 document with the CJK fonts registered and fixed dates, so output depends only on the data. */
-export function newDocument(info: { title: string; author: string; subject: string; keywords: string; at: Date; extra?: Record<string, string> }): PDFKit.PDFDocument {
+export function newDocument(info: {
+  title: string;
+  author: string;
+  subject: string;
+  keywords: string;
+  at: Date;
+  extra?: Record<string, string>;
+}): PDFKit.PDFDocument {
   const doc = new PDFDocument({
     size: "A4",
     margin: 0,
     lang: "zh-CN",
     displayTitle: true,
     pdfVersion: "1.7",
-    info: { Title: info.title, Author: info.author, Subject: info.subject, Keywords: info.keywords, Creator: "roadcert", Producer: "roadcert (pdfkit)", CreationDate: info.at, ModDate: info.at, ...info.extra },
+    info: {
+      Title: info.title,
+      Author: info.author,
+      Subject: info.subject,
+      Keywords: info.keywords,
+      Creator: "roadcert",
+      Producer: "roadcert (pdfkit)",
+      CreationDate: info.at,
+      ModDate: info.at,
+      ...info.extra,
+    },
   });
   const fonts = cjkFonts();
   // pdfkit accepts a parsed fontkit font (its `layout` is what it checks); the typings only list paths and buffers.
@@ -53,7 +74,14 @@ export function newDocument(info: { title: string; author: string; subject: stri
 }
 
 /** Draws the photo (JPEG/PNG) or an empty frame; never throws for a broken image. */
-export function drawPhoto(doc: PDFKit.PDFDocument, photo: CertificatePdfData["photo"], x: number, y: number, w: number, h: number): void {
+export function drawPhoto(
+  doc: PDFKit.PDFDocument,
+  photo: CertificatePdfData["photo"],
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+): void {
   doc.save().lineWidth(0.6).strokeColor("#8a8f98").rect(x, y, w, h).stroke().restore();
   if (photo && (photo.mimeType === "image/jpeg" || photo.mimeType === "image/png")) {
     try {
@@ -63,7 +91,11 @@ export function drawPhoto(doc: PDFKit.PDFDocument, photo: CertificatePdfData["ph
       // fall through to the placeholder
     }
   }
-  doc.font("cjk").fontSize(10).fillColor("#8a8f98").text("照片", x, y + h / 2 - 6, { width: w, align: "center" });
+  doc
+    .font("cjk")
+    .fontSize(10)
+    .fillColor("#8a8f98")
+    .text("照片", x, y + h / 2 - 6, { width: w, align: "center" });
 }
 
 /**
@@ -84,17 +116,34 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
   });
   const W = doc.page.width;
   const H = doc.page.height;
-  doc.lineWidth(2).strokeColor("#1f4e79").rect(12 * MM, 12 * MM, W - 24 * MM, H - 24 * MM).stroke();
-  doc.lineWidth(0.5).rect(14 * MM, 14 * MM, W - 28 * MM, H - 28 * MM).stroke();
+  doc
+    .lineWidth(2)
+    .strokeColor("#1f4e79")
+    .rect(12 * MM, 12 * MM, W - 24 * MM, H - 24 * MM)
+    .stroke();
+  doc
+    .lineWidth(0.5)
+    .rect(14 * MM, 14 * MM, W - 28 * MM, H - 28 * MM)
+    .stroke();
 
   if (data.sample) {
     doc.save().font("cjk-bold").fontSize(54).fillColor("#d9534f").opacity(0.18);
-    doc.rotate(-30, { origin: [W / 2, H / 2] }).text("样本 SAMPLE", 0, H / 2 - 30, { width: W, align: "center" });
+    doc
+      .rotate(-30, { origin: [W / 2, H / 2] })
+      .text("样本 SAMPLE", 0, H / 2 - 30, { width: W, align: "center" });
     doc.restore();
   }
 
-  doc.font("cjk-bold").fontSize(24).fillColor("#1f2d3d").text("道路运输从业人员从业资格证", 0, 28 * MM, { width: W, align: "center" });
-  doc.font("cjk").fontSize(10).fillColor("#5a6270").text("Road Transport Practitioner Qualification Certificate", 0, 40 * MM, { width: W, align: "center" });
+  doc
+    .font("cjk-bold")
+    .fontSize(24)
+    .fillColor("#1f2d3d")
+    .text("道路运输从业人员从业资格证", 0, 28 * MM, { width: W, align: "center" });
+  doc
+    .font("cjk")
+    .fontSize(10)
+    .fillColor("#5a6270")
+    .text("Road Transport Practitioner Qualification Certificate", 0, 40 * MM, { width: W, align: "center" });
   doc.fontSize(10).text(`证书编号 ${r.serial}`, 0, 46 * MM, { width: W, align: "center" });
 
   const left = 24 * MM;
@@ -114,24 +163,51 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
   ];
   let y = 58 * MM;
   const label = (text: string, value: string, valueWidth: number) => {
-    doc.font("cjk").fontSize(10).fillColor("#5a6270").text(text, left, y, { width: 42 * MM });
-    doc.font("cjk-bold").fontSize(12).fillColor("#1f2d3d").text(value, left + 44 * MM, y - 1, { width: valueWidth });
+    doc
+      .font("cjk")
+      .fontSize(10)
+      .fillColor("#5a6270")
+      .text(text, left, y, { width: 42 * MM });
+    doc
+      .font("cjk-bold")
+      .fontSize(12)
+      .fillColor("#1f2d3d")
+      .text(value, left + 44 * MM, y - 1, { width: valueWidth });
     y += Math.max(9 * MM, doc.heightOfString(value, { width: valueWidth }) + 3 * MM);
   };
   for (const [k, v] of rows) label(k, v, 80 * MM);
 
   y += 3 * MM;
-  doc.moveTo(left, y).lineTo(W - 24 * MM, y).lineWidth(0.5).strokeColor("#c0c6cf").stroke();
+  doc
+    .moveTo(left, y)
+    .lineTo(W - 24 * MM, y)
+    .lineWidth(0.5)
+    .strokeColor("#c0c6cf")
+    .stroke();
   y += 5 * MM;
   doc.font("cjk-bold").fontSize(12).fillColor("#1f4e79").text("从业资格类别", left, y);
   y += 8 * MM;
   for (const c of r.categories) {
-    doc.font("cjk").fontSize(11).fillColor("#1f2d3d").text(`${c.code}  ${c.name}`, left + 4 * MM, y, { continued: false });
-    doc.fontSize(9).fillColor("#5a6270").text(`初领 ${cnDate(c.firstIssuedOn)}`, W - 24 * MM - 50 * MM, y + 1, { width: 50 * MM, align: "right" });
+    doc
+      .font("cjk")
+      .fontSize(11)
+      .fillColor("#1f2d3d")
+      .text(`${c.code}  ${c.name}`, left + 4 * MM, y, { continued: false });
+    doc
+      .fontSize(9)
+      .fillColor("#5a6270")
+      .text(`初领 ${cnDate(c.firstIssuedOn)}`, W - 24 * MM - 50 * MM, y + 1, {
+        width: 50 * MM,
+        align: "right",
+      });
     y += 7 * MM;
   }
   y += 3 * MM;
-  doc.moveTo(left, y).lineTo(W - 24 * MM, y).strokeColor("#c0c6cf").stroke();
+  doc
+    .moveTo(left, y)
+    .lineTo(W - 24 * MM, y)
+    .strokeColor("#c0c6cf")
+    .stroke();
   y += 5 * MM;
   const issued: [string, string][] = [
     ["发证机关", r.issuingAuthority.name],
@@ -151,18 +227,24 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
   drawQr(doc, matrix, qrX, qrY, qrSize);
   doc.font("cjk").fontSize(8).fillColor("#5a6270");
   doc.text("扫码离线验证签名", qrX, qrY + qrSize + 1.5 * MM, { width: qrSize, align: "center" });
-  doc.text(`${data.suite === "sm2-sm3" ? "SM2/SM3" : "Ed25519"} · ${data.kid}`, qrX, qrY + qrSize + 5 * MM, { width: qrSize, align: "center" });
+  doc.text(`${data.suite === "sm2-sm3" ? "SM2/SM3" : "Ed25519"} · ${data.kid}`, qrX, qrY + qrSize + 5 * MM, {
+    width: qrSize,
+    align: "center",
+  });
 
   const noteW = qrX - left - 8 * MM;
-  doc.fontSize(8.5).fillColor("#5a6270").text(
-    [
-      "本证书全国通用。真伪以二维码中的数字签名为准：请使用 roadcert 验证页面或 cert:verify 工具离线验证，",
-      "并核对签发省份、证号、姓名、类别与有效期；不要依据任何网址判断真伪。",
-      `考试记录哈希 ${r.categories.at(-1)?.chainHash.slice(0, 32) ?? ""}…`,
-    ].join(""),
-    left,
-    qrY + 6 * MM,
-    { width: noteW, lineGap: 3 },
-  );
+  doc
+    .fontSize(8.5)
+    .fillColor("#5a6270")
+    .text(
+      [
+        "本证书全国通用。真伪以二维码中的数字签名为准：请使用 roadcert 验证页面或 cert:verify 工具离线验证，",
+        "并核对签发省份、证号、姓名、类别与有效期；不要依据任何网址判断真伪。",
+        `考试记录哈希 ${r.categories.at(-1)?.chainHash.slice(0, 32) ?? ""}…`,
+      ].join(""),
+      left,
+      qrY + 6 * MM,
+      { width: noteW, lineGap: 3 },
+    );
   return toBuffer(doc);
 }

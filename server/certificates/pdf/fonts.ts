@@ -15,7 +15,10 @@ export function cjkFonts(): { regular: fontkit.Font; bold: fontkit.Font } {
   if (!cache) {
     const load = (file: string) =>
       fontkit.create(readFileSync(require.resolve(`@expo-google-fonts/noto-sans-sc/${file}`)));
-    cache = { regular: load("400Regular/NotoSansSC_400Regular.ttf"), bold: load("700Bold/NotoSansSC_700Bold.ttf") };
+    cache = {
+      regular: load("400Regular/NotoSansSC_400Regular.ttf"),
+      bold: load("700Bold/NotoSansSC_700Bold.ttf"),
+    };
   }
   return cache;
 }
@@ -23,5 +26,7 @@ export function cjkFonts(): { regular: fontkit.Font; bold: fontkit.Font } {
 /** True when the font can draw every character (a rare name character must not print as a blank box unnoticed). */
 export function missingGlyphs(text: string): string[] {
   const { regular } = cjkFonts();
-  return [...new Set(text)].filter((ch) => ch.trim() && !regular.hasGlyphForCodePoint(ch.codePointAt(0) ?? 0));
+  return [...new Set(text)].filter(
+    (ch) => ch.trim() && !regular.hasGlyphForCodePoint(ch.codePointAt(0) ?? 0),
+  );
 }

@@ -1,0 +1,123 @@
+import express, { type Router } from "express";
+import { z } from "zod";
+import {
+  CancelBody,
+  HolderLookupQuery,
+  IssuanceListQuery,
+  ReasonBody,
+  VerifyBody,
+} from "../contracts/certificates.js";
+import { actingUser, requireRole } from "../auth/index.js";
+import { parse, strictRouter } from "../lib/http.js";
+import type { CertificatesFacade } from "./certificates.feature.js";
+import { toCertificateDto, toIssuanceDto } from "./presenters.js";
+
+const IdParam = z.string().min(1).max(64);
+const CertificateNo = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^\d{17}[\dX]$/);
+const MAX_PDF_UPLOAD = 5 * 1024 * 1024;
+
+/**
+ * Public: trust list, trust anchors, status list and verification (text or PDF), for anyone.
+ * Officers: pending issuances, issue/reject, the certificate view and PDF, renew, cancel, revoke,
+ * withdraw; the admission ticket PDF for officers and for the candidate themself.
+ */
+export function certificatesRouter(c: CertificatesFacade): Router {
+  const r = strictRouter();
+  const pdf = (res: express.Response, name: string, body: Buffer) => {
+    res.setHeader("cache-control", "private, no-store");
+    res.setHeader("content-disposition", `inline; filename="${name}"`);
+    res.type("application/pdf").send(body);
+  };
+
+  r.get("/certificates/trust-list", async (_req, res) => {
+    res.json(await c.signing.trustListDocument());
+  });
+  r.get("/certificates/trust-anchors", async (_req, res) => {
+    res.json(await c.signing.trustAnchors());
+  });
+  r.get("/certificates/status-list", async (_req, res) => {
+    res.setHeader("cache-control", "public, max-age=60");
+    res.json(await c.signing.statusListDocument());
+  });
+  r.post("/certificates/verify", async (req, res) => {
+    res.json(await c.verifyText(parse(VerifyBody, req.body).text));
+  });
+  // A PDF upload: the QR text roadcert embeds in the file's Info dictionary is verified.
+  r.post(
+    "/certificates/verify-pdf",
+    express.raw({ type: () => true, limit: MAX_PDF_UPLOAD }),
+    async (req, res) => {
+      res.json(await c.verifyPdf(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
+    },
+  );
+
+  r.get("/certificate-issuances", requireRole("officer"), async (req, res) => {
+    const q = parse(IssuanceListQuery, req.query);
+    res.json({ issuances: (await c.issuance.list(actingUser(req), q.status)).map(toIssuanceDto) });
+  });
+  r.post("/certificate-issuances/:id/issue", requireRole("officer"), async (req, res) => {
+    res.status(201).json({ record: await c.issuance.issue(actingUser(req), parse(IdParam, req.params.id)) });
+  });
+  r.post("/certificate-issuances/:id/reject", requireRole("officer"), async (req, res) => {
+    await c.issuance.reject(
+      actingUser(req),
+      parse(IdParam, req.params.id),
+      parse(ReasonBody, req.body).reason,
+    );
+    res.status(204).end();
+  });
+
+  r.get("/certificates", requireRole("officer"), async (req, res) => {
+    const q = parse(HolderLookupQuery.partial(), req.query);
+    res.json({ certificates: (await c.lifecycle.search(actingUser(req), q)).map(toCertificateDto) });
+  });
+  r.get("/certificates/:no", requireRole("officer"), async (req, res) => {
+    res.json({
+      certificate: toCertificateDto(
+        await c.lifecycle.get(actingUser(req), parse(CertificateNo, req.params.no)),
+      ),
+    });
+  });
+  r.get("/certificates/:no/pdf", requireRole("officer"), async (req, res) => {
+    const no = parse(CertificateNo, req.params.no);
+    pdf(res, `certificate-${no}.pdf`, await c.certificatePdf(actingUser(req), no));
+  });
+  r.post("/certificates/:no/renew", requireRole("officer"), async (req, res) => {
+    res.json({ record: await c.lifecycle.renew(actingUser(req), parse(CertificateNo, req.params.no)) });
+  });
+  r.post("/certificates/:no/cancel", requireRole("officer"), async (req, res) => {
+    const body = parse(CancelBody, req.body);
+    const no = parse(CertificateNo, req.params.no);
+    res.json({
+      record: await c.lifecycle.changeStatus(actingUser(req), no, "cancel", {
+        reason: body.note,
+        cancellation: body.reason,
+      }),
+    });
+  });
+  for (const action of ["revoke", "withdraw"] as const) {
+    r.post(`/certificates/:no/${action}`, requireRole("officer"), async (req, res) => {
+      const no = parse(CertificateNo, req.params.no);
+      res.json({
+        record: await c.lifecycle.changeStatus(actingUser(req), no, action, parse(ReasonBody, req.body)),
+      });
+    });
+  }
+
+  r.get("/exam-sessions/:id/tickets/:candidateId/pdf", requireRole("officer"), async (req, res) => {
+    const candidateId = parse(IdParam, req.params.candidateId);
+    pdf(
+      res,
+      `admission-ticket-${candidateId}.pdf`,
+      await c.ticketPdf(actingUser(req), { sessionId: parse(IdParam, req.params.id), candidateId }),
+    );
+  });
+  r.get("/me/admission-ticket/pdf", requireRole("candidate"), async (req, res) => {
+    pdf(res, "admission-ticket.pdf", await c.ticketPdf(actingUser(req), null));
+  });
+  return r;
+}

@@ -1,0 +1,186 @@
+import type { AuthUser } from "../contracts/auth.js";
+import type { VerificationResultDto } from "../contracts/certificates.js";
+import type { CandidateDto } from "../contracts/registration.js";
+import type { AdmissionTicketDto } from "../contracts/scheduling.js";
+import type { Feature, FeatureContext } from "../feature.js";
+import { errors } from "../lib/errors.js";
+import { certificatesRouter } from "./certificate.routes.js";
+import { extractQrFromPdf } from "./crypto/pdf-payload.js";
+import { verifyQrText } from "./crypto/verify-qr.js";
+import { createIssuanceService } from "./issuance.service.js";
+import { createLifecycleService } from "./lifecycle.service.js";
+import { renderAdmissionTicketPdf } from "./pdf/admission-ticket.pdf.js";
+import { renderCertificatePdf } from "./pdf/certificate.pdf.js";
+import type { CertificateAuditPort } from "./record.js";
+import { createSigningService } from "./signing.service.js";
+import { certificateModel } from "./certificate.model.js";
+import { toCertificateDto } from "./presenters.js";
+
+type Photo = { mimeType: string; data: Buffer } | null;
+
+export interface CertificatesDeps {
+  candidates: {
+    getCandidate(id: string): Promise<CandidateDto | null>;
+    getCandidatePhoto(id: string): Promise<Photo>;
+  };
+  sessions: {
+    getSession(id: string): Promise<{ divisionCode: string } | null>;
+    ticketFor(actor: AuthUser, sessionId: string, candidateId: string): Promise<AdmissionTicketDto>;
+    myTicket(actor: AuthUser): Promise<AdmissionTicketDto>;
+  };
+  divisionName(code: string): string | null;
+  /**
+   * The audit log. With `append(session, …)` (the access layer's audit API) entries are written in
+   * the change's transaction; with only `record` they are written beside it.
+   */
+  audit: Partial<CertificateAuditPort> & {
+    record(input: Parameters<CertificateAuditPort["append"]>[1]): Promise<unknown>;
+  };
+  /** Overrides for tests: a clock, the key directory. */
+  clock?: () => Date;
+  lapseCheckMs?: number;
+}
+
+/**
+ * The certificates feature on a province node: subscribes to `exam.passed`, serves the public
+ * trust/status lists and verification, the officer API, the PDFs, and runs the hourly lapse check
+ * (cancellation 180 days after expiry, once per certificate across instances).
+ */
+export function createCertificatesFeature(ctx: FeatureContext, deps: CertificatesDeps) {
+  const provinceCode = ctx.config.provinceCode ?? "";
+  const opts = ctx.config.certificates;
+  const clock = deps.clock ?? (() => new Date());
+  const audit: CertificateAuditPort = {
+    append: (session, input) =>
+      deps.audit.append ? deps.audit.append(session, input) : deps.audit.record(input),
+  };
+  const signing = createSigningService(ctx.conn, {
+    provinceCode,
+    suite: opts.suite,
+    keysDir: opts.keysDir,
+    trustDemo: opts.trustDemo,
+    peers: opts.peers,
+    logger: ctx.logger,
+    clock,
+  });
+  const divisionName = (code: string) => deps.divisionName(code) ?? code;
+  const issuance = createIssuanceService(ctx.conn, {
+    candidate: (id) => deps.candidates.getCandidate(id),
+    sessionDivision: async (id) => (await deps.sessions.getSession(id))?.divisionCode ?? null,
+    divisionName: (code) => `${divisionName(code)}道路运输管理机构`,
+    audit,
+    signing,
+    provinceCode,
+    autoIssue: opts.autoIssue,
+    clock,
+  });
+  const lifecycle = createLifecycleService(ctx.conn, {
+    audit,
+    signing,
+    renewalWindowDays: opts.renewalWindowDays,
+    clock,
+  });
+
+  async function verifyText(text: string): Promise<VerificationResultDto> {
+    const now = clock();
+    const result = verifyQrText(text, await signing.trustContext(), now);
+    // For this node's own certificates the registry knows the exact status, reason and time.
+    if (!result.authentic || result.claims?.provinceCode !== provinceCode) return result;
+    const doc = await certificateModel(ctx.conn)
+      .findOne(
+        { certificateNo: result.claims.certificateNo, statusIndex: result.claims.statusIndex },
+        { status: 1, statusReason: 1, statusChangedAt: 1 },
+      )
+      .lean();
+    if (!doc) return result;
+    const state = doc.status;
+    const status = {
+      state,
+      asOf: now.toISOString(),
+      source: "registry" as const,
+      reason: doc.statusReason ?? null,
+      changedAt: doc.statusChangedAt.toISOString(),
+    };
+    if (state === "valid") return { ...result, status };
+    const label = { cancelled: "注销", revoked: "吊销", withdrawn: "撤销" }[state];
+    const statusDecides = result.code === "valid" || result.code === "status_not_valid";
+    return {
+      ...result,
+      ok: false,
+      code: statusDecides ? "status_not_valid" : result.code,
+      message: statusDecides
+        ? `证书已${label}（${status.reason ?? ""}，${status.changedAt}）`
+        : result.message,
+      status,
+    };
+  }
+
+  const facade = {
+    signing,
+    issuance,
+    lifecycle,
+    verifyText,
+    async verifyPdf(bytes: Buffer): Promise<VerificationResultDto> {
+      const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };
+      if (bytes.subarray(0, 5).toString("latin1") !== "%PDF-")
+        return { ...base, code: "not_roadcert_certificate", message: "上传的文件不是 PDF" };
+      const text = extractQrFromPdf(bytes);
+      if (!text)
+        return {
+          ...base,
+          code: "qr_not_found",
+          message: "PDF 中没有 roadcert 证书数据；扫描件请上传图片或用摄像头扫码",
+        };
+      return verifyText(text);
+    },
+    async certificatePdf(actor: AuthUser, certificateNo: string): Promise<Buffer> {
+      const doc = await lifecycle.get(actor, certificateNo);
+      const dto = toCertificateDto(doc);
+      return renderCertificatePdf({
+        record: dto.record,
+        qr: dto.qr,
+        suite: dto.suite === "sm2-sm3" ? "sm2-sm3" : "ed25519",
+        kid: dto.kid,
+        photo: await deps.candidates.getCandidatePhoto(doc.candidateId),
+        addressName: divisionName(dto.record.holder.addressDivisionCode),
+      });
+    },
+    async ticketPdf(
+      actor: AuthUser,
+      which: { sessionId: string; candidateId: string } | null,
+    ): Promise<Buffer> {
+      const ticket = which
+        ? await deps.sessions.ticketFor(actor, which.sessionId, which.candidateId)
+        : await deps.sessions.myTicket(actor);
+      if (!ticket) throw errors.notFound("准考证");
+      return renderAdmissionTicketPdf({
+        ticket,
+        photo: await deps.candidates.getCandidatePhoto(ticket.candidateId),
+        timeZone: ctx.config.timeZone,
+        preparedAt: new Date(ticket.startsAt),
+      });
+    },
+  };
+
+  let timer: NodeJS.Timeout | null = null;
+  const lapseCheck = () => {
+    lifecycle
+      .cancelLapsed()
+      .catch((err: unknown) => ctx.logger.warn({ err }, "certificate lapse check failed"));
+  };
+  const feature: Feature = {
+    name: "certificates",
+    router: certificatesRouter(facade),
+    async start() {
+      await signing.start();
+      ctx.events.subscribe("exam.passed", (e) => issuance.onExamPassed(e));
+      timer = setInterval(lapseCheck, deps.lapseCheckMs ?? 3_600_000);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+  return { feature, facade };
+}
+export type CertificatesFacade = ReturnType<typeof createCertificatesFeature>["facade"];

@@ -1,0 +1,70 @@
+import type { CertificateRecord } from "../contracts/certificates.js";
+import type { IssuanceDoc } from "./certificate.model.js";
+import type { CertificateLean } from "./lifecycle.service.js";
+import { toRecord } from "./record.js";
+
+/** What an officer sees of a pending issuance. */
+export function toIssuanceDto(i: IssuanceDoc & { _id: unknown }) {
+  return {
+    id: String(i._id),
+    attemptId: i.attemptId,
+    candidateId: i.candidateId,
+    idNumber: i.idNumber,
+    name: i.name,
+    categoryCode: i.categoryCode,
+    sessionId: i.sessionId,
+    score: i.score,
+    passedAt: i.passedAt.toISOString(),
+    divisionCode: i.divisionCode,
+    status: i.status,
+    decidedBy: i.decidedBy ?? null,
+    decidedAt: i.decidedAt ? i.decidedAt.toISOString() : null,
+    reason: i.reason ?? null,
+  };
+}
+export type IssuanceDto = ReturnType<typeof toIssuanceDto>;
+
+/** The certificate view: the signed record, its QR text, every version and every status entry. */
+export function toCertificateDto(doc: CertificateLean): {
+  record: CertificateRecord;
+  qr: string;
+  suite: string;
+  kid: string;
+  photoId: string | null;
+  versions: {
+    version: number;
+    kind: string;
+    at: string;
+    by: string;
+    categories: string[];
+    validFrom: string;
+    validTo: string;
+    kid: string;
+  }[];
+  statusHistory: { from: string; to: string; reason: string; at: string; by: string }[];
+} {
+  return {
+    record: toRecord(doc),
+    qr: doc.signature?.qr ?? "",
+    suite: doc.signature?.suite ?? "",
+    kid: doc.signature?.kid ?? "",
+    photoId: doc.photoId ?? null,
+    versions: doc.versions.map((v) => ({
+      version: v.version ?? 0,
+      kind: v.kind ?? "",
+      at: v.at ? v.at.toISOString() : "",
+      by: v.by ?? "",
+      categories: v.categories,
+      validFrom: v.validFrom ?? "",
+      validTo: v.validTo ?? "",
+      kid: v.kid ?? "",
+    })),
+    statusHistory: doc.statusHistory.map((s) => ({
+      from: s.from ?? "",
+      to: s.to ?? "",
+      reason: s.reason ?? "",
+      at: s.at ? s.at.toISOString() : "",
+      by: s.byName ?? s.by ?? "",
+    })),
+  };
+}

@@ -1,0 +1,104 @@
+import { expect } from "chai";
+import { outboxModel } from "../../../server/lib/outbox.js";
+import { anotherInstance, aPass, officer, startCertNode, type TestNode } from "./support.js";
+
+describe("certificate issuance from exam.passed", function () {
+  this.timeout(60_000);
+  let node: TestNode;
+  before(async () => {
+    node = await startCertNode();
+  });
+  after(async () => node.stop());
+
+  it("when exam.passed is delivered twice to two instances and both try to issue, then exactly one certificate, one issued event and one audit entry exist", async () => {
+    const a = anotherInstance(node);
+    const b = anotherInstance(node);
+    await a.feature.start?.();
+    await b.feature.start?.();
+    const pass = await aPass(node);
+    await Promise.all([
+      a.facade.issuance.onExamPassed(pass),
+      b.facade.issuance.onExamPassed(pass),
+      a.facade.issuance.onExamPassed(pass),
+    ]);
+    const pending = await a.facade.issuance.list(officer, "pending");
+    const mine = pending.filter((p) => p.attemptId === pass.attemptId);
+    expect(mine).to.have.length(1);
+    const id = String(mine[0]!._id);
+    const results = await Promise.allSettled([
+      a.facade.issuance.issue(officer, id),
+      b.facade.issuance.issue(officer, id),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).to.have.length(1);
+    const refused = results.find((r) => r.status === "rejected");
+    expect((refused as PromiseRejectedResult).reason).to.have.property("status", 409);
+    const certs = await node.ctx.conn
+      .collection("certificates")
+      .find({ certificateNo: pass.idNumber })
+      .toArray();
+    expect(certs).to.have.length(1);
+    expect(certs[0]).to.deep.include({ version: 1, status: "valid" });
+    const events = await outboxModel(node.ctx.conn)
+      .find({ name: "certificate.issued", key: new RegExp(pass.idNumber) })
+      .lean();
+    expect(events).to.have.length(1);
+    const payload = events[0]!.payload as {
+      record: { provinceCode: string; serial: string; certificateNo: string };
+      signature: { suite: string; kid: string; value: string; qr: string };
+      kind: string;
+    };
+    expect(payload.record).to.deep.include({
+      provinceCode: "320000",
+      certificateNo: pass.idNumber,
+      serial: `${pass.idNumber}-01`,
+    });
+    expect(payload.signature.qr.startsWith("RC1:")).to.equal(true);
+    expect(payload.kind).to.equal("first_issue");
+    const audits = await node.ctx.conn
+      .collection("audit_log")
+      .find({ action: "certificate.issued", "target.id": pass.idNumber })
+      .toArray();
+    expect(audits).to.have.length(1);
+    // Delivered again after issuance: still one issuance, one certificate.
+    await b.facade.issuance.onExamPassed(pass);
+    expect(
+      await node.ctx.conn.collection("certificate_issuances").countDocuments({ attemptId: pass.attemptId }),
+    ).to.equal(1);
+  });
+
+  it("when a holder passes a second category, then it becomes version 2 of the same certificate with both categories, and its QR verifies", async () => {
+    const inst = anotherInstance(node);
+    await inst.feature.start?.();
+    const first = await aPass(node, "01001");
+    await inst.facade.issuance.onExamPassed(first);
+    const p1 = (await inst.facade.issuance.list(officer, "pending")).find(
+      (p) => p.attemptId === first.attemptId,
+    )!;
+    await inst.facade.issuance.issue(officer, String(p1._id));
+    const second = { ...first, attemptId: `${first.attemptId}-b`, categoryCode: "02001" };
+    await inst.facade.issuance.onExamPassed(second);
+    const p2 = (await inst.facade.issuance.list(officer, "pending")).find(
+      (p) => p.attemptId === second.attemptId,
+    )!;
+    const record = await inst.facade.issuance.issue(officer, String(p2._id));
+    expect(record.version).to.equal(2);
+    expect(record.categories.map((c) => c.code)).to.deep.equal(["01001", "02001"]);
+    const doc = await inst.facade.lifecycle.get(officer, first.idNumber);
+    const verdict = await inst.facade.verifyText(doc.signature!.qr!);
+    expect(verdict).to.deep.include({ ok: true, code: "valid" });
+    expect(verdict.claims?.categories).to.deep.equal(["01001", "02001"]);
+    expect(verdict.status?.source).to.equal("registry");
+    // The same category again is refused.
+    const third = { ...first, attemptId: `${first.attemptId}-c` };
+    await inst.facade.issuance.onExamPassed(third);
+    const p3 = (await inst.facade.issuance.list(officer, "pending")).find(
+      (p) => p.attemptId === third.attemptId,
+    )!;
+    try {
+      await inst.facade.issuance.issue(officer, String(p3._id));
+      expect.fail("issued twice");
+    } catch (err) {
+      expect(err).to.have.property("code", "category_already_held");
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import request from "supertest";
+import { staffAgent } from "../../helpers/auth.js";
+import { anotherInstance, aPass, officer, startCertNode, type TestNode } from "./support.js";
+
+const run = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+describe("certificate PDF, QR and the verification API (Debian tools: pdftotext, pdffonts, pdftoppm, zbarimg)", function () {
+  this.timeout(120_000);
+  let node: TestNode;
+  let dir: string;
+  before(async () => {
+    node = await startCertNode({ CERT_SUITE: "sm2-sm3" });
+    dir = mkdtempSync(join(tmpdir(), "cert-pdf-"));
+  });
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await node.stop();
+  });
+
+  async function issued() {
+    const inst = anotherInstance(node);
+    await inst.feature.start?.();
+    const pass = await aPass(node);
+    await inst.facade.issuance.onExamPassed(pass);
+    const p = (await inst.facade.issuance.list(officer, "pending")).find(
+      (x) => x.attemptId === pass.attemptId,
+    )!;
+    const record = await inst.facade.issuance.issue(officer, String(p._id));
+    return { inst, pass, record };
+  }
+
+  it("when an officer downloads an issued certificate, then its text, embedded subset CJK font and scannable QR are all there, and the QR verifies through the API", async () => {
+    const { pass, record } = await issued();
+    const { agent } = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
+    const res = await agent
+      .get(`/api/certificates/${pass.idNumber}/pdf`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on("data", (c: Buffer) => chunks.push(c));
+        r.on("end", () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(res.status).to.equal(200);
+    expect(res.headers["content-type"]).to.contain("application/pdf");
+    const file = join(dir, "cert.pdf");
+    writeFileSync(file, res.body as Buffer);
+
+    const text = run("pdftotext", [file, "-"]);
+    expect(text).to.contain(pass.name);
+    expect(text).to.contain(pass.idNumber);
+    expect(text).to.contain("经营性道路旅客运输驾驶员");
+    const [y, m, d] = record.validTo.split("-");
+    expect(text).to.contain(`${y}年${m}月${d}日`);
+
+    const fonts = run("pdffonts", [file]);
+    const cjk = fonts.split("\n").filter((l) => l.includes("NotoSansSC"));
+    expect(cjk.length).to.be.greaterThan(0);
+    for (const line of cjk) {
+      expect(line).to.match(/^[A-Z]{6}\+NotoSansSC/); // subset tag
+      expect(line).to.match(/yes\s+yes\s+yes/); // embedded, subset, unicode map
+    }
+
+    run("pdftoppm", ["-r", "150", "-png", "-f", "1", "-l", "1", file, join(dir, "page")]);
+    const qr = run("zbarimg", [
+      "--quiet",
+      "--raw",
+      "-Sdisable",
+      "-Sqrcode.enable",
+      join(dir, "page-1.png"),
+    ]).trim();
+    expect(qr.startsWith("RC1:")).to.equal(true);
+    const anon = request(node.url);
+    const verdict = (await anon.post("/api/certificates/verify").send({ text: qr }).expect(200)).body as {
+      ok: boolean;
+      code: string;
+      claims: { name: string; suite: string };
+    };
+    expect(verdict).to.deep.include({ ok: true, code: "valid" });
+    expect(verdict.claims).to.deep.include({ name: pass.name, suite: "sm2-sm3" });
+    const fromPdf = (
+      await anon
+        .post("/api/certificates/verify-pdf")
+        .set("content-type", "application/pdf")
+        .send(res.body as Buffer)
+        .expect(200)
+    ).body as { ok: boolean };
+    expect(fromPdf.ok).to.equal(true);
+  });
+
+  it("when a certificate is revoked, then verification says authentic but revoked with the time, and the status list shows it", async () => {
+    const { inst, pass } = await issued();
+    const doc = await inst.facade.lifecycle.get(officer, pass.idNumber);
+    await inst.facade.lifecycle.changeStatus(officer, pass.idNumber, "revoke", {
+      reason: "发生重大责任事故",
+    });
+    const verdict = await inst.facade.verifyText(doc.signature!.qr);
+    expect(verdict).to.deep.include({ ok: false, authentic: true, code: "status_not_valid" });
+    expect(verdict.status).to.deep.include({
+      state: "revoked",
+      source: "registry",
+      reason: "发生重大责任事故",
+    });
+    expect(verdict.status?.changedAt).to.be.a("string");
+    const statusDoc = (await request(node.url).get("/api/certificates/status-list").expect(200)).body as {
+      payload: string;
+    };
+    const body = JSON.parse(Buffer.from(statusDoc.payload, "base64url").toString("utf8")) as {
+      encodedList: string;
+      statusSize: number;
+    };
+    expect(body.statusSize).to.equal(2);
+    expect(body.encodedList.startsWith("u")).to.equal(true);
+  });
+
+  it("when the verification API gets garbage, truncated, wrongly prefixed, huge or non-PDF input, then each gets a clear verdict and never a 500", async () => {
+    const anon = request(node.url);
+    const cases: [unknown, string][] = [
+      [{ text: "hello" }, "not_roadcert_certificate"],
+      [{ text: "RC1:ABC" }, "malformed_payload"],
+      [{ text: `HC1:${"A".repeat(300)}` }, "not_roadcert_certificate"],
+      [{ text: `RC1:${"9".repeat(40_000)}` }, "not_roadcert_certificate"],
+    ];
+    for (const [body, code] of cases) {
+      const res = await anon.post("/api/certificates/verify").send(body as object);
+      expect(res.status).to.equal(200);
+      expect((res.body as { code: string }).code).to.equal(code);
+    }
+    const bad = await anon.post("/api/certificates/verify").send({ text: 42 });
+    expect(bad.status).to.equal(400);
+    const notPdf = await anon
+      .post("/api/certificates/verify-pdf")
+      .set("content-type", "image/png")
+      .send(Buffer.from("not a pdf"));
+    expect((notPdf.body as { code: string }).code).to.equal("not_roadcert_certificate");
+    const noQr = await anon
+      .post("/api/certificates/verify-pdf")
+      .set("content-type", "application/pdf")
+      .send(Buffer.from("%PDF-1.7\n%%EOF"));
+    expect((noQr.body as { code: string }).code).to.equal("qr_not_found");
+  });
+});

@@ -1,0 +1,66 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DomainEvents } from "../../../server/contracts/domain-events.js";
+import { createAuditService } from "../../../server/audit/index.js";
+import { createCertificatesFeature } from "../../../server/certificates/index.js";
+import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
+import { createRegistrationService } from "../../../server/registration/index.js";
+import { createSchedulingService } from "../../../server/scheduling/index.js";
+import { registerTestCandidate } from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+
+export type TestNode = Awaited<ReturnType<typeof startTestNode>>;
+
+/** A province node whose signing keys live in a fresh temporary directory. */
+export function startCertNode(env: Record<string, string> = {}): Promise<TestNode> {
+  return startTestNode({ env: { CERT_KEYS_DIR: mkdtempSync(join(tmpdir(), "cert-keys-")), ...env } });
+}
+
+/** A second "instance" of the certificates feature on the same node database (as a second process would be). */
+export function anotherInstance(node: TestNode, clock?: () => Date) {
+  const { conn, config } = node.ctx;
+  const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+  const organisation = createOrganisationService(conn, config.provinceCode);
+  const scheduling = createSchedulingService(conn, {
+    provinceCode: config.provinceCode,
+    organisation,
+    registration,
+  });
+  return createCertificatesFeature(node.ctx, {
+    candidates: registration,
+    sessions: scheduling,
+    divisionName,
+    audit: createAuditService(conn),
+    clock,
+  });
+}
+
+let seq = 0;
+/** A registered candidate and the `exam.passed` event of one of their attempts. */
+export async function aPass(node: TestNode, categoryCode = "01001"): Promise<DomainEvents["exam.passed"]> {
+  const c = await registerTestCandidate(node, { categories: [categoryCode as "01001"] });
+  seq += 1;
+  return {
+    attemptId: `attempt-${Date.now()}-${seq}`,
+    candidateId: c.id,
+    idNumber: c.idNumber,
+    name: c.name,
+    categoryCode,
+    sessionId: `session-${seq}`,
+    score: 92,
+    passMark: 80,
+    submittedAt: new Date().toISOString(),
+    chainHash: "c3".repeat(32),
+    provinceCode: node.ctx.config.provinceCode ?? "",
+  };
+}
+
+export const officer = {
+  id: "officer-1",
+  kind: "staff" as const,
+  roles: ["officer" as const],
+  displayName: "测试经办",
+  divisionCode: "320000",
+  provinceCode: "320000",
+};

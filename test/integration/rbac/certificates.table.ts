@@ -1,0 +1,206 @@
+import { createAuditService } from "../../../server/audit/index.js";
+import { createCertificatesFeature } from "../../../server/certificates/index.js";
+import type { RunningNode } from "../../../server/main.js";
+import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
+import { createRegistrationService } from "../../../server/registration/index.js";
+import { createSchedulingService } from "../../../server/scheduling/index.js";
+import { registerTestCandidate } from "../../helpers/auth.js";
+import type { RbacFixtures, RbacRow } from "./rbac-types.js";
+
+/**
+ * Rows of the certificates routes (`server/certificates/certificate.routes.ts`). Trust list, anchors,
+ * status list and verification are public; everything else is the officer's, scoped to the division
+ * of the session that ran the exam. Rows that change a certificate get a fresh one per request.
+ */
+
+const SYSTEM = {
+  id: "rbac-cert",
+  kind: "staff" as const,
+  roles: ["officer" as const],
+  displayName: "矩阵发证",
+  divisionCode: "320000",
+  provinceCode: "320000",
+};
+
+function certificates(node: RunningNode, clock?: () => Date) {
+  const { conn, config } = node.ctx;
+  const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+  const organisation = createOrganisationService(conn, config.provinceCode);
+  const scheduling = createSchedulingService(conn, {
+    provinceCode: config.provinceCode,
+    organisation,
+    registration,
+  });
+  return createCertificatesFeature(node.ctx, {
+    candidates: registration,
+    sessions: scheduling,
+    divisionName,
+    audit: createAuditService(conn),
+    clock,
+  }).facade;
+}
+
+/** A pending issuance in the own division (a pass of a fresh candidate in the own session). */
+async function pendingIssuance(fx: RbacFixtures, clock?: () => Date) {
+  const c = certificates(fx.node, clock);
+  const candidate = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
+  const attemptId = `rbac-${fx.unique()}`;
+  await c.issuance.onExamPassed({
+    attemptId,
+    candidateId: candidate.id,
+    idNumber: candidate.idNumber,
+    name: candidate.name,
+    categoryCode: "01001",
+    sessionId: fx.own.sessionId,
+    score: 90,
+    passMark: 80,
+    submittedAt: new Date().toISOString(),
+    chainHash: "ab".repeat(32),
+    provinceCode: "320000",
+  });
+  const pending = (await c.issuance.list(SYSTEM, "pending")).find((p) => p.attemptId === attemptId);
+  if (!pending) throw new Error("no pending issuance");
+  return { c, id: String(pending._id), idNumber: candidate.idNumber };
+}
+
+/** A certificate of the own division; `ageDays` back-dates its issue (renewal needs one near expiry). */
+async function certificate(fx: RbacFixtures, ageDays = 0): Promise<string> {
+  const at = new Date(Date.now() - ageDays * 86_400_000);
+  const { c, id, idNumber } = await pendingIssuance(fx, () => at);
+  await c.issuance.issue(SYSTEM, id);
+  return idNumber;
+}
+
+const PUBLIC = {
+  anonymous: "all",
+  candidate: "all",
+  examiner: "all",
+  reviewer: "all",
+  proctor: "all",
+  officer: "all",
+  admin: "all",
+} as const;
+const SIX_YEARS_LESS_A_MONTH = 6 * 365 - 30;
+
+export const rows: RbacRow[] = [
+  {
+    method: "get",
+    path: "/certificates/trust-list",
+    access: PUBLIC,
+    request: () => ({ url: "/api/certificates/trust-list" }),
+  },
+  {
+    method: "get",
+    path: "/certificates/trust-anchors",
+    access: PUBLIC,
+    request: () => ({ url: "/api/certificates/trust-anchors" }),
+  },
+  {
+    method: "get",
+    path: "/certificates/status-list",
+    access: PUBLIC,
+    request: () => ({ url: "/api/certificates/status-list" }),
+  },
+  {
+    method: "post",
+    path: "/certificates/verify",
+    access: PUBLIC,
+    request: () => ({ url: "/api/certificates/verify", body: { text: "RC1:garbage" } }),
+  },
+  {
+    method: "post",
+    path: "/certificates/verify-pdf",
+    access: PUBLIC,
+    request: () => ({ url: "/api/certificates/verify-pdf", body: { not: "a pdf" } }),
+  },
+  {
+    method: "get",
+    path: "/certificate-issuances",
+    access: { officer: "all" },
+    request: () => ({ url: "/api/certificate-issuances" }),
+  },
+  {
+    method: "post",
+    path: "/certificate-issuances/:id/issue",
+    access: { officer: "own" },
+    request: async (fx) => ({
+      url: `/api/certificate-issuances/${(await pendingIssuance(fx)).id}/issue`,
+      body: {},
+    }),
+  },
+  {
+    method: "post",
+    path: "/certificate-issuances/:id/reject",
+    access: { officer: "own" },
+    request: async (fx) => ({
+      url: `/api/certificate-issuances/${(await pendingIssuance(fx)).id}/reject`,
+      body: { reason: "资料不全" },
+    }),
+  },
+  {
+    method: "get",
+    path: "/certificates",
+    access: { officer: "all" },
+    request: () => ({ url: "/api/certificates" }),
+  },
+  {
+    method: "get",
+    path: "/certificates/:no",
+    access: { officer: "own" },
+    request: async (fx) => ({ url: `/api/certificates/${await certificate(fx)}` }),
+  },
+  {
+    method: "get",
+    path: "/certificates/:no/pdf",
+    access: { officer: "own" },
+    request: async (fx) => ({ url: `/api/certificates/${await certificate(fx)}/pdf` }),
+  },
+  {
+    method: "post",
+    path: "/certificates/:no/renew",
+    access: { officer: "own" },
+    request: async (fx) => ({
+      url: `/api/certificates/${await certificate(fx, SIX_YEARS_LESS_A_MONTH)}/renew`,
+      body: {},
+    }),
+  },
+  {
+    method: "post",
+    path: "/certificates/:no/cancel",
+    access: { officer: "own" },
+    request: async (fx) => ({
+      url: `/api/certificates/${await certificate(fx)}/cancel`,
+      body: { reason: "holder_request" },
+    }),
+  },
+  {
+    method: "post",
+    path: "/certificates/:no/revoke",
+    access: { officer: "own" },
+    request: async (fx) => ({
+      url: `/api/certificates/${await certificate(fx)}/revoke`,
+      body: { reason: "重大责任事故" },
+    }),
+  },
+  {
+    method: "post",
+    path: "/certificates/:no/withdraw",
+    access: { officer: "own" },
+    request: async (fx) => ({
+      url: `/api/certificates/${await certificate(fx)}/withdraw`,
+      body: { reason: "以欺骗手段取得" },
+    }),
+  },
+  {
+    method: "get",
+    path: "/exam-sessions/:id/tickets/:candidateId/pdf",
+    access: { officer: "own" },
+    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/tickets/${fx.own.candidateId}/pdf` }),
+  },
+  {
+    method: "get",
+    path: "/me/admission-ticket/pdf",
+    access: { candidate: "all" },
+    request: () => ({ url: "/api/me/admission-ticket/pdf" }),
+  },
+];
