@@ -143,6 +143,35 @@ function fail(error: ApiError, options: RequestOptions): never {
   throw error;
 }
 
+/**
+ * Posts a file as the raw request body (e.g. a PDF to verify), with the CSRF header; answers JSON.
+ * Failures throw `ApiError` like `request`.
+ */
+export async function postFile<T>(path: string, file: Blob, options: { notify?: boolean } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, window.location.origin), {
+      method: "POST",
+      headers: {
+        accept: "application/json",
+        "content-type": file.type || "application/octet-stream",
+        [CSRF_HEADER]: await csrf(),
+      },
+      credentials: "same-origin",
+      body: file,
+    });
+  } catch {
+    return fail(new ApiError(0, fallbackError(0)), options);
+  }
+  const data = (await res.json().catch(() => null)) as unknown;
+  if (!res.ok)
+    return fail(
+      new ApiError(res.status, isErrorBody(data) ? data.error : fallbackError(res.status)),
+      options,
+    );
+  return data as T;
+}
+
 /** Shorthands for `request`. */
 export const api = {
   get: <T>(path: string, options?: Omit<RequestOptions, "body">) => request<T>("GET", path, options),

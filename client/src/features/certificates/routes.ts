@@ -1,0 +1,40 @@
+import { Stamp, Tickets } from "@element-plus/icons-vue";
+import type { RouteRecordRaw } from "vue-router";
+
+/** Public verification (/verify) and the officers' issuance and certificate pages. */
+export const routes: RouteRecordRaw[] = [
+  {
+    path: "/verify",
+    name: "certificate-verify",
+    component: () => import("./verify.page.vue"),
+    meta: { feature: "certificates", title: "证书验证", layout: "bare", public: true },
+  },
+  {
+    path: "/certificates/issuances",
+    name: "certificate-issuances",
+    component: () => import("./issuances.page.vue"),
+    meta: {
+      feature: "certificates",
+      title: "待发证",
+      roles: ["officer"],
+      menu: { group: "证书管理", icon: Stamp, order: 40 },
+    },
+  },
+  {
+    path: "/certificates",
+    name: "certificates",
+    component: () => import("./certificates.page.vue"),
+    meta: {
+      feature: "certificates",
+      title: "从业资格证",
+      roles: ["officer"],
+      menu: { group: "证书管理", icon: Tickets, order: 41 },
+    },
+  },
+  {
+    path: "/certificates/:no",
+    name: "certificate",
+    component: () => import("./certificate.page.vue"),
+    meta: { feature: "certificates", title: "证书详情", roles: ["officer"], menu: { group: "证书管理" } },
+  },
+];
