@@ -25,4 +25,10 @@ export const routes: RouteRecordRaw[] = [
       menu: { group: "考试管理" },
     },
   },
+  {
+    path: "/scheduling/sessions/:id/results",
+    name: "scheduling-session-results",
+    component: () => import("./results.page.vue"),
+    meta: { feature: "exams", title: "场次成绩", roles: ["officer"], menu: { group: "考试管理" } },
+  },
 ];
