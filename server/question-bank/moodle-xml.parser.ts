@@ -126,7 +126,8 @@ export function* readMoodleXml(xml: string, defaults: ImportDefaults = {}): Gene
     const chunk = xml.slice(pos, pos + CHUNK);
     xmlWork.chars += chunk.length;
     parser.write(chunk);
-    // Items are handed on only once the whole file has parsed: a fault near the end rejects the file.
+    // Items flow on chunk by chunk; a fault found later throws FileRefusal, and the importer's checking
+    // pass (which reads the whole file before writing anything) then rejects the file.
     yield* ready.splice(0);
   }
   if (!error) parser.close();
