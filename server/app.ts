@@ -53,7 +53,16 @@ export function createApp({ config, logger, conn, features }: AppDeps): Express 
     }),
   );
   app.use(rejectMalformedPath);
-  app.use(express.json({ limit: "2mb" }));
+  // The raw bytes are kept because signed inter-node messages (RFC 9530 Content-Digest) are
+  // checked over exactly what was sent, not over a re-serialisation of the parsed value.
+  app.use(
+    express.json({
+      limit: "2mb",
+      verify: (req, _res, buf) => {
+        (req as express.Request).rawBody = buf;
+      },
+    }),
+  );
   // Request text is made well-formed once at the edge: a lone UTF-16 surrogate would otherwise be
   // compared as received (uniqueness, lockout keys) but stored as U+FFFD by the UTF-8 database.
   app.use((req, _res, next) => {

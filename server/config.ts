@@ -53,6 +53,12 @@ const Env = z
     CLIENT_DIST: z.string().default("dist/client"),
     /** URL of the national hub, used by province nodes. */
     HUB_URL: z.url().optional(),
+    /** Where this node keeps its Ed25519 node key (made on first start). Default `<DATA_DIR>/<NODE_NAME>/keys`. */
+    NODE_KEY_DIR: z.string().optional(),
+    /** Inter-node signatures: how far `created` may lie from this node's clock, in seconds. */
+    NODE_SIGNATURE_SKEW_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
+    /** Inter-node requests allowed per node key per minute at the hub before 429. */
+    HUB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
     /** Login attempts allowed per client IP per minute before 429 (per-name lockout is separate). */
     LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     /** How long after the deadline in-flight answer saves are still accepted. */
@@ -112,7 +118,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     redis: { url: e.REDIS_URL ?? null },
     session: { secret: e.SESSION_SECRET ?? null },
     log: { level: e.LOG_LEVEL },
-    hub: { url: e.HUB_URL ?? null },
+    hub: { url: e.HUB_URL ?? null, rateLimitPerMinute: e.HUB_RATE_LIMIT_PER_MINUTE },
+    nodeKey: {
+      dir: e.NODE_KEY_DIR ?? `${e.DATA_DIR.replace(/\/+$/, "")}/${nodeName}/keys`,
+      maxSkewSeconds: e.NODE_SIGNATURE_SKEW_SECONDS,
+    },
     exam: { graceSeconds: e.EXAM_GRACE_SECONDS },
     auth: { loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE },
     timeZone: e.TIME_ZONE,

@@ -4,6 +4,7 @@ import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import { createCertificatesFeature } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
+import { createHubFeature } from "./hub/index.js";
 import { createOrganisationFeature, createOrganisationService, divisionName } from "./organisation/index.js";
 import { createExamDeliveryFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
@@ -50,6 +51,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     systemSocketFeature(),
     systemInfoFeature(config, () => features.map((f) => f.name)),
   ];
+  if (config.role === "hub") features.push(createHubFeature(ctx));
   // Registration, scheduling, question banks and exam delivery are a province's business; the hub
   // only shares records.
   if (config.role === "province") {

@@ -1,0 +1,229 @@
+import { z } from "zod";
+import { CategoryCode } from "./categories.js";
+
+/**
+ * The national hub's inter-node interfaces, in the style of MOT's interface specifications:
+ * 1. collection (数据资源采集, province → hub), 2. catalog service (数据资源目录服务, hub → province).
+ * These schemas are the one source of truth: the routes validate with them and the OpenAPI
+ * documents are generated from them. Every message is signed per RFC 9421 (server/sharing).
+ */
+
+export const ProvinceCode = z.string().regex(/^[1-9]\d0000$/, "须为 GB/T 2260 省级代码，如 320000");
+export const DivisionCode = z.string().regex(/^\d{6}$/, "须为 6 位 GB/T 2260 行政区划代码");
+const IsoDate = z.iso.date();
+/** `YYYYMMDDhhmmss`, Beijing time, as MOT interface specs write `UpdateTime`. */
+export const UpdateTime = z.string().regex(/^\d{14}$/, "须为 YYYYMMDDhhmmss");
+const Ed25519PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "须为 base64url 编码的 32 字节 Ed25519 公钥");
+
+// ---------------------------------------------------------------- node registry (hub operator)
+
+export const CertificateKeySuite = z.enum(["ed25519", "sm2"]);
+export const CertificateSigningKey = z
+  .object({
+    kid: z.string().min(1).max(64),
+    suite: CertificateKeySuite,
+    /** Ed25519: base64url raw key; SM2: uncompressed point, hex (04‖X‖Y). */
+    publicKey: z.string().min(1).max(300),
+    validFrom: IsoDate.optional(),
+    validTo: IsoDate.optional(),
+  })
+  .strict();
+
+export const RegisterNodeBody = z
+  .object({
+    provinceCode: ProvinceCode,
+    name: z.string().min(1).max(50),
+    nodeKey: Ed25519PublicKey,
+    /** Where the hub reaches the province (exchange notices, issue 13); optional for now. */
+    endpoint: z.url().max(300).optional(),
+    certificateKeys: z.array(CertificateSigningKey).max(20).default([]),
+  })
+  .strict();
+export type RegisterNodeBody = z.infer<typeof RegisterNodeBody>;
+
+export interface RegisteredNodeDto {
+  provinceCode: string;
+  name: string;
+  status: "active" | "suspended";
+  nodeKeys: { keyId: string; publicKey: string; addedAt: string; retiredAt: string | null }[];
+  certificateKeys: z.infer<typeof CertificateSigningKey>[];
+  endpoint: string | null;
+  registeredAt: string;
+}
+
+/** The hub's own identity, which provinces pin. */
+export interface HubIdentityDto {
+  keyId: string;
+  publicKey: string;
+  alg: "ed25519";
+}
+
+// ---------------------------------------------------------------- 1. collection interface
+
+export const RecordOperation = z.enum(["add", "update", "delete"]);
+export const CertificateStatus = z.enum(["valid", "cancelled", "revoked", "withdrawn"]);
+
+/**
+ * One qualification record (资格记录) as a province publishes it. `recordId` is stable at the
+ * source and versions grow with each change; the hub keeps the highest version it accepted.
+ */
+export const QualificationRecord = z
+  .object({
+    recordId: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/, "recordId 须为 1–100 位字母、数字或 :._-"),
+    recordType: z.enum(["exam_pass", "certificate"]),
+    /** 数据来源省份 (provenance). */
+    sourceProvince: ProvinceCode,
+    /** Flag: add / update / delete. */
+    operation: RecordOperation,
+    /** State: valid / invalid. */
+    state: z.enum(["valid", "invalid"]),
+    updateTime: UpdateTime,
+    version: z.int().min(1).max(2_147_483_647),
+    practitioner: z
+      .object({
+        idNumber: z.string().min(1).max(18),
+        name: z.string().trim().min(1).max(50),
+      })
+      .strict(),
+    categories: z.array(CategoryCode).min(1).max(7),
+    /** The GB/T 2260 division of the authority that examined or issued. */
+    issuingDivision: DivisionCode,
+    exam: z
+      .object({
+        categoryCode: CategoryCode,
+        passedOn: IsoDate,
+        score: z.number().min(0).max(100),
+        passMark: z.number().min(0).max(100),
+        chainHash: z.string().regex(/^[0-9a-f]{64}$/),
+      })
+      .strict()
+      .optional(),
+    certificate: z
+      .object({
+        certificateNumber: z.string().regex(/^[0-9A-Z-]{6,40}$/),
+        status: CertificateStatus,
+        issuingAuthority: z.string().min(1).max(100),
+        firstIssueDate: IsoDate,
+        issueDate: IsoDate,
+        validFrom: IsoDate,
+        validTo: IsoDate,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type QualificationRecord = z.infer<typeof QualificationRecord>;
+
+/** Hard bound on records per batch; a larger batch is answered 413 without reading any record. */
+export const MAX_BATCH_RECORDS = 500;
+
+/** The envelope only: records are validated one by one, so one bad record rejects only itself. */
+export const CollectionBatch = z
+  .object({
+    batchId: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/),
+    records: z.array(z.unknown()).min(1),
+  })
+  .strict();
+
+export const RejectReason = z.object({ code: z.string(), field: z.string().nullable(), message: z.string() });
+export type RejectReason = z.infer<typeof RejectReason>;
+
+export const RecordOutcome = z.enum(["accepted", "duplicate", "stale", "rejected"]);
+export const RecordResult = z.object({
+  index: z.int(),
+  recordId: z.string().nullable(),
+  version: z.int().nullable(),
+  outcome: RecordOutcome,
+  reasons: z.array(RejectReason),
+  /** Hub sequence number of the change (accepted only). */
+  hubSeq: z.int().nullable(),
+  recordHash: z.string().nullable(),
+});
+export type RecordResult = z.infer<typeof RecordResult>;
+
+/** The per-record receipt; the HTTP response signature makes it a signed receipt. */
+export const CollectionReceipt = z.object({
+  receiptId: z.string(),
+  batchId: z.string(),
+  sourceProvince: z.string(),
+  receivedAt: z.string(),
+  results: z.array(RecordResult),
+});
+export type CollectionReceipt = z.infer<typeof CollectionReceipt>;
+
+// ---------------------------------------------------------------- 2. catalog service interface
+
+export const LookupReason = z.enum(["filing", "enforcement", "employer_check", "holder_request"]);
+export type LookupReason = z.infer<typeof LookupReason>;
+
+export const LookupQuery = z.union([
+  z.object({ by: z.literal("id_number"), idNumber: z.string().min(1).max(18) }).strict(),
+  z.object({ by: z.literal("name_id_number"), name: z.string().trim().min(1).max(50), idNumber: z.string().min(1).max(18) }).strict(),
+  z.object({ by: z.literal("certificate_number"), certificateNumber: z.string().min(1).max(40) }).strict(),
+]);
+
+/** Every lookup names the official, the purpose and the case (Prüm, EUCARIS): else refused. */
+export const LookupBody = z
+  .object({
+    query: LookupQuery,
+    officerId: z.string().trim().min(1).max(64),
+    reason: LookupReason,
+    caseReference: z.string().trim().min(1).max(64),
+  })
+  .strict();
+export type LookupBody = z.infer<typeof LookupBody>;
+
+export const PractitionerView = z.object({
+  idNumber: z.string(),
+  name: z.string(),
+  homeProvince: z.string(),
+  categories: z.array(z.string()),
+  certificateNumber: z.string().nullable(),
+  certificateStatus: CertificateStatus.nullable(),
+  validTo: z.string().nullable(),
+  version: z.int(),
+  recordHash: z.string(),
+  updatedAt: z.string(),
+  /** Which fields were masked for this reason. */
+  masked: z.array(z.string()),
+});
+export type PractitionerView = z.infer<typeof PractitionerView>;
+
+export const LookupAnswer = z.object({
+  lookupId: z.string(),
+  reason: LookupReason,
+  matches: z.array(PractitionerView),
+});
+export type LookupAnswer = z.infer<typeof LookupAnswer>;
+
+export const ChangesQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+export const ChangeEntry = z.object({
+  seq: z.int(),
+  idNumber: z.string(),
+  homeProvince: z.string(),
+  recordId: z.string(),
+  recordType: z.string(),
+  operation: RecordOperation,
+  version: z.int(),
+  at: z.string(),
+});
+export const ChangesPage = z.object({ changes: z.array(ChangeEntry), nextCursor: z.int(), hasMore: z.boolean() });
+export type ChangesPage = z.infer<typeof ChangesPage>;
+
+/** A lookup of one of the asking province's own practitioners, made elsewhere. */
+export const LookupNotice = z.object({
+  seq: z.int(),
+  lookupId: z.string(),
+  at: z.string(),
+  requestingProvince: z.string(),
+  officerId: z.string(),
+  reason: LookupReason,
+  caseReference: z.string(),
+  idNumber: z.string(),
+});
+export const LookupNoticesPage = z.object({ lookups: z.array(LookupNotice), nextCursor: z.int(), hasMore: z.boolean() });
+export type LookupNoticesPage = z.infer<typeof LookupNoticesPage>;

@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import type { Connection } from "mongoose";
+import type {
+  ChangesPage,
+  LookupAnswer,
+  LookupBody,
+  LookupNoticesPage,
+  LookupReason,
+  PractitionerView,
+} from "../contracts/hub.js";
+import { hubModels, type PointerDoc } from "./hub.models.js";
+
+/**
+ * What each lookup reason may see. Filing, enforcement and the holder's own request need the
+ * identity in full; an employer check learns whether the qualification holds, not who the person
+ * is beyond what the employer already typed (data minimisation, as the EU Prüm rules require).
+ */
+const MASKED_FIELDS: Record<LookupReason, readonly ("idNumber" | "name")[]> = {
+  filing: [],
+  enforcement: [],
+  holder_request: [],
+  employer_check: ["idNumber", "name"],
+};
+
+function maskId(id: string): string {
+  return `${id.slice(0, 6)}********${id.slice(14)}`;
+}
+function maskName(name: string): string {
+  const chars = [...name];
+  return chars[0] + "*".repeat(Math.max(1, chars.length - 1));
+}
+
+export function presentPractitioner(p: PointerDoc, reason: LookupReason): PractitionerView {
+  const masked = MASKED_FIELDS[reason];
+  return {
+    idNumber: masked.includes("idNumber") ? maskId(p.idNumber) : p.idNumber,
+    name: masked.includes("name") ? maskName(p.name) : p.name,
+    homeProvince: p.homeProvince,
+    categories: p.categories,
+    certificateNumber: masked.includes("idNumber") && p.certificateNumber === p.idNumber ? maskId(p.idNumber) : (p.certificateNumber ?? null),
+    certificateStatus: (p.certificateStatus ?? null) as PractitionerView["certificateStatus"],
+    validTo: p.validTo ?? null,
+    version: p.version,
+    recordHash: p.recordHash,
+    updatedAt: p.updatedAt.toISOString(),
+    masked: [...masked],
+  };
+}
+
+/**
+ * The catalog service interface (数据资源目录服务): lookups that always name the officer, the
+ * reason and the case, each logged before it is answered and shown to the practitioner's home
+ * province; and the incremental download of changes by hub sequence number.
+ */
+export function createCatalogService(conn: Connection, deps: { now?: () => Date } = {}) {
+  const m = hubModels(conn);
+  const now = deps.now ?? (() => new Date());
+
+  async function nextLookupSeq(): Promise<number> {
+    const c = await m.Counters.findOneAndUpdate({ _id: "lookups" }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after" }).lean();
+    if (!c) throw new Error("lookup counter missing");
+    return c.value;
+  }
+
+  async function find(query: LookupBody["query"]): Promise<PointerDoc[]> {
+    switch (query.by) {
+      case "id_number":
+        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase() }).limit(1).lean<PointerDoc[]>();
+      case "name_id_number":
+        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase(), name: query.name }).limit(1).lean<PointerDoc[]>();
+      case "certificate_number":
+        return m.Pointers.find({ certificateNumber: query.certificateNumber.trim().toUpperCase() }).limit(5).lean<PointerDoc[]>();
+    }
+  }
+
+  return {
+    async lookup(body: LookupBody, requestingProvince: string): Promise<LookupAnswer> {
+      const found = await find(body.query);
+      const lookupId = randomUUID();
+      // Logged before the answer leaves: a lookup that cannot be logged is not answered.
+      await m.Lookups.create({
+        lookupId,
+        seq: await nextLookupSeq(),
+        at: now(),
+        requestingProvince,
+        officerId: body.officerId,
+        reason: body.reason,
+        caseReference: body.caseReference,
+        queryBy: body.query.by,
+        matches: found.map((p) => ({ idNumber: p.idNumber, homeProvince: p.homeProvince })),
+      });
+      return { lookupId, reason: body.reason, matches: found.map((p) => presentPractitioner(p, body.reason)) };
+    },
+
+    /** Changes to the practitioners homed in or filed with `province`, after the cursor. */
+    async changes(province: string, after: number, limit: number): Promise<ChangesPage> {
+      const rows = await m.Changes.find({ $or: [{ homeProvince: province }, { filedWith: province }], seq: { $gt: after } })
+        .sort({ seq: 1 })
+        .limit(limit + 1)
+        .lean();
+      const page = rows.slice(0, limit);
+      return {
+        changes: page.map((c) => ({
+          seq: c.seq, idNumber: c.idNumber, homeProvince: c.homeProvince, recordId: c.recordId, recordType: c.recordType,
+          operation: c.operation as "add" | "update" | "delete", version: c.version, at: c.at.toISOString(),
+        })),
+        nextCursor: page.at(-1)?.seq ?? after,
+        hasMore: rows.length > limit,
+      };
+    },
+
+    /** Lookups made of `province`'s own practitioners (by anyone), after the cursor. */
+    async lookupNotices(province: string, after: number, limit: number): Promise<LookupNoticesPage> {
+      const rows = await m.Lookups.find({ "matches.homeProvince": province, seq: { $gt: after } }).sort({ seq: 1 }).limit(limit + 1).lean();
+      const page = rows.slice(0, limit);
+      return {
+        lookups: page.flatMap((l) =>
+          l.matches
+            .filter((x) => x.homeProvince === province)
+            .map((x) => ({
+              seq: l.seq, lookupId: l.lookupId, at: l.at.toISOString(), requestingProvince: l.requestingProvince,
+              officerId: l.officerId, reason: l.reason as LookupReason, caseReference: l.caseReference, idNumber: x.idNumber ?? "",
+            })),
+        ),
+        nextCursor: page.at(-1)?.seq ?? after,
+        hasMore: rows.length > limit,
+      };
+    },
+
+    async recentLookups(limit: number) {
+      return m.Lookups.find({}, { _id: 0 }).sort({ seq: -1 }).limit(limit).lean();
+    },
+  };
+}
+export type CatalogService = ReturnType<typeof createCatalogService>;

@@ -1,0 +1,149 @@
+import { randomUUID } from "node:crypto";
+import type { ClientSession, Connection } from "mongoose";
+import {
+  CollectionBatch,
+  MAX_BATCH_RECORDS,
+  type CollectionReceipt,
+  type QualificationRecord,
+  type RecordResult,
+  type RejectReason,
+} from "../contracts/hub.js";
+import { AppError, errors } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import { hubModels, type HubRecordDoc } from "./hub.models.js";
+import { checkRecord } from "./record-validation.js";
+
+/**
+ * The collection interface (数据资源采集): a province publishes qualification records; each is
+ * checked and applied on its own, in its own transaction (record + pointer + change entry), and
+ * answered accepted / duplicate (identical re-send, no effect) / stale (older version, ignored) /
+ * rejected with reasons. Only the practitioner's home province may write them.
+ */
+export function createCollectionService(conn: Connection, deps: { logger: Logger; now?: () => Date }) {
+  const m = hubModels(conn);
+  const now = deps.now ?? (() => new Date());
+
+  async function nextSeq(session: ClientSession): Promise<number> {
+    const c = await m.Counters.findOneAndUpdate(
+      { _id: "changes" },
+      { $inc: { value: 1 } },
+      { upsert: true, returnDocument: "after", session },
+    ).lean();
+    if (!c) throw new Error("change counter missing");
+    return c.value;
+  }
+
+  /** What the pointer says after this change, recomputed from every record held for the person. */
+  function pointerFrom(records: Pick<HubRecordDoc, "record" | "version">[], latest: QualificationRecord) {
+    const live = records.map((r) => r.record as QualificationRecord).filter((r) => r.operation !== "delete");
+    const categories = [...new Set(live.filter((r) => r.state === "valid").flatMap((r) => r.categories))].sort();
+    const certs = live
+      .filter((r) => r.recordType === "certificate" && r.certificate)
+      .sort((a, b) => (a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1));
+    const cert = certs.at(-1)?.certificate ?? null;
+    return {
+      name: latest.practitioner.name,
+      categories,
+      certificateNumber: cert?.certificateNumber ?? null,
+      certificateStatus: cert?.status ?? null,
+      validTo: cert?.validTo ?? null,
+    };
+  }
+
+  async function applyOne(index: number, record: QualificationRecord, hash: string, signer: string): Promise<RecordResult> {
+    const base = { index, recordId: record.recordId, version: record.version };
+    const reject = (code: string, field: string | null, message: string): RecordResult => ({
+      ...base, outcome: "rejected", reasons: [{ code, field, message }], hubSeq: null, recordHash: null,
+    });
+    return conn.transaction(async (session) => {
+      const key = { sourceProvince: record.sourceProvince, recordId: record.recordId };
+      const existing = await m.Records.findOne(key, { version: 1, hash: 1, idNumber: 1, hubSeq: 1 }).session(session).lean();
+      if (existing && record.version < existing.version)
+        return { ...base, outcome: "stale" as const, reasons: [], hubSeq: existing.hubSeq, recordHash: existing.hash };
+      if (existing && record.version === existing.version) {
+        if (existing.hash === hash) return { ...base, outcome: "duplicate" as const, reasons: [], hubSeq: existing.hubSeq, recordHash: hash };
+        return reject("version_conflict", "version", "同一版本号的记录内容不同，请递增版本号");
+      }
+      if (existing && existing.idNumber !== record.practitioner.idNumber)
+        return reject("inconsistent", "practitioner.idNumber", "记录所属的身份证号码不可更改");
+      const idNumber = record.practitioner.idNumber;
+      const pointer = await m.Pointers.findOne({ idNumber }).session(session).lean();
+      if (pointer && pointer.homeProvince !== signer)
+        return reject("not_home_province", "sourceProvince", `该从业人员的资格由 ${pointer.homeProvince} 管理，其他省份不得写入`);
+      const at = now();
+      const hubSeq = await nextSeq(session);
+      await m.Records.updateOne(
+        key,
+        { $set: { idNumber, recordType: record.recordType, version: record.version, hash, record, hubSeq, receivedAt: at } },
+        { upsert: true, session },
+      );
+      const all = await m.Records.find({ idNumber }, { record: 1, version: 1 }).session(session).lean();
+      const view = pointerFrom(all, record);
+      await m.Pointers.updateOne(
+        { idNumber },
+        {
+          $set: { ...view, recordHash: hash, lastSeq: hubSeq, updatedAt: at },
+          $inc: { version: 1 },
+          $setOnInsert: { idNumber, homeProvince: signer, filedWith: [] },
+        },
+        { upsert: true, session },
+      );
+      await m.Changes.create(
+        [{
+          seq: hubSeq, idNumber, homeProvince: signer, filedWith: pointer?.filedWith ?? [],
+          recordId: record.recordId, recordType: record.recordType, operation: record.operation, version: record.version, at,
+        }],
+        { session },
+      );
+      return { ...base, outcome: "accepted" as const, reasons: [], hubSeq, recordHash: hash };
+    });
+  }
+
+  return {
+    /**
+     * Checks and applies a batch from `signer` (the authenticated province). The envelope is
+     * refused whole only when it is not a batch at all or is too large (413); otherwise every
+     * record gets its own result.
+     */
+    async ingest(body: unknown, signer: string): Promise<CollectionReceipt> {
+      const count = (body as { records?: unknown } | null)?.records;
+      if (Array.isArray(count) && count.length > MAX_BATCH_RECORDS)
+        throw new AppError("batch_too_large", 413, `每批最多 ${MAX_BATCH_RECORDS} 条记录`, { max: MAX_BATCH_RECORDS });
+      const parsed = CollectionBatch.safeParse(body);
+      if (!parsed.success) throw errors.badRequest("invalid_batch", "批次格式不合法", parsed.error.issues.slice(0, 10));
+      const batch = parsed.data;
+      const receivedAt = now();
+      const results: RecordResult[] = [];
+      const rejections: { recordId: string | null; version: number | null; reasons: RejectReason[] }[] = [];
+      for (const [index, raw] of batch.records.entries()) {
+        const check = checkRecord(raw, { signerProvince: signer, now: receivedAt });
+        let result: RecordResult;
+        if (!check.ok) {
+          result = { index, recordId: check.recordId, version: check.version, outcome: "rejected", reasons: check.reasons, hubSeq: null, recordHash: null };
+        } else {
+          try {
+            result = await applyOne(index, check.record, check.hash, signer);
+          } catch (err) {
+            if ((err as { code?: unknown }).code !== 11000) throw err;
+            // Two provinces raced to create the same practitioner: the loser retries and is then judged on the winner.
+            result = { index, recordId: check.record.recordId, version: check.record.version, outcome: "rejected", hubSeq: null, recordHash: null,
+              reasons: [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }] };
+          }
+        }
+        if (result.outcome === "rejected") rejections.push({ recordId: result.recordId, version: result.version, reasons: result.reasons });
+        results.push(result);
+      }
+      if (rejections.length > 0) {
+        await m.Rejections.insertMany(rejections.map((r) => ({ ...r, at: receivedAt, sourceProvince: signer, batchId: batch.batchId })));
+        deps.logger.info({ province: signer, batchId: batch.batchId, rejected: rejections.length }, "collection records rejected");
+      }
+      return { receiptId: randomUUID(), batchId: batch.batchId, sourceProvince: signer, receivedAt: receivedAt.toISOString(), results };
+    },
+
+    async rejections(query: { province?: string; limit: number }) {
+      const filter = query.province ? { sourceProvince: query.province } : {};
+      return m.Rejections.find(filter, { _id: 0 }).sort({ at: -1 }).limit(query.limit).lean();
+    },
+  };
+}
+export type CollectionService = ReturnType<typeof createCollectionService>;

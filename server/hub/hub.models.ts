@@ -1,0 +1,116 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+/** The highest accepted version of each published record, keyed by its source (sourceProvince, recordId). */
+const recordSchema = new Schema(
+  {
+    sourceProvince: { type: String, required: true },
+    recordId: { type: String, required: true },
+    idNumber: { type: String, required: true },
+    recordType: { type: String, required: true },
+    version: { type: Number, required: true },
+    hash: { type: String, required: true },
+    record: { type: Schema.Types.Mixed, required: true },
+    hubSeq: { type: Number, required: true },
+    receivedAt: { type: Date, required: true },
+  },
+  { minimize: false, versionKey: false },
+);
+recordSchema.index({ sourceProvince: 1, recordId: 1 }, { unique: true });
+recordSchema.index({ idNumber: 1 });
+
+/**
+ * The pointer index (CDLIS): one entry per practitioner naming the home province that keeps the
+ * full file, with what lookups answer. `version` counts the changes applied to this practitioner.
+ */
+const pointerSchema = new Schema(
+  {
+    idNumber: { type: String, required: true, unique: true },
+    name: { type: String, required: true },
+    homeProvince: { type: String, required: true },
+    categories: { type: [String], default: [] },
+    certificateNumber: { type: String, default: null },
+    certificateStatus: { type: String, default: null },
+    validTo: { type: String, default: null },
+    version: { type: Number, required: true },
+    recordHash: { type: String, required: true },
+    lastSeq: { type: Number, required: true },
+    /** Provinces where the practitioner is filed (备案, issue 13); they receive changes too. */
+    filedWith: { type: [String], default: [] },
+    updatedAt: { type: Date, required: true },
+  },
+  { minimize: false, versionKey: false },
+);
+pointerSchema.index({ certificateNumber: 1 });
+
+/** Every accepted change, numbered by the hub: the cursor of the incremental download. */
+const changeSchema = new Schema(
+  {
+    seq: { type: Number, required: true, unique: true },
+    idNumber: { type: String, required: true },
+    homeProvince: { type: String, required: true },
+    filedWith: { type: [String], default: [] },
+    recordId: { type: String, required: true },
+    recordType: { type: String, required: true },
+    operation: { type: String, required: true },
+    version: { type: Number, required: true },
+    at: { type: Date, required: true },
+  },
+  { minimize: false, versionKey: false },
+);
+changeSchema.index({ homeProvince: 1, seq: 1 });
+changeSchema.index({ filedWith: 1, seq: 1 });
+
+const counterSchema = new Schema({ _id: { type: String, required: true }, value: { type: Number, required: true } }, { versionKey: false });
+
+/** Rejected records with their reasons, for the hub operator's page and the data-quality report. */
+const rejectionSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    sourceProvince: { type: String, required: true },
+    batchId: { type: String, required: true },
+    recordId: { type: String, default: null },
+    version: { type: Number, default: null },
+    reasons: { type: [{ _id: false, code: String, field: { type: String, default: null }, message: String }], default: [] },
+  },
+  { minimize: false, versionKey: false },
+);
+rejectionSchema.index({ sourceProvince: 1, at: -1 });
+
+/** Each catalog lookup: who asked, why, for what case, and whose records it touched (Prüm). */
+const lookupSchema = new Schema(
+  {
+    lookupId: { type: String, required: true, unique: true },
+    seq: { type: Number, required: true, unique: true },
+    at: { type: Date, required: true },
+    requestingProvince: { type: String, required: true },
+    officerId: { type: String, required: true },
+    reason: { type: String, required: true },
+    caseReference: { type: String, required: true },
+    queryBy: { type: String, required: true },
+    matches: { type: [{ _id: false, idNumber: String, homeProvince: String }], default: [] },
+  },
+  { minimize: false, versionKey: false },
+);
+lookupSchema.index({ "matches.homeProvince": 1, seq: 1 });
+
+export type HubRecordDoc = InferSchemaType<typeof recordSchema>;
+export type PointerDoc = InferSchemaType<typeof pointerSchema>;
+export type ChangeDoc = InferSchemaType<typeof changeSchema>;
+export type RejectionDoc = InferSchemaType<typeof rejectionSchema>;
+export type LookupDoc = InferSchemaType<typeof lookupSchema>;
+
+function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
+  return (conn.models[name] as Model<T> | undefined) ?? conn.model<T>(name, schema, collection);
+}
+
+export function hubModels(conn: Connection) {
+  return {
+    Records: model<HubRecordDoc>(conn, "HubRecord", recordSchema, "hub_records"),
+    Pointers: model<PointerDoc>(conn, "HubPointer", pointerSchema, "hub_practitioners"),
+    Changes: model<ChangeDoc>(conn, "HubChange", changeSchema, "hub_changes"),
+    Counters: model<{ _id: string; value: number }>(conn, "HubCounter", counterSchema, "hub_counters"),
+    Rejections: model<RejectionDoc>(conn, "HubRejection", rejectionSchema, "hub_rejections"),
+    Lookups: model<LookupDoc>(conn, "HubLookup", lookupSchema, "hub_lookups"),
+  };
+}
+export type HubModels = ReturnType<typeof hubModels>;

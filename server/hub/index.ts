@@ -1,0 +1,52 @@
+/**
+ * The national hub (全国中心): trusted province nodes, the collection interface (province → hub),
+ * the catalog service interface (hub → province), and the operator's pages.
+ *
+ * Glossary: a *registered node* is a province the hub operator trusts, with its node key and its
+ * certificate signing keys; the *pointer index* names each practitioner's home province (which
+ * keeps the full file) and what lookups answer; a *change* is an accepted record numbered by the
+ * hub's sequence, the cursor of the incremental download; a *lookup* always carries an officer, a
+ * reason and a case reference and is visible to the home province.
+ */
+import type { Feature, FeatureContext } from "../feature.js";
+import { strictRouter } from "../lib/http.js";
+import { createMessageLog, createNodeGate, createNonceStore, loadOrCreateNodeKey, type NodeKey } from "../sharing/index.js";
+import { createCatalogService } from "./catalog.service.js";
+import { createCollectionService } from "./collection.service.js";
+import { hubAdminRouter, hubNodeRouter } from "./hub.routes.js";
+import { createRegistryService } from "./registry.service.js";
+
+export { createRegistryService, type RegistryService } from "./registry.service.js";
+export { createCollectionService, type CollectionService } from "./collection.service.js";
+export { createCatalogService, type CatalogService } from "./catalog.service.js";
+export { checkRecord, recordHash } from "./record-validation.js";
+export { HUB_API_PREFIX } from "./hub.routes.js";
+
+export interface HubFeature extends Feature {
+  key: NodeKey;
+  registry: ReturnType<typeof createRegistryService>;
+}
+
+export function createHubFeature(ctx: FeatureContext, options: { key?: NodeKey } = {}): HubFeature {
+  const { conn, config, logger } = ctx;
+  const key = options.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
+  const registry = createRegistryService(conn);
+  const log = createMessageLog(conn);
+  const window = { maxSkewSeconds: config.nodeKey.maxSkewSeconds, maxLifetimeSeconds: 300 };
+  const gate = createNodeGate({
+    key,
+    resolveNode: (keyId) => registry.resolveKey(keyId),
+    nonces: createNonceStore(conn, { keepSeconds: window.maxSkewSeconds * 2 + window.maxLifetimeSeconds }),
+    log,
+    logger,
+    window,
+    ratePerMinute: config.hub.rateLimitPerMinute,
+  });
+  const collection = createCollectionService(conn, { logger });
+  const catalog = createCatalogService(conn);
+  const router = strictRouter();
+  router.use(hubNodeRouter({ gate, key, collection, catalog }));
+  router.use(hubAdminRouter({ registry, collection, catalog, log }));
+  logger.info({ keyId: key.keyId }, "hub node key loaded");
+  return { name: "hub", router, key, registry };
+}

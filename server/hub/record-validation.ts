@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { QualificationRecord, type RejectReason } from "../contracts/hub.js";
+import { checkIdNumber } from "../lib/id-number.js";
+import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
+
+export type RecordCheck =
+  | { ok: true; record: QualificationRecord; hash: string }
+  | { ok: false; recordId: string | null; version: number | null; reasons: RejectReason[] };
+
+/** Beijing time (UTC+8, no DST): the zone MOT's `UpdateTime` is written in. */
+function updateTimeToDate(t: string): Date | null {
+  const [y, mo, d, h, mi, s] = [t.slice(0, 4), t.slice(4, 6), t.slice(6, 8), t.slice(8, 10), t.slice(10, 12), t.slice(12, 14)].map(Number);
+  if ([y, mo, d, h, mi, s].some((n) => n === undefined || Number.isNaN(n))) return null;
+  const date = new Date(Date.UTC(y!, mo! - 1, d!, h! - 8, mi!, s!));
+  const back = new Date(date.getTime() + 8 * 3600_000);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== s)
+    return null;
+  return date;
+}
+
+/**
+ * Canonical JSON (keys sorted at every level), so the record hash does not depend on the sender's
+ * key order: an identical re-send is recognised whatever serialiser produced it.
+ */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function recordHash(record: QualificationRecord): string {
+  return createHash("sha256").update(canonical(record)).digest("hex");
+}
+
+/**
+ * Checks one published record: its shape (zod), then the domain rules a shape cannot say — a real
+ * GB 11643 ID number, known GB/T 2260 codes, provenance equal to the node that signed the batch,
+ * dates that exist and agree with each other. Every problem is named, not only the first.
+ */
+export function checkRecord(raw: unknown, ctx: { signerProvince: string; now: Date }): RecordCheck {
+  const ids = raw && typeof raw === "object" ? (raw as { recordId?: unknown; version?: unknown }) : {};
+  const recordId = typeof ids.recordId === "string" ? ids.recordId.slice(0, 100) : null;
+  const version = typeof ids.version === "number" && Number.isInteger(ids.version) ? ids.version : null;
+  const parsed = QualificationRecord.safeParse(raw);
+  if (!parsed.success) {
+    const reasons = parsed.error.issues.slice(0, 20).map((i) => ({
+      code: "invalid_field",
+      field: i.path.join(".") || null,
+      message: i.message,
+    }));
+    return { ok: false, recordId, version, reasons };
+  }
+  const r = parsed.data;
+  const reasons: RejectReason[] = [];
+  const add = (code: string, field: string | null, message: string) => reasons.push({ code, field, message });
+
+  if (r.sourceProvince !== ctx.signerProvince)
+    add("provenance_mismatch", "sourceProvince", `数据来源省份 ${r.sourceProvince} 与签名节点 ${ctx.signerProvince} 不符`);
+  const id = checkIdNumber(r.practitioner.idNumber, { isKnownDivision: isPlausibleIdDivision, today: ctx.now });
+  if (!id.ok) for (const p of id.problems) add(p.code, "practitioner.idNumber", p.message);
+  else if (id.info.idNumber !== r.practitioner.idNumber)
+    add("id_format", "practitioner.idNumber", "身份证号码末位须为大写 X");
+  if (!isKnownDivision(r.issuingDivision)) add("unknown_division", "issuingDivision", `未知的行政区划代码 ${r.issuingDivision}`);
+  else if (r.issuingDivision.slice(0, 2) !== r.sourceProvince.slice(0, 2))
+    add("division_outside_province", "issuingDivision", "发证/考试机构的行政区划不在来源省份内");
+  const updated = updateTimeToDate(r.updateTime);
+  if (!updated) add("invalid_date", "updateTime", "更新时间不是合法的日期时间");
+  else if (updated.getTime() > ctx.now.getTime() + 5 * 60_000) add("future_date", "updateTime", "更新时间晚于当前时间");
+  if (new Set(r.categories).size !== r.categories.length) add("duplicate_category", "categories", "从业资格类别重复");
+
+  const today = ctx.now.toISOString().slice(0, 10);
+  if (r.recordType === "exam_pass") {
+    if (!r.exam) add("missing_field", "exam", "考试合格记录须含考试信息");
+    if (r.certificate) add("inconsistent", "certificate", "考试合格记录不应含证件信息");
+    if (r.exam) {
+      if (!r.categories.includes(r.exam.categoryCode)) add("inconsistent", "categories", "考试类别须在从业资格类别中");
+      if (r.exam.score < r.exam.passMark) add("inconsistent", "exam.score", "成绩低于合格分数，不是合格记录");
+      if (r.exam.passedOn > today) add("future_date", "exam.passedOn", "考试日期晚于今天");
+      if (id.ok && r.exam.passedOn < id.info.birthDate) add("inconsistent", "exam.passedOn", "考试日期早于出生日期");
+    }
+  } else {
+    if (!r.certificate) add("missing_field", "certificate", "证件记录须含证件信息");
+    if (r.exam) add("inconsistent", "exam", "证件记录不应含考试信息");
+    const c = r.certificate;
+    if (c) {
+      if (c.validFrom > c.validTo) add("inconsistent", "certificate.validTo", "有效期止早于有效期起");
+      if (c.firstIssueDate > c.issueDate) add("inconsistent", "certificate.issueDate", "发证日期早于初领日期");
+      if (c.issueDate > today) add("future_date", "certificate.issueDate", "发证日期晚于今天");
+      if (id.ok && c.firstIssueDate < id.info.birthDate) add("inconsistent", "certificate.firstIssueDate", "初领日期早于出生日期");
+      if ((c.status === "valid") !== (r.state === "valid") && r.operation !== "delete")
+        add("inconsistent", "state", "记录状态与证件状态不一致");
+    }
+  }
+  if (r.operation === "delete" && r.state !== "invalid") add("inconsistent", "state", "删除操作的记录状态须为无效");
+  if (reasons.length > 0) return { ok: false, recordId: r.recordId, version: r.version, reasons };
+  return { ok: true, record: r, hash: recordHash(r) };
+}

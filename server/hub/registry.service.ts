@@ -1,0 +1,142 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import type { RegisterNodeBody, RegisteredNodeDto } from "../contracts/hub.js";
+import { errors } from "../lib/errors.js";
+import { isKnownDivision } from "../organisation/index.js";
+import { keyIdOf, publicKeyFromX, type KnownNode } from "../sharing/index.js";
+
+/**
+ * The hub's registry of trusted province nodes (X-Road's "members"): the hub operator registers a
+ * province's GB/T 2260 code, its node key (which signs inter-node messages) and its certificate
+ * signing keys (which the national trust list publishes). A re-registration with a new node key
+ * retires the old one: messages signed with it are refused from then on.
+ */
+const nodeSchema = new Schema(
+  {
+    provinceCode: { type: String, required: true, unique: true },
+    name: { type: String, required: true },
+    status: { type: String, required: true, enum: ["active", "suspended"], default: "active" },
+    nodeKeys: [
+      {
+        _id: false,
+        keyId: { type: String, required: true },
+        publicKey: { type: String, required: true },
+        addedAt: { type: Date, required: true },
+        retiredAt: { type: Date, default: null },
+      },
+    ],
+    certificateKeys: [
+      {
+        _id: false,
+        kid: { type: String, required: true },
+        suite: { type: String, required: true, enum: ["ed25519", "sm2"] },
+        publicKey: { type: String, required: true },
+        validFrom: { type: String, default: null },
+        validTo: { type: String, default: null },
+      },
+    ],
+    endpoint: { type: String, default: null },
+    registeredAt: { type: Date, required: true },
+  },
+  { timestamps: true, minimize: false },
+);
+nodeSchema.index({ "nodeKeys.keyId": 1 });
+
+type NodeDoc = InferSchemaType<typeof nodeSchema>;
+
+function nodeModel(conn: Connection): Model<NodeDoc> {
+  return (conn.models.HubNode as Model<NodeDoc> | undefined) ?? conn.model<NodeDoc>("HubNode", nodeSchema, "hub_nodes");
+}
+
+export function createRegistryService(conn: Connection) {
+  const Nodes = nodeModel(conn);
+
+  function toDto(n: NodeDoc): RegisteredNodeDto {
+    return {
+      provinceCode: n.provinceCode,
+      name: n.name,
+      status: n.status,
+      nodeKeys: n.nodeKeys.map((k) => ({
+        keyId: k.keyId,
+        publicKey: k.publicKey,
+        addedAt: k.addedAt.toISOString(),
+        retiredAt: k.retiredAt ? k.retiredAt.toISOString() : null,
+      })),
+      certificateKeys: n.certificateKeys.map((k) => ({
+        kid: k.kid,
+        suite: k.suite,
+        publicKey: k.publicKey,
+        ...(k.validFrom ? { validFrom: k.validFrom } : {}),
+        ...(k.validTo ? { validTo: k.validTo } : {}),
+      })),
+      endpoint: n.endpoint ?? null,
+      registeredAt: n.registeredAt.toISOString(),
+    };
+  }
+
+  return {
+    /** Registers a province node, or updates it (a new node key retires the previous one). */
+    async register(body: RegisterNodeBody): Promise<RegisteredNodeDto> {
+      if (!isKnownDivision(body.provinceCode)) throw errors.badRequest("unknown_province", `未知的省级代码 ${body.provinceCode}`);
+      try {
+        publicKeyFromX(body.nodeKey);
+      } catch {
+        throw errors.badRequest("invalid_node_key", "节点公钥不是合法的 Ed25519 公钥");
+      }
+      const keyId = keyIdOf(body.nodeKey);
+      const holder = await Nodes.findOne({ "nodeKeys.keyId": keyId, provinceCode: { $ne: body.provinceCode } }).lean();
+      if (holder) throw errors.conflict("node_key_in_use", "该节点密钥已登记给其他省份");
+      const now = new Date();
+      const existing = await Nodes.findOne({ provinceCode: body.provinceCode }).lean();
+      const nodeKeys: { keyId: string; publicKey: string; addedAt: Date; retiredAt: Date | null }[] = (
+        existing?.nodeKeys ?? []
+      ).map((k) => ({
+        keyId: k.keyId,
+        publicKey: k.publicKey,
+        addedAt: k.addedAt,
+        retiredAt: k.retiredAt ?? (k.keyId === keyId ? null : now),
+      }));
+      if (!nodeKeys.some((k) => k.keyId === keyId)) nodeKeys.push({ keyId, publicKey: body.nodeKey, addedAt: now, retiredAt: null });
+      const doc = await Nodes.findOneAndUpdate(
+        { provinceCode: body.provinceCode },
+        {
+          $set: {
+            name: body.name,
+            nodeKeys,
+            certificateKeys: body.certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? null, validTo: k.validTo ?? null })),
+            endpoint: body.endpoint ?? null,
+          },
+          $setOnInsert: { provinceCode: body.provinceCode, status: "active", registeredAt: now },
+        },
+        { upsert: true, returnDocument: "after" },
+      ).lean();
+      if (!doc) throw new Error("registration upsert returned nothing");
+      return toDto(doc);
+    },
+
+    async setStatus(provinceCode: string, status: "active" | "suspended"): Promise<RegisteredNodeDto> {
+      const doc = await Nodes.findOneAndUpdate({ provinceCode }, { $set: { status } }, { returnDocument: "after" }).lean();
+      if (!doc) throw errors.notFound("省级节点");
+      return toDto(doc);
+    },
+
+    async list(): Promise<RegisteredNodeDto[]> {
+      const rows = await Nodes.find({}).sort({ provinceCode: 1 }).lean();
+      return rows.map(toDto);
+    },
+
+    /** The node holding a current (unretired) key with this id, read live at each request. */
+    async resolveKey(keyId: string): Promise<KnownNode | null> {
+      const node = await Nodes.findOne({ nodeKeys: { $elemMatch: { keyId, retiredAt: null } } }).lean();
+      const key = node?.nodeKeys.find((k) => k.keyId === keyId);
+      if (!node || !key) return null;
+      return { peer: node.provinceCode, publicKey: publicKeyFromX(key.publicKey), active: node.status === "active" };
+    },
+
+    /** Every registered province's certificate signing keys (for the national trust list). */
+    async certificateKeys(): Promise<{ provinceCode: string; keys: RegisteredNodeDto["certificateKeys"] }[]> {
+      const rows = await Nodes.find({ status: "active" }).sort({ provinceCode: 1 }).lean();
+      return rows.map((n) => ({ provinceCode: n.provinceCode, keys: toDto(n).certificateKeys }));
+    },
+  };
+}
+export type RegistryService = ReturnType<typeof createRegistryService>;

@@ -1,0 +1,33 @@
+/**
+ * Sharing (数据共享): the province side of the national hub, and the signed inter-node transport
+ * that both the hub and province nodes use.
+ *
+ * Glossary: a *node key* (Ed25519) signs every inter-node request and response per RFC 9421 with an
+ * RFC 9530 Content-Digest; a *nonce* makes every request unique, and a replay gets the stored answer;
+ * the *message log* is the insert-only, hash-chained record of every message at both ends; a
+ * *receipt* is the hub's signed per-record answer to a collection batch.
+ */
+export { contentDigest, contentDigestMatches, SignatureError, type MessageView } from "./http-signature.js";
+export { createMessageLog, type MessageLog, type MessageLogDoc } from "./message-log.js";
+export { createNodeClient, TransportError, type NodeClient, type PeerNode, type SignedAnswer } from "./node-client.js";
+export {
+  authenticatedNode,
+  createNodeGate,
+  requestView,
+  type AuthenticatedNode,
+  type KnownNode,
+  type NodeGate,
+} from "./node-gate.js";
+export { generateNodeKey, loadOrCreateNodeKey, nodeKeyFrom } from "./node-key.js";
+export { createNonceStore, type NonceStore } from "./nonce-store.js";
+export {
+  DEFAULT_WINDOW,
+  keyIdOf,
+  publicKeyFromX,
+  signRequest,
+  signResponse,
+  verifyRequest,
+  verifyResponse,
+  type NodeKey,
+  type TimeWindow,
+} from "./signed-message.js";

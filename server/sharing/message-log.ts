@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+/**
+ * The insert-only, hash-chained log of every inter-node message, kept at both ends (X-Road's
+ * message log). Each entry names the peer, the nonce and both signatures and digests, so either
+ * side can prove which answer belongs to which question; `hash` chains it to the entry before, so
+ * an edited or deleted entry shows when the chain is verified. Bodies are not kept here (they
+ * carry personal data and live with the records they changed); their digests are.
+ */
+const messageSchema = new Schema(
+  {
+    seq: { type: Number, required: true, unique: true },
+    at: { type: Date, required: true },
+    direction: { type: String, required: true, enum: ["in", "out"] },
+    /** Province code of the peer node, `hub`, or `unknown` when the sender could not be identified. */
+    peer: { type: String, required: true },
+    keyId: { type: String, default: null },
+    nonce: { type: String, default: null },
+    method: { type: String, required: true },
+    target: { type: String, required: true },
+    requestDigest: { type: String, default: null },
+    requestSignature: { type: String, default: null },
+    status: { type: Number, default: null },
+    responseDigest: { type: String, default: null },
+    responseSignature: { type: String, default: null },
+    /** processed (answered by the handler), replayed (stored answer sent again), refused, failed (no answer). */
+    outcome: { type: String, required: true, enum: ["processed", "replayed", "refused", "failed"] },
+    code: { type: String, default: null },
+    prevHash: { type: String, required: true },
+    hash: { type: String, required: true },
+  },
+  { minimize: false, versionKey: false },
+);
+messageSchema.index({ peer: 1, seq: -1 });
+
+export type MessageLogDoc = InferSchemaType<typeof messageSchema>;
+export type MessageLogInput = Omit<MessageLogDoc, "seq" | "at" | "prevHash" | "hash"> & { at?: Date };
+
+export const GENESIS = "0".repeat(64);
+const HASHED = [
+  "seq", "at", "direction", "peer", "keyId", "nonce", "method", "target", "requestDigest", "requestSignature",
+  "status", "responseDigest", "responseSignature", "outcome", "code", "prevHash",
+] as const;
+
+/** SHA-256 over the entry's fields in a fixed order (hex). */
+export function messageHash(entry: Omit<MessageLogDoc, "hash">): string {
+  const fields = HASHED.map((k) => {
+    const v = entry[k];
+    return v instanceof Date ? v.toISOString() : (v ?? null);
+  });
+  return createHash("sha256").update(JSON.stringify(fields)).digest("hex");
+}
+
+export function messageLogModel(conn: Connection): Model<MessageLogDoc> {
+  return (
+    (conn.models.NodeMessage as Model<MessageLogDoc> | undefined) ??
+    conn.model<MessageLogDoc>("NodeMessage", messageSchema, "message_log")
+  );
+}
+
+export function createMessageLog(conn: Connection) {
+  const Log = messageLogModel(conn);
+  // One writer at a time in this process; the unique seq catches a second instance, and we retry.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function appendOnce(input: MessageLogInput): Promise<MessageLogDoc> {
+    for (let attempt = 0; ; attempt++) {
+      const last = await Log.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
+      const body = { ...input, at: input.at ?? new Date(), seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? GENESIS };
+      const entry = { ...body, hash: messageHash(body) };
+      try {
+        await Log.create(entry);
+        return entry;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 11000 || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  return {
+    /** Appends one entry; resolves once it is durable. */
+    append(input: MessageLogInput): Promise<MessageLogDoc> {
+      const next = queue.then(() => appendOnce(input));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    /** Newest first, optionally one peer's, before a sequence number. */
+    async list(query: { peer?: string; beforeSeq?: number; limit: number }): Promise<MessageLogDoc[]> {
+      const filter: Record<string, unknown> = {};
+      if (query.peer) filter.peer = query.peer;
+      if (query.beforeSeq) filter.seq = { $lt: query.beforeSeq };
+      return Log.find(filter, { _id: 0 }).sort({ seq: -1 }).limit(query.limit).lean<MessageLogDoc[]>();
+    },
+    /** Recomputes the chain; names the first entry whose hash or link does not hold. */
+    async verify(): Promise<{ ok: boolean; checked: number; brokenAt: number | null }> {
+      const rows = await Log.find({}, { _id: 0 }).sort({ seq: 1 }).lean<MessageLogDoc[]>();
+      let prev = GENESIS;
+      let expectedSeq = 1;
+      for (const row of rows) {
+        const { hash, ...rest } = row;
+        if (row.seq !== expectedSeq || row.prevHash !== prev || messageHash(rest) !== hash)
+          return { ok: false, checked: rows.length, brokenAt: row.seq };
+        prev = hash;
+        expectedSeq++;
+      }
+      return { ok: true, checked: rows.length, brokenAt: null };
+    },
+  };
+}
+export type MessageLog = ReturnType<typeof createMessageLog>;

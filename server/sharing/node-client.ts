@@ -1,0 +1,114 @@
+import type { KeyObject } from "node:crypto";
+import type { MessageView } from "./http-signature.js";
+import { SignatureError } from "./http-signature.js";
+import type { MessageLog } from "./message-log.js";
+import { signRequest, verifyResponse, type NodeKey } from "./signed-message.js";
+
+/** The peer as this node pinned it: its URL and the key its answers must be signed with. */
+export interface PeerNode {
+  name: string;
+  url: string;
+  keyId: string;
+  publicKey: KeyObject;
+}
+
+/** A verified answer, with what the sender keeps as proof (the signed receipt). */
+export interface SignedAnswer<T = unknown> {
+  status: number;
+  body: T;
+  rawBody: string;
+  proof: { signatureInput: string; signature: string; contentDigest: string; requestSignature: string };
+}
+
+export class TransportError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "TransportError";
+  }
+}
+
+/**
+ * The sending side: signs every request, verifies every answer against the pinned peer key
+ * (including its `;req` binding to this request), and logs both in the message log. An answer that
+ * fails verification is treated as no answer: the caller retries with a fresh request.
+ */
+export function createNodeClient(options: {
+  key: NodeKey;
+  peer: PeerNode;
+  log: MessageLog;
+  timeoutMs?: number;
+  fetchImpl?: typeof fetch;
+}) {
+  const doFetch = options.fetchImpl ?? fetch;
+  return {
+    async call<T = unknown>(method: "GET" | "POST", path: string, body?: unknown): Promise<SignedAnswer<T>> {
+      const url = new URL(path, options.peer.url).toString();
+      const text = body === undefined ? "" : JSON.stringify(body);
+      const { headers, nonce } = signRequest(options.key, { method, url, body: text });
+      const requestView: MessageView = { method, targetUri: url, header: (n) => headers[n] };
+      const base = {
+        direction: "out" as const,
+        peer: options.peer.name,
+        keyId: options.key.keyId,
+        nonce,
+        method,
+        target: new URL(url).pathname + new URL(url).search,
+        requestDigest: headers["content-digest"] ?? null,
+        requestSignature: headers.signature ?? null,
+      };
+      let res: Response;
+      try {
+        res = await doFetch(url, {
+          method,
+          headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+          body: body === undefined ? undefined : text,
+          signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+        });
+      } catch (err) {
+        await options.log.append({
+          ...base, status: null, responseDigest: null, responseSignature: null, outcome: "failed", code: "unreachable",
+        });
+        throw new TransportError("hub_unreachable", `无法连接 ${options.peer.name}`, { cause: err });
+      }
+      const rawBody = await res.text();
+      const responseView: MessageView = { status: res.status, header: (n) => res.headers.get(n) ?? undefined };
+      try {
+        verifyResponse(responseView, rawBody, requestView, options.peer.publicKey, options.peer.keyId);
+      } catch (err) {
+        const code = err instanceof SignatureError ? err.code : "response_unverified";
+        await options.log.append({
+          ...base, status: res.status, responseDigest: res.headers.get("content-digest"),
+          responseSignature: res.headers.get("signature"), outcome: "failed", code: `response_${code}`,
+        });
+        throw new TransportError("response_unverified", `${options.peer.name} 的应答签名无效 (${code})`, { cause: err });
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(rawBody);
+      } catch (err) {
+        throw new TransportError("response_malformed", "应答不是合法的 JSON", { cause: err });
+      }
+      const errorCode = res.ok ? null : ((parsed as { error?: { code?: string } }).error?.code ?? "error");
+      await options.log.append({
+        ...base, status: res.status, responseDigest: res.headers.get("content-digest"),
+        responseSignature: res.headers.get("signature"), outcome: res.ok ? "processed" : "refused", code: errorCode,
+      });
+      return {
+        status: res.status,
+        body: parsed as T,
+        rawBody,
+        proof: {
+          signatureInput: res.headers.get("signature-input") ?? "",
+          signature: res.headers.get("signature") ?? "",
+          contentDigest: res.headers.get("content-digest") ?? "",
+          requestSignature: headers.signature ?? "",
+        },
+      };
+    },
+  };
+}
+export type NodeClient = ReturnType<typeof createNodeClient>;

@@ -1,0 +1,225 @@
+import type { KeyObject } from "node:crypto";
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
+import passportModule, { type Strategy, type StrategyCreated } from "passport";
+import { AppError, isUnexpected, toAppError } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import { contentDigest, SignatureError, type MessageView } from "./http-signature.js";
+import type { MessageLog } from "./message-log.js";
+import type { NonceStore } from "./nonce-store.js";
+import { signResponse, verifyRequest, type NodeKey, type TimeWindow, type VerifiedRequest } from "./signed-message.js";
+
+/** A peer node as the receiver knows it (hub: a registered province; province: the hub). */
+export interface KnownNode {
+  /** GB/T 2260 province code, or `hub`. */
+  peer: string;
+  publicKey: KeyObject;
+  /** False when the operator suspended the node: its signatures are still checked, its requests refused. */
+  active: boolean;
+}
+
+/** What an authenticated inter-node request carries in `res.locals.node`. */
+export interface AuthenticatedNode {
+  peer: string;
+  keyId: string;
+  verified: VerifiedRequest;
+}
+
+export interface NodeGateOptions {
+  key: NodeKey;
+  /** Looks the key id up at the moment of the request (never cached: a suspension applies at once). */
+  resolveNode: (keyId: string) => Promise<KnownNode | null>;
+  nonces: NonceStore;
+  log: MessageLog;
+  logger: Logger;
+  window: TimeWindow;
+  /** Requests per node key per minute before 429. */
+  ratePerMinute: number;
+  now?: () => Date;
+}
+
+/** How a received request looks to the signature checker. */
+export function requestView(req: Request): MessageView {
+  return {
+    method: req.method,
+    targetUri: `${req.protocol}://${req.get("host") ?? ""}${req.originalUrl}`,
+    header: (name) => req.get(name),
+  };
+}
+
+export function authenticatedNode(res: Response): AuthenticatedNode {
+  const node = res.locals.node as AuthenticatedNode | undefined;
+  if (!node) throw new AppError("node_unauthenticated", 401, "请求未经节点签名认证");
+  return node;
+}
+
+/**
+ * The receiving side of the transport: a passport strategy that authenticates nodes by their
+ * RFC 9421 signature, the nonce check that turns a replay into the stored answer, per-node rate
+ * limits, signed answers, and one message-log entry per message whatever its fate.
+ */
+export function createNodeGate(options: NodeGateOptions) {
+  const now = options.now ?? (() => new Date());
+  const passport = new passportModule.Passport();
+  const strategy: Strategy = {
+    name: "node-signature",
+    authenticate(this: StrategyCreated<Strategy>, req: Request) {
+      let peer: KnownNode | null = null;
+      verifyRequest(requestView(req), req.rawBody ?? "", {
+        now: now(),
+        window: options.window,
+        resolveKey: async (keyId) => {
+          peer = await options.resolveNode(keyId);
+          return peer?.publicKey ?? null;
+        },
+      }).then(
+        (verified) => {
+          const known = peer as KnownNode | null;
+          if (!known) return this.fail({ code: "unknown_key", message: "未登记的节点密钥" }, 401);
+          if (!known.active) return this.fail({ code: "node_suspended", message: "节点已被停用" }, 403);
+          this.success({ peer: known.peer, keyId: verified.keyId, verified } satisfies AuthenticatedNode as never);
+        },
+        (err: unknown) => {
+          if (err instanceof SignatureError) this.fail({ code: err.code, message: err.message }, 401);
+          else this.error(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    },
+  };
+  passport.use(strategy);
+
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  function takeToken(keyId: string): boolean {
+    const t = Date.now();
+    const perMs = options.ratePerMinute / 60_000;
+    const b = buckets.get(keyId) ?? { tokens: options.ratePerMinute, at: t };
+    b.tokens = Math.min(options.ratePerMinute, b.tokens + (t - b.at) * perMs);
+    b.at = t;
+    buckets.set(keyId, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  /** Sends `body` as the signed answer, stores it with the nonce and logs the message. */
+  async function reply(
+    req: Request,
+    res: Response,
+    status: number,
+    body: unknown,
+    outcome: "processed" | "refused" = "processed",
+    code: string | null = null,
+  ): Promise<void> {
+    const text = JSON.stringify(body);
+    let headers: Record<string, string>;
+    try {
+      headers = signResponse(options.key, { status, body: text }, requestView(req), now());
+    } catch {
+      // The request's own signature is missing or unusable: nothing to bind the answer to.
+      headers = { "content-digest": contentDigest(text) };
+    }
+    const node = res.locals.node as AuthenticatedNode | undefined;
+    if (node && res.locals.nonceReserved === true)
+      await options.nonces.complete(node.keyId, node.verified.nonce, { status, body: text, headers });
+    await logMessage(req, status, headers, outcome, code, node);
+    res.status(status).set(headers).type("application/json").send(text);
+  }
+
+  async function logMessage(
+    req: Request,
+    status: number | null,
+    headers: Record<string, string>,
+    outcome: "processed" | "refused" | "replayed" | "failed",
+    code: string | null,
+    node: AuthenticatedNode | undefined,
+  ): Promise<void> {
+    await options.log.append({
+      direction: "in",
+      peer: node?.peer ?? "unknown",
+      keyId: node?.keyId ?? claimedKeyId(req),
+      nonce: node?.verified.nonce ?? null,
+      method: req.method,
+      target: req.originalUrl.slice(0, 500),
+      requestDigest: req.get("content-digest")?.slice(0, 200) ?? null,
+      requestSignature: req.get("signature")?.slice(0, 400) ?? null,
+      status,
+      responseDigest: headers["content-digest"] ?? null,
+      responseSignature: headers.signature ?? null,
+      outcome,
+      code,
+    });
+  }
+
+  /** Authenticates the node, then reserves the nonce; a replay is answered here from the store. */
+  const authenticate: RequestHandler = (req, res, next) => {
+    const handler = passport.authenticate(
+      "node-signature",
+      { session: false },
+      (err: unknown, node: AuthenticatedNode | false, info: { code?: string; message?: string } | undefined, status?: number) => {
+        if (err) return next(err);
+        if (!node) {
+          const e = new AppError(info?.code ?? "node_unauthenticated", status ?? 401, info?.message ?? "节点认证失败");
+          return reply(req, res, e.status, { error: e.toBody() }, "refused", e.code).catch(next);
+        }
+        res.locals.node = node;
+        void admit(req, res, node).then(
+          (admitted) => {
+            if (admitted) next();
+          },
+          (e: unknown) => next(e),
+        );
+      },
+    ) as RequestHandler;
+    void handler(req, res, next);
+  };
+
+  async function admit(req: Request, res: Response, node: AuthenticatedNode): Promise<boolean> {
+    const seen = await options.nonces.reserve(node.keyId, node.verified.nonce, node.verified.signature);
+    if (seen.kind === "replay") {
+      await logMessage(req, seen.status, seen.headers, "replayed", "replay", node);
+      res.status(seen.status).set(seen.headers).type("application/json").send(seen.body);
+      return false;
+    }
+    if (seen.kind !== "new") {
+      const e =
+        seen.kind === "in_progress"
+          ? new AppError("replay_in_progress", 409, "同一消息正在处理中")
+          : new AppError("nonce_reused", 401, "nonce 已被其他消息使用");
+      await reply(req, res, e.status, { error: e.toBody() }, "refused", e.code);
+      return false;
+    }
+    res.locals.nonceReserved = true;
+    if (!takeToken(node.keyId)) {
+      const e = new AppError("rate_limited", 429, "节点请求过于频繁，请稍后再试");
+      await reply(req, res, e.status, { error: e.toBody() }, "refused", e.code);
+      return false;
+    }
+    return true;
+  }
+
+  /** The inter-node routers' error middleware: every error leaves signed and logged. */
+  const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) => {
+    const appError = toAppError(err);
+    if (res.headersSent) return next(err);
+    void (async () => {
+      const node = res.locals.node as AuthenticatedNode | undefined;
+      if (isUnexpected(appError)) {
+        options.logger.error({ err: appError.cause ?? err, path: req.path }, "inter-node request failed");
+        // Nothing was applied (changes run in transactions): let the sender retry with the same nonce.
+        if (node && res.locals.nonceReserved === true) {
+          await options.nonces.release(node.keyId, node.verified.nonce);
+          res.locals.nonceReserved = false;
+        }
+      }
+      await reply(req, res, appError.status, { error: appError.toBody() }, "refused", appError.code);
+    })().catch(next);
+  };
+
+  return { authenticate, reply, errorHandler };
+}
+export type NodeGate = ReturnType<typeof createNodeGate>;
+
+/** The key id a request claims, for logging a refusal (not trusted for anything else). */
+function claimedKeyId(req: Request): string | null {
+  const m = /keyid="([^"]{1,100})"/.exec(req.get("signature-input") ?? "");
+  return m?.[1] ?? null;
+}

@@ -1,0 +1,75 @@
+import { expect } from "chai";
+import type { ChangesPage, CollectionReceipt, LookupAnswer, LookupNoticesPage } from "../../../server/contracts/hub.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { aCertificateRecord, aNewIdNumber, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+
+describe("hub catalog interface", () => {
+  const provinceDb = useTestDatabase("prov_cat");
+  let hub: TestHub;
+  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
+  let beijing: Awaited<ReturnType<typeof aRegisteredProvince>>;
+  const idNumber = aNewIdNumber();
+
+  before(async () => {
+    hub = await startTestHub();
+    jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
+    beijing = await aRegisteredProvince(hub, "110000", provinceDb.conn);
+    const answer = await jiangsu.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+      batchId: "cat-1",
+      records: [aCertificateRecord({ idNumber, name: "赵六" })],
+    });
+    expect(answer.body.results[0]?.outcome).to.equal("accepted");
+  });
+  after(async () => {
+    await hub.node.stop();
+  });
+
+  const lookup = (body: unknown) => beijing.client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", body);
+
+  it("when a 北京 officer looks up a 江苏 certificate with a reason, then it is found with its status and 江苏 sees who looked and why", async () => {
+    const answer = await lookup({ query: { by: "id_number", idNumber }, officerId: "bj-officer-7", reason: "enforcement", caseReference: "京交执 2026-118" });
+    expect(answer.status).to.equal(200);
+    expect(answer.body.matches[0]).to.include({ idNumber, name: "赵六", homeProvince: "320000", certificateStatus: "valid" });
+    const notices = await jiangsu.client.call<LookupNoticesPage>("GET", "/api/hub/v1/catalog/lookup-notices?after=0");
+    expect(notices.body.lookups.find((l) => l.lookupId === answer.body.lookupId)).to.include({
+      requestingProvince: "110000", officerId: "bj-officer-7", reason: "enforcement", caseReference: "京交执 2026-118", idNumber,
+    });
+    const others = await beijing.client.call<LookupNoticesPage>("GET", "/api/hub/v1/catalog/lookup-notices?after=0");
+    expect(others.body.lookups).to.have.length(0);
+  });
+
+  it("when a lookup carries no reason or no case reference, then it is refused and nothing is logged", async () => {
+    const before = await hub.node.ctx.conn.collection("hub_lookups").countDocuments();
+    const noReason = await lookup({ query: { by: "id_number", idNumber }, officerId: "bj-1", caseReference: "x" });
+    expect(noReason.status).to.equal(400);
+    const noCase = await lookup({ query: { by: "id_number", idNumber }, officerId: "bj-1", reason: "filing" });
+    expect(noCase.status).to.equal(400);
+    expect(await hub.node.ctx.conn.collection("hub_lookups").countDocuments()).to.equal(before);
+  });
+
+  it("when an employer check finds the practitioner, then the ID number and name stay masked, also by certificate number", async () => {
+    for (const query of [{ by: "name_id_number", name: "赵六", idNumber }, { by: "certificate_number", certificateNumber: idNumber }]) {
+      const answer = await lookup({ query, officerId: "bj-2", reason: "employer_check", caseReference: "雇主核验-1" });
+      const match = answer.body.matches[0];
+      expect(match?.idNumber).to.equal(`${idNumber.slice(0, 6)}********${idNumber.slice(14)}`);
+      expect(match?.name).to.equal("赵*");
+      expect(match?.certificateNumber).to.not.equal(idNumber);
+      expect(answer.rawBody).to.not.contain(idNumber);
+      expect(match?.masked).to.deep.equal(["idNumber", "name"]);
+    }
+  });
+
+  it("when 江苏 downloads changes from a cursor, then it gets its own practitioners' changes in hub order and 北京 gets none of them", async () => {
+    const first = await jiangsu.client.call<ChangesPage>("GET", "/api/hub/v1/catalog/changes?after=0&limit=1");
+    expect(first.body.changes).to.have.length(1);
+    await jiangsu.client.call("POST", "/api/hub/v1/collection/records", {
+      batchId: "cat-2",
+      records: [aCertificateRecord({ idNumber, version: 2, status: "revoked", name: "赵六" })],
+    });
+    const rest = await jiangsu.client.call<ChangesPage>("GET", `/api/hub/v1/catalog/changes?after=${first.body.nextCursor}`);
+    expect(rest.body.changes.map((c) => c.version)).to.deep.equal([2]);
+    expect(rest.body.changes[0]!.seq).to.be.greaterThan(first.body.nextCursor);
+    const bj = await beijing.client.call<ChangesPage>("GET", "/api/hub/v1/catalog/changes?after=0");
+    expect(bj.body.changes).to.have.length(0);
+  });
+});

@@ -1,0 +1,98 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Connection } from "mongoose";
+import type { HubIdentityDto, QualificationRecord } from "../../../server/contracts/hub.js";
+import { createRegistryService } from "../../../server/hub/index.js";
+import { makeIdNumber } from "../../../server/lib/id-number.js";
+import {
+  createMessageLog,
+  createNodeClient,
+  generateNodeKey,
+  publicKeyFromX,
+  type NodeClient,
+  type NodeKey,
+  type PeerNode,
+} from "../../../server/sharing/index.js";
+import { startTestNode } from "../../helpers/node.js";
+
+export type TestHub = Awaited<ReturnType<typeof startTestHub>>;
+
+/** A hub node in-process with its own database and a throwaway key directory. */
+export async function startTestHub(env: Record<string, string> = {}) {
+  const keyDir = mkdtempSync(path.join(tmpdir(), "roadcert-hubkey-"));
+  const node = await startTestNode({ role: "hub", env: { NODE_KEY_DIR: keyDir, ...env } });
+  const identity = (await (await fetch(`${node.url}/api/hub/v1/identity`)).json()) as HubIdentityDto;
+  const peer: PeerNode = { name: "hub", url: node.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };
+  return { node, identity, peer, registry: createRegistryService(node.ctx.conn) };
+}
+
+/** Registers a province at the hub (as the operator would) and gives it a signing client. */
+export async function aRegisteredProvince(
+  hub: TestHub,
+  provinceCode: string,
+  logConn: Connection,
+): Promise<{ key: NodeKey; client: NodeClient }> {
+  const key = generateNodeKey();
+  await hub.registry.register({ provinceCode, name: provinceCode, nodeKey: key.publicKeyX, certificateKeys: [] });
+  return { key, client: createNodeClient({ key, peer: hub.peer, log: createMessageLog(logConn) }) };
+}
+
+let sequence = 100;
+/** A fresh valid ID number born in the given division. */
+export function aNewIdNumber(division = "320102"): string {
+  sequence = (sequence + 1) % 999;
+  return makeIdNumber(division, `19${80 + (sequence % 19)}-0${1 + (sequence % 9)}-1${sequence % 9}`, sequence || 1);
+}
+
+const BEIJING_NOW = () => {
+  const t = new Date(Date.now() + 8 * 3600_000 - 60_000);
+  return t.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+};
+
+/** An exam-pass record as a province publishes it. */
+export function aPassRecord(overrides: { province?: string; idNumber?: string; version?: number; recordId?: string; name?: string } = {}): QualificationRecord {
+  const province = overrides.province ?? "320000";
+  return {
+    recordId: overrides.recordId ?? `pass:${Math.random().toString(36).slice(2, 12)}`,
+    recordType: "exam_pass",
+    sourceProvince: province,
+    operation: "add",
+    state: "valid",
+    updateTime: BEIJING_NOW(),
+    version: overrides.version ?? 1,
+    practitioner: { idNumber: overrides.idNumber ?? aNewIdNumber(), name: overrides.name ?? "张三" },
+    categories: ["02001"],
+    issuingDivision: province,
+    exam: { categoryCode: "02001", passedOn: "2026-11-02", score: 92, passMark: 80, chainHash: "a".repeat(64) },
+  };
+}
+
+/** A certificate record as a province publishes it. */
+export function aCertificateRecord(
+  overrides: { province?: string; idNumber: string; version?: number; status?: "valid" | "revoked"; name?: string },
+): QualificationRecord {
+  const province = overrides.province ?? "320000";
+  const status = overrides.status ?? "valid";
+  return {
+    recordId: `cert:${overrides.idNumber}`,
+    recordType: "certificate",
+    sourceProvince: province,
+    operation: overrides.version && overrides.version > 1 ? "update" : "add",
+    state: status === "valid" ? "valid" : "invalid",
+    updateTime: BEIJING_NOW(),
+    version: overrides.version ?? 1,
+    practitioner: { idNumber: overrides.idNumber, name: overrides.name ?? "张三" },
+    categories: ["02001"],
+    issuingDivision: province,
+    certificate: {
+      certificateNumber: overrides.idNumber,
+      status,
+      issuingAuthority: "江苏省交通运输厅",
+      firstIssueDate: "2026-11-10",
+      issueDate: "2026-11-10",
+      validFrom: "2026-11-10",
+      validTo: "2032-11-09",
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { expect } from "chai";
+import type { CollectionReceipt } from "../../../server/contracts/hub.js";
+import { createMessageLog, generateNodeKey, signRequest, type NodeKey } from "../../../server/sharing/index.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+
+describe("hub transport: RFC 9421 signed messages", () => {
+  const provinceDb = useTestDatabase("prov_js");
+  let hub: TestHub;
+  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
+
+  before(async () => {
+    hub = await startTestHub();
+    jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
+  });
+  after(async () => {
+    await hub.node.stop();
+  });
+
+  const collectUrl = () => `${hub.node.url}/api/hub/v1/collection/records`;
+  const hubLog = () => createMessageLog(hub.node.ctx.conn);
+  const changes = () => hub.node.ctx.conn.collection("hub_changes").countDocuments();
+
+  /** Sends a request signed by `key` over `signedBody`, but carrying `sentBody` (to tamper). */
+  async function rawPost(key: NodeKey, signedBody: string, options: { sentBody?: string; now?: Date } = {}) {
+    const { headers } = signRequest(key, { method: "POST", url: collectUrl(), body: signedBody }, options.now);
+    return fetch(collectUrl(), {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: options.sentBody ?? signedBody,
+    }).then(async (res) => ({ status: res.status, text: await res.text(), headers: res.headers, sent: headers }));
+  }
+
+  it("when a registered province sends a signed batch, then the hub answers with a receipt whose signature verifies and both ends log the message", async () => {
+    const answer = await jiangsu.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+      batchId: "b-signed-1",
+      records: [aPassRecord()],
+    });
+    expect(answer.status).to.equal(200);
+    expect(answer.body.results[0]?.outcome).to.equal("accepted");
+    expect(answer.proof.signatureInput).to.contain('"signature";req;key="sig1"');
+    const [inbound] = await hubLog().list({ limit: 1 });
+    expect(inbound).to.include({ direction: "in", peer: "320000", outcome: "processed", status: 200 });
+    const [outbound] = await createMessageLog(provinceDb.conn).list({ limit: 1 });
+    expect(outbound).to.include({ direction: "out", peer: "hub", outcome: "processed", nonce: inbound?.nonce });
+    expect((await hubLog().verify()).ok).to.equal(true);
+  });
+
+  it("when the same signed request is replayed, then the original answer comes back and nothing is applied twice", async () => {
+    const body = JSON.stringify({ batchId: "b-replay", records: [aPassRecord()] });
+    const { headers } = signRequest(jiangsu.key, { method: "POST", url: collectUrl(), body });
+    const send = () =>
+      fetch(collectUrl(), { method: "POST", headers: { ...headers, "content-type": "application/json" }, body }).then(
+        async (r) => ({ status: r.status, text: await r.text(), signature: r.headers.get("signature") }),
+      );
+    const first = await send();
+    const before = await changes();
+    const second = await send();
+    expect(second).to.deep.equal(first);
+    expect(await changes()).to.equal(before);
+    const [entry] = await hubLog().list({ limit: 1 });
+    expect(entry).to.include({ outcome: "replayed", peer: "320000" });
+  });
+
+  it("when the body is changed after signing, then the request is refused as content_digest_mismatch and nothing is written", async () => {
+    const before = await changes();
+    const signed = JSON.stringify({ batchId: "b-tamper", records: [aPassRecord({ name: "李四" })] });
+    const res = await rawPost(jiangsu.key, signed, { sentBody: signed.replace("李四", "王五") });
+    expect(res.status).to.equal(401);
+    expect(JSON.parse(res.text)).to.nested.include({ "error.code": "content_digest_mismatch" });
+    expect(await changes()).to.equal(before);
+    const [entry] = await hubLog().list({ limit: 1 });
+    expect(entry).to.include({ outcome: "refused", code: "content_digest_mismatch" });
+  });
+
+  it("when a request is signed with a key nobody registered, then it is refused as unknown_key and logged", async () => {
+    const res = await rawPost(generateNodeKey(), JSON.stringify({ batchId: "b-unknown", records: [aPassRecord()] }));
+    expect(res.status).to.equal(401);
+    expect(JSON.parse(res.text)).to.nested.include({ "error.code": "unknown_key" });
+    const [entry] = await hubLog().list({ limit: 1 });
+    expect(entry).to.include({ outcome: "refused", code: "unknown_key", peer: "unknown" });
+  });
+
+  it("when a request names 江苏's key id but is signed with another key, then it is refused as signature_invalid", async () => {
+    const impostor = { ...generateNodeKey(), keyId: jiangsu.key.keyId };
+    const res = await rawPost(impostor, JSON.stringify({ batchId: "b-wrongkey", records: [aPassRecord()] }));
+    expect(res.status).to.equal(401);
+    expect(JSON.parse(res.text)).to.nested.include({ "error.code": "signature_invalid" });
+  });
+
+  it("when the signature was created ten minutes ago, then it is refused as clock_skew", async () => {
+    const res = await rawPost(jiangsu.key, JSON.stringify({ batchId: "b-skew", records: [aPassRecord()] }), {
+      now: new Date(Date.now() - 600_000),
+    });
+    expect(res.status).to.equal(401);
+    expect(JSON.parse(res.text)).to.nested.include({ "error.code": "clock_skew" });
+  });
+
+  it("when a request carries no signature at all, then it is refused as signature_missing", async () => {
+    const res = await fetch(collectUrl(), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(res.status).to.equal(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).to.equal("signature_missing");
+  });
+
+  it("when the operator suspends a node, then its next request is refused as node_suspended", async () => {
+    const other = await aRegisteredProvince(hub, "330000", provinceDb.conn);
+    await hub.registry.setStatus("330000", "suspended");
+    const res = await rawPost(other.key, JSON.stringify({ batchId: "b-susp", records: [aPassRecord({ province: "330000" })] }));
+    expect(res.status).to.equal(403);
+    expect(JSON.parse(res.text)).to.nested.include({ "error.code": "node_suspended" });
+  });
+});
