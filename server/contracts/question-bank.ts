@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CategoryCode } from "./categories.js";
+import { CATEGORIES, CategoryCode } from "./categories.js";
 
 /** 判断 / 单选 / 多选. */
 export const QuestionType = z.enum(["true_false", "single", "multiple"]);
@@ -29,7 +29,7 @@ export const QuestionInput = z
       .max(4),
     explanation: z.string().max(2000).default(""),
     chapter: z.string().min(1).max(64),
-    categories: z.array(CategoryCode).min(1),
+    categories: z.array(CategoryCode).min(1).max(Object.keys(CATEGORIES).length),
     difficulty: z.number().int().min(1).max(5).default(3),
     tags: z.array(z.string().max(32)).max(20).default([]),
     source: z.string().max(200).default(""),
@@ -63,10 +63,10 @@ export type QuestionInput = z.infer<typeof QuestionInput>;
 export const QuestionFile = z
   .object({
     format: z.literal("roadcert-questions/1"),
-    title: z.string().min(1),
+    title: z.string().min(1).max(200),
     /** Authorship statement: roadcert's own text written from facts, never copied. */
-    note: z.string().default(""),
-    questions: z.array(QuestionInput).min(1),
+    note: z.string().max(2000).default(""),
+    questions: z.array(QuestionInput).min(1).max(20_000),
   })
   .strict();
 export type QuestionFile = z.infer<typeof QuestionFile>;
@@ -75,7 +75,7 @@ export type QuestionFile = z.infer<typeof QuestionFile>;
 export const BlueprintCell = z
   .object({
     type: QuestionType,
-    chapter: z.string().min(1),
+    chapter: z.string().min(1).max(64),
     count: z.number().int().min(1).max(200),
   })
   .strict();
@@ -99,7 +99,7 @@ export const BlueprintInput = z
         multiple: z.number().positive(),
       })
       .strict(),
-    cells: z.array(BlueprintCell).min(1),
+    cells: z.array(BlueprintCell).min(1).max(200),
     /** Optional share of questions per difficulty level, e.g. {"1":0.2,"3":0.6,"5":0.2}; a preference, not a hard rule. */
     difficultyMix: z.record(z.string().regex(/^[1-5]$/), z.number().min(0).max(1)).optional(),
     /** Multiple choice: all-or-nothing (default) or partial credit for a correct subset. */
@@ -112,7 +112,7 @@ export const BlueprintInput = z
       .strict()
       .default({ freeRetakes: 1, waitDays: 30 }),
     /** Extra minutes granted for approved accommodations (e.g. {"low_vision": 15}). */
-    accommodations: z.record(z.string(), z.number().int().min(0).max(120)).default({}),
+    accommodations: z.record(z.string().min(1).max(32), z.number().int().min(0).max(120)).default({}),
   })
   .strict();
 export type BlueprintInput = z.infer<typeof BlueprintInput>;

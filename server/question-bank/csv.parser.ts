@@ -138,7 +138,9 @@ export function* readQuestionRows(
       names = checkHeader(row);
       continue;
     }
-    yield rowToItem(row, names, defaults, prefix);
+    // CSV only: undo the quote our own CSV export adds before a formula start (server/lib/csv.ts).
+    // XLSX cells are written as text, never neutralised, so their leading quotes are the author's.
+    yield rowToItem({ line: row.line, fields: row.fields.map(readCsvCell) }, names, defaults, prefix);
   }
   if (!names) throw new FileRefusal("文件为空");
 }
@@ -223,12 +225,9 @@ export function rowToItem(
   return toItem(location, raw, []);
 }
 
-/**
- * A cell as the author wrote it: the formula-neutralising quote that roadcert's own export adds
- * (server/lib/csv.ts, OWASP CSV injection) removed again, so exports round-trip exactly.
- */
+/** A cell as read (CSV rows arrive with the export's neutralising quote already removed). */
 function cellValue(raw: string): string {
-  return readCsvCell(raw.trim());
+  return raw.trim();
 }
 
 /** Writes questions as roadcert CSV (the same columns `parseCsv` reads), formula cells neutralised. */
