@@ -180,7 +180,7 @@ describe("question bank workflow (browser)", function () {
       const refusal = (await selfApprove.json()) as { error: { code: string; message: string } };
       expect(refusal.error).to.deep.include({
         code: "own_question",
-        message: "不能审核自己编写或修改的题目",
+        message: "不能审核自己编写或修改过的题目",
       });
       expect((await storedVersions(questionId))[0]?.status).to.equal("in_review");
 
