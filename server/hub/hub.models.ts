@@ -99,8 +99,10 @@ export type ChangeDoc = InferSchemaType<typeof changeSchema>;
 export type RejectionDoc = InferSchemaType<typeof rejectionSchema>;
 export type LookupDoc = InferSchemaType<typeof lookupSchema>;
 
+// `conn.model<T>(name, schema)` makes the checker compare the inferred schema types with `Model<T>`
+// structurally, which ran tsc out of memory (over 5 GB); the cast states the same type at no cost.
 function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
-  return (conn.models[name] as Model<T> | undefined) ?? conn.model<T>(name, schema, collection);
+  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
 }
 
 export function hubModels(conn: Connection) {
