@@ -17,20 +17,23 @@ import { createSchedulingFeature, createSchedulingService, type RetakeCheck } fr
  */
 export function createFeatures(ctx: FeatureContext): Feature[] {
   const { conn, config } = ctx;
-  const audit = createAuditService(conn);
-  const organisation = createOrganisationService(conn, config.provinceCode);
-  const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+  const audit = createAuditService(conn, { divisionName });
+  // One audit log per node: services write their entries inside their changes' transactions.
+  const organisation = createOrganisationService(conn, config.provinceCode, audit);
+  const registration = createRegistrationService(conn, { provinceCode: config.provinceCode, audit });
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
   let retakeCheck: RetakeCheck | undefined;
   const scheduling = createSchedulingService(conn, {
     provinceCode: config.provinceCode,
     organisation,
     registration,
+    audit,
     retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
   });
 
   const auth = createAuthService(conn, {
     provinceCode: config.provinceCode,
+    audit,
     candidates: {
       findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
       findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
@@ -45,9 +48,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   });
 
   const features: Feature[] = [
-    createIdentityFeature(ctx, { audit, auth, access }),
+    createIdentityFeature(ctx, { auth, access }),
     createAuditFeature(audit, access),
-    createOrganisationFeature(organisation, audit, access),
+    createOrganisationFeature(organisation, access),
     systemSocketFeature(),
     systemInfoFeature(config, () => features.map((f) => f.name)),
   ];
@@ -56,8 +59,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   // only shares records.
   if (config.role === "province") {
     features.push(
-      createRegistrationFeature(registration, audit, access),
-      createSchedulingFeature(scheduling, audit, access),
+      createRegistrationFeature(registration, access),
+      createSchedulingFeature(scheduling, access),
     );
     const bank = questionBankFeature(ctx, { audit, access });
     features.push(bank);

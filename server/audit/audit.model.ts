@@ -2,8 +2,8 @@ import { Schema, type Connection, type InferSchemaType, type Model } from "mongo
 
 const auditEntrySchema = new Schema(
   {
-    // The unique sequence number is what keeps concurrent appends from forking the chain: two
-    // writers that read the same predecessor race for the same seq and one of them retries.
+    // Unique: a second line of defence behind the head document (see audit.service.ts) against
+    // two entries taking the same place in the chain.
     seq: { type: Number, required: true, unique: true },
     at: { type: Date, required: true },
     action: { type: String, required: true, index: true },
@@ -32,9 +32,17 @@ export function auditEntryModel(conn: Connection): Model<AuditEntryDoc> {
   );
 }
 
-/** The highest sequence ever written, so deleting the newest entries is detected too. */
+/**
+ * The highest sequence ever written (so deleting the newest entries is detected too) and the hash
+ * of that entry. Every append writes this one document inside its transaction, which is what
+ * makes concurrent appends conflict and retry instead of linking to the same predecessor.
+ */
 const auditHeadSchema = new Schema(
-  { key: { type: String, required: true, unique: true }, seq: { type: Number, required: true } },
+  {
+    key: { type: String, required: true, unique: true },
+    seq: { type: Number, required: true },
+    hash: { type: String },
+  },
   { collection: "audit_head" },
 );
 export type AuditHeadDoc = InferSchemaType<typeof auditHeadSchema>;

@@ -1,4 +1,4 @@
-import type { Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import type {
   AuditActor,
   AuditEntryDto,
@@ -8,7 +8,6 @@ import type {
 } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
 import { divisionFilter, divisionLevel } from "../access/index.js";
-import { divisionName } from "../organisation/index.js";
 import { auditEntryModel, auditHeadModel, type AuditEntryDoc } from "./audit.model.js";
 import { findChainProblems, GENESIS_HASH, sealEntry } from "./audit-hash.js";
 
@@ -21,8 +20,6 @@ export interface AuditRecordInput {
   details?: Record<string, unknown>;
 }
 
-const MAX_ATTEMPTS = 20;
-
 /** Maps an AuthUser (or null, for anonymous requests) to the audit actor. */
 export function toAuditActor(actor: AuditActor | AuthUser | null): AuditActor {
   if (!actor) return { id: "", kind: "anonymous", name: "匿名" };
@@ -30,48 +27,96 @@ export function toAuditActor(actor: AuditActor | AuthUser | null): AuditActor {
   return actor;
 }
 
+const HEAD_KEY = "audit";
+
+export interface AuditOptions {
+  /** A division's name for the list (the organisation feature's division list, injected: no cycle). */
+  divisionName?: (code: string) => string | null;
+}
+
 /**
- * The append-only audit log. Appends within one process are queued so they rarely race; across
- * processes the unique `seq` index makes a racing append fail with a duplicate key and retry on
- * top of the new head, so the chain never forks.
+ * The append-only audit log, written INSIDE the transaction of the change it records: a change
+ * that fails or aborts leaves no entry, and a recorded change cannot lose its entry to a crash.
+ *
+ * Chain under concurrency: an append first increments the head document's `seq` inside the
+ * transaction and takes `prevHash` from the head too. Two concurrent transactions therefore both
+ * write the head; the second gets a WriteConflict and the driver's `withTransaction` retries it
+ * from the start, on top of the first one's entry, so two entries can never link to the same
+ * predecessor (the unique `seq` index backs this up). Within one process audited transactions
+ * are queued, so they rarely meet at all.
  */
-export function createAuditService(conn: Connection) {
+export function createAuditService(conn: Connection, options: AuditOptions = {}) {
   const Entries = auditEntryModel(conn);
   const Head = auditHeadModel(conn);
+  const nameOf = options.divisionName ?? (() => null);
   let queue: Promise<unknown> = Promise.resolve();
+  // The head must exist before the first transaction: two transactions upserting it at once
+  // would insert two documents with the same key (a duplicate, not a retried write conflict).
+  let headReady: Promise<unknown> | null = null;
+  const ensureHead = () =>
+    (headReady ??= Head.updateOne({ key: HEAD_KEY }, { $setOnInsert: { seq: 0 } }, { upsert: true }).catch(
+      (err: unknown) => {
+        headReady = null;
+        // Another instance inserted it first: it exists, which is all we need.
+        if ((err as { code?: unknown }).code !== 11000) throw err;
+      },
+    ));
 
-  async function appendOnce(input: AuditRecordInput): Promise<AuditEntryDto> {
-    for (let attempt = 1; ; attempt++) {
-      const last = await Entries.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
-      const head = await Head.findOne({ key: "audit" }).lean();
-      const seq = Math.max(last?.seq ?? 0, head?.seq ?? 0) + 1;
-      const prevHash = last && last.seq === seq - 1 ? last.hash : (last?.hash ?? GENESIS_HASH);
-      const { fields, hash } = sealEntry({
-        seq,
-        at: new Date(),
-        action: input.action,
-        actor: toAuditActor(input.actor),
-        divisionCode: input.divisionCode ?? null,
-        target: input.target ?? null,
-        details: input.details ?? {},
-        prevHash,
-      });
-      try {
-        await Entries.create({ ...fields, hash });
-        await Head.updateOne({ key: "audit" }, { $max: { seq } }, { upsert: true });
-        return toDto({ ...fields, hash });
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 11000 || attempt >= MAX_ATTEMPTS) throw err;
-      }
-    }
+  async function append(session: ClientSession, input: AuditRecordInput): Promise<AuditEntryDto> {
+    if (!session.inTransaction()) throw new Error("audit entries are appended inside a transaction");
+    const head = await Head.findOneAndUpdate(
+      { key: HEAD_KEY },
+      { $inc: { seq: 1 } },
+      { session, returnDocument: "after" },
+    ).lean();
+    if (!head) throw new Error("audit head missing");
+    const seq = head.seq;
+    // Heads written before the head kept the last hash: take it from the newest entry instead.
+    const newest = head.hash
+      ? null
+      : await Entries.findOne({ seq: { $lt: seq } }, { hash: 1 })
+          .sort({ seq: -1 })
+          .session(session)
+          .lean();
+    const prevHash = head.hash ?? newest?.hash ?? GENESIS_HASH;
+    const { fields, hash } = sealEntry({
+      seq,
+      at: new Date(),
+      action: input.action,
+      actor: toAuditActor(input.actor),
+      divisionCode: input.divisionCode ?? null,
+      target: input.target ?? null,
+      details: input.details ?? {},
+      prevHash,
+    });
+    await Entries.create([{ ...fields, hash }], { session });
+    await Head.updateOne({ key: HEAD_KEY }, { $set: { hash } }, { session });
+    return toDto({ ...fields, hash });
+  }
+
+  /** Runs `work` as one transaction (retried whole on a write conflict), queued behind this process's others. */
+  function transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
+    const next = queue.then(async () => {
+      await ensureHead();
+      return conn.transaction(work);
+    });
+    queue = next.catch(() => undefined);
+    return next;
   }
 
   return {
-    /** Appends one entry; resolves once it is durable. */
+    /**
+     * Runs a change and its audit entry as one transaction: `work` makes the change with
+     * `session` and calls `append(session, …)`. Never nest: the queue would wait for itself.
+     */
+    transaction,
+
+    /** Appends one entry inside the caller's transaction (see `transaction`). */
+    append,
+
+    /** Records an event that changes nothing else (a login, a refusal) in a transaction of its own. */
     record(input: AuditRecordInput): Promise<AuditEntryDto> {
-      const next = queue.then(() => appendOnce(input));
-      queue = next.catch(() => undefined);
-      return next;
+      return transaction((session) => append(session, input));
     },
 
     /**
@@ -89,7 +134,13 @@ export function createAuditService(conn: Connection) {
         Entries.find(page).sort({ seq: -1 }).limit(query.limit).lean(),
         Entries.countDocuments(filter),
       ]);
-      return { entries: rows.map(toDto), total };
+      return {
+        entries: rows.map((r) => ({
+          ...toDto(r),
+          divisionName: r.divisionCode ? (nameOf(r.divisionCode) ?? r.divisionCode) : null,
+        })),
+        total,
+      };
     },
 
     /** Recomputes the whole chain and names every edited or deleted entry. */
@@ -150,10 +201,13 @@ function toDto(
       name: e.actor?.name ?? "",
     },
     divisionCode: e.divisionCode ?? null,
-    divisionName: e.divisionCode ? (divisionName(e.divisionCode) ?? e.divisionCode) : null,
+    divisionName: e.divisionCode ?? null,
     target: (e.target ?? null) as AuditEntryDto["target"],
     details: (e.details ?? {}) as Record<string, unknown>,
     prevHash: e.prevHash,
     hash: e.hash,
   };
 }
+
+/** What services need of the audit log (the service itself satisfies it; tests may pass their own). */
+export type AuditLog = Pick<AuditService, "transaction" | "append" | "record">;

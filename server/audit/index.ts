@@ -3,12 +3,15 @@
  *
  * Glossary: an *entry* has a sequence number `seq`, the `hash` of its own content and the
  * `prevHash` of the entry before it; the *chain* is valid when every hash matches its content and
- * links to its predecessor with no gaps. Other features call `audit.record({...})`; nobody updates
- * or deletes entries.
+ * links to its predecessor with no gaps. Services write an entry inside the transaction of the
+ * change it records: `audit.transaction(async (session) => { …change…; await audit.append(session, {...}) })`;
+ * an event that changes nothing else (a login, a refusal) is `audit.record({...})`. Routes never
+ * call audit. Nobody updates or deletes entries.
  */
 export {
   createAuditService,
   toAuditActor,
+  type AuditLog,
   type AuditRecordInput,
   type AuditService,
 } from "./audit.service.js";

@@ -9,8 +9,6 @@ import {
   UpdateUserBody,
   type LoginResultDto,
 } from "../contracts/auth.js";
-import type { AuditService } from "../audit/index.js";
-import { AppError } from "../lib/errors.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
 import type { createIpRateLimiter } from "./login-throttle.js";
@@ -23,7 +21,6 @@ const IdParam = z.string().min(1).max(64);
 interface Deps {
   auth: AuthService;
   passport: PassportInstance;
-  audit: AuditService;
   access: Access;
   ipLimiter: ReturnType<typeof createIpRateLimiter>;
   /** Open sockets end with the login (logout) or the account (deactivation, role or scope change). */
@@ -31,42 +28,18 @@ interface Deps {
 }
 
 /** Login, logout, the current user, CSRF tokens, and staff account administration. */
-export function authRouter({ auth, passport, audit, access, ipLimiter, sockets }: Deps): Router {
+export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps): Router {
   const r = strictRouter();
   const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? "";
 
-  async function login(
-    req: Request,
-    res: Response,
-    strategy: "staff-local" | "candidate",
-    loginName: string,
-  ) {
+  async function login(req: Request, res: Response, strategy: "staff-local" | "candidate") {
     ipLimiter.hit(clientIp(req));
-    let user;
-    try {
-      user = await runStrategy(passport, strategy, req, res);
-    } catch (err) {
-      const code = err instanceof AppError ? err.code : "error";
-      await audit.record({
-        action: strategy === "candidate" ? "candidate.login_failed" : "auth.login_failed",
-        actor: null,
-        details: { loginName, reason: code, ip: clientIp(req) },
-      });
-      throw err;
-    }
+    // The auth service audits the attempt, refused or not, where it decides it.
+    const user = await runStrategy(passport, strategy, req, res);
     await logIn(req, user);
     const until = res.locals.candidateUntil as number | undefined;
     if (until !== undefined) req.session.candidateUntil = until;
     const csrfToken = issueCsrfToken(req);
-    await audit.record({
-      action: strategy === "candidate" ? "candidate.login" : "auth.login",
-      actor: user,
-      divisionCode: user.divisionCode,
-      details: {
-        ip: clientIp(req),
-        ...(user.candidate ? { sessionId: user.candidate.sessionId, seatId: user.candidate.seatId } : {}),
-      },
-    });
     const result: LoginResultDto = { user, csrfToken };
     res.json(result);
   }
@@ -76,18 +49,18 @@ export function authRouter({ auth, passport, audit, access, ipLimiter, sockets }
   });
 
   r.post("/auth/login", requireCsrfToken, async (req, res) => {
-    const body = parse(LoginBody, req.body);
-    await login(req, res, "staff-local", body.username.trim().toLowerCase());
+    parse(LoginBody, req.body);
+    await login(req, res, "staff-local");
   });
 
   r.post("/auth/candidate-login", requireCsrfToken, async (req, res) => {
-    const body = parse(CandidateLoginBody, req.body);
-    await login(req, res, "candidate", body.idNumber.trim().toUpperCase());
+    parse(CandidateLoginBody, req.body);
+    await login(req, res, "candidate");
   });
 
   r.post("/auth/logout", async (req, res) => {
     const user = currentUser(req);
-    if (user) await audit.record({ action: "auth.logout", actor: user, divisionCode: user.divisionCode });
+    if (user) await auth.logout(user);
     sockets.endLoginSession(req.sessionID);
     await new Promise<void>((resolve) => {
       req.session.destroy(() => resolve());
@@ -104,12 +77,6 @@ export function authRouter({ auth, passport, audit, access, ipLimiter, sockets }
     const actor = actorOf(req);
     const body = parse(ChangePasswordBody, req.body);
     await auth.changeOwnPassword(actor, body.currentPassword, body.newPassword);
-    await audit.record({
-      action: "auth.password_changed",
-      actor,
-      divisionCode: actor.divisionCode,
-      target: { type: "user", id: actor.id },
-    });
     res.status(204).end();
   });
 
@@ -120,13 +87,6 @@ export function authRouter({ auth, passport, audit, access, ipLimiter, sockets }
   r.post("/users", access.route("user:manage"), async (req, res) => {
     const actor = actorOf(req);
     const user = await auth.createUser(actor, parse(CreateUserBody, req.body));
-    await audit.record({
-      action: "user.created",
-      actor,
-      divisionCode: user.divisionCode,
-      target: { type: "user", id: user.id },
-      details: { username: user.username, roles: user.roles, testCentreId: user.testCentreId },
-    });
     res.status(201).json({ user });
   });
 
@@ -140,13 +100,6 @@ export function authRouter({ auth, passport, audit, access, ipLimiter, sockets }
     // Sockets opened under the old account must not keep acting with its old roles or scope.
     if (["roles", "active", "divisionCode", "testCentreId", "passwordReset"].some((k) => k in changes))
       sockets.endUser(user.id);
-    await audit.record({
-      action: changes.roles ? "user.roles_changed" : "user.updated",
-      actor,
-      divisionCode: user.divisionCode,
-      target: { type: "user", id: user.id },
-      details: changes,
-    });
     res.json({ user });
   });
 

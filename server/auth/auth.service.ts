@@ -8,7 +8,8 @@ import type {
   UpdateUserBody,
 } from "../contracts/auth.js";
 import { HUB_STAFF_ROLES, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
-import { errors } from "../lib/errors.js";
+import { createAuditService, type AuditLog } from "../audit/index.js";
+import { AppError, errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { assertDivisionInScope } from "../organisation/index.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
@@ -53,6 +54,8 @@ export interface AuthServiceOptions {
   provinceCode: string | null;
   lockout?: LockoutPolicy;
   candidates: CandidateLoginPort;
+  /** Where logins and account changes are audited (default: this database's log). */
+  audit?: AuditLog;
   /** Password check (injected so tests can observe that unknown names cost the same scrypt work). */
   verifyPassword?: (password: string, stored: string) => Promise<boolean>;
 }
@@ -64,6 +67,26 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
   const Users = staffUserModel(conn);
   const throttle = createLoginThrottle(conn, options.lockout);
   const verify = options.verifyPassword ?? verifyPassword;
+  const audit = options.audit ?? createAuditService(conn);
+
+  /** Every refused login is audited with its reason code, whatever refused it. */
+  async function auditedLogin<T>(
+    failedAction: string,
+    loginName: string,
+    ip: string | undefined,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await attempt();
+    } catch (err) {
+      await audit.record({
+        action: failedAction,
+        actor: null,
+        details: { loginName, reason: err instanceof AppError ? err.code : "error", ip: ip ?? "" },
+      });
+      throw err;
+    }
+  }
   const allowedRoles: readonly StaffRole[] = options.provinceCode ? PROVINCE_STAFF_ROLES : HUB_STAFF_ROLES;
 
   function toAuthUser(u: StaffLean): AuthUser {
@@ -111,16 +134,34 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     }
   }
 
+  /** Creates the account; with an acting admin, audited in the same transaction. */
   async function insertUser(actor: AuthUser | null, body: CreateUserBody): Promise<StaffUserDto> {
     assertRolesAllowed(body.roles);
     await assertProctorBinding(actor, body.roles, body.testCentreId);
-    const doc = await Users.create({
+    const fields = {
       username: body.username.toLowerCase(),
       displayName: body.displayName,
       passwordHash: await hashPassword(body.password),
       roles: body.roles,
       divisionCode: body.divisionCode,
       testCentreId: body.testCentreId ?? null,
+    };
+    if (!actor) return toDto((await Users.create(fields)).toObject() as StaffLean);
+    const doc = await audit.transaction(async (session) => {
+      const [created] = await Users.create([fields], { session });
+      if (!created) throw new Error("user not written");
+      await audit.append(session, {
+        action: "user.created",
+        actor,
+        divisionCode: created.divisionCode,
+        target: { type: "user", id: String(created._id) },
+        details: {
+          username: created.username,
+          roles: [...created.roles],
+          testCentreId: created.testCentreId ?? null,
+        },
+      });
+      return created;
     });
     return toDto(doc.toObject() as StaffLean);
   }
@@ -137,6 +178,46 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     const user = await Users.findById(id);
     if (!user || !canSeeDivision(actor.divisionCode, user.divisionCode)) throw errors.notFound("用户");
     return user;
+  }
+
+  async function checkCandidate(
+    body: CandidateLoginBody,
+    from: { ip?: string },
+    now = new Date(),
+  ): Promise<{ user: AuthUser; validUntil: Date }> {
+    const idNumber = body.idNumber.trim().toUpperCase();
+    const key = `candidate:${idNumber}`;
+    await throttle.assertNotLocked(key);
+    const ticket = await options.candidates.findTicket(body.ticketNo.trim());
+    if (!ticket || ticket.idNumber !== idNumber) {
+      await throttle.recordFailure(key);
+      throw invalidTicket();
+    }
+    await throttle.reset(key);
+    if (ticket.status !== "scheduled") throw errors.forbidden("该考试场次已取消", "session_cancelled");
+    const opens = new Date(ticket.startsAt.getTime() - CANDIDATE_LOGIN_OPENS_MINUTES * 60_000);
+    if (now < opens) throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
+    if (now > ticket.endsAt) throw errors.forbidden("本场考试已结束", "outside_session_window");
+    const seat = await options.candidates.findLoginSeat(ticket.testCentreId, ticket.roomId, {
+      seatToken: body.seatToken,
+      ip: body.seatToken ? undefined : from.ip,
+    });
+    if (!seat) throw errors.forbidden("请在本场考试的考场座位上登录", "not_from_session_room");
+    const user: AuthUser = {
+      id: ticket.candidateId,
+      kind: "candidate",
+      roles: ["candidate"],
+      displayName: ticket.name,
+      divisionCode: ticket.divisionCode,
+      provinceCode: options.provinceCode,
+      candidate: {
+        candidateId: ticket.candidateId,
+        sessionId: ticket.sessionId,
+        ticketNo: ticket.ticketNo,
+        seatId: seat.seatId,
+      },
+    };
+    return { user, validUntil: ticket.endsAt };
   }
 
   return {
@@ -196,11 +277,19 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         user.passwordHash = await hashPassword(body.password);
         changes.passwordReset = true;
       }
-      await user.save();
-      if (body.password !== undefined || body.unlock) {
-        await throttle.reset(`staff:${user.username}`);
-        changes.unlocked = true;
-      }
+      const unlock = body.password !== undefined || Boolean(body.unlock);
+      if (unlock) changes.unlocked = true;
+      await audit.transaction(async (session) => {
+        await user.save({ session });
+        await audit.append(session, {
+          action: changes.roles ? "user.roles_changed" : "user.updated",
+          actor,
+          divisionCode: user.divisionCode,
+          target: { type: "user", id: String(user._id) },
+          details: changes,
+        });
+      });
+      if (unlock) await throttle.reset(`staff:${user.username}`);
       return { user: toDto(user.toObject() as StaffLean), changes };
     },
 
@@ -210,7 +299,20 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         throw errors.badRequest("wrong_password", "当前密码不正确");
       }
       user.passwordHash = await hashPassword(newPassword);
-      await user.save();
+      await audit.transaction(async (session) => {
+        await user.save({ session });
+        await audit.append(session, {
+          action: "auth.password_changed",
+          actor,
+          divisionCode: actor.divisionCode,
+          target: { type: "user", id: actor.id },
+        });
+      });
+    },
+
+    /** Records a logout (the caller ends the login session). */
+    async logout(actor: AuthUser): Promise<void> {
+      await audit.record({ action: "auth.logout", actor, divisionCode: actor.divisionCode });
     },
 
     /**
@@ -218,18 +320,31 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
      * is unknown, the password is wrong or the account is inactive; the lockout counts by name,
      * existing or not.
      */
-    async authenticateStaff(username: string, password: string): Promise<AuthUser> {
+    async authenticateStaff(
+      username: string,
+      password: string,
+      from: { ip?: string } = {},
+    ): Promise<AuthUser> {
       const name = username.trim().toLowerCase();
       const key = `staff:${name}`;
-      await throttle.assertNotLocked(key);
-      const user = (await Users.findOne({ username: name }).lean()) as StaffLean | null;
-      const ok = await verify(password, user?.passwordHash ?? (await dummyHash()));
-      if (!user || !ok || user.active === false) {
-        await throttle.recordFailure(key);
-        throw invalidCredentials();
-      }
-      await throttle.reset(key);
-      return toAuthUser(user);
+      const authUser = await auditedLogin("auth.login_failed", name, from.ip, async () => {
+        await throttle.assertNotLocked(key);
+        const user = (await Users.findOne({ username: name }).lean()) as StaffLean | null;
+        const ok = await verify(password, user?.passwordHash ?? (await dummyHash()));
+        if (!user || !ok || user.active === false) {
+          await throttle.recordFailure(key);
+          throw invalidCredentials();
+        }
+        await throttle.reset(key);
+        return toAuthUser(user);
+      });
+      await audit.record({
+        action: "auth.login",
+        actor: authUser,
+        divisionCode: authUser.divisionCode,
+        details: { ip: from.ip ?? "" },
+      });
+      return authUser;
     },
 
     /**
@@ -242,39 +357,20 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       now = new Date(),
     ): Promise<{ user: AuthUser; validUntil: Date }> {
       const idNumber = body.idNumber.trim().toUpperCase();
-      const key = `candidate:${idNumber}`;
-      await throttle.assertNotLocked(key);
-      const ticket = await options.candidates.findTicket(body.ticketNo.trim());
-      if (!ticket || ticket.idNumber !== idNumber) {
-        await throttle.recordFailure(key);
-        throw invalidTicket();
-      }
-      await throttle.reset(key);
-      if (ticket.status !== "scheduled") throw errors.forbidden("该考试场次已取消", "session_cancelled");
-      const opens = new Date(ticket.startsAt.getTime() - CANDIDATE_LOGIN_OPENS_MINUTES * 60_000);
-      if (now < opens)
-        throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
-      if (now > ticket.endsAt) throw errors.forbidden("本场考试已结束", "outside_session_window");
-      const seat = await options.candidates.findLoginSeat(ticket.testCentreId, ticket.roomId, {
-        seatToken: body.seatToken,
-        ip: body.seatToken ? undefined : from.ip,
-      });
-      if (!seat) throw errors.forbidden("请在本场考试的考场座位上登录", "not_from_session_room");
-      const user: AuthUser = {
-        id: ticket.candidateId,
-        kind: "candidate",
-        roles: ["candidate"],
-        displayName: ticket.name,
-        divisionCode: ticket.divisionCode,
-        provinceCode: options.provinceCode,
-        candidate: {
-          candidateId: ticket.candidateId,
-          sessionId: ticket.sessionId,
-          ticketNo: ticket.ticketNo,
-          seatId: seat.seatId,
+      const result = await auditedLogin("candidate.login_failed", idNumber, from.ip, () =>
+        checkCandidate(body, from, now),
+      );
+      const { user } = result;
+      await audit.record({
+        action: "candidate.login",
+        actor: user,
+        divisionCode: user.divisionCode,
+        details: {
+          ip: from.ip ?? "",
+          ...(user.candidate ? { sessionId: user.candidate.sessionId, seatId: user.candidate.seatId } : {}),
         },
-      };
-      return { user, validUntil: ticket.endsAt };
+      });
+      return result;
     },
 
     /**

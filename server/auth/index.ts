@@ -13,7 +13,6 @@ import type { RequestHandler } from "express";
 import type { Connection } from "mongoose";
 import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.js";
 import type { Access } from "../access/index.js";
-import type { AuditService } from "../audit/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { createSocketSessions, guardEvents } from "../lib/socket-session.js";
@@ -45,7 +44,6 @@ export { CSRF_HEADER, SESSION_COOKIE } from "./session.js";
 export { DEFAULT_LOCKOUT, type LockoutPolicy } from "./login-throttle.js";
 
 export interface IdentityOptions {
-  audit: AuditService;
   /** The node's account service (built by the composition root, which also gives it to access). */
   auth: AuthService;
   access: Access;
@@ -117,7 +115,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   return {
     name: "identity",
     middleware: [sessionMw, passportInit, passportSession, csrfProtection()],
-    router: authRouter({ auth, passport, audit: options.audit, access: options.access, ipLimiter, sockets }),
+    router: authRouter({ auth, passport, access: options.access, ipLimiter, sockets }),
     engineMiddleware: [
       onlyForHandshake(sessionMw),
       onlyForHandshake(passportInit),

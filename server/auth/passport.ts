@@ -17,8 +17,8 @@ export function createPassport(auth: AuthService) {
 
   passport.use(
     "staff-local",
-    new LocalStrategy({ session: true }, (username, password, done) => {
-      auth.authenticateStaff(username, password).then(
+    new LocalStrategy({ session: true, passReqToCallback: true }, (req, username, password, done) => {
+      auth.authenticateStaff(username, password, { ip: req.ip ?? req.socket.remoteAddress }).then(
         (user) => done(null, user),
         (err: unknown) => done(err),
       );

@@ -30,12 +30,11 @@ export {
 export { organisationRouter } from "./organisation.routes.js";
 
 import type { Access } from "../access/index.js";
-import type { AuditService } from "../audit/index.js";
 import type { Feature } from "../feature.js";
 import { organisationRouter as buildRouter } from "./organisation.routes.js";
 import type { OrganisationService as Service } from "./organisation.service.js";
 
 /** The organisation feature's REST API. */
-export function createOrganisationFeature(org: Service, audit: AuditService, access: Access): Feature {
-  return { name: "organisation", router: buildRouter(org, audit, access) };
+export function createOrganisationFeature(org: Service, access: Access): Feature {
+  return { name: "organisation", router: buildRouter(org, access) };
 }

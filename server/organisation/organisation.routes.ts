@@ -11,14 +11,13 @@ import {
   UpdateTestCentreBody,
 } from "../contracts/organisation.js";
 import { strictRouter, parse } from "../lib/http.js";
-import type { AuditService } from "../audit/index.js";
 import type { OrganisationService } from "./organisation.service.js";
 
 const IdParam = z.string().min(1).max(64);
 const DivisionsQuery = z.object({ parent: DivisionCode.optional() }).strict();
 
 /** REST for divisions, authorities and test centres. Admins set up; officers and proctors read. */
-export function organisationRouter(org: OrganisationService, audit: AuditService, access: Access): Router {
+export function organisationRouter(org: OrganisationService, access: Access): Router {
   const r = strictRouter();
 
   r.get("/divisions", access.route("division:read"), (req, res) => {
@@ -32,13 +31,6 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
   r.post("/authorities", access.route("organisation:manage"), async (req, res) => {
     const actor = actorOf(req);
     const authority = await org.createAuthority(actor, parse(CreateAuthorityBody, req.body));
-    await audit.record({
-      action: "authority.created",
-      actor,
-      divisionCode: authority.divisionCode,
-      target: { type: "authority", id: authority.id },
-      details: { name: authority.name },
-    });
     res.status(201).json({ authority });
   });
   r.patch("/authorities/:id", access.route("organisation:manage"), async (req, res) => {
@@ -48,12 +40,6 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
       parse(IdParam, req.params.id),
       parse(UpdateAuthorityBody, req.body),
     );
-    await audit.record({
-      action: "authority.updated",
-      actor,
-      divisionCode: authority.divisionCode,
-      target: { type: "authority", id: authority.id },
-    });
     res.json({ authority });
   });
 
@@ -63,13 +49,6 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
   r.post("/test-centres", access.route("organisation:manage"), async (req, res) => {
     const actor = actorOf(req);
     const testCentre = await org.createTestCentre(actor, parse(CreateTestCentreBody, req.body));
-    await audit.record({
-      action: "test_centre.created",
-      actor,
-      divisionCode: testCentre.divisionCode,
-      target: { type: "test_centre", id: testCentre.id },
-      details: { name: testCentre.name },
-    });
     res.status(201).json({ testCentre });
   });
   r.get("/test-centres/:id", access.route("test-centre:read"), async (req, res) => {
@@ -82,24 +61,12 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
       parse(IdParam, req.params.id),
       parse(UpdateTestCentreBody, req.body),
     );
-    await audit.record({
-      action: "test_centre.updated",
-      actor,
-      divisionCode: testCentre.divisionCode,
-      target: { type: "test_centre", id: testCentre.id },
-    });
     res.json({ testCentre });
   });
   r.post("/test-centres/:id/rooms", access.route("organisation:manage"), async (req, res) => {
     const actor = actorOf(req);
     const id = parse(IdParam, req.params.id);
     const room = await org.addRoom(actor, id, parse(CreateRoomBody, req.body));
-    await audit.record({
-      action: "room.created",
-      actor,
-      target: { type: "test_centre", id },
-      details: { roomId: room.id, name: room.name, seats: room.seats.length },
-    });
     res.status(201).json({ room });
   });
   r.patch(
@@ -116,17 +83,6 @@ export function organisationRouter(org: OrganisationService, audit: AuditService
         parse(IdParam, req.params.seatId),
         body,
       );
-      await audit.record({
-        action: "seat.updated",
-        actor,
-        target: { type: "seat", id: result.seat.id },
-        details: {
-          testCentreId: id,
-          ip: result.seat.ip,
-          tokenIssued: Boolean(result.seatToken),
-          tokenCleared: Boolean(body.clearToken),
-        },
-      });
       res.json(result);
     },
   );

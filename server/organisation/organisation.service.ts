@@ -16,6 +16,7 @@ import type {
   UpdateTestCentreBody,
 } from "../contracts/organisation.js";
 import { canSeeDivision, divisionFilter, divisionLevel, MINISTRY_CODE, provinceOf } from "../access/index.js";
+import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { childDivisions, divisionName, isKnownDivision, parentOf } from "./division-scope.js";
 import { DIVISIONS } from "./divisions.data.js";
@@ -63,7 +64,12 @@ function toDivisionDto(code: string): DivisionDto {
 }
 
 /** Organisation: divisions, authorities (运管机构), test centres (考点) with rooms and seats. */
-export function createOrganisationService(conn: Connection, nodeProvince: string | null) {
+export function createOrganisationService(
+  conn: Connection,
+  nodeProvince: string | null,
+  /** Where changes are audited, inside their own transaction (default: this database's log). */
+  audit: AuditLog = createAuditService(conn),
+) {
   const Authorities = authorityModel(conn);
   const Centres = testCentreModel(conn);
 
@@ -142,10 +148,20 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
 
     async createAuthority(actor: AuthUser, body: z.infer<typeof CreateAuthorityBody>): Promise<AuthorityDto> {
       assertDivisionInScope(actor, body.divisionCode, nodeProvince);
-      const a = await Authorities.create({
-        name: body.name,
-        divisionCode: body.divisionCode,
-        phone: body.phone ?? null,
+      const a = await audit.transaction(async (session) => {
+        const [created] = await Authorities.create(
+          [{ name: body.name, divisionCode: body.divisionCode, phone: body.phone ?? null }],
+          { session },
+        );
+        if (!created) throw new Error("authority not written");
+        await audit.append(session, {
+          action: "authority.created",
+          actor,
+          divisionCode: created.divisionCode,
+          target: { type: "authority", id: String(created._id) },
+          details: { name: created.name },
+        });
+        return created;
       });
       return {
         id: String(a._id),
@@ -166,7 +182,15 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
       if (!a || !canSeeDivision(actor.divisionCode, a.divisionCode)) throw errors.notFound("运管机构");
       if (body.name !== undefined) a.name = body.name;
       if (body.phone !== undefined) a.phone = body.phone;
-      await a.save();
+      await audit.transaction(async (session) => {
+        await a.save({ session });
+        await audit.append(session, {
+          action: "authority.updated",
+          actor,
+          divisionCode: a.divisionCode,
+          target: { type: "authority", id: String(a._id) },
+        });
+      });
       return {
         id: String(a._id),
         name: a.name,
@@ -197,7 +221,8 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
       body: z.infer<typeof CreateTestCentreBody>,
     ): Promise<TestCentreDto> {
       // Exams are a province's business: the hub runs no sessions, so a centre there could never be used.
-      if (!nodeProvince) throw errors.unprocessable("no_exams_on_hub", "全国数据共享平台不举办考试，不能添加考点");
+      if (!nodeProvince)
+        throw errors.unprocessable("no_exams_on_hub", "全国数据共享平台不举办考试，不能添加考点");
       assertDivisionInScope(actor, body.divisionCode, nodeProvince);
       if (body.authorityId) {
         const authority = Types.ObjectId.isValid(body.authorityId)
@@ -207,7 +232,23 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
           throw errors.badRequest("unknown_authority", "运管机构不存在");
         }
       }
-      const c = await Centres.create({ ...body, authorityId: body.authorityId ?? null, rooms: [] });
+      const c = await audit.transaction(async (session) => {
+        const [created] = await Centres.create(
+          [{ ...body, authorityId: body.authorityId ?? null, rooms: [] }],
+          {
+            session,
+          },
+        );
+        if (!created) throw new Error("test centre not written");
+        await audit.append(session, {
+          action: "test_centre.created",
+          actor,
+          divisionCode: created.divisionCode,
+          target: { type: "test_centre", id: String(created._id) },
+          details: { name: created.name },
+        });
+        return created;
+      });
       return toCentreDto(c);
     },
 
@@ -219,7 +260,15 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
       const c = await loadCentre(actor, id);
       if (body.name !== undefined) c.name = body.name;
       if (body.address !== undefined) c.address = body.address;
-      await c.save();
+      await audit.transaction(async (session) => {
+        await c.save({ session });
+        await audit.append(session, {
+          action: "test_centre.updated",
+          actor,
+          divisionCode: c.divisionCode,
+          target: { type: "test_centre", id: String(c._id) },
+        });
+      });
       return toCentreDto(c);
     },
 
@@ -232,9 +281,17 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
         tokenHash: null,
       }));
       c.rooms.push({ name: body.name, seats });
-      await c.save();
       const room = c.rooms[c.rooms.length - 1];
-      if (!room) throw new Error("room not saved");
+      if (!room) throw new Error("room not added");
+      await audit.transaction(async (session) => {
+        await c.save({ session });
+        await audit.append(session, {
+          action: "room.created",
+          actor,
+          target: { type: "test_centre", id: centreId },
+          details: { roomId: String(room._id), name: room.name, seats: room.seats.length },
+        });
+      });
       return toRoomDto(room);
     },
 
@@ -261,7 +318,20 @@ export function createOrganisationService(conn: Connection, nodeProvince: string
         seatToken = randomBytes(24).toString("base64url");
         seat.tokenHash = hashSeatToken(seatToken);
       }
-      await c.save();
+      await audit.transaction(async (session) => {
+        await c.save({ session });
+        await audit.append(session, {
+          action: "seat.updated",
+          actor,
+          target: { type: "seat", id: String(seat._id) },
+          details: {
+            testCentreId: centreId,
+            ip: seat.ip ?? null,
+            tokenIssued: Boolean(seatToken),
+            tokenCleared: Boolean(body.clearToken),
+          },
+        });
+      });
       const dto = {
         id: String(seat._id),
         seatNo: seat.seatNo,

@@ -22,12 +22,11 @@ export {
 export { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
 
 import type { Access } from "../access/index.js";
-import type { AuditService } from "../audit/index.js";
 import type { Feature } from "../feature.js";
 import { registrationRouter as buildRouter } from "./registration.routes.js";
 import type { RegistrationService as Service } from "./registration.service.js";
 
 /** The registration feature's REST API. */
-export function createRegistrationFeature(reg: Service, audit: AuditService, access: Access): Feature {
-  return { name: "registration", router: buildRouter(reg, audit, access) };
+export function createRegistrationFeature(reg: Service, access: Access): Feature {
+  return { name: "registration", router: buildRouter(reg, access) };
 }

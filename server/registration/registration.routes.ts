@@ -2,14 +2,13 @@ import type { Router } from "express";
 import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import { ListCandidatesQuery, PrecheckBody, RegisterCandidateBody } from "../contracts/registration.js";
-import type { AuditService } from "../audit/index.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { RegistrationService } from "./registration.service.js";
 
 const IdParam = z.string().min(1).max(64);
 
 /** Officers register candidates and read those of their division; nobody else sees them here. */
-export function registrationRouter(reg: RegistrationService, audit: AuditService, access: Access): Router {
+export function registrationRouter(reg: RegistrationService, access: Access): Router {
   const r = strictRouter();
 
   r.post("/candidates/precheck", access.route("candidate:manage"), async (req, res) => {
@@ -19,13 +18,6 @@ export function registrationRouter(reg: RegistrationService, audit: AuditService
   r.post("/candidates", access.route("candidate:manage"), async (req, res) => {
     const actor = actorOf(req);
     const candidate = await reg.register(actor, parse(RegisterCandidateBody, req.body));
-    await audit.record({
-      action: "candidate.registered",
-      actor,
-      divisionCode: candidate.divisionCode,
-      target: { type: "candidate", id: candidate.id },
-      details: { categories: candidate.categories },
-    });
     res.status(201).json({ candidate });
   });
 

@@ -12,6 +12,7 @@ import type {
   RegisterCandidateBody,
 } from "../contracts/registration.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
+import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { assertDivisionInScope, isPlausibleIdDivision } from "../organisation/index.js";
@@ -29,6 +30,8 @@ export interface RegistrationOptions {
   provinceCode: string | null;
   rules?: Record<CategoryCode, EligibilityRule[]>;
   qualificationsOf?: QualificationsPort;
+  /** Where registrations are audited, inside their own transaction (default: this database's log). */
+  audit?: AuditLog;
   now?: () => Date;
 }
 
@@ -61,6 +64,7 @@ function toDto(c: CandidateLean): CandidateDto {
 export function createRegistrationService(conn: Connection, options: RegistrationOptions) {
   const Candidates = candidateModel(conn);
   const Photos = candidatePhotoModel(conn);
+  const audit = options.audit ?? createAuditService(conn);
   const rules = options.rules ?? DEFAULT_ELIGIBILITY_RULES;
   const now = options.now ?? (() => new Date());
 
@@ -152,7 +156,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
       if (await Candidates.exists({ idNumber: id.info.idNumber })) {
         throw errors.conflict("candidate_exists", "该身份证号码已报名");
       }
-      const created = await conn.transaction(async (session) => {
+      const created = await audit.transaction(async (session) => {
         const [p] = await Photos.create(
           [
             {
@@ -188,6 +192,13 @@ export function createRegistrationService(conn: Connection, options: Registratio
           { session },
         );
         if (!c) throw new Error("candidate not written");
+        await audit.append(session, {
+          action: "candidate.registered",
+          actor,
+          divisionCode: c.divisionCode,
+          target: { type: "candidate", id: String(c._id) },
+          details: { categories: [...c.categories] },
+        });
         return c.toObject() as CandidateLean;
       });
       return toDto(created);

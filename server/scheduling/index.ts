@@ -15,12 +15,11 @@ export {
 export { schedulingRouter } from "./scheduling.routes.js";
 
 import type { Access } from "../access/index.js";
-import type { AuditService } from "../audit/index.js";
 import type { Feature } from "../feature.js";
 import { schedulingRouter as buildRouter } from "./scheduling.routes.js";
 import type { SchedulingService as Service } from "./scheduling.service.js";
 
 /** The scheduling feature's REST API. */
-export function createSchedulingFeature(sched: Service, audit: AuditService, access: Access): Feature {
-  return { name: "scheduling", router: buildRouter(sched, audit, access) };
+export function createSchedulingFeature(sched: Service, access: Access): Feature {
+  return { name: "scheduling", router: buildRouter(sched, access) };
 }

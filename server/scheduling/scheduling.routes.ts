@@ -7,14 +7,13 @@ import {
   ListSessionsQuery,
   UpdateSessionBody,
 } from "../contracts/scheduling.js";
-import type { AuditService } from "../audit/index.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { SchedulingService } from "./scheduling.service.js";
 
 const IdParam = z.string().min(1).max(64);
 
 /** Officers schedule sessions and seat candidates; proctors read their test centre's sessions. */
-export function schedulingRouter(sched: SchedulingService, audit: AuditService, access: Access): Router {
+export function schedulingRouter(sched: SchedulingService, access: Access): Router {
   const r = strictRouter();
 
   r.get("/exam-sessions", access.route("session:list"), async (req, res) => {
@@ -24,13 +23,6 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService, 
   r.post("/exam-sessions", access.route("session:write"), async (req, res) => {
     const actor = actorOf(req);
     const session = await sched.createSession(actor, parse(CreateSessionBody, req.body));
-    await audit.record({
-      action: "session.created",
-      actor,
-      divisionCode: session.divisionCode,
-      target: { type: "exam_session", id: session.id },
-      details: { categoryCode: session.categoryCode, roomId: session.roomId, startsAt: session.startsAt },
-    });
     res.status(201).json({ session });
   });
 
@@ -42,13 +34,6 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService, 
     const actor = actorOf(req);
     const body = parse(UpdateSessionBody, req.body);
     const session = await sched.updateSession(actor, parse(IdParam, req.params.id), body);
-    await audit.record({
-      action: body.status === "cancelled" ? "session.cancelled" : "session.updated",
-      actor,
-      divisionCode: session.divisionCode,
-      target: { type: "exam_session", id: session.id },
-      details: { ...body },
-    });
     res.json({ session });
   });
 
@@ -60,17 +45,6 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService, 
     const actor = actorOf(req);
     const sessionId = parse(IdParam, req.params.id);
     const assignment = await sched.assign(actor, sessionId, parse(AssignBody, req.body));
-    await audit.record({
-      action: "session.candidate_assigned",
-      actor,
-      divisionCode: actor.divisionCode,
-      target: { type: "exam_session", id: sessionId },
-      details: {
-        candidateId: assignment.candidateId,
-        seatNo: assignment.seatNo,
-        ticketNo: assignment.ticketNo,
-      },
-    });
     res.status(201).json({ assignment });
   });
 
@@ -79,13 +53,6 @@ export function schedulingRouter(sched: SchedulingService, audit: AuditService, 
     const sessionId = parse(IdParam, req.params.id);
     const candidateId = parse(IdParam, req.params.candidateId);
     await sched.unassign(actor, sessionId, candidateId);
-    await audit.record({
-      action: "session.candidate_unassigned",
-      actor,
-      divisionCode: actor.divisionCode,
-      target: { type: "exam_session", id: sessionId },
-      details: { candidateId },
-    });
     res.status(204).end();
   });
 

@@ -13,6 +13,7 @@ import type {
 } from "../contracts/scheduling.js";
 import { canSeeDivision, decide, divisionFilter } from "../access/index.js";
 import { errors } from "../lib/errors.js";
+import { createAuditService, type AuditLog } from "../audit/index.js";
 import type { OrganisationService } from "../organisation/index.js";
 import type { RegistrationService } from "../registration/index.js";
 import {
@@ -30,6 +31,8 @@ export interface SchedulingOptions {
   organisation: OrganisationService;
   registration: RegistrationService;
   retakeCheck?: RetakeCheck;
+  /** Where changes are audited, inside their own transaction (default: this database's log). */
+  audit?: AuditLog;
   now?: () => Date;
 }
 
@@ -85,6 +88,7 @@ function isDuplicate(err: unknown, field?: string): boolean {
 export function createSchedulingService(conn: Connection, options: SchedulingOptions) {
   const Sessions = examSessionModel(conn);
   const Assignments = assignmentModel(conn);
+  const audit = options.audit ?? createAuditService(conn);
   const now = options.now ?? (() => new Date());
 
   async function loadSession(id: string): Promise<SessionLean | null> {
@@ -131,7 +135,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
 
   return {
     async createSession(actor: AuthUser, body: CreateSessionBody): Promise<ExamSessionDto> {
-      if (!options.provinceCode) throw errors.forbidden("全国共享平台不安排考试", "not_a_province_node");
+      const provinceCode = options.provinceCode;
+      if (!provinceCode) throw errors.forbidden("全国共享平台不安排考试", "not_a_province_node");
       const room = await options.organisation.getRoom(body.testCentreId, body.roomId);
       if (!room) throw errors.badRequest("unknown_room", "考场不存在");
       if (!canSeeDivision(actor.divisionCode, room.divisionCode))
@@ -144,22 +149,42 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         throw errors.badRequest("capacity_exceeds_seats", `容量不能超过考场座位数 ${room.seats.length}`);
       }
       await assertRoomFree(room.roomId, startsAt, endsAt);
-      const s = await Sessions.create({
-        categoryCode: body.categoryCode,
-        testCentreId: room.testCentreId,
-        testCentreName: room.testCentreName,
-        testCentreAddress: room.testCentreAddress,
-        roomId: room.roomId,
-        roomName: room.roomName,
-        startsAt,
-        durationMinutes: body.durationMinutes,
-        endsAt,
-        capacity,
-        lateEntryMinutes: body.lateEntryMinutes,
-        earliestHandInMinutes: body.earliestHandInMinutes,
-        provinceCode: options.provinceCode,
-        divisionCode: room.divisionCode,
-        createdBy: actor.id,
+      const s = await audit.transaction(async (session) => {
+        const [created] = await Sessions.create(
+          [
+            {
+              categoryCode: body.categoryCode,
+              testCentreId: room.testCentreId,
+              testCentreName: room.testCentreName,
+              testCentreAddress: room.testCentreAddress,
+              roomId: room.roomId,
+              roomName: room.roomName,
+              startsAt,
+              durationMinutes: body.durationMinutes,
+              endsAt,
+              capacity,
+              lateEntryMinutes: body.lateEntryMinutes,
+              earliestHandInMinutes: body.earliestHandInMinutes,
+              provinceCode,
+              divisionCode: room.divisionCode,
+              createdBy: actor.id,
+            },
+          ],
+          { session },
+        );
+        if (!created) throw new Error("session not written");
+        await audit.append(session, {
+          action: "session.created",
+          actor,
+          divisionCode: created.divisionCode,
+          target: { type: "exam_session", id: String(created._id) },
+          details: {
+            categoryCode: created.categoryCode,
+            roomId: created.roomId,
+            startsAt: created.startsAt.toISOString(),
+          },
+        });
+        return created;
       });
       return toSessionDto(s.toObject() as SessionLean);
     },
@@ -202,15 +227,23 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (body.lateEntryMinutes !== undefined) set.lateEntryMinutes = body.lateEntryMinutes;
       if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
       if (body.status === "cancelled") set.status = "cancelled";
-      const updated = await conn.transaction(async (session) => {
+      const updated = await audit.transaction(async (session) => {
         const doc = await Sessions.findByIdAndUpdate(
           id,
           { $set: set },
           { returnDocument: "after", session },
         ).lean();
+        if (!doc) return null;
         if (set.startsAt)
           await Assignments.updateMany({ sessionId: id }, { $set: { startsAt, endsAt } }, { session });
-        return doc as SessionLean | null;
+        await audit.append(session, {
+          action: body.status === "cancelled" ? "session.cancelled" : "session.updated",
+          actor,
+          divisionCode: doc.divisionCode,
+          target: { type: "exam_session", id },
+          details: { ...body },
+        });
+        return doc as SessionLean;
       });
       if (!updated) throw errors.notFound("考试场次");
       return toSessionDto(updated);
@@ -257,7 +290,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         if (body.seatId && taken.has(seat.seatId))
           throw errors.conflict("seat_taken", "该座位已安排其他考生");
         try {
-          const created = await conn.transaction(async (session) => {
+          const created = await audit.transaction(async (session) => {
             const counted = await Sessions.updateOne(
               { _id: sessionId, status: "scheduled", assignedCount: { $lt: s.capacity } },
               { $inc: { assignedCount: 1 } },
@@ -285,6 +318,13 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
               { session },
             );
             if (!a) throw new Error("assignment not written");
+            await audit.append(session, {
+              action: "session.candidate_assigned",
+              actor,
+              divisionCode: actor.divisionCode,
+              target: { type: "exam_session", id: sessionId },
+              details: { candidateId: a.candidateId, seatNo: a.seatNo, ticketNo: a.ticketNo },
+            });
             return a.toObject() as AssignmentLean;
           });
           return toAssignmentDto(created);
@@ -302,10 +342,17 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     async unassign(actor: AuthUser, sessionId: string, candidateId: string): Promise<void> {
       const s = await loadForWrite(actor, sessionId);
       if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能取消安排");
-      await conn.transaction(async (session) => {
+      await audit.transaction(async (session) => {
         const removed = await Assignments.deleteOne({ sessionId, candidateId }, { session });
         if (removed.deletedCount !== 1) throw errors.notFound("座位安排");
         await Sessions.updateOne({ _id: sessionId }, { $inc: { assignedCount: -1 } }, { session });
+        await audit.append(session, {
+          action: "session.candidate_unassigned",
+          actor,
+          divisionCode: actor.divisionCode,
+          target: { type: "exam_session", id: sessionId },
+          details: { candidateId },
+        });
       });
     },
 
