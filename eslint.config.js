@@ -49,6 +49,58 @@ export default tseslint.config(
     },
   },
   {
+    // A feature is reached only through its index.ts (its public surface and glossary); lib/,
+    // contracts/ and types/ are shared layers, open to all. One pattern per folder depth, so a
+    // feature's own subfolders still import each other freely.
+    files: ["server/*/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^\\.\\./(?!lib/|contracts/|types/)[^/]+/(?!index\\.js$)",
+              message: "Import another feature only through its index.ts.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["server/*/*/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^\\.\\./\\.\\./(?!lib/|contracts/|types/)[^/]+/(?!index\\.js$)",
+              message: "Import another feature only through its index.ts.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The composition root (main.ts, features.ts, app.ts) wires features through their index.ts too.
+    files: ["server/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^\\./(?!lib/|contracts/|types/)[^/]+/(?!index\\.js$)",
+              message: "Import a feature only through its index.ts.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Chai's property assertions (`expect(x).to.be.true`) are expressions; tests poke at raw driver
     // replies and browser globals (`page.evaluate`) whose types are `any` by nature.
     files: ["test/**/*.ts"],

@@ -2,7 +2,7 @@ import type { Router } from "express";
 import { z } from "zod";
 import type { AuthUser } from "../contracts/auth.js";
 import type { SessionRoomDto } from "../contracts/exams.js";
-import { actingUser, requireAuth, requireRole } from "../auth/guards.js";
+import { actingUser, requireAuth, requireRole } from "../auth/index.js";
 import { errors } from "../lib/errors.js";
 import { strictRouter, parse } from "../lib/http.js";
 import { canSeeDivision } from "../organisation/index.js";

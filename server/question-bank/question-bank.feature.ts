@@ -7,6 +7,7 @@ import {
   type QuestionBankService,
 } from "./question-bank.service.js";
 import { questionBankRouter } from "./question-bank.routes.js";
+import { importQuestionBankFiles } from "./question-import.service.js";
 
 /** The question bank as a node feature: its service (for other features) and its REST routes. */
 export function questionBankFeature(
@@ -15,5 +16,8 @@ export function questionBankFeature(
 ): Feature & { service: QuestionBankService } {
   const service = createQuestionBankService(ctx, deps);
   const audit: AuditPort | undefined = deps.audit;
-  return { name: "question-bank", router: questionBankRouter(ctx, service, deps.access, audit), service };
+  const router = questionBankRouter(ctx, service, deps.access, (files, options) =>
+    importQuestionBankFiles(ctx, files, { ...options, audit }),
+  );
+  return { name: "question-bank", router, service };
 }

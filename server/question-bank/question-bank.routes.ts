@@ -8,15 +8,15 @@ import {
   QuestionInput,
   QuestionStatus,
   QuestionType,
+  type ImportReport,
 } from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { strictRouter, parsed, validate } from "../lib/http.js";
 import { toCsv } from "./csv.parser.js";
 import { IMAGE_MAX_BYTES } from "./image.store.js";
-import type { AuditPort } from "./ports.js";
 import type { QuestionBankService } from "./question-bank.service.js";
-import { importQuestionBankFiles } from "./question-import.service.js";
+import type { ImportFile, ImportOptions } from "./question-import.service.js";
 
 const Id = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, "题目标识格式不正确") }).strict();
 const IdVersion = z
@@ -116,7 +116,8 @@ export function questionBankRouter(
   ctx: FeatureContext,
   bank: QuestionBankService,
   access: Access,
-  audit?: AuditPort,
+  /** The import, bound by the feature to the node's audit log (routes never touch audit). */
+  importFiles: (files: ImportFile[], options: Omit<ImportOptions, "audit">) => Promise<ImportReport[]>,
 ): Router {
   const r = strictRouter();
   const base = "/question-bank";
@@ -325,7 +326,7 @@ export function questionBankRouter(
       content: f.contentBase64 !== undefined ? Buffer.from(f.contentBase64, "base64") : (f.content ?? ""),
       ...(f.format ? { format: f.format } : {}),
     }));
-    const reports = await importQuestionBankFiles(ctx, files, { ...body, actor: user, audit });
+    const reports = await importFiles(files, { ...body, actor: user });
     res.json({ reports });
   });
   r.get(`${base}/export`, readers, validate("query", ExportQuery), async (_req, res) => {
