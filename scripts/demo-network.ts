@@ -17,6 +17,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { fetchHubIdentity, registerProvinces } from "./demo-hub-registration.js";
 import type { DemoSeedOutcome } from "./demo-seeds.js";
 import type { NodeMessage } from "./node.js";
 
@@ -257,7 +258,8 @@ async function main(): Promise<void> {
   await ensureClient();
 
   const secrets = await Promise.all(specs.map((spec) => sessionSecret(dataDir, spec.nodeName)));
-  const children = specs.map((spec, i) => startChild(spec, dataDir, logDir, secrets[i] ?? ""));
+  // The hub starts first: the provinces pin its node key (HUB_PUBLIC_KEY) when they start.
+  const children: RunningChild[] = [startChild(specs[0]!, dataDir, logDir, secrets[0] ?? "")];
   let stopping = false;
   let firstSignalAt = 0;
   const shutdown = (code: number) => {
@@ -280,8 +282,30 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown(0));
 
   try {
+    const hub = children[0]!;
+    const hubUrl = `http://127.0.0.1:${hub.spec.port}`;
+    await waitHealthy(hubUrl, hub);
+    const hubReady = await hub.ready;
+    const hubIdentity = await fetchHubIdentity(hubUrl);
+    specs.slice(1).forEach((spec, i) => {
+      spec.env.HUB_PUBLIC_KEY = hubIdentity.publicKey;
+      children.push(startChild(spec, dataDir, logDir, secrets[i + 1] ?? ""));
+    });
     await Promise.all(children.map((c) => waitHealthy(`http://127.0.0.1:${c.spec.port}`, c)));
-    const readies = await Promise.all(children.map((c) => c.ready));
+    const readies = [hubReady, ...(await Promise.all(children.slice(1).map((c) => c.ready)))];
+    const operator = hubReady.seeds
+      .flatMap((s) => (s.status === "done" ? (s.result.logins ?? []) : []))
+      .find((l) => l.username === "hub_operator");
+    if (operator) {
+      const nodes = await registerProvinces(
+        hubUrl,
+        operator,
+        children.slice(1).map((c) => ({ url: `http://127.0.0.1:${c.spec.port}`, name: c.spec.label })),
+      );
+      console.log(`全国中心已登记省级节点：${nodes.map((n) => `${n.name} (密钥 ${n.nodeKeys.at(-1)?.keyId.slice(0, 12) ?? "?"}…)`).join("，")}`);
+    } else {
+      console.warn("警告 未找到全国中心运维账号，省级节点未登记：记录将在本地排队");
+    }
     printTable(children, readies, dataDir);
   } catch (err) {
     console.error(`演示网络启动失败：${err instanceof Error ? err.message : String(err)}`);

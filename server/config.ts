@@ -53,6 +53,8 @@ const Env = z
     CLIENT_DIST: z.string().default("dist/client"),
     /** URL of the national hub, used by province nodes. */
     HUB_URL: z.url().optional(),
+    /** The hub's Ed25519 node key (base64url), pinned by province nodes: the hub's answers must be signed with it. */
+    HUB_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key").optional(),
     /** Where this node keeps its Ed25519 node key (made on first start). Default `<DATA_DIR>/<NODE_NAME>/keys`. */
     NODE_KEY_DIR: z.string().optional(),
     /** Inter-node signatures: how far `created` may lie from this node's clock, in seconds. */
@@ -118,7 +120,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     redis: { url: e.REDIS_URL ?? null },
     session: { secret: e.SESSION_SECRET ?? null },
     log: { level: e.LOG_LEVEL },
-    hub: { url: e.HUB_URL ?? null, rateLimitPerMinute: e.HUB_RATE_LIMIT_PER_MINUTE },
+    hub: { url: e.HUB_URL ?? null, publicKey: e.HUB_PUBLIC_KEY ?? null, rateLimitPerMinute: e.HUB_RATE_LIMIT_PER_MINUTE },
     nodeKey: {
       dir: e.NODE_KEY_DIR ?? `${e.DATA_DIR.replace(/\/+$/, "")}/${nodeName}/keys`,
       maxSkewSeconds: e.NODE_SIGNATURE_SKEW_SECONDS,

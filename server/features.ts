@@ -5,6 +5,7 @@ import { createCertificatesFeature } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
 import { createHubFeature } from "./hub/index.js";
+import { createSharingFeature } from "./sharing/index.js";
 import { createOrganisationFeature, createOrganisationService, divisionName } from "./organisation/index.js";
 import { createExamDeliveryFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
@@ -91,6 +92,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
         audit,
       }).feature,
     );
+    // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
+    features.push(createSharingFeature(ctx));
   }
   return features;
 }

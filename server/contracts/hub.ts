@@ -17,12 +17,13 @@ const Ed25519PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "须为 base64u
 
 // ---------------------------------------------------------------- node registry (hub operator)
 
-export const CertificateKeySuite = z.enum(["ed25519", "sm2"]);
+/** The certificate signing suites of the certificates feature (issue 11): Ed25519 or SM2 with SM3. */
+export const CertificateKeySuite = z.enum(["ed25519", "sm2-sm3"]);
 export const CertificateSigningKey = z
   .object({
     kid: z.string().min(1).max(64),
     suite: CertificateKeySuite,
-    /** Ed25519: base64url raw key; SM2: uncompressed point, hex (04‖X‖Y). */
+    /** base64url: raw Ed25519 key (32 B) or uncompressed SM2 point (65 B). */
     publicKey: z.string().min(1).max(300),
     validFrom: IsoDate.optional(),
     validTo: IsoDate.optional(),

@@ -6,7 +6,6 @@ import {
   type CollectionReceipt,
   type QualificationRecord,
   type RecordResult,
-  type RejectReason,
 } from "../contracts/hub.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
@@ -99,6 +98,71 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
     });
   }
 
+  /**
+   * The common case of a first publication — records of practitioners the hub has never seen, each
+   * once in the batch — applied in ONE transaction (records, pointers, changes, one counter step)
+   * instead of one per record; the results are the same as record by record. Anything else (a
+   * known record or practitioner, a delete, a person twice in the batch) takes the per-record path,
+   * and so does everything if this transaction fails.
+   */
+  async function newPeopleAtOnce(
+    valid: { index: number; record: QualificationRecord; hash: string }[],
+    signer: string,
+    at: Date,
+  ): Promise<RecordResult[]> {
+    const count = (key: (v: (typeof valid)[number]) => string) => {
+      const m = new Map<string, number>();
+      for (const v of valid) m.set(key(v), (m.get(key(v)) ?? 0) + 1);
+      return m;
+    };
+    const people = count((v) => v.record.practitioner.idNumber);
+    const ids = count((v) => v.record.recordId);
+    const candidates = valid.filter(
+      (v) => v.record.operation !== "delete" && people.get(v.record.practitioner.idNumber) === 1 && ids.get(v.record.recordId) === 1,
+    );
+    if (candidates.length < 2) return [];
+    const [known, pointers] = await Promise.all([
+      m.Records.find({ sourceProvince: signer, recordId: { $in: candidates.map((v) => v.record.recordId) } }, { recordId: 1 }).lean(),
+      m.Pointers.find({ idNumber: { $in: candidates.map((v) => v.record.practitioner.idNumber) } }, { idNumber: 1 }).lean(),
+    ]);
+    const knownIds = new Set(known.map((r) => r.recordId));
+    const knownPeople = new Set(pointers.map((p) => p.idNumber));
+    const fresh = candidates.filter((v) => !knownIds.has(v.record.recordId) && !knownPeople.has(v.record.practitioner.idNumber));
+    if (fresh.length < 2) return [];
+    try {
+      return await conn.transaction(async (session) => {
+        const counter = await m.Counters.findOneAndUpdate(
+          { _id: "changes" },
+          { $inc: { value: fresh.length } },
+          { upsert: true, returnDocument: "after", session },
+        ).lean();
+        if (!counter) throw new Error("change counter missing");
+        const firstSeq = counter.value - fresh.length + 1;
+        const rows = fresh.map((v, i) => ({ ...v, hubSeq: firstSeq + i, idNumber: v.record.practitioner.idNumber }));
+        await m.Records.insertMany(
+          rows.map((r) => ({ sourceProvince: signer, recordId: r.record.recordId, idNumber: r.idNumber, recordType: r.record.recordType,
+            version: r.record.version, hash: r.hash, record: r.record, hubSeq: r.hubSeq, receivedAt: at })),
+          { session },
+        );
+        await m.Pointers.insertMany(
+          rows.map((r) => ({ idNumber: r.idNumber, homeProvince: signer, ...pointerFrom([{ record: r.record, version: r.record.version }], r.record),
+            version: 1, recordHash: r.hash, lastSeq: r.hubSeq, filedWith: [], updatedAt: at })),
+          { session },
+        );
+        await m.Changes.insertMany(
+          rows.map((r) => ({ seq: r.hubSeq, idNumber: r.idNumber, homeProvince: signer, filedWith: [], recordId: r.record.recordId,
+            recordType: r.record.recordType, operation: r.record.operation, version: r.record.version, at })),
+          { session },
+        );
+        return rows.map((r) => ({ index: r.index, recordId: r.record.recordId, version: r.record.version, outcome: "accepted" as const,
+          reasons: [], hubSeq: r.hubSeq, recordHash: r.hash }));
+      });
+    } catch (err) {
+      deps.logger.warn({ err, count: fresh.length }, "bulk apply failed; applying record by record");
+      return [];
+    }
+  }
+
   return {
     /**
      * Checks and applies a batch from `signer` (the authenticated province). The envelope is
@@ -114,25 +178,28 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
       const batch = parsed.data;
       const receivedAt = now();
       const results: RecordResult[] = [];
-      const rejections: { recordId: string | null; version: number | null; reasons: RejectReason[] }[] = [];
+      const valid: { index: number; record: QualificationRecord; hash: string }[] = [];
       for (const [index, raw] of batch.records.entries()) {
         const check = checkRecord(raw, { signerProvince: signer, now: receivedAt });
-        let result: RecordResult;
-        if (!check.ok) {
-          result = { index, recordId: check.recordId, version: check.version, outcome: "rejected", reasons: check.reasons, hubSeq: null, recordHash: null };
-        } else {
-          try {
-            result = await applyOne(index, check.record, check.hash, signer);
-          } catch (err) {
-            if ((err as { code?: unknown }).code !== 11000) throw err;
-            // Two provinces raced to create the same practitioner: the loser retries and is then judged on the winner.
-            result = { index, recordId: check.record.recordId, version: check.record.version, outcome: "rejected", hubSeq: null, recordHash: null,
-              reasons: [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }] };
-          }
-        }
-        if (result.outcome === "rejected") rejections.push({ recordId: result.recordId, version: result.version, reasons: result.reasons });
-        results.push(result);
+        if (check.ok) valid.push({ index, record: check.record, hash: check.hash });
+        else results[index] = { index, recordId: check.recordId, version: check.version, outcome: "rejected", reasons: check.reasons, hubSeq: null, recordHash: null };
       }
+      const fast = await newPeopleAtOnce(valid, signer, receivedAt);
+      for (const r of fast) results[r.index] = r;
+      for (const v of valid) {
+        if (results[v.index]) continue;
+        try {
+          results[v.index] = await applyOne(v.index, v.record, v.hash, signer);
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 11000) throw err;
+          // Two provinces raced to create the same practitioner: the loser retries and is then judged on the winner.
+          results[v.index] = { index: v.index, recordId: v.record.recordId, version: v.record.version, outcome: "rejected", hubSeq: null, recordHash: null,
+            reasons: [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }] };
+        }
+      }
+      const rejections = results
+        .filter((r) => r.outcome === "rejected")
+        .map((r) => ({ recordId: r.recordId, version: r.version, reasons: r.reasons }));
       if (rejections.length > 0) {
         await m.Rejections.insertMany(rejections.map((r) => ({ ...r, at: receivedAt, sourceProvince: signer, batchId: batch.batchId })));
         deps.logger.info({ province: signer, batchId: batch.batchId, rejected: rejections.length }, "collection records rejected");

@@ -1,12 +1,23 @@
 import type { Request, Response, Router } from "express";
 import { z } from "zod";
-import { ChangesQuery, LookupBody, RegisterNodeBody, type HubIdentityDto } from "../contracts/hub.js";
+import {
+  ChangesPage,
+  ChangesQuery,
+  CollectionReceipt,
+  LookupAnswer,
+  LookupBody,
+  LookupNoticesPage,
+  RegisterNodeBody,
+  type HubIdentityDto,
+} from "../contracts/hub.js";
 import { requireRole } from "../auth/index.js";
 import { parse, strictRouter } from "../lib/http.js";
 import { authenticatedNode, type MessageLog, type NodeGate, type NodeKey } from "../sharing/index.js";
 import type { CatalogService } from "./catalog.service.js";
 import type { CollectionService } from "./collection.service.js";
+import { OPENAPI_DOCUMENTS } from "./openapi.js";
 import type { RegistryService } from "./registry.service.js";
+import { buildTrustList, TRUST_LIST_REFRESH_SECONDS } from "./trust-list.js";
 
 export const HUB_API_PREFIX = "/hub/v1";
 
@@ -20,36 +31,57 @@ export function hubNodeRouter(deps: {
   key: NodeKey;
   collection: CollectionService;
   catalog: CatalogService;
+  registry: RegistryService;
 }): Router {
   const { gate } = deps;
   const r = strictRouter();
-  const send = (req: Request, res: Response, body: unknown, status = 200) => gate.reply(req, res, status, body);
+  // Answers are checked against the same contracts the OpenAPI documents are generated from: a
+  // response that would break the published interface fails here (500) instead of leaving.
+  const send = <S extends z.ZodType>(req: Request, res: Response, contract: S, body: z.infer<S>) =>
+    gate.reply(req, res, 200, contract.parse(body));
 
   r.get(`${HUB_API_PREFIX}/identity`, (_req, res) => {
     const body: HubIdentityDto = { keyId: deps.key.keyId, publicKey: deps.key.publicKeyX, alg: "ed25519" };
     res.set("cache-control", "public, max-age=300").json(body);
   });
 
+  r.get(`${HUB_API_PREFIX}/openapi/:name.json`, (req, res, next) => {
+    const build = OPENAPI_DOCUMENTS[req.params.name as keyof typeof OPENAPI_DOCUMENTS] as (() => unknown) | undefined;
+    if (!build) return next();
+    res.set("cache-control", "public, max-age=3600").json(build());
+  });
+  // Public: verifiers anywhere fetch it; its own signature, not the transport, makes it trustworthy.
+  r.get(`${HUB_API_PREFIX}/trust-list`, async (_req, res) => {
+    const list = await buildTrustList(deps.registry, deps.key);
+    res
+      .set("cache-control", `public, max-age=${TRUST_LIST_REFRESH_SECONDS}`)
+      .set("last-modified", list.generatedAt.toUTCString())
+      .json(list.document);
+  });
+  r.get(`${HUB_API_PREFIX}/docs`, (_req, res) => {
+    res.type("html").send(apiPage());
+  });
+
   const signed = strictRouter();
   signed.use(gate.authenticate);
   signed.post("/collection/records", async (req, res) => {
     const node = authenticatedNode(res);
-    await send(req, res, await deps.collection.ingest(req.body, node.peer));
+    await send(req, res, CollectionReceipt, await deps.collection.ingest(req.body, node.peer));
   });
   signed.post("/catalog/lookups", async (req, res) => {
     const node = authenticatedNode(res);
     const body = parse(LookupBody, req.body);
-    await send(req, res, await deps.catalog.lookup(body, node.peer));
+    await send(req, res, LookupAnswer, await deps.catalog.lookup(body, node.peer));
   });
   signed.get("/catalog/changes", async (req, res) => {
     const node = authenticatedNode(res);
     const q = parse(ChangesQuery, req.query);
-    await send(req, res, await deps.catalog.changes(node.peer, q.after, q.limit));
+    await send(req, res, ChangesPage, await deps.catalog.changes(node.peer, q.after, q.limit));
   });
   signed.get("/catalog/lookup-notices", async (req, res) => {
     const node = authenticatedNode(res);
     const q = parse(ChangesQuery, req.query);
-    await send(req, res, await deps.catalog.lookupNotices(node.peer, q.after, q.limit));
+    await send(req, res, LookupNoticesPage, await deps.catalog.lookupNotices(node.peer, q.after, q.limit));
   });
   signed.use(gate.errorHandler);
   r.use(HUB_API_PREFIX, signed);
@@ -97,4 +129,26 @@ export function hubAdminRouter(deps: {
     res.json(await deps.catalog.recentLookups(q.limit));
   });
   return r;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A browsable page of both documents, rendered on the server (no script: the CSP allows none inline). */
+function apiPage(): string {
+  const sections = Object.entries(OPENAPI_DOCUMENTS).map(([name, build]) => {
+    const doc = build() as { info: { title: string; description: string }; paths: Record<string, Record<string, { operationId?: string; requestBody?: unknown; responses?: Record<string, unknown> }>> };
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(
+        ([method, op]) => `<details><summary><code>${method.toUpperCase()} /api/hub/v1${escapeHtml(path)}</code> ${escapeHtml(op.operationId ?? "")}</summary>
+<pre>${escapeHtml(JSON.stringify({ requestBody: op.requestBody, responses: op.responses }, null, 2))}</pre></details>`,
+      ),
+    );
+    return `<section><h2>${escapeHtml(doc.info.title)}</h2><p><a href="/api/hub/v1/openapi/${name}.json">${name}.json (OpenAPI 3.1)</a></p>
+<pre class="desc">${escapeHtml(doc.info.description)}</pre>${ops.join("\n")}</section>`;
+  });
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>全国中心接口文档</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}pre{background:#f6f8fa;padding:1em;overflow:auto;font-size:12px}pre.desc{white-space:pre-wrap}summary{cursor:pointer;padding:.3em 0}</style>
+</head><body><h1>全国道路运输从业人员数据共享中心 · 接口文档</h1>${sections.join("\n")}</body></html>`;
 }

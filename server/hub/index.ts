@@ -21,6 +21,7 @@ export { createCollectionService, type CollectionService } from "./collection.se
 export { createCatalogService, type CatalogService } from "./catalog.service.js";
 export { checkRecord, recordHash } from "./record-validation.js";
 export { HUB_API_PREFIX } from "./hub.routes.js";
+export { OPENAPI_DOCUMENTS } from "./openapi.js";
 
 export interface HubFeature extends Feature {
   key: NodeKey;
@@ -45,7 +46,7 @@ export function createHubFeature(ctx: FeatureContext, options: { key?: NodeKey }
   const collection = createCollectionService(conn, { logger });
   const catalog = createCatalogService(conn);
   const router = strictRouter();
-  router.use(hubNodeRouter({ gate, key, collection, catalog }));
+  router.use(hubNodeRouter({ gate, key, collection, catalog, registry }));
   router.use(hubAdminRouter({ registry, collection, catalog, log }));
   logger.info({ keyId: key.keyId }, "hub node key loaded");
   return { name: "hub", router, key, registry };

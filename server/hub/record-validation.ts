@@ -74,7 +74,8 @@ export function checkRecord(raw: unknown, ctx: { signerProvince: string; now: Da
   else if (updated.getTime() > ctx.now.getTime() + 5 * 60_000) add("future_date", "updateTime", "更新时间晚于当前时间");
   if (new Set(r.categories).size !== r.categories.length) add("duplicate_category", "categories", "从业资格类别重复");
 
-  const today = ctx.now.toISOString().slice(0, 10);
+  // Dates in records are Beijing dates: between 16:00 and 24:00 UTC, "today" there is tomorrow here.
+  const today = new Date(ctx.now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
   if (r.recordType === "exam_pass") {
     if (!r.exam) add("missing_field", "exam", "考试合格记录须含考试信息");
     if (r.certificate) add("inconsistent", "certificate", "考试合格记录不应含证件信息");

@@ -28,7 +28,7 @@ const nodeSchema = new Schema(
       {
         _id: false,
         kid: { type: String, required: true },
-        suite: { type: String, required: true, enum: ["ed25519", "sm2"] },
+        suite: { type: String, required: true, enum: ["ed25519", "sm2-sm3"] },
         publicKey: { type: String, required: true },
         validFrom: { type: String, default: null },
         validTo: { type: String, default: null },

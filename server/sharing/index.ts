@@ -31,3 +31,6 @@ export {
   type NodeKey,
   type TimeWindow,
 } from "./signed-message.js";
+export { createPublisher, type Publisher } from "./publisher.js";
+export { passRecord, toUpdateTime } from "./record-mapper.js";
+export { createSharingFeature, type SharingFeature } from "./sharing.feature.js";

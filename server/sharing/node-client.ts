@@ -39,7 +39,8 @@ export class TransportError extends Error {
 export function createNodeClient(options: {
   key: NodeKey;
   peer: PeerNode;
-  log: MessageLog;
+  /** Where both ends of each exchange are logged (a benchmark may pass a no-op). */
+  log: Pick<MessageLog, "append">;
   timeoutMs?: number;
   fetchImpl?: typeof fetch;
 }) {

@@ -87,6 +87,18 @@ describe("hub collection interface", () => {
     expect(await pointer(idNumber)).to.include({ homeProvince: "320000", certificateStatus: "valid" });
   });
 
+  it("when a batch brings several new practitioners and one already known, then all are applied with distinct hub sequence numbers", async () => {
+    const known = aNewIdNumber();
+    await publish(jiangsu, [aCertificateRecord({ idNumber: known })]);
+    const fresh = [aNewIdNumber(), aNewIdNumber(), aNewIdNumber()];
+    const answer = await publish(jiangsu, [...fresh.map((idNumber) => aCertificateRecord({ idNumber })), aCertificateRecord({ idNumber: known, version: 2, status: "revoked" })]);
+    expect(answer.body.results.map((r) => r.outcome)).to.deep.equal(["accepted", "accepted", "accepted", "accepted"]);
+    const seqs = answer.body.results.map((r) => r.hubSeq);
+    expect(new Set(seqs).size).to.equal(4);
+    for (const idNumber of fresh) expect(await pointer(idNumber)).to.include({ homeProvince: "320000", certificateStatus: "valid", version: 1 });
+    expect(await pointer(known)).to.include({ certificateStatus: "revoked", version: 2 });
+  });
+
   it("when a batch holds more records than allowed, then the whole batch is refused with 413 and nothing is read", async () => {
     const records = Array.from({ length: 501 }, () => aPassRecord());
     const answer = await publish(jiangsu, records);

@@ -1,0 +1,26 @@
+import { Connection, Document, Warning } from "@element-plus/icons-vue";
+import type { RouteRecordRaw } from "vue-router";
+
+const GROUP = "全国中心";
+
+/** The hub operator's pages: registered province nodes and keys, the message log, rejected records. */
+export const routes: RouteRecordRaw[] = [
+  {
+    path: "/hub/nodes",
+    name: "hub-nodes",
+    component: () => import("./nodes.page.vue"),
+    meta: { title: "省级节点与密钥", roles: ["hub_operator", "admin"], feature: "hub", menu: { group: GROUP, icon: Connection, order: 20 } },
+  },
+  {
+    path: "/hub/messages",
+    name: "hub-messages",
+    component: () => import("./messages.page.vue"),
+    meta: { title: "消息日志", roles: ["hub_operator", "admin"], feature: "hub", menu: { group: GROUP, icon: Document, order: 21 } },
+  },
+  {
+    path: "/hub/rejections",
+    name: "hub-rejections",
+    component: () => import("./rejections.page.vue"),
+    meta: { title: "被拒记录", roles: ["hub_operator", "admin"], feature: "hub", menu: { group: GROUP, icon: Warning, order: 22 } },
+  },
+];

@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:hub -- --records N [--provinces 4] [--concurrency 2] [--batch 500] [--lookups 1000]`
+ *
+ * Hub benchmark (issue 12). Starts a hub node in its own process (`scripts/node.ts`, its embedded
+ * database unless MONGODB_URI is set), registers P province node keys through the operator API,
+ * publishes N signed records through the collection interface from `concurrency` clients per
+ * province (every request and answer signed and checked), then measures lookups by ID number
+ * (signed, with officer, reason and case). Prints one JSON line and appends it to BENCHMARKS.md:
+ * `{records, db, ingestPerSec, lookupP50Ms, lookupP99Ms, hubRssMB, …}`. The load generator shares
+ * the machine with the hub, so its own signing CPU is in the figures.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { appendFile, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { CollectionReceipt, HubIdentityDto, LookupAnswer, QualificationRecord } from "../server/contracts/hub.js";
+import { makeIdNumber } from "../server/lib/id-number.js";
+import { createNodeClient, generateNodeKey, publicKeyFromX, toUpdateTime, type NodeClient } from "../server/sharing/index.js";
+import { DEMO_PASSWORD } from "./seed-demo.js";
+import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
+import type { NodeMessage } from "./node.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({
+  options: {
+    records: { type: "string", default: "10000" },
+    provinces: { type: "string", default: "4" },
+    concurrency: { type: "string", default: "2" },
+    batch: { type: "string", default: "500" },
+    lookups: { type: "string", default: "1000" },
+  },
+});
+const N = Number(values.records);
+const P = Math.min(8, Number(values.provinces));
+const C = Number(values.concurrency);
+const BATCH = Math.min(500, Number(values.batch));
+const LOOKUPS = Number(values.lookups);
+const PROVINCES = ["320000", "110000", "330000", "440000", "510000", "310000", "120000", "500000"].slice(0, P);
+const progress = (msg: string) => process.stderr.write(`[bench:hub ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const noLog = { append: () => Promise.resolve(null as never) };
+
+function startHub(dataDir: string): Promise<{ child: ChildProcess; ready: Extract<NodeMessage, { type: "ready" }> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts"), "--seed-demo"], {
+    cwd: root,
+    env: {
+      ...process.env, ROLE: "hub", PORT: "0", HOST: "127.0.0.1", NODE_NAME: "bench-hub", DATA_DIR: dataDir,
+      LOG_LEVEL: "warn", HUB_RATE_LIMIT_PER_MINUTE: "100000000", NODE_ENV: "development",
+    },
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    child.on("message", (m: NodeMessage) => (m.type === "ready" ? resolve({ child, ready: m }) : reject(new Error(m.error))));
+    child.once("exit", (code) => reject(new Error(`hub exited ${code}`)));
+  });
+}
+
+function record(province: string, i: number): QualificationRecord {
+  const idNumber = makeIdNumber(`${province.slice(0, 2)}0102`, `19${60 + (i % 40)}-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`, 1 + Math.floor(i / 13_440) % 999);
+  return {
+    recordId: `bench:${province}:${i}`, recordType: "certificate", sourceProvince: province, operation: "add", state: "valid",
+    updateTime: toUpdateTime(new Date(Date.now() - 3600_000)), version: 1, practitioner: { idNumber, name: "测试人员" },
+    categories: ["02001"], issuingDivision: province,
+    certificate: {
+      certificateNumber: idNumber, status: "valid", issuingAuthority: "交通运输厅", firstIssueDate: "2024-01-10",
+      issueDate: "2024-01-10", validFrom: "2024-01-10", validTo: "2030-01-09",
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) : 0;
+}
+
+async function rssMB(pid: number | undefined): Promise<number> {
+  const status = pid ? await readFile(`/proc/${pid}/status`, "utf8").catch(() => "") : "";
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-hub-"));
+  const { child, ready } = await startHub(dataDir);
+  try {
+    progress(`hub up at ${ready.url} on ${ready.database.kind}`);
+    const identity: HubIdentityDto = await fetchHubIdentity(ready.url);
+    const peer = { name: "hub", url: ready.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };
+    const session = await operatorSession(ready.url, "hub_operator", DEMO_PASSWORD);
+    const clients = new Map<string, NodeClient>();
+    for (const code of PROVINCES) {
+      const key = generateNodeKey();
+      const res = await fetch(`${ready.url}/api/hub/nodes`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken, cookie: session.cookie },
+        body: JSON.stringify({ provinceCode: code, name: code, nodeKey: key.publicKeyX }),
+      });
+      if (!res.ok) throw new Error(`register ${code}: ${res.status} ${await res.text()}`);
+      clients.set(code, createNodeClient({ key, peer, log: noLog, timeoutMs: 120_000 }));
+    }
+
+    // Ingest: every province's share split into batches, `C` batches in flight per province.
+    const perProvince = Math.ceil(N / P);
+    let accepted = 0;
+    let rejected = 0;
+    const started = Date.now();
+    await Promise.all(
+      PROVINCES.map(async (code, p) => {
+        const client = clients.get(code)!;
+        const first = p * perProvince;
+        const last = Math.min(N, first + perProvince);
+        let next = first;
+        await Promise.all(
+          Array.from({ length: C }, async () => {
+            while (next < last) {
+              const from = next;
+              next = Math.min(last, next + BATCH);
+              const records = Array.from({ length: next - from }, (_, k) => record(code, from + k));
+              const answer = await client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId: `b-${code}-${from}`, records });
+              if (answer.status !== 200) throw new Error(`batch answered ${answer.status}: ${answer.rawBody.slice(0, 300)}`);
+              for (const r of answer.body.results) {
+                if (r.outcome === "accepted") accepted++;
+                else rejected++;
+              }
+            }
+          }),
+        );
+        progress(`${code}: published ${last - first}`);
+      }),
+    );
+    const ingestMs = Date.now() - started;
+    progress(`ingested ${accepted} (rejected ${rejected}) in ${(ingestMs / 1000).toFixed(1)} s`);
+
+    const latencies: number[] = [];
+    const asker = clients.get(PROVINCES[0]!)!;
+    for (let i = 0; i < LOOKUPS; i++) {
+      const p = i % P;
+      const target = record(PROVINCES[p]!, p * perProvince + Math.floor(Math.random() * Math.min(perProvince, N - p * perProvince)));
+      const t0 = performance.now();
+      const answer = await asker.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", {
+        query: { by: "id_number", idNumber: target.practitioner.idNumber }, officerId: "bench", reason: "enforcement", caseReference: `BENCH-${i}`,
+      });
+      latencies.push(performance.now() - t0);
+      if (answer.status !== 200 || answer.body.matches.length !== 1) throw new Error(`lookup ${i} failed: ${answer.status}`);
+    }
+    latencies.sort((a, b) => a - b);
+    const line = {
+      records: N,
+      db: ready.database.kind,
+      ingestPerSec: Math.round((accepted / ingestMs) * 1000),
+      lookupP50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
+      lookupP99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
+      hubRssMB: await rssMB(child.pid),
+      accepted,
+      rejected,
+      provinces: P,
+      clientsPerProvince: C,
+      batch: BATCH,
+      lookups: LOOKUPS,
+      note: "every request and answer RFC 9421-signed and checked; new practitioners applied in one transaction per batch; lookups measured at the client (sign + verify included)",
+      at: new Date().toISOString(),
+    };
+    console.log(JSON.stringify(line));
+    await appendFile(path.join(root, "BENCHMARKS.md"), JSON.stringify(line) + "\n");
+  } finally {
+    child.kill("SIGINT");
+  }
+}
+
+await main();

@@ -1,0 +1,61 @@
+/**
+ * The demo network's hub operator step: log in at the hub as the demo hub operator and register
+ * each province node's key, as an operator would through the hub's pages. Idempotent: a re-run
+ * registers the same keys again (no change).
+ */
+import type { HubIdentityDto, RegisteredNodeDto } from "../server/contracts/hub.js";
+
+interface ProvinceIdentity {
+  keyId: string;
+  publicKey: string;
+  provinceCode: string;
+}
+
+/** The hub's identity, which the province nodes pin (HUB_PUBLIC_KEY). */
+export async function fetchHubIdentity(hubUrl: string): Promise<HubIdentityDto> {
+  const res = await fetch(`${hubUrl}/api/hub/v1/identity`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`hub identity: HTTP ${res.status}`);
+  return (await res.json()) as HubIdentityDto;
+}
+
+/** Logs in at the hub's staff API (CSRF token + session cookie), as the operator's browser would. */
+export async function operatorSession(hubUrl: string, username: string, password: string) {
+  let cookie = "";
+  const keep = (res: Response) => {
+    const set = res.headers.getSetCookie().map((c) => c.split(";")[0]).filter(Boolean);
+    if (set.length) cookie = set.join("; ");
+  };
+  const csrfRes = await fetch(`${hubUrl}/api/auth/csrf`);
+  keep(csrfRes);
+  let { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+  const login = await fetch(`${hubUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-csrf-token": csrfToken, cookie },
+    body: JSON.stringify({ username, password }),
+  });
+  keep(login);
+  if (!login.ok) throw new Error(`hub operator login: HTTP ${login.status}`);
+  csrfToken = ((await login.json()) as { csrfToken: string }).csrfToken;
+  return { cookie, csrfToken };
+}
+
+/** Registers every province's node key at the hub; returns what the hub now holds. */
+export async function registerProvinces(
+  hubUrl: string,
+  operator: { username: string; password: string },
+  provinces: { url: string; name: string }[],
+): Promise<RegisteredNodeDto[]> {
+  const session = await operatorSession(hubUrl, operator.username, operator.password);
+  const registered: RegisteredNodeDto[] = [];
+  for (const p of provinces) {
+    const identity = (await (await fetch(`${p.url}/api/sharing/identity`)).json()) as ProvinceIdentity;
+    const res = await fetch(`${hubUrl}/api/hub/nodes`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken, cookie: session.cookie },
+      body: JSON.stringify({ provinceCode: identity.provinceCode, name: p.name, nodeKey: identity.publicKey, endpoint: p.url }),
+    });
+    if (!res.ok) throw new Error(`registering ${p.name} at the hub: HTTP ${res.status} ${await res.text()}`);
+    registered.push((await res.json()) as RegisteredNodeDto);
+  }
+  return registered;
+}

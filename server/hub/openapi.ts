@@ -1,0 +1,144 @@
+import { z } from "zod";
+import {
+  ChangesPage,
+  CollectionReceipt,
+  LookupAnswer,
+  LookupBody,
+  LookupNoticesPage,
+  MAX_BATCH_RECORDS,
+  QualificationRecord,
+} from "../contracts/hub.js";
+
+/**
+ * The OpenAPI 3.1 documents of the hub's interfaces, generated from the same zod contracts the
+ * routes validate with (one source of truth). `npm run openapi` writes them to docs/openapi/, a test
+ * checks the committed files equal this output and pass a real OpenAPI validator.
+ */
+type Json = Record<string, unknown>;
+
+function schema(s: z.ZodType, io: "input" | "output" = "input"): Json {
+  const out = z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any" }) as Json;
+  delete out.$schema;
+  return out;
+}
+
+const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+const SIGNING = `Every request and every response is signed per RFC 9421 (HTTP Message Signatures) with an
+RFC 9530 \`Content-Digest\` (sha-256) over the exact body bytes (an empty body too).
+
+Request signature \`sig1\` covers \`("@method" "@target-uri" "@authority" "content-digest")\` with the
+parameters \`created\`, \`expires\` (at most 300 s after created), \`nonce\` (16–128 characters, never
+reused), \`keyid\` (RFC 7638 JWK thumbprint of the node's Ed25519 key) and \`alg="ed25519"\`.
+The receiver refuses a \`created\` more than the configured skew (default 120 s) from its clock.
+
+Response signature \`sig1\` covers \`("@status" "content-digest" "@method";req "@target-uri";req
+"signature";req;key="sig1")\` with \`created\`, \`keyid\` and \`alg="ed25519"\`: the answer is bound to the
+request it answers. A replayed request (same key, nonce and signature) gets the stored original answer
+and has no second effect; the same nonce with another signature is refused (\`nonce_reused\`).
+
+Authentication failures answer 401/403 with a stable \`error.code\`: \`signature_missing\`,
+\`signature_malformed\`, \`signature_components_missing\`, \`signature_params_missing\`,
+\`signature_alg_unsupported\`, \`clock_skew\`, \`signature_expired\`, \`content_digest_mismatch\`,
+\`unknown_key\`, \`signature_invalid\`, \`nonce_reused\`, \`node_suspended\`; 429 \`rate_limited\`.`;
+
+function signedHeaders(): Json[] {
+  return ["Signature-Input", "Signature", "Content-Digest"].map((name) => ({
+    name,
+    in: "header",
+    required: true,
+    schema: { type: "string" },
+    description: `RFC 9421 / RFC 9530 ${name} header (see the document description).`,
+  }));
+}
+
+function responses(ok: z.ZodType, extra: Record<string, string> = {}): Json {
+  const signed = {
+    "Signature-Input": { schema: { type: "string" }, required: true },
+    Signature: { schema: { type: "string" }, required: true },
+    "Content-Digest": { schema: { type: "string" }, required: true },
+  };
+  const error = (description: string) => ({
+    description,
+    headers: signed,
+    content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } },
+  });
+  return {
+    "200": { description: "Signed answer", headers: signed, content: { "application/json": { schema: schema(ok, "output") } } },
+    "400": error("Malformed request (validation_failed / invalid_batch)"),
+    "401": error("Node authentication failed (stable error.code, see description)"),
+    "403": error("Node suspended"),
+    "409": error("The same nonce is still being processed (replay_in_progress)"),
+    ...Object.fromEntries(Object.entries(extra).map(([status, d]) => [status, error(d)])),
+    "429": error("Per-node rate limit (rate_limited)"),
+  };
+}
+
+function document(title: string, description: string, paths: Json): Json {
+  return {
+    openapi: "3.1.0",
+    info: { title, version: "1.0.0", description: `${description}\n\n${SIGNING}` },
+    servers: [{ url: "/api/hub/v1", description: "The national hub" }],
+    paths,
+    components: { schemas: { ErrorBody: schema(ErrorBody, "output") } },
+  };
+}
+
+export function collectionDocument(): Json {
+  const Batch = z.object({
+    batchId: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/),
+    records: z.array(QualificationRecord).min(1).max(MAX_BATCH_RECORDS),
+  });
+  return document(
+    "roadcert 数据资源采集接口 (collection interface)",
+    `A province publishes qualification records. Each record is validated and applied on its own
+(accepted / duplicate: identical re-send, no effect / stale: older version, ignored / rejected with reasons);
+only the practitioner's home province may write. More than ${MAX_BATCH_RECORDS} records: 413 batch_too_large.
+The signed response is the receipt the province keeps.`,
+    {
+      "/collection/records": {
+        post: {
+          operationId: "publishRecords",
+          summary: "Publish a batch of qualification records",
+          parameters: signedHeaders(),
+          requestBody: { required: true, content: { "application/json": { schema: schema(Batch) } } },
+          responses: responses(CollectionReceipt, { "413": "More records than allowed (batch_too_large)" }),
+        },
+      },
+    },
+  );
+}
+
+export function catalogDocument(): Json {
+  const Cursor = [
+    { name: "after", in: "query", required: false, schema: { type: "integer", minimum: 0 }, description: "Hub sequence cursor" },
+    { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 1000 } },
+  ];
+  return document(
+    "roadcert 数据资源目录服务接口 (catalog service interface)",
+    `Lookups by ID number, name + ID number or certificate number. Every lookup names the officer, a reason
+(filing, enforcement, employer_check, holder_request) and a case reference, or it is refused; each is logged
+at the hub and shown to the practitioner's home province. employer_check answers mask the ID number and name.
+Incremental download of changes to the practitioners homed in or filed with the asking province, by hub sequence.`,
+    {
+      "/catalog/lookups": {
+        post: {
+          operationId: "lookup",
+          parameters: signedHeaders(),
+          requestBody: { required: true, content: { "application/json": { schema: schema(LookupBody) } } },
+          responses: responses(LookupAnswer),
+        },
+      },
+      "/catalog/changes": {
+        get: { operationId: "changes", parameters: [...signedHeaders(), ...Cursor], responses: responses(ChangesPage) },
+      },
+      "/catalog/lookup-notices": {
+        get: { operationId: "lookupNotices", parameters: [...signedHeaders(), ...Cursor], responses: responses(LookupNoticesPage) },
+      },
+    },
+  );
+}
+
+export const OPENAPI_DOCUMENTS = { collection: collectionDocument, catalog: catalogDocument } as const;

@@ -1,0 +1,56 @@
+import type { Feature, FeatureContext } from "../feature.js";
+import { strictRouter } from "../lib/http.js";
+import { createMessageLog } from "./message-log.js";
+import { createNodeClient, type NodeClient } from "./node-client.js";
+import { loadOrCreateNodeKey } from "./node-key.js";
+import { createPublisher, type Publisher, type PublisherOptions } from "./publisher.js";
+import { passRecord } from "./record-mapper.js";
+import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
+import { sharingRouter } from "./sharing.routes.js";
+
+export interface SharingFeature extends Feature {
+  key: NodeKey;
+  publisher: Publisher;
+}
+
+/**
+ * The province side of the national hub: the node key (made on first start), the signed client
+ * to the hub pinned by HUB_URL + HUB_PUBLIC_KEY, the publisher fed by domain events, and the
+ * officer's routes. Without a configured hub, records queue and wait.
+ */
+export function createSharingFeature(
+  ctx: FeatureContext,
+  options: { key?: NodeKey; publisher?: Partial<PublisherOptions> } = {},
+): SharingFeature {
+  const { conn, config, logger, events } = ctx;
+  const key = options.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
+  const log = createMessageLog(conn);
+  let client: NodeClient | null = null;
+  if (config.hub.url && config.hub.publicKey) {
+    const peer = { name: "hub", url: config.hub.url, keyId: keyIdOf(config.hub.publicKey), publicKey: publicKeyFromX(config.hub.publicKey) };
+    client = createNodeClient({ key, peer, log });
+  } else {
+    logger.warn("HUB_URL or HUB_PUBLIC_KEY not set: records are queued for the hub but not sent");
+  }
+  const publisher = createPublisher({ conn, logger, client: () => client, ...options.publisher });
+  events.subscribe("exam.passed", async (e) => {
+    await publisher.enqueue(`exam.passed:${e.attemptId}`, passRecord(e));
+  });
+
+  const router = strictRouter();
+  router.get("/sharing/identity", (_req, res) => {
+    res.json({ keyId: key.keyId, publicKey: key.publicKeyX, alg: "ed25519", provinceCode: config.provinceCode });
+  });
+  router.use(sharingRouter({ publisher, client: () => client }));
+  return {
+    name: "sharing",
+    router,
+    key,
+    publisher,
+    start: () => {
+      publisher.start();
+      return Promise.resolve();
+    },
+    stop: () => publisher.stop(),
+  };
+}

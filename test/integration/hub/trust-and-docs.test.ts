@@ -1,0 +1,60 @@
+import { verify } from "node:crypto";
+import { expect } from "chai";
+import { publicKeyFromX } from "../../../server/sharing/index.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+
+describe("hub trust list, API documents and rate limits", () => {
+  const provinceDb = useTestDatabase("prov_trust");
+  let hub: TestHub;
+
+  before(async () => {
+    hub = await startTestHub({ HUB_RATE_LIMIT_PER_MINUTE: "3" });
+  });
+  after(async () => {
+    await hub.node.stop();
+  });
+
+  it("when provinces registered certificate keys, then the hub serves a trust list of all of them signed with its key, with cache headers", async () => {
+    await hub.registry.register({
+      provinceCode: "320000", name: "江苏", nodeKey: "A".repeat(43),
+      certificateKeys: [{ kid: "js-2026", suite: "sm2-sm3", publicKey: "BAx" }],
+    });
+    await hub.registry.register({
+      provinceCode: "110000", name: "北京", nodeKey: "B".repeat(43),
+      certificateKeys: [{ kid: "bj-2026", suite: "ed25519", publicKey: "C".repeat(43) }],
+    });
+    const res = await fetch(`${hub.node.url}/api/hub/v1/trust-list`);
+    expect(res.headers.get("cache-control")).to.equal("public, max-age=86400");
+    expect(res.headers.get("last-modified")).to.be.a("string");
+    const doc = (await res.json()) as { payload: string; signature: string; signer: { suite: string } };
+    const payload = Buffer.from(doc.payload, "base64url");
+    expect(verify(null, payload, publicKeyFromX(hub.identity.publicKey), Buffer.from(doc.signature, "base64url"))).to.equal(true);
+    const body = JSON.parse(payload.toString("utf8")) as { issuer: string; keys: { provinceCode: string; kid: string; suite: string }[] };
+    expect(body.issuer).to.equal("hub");
+    expect(body.keys.map((k) => `${k.provinceCode}/${k.kid}/${k.suite}`).sort()).to.deep.equal(["110000/bj-2026/ed25519", "320000/js-2026/sm2-sm3"]);
+    const tampered = Buffer.from(payload.toString("utf8").replace("js-2026", "js-2027"));
+    expect(verify(null, tampered, publicKeyFromX(hub.identity.publicKey), Buffer.from(doc.signature, "base64url"))).to.equal(false);
+  });
+
+  it("when someone browses the API documents, then the hub serves both OpenAPI 3.1 documents and a page listing every operation", async () => {
+    for (const name of ["collection", "catalog"]) {
+      const doc = (await (await fetch(`${hub.node.url}/api/hub/v1/openapi/${name}.json`)).json()) as { openapi: string };
+      expect(doc.openapi).to.equal("3.1.0");
+    }
+    const page = await (await fetch(`${hub.node.url}/api/hub/v1/docs`)).text();
+    for (const op of ["/api/hub/v1/collection/records", "/api/hub/v1/catalog/lookups", "/api/hub/v1/catalog/changes"]) expect(page).to.contain(op);
+  });
+
+  it("when a node sends more requests than its per-minute limit, then the excess is refused with 429 rate_limited and applies nothing", async () => {
+    const province = await aRegisteredProvince(hub, "330000", provinceDb.conn);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const answer = await province.client.call("POST", "/api/hub/v1/collection/records", { batchId: `rl-${i}`, records: [aPassRecord({ province: "330000" })] });
+      statuses.push(answer.status);
+    }
+    expect(statuses.filter((s) => s === 200)).to.have.length(3);
+    expect(statuses.slice(3)).to.deep.equal([429, 429]);
+    expect(await hub.node.ctx.conn.collection("hub_records").countDocuments({ sourceProvince: "330000" })).to.equal(3);
+  });
+});
