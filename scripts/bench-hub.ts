@@ -52,7 +52,11 @@ function startHub(dataDir: string): Promise<{ child: ChildProcess; ready: Extrac
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   return new Promise((resolve, reject) => {
-    child.on("message", (m: NodeMessage) => (m.type === "ready" ? resolve({ child, ready: m }) : reject(new Error(m.error))));
+    child.on("message", (raw) => {
+      const m = raw as NodeMessage;
+      if (m.type === "ready") resolve({ child, ready: m });
+      else reject(new Error(m.error));
+    });
     child.once("exit", (code) => reject(new Error(`hub exited ${code}`)));
   });
 }
