@@ -41,7 +41,7 @@ export function createSharingFeature(
   router.get("/sharing/identity", (_req, res) => {
     res.json({ keyId: key.keyId, publicKey: key.publicKeyX, alg: "ed25519", provinceCode: config.provinceCode });
   });
-  router.use(sharingRouter({ publisher, client: () => client }));
+  router.use(sharingRouter({ publisher }));
   return {
     name: "sharing",
     router,

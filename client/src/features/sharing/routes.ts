@@ -1,26 +1,14 @@
-import { Bell, Search, Upload } from "@element-plus/icons-vue";
+import { Upload } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
 
 const GROUP = "全国共享";
 
-/** The province's side of the national hub: the delivery queue, lookups, and lookups of our practitioners. */
+/** The province's side of the national hub: the delivery queue and its dead letters. */
 export const routes: RouteRecordRaw[] = [
-  {
-    path: "/sharing/lookup",
-    name: "sharing-lookup",
-    component: () => import("./lookup.page.vue"),
-    meta: { title: "全国查询", roles: ["officer", "admin"], feature: "sharing", menu: { group: GROUP, icon: Search, order: 60 } },
-  },
   {
     path: "/sharing/outbound",
     name: "sharing-outbound",
     component: () => import("./outbound.page.vue"),
     meta: { title: "上报队列", roles: ["officer", "admin"], feature: "sharing", menu: { group: GROUP, icon: Upload, order: 61 } },
-  },
-  {
-    path: "/sharing/notices",
-    name: "sharing-notices",
-    component: () => import("./notices.page.vue"),
-    meta: { title: "本省人员被查询记录", roles: ["officer", "admin"], feature: "sharing", menu: { group: GROUP, icon: Bell, order: 62 } },
   },
 ];

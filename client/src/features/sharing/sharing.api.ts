@@ -1,4 +1,4 @@
-import type { LookupAnswer, LookupNoticesPage, LookupReason, RejectReason } from "@contracts/hub.js";
+import type { RejectReason } from "@contracts/hub.js";
 import { api } from "@/shared/api.js";
 
 export interface OutboundEntry {
@@ -16,17 +16,8 @@ export interface OutboundEntry {
   availableAt: string;
 }
 
-export const LOOKUP_REASON_LABELS: Record<LookupReason, string> = {
-  filing: "异地备案",
-  enforcement: "执法检查",
-  employer_check: "用人单位核验",
-  holder_request: "本人申请",
-};
-
-/** REST calls of the province's sharing pages (queue to the hub, lookups at the hub). */
+/** REST calls of the province's sharing pages (the queue to the hub). */
 export const sharingApi = {
   outbound: (status?: OutboundEntry["status"]) => api.get<OutboundEntry[]>("/api/sharing/outbound", { query: { status } }),
   retry: (id: string) => api.post<{ ok: true }>(`/api/sharing/outbound/${id}/retry`, {}),
-  lookup: (body: { query: unknown; reason: LookupReason; caseReference: string }) => api.post<LookupAnswer>("/api/sharing/lookups", body),
-  notices: () => api.get<LookupNoticesPage>("/api/sharing/lookup-notices"),
 };
