@@ -296,15 +296,18 @@ async function main(): Promise<void> {
     const operator = hubReady.seeds
       .flatMap((s) => (s.status === "done" ? (s.result.logins ?? []) : []))
       .find((l) => l.username === "hub_operator");
-    if (operator) {
+    // A failed registration leaves a working network whose records queue at the provinces; it is
+    // reported, not fatal (the operator can register the keys on the hub's page).
+    try {
+      if (!operator) throw new Error("未找到全国中心运维账号");
       const nodes = await registerProvinces(
         hubUrl,
         operator,
         children.slice(1).map((c) => ({ url: `http://127.0.0.1:${c.spec.port}`, name: c.spec.label })),
       );
       console.log(`全国中心已登记省级节点：${nodes.map((n) => `${n.name} (密钥 ${n.nodeKeys.at(-1)?.keyId.slice(0, 12) ?? "?"}…)`).join("，")}`);
-    } else {
-      console.warn("警告 未找到全国中心运维账号，省级节点未登记：记录将在本地排队");
+    } catch (err) {
+      console.warn(`警告 省级节点未在全国中心登记 (${err instanceof Error ? err.message : String(err)})：记录将在本地排队`);
     }
     printTable(children, readies, dataDir);
   } catch (err) {
