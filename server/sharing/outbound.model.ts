@@ -50,8 +50,10 @@ const counterSchema = new Schema({ _id: { type: String, required: true }, value:
 export type OutboundDoc = InferSchemaType<typeof outboundSchema>;
 export type ReceiptDoc = InferSchemaType<typeof receiptSchema>;
 
+// Cast rather than `conn.model<T>()`: its structural check of the inferred schema types ran tsc out
+// of memory (see hub.models.ts).
 function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
-  return (conn.models[name] as Model<T> | undefined) ?? conn.model<T>(name, schema, collection);
+  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
 }
 
 export function sharingModels(conn: Connection) {

@@ -53,7 +53,7 @@ export function createPublisher(options: PublisherOptions) {
 
   async function claimBatch(): Promise<Entry[]> {
     const now = new Date();
-    const due = { $or: [{ status: "pending", availableAt: { $lte: now } }, { status: "sending", leaseUntil: { $lt: now } }] };
+    const due = { $or: [{ status: "pending" as const, availableAt: { $lte: now } }, { status: "sending" as const, leaseUntil: { $lt: now } }] };
     const candidates = await m.Outbound.find(due, { _id: 1, idNumber: 1, seq: 1 }).sort({ seq: 1 }).limit(batchSize * 3).lean();
     const claimed: Entry[] = [];
     const people = new Set<string>();
@@ -73,7 +73,7 @@ export function createPublisher(options: PublisherOptions) {
     return claimed;
   }
 
-  const mine = (e: Entry) => ({ _id: e._id, status: "sending", leaseOwner: instanceId });
+  const mine = (e: Entry) => ({ _id: e._id, status: "sending" as const, leaseOwner: instanceId });
 
   async function backOff(entries: Entry[], error: string): Promise<void> {
     for (const e of entries) {
