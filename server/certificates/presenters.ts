@@ -1,10 +1,10 @@
-import type { CertificateRecord } from "../contracts/certificates.js";
+import type { CertificateDto, IssuanceDto } from "../contracts/certificates.js";
 import type { IssuanceDoc } from "./certificate.model.js";
 import type { CertificateLean } from "./lifecycle.service.js";
 import { toRecord } from "./record.js";
 
 /** What an officer sees of a pending issuance. */
-export function toIssuanceDto(i: IssuanceDoc & { _id: unknown }) {
+export function toIssuanceDto(i: IssuanceDoc & { _id: unknown }): IssuanceDto {
   return {
     id: String(i._id),
     attemptId: i.attemptId,
@@ -22,27 +22,9 @@ export function toIssuanceDto(i: IssuanceDoc & { _id: unknown }) {
     reason: i.reason ?? null,
   };
 }
-export type IssuanceDto = ReturnType<typeof toIssuanceDto>;
 
 /** The certificate view: the signed record, its QR text, every version and every status entry. */
-export function toCertificateDto(doc: CertificateLean): {
-  record: CertificateRecord;
-  qr: string;
-  suite: string;
-  kid: string;
-  photoId: string | null;
-  versions: {
-    version: number;
-    kind: string;
-    at: string;
-    by: string;
-    categories: string[];
-    validFrom: string;
-    validTo: string;
-    kid: string;
-  }[];
-  statusHistory: { from: string; to: string; reason: string; at: string; by: string }[];
-} {
+export function toCertificateDto(doc: CertificateLean): CertificateDto {
   return {
     record: toRecord(doc),
     qr: doc.signature?.qr ?? "",

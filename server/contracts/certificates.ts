@@ -267,3 +267,44 @@ export const HolderLookupQuery = z.object({
     .toUpperCase()
     .regex(/^\d{17}[\dX]$/),
 });
+
+/** One issuance version of a certificate, as the officer's certificate view lists it. */
+export interface CertificateVersionDto {
+  version: number;
+  kind: string;
+  at: string;
+  by: string;
+  categories: string[];
+  validFrom: string;
+  validTo: string;
+  kid: string;
+}
+
+/** The certificate view: the signed record, its QR text, every version and every status entry. */
+export interface CertificateDto {
+  record: CertificateRecord;
+  qr: string;
+  suite: string;
+  kid: string;
+  photoId: string | null;
+  versions: CertificateVersionDto[];
+  statusHistory: { from: string; to: string; reason: string; at: string; by: string }[];
+}
+
+/** What an officer sees of a pending (or decided) issuance. */
+export interface IssuanceDto {
+  id: string;
+  attemptId: string;
+  candidateId: string;
+  idNumber: string;
+  name: string;
+  categoryCode: string;
+  sessionId: string;
+  score: number;
+  passedAt: string;
+  divisionCode: string;
+  status: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  reason: string | null;
+}

@@ -1,43 +1,13 @@
 import type {
   CancellationReason,
+  CertificateDto,
   CertificateRecord,
+  IssuanceDto,
   VerificationResultDto,
 } from "@contracts/certificates.js";
 import { api, postFile } from "@/shared/api.js";
 
-export interface IssuanceDto {
-  id: string;
-  attemptId: string;
-  idNumber: string;
-  name: string;
-  categoryCode: string;
-  score: number;
-  passedAt: string;
-  divisionCode: string;
-  status: string;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  reason: string | null;
-}
-
-export interface CertificateDto {
-  record: CertificateRecord;
-  qr: string;
-  suite: string;
-  kid: string;
-  photoId: string | null;
-  versions: {
-    version: number;
-    kind: string;
-    at: string;
-    by: string;
-    categories: string[];
-    validFrom: string;
-    validTo: string;
-    kid: string;
-  }[];
-  statusHistory: { from: string; to: string; reason: string; at: string; by: string }[];
-}
+export type { CertificateDto, IssuanceDto };
 
 /** REST calls of the certificates feature (发证、证书管理、验证). */
 export const certificatesApi = {
