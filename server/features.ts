@@ -93,7 +93,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       }).feature,
     );
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
-    features.push(createSharingFeature(ctx));
+    features.push(createSharingFeature(ctx, { audit }));
   }
   return features;
 }

@@ -228,3 +228,26 @@ export const LookupNotice = z.object({
 });
 export const LookupNoticesPage = z.object({ lookups: z.array(LookupNotice), nextCursor: z.int(), hasMore: z.boolean() });
 export type LookupNoticesPage = z.infer<typeof LookupNoticesPage>;
+
+// ---------------------------------------------------------------- officer lookups at a province node
+
+/**
+ * What a province officer sends to their own node to look a practitioner up at the hub. The node
+ * adds the officer's id; the reason and the case reference are the officer's (Prüm: no lookup
+ * without a purpose).
+ */
+export const OfficerLookupBody = z
+  .object({
+    query: LookupQuery,
+    reason: LookupReason,
+    caseReference: z.string().trim().min(1, "请填写案卷或业务编号").max(64),
+  })
+  .strict();
+export type OfficerLookupBody = z.infer<typeof OfficerLookupBody>;
+
+export const LOOKUP_REASON_LABELS: Record<LookupReason, string> = {
+  filing: "异地从业备案",
+  enforcement: "执法检查",
+  employer_check: "用人单位核验",
+  holder_request: "本人申请",
+};

@@ -32,5 +32,6 @@ export {
   type TimeWindow,
 } from "./signed-message.js";
 export { createPublisher, type Publisher } from "./publisher.js";
-export { passRecord, toUpdateTime } from "./record-mapper.js";
+export { certificateRecord, certificateRecordVersion, passRecord, toUpdateTime } from "./record-mapper.js";
+export { createLookupService, type LookupService } from "./lookup.service.js";
 export { createSharingFeature, type SharingFeature } from "./sharing.feature.js";

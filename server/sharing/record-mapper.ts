@@ -1,5 +1,6 @@
 import type { QualificationRecord } from "../contracts/hub.js";
 import type { CategoryCode } from "../contracts/categories.js";
+import type { CertificateRecord } from "../contracts/certificates.js";
 import type { DomainEvents } from "../contracts/domain-events.js";
 
 /** `YYYYMMDDhhmmss` in Beijing time (UTC+8, no DST), as MOT's interface specs write UpdateTime. */
@@ -32,6 +33,49 @@ export function passRecord(e: DomainEvents["exam.passed"]): QualificationRecord 
       score: e.score,
       passMark: e.passMark,
       chainHash: e.chainHash,
+    },
+  };
+}
+
+/**
+ * The hub's record version of a certificate: it must grow with every change the hub is told of.
+ * Within one issuance version the status changes at most once (valid → cancelled, revoked or
+ * withdrawn are final, server/certificates/lifecycle.ts), and any new issuance raises the issuance
+ * version; so 2v−1 for a valid version v and 2v once it left "valid" orders every change.
+ */
+export function certificateRecordVersion(record: Pick<CertificateRecord, "version" | "status">): number {
+  return record.version * 2 - (record.status === "valid" ? 1 : 0);
+}
+
+/**
+ * The collection-interface record of a certificate (`certificate.issued`, `certificate.status_changed`):
+ * one record per certificate number, whose versions follow its issuances and status changes, so the
+ * hub always holds the current status.
+ */
+export function certificateRecord(
+  e: DomainEvents["certificate.issued"] | DomainEvents["certificate.status_changed"],
+): QualificationRecord {
+  const r = e.record;
+  return {
+    recordId: `cert:${r.certificateNo}`,
+    recordType: "certificate",
+    sourceProvince: r.provinceCode,
+    // MOT flag: 1 add (first issue) / 2 update (added category, renewal, status change).
+    operation: e.flag === 1 ? "add" : "update",
+    state: r.status === "valid" ? "valid" : "invalid",
+    updateTime: toUpdateTime(new Date(r.updatedAt)),
+    version: certificateRecordVersion(r),
+    practitioner: { idNumber: r.holder.idNumber, name: r.holder.name },
+    categories: [...new Set(r.categories.map((c) => c.code as CategoryCode))],
+    issuingDivision: r.issuingAuthority.divisionCode,
+    certificate: {
+      certificateNumber: r.certificateNo,
+      status: r.status,
+      issuingAuthority: r.issuingAuthority.name,
+      firstIssueDate: r.firstIssuedOn,
+      issueDate: beijingDate(new Date(r.issuedAt)),
+      validFrom: r.validFrom,
+      validTo: r.validTo,
     },
   };
 }

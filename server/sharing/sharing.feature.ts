@@ -3,8 +3,9 @@ import { strictRouter } from "../lib/http.js";
 import { createMessageLog } from "./message-log.js";
 import { createNodeClient, type NodeClient } from "./node-client.js";
 import { loadOrCreateNodeKey } from "./node-key.js";
+import { createLookupService, type LookupAuditPort } from "./lookup.service.js";
 import { createPublisher, type Publisher, type PublisherOptions } from "./publisher.js";
-import { passRecord } from "./record-mapper.js";
+import { certificateRecord, passRecord } from "./record-mapper.js";
 import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
 import { sharingRouter } from "./sharing.routes.js";
 
@@ -20,7 +21,7 @@ export interface SharingFeature extends Feature {
  */
 export function createSharingFeature(
   ctx: FeatureContext,
-  options: { key?: NodeKey; publisher?: Partial<PublisherOptions> } = {},
+  options: { audit: LookupAuditPort; key?: NodeKey; publisher?: Partial<PublisherOptions> },
 ): SharingFeature {
   const { conn, config, logger, events } = ctx;
   const key = options.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
@@ -36,12 +37,21 @@ export function createSharingFeature(
   events.subscribe("exam.passed", async (e) => {
     await publisher.enqueue(`exam.passed:${e.attemptId}`, passRecord(e));
   });
+  events.subscribe("certificate.issued", async (e) => {
+    const r = certificateRecord(e);
+    await publisher.enqueue(`certificate:${r.recordId}:${r.version}`, r);
+  });
+  events.subscribe("certificate.status_changed", async (e) => {
+    const r = certificateRecord(e);
+    await publisher.enqueue(`certificate:${r.recordId}:${r.version}`, r);
+  });
+  const lookups = createLookupService({ client: () => client, audit: options.audit, logger });
 
   const router = strictRouter();
   router.get("/sharing/identity", (_req, res) => {
     res.json({ keyId: key.keyId, publicKey: key.publicKeyX, alg: "ed25519", provinceCode: config.provinceCode });
   });
-  router.use(sharingRouter({ publisher }));
+  router.use(sharingRouter({ publisher, lookups }));
   return {
     name: "sharing",
     router,

@@ -1,9 +1,16 @@
 import type { Router } from "express";
 import { z } from "zod";
-import { requireRole } from "../auth/index.js";
+import { actingUser, requireRole } from "../auth/index.js";
+import { OfficerLookupBody } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import { parse, strictRouter } from "../lib/http.js";
+import type { LookupService } from "./lookup.service.js";
 import type { Publisher } from "./publisher.js";
+
+const NoticesQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
 
 const OutboundQuery = z.object({
   status: z.enum(["pending", "sending", "done", "dead"]).optional(),
@@ -11,13 +18,23 @@ const OutboundQuery = z.object({
 });
 
 /**
- * The province officer's side of sharing: the delivery queue to the hub and its dead letters, with
- * a retry. (Officer lookups at the hub through this node are not built yet: the catalog interface is
- * reached node to node.)
+ * The province officer's side of sharing: lookups at the hub (each with a reason and a case
+ * reference), the lookups others made of this province's practitioners, and the delivery queue to
+ * the hub with its dead letters and a retry.
  */
-export function sharingRouter(deps: { publisher: Publisher }): Router {
+export function sharingRouter(deps: { publisher: Publisher; lookups: LookupService }): Router {
   const r = strictRouter();
   const officer = requireRole("officer", "admin");
+
+  // Looking people up is an officer's business only: an administrator manages the node, not cases.
+  r.post("/sharing/lookups", requireRole("officer"), async (req, res) => {
+    const body = parse(OfficerLookupBody, req.body);
+    res.json(await deps.lookups.lookup(actingUser(req), body));
+  });
+  r.get("/sharing/lookup-notices", officer, async (req, res) => {
+    const q = parse(NoticesQuery, req.query);
+    res.json(await deps.lookups.notices(q.after, q.limit));
+  });
 
   r.get("/sharing/outbound", officer, async (req, res) => {
     const q = parse(OutboundQuery, req.query);

@@ -96,3 +96,24 @@ export function aCertificateRecord(
     },
   };
 }
+
+/**
+ * A province node of the demo network in-process: its own database and key directories, the hub
+ * pinned (HUB_URL, HUB_PUBLIC_KEY), its node key registered at the hub as the operator would.
+ */
+export async function aProvinceOfHub(hub: TestHub, provinceCode: string, env: Record<string, string> = {}) {
+  const temp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
+  const node = await startTestNode({
+    provinceCode,
+    env: {
+      HUB_URL: hub.node.url,
+      HUB_PUBLIC_KEY: hub.identity.publicKey,
+      NODE_KEY_DIR: temp("roadcert-nodekey-"),
+      CERT_KEYS_DIR: temp("roadcert-certkeys-"),
+      ...env,
+    },
+  });
+  const identity = (await (await fetch(`${node.url}/api/sharing/identity`)).json()) as { publicKey: string };
+  await hub.registry.register({ provinceCode, name: provinceCode, nodeKey: identity.publicKey, certificateKeys: [] });
+  return node;
+}

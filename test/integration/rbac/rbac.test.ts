@@ -19,6 +19,7 @@ import {
   staffAgent,
 } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
+import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
 import { enumerateApiRoutes } from "../../helpers/routes.js";
 import {
   MATRIX_ROLES,
@@ -106,11 +107,14 @@ async function buildDivision(node: Node, divisionCode: string, seats: number): P
 describe("RBAC matrix: every route × role × own/other division", function () {
   this.timeout(180_000);
   let node: Node;
+  let hub: TestHub;
   let fx: RbacFixtures;
   const actors = new Map<string, Actor>();
 
   before(async () => {
-    node = await startTestNode({ env: { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" } });
+    // A real hub, so the routes that ask it (officer lookups) answer as they do in the network.
+    hub = await startTestHub();
+    node = await aProvinceOfHub(hub, "320000", { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" });
     let counter = 0;
     const own = await buildDivision(node, "320100", 40);
     const other = await buildDivision(node, "320500", 4);
@@ -160,6 +164,7 @@ describe("RBAC matrix: every route × role × own/other division", function () {
 
   after(async () => {
     await node?.stop();
+    await hub?.node.stop();
   });
 
   it("when the router is enumerated, then every /api route has a row and every row a route", () => {

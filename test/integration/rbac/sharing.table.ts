@@ -3,6 +3,7 @@ import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 /**
  * Rows of the province's sharing routes. The delivery queue is the province node's, not a
  * division's: officers and admins of any division see and retry it; the node key is public.
+ * Lookups at the hub are officers' case work; the matrix node is connected to a real test hub.
  */
 
 const everyone = {
@@ -28,6 +29,17 @@ async function aDeadEntry(fx: RbacFixtures): Promise<string> {
 
 export const rows: RbacRow[] = [
   { method: "get", path: "/sharing/identity", access: everyone, request: () => ({ url: "/api/sharing/identity" }) },
+  {
+    method: "post",
+    path: "/sharing/lookups",
+    // Case work: officers only; an administrator runs the node, not lookups of people.
+    access: { officer: "all" },
+    request: () => ({
+      url: "/api/sharing/lookups",
+      body: { query: { by: "id_number", idNumber: "110101199003070014" }, reason: "filing", caseReference: "RBAC-1" },
+    }),
+  },
+  { method: "get", path: "/sharing/lookup-notices", access: officers, request: () => ({ url: "/api/sharing/lookup-notices" }) },
   { method: "get", path: "/sharing/outbound", access: officers, request: () => ({ url: "/api/sharing/outbound?status=dead" }) },
   {
     method: "post",

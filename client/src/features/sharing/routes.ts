@@ -1,10 +1,25 @@
-import { Upload } from "@element-plus/icons-vue";
+import { Bell, Search, Upload } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
 
 const GROUP = "全国共享";
 
-/** The province's side of the national hub: the delivery queue and its dead letters. */
+/**
+ * The province's side of the national hub: lookups at the hub (the panel is reused by filing),
+ * the lookups others made of this province's practitioners, the delivery queue and its dead letters.
+ */
 export const routes: RouteRecordRaw[] = [
+  {
+    path: "/sharing/lookup",
+    name: "sharing-lookup",
+    component: () => import("./lookup.page.vue"),
+    meta: { title: "全国资格查询", roles: ["officer"], feature: "sharing", menu: { group: GROUP, icon: Search, order: 59 } },
+  },
+  {
+    path: "/sharing/lookup-notices",
+    name: "sharing-lookup-notices",
+    component: () => import("./lookup-notices.page.vue"),
+    meta: { title: "本省人员被查询记录", roles: ["officer", "admin"], feature: "sharing", menu: { group: GROUP, icon: Bell, order: 60 } },
+  },
   {
     path: "/sharing/outbound",
     name: "sharing-outbound",

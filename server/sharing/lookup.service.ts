@@ -1,0 +1,84 @@
+import type { AuthUser } from "../contracts/auth.js";
+import {
+  LookupAnswer,
+  LookupNoticesPage,
+  type LookupBody,
+  type OfficerLookupBody,
+} from "../contracts/hub.js";
+import { AppError } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import { TransportError, type NodeClient, type SignedAnswer } from "./node-client.js";
+
+/** The slice of the audit log a lookup needs: one entry in a transaction of its own. */
+export interface LookupAuditPort {
+  record(input: {
+    action: string;
+    actor: AuthUser;
+    divisionCode?: string | null;
+    target?: { type: string; id: string } | null;
+    details?: Record<string, unknown>;
+  }): Promise<unknown>;
+}
+
+function queryTarget(q: LookupBody["query"]): string {
+  return q.by === "certificate_number" ? q.certificateNumber : q.idNumber;
+}
+
+/**
+ * A province officer's lookups at the hub's catalog interface, through this node's signed client.
+ * The node names the officer (their account id) and records the lookup in its own audit log
+ * before asking: a lookup that cannot be accounted for here is not made (Prüm: the official, the
+ * purpose and the case are kept at both ends).
+ */
+export function createLookupService(deps: {
+  client: () => NodeClient | null;
+  audit: LookupAuditPort;
+  logger: Logger;
+}) {
+  async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<SignedAnswer<T>> {
+    const client = deps.client();
+    if (!client) throw new AppError("hub_not_configured", 503, "本节点尚未接入全国中心，暂不能查询");
+    let answer: SignedAnswer<T>;
+    try {
+      answer = await client.call<T>(method, path, body);
+    } catch (err) {
+      deps.logger.warn({ err, path }, "hub call failed");
+      const reason = err instanceof TransportError && err.code === "response_unverified" ? "全国中心的应答签名无效" : "无法连接全国中心";
+      throw new AppError("hub_unreachable", 502, `${reason}，请稍后重试`);
+    }
+    if (answer.status !== 200) {
+      const error = (answer.body as { error?: { code?: unknown; message?: unknown } }).error;
+      const code = typeof error?.code === "string" ? error.code : `hub_${answer.status}`;
+      const message = typeof error?.message === "string" ? error.message : "全国中心拒绝了请求";
+      // The hub's refusal is passed on as it said it (rate limits stay 429); anything else is a gateway error.
+      throw new AppError(code, answer.status === 429 || answer.status === 400 ? answer.status : 502, `全国中心：${message}`);
+    }
+    return answer;
+  }
+
+  return {
+    async lookup(actor: AuthUser, input: OfficerLookupBody): Promise<LookupAnswer> {
+      const body: LookupBody = { ...input, officerId: actor.id };
+      await deps.audit.record({
+        action: "hub.lookup",
+        actor,
+        divisionCode: actor.divisionCode ?? null,
+        target: { type: "practitioner", id: queryTarget(input.query) },
+        details: { by: input.query.by, reason: input.reason, caseReference: input.caseReference },
+      });
+      const answer = await call<unknown>("POST", "/api/hub/v1/catalog/lookups", body);
+      const parsed = LookupAnswer.safeParse(answer.body);
+      if (!parsed.success) throw new AppError("hub_answer_invalid", 502, "全国中心的应答不符合接口规范");
+      return parsed.data;
+    },
+
+    /** Lookups made elsewhere of this province's own practitioners, from the hub's log. */
+    async notices(after: number, limit: number): Promise<LookupNoticesPage> {
+      const answer = await call<unknown>("GET", `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=${limit}`);
+      const parsed = LookupNoticesPage.safeParse(answer.body);
+      if (!parsed.success) throw new AppError("hub_answer_invalid", 502, "全国中心的应答不符合接口规范");
+      return parsed.data;
+    },
+  };
+}
+export type LookupService = ReturnType<typeof createLookupService>;

@@ -1,0 +1,106 @@
+import { expect } from "chai";
+import type { LookupAnswer, LookupNoticesPage } from "../../../server/contracts/hub.js";
+import { enqueueEvent } from "../../../server/lib/outbox.js";
+import { registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+import { aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+const aProvinceNode = (hub: TestHub, provinceCode: string) => aProvinceOfHub(hub, provinceCode, { CERT_AUTO_ISSUE: "true" });
+
+/** Waits for a condition the nodes reach on their own (outbox, publisher); fails after `tries`. */
+async function eventually<T>(probe: () => Promise<T | null | undefined | false>, tries = 150): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("condition not reached");
+}
+
+describe("demo network: hub, 江苏 and 北京, each with its own database", function () {
+  this.timeout(120_000);
+  let hub: TestHub;
+  let jiangsu: Node;
+  let beijing: Node;
+  let bjOfficer: AuthedAgent;
+  let jsOfficer: AuthedAgent;
+
+  before(async () => {
+    hub = await startTestHub();
+    jiangsu = await aProvinceNode(hub, "320000");
+    beijing = await aProvinceNode(hub, "110000");
+    bjOfficer = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
+    jsOfficer = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
+  });
+  after(async () => {
+    await Promise.all([jiangsu?.stop(), beijing?.stop()]);
+    await hub?.node.stop();
+  });
+
+  /** A pass in 江苏 as grading writes it: the outbox entry in its own transaction; certificates issue it. */
+  async function aJiangsuCertificate(): Promise<{ idNumber: string; name: string }> {
+    const candidate = await registerTestCandidate(jiangsu);
+    const attemptId = `net-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    await jiangsu.ctx.conn.transaction((session) =>
+      enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", {
+        attemptId, candidateId: candidate.id, idNumber: candidate.idNumber, name: candidate.name, categoryCode: "01001",
+        sessionId: `net-session-${attemptId}`, score: 93, passMark: 80, submittedAt: new Date().toISOString(),
+        chainHash: "d4".repeat(32), provinceCode: "320000",
+      }, `exam.passed:${attemptId}`),
+    );
+    return { idNumber: candidate.idNumber, name: candidate.name };
+  }
+
+  const lookupFromBeijing = (body: unknown) => bjOfficer.agent.post("/api/sharing/lookups").send(body);
+  const hubPointer = (idNumber: string) => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+
+  it("when 江苏 issues a certificate, then a 北京 officer finds it through the hub with its status, and 江苏 sees who looked and why", async () => {
+    const { idNumber, name } = await aJiangsuCertificate();
+    await eventually(async () => (await hubPointer(idNumber))?.certificateStatus === "valid");
+
+    const res = await lookupFromBeijing({ query: { by: "certificate_number", certificateNumber: idNumber }, reason: "filing", caseReference: "京备 2026-0042" });
+    expect(res.status).to.equal(200);
+    const answer = res.body as LookupAnswer;
+    expect(answer.matches).to.have.length(1);
+    expect(answer.matches[0]).to.include({ idNumber, name, homeProvince: "320000", certificateNumber: idNumber, certificateStatus: "valid" });
+    expect(answer.matches[0]?.categories).to.deep.equal(["01001"]);
+
+    const notices = await jsOfficer.agent.get("/api/sharing/lookup-notices").expect(200);
+    expect((notices.body as LookupNoticesPage).lookups.find((l) => l.lookupId === answer.lookupId)).to.include({
+      requestingProvince: "110000", officerId: bjOfficer.user.id, reason: "filing", caseReference: "京备 2026-0042", idNumber,
+    });
+    const audit = await beijing.ctx.conn.collection("audit_log").findOne({ action: "hub.lookup", "target.id": idNumber });
+    expect(audit?.details).to.deep.include({ reason: "filing", caseReference: "京备 2026-0042" });
+  });
+
+  it("when 江苏 revokes the certificate, then 北京 finds it revoked", async () => {
+    const { idNumber } = await aJiangsuCertificate();
+    await eventually(async () => (await hubPointer(idNumber))?.certificateStatus === "valid");
+    await jsOfficer.agent.post(`/api/certificates/${idNumber}/revoke`).send({ reason: "伪造从业经历" }).expect(200);
+    await eventually(async () => (await hubPointer(idNumber))?.certificateStatus === "revoked");
+
+    const res = await lookupFromBeijing({ query: { by: "id_number", idNumber }, reason: "enforcement", caseReference: "京交执 2026-7" });
+    expect((res.body as LookupAnswer).matches[0]).to.include({ certificateStatus: "revoked", homeProvince: "320000" });
+  });
+
+  it("when a 北京 officer looks up without a reason or case reference, then the node refuses it and asks nothing of the hub", async () => {
+    const before = await hub.node.ctx.conn.collection("hub_lookups").countDocuments();
+    const noReason = await lookupFromBeijing({ query: { by: "id_number", idNumber: "110101199003070014" }, caseReference: "X-1" });
+    expect(noReason.status).to.equal(400);
+    const noCase = await lookupFromBeijing({ query: { by: "id_number", idNumber: "110101199003070014" }, reason: "filing", caseReference: "  " });
+    expect(noCase.status).to.equal(400);
+    expect(await hub.node.ctx.conn.collection("hub_lookups").countDocuments()).to.equal(before);
+  });
+
+  it("when an employer check finds a 江苏 certificate, then the identity stays masked", async () => {
+    const { idNumber } = await aJiangsuCertificate();
+    await eventually(async () => (await hubPointer(idNumber))?.certificateStatus === "valid");
+    const res = await lookupFromBeijing({ query: { by: "id_number", idNumber }, reason: "employer_check", caseReference: "招聘 17" });
+    const match = (res.body as LookupAnswer).matches[0];
+    expect(match?.idNumber).to.not.equal(idNumber);
+    expect(match?.idNumber).to.match(/^\d{6}\*{8}/);
+    expect(match?.masked).to.include("name");
+  });
+});
