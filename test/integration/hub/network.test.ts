@@ -53,7 +53,7 @@ describe("demo network: hub, 江苏 and 北京, each with its own database", fun
     return { idNumber: candidate.idNumber, name: candidate.name };
   }
 
-  const lookupFromBeijing = (body: unknown) => bjOfficer.agent.post("/api/sharing/lookups").send(body);
+  const lookupFromBeijing = (body: object) => bjOfficer.agent.post("/api/sharing/lookups").send(body);
   const hubPointer = (idNumber: string) => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
 
   it("when 江苏 issues a certificate, then a 北京 officer finds it through the hub with its status, and 江苏 sees who looked and why", async () => {
