@@ -85,6 +85,14 @@ const Env = z
       .optional(),
     /** Also trust the committed demo trust list (province 990000); never in production. */
     CERT_TRUST_DEMO: boolish.optional(),
+    /** Hours the home province has to answer an off-site filing (the paper process took up to 30 days). */
+    EXCHANGE_FILING_ACK_HOURS: z.coerce.number().int().min(1).max(24 * 60).default(72),
+    /** Hours to answer a transfer (转籍) request. */
+    EXCHANGE_TRANSFER_ACK_HOURS: z.coerce.number().int().min(1).max(24 * 60).default(120),
+    /** Hours to answer an enforcement notice (抄告); US CDLIS allows 10 days for out-of-state convictions. */
+    EXCHANGE_NOTICE_ACK_HOURS: z.coerce.number().int().min(1).max(24 * 60).default(240),
+    /** How often a province pulls its exchange inbox and retries unsent cases, in ms. */
+    EXCHANGE_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
     /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   });
@@ -138,6 +146,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
         .filter(Boolean)
         .map((p) => ({ provinceCode: p.slice(0, 6), url: p.slice(7) })),
       trustDemo: e.CERT_TRUST_DEMO ?? e.NODE_ENV !== "production",
+    },
+    exchange: {
+      ackHours: { filing: e.EXCHANGE_FILING_ACK_HOURS, transfer: e.EXCHANGE_TRANSFER_ACK_HOURS, notice: e.EXCHANGE_NOTICE_ACK_HOURS },
+      pollMs: e.EXCHANGE_POLL_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

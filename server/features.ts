@@ -4,6 +4,7 @@ import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import { createCertificatesFeature } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
+import { createExchangeHubFeature, createExchangeProvinceFeature } from "./exchange/index.js";
 import { createHubFeature } from "./hub/index.js";
 import { createSharingFeature } from "./sharing/index.js";
 import { createOrganisationFeature, createOrganisationService, divisionName } from "./organisation/index.js";
@@ -55,7 +56,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     systemSocketFeature(),
     systemInfoFeature(config, () => features.map((f) => f.name)),
   ];
-  if (config.role === "hub") features.push(createHubFeature(ctx));
+  // The exchange interface first: its signed routes under /api/hub/v1/exchange must not reach the
+  // hub feature's gate, which would reserve their nonces before the exchange's gate sees them.
+  if (config.role === "hub") features.push(createExchangeHubFeature(ctx, { access }), createHubFeature(ctx));
   // Registration, scheduling, question banks and exam delivery are a province's business; the hub
   // only shares records.
   if (config.role === "province") {
@@ -84,16 +87,23 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     retakeCheck = (candidateId, categoryCode) => delivery.exams.retakeCheck(candidateId, categoryCode);
     features.push(delivery.feature);
     // Certificates: issued from exam.passed; holder data from registration, sessions and tickets from scheduling.
-    features.push(
-      createCertificatesFeature(ctx, {
-        candidates: registration,
-        sessions: scheduling,
-        divisionName,
-        audit,
-      }).feature,
-    );
+    const certificates = createCertificatesFeature(ctx, {
+      candidates: registration,
+      sessions: scheduling,
+      divisionName,
+      audit,
+    });
+    features.push(certificates.feature);
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
     features.push(createSharingFeature(ctx, { audit }));
+    // Cross-province exchange; the practitioner page reads certificates through the certificates feature.
+    features.push(
+      createExchangeProvinceFeature(ctx, {
+        access,
+        audit,
+        certificates: (actor, idNumber) => certificates.facade.lifecycle.search(actor, { idNumber }),
+      }),
+    );
   }
   return features;
 }

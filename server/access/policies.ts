@@ -76,6 +76,19 @@ export const POLICIES = {
   "blueprint:write": { roles: ["examiner", "admin"] },
   "blueprint:publish": { roles: ["reviewer", "admin"] },
   "bank:import": { roles: ["examiner", "admin"] },
+  /**
+   * Cross-province exchange (issue 13): officers at every level file,
+   * transfer, report and answer; the services scope every case to the officer's division (the
+   * sender's office on the way out, the issuing office on the way in).
+   */
+  "exchange:send": { roles: ["officer"] },
+  "exchange:read": { roles: ["officer"] },
+  "exchange:answer": { roles: ["officer"] },
+  /** Overdue cases escalated to the province level: the service admits province-level officers only. */
+  "exchange:escalations": { roles: ["officer"] },
+  "practitioner:read": { roles: ["officer"] },
+  /** The ministry level on the hub: every case in the network. */
+  "exchange:oversee": { roles: ["admin", "hub_operator"] },
 } as const satisfies Record<string, Policy>;
 
 export type Action = keyof typeof POLICIES;

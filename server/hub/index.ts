@@ -22,6 +22,7 @@ export { createCatalogService, type CatalogService } from "./catalog.service.js"
 export { checkRecord, recordHash } from "./record-validation.js";
 export { HUB_API_PREFIX } from "./hub.routes.js";
 export { OPENAPI_DOCUMENTS } from "./openapi.js";
+export { createHubExchangePort, type HubExchangePort } from "./exchange-port.js";
 
 export interface HubFeature extends Feature {
   key: NodeKey;

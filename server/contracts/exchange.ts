@@ -1,0 +1,267 @@
+import { z } from "zod";
+import { CategoryCode } from "./categories.js";
+import { DivisionCode, ProvinceCode } from "./hub.js";
+
+/**
+ * 3. The cross-province exchange interface (跨省数据交换, province ↔ hub ↔ province): off-site
+ * filing (异地备案), transfer (转籍) and enforcement notices (抄告). A sending province posts a
+ * case to the hub; the hub stores it and the receiving province pulls it from its inbox; every
+ * acknowledgement and state change travels back the same way. These schemas are the one source of
+ * truth for the routes, the province pages and the OpenAPI document.
+ */
+
+const Id = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, "须为 8–64 位字母、数字或 -");
+const IsoDate = z.iso.date();
+const Text = (max: number) => z.string().trim().min(1).max(max);
+const IdNumber = z.string().trim().toUpperCase().regex(/^\d{17}[\dX]$/, "须为 18 位公民身份号码");
+
+export const ExchangeKind = z.enum(["filing", "transfer", "notice"]);
+export type ExchangeKind = z.infer<typeof ExchangeKind>;
+
+/**
+ * A case's state: `sent` (held by the hub), `delivered` (the home province pulled it), then
+ * `acknowledged` or `problem` (the home province's answer), and `ended` (a filing whose
+ * practitioner left). Locally a sender also knows `queued` (not yet accepted by the hub) and
+ * `refused` (the hub refused it with a reason).
+ */
+export const CaseState = z.enum(["queued", "sent", "delivered", "acknowledged", "problem", "ended", "refused"]);
+export type CaseState = z.infer<typeof CaseState>;
+
+export const CASE_STATE_LABELS: Readonly<Record<CaseState, string>> = {
+  queued: "待发送",
+  sent: "已发送",
+  delivered: "已送达",
+  acknowledged: "已确认",
+  problem: "有异议",
+  ended: "已终止",
+  refused: "被拒绝",
+};
+export const KIND_LABELS: Readonly<Record<ExchangeKind, string>> = { filing: "异地备案", transfer: "转籍", notice: "违法抄告" };
+
+export const Practitioner = z.object({ idNumber: IdNumber, name: Text(50) }).strict();
+export const Officer = z.object({ id: Text(64), name: Text(50), divisionCode: DivisionCode }).strict();
+
+/** Off-site filing: what the filing province records (DOMAIN.md: category, employer, start, licence, status). */
+export const FilingDetails = z
+  .object({
+    employer: z.object({ name: Text(100), creditCode: z.string().trim().regex(/^[0-9A-Z]{18}$/, "须为 18 位统一社会信用代码").optional() }).strict(),
+    startDate: IsoDate,
+    categoryCode: CategoryCode,
+    licence: z.object({ number: Text(30), class: z.string().trim().regex(/^[A-D][1-3]?$/, "准驾车型如 A1、B2、C1") }).strict(),
+    contact: z.object({ phone: z.string().trim().regex(/^[0-9+\- ]{5,20}$/, "须为电话号码") }).strict(),
+  })
+  .strict();
+export type FilingDetails = z.infer<typeof FilingDetails>;
+
+export const PenaltyDocument = z
+  .object({ name: Text(100), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.int().min(1).max(20_000_000) })
+  .strict();
+
+/** Enforcement notice (抄告): the penalty decided in the reporting province. */
+export const NoticeDetails = z
+  .object({
+    caseNumber: Text(64),
+    decidedOn: IsoDate,
+    legalBasis: Text(300),
+    facts: Text(1000),
+    points: z.int().min(0).max(100).optional(),
+    fineYuan: z.number().min(0).max(10_000_000).optional(),
+    documents: z.array(PenaltyDocument).max(10).default([]),
+  })
+  .strict()
+  .refine((d) => d.points !== undefined || d.fineYuan !== undefined, { message: "须填写记分或罚款", path: ["points"] });
+export type NoticeDetails = z.infer<typeof NoticeDetails>;
+
+/** Transfer (转籍): the receiving province's new certificate replaces the home province's. */
+export const TransferDetails = z
+  .object({ reason: Text(300), newCertificateNumber: z.string().regex(/^[0-9A-Z-]{6,40}$/).optional() })
+  .strict();
+export type TransferDetails = z.infer<typeof TransferDetails>;
+
+// ---------------------------------------------------------------- inter-node messages (province → hub)
+
+const CaseBase = {
+  caseId: Id,
+  /** The catalog lookup (reason `filing` for filings and transfers) that found the practitioner. */
+  lookupId: z.string().uuid(),
+  practitioner: Practitioner,
+  /** The sending office's division (a county officer files in their county). */
+  officer: Officer,
+};
+export const FilingBody = z.object({ ...CaseBase, kind: z.literal("filing"), details: FilingDetails }).strict();
+export const TransferBody = z.object({ ...CaseBase, kind: z.literal("transfer"), details: TransferDetails }).strict();
+export const NoticeBody = z
+  .object({ ...CaseBase, lookupId: z.string().uuid().optional(), kind: z.literal("notice"), details: NoticeDetails })
+  .strict();
+export const CaseBody = z.discriminatedUnion("kind", [FilingBody, TransferBody, NoticeBody]);
+export type CaseBody = z.infer<typeof CaseBody>;
+
+export const ProblemCode = z.enum(["certificate_revoked", "identity_mismatch", "not_our_practitioner", "other"]);
+export const PROBLEM_LABELS: Readonly<Record<z.infer<typeof ProblemCode>, string>> = {
+  certificate_revoked: "证书已吊销或注销",
+  identity_mismatch: "身份信息不符",
+  not_our_practitioner: "非本省从业人员",
+  other: "其他",
+};
+
+export const AckProblem = z.object({ code: ProblemCode, note: Text(500) }).strict();
+
+/** The home province's answer to a case. */
+export const AckBody = z
+  .object({
+    outcome: z.enum(["acknowledged", "problem"]),
+    problem: AckProblem.optional(),
+    officer: Officer,
+  })
+  .strict()
+  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), { message: "有异议时须说明问题，确认时不得附问题", path: ["problem"] });
+export type AckBody = z.infer<typeof AckBody>;
+
+/** The filing province ends a filing (the practitioner left the employer or the province). */
+export const EndBody = z.object({ endDate: IsoDate, reason: Text(300), officer: Officer }).strict();
+export type EndBody = z.infer<typeof EndBody>;
+
+/** The hub's answer to a case, acknowledgement or ending: the case as the hub now holds it. */
+const Code = z.string().max(6);
+const Time = z.string().max(40);
+export const CaseReceipt = z.object({
+  caseId: Id,
+  kind: ExchangeKind,
+  state: CaseState,
+  fromProvince: Code,
+  toProvince: Code,
+  responsibleDivision: Code,
+  sentAt: Time,
+  deadlineAt: Time,
+});
+export type CaseReceipt = z.infer<typeof CaseReceipt>;
+
+// ---------------------------------------------------------------- the inbox (hub → province, pulled)
+
+/**
+ * One inbox message. `case` messages bring a new case to its home province (and `end` its
+ * ending); `state` messages tell either side that a case changed (delivered, acknowledged,
+ * problem, ended, overdue).
+ */
+export const InboxMessage = z.object({
+  seq: z.int(),
+  messageId: z.string().uuid(),
+  type: z.enum(["case", "state"]),
+  at: Time,
+  caseId: Id,
+  kind: ExchangeKind,
+  fromProvince: Code,
+  toProvince: Code,
+  state: CaseState,
+  responsibleDivision: Code,
+  deadlineAt: Time,
+  overdue: z.boolean(),
+  /** The whole case (type `case`): practitioner, officer, lookup and details. */
+  body: CaseBody.nullable(),
+  /** The answer or ending that caused a `state` message. */
+  ack: z.object({ outcome: z.enum(["acknowledged", "problem"]), problem: AckProblem.nullable(), officer: Officer }).nullable(),
+  end: EndBody.nullable(),
+});
+export type InboxMessage = z.infer<typeof InboxMessage>;
+
+/**
+ * `after` is the receiver's cursor: asking with `after=N` confirms that every message up to N is
+ * stored, which is what makes a case `delivered` (store-and-forward: nothing is lost if the
+ * receiver crashes between receiving and storing, it asks again from its old cursor).
+ */
+export const InboxQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const InboxPage = z.object({ messages: z.array(InboxMessage).max(500), nextCursor: z.int(), hasMore: z.boolean() });
+export type InboxPage = z.infer<typeof InboxPage>;
+
+// ---------------------------------------------------------------- province pages (officer ↔ own node)
+
+export const NewFilingBody = z.object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: FilingDetails }).strict();
+export const NewTransferBody = z.object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: TransferDetails }).strict();
+export const NewNoticeBody = z
+  .object({ lookupId: z.string().uuid().optional(), practitioner: Practitioner, details: NoticeDetails })
+  .strict();
+export const OfficerAckBody = z
+  .object({ outcome: z.enum(["acknowledged", "problem"]), problem: AckProblem.optional() })
+  .strict()
+  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), { message: "有异议时须说明问题", path: ["problem"] });
+export const OfficerEndBody = z.object({ endDate: IsoDate, reason: Text(300) }).strict();
+
+export const CaseListQuery = z.object({
+  box: z.enum(["in", "out"]),
+  kind: ExchangeKind.optional(),
+  state: CaseState.optional(),
+  overdue: z.enum(["true", "false"]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** A case as an officer sees it on either side. */
+export interface CaseDto {
+  caseId: string;
+  kind: ExchangeKind;
+  box: "in" | "out";
+  state: CaseState;
+  fromProvince: string;
+  toProvince: string;
+  /** The office responsible on this side: the sender's division (out) or the issuing division (in). */
+  division: string;
+  practitioner: { idNumber: string; name: string };
+  officer: { id: string; name: string; divisionCode: string };
+  lookupId: string | null;
+  details: FilingDetails | TransferDetails | NoticeDetails;
+  sentAt: string | null;
+  deadlineAt: string | null;
+  overdue: boolean;
+  escalatedAt: string | null;
+  refusal: { code: string; message: string } | null;
+  history: { at: string; state: CaseState; by: string; note: string | null }[];
+  ack: { outcome: "acknowledged" | "problem"; problem: { code: string; note: string } | null; officer: string; at: string } | null;
+  end: { endDate: string; reason: string } | null;
+}
+
+/** The home province's page of one practitioner. */
+export interface PractitionerPageDto {
+  idNumber: string;
+  name: string | null;
+  certificates: {
+    certificateNo: string;
+    status: string;
+    statusReason: string | null;
+    categories: { code: string; name: string }[];
+    validFrom: string;
+    validTo: string;
+    issuingAuthority: string;
+    history: { at: string; what: string; by: string }[];
+  }[];
+  filingsElsewhere: CaseDto[];
+  notices: CaseDto[];
+  transfers: CaseDto[];
+  lookups: { at: string; requestingProvince: string; officerId: string; reason: string; caseReference: string }[];
+}
+
+export const PractitionerParams = z.object({ idNumber: IdNumber }).strict();
+export const CaseParams = z.object({ caseId: Id }).strict();
+
+/** Per-province exchange figures for a period (the hub's monthly report reads these). */
+export interface ExchangeStatsRow {
+  province: string;
+  kind: ExchangeKind;
+  /** Cases this province sent in the period. */
+  sent: number;
+  /** Cases addressed to this province in the period. */
+  received: number;
+  /** Of those received: acknowledged (incl. problem answers), and how long that took. */
+  answered: number;
+  problems: number;
+  ackMedianMs: number | null;
+  ackP95Ms: number | null;
+  /** Received cases whose deadline passed unanswered (answered late or still open). */
+  overdue: number;
+  /** Still open and overdue now. */
+  overdueOpen: number;
+}
+
+export const StatsRange = z.object({ from: z.coerce.date(), to: z.coerce.date() }).strict();
+export const ProvinceOfCase = ProvinceCode;

@@ -1,0 +1,209 @@
+import type { ClientSession, Connection } from "mongoose";
+import { CaseReceipt, InboxPage, type CaseState, type InboxMessage } from "../contracts/exchange.js";
+import { LookupNoticesPage } from "../contracts/hub.js";
+import { AppError } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import { TransportError, type NodeClient } from "../sharing/index.js";
+import { provinceExchangeModels, type LocalCaseDoc, type OutgoingDoc } from "./province-exchange.models.js";
+
+/** How far along a case is, so a late or repeated message never moves it back. */
+const RANK: Record<CaseState, number> = { queued: 0, refused: 0, sent: 1, delivered: 2, acknowledged: 3, problem: 3, ended: 4 };
+
+export interface TransportOptions {
+  conn: Connection;
+  logger: Logger;
+  /** The signed client to the hub; null while no hub is configured (cases wait). */
+  client: () => NodeClient | null;
+  maxAttempts?: number;
+  backoffMs?: (attempt: number) => number;
+}
+
+/** The outcome of one delivery attempt of an outgoing entry. */
+export type Delivery =
+  | { kind: "done"; receipt: CaseReceipt }
+  | { kind: "refused"; error: AppError }
+  | { kind: "retry"; error: string };
+
+type Entry = OutgoingDoc & { _id: unknown };
+
+/**
+ * Store and forward, province side. Sending: entries of `exchange_outgoing` go to the hub in
+ * order per case, retried with exponential backoff and jitter while the hub cannot be reached or
+ * answers 5xx/429; a 4xx refusal is final. Receiving: the inbox is PULLED from the hub — the
+ * province needs no reachable endpoint (provincial networks sit behind gateways), the hub keeps
+ * every message until the province's next pull confirms it stored it, and a province that was
+ * down simply pulls from its old cursor. Each page is applied in one transaction with its message
+ * ids, so a message re-read after a crash is recognised and applied once.
+ */
+export function createExchangeTransport(options: TransportOptions) {
+  const m = provinceExchangeModels(options.conn);
+  const maxAttempts = options.maxAttempts ?? 20;
+  const backoff = options.backoffMs ?? ((n: number) => Math.min(300_000, 1000 * 2 ** (n - 1)));
+
+  async function attempt(entry: Entry): Promise<Delivery> {
+    const client = options.client();
+    if (!client) return { kind: "retry", error: "hub not configured" };
+    let answer;
+    try {
+      answer = await client.call("POST", `/api/hub/v1/exchange${entry.path}`, entry.body);
+    } catch (err) {
+      return { kind: "retry", error: err instanceof TransportError ? `${err.code}: ${err.message}` : String(err) };
+    }
+    if (answer.status === 200) return { kind: "done", receipt: CaseReceipt.parse(answer.body) };
+    const e = (answer.body as { error?: { code?: string; message?: string; details?: unknown } }).error;
+    // A replay still in progress, rate limiting and the hub's own failures are worth another try.
+    if (answer.status >= 500 || answer.status === 429 || e?.code === "replay_in_progress" || answer.status === 401)
+      return { kind: "retry", error: `hub answered ${answer.status} ${e?.code ?? ""}` };
+    return { kind: "refused", error: new AppError(e?.code ?? `hub_${answer.status}`, answer.status, e?.message ?? "全国中心拒绝了该请求", e?.details) };
+  }
+
+  /** Records what the hub answered for `entry` (in the caller's transaction). */
+  async function settle(session: ClientSession, entry: Entry, result: Delivery, at: Date): Promise<void> {
+    if (result.kind === "retry") {
+      const attempts = entry.attempts + 1;
+      const dead = attempts >= maxAttempts;
+      // Full jitter: provinces that failed together do not retry together.
+      const delay = Math.round(Math.random() * backoff(attempts));
+      await m.Outgoing.updateOne(
+        { _id: entry._id },
+        { $set: { status: dead ? "dead" : "pending", attempts, lastError: result.error, availableAt: new Date(at.getTime() + delay), leaseUntil: null } },
+        { session },
+      );
+      return;
+    }
+    await m.Outgoing.updateOne(
+      { _id: entry._id },
+      { $set: { status: result.kind === "done" ? "done" : "dead", attempts: entry.attempts + 1, leaseUntil: null, lastError: result.kind === "refused" ? `${result.error.code}: ${result.error.message}` : null } },
+      { session },
+    );
+    const c = await m.Cases.findOne({ caseId: entry.caseId }).session(session).lean();
+    if (!c) return;
+    if (result.kind === "done") {
+      const r = result.receipt;
+      const set: Record<string, unknown> = { sentAt: new Date(r.sentAt), deadlineAt: new Date(r.deadlineAt), toProvince: r.toProvince };
+      const advance = RANK[r.state] > RANK[c.state as CaseState];
+      if (advance) set.state = r.state;
+      await m.Cases.updateOne(
+        { caseId: c.caseId },
+        { $set: set, ...(advance ? { $push: { history: { at, state: r.state, by: "全国中心", note: null } } } : {}) },
+        { session },
+      );
+    } else {
+      // Only a refused new case changes state; a refused answer or ending leaves the case as it was, with the reason shown.
+      const refusal = { code: result.error.code, message: result.error.message };
+      await m.Cases.updateOne(
+        { caseId: c.caseId },
+        { $set: { refusal, ...(entry.purpose === "submit" ? { state: "refused" } : {}) }, $push: { history: { at, state: entry.purpose === "submit" ? "refused" : c.state, by: "全国中心", note: refusal.message } } },
+        { session },
+      );
+    }
+  }
+
+  /** Claims one due entry whose earlier entries for the same case are done. */
+  async function claim(now: Date): Promise<Entry | null> {
+    const due = { $or: [{ status: "pending" as const, availableAt: { $lte: now } }, { status: "sending" as const, leaseUntil: { $lt: now } }] };
+    const candidates = await m.Outgoing.find(due, { _id: 1, caseId: 1, seq: 1 }).sort({ seq: 1 }).limit(50).lean();
+    for (const c of candidates) {
+      if (await m.Outgoing.exists({ caseId: c.caseId, seq: { $lt: c.seq }, status: { $ne: "done" } })) continue;
+      const entry = await m.Outgoing.findOneAndUpdate({ _id: c._id, ...due }, { $set: { status: "sending", leaseUntil: new Date(now.getTime() + 60_000) } }, { returnDocument: "after" }).lean<Entry>();
+      if (entry) return entry;
+    }
+    return null;
+  }
+
+  function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: string) {
+    const at = new Date(msg.at);
+    if (msg.type === "case") {
+      if (c || !msg.body) return null;
+      const b = msg.body;
+      return {
+        update: undefined,
+        insert: {
+          caseId: msg.caseId, kind: msg.kind, box: "in" as const, state: "delivered" as const, fromProvince: msg.fromProvince, toProvince: own,
+          division: msg.responsibleDivision, idNumber: b.practitioner.idNumber, name: b.practitioner.name, officer: b.officer,
+          lookupId: b.lookupId ?? null, details: b.details, sentAt: at, deadlineAt: new Date(msg.deadlineAt), overdue: msg.overdue,
+          escalatedAt: null, refusal: null, ack: null, end: null,
+          history: [{ at, state: "sent", by: `${b.officer.name}（${msg.fromProvince}）`, note: null }, { at: new Date(), state: "delivered", by: "本省节点", note: null }],
+        },
+      };
+    }
+    if (!c) return null;
+    const set: Record<string, unknown> = {};
+    const advance = RANK[msg.state] > RANK[c.state as CaseState];
+    if (advance) set.state = msg.state;
+    if (msg.overdue && !c.overdue) Object.assign(set, { overdue: true, escalatedAt: at });
+    if (msg.ack && !c.ack) set.ack = { ...msg.ack, at: msg.at };
+    if (msg.end && !c.end) set.end = msg.end;
+    if (Object.keys(set).length === 0) return null;
+    const note = msg.overdue && !c.overdue ? "逾期未确认，已升级至省级" : (msg.ack?.problem?.note ?? msg.end?.reason ?? null);
+    const by = msg.ack ? `${msg.ack.officer.name}（${msg.toProvince}）` : msg.end ? `${msg.end.officer.name}（${msg.fromProvince}）` : "全国中心";
+    return { insert: undefined, update: { $set: set, $push: { history: { at, state: advance ? msg.state : c.state, by, note } } } };
+  }
+
+  async function cursor(name: string): Promise<number> {
+    return (await m.Counters.findOne({ _id: `cursor:${name}` }).lean())?.value ?? 0;
+  }
+
+  return {
+    attempt,
+    settle,
+    /** Sends every due entry once; returns how many were attempted. */
+    async sendOnce(): Promise<number> {
+      let sent = 0;
+      for (let e = await claim(new Date()); e; e = await claim(new Date())) {
+        const result = await attempt(e);
+        await options.conn.transaction((session) => settle(session, e, result, new Date()));
+        sent++;
+        // The hub is unreachable: stop this pass; backoff decides when the next one tries.
+        if (result.kind === "retry") break;
+      }
+      return sent;
+    },
+
+    /** Pulls the inbox (and the lookup notices) until empty; returns how many messages were applied. */
+    async pullOnce(own: string): Promise<number> {
+      const client = options.client();
+      if (!client) return 0;
+      let applied = 0;
+      for (let more = true; more; ) {
+        const after = await cursor("inbox");
+        const answer = await client.call("GET", `/api/hub/v1/exchange/inbox?after=${after}&limit=200`);
+        if (answer.status !== 200) throw new Error(`inbox pull answered ${answer.status}`);
+        const page = InboxPage.parse(answer.body);
+        await options.conn.transaction(async (session) => {
+          for (const msg of page.messages) {
+            const seen = await m.Received.exists({ messageId: msg.messageId }).session(session);
+            if (seen) continue;
+            await m.Received.create([{ messageId: msg.messageId, seq: msg.seq, at: new Date() }], { session });
+            const c = await m.Cases.findOne({ caseId: msg.caseId }).session(session).lean();
+            const change = applyMessage(c, msg, own);
+            if (change?.insert) await m.Cases.create([change.insert], { session });
+            else if (change?.update) await m.Cases.updateOne({ caseId: msg.caseId }, change.update, { session });
+            applied++;
+          }
+          await m.Counters.updateOne({ _id: "cursor:inbox" }, { $max: { value: page.nextCursor } }, { upsert: true, session });
+        });
+        more = page.hasMore;
+      }
+      // Confirms the last page (the hub marks delivered what the cursor covers).
+      if (applied > 0) await client.call("GET", `/api/hub/v1/exchange/inbox?after=${await cursor("inbox")}&limit=1`);
+      for (let more = true; more; ) {
+        const after = await cursor("lookups");
+        const answer = await client.call("GET", `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=500`);
+        if (answer.status !== 200) throw new Error(`lookup notices answered ${answer.status}`);
+        const page = LookupNoticesPage.parse(answer.body);
+        for (const l of page.lookups) {
+          await m.LookupNotices.updateOne(
+            { lookupId: l.lookupId, idNumber: l.idNumber },
+            { $setOnInsert: { seq: l.seq, at: new Date(l.at), requestingProvince: l.requestingProvince, officerId: l.officerId, reason: l.reason, caseReference: l.caseReference } },
+            { upsert: true },
+          );
+        }
+        await m.Counters.updateOne({ _id: "cursor:lookups" }, { $max: { value: page.nextCursor } }, { upsert: true });
+        more = page.hasMore;
+      }
+      return applied;
+    },
+  };
+}
+export type ExchangeTransport = ReturnType<typeof createExchangeTransport>;

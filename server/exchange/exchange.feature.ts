@@ -1,0 +1,131 @@
+import type { Access } from "../access/index.js";
+import type { AuditLog } from "../audit/index.js";
+import type { AuthUser } from "../contracts/auth.js";
+import type { Feature, FeatureContext } from "../feature.js";
+import { strictRouter } from "../lib/http.js";
+import { createHubExchangePort, createRegistryService } from "../hub/index.js";
+import {
+  createMessageLog,
+  createNodeClient,
+  createNodeGate,
+  createNonceStore,
+  keyIdOf,
+  loadOrCreateNodeKey,
+  publicKeyFromX,
+  type NodeClient,
+  type NodeKey,
+} from "../sharing/index.js";
+import { createExchangeTransport } from "./exchange-transport.js";
+import { hubExchangeAdminRouter, hubExchangeNodeRouter } from "./hub-exchange.routes.js";
+import { createHubExchangeService, type HubExchangeService } from "./hub-exchange.service.js";
+import { createPractitionerPages, type CertificateView } from "./practitioner-page.js";
+import { provinceExchangeRouter } from "./province-exchange.routes.js";
+import { createProvinceExchangeService, type ProvinceExchangeService } from "./province-exchange.service.js";
+
+/** A timer loop that runs `work` every `ms`, one run at a time, logging (not throwing) failures. */
+function loop(ms: number, work: () => Promise<unknown>, onError: (err: unknown) => void) {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  let stopped = true;
+  const tick = () => {
+    if (stopped || running) return;
+    running = work()
+      .catch(onError)
+      .finally(() => {
+        running = null;
+        if (!stopped) timer = setTimeout(tick, ms);
+      });
+  };
+  return {
+    start() {
+      stopped = false;
+      tick();
+    },
+    kick() {
+      if (stopped || running) return;
+      if (timer) clearTimeout(timer);
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/**
+ * The hub's exchange interface: its own signed routes under /api/hub/v1/exchange (mounted before
+ * the hub feature, whose gate would otherwise take these requests' nonces first), the ministry's
+ * case list, and the overdue sweep.
+ */
+export function createExchangeHubFeature(ctx: FeatureContext, deps: { access: Access; key?: NodeKey }): Feature & { exchange: HubExchangeService } {
+  const { conn, config, logger } = ctx;
+  const key = deps.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
+  const registry = createRegistryService(conn);
+  const window = { maxSkewSeconds: config.nodeKey.maxSkewSeconds, maxLifetimeSeconds: 300 };
+  const gate = createNodeGate({
+    key,
+    resolveNode: (keyId) => registry.resolveKey(keyId),
+    nonces: createNonceStore(conn, { keepSeconds: window.maxSkewSeconds * 2 + window.maxLifetimeSeconds }),
+    log: createMessageLog(conn),
+    logger,
+    window,
+    ratePerMinute: config.hub.rateLimitPerMinute,
+  });
+  const exchange = createHubExchangeService(conn, { hub: createHubExchangePort(conn), ackHours: config.exchange.ackHours });
+  const router = strictRouter();
+  router.use(hubExchangeNodeRouter({ gate, exchange }));
+  router.use(hubExchangeAdminRouter({ exchange, access: deps.access }));
+  const sweep = loop(Math.max(config.exchange.pollMs, 10_000), () => exchange.sweepOverdue(), (err) => logger.warn({ err }, "exchange overdue sweep failed"));
+  return { name: "exchange", router, exchange, start: () => Promise.resolve(sweep.start()), stop: () => sweep.stop() };
+}
+
+export interface ProvinceExchangeFeature extends Feature {
+  exchange: ProvinceExchangeService;
+}
+
+/**
+ * A province's exchange: the officer's routes, the sender of queued cases and answers, and the
+ * inbox puller, both every EXCHANGE_POLL_MS. Without a configured hub, cases queue and wait.
+ */
+export function createExchangeProvinceFeature(
+  ctx: FeatureContext,
+  deps: {
+    access: Access;
+    audit: AuditLog;
+    certificates: (actor: AuthUser, idNumber: string) => Promise<CertificateView[]>;
+    key?: NodeKey;
+    mountRoutes?: boolean;
+  },
+): ProvinceExchangeFeature {
+  const { conn, config, logger } = ctx;
+  const provinceCode = config.provinceCode ?? "";
+  let client: NodeClient | null = null;
+  if (config.hub.url && config.hub.publicKey) {
+    const key = deps.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
+    const peer = { name: "hub", url: config.hub.url, keyId: keyIdOf(config.hub.publicKey), publicKey: publicKeyFromX(config.hub.publicKey) };
+    client = createNodeClient({ key, peer, log: createMessageLog(conn) });
+  }
+  const transport = createExchangeTransport({ conn, logger, client: () => client });
+  const onError = (err: unknown) => logger.warn({ err }, "exchange transport failed; retrying later");
+  const sender = loop(config.exchange.pollMs, () => transport.sendOnce(), onError);
+  const puller = loop(config.exchange.pollMs, () => transport.pullOnce(provinceCode), onError);
+  const exchange = createProvinceExchangeService(conn, { provinceCode, audit: deps.audit, transport, kick: () => sender.kick() });
+  const pages = createPractitionerPages({ exchange, certificates: deps.certificates });
+  return {
+    name: "exchange",
+    // The officer routes are mounted once their RBAC matrix rows land (next commit).
+    router: deps.mountRoutes ? provinceExchangeRouter({ exchange, pages, access: deps.access }) : undefined,
+    exchange,
+    start: () => {
+      sender.start();
+      puller.start();
+      return Promise.resolve();
+    },
+    stop: async () => {
+      await sender.stop();
+      await puller.stop();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+/**
+ * The hub's side of the exchange interface. Collections (read by the monthly report through
+ * `exchangeStats` in index.ts, never directly):
+ * - `exchange_cases`: one document per filing, transfer or notice, with its state and times;
+ * - `exchange_inbox`: every message the hub holds for a province, numbered by `seq` (the
+ *   province's pull cursor); `deliveredAt` is set when the province confirms it stored it.
+ */
+const caseSchema = new Schema(
+  {
+    caseId: { type: String, required: true, unique: true },
+    kind: { type: String, required: true, enum: ["filing", "transfer", "notice"] },
+    fromProvince: { type: String, required: true },
+    toProvince: { type: String, required: true },
+    /** The sending officer's division (B's four levels). */
+    senderDivision: { type: String, required: true },
+    /** The division of A's office that issued the certificate (A's four levels). */
+    responsibleDivision: { type: String, required: true },
+    idNumber: { type: String, required: true },
+    lookupId: { type: String, default: null },
+    /** The case as sent (CaseBody), and its hash: a re-send must be identical. */
+    body: { type: Schema.Types.Mixed, required: true },
+    bodyHash: { type: String, required: true },
+    state: { type: String, required: true, enum: ["sent", "delivered", "acknowledged", "problem", "ended"] },
+    sentAt: { type: Date, required: true },
+    deliveredAt: { type: Date, default: null },
+    deadlineAt: { type: Date, required: true },
+    answeredAt: { type: Date, default: null },
+    ack: { type: Schema.Types.Mixed, default: null },
+    endedAt: { type: Date, default: null },
+    end: { type: Schema.Types.Mixed, default: null },
+    /** Set once when the deadline passed unanswered: escalated to the home province's province level. */
+    overdue: { type: Boolean, default: false },
+    escalatedAt: { type: Date, default: null },
+  },
+  { minimize: false, versionKey: false },
+);
+caseSchema.index({ idNumber: 1, kind: 1 });
+caseSchema.index({ state: 1, deadlineAt: 1 });
+caseSchema.index({ sentAt: 1 });
+
+const inboxSchema = new Schema(
+  {
+    seq: { type: Number, required: true, unique: true },
+    messageId: { type: String, required: true, unique: true },
+    to: { type: String, required: true },
+    type: { type: String, required: true, enum: ["case", "state"] },
+    at: { type: Date, required: true },
+    caseId: { type: String, required: true },
+    message: { type: Schema.Types.Mixed, required: true },
+    deliveredAt: { type: Date, default: null },
+  },
+  { minimize: false, versionKey: false },
+);
+inboxSchema.index({ to: 1, seq: 1 });
+
+const counterSchema = new Schema({ _id: { type: String, required: true }, value: { type: Number, required: true } }, { versionKey: false });
+
+export type HubCaseDoc = InferSchemaType<typeof caseSchema>;
+export type HubInboxDoc = InferSchemaType<typeof inboxSchema>;
+
+// Cast rather than `conn.model<T>()` (see server/hub/hub.models.ts: tsc ran out of memory).
+function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
+  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
+}
+
+export function hubExchangeModels(conn: Connection) {
+  return {
+    Cases: model<HubCaseDoc>(conn, "ExchangeHubCase", caseSchema, "exchange_cases"),
+    Inbox: model<HubInboxDoc>(conn, "ExchangeHubInbox", inboxSchema, "exchange_inbox"),
+    Counters: model<{ _id: string; value: number }>(conn, "ExchangeHubCounter", counterSchema, "exchange_counters"),
+  };
+}
+export type HubExchangeModels = ReturnType<typeof hubExchangeModels>;

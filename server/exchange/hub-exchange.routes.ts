@@ -1,0 +1,61 @@
+import type { Request, Response, Router } from "express";
+import { z } from "zod";
+import { CaseParams, CaseReceipt, CaseState, InboxPage, InboxQuery } from "../contracts/exchange.js";
+import { ProvinceCode } from "../contracts/hub.js";
+import type { Access } from "../access/index.js";
+import { parse, strictRouter } from "../lib/http.js";
+import { authenticatedNode, type NodeGate } from "../sharing/index.js";
+import type { HubExchangeService } from "./hub-exchange.service.js";
+
+/** Where the exchange interface lives: beside the collection and catalog interfaces. */
+export const EXCHANGE_API_PREFIX = "/hub/v1/exchange";
+
+/**
+ * The exchange interface's signed routes (province ↔ hub). Like the other two interfaces, every
+ * request is authenticated by its RFC 9421 signature and a fresh nonce, and every answer leaves
+ * signed, stored against the nonce and logged; answers are checked against the contracts the
+ * OpenAPI document is generated from.
+ */
+export function hubExchangeNodeRouter(deps: { gate: NodeGate; exchange: HubExchangeService }): Router {
+  const { gate, exchange } = deps;
+  const send = <S extends z.ZodType>(req: Request, res: Response, contract: S, body: z.infer<S>) =>
+    gate.reply(req, res, 200, contract.parse(body));
+  const signed = strictRouter();
+  signed.use(gate.authenticate);
+  signed.post("/cases", async (req, res) => {
+    await send(req, res, CaseReceipt, await exchange.submit(req.body, authenticatedNode(res).peer));
+  });
+  signed.post("/cases/:caseId/answer", async (req, res) => {
+    const { caseId } = parse(CaseParams, req.params);
+    await send(req, res, CaseReceipt, await exchange.answer(caseId, req.body, authenticatedNode(res).peer));
+  });
+  signed.post("/cases/:caseId/end", async (req, res) => {
+    const { caseId } = parse(CaseParams, req.params);
+    await send(req, res, CaseReceipt, await exchange.end(caseId, req.body, authenticatedNode(res).peer));
+  });
+  signed.get("/inbox", async (req, res) => {
+    const q = parse(InboxQuery, req.query);
+    await send(req, res, InboxPage, await exchange.inbox(authenticatedNode(res).peer, q.after, q.limit));
+  });
+  signed.use(gate.errorHandler);
+  const r = strictRouter();
+  r.use(EXCHANGE_API_PREFIX, signed);
+  return r;
+}
+
+const CasesQuery = z.object({
+  province: ProvinceCode.optional(),
+  state: CaseState.optional(),
+  overdue: z.enum(["true", "false"]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** The ministry level (hub operator): every case in the network, with overdue ones escalated. */
+export function hubExchangeAdminRouter(deps: { exchange: HubExchangeService; access: Access }): Router {
+  const r = strictRouter();
+  r.get("/hub/exchange/cases", deps.access.route("exchange:oversee"), async (req, res) => {
+    const q = parse(CasesQuery, req.query);
+    res.json(await deps.exchange.list({ ...q, overdue: q.overdue === undefined ? undefined : q.overdue === "true" }));
+  });
+  return r;
+}

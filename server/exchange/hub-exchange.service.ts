@@ -1,0 +1,249 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { ClientSession, Connection } from "mongoose";
+import { canonicalJson } from "../audit/index.js";
+import {
+  AckBody,
+  CaseBody,
+  EndBody,
+  type CaseReceipt,
+  type CaseState,
+  type ExchangeKind,
+  type InboxMessage,
+  type InboxPage,
+} from "../contracts/exchange.js";
+import { errors } from "../lib/errors.js";
+import type { HubExchangePort } from "../hub/index.js";
+import { hubExchangeModels, type HubCaseDoc } from "./hub-exchange.models.js";
+
+/** Hours a home province has to answer each kind of case (server/config.ts `exchange.ackHours`). */
+export type AckHours = Readonly<Record<ExchangeKind, number>>;
+
+/** A lookup older than this cannot found a filing or transfer: look again. */
+const LOOKUP_VALID_DAYS = 30;
+const OPEN: HubCaseDoc["state"][] = ["sent", "delivered", "acknowledged", "problem"];
+
+const hashOf = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
+
+/**
+ * The hub's exchange service: accepts cases from the sending province (checked against the
+ * pointer index and the catalog lookup they cite), holds a message for the home province until it
+ * confirms it stored it, takes the home province's answer and the sender's ending, and escalates
+ * cases whose deadline passed. Every change to a case and the messages it causes are one
+ * transaction, so a message is never held for a change that did not happen, or the reverse.
+ */
+export function createHubExchangeService(
+  conn: Connection,
+  deps: { hub: HubExchangePort; ackHours: AckHours; now?: () => Date },
+) {
+  const m = hubExchangeModels(conn);
+  const now = deps.now ?? (() => new Date());
+
+  async function nextSeq(session: ClientSession): Promise<number> {
+    const c = await m.Counters.findOneAndUpdate({ _id: "inbox" }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after", session }).lean();
+    if (!c) throw new Error("inbox counter missing");
+    return c.value;
+  }
+
+  function receipt(c: HubCaseDoc): CaseReceipt {
+    return {
+      caseId: c.caseId, kind: c.kind, state: c.state, fromProvince: c.fromProvince, toProvince: c.toProvince,
+      responsibleDivision: c.responsibleDivision, sentAt: c.sentAt.toISOString(), deadlineAt: c.deadlineAt.toISOString(),
+    };
+  }
+
+  /** Holds one message for `to` about case `c` as it stands after this change. */
+  async function hold(session: ClientSession, to: string, type: "case" | "state", c: HubCaseDoc, at: Date): Promise<void> {
+    const message: Omit<InboxMessage, "seq"> = {
+      messageId: randomUUID(), type, at: at.toISOString(), caseId: c.caseId, kind: c.kind, fromProvince: c.fromProvince,
+      toProvince: c.toProvince, state: c.state, responsibleDivision: c.responsibleDivision, deadlineAt: c.deadlineAt.toISOString(),
+      overdue: c.overdue, body: type === "case" ? (c.body as InboxMessage["body"]) : null,
+      ack: (c.ack ?? null) as InboxMessage["ack"], end: (c.end ?? null) as InboxMessage["end"],
+    };
+    await m.Inbox.create([{ seq: await nextSeq(session), messageId: message.messageId, to, type, at, caseId: c.caseId, message }], { session });
+  }
+
+  /** Refuses what the hub's own records contradict; returns the home province and responsible office. */
+  async function check(body: CaseBody, sender: string, at: Date): Promise<{ home: string; responsible: string }> {
+    const p = await deps.hub.practitioner(body.practitioner.idNumber);
+    if (!p) throw errors.notFound("该从业人员的资格记录", "practitioner_unknown");
+    if (p.homeProvince === sender)
+      throw errors.unprocessable("own_practitioner", "该从业人员的资格由本省管理，无需跨省办理");
+    if (p.name !== body.practitioner.name)
+      throw errors.unprocessable("identity_mismatch", "姓名与全国中心记录的身份证号码不符");
+    if (body.kind !== "notice") {
+      if (!p.certificateNumber) throw errors.conflict("no_certificate", "该从业人员尚未取得从业资格证");
+      if (p.certificateStatus !== "valid")
+        throw errors.conflict("certificate_not_valid", "该从业人员的从业资格证已注销、吊销或撤销，不能备案或转籍");
+    }
+    if (body.lookupId !== undefined || body.kind !== "notice") {
+      const lookup = body.lookupId ? await deps.hub.lookup(body.lookupId) : null;
+      const wanted = body.kind === "notice" ? "enforcement" : "filing";
+      const fresh = lookup && at.getTime() - lookup.at.getTime() <= LOOKUP_VALID_DAYS * 86_400_000;
+      if (
+        !lookup || !fresh || lookup.requestingProvince !== sender || lookup.reason !== wanted ||
+        !lookup.matches.some((x) => x.idNumber === body.practitioner.idNumber)
+      )
+        throw errors.unprocessable("lookup_mismatch", `查询凭证不符：须为本省 ${LOOKUP_VALID_DAYS} 日内以“${wanted === "filing" ? "备案" : "执法"}”事由查到该从业人员的查询`);
+    }
+    return { home: p.homeProvince, responsible: await deps.hub.issuingDivision(p.idNumber, p.homeProvince) };
+  }
+
+  async function caseFor(caseId: string): Promise<HubCaseDoc> {
+    const c = await m.Cases.findOne({ caseId }).lean();
+    if (!c) throw errors.notFound("交换事项", "case_not_found");
+    return c;
+  }
+
+  return {
+    /** A new filing, transfer or notice from `sender`; a re-send of the same case is answered again, unchanged. */
+    async submit(raw: unknown, sender: string): Promise<CaseReceipt> {
+      const body = CaseBody.parse(raw);
+      const bodyHash = hashOf(body);
+      const existing = await m.Cases.findOne({ caseId: body.caseId }).lean();
+      if (existing) {
+        if (existing.fromProvince !== sender || existing.bodyHash !== bodyHash)
+          throw errors.conflict("case_conflict", "同一编号的交换事项内容不同");
+        return receipt(existing);
+      }
+      const at = now();
+      const { home, responsible } = await check(body, sender, at);
+      const doc: HubCaseDoc = {
+        caseId: body.caseId, kind: body.kind, fromProvince: sender, toProvince: home, senderDivision: body.officer.divisionCode,
+        responsibleDivision: responsible, idNumber: body.practitioner.idNumber, lookupId: body.lookupId ?? null, body, bodyHash,
+        state: "sent", sentAt: at, deliveredAt: null, deadlineAt: new Date(at.getTime() + deps.ackHours[body.kind] * 3_600_000),
+        answeredAt: null, ack: null, endedAt: null, end: null, overdue: false, escalatedAt: null,
+      };
+      await conn.transaction(async (session) => {
+        if (body.kind === "filing") {
+          // One open filing per practitioner per filing division (a second one is a mistake or a duplicate).
+          const open = await m.Cases.exists({
+            kind: "filing", idNumber: doc.idNumber, fromProvince: sender, senderDivision: doc.senderDivision, state: { $in: OPEN },
+          }).session(session);
+          if (open) throw errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
+          await deps.hub.fileWith(doc.idNumber, sender, session);
+        }
+        if (body.kind === "transfer") {
+          const open = await m.Cases.exists({ kind: "transfer", idNumber: doc.idNumber, state: { $in: OPEN } }).session(session);
+          if (open) throw errors.conflict("transfer_open", "该从业人员已有办理中的转籍");
+        }
+        await m.Cases.create([doc], { session });
+        await hold(session, home, "case", doc, at);
+      });
+      return receipt(doc);
+    },
+
+    /** The home province's answer. Only the province the case was sent to may give it. */
+    async answer(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
+      const ack = AckBody.parse(raw);
+      const c = await caseFor(caseId);
+      if (c.toProvince !== province) throw errors.forbidden("只有该从业人员的主管省份可以确认", "not_case_recipient");
+      const stored = { outcome: ack.outcome, problem: ack.problem ?? null, officer: ack.officer };
+      if (c.ack) {
+        if (hashOf(c.ack) === hashOf(stored)) return receipt(c);
+        throw errors.conflict("already_answered", "该事项已经答复");
+      }
+      if (c.state === "ended") throw errors.conflict("case_ended", "该事项已终止");
+      const at = now();
+      const next: HubCaseDoc = { ...c, state: ack.outcome, ack: stored, answeredAt: at, deliveredAt: c.deliveredAt ?? at };
+      await conn.transaction(async (session) => {
+        const res = await m.Cases.updateOne(
+          { caseId, ack: null, state: { $in: ["sent", "delivered"] } },
+          { $set: { state: next.state, ack: stored, answeredAt: at, deliveredAt: next.deliveredAt } },
+          { session },
+        );
+        if (res.matchedCount !== 1) throw errors.conflict("already_answered", "该事项已经答复");
+        await hold(session, c.fromProvince, "state", next, at);
+      });
+      return receipt(next);
+    },
+
+    /** The filing province ends a filing; the home province is told. */
+    async end(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
+      const end = EndBody.parse(raw);
+      const c = await caseFor(caseId);
+      if (c.fromProvince !== province) throw errors.forbidden("只有办理备案的省份可以终止备案", "not_case_sender");
+      if (c.kind !== "filing") throw errors.conflict("not_a_filing", "只有异地备案可以终止");
+      if (c.state === "ended") {
+        if (hashOf(c.end) === hashOf(end)) return receipt(c);
+        throw errors.conflict("case_ended", "该备案已终止");
+      }
+      const at = now();
+      const next: HubCaseDoc = { ...c, state: "ended", end, endedAt: at };
+      await conn.transaction(async (session) => {
+        const res = await m.Cases.updateOne({ caseId, state: { $ne: "ended" } }, { $set: { state: "ended", end, endedAt: at } }, { session });
+        if (res.matchedCount !== 1) throw errors.conflict("case_ended", "该备案已终止");
+        const others = await m.Cases.exists({ kind: "filing", idNumber: c.idNumber, fromProvince: province, state: { $in: OPEN }, caseId: { $ne: caseId } }).session(session);
+        if (!others) await deps.hub.unfile(c.idNumber, province, session);
+        await hold(session, c.toProvince, "state", next, at);
+      });
+      return receipt(next);
+    },
+
+    /**
+     * Messages for `province` after its cursor. Asking with `after` confirms everything up to it:
+     * those messages are delivered, and a case whose message was delivered becomes `delivered`
+     * (and its sender is told). The confirmation is one transaction.
+     */
+    async inbox(province: string, after: number, limit: number): Promise<InboxPage> {
+      await confirm(province, after);
+      const rows = await m.Inbox.find({ to: province, seq: { $gt: after } }).sort({ seq: 1 }).limit(limit + 1).lean();
+      const page = rows.slice(0, limit);
+      return {
+        messages: page.map((r) => ({ ...(r.message as Omit<InboxMessage, "seq">), seq: r.seq })),
+        nextCursor: page.at(-1)?.seq ?? after,
+        hasMore: rows.length > limit,
+      };
+    },
+
+    /** Marks open cases past their deadline overdue, once, and tells both sides (escalation). */
+    async sweepOverdue(at: Date = now()): Promise<number> {
+      const due = await m.Cases.find({ state: { $in: ["sent", "delivered"] }, overdue: false, deadlineAt: { $lte: at } }).limit(500).lean();
+      let count = 0;
+      for (const c of due) {
+        await conn.transaction(async (session) => {
+          const res = await m.Cases.updateOne({ caseId: c.caseId, overdue: false, state: { $in: ["sent", "delivered"] } }, { $set: { overdue: true, escalatedAt: at } }, { session });
+          if (res.matchedCount !== 1) return;
+          const next = { ...c, overdue: true, escalatedAt: at };
+          await hold(session, c.toProvince, "state", next, at);
+          await hold(session, c.fromProvince, "state", next, at);
+          count++;
+        });
+      }
+      return count;
+    },
+
+    /** The ministry's view (hub operator): every case, newest first. */
+    async list(query: { province?: string; state?: CaseState; overdue?: boolean; limit: number }) {
+      const filter: Record<string, unknown> = {};
+      if (query.province) filter.$or = [{ fromProvince: query.province }, { toProvince: query.province }];
+      if (query.state) filter.state = query.state;
+      if (query.overdue !== undefined) filter.overdue = query.overdue;
+      const rows = await m.Cases.find(filter, { _id: 0, body: 0, bodyHash: 0 }).sort({ sentAt: -1 }).limit(query.limit).lean();
+      return rows.map((c) => ({
+        caseId: c.caseId, kind: c.kind, state: c.state, fromProvince: c.fromProvince, toProvince: c.toProvince,
+        senderDivision: c.senderDivision, responsibleDivision: c.responsibleDivision, idNumber: c.idNumber,
+        sentAt: c.sentAt.toISOString(), deliveredAt: c.deliveredAt?.toISOString() ?? null, answeredAt: c.answeredAt?.toISOString() ?? null,
+        deadlineAt: c.deadlineAt.toISOString(), overdue: c.overdue, endedAt: c.endedAt?.toISOString() ?? null,
+      }));
+    },
+  };
+
+  async function confirm(province: string, upTo: number): Promise<void> {
+    if (upTo <= 0) return;
+    const unconfirmed = await m.Inbox.find({ to: province, seq: { $lte: upTo }, deliveredAt: null }, { seq: 1, type: 1, caseId: 1 }).sort({ seq: 1 }).limit(1000).lean();
+    if (unconfirmed.length === 0) return;
+    const at = now();
+    await conn.transaction(async (session) => {
+      await m.Inbox.updateMany({ to: province, seq: { $in: unconfirmed.map((u) => u.seq) }, deliveredAt: null }, { $set: { deliveredAt: at } }, { session });
+      for (const u of unconfirmed.filter((x) => x.type === "case")) {
+        const c = await m.Cases.findOneAndUpdate(
+          { caseId: u.caseId, state: "sent" },
+          { $set: { state: "delivered", deliveredAt: at } },
+          { session, returnDocument: "after" },
+        ).lean();
+        if (c) await hold(session, c.fromProvince, "state", c, at);
+      }
+    });
+  }
+}
+export type HubExchangeService = ReturnType<typeof createHubExchangeService>;

@@ -1,0 +1,105 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+/**
+ * A province node's side of the exchange interface:
+ * - `exchange_local_cases`: every case this province sent (box `out`) or received (box `in`), with
+ *   the state it last learnt and its history; `division` is the office responsible on this side;
+ * - `exchange_outgoing`: what waits to be sent to the hub (new cases, answers, endings), in order
+ *   per case, retried with backoff until the hub answers;
+ * - `exchange_received`: the id of every inbox message applied (a message is applied once);
+ * - `exchange_lookup_notices`: lookups of this province's practitioners made anywhere.
+ */
+const historySchema = new Schema(
+  { at: { type: Date, required: true }, state: { type: String, required: true }, by: { type: String, required: true }, note: { type: String, default: null } },
+  { _id: false },
+);
+
+const localCaseSchema = new Schema(
+  {
+    caseId: { type: String, required: true, unique: true },
+    kind: { type: String, required: true, enum: ["filing", "transfer", "notice"] },
+    box: { type: String, required: true, enum: ["in", "out"] },
+    state: { type: String, required: true, enum: ["queued", "sent", "delivered", "acknowledged", "problem", "ended", "refused"] },
+    fromProvince: { type: String, required: true },
+    toProvince: { type: String, default: null },
+    division: { type: String, required: true },
+    idNumber: { type: String, required: true },
+    name: { type: String, required: true },
+    officer: { id: String, name: String, divisionCode: String },
+    lookupId: { type: String, default: null },
+    details: { type: Schema.Types.Mixed, required: true },
+    sentAt: { type: Date, default: null },
+    deadlineAt: { type: Date, default: null },
+    overdue: { type: Boolean, default: false },
+    escalatedAt: { type: Date, default: null },
+    refusal: { type: new Schema({ code: String, message: String }, { _id: false }), default: null },
+    history: { type: [historySchema], default: [] },
+    ack: { type: Schema.Types.Mixed, default: null },
+    end: { type: Schema.Types.Mixed, default: null },
+  },
+  { minimize: false, versionKey: false, timestamps: true },
+);
+localCaseSchema.index({ box: 1, division: 1, createdAt: -1 });
+localCaseSchema.index({ idNumber: 1 });
+
+const outgoingSchema = new Schema(
+  {
+    key: { type: String, required: true, unique: true },
+    seq: { type: Number, required: true, unique: true },
+    caseId: { type: String, required: true },
+    purpose: { type: String, required: true, enum: ["submit", "answer", "end"] },
+    path: { type: String, required: true },
+    body: { type: Schema.Types.Mixed, required: true },
+    status: { type: String, required: true, enum: ["pending", "sending", "done", "dead"], default: "pending" },
+    attempts: { type: Number, default: 0 },
+    availableAt: { type: Date, required: true },
+    leaseUntil: { type: Date, default: null },
+    lastError: { type: String, default: null },
+  },
+  { minimize: false, versionKey: false, timestamps: true },
+);
+outgoingSchema.index({ status: 1, availableAt: 1, seq: 1 });
+outgoingSchema.index({ caseId: 1, seq: 1 });
+
+const receivedSchema = new Schema(
+  { messageId: { type: String, required: true, unique: true }, seq: { type: Number, required: true }, at: { type: Date, required: true } },
+  { versionKey: false },
+);
+
+const lookupNoticeSchema = new Schema(
+  {
+    seq: { type: Number, required: true },
+    lookupId: { type: String, required: true },
+    idNumber: { type: String, required: true },
+    at: { type: Date, required: true },
+    requestingProvince: { type: String, required: true },
+    officerId: { type: String, required: true },
+    reason: { type: String, required: true },
+    caseReference: { type: String, required: true },
+  },
+  { versionKey: false },
+);
+lookupNoticeSchema.index({ lookupId: 1, idNumber: 1 }, { unique: true });
+lookupNoticeSchema.index({ idNumber: 1, at: -1 });
+
+const counterSchema = new Schema({ _id: { type: String, required: true }, value: { type: Number, required: true } }, { versionKey: false });
+
+export type LocalCaseDoc = InferSchemaType<typeof localCaseSchema>;
+export type OutgoingDoc = InferSchemaType<typeof outgoingSchema>;
+export type LookupNoticeDoc = InferSchemaType<typeof lookupNoticeSchema>;
+
+// Cast rather than `conn.model<T>()` (see server/hub/hub.models.ts: tsc ran out of memory).
+function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
+  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
+}
+
+export function provinceExchangeModels(conn: Connection) {
+  return {
+    Cases: model<LocalCaseDoc>(conn, "ExchangeLocalCase", localCaseSchema, "exchange_local_cases"),
+    Outgoing: model<OutgoingDoc>(conn, "ExchangeOutgoing", outgoingSchema, "exchange_outgoing"),
+    Received: model<{ messageId: string; seq: number; at: Date }>(conn, "ExchangeReceived", receivedSchema, "exchange_received"),
+    LookupNotices: model<LookupNoticeDoc>(conn, "ExchangeLookupNotice", lookupNoticeSchema, "exchange_lookup_notices"),
+    Counters: model<{ _id: string; value: number }>(conn, "ExchangeCounter", counterSchema, "exchange_local_counters"),
+  };
+}
+export type ProvinceExchangeModels = ReturnType<typeof provinceExchangeModels>;

@@ -1,0 +1,57 @@
+import type { Router } from "express";
+import { actorOf, type Access } from "../access/index.js";
+import {
+  CaseListQuery,
+  CaseParams,
+  NewFilingBody,
+  NewNoticeBody,
+  NewTransferBody,
+  OfficerAckBody,
+  OfficerEndBody,
+  PractitionerParams,
+} from "../contracts/exchange.js";
+import { parse, strictRouter } from "../lib/http.js";
+import type { PractitionerPages } from "./practitioner-page.js";
+import type { ProvinceExchangeService } from "./province-exchange.service.js";
+
+/**
+ * The officer's exchange pages on a province node (the lookup that starts a case is sharing's
+ * `/sharing/lookups`): new filings, transfers
+ * and notices (out), received cases to answer (in), endings, the province level's escalations
+ * and the practitioner page. Every route parses, asks the access layer, calls the service.
+ */
+export function provinceExchangeRouter(deps: { exchange: ProvinceExchangeService; pages: PractitionerPages; access: Access }): Router {
+  const { exchange, access } = deps;
+  const r = strictRouter();
+  r.post("/exchange/filings", access.route("exchange:send"), async (req, res) => {
+    const dto = await exchange.file(actorOf(req), parse(NewFilingBody, req.body));
+    res.status(dto.state === "queued" ? 202 : 201).json(dto);
+  });
+  r.post("/exchange/transfers", access.route("exchange:send"), async (req, res) => {
+    const dto = await exchange.transfer(actorOf(req), parse(NewTransferBody, req.body));
+    res.status(dto.state === "queued" ? 202 : 201).json(dto);
+  });
+  r.post("/exchange/notices", access.route("exchange:send"), async (req, res) => {
+    const dto = await exchange.notify(actorOf(req), parse(NewNoticeBody, req.body));
+    res.status(dto.state === "queued" ? 202 : 201).json(dto);
+  });
+  r.get("/exchange/cases", access.route("exchange:read"), async (req, res) => {
+    res.json(await exchange.list(actorOf(req), parse(CaseListQuery, req.query)));
+  });
+  r.get("/exchange/escalations", access.route("exchange:escalations"), async (req, res) => {
+    res.json(await exchange.escalations(actorOf(req)));
+  });
+  r.get("/exchange/cases/:caseId", access.route("exchange:read"), async (req, res) => {
+    res.json(await exchange.get(actorOf(req), parse(CaseParams, req.params).caseId));
+  });
+  r.post("/exchange/cases/:caseId/answer", access.route("exchange:answer"), async (req, res) => {
+    res.json(await exchange.answer(actorOf(req), parse(CaseParams, req.params).caseId, parse(OfficerAckBody, req.body)));
+  });
+  r.post("/exchange/cases/:caseId/end", access.route("exchange:send"), async (req, res) => {
+    res.json(await exchange.end(actorOf(req), parse(CaseParams, req.params).caseId, parse(OfficerEndBody, req.body)));
+  });
+  r.get("/practitioners/:idNumber", access.route("practitioner:read"), async (req, res) => {
+    res.json(await deps.pages.page(actorOf(req), parse(PractitionerParams, req.params).idNumber));
+  });
+  return r;
+}

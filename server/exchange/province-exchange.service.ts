@@ -1,0 +1,209 @@
+import { randomUUID } from "node:crypto";
+import type { Connection } from "mongoose";
+import { canSeeDivision, divisionFilter, divisionLevel } from "../access/index.js";
+import type { AuditLog } from "../audit/index.js";
+import type { AuthUser } from "../contracts/auth.js";
+import type {
+  AckBody,
+  CaseBody,
+  CaseDto,
+  CaseState,
+  EndBody,
+  ExchangeKind,
+  FilingDetails,
+  NoticeDetails,
+  TransferDetails,
+} from "../contracts/exchange.js";
+import { errors } from "../lib/errors.js";
+import type { ExchangeTransport } from "./exchange-transport.js";
+import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
+
+const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
+type Details = { filing: FilingDetails; transfer: TransferDetails; notice: NoticeDetails };
+
+/** What leaves the server of a case: everything the officers of either side work with. */
+export function toCaseDto(c: LocalCaseDoc): CaseDto {
+  const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+  const ack = c.ack as { outcome: "acknowledged" | "problem"; problem: { code: string; note: string } | null; officer: { name: string }; at: string } | null;
+  return {
+    caseId: c.caseId, kind: c.kind, box: c.box, state: c.state, fromProvince: c.fromProvince, toProvince: c.toProvince ?? "",
+    division: c.division, practitioner: { idNumber: c.idNumber, name: c.name },
+    officer: { id: c.officer?.id ?? "", name: c.officer?.name ?? "", divisionCode: c.officer?.divisionCode ?? "" },
+    lookupId: c.lookupId ?? null, details: c.details as CaseDto["details"], sentAt: iso(c.sentAt), deadlineAt: iso(c.deadlineAt),
+    overdue: c.overdue || (!!c.deadlineAt && (c.state === "sent" || c.state === "delivered") && c.deadlineAt.getTime() < Date.now()),
+    escalatedAt: iso(c.escalatedAt), refusal: c.refusal ? { code: c.refusal.code ?? "", message: c.refusal.message ?? "" } : null,
+    history: c.history.map((h) => ({ at: h.at.toISOString(), state: h.state as CaseState, by: h.by, note: h.note ?? null })),
+    ack: ack ? { outcome: ack.outcome, problem: ack.problem, officer: ack.officer.name, at: ack.at } : null,
+    end: (c.end as { endDate: string; reason: string } | null) ?? null,
+  };
+}
+
+export interface ProvinceExchangeDeps {
+  provinceCode: string;
+  audit: AuditLog;
+  transport: ExchangeTransport;
+  /** Wakes the sender after a change queued something. */
+  kick?: () => void;
+}
+
+/**
+ * The province's exchange service, used by officers at all four levels: new filings / transfers / notices (cited lookup checked here and at
+ * the hub), answers to received cases, endings, the in/out boxes scoped to the officer's division
+ * and the escalation list of the province level.
+ */
+export function createProvinceExchangeService(conn: Connection, deps: ProvinceExchangeDeps) {
+  const m = provinceExchangeModels(conn);
+  const officerOf = (a: AuthUser) => ({ id: a.id, name: a.displayName, divisionCode: a.divisionCode });
+
+  async function nextSeq(): Promise<number> {
+    const c = await m.Counters.findOneAndUpdate({ _id: "outgoing" }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after" }).lean();
+    if (!c) throw new Error("outgoing counter missing");
+    return c.value;
+  }
+
+  /** A case the actor may see (its side's office lies within the actor's division), else 404. */
+  async function visibleCase(actor: AuthUser, caseId: string, box?: "in" | "out"): Promise<LocalCaseDoc> {
+    const c = await m.Cases.findOne({ caseId }).lean();
+    if (!c || (box && c.box !== box) || !canSeeDivision(actor.divisionCode, c.division)) throw errors.notFound("交换事项", "case_not_found");
+    return c;
+  }
+
+  /**
+   * The cited lookup is checked by the hub, which logged it (this node's, for the case's reason,
+   * and it found this person); here only that a filing or transfer cites one at all.
+   */
+  function checkLookup(kind: ExchangeKind, lookupId: string | undefined): void {
+    if (!lookupId && kind !== "notice") throw errors.unprocessable("lookup_required", "须先以“备案”事由查询该从业人员");
+  }
+
+  async function send<K extends ExchangeKind>(
+    actor: AuthUser,
+    kind: K,
+    input: { lookupId?: string; practitioner: { idNumber: string; name: string }; details: Details[K] },
+  ): Promise<CaseDto> {
+    checkLookup(kind, input.lookupId);
+    const officer = officerOf(actor);
+    if (kind === "filing") {
+      const open = await m.Cases.exists({ box: "out", kind: "filing", idNumber: input.practitioner.idNumber, division: officer.divisionCode, state: { $in: OPEN } });
+      if (open) throw errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
+    }
+    const caseId = randomUUID();
+    const body = { caseId, kind, lookupId: input.lookupId, practitioner: input.practitioner, officer, details: input.details } as CaseBody;
+    const at = new Date();
+    const seq = await nextSeq();
+    await deps.audit.transaction(async (session) => {
+      await m.Cases.create(
+        [{
+          caseId, kind, box: "out", state: "queued", fromProvince: deps.provinceCode, toProvince: null, division: officer.divisionCode,
+          idNumber: input.practitioner.idNumber, name: input.practitioner.name, officer, lookupId: input.lookupId ?? null,
+          details: input.details, history: [{ at, state: "queued", by: officer.name, note: null }],
+        }],
+        { session },
+      );
+      await m.Outgoing.create([{ key: `submit:${caseId}`, seq, caseId, purpose: "submit", path: "/cases", body, availableAt: at }], { session });
+      await deps.audit.append(session, {
+        action: `exchange.${kind}.sent`, actor, divisionCode: officer.divisionCode, target: { type: "exchange_case", id: caseId },
+        details: { idNumber: input.practitioner.idNumber, lookupId: input.lookupId ?? null },
+      });
+    });
+    // One attempt at once, so a refusal the hub can already give reaches the officer as an answer.
+    const entry = await m.Outgoing.findOneAndUpdate({ key: `submit:${caseId}`, status: "pending" }, { $set: { status: "sending", leaseUntil: new Date(Date.now() + 60_000) } }, { returnDocument: "after" }).lean();
+    if (entry) {
+      const result = await deps.transport.attempt(entry);
+      if (result.kind === "refused") {
+        // Refused outright: nothing of it stays on this side either (the audit log keeps the refusal).
+        await deps.audit.transaction(async (session) => {
+          await m.Cases.deleteOne({ caseId }, { session });
+          await m.Outgoing.deleteOne({ key: `submit:${caseId}` }, { session });
+          await deps.audit.append(session, {
+            action: `exchange.${kind}.refused`, actor, divisionCode: officer.divisionCode, target: { type: "exchange_case", id: caseId },
+            details: { code: result.error.code },
+          });
+        });
+        throw result.error;
+      }
+      await conn.transaction((session) => deps.transport.settle(session, entry, result, new Date()));
+      if (result.kind === "retry") deps.kick?.();
+    }
+    return toCaseDto(await visibleCase(actor, caseId));
+  }
+
+  /** Queues a follow-up message (answer or ending) with its local change and audit entry. */
+  async function followUp(actor: AuthUser, c: LocalCaseDoc, purpose: "answer" | "end", body: AckBody | EndBody, set: Record<string, unknown>, state: CaseState, note: string | null) {
+    const at = new Date();
+    const seq = await nextSeq();
+    await deps.audit.transaction(async (session) => {
+      const res = await m.Cases.updateOne(
+        { caseId: c.caseId, state: c.state, ack: c.ack ?? null },
+        { $set: { ...set, state }, $push: { history: { at, state, by: actor.displayName, note } } },
+        { session },
+      );
+      if (res.matchedCount !== 1) throw errors.conflict("case_busy", "该事项已被他人处理，请刷新");
+      await m.Outgoing.create([{ key: `${purpose}:${c.caseId}`, seq, caseId: c.caseId, purpose, path: `/cases/${c.caseId}/${purpose}`, body, availableAt: at }], { session });
+      await deps.audit.append(session, {
+        action: `exchange.${c.kind}.${purpose === "answer" ? state : "ended"}`, actor, divisionCode: c.division,
+        target: { type: "exchange_case", id: c.caseId }, details: { note },
+      });
+    });
+    deps.kick?.();
+    return toCaseDto(await visibleCase(actor, c.caseId));
+  }
+
+  return {
+    file: (actor: AuthUser, input: { lookupId: string; practitioner: { idNumber: string; name: string }; details: FilingDetails }) => send(actor, "filing", input),
+    transfer: (actor: AuthUser, input: { lookupId: string; practitioner: { idNumber: string; name: string }; details: TransferDetails }) => send(actor, "transfer", input),
+    notify: (actor: AuthUser, input: { lookupId?: string; practitioner: { idNumber: string; name: string }; details: NoticeDetails }) => send(actor, "notice", input),
+
+    /** The home province's answer to a received case, by an officer of the responsible office or above. */
+    async answer(actor: AuthUser, caseId: string, input: { outcome: "acknowledged" | "problem"; problem?: NonNullable<AckBody["problem"]> }) {
+      const c = await visibleCase(actor, caseId, "in");
+      if (c.ack || !["sent", "delivered"].includes(c.state)) throw errors.conflict("already_answered", "该事项已经答复或已终止");
+      const body: AckBody = { outcome: input.outcome, ...(input.problem ? { problem: input.problem } : {}), officer: officerOf(actor) };
+      const ack = { outcome: input.outcome, problem: input.problem ?? null, officer: officerOf(actor), at: new Date().toISOString() };
+      return followUp(actor, c, "answer", body, { ack }, input.outcome, input.problem?.note ?? null);
+    },
+
+    /** The filing province ends one of its filings. */
+    async end(actor: AuthUser, caseId: string, input: { endDate: string; reason: string }) {
+      const c = await visibleCase(actor, caseId, "out");
+      if (c.kind !== "filing") throw errors.conflict("not_a_filing", "只有异地备案可以终止");
+      if (!OPEN.includes(c.state as CaseState)) throw errors.conflict("case_ended", "该备案已终止或未被受理");
+      const body: EndBody = { ...input, officer: officerOf(actor) };
+      return followUp(actor, c, "end", body, { end: input }, "ended", input.reason);
+    },
+
+    async get(actor: AuthUser, caseId: string): Promise<CaseDto> {
+      return toCaseDto(await visibleCase(actor, caseId));
+    },
+
+    async list(actor: AuthUser, q: { box: "in" | "out"; kind?: ExchangeKind; state?: CaseState; overdue?: "true" | "false"; limit: number }): Promise<CaseDto[]> {
+      const filter: Record<string, unknown> = { box: q.box, ...divisionFilter(actor.divisionCode, "division") };
+      if (q.kind) filter.kind = q.kind;
+      if (q.state) filter.state = q.state;
+      if (q.overdue === "true") filter.$or = [{ overdue: true }, { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: new Date() } }];
+      const rows = await m.Cases.find(filter).sort({ createdAt: -1 }).limit(q.limit).lean();
+      return rows.map(toCaseDto);
+    },
+
+    /** Received cases past their deadline and unanswered: the province level's escalation list. */
+    async escalations(actor: AuthUser): Promise<CaseDto[]> {
+      const level = divisionLevel(actor.divisionCode);
+      if (level !== "province" && level !== "ministry") throw errors.forbidden("逾期事项由省级运管机构督办", "province_level_only");
+      const rows = await m.Cases.find({
+        box: "in", state: { $in: ["sent", "delivered"] }, $or: [{ overdue: true }, { deadlineAt: { $lt: new Date() } }],
+      }).sort({ deadlineAt: 1 }).limit(200).lean();
+      return rows.map(toCaseDto);
+    },
+
+    /** Cases and lookup notices of one practitioner that the actor may see (for the practitioner page). */
+    async ofPractitioner(actor: AuthUser, idNumber: string) {
+      const rows = await m.Cases.find({ idNumber, ...divisionFilter(actor.divisionCode, "division") }).sort({ createdAt: -1 }).limit(200).lean();
+      const lookups = await m.LookupNotices.find({ idNumber }).sort({ at: -1 }).limit(200).lean();
+      return {
+        cases: rows.map(toCaseDto),
+        lookups: lookups.map((l) => ({ at: l.at.toISOString(), requestingProvince: l.requestingProvince, officerId: l.officerId, reason: l.reason, caseReference: l.caseReference })),
+      };
+    },
+  };
+}
+export type ProvinceExchangeService = ReturnType<typeof createProvinceExchangeService>;

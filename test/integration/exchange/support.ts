@@ -1,0 +1,71 @@
+import type { Connection } from "mongoose";
+import { createAuditService } from "../../../server/audit/index.js";
+import type { AuthUser } from "../../../server/contracts/auth.js";
+import type { CollectionReceipt, LookupAnswer, LookupReason } from "../../../server/contracts/hub.js";
+import { createExchangeTransport, createProvinceExchangeService } from "../../../server/exchange/index.js";
+import { createLogger } from "../../../server/lib/logger.js";
+import { createMessageLog, createNodeClient, type NodeClient } from "../../../server/sharing/index.js";
+import { aCertificateRecord, aNewIdNumber, aRegisteredProvince, type TestHub } from "../hub/support.js";
+
+const silent = createLogger({ level: "silent", name: "test" });
+
+/** An officer of a province node at a division (province, city or county). */
+export function anOfficer(divisionCode: string, name = `业务员${divisionCode}`): AuthUser {
+  return { id: `officer-${divisionCode}-${Math.random().toString(36).slice(2, 8)}`, kind: "staff", roles: ["officer"], displayName: name, divisionCode, provinceCode: `${divisionCode.slice(0, 2)}0000` };
+}
+
+/**
+ * One province of the test network: its own database, its node key registered at the hub, and
+ * its exchange service and transport over a client whose network can be cut (`link.down`).
+ */
+export async function aProvince(hub: TestHub, provinceCode: string, conn: Connection) {
+  const { key, client: plain } = await aRegisteredProvince(hub, provinceCode, conn);
+  const link = { down: false };
+  const fetchImpl: typeof fetch = async (input, init) => {
+    if (link.down) throw new TypeError("fetch failed: connect ECONNREFUSED");
+    return fetch(input, init);
+  };
+  const client: NodeClient = createNodeClient({ key, peer: hub.peer, log: createMessageLog(conn), fetchImpl });
+  const transport = createExchangeTransport({ conn, logger: silent, client: () => client, backoffMs: () => 0 });
+  const exchange = createProvinceExchangeService(conn, { provinceCode, audit: createAuditService(conn), transport });
+  /** A catalog lookup as the province's officer makes it through sharing (the hub logs it). */
+  async function lookup(officer: AuthUser, idNumber: string, reason: LookupReason = "filing"): Promise<LookupAnswer> {
+    const answer = await client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber }, officerId: officer.id, reason, caseReference: "测试-1" });
+    if (answer.status !== 200) throw new Error(`lookup failed: ${answer.rawBody}`);
+    return answer.body;
+  }
+  return { provinceCode, conn, key, plain, client, link, transport, exchange, lookup, pull: () => transport.pullOnce(provinceCode), send: () => transport.sendOnce() };
+}
+export type TestProvince = Awaited<ReturnType<typeof aProvince>>;
+
+/** Publishes a certificate of a new practitioner of `home`, issued by `issuingDivision`, to the hub. */
+export async function aCertifiedPractitioner(
+  home: TestProvince,
+  options: { issuingDivision?: string; status?: "valid" | "revoked"; name?: string } = {},
+): Promise<{ idNumber: string; name: string }> {
+  const idNumber = aNewIdNumber(home.provinceCode === "320000" ? "320102" : "110101");
+  const name = options.name ?? "王备案";
+  const record = { ...aCertificateRecord({ province: home.provinceCode, idNumber, name, status: options.status }), issuingDivision: options.issuingDivision ?? home.provinceCode };
+  const answer = await home.plain.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId: `b-${idNumber}`, records: [record] });
+  if (answer.body.results[0]?.outcome !== "accepted") throw new Error(`certificate not accepted: ${JSON.stringify(answer.body)}`);
+  return { idNumber, name };
+}
+
+export const aFiling = (overrides: Record<string, unknown> = {}) => ({
+  employer: { name: "北京顺达货运有限公司", creditCode: "91110105MA01ABCD1X" },
+  startDate: "2026-12-01",
+  categoryCode: "02001" as const,
+  licence: { number: "110105199001011234", class: "A2" },
+  contact: { phone: "010-88886666" },
+  ...overrides,
+});
+
+export const aNotice = () => ({
+  caseNumber: "京交执罚〔2026〕118号",
+  decidedOn: "2026-11-20",
+  legalBasis: "《道路运输从业人员管理规定》第四十六条",
+  facts: "驾驶营运车辆超时驾驶，连续驾驶超过4小时未休息",
+  points: 3,
+  fineYuan: 200,
+  documents: [{ name: "处罚决定书.pdf", sha256: "b".repeat(64), bytes: 20480 }],
+});
