@@ -34,7 +34,7 @@ export function toCaseDto(c: LocalCaseDoc): CaseDto {
     escalatedAt: iso(c.escalatedAt), refusal: c.refusal ? { code: c.refusal.code ?? "", message: c.refusal.message ?? "" } : null,
     history: c.history.map((h) => ({ at: h.at.toISOString(), state: h.state as CaseState, by: h.by, note: h.note ?? null })),
     ack: ack ? { outcome: ack.outcome, problem: ack.problem, officer: ack.officer.name, at: ack.at } : null,
-    end: (c.end as { endDate: string; reason: string } | null) ?? null,
+    end: c.end ? { endDate: (c.end as { endDate: string }).endDate, reason: (c.end as { reason: string }).reason } : null,
   };
 }
 
