@@ -96,7 +96,6 @@ export function createExchangeProvinceFeature(
     audit: AuditLog;
     certificates: (actor: AuthUser, idNumber: string) => Promise<CertificateView[]>;
     key?: NodeKey;
-    mountRoutes?: boolean;
   },
 ): ProvinceExchangeFeature {
   const { conn, config, logger } = ctx;
@@ -115,8 +114,7 @@ export function createExchangeProvinceFeature(
   const pages = createPractitionerPages({ exchange, certificates: deps.certificates });
   return {
     name: "exchange",
-    // The officer routes are mounted once their RBAC matrix rows land (next commit).
-    router: deps.mountRoutes ? provinceExchangeRouter({ exchange, pages, access: deps.access }) : undefined,
+    router: provinceExchangeRouter({ exchange, pages, access: deps.access }),
     exchange,
     start: () => {
       sender.start();

@@ -1,4 +1,5 @@
 import type { RunningNode } from "../../../server/main.js";
+import type { TestHub } from "../hub/support.js";
 
 /**
  * The RBAC matrix (one table, every route × role × own/other division). Each feature adds a file
@@ -42,6 +43,8 @@ export interface DivisionFixtures {
 
 export interface RbacFixtures {
   node: RunningNode;
+  /** The test hub the matrix node is connected to (its node key registered). */
+  hub: TestHub;
   own: DivisionFixtures;
   other: DivisionFixtures;
   /** What each table's `setup` returned, by table file name (e.g. `extra["question-bank"]`). */

@@ -121,6 +121,7 @@ describe("RBAC matrix: every route × role × own/other division", function () {
     const loginUser = await createStaff(node, { roles: ["examiner"], divisionCode: "320100" });
     const base = {
       node,
+      hub,
       own,
       other,
       login: { username: loginUser.username, password: loginUser.password },

@@ -1,0 +1,101 @@
+import { randomUUID } from "node:crypto";
+import type { CollectionReceipt, LookupAnswer } from "../../../server/contracts/hub.js";
+import { createMessageLog, createNodeClient, generateNodeKey, loadOrCreateNodeKey, type NodeClient } from "../../../server/sharing/index.js";
+import { aCertificateRecord, aNewIdNumber } from "../hub/support.js";
+import type { RbacFixtures, RbacRow } from "./rbac-types.js";
+
+/**
+ * Rows of the province's exchange routes (issue 13). Officers file, transfer and report at every
+ * level; received cases are scoped to the officer's division (the issuing office's), sent ones to
+ * the sender's. The escalation list belongs to the province level: the matrix's officers are city
+ * officers (南京 / 苏州), so every one of them is refused it. Sending needs a practitioner homed in
+ * another province at the hub and a lookup by this node: each request makes its own.
+ */
+
+const officerAll = { officer: "all" } as const;
+const officerOwn = { officer: "own" } as const;
+
+let clients: { home: NodeClient; self: NodeClient } | null = null;
+
+/** A 北京 practitioner with a valid certificate at the hub, and this node's lookup of them. */
+async function aLookedUpPractitioner(fx: RbacFixtures, reason: "filing" | "enforcement") {
+  if (!clients) {
+    const key = generateNodeKey();
+    await fx.hub.registry.register({ provinceCode: "110000", name: "北京", nodeKey: key.publicKeyX, certificateKeys: [] });
+    const log = createMessageLog(fx.node.ctx.conn);
+    clients = {
+      home: createNodeClient({ key, peer: fx.hub.peer, log }),
+      self: createNodeClient({ key: loadOrCreateNodeKey(fx.node.ctx.config.nodeKey.dir), peer: fx.hub.peer, log }),
+    };
+  }
+  const idNumber = aNewIdNumber("110101");
+  const published = await clients.home.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+    batchId: `rbac-${idNumber}`,
+    records: [aCertificateRecord({ province: "110000", idNumber, name: "矩阵" })],
+  });
+  if (published.body.results[0]?.outcome !== "accepted") throw new Error(published.rawBody);
+  const found = await clients.self.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", {
+    query: { by: "id_number", idNumber }, officerId: "rbac", reason, caseReference: "RBAC",
+  });
+  return { lookupId: found.body.lookupId, practitioner: { idNumber, name: "矩阵" } };
+}
+
+/** A case on this node, in the own division (南京 320100). */
+async function aLocalCase(fx: RbacFixtures, box: "in" | "out", state = box === "in" ? "delivered" : "acknowledged"): Promise<{ caseId: string; idNumber: string }> {
+  const caseId = randomUUID();
+  const idNumber = aNewIdNumber("320102");
+  const now = new Date();
+  await fx.node.ctx.conn.collection("exchange_local_cases").insertOne({
+    caseId, kind: "filing", box, state, fromProvince: box === "in" ? "110000" : "320000", toProvince: box === "in" ? "320000" : "110000",
+    division: fx.own.divisionCode, idNumber, name: "矩阵", officer: { id: "x", name: "某", divisionCode: "110105" }, lookupId: null,
+    details: {}, sentAt: now, deadlineAt: new Date(now.getTime() + 86_400_000), overdue: false, escalatedAt: null, refusal: null,
+    history: [], ack: null, end: null, createdAt: now, updatedAt: now,
+  });
+  return { caseId, idNumber };
+}
+
+const filing = { employer: { name: "矩阵运输公司" }, startDate: "2026-12-01", categoryCode: "02001", licence: { number: "110101199001011234", class: "A2" }, contact: { phone: "010-12345678" } };
+const notice = { caseNumber: "RBAC-罚-1", decidedOn: "2026-11-20", legalBasis: "《道路运输从业人员管理规定》", facts: "矩阵测试", points: 2 };
+
+let listed: string | null = null;
+
+export const rows: RbacRow[] = [
+  {
+    method: "post", path: "/exchange/filings", access: officerAll,
+    request: async (fx) => ({ url: "/api/exchange/filings", body: { ...(await aLookedUpPractitioner(fx, "filing")), details: filing } }),
+  },
+  {
+    method: "post", path: "/exchange/transfers", access: officerAll,
+    request: async (fx) => ({ url: "/api/exchange/transfers", body: { ...(await aLookedUpPractitioner(fx, "filing")), details: { reason: "户籍迁入本省" } } }),
+  },
+  {
+    method: "post", path: "/exchange/notices", access: officerAll,
+    request: async (fx) => ({ url: "/api/exchange/notices", body: { ...(await aLookedUpPractitioner(fx, "enforcement")), details: notice } }),
+  },
+  {
+    method: "get", path: "/exchange/cases", access: officerAll,
+    request: async (fx) => {
+      listed ??= (await aLocalCase(fx, "in")).caseId;
+      return { url: "/api/exchange/cases?box=in&limit=200" };
+    },
+    includesOwn: (body) => Array.isArray(body) && body.some((c: { caseId?: string }) => c.caseId === listed),
+  },
+  // Province level only; the matrix has no province-level officer, so everyone is refused.
+  { method: "get", path: "/exchange/escalations", access: {}, request: () => ({ url: "/api/exchange/escalations" }) },
+  {
+    method: "get", path: "/exchange/cases/:caseId", access: officerOwn,
+    request: async (fx) => ({ url: `/api/exchange/cases/${(await aLocalCase(fx, "out")).caseId}` }),
+  },
+  {
+    method: "post", path: "/exchange/cases/:caseId/answer", access: officerOwn,
+    request: async (fx) => ({ url: `/api/exchange/cases/${(await aLocalCase(fx, "in")).caseId}/answer`, body: { outcome: "acknowledged" } }),
+  },
+  {
+    method: "post", path: "/exchange/cases/:caseId/end", access: officerOwn,
+    request: async (fx) => ({ url: `/api/exchange/cases/${(await aLocalCase(fx, "out")).caseId}/end`, body: { endDate: "2027-01-31", reason: "离职" } }),
+  },
+  {
+    method: "get", path: "/practitioners/:idNumber", access: officerOwn,
+    request: async (fx) => ({ url: `/api/practitioners/${(await aLocalCase(fx, "in")).idNumber}` }),
+  },
+];
