@@ -1,5 +1,5 @@
 import base45 from "base45";
-import { Tag, cdeEncodeOptions, decode, encode } from "cbor2";
+import { Tagged, decode, encode, rfc8949EncodeOptions, type DecodeOptions } from "cborg";
 import { deflateSync, inflateSync } from "node:zlib";
 import type { QrClaims, SignatureSuite, VerificationCode } from "../../contracts/certificates.js";
 import { COSE_ALG, suiteForCoseAlg, type Signer } from "./suites.js";
@@ -33,18 +33,28 @@ const fromDateInt = (n: number): string => {
   return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
 };
 
+/** RFC 8949 §4.2.1 core deterministic encoding, so the same claims always give the same bytes. */
+const ENCODE = rfc8949EncodeOptions;
 /**
- * A plain Uint8Array copy: cbor2 encodes a Node Buffer through its toJSON (an object), not as a byte
- * string, and its decoder hands byte strings back as Buffers in Node.
+ * Strict decoding: shortest-form integers and lengths only, no indefinite lengths, no undefined, no
+ * duplicate map keys, and no tags but COSE_Sign1's — a payload has exactly one byte form. Maps stay
+ * Maps because COSE headers have integer keys.
  */
-const bytesOf = (b: Uint8Array): Uint8Array => new Uint8Array(b);
+const DECODE: DecodeOptions = {
+  strict: true,
+  useMaps: true,
+  rejectDuplicateMapKeys: true,
+  allowIndefinite: false,
+  allowUndefined: false,
+  allowInfinity: false,
+  allowNaN: false,
+  allowBigInt: false,
+  tags: Tagged.preserve(COSE_SIGN1_TAG),
+};
 
 /** The COSE Sig_structure for Sign1 with empty external AAD: the exact bytes that are signed. */
 function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
-  return encode(
-    ["Signature1", bytesOf(protectedBytes), new Uint8Array(0), bytesOf(payload)],
-    cdeEncodeOptions,
-  );
+  return encode(["Signature1", protectedBytes, new Uint8Array(0), payload], ENCODE);
 }
 
 /** Signs the claims and returns the QR text. Pure apart from the signature's own randomness (SM2). */
@@ -61,21 +71,18 @@ export function sealClaims(claims: ClaimsInput, key: SealingKey): string {
     vt: toDateInt(claims.validTo),
     it: Math.floor(Date.parse(claims.issuedAt) / 1000),
     si: claims.statusIndex,
-    h: bytesOf(Buffer.from(claims.chainHash, "hex")),
+    h: Buffer.from(claims.chainHash, "hex"),
   };
-  const payload = encode(body, cdeEncodeOptions);
+  const payload = encode(body, ENCODE);
   const protectedBytes = encode(
     new Map<number, unknown>([
       [HDR_ALG, COSE_ALG[key.signer.suite]],
-      [HDR_KID, bytesOf(Buffer.from(key.kid, "base64url"))],
+      [HDR_KID, Buffer.from(key.kid, "base64url")],
     ]),
-    cdeEncodeOptions,
+    ENCODE,
   );
-  const signature = bytesOf(key.signer.sign(sigStructure(protectedBytes, payload)));
-  const cose = encode(
-    new Tag(COSE_SIGN1_TAG, [protectedBytes, new Map(), payload, signature]),
-    cdeEncodeOptions,
-  );
+  const signature = key.signer.sign(sigStructure(protectedBytes, payload));
+  const cose = encode(new Tagged(COSE_SIGN1_TAG, [protectedBytes, new Map(), payload, signature]), ENCODE);
   // Signatures and hashes do not compress; zlib is used only when it actually saves bytes.
   const packed = deflateSync(cose, { level: 9 });
   return QR_PREFIX + base45.encode(packed.length < cose.length ? packed : cose);
@@ -92,19 +99,37 @@ export type OpenedEnvelope =
   | { ok: false; code: VerificationCode; message: string };
 
 const fail = (code: VerificationCode, message: string): OpenedEnvelope => ({ ok: false, code, message });
-const BASE45 = /^[0-9A-Z $%*+\-./:]*$/;
 const B45_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+const B45_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < B45_CHARSET.length; i++) B45_VALUE[B45_CHARSET.charCodeAt(i)] = i;
 
-/** Every 3-character group must be ≤ 65535 and a final 2-character group ≤ 255. */
-function base45InRange(s: string): boolean {
+/**
+ * Strict Base45 decoding (RFC 9285) in one pass: null for a character outside the alphabet, a
+ * dangling single character, or a group above 65535 (a final pair above 255), which §4 says decoders
+ * must reject and the `base45` package lets through. Verification decodes every QR it is shown, so
+ * this sits on the hot path too.
+ */
+function decodeBase45(s: string): Uint8Array | null {
+  if (s.length % 3 === 1) return null;
+  const out = new Uint8Array(Math.floor(s.length / 3) * 2 + (s.length % 3 === 2 ? 1 : 0));
+  let o = 0;
   for (let i = 0; i < s.length; i += 3) {
-    const c = B45_CHARSET.indexOf(s[i] ?? "");
-    const d = B45_CHARSET.indexOf(s[i + 1] ?? "");
-    if (s.length - i >= 3) {
-      if (c + d * 45 + B45_CHARSET.indexOf(s[i + 2] ?? "") * 2025 > 0xffff) return false;
-    } else if (c + d * 45 > 0xff) return false;
+    const c = B45_VALUE[s.charCodeAt(i)] ?? -1;
+    const d = B45_VALUE[s.charCodeAt(i + 1)] ?? -1;
+    if (c < 0 || d < 0) return null;
+    if (i + 2 < s.length) {
+      const e = B45_VALUE[s.charCodeAt(i + 2)] ?? -1;
+      const n = c + d * 45 + e * 2025;
+      if (e < 0 || n > 0xffff) return null;
+      out[o++] = n >> 8;
+      out[o++] = n & 0xff;
+    } else {
+      const n = c + d * 45;
+      if (n > 0xff) return null;
+      out[o++] = n;
+    }
   }
-  return true;
+  return out;
 }
 
 /**
@@ -116,23 +141,18 @@ export function openEnvelope(input: string): OpenedEnvelope {
   if (text.length > MAX_QR_TEXT) return fail("not_roadcert_certificate", "内容过长，不是 roadcert 证书");
   if (!text.startsWith(QR_PREFIX))
     return fail("not_roadcert_certificate", "不是 roadcert 证书（缺少 RC1: 前缀）");
-  const b45 = text.slice(QR_PREFIX.length);
-  if (!BASE45.test(b45) || b45.length % 3 === 1)
-    return fail("malformed_payload", "证书数据已损坏（Base45 格式错误）");
-  let bytes: Buffer;
+  let bytes = decodeBase45(text.slice(QR_PREFIX.length));
+  if (!bytes) return fail("malformed_payload", "证书数据已损坏（Base45 格式错误）");
   try {
-    // The library does not reject out-of-range groups (RFC 9285 §4 says decoders must).
-    if (!base45InRange(b45)) return fail("malformed_payload", "证书数据已损坏（Base45 格式错误）");
-    bytes = base45.decode(b45);
     if (bytes[0] === 0x78) bytes = inflateSync(bytes, { maxOutputLength: 8_192 });
   } catch {
     return fail("malformed_payload", "证书数据已损坏（无法解压）");
   }
   try {
-    const outer: unknown = decode(bytes);
-    if (!(outer instanceof Tag) || Number(outer.tag) !== COSE_SIGN1_TAG)
+    const outer: unknown = decode(bytes, DECODE);
+    if (!(outer instanceof Tagged) || outer.tag !== COSE_SIGN1_TAG)
       return fail("malformed_payload", "证书数据不是 COSE_Sign1 签名结构");
-    const parts = outer.contents;
+    const parts: unknown = outer.value;
     if (!Array.isArray(parts) || parts.length !== 4) return fail("malformed_payload", "证书签名结构不完整");
     const [protectedBytes, , payload, signature] = parts as unknown[];
     if (
@@ -142,13 +162,13 @@ export function openEnvelope(input: string): OpenedEnvelope {
     ) {
       return fail("malformed_payload", "证书签名结构不完整");
     }
-    const header: unknown = decode(protectedBytes);
+    const header: unknown = decode(protectedBytes, DECODE);
     if (!(header instanceof Map)) return fail("malformed_payload", "证书签名头不合法");
     const suite = suiteForCoseAlg(header.get(HDR_ALG));
     const kidBytes: unknown = header.get(HDR_KID);
     if (!suite || !(kidBytes instanceof Uint8Array))
       return fail("malformed_payload", "证书签名头缺少算法或密钥标识");
-    const claims = readClaims(decode(payload), suite, Buffer.from(kidBytes).toString("base64url"));
+    const claims = readClaims(decode(payload, DECODE), suite, Buffer.from(kidBytes).toString("base64url"));
     if (!claims) return fail("malformed_payload", "证书内容字段不完整或不合法");
     return { ok: true, claims, signedBytes: sigStructure(protectedBytes, payload), signature };
   } catch {
@@ -156,11 +176,13 @@ export function openEnvelope(input: string): OpenedEnvelope {
   }
 }
 
+const str = (v: unknown, re: RegExp): v is string => typeof v === "string" && re.test(v);
+const int = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
 function readClaims(body: unknown, suite: SignatureSuite, kid: string): QrClaims | null {
-  if (!body || typeof body !== "object" || body instanceof Map || Array.isArray(body)) return null;
-  const b = body as Record<string, unknown>;
-  const str = (v: unknown, re: RegExp): v is string => typeof v === "string" && re.test(v);
-  const int = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+  if (!(body instanceof Map)) return null;
+  for (const k of body.keys()) if (typeof k !== "string") return null;
+  const b = Object.fromEntries(body) as Record<string, unknown>;
   if (b.v !== 1 || b.s !== suite) return null;
   if (!str(b.p, /^\d{6}$/) || !str(b.n, /^\d{17}[\dX]$/) || !int(b.r) || !str(b.nm, /^.{1,60}$/u))
     return null;

@@ -1,4 +1,5 @@
 import base45 from "base45";
+import { Tagged, decode, encode, rfc8949EncodeOptions } from "cborg";
 import { expect } from "chai";
 import {
   QR_PREFIX,
@@ -112,6 +113,33 @@ describe("verification edge cases", () => {
     ];
     for (const [text, code] of cases)
       expect(verifyQrText(text, { lists: [list] }, NOW).code, text.slice(0, 20)).to.equal(code);
+  });
+
+  it("when a correctly signed payload repeats a claim or uses a non-shortest length, then it is malformed, not read one way or another", () => {
+    // Two CBOR readers may keep the first or the last of a repeated key: a payload must have one reading.
+    const claims = encode(new Map<string, unknown>([["nm", "张三"]]), rfc8949EncodeOptions);
+    const good = base45.decode(sealSample(key.sealing).slice(QR_PREFIX.length));
+    const cose = decode(good[0] === 0x78 ? inflateSync(good) : good, {
+      useMaps: true,
+      tags: Tagged.preserve(18),
+    }) as Tagged;
+    const [protectedBytes, , payload] = cose.value as Uint8Array[];
+    const duplicated = Buffer.concat([
+      Buffer.from([(payload![0] ?? 0) + 1]),
+      payload!.subarray(1),
+      claims.subarray(1),
+    ]);
+    // The suite "ed25519" (a 7-byte text, 0x67) written with a one-byte length (0x78 0x07) instead.
+    const longForm = Buffer.from(payload!).toString("hex").replace("6765643235353139", "780765643235353139");
+    expect(longForm).to.contain("7807");
+    for (const bad of [duplicated, Buffer.from(longForm, "hex")]) {
+      const sig = key.sealing.signer.sign(
+        encode(["Signature1", protectedBytes!, new Uint8Array(0), bad], rfc8949EncodeOptions),
+      );
+      const forged = encode(new Tagged(18, [protectedBytes, new Map(), bad, sig]), rfc8949EncodeOptions);
+      const r = verifyQrText(QR_PREFIX + base45.encode(Buffer.from(forged)), { lists: [list] }, NOW);
+      expect(r.code).to.equal("malformed_payload");
+    }
   });
 
   it("when there is no trust list at all, then the verdict is no_trust_list", () => {
