@@ -29,13 +29,8 @@ export interface CertificatesDeps {
     myTicket(actor: AuthUser): Promise<AdmissionTicketDto>;
   };
   divisionName(code: string): string | null;
-  /**
-   * The audit log. With `append(session, …)` (the access layer's audit API) entries are written in
-   * the change's transaction; with only `record` they are written beside it.
-   */
-  audit: Partial<CertificateAuditPort> & {
-    record(input: Parameters<CertificateAuditPort["append"]>[1]): Promise<unknown>;
-  };
+  /** The node's audit log: every certificate change and its entry are one transaction. */
+  audit: CertificateAuditPort;
   /** Overrides for tests: a clock, the key directory. */
   clock?: () => Date;
   lapseCheckMs?: number;
@@ -50,10 +45,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
   const provinceCode = ctx.config.provinceCode ?? "";
   const opts = ctx.config.certificates;
   const clock = deps.clock ?? (() => new Date());
-  const audit: CertificateAuditPort = {
-    append: (session, input) =>
-      deps.audit.append ? deps.audit.append(session, input) : deps.audit.record(input),
-  };
+  const audit = deps.audit;
   const signing = createSigningService(ctx.conn, {
     provinceCode,
     suite: opts.suite,
@@ -72,6 +64,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     signing,
     provinceCode,
     autoIssue: opts.autoIssue,
+    logger: ctx.logger,
     clock,
   });
   const lifecycle = createLifecycleService(ctx.conn, {

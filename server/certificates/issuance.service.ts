@@ -19,6 +19,7 @@ import {
   type Actor,
   type CertificateAuditPort,
 } from "./record.js";
+import type { Logger } from "../lib/logger.js";
 import type { SigningService } from "./signing.service.js";
 
 export interface IssuancePorts {
@@ -29,6 +30,8 @@ export interface IssuancePorts {
   signing: SigningService;
   provinceCode: string;
   autoIssue: boolean;
+  /** Where a failed automatic issue is reported (the issuance stays pending for an officer). */
+  logger?: Pick<Logger, "warn">;
   onOutbox?: () => void;
   clock?: () => Date;
 }
@@ -79,7 +82,12 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     });
     if (ports.autoIssue && res.upsertedCount === 1) {
       const created = await Issuances.findOne({ attemptId: e.attemptId }).lean<IssuanceLean>();
-      if (created) await issue(SYSTEM_ACTOR, String(created._id)).catch(() => undefined);
+      // A failed automatic issue leaves the issuance pending for an officer; it must not fail the
+      // event's delivery (the dispatcher would deliver it again) but it must not go unnoticed either.
+      if (created)
+        await issue(SYSTEM_ACTOR, String(created._id)).catch((err: unknown) =>
+          ports.logger?.warn({ err, attemptId: e.attemptId }, "automatic certificate issue failed"),
+        );
     }
   }
 
@@ -175,7 +183,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       qr,
     };
 
-    await conn.transaction(async (session) => {
+    await ports.audit.transaction(async (session) => {
       const decided = await Issuances.updateOne(
         { _id: pending._id, status: "pending" },
         {
@@ -243,7 +251,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       const pending = await Issuances.findById(issuanceId).lean<IssuanceLean>();
       if (!pending) throw errors.notFound("待发证记录");
       assertScope(actor, pending.divisionCode);
-      await conn.transaction(async (session) => {
+      await ports.audit.transaction(async (session) => {
         const res = await Issuances.updateOne(
           { _id: pending._id, status: "pending" },
           { $set: { status: "rejected", decidedBy: actor.displayName, decidedAt: clock(), reason } },

@@ -78,7 +78,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
     const signature = signatureFor(ports.signing, record, doc.signature?.qr ?? "");
     const entry = { from: doc.status, to, reason, at: now, by: actor.id, byName: actorName(actor) };
     let applied = true;
-    await conn.transaction(async (session) => {
+    await ports.audit.transaction(async (session) => {
       const res = await Certificates.updateOne(
         { _id: doc._id, version: doc.version, status: doc.status },
         {
@@ -191,7 +191,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
         suite: signature.suite,
         qr,
       };
-      await conn.transaction(async (session) => {
+      await ports.audit.transaction(async (session) => {
         const res = await Certificates.updateOne(
           { _id: doc._id, version: doc.version, status: "valid" },
           {

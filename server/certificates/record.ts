@@ -1,4 +1,5 @@
 import type { ClientSession, Connection } from "mongoose";
+import type { AuditLog } from "../audit/index.js";
 import type { AuditActor } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
 import type { CertificateRecord, RecordSignature } from "../contracts/certificates.js";
@@ -8,19 +9,12 @@ import type { CertificateDoc } from "./certificate.model.js";
 import { sealClaims } from "./crypto/envelope.js";
 import type { SigningService } from "./signing.service.js";
 
-/** Audit entries are appended inside the change's transaction (the access helper's audit API). */
-export interface CertificateAuditPort {
-  append(
-    session: ClientSession,
-    input: {
-      action: string;
-      actor: AuditActor | AuthUser | null;
-      divisionCode?: string | null;
-      target?: { type: string; id: string } | null;
-      details?: Record<string, unknown>;
-    },
-  ): Promise<unknown>;
-}
+/**
+ * The node's audit log as the certificate services use it: every change runs in
+ * `audit.transaction(work)` and appends its entry with `audit.append(session, …)` inside it, so a
+ * change and its entry commit or vanish together (and the log's own queue and head set-up apply).
+ */
+export type CertificateAuditPort = Pick<AuditLog, "transaction" | "append">;
 
 export type Actor = AuthUser | AuditActor;
 export const SYSTEM_ACTOR: AuditActor = { id: "system", kind: "system", name: "系统" };

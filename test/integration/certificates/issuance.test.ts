@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { createAuditService } from "../../../server/audit/index.js";
 import { outboxModel } from "../../../server/lib/outbox.js";
 import { anotherInstance, aPass, officer, startCertNode, type TestNode } from "./support.js";
 
@@ -64,6 +65,34 @@ describe("certificate issuance from exam.passed", function () {
     expect(
       await node.ctx.conn.collection("certificate_issuances").countDocuments({ attemptId: pass.attemptId }),
     ).to.equal(1);
+  });
+
+  it("when the audit entry cannot be written, then the issuance stays pending and no certificate, outbox entry or audit entry is left", async () => {
+    const real = createAuditService(node.ctx.conn);
+    // Writes the entry, then fails: only a shared transaction can take the entry back out.
+    const failing = {
+      transaction: real.transaction,
+      append: async (...args: Parameters<typeof real.append>) => {
+        await real.append(...args);
+        throw new Error("audit store unavailable");
+      },
+    };
+    const inst = anotherInstance(node, undefined, failing);
+    const pass = await aPass(node);
+    await inst.facade.issuance.onExamPassed(pass);
+    const pending = (await inst.facade.issuance.list(officer, "pending")).find(
+      (p) => p.attemptId === pass.attemptId,
+    )!;
+    let error: unknown;
+    await inst.facade.issuance.issue(officer, String(pending._id)).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(Error);
+    const db = node.ctx.conn;
+    expect(await db.collection("certificate_issuances").findOne({ attemptId: pass.attemptId })).to.include({
+      status: "pending",
+    });
+    expect(await db.collection("certificates").countDocuments({ certificateNo: pass.idNumber })).to.equal(0);
+    expect(await db.collection("audit_log").countDocuments({ "target.id": pass.idNumber })).to.equal(0);
+    expect(await outboxModel(db).countDocuments({ key: new RegExp(pass.idNumber) })).to.equal(0);
   });
 
   it("when a holder passes a second category, then it becomes version 2 of the same certificate with both categories, and its QR verifies", async () => {

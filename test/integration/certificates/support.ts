@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DomainEvents } from "../../../server/contracts/domain-events.js";
 import { createAuditService } from "../../../server/audit/index.js";
-import { createCertificatesFeature } from "../../../server/certificates/index.js";
+import { createCertificatesFeature, type CertificatesDeps } from "../../../server/certificates/index.js";
 import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
@@ -18,7 +18,11 @@ export function startCertNode(env: Record<string, string> = {}): Promise<TestNod
 }
 
 /** A second "instance" of the certificates feature on the same node database (as a second process would be). */
-export function anotherInstance(node: TestNode, clock?: () => Date) {
+export function anotherInstance(
+  node: TestNode,
+  clock?: () => Date,
+  audit: CertificatesDeps["audit"] = createAuditService(node.ctx.conn),
+) {
   const { conn, config } = node.ctx;
   const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
   const organisation = createOrganisationService(conn, config.provinceCode);
@@ -31,7 +35,7 @@ export function anotherInstance(node: TestNode, clock?: () => Date) {
     candidates: registration,
     sessions: scheduling,
     divisionName,
-    audit: createAuditService(conn),
+    audit,
     clock,
   });
 }
