@@ -30,17 +30,13 @@ export function divisionName(code: string): string | null {
 }
 
 /**
- * Whether an ID number's 6-digit prefix can be a real division: its province must exist; where
- * roadcert holds the province's city list, its city must exist too (county lists are partial, and
- * ID numbers keep the codes of divisions since renamed, so counties are not checked).
+ * Whether an ID number's 6-digit prefix can be a real division: its province must exist. Cities
+ * and counties are not checked: an ID number keeps the code of the division where it was first
+ * issued, and many of those (巢湖地区 342600, counties merged into districts) are no longer on the
+ * current list; refusing them would refuse real people.
  */
 export function isPlausibleIdDivision(code: string): boolean {
-  if (!/^\d{6}$/.test(code) || !byCode.has(provinceOf(code))) return false;
-  const city = cityOf(code);
-  if (!city) return true;
-  const province = provinceOf(code);
-  const hasCityList = DIVISIONS.some((d) => d.code !== province && d.code.startsWith(province.slice(0, 2)));
-  return !hasCityList || byCode.has(city);
+  return /^\d{6}$/.test(code) && byCode.has(provinceOf(code));
 }
 
 /** Divisions listed as children of a code (from the data file). */

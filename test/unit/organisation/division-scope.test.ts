@@ -8,14 +8,32 @@ import {
 } from "../../../server/organisation/index.js";
 
 describe("divisions and scoping", () => {
-  it("when the data file is read, then it has 31 provinces plus the 兵团 660000, and 江苏's 13 cities", () => {
+  it("when the list is read, then it has all 34 province-level divisions plus the 兵团 660000, 江苏's 13 cities and 南京's 11 districts", () => {
     const provinces = DIVISIONS.filter((d) => divisionLevel(d.code) === "province");
-    expect(provinces).to.have.length(32);
+    expect(provinces).to.have.length(35);
     expect(provinces.some((p) => p.code === "660000" && p.name === "新疆生产建设兵团")).to.equal(true);
     expect(
       DIVISIONS.filter((d) => divisionLevel(d.code) === "city" && provinceOf(d.code) === "320000"),
     ).to.have.length(13);
+    const nanjing = DIVISIONS.filter((d) => divisionLevel(d.code) === "county" && d.code.startsWith("3201"));
+    expect(nanjing.map((d) => d.name)).to.include.members(["玄武区", "江宁区", "六合区", "溧水区", "高淳区"]);
+    expect(nanjing).to.have.length(11);
     expect(new Set(DIVISIONS.map((d) => d.code)).size).to.equal(DIVISIONS.length);
+    // Well over 2,800 counties: the complete list, not a sample.
+    expect(DIVISIONS.filter((d) => divisionLevel(d.code) === "county").length).to.be.greaterThan(2800);
+  });
+
+  it("when a division is listed, then its parent is listed too (municipal districts under 市辖区 or 县), and no placeholder 市辖区 county is", () => {
+    const codes = new Set(DIVISIONS.map((d) => d.code));
+    const orphans = DIVISIONS.filter((d) => {
+      const parent = parentOf(d.code);
+      return parent !== null && parent !== "000000" && !codes.has(parent);
+    });
+    expect(orphans).to.deep.equal([]);
+    expect(DIVISIONS.find((d) => d.code === "110100")?.name).to.equal("市辖区");
+    expect(DIVISIONS.find((d) => d.code === "500200")?.name).to.equal("县");
+    expect(DIVISIONS.find((d) => d.code === "469000")?.name).to.equal("自治区直辖县级行政区划");
+    expect(DIVISIONS.some((d) => divisionLevel(d.code) === "county" && d.name === "市辖区")).to.equal(false);
   });
 
   it("when a code is a county, then its parent is its city and the city's parent its province", () => {
