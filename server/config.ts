@@ -65,6 +65,17 @@ const Env = z
     LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     /** How long after the deadline in-flight answer saves are still accepted. */
     EXAM_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+    /**
+     * Releasing a room before its scheduled start: `reason` lets the proctor do it with a written
+     * reason (audited as 提前放行), `refuse` forbids it.
+     */
+    EXAM_EARLY_RELEASE: z.enum(["reason", "refuse"]).default("reason"),
+    /**
+     * Minutes a room stays booked after a session's last regular deadline (start + late entry +
+     * length), for accommodations and extensions; a deadline beyond it extends the booking if the
+     * room is free.
+     */
+    EXAM_ROOM_RESERVE_MINUTES: z.coerce.number().int().min(0).max(240).default(30),
     /** IANA time zone every page and export shows times in, whatever the browser's. */
     TIME_ZONE: z
       .string()
@@ -133,7 +144,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       dir: e.NODE_KEY_DIR ?? `${e.DATA_DIR.replace(/\/+$/, "")}/${nodeName}/keys`,
       maxSkewSeconds: e.NODE_SIGNATURE_SKEW_SECONDS,
     },
-    exam: { graceSeconds: e.EXAM_GRACE_SECONDS },
+    exam: {
+      graceSeconds: e.EXAM_GRACE_SECONDS,
+      earlyRelease: e.EXAM_EARLY_RELEASE,
+      roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
+    },
     auth: { loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE },
     timeZone: e.TIME_ZONE,
     certificates: {

@@ -25,11 +25,14 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   const registration = createRegistrationService(conn, { provinceCode: config.provinceCode, audit });
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
   let retakeCheck: RetakeCheck | undefined;
+  let publishedAmong: ((sessionIds: string[]) => Promise<Set<string>>) | undefined;
   const scheduling = createSchedulingService(conn, {
     provinceCode: config.provinceCode,
     organisation,
     registration,
     audit,
+    roomReserveMinutes: config.exam.roomReserveMinutes,
+    publishedAmong: (ids) => publishedAmong?.(ids) ?? Promise.resolve(new Set<string>()),
     retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
   });
 
@@ -85,6 +88,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     });
     bank.service.useResponses((categoryCode) => delivery.exams.itemResponses(categoryCode));
     retakeCheck = (candidateId, categoryCode) => delivery.exams.retakeCheck(candidateId, categoryCode);
+    publishedAmong = (ids) => delivery.results.publishedAmong(ids);
     features.push(delivery.feature);
     // Certificates: issued from exam.passed; holder data from registration, sessions and tickets from scheduling.
     const certificates = createCertificatesFeature(ctx, {

@@ -49,6 +49,15 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
     async listAssignments(sessionId) {
       return (await Fixtures.findById(sessionId).lean<FixtureDoc>())?.assignments ?? [];
     },
+    // A fixture room is never wanted by another session, unless a test says so (`roomTakenAfter`).
+    async holdRoomUntil(sessionId, until) {
+      const doc = await Fixtures.findById(sessionId).lean<FixtureDoc & { roomTakenAfter?: Date }>();
+      if (!doc) return false;
+      if (doc.roomTakenAfter && until > doc.roomTakenAfter) return false;
+      if (until.toISOString() > doc.session.bookedUntil)
+        await Fixtures.updateOne({ _id: sessionId }, { $set: { "session.bookedUntil": until.toISOString() } });
+      return true;
+    },
   };
 }
 
@@ -56,6 +65,8 @@ export interface FixtureSessionOptions {
   candidates: number;
   categoryCode?: CategoryCode;
   startsAt?: Date;
+  /** The session's length, which rules the candidate's clock (default 60). */
+  durationMinutes?: number;
   lateEntryMinutes?: number;
   earliestHandInMinutes?: number;
   testCentreId?: string;
@@ -76,14 +87,18 @@ export async function createFixtureSession(
     roomId: "room-1",
     roomName: "第一考场",
     startsAt: startsAt.toISOString(),
-    durationMinutes: 60,
-    endsAt: new Date(startsAt.getTime() + 60 * 60_000).toISOString(),
+    durationMinutes: o.durationMinutes ?? 60,
+    endsAt: new Date(startsAt.getTime() + (o.durationMinutes ?? 60) * 60_000).toISOString(),
+    bookedUntil: new Date(
+      startsAt.getTime() + ((o.durationMinutes ?? 60) + (o.lateEntryMinutes ?? 20)) * 60_000,
+    ).toISOString(),
     capacity: o.candidates,
     lateEntryMinutes: o.lateEntryMinutes ?? 20,
     earliestHandInMinutes: o.earliestHandInMinutes ?? 0,
     provinceCode: "320000",
     divisionCode: "320100",
     status: "scheduled",
+    lifecycle: "scheduled",
     assignedCount: o.candidates,
   };
   const tag = randomBytes(3).toString("hex");
@@ -97,6 +112,18 @@ export async function createFixtureSession(
   }));
   await fixtureModel(conn).create({ _id: id, session, assignments });
   return { session, assignments };
+}
+
+/** Time passes for a fixture session: its start and end move `minutes` into the past. */
+export async function moveFixtureSessionBack(conn: Connection, sessionId: string, minutes: number): Promise<void> {
+  const Fixtures = fixtureModel(conn);
+  const doc = await Fixtures.findById(sessionId).lean<FixtureDoc>();
+  if (!doc) throw new Error(`no fixture session ${sessionId}`);
+  const move = (iso: string) => new Date(new Date(iso).getTime() - minutes * 60_000).toISOString();
+  await Fixtures.updateOne(
+    { _id: sessionId },
+    { $set: { "session.startsAt": move(doc.session.startsAt), "session.endsAt": move(doc.session.endsAt) } },
+  );
 }
 
 /** The answer key of the tiny paper's question i (displayed lettering). */

@@ -26,6 +26,8 @@ export interface ExamNodeOptions {
   tiny?: Parameters<typeof tinyPapers>[0];
   options?: Partial<ExamOptions>;
   logLevel?: string;
+  /** Further configuration keys (e.g. EXAM_EARLY_RELEASE), as the environment would give them. */
+  env?: Record<string, string>;
 }
 
 export interface ExamNode {
@@ -53,6 +55,7 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
     EXAM_GRACE_SECONDS: String(o.graceSeconds ?? 1),
     SHUTDOWN_TIMEOUT_MS: "1000",
     ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
+    ...o.env,
   });
   const logger = createLogger({ level: config.log.level, name: "exam-node" });
   const conn = await connectMongo(o.mongoUri, { dbName: o.dbName });

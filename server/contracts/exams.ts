@@ -241,6 +241,16 @@ export interface AttemptEventDto {
 export interface SessionReportDto {
   sessionId: string;
   categoryCode: string;
+  /** The session by name, as the office reads it (always the live session, also on published reports). */
+  session: {
+    categoryName: string;
+    testCentreName: string;
+    roomName: string;
+    startsAt: string;
+    endsAt: string;
+    /** From here results may be published: the end, and the late-entry window, have passed. */
+    overAt: string;
+  };
   publishedAt: string | null;
   publishedBy: string | null;
   /** Latest date the regulation allows publication (10 days after the session). */
@@ -310,7 +320,14 @@ export const CheckInPayload = z
       .optional(),
   })
   .strict();
-export const ReleasePayload = z.object({ sessionId: Id, attemptIds: Targets }).strict();
+export const ReleasePayload = z
+  .object({
+    sessionId: Id,
+    attemptIds: Targets,
+    /** Required to release before the scheduled start (提前开考), and audited with it. */
+    earlyReason: Reason.optional(),
+  })
+  .strict();
 export const PausePayload = z.object({ sessionId: Id, attemptIds: Targets, reason: Reason }).strict();
 export const ResumePayload = z.object({ sessionId: Id, attemptIds: Targets }).strict();
 export const ExtendPayload = z
@@ -382,6 +399,10 @@ export const EXAM_ERROR_CODES = [
   "not_assigned",
   "retake_wait",
   "results_locked",
+  "release_too_early",
+  "early_release_reason_required",
+  "room_booked",
+  "session_not_over",
   "invalid_transition",
   "question_out_of_range",
   "validation_failed",
@@ -393,6 +414,7 @@ export const EXAM_ERROR_CODES = [
  * - `GET  /exam-sessions/:sessionId/report` (officer) → SessionReportDto (provisional until published)
  * - `POST /exam-sessions/:sessionId/results/publish` (officer) → SessionReportDto; locks the results
  * - `GET  /exam-sessions/:sessionId/report.csv` (officer) → text/csv (UTF-8 with BOM, for Excel)
+ * - `GET  /exam-sessions/:sessionId/report.xlsx` (officer) → the same rows as an Excel workbook
  * - `GET  /attempts/:attemptId/events` (officer) → { events: AttemptEventDto[]; valid: boolean }
  * - `GET  /attempts/:attemptId/check-in-photo` (the attempt's own candidate, proctor, officer) → image/jpeg|png
  */
@@ -401,6 +423,7 @@ export const EXAM_REST_ROUTES = [
   "GET /api/exam-sessions/:sessionId/report",
   "POST /api/exam-sessions/:sessionId/results/publish",
   "GET /api/exam-sessions/:sessionId/report.csv",
+  "GET /api/exam-sessions/:sessionId/report.xlsx",
   "GET /api/attempts/:attemptId/events",
   "GET /api/attempts/:attemptId/check-in-photo",
 ] as const;

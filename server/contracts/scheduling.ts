@@ -10,6 +10,21 @@ import { DivisionCode } from "./auth.js";
 export const SessionStatus = z.enum(["scheduled", "cancelled"]);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
+/**
+ * Where a session stands, as the office's list shows it (已安排, 进行中, 已结束, 已发布, 已取消):
+ * running from its start until it is over (its end and the late-entry window passed), published
+ * once its results are.
+ */
+export const SessionLifecycle = z.enum(["scheduled", "running", "ended", "published", "cancelled"]);
+export type SessionLifecycle = z.infer<typeof SessionLifecycle>;
+export const SESSION_LIFECYCLE_LABELS: Record<SessionLifecycle, string> = {
+  scheduled: "已安排",
+  running: "进行中",
+  ended: "已结束",
+  published: "已发布",
+  cancelled: "已取消",
+};
+
 /** One exam session as other features see it. Times are ISO-8601 strings in UTC. */
 export interface ExamSessionDto {
   id: string;
@@ -22,6 +37,8 @@ export interface ExamSessionDto {
   /** Scheduled length; candidate login is open from 30 min before `startsAt` until `endsAt`. */
   durationMinutes: number;
   endsAt: string;
+  /** The room stays booked until here: latest regular deadline plus the reserve, grown by later deadlines. */
+  bookedUntil: string;
   capacity: number;
   /** No entry after this many minutes from the start (exam-room practice, default 20). */
   lateEntryMinutes: number;
@@ -32,6 +49,7 @@ export interface ExamSessionDto {
   /** Division of the test centre (the scope officers and proctors are checked against). */
   divisionCode: string;
   status: SessionStatus;
+  lifecycle: SessionLifecycle;
   assignedCount: number;
 }
 
@@ -57,6 +75,8 @@ export interface AdmissionTicketDto extends SeatAssignmentDto {
   testCentreAddress: string;
   roomName: string;
   startsAt: string;
+  /** The session's length, which the candidate's clock counts down. */
+  durationMinutes: number;
   lateEntryMinutes: number;
   sex: "male" | "female";
 }

@@ -4,6 +4,8 @@ import { computeDeadline } from "./clock.js";
 import type { ExamCore } from "./exam-core.js";
 import { rooms, type Actor } from "./ports.js";
 import { clockParts } from "./presenters.js";
+import { holdRoom } from "./release.js";
+import { errors } from "../lib/errors.js";
 
 /** An extension waiting for its second approver. */
 export interface TakenExtension {
@@ -38,17 +40,22 @@ export function createAttemptControls(
 
   /** Resumes a paused attempt: the pause is added to the clock, so it never costs the candidate time. */
   async function resume(actor: Actor, attemptId: string): Promise<boolean> {
+    let resumedDeadline = null as Date | null;
     const res = await store.mutate(attemptId, (doc, at) => {
       if (doc.status !== "in_progress" || !doc.pausedAt) return null;
       const pausedMs = (doc.pausedMs ?? 0) + Math.max(0, at.getTime() - doc.pausedAt.getTime());
       const deadline = computeDeadline({ ...clockParts(doc), pausedMs, pausedAt: null });
+      resumedDeadline = deadline;
       return {
         filter: { status: "in_progress", pausedAt: doc.pausedAt },
         set: { pausedAt: null, pausedMs, deadline },
         event: { type: "resume", data: { by: actor.id, pausedMs } },
       };
     });
-    if (res.event) await seats.emitClock(attemptId, "考试已恢复");
+    if (res.event) {
+      if (resumedDeadline) await holdRoom(core, res.before.sessionId, [resumedDeadline]);
+      await seats.emitClock(attemptId, "考试已恢复");
+    }
     return res.event !== null;
   }
 
@@ -61,16 +68,27 @@ export function createAttemptControls(
     kind: "extend" | "credit",
     extra: Record<string, unknown> = {},
   ): Promise<boolean> {
+    // An extension is a choice and may wait: refused when the room is booked for the next session
+    // by then. Outage credit is owed to the candidate: granted, and an overrun is logged (holdRoom).
+    if (kind === "extend") {
+      const doc = await store.load(attemptId);
+      const wanted = computeDeadline({ ...clockParts(doc), creditedMinutes: (doc.creditedMinutes ?? 0) + minutes });
+      if (wanted && !(await deps.scheduling.holdRoomUntil(doc.sessionId, wanted)))
+        throw errors.conflict("room_booked", `延长 ${minutes} 分钟后将占用本考场已安排给其他场次的时间`);
+    }
+    let credited = null as Date | null;
     const res = await store.mutate(attemptId, (doc) => {
       if (doc.status !== "in_progress" && doc.status !== "checked_in" && doc.status !== "ready") return null;
       const creditedMinutes = (doc.creditedMinutes ?? 0) + minutes;
       const deadline = computeDeadline({ ...clockParts(doc), creditedMinutes });
+      credited = deadline;
       return {
         filter: { status: doc.status },
         set: { creditedMinutes, deadline },
         event: { type: kind, data: { by: actor.id, minutes, reason, ...extra } },
       };
     });
+    if (res.event && credited && kind === "credit") await holdRoom(core, res.before.sessionId, [credited]);
     if (res.event)
       await seats.emitClock(
         attemptId,

@@ -9,7 +9,7 @@ import { canSeeDivision } from "../organisation/index.js";
 import { findBrokenLink } from "./event-chain.js";
 import type { ExamService } from "./exam.service.js";
 import type { SchedulingPort } from "./ports.js";
-import { reportToCsv } from "./report.js";
+import { reportToCsv, reportToXlsx } from "./report-export.js";
 import type { ResultsService } from "./results.service.js";
 
 const Id = z.string().min(1).max(64);
@@ -28,6 +28,8 @@ export function examRouter(deps: {
   results: ResultsService;
   proctoring: RoomAccess;
   scheduling: SchedulingPort;
+  /** The node's TIME_ZONE: exports show local times. */
+  timeZone: string;
 }): Router {
   const r = strictRouter();
 
@@ -53,10 +55,19 @@ export function examRouter(deps: {
   r.get("/exam-sessions/:sessionId/report.csv", requireRole("officer"), async (req, res) => {
     const { sessionId } = parse(SessionParams, req.params);
     await officerSession(actingUser(req), sessionId);
-    const csv = reportToCsv(await deps.results.report(sessionId));
+    const csv = reportToCsv(await deps.results.report(sessionId), deps.timeZone);
     res.setHeader("content-type", "text/csv; charset=utf-8");
     res.setHeader("content-disposition", `attachment; filename="session-${sessionId}-report.csv"`);
     res.send(csv);
+  });
+
+  r.get("/exam-sessions/:sessionId/report.xlsx", requireRole("officer"), async (req, res) => {
+    const { sessionId } = parse(SessionParams, req.params);
+    await officerSession(actingUser(req), sessionId);
+    const xlsx = await reportToXlsx(await deps.results.report(sessionId), deps.timeZone);
+    res.setHeader("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    res.setHeader("content-disposition", `attachment; filename="session-${sessionId}-report.xlsx"`);
+    res.send(xlsx);
   });
 
   r.post("/exam-sessions/:sessionId/results/publish", requireRole("officer"), async (req, res) => {

@@ -14,6 +14,11 @@ import type { RetakePolicy } from "./retake.js";
 export interface SchedulingPort {
   getSession(sessionId: string): Promise<ExamSessionDto | null>;
   listAssignments(sessionId: string): Promise<SeatAssignmentDto[]>;
+  /**
+   * Keeps the session's room booked at least until `until` (a candidate's deadline that grew past
+   * the booking); false when another session holds the room by then.
+   */
+  holdRoomUntil(sessionId: string, until: Date): Promise<boolean>;
 }
 
 /** The question bank (`server/question-bank/index.ts`): paper assembly and the blueprint's policies. */
@@ -102,7 +107,13 @@ export interface AttemptsOutcome {
  */
 export interface ExamDeliveryPort {
   checkIn(actor: Actor, session: ExamSessionDto, input: CheckInInput): Promise<CheckInOutcome>;
-  release(actor: Actor, sessionId: string, attemptIds?: string[]): Promise<AttemptsOutcome>;
+  /** Before the scheduled start only with `earlyReason` (or never, by configuration); `early` says which. */
+  release(
+    actor: Actor,
+    sessionId: string,
+    attemptIds?: string[],
+    earlyReason?: string,
+  ): Promise<AttemptsOutcome & { early: boolean }>;
   pause(actor: Actor, attemptId: string, reason: string): Promise<boolean>;
   resume(actor: Actor, attemptId: string): Promise<boolean>;
   credit(

@@ -1,4 +1,6 @@
 import type { CandidateAttemptDto } from "../contracts/exams.js";
+import type { ExamSessionDto } from "../contracts/scheduling.js";
+import { errors } from "../lib/errors.js";
 import { LIGHT } from "./attempt-store.js";
 import { computeDeadline } from "./clock.js";
 import { liveSession, type ExamCore } from "./exam-core.js";
@@ -26,11 +28,40 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
   }
 
   /**
-   * Releases attempts (开考): stamps startedAt and the deadline of each checked-in or ready attempt
-   * of the session (or only the named ones) and pushes each candidate their paper.
+   * Before the scheduled start a release needs a written reason, or is refused outright when the
+   * node is configured so (EXAM_EARLY_RELEASE): a room released 12 minutes early ends 12 minutes
+   * before candidates who arrive on time expect, and nobody could tell why afterwards.
    */
-  async function release(actor: Actor, sessionId: string, attemptIds?: string[]): Promise<AttemptsOutcome> {
-    await liveSession(core, sessionId);
+  function assertReleasable(session: ExamSessionDto, at: Date, earlyReason: string | undefined): void {
+    const startsAt = new Date(session.startsAt);
+    if (at >= startsAt) return;
+    const minutes = Math.ceil((startsAt.getTime() - at.getTime()) / 60_000);
+    if (core.ctx.config.exam.earlyRelease === "refuse")
+      throw errors.conflict("release_too_early", `距计划开考还有 ${minutes} 分钟，本考点不允许提前开考`, {
+        startsAt: session.startsAt,
+      });
+    if (!earlyReason)
+      throw errors.conflict(
+        "early_release_reason_required",
+        `距计划开考还有 ${minutes} 分钟：提前开考须填写理由`,
+        { startsAt: session.startsAt },
+      );
+  }
+
+  /**
+   * Releases attempts (开考): stamps startedAt and the deadline of each checked-in or ready attempt
+   * of the session (or only the named ones) and pushes each candidate their paper. Before the
+   * scheduled start only with `earlyReason` (see assertReleasable).
+   */
+  async function release(
+    actor: Actor,
+    sessionId: string,
+    attemptIds?: string[],
+    earlyReason?: string,
+  ): Promise<AttemptsOutcome & { early: boolean }> {
+    const session = await liveSession(core, sessionId);
+    const early = now() < new Date(session.startsAt);
+    assertReleasable(session, now(), earlyReason);
     const filter: Record<string, unknown> = { sessionId };
     if (attemptIds) filter._id = { $in: attemptIds };
     const targets = await Attempts.find(filter, { _id: 1, status: 1 }).lean<
@@ -112,8 +143,26 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
       );
       deps.notifier.toRoom(rooms.session(sessionId), "session:seat", toSeatView(started, at));
     }
-    return { affected, skipped };
+    await holdRoom(core, sessionId, planned.filter((p) => stamped.has(p.doc._id)).map((p) => p.deadline));
+    return { affected, skipped, early };
   }
 
   return { confirm, release };
+}
+
+/**
+ * Keeps the room booked until the latest of `deadlines`. The candidates' time is never cut for it:
+ * a late release or a resumed pause that overruns into another session's booking is logged for
+ * the office to move that session, since refusing would cost candidates minutes they are owed.
+ */
+export async function holdRoom(core: ExamCore, sessionId: string, deadlines: Date[]): Promise<boolean> {
+  const latest = deadlines.reduce<Date | null>((m, d) => (m && m >= d ? m : d), null);
+  if (!latest) return true;
+  const held = await core.deps.scheduling.holdRoomUntil(sessionId, latest);
+  if (!held)
+    core.ctx.logger.warn(
+      { sessionId, until: latest.toISOString() },
+      "a deadline runs into another session booked in the same room",
+    );
+  return held;
 }

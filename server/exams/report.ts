@@ -1,5 +1,4 @@
 import type { SessionReportDto } from "../contracts/exams.js";
-import { toCsvText, type CsvValue } from "../lib/csv.js";
 import type { SeatAssignmentDto } from "../contracts/scheduling.js";
 
 /** What the report needs of one attempt. */
@@ -30,6 +29,7 @@ export function buildSessionReport(input: {
   attempts: readonly ReportAttempt[];
   publishedAt: Date | null;
   publishedBy: string | null;
+  session: SessionReportDto["session"];
 }): SessionReportDto {
   const byCandidate = new Map(input.attempts.map((a) => [a.candidateId, a]));
   const submitted = input.attempts.filter((a) => a.status === "submitted");
@@ -66,6 +66,7 @@ export function buildSessionReport(input: {
   return {
     sessionId: input.sessionId,
     categoryCode: input.categoryCode,
+    session: input.session,
     publishedAt: input.publishedAt?.toISOString() ?? null,
     publishedBy: input.publishedBy,
     publishDueBy: new Date(input.sessionEndsAt.getTime() + PUBLISH_WITHIN_DAYS * DAY).toISOString(),
@@ -85,47 +86,4 @@ export function buildSessionReport(input: {
     scoreDistribution: buckets,
     results,
   };
-}
-
-const STATUS_LABEL = { submitted: "已交卷", voided: "违纪作废", absent: "缺考" } as const;
-
-/** The report as CSV for officers (UTF-8 with BOM so Excel shows the Chinese headers). */
-export function reportToCsv(r: SessionReportDto): string {
-  const rows: CsvValue[][] = [
-    ["场次", r.sessionId, "类别", r.categoryCode, "发布时间", r.publishedAt ?? "未发布"],
-    [
-      "应考",
-      r.attendance.assigned,
-      "实考",
-      r.attendance.submitted,
-      "缺考",
-      r.attendance.absent,
-      "违纪",
-      r.attendance.voided,
-    ],
-    ...r.passRateByCategory.map((c) => [
-      "类别合格率",
-      c.categoryCode,
-      "实考",
-      c.sat,
-      "合格",
-      c.passed,
-      "合格率",
-      `${(c.passRate * 100).toFixed(1)}%`,
-    ]),
-    ["分数段", ...r.scoreDistribution.map((b) => `${b.from}-${b.to === 100 ? 100 : b.to - 1}`)],
-    ["人数", ...r.scoreDistribution.map((b) => b.count)],
-    [],
-    ["准考证号", "姓名", "考生编号", "状态", "成绩", "是否合格", "作答记录哈希"],
-    ...r.results.map((x) => [
-      x.ticketNo,
-      x.candidateName,
-      x.candidateId,
-      STATUS_LABEL[x.status],
-      x.score,
-      x.passed === null ? "" : x.passed ? "合格" : "不合格",
-      x.chainHash,
-    ]),
-  ];
-  return toCsvText(rows, { bom: true });
 }

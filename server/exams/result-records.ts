@@ -28,6 +28,12 @@ export function createResultRecords(conn: Connection) {
     async isPublished(sessionId: string): Promise<boolean> {
       return (await Publications.exists({ sessionId })) !== null;
     },
+    /** Which of these sessions are published (the session list's lifecycle column). */
+    async publishedAmong(sessionIds: string[]): Promise<Set<string>> {
+      if (sessionIds.length === 0) return new Set();
+      const rows = await Publications.find({ sessionId: { $in: sessionIds } }, { sessionId: 1 }).lean();
+      return new Set(rows.map((r) => r.sessionId));
+    },
     /** The report as published, or null while the session is unpublished. */
     async publishedReport(sessionId: string): Promise<SessionReportDto | null> {
       const published = await Publications.findOne({ sessionId }).lean();

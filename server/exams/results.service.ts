@@ -1,10 +1,31 @@
+import { CATEGORIES } from "../contracts/categories.js";
 import type { SessionReportDto } from "../contracts/exams.js";
+import type { ExamSessionDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
+import { formatLocal } from "../lib/local-time.js";
 import type { ReportAttempt } from "./report.js";
 import type { Actor, AuditPort, SchedulingPort } from "./ports.js";
 import { buildSessionReport } from "./report.js";
 import { createResultRecords } from "./result-records.js";
+
+/** When a session is over for publication: its end, and the late-entry window, have passed. */
+export function overAt(s: Pick<ExamSessionDto, "startsAt" | "endsAt" | "lateEntryMinutes">): Date {
+  return new Date(
+    Math.max(new Date(s.endsAt).getTime(), new Date(s.startsAt).getTime() + s.lateEntryMinutes * 60_000),
+  );
+}
+
+function sessionByName(s: ExamSessionDto): SessionReportDto["session"] {
+  return {
+    categoryName: CATEGORIES[s.categoryCode],
+    testCentreName: s.testCentreName,
+    roomName: s.roomName,
+    startsAt: s.startsAt,
+    endsAt: s.endsAt,
+    overAt: overAt(s).toISOString(),
+  };
+}
 
 /** What publication needs to know of a session's attempts (the exam service's `reportAttempts`). */
 export interface SessionAttemptsPort {
@@ -25,10 +46,11 @@ export function createResultsService(
   const now = deps.now ?? (() => new Date());
 
   async function currentReport(sessionId: string): Promise<SessionReportDto> {
-    const published = await records.publishedReport(sessionId);
-    if (published) return published;
     const session = await deps.scheduling.getSession(sessionId);
     if (!session) throw errors.notFound("考试场次", "session_not_found");
+    const named = sessionByName(session);
+    const published = await records.publishedReport(sessionId);
+    if (published) return { ...published, session: named };
     const [assignments, attempts] = await Promise.all([
       deps.scheduling.listAssignments(sessionId),
       deps.exams.reportAttempts(sessionId),
@@ -41,16 +63,29 @@ export function createResultsService(
       attempts,
       publishedAt: null,
       publishedBy: null,
+      session: named,
     });
   }
 
   return {
     report: currentReport,
 
-    /** Publishes a session's results once; every attempt must be closed first. */
+    /**
+     * Publishes a session's results once, after the session is over: its scheduled end has passed
+     * (and the late-entry window with it, so nobody can still check in) and every attempt is closed.
+     */
     async publish(actor: Actor, sessionId: string): Promise<SessionReportDto> {
       if (await records.isPublished(sessionId))
         throw errors.conflict("results_locked", "本场次成绩已发布，不能再次发布");
+      const session = await deps.scheduling.getSession(sessionId);
+      if (!session) throw errors.notFound("考试场次", "session_not_found");
+      const over = overAt(session).getTime();
+      if (now().getTime() < over)
+        throw errors.conflict(
+          "session_not_over",
+          `场次 ${formatLocal(new Date(over), ctx.config.timeZone)} 才结束，结束前不能发布成绩`,
+          { endsAt: new Date(over).toISOString() },
+        );
       const open = (await deps.exams.reportAttempts(sessionId)).filter(
         (a) => !["submitted", "voided"].includes(a.status),
       );
@@ -75,6 +110,7 @@ export function createResultsService(
     },
 
     isPublished: (sessionId: string) => records.isPublished(sessionId),
+    publishedAmong: (sessionIds: string[]) => records.publishedAmong(sessionIds),
   };
 }
 export type ResultsService = ReturnType<typeof createResultsService>;

@@ -67,7 +67,7 @@ export function createExamDeliveryFeature(
   );
   const feature: Feature = {
     name: "exams",
-    router: examRouter({ exams, results, proctoring, scheduling: deps.scheduling }),
+    router: examRouter({ exams, results, proctoring, scheduling: deps.scheduling, timeZone: ctx.config.timeZone }),
     attachSockets(server) {
       io = server;
       notifier.bind(server);

@@ -51,7 +51,7 @@ export function registerProctorHandlers(
     socket,
     "proctor:release",
     ReleasePayload,
-    (p) => proctoring.release(user, p.sessionId, p.attemptIds),
+    (p) => proctoring.release(user, p.sessionId, p.attemptIds, p.earlyReason),
     logger,
   );
   on(

@@ -206,11 +206,18 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       return { seat: checkedIn.seat, photoId: checkedIn.photoId, onSitePhoto: Boolean(photo) };
     },
 
-    async release(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
+    async release(
+      user: AuthUser,
+      sessionId: string,
+      attemptIds?: string[],
+      earlyReason?: string,
+    ): Promise<ProctorActionResultDto> {
       await authorize(user, sessionId);
       const t = await targets(sessionId, attemptIds);
-      const r = await deps.exams.release(toActor(user), sessionId, attemptIds ? t.ids : undefined);
-      await audit(user, "exam.release", sessionId, { attempts: r.affected.length, whole: !attemptIds });
+      const r = await deps.exams.release(toActor(user), sessionId, attemptIds ? t.ids : undefined, earlyReason);
+      const details = { attempts: r.affected.length, whole: !attemptIds };
+      if (r.early) await audit(user, "exam.early_release", sessionId, { ...details, reason: earlyReason });
+      else await audit(user, "exam.release", sessionId, details);
       return result(r.affected, [...t.skipped, ...r.skipped]);
     },
 

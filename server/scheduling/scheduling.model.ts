@@ -11,6 +11,8 @@ const examSessionSchema = new Schema(
     startsAt: { type: Date, required: true },
     durationMinutes: { type: Number, required: true },
     endsAt: { type: Date, required: true },
+    /** The room is held until here (see room-booking.ts); null only on sessions from before bookings. */
+    bookedUntil: { type: Date, default: null },
     capacity: { type: Number, required: true },
     lateEntryMinutes: { type: Number, required: true },
     earliestHandInMinutes: { type: Number, required: true },

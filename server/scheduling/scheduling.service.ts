@@ -16,12 +16,9 @@ import { errors } from "../lib/errors.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import type { OrganisationService } from "../organisation/index.js";
 import type { RegistrationService } from "../registration/index.js";
-import {
-  assignmentModel,
-  examSessionModel,
-  type AssignmentDoc,
-  type ExamSessionDoc,
-} from "./scheduling.model.js";
+import { assignmentModel, examSessionModel } from "./scheduling.model.js";
+import { bookedUntilOf, createRoomBooking } from "./room-booking.js";
+import { toAssignmentDto, toSessionDto, toTicket, type AssignmentLean, type SessionLean } from "./presenters.js";
 
 /** Retake policy at scheduling time (the exam feature supplies it); throws an AppError to refuse. */
 export type RetakeCheck = (candidateId: string, categoryCode: CategoryCode) => Promise<void>;
@@ -33,47 +30,15 @@ export interface SchedulingOptions {
   retakeCheck?: RetakeCheck;
   /** Where changes are audited, inside their own transaction (default: this database's log). */
   audit?: AuditLog;
+  /** Minutes the room stays booked after the latest regular deadline (EXAM_ROOM_RESERVE_MINUTES). */
+  roomReserveMinutes?: number;
+  /** Which sessions have published results (the exam feature answers; default none). */
+  publishedAmong?: (sessionIds: string[]) => Promise<Set<string>>;
   now?: () => Date;
 }
 
-type SessionLean = ExamSessionDoc & { _id: Types.ObjectId };
-type AssignmentLean = AssignmentDoc & { _id: Types.ObjectId };
 
 const MAX_RETRIES = 8;
-
-function toSessionDto(s: SessionLean): ExamSessionDto {
-  return {
-    id: String(s._id),
-    categoryCode: s.categoryCode as CategoryCode,
-    testCentreId: s.testCentreId,
-    testCentreName: s.testCentreName,
-    roomId: s.roomId,
-    roomName: s.roomName,
-    startsAt: s.startsAt.toISOString(),
-    durationMinutes: s.durationMinutes,
-    endsAt: s.endsAt.toISOString(),
-    capacity: s.capacity,
-    lateEntryMinutes: s.lateEntryMinutes,
-    earliestHandInMinutes: s.earliestHandInMinutes,
-    provinceCode: s.provinceCode,
-    divisionCode: s.divisionCode,
-    status: s.status as ExamSessionDto["status"],
-    assignedCount: s.assignedCount,
-  };
-}
-
-function toAssignmentDto(a: AssignmentLean): SeatAssignmentDto {
-  const dto: SeatAssignmentDto = {
-    candidateId: a.candidateId,
-    ticketNo: a.ticketNo,
-    seatId: a.seatId,
-    seatNo: a.seatNo,
-    name: a.name,
-    idNumber: a.idNumber,
-  };
-  if (a.photoId) dto.photoId = a.photoId;
-  return dto;
-}
 
 function isDuplicate(err: unknown, field?: string): boolean {
   const e = err as { code?: unknown; keyPattern?: Record<string, unknown> };
@@ -90,6 +55,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
   const Assignments = assignmentModel(conn);
   const audit = options.audit ?? createAuditService(conn);
   const now = options.now ?? (() => new Date());
+  const booking = createRoomBooking(Sessions);
+  const reserve = options.roomReserveMinutes ?? 30;
 
   async function loadSession(id: string): Promise<SessionLean | null> {
     if (!Types.ObjectId.isValid(id)) return null;
@@ -109,22 +76,6 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     if (!s) throw errors.notFound("考试场次");
     decide(actor, "session:write", s);
     return s;
-  }
-
-  async function assertRoomFree(
-    roomId: string,
-    startsAt: Date,
-    endsAt: Date,
-    exceptId?: string,
-  ): Promise<void> {
-    const filter: Record<string, unknown> = {
-      roomId,
-      status: "scheduled",
-      startsAt: { $lt: endsAt },
-      endsAt: { $gt: startsAt },
-    };
-    if (exceptId) filter._id = { $ne: exceptId };
-    if (await Sessions.exists(filter)) throw errors.conflict("room_busy", "该考场在此时间段已有考试场次");
   }
 
   function newTicketNo(s: SessionLean): string {
@@ -148,7 +99,11 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (capacity > room.seats.length) {
         throw errors.badRequest("capacity_exceeds_seats", `容量不能超过考场座位数 ${room.seats.length}`);
       }
-      await assertRoomFree(room.roomId, startsAt, endsAt);
+      const bookedUntil = bookedUntilOf(
+        { startsAt, lateEntryMinutes: body.lateEntryMinutes, durationMinutes: body.durationMinutes },
+        reserve,
+      );
+      await booking.assertFree(room.roomId, startsAt, bookedUntil);
       const s = await audit.transaction(async (session) => {
         const [created] = await Sessions.create(
           [
@@ -162,6 +117,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
               startsAt,
               durationMinutes: body.durationMinutes,
               endsAt,
+              bookedUntil,
               capacity,
               lateEntryMinutes: body.lateEntryMinutes,
               earliestHandInMinutes: body.earliestHandInMinutes,
@@ -186,7 +142,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         });
         return created;
       });
-      return toSessionDto(s.toObject() as SessionLean);
+      return toSessionDto(s.toObject() as SessionLean, now());
     },
 
     async listSessions(
@@ -203,11 +159,15 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (q.testCentreId) filter.testCentreId = q.testCentreId;
       if (q.divisionCode) filter.divisionCode = q.divisionCode;
       const rows = (await Sessions.find(filter).sort({ startsAt: -1 }).limit(500).lean()) as SessionLean[];
-      return rows.map(toSessionDto);
+      const published = (await options.publishedAmong?.(rows.map((r) => String(r._id)))) ?? new Set();
+      const at = now();
+      return rows.map((r) => toSessionDto(r, at, published.has(String(r._id))));
     },
 
     async getSessionFor(actor: AuthUser, id: string): Promise<ExamSessionDto> {
-      return toSessionDto(await loadForRead(actor, id));
+      const s = await loadForRead(actor, id);
+      const published = (await options.publishedAmong?.([id]))?.has(id) ?? false;
+      return toSessionDto(s, now(), published);
     },
 
     async updateSession(actor: AuthUser, id: string, body: UpdateSessionBody): Promise<ExamSessionDto> {
@@ -219,10 +179,12 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const duration = body.durationMinutes ?? s.durationMinutes;
       if (body.startsAt && startsAt <= now())
         throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
+      const lateEntryMinutes = body.lateEntryMinutes ?? s.lateEntryMinutes;
       const endsAt = new Date(startsAt.getTime() + duration * 60_000);
-      if (body.startsAt || body.durationMinutes) {
-        await assertRoomFree(s.roomId, startsAt, endsAt, id);
-        Object.assign(set, { startsAt, durationMinutes: duration, endsAt });
+      if (body.startsAt || body.durationMinutes || body.lateEntryMinutes !== undefined) {
+        const bookedUntil = bookedUntilOf({ startsAt, lateEntryMinutes, durationMinutes: duration }, reserve);
+        await booking.assertFree(s.roomId, startsAt, bookedUntil, id);
+        Object.assign(set, { startsAt, durationMinutes: duration, endsAt, bookedUntil });
       }
       if (body.lateEntryMinutes !== undefined) set.lateEntryMinutes = body.lateEntryMinutes;
       if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
@@ -234,7 +196,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
           { returnDocument: "after", session },
         ).lean();
         if (!doc) return null;
-        if (set.startsAt)
+        if (set.endsAt)
           await Assignments.updateMany({ sessionId: id }, { $set: { startsAt, endsAt } }, { session });
         await audit.append(session, {
           action: body.status === "cancelled" ? "session.cancelled" : "session.updated",
@@ -246,7 +208,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         return doc as SessionLean;
       });
       if (!updated) throw errors.notFound("考试场次");
-      return toSessionDto(updated);
+      return toSessionDto(updated, now());
     },
 
     /**
@@ -362,7 +324,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const assignments = (await Assignments.find({ sessionId }).lean()) as AssignmentLean[];
       const bySeat = new Map(assignments.map((a) => [a.seatId, a]));
       return {
-        session: toSessionDto(s),
+        session: toSessionDto(s, now()),
         seats: (room?.seats ?? []).map((seat) => {
           const a = bySeat.get(seat.seatId);
           return {
@@ -413,8 +375,11 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     /** One session, or null. */
     async getSession(sessionId: string): Promise<ExamSessionDto | null> {
       const s = await loadSession(sessionId);
-      return s ? toSessionDto(s) : null;
+      return s ? toSessionDto(s, now()) : null;
     },
+
+    /** Keeps a running session's room booked until a deadline that grew; false when the room is taken. */
+    holdRoomUntil: (sessionId: string, until: Date) => booking.holdUntil(sessionId, until),
 
     /** Every assignment of a session, by seat number. */
     async listAssignments(sessionId: string): Promise<SeatAssignmentDto[]> {
@@ -445,18 +410,3 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
   };
 }
 export type SchedulingService = ReturnType<typeof createSchedulingService>;
-
-function toTicket(s: SessionLean, a: AssignmentLean): AdmissionTicketDto {
-  return {
-    ...toAssignmentDto(a),
-    sessionId: String(s._id),
-    categoryCode: s.categoryCode as CategoryCode,
-    categoryName: CATEGORIES[s.categoryCode as CategoryCode],
-    testCentreName: s.testCentreName,
-    testCentreAddress: s.testCentreAddress,
-    roomName: s.roomName,
-    startsAt: s.startsAt.toISOString(),
-    lateEntryMinutes: s.lateEntryMinutes,
-    sex: a.sex as "male" | "female",
-  };
-}

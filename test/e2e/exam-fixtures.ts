@@ -153,3 +153,18 @@ export function field(page: Page, name: string): Locator {
   const t = `[data-test="${name}"]`;
   return page.locator(`input${t}, textarea${t}, ${t} input, ${t} textarea`).first();
 }
+
+/**
+ * Answers the console's early-release prompt (the fixtures' sessions start a quarter of an hour
+ * after they are scheduled, so every release in these tests is before the start): a reason, then
+ * 提前开考. The prompt says the planned time and how early it is.
+ */
+export async function confirmEarlyRelease(page: Page, reason = "考生全部到齐，经考点主任同意提前开考"): Promise<string> {
+  const box = page.locator(".el-message-box");
+  await box.waitFor();
+  const text = (await box.textContent()) ?? "";
+  await box.locator("input").fill(reason);
+  await box.getByRole("button", { name: "提前开考" }).click();
+  await box.waitFor({ state: "hidden" });
+  return text;
+}

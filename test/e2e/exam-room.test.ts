@@ -11,7 +11,7 @@ import {
 import { launchBrowser, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
-import { BANK, TOTAL, contextAs, field, seedBank, type BankItem } from "./exam-fixtures.js";
+import { BANK, TOTAL, confirmEarlyRelease, contextAs, field, seedBank, type BankItem } from "./exam-fixtures.js";
 
 /**
  * A whole exam room in real browsers: a proctor checks three candidates in and releases the room
@@ -77,7 +77,7 @@ describe("exam room (browser): proctor console and candidate pages", function ()
     const dist = await ensureClientBuilt();
     node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
     await seedBank(node);
-    fixture = await scheduleCandidates(node, { count: 3, startsInMinutes: 1, earliestHandInMinutes: 0 });
+    fixture = await scheduleCandidates(node, { count: 3, startsInMinutes: 15, earliestHandInMinutes: 0 });
     proctor = await staffAgent(node, {
       roles: ["proctor"],
       testCentreId: fixture.room.testCentreId,
@@ -145,7 +145,7 @@ describe("exam room (browser): proctor console and candidate pages", function ()
 
     // Release the whole room: every page turns into the exam sheet on its own.
     await pp.locator('[data-test="release-room"]').click();
-    await pp.locator(".el-message-box").getByRole("button", { name: "开考" }).click();
+    expect(await confirmEarlyRelease(pp)).to.match(/计划开考时间 \d{2}:\d{2}，现在提前 1[45] 分钟/);
     for (const p of people) await p.page.locator('[data-test="exam-sheet"]').waitFor({ timeout: 15_000 });
     for (const { c } of people)
       await pp.locator(`[data-test="seat-${c.assignment.seatNo}"][data-state="in_progress"]`).waitFor();

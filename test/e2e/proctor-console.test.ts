@@ -13,7 +13,7 @@ import {
 import { launchBrowser, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
-import { contextAs, field, seedBank } from "./exam-fixtures.js";
+import { confirmEarlyRelease, contextAs, field, seedBank } from "./exam-fixtures.js";
 
 /**
  * The proctor console's actions in the browser, each checked where it lands: on the seat map, on
@@ -64,7 +64,7 @@ describe("proctor console (browser): check-in, release, pause, extend, incident,
     const dist = await ensureClientBuilt();
     node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
     await seedBank(node);
-    fixture = await scheduleCandidates(node, { count: 4, startsInMinutes: 1, earliestHandInMinutes: 0 });
+    fixture = await scheduleCandidates(node, { count: 4, startsInMinutes: 15, earliestHandInMinutes: 0 });
     proctor = await staffAgent(node, {
       roles: ["proctor"],
       testCentreId: fixture.room.testCentreId,
@@ -161,13 +161,14 @@ describe("proctor console (browser): check-in, release, pause, extend, incident,
     // Release candidate 1 alone first: only that seat starts.
     await pp.locator(seat(c1)).click();
     await pp.locator('[data-test="release-one"]').click();
+    await confirmEarlyRelease(pp);
     await cand.page.locator('[data-test="exam-sheet"]').waitFor({ timeout: 15_000 });
     await pp.locator(`${seat(c1)}[data-state="in_progress"]`).waitFor();
     expect(await pp.locator(seat(c2)).getAttribute("data-state")).to.equal("ready");
 
     // Then the room: 2 and 3 start, 4 (absent) stays not arrived.
     await pp.locator('[data-test="release-room"]').click();
-    await pp.locator(".el-message-box").getByRole("button", { name: "开考" }).click();
+    expect(await confirmEarlyRelease(pp)).to.match(/计划开考时间 \d{2}:\d{2}，现在提前 1[45] 分钟/);
     for (const c of [c2, c3]) await pp.locator(`${seat(c)}[data-state="in_progress"]`).waitFor();
     expect(await pp.locator(seat(c4)).getAttribute("data-state")).to.equal("not_arrived");
     const a2 = attempts.get(c2.id) ?? "";

@@ -33,7 +33,30 @@ describe("session results page (browser)", function () {
       await page.waitForURL(/\/results$/);
       await page.locator('[data-test="results-attendance"]').getByText("安排").waitFor();
       await page.getByText("成绩尚未发布").waitFor();
+      // The demo session starts after the seed ran: nothing can be published before it is over.
+      expect(await page.locator('[data-test="results-publish"]').isDisabled()).to.equal(true);
+      expect(await page.locator('[data-test="results-unpublished"]').textContent()).to.match(
+        /场次 .*\d{2}:\d{2} 结束后才能发布成绩/,
+      );
       await screenshot(page, "results-provisional");
+
+      // Time passes: the session took place yesterday.
+      const sessions = node.ctx.conn.collection("exam_sessions");
+      const session = await sessions.findOne({});
+      if (!session) throw new Error("demo session");
+      const day = 86_400_000;
+      await sessions.updateOne(
+        { _id: session._id },
+        {
+          $set: {
+            startsAt: new Date(Number(session.startsAt) - day),
+            endsAt: new Date(Number(session.endsAt) - day),
+            bookedUntil: new Date(Number(session.bookedUntil) - day),
+          },
+        },
+      );
+      await page.reload();
+      await page.getByText("成绩尚未发布").waitFor();
 
       await page.locator('[data-test="results-publish"]').click();
       await page.locator(".el-message-box").getByRole("button", { name: "发布" }).click();
@@ -50,6 +73,11 @@ describe("session results page (browser)", function () {
       const csv = await page.request.get(href ?? "");
       expect(csv.status()).to.equal(200);
       expect(csv.headers()["content-type"]).to.match(/text\/csv/);
+      expect(await csv.text()).to.include("经营性道路旅客运输驾驶员");
+      const xlsxHref = await page.locator('[data-test="results-xlsx"]').getAttribute("href");
+      const xlsx = await page.request.get(xlsxHref ?? "");
+      expect(xlsx.status()).to.equal(200);
+      expect(xlsx.headers()["content-type"]).to.match(/spreadsheetml/);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

@@ -62,7 +62,7 @@ export async function renderAdmissionTicketPdf(data: AdmissionTicketPdfData): Pr
     ["性　　别", SEX[t.sex]],
     ["身份证号", t.idNumber],
     ["考试类别", `${t.categoryCode} ${t.categoryName}`],
-    ["考试时间", formatTime(t.startsAt, data.timeZone)],
+    ["考试时间", `${formatTime(t.startsAt, data.timeZone)} 起 ${t.durationMinutes} 分钟`],
     ["考　　点", t.testCentreName],
     ["考点地址", t.testCentreAddress],
     ["考　　场", t.roomName],

@@ -5,11 +5,13 @@ import { call, leaks, ok } from "./support/clients.js";
 import { aRoom, useExamNode } from "./support/setup.js";
 
 describe("exam delivery: server-side deadline", () => {
-  // A 2.4-second paper with 1 s grace so the sweeper's work can be watched.
-  const env = useExamNode({ tiny: { minutes: 0.04 }, graceSeconds: 1, sweepIntervalMs: 100 });
+  // A 2.4-second session (the session's length rules the clock) with 1 s grace so the sweeper's
+  // work can be watched.
+  const env = useExamNode({ graceSeconds: 1, sweepIntervalMs: 100 });
+  const durationMinutes = 0.04;
 
   it("when a candidate abandons an attempt, then the server submits it at the deadline with every acknowledged answer", async () => {
-    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const room = await aRoom(env.node, { candidates: 1, release: true, durationMinutes });
     const c = room.candidates[0];
     if (!c) throw new Error("fixture");
     try {
@@ -47,7 +49,7 @@ describe("exam delivery: server-side deadline", () => {
   });
 
   it("when an answer arrives after the deadline and grace, then it is refused with attempt_closed and the candidate is told", async () => {
-    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const room = await aRoom(env.node, { candidates: 1, release: true, durationMinutes });
     const c = room.candidates[0];
     if (!c?.socket) throw new Error("fixture");
     try {
@@ -70,7 +72,7 @@ describe("exam delivery: server-side deadline", () => {
   });
 
   it("when several sweepers race over the same expired attempts, then each attempt is closed exactly once", async () => {
-    const room = await aRoom(env.node, { candidates: 6, release: true });
+    const room = await aRoom(env.node, { candidates: 6, release: true, durationMinutes });
     try {
       for (const c of room.candidates) c.close();
       await new Promise((r) => setTimeout(r, 3600));
@@ -100,7 +102,7 @@ describe("exam delivery: server-side deadline", () => {
   });
 
   it("when the proctor pauses an attempt, then the sweeper leaves it open past its old deadline", async () => {
-    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const room = await aRoom(env.node, { candidates: 1, release: true, durationMinutes });
     const c = room.candidates[0];
     if (!c) throw new Error("fixture");
     try {
@@ -122,7 +124,7 @@ describe("exam delivery: server-side deadline", () => {
     }
   });
   it("when an instance died halfway through closing an attempt, then a sweeper takes the stale claim over and closes it with the original reason", async () => {
-    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const room = await aRoom(env.node, { candidates: 1, release: true, durationMinutes });
     const c = room.candidates[0];
     if (!c?.socket) throw new Error("fixture");
     try {

@@ -15,7 +15,7 @@ import {
   type Choice,
 } from "./support/clients.js";
 import { testUserHeader } from "../../../scripts/bench/exam-node.js";
-import { tinyKey } from "../../../scripts/bench/exam-fixtures.js";
+import { moveFixtureSessionBack, tinyKey } from "../../../scripts/bench/exam-fixtures.js";
 import { aRoom, useExamNode } from "./support/setup.js";
 
 const answerAll = async (
@@ -337,6 +337,8 @@ describe("exam delivery: candidate protocol", () => {
         .send({});
       expect(early.status).to.equal(409);
       ok(await call(room.proctor, "proctor:void", { attemptId: v.attemptId, note: "考生携带手机，违纪" }));
+      // Results are published once the session is over (session-clock.test.ts): let it end.
+      await moveFixtureSessionBack(env.node.ctx.conn, room.session.id, 61);
       const pub = await request(env.node.url)
         .post(`/api/exam-sessions/${room.session.id}/results/publish`)
         .set("x-test-user", officer)

@@ -1,3 +1,4 @@
+import { Types } from "mongoose";
 import { createAuditService } from "../../../server/audit/index.js";
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import { createExamService, type Notifier } from "../../../server/exams/index.js";
@@ -100,6 +101,19 @@ async function publishableSession(fx: RbacFixtures): Promise<string> {
     lateEntryMinutes: 20,
     earliestHandInMinutes: 30,
   });
+  // Results are published only once a session is over: this one took place last year.
+  const shift = 366 * 86_400_000;
+  const start = new Date(session.startsAt).getTime() - shift;
+  await fx.node.ctx.conn.collection("exam_sessions").updateOne(
+    { _id: new Types.ObjectId(session.id) },
+    {
+      $set: {
+        startsAt: new Date(start),
+        endsAt: new Date(start + 60 * 60_000),
+        bookedUntil: new Date(new Date(session.bookedUntil).getTime() - shift),
+      },
+    },
+  );
   return session.id;
 }
 
@@ -121,6 +135,12 @@ export const rows: RbacRow[] = [
     path: "/exam-sessions/:sessionId/report.csv",
     access: { officer: "own" },
     request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/report.csv` }),
+  },
+  {
+    method: "get",
+    path: "/exam-sessions/:sessionId/report.xlsx",
+    access: { officer: "own" },
+    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/report.xlsx` }),
   },
   {
     method: "post",

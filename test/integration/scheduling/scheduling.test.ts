@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Types } from "mongoose";
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import { errors } from "../../../server/lib/errors.js";
 import { createOrganisationService } from "../../../server/organisation/index.js";
@@ -173,6 +174,55 @@ describe("scheduling sessions, seats and tickets", () => {
       .expect(201);
   });
 
+  it("when a session ends at 09:30 but its candidates may still write until 10:20, then nobody can book the room at 10:00", async () => {
+    const { room } = await aSession(2);
+    const startsAt = inDays(day++);
+    const first = await officer.agent
+      .post("/api/exam-sessions")
+      .send({
+        categoryCode: "01001",
+        testCentreId: room.testCentreId,
+        roomId: room.roomId,
+        startsAt,
+        durationMinutes: 30,
+        lateEntryMinutes: 20,
+      })
+      .expect(201);
+    // 30 minutes + 20 of late entry + the 30-minute reserve for accommodations and extensions.
+    expect(Date.parse(first.body.session.bookedUntil) - Date.parse(startsAt)).to.equal(80 * 60_000);
+    const at = (minutes: number) => new Date(Date.parse(startsAt) + minutes * 60_000).toISOString();
+    const clash = await officer.agent
+      .post("/api/exam-sessions")
+      .send({ categoryCode: "02001", testCentreId: room.testCentreId, roomId: room.roomId, startsAt: at(60) });
+    expect(clash.body.error.code).to.equal("room_busy");
+    await officer.agent
+      .post("/api/exam-sessions")
+      .send({ categoryCode: "02001", testCentreId: room.testCentreId, roomId: room.roomId, startsAt: at(80) })
+      .expect(201);
+  });
+
+  it("when sessions are listed, then each says where it stands: scheduled, running, ended, published or cancelled", async () => {
+    const lifecycleOf = async (id: string) =>
+      ((await officer.agent.get("/api/exam-sessions").expect(200)).body.sessions as { id: string; lifecycle: string }[])
+        .find((s) => s.id === id)?.lifecycle;
+    const { session } = await aSession(1);
+    expect(await lifecycleOf(session.id)).to.equal("scheduled");
+    const sessions = node.ctx.conn.collection("exam_sessions");
+    const _id = new Types.ObjectId(session.id);
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    await sessions.updateOne({ _id }, { $set: { startsAt: ago(10), endsAt: ago(-50) } });
+    expect(await lifecycleOf(session.id)).to.equal("running");
+    await sessions.updateOne({ _id }, { $set: { startsAt: ago(70), endsAt: ago(10) } });
+    expect(await lifecycleOf(session.id)).to.equal("ended");
+    await node.ctx.conn
+      .collection("exam_publications")
+      .insertOne({ sessionId: session.id, publishedAt: new Date(), publishedBy: "李考务", report: {} });
+    expect(await lifecycleOf(session.id)).to.equal("published");
+    const { session: other } = await aSession(1);
+    await officer.agent.patch(`/api/exam-sessions/${other.id}`).send({ status: "cancelled" }).expect(200);
+    expect(await lifecycleOf(other.id)).to.equal("cancelled");
+  });
+
   it("when the ticket is read, then it carries the admission ticket data", async () => {
     const { session } = await aSession(1);
     const c = await registerTestCandidate(node, { name: "赵准考" });
@@ -188,6 +238,7 @@ describe("scheduling sessions, seats and tickets", () => {
       categoryCode: "01001",
       seatNo: 1,
       sessionId: session.id,
+      durationMinutes: 60,
     });
     expect(t.ticketNo).to.match(/^32\d{12}$/);
   });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { SeatAssignmentDto } from "../../../server/contracts/scheduling.js";
-import { buildSessionReport, maskIdNumber, reportToCsv } from "../../../server/exams/index.js";
+import ExcelJS from "exceljs";
+import { buildSessionReport, maskIdNumber, reportToCsv, reportToXlsx } from "../../../server/exams/index.js";
 
 const seat = (i: number): SeatAssignmentDto => ({
   candidateId: `c${i}`,
@@ -61,6 +62,14 @@ describe("session report", () => {
     ],
     publishedAt: null,
     publishedBy: null,
+    session: {
+      categoryName: "经营性道路旅客运输驾驶员",
+      testCentreName: "南京市第一考点",
+      roomName: "第一考场",
+      startsAt: "2026-05-10T01:00:00.000Z",
+      endsAt: "2026-05-10T02:00:00.000Z",
+      overAt: "2026-05-10T02:00:00.000Z",
+    },
   });
 
   it("when a session has sat, absent and voided candidates, then attendance counts each", () => {
@@ -87,13 +96,39 @@ describe("session report", () => {
   });
 
   it("when exported as CSV, then it starts with a BOM, quotes fields and defuses formulas", () => {
-    const csv = reportToCsv({
-      ...report,
-      results: [{ ...report.results[0]!, candidateName: '=HYPERLINK("x")' }],
-    });
+    const csv = reportToCsv(
+      { ...report, results: [{ ...report.results[0]!, candidateName: '=HYPERLINK("x")' }] },
+      "Asia/Shanghai",
+    );
     expect(csv.startsWith("\uFEFF")).to.equal(true);
     expect(csv).to.include(`"'=HYPERLINK(""x"")"`);
     expect(csv).to.include("准考证号,姓名");
+  });
+
+  it("when exported, then the session, categories and times read as names and the node's local time, never codes or ISO strings", () => {
+    const csv = reportToCsv(report, "Asia/Shanghai");
+    expect(csv).to.include("经营性道路旅客运输驾驶员 · 南京市第一考点 第一考场");
+    // 01:00Z is 09:00 in Shanghai; the due date is the 10th day after the session.
+    expect(csv).to.include("2026-05-10 09:00 – 10:00");
+    expect(csv).to.include("须于 2026-05-20 前发布");
+    expect(csv).to.include("类别合格率,经营性道路旅客运输驾驶员");
+    expect(csv).not.to.match(/\b01001\b/);
+    expect(csv).not.to.match(/\d{4}-\d{2}-\d{2}T/);
+    expect(reportToCsv(report, "America/New_York")).to.include("2026-05-09 21:00");
+  });
+
+  it("when exported as Excel, then the sheet holds the same rows as the CSV, with a formula-like name as text", async () => {
+    const named = { ...report, results: [{ ...report.results[0]!, candidateName: "=1+1" }] };
+    const workbook = new ExcelJS.Workbook();
+    const bytes = await reportToXlsx(named, "Asia/Shanghai");
+    // exceljs types its input as an ArrayBuffer: hand it exactly the workbook's bytes.
+    await workbook.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const sheet = workbook.getWorksheet("成绩");
+    expect(sheet?.getCell("B1").value).to.equal("经营性道路旅客运输驾驶员 · 南京市第一考点 第一考场");
+    const rows: unknown[][] = [];
+    sheet?.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+    const header = rows.findIndex((r) => r[0] === "准考证号");
+    expect(rows[header + 1]?.slice(0, 3)).to.deep.equal(["T1", "=1+1", "已交卷"]);
   });
 
   it("when an ID number is masked, then only the first and last four characters remain", () => {

@@ -154,8 +154,10 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     if (ack.ok) upsertSeat(ack.data.seat);
     return ack;
   }
-  const release = async (attemptIds?: string[]) =>
-    settle(await emitWithAck("proctor:release", { sessionId: sid(), attemptIds }, { timeoutMs: 20_000 }));
+  const release = async (attemptIds?: string[], earlyReason?: string) =>
+    settle(
+      await emitWithAck("proctor:release", { sessionId: sid(), attemptIds, earlyReason }, { timeoutMs: 20_000 }),
+    );
   const pause = async (reason: string, attemptIds?: string[]) =>
     settle(await emitWithAck("proctor:pause", { sessionId: sid(), attemptIds, reason }));
   const resume = async (attemptIds?: string[]) =>
