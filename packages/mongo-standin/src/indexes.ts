@@ -37,7 +37,8 @@ const MEANINGFUL_OPTIONS = [
 export class Index {
   readonly spec: IndexSpec;
   readonly fields: string[];
-  private readonly entries = new Map<string, Set<string>>();
+  /** Per depth `d` (index `d - 1`): encoded key of the first `d` fields → ids holding it. */
+  private readonly levels: Array<Map<string, Set<string>>>;
   private readonly partial: ((doc: Doc) => boolean) | null;
 
   constructor(spec: IndexSpec) {
@@ -47,6 +48,7 @@ export class Index {
     }
     this.spec = spec;
     this.fields = Object.keys(spec.key);
+    this.levels = this.fields.map(() => new Map<string, Set<string>>());
     this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : null;
   }
 
@@ -70,8 +72,7 @@ export class Index {
 
   /** The keys a document contributes, or none when a sparse/partial index leaves it out. */
   keysFor(doc: Doc): IndexKey[] {
-    if (this.spec.sparse && !this.fields.some((field) => hasPath(doc, field))) return [];
-    if (this.partial && !this.partial(doc)) return [];
+    if (!this.holds(doc)) return [];
     let combos: unknown[][] = [[]];
     for (const field of this.fields) {
       const values = dedupe(pathValues(doc, field));
@@ -80,25 +81,62 @@ export class Index {
     return combos.map((values) => ({ key: values.map(valueKey).join("\u0000"), values }));
   }
 
+  /**
+   * The encoded keys a document contributes at each depth: `[d - 1]` holds the keys of the first
+   * `d` fields (the last depth is the full key `keysFor` gives). A filter that pins only the
+   * leading fields of a compound index is answered from the shallower level, as MongoDB uses an
+   * index prefix.
+   */
+  levelKeysFor(doc: Doc): string[][] {
+    if (!this.holds(doc)) return this.fields.map(() => []);
+    const levels: string[][] = [];
+    let prefixes = [""];
+    this.fields.forEach((field, depth) => {
+      const keys = dedupe(pathValues(doc, field)).map(valueKey);
+      prefixes = [
+        ...new Set(prefixes.flatMap((prefix) => keys.map((key) => (depth === 0 ? key : `${prefix}\u0000${key}`)))),
+      ];
+      levels.push(prefixes);
+    });
+    return levels;
+  }
+
   add(id: string, doc: Doc): void {
-    for (const { key } of this.keysFor(doc)) {
-      const ids = this.entries.get(key);
-      if (ids) ids.add(id);
-      else this.entries.set(key, new Set([id]));
-    }
+    this.levelKeysFor(doc).forEach((keys, depth) => {
+      const level = this.level(depth + 1);
+      for (const key of keys) {
+        const ids = level.get(key);
+        if (ids) ids.add(id);
+        else level.set(key, new Set([id]));
+      }
+    });
   }
 
   remove(id: string, doc: Doc): void {
-    for (const { key } of this.keysFor(doc)) {
-      const ids = this.entries.get(key);
-      ids?.delete(id);
-      if (ids?.size === 0) this.entries.delete(key);
-    }
+    this.levelKeysFor(doc).forEach((keys, depth) => {
+      const level = this.level(depth + 1);
+      for (const key of keys) {
+        const ids = level.get(key);
+        ids?.delete(id);
+        if (ids?.size === 0) level.delete(key);
+      }
+    });
   }
 
-  /** Ids of the documents holding exactly this encoded key. */
-  lookup(key: string): ReadonlySet<string> {
-    return this.entries.get(key) ?? new Set();
+  /** Ids of the documents holding exactly this encoded key of the first `depth` fields. */
+  lookup(key: string, depth = this.fields.length): ReadonlySet<string> {
+    return this.level(depth).get(key) ?? new Set();
+  }
+
+  private holds(doc: Doc): boolean {
+    if (this.spec.sparse && !this.fields.some((field) => hasPath(doc, field))) return false;
+    return !this.partial || this.partial(doc);
+  }
+
+  private level(depth: number): Map<string, Set<string>> {
+    const level = this.levels[depth - 1];
+    if (!level) throw new Error(`index ${this.name} has no level ${depth}`);
+    return level;
   }
 
   /** The E11000 error MongoDB reports for this index, with `keyPattern` and `keyValue`. */

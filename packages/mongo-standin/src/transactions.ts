@@ -4,6 +4,7 @@ import { compileFilter } from "./query.js";
 import type { Change, Collection } from "./storage/collection.js";
 import type { Store } from "./storage/store.js";
 import type { Doc } from "./storage/values.js";
+import { OwnWrites } from "./transaction-writes.js";
 
 /** Label that tells drivers (`withTransaction`) to retry the whole transaction. */
 export const TRANSIENT = "TransientTransactionError";
@@ -21,7 +22,13 @@ export interface Access {
   write(ns: string, changes: Change[]): void;
 }
 
-/** Reads from `source`, narrowed by an index when the filter pins one, then filtered. */
+/**
+ * The documents of a collection matching `filter`, as of `snapshot` (or current), in natural
+ * order unless an index narrows the read. An equality filter on an index's fields is answered
+ * from that index, also for an older snapshot: the index holds current keys, so the documents
+ * written since the snapshot (whose visible version may hold other keys) are added to the
+ * candidates, and every candidate is checked at its visible version.
+ */
 function select(
   collection: Collection | undefined,
   filter: Document,
@@ -30,16 +37,17 @@ function select(
   const matches = compileFilter(filter);
   if (!collection) return [];
   const current = snapshot === undefined || collection.lastWrite <= snapshot;
-  const ids = current ? collection.candidates(filter) : null;
+  const ids = collection.candidates(filter);
   if (ids) {
+    if (!current) for (const id of collection.writtenSince(snapshot ?? 0)) ids.add(id);
     const found: Array<[string, Doc]> = [];
     for (const id of ids) {
-      const doc = collection.get(id);
+      const doc = current ? collection.get(id) : collection.get(id, snapshot ?? 0);
       if (doc && matches(doc)) found.push([id, doc]);
     }
     return found;
   }
-  const source = current ? collection.current() : collection.asOf(snapshot ?? 0);
+  const source = current ? collection.current() : collection.asOf(snapshot);
   return [...source].filter(([, doc]) => matches(doc));
 }
 
@@ -67,7 +75,7 @@ export class Transaction implements Access {
   readonly txnNumber: bigint;
   private readonly startedAt = Date.now();
   state: "active" | "committed" | "aborted" = "active";
-  private readonly writes = new Map<string, Map<string, Doc | null>>();
+  private readonly writes = new Map<string, OwnWrites>();
   private readonly snapshot: { at: number; release(): void };
 
   constructor(
@@ -81,17 +89,21 @@ export class Transaction implements Access {
 
   find(ns: string, filter: Document): Doc[] {
     const own = this.writes.get(ns);
-    const base = select(this.store.collection(ns), filter, this.snapshot.at);
+    const collection = this.store.collection(ns);
+    const base = select(collection, filter, this.snapshot.at);
     if (!own) return base.map(([, doc]) => doc);
     const matches = compileFilter(filter);
     const result = base.filter(([id]) => !own.has(id)).map(([, doc]) => doc);
-    for (const doc of own.values()) if (doc && matches(doc)) result.push(doc);
+    const plan = collection?.plan(filter);
+    for (const id of plan ? own.candidates(plan) : own.ids()) {
+      const doc = own.get(id);
+      if (doc && matches(doc)) result.push(doc);
+    }
     return result;
   }
 
   write(ns: string, changes: Change[]): void {
     const collection = this.store.ensure(ns);
-    const own = this.writes.get(ns) ?? new Map<string, Doc | null>();
     for (const change of changes) {
       // Like the server's transactionLifetimeLimitSeconds (60 s): an abandoned transaction must
       // not hold its documents forever.
@@ -101,12 +113,12 @@ export class Transaction implements Access {
       if ((holder && holder !== this) || collection.writtenAt(change.id) > this.snapshot.at)
         throw writeConflict();
     }
-    const merged = new Map(own);
-    for (const change of changes) merged.set(change.id, change.doc);
-    const error = collection.checkUnique([...merged].map(([id, doc]) => ({ id, doc })));
+    const own = this.writes.get(ns) ?? new OwnWrites();
+    const error = own.conflict(collection, changes);
     if (error) throw error;
     for (const change of changes) this.locks.set(lockKey(ns, change.id), this);
-    this.writes.set(ns, merged);
+    own.set(changes);
+    this.writes.set(ns, own);
   }
 
   /** Merges the buffered writes into the store, or fails with WriteConflict and aborts. */
@@ -115,7 +127,7 @@ export class Transaction implements Access {
     if (this.state === "aborted") throw noSuchTransaction(this.txnNumber);
     for (const [ns, own] of this.writes) {
       const collection = this.store.collection(ns);
-      for (const id of own.keys()) {
+      for (const id of own.ids()) {
         if ((collection?.writtenAt(id) ?? 0) > this.snapshot.at) {
           this.abort();
           throw writeConflict();
@@ -124,7 +136,7 @@ export class Transaction implements Access {
     }
     try {
       this.store.write(
-        [...this.writes].map(([ns, own]) => ({ ns, changes: [...own].map(([id, doc]) => ({ id, doc })) })),
+        [...this.writes].map(([ns, own]) => ({ ns, changes: [...own.entries()].map(([id, doc]) => ({ id, doc })) })),
       );
     } catch (error) {
       this.abort();
@@ -147,7 +159,7 @@ export class Transaction implements Access {
 
   private end(): void {
     for (const [ns, own] of this.writes) {
-      for (const id of own.keys())
+      for (const id of own.ids())
         if (this.locks.get(lockKey(ns, id)) === this) this.locks.delete(lockKey(ns, id));
     }
     this.writes.clear();

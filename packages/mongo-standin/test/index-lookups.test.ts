@@ -50,6 +50,13 @@ describe("mongo-standin: index-backed equality lookups", () => {
     expect(aCollection().candidates({ tags: "t3" })?.size).to.equal(71);
   });
 
+  it("when a filter pins only the leading field of a compound index, then the index prefix answers", () => {
+    const collection = aCollection();
+    expect(collection.plan({ org: "o3" })?.index.name).to.equal("org_1_role_1");
+    expect(collection.candidates({ org: "o3" })?.size).to.equal(50);
+    expect(collection.candidates({ org: { $in: ["o3", "o4"] }, role: { $ne: "admin" } })?.size).to.equal(100);
+  });
+
   it("when no index covers the filter, then there are no candidates and the caller scans", () => {
     expect(aCollection().candidates({ role: "admin" })).to.equal(null);
     expect(aCollection().candidates({ email: { $regex: "^u1" } })).to.equal(null);

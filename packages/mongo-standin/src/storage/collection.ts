@@ -28,6 +28,13 @@ export class Collection {
   /** Clock value of the latest write, so readers know whether their snapshot is still current. */
   lastWrite = 0;
   private readonly versions = new Map<string, Version[]>();
+  /**
+   * Ids written at each clock value, oldest first, kept while an open snapshot predates them: an
+   * index read for an older snapshot adds these to what the (current) index finds.
+   */
+  private recent: Array<{ at: number; id: string }> = [];
+  /** Ids whose chain still holds history or a delete marker, the only ones `pruneAll` visits. */
+  private readonly unpruned = new Set<string>();
 
   constructor(ns: string, options: Document = {}) {
     this.ns = ns;
@@ -105,8 +112,33 @@ export class Collection {
       chain.push({ at, doc: change.doc });
       this.versions.set(change.id, chain);
       this.prune(change.id, oldestSnapshot);
+      if (oldestSnapshot !== null) this.recent.push({ at, id: change.id });
     }
     if (changes.length > 0) this.lastWrite = at;
+    this.trimRecent(oldestSnapshot);
+  }
+
+  /** Ids of the documents written after clock value `snapshot` (an open snapshot's). */
+  *writtenSince(snapshot: number): Iterable<string> {
+    let low = 0;
+    let high = this.recent.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.recent[mid]?.at ?? 0) <= snapshot) low = mid + 1;
+      else high = mid;
+    }
+    for (let i = low; i < this.recent.length; i += 1) yield this.recent[i]?.id ?? "";
+  }
+
+  /** Forgets writes every open snapshot already sees (all of them once none is open). */
+  private trimRecent(oldestSnapshot: number | null): void {
+    if (oldestSnapshot === null) {
+      this.recent = [];
+      return;
+    }
+    let drop = 0;
+    while (drop < this.recent.length && (this.recent[drop]?.at ?? 0) <= oldestSnapshot) drop += 1;
+    if (drop > 0) this.recent.splice(0, drop);
   }
 
   /** Drops history no open snapshot needs; forgets deleted documents entirely when possible. */
@@ -119,11 +151,17 @@ export class Collection {
     }
     if (keepFrom > 0) chain.splice(0, keepFrom);
     if (chain.length === 1 && chain[0]?.doc === null && oldestSnapshot === null) this.versions.delete(id);
+    if (this.versions.has(id) && (chain.length > 1 || chain[0]?.doc === null)) this.unpruned.add(id);
+    else this.unpruned.delete(id);
   }
 
-  /** Prunes every document (after the last open transaction ends). */
+  /**
+   * Prunes every document that still keeps history (after the last open transaction ends): only
+   * those, so ending a transaction costs what it wrote, not the size of the collection.
+   */
   pruneAll(oldestSnapshot: number | null): void {
-    for (const id of [...this.versions.keys()]) this.prune(id, oldestSnapshot);
+    for (const id of [...this.unpruned]) this.prune(id, oldestSnapshot);
+    this.trimRecent(oldestSnapshot);
   }
 
   /** Builds an index over the current documents; fails (E11000) over existing duplicates. */
@@ -142,20 +180,25 @@ export class Collection {
   }
 
   /**
-   * Ids of the candidate documents for an equality filter, answered from an index whose every
-   * field is pinned by the filter (`field: scalar`, `$eq`, or `$in` of scalars); null when no
-   * index applies and the caller must scan.
+   * Ids of the candidate documents for an equality filter, answered from an index whose leading
+   * fields are pinned by the filter (`field: scalar`, `$eq`, or `$in` of scalars); null when no
+   * index applies and the caller must scan. Candidates are a superset: callers still filter.
    */
   candidates(filter: Document): Set<string> | null {
     const plan = this.plan(filter);
     if (!plan) return null;
     const ids = new Set<string>();
-    for (const key of plan.keys) for (const id of plan.index.lookup(key)) ids.add(id);
+    for (const key of plan.keys) for (const id of plan.index.lookup(key, plan.depth)) ids.add(id);
     return ids;
   }
 
-  /** The index an equality filter is answered from and the keys it looks up (null: a scan). */
-  plan(filter: Document): { index: Index; keys: string[] } | null {
+  /**
+   * The index an equality filter is answered from, how many of its leading fields the filter
+   * pins, and the keys to look up (null: a scan). An index with every field pinned wins, then the
+   * one with the most pinned leading fields, then the first created.
+   */
+  plan(filter: Document): IndexPlan | null {
+    let best: IndexPlan | null = null;
     for (const index of this.indexes) {
       if (index.spec.sparse || index.spec.partialFilterExpression) continue;
       const perField: unknown[][] = [];
@@ -164,17 +207,25 @@ export class Collection {
         if (!values) break;
         perField.push(values);
       }
-      if (perField.length !== index.fields.length) continue;
+      if (perField.length === 0 || (best && best.depth >= perField.length)) continue;
       let keys: string[] = [""];
       perField.forEach((values, i) => {
         keys = keys.flatMap((prefix) =>
           values.map((value) => (i === 0 ? "" : prefix + "\u0000") + valueKey(value)),
         );
       });
-      return { index, keys };
+      best = { index, keys, depth: perField.length };
+      if (perField.length === index.fields.length) return best;
     }
-    return null;
+    return best;
   }
+}
+
+/** How an equality filter is read from an index: the keys of its first `depth` fields. */
+export interface IndexPlan {
+  index: Index;
+  keys: string[];
+  depth: number;
 }
 
 function visible(chain: Version[], snapshot: number): Doc | null {
