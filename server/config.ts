@@ -61,6 +61,8 @@ const Env = z
     NODE_SIGNATURE_SKEW_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
     /** Inter-node requests allowed per node key per minute at the hub before 429. */
     HUB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+    /** Hub monthly report: a record reaching the hub within this many hours of its UpdateTime counts as timely. */
+    REPORT_LATENCY_TARGET_HOURS: z.coerce.number().min(0.1).max(24 * 31).default(24),
     /** Login attempts allowed per client IP per minute before 429 (per-name lockout is separate). */
     LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     /** How long after the deadline in-flight answer saves are still accepted. */
@@ -139,7 +141,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     redis: { url: e.REDIS_URL ?? null },
     session: { secret: e.SESSION_SECRET ?? null },
     log: { level: e.LOG_LEVEL },
-    hub: { url: e.HUB_URL ?? null, publicKey: e.HUB_PUBLIC_KEY ?? null, rateLimitPerMinute: e.HUB_RATE_LIMIT_PER_MINUTE },
+    hub: {
+      url: e.HUB_URL ?? null,
+      publicKey: e.HUB_PUBLIC_KEY ?? null,
+      rateLimitPerMinute: e.HUB_RATE_LIMIT_PER_MINUTE,
+      reportLatencyTargetHours: e.REPORT_LATENCY_TARGET_HOURS,
+    },
     nodeKey: {
       dir: e.NODE_KEY_DIR ?? `${e.DATA_DIR.replace(/\/+$/, "")}/${nodeName}/keys`,
       maxSkewSeconds: e.NODE_SIGNATURE_SKEW_SECONDS,

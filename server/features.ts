@@ -61,7 +61,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   ];
   // The exchange interface first: its signed routes under /api/hub/v1/exchange must not reach the
   // hub feature's gate, which would reserve their nonces before the exchange's gate sees them.
-  if (config.role === "hub") features.push(createExchangeHubFeature(ctx, { access }), createHubFeature(ctx));
+  if (config.role === "hub") features.push(createExchangeHubFeature(ctx, { access }), createHubFeature(ctx, { access, audit }));
   // Registration, scheduling, question banks and exam delivery are a province's business; the hub
   // only shares records.
   if (config.role === "province") {

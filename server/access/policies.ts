@@ -89,6 +89,10 @@ export const POLICIES = {
   "practitioner:read": { roles: ["officer"] },
   /** The ministry level on the hub: every case in the network. */
   "exchange:oversee": { roles: ["admin", "hub_operator"] },
+  /** The hub's monthly report, data-quality scores and live dashboard (issue 13). */
+  "hub-report:read": { roles: ["hub_operator", "admin"] },
+  /** Publishing a signed monthly report is the platform's business, not the system administrator's. */
+  "hub-report:publish": { roles: ["hub_operator"] },
 } as const satisfies Record<string, Policy>;
 
 export type Action = keyof typeof POLICIES;

@@ -8,6 +8,8 @@
  * hub's sequence, the cursor of the incremental download; a *lookup* always carries an officer, a
  * reason and a case reference and is visible to the home province.
  */
+import type { Access } from "../access/index.js";
+import type { AuditService } from "../audit/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { strictRouter } from "../lib/http.js";
 import { createMessageLog, createNodeGate, createNonceStore, loadOrCreateNodeKey, type NodeKey } from "../sharing/index.js";
@@ -15,6 +17,7 @@ import { createCatalogService } from "./catalog.service.js";
 import { createCollectionService } from "./collection.service.js";
 import { hubAdminRouter, hubNodeRouter } from "./hub.routes.js";
 import { createRegistryService } from "./registry.service.js";
+import { createHubReport, withIntakeLedger, type ExchangeFactsPort } from "./report/index.js";
 
 export { createRegistryService, type RegistryService } from "./registry.service.js";
 export { createCollectionService, type CollectionService } from "./collection.service.js";
@@ -23,13 +26,22 @@ export { checkRecord, recordHash } from "./record-validation.js";
 export { HUB_API_PREFIX } from "./hub.routes.js";
 export { OPENAPI_DOCUMENTS } from "./openapi.js";
 export { createHubExchangePort, type HubExchangePort } from "./exchange-port.js";
+export { verifyPublishedReport, type ExchangeFactsPort, type ReportVerdict } from "./report/index.js";
 
 export interface HubFeature extends Feature {
   key: NodeKey;
   registry: ReturnType<typeof createRegistryService>;
 }
 
-export function createHubFeature(ctx: FeatureContext, options: { key?: NodeKey } = {}): HubFeature {
+export interface HubFeatureOptions {
+  key?: NodeKey;
+  access: Access;
+  audit: AuditService;
+  /** The exchange's read API for the monthly report, once the exchange feature exists. */
+  exchangeFacts?: ExchangeFactsPort;
+}
+
+export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions): HubFeature {
   const { conn, config, logger } = ctx;
   const key = options.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
   const registry = createRegistryService(conn);
@@ -44,11 +56,27 @@ export function createHubFeature(ctx: FeatureContext, options: { key?: NodeKey }
     window,
     ratePerMinute: config.hub.rateLimitPerMinute,
   });
-  const collection = createCollectionService(conn, { logger });
+  // Every receipt also feeds the intake ledger of the monthly report (report/).
+  const collection = withIntakeLedger(createCollectionService(conn, { logger }), conn, logger);
+  const report = createHubReport({
+    conn,
+    logger,
+    key,
+    registry,
+    log,
+    access: options.access,
+    audit: options.audit,
+    timeZone: config.timeZone,
+    latencyTargetHours: config.hub.reportLatencyTargetHours,
+    exchange: options.exchangeFacts,
+  });
   const catalog = createCatalogService(conn);
   const router = strictRouter();
+  // The published reports are public and must come before the node gate that guards /hub/v1.
+  router.use(report.publicRouter);
   router.use(hubNodeRouter({ gate, key, collection, catalog, registry }));
   router.use(hubAdminRouter({ registry, collection, catalog, log }));
+  router.use(report.operatorRouter);
   logger.info({ keyId: key.keyId }, "hub node key loaded");
   return { name: "hub", router, key, registry };
 }

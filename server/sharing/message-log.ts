@@ -33,6 +33,8 @@ const messageSchema = new Schema(
   { minimize: false, versionKey: false },
 );
 messageSchema.index({ peer: 1, seq: -1 });
+// The hub dashboard counts the last hour's messages.
+messageSchema.index({ at: 1 });
 
 export type MessageLogDoc = InferSchemaType<typeof messageSchema>;
 export type MessageLogInput = Omit<MessageLogDoc, "seq" | "at" | "prevHash" | "hash"> & { at?: Date };
@@ -91,6 +93,14 @@ export function createMessageLog(conn: Connection) {
       if (query.peer) filter.peer = query.peer;
       if (query.beforeSeq) filter.seq = { $lt: query.beforeSeq };
       return Log.find(filter, { _id: 0 }).sort({ seq: -1 }).limit(query.limit).lean<MessageLogDoc[]>();
+    },
+    /** How many messages each peer sent or received since `since`, by direction and outcome (the hub's dashboard). */
+    async countsSince(since: Date): Promise<{ peer: string; direction: string; outcome: string; count: number }[]> {
+      const rows = await Log.aggregate<{ _id: { peer: string; direction: string; outcome: string }; count: number }>([
+        { $match: { at: { $gte: since } } },
+        { $group: { _id: { peer: "$peer", direction: "$direction", outcome: "$outcome" }, count: { $sum: 1 } } },
+      ]);
+      return rows.map((r) => ({ ...r._id, count: r.count }));
     },
     /** Recomputes the chain; names the first entry whose hash or link does not hold. */
     async verify(): Promise<{ ok: boolean; checked: number; brokenAt: number | null }> {

@@ -1,4 +1,4 @@
-import { Connection, Document, Warning } from "@element-plus/icons-vue";
+import { Connection, DataLine, Document, Monitor, Warning } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
 
 const GROUP = "全国中心";
@@ -22,5 +22,17 @@ export const routes: RouteRecordRaw[] = [
     name: "hub-rejections",
     component: () => import("./rejections.page.vue"),
     meta: { title: "被拒记录", roles: ["hub_operator", "admin"], feature: "hub", menu: { group: GROUP, icon: Warning, order: 22 } },
+  },
+  {
+    path: "/hub/report",
+    name: "hub-report",
+    component: () => import("./report.page.vue"),
+    meta: { title: "月度通报", roles: ["hub_operator", "admin"], feature: "hub", menu: { group: GROUP, icon: DataLine, order: 18 } },
+  },
+  {
+    path: "/hub/dashboard",
+    name: "hub-dashboard",
+    component: () => import("./dashboard.page.vue"),
+    meta: { title: "联网监测", roles: ["hub_operator", "admin"], feature: "hub", menu: { group: GROUP, icon: Monitor, order: 17 } },
   },
 ];

@@ -1,0 +1,85 @@
+import type { Connection } from "mongoose";
+import type { Dashboard, DashboardProvince } from "../../contracts/hub-report.js";
+import type { MessageLog } from "../../sharing/index.js";
+import type { RegistryService } from "../registry.service.js";
+import { median } from "./figures.js";
+import { reportModels } from "./report.models.js";
+import { provinceLabel, type ExchangeFactsPort } from "./report.service.js";
+
+const HOUR = 3600_000;
+
+/**
+ * The live view of the connection for the hub operator: who published when, what became of it,
+ * the error rates of the last day and hour, and what waits. The hub cannot see a province's own
+ * send queue (that is the province's 上报队列 page); it shows what it can measure: how old the
+ * records were on arrival (a growing lag means a queue at the province) and the exchange messages
+ * waiting at the hub for the province.
+ */
+export function createDashboardService(
+  conn: Connection,
+  deps: { registry: RegistryService; log: MessageLog; timeZone: string; exchange?: ExchangeFactsPort; now?: () => Date },
+) {
+  const { Intake } = reportModels(conn);
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    async snapshot(): Promise<Dashboard> {
+      const at = now();
+      // Whole hours, so the 24 buckets line up with the clock in any zone with hour offsets.
+      const currentHour = Math.floor(at.getTime() / HOUR) * HOUR;
+      const firstHour = currentHour - 23 * HOUR;
+      const nodes = await deps.registry.list();
+      const codes = nodes.map((n) => n.provinceCode);
+      const [recent, messages, backlog] = await Promise.all([
+        Intake.find({ at: { $gte: new Date(firstHour) } }, { _id: 0, sourceProvince: 1, at: 1, outcome: 1, sourceAt: 1 }).lean(),
+        deps.log.countsSince(new Date(at.getTime() - HOUR)),
+        deps.exchange?.backlog(codes) ?? Promise.resolve(null),
+      ]);
+      const provinces = await Promise.all(
+        nodes.map(async (node): Promise<DashboardProvince> => {
+          const code = node.provinceCode;
+          const last = await Intake.findOne({ sourceProvince: code }, { _id: 0, at: 1, batchId: 1 }).sort({ at: -1 }).lean();
+          const lastRows = last ? await Intake.find({ sourceProvince: code, batchId: last.batchId, at: last.at }, { _id: 0, outcome: 1 }).lean() : [];
+          const mine = recent.filter((r) => r.sourceProvince === code);
+          const hourly = Array.from({ length: 24 }, () => 0);
+          for (const r of mine) {
+            const i = Math.floor((r.at.getTime() - firstHour) / HOUR);
+            if (i >= 0 && i < 24) hourly[i]!++;
+          }
+          const lastHour = mine.filter((r) => r.at.getTime() >= at.getTime() - HOUR && r.sourceAt);
+          const inbound = messages.filter((m) => m.peer === code && m.direction === "in");
+          const waiting = backlog?.get(code);
+          return {
+            provinceCode: code,
+            provinceName: provinceLabel(code),
+            status: node.status,
+            lastPublishedAt: last ? last.at.toISOString() : null,
+            lastBatch: last
+              ? {
+                  batchId: last.batchId,
+                  records: lastRows.length,
+                  accepted: lastRows.filter((r) => r.outcome === "accepted").length,
+                  rejected: lastRows.filter((r) => r.outcome === "rejected").length,
+                }
+              : null,
+            records24h: mine.length,
+            rejected24h: mine.filter((r) => r.outcome === "rejected").length,
+            messages1h: inbound.reduce((n, m) => n + m.count, 0),
+            failedMessages1h: inbound.filter((m) => m.outcome === "refused" || m.outcome === "failed").reduce((n, m) => n + m.count, 0),
+            arrivalLagSeconds: median(lastHour.map((r) => Math.max(0, (r.at.getTime() - r.sourceAt!.getTime()) / 1000))),
+            exchangeBacklog: backlog ? (waiting?.waiting ?? 0) : null,
+            exchangeOverdue: backlog ? (waiting?.overdue ?? 0) : null,
+            hourly,
+          };
+        }),
+      );
+      return {
+        generatedAt: at.toISOString(),
+        timeZone: deps.timeZone,
+        hours: Array.from({ length: 24 }, (_, i) => new Date(firstHour + i * HOUR).toISOString()),
+        provinces,
+      };
+    },
+  };
+}
+export type DashboardService = ReturnType<typeof createDashboardService>;

@@ -1,0 +1,78 @@
+import { createHash, sign } from "node:crypto";
+import type { Connection } from "mongoose";
+import type { AuthUser } from "../../contracts/auth.js";
+import type { PublishedReport, PublishedReportSummary } from "../../contracts/hub-report.js";
+import { canonicalJson, type AuditService } from "../../audit/index.js";
+import { errors } from "../../lib/errors.js";
+import type { NodeKey } from "../../sharing/index.js";
+import { monthWindow } from "./month.js";
+import { reportModels } from "./report.models.js";
+import type { ReportService } from "./report.service.js";
+
+/**
+ * Publishing a monthly report (发布月度通报): the figures of a month that has ended, as canonical
+ * JSON (keys sorted at every level), signed with the hub's Ed25519 node key — the key provinces
+ * already pin for every hub answer. The stored bytes never change: a province that downloads the
+ * report checks the signature over exactly those bytes (scripts/report-verify.ts, or openssl
+ * `pkeyutl -verify -rawin`), so nobody, the hub included, can alter a published figure unseen.
+ */
+export function createPublicationService(
+  conn: Connection,
+  deps: { reports: ReportService; key: NodeKey; audit: AuditService; timeZone: string; now?: () => Date },
+) {
+  const { Published } = reportModels(conn);
+  const now = deps.now ?? (() => new Date());
+
+  const toEnvelope = (doc: { payload: string; signature: string; keyId: string; publicKey: string }): PublishedReport => ({
+    format: "roadcert-signed/1",
+    signer: { keyId: doc.keyId, alg: "ed25519", publicKey: doc.publicKey },
+    payload: doc.payload,
+    signature: doc.signature,
+  });
+
+  return {
+    /** Signs and stores the report of an ended month, once; the audit entry is written in the same transaction. */
+    async publish(month: string, actor: AuthUser): Promise<PublishedReportSummary> {
+      const window = monthWindow(month, deps.timeZone, now());
+      if (window.partial) throw errors.conflict("month_not_over", `${month} 尚未结束，月末之后才能发布通报`);
+      if (await Published.exists({ month })) throw errors.conflict("report_already_published", `${month} 的通报已发布，不可更改`);
+      const report = await deps.reports.monthReport(month);
+      const bytes = Buffer.from(canonicalJson(report), "utf8");
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      const doc = {
+        month,
+        payload: bytes.toString("base64url"),
+        signature: sign(null, bytes, deps.key.privateKey).toString("base64url"),
+        keyId: deps.key.keyId,
+        publicKey: deps.key.publicKeyX,
+        sha256,
+        publishedAt: now(),
+        publishedBy: actor.displayName,
+      };
+      await deps.audit.transaction(async (session) => {
+        await Published.create([doc], { session });
+        await deps.audit.append(session, {
+          action: "hub.report_published",
+          actor,
+          divisionCode: actor.divisionCode,
+          target: { type: "monthly_report", id: month },
+          details: { sha256, provinces: report.provinces.length },
+        });
+      });
+      return { month, publishedAt: doc.publishedAt.toISOString(), publishedBy: doc.publishedBy, sha256 };
+    },
+
+    async list(): Promise<PublishedReportSummary[]> {
+      const rows = await Published.find({}, { _id: 0, month: 1, publishedAt: 1, publishedBy: 1, sha256: 1 }).sort({ month: -1 }).lean();
+      return rows.map((r) => ({ month: r.month, publishedAt: r.publishedAt.toISOString(), publishedBy: r.publishedBy, sha256: r.sha256 }));
+    },
+
+    /** The signed report of a month, exactly as published. */
+    async get(month: string): Promise<PublishedReport> {
+      const doc = await Published.findOne({ month }).lean();
+      if (!doc) throw errors.notFound(`${month} 的月度通报`, "report_not_published");
+      return toEnvelope(doc);
+    },
+  };
+}
+export type PublicationService = ReturnType<typeof createPublicationService>;

@@ -1,0 +1,46 @@
+import type { MonthReport, ProvinceMonthFigures } from "../../contracts/hub-report.js";
+import { toCsvText, type CsvValue } from "../../lib/csv.js";
+
+const EXCHANGE_LABELS = { filing: "异地备案", transfer: "转籍", notice: "抄告" } as const;
+
+/** An instant as the hub's people read it: in the report's one time zone. */
+const wallTime = (iso: string, zone: string) =>
+  new Intl.DateTimeFormat("zh-CN", { timeZone: zone, dateStyle: "medium", timeStyle: "medium", hourCycle: "h23" }).format(new Date(iso));
+const percent = (present: number, of: number): CsvValue => (of === 0 ? "" : Math.round((1000 * present) / of) / 10);
+const seconds = (v: number | null): CsvValue => (v === null ? "" : Math.round(v));
+
+/**
+ * The monthly report as one CSV row per province (UTF-8 with BOM for Excel), written through the
+ * server's one CSV writer. Names, not codes, lead each row; the code follows for machines.
+ */
+export function monthReportCsv(report: MonthReport): string {
+  const header: CsvValue[] = [
+    "月份", "省份", "省级代码", "上报记录", "接收", "重复", "过期版本", "被拒", "被拒原因",
+    "考试至中心时延中位数(秒)", "考试至中心时延P95(秒)", "记录时延中位数(秒)", "记录时延P95(秒)",
+    `${report.latencyTargetHours}小时内到达`, "数据完整率(%)",
+  ];
+  const kinds = ["filing", "transfer", "notice"] as const;
+  if (report.exchangeIncluded)
+    for (const k of kinds)
+      header.push(`${EXCHANGE_LABELS[k]}发出`, `${EXCHANGE_LABELS[k]}收到`, `${EXCHANGE_LABELS[k]}已确认`, `${EXCHANGE_LABELS[k]}逾期`, `${EXCHANGE_LABELS[k]}确认时长中位数(秒)`);
+  header.push("数据质量评分", "与变更日志一致", "截至");
+
+  const row = (p: ProvinceMonthFigures): CsvValue[] => {
+    const elements = p.completeness.reduce((a, e) => ({ present: a.present + e.present, of: a.of + e.applicable }), { present: 0, of: 0 });
+    const cells: CsvValue[] = [
+      report.month, p.provinceName, p.provinceCode, p.published, p.accepted, p.duplicate, p.stale, p.rejected,
+      p.rejectedByReason.map((r) => `${r.code}:${r.count}`).join("; "),
+      seconds(p.examLatency.medianSeconds), seconds(p.examLatency.p95Seconds),
+      seconds(p.recordLatency.medianSeconds), seconds(p.recordLatency.p95Seconds),
+      p.recordLatency.withinTarget, percent(elements.present, elements.of),
+    ];
+    if (report.exchangeIncluded)
+      for (const k of kinds) {
+        const x = p.exchange.find((e) => e.kind === k);
+        cells.push(x?.sent ?? 0, x?.received ?? 0, x?.acknowledged ?? 0, x?.overdue ?? 0, seconds(x?.ackMedianSeconds ?? null));
+      }
+    cells.push(p.score ?? "无数据", p.ledgerConsistent ? "是" : "否", wallTime(report.partial ? report.generatedAt : report.to, report.timeZone));
+    return cells;
+  };
+  return toCsvText([header, ...report.provinces.map(row)], { bom: true });
+}

@@ -1,0 +1,58 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+
+/**
+ * The intake ledger: one row per record the hub received, whatever its outcome, with what the
+ * monthly report needs and the records themselves do not keep (duplicates and stale re-sends leave
+ * no other trace; latency needs the source's UpdateTime of that very version).
+ */
+const intakeSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    sourceProvince: { type: String, required: true },
+    batchId: { type: String, required: true },
+    index: { type: Number, required: true },
+    recordId: { type: String, default: null },
+    version: { type: Number, default: null },
+    recordType: { type: String, default: null },
+    outcome: { type: String, required: true, enum: ["accepted", "duplicate", "stale", "rejected"] },
+    reasonCodes: { type: [String], default: [] },
+    /** The record's UpdateTime as an instant, when it parsed. */
+    sourceAt: { type: Date, default: null },
+    /** Completeness element key → present, for accepted records. */
+    elements: { type: Schema.Types.Mixed, default: {} },
+  },
+  { minimize: false, versionKey: false },
+);
+intakeSchema.index({ sourceProvince: 1, at: 1 });
+intakeSchema.index({ at: 1 });
+
+/** A published monthly report: the exact signed bytes and the signature, never changed. */
+const publishedSchema = new Schema(
+  {
+    month: { type: String, required: true, unique: true },
+    payload: { type: String, required: true },
+    signature: { type: String, required: true },
+    keyId: { type: String, required: true },
+    publicKey: { type: String, required: true },
+    sha256: { type: String, required: true },
+    publishedAt: { type: Date, required: true },
+    publishedBy: { type: String, required: true },
+  },
+  { minimize: false, versionKey: false },
+);
+
+export type IntakeDoc = InferSchemaType<typeof intakeSchema>;
+export type PublishedDoc = InferSchemaType<typeof publishedSchema>;
+
+// Cast as hub.models.ts does: conn.model<T>() makes tsc compare inferred schema types structurally.
+function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
+  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
+}
+
+export function reportModels(conn: Connection) {
+  return {
+    Intake: model<IntakeDoc>(conn, "HubIntake", intakeSchema, "hub_intake"),
+    Published: model<PublishedDoc>(conn, "HubMonthlyReport", publishedSchema, "hub_monthly_reports"),
+  };
+}
+export type ReportModels = ReturnType<typeof reportModels>;

@@ -1,0 +1,74 @@
+import type { Router } from "express";
+import { z } from "zod";
+import { actorOf, type Access } from "../../access/index.js";
+import { Dashboard, MonthReport, PublishedReport, ReportMonthParams, ReportQuery } from "../../contracts/hub-report.js";
+import { parse, strictRouter } from "../../lib/http.js";
+import type { DashboardService } from "./dashboard.service.js";
+import type { PublicationService } from "./publication.service.js";
+import { monthReportCsv } from "./report-csv.js";
+import type { ReportService } from "./report.service.js";
+
+export interface ReportRouteDeps {
+  access: Access;
+  reports: ReportService;
+  publications: PublicationService;
+  dashboard: DashboardService;
+}
+
+/**
+ * The hub operator's report pages: a month's figures (JSON and CSV), publishing the signed report,
+ * the published list, and the live dashboard. Answers are checked against their contracts, so a
+ * figure the contract does not allow fails here instead of reaching a page or a province.
+ */
+export function reportOperatorRouter(deps: ReportRouteDeps): Router {
+  const r = strictRouter();
+  const read = deps.access.route("hub-report:read");
+
+  r.get("/hub/report/months/:month", read, async (req, res) => {
+    const { month } = parse(ReportMonthParams, req.params);
+    const q = parse(ReportQuery, req.query);
+    res.json(MonthReport.parse(await deps.reports.monthReport(month, q.province)));
+  });
+  r.get("/hub/report/months/:month/report.csv", read, async (req, res) => {
+    const { month } = parse(ReportMonthParams, req.params);
+    const q = parse(ReportQuery, req.query);
+    const csv = monthReportCsv(await deps.reports.monthReport(month, q.province));
+    res.setHeader("content-type", "text/csv; charset=utf-8");
+    res.setHeader("content-disposition", `attachment; filename="monthly-report-${month}.csv"`);
+    res.send(csv);
+  });
+  r.post("/hub/report/months/:month/publish", deps.access.route("hub-report:publish"), async (req, res) => {
+    const { month } = parse(ReportMonthParams, req.params);
+    parse(z.object({}).strict(), req.body ?? {});
+    res.status(201).json(await deps.publications.publish(month, actorOf(req)));
+  });
+  r.get("/hub/report/published", read, async (_req, res) => {
+    res.json(await deps.publications.list());
+  });
+  r.get("/hub/report/dashboard", read, async (_req, res) => {
+    res.set("cache-control", "no-store").json(Dashboard.parse(await deps.dashboard.snapshot()));
+  });
+  return r;
+}
+
+/**
+ * The published reports, open to anyone: a monthly bulletin of aggregate figures holds no personal
+ * data, and its signature — not the channel — is what makes it trustworthy, so a province officer
+ * downloads it from a browser and checks it offline. Mounted before the signed node routes, whose
+ * gate would otherwise demand a node signature for everything under /hub/v1.
+ */
+export function reportPublicRouter(deps: { publications: PublicationService }): Router {
+  const r = strictRouter();
+  r.get("/hub/v1/reports", async (_req, res) => {
+    res.set("cache-control", "public, max-age=300").json(await deps.publications.list());
+  });
+  r.get("/hub/v1/reports/:month", async (req, res) => {
+    const { month } = parse(ReportMonthParams, req.params);
+    const doc = PublishedReport.parse(await deps.publications.get(month));
+    res
+      .set("cache-control", "public, max-age=86400, immutable")
+      .set("content-disposition", `attachment; filename="monthly-report-${month}.signed.json"`)
+      .json(doc);
+  });
+  return r;
+}

@@ -1,0 +1,198 @@
+import type { Connection } from "mongoose";
+import type { ExchangeFigures, LatencySummary, MonthReport, ProvinceMonthFigures } from "../../contracts/hub-report.js";
+import { errors } from "../../lib/errors.js";
+import { divisionName, isKnownDivision } from "../../organisation/index.js";
+import { hubModels } from "../hub.models.js";
+import type { RegistryService } from "../registry.service.js";
+import {
+  COMPLETENESS_ELEMENTS,
+  median,
+  percentile,
+  qualityScore,
+  ratio,
+  SCORE_WEIGHTS,
+  type ScoreKey,
+} from "./figures.js";
+import { monthWindow, type MonthWindow } from "./month.js";
+import { reportModels } from "./report.models.js";
+
+/**
+ * What the cross-province exchange (issue 13) tells the report, per province, for a window:
+ * filings, transfers and notices sent and received, acknowledged, overdue, and ack times. Wired
+ * by the composition root once the exchange feature exists; until then the report says it has no
+ * exchange figures instead of showing zeros.
+ */
+export interface ExchangeFactsPort {
+  monthFigures(window: { from: Date; to: Date }, provinceCodes: readonly string[]): Promise<Map<string, ExchangeFigures[]>>;
+  /** Messages waiting at the hub for each province now: undelivered or unacknowledged, and overdue. */
+  backlog(provinceCodes: readonly string[]): Promise<Map<string, { waiting: number; overdue: number }>>;
+}
+
+export interface ReportDeps {
+  registry: RegistryService;
+  timeZone: string;
+  latencyTargetHours: number;
+  exchange?: ExchangeFactsPort;
+  now?: () => Date;
+}
+
+/** The Chinese name of a province, never its code alone. */
+export function provinceLabel(code: string): string {
+  return divisionName(code) ?? `未知省份（${code}）`;
+}
+
+interface Tally {
+  published: number;
+  outcomes: Record<"accepted" | "duplicate" | "stale" | "rejected", number>;
+  reasons: Map<string, number>;
+  examLatency: number[];
+  recordLatency: number[];
+  elements: Map<string, { applicable: number; present: number }>;
+}
+
+const emptyTally = (): Tally => ({
+  published: 0,
+  outcomes: { accepted: 0, duplicate: 0, stale: 0, rejected: 0 },
+  reasons: new Map(),
+  examLatency: [],
+  recordLatency: [],
+  elements: new Map(),
+});
+
+function latencySummary(seconds: number[], targetSeconds: number): LatencySummary {
+  return {
+    count: seconds.length,
+    medianSeconds: median(seconds),
+    p95Seconds: percentile(seconds, 95),
+    withinTarget: seconds.filter((s) => s <= targetSeconds).length,
+  };
+}
+
+/** The monthly report's figures, computed from the intake ledger, the change log and the exchange. */
+export function createReportService(conn: Connection, deps: ReportDeps) {
+  const hub = hubModels(conn);
+  const { Intake } = reportModels(conn);
+  const now = deps.now ?? (() => new Date());
+  const targetSeconds = deps.latencyTargetHours * 3600;
+
+  /** The provinces a report covers: every registered one, or the one asked for (refused when unknown). */
+  async function provincesFor(province: string | undefined): Promise<string[]> {
+    const registered = (await deps.registry.list()).map((n) => n.provinceCode);
+    if (!province) return registered;
+    if (!isKnownDivision(province) || !province.endsWith("0000"))
+      throw errors.badRequest("unknown_province", `${province} 不是 GB/T 2260 省级行政区划代码`);
+    if (!registered.includes(province))
+      throw errors.notFound(`${provinceLabel(province)}的省级节点（未在全国中心登记）`, "province_not_registered");
+    return [province];
+  }
+
+  async function tallies(window: MonthWindow, provinces: readonly string[]): Promise<Map<string, Tally>> {
+    const out = new Map(provinces.map((p) => [p, emptyTally()]));
+    const cursor = Intake.find(
+      { sourceProvince: { $in: provinces }, at: { $gte: window.from, $lt: window.to } },
+      { _id: 0, sourceProvince: 1, outcome: 1, reasonCodes: 1, recordType: 1, at: 1, sourceAt: 1, elements: 1 },
+    )
+      .lean()
+      .cursor();
+    for await (const row of cursor) {
+      const t = out.get(row.sourceProvince);
+      if (!t) continue;
+      t.published++;
+      t.outcomes[row.outcome]++;
+      if (row.outcome === "rejected") for (const code of row.reasonCodes) t.reasons.set(code, (t.reasons.get(code) ?? 0) + 1);
+      if (row.outcome !== "accepted") continue;
+      if (row.sourceAt) {
+        const seconds = Math.max(0, (row.at.getTime() - row.sourceAt.getTime()) / 1000);
+        t.recordLatency.push(seconds);
+        if (row.recordType === "exam_pass") t.examLatency.push(seconds);
+      }
+      for (const [key, present] of Object.entries((row.elements ?? {}) as Record<string, boolean>)) {
+        const e = t.elements.get(key) ?? { applicable: 0, present: 0 };
+        e.applicable++;
+        if (present) e.present++;
+        t.elements.set(key, e);
+      }
+    }
+    return out;
+  }
+
+  async function changesAccepted(window: MonthWindow, provinces: readonly string[]): Promise<Map<string, number>> {
+    const rows = await hub.Changes.aggregate<{ _id: string; n: number }>([
+      { $match: { homeProvince: { $in: provinces }, at: { $gte: window.from, $lt: window.to } } },
+      { $group: { _id: "$homeProvince", n: { $sum: 1 } } },
+    ]);
+    return new Map(rows.map((r) => [r._id, r.n]));
+  }
+
+  function figuresOf(code: string, t: Tally, changes: number, exchange: ExchangeFigures[] | null): ProvinceMonthFigures {
+    const completeness = COMPLETENESS_ELEMENTS.map((e) => ({
+      key: e.key,
+      label: e.label,
+      applicable: t.elements.get(e.key)?.applicable ?? 0,
+      present: t.elements.get(e.key)?.present ?? 0,
+    }));
+    const recordLatency = latencySummary(t.recordLatency, targetSeconds);
+    const received = exchange?.reduce((n, x) => n + x.received, 0) ?? 0;
+    const overdue = exchange?.reduce((n, x) => n + x.overdue, 0) ?? 0;
+    const values: Record<ScoreKey, number | null> = {
+      acceptance: ratio(t.outcomes.accepted, t.outcomes.accepted + t.outcomes.rejected),
+      timeliness: ratio(recordLatency.withinTarget, recordLatency.count),
+      completeness: ratio(
+        completeness.reduce((n, e) => n + e.present, 0),
+        completeness.reduce((n, e) => n + e.applicable, 0),
+      ),
+      responsiveness: exchange ? ratio(received - overdue, received) : null,
+    };
+    return {
+      provinceCode: code,
+      provinceName: provinceLabel(code),
+      published: t.published,
+      ...t.outcomes,
+      rejectedByReason: [...t.reasons.entries()]
+        .map(([reason, count]) => ({ code: reason, count }))
+        .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
+      examLatency: latencySummary(t.examLatency, targetSeconds),
+      recordLatency,
+      completeness,
+      exchange: exchange ?? [],
+      score: qualityScore(values),
+      components: (Object.keys(SCORE_WEIGHTS) as ScoreKey[]).map((key) => ({
+        key,
+        label: SCORE_WEIGHTS[key].label,
+        weight: SCORE_WEIGHTS[key].weight,
+        value: values[key],
+      })),
+      ledgerConsistent: changes === t.outcomes.accepted,
+      changesAccepted: changes,
+    };
+  }
+
+  return {
+    /** The report of `month` (YYYY-MM in the hub's zone), for every registered province or one. */
+    async monthReport(month: string, province?: string): Promise<MonthReport> {
+      const at = now();
+      const window = monthWindow(month, deps.timeZone, at);
+      const provinces = await provincesFor(province);
+      const [tally, changes, exchange] = await Promise.all([
+        tallies(window, provinces),
+        changesAccepted(window, provinces),
+        deps.exchange?.monthFigures(window, provinces) ?? Promise.resolve(null),
+      ]);
+      return {
+        format: "roadcert-monthly-report/1",
+        month: window.month,
+        timeZone: deps.timeZone,
+        from: window.from.toISOString(),
+        to: window.to.toISOString(),
+        partial: window.partial,
+        generatedAt: at.toISOString(),
+        latencyTargetHours: deps.latencyTargetHours,
+        exchangeIncluded: exchange !== null,
+        provinces: provinces.map((code) =>
+          figuresOf(code, tally.get(code) ?? emptyTally(), changes.get(code) ?? 0, exchange ? (exchange.get(code) ?? []) : null),
+        ),
+      };
+    },
+  };
+}
+export type ReportService = ReturnType<typeof createReportService>;

@@ -1,0 +1,77 @@
+import { expect } from "chai";
+import type { Browser } from "playwright-core";
+import type { CollectionReceipt, QualificationRecord } from "../../server/contracts/hub.js";
+import { createStaff } from "../helpers/auth.js";
+import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { useTestDatabase } from "../helpers/database.js";
+import { aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "../integration/hub/support.js";
+
+const updateTimeAgo = (ms: number) =>
+  new Date(Date.now() - ms + 8 * 3600_000).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+
+describe("hub monthly report and live dashboard pages (browser)", function () {
+  this.timeout(180_000);
+  const provinceDb = useTestDatabase("prov_report_e2e");
+  let hub: TestHub;
+  let browser: Browser;
+  let login: { username: string; password: string };
+
+  before(async function () {
+    this.timeout(300_000);
+    const dist = await ensureClientBuilt();
+    hub = await startTestHub({ CLIENT_DIST: dist });
+    const jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
+    const beijing = await aRegisteredProvince(hub, "110000", provinceDb.conn);
+    const pass = (province: string, hoursAgo: number, extra: Partial<QualificationRecord> = {}): QualificationRecord => ({
+      ...aPassRecord({ province, idNumber: aNewIdNumber(province === "320000" ? "320102" : "110101") }),
+      updateTime: updateTimeAgo(hoursAgo * 3600_000),
+      ...extra,
+    });
+    const send = (who: typeof jiangsu, records: unknown[]) =>
+      who.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId: `e2e-${Math.random()}`, records });
+    await send(jiangsu, [pass("320000", 1), pass("320000", 2, { issuingDivision: "320100" }), pass("320000", 5), pass("320000", 30), { ...pass("320000", 1), issuingDivision: "329999" }]);
+    await send(beijing, [pass("110000", 0.2), pass("110000", 0.5), { ...pass("110000", 1), exam: { categoryCode: "02001", passedOn: "2026-11-02", score: 50, passMark: 80, chainHash: "c".repeat(64) } }]);
+    const operator = await createStaff(hub.node, { roles: ["hub_operator"], displayName: "中心运维员" });
+    login = { username: operator.username, password: operator.password };
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await hub?.node.stop();
+  });
+
+  it("when the operator opens 月度通报, then provinces appear by name with figures, charts and the score", async () => {
+    const { context, page, errors } = await openContext(browser, hub.node.url, { viewport: { width: 1440, height: 900 } });
+    try {
+      await loginThroughForm(page, login.username, login.password);
+      await page.goto("/hub/report");
+      const table = page.locator('[data-test="report-table"]');
+      await table.getByText("江苏省").waitFor();
+      await table.getByText("北京市").waitFor();
+      expect(await table.getByText("未知行政区划 1").count()).to.equal(1);
+      expect(await table.getByText("320000").count(), "codes stay out of the table").to.equal(0);
+      expect(await page.locator(".chart canvas").count()).to.be.at.least(3);
+      await screenshot(page, "hub-report");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the operator opens 联网监测, then each province shows when it last published and its hourly series", async () => {
+    const { context, page, errors } = await openContext(browser, hub.node.url, { viewport: { width: 1440, height: 900 } });
+    try {
+      await loginThroughForm(page, login.username, login.password);
+      await page.goto("/hub/dashboard");
+      const table = page.locator('[data-test="dashboard-table"]');
+      await table.getByText("江苏省").waitFor();
+      expect(await table.getByText("5 条：接收 4，被拒 1").count()).to.equal(1);
+      expect(await page.locator('[data-test="dashboard-chart"] canvas').count()).to.equal(1);
+      await screenshot(page, "hub-dashboard");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+});

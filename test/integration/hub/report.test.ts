@@ -1,0 +1,284 @@
+import { execFileSync } from "node:child_process";
+import { createPublicKey } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import request from "supertest";
+import type { CollectionReceipt, QualificationRecord } from "../../../server/contracts/hub.js";
+import type { Dashboard, MonthReport, PublishedReport } from "../../../server/contracts/hub-report.js";
+import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { aCertificateRecord, aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+
+// The test's own clock arithmetic, written here rather than imported, so the figures are checked
+// against counts made without the report's code path.
+const SHANGHAI = 8 * 3600_000;
+const beijingMonth = (at: Date, addMonths = 0) => {
+  const t = new Date(at.getTime() + SHANGHAI);
+  const d = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + addMonths, 1));
+  return d.toISOString().slice(0, 7);
+};
+const updateTimeAgo = (ms: number) =>
+  new Date(Date.now() - ms + SHANGHAI).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+const sortedMedian = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const nearestRank = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1]!;
+const HOUR = 3600_000;
+
+describe("hub monthly report, data-quality score and dashboard", () => {
+  const provinceDb = useTestDatabase("prov_report");
+  let hub: TestHub;
+  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
+  let beijing: Awaited<ReturnType<typeof aRegisteredProvince>>;
+  let operator: AuthedAgent;
+  const month = beijingMonth(new Date());
+
+  /** What the test published, by its own account. */
+  const sent = {
+    "320000": { published: 0, accepted: 0, duplicate: 0, stale: 0, rejected: 0, reasons: {} as Record<string, number>, latencyMs: [] as number[], examLatencyMs: [] as number[], precise: 0, lastBatch: 0 },
+    "110000": { published: 0, accepted: 0, duplicate: 0, stale: 0, rejected: 0, reasons: {} as Record<string, number>, latencyMs: [] as number[], examLatencyMs: [] as number[], precise: 0, lastBatch: 0 },
+  };
+  const window = { before: 0, after: 0 };
+
+  before(async () => {
+    hub = await startTestHub();
+    jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
+    beijing = await aRegisteredProvince(hub, "110000", provinceDb.conn);
+    operator = await staffAgent(hub.node, { roles: ["hub_operator"] });
+
+    type Label = "accepted" | "duplicate" | "stale" | { rejected: string };
+    const batch = async (province: "320000" | "110000", items: { record: unknown; label: Label; agoMs?: number; type?: "exam_pass" | "certificate"; precise?: boolean }[]) => {
+      const who = province === "320000" ? jiangsu : beijing;
+      const answer = await who.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+        batchId: `t-${Math.random().toString(36).slice(2)}`,
+        records: items.map((i) => i.record),
+      });
+      expect(answer.status).to.equal(200);
+      const s = sent[province];
+      s.lastBatch = items.length;
+      for (const item of items) {
+        s.published++;
+        if (typeof item.label === "object") {
+          s.rejected++;
+          s.reasons[item.label.rejected] = (s.reasons[item.label.rejected] ?? 0) + 1;
+        } else s[item.label]++;
+        if (item.label === "accepted") {
+          if (item.agoMs !== undefined) {
+            s.latencyMs.push(item.agoMs);
+            if (item.type === "exam_pass") s.examLatencyMs.push(item.agoMs);
+          }
+          if (item.precise) s.precise++;
+        }
+      }
+    };
+    const pass = (agoMs: number, extra: Partial<QualificationRecord> = {}): QualificationRecord => ({ ...aPassRecord(), updateTime: updateTimeAgo(agoMs), ...extra });
+
+    window.before = Date.now();
+    const twice = pass(2 * HOUR);
+    const certId = aNewIdNumber();
+    const certV2 = { ...aCertificateRecord({ idNumber: certId, version: 2 }), updateTime: updateTimeAgo(5 * HOUR) };
+    const badDigit = aPassRecord();
+    const id = badDigit.practitioner.idNumber;
+    badDigit.practitioner.idNumber = id.slice(0, 17) + (id.endsWith("1") ? "2" : "1");
+    await batch("320000", [
+      { record: pass(1 * HOUR), label: "accepted", agoMs: 1 * HOUR, type: "exam_pass" },
+      { record: twice, label: "accepted", agoMs: 2 * HOUR, type: "exam_pass" },
+      { record: pass(3 * HOUR, { issuingDivision: "320100" }), label: "accepted", agoMs: 3 * HOUR, type: "exam_pass", precise: true },
+      { record: pass(30 * HOUR), label: "accepted", agoMs: 30 * HOUR, type: "exam_pass" },
+      { record: certV2, label: "accepted", agoMs: 5 * HOUR, type: "certificate" },
+      { record: badDigit, label: { rejected: "id_check_digit" } },
+      { record: { ...aPassRecord(), issuingDivision: "329999" }, label: { rejected: "unknown_division" } },
+    ]);
+    await batch("320000", [
+      { record: twice, label: "duplicate" },
+      { record: aCertificateRecord({ idNumber: certId, version: 1 }), label: "stale" },
+      { record: { ...aPassRecord(), exam: { categoryCode: "02001", passedOn: "2026-11-02", score: 50, passMark: 80, chainHash: "b".repeat(64) } }, label: { rejected: "inconsistent" } },
+    ]);
+    await batch("110000", [
+      { record: pass(10 * 60_000, { sourceProvince: "110000", issuingDivision: "110000", practitioner: { idNumber: aNewIdNumber("110101"), name: "李四" } }), label: "accepted", agoMs: 10 * 60_000, type: "exam_pass" },
+      { record: { ...aPassRecord({ province: "110000" }), issuingDivision: "119999" }, label: { rejected: "unknown_division" } },
+    ]);
+    window.after = Date.now();
+  });
+  after(async () => {
+    await hub?.node.stop();
+  });
+
+  const report = async (query = "") => {
+    const res = await operator.agent.get(`/api/hub/report/months/${month}${query}`);
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body as MonthReport;
+  };
+
+  it("when two provinces publish good, bad, duplicate and stale records, then the month's figures equal the test's own counts", async () => {
+    const body = await report();
+    expect(body).to.include({ month, timeZone: "Asia/Shanghai", partial: true, exchangeIncluded: false });
+    expect(body.provinces.map((p) => p.provinceName)).to.have.members(["江苏省", "北京市"]);
+    for (const code of ["320000", "110000"] as const) {
+      const mine = sent[code];
+      const got = body.provinces.find((p) => p.provinceCode === code)!;
+      expect(got, code).to.include({
+        published: mine.published, accepted: mine.accepted, duplicate: mine.duplicate, stale: mine.stale, rejected: mine.rejected,
+        changesAccepted: mine.accepted, ledgerConsistent: true,
+      });
+      expect(Object.fromEntries(got.rejectedByReason.map((r) => [r.code, r.count])), code).to.deep.equal(mine.reasons);
+      // Latency = receipt − UpdateTime: between (before − sent time) and (after − sent time); UpdateTime has whole seconds.
+      const within = (gotSeconds: number | null, ms: number) => {
+        expect(gotSeconds).to.be.a("number");
+        expect(gotSeconds! * 1000).to.be.within(ms - 1000, ms + (window.after - window.before) + 1000);
+      };
+      within(got.examLatency.medianSeconds, sortedMedian(mine.examLatencyMs));
+      within(got.examLatency.p95Seconds, nearestRank(mine.examLatencyMs, 95));
+      within(got.recordLatency.medianSeconds, sortedMedian(mine.latencyMs));
+      expect(got.examLatency.count).to.equal(mine.examLatencyMs.length);
+      const timely = mine.latencyMs.filter((ms) => ms <= 24 * HOUR).length;
+      expect(got.recordLatency.withinTarget).to.equal(timely);
+      const division = got.completeness.find((e) => e.key === "division_below_province")!;
+      expect(division).to.include({ applicable: mine.accepted, present: mine.precise });
+      // The README's formula: weights 0.4 / 0.3 / 0.2, responsiveness has nothing to measure (no exchange).
+      const elements = got.completeness.reduce((a, e) => [a[0]! + e.present, a[1]! + e.applicable], [0, 0]);
+      const a = mine.accepted / (mine.accepted + mine.rejected);
+      const t = timely / mine.latencyMs.length;
+      const c = elements[0]! / elements[1]!;
+      expect(got.score).to.equal(Math.round((1000 * (0.4 * a + 0.3 * t + 0.2 * c)) / 0.9) / 10);
+    }
+  });
+
+  it("when one province is asked for, then only its figures come back", async () => {
+    const body = await report("?province=110000");
+    expect(body.provinces.map((p) => p.provinceCode)).to.deep.equal(["110000"]);
+    expect(body.provinces[0]).to.include({ provinceName: "北京市", published: sent["110000"].published });
+  });
+
+  it("when the CSV is downloaded, then it carries one row per province with its name and the same figures, for Excel", async () => {
+    const res = await operator.agent.get(`/api/hub/report/months/${month}/report.csv`).buffer(true).parse((r, cb) => {
+      let text = "";
+      r.setEncoding("utf8");
+      r.on("data", (c: string) => (text += c));
+      r.on("end", () => cb(null, text));
+    });
+    expect(res.status).to.equal(200);
+    expect(res.headers["content-type"]).to.match(/^text\/csv/);
+    const text = res.body as string;
+    expect(text.startsWith("\uFEFF月份,省份,省级代码,上报记录,接收")).to.equal(true);
+    const js = text.split("\r\n").find((l) => l.includes(",江苏省,"))!;
+    const s = sent["320000"];
+    expect(js.split(",").slice(0, 8)).to.deep.equal([month, "江苏省", "320000", `${s.published}`, `${s.accepted}`, `${s.duplicate}`, `${s.stale}`, `${s.rejected}`]);
+  });
+
+  it("when the month is malformed, in the future or before the programme, or the province unknown or unregistered, then each is refused with its own code", async () => {
+    const refused = async (url: string, status: number, code: string) => {
+      const res = await operator.agent.get(url);
+      expect(res.status, `${url} ${JSON.stringify(res.body)}`).to.equal(status);
+      expect(res.body.error?.code, url).to.equal(code);
+      expect(res.body.error?.message, url).to.match(/[\u4e00-\u9fff]/);
+    };
+    await refused("/api/hub/report/months/2026-13", 400, "validation_failed");
+    await refused("/api/hub/report/months/26-11", 400, "validation_failed");
+    await refused(`/api/hub/report/months/${beijingMonth(new Date(), 1)}`, 400, "future_month");
+    await refused("/api/hub/report/months/2014-12", 400, "month_before_programme");
+    await refused(`/api/hub/report/months/${month}?province=990000`, 400, "unknown_province");
+    await refused(`/api/hub/report/months/${month}?province=440000`, 404, "province_not_registered");
+    await refused(`/api/hub/report/months/${month}?province=abc`, 400, "validation_failed");
+    await refused(`/api/hub/report/months/${month}?province=320000&x=1`, 400, "validation_failed");
+    await refused(`/api/hub/report/months/${beijingMonth(new Date(), 1)}/report.csv`, 400, "future_month");
+  });
+
+  it("when the dashboard is read, then each province shows its last batch, its 24-hour counts, its message errors and an hourly series", async () => {
+    const res = await operator.agent.get("/api/hub/report/dashboard");
+    expect(res.status).to.equal(200);
+    const body = res.body as Dashboard;
+    expect(body.hours).to.have.length(24);
+    for (const code of ["320000", "110000"] as const) {
+      const row = body.provinces.find((p) => p.provinceCode === code)!;
+      expect(row.records24h, code).to.equal(sent[code].published);
+      expect(row.rejected24h, code).to.equal(sent[code].rejected);
+      expect(row.lastBatch?.records, code).to.equal(sent[code].lastBatch);
+      expect(row.hourly.reduce((a, b) => a + b, 0), code).to.equal(sent[code].published);
+      expect(row.messages1h, code).to.be.at.least(1);
+      expect(row.failedMessages1h, code).to.equal(0);
+      expect(row.lastPublishedAt).to.be.a("string");
+      expect(row).to.include({ exchangeBacklog: null });
+    }
+  });
+
+  describe("publishing the signed report", () => {
+    const lastMonth = beijingMonth(new Date(), -1);
+    let published: PublishedReport;
+
+    it("when the current month is published, then it is refused until the month is over", async () => {
+      const res = await operator.agent.post(`/api/hub/report/months/${month}/publish`).send({});
+      expect(res.status).to.equal(409);
+      expect(res.body.error?.code).to.equal("month_not_over");
+    });
+
+    it("when an ended month is published, then anyone can download it and OpenSSL verifies the signature with the hub key", async () => {
+      const res = await operator.agent.post(`/api/hub/report/months/${lastMonth}/publish`).send({});
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      const download = await request(hub.node.url).get(`/api/hub/v1/reports/${lastMonth}`);
+      expect(download.status).to.equal(200);
+      published = download.body as PublishedReport;
+      expect(published.signer.publicKey).to.equal(hub.identity.publicKey);
+
+      const dir = mkdtempSync(path.join(tmpdir(), "roadcert-report-"));
+      const pem = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: hub.identity.publicKey }, format: "jwk" }).export({ type: "spki", format: "pem" });
+      writeFileSync(path.join(dir, "hub.pem"), pem);
+      writeFileSync(path.join(dir, "payload.json"), Buffer.from(published.payload, "base64url"));
+      writeFileSync(path.join(dir, "report.sig"), Buffer.from(published.signature, "base64url"));
+      const openssl = (payload: string) =>
+        execFileSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", path.join(dir, "hub.pem"), "-rawin", "-in", path.join(dir, payload), "-sigfile", path.join(dir, "report.sig")], { encoding: "utf8" });
+      expect(openssl("payload.json")).to.match(/Signature Verified Successfully/);
+      const figures = JSON.parse(Buffer.from(published.payload, "base64url").toString("utf8")) as MonthReport;
+      expect(figures).to.include({ month: lastMonth, partial: false });
+
+      const tampered = Buffer.from(published.payload, "base64url").toString("utf8").replace(`"month":"${lastMonth}"`, `"month":"${month}"`);
+      writeFileSync(path.join(dir, "tampered.json"), tampered);
+      expect(() => openssl("tampered.json")).to.throw();
+
+      const audit = await hub.node.ctx.conn.collection("audit_log").findOne({ action: "hub.report_published" });
+      expect(audit?.target).to.deep.include({ id: lastMonth });
+    });
+
+    it("when the verify script checks the download, then it passes the genuine file and fails a tampered one or a foreign key", () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "roadcert-report-"));
+      const good = path.join(dir, "good.json");
+      const bad = path.join(dir, "bad.json");
+      writeFileSync(good, JSON.stringify(published));
+      const payload = Buffer.from(published.payload, "base64url").toString("utf8").replace(/"published":0/, '"published":1');
+      writeFileSync(bad, JSON.stringify({ ...published, payload: Buffer.from(payload).toString("base64url") }));
+      const run = (file: string, key: string) => {
+        try {
+          return { code: 0, out: execFileSync(process.execPath, ["--import", "tsx", "scripts/report-verify.ts", file, "--key", key], { encoding: "utf8" }) };
+        } catch (err) {
+          const e = err as { status: number; stdout: string };
+          return { code: e.status, out: e.stdout };
+        }
+      };
+      const ok = run(good, hub.identity.publicKey);
+      expect(ok.code, ok.out).to.equal(0);
+      expect(ok.out).to.include("验证通过");
+      expect(run(bad, hub.identity.publicKey)).to.include({ code: 1 });
+      expect(run(good, jiangsu.key.publicKeyX).out).to.include("wrong_key");
+    });
+
+    it("when the same month is published again, then it is refused and the first report stands", async () => {
+      const res = await operator.agent.post(`/api/hub/report/months/${lastMonth}/publish`).send({});
+      expect(res.status).to.equal(409);
+      expect(res.body.error?.code).to.equal("report_already_published");
+      const list = (await request(hub.node.url).get("/api/hub/v1/reports")).body as { month: string }[];
+      expect(list.filter((r) => r.month === lastMonth)).to.have.length(1);
+      const again = (await request(hub.node.url).get(`/api/hub/v1/reports/${lastMonth}`)).body as PublishedReport;
+      expect(again.signature).to.equal(published.signature);
+    });
+
+    it("when a month was never published, then the download is a 404 with its own code", async () => {
+      const res = await request(hub.node.url).get("/api/hub/v1/reports/2016-01");
+      expect(res.status).to.equal(404);
+      expect(res.body.error?.code).to.equal("report_not_published");
+    });
+  });
+});
