@@ -251,3 +251,20 @@ export const LOOKUP_REASON_LABELS: Record<LookupReason, string> = {
   employer_check: "用人单位核验",
   holder_request: "本人申请",
 };
+
+/** One entry of a province's delivery queue to the hub (上报队列); `dead` entries wait for a retry. */
+export interface OutboundEntryDto {
+  id: string;
+  at: string;
+  event: string;
+  recordId: string;
+  idNumber: string;
+  status: "pending" | "sending" | "done" | "dead";
+  attempts: number;
+  outcome: string | null;
+  reasons: RejectReason[];
+  lastError: string | null;
+  hubSeq: number | null;
+  receiptId: string | null;
+  availableAt: string | null;
+}

@@ -6,8 +6,9 @@ import type { Logger } from "./logger.js";
 
 /**
  * Transactional outbox: a domain event is written to `outbox` in the same transaction as the change
- * that causes it, so the event exists if and only if the change committed. A dispatcher then
- * publishes it on the in-process EventBus, at least once (subscribers are idempotent).
+ * that causes it, so the event exists if and only if the change committed. Consumers then deliver
+ * it at least once: the in-process EventBus (certificates, …) and the hub publisher, each with its
+ * own delivery state on the entry, through the one claim/lease/backoff loop below.
  */
 const outboxSchema = new Schema(
   {
@@ -15,6 +16,9 @@ const outboxSchema = new Schema(
     key: { type: String, required: true, unique: true },
     name: { type: String, required: true },
     payload: { type: Schema.Types.Mixed, required: true },
+    /** Whose event it is (an ID number), so a consumer can keep each person's events in order. */
+    subject: { type: String, default: null },
+    // The in-process bus consumer's delivery state (the original fields, kept where they were).
     status: {
       type: String,
       required: true,
@@ -27,12 +31,17 @@ const outboxSchema = new Schema(
     claimedAt: { type: Date, default: null },
     lastError: { type: String, default: null },
     doneAt: { type: Date, default: null },
+    /** Every other consumer's delivery state, `deliveries.<consumer>`: the same fields plus `result`. */
+    deliveries: { type: Schema.Types.Mixed, default: {} },
   },
   { timestamps: true, minimize: false },
 );
 outboxSchema.index({ status: 1, availableAt: 1 });
+outboxSchema.index({ subject: 1, createdAt: 1 });
+outboxSchema.index({ name: 1, createdAt: 1 });
 
 export type OutboxDoc = InferSchemaType<typeof outboxSchema>;
+export type OutboxEntry = OutboxDoc & { _id: unknown; createdAt: Date };
 
 export function outboxModel(conn: Connection): Model<OutboxDoc> {
   return (
@@ -40,6 +49,13 @@ export function outboxModel(conn: Connection): Model<OutboxDoc> {
     conn.model<OutboxDoc>("Outbox", outboxSchema, "outbox")
   );
 }
+
+/** Whose each event is: the compiler makes every new event name its subject. */
+const SUBJECT: { [K in DomainEventName]: (payload: DomainEvents[K]) => string } = {
+  "exam.passed": (p) => p.idNumber.toUpperCase(),
+  "certificate.issued": (p) => p.record.holder.idNumber,
+  "certificate.status_changed": (p) => p.record.holder.idNumber,
+};
 
 /** Writes one event inside the caller's transaction `session`. */
 export async function enqueueEvent<K extends DomainEventName>(
@@ -50,84 +66,182 @@ export async function enqueueEvent<K extends DomainEventName>(
   key: string,
 ): Promise<void> {
   const now = new Date();
-  await outboxModel(conn).create([{ key, name, payload, status: "pending", availableAt: now }], { session });
+  const subject = SUBJECT[name](payload);
+  await outboxModel(conn).create([{ key, name, payload, subject, status: "pending", availableAt: now }], { session });
 }
 
-export interface OutboxDispatcherOptions {
+/** What a consumer made of one entry. */
+export type Delivery =
+  | { kind: "done"; result?: Record<string, unknown> }
+  /** A passing failure (the receiver is down): tried again after the backoff, up to maxAttempts. */
+  | { kind: "retry"; error: string }
+  /** A lasting failure (the receiver refused it): parked as `failed` at once, until retried by hand. */
+  | { kind: "failed"; error: string; result?: Record<string, unknown> };
+
+/** The one retry policy: exponential from 500 ms, capped at 5 minutes; full jitter is applied on top. */
+export function outboxBackoffMs(attempt: number): number {
+  return Math.min(300_000, 500 * 2 ** (attempt - 1));
+}
+
+export interface OutboxConsumerOptions {
   conn: Connection;
-  events: EventBus;
   logger: Logger;
-  /** Names this instance in claims (several instances may dispatch the same outbox). */
+  /** `bus` keeps the entry's top-level state; any other name keeps `deliveries.<name>`. */
+  name: string;
+  /** The events this consumer takes ("all": every entry). */
+  events: readonly DomainEventName[] | "all";
+  /** Delivers a claimed batch; answers one Delivery per entry, in the same order. */
+  deliver(entries: OutboxEntry[]): Promise<Delivery[]>;
+  batchSize?: number;
+  /** Deliver a subject's entries one at a time in creation order (a failed one holds the later ones). */
+  inOrderPerSubject?: boolean;
+  /** Names this instance in claims (several instances may consume the same outbox). */
   instanceId?: string;
   pollMs?: number;
   /** A claim older than this is taken to belong to a dead instance and is claimed again. */
   leaseMs?: number;
   maxAttempts?: number;
-  /** Retry backoff for attempt n (1-based), in ms. */
+  /** Retry backoff for attempt n (1-based), in ms, before jitter. */
   backoffMs?: (attempt: number) => number;
 }
 
+/** A consumer's view of an entry's delivery state. */
+export interface DeliveryState {
+  status: "pending" | "processing" | "done" | "failed";
+  attempts: number;
+  availableAt: Date | null;
+  lastError: string | null;
+  result: Record<string, unknown> | null;
+}
+
 /**
- * Polls the outbox and publishes due entries. Each entry is claimed with one atomic
- * findOneAndUpdate (pending → processing, or a processing entry whose lease expired), so several
- * instances never publish the same entry concurrently; failures are retried with backoff and an
- * entry that keeps failing is parked as `failed` with its last error.
+ * One consumer of the outbox. Each entry is claimed with one atomic findOneAndUpdate on this
+ * consumer's state (pending and due, never tried, or processing with an expired lease), so several
+ * instances never deliver the same entry concurrently; a killed instance's claim is taken again
+ * after its lease. Failures back off exponentially with full jitter (instances and provinces that
+ * failed together do not retry together); an entry that keeps failing, or that the receiver
+ * refused, is parked as `failed` with its last error until someone retries it.
  */
-export function createOutboxDispatcher(options: OutboxDispatcherOptions) {
+export function createOutboxConsumer(options: OutboxConsumerOptions) {
   const Outbox = outboxModel(options.conn);
   const instanceId = options.instanceId ?? randomUUID();
+  const batchSize = options.batchSize ?? 1;
   const pollMs = options.pollMs ?? 500;
   const leaseMs = options.leaseMs ?? 30_000;
   const maxAttempts = options.maxAttempts ?? 8;
-  const backoff = options.backoffMs ?? ((n: number) => Math.min(60_000, 500 * 2 ** (n - 1)));
+  const backoff = options.backoffMs ?? outboxBackoffMs;
+  const prefix = options.name === "bus" ? "" : `deliveries.${options.name}.`;
+  const at = (field: string) => `${prefix}${field}`;
+  const names = options.events === "all" ? {} : { name: { $in: [...options.events] } };
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
   let stopped = true;
+  // Set by stop(): the batch in flight finishes, no new one starts.
+  let halting = false;
 
-  async function claim(): Promise<(OutboxDoc & { _id: unknown }) | null> {
+  function due(now: Date) {
+    return {
+      ...names,
+      $or: [
+        { [at("status")]: null },
+        { [at("status")]: "pending", [at("availableAt")]: { $lte: now } },
+        { [at("status")]: "processing", [at("claimedAt")]: { $lt: new Date(now.getTime() - leaseMs) } },
+      ],
+    };
+  }
+
+  /** Is an earlier entry of the same subject still undelivered (so this one must wait)? */
+  async function heldBack(c: { _id: unknown; subject?: string | null; createdAt: Date }): Promise<boolean> {
+    if (!options.inOrderPerSubject || !c.subject) return false;
+    const earlier = await Outbox.exists({
+      ...names,
+      subject: c.subject,
+      $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, _id: { $lt: c._id } }],
+      [at("status")]: { $ne: "done" },
+    });
+    return earlier !== null;
+  }
+
+  async function claimBatch(): Promise<OutboxEntry[]> {
     const now = new Date();
-    return Outbox.findOneAndUpdate(
-      {
-        $or: [
-          { status: "pending", availableAt: { $lte: now } },
-          { status: "processing", claimedAt: { $lt: new Date(now.getTime() - leaseMs) } },
-        ],
-      },
-      { $set: { status: "processing", claimedBy: instanceId, claimedAt: now }, $inc: { attempts: 1 } },
-      { sort: { availableAt: 1 }, returnDocument: "after" },
-    ).lean<OutboxDoc & { _id: unknown }>();
-  }
-
-  async function publishOne(entry: OutboxDoc & { _id: unknown }): Promise<void> {
-    const mine = { _id: entry._id, status: "processing" as const, claimedBy: instanceId };
-    try {
-      await options.events.publish(
-        entry.name as DomainEventName,
-        entry.payload as DomainEvents[DomainEventName],
-      );
-      await Outbox.updateOne(mine, { $set: { status: "done", doneAt: new Date(), lastError: null } });
-    } catch (err) {
-      const attempts = entry.attempts ?? 1;
-      const failed = attempts >= maxAttempts;
-      options.logger.warn({ err, key: entry.key, attempts, failed }, "outbox publish failed");
-      await Outbox.updateOne(mine, {
-        $set: {
-          status: failed ? "failed" : "pending",
-          availableAt: new Date(Date.now() + backoff(attempts)),
-          lastError: err instanceof Error ? err.message : String(err),
-          claimedBy: null,
-          claimedAt: null,
-        },
-      });
+    const filter = due(now);
+    const candidates = await Outbox.find(filter, { _id: 1, subject: 1, createdAt: 1 })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(Math.max(10, batchSize * 3))
+      .lean<{ _id: unknown; subject?: string | null; createdAt: Date }[]>();
+    const claimed: OutboxEntry[] = [];
+    const subjects = new Set<string>();
+    for (const c of candidates) {
+      if (claimed.length >= batchSize) break;
+      if (options.inOrderPerSubject && c.subject) {
+        if (subjects.has(c.subject)) continue;
+        subjects.add(c.subject);
+      }
+      if (await heldBack(c)) continue;
+      const entry = await Outbox.findOneAndUpdate(
+        { _id: c._id, ...filter },
+        { $set: { [at("status")]: "processing", [at("claimedBy")]: instanceId, [at("claimedAt")]: now }, $inc: { [at("attempts")]: 1 } },
+        { returnDocument: "after" },
+      ).lean<OutboxEntry>();
+      if (entry) claimed.push(entry);
     }
+    return claimed;
   }
 
-  /** Publishes every due entry once; resolves with how many were handled. */
+  function stateOf(entry: OutboxEntry): DeliveryState {
+    const raw = (prefix ? (entry.deliveries as Record<string, Partial<DeliveryState>> | undefined)?.[options.name] : entry) ?? {};
+    const s = raw as Partial<DeliveryState>;
+    return {
+      status: s.status ?? "pending",
+      attempts: s.attempts ?? 0,
+      availableAt: s.availableAt ?? null,
+      lastError: s.lastError ?? null,
+      result: s.result ?? null,
+    };
+  }
+
+  async function settle(entry: OutboxEntry, delivery: Delivery): Promise<void> {
+    const mine = { _id: entry._id, [at("status")]: "processing", [at("claimedBy")]: instanceId };
+    const release = { [at("claimedBy")]: null, [at("claimedAt")]: null };
+    if (delivery.kind === "done") {
+      await Outbox.updateOne(mine, {
+        $set: { [at("status")]: "done", [at("doneAt")]: new Date(), [at("lastError")]: null, ...release,
+          ...(prefix ? { [at("result")]: delivery.result ?? null } : {}) },
+      });
+      return;
+    }
+    const attempts = stateOf(entry).attempts || 1;
+    const failed = delivery.kind === "failed" || attempts >= maxAttempts;
+    if (delivery.kind === "retry")
+      options.logger.warn({ consumer: options.name, key: entry.key, attempts, failed, error: delivery.error }, "outbox delivery failed");
+    await Outbox.updateOne(mine, {
+      $set: {
+        [at("status")]: failed ? "failed" : "pending",
+        // Full jitter: a random delay up to the backoff.
+        [at("availableAt")]: new Date(Date.now() + Math.round(Math.random() * backoff(attempts))),
+        [at("lastError")]: delivery.error,
+        ...release,
+        ...(prefix && delivery.kind === "failed" ? { [at("result")]: delivery.result ?? null } : {}),
+      },
+    });
+  }
+
+  /** Delivers every due entry once; resolves with how many were handled. */
   async function drainOnce(): Promise<number> {
     let handled = 0;
-    for (let entry = await claim(); entry; entry = await claim()) {
-      await publishOne(entry);
-      handled++;
+    for (let batch = await claimBatch(); batch.length > 0; batch = await claimBatch()) {
+      let outcomes: Delivery[];
+      try {
+        outcomes = await options.deliver(batch);
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        outcomes = batch.map(() => ({ kind: "retry", error }));
+      }
+      for (const [i, entry] of batch.entries())
+        await settle(entry, outcomes[i] ?? { kind: "retry", error: "no outcome for this entry" });
+      handled += batch.length;
+      // The receiver is down: stop this pass rather than try the next batch at once (backoff decides when).
+      if (halting || outcomes.every((o) => o.kind === "retry")) break;
     }
     return handled;
   }
@@ -136,7 +250,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions) {
     if (stopped) return;
     running ??= drainOnce()
       .catch((err: unknown) => {
-        options.logger.error({ err }, "outbox dispatcher failed");
+        options.logger.error({ err, consumer: options.name }, "outbox consumer failed");
         return 0;
       })
       .finally(() => {
@@ -148,22 +262,72 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions) {
   return {
     instanceId,
     drainOnce,
+    stateOf,
     /** Runs a pass now (e.g. right after a commit) instead of waiting for the next poll. */
     kick(): void {
       if (stopped || running) return;
       if (timer) clearTimeout(timer);
       tick();
     },
+    /** Puts a failed entry back in this consumer's queue (someone fixed the cause). */
+    async retry(id: string): Promise<boolean> {
+      const res = await Outbox.updateOne(
+        { _id: id, ...names, [at("status")]: "failed" },
+        { $set: { [at("status")]: "pending", [at("attempts")]: 0, [at("availableAt")]: new Date(), [at("lastError")]: null,
+          ...(prefix ? { [at("result")]: null } : {}) } },
+      );
+      this.kick();
+      return res.modifiedCount === 1;
+    },
+    /** This consumer's entries, newest first; `status` filters by its delivery state. */
+    async list(query: { status?: DeliveryState["status"]; limit: number }): Promise<OutboxEntry[]> {
+      const filter = query.status === "pending" ? { ...names, [at("status")]: { $in: [null, "pending"] } }
+        : query.status ? { ...names, [at("status")]: query.status } : names;
+      return Outbox.find(filter).sort({ createdAt: -1, _id: -1 }).limit(query.limit).lean<OutboxEntry[]>();
+    },
     start(): void {
       if (!stopped) return;
       stopped = false;
+      halting = false;
       tick();
     },
     async stop(): Promise<void> {
       stopped = true;
+      halting = true;
       if (timer) clearTimeout(timer);
+      timer = null;
       await running;
     },
   };
 }
-export type OutboxDispatcher = ReturnType<typeof createOutboxDispatcher>;
+export type OutboxConsumer = ReturnType<typeof createOutboxConsumer>;
+
+export interface OutboxDispatcherOptions {
+  conn: Connection;
+  events: EventBus;
+  logger: Logger;
+  instanceId?: string;
+  pollMs?: number;
+  leaseMs?: number;
+  maxAttempts?: number;
+  backoffMs?: (attempt: number) => number;
+}
+
+/** The in-process consumer: publishes every entry on the EventBus (subscribers are idempotent). */
+export function createOutboxDispatcher(options: OutboxDispatcherOptions): OutboxConsumer {
+  return createOutboxConsumer({
+    ...options,
+    name: "bus",
+    events: "all",
+    async deliver([entry]) {
+      if (!entry) return [];
+      try {
+        await options.events.publish(entry.name as DomainEventName, entry.payload as DomainEvents[DomainEventName]);
+        return [{ kind: "done" }];
+      } catch (err) {
+        return [{ kind: "retry", error: err instanceof Error ? err.message : String(err) }];
+      }
+    },
+  });
+}
+export type OutboxDispatcher = OutboxConsumer;

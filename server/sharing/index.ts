@@ -31,7 +31,7 @@ export {
   type NodeKey,
   type TimeWindow,
 } from "./signed-message.js";
-export { createPublisher, type Publisher } from "./publisher.js";
+export { createPublisher, PUBLISHED_EVENTS, recordOf, type Publisher } from "./publisher.js";
 export { certificateRecord, certificateRecordVersion, passRecord, toUpdateTime } from "./record-mapper.js";
 export { createLookupService, type LookupService } from "./lookup.service.js";
 export { createSharingFeature, type SharingFeature } from "./sharing.feature.js";

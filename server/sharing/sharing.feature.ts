@@ -4,8 +4,7 @@ import { createMessageLog } from "./message-log.js";
 import { createNodeClient, type NodeClient } from "./node-client.js";
 import { loadOrCreateNodeKey } from "./node-key.js";
 import { createLookupService, type LookupAuditPort } from "./lookup.service.js";
-import { createPublisher, type Publisher, type PublisherOptions } from "./publisher.js";
-import { certificateRecord, passRecord } from "./record-mapper.js";
+import { createPublisher, PUBLISHED_EVENTS, type Publisher, type PublisherOptions } from "./publisher.js";
 import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
 import { sharingRouter } from "./sharing.routes.js";
 
@@ -16,7 +15,7 @@ export interface SharingFeature extends Feature {
 
 /**
  * The province side of the national hub: the node key (made on first start), the signed client
- * to the hub pinned by HUB_URL + HUB_PUBLIC_KEY, the publisher fed by domain events, and the
+ * to the hub pinned by HUB_URL + HUB_PUBLIC_KEY, the publisher (a consumer of the outbox), and the
  * officer's routes. Without a configured hub, records queue and wait.
  */
 export function createSharingFeature(
@@ -34,17 +33,9 @@ export function createSharingFeature(
     logger.warn("HUB_URL or HUB_PUBLIC_KEY not set: records are queued for the hub but not sent");
   }
   const publisher = createPublisher({ conn, logger, client: () => client, ...options.publisher });
-  events.subscribe("exam.passed", async (e) => {
-    await publisher.enqueue(`exam.passed:${e.attemptId}`, passRecord(e));
-  });
-  events.subscribe("certificate.issued", async (e) => {
-    const r = certificateRecord(e);
-    await publisher.enqueue(`certificate:${r.recordId}:${r.version}`, r);
-  });
-  events.subscribe("certificate.status_changed", async (e) => {
-    const r = certificateRecord(e);
-    await publisher.enqueue(`certificate:${r.recordId}:${r.version}`, r);
-  });
+  // The publisher reads the outbox itself; the bus's dispatch of a published event (right after its
+  // commit) only wakes it instead of waiting for its next poll.
+  for (const name of PUBLISHED_EVENTS) events.subscribe(name, () => publisher.kick());
   const lookups = createLookupService({ client: () => client, audit: options.audit, logger });
 
   const router = strictRouter();

@@ -1,16 +1,39 @@
 import type { Router } from "express";
 import { z } from "zod";
 import { actingUser, requireRole } from "../auth/index.js";
-import { OfficerLookupBody } from "../contracts/hub.js";
+import { OfficerLookupBody, type OutboundEntryDto } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import { parse, strictRouter } from "../lib/http.js";
+import type { DeliveryState, OutboxEntry } from "../lib/outbox.js";
 import type { LookupService } from "./lookup.service.js";
-import type { Publisher } from "./publisher.js";
+import { recordOf, type HubDeliveryResult, type Publisher } from "./publisher.js";
 
 const NoticesQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
+
+/** The queue page's words for the outbox delivery states (a parked entry is a dead letter). */
+const FROM_QUEUE_STATUS = { pending: "pending", sending: "processing", done: "done", dead: "failed" } as const;
+const TO_QUEUE_STATUS = { pending: "pending", processing: "sending", done: "done", failed: "dead" } as const;
+
+function toOutboundDto(e: OutboxEntry, state: DeliveryState): OutboundEntryDto {
+  const result = (state.result ?? {}) as Partial<HubDeliveryResult>;
+  let recordId = result.recordId ?? null;
+  if (!recordId) {
+    try {
+      recordId = recordOf(e).recordId;
+    } catch {
+      recordId = e.key;
+    }
+  }
+  return {
+    id: String(e._id), at: e.createdAt.toISOString(), event: e.name, recordId, idNumber: e.subject ?? "",
+    status: TO_QUEUE_STATUS[state.status], attempts: state.attempts, outcome: result.outcome ?? null, reasons: result.reasons ?? [],
+    lastError: state.lastError, hubSeq: result.hubSeq ?? null, receiptId: result.receiptId ?? null,
+    availableAt: state.availableAt ? new Date(state.availableAt).toISOString() : null,
+  };
+}
 
 const OutboundQuery = z.object({
   status: z.enum(["pending", "sending", "done", "dead"]).optional(),
@@ -38,14 +61,8 @@ export function sharingRouter(deps: { publisher: Publisher; lookups: LookupServi
 
   r.get("/sharing/outbound", officer, async (req, res) => {
     const q = parse(OutboundQuery, req.query);
-    const rows = await deps.publisher.list(q);
-    res.json(
-      rows.map((e) => ({
-        id: String(e._id), seq: e.seq, recordId: e.recordId, idNumber: e.idNumber, status: e.status, attempts: e.attempts,
-        outcome: e.outcome ?? null, reasons: e.reasons, lastError: e.lastError ?? null, hubSeq: e.hubSeq ?? null,
-        receiptId: e.receiptId ?? null, availableAt: e.availableAt.toISOString(),
-      })),
-    );
+    const rows = await deps.publisher.list({ status: q.status ? FROM_QUEUE_STATUS[q.status] : undefined, limit: q.limit });
+    res.json(rows.map((e) => toOutboundDto(e, deps.publisher.stateOf(e))));
   });
   r.post("/sharing/outbound/:id/retry", officer, async (req, res) => {
     const id = parse(z.string().regex(/^[0-9a-f]{24}$/), req.params.id);

@@ -2,11 +2,19 @@ import { expect } from "chai";
 import { createLogger } from "../../../server/lib/logger.js";
 import { createMessageLog, createNodeClient, createPublisher, type NodeClient } from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
-import { aCertificateRecord, aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+import {
+  aCertificateEvent,
+  aNewIdNumber,
+  anExamPassed,
+  anOutboxEvent,
+  aRegisteredProvince,
+  startTestHub,
+  type TestHub,
+} from "./support.js";
 
 const silent = createLogger({ level: "silent", name: "test" });
 
-describe("province publisher", () => {
+describe("province publisher (the outbox's hub consumer)", () => {
   const provinceDb = useTestDatabase("prov_pub");
   let hub: TestHub;
   let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
@@ -33,32 +41,36 @@ describe("province publisher", () => {
 
   const hubChangesOf = (idNumber: string) =>
     hub.node.ctx.conn.collection("hub_changes").find({ idNumber }).sort({ seq: 1 }).toArray();
-  const outbound = () => provinceDb.conn.collection("sharing_outbound");
+  const outbox = () => provinceDb.conn.collection("outbox");
+  const hubState = async (key: string) => ((await outbox().findOne({ key }))?.deliveries as { hub?: Record<string, unknown> } | undefined)?.hub;
 
-  it("when the hub is down while records queue and then comes back, then every record arrives exactly once, in order per practitioner", async () => {
+  it("when the hub is down while passes and certificates happen and then comes back, then every record arrives exactly once, in order per practitioner", async () => {
     const network = { down: true };
     const client = switchableClient(network);
     const publisher = createPublisher({ conn: provinceDb.conn, logger: silent, client: () => client, backoffMs: () => 0, batchSize: 10 });
     const people = [aNewIdNumber(), aNewIdNumber()];
     for (const idNumber of people) {
-      await publisher.enqueue(`pass:${idNumber}`, aPassRecord({ idNumber }));
-      await publisher.enqueue(`cert1:${idNumber}`, aCertificateRecord({ idNumber, version: 1 }));
-      await publisher.enqueue(`cert2:${idNumber}`, aCertificateRecord({ idNumber, version: 2, status: "revoked" }));
-      await publisher.enqueue(`cert2:${idNumber}`, aCertificateRecord({ idNumber, version: 2, status: "revoked" }));
+      await anOutboxEvent(provinceDb.conn, "exam.passed", anExamPassed({ idNumber }), `exam.passed:${idNumber}`);
+      await anOutboxEvent(provinceDb.conn, "certificate.issued", aCertificateEvent({ idNumber, version: 1 }), `cert1:${idNumber}`);
+      await anOutboxEvent(provinceDb.conn, "certificate.status_changed", aCertificateEvent({ idNumber, version: 1, status: "revoked" }), `cert1r:${idNumber}`);
     }
     await publisher.drainOnce();
     expect(await hubChangesOf(people[0]!)).to.have.length(0);
-    expect(await outbound().countDocuments({ idNumber: { $in: people }, status: "pending", lastError: { $ne: null } })).to.equal(2);
+    expect(await hubState(`exam.passed:${people[0]}`)).to.include({ status: "pending" });
+    expect(await hubState(`cert1:${people[0]}`)).to.equal(undefined, "a later record of the same person waits");
 
     network.down = false;
-    await publisher.drainOnce();
+    for (let i = 0; i < 5; i++) await publisher.drainOnce();
     for (const idNumber of people) {
       const changes = await hubChangesOf(idNumber);
+      // Certificate version 1 valid is hub version 1, its revocation hub version 2.
       expect(changes.map((c) => `${c.recordType}:${c.version}`)).to.deep.equal(["exam_pass:1", "certificate:1", "certificate:2"]);
       const pointer = await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
-      expect(pointer).to.include({ certificateStatus: "revoked" });
+      expect(pointer).to.include({ certificateStatus: "revoked", certificateNumber: idNumber });
     }
-    expect(await outbound().countDocuments({ idNumber: { $in: people }, status: "done" })).to.equal(6);
+    for (const idNumber of people)
+      for (const key of [`exam.passed:${idNumber}`, `cert1:${idNumber}`, `cert1r:${idNumber}`])
+        expect(await hubState(key)).to.include({ status: "done" });
     expect(await provinceDb.conn.collection("sharing_receipts").countDocuments()).to.be.greaterThan(0);
   });
 
@@ -67,33 +79,43 @@ describe("province publisher", () => {
     const dying = createPublisher({
       conn: provinceDb.conn, logger: silent, client: () => switchableClient({ down: false, hangAfterSend: true }), leaseMs: 300,
     });
-    await dying.enqueue(`pass:${idNumber}`, aPassRecord({ idNumber }));
+    await anOutboxEvent(provinceDb.conn, "exam.passed", anExamPassed({ idNumber }), `exam.passed:${idNumber}`);
     void dying.drainOnce();
     for (let i = 0; i < 100 && (await hubChangesOf(idNumber)).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await outbound().findOne({ idNumber })).to.include({ status: "sending", leaseOwner: dying.instanceId });
+    expect(await hubState(`exam.passed:${idNumber}`)).to.include({ status: "processing", claimedBy: dying.instanceId });
 
-    const survivor = createPublisher({ conn: provinceDb.conn, logger: silent, client: () => switchableClient({ down: false }) });
-    for (let i = 0; i < 100 && (await outbound().findOne({ idNumber }))?.status !== "done"; i++) {
+    // Instances of one node share its configuration, the lease included.
+    const survivor = createPublisher({ conn: provinceDb.conn, logger: silent, client: () => switchableClient({ down: false }), leaseMs: 300 });
+    for (let i = 0; i < 100 && (await hubState(`exam.passed:${idNumber}`))?.status !== "done"; i++) {
       await survivor.drainOnce();
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(await outbound().findOne({ idNumber })).to.include({ status: "done", outcome: "duplicate" });
+    const state = await hubState(`exam.passed:${idNumber}`);
+    expect(state).to.include({ status: "done" });
+    expect(state?.result).to.include({ outcome: "duplicate" });
     expect(await hubChangesOf(idNumber)).to.have.length(1);
   });
 
-  it("when the hub rejects a record, then it is dead-lettered with the hub's reasons, holds back that practitioner's later records, and an officer's retry sends it again", async () => {
+  it("when the hub rejects a record, then it is parked with the hub's reasons, holds back that practitioner's later records, and an officer's retry sends it again", async () => {
     const idNumber = aNewIdNumber();
     const client = switchableClient({ down: false });
     const publisher = createPublisher({ conn: provinceDb.conn, logger: silent, client: () => client, backoffMs: () => 0 });
-    await publisher.enqueue(`bad:${idNumber}`, { ...aPassRecord({ idNumber }), issuingDivision: "329999" });
-    await publisher.enqueue(`good:${idNumber}`, aCertificateRecord({ idNumber }));
+    // A pass dated in the future: the hub refuses it.
+    const bad = { ...anExamPassed({ idNumber }), submittedAt: new Date(Date.now() + 3 * 86_400_000).toISOString() };
+    await anOutboxEvent(provinceDb.conn, "exam.passed", bad, `bad:${idNumber}`);
+    await anOutboxEvent(provinceDb.conn, "certificate.issued", aCertificateEvent({ idNumber }), `good:${idNumber}`);
     await publisher.drainOnce();
-    const dead = await outbound().findOne({ key: `bad:${idNumber}` });
-    expect(dead).to.include({ status: "dead", outcome: "rejected" });
-    expect((dead?.reasons as { code: string }[]).map((r) => r.code)).to.include("unknown_division");
-    expect(await outbound().findOne({ key: `good:${idNumber}` })).to.include({ status: "pending" });
+    const dead = await outbox().findOne({ key: `bad:${idNumber}` });
+    const state = await hubState(`bad:${idNumber}`);
+    expect(state).to.include({ status: "failed" });
+    expect((state?.result as { outcome: string; reasons: { code: string }[] }).outcome).to.equal("rejected");
+    expect((state?.result as { reasons: { code: string }[] }).reasons.map((r) => r.code)).to.include("future_date");
+    expect(await hubState(`good:${idNumber}`)).to.equal(undefined);
     expect(await hubChangesOf(idNumber)).to.have.length(0);
+    const listed = await publisher.list({ status: "failed", limit: 50 });
+    expect(listed.map((e) => e.key)).to.include(`bad:${idNumber}`);
+
     expect(await publisher.retry(String(dead?._id))).to.equal(true);
-    expect(await outbound().findOne({ key: `bad:${idNumber}` })).to.include({ status: "pending", attempts: 0 });
+    expect(await hubState(`bad:${idNumber}`)).to.include({ status: "pending", attempts: 0 });
   });
 });

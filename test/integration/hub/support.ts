@@ -2,9 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Connection } from "mongoose";
+import type { DomainEvents } from "../../../server/contracts/domain-events.js";
 import type { HubIdentityDto, QualificationRecord } from "../../../server/contracts/hub.js";
 import { createRegistryService } from "../../../server/hub/index.js";
 import { makeIdNumber } from "../../../server/lib/id-number.js";
+import { enqueueEvent } from "../../../server/lib/outbox.js";
 import {
   createMessageLog,
   createNodeClient,
@@ -116,4 +118,39 @@ export async function aProvinceOfHub(hub: TestHub, provinceCode: string, env: Re
   const identity = (await (await fetch(`${node.url}/api/sharing/identity`)).json()) as { publicKey: string };
   await hub.registry.register({ provinceCode, name: provinceCode, nodeKey: identity.publicKey, certificateKeys: [] });
   return node;
+}
+
+/** Writes a domain event to a province's outbox as the feature that causes it would (its own transaction). */
+export async function anOutboxEvent<K extends keyof DomainEvents>(conn: Connection, name: K, payload: DomainEvents[K], key: string): Promise<void> {
+  await conn.transaction((session) => enqueueEvent(conn, session, name, payload, key));
+}
+
+/** The `exam.passed` payload of a pass in `province` (default 江苏). */
+export function anExamPassed(overrides: { idNumber: string; province?: string; attemptId?: string }): DomainEvents["exam.passed"] {
+  const province = overrides.province ?? "320000";
+  return {
+    attemptId: overrides.attemptId ?? `att-${Math.random().toString(36).slice(2, 12)}`,
+    candidateId: "c-1", idNumber: overrides.idNumber, name: "张三", categoryCode: "02001", sessionId: "s-1",
+    score: 92, passMark: 80, submittedAt: new Date(Date.now() - 60_000).toISOString(), chainHash: "a".repeat(64), provinceCode: province,
+  };
+}
+
+/** A `certificate.issued` (or, with a status other than valid, `certificate.status_changed`) payload. */
+export function aCertificateEvent(overrides: { idNumber: string; version?: number; status?: "valid" | "revoked" }): DomainEvents["certificate.issued"] {
+  const version = overrides.version ?? 1;
+  const at = new Date(Date.now() - 60_000).toISOString();
+  return {
+    kind: version === 1 ? "first_issue" : "category_added",
+    flag: version === 1 && (overrides.status ?? "valid") === "valid" ? 1 : 2,
+    signature: { suite: "ed25519", kid: "test", value: "sig", qr: "RC1:TEST" },
+    record: {
+      provinceCode: "320000", certificateNo: overrides.idNumber, version, serial: `${overrides.idNumber}-0${version}`,
+      holder: { name: "张三", sex: "male", birthDate: "1985-03-15", idNumber: overrides.idNumber, nationality: "中国",
+        addressDivisionCode: "320102", licenceClass: "A2", licenceFirstIssuedOn: "2010-01-01" },
+      categories: [{ code: "02001", name: "经营性道路货物运输驾驶员", firstIssuedOn: "2026-11-10", attemptId: "att", chainHash: "a".repeat(64) }],
+      issuingAuthority: { divisionCode: "320100", name: "南京市道路运输管理机构" },
+      firstIssuedOn: "2026-11-10", issuedAt: at, validFrom: "2026-11-10", validTo: "2032-11-09",
+      status: overrides.status ?? "valid", statusReason: null, statusChangedAt: at, statusIndex: 17, updatedAt: at,
+    },
+  };
 }

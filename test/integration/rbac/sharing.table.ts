@@ -17,12 +17,13 @@ const everyone = {
 } as const;
 const officers = { officer: "all", admin: "all" } as const;
 
-/** A dead-lettered record to retry: each request gets its own (a retry makes it pending). */
+/** A dead-lettered outbox entry to retry: each request gets its own (a retry makes it pending). */
 async function aDeadEntry(fx: RbacFixtures): Promise<string> {
   const n = fx.unique();
-  const res = await fx.node.ctx.conn.collection("sharing_outbound").insertOne({
-    key: `rbac:${n}`, seq: 1_000_000 + n, idNumber: `rbac-${n}`, recordId: `rbac:${n}`, record: {}, status: "dead",
-    attempts: 3, availableAt: new Date(), reasons: [{ code: "unknown_division", field: "issuingDivision", message: "矩阵测试" }],
+  const res = await fx.node.ctx.conn.collection("outbox").insertOne({
+    key: `rbac:${n}`, name: "exam.passed", payload: {}, subject: `rbac-${n}`, status: "done", attempts: 1, availableAt: new Date(),
+    createdAt: new Date(), deliveries: { hub: { status: "failed", attempts: 3, availableAt: new Date(), lastError: "hub rejected the record",
+      result: { recordId: `pass:rbac-${n}`, outcome: "rejected", reasons: [{ code: "unknown_division", field: "issuingDivision", message: "矩阵测试" }] } } },
   });
   return String(res.insertedId);
 }

@@ -1,20 +1,7 @@
-import type { LookupAnswer, LookupNoticesPage, OfficerLookupBody, RejectReason } from "@contracts/hub.js";
+import type { LookupAnswer, LookupNoticesPage, OfficerLookupBody, OutboundEntryDto } from "@contracts/hub.js";
 import { api } from "@/shared/api.js";
 
-export interface OutboundEntry {
-  id: string;
-  seq: number;
-  recordId: string;
-  idNumber: string;
-  status: "pending" | "sending" | "done" | "dead";
-  attempts: number;
-  outcome: string | null;
-  reasons: RejectReason[];
-  lastError: string | null;
-  hubSeq: number | null;
-  receiptId: string | null;
-  availableAt: string;
-}
+export type OutboundEntry = OutboundEntryDto;
 
 /** REST calls of the province's sharing pages (lookups at the hub, the queue to the hub). */
 export const sharingApi = {
