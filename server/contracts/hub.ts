@@ -268,3 +268,23 @@ export interface OutboundEntryDto {
   receiptId: string | null;
   availableAt: string | null;
 }
+
+// ---------------------------------------------------------------- legacy register import (数据清洗)
+
+/** A province's existing register, uploaded whole (CSV in UTF-8, or XLSX), base64 in JSON. */
+export const LegacyRegisterUpload = z
+  .object({
+    fileName: z.string().trim().min(1).max(200),
+    dataBase64: z.string().min(1).max(2_700_000, "文件过大：请拆分为不超过 2 MB 的文件"),
+  })
+  .strict();
+export type LegacyRegisterUpload = z.infer<typeof LegacyRegisterUpload>;
+
+/** The outcome of publishing a clean register: the hub's answer counted per outcome. */
+export interface LegacyPublishDto {
+  rows: number;
+  accepted: number;
+  duplicate: number;
+  stale: number;
+  rejected: { recordId: string | null; reasons: RejectReason[] }[];
+}

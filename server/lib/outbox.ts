@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Schema, type ClientSession, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { Schema, type ClientSession, type Connection, type InferSchemaType, type Model, type Types } from "mongoose";
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import type { EventBus } from "./event-bus.js";
 import type { Logger } from "./logger.js";
@@ -139,6 +139,8 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   // Set by stop(): the batch in flight finishes, no new one starts.
   let halting = false;
 
+  type Candidate = { _id: Types.ObjectId; subject?: string | null; createdAt: Date };
+
   function due(now: Date) {
     return {
       ...names,
@@ -151,7 +153,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   }
 
   /** Is an earlier entry of the same subject still undelivered (so this one must wait)? */
-  async function heldBack(c: { _id: unknown; subject?: string | null; createdAt: Date }): Promise<boolean> {
+  async function heldBack(c: Candidate): Promise<boolean> {
     if (!options.inOrderPerSubject || !c.subject) return false;
     const earlier = await Outbox.exists({
       ...names,
@@ -168,7 +170,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     const candidates = await Outbox.find(filter, { _id: 1, subject: 1, createdAt: 1 })
       .sort({ createdAt: 1, _id: 1 })
       .limit(Math.max(10, batchSize * 3))
-      .lean<{ _id: unknown; subject?: string | null; createdAt: Date }[]>();
+      .lean<Candidate[]>();
     const claimed: OutboxEntry[] = [];
     const subjects = new Set<string>();
     for (const c of candidates) {

@@ -3,6 +3,7 @@ import { strictRouter } from "../lib/http.js";
 import { createMessageLog } from "./message-log.js";
 import { createNodeClient, type NodeClient } from "./node-client.js";
 import { loadOrCreateNodeKey } from "./node-key.js";
+import { createLegacyImportService } from "./legacy-import.service.js";
 import { createLookupService, type LookupAuditPort } from "./lookup.service.js";
 import { createPublisher, PUBLISHED_EVENTS, type Publisher, type PublisherOptions } from "./publisher.js";
 import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
@@ -37,12 +38,13 @@ export function createSharingFeature(
   // commit) only wakes it instead of waiting for its next poll.
   for (const name of PUBLISHED_EVENTS) events.subscribe(name, () => publisher.kick());
   const lookups = createLookupService({ client: () => client, audit: options.audit, logger });
+  const legacy = createLegacyImportService({ provinceCode: config.provinceCode ?? "", client: () => client, audit: options.audit, logger });
 
   const router = strictRouter();
   router.get("/sharing/identity", (_req, res) => {
     res.json({ keyId: key.keyId, publicKey: key.publicKeyX, alg: "ed25519", provinceCode: config.provinceCode });
   });
-  router.use(sharingRouter({ publisher, lookups }));
+  router.use(sharingRouter({ publisher, lookups, legacy }));
   return {
     name: "sharing",
     router,

@@ -1,10 +1,11 @@
 import type { Router } from "express";
 import { z } from "zod";
 import { actingUser, requireRole } from "../auth/index.js";
-import { OfficerLookupBody, type OutboundEntryDto } from "../contracts/hub.js";
+import { LegacyRegisterUpload, OfficerLookupBody, type OutboundEntryDto } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import { parse, strictRouter } from "../lib/http.js";
 import type { DeliveryState, OutboxEntry } from "../lib/outbox.js";
+import type { LegacyImportService } from "./legacy-import.service.js";
 import type { LookupService } from "./lookup.service.js";
 import { recordOf, type HubDeliveryResult, type Publisher } from "./publisher.js";
 
@@ -45,7 +46,7 @@ const OutboundQuery = z.object({
  * reference), the lookups others made of this province's practitioners, and the delivery queue to
  * the hub with its dead letters and a retry.
  */
-export function sharingRouter(deps: { publisher: Publisher; lookups: LookupService }): Router {
+export function sharingRouter(deps: { publisher: Publisher; lookups: LookupService; legacy: LegacyImportService }): Router {
   const r = strictRouter();
   const officer = requireRole("officer", "admin");
 
@@ -59,6 +60,14 @@ export function sharingRouter(deps: { publisher: Publisher; lookups: LookupServi
     res.json(await deps.lookups.notices(q.after, q.limit));
   });
 
+  // The legacy register (数据清洗): check gives the cleaning report and writes nothing; publish
+  // sends a clean register to the hub, or refuses the whole file with the same report.
+  r.post("/sharing/legacy-register/check", officer, async (req, res) => {
+    res.json(await deps.legacy.check(parse(LegacyRegisterUpload, req.body)));
+  });
+  r.post("/sharing/legacy-register/publish", officer, async (req, res) => {
+    res.json(await deps.legacy.publish(actingUser(req), parse(LegacyRegisterUpload, req.body)));
+  });
   r.get("/sharing/outbound", officer, async (req, res) => {
     const q = parse(OutboundQuery, req.query);
     const rows = await deps.publisher.list({ status: q.status ? FROM_QUEUE_STATUS[q.status] : undefined, limit: q.limit });

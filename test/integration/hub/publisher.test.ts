@@ -4,6 +4,7 @@ import { createMessageLog, createNodeClient, createPublisher, type NodeClient } 
 import { useTestDatabase } from "../../helpers/database.js";
 import {
   aCertificateEvent,
+  aStatusChange,
   aNewIdNumber,
   anExamPassed,
   anOutboxEvent,
@@ -52,7 +53,7 @@ describe("province publisher (the outbox's hub consumer)", () => {
     for (const idNumber of people) {
       await anOutboxEvent(provinceDb.conn, "exam.passed", anExamPassed({ idNumber }), `exam.passed:${idNumber}`);
       await anOutboxEvent(provinceDb.conn, "certificate.issued", aCertificateEvent({ idNumber, version: 1 }), `cert1:${idNumber}`);
-      await anOutboxEvent(provinceDb.conn, "certificate.status_changed", aCertificateEvent({ idNumber, version: 1, status: "revoked" }), `cert1r:${idNumber}`);
+      await anOutboxEvent(provinceDb.conn, "certificate.status_changed", aStatusChange({ idNumber, version: 1, status: "revoked" }), `cert1r:${idNumber}`);
     }
     await publisher.drainOnce();
     expect(await hubChangesOf(people[0]!)).to.have.length(0);

@@ -154,3 +154,9 @@ export function aCertificateEvent(overrides: { idNumber: string; version?: numbe
     },
   };
 }
+
+/** A `certificate.status_changed` payload: the certificate left "valid". */
+export function aStatusChange(overrides: { idNumber: string; version?: number; status: "revoked" }): DomainEvents["certificate.status_changed"] {
+  const { record, signature } = aCertificateEvent(overrides);
+  return { record, signature, flag: 2, change: { from: "valid", to: overrides.status, reason: "测试", at: record.statusChangedAt, by: "测试经办" } };
+}

@@ -28,7 +28,18 @@ async function aDeadEntry(fx: RbacFixtures): Promise<string> {
   return String(res.insertedId);
 }
 
+/** A one-row clean register (a published re-send is answered duplicate, so every request succeeds). */
+const REGISTER = {
+  fileName: "register.csv",
+  dataBase64: Buffer.from(
+    "姓名,身份证号,从业资格类别,证号,发证机关,发证机关代码,初领日期,发证日期,有效期起,有效期至,状态\n" +
+      "矩阵,320102198503150019,02001,320102198503150019,南京市道路运输管理机构,320100,2015-03-01,2021-03-01,2021-03-01,2027-02-28,有效\n",
+  ).toString("base64"),
+};
+
 export const rows: RbacRow[] = [
+  { method: "post", path: "/sharing/legacy-register/check", access: officers, request: () => ({ url: "/api/sharing/legacy-register/check", body: REGISTER }) },
+  { method: "post", path: "/sharing/legacy-register/publish", access: officers, request: () => ({ url: "/api/sharing/legacy-register/publish", body: REGISTER }) },
   { method: "get", path: "/sharing/identity", access: everyone, request: () => ({ url: "/api/sharing/identity" }) },
   {
     method: "post",

@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import type { AuthUser } from "../contracts/auth.js";
+import { CollectionReceipt, MAX_BATCH_RECORDS, type LegacyPublishDto, type LegacyRegisterUpload } from "../contracts/hub.js";
+import { AppError } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import { cleanRegister, readCsv, readXlsx, type CleaningReport, type RegisterRow } from "./legacy-register.js";
+import type { LookupAuditPort } from "./lookup.service.js";
+import type { NodeClient } from "./node-client.js";
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+/** The rows of an uploaded register: XLSX by its ZIP signature (never by name), else UTF-8 CSV. */
+async function readRows(file: LegacyRegisterUpload): Promise<RegisterRow[]> {
+  const bytes = Buffer.from(file.dataBase64, "base64");
+  if (bytes.subarray(0, 4).equals(ZIP_MAGIC)) return readXlsx(bytes);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError("register_encoding", 400, "CSV 文件须为 UTF-8 编码（Excel：另存为“CSV UTF-8”）");
+  }
+  return readCsv(text);
+}
+
+/**
+ * The legacy register import of a province joining the hub: check (a cleaning report, nothing
+ * written), then publish the clean register through the collection interface in signed batches.
+ * A register with any refused row is not published at all; publishing is idempotent (stable record
+ * ids, version 1), so an interrupted run is simply run again.
+ */
+export function createLegacyImportService(deps: {
+  provinceCode: string;
+  client: () => NodeClient | null;
+  audit: LookupAuditPort;
+  logger: Logger;
+  now?: () => Date;
+}) {
+  const now = deps.now ?? (() => new Date());
+
+  async function clean(file: LegacyRegisterUpload) {
+    return cleanRegister(await readRows(file), { provinceCode: deps.provinceCode, now: now() });
+  }
+
+  return {
+    async check(file: LegacyRegisterUpload): Promise<CleaningReport> {
+      return (await clean(file)).report;
+    },
+
+    async publish(actor: AuthUser, file: LegacyRegisterUpload): Promise<LegacyPublishDto> {
+      const { report, records } = await clean(file);
+      if (report.fileProblems.length > 0 || report.refused.length > 0)
+        throw new AppError("register_not_clean", 422, `有 ${report.refused.length} 行未通过检查，未上报任何记录；请修正后重新上传`, report);
+      const client = deps.client();
+      if (!client) throw new AppError("hub_not_configured", 503, "本节点尚未接入全国中心，暂不能上报");
+      await deps.audit.record({
+        action: "hub.legacy_register_published", actor, divisionCode: actor.divisionCode,
+        target: { type: "register", id: file.fileName }, details: { rows: report.rows },
+      });
+      const result: LegacyPublishDto = { rows: report.rows, accepted: 0, duplicate: 0, stale: 0, rejected: [] };
+      for (let i = 0; i < records.length; i += MAX_BATCH_RECORDS) {
+        const batch = records.slice(i, i + MAX_BATCH_RECORDS);
+        let answer;
+        try {
+          answer = await client.call("POST", "/api/hub/v1/collection/records", { batchId: `legacy-${randomUUID()}`, records: batch });
+        } catch (err) {
+          deps.logger.warn({ err, at: i }, "legacy register publish interrupted");
+          throw new AppError("hub_unreachable", 502, `上报在第 ${i + 1} 条中断（无法连接全国中心）；已上报的记录重发时不会重复，请稍后重新上报`);
+        }
+        const receipt = CollectionReceipt.safeParse(answer.body);
+        if (answer.status !== 200 || !receipt.success)
+          throw new AppError("hub_refused", 502, `全国中心拒绝了第 ${i + 1} 条起的批次（${answer.status}）；请稍后重新上报`);
+        for (const r of receipt.data.results) {
+          if (r.outcome === "rejected") result.rejected.push({ recordId: r.recordId, reasons: r.reasons });
+          else result[r.outcome]++;
+        }
+      }
+      return result;
+    },
+  };
+}
+export type LegacyImportService = ReturnType<typeof createLegacyImportService>;

@@ -1,0 +1,182 @@
+import ExcelJS from "exceljs";
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
+import { CERTIFICATE_STATUS_LABELS, type CertificateStatus } from "../contracts/certificates.js";
+import { QualificationRecord, type RejectReason } from "../contracts/hub.js";
+import { AppError } from "../lib/errors.js";
+import { checkIdNumber } from "../lib/id-number.js";
+import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
+import { toUpdateTime } from "./record-mapper.js";
+
+/**
+ * A province's existing certificate register (数据清洗 on joining the hub): one row per
+ * certificate, read from CSV (UTF-8) or XLSX, checked row by row into collection records. Nothing
+ * is written while any row is refused: the officer fixes the file and uploads it again.
+ */
+export const REGISTER_COLUMNS = [
+  "姓名", "身份证号", "从业资格类别", "证号", "发证机关", "发证机关代码", "初领日期", "发证日期", "有效期起", "有效期至", "状态",
+] as const;
+export const REGISTER_MAX_ROWS = 20_000;
+
+export interface RegisterRow {
+  line: number;
+  fields: string[];
+}
+
+export interface CleaningReport {
+  rows: number;
+  clean: number;
+  refused: { line: number; idNumber: string | null; reasons: RejectReason[] }[];
+  /** Problems of the file as a whole (header, size); when any, no row was read. */
+  fileProblems: string[];
+}
+
+/** RFC 4180 CSV: quoted fields with doubled quotes and line breaks; a UTF-8 BOM is dropped. */
+export function readCsv(text: string): RegisterRow[] {
+  const rows: RegisterRow[] = [];
+  let fields: string[] = [];
+  let field = "";
+  let quoted = false;
+  let line = 1;
+  let rowLine = 1;
+  const src = text.replace(/^\uFEFF/, "");
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (quoted) {
+      if (c === '"' && src[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else {
+        if (c === "\n") line++;
+        field += c;
+      }
+    } else if (c === '"' && field === "") quoted = true;
+    else if (c === ",") fields.push(field), (field = "");
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && src[i + 1] === "\n") i++;
+      fields.push(field);
+      if (fields.some((f) => f.trim() !== "")) rows.push({ line: rowLine, fields });
+      fields = [];
+      field = "";
+      line++;
+      rowLine = line;
+    } else field += c;
+  }
+  fields.push(field);
+  if (fields.some((f) => f.trim() !== "")) rows.push({ line: rowLine, fields });
+  return rows;
+}
+
+/** The first worksheet of an XLSX file as text rows (dates as YYYY-MM-DD). */
+export async function readXlsx(bytes: Buffer): Promise<RegisterRow[]> {
+  const book = new ExcelJS.Workbook();
+  try {
+    await book.xlsx.load(bytes as unknown as ArrayBuffer);
+  } catch {
+    throw new AppError("register_unreadable", 400, "无法读取 Excel 文件，请另存为“Excel 工作簿（*.xlsx）”");
+  }
+  const sheet = book.worksheets[0];
+  if (!sheet) throw new AppError("register_unreadable", 400, "Excel 文件中没有工作表");
+  const rows: RegisterRow[] = [];
+  sheet.eachRow({ includeEmpty: false }, (row, line) => {
+    const values = Array.isArray(row.values) ? row.values.slice(1) : [];
+    const fields = values.map((v): string => {
+      if (v === null || v === undefined) return "";
+      if (v instanceof Date) return v.toISOString().slice(0, 10);
+      if (typeof v === "object" && "richText" in v) return v.richText.map((t) => t.text).join("");
+      if (typeof v === "object" && "result" in v) return String(v.result ?? "");
+      if (typeof v === "object" && "text" in v) return String(v.text);
+      return String(v as string | number | boolean);
+    });
+    if (fields.some((f) => f.trim() !== "")) rows.push({ line, fields });
+  });
+  return rows;
+}
+
+const STATUS_BY_LABEL = new Map(Object.entries(CERTIFICATE_STATUS_LABELS).map(([k, v]) => [v, k as CertificateStatus]));
+const CATEGORY_BY_NAME = new Map(Object.entries(CATEGORIES).map(([k, v]) => [v as string, k as CategoryCode]));
+
+/** YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYYMMDD, and a day that exists; else null. */
+function parseDate(text: string): string | null {
+  const m = /^(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})$/.exec(text.trim());
+  if (!m) return null;
+  const iso = `${m[1]}-${m[2]!.padStart(2, "0")}-${m[3]!.padStart(2, "0")}`;
+  const d = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? null : iso;
+}
+
+/**
+ * Cleans the register rows of `provinceCode` into collection records (certificate records, version
+ * 1, `legacy:<证号>`, so a re-published file is answered `duplicate`). Every problem of a row is
+ * named: invalid ID numbers, unknown division or category codes, impossible dates, duplicates.
+ */
+export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; now: Date }): { report: CleaningReport; records: QualificationRecord[] } {
+  const report: CleaningReport = { rows: 0, clean: 0, refused: [], fileProblems: [] };
+  const [header, ...body] = rows;
+  const names = header?.fields.map((f) => f.trim()) ?? [];
+  const missing = REGISTER_COLUMNS.filter((c) => !names.includes(c));
+  if (missing.length > 0) report.fileProblems.push(`缺少列：${missing.join("、")}（第一行须为列名）`);
+  if (body.length > REGISTER_MAX_ROWS) report.fileProblems.push(`超过 ${REGISTER_MAX_ROWS} 行，请拆分为多个文件`);
+  if (body.length === 0) report.fileProblems.push("文件中没有数据行");
+  if (report.fileProblems.length > 0) return { report, records: [] };
+
+  const col = (row: RegisterRow, name: (typeof REGISTER_COLUMNS)[number]) => (row.fields[names.indexOf(name)] ?? "").trim();
+  const today = new Date(ctx.now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  const seen = new Map<string, number>();
+  const records: QualificationRecord[] = [];
+  for (const row of body) {
+    report.rows++;
+    const reasons: RejectReason[] = [];
+    const add = (code: string, field: string, message: string) => reasons.push({ code, field, message });
+    const idNumber = col(row, "身份证号").toUpperCase();
+    const id = checkIdNumber(idNumber, { isKnownDivision: isPlausibleIdDivision, today: ctx.now });
+    if (!id.ok) for (const p of id.problems) add(p.code, "身份证号", p.message);
+    const name = col(row, "姓名");
+    if (!name || [...name].length > 50) add("invalid_name", "姓名", "姓名须为 1–50 个字");
+    const categories: CategoryCode[] = [];
+    for (const part of col(row, "从业资格类别").split(/[、;；,，\s]+/).filter(Boolean)) {
+      const code = part in CATEGORIES ? (part as CategoryCode) : CATEGORY_BY_NAME.get(part);
+      if (code) categories.push(code);
+      else add("unknown_category", "从业资格类别", `未知的从业资格类别 ${part.slice(0, 30)}`);
+    }
+    if (categories.length === 0 && !reasons.some((r) => r.field === "从业资格类别")) add("missing_field", "从业资格类别", "须填写从业资格类别");
+    const certificateNumber = col(row, "证号").toUpperCase();
+    if (!/^[0-9A-Z-]{6,40}$/.test(certificateNumber)) add("invalid_certificate_number", "证号", "证号须为 6–40 位数字、大写字母或 -");
+    const authority = col(row, "发证机关");
+    if (!authority || authority.length > 100) add("missing_field", "发证机关", "须填写发证机关（不超过 100 字）");
+    const division = col(row, "发证机关代码");
+    if (!isKnownDivision(division)) add("unknown_division", "发证机关代码", `未知的行政区划代码 ${division.slice(0, 12)}`);
+    else if (division.slice(0, 2) !== ctx.provinceCode.slice(0, 2)) add("division_outside_province", "发证机关代码", "发证机关不在本省");
+    const dates = (["初领日期", "发证日期", "有效期起", "有效期至"] as const).map((f) => {
+      const d = parseDate(col(row, f));
+      if (!d) add("invalid_date", f, `${f}不是合法日期（${col(row, f).slice(0, 20) || "空"}）`);
+      return d;
+    });
+    const [first, issued, from, to] = dates;
+    if (first && issued && first > issued) add("inconsistent", "发证日期", "发证日期早于初领日期");
+    if (from && to && from > to) add("inconsistent", "有效期至", "有效期至早于有效期起");
+    if (issued && issued > today) add("future_date", "发证日期", "发证日期晚于今天");
+    if (first && id.ok && first < id.info.birthDate) add("inconsistent", "初领日期", "初领日期早于出生日期");
+    const status = STATUS_BY_LABEL.get(col(row, "状态"));
+    if (!status) add("invalid_status", "状态", "状态须为 有效、注销、吊销 或 撤销");
+    const earlier = seen.get(idNumber);
+    if (earlier !== undefined) add("duplicate", "身份证号", `与第 ${earlier} 行为同一人`);
+    else if (idNumber) seen.set(idNumber, row.line);
+
+    if (reasons.length > 0 || !status || !first || !issued || !from || !to) {
+      report.refused.push({ line: row.line, idNumber: idNumber || null, reasons });
+      continue;
+    }
+    const record = QualificationRecord.safeParse({
+      recordId: `legacy:${certificateNumber}`, recordType: "certificate", sourceProvince: ctx.provinceCode, operation: "add",
+      state: status === "valid" ? "valid" : "invalid", updateTime: toUpdateTime(ctx.now), version: 1,
+      practitioner: { idNumber, name }, categories: [...new Set(categories)], issuingDivision: division,
+      certificate: { certificateNumber, status, issuingAuthority: authority, firstIssueDate: first, issueDate: issued, validFrom: from, validTo: to },
+    });
+    if (!record.success) {
+      report.refused.push({ line: row.line, idNumber, reasons: record.error.issues.slice(0, 5).map((i) => ({ code: "invalid_field", field: i.path.join("."), message: i.message })) });
+      continue;
+    }
+    records.push(record.data);
+    report.clean++;
+  }
+  return { report, records };
+}

@@ -1,0 +1,86 @@
+import { expect } from "chai";
+import ExcelJS from "exceljs";
+import type { CleaningReport } from "../../../server/sharing/legacy-register.js";
+import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { aNewIdNumber, aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
+
+type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
+const HEADER = "姓名,身份证号,从业资格类别,证号,发证机关,发证机关代码,初领日期,发证日期,有效期起,有效期至,状态";
+const row = (idNumber: string, over: Partial<Record<"name" | "category" | "division" | "first" | "issued" | "from" | "to" | "status", string>> = {}) =>
+  [over.name ?? "王五", idNumber, over.category ?? "02001", idNumber, "南京市道路运输管理机构", over.division ?? "320100",
+    over.first ?? "2015-03-01", over.issued ?? "2021-03-01", over.from ?? "2021-03-01", over.to ?? "2027-02-28", over.status ?? "有效"].join(",");
+const upload = (text: string, fileName = "register.csv") => ({ fileName, dataBase64: Buffer.from(text, "utf8").toString("base64") });
+
+describe("legacy register import (数据清洗)", function () {
+  this.timeout(120_000);
+  let hub: TestHub;
+  let jiangsu: Node;
+  let officer: AuthedAgent;
+  const hubRecords = (filter: object) => hub.node.ctx.conn.collection("hub_records").countDocuments(filter);
+
+  before(async () => {
+    hub = await startTestHub();
+    jiangsu = await aProvinceOfHub(hub, "320000");
+    officer = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
+  });
+  after(async () => {
+    await jiangsu?.stop();
+    await hub?.node.stop();
+  });
+
+  it("when a register has dirty rows, then the report names every problem row by row and publishing writes nothing", async () => {
+    const clean = aNewIdNumber();
+    const twice = aNewIdNumber();
+    const text = [
+      HEADER,
+      row(clean),
+      row("320102198503150011"), // wrong check digit
+      row(aNewIdNumber(), { category: "09009", division: "329999" }),
+      row(aNewIdNumber(), { issued: "2021-02-30", to: "2020-01-01" }),
+      row(twice),
+      row(twice, { name: "王五二" }),
+      row(aNewIdNumber(), { status: "作废" }),
+    ].join("\r\n");
+    const check = await officer.agent.post("/api/sharing/legacy-register/check").send(upload(text)).expect(200);
+    const report = check.body as CleaningReport;
+    expect(report).to.include({ rows: 7, clean: 2 });
+    const byLine = new Map(report.refused.map((r) => [r.line, r.reasons.map((x) => x.code)]));
+    expect(byLine.get(3)).to.include("id_check_digit");
+    expect(byLine.get(4)).to.include.members(["unknown_category", "unknown_division"]);
+    expect(byLine.get(5)).to.include.members(["invalid_date", "inconsistent"]);
+    expect(byLine.get(7)).to.deep.equal(["duplicate"]);
+    expect(byLine.get(8)).to.deep.equal(["invalid_status"]);
+    expect(byLine.has(2)).to.equal(false);
+
+    const publish = await officer.agent.post("/api/sharing/legacy-register/publish").send(upload(text));
+    expect(publish.status).to.equal(422);
+    expect((publish.body as { error: { code: string } }).error.code).to.equal("register_not_clean");
+    expect(await hubRecords({ recordId: `legacy:${clean}` })).to.equal(0);
+  });
+
+  it("when a clean register is published (XLSX), then every record reaches the hub once, and publishing it again changes nothing", async () => {
+    const people = [aNewIdNumber(), aNewIdNumber(), aNewIdNumber()];
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet("在册从业人员");
+    sheet.addRow(HEADER.split(","));
+    for (const [i, id] of people.entries()) sheet.addRow(row(id, { category: i === 0 ? "经营性道路旅客运输驾驶员、02001" : "02001", status: i === 2 ? "吊销" : "有效" }).split(","));
+    const xlsx = Buffer.from(await book.xlsx.writeBuffer());
+    const file = { fileName: "register.xlsx", dataBase64: xlsx.toString("base64") };
+
+    const first = await officer.agent.post("/api/sharing/legacy-register/publish").send(file).expect(200);
+    expect(first.body).to.deep.include({ rows: 3, accepted: 3, duplicate: 0, rejected: [] });
+    const again = await officer.agent.post("/api/sharing/legacy-register/publish").send(file).expect(200);
+    expect(again.body).to.deep.include({ accepted: 0, duplicate: 3 });
+    expect(await hubRecords({ recordId: { $in: people.map((p) => `legacy:${p}`) } })).to.equal(3);
+    const pointer = await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: people[0] });
+    expect(pointer).to.deep.include({ homeProvince: "320000", certificateStatus: "valid", categories: ["01001", "02001"] });
+    expect(await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: people[2] })).to.include({ certificateStatus: "revoked" });
+  });
+
+  it("when the file is not a register, then it is refused whole with the reason", async () => {
+    const res = await officer.agent.post("/api/sharing/legacy-register/check").send(upload("name,id\n张三,1\n")).expect(200);
+    expect((res.body as CleaningReport).fileProblems[0]).to.match(/缺少列/);
+    const gbk = await officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]).toString("base64") });
+    expect(gbk.status).to.equal(400);
+  });
+});
