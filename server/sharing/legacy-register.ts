@@ -5,7 +5,6 @@ import { QualificationRecord, type RejectReason } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
-import { toUpdateTime } from "./record-mapper.js";
 
 /**
  * A province's existing certificate register (数据清洗 on joining the hub): one row per
@@ -42,14 +41,19 @@ export function readCsv(text: string): RegisterRow[] {
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (quoted) {
-      if (c === '"' && src[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && src[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else {
         if (c === "\n") line++;
         field += c;
       }
     } else if (c === '"' && field === "") quoted = true;
-    else if (c === ",") fields.push(field), (field = "");
+    else if (c === ",") {
+      fields.push(field);
+      field = "";
+    }
     else if (c === "\n" || c === "\r") {
       if (c === "\r" && src[i + 1] === "\n") i++;
       fields.push(field);
@@ -82,7 +86,8 @@ export async function readXlsx(bytes: Buffer): Promise<RegisterRow[]> {
       if (v === null || v === undefined) return "";
       if (v instanceof Date) return v.toISOString().slice(0, 10);
       if (typeof v === "object" && "richText" in v) return v.richText.map((t) => t.text).join("");
-      if (typeof v === "object" && "result" in v) return String(v.result ?? "");
+      // A formula cell: what Excel shows is its cached result.
+      if (typeof v === "object" && "result" in v) return typeof v.result === "object" ? "" : String(v.result ?? "");
       if (typeof v === "object" && "text" in v) return String(v.text);
       return String(v as string | number | boolean);
     });
@@ -167,7 +172,9 @@ export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; 
     }
     const record = QualificationRecord.safeParse({
       recordId: `legacy:${certificateNumber}`, recordType: "certificate", sourceProvince: ctx.provinceCode, operation: "add",
-      state: status === "valid" ? "valid" : "invalid", updateTime: toUpdateTime(ctx.now), version: 1,
+      state: status === "valid" ? "valid" : "invalid",
+      // From the row, not the clock: a re-published register must be byte-identical to be a `duplicate`.
+      updateTime: `${issued.replaceAll("-", "")}000000`, version: 1,
       practitioner: { idNumber, name }, categories: [...new Set(categories)], issuingDivision: division,
       certificate: { certificateNumber, status, issuingAuthority: authority, firstIssueDate: first, issueDate: issued, validFrom: from, validTo: to },
     });
