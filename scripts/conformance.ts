@@ -1,6 +1,6 @@
 /**
  * `npm run conformance -- --hub <url> --as <code> --key <file.pem>`: runs every requirement
- * of the hub's collection and catalog interfaces against any implementation and prints one line per
+ * of the hub's collection, catalog and exchange interfaces against any implementation and prints one line per
  * requirement; exits 1 when any fails. The key is a province node key (Ed25519, PKCS#8 PEM) that the
  * hub under test has registered for province <code>; the checks publish one test practitioner under it.
  * `--province <url>` (the province side of the interfaces) is not built yet and says so.

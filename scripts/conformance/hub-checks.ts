@@ -1,9 +1,9 @@
 /**
- * The hub conformance checks: each requirement of the collection and catalog interfaces, run
+ * The hub conformance checks: each requirement of the collection, catalog and exchange interfaces, run
  * against any implementation at `hubUrl` with a province identity (code + Ed25519 key) that the
  * hub under test has registered. Each check says pass or fail with the reason.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { makeIdNumber } from "../../server/lib/id-number.js";
 import {
   generateNodeKey,
@@ -90,6 +90,16 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
   const batch = (records: unknown[]) => JSON.stringify({ batchId: `conf-${randomBytes(4).toString("hex")}`, records });
   const COLLECT = "/api/hub/v1/collection/records";
   const LOOKUP = "/api/hub/v1/catalog/lookups";
+  const EXCHANGE = "/api/hub/v1/exchange";
+  const aCase = (practitioner: { idNumber: string; name: string }) =>
+    JSON.stringify({
+      caseId: `conformance-${randomBytes(8).toString("hex")}`, kind: "filing", lookupId: randomUUID(), practitioner,
+      officer: { id: "conformance", name: "测试", divisionCode: options.provinceCode },
+      details: {
+        employer: { name: "测试运输公司" }, startDate: now.toISOString().slice(0, 10), categoryCode: "02001",
+        licence: { number: "TEST-0001", class: "A2" }, contact: { phone: "010-0000000" },
+      },
+    });
 
   const checks: [string, string, () => Promise<string>][] = [
     ["H01", "the hub publishes its Ed25519 node key at /api/hub/v1/identity", async () => {
@@ -193,13 +203,52 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
       must((page.changes ?? []).some((c) => c.idNumber === idNumber), "the published change is missing");
       return `${seqs.length} changes`;
     }],
+    ["E01", "the exchange inbox answers a signed page after a cursor", async () => {
+      const raw = await send("GET", `${EXCHANGE}/inbox?after=0&limit=10`);
+      must(raw.status === 200, `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      verifySigned(raw);
+      const page = JSON.parse(raw.text) as { messages?: unknown[]; nextCursor?: number };
+      must(Array.isArray(page.messages) && typeof page.nextCursor === "number", "not an inbox page");
+      return `${page.messages.length} messages`;
+    }],
+    ["E02", "a filing of a practitioner the hub does not know is refused (404 practitioner_unknown)", async () => {
+      const stranger = makeIdNumber("650102", "1975-05-05", 3);
+      const raw = await send("POST", `${EXCHANGE}/cases`, aCase({ idNumber: stranger, name: "无此人" }));
+      must(raw.status === 404 && errorCode(raw) === "practitioner_unknown", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      verifySigned(raw);
+      return "refused";
+    }],
+    ["E03", "a filing of the province's own practitioner is refused (422 own_practitioner)", async () => {
+      const raw = await send("POST", `${EXCHANGE}/cases`, aCase({ idNumber, name: "测试" }));
+      must(raw.status === 422 && errorCode(raw) === "own_practitioner", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      return "refused";
+    }],
+    ["E04", "a filing without a lookup reference is refused (400)", async () => {
+      const body = JSON.parse(aCase({ idNumber, name: "测试" })) as Record<string, unknown>;
+      delete body.lookupId;
+      const raw = await send("POST", `${EXCHANGE}/cases`, JSON.stringify(body));
+      must(raw.status === 400, `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      return "refused";
+    }],
+    ["E05", "an answer to a case never sent to this province is refused (404 case_not_found)", async () => {
+      const raw = await send("POST", `${EXCHANGE}/cases/conformance-${randomBytes(6).toString("hex")}/answer`, JSON.stringify({
+        outcome: "acknowledged", officer: { id: "conformance", name: "测试", divisionCode: options.provinceCode },
+      }));
+      must(raw.status === 404 && errorCode(raw) === "case_not_found", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      return "refused";
+    }],
+    ["E06", "an unsigned inbox request is refused (401)", async () => {
+      const res = await fetch(`${base}${EXCHANGE}/inbox?after=0`);
+      must(res.status === 401, `answered ${res.status}`);
+      return "refused";
+    }],
     ["D01", "the OpenAPI 3.1 documents are served", async () => {
-      for (const name of ["collection", "catalog"]) {
+      for (const name of ["collection", "catalog", "exchange"]) {
         const res = await fetch(`${base}/api/hub/v1/openapi/${name}.json`);
         must(res.ok, `${name}.json answered ${res.status}`);
         must(((await res.json()) as { openapi?: string }).openapi === "3.1.0", `${name}.json is not OpenAPI 3.1`);
       }
-      return "collection, catalog";
+      return "collection, catalog, exchange";
     }],
   ];
 

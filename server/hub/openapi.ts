@@ -8,6 +8,7 @@ import {
   MAX_BATCH_RECORDS,
   QualificationRecord,
 } from "../contracts/hub.js";
+import { AckBody, CaseBody, CaseReceipt, EndBody, InboxPage } from "../contracts/exchange.js";
 
 /**
  * The OpenAPI 3.1 documents of the hub's interfaces, generated from the same zod contracts the
@@ -141,4 +142,67 @@ Incremental download of changes to the practitioners homed in or filed with the 
   );
 }
 
-export const OPENAPI_DOCUMENTS = { collection: collectionDocument, catalog: catalogDocument } as const;
+export function exchangeDocument(): Json {
+  const CaseId = { name: "caseId", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9-]{8,64}$" } };
+  return document(
+    "roadcert 跨省数据交换接口 (cross-province exchange interface)",
+    `Province-to-province business through the hub: off-site filing (异地备案), transfer (转籍) and enforcement
+notices (抄告). The sending province posts a case with its own caseId (a re-send of the identical case is answered
+again with no second effect; different content under the same id: 409 case_conflict). The hub checks it against its
+pointer index and the catalog lookup it cites (reason \`filing\` for filings and transfers, \`enforcement\` for
+notices, made by the sending province within 30 days and having found this practitioner) and refuses with a stable
+code: 404 practitioner_unknown, 422 own_practitioner / identity_mismatch / lookup_mismatch, 409 no_certificate /
+certificate_not_valid / already_filed (one open filing per practitioner per filing division) / transfer_open.
+
+Delivery is store and forward by PULL: the hub holds a message for the receiving province in its inbox until that
+province asks GET /exchange/inbox with an \`after\` cursor at or past the message's seq, which confirms it stored it;
+only then is a case \`delivered\` (and its sender told). Receivers apply each messageId once. States: sent → delivered →
+acknowledged | problem (the home province's answer, POST /cases/{caseId}/answer, only by the province the case was
+sent to: 403 not_case_recipient) → ended (a filing ended by its sender, POST /cases/{caseId}/end). Each case has an
+answer deadline by kind (hub configuration); when it passes unanswered the case is marked overdue once and both
+provinces receive a state message (escalation to the home province's province level).`,
+    {
+      "/exchange/cases": {
+        post: {
+          operationId: "submitCase",
+          summary: "Send a filing, transfer or enforcement notice to the practitioner's home province",
+          parameters: signedHeaders(),
+          requestBody: { required: true, content: { "application/json": { schema: schema(CaseBody) } } },
+          responses: responses(CaseReceipt, { "404": "practitioner_unknown", "422": "own_practitioner / identity_mismatch / lookup_mismatch" }),
+        },
+      },
+      "/exchange/cases/{caseId}/answer": {
+        post: {
+          operationId: "answerCase",
+          summary: "The home province acknowledges a case or raises a problem",
+          parameters: [...signedHeaders(), CaseId],
+          requestBody: { required: true, content: { "application/json": { schema: schema(AckBody) } } },
+          responses: responses(CaseReceipt, { "404": "case_not_found" }),
+        },
+      },
+      "/exchange/cases/{caseId}/end": {
+        post: {
+          operationId: "endFiling",
+          summary: "The filing province ends a filing",
+          parameters: [...signedHeaders(), CaseId],
+          requestBody: { required: true, content: { "application/json": { schema: schema(EndBody) } } },
+          responses: responses(CaseReceipt, { "404": "case_not_found" }),
+        },
+      },
+      "/exchange/inbox": {
+        get: {
+          operationId: "inbox",
+          summary: "Messages held for the asking province after its cursor (asking confirms everything up to the cursor)",
+          parameters: [
+            ...signedHeaders(),
+            { name: "after", in: "query", required: false, schema: { type: "integer", minimum: 0 }, description: "Inbox cursor: the highest seq stored" },
+            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 500 } },
+          ],
+          responses: responses(InboxPage),
+        },
+      },
+    },
+  );
+}
+
+export const OPENAPI_DOCUMENTS = { collection: collectionDocument, catalog: catalogDocument, exchange: exchangeDocument } as const;
