@@ -207,8 +207,9 @@ export interface CaseDto {
   toProvince: string;
   /** The office responsible on this side: the sender's division (out) or the issuing division (in). */
   division: string;
+  divisionName: string;
   practitioner: { idNumber: string; name: string };
-  officer: { id: string; name: string; divisionCode: string };
+  officer: { id: string; name: string; divisionCode: string; divisionName: string };
   lookupId: string | null;
   details: FilingDetails | TransferDetails | NoticeDetails;
   sentAt: string | null;

@@ -15,6 +15,7 @@ import type {
   TransferDetails,
 } from "../contracts/exchange.js";
 import { errors } from "../lib/errors.js";
+import { divisionName } from "../organisation/index.js";
 import type { ExchangeTransport } from "./exchange-transport.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
 
@@ -27,8 +28,11 @@ export function toCaseDto(c: LocalCaseDoc): CaseDto {
   const ack = c.ack as { outcome: "acknowledged" | "problem"; problem: { code: string; note: string } | null; officer: { name: string }; at: string } | null;
   return {
     caseId: c.caseId, kind: c.kind, box: c.box, state: c.state, fromProvince: c.fromProvince, toProvince: c.toProvince ?? "",
-    division: c.division, practitioner: { idNumber: c.idNumber, name: c.name },
-    officer: { id: c.officer?.id ?? "", name: c.officer?.name ?? "", divisionCode: c.officer?.divisionCode ?? "" },
+    division: c.division, divisionName: divisionName(c.division) ?? c.division, practitioner: { idNumber: c.idNumber, name: c.name },
+    officer: {
+      id: c.officer?.id ?? "", name: c.officer?.name ?? "", divisionCode: c.officer?.divisionCode ?? "",
+      divisionName: divisionName(c.officer?.divisionCode ?? "") ?? c.officer?.divisionCode ?? "",
+    },
     lookupId: c.lookupId ?? null, details: c.details as CaseDto["details"], sentAt: iso(c.sentAt), deadlineAt: iso(c.deadlineAt),
     overdue: c.overdue || (!!c.deadlineAt && (c.state === "sent" || c.state === "delivered") && c.deadlineAt.getTime() < Date.now()),
     escalatedAt: iso(c.escalatedAt), refusal: c.refusal ? { code: c.refusal.code ?? "", message: c.refusal.message ?? "" } : null,

@@ -1,0 +1,112 @@
+import { expect } from "chai";
+import type { Browser, Page } from "playwright-core";
+import type { CollectionReceipt } from "../../server/contracts/hub.js";
+import { createMessageLog, createNodeClient, loadOrCreateNodeKey } from "../../server/sharing/index.js";
+import { createStaff } from "../helpers/auth.js";
+import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { aCertificateRecord, aNewIdNumber, aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
+
+type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
+
+/** An Element Plus input by its data-test (the attribute lands on the input itself or its wrapper). */
+const field = (page: Page, name: string) => page.locator(`input[data-test="${name}"], [data-test="${name}"] input`).first();
+
+/**
+ * The filing story in the browser across a hub and two province nodes: a 朝阳区 officer in 北京
+ * looks a 江苏 practitioner up with reason filing and files them; the 江苏 province officer finds
+ * the filing in the in-box and acknowledges it; 北京 sees it acknowledged; 江苏's practitioner
+ * page lists the filing and the lookup.
+ */
+describe("cross-province exchange pages (browser, hub + two provinces)", function () {
+  this.timeout(180_000);
+  let hub: TestHub;
+  let jiangsu: Node;
+  let beijing: Node;
+  let browser: Browser;
+  const idNumber = aNewIdNumber("320102");
+
+  before(async function () {
+    this.timeout(240_000);
+    const dist = await ensureClientBuilt();
+    hub = await startTestHub();
+    const env = { CLIENT_DIST: dist, EXCHANGE_POLL_MS: "200" };
+    jiangsu = await aProvinceOfHub(hub, "320000", env);
+    beijing = await aProvinceOfHub(hub, "110000", env);
+    // 江苏's certificate of the practitioner reaches the hub under 江苏's node key.
+    const key = loadOrCreateNodeKey(jiangsu.ctx.config.nodeKey.dir);
+    const client = createNodeClient({ key, peer: hub.peer, log: createMessageLog(jiangsu.ctx.conn) });
+    const published = await client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+      batchId: "e2e-exchange",
+      records: [{ ...aCertificateRecord({ idNumber, name: "周师傅" }), issuingDivision: "320100" }],
+    });
+    expect(published.body.results[0]?.outcome).to.equal("accepted");
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await beijing?.stop();
+    await jiangsu?.stop();
+    await hub?.node.stop();
+  });
+
+  async function as(node: Node, divisionCode: string, displayName: string): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
+    const staff = await createStaff(node, { roles: ["officer"], divisionCode, displayName });
+    const { context, page, errors } = await openContext(browser, node.url, { viewport: { width: 1366, height: 900 } });
+    await loginThroughForm(page, staff.username, staff.password);
+    return { page, errors, close: () => context.close() };
+  }
+
+  it("when 北京 files a 江苏 practitioner in the browser and 江苏 acknowledges, then both pages show acknowledged and the practitioner page lists filing and lookup", async () => {
+    const bj = await as(beijing, "110105", "朝阳区业务员");
+    const js = await as(jiangsu, "320000", "江苏省厅业务员");
+    try {
+      await bj.page.goto("/exchange/new");
+      await bj.page.getByRole("heading", { name: "办理跨省业务" }).waitFor();
+      await field(bj.page, "lookup-id-number").fill(idNumber);
+      await field(bj.page, "lookup-case").fill("朝阳备〔2026〕17号");
+      await bj.page.locator('[data-test="lookup-submit"]').click();
+      await bj.page.getByRole("button", { name: "选择" }).click();
+      await field(bj.page, "filing-employer").fill("北京顺达货运有限公司");
+      await bj.page.locator(".el-form-item", { hasText: "开始从业日期" }).locator("input").fill("2026-12-01");
+      await bj.page.keyboard.press("Enter");
+      await field(bj.page, "filing-licence").fill("320102199001011234");
+      await field(bj.page, "filing-phone").fill("010-88886666");
+      await screenshot(bj.page, "exchange-filing-form");
+      await bj.page.locator('[data-test="exchange-submit"]').click();
+      await bj.page.locator('[data-test="case-state"]').getByText("已发送").waitFor();
+      await screenshot(bj.page, "exchange-filing-sent");
+      const caseId = bj.page.url().split("/").at(-1)!;
+
+      await js.page.goto("/exchange/inbox");
+      await js.page.getByText("周师傅").waitFor({ timeout: 20_000 });
+      await screenshot(js.page, "exchange-inbox");
+      await js.page.goto(`/exchange/cases/${caseId}`);
+      await js.page.locator('[data-test="case-acknowledge"]').click();
+      await js.page.locator('[data-test="case-state"]').getByText("已确认").waitFor();
+      await screenshot(js.page, "exchange-case-acknowledged");
+
+      for (let i = 0; i < 50; i++) {
+        await bj.page.goto(`/exchange/cases/${caseId}`);
+        await bj.page.locator('[data-test="case-state"]').waitFor();
+        if ((await bj.page.locator('[data-test="case-state"]').textContent())?.includes("已确认")) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(await bj.page.locator('[data-test="case-state"]').textContent()).to.contain("已确认");
+      await screenshot(bj.page, "exchange-outbox-case-acknowledged");
+      await bj.page.goto("/exchange/outbox");
+      await bj.page.getByText("周师傅").waitFor();
+      await screenshot(bj.page, "exchange-outbox");
+
+      await js.page.goto(`/practitioners/${idNumber}`);
+      await js.page.getByText("在外省的备案").waitFor();
+      await js.page.locator('[data-test="practitioner-lookups"]').getByText("朝阳备〔2026〕17号").waitFor({ timeout: 20_000 });
+      await screenshot(js.page, "exchange-practitioner-page");
+      expect(bj.errors).to.deep.equal([]);
+      expect(js.errors).to.deep.equal([]);
+    } finally {
+      await bj.close();
+      await js.close();
+    }
+  });
+});
