@@ -106,6 +106,16 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
         access,
         audit,
         certificates: (actor, idNumber) => certificates.facade.lifecycle.search(actor, { idNumber }),
+        // A transfer the home province agrees to cancels its certificate (本人申请: the holder moves).
+        cancelForTransfer: async (actor, idNumber, toProvince) => {
+          const held = await certificates.facade.lifecycle.search(actor, { idNumber, status: "valid" });
+          if (held.length === 0) return false;
+          await certificates.facade.lifecycle.changeStatus(actor, idNumber, "cancel", {
+            reason: `转籍至${divisionName(toProvince) ?? toProvince}`,
+            cancellation: "holder_request",
+          });
+          return true;
+        },
       }),
     );
   }

@@ -95,6 +95,7 @@ export function createExchangeProvinceFeature(
     access: Access;
     audit: AuditLog;
     certificates: (actor: AuthUser, idNumber: string) => Promise<CertificateView[]>;
+    cancelForTransfer?: (actor: AuthUser, idNumber: string, toProvince: string) => Promise<boolean>;
     key?: NodeKey;
   },
 ): ProvinceExchangeFeature {
@@ -110,7 +111,13 @@ export function createExchangeProvinceFeature(
   const onError = (err: unknown) => logger.warn({ err }, "exchange transport failed; retrying later");
   const sender = loop(config.exchange.pollMs, () => transport.sendOnce(), onError);
   const puller = loop(config.exchange.pollMs, () => transport.pullOnce(provinceCode), onError);
-  const exchange = createProvinceExchangeService(conn, { provinceCode, audit: deps.audit, transport, kick: () => sender.kick() });
+  const exchange = createProvinceExchangeService(conn, {
+    provinceCode,
+    audit: deps.audit,
+    transport,
+    kick: () => sender.kick(),
+    cancelForTransfer: deps.cancelForTransfer,
+  });
   const pages = createPractitionerPages({ exchange, certificates: deps.certificates });
   return {
     name: "exchange",

@@ -152,6 +152,9 @@ export function createHubExchangeService(
           { session },
         );
         if (res.matchedCount !== 1) throw errors.conflict("already_answered", "该事项已经答复");
+        // An agreed transfer moves the pointer to the receiving province, once: from now on only its
+        // records decide what lookups answer (the old home's cancellation still reaches the hub).
+        if (c.kind === "transfer" && ack.outcome === "acknowledged") await deps.hub.moveHome(c.idNumber, c.toProvince, c.fromProvince, c.caseId, session);
         await hold(session, c.fromProvince, "state", next, at);
       });
       return receipt(next);

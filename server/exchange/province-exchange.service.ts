@@ -48,6 +48,12 @@ export interface ProvinceExchangeDeps {
   transport: ExchangeTransport;
   /** Wakes the sender after a change queued something. */
   kick?: () => void;
+  /**
+   * Cancels and archives this province's own certificate when it agrees to a transfer (转籍), through
+   * the certificates feature (which publishes the cancellation to the hub). Resolves false when this
+   * node holds no certificate of the person (e.g. a legacy register entry).
+   */
+  cancelForTransfer?: (actor: AuthUser, idNumber: string, toProvince: string) => Promise<boolean>;
 }
 
 /**
@@ -162,9 +168,16 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     async answer(actor: AuthUser, caseId: string, input: { outcome: "acknowledged" | "problem"; problem?: NonNullable<AckBody["problem"]> }) {
       const c = await visibleCase(actor, caseId, "in");
       if (c.ack || !["sent", "delivered"].includes(c.state)) throw errors.conflict("already_answered", "该事项已经答复或已终止");
+      // Agreeing to a transfer cancels our certificate first: if the answer then fails it can be
+      // given again, whereas an answer without the cancellation would leave two valid certificates.
+      let note = input.problem?.note ?? null;
+      if (c.kind === "transfer" && input.outcome === "acknowledged" && deps.cancelForTransfer) {
+        const cancelled = await deps.cancelForTransfer(actor, c.idNumber, c.fromProvince);
+        note = cancelled ? "本省证书已注销归档" : "本节点无该人员的证书记录";
+      }
       const body: AckBody = { outcome: input.outcome, ...(input.problem ? { problem: input.problem } : {}), officer: officerOf(actor) };
       const ack = { outcome: input.outcome, problem: input.problem ?? null, officer: officerOf(actor), at: new Date().toISOString() };
-      return followUp(actor, c, "answer", body, { ack }, input.outcome, input.problem?.note ?? null);
+      return followUp(actor, c, "answer", body, { ack }, input.outcome, note);
     },
 
     /** The filing province ends one of its filings. */

@@ -33,8 +33,11 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
   }
 
   /** What the pointer says after this change, recomputed from every record held for the person. */
-  function pointerFrom(records: Pick<HubRecordDoc, "record" | "version">[], latest: QualificationRecord) {
-    const live = records.map((r) => r.record as QualificationRecord).filter((r) => r.operation !== "delete");
+  function pointerFrom(records: Pick<HubRecordDoc, "record" | "version">[], latest: QualificationRecord, home?: string) {
+    const all = records.map((r) => r.record as QualificationRecord).filter((r) => r.operation !== "delete");
+    // After a transfer (转籍) the new home province's records decide; the old home's cancelled
+    // certificate stays on file but no longer speaks for the practitioner.
+    const live = home && all.some((r) => r.sourceProvince === home) ? all.filter((r) => r.sourceProvince === home) : all;
     const categories = [...new Set(live.filter((r) => r.state === "valid").flatMap((r) => r.categories))].sort();
     const certs = live
       .filter((r) => r.recordType === "certificate" && r.certificate)
@@ -67,7 +70,8 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
         return reject("inconsistent", "practitioner.idNumber", "记录所属的身份证号码不可更改");
       const idNumber = record.practitioner.idNumber;
       const pointer = await m.Pointers.findOne({ idNumber }).session(session).lean();
-      if (pointer && pointer.homeProvince !== signer)
+      // The home province writes; a former home (after a transfer) may still update records it published.
+      if (pointer && pointer.homeProvince !== signer && !existing)
         return reject("not_home_province", "sourceProvince", `该从业人员的资格由 ${pointer.homeProvince} 管理，其他省份不得写入`);
       const at = now();
       const hubSeq = await nextSeq(session);
@@ -77,7 +81,8 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
         { upsert: true, session },
       );
       const all = await m.Records.find({ idNumber }, { record: 1, version: 1 }).session(session).lean();
-      const view = pointerFrom(all, record);
+      const home = pointer?.homeProvince ?? signer;
+      const view = pointerFrom(all, record, home);
       await m.Pointers.updateOne(
         { idNumber },
         {
@@ -89,7 +94,7 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
       );
       await m.Changes.create(
         [{
-          seq: hubSeq, idNumber, homeProvince: signer, filedWith: pointer?.filedWith ?? [],
+          seq: hubSeq, idNumber, homeProvince: home, filedWith: pointer?.filedWith ?? [],
           recordId: record.recordId, recordType: record.recordType, operation: record.operation, version: record.version, at,
         }],
         { session },

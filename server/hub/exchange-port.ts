@@ -30,6 +30,30 @@ export function createHubExchangePort(conn: Connection) {
     async fileWith(idNumber: string, province: string, session: ClientSession): Promise<void> {
       await m.Pointers.updateOne({ idNumber }, { $addToSet: { filedWith: province } }, { session });
     },
+    /**
+     * Moves the practitioner's pointer from `from` to `to` (转籍), conditional on `from` still being
+     * home, so it moves exactly once; the move is a change in the feed like any record. Resolves
+     * false when the pointer had already moved.
+     */
+    async moveHome(idNumber: string, from: string, to: string, caseId: string, session: ClientSession): Promise<boolean> {
+      const at = new Date();
+      const pointer = await m.Pointers.findOneAndUpdate(
+        { idNumber, homeProvince: from },
+        { $set: { homeProvince: to, updatedAt: at }, $inc: { version: 1 }, $pull: { filedWith: to } },
+        { session, returnDocument: "after" },
+      ).lean();
+      if (!pointer) return false;
+      const c = await m.Counters.findOneAndUpdate({ _id: "changes" }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after", session }).lean();
+      if (!c) throw new Error("change counter missing");
+      await m.Pointers.updateOne({ idNumber }, { $set: { lastSeq: c.value } }, { session });
+      // The former home keeps receiving this practitioner's changes as if filed with it.
+      await m.Pointers.updateOne({ idNumber }, { $addToSet: { filedWith: from } }, { session });
+      await m.Changes.create(
+        [{ seq: c.value, idNumber, homeProvince: to, filedWith: [...pointer.filedWith, from], recordId: `transfer:${caseId}`, recordType: "transfer", operation: "update", version: pointer.version, at }],
+        { session },
+      );
+      return true;
+    },
     async unfile(idNumber: string, province: string, session: ClientSession): Promise<void> {
       await m.Pointers.updateOne({ idNumber }, { $pull: { filedWith: province } }, { session });
     },

@@ -18,7 +18,12 @@ export function anOfficer(divisionCode: string, name = `业务员${divisionCode}
  * One province of the test network: its own database, its node key registered at the hub, and
  * its exchange service and transport over a client whose network can be cut (`link.down`).
  */
-export async function aProvince(hub: TestHub, provinceCode: string, conn: Connection) {
+export async function aProvince(
+  hub: TestHub,
+  provinceCode: string,
+  conn: Connection,
+  ports: { cancelForTransfer?: (actor: AuthUser, idNumber: string, toProvince: string) => Promise<boolean> } = {},
+) {
   const { key, client: plain } = await aRegisteredProvince(hub, provinceCode, conn);
   const link = { down: false };
   const fetchImpl: typeof fetch = async (input, init) => {
@@ -27,7 +32,7 @@ export async function aProvince(hub: TestHub, provinceCode: string, conn: Connec
   };
   const client: NodeClient = createNodeClient({ key, peer: hub.peer, log: createMessageLog(conn), fetchImpl });
   const transport = createExchangeTransport({ conn, logger: silent, client: () => client, backoffMs: () => 0 });
-  const exchange = createProvinceExchangeService(conn, { provinceCode, audit: createAuditService(conn), transport });
+  const exchange = createProvinceExchangeService(conn, { provinceCode, audit: createAuditService(conn), transport, ...ports });
   /** A catalog lookup as the province's officer makes it through sharing (the hub logs it). */
   async function lookup(officer: AuthUser, idNumber: string, reason: LookupReason = "filing"): Promise<LookupAnswer> {
     const answer = await client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber }, officerId: officer.id, reason, caseReference: "测试-1" });
