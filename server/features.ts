@@ -4,7 +4,7 @@ import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import { createCertificatesFeature } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
-import { createExchangeHubFeature, createExchangeProvinceFeature } from "./exchange/index.js";
+import { createExchangeHubFeature, createExchangeProvinceFeature, createExchangeStats } from "./exchange/index.js";
 import { createHubFeature } from "./hub/index.js";
 import { createSharingFeature } from "./sharing/index.js";
 import { createOrganisationFeature, createOrganisationService, divisionName } from "./organisation/index.js";
@@ -61,7 +61,12 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   ];
   // The exchange interface first: its signed routes under /api/hub/v1/exchange must not reach the
   // hub feature's gate, which would reserve their nonces before the exchange's gate sees them.
-  if (config.role === "hub") features.push(createExchangeHubFeature(ctx, { access }), createHubFeature(ctx, { access, audit }));
+  if (config.role === "hub")
+    features.push(
+      createExchangeHubFeature(ctx, { access }),
+      // The monthly report counts the exchange's cases through its read API.
+      createHubFeature(ctx, { access, audit, exchangeFacts: createExchangeStats(conn) }),
+    );
   // Registration, scheduling, question banks and exam delivery are a province's business; the hub
   // only shares records.
   if (config.role === "province") {

@@ -41,8 +41,10 @@ export const ExchangeFigures = z.object({
   kind: z.enum(["filing", "transfer", "notice"]),
   sent: z.int(),
   received: z.int(),
-  acknowledged: z.int(),
-  /** Messages addressed to the province whose acknowledgement deadline passed without one. */
+  /** Received cases the province answered: acknowledged, or a problem raised. */
+  answered: z.int(),
+  problems: z.int(),
+  /** Received cases whose acknowledgement deadline passed unanswered (answered late or still open). */
   overdue: z.int(),
   ackMedianSeconds: z.number().nullable(),
   ackP95Seconds: z.number().nullable(),

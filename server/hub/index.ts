@@ -37,7 +37,7 @@ export interface HubFeatureOptions {
   key?: NodeKey;
   access: Access;
   audit: AuditService;
-  /** The exchange's read API for the monthly report, once the exchange feature exists. */
+  /** The exchange's read API (createExchangeStats) for the monthly report, wired by the composition root. */
   exchangeFacts?: ExchangeFactsPort;
 }
 

@@ -32,6 +32,16 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       who.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId: `e2e-${Math.random()}`, records });
     await send(jiangsu, [pass("320000", 1), pass("320000", 2, { issuingDivision: "320100" }), pass("320000", 5), pass("320000", 30), { ...pass("320000", 1), issuingDivision: "329999" }]);
     await send(beijing, [pass("110000", 0.2), pass("110000", 0.5), { ...pass("110000", 1), exam: { categoryCode: "02001", passedOn: "2026-11-02", score: 50, passMark: 80, chainHash: "c".repeat(64) } }]);
+    // Two filings 北京 → 江苏 (one answered in 40 minutes, one overdue) as the exchange stores them.
+    const now = Date.now();
+    const aCase = (n: number, kind: string, answeredAfterMs: number | null, deadline: number) => ({
+      caseId: `e2e-${n}`, kind, fromProvince: "110000", toProvince: "320000", senderDivision: "110000", responsibleDivision: "320000",
+      idNumber: aNewIdNumber(), lookupId: null, body: {}, bodyHash: "0".repeat(64), state: answeredAfterMs === null ? "delivered" : "acknowledged",
+      sentAt: new Date(now - 2 * 3600_000), deliveredAt: new Date(now - 2 * 3600_000), deadlineAt: new Date(deadline),
+      answeredAt: answeredAfterMs === null ? null : new Date(now - 2 * 3600_000 + answeredAfterMs), ack: null, endedAt: null, end: null,
+      overdue: answeredAfterMs === null, escalatedAt: null,
+    });
+    await hub.node.ctx.conn.collection("exchange_cases").insertMany([aCase(1, "filing", 40 * 60_000, now + 86_400_000), aCase(2, "notice", null, now - 1000)]);
     const operator = await createStaff(hub.node, { roles: ["hub_operator"], displayName: "中心运维员" });
     login = { username: operator.username, password: operator.password };
     browser = await launchBrowser();
@@ -52,6 +62,8 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       expect(await table.getByText("未知行政区划 1").count()).to.equal(1);
       expect(await table.getByText("320000").count(), "codes stay out of the table").to.equal(0);
       expect(await page.locator(".chart canvas").count()).to.be.at.least(3);
+      const exchange = page.locator('[data-test="report-exchange"]');
+      expect(await exchange.getByText("逾期 1").count(), "江苏's overdue notice").to.equal(1);
       await screenshot(page, "hub-report");
       expect(errors).to.deep.equal([]);
     } finally {
@@ -68,6 +80,7 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       await table.getByText("江苏省").waitFor();
       expect(await table.getByText("5 条：接收 4，被拒 1").count()).to.equal(1);
       expect(await page.locator('[data-test="dashboard-chart"] canvas').count()).to.equal(1);
+      expect(await table.getByText("未接入").count(), "the exchange is wired").to.equal(0);
       await screenshot(page, "hub-dashboard");
       expect(errors).to.deep.equal([]);
     } finally {

@@ -9,6 +9,21 @@ import { provinceLabel, type ExchangeFactsPort } from "./report.service.js";
 const HOUR = 3600_000;
 
 /**
+ * Cases waiting for each province's answer now, and those of them past their deadline, over every
+ * case the hub holds. A filing the sender ended before an answer still counts as waiting here.
+ */
+async function exchangeBacklog(port: ExchangeFactsPort, now: Date): Promise<Map<string, { waiting: number; overdue: number }>> {
+  const out = new Map<string, { waiting: number; overdue: number }>();
+  for (const r of await port.stats({ from: new Date(0), to: now })) {
+    const b = out.get(r.province) ?? { waiting: 0, overdue: 0 };
+    b.waiting += r.received - r.answered;
+    b.overdue += r.overdueOpen;
+    out.set(r.province, b);
+  }
+  return out;
+}
+
+/**
  * The live view of the connection for the hub operator: who published when, what became of it,
  * the error rates of the last day and hour, and what waits. The hub cannot see a province's own
  * send queue (that is the province's 上报队列 page); it shows what it can measure: how old the
@@ -29,11 +44,10 @@ export function createDashboardService(
       const currentHour = Math.floor(at.getTime() / HOUR) * HOUR;
       const firstHour = currentHour - 23 * HOUR;
       const nodes = await deps.registry.list();
-      const codes = nodes.map((n) => n.provinceCode);
       const [recent, messages, backlog] = await Promise.all([
         Intake.find({ at: { $gte: new Date(firstHour) } }, { _id: 0, sourceProvince: 1, at: 1, outcome: 1, sourceAt: 1 }).lean(),
         deps.log.countsSince(new Date(at.getTime() - HOUR)),
-        deps.exchange?.backlog(codes) ?? Promise.resolve(null),
+        deps.exchange ? exchangeBacklog(deps.exchange, at) : Promise.resolve(null),
       ]);
       const provinces = await Promise.all(
         nodes.map(async (node): Promise<DashboardProvince> => {

@@ -3,20 +3,21 @@
  * data-quality score. The formula is written down in the README (数据质量评分); keep both in step.
  */
 
-/** The median: the middle value, or the mean of the two middle values of an even count. */
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** The nearest-rank percentile: the smallest value with at least p % of the values at or below it. */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1]!;
+}
+
+/**
+ * The median as the nearest-rank 50th percentile (the lower middle value of an even count), so
+ * every time in the report — collection latency and the exchange's answer times — is one kind of
+ * figure: a value that really occurred.
+ */
+export function median(values: readonly number[]): number | null {
+  return percentile(values, 50);
 }
 
 /** A record as the completeness check sees it (the raw published record; any shape). */

@@ -22,7 +22,7 @@ export function monthReportCsv(report: MonthReport): string {
   const kinds = ["filing", "transfer", "notice"] as const;
   if (report.exchangeIncluded)
     for (const k of kinds)
-      header.push(`${EXCHANGE_LABELS[k]}发出`, `${EXCHANGE_LABELS[k]}收到`, `${EXCHANGE_LABELS[k]}已确认`, `${EXCHANGE_LABELS[k]}逾期`, `${EXCHANGE_LABELS[k]}确认时长中位数(秒)`);
+      header.push(`${EXCHANGE_LABELS[k]}发出`, `${EXCHANGE_LABELS[k]}收到`, `${EXCHANGE_LABELS[k]}已答复`, `${EXCHANGE_LABELS[k]}有异议`, `${EXCHANGE_LABELS[k]}逾期`, `${EXCHANGE_LABELS[k]}确认时长中位数(秒)`);
   header.push("数据质量评分", "与变更日志一致", "截至");
 
   const row = (p: ProvinceMonthFigures): CsvValue[] => {
@@ -37,7 +37,7 @@ export function monthReportCsv(report: MonthReport): string {
     if (report.exchangeIncluded)
       for (const k of kinds) {
         const x = p.exchange.find((e) => e.kind === k);
-        cells.push(x?.sent ?? 0, x?.received ?? 0, x?.acknowledged ?? 0, x?.overdue ?? 0, seconds(x?.ackMedianSeconds ?? null));
+        cells.push(x?.sent ?? 0, x?.received ?? 0, x?.answered ?? 0, x?.problems ?? 0, x?.overdue ?? 0, seconds(x?.ackMedianSeconds ?? null));
       }
     cells.push(p.score ?? "无数据", p.ledgerConsistent ? "是" : "否", wallTime(report.partial ? report.generatedAt : report.to, report.timeZone));
     return cells;

@@ -1,4 +1,5 @@
 import type { Connection } from "mongoose";
+import type { ExchangeStatsRow } from "../../contracts/exchange.js";
 import type { ExchangeFigures, LatencySummary, MonthReport, ProvinceMonthFigures } from "../../contracts/hub-report.js";
 import { errors } from "../../lib/errors.js";
 import { divisionName, isKnownDivision } from "../../organisation/index.js";
@@ -17,15 +18,33 @@ import { monthWindow, type MonthWindow } from "./month.js";
 import { reportModels } from "./report.models.js";
 
 /**
- * What the cross-province exchange (issue 13) tells the report, per province, for a window:
- * filings, transfers and notices sent and received, acknowledged, overdue, and ack times. Wired
- * by the composition root once the exchange feature exists; until then the report says it has no
+ * What the cross-province exchange (issue 13) tells the report: per province and kind, the cases
+ * sent and received in a window, answered, problems, overdue, and answer times. The composition
+ * root plugs in the exchange feature's `createExchangeStats`; without it the report says it has no
  * exchange figures instead of showing zeros.
  */
 export interface ExchangeFactsPort {
-  monthFigures(window: { from: Date; to: Date }, provinceCodes: readonly string[]): Promise<Map<string, ExchangeFigures[]>>;
-  /** Messages waiting at the hub for each province now: undelivered or unacknowledged, and overdue. */
-  backlog(provinceCodes: readonly string[]): Promise<Map<string, { waiting: number; overdue: number }>>;
+  stats(range: { from: Date; to: Date }): Promise<ExchangeStatsRow[]>;
+}
+
+/** The exchange rows of a window, by province, in the report's shape. */
+export async function exchangeByProvince(port: ExchangeFactsPort, range: { from: Date; to: Date }): Promise<Map<string, ExchangeFigures[]>> {
+  const out = new Map<string, ExchangeFigures[]>();
+  for (const r of await port.stats(range)) {
+    const list = out.get(r.province) ?? [];
+    list.push({
+      kind: r.kind,
+      sent: r.sent,
+      received: r.received,
+      answered: r.answered,
+      problems: r.problems,
+      overdue: r.overdue,
+      ackMedianSeconds: r.ackMedianMs === null ? null : r.ackMedianMs / 1000,
+      ackP95Seconds: r.ackP95Ms === null ? null : r.ackP95Ms / 1000,
+    });
+    out.set(r.province, list);
+  }
+  return out;
 }
 
 export interface ReportDeps {
@@ -176,7 +195,7 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
       const [tally, changes, exchange] = await Promise.all([
         tallies(window, provinces),
         changesAccepted(window, provinces),
-        deps.exchange?.monthFigures(window, provinces) ?? Promise.resolve(null),
+        deps.exchange ? exchangeByProvince(deps.exchange, window) : Promise.resolve(null),
       ]);
       return {
         format: "roadcert-monthly-report/1",
