@@ -112,3 +112,73 @@ export const ListAuditQuery = z
   })
   .strict();
 export type ListAuditQuery = z.infer<typeof ListAuditQuery>;
+
+/** Readable names of the detail fields services write (the log keeps the field codes). */
+const DETAIL_LABELS: Readonly<Record<string, string>> = {
+  candidateName: "考生",
+  candidateId: "考生编号",
+  name: "名称",
+  username: "用户名",
+  roles: "角色",
+  categoryCode: "类别",
+  categories: "类别",
+  testCentreName: "考点",
+  roomName: "考场",
+  seatNo: "座位号",
+  ticketNo: "准考证号",
+  startsAt: "开考时间",
+  durationMinutes: "时长（分钟）",
+  lateEntryMinutes: "迟到禁入（分钟）",
+  earliestHandInMinutes: "最早交卷（分钟）",
+  status: "状态",
+  reason: "理由",
+  note: "说明",
+  minutes: "分钟",
+  attempts: "人数",
+  whole: "全场",
+  submitted: "交卷人数",
+  late: "逾期发布",
+  onSitePhoto: "现场拍照",
+  ip: "考试机 IP",
+  tokenIssued: "生成座位令牌",
+  seats: "座位数",
+  divisionCode: "行政区划",
+  phone: "电话",
+  address: "地址",
+};
+
+/** Fields not worth a line once a name says the same (the id behind a name stays in the raw entry). */
+const SHADOWED_BY: Readonly<Record<string, string>> = { candidateId: "candidateName", roomId: "roomName" };
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * An entry's details as lines a person reads: field names in Chinese, category codes as names,
+ * instants in the node's zone (through `formatInstant`), yes/no for flags; ids shadowed by a name
+ * are left out. Unknown fields are kept with their code as the label, so nothing is hidden.
+ */
+export function auditDetailLines(
+  details: Record<string, unknown>,
+  options: {
+    formatInstant: (iso: string) => string;
+    categoryName: (code: string) => string | undefined;
+    divisionName?: (code: string) => string | undefined;
+  },
+): { label: string; value: string }[] {
+  const text = (key: string, v: unknown): string => {
+    if (v === null || v === undefined) return "—";
+    if (typeof v === "boolean") return v ? "是" : "否";
+    if (typeof v === "string") {
+      if ((key === "categoryCode" || key === "categories") && options.categoryName(v))
+        return options.categoryName(v) ?? v;
+      if (key === "divisionCode") return options.divisionName?.(v) ?? v;
+      return ISO_INSTANT.test(v) ? options.formatInstant(v) : v;
+    }
+    if (Array.isArray(v)) return v.map((x) => text(key, x)).join("、");
+    if (typeof v === "object") return JSON.stringify(v);
+    return String(v as number);
+  };
+  return Object.entries(details)
+    .filter(([key]) => !(SHADOWED_BY[key] && SHADOWED_BY[key] in details))
+    .map(([key, v]) => ({ label: DETAIL_LABELS[key] ?? key, value: text(key, v) }));
+}
