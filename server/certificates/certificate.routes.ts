@@ -116,6 +116,10 @@ export function certificatesRouter(c: CertificatesFacade): Router {
       await c.ticketPdf(actingUser(req), { sessionId: parse(IdParam, req.params.id), candidateId }),
     );
   });
+  r.get("/exam-sessions/:id/seating-plan.pdf", requireRole("officer", "proctor"), async (req, res) => {
+    const sessionId = parse(IdParam, req.params.id);
+    pdf(res, `seating-plan-${sessionId}.pdf`, await c.seatingPlanPdf(actingUser(req), sessionId));
+  });
   r.get("/me/admission-ticket/pdf", requireRole("candidate"), async (req, res) => {
     pdf(res, "admission-ticket.pdf", await c.ticketPdf(actingUser(req), null));
   });

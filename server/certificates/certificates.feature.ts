@@ -1,7 +1,7 @@
 import type { AuthUser } from "../contracts/auth.js";
 import type { VerificationResultDto } from "../contracts/certificates.js";
 import type { CandidateDto } from "../contracts/registration.js";
-import type { AdmissionTicketDto } from "../contracts/scheduling.js";
+import type { AdmissionTicketDto, SeatMapDto } from "../contracts/scheduling.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { certificatesRouter } from "./certificate.routes.js";
@@ -11,6 +11,7 @@ import { createIssuanceService } from "./issuance.service.js";
 import { createLifecycleService } from "./lifecycle.service.js";
 import { renderAdmissionTicketPdf } from "./pdf/admission-ticket.pdf.js";
 import { renderCertificatePdf } from "./pdf/certificate.pdf.js";
+import { renderSeatingPlanPdf } from "./pdf/seating-plan.pdf.js";
 import type { CertificateAuditPort } from "./record.js";
 import { createSigningService } from "./signing.service.js";
 import { certificateModel } from "./certificate.model.js";
@@ -27,6 +28,8 @@ export interface CertificatesDeps {
     getSession(id: string): Promise<{ divisionCode: string } | null>;
     ticketFor(actor: AuthUser, sessionId: string, candidateId: string): Promise<AdmissionTicketDto>;
     myTicket(actor: AuthUser): Promise<AdmissionTicketDto>;
+    /** The session's seats as the actor may read them (scope checked by scheduling). */
+    seatMap(actor: AuthUser, sessionId: string): Promise<SeatMapDto>;
   };
   divisionName(code: string): string | null;
   /** The node's audit log: every certificate change and its entry are one transaction. */
@@ -136,6 +139,14 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         kid: dto.kid,
         photo: await deps.candidates.getCandidatePhoto(doc.candidateId),
         addressName: divisionName(dto.record.holder.addressDivisionCode),
+      });
+    },
+    /** The printable seating plan and sign-in sheet of a session (the node's PDFs are rendered here). */
+    async seatingPlanPdf(actor: AuthUser, sessionId: string): Promise<Buffer> {
+      return renderSeatingPlanPdf({
+        map: await deps.sessions.seatMap(actor, sessionId),
+        timeZone: ctx.config.timeZone,
+        preparedAt: new Date(Math.floor(clock().getTime() / 1000) * 1000),
       });
     },
     async ticketPdf(

@@ -131,6 +131,22 @@ export const AssignBody = z
   .strict();
 export type AssignBody = z.infer<typeof AssignBody>;
 
+/**
+ * Seat many candidates at once (自动排座): the named ones, or, without names, every candidate of
+ * the officer's divisions who applied for the session's category and is not yet in an open session
+ * of it, in registration order, until the seats run out.
+ */
+export const AutoAssignBody = z
+  .object({ candidateIds: z.array(z.string().min(1).max(64)).min(1).max(500).optional() })
+  .strict();
+export type AutoAssignBody = z.infer<typeof AutoAssignBody>;
+
+/** What automatic seating did, candidate by candidate (names, so the officer can act on it). */
+export interface AutoAssignResultDto {
+  seated: { candidateId: string; name: string; seatNo: number; ticketNo: string }[];
+  refused: { candidateId: string; name: string; code: string; message: string }[];
+}
+
 export const ListSessionsQuery = z
   .object({
     categoryCode: CategoryCode.optional(),

@@ -3,6 +3,7 @@ import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import {
   AssignBody,
+  AutoAssignBody,
   CreateSessionBody,
   ListSessionsQuery,
   UpdateSessionBody,
@@ -46,6 +47,12 @@ export function schedulingRouter(sched: SchedulingService, access: Access): Rout
     const sessionId = parse(IdParam, req.params.id);
     const assignment = await sched.assign(actor, sessionId, parse(AssignBody, req.body));
     res.status(201).json({ assignment });
+  });
+
+  r.post("/exam-sessions/:id/auto-assign", access.route("session:write"), async (req, res) => {
+    const actor = actorOf(req);
+    const sessionId = parse(IdParam, req.params.id);
+    res.json(await sched.autoAssign(actor, sessionId, parse(AutoAssignBody, req.body ?? {})));
   });
 
   r.delete("/exam-sessions/:id/assignments/:candidateId", access.route("session:write"), async (req, res) => {

@@ -5,6 +5,8 @@ import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type {
   AdmissionTicketDto,
   AssignBody,
+  AutoAssignBody,
+  AutoAssignResultDto,
   CreateSessionBody,
   ExamSessionDto,
   SeatAssignmentDto,
@@ -19,6 +21,7 @@ import type { RegistrationService } from "../registration/index.js";
 import { assignmentModel, examSessionModel } from "./scheduling.model.js";
 import { bookedUntilOf, createRoomBooking } from "./room-booking.js";
 import { toAssignmentDto, toSessionDto, toTicket, type AssignmentLean, type SessionLean } from "./presenters.js";
+import { autoSeat } from "./auto-seating.js";
 
 /** Retake policy at scheduling time (the exam feature supplies it); throws an AppError to refuse. */
 export type RetakeCheck = (candidateId: string, categoryCode: CategoryCode) => Promise<void>;
@@ -84,7 +87,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     return `${s.provinceCode.slice(0, 2)}${ymd}${String(randomInt(0, 1_000_000)).padStart(6, "0")}`;
   }
 
-  return {
+  const service = {
     async createSession(actor: AuthUser, body: CreateSessionBody): Promise<ExamSessionDto> {
       const provinceCode = options.provinceCode;
       if (!provinceCode) throw errors.forbidden("全国共享平台不安排考试", "not_a_province_node");
@@ -134,10 +137,14 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
           actor,
           divisionCode: created.divisionCode,
           target: { type: "exam_session", id: String(created._id) },
+          // Names beside the ids: the log is read by people, and a room may be renamed later.
           details: {
             categoryCode: created.categoryCode,
+            testCentreName: created.testCentreName,
+            roomName: created.roomName,
             roomId: created.roomId,
             startsAt: created.startsAt.toISOString(),
+            durationMinutes: created.durationMinutes,
           },
         });
         return created;
@@ -285,7 +292,12 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
               actor,
               divisionCode: actor.divisionCode,
               target: { type: "exam_session", id: sessionId },
-              details: { candidateId: a.candidateId, seatNo: a.seatNo, ticketNo: a.ticketNo },
+              details: {
+                candidateName: a.name,
+                candidateId: a.candidateId,
+                seatNo: a.seatNo,
+                ticketNo: a.ticketNo,
+              },
             });
             return a.toObject() as AssignmentLean;
           });
@@ -305,15 +317,15 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const s = await loadForWrite(actor, sessionId);
       if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能取消安排");
       await audit.transaction(async (session) => {
-        const removed = await Assignments.deleteOne({ sessionId, candidateId }, { session });
-        if (removed.deletedCount !== 1) throw errors.notFound("座位安排");
+        const removed = await Assignments.findOneAndDelete({ sessionId, candidateId }, { session }).lean();
+        if (!removed) throw errors.notFound("座位安排");
         await Sessions.updateOne({ _id: sessionId }, { $inc: { assignedCount: -1 } }, { session });
         await audit.append(session, {
           action: "session.candidate_unassigned",
           actor,
           divisionCode: actor.divisionCode,
           target: { type: "exam_session", id: sessionId },
-          details: { candidateId },
+          details: { candidateName: removed.name, candidateId, seatNo: removed.seatNo },
         });
       });
     },
@@ -407,6 +419,29 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         status: s.status,
       };
     },
+    /** Seats many candidates at once through `assign`, bound seats first; refusals reported by name. */
+    async autoAssign(actor: AuthUser, sessionId: string, body: AutoAssignBody): Promise<AutoAssignResultDto> {
+      return autoSeat(
+        {
+          seatMap: (a, id) => service.seatMap(a, id),
+          assign: (a, id, b) => service.assign(a, id, b),
+          registration: options.registration,
+          scheduledCandidates: async (categoryCode) =>
+            new Set(
+              (
+                await Assignments.find(
+                  { categoryCode, endsAt: { $gt: now() } },
+                  { candidateId: 1 },
+                ).lean()
+              ).map((a) => a.candidateId),
+            ),
+        },
+        actor,
+        sessionId,
+        body,
+      );
+    },
   };
+  return service;
 }
 export type SchedulingService = ReturnType<typeof createSchedulingService>;

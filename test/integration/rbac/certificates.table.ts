@@ -198,6 +198,13 @@ export const rows: RbacRow[] = [
     request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/tickets/${fx.own.candidateId}/pdf` }),
   },
   {
+    // The seat map's scope: officers of the session's division, proctors of its test centre.
+    method: "get",
+    path: "/exam-sessions/:id/seating-plan.pdf",
+    access: { officer: "own", proctor: "own" },
+    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/seating-plan.pdf` }),
+  },
+  {
     method: "get",
     path: "/me/admission-ticket/pdf",
     access: { candidate: "all" },

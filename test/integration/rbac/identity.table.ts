@@ -302,6 +302,16 @@ export const rows: RbacRow[] = [
     },
   },
   {
+    // Seats the named fresh candidate (a refusal would be reported in a 200 body, not as an error).
+    method: "post",
+    path: "/exam-sessions/:id/auto-assign",
+    access: { officer: "own" },
+    request: async (fx) => {
+      const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
+      return { url: `/api/exam-sessions/${fx.own.sessionId}/auto-assign`, body: { candidateIds: [c.id] } };
+    },
+  },
+  {
     method: "delete",
     path: "/exam-sessions/:id/assignments/:candidateId",
     access: { officer: "own" },

@@ -2,6 +2,7 @@ import type { TestCentreDto } from "@contracts/organisation.js";
 import type { CandidateDto } from "@contracts/registration.js";
 import type {
   AdmissionTicketDto,
+  AutoAssignResultDto,
   ExamSessionDto,
   SeatAssignmentDto,
   SeatMapDto,
@@ -20,6 +21,9 @@ export const schedulingApi = {
     api
       .post<{ assignment: SeatAssignmentDto }>(`/api/exam-sessions/${id}/assignments`, body)
       .then((r) => r.assignment),
+  autoAssign: (id: string, candidateIds?: string[]) =>
+    api.post<AutoAssignResultDto>(`/api/exam-sessions/${id}/auto-assign`, candidateIds ? { candidateIds } : {}),
+  seatingPlanUrl: (id: string) => `/api/exam-sessions/${encodeURIComponent(id)}/seating-plan.pdf`,
   unassign: (id: string, candidateId: string) =>
     api.delete<void>(`/api/exam-sessions/${id}/assignments/${candidateId}`),
   ticket: (id: string, candidateId: string) =>

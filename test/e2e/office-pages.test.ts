@@ -1,0 +1,95 @@
+import { expect } from "chai";
+import type { Browser } from "playwright-core";
+import { DEMO_PASSWORD, seedDemo } from "../../scripts/seed-demo.js";
+import { registerTestCandidate } from "../helpers/auth.js";
+import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { startTestNode } from "../helpers/node.js";
+
+/** Issue 14: the office seats a session in one go, prints its plan, and sets seat computers up. */
+describe("examination office pages (browser)", function () {
+  this.timeout(120_000);
+  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let browser: Browser;
+
+  before(async function () {
+    this.timeout(180_000);
+    const dist = await ensureClientBuilt();
+    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
+    await seedDemo(node.ctx);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  it("when an officer seats the waiting candidates automatically, then the report names who could not be seated, the plan prints, and unbound seats are warned about", async () => {
+    await registerTestCandidate(node, { name: "钱自动", divisionCode: "320100" });
+    await registerTestCandidate(node, { name: "孙自动", divisionCode: "320100" });
+    await registerTestCandidate(node, { name: "李货运", divisionCode: "320100", categories: ["02001"] });
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
+      await page.goto("/scheduling/sessions");
+      expect(await page.locator('[data-test="session-lifecycle"]').first().textContent()).to.include(
+        "已安排",
+      );
+      await page.locator('[data-test="sessions-table"] .el-table__row').first().click();
+      // The demo room binds only seat 1 to a computer.
+      const warning = (await page.locator('[data-test="unbound-seats"]').textContent()) ?? "";
+      expect(warning).to.match(/11 个座位（2、3、.*12 号）未绑定考试机/);
+
+      await page.locator('[data-test="auto-seat-all"]').click();
+      const report = page.locator('[data-test="auto-seat-report"]');
+      await report.getByText("已安排 2 人").waitFor();
+      expect(await report.textContent()).not.to.include("李货运");
+      await screenshot(page, "office-auto-seat-report");
+      await report.getByRole("button", { name: "知道了" }).click();
+      for (const name of ["钱自动", "孙自动"])
+        await page.locator('[data-test="seat-map"]').getByText(name).waitFor();
+      await screenshot(page, "office-session-seated");
+
+      const plan = await page.request.get(
+        (await page.locator('[data-test="seating-plan"]').getAttribute("href")) ?? "",
+      );
+      expect(plan.status()).to.equal(200);
+      expect(plan.headers()["content-type"]).to.equal("application/pdf");
+      expect((await plan.body()).subarray(0, 5).toString("latin1")).to.equal("%PDF-");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when an admin issues a seat's computer address, then the dialog shows the kiosk URL and its QR once, and opening it binds that computer", async () => {
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, "js_admin", DEMO_PASSWORD);
+      await page.goto("/admin/organisation");
+      await page.locator('[data-test="org-seat-5"]').first().click();
+      await page.locator('[data-test="seat-issue-token"]').click();
+      const kiosk = page.locator('[data-test="seat-kiosk"]');
+      await kiosk.waitFor();
+      expect(await kiosk.textContent()).to.include("只显示这一次");
+      await page.locator('[data-test="seat-kiosk-qr"]').waitFor();
+      const url = await page.locator('[data-test="seat-kiosk-url"]').inputValue();
+      expect(url).to.match(/\/login\?as=candidate&seat=[^&]+$/);
+      await screenshot(page, "office-seat-kiosk");
+      expect(errors).to.deep.equal([]);
+
+      // The seat computer: a fresh browser opens the address and keeps the binding.
+      const seatComputer = await openContext(browser, node.url);
+      try {
+        await seatComputer.page.goto(url);
+        await seatComputer.page.locator('[data-test="seat-bound"]').waitFor();
+        expect(seatComputer.errors).to.deep.equal([]);
+      } finally {
+        await seatComputer.context.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,118 @@
+import { expect } from "chai";
+import type { AutoAssignResultDto } from "../../../server/contracts/scheduling.js";
+import { createOrganisationService } from "../../../server/organisation/index.js";
+import { createTestRoom, registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/** Issue 14: a whole session is seated in one go, bound seats first, every refusal named. */
+describe("automatic seating (自动排座)", () => {
+  let node: Node;
+  let officer: AuthedAgent;
+  let day = 1;
+  before(async () => {
+    node = await startTestNode();
+    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
+  });
+  after(async () => {
+    await node.stop();
+  });
+
+  /** A session in a room of `seats` whose seat 1 is not bound to a seat computer. */
+  async function aSessionWithUnboundSeatOne(seats: number) {
+    const room = await createTestRoom(node, { seats });
+    const first = room.seats[0];
+    if (!first) throw new Error("fixture");
+    await createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode).updateSeat(
+      {
+        id: "test-admin",
+        kind: "staff",
+        roles: ["admin"],
+        displayName: "管理员",
+        divisionCode: "320000",
+        provinceCode: "320000",
+      },
+      room.testCentreId,
+      room.roomId,
+      first.seatId,
+      { clearToken: true },
+    );
+    const res = await officer.agent
+      .post("/api/exam-sessions")
+      .send({
+        categoryCode: "01001",
+        testCentreId: room.testCentreId,
+        roomId: room.roomId,
+        startsAt: new Date(Date.now() + day++ * 86_400_000).toISOString(),
+      })
+      .expect(201);
+    return res.body.session as { id: string };
+  }
+
+  it("when an officer seats named candidates automatically, then bound seats fill first and refusals are named, with nothing written for them", async () => {
+    const session = await aSessionWithUnboundSeatOne(3);
+    const ok1 = await registerTestCandidate(node, { name: "甲考生" });
+    const ok2 = await registerTestCandidate(node, { name: "乙考生" });
+    const freight = await registerTestCandidate(node, { name: "丙考生", categories: ["02001"] });
+    const res = await officer.agent
+      .post(`/api/exam-sessions/${session.id}/auto-assign`)
+      .send({ candidateIds: [ok1.id, freight.id, ok2.id] })
+      .expect(200);
+    const result = res.body as AutoAssignResultDto;
+    expect(result.seated.map((s) => [s.name, s.seatNo])).to.deep.equal([
+      ["甲考生", 2],
+      ["乙考生", 3],
+    ]);
+    expect(result.refused).to.deep.equal([
+      {
+        candidateId: freight.id,
+        name: "丙考生",
+        code: "not_applied",
+        message: "该考生未报考经营性道路旅客运输驾驶员",
+      },
+    ]);
+    const seated = await node.ctx.conn
+      .collection("seat_assignments")
+      .find({ sessionId: session.id })
+      .toArray();
+    expect(seated.map((a) => a.candidateId).sort()).to.deep.equal([ok1.id, ok2.id].sort());
+  });
+
+  it("when no candidates are named, then the waiting ones of the category are seated in registration order until the room is full", async () => {
+    const session = await aSessionWithUnboundSeatOne(2);
+    // Start from a clean slate: only the candidates below are waiting in this node's 南京.
+    await node.ctx.conn.collection("candidates").deleteMany({});
+    const first = await registerTestCandidate(node, { name: "先报名" });
+    const second = await registerTestCandidate(node, { name: "后报名" });
+    const third = await registerTestCandidate(node, { name: "最后报名" });
+    await registerTestCandidate(node, { name: "货运考生", categories: ["02001"] });
+    const result = (
+      await officer.agent.post(`/api/exam-sessions/${session.id}/auto-assign`).send({}).expect(200)
+    ).body as AutoAssignResultDto;
+    expect(result.seated.map((s) => [s.candidateId, s.seatNo])).to.deep.equal([
+      [first.id, 2],
+      [second.id, 1],
+    ]);
+    expect(result.refused.map((r) => [r.candidateId, r.code])).to.deep.equal([[third.id, "session_full"]]);
+
+    // Run again: nobody is seated twice, and the one left over is still reported.
+    const again = (
+      await officer.agent.post(`/api/exam-sessions/${session.id}/auto-assign`).send({}).expect(200)
+    ).body as AutoAssignResultDto;
+    expect(again.seated).to.deep.equal([]);
+    expect(again.refused.map((r) => r.name)).to.deep.equal(["最后报名"]);
+  });
+
+  it("when the body is malformed, then 400 and nothing is seated", async () => {
+    const session = await aSessionWithUnboundSeatOne(2);
+    const res = await officer.agent
+      .post(`/api/exam-sessions/${session.id}/auto-assign`)
+      .send({ candidateIds: [] })
+      .expect(400);
+    expect(res.body.error.code).to.equal("validation_failed");
+    expect(
+      await node.ctx.conn.collection("seat_assignments").countDocuments({ sessionId: session.id }),
+    ).to.equal(0);
+  });
+});
