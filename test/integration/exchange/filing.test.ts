@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { createHubExchangeService } from "../../../server/exchange/index.js";
 import { createHubExchangePort } from "../../../server/hub/index.js";
+import { staffAgent } from "../../helpers/auth.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { startTestHub, type TestHub } from "../hub/support.js";
 import { aCertifiedPractitioner, aFiling, anOfficer, aNotice, aProvince, type TestProvince } from "./support.js";
@@ -91,6 +92,16 @@ describe("cross-province exchange: filing, ending and notice stories", () => {
     expect((await beijing.exchange.get(bjCounty, notice.caseId)).state).to.equal("acknowledged");
     const mine = await jiangsu.exchange.ofPractitioner(jsProvince, p.idNumber);
     expect(mine.cases.map((c) => `${c.kind}:${c.state}`)).to.deep.equal(["notice:acknowledged"]);
+  });
+
+  it("when the hub operator (ministry level) lists the network's cases, then every province's cases appear with their state, and an anonymous request is refused", async () => {
+    const { filed } = await aFiledPractitioner();
+    const operator = await staffAgent(hub.node, { roles: ["hub_operator"], divisionCode: "000000" });
+    const res = await operator.agent.get("/api/hub/exchange/cases?province=320000&limit=200");
+    expect(res.status).to.equal(200);
+    expect((res.body as { caseId: string; fromProvince: string }[]).find((c) => c.caseId === filed.caseId)).to.include({ fromProvince: "110000", state: "sent" });
+    const anonymous = await fetch(`${hub.node.url}/api/hub/exchange/cases`);
+    expect(anonymous.status).to.equal(401);
   });
 
   it("when a case is not answered before its deadline, then the hub escalates it once and both provinces see it overdue, the province level's list too", async () => {
