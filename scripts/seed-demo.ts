@@ -19,6 +19,8 @@ export const DEMO_PASSWORD = "Demo#2026roadcert";
 const PREFIX: Record<string, string> = { "320000": "js", "110000": "bj" };
 /** The demo city of each demo province (the test centre and the city officer live there). */
 const DEMO_CITY: Record<string, string> = { "320000": "320100", "110000": "110100" };
+/** A demo county of each demo province, for the exchange's four levels (玄武区, 朝阳区). */
+const DEMO_COUNTY: Record<string, string> = { "320000": "320102", "110000": "110105" };
 
 export async function seedDemo(ctx: FeatureContext): Promise<DemoSeedResult> {
   const { conn, config } = ctx;
@@ -103,6 +105,8 @@ export async function seedDemo(ctx: FeatureContext): Promise<DemoSeedResult> {
   await ensureStaff(`${prefix}_admin`, ["admin"], province, "省级管理员");
   await ensureStaff(`${prefix}_officer`, ["officer"], city, "市级业务员");
   await ensureStaff(`${prefix}_officer_prov`, ["officer"], province, "省级业务员");
+  const county = DEMO_COUNTY[province];
+  if (county) await ensureStaff(`${prefix}_officer_county`, ["officer"], county, "区县业务员");
   await ensureStaff(`${prefix}_examiner`, ["examiner"], province, "命题员");
   await ensureStaff(`${prefix}_reviewer`, ["reviewer"], province, ROLE_LABELS.reviewer);
   await ensureStaff(`${prefix}_proctor`, ["proctor"], city, "监考员", centre.id);

@@ -98,7 +98,38 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       await bj.page.getByText("周师傅").waitFor();
       await screenshot(bj.page, "exchange-outbox");
 
-      await js.page.goto(`/practitioners/${idNumber}`);
+      // An enforcement notice from the same 北京 officer, found with reason enforcement.
+      await bj.page.goto("/exchange/new");
+      await bj.page.getByRole("tab", { name: "违法抄告" }).click();
+      await field(bj.page, "lookup-id-number").fill(idNumber);
+      await field(bj.page, "lookup-case").fill("京交执〔2026〕118号");
+      await bj.page.locator('[data-test="lookup-submit"]').click();
+      await bj.page.getByRole("button", { name: "选择" }).click();
+      const item = (label: string) => bj.page.locator(".el-form-item", { hasText: label }).locator("input, textarea").first();
+      await item("处罚决定书文号").fill("京交执罚〔2026〕118号");
+      await item("决定日期").fill("2026-11-20");
+      await bj.page.keyboard.press("Enter");
+      await item("法律依据").fill("《道路运输从业人员管理规定》第四十六条");
+      await item("违法事实").fill("驾驶营运车辆连续驾驶超过4小时未休息");
+      await item("记分").fill("3");
+      await item("罚款").fill("200");
+      await screenshot(bj.page, "exchange-notice-form");
+      await bj.page.locator('[data-test="exchange-submit"]').click();
+      await bj.page.locator('[data-test="case-state"]').getByText("已发送").waitFor();
+      await screenshot(bj.page, "exchange-notice-sent");
+
+      await js.page.goto("/exchange/escalations");
+      await js.page.getByRole("heading", { name: "逾期督办" }).waitFor();
+      await screenshot(js.page, "exchange-escalations");
+
+      // 江苏 pulls every EXCHANGE_POLL_MS: reload until the notice is on the practitioner's page.
+      const noticeRow = js.page.locator(".el-card", { hasText: "违法抄告" }).getByText("违法抄告", { exact: true }).nth(1);
+      for (let i = 0; i < 50 && !(await noticeRow.count()); i++) {
+        await js.page.goto(`/practitioners/${idNumber}`);
+        await js.page.getByText("在外省的备案").waitFor();
+        if (!(await noticeRow.count())) await new Promise((r) => setTimeout(r, 300));
+      }
+      await noticeRow.waitFor();
       await js.page.getByText("在外省的备案").waitFor();
       await js.page.locator('[data-test="practitioner-lookups"]').getByText("朝阳备〔2026〕17号").waitFor({ timeout: 20_000 });
       await screenshot(js.page, "exchange-practitioner-page");
