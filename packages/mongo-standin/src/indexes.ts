@@ -94,7 +94,9 @@ export class Index {
     this.fields.forEach((field, depth) => {
       const keys = dedupe(pathValues(doc, field)).map(valueKey);
       prefixes = [
-        ...new Set(prefixes.flatMap((prefix) => keys.map((key) => (depth === 0 ? key : `${prefix}\u0000${key}`)))),
+        ...new Set(
+          prefixes.flatMap((prefix) => keys.map((key) => (depth === 0 ? key : `${prefix}\u0000${key}`))),
+        ),
       ];
       levels.push(prefixes);
     });

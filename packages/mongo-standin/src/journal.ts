@@ -1,7 +1,7 @@
 import {
   closeSync,
   existsSync,
-  fdatasyncSync,
+  fdatasync,
   fsyncSync,
   ftruncateSync,
   openSync,
@@ -28,12 +28,24 @@ export interface ReplayResult {
  * `[u32 length][u32 crc32][BSON]`; it is written and fdatasync'ed before the command is
  * acknowledged, so an acknowledged write survives a crash. At start the journal is replayed; a
  * torn or corrupt tail (the record being written when the process died) is cut off, not fatal.
+ *
+ * Syncs are grouped, as MongoDB's journal commits are: records are written at once (in the order
+ * their changes were applied), and one asynchronous fdatasync covers every record written before
+ * it started. A command's reply waits for the sync that covers its records; commands arriving
+ * while a sync runs share the next one. A synchronous fdatasync per command had blocked the
+ * event loop (18% of an embedded hub's CPU profile) and serialised every writer behind the disk.
  */
 export class Journal {
   private fd: number;
   private readonly file: string;
   /** Records appended since the journal was last compacted (the compaction trigger). */
   appended = 0;
+  /** Appends so far, and how many of them a finished sync covers. */
+  private written = 0;
+  private synced = 0;
+  /** The sync in progress, and the one queued to start after it. */
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
 
   private constructor(file: string, fd: number) {
     this.file = file;
@@ -71,12 +83,52 @@ export class Journal {
     return { journal, replay: { records, tornBytes } };
   }
 
-  /** Appends records as one write and waits until they are on disk. */
+  /** Appends records as one write; `durable()` then says when they are on disk. */
   append(records: Document[]): void {
     if (records.length === 0) return;
     writeSync(this.fd, encode(records));
-    fdatasyncSync(this.fd);
     this.appended += records.length;
+    this.written += 1;
+  }
+
+  /**
+   * Resolves once every record appended so far is on disk: joins the sync that will start next
+   * when one is already running (it may have started before these records were written).
+   */
+  durable(): Promise<void> {
+    if (this.synced === this.written) return Promise.resolve();
+    if (!this.running) return this.startSync();
+    this.queued ??= this.running.then(
+      () => this.afterRunning(),
+      () => this.afterRunning(),
+    );
+    return this.queued;
+  }
+
+  /** True while a sync runs or waits: the file must not be replaced under it. */
+  get syncing(): boolean {
+    return this.running !== null || this.queued !== null;
+  }
+
+  private afterRunning(): Promise<void> {
+    this.queued = null;
+    return this.synced === this.written ? Promise.resolve() : this.startSync();
+  }
+
+  private startSync(): Promise<void> {
+    const covers = this.written;
+    const run = new Promise<void>((resolve, reject) => {
+      fdatasync(this.fd, (error) => {
+        this.running = null;
+        if (error) reject(error);
+        else {
+          this.synced = Math.max(this.synced, covers);
+          resolve();
+        }
+      });
+    });
+    this.running = run;
+    return run;
   }
 
   /** Replaces the journal with `records` (the live state): write a copy, fsync, rename over. */
@@ -103,9 +155,14 @@ export class Journal {
     closeSync(dir);
     this.fd = openSync(this.file, "a+");
     this.appended = count;
+    // The compacted copy was fsync'ed: everything written so far is durable.
+    this.synced = this.written;
   }
 
-  close(): void {
+  /** Closes the file once the last sync has finished. */
+  async close(): Promise<void> {
+    await this.durable().catch(() => undefined);
+    while (this.syncing) await (this.queued ?? this.running)?.catch(() => undefined);
     closeSync(this.fd);
   }
 }

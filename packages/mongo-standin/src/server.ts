@@ -34,11 +34,22 @@ export function createServerState(store: Store, logger: Logger | undefined, pers
   };
 }
 
+/** A command's reply, and when what it wrote is durable (null: it wrote nothing to journal). */
+export interface Executed {
+  reply: Document;
+  durable: Promise<void> | null;
+}
+
 /**
  * Runs one command document and returns its reply (never throws): errors become
  * `{ ok: 0, ... }`. A command that fails inside a transaction aborts it, as on the server.
  */
-export function execute(command: Document, db: string, state: ServerState, connectionId: number): Document {
+export function execute(command: Document, db: string, state: ServerState, connectionId: number): Executed {
+  const reply = run(command, db, state, connectionId);
+  return { reply, durable: state.store.flush() };
+}
+
+function run(command: Document, db: string, state: ServerState, connectionId: number): Document {
   const name = commandName(command);
   let txn: Transaction | null = null;
   try {
@@ -62,8 +73,6 @@ export function execute(command: Document, db: string, state: ServerState, conne
     if (error instanceof CommandError) return error.toReply();
     state.logger?.error({ err: error, command: name }, "mongo-standin: command failed unexpectedly");
     return { ok: 0, errmsg: (error as Error).message, code: 1, codeName: "InternalError" };
-  } finally {
-    state.store.flush();
   }
 }
 
@@ -85,6 +94,38 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
   const reply = (frame: Frame, opCode: number, body: Buffer): void => {
     socket.write(encodeFrame(replyId++, frame.requestId, opCode, body));
   };
+  /** Replies still waiting for their journal sync; later replies queue behind them, in order. */
+  let waiting: Promise<void> | null = null;
+  const replyWhenDurable = (
+    frame: Frame,
+    { reply: result, durable }: Executed,
+    encode: (document: Document) => Buffer,
+    opCode: number,
+  ): void => {
+    if (!durable && !waiting) {
+      reply(frame, opCode, encode(result));
+      return;
+    }
+    const send = (): void => reply(frame, opCode, encode(result));
+    const failed = (error: unknown): void => {
+      state.logger?.error({ err: error, connectionId }, "mongo-standin: journal sync failed");
+      reply(
+        frame,
+        opCode,
+        encode({
+          ok: 0,
+          errmsg: `journal sync failed: ${(error as Error).message}`,
+          code: 1,
+          codeName: "InternalError",
+        }),
+      );
+    };
+    const chained = (waiting ?? Promise.resolve()).then(() => durable).then(send, failed);
+    waiting = chained;
+    void chained.then(() => {
+      if (waiting === chained) waiting = null;
+    });
+  };
   const handle = (frame: Frame): void => {
     if (frame.opCode === OpCode.MSG) {
       let message: ReturnType<typeof parseOpMsg>;
@@ -99,14 +140,14 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
       const command = plainDbRefs(message.command);
       const db = typeof command.$db === "string" ? command.$db : "admin";
       const result = execute(command, db, state, connectionId);
-      if (!message.moreToCome) reply(frame, OpCode.MSG, encodeOpMsg(result));
+      if (!message.moreToCome) replyWhenDurable(frame, result, encodeOpMsg, OpCode.MSG);
     } else if (frame.opCode === OpCode.QUERY) {
       // Drivers open every connection with a legacy OP_QUERY `isMaster` on `admin.$cmd`.
       const { collection, query } = parseOpQuery(frame.body);
       if (!collection.endsWith(".$cmd"))
         throw new ProtocolError(`legacy OP_QUERY on ${collection} is not supported`);
       const result = execute(query, collection.slice(0, -".$cmd".length), state, connectionId);
-      reply(frame, OpCode.REPLY, encodeOpReply(result));
+      replyWhenDurable(frame, result, encodeOpReply, OpCode.REPLY);
     } else {
       throw new ProtocolError(`unsupported opcode ${frame.opCode}`);
     }

@@ -78,8 +78,8 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       state.sessions.abortAll();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      store.flush();
-      journal?.close();
+      await store.flush();
+      await journal?.close();
     },
   };
 }

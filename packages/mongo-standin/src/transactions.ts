@@ -136,7 +136,10 @@ export class Transaction implements Access {
     }
     try {
       this.store.write(
-        [...this.writes].map(([ns, own]) => ({ ns, changes: [...own.entries()].map(([id, doc]) => ({ id, doc })) })),
+        [...this.writes].map(([ns, own]) => ({
+          ns,
+          changes: [...own.entries()].map(([id, doc]) => ({ id, doc })),
+        })),
       );
     } catch (error) {
       this.abort();

@@ -62,7 +62,9 @@ describe("mongo-standin: large transactions", () => {
       first.startTransaction();
       second.startTransaction();
       await coll.updateMany({}, { $set: { v: 1 } }, { session: first });
-      const error = await rejection(coll.updateOne({ _id: "d49" as never }, { $set: { v: 2 } }, { session: second }));
+      const error = await rejection(
+        coll.updateOne({ _id: "d49" as never }, { $set: { v: 2 } }, { session: second }),
+      );
       expect((error as { code?: number }).code).to.equal(112);
       expect((error as { errorLabels?: string[] }).errorLabels).to.include("TransientTransactionError");
       await first.commitTransaction();

@@ -152,15 +152,17 @@ export class Store {
   }
 
   /**
-   * Writes the current command's journal records with one fdatasync (group commit). Called
-   * before every reply, so nothing is acknowledged before it is durable.
+   * Writes the current command's journal records (one write) and returns when they are durable,
+   * or null when the command wrote nothing to journal. The caller replies only after that
+   * (group commit), so nothing is acknowledged before it is durable.
    */
-  flush(): void {
-    if (!this.journal || this.pending.length === 0) return;
+  flush(): Promise<void> | null {
+    if (!this.journal || this.pending.length === 0) return null;
     const records = this.pending;
     this.pending = [];
     this.journal.append(records);
     this.maybeCompact(false);
+    return this.journal.durable();
   }
 
   /** Rewrites the journal as the live state once it has grown well past it. */
@@ -168,7 +170,8 @@ export class Store {
     const journal = this.journal;
     if (!journal) return;
     let live = 0;
-    if (!force && journal.appended < COMPACT_AFTER_RECORDS) return;
+    // A sync in flight holds the file descriptor compaction would close; the next write retries.
+    if (!force && (journal.appended < COMPACT_AFTER_RECORDS || journal.syncing)) return;
     for (const collection of this.collections.values())
       live += collection.size + collection.indexes.length + 1;
     if (journal.appended <= Math.max(2 * live, force ? 1000 : 0)) return;
