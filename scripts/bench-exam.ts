@@ -12,6 +12,12 @@
  * The same N clients then drive a bare socket.io ack-echo server with the same schedule: its
  * throughput is the baseline, `ratio` = savesPerSec / baselineSavesPerSec.
  *
+ * `--capacity` (issue 17) then raises the offered save rate step by step (from `--capacity-start`
+ * saves/s, ×1.5 per `--capacity-step-ms` step, open-loop) for the node and for the baseline until
+ * ack p99 passes 100 ms or a save fails, and adds `capacitySavesPerSec`,
+ * `baselineCapacitySavesPerSec`, `capacityRatio` and the baseline's p50/p99 at the node's capacity.
+ * At 5,000 candidates or more the line says target by target whether issue 17's targets are met.
+ *
  * Prints one JSON line and appends it to BENCHMARKS.md. The load generator runs on the same
  * machine as the servers, so latencies include its own CPU contention.
  */
@@ -27,7 +33,7 @@ import { Server } from "socket.io";
 import { io as ioClient, type Socket } from "socket.io-client";
 import type { AuthUser } from "../server/contracts/auth.js";
 import type { Ack } from "../server/contracts/errors.js";
-import type { AnswerPayload, CandidateAttemptDto } from "../server/contracts/exams.js";
+import type { CandidateAttemptDto } from "../server/contracts/exams.js";
 import type { SeatAssignmentDto } from "../server/contracts/scheduling.js";
 import type {
   AckDataOf,
@@ -37,7 +43,16 @@ import type {
   ServerToClientEvents,
 } from "../server/contracts/socket-events.js";
 import { connectMongo } from "../server/lib/mongo.js";
+import {
+  capacityFields,
+  findCapacity,
+  targetsMet,
+  TARGETS,
+  type CapacityOptions,
+  type CapacityResult,
+} from "./bench/exam-capacity.js";
 import { createFixtureSession } from "./bench/exam-fixtures.js";
+import { drive, inBatches, type Save } from "./bench/exam-load.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -47,10 +62,11 @@ const { values } = parseArgs({
     room: { type: "string", default: "100" },
     "interval-ms": { type: "string", default: "10000" },
     "echo-server": { type: "boolean", default: false },
+    capacity: { type: "boolean", default: false },
+    "capacity-start": { type: "string", default: "200" },
+    "capacity-step-ms": { type: "string", default: "10000" },
   },
 });
-
-const CHOICES: AnswerPayload["choice"][] = [["A"], ["B"], ["C"], ["D"], ["T"], ["F"]];
 
 /** The candidate's and proctor's client: the contract's event maps, as the exam page uses them. */
 type BenchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -91,7 +107,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const progress = (msg: string) =>
   process.stderr.write(`[bench:exam ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -125,75 +140,6 @@ async function emitAck<E extends ClientEvent>(
   return emit(event, payload);
 }
 
-async function inBatches<T>(
-  items: T[],
-  size: number,
-  fn: (item: T, i: number) => Promise<void>,
-): Promise<void> {
-  for (let i = 0; i < items.length; i += size)
-    await Promise.all(items.slice(i, i + size).map((x, j) => fn(x, i + j)));
-}
-
-interface Load {
-  saves: number;
-  latencies: number[];
-  durationMs: number;
-  lost: number;
-}
-
-/**
- * Drives each socket with K answers on a fixed 10 s schedule; unacknowledged saves stay in a
- * journal and are retried (as the exam page does).
- */
-async function drive(
-  sockets: BenchSocket[],
-  attemptIds: string[],
-  k: number,
-  intervalMs: number,
-  questions: number,
-): Promise<Load & { intended: Map<number, string[]>[]; steady: number[] }> {
-  const latencies: number[] = [];
-  const steady: number[] = [];
-  let saves = 0;
-  const t0 = Date.now();
-  const intended = sockets.map(() => new Map<number, string[]>());
-  await Promise.all(
-    sockets.map(async (s, i) => {
-      const offset = Math.floor((i / sockets.length) * intervalMs);
-      await sleep(offset);
-      const journal = new Map<number, { index: number; choice: AnswerPayload["choice"] }>();
-      for (let n = 1; n <= k; n++) {
-        const index = (n * 7 + i) % questions;
-        const choice = CHOICES[(n + i) % CHOICES.length] ?? ["A"];
-        journal.set(n, { index, choice });
-        intended[i]?.set(index, choice);
-        for (const [seq, e] of [...journal.entries()].sort((a, b) => a[0] - b[0])) {
-          const started = performance.now();
-          try {
-            const ack = await emitAck(s, "attempt:answer", {
-              attemptId: attemptIds[i] ?? "",
-              seq,
-              index: e.index,
-              choice: e.choice,
-            });
-            latencies.push(performance.now() - started);
-            if (n > 1) steady.push(performance.now() - started);
-            if (ack.ok) {
-              journal.delete(seq);
-              saves++;
-            }
-          } catch {
-            // timed out: stays in the journal for the next round
-          }
-        }
-        const next = t0 + offset + n * intervalMs;
-        if (n < k) await sleep(Math.max(0, next - Date.now()));
-      }
-    }),
-  );
-  return { saves, latencies, steady, durationMs: Date.now() - t0, lost: 0, intended };
-}
-
 async function main(): Promise<void> {
   const n = Number(values.candidates);
   const k = Number(values.answers);
@@ -209,7 +155,11 @@ async function main(): Promise<void> {
   let mongoUri = process.env.MONGODB_URI ?? "";
   let dbKind = "mongodb";
   if (!mongoUri) {
-    const db = await spawnReady(["packages/mongo-standin/src/cli.ts", "--port", "0"], {}, /(mongodb:\/\/\S+)/);
+    const db = await spawnReady(
+      ["packages/mongo-standin/src/cli.ts", "--port", "0"],
+      {},
+      /(mongodb:\/\/\S+)/,
+    );
     children.push(db.child);
     mongoUri = db.match;
     dbKind = "standin";
@@ -269,6 +219,7 @@ async function main(): Promise<void> {
   const rssBefore = await rssKB(node.child.pid);
 
   const all = rooms.flatMap((r) => r.assignments.map((a) => ({ sessionId: r.sessionId, a })));
+  const connectStart = Date.now();
   const sockets: BenchSocket[] = new Array<BenchSocket>(all.length);
   const attemptIds: string[] = new Array<string>(all.length);
   await inBatches(all, 100, async ({ sessionId, a }, i) => {
@@ -288,7 +239,8 @@ async function main(): Promise<void> {
     attemptIds[i] = ack.data.attemptId;
   });
 
-  progress(`${n} candidates connected and synced`);
+  const connectSyncMs = Date.now() - connectStart;
+  progress(`${n} candidates connected and synced in ${connectSyncMs} ms`);
   // Release every room together; time until every candidate holds its paper.
   let questions = 0;
   const got = sockets.map(
@@ -308,15 +260,53 @@ async function main(): Promise<void> {
   const startAllPapersMs = Date.now() - releaseAt;
 
   progress(`all papers delivered ${startAllPapersMs} ms after release; answering`);
-  const load = await drive(sockets, attemptIds, k, intervalMs, Math.max(1, questions));
-  progress(`exam node: ${load.saves} saves acknowledged; baseline next`);
+  const saveOn =
+    (on: BenchSocket[]): Save =>
+    (i, payload) =>
+      emitAck(on[i] as BenchSocket, "attempt:answer", payload);
+  const load = await drive(saveOn(sockets), n, attemptIds, k, intervalMs, Math.max(1, questions));
+  progress(`exam node: ${load.saves} saves acknowledged`);
+  // Capacity: re-saves of each candidate's own answers (same choices, newer seqs), so the
+  // "lost" check below still compares against what the scheduled run intended.
+  const nextSeq = sockets.map(() => k + 1);
+  const capacityOptions: CapacityOptions = {
+    candidates: n,
+    startPerSec: Number(values["capacity-start"]),
+    factor: 1.5,
+    stepMs: Number(values["capacity-step-ms"]),
+    p99LimitMs: TARGETS.ackP99Ms,
+    maxPerSec: 50_000,
+  };
+  const capacitySave = (save: Save, seqs: number[]) => {
+    const rounds = sockets.map(() => 0);
+    return async (i: number): Promise<boolean> => {
+      const answered = [...(load.intended[i] ?? [])];
+      const round = rounds[i] ?? 0;
+      rounds[i] = round + 1;
+      const [index, choice] = answered[round % Math.max(1, answered.length)] ?? [0, ["A"]];
+      const seq = seqs[i] ?? k + 1;
+      seqs[i] = seq + 1;
+      const ack = await save(i, { attemptId: attemptIds[i] ?? "", seq, index, choice: choice as never });
+      return ack.ok;
+    };
+  };
+  let capacity: CapacityResult | null = null;
+  if (values.capacity) {
+    progress("capacity mode: exam node");
+    capacity = await findCapacity(capacitySave(saveOn(sockets), nextSeq), capacityOptions, (st) =>
+      progress(`  node ${JSON.stringify(st)}`),
+    );
+  }
   const rssAfter = await rssKB(node.child.pid);
 
   // Submit and count what is missing from the database.
   await inBatches(sockets, 100, async (s, i) => {
-    await emitAck(s, "attempt:submit", { attemptId: attemptIds[i] ?? "", lastSeq: k }, 60_000).catch(
-      () => undefined,
-    );
+    await emitAck(
+      s,
+      "attempt:submit",
+      { attemptId: attemptIds[i] ?? "", lastSeq: (nextSeq[i] ?? k + 1) - 1 },
+      60_000,
+    ).catch(() => undefined);
   });
   const docs = await conn
     .collection("exam_attempts")
@@ -344,7 +334,19 @@ async function main(): Promise<void> {
       echoSockets[i] = await connectClient(echo.match, null);
     },
   );
-  const base = await drive(echoSockets, attemptIds, k, intervalMs, Math.max(1, questions));
+  const base = await drive(saveOn(echoSockets), n, attemptIds, k, intervalMs, Math.max(1, questions));
+  let baselineCapacity: CapacityResult | null = null;
+  if (values.capacity) {
+    progress("capacity mode: bare socket.io ack-echo baseline");
+    baselineCapacity = await findCapacity(
+      capacitySave(
+        saveOn(echoSockets),
+        sockets.map(() => k + 1),
+      ),
+      capacityOptions,
+      (st) => progress(`  baseline ${JSON.stringify(st)}`),
+    );
+  }
   for (const s of echoSockets) s.close();
 
   const sorted = [...load.latencies].sort((a, b) => a - b);
@@ -372,6 +374,20 @@ async function main(): Promise<void> {
         ) * 10,
       ) / 10,
     loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+    connectSyncMs,
+    ...capacityFields(capacity, baselineCapacity),
+    ...(n >= 5_000
+      ? {
+          targets5000: targetsMet(
+            startAllPapersMs,
+            percentile(sorted, 99),
+            lost,
+            connectSyncMs,
+            capacity,
+            baselineCapacity,
+          ),
+        }
+      : {}),
     answersPerCandidate: k,
     intervalMs,
     checkInMs,

@@ -1,0 +1,164 @@
+/**
+ * Capacity mode of `bench:exam` (issue 17): instead of one fixed offered load, raise the offered
+ * save rate step by step until ack p99 passes the limit or saves fail, for the exam node and for
+ * the bare socket.io ack-echo baseline with the same clients. The load is open-loop (saves are
+ * sent on a clock, not after the previous ack), so a slow server shows as growing latency rather
+ * than as a generator that politely slows down with it.
+ */
+
+/** One save sent by candidate `i`: resolves true when acknowledged ok, false when refused or timed out. */
+export type SendSave = (i: number) => Promise<boolean>;
+
+export interface CapacityStep {
+  offeredPerSec: number;
+  /** Saves acknowledged ok per second of the step (sending plus draining the last acks). */
+  achievedPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  failed: number;
+}
+
+export interface CapacityResult {
+  /** The highest offered rate whose step passed (0 when even the first failed). */
+  capacitySavesPerSec: number;
+  steps: CapacityStep[];
+}
+
+export interface CapacityOptions {
+  candidates: number;
+  startPerSec: number;
+  factor: number;
+  stepMs: number;
+  p99LimitMs: number;
+  maxPerSec: number;
+}
+
+export /** Issue 17's targets at 5,000 candidates (this machine, load generator included). */
+const TARGETS = { papersMs: 5_000, ackP99Ms: 100, connectSyncMs: 60_000, capacityRatio: 0.5 };
+
+const TICK_MS = 5;
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Sends `perSec` saves a second for `stepMs`, round-robin over the candidates, and waits for every ack. */
+async function runStep(
+  send: SendSave,
+  perSec: number,
+  options: CapacityOptions,
+  next: { i: number },
+): Promise<CapacityStep> {
+  const total = Math.max(1, Math.round((perSec * options.stepMs) / 1000));
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  let failed = 0;
+  let ok = 0;
+  const started = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * perSec) + 1);
+    for (; sent < due; sent += 1) {
+      const i = next.i++ % options.candidates;
+      const t0 = performance.now();
+      pending.push(
+        send(i).then(
+          (acked) => {
+            latencies.push(performance.now() - t0);
+            if (acked) ok += 1;
+            else failed += 1;
+          },
+          () => {
+            failed += 1;
+          },
+        ),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+  }
+  await Promise.all(pending);
+  const elapsedS = (performance.now() - started) / 1000;
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    offeredPerSec: perSec,
+    achievedPerSec: round1(ok / elapsedS),
+    p50Ms: round1(percentile(sorted, 50)),
+    p99Ms: round1(percentile(sorted, 99)),
+    failed,
+  };
+}
+
+/** A step passes when every save was acknowledged, p99 stayed within the limit and the rate was kept. */
+export function stepPassed(step: CapacityStep, options: Pick<CapacityOptions, "p99LimitMs">): boolean {
+  return (
+    step.failed === 0 && step.p99Ms <= options.p99LimitMs && step.achievedPerSec >= 0.8 * step.offeredPerSec
+  );
+}
+
+/** Raises the offered rate by `factor` per step until a step fails (or `maxPerSec`). */
+export async function findCapacity(
+  send: SendSave,
+  options: CapacityOptions,
+  onStep?: (step: CapacityStep) => void,
+): Promise<CapacityResult> {
+  const steps: CapacityStep[] = [];
+  const next = { i: 0 };
+  let capacity = 0;
+  for (let rate = options.startPerSec; rate <= options.maxPerSec; rate = Math.round(rate * options.factor)) {
+    const step = await runStep(send, rate, options, next);
+    steps.push(step);
+    onStep?.(step);
+    if (!stepPassed(step, options)) break;
+    capacity = rate;
+  }
+  return { capacitySavesPerSec: capacity, steps };
+}
+
+/** The figures of the step at `perSec`, for comparing the baseline at the node's capacity. */
+export function stepAt(result: CapacityResult, perSec: number): CapacityStep | undefined {
+  return result.steps.find((step) => step.offeredPerSec === perSec);
+}
+
+/** The capacity figures of the JSON line (absent without `--capacity`). */
+export function capacityFields(
+  node: CapacityResult | null,
+  baseline: CapacityResult | null,
+): Record<string, unknown> {
+  if (!node || !baseline) return {};
+  const atNode = stepAt(baseline, node.capacitySavesPerSec);
+  return {
+    capacitySavesPerSec: node.capacitySavesPerSec,
+    baselineCapacitySavesPerSec: baseline.capacitySavesPerSec,
+    capacityRatio: baseline.capacitySavesPerSec
+      ? Math.round((node.capacitySavesPerSec / baseline.capacitySavesPerSec) * 100) / 100
+      : null,
+    baselineAtCapacityP50Ms: atNode?.p50Ms ?? null,
+    baselineAtCapacityP99Ms: atNode?.p99Ms ?? null,
+    capacitySteps: node.steps.map((st) => [st.offeredPerSec, st.p99Ms, st.failed]),
+    baselineCapacitySteps: baseline.steps.map((st) => [st.offeredPerSec, st.p99Ms, st.failed]),
+  };
+}
+
+/** Whether the run meets issue 17's targets, target by target (capacity only when measured). */
+export function targetsMet(
+  papersMs: number,
+  ackP99Ms: number,
+  lost: number,
+  connectSyncMs: number,
+  node: CapacityResult | null,
+  baseline: CapacityResult | null,
+): Record<string, boolean> {
+  const met: Record<string, boolean> = {
+    papersWithin5s: papersMs <= TARGETS.papersMs,
+    ackP99Within100ms: ackP99Ms <= TARGETS.ackP99Ms,
+    noneLost: lost === 0,
+    connectSyncUnder60s: connectSyncMs < TARGETS.connectSyncMs,
+  };
+  if (node && baseline && baseline.capacitySavesPerSec > 0)
+    met.capacityRatioAtLeastHalf =
+      node.capacitySavesPerSec / baseline.capacitySavesPerSec >= TARGETS.capacityRatio;
+  return { ...met, all: Object.values(met).every(Boolean) };
+}

@@ -1,0 +1,83 @@
+/**
+ * The candidates' side of `bench:exam`: batches of connections and the fixed-schedule answering
+ * (`drive`) shared by the exam node's run and the ack-echo baseline.
+ */
+import type { Ack } from "../../server/contracts/errors.js";
+import type { AnswerPayload } from "../../server/contracts/exams.js";
+
+export const CHOICES: AnswerPayload["choice"][] = [["A"], ["B"], ["C"], ["D"], ["T"], ["F"]];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends one save from candidate `i`'s socket and waits for its ack. */
+export type Save = (i: number, payload: AnswerPayload) => Promise<Ack<unknown>>;
+
+export async function inBatches<T>(
+  items: T[],
+  size: number,
+  fn: (item: T, i: number) => Promise<void>,
+): Promise<void> {
+  for (let i = 0; i < items.length; i += size)
+    await Promise.all(items.slice(i, i + size).map((x, j) => fn(x, i + j)));
+}
+
+export interface Load {
+  saves: number;
+  latencies: number[];
+  durationMs: number;
+  lost: number;
+}
+
+/**
+ * Drives each socket with K answers on a fixed 10 s schedule; unacknowledged saves stay in a
+ * journal and are retried (as the exam page does).
+ */
+export async function drive(
+  save: Save,
+  sockets: number,
+  attemptIds: string[],
+  k: number,
+  intervalMs: number,
+  questions: number,
+): Promise<Load & { intended: Map<number, string[]>[]; steady: number[] }> {
+  const latencies: number[] = [];
+  const steady: number[] = [];
+  let saves = 0;
+  const t0 = Date.now();
+  const intended = Array.from({ length: sockets }, () => new Map<number, string[]>());
+  await Promise.all(
+    Array.from({ length: sockets }, async (_s, i) => {
+      const offset = Math.floor((i / sockets) * intervalMs);
+      await sleep(offset);
+      const journal = new Map<number, { index: number; choice: AnswerPayload["choice"] }>();
+      for (let n = 1; n <= k; n++) {
+        const index = (n * 7 + i) % questions;
+        const choice = CHOICES[(n + i) % CHOICES.length] ?? ["A"];
+        journal.set(n, { index, choice });
+        intended[i]?.set(index, choice);
+        for (const [seq, e] of [...journal.entries()].sort((a, b) => a[0] - b[0])) {
+          const started = performance.now();
+          try {
+            const ack = await save(i, {
+              attemptId: attemptIds[i] ?? "",
+              seq,
+              index: e.index,
+              choice: e.choice,
+            });
+            latencies.push(performance.now() - started);
+            if (n > 1) steady.push(performance.now() - started);
+            if (ack.ok) {
+              journal.delete(seq);
+              saves++;
+            }
+          } catch {
+            // timed out: stays in the journal for the next round
+          }
+        }
+        const next = t0 + offset + n * intervalMs;
+        if (n < k) await sleep(Math.max(0, next - Date.now()));
+      }
+    }),
+  );
+  return { saves, latencies, steady, durationMs: Date.now() - t0, lost: 0, intended };
+}
