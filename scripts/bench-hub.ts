@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -161,6 +161,7 @@ async function main(): Promise<void> {
       clientsPerProvince: C,
       batch: BATCH,
       lookups: LOOKUPS,
+      loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
       note: "every request and answer RFC 9421-signed and checked; new practitioners applied in one transaction per batch; lookups measured at the client (sign + verify included)",
       at: new Date().toISOString(),
     };
