@@ -4,8 +4,8 @@ import { Schema, type Connection, type InferSchemaType, type Model } from "mongo
  * The hub's side of the exchange interface. Collections (read by the monthly report through
  * `exchangeStats` in index.ts, never directly):
  * - `exchange_cases`: one document per filing, transfer or notice, with its state and times;
- * - `exchange_inbox`: every message the hub holds for a province, numbered by `seq` (the
- *   province's pull cursor); `deliveredAt` is set when the province confirms it stored it.
+ * - `exchange_inbox`: every message the hub holds for a province, numbered by `seq` per province
+ *   (its pull cursor); `deliveredAt` is set when the province confirms it stored it.
  */
 const caseSchema = new Schema(
   {
@@ -42,7 +42,8 @@ caseSchema.index({ sentAt: 1 });
 
 const inboxSchema = new Schema(
   {
-    seq: { type: Number, required: true, unique: true },
+    /** Numbered per receiving province (its pull cursor), so provinces never contend for one counter. */
+    seq: { type: Number, required: true },
     messageId: { type: String, required: true, unique: true },
     to: { type: String, required: true },
     type: { type: String, required: true, enum: ["case", "state"] },
@@ -53,7 +54,7 @@ const inboxSchema = new Schema(
   },
   { minimize: false, versionKey: false },
 );
-inboxSchema.index({ to: 1, seq: 1 });
+inboxSchema.index({ to: 1, seq: 1 }, { unique: true });
 
 const counterSchema = new Schema({ _id: { type: String, required: true }, value: { type: Number, required: true } }, { versionKey: false });
 

@@ -38,8 +38,13 @@ export function createHubExchangeService(
   const m = hubExchangeModels(conn);
   const now = deps.now ?? (() => new Date());
 
-  async function nextSeq(session: ClientSession): Promise<number> {
-    const c = await m.Counters.findOneAndUpdate({ _id: "inbox" }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after", session }).lean();
+  /**
+   * The next inbox number of `to`, taken inside the transaction that holds the message: numbers
+   * then commit in order, so a pull can never pass over a message that commits later. One counter
+   * per receiving province, so only messages for the same province wait for each other.
+   */
+  async function nextSeq(session: ClientSession, to: string): Promise<number> {
+    const c = await m.Counters.findOneAndUpdate({ _id: `inbox:${to}` }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after", session }).lean();
     if (!c) throw new Error("inbox counter missing");
     return c.value;
   }
@@ -59,7 +64,7 @@ export function createHubExchangeService(
       overdue: c.overdue, body: type === "case" ? (c.body as InboxMessage["body"]) : null,
       ack: (c.ack ?? null) as InboxMessage["ack"], end: (c.end ?? null) as InboxMessage["end"],
     };
-    await m.Inbox.create([{ seq: await nextSeq(session), messageId: message.messageId, to, type, at, caseId: c.caseId, message }], { session });
+    await m.Inbox.create([{ seq: await nextSeq(session, to), messageId: message.messageId, to, type, at, caseId: c.caseId, message }], { session });
   }
 
   /** Refuses what the hub's own records contradict; returns the home province and responsible office. */
