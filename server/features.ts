@@ -7,7 +7,12 @@ import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
 import { createExchangeHubFeature, createExchangeProvinceFeature, createExchangeStats } from "./exchange/index.js";
 import { createHubFeature } from "./hub/index.js";
 import { createSharingFeature } from "./sharing/index.js";
-import { createOrganisationFeature, createOrganisationService, divisionName } from "./organisation/index.js";
+import {
+  createOrganisationFeature,
+  createOrganisationService,
+  divisionName,
+  type RoomUsePort,
+} from "./organisation/index.js";
 import { createExamDeliveryFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
 import { createRegistrationFeature, createRegistrationService } from "./registration/index.js";
@@ -21,7 +26,12 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   const { conn, config } = ctx;
   const audit = createAuditService(conn, { divisionName });
   // One audit log per node: services write their entries inside their changes' transactions.
-  const organisation = createOrganisationService(conn, config.provinceCode, audit);
+  // Retiring a room asks scheduling whether sessions still use it (set once scheduling exists).
+  const roomUse: { port?: RoomUsePort } = {};
+  const organisation = createOrganisationService(conn, config.provinceCode, audit, {
+    roomUse: () => roomUse.port,
+    timeZone: config.timeZone,
+  });
   const registration = createRegistrationService(conn, { provinceCode: config.provinceCode, audit });
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
   let retakeCheck: RetakeCheck | undefined;
@@ -35,6 +45,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     publishedAmong: (ids) => publishedAmong?.(ids) ?? Promise.resolve(new Set<string>()),
     retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
   });
+
+  roomUse.port = { openSessions: (roomIds, at) => scheduling.openSessions(roomIds, at) };
 
   const auth = createAuthService(conn, {
     provinceCode: config.provinceCode,

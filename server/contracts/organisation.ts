@@ -16,6 +16,8 @@ export interface AuthorityDto {
   divisionCode: string;
   divisionName: string;
   phone: string | null;
+  /** Retired (停用): kept for the records that name it, offered for nothing new. */
+  retired: boolean;
 }
 
 export interface SeatDto {
@@ -30,6 +32,7 @@ export interface RoomDto {
   id: string;
   name: string;
   seats: SeatDto[];
+  retired: boolean;
 }
 
 /** A test centre (考点) with its rooms and numbered seats (workstations). */
@@ -41,6 +44,7 @@ export interface TestCentreDto {
   divisionName: string;
   authorityId: string | null;
   rooms: RoomDto[];
+  retired: boolean;
 }
 
 const Name = z.string().trim().min(1).max(100);
@@ -63,6 +67,8 @@ export const CreateTestCentreBody = z
 export const UpdateTestCentreBody = z
   .object({ name: Name.optional(), address: z.string().trim().min(1).max(200).optional() })
   .strict();
+
+export const RenameRoomBody = z.object({ name: Name }).strict();
 
 /** Adds a room with seats numbered 1..seatCount. */
 export const CreateRoomBody = z.object({ name: Name, seatCount: z.number().int().min(1).max(300) }).strict();

@@ -28,6 +28,7 @@ export {
   type RoomInfo,
 } from "./organisation.service.js";
 export { organisationRouter } from "./organisation.routes.js";
+export type { RoomUsePort } from "./retirement.js";
 
 import type { Access } from "../access/index.js";
 import type { Feature } from "../feature.js";

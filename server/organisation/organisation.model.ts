@@ -5,6 +5,8 @@ const authoritySchema = new Schema(
     name: { type: String, required: true },
     divisionCode: { type: String, required: true, index: true },
     phone: { type: String, default: null },
+    /** Retired (停用): kept for the records that name it, offered for nothing new. */
+    retiredAt: { type: Date, default: null },
   },
   { timestamps: true, collection: "authorities" },
 );
@@ -28,6 +30,7 @@ const seatSchema = new Schema({
 const roomSchema = new Schema({
   name: { type: String, required: true },
   seats: { type: [seatSchema], default: [] },
+  retiredAt: { type: Date, default: null },
 });
 
 const testCentreSchema = new Schema(
@@ -37,6 +40,7 @@ const testCentreSchema = new Schema(
     divisionCode: { type: String, required: true, index: true },
     authorityId: { type: String, default: null },
     rooms: { type: [roomSchema], default: [] },
+    retiredAt: { type: Date, default: null },
   },
   { timestamps: true, collection: "test_centres" },
 );

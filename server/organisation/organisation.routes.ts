@@ -6,6 +6,7 @@ import {
   CreateAuthorityBody,
   CreateRoomBody,
   CreateTestCentreBody,
+  RenameRoomBody,
   UpdateAuthorityBody,
   UpdateSeatBody,
   UpdateTestCentreBody,
@@ -15,8 +16,12 @@ import type { OrganisationService } from "./organisation.service.js";
 
 const IdParam = z.string().min(1).max(64);
 const DivisionsQuery = z.object({ parent: DivisionCode.optional() }).strict();
+const NoBody = z.object({}).strict();
 
-/** REST for divisions, authorities and test centres. Admins set up; officers and proctors read. */
+/**
+ * REST for divisions, authorities and test centres. Admins set up, edit and retire (停用: refused
+ * while still in use); officers and proctors read.
+ */
 export function organisationRouter(org: OrganisationService, access: Access): Router {
   const r = strictRouter();
 
@@ -43,6 +48,12 @@ export function organisationRouter(org: OrganisationService, access: Access): Ro
     res.json({ authority });
   });
 
+  r.post("/authorities/:id/retire", access.route("organisation:manage"), async (req, res) => {
+    parse(NoBody, req.body ?? {});
+    await org.retireAuthority(actorOf(req), parse(IdParam, req.params.id));
+    res.status(204).end();
+  });
+
   r.get("/test-centres", access.route("test-centre:read"), async (req, res) => {
     res.json({ testCentres: await org.listTestCentres(actorOf(req)) });
   });
@@ -62,6 +73,21 @@ export function organisationRouter(org: OrganisationService, access: Access): Ro
       parse(UpdateTestCentreBody, req.body),
     );
     res.json({ testCentre });
+  });
+  r.post("/test-centres/:id/retire", access.route("organisation:manage"), async (req, res) => {
+    parse(NoBody, req.body ?? {});
+    await org.retireTestCentre(actorOf(req), parse(IdParam, req.params.id));
+    res.status(204).end();
+  });
+  r.patch("/test-centres/:id/rooms/:roomId", access.route("organisation:manage"), async (req, res) => {
+    const { name } = parse(RenameRoomBody, req.body);
+    await org.renameRoom(actorOf(req), parse(IdParam, req.params.id), parse(IdParam, req.params.roomId), name);
+    res.status(204).end();
+  });
+  r.post("/test-centres/:id/rooms/:roomId/retire", access.route("organisation:manage"), async (req, res) => {
+    parse(NoBody, req.body ?? {});
+    await org.retireRoom(actorOf(req), parse(IdParam, req.params.id), parse(IdParam, req.params.roomId));
+    res.status(204).end();
   });
   r.post("/test-centres/:id/rooms", access.route("organisation:manage"), async (req, res) => {
     const actor = actorOf(req);

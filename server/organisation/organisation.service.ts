@@ -21,6 +21,8 @@ import { errors } from "../lib/errors.js";
 import { childDivisions, divisionName, isKnownDivision, parentOf } from "./division-scope.js";
 import { DIVISIONS } from "./divisions.data.js";
 import { authorityModel, testCentreModel } from "./organisation.model.js";
+import { toCentreDto, toRoomDto } from "./presenters.js";
+import { createRetirement, type RoomUsePort } from "./retirement.js";
 
 /** Hashes a kiosk seat token for storage and lookup. */
 export function hashSeatToken(token: string): string {
@@ -35,6 +37,8 @@ export interface RoomInfo {
   divisionCode: string;
   roomId: string;
   roomName: string;
+  /** The room or its centre is retired: no new sessions. */
+  retired: boolean;
   seats: { seatId: string; seatNo: number; bound: boolean }[];
 }
 
@@ -69,6 +73,12 @@ export function createOrganisationService(
   nodeProvince: string | null,
   /** Where changes are audited, inside their own transaction (default: this database's log). */
   audit: AuditLog = createAuditService(conn),
+  options: {
+    /** Scheduling's view of a room's sessions (retiring a room in use is refused); set once wired. */
+    roomUse?: () => RoomUsePort | undefined;
+    timeZone?: string;
+    now?: () => Date;
+  } = {},
 ) {
   const Authorities = authorityModel(conn);
   const Centres = testCentreModel(conn);
@@ -83,47 +93,19 @@ export function createOrganisationService(
     return centre;
   }
 
-  function toCentreDto(c: {
-    _id: Types.ObjectId;
-    name: string;
-    address: string;
-    divisionCode: string;
-    authorityId?: string | null;
-    rooms: {
-      _id: Types.ObjectId;
-      name: string;
-      seats: { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null }[];
-    }[];
-  }): TestCentreDto {
-    return {
-      id: String(c._id),
-      name: c.name,
-      address: c.address,
-      divisionCode: c.divisionCode,
-      divisionName: divisionName(c.divisionCode) ?? c.divisionCode,
-      authorityId: c.authorityId ?? null,
-      rooms: c.rooms.map((r) => toRoomDto(r)),
-    };
-  }
-
-  function toRoomDto(r: {
-    _id: Types.ObjectId;
-    name: string;
-    seats: { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null }[];
-  }): RoomDto {
-    return {
-      id: String(r._id),
-      name: r.name,
-      seats: r.seats.map((s) => ({
-        id: String(s._id),
-        seatNo: s.seatNo,
-        ip: s.ip ?? null,
-        hasToken: Boolean(s.tokenHash),
-      })),
-    };
-  }
+  const retirement = createRetirement({
+    Authorities,
+    Centres,
+    audit,
+    loadCentre,
+    roomUse: () => options.roomUse?.(),
+    timeZone: options.timeZone ?? "Asia/Shanghai",
+    now: options.now ?? (() => new Date()),
+  });
 
   return {
+    ...retirement,
+
     /** Divisions under `parent` (default: the node's province, or all provinces on the hub). */
     listDivisions(parent?: string): DivisionDto[] {
       if (parent) return childDivisions(parent).map((d) => toDivisionDto(d.code));
@@ -143,6 +125,7 @@ export function createOrganisationService(
         divisionCode: a.divisionCode,
         divisionName: divisionName(a.divisionCode) ?? a.divisionCode,
         phone: a.phone ?? null,
+        retired: Boolean(a.retiredAt),
       }));
     },
 
@@ -169,6 +152,7 @@ export function createOrganisationService(
         divisionCode: a.divisionCode,
         divisionName: divisionName(a.divisionCode) ?? "",
         phone: a.phone ?? null,
+        retired: Boolean(a.retiredAt),
       };
     },
 
@@ -197,6 +181,7 @@ export function createOrganisationService(
         divisionCode: a.divisionCode,
         divisionName: divisionName(a.divisionCode) ?? "",
         phone: a.phone ?? null,
+        retired: Boolean(a.retiredAt),
       };
     },
 
@@ -354,6 +339,7 @@ export function createOrganisationService(
         divisionCode: c.divisionCode,
         roomId: String(room._id),
         roomName: room.name,
+        retired: Boolean(room.retiredAt || c.retiredAt),
         seats: room.seats
           .map((s) => ({ seatId: String(s._id), seatNo: s.seatNo, bound: Boolean(s.ip || s.tokenHash) }))
           .sort((a, b) => a.seatNo - b.seatNo),

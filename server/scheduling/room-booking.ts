@@ -31,6 +31,21 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>) {
   }
 
   return {
+    /** Scheduled sessions in these rooms whose booking has not ended by `at`, earliest first. */
+    async openSessions(roomIds: string[], at: Date): Promise<{ count: number; firstStartsAt: Date | null }> {
+      const rows = await Sessions.find(
+        {
+          roomId: { $in: roomIds },
+          status: "scheduled",
+          $or: [{ bookedUntil: { $gt: at } }, { bookedUntil: null, endsAt: { $gt: at } }],
+        },
+        { startsAt: 1 },
+      )
+        .sort({ startsAt: 1 })
+        .lean();
+      return { count: rows.length, firstStartsAt: rows[0]?.startsAt ?? null };
+    },
+
     /** Refuses with `room_busy` when another session holds the room in [from, until). */
     async assertFree(roomId: string, from: Date, until: Date, exceptId?: string): Promise<void> {
       if (await overlapping(roomId, from, until, exceptId))

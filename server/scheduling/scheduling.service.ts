@@ -93,6 +93,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (!provinceCode) throw errors.forbidden("全国共享平台不安排考试", "not_a_province_node");
       const room = await options.organisation.getRoom(body.testCentreId, body.roomId);
       if (!room) throw errors.badRequest("unknown_room", "考场不存在");
+      if (room.retired) throw errors.conflict("room_retired", "该考场或考点已停用，不能安排新的场次");
       if (!canSeeDivision(actor.divisionCode, room.divisionCode))
         throw errors.forbidden("无权在该考点安排考试", "division_out_of_scope");
       const startsAt = new Date(body.startsAt);
@@ -389,6 +390,9 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const s = await loadSession(sessionId);
       return s ? toSessionDto(s, now()) : null;
     },
+
+    /** Scheduled sessions in these rooms not over by `at` (organisation refuses to retire such rooms). */
+    openSessions: (roomIds: string[], at: Date) => booking.openSessions(roomIds, at),
 
     /** Keeps a running session's room booked until a deadline that grew; false when the room is taken. */
     holdRoomUntil: (sessionId: string, until: Date) => booking.holdUntil(sessionId, until),

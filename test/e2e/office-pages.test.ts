@@ -92,4 +92,28 @@ describe("examination office pages (browser)", function () {
       await context.close();
     }
   });
+
+  it("when an admin retires the room with the demo session, then the refusal names the session; the unused room retires and shows 已停用", async () => {
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, "js_admin", DEMO_PASSWORD);
+      await page.goto("/admin/organisation");
+      await page.locator('[data-test="retire-room-第一考场"]').first().click();
+      await page.locator(".el-message-box").getByRole("button", { name: "停用" }).click();
+      await page
+        .locator(".el-message--error")
+        .getByText(/还有 1 个未结束的考试场次/)
+        .waitFor();
+      await screenshot(page, "office-retire-refused");
+
+      await page.locator('[data-test="retire-room-第二考场"]').first().click();
+      await page.locator(".el-message-box").getByRole("button", { name: "停用" }).click();
+      await page.locator(".rc-room", { hasText: "第二考场" }).getByText("已停用").waitFor();
+      expect(await page.locator('[data-test="retire-room-第一考场"]').count()).to.equal(1);
+      await screenshot(page, "office-room-retired");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { createOrganisationService } from "../../../server/organisation/index.js";
 import type { AuthorityDto, TestCentreDto } from "../../../server/contracts/organisation.js";
 import type { CandidateDto } from "../../../server/contracts/registration.js";
 import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
@@ -32,6 +33,22 @@ const loggedIn = {
   admin: "all",
 } as const;
 const staff = { examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" } as const;
+
+/** A fresh authority in the fixture's division, nobody else's business (retiring it leaves the fixtures whole). */
+async function freshAuthority(fx: RbacFixtures): Promise<string> {
+  const org = createOrganisationService(fx.node.ctx.conn, fx.node.ctx.config.provinceCode);
+  const actor = {
+    id: "rbac-setup",
+    kind: "staff" as const,
+    roles: ["admin" as const],
+    displayName: "测试",
+    divisionCode: fx.node.ctx.config.provinceCode ?? "000000",
+    provinceCode: fx.node.ctx.config.provinceCode,
+  };
+  return (
+    await org.createAuthority(actor, { name: `停用测试${fx.unique()}`, divisionCode: fx.own.divisionCode })
+  ).id;
+}
 
 async function freshAssignment(fx: RbacFixtures): Promise<string> {
   const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
@@ -137,6 +154,12 @@ export const rows: RbacRow[] = [
     request: (fx) => ({ url: `/api/authorities/${fx.own.authorityId}`, body: { phone: "025-1234567" } }),
   },
   {
+    method: "post",
+    path: "/authorities/:id/retire",
+    access: { admin: "own" },
+    request: async (fx) => ({ url: `/api/authorities/${await freshAuthority(fx)}/retire`, body: {} }),
+  },
+  {
     method: "get",
     path: "/test-centres",
     access: { admin: "all", officer: "all", proctor: "all" },
@@ -167,6 +190,37 @@ export const rows: RbacRow[] = [
       url: `/api/test-centres/${fx.own.testCentreId}`,
       body: { address: `中山路 ${fx.unique()} 号` },
     }),
+  },
+  {
+    // Fresh centres and rooms without sessions: the fixtures' own room has sessions and stays in use.
+    method: "post",
+    path: "/test-centres/:id/retire",
+    access: { admin: "own" },
+    request: async (fx) => {
+      const room = await createTestRoom(fx.node, { divisionCode: fx.own.divisionCode, seats: 1 });
+      return { url: `/api/test-centres/${room.testCentreId}/retire`, body: {} };
+    },
+  },
+  {
+    method: "patch",
+    path: "/test-centres/:id/rooms/:roomId",
+    access: { admin: "own" },
+    request: async (fx) => {
+      const room = await createTestRoom(fx.node, { divisionCode: fx.own.divisionCode, seats: 1 });
+      return {
+        url: `/api/test-centres/${room.testCentreId}/rooms/${room.roomId}`,
+        body: { name: `机房${fx.unique()}` },
+      };
+    },
+  },
+  {
+    method: "post",
+    path: "/test-centres/:id/rooms/:roomId/retire",
+    access: { admin: "own" },
+    request: async (fx) => {
+      const room = await createTestRoom(fx.node, { divisionCode: fx.own.divisionCode, seats: 1 });
+      return { url: `/api/test-centres/${room.testCentreId}/rooms/${room.roomId}/retire`, body: {} };
+    },
   },
   {
     method: "post",

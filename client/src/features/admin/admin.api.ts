@@ -27,6 +27,14 @@ export const adminApi = {
     api.post<{ room: RoomDto }>(`/api/test-centres/${centreId}/rooms`, body).then((r) => r.room),
   updateSeat: (centreId: string, roomId: string, seatId: string, body: unknown) =>
     api.patch<SeatTokenIssuedDto>(`/api/test-centres/${centreId}/rooms/${roomId}/seats/${seatId}`, body),
+  updateTestCentre: (id: string, body: { name?: string; address?: string }) =>
+    api.patch<{ testCentre: TestCentreDto }>(`/api/test-centres/${id}`, body),
+  renameRoom: (centreId: string, roomId: string, name: string) =>
+    api.patch<void>(`/api/test-centres/${centreId}/rooms/${roomId}`, { name }),
+  retireRoom: (centreId: string, roomId: string) =>
+    api.post<void>(`/api/test-centres/${centreId}/rooms/${roomId}/retire`, {}),
+  retireTestCentre: (id: string) => api.post<void>(`/api/test-centres/${id}/retire`, {}),
+  retireAuthority: (id: string) => api.post<void>(`/api/authorities/${id}/retire`, {}),
   audit: (query: { action?: string; beforeSeq?: number }) => api.get<AuditListDto>("/api/audit", { query }),
   verifyAudit: () => api.get<AuditVerificationDto>("/api/audit/verify"),
 };

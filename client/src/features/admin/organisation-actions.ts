@@ -1,0 +1,69 @@
+import { ElMessage, ElMessageBox } from "element-plus";
+import type { AuthorityDto, RoomDto, TestCentreDto } from "@contracts/organisation.js";
+import { adminApi } from "./admin.api.js";
+
+/**
+ * Editing and retiring (停用) organisation data from the organisation page. Each asks first and
+ * says what retiring means; the server refuses while something is still in use and its message
+ * (which session, how many centres) is shown as it comes. Each resolves true when data changed.
+ */
+const cancelled = () => null;
+
+async function ask(title: string, message: string, value: string): Promise<string | null> {
+  const answer = await ElMessageBox.prompt(message, title, {
+    inputValue: value,
+    confirmButtonText: "保存",
+    cancelButtonText: "取消",
+    inputValidator: (v: string) => (v.trim().length > 0 ? true : "不能为空"),
+  }).catch(cancelled);
+  return answer ? answer.value.trim() : null;
+}
+
+async function confirmRetire(what: string): Promise<boolean> {
+  return ElMessageBox.confirm(
+    `停用后${what}不再用于新的考试安排，已有记录保留不变。仍有未结束场次时系统将拒绝停用。`,
+    `停用${what}`,
+    { type: "warning", confirmButtonText: "停用", cancelButtonText: "取消" },
+  )
+    .then(() => true)
+    .catch(() => false);
+}
+
+export async function editCentre(c: TestCentreDto): Promise<boolean> {
+  const name = await ask("修改考点", "考点名称", c.name);
+  if (name === null) return false;
+  const address = await ask("修改考点", "考点地址", c.address);
+  if (address === null) return false;
+  await adminApi.updateTestCentre(c.id, { name, address });
+  ElMessage.success("考点已修改");
+  return true;
+}
+
+export async function renameRoom(c: TestCentreDto, r: RoomDto): Promise<boolean> {
+  const name = await ask("考场改名", "考场名称", r.name);
+  if (name === null || name === r.name) return false;
+  await adminApi.renameRoom(c.id, r.id, name);
+  ElMessage.success("考场已改名");
+  return true;
+}
+
+export async function retireRoom(c: TestCentreDto, r: RoomDto): Promise<boolean> {
+  if (!(await confirmRetire(`考场“${r.name}”`))) return false;
+  await adminApi.retireRoom(c.id, r.id);
+  ElMessage.success("考场已停用");
+  return true;
+}
+
+export async function retireCentre(c: TestCentreDto): Promise<boolean> {
+  if (!(await confirmRetire(`考点“${c.name}”`))) return false;
+  await adminApi.retireTestCentre(c.id);
+  ElMessage.success("考点已停用");
+  return true;
+}
+
+export async function retireAuthority(a: AuthorityDto): Promise<boolean> {
+  if (!(await confirmRetire(`运管机构“${a.name}”`))) return false;
+  await adminApi.retireAuthority(a.id);
+  ElMessage.success("运管机构已停用");
+  return true;
+}

@@ -1,0 +1,131 @@
+import type { HydratedDocument, Model } from "mongoose";
+import type { AuthUser } from "../contracts/auth.js";
+import { canSeeDivision } from "../access/index.js";
+import type { AuditLog } from "../audit/index.js";
+import { errors } from "../lib/errors.js";
+import { formatLocal } from "../lib/local-time.js";
+import type { AuthorityDoc, TestCentreDoc } from "./organisation.model.js";
+
+/** What scheduling tells organisation about a room's sessions (wired in server/features.ts). */
+export interface RoomUsePort {
+  /** Scheduled sessions in these rooms that have not ended by `at` (running or to come). */
+  openSessions(roomIds: string[], at: Date): Promise<{ count: number; firstStartsAt: Date | null }>;
+}
+
+export interface RetirementDeps {
+  Authorities: Model<AuthorityDoc>;
+  Centres: Model<TestCentreDoc>;
+  audit: AuditLog;
+  loadCentre(actor: AuthUser, id: string): Promise<HydratedDocument<TestCentreDoc>>;
+  roomUse(): RoomUsePort | undefined;
+  timeZone: string;
+  now: () => Date;
+}
+
+/**
+ * Retiring (停用) authorities, test centres and rooms. Nothing is deleted: sessions, tickets and
+ * the audit log keep pointing at what they used, and a retired room is never offered for a new
+ * session. Refused while still in use: a room or centre with a session that has not ended (its
+ * candidates hold tickets for it), an authority with test centres still in use under it.
+ */
+export function createRetirement(d: RetirementDeps) {
+  async function assertRoomsFree(roomIds: string[], what: string): Promise<void> {
+    const port = d.roomUse();
+    if (!port || roomIds.length === 0) return;
+    const use = await port.openSessions(roomIds, d.now());
+    if (use.count > 0)
+      throw errors.conflict(
+        "in_use",
+        `${what}还有 ${use.count} 个未结束的考试场次${use.firstStartsAt ? `（最早 ${formatLocal(use.firstStartsAt, d.timeZone)}）` : ""}，请先取消或等其结束后再停用`,
+        { sessions: use.count },
+      );
+  }
+
+  function findRoom(centre: HydratedDocument<TestCentreDoc>, roomId: string) {
+    const room = centre.rooms.find((r) => String(r._id) === roomId);
+    if (!room) throw errors.notFound("考场");
+    return room;
+  }
+
+  return {
+    async renameRoom(actor: AuthUser, centreId: string, roomId: string, name: string): Promise<void> {
+      const centre = await d.loadCentre(actor, centreId);
+      const room = findRoom(centre, roomId);
+      if (centre.rooms.some((r) => r.name === name && String(r._id) !== roomId))
+        throw errors.conflict("room_exists", "该考场名称已存在");
+      const before = room.name;
+      room.name = name;
+      await d.audit.transaction(async (session) => {
+        await centre.save({ session });
+        await d.audit.append(session, {
+          action: "room.updated",
+          actor,
+          divisionCode: centre.divisionCode,
+          target: { type: "test_centre", id: centreId },
+          details: { roomId, roomName: name, before },
+        });
+      });
+    },
+
+    async retireRoom(actor: AuthUser, centreId: string, roomId: string): Promise<void> {
+      const centre = await d.loadCentre(actor, centreId);
+      const room = findRoom(centre, roomId);
+      if (room.retiredAt) throw errors.conflict("already_retired", "该考场已停用");
+      await assertRoomsFree([roomId], `考场“${room.name}”`);
+      room.retiredAt = d.now();
+      await d.audit.transaction(async (session) => {
+        await centre.save({ session });
+        await d.audit.append(session, {
+          action: "room.retired",
+          actor,
+          divisionCode: centre.divisionCode,
+          target: { type: "test_centre", id: centreId },
+          details: { roomId, roomName: room.name, testCentreName: centre.name },
+        });
+      });
+    },
+
+    async retireTestCentre(actor: AuthUser, centreId: string): Promise<void> {
+      const centre = await d.loadCentre(actor, centreId);
+      if (centre.retiredAt) throw errors.conflict("already_retired", "该考点已停用");
+      await assertRoomsFree(
+        centre.rooms.map((r) => String(r._id)),
+        `考点“${centre.name}”`,
+      );
+      centre.retiredAt = d.now();
+      await d.audit.transaction(async (session) => {
+        await centre.save({ session });
+        await d.audit.append(session, {
+          action: "test_centre.retired",
+          actor,
+          divisionCode: centre.divisionCode,
+          target: { type: "test_centre", id: centreId },
+          details: { name: centre.name },
+        });
+      });
+    },
+
+    async retireAuthority(actor: AuthUser, id: string): Promise<void> {
+      const authority = /^[a-f\d]{24}$/i.test(id) ? await d.Authorities.findById(id) : null;
+      if (!authority || !canSeeDivision(actor.divisionCode, authority.divisionCode))
+        throw errors.notFound("运管机构");
+      if (authority.retiredAt) throw errors.conflict("already_retired", "该运管机构已停用");
+      const centres = await d.Centres.countDocuments({ authorityId: id, retiredAt: null });
+      if (centres > 0)
+        throw errors.conflict("in_use", `仍有 ${centres} 个在用考点隶属该运管机构，请先停用或改隶这些考点`, {
+          testCentres: centres,
+        });
+      authority.retiredAt = d.now();
+      await d.audit.transaction(async (session) => {
+        await authority.save({ session });
+        await d.audit.append(session, {
+          action: "authority.retired",
+          actor,
+          divisionCode: authority.divisionCode,
+          target: { type: "authority", id },
+          details: { name: authority.name },
+        });
+      });
+    },
+  };
+}

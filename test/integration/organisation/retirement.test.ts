@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
+
+/** Issue 14: organisation data is edited and retired (停用), never while still in use. */
+describe("organisation: editing and retiring", () => {
+  let node: Node;
+  let admin: AuthedAgent;
+  let officer: AuthedAgent;
+  before(async () => {
+    node = await startTestNode({ env: { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" } });
+    admin = await staffAgent(node, { roles: ["admin"], divisionCode: "320000" });
+    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
+  });
+  after(async () => {
+    await node.stop();
+  });
+
+  async function aCentre(authorityId?: string) {
+    const centre = (
+      await admin.agent
+        .post("/api/test-centres")
+        .send({
+          name: `考点${Math.random().toString(16).slice(2, 8)}`,
+          address: "玄武区 1 号",
+          divisionCode: "320102",
+          ...(authorityId ? { authorityId } : {}),
+        })
+        .expect(201)
+    ).body.testCentre as { id: string };
+    const room = (
+      await admin.agent
+        .post(`/api/test-centres/${centre.id}/rooms`)
+        .send({ name: "第一考场", seatCount: 2 })
+        .expect(201)
+    ).body.room as { id: string };
+    return { centre, room };
+  }
+  const retiredAudits = (action: string) => node.ctx.conn.collection("audit_log").countDocuments({ action });
+
+  it("when a room still has a session to come, then retiring it is refused and names the session; once cancelled, the room retires and takes no new session", async () => {
+    const { centre, room } = await aCentre();
+    const session = (
+      await officer.agent
+        .post("/api/exam-sessions")
+        .send({ categoryCode: "01001", testCentreId: centre.id, roomId: room.id, startsAt: inDays(3) })
+        .expect(201)
+    ).body.session as { id: string };
+    const before = await retiredAudits("room.retired");
+    const refused = await admin.agent
+      .post(`/api/test-centres/${centre.id}/rooms/${room.id}/retire`)
+      .send({})
+      .expect(409);
+    expect(refused.body.error.code).to.equal("in_use");
+    expect(refused.body.error.message).to.match(
+      /还有 1 个未结束的考试场次（最早 \d{4}-\d{2}-\d{2} \d{2}:\d{2}）/,
+    );
+    const centreNow = (await admin.agent.get(`/api/test-centres/${centre.id}`).expect(200)).body.testCentre;
+    expect(centreNow.rooms[0].retired).to.equal(false);
+    expect(await retiredAudits("room.retired")).to.equal(before);
+
+    await officer.agent.patch(`/api/exam-sessions/${session.id}`).send({ status: "cancelled" }).expect(200);
+    await admin.agent.post(`/api/test-centres/${centre.id}/rooms/${room.id}/retire`).send({}).expect(204);
+    const after = (await admin.agent.get(`/api/test-centres/${centre.id}`).expect(200)).body.testCentre;
+    expect(after.rooms[0].retired).to.equal(true);
+    expect(await retiredAudits("room.retired")).to.equal(before + 1);
+    const refusedSession = await officer.agent
+      .post("/api/exam-sessions")
+      .send({ categoryCode: "01001", testCentreId: centre.id, roomId: room.id, startsAt: inDays(5) })
+      .expect(409);
+    expect(refusedSession.body.error.code).to.equal("room_retired");
+    // The cancelled session still shows its seats: retiring hides nothing from the records.
+    const map = (await officer.agent.get(`/api/exam-sessions/${session.id}/seat-map`).expect(200)).body;
+    expect(map.seats).to.have.length(2);
+  });
+
+  it("when a room is renamed, then the new name shows and the change is audited with the old one", async () => {
+    const { centre, room } = await aCentre();
+    await admin.agent
+      .patch(`/api/test-centres/${centre.id}/rooms/${room.id}`)
+      .send({ name: "机房一" })
+      .expect(204);
+    const after = (await admin.agent.get(`/api/test-centres/${centre.id}`).expect(200)).body.testCentre;
+    expect(after.rooms[0].name).to.equal("机房一");
+    const entry = await node.ctx.conn
+      .collection("audit_log")
+      .findOne({ action: "room.updated", "details.roomId": room.id });
+    expect(entry?.details).to.include({ roomName: "机房一", before: "第一考场" });
+    await admin.agent.patch(`/api/test-centres/${centre.id}/rooms/${room.id}`).send({ name: "" }).expect(400);
+  });
+
+  it("when an authority still has a test centre in use, then retiring it is refused; after the centre retires, the authority does", async () => {
+    const authority = (
+      await admin.agent
+        .post("/api/authorities")
+        .send({ name: "南京市运输管理处", divisionCode: "320100" })
+        .expect(201)
+    ).body.authority as { id: string };
+    const { centre } = await aCentre(authority.id);
+    const refused = await admin.agent.post(`/api/authorities/${authority.id}/retire`).send({}).expect(409);
+    expect(refused.body.error.message).to.include("仍有 1 个在用考点");
+    await admin.agent.post(`/api/test-centres/${centre.id}/retire`).send({}).expect(204);
+    await admin.agent.post(`/api/authorities/${authority.id}/retire`).send({}).expect(204);
+    const listed = (await admin.agent.get("/api/authorities").expect(200)).body.authorities as {
+      id: string;
+      retired: boolean;
+    }[];
+    expect(listed.find((a) => a.id === authority.id)?.retired).to.equal(true);
+    const again = await admin.agent.post(`/api/authorities/${authority.id}/retire`).send({}).expect(409);
+    expect(again.body.error.code).to.equal("already_retired");
+  });
+
+  it("when an officer tries to retire a room, then it is forbidden", async () => {
+    const { centre, room } = await aCentre();
+    await officer.agent.post(`/api/test-centres/${centre.id}/rooms/${room.id}/retire`).send({}).expect(403);
+  });
+});
