@@ -26,7 +26,13 @@ export { checkRecord, recordHash } from "./record-validation.js";
 export { HUB_API_PREFIX } from "./hub.routes.js";
 export { OPENAPI_DOCUMENTS } from "./openapi.js";
 export { createHubExchangePort, type HubExchangePort } from "./exchange-port.js";
-export { verifyPublishedReport, type ExchangeFactsPort, type ReportVerdict } from "./report/index.js";
+export {
+  createDashboardService,
+  createReportService,
+  verifyPublishedReport,
+  type ExchangeFactsPort,
+  type ReportVerdict,
+} from "./report/index.js";
 
 export interface HubFeature extends Feature {
   key: NodeKey;

@@ -8,6 +8,14 @@ import { provinceLabel, type ExchangeFactsPort } from "./report.service.js";
 
 const HOUR = 3600_000;
 
+interface DayTally {
+  records: number;
+  rejected: number;
+  hourly: number[];
+  lagSeconds: number[];
+}
+const emptyDay = (): DayTally => ({ records: 0, rejected: 0, hourly: Array.from({ length: 24 }, () => 0), lagSeconds: [] });
+
 /**
  * Cases waiting for each province's answer now, and those of them past their deadline, over every
  * case the hub holds. A filing the sender ended before an answer still counts as waiting here.
@@ -37,6 +45,26 @@ export function createDashboardService(
   const { Intake } = reportModels(conn);
   const now = deps.now ?? (() => new Date());
 
+  /**
+   * One streaming pass over the last 24 hours of the ledger, tallied per province: memory grows
+   * with the provinces and the last hour's lags, not with the day's records.
+   */
+  async function lastDay(since: Date, at: Date): Promise<Map<string, DayTally>> {
+    const out = new Map<string, DayTally>();
+    const hourAgo = at.getTime() - HOUR;
+    const cursor = Intake.find({ at: { $gte: since } }, { _id: 0, sourceProvince: 1, at: 1, outcome: 1, sourceAt: 1 }).lean().cursor();
+    for await (const r of cursor) {
+      let t = out.get(r.sourceProvince);
+      if (!t) out.set(r.sourceProvince, (t = emptyDay()));
+      t.records++;
+      if (r.outcome === "rejected") t.rejected++;
+      const i = Math.floor((r.at.getTime() - since.getTime()) / HOUR);
+      if (i >= 0 && i < 24) t.hourly[i]!++;
+      if (r.sourceAt && r.at.getTime() >= hourAgo) t.lagSeconds.push(Math.max(0, (r.at.getTime() - r.sourceAt.getTime()) / 1000));
+    }
+    return out;
+  }
+
   return {
     async snapshot(): Promise<Dashboard> {
       const at = now();
@@ -44,8 +72,8 @@ export function createDashboardService(
       const currentHour = Math.floor(at.getTime() / HOUR) * HOUR;
       const firstHour = currentHour - 23 * HOUR;
       const nodes = await deps.registry.list();
-      const [recent, messages, backlog] = await Promise.all([
-        Intake.find({ at: { $gte: new Date(firstHour) } }, { _id: 0, sourceProvince: 1, at: 1, outcome: 1, sourceAt: 1 }).lean(),
+      const [tallies, messages, backlog] = await Promise.all([
+        lastDay(new Date(firstHour), at),
         deps.log.countsSince(new Date(at.getTime() - HOUR)),
         deps.exchange ? exchangeBacklog(deps.exchange, at) : Promise.resolve(null),
       ]);
@@ -54,13 +82,7 @@ export function createDashboardService(
           const code = node.provinceCode;
           const last = await Intake.findOne({ sourceProvince: code }, { _id: 0, at: 1, batchId: 1 }).sort({ at: -1 }).lean();
           const lastRows = last ? await Intake.find({ sourceProvince: code, batchId: last.batchId, at: last.at }, { _id: 0, outcome: 1 }).lean() : [];
-          const mine = recent.filter((r) => r.sourceProvince === code);
-          const hourly = Array.from({ length: 24 }, () => 0);
-          for (const r of mine) {
-            const i = Math.floor((r.at.getTime() - firstHour) / HOUR);
-            if (i >= 0 && i < 24) hourly[i]!++;
-          }
-          const lastHour = mine.filter((r) => r.at.getTime() >= at.getTime() - HOUR && r.sourceAt);
+          const t = tallies.get(code) ?? emptyDay();
           const inbound = messages.filter((m) => m.peer === code && m.direction === "in");
           const waiting = backlog?.get(code);
           return {
@@ -76,14 +98,14 @@ export function createDashboardService(
                   rejected: lastRows.filter((r) => r.outcome === "rejected").length,
                 }
               : null,
-            records24h: mine.length,
-            rejected24h: mine.filter((r) => r.outcome === "rejected").length,
+            records24h: t.records,
+            rejected24h: t.rejected,
             messages1h: inbound.reduce((n, m) => n + m.count, 0),
             failedMessages1h: inbound.filter((m) => m.outcome === "refused" || m.outcome === "failed").reduce((n, m) => n + m.count, 0),
-            arrivalLagSeconds: median(lastHour.map((r) => Math.max(0, (r.at.getTime() - r.sourceAt!.getTime()) / 1000))),
+            arrivalLagSeconds: median(t.lagSeconds),
             exchangeBacklog: backlog ? (waiting?.waiting ?? 0) : null,
             exchangeOverdue: backlog ? (waiting?.overdue ?? 0) : null,
-            hourly,
+            hourly: t.hourly,
           };
         }),
       );

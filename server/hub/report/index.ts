@@ -22,7 +22,8 @@ import { createReportService, type ExchangeFactsPort } from "./report.service.js
 export { withIntakeLedger, updateTimeInstant } from "./intake-ledger.js";
 export { COMPLETENESS_ELEMENTS, median, percentile, qualityScore, SCORE_WEIGHTS } from "./figures.js";
 export { monthOf, monthWindow } from "./month.js";
-export type { ExchangeFactsPort } from "./report.service.js";
+export { createReportService, type ExchangeFactsPort, type ReportService } from "./report.service.js";
+export { createDashboardService, type DashboardService } from "./dashboard.service.js";
 export { verifyPublishedReport, type ReportVerdict } from "./verify-report.js";
 
 export interface HubReportDeps {
