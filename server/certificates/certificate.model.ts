@@ -1,4 +1,5 @@
-import { Schema, type Connection, type Model } from "mongoose";
+import { Schema, type Connection } from "mongoose";
+import { modelOn } from "../lib/mongo.js";
 import type { CertificateStatus, SignatureSuite } from "../contracts/certificates.js";
 
 // Document types are written out instead of InferSchemaType, and models are cast to them: checking
@@ -185,13 +186,9 @@ const keyRegistrySchema = new Schema(
   { timestamps: true, collection: "certificate_keys" },
 );
 
-function modelOf<T>(conn: Connection, name: string, schema: Schema): Model<T> {
-  return (conn.models[name] ?? conn.model(name, schema)) as unknown as Model<T>;
-}
-
 export const issuanceModel = (conn: Connection) =>
-  modelOf<IssuanceDoc>(conn, "CertificateIssuance", issuanceSchema);
+  modelOn<IssuanceDoc>(conn, "CertificateIssuance", issuanceSchema);
 export const certificateModel = (conn: Connection) =>
-  modelOf<CertificateDoc>(conn, "Certificate", certificateSchema);
+  modelOn<CertificateDoc>(conn, "Certificate", certificateSchema);
 export const keyRegistryModel = (conn: Connection) =>
-  modelOf<KeyRegistryDoc>(conn, "CertificateKey", keyRegistrySchema);
+  modelOn<KeyRegistryDoc>(conn, "CertificateKey", keyRegistrySchema);

@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { modelOn } from "../lib/mongo.js";
 
 /** The highest accepted version of each published record, keyed by its source (sourceProvince, recordId). */
 const recordSchema = new Schema(
@@ -99,20 +100,14 @@ export type ChangeDoc = InferSchemaType<typeof changeSchema>;
 export type RejectionDoc = InferSchemaType<typeof rejectionSchema>;
 export type LookupDoc = InferSchemaType<typeof lookupSchema>;
 
-// `conn.model<T>(name, schema)` makes the checker compare the inferred schema types with `Model<T>`
-// structurally, which ran tsc out of memory (over 5 GB); the cast states the same type at no cost.
-function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
-  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
-}
-
 export function hubModels(conn: Connection) {
   return {
-    Records: model<HubRecordDoc>(conn, "HubRecord", recordSchema, "hub_records"),
-    Pointers: model<PointerDoc>(conn, "HubPointer", pointerSchema, "hub_practitioners"),
-    Changes: model<ChangeDoc>(conn, "HubChange", changeSchema, "hub_changes"),
-    Counters: model<{ _id: string; value: number }>(conn, "HubCounter", counterSchema, "hub_counters"),
-    Rejections: model<RejectionDoc>(conn, "HubRejection", rejectionSchema, "hub_rejections"),
-    Lookups: model<LookupDoc>(conn, "HubLookup", lookupSchema, "hub_lookups"),
+    Records: modelOn<HubRecordDoc>(conn, "HubRecord", recordSchema, "hub_records"),
+    Pointers: modelOn<PointerDoc>(conn, "HubPointer", pointerSchema, "hub_practitioners"),
+    Changes: modelOn<ChangeDoc>(conn, "HubChange", changeSchema, "hub_changes"),
+    Counters: modelOn<{ _id: string; value: number }>(conn, "HubCounter", counterSchema, "hub_counters"),
+    Rejections: modelOn<RejectionDoc>(conn, "HubRejection", rejectionSchema, "hub_rejections"),
+    Lookups: modelOn<LookupDoc>(conn, "HubLookup", lookupSchema, "hub_lookups"),
   };
 }
 export type HubModels = ReturnType<typeof hubModels>;

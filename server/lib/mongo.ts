@@ -1,4 +1,4 @@
-import mongoose, { type Connection } from "mongoose";
+import mongoose, { type Connection, type Model, type Schema } from "mongoose";
 
 /**
  * Opens this node's own mongoose connection. Models are registered per connection (never on the
@@ -17,4 +17,14 @@ export async function connectMongo(uri: string, options: { dbName?: string } = {
 /** Describes a URI for logs without its credentials. */
 export function redactUri(uri: string): string {
   return uri.replace(/\/\/[^@/]*@/, "//***@");
+}
+
+/**
+ * The connection's model `name`, registered on first use (models live per connection, see
+ * connectMongo), typed as `Model<T>`. A cast, not `conn.model<T>(name, schema)`: that overload makes
+ * the checker compare the inferred schema types with `Model<T>` structurally, which ran tsc out of
+ * memory (over 5 GB at the hub's models); the cast states the same type at no cost.
+ */
+export function modelOn<T>(conn: Connection, name: string, schema: Schema, collection?: string): Model<T> {
+  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
 }

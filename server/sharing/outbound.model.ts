@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { modelOn } from "../lib/mongo.js";
 
 /**
  * The hub's signed receipts, kept whole so their signatures can be checked again later. (What is
@@ -20,15 +21,9 @@ const receiptSchema = new Schema(
 
 export type ReceiptDoc = InferSchemaType<typeof receiptSchema>;
 
-// Cast rather than `conn.model<T>()`: its structural check of the inferred schema types ran tsc out
-// of memory (see hub.models.ts).
-function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
-  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
-}
-
 export function sharingModels(conn: Connection) {
   return {
-    Receipts: model<ReceiptDoc>(conn, "SharingReceipt", receiptSchema, "sharing_receipts"),
+    Receipts: modelOn<ReceiptDoc>(conn, "SharingReceipt", receiptSchema, "sharing_receipts"),
   };
 }
 export type SharingModels = ReturnType<typeof sharingModels>;
