@@ -8,7 +8,8 @@ import { ROLE_LABELS, type AuthUser, type StaffRole } from "../server/contracts/
 import type { FeatureContext } from "../server/feature.js";
 import { createStaffUser } from "../server/auth/index.js";
 import { makeIdNumber } from "../server/lib/id-number.js";
-import { createOrganisationService, divisionName, MINISTRY_CODE } from "../server/organisation/index.js";
+import { MINISTRY_CODE } from "../server/access/index.js";
+import { createOrganisationService, divisionName } from "../server/organisation/index.js";
 import { createRegistrationService } from "../server/registration/index.js";
 import { createSchedulingService } from "../server/scheduling/index.js";
 import type { DemoLogin, DemoSeedResult } from "./demo-seeds.js";

@@ -4,7 +4,11 @@ import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import { createCertificatesFeature } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
-import { createExchangeHubFeature, createExchangeProvinceFeature, createExchangeStats } from "./exchange/index.js";
+import {
+  createExchangeHubFeature,
+  createExchangeProvinceFeature,
+  createExchangeStats,
+} from "./exchange/index.js";
 import { createHubFeature } from "./hub/index.js";
 import { createSharingFeature } from "./sharing/index.js";
 import {
@@ -13,7 +17,8 @@ import {
   divisionName,
   type RoomUsePort,
 } from "./organisation/index.js";
-import { createExamDeliveryFeature } from "./proctoring/index.js";
+import { createExamsFeature } from "./exams/index.js";
+import { createProctoringFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
 import { createRegistrationFeature, createRegistrationService } from "./registration/index.js";
 import { createSchedulingFeature, createSchedulingService, type RetakeCheck } from "./scheduling/index.js";
@@ -90,9 +95,10 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     features.push(bank);
     // Exam delivery: papers from the bank at check-in, sessions from scheduling; it feeds the bank's
     // item statistics and answers scheduling's retake check.
-    const delivery = createExamDeliveryFeature(ctx, {
+    const delivery = createExamsFeature(ctx, {
       scheduling,
       audit,
+      access,
       papers: {
         buildPaper: (input) => bank.service.buildPaper(input),
         policies: async (ref) => {
@@ -102,21 +108,36 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
         currentRetakePolicy: async (categoryCode) =>
           (await bank.service.getCurrentBlueprint(categoryCode))?.retake ?? null,
       },
+      // A seat back online may end a room-wide outage: the console then proposes the credit.
+      onSeatBack: (sessionId) => {
+        void room.proctoring
+          .checkOutage(sessionId)
+          .catch((err: unknown) => ctx.logger.warn({ err }, "outage check failed"));
+      },
     });
     bank.service.useResponses((categoryCode) => delivery.exams.itemResponses(categoryCode));
     retakeCheck = (candidateId, categoryCode) => delivery.exams.retakeCheck(candidateId, categoryCode);
     publishedAmong = (ids) => delivery.results.publishedAmong(ids);
-    features.push(delivery.feature);
+    // The proctor console works on exam delivery through its narrow port and pushes through its notifier.
+    const room = createProctoringFeature(ctx, {
+      exams: delivery.exams,
+      scheduling,
+      audit,
+      access,
+      notifier: delivery.notifier,
+    });
+    features.push(delivery.feature, room.feature);
     // Certificates: issued from exam.passed; holder data from registration, sessions and tickets from scheduling.
     const certificates = createCertificatesFeature(ctx, {
       candidates: registration,
       sessions: scheduling,
       divisionName,
       audit,
+      access,
     });
     features.push(certificates.feature);
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
-    features.push(createSharingFeature(ctx, { audit }));
+    features.push(createSharingFeature(ctx, { audit, access }));
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.
     features.push(
       createExchangeProvinceFeature(ctx, {

@@ -5,14 +5,21 @@ import { createApp } from "../../server/app.js";
 import { createAuditService } from "../../server/audit/index.js";
 import { loadConfig } from "../../server/config.js";
 import { AuthUser } from "../../server/contracts/auth.js";
-import type { ExamOptions, PaperPort } from "../../server/exams/index.js";
+import {
+  createExamsFeature,
+  type ExamOptions,
+  type ExamService,
+  type PaperPort,
+  type ResultsService,
+} from "../../server/exams/index.js";
+import { createAccess } from "../../server/access/index.js";
 import type { Feature, FeatureContext } from "../../server/feature.js";
 import { createEventBus } from "../../server/lib/event-bus.js";
 import { createLogger } from "../../server/lib/logger.js";
 import { connectMongo } from "../../server/lib/mongo.js";
 import { useRedisAdapter } from "../../server/lib/redis-adapter.js";
 import type { AppServer } from "../../server/lib/socket-types.js";
-import { createExamDeliveryFeature } from "../../server/proctoring/index.js";
+import { createProctoringFeature, type ProctoringService } from "../../server/proctoring/index.js";
 import { fixtureScheduling, samplePapers, tinyPapers } from "./exam-fixtures.js";
 
 export interface ExamNodeOptions {
@@ -35,7 +42,7 @@ export interface ExamNode {
   ctx: FeatureContext;
   io: AppServer;
   http: HttpServer;
-  delivery: ReturnType<typeof createExamDeliveryFeature>;
+  delivery: { exams: ExamService; proctoring: ProctoringService; results: ResultsService };
   stop(): Promise<void>;
 }
 
@@ -61,14 +68,37 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
   const conn = await connectMongo(o.mongoUri, { dbName: o.dbName });
   const ctx: FeatureContext = { config, logger, conn, events: createEventBus(logger) };
   const papers: PaperPort = o.paper === "sample" ? await samplePapers() : tinyPapers(o.tiny);
-  const delivery = createExamDeliveryFeature(ctx, {
-    scheduling: fixtureScheduling(conn),
+  const scheduling = fixtureScheduling(conn);
+  const audit = createAuditService(conn);
+  // The test identity below is the account: the policies still decide, against fixture sessions.
+  const access = createAccess({
+    currentAccount: async (actor) => actor,
+    sessionScope: (id) => scheduling.getSession(id),
+  });
+  let proctoring: ProctoringService | null = null;
+  const exams = createExamsFeature(ctx, {
+    scheduling,
     papers,
-    audit: createAuditService(conn),
+    audit,
+    access,
     options: { submitWaitMs: 2000, ...o.options },
     sweepIntervalMs: o.sweepIntervalMs ?? 200,
     outboxPollMs: 200,
+    onSeatBack: (sessionId) => {
+      void proctoring
+        ?.checkOutage(sessionId)
+        .catch((err: unknown) => logger.warn({ err }, "outage check failed"));
+    },
   });
+  const room = createProctoringFeature(ctx, {
+    exams: exams.exams,
+    scheduling,
+    audit,
+    access,
+    notifier: exams.notifier,
+  });
+  proctoring = room.proctoring;
+  const delivery = { exams: exams.exams, proctoring: room.proctoring, results: exams.results };
   const testIdentity: Feature = {
     name: "test-identity",
     middleware: [
@@ -80,7 +110,7 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
       },
     ],
   };
-  const features = [testIdentity, delivery.feature];
+  const features = [testIdentity, exams.feature, room.feature];
   const app = createApp({ config, logger, conn, features });
   const http = createServer(app);
   const io: AppServer = new Server(http, { serveClient: false, maxHttpBufferSize: 256 * 1024 });

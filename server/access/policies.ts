@@ -93,6 +93,16 @@ export const POLICIES = {
   "hub-report:read": { roles: ["hub_operator", "admin"] },
   /** Publishing a signed monthly report is the platform's business, not the system administrator's. */
   "hub-report:publish": { roles: ["hub_operator"] },
+  /** A check-in photo: its candidate, or the staff of its session (checked again per session). */
+  "attempt-photo:read": { roles: "*" },
+  /** Pending issuances, certificates, their PDFs and lifecycle changes (services scope them by division). */
+  "certificate:manage": { roles: ["officer"] },
+  /** A province's delivery queue to the hub and its retry, and the lookups others made of its people. */
+  "sharing:manage": { roles: ["officer", "admin"] },
+  /** Looking a practitioner up at the hub (with a reason and a case): an officer's business only. */
+  "sharing:lookup": { roles: ["officer"] },
+  /** The hub's operator pages: registered provinces, the message log, rejections, lookups. */
+  "hub:operate": { roles: ["admin", "hub_operator"] },
 } as const satisfies Record<string, Policy>;
 
 export type Action = keyof typeof POLICIES;

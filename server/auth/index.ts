@@ -30,8 +30,6 @@ import {
   SESSION_COLLECTION,
 } from "./session.js";
 
-// Kept for exam delivery until it moves to server/access after its split.
-export { actingUser, currentUser, requireAuth, requireRole } from "./guards.js";
 export {
   createAuthService,
   CANDIDATE_LOGIN_OPENS_MINUTES,

@@ -7,7 +7,7 @@ import {
   ReasonBody,
   VerifyBody,
 } from "../contracts/certificates.js";
-import { actingUser, requireRole } from "../auth/index.js";
+import { actorOf, type Access } from "../access/index.js";
 import { parse, strictRouter } from "../lib/http.js";
 import type { CertificatesFacade } from "./certificates.feature.js";
 import { toCertificateDto, toIssuanceDto } from "./presenters.js";
@@ -25,7 +25,7 @@ const MAX_PDF_UPLOAD = 5 * 1024 * 1024;
  * Officers: pending issuances, issue/reject, the certificate view and PDF, renew, cancel, revoke,
  * withdraw; the admission ticket PDF for officers and for the candidate themself.
  */
-export function certificatesRouter(c: CertificatesFacade): Router {
+export function certificatesRouter(c: CertificatesFacade, access: Access): Router {
   const r = strictRouter();
   const pdf = (res: express.Response, name: string, body: Buffer) => {
     res.setHeader("cache-control", "private, no-store");
@@ -55,73 +55,72 @@ export function certificatesRouter(c: CertificatesFacade): Router {
     },
   );
 
-  r.get("/certificate-issuances", requireRole("officer"), async (req, res) => {
+  r.get("/certificate-issuances", access.route("certificate:manage"), async (req, res) => {
     const q = parse(IssuanceListQuery, req.query);
-    res.json({ issuances: (await c.issuance.list(actingUser(req), q.status)).map(toIssuanceDto) });
+    res.json({ issuances: (await c.issuance.list(actorOf(req), q.status)).map(toIssuanceDto) });
   });
-  r.post("/certificate-issuances/:id/issue", requireRole("officer"), async (req, res) => {
-    res.status(201).json({ record: await c.issuance.issue(actingUser(req), parse(IdParam, req.params.id)) });
+  r.post("/certificate-issuances/:id/issue", access.route("certificate:manage"), async (req, res) => {
+    res.status(201).json({ record: await c.issuance.issue(actorOf(req), parse(IdParam, req.params.id)) });
   });
-  r.post("/certificate-issuances/:id/reject", requireRole("officer"), async (req, res) => {
-    await c.issuance.reject(
-      actingUser(req),
-      parse(IdParam, req.params.id),
-      parse(ReasonBody, req.body).reason,
-    );
+  r.post("/certificate-issuances/:id/reject", access.route("certificate:manage"), async (req, res) => {
+    await c.issuance.reject(actorOf(req), parse(IdParam, req.params.id), parse(ReasonBody, req.body).reason);
     res.status(204).end();
   });
 
-  r.get("/certificates", requireRole("officer"), async (req, res) => {
+  r.get("/certificates", access.route("certificate:manage"), async (req, res) => {
     const q = parse(HolderLookupQuery.partial(), req.query);
-    res.json({ certificates: (await c.lifecycle.search(actingUser(req), q)).map(toCertificateDto) });
+    res.json({ certificates: (await c.lifecycle.search(actorOf(req), q)).map(toCertificateDto) });
   });
-  r.get("/certificates/:no", requireRole("officer"), async (req, res) => {
+  r.get("/certificates/:no", access.route("certificate:manage"), async (req, res) => {
     res.json({
-      certificate: toCertificateDto(
-        await c.lifecycle.get(actingUser(req), parse(CertificateNo, req.params.no)),
-      ),
+      certificate: toCertificateDto(await c.lifecycle.get(actorOf(req), parse(CertificateNo, req.params.no))),
     });
   });
-  r.get("/certificates/:no/pdf", requireRole("officer"), async (req, res) => {
+  r.get("/certificates/:no/pdf", access.route("certificate:manage"), async (req, res) => {
     const no = parse(CertificateNo, req.params.no);
-    pdf(res, `certificate-${no}.pdf`, await c.certificatePdf(actingUser(req), no));
+    pdf(res, `certificate-${no}.pdf`, await c.certificatePdf(actorOf(req), no));
   });
-  r.post("/certificates/:no/renew", requireRole("officer"), async (req, res) => {
-    res.json({ record: await c.lifecycle.renew(actingUser(req), parse(CertificateNo, req.params.no)) });
+  r.post("/certificates/:no/renew", access.route("certificate:manage"), async (req, res) => {
+    res.json({ record: await c.lifecycle.renew(actorOf(req), parse(CertificateNo, req.params.no)) });
   });
-  r.post("/certificates/:no/cancel", requireRole("officer"), async (req, res) => {
+  r.post("/certificates/:no/cancel", access.route("certificate:manage"), async (req, res) => {
     const body = parse(CancelBody, req.body);
     const no = parse(CertificateNo, req.params.no);
     res.json({
-      record: await c.lifecycle.changeStatus(actingUser(req), no, "cancel", {
+      record: await c.lifecycle.changeStatus(actorOf(req), no, "cancel", {
         reason: body.note,
         cancellation: body.reason,
       }),
     });
   });
   for (const action of ["revoke", "withdraw"] as const) {
-    r.post(`/certificates/:no/${action}`, requireRole("officer"), async (req, res) => {
+    r.post(`/certificates/:no/${action}`, access.route("certificate:manage"), async (req, res) => {
       const no = parse(CertificateNo, req.params.no);
       res.json({
-        record: await c.lifecycle.changeStatus(actingUser(req), no, action, parse(ReasonBody, req.body)),
+        record: await c.lifecycle.changeStatus(actorOf(req), no, action, parse(ReasonBody, req.body)),
       });
     });
   }
 
-  r.get("/exam-sessions/:id/tickets/:candidateId/pdf", requireRole("officer"), async (req, res) => {
-    const candidateId = parse(IdParam, req.params.candidateId);
-    pdf(
-      res,
-      `admission-ticket-${candidateId}.pdf`,
-      await c.ticketPdf(actingUser(req), { sessionId: parse(IdParam, req.params.id), candidateId }),
-    );
-  });
-  r.get("/exam-sessions/:id/seating-plan.pdf", requireRole("officer", "proctor"), async (req, res) => {
+  r.get(
+    "/exam-sessions/:id/tickets/:candidateId/pdf",
+    access.route("certificate:manage"),
+    async (req, res) => {
+      const candidateId = parse(IdParam, req.params.candidateId);
+      pdf(
+        res,
+        `admission-ticket-${candidateId}.pdf`,
+        await c.ticketPdf(actorOf(req), { sessionId: parse(IdParam, req.params.id), candidateId }),
+      );
+    },
+  );
+  // Scheduling scopes the seat map: officers of its division, proctors of its test centre.
+  r.get("/exam-sessions/:id/seating-plan.pdf", access.route("session:list"), async (req, res) => {
     const sessionId = parse(IdParam, req.params.id);
-    pdf(res, `seating-plan-${sessionId}.pdf`, await c.seatingPlanPdf(actingUser(req), sessionId));
+    pdf(res, `seating-plan-${sessionId}.pdf`, await c.seatingPlanPdf(actorOf(req), sessionId));
   });
-  r.get("/me/admission-ticket/pdf", requireRole("candidate"), async (req, res) => {
-    pdf(res, "admission-ticket.pdf", await c.ticketPdf(actingUser(req), null));
+  r.get("/me/admission-ticket/pdf", access.route("ticket:read-own"), async (req, res) => {
+    pdf(res, "admission-ticket.pdf", await c.ticketPdf(actorOf(req), null));
   });
   return r;
 }

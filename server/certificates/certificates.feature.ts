@@ -2,6 +2,7 @@ import type { AuthUser } from "../contracts/auth.js";
 import type { VerificationResultDto } from "../contracts/certificates.js";
 import type { CandidateDto } from "../contracts/registration.js";
 import type { AdmissionTicketDto, SeatMapDto } from "../contracts/scheduling.js";
+import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { certificatesRouter } from "./certificate.routes.js";
@@ -32,6 +33,7 @@ export interface CertificatesDeps {
     seatMap(actor: AuthUser, sessionId: string): Promise<SeatMapDto>;
   };
   divisionName(code: string): string | null;
+  access: Access;
   /** The node's audit log: every certificate change and its entry are one transaction. */
   audit: CertificateAuditPort;
   /** Overrides for tests: a clock, the key directory. */
@@ -174,7 +176,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
   };
   const feature: Feature = {
     name: "certificates",
-    router: certificatesRouter(facade),
+    router: certificatesRouter(facade, deps.access),
     async start() {
       await signing.start();
       ctx.events.subscribe("exam.passed", (e) => issuance.onExamPassed(e));

@@ -1,5 +1,6 @@
 import type { FeatureContext } from "../feature.js";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
+import { errors } from "../lib/errors.js";
 import { createAnswers } from "./answers.js";
 import { createAttemptControls } from "./attempt-controls.js";
 import { createCheckIn } from "./check-in.js";
@@ -54,8 +55,29 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     };
   }
 
+  /**
+   * Refuses (403, audited) an event a candidate aims at an attempt that is not theirs. The refusal
+   * changes nothing else, so its entry is an audit record of its own.
+   */
+  async function assertOwnAttempt(
+    candidate: Actor & { candidateId: string },
+    attemptId: string,
+    event: string,
+  ): Promise<void> {
+    const owner = await queries.ownerOf(attemptId);
+    if (owner?.candidateId === candidate.candidateId) return;
+    await deps.audit.record({
+      action: "exam.cross_attempt_refused",
+      actor: { id: candidate.id, kind: candidate.kind, name: candidate.name },
+      target: { type: "exam_attempt", id: attemptId },
+      details: { event, candidateId: candidate.candidateId },
+    });
+    throw errors.forbidden("不能操作其他考生的考试");
+  }
+
   const service = {
     instanceId: core.instanceId,
+    assertOwnAttempt,
     checkIn,
     retakeCheck: checkIns.retakeCheck,
     confirm: release.confirm,

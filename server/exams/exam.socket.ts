@@ -1,4 +1,3 @@
-import type { AuthUser } from "../contracts/auth.js";
 import {
   AnswerPayload,
   ConfirmPayload,
@@ -11,11 +10,10 @@ import type { Logger } from "../lib/logger.js";
 import { on } from "../lib/socket-ack.js";
 import type { AppServer, AppSocket } from "../lib/socket-types.js";
 import type { ExamService } from "./exam.service.js";
-import { rooms, type AuditPort } from "./ports.js";
+import { rooms } from "./ports.js";
 
 export interface CandidateSocketDeps {
   exams: ExamService;
-  audit: AuditPort;
   logger: Logger;
   io: () => AppServer | null;
   /** Called after a seat came back (outage proposals). */
@@ -24,28 +22,20 @@ export interface CandidateSocketDeps {
 
 /**
  * Registers the candidate's `attempt:*` handlers on one socket. Every payload is validated with
- * zod (`on`); an event naming another candidate's attempt is refused with `forbidden` and audited.
+ * zod (`on`); an event naming another candidate's attempt is refused with `forbidden` and audited
+ * (by the service: handlers never write audit entries).
  */
 export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSocketDeps): void {
   const user = socket.data.user;
   if (!user || user.kind !== "candidate" || !user.candidate) return;
-  const me: AuthUser = user;
   const { candidateId, sessionId } = user.candidate;
+  const me = { id: user.id, name: user.displayName, kind: "candidate" as const, candidateId };
   let ownAttempt: string | null = null;
   void socket.join(rooms.candidate(candidateId));
 
   async function own(attemptId: string, event: string): Promise<string> {
     if (attemptId === ownAttempt) return attemptId;
-    const owner = await deps.exams.ownerOf(attemptId);
-    if (!owner || owner.candidateId !== candidateId) {
-      await deps.audit.record({
-        action: "exam.cross_attempt_refused",
-        actor: { id: me.id, kind: "candidate", name: me.displayName },
-        target: { type: "exam_attempt", id: attemptId },
-        details: { event, candidateId },
-      });
-      throw errors.forbidden("不能操作其他考生的考试");
-    }
+    await deps.exams.assertOwnAttempt(me, attemptId, event);
     await adopt(attemptId);
     return attemptId;
   }

@@ -52,4 +52,5 @@ export { reportRows, reportToCsv, reportToXlsx } from "./report-export.js";
 export { createIoNotifier } from "./notifier.js";
 export { registerCandidateHandlers } from "./exam.socket.js";
 export { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
-export { examRouter, type RoomAccess } from "./exam.routes.js";
+export { examRouter } from "./exam.routes.js";
+export { createExamsFeature, type ExamsFeature, type ExamsFeatureDeps } from "./exams.feature.js";

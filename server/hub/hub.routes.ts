@@ -10,7 +10,7 @@ import {
   RegisterNodeBody,
   type HubIdentityDto,
 } from "../contracts/hub.js";
-import { requireRole } from "../auth/index.js";
+import type { Access } from "../access/index.js";
 import { parse, strictRouter } from "../lib/http.js";
 import { authenticatedNode, type MessageLog, type NodeGate, type NodeKey } from "../sharing/index.js";
 import type { CatalogService } from "./catalog.service.js";
@@ -100,9 +100,10 @@ export function hubAdminRouter(deps: {
   collection: CollectionService;
   catalog: CatalogService;
   log: MessageLog;
+  access: Access;
 }): Router {
   const r = strictRouter();
-  const operator = requireRole("admin", "hub_operator");
+  const operator = deps.access.route("hub:operate");
   r.get("/hub/nodes", operator, async (_req, res) => {
     res.json(await deps.registry.list());
   });

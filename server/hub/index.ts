@@ -12,7 +12,13 @@ import type { Access } from "../access/index.js";
 import type { AuditService } from "../audit/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { strictRouter } from "../lib/http.js";
-import { createMessageLog, createNodeGate, createNonceStore, loadOrCreateNodeKey, type NodeKey } from "../sharing/index.js";
+import {
+  createMessageLog,
+  createNodeGate,
+  createNonceStore,
+  loadOrCreateNodeKey,
+  type NodeKey,
+} from "../sharing/index.js";
 import { createCatalogService } from "./catalog.service.js";
 import { createCollectionService } from "./collection.service.js";
 import { hubAdminRouter, hubNodeRouter } from "./hub.routes.js";
@@ -81,7 +87,7 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
   // The published reports are public and must come before the node gate that guards /hub/v1.
   router.use(report.publicRouter);
   router.use(hubNodeRouter({ gate, key, collection, catalog, registry }));
-  router.use(hubAdminRouter({ registry, collection, catalog, log }));
+  router.use(hubAdminRouter({ registry, collection, catalog, log, access: options.access }));
   router.use(report.operatorRouter);
   logger.info({ keyId: key.keyId }, "hub node key loaded");
   return { name: "hub", router, key, registry };

@@ -9,16 +9,6 @@
  * import it from server/access.
  */
 export { divisionName, isKnownDivision, isPlausibleIdDivision, parentOf } from "./division-scope.js";
-// Re-exported while exam delivery still imports them from here (it moves to server/access after its split).
-export {
-  canSeeDivision,
-  cityOf,
-  divisionFilter,
-  divisionLevel,
-  MINISTRY_CODE,
-  provinceOf,
-  type DivisionLevel,
-} from "../access/index.js";
 export { DIVISIONS } from "./divisions.data.js";
 export {
   assertDivisionInScope,

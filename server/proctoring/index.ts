@@ -9,8 +9,9 @@
  * - outage credit: minutes proposed when many seats of a room drop together, applied by the proctor.
  * - incident: environment / candidate / staff / technical report.
  *
- * Every action is authorised against the session's test centre and audited. Attempts change only
- * through the exam feature's service.
+ * Every action is authorised by the access layer (`session:proctor`, `session:watch`) against the
+ * session's test centre and audited. Attempts change only through exam delivery's narrow port
+ * (`ExamDeliveryPort`: commands and DTOs).
  */
 export {
   createProctoringService,
@@ -20,4 +21,4 @@ export {
 } from "./proctoring.service.js";
 export { registerProctorHandlers } from "./proctor.socket.js";
 export { proposeOutageCredit, DEFAULT_OUTAGE_RULE, type AwayInterval, type OutageRule } from "./outage.js";
-export { createExamDeliveryFeature, type ExamFeatureDeps } from "./delivery.feature.js";
+export { createProctoringFeature, type ProctoringFeatureDeps } from "./proctoring.feature.js";

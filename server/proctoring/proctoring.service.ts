@@ -14,8 +14,8 @@ import type {
 } from "../contracts/exams.js";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
-import { errors } from "../lib/errors.js";
-import { canSeeDivision } from "../organisation/index.js";
+import { AppError, errors } from "../lib/errors.js";
+import type { Access } from "../access/index.js";
 import {
   rooms,
   type Actor,
@@ -31,6 +31,7 @@ import { DEFAULT_OUTAGE_RULE, proposeOutageCredit, type OutageRule } from "./out
 
 export interface ProctoringDeps {
   exams: ExamDeliveryPort;
+  access: Access;
   scheduling: SchedulingPort;
   audit: AuditPort;
   notifier: Notifier;
@@ -64,24 +65,23 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     return session;
   }
 
-  /** A proctor acts only on sessions in their own test centre (officers may watch their division's). */
+  /**
+   * Asks the access layer, with the live account: a proctor acts only on sessions of their own test
+   * centre (`session:proctor`); watching the room is also open to officers of its division
+   * (`session:watch`). A refusal is audited.
+   */
   async function authorize(
     user: AuthUser,
     sessionId: string,
     opts: { watchOnly?: boolean } = {},
   ): Promise<ExamSessionDto> {
     const session = await getSession(sessionId);
-    // A proctor acts only in the test centre they are bound to; an unbound proctor (which account
-    // creation refuses) gets nothing rather than everything.
-    const isProctor =
-      user.roles.includes("proctor") && !!user.testCentreId && user.testCentreId === session.testCentreId;
-    const isOfficer =
-      opts.watchOnly &&
-      user.roles.includes("officer") &&
-      canSeeDivision(user.divisionCode, session.divisionCode);
-    if (user.kind !== "staff" || (!isProctor && !isOfficer)) {
-      await audit(user, "proctor.refused", sessionId, { reason: "not_this_session" });
-      throw errors.forbidden("您不是本场次的监考员");
+    try {
+      await deps.access.assert(user, opts.watchOnly ? "session:watch" : "session:proctor", { session });
+    } catch (err) {
+      if (err instanceof AppError && err.status === 403)
+        await audit(user, "proctor.refused", sessionId, { reason: "not_this_session" });
+      throw err;
     }
     return session;
   }
@@ -373,16 +373,6 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     async checkOutage(sessionId: string): Promise<void> {
       const proposal = await outageProposal(sessionId);
       if (proposal) deps.notifier.toRoom(rooms.session(sessionId), "session:outage", proposal);
-    },
-
-    /** Audits a candidate's event aimed at someone else's attempt (refused with `forbidden`). */
-    async auditRefused(user: AuthUser, event: string, attemptId: string): Promise<void> {
-      await deps.audit.record({
-        action: "exam.cross_attempt_refused",
-        actor: { id: user.id, kind: user.kind, name: user.displayName },
-        target: { type: "exam_attempt", id: attemptId },
-        details: { event, ownCandidateId: user.candidate?.candidateId ?? null },
-      });
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { strictRouter } from "../lib/http.js";
 import { createMessageLog } from "./message-log.js";
@@ -21,7 +22,7 @@ export interface SharingFeature extends Feature {
  */
 export function createSharingFeature(
   ctx: FeatureContext,
-  options: { audit: LookupAuditPort; key?: NodeKey; publisher?: Partial<PublisherOptions> },
+  options: { audit: LookupAuditPort; access: Access; key?: NodeKey; publisher?: Partial<PublisherOptions> },
 ): SharingFeature {
   const { conn, config, logger, events } = ctx;
   const key = options.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
@@ -44,7 +45,7 @@ export function createSharingFeature(
   router.get("/sharing/identity", (_req, res) => {
     res.json({ keyId: key.keyId, publicKey: key.publicKeyX, alg: "ed25519", provinceCode: config.provinceCode });
   });
-  router.use(sharingRouter({ publisher, lookups, legacy }));
+  router.use(sharingRouter({ publisher, lookups, legacy, access: options.access }));
   return {
     name: "sharing",
     router,

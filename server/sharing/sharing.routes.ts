@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import { z } from "zod";
-import { actingUser, requireRole } from "../auth/index.js";
+import { actorOf, type Access } from "../access/index.js";
 import { LegacyRegisterUpload, OfficerLookupBody, type OutboundEntryDto } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import { parse, strictRouter } from "../lib/http.js";
@@ -15,7 +15,12 @@ const NoticesQuery = z.object({
 });
 
 /** The queue page's words for the outbox delivery states (a parked entry is a dead letter). */
-const FROM_QUEUE_STATUS = { pending: "pending", sending: "processing", done: "done", dead: "failed" } as const;
+const FROM_QUEUE_STATUS = {
+  pending: "pending",
+  sending: "processing",
+  done: "done",
+  dead: "failed",
+} as const;
 const TO_QUEUE_STATUS = { pending: "pending", processing: "sending", done: "done", failed: "dead" } as const;
 
 function toOutboundDto(e: OutboxEntry, state: DeliveryState): OutboundEntryDto {
@@ -29,9 +34,18 @@ function toOutboundDto(e: OutboxEntry, state: DeliveryState): OutboundEntryDto {
     }
   }
   return {
-    id: String(e._id), at: e.createdAt.toISOString(), event: e.name, recordId, idNumber: e.subject ?? "",
-    status: TO_QUEUE_STATUS[state.status], attempts: state.attempts, outcome: result.outcome ?? null, reasons: result.reasons ?? [],
-    lastError: state.lastError, hubSeq: result.hubSeq ?? null, receiptId: result.receiptId ?? null,
+    id: String(e._id),
+    at: e.createdAt.toISOString(),
+    event: e.name,
+    recordId,
+    idNumber: e.subject ?? "",
+    status: TO_QUEUE_STATUS[state.status],
+    attempts: state.attempts,
+    outcome: result.outcome ?? null,
+    reasons: result.reasons ?? [],
+    lastError: state.lastError,
+    hubSeq: result.hubSeq ?? null,
+    receiptId: result.receiptId ?? null,
     availableAt: state.availableAt ? new Date(state.availableAt).toISOString() : null,
   };
 }
@@ -46,14 +60,19 @@ const OutboundQuery = z.object({
  * reference), the lookups others made of this province's practitioners, and the delivery queue to
  * the hub with its dead letters and a retry.
  */
-export function sharingRouter(deps: { publisher: Publisher; lookups: LookupService; legacy: LegacyImportService }): Router {
+export function sharingRouter(deps: {
+  publisher: Publisher;
+  lookups: LookupService;
+  legacy: LegacyImportService;
+  access: Access;
+}): Router {
   const r = strictRouter();
-  const officer = requireRole("officer", "admin");
+  const officer = deps.access.route("sharing:manage");
 
   // Looking people up is an officer's business only: an administrator manages the node, not cases.
-  r.post("/sharing/lookups", requireRole("officer"), async (req, res) => {
+  r.post("/sharing/lookups", deps.access.route("sharing:lookup"), async (req, res) => {
     const body = parse(OfficerLookupBody, req.body);
-    res.json(await deps.lookups.lookup(actingUser(req), body));
+    res.json(await deps.lookups.lookup(actorOf(req), body));
   });
   r.get("/sharing/lookup-notices", officer, async (req, res) => {
     const q = parse(NoticesQuery, req.query);
@@ -66,11 +85,14 @@ export function sharingRouter(deps: { publisher: Publisher; lookups: LookupServi
     res.json(await deps.legacy.check(parse(LegacyRegisterUpload, req.body)));
   });
   r.post("/sharing/legacy-register/publish", officer, async (req, res) => {
-    res.json(await deps.legacy.publish(actingUser(req), parse(LegacyRegisterUpload, req.body)));
+    res.json(await deps.legacy.publish(actorOf(req), parse(LegacyRegisterUpload, req.body)));
   });
   r.get("/sharing/outbound", officer, async (req, res) => {
     const q = parse(OutboundQuery, req.query);
-    const rows = await deps.publisher.list({ status: q.status ? FROM_QUEUE_STATUS[q.status] : undefined, limit: q.limit });
+    const rows = await deps.publisher.list({
+      status: q.status ? FROM_QUEUE_STATUS[q.status] : undefined,
+      limit: q.limit,
+    });
     res.json(rows.map((e) => toOutboundDto(e, deps.publisher.stateOf(e))));
   });
   r.post("/sharing/outbound/:id/retry", officer, async (req, res) => {

@@ -7,6 +7,7 @@ import { createCertificatesFeature, type CertificatesDeps } from "../../../serve
 import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
+import { accessTrustingActors } from "../../helpers/access.js";
 import { registerTestCandidate } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 
@@ -35,6 +36,7 @@ export function anotherInstance(
     candidates: registration,
     sessions: scheduling,
     divisionName,
+    access: accessTrustingActors(scheduling),
     audit,
     clock,
   });

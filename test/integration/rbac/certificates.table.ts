@@ -4,6 +4,7 @@ import type { RunningNode } from "../../../server/main.js";
 import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
+import { accessTrustingActors } from "../../helpers/access.js";
 import { registerTestCandidate } from "../../helpers/auth.js";
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 
@@ -35,6 +36,7 @@ function certificates(node: RunningNode, clock?: () => Date) {
     candidates: registration,
     sessions: scheduling,
     divisionName,
+    access: accessTrustingActors(scheduling),
     audit: createAuditService(conn),
     clock,
   }).facade;

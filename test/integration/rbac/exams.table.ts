@@ -7,6 +7,7 @@ import { createOrganisationService } from "../../../server/organisation/index.js
 import { createProctoringService } from "../../../server/proctoring/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
+import { accessTrustingActors } from "../../helpers/access.js";
 import { createTestRoom } from "../../helpers/auth.js";
 import { tinyPapers } from "../../../scripts/bench/exam-fixtures.js";
 import type { RbacFixtures, RbacRow, RbacTable } from "./rbac-types.js";
@@ -61,7 +62,13 @@ export const setup: RbacTable["setup"] = async (node, fx) => {
     audit,
     notifier: silent,
   });
-  const proctoring = createProctoringService(node.ctx, { exams, scheduling: sched, audit, notifier: silent });
+  const proctoring = createProctoringService(node.ctx, {
+    exams,
+    scheduling: sched,
+    audit,
+    access: accessTrustingActors(sched),
+    notifier: silent,
+  });
   const proctor: AuthUser = {
     id: "rbac-proctor",
     kind: "staff",

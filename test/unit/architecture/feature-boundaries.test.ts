@@ -98,9 +98,10 @@ describe("architecture: feature boundaries", () => {
     expect(offenders).to.deep.equal([]);
   });
 
-  it("when route modules are read, then none imports the audit feature or writes an audit entry", () => {
+  it("when route and socket-handler modules are read, then none imports the audit feature or writes an audit entry", () => {
     const offenders: string[] = [];
-    for (const file of filesUnder(SERVER).filter((f) => f.endsWith(".routes.ts"))) {
+    const handlers = (f: string) => f.endsWith(".routes.ts") || f.endsWith(".socket.ts");
+    for (const file of filesUnder(SERVER).filter(handlers)) {
       const source = readFileSync(file, "utf8");
       const own = featureOf(file) === "audit";
       if (!own && importsOf(source).some((s) => /(^|\/)audit\//.test(s)))
@@ -109,5 +110,15 @@ describe("architecture: feature boundaries", () => {
         offenders.push(`${file}: writes audit`);
     }
     expect(offenders.map((o) => path.relative(SERVER, o))).to.deep.equal([]);
+  });
+
+  it("when the server is read, then access checks come from the access layer only (no role guards beside it)", () => {
+    const offenders: string[] = [];
+    for (const file of filesUnder(SERVER)) {
+      const source = readFileSync(file, "utf8");
+      if (/\brequireRole\s*\(|\brequireAuth\b|auth\/guards/.test(source))
+        offenders.push(path.relative(SERVER, file));
+    }
+    expect(offenders).to.deep.equal([]);
   });
 });

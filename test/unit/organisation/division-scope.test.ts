@@ -1,11 +1,6 @@
 import { expect } from "chai";
-import {
-  canSeeDivision,
-  DIVISIONS,
-  divisionLevel,
-  parentOf,
-  provinceOf,
-} from "../../../server/organisation/index.js";
+import { canSeeDivision, divisionLevel, provinceOf } from "../../../server/access/index.js";
+import { DIVISIONS, parentOf } from "../../../server/organisation/index.js";
 
 describe("divisions and scoping", () => {
   it("when the list is read, then it has all 34 province-level divisions plus the 兵团 660000, 江苏's 13 cities and 南京's 11 districts", () => {

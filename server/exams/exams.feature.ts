@@ -1,0 +1,92 @@
+import type { Access } from "../access/index.js";
+import type { Feature, FeatureContext } from "../feature.js";
+import { createOutboxDispatcher } from "../lib/outbox.js";
+import type { AppServer } from "../lib/socket-types.js";
+import { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
+import { examRouter } from "./exam.routes.js";
+import { createExamService, type ExamOptions, type ExamService } from "./exam.service.js";
+import { registerCandidateHandlers } from "./exam.socket.js";
+import { createIoNotifier } from "./notifier.js";
+import type { AuditPort, Notifier, PaperPort, SchedulingPort } from "./ports.js";
+import { createResultsService, type ResultsService } from "./results.service.js";
+
+export interface ExamsFeatureDeps {
+  scheduling: SchedulingPort;
+  papers: PaperPort;
+  audit: AuditPort;
+  access: Access;
+  options?: Partial<ExamOptions>;
+  sweepIntervalMs?: number;
+  outboxPollMs?: number;
+  /** Told when a candidate's seat came back online (the proctor console proposes outage credit). */
+  onSeatBack?: (sessionId: string) => void;
+}
+
+export interface ExamsFeature {
+  feature: Feature;
+  exams: ExamService;
+  results: ResultsService;
+  /** Pushes to the node's socket rooms once sockets are attached (proctoring pushes through it too). */
+  notifier: Notifier;
+}
+
+/**
+ * Exam delivery as a node feature: the REST routes (reports, results publication, event chains,
+ * check-in photos), the candidate's `attempt:*` socket handlers, the deadline sweeper, the presence
+ * heartbeat and the outbox dispatcher (each safe on several instances). The proctor console is a
+ * feature of its own built on this one's service (server/proctoring).
+ */
+export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps): ExamsFeature {
+  const notifier = createIoNotifier();
+  let io: AppServer | null = null;
+  const outbox = createOutboxDispatcher({
+    conn: ctx.conn,
+    events: ctx.events,
+    logger: ctx.logger,
+    pollMs: deps.outboxPollMs,
+  });
+  const exams = createExamService(ctx, {
+    scheduling: deps.scheduling,
+    papers: deps.papers,
+    audit: deps.audit,
+    notifier,
+    onOutbox: () => outbox.kick(),
+    options: deps.options,
+  });
+  const results = createResultsService(ctx, { exams, scheduling: deps.scheduling, audit: deps.audit });
+  const sweeper = createDeadlineSweeper(() => exams.sweepOnce(), ctx.logger, deps.sweepIntervalMs);
+  // Every 10 s this instance says it is alive; seats it holds go "disconnected" when it stops (see PRESENCE_STALE_MS).
+  const heartbeat = createPeriodicTask(
+    () => exams.heartbeat(),
+    ctx.logger,
+    10_000,
+    "presence heartbeat failed",
+  );
+  const feature: Feature = {
+    name: "exams",
+    router: examRouter({ exams, results, access: deps.access, timeZone: ctx.config.timeZone }),
+    attachSockets(server) {
+      io = server;
+      notifier.bind(server);
+    },
+    onConnection(socket) {
+      registerCandidateHandlers(socket, {
+        exams,
+        logger: ctx.logger,
+        io: () => io,
+        onReconnect: deps.onSeatBack,
+      });
+    },
+    async start() {
+      sweeper.start();
+      heartbeat.start();
+      outbox.start();
+    },
+    async stop() {
+      await sweeper.stop();
+      await heartbeat.stop();
+      await outbox.stop();
+    },
+  };
+  return { feature, exams, results, notifier };
+}

@@ -1,0 +1,18 @@
+import type { Router } from "express";
+import { z } from "zod";
+import { actorOf, type Access } from "../access/index.js";
+import { parse, strictRouter } from "../lib/http.js";
+import type { ProctoringService } from "./proctoring.service.js";
+
+const SessionParams = z.object({ sessionId: z.string().min(1).max(64) }).strict();
+
+/** REST side of the proctor console: the room snapshot a page loads before it starts watching. */
+export function proctoringRouter(proctoring: ProctoringService, access: Access): Router {
+  const r = strictRouter();
+  // The session relation (proctor of its centre, officer of its division) is checked by the service.
+  r.get("/exam-sessions/:sessionId/room", access.route("session:watch"), async (req, res) => {
+    const { sessionId } = parse(SessionParams, req.params);
+    res.json(await proctoring.room(actorOf(req), sessionId));
+  });
+  return r;
+}
