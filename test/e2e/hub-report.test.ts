@@ -71,6 +71,31 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
     }
   });
 
+  it("when the operator picks last month and publishes it, then it is listed with its hash and a download link, and the button says 已发布", async () => {
+    const { context, page, errors } = await openContext(browser, hub.node.url, { viewport: { width: 1440, height: 900 } });
+    try {
+      await loginThroughForm(page, login.username, login.password);
+      await page.goto("/hub/report");
+      await page.locator('[data-test="report-table"]').getByText("江苏省").waitFor();
+      const t = new Date(Date.now() + 8 * 3600_000);
+      const lastMonth = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+      const picker = page.locator('[data-test="report-month"] input');
+      await picker.fill(lastMonth);
+      await picker.press("Enter");
+      await page.getByText(`${lastMonth} 尚未结束`).waitFor({ state: "detached" });
+      await page.locator('[data-test="report-publish"]').click();
+      await page.getByRole("button", { name: "发布", exact: true }).click();
+      const published = page.locator('[data-test="report-published"]');
+      await published.getByText(lastMonth).waitFor();
+      expect(await published.getByText("签名文件").count()).to.equal(1);
+      expect(await page.locator('[data-test="report-publish"]').textContent()).to.include("已发布");
+      await screenshot(page, "hub-report-published");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("when the operator opens 联网监测, then each province shows when it last published and its hourly series", async () => {
     const { context, page, errors } = await openContext(browser, hub.node.url, { viewport: { width: 1440, height: 900 } });
     try {
