@@ -126,7 +126,14 @@ export function createBatchWriter(
             ]
           : [],
       );
-      if (creates.length) await Questions.insertMany(creates, { session });
+      // Lean: hydrating and validating 500 mongoose documents per batch was a third of the
+      // importer's CPU (profile in BENCHMARKS.md) for content zod has already checked; the
+      // schema's defaults, timestamps and version key are applied as a hydrated insert would.
+      if (creates.length)
+        await Questions.insertMany(
+          creates.map((doc) => Questions.applyTimestamps(Questions.applyDefaults({ ...doc, __v: 0 }))),
+          { session, lean: true },
+        );
       for (const w of writes) {
         if (w.kind === "update_draft") {
           await Questions.updateOne(

@@ -44,6 +44,28 @@ describe("question import at scale (issue 15): batches, re-runs and per-file ref
   const countRefs = (prefix: string) =>
     bank.models.Questions.countDocuments({ ref: { $regex: `^${prefix}-` } });
 
+  it("when a question is imported, then it is stored with the same fields, defaults and timestamps as one created through the model", async () => {
+    const [input] = questions("SHAPE", 1);
+    await importQuestionBankFiles(bankContext(db.conn), [{ name: "shape.csv", content: toCsv([input!]) }], {});
+    const imported = await bank.models.Questions.findOne({ ref: "SHAPE-0" }).lean();
+    const created = (
+      await bank.models.Questions.create({
+        ...input!,
+        ref: "SHAPE-model",
+        questionId: "q-shape-model",
+        version: 1,
+        status: "draft",
+        authorId: "a",
+        authorName: "a",
+        history: [],
+      })
+    ).toObject();
+    expect(Object.keys(imported ?? {}).sort()).to.deep.equal(Object.keys(created).sort());
+    expect(imported).to.deep.include({ __v: 0, quarantined: false, status: "draft", version: 1 });
+    expect(imported?.createdAt).to.be.instanceOf(Date);
+    expect(imported?.updatedAt).to.be.instanceOf(Date);
+  });
+
   it("when 1,200 questions are imported with batches of 500, then three transactions write them and progress reaches the total", async () => {
     importWork.transactions = 0;
     importWork.lookups = 0;
