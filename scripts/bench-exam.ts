@@ -63,7 +63,7 @@ const { values } = parseArgs({
     "interval-ms": { type: "string", default: "10000" },
     "echo-server": { type: "boolean", default: false },
     capacity: { type: "boolean", default: false },
-    "capacity-start": { type: "string", default: "200" },
+    "capacity-start": { type: "string", default: "50" },
     "capacity-step-ms": { type: "string", default: "10000" },
   },
 });
