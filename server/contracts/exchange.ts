@@ -238,6 +238,8 @@ export interface PractitionerPageDto {
   }[];
   filingsElsewhere: CaseDto[];
   notices: CaseDto[];
+  /** What the notices add to the practitioner's credit assessment (诚信考核) data. */
+  credit: { notices: number; points: number; fineYuan: number };
   transfers: CaseDto[];
   lookups: { at: string; requestingProvince: string; officerId: string; reason: string; caseReference: string }[];
 }

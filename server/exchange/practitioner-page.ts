@@ -53,6 +53,7 @@ export function createPractitionerPages(deps: {
         })),
         filingsElsewhere: mine.cases.filter((c) => c.kind === "filing" && c.box === "in"),
         notices: mine.cases.filter((c) => c.kind === "notice" && c.box === "in"),
+        credit: mine.credit,
         transfers: mine.cases.filter((c) => c.kind === "transfer"),
         lookups: mine.lookups,
       };

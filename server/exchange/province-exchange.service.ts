@@ -216,7 +216,16 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     async ofPractitioner(actor: AuthUser, idNumber: string) {
       const rows = await m.Cases.find({ idNumber, ...divisionFilter(actor.divisionCode, "division") }).sort({ createdAt: -1 }).limit(200).lean();
       const lookups = await m.LookupNotices.find({ idNumber }).sort({ at: -1 }).limit(200).lean();
+      // Penalties reported home count towards the credit assessment once received (a problem answer
+      // disputes the notice, so it does not count until resolved).
+      const counted = rows.filter((c) => c.kind === "notice" && c.box === "in" && c.state !== "problem");
+      const penalty = (c: LocalCaseDoc) => c.details as NoticeDetails;
       return {
+        credit: {
+          notices: counted.length,
+          points: counted.reduce((n, c) => n + (penalty(c).points ?? 0), 0),
+          fineYuan: counted.reduce((n, c) => n + (penalty(c).fineYuan ?? 0), 0),
+        },
         cases: rows.map(toCaseDto),
         lookups: lookups.map((l) => ({ at: l.at.toISOString(), requestingProvince: l.requestingProvince, officerId: l.officerId, reason: l.reason, caseReference: l.caseReference })),
       };

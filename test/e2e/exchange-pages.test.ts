@@ -130,6 +130,7 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
         if (!(await noticeRow.count())) await new Promise((r) => setTimeout(r, 300));
       }
       await noticeRow.waitFor();
+      expect(await js.page.locator('[data-test="practitioner-credit"]').textContent()).to.contain("累计记分 3 分");
       await js.page.getByText("在外省的备案").waitFor();
       await js.page.locator('[data-test="practitioner-lookups"]').getByText("朝阳备〔2026〕17号").waitFor({ timeout: 20_000 });
       await screenshot(js.page, "exchange-practitioner-page");

@@ -92,6 +92,7 @@ describe("cross-province exchange: filing, ending and notice stories", () => {
     expect((await beijing.exchange.get(bjCounty, notice.caseId)).state).to.equal("acknowledged");
     const mine = await jiangsu.exchange.ofPractitioner(jsProvince, p.idNumber);
     expect(mine.cases.map((c) => `${c.kind}:${c.state}`)).to.deep.equal(["notice:acknowledged"]);
+    expect(mine.credit).to.deep.equal({ notices: 1, points: 3, fineYuan: 200 });
   });
 
   it("when the hub operator (ministry level) lists the network's cases, then every province's cases appear with their state, and an anonymous request is refused", async () => {
