@@ -48,6 +48,9 @@ export function createApp({ config, logger, conn, features }: AppDeps): Express 
           "style-src": ["'self'", "'unsafe-inline'"],
           "img-src": ["'self'", "data:", "blob:"],
           "connect-src": ["'self'", "ws:", "wss:"],
+          // The verify page reads QR codes with zxing compiled to WebAssembly; compiling wasm needs
+          // 'wasm-unsafe-eval' (it allows wasm only, not JavaScript eval).
+          "script-src": ["'self'", "'wasm-unsafe-eval'"],
         },
       },
     }),

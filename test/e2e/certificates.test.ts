@@ -1,0 +1,194 @@
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { createStaff } from "../helpers/auth.js";
+import { CHROMIUM_ARGS, launchBrowser, loginThroughForm, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { anotherInstance, aPass, startCertNode, type TestNode } from "../integration/certificates/support.js";
+
+/** `2026-11-30 21:40:05`-style wall time of an instant in a zone, as the pages write it (hh:mm:ss). */
+const clock = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(iso));
+
+/** A context whose browser runs in New York, so a time shown in the browser's zone would give itself away. */
+async function newYorkContext(
+  browser: Browser,
+  baseURL: string,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    baseURL,
+    locale: "zh-CN",
+    timezoneId: "America/New_York",
+    viewport: { width: 1366, height: 900 },
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  return { context, page, errors };
+}
+
+/**
+ * A Y4M video (what Chromium's fake camera plays) of one greyscale frame: the PGM's pixels as the
+ * luma plane, neutral chroma. Width and height are cut to even numbers, as 4:2:0 needs.
+ */
+function pgmToY4m(pgm: Buffer): Buffer {
+  const header = /^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(pgm.toString("latin1", 0, 64));
+  if (!header) throw new Error("not a binary PGM");
+  const [, w0, h0] = header.map(Number) as [number, number, number];
+  const pixels = pgm.subarray(header[0].length);
+  const w = w0 - (w0 % 2);
+  const h = h0 - (h0 % 2);
+  const luma = Buffer.alloc(w * h);
+  for (let y = 0; y < h; y++) pixels.copy(luma, y * w, y * w0, y * w0 + w);
+  const chroma = Buffer.alloc((w / 2) * (h / 2) * 2, 128);
+  return Buffer.concat([
+    Buffer.from(`YUV4MPEG2 W${w} H${h} F5:1 Ip A1:1 C420jpeg\n`),
+    Buffer.from("FRAME\n"),
+    luma,
+    chroma,
+  ]);
+}
+
+describe("certificate pages and verification in the browser (browser)", function () {
+  this.timeout(180_000);
+  let node: TestNode;
+  let browser: Browser;
+  let officer: { username: string; password: string };
+  const work = mkdtempSync(join(tmpdir(), "cert-e2e-"));
+  let pdfPath = "";
+  let certificateNo = "";
+
+  before(async function () {
+    this.timeout(240_000);
+    const dist = await ensureClientBuilt();
+    node = await startCertNode({ CLIENT_DIST: dist });
+    officer = await createStaff(node, { roles: ["officer"], displayName: "王经办" });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await node?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("when an officer issues a pending certificate, downloads its PDF and revokes it, then every page shows the node's times and the history", async () => {
+    const pass = await aPass(node);
+    await anotherInstance(node).facade.issuance.onExamPassed(pass);
+    certificateNo = pass.idNumber;
+    const { context, page, errors } = await newYorkContext(browser, node.url);
+    try {
+      await loginThroughForm(page, officer.username, officer.password);
+      await page.goto("/certificates/issuances");
+      const row = page.locator(".el-table__row", { hasText: pass.idNumber });
+      await row.waitFor();
+      await screenshot(page, "certificates-pending");
+      await row.getByRole("button", { name: "发证", exact: true }).click();
+      await row.waitFor({ state: "detached" });
+
+      await page.goto(`/certificates/${pass.idNumber}`);
+      await page.getByText("发证记录").waitFor();
+      const download = page.waitForEvent("download");
+      await page.getByRole("button", { name: "下载 PDF" }).click();
+      pdfPath = join(work, "certificate.pdf");
+      await (await download).saveAs(pdfPath);
+      expect(readFileSync(pdfPath).subarray(0, 5).toString("latin1")).to.equal("%PDF-");
+
+      await page.getByRole("button", { name: "吊销" }).click();
+      const dialog = page.locator(".el-dialog", { hasText: "吊销证书" });
+      await dialog.locator("textarea").fill("伪造从业经历，经查属实");
+      await dialog.getByRole("button", { name: "确定" }).click();
+      await page.locator(".el-tag", { hasText: "吊销" }).first().waitFor();
+      const stored = await node.ctx.conn.collection("certificates").findOne({ certificateNo: pass.idNumber });
+      const changedAt = (stored?.statusChangedAt as Date).toISOString();
+      const history = (await page.locator(".el-table", { hasText: "伪造从业经历" }).textContent()) ?? "";
+      expect(history).to.include(clock(changedAt, "Asia/Shanghai").slice(0, 5));
+      expect(history).to.not.include(clock(changedAt, "America/New_York").slice(0, 5));
+      await screenshot(page, "certificate-revoked");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when anyone pastes the revoked certificate's QR text or uploads a photo of it on /verify, then it is authentic but revoked, with the revocation and as-of times in the node's zone", async () => {
+    const stored = await node.ctx.conn.collection("certificates").findOne({ certificateNo });
+    const qr = (stored?.signature as { qr: string }).qr;
+    const changedAt = (stored?.statusChangedAt as Date).toISOString();
+    const { context, page, errors } = await newYorkContext(browser, node.url);
+    try {
+      await page.goto("/verify");
+      await page.locator('[data-test="qr-text"]').fill(qr);
+      await page.locator('[data-test="verify"]').click();
+      const status = page.locator('[data-test="verify-status"]');
+      await status.waitFor();
+      expect(await page.locator('[data-test="verdict"]').textContent()).to.include("证书真实，但当前无效");
+      const text = (await status.textContent()) ?? "";
+      expect(text).to.include("吊销").and.include("伪造从业经历").and.include("状态截至");
+      expect(text).to.include(clock(changedAt, "Asia/Shanghai"));
+      expect(text).to.not.include(clock(changedAt, "America/New_York"));
+      expect(await page.locator(".el-alert", { hasText: "吊销" }).first().textContent()).to.include(
+        clock(changedAt, "Asia/Shanghai"),
+      );
+      await screenshot(page, "verify-revoked");
+
+      // A photo of the printed certificate: the page rendered at 150 dpi, read in the browser.
+      execFileSync("pdftoppm", ["-r", "150", "-png", "-singlefile", pdfPath, join(work, "page")]);
+      await page.reload();
+      await page.getByRole("tab", { name: "上传 PDF 或图片" }).click();
+      await page.locator('input[type="file"]').setInputFiles(join(work, "page.png"));
+      await page.locator('[data-test="verify-status"]').waitFor();
+      expect(await page.locator(".el-descriptions").textContent()).to.include(certificateNo);
+      expect(await page.locator('[data-test="verify-status"]').textContent()).to.include("吊销");
+      await screenshot(page, "verify-image-upload");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the certificate is held up to the camera on /verify, then the code is read from the video and verified", async () => {
+    // Chromium's fake camera plays a Y4M file: the certificate page, greyscale, as one frame.
+    execFileSync("pdftoppm", ["-r", "150", "-gray", "-singlefile", pdfPath, join(work, "page")]);
+    const video = join(work, "camera.y4m");
+    writeFileSync(video, pgmToY4m(readFileSync(join(work, "page.pgm"))));
+    const camera = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      headless: true,
+      args: [
+        ...CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        `--use-file-for-fake-video-capture=${video}`,
+      ],
+    });
+    try {
+      const context = await camera.newContext({
+        baseURL: node.url,
+        locale: "zh-CN",
+        permissions: ["camera"],
+      });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (err) => errors.push(err.message));
+      await page.goto("/verify");
+      await page.getByRole("tab", { name: "摄像头扫码" }).click();
+      await page.getByRole("button", { name: "打开摄像头" }).click();
+      await page.locator('[data-test="verify-status"]').waitFor({ timeout: 60_000 });
+      expect(await page.locator(".el-descriptions").textContent()).to.include(certificateNo);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await camera.close();
+    }
+  });
+});
