@@ -1,11 +1,11 @@
 /**
- * `npm run cert:verify -- <qr-text | file.pdf | image.png> [--trust-list F]… [--anchors F] [--status-list F] [--json]`
+ * `npm run cert:verify -- <qr-text | file.pdf | image.png> [--trust-list F]… [--anchors F] [--status-list F] [--time-zone Z] [--json]`
  *
  * Verifies a certificate with nothing but trust files (works with the network down). Defaults to
  * the committed demo trust list and anchors. A PDF is read for the QR text roadcert embeds in its
  * metadata; failing that (a scanned PDF, an image) the page is rendered with pdftoppm and the code
  * read with zbarimg when those Debian tools are installed. Prints the verdict and the decoded
- * fields; exits 0 only for an authentic, currently valid certificate (1 otherwise, 2 on usage errors).
+ * fields, times in `--time-zone` (default China Standard Time, as the certificates' dates are); exits 0 only for an authentic, currently valid certificate (1 otherwise, 2 on usage errors).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -14,9 +14,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CERTIFICATE_STATUS_LABELS } from "../server/contracts/certificates.js";
 import {
+  DEFAULT_TIME_ZONE,
   DEMO_ANCHORS_FILE,
   DEMO_TRUST_LIST_FILE,
   extractQrFromPdf,
+  formatZoned,
   loadStatusList,
   readAnchorsFile,
   readTrustLists,
@@ -31,6 +33,7 @@ const { values, positionals } = parseArgs({
     anchors: { type: "string", multiple: true },
     "status-list": { type: "string", multiple: true },
     now: { type: "string" },
+    "time-zone": { type: "string", default: DEFAULT_TIME_ZONE },
     json: { type: "boolean", default: false },
   },
 });
@@ -39,6 +42,14 @@ if (!input) {
   console.error(
     "usage: npm run cert:verify -- <qr-text | file.pdf | image.png> [--trust-list F] [--anchors F] [--status-list F] [--json]",
   );
+  process.exit(2);
+}
+
+const timeZone = values["time-zone"];
+try {
+  new Intl.DateTimeFormat("en", { timeZone });
+} catch {
+  console.error(`unknown time zone: ${timeZone}`);
   process.exit(2);
 }
 
@@ -96,7 +107,7 @@ for (const f of values["status-list"] ?? []) {
 const { text, source } = qrTextOf(input);
 const now = values.now ? new Date(values.now) : new Date();
 const verdict = text
-  ? verifyQrText(text, { lists, statusLists }, now)
+  ? verifyQrText(text, { lists, statusLists, timeZone }, now)
   : {
       ok: false,
       authentic: false,
@@ -108,6 +119,7 @@ const verdict = text
       status: null,
     };
 
+const at = (iso: string) => `${formatZoned(iso, timeZone)}`;
 if (values.json) {
   console.log(JSON.stringify({ source, ...verdict }, null, 2));
 } else {
@@ -115,20 +127,20 @@ if (values.json) {
   for (const w of verdict.warnings) console.log(`  ⚠ ${w}`);
   if (verdict.trust)
     console.log(
-      `  信任列表: ${verdict.trust.issuer} 生成于 ${verdict.trust.generatedAt}，有效至 ${verdict.trust.validUntil}（${verdict.trust.state}）`,
+      `  信任列表: ${verdict.trust.issuer} 生成于 ${at(verdict.trust.generatedAt)}，有效至 ${at(verdict.trust.validUntil)}（${verdict.trust.state}）`,
     );
   const c = verdict.claims;
   if (c) {
     console.log(`  签发省份: ${c.provinceCode}    密钥: ${c.kid} (${c.suite})`);
     console.log(`  证号: ${c.certificateNo}    版本: ${c.version}    姓名: ${c.name}`);
     console.log(`  从业资格类别: ${c.categories.join(", ")}`);
-    console.log(`  有效期: ${c.validFrom} 至 ${c.validTo}    签发时间: ${c.issuedAt}`);
+    console.log(`  有效期: ${c.validFrom} 至 ${c.validTo}    签发时间: ${at(c.issuedAt)}`);
     console.log(`  考试记录哈希: ${c.chainHash}`);
   }
   if (verdict.status) {
     const label =
       verdict.status.state === "unknown" ? "未知" : CERTIFICATE_STATUS_LABELS[verdict.status.state];
-    console.log(`  状态: ${label}${verdict.status.asOf ? `（状态截至 ${verdict.status.asOf}）` : ""}`);
+    console.log(`  状态: ${label}${verdict.status.asOf ? `（状态截至 ${at(verdict.status.asOf)}）` : ""}`);
   }
 }
 process.exit(verdict.ok ? 0 : 1);

@@ -8,6 +8,7 @@ import { errors } from "../lib/errors.js";
 import { certificatesRouter } from "./certificate.routes.js";
 import { extractQrFromPdf } from "./crypto/pdf-payload.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
+import { formatZoned } from "./crypto/zoned-time.js";
 import { createIssuanceService } from "./issuance.service.js";
 import { createLifecycleService } from "./lifecycle.service.js";
 import { renderAdmissionTicketPdf } from "./pdf/admission-ticket.pdf.js";
@@ -81,7 +82,11 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
 
   async function verifyText(text: string): Promise<VerificationResultDto> {
     const now = clock();
-    const result = verifyQrText(text, await signing.trustContext(), now);
+    const result = verifyQrText(
+      text,
+      { ...(await signing.trustContext()), timeZone: ctx.config.timeZone },
+      now,
+    );
     // For this node's own certificates the registry knows the exact status, reason and time.
     if (!result.authentic || result.claims?.provinceCode !== provinceCode) return result;
     const doc = await certificateModel(ctx.conn)
@@ -107,7 +112,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       ok: false,
       code: statusDecides ? "status_not_valid" : result.code,
       message: statusDecides
-        ? `证书已${label}（${status.reason ?? ""}，${status.changedAt}）`
+        ? `证书已于 ${formatZoned(status.changedAt, ctx.config.timeZone)} ${label}${status.reason ? `（${status.reason}）` : ""}`
         : result.message,
       status,
     };

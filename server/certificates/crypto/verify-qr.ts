@@ -10,11 +10,14 @@ import { openEnvelope } from "./envelope.js";
 import { getStatusBits, type LoadedStatusList } from "./status-list.js";
 import { createVerifier, type Verifier } from "./suites.js";
 import { trustState, type LoadedTrustList } from "./trust-list.js";
+import { formatZoned } from "./zoned-time.js";
 
 /** A verifier's offline knowledge: verified trust lists and (optionally) status lists per province. */
 export interface TrustContext {
   lists: readonly LoadedTrustList[];
   statusLists?: ReadonlyMap<string, LoadedStatusList>;
+  /** The zone times in verdict messages are written in (the node's TIME_ZONE); CST by default. */
+  timeZone?: string;
 }
 
 /** Phone and PC clocks drift; times within this margin are not held against a certificate. */
@@ -87,7 +90,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (trust.state === "expired") {
     return result(
       "trust_list_expired",
-      `信任列表已于 ${trust.validUntil} 过期，无法确认证书有效，请更新信任列表`,
+      `信任列表已于 ${formatZoned(trust.validUntil, ctx.timeZone)} 过期，无法确认证书有效，请更新信任列表`,
       { claims, trust, warnings },
     );
   }
@@ -121,7 +124,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (state !== "valid") {
     return result(
       "status_not_valid",
-      `证书已${CERTIFICATE_STATUS_LABELS[state]}（状态截至 ${statusList.body.generatedAt}）`,
+      `证书已${CERTIFICATE_STATUS_LABELS[state]}（状态截至 ${formatZoned(statusList.body.generatedAt, ctx.timeZone)}）`,
       { ...authentic, status },
     );
   }
