@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import type { CollectionReceipt, HubIdentityDto, LookupAnswer, QualificationRecord } from "../server/contracts/hub.js";
 import { makeIdNumber } from "../server/lib/id-number.js";
 import { createNodeClient, generateNodeKey, publicKeyFromX, toUpdateTime, type NodeClient } from "../server/sharing/index.js";
-import { DEMO_PASSWORD } from "./seed-demo.js";
+import { demoPassword } from "./demo-password.js";
 import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
 import type { NodeMessage } from "./node.js";
 
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     progress(`hub up at ${ready.url} on ${ready.database.kind}`);
     const identity: HubIdentityDto = await fetchHubIdentity(ready.url);
     const peer = { name: "hub", url: ready.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };
-    const session = await operatorSession(ready.url, "hub_operator", DEMO_PASSWORD);
+    const session = await operatorSession(ready.url, "hub_operator", await demoPassword(dataDir));
     const clients = new Map<string, NodeClient>();
     for (const code of PROVINCES) {
       const key = generateNodeKey();

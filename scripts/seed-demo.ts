@@ -6,16 +6,15 @@
  */
 import { ROLE_LABELS, type AuthUser, type StaffRole } from "../server/contracts/auth.js";
 import type { FeatureContext } from "../server/feature.js";
-import { createStaffUser } from "../server/auth/index.js";
+import { createStaffUser, verifyPassword } from "../server/auth/index.js";
 import { makeIdNumber } from "../server/lib/id-number.js";
 import { MINISTRY_CODE } from "../server/access/index.js";
 import { createOrganisationService, divisionName } from "../server/organisation/index.js";
 import { createRegistrationService } from "../server/registration/index.js";
 import { createSchedulingService } from "../server/scheduling/index.js";
+import { demoPassword } from "./demo-password.js";
 import type { DemoLogin, DemoSeedResult } from "./demo-seeds.js";
 
-/** The demo password of every demo staff account (local demo only; never used in production). */
-export const DEMO_PASSWORD = "Demo#2026roadcert";
 
 const PREFIX: Record<string, string> = { "320000": "js", "110000": "bj" };
 /** The demo city of each demo province (the test centre and the city officer live there). */
@@ -23,8 +22,14 @@ const DEMO_CITY: Record<string, string> = { "320000": "320100", "110000": "11010
 /** A demo county of each demo province, for the exchange's four levels (玄武区, 朝阳区). */
 const DEMO_COUNTY: Record<string, string> = { "320000": "320102", "110000": "110105" };
 
-export async function seedDemo(ctx: FeatureContext): Promise<DemoSeedResult> {
+export interface SeedDemoOptions {
+  /** The staff accounts' password; default this install's (scripts/demo-password.ts). */
+  password?: string;
+}
+
+export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {}): Promise<DemoSeedResult> {
   const { conn, config } = ctx;
+  const password = options.password ?? (await demoPassword(config.mongo.dataDir));
   const province = config.provinceCode;
   const org = createOrganisationService(conn, province);
   const logins: DemoLogin[] = [];
@@ -40,17 +45,22 @@ export async function seedDemo(ctx: FeatureContext): Promise<DemoSeedResult> {
     if (!existing) {
       await createStaffUser(conn, province, {
         username,
-        password: DEMO_PASSWORD,
+        password,
         roles,
         divisionCode,
         displayName,
         ...(testCentreId ? { testCentreId } : {}),
       });
     }
+    // An account made before this install's password (an older demo's data) keeps its own.
+    const current =
+      !existing || (await verifyPassword(password, String(existing.passwordHash ?? "")))
+        ? password
+        : "（沿用旧密码）";
     logins.push({
       role: roles.map((r) => ROLE_LABELS[r]).join("/"),
       username,
-      password: DEMO_PASSWORD,
+      password: current,
       note: divisionName(divisionCode) ?? divisionCode,
     });
   }

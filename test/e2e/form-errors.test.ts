@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import { DEMO_PASSWORD, seedDemo } from "../../scripts/seed-demo.js";
+import { seedDemo } from "../../scripts/seed-demo.js";
+import { TEST_PASSWORD } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
@@ -14,7 +15,7 @@ describe("form errors name the field and say what is wrong, in Chinese (browser)
     this.timeout(180_000);
     const dist = await ensureClientBuilt();
     node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx);
+    await seedDemo(node.ctx, { password: TEST_PASSWORD });
     browser = await launchBrowser();
   });
 
@@ -26,7 +27,7 @@ describe("form errors name the field and say what is wrong, in Chinese (browser)
   it("when an admin saves a user with a too-short username, then the username field shows the server's Chinese message", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_admin", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_admin", TEST_PASSWORD);
       await page.goto("/admin/users");
       await page.locator('[data-test="user-create"]').click();
       const form = page.locator('[data-test="user-form"]');

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import { seedDemo, DEMO_PASSWORD } from "../../scripts/seed-demo.js";
+import { seedDemo } from "../../scripts/seed-demo.js";
+import { TEST_PASSWORD } from "../helpers/auth.js";
 import { makeIdNumber } from "../../server/lib/id-number.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
@@ -15,7 +16,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
     this.timeout(180_000);
     const dist = await ensureClientBuilt();
     node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx);
+    await seedDemo(node.ctx, { password: TEST_PASSWORD });
     browser = await launchBrowser();
   });
 
@@ -27,7 +28,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   it("when an admin opens users, organisation and audit, then each page shows the province's data", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_admin", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_admin", TEST_PASSWORD);
       await page.goto("/admin/users");
       await page.locator('[data-test="users-table"]').getByText("js_proctor").waitFor();
       await screenshot(page, "identity-users");
@@ -47,7 +48,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   it("when an officer types a candidate, then the ID number and each eligibility rule are checked live", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/registration/new");
       await page.locator('[data-test="reg-name"] input, input[data-test="reg-name"]').first().fill("李实时");
       const id = page.locator('[data-test="reg-id"] input, input[data-test="reg-id"]').first();
@@ -71,7 +72,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   it("when an officer opens a session, then the seat map shows the seated demo candidate and the ticket", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/scheduling/sessions");
       await page.locator('[data-test="sessions-table"] .el-table__row').first().click();
       await page.locator('[data-test="seat-map"]').getByText("张演示").waitFor();
@@ -88,7 +89,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   it("when an officer registers a candidate in the form and seats them, then the registration and the seat are stored", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/registration/new");
       const idNumber = makeIdNumber("320104", "1990-04-12", 45);
       const field = (name: string) =>

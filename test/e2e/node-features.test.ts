@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import { DEMO_PASSWORD, seedDemo } from "../../scripts/seed-demo.js";
+import { seedDemo } from "../../scripts/seed-demo.js";
+import { TEST_PASSWORD } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
@@ -14,7 +15,7 @@ describe("each node's client shows only what the node runs (browser)", function 
     this.timeout(180_000);
     const dist = await ensureClientBuilt();
     hub = await startTestNode({ role: "hub", env: { CLIENT_DIST: dist } });
-    await seedDemo(hub.ctx);
+    await seedDemo(hub.ctx, { password: TEST_PASSWORD });
     browser = await launchBrowser();
   });
 
@@ -30,7 +31,7 @@ describe("each node's client shows only what the node runs (browser)", function 
       if (res.url().includes("/api/") && res.status() === 404) notFound.push(res.url());
     });
     try {
-      await loginThroughForm(page, "hub_admin", DEMO_PASSWORD);
+      await loginThroughForm(page, "hub_admin", TEST_PASSWORD);
       const menu = page.locator(".rc-staff__aside");
       await menu.getByText("审计日志").waitFor({ state: "attached" });
       for (const absent of ["题库管理", "试题列表", "考试场次", "考生名单", "监考控制台"]) {

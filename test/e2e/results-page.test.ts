@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import { DEMO_PASSWORD, seedDemo } from "../../scripts/seed-demo.js";
+import { seedDemo } from "../../scripts/seed-demo.js";
+import { TEST_PASSWORD } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
@@ -14,7 +15,7 @@ describe("session results page (browser)", function () {
     this.timeout(180_000);
     const dist = await ensureClientBuilt();
     node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx);
+    await seedDemo(node.ctx, { password: TEST_PASSWORD });
     browser = await launchBrowser();
   });
 
@@ -26,7 +27,7 @@ describe("session results page (browser)", function () {
   it("when an officer opens a session's results and publishes them, then the page says when, and the CSV downloads", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/scheduling/sessions");
       await page.locator('[data-test="sessions-table"] .el-table__row').first().click();
       await page.locator('[data-test="session-results"]').click();

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import { DEMO_PASSWORD, seedDemo } from "../../scripts/seed-demo.js";
+import { seedDemo } from "../../scripts/seed-demo.js";
+import { TEST_PASSWORD } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
@@ -14,7 +15,7 @@ describe("every page shows the node's time zone, whatever the browser's (browser
     this.timeout(180_000);
     const dist = await ensureClientBuilt();
     node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx);
+    await seedDemo(node.ctx, { password: TEST_PASSWORD });
     browser = await launchBrowser();
   });
 
@@ -45,7 +46,7 @@ describe("every page shows the node's time zone, whatever the browser's (browser
           hourCycle: "h23",
         }).format(at);
       expect(hm("Asia/Shanghai")).to.not.equal(hm("America/New_York"));
-      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/scheduling/sessions");
       const row = page.locator('[data-test="sessions-table"] .el-table__row').first();
       await row.waitFor();
