@@ -22,7 +22,10 @@ export async function fetchHubIdentity(hubUrl: string): Promise<HubIdentityDto> 
 export async function operatorSession(hubUrl: string, username: string, password: string) {
   let cookie = "";
   const keep = (res: Response) => {
-    const set = res.headers.getSetCookie().map((c) => c.split(";")[0]).filter(Boolean);
+    const set = res.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .filter(Boolean);
     if (set.length) cookie = set.join("; ");
   };
   const csrfRes = await fetch(`${hubUrl}/api/auth/csrf`);
@@ -39,7 +42,31 @@ export async function operatorSession(hubUrl: string, username: string, password
   return { cookie, csrfToken };
 }
 
-/** Registers every province's node key at the hub; returns what the hub now holds. */
+/**
+ * A province's certificate signing keys as the hub registers them, read from the province's own
+ * signed trust list (in the demo the operator and the province are one person; in production the
+ * keys come with the province's registration papers). The hub keeps key validity as dates: from
+ * the day a key was made, through the day it was retired.
+ */
+export async function certificateKeysOf(provinceUrl: string) {
+  const doc = (await (await fetch(`${provinceUrl}/api/certificates/trust-list`)).json()) as {
+    payload: string;
+  };
+  const body = JSON.parse(Buffer.from(doc.payload, "base64url").toString("utf8")) as {
+    keys: { kid: string; suite: string; publicKey: string; validFrom: string; validTo: string | null }[];
+  };
+  const nextDay = (iso: string) =>
+    new Date(Date.parse(iso.slice(0, 10)) + 86_400_000).toISOString().slice(0, 10);
+  return body.keys.map((k) => ({
+    kid: k.kid,
+    suite: k.suite,
+    publicKey: k.publicKey,
+    validFrom: k.validFrom.slice(0, 10),
+    ...(k.validTo ? { validTo: nextDay(k.validTo) } : {}),
+  }));
+}
+
+/** Registers every province's node key and certificate keys at the hub; returns what the hub now holds. */
 export async function registerProvinces(
   hubUrl: string,
   operator: { username: string; password: string },
@@ -51,8 +78,18 @@ export async function registerProvinces(
     const identity = (await (await fetch(`${p.url}/api/sharing/identity`)).json()) as ProvinceIdentity;
     const res = await fetch(`${hubUrl}/api/hub/nodes`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken, cookie: session.cookie },
-      body: JSON.stringify({ provinceCode: identity.provinceCode, name: p.name, nodeKey: identity.publicKey, endpoint: p.url }),
+      headers: {
+        "content-type": "application/json",
+        "x-csrf-token": session.csrfToken,
+        cookie: session.cookie,
+      },
+      body: JSON.stringify({
+        provinceCode: identity.provinceCode,
+        name: p.name,
+        nodeKey: identity.publicKey,
+        endpoint: p.url,
+        certificateKeys: await certificateKeysOf(p.url),
+      }),
     });
     if (!res.ok) throw new Error(`registering ${p.name} at the hub: HTTP ${res.status} ${await res.text()}`);
     registered.push((await res.json()) as RegisteredNodeDto);

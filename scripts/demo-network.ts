@@ -18,6 +18,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { fetchHubIdentity, registerProvinces } from "./demo-hub-registration.js";
+import { demoPassword, demoPasswordFile } from "./demo-password.js";
 import type { DemoSeedOutcome } from "./demo-seeds.js";
 import type { NodeMessage } from "./node.js";
 
@@ -239,6 +240,9 @@ function printTable(
     }
     lines.push("");
   });
+  lines.push(
+    `  演示账号密码为本机首次启动时随机生成，保存在 ${demoPasswordFile(dataDir)}（不入库，删除 data/ 后重新生成）`,
+  );
   lines.push(`  数据目录 ${dataDir} (再次 npm start 数据仍在)；日志 ${path.join(dataDir, "logs")}`);
   lines.push("  按 Ctrl-C 停止全部节点 (Ctrl-C stops all nodes)", "");
   console.log(lines.join("\n"));
@@ -258,6 +262,8 @@ async function main(): Promise<void> {
   await ensureClient();
 
   const secrets = await Promise.all(specs.map((spec) => sessionSecret(dataDir, spec.nodeName)));
+  // Made here, before the nodes start, so all three seed their accounts with the same password.
+  await demoPassword(dataDir);
   // The hub starts first: the provinces pin its node key (HUB_PUBLIC_KEY) when they start.
   const children: RunningChild[] = [startChild(specs[0]!, dataDir, logDir, secrets[0] ?? "")];
   let stopping = false;

@@ -58,6 +58,10 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     keysDir: opts.keysDir,
     trustDemo: opts.trustDemo,
     peers: opts.peers,
+    hub:
+      ctx.config.hub.url && ctx.config.hub.publicKey
+        ? { url: ctx.config.hub.url, publicKey: ctx.config.hub.publicKey }
+        : null,
     logger: ctx.logger,
     clock,
   });

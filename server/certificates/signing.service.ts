@@ -34,6 +34,11 @@ export interface SigningOptions {
   trustDemo: boolean;
   /** Other nodes whose trust and status lists this node fetches, each bound to its province. */
   peers: { provinceCode: string; url: string }[];
+  /**
+   * The national hub and its pinned Ed25519 key (HUB_URL, HUB_PUBLIC_KEY): its trust list carries
+   * every province's certificate keys, so a certificate from anywhere verifies here.
+   */
+  hub?: { url: string; publicKey: string } | null;
   logger: Logger;
   clock?: () => Date;
 }
@@ -189,6 +194,36 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     }
   }
 
+  let hubCache: { at: number; list: LoadedTrustList | null } | null = null;
+
+  /**
+   * The hub's national trust list, refreshed at most every minute. Trust rests on the pinned hub
+   * key alone: the anchor takes the document's own key id (a hint, as kids are) but verifies with
+   * the pinned key, for every province. A failed refresh keeps the last good copy, which then ages
+   * into stale and expired like any list.
+   */
+  async function hubList(hub: { url: string; publicKey: string }): Promise<LoadedTrustList | null> {
+    if (hubCache && Date.now() - hubCache.at < PEER_REFRESH_MS) return hubCache.list;
+    try {
+      const doc = await fetchJson(`${hub.url.replace(/\/+$/, "")}/api/hub/v1/trust-list`);
+      const kid = (doc as { signer?: { kid?: unknown } } | null)?.signer?.kid;
+      const anchor: TrustAnchor = {
+        name: "全国中心",
+        kid: typeof kid === "string" ? kid : "",
+        suite: "ed25519",
+        publicKey: hub.publicKey,
+        provinces: "*",
+      };
+      const loaded = loadTrustList(doc, [anchor]);
+      if (!loaded.ok) opts.logger.warn({ reason: loaded.reason }, "hub trust list refused");
+      hubCache = { at: Date.now(), list: loaded.ok ? loaded.list : (hubCache?.list ?? null) };
+    } catch (err) {
+      opts.logger.warn({ err, hub: hub.url }, "hub trust list unavailable");
+      hubCache = { at: Date.now(), list: hubCache?.list ?? null };
+    }
+    return hubCache.list;
+  }
+
   return {
     /** Opens (first start: generates) the keys and registers their public parts. */
     async start(): Promise<void> {
@@ -236,6 +271,8 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
         if (entry.list) lists.push(entry.list);
         if (entry.status) statusLists.set(p.provinceCode, entry.status);
       }
+      const national = opts.hub ? await hubList(opts.hub) : null;
+      if (national) lists.push(national);
       return { lists, statusLists };
     },
   };

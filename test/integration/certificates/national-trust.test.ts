@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import request from "supertest";
+import type { VerificationResultDto } from "../../../server/contracts/certificates.js";
+import { certificateKeysOf } from "../../../scripts/demo-hub-registration.js";
+import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+import { anotherInstance, aPass, officer } from "./support.js";
+
+type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
+
+/**
+ * Cross-province verification through the hub: 江苏 (SM2) and 北京 (Ed25519) know nothing of each
+ * other; each trusts the hub's national trust list under the hub key it pins.
+ */
+describe("certificates verify across provinces through the hub's trust list", function () {
+  this.timeout(120_000);
+  let hub: TestHub;
+  let jiangsu: Node;
+  let beijing: Node;
+
+  before(async function () {
+    this.timeout(180_000);
+    hub = await startTestHub();
+    jiangsu = await aProvinceOfHub(hub, "320000", { CERT_SUITE: "sm2-sm3", CERT_TRUST_DEMO: "false" });
+    beijing = await aProvinceOfHub(hub, "110000", { CERT_SUITE: "ed25519", CERT_TRUST_DEMO: "false" });
+  });
+  after(async () => {
+    await beijing?.stop();
+    await jiangsu?.stop();
+    await hub?.node.stop();
+  });
+
+  async function issuedAtJiangsu(): Promise<string> {
+    const inst = anotherInstance(jiangsu);
+    const pass = await aPass(jiangsu);
+    await inst.facade.issuance.onExamPassed(pass);
+    const pending = (await inst.facade.issuance.list(officer, "pending")).find(
+      (p) => p.attemptId === pass.attemptId,
+    )!;
+    const record = await inst.facade.issuance.issue(officer, String(pending._id));
+    const doc = await jiangsu.ctx.conn
+      .collection("certificates")
+      .findOne({ certificateNo: record.certificateNo });
+    return (doc?.signature as { qr: string }).qr;
+  }
+
+  async function verifyAt(node: Node, text: string): Promise<VerificationResultDto> {
+    return (await request(node.url).post("/api/certificates/verify").send({ text }).expect(200))
+      .body as VerificationResultDto;
+  }
+
+  /** The hub operator registers 江苏's node key and certificate keys (as the demo network does). */
+  async function registerJiangsuKeys(at: TestHub): Promise<void> {
+    const identity = (await (await fetch(`${jiangsu.url}/api/sharing/identity`)).json()) as {
+      publicKey: string;
+    };
+    await at.registry.register({
+      provinceCode: "320000",
+      name: "江苏",
+      nodeKey: identity.publicKey,
+      certificateKeys: (await certificateKeysOf(jiangsu.url)) as Parameters<
+        TestHub["registry"]["register"]
+      >[0]["certificateKeys"],
+    });
+  }
+
+  it("when 江苏's keys are not registered at the hub, then 北京 says unknown issuer key; once registered, 北京 verifies the SM2 certificate against the hub-signed list", async () => {
+    const qr = await issuedAtJiangsu();
+    const before = await verifyAt(beijing, qr);
+    expect(before).to.deep.include({ authentic: false, code: "unknown_issuer_key" });
+
+    await registerJiangsuKeys(hub);
+    // 北京 refreshes the hub's list at most once a minute: a fresh node instance reads it now.
+    const fresh = anotherInstance(beijing);
+    const after = await fresh.facade.verifyText(qr);
+    expect(after).to.deep.include({ ok: true, authentic: true, code: "valid" });
+    expect(after.claims).to.deep.include({ provinceCode: "320000", suite: "sm2-sm3" });
+    expect(after.trust?.issuer).to.equal("hub");
+    expect(after.status?.state).to.equal("unknown");
+  });
+
+  it("when a list claiming to be the hub's is signed by another key, then 北京 does not trust it", async () => {
+    const forged = await startTestHub();
+    try {
+      await registerJiangsuKeys(forged);
+      await registerJiangsuKeys(hub);
+      const trusted = anotherInstance(beijing);
+      // The same pinned key (the real hub's), but the list fetched from another hub.
+      const misled = {
+        ...beijing,
+        ctx: {
+          ...beijing.ctx,
+          config: { ...beijing.ctx.config, hub: { ...beijing.ctx.config.hub, url: forged.node.url } },
+        },
+      };
+      const viaForged = anotherInstance(misled as Node);
+      const qr = await issuedAtJiangsu();
+      expect((await viaForged.facade.verifyText(qr)).code).to.equal("unknown_issuer_key");
+      expect((await trusted.facade.verifyText(qr)).code).to.equal("valid");
+    } finally {
+      await forged.node.stop();
+    }
+  });
+});
