@@ -23,7 +23,7 @@ import { makeIdNumber } from "../server/lib/id-number.js";
 import { createNodeClient, generateNodeKey, publicKeyFromX, toUpdateTime, type NodeClient } from "../server/sharing/index.js";
 import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
 import type { NodeMessage } from "./node.js";
-import { DEMO_PASSWORD } from "./seed-demo.js";
+import { demoPassword } from "./demo-password.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { filings: { type: "string", default: "1000" }, concurrency: { type: "string", default: "8" } } });
@@ -75,12 +75,13 @@ async function pool(n: number, c: number, work: (i: number) => Promise<void>): P
 
 async function main(): Promise<void> {
   const loadBefore = loadavg().map((l) => Math.round(l * 10) / 10);
-  const { child, ready } = await startHub(mkdtempSync(path.join(tmpdir(), "roadcert-bench-exchange-")));
+  const dataDir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-exchange-"));
+  const { child, ready } = await startHub(dataDir);
   try {
     progress(`hub up at ${ready.url} on ${ready.database.kind}`);
     const identity: HubIdentityDto = await fetchHubIdentity(ready.url);
     const peer = { name: "hub", url: ready.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };
-    const session = await operatorSession(ready.url, "hub_operator", DEMO_PASSWORD);
+    const session = await operatorSession(ready.url, "hub_operator", await demoPassword(dataDir));
     const clients: Record<string, NodeClient> = {};
     for (const code of ["320000", "110000"]) {
       const key = generateNodeKey();

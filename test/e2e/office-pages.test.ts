@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import { DEMO_PASSWORD, seedDemo } from "../../scripts/seed-demo.js";
-import { registerTestCandidate } from "../helpers/auth.js";
+import { seedDemo } from "../../scripts/seed-demo.js";
+import { registerTestCandidate, TEST_PASSWORD } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
@@ -16,7 +16,7 @@ describe("examination office pages (browser)", function () {
     this.timeout(180_000);
     const dist = await ensureClientBuilt();
     node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx);
+    await seedDemo(node.ctx, { password: TEST_PASSWORD });
     browser = await launchBrowser();
   });
 
@@ -31,7 +31,7 @@ describe("examination office pages (browser)", function () {
     await registerTestCandidate(node, { name: "李货运", divisionCode: "320100", categories: ["02001"] });
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/scheduling/sessions");
       expect(await page.locator('[data-test="session-lifecycle"]').first().textContent()).to.include(
         "已安排",
@@ -66,7 +66,7 @@ describe("examination office pages (browser)", function () {
   it("when an admin issues a seat's computer address, then the dialog shows the kiosk URL and its QR once, and opening it binds that computer", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_admin", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_admin", TEST_PASSWORD);
       await page.goto("/admin/organisation");
       await page.locator('[data-test="org-seat-5"]').first().click();
       await page.locator('[data-test="seat-issue-token"]').click();
