@@ -96,7 +96,7 @@ describe("examination office pages (browser)", function () {
   it("when an admin retires the room with the demo session, then the refusal names the session; the unused room retires and shows 已停用", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_admin", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_admin", TEST_PASSWORD);
       await page.goto("/admin/organisation");
       await page.locator('[data-test="retire-room-第一考场"]').first().click();
       await page.locator(".el-message-box").getByRole("button", { name: "停用" }).click();
