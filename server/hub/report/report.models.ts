@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { modelOn } from "../../lib/mongo.js";
 
 /**
  * The intake ledger: one row per record the hub received, whatever its outcome, with what the
@@ -44,15 +45,10 @@ const publishedSchema = new Schema(
 export type IntakeDoc = InferSchemaType<typeof intakeSchema>;
 export type PublishedDoc = InferSchemaType<typeof publishedSchema>;
 
-// Cast as hub.models.ts does: conn.model<T>() makes tsc compare inferred schema types structurally.
-function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
-  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
-}
-
 export function reportModels(conn: Connection) {
   return {
-    Intake: model<IntakeDoc>(conn, "HubIntake", intakeSchema, "hub_intake"),
-    Published: model<PublishedDoc>(conn, "HubMonthlyReport", publishedSchema, "hub_monthly_reports"),
+    Intake: modelOn<IntakeDoc>(conn, "HubIntake", intakeSchema, "hub_intake"),
+    Published: modelOn<PublishedDoc>(conn, "HubMonthlyReport", publishedSchema, "hub_monthly_reports"),
   };
 }
 export type ReportModels = ReturnType<typeof reportModels>;
