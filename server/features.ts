@@ -20,7 +20,7 @@ import {
 import { createExamsFeature } from "./exams/index.js";
 import { createProctoringFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
-import { createRegistrationFeature, createRegistrationService } from "./registration/index.js";
+import { createRegistrationFeature, createRegistrationService, type OpenSeatPort } from "./registration/index.js";
 import { createSchedulingFeature, createSchedulingService, type RetakeCheck } from "./scheduling/index.js";
 
 /**
@@ -37,7 +37,13 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     roomUse: () => roomUse.port,
     timeZone: config.timeZone,
   });
-  const registration = createRegistrationService(conn, { provinceCode: config.provinceCode, audit });
+  // Correcting a name or withdrawing asks scheduling whether the candidate holds a seat (set below).
+  const openSeat: { port?: OpenSeatPort } = {};
+  const registration = createRegistrationService(conn, {
+    provinceCode: config.provinceCode,
+    audit,
+    openSeat: () => openSeat.port,
+  });
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
   let retakeCheck: RetakeCheck | undefined;
   let publishedAmong: ((sessionIds: string[]) => Promise<Set<string>>) | undefined;
@@ -51,6 +57,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
   });
 
+  openSeat.port = (candidateId) => scheduling.openSeatOf(candidateId);
   roomUse.port = { openSessions: (roomIds, at) => scheduling.openSessions(roomIds, at) };
 
   const auth = createAuthService(conn, {

@@ -115,6 +115,8 @@ export interface CandidateDto {
   phone: string;
   addressDivisionCode: string;
   divisionCode: string;
+  /** The registering division by name (GB/T 2260). */
+  divisionName: string;
   education: Education;
   licenceClass: LicenceClass;
   licenceFirstIssuedOn: string;
@@ -122,12 +124,31 @@ export interface CandidateDto {
   heldQualifications: { categoryCode: CategoryCode; firstIssuedOn: string }[];
   photoId: string | null;
   registeredAt: string;
+  /** Withdrawn registrations stay readable but are seated nowhere new. */
+  withdrawn: boolean;
 }
+
+/** PATCH /api/candidates/:id: corrections that change neither the person nor the eligibility. */
+export const CorrectCandidateBody = z
+  .object({
+    name: applicantShape.name.optional(),
+    phone: applicantShape.phone.optional(),
+    addressDivisionCode: DivisionCode.optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: "请至少更正一项" });
+export type CorrectCandidateBody = z.infer<typeof CorrectCandidateBody>;
+
+/** POST /api/candidates/:id/withdraw: the reason goes into the audit log. */
+export const WithdrawCandidateBody = z.object({ reason: z.string().trim().min(2).max(200) }).strict();
+export type WithdrawCandidateBody = z.infer<typeof WithdrawCandidateBody>;
 
 export const ListCandidatesQuery = z
   .object({
     q: z.string().trim().max(32).optional(),
     categoryCode: CategoryCode.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
+    /** `include` also lists withdrawn registrations (left out by default). */
+    withdrawn: z.literal("include").optional(),
   })
   .strict();

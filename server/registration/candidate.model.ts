@@ -19,6 +19,9 @@ const candidateSchema = new Schema(
     declarations: { type: Schema.Types.Mixed, default: {} },
     photoId: { type: String, default: null },
     registeredBy: { type: String, required: true },
+    /** Withdrawn (撤销报名): kept for the records, seated nowhere new. */
+    withdrawnAt: { type: Date, default: null },
+    withdrawReason: { type: String, default: null },
   },
   { timestamps: true, collection: "candidates", minimize: false },
 );

@@ -12,6 +12,7 @@ export {
   type RegistrationService,
 } from "./registration.service.js";
 export { registrationRouter } from "./registration.routes.js";
+export type { OpenSeatPort } from "./corrections.js";
 export {
   evaluateEligibility,
   fullYearsBetween,

@@ -1,13 +1,22 @@
 import type { Router } from "express";
 import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
-import { ListCandidatesQuery, PrecheckBody, RegisterCandidateBody } from "../contracts/registration.js";
+import {
+  CorrectCandidateBody,
+  ListCandidatesQuery,
+  PrecheckBody,
+  RegisterCandidateBody,
+  WithdrawCandidateBody,
+} from "../contracts/registration.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { RegistrationService } from "./registration.service.js";
 
 const IdParam = z.string().min(1).max(64);
 
-/** Officers register candidates and read those of their division; nobody else sees them here. */
+/**
+ * Officers register candidates, read, correct and withdraw those of their division; nobody else
+ * sees them here.
+ */
 export function registrationRouter(reg: RegistrationService, access: Access): Router {
   const r = strictRouter();
 
@@ -27,6 +36,19 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
 
   r.get("/candidates/:id", access.route("candidate:manage"), async (req, res) => {
     res.json({ candidate: await reg.get(actorOf(req), parse(IdParam, req.params.id)) });
+  });
+
+  r.patch("/candidates/:id", access.route("candidate:manage"), async (req, res) => {
+    const id = parse(IdParam, req.params.id);
+    await reg.correct(actorOf(req), id, parse(CorrectCandidateBody, req.body));
+    res.json({ candidate: await reg.get(actorOf(req), id) });
+  });
+
+  r.post("/candidates/:id/withdraw", access.route("candidate:manage"), async (req, res) => {
+    const id = parse(IdParam, req.params.id);
+    const { reason } = parse(WithdrawCandidateBody, req.body);
+    await reg.withdraw(actorOf(req), id, reason);
+    res.json({ candidate: await reg.get(actorOf(req), id) });
   });
 
   r.get("/candidates/:id/photo", access.route("candidate:manage"), async (req, res) => {

@@ -15,11 +15,12 @@ import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { checkIdNumber } from "../lib/id-number.js";
-import { assertDivisionInScope, isPlausibleIdDivision } from "../organisation/index.js";
+import { assertDivisionInScope, divisionName, isPlausibleIdDivision } from "../organisation/index.js";
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
 import { decodePhoto } from "./photo.js";
+import { createCorrections, type OpenSeatPort } from "./corrections.js";
 
 /** Qualifications a person already holds (the certificates feature supplies them when present). */
 export type QualificationsPort = (
@@ -32,6 +33,8 @@ export interface RegistrationOptions {
   qualificationsOf?: QualificationsPort;
   /** Where registrations are audited, inside their own transaction (default: this database's log). */
   audit?: AuditLog;
+  /** Scheduling's view of the candidate's seats (set once scheduling exists). */
+  openSeat?: () => OpenSeatPort | undefined;
   now?: () => Date;
 }
 
@@ -47,6 +50,7 @@ function toDto(c: CandidateLean): CandidateDto {
     phone: c.phone,
     addressDivisionCode: c.addressDivisionCode,
     divisionCode: c.divisionCode,
+    divisionName: divisionName(c.divisionCode) ?? c.divisionCode,
     education: c.education as Education,
     licenceClass: c.licenceClass as LicenceClass,
     licenceFirstIssuedOn: c.licenceFirstIssuedOn,
@@ -57,6 +61,7 @@ function toDto(c: CandidateLean): CandidateDto {
     })),
     photoId: c.photoId ?? null,
     registeredAt: (c.createdAt ?? new Date(0)).toISOString(),
+    withdrawn: Boolean(c.withdrawnAt),
   };
 }
 
@@ -84,7 +89,16 @@ export function createRegistrationService(conn: Connection, options: Registratio
     return c;
   }
 
+  const corrections = createCorrections({
+    Candidates,
+    audit,
+    openSeat: () => options.openSeat?.(),
+    now,
+  });
+
   return {
+    ...corrections,
+
     /** Live validation: ID number problems, eligibility per category, and any existing registration. */
     async precheck(body: PrecheckBody): Promise<PrecheckDto> {
       let idResult: PrecheckDto["idNumber"] = null;
@@ -206,9 +220,11 @@ export function createRegistrationService(conn: Connection, options: Registratio
 
     async list(
       actor: AuthUser,
-      query: { q?: string; categoryCode?: CategoryCode; limit: number },
+      query: { q?: string; categoryCode?: CategoryCode; limit: number; withdrawn?: "include" },
     ): Promise<CandidateDto[]> {
       const filter: Record<string, unknown> = divisionFilter(actor.divisionCode);
+      // Withdrawn registrations are left out of pick lists and automatic seating unless asked for.
+      if (query.withdrawn !== "include") filter.withdrawnAt = null;
       if (query.categoryCode) filter.categories = query.categoryCode;
       if (query.q) {
         filter.$or = /^[\dXx]+$/.test(query.q)

@@ -231,6 +231,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const candidate = await options.registration.getCandidate(body.candidateId);
       if (!candidate || !canSeeDivision(actor.divisionCode, candidate.divisionCode))
         throw errors.notFound("考生");
+      if (candidate.withdrawn) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名，不能安排座位");
       if (!candidate.categories.includes(s.categoryCode as CategoryCode)) {
         throw errors.unprocessable(
           "not_applied",
@@ -389,6 +390,15 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     async getSession(sessionId: string): Promise<ExamSessionDto | null> {
       const s = await loadSession(sessionId);
       return s ? toSessionDto(s, now()) : null;
+    },
+
+    /** A seat the candidate holds in a scheduled session that has not ended, or null (registration asks). */
+    async openSeatOf(candidateId: string): Promise<{ sessionStartsAt: Date } | null> {
+      const seats = await Assignments.find({ candidateId, endsAt: { $gt: now() } }, { sessionId: 1 }).lean();
+      const ids = seats.map((a) => a.sessionId).filter((id) => Types.ObjectId.isValid(id));
+      if (ids.length === 0) return null;
+      const open = await Sessions.findOne({ _id: { $in: ids }, status: "scheduled" }, { startsAt: 1 }).lean();
+      return open ? { sessionStartsAt: open.startsAt } : null;
     },
 
     /** Scheduled sessions in these rooms not over by `at` (organisation refuses to retire such rooms). */

@@ -116,4 +116,30 @@ describe("examination office pages (browser)", function () {
       await context.close();
     }
   });
+
+  it("when an officer withdraws a registration with a reason, then it leaves the list, shows as 已撤销 on request, and the registering division reads as a name", async () => {
+    await registerTestCandidate(node, { name: "冯撤销", divisionCode: "320100" });
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
+      await page.goto("/registration/candidates");
+      const row = page.locator('[data-test="candidates-table"] .el-table__row', { hasText: "冯撤销" });
+      expect(await row.textContent()).to.include("南京市");
+      await row.locator('[data-test="candidate-withdraw"]').click();
+      const box = page.locator(".el-message-box");
+      await box.locator("input").fill("考生本人申请撤销");
+      await box.getByRole("button", { name: "确定" }).click();
+      await page.getByText("报名已撤销").waitFor();
+      await row.waitFor({ state: "detached" });
+      await page.getByText("含已撤销").click();
+      await page
+        .locator('[data-test="candidates-table"] .el-table__row', { hasText: "冯撤销" })
+        .getByText("已撤销")
+        .waitFor();
+      await screenshot(page, "office-candidate-withdrawn");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

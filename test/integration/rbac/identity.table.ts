@@ -300,6 +300,25 @@ export const rows: RbacRow[] = [
     access: { officer: "own" },
     request: (fx) => ({ url: `/api/candidates/${fx.own.candidateId}/photo` }),
   },
+  {
+    // Fresh candidates: the fixture's own one is seated (a rename or withdrawal would be refused).
+    method: "patch",
+    path: "/candidates/:id",
+    access: { officer: "own" },
+    request: async (fx) => {
+      const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
+      return { url: `/api/candidates/${c.id}`, body: { phone: "13900000000" } };
+    },
+  },
+  {
+    method: "post",
+    path: "/candidates/:id/withdraw",
+    access: { officer: "own" },
+    request: async (fx) => {
+      const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
+      return { url: `/api/candidates/${c.id}/withdraw`, body: { reason: "考生本人申请撤销" } };
+    },
+  },
 
   // --- scheduling ---
   {

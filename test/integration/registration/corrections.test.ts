@@ -1,0 +1,117 @@
+import { expect } from "chai";
+import { createTestRoom, registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/** Issue 14: registrations are corrected and withdrawn, audited, never under a seated candidate. */
+describe("registration: corrections and withdrawal", () => {
+  let node: Node;
+  let officer: AuthedAgent;
+  let day = 1;
+  before(async () => {
+    node = await startTestNode();
+    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
+  });
+  after(async () => {
+    await node.stop();
+  });
+
+  async function seat(candidateId: string): Promise<string> {
+    const room = await createTestRoom(node, { seats: 1 });
+    const session = (
+      await officer.agent
+        .post("/api/exam-sessions")
+        .send({
+          categoryCode: "01001",
+          testCentreId: room.testCentreId,
+          roomId: room.roomId,
+          startsAt: new Date(Date.now() + day++ * 86_400_000).toISOString(),
+        })
+        .expect(201)
+    ).body.session.id as string;
+    await officer.agent.post(`/api/exam-sessions/${session}/assignments`).send({ candidateId }).expect(201);
+    return session;
+  }
+  const audits = (action: string, id: string) =>
+    node.ctx.conn.collection("audit_log").find({ action, "target.id": id }).toArray();
+
+  it("when an officer corrects a phone number and the address, then both change and the audit entry shows before and after", async () => {
+    const c = await registerTestCandidate(node, { name: "吴更正" });
+    const res = await officer.agent
+      .patch(`/api/candidates/${c.id}`)
+      .send({ phone: "13912345678", addressDivisionCode: "320115" })
+      .expect(200);
+    expect(res.body.candidate).to.include({ phone: "13912345678", addressDivisionCode: "320115" });
+    const [entry] = await audits("candidate.updated", c.id);
+    expect(entry?.details).to.include({
+      candidateName: "吴更正",
+      phoneBefore: "13800000000",
+      phone: "13912345678",
+    });
+    const bad = await officer.agent
+      .patch(`/api/candidates/${c.id}`)
+      .send({ addressDivisionCode: "329999" })
+      .expect(400);
+    expect(bad.body.error.code).to.equal("unknown_division");
+    await officer.agent.patch(`/api/candidates/${c.id}`).send({}).expect(400);
+  });
+
+  it("when a seated candidate's name is corrected or the registration withdrawn, then both are refused until the seat is freed", async () => {
+    const c = await registerTestCandidate(node, { name: "郑座位" });
+    const session = await seat(c.id);
+    const rename = await officer.agent.patch(`/api/candidates/${c.id}`).send({ name: "郑作为" }).expect(409);
+    expect(rename.body.error.code).to.equal("candidate_seated");
+    const withdraw = await officer.agent
+      .post(`/api/candidates/${c.id}/withdraw`)
+      .send({ reason: "考生本人申请撤销" })
+      .expect(409);
+    expect(withdraw.body.error.message).to.include("请先取消座位安排");
+    expect((await officer.agent.get(`/api/candidates/${c.id}`).expect(200)).body.candidate).to.include({
+      name: "郑座位",
+      withdrawn: false,
+    });
+
+    await officer.agent.delete(`/api/exam-sessions/${session}/assignments/${c.id}`).expect(204);
+    await officer.agent
+      .post(`/api/candidates/${c.id}/withdraw`)
+      .send({ reason: "考生本人申请撤销" })
+      .expect(200);
+    const [entry] = await audits("candidate.withdrawn", c.id);
+    expect(entry?.details).to.include({ candidateName: "郑座位", reason: "考生本人申请撤销" });
+  });
+
+  it("when a registration is withdrawn, then it leaves the lists, cannot be seated, and is still readable", async () => {
+    const c = await registerTestCandidate(node, { name: "王撤销" });
+    await officer.agent.post(`/api/candidates/${c.id}/withdraw`).send({ reason: "重复报名" }).expect(200);
+    const listed = (await officer.agent.get("/api/candidates?limit=200").expect(200)).body.candidates as {
+      id: string;
+    }[];
+    expect(listed.some((x) => x.id === c.id)).to.equal(false);
+    const all = (await officer.agent.get("/api/candidates?limit=200&withdrawn=include").expect(200)).body
+      .candidates as { id: string; withdrawn: boolean }[];
+    expect(all.find((x) => x.id === c.id)?.withdrawn).to.equal(true);
+    const room = await createTestRoom(node, { seats: 1 });
+    const session = (
+      await officer.agent
+        .post("/api/exam-sessions")
+        .send({
+          categoryCode: "01001",
+          testCentreId: room.testCentreId,
+          roomId: room.roomId,
+          startsAt: new Date(Date.now() + day++ * 86_400_000).toISOString(),
+        })
+        .expect(201)
+    ).body.session.id as string;
+    const refused = await officer.agent
+      .post(`/api/exam-sessions/${session}/assignments`)
+      .send({ candidateId: c.id })
+      .expect(409);
+    expect(refused.body.error.code).to.equal("candidate_withdrawn");
+    const again = await officer.agent
+      .post(`/api/candidates/${c.id}/withdraw`)
+      .send({ reason: "重复报名" })
+      .expect(409);
+    expect(again.body.error.code).to.equal("candidate_withdrawn");
+  });
+});
