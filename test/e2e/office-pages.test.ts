@@ -121,7 +121,7 @@ describe("examination office pages (browser)", function () {
     await registerTestCandidate(node, { name: "冯撤销", divisionCode: "320100" });
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await loginThroughForm(page, "js_officer", DEMO_PASSWORD);
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/registration/candidates");
       const row = page.locator('[data-test="candidates-table"] .el-table__row', { hasText: "冯撤销" });
       expect(await row.textContent()).to.include("南京市");
