@@ -144,7 +144,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     });
     features.push(certificates.feature);
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
-    features.push(createSharingFeature(ctx, { audit, access }));
+    features.push(
+      createSharingFeature(ctx, { audit, access, statusList: () => certificates.facade.signing.statusListDocument() }),
+    );
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.
     features.push(
       createExchangeProvinceFeature(ctx, {

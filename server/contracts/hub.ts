@@ -288,3 +288,18 @@ export interface LegacyPublishDto {
   stale: number;
   rejected: { recordId: string | null; reasons: RejectReason[] }[];
 }
+
+// ---------------------------------------------------------------- status lists at the hub
+
+/** The hub's answer to a province publishing its signed status list. */
+export const StatusListReceipt = z.object({
+  provinceCode: z.string(),
+  outcome: z.enum(["accepted", "stale"]),
+  generatedAt: z.string(),
+});
+export type StatusListReceipt = z.infer<typeof StatusListReceipt>;
+
+/** Which provinces' status lists the hub holds, and how fresh each is. */
+export interface StatusListIndexDto {
+  lists: { provinceCode: string; url: string; generatedAt: string; validUntil: string; ttlMs: number; receivedAt: string }[];
+}

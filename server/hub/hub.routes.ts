@@ -8,15 +8,18 @@ import {
   LookupBody,
   LookupNoticesPage,
   RegisterNodeBody,
+  StatusListReceipt,
   type HubIdentityDto,
 } from "../contracts/hub.js";
 import type { Access } from "../access/index.js";
+import { errors } from "../lib/errors.js";
 import { parse, strictRouter } from "../lib/http.js";
 import { authenticatedNode, type MessageLog, type NodeGate, type NodeKey } from "../sharing/index.js";
 import type { CatalogService } from "./catalog.service.js";
 import type { CollectionService } from "./collection.service.js";
 import { OPENAPI_DOCUMENTS } from "./openapi.js";
 import type { RegistryService } from "./registry.service.js";
+import type { StatusListService } from "./status-lists.js";
 import { buildTrustList, TRUST_LIST_REFRESH_SECONDS } from "./trust-list.js";
 
 export const HUB_API_PREFIX = "/hub/v1";
@@ -32,6 +35,7 @@ export function hubNodeRouter(deps: {
   collection: CollectionService;
   catalog: CatalogService;
   registry: RegistryService;
+  statusLists: StatusListService;
 }): Router {
   const { gate } = deps;
   const r = strictRouter();
@@ -58,6 +62,20 @@ export function hubNodeRouter(deps: {
       .set("last-modified", list.generatedAt.toUTCString())
       .json(list.document);
   });
+  // Public like the trust list: each list is signed by its province's registered certificate key.
+  // Cached for the list's own ttl, so verifiers refresh as often as the province intends.
+  r.get(`${HUB_API_PREFIX}/status-lists`, async (_req, res) => {
+    res.set("cache-control", "public, max-age=60").json(await deps.statusLists.index());
+  });
+  r.get(`${HUB_API_PREFIX}/status-lists/:provinceCode`, async (req, res) => {
+    const code = parse(z.string().regex(/^[1-9]\d0000$/), req.params.provinceCode);
+    const list = await deps.statusLists.get(code);
+    if (!list) throw errors.notFound("该省的证照状态列表", "status_list_not_found");
+    res
+      .set("cache-control", `public, max-age=${Math.max(1, Math.floor(list.ttlMs / 1000))}`)
+      .set("last-modified", list.generatedAt.toUTCString())
+      .json(list.document);
+  });
   r.get(`${HUB_API_PREFIX}/docs`, (_req, res) => {
     res.type("html").send(apiPage());
   });
@@ -72,6 +90,10 @@ export function hubNodeRouter(deps: {
     const node = authenticatedNode(res);
     const body = parse(LookupBody, req.body);
     await send(req, res, LookupAnswer, await deps.catalog.lookup(body, node.peer));
+  });
+  signed.post("/status-lists", async (req, res) => {
+    const node = authenticatedNode(res);
+    await send(req, res, StatusListReceipt, await deps.statusLists.publish(req.body, node.peer));
   });
   signed.get("/catalog/changes", async (req, res) => {
     const node = authenticatedNode(res);

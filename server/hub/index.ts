@@ -23,6 +23,7 @@ import { createCatalogService } from "./catalog.service.js";
 import { createCollectionService } from "./collection.service.js";
 import { hubAdminRouter, hubNodeRouter } from "./hub.routes.js";
 import { createRegistryService } from "./registry.service.js";
+import { createStatusListService } from "./status-lists.js";
 import { createHubReport, withIntakeLedger, type ExchangeFactsPort } from "./report/index.js";
 
 export { createRegistryService, type RegistryService } from "./registry.service.js";
@@ -83,10 +84,11 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
     exchange: options.exchangeFacts,
   });
   const catalog = createCatalogService(conn);
+  const statusLists = createStatusListService(conn, { registry });
   const router = strictRouter();
   // The published reports are public and must come before the node gate that guards /hub/v1.
   router.use(report.publicRouter);
-  router.use(hubNodeRouter({ gate, key, collection, catalog, registry }));
+  router.use(hubNodeRouter({ gate, key, collection, catalog, registry, statusLists }));
   router.use(hubAdminRouter({ registry, collection, catalog, log, access: options.access }));
   router.use(report.operatorRouter);
   logger.info({ keyId: key.keyId }, "hub node key loaded");

@@ -7,8 +7,10 @@ import {
   LookupNoticesPage,
   MAX_BATCH_RECORDS,
   QualificationRecord,
+  StatusListReceipt,
 } from "../contracts/hub.js";
 import { AckBody, CaseBody, CaseReceipt, EndBody, InboxPage } from "../contracts/exchange.js";
+import { SignedDocument } from "../contracts/certificates.js";
 
 /**
  * The OpenAPI 3.1 documents of the hub's interfaces, generated from the same zod contracts the
@@ -108,6 +110,19 @@ The signed response is the receipt the province keeps.`,
           responses: responses(CollectionReceipt, { "413": "More records than allowed (batch_too_large)" }),
         },
       },
+      "/status-lists": {
+        post: {
+          operationId: "publishStatusList",
+          summary: "Publish the province's signed certificate status list (roadcert-status-list/1 in roadcert-signed/1)",
+          description: `Signed by one of the province's registered certificate keys (the keys on the national trust list);
+the list's provinceCode must be the signing node's. An older list than the one held is answered stale.`,
+          parameters: signedHeaders(),
+          requestBody: { required: true, content: { "application/json": { schema: schema(SignedDocument) } } },
+          responses: responses(StatusListReceipt, {
+            "422": "Signing key not registered for this province (unknown_signing_key) or bad signature (status_list_signature_invalid)",
+          }),
+        },
+      },
     },
   );
 }
@@ -137,6 +152,18 @@ Incremental download of changes to the practitioners homed in or filed with the 
       },
       "/catalog/lookup-notices": {
         get: { operationId: "lookupNotices", parameters: [...signedHeaders(), ...Cursor], responses: responses(LookupNoticesPage) },
+      },
+      "/status-lists/{provinceCode}": {
+        get: {
+          operationId: "statusList",
+          summary: "A province's signed certificate status list, as the province signed it (public, unsigned transport)",
+          description: "Verify it with the province's keys from the hub's signed trust list (GET /trust-list). Cache-Control max-age is the list's ttl.",
+          parameters: [{ name: "provinceCode", in: "path", required: true, schema: { type: "string", pattern: "^[1-9]\\d0000$" } }],
+          responses: {
+            "200": { description: "The signed status list", content: { "application/json": { schema: schema(SignedDocument, "output") } } },
+            "404": { description: "No list held for this province (status_list_not_found)", content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } } },
+          },
+        },
       },
     },
   );

@@ -9,10 +9,13 @@ import { createLookupService, type LookupAuditPort } from "./lookup.service.js";
 import { createPublisher, PUBLISHED_EVENTS, type Publisher, type PublisherOptions } from "./publisher.js";
 import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
 import { sharingRouter } from "./sharing.routes.js";
+import { createStatusListPusher, type StatusListPusher } from "./status-list-pusher.js";
+import type { SignedDocument } from "../contracts/certificates.js";
 
 export interface SharingFeature extends Feature {
   key: NodeKey;
   publisher: Publisher;
+  statusLists: StatusListPusher | null;
 }
 
 /**
@@ -22,7 +25,14 @@ export interface SharingFeature extends Feature {
  */
 export function createSharingFeature(
   ctx: FeatureContext,
-  options: { audit: LookupAuditPort; access: Access; key?: NodeKey; publisher?: Partial<PublisherOptions> },
+  options: {
+    audit: LookupAuditPort;
+    access: Access;
+    /** This node's signed certificate status list (from the certificates feature), which the hub serves. */
+    statusList?: () => Promise<SignedDocument>;
+    key?: NodeKey;
+    publisher?: Partial<PublisherOptions>;
+  },
 ): SharingFeature {
   const { conn, config, logger, events } = ctx;
   const key = options.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
@@ -38,6 +48,9 @@ export function createSharingFeature(
   // The publisher reads the outbox itself; the bus's dispatch of a published event (right after its
   // commit) only wakes it instead of waiting for its next poll.
   for (const name of PUBLISHED_EVENTS) events.subscribe(name, () => publisher.kick());
+  const statusList = options.statusList;
+  const pusher = statusList ? createStatusListPusher({ client: () => client, statusList, logger }) : null;
+  events.subscribe("certificate.status_changed", () => pusher?.push());
   const lookups = createLookupService({ client: () => client, audit: options.audit, logger });
   const legacy = createLegacyImportService({ provinceCode: config.provinceCode ?? "", client: () => client, audit: options.audit, logger });
 
@@ -51,10 +64,15 @@ export function createSharingFeature(
     router,
     key,
     publisher,
+    statusLists: pusher,
     start: () => {
       publisher.start();
+      pusher?.start();
       return Promise.resolve();
     },
-    stop: () => publisher.stop(),
+    stop: async () => {
+      await pusher?.stop();
+      await publisher.stop();
+    },
   };
 }

@@ -1,11 +1,13 @@
 import { expect } from "chai";
-import type { LookupAnswer, LookupNoticesPage } from "../../../server/contracts/hub.js";
+import { getStatusBits, loadStatusList } from "../../../server/certificates/index.js";
+import type { CertificateDto, TrustListBody } from "../../../server/contracts/certificates.js";
+import type { LookupAnswer, LookupNoticesPage, StatusListIndexDto } from "../../../server/contracts/hub.js";
+import { createMessageLog, createNodeClient, loadOrCreateNodeKey } from "../../../server/sharing/index.js";
 import { enqueueEvent } from "../../../server/lib/outbox.js";
 import { registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
 
-type Node = Awaited<ReturnType<typeof startTestNode>>;
+type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
 const aProvinceNode = (hub: TestHub, provinceCode: string) => aProvinceOfHub(hub, provinceCode, { CERT_AUTO_ISSUE: "true" });
 
@@ -83,6 +85,37 @@ describe("demo network: hub, 江苏 and 北京, each with its own database", fun
 
     const res = await lookupFromBeijing({ query: { by: "id_number", idNumber }, reason: "enforcement", caseReference: "京交执 2026-7" });
     expect((res.body as LookupAnswer).matches[0]).to.include({ certificateStatus: "revoked", homeProvince: "320000" });
+  });
+
+  it("when 江苏 revokes a certificate, then the hub serves 江苏's status list, signed by 江苏's registered key, with the certificate revoked and cache headers of its ttl", async () => {
+    const { idNumber } = await aJiangsuCertificate();
+    await eventually(async () => (await hubPointer(idNumber))?.certificateStatus === "valid");
+    const cert = await jsOfficer.agent.get(`/api/certificates/${idNumber}`).expect(200);
+    const statusIndex = (cert.body as { certificate: CertificateDto }).certificate.record.statusIndex;
+    await jsOfficer.agent.post(`/api/certificates/${idNumber}/revoke`).send({ reason: "以欺骗手段取得" }).expect(200);
+
+    const trust = await fetch(`${hub.node.url}/api/hub/v1/trust-list`);
+    const trustBody = JSON.parse(Buffer.from(((await trust.json()) as { payload: string }).payload, "base64url").toString()) as TrustListBody;
+    const revokedAtHub = await eventually(async () => {
+      const res = await fetch(`${hub.node.url}/api/hub/v1/status-lists/320000`);
+      if (res.status !== 200) return null;
+      const loaded = loadStatusList(await res.json(), trustBody.keys);
+      return loaded && getStatusBits(loaded.bits, statusIndex) === "revoked" ? { res, loaded } : null;
+    });
+    expect(revokedAtHub.loaded.body.provinceCode).to.equal("320000");
+    expect(revokedAtHub.res.headers.get("cache-control")).to.equal(`public, max-age=${revokedAtHub.loaded.body.ttlMs / 1000}`);
+    const index = (await (await fetch(`${hub.node.url}/api/hub/v1/status-lists`)).json()) as StatusListIndexDto;
+    expect(index.lists.map((l) => l.provinceCode)).to.include("320000");
+  });
+
+  it("when 北京 publishes a status list signed as 江苏's, then the hub refuses it and keeps 江苏's own", async () => {
+    const jsList = await (await fetch(`${jiangsu.url}/api/certificates/status-list`)).json();
+    const before = await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode: "320000" });
+    const bjClient = createNodeClient({ key: loadOrCreateNodeKey(beijing.nodeKeyDir), peer: hub.peer, log: createMessageLog(beijing.ctx.conn) });
+    const res = await bjClient.call("POST", "/api/hub/v1/status-lists", jsList);
+    expect(res.status).to.equal(422);
+    expect((res.body as { error: { code: string } }).error.code).to.equal("unknown_signing_key");
+    expect(await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode: "320000" })).to.deep.equal(before);
   });
 
   it("when a 北京 officer looks up without a reason or case reference, then the node refuses it and asks nothing of the hub", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Connection } from "mongoose";
 import type { DomainEvents } from "../../../server/contracts/domain-events.js";
-import type { HubIdentityDto, QualificationRecord } from "../../../server/contracts/hub.js";
+import { RegisterNodeBody, type HubIdentityDto, type QualificationRecord } from "../../../server/contracts/hub.js";
 import { createRegistryService } from "../../../server/hub/index.js";
 import { makeIdNumber } from "../../../server/lib/id-number.js";
 import { enqueueEvent } from "../../../server/lib/outbox.js";
@@ -16,6 +16,7 @@ import {
   type NodeKey,
   type PeerNode,
 } from "../../../server/sharing/index.js";
+import { certificateKeysOf } from "../../../scripts/demo-hub-registration.js";
 import { startTestNode } from "../../helpers/node.js";
 
 export type TestHub = Awaited<ReturnType<typeof startTestHub>>;
@@ -105,19 +106,22 @@ export function aCertificateRecord(
  */
 export async function aProvinceOfHub(hub: TestHub, provinceCode: string, env: Record<string, string> = {}) {
   const temp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
+  const nodeKeyDir = temp("roadcert-nodekey-");
   const node = await startTestNode({
     provinceCode,
     env: {
       HUB_URL: hub.node.url,
       HUB_PUBLIC_KEY: hub.identity.publicKey,
-      NODE_KEY_DIR: temp("roadcert-nodekey-"),
+      NODE_KEY_DIR: nodeKeyDir,
       CERT_KEYS_DIR: temp("roadcert-certkeys-"),
       ...env,
     },
   });
   const identity = (await (await fetch(`${node.url}/api/sharing/identity`)).json()) as { publicKey: string };
-  await hub.registry.register({ provinceCode, name: provinceCode, nodeKey: identity.publicKey, certificateKeys: [] });
-  return node;
+  const certificateKeys = RegisterNodeBody.shape.certificateKeys.parse(await certificateKeysOf(node.url));
+  await hub.registry.register({ provinceCode, name: provinceCode, nodeKey: identity.publicKey, certificateKeys });
+  // The first push of the status list ran before the registration; a real province repeats it on its timer.
+  return Object.assign(node, { nodeKeyDir });
 }
 
 /** Writes a domain event to a province's outbox as the feature that causes it would (its own transaction). */

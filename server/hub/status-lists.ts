@@ -1,0 +1,85 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { openSignedDocument } from "../certificates/index.js";
+import { SignedDocument, StatusListBody } from "../contracts/certificates.js";
+import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub.js";
+import { AppError, errors } from "../lib/errors.js";
+import type { RegistryService } from "./registry.service.js";
+
+/** The latest signed status list of each province, kept exactly as the province signed it. */
+const statusListSchema = new Schema(
+  {
+    provinceCode: { type: String, required: true, unique: true },
+    document: { type: Schema.Types.Mixed, required: true },
+    generatedAt: { type: Date, required: true },
+    validUntil: { type: Date, required: true },
+    ttlMs: { type: Number, required: true },
+    receivedAt: { type: Date, required: true },
+  },
+  { minimize: false, versionKey: false },
+);
+type StatusListDoc = InferSchemaType<typeof statusListSchema>;
+
+function statusListModel(conn: Connection): Model<StatusListDoc> {
+  return (conn.models.HubStatusList ?? conn.model("HubStatusList", statusListSchema, "hub_status_lists")) as unknown as Model<StatusListDoc>;
+}
+
+/**
+ * Every province's certificate status list (W3C Bitstring Status List), served by the hub so a
+ * verifier anywhere needs one address. The hub does not re-sign: the list stays signed by the
+ * province's certificate key, which the hub checks against that province's registered keys (the
+ * same keys its national trust list vouches for) before it keeps the list. An older list than the
+ * one held is answered `stale` and ignored.
+ */
+export function createStatusListService(conn: Connection, deps: { registry: RegistryService }) {
+  const Lists = statusListModel(conn);
+
+  return {
+    async publish(raw: unknown, signer: string): Promise<StatusListReceipt> {
+      const doc = SignedDocument.safeParse(raw);
+      if (!doc.success) throw errors.badRequest("invalid_status_list", "状态列表须为 roadcert-signed/1 签名文档");
+      const keys = (await deps.registry.certificateKeys()).find((p) => p.provinceCode === signer)?.keys ?? [];
+      const key = keys.find((k) => k.kid === doc.data.signer.kid && k.suite === doc.data.signer.suite);
+      if (!key) throw new AppError("unknown_signing_key", 422, `签名密钥 ${doc.data.signer.kid} 未登记为 ${signer} 的证照签名密钥`);
+      const opened = openSignedDocument(doc.data, key);
+      if (opened === null) throw new AppError("status_list_signature_invalid", 422, "状态列表签名无效");
+      const body = StatusListBody.safeParse(opened);
+      if (!body.success) throw errors.badRequest("invalid_status_list", "状态列表内容不符合 roadcert-status-list/1");
+      if (body.data.provinceCode !== signer)
+        throw new AppError("provenance_mismatch", 403, `状态列表属于 ${body.data.provinceCode}，签名节点为 ${signer}`);
+      const generatedAt = new Date(body.data.generatedAt);
+      const validUntil = new Date(body.data.validUntil);
+      if (Number.isNaN(generatedAt.getTime()) || Number.isNaN(validUntil.getTime()))
+        throw errors.badRequest("invalid_status_list", "状态列表的生成时间或有效期不合法");
+      const res = await Lists.updateOne(
+        { provinceCode: signer, generatedAt: { $lt: generatedAt } },
+        { $set: { document: doc.data, generatedAt, validUntil, ttlMs: body.data.ttlMs, receivedAt: new Date() } },
+      );
+      let accepted = res.modifiedCount === 1;
+      if (!accepted && !(await Lists.exists({ provinceCode: signer }))) {
+        try {
+          await Lists.create({ provinceCode: signer, document: doc.data, generatedAt, validUntil, ttlMs: body.data.ttlMs, receivedAt: new Date() });
+          accepted = true;
+        } catch (err) {
+          // Another instance stored this province's first list at the same moment: this one is judged stale.
+          if ((err as { code?: unknown }).code !== 11000) throw err;
+        }
+      }
+      return { provinceCode: signer, outcome: accepted ? "accepted" : "stale", generatedAt: body.data.generatedAt };
+    },
+
+    async get(provinceCode: string) {
+      return Lists.findOne({ provinceCode }).lean();
+    },
+
+    async index(): Promise<StatusListIndexDto> {
+      const rows = await Lists.find({}, { document: 0 }).sort({ provinceCode: 1 }).lean();
+      return {
+        lists: rows.map((r) => ({
+          provinceCode: r.provinceCode, url: `/api/hub/v1/status-lists/${r.provinceCode}`, generatedAt: r.generatedAt.toISOString(),
+          validUntil: r.validUntil.toISOString(), ttlMs: r.ttlMs, receivedAt: r.receivedAt.toISOString(),
+        })),
+      };
+    },
+  };
+}
+export type StatusListService = ReturnType<typeof createStatusListService>;
