@@ -3,12 +3,14 @@
  * of the hub's collection, catalog and exchange interfaces against any implementation and prints one line per
  * requirement; exits 1 when any fails. The key is a province node key (Ed25519, PKCS#8 PEM) that the
  * hub under test has registered for province <code>; the checks publish one test practitioner under it.
- * `--province <url>` (the province side of the interfaces) is not built yet and says so.
+ * `npm run conformance -- --province <url> [--hub <url>]` checks the province side: its node identity,
+ * trust anchors, trust list and status list, and (with --hub) that the hub holds its keys and list.
  */
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { nodeKeyFrom } from "../server/sharing/index.js";
 import { runHubChecks, type CheckResult } from "./conformance/hub-checks.js";
+import { runProvinceChecks } from "./conformance/province-checks.js";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -23,14 +25,15 @@ export function printResults(results: CheckResult[]): boolean {
 }
 
 const hub = arg("--hub");
-if (arg("--province")) {
-  console.error("Province-side conformance (--province <url>) is not built yet; use --hub <url> --as <code> --key <pem>.");
-  process.exit(2);
-}
+const provinceUrl = arg("--province");
+if (provinceUrl) process.exit(printResults(await runProvinceChecks({ provinceUrl, hubUrl: hub })) ? 0 : 1);
 const province = arg("--as");
 const keyFile = arg("--key");
 if (!hub || !province || !keyFile) {
-  console.error("usage: npm run conformance -- --hub <url> --as <GB/T 2260 province code> --key <node key PEM registered at the hub>");
+  console.error(
+    "usage: npm run conformance -- --hub <url> --as <GB/T 2260 province code> --key <node key PEM registered at the hub>\n" +
+      "       npm run conformance -- --province <url> [--hub <url>]",
+  );
   process.exit(2);
 }
 const results = await runHubChecks({ hubUrl: hub, provinceCode: province, key: nodeKeyFrom(createPrivateKey(readFileSync(keyFile, "utf8"))) });

@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import express from "express";
 import { runHubChecks } from "../../../scripts/conformance/hub-checks.js";
-import { generateNodeKey } from "../../../server/sharing/index.js";
-import { startTestHub, type TestHub } from "./support.js";
+import { runProvinceChecks } from "../../../scripts/conformance/province-checks.js";
+import { createMessageLog, createNodeClient, generateNodeKey, loadOrCreateNodeKey } from "../../../server/sharing/index.js";
+import { aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
 
 /**
  * A deliberately broken hub: it publishes a key and answers every collection request 200 with an
@@ -22,6 +23,23 @@ function brokenStub(): Promise<{ url: string; server: Server }> {
   });
   app.post("/api/hub/v1/catalog/lookups", (_req, res) => {
     res.json({ matches: [] });
+  });
+  const server = createServer(app);
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })));
+}
+
+/** A deliberately broken province: a key id that is not its key's, a trust list signed by nobody. */
+function brokenProvince(): Promise<{ url: string; server: Server }> {
+  const app = express();
+  const key = generateNodeKey();
+  app.get("/api/sharing/identity", (_req, res) => {
+    res.json({ keyId: "not-the-thumbprint", publicKey: key.publicKeyX, alg: "ed25519", provinceCode: "440000" });
+  });
+  app.get("/api/certificates/trust-anchors", (_req, res) => {
+    res.json({ format: "roadcert-trust-anchors/1", anchors: [] });
+  });
+  app.get("/api/certificates/trust-list", (_req, res) => {
+    res.json({ format: "roadcert-signed/1", signer: { kid: "x", suite: "ed25519" }, payload: "e30", signature: "AA" });
   });
   const server = createServer(app);
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })));
@@ -55,6 +73,33 @@ describe("conformance kit", () => {
       expect(failed.get("C05")).to.match(/answered 200/);
       expect(failed.get("L01")).to.match(/answered 200/);
       expect(results.find((r) => r.id === "H01")?.ok).to.equal(true);
+    } finally {
+      stub.server.close();
+    }
+  });
+
+  it("when run against our province node and its hub, then every province-side requirement passes", async () => {
+    const province = await aProvinceOfHub(hub, "330000");
+    try {
+      // What the province's own pusher does on its timer (its first push came before the registration).
+      const client = createNodeClient({ key: loadOrCreateNodeKey(province.nodeKeyDir), peer: hub.peer, log: createMessageLog(province.ctx.conn) });
+      const list = await (await fetch(`${province.url}/api/certificates/status-list`)).json();
+      expect((await client.call("POST", "/api/hub/v1/status-lists", list)).status).to.equal(200);
+      const results = await runProvinceChecks({ provinceUrl: province.url, hubUrl: hub.node.url });
+      expect(results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.reason}`)).to.deep.equal([]);
+      expect(results.map((r) => r.id)).to.deep.equal(["P01", "P02", "P03", "P04", "P05", "P06"]);
+    } finally {
+      await province.stop();
+    }
+  });
+
+  it("when run against a broken province, then it fails and names each broken requirement with its reason", async () => {
+    const stub = await brokenProvince();
+    try {
+      const failed = new Map((await runProvinceChecks({ provinceUrl: stub.url })).filter((r) => !r.ok).map((r) => [r.id, r.reason]));
+      expect(failed.get("P01")).to.match(/thumbprint/);
+      expect(failed.get("P02")).to.match(/trust list refused/);
+      expect(failed.get("P03")).to.match(/answered 404/);
     } finally {
       stub.server.close();
     }

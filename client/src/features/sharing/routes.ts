@@ -1,4 +1,4 @@
-import { Bell, Search, Upload } from "@element-plus/icons-vue";
+import { Bell, DocumentChecked, Search, Upload } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
 
 const GROUP = "全国共享";
@@ -19,6 +19,12 @@ export const routes: RouteRecordRaw[] = [
     name: "sharing-lookup-notices",
     component: () => import("./lookup-notices.page.vue"),
     meta: { title: "本省人员被查询记录", roles: ["officer", "admin"], feature: "sharing", menu: { group: GROUP, icon: Bell, order: 60 } },
+  },
+  {
+    path: "/sharing/legacy-register",
+    name: "sharing-legacy-register",
+    component: () => import("./legacy-register.page.vue"),
+    meta: { title: "存量数据清洗", roles: ["officer", "admin"], feature: "sharing", menu: { group: GROUP, icon: DocumentChecked, order: 62 } },
   },
   {
     path: "/sharing/outbound",

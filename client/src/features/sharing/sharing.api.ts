@@ -1,11 +1,21 @@
-import type { LookupAnswer, LookupNoticesPage, OfficerLookupBody, OutboundEntryDto } from "@contracts/hub.js";
+import type { LegacyPublishDto, LegacyRegisterUpload, LookupAnswer, LookupNoticesPage, OfficerLookupBody, OutboundEntryDto, RejectReason } from "@contracts/hub.js";
 import { api } from "@/shared/api.js";
 
 export type OutboundEntry = OutboundEntryDto;
 
+/** The legacy register's cleaning report (server/sharing/legacy-register.ts). */
+export interface CleaningReport {
+  rows: number;
+  clean: number;
+  refused: { line: number; idNumber: string | null; reasons: RejectReason[] }[];
+  fileProblems: string[];
+}
+
 /** REST calls of the province's sharing pages (lookups at the hub, the queue to the hub). */
 export const sharingApi = {
   lookup: (body: OfficerLookupBody) => api.post<LookupAnswer>("/api/sharing/lookups", body),
+  checkRegister: (file: LegacyRegisterUpload) => api.post<CleaningReport>("/api/sharing/legacy-register/check", file),
+  publishRegister: (file: LegacyRegisterUpload) => api.post<LegacyPublishDto>("/api/sharing/legacy-register/publish", file),
   lookupNotices: () => api.get<LookupNoticesPage>("/api/sharing/lookup-notices"),
   outbound: (status?: OutboundEntry["status"]) => api.get<OutboundEntry[]>("/api/sharing/outbound", { query: { status } }),
   retry: (id: string) => api.post<{ ok: true }>(`/api/sharing/outbound/${id}/retry`, {}),

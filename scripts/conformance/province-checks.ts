@@ -1,0 +1,131 @@
+/**
+ * The province-side conformance checks: what a province node (ours or anyone's) must expose for the
+ * hub and for verifiers — its node identity, its trust anchors, a trust list they sign, a status
+ * list that list's keys sign — and, given the hub, that the hub holds the same keys on the national
+ * trust list and a current copy of the status list. Each check says pass or fail with the reason.
+ */
+import {
+  STATUS_LIST_ENTRIES,
+  loadStatusList,
+  loadTrustList,
+  type LoadedStatusList,
+} from "../../server/certificates/index.js";
+import { TrustAnchorsFile, TrustListBody, type TrustListKey } from "../../server/contracts/certificates.js";
+import { keyIdOf, publicKeyFromX } from "../../server/sharing/index.js";
+import type { CheckResult } from "./hub-checks.js";
+
+class CheckFailed extends Error {}
+function must(condition: unknown, reason: string): asserts condition {
+  if (!condition) throw new CheckFailed(reason);
+}
+
+async function getJson(url: string): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+function maxAge(headers: Headers): number | null {
+  const m = /max-age=(\d+)/.exec(headers.get("cache-control") ?? "");
+  return m ? Number(m[1]) : null;
+}
+
+export async function runProvinceChecks(options: { provinceUrl: string; hubUrl?: string; now?: Date }): Promise<CheckResult[]> {
+  const base = options.provinceUrl.replace(/\/+$/, "");
+  const now = options.now ?? new Date();
+  const results: CheckResult[] = [];
+  let provinceCode = "";
+  let trustKeys: TrustListKey[] = [];
+  let status: LoadedStatusList | null = null;
+
+  async function check(id: string, title: string, run: () => Promise<string>): Promise<void> {
+    try {
+      results.push({ id, title, ok: true, reason: await run() });
+    } catch (err) {
+      results.push({ id, title, ok: false, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  await check("P01", "the node publishes its Ed25519 node key and province code", async () => {
+    const r = await getJson(`${base}/api/sharing/identity`);
+    must(r.status === 200, `GET /api/sharing/identity answered ${r.status}`);
+    const body = r.body as { keyId?: unknown; publicKey?: unknown; alg?: unknown; provinceCode?: unknown };
+    must(body.alg === "ed25519", "alg is not ed25519");
+    must(typeof body.publicKey === "string" && /^[A-Za-z0-9_-]{43}$/.test(body.publicKey), "publicKey is not a base64url 32-byte key");
+    publicKeyFromX(body.publicKey);
+    must(body.keyId === keyIdOf(body.publicKey), "keyId is not the RFC 7638 thumbprint of publicKey");
+    must(typeof body.provinceCode === "string" && /^[1-9]\d0000$/.test(body.provinceCode), "provinceCode is not a GB/T 2260 province code");
+    provinceCode = body.provinceCode;
+    return `province ${provinceCode}, key ${body.keyId}`;
+  });
+
+  await check("P02", "its trust list is signed by one of its trust anchors and names only its own keys", async () => {
+    const anchors = TrustAnchorsFile.safeParse((await getJson(`${base}/api/certificates/trust-anchors`)).body);
+    must(anchors.success, "GET /api/certificates/trust-anchors is not roadcert-trust-anchors/1");
+    // An anchor may vouch only for its own province, whatever it claims.
+    const scoped = anchors.data.anchors.map((a) => ({ ...a, provinces: [provinceCode] }));
+    const r = await getJson(`${base}/api/certificates/trust-list`);
+    must(r.status === 200, `GET /api/certificates/trust-list answered ${r.status}`);
+    const loaded = loadTrustList(r.body, scoped);
+    must(loaded.ok, loaded.ok ? "" : `trust list refused: ${loaded.reason}`);
+    must(loaded.list.droppedKeys === 0, `${loaded.list.droppedKeys} keys of other provinces on the list`);
+    const body = TrustListBody.parse(loaded.list.body);
+    must(new Date(body.generatedAt) <= new Date(now.getTime() + 120_000), "generatedAt lies in the future");
+    must(new Date(body.validUntil) > now, "the trust list has expired");
+    must(body.keys.some((k) => !k.validTo), "no current (open) certificate key on the list");
+    trustKeys = body.keys.filter((k) => !k.demo);
+    return `${body.keys.length} key(s), valid until ${body.validUntil}`;
+  });
+
+  await check("P03", "its status list verifies with its trust list's keys and covers at least 131,072 entries", async () => {
+    const r = await getJson(`${base}/api/certificates/status-list`);
+    must(r.status === 200, `GET /api/certificates/status-list answered ${r.status}`);
+    status = loadStatusList(r.body, trustKeys);
+    must(status, "the status list does not verify with the province's trust-list keys");
+    must(status.body.provinceCode === provinceCode, `the list is for ${status.body.provinceCode}`);
+    must(status.bits.length * 4 >= STATUS_LIST_ENTRIES, `only ${status.bits.length * 4} entries`);
+    must(new Date(status.body.validUntil) > now, "the status list has expired");
+    return `generated ${status.body.generatedAt}, ttl ${status.body.ttlMs} ms`;
+  });
+
+  await check("P04", "the status list's cache headers match its ttl", async () => {
+    must(status, "no status list (P03)");
+    const r = await getJson(`${base}/api/certificates/status-list`);
+    const age = maxAge(r.headers);
+    must(age !== null, "no Cache-Control max-age");
+    must(age * 1000 <= status.body.ttlMs, `max-age ${age} s is longer than the ttl ${status.body.ttlMs} ms`);
+    return `max-age ${age} s`;
+  });
+
+  if (options.hubUrl) {
+    const hub = options.hubUrl.replace(/\/+$/, "");
+    await check("P05", "the hub's national trust list carries every current key of the province", async () => {
+      const r = await getJson(`${hub}/api/hub/v1/trust-list`);
+      must(r.status === 200, `the hub's trust list answered ${r.status}`);
+      const payload = (r.body as { payload?: unknown }).payload;
+      must(typeof payload === "string", "the hub's trust list is not a signed document");
+      const body = TrustListBody.parse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
+      const national = new Set(body.keys.filter((k) => k.provinceCode === provinceCode).map((k) => `${k.kid}:${k.publicKey}`));
+      const missing = trustKeys.filter((k) => !k.validTo && !national.has(`${k.kid}:${k.publicKey}`));
+      must(missing.length === 0, `not on the national list: ${missing.map((k) => k.kid).join(", ")}`);
+      return `${national.size} key(s) of ${provinceCode} on the national list`;
+    });
+    await check("P06", "the hub serves the province's status list, signed by the province, no older than a ttl behind", async () => {
+      must(status, "no status list (P03)");
+      const r = await getJson(`${hub}/api/hub/v1/status-lists/${provinceCode}`);
+      must(r.status === 200, `GET /api/hub/v1/status-lists/${provinceCode} answered ${r.status}`);
+      const atHub = loadStatusList(r.body, trustKeys);
+      must(atHub, "the hub's copy does not verify with the province's keys");
+      const lag = new Date(status.body.generatedAt).getTime() - new Date(atHub.body.generatedAt).getTime();
+      must(lag <= Math.max(atHub.body.ttlMs, 15 * 60_000), `the hub's copy is ${Math.round(lag / 1000)} s older than the province's`);
+      return `hub copy generated ${atHub.body.generatedAt}`;
+    });
+  }
+  return results;
+}
