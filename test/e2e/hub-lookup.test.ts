@@ -47,19 +47,19 @@ describe("province officer's hub pages: 全国资格查询 and 存量数据清�
     try {
       await loginThroughForm(page, officer.username, officer.password);
       await page.goto("/sharing/lookup");
-      await page.locator('[data-test="lookup-id-number"] input').fill(idNumber);
+      await page.locator('[data-test="lookup-id-number"]').fill(idNumber);
       await page.locator('[data-test="lookup-submit"]').click();
       await page.getByText("请选择查询事由").waitFor();
       await page.locator('[data-test="lookup-reason"]').click();
       await page.getByRole("option", { name: "异地从业备案" }).click();
-      await page.locator('[data-test="lookup-case"] input').fill("京备 2026-0042");
+      await page.locator('[data-test="lookup-case"]').fill("京备 2026-0042");
       await page.locator('[data-test="lookup-submit"]').click();
       const matches = page.locator('[data-test="lookup-matches"]');
       await matches.getByText("陈立新").waitFor();
-      expect(await matches.getByText("江苏省").count()).to.equal(1);
-      expect(await matches.getByText("有效").count()).to.equal(1);
-      expect(await matches.getByText("320000").count(), "province codes stay out of the table").to.equal(0);
       await screenshot(page, "sharing-lookup");
+      expect(await matches.getByText("江苏省").count()).to.equal(1);
+      expect(await matches.getByText("有效", { exact: true }).count()).to.equal(1);
+      expect(await matches.getByText("320000").count(), "province codes stay out of the table").to.equal(0);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();
