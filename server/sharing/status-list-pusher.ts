@@ -14,8 +14,12 @@ export function createStatusListPusher(deps: {
   statusList: () => Promise<SignedDocument>;
   logger: Logger;
   intervalMs?: number;
+  /** After a failed push (hub down, or not yet registered), try again this soon rather than at the next interval. */
+  retryMs?: number;
 }) {
   let timer: NodeJS.Timeout | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let stopped = true;
   let running: Promise<void> | null = null;
   let again = false;
 
@@ -38,8 +42,18 @@ export function createStatusListPusher(deps: {
       return;
     }
     running = pushOnce()
-      .then(() => undefined)
-      .catch((err: unknown) => deps.logger.warn({ err }, "status list push failed; the next one repeats it"))
+      .catch((err: unknown) => {
+        deps.logger.warn({ err }, "status list push failed; the next one repeats it");
+        return null;
+      })
+      .then((receipt) => {
+        if (receipt || stopped || retry || !deps.client()) return;
+        retry = setTimeout(() => {
+          retry = null;
+          push();
+        }, deps.retryMs ?? 30_000);
+        retry.unref();
+      })
       .finally(() => {
         running = null;
         if (again) {
@@ -53,13 +67,17 @@ export function createStatusListPusher(deps: {
     pushOnce,
     push,
     start(): void {
+      stopped = false;
       push();
       timer = setInterval(push, deps.intervalMs ?? 15 * 60_000);
       timer.unref();
     },
     async stop(): Promise<void> {
+      stopped = true;
       if (timer) clearInterval(timer);
+      if (retry) clearTimeout(retry);
       timer = null;
+      retry = null;
       again = false;
       await running;
     },
