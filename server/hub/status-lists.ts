@@ -3,6 +3,7 @@ import { openSignedDocument } from "../certificates/index.js";
 import { SignedDocument, StatusListBody } from "../contracts/certificates.js";
 import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub.js";
 import { AppError, errors } from "../lib/errors.js";
+import { modelOn } from "../lib/mongo.js";
 import type { RegistryService } from "./registry.service.js";
 
 /** The latest signed status list of each province, kept exactly as the province signed it. */
@@ -20,7 +21,7 @@ const statusListSchema = new Schema(
 type StatusListDoc = InferSchemaType<typeof statusListSchema>;
 
 function statusListModel(conn: Connection): Model<StatusListDoc> {
-  return (conn.models.HubStatusList ?? conn.model("HubStatusList", statusListSchema, "hub_status_lists")) as unknown as Model<StatusListDoc>;
+  return modelOn<StatusListDoc>(conn, "HubStatusList", statusListSchema, "hub_status_lists");
 }
 
 /**
