@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { modelOn } from "../lib/mongo.js";
 
 /**
  * The hub's side of the exchange interface. Collections (read by the monthly report through
@@ -61,16 +62,11 @@ const counterSchema = new Schema({ _id: { type: String, required: true }, value:
 export type HubCaseDoc = InferSchemaType<typeof caseSchema>;
 export type HubInboxDoc = InferSchemaType<typeof inboxSchema>;
 
-// Cast rather than `conn.model<T>()` (see server/hub/hub.models.ts: tsc ran out of memory).
-function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
-  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
-}
-
 export function hubExchangeModels(conn: Connection) {
   return {
-    Cases: model<HubCaseDoc>(conn, "ExchangeHubCase", caseSchema, "exchange_cases"),
-    Inbox: model<HubInboxDoc>(conn, "ExchangeHubInbox", inboxSchema, "exchange_inbox"),
-    Counters: model<{ _id: string; value: number }>(conn, "ExchangeHubCounter", counterSchema, "exchange_counters"),
+    Cases: modelOn<HubCaseDoc>(conn, "ExchangeHubCase", caseSchema, "exchange_cases"),
+    Inbox: modelOn<HubInboxDoc>(conn, "ExchangeHubInbox", inboxSchema, "exchange_inbox"),
+    Counters: modelOn<{ _id: string; value: number }>(conn, "ExchangeHubCounter", counterSchema, "exchange_counters"),
   };
 }
 export type HubExchangeModels = ReturnType<typeof hubExchangeModels>;

@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { modelOn } from "../lib/mongo.js";
 
 /**
  * A province node's side of the exchange interface:
@@ -88,18 +89,13 @@ export type LocalCaseDoc = InferSchemaType<typeof localCaseSchema>;
 export type OutgoingDoc = InferSchemaType<typeof outgoingSchema>;
 export type LookupNoticeDoc = InferSchemaType<typeof lookupNoticeSchema>;
 
-// Cast rather than `conn.model<T>()` (see server/hub/hub.models.ts: tsc ran out of memory).
-function model<T>(conn: Connection, name: string, schema: Schema, collection: string): Model<T> {
-  return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
-}
-
 export function provinceExchangeModels(conn: Connection) {
   return {
-    Cases: model<LocalCaseDoc>(conn, "ExchangeLocalCase", localCaseSchema, "exchange_local_cases"),
-    Outgoing: model<OutgoingDoc>(conn, "ExchangeOutgoing", outgoingSchema, "exchange_outgoing"),
-    Received: model<{ messageId: string; seq: number; at: Date }>(conn, "ExchangeReceived", receivedSchema, "exchange_received"),
-    LookupNotices: model<LookupNoticeDoc>(conn, "ExchangeLookupNotice", lookupNoticeSchema, "exchange_lookup_notices"),
-    Counters: model<{ _id: string; value: number }>(conn, "ExchangeCounter", counterSchema, "exchange_local_counters"),
+    Cases: modelOn<LocalCaseDoc>(conn, "ExchangeLocalCase", localCaseSchema, "exchange_local_cases"),
+    Outgoing: modelOn<OutgoingDoc>(conn, "ExchangeOutgoing", outgoingSchema, "exchange_outgoing"),
+    Received: modelOn<{ messageId: string; seq: number; at: Date }>(conn, "ExchangeReceived", receivedSchema, "exchange_received"),
+    LookupNotices: modelOn<LookupNoticeDoc>(conn, "ExchangeLookupNotice", lookupNoticeSchema, "exchange_lookup_notices"),
+    Counters: modelOn<{ _id: string; value: number }>(conn, "ExchangeCounter", counterSchema, "exchange_local_counters"),
   };
 }
 export type ProvinceExchangeModels = ReturnType<typeof provinceExchangeModels>;
