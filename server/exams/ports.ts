@@ -1,3 +1,4 @@
+import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper } from "../contracts/paper.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
@@ -39,15 +40,23 @@ export interface PaperPort {
   currentRetakePolicy?(categoryCode: CategoryCode): Promise<RetakePolicy | null>;
 }
 
-/** The audit log (`server/audit/index.ts` `record`). */
+/** What one audit entry says (`server/audit/index.ts` `AuditRecordInput`). */
+export interface AuditInput {
+  action: string;
+  actor: { id: string; kind: "staff" | "candidate" | "system" | "anonymous"; name: string };
+  divisionCode?: string | null;
+  target?: { type: string; id: string } | null;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The audit log (`server/audit/index.ts`): a change and its entry as one transaction
+ * (`transaction` + `append`), or `record` for an event that changes nothing else (a refusal).
+ */
 export interface AuditPort {
-  record(input: {
-    action: string;
-    actor: { id: string; kind: "staff" | "candidate" | "system" | "anonymous"; name: string };
-    divisionCode?: string | null;
-    target?: { type: string; id: string } | null;
-    details?: Record<string, unknown>;
-  }): Promise<unknown>;
+  transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T>;
+  append(session: ClientSession, input: AuditInput): Promise<unknown>;
+  record(input: AuditInput): Promise<unknown>;
 }
 
 /**

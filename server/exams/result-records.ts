@@ -47,12 +47,16 @@ export function createResultRecords(conn: Connection) {
     async dropProvisional(attemptId: string): Promise<void> {
       await Results.deleteOne({ attemptId, official: false });
     },
-    /** Publication record and official results in one transaction. */
-    async publish(sessionId: string, at: Date, by: string, report: SessionReportDto): Promise<void> {
-      await conn.transaction(async (session) => {
-        await Publications.create([{ sessionId, publishedAt: at, publishedBy: by, report }], { session });
-        await Results.updateMany({ sessionId }, { $set: { official: true, publishedAt: at } }, { session });
-      });
+    /** Publication record and official results, inside the caller's transaction (with its audit entry). */
+    async publish(
+      session: ClientSession,
+      sessionId: string,
+      at: Date,
+      by: string,
+      report: SessionReportDto,
+    ): Promise<void> {
+      await Publications.create([{ sessionId, publishedAt: at, publishedBy: by, report }], { session });
+      await Results.updateMany({ sessionId }, { $set: { official: true, publishedAt: at } }, { session });
     },
   };
 }

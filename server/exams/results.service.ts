@@ -96,15 +96,18 @@ export function createResultsService(
       const at = now();
       const draft = await currentReport(sessionId);
       const report: SessionReportDto = { ...draft, publishedAt: at.toISOString(), publishedBy: actor.name };
-      await records.publish(sessionId, at, actor.name, report);
-      await deps.audit.record({
-        action: "exam.results_published",
-        actor: { id: actor.id, kind: actor.kind === "system" ? "system" : actor.kind, name: actor.name },
-        target: { type: "exam_session", id: sessionId },
-        details: {
-          submitted: report.attendance.submitted,
-          late: at.getTime() > new Date(report.publishDueBy).getTime(),
-        },
+      // Publication, official results and the audit entry commit together or not at all.
+      await deps.audit.transaction(async (tx) => {
+        await records.publish(tx, sessionId, at, actor.name, report);
+        await deps.audit.append(tx, {
+          action: "exam.results_published",
+          actor: { id: actor.id, kind: actor.kind, name: actor.name },
+          target: { type: "exam_session", id: sessionId },
+          details: {
+            submitted: report.attendance.submitted,
+            late: at.getTime() > new Date(report.publishDueBy).getTime(),
+          },
+        });
       });
       return report;
     },
