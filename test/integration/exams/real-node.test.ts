@@ -65,7 +65,14 @@ describe("exam delivery: on a full province node", function () {
       expect(synced.questions).to.equal(null);
       ok(await call(cSock, "attempt:confirm", { attemptId: synced.attemptId }, received));
       const started = new Promise<CandidateAttemptDto>((r) => cSock.once("attempt:started", r));
-      ok(await call(pSock, "proctor:release", { sessionId: fixture.session.id }));
+      // The fixture's session starts a minute from now (candidates may log in only inside its window),
+      // so this is an early release and needs its written reason.
+      ok(
+        await call(pSock, "proctor:release", {
+          sessionId: fixture.session.id,
+          earlyReason: "考生全部到齐，经考点主任同意提前开考",
+        }),
+      );
       const paper = await started;
       expect(paper.questions).to.have.length(100);
       const save = ok(
