@@ -1,31 +1,14 @@
 import { expect } from "chai";
-import type { Browser } from "playwright-core";
-import { seedDemo } from "../../scripts/seed-demo.js";
 import { TEST_PASSWORD } from "../helpers/auth.js";
-import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
-import { ensureClientBuilt } from "../helpers/client-build.js";
-import { startTestNode } from "../helpers/node.js";
+import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
 
 describe("form errors name the field and say what is wrong, in Chinese (browser)", function () {
   this.timeout(120_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(180_000);
-    const dist = await ensureClientBuilt();
-    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx, { password: TEST_PASSWORD });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  const env = useSeededProvinceInBrowser();
 
   it("when an admin saves a user with a too-short username, then the username field shows the server's Chinese message", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_admin", TEST_PASSWORD);
       await page.goto("/admin/users");

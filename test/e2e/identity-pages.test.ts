@@ -1,32 +1,15 @@
 import { expect } from "chai";
-import type { Browser } from "playwright-core";
-import { seedDemo } from "../../scripts/seed-demo.js";
 import { TEST_PASSWORD } from "../helpers/auth.js";
 import { makeIdNumber } from "../../server/lib/id-number.js";
-import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
-import { ensureClientBuilt } from "../helpers/client-build.js";
-import { startTestNode } from "../helpers/node.js";
+import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
 
 describe("identity, organisation, registration and scheduling pages (browser)", function () {
   this.timeout(120_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(180_000);
-    const dist = await ensureClientBuilt();
-    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx, { password: TEST_PASSWORD });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  const env = useSeededProvinceInBrowser();
 
   it("when an admin opens users, organisation and audit, then each page shows the province's data", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_admin", TEST_PASSWORD);
       await page.goto("/admin/users");
@@ -46,7 +29,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   });
 
   it("when an officer types a candidate, then the ID number and each eligibility rule are checked live", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/registration/new");
@@ -70,7 +53,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   });
 
   it("when an officer opens a session, then the seat map shows the seated demo candidate and the ticket", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/scheduling/sessions");
@@ -87,7 +70,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
   });
 
   it("when an officer registers a candidate in the form and seats them, then the registration and the seat are stored", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/registration/new");
@@ -117,7 +100,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.locator('[data-test="reg-submit"]').click();
       await page.waitForURL(/\/registration\/candidates/);
       await page.locator('[data-test="candidates-table"]').getByText("周界面").waitFor();
-      const stored = await node.ctx.conn.collection("candidates").findOne({ idNumber });
+      const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber });
       expect(stored?.name).to.equal("周界面");
 
       await page.goto("/scheduling/sessions");
@@ -128,7 +111,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.locator('[data-test="seat-map"]').getByText("周界面").waitFor();
       await screenshot(page, "identity-seat-map-assigned");
       expect(
-        await node.ctx.conn
+        await env.node.ctx.conn
           .collection("seat_assignments")
           .countDocuments({ candidateId: String(stored?._id) }),
       ).to.equal(1);

@@ -1,35 +1,18 @@
 import { expect } from "chai";
-import type { Browser } from "playwright-core";
-import { seedDemo } from "../../scripts/seed-demo.js";
 import { registerTestCandidate, TEST_PASSWORD } from "../helpers/auth.js";
-import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
-import { ensureClientBuilt } from "../helpers/client-build.js";
-import { startTestNode } from "../helpers/node.js";
+import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
 
 /** Issue 14: the office seats a session in one go, prints its plan, and sets seat computers up. */
 describe("examination office pages (browser)", function () {
   this.timeout(120_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(180_000);
-    const dist = await ensureClientBuilt();
-    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx, { password: TEST_PASSWORD });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  const env = useSeededProvinceInBrowser();
 
   it("when an officer seats the waiting candidates automatically, then the report names who could not be seated, the plan prints, and unbound seats are warned about", async () => {
-    await registerTestCandidate(node, { name: "钱自动", divisionCode: "320100" });
-    await registerTestCandidate(node, { name: "孙自动", divisionCode: "320100" });
-    await registerTestCandidate(node, { name: "李货运", divisionCode: "320100", categories: ["02001"] });
-    const { context, page, errors } = await openContext(browser, node.url);
+    await registerTestCandidate(env.node, { name: "钱自动", divisionCode: "320100" });
+    await registerTestCandidate(env.node, { name: "孙自动", divisionCode: "320100" });
+    await registerTestCandidate(env.node, { name: "李货运", divisionCode: "320100", categories: ["02001"] });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/scheduling/sessions");
@@ -64,7 +47,7 @@ describe("examination office pages (browser)", function () {
   });
 
   it("when an admin issues a seat's computer address, then the dialog shows the kiosk URL and its QR once, and opening it binds that computer", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_admin", TEST_PASSWORD);
       await page.goto("/admin/organisation");
@@ -79,8 +62,8 @@ describe("examination office pages (browser)", function () {
       await screenshot(page, "office-seat-kiosk");
       expect(errors).to.deep.equal([]);
 
-      // The seat computer: a fresh browser opens the address and keeps the binding.
-      const seatComputer = await openContext(browser, node.url);
+      // The seat computer: a fresh browser context opens the address and keeps the binding.
+      const seatComputer = await openContext(env.browser, env.node.url);
       try {
         await seatComputer.page.goto(url);
         await seatComputer.page.locator('[data-test="seat-bound"]').waitFor();
@@ -94,7 +77,7 @@ describe("examination office pages (browser)", function () {
   });
 
   it("when an admin retires the room with the demo session, then the refusal names the session; the unused room retires and shows 已停用", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_admin", TEST_PASSWORD);
       await page.goto("/admin/organisation");
@@ -118,8 +101,8 @@ describe("examination office pages (browser)", function () {
   });
 
   it("when an officer withdraws a registration with a reason, then it leaves the list, shows as 已撤销 on request, and the registering division reads as a name", async () => {
-    await registerTestCandidate(node, { name: "冯撤销", divisionCode: "320100" });
-    const { context, page, errors } = await openContext(browser, node.url);
+    await registerTestCandidate(env.node, { name: "冯撤销", divisionCode: "320100" });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/registration/candidates");

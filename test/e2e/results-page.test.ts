@@ -1,31 +1,14 @@
 import { expect } from "chai";
-import type { Browser } from "playwright-core";
-import { seedDemo } from "../../scripts/seed-demo.js";
 import { TEST_PASSWORD } from "../helpers/auth.js";
-import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
-import { ensureClientBuilt } from "../helpers/client-build.js";
-import { startTestNode } from "../helpers/node.js";
+import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
 
 describe("session results page (browser)", function () {
   this.timeout(120_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(180_000);
-    const dist = await ensureClientBuilt();
-    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx, { password: TEST_PASSWORD });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  const env = useSeededProvinceInBrowser();
 
   it("when an officer opens a session's results and publishes them, then the page says when, and the CSV downloads", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, "js_officer", TEST_PASSWORD);
       await page.goto("/scheduling/sessions");
@@ -42,7 +25,7 @@ describe("session results page (browser)", function () {
       await screenshot(page, "results-provisional");
 
       // Time passes: the session took place yesterday.
-      const sessions = node.ctx.conn.collection("exam_sessions");
+      const sessions = env.node.ctx.conn.collection("exam_sessions");
       const session = await sessions.findOne({});
       if (!session) throw new Error("demo session");
       const day = 86_400_000;
@@ -66,7 +49,7 @@ describe("session results page (browser)", function () {
       expect(published).to.match(/已发布：\d{4}/);
       expect(await page.locator('[data-test="results-publish"]').count()).to.equal(0);
       expect(
-        await node.ctx.conn.collection("audit_log").countDocuments({ action: "exam.results_published" }),
+        await env.node.ctx.conn.collection("audit_log").countDocuments({ action: "exam.results_published" }),
       ).to.equal(1);
       await screenshot(page, "results-published");
 
