@@ -1,3 +1,4 @@
+import type { ClientSession } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { ItemResponse } from "../contracts/item-stats.js";
@@ -23,7 +24,13 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-/** Where bank changes are audited; injected so the bank does not depend on the audit feature's internals. */
+/**
+ * Where bank changes are audited (`server/audit/index.ts`), injected so the bank does not depend on
+ * the audit feature's internals: a change and its entry commit as one transaction
+ * (`transaction` + `append`); `record` is for an event that changes nothing else.
+ */
 export interface AuditPort {
+  transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T>;
+  append(session: ClientSession, input: AuditInput): Promise<unknown>;
   record(input: AuditInput): Promise<unknown>;
 }

@@ -1,4 +1,4 @@
-import mongoose from "mongoose";
+import mongoose, { type ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { ItemStat } from "../contracts/item-stats.js";
 import type { Paper } from "../contracts/paper.js";
@@ -107,7 +107,18 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     ...(comment ? { comment } : {}),
   });
 
+  /**
+   * Runs a bank change and its audit entry as one transaction: both commit or neither does, so a
+   * failing audit store leaves the bank unchanged. Without an audit log (tests, scripts that build
+   * the bank alone) the change still runs as one transaction and the entry goes to the log.
+   */
+  function audited<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
+    return deps.audit ? deps.audit.transaction(work) : ctx.conn.transaction(work);
+  }
+
+  /** Appends the entry for a change inside `audited`'s transaction `session`. */
   async function audit(
+    session: ClientSession,
     actor: Actor,
     action: string,
     target: { type: string; id: string },
@@ -124,7 +135,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       target,
       details,
     };
-    if (deps.audit) await deps.audit.record(input);
+    if (deps.audit) await deps.audit.append(session, input);
     else ctx.logger.info({ audit: input }, "question bank change");
   }
 
@@ -175,47 +186,58 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       throw errors.conflict("question_in_review", "题目正在审核中，不能修改；请审核人先退回");
     if (current.status === "retired") throw errors.conflict("question_retired", "题目已停用，不能修改");
     if (current.status === "draft") {
-      const updated = await Questions.findOneAndUpdate(
-        { questionId, version: current.version, status: "draft" },
-        {
-          $set: {
+      return audited(async (session) => {
+        const updated = await Questions.findOneAndUpdate(
+          { questionId, version: current.version, status: "draft" },
+          {
+            $set: {
+              ...contentOf(input),
+              imageId: nextImage,
+              authorId: actor.id,
+              authorName: actor.displayName,
+            },
+            ...(nextImage ? {} : { $unset: { imageId: 1 } }),
+            $push: { history: event(actor, "edited") },
+          },
+          { returnDocument: "after", session },
+        ).lean<Lean>();
+        if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
+        await audit(
+          session,
+          actor,
+          "question_edited",
+          { type: "question", id: questionId },
+          { version: updated.version },
+        );
+        return toQuestionDto(updated);
+      });
+    }
+    return audited(async (session) => {
+      const [created] = await Questions.create(
+        [
+          {
+            questionId,
+            version: current.version + 1,
+            status: "draft",
             ...contentOf(input),
-            imageId: nextImage,
+            ...(nextImage ? { imageId: nextImage } : {}),
             authorId: actor.id,
             authorName: actor.displayName,
+            quarantined: current.quarantined,
+            history: [event(actor, "new_version", `基于第 ${current.version} 版修改`)],
           },
-          ...(nextImage ? {} : { $unset: { imageId: 1 } }),
-          $push: { history: event(actor, "edited") },
-        },
-        { returnDocument: "after" },
-      ).lean<Lean>();
-      if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
-      await audit(
-        actor,
-        "question_edited",
-        { type: "question", id: questionId },
-        { version: updated.version },
+        ],
+        { session },
       );
-      return toQuestionDto(updated);
-    }
-    const created = await Questions.create({
-      questionId,
-      version: current.version + 1,
-      status: "draft",
-      ...contentOf(input),
-      ...(nextImage ? { imageId: nextImage } : {}),
-      authorId: actor.id,
-      authorName: actor.displayName,
-      quarantined: current.quarantined,
-      history: [event(actor, "new_version", `基于第 ${current.version} 版修改`)],
+      await audit(
+        session,
+        actor,
+        "question_new_version",
+        { type: "question", id: questionId },
+        { version: created!.version, from: current.version },
+      );
+      return toQuestionDto(created!.toObject() as Lean);
     });
-    await audit(
-      actor,
-      "question_new_version",
-      { type: "question", id: questionId },
-      { version: created.version, from: current.version },
-    );
-    return toQuestionDto(created.toObject() as Lean);
   }
 
   async function transition(
@@ -236,19 +258,22 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
         { status: current.status },
       );
     }
-    const updated = await Questions.findOneAndUpdate(
-      { questionId, version: current.version, status: from, ...guard },
-      { $set: { status: to, ...extra }, $push: { history: event(actor, action, comment) } },
-      { returnDocument: "after" },
-    ).lean<Lean>();
-    if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
-    await audit(
-      actor,
-      `question_${action}`,
-      { type: "question", id: questionId },
-      { version: updated.version, ...(comment ? { comment } : {}) },
-    );
-    return toQuestionDto(updated);
+    return audited(async (session) => {
+      const updated = await Questions.findOneAndUpdate(
+        { questionId, version: current.version, status: from, ...guard },
+        { $set: { status: to, ...extra }, $push: { history: event(actor, action, comment) } },
+        { returnDocument: "after", session },
+      ).lean<Lean>();
+      if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
+      await audit(
+        session,
+        actor,
+        `question_${action}`,
+        { type: "question", id: questionId },
+        { version: updated.version, ...(comment ? { comment } : {}) },
+      );
+      return toQuestionDto(updated);
+    });
   }
 
   /**
@@ -365,17 +390,30 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       const input = parseInput(QuestionInput, raw);
       await assertRefFree(input.ref, null);
       const questionId = new mongoose.Types.ObjectId().toHexString();
-      const created = await Questions.create({
-        questionId,
-        version: 1,
-        status: "draft",
-        ...contentOf(input),
-        authorId: actor.id,
-        authorName: actor.displayName,
-        history: [event(actor, "created")],
+      return audited(async (session) => {
+        const [created] = await Questions.create(
+          [
+            {
+              questionId,
+              version: 1,
+              status: "draft",
+              ...contentOf(input),
+              authorId: actor.id,
+              authorName: actor.displayName,
+              history: [event(actor, "created")],
+            },
+          ],
+          { session },
+        );
+        await audit(
+          session,
+          actor,
+          "question_created",
+          { type: "question", id: questionId },
+          { ref: input.ref },
+        );
+        return toQuestionDto(created!.toObject() as Lean);
       });
-      await audit(actor, "question_created", { type: "question", id: questionId }, { ref: input.ref });
-      return toQuestionDto(created.toObject() as Lean);
     },
 
     /** Edits a draft in place, or starts a new version of a published question. */
@@ -422,7 +460,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
           { status: current.status },
         );
       }
-      await ctx.conn.transaction(async (session) => {
+      await audited(async (session) => {
         await Questions.updateMany(
           { questionId, status: "published", version: { $lt: current.version } },
           { $set: { status: "superseded" } },
@@ -438,13 +476,14 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
         );
         if (res.modifiedCount !== 1)
           throw errors.conflict("question_changed", "题目已被他人处理，请刷新后重试");
+        await audit(
+          session,
+          actor,
+          "question_approved",
+          { type: "question", id: questionId },
+          { version: current.version, ...(comment ? { comment } : {}) },
+        );
       });
-      await audit(
-        actor,
-        "question_approved",
-        { type: "question", id: questionId },
-        { version: current.version, ...(comment ? { comment } : {}) },
-      );
       return toQuestionDto(await latest(questionId));
     },
 
@@ -468,7 +507,7 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     async retire(actor: Actor, questionId: string, comment?: string): Promise<QuestionDto> {
       const current = await latest(questionId);
       if (current.status === "retired") throw errors.conflict("invalid_transition", "题目已停用");
-      await ctx.conn.transaction(async (session) => {
+      await audited(async (session) => {
         await Questions.updateMany(
           { questionId, status: { $in: ["published", "draft", "in_review"] } },
           { $set: { status: "retired" } },
@@ -479,13 +518,14 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
           { $push: { history: event(actor, "retired", comment) } },
           { session },
         );
+        await audit(
+          session,
+          actor,
+          "question_retired",
+          { type: "question", id: questionId },
+          comment ? { comment } : {},
+        );
       });
-      await audit(
-        actor,
-        "question_retired",
-        { type: "question", id: questionId },
-        comment ? { comment } : {},
-      );
       return toQuestionDto(await latest(questionId));
     },
 
@@ -508,17 +548,21 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       reason?: string,
     ): Promise<QuestionDto> {
       const current = await latest(questionId);
-      await Questions.updateMany({ questionId }, { $set: { quarantined } });
-      await Questions.updateOne(
-        { questionId, version: current.version },
-        { $push: { history: event(actor, quarantined ? "quarantined" : "released", reason) } },
-      );
-      await audit(
-        actor,
-        quarantined ? "question_quarantined" : "question_released",
-        { type: "question", id: questionId },
-        reason ? { reason } : {},
-      );
+      await audited(async (session) => {
+        await Questions.updateMany({ questionId }, { $set: { quarantined } }, { session });
+        await Questions.updateOne(
+          { questionId, version: current.version },
+          { $push: { history: event(actor, quarantined ? "quarantined" : "released", reason) } },
+          { session },
+        );
+        await audit(
+          session,
+          actor,
+          quarantined ? "question_quarantined" : "question_released",
+          { type: "question", id: questionId },
+          reason ? { reason } : {},
+        );
+      });
       return toQuestionDto(await latest(questionId));
     },
 
@@ -565,33 +609,43 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
       const last = await Blueprints.findOne({ blueprintId }).sort({ version: -1 }).lean<BlueprintDoc>();
       if (last && last.categoryCode !== input.categoryCode)
         throw errors.badRequest("blueprint_category_mismatch", "组卷方案不能改变从业类别");
-      const created = await Blueprints.create({
-        blueprintId,
-        version: (last?.version ?? 0) + 1,
-        status: options.publish ? "published" : "draft",
-        ...input,
-        createdBy: actor.id,
-        ...(options.publish ? { publishedAt: new Date() } : {}),
+      return audited(async (session) => {
+        const [created] = await Blueprints.create(
+          [
+            {
+              blueprintId,
+              version: (last?.version ?? 0) + 1,
+              status: options.publish ? "published" : "draft",
+              ...input,
+              createdBy: actor.id,
+              ...(options.publish ? { publishedAt: new Date() } : {}),
+            },
+          ],
+          { session },
+        );
+        await audit(
+          session,
+          actor,
+          options.publish ? "blueprint_published" : "blueprint_saved",
+          { type: "blueprint", id: blueprintId },
+          { version: created!.version },
+        );
+        return toBlueprintDto(created!.toObject() as BlueprintDoc);
       });
-      await audit(
-        actor,
-        options.publish ? "blueprint_published" : "blueprint_saved",
-        { type: "blueprint", id: blueprintId },
-        { version: created.version },
-      );
-      return toBlueprintDto(created.toObject() as BlueprintDoc);
     },
 
     /** Publishes a draft blueprint version; it becomes the category's current blueprint. */
     async publishBlueprint(actor: Actor, id: string, version: number): Promise<BlueprintDto> {
-      const doc = await Blueprints.findOneAndUpdate(
-        { blueprintId: id, version, status: "draft" },
-        { $set: { status: "published", publishedAt: new Date() } },
-        { returnDocument: "after" },
-      ).lean<BlueprintDoc>();
-      if (!doc) throw errors.conflict("invalid_transition", "只有草稿状态的组卷方案可以发布");
-      await audit(actor, "blueprint_published", { type: "blueprint", id }, { version });
-      return toBlueprintDto(doc);
+      return audited(async (session) => {
+        const doc = await Blueprints.findOneAndUpdate(
+          { blueprintId: id, version, status: "draft" },
+          { $set: { status: "published", publishedAt: new Date() } },
+          { returnDocument: "after", session },
+        ).lean<BlueprintDoc>();
+        if (!doc) throw errors.conflict("invalid_transition", "只有草稿状态的组卷方案可以发布");
+        await audit(session, actor, "blueprint_published", { type: "blueprint", id }, { version });
+        return toBlueprintDto(doc);
+      });
     },
 
     getBlueprint,
@@ -658,26 +712,34 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
         const actor = options.actor ?? { id: "system", displayName: "系统" };
         for (const r of rows) {
           if (!r.flags.includes("negative_discrimination") || quarantined.has(r.questionId)) continue;
-          await Questions.updateMany({ questionId: r.questionId }, { $set: { quarantined: true } });
           const newest = await latest(r.questionId);
-          await Questions.updateOne(
-            { questionId: r.questionId, version: newest.version },
-            {
-              $push: {
-                history: event(
-                  actor,
-                  "quarantined",
-                  `区分度为负（${r.discrimination?.toFixed(2) ?? "—"}），自动停止组卷`,
-                ),
+          await audited(async (session) => {
+            await Questions.updateMany(
+              { questionId: r.questionId },
+              { $set: { quarantined: true } },
+              { session },
+            );
+            await Questions.updateOne(
+              { questionId: r.questionId, version: newest.version },
+              {
+                $push: {
+                  history: event(
+                    actor,
+                    "quarantined",
+                    `区分度为负（${r.discrimination?.toFixed(2) ?? "—"}），自动停止组卷`,
+                  ),
+                },
               },
-            },
-          );
-          await audit(
-            actor,
-            "question_quarantined",
-            { type: "question", id: r.questionId },
-            { discrimination: r.discrimination, automatic: true },
-          );
+              { session },
+            );
+            await audit(
+              session,
+              actor,
+              "question_quarantined",
+              { type: "question", id: r.questionId },
+              { discrimination: r.discrimination, automatic: true },
+            );
+          });
           quarantined.add(r.questionId);
         }
       }

@@ -24,7 +24,11 @@ describe("question bank: review workflow and versions", () => {
   const audited: AuditInput[] = [];
   before(() => {
     bank = createQuestionBankService(bankContext(db.conn), {
-      audit: { record: (e) => Promise.resolve(void audited.push(e)) },
+      audit: {
+        transaction: (work) => db.conn.transaction(work),
+        append: (_session, e) => Promise.resolve(void audited.push(e)),
+        record: (e) => Promise.resolve(void audited.push(e)),
+      },
     });
   });
 
