@@ -26,6 +26,9 @@ export interface CandidateTicket {
   divisionCode: string;
   testCentreId: string;
   roomId: string;
+  /** The seat the candidate is assigned to: the only seat they may log in from. */
+  seatId: string;
+  seatNo: number;
   startsAt: Date;
   endsAt: Date;
   status: string;
@@ -203,6 +206,10 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       ip: body.seatToken ? undefined : from.ip,
     });
     if (!seat) throw errors.forbidden("请在本场考试的考场座位上登录", "not_from_session_room");
+    // Another seat of the same room would bind the candidate's attempt to a seat they do not sit at
+    // (proctors see the wrong desk, a neighbour's kiosk runs their paper): only their own seat counts.
+    if (seat.seatId !== ticket.seatId)
+      throw errors.forbidden(`请在准考证指定的 ${ticket.seatNo} 号座位上登录`, "not_assigned_seat");
     const user: AuthUser = {
       id: ticket.candidateId,
       kind: "candidate",

@@ -428,6 +428,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         divisionCode: a.divisionCode,
         testCentreId: s.testCentreId,
         roomId: s.roomId,
+        seatId: a.seatId,
+        seatNo: a.seatNo,
         startsAt: s.startsAt,
         endsAt: s.endsAt,
         status: s.status,

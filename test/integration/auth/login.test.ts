@@ -250,6 +250,28 @@ describe("candidate login", () => {
     expect(noSeat.body.error.code).to.equal("not_from_session_room");
   });
 
+  it("when the candidate logs in from another seat of the same room, then login is refused and no session is issued", async () => {
+    const fx = await scheduleCandidates(node, { count: 2 });
+    const [a, b] = fx.candidates;
+    const { agent } = await anonymousAgent(node);
+    const res = await agent.post("/api/auth/candidate-login").send({
+      idNumber: a!.idNumber,
+      ticketNo: a!.assignment.ticketNo,
+      seatToken: b!.seatToken,
+    });
+    expect(res.status).to.equal(403);
+    expect(res.body.error.code).to.equal("not_assigned_seat");
+    expect(res.body.error.message).to.include(`${a!.assignment.seatNo} 号座位`);
+    await agent.get("/api/auth/me").expect(401);
+    // From their own seat the same candidate is admitted.
+    const own = await loginCandidate(node, {
+      idNumber: a!.idNumber,
+      ticketNo: a!.assignment.ticketNo,
+      seatToken: a!.seatToken,
+    });
+    expect(own.user.candidate?.seatId).to.equal(a!.assignment.seatId);
+  });
+
   it("when the seat has the client's IP registered, then login without a token succeeds", async () => {
     const fx = await scheduleCandidates(node, { count: 1 });
     const c = fx.candidates[0]!;
