@@ -21,7 +21,7 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
   const r = strictRouter();
 
   r.post("/candidates/precheck", access.route("candidate:manage"), async (req, res) => {
-    res.json(await reg.precheck(parse(PrecheckBody, req.body)));
+    res.json(await reg.precheck(actorOf(req), parse(PrecheckBody, req.body)));
   });
 
   r.post("/candidates", access.route("candidate:manage"), async (req, res) => {

@@ -99,8 +99,12 @@ export function createRegistrationService(conn: Connection, options: Registratio
   return {
     ...corrections,
 
-    /** Live validation: ID number problems, eligibility per category, and any existing registration. */
-    async precheck(body: PrecheckBody): Promise<PrecheckDto> {
+    /**
+     * Live validation: ID number problems, eligibility per category, and any existing registration
+     * the officer may see. A registration outside the officer's division scope is answered exactly
+     * as a free ID number, so the precheck cannot be used to probe who is registered elsewhere.
+     */
+    async precheck(actor: AuthUser, body: PrecheckBody): Promise<PrecheckDto> {
       let idResult: PrecheckDto["idNumber"] = null;
       let birthDate: string | undefined;
       let idNumber: string | undefined;
@@ -127,7 +131,9 @@ export function createRegistrationService(conn: Connection, options: Registratio
         declarations: body.declarations,
       };
       const eligibility = body.categories.map((c) => evaluateEligibility(c, applicant, rules, now()));
-      const existing = idNumber ? await Candidates.findOne({ idNumber }, { _id: 1 }).lean() : null;
+      const existing = idNumber
+        ? await Candidates.findOne({ ...divisionFilter(actor.divisionCode), idNumber }, { _id: 1 }).lean()
+        : null;
       return { idNumber: idResult, eligibility, existingCandidateId: existing ? String(existing._id) : null };
     },
 

@@ -150,6 +150,20 @@ describe("candidate registration", () => {
     expect(await count("candidates")).to.equal(before);
   });
 
+  it("when an officer of another city prechecks a registered ID number, then the answer is the same as for a free one", async () => {
+    const c = (await officer.agent.post("/api/candidates").send(body()).expect(201)).body.candidate;
+    const suzhou = await staffAgent(node, { roles: ["officer"], divisionCode: "320500" });
+    const precheck = async (agent: AuthedAgent, idNumber: string) =>
+      (await agent.agent.post("/api/candidates/precheck").send({ idNumber }).expect(200)).body;
+    const free = await precheck(suzhou, uniqueIdNumber());
+    const elsewhere = await precheck(suzhou, c.idNumber);
+    expect(elsewhere.existingCandidateId).to.equal(null);
+    expect(Object.keys(elsewhere).sort()).to.deep.equal(Object.keys(free).sort());
+    expect(elsewhere.idNumber.ok).to.equal(free.idNumber.ok);
+    // The registering city still learns of its own candidate.
+    expect((await precheck(officer, c.idNumber)).existingCandidateId).to.equal(c.id);
+  });
+
   it("when an officer of another city lists or reads, then the candidate is invisible", async () => {
     const c = (await officer.agent.post("/api/candidates").send(body()).expect(201)).body.candidate;
     const suzhou = await staffAgent(node, { roles: ["officer"], divisionCode: "320500" });
