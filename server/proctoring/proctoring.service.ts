@@ -93,13 +93,24 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     details: Record<string, unknown>,
     attemptId?: string,
   ): Promise<void> {
-    await deps.audit.record({
+    await deps.audit.record(auditInput(user, action, sessionId, details, attemptId));
+  }
+
+  /** The entry for a proctor's action on a session or one of its attempts. */
+  function auditInput(
+    user: AuthUser,
+    action: string,
+    sessionId: string,
+    details: Record<string, unknown>,
+    attemptId?: string,
+  ) {
+    return {
       action,
       actor: { id: user.id, kind: user.kind, name: user.displayName },
       divisionCode: sessionCache.get(sessionId)?.session.divisionCode ?? null,
       target: attemptId ? { type: "exam_attempt", id: attemptId } : { type: "exam_session", id: sessionId },
       details: { sessionId, ...details },
-    });
+    };
   }
 
   /** The attempts an action targets: the whole room, or the named ones (which must belong to it). */
@@ -214,7 +225,12 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     ): Promise<ProctorActionResultDto> {
       await authorize(user, sessionId);
       const t = await targets(sessionId, attemptIds);
-      const r = await deps.exams.release(toActor(user), sessionId, attemptIds ? t.ids : undefined, earlyReason);
+      const r = await deps.exams.release(
+        toActor(user),
+        sessionId,
+        attemptIds ? t.ids : undefined,
+        earlyReason,
+      );
       const details = { attempts: r.affected.length, whole: !attemptIds };
       if (r.early) await audit(user, "exam.early_release", sessionId, { ...details, reason: earlyReason });
       else await audit(user, "exam.release", sessionId, details);
@@ -335,14 +351,21 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         const owner = await deps.exams.ownerOf(p.attemptId);
         if (owner?.sessionId !== p.sessionId) throw errors.notFound("考试记录", "attempt_not_found");
       }
-      const dto = await incidents.create(user, p, now());
-      await audit(
-        user,
-        "proctor.incident",
-        p.sessionId,
-        { kind: p.kind, note: p.note, incidentId: dto.id },
-        p.attemptId,
-      );
+      // The report and its audit entry commit together: no report without its entry, nor the reverse.
+      const dto = await deps.audit.transaction(async (tx) => {
+        const stored = await incidents.create(user, p, now(), tx);
+        await deps.audit.append(
+          tx,
+          auditInput(
+            user,
+            "proctor.incident",
+            p.sessionId,
+            { kind: p.kind, note: p.note, incidentId: stored.id },
+            p.attemptId,
+          ),
+        );
+        return stored;
+      });
       deps.notifier.toRoom(rooms.session(p.sessionId), "session:incident", dto);
       return dto;
     },

@@ -118,7 +118,7 @@ describe("proctoring: the live console", () => {
     }
   });
 
-  it("when an incident is reported, then it is stored, broadcast to the room and listed on the console", async () => {
+  it("when an incident is reported, then it is stored with exactly one audit entry, broadcast to the room and listed on the console", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     try {
       const other = await connect(env.node.url, proctorUser({ id: "proctor-2" }));
@@ -135,6 +135,12 @@ describe("proctoring: the live console", () => {
       expect((await heard).id).to.equal(inc.id);
       const view = ok(await call(room.proctor, "proctor:watch", { sessionId: room.session.id }));
       expect(view.incidents.map((i) => i.kind)).to.deep.equal(["technical"]);
+      // Stored in the report's own transaction: exactly one entry names it.
+      expect(
+        await env.node.ctx.conn
+          .collection("audit_log")
+          .countDocuments({ action: "proctor.incident", "details.incidentId": inc.id }),
+      ).to.equal(1);
       const bad = await callRaw(room.proctor, "proctor:incident", {
         sessionId: room.session.id,
         kind: "weather",
