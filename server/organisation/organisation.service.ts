@@ -130,6 +130,13 @@ export function createOrganisationService(
     },
 
     async createAuthority(actor: AuthUser, body: z.infer<typeof CreateAuthorityBody>): Promise<AuthorityDto> {
+      // A province's authorities live on its own node, which examines and certifies under them; a copy
+      // on the hub would be read by nothing and drift from the province's own record.
+      if (!nodeProvince && body.divisionCode !== MINISTRY_CODE)
+        throw errors.unprocessable(
+          "province_data_on_hub",
+          "全国数据共享平台只登记部级机构，省、市、县运管机构由各省节点管理",
+        );
       assertDivisionInScope(actor, body.divisionCode, nodeProvince);
       const a = await audit.transaction(async (session) => {
         const [created] = await Authorities.create(

@@ -194,4 +194,16 @@ describe("the hub node", () => {
       });
     expect(officer.body.error.code).to.equal("role_not_allowed");
   });
+
+  it("when a hub admin adds a province or city authority, then it is refused and nothing is stored; a ministry one is kept", async () => {
+    const admin = await staffAgent(hub, { roles: ["admin"] });
+    const before = await hub.ctx.conn.collection("authorities").countDocuments();
+    for (const divisionCode of ["320000", "320100"]) {
+      const res = await admin.agent.post("/api/authorities").send({ name: "省运管局", divisionCode });
+      expect(res.status).to.equal(422);
+      expect(res.body.error.code).to.equal("province_data_on_hub");
+    }
+    expect(await hub.ctx.conn.collection("authorities").countDocuments()).to.equal(before);
+    await admin.agent.post("/api/authorities").send({ name: "交通运输部", divisionCode: "000000" }).expect(201);
+  });
 });
