@@ -245,7 +245,9 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       const rows = (await Users.find(divisionFilter(actor.divisionCode))
         .sort({ divisionCode: 1, username: 1 })
         .lean()) as StaffLean[];
-      return rows.map((u) => toDto(u));
+      // The list is where an admin looks for a locked account to unlock: it shows each lock in effect.
+      const locks = await throttle.locksOf(rows.map((u) => `staff:${u.username}`));
+      return rows.map((u) => toDto(u, locks.get(`staff:${u.username}`) ?? null));
     },
 
     /** Updates a user in the actor's scope; returns the DTO and what changed (for the audit log). */

@@ -46,6 +46,11 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
       }
       return { locked: false };
     },
+    /** The locks in effect now among `keys` (key → until); names never locked are absent. */
+    async locksOf(keys: readonly string[], now = new Date()): Promise<Map<string, Date>> {
+      const rows = await Throttle.find({ key: { $in: keys }, lockedUntil: { $gt: now } }).lean();
+      return new Map(rows.flatMap((r) => (r.lockedUntil ? [[r.key, r.lockedUntil] as const] : [])));
+    },
     async reset(key: string): Promise<void> {
       await Throttle.deleteOne({ key });
     },

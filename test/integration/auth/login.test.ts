@@ -83,13 +83,22 @@ describe("staff login, lockout, CSRF and sockets", () => {
     expect(audit).to.equal(6);
   });
 
-  it("when an admin unlocks a locked user, then they can log in again", async () => {
+  it("when a user is locked, then the user list shows the lock until an admin unlocks them, after which they can log in again", async () => {
     const { username, user } = await createStaff(node, { roles: ["officer"], divisionCode: "320100" });
     const anon = await anonymousAgent(node);
     for (let i = 0; i < 5; i++)
       await anon.agent.post("/api/auth/login").send({ username, password: "wrong-password" });
     const admin = await staffAgent(node, { roles: ["admin"] });
+    const lockOf = async () =>
+      (
+        (await admin.agent.get("/api/users").expect(200)).body.users as {
+          id: string;
+          lockedUntil: string | null;
+        }[]
+      ).find((u) => u.id === user.id)?.lockedUntil;
+    expect(Date.parse((await lockOf()) ?? "")).to.be.greaterThan(Date.now());
     await admin.agent.patch(`/api/users/${user.id}`).send({ unlock: true }).expect(200);
+    expect(await lockOf()).to.equal(null);
     await loginStaff(node, username, TEST_PASSWORD);
   });
 
