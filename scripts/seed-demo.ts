@@ -15,7 +15,6 @@ import { createSchedulingService } from "../server/scheduling/index.js";
 import { demoPassword } from "./demo-password.js";
 import type { DemoLogin, DemoSeedResult } from "./demo-seeds.js";
 
-
 const PREFIX: Record<string, string> = { "320000": "js", "110000": "bj" };
 /** The demo city of each demo province (the test centre and the city officer live there). */
 const DEMO_CITY: Record<string, string> = { "320000": "320100", "110000": "110100" };
@@ -74,7 +73,11 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
   const prefix = PREFIX[province] ?? `p${province.slice(0, 2)}`;
   const city = DEMO_CITY[province] ?? province;
   const provinceName = divisionName(province) ?? province;
-  const cityName = divisionName(city) ?? city;
+  // A municipality's city level is the standard's placeholder (北京 110100 is named 市辖区): the demo's
+  // city authority and test centre take the municipality's own name instead of 「市辖区从业资格考试中心」.
+  const cityDivisionName = divisionName(city) ?? city;
+  const cityName =
+    cityDivisionName === "市辖区" || cityDivisionName === "县" ? provinceName : cityDivisionName;
   const system: AuthUser = {
     id: "demo-seed",
     kind: "staff",
