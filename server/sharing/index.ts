@@ -35,3 +35,4 @@ export { createPublisher, PUBLISHED_EVENTS, recordOf, type Publisher } from "./p
 export { certificateRecord, certificateRecordVersion, passRecord, toUpdateTime } from "./record-mapper.js";
 export { createLookupService, type LookupService } from "./lookup.service.js";
 export { createSharingFeature, type SharingFeature } from "./sharing.feature.js";
+export { createStatusListPusher, type StatusListPusher } from "./status-list-pusher.js";

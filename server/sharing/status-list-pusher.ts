@@ -14,14 +14,24 @@ export function createStatusListPusher(deps: {
   statusList: () => Promise<SignedDocument>;
   logger: Logger;
   intervalMs?: number;
-  /** After a failed push (hub down, or not yet registered), try again this soon rather than at the next interval. */
+  /** After a failed push (hub down, or refused), try again this soon rather than at the next interval. */
   retryMs?: number;
+  /**
+   * First retry after the hub answered that it does not know this node's key yet. A new network
+   * registers its provinces moments after they start, so the first push is expected to meet this;
+   * the wait doubles up to `retryMs` so an unregistered node does not knock every few seconds forever.
+   */
+  notRegisteredRetryMs?: number;
 }) {
   let timer: NodeJS.Timeout | null = null;
   let retry: NodeJS.Timeout | null = null;
   let stopped = true;
   let running: Promise<void> | null = null;
   let again = false;
+  const maxRetryMs = deps.retryMs ?? 30_000;
+  const firstNotRegisteredRetryMs = Math.min(deps.notRegisteredRetryMs ?? 2_000, maxRetryMs);
+  let nextRetryMs = maxRetryMs;
+  let notRegisteredRetryMs = firstNotRegisteredRetryMs;
 
   async function pushOnce(): Promise<StatusListReceipt | null> {
     const client = deps.client();
@@ -29,9 +39,18 @@ export function createStatusListPusher(deps: {
     const answer = await client.call("POST", "/api/hub/v1/status-lists", await deps.statusList());
     const receipt = StatusListReceipt.safeParse(answer.body);
     if (answer.status !== 200 || !receipt.success) {
-      deps.logger.warn({ status: answer.status, body: answer.body }, "hub refused the status list");
+      if (isUnknownKey(answer)) {
+        // Expected on a new network until the hub operator registers this node: not a warning.
+        deps.logger.info({ retryInMs: notRegisteredRetryMs }, "hub does not know this node's key yet; status list push will be repeated");
+        nextRetryMs = notRegisteredRetryMs;
+        notRegisteredRetryMs = Math.min(notRegisteredRetryMs * 2, maxRetryMs);
+      } else {
+        deps.logger.warn({ status: answer.status, body: answer.body }, "hub refused the status list");
+        nextRetryMs = maxRetryMs;
+      }
       return null;
     }
+    notRegisteredRetryMs = firstNotRegisteredRetryMs;
     return receipt.data;
   }
 
@@ -44,6 +63,7 @@ export function createStatusListPusher(deps: {
     running = pushOnce()
       .catch((err: unknown) => {
         deps.logger.warn({ err }, "status list push failed; the next one repeats it");
+        nextRetryMs = maxRetryMs;
         return null;
       })
       .then((receipt) => {
@@ -51,7 +71,7 @@ export function createStatusListPusher(deps: {
         retry = setTimeout(() => {
           retry = null;
           push();
-        }, deps.retryMs ?? 30_000);
+        }, nextRetryMs);
         retry.unref();
       })
       .finally(() => {
@@ -83,4 +103,10 @@ export function createStatusListPusher(deps: {
     },
   };
 }
+function isUnknownKey(answer: { status: number; body: unknown }): boolean {
+  // The hub's node gate answers a signed `{ error: { code, message } }` like every refusal.
+  const error: unknown = typeof answer.body === "object" && answer.body !== null && "error" in answer.body ? answer.body.error : null;
+  return answer.status === 401 && typeof error === "object" && error !== null && "code" in error && error.code === "unknown_key";
+}
+
 export type StatusListPusher = ReturnType<typeof createStatusListPusher>;
