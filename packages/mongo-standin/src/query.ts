@@ -2,6 +2,7 @@ import { Decimal128, Long, type Document } from "bson";
 import { compareBson, sortValue } from "./bson-order.js";
 import { newAggregator, newQuery } from "./engine.js";
 import { CommandError, unsupported } from "./errors.js";
+import { filterGuard } from "./filter-guards.js";
 import { positionalIndex } from "./positional.js";
 import { isExpressionProjection, parseProjection, project } from "./projection.js";
 import { applyOperators, checkUpdatedSize } from "./update/apply.js";
@@ -82,7 +83,12 @@ function engine<T>(run: () => T): T {
 export function compileFilter(filter: Document): (doc: Doc) => boolean {
   assertSupported(filter, "a filter");
   const query = engine(() => newQuery(filter));
-  return (doc) => engine(() => query.test(doc));
+  const guard = filterGuard(filter);
+  if (!guard) return (doc) => engine(() => query.test(doc));
+  return (doc) => {
+    guard(doc);
+    return engine(() => query.test(doc));
+  };
 }
 
 /** Options of a find-like read after the filter. */

@@ -78,6 +78,46 @@ describe("mongo-standin: unsupported features fail loudly", () => {
     expect(await coll.countDocuments({ p: Decimal128.fromString("9.5") })).to.equal(1);
   });
 
+  it("when a filter compares a number with a stored Decimal128 or the other way round, then it fails with BadValue instead of finding nothing", async () => {
+    const coll = t.db.collection("amounts");
+    await coll.insertMany([
+      { _id: "d" as never, amount: Decimal128.fromString("1") },
+      { _id: "n" as never, amount: 2 },
+    ]);
+    await expectRefusal(coll.find({ amount: 1 }).toArray(), /Decimal128/);
+    await expectRefusal(coll.countDocuments({ amount: { $in: [1, 3] } }), /Decimal128/);
+    await expectRefusal(coll.find({ amount: Decimal128.fromString("2") }).toArray(), /Decimal128/);
+    // An index lookup reaches the Decimal128 document too (one key for equal numbers), so it refuses as well.
+    await coll.createIndex({ amount: 1 });
+    await expectRefusal(coll.find({ amount: 1 }).toArray(), /Decimal128/);
+    // A type test is not a numeric comparison, and Decimal128 with Decimal128 still answers.
+    expect(await coll.countDocuments({ amount: { $type: 19 } })).to.equal(1);
+    const decimalsOnly = t.db.collection("decimal_amounts");
+    await decimalsOnly.insertMany([{ amount: Decimal128.fromString("1") }, { amount: Decimal128.fromString("2") }]);
+    expect(await decimalsOnly.countDocuments({ amount: Decimal128.fromString("1") })).to.equal(1);
+  });
+
+  it("when a number _id is inserted beside a Decimal128 _id, then it fails with BadValue rather than passing the duplicate check", async () => {
+    const coll = t.db.collection("decimal_ids");
+    await coll.insertOne({ _id: Decimal128.fromString("1.0") as never });
+    // MongoDB answers 11000 here (1 equals 1.0); the stand-in refuses the mixed comparison instead.
+    await expectRefusal(coll.insertOne({ _id: 1 as never }), /Decimal128/);
+    expect(await coll.countDocuments()).to.equal(1);
+  });
+
+  it("when a dotted path meets an array of arrays, then it fails with BadValue instead of looking into the inner arrays", async () => {
+    const coll = t.db.collection("grids");
+    await coll.insertMany([
+      { _id: "nested" as never, a: [[{ b: 1 }], [1, 2]] },
+      { _id: "flat" as never, a: [{ b: 1 }] },
+    ]);
+    await expectRefusal(coll.find({ "a.b": 1 }).toArray(), /array of arrays/);
+    await expectRefusal(coll.countDocuments({ $or: [{ "a.b": null }] }), /array of arrays/);
+    // One array level, or an index into the outer array, is answered as MongoDB does.
+    expect(await coll.countDocuments({ _id: "flat" as never, "a.b": 1 })).to.equal(1);
+    expect(await coll.countDocuments({ "a.0.b": 1 })).to.equal(2);
+  });
+
   it("when a pipeline sums Decimal128 values, then it fails with BadValue, while counting and projecting them still work", async () => {
     const coll = t.db.collection("fees");
     await coll.insertMany([

@@ -1,4 +1,4 @@
-import { Binary, DBRef, EJSON, ObjectId, UUID, type Document } from "bson";
+import { Binary, DBRef, Decimal128, EJSON, ObjectId, UUID, type Document } from "bson";
 
 /** A stored document: a plain object as decoded by `bson` (numbers promoted, BSON classes kept). */
 export type Doc = Document;
@@ -53,7 +53,45 @@ export function valueKey(value: unknown): string {
   if (typeof value === "boolean") return `b:${value}`;
   if (value instanceof ObjectId) return `o:${value.toHexString()}`;
   if (value instanceof Date) return `t:${value.getTime()}`;
+  if (value instanceof Decimal128) {
+    // MongoDB's equality is numeric across number types: Decimal128("1.0") and 1 are one index key
+    // and one _id. A decimal that no double equals exactly (0.1) stays a key of its own.
+    const exact = exactDouble(value.toString());
+    if (exact !== null) return `d:${exact}`;
+  }
   return `x:${EJSON.stringify({ v: value as Document }, { relaxed: false })}`;
+}
+
+/** The double exactly equal to a decimal string (`1.5`, `2E+3`), or null when none is. */
+function exactDouble(decimal: string): number | null {
+  const match = /^(-?)(\d+)(?:\.(\d*))?(?:E([+-]?\d+))?$/i.exec(decimal);
+  if (!match) return null; // NaN, Infinity
+  const [, sign, whole = "", fraction = "", exponentText = "0"] = match;
+  let mantissa = BigInt(whole + fraction);
+  let exponent = Number(exponentText) - fraction.length;
+  if (mantissa === 0n) return 0;
+  while (exponent < 0 && mantissa % 10n === 0n) {
+    mantissa /= 10n;
+    exponent += 1;
+  }
+  if (exponent > 400 || exponent < -400) return null;
+  let value: number;
+  if (exponent >= 0) {
+    const integer = mantissa * 10n ** BigInt(exponent);
+    value = Number(integer);
+    if (BigInt(value) !== integer) return null;
+  } else {
+    // m·10^-k is a double only if 5^k divides m, leaving (m / 5^k) / 2^k.
+    const k = BigInt(-exponent);
+    const fivePower = 5n ** k;
+    if (mantissa % fivePower !== 0n) return null;
+    const odd = mantissa / fivePower;
+    const numerator = Number(odd);
+    if (BigInt(numerator) !== odd) return null;
+    value = numerator / 2 ** -exponent;
+    if (value * 2 ** -exponent !== numerator) return null;
+  }
+  return sign === "-" ? -value : value;
 }
 
 /**
