@@ -7,6 +7,7 @@ import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
 import {
   createExchangeHubFeature,
   createExchangeProvinceFeature,
+  type ProvinceExchangeService,
   createExchangeStats,
 } from "./exchange/index.js";
 import { createHubFeature } from "./hub/index.js";
@@ -135,12 +136,23 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     });
     features.push(delivery.feature, room.feature);
     // Certificates: issued from exam.passed; holder data from registration, sessions and tickets from scheduling.
+    // Issuance on a transfer reads and marks the exchange's case; the exchange is built below.
+    let exchange: ProvinceExchangeService | null = null;
+    const exchangeReady = (): ProvinceExchangeService => {
+      if (!exchange) throw new Error("exchange feature not built yet");
+      return exchange;
+    };
     const certificates = createCertificatesFeature(ctx, {
       candidates: registration,
       sessions: scheduling,
       divisionName,
       audit,
       access,
+      transfers: {
+        accepted: (actor, caseId) => exchangeReady().acceptedTransfer(actor, caseId),
+        recordIssued: (session, actor, caseId, issued) => exchangeReady().recordIssued(session, actor, caseId, issued),
+        kick: () => exchange?.kick(),
+      },
     });
     features.push(certificates.feature);
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
@@ -148,23 +160,24 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       createSharingFeature(ctx, { audit, access, statusList: () => certificates.facade.signing.statusListDocument() }),
     );
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.
-    features.push(
-      createExchangeProvinceFeature(ctx, {
-        access,
-        audit,
-        certificates: (actor, idNumber) => certificates.facade.lifecycle.search(actor, { idNumber }),
-        // A transfer the home province agrees to cancels its certificate (本人申请: the holder moves).
-        cancelForTransfer: async (actor, idNumber, toProvince) => {
-          const held = await certificates.facade.lifecycle.search(actor, { idNumber, status: "valid" });
-          if (held.length === 0) return false;
-          await certificates.facade.lifecycle.changeStatus(actor, idNumber, "cancel", {
-            reason: `转籍至${divisionName(toProvince) ?? toProvince}`,
-            cancellation: "holder_request",
-          });
-          return true;
-        },
-      }),
-    );
+    const exchangeFeature = createExchangeProvinceFeature(ctx, {
+      access,
+      audit,
+      certificates: (actor, idNumber) => certificates.facade.lifecycle.search(actor, { idNumber }),
+      // Agreeing to a transfer sends our signed certificate; the receiving province's issuance
+      // notice then supersedes it (cancelled, reason 转籍).
+      sourceCertificate: (actor, idNumber) => certificates.facade.lifecycle.signedCurrent(actor, idNumber),
+      onTransferIssued: (n) =>
+        certificates.facade.lifecycle.supersede({
+          provinceCode: n.toProvince,
+          provinceName: divisionName(n.toProvince) ?? n.toProvince,
+          certificateNo: n.idNumber,
+          serial: n.issued.serial,
+          caseId: n.caseId,
+        }),
+    });
+    exchange = exchangeFeature.exchange;
+    features.push(exchangeFeature);
   }
   return features;
 }

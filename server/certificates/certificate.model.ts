@@ -32,7 +32,7 @@ export interface StoredCategory {
 
 export interface StoredVersion {
   version: number;
-  kind: "first_issue" | "category_added" | "renewal";
+  kind: "first_issue" | "category_added" | "renewal" | "transfer";
   at: Date;
   by: string;
   categories: string[];
@@ -73,6 +73,18 @@ export interface CertificateDoc {
   signature: { suite: SignatureSuite; kid: string; value: string; qr: string } | null;
   versions: StoredVersion[];
   statusHistory: StoredStatusEntry[];
+  /** Issued on a transfer (转籍): the former home's certificate it replaces and the exchange case. */
+  transferredFrom?: TransferProvenance | null;
+  /** Replaced by another province's certificate on a transfer (cancelled, reason 转籍). */
+  supersededBy?: { provinceCode: string; certificateNo: string; serial: string; caseId: string; at: Date } | null;
+}
+
+export interface TransferProvenance {
+  provinceCode: string;
+  certificateNo: string;
+  version: number;
+  kid: string;
+  caseId: string;
 }
 
 export interface KeyRegistryDoc {
@@ -122,7 +134,7 @@ const categorySchema = new Schema(
 const versionSchema = new Schema(
   {
     version: Number,
-    kind: { type: String, enum: ["first_issue", "category_added", "renewal"] },
+    kind: { type: String, enum: ["first_issue", "category_added", "renewal", "transfer"] },
     at: Date,
     by: String,
     categories: [String],
@@ -167,6 +179,14 @@ const certificateSchema = new Schema(
     signature: { suite: String, kid: String, value: String, qr: String },
     versions: { type: [versionSchema], default: [] },
     statusHistory: { type: [statusEntrySchema], default: [] },
+    transferredFrom: {
+      type: new Schema({ provinceCode: String, certificateNo: String, version: Number, kid: String, caseId: String }, { _id: false }),
+      default: null,
+    },
+    supersededBy: {
+      type: new Schema({ provinceCode: String, certificateNo: String, serial: String, caseId: String, at: Date }, { _id: false }),
+      default: null,
+    },
   },
   { timestamps: true, collection: "certificates", minimize: false },
 );

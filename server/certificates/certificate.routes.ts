@@ -8,11 +8,13 @@ import {
   VerifyBody,
 } from "../contracts/certificates.js";
 import { actorOf, type Access } from "../access/index.js";
+import { errors } from "../lib/errors.js";
 import { parse, strictRouter } from "../lib/http.js";
 import type { CertificatesFacade } from "./certificates.feature.js";
 import { toCertificateDto, toIssuanceDto } from "./presenters.js";
 
 const IdParam = z.string().min(1).max(64);
+const CaseId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 const CertificateNo = z
   .string()
   .trim()
@@ -61,6 +63,11 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
   });
   r.post("/certificate-issuances/:id/issue", access.route("certificate:manage"), async (req, res) => {
     res.status(201).json({ record: await c.issuance.issue(actorOf(req), parse(IdParam, req.params.id)) });
+  });
+  // Issuance on an agreed transfer (转籍换发): the case is the exchange's, the certificate ours.
+  r.post("/certificate-transfers/:caseId/issue", access.route("certificate:manage"), async (req, res) => {
+    if (!c.transfers) throw errors.notFound("转籍换发（本节点未接入跨省交换）");
+    res.status(201).json({ record: await c.transfers.issue(actorOf(req), parse(CaseId, req.params.caseId)) });
   });
   r.post("/certificate-issuances/:id/reject", access.route("certificate:manage"), async (req, res) => {
     await c.issuance.reject(actorOf(req), parse(IdParam, req.params.id), parse(ReasonBody, req.body).reason);

@@ -16,6 +16,7 @@ import { renderCertificatePdf } from "./pdf/certificate.pdf.js";
 import { renderSeatingPlanPdf } from "./pdf/seating-plan.pdf.js";
 import type { CertificateAuditPort } from "./record.js";
 import { createSigningService } from "./signing.service.js";
+import { createTransferIssuance, type TransferCasesPort } from "./transfer.service.js";
 import { certificateModel } from "./certificate.model.js";
 import { toCertificateDto } from "./presenters.js";
 
@@ -37,6 +38,8 @@ export interface CertificatesDeps {
   access: Access;
   /** The node's audit log: every certificate change and its entry are one transaction. */
   audit: CertificateAuditPort;
+  /** The exchange's transfer cases (转籍), for issuance on an agreed transfer; absent on nodes without it. */
+  transfers?: TransferCasesPort;
   /** Overrides for tests: a clock, the key directory. */
   clock?: () => Date;
   lapseCheckMs?: number;
@@ -84,6 +87,17 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     clock,
   });
 
+  const transfers = deps.transfers
+    ? createTransferIssuance(ctx.conn, {
+        audit,
+        signing,
+        transfers: deps.transfers,
+        provinceCode,
+        divisionName: (code) => `${divisionName(code)}道路运输管理机构`,
+        clock,
+      })
+    : null;
+
   async function verifyText(text: string): Promise<VerificationResultDto> {
     const now = clock();
     const result = verifyQrText(
@@ -126,6 +140,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     signing,
     issuance,
     lifecycle,
+    transfers,
     verifyText,
     async verifyPdf(bytes: Buffer): Promise<VerificationResultDto> {
       const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };

@@ -5,6 +5,7 @@ import {
   type CancellationReason,
   type CertificateRecord,
   type CertificateStatus,
+  type SignedCertificateRecord,
 } from "../contracts/certificates.js";
 import { errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
@@ -66,6 +67,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
     to: CertificateStatus,
     reason: string,
     quiet = false,
+    extra: Record<string, unknown> = {},
   ): Promise<CertificateRecord | null> {
     const now = clock();
     const record: CertificateRecord = {
@@ -82,7 +84,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       const res = await Certificates.updateOne(
         { _id: doc._id, version: doc.version, status: doc.status },
         {
-          $set: { status: to, statusReason: reason, statusChangedAt: now, signature },
+          $set: { status: to, statusReason: reason, statusChangedAt: now, signature, ...extra },
           $push: { statusHistory: entry },
         },
         { session },
@@ -154,6 +156,32 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       const record = await applyStatus(actor, doc, TARGET_STATUS[action], reason);
       if (!record) throw errors.conflict("certificate_busy", "证书状态已被他人变更");
       return record;
+    },
+
+    /**
+     * The holder's valid certificate as signed (record and signature), for a transfer the actor
+     * agrees to: the receiving province verifies it and issues from it. Null when none is held.
+     */
+    async signedCurrent(actor: AuthUser, certificateNo: string): Promise<SignedCertificateRecord | null> {
+      const doc = await Certificates.findOne({ certificateNo, status: "valid" }).lean<CertificateLean>();
+      if (!doc?.signature || !canSeeDivision(actor.divisionCode, doc.divisionCode)) return null;
+      return { record: toRecord(doc), signature: doc.signature };
+    },
+
+    /**
+     * The receiving province issued its own certificate on an agreed transfer (转籍): this one is
+     * superseded — cancelled, reason 转籍, naming the new certificate. Idempotent (a repeated
+     * notice finds it done); resolves false when there is no valid certificate to supersede.
+     */
+    async supersede(by: { provinceCode: string; provinceName: string; certificateNo: string; serial: string; caseId: string }): Promise<boolean> {
+      const doc = await Certificates.findOne({ certificateNo: by.certificateNo }).lean<CertificateLean>();
+      if (!doc) return false;
+      if (doc.supersededBy?.caseId === by.caseId) return true;
+      if (doc.status !== "valid") return false;
+      const reason = `${CANCELLATION_REASON_LABELS.transferred}：已由${by.provinceName}换发新证 ${by.serial}`;
+      const supersededBy = { provinceCode: by.provinceCode, certificateNo: by.certificateNo, serial: by.serial, caseId: by.caseId, at: clock() };
+      const actor = { id: "exchange", kind: "system" as const, name: "跨省交换（转籍）" };
+      return (await applyStatus(actor, doc, "cancelled", reason, true, { supersededBy })) !== null;
     },
 
     /** A new issuance version with the next six years, inside the renewal window. */

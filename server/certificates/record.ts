@@ -51,6 +51,17 @@ export function toRecord(doc: StoredCertificate | CertificateDoc): CertificateRe
     statusChangedAt: iso(doc.statusChangedAt),
     statusIndex: doc.statusIndex,
     updatedAt: iso(doc.statusChangedAt > doc.issuedAt ? doc.statusChangedAt : doc.issuedAt),
+    ...(doc.transferredFrom
+      ? {
+          transferredFrom: {
+            provinceCode: doc.transferredFrom.provinceCode,
+            certificateNo: doc.transferredFrom.certificateNo,
+            version: doc.transferredFrom.version,
+            kid: doc.transferredFrom.kid,
+            caseId: doc.transferredFrom.caseId,
+          },
+        }
+      : {}),
   };
 }
 

@@ -22,13 +22,14 @@ export const CERTIFICATE_STATUS_LABELS: Record<CertificateStatus, string> = {
 };
 
 /** Why a certificate was cancelled (注销): the holder asked, died, reached the age limit, or let it lapse 180 days. */
-export const CancellationReason = z.enum(["holder_request", "death", "age", "expired_180_days"]);
+export const CancellationReason = z.enum(["holder_request", "death", "age", "expired_180_days", "transferred"]);
 export type CancellationReason = z.infer<typeof CancellationReason>;
 export const CANCELLATION_REASON_LABELS: Record<CancellationReason, string> = {
   holder_request: "本人申请",
   death: "持证人死亡",
   age: "超过年龄限制",
   expired_180_days: "有效期届满 180 日未换证",
+  transferred: "转籍",
 };
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
@@ -92,6 +93,20 @@ export const CertificateRecord = z.object({
   statusIndex: z.number().int().min(0),
   /** Set for every record: when it was last written (MOT specs' UpdateTime). */
   updatedAt: IsoTime,
+  /**
+   * Provenance of a certificate issued on a transfer (转籍): the home province's certificate it
+   * replaces, as verified by its signatures, and the exchange case that agreed the transfer.
+   */
+  transferredFrom: z
+    .object({
+      provinceCode: z.string().regex(/^\d{6}$/),
+      certificateNo: z.string().regex(/^\d{17}[\dX]$/),
+      version: z.number().int().min(1),
+      kid: z.string().max(32),
+      caseId: z.string().max(64),
+    })
+    .strict()
+    .optional(),
 });
 export type CertificateRecord = z.infer<typeof CertificateRecord>;
 
@@ -99,12 +114,14 @@ export interface SignedCertificateRecord {
   record: CertificateRecord;
   signature: RecordSignature;
 }
+/** A certificate record with its signature, as it travels between provinces (bounded by its schemas). */
+export const SignedCertificateRecord = z.object({ record: CertificateRecord, signature: RecordSignature }).strict();
 
 /** Outbox payloads the certificates feature writes; the hub publishes them (issue 12). */
 export interface CertificateEvents {
   /** A new issuance version: first issue, an added category, or a renewal. MOT flag: 1 add / 2 update. */
   "certificate.issued": SignedCertificateRecord & {
-    kind: "first_issue" | "category_added" | "renewal";
+    kind: "first_issue" | "category_added" | "renewal" | "transfer";
     flag: 1 | 2;
   };
   /** A status change (cancelled, revoked, withdrawn) with who, when and why; the record is re-signed. */

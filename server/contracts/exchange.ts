@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
+import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, ProvinceCode } from "./hub.js";
 
 /**
@@ -112,10 +113,33 @@ export const AckBody = z
     outcome: z.enum(["acknowledged", "problem"]),
     problem: AckProblem.optional(),
     officer: Officer,
+    /**
+     * With an agreed transfer: the home province's current certificate record and its signature,
+     * which the receiving province verifies against the national trust list before it issues its
+     * own certificate from it.
+     */
+    certificate: SignedCertificateRecord.optional(),
   })
   .strict()
-  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), { message: "有异议时须说明问题，确认时不得附问题", path: ["problem"] });
+  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), { message: "有异议时须说明问题，确认时不得附问题", path: ["problem"] })
+  .refine((a) => a.outcome === "acknowledged" || a.certificate === undefined, { message: "有异议时不附证书", path: ["certificate"] });
 export type AckBody = z.infer<typeof AckBody>;
+
+/**
+ * The receiving province issued its own certificate on an agreed transfer (转籍换发): the home
+ * province is told, and marks its certificate as superseded by this one (cancelled, reason 转籍).
+ */
+export const IssuedBody = z
+  .object({
+    certificateNo: IdNumber,
+    version: z.int().min(1).max(1000),
+    serial: z.string().max(40),
+    issuedAt: z.iso.datetime(),
+    issuingAuthority: z.object({ divisionCode: DivisionCode, name: Text(80) }).strict(),
+    officer: Officer,
+  })
+  .strict();
+export type IssuedBody = z.infer<typeof IssuedBody>;
 
 /** The filing province ends a filing (the practitioner left the employer or the province). */
 export const EndBody = z.object({ endDate: IsoDate, reason: Text(300), officer: Officer }).strict();
@@ -159,8 +183,17 @@ export const InboxMessage = z.object({
   /** The whole case (type `case`): practitioner, officer, lookup and details. */
   body: CaseBody.nullable(),
   /** The answer or ending that caused a `state` message. */
-  ack: z.object({ outcome: z.enum(["acknowledged", "problem"]), problem: AckProblem.nullable(), officer: Officer }).nullable(),
+  ack: z
+    .object({
+      outcome: z.enum(["acknowledged", "problem"]),
+      problem: AckProblem.nullable(),
+      officer: Officer,
+      certificate: SignedCertificateRecord.nullable().default(null),
+    })
+    .nullable(),
   end: EndBody.nullable(),
+  /** The receiving province's new certificate on a transfer (its `issued` message). */
+  issued: IssuedBody.nullable().default(null),
 });
 export type InboxMessage = z.infer<typeof InboxMessage>;
 
@@ -220,6 +253,10 @@ export interface CaseDto {
   history: { at: string; state: CaseState; by: string; note: string | null }[];
   ack: { outcome: "acknowledged" | "problem"; problem: { code: string; note: string } | null; officer: string; at: string } | null;
   end: { endDate: string; reason: string } | null;
+  /** A transfer: the home province's certificate that came with its agreement (version and serial). */
+  sourceCertificate: { provinceCode: string; certificateNo: string; version: number; serial: string } | null;
+  /** A transfer: the receiving province's certificate issued on it. */
+  issued: { certificateNo: string; serial: string; issuedAt: string; issuingAuthority: string } | null;
 }
 
 /** The home province's page of one practitioner. */

@@ -111,6 +111,15 @@ export const QualificationRecord = z
       })
       .strict()
       .optional(),
+    /** Provenance of a certificate issued on a transfer (转籍): the former home's certificate and the exchange case. */
+    transferredFrom: z
+      .object({
+        sourceProvince: ProvinceCode,
+        certificateNumber: z.string().regex(/^[0-9A-Z-]{6,40}$/),
+        caseId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type QualificationRecord = z.infer<typeof QualificationRecord>;

@@ -1,5 +1,5 @@
 import type { ClientSession, Connection } from "mongoose";
-import { CaseReceipt, InboxPage, type CaseState, type InboxMessage } from "../contracts/exchange.js";
+import { CaseReceipt, InboxPage, type CaseState, type InboxMessage, type IssuedBody } from "../contracts/exchange.js";
 import { LookupNoticesPage } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
@@ -16,6 +16,12 @@ export interface TransportOptions {
   client: () => NodeClient | null;
   maxAttempts?: number;
   backoffMs?: (attempt: number) => number;
+  /**
+   * The receiving province issued its certificate on a transfer this province agreed to: called
+   * before the message is stored as applied (so a failure is retried with the next pull); must be
+   * idempotent, since a message re-read after a crash calls it again.
+   */
+  onTransferIssued?: (notice: { caseId: string; idNumber: string; toProvince: string; issued: IssuedBody }) => Promise<unknown>;
 }
 
 /** The outcome of one delivery attempt of an outgoing entry. */
@@ -134,9 +140,18 @@ export function createExchangeTransport(options: TransportOptions) {
     if (msg.overdue && !c.overdue) Object.assign(set, { overdue: true, escalatedAt: at });
     if (msg.ack && !c.ack) set.ack = { ...msg.ack, at: msg.at };
     if (msg.end && !c.end) set.end = msg.end;
+    const issuedNow = !!msg.issued && !c.issued;
+    if (issuedNow && msg.issued) {
+      const { officer: _officer, ...issued } = msg.issued;
+      set.issued = { ...issued, at: msg.at };
+    }
     if (Object.keys(set).length === 0) return null;
-    const note = msg.overdue && !c.overdue ? "逾期未确认，已升级至省级" : (msg.ack?.problem?.note ?? msg.end?.reason ?? null);
-    const by = msg.ack ? `${msg.ack.officer.name}（${msg.toProvince}）` : msg.end ? `${msg.end.officer.name}（${msg.fromProvince}）` : "全国中心";
+    const note = issuedNow
+      ? `对方已换发新证 ${msg.issued?.serial ?? ""}，本省证书已注销（转籍）`
+      : msg.overdue && !c.overdue ? "逾期未确认，已升级至省级" : (msg.ack?.problem?.note ?? msg.end?.reason ?? null);
+    const by = issuedNow && msg.issued
+      ? `${msg.issued.officer.name}（${msg.fromProvince}）`
+      : msg.ack ? `${msg.ack.officer.name}（${msg.toProvince}）` : msg.end ? `${msg.end.officer.name}（${msg.fromProvince}）` : "全国中心";
     return { insert: undefined, update: { $set: set, $push: { history: { at, state: advance ? msg.state : c.state, by, note } } } };
   }
 
@@ -170,6 +185,11 @@ export function createExchangeTransport(options: TransportOptions) {
         const answer = await client.call("GET", `/api/hub/v1/exchange/inbox?after=${after}&limit=200`);
         if (answer.status !== 200) throw new Error(`inbox pull answered ${answer.status}`);
         const page = InboxPage.parse(answer.body);
+        for (const msg of page.messages) {
+          if (!msg.issued || msg.kind !== "transfer" || !options.onTransferIssued) continue;
+          const c = await m.Cases.findOne({ caseId: msg.caseId, box: "in" }, { idNumber: 1 }).lean();
+          if (c) await options.onTransferIssued({ caseId: msg.caseId, idNumber: c.idNumber, toProvince: msg.fromProvince, issued: msg.issued });
+        }
         await options.conn.transaction(async (session) => {
           for (const msg of page.messages) {
             const seen = await m.Received.exists({ messageId: msg.messageId }).session(session);

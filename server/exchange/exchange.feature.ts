@@ -15,7 +15,8 @@ import {
   type NodeClient,
   type NodeKey,
 } from "../sharing/index.js";
-import { createExchangeTransport } from "./exchange-transport.js";
+import type { SignedCertificateRecord } from "../contracts/certificates.js";
+import { createExchangeTransport, type TransportOptions } from "./exchange-transport.js";
 import { hubExchangeAdminRouter, hubExchangeNodeRouter } from "./hub-exchange.routes.js";
 import { createHubExchangeService, type HubExchangeService } from "./hub-exchange.service.js";
 import { createPractitionerPages, type CertificateView } from "./practitioner-page.js";
@@ -95,7 +96,10 @@ export function createExchangeProvinceFeature(
     access: Access;
     audit: AuditLog;
     certificates: (actor: AuthUser, idNumber: string) => Promise<CertificateView[]>;
-    cancelForTransfer?: (actor: AuthUser, idNumber: string, toProvince: string) => Promise<boolean>;
+    /** This province's signed certificate, sent with its agreement to a transfer. */
+    sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<SignedCertificateRecord | null>;
+    /** The receiving province issued on a transfer: supersede this province's certificate. */
+    onTransferIssued?: TransportOptions["onTransferIssued"];
     key?: NodeKey;
   },
 ): ProvinceExchangeFeature {
@@ -107,7 +111,7 @@ export function createExchangeProvinceFeature(
     const peer = { name: "hub", url: config.hub.url, keyId: keyIdOf(config.hub.publicKey), publicKey: publicKeyFromX(config.hub.publicKey) };
     client = createNodeClient({ key, peer, log: createMessageLog(conn) });
   }
-  const transport = createExchangeTransport({ conn, logger, client: () => client });
+  const transport = createExchangeTransport({ conn, logger, client: () => client, onTransferIssued: deps.onTransferIssued });
   const onError = (err: unknown) => logger.warn({ err }, "exchange transport failed; retrying later");
   const sender = loop(config.exchange.pollMs, () => transport.sendOnce(), onError);
   const puller = loop(config.exchange.pollMs, () => transport.pullOnce(provinceCode), onError);
@@ -116,7 +120,7 @@ export function createExchangeProvinceFeature(
     audit: deps.audit,
     transport,
     kick: () => sender.kick(),
-    cancelForTransfer: deps.cancelForTransfer,
+    sourceCertificate: deps.sourceCertificate,
   });
   const pages = createPractitionerPages({ exchange, certificates: deps.certificates });
   return {

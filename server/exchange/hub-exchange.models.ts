@@ -31,6 +31,9 @@ const caseSchema = new Schema(
     ack: { type: Schema.Types.Mixed, default: null },
     endedAt: { type: Date, default: null },
     end: { type: Schema.Types.Mixed, default: null },
+    /** A transfer: the receiving province's certificate issued on it (IssuedBody), once. */
+    issuedAt: { type: Date, default: null },
+    issued: { type: Schema.Types.Mixed, default: null },
     /** Set once when the deadline passed unanswered: escalated to the home province's province level. */
     overdue: { type: Boolean, default: false },
     escalatedAt: { type: Date, default: null },

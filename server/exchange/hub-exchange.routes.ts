@@ -29,6 +29,10 @@ export function hubExchangeNodeRouter(deps: { gate: NodeGate; exchange: HubExcha
     const { caseId } = parse(CaseParams, req.params);
     await send(req, res, CaseReceipt, await exchange.answer(caseId, req.body, authenticatedNode(res).peer));
   });
+  signed.post("/cases/:caseId/issued", async (req, res) => {
+    const { caseId } = parse(CaseParams, req.params);
+    await send(req, res, CaseReceipt, await exchange.issued(caseId, req.body, authenticatedNode(res).peer));
+  });
   signed.post("/cases/:caseId/end", async (req, res) => {
     const { caseId } = parse(CaseParams, req.params);
     await send(req, res, CaseReceipt, await exchange.end(caseId, req.body, authenticatedNode(res).peer));

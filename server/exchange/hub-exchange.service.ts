@@ -5,6 +5,7 @@ import {
   AckBody,
   CaseBody,
   EndBody,
+  IssuedBody,
   type CaseReceipt,
   type CaseState,
   type ExchangeKind,
@@ -63,6 +64,7 @@ export function createHubExchangeService(
       toProvince: c.toProvince, state: c.state, responsibleDivision: c.responsibleDivision, deadlineAt: c.deadlineAt.toISOString(),
       overdue: c.overdue, body: type === "case" ? (c.body as InboxMessage["body"]) : null,
       ack: (c.ack ?? null) as InboxMessage["ack"], end: (c.end ?? null) as InboxMessage["end"],
+      issued: (c.issued ?? null) as InboxMessage["issued"],
     };
     await m.Inbox.create([{ seq: await nextSeq(session, to), messageId: message.messageId, to, type, at, caseId: c.caseId, message }], { session });
   }
@@ -116,7 +118,7 @@ export function createHubExchangeService(
         caseId: body.caseId, kind: body.kind, fromProvince: sender, toProvince: home, senderDivision: body.officer.divisionCode,
         responsibleDivision: responsible, idNumber: body.practitioner.idNumber, lookupId: body.lookupId ?? null, body, bodyHash,
         state: "sent", sentAt: at, deliveredAt: null, deadlineAt: new Date(at.getTime() + deps.ackHours[body.kind] * 3_600_000),
-        answeredAt: null, ack: null, endedAt: null, end: null, overdue: false, escalatedAt: null,
+        answeredAt: null, ack: null, endedAt: null, end: null, overdue: false, escalatedAt: null, issuedAt: null, issued: null,
       };
       await conn.transaction(async (session) => {
         if (body.kind === "filing") {
@@ -142,7 +144,9 @@ export function createHubExchangeService(
       const ack = AckBody.parse(raw);
       const c = await caseFor(caseId);
       if (c.toProvince !== province) throw errors.forbidden("只有该从业人员的主管省份可以确认", "not_case_recipient");
-      const stored = { outcome: ack.outcome, problem: ack.problem ?? null, officer: ack.officer };
+      if (ack.certificate && c.kind !== "transfer")
+        throw errors.unprocessable("certificate_not_expected", "只有同意转籍时才附证书");
+      const stored = { outcome: ack.outcome, problem: ack.problem ?? null, officer: ack.officer, certificate: ack.certificate ?? null };
       if (c.ack) {
         if (hashOf(c.ack) === hashOf(stored)) return receipt(c);
         throw errors.conflict("already_answered", "该事项已经答复");
@@ -161,6 +165,31 @@ export function createHubExchangeService(
         // records decide what lookups answer (the old home's cancellation still reaches the hub).
         if (c.kind === "transfer" && ack.outcome === "acknowledged") await deps.hub.moveHome(c.idNumber, c.toProvince, c.fromProvince, c.caseId, session);
         await hold(session, c.fromProvince, "state", next, at);
+      });
+      return receipt(next);
+    },
+
+    /**
+     * The receiving province issued its own certificate on an agreed transfer; the former home is
+     * told (and supersedes its certificate). Once per case; an identical re-send is answered again.
+     */
+    async issued(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
+      const issued = IssuedBody.parse(raw);
+      const c = await caseFor(caseId);
+      if (c.fromProvince !== province) throw errors.forbidden("只有申请转籍的省份可以报告换发", "not_case_sender");
+      if (c.kind !== "transfer") throw errors.conflict("not_a_transfer", "该事项不是转籍");
+      if (c.issued) {
+        if (hashOf(c.issued) === hashOf(issued)) return receipt(c);
+        throw errors.conflict("already_issued", "该转籍已报告换发");
+      }
+      if (c.state !== "acknowledged") throw errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍");
+      if (issued.certificateNo !== c.idNumber) throw errors.unprocessable("identity_mismatch", "换发证书的号码与转籍人员不符");
+      const at = now();
+      const next: HubCaseDoc = { ...c, issued, issuedAt: at };
+      await conn.transaction(async (session) => {
+        const res = await m.Cases.updateOne({ caseId, issued: null, state: "acknowledged" }, { $set: { issued, issuedAt: at } }, { session });
+        if (res.matchedCount !== 1) throw errors.conflict("already_issued", "该转籍已报告换发");
+        await hold(session, c.toProvince, "state", next, at);
       });
       return receipt(next);
     },

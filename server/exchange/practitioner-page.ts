@@ -18,7 +18,7 @@ export interface CertificateView {
   statusHistory: { from: string; to: string; reason: string; at: Date; byName: string }[];
 }
 
-const VERSION_LABELS: Record<string, string> = { first_issue: "初次发证", category_added: "增加类别", renewal: "换证" };
+const VERSION_LABELS: Record<string, string> = { first_issue: "初次发证", category_added: "增加类别", renewal: "换证", transfer: "转籍换发" };
 const STATUS_LABELS: Record<string, string> = { valid: "有效", cancelled: "注销", revoked: "吊销", withdrawn: "撤销" };
 
 /**

@@ -37,6 +37,8 @@ const localCaseSchema = new Schema(
     history: { type: [historySchema], default: [] },
     ack: { type: Schema.Types.Mixed, default: null },
     end: { type: Schema.Types.Mixed, default: null },
+    /** A transfer: the receiving province's certificate issued on it (IssuedBody without the officer, plus `at`). */
+    issued: { type: Schema.Types.Mixed, default: null },
   },
   { minimize: false, versionKey: false, timestamps: true },
 );
@@ -48,7 +50,7 @@ const outgoingSchema = new Schema(
     key: { type: String, required: true, unique: true },
     seq: { type: Number, required: true, unique: true },
     caseId: { type: String, required: true },
-    purpose: { type: String, required: true, enum: ["submit", "answer", "end"] },
+    purpose: { type: String, required: true, enum: ["submit", "answer", "end", "issued"] },
     path: { type: String, required: true },
     body: { type: Schema.Types.Mixed, required: true },
     status: { type: String, required: true, enum: ["pending", "sending", "done", "dead"], default: "pending" },

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import { canSeeDivision, divisionFilter, divisionLevel } from "../access/index.js";
 import type { AuditLog } from "../audit/index.js";
 import type { AuthUser } from "../contracts/auth.js";
@@ -11,9 +11,11 @@ import type {
   EndBody,
   ExchangeKind,
   FilingDetails,
+  IssuedBody,
   NoticeDetails,
   TransferDetails,
 } from "../contracts/exchange.js";
+import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import { errors } from "../lib/errors.js";
 import { divisionName } from "../organisation/index.js";
 import type { ExchangeTransport } from "./exchange-transport.js";
@@ -39,7 +41,17 @@ export function toCaseDto(c: LocalCaseDoc): CaseDto {
     history: c.history.map((h) => ({ at: h.at.toISOString(), state: h.state as CaseState, by: h.by, note: h.note ?? null })),
     ack: ack ? { outcome: ack.outcome, problem: ack.problem, officer: ack.officer.name, at: ack.at } : null,
     end: c.end ? { endDate: (c.end as { endDate: string }).endDate, reason: (c.end as { reason: string }).reason } : null,
+    sourceCertificate: sourceOf(c),
+    issued: c.issued
+      ? (({ certificateNo, serial, issuedAt, issuingAuthority }: IssuedBody) => ({ certificateNo, serial, issuedAt, issuingAuthority: issuingAuthority.name }))(c.issued as IssuedBody)
+      : null,
   };
+}
+
+/** The home province's certificate that came with its agreement to a transfer (sender's side). */
+function sourceOf(c: LocalCaseDoc): CaseDto["sourceCertificate"] {
+  const record = (c.ack as { certificate?: SignedCertificateRecord | null } | null)?.certificate?.record;
+  return record ? { provinceCode: record.provinceCode, certificateNo: record.certificateNo, version: record.version, serial: record.serial } : null;
 }
 
 export interface ProvinceExchangeDeps {
@@ -49,11 +61,12 @@ export interface ProvinceExchangeDeps {
   /** Wakes the sender after a change queued something. */
   kick?: () => void;
   /**
-   * Cancels and archives this province's own certificate when it agrees to a transfer (转籍), through
-   * the certificates feature (which publishes the cancellation to the hub). Resolves false when this
-   * node holds no certificate of the person (e.g. a legacy register entry).
+   * This province's valid certificate of the person as signed, sent with its agreement to a
+   * transfer (转籍) so the receiving province can verify it and issue from it (certificates
+   * feature). Null when this node holds none (e.g. a legacy register entry). Our certificate stays
+   * valid until the receiving province's `issued` notice supersedes it.
    */
-  cancelForTransfer?: (actor: AuthUser, idNumber: string, toProvince: string) => Promise<boolean>;
+  sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<SignedCertificateRecord | null>;
 }
 
 /**
@@ -168,14 +181,21 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     async answer(actor: AuthUser, caseId: string, input: { outcome: "acknowledged" | "problem"; problem?: NonNullable<AckBody["problem"]> }) {
       const c = await visibleCase(actor, caseId, "in");
       if (c.ack || !["sent", "delivered"].includes(c.state)) throw errors.conflict("already_answered", "该事项已经答复或已终止");
-      // Agreeing to a transfer cancels our certificate first: if the answer then fails it can be
-      // given again, whereas an answer without the cancellation would leave two valid certificates.
+      // Agreeing to a transfer sends our signed certificate along: the receiving province issues
+      // from it, and its `issued` notice then supersedes ours (DOMAIN.md: the original issuer
+      // cancels and archives once notified), so the holder is never without a valid certificate.
       let note = input.problem?.note ?? null;
-      if (c.kind === "transfer" && input.outcome === "acknowledged" && deps.cancelForTransfer) {
-        const cancelled = await deps.cancelForTransfer(actor, c.idNumber, c.fromProvince);
-        note = cancelled ? "本省证书已注销归档" : "本节点无该人员的证书记录";
+      let certificate: SignedCertificateRecord | null = null;
+      if (c.kind === "transfer" && input.outcome === "acknowledged" && deps.sourceCertificate) {
+        certificate = await deps.sourceCertificate(actor, c.idNumber);
+        note = certificate ? "已附本省证书（签名）供对方核验换发" : "本节点无该人员的有效证书记录";
       }
-      const body: AckBody = { outcome: input.outcome, ...(input.problem ? { problem: input.problem } : {}), officer: officerOf(actor) };
+      const body: AckBody = {
+        outcome: input.outcome,
+        ...(input.problem ? { problem: input.problem } : {}),
+        officer: officerOf(actor),
+        ...(certificate ? { certificate } : {}),
+      };
       const ack = { outcome: input.outcome, problem: input.problem ?? null, officer: officerOf(actor), at: new Date().toISOString() };
       return followUp(actor, c, "answer", body, { ack }, input.outcome, note);
     },
@@ -188,6 +208,40 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       const body: EndBody = { ...input, officer: officerOf(actor) };
       return followUp(actor, c, "end", body, { end: input }, "ended", input.reason);
     },
+
+    /** The actor's agreed transfer, not yet issued, with the home province's certificate (for issuance). */
+    async acceptedTransfer(actor: AuthUser, caseId: string) {
+      const c = await visibleCase(actor, caseId, "out");
+      if (c.kind !== "transfer") throw errors.conflict("not_a_transfer", "该事项不是转籍");
+      if (c.issued) throw errors.conflict("already_issued", "该转籍已换发本省证书");
+      if (c.state !== "acknowledged") throw errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍");
+      const source = (c.ack as { certificate?: SignedCertificateRecord | null } | null)?.certificate ?? null;
+      return { caseId, idNumber: c.idNumber, name: c.name, homeProvince: c.toProvince ?? "", division: c.division, source };
+    },
+
+    /**
+     * Inside the issuance's transaction: the case is marked issued (conditionally, so a second
+     * issuance fails and rolls back) and the `issued` notice to the home province is queued.
+     */
+    async recordIssued(session: ClientSession, actor: AuthUser, caseId: string, issued: Omit<IssuedBody, "officer">): Promise<void> {
+      const at = new Date();
+      const seq = await nextSeq();
+      const res = await m.Cases.updateOne(
+        { caseId, box: "out", kind: "transfer", state: "acknowledged", issued: null },
+        { $set: { issued: { ...issued, at: at.toISOString() } }, $push: { history: { at, state: "acknowledged", by: actor.displayName, note: `已换发本省证书 ${issued.serial}` } } },
+        { session },
+      );
+      if (res.matchedCount !== 1) throw errors.conflict("already_issued", "该转籍已换发本省证书");
+      const body: IssuedBody = { ...issued, officer: officerOf(actor) };
+      await m.Outgoing.create([{ key: `issued:${caseId}`, seq, caseId, purpose: "issued", path: `/cases/${caseId}/issued`, body, availableAt: at }], { session });
+      await deps.audit.append(session, {
+        action: "exchange.transfer.issued", actor, divisionCode: actor.divisionCode, target: { type: "exchange_case", id: caseId },
+        details: { certificateNo: issued.certificateNo, serial: issued.serial },
+      });
+    },
+
+    /** Wakes the sender (after a change queued a message in someone else's transaction). */
+    kick: () => deps.kick?.(),
 
     async get(actor: AuthUser, caseId: string): Promise<CaseDto> {
       return toCaseDto(await visibleCase(actor, caseId));

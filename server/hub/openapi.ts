@@ -9,7 +9,7 @@ import {
   QualificationRecord,
   StatusListReceipt,
 } from "../contracts/hub.js";
-import { AckBody, CaseBody, CaseReceipt, EndBody, InboxPage } from "../contracts/exchange.js";
+import { AckBody, CaseBody, CaseReceipt, EndBody, InboxPage, IssuedBody } from "../contracts/exchange.js";
 import { SignedDocument } from "../contracts/certificates.js";
 
 /**
@@ -185,7 +185,11 @@ Delivery is store and forward by PULL: the hub holds a message for the receiving
 province asks GET /exchange/inbox with an \`after\` cursor at or past the message's seq, which confirms it stored it;
 only then is a case \`delivered\` (and its sender told). Receivers apply each messageId once. States: sent → delivered →
 acknowledged | problem (the home province's answer, POST /cases/{caseId}/answer, only by the province the case was
-sent to: 403 not_case_recipient) → ended (a filing ended by its sender, POST /cases/{caseId}/end). Each case has an
+sent to: 403 not_case_recipient) → ended (a filing ended by its sender, POST /cases/{caseId}/end). A transfer's
+acknowledgement carries the home province's signed certificate record (record + signature with its QR); the receiving
+province verifies both signatures against the national trust list, issues its own certificate and reports it once with
+POST /cases/{caseId}/issued (409 transfer_not_accepted / already_issued), which the home province receives as a state
+message with \`issued\` and answers by cancelling its certificate (reason 转籍). Each case has an
 answer deadline by kind (hub configuration); when it passes unanswered the case is marked overdue once and both
 provinces receive a state message (escalation to the home province's province level).`,
     {
@@ -214,6 +218,15 @@ provinces receive a state message (escalation to the home province's province le
           parameters: [...signedHeaders(), CaseId],
           requestBody: { required: true, content: { "application/json": { schema: schema(EndBody) } } },
           responses: responses(CaseReceipt, { "404": "case_not_found" }),
+        },
+      },
+      "/exchange/cases/{caseId}/issued": {
+        post: {
+          operationId: "reportTransferIssued",
+          summary: "The receiving province reports the certificate it issued on an agreed transfer",
+          parameters: [...signedHeaders(), CaseId],
+          requestBody: { required: true, content: { "application/json": { schema: schema(IssuedBody) } } },
+          responses: responses(CaseReceipt, { "404": "case_not_found", "409": "transfer_not_accepted / already_issued" }),
         },
       },
       "/exchange/inbox": {

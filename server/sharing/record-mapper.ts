@@ -77,5 +77,8 @@ export function certificateRecord(
       validFrom: r.validFrom,
       validTo: r.validTo,
     },
+    ...(r.transferredFrom
+      ? { transferredFrom: { sourceProvince: r.transferredFrom.provinceCode, certificateNumber: r.transferredFrom.certificateNo, caseId: r.transferredFrom.caseId } }
+      : {}),
   };
 }

@@ -22,7 +22,7 @@ export async function aProvince(
   hub: TestHub,
   provinceCode: string,
   conn: Connection,
-  ports: { cancelForTransfer?: (actor: AuthUser, idNumber: string, toProvince: string) => Promise<boolean> } = {},
+  ports: Pick<Parameters<typeof createProvinceExchangeService>[1], "sourceCertificate"> = {},
 ) {
   const { key, client: plain } = await aRegisteredProvince(hub, provinceCode, conn);
   const link = { down: false };

@@ -10,16 +10,17 @@ describe("cross-province exchange: transfer (转籍)", () => {
   let hub: TestHub;
   let jiangsu: TestProvince;
   let beijing: TestProvince;
-  const cancelled: string[] = [];
+  /** Whose certificate 江苏 was asked to send with its agreement (this node holds none: a register entry). */
+  const asked: string[] = [];
   const bjOfficer = anOfficer("110000", "北京市厅业务员");
   const jsOfficer = anOfficer("320000", "江苏省厅业务员");
 
   before(async () => {
     hub = await startTestHub();
     jiangsu = await aProvince(hub, "320000", jsDb.conn, {
-      cancelForTransfer: (_actor, idNumber) => {
-        cancelled.push(idNumber);
-        return Promise.resolve(true);
+      sourceCertificate: (_actor, idNumber) => {
+        asked.push(idNumber);
+        return Promise.resolve(null);
       },
     });
     beijing = await aProvince(hub, "110000", bjDb.conn);
@@ -32,7 +33,7 @@ describe("cross-province exchange: transfer (转籍)", () => {
   const publish = (p: TestProvince, record: unknown) =>
     p.plain.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId: `t-${Math.random().toString(36).slice(2, 10)}`, records: [record] });
 
-  it("when 江苏 agrees to 北京's transfer, then 江苏 cancels its certificate, the pointer moves to 北京 exactly once, and both provinces' certificate records are accepted", async () => {
+  it("when 江苏 agrees to 北京's transfer, then 江苏 is asked for its certificate, the pointer moves to 北京 exactly once, and both provinces' certificate records are accepted", async () => {
     const p = await aCertifiedPractitioner(jiangsu, { name: "陈转籍" });
     const beijingsCertificate = { ...aCertificateRecord({ province: "110000", idNumber: p.idNumber, name: p.name }), issuingDivision: "110000" };
     // Before the transfer 北京 may not write this practitioner's certificate.
@@ -43,7 +44,7 @@ describe("cross-province exchange: transfer (转籍)", () => {
     expect(transfer.state).to.equal("sent");
     await jiangsu.pull();
     await jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "acknowledged" });
-    expect(cancelled).to.deep.equal([p.idNumber]);
+    expect(asked).to.deep.equal([p.idNumber]);
     await jiangsu.send();
     await jiangsu.send();
     await beijing.pull();
@@ -63,14 +64,14 @@ describe("cross-province exchange: transfer (转籍)", () => {
     expect(seen.body.matches[0]).to.include({ homeProvince: "110000", certificateStatus: "valid" });
   });
 
-  it("when a transfer is answered with a problem, then nothing is cancelled and the pointer stays", async () => {
+  it("when a transfer is answered with a problem, then no certificate is sent and the pointer stays", async () => {
     const p = await aCertifiedPractitioner(jiangsu, { name: "陈异议" });
     const found = await beijing.lookup(bjOfficer, p.idNumber);
     const transfer = await beijing.exchange.transfer(bjOfficer, { lookupId: found.lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
     await jiangsu.pull();
     await jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "problem", problem: { code: "identity_mismatch", note: "户籍信息不符" } });
     await jiangsu.send();
-    expect(cancelled).to.not.include(p.idNumber);
+    expect(asked).to.not.include(p.idNumber);
     expect(await pointer(p.idNumber)).to.include({ homeProvince: "320000" });
   });
 });

@@ -2,7 +2,17 @@ import { randomUUID } from "node:crypto";
 import type { CollectionReceipt, LookupAnswer } from "../../../server/contracts/hub.js";
 import { createMessageLog, createNodeClient, generateNodeKey, loadOrCreateNodeKey, type NodeClient } from "../../../server/sharing/index.js";
 import { aCertificateRecord, aNewIdNumber } from "../hub/support.js";
-import type { RbacFixtures, RbacRow } from "./rbac-types.js";
+import {
+  canonicalJson,
+  createSigner,
+  generateKeyPair,
+  keyIdOf,
+  randomStatusIndex,
+  sealClaims,
+  type SealingKey,
+} from "../../../server/certificates/index.js";
+import type { CertificateRecord } from "../../../server/contracts/certificates.js";
+import type { RbacFixtures, RbacRow, RbacTable } from "./rbac-types.js";
 
 /**
  * Rows of the province's exchange routes (issue 13). Officers file, transfer and report at every
@@ -54,6 +64,52 @@ async function aLocalCase(fx: RbacFixtures, box: "in" | "out", state = box === "
   return { caseId, idNumber };
 }
 
+/**
+ * 广东's certificate key, registered at the hub before any row runs (the node reads the hub's
+ * national trust list once a minute), so a transfer's source certificate verifies on this node.
+ */
+let guangdong: SealingKey | null = null;
+export const setup: RbacTable["setup"] = async (_node, fx) => {
+  const pair = generateKeyPair("ed25519");
+  const kid = keyIdOf("ed25519", pair.publicKey);
+  const node = generateNodeKey();
+  await fx.hub.registry.register({
+    provinceCode: "440000", name: "广东", nodeKey: node.publicKeyX,
+    certificateKeys: [{ kid, suite: "ed25519", publicKey: pair.publicKey, validFrom: "2020-01-01" }],
+  });
+  guangdong = { kid, signer: createSigner(pair) };
+  return {};
+};
+
+/** An agreed transfer from 广东 in the own division, with 广东's signed certificate, not yet issued. */
+async function anAgreedTransfer(fx: RbacFixtures): Promise<string> {
+  if (!guangdong) throw new Error("exchange table setup did not run");
+  const idNumber = aNewIdNumber("440104");
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString();
+  const record: CertificateRecord = {
+    provinceCode: "440000", certificateNo: idNumber, version: 1, serial: `${idNumber}-01`,
+    holder: { name: "矩阵", sex: "male", birthDate: "1985-01-01", idNumber, nationality: "中国", addressDivisionCode: "440104", licenceClass: "A2", licenceFirstIssuedOn: "2010-01-01" },
+    categories: [{ code: "02001", name: "经营性道路货物运输驾驶员", firstIssuedOn: "2025-01-01", attemptId: "gd-1", chainHash: "f6".repeat(32) }],
+    issuingAuthority: { divisionCode: "440000", name: "广东省道路运输管理机构" }, firstIssuedOn: "2025-01-01", issuedAt: now,
+    validFrom: "2025-01-01", validTo: "2030-12-31", status: "valid", statusReason: null, statusChangedAt: now, statusIndex: randomStatusIndex(), updatedAt: now,
+  };
+  const qr = sealClaims(
+    { provinceCode: "440000", certificateNo: idNumber, version: 1, name: "矩阵", categories: ["02001"], validFrom: record.validFrom, validTo: record.validTo, issuedAt: now, statusIndex: record.statusIndex, chainHash: "f6".repeat(32) },
+    guangdong,
+  );
+  const value = Buffer.from(guangdong.signer.sign(Buffer.from(canonicalJson(record), "utf8"))).toString("base64url");
+  const caseId = randomUUID();
+  const at = new Date();
+  await fx.node.ctx.conn.collection("exchange_local_cases").insertOne({
+    caseId, kind: "transfer", box: "out", state: "acknowledged", fromProvince: "320000", toProvince: "440000", division: fx.own.divisionCode,
+    idNumber, name: "矩阵", officer: { id: "x", name: "某", divisionCode: fx.own.divisionCode }, lookupId: null, details: { reason: "户籍迁入本省" },
+    sentAt: at, deadlineAt: new Date(at.getTime() + 86_400_000), overdue: false, escalatedAt: null, refusal: null, history: [], end: null, issued: null,
+    ack: { outcome: "acknowledged", problem: null, officer: { id: "y", name: "粤", divisionCode: "440000" }, certificate: { record, signature: { suite: "ed25519", kid: guangdong.kid, value, qr } }, at: at.toISOString() },
+    createdAt: at, updatedAt: at,
+  });
+  return caseId;
+}
+
 const filing = { employer: { name: "矩阵运输公司" }, startDate: "2026-12-01", categoryCode: "02001", licence: { number: "110101199001011234", class: "A2" }, contact: { phone: "010-12345678" } };
 const notice = { caseNumber: "RBAC-罚-1", decidedOn: "2026-11-20", legalBasis: "《道路运输从业人员管理规定》", facts: "矩阵测试", points: 2 };
 
@@ -93,6 +149,10 @@ export const rows: RbacRow[] = [
   {
     method: "post", path: "/exchange/cases/:caseId/end", access: officerOwn,
     request: async (fx) => ({ url: `/api/exchange/cases/${(await aLocalCase(fx, "out")).caseId}/end`, body: { endDate: "2027-01-31", reason: "离职" } }),
+  },
+  {
+    method: "post", path: "/certificate-transfers/:caseId/issue", access: officerOwn,
+    request: async (fx) => ({ url: `/api/certificate-transfers/${await anAgreedTransfer(fx)}/issue`, body: {} }),
   },
   {
     method: "get", path: "/practitioners/:idNumber", access: officerOwn,

@@ -1,0 +1,150 @@
+import { expect } from "chai";
+import type { CertificateRecord } from "../../../server/contracts/certificates.js";
+import type { CaseDto } from "../../../server/contracts/exchange.js";
+import type { LookupAnswer } from "../../../server/contracts/hub.js";
+import { enqueueEvent } from "../../../server/lib/outbox.js";
+import { registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+
+type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
+
+/** Waits for what the nodes reach on their own (outbox, publisher, inbox pull); fails after `tries`. */
+async function eventually<T>(probe: () => Promise<T | null | undefined | false>, tries = 200): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("condition not reached");
+}
+
+/**
+ * Transfer issuance (转籍换发) across the real network: hub, 江苏 and 北京 as whole nodes, each with
+ * its own database. 北京 issues its own certificate from 江苏's, verified by 江苏's signatures on the
+ * hub's national trust list; 江苏's is superseded once 北京's issuance notice reaches it.
+ */
+describe("cross-province exchange: issuance on a transfer (转籍换发), hub and two province nodes", function () {
+  this.timeout(120_000);
+  let hub: TestHub;
+  let jiangsu: Node;
+  let beijing: Node;
+  let js: AuthedAgent;
+  let bj: AuthedAgent;
+
+  before(async function () {
+    this.timeout(180_000);
+    hub = await startTestHub();
+    const env = { CERT_AUTO_ISSUE: "true", EXCHANGE_POLL_MS: "100" };
+    jiangsu = await aProvinceOfHub(hub, "320000", env);
+    beijing = await aProvinceOfHub(hub, "110000", env);
+    js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
+    bj = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
+  });
+  after(async () => {
+    await Promise.all([jiangsu?.stop(), beijing?.stop()]);
+    await hub?.node.stop();
+  });
+
+  const hubPointer = (idNumber: string) => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+  const certificateAt = (node: Node, idNumber: string) => node.ctx.conn.collection("certificates").findOne({ certificateNo: idNumber });
+  const bjCase = async (caseId: string) => (await bj.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;
+
+  /** A certificate issued in 江苏 from a pass (the node issues it and publishes it to the hub). */
+  async function aJiangsuHolder(): Promise<{ idNumber: string; name: string }> {
+    const c = await registerTestCandidate(jiangsu);
+    const attemptId = `tri-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    await jiangsu.ctx.conn.transaction((session) =>
+      enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", {
+        attemptId, candidateId: c.id, idNumber: c.idNumber, name: c.name, categoryCode: "02001", sessionId: `s-${attemptId}`,
+        score: 91, passMark: 80, submittedAt: new Date().toISOString(), chainHash: "e5".repeat(32), provinceCode: "320000",
+      }, `exam.passed:${attemptId}`),
+    );
+    await eventually(async () => (await hubPointer(c.idNumber))?.certificateStatus === "valid");
+    return { idNumber: c.idNumber, name: c.name };
+  }
+
+  /** 北京 looks the holder up, asks for the transfer, 江苏 agrees; resolves when 北京 has the agreement. */
+  async function anAgreedTransfer(p: { idNumber: string; name: string }): Promise<string> {
+    const found = await bj.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: p.idNumber }, reason: "filing", caseReference: "京转 2026-7" }).expect(200);
+    const sent = await bj.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+    expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
+    const caseId = (sent.body as CaseDto).caseId;
+    await eventually(async () => (await js.agent.get(`/api/exchange/cases/${caseId}`)).status === 200);
+    await js.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" }).expect(200);
+    await eventually(async () => (await bjCase(caseId)).state === "acknowledged");
+    return caseId;
+  }
+
+  it("when 江苏 agrees to a transfer and 北京's officer issues on it, then 北京's certificate carries its provenance, is published with the pointer at 北京, and 江苏's is superseded through the exchange", async () => {
+    const p = await aJiangsuHolder();
+    const caseId = await anAgreedTransfer(p);
+    // The agreement brought 江苏's signed certificate; 江苏's stays valid until 北京 has issued.
+    expect((await bjCase(caseId)).sourceCertificate).to.include({ provinceCode: "320000", certificateNo: p.idNumber, version: 1 });
+    expect((await certificateAt(jiangsu, p.idNumber))?.status).to.equal("valid");
+
+    const issued = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
+    expect(issued.status, JSON.stringify(issued.body)).to.equal(201);
+    const record = (issued.body as { record: CertificateRecord }).record;
+    expect(record).to.include({ provinceCode: "110000", certificateNo: p.idNumber, version: 1, status: "valid" });
+    expect(record.holder.name).to.equal(p.name);
+    expect(record.categories.map((c) => c.code)).to.deep.equal(["02001"]);
+    expect(record.transferredFrom).to.include({ provinceCode: "320000", certificateNo: p.idNumber, version: 1, caseId });
+    // The new certificate verifies like any other of 北京's.
+    const qr = ((await certificateAt(beijing, p.idNumber))?.signature as { qr: string }).qr;
+    expect((await bj.agent.post("/api/certificates/verify").send({ text: qr }).expect(200)).body).to.include({ ok: true, code: "valid" });
+
+    // Exactly once: a second issuance is refused and writes nothing.
+    const again = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
+    expect(again.status).to.equal(409);
+    expect((again.body as { error: { code: string } }).error.code).to.equal("already_issued");
+    expect(await beijing.ctx.conn.collection("certificates").countDocuments({ certificateNo: p.idNumber })).to.equal(1);
+    const audited = await beijing.ctx.conn.collection("audit_log").find({ action: "certificate.issued", "target.id": p.idNumber }).toArray();
+    expect(audited.map((a) => (a.details as { kind: string; caseId: string }).kind)).to.deep.equal(["transfer"]);
+    expect(audited[0]?.details).to.include({ caseId, fromProvince: "320000" });
+
+    // Published to the hub under 北京, with its provenance; the pointer speaks for 北京.
+    const atHub = await eventually(() => hub.node.ctx.conn.collection("hub_records").findOne({ sourceProvince: "110000", recordId: `cert:${p.idNumber}` }));
+    expect((atHub.record as { transferredFrom?: unknown }).transferredFrom).to.deep.equal({ sourceProvince: "320000", certificateNumber: p.idNumber, caseId });
+    expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "110000", certificateStatus: "valid" });
+
+    // 江苏 learns of it through the exchange and supersedes its own certificate, once.
+    const old = await eventually(async () => {
+      const doc = await certificateAt(jiangsu, p.idNumber);
+      return doc?.status === "cancelled" ? doc : null;
+    });
+    expect(old.supersededBy).to.include({ provinceCode: "110000", certificateNo: p.idNumber, caseId });
+    expect(old.statusReason).to.match(/^转籍：已由北京市换发新证/);
+    const inJiangsu = (await js.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;
+    expect(inJiangsu.issued).to.include({ certificateNo: p.idNumber, serial: record.serial });
+    expect(await jiangsu.ctx.conn.collection("audit_log").countDocuments({ action: "certificate.cancelled", "target.id": p.idNumber })).to.equal(1);
+    // 江苏's cancellation reaches the hub too, and the pointer stays with 北京's valid certificate.
+    await eventually(async () => (await hub.node.ctx.conn.collection("hub_records").findOne({ sourceProvince: "320000", recordId: `cert:${p.idNumber}` }))?.record?.state === "invalid");
+    expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "110000", certificateStatus: "valid" });
+  });
+
+  it("when the source certificate that came with the agreement does not verify, then 北京's issuance is refused and nothing is written", async () => {
+    const p = await aJiangsuHolder();
+    const caseId = await anAgreedTransfer(p);
+    // A longer validity than 江苏 signed: the record's signature no longer holds.
+    await beijing.ctx.conn.collection("exchange_local_cases").updateOne({ caseId }, { $set: { "ack.certificate.record.validTo": "2040-12-31" } });
+    const res = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
+    expect(res.status).to.equal(422);
+    expect((res.body as { error: { code: string } }).error.code).to.equal("source_certificate_unverified");
+    expect(await certificateAt(beijing, p.idNumber)).to.equal(null);
+    expect((await bjCase(caseId)).issued).to.equal(null);
+    expect(await beijing.ctx.conn.collection("exchange_outgoing").countDocuments({ caseId, purpose: "issued" })).to.equal(0);
+    expect((await certificateAt(jiangsu, p.idNumber))?.status).to.equal("valid");
+  });
+
+  it("when a 北京 officer of another division or a transfer not yet agreed is asked to issue, then it is refused", async () => {
+    const p = await aJiangsuHolder();
+    const found = await bj.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: p.idNumber }, reason: "filing", caseReference: "京转 2026-8" }).expect(200);
+    const sent = await bj.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } }).expect(201);
+    const caseId = (sent.body as CaseDto).caseId;
+    const early = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
+    expect((early.body as { error: { code: string } }).error.code).to.equal("transfer_not_accepted");
+    const county = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110105" });
+    expect((await county.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({})).status).to.equal(404);
+    expect(await certificateAt(beijing, p.idNumber)).to.equal(null);
+  });
+});
