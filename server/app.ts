@@ -8,9 +8,8 @@ import { pinoHttp } from "pino-http";
 import type { Config } from "./config.js";
 import type { Feature } from "./feature.js";
 import { healthRouter } from "./health/index.js";
-import { errorHandler, notFoundHandler, rejectMalformedPath, strictRouter } from "./lib/http.js";
+import { errorHandler, normaliseBody, notFoundHandler, rejectMalformedPath, strictRouter } from "./lib/http.js";
 import type { Logger } from "./lib/logger.js";
-import { wellFormed } from "./lib/well-formed.js";
 
 export interface AppDeps {
   config: Config;
@@ -66,12 +65,7 @@ export function createApp({ config, logger, conn, features }: AppDeps): Express 
       },
     }),
   );
-  // Request text is made well-formed once at the edge: a lone UTF-16 surrogate would otherwise be
-  // compared as received (uniqueness, lockout keys) but stored as U+FFFD by the UTF-8 database.
-  app.use((req, _res, next) => {
-    if (req.body !== undefined) req.body = wellFormed<unknown>(req.body);
-    next();
-  });
+  app.use(normaliseBody);
 
   app.use(healthRouter(conn, { role: config.role, provinceCode: config.provinceCode, nodeName: config.nodeName }));
 

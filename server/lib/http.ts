@@ -2,6 +2,7 @@ import { Router, type ErrorRequestHandler, type Request, type RequestHandler } f
 import type { z } from "zod";
 import { AppError, isUnexpected, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { wellFormed } from "./well-formed.js";
 
 type Part = "body" | "query" | "params";
 
@@ -59,6 +60,39 @@ export const rejectMalformedPath: RequestHandler = (req, _res, next) => {
 function malformedPath(): AppError {
   return new AppError("invalid_path_encoding", 400, "请求路径的编码不正确");
 }
+
+/**
+ * How deep a request body may nest. No contract nests beyond a handful of levels; a 2 MB body of
+ * `[[[[…` parses fine but overflowed the stack of every recursive walk after it (this one, zod,
+ * the audit hash) as an unexpected 500.
+ */
+export const MAX_BODY_DEPTH = 32;
+
+/** True when `value` has arrays or objects nested more than `max` levels (walked without recursion). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Request bodies are bounded in depth, then made well-formed once at the edge: a lone UTF-16
+ * surrogate would otherwise be compared as received (uniqueness, lockout keys) but stored as
+ * U+FFFD by the UTF-8 database.
+ */
+export const normaliseBody: RequestHandler = (req, _res, next) => {
+  if (req.body === undefined) return next();
+  if (nestedDeeperThan(req.body, MAX_BODY_DEPTH)) {
+    return next(new AppError("body_too_deep", 400, `请求体嵌套超过 ${MAX_BODY_DEPTH} 层`));
+  }
+  req.body = wellFormed<unknown>(req.body);
+  next();
+};
 
 /** 404 for any API route nobody answered. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
