@@ -65,6 +65,19 @@ function toDto(c: CandidateLean): CandidateDto {
   };
 }
 
+/**
+ * The refusal for an ID number that is registered already (one registration per person in the
+ * province). An officer who can see that registration is told so and where to find it; an officer
+ * who cannot gets a neutral refusal that says neither that nor where the person is registered, as
+ * an office counter would send them to the province, so registering cannot be used to probe
+ * other cities' candidates (the precheck answers such a number as a free one).
+ */
+function alreadyRegistered(actor: AuthUser, prior: { _id: unknown; divisionCode: string }) {
+  return canSeeDivision(actor.divisionCode, prior.divisionCode)
+    ? errors.conflict("candidate_exists", "该身份证号码已报名", { candidateId: String(prior._id) })
+    : errors.conflict("id_number_unavailable", "该身份证号码无法在本辖区登记，请联系省级管理部门");
+}
+
 /** Candidate registration (报名) by an officer: ID validation, eligibility, atomic photo storage. */
 export function createRegistrationService(conn: Connection, options: RegistrationOptions) {
   const Candidates = candidateModel(conn);
@@ -173,9 +186,8 @@ export function createRegistrationService(conn: Connection, options: Registratio
         const summary = refused.map((r) => r.failures.map((f) => f.message).join("；")).join("；");
         throw errors.unprocessable("not_eligible", `不符合报考条件：${summary}`, { eligibility: results });
       }
-      if (await Candidates.exists({ idNumber: id.info.idNumber })) {
-        throw errors.conflict("candidate_exists", "该身份证号码已报名");
-      }
+      const prior = await Candidates.findOne({ idNumber: id.info.idNumber }, { divisionCode: 1 }).lean();
+      if (prior) throw alreadyRegistered(actor, prior);
       const created = await audit.transaction(async (session) => {
         const [p] = await Photos.create(
           [
@@ -220,6 +232,12 @@ export function createRegistrationService(conn: Connection, options: Registratio
           details: { categories: [...c.categories] },
         });
         return c.toObject() as CandidateLean;
+      }).catch(async (err: unknown) => {
+        // Registered concurrently: the unique index refused it, so answer as the check above does.
+        const e = err as { code?: unknown; keyPattern?: Record<string, unknown> };
+        if (e.code !== 11000 || !e.keyPattern?.idNumber) throw err;
+        const raced = await Candidates.findOne({ idNumber: id.info.idNumber }, { divisionCode: 1 }).lean();
+        throw raced ? alreadyRegistered(actor, raced) : err;
       });
       return toDto(created);
     },

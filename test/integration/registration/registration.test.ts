@@ -117,6 +117,9 @@ describe("candidate registration", () => {
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).to.have.length(1);
     expect(statuses.filter((s) => s === 409)).to.have.length(2);
+    // Whether refused by the check or by the unique index, the officer gets the same answer.
+    const refusals = results.filter((r) => r.status === 409).map((r) => r.body.error.code);
+    expect(refusals).to.deep.equal(["candidate_exists", "candidate_exists"]);
     const photos = await node.ctx.conn.collection("candidate_photos").countDocuments();
     const withPhoto = await node.ctx.conn.collection("candidates").countDocuments({ photoId: { $ne: null } });
     expect(photos).to.equal(withPhoto);
@@ -162,6 +165,36 @@ describe("candidate registration", () => {
     expect(elsewhere.idNumber.ok).to.equal(free.idNumber.ok);
     // The registering city still learns of its own candidate.
     expect((await precheck(officer, c.idNumber)).existingCandidateId).to.equal(c.id);
+  });
+
+  it("when an officer of another city registers an ID number registered here, then it is refused without saying it is registered", async () => {
+    const c = (await officer.agent.post("/api/candidates").send(body()).expect(201)).body.candidate;
+    const suzhou = await staffAgent(node, { roles: ["officer"], divisionCode: "320500" });
+    const before = [await count("candidates"), await count("candidate_photos")];
+    const res = await suzhou.agent.post("/api/candidates").send(body({ idNumber: c.idNumber })).expect(409);
+    expect(res.body.error).to.deep.equal({
+      code: "id_number_unavailable",
+      message: "该身份证号码无法在本辖区登记，请联系省级管理部门",
+    });
+    expect([await count("candidates"), await count("candidate_photos")]).to.deep.equal(before);
+    // Officers who can see the registration (its city, the province) are told plainly.
+    const province = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
+    for (const inScope of [officer, province]) {
+      const again = await inScope.agent.post("/api/candidates").send(body({ idNumber: c.idNumber })).expect(409);
+      expect(again.body.error).to.deep.include({ code: "candidate_exists", message: "该身份证号码已报名" });
+      expect(again.body.error.details).to.deep.equal({ candidateId: c.id });
+    }
+  });
+
+  it("when two cities register one ID number at once, then one succeeds and the other gets the neutral refusal", async () => {
+    const suzhou = await staffAgent(node, { roles: ["officer"], divisionCode: "320500" });
+    const idNumber = uniqueIdNumber();
+    const answers = await Promise.all(
+      [officer, suzhou].map((o) => o.agent.post("/api/candidates").send(body({ idNumber }))),
+    );
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 409]);
+    expect(answers.find((a) => a.status === 409)?.body.error.code).to.equal("id_number_unavailable");
+    expect(await node.ctx.conn.collection("candidates").countDocuments({ idNumber })).to.equal(1);
   });
 
   it("when an officer of another city lists or reads, then the candidate is invisible", async () => {
