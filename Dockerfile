@@ -35,6 +35,7 @@ EXPOSE 3000
 # /healthz says the process is up; the orchestrator's readiness check should use /readyz.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# MONGODB_URI (required), SESSION_SECRET (required in production), ROLE, PROVINCE_CODE, REDIS_URL, HUB_URL:
-# see README.md "Configuration".
+# MONGODB_URI (required), SESSION_SECRET (required in production), TRUST_PROXY=true behind TLS or
+# COOKIE_SECURE=false for plain HTTP (one is required in production), ROLE, PROVINCE_CODE, REDIS_URL,
+# HUB_URL: see README.md "Configuration".
 CMD ["node", "dist/server/main.js"]

@@ -36,6 +36,12 @@ const Env = z
     /** Set when running behind a TLS-terminating load balancer (cookies become Secure). */
     TRUST_PROXY: boolish.default(false),
     /**
+     * Whether session cookies carry `Secure`; defaults to TRUST_PROXY. `true` needs TRUST_PROXY (the
+     * node itself serves plain HTTP). In production, plain HTTP is only allowed by an explicit
+     * `false`, and the node warns at every boot.
+     */
+    COOKIE_SECURE: boolish.optional(),
+    /**
      * Origins (comma-separated, e.g. `https://exam.example.gov.cn`) whose pages may open sockets
      * besides the node's own origin; a browser handshake from any other Origin is refused.
      */
@@ -124,6 +130,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  const cookieSecure = e.COOKIE_SECURE ?? e.TRUST_PROXY;
+  const warnings: string[] = [];
+  if (e.NODE_ENV === "production" && !cookieSecure)
+    warnings.push(
+      "COOKIE_SECURE=false in production: session cookies are sent without Secure, so anyone on the " +
+        "network path can read them; put the node behind a TLS-terminating proxy and set TRUST_PROXY=true",
+    );
   const nodeName = e.NODE_NAME ?? (e.ROLE === "hub" ? "hub" : `province-${e.PROVINCE_CODE}`);
   return deepFreeze({
     env: e.NODE_ENV,
@@ -134,6 +147,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       host: e.HOST,
       port: e.PORT,
       trustProxy: e.TRUST_PROXY,
+      cookieSecure,
       clientDist: e.CLIENT_DIST,
       allowedOrigins: e.ALLOWED_ORIGINS,
     },
@@ -174,6 +188,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       pollMs: e.EXCHANGE_POLL_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    /** Allowed but risky settings, logged loudly at every boot. */
+    warnings,
   });
 }
 
@@ -188,7 +204,31 @@ function crossKeyProblems(source: NodeJS.ProcessEnv): { key: string; message: st
   if (source.NODE_ENV === "production" && !source.SESSION_SECRET) {
     problems.push({ key: "SESSION_SECRET", message: "is required in production" });
   }
+  const trustProxy = rawBoolish(source.TRUST_PROXY) ?? false;
+  const cookieSecure = rawBoolish(source.COOKIE_SECURE);
+  // Behind no proxy the node sees plain HTTP, and express-session then never sends a Secure
+  // cookie: every login would silently fail.
+  if (cookieSecure === true && !trustProxy) {
+    problems.push({
+      key: "COOKIE_SECURE",
+      message: "true needs TRUST_PROXY=true (the node serves plain HTTP; TLS must end at a proxy that sends X-Forwarded-Proto)",
+    });
+  }
+  // Session cookies in clear text are a production risk that must be chosen, not defaulted into.
+  if (source.NODE_ENV === "production" && !trustProxy && cookieSecure === undefined) {
+    problems.push({
+      key: "TRUST_PROXY",
+      message:
+        "production needs TRUST_PROXY=true (TLS ends at a proxy, session cookies are Secure) or an explicit COOKIE_SECURE=false (plain HTTP, cookies not Secure)",
+    });
+  }
   return problems;
+}
+
+/** A raw boolean key as `boolish` reads it; undefined when unset or not a boolean (the schema names it). */
+function rawBoolish(value: string | undefined): boolean | undefined {
+  const parsed = boolish.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function isTimeZone(zone: string): boolean {

@@ -32,6 +32,7 @@ export async function startNode(
   options: { mongoUri: string; dbName?: string; logger?: Logger },
 ): Promise<RunningNode> {
   const logger = options.logger ?? createLogger({ level: config.log.level, name: config.nodeName });
+  for (const warning of config.warnings) logger.warn({ config: true }, `INSECURE CONFIGURATION: ${warning}`);
   const conn = await connectMongo(options.mongoUri, { dbName: options.dbName });
   const ctx: FeatureContext = { config, logger, conn, events: createEventBus(logger) };
   const features = createFeatures(ctx);

@@ -75,7 +75,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       );
       secret = await sharedDevSecret(conn);
     }
-    return createSessionMiddleware(conn, { secret, secure: config.http.trustProxy });
+    return createSessionMiddleware(conn, { secret, secure: config.http.cookieSecure });
   };
   const sessionMw: RequestHandler = (req, res, next) => {
     built ??= buildSession();

@@ -24,7 +24,7 @@ const SESSION_TTL_SECONDS = 8 * 3600;
 /**
  * Sessions stored in MongoDB through the node's own connection (so every instance behind a load
  * balancer shares them). Cookies are HttpOnly and SameSite=Lax, and Secure when the node runs
- * behind a TLS-terminating proxy (`TRUST_PROXY`).
+ * behind a TLS-terminating proxy (`COOKIE_SECURE`, which defaults to `TRUST_PROXY`).
  */
 export function createSessionMiddleware(
   conn: Connection,

@@ -181,6 +181,19 @@ describe("cookies behind a TLS-terminating proxy", () => {
       .to.match(/;\s*Secure/i)
       .and.match(/HttpOnly/i);
   });
+
+  it("when COOKIE_SECURE=false opts out behind the proxy, then the session cookie is not Secure even over https", async () => {
+    const optedOut = await startTestNode({ env: { TRUST_PROXY: "true", COOKIE_SECURE: "false" } });
+    try {
+      const res = await request(optedOut.url).get("/api/auth/csrf").set("x-forwarded-proto", "https").expect(200);
+      const cookie = ([] as string[])
+        .concat(res.headers["set-cookie"] ?? [])
+        .find((c) => c.startsWith("roadcert.sid="));
+      expect(cookie).to.be.a("string").and.not.match(/;\s*Secure/i);
+    } finally {
+      await optedOut.stop();
+    }
+  });
 });
 
 describe("candidate login", () => {

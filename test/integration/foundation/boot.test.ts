@@ -21,6 +21,29 @@ function bootNode(env: Record<string, string>): Promise<{ code: number | null; s
   });
 }
 
+/**
+ * Runs `scripts/node.ts` with exactly `env` (plus PATH) until its log says `marker`, then stops it
+ * (the database it names need not exist: the marker comes before any connection is used).
+ */
+function bootUntilLogged(env: Record<string, string>, marker: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts")], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const collect = (chunk: string) => {
+      out += chunk;
+      if (out.includes(marker)) child.kill("SIGKILL");
+    };
+    child.stdout.setEncoding("utf8").on("data", collect);
+    child.stderr.setEncoding("utf8").on("data", collect);
+    child.once("error", reject);
+    child.once("exit", () => resolve(out));
+  });
+}
+
 describe("boot", () => {
   it("when the environment has several bad keys, then the node refuses to start and names every one", async () => {
     const { code, stderr } = await bootNode({
@@ -43,5 +66,30 @@ describe("boot", () => {
     });
     expect(code).to.equal(1);
     expect(stderr).to.include("- SESSION_SECRET: is required in production");
+  });
+
+  it("when production has neither TRUST_PROXY nor COOKIE_SECURE=false, then the node refuses to start and says so", async () => {
+    const { code, stderr } = await bootNode({
+      NODE_ENV: "production",
+      ROLE: "hub",
+      MONGODB_URI: "mongodb://127.0.0.1:1/x",
+      SESSION_SECRET: "s".repeat(32),
+    });
+    expect(code).to.equal(1);
+    expect(stderr).to.include("- TRUST_PROXY: production needs TRUST_PROXY=true");
+  });
+
+  it("when production opts out with COOKIE_SECURE=false, then the node starts and logs an insecure-configuration warning", async () => {
+    const out = await bootUntilLogged(
+      {
+        NODE_ENV: "production",
+        ROLE: "hub",
+        MONGODB_URI: "mongodb://127.0.0.1:1/x",
+        SESSION_SECRET: "s".repeat(32),
+        COOKIE_SECURE: "false",
+      },
+      "INSECURE CONFIGURATION",
+    );
+    expect(out).to.include('"level":40').and.include("INSECURE CONFIGURATION: COOKIE_SECURE=false in production");
   });
 });

@@ -77,6 +77,44 @@ describe("config", () => {
     expect(config.http.trustProxy).to.equal(true);
   });
 
+  describe("session cookies in production", () => {
+    const production = { NODE_ENV: "production", ROLE: "hub", SESSION_SECRET: "s".repeat(32) };
+
+    it("when production sets neither TRUST_PROXY nor COOKIE_SECURE, then boot fails naming TRUST_PROXY", () => {
+      expect(bootError(production)).to.include("- TRUST_PROXY: production needs TRUST_PROXY=true");
+      expect(bootError({ ...production, TRUST_PROXY: "false" })).to.include("- TRUST_PROXY:");
+    });
+
+    it("when production runs behind a TLS proxy, then cookies are Secure and nothing is warned", () => {
+      const config = loadConfig({ ...production, TRUST_PROXY: "true" });
+      expect(config.http.cookieSecure).to.equal(true);
+      expect(config.warnings).to.deep.equal([]);
+    });
+
+    it("when production opts out with COOKIE_SECURE=false, then it boots without Secure and carries a warning", () => {
+      for (const env of [
+        { ...production, COOKIE_SECURE: "false" },
+        { ...production, COOKIE_SECURE: "0", TRUST_PROXY: "true" },
+      ]) {
+        const config = loadConfig(env);
+        expect(config.http.cookieSecure).to.equal(false);
+        expect(config.warnings).to.have.length(1);
+        expect(config.warnings[0]).to.match(/^COOKIE_SECURE=false in production/);
+      }
+    });
+
+    it("when COOKIE_SECURE=true without TRUST_PROXY, then boot fails: the plain-HTTP node would never send the cookie", () => {
+      expect(bootError({ ROLE: "hub", COOKIE_SECURE: "true" })).to.include("- COOKIE_SECURE: true needs TRUST_PROXY=true");
+      expect(loadConfig({ ROLE: "hub", COOKIE_SECURE: "true", TRUST_PROXY: "true" }).http.cookieSecure).to.equal(true);
+    });
+
+    it("when development sets nothing, then cookies are not Secure and nothing is warned", () => {
+      const config = loadConfig({ ROLE: "hub" });
+      expect(config.http.cookieSecure).to.equal(false);
+      expect(config.warnings).to.deep.equal([]);
+    });
+  });
+
   it("when the config is loaded, then it is frozen all the way down", () => {
     const config = loadConfig({ ROLE: "hub" });
     expect(Object.isFrozen(config)).to.equal(true);
