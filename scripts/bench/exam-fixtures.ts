@@ -31,7 +31,7 @@ function fixtureModel(conn: Connection): Model<FixtureDoc> {
     conn.model<FixtureDoc>(
       "TestFixtureSession",
       new Schema(
-        { _id: String, session: Schema.Types.Mixed, assignments: [Schema.Types.Mixed] },
+        { _id: String, session: Schema.Types.Mixed, assignments: [Schema.Types.Mixed], admissions: Number },
         { minimize: false },
       ),
       "test_fixture_sessions",
@@ -57,6 +57,15 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
       if (until.toISOString() > doc.session.bookedUntil)
         await Fixtures.updateOne({ _id: sessionId }, { $set: { "session.bookedUntil": until.toISOString() } });
       return true;
+    },
+    // As scheduling does: a write on the session inside the caller's transaction, while not cancelled.
+    async claimScheduled(sessionId, tx) {
+      const r = await Fixtures.updateOne(
+        { _id: sessionId, "session.status": { $ne: "cancelled" } },
+        { $inc: { admissions: 1 } },
+        { session: tx },
+      );
+      return r.matchedCount === 1;
     },
   };
 }

@@ -5,7 +5,7 @@ import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.
 import { errors } from "../lib/errors.js";
 import { checkInPhotoModel, exposureModel, type AttemptDoc } from "./attempt.model.js";
 import { LIGHT } from "./attempt-store.js";
-import { liveSession, type ExamCore } from "./exam-core.js";
+import { claimSession, liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
 import { rooms, type Actor, type CheckInInput } from "./ports.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
@@ -155,10 +155,12 @@ export function createCheckIn(core: ExamCore) {
       checkedInAt: at,
       checkedInBy: actor.id,
     };
-    // Paper, attempt, exposure count and photo commit together or not at all: a refused or failed
-    // check-in leaves nothing behind in any collection.
+    await core.opts.afterSessionCheck?.(session.id);
+    // Paper, attempt, exposure count and photo commit together or not at all, and only while the
+    // session is still scheduled: a refused or failed check-in leaves nothing behind in any collection.
     try {
       await core.ctx.conn.transaction(async (tx) => {
+        await claimSession(core, session.id, tx);
         await papers.Papers.create(
           [
             {

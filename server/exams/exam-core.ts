@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ClientSession } from "mongoose";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
@@ -16,6 +17,11 @@ export interface ExamOptions {
   submitLeaseMs: number;
   /** Seat-map updates for answer saves are sent at most this often per attempt. */
   seatThrottleMs: number;
+  /**
+   * Test seam: runs after check-in or release has checked the session and before it writes, so a
+   * test can land a cancellation exactly there. Never set in production.
+   */
+  afterSessionCheck?: (sessionId: string) => Promise<void>;
 }
 
 export const DEFAULT_EXAM_OPTIONS: ExamOptions = {
@@ -70,14 +76,23 @@ export function createExamCore(ctx: FeatureContext, deps: ExamServiceDeps): Exam
 }
 
 /**
- * The session as scheduling holds it NOW (never a cached copy): check-in and release depend on
- * its status, so they read it right before they write and refuse a cancelled session.
+ * The session as scheduling holds it NOW (never a cached copy): check-in and release read it to
+ * refuse a cancelled session early, and claim it again inside their write (`claimSession`).
  */
 export async function liveSession(core: ExamCore, sessionId: string): Promise<ExamSessionDto> {
   const session = await core.deps.scheduling.getSession(sessionId);
   if (!session) throw errors.notFound("考试场次", "session_not_found");
   if (session.status === "cancelled") throw errors.conflict("session_cancelled", "本场次已取消");
   return session;
+}
+
+/**
+ * Inside the admitting transaction: the session must still be scheduled at the write, not only at
+ * the check before it (a cancellation in between would otherwise let a paper or a start through).
+ */
+export async function claimSession(core: ExamCore, sessionId: string, tx: ClientSession): Promise<void> {
+  if (!(await core.deps.scheduling.claimScheduled(sessionId, tx)))
+    throw errors.conflict("session_cancelled", "本场次已取消");
 }
 
 export const closedError = () => errors.conflict("attempt_closed", "考试已结束，答案不再接受");

@@ -20,6 +20,12 @@ export interface SchedulingPort {
    * the booking); false when another session holds the room by then.
    */
   holdRoomUntil(sessionId: string, until: Date): Promise<boolean>;
+  /**
+   * Inside the caller's transaction `tx`: true while the session is scheduled, claimed by a write
+   * on it so that a concurrent cancellation conflicts with the caller's transaction; false when
+   * the session is cancelled or gone. Check-in and release admit candidates only through it.
+   */
+  claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean>;
 }
 
 /** The question bank (`server/question-bank/index.ts`): paper assembly and the blueprint's policies. */

@@ -3,7 +3,7 @@ import type { ExamSessionDto } from "../contracts/scheduling.js";
 import { errors } from "../lib/errors.js";
 import { LIGHT } from "./attempt-store.js";
 import { computeDeadline } from "./clock.js";
-import { liveSession, type ExamCore } from "./exam-core.js";
+import { claimSession, liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
 import { rooms, type Actor, type AttemptsOutcome } from "./ports.js";
 import { clockParts, toCandidateAttempt, toSeatView, type AttemptLean } from "./presenters.js";
@@ -90,25 +90,30 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
       );
       return { doc, deadline, event };
     });
+    await core.opts.afterSessionCheck?.(sessionId);
+    // The starts commit only while the session is still scheduled (claimed in the same transaction).
     if (planned.length) {
-      await Attempts.bulkWrite(
-        planned.map(({ doc, deadline, event }) => ({
-          updateOne: {
-            filter: { _id: doc._id, status: doc.status, chainN: doc.chainN },
-            update: {
-              $set: {
-                status: "in_progress",
-                startedAt: at,
-                deadline,
-                chainN: event.n,
-                chainHash: event.hash,
+      await core.ctx.conn.transaction(async (tx) => {
+        await claimSession(core, sessionId, tx);
+        await Attempts.bulkWrite(
+          planned.map(({ doc, deadline, event }) => ({
+            updateOne: {
+              filter: { _id: doc._id, status: doc.status, chainN: doc.chainN },
+              update: {
+                $set: {
+                  status: "in_progress",
+                  startedAt: at,
+                  deadline,
+                  chainN: event.n,
+                  chainHash: event.hash,
+                },
+                $push: { events: event },
               },
-              $push: { events: event },
             },
-          },
-        })),
-        { ordered: false },
-      );
+          })),
+          { ordered: false, session: tx },
+        );
+      });
     }
     // An attempt someone else changed in between keeps its own state: only those stamped now started.
     const stamped = new Set(
@@ -143,7 +148,11 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
       );
       deps.notifier.toRoom(rooms.session(sessionId), "session:seat", toSeatView(started, at));
     }
-    await holdRoom(core, sessionId, planned.filter((p) => stamped.has(p.doc._id)).map((p) => p.deadline));
+    await holdRoom(
+      core,
+      sessionId,
+      planned.filter((p) => stamped.has(p.doc._id)).map((p) => p.deadline),
+    );
     return { affected, skipped, early };
   }
 

@@ -21,6 +21,12 @@ const examSessionSchema = new Schema(
     status: { type: String, required: true, enum: ["scheduled", "cancelled"], default: "scheduled" },
     /** Kept in step with the assignments in the same transaction; guards capacity under concurrency. */
     assignedCount: { type: Number, required: true, default: 0 },
+    /**
+     * Bumped by every check-in and release inside their own transaction (`claimScheduled`): that
+     * write, conditional on `status`, is what makes a cancellation and an admission conflict
+     * instead of one slipping between the other's check and write.
+     */
+    admissions: { type: Number, required: true, default: 0 },
     createdBy: { type: String, required: true },
   },
   { timestamps: true, collection: "exam_sessions" },

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { Types, type Connection } from "mongoose";
+import { Types, type ClientSession, type Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type {
@@ -198,8 +198,10 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
       if (body.status === "cancelled") set.status = "cancelled";
       const updated = await audit.transaction(async (session) => {
-        const doc = await Sessions.findByIdAndUpdate(
-          id,
+        // Conditional on the status checked above: a change racing a cancellation must not land
+        // on the cancelled session (nor a cancellation twice).
+        const doc = await Sessions.findOneAndUpdate(
+          { _id: id, status: "scheduled" },
           { $set: set },
           { returnDocument: "after", session },
         ).lean();
@@ -215,7 +217,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         });
         return doc as SessionLean;
       });
-      if (!updated) throw errors.notFound("考试场次");
+      if (!updated) throw errors.conflict("session_cancelled", "该场次已取消");
       return toSessionDto(updated, now());
     },
 
@@ -385,6 +387,21 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     },
 
     // ---- for other features (exam delivery), without actor checks ----
+
+    /**
+     * Inside the caller's transaction: true while the session is scheduled, and then claimed by a
+     * write on it, so a cancellation committing meanwhile conflicts with the caller (one of the two
+     * is retried and sees the other) instead of slipping in between; false when cancelled or gone.
+     */
+    async claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean> {
+      if (!Types.ObjectId.isValid(sessionId)) return false;
+      const r = await Sessions.updateOne(
+        { _id: sessionId, status: "scheduled" },
+        { $inc: { admissions: 1 } },
+        { session: tx },
+      );
+      return r.matchedCount === 1;
+    },
 
     /** One session, or null. */
     async getSession(sessionId: string): Promise<ExamSessionDto | null> {

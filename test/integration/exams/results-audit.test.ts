@@ -44,6 +44,7 @@ describe("exam results: publication and its audit entry are one transaction", ()
     getSession: async (id) => (id === session.id ? session : null),
     listAssignments: async () => [],
     holdRoomUntil: async () => true,
+    claimScheduled: async (id) => id === session.id && session.status === "scheduled",
   });
   const nobody = { reportAttempts: async () => [] };
   const entries = (sessionId: string) =>

@@ -125,4 +125,74 @@ describe("exam delivery: check-in and release against the session's state", func
       proctor.close();
     }
   });
+
+});
+
+/**
+ * Issue 10 (8), the interleaving: a cancellation that lands after check-in or release has checked
+ * the session and before it writes (placed there deterministically by the `afterSessionCheck`
+ * seam) must still stop it, because the status is claimed again inside the write's transaction.
+ */
+describe("exam delivery: a cancellation between the session check and the write", function () {
+  this.timeout(60_000);
+  /** Sessions a test wants cancelled right after the check (the seam below). */
+  const cancelAfterCheck = new Set<string>();
+  const env = useExamNode({
+    options: {
+      afterSessionCheck: async (sessionId) => {
+        if (cancelAfterCheck.delete(sessionId)) await cancel(env.node.ctx.conn, sessionId);
+      },
+    },
+  });
+
+  it("when the session is cancelled between check-in's check and its write, then the check-in is refused and nothing is written", async () => {
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+    const a = assignments[0];
+    if (!a) throw new Error("fixture");
+    const proctor = await connect(env.node.url, proctorUser());
+    try {
+      ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
+      cancelAfterCheck.add(session.id);
+      const ack = await call(proctor, "proctor:check_in", {
+        sessionId: session.id,
+        candidateId: a.candidateId,
+        idNumber: a.idNumber,
+      });
+      expect(cancelAfterCheck.has(session.id), "the seam ran").to.equal(false);
+      expect(ack.ok).to.equal(false);
+      if (!ack.ok) expect(ack.error.code).to.equal("session_cancelled");
+      const { conn } = env.node.ctx;
+      expect(await papersOf(conn, a.candidateId)).to.equal(0);
+      expect(await examDb(conn).Attempts.countDocuments({ candidateId: a.candidateId })).to.equal(0);
+      expect(await conn.collection("exam_exposure").countDocuments({ _id: session.id as never })).to.equal(0);
+    } finally {
+      proctor.close();
+    }
+  });
+
+  it("when the session is cancelled between release's check and its write, then no attempt starts", async () => {
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 2 });
+    const proctor = await connect(env.node.url, proctorUser());
+    try {
+      ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
+      for (const a of assignments)
+        ok(
+          await call(proctor, "proctor:check_in", {
+            sessionId: session.id,
+            candidateId: a.candidateId,
+            idNumber: a.idNumber,
+          }),
+        );
+      cancelAfterCheck.add(session.id);
+      const ack = await call(proctor, "proctor:release", { sessionId: session.id });
+      expect(cancelAfterCheck.has(session.id), "the seam ran").to.equal(false);
+      expect(ack.ok).to.equal(false);
+      if (!ack.ok) expect(ack.error.code).to.equal("session_cancelled");
+      const docs = await examDb(env.node.ctx.conn).Attempts.find({ sessionId: session.id }).lean();
+      expect(docs.map((d) => d.status)).to.deep.equal(["checked_in", "checked_in"]);
+      expect(docs.every((d) => d.startedAt === null && d.deadline === null)).to.equal(true);
+    } finally {
+      proctor.close();
+    }
+  });
 });
