@@ -23,6 +23,8 @@ interface FixtureDoc {
   _id: string;
   session: ExamSessionDto;
   assignments: SeatAssignmentDto[];
+  /** Bumped by `claimScheduled` (the write that makes admissions and cancellations conflict). */
+  admissions?: number;
 }
 
 function fixtureModel(conn: Connection): Model<FixtureDoc> {
