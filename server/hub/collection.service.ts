@@ -11,6 +11,16 @@ import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { hubModels, type HubRecordDoc } from "./hub.models.js";
 import { checkRecord } from "./record-validation.js";
+import { intakeRow, type IntakeLedger } from "./report/intake-ledger.js";
+
+/** A record of the batch that passed the checks, with what its ledger row needs. */
+interface ValidRecord {
+  index: number;
+  record: QualificationRecord;
+  hash: string;
+  raw: unknown;
+}
+type BatchInfo = { batchId: string; sourceProvince: string; receivedAt: Date };
 
 /**
  * The collection interface (数据资源采集): a province publishes qualification records; each is
@@ -18,7 +28,7 @@ import { checkRecord } from "./record-validation.js";
  * answered accepted / duplicate (identical re-send, no effect) / stale (older version, ignored) /
  * rejected with reasons. Only the practitioner's home province may write them.
  */
-export function createCollectionService(conn: Connection, deps: { logger: Logger; now?: () => Date }) {
+export function createCollectionService(conn: Connection, deps: { logger: Logger; now?: () => Date; ledger?: IntakeLedger }) {
   const m = hubModels(conn);
   const now = deps.now ?? (() => new Date());
 
@@ -52,7 +62,9 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
     };
   }
 
-  async function applyOne(index: number, record: QualificationRecord, hash: string, signer: string): Promise<RecordResult> {
+  async function applyOne(v: ValidRecord, batch: BatchInfo): Promise<RecordResult> {
+    const { index, record, hash } = v;
+    const signer = batch.sourceProvince;
     const base = { index, recordId: record.recordId, version: record.version };
     const reject = (code: string, field: string | null, message: string): RecordResult => ({
       ...base, outcome: "rejected", reasons: [{ code, field, message }], hubSeq: null, recordHash: null,
@@ -99,7 +111,10 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
         }],
         { session },
       );
-      return { ...base, outcome: "accepted" as const, reasons: [], hubSeq, recordHash: hash };
+      const result = { ...base, outcome: "accepted" as const, reasons: [], hubSeq, recordHash: hash };
+      // Counted in the same transaction as the change it counts (a failed write undoes the change).
+      await deps.ledger?.write([intakeRow(batch, result, v.raw)], session);
+      return result;
     });
   }
 
@@ -110,11 +125,9 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
    * known record or practitioner, a delete, a person twice in the batch) takes the per-record path,
    * and so does everything if this transaction fails.
    */
-  async function newPeopleAtOnce(
-    valid: { index: number; record: QualificationRecord; hash: string }[],
-    signer: string,
-    at: Date,
-  ): Promise<RecordResult[]> {
+  async function newPeopleAtOnce(valid: ValidRecord[], batch: BatchInfo): Promise<RecordResult[]> {
+    const signer = batch.sourceProvince;
+    const at = batch.receivedAt;
     const count = (key: (v: (typeof valid)[number]) => string) => {
       const m = new Map<string, number>();
       for (const v of valid) m.set(key(v), (m.get(key(v)) ?? 0) + 1);
@@ -159,8 +172,10 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
             recordType: r.record.recordType, operation: r.record.operation, version: r.record.version, at })),
           { session },
         );
-        return rows.map((r) => ({ index: r.index, recordId: r.record.recordId, version: r.record.version, outcome: "accepted" as const,
+        const results = rows.map((r) => ({ index: r.index, recordId: r.record.recordId, version: r.record.version, outcome: "accepted" as const,
           reasons: [], hubSeq: r.hubSeq, recordHash: r.hash }));
+        await deps.ledger?.write(results.map((r, i) => intakeRow(batch, r, rows[i]?.raw)), session);
+        return results;
       });
     } catch (err) {
       deps.logger.warn({ err, count: fresh.length }, "bulk apply failed; applying record by record");
@@ -183,18 +198,19 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
       const batch = parsed.data;
       const receivedAt = now();
       const results: RecordResult[] = [];
-      const valid: { index: number; record: QualificationRecord; hash: string }[] = [];
+      const valid: ValidRecord[] = [];
+      const info: BatchInfo = { batchId: batch.batchId, sourceProvince: signer, receivedAt };
       for (const [index, raw] of batch.records.entries()) {
         const check = checkRecord(raw, { signerProvince: signer, now: receivedAt });
-        if (check.ok) valid.push({ index, record: check.record, hash: check.hash });
+        if (check.ok) valid.push({ index, record: check.record, hash: check.hash, raw });
         else results[index] = { index, recordId: check.recordId, version: check.version, outcome: "rejected", reasons: check.reasons, hubSeq: null, recordHash: null };
       }
-      const fast = await newPeopleAtOnce(valid, signer, receivedAt);
+      const fast = await newPeopleAtOnce(valid, info);
       for (const r of fast) results[r.index] = r;
       for (const v of valid) {
         if (results[v.index]) continue;
         try {
-          results[v.index] = await applyOne(v.index, v.record, v.hash, signer);
+          results[v.index] = await applyOne(v, info);
         } catch (err) {
           if ((err as { code?: unknown }).code !== 11000) throw err;
           // Two provinces raced to create the same practitioner: the loser retries and is then judged on the winner.
@@ -202,6 +218,12 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
             reasons: [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }] };
         }
       }
+      // Records that changed nothing are counted after the batch; a lost row here shows only in
+      // published/rejected figures, never as an accepted record the change log lacks.
+      const unchanged = results.filter((r) => r.outcome !== "accepted").map((r) => intakeRow(info, r, batch.records[r.index]));
+      await deps.ledger?.write(unchanged).catch((err: unknown) =>
+        deps.logger.error({ err, batchId: batch.batchId, province: signer }, "intake ledger write failed for unchanged records"),
+      );
       const rejections = results
         .filter((r) => r.outcome === "rejected")
         .map((r) => ({ recordId: r.recordId, version: r.version, reasons: r.reasons }));

@@ -24,7 +24,7 @@ import { createCollectionService } from "./collection.service.js";
 import { hubAdminRouter, hubNodeRouter } from "./hub.routes.js";
 import { createRegistryService } from "./registry.service.js";
 import { createStatusListService } from "./status-lists.js";
-import { createHubReport, withIntakeLedger, type ExchangeFactsPort } from "./report/index.js";
+import { createHubReport, createIntakeLedger, type ExchangeFactsPort } from "./report/index.js";
 
 export { createRegistryService, type RegistryService } from "./registry.service.js";
 export { createCollectionService, type CollectionService } from "./collection.service.js";
@@ -69,8 +69,9 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
     window,
     ratePerMinute: config.hub.rateLimitPerMinute,
   });
-  // Every receipt also feeds the intake ledger of the monthly report (report/).
-  const collection = withIntakeLedger(createCollectionService(conn, { logger }), conn, logger);
+  // Every record received also feeds the intake ledger of the monthly report (report/), an
+  // accepted one inside its own transaction.
+  const collection = createCollectionService(conn, { logger, ledger: createIntakeLedger(conn) });
   const report = createHubReport({
     conn,
     logger,

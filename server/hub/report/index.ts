@@ -19,7 +19,7 @@ import { createPublicationService } from "./publication.service.js";
 import { reportOperatorRouter, reportPublicRouter } from "./report.routes.js";
 import { createReportService, type ExchangeFactsPort } from "./report.service.js";
 
-export { withIntakeLedger, updateTimeInstant } from "./intake-ledger.js";
+export { createIntakeLedger, intakeRow, updateTimeInstant, type IntakeLedger, type IntakeRow } from "./intake-ledger.js";
 export { COMPLETENESS_ELEMENTS, median, percentile, qualityScore, SCORE_WEIGHTS } from "./figures.js";
 export { monthOf, monthWindow } from "./month.js";
 export { createReportService, type ExchangeFactsPort, type ReportService } from "./report.service.js";

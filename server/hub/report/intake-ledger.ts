@@ -1,7 +1,5 @@
-import type { Connection } from "mongoose";
-import type { CollectionReceipt } from "../../contracts/hub.js";
-import type { Logger } from "../../lib/logger.js";
-import type { CollectionService } from "../collection.service.js";
+import type { ClientSession, Connection } from "mongoose";
+import type { RecordResult } from "../../contracts/hub.js";
 import { completenessOf } from "./figures.js";
 import { reportModels } from "./report.models.js";
 
@@ -18,47 +16,58 @@ export function updateTimeInstant(value: unknown): Date | null {
   return same ? at : null;
 }
 
-/**
- * The collection service with every receipt written to the intake ledger: one row per record,
- * after the batch is applied. The records' own transactions stay as they are; a failed ledger
- * write is logged and shows in the report as a disagreement with the hub's change log
- * (`ledgerConsistent: false`), never as silently wrong figures.
- */
-export function withIntakeLedger(collection: CollectionService, conn: Connection, logger: Logger): CollectionService {
-  const { Intake } = reportModels(conn);
-  async function record(body: unknown, receipt: CollectionReceipt): Promise<void> {
-    const raw = (body as { records?: unknown[] }).records ?? [];
-    const at = new Date(receipt.receivedAt);
-    const rows = receipt.results.map((r) => {
-      const rec = raw[r.index];
-      const obj = rec && typeof rec === "object" ? (rec as Record<string, unknown>) : {};
-      const recordType = obj.recordType === "exam_pass" || obj.recordType === "certificate" ? obj.recordType : null;
-      return {
-        at,
-        sourceProvince: receipt.sourceProvince,
-        batchId: receipt.batchId,
-        index: r.index,
-        recordId: r.recordId,
-        version: r.version,
-        recordType,
-        outcome: r.outcome,
-        reasonCodes: [...new Set(r.reasons.map((x) => x.code))],
-        sourceAt: updateTimeInstant(obj.updateTime),
-        elements: r.outcome === "accepted" ? completenessOf(obj) : {},
-      };
-    });
-    if (rows.length > 0) await Intake.insertMany(rows, { ordered: false });
-  }
+/** One ledger row: what the monthly report needs of one record the hub received. */
+export interface IntakeRow {
+  at: Date;
+  sourceProvince: string;
+  batchId: string;
+  index: number;
+  recordId: string | null;
+  version: number | null;
+  recordType: "exam_pass" | "certificate" | null;
+  outcome: "accepted" | "duplicate" | "stale" | "rejected";
+  reasonCodes: string[];
+  sourceAt: Date | null;
+  elements: Record<string, boolean>;
+}
+
+/** The ledger row of one record's result; `raw` is the record as published (any shape). */
+export function intakeRow(
+  batch: { batchId: string; sourceProvince: string; receivedAt: Date },
+  result: Pick<RecordResult, "index" | "recordId" | "version" | "outcome" | "reasons">,
+  raw: unknown,
+): IntakeRow {
+  const obj = raw && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
+  const recordType = obj.recordType === "exam_pass" || obj.recordType === "certificate" ? obj.recordType : null;
   return {
-    ...collection,
-    async ingest(body, signer) {
-      const receipt = await collection.ingest(body, signer);
-      try {
-        await record(body, receipt);
-      } catch (err) {
-        logger.error({ err, batchId: receipt.batchId, province: signer }, "intake ledger write failed; the monthly report will flag it");
-      }
-      return receipt;
+    at: batch.receivedAt,
+    sourceProvince: batch.sourceProvince,
+    batchId: batch.batchId,
+    index: result.index,
+    recordId: result.recordId,
+    version: result.version,
+    recordType,
+    outcome: result.outcome,
+    reasonCodes: [...new Set(result.reasons.map((x) => x.code))],
+    sourceAt: updateTimeInstant(obj.updateTime),
+    elements: result.outcome === "accepted" ? completenessOf(obj) : {},
+  };
+}
+
+/**
+ * The intake ledger as the collection interface writes it. An accepted record's row is written
+ * with `session`, inside the transaction of the record change it counts: the two commit together
+ * or not at all, so the report's accepted figures cannot drift from the change log (the
+ * `ledgerConsistent` flag stays as a safety net). Rows of records that changed nothing
+ * (duplicate, stale, rejected) are written after the batch, without a session.
+ */
+export function createIntakeLedger(conn: Connection) {
+  const { Intake } = reportModels(conn);
+  return {
+    async write(rows: IntakeRow[], session?: ClientSession): Promise<void> {
+      if (rows.length === 0) return;
+      await Intake.insertMany(rows, session ? { session, ordered: true } : { ordered: false });
     },
   };
 }
+export type IntakeLedger = ReturnType<typeof createIntakeLedger>;

@@ -1,0 +1,58 @@
+import { expect } from "chai";
+import type { CollectionReceipt } from "../../../server/contracts/hub.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+
+/**
+ * The monthly report's intake ledger counts an accepted record in the record's own transaction:
+ * when the ledger row cannot be written, the record change does not happen either.
+ */
+describe("hub intake ledger: written in the transaction of the record it counts", () => {
+  const provinceDb = useTestDatabase("prov_ledger");
+  let hub: TestHub;
+  let publish: (batchId: string, records: unknown[]) => Promise<CollectionReceipt>;
+
+  before(async () => {
+    hub = await startTestHub();
+    const { client } = await aRegisteredProvince(hub, "320000", provinceDb.conn);
+    publish = async (batchId, records) => {
+      const answer = await client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId, records });
+      expect(answer.status, answer.rawBody).to.equal(200);
+      return answer.body;
+    };
+    // A ledger row this batch id cannot be written (unique batch id, already taken): the way to
+    // make the ledger's own store refuse while everything else works.
+    const intake = hub.node.ctx.conn.collection("hub_intake");
+    await intake.createIndex({ batchId: 1 }, { unique: true, partialFilterExpression: { batchId: { $regex: "^blocked-" } } });
+    await intake.insertMany([{ batchId: "blocked-one", at: new Date(0) }, { batchId: "blocked-two", at: new Date(0) }]);
+  });
+  after(async () => {
+    await hub?.node.stop();
+  });
+
+  const db = () => hub.node.ctx.conn;
+  const stored = async (idNumber: string) => ({
+    records: await db().collection("hub_records").countDocuments({ idNumber }),
+    pointer: await db().collection("hub_practitioners").countDocuments({ idNumber }),
+    changes: await db().collection("hub_changes").countDocuments({ idNumber }),
+  });
+
+  it("when the ledger row of an accepted record cannot be written, then the record, pointer and change log are unchanged, and a re-send is applied and counted once", async () => {
+    const record = aPassRecord();
+    const receipt = await publish("blocked-one", [record]);
+    expect(receipt.results[0]?.outcome).to.not.equal("accepted");
+    expect(await stored(record.practitioner.idNumber)).to.deep.equal({ records: 0, pointer: 0, changes: 0 });
+
+    const again = await publish("retry-one", [record]);
+    expect(again.results[0]?.outcome).to.equal("accepted");
+    expect(await stored(record.practitioner.idNumber)).to.deep.equal({ records: 1, pointer: 1, changes: 1 });
+    expect(await db().collection("hub_intake").countDocuments({ recordId: record.recordId, outcome: "accepted" })).to.equal(1);
+  });
+
+  it("when a batch of new practitioners cannot be counted, then none of them is applied", async () => {
+    const records = [aPassRecord(), aPassRecord(), aPassRecord()];
+    const receipt = await publish("blocked-two", records);
+    expect(receipt.results.map((r) => r.outcome)).to.not.include("accepted");
+    for (const r of records) expect(await stored(r.practitioner.idNumber)).to.deep.equal({ records: 0, pointer: 0, changes: 0 });
+  });
+});
