@@ -41,6 +41,18 @@ describe("each node's client shows only what the node runs (browser)", function 
       await page.goto("/admin/organisation");
       await page.getByRole("heading", { name: "运管机构" }).waitFor();
       expect(await page.getByText("添加考点").count()).to.equal(0);
+      // The hub keeps ministry-level bodies only: its form offers the ministry, and that saves.
+      await page.getByRole("button", { name: "添加运管机构" }).click();
+      const dialog = page.getByRole("dialog", { name: "添加运管机构" });
+      await dialog.locator("input").first().fill("交通运输部运输服务司");
+      await dialog.locator(".el-select").click();
+      const options = page.locator(".el-select-dropdown__item:visible");
+      await options.first().waitFor();
+      expect(await options.allInnerTexts()).to.deep.equal(["交通运输部（部级）"]);
+      await screenshot(page, "hub-admin-authority-form");
+      await options.first().click();
+      await dialog.getByRole("button", { name: "保存" }).click();
+      await page.getByRole("cell", { name: "交通运输部运输服务司" }).waitFor();
       await screenshot(page, "hub-admin-organisation");
       await page.goto("/question-bank/questions");
       await page.getByRole("heading", { name: "页面不存在" }).waitFor();
