@@ -4,6 +4,8 @@
  * hub under test has registered. Each check says pass or fail with the reason.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { ChangesPage, CollectionReceipt, LookupAnswer } from "../../server/contracts/hub.js";
 import { makeIdNumber } from "../../server/lib/id-number.js";
 import {
   generateNodeKey,
@@ -47,6 +49,25 @@ function errorCode(raw: Raw): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The answer parsed with the published contract (the OpenAPI documents are generated from it), so
+ * a hub that answers beyond a published bound (a longer string, more items) fails the check.
+ */
+function conforming<S extends z.ZodType>(contract: S, raw: Raw): z.infer<S> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.text);
+  } catch {
+    throw new CheckFailed("the answer is not JSON");
+  }
+  const parsed = contract.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CheckFailed(`the answer breaks the published contract at ${issue?.path.join(".") ?? "?"}: ${issue?.message ?? ""}`);
+  }
+  return parsed.data;
 }
 
 export async function runHubChecks(options: HubCheckOptions): Promise<CheckResult[]> {
@@ -114,7 +135,7 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
       const raw = await send("POST", COLLECT, batch([record(2)]));
       must(raw.status === 200, `answered ${raw.status} ${errorCode(raw) ?? ""}`);
       verifySigned(raw);
-      const result = (JSON.parse(raw.text) as { results?: { outcome?: string }[] }).results?.[0];
+      const result = conforming(CollectionReceipt, raw).results[0];
       must(result?.outcome === "accepted", `record outcome ${result?.outcome ?? "missing"}`);
       return "receipt verified";
     }],
@@ -145,6 +166,13 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
       const raw = await send("POST", COLLECT, batch(Array.from({ length: 501 }, () => record(1))));
       must(raw.status === 413, `answered ${raw.status}`);
       return "413";
+    }],
+    ["C06", "a record with a 10,000-character unknown key is rejected in a receipt within the published bounds", async () => {
+      const raw = await send("POST", COLLECT, batch([{ ...record(1), recordId: `${recordId}-long`, ["k".repeat(10_000)]: 1 }]));
+      must(raw.status === 200, `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      const result = conforming(CollectionReceipt, raw).results[0];
+      must(result?.outcome === "rejected", `record outcome ${result?.outcome ?? "missing"}`);
+      return "bounded receipt";
     }],
     ["S01", "a replayed request gets the original answer again", async () => {
       const body = batch([{ ...record(3) }]);
@@ -183,7 +211,7 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
       const raw = await send("POST", LOOKUP, JSON.stringify({ query: { by: "id_number", idNumber }, officerId: "conformance", reason: "enforcement", caseReference: "CONF-1" }));
       must(raw.status === 200, `answered ${raw.status}`);
       verifySigned(raw);
-      const match = (JSON.parse(raw.text) as { matches?: { idNumber?: string; homeProvince?: string }[] }).matches?.[0];
+      const match = conforming(LookupAnswer, raw).matches[0];
       must(match?.idNumber === idNumber && match.homeProvince === options.provinceCode, "the practitioner was not found");
       return "found";
     }],
@@ -197,7 +225,7 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
       const raw = await send("GET", "/api/hub/v1/catalog/changes?after=0&limit=1000");
       must(raw.status === 200, `answered ${raw.status}`);
       verifySigned(raw);
-      const page = JSON.parse(raw.text) as { changes?: { seq: number; idNumber: string }[] };
+      const page = conforming(ChangesPage, raw);
       const seqs = (page.changes ?? []).map((c) => c.seq);
       must(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), "changes are not in ascending hub sequence");
       must((page.changes ?? []).some((c) => c.idNumber === idNumber), "the published change is missing");

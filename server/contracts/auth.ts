@@ -34,23 +34,24 @@ export const DivisionCode = z.string().regex(/^\d{6}$/, "行政区划代码须�
  * division; candidates carry their registration and scheduled session.
  */
 export const AuthUser = z.object({
-  id: z.string(),
+  id: z.string().max(64),
   kind: z.enum(["staff", "candidate"]),
-  roles: z.array(Role),
-  displayName: z.string(),
+  roles: z.array(Role).max(Role.options.length),
+  /** A staff display name (≤ 64) or a candidate's name. */
+  displayName: z.string().max(64),
   /** The division the user acts in (a candidate: the division of the registering authority). */
   divisionCode: DivisionCode,
   /** The node's province (GB/T 2260) or null on the hub. */
-  provinceCode: z.string().nullable(),
+  provinceCode: z.string().max(6).nullable(),
   /** Test centre a proctor belongs to. */
-  testCentreId: z.string().optional(),
+  testCentreId: z.string().max(64).optional(),
   /** For candidates: their exam session and seat binding. */
   candidate: z
     .object({
-      candidateId: z.string(),
-      sessionId: z.string(),
-      ticketNo: z.string(),
-      seatId: z.string().optional(),
+      candidateId: z.string().max(64),
+      sessionId: z.string().max(64),
+      ticketNo: z.string().max(32),
+      seatId: z.string().max(64).optional(),
     })
     .optional(),
 });

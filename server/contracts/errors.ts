@@ -2,8 +2,9 @@ import { z } from "zod";
 
 /** The one error body every REST response and every failed socket ack carries. */
 export const ErrorBody = z.object({
-  code: z.string(),
-  message: z.string(),
+  code: z.string().max(64),
+  /** One Chinese line; a validation message names the first field (see lib/errors). */
+  message: z.string().max(2000),
   details: z.unknown().optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

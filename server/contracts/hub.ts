@@ -14,6 +14,20 @@ const IsoDate = z.iso.date();
 /** `YYYYMMDDhhmmss`, Beijing time, as MOT interface specs write `UpdateTime`. */
 export const UpdateTime = z.string().regex(/^\d{14}$/, "须为 YYYYMMDDhhmmss");
 const Ed25519PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "须为 base64url 编码的 32 字节 Ed25519 公钥");
+/**
+ * Bounds of the hub's answers. Other provinces' software parses these documents too, so every
+ * array and string in them has a published maximum the hub keeps (it refuses to send more).
+ */
+/** An ISO 8601 timestamp as the hub writes it (`2026-03-01T08:00:00.000Z`), with room for offsets. */
+const Timestamp = z.string().min(1).max(40);
+/** Hub-made identifiers (UUIDs). */
+const HubId = z.string().min(1).max(64);
+/** The most records one lookup answers (a certificate number may match a few people's records). */
+export const MAX_LOOKUP_MATCHES = 5;
+/** The largest page of the change feed or the lookup-notice feed (`limit`). */
+export const MAX_PAGE_SIZE = 1000;
+/** The most reasons one rejected record is given (the first problems found). */
+export const MAX_REJECT_REASONS = 20;
 
 // ---------------------------------------------------------------- node registry (hub operator)
 
@@ -131,33 +145,39 @@ export const MAX_BATCH_RECORDS = 500;
 export const CollectionBatch = z
   .object({
     batchId: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/),
-    records: z.array(z.unknown()).min(1),
+    records: z.array(z.unknown()).min(1).max(MAX_BATCH_RECORDS),
   })
   .strict();
 
-export const RejectReason = z.object({ code: z.string(), field: z.string().nullable(), message: z.string() });
+/** Why a record was rejected: a stable code, the offending field's path and a Chinese message. */
+export const RejectReason = z.object({
+  code: z.string().min(1).max(64),
+  field: z.string().max(200).nullable(),
+  message: z.string().max(500),
+});
 export type RejectReason = z.infer<typeof RejectReason>;
 
 export const RecordOutcome = z.enum(["accepted", "duplicate", "stale", "rejected"]);
 export const RecordResult = z.object({
-  index: z.int(),
-  recordId: z.string().nullable(),
+  index: z.int().min(0).max(MAX_BATCH_RECORDS - 1),
+  recordId: z.string().max(100).nullable(),
   version: z.int().nullable(),
   outcome: RecordOutcome,
-  reasons: z.array(RejectReason),
+  reasons: z.array(RejectReason).max(MAX_REJECT_REASONS),
   /** Hub sequence number of the change (accepted only). */
   hubSeq: z.int().nullable(),
-  recordHash: z.string().nullable(),
+  /** SHA-256 of the record's canonical form, hex. */
+  recordHash: z.string().max(128).nullable(),
 });
 export type RecordResult = z.infer<typeof RecordResult>;
 
 /** The per-record receipt; the HTTP response signature makes it a signed receipt. */
 export const CollectionReceipt = z.object({
-  receiptId: z.string(),
-  batchId: z.string(),
-  sourceProvince: z.string(),
-  receivedAt: z.string(),
-  results: z.array(RecordResult),
+  receiptId: HubId,
+  batchId: z.string().min(1).max(100),
+  sourceProvince: z.string().max(6),
+  receivedAt: Timestamp,
+  results: z.array(RecordResult).max(MAX_BATCH_RECORDS),
 });
 export type CollectionReceipt = z.infer<typeof CollectionReceipt>;
 
@@ -184,58 +204,68 @@ export const LookupBody = z
 export type LookupBody = z.infer<typeof LookupBody>;
 
 export const PractitionerView = z.object({
-  idNumber: z.string(),
-  name: z.string(),
-  homeProvince: z.string(),
-  categories: z.array(z.string()),
-  certificateNumber: z.string().nullable(),
+  /** Masked (e.g. `3201**********1234`) for reasons that need no full number. */
+  idNumber: z.string().max(18),
+  name: z.string().max(50),
+  homeProvince: z.string().max(6),
+  categories: z.array(z.string().max(8)).max(7),
+  certificateNumber: z.string().max(40).nullable(),
   certificateStatus: CertificateStatus.nullable(),
-  validTo: z.string().nullable(),
+  validTo: z.string().max(10).nullable(),
   version: z.int(),
-  recordHash: z.string(),
-  updatedAt: z.string(),
+  recordHash: z.string().max(128),
+  updatedAt: Timestamp,
   /** Which fields were masked for this reason. */
-  masked: z.array(z.string()),
+  masked: z.array(z.string().max(64)).max(20),
 });
 export type PractitionerView = z.infer<typeof PractitionerView>;
 
 export const LookupAnswer = z.object({
-  lookupId: z.string(),
+  lookupId: HubId,
   reason: LookupReason,
-  matches: z.array(PractitionerView),
+  matches: z.array(PractitionerView).max(MAX_LOOKUP_MATCHES),
 });
 export type LookupAnswer = z.infer<typeof LookupAnswer>;
 
 export const ChangesQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(200),
 });
 
 export const ChangeEntry = z.object({
   seq: z.int(),
-  idNumber: z.string(),
-  homeProvince: z.string(),
-  recordId: z.string(),
-  recordType: z.string(),
+  idNumber: z.string().max(18),
+  homeProvince: z.string().max(6),
+  recordId: z.string().max(100),
+  recordType: z.string().max(32),
   operation: RecordOperation,
   version: z.int(),
-  at: z.string(),
+  at: Timestamp,
 });
-export const ChangesPage = z.object({ changes: z.array(ChangeEntry), nextCursor: z.int(), hasMore: z.boolean() });
+export const ChangesPage = z.object({
+  changes: z.array(ChangeEntry).max(MAX_PAGE_SIZE),
+  nextCursor: z.int(),
+  hasMore: z.boolean(),
+});
 export type ChangesPage = z.infer<typeof ChangesPage>;
 
 /** A lookup of one of the asking province's own practitioners, made elsewhere. */
 export const LookupNotice = z.object({
   seq: z.int(),
-  lookupId: z.string(),
-  at: z.string(),
-  requestingProvince: z.string(),
-  officerId: z.string(),
+  lookupId: HubId,
+  at: Timestamp,
+  requestingProvince: z.string().max(6),
+  officerId: z.string().max(64),
   reason: LookupReason,
-  caseReference: z.string(),
-  idNumber: z.string(),
+  caseReference: z.string().max(64),
+  idNumber: z.string().max(18),
 });
-export const LookupNoticesPage = z.object({ lookups: z.array(LookupNotice), nextCursor: z.int(), hasMore: z.boolean() });
+/** A page holds up to `limit` lookups, each noticed once per matching practitioner of the province. */
+export const LookupNoticesPage = z.object({
+  lookups: z.array(LookupNotice).max(MAX_PAGE_SIZE * MAX_LOOKUP_MATCHES),
+  nextCursor: z.int(),
+  hasMore: z.boolean(),
+});
 export type LookupNoticesPage = z.infer<typeof LookupNoticesPage>;
 
 // ---------------------------------------------------------------- officer lookups at a province node
@@ -302,9 +332,9 @@ export interface LegacyPublishDto {
 
 /** The hub's answer to a province publishing its signed status list. */
 export const StatusListReceipt = z.object({
-  provinceCode: z.string(),
+  provinceCode: z.string().max(6),
   outcome: z.enum(["accepted", "stale"]),
-  generatedAt: z.string(),
+  generatedAt: Timestamp,
 });
 export type StatusListReceipt = z.infer<typeof StatusListReceipt>;
 

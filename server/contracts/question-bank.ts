@@ -71,12 +71,24 @@ export const QuestionFile = z
   .strict();
 export type QuestionFile = z.infer<typeof QuestionFile>;
 
+/** A blueprint has at most this many cells, each asking at most MAX_CELL_QUESTIONS questions. */
+export const MAX_BLUEPRINT_CELLS = 200;
+export const MAX_CELL_QUESTIONS = 200;
+/** So a paper holds at most this many questions. */
+export const MAX_PAPER_QUESTIONS = MAX_BLUEPRINT_CELLS * MAX_CELL_QUESTIONS;
+/** Bounds of server-produced text: ids, people's names, ISO timestamps. */
+const Id = z.string().max(64);
+const PersonName = z.string().max(64);
+const Timestamp = z.string().max(40);
+/** An answer key in displayed lettering: A–D, or T/F. */
+const AnswerKeys = z.array(z.string().max(1)).max(4);
+
 /** One cell of a blueprint: how many questions of one type from one chapter. */
 export const BlueprintCell = z
   .object({
     type: QuestionType,
     chapter: z.string().min(1).max(64),
-    count: z.number().int().min(1).max(200),
+    count: z.number().int().min(1).max(MAX_CELL_QUESTIONS),
   })
   .strict();
 
@@ -99,7 +111,7 @@ export const BlueprintInput = z
         multiple: z.number().positive(),
       })
       .strict(),
-    cells: z.array(BlueprintCell).min(1).max(200),
+    cells: z.array(BlueprintCell).min(1).max(MAX_BLUEPRINT_CELLS),
     /** Optional share of questions per difficulty level, e.g. {"1":0.2,"3":0.6,"5":0.2}; a preference, not a hard rule. */
     difficultyMix: z.record(z.string().regex(/^[1-5]$/), z.number().min(0).max(1)).optional(),
     /** Multiple choice: all-or-nothing (default) or partial credit for a correct subset. */
@@ -133,17 +145,17 @@ export type QuestionStatus = z.infer<typeof QuestionStatus>;
  * into the paper, so later edits (which create new versions) never reach an existing paper.
  */
 export const BankQuestionSnapshot = z.object({
-  id: z.string(),
+  id: Id,
   version: z.number().int().min(1),
   type: QuestionType,
-  stem: z.string(),
-  options: z.array(QuestionOption),
-  answer: z.array(z.string()),
-  explanation: z.string(),
-  chapter: z.string(),
-  categories: z.array(CategoryCode),
+  stem: z.string().max(2000),
+  options: z.array(QuestionOption).max(4),
+  answer: AnswerKeys,
+  explanation: z.string().max(2000),
+  chapter: z.string().max(64),
+  categories: z.array(CategoryCode).max(Object.keys(CATEGORIES).length),
   difficulty: z.number().int().min(1).max(5),
-  imageId: z.string().optional(),
+  imageId: Id.optional(),
 });
 export type BankQuestionSnapshot = z.infer<typeof BankQuestionSnapshot>;
 
@@ -154,7 +166,7 @@ export type Blueprint = BlueprintInput & { id: string; version: number };
 export const BankShortfall = z.object({
   categoryCode: CategoryCode,
   type: QuestionType,
-  chapter: z.string(),
+  chapter: z.string().max(64),
   needed: z.number().int(),
   available: z.number().int(),
 });
@@ -162,9 +174,9 @@ export type BankShortfall = z.infer<typeof BankShortfall>;
 
 /** A review comment or workflow step on a question version (history). */
 export const QuestionEvent = z.object({
-  at: z.string(),
-  actorId: z.string(),
-  actorName: z.string(),
+  at: Timestamp,
+  actorId: Id,
+  actorName: PersonName,
   action: z.enum([
     "created",
     "edited",
@@ -177,59 +189,66 @@ export const QuestionEvent = z.object({
     "quarantined",
     "released",
   ]),
-  comment: z.string().optional(),
+  /** A reviewer's comment (≤ 1000) or an import's file name and version note. */
+  comment: z.string().max(1000).optional(),
 });
 export type QuestionEvent = z.infer<typeof QuestionEvent>;
 
+/** How many history steps of a version the question DTO carries (the newest). */
+export const MAX_QUESTION_HISTORY = 200;
+
 /** What examiners and reviewers see of one question version. */
 export const QuestionDto = z.object({
-  id: z.string(),
+  id: Id,
   version: z.number().int(),
   status: QuestionStatus,
-  ref: z.string(),
+  ref: z.string().max(64),
   type: QuestionType,
-  stem: z.string(),
-  options: z.array(QuestionOption),
-  answer: z.array(z.string()),
-  explanation: z.string(),
-  chapter: z.string(),
-  categories: z.array(CategoryCode),
+  stem: z.string().max(2000),
+  options: z.array(QuestionOption).max(4),
+  answer: AnswerKeys,
+  explanation: z.string().max(2000),
+  chapter: z.string().max(64),
+  categories: z.array(CategoryCode).max(Object.keys(CATEGORIES).length),
   difficulty: z.number().int(),
-  tags: z.array(z.string()),
-  source: z.string(),
-  imageId: z.string().optional(),
-  authorId: z.string(),
-  authorName: z.string(),
-  reviewerId: z.string().optional(),
+  tags: z.array(z.string().max(32)).max(20),
+  source: z.string().max(200),
+  imageId: Id.optional(),
+  authorId: Id,
+  authorName: PersonName,
+  reviewerId: Id.optional(),
   quarantined: z.boolean(),
-  history: z.array(QuestionEvent),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  /** The version's latest MAX_QUESTION_HISTORY steps (the presenter keeps the newest). */
+  history: z.array(QuestionEvent).max(MAX_QUESTION_HISTORY),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
 });
 export type QuestionDto = z.infer<typeof QuestionDto>;
 
 /** What examiners see of a blueprint version, with whether the current bank can assemble it. */
 export const BlueprintDto = BlueprintInput.extend({
-  id: z.string(),
+  id: Id,
   version: z.number().int(),
   status: z.enum(["draft", "published", "retired"]),
-  createdBy: z.string(),
-  createdAt: z.string(),
+  createdBy: Id,
+  createdAt: Timestamp,
 });
 export type BlueprintDto = z.infer<typeof BlueprintDto>;
 
 /** Result of checking a blueprint against the published bank. */
 export const FeasibilityDto = z.object({
   feasible: z.boolean(),
-  cells: z.array(
-    z.object({
-      type: QuestionType,
-      chapter: z.string(),
-      needed: z.number().int(),
-      available: z.number().int(),
-    }),
-  ),
-  shortfalls: z.array(BankShortfall),
+  cells: z
+    .array(
+      z.object({
+        type: QuestionType,
+        chapter: z.string().max(64),
+        needed: z.number().int(),
+        available: z.number().int(),
+      }),
+    )
+    .max(MAX_BLUEPRINT_CELLS),
+  shortfalls: z.array(BankShortfall).max(MAX_BLUEPRINT_CELLS * 7),
   totalQuestions: z.number().int(),
   totalPoints: z.number(),
 });
@@ -242,16 +261,16 @@ export type ImportFormat = z.infer<typeof ImportFormat>;
 /** Per item: what was imported, and what was skipped or dropped and why. */
 export const ImportItemReport = z.object({
   /** Where in the file: "第 12 行", "question #3 (name)", the item's ref. */
-  location: z.string(),
-  ref: z.string().optional(),
+  location: z.string().max(300),
+  ref: z.string().max(64).optional(),
   outcome: z.enum(["created", "updated", "unchanged", "skipped", "invalid"]),
   /** Constructs the format allows but roadcert cannot hold (e.g. Moodle matching, GIFT feedback), with why. */
-  notes: z.array(z.string()),
+  notes: z.array(z.string().max(2000)).max(50),
 });
 export type ImportItemReport = z.infer<typeof ImportItemReport>;
 
 export const ImportReport = z.object({
-  file: z.string(),
+  file: z.string().max(200),
   format: ImportFormat,
   dryRun: z.boolean(),
   /** True when nothing was written because the file had an invalid item (all-or-nothing). */
@@ -263,13 +282,16 @@ export const ImportReport = z.object({
     skipped: z.number().int(),
     invalid: z.number().int(),
   }),
-  items: z.array(ImportItemReport),
-  blueprints: z.array(
-    z.object({
-      categoryCode: CategoryCode,
-      outcome: z.enum(["created", "unchanged", "updated"]),
-      version: z.number().int(),
-    }),
-  ),
+  /** One per item of the file; files are bounded by size (bulk CSV/GIFT files hold 100,000 items). */
+  items: z.array(ImportItemReport).max(1_000_000),
+  blueprints: z
+    .array(
+      z.object({
+        categoryCode: CategoryCode,
+        outcome: z.enum(["created", "unchanged", "updated"]),
+        version: z.number().int(),
+      }),
+    )
+    .max(100),
 });
 export type ImportReport = z.infer<typeof ImportReport>;

@@ -41,8 +41,12 @@ export function hubNodeRouter(deps: {
   const r = strictRouter();
   // Answers are checked against the same contracts the OpenAPI documents are generated from: a
   // response that would break the published interface fails here (500) instead of leaving.
-  const send = <S extends z.ZodType>(req: Request, res: Response, contract: S, body: z.infer<S>) =>
-    gate.reply(req, res, 200, contract.parse(body));
+  const send = <S extends z.ZodType>(req: Request, res: Response, contract: S, body: z.infer<S>) => {
+    const checked = contract.safeParse(body);
+    // The hub's own fault, never the caller's: a ZodError here would map to a 400 blaming the request.
+    if (!checked.success) throw new Error("hub answer breaks its published contract", { cause: checked.error });
+    return gate.reply(req, res, 200, checked.data);
+  };
 
   r.get(`${HUB_API_PREFIX}/identity`, (_req, res) => {
     const body: HubIdentityDto = { keyId: deps.key.keyId, publicKey: deps.key.publicKeyX, alg: "ed25519" };

@@ -1,11 +1,25 @@
 import { createHash } from "node:crypto";
-import { QualificationRecord, type RejectReason } from "../contracts/hub.js";
+import { MAX_REJECT_REASONS, QualificationRecord, type RejectReason } from "../contracts/hub.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
 
 export type RecordCheck =
   | { ok: true; record: QualificationRecord; hash: string }
   | { ok: false; recordId: string | null; version: number | null; reasons: RejectReason[] };
+
+/**
+ * A reason within the published bounds (RejectReason: field ≤ 200, message ≤ 500 characters).
+ * zod's messages quote what was sent (an unknown key's name, for one), so a province could
+ * otherwise make the hub's receipt as long as its request, and the hub would refuse to send it.
+ */
+function bounded(code: string, field: string | null, message: string): RejectReason {
+  const max = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+  return {
+    code,
+    field: field === null ? null : max(field, 200),
+    message: max(message, 500),
+  };
+}
 
 /** Beijing time (UTC+8, no DST): the zone MOT's `UpdateTime` is written in. */
 function updateTimeToDate(t: string): Date | null {
@@ -49,16 +63,16 @@ export function checkRecord(raw: unknown, ctx: { signerProvince: string; now: Da
   const version = typeof ids.version === "number" && Number.isInteger(ids.version) ? ids.version : null;
   const parsed = QualificationRecord.safeParse(raw);
   if (!parsed.success) {
-    const reasons = parsed.error.issues.slice(0, 20).map((i) => ({
-      code: "invalid_field",
-      field: i.path.join(".") || null,
-      message: i.message,
-    }));
+    const reasons = parsed.error.issues
+      .slice(0, MAX_REJECT_REASONS)
+      .map((i) => bounded("invalid_field", i.path.join(".") || null, i.message));
     return { ok: false, recordId, version, reasons };
   }
   const r = parsed.data;
   const reasons: RejectReason[] = [];
-  const add = (code: string, field: string | null, message: string) => reasons.push({ code, field, message });
+  const add = (code: string, field: string | null, message: string) => {
+    if (reasons.length < MAX_REJECT_REASONS) reasons.push(bounded(code, field, message));
+  };
 
   if (r.sourceProvince !== ctx.signerProvince)
     add("provenance_mismatch", "sourceProvince", `数据来源省份 ${r.sourceProvince} 与签名节点 ${ctx.signerProvince} 不符`);

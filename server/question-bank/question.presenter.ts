@@ -1,10 +1,11 @@
-import type {
-  BankQuestionSnapshot,
-  Blueprint,
-  BlueprintDto,
-  QuestionDto,
-  QuestionEvent,
-  QuestionInput,
+import {
+  MAX_QUESTION_HISTORY,
+  type BankQuestionSnapshot,
+  type Blueprint,
+  type BlueprintDto,
+  type QuestionDto,
+  type QuestionEvent,
+  type QuestionInput,
 } from "../contracts/question-bank.js";
 import type { BlueprintDoc } from "./blueprint.model.js";
 import type { QuestionVersionDoc } from "./question.model.js";
@@ -36,7 +37,8 @@ export function toQuestionDto(doc: Lean<QuestionVersionDoc>): QuestionDto {
     authorName: doc.authorName,
     ...(doc.reviewerId ? { reviewerId: doc.reviewerId } : {}),
     quarantined: doc.quarantined,
-    history: doc.history.map((h): QuestionEvent => ({
+    // The newest steps: a long-lived draft's history is not bounded by any input.
+    history: doc.history.slice(-MAX_QUESTION_HISTORY).map((h): QuestionEvent => ({
       at: iso(h.at),
       actorId: h.actorId,
       actorName: h.actorName,

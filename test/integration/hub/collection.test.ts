@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { CollectionReceipt } from "../../../server/contracts/hub.js";
+import { CollectionReceipt, MAX_REJECT_REASONS } from "../../../server/contracts/hub.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { aCertificateRecord, aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
@@ -52,6 +52,24 @@ describe("hub collection interface", () => {
     expect(malformed?.reasons.length).to.be.greaterThan(2);
     expect(unknownDivision?.reasons.map((r) => r.code)).to.include("unknown_division");
     expect(failedScore?.reasons.map((r) => r.field)).to.include("exam.score");
+    expect(ok?.outcome).to.equal("accepted");
+  });
+
+  it("when a record carries a 10,000-character unknown key and dozens of bad fields, then its receipt stays within the published bounds", async () => {
+    const huge = "k".repeat(10_000);
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`extra${i}`, 1]));
+    const answer = await publish(jiangsu, [
+      { ...aPassRecord(), [huge]: 1 },
+      { recordId: 7, version: "x", practitioner: [], categories: "no", exam: 1, certificate: 2, ...many },
+      aPassRecord(),
+    ]);
+    expect(answer.status).to.equal(200);
+    // The province parses the answer with the same contract the OpenAPI documents publish.
+    expect(CollectionReceipt.safeParse(answer.body).success).to.equal(true);
+    const [longKey, manyProblems, ok] = answer.body.results;
+    expect(longKey?.outcome).to.equal("rejected");
+    expect(longKey?.reasons.every((r) => r.message.length <= 500 && (r.field ?? "").length <= 200)).to.equal(true);
+    expect(manyProblems?.reasons.length).to.be.within(1, MAX_REJECT_REASONS);
     expect(ok?.outcome).to.equal("accepted");
   });
 
