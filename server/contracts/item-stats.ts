@@ -41,7 +41,8 @@ export const ItemStat = z.object({
   /** Corrected point-biserial: item (0/1) against the rest score; null when undefined (no variance). */
   discrimination: z.number().nullable(),
   /** Choices counted per ORIGINAL option key (or T/F), plus "blank" for unanswered. */
-  distractors: z.record(z.string().max(8), z.number().int()),
+  // Keys are A–D, T/F and "blank".
+  distractors: z.record(z.string().max(8), z.number().int()).meta({ maxProperties: 7 }),
   flags: z.array(ItemFlag).max(ItemFlag.options.length),
   quarantined: z.boolean(),
   /** The version's reference and stem, for the examiner's table (absent when the version is unknown here). */

@@ -71,6 +71,8 @@ export const QuestionFile = z
   .strict();
 export type QuestionFile = z.infer<typeof QuestionFile>;
 
+/** Accommodations (照顾措施) one blueprint may approve. */
+export const MAX_ACCOMMODATIONS = 20;
 /** A blueprint has at most this many cells, each asking at most MAX_CELL_QUESTIONS questions. */
 export const MAX_BLUEPRINT_CELLS = 200;
 export const MAX_CELL_QUESTIONS = 200;
@@ -113,7 +115,11 @@ export const BlueprintInput = z
       .strict(),
     cells: z.array(BlueprintCell).min(1).max(MAX_BLUEPRINT_CELLS),
     /** Optional share of questions per difficulty level, e.g. {"1":0.2,"3":0.6,"5":0.2}; a preference, not a hard rule. */
-    difficultyMix: z.record(z.string().regex(/^[1-5]$/), z.number().min(0).max(1)).optional(),
+    // Keys 1–5 only, so at most five entries.
+    difficultyMix: z
+      .record(z.string().regex(/^[1-5]$/), z.number().min(0).max(1))
+      .meta({ maxProperties: 5 })
+      .optional(),
     /** Multiple choice: all-or-nothing (default) or partial credit for a correct subset. */
     multipleScoring: z.enum(["all_or_nothing", "partial"]).default("all_or_nothing"),
     retake: z
@@ -124,7 +130,12 @@ export const BlueprintInput = z
       .strict()
       .default({ freeRetakes: 1, waitDays: 30 }),
     /** Extra minutes granted for approved accommodations (e.g. {"low_vision": 15}). */
-    accommodations: z.record(z.string().min(1).max(32), z.number().int().min(0).max(120)).default({}),
+    // A record has no size bound of its own: the refinement enforces one, the meta publishes it.
+    accommodations: z
+      .record(z.string().min(1).max(32), z.number().int().min(0).max(120))
+      .refine((a) => Object.keys(a).length <= MAX_ACCOMMODATIONS, `照顾措施最多 ${MAX_ACCOMMODATIONS} 项`)
+      .meta({ maxProperties: MAX_ACCOMMODATIONS })
+      .default({}),
   })
   .strict();
 export type BlueprintInput = z.infer<typeof BlueprintInput>;

@@ -15,6 +15,11 @@ function unbounded(schema: unknown, at: string, out: string[]): void {
   if (types.includes("array") && s.maxItems === undefined && !Array.isArray(s.prefixItems)) out.push(`${at} (array)`);
   const fixed = s.enum !== undefined || s.const !== undefined || s.pattern !== undefined || s.format !== undefined;
   if (types.includes("string") && s.maxLength === undefined && !fixed) out.push(`${at} (string)`);
+  // A record (a map of free keys) must publish how many entries it takes, unless its keys are an enum.
+  const isRecord = typeof s.additionalProperties === "object" || s.propertyNames !== undefined;
+  const keys = (s.propertyNames ?? {}) as Record<string, unknown>;
+  const keysFixed = keys.enum !== undefined || keys.const !== undefined;
+  if (types.includes("object") && isRecord && !keysFixed && s.maxProperties === undefined) out.push(`${at} (record)`);
   for (const [k, v] of Object.entries(s)) unbounded(v, `${at}.${k}`, out);
 }
 
@@ -37,9 +42,25 @@ describe("every contract bounds its arrays and strings", () => {
 
   it("when a schema has a nullable string or array without a maximum, then the walk names it", () => {
     const problems: string[] = [];
-    const loose = z.object({ note: z.string().nullable(), list: z.array(z.string().max(5)).nullable() });
+    const loose = z.object({
+      note: z.string().nullable(),
+      list: z.array(z.string().max(5)).nullable(),
+      map: z.record(z.string().max(5), z.number()),
+    });
     unbounded(z.toJSONSchema(loose, { io: "input" }), "loose", problems);
-    expect(problems).to.deep.equal(["loose.properties.note (string)", "loose.properties.list.anyOf.0 (array)"]);
+    expect(problems).to.deep.equal([
+      "loose.properties.note (string)",
+      "loose.properties.list.anyOf.0 (array)",
+      "loose.properties.map (record)",
+    ]);
+  });
+
+  it("when a blueprint approves 10,000 accommodations, then the contract refuses it", async () => {
+    const { BlueprintInput } = await import("../../../server/contracts/question-bank.js");
+    const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`a${i}`, 10]));
+    const shape = BlueprintInput.safeParse({ accommodations: many });
+    expect(shape.success).to.equal(false);
+    expect(shape.error?.issues.some((i) => i.path.join(".") === "accommodations")).to.equal(true);
   });
 
   it("when a question update carries 100,000 categories, then the contract refuses it", async () => {
