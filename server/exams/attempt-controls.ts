@@ -5,6 +5,7 @@ import type { ExamCore } from "./exam-core.js";
 import { rooms, type Actor } from "./ports.js";
 import { clockParts } from "./presenters.js";
 import { holdRoom } from "./release.js";
+import type { UnitOfWork } from "./unit-of-work.js";
 import { errors } from "../lib/errors.js";
 
 /** An extension waiting for its second approver. */
@@ -16,45 +17,57 @@ export interface TakenExtension {
 
 /**
  * Proctor actions on one attempt: pause, resume, extra time, pending extensions, force-submit and
- * void. Authorised and audited by the proctoring feature; each returns whether it changed anything.
+ * void. Authorised and audited by the proctoring feature: each writes inside the caller's unit of
+ * work (the transaction its audit entry joins), pushes to sockets only after the commit, and
+ * returns whether it changed anything.
  */
 export function createAttemptControls(
   core: ExamCore,
-  close: (attemptId: string, actor: Actor) => Promise<boolean>,
+  close: (attemptId: string, actor: Actor, uow: UnitOfWork) => Promise<boolean>,
 ) {
   const { store, seats, results, deps, now } = core;
 
-  async function pause(actor: Actor, attemptId: string, reason: string): Promise<boolean> {
-    const res = await store.mutate(attemptId, (doc, at) =>
-      doc.status === "in_progress" && !doc.pausedAt
-        ? {
-            filter: { status: "in_progress", pausedAt: null },
-            set: { pausedAt: at },
-            event: { type: "pause", data: { by: actor.id, reason } },
-          }
-        : null,
+  async function pause(actor: Actor, attemptId: string, reason: string, uow: UnitOfWork): Promise<boolean> {
+    const res = await store.mutate(
+      attemptId,
+      (doc, at) =>
+        doc.status === "in_progress" && !doc.pausedAt
+          ? {
+              filter: { status: "in_progress", pausedAt: null },
+              set: { pausedAt: at },
+              event: { type: "pause", data: { by: actor.id, reason } },
+            }
+          : null,
+      { session: uow.session },
     );
-    if (res.event) await seats.emitClock(attemptId, `监考员暂停考试：${reason}`);
+    if (res.event) uow.afterCommit(() => seats.emitClock(attemptId, `监考员暂停考试：${reason}`));
     return res.event !== null;
   }
 
   /** Resumes a paused attempt: the pause is added to the clock, so it never costs the candidate time. */
-  async function resume(actor: Actor, attemptId: string): Promise<boolean> {
+  async function resume(actor: Actor, attemptId: string, uow: UnitOfWork): Promise<boolean> {
     let resumedDeadline = null as Date | null;
-    const res = await store.mutate(attemptId, (doc, at) => {
-      if (doc.status !== "in_progress" || !doc.pausedAt) return null;
-      const pausedMs = (doc.pausedMs ?? 0) + Math.max(0, at.getTime() - doc.pausedAt.getTime());
-      const deadline = computeDeadline({ ...clockParts(doc), pausedMs, pausedAt: null });
-      resumedDeadline = deadline;
-      return {
-        filter: { status: "in_progress", pausedAt: doc.pausedAt },
-        set: { pausedAt: null, pausedMs, deadline },
-        event: { type: "resume", data: { by: actor.id, pausedMs } },
-      };
-    });
+    const res = await store.mutate(
+      attemptId,
+      (doc, at) => {
+        if (doc.status !== "in_progress" || !doc.pausedAt) return null;
+        const pausedMs = (doc.pausedMs ?? 0) + Math.max(0, at.getTime() - doc.pausedAt.getTime());
+        const deadline = computeDeadline({ ...clockParts(doc), pausedMs, pausedAt: null });
+        resumedDeadline = deadline;
+        return {
+          filter: { status: "in_progress", pausedAt: doc.pausedAt },
+          set: { pausedAt: null, pausedMs, deadline },
+          event: { type: "resume", data: { by: actor.id, pausedMs } },
+        };
+      },
+      { session: uow.session },
+    );
     if (res.event) {
-      if (resumedDeadline) await holdRoom(core, res.before.sessionId, [resumedDeadline]);
-      await seats.emitClock(attemptId, "考试已恢复");
+      const deadline = resumedDeadline;
+      uow.afterCommit(async () => {
+        if (deadline) await holdRoom(core, res.before.sessionId, [deadline]);
+        await seats.emitClock(attemptId, "考试已恢复");
+      });
     }
     return res.event !== null;
   }
@@ -66,34 +79,49 @@ export function createAttemptControls(
     minutes: number,
     reason: string,
     kind: "extend" | "credit",
+    uow: UnitOfWork,
     extra: Record<string, unknown> = {},
   ): Promise<boolean> {
     // An extension is a choice and may wait: refused when the room is booked for the next session
     // by then. Outage credit is owed to the candidate: granted, and an overrun is logged (holdRoom).
     if (kind === "extend") {
-      const doc = await store.load(attemptId);
-      const wanted = computeDeadline({ ...clockParts(doc), creditedMinutes: (doc.creditedMinutes ?? 0) + minutes });
+      const doc = await store.load(attemptId, uow.session);
+      const wanted = computeDeadline({
+        ...clockParts(doc),
+        creditedMinutes: (doc.creditedMinutes ?? 0) + minutes,
+      });
       if (wanted && !(await deps.scheduling.holdRoomUntil(doc.sessionId, wanted)))
         throw errors.conflict("room_booked", `延长 ${minutes} 分钟后将占用本考场已安排给其他场次的时间`);
     }
     let credited = null as Date | null;
-    const res = await store.mutate(attemptId, (doc) => {
-      if (doc.status !== "in_progress" && doc.status !== "checked_in" && doc.status !== "ready") return null;
-      const creditedMinutes = (doc.creditedMinutes ?? 0) + minutes;
-      const deadline = computeDeadline({ ...clockParts(doc), creditedMinutes });
-      credited = deadline;
-      return {
-        filter: { status: doc.status },
-        set: { creditedMinutes, deadline },
-        event: { type: kind, data: { by: actor.id, minutes, reason, ...extra } },
-      };
-    });
-    if (res.event && credited && kind === "credit") await holdRoom(core, res.before.sessionId, [credited]);
-    if (res.event)
-      await seats.emitClock(
-        attemptId,
-        kind === "extend" ? `延长考试时间 ${minutes} 分钟：${reason}` : `断线补时 ${minutes} 分钟：${reason}`,
-      );
+    const res = await store.mutate(
+      attemptId,
+      (doc) => {
+        if (doc.status !== "in_progress" && doc.status !== "checked_in" && doc.status !== "ready")
+          return null;
+        const creditedMinutes = (doc.creditedMinutes ?? 0) + minutes;
+        const deadline = computeDeadline({ ...clockParts(doc), creditedMinutes });
+        credited = deadline;
+        return {
+          filter: { status: doc.status },
+          set: { creditedMinutes, deadline },
+          event: { type: kind, data: { by: actor.id, minutes, reason, ...extra } },
+        };
+      },
+      { session: uow.session },
+    );
+    if (res.event) {
+      const deadline = credited;
+      uow.afterCommit(async () => {
+        if (deadline && kind === "credit") await holdRoom(core, res.before.sessionId, [deadline]);
+        await seats.emitClock(
+          attemptId,
+          kind === "extend"
+            ? `延长考试时间 ${minutes} 分钟：${reason}`
+            : `断线补时 ${minutes} 分钟：${reason}`,
+        );
+      });
+    }
     return res.event !== null;
   }
 
@@ -102,6 +130,7 @@ export function createAttemptControls(
     attemptId: string,
     minutes: number,
     reason: string,
+    uow: UnitOfWork,
   ): Promise<{ requestId: string } | null> {
     const requestId = `ext_${randomBytes(6).toString("hex")}`;
     const res = await store.Attempts.updateOne(
@@ -118,45 +147,60 @@ export function createAttemptControls(
           },
         },
       },
+      { session: uow.session },
     );
     if (res.matchedCount !== 1) return null;
-    seats.seat(attemptId);
+    uow.afterCommit(() => seats.seat(attemptId));
     return { requestId };
   }
 
   /** Removes a pending extension atomically (only one approver can take it) and returns it. */
-  async function takePendingExtension(attemptId: string, requestId: string): Promise<TakenExtension | null> {
+  async function takePendingExtension(
+    attemptId: string,
+    requestId: string,
+    uow: UnitOfWork,
+  ): Promise<TakenExtension | null> {
     const before = await store.Attempts.findOneAndUpdate(
       { _id: attemptId, "pendingExtensions.requestId": requestId },
       { $pull: { pendingExtensions: { requestId } } },
-      { returnDocument: "before", projection: { pendingExtensions: 1 } },
+      { returnDocument: "before", projection: { pendingExtensions: 1 }, session: uow.session },
     ).lean<Pick<AttemptDoc, "pendingExtensions">>();
     const p = before?.pendingExtensions.find((x) => x.requestId === requestId);
-    seats.seat(attemptId);
+    uow.afterCommit(() => seats.seat(attemptId));
     return p ? { minutes: p.minutes, reason: p.reason, requestedBy: p.requestedBy } : null;
   }
 
   /** Voids an attempt for misconduct (违纪): closed without a result, never counted as a pass. */
-  async function voidAttempt(actor: Actor, attemptId: string, note: string): Promise<boolean> {
-    const res = await store.mutate(attemptId, (doc, at) =>
-      doc.status === "voided" || doc.status === "submitting"
-        ? null
-        : {
-            filter: { status: doc.status },
-            set: { status: "voided", voidedAt: at, voidNote: note, closeReason: "voided" },
-            event: { type: "void", data: { by: actor.id, note, previous: doc.status } },
-          },
+  async function voidAttempt(
+    actor: Actor,
+    attemptId: string,
+    note: string,
+    uow: UnitOfWork,
+  ): Promise<boolean> {
+    const res = await store.mutate(
+      attemptId,
+      (doc, at) =>
+        doc.status === "voided" || doc.status === "submitting"
+          ? null
+          : {
+              filter: { status: doc.status },
+              set: { status: "voided", voidedAt: at, voidNote: note, closeReason: "voided" },
+              event: { type: "void", data: { by: actor.id, note, previous: doc.status } },
+            },
+      { session: uow.session },
     );
     if (!res.event) return false;
-    await results.dropProvisional(attemptId);
-    deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", {
-      attemptId,
-      status: "voided",
-      closeReason: "voided",
-      result: null,
-      serverTime: now().getTime(),
+    await results.dropProvisional(attemptId, uow.session);
+    uow.afterCommit(() => {
+      deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", {
+        attemptId,
+        status: "voided",
+        closeReason: "voided",
+        result: null,
+        serverTime: now().getTime(),
+      });
+      seats.seat(attemptId);
     });
-    seats.seat(attemptId);
     return true;
   }
 
@@ -166,7 +210,7 @@ export function createAttemptControls(
     credit,
     addPendingExtension,
     takePendingExtension,
-    forceSubmit: (actor: Actor, attemptId: string) => close(attemptId, actor),
+    forceSubmit: (actor: Actor, attemptId: string, uow: UnitOfWork) => close(attemptId, actor, uow),
     voidAttempt,
   };
 }

@@ -1,4 +1,4 @@
-import type { Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import { errors } from "../lib/errors.js";
 import { attemptModel } from "./attempt.model.js";
 import { nextEvent, type ChainEvent, type ChainEventType } from "./event-chain.js";
@@ -53,12 +53,15 @@ export function createAttemptStore(conn: Connection, now: () => Date) {
     return next;
   }
 
-  async function find(attemptId: string): Promise<AttemptLean | null> {
-    return Attempts.findById(attemptId, LIGHT).lean<AttemptLean>();
+  /** The attempt as committed, or as `session` (a transaction) sees it. */
+  async function find(attemptId: string, session?: ClientSession): Promise<AttemptLean | null> {
+    return Attempts.findById(attemptId, LIGHT)
+      .session(session ?? null)
+      .lean<AttemptLean>();
   }
 
-  async function load(attemptId: string): Promise<AttemptLean> {
-    const doc = await find(attemptId);
+  async function load(attemptId: string, session?: ClientSession): Promise<AttemptLean> {
+    const doc = await find(attemptId, session);
     if (!doc) throw errors.notFound("考试记录", "attempt_not_found");
     return doc;
   }
@@ -79,15 +82,20 @@ export function createAttemptStore(conn: Connection, now: () => Date) {
    * safe because the update's filter restates every precondition (chain head, status, pause,
    * deadline, seq): a stale copy simply fails to match. Any refusal or no-op decided on a cached
    * copy is decided again on a fresh read before it is answered.
+   *
+   * With `session`, the read and the update join that transaction (a proctor's action and its
+   * audit entry commit together). Such a change is not remembered: it may still abort, and a
+   * cached copy ahead of the database could wrongly match a later chain head.
    */
   async function mutate(
     attemptId: string,
     decide: (doc: AttemptLean, at: Date) => Plan | null,
-    options: { cached?: boolean } = {},
+    options: { cached?: boolean; session?: ClientSession } = {},
   ): Promise<Mutation> {
+    const { session } = options;
     for (let i = 0; i < MAX_RETRIES; i++) {
-      const hit = options.cached && i === 0 ? docCache.get(attemptId) : undefined;
-      const before = hit ?? (await load(attemptId));
+      const hit = options.cached && !session && i === 0 ? docCache.get(attemptId) : undefined;
+      const before = hit ?? (await load(attemptId, session));
       const at = now();
       let plan: Plan | null;
       try {
@@ -118,11 +126,17 @@ export function createAttemptStore(conn: Connection, now: () => Date) {
       if (plan.pull) update.$pull = plan.pull;
       if (plan.addToSet) update.$addToSet = plan.addToSet;
       if (plan.max) update.$max = plan.max;
-      const res = await Attempts.updateOne({ _id: attemptId, chainN: before.chainN, ...plan.filter }, update);
+      const res = await Attempts.updateOne(
+        { _id: attemptId, chainN: before.chainN, ...plan.filter },
+        update,
+        {
+          session,
+        },
+      );
       if (res.matchedCount === 1) {
         const after =
           plan.inc || plan.pull || plan.push ? null : applyLocally(before, set, plan.addToSet, plan.max);
-        if (after && options.cached) remember(after);
+        if (after && options.cached && !session) remember(after);
         else docCache.delete(attemptId);
         return { before, after, event, at };
       }

@@ -10,6 +10,7 @@ import { nextEvent } from "./event-chain.js";
 import { rooms, type Actor, type CheckInInput } from "./ports.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
 import { checkRetake, type RetakePolicy } from "./retake.js";
+import type { UnitOfWork } from "./unit-of-work.js";
 
 /** A voided attempt does not count as the candidate's attempt in a session (they may be checked in again). */
 const ABSENT_STATUSES: "voided"[] = ["voided"];
@@ -64,22 +65,24 @@ export function createCheckIn(core: ExamCore) {
     }
   }
 
-  const currentAttempt = (sessionId: string, candidateId: string) =>
-    Attempts.findOne(
-      { sessionId, candidateId, status: { $nin: ABSENT_STATUSES } },
-      LIGHT,
-    ).lean<AttemptLean>();
+  const currentAttempt = (sessionId: string, candidateId: string, tx: UnitOfWork["session"]) =>
+    Attempts.findOne({ sessionId, candidateId, status: { $nin: ABSENT_STATUSES } }, LIGHT)
+      .session(tx)
+      .lean<AttemptLean>();
 
   /**
    * Proctor check-in (入场核验): the typed ID number must match the registration, the candidate is
    * bound to a seat, the retake policy is enforced and the paper is assembled and frozen now. A
-   * second check-in of the same candidate returns the existing attempt.
+   * second check-in of the same candidate returns the existing attempt. Paper, attempt, exposure
+   * count and photo are written in the caller's unit of work, with its audit entry.
    */
   async function checkIn(
     actor: Actor,
     opened: ExamSessionDto,
     input: CheckInInput,
+    uow: UnitOfWork,
   ): Promise<{ attempt: AttemptLean; assignment: SeatAssignmentDto }> {
+    const tx = uow.session;
     const session = await liveSession(core, opened.id);
     const assignments = await deps.scheduling.listAssignments(session.id);
     const assignment = assignments.find((a) => a.candidateId === input.candidateId);
@@ -87,7 +90,7 @@ export function createCheckIn(core: ExamCore) {
     if (assignment.idNumber.toUpperCase() !== input.idNumber.trim().toUpperCase()) {
       throw errors.unprocessable("identity_mismatch", "身份证号码与报名信息不一致");
     }
-    const existing = await currentAttempt(session.id, input.candidateId);
+    const existing = await currentAttempt(session.id, input.candidateId, tx);
     if (existing) return { attempt: existing, assignment };
 
     const at = now();
@@ -119,6 +122,14 @@ export function createCheckIn(core: ExamCore) {
       ? approvedMinutes(policies.accommodations, input.accommodation)
       : 0;
 
+    // The counter exists before the transaction: two first check-ins racing inside it then meet as
+    // a write conflict, and the retried loser finds the winner's attempt (returned above), where
+    // two upserts would fail one of them on a duplicate key.
+    await Exposure.updateOne({ _id: session.id }, { $setOnInsert: { counts: {} } }, { upsert: true }).catch(
+      (err: unknown) => {
+        if ((err as { code?: unknown }).code !== 11000) throw err;
+      },
+    );
     const seatId = input.seatId ?? assignment.seatId;
     const attemptId = `att_${randomBytes(10).toString("hex")}`;
     const first = nextEvent(
@@ -156,62 +167,56 @@ export function createCheckIn(core: ExamCore) {
       checkedInBy: actor.id,
     };
     await core.opts.afterSessionCheck?.(session.id);
-    // Paper, attempt, exposure count and photo commit together or not at all, and only while the
-    // session is still scheduled: a refused or failed check-in leaves nothing behind in any collection.
-    try {
-      await core.ctx.conn.transaction(async (tx) => {
-        await claimSession(core, session.id, tx);
-        await papers.Papers.create(
-          [
-            {
-              _id: attemptId,
-              sessionId: session.id,
-              candidateId: input.candidateId,
-              categoryCode: session.categoryCode,
-              paper,
-            },
-          ],
-          { session: tx },
-        );
-        await Attempts.create([doc], { session: tx });
-        await Exposure.updateOne(
-          { _id: session.id },
+    // Paper, attempt, exposure count and photo commit together (with the audit entry) or not at
+    // all, and only while the session is still scheduled: a refused or failed check-in leaves
+    // nothing behind in any collection.
+    await claimSession(core, session.id, tx);
+    await papers.Papers.create(
+      [
+        {
+          _id: attemptId,
+          sessionId: session.id,
+          candidateId: input.candidateId,
+          categoryCode: session.categoryCode,
+          paper,
+        },
+      ],
+      { session: tx },
+    );
+    await Attempts.create([doc], { session: tx });
+    await Exposure.updateOne(
+      { _id: session.id },
+      {
+        $inc: Object.fromEntries(paper.questions.map((q) => [`counts.${exposureKey(q.questionId)}`, 1])),
+      },
+      { upsert: true, session: tx },
+    );
+    if (input.photo)
+      await Photos.create(
+        [
           {
-            $inc: Object.fromEntries(paper.questions.map((q) => [`counts.${exposureKey(q.questionId)}`, 1])),
+            attemptId,
+            contentType: input.photo.contentType,
+            data: input.photo.data,
+            takenBy: actor.id,
+            at,
           },
-          { upsert: true, session: tx },
-        );
-        if (input.photo)
-          await Photos.create(
-            [
-              {
-                attemptId,
-                contentType: input.photo.contentType,
-                data: input.photo.data,
-                takenBy: actor.id,
-                at,
-              },
-            ],
-            { session: tx },
-          );
+        ],
+        { session: tx },
+      );
+    const created = await store.load(attemptId, tx);
+    uow.afterCommit(() => {
+      papers.cacheQuestions(attemptId, paper);
+      deps.notifier.toRoom(rooms.session(session.id), "session:seat", toSeatView(created, now()));
+      deps.notifier.toRoom(rooms.candidate(input.candidateId), "attempt:clock", {
+        attemptId,
+        status: created.status,
+        serverTime: at.getTime(),
+        deadline: null,
+        paused: false,
+        remainingMs: null,
+        reason: "已通过身份核验",
       });
-    } catch (err) {
-      // A racing check-in of the same candidate on another instance: keep the one that won.
-      const winner = await currentAttempt(session.id, input.candidateId);
-      if (winner) return { attempt: winner, assignment };
-      throw err;
-    }
-    papers.cacheQuestions(attemptId, paper);
-    const created = await store.load(attemptId);
-    deps.notifier.toRoom(rooms.session(session.id), "session:seat", toSeatView(created, now()));
-    deps.notifier.toRoom(rooms.candidate(input.candidateId), "attempt:clock", {
-      attemptId,
-      status: created.status,
-      serverTime: at.getTime(),
-      deadline: null,
-      paused: false,
-      remainingMs: null,
-      reason: "已通过身份核验",
     });
     return { attempt: created, assignment };
   }

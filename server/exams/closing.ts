@@ -11,6 +11,7 @@ import { nextEvent } from "./event-chain.js";
 import { gradePaper } from "./grading.js";
 import { rooms, SYSTEM, type Actor } from "./ports.js";
 import { toCandidateAttempt, toSeatView } from "./presenters.js";
+import type { UnitOfWork } from "./unit-of-work.js";
 
 type Claimed = { _id: string; submitClaim?: { reason?: string | null } | null };
 
@@ -26,25 +27,30 @@ export function createClosing(core: ExamCore) {
   /**
    * Claims the attempt for closing with one atomic findOneAndUpdate (in_progress → submitting), so
    * among all instances and the sweeper exactly one closes it; then finalises. Returns false when
-   * someone else already closed or claimed it.
+   * someone else already closed or claimed it. Inside a unit of work (a proctor's force-submit) the
+   * claim and the closing join its transaction, so they commit with its audit entry or not at all.
    */
-  async function closeAttempt(attemptId: string, reason: CloseReason, actor: Actor): Promise<boolean> {
+  async function closeAttempt(
+    attemptId: string,
+    reason: CloseReason,
+    actor: Actor,
+    uow?: UnitOfWork,
+  ): Promise<boolean> {
     const token = randomUUID();
     const claimed = await Attempts.findOneAndUpdate(
       { _id: attemptId, status: "in_progress" },
       { $set: { status: "submitting", submitClaim: { token, at: now(), by: instanceId, reason } } },
-      { returnDocument: "after", projection: { _id: 1 } },
+      { returnDocument: "after", projection: { _id: 1 }, session: uow?.session },
     ).lean();
     if (!claimed) return false;
-    await finalize(attemptId, token, reason, actor);
+    if (uow) {
+      const passed = await finalizeWithin(uow.session, attemptId, token, reason, actor);
+      uow.afterCommit(() => announce(attemptId, reason, passed));
+    } else await finalize(attemptId, token, reason, actor);
     return true;
   }
 
-  /**
-   * Grades and closes a claimed attempt in ONE transaction: the attempt's final state and chain
-   * head, its result record and (for a pass) the `exam.passed` outbox entry commit together or not
-   * at all.
-   */
+  /** Finalises a claimed attempt in a transaction of its own, then announces it. */
   async function finalize(
     attemptId: string,
     token: string,
@@ -53,86 +59,106 @@ export function createClosing(core: ExamCore) {
   ): Promise<void> {
     let passed = false;
     await core.ctx.conn.transaction(async (session: ClientSession) => {
-      const doc = await Attempts.findOne(
-        { _id: attemptId, status: "submitting", "submitClaim.token": token },
-        LIGHT,
-      )
-        .session(session)
-        .lean<AttemptDoc>();
-      if (!doc) return;
-      const stored = await papers.Papers.findById(attemptId, { paper: 1 })
-        .session(session)
-        .lean<{ paper: Paper }>();
-      if (!stored) throw new Error(`attempt ${attemptId} has no paper`);
-      const grade = gradePaper(
-        stored.paper,
-        doc.answers.map((a) => a.choice ?? []),
-      );
-      const at = now();
-      const event = nextEvent(
-        { n: doc.chainN, hash: doc.chainHash },
-        "submit",
-        { reason, by: actor.id, score: grade.score, passed: grade.passed, lastSeq: doc.lastSeq },
-        at,
-      );
-      const res = await Attempts.updateOne(
-        { _id: attemptId, status: "submitting", "submitClaim.token": token, chainN: doc.chainN },
-        {
-          $set: {
-            status: "submitted",
-            submittedAt: at,
-            closeReason: reason,
-            result: {
-              score: grade.score,
-              totalPoints: grade.totalPoints,
-              passMark: grade.passMark,
-              passed: grade.passed,
-              items: grade.items,
-            },
-            chainN: event.n,
-            chainHash: event.hash,
-          },
-          $push: { events: event },
-        },
-        { session },
-      );
-      if (res.matchedCount !== 1) throw errors.conflict("attempt_busy", "考试记录正忙，请重试");
-      await results.record(session, {
-        attemptId,
-        sessionId: doc.sessionId,
-        candidateId: doc.candidateId,
-        categoryCode: doc.categoryCode,
-        score: grade.score,
-        totalPoints: grade.totalPoints,
-        passMark: grade.passMark,
-        passed: grade.passed,
-        submittedAt: at,
-        closeReason: reason,
-        chainHash: event.hash,
-      });
-      passed = grade.passed;
-      if (grade.passed) {
-        await enqueueEvent(
-          core.ctx.conn,
-          session,
-          "exam.passed",
-          {
-            attemptId,
-            candidateId: doc.candidateId,
-            idNumber: doc.idNumber,
-            name: doc.candidateName,
-            categoryCode: doc.categoryCode,
-            sessionId: doc.sessionId,
-            score: grade.score,
-            passMark: grade.passMark,
-            submittedAt: at.toISOString(),
-            chainHash: event.hash,
-            provinceCode: core.ctx.config.provinceCode ?? "",
-          },
-          `exam.passed:${attemptId}`,
-        );
-      }
+      passed = await finalizeWithin(session, attemptId, token, reason, actor);
     });
+    await announce(attemptId, reason, passed);
+  }
+
+  /**
+   * Grades and closes a claimed attempt inside `session` (ONE transaction): the attempt's final
+   * state and chain head, its result record and (for a pass) the `exam.passed` outbox entry commit
+   * together or not at all. Returns whether it passed.
+   */
+  async function finalizeWithin(
+    session: ClientSession,
+    attemptId: string,
+    token: string,
+    reason: CloseReason,
+    actor: Actor,
+  ): Promise<boolean> {
+    const doc = await Attempts.findOne(
+      { _id: attemptId, status: "submitting", "submitClaim.token": token },
+      LIGHT,
+    )
+      .session(session)
+      .lean<AttemptDoc>();
+    if (!doc) return false;
+    const stored = await papers.Papers.findById(attemptId, { paper: 1 })
+      .session(session)
+      .lean<{ paper: Paper }>();
+    if (!stored) throw new Error(`attempt ${attemptId} has no paper`);
+    const grade = gradePaper(
+      stored.paper,
+      doc.answers.map((a) => a.choice ?? []),
+    );
+    const at = now();
+    const event = nextEvent(
+      { n: doc.chainN, hash: doc.chainHash },
+      "submit",
+      { reason, by: actor.id, score: grade.score, passed: grade.passed, lastSeq: doc.lastSeq },
+      at,
+    );
+    const res = await Attempts.updateOne(
+      { _id: attemptId, status: "submitting", "submitClaim.token": token, chainN: doc.chainN },
+      {
+        $set: {
+          status: "submitted",
+          submittedAt: at,
+          closeReason: reason,
+          result: {
+            score: grade.score,
+            totalPoints: grade.totalPoints,
+            passMark: grade.passMark,
+            passed: grade.passed,
+            items: grade.items,
+          },
+          chainN: event.n,
+          chainHash: event.hash,
+        },
+        $push: { events: event },
+      },
+      { session },
+    );
+    if (res.matchedCount !== 1) throw errors.conflict("attempt_busy", "考试记录正忙，请重试");
+    await results.record(session, {
+      attemptId,
+      sessionId: doc.sessionId,
+      candidateId: doc.candidateId,
+      categoryCode: doc.categoryCode,
+      score: grade.score,
+      totalPoints: grade.totalPoints,
+      passMark: grade.passMark,
+      passed: grade.passed,
+      submittedAt: at,
+      closeReason: reason,
+      chainHash: event.hash,
+    });
+    if (grade.passed) {
+      await enqueueEvent(
+        core.ctx.conn,
+        session,
+        "exam.passed",
+        {
+          attemptId,
+          candidateId: doc.candidateId,
+          idNumber: doc.idNumber,
+          name: doc.candidateName,
+          categoryCode: doc.categoryCode,
+          sessionId: doc.sessionId,
+          score: grade.score,
+          passMark: grade.passMark,
+          submittedAt: at.toISOString(),
+          chainHash: event.hash,
+          provinceCode: core.ctx.config.provinceCode ?? "",
+        },
+        `exam.passed:${attemptId}`,
+      );
+    }
+    return grade.passed;
+  }
+
+  /** After the commit: wakes the outbox for a pass and tells the candidate and the console. */
+  async function announce(attemptId: string, reason: CloseReason, passed: boolean): Promise<void> {
     if (passed) deps.onOutbox?.();
     seats.forget(attemptId);
     store.forget(attemptId);

@@ -17,6 +17,7 @@ import { createPresence } from "./presence.js";
 import { toSeatView } from "./presenters.js";
 import { createQueries } from "./queries.js";
 import { createRelease } from "./release.js";
+import type { UnitOfWork } from "./unit-of-work.js";
 
 export { DEFAULT_EXAM_OPTIONS, type ExamOptions, type ExamServiceDeps } from "./exam-core.js";
 
@@ -37,8 +38,8 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     view: queries.view,
     close: (attemptId) => closing.closeAttempt(attemptId, "candidate", SYSTEM),
   });
-  const controls = createAttemptControls(core, (attemptId, actor) =>
-    closing.closeAttempt(attemptId, "forced", actor),
+  const controls = createAttemptControls(core, (attemptId, actor, uow) =>
+    closing.closeAttempt(attemptId, "forced", actor, uow),
   );
 
   /** Check-in as the proctor console sees it: the new (or existing) attempt's seat. */
@@ -46,8 +47,9 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     actor: Actor,
     session: ExamSessionDto,
     input: CheckInInput,
+    uow: UnitOfWork,
   ): Promise<CheckInOutcome> {
-    const { attempt, assignment } = await checkIns.checkIn(actor, session, input);
+    const { attempt, assignment } = await checkIns.checkIn(actor, session, input, uow);
     return {
       attemptId: attempt._id,
       seat: toSeatView(attempt, core.now()),

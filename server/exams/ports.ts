@@ -5,6 +5,7 @@ import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.
 import type { SeatViewDto } from "../contracts/exams.js";
 import type { ServerToClientEvents } from "../contracts/socket-events.js";
 import type { RetakePolicy } from "./retake.js";
+import type { UnitOfWork } from "./unit-of-work.js";
 
 /**
  * Narrow ports exam delivery consumes, so it can be built and tested before (and apart from) the
@@ -118,25 +119,34 @@ export interface AttemptsOutcome {
 /**
  * What the proctoring feature may ask of exam delivery: commands that return whether they changed
  * anything, and reads that return DTOs. Proctoring authorises and audits; exam delivery keeps the
- * attempt's chain and clock whole. No attempt document crosses this port.
+ * attempt's chain and clock whole. No attempt document crosses this port. Every command writes
+ * inside the caller's unit of work (`inUnitOfWork`), so its change and the proctor's audit entry
+ * commit as one transaction, and pushes to sockets only after that commit.
  */
 export interface ExamDeliveryPort {
-  checkIn(actor: Actor, session: ExamSessionDto, input: CheckInInput): Promise<CheckInOutcome>;
+  checkIn(
+    actor: Actor,
+    session: ExamSessionDto,
+    input: CheckInInput,
+    uow: UnitOfWork,
+  ): Promise<CheckInOutcome>;
   /** Before the scheduled start only with `earlyReason` (or never, by configuration); `early` says which. */
   release(
     actor: Actor,
     sessionId: string,
-    attemptIds?: string[],
-    earlyReason?: string,
+    attemptIds: string[] | undefined,
+    earlyReason: string | undefined,
+    uow: UnitOfWork,
   ): Promise<AttemptsOutcome & { early: boolean }>;
-  pause(actor: Actor, attemptId: string, reason: string): Promise<boolean>;
-  resume(actor: Actor, attemptId: string): Promise<boolean>;
+  pause(actor: Actor, attemptId: string, reason: string, uow: UnitOfWork): Promise<boolean>;
+  resume(actor: Actor, attemptId: string, uow: UnitOfWork): Promise<boolean>;
   credit(
     actor: Actor,
     attemptId: string,
     minutes: number,
     reason: string,
     kind: "extend" | "credit",
+    uow: UnitOfWork,
     extra?: Record<string, unknown>,
   ): Promise<boolean>;
   addPendingExtension(
@@ -144,14 +154,16 @@ export interface ExamDeliveryPort {
     attemptId: string,
     minutes: number,
     reason: string,
+    uow: UnitOfWork,
   ): Promise<{ requestId: string } | null>;
   takePendingExtension(
     attemptId: string,
     requestId: string,
+    uow: UnitOfWork,
   ): Promise<{ minutes: number; reason: string; requestedBy: string } | null>;
-  forceSubmit(actor: Actor, attemptId: string): Promise<boolean>;
-  voidAttempt(actor: Actor, attemptId: string, note: string): Promise<boolean>;
-  markOutageCredited(attemptId: string, until: Date): Promise<void>;
+  forceSubmit(actor: Actor, attemptId: string, uow: UnitOfWork): Promise<boolean>;
+  voidAttempt(actor: Actor, attemptId: string, note: string, uow: UnitOfWork): Promise<boolean>;
+  markOutageCredited(attemptId: string, until: Date, uow: UnitOfWork): Promise<void>;
 
   ownerOf(attemptId: string): Promise<{ candidateId: string; sessionId: string } | null>;
   attemptIds(sessionId: string): Promise<string[]>;

@@ -2,6 +2,7 @@ import type { AttemptDoc } from "./attempt.model.js";
 import { examInstanceModel } from "./attempt.model.js";
 import type { ExamCore } from "./exam-core.js";
 import { PRESENCE_STALE_MS } from "./presenters.js";
+import type { UnitOfWork } from "./unit-of-work.js";
 
 /**
  * Presence for the seat map ("disconnected since") and outage credit: which seats are connected,
@@ -55,8 +56,12 @@ export function createPresence(core: ExamCore) {
   }
 
   /** Records that away intervals up to `until` were credited, so they are not proposed again. */
-  async function markOutageCredited(attemptId: string, until: Date): Promise<void> {
-    await Attempts.updateOne({ _id: attemptId }, { $max: { outageCreditedUntil: until } });
+  async function markOutageCredited(attemptId: string, until: Date, uow: UnitOfWork): Promise<void> {
+    await Attempts.updateOne(
+      { _id: attemptId },
+      { $max: { outageCreditedUntil: until } },
+      { session: uow.session },
+    );
   }
 
   return { markOnline, markOffline, heartbeat, liveInstances, markOutageCredited };

@@ -7,6 +7,7 @@ import { claimSession, liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
 import { rooms, type Actor, type AttemptsOutcome } from "./ports.js";
 import { clockParts, toCandidateAttempt, toSeatView, type AttemptLean } from "./presenters.js";
+import type { UnitOfWork } from "./unit-of-work.js";
 
 const STARTABLE: ("checked_in" | "ready")[] = ["checked_in", "ready"];
 const isStartable = (status: string) => status === "checked_in" || status === "ready";
@@ -51,22 +52,25 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
   /**
    * Releases attempts (开考): stamps startedAt and the deadline of each checked-in or ready attempt
    * of the session (or only the named ones) and pushes each candidate their paper. Before the
-   * scheduled start only with `earlyReason` (see assertReleasable).
+   * scheduled start only with `earlyReason` (see assertReleasable). The writes join the caller's
+   * unit of work (with its audit entry); papers are pushed once it has committed.
    */
   async function release(
     actor: Actor,
     sessionId: string,
-    attemptIds?: string[],
-    earlyReason?: string,
+    attemptIds: string[] | undefined,
+    earlyReason: string | undefined,
+    uow: UnitOfWork,
   ): Promise<AttemptsOutcome & { early: boolean }> {
+    const tx = uow.session;
     const session = await liveSession(core, sessionId);
     const early = now() < new Date(session.startsAt);
     assertReleasable(session, now(), earlyReason);
     const filter: Record<string, unknown> = { sessionId };
     if (attemptIds) filter._id = { $in: attemptIds };
-    const targets = await Attempts.find(filter, { _id: 1, status: 1 }).lean<
-      { _id: string; status: string }[]
-    >();
+    const targets = await Attempts.find(filter, { _id: 1, status: 1 })
+      .session(tx)
+      .lean<{ _id: string; status: string }[]>();
     const skipped = targets
       .filter((t) => !isStartable(t.status))
       .map((t) => ({ attemptId: t._id, code: "invalid_transition" }));
@@ -76,9 +80,9 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
     const affected: string[] = [];
     // The whole room starts in one bulk write of conditional updates (each names the chain head it
     // read), so "everyone starts at once" costs one round trip, not one per candidate.
-    const docs = await Attempts.find({ _id: { $in: startable }, status: { $in: STARTABLE } }, LIGHT).lean<
-      AttemptLean[]
-    >();
+    const docs = await Attempts.find({ _id: { $in: startable }, status: { $in: STARTABLE } }, LIGHT)
+      .session(tx)
+      .lean<AttemptLean[]>();
     const at = now();
     const planned = docs.map((doc) => {
       const deadline = computeDeadline({ ...clockParts(doc), startedAt: at }) as Date;
@@ -93,27 +97,25 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
     await core.opts.afterSessionCheck?.(sessionId);
     // The starts commit only while the session is still scheduled (claimed in the same transaction).
     if (planned.length) {
-      await core.ctx.conn.transaction(async (tx) => {
-        await claimSession(core, sessionId, tx);
-        await Attempts.bulkWrite(
-          planned.map(({ doc, deadline, event }) => ({
-            updateOne: {
-              filter: { _id: doc._id, status: doc.status, chainN: doc.chainN },
-              update: {
-                $set: {
-                  status: "in_progress",
-                  startedAt: at,
-                  deadline,
-                  chainN: event.n,
-                  chainHash: event.hash,
-                },
-                $push: { events: event },
+      await claimSession(core, sessionId, tx);
+      await Attempts.bulkWrite(
+        planned.map(({ doc, deadline, event }) => ({
+          updateOne: {
+            filter: { _id: doc._id, status: doc.status, chainN: doc.chainN },
+            update: {
+              $set: {
+                status: "in_progress",
+                startedAt: at,
+                deadline,
+                chainN: event.n,
+                chainHash: event.hash,
               },
+              $push: { events: event },
             },
-          })),
-          { ordered: false, session: tx },
-        );
-      });
+          },
+        })),
+        { ordered: false, session: tx },
+      );
     }
     // An attempt someone else changed in between keeps its own state: only those stamped now started.
     const stamped = new Set(
@@ -121,38 +123,45 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
         await Attempts.find(
           { _id: { $in: planned.map((p) => p.doc._id) }, startedAt: at, status: "in_progress" },
           { _id: 1 },
-        ).lean<{ _id: string }[]>()
+        )
+          .session(tx)
+          .lean<{ _id: string }[]>()
       ).map((d) => d._id),
     );
-    const questions = await papers.questionsOf([...stamped]);
+    const started: AttemptLean[] = [];
     for (const { doc, deadline, event } of planned) {
       if (!stamped.has(doc._id)) {
         skipped.push({ attemptId: doc._id, code: "invalid_transition" });
         continue;
       }
       affected.push(doc._id);
-      const started: AttemptLean = {
+      started.push({
         ...doc,
         status: "in_progress",
         startedAt: at,
         deadline,
         chainN: event.n,
         chainHash: event.hash,
-      };
-      // Everyone's first save follows within seconds: let it decide on this copy (see `mutate`).
-      store.remember(started);
-      deps.notifier.toRoom(
-        rooms.attempt(doc._id),
-        "attempt:started",
-        toCandidateAttempt(started, at, questions.get(doc._id) ?? null),
-      );
-      deps.notifier.toRoom(rooms.session(sessionId), "session:seat", toSeatView(started, at));
+      });
     }
-    await holdRoom(
-      core,
-      sessionId,
-      planned.filter((p) => stamped.has(p.doc._id)).map((p) => p.deadline),
-    );
+    uow.afterCommit(async () => {
+      const questions = await papers.questionsOf(started.map((d) => d._id));
+      for (const doc of started) {
+        // Everyone's first save follows within seconds: let it decide on this copy (see `mutate`).
+        store.remember(doc);
+        deps.notifier.toRoom(
+          rooms.attempt(doc._id),
+          "attempt:started",
+          toCandidateAttempt(doc, at, questions.get(doc._id) ?? null),
+        );
+        deps.notifier.toRoom(rooms.session(sessionId), "session:seat", toSeatView(doc, at));
+      }
+      await holdRoom(
+        core,
+        sessionId,
+        planned.filter((p) => stamped.has(p.doc._id)).map((p) => p.deadline),
+      );
+    });
     return { affected, skipped, early };
   }
 

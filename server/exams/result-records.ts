@@ -44,8 +44,8 @@ export function createResultRecords(conn: Connection) {
       await Results.create([result], { session });
     },
     /** A voided attempt has no result (only while unpublished: an official result never goes). */
-    async dropProvisional(attemptId: string): Promise<void> {
-      await Results.deleteOne({ attemptId, official: false });
+    async dropProvisional(attemptId: string, session?: ClientSession): Promise<void> {
+      await Results.deleteOne({ attemptId, official: false }, { session });
     },
     /** Publication record and official results, inside the caller's transaction (with its audit entry). */
     async publish(

@@ -17,12 +17,14 @@ import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Access } from "../access/index.js";
 import {
+  inUnitOfWork,
   rooms,
   type Actor,
   type AuditPort,
   type ExamDeliveryPort,
   type Notifier,
   type SchedulingPort,
+  type UnitOfWork,
 } from "../exams/index.js";
 import { decodePhoto } from "./check-in-photo.js";
 import { createIncidentLog } from "./incident-log.js";
@@ -47,8 +49,9 @@ export function toActor(user: AuthUser): Actor {
 
 /**
  * The proctor console (监考): the live seat map of a session's room and the proctor's actions
- * on it. Every action is authorised against the session's test centre and written to the audit log;
- * the attempt changes themselves go through the exam service, so their chain and clock stay whole.
+ * on it. Every action is authorised against the session's test centre; the attempt changes go
+ * through the exam service (so their chain and clock stay whole) inside a unit of work that also
+ * appends the action's audit entry: the change and its entry commit together or not at all.
  */
 export function createProctoringService(ctx: FeatureContext, deps: ProctoringDeps) {
   const incidents = createIncidentLog(ctx.conn);
@@ -86,14 +89,29 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     return session;
   }
 
+  /** Records a refusal, which changes nothing else, as an audit entry of its own. */
   async function audit(
+    user: AuthUser,
+    action: string,
+    sessionId: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await deps.audit.record(auditInput(user, action, sessionId, details));
+  }
+
+  /** Runs a proctor's action as one transaction with its audit entry (see `inUnitOfWork`). */
+  const audited = <T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T> => inUnitOfWork(deps.audit, work);
+
+  /** Appends the action's entry inside its unit of work. */
+  async function entry(
+    uow: UnitOfWork,
     user: AuthUser,
     action: string,
     sessionId: string,
     details: Record<string, unknown>,
     attemptId?: string,
   ): Promise<void> {
-    await deps.audit.record(auditInput(user, action, sessionId, details, attemptId));
+    await deps.audit.append(uow.session, auditInput(user, action, sessionId, details, attemptId));
   }
 
   /** The entry for a proctor's action on a session or one of its attempts. */
@@ -200,20 +218,29 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       const session = await authorize(user, p.sessionId);
       if (session.status === "cancelled") throw errors.conflict("session_cancelled", "本场次已取消");
       const photo = p.photo ? decodePhoto(p.photo) : undefined;
-      const checkedIn = await deps.exams.checkIn(toActor(user), session, {
-        candidateId: p.candidateId,
-        idNumber: p.idNumber,
-        seatId: p.seatId,
-        accommodation: p.accommodation,
-        photo,
+      const checkedIn = await audited(async (uow) => {
+        const r = await deps.exams.checkIn(
+          toActor(user),
+          session,
+          {
+            candidateId: p.candidateId,
+            idNumber: p.idNumber,
+            seatId: p.seatId,
+            accommodation: p.accommodation,
+            photo,
+          },
+          uow,
+        );
+        await entry(
+          uow,
+          user,
+          "exam.check_in",
+          p.sessionId,
+          { candidateId: p.candidateId, seatId: r.seat.seatId, onSitePhoto: Boolean(photo) },
+          r.attemptId,
+        );
+        return r;
       });
-      await audit(
-        user,
-        "exam.check_in",
-        p.sessionId,
-        { candidateId: p.candidateId, seatId: checkedIn.seat.seatId, onSitePhoto: Boolean(photo) },
-        checkedIn.attemptId,
-      );
       return { seat: checkedIn.seat, photoId: checkedIn.photoId, onSitePhoto: Boolean(photo) };
     },
 
@@ -225,15 +252,20 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     ): Promise<ProctorActionResultDto> {
       await authorize(user, sessionId);
       const t = await targets(sessionId, attemptIds);
-      const r = await deps.exams.release(
-        toActor(user),
-        sessionId,
-        attemptIds ? t.ids : undefined,
-        earlyReason,
-      );
-      const details = { attempts: r.affected.length, whole: !attemptIds };
-      if (r.early) await audit(user, "exam.early_release", sessionId, { ...details, reason: earlyReason });
-      else await audit(user, "exam.release", sessionId, details);
+      const r = await audited(async (uow) => {
+        const released = await deps.exams.release(
+          toActor(user),
+          sessionId,
+          attemptIds ? t.ids : undefined,
+          earlyReason,
+          uow,
+        );
+        const details = { attempts: released.affected.length, whole: !attemptIds };
+        if (released.early)
+          await entry(uow, user, "exam.early_release", sessionId, { ...details, reason: earlyReason });
+        else await entry(uow, user, "exam.release", sessionId, details);
+        return released;
+      });
       return result(r.affected, [...t.skipped, ...r.skipped]);
     },
 
@@ -245,18 +277,28 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     ): Promise<ProctorActionResultDto> {
       await authorize(user, sessionId);
       const t = await targets(sessionId, attemptIds);
-      const affected: string[] = [];
-      for (const id of t.ids) if (await deps.exams.pause(toActor(user), id, reason)) affected.push(id);
-      await audit(user, "proctor.pause", sessionId, { reason, attemptIds: affected, whole: !attemptIds });
+      const affected = await audited(async (uow) => {
+        const paused: string[] = [];
+        for (const id of t.ids) if (await deps.exams.pause(toActor(user), id, reason, uow)) paused.push(id);
+        await entry(uow, user, "proctor.pause", sessionId, {
+          reason,
+          attemptIds: paused,
+          whole: !attemptIds,
+        });
+        return paused;
+      });
       return outcome(t, affected);
     },
 
     async resume(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
       await authorize(user, sessionId);
       const t = await targets(sessionId, attemptIds);
-      const affected: string[] = [];
-      for (const id of t.ids) if (await deps.exams.resume(toActor(user), id)) affected.push(id);
-      await audit(user, "proctor.resume", sessionId, { attemptIds: affected, whole: !attemptIds });
+      const affected = await audited(async (uow) => {
+        const resumed: string[] = [];
+        for (const id of t.ids) if (await deps.exams.resume(toActor(user), id, uow)) resumed.push(id);
+        await entry(uow, user, "proctor.resume", sessionId, { attemptIds: resumed, whole: !attemptIds });
+        return resumed;
+      });
       return outcome(t, affected);
     },
 
@@ -271,15 +313,25 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       const session = await attemptSession(user, p.attemptId);
       await refuseIfPublished(session.id);
       if (p.requireSecondApprover) {
-        const pending = await deps.exams.addPendingExtension(toActor(user), p.attemptId, p.minutes, p.reason);
-        if (!pending) throw errors.conflict("invalid_transition", "该考生当前不能延时");
-        await audit(
-          user,
-          "proctor.extend_requested",
-          session.id,
-          { minutes: p.minutes, reason: p.reason, requestId: pending.requestId },
-          p.attemptId,
-        );
+        const pending = await audited(async (uow) => {
+          const added = await deps.exams.addPendingExtension(
+            toActor(user),
+            p.attemptId,
+            p.minutes,
+            p.reason,
+            uow,
+          );
+          if (!added) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+          await entry(
+            uow,
+            user,
+            "proctor.extend_requested",
+            session.id,
+            { minutes: p.minutes, reason: p.reason, requestId: added.requestId },
+            p.attemptId,
+          );
+          return added;
+        });
         const dto: PendingExtensionDto = {
           requestId: pending.requestId,
           attemptId: p.attemptId,
@@ -291,9 +343,18 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         deps.notifier.toRoom(rooms.session(session.id), "session:extension_pending", dto);
         return { ...result([], []), pending: dto };
       }
-      const ok = await deps.exams.credit(toActor(user), p.attemptId, p.minutes, p.reason, "extend");
-      if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
-      await audit(user, "proctor.extend", session.id, { minutes: p.minutes, reason: p.reason }, p.attemptId);
+      await audited(async (uow) => {
+        const ok = await deps.exams.credit(toActor(user), p.attemptId, p.minutes, p.reason, "extend", uow);
+        if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+        await entry(
+          uow,
+          user,
+          "proctor.extend",
+          session.id,
+          { minutes: p.minutes, reason: p.reason },
+          p.attemptId,
+        );
+      });
       return { ...result([p.attemptId], []), pending: null };
     },
 
@@ -310,38 +371,54 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       if (!pending) throw errors.notFound("延时申请", "extension_not_found");
       if (pending.requestedBy === user.id)
         throw errors.forbidden("延时须由另一名监考员或考务人员批准", "second_approver_required");
-      const taken = await deps.exams.takePendingExtension(attemptId, requestId);
-      if (!taken) throw errors.notFound("延时申请", "extension_not_found");
-      if (approve) {
-        const ok = await deps.exams.credit(toActor(user), attemptId, taken.minutes, taken.reason, "extend", {
-          requestedBy: taken.requestedBy,
-          approvedBy: user.id,
-        });
-        if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
-      }
-      await audit(
-        user,
-        approve ? "proctor.extend_approved" : "proctor.extend_rejected",
-        owner.sessionId,
-        { requestId, minutes: taken.minutes, requestedBy: taken.requestedBy },
-        attemptId,
-      );
+      // Taking the request, crediting it and the entry commit together: a refused credit leaves
+      // the request pending.
+      await audited(async (uow) => {
+        const taken = await deps.exams.takePendingExtension(attemptId, requestId, uow);
+        if (!taken) throw errors.notFound("延时申请", "extension_not_found");
+        if (approve) {
+          const ok = await deps.exams.credit(
+            toActor(user),
+            attemptId,
+            taken.minutes,
+            taken.reason,
+            "extend",
+            uow,
+            { requestedBy: taken.requestedBy, approvedBy: user.id },
+          );
+          if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+        }
+        await entry(
+          uow,
+          user,
+          approve ? "proctor.extend_approved" : "proctor.extend_rejected",
+          owner.sessionId,
+          { requestId, minutes: taken.minutes, requestedBy: taken.requestedBy },
+          attemptId,
+        );
+      });
       return result(approve ? [attemptId] : [], []);
     },
 
     async forceSubmit(user: AuthUser, attemptId: string, reason: string): Promise<ProctorActionResultDto> {
       const session = await attemptSession(user, attemptId);
       await refuseIfPublished(session.id);
-      const ok = await deps.exams.forceSubmit(toActor(user), attemptId);
-      await audit(user, "proctor.force_submit", session.id, { reason, done: ok }, attemptId);
+      const ok = await audited(async (uow) => {
+        const done = await deps.exams.forceSubmit(toActor(user), attemptId, uow);
+        await entry(uow, user, "proctor.force_submit", session.id, { reason, done }, attemptId);
+        return done;
+      });
       return ok ? result([attemptId], []) : result([], [{ attemptId, code: "invalid_transition" }]);
     },
 
     async voidAttempt(user: AuthUser, attemptId: string, note: string): Promise<ProctorActionResultDto> {
       const session = await attemptSession(user, attemptId);
       await refuseIfPublished(session.id);
-      const ok = await deps.exams.voidAttempt(toActor(user), attemptId, note);
-      await audit(user, "proctor.void", session.id, { note, done: ok }, attemptId);
+      const ok = await audited(async (uow) => {
+        const done = await deps.exams.voidAttempt(toActor(user), attemptId, note, uow);
+        await entry(uow, user, "proctor.void", session.id, { note, done }, attemptId);
+        return done;
+      });
       return ok ? result([attemptId], []) : result([], [{ attemptId, code: "invalid_transition" }]);
     },
 
@@ -352,17 +429,15 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         if (owner?.sessionId !== p.sessionId) throw errors.notFound("考试记录", "attempt_not_found");
       }
       // The report and its audit entry commit together: no report without its entry, nor the reverse.
-      const dto = await deps.audit.transaction(async (tx) => {
-        const stored = await incidents.create(user, p, now(), tx);
-        await deps.audit.append(
-          tx,
-          auditInput(
-            user,
-            "proctor.incident",
-            p.sessionId,
-            { kind: p.kind, note: p.note, incidentId: stored.id },
-            p.attemptId,
-          ),
+      const dto = await audited(async (uow) => {
+        const stored = await incidents.create(user, p, now(), uow.session);
+        await entry(
+          uow,
+          user,
+          "proctor.incident",
+          p.sessionId,
+          { kind: p.kind, note: p.note, incidentId: stored.id },
+          p.attemptId,
         );
         return stored;
       });
@@ -375,17 +450,20 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       await authorize(user, p.sessionId);
       const t = await targets(p.sessionId, p.attemptIds);
       const at = now();
-      const affected: string[] = [];
-      for (const id of t.ids) {
-        if (await deps.exams.credit(toActor(user), id, p.minutes, p.reason, "credit")) {
-          affected.push(id);
-          await deps.exams.markOutageCredited(id, at);
+      const affected = await audited(async (uow) => {
+        const credited: string[] = [];
+        for (const id of t.ids) {
+          if (await deps.exams.credit(toActor(user), id, p.minutes, p.reason, "credit", uow)) {
+            credited.push(id);
+            await deps.exams.markOutageCredited(id, at, uow);
+          }
         }
-      }
-      await audit(user, "proctor.credit_outage", p.sessionId, {
-        minutes: p.minutes,
-        reason: p.reason,
-        attemptIds: affected,
+        await entry(uow, user, "proctor.credit_outage", p.sessionId, {
+          minutes: p.minutes,
+          reason: p.reason,
+          attemptIds: credited,
+        });
+        return credited;
       });
       return outcome(t, affected);
     },

@@ -124,6 +124,52 @@ describe("architecture: feature boundaries", () => {
     expect(offenders).to.deep.equal([]);
   });
 
+  it("when exam delivery and proctoring are read, then only refusals are recorded outside a change's transaction", () => {
+    // A refusal changes nothing else, so it is an entry of its own (audit.record); every other
+    // action appends its entry inside its unit of work. These two files hold the refusals.
+    const allowed = new Set(["proctoring/proctoring.service.ts", "exams/exam.service.ts"]);
+    const offenders: string[] = [];
+    for (const feature of ["exams", "proctoring"]) {
+      for (const file of filesUnder(path.join(SERVER, feature))) {
+        const rel = path.relative(SERVER, file).split(path.sep).join("/");
+        const source = readFileSync(file, "utf8");
+        if (/\baudit\w*\s*\??\.\s*record\s*\(/i.test(source) && !allowed.has(rel))
+          offenders.push(`${rel}: record`);
+        // Proctoring's refusal helper: audit(user, "<action>", …) names refusals only.
+        for (const m of source.matchAll(/\baudit\(\s*\w+,\s*"([^"]+)"/g))
+          if (!m[1]?.endsWith("refused")) offenders.push(`${rel}: ${m[1]} recorded outside its change`);
+        if (rel === "exams/exam.service.ts")
+          for (const m of source.matchAll(/\baction:\s*"([^"]+)"/g))
+            if (!m[1]?.endsWith("refused")) offenders.push(`${rel}: ${m[1]} recorded outside its change`);
+      }
+    }
+    expect(offenders).to.deep.equal([]);
+  });
+
+  it("when exam delivery's port is read, then every command takes the unit of work its audit entry joins", () => {
+    const source = readFileSync(path.join(SERVER, "exams/ports.ts"), "utf8");
+    const body = /export interface ExamDeliveryPort \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? "";
+    // Method signatures: `name(` at the start of a member, up to the closing `): Promise<`.
+    const members = [...body.matchAll(/^ {2}(\w+)\(([\s\S]*?)\): Promise</gm)].map((m) => ({
+      name: m[1] ?? "",
+      params: m[2] ?? "",
+    }));
+    const reads = new Set([
+      "ownerOf",
+      "attemptIds",
+      "seatViews",
+      "awayIntervals",
+      "pendingExtension",
+      "isPublished",
+    ]);
+    expect(members.length, "port members found").to.be.greaterThan(10);
+    const commands = members.filter((m) => !reads.has(m.name));
+    expect(commands.length, "commands found").to.be.greaterThan(8);
+    expect(commands.filter((m) => !/\buow: UnitOfWork\b/.test(m.params)).map((m) => m.name)).to.deep.equal(
+      [],
+    );
+  });
+
   it("when the server is read, then access checks come from the access layer only (no role guards beside it)", () => {
     const offenders: string[] = [];
     for (const file of filesUnder(SERVER)) {

@@ -1,0 +1,31 @@
+import type { ClientSession } from "mongoose";
+import type { AuditPort } from "./ports.js";
+
+/**
+ * One transaction shared by a proctor's action on attempts and the action's audit entry: every
+ * write joins `session`, and what may only happen once the change is real (socket pushes, this
+ * instance's caches, the room booking) waits in `afterCommit`.
+ */
+export interface UnitOfWork {
+  readonly session: ClientSession;
+  /** Runs `effect` after the commit, in the order queued; never when the transaction aborts. */
+  afterCommit(effect: () => unknown): void;
+}
+
+/**
+ * Runs `work` as one audited transaction (`audit.transaction`: retried whole on a write
+ * conflict), then the effects it queued. A retry starts with no effects, so nothing is announced
+ * twice or for a try that did not commit. `work` appends its audit entry with `uow.session`.
+ */
+export async function inUnitOfWork<T>(
+  audit: Pick<AuditPort, "transaction">,
+  work: (uow: UnitOfWork) => Promise<T>,
+): Promise<T> {
+  let effects: (() => unknown)[] = [];
+  const result = await audit.transaction((session) => {
+    effects = [];
+    return work({ session, afterCommit: (effect) => void effects.push(effect) });
+  });
+  for (const effect of effects) await effect();
+  return result;
+}

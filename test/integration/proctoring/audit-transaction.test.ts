@@ -1,0 +1,223 @@
+import { expect } from "chai";
+import { createAccess } from "../../../server/access/index.js";
+import { createAuditService, type AuditLog } from "../../../server/audit/index.js";
+import type { AuthUser } from "../../../server/contracts/auth.js";
+import { createProctoringService, type ProctoringService } from "../../../server/proctoring/index.js";
+import { createFixtureSession, fixtureScheduling } from "../../../scripts/bench/exam-fixtures.js";
+import { proctorUser } from "../exams/support/clients.js";
+import { examDb } from "../exams/support/models.js";
+import { aRoom, useExamNode, type Room } from "../exams/support/setup.js";
+
+/**
+ * Every proctor action writes its attempt change and its audit entry in one transaction: when the
+ * entry cannot be written, the action is refused and the attempt is exactly as it was.
+ */
+describe("proctoring: an action and its audit entry are one transaction", () => {
+  const env = useExamNode();
+  const second = proctorUser({ id: "proctor-2", displayName: "李监考" });
+
+  /** The proctor console over the node's own exam delivery, with an audit log whose appends fail. */
+  function brokenConsole(): ProctoringService {
+    const conn = env.node.ctx.conn;
+    const scheduling = fixtureScheduling(conn);
+    const real = createAuditService(conn);
+    const failing: AuditLog = { ...real, append: () => Promise.reject(new Error("audit store unavailable")) };
+    return createProctoringService(env.node.ctx, {
+      exams: env.node.delivery.exams,
+      scheduling,
+      audit: failing,
+      access: createAccess({
+        currentAccount: async (a) => a,
+        sessionScope: (id) => scheduling.getSession(id),
+      }),
+      notifier: { toRoom: () => undefined },
+    });
+  }
+
+  /** What a proctor action may change on an attempt. */
+  async function stateOf(attemptId: string) {
+    const doc = await examDb(env.node.ctx.conn)
+      .Attempts.findById(attemptId, {
+        status: 1,
+        chainN: 1,
+        chainHash: 1,
+        pausedAt: 1,
+        pausedMs: 1,
+        creditedMinutes: 1,
+        deadline: 1,
+        startedAt: 1,
+        submittedAt: 1,
+        voidedAt: 1,
+        outageCreditedUntil: 1,
+        pendingExtensions: 1,
+      })
+      .lean();
+    const results = await examDb(env.node.ctx.conn).Results.countDocuments({ attemptId });
+    return { doc, results };
+  }
+
+  const entries = (action: string, sessionId: string) =>
+    env.node.ctx.conn.collection("audit_log").countDocuments({ action, "details.sessionId": sessionId });
+
+  /** A released room of two, one of them paused and one waiting for a second approver. */
+  async function aBusyRoom(): Promise<Room & { pendingId: string }> {
+    const room = await aRoom(env.node, { candidates: 2, release: true });
+    const real = env.node.delivery.proctoring;
+    const [a, b] = room.candidates.map((c) => c.attemptId);
+    await real.pause(room.proctorUser, room.session.id, [b!], "考生身体不适");
+    const asked = await real.extend(room.proctorUser, {
+      attemptId: a!,
+      minutes: 10,
+      reason: "设备故障",
+      requireSecondApprover: true,
+    });
+    return { ...room, pendingId: asked.pending!.requestId };
+  }
+
+  /** An action by `user` (approvals are always by the second proctor: four eyes). */
+  type Action = (
+    svc: ProctoringService,
+    room: Room & { pendingId: string },
+    user: AuthUser,
+  ) => Promise<unknown>;
+  const actionsOnAttempts: { name: string; audit: string; target: 0 | 1; run: Action }[] = [
+    {
+      name: "pause",
+      audit: "proctor.pause",
+      target: 0,
+      run: (s, r, u) => s.pause(u, r.session.id, undefined, "疑似作弊"),
+    },
+    { name: "resume", audit: "proctor.resume", target: 1, run: (s, r, u) => s.resume(u, r.session.id) },
+    {
+      name: "extend",
+      audit: "proctor.extend",
+      target: 0,
+      run: (s, r, u) =>
+        s.extend(u, {
+          attemptId: r.candidates[0]!.attemptId,
+          minutes: 5,
+          reason: "停电",
+          requireSecondApprover: false,
+        }),
+    },
+    {
+      name: "extension request",
+      audit: "proctor.extend_requested",
+      target: 0,
+      run: (s, r, u) =>
+        s.extend(u, {
+          attemptId: r.candidates[0]!.attemptId,
+          minutes: 5,
+          reason: "停电",
+          requireSecondApprover: true,
+        }),
+    },
+    {
+      name: "extension approval",
+      audit: "proctor.extend_approved",
+      target: 0,
+      run: (s, r) => s.approveExtension(second, r.candidates[0]!.attemptId, r.pendingId, true),
+    },
+    {
+      name: "extension rejection",
+      audit: "proctor.extend_rejected",
+      target: 0,
+      run: (s, r) => s.approveExtension(second, r.candidates[0]!.attemptId, r.pendingId, false),
+    },
+    {
+      name: "force submit",
+      audit: "proctor.force_submit",
+      target: 0,
+      run: (s, r, u) => s.forceSubmit(u, r.candidates[0]!.attemptId, "考生要求交卷"),
+    },
+    {
+      name: "void",
+      audit: "proctor.void",
+      target: 0,
+      run: (s, r, u) => s.voidAttempt(u, r.candidates[0]!.attemptId, "违纪"),
+    },
+    {
+      name: "outage credit",
+      audit: "proctor.credit_outage",
+      target: 0,
+      run: (s, r, u) =>
+        s.creditOutage(u, {
+          sessionId: r.session.id,
+          attemptIds: r.candidates.map((c) => c.attemptId),
+          minutes: 3,
+          reason: "断网",
+        }),
+    },
+  ];
+
+  for (const action of actionsOnAttempts) {
+    it(`when the audit entry of the ${action.name} cannot be written, then the action is refused and the attempts are unchanged`, async () => {
+      const room = await aBusyRoom();
+      try {
+        const ids = room.candidates.map((c) => c.attemptId);
+        const before = await Promise.all(ids.map(stateOf));
+        const audited = await entries(action.audit, room.session.id);
+        const refused = await action.run(brokenConsole(), room, room.proctorUser).then(
+          () => false,
+          () => true,
+        );
+        expect(refused, "refused").to.equal(true);
+        expect(await Promise.all(ids.map(stateOf))).to.deep.equal(before);
+        expect(await entries(action.audit, room.session.id)).to.equal(audited);
+        // The same action with a working audit log changes the attempt and is audited once.
+        await action.run(env.node.delivery.proctoring, room, room.proctorUser);
+        expect(await stateOf(ids[action.target]!)).to.not.deep.equal(before[action.target]);
+        expect(await entries(action.audit, room.session.id)).to.equal(audited + 1);
+      } finally {
+        room.close();
+      }
+    });
+  }
+
+  it("when the audit entry of a release cannot be written, then the release is refused and every attempt stays checked in", async () => {
+    const room = await aRoom(env.node, { candidates: 2 });
+    try {
+      const ids = room.candidates.map((c) => c.attemptId);
+      const before = await Promise.all(ids.map(stateOf));
+      const refused = await brokenConsole()
+        .release(room.proctorUser, room.session.id)
+        .then(
+          () => false,
+          () => true,
+        );
+      expect(refused).to.equal(true);
+      expect(await Promise.all(ids.map(stateOf))).to.deep.equal(before);
+      expect(before.map((s) => s.doc?.status)).to.deep.equal(["checked_in", "checked_in"]);
+      expect(await entries("exam.release", room.session.id)).to.equal(0);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when the audit entry of a check-in cannot be written, then no attempt, paper or exposure count is left", async () => {
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+    const a = assignments[0]!;
+    const refused = await brokenConsole()
+      .checkIn(proctorUser(), { sessionId: session.id, candidateId: a.candidateId, idNumber: a.idNumber })
+      .then(
+        () => false,
+        () => true,
+      );
+    expect(refused).to.equal(true);
+    const db = env.node.ctx.conn;
+    expect(await examDb(db).Attempts.countDocuments({ sessionId: session.id })).to.equal(0);
+    expect(await db.collection("exam_papers").countDocuments({ sessionId: session.id })).to.equal(0);
+    const exposure = await db
+      .collection<{ _id: string; counts?: object }>("exam_exposure")
+      .findOne({ _id: session.id });
+    expect(exposure?.counts ?? {}).to.deep.equal({});
+    expect(await entries("exam.check_in", session.id)).to.equal(0);
+    const checked = await env.node.delivery.proctoring.checkIn(proctorUser(), {
+      sessionId: session.id,
+      candidateId: a.candidateId,
+      idNumber: a.idNumber,
+    });
+    expect(checked.seat.state).to.equal("checked_in");
+    expect(await entries("exam.check_in", session.id)).to.equal(1);
+  });
+});
