@@ -1,4 +1,4 @@
-import mongoose from "mongoose";
+import mongoose, { type ClientSession } from "mongoose";
 import type {
   BlueprintInput,
   ImportFormat,
@@ -10,7 +10,7 @@ import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
 import { checkImage, createImageStore, imageHash } from "./image.store.js";
 import type { ImportFile } from "./import-readers.js";
 import type { ParsedItem } from "./parsed-item.js";
-import { SYSTEM_ACTOR } from "./ports.js";
+import { SYSTEM_ACTOR, type AuditInput } from "./ports.js";
 import { sameContent } from "./question-bank.service.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
@@ -29,12 +29,14 @@ export const importWork = { lookups: 0, transactions: 0 };
 /**
  * Compares and writes one file's questions batch by batch. Each batch: one lookup of the refs it
  * holds, images stored first (GridFS is outside transactions; an orphaned image is harmless), then
- * one transaction for the batch's question writes. Comparing on every run is what makes a re-run
- * idempotent: what an earlier run wrote is found unchanged.
+ * one transaction for the batch's question writes and its audit entry (what the batch created and
+ * updated), so a batch is stored with its entry or not at all. Comparing on every run is what
+ * makes a re-run idempotent: what an earlier run wrote is found unchanged (and not audited again).
  */
 export function createBatchWriter(
   ctx: Pick<FeatureContext, "conn" | "logger">,
   file: ImportFile,
+  format: ImportFormat,
   options: ImportOptions,
 ) {
   const Questions = questionVersionModel(ctx.conn);
@@ -46,7 +48,35 @@ export function createBatchWriter(
   const history = (comment: string) => [
     { at: new Date(), actorId: actor.id, actorName: actor.displayName, action: "imported", comment },
   ];
-  let blueprintChanges = 0;
+  let batches = 0;
+  const auditActor = {
+    id: actor.id,
+    kind: actor.id === SYSTEM_ACTOR.id ? ("system" as const) : ("staff" as const),
+    name: actor.displayName,
+  };
+
+  /**
+   * Runs one batch's writes with its entry as one transaction (`audit.transaction` + `append`);
+   * without an audit log (a script's own database) the entry goes to the log instead.
+   */
+  async function commit(details: Record<string, unknown>, work: (session: ClientSession) => Promise<void>) {
+    const entry: AuditInput = {
+      action: "question_bank.imported",
+      actor: auditActor,
+      target: { type: "import", id: file.name },
+      details: { format, publish: Boolean(options.publish), ...details },
+    };
+    const { audit } = options;
+    if (!audit) {
+      await ctx.conn.transaction(work);
+      ctx.logger.info({ audit: entry }, "question bank import");
+      return;
+    }
+    await audit.transaction(async (session) => {
+      await work(session);
+      await audit.append(session, entry);
+    });
+  }
 
   async function write(batch: { index: number; item: ParsedItem }[], report: ImportReport): Promise<void> {
     if (!batch.length) return;
@@ -108,7 +138,9 @@ export function createBatchWriter(
     }
     if (dryRun || !writes.length) return;
     importWork.transactions++;
-    await ctx.conn.transaction(async (session) => {
+    batches++;
+    const created = writes.filter((w) => w.kind === "create").length;
+    await commit({ batch: batches, created, updated: writes.length - created }, async (session) => {
       const creates = writes.flatMap((w) =>
         w.kind === "create"
           ? [
@@ -192,9 +224,9 @@ export function createBatchWriter(
       });
       if (!same) changes.push({ input: bp, blueprintId, version });
     }
-    blueprintChanges = changes.length;
     if (dryRun || !changes.length) return out;
-    await ctx.conn.transaction(async (session) => {
+    const changed = out.filter((b) => b.outcome !== "unchanged");
+    await commit({ blueprints: changed }, async (session) => {
       for (const c of changes) {
         await Blueprints.create(
           [
@@ -214,29 +246,7 @@ export function createBatchWriter(
     return out;
   }
 
-  async function audit(report: ImportReport, format: ImportFormat): Promise<void> {
-    if (dryRun) return;
-    const entry = {
-      action: "question_bank.imported",
-      actor: {
-        id: actor.id,
-        kind: actor.id === SYSTEM_ACTOR.id ? ("system" as const) : ("staff" as const),
-        name: actor.displayName,
-      },
-      target: { type: "import", id: file.name },
-      details: {
-        format,
-        counts: report.counts,
-        blueprints: report.blueprints,
-        publish: Boolean(options.publish),
-      },
-    };
-    if (options.audit) await options.audit.record(entry);
-    else if (report.counts.created + report.counts.updated + blueprintChanges > 0)
-      ctx.logger.info({ audit: entry }, "question bank import");
-  }
-
-  return { write, blueprints, audit };
+  return { write, blueprints };
 }
 
 function stripId(b: BlueprintInput & { id: string; version: number }) {

@@ -33,6 +33,7 @@ export interface ImportOptions {
   /** Categories/chapter for formats that carry none (Moodle XML, GIFT, CSV without those columns). */
   defaults?: ImportDefaults;
   actor?: Actor;
+  /** Each written batch (and the blueprints) commits with its `question_bank.imported` entry. */
   audit?: AuditPort;
   onProgress?: (p: ImportProgress) => void;
   /** Questions written per transaction (default 500: each batch commits in well under a second). */
@@ -138,7 +139,7 @@ async function importOneFile(
   }
 
   // Pass 2: read again and compare/write batch by batch.
-  const writer = createBatchWriter(ctx, file, options);
+  const writer = createBatchWriter(ctx, file, opened.format, options);
   const batchSize = options.batchSize ?? 500;
   let batch: { index: number; item: ParsedItem }[] = [];
   let index = 0;
@@ -157,7 +158,6 @@ async function importOneFile(
   if (batch.length || index === 0) await flush();
   report.blueprints = await writer.blueprints(opened.blueprints);
   recount(report);
-  await writer.audit(report, opened.format);
   return report;
 }
 

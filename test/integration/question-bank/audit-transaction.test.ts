@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { createAuditService, type AuditLog } from "../../../server/audit/index.js";
-import { createQuestionBankService } from "../../../server/question-bank/index.js";
+import type { QuestionInput } from "../../../server/contracts/question-bank.js";
+import { toCsv } from "../../../server/question-bank/csv.parser.js";
+import { createQuestionBankService, importQuestionBankFiles } from "../../../server/question-bank/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { author, bankContext, questionInput, reviewer } from "./bank-context.js";
 
@@ -69,5 +71,76 @@ describe("question bank: each change and its audit entry are one transaction", (
     await working.approve(reviewer, q.id, "内容正确");
     expect((await working.getQuestion(q.id)).status).to.equal("published");
     expect(await real.verify()).to.deep.include({ ok: true });
+  });
+
+  describe("an import, batch by batch", () => {
+    /** A file of `n` valid questions whose refs start with `prefix` (a contract-complete input each). */
+    const file = (prefix: string, n: number) => ({
+      name: `${prefix}.csv`,
+      content: toCsv(
+        Array.from({ length: n }, (_, i): QuestionInput => ({
+          ...(questionInput({ ref: `${prefix}-${i}` }) as Pick<
+            QuestionInput,
+            "ref" | "type" | "stem" | "options" | "answer" | "chapter" | "categories"
+          >),
+          explanation: "",
+          difficulty: 3,
+          tags: [],
+          source: "",
+        })),
+      ),
+    });
+    const stored = (prefix: string) => questions().countDocuments({ ref: { $regex: `^${prefix}-` } });
+    const importEntries = (name: string) =>
+      db.conn
+        .collection("audit_log")
+        .find({ action: "question_bank.imported", "target.id": name })
+        .sort({ seq: 1 })
+        .toArray();
+
+    it("when 700 questions are imported in batches of 500, then each batch commits with one entry naming what it wrote", async () => {
+      const audit = createAuditService(db.conn);
+      const [report] = await importQuestionBankFiles(bankContext(db.conn), [file("IMPA", 700)], {
+        batchSize: 500,
+        audit,
+      });
+      expect(report?.counts.created).to.equal(700);
+      const logged = await importEntries("IMPA.csv");
+      expect(logged.map((e) => [e.details.batch, e.details.created, e.details.updated])).to.deep.equal([
+        [1, 500, 0],
+        [2, 200, 0],
+      ]);
+      expect(await audit.verify()).to.deep.include({ ok: true });
+    });
+
+    it("when the second batch's audit entry cannot be written, then only the first batch is stored, and a re-run completes the rest", async () => {
+      const real = createAuditService(db.conn);
+      let appends = 0;
+      const secondFails: AuditLog = {
+        ...real,
+        append: (session, input) =>
+          ++appends === 2
+            ? Promise.reject(new Error("audit store unavailable"))
+            : real.append(session, input),
+      };
+      const impb = file("IMPB", 700);
+      const [failed] = await importQuestionBankFiles(bankContext(db.conn), [impb], {
+        batchSize: 500,
+        audit: secondFails,
+      });
+      expect(failed?.rejected).to.equal(true);
+      expect(await stored("IMPB")).to.equal(500);
+      expect((await importEntries("IMPB.csv")).map((e) => e.details.created)).to.deep.equal([500]);
+
+      // The same file again: the first batch is found unchanged, the second is written now.
+      const [rerun] = await importQuestionBankFiles(bankContext(db.conn), [impb], {
+        batchSize: 500,
+        audit: real,
+      });
+      expect(rerun?.counts).to.deep.include({ created: 200, unchanged: 500 });
+      expect(await stored("IMPB")).to.equal(700);
+      expect((await importEntries("IMPB.csv")).map((e) => e.details.created)).to.deep.equal([500, 200]);
+      expect(await real.verify()).to.deep.include({ ok: true });
+    });
   });
 });
