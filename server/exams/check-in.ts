@@ -122,14 +122,6 @@ export function createCheckIn(core: ExamCore) {
       ? approvedMinutes(policies.accommodations, input.accommodation)
       : 0;
 
-    // The counter exists before the transaction: two first check-ins racing inside it then meet as
-    // a write conflict, and the retried loser finds the winner's attempt (returned above), where
-    // two upserts would fail one of them on a duplicate key.
-    await Exposure.updateOne({ _id: session.id }, { $setOnInsert: { counts: {} } }, { upsert: true }).catch(
-      (err: unknown) => {
-        if ((err as { code?: unknown }).code !== 11000) throw err;
-      },
-    );
     const seatId = input.seatId ?? assignment.seatId;
     const attemptId = `att_${randomBytes(10).toString("hex")}`;
     const first = nextEvent(
@@ -169,7 +161,8 @@ export function createCheckIn(core: ExamCore) {
     await core.opts.afterSessionCheck?.(session.id);
     // Paper, attempt, exposure count and photo commit together (with the audit entry) or not at
     // all, and only while the session is still scheduled: a refused or failed check-in leaves
-    // nothing behind in any collection.
+    // nothing behind in any collection. Two check-ins racing in one session both claim it, so the
+    // loser meets a write conflict, is retried whole, and finds the winner's attempt above.
     await claimSession(core, session.id, tx);
     await papers.Papers.create(
       [
