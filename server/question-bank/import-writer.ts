@@ -11,7 +11,7 @@ import { checkImage, createImageStore, imageHash } from "./image.store.js";
 import type { ImportFile } from "./import-readers.js";
 import type { ParsedItem } from "./parsed-item.js";
 import { SYSTEM_ACTOR, type AuditInput } from "./ports.js";
-import { sameContent } from "./question-bank.service.js";
+import { sameContent } from "./bank-core.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
 import { toBlueprint, toQuestionInput } from "./question.presenter.js";

@@ -1,0 +1,125 @@
+import type { CategoryCode } from "../contracts/categories.js";
+import type { Paper } from "../contracts/paper.js";
+import { BlueprintInput, type BlueprintDto, type FeasibilityDto } from "../contracts/question-bank.js";
+import { errors } from "../lib/errors.js";
+import { assemblePaper, checkFeasibility } from "./assembly.js";
+import { parseInput, type BankCore } from "./bank-core.js";
+import type { BlueprintDoc } from "./blueprint.model.js";
+import type { Actor } from "./ports.js";
+import { toBlueprintDto } from "./question.presenter.js";
+
+/**
+ * Blueprints (组卷方案): versions per category (published ones never change; sessions pin them),
+ * feasibility against the published bank, and paper assembly from a blueprint.
+ */
+export function createBlueprints(core: BankCore) {
+  const { Blueprints, audited, audit, eligibleSnapshots, getBlueprint, getCurrentBlueprint } = core;
+
+  return {
+    /** Every version of every blueprint (optionally of one category), newest first. */
+    async listBlueprints(categoryCode?: CategoryCode): Promise<BlueprintDto[]> {
+      const docs = await Blueprints.find(categoryCode ? { categoryCode } : {})
+        .sort({ categoryCode: 1, version: -1 })
+        .lean<BlueprintDoc[]>();
+      return docs.map(toBlueprintDto);
+    },
+
+    /**
+     * Saves a new version of the category's blueprint (the lineage `bp-<category>` unless an id is
+     * given). Published versions never change: sessions pin them.
+     */
+    async saveBlueprint(
+      actor: Actor,
+      raw: unknown,
+      options: { publish?: boolean; id?: string } = {},
+    ): Promise<BlueprintDto> {
+      const input = parseInput(BlueprintInput, raw);
+      const blueprintId = options.id ?? `bp-${input.categoryCode}`;
+      const last = await Blueprints.findOne({ blueprintId }).sort({ version: -1 }).lean<BlueprintDoc>();
+      if (last && last.categoryCode !== input.categoryCode)
+        throw errors.badRequest("blueprint_category_mismatch", "组卷方案不能改变从业类别");
+      return audited(async (session) => {
+        const [created] = await Blueprints.create(
+          [
+            {
+              blueprintId,
+              version: (last?.version ?? 0) + 1,
+              status: options.publish ? "published" : "draft",
+              ...input,
+              createdBy: actor.id,
+              ...(options.publish ? { publishedAt: new Date() } : {}),
+            },
+          ],
+          { session },
+        );
+        await audit(
+          session,
+          actor,
+          options.publish ? "blueprint_published" : "blueprint_saved",
+          { type: "blueprint", id: blueprintId },
+          { version: created!.version },
+        );
+        return toBlueprintDto(created!.toObject() as BlueprintDoc);
+      });
+    },
+
+    /** Publishes a draft blueprint version; it becomes the category's current blueprint. */
+    async publishBlueprint(actor: Actor, id: string, version: number): Promise<BlueprintDto> {
+      return audited(async (session) => {
+        const doc = await Blueprints.findOneAndUpdate(
+          { blueprintId: id, version, status: "draft" },
+          { $set: { status: "published", publishedAt: new Date() } },
+          { returnDocument: "after", session },
+        ).lean<BlueprintDoc>();
+        if (!doc) throw errors.conflict("invalid_transition", "只有草稿状态的组卷方案可以发布");
+        await audit(session, actor, "blueprint_published", { type: "blueprint", id }, { version });
+        return toBlueprintDto(doc);
+      });
+    },
+
+    getBlueprint,
+    getCurrentBlueprint,
+
+    /** Whether the published bank can satisfy a blueprint, cell by cell. */
+    async feasibility(raw: unknown): Promise<FeasibilityDto> {
+      const input = parseInput(BlueprintInput, raw);
+      const { cells, shortfalls } = checkFeasibility(await eligibleSnapshots(input.categoryCode), input);
+      return {
+        feasible: shortfalls.length === 0,
+        cells,
+        shortfalls,
+        totalQuestions: cells.reduce((s, c) => s + c.needed, 0),
+        totalPoints: cells.reduce((s, c) => s + c.needed * input.points[c.type], 0),
+      };
+    },
+
+    /**
+     * Builds one candidate's paper from the published, non-quarantined questions and the pinned (or
+     * current published) blueprint version. Deterministic from the seed for the same bank state.
+     */
+    async buildPaper(input: {
+      categoryCode: CategoryCode;
+      blueprintRef?: { id: string; version: number };
+      seed: string;
+      avoidQuestionIds?: string[];
+      exposure?: Map<string, number>;
+    }): Promise<Paper> {
+      const blueprint = input.blueprintRef
+        ? await getBlueprint(input.blueprintRef.id, input.blueprintRef.version)
+        : await getCurrentBlueprint(input.categoryCode);
+      if (!blueprint) throw errors.notFound(`类别 ${input.categoryCode} 的组卷方案`, "blueprint_not_found");
+      if (blueprint.categoryCode !== input.categoryCode) {
+        throw errors.badRequest("blueprint_category_mismatch", "组卷方案与从业类别不符", {
+          blueprintCategory: blueprint.categoryCode,
+        });
+      }
+      return assemblePaper({
+        questions: await eligibleSnapshots(input.categoryCode),
+        blueprint,
+        seed: input.seed,
+        avoidQuestionIds: input.avoidQuestionIds,
+        exposure: input.exposure,
+      });
+    },
+  };
+}

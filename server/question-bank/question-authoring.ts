@@ -1,0 +1,143 @@
+import mongoose from "mongoose";
+import { QuestionInput, type QuestionDto } from "../contracts/question-bank.js";
+import { errors } from "../lib/errors.js";
+import { contentOf, parseInput, type BankCore, type Lean } from "./bank-core.js";
+import type { Actor } from "./ports.js";
+import { toQuestionDto, toQuestionInput } from "./question.presenter.js";
+
+/**
+ * Writing questions: a new question (version 1, draft), edits (a draft in place, a published
+ * question as a new draft version) and its image. Each change commits with its audit entry.
+ */
+export function createQuestionAuthoring(core: BankCore) {
+  const { Questions, images, event, audited, audit, latest, assertRefFree } = core;
+
+  /**
+   * Applies an edit to a question: a draft is changed in place; a published question gets a new
+   * draft version (the published one keeps serving papers until the new one is approved).
+   */
+  async function edit(
+    actor: Actor,
+    questionId: string,
+    input: QuestionInput,
+    imageId: string | null | undefined,
+  ): Promise<QuestionDto> {
+    const current = await latest(questionId);
+    if (input.ref !== current.ref) await assertRefFree(input.ref, questionId);
+    const nextImage = imageId === undefined ? (current.imageId ?? undefined) : (imageId ?? undefined);
+    if (current.status === "in_review")
+      throw errors.conflict("question_in_review", "题目正在审核中，不能修改；请审核人先退回");
+    if (current.status === "retired") throw errors.conflict("question_retired", "题目已停用，不能修改");
+    if (current.status === "draft") {
+      return audited(async (session) => {
+        const updated = await Questions.findOneAndUpdate(
+          { questionId, version: current.version, status: "draft" },
+          {
+            $set: {
+              ...contentOf(input),
+              imageId: nextImage,
+              authorId: actor.id,
+              authorName: actor.displayName,
+            },
+            ...(nextImage ? {} : { $unset: { imageId: 1 } }),
+            $push: { history: event(actor, "edited") },
+          },
+          { returnDocument: "after", session },
+        ).lean<Lean>();
+        if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
+        await audit(
+          session,
+          actor,
+          "question_edited",
+          { type: "question", id: questionId },
+          { version: updated.version },
+        );
+        return toQuestionDto(updated);
+      });
+    }
+    return audited(async (session) => {
+      const [created] = await Questions.create(
+        [
+          {
+            questionId,
+            version: current.version + 1,
+            status: "draft",
+            ...contentOf(input),
+            ...(nextImage ? { imageId: nextImage } : {}),
+            authorId: actor.id,
+            authorName: actor.displayName,
+            quarantined: current.quarantined,
+            history: [event(actor, "new_version", `基于第 ${current.version} 版修改`)],
+          },
+        ],
+        { session },
+      );
+      await audit(
+        session,
+        actor,
+        "question_new_version",
+        { type: "question", id: questionId },
+        { version: created!.version, from: current.version },
+      );
+      return toQuestionDto(created!.toObject() as Lean);
+    });
+  }
+
+  return {
+    /** An examiner writes a new question: version 1, draft. */
+    async createQuestion(actor: Actor, raw: unknown): Promise<QuestionDto> {
+      const input = parseInput(QuestionInput, raw);
+      await assertRefFree(input.ref, null);
+      const questionId = new mongoose.Types.ObjectId().toHexString();
+      return audited(async (session) => {
+        const [created] = await Questions.create(
+          [
+            {
+              questionId,
+              version: 1,
+              status: "draft",
+              ...contentOf(input),
+              authorId: actor.id,
+              authorName: actor.displayName,
+              history: [event(actor, "created")],
+            },
+          ],
+          { session },
+        );
+        await audit(
+          session,
+          actor,
+          "question_created",
+          { type: "question", id: questionId },
+          { ref: input.ref },
+        );
+        return toQuestionDto(created!.toObject() as Lean);
+      });
+    },
+
+    /** Edits a draft in place, or starts a new version of a published question. */
+    async updateQuestion(actor: Actor, questionId: string, raw: unknown): Promise<QuestionDto> {
+      return edit(actor, questionId, parseInput(QuestionInput, raw), undefined);
+    },
+
+    /** Stores a checked image and attaches it to the question (as an edit, so published questions get a new version). */
+    async attachImage(
+      actor: Actor,
+      questionId: string,
+      data: Buffer,
+      filename: string,
+    ): Promise<QuestionDto> {
+      const current = await latest(questionId);
+      if (current.status === "in_review" || current.status === "retired") {
+        throw errors.conflict("invalid_transition", "审核中或已停用的题目不能更换图片");
+      }
+      const imageId = await images.put(data, filename, actor.id);
+      return edit(actor, questionId, toQuestionInput(current), imageId);
+    },
+
+    /** Removes the image (as an edit). */
+    async removeImage(actor: Actor, questionId: string): Promise<QuestionDto> {
+      return edit(actor, questionId, toQuestionInput(await latest(questionId)), null);
+    },
+  };
+}

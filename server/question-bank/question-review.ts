@@ -1,0 +1,261 @@
+import type { CategoryCode } from "../contracts/categories.js";
+import type { ItemStat } from "../contracts/item-stats.js";
+import type { QuestionDto, QuestionEvent, QuestionStatus } from "../contracts/question-bank.js";
+import { errors } from "../lib/errors.js";
+import { STATUS_LABEL, type BankCore, type Lean } from "./bank-core.js";
+import { CONTENT_ACTIONS, contributorsOf } from "./four-eyes.js";
+import { computeItemStats } from "./item-stats.js";
+import type { Actor } from "./ports.js";
+import { toQuestionDto } from "./question.presenter.js";
+
+/**
+ * The review workflow (draft → in review → published, returned, retired) under the four-eyes
+ * rule, and quarantine (by hand, or automatically from item statistics). Each change commits with
+ * its audit entry.
+ */
+export function createQuestionReview(core: BankCore) {
+  const { Questions, event, audited, audit, latest, deps } = core;
+
+  async function transition(
+    actor: Actor,
+    questionId: string,
+    from: QuestionStatus,
+    to: QuestionStatus,
+    action: QuestionEvent["action"],
+    comment?: string,
+    extra: Record<string, unknown> = {},
+    guard: Record<string, unknown> = {},
+  ): Promise<QuestionDto> {
+    const current = await latest(questionId);
+    if (current.status !== from) {
+      throw errors.conflict(
+        "invalid_transition",
+        `题目当前状态为「${STATUS_LABEL[current.status as QuestionStatus]}」，不能执行此操作`,
+        { status: current.status },
+      );
+    }
+    return audited(async (session) => {
+      const updated = await Questions.findOneAndUpdate(
+        { questionId, version: current.version, status: from, ...guard },
+        { $set: { status: to, ...extra }, $push: { history: event(actor, action, comment) } },
+        { returnDocument: "after", session },
+      ).lean<Lean>();
+      if (!updated) throw errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
+      await audit(
+        session,
+        actor,
+        `question_${action}`,
+        { type: "question", id: questionId },
+        { version: updated.version, ...(comment ? { comment } : {}) },
+      );
+      return toQuestionDto(updated);
+    });
+  }
+
+  /**
+   * A reviewer must not have written any content of the version under review (four-eyes rule):
+   * not its author, nor anyone who edited it since, an image or a tag included. Checking only the
+   * last editor let an author have a colleague touch a tag and then approve their own text.
+   */
+  async function assertNotContributor(actor: Actor, questionId: string) {
+    const current = await latest(questionId);
+    if (contributorsOf(current).has(actor.id))
+      throw errors.forbidden("不能审核自己编写或修改过的题目", "own_question");
+  }
+
+  /**
+   * The same rule as a query clause, added to the review's own write so that an edit landing
+   * between the check and the write cannot slip past it.
+   */
+  function notContributedBy(actor: Actor): Record<string, unknown> {
+    return {
+      $nor: [
+        { authorId: actor.id },
+        { history: { $elemMatch: { actorId: actor.id, action: { $in: CONTENT_ACTIONS } } } },
+      ],
+    };
+  }
+
+  return {
+    /** The author hands a draft to review. */
+    async submitForReview(actor: Actor, questionId: string): Promise<QuestionDto> {
+      return transition(actor, questionId, "draft", "in_review", "submitted");
+    },
+
+    /**
+     * A reviewer other than the author approves: the version is published and the previously
+     * published version becomes superseded (kept for the papers that used it).
+     */
+    async approve(actor: Actor, questionId: string, comment?: string): Promise<QuestionDto> {
+      await assertNotContributor(actor, questionId);
+      const current = await latest(questionId);
+      if (current.status !== "in_review") {
+        throw errors.conflict(
+          "invalid_transition",
+          `题目当前状态为「${STATUS_LABEL[current.status as QuestionStatus]}」，不能审核通过`,
+          { status: current.status },
+        );
+      }
+      await audited(async (session) => {
+        await Questions.updateMany(
+          { questionId, status: "published", version: { $lt: current.version } },
+          { $set: { status: "superseded" } },
+          { session },
+        );
+        const res = await Questions.updateOne(
+          { questionId, version: current.version, status: "in_review", ...notContributedBy(actor) },
+          {
+            $set: { status: "published", reviewerId: actor.id },
+            $push: { history: event(actor, "approved", comment) },
+          },
+          { session },
+        );
+        if (res.modifiedCount !== 1)
+          throw errors.conflict("question_changed", "题目已被他人处理，请刷新后重试");
+        await audit(
+          session,
+          actor,
+          "question_approved",
+          { type: "question", id: questionId },
+          { version: current.version, ...(comment ? { comment } : {}) },
+        );
+      });
+      return toQuestionDto(await latest(questionId));
+    },
+
+    /** A reviewer other than the author returns the question to draft with comments. */
+    async returnForChanges(actor: Actor, questionId: string, comment: string): Promise<QuestionDto> {
+      if (!comment.trim()) throw errors.badRequest("comment_required", "退回时须填写审核意见");
+      await assertNotContributor(actor, questionId);
+      return transition(
+        actor,
+        questionId,
+        "in_review",
+        "draft",
+        "returned",
+        comment,
+        { reviewerId: actor.id },
+        notContributedBy(actor),
+      );
+    },
+
+    /** Retires the question: no new paper uses it; every version stays for existing papers. */
+    async retire(actor: Actor, questionId: string, comment?: string): Promise<QuestionDto> {
+      const current = await latest(questionId);
+      if (current.status === "retired") throw errors.conflict("invalid_transition", "题目已停用");
+      await audited(async (session) => {
+        await Questions.updateMany(
+          { questionId, status: { $in: ["published", "draft", "in_review"] } },
+          { $set: { status: "retired" } },
+          { session },
+        );
+        await Questions.updateOne(
+          { questionId, version: current.version },
+          { $push: { history: event(actor, "retired", comment) } },
+          { session },
+        );
+        await audit(
+          session,
+          actor,
+          "question_retired",
+          { type: "question", id: questionId },
+          comment ? { comment } : {},
+        );
+      });
+      return toQuestionDto(await latest(questionId));
+    },
+
+    /** Keeps a question out of (or lets it back into) new papers, e.g. after negative discrimination. */
+    async setQuarantine(
+      actor: Actor,
+      questionId: string,
+      quarantined: boolean,
+      reason?: string,
+    ): Promise<QuestionDto> {
+      const current = await latest(questionId);
+      await audited(async (session) => {
+        await Questions.updateMany({ questionId }, { $set: { quarantined } }, { session });
+        await Questions.updateOne(
+          { questionId, version: current.version },
+          { $push: { history: event(actor, quarantined ? "quarantined" : "released", reason) } },
+          { session },
+        );
+        await audit(
+          session,
+          actor,
+          quarantined ? "question_quarantined" : "question_released",
+          { type: "question", id: questionId },
+          reason ? { reason } : {},
+        );
+      });
+      return toQuestionDto(await latest(questionId));
+    },
+
+    /**
+     * Item statistics from finished attempts. With `autoQuarantine`, items with negative
+     * discrimination are quarantined from new papers (an examiner can release them).
+     */
+    async itemStatistics(
+      categoryCode: CategoryCode,
+      options: { autoQuarantine?: boolean; actor?: Actor } = {},
+    ): Promise<ItemStat[]> {
+      const rows = computeItemStats(
+        core.responses.port ? await core.responses.port(categoryCode) : [],
+        deps.itemStats,
+      );
+      const ids = [...new Set(rows.map((r) => r.questionId))];
+      const quarantined = new Set(
+        (await Questions.find({ questionId: { $in: ids }, quarantined: true }, { questionId: 1 }).lean()).map(
+          (d) => d.questionId,
+        ),
+      );
+      if (options.autoQuarantine) {
+        const actor = options.actor ?? { id: "system", displayName: "系统" };
+        for (const r of rows) {
+          if (!r.flags.includes("negative_discrimination") || quarantined.has(r.questionId)) continue;
+          const newest = await latest(r.questionId);
+          await audited(async (session) => {
+            await Questions.updateMany(
+              { questionId: r.questionId },
+              { $set: { quarantined: true } },
+              { session },
+            );
+            await Questions.updateOne(
+              { questionId: r.questionId, version: newest.version },
+              {
+                $push: {
+                  history: event(
+                    actor,
+                    "quarantined",
+                    `区分度为负（${r.discrimination?.toFixed(2) ?? "—"}），自动停止组卷`,
+                  ),
+                },
+              },
+              { session },
+            );
+            await audit(
+              session,
+              actor,
+              "question_quarantined",
+              { type: "question", id: r.questionId },
+              { discrimination: r.discrimination, automatic: true },
+            );
+          });
+          quarantined.add(r.questionId);
+        }
+      }
+      const versions = await Questions.find(
+        { questionId: { $in: ids } },
+        { questionId: 1, version: 1, ref: 1, stem: 1 },
+      ).lean();
+      const label = new Map(
+        versions.map((v) => [`${v.questionId}\u0000${v.version}`, { ref: v.ref, stem: v.stem }]),
+      );
+      return rows.map((r) => ({
+        ...r,
+        ...label.get(`${r.questionId}\u0000${r.version}`),
+        quarantined: quarantined.has(r.questionId),
+      }));
+    },
+  };
+}
