@@ -1,0 +1,136 @@
+import type { AuthUser } from "../contracts/auth.js";
+import type { ExtendPayload, PendingExtensionDto, ProctorActionResultDto } from "../contracts/exams.js";
+import { rooms } from "../exams/index.js";
+import { errors } from "../lib/errors.js";
+import { toActor, type ProctorDesk } from "./proctor-desk.js";
+
+/**
+ * A proctor's actions on one attempt: extra time (at once, or waiting for a second approver),
+ * force-submit and void. Each is refused once the session's results are published, and commits
+ * with its audit entry.
+ */
+export function createAttemptActions(desk: ProctorDesk) {
+  const { deps, now, authorize, audited, entry, attemptSession, refuseIfPublished, result } = desk;
+
+  return {
+    /**
+     * Extends one attempt (reason required). With `requireSecondApprover` the request waits until a
+     * different proctor or officer approves it (Pearson VUE: time changes need a second authorisation).
+     */
+    async extend(
+      user: AuthUser,
+      p: ExtendPayload,
+    ): Promise<ProctorActionResultDto & { pending: PendingExtensionDto | null }> {
+      const session = await attemptSession(user, p.attemptId);
+      await refuseIfPublished(session.id);
+      if (p.requireSecondApprover) {
+        const pending = await audited(async (uow) => {
+          const added = await deps.exams.addPendingExtension(
+            toActor(user),
+            p.attemptId,
+            p.minutes,
+            p.reason,
+            uow,
+          );
+          if (!added) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+          await entry(
+            uow,
+            user,
+            "proctor.extend_requested",
+            session.id,
+            { minutes: p.minutes, reason: p.reason, requestId: added.requestId },
+            p.attemptId,
+          );
+          return added;
+        });
+        const dto: PendingExtensionDto = {
+          requestId: pending.requestId,
+          attemptId: p.attemptId,
+          minutes: p.minutes,
+          reason: p.reason,
+          requestedBy: user.displayName,
+          requestedAt: now().toISOString(),
+        };
+        deps.notifier.toRoom(rooms.session(session.id), "session:extension_pending", dto);
+        return { ...result([], []), pending: dto };
+      }
+      await audited(async (uow) => {
+        const ok = await deps.exams.credit(toActor(user), p.attemptId, p.minutes, p.reason, "extend", uow);
+        if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+        await entry(
+          uow,
+          user,
+          "proctor.extend",
+          session.id,
+          { minutes: p.minutes, reason: p.reason },
+          p.attemptId,
+        );
+      });
+      return { ...result([p.attemptId], []), pending: null };
+    },
+
+    async approveExtension(
+      user: AuthUser,
+      attemptId: string,
+      requestId: string,
+      approve: boolean,
+    ): Promise<ProctorActionResultDto> {
+      const owner = await deps.exams.ownerOf(attemptId);
+      if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
+      await authorize(user, owner.sessionId, { watchOnly: true });
+      const pending = await deps.exams.pendingExtension(attemptId, requestId);
+      if (!pending) throw errors.notFound("延时申请", "extension_not_found");
+      if (pending.requestedBy === user.id)
+        throw errors.forbidden("延时须由另一名监考员或考务人员批准", "second_approver_required");
+      // Taking the request, crediting it and the entry commit together: a refused credit leaves
+      // the request pending.
+      await audited(async (uow) => {
+        const taken = await deps.exams.takePendingExtension(attemptId, requestId, uow);
+        if (!taken) throw errors.notFound("延时申请", "extension_not_found");
+        if (approve) {
+          const ok = await deps.exams.credit(
+            toActor(user),
+            attemptId,
+            taken.minutes,
+            taken.reason,
+            "extend",
+            uow,
+            { requestedBy: taken.requestedBy, approvedBy: user.id },
+          );
+          if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+        }
+        await entry(
+          uow,
+          user,
+          approve ? "proctor.extend_approved" : "proctor.extend_rejected",
+          owner.sessionId,
+          { requestId, minutes: taken.minutes, requestedBy: taken.requestedBy },
+          attemptId,
+        );
+      });
+      return result(approve ? [attemptId] : [], []);
+    },
+
+    async forceSubmit(user: AuthUser, attemptId: string, reason: string): Promise<ProctorActionResultDto> {
+      const session = await attemptSession(user, attemptId);
+      await refuseIfPublished(session.id);
+      const ok = await audited(async (uow) => {
+        const done = await deps.exams.forceSubmit(toActor(user), attemptId, uow);
+        await entry(uow, user, "proctor.force_submit", session.id, { reason, done }, attemptId);
+        return done;
+      });
+      return ok ? result([attemptId], []) : result([], [{ attemptId, code: "invalid_transition" }]);
+    },
+
+    async voidAttempt(user: AuthUser, attemptId: string, note: string): Promise<ProctorActionResultDto> {
+      const session = await attemptSession(user, attemptId);
+      await refuseIfPublished(session.id);
+      const ok = await audited(async (uow) => {
+        const done = await deps.exams.voidAttempt(toActor(user), attemptId, note, uow);
+        await entry(uow, user, "proctor.void", session.id, { note, done }, attemptId);
+        return done;
+      });
+      return ok ? result([attemptId], []) : result([], [{ attemptId, code: "invalid_transition" }]);
+    },
+  };
+}

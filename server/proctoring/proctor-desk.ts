@@ -1,0 +1,182 @@
+import type { Access } from "../access/index.js";
+import type { AuthUser } from "../contracts/auth.js";
+import type { OutageProposalDto, ProctorActionResultDto } from "../contracts/exams.js";
+import type { ExamSessionDto } from "../contracts/scheduling.js";
+import {
+  inUnitOfWork,
+  type Actor,
+  type AuditPort,
+  type ExamDeliveryPort,
+  type Notifier,
+  type SchedulingPort,
+  type UnitOfWork,
+} from "../exams/index.js";
+import type { FeatureContext } from "../feature.js";
+import { AppError, errors } from "../lib/errors.js";
+import { createIncidentLog } from "./incident-log.js";
+import { DEFAULT_OUTAGE_RULE, proposeOutageCredit, type OutageRule } from "./outage.js";
+
+export interface ProctoringDeps {
+  exams: ExamDeliveryPort;
+  access: Access;
+  scheduling: SchedulingPort;
+  audit: AuditPort;
+  notifier: Notifier;
+  outageRule?: OutageRule;
+  now?: () => Date;
+}
+
+const SESSION_CACHE_MS = 10_000;
+
+export function toActor(user: AuthUser): Actor {
+  return { id: user.id, name: user.displayName, kind: user.kind };
+}
+
+/**
+ * What every proctor action is built from: the session (cached briefly) and the access check on
+ * it, the attempts an action targets, the unit of work that commits a change with its audit entry,
+ * and the shape of an action's result. One per service.
+ */
+export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
+  const incidents = createIncidentLog(ctx.conn);
+  const now = deps.now ?? (() => new Date());
+  const rule = deps.outageRule ?? DEFAULT_OUTAGE_RULE;
+  const sessionCache = new Map<string, { at: number; session: ExamSessionDto }>();
+
+  async function getSession(sessionId: string): Promise<ExamSessionDto> {
+    const hit = sessionCache.get(sessionId);
+    if (hit && Date.now() - hit.at < SESSION_CACHE_MS) return hit.session;
+    const session = await deps.scheduling.getSession(sessionId);
+    if (!session) throw errors.notFound("考试场次", "session_not_found");
+    sessionCache.set(sessionId, { at: Date.now(), session });
+    return session;
+  }
+
+  /**
+   * Asks the access layer, with the live account: a proctor acts only on sessions of their own test
+   * centre (`session:proctor`); watching the room is also open to officers of its division
+   * (`session:watch`). A refusal is audited.
+   */
+  async function authorize(
+    user: AuthUser,
+    sessionId: string,
+    opts: { watchOnly?: boolean } = {},
+  ): Promise<ExamSessionDto> {
+    const session = await getSession(sessionId);
+    try {
+      await deps.access.assert(user, opts.watchOnly ? "session:watch" : "session:proctor", { session });
+    } catch (err) {
+      if (err instanceof AppError && err.status === 403)
+        await audit(user, "proctor.refused", sessionId, { reason: "not_this_session" });
+      throw err;
+    }
+    return session;
+  }
+
+  /** Records a refusal, which changes nothing else, as an audit entry of its own. */
+  async function audit(
+    user: AuthUser,
+    action: string,
+    sessionId: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await deps.audit.record(auditInput(user, action, sessionId, details));
+  }
+
+  /** Runs a proctor's action as one transaction with its audit entry (see `inUnitOfWork`). */
+  const audited = <T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T> => inUnitOfWork(deps.audit, work);
+
+  /** Appends the action's entry inside its unit of work. */
+  async function entry(
+    uow: UnitOfWork,
+    user: AuthUser,
+    action: string,
+    sessionId: string,
+    details: Record<string, unknown>,
+    attemptId?: string,
+  ): Promise<void> {
+    await deps.audit.append(uow.session, auditInput(user, action, sessionId, details, attemptId));
+  }
+
+  /** The entry for a proctor's action on a session or one of its attempts. */
+  function auditInput(
+    user: AuthUser,
+    action: string,
+    sessionId: string,
+    details: Record<string, unknown>,
+    attemptId?: string,
+  ) {
+    return {
+      action,
+      actor: { id: user.id, kind: user.kind, name: user.displayName },
+      divisionCode: sessionCache.get(sessionId)?.session.divisionCode ?? null,
+      target: attemptId ? { type: "exam_attempt", id: attemptId } : { type: "exam_session", id: sessionId },
+      details: { sessionId, ...details },
+    };
+  }
+
+  /** The attempts an action targets: the whole room, or the named ones (which must belong to it). */
+  async function targets(
+    sessionId: string,
+    attemptIds: string[] | undefined,
+  ): Promise<{ ids: string[]; skipped: { attemptId: string; code: string }[] }> {
+    const all = await deps.exams.attemptIds(sessionId);
+    if (!attemptIds) return { ids: all, skipped: [] };
+    const mine = new Set(all);
+    return {
+      ids: attemptIds.filter((id) => mine.has(id)),
+      skipped: attemptIds
+        .filter((id) => !mine.has(id))
+        .map((attemptId) => ({ attemptId, code: "attempt_not_found" })),
+    };
+  }
+
+  async function attemptSession(user: AuthUser, attemptId: string): Promise<ExamSessionDto> {
+    const owner = await deps.exams.ownerOf(attemptId);
+    if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
+    return authorize(user, owner.sessionId);
+  }
+
+  async function refuseIfPublished(sessionId: string): Promise<void> {
+    if (await deps.exams.isPublished(sessionId))
+      throw errors.conflict("results_locked", "本场次成绩已发布并锁定");
+  }
+
+  const result = (
+    affected: string[],
+    skipped: { attemptId: string; code: string }[],
+  ): ProctorActionResultDto => ({ affected, skipped, serverTime: now().getTime() });
+
+  /** Result of an action over targets: those not changed are skipped as `invalid_transition`. */
+  const outcome = (
+    t: { ids: string[]; skipped: { attemptId: string; code: string }[] },
+    affected: string[],
+  ) =>
+    result(affected, [
+      ...t.skipped,
+      ...t.ids
+        .filter((id) => !affected.includes(id))
+        .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
+    ]);
+
+  async function outageProposal(sessionId: string): Promise<OutageProposalDto | null> {
+    const { inProgress, intervals } = await deps.exams.awayIntervals(sessionId);
+    return proposeOutageCredit(sessionId, intervals, inProgress, rule);
+  }
+
+  return {
+    deps,
+    incidents,
+    now,
+    authorize,
+    audited,
+    entry,
+    targets,
+    attemptSession,
+    refuseIfPublished,
+    result,
+    outcome,
+    outageProposal,
+  };
+}
+export type ProctorDesk = ReturnType<typeof createProctorDesk>;

@@ -1,0 +1,157 @@
+import type { AuthUser } from "../contracts/auth.js";
+import type {
+  CheckInPayload,
+  CheckInResultDto,
+  CreditOutagePayload,
+  IncidentDto,
+  IncidentPayload,
+  ProctorActionResultDto,
+} from "../contracts/exams.js";
+import { rooms } from "../exams/index.js";
+import { errors } from "../lib/errors.js";
+import { decodePhoto } from "./check-in-photo.js";
+import { toActor, type ProctorDesk } from "./proctor-desk.js";
+
+/**
+ * A proctor's actions on a session's room: check-in, release, pause and resume (the whole room or
+ * named seats), incident reports and outage credit. Each commits with its audit entry.
+ */
+export function createRoomActions(desk: ProctorDesk) {
+  const { deps, incidents, now, authorize, audited, entry, targets, result, outcome } = desk;
+
+  return {
+    async checkIn(user: AuthUser, p: CheckInPayload): Promise<CheckInResultDto> {
+      const session = await authorize(user, p.sessionId);
+      if (session.status === "cancelled") throw errors.conflict("session_cancelled", "本场次已取消");
+      const photo = p.photo ? decodePhoto(p.photo) : undefined;
+      const checkedIn = await audited(async (uow) => {
+        const r = await deps.exams.checkIn(
+          toActor(user),
+          session,
+          {
+            candidateId: p.candidateId,
+            idNumber: p.idNumber,
+            seatId: p.seatId,
+            accommodation: p.accommodation,
+            photo,
+          },
+          uow,
+        );
+        await entry(
+          uow,
+          user,
+          "exam.check_in",
+          p.sessionId,
+          { candidateId: p.candidateId, seatId: r.seat.seatId, onSitePhoto: Boolean(photo) },
+          r.attemptId,
+        );
+        return r;
+      });
+      return { seat: checkedIn.seat, photoId: checkedIn.photoId, onSitePhoto: Boolean(photo) };
+    },
+
+    async release(
+      user: AuthUser,
+      sessionId: string,
+      attemptIds?: string[],
+      earlyReason?: string,
+    ): Promise<ProctorActionResultDto> {
+      await authorize(user, sessionId);
+      const t = await targets(sessionId, attemptIds);
+      const r = await audited(async (uow) => {
+        const released = await deps.exams.release(
+          toActor(user),
+          sessionId,
+          attemptIds ? t.ids : undefined,
+          earlyReason,
+          uow,
+        );
+        const details = { attempts: released.affected.length, whole: !attemptIds };
+        if (released.early)
+          await entry(uow, user, "exam.early_release", sessionId, { ...details, reason: earlyReason });
+        else await entry(uow, user, "exam.release", sessionId, details);
+        return released;
+      });
+      return result(r.affected, [...t.skipped, ...r.skipped]);
+    },
+
+    async pause(
+      user: AuthUser,
+      sessionId: string,
+      attemptIds: string[] | undefined,
+      reason: string,
+    ): Promise<ProctorActionResultDto> {
+      await authorize(user, sessionId);
+      const t = await targets(sessionId, attemptIds);
+      const affected = await audited(async (uow) => {
+        const paused: string[] = [];
+        for (const id of t.ids) if (await deps.exams.pause(toActor(user), id, reason, uow)) paused.push(id);
+        await entry(uow, user, "proctor.pause", sessionId, {
+          reason,
+          attemptIds: paused,
+          whole: !attemptIds,
+        });
+        return paused;
+      });
+      return outcome(t, affected);
+    },
+
+    async resume(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
+      await authorize(user, sessionId);
+      const t = await targets(sessionId, attemptIds);
+      const affected = await audited(async (uow) => {
+        const resumed: string[] = [];
+        for (const id of t.ids) if (await deps.exams.resume(toActor(user), id, uow)) resumed.push(id);
+        await entry(uow, user, "proctor.resume", sessionId, { attemptIds: resumed, whole: !attemptIds });
+        return resumed;
+      });
+      return outcome(t, affected);
+    },
+
+    async incident(user: AuthUser, p: IncidentPayload): Promise<IncidentDto> {
+      await authorize(user, p.sessionId);
+      if (p.attemptId) {
+        const owner = await deps.exams.ownerOf(p.attemptId);
+        if (owner?.sessionId !== p.sessionId) throw errors.notFound("考试记录", "attempt_not_found");
+      }
+      // The report and its audit entry commit together: no report without its entry, nor the reverse.
+      const dto = await audited(async (uow) => {
+        const stored = await incidents.create(user, p, now(), uow.session);
+        await entry(
+          uow,
+          user,
+          "proctor.incident",
+          p.sessionId,
+          { kind: p.kind, note: p.note, incidentId: stored.id },
+          p.attemptId,
+        );
+        return stored;
+      });
+      deps.notifier.toRoom(rooms.session(p.sessionId), "session:incident", dto);
+      return dto;
+    },
+
+    /** Applies an outage credit with a reason; the credited away intervals are not proposed again. */
+    async creditOutage(user: AuthUser, p: CreditOutagePayload): Promise<ProctorActionResultDto> {
+      await authorize(user, p.sessionId);
+      const t = await targets(p.sessionId, p.attemptIds);
+      const at = now();
+      const affected = await audited(async (uow) => {
+        const credited: string[] = [];
+        for (const id of t.ids) {
+          if (await deps.exams.credit(toActor(user), id, p.minutes, p.reason, "credit", uow)) {
+            credited.push(id);
+            await deps.exams.markOutageCredited(id, at, uow);
+          }
+        }
+        await entry(uow, user, "proctor.credit_outage", p.sessionId, {
+          minutes: p.minutes,
+          reason: p.reason,
+          attemptIds: credited,
+        });
+        return credited;
+      });
+      return outcome(t, affected);
+    },
+  };
+}
