@@ -1,0 +1,186 @@
+import type { AuthUser } from "../contracts/auth.js";
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
+import type {
+  AssignBody,
+  AutoAssignBody,
+  AutoAssignResultDto,
+  SeatAssignmentDto,
+  SeatMapDto,
+} from "../contracts/scheduling.js";
+import { canSeeDivision } from "../access/index.js";
+import { errors } from "../lib/errors.js";
+import { autoSeat } from "./auto-seating.js";
+import { toAssignmentDto, toSessionDto, type AssignmentLean } from "./presenters.js";
+import type { SchedulingCore } from "./scheduling-core.js";
+
+const MAX_RETRIES = 8;
+
+function isDuplicate(err: unknown, field?: string): boolean {
+  const e = err as { code?: unknown; keyPattern?: Record<string, unknown> };
+  return e.code === 11000 && (!field || Boolean(e.keyPattern && field in e.keyPattern));
+}
+
+/**
+ * Seating a session: assigning a candidate to a seat (with the admission ticket number), removing
+ * the assignment, the seat map and automatic seating. Capacity and seat uniqueness hold under
+ * concurrent assignment: the session's counter and the assignment are written in one transaction
+ * (with the audit entry), and unique indexes back both.
+ */
+export function createSeating(core: SchedulingCore) {
+  const { options, Sessions, Assignments, audit, now, loadForRead, loadForWrite, newTicketNo } = core;
+
+  const seating = {
+    /**
+     * Assigns a registered candidate to a seat (the lowest free one when none is named) and issues
+     * the admission ticket number. Refuses candidates outside the officer's division, candidates
+     * who did not apply for the session's category, double bookings, and the retake policy's refusals.
+     */
+    async assign(actor: AuthUser, sessionId: string, body: AssignBody): Promise<SeatAssignmentDto> {
+      const s = await loadForWrite(actor, sessionId);
+      if (s.status !== "scheduled") throw errors.conflict("session_cancelled", "该场次已取消");
+      if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能再安排考生");
+      const candidate = await options.registration.getCandidate(body.candidateId);
+      if (!candidate || !canSeeDivision(actor.divisionCode, candidate.divisionCode))
+        throw errors.notFound("考生");
+      if (candidate.withdrawn) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名，不能安排座位");
+      if (!candidate.categories.includes(s.categoryCode as CategoryCode)) {
+        throw errors.unprocessable(
+          "not_applied",
+          `该考生未报考${CATEGORIES[s.categoryCode as CategoryCode]}`,
+        );
+      }
+      const clash = await Assignments.exists({
+        candidateId: candidate.id,
+        categoryCode: s.categoryCode,
+        endsAt: { $gt: now() },
+        sessionId: { $ne: sessionId },
+      });
+      if (clash) throw errors.conflict("already_scheduled", "该考生已安排在其他未结束的同类别场次");
+      await options.retakeCheck?.(candidate.id, s.categoryCode as CategoryCode);
+      const room = await options.organisation.getRoom(s.testCentreId, s.roomId);
+      if (!room) throw errors.conflict("room_gone", "考场已不存在");
+
+      for (let attempt = 1; ; attempt++) {
+        const taken = new Set(
+          (await Assignments.find({ sessionId }, { seatId: 1 }).lean()).map((a) => a.seatId),
+        );
+        const seat = body.seatId
+          ? room.seats.find((x) => x.seatId === body.seatId)
+          : room.seats.find((x) => !taken.has(x.seatId));
+        if (body.seatId && !seat) throw errors.badRequest("unknown_seat", "座位不属于该考场");
+        if (!seat) throw errors.conflict("session_full", "该场次座位已满");
+        if (body.seatId && taken.has(seat.seatId))
+          throw errors.conflict("seat_taken", "该座位已安排其他考生");
+        try {
+          const created = await audit.transaction(async (session) => {
+            const counted = await Sessions.updateOne(
+              { _id: sessionId, status: "scheduled", assignedCount: { $lt: s.capacity } },
+              { $inc: { assignedCount: 1 } },
+              { session },
+            );
+            if (counted.modifiedCount !== 1) throw errors.conflict("session_full", "该场次已达容量上限");
+            const [a] = await Assignments.create(
+              [
+                {
+                  sessionId,
+                  candidateId: candidate.id,
+                  seatId: seat.seatId,
+                  seatNo: seat.seatNo,
+                  ticketNo: newTicketNo(s),
+                  name: candidate.name,
+                  idNumber: candidate.idNumber,
+                  sex: candidate.sex,
+                  photoId: candidate.photoId,
+                  categoryCode: s.categoryCode,
+                  startsAt: s.startsAt,
+                  endsAt: s.endsAt,
+                  divisionCode: candidate.divisionCode,
+                },
+              ],
+              { session },
+            );
+            if (!a) throw new Error("assignment not written");
+            await audit.append(session, {
+              action: "session.candidate_assigned",
+              actor,
+              divisionCode: actor.divisionCode,
+              target: { type: "exam_session", id: sessionId },
+              details: {
+                candidateName: a.name,
+                candidateId: a.candidateId,
+                seatNo: a.seatNo,
+                ticketNo: a.ticketNo,
+              },
+            });
+            return a.toObject() as AssignmentLean;
+          });
+          return toAssignmentDto(created);
+        } catch (err) {
+          if (isDuplicate(err, "candidateId")) throw errors.conflict("already_assigned", "该考生已在本场次");
+          // A racing assignment took the seat or the ticket number: pick again.
+          if (!isDuplicate(err) || attempt >= MAX_RETRIES || body.seatId) {
+            if (isDuplicate(err, "seatId")) throw errors.conflict("seat_taken", "该座位已安排其他考生");
+            throw err;
+          }
+        }
+      }
+    },
+
+    async unassign(actor: AuthUser, sessionId: string, candidateId: string): Promise<void> {
+      const s = await loadForWrite(actor, sessionId);
+      if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能取消安排");
+      await audit.transaction(async (session) => {
+        const removed = await Assignments.findOneAndDelete({ sessionId, candidateId }, { session }).lean();
+        if (!removed) throw errors.notFound("座位安排");
+        await Sessions.updateOne({ _id: sessionId }, { $inc: { assignedCount: -1 } }, { session });
+        await audit.append(session, {
+          action: "session.candidate_unassigned",
+          actor,
+          divisionCode: actor.divisionCode,
+          target: { type: "exam_session", id: sessionId },
+          details: { candidateName: removed.name, candidateId, seatNo: removed.seatNo },
+        });
+      });
+    },
+
+    async seatMap(actor: AuthUser, sessionId: string): Promise<SeatMapDto> {
+      const s = await loadForRead(actor, sessionId);
+      const room = await options.organisation.getRoom(s.testCentreId, s.roomId);
+      const assignments = (await Assignments.find({ sessionId }).lean()) as AssignmentLean[];
+      const bySeat = new Map(assignments.map((a) => [a.seatId, a]));
+      return {
+        session: toSessionDto(s, now()),
+        seats: (room?.seats ?? []).map((seat) => {
+          const a = bySeat.get(seat.seatId);
+          return {
+            seatId: seat.seatId,
+            seatNo: seat.seatNo,
+            bound: seat.bound,
+            assignment: a ? { candidateId: a.candidateId, name: a.name, ticketNo: a.ticketNo } : null,
+          };
+        }),
+      };
+    },
+
+    /** Seats many candidates at once through `assign`, bound seats first; refusals reported by name. */
+    async autoAssign(actor: AuthUser, sessionId: string, body: AutoAssignBody): Promise<AutoAssignResultDto> {
+      return autoSeat(
+        {
+          seatMap: (a, id) => seating.seatMap(a, id),
+          assign: (a, id, b) => seating.assign(a, id, b),
+          registration: options.registration,
+          scheduledCandidates: async (categoryCode) =>
+            new Set(
+              (
+                await Assignments.find({ categoryCode, endsAt: { $gt: now() } }, { candidateId: 1 }).lean()
+              ).map((a) => a.candidateId),
+            ),
+        },
+        actor,
+        sessionId,
+        body,
+      );
+    },
+  };
+  return seating;
+}
