@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { CandidateQuestion } from "./paper.js";
 
+export * from "./proctoring.js";
+
 /**
  * Timed exam delivery (考试) and proctoring (监考): what the candidate exam page and the proctor
  * console exchange with the server. Socket payload schemas live here (the server validates every
- * client event with them); the event maps themselves are in `socket-events.ts`.
+ * client event with them; the proctor console's are in `proctoring.ts`, re-exported here); the
+ * event maps themselves are in `socket-events.ts`.
  *
  * Clock rule: the server owns the clock. Every ack and every clock event carries `serverTime` and
  * `deadline` (epoch ms); the client shows `deadline - (serverTime + elapsed since the ack)` and never
@@ -21,7 +24,6 @@ const Id = z.string().min(1).max(64);
 const Seq = z.number().int().min(1).max(1_000_000);
 /** Displayed option letters (A–D) or T/F for true/false; an empty array clears the answer. */
 const Choice = z.array(z.enum(["A", "B", "C", "D", "T", "F"])).max(4);
-const Reason = z.string().trim().min(2).max(500);
 
 /** Lifecycle of one attempt. `submitting` is the brief claim while the server grades it. */
 export const AttemptStatus = z.enum([
@@ -37,18 +39,6 @@ export type AttemptStatus = z.infer<typeof AttemptStatus>;
 /** Why an attempt ended. */
 export const CloseReason = z.enum(["candidate", "deadline", "forced", "voided"]);
 export type CloseReason = z.infer<typeof CloseReason>;
-
-/** What the proctor's seat map shows for one seat (seat states named in issue 6). */
-export const SeatState = z.enum([
-  "not_arrived",
-  "checked_in",
-  "ready",
-  "in_progress",
-  "disconnected",
-  "submitted",
-  "voided",
-]);
-export type SeatState = z.infer<typeof SeatState>;
 
 /** The server clock as every ack and clock event carries it (epoch milliseconds). */
 export interface ClockDto {
@@ -121,99 +111,6 @@ export interface SaveAckDto extends ClockDto {
   savedSeq: number;
   /** False when the seq was a repeat or older than the stored one (acknowledged, not applied). */
   applied: boolean;
-}
-
-/** One seat of the proctor's live seat map. */
-export interface SeatViewDto {
-  sessionId: string;
-  seatId: string | null;
-  seatNo: number | null;
-  candidateId: string;
-  candidateName: string;
-  ticketNo: string;
-  attemptId: string | null;
-  /** On-site check-in photo (proctors of the session, officers). */
-  photoUrl: string | null;
-  state: SeatState;
-  paused: boolean;
-  answered: number;
-  total: number;
-  deadline: number | null;
-  remainingMs: number | null;
-  /** Epoch ms the candidate's last connection dropped (when state is `disconnected`). */
-  disconnectedSince: number | null;
-  score: number | null;
-  passed: boolean | null;
-  closeReason: CloseReason | null;
-  /** Extra minutes granted (extensions + outage credit + accommodation). */
-  extraMinutes: number;
-  /** Extension requests waiting for a second approver. */
-  pendingExtensions: PendingExtensionDto[];
-}
-
-export interface PendingExtensionDto {
-  requestId: string;
-  attemptId: string;
-  minutes: number;
-  reason: string;
-  requestedBy: string;
-  requestedAt: string;
-}
-
-/** A proposal to credit time lost when many seats of a room dropped together. */
-export interface OutageProposalDto {
-  sessionId: string;
-  attemptIds: string[];
-  /** Start and end (epoch ms) of the window in which the seats were away. */
-  from: number;
-  to: number;
-  /** Whole minutes to credit, rounded up. */
-  minutes: number;
-}
-
-export const IncidentKind = z.enum(["environment", "candidate", "staff", "technical"]);
-export type IncidentKind = z.infer<typeof IncidentKind>;
-
-export interface IncidentDto {
-  id: string;
-  sessionId: string;
-  attemptId: string | null;
-  kind: IncidentKind;
-  note: string;
-  reportedBy: string;
-  at: string;
-}
-
-/** The proctor console's whole room: the answer to `proctor:watch`. */
-export interface SessionRoomDto {
-  sessionId: string;
-  categoryCode: string;
-  roomName: string;
-  startsAt: string;
-  lateEntryMinutes: number;
-  earliestHandInMinutes: number;
-  serverTime: number;
-  seats: SeatViewDto[];
-  outageProposal: OutageProposalDto | null;
-  incidents: IncidentDto[];
-  resultsPublished: boolean;
-}
-
-/** What check-in shows the proctor to compare with the person at the desk. */
-export interface CheckInResultDto {
-  seat: SeatViewDto;
-  /** Registration photo id (GET /api/candidates/:id/photo), to compare with the face. */
-  photoId: string | null;
-  /** True when an on-site photo was stored with this check-in. */
-  onSitePhoto: boolean;
-}
-
-/** The outcome of one proctor action over one or many attempts. */
-export interface ProctorActionResultDto {
-  affected: string[];
-  /** Attempts skipped and why (e.g. not in progress). */
-  skipped: { attemptId: string; code: string }[];
-  serverTime: number;
 }
 
 /** One attempt-chain event (each carries the hash of the previous). */
@@ -295,78 +192,6 @@ export type ConfirmPayload = z.infer<typeof ConfirmPayload>;
 export type AnswerPayload = z.infer<typeof AnswerPayload>;
 export type FlagPayload = z.infer<typeof FlagPayload>;
 export type SubmitPayload = z.infer<typeof SubmitPayload>;
-
-// ---- socket payloads (proctor) ----
-
-/** Either the whole room (no attemptIds) or the named attempts. */
-const Targets = z.array(Id).min(1).max(500).optional();
-
-export const WatchPayload = z.object({ sessionId: Id }).strict();
-export const CheckInPayload = z
-  .object({
-    sessionId: Id,
-    candidateId: Id,
-    /** ID number as typed or read from the card; must match the registration. */
-    idNumber: z.string().trim().min(15).max(18),
-    /** Defaults to the assigned seat. */
-    seatId: Id.optional(),
-    /** Approved accommodation key from the blueprint (e.g. "low_vision"). */
-    accommodation: z.string().min(1).max(32).optional(),
-    /** On-site photo as a `data:image/jpeg;base64,…` or png URL, ≤ 200 KB. */
-    photo: z
-      .string()
-      .max(200_000)
-      .regex(/^data:image\/(jpeg|png);base64,[A-Za-z0-9+/=]+$/)
-      .optional(),
-  })
-  .strict();
-export const ReleasePayload = z
-  .object({
-    sessionId: Id,
-    attemptIds: Targets,
-    /** Required to release before the scheduled start (提前开考), and audited with it. */
-    earlyReason: Reason.optional(),
-  })
-  .strict();
-export const PausePayload = z.object({ sessionId: Id, attemptIds: Targets, reason: Reason }).strict();
-export const ResumePayload = z.object({ sessionId: Id, attemptIds: Targets }).strict();
-export const ExtendPayload = z
-  .object({
-    attemptId: Id,
-    minutes: z.number().int().min(1).max(120),
-    reason: Reason,
-    /** Ask a second proctor/officer to approve before the time is granted (Pearson VUE practice). */
-    requireSecondApprover: z.boolean().default(false),
-  })
-  .strict();
-export const ApproveExtensionPayload = z
-  .object({ attemptId: Id, requestId: Id, approve: z.boolean() })
-  .strict();
-export const ForceSubmitPayload = z.object({ attemptId: Id, reason: Reason }).strict();
-export const VoidPayload = z.object({ attemptId: Id, note: Reason }).strict();
-export const IncidentPayload = z
-  .object({ sessionId: Id, attemptId: Id.optional(), kind: IncidentKind, note: Reason })
-  .strict();
-export const CreditOutagePayload = z
-  .object({
-    sessionId: Id,
-    attemptIds: z.array(Id).min(1).max(500),
-    minutes: z.number().int().min(1).max(120),
-    reason: Reason,
-  })
-  .strict();
-
-export type WatchPayload = z.infer<typeof WatchPayload>;
-export type CheckInPayload = z.infer<typeof CheckInPayload>;
-export type ReleasePayload = z.infer<typeof ReleasePayload>;
-export type PausePayload = z.infer<typeof PausePayload>;
-export type ResumePayload = z.infer<typeof ResumePayload>;
-export type ExtendPayload = z.input<typeof ExtendPayload>;
-export type ApproveExtensionPayload = z.infer<typeof ApproveExtensionPayload>;
-export type ForceSubmitPayload = z.infer<typeof ForceSubmitPayload>;
-export type VoidPayload = z.infer<typeof VoidPayload>;
-export type IncidentPayload = z.infer<typeof IncidentPayload>;
-export type CreditOutagePayload = z.infer<typeof CreditOutagePayload>;
 
 /** Clock change pushed to a candidate (pause, resume, extension, outage credit). */
 export interface ClockEventDto extends ClockDto {

@@ -1,0 +1,188 @@
+import { z } from "zod";
+import type { CloseReason } from "./exams.js";
+
+/**
+ * The proctor console (监考): the live seat map, its DTOs and the `proctor:*` socket payloads
+ * (the server validates every proctor event with them; the event maps are in `socket-events.ts`).
+ * Re-exported by `exams.ts`, whose clock and save rules the console shows.
+ */
+
+const Id = z.string().min(1).max(64);
+const Reason = z.string().trim().min(2).max(500);
+
+/** What the proctor's seat map shows for one seat (seat states named in issue 6). */
+export const SeatState = z.enum([
+  "not_arrived",
+  "checked_in",
+  "ready",
+  "in_progress",
+  "disconnected",
+  "submitted",
+  "voided",
+]);
+export type SeatState = z.infer<typeof SeatState>;
+
+/** One seat of the proctor's live seat map. */
+export interface SeatViewDto {
+  sessionId: string;
+  seatId: string | null;
+  seatNo: number | null;
+  candidateId: string;
+  candidateName: string;
+  ticketNo: string;
+  attemptId: string | null;
+  /** On-site check-in photo (proctors of the session, officers). */
+  photoUrl: string | null;
+  state: SeatState;
+  paused: boolean;
+  answered: number;
+  total: number;
+  deadline: number | null;
+  remainingMs: number | null;
+  /** Epoch ms the candidate's last connection dropped (when state is `disconnected`). */
+  disconnectedSince: number | null;
+  score: number | null;
+  passed: boolean | null;
+  closeReason: CloseReason | null;
+  /** Extra minutes granted (extensions + outage credit + accommodation). */
+  extraMinutes: number;
+  /** Extension requests waiting for a second approver. */
+  pendingExtensions: PendingExtensionDto[];
+}
+
+export interface PendingExtensionDto {
+  requestId: string;
+  attemptId: string;
+  minutes: number;
+  reason: string;
+  requestedBy: string;
+  requestedAt: string;
+}
+
+/** A proposal to credit time lost when many seats of a room dropped together. */
+export interface OutageProposalDto {
+  sessionId: string;
+  attemptIds: string[];
+  /** Start and end (epoch ms) of the window in which the seats were away. */
+  from: number;
+  to: number;
+  /** Whole minutes to credit, rounded up. */
+  minutes: number;
+}
+
+export const IncidentKind = z.enum(["environment", "candidate", "staff", "technical"]);
+export type IncidentKind = z.infer<typeof IncidentKind>;
+
+export interface IncidentDto {
+  id: string;
+  sessionId: string;
+  attemptId: string | null;
+  kind: IncidentKind;
+  note: string;
+  reportedBy: string;
+  at: string;
+}
+
+/** The proctor console's whole room: the answer to `proctor:watch`. */
+export interface SessionRoomDto {
+  sessionId: string;
+  categoryCode: string;
+  roomName: string;
+  startsAt: string;
+  lateEntryMinutes: number;
+  earliestHandInMinutes: number;
+  serverTime: number;
+  seats: SeatViewDto[];
+  outageProposal: OutageProposalDto | null;
+  incidents: IncidentDto[];
+  resultsPublished: boolean;
+}
+
+/** What check-in shows the proctor to compare with the person at the desk. */
+export interface CheckInResultDto {
+  seat: SeatViewDto;
+  /** Registration photo id (GET /api/candidates/:id/photo), to compare with the face. */
+  photoId: string | null;
+  /** True when an on-site photo was stored with this check-in. */
+  onSitePhoto: boolean;
+}
+
+/** The outcome of one proctor action over one or many attempts. */
+export interface ProctorActionResultDto {
+  affected: string[];
+  /** Attempts skipped and why (e.g. not in progress). */
+  skipped: { attemptId: string; code: string }[];
+  serverTime: number;
+}
+
+// ---- socket payloads (proctor) ----
+
+/** Either the whole room (no attemptIds) or the named attempts. */
+const Targets = z.array(Id).min(1).max(500).optional();
+
+export const WatchPayload = z.object({ sessionId: Id }).strict();
+export const CheckInPayload = z
+  .object({
+    sessionId: Id,
+    candidateId: Id,
+    /** ID number as typed or read from the card; must match the registration. */
+    idNumber: z.string().trim().min(15).max(18),
+    /** Defaults to the assigned seat. */
+    seatId: Id.optional(),
+    /** Approved accommodation key from the blueprint (e.g. "low_vision"). */
+    accommodation: z.string().min(1).max(32).optional(),
+    /** On-site photo as a `data:image/jpeg;base64,…` or png URL, ≤ 200 KB. */
+    photo: z
+      .string()
+      .max(200_000)
+      .regex(/^data:image\/(jpeg|png);base64,[A-Za-z0-9+/=]+$/)
+      .optional(),
+  })
+  .strict();
+export const ReleasePayload = z
+  .object({
+    sessionId: Id,
+    attemptIds: Targets,
+    /** Required to release before the scheduled start (提前开考), and audited with it. */
+    earlyReason: Reason.optional(),
+  })
+  .strict();
+export const PausePayload = z.object({ sessionId: Id, attemptIds: Targets, reason: Reason }).strict();
+export const ResumePayload = z.object({ sessionId: Id, attemptIds: Targets }).strict();
+export const ExtendPayload = z
+  .object({
+    attemptId: Id,
+    minutes: z.number().int().min(1).max(120),
+    reason: Reason,
+    /** Ask a second proctor/officer to approve before the time is granted (Pearson VUE practice). */
+    requireSecondApprover: z.boolean().default(false),
+  })
+  .strict();
+export const ApproveExtensionPayload = z
+  .object({ attemptId: Id, requestId: Id, approve: z.boolean() })
+  .strict();
+export const ForceSubmitPayload = z.object({ attemptId: Id, reason: Reason }).strict();
+export const VoidPayload = z.object({ attemptId: Id, note: Reason }).strict();
+export const IncidentPayload = z
+  .object({ sessionId: Id, attemptId: Id.optional(), kind: IncidentKind, note: Reason })
+  .strict();
+export const CreditOutagePayload = z
+  .object({
+    sessionId: Id,
+    attemptIds: z.array(Id).min(1).max(500),
+    minutes: z.number().int().min(1).max(120),
+    reason: Reason,
+  })
+  .strict();
+
+export type WatchPayload = z.infer<typeof WatchPayload>;
+export type CheckInPayload = z.infer<typeof CheckInPayload>;
+export type ReleasePayload = z.infer<typeof ReleasePayload>;
+export type PausePayload = z.infer<typeof PausePayload>;
+export type ResumePayload = z.infer<typeof ResumePayload>;
+export type ExtendPayload = z.input<typeof ExtendPayload>;
+export type ApproveExtensionPayload = z.infer<typeof ApproveExtensionPayload>;
+export type ForceSubmitPayload = z.infer<typeof ForceSubmitPayload>;
+export type VoidPayload = z.infer<typeof VoidPayload>;
+export type IncidentPayload = z.infer<typeof IncidentPayload>;
+export type CreditOutagePayload = z.infer<typeof CreditOutagePayload>;
