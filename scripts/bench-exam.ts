@@ -21,8 +21,8 @@
  * Prints one JSON line and appends it to BENCHMARKS.md. The load generator runs on the same
  * machine as the servers, so latencies include its own CPU contention.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { appendFile, readFile } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { appendFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
@@ -30,18 +30,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Server } from "socket.io";
-import { io as ioClient, type Socket } from "socket.io-client";
 import type { AuthUser } from "../server/contracts/auth.js";
-import type { Ack } from "../server/contracts/errors.js";
 import type { CandidateAttemptDto } from "../server/contracts/exams.js";
 import type { SeatAssignmentDto } from "../server/contracts/scheduling.js";
-import type {
-  AckDataOf,
-  ClientEvent,
-  ClientToServerEvents,
-  PayloadOf,
-  ServerToClientEvents,
-} from "../server/contracts/socket-events.js";
 import { connectMongo } from "../server/lib/mongo.js";
 import {
   capacityFields,
@@ -52,7 +43,9 @@ import {
   type CapacityResult,
 } from "./bench/exam-capacity.js";
 import { createFixtureSession } from "./bench/exam-fixtures.js";
-import { drive, inBatches, type Save } from "./bench/exam-load.js";
+import { connectClient, emitAck, type BenchSocket } from "./bench/bench-socket.js";
+import { drive, inBatches, percentile, type Save } from "./bench/exam-load.js";
+import { rssKB, spawnReady } from "./bench/processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -68,77 +61,8 @@ const { values } = parseArgs({
   },
 });
 
-/** The candidate's and proctor's client: the contract's event maps, as the exam page uses them. */
-type BenchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-function spawnReady(
-  args: string[],
-  env: Record<string, string>,
-  pattern: RegExp,
-): Promise<{ child: ChildProcess; match: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err = (err + d.toString()).slice(-4000);
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m?.[1]) resolve({ child, match: m[1] });
-    });
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited ${code}: ${err}`)));
-  });
-}
-
-async function rssKB(pid: number | undefined): Promise<number> {
-  if (!pid) return 0;
-  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
 const progress = (msg: string) =>
   process.stderr.write(`[bench:exam ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-function connectClient(url: string, user: AuthUser | null): Promise<BenchSocket> {
-  const s = ioClient(url, {
-    transports: ["websocket"],
-    auth: user ? { user } : {},
-    forceNew: true,
-    reconnection: true,
-    reconnectionDelay: 200,
-  });
-  return new Promise((resolve, reject) => {
-    s.once("connect", () => resolve(s));
-    s.once("connect_error", reject);
-  });
-}
-
-/** Emits a contract event and waits for its ack (typed by the event map, like the client's emitWithAck). */
-async function emitAck<E extends ClientEvent>(
-  s: BenchSocket,
-  event: E,
-  payload: PayloadOf<E>,
-  timeoutMs = 15_000,
-): Promise<Ack<AckDataOf<E>>> {
-  // socket.io's typing cannot follow a generic event name through its conditional types.
-  const timed = s.timeout(timeoutMs);
-  const emit = timed.emitWithAck.bind(timed) as unknown as (
-    e: E,
-    p: PayloadOf<E>,
-  ) => Promise<Ack<AckDataOf<E>>>;
-  return emit(event, payload);
-}
 
 async function main(): Promise<void> {
   const n = Number(values.candidates);

@@ -81,3 +81,9 @@ export async function drive(
   );
   return { saves, latencies, steady, durationMs: Date.now() - t0, lost: 0, intended };
 }
+
+/** The p-th percentile of ascending `sorted` (0 when empty). */
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
