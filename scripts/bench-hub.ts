@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       batch: BATCH,
       lookups: LOOKUPS,
       loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
-      note: "every request and answer RFC 9421-signed and checked; new practitioners applied in one transaction per batch; lookups measured at the client (sign + verify included)",
+      note: "every request and answer RFC 9421-signed and checked; records of different practitioners applied in one transaction per round; lookups measured at the client (sign + verify included)",
       at: new Date().toISOString(),
     };
     console.log(JSON.stringify(line));

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ClientSession, Connection } from "mongoose";
+import type { Connection } from "mongoose";
 import {
   CollectionBatch,
   MAX_BATCH_RECORDS,
@@ -24,23 +24,14 @@ type BatchInfo = { batchId: string; sourceProvince: string; receivedAt: Date };
 
 /**
  * The collection interface (数据资源采集): a province publishes qualification records; each is
- * checked and applied on its own, in its own transaction (record + pointer + change entry), and
+ * checked and judged on its own and applied with its record, pointer and change entry in one
+ * transaction (shared by a round of records of different practitioners, see applyRound), and
  * answered accepted / duplicate (identical re-send, no effect) / stale (older version, ignored) /
  * rejected with reasons. Only the practitioner's home province may write them.
  */
 export function createCollectionService(conn: Connection, deps: { logger: Logger; now?: () => Date; ledger?: IntakeLedger }) {
   const m = hubModels(conn);
   const now = deps.now ?? (() => new Date());
-
-  async function nextSeq(session: ClientSession): Promise<number> {
-    const c = await m.Counters.findOneAndUpdate(
-      { _id: "changes" },
-      { $inc: { value: 1 } },
-      { upsert: true, returnDocument: "after", session },
-    ).lean();
-    if (!c) throw new Error("change counter missing");
-    return c.value;
-  }
 
   /** What the pointer says after this change, recomputed from every record held for the person. */
   function pointerFrom(records: Pick<HubRecordDoc, "record" | "version">[], latest: QualificationRecord, home?: string) {
@@ -62,125 +53,153 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
     };
   }
 
-  async function applyOne(v: ValidRecord, batch: BatchInfo): Promise<RecordResult> {
-    const { index, record, hash } = v;
+  /**
+   * Applies a round of records — each of a different practitioner and a different record id — in
+   * one transaction: one read of the records held (this record and every record of the person, from
+   * which the pointer is recomputed), one of the pointers, one counter step, and one bulk write per
+   * collection, whatever the round's size. Each record is still judged on its own (stale,
+   * duplicate, conflicts, home province) exactly as if it came alone.
+   */
+  async function applyRound(round: ValidRecord[], batch: BatchInfo): Promise<RecordResult[]> {
     const signer = batch.sourceProvince;
-    const base = { index, recordId: record.recordId, version: record.version };
-    const reject = (code: string, field: string | null, message: string): RecordResult => ({
-      ...base, outcome: "rejected", reasons: [{ code, field, message }], hubSeq: null, recordHash: null,
-    });
+    const people = [...new Set(round.map((v) => v.record.practitioner.idNumber))];
     return conn.transaction(async (session) => {
-      const key = { sourceProvince: record.sourceProvince, recordId: record.recordId };
-      const existing = await m.Records.findOne(key, { version: 1, hash: 1, idNumber: 1, hubSeq: 1 }).session(session).lean();
-      if (existing && record.version < existing.version)
-        return { ...base, outcome: "stale" as const, reasons: [], hubSeq: existing.hubSeq, recordHash: existing.hash };
-      if (existing && record.version === existing.version) {
-        if (existing.hash === hash) return { ...base, outcome: "duplicate" as const, reasons: [], hubSeq: existing.hubSeq, recordHash: hash };
-        return reject("version_conflict", "version", "同一版本号的记录内容不同，请递增版本号");
+      // Provenance equals the signer (checked with the record), so every key is (signer, recordId).
+      const held = await m.Records.find(
+        { $or: [{ sourceProvince: signer, recordId: { $in: round.map((v) => v.record.recordId) } }, { idNumber: { $in: people } }] },
+        { sourceProvince: 1, recordId: 1, idNumber: 1, version: 1, hash: 1, hubSeq: 1, record: 1 },
+      ).session(session).lean();
+      const pointers = await m.Pointers.find({ idNumber: { $in: people } }, { idNumber: 1, homeProvince: 1, filedWith: 1 })
+        .session(session)
+        .lean();
+      const pointerOf = new Map(pointers.map((p) => [p.idNumber, p]));
+      const results: RecordResult[] = [];
+      const accepted: {
+        v: ValidRecord;
+        home: string;
+        filedWith: string[];
+        view: ReturnType<typeof pointerFrom>;
+        /** Neither the record nor the practitioner is held yet: plain inserts (a race meets the unique index). */
+        newRecord: boolean;
+        newPerson: boolean;
+      }[] = [];
+      for (const v of round) {
+        const { index, record, hash } = v;
+        const base = { index, recordId: record.recordId, version: record.version };
+        const reject = (code: string, field: string | null, message: string) =>
+          results.push({ ...base, outcome: "rejected", reasons: [{ code, field, message }], hubSeq: null, recordHash: null });
+        const isThis = (r: { sourceProvince: string; recordId: string }) =>
+          r.sourceProvince === record.sourceProvince && r.recordId === record.recordId;
+        const existing = held.find(isThis);
+        const idNumber = record.practitioner.idNumber;
+        if (existing && record.version < existing.version) {
+          results.push({ ...base, outcome: "stale", reasons: [], hubSeq: existing.hubSeq, recordHash: existing.hash });
+          continue;
+        }
+        if (existing && record.version === existing.version) {
+          if (existing.hash === hash) results.push({ ...base, outcome: "duplicate", reasons: [], hubSeq: existing.hubSeq, recordHash: hash });
+          else reject("version_conflict", "version", "同一版本号的记录内容不同，请递增版本号");
+          continue;
+        }
+        if (existing && existing.idNumber !== idNumber) {
+          reject("inconsistent", "practitioner.idNumber", "记录所属的身份证号码不可更改");
+          continue;
+        }
+        const pointer = pointerOf.get(idNumber);
+        // The home province writes; a former home (after a transfer) may still update records it published.
+        if (pointer && pointer.homeProvince !== signer && !existing) {
+          reject("not_home_province", "sourceProvince", `该从业人员的资格由 ${pointer.homeProvince} 管理，其他省份不得写入`);
+          continue;
+        }
+        const home = pointer?.homeProvince ?? signer;
+        const all = [...held.filter((r) => r.idNumber === idNumber && !isThis(r)), { record, version: record.version }];
+        accepted.push({
+          v, home, filedWith: pointer?.filedWith ?? [], view: pointerFrom(all, record, home), newRecord: !existing, newPerson: !pointer,
+        });
       }
-      if (existing && existing.idNumber !== record.practitioner.idNumber)
-        return reject("inconsistent", "practitioner.idNumber", "记录所属的身份证号码不可更改");
-      const idNumber = record.practitioner.idNumber;
-      const pointer = await m.Pointers.findOne({ idNumber }).session(session).lean();
-      // The home province writes; a former home (after a transfer) may still update records it published.
-      if (pointer && pointer.homeProvince !== signer && !existing)
-        return reject("not_home_province", "sourceProvince", `该从业人员的资格由 ${pointer.homeProvince} 管理，其他省份不得写入`);
+      if (accepted.length === 0) return results;
       const at = now();
-      const hubSeq = await nextSeq(session);
-      await m.Records.updateOne(
-        key,
-        { $set: { idNumber, recordType: record.recordType, version: record.version, hash, record, hubSeq, receivedAt: at } },
-        { upsert: true, session },
+      const counter = await m.Counters.findOneAndUpdate(
+        { _id: "changes" },
+        { $inc: { value: accepted.length } },
+        { upsert: true, returnDocument: "after", session },
+      ).lean();
+      if (!counter) throw new Error("change counter missing");
+      const firstSeq = counter.value - accepted.length + 1;
+      const rows = accepted.map((a, i) => ({ ...a, hubSeq: firstSeq + i, idNumber: a.v.record.practitioner.idNumber }));
+      await m.Records.bulkWrite(
+        rows.map(({ v: { record, hash }, hubSeq, idNumber, newRecord }) => {
+          const key = { sourceProvince: record.sourceProvince, recordId: record.recordId };
+          const fields = { idNumber, recordType: record.recordType, version: record.version, hash, record, hubSeq, receivedAt: at };
+          return newRecord
+            ? { insertOne: { document: { ...key, ...fields } } }
+            : { updateOne: { filter: key, update: { $set: fields } } };
+        }),
+        { session, ordered: true },
       );
-      const all = await m.Records.find({ idNumber }, { record: 1, version: 1 }).session(session).lean();
-      const home = pointer?.homeProvince ?? signer;
-      const view = pointerFrom(all, record, home);
-      await m.Pointers.updateOne(
-        { idNumber },
-        {
-          $set: { ...view, recordHash: hash, lastSeq: hubSeq, updatedAt: at },
-          $inc: { version: 1 },
-          $setOnInsert: { idNumber, homeProvince: signer, filedWith: [] },
-        },
-        { upsert: true, session },
+      await m.Pointers.bulkWrite(
+        rows.map(({ v, view, hubSeq, idNumber, newPerson }) => {
+          const fields = { ...view, recordHash: v.hash, lastSeq: hubSeq, updatedAt: at };
+          return newPerson
+            ? { insertOne: { document: { idNumber, homeProvince: signer, filedWith: [], version: 1, ...fields } } }
+            : { updateOne: { filter: { idNumber }, update: { $set: fields, $inc: { version: 1 } } } };
+        }),
+        { session, ordered: true },
       );
-      await m.Changes.create(
-        [{
-          seq: hubSeq, idNumber, homeProvince: home, filedWith: pointer?.filedWith ?? [],
+      await m.Changes.insertMany(
+        rows.map(({ v: { record }, hubSeq, idNumber, home, filedWith }) => ({
+          seq: hubSeq, idNumber, homeProvince: home, filedWith,
           recordId: record.recordId, recordType: record.recordType, operation: record.operation, version: record.version, at,
-        }],
+        })),
         { session },
       );
-      const result = { ...base, outcome: "accepted" as const, reasons: [], hubSeq, recordHash: hash };
-      // Counted in the same transaction as the change it counts (a failed write undoes the change).
-      await deps.ledger?.write([intakeRow(batch, result, v.raw)], session);
-      return result;
+      const done = rows.map(({ v, hubSeq }) => ({
+        index: v.index, recordId: v.record.recordId, version: v.record.version, outcome: "accepted" as const,
+        reasons: [], hubSeq, recordHash: v.hash,
+      }));
+      // Counted in the same transaction as the changes it counts (a failed write undoes them).
+      await deps.ledger?.write(done.map((r, i) => intakeRow(batch, r, rows[i]?.v.raw)), session);
+      return [...results, ...done];
     });
   }
 
   /**
-   * The common case of a first publication — records of practitioners the hub has never seen, each
-   * once in the batch — applied in ONE transaction (records, pointers, changes, one counter step)
-   * instead of one per record; the results are the same as record by record. Anything else (a
-   * known record or practitioner, a delete, a person twice in the batch) takes the per-record path,
-   * and so does everything if this transaction fails.
+   * The records in rounds of distinct practitioners and record ids, in batch order: a person's (or
+   * a record id's) next record goes to the round after the one holding their previous record, so
+   * order per practitioner is kept and nothing in a round depends on another record of the round.
    */
-  async function newPeopleAtOnce(valid: ValidRecord[], batch: BatchInfo): Promise<RecordResult[]> {
-    const signer = batch.sourceProvince;
-    const at = batch.receivedAt;
-    const count = (key: (v: (typeof valid)[number]) => string) => {
-      const m = new Map<string, number>();
-      for (const v of valid) m.set(key(v), (m.get(key(v)) ?? 0) + 1);
-      return m;
-    };
-    const people = count((v) => v.record.practitioner.idNumber);
-    const ids = count((v) => v.record.recordId);
-    const candidates = valid.filter(
-      (v) => v.record.operation !== "delete" && people.get(v.record.practitioner.idNumber) === 1 && ids.get(v.record.recordId) === 1,
-    );
-    if (candidates.length < 2) return [];
-    const [known, pointers] = await Promise.all([
-      m.Records.find({ sourceProvince: signer, recordId: { $in: candidates.map((v) => v.record.recordId) } }, { recordId: 1 }).lean(),
-      m.Pointers.find({ idNumber: { $in: candidates.map((v) => v.record.practitioner.idNumber) } }, { idNumber: 1 }).lean(),
-    ]);
-    const knownIds = new Set(known.map((r) => r.recordId));
-    const knownPeople = new Set(pointers.map((p) => p.idNumber));
-    const fresh = candidates.filter((v) => !knownIds.has(v.record.recordId) && !knownPeople.has(v.record.practitioner.idNumber));
-    if (fresh.length < 2) return [];
-    try {
-      return await conn.transaction(async (session) => {
-        const counter = await m.Counters.findOneAndUpdate(
-          { _id: "changes" },
-          { $inc: { value: fresh.length } },
-          { upsert: true, returnDocument: "after", session },
-        ).lean();
-        if (!counter) throw new Error("change counter missing");
-        const firstSeq = counter.value - fresh.length + 1;
-        const rows = fresh.map((v, i) => ({ ...v, hubSeq: firstSeq + i, idNumber: v.record.practitioner.idNumber }));
-        await m.Records.insertMany(
-          rows.map((r) => ({ sourceProvince: signer, recordId: r.record.recordId, idNumber: r.idNumber, recordType: r.record.recordType,
-            version: r.record.version, hash: r.hash, record: r.record, hubSeq: r.hubSeq, receivedAt: at })),
-          { session },
-        );
-        await m.Pointers.insertMany(
-          rows.map((r) => ({ idNumber: r.idNumber, homeProvince: signer, ...pointerFrom([{ record: r.record, version: r.record.version }], r.record),
-            version: 1, recordHash: r.hash, lastSeq: r.hubSeq, filedWith: [], updatedAt: at })),
-          { session },
-        );
-        await m.Changes.insertMany(
-          rows.map((r) => ({ seq: r.hubSeq, idNumber: r.idNumber, homeProvince: signer, filedWith: [], recordId: r.record.recordId,
-            recordType: r.record.recordType, operation: r.record.operation, version: r.record.version, at })),
-          { session },
-        );
-        const results = rows.map((r) => ({ index: r.index, recordId: r.record.recordId, version: r.record.version, outcome: "accepted" as const,
-          reasons: [], hubSeq: r.hubSeq, recordHash: r.hash }));
-        await deps.ledger?.write(results.map((r, i) => intakeRow(batch, r, rows[i]?.raw)), session);
-        return results;
-      });
-    } catch (err) {
-      deps.logger.warn({ err, count: fresh.length }, "bulk apply failed; applying record by record");
-      return [];
+  function rounds(records: ValidRecord[]): ValidRecord[][] {
+    const out: ValidRecord[][] = [];
+    const lastRound = new Map<string, number>();
+    for (const v of records) {
+      const keys = [`p:${v.record.practitioner.idNumber}`, `r:${v.record.recordId}`];
+      const r = Math.max(...keys.map((k) => lastRound.get(k) ?? -1)) + 1;
+      (out[r] ??= []).push(v);
+      for (const k of keys) lastRound.set(k, r);
     }
+    return out;
+  }
+
+  /** A round, falling back to record by record when two provinces raced to create the same practitioner. */
+  async function applyRoundOrEach(round: ValidRecord[], batch: BatchInfo): Promise<RecordResult[]> {
+    const raced = (err: unknown) => (err as { code?: unknown }).code === 11000;
+    try {
+      return await applyRound(round, batch);
+    } catch (err) {
+      if (!raced(err)) throw err;
+    }
+    const results: RecordResult[] = [];
+    for (const v of round) {
+      try {
+        results.push(...(await applyRound([v], batch)));
+      } catch (err) {
+        if (!raced(err)) throw err;
+        // The loser retries and is then judged on the winner.
+        results.push({ index: v.index, recordId: v.record.recordId, version: v.record.version, outcome: "rejected", hubSeq: null, recordHash: null,
+          reasons: [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }] });
+      }
+    }
+    return results;
   }
 
   return {
@@ -205,19 +224,8 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
         if (check.ok) valid.push({ index, record: check.record, hash: check.hash, raw });
         else results[index] = { index, recordId: check.recordId, version: check.version, outcome: "rejected", reasons: check.reasons, hubSeq: null, recordHash: null };
       }
-      const fast = await newPeopleAtOnce(valid, info);
-      for (const r of fast) results[r.index] = r;
-      for (const v of valid) {
-        if (results[v.index]) continue;
-        try {
-          results[v.index] = await applyOne(v, info);
-        } catch (err) {
-          if ((err as { code?: unknown }).code !== 11000) throw err;
-          // Two provinces raced to create the same practitioner: the loser retries and is then judged on the winner.
-          results[v.index] = { index: v.index, recordId: v.record.recordId, version: v.record.version, outcome: "rejected", hubSeq: null, recordHash: null,
-            reasons: [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }] };
-        }
-      }
+      for (const round of rounds(valid))
+        for (const r of await applyRoundOrEach(round, info)) results[r.index] = r;
       // Records that changed nothing are counted after the batch; a lost row here shows only in
       // published/rejected figures, never as an accepted record the change log lacks.
       const unchanged = results.filter((r) => r.outcome !== "accepted").map((r) => intakeRow(info, r, batch.records[r.index]));

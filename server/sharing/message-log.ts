@@ -61,20 +61,39 @@ export function messageLogModel(conn: Connection): Model<MessageLogDoc> {
   );
 }
 
-export function createMessageLog(conn: Connection) {
+/** One log per connection, so every writer in the process shares its queue and its head. */
+const logs = new WeakMap<Connection, MessageLog>();
+
+/** The node's message log on `conn` (the same object for every caller in this process). */
+export function createMessageLog(conn: Connection): MessageLog {
+  let log = logs.get(conn);
+  if (!log) {
+    log = newMessageLog(conn);
+    logs.set(conn, log);
+  }
+  return log;
+}
+
+function newMessageLog(conn: Connection) {
   const Log = messageLogModel(conn);
   // One writer at a time in this process; the unique seq catches a second instance, and we retry.
   let queue: Promise<unknown> = Promise.resolve();
+  // The head this process wrote last. Entries are never changed, so while no other instance has
+  // appended it is still the head and the next entry needs no read; if one has, the insert at
+  // seq + 1 meets the unique index and the head is read again (one round trip per message saved).
+  let head: { seq: number; hash: string } | null = null;
 
   async function appendOnce(input: MessageLogInput): Promise<MessageLogDoc> {
     for (let attempt = 0; ; attempt++) {
-      const last = await Log.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
+      const last = head ?? (await Log.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean());
       const body = { ...input, at: input.at ?? new Date(), seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? GENESIS };
       const entry = { ...body, hash: messageHash(body) };
       try {
         await Log.create(entry);
+        head = { seq: entry.seq, hash: entry.hash };
         return entry;
       } catch (err) {
+        head = null;
         if ((err as { code?: unknown }).code !== 11000 || attempt >= 20) throw err;
       }
     }
@@ -118,4 +137,4 @@ export function createMessageLog(conn: Connection) {
     },
   };
 }
-export type MessageLog = ReturnType<typeof createMessageLog>;
+export type MessageLog = ReturnType<typeof newMessageLog>;

@@ -7,6 +7,8 @@ export interface TestNodeOptions {
   role?: "province" | "hub";
   provinceCode?: string;
   env?: Record<string, string>;
+  /** Open the node's connection with the driver's command monitoring (see helpers/commands.ts). */
+  monitorCommands?: boolean;
 }
 
 /**
@@ -26,7 +28,8 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Runn
   });
   const dbName = uniqueDbName(options.role === "hub" ? "hub" : "prov");
   const logger = createLogger({ level: config.log.level, name: config.nodeName });
-  const node = await startNode(config, { mongoUri: db.uri, dbName, logger });
+  const mongoUri = options.monitorCommands ? withUriOption(db.uri, "monitorCommands", "true") : db.uri;
+  const node = await startNode(config, { mongoUri, dbName, logger });
   return {
     ...node,
     dbName,
@@ -35,4 +38,8 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Runn
       await node.stop();
     },
   };
+}
+
+function withUriOption(uri: string, key: string, value: string): string {
+  return `${uri}${uri.includes("?") ? "&" : "?"}${key}=${value}`;
 }

@@ -22,9 +22,9 @@ import { startTestNode } from "../../helpers/node.js";
 export type TestHub = Awaited<ReturnType<typeof startTestHub>>;
 
 /** A hub node in-process with its own database and a throwaway key directory. */
-export async function startTestHub(env: Record<string, string> = {}) {
+export async function startTestHub(env: Record<string, string> = {}, options: { monitorCommands?: boolean } = {}) {
   const keyDir = mkdtempSync(path.join(tmpdir(), "roadcert-hubkey-"));
-  const node = await startTestNode({ role: "hub", env: { NODE_KEY_DIR: keyDir, ...env } });
+  const node = await startTestNode({ role: "hub", env: { NODE_KEY_DIR: keyDir, ...env }, ...options });
   const identity = (await (await fetch(`${node.url}/api/hub/v1/identity`)).json()) as HubIdentityDto;
   const peer: PeerNode = { name: "hub", url: node.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };
   return { node, identity, peer, registry: createRegistryService(node.ctx.conn) };

@@ -1,0 +1,95 @@
+import { expect } from "chai";
+import type { CollectionReceipt, LookupAnswer } from "../../../server/contracts/hub.js";
+import { commandsDuring } from "../../helpers/commands.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { aCertificateRecord, aNewIdNumber, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+
+/**
+ * Issue 12: what one lookup and one collected batch cost the hub in database round trips, counted
+ * with the driver's command monitor, so a change that adds round trips shows here.
+ */
+describe("hub database round trips per lookup and per batch", () => {
+  const provinceDb = useTestDatabase("prov_rt");
+  let hub: TestHub;
+  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
+  let beijing: Awaited<ReturnType<typeof aRegisteredProvince>>;
+
+  before(async () => {
+    hub = await startTestHub({}, { monitorCommands: true });
+    jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
+    beijing = await aRegisteredProvince(hub, "110000", provinceDb.conn);
+  });
+  after(async () => {
+    await hub.node.stop();
+  });
+
+  const publish = async (records: unknown[]) => {
+    const answer = await jiangsu.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+      batchId: `rt-${Math.random()}`,
+      records,
+    });
+    expect(answer.status).to.equal(200);
+    return answer.body;
+  };
+  const commands = (work: () => Promise<unknown>) => commandsDuring(hub.node.ctx.conn, work);
+
+  /** Authenticating the node, claiming the nonce, keeping the answer for replays, logging the message. */
+  const transport = { before: ["find hub_nodes", "insert node_nonces"], after: ["update node_nonces", "insert message_log"] };
+
+  it("when a province looks a practitioner up, then the hub makes 7 round trips and still logs the lookup", async () => {
+    const idNumber = aNewIdNumber();
+    await publish([aCertificateRecord({ idNumber })]);
+    const body = { query: { by: "id_number", idNumber }, officerId: "bj-7", reason: "enforcement", caseReference: "RT-1" };
+    let answer: { body: LookupAnswer } | undefined;
+    const seen = await commands(async () => {
+      answer = await beijing.client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", body);
+    });
+    expect(answer?.body.matches).to.have.length(1);
+    expect(seen).to.deep.equal([
+      ...transport.before,
+      "find hub_practitioners",
+      "findAndModify hub_counters",
+      "insert hub_lookups",
+      ...transport.after,
+    ]);
+  });
+
+  it("when a batch updates ten known practitioners, then it costs the round trips of one record, not ten times them", async () => {
+    const people = Array.from({ length: 10 }, () => aNewIdNumber());
+    await publish(people.map((idNumber) => aCertificateRecord({ idNumber })));
+    const one = await commands(() => publish([aCertificateRecord({ idNumber: people[0] ?? "", version: 2 })]));
+    expect(one).to.deep.equal([
+      ...transport.before,
+      "find hub_records",
+      "find hub_practitioners",
+      "findAndModify hub_counters",
+      "update hub_records",
+      "update hub_practitioners",
+      "insert hub_changes",
+      "insert hub_intake",
+      "commitTransaction",
+      ...transport.after,
+    ]);
+    let receipt: CollectionReceipt | undefined;
+    const ten = await commands(async () => {
+      receipt = await publish(people.slice(1).map((idNumber) => aCertificateRecord({ idNumber, version: 2 })));
+    });
+    expect(receipt?.results.map((r) => r.outcome)).to.deep.equal(Array(9).fill("accepted"));
+    expect(ten).to.deep.equal(one);
+  });
+
+  it("when one practitioner gets several versions in one batch, then they apply in order, one round each", async () => {
+    const idNumber = aNewIdNumber();
+    await publish([aCertificateRecord({ idNumber })]);
+    let receipt: CollectionReceipt | undefined;
+    const seen = await commands(async () => {
+      receipt = await publish([2, 3, 4].map((version) => aCertificateRecord({ idNumber, version })));
+    });
+    expect(receipt?.results.map((r) => r.outcome)).to.deep.equal(["accepted", "accepted", "accepted"]);
+    const seqs = receipt?.results.map((r) => r.hubSeq ?? 0) ?? [];
+    expect(seqs).to.deep.equal([...seqs].sort((a, b) => a - b));
+    expect(seen.filter((c) => c === "commitTransaction")).to.have.length(3);
+    const pointer = await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+    expect(pointer?.version).to.equal(4);
+  });
+});
