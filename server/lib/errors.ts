@@ -70,16 +70,24 @@ export function toAppError(err: unknown): AppError {
  * with it (one line a person can act on); `details` lists every field for forms to show in place.
  */
 function validationError(err: ZodError): AppError {
-  const issues: ValidationIssue[] = err.issues.map((i) => ({
-    path: i.path.map(String).join("."),
-    field: fieldLabel(i.path),
-    message: i.message,
+  // zod quotes what was sent (an unknown key's name, for one): an answer must not grow with the
+  // request, so each text is cut and at most MAX_ISSUES are listed (ErrorBody's published bounds).
+  const issues: ValidationIssue[] = err.issues.slice(0, MAX_ISSUES).map((i) => ({
+    path: cut(i.path.map(String).join("."), 200),
+    field: cut(fieldLabel(i.path), 100),
+    message: cut(i.message, 300),
     code: i.code,
   }));
   const first = issues[0];
-  const more = issues.length > 1 ? `（另有 ${issues.length - 1} 处问题）` : "";
+  const more = err.issues.length > 1 ? `（另有 ${err.issues.length - 1} 处问题）` : "";
   const message = first ? `${first.field}：${first.message}${more}` : "输入数据不合法";
   return new AppError("validation_failed", 400, message, issues);
+}
+
+const MAX_ISSUES = 20;
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** True when the error was not an expected AppError and so must be logged with its cause. */

@@ -52,4 +52,17 @@ describe("validation messages name the field and say what is wrong, in Chinese",
     );
     expect((err.details as ValidationIssue[])[0]).to.include({ path: "roles.1", field: "角色 第 2 项" });
   });
+
+  it("when a body carries a 10,000-character unknown key and fifty bad fields, then the answer stays within ErrorBody's bounds", async () => {
+    const { ErrorBody } = await import("../../../server/contracts/errors.js");
+    const { z } = await import("zod");
+    const many = z.object(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, z.string().max(5)]))).strict();
+    const body = { ["k".repeat(10_000)]: 1, ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, 7])) };
+    const err = failure(() => many.parse(body));
+    expect(ErrorBody.safeParse(err.toBody()).success).to.equal(true);
+    const details = err.details as ValidationIssue[];
+    expect(details.length).to.be.at.most(20);
+    expect(details.every((d) => d.message.length <= 300 && d.path.length <= 200)).to.equal(true);
+    expect(err.message).to.match(/另有 50 处问题/);
+  });
 });
