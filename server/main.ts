@@ -10,6 +10,7 @@ import { createEventBus } from "./lib/event-bus.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { connectMongo, redactUri } from "./lib/mongo.js";
 import { useRedisAdapter } from "./lib/redis-adapter.js";
+import { refuseUnhandledEvents } from "./lib/socket-ack.js";
 import { originCheck } from "./lib/socket-origin.js";
 import type { AppServer } from "./lib/socket-types.js";
 
@@ -49,6 +50,7 @@ export async function startNode(
   for (const f of features) f.attachSockets?.(io);
   io.on("connection", (socket) => {
     for (const f of features) f.onConnection?.(socket);
+    refuseUnhandledEvents(socket);
   });
   for (const f of features) await f.start?.();
 

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Ack } from "../contracts/errors.js";
 import type { AckDataOf, ClientEvent, PayloadOf } from "../contracts/socket-events.js";
-import { isUnexpected, toAppError } from "./errors.js";
+import { AppError, isUnexpected, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { AppSocket } from "./socket-types.js";
 
@@ -62,4 +62,21 @@ export function withAck<T, R>(
         },
       );
   };
+}
+
+/**
+ * Acknowledges with `event_not_allowed` any event this socket has no handler for. Each role's
+ * handlers are registered only on its own sockets (a candidate's socket has no `proctor:*`), and
+ * socket.io drops an event nobody listens to: the caller waited for an ack that never came.
+ * Register after every feature's handlers; events without an ack callback are dropped as before.
+ */
+export function refuseUnhandledEvents(socket: AppSocket): void {
+  socket.use((packet, next) => {
+    const [event] = packet as unknown[];
+    if (typeof event === "string" && socket.listeners(event as never).length > 0) return next();
+    const last: unknown = (packet as unknown[]).at(-1);
+    if (typeof last !== "function") return;
+    const error = new AppError("event_not_allowed", 403, "当前身份不能使用该操作");
+    (last as (a: Ack<never>) => void)({ ok: false, error: error.toBody() });
+  });
 }
