@@ -18,6 +18,7 @@ import { createEventBus } from "../../server/lib/event-bus.js";
 import { createLogger } from "../../server/lib/logger.js";
 import { connectMongo } from "../../server/lib/mongo.js";
 import { useRedisAdapter } from "../../server/lib/redis-adapter.js";
+import { refuseUnhandledEvents } from "../../server/lib/socket-ack.js";
 import type { AppServer } from "../../server/lib/socket-types.js";
 import { createProctoringFeature, type ProctoringService } from "../../server/proctoring/index.js";
 import { fixtureScheduling, samplePapers, tinyPapers } from "./exam-fixtures.js";
@@ -123,6 +124,7 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
   for (const f of features) f.attachSockets?.(io);
   io.on("connection", (socket) => {
     for (const f of features) f.onConnection?.(socket);
+    refuseUnhandledEvents(socket);
   });
   for (const f of features) await f.start?.();
   await new Promise<void>((resolve) => http.listen(config.http.port, "127.0.0.1", resolve));
