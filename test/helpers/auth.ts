@@ -54,13 +54,15 @@ export async function createStaff(
   return { user, username, password };
 }
 
-/** A fresh agent with a CSRF token (not logged in). */
-export async function anonymousAgent(node: RunningNode): Promise<{ agent: TestAgent; csrfToken: string }> {
+/** A fresh agent with a CSRF token (not logged in); `cookie` is its session's `Cookie` header value. */
+export async function anonymousAgent(
+  node: RunningNode,
+): Promise<{ agent: TestAgent; csrfToken: string; cookie: string }> {
   const agent = request.agent(node.url);
   const res = await agent.get("/api/auth/csrf").expect(200);
   const csrfToken = (res.body as { csrfToken: string }).csrfToken;
   agent.set("x-csrf-token", csrfToken);
-  return { agent, csrfToken };
+  return { agent, csrfToken, cookie: sessionCookie(res.headers["set-cookie"]) };
 }
 
 function sessionCookie(setCookie: string | string[] | undefined): string {

@@ -1,49 +1,17 @@
-import { readdirSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { expect } from "chai";
 import type TestAgent from "supertest/lib/agent.js";
 import { createApp } from "../../../server/app.js";
 import { createFeatures } from "../../../server/features.js";
-import { createOrganisationService } from "../../../server/organisation/index.js";
-import { createRegistrationService } from "../../../server/registration/index.js";
-import { createSchedulingService } from "../../../server/scheduling/index.js";
-import type { AuthUser } from "../../../server/contracts/auth.js";
-import {
-  anonymousAgent,
-  createStaff,
-  createTestRoom,
-  loginCandidate,
-  loginStaff,
-  registerTestCandidate,
-  staffAgent,
-} from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
-import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+import { staffAgent } from "../../helpers/auth.js";
+import type { TestHub } from "../hub/support.js";
 import { enumerateApiRoutes } from "../../helpers/routes.js";
-import {
-  MATRIX_ROLES,
-  type DivisionFixtures,
-  type RbacFixtures,
-  type RbacRow,
-  type RbacTable,
-} from "./rbac-types.js";
+import { allRowsOf, buildRbacWorld, loadRbacTables, type RbacNode, type Side } from "./fixtures.js";
+import { MATRIX_ROLES, type RbacFixtures, type RbacRow } from "./rbac-types.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tableFiles = readdirSync(here)
-  .filter((f) => f.endsWith(".table.ts"))
-  .sort();
-const tables: { name: string; table: RbacTable }[] = [];
-for (const file of tableFiles) {
-  tables.push({
-    name: file.replace(/\.table\.ts$/, ""),
-    table: (await import(pathToFileURL(path.join(here, file)).href)) as RbacTable,
-  });
-}
-const allRows: RbacRow[] = tables.flatMap((t) => t.table.rows);
+const tables = await loadRbacTables();
+const allRows: RbacRow[] = allRowsOf(tables);
 
-type Node = Awaited<ReturnType<typeof startTestNode>>;
-type Side = "own" | "other";
+type Node = RbacNode;
 
 interface Actor {
   agent: TestAgent;
@@ -52,57 +20,6 @@ interface Actor {
 }
 
 const key = (row: RbacRow) => `${row.method.toUpperCase()} ${row.path}`;
-
-async function buildDivision(node: Node, divisionCode: string, seats: number): Promise<DivisionFixtures> {
-  const { conn, config } = node.ctx;
-  const actor: AuthUser = {
-    id: "rbac",
-    kind: "staff",
-    roles: ["admin", "officer"],
-    displayName: "rbac",
-    divisionCode: "320000",
-    provinceCode: config.provinceCode,
-  };
-  const org = createOrganisationService(conn, config.provinceCode);
-  const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
-  const sched = createSchedulingService(conn, {
-    provinceCode: config.provinceCode,
-    organisation: org,
-    registration: reg,
-  });
-  const authority = await org.createAuthority(actor, { name: `运管处${divisionCode}`, divisionCode });
-  const room = await createTestRoom(node, { seats, divisionCode });
-  const first = room.seats[0];
-  if (!first) throw new Error("no seat");
-  const examiner = await createStaff(node, { roles: ["examiner"], divisionCode });
-  const candidate = await registerTestCandidate(node, { divisionCode });
-  const session = await sched.createSession(actor, {
-    categoryCode: "01001",
-    testCentreId: room.testCentreId,
-    roomId: room.roomId,
-    startsAt: new Date(Date.now() + 5 * 60_000).toISOString(),
-    durationMinutes: 60,
-    lateEntryMinutes: 20,
-    earliestHandInMinutes: 30,
-  });
-  const assignment = await sched.assign(actor, session.id, {
-    candidateId: candidate.id,
-    seatId: first.seatId,
-  });
-  return {
-    divisionCode,
-    authorityId: authority.id,
-    testCentreId: room.testCentreId,
-    roomId: room.roomId,
-    seatId: first.seatId,
-    userId: examiner.user.id,
-    candidateId: candidate.id,
-    idNumber: candidate.idNumber,
-    ticketNo: assignment.ticketNo,
-    seatToken: first.seatToken,
-    sessionId: session.id,
-  };
-}
 
 describe("RBAC matrix: every route × role × own/other division", function () {
   this.timeout(180_000);
@@ -113,50 +30,9 @@ describe("RBAC matrix: every route × role × own/other division", function () {
 
   before(async () => {
     // A real hub, so the routes that ask it (officer lookups) answer as they do in the network.
-    hub = await startTestHub();
-    node = await aProvinceOfHub(hub, "320000", { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" });
-    let counter = 0;
-    const own = await buildDivision(node, "320100", 40);
-    const other = await buildDivision(node, "320500", 4);
-    const loginUser = await createStaff(node, { roles: ["examiner"], divisionCode: "320100" });
-    const base = {
-      node,
-      hub,
-      own,
-      other,
-      login: { username: loginUser.username, password: loginUser.password },
-      unique: () => ++counter,
-    };
-    const extra: Record<string, Record<string, string>> = {};
-    for (const { name, table } of tables) if (table.setup) extra[name] = await table.setup(node, base);
-    fx = { ...base, extra };
-
-    for (const side of ["own", "other"] as const) {
-      const d = fx[side];
-      for (const role of MATRIX_ROLES) {
-        let fresh: () => Promise<TestAgent>;
-        if (role === "anonymous") {
-          fresh = async () => (await anonymousAgent(node)).agent;
-        } else if (role === "candidate") {
-          fresh = async () =>
-            (
-              await loginCandidate(node, {
-                idNumber: d.idNumber,
-                ticketNo: d.ticketNo,
-                seatToken: d.seatToken,
-              })
-            ).agent;
-        } else {
-          const made = await createStaff(node, {
-            roles: [role],
-            divisionCode: d.divisionCode,
-            ...(role === "proctor" ? { testCentreId: d.testCentreId } : {}),
-          });
-          fresh = async () => (await loginStaff(node, made.username, made.password)).agent;
-        }
-        actors.set(`${role}:${side}`, { agent: await fresh(), fresh });
-      }
-    }
+    const world = await buildRbacWorld(tables);
+    ({ node, hub, fx } = world);
+    for (const [k, a] of world.actors) actors.set(k, { agent: a.session.agent, fresh: async () => (await a.fresh()).agent });
     // staffAgent is the public helper; exercised here so the matrix also proves it logs in.
     expect((await staffAgent(node, { roles: ["officer"], divisionCode: "320100" })).user.roles).to.deep.equal(
       ["officer"],

@@ -1,0 +1,173 @@
+import fc from "fast-check";
+import type { Connection } from "mongoose";
+import {
+  FUZZ_TIMEOUT_MS,
+  errorShapeProblem,
+  nastyQuery,
+  nastySegment,
+  preview,
+  type FuzzBody,
+  type FuzzProblems,
+} from "./fuzz.js";
+import { REFUSAL_RECORDS, snapshotDiff, storeSnapshot } from "./store-snapshot.js";
+
+/** One malformed HTTP request of the sweep. */
+export interface FuzzRequest {
+  method: string;
+  url: string;
+  body?: FuzzBody;
+  headers?: Record<string, string>;
+}
+
+export type FuzzOutcome = { status: number; body: unknown } | { failure: string };
+
+/** Sends one request, bounded by FUZZ_TIMEOUT_MS: a request that does not answer in time is a hang. */
+export async function sendBounded(baseUrl: string, req: FuzzRequest): Promise<FuzzOutcome> {
+  const headers: Record<string, string> = { ...req.headers };
+  let payload: string | undefined;
+  if (req.body && req.method !== "GET" && req.method !== "HEAD") {
+    if (req.body.kind === "json") {
+      payload = req.body.value === undefined ? "" : JSON.stringify(req.body.value);
+      headers["content-type"] = "application/json";
+    } else {
+      payload = req.body.text;
+      headers["content-type"] = req.body.contentType;
+    }
+  }
+  try {
+    const res = await fetch(new URL(req.url, baseUrl), {
+      method: req.method,
+      headers,
+      body: payload,
+      redirect: "manual",
+      signal: AbortSignal.timeout(FUZZ_TIMEOUT_MS),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: checked below for refusals, fine for e.g. a PDF download
+    }
+    return { status: res.status, body };
+  } catch (err) {
+    const e = err as Error;
+    return { failure: e.name === "TimeoutError" ? `hang (no answer in ${FUZZ_TIMEOUT_MS} ms)` : `no answer: ${e.message}` };
+  }
+}
+
+/** Records what is wrong with one outcome; true when the request was refused (4xx). */
+export function judge(outcome: FuzzOutcome, what: string, problems: FuzzProblems): boolean {
+  if ("failure" in outcome) {
+    problems.add(`${what} → ${outcome.failure}`);
+    return true;
+  }
+  if (outcome.status >= 500) {
+    problems.add(`${what} → ${outcome.status} ${preview(outcome.body)}`);
+    return true;
+  }
+  if (outcome.status >= 400) {
+    const shape = errorShapeProblem(outcome.body);
+    if (shape) problems.add(`${what} → ${outcome.status} ${shape}`);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * URLs built from a valid one: a path parameter (per the route's `:name` segments) replaced by a
+ * malformed segment, or a malformed query appended.
+ */
+export function mutatedUrls(routePath: string, url: string): fc.Arbitrary<string> {
+  const [pathPart = "", query] = url.split("?", 2);
+  const segments = pathPart.split("/");
+  const routeSegments = routePath.split("/");
+  const offset = segments.length - routeSegments.length;
+  const params = routeSegments.flatMap((s, i) => (s.startsWith(":") ? [i + offset] : []));
+  const withQuery = (q: string) => `${pathPart}?${query ? `${query}&` : ""}${q}`;
+  const options: fc.Arbitrary<string>[] = [nastyQuery.map(withQuery)];
+  if (params.length) {
+    options.push(
+      fc.tuple(fc.constantFrom(...params), nastySegment).map(([i, seg]) => {
+        const copy = [...segments];
+        copy[i] = seg;
+        return copy.join("/") + (query ? `?${query}` : "");
+      }),
+    );
+  }
+  return fc.oneof(...options);
+}
+
+/**
+ * Runs `cases` in batches with a bounded number in flight, and checks stored data around each
+ * batch: a batch that was refused entirely (or only read) must leave every collection as it was.
+ * Returns how many inputs were accepted (2xx/3xx), for the report.
+ */
+export async function runBatches<C>(options: {
+  conn: Connection;
+  cases: C[];
+  send(c: C, index: number): Promise<{ outcome: FuzzOutcome; what: string }>;
+  problems: FuzzProblems;
+  ignore: ReadonlySet<string>;
+  batchSize?: number;
+  inFlight?: number;
+}): Promise<{ accepted: number; checkedBatches: number; snapshotMs: number }> {
+  const { conn, cases, problems } = options;
+  const ignore = new Set([...options.ignore, ...REFUSAL_RECORDS.ignore]);
+  const batchSize = options.batchSize ?? 25;
+  const inFlight = options.inFlight ?? 4;
+  let accepted = 0;
+  let checkedBatches = 0;
+  let snapshotMs = 0;
+  // Background work started by accepted inputs (the outbox publishing to the hub) is let finish
+  // before a baseline is taken: once two reads 150 ms apart agree (at most ~3 s). After a batch
+  // that was refused entirely nothing new was started, so its snapshot is the next baseline.
+  const snapshot = async (settle: boolean) => {
+    const t = Date.now();
+    let s = await storeSnapshot(conn, ignore);
+    for (let i = 0; settle && i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      const again = await storeSnapshot(conn, ignore);
+      if (snapshotDiff(s, again).length === 0) break;
+      s = again;
+    }
+    snapshotMs += Date.now() - t;
+    return s;
+  };
+  let before = await snapshot(true);
+  for (let start = 0; start < cases.length; start += batchSize) {
+    const batch = cases.slice(start, start + batchSize);
+    let mayWrite = false;
+    const whats: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const i = next++;
+        const c = batch[i] as C;
+        const { outcome, what } = await options.send(c, start + i);
+        whats.push(`${"status" in outcome ? outcome.status : "-"} ${what}`);
+        const refused = judge(outcome, `#${start + i} ${what}`, problems);
+        if (!refused) {
+          accepted += 1;
+          // An accepted read may write by design too (a lookup that asks the hub logs the exchange).
+          mayWrite = true;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(inFlight, batch.length) }, worker));
+    if (!mayWrite) {
+      const after = await snapshot(false);
+      checkedBatches += 1;
+      const diff = snapshotDiff(before, after);
+      if (diff.length) {
+        const grown = [...after.keys()].filter((n) => (after.get(n)?.count ?? 0) > (before.get(n)?.count ?? 0));
+        const newest = await Promise.all(grown.map(async (n) => `${n}: ${preview(await conn.db?.collection(n).find({}).sort({ _id: -1 }).limit(2).toArray(), 600)}`));
+        problems.add(`batch #${start}–${start + batch.length - 1} was refused but changed stored data: ${diff.join("; ")}; newest: ${newest.join("; ")}; inputs: ${whats.join(" | ").slice(0, 3000)}`);
+      }
+      before = after;
+    } else if (start + batchSize < cases.length) {
+      before = await snapshot(true);
+    }
+  }
+  return { accepted, checkedBatches, snapshotMs };
+}

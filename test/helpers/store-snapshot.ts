@@ -1,0 +1,63 @@
+import { createHash } from "node:crypto";
+import { BSON } from "mongodb";
+import type { Connection } from "mongoose";
+
+/**
+ * Stored data before and after a batch of refused requests: counts and content hashes of every
+ * collection, read over the node's own mongoose connection (the fuzz sweep's "refusals store
+ * nothing" check).
+ */
+
+/** Per collection: document count and a hash over every document's BSON in `_id` order. */
+export type StoreSnapshot = Map<string, { count: number; hash: string }>;
+
+/**
+ * What a refusal may write by design: an audit entry recording the refusal itself (a candidate
+ * naming another's attempt, a proctor outside their session), and so the audit chain's head.
+ */
+export const REFUSAL_RECORDS = {
+  ignore: ["audit_head"],
+  skip: (collection: string, doc: Record<string, unknown>) =>
+    collection === "audit_log" && typeof doc.action === "string" && /(refused|denied)$/.test(doc.action),
+};
+
+/**
+ * Counts and content hashes of every collection (minus `ignore`, and minus the documents `skip`
+ * says are refusal records); empty collections are left out.
+ */
+export async function storeSnapshot(
+  conn: Connection,
+  ignore: ReadonlySet<string> = new Set(),
+  skip: (collection: string, doc: Record<string, unknown>) => boolean = REFUSAL_RECORDS.skip,
+): Promise<StoreSnapshot> {
+  const db = conn.db;
+  if (!db) throw new Error("storeSnapshot: not connected");
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray())
+    .map((c) => c.name)
+    .filter((n) => !n.startsWith("system.") && !ignore.has(n))
+    .sort();
+  const out: StoreSnapshot = new Map();
+  for (const name of names) {
+    const hash = createHash("sha256");
+    let count = 0;
+    for await (const doc of db.collection(name).find({}).sort({ _id: 1 })) {
+      if (skip(name, doc)) continue;
+      hash.update(BSON.serialize(doc));
+      count += 1;
+    }
+    if (count) out.set(name, { count, hash: hash.digest("hex") });
+  }
+  return out;
+}
+
+/** The collections whose count or content differ between two snapshots. */
+export function snapshotDiff(before: StoreSnapshot, after: StoreSnapshot): string[] {
+  const names = new Set([...before.keys(), ...after.keys()]);
+  const out: string[] = [];
+  for (const n of [...names].sort()) {
+    const a = before.get(n);
+    const b = after.get(n);
+    if (a?.hash !== b?.hash) out.push(`${n}: ${a?.count ?? 0} → ${b?.count ?? 0} documents${a?.count === b?.count ? " (content changed)" : ""}`);
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { createApp } from "../../../server/app.js";
+import { createFeatures } from "../../../server/features.js";
+import { SESSION_COLLECTION } from "../../../server/auth/session.js";
+import type { StaffRole } from "../../../server/contracts/auth.js";
+import { createStaff, loginStaff } from "../../helpers/auth.js";
+import { FUZZ_RUNS, FuzzProblems, mutatedBodies, samples, type FuzzBody } from "../../helpers/fuzz.js";
+import { mutatedUrls, runBatches, sendBounded } from "../../helpers/fuzz-http.js";
+import { enumerateApiRoutes } from "../../helpers/routes.js";
+import { allRowsOf, buildRbacWorld, loadRbacTables, type RbacActor } from "../rbac/fixtures.js";
+import { MATRIX_ROLES, type MatrixRole, type RbacFixtures, type RbacRow } from "../rbac/rbac-types.js";
+
+/**
+ * The fuzz sweep of a province node's REST API (issue 18): every route the router has (the RBAC
+ * tables cover each one and give a valid request to start from), FUZZ_RUNS malformed inputs each,
+ * spread over every role. Each input must be answered below 500 within the time bound, a refusal
+ * must carry the one error body with a stable code, and a batch of refusals must leave every
+ * collection's count and content hash as it was.
+ */
+
+const tables = await loadRbacTables();
+const rows = allRowsOf(tables);
+/** FUZZ_ONLY narrows the sweep to routes matching a pattern (e.g. to reproduce one failure). */
+const only = process.env.FUZZ_ONLY ? new RegExp(process.env.FUZZ_ONLY) : null;
+const key = (row: RbacRow) => `${row.method.toUpperCase()} ${row.path}`;
+
+/**
+ * Collections that change whatever the requests: the login sessions (every request touches its
+ * session's expiry) and the exam instances' heartbeat.
+ */
+const IGNORED = new Set([SESSION_COLLECTION, "exam_instances"]);
+
+/**
+ * Refusals that write by design: a filing, transfer or notice is refused by the hub, which only
+ * answers once it was sent, so the sending side keeps its audit entries (sent, refused), the
+ * message log of the exchange and the burnt message number; the case itself is removed.
+ */
+const WRITES_ON_REFUSAL: Record<string, string[]> = Object.fromEntries(
+  ["POST /exchange/filings", "POST /exchange/transfers", "POST /exchange/notices"].map((k) => [
+    k,
+    ["audit_log", "audit_head", "message_log", "exchange_local_counters"],
+  ]),
+);
+
+/** Roles allowed the route get most inputs (they reach validation); the others still get theirs. */
+function roleOrder(row: RbacRow): MatrixRole[] {
+  const allowed = MATRIX_ROLES.filter((r) => row.access[r]);
+  return [...allowed, ...allowed, ...MATRIX_ROLES];
+}
+
+describe("Fuzz: every province REST route × every role, malformed inputs", function () {
+  this.timeout(0);
+  let world: Awaited<ReturnType<typeof buildRbacWorld>>;
+  let fx: RbacFixtures;
+
+  before(async function () {
+    this.timeout(300_000);
+    // The exchange's pollers write the message log on their own; slowed so only requests write.
+    world = await buildRbacWorld(tables, { EXCHANGE_POLL_MS: "600000" });
+    fx = world.fx;
+  });
+  after(async () => world?.stop());
+
+  /**
+   * After each route every role must still be itself: an accepted input may have logged it out,
+   * logged another account in or changed its password. Such an actor logs in again, or is made
+   * anew when its password no longer works.
+   */
+  async function restoreActors(): Promise<void> {
+    for (const role of MATRIX_ROLES) {
+      const actor = world.actors.get(`${role}:own`);
+      if (!actor) continue;
+      const me = await fetch(`${world.node.url}/api/auth/me`, { headers: { cookie: actor.session.cookie } });
+      const body = (await me.json().catch(() => null)) as { user?: { roles?: string[]; kind?: string } } | null;
+      const intact =
+        role === "anonymous" ? me.status === 401 : me.status === 200 && (role === "candidate" ? body?.user?.kind === "candidate" : !!body?.user?.roles?.includes(role));
+      if (intact) continue;
+      try {
+        actor.session = await actor.fresh();
+      } catch {
+        const made = await createStaff(world.node, {
+          roles: [role as StaffRole],
+          divisionCode: fx.own.divisionCode,
+          ...(role === "proctor" ? { testCentreId: fx.own.testCentreId } : {}),
+        });
+        actor.fresh = () => loginStaff(world.node, made.username, made.password);
+        actor.session = await actor.fresh();
+      }
+    }
+  }
+
+  it("when the router is enumerated, then every route is in the sweep", () => {
+    const { config, logger, conn } = world.node.ctx;
+    const routes = enumerateApiRoutes(createApp({ config, logger, conn, features: createFeatures(world.node.ctx) }));
+    const swept = new Set(rows.map(key));
+    expect(routes.filter((r) => !swept.has(r))).to.deep.equal([]);
+  });
+
+  for (const row of rows.filter((r) => !only || only.test(key(r)))) {
+    const label = `province ${key(row)}`;
+    it(`when ${key(row)} gets ${FUZZ_RUNS} malformed inputs as every role, then each is refused cleanly and refusals store nothing`, async () => {
+      const base = await row.request(fx);
+      const method = row.method.toUpperCase();
+      const hasBody = method !== "GET" && method !== "DELETE";
+      const input: fc.Arbitrary<{ url: string; body?: FuzzBody }> = hasBody
+        ? fc.oneof(
+            { weight: 4, arbitrary: mutatedBodies(base.body ?? {}).map((body) => ({ url: base.url, body })) },
+            { weight: 1, arbitrary: mutatedUrls(`/api${row.path}`, base.url).map((url) => ({ url, body: { kind: "json" as const, value: base.body ?? {}, note: "valid body" } })) },
+          )
+        : mutatedUrls(`/api${row.path}`, base.url).map((url) => ({ url }));
+      const cases = samples(input, label, FUZZ_RUNS);
+      const order = roleOrder(row);
+      const problems = new FuzzProblems();
+      const actorOf = (role: MatrixRole): RbacActor => {
+        const a = world.actors.get(`${role}:own`);
+        if (!a) throw new Error(`no actor ${role}`);
+        return a;
+      };
+      const started = Date.now();
+      const { accepted, checkedBatches, snapshotMs } = await runBatches({
+        conn: world.node.ctx.conn,
+        cases,
+        problems,
+        ignore: new Set([...IGNORED, ...(WRITES_ON_REFUSAL[key(row)] ?? [])]),
+        send: async (c, i) => {
+          const role = order[i % order.length] as MatrixRole;
+          const actor = actorOf(role);
+          const session = actor.session;
+          const outcome = await sendBounded(world.node.url, {
+            method,
+            url: c.url,
+            body: c.body,
+            headers: { cookie: session.cookie, "x-csrf-token": session.csrfToken },
+          });
+          const what = `${role} ${method} ${c.url.slice(0, 120)} ${c.body ? c.body.note : ""}`;
+          // An accepted login or logout replaced the session: the role logs in again.
+          if (row.fresh && "status" in outcome && outcome.status < 400) actor.session = await actor.fresh();
+          return { outcome, what };
+        },
+      });
+      await restoreActors();
+      const health = await fetch(`${world.node.url}/api/system`);
+      expect(health.status, "the node still answers").to.equal(200);
+      expect(problems.list, problems.report(label)).to.deep.equal([]);
+      if (process.env.FUZZ_VERBOSE) console.log(`    ${label}: ${cases.length} inputs, ${accepted} accepted, ${checkedBatches} batches checked, ${Date.now() - started} ms (snapshots ${snapshotMs} ms)`);
+    });
+  }
+});

@@ -1,0 +1,177 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createOrganisationService } from "../../../server/organisation/index.js";
+import { createRegistrationService } from "../../../server/registration/index.js";
+import { createSchedulingService } from "../../../server/scheduling/index.js";
+import type { AuthUser } from "../../../server/contracts/auth.js";
+import {
+  anonymousAgent,
+  createStaff,
+  createTestRoom,
+  loginCandidate,
+  loginStaff,
+  registerTestCandidate,
+  type AuthedAgent,
+} from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+import {
+  MATRIX_ROLES,
+  type DivisionFixtures,
+  type MatrixRole,
+  type RbacFixtures,
+  type RbacRow,
+  type RbacTable,
+} from "./rbac-types.js";
+
+/**
+ * The RBAC matrix's world, shared by the matrix (rbac.test.ts) and the fuzz sweep: every table,
+ * a province node of a real hub with resources in two divisions, and a login for each role there.
+ */
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Every `*.table.ts` beside this file, by name. */
+export async function loadRbacTables(): Promise<{ name: string; table: RbacTable }[]> {
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith(".table.ts"))
+    .sort();
+  const tables: { name: string; table: RbacTable }[] = [];
+  for (const file of files) {
+    tables.push({
+      name: file.replace(/\.table\.ts$/, ""),
+      table: (await import(pathToFileURL(path.join(here, file)).href)) as RbacTable,
+    });
+  }
+  return tables;
+}
+
+export type RbacNode = Awaited<ReturnType<typeof startTestNode>>;
+export type Side = "own" | "other";
+
+/** A logged-in actor (anonymous: a session with only a CSRF token) and a way to log in again. */
+export interface RbacActor {
+  session: Pick<AuthedAgent, "agent" | "cookie" | "csrfToken">;
+  fresh(): Promise<Pick<AuthedAgent, "agent" | "cookie" | "csrfToken">>;
+}
+
+async function buildDivision(node: RbacNode, divisionCode: string, seats: number): Promise<DivisionFixtures> {
+  const { conn, config } = node.ctx;
+  const actor: AuthUser = {
+    id: "rbac",
+    kind: "staff",
+    roles: ["admin", "officer"],
+    displayName: "rbac",
+    divisionCode: "320000",
+    provinceCode: config.provinceCode,
+  };
+  const org = createOrganisationService(conn, config.provinceCode);
+  const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
+  const sched = createSchedulingService(conn, {
+    provinceCode: config.provinceCode,
+    organisation: org,
+    registration: reg,
+  });
+  const authority = await org.createAuthority(actor, { name: `运管处${divisionCode}`, divisionCode });
+  const room = await createTestRoom(node, { seats, divisionCode });
+  const first = room.seats[0];
+  if (!first) throw new Error("no seat");
+  const examiner = await createStaff(node, { roles: ["examiner"], divisionCode });
+  const candidate = await registerTestCandidate(node, { divisionCode });
+  const session = await sched.createSession(actor, {
+    categoryCode: "01001",
+    testCentreId: room.testCentreId,
+    roomId: room.roomId,
+    startsAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+    durationMinutes: 60,
+    lateEntryMinutes: 20,
+    earliestHandInMinutes: 30,
+  });
+  const assignment = await sched.assign(actor, session.id, {
+    candidateId: candidate.id,
+    seatId: first.seatId,
+  });
+  return {
+    divisionCode,
+    authorityId: authority.id,
+    testCentreId: room.testCentreId,
+    roomId: room.roomId,
+    seatId: first.seatId,
+    userId: examiner.user.id,
+    candidateId: candidate.id,
+    idNumber: candidate.idNumber,
+    ticketNo: assignment.ticketNo,
+    seatToken: first.seatToken,
+    sessionId: session.id,
+  };
+}
+
+/**
+ * A hub, a province node of it (so the routes that ask the hub answer as in the network), both
+ * divisions' resources, every table's own setup, and one actor per role and side.
+ */
+export async function buildRbacWorld(
+  tables: { name: string; table: RbacTable }[],
+  env: Record<string, string> = {},
+): Promise<{
+  node: RbacNode;
+  hub: TestHub;
+  fx: RbacFixtures;
+  actors: Map<`${MatrixRole}:${Side}`, RbacActor>;
+  stop(): Promise<void>;
+}> {
+  const hub = await startTestHub();
+  const node = await aProvinceOfHub(hub, "320000", { LOGIN_RATE_LIMIT_PER_MINUTE: "100000", ...env });
+  let counter = 0;
+  const own = await buildDivision(node, "320100", 40);
+  const other = await buildDivision(node, "320500", 4);
+  const loginUser = await createStaff(node, { roles: ["examiner"], divisionCode: "320100" });
+  const base = {
+    node,
+    hub,
+    own,
+    other,
+    login: { username: loginUser.username, password: loginUser.password },
+    unique: () => ++counter,
+  };
+  const extra: Record<string, Record<string, string>> = {};
+  for (const { name, table } of tables) if (table.setup) extra[name] = await table.setup(node, base);
+  const fx: RbacFixtures = { ...base, extra };
+
+  const actors = new Map<`${MatrixRole}:${Side}`, RbacActor>();
+  for (const side of ["own", "other"] as const) {
+    const d = fx[side];
+    for (const role of MATRIX_ROLES) {
+      let fresh: RbacActor["fresh"];
+      if (role === "anonymous") {
+        fresh = () => anonymousAgent(node);
+      } else if (role === "candidate") {
+        fresh = () => loginCandidate(node, { idNumber: d.idNumber, ticketNo: d.ticketNo, seatToken: d.seatToken });
+      } else {
+        const made = await createStaff(node, {
+          roles: [role],
+          divisionCode: d.divisionCode,
+          ...(role === "proctor" ? { testCentreId: d.testCentreId } : {}),
+        });
+        fresh = () => loginStaff(node, made.username, made.password);
+      }
+      actors.set(`${role}:${side}`, { session: await fresh(), fresh });
+    }
+  }
+  return {
+    node,
+    hub,
+    fx,
+    actors,
+    stop: async () => {
+      await node.stop();
+      await hub.node.stop();
+    },
+  };
+}
+
+/** Every row of every table. */
+export function allRowsOf(tables: { table: RbacTable }[]): RbacRow[] {
+  return tables.flatMap((t) => t.table.rows);
+}
