@@ -98,6 +98,7 @@ export const CaseBody = z.discriminatedUnion("kind", [FilingBody, TransferBody, 
 export type CaseBody = z.infer<typeof CaseBody>;
 
 export const ProblemCode = z.enum(["certificate_revoked", "identity_mismatch", "not_our_practitioner", "other"]);
+export type ProblemCode = z.infer<typeof ProblemCode>;
 export const PROBLEM_LABELS: Readonly<Record<z.infer<typeof ProblemCode>, string>> = {
   certificate_revoked: "证书已吊销或注销",
   identity_mismatch: "身份信息不符",

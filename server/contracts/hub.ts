@@ -319,6 +319,15 @@ export const LegacyRegisterUpload = z
   .strict();
 export type LegacyRegisterUpload = z.infer<typeof LegacyRegisterUpload>;
 
+/** The cleaning report of a checked register: how many rows are clean, and why each other row was refused. */
+export interface CleaningReport {
+  rows: number;
+  clean: number;
+  refused: { line: number; idNumber: string | null; reasons: RejectReason[] }[];
+  /** Problems of the file as a whole (header, size); when any, no row was read. */
+  fileProblems: string[];
+}
+
 /** The outcome of publishing a clean register: the hub's answer counted per outcome. */
 export interface LegacyPublishDto {
   rows: number;

@@ -306,3 +306,59 @@ export const ImportReport = z.object({
     .max(100),
 });
 export type ImportReport = z.infer<typeof ImportReport>;
+
+/** GET /api/question-bank/questions: the list filters (query strings, coerced on the server). */
+export const QuestionListQuery = z
+  .object({
+    categoryCode: CategoryCode.optional(),
+    status: QuestionStatus.optional(),
+    type: QuestionType.optional(),
+    chapter: z.string().max(64).optional(),
+    q: z.string().max(100).optional(),
+    quarantined: z
+      .enum(["true", "false"])
+      .transform((v) => v === "true")
+      .optional(),
+    page: z.coerce.number().int().min(1).max(10_000).optional(),
+    pageSize: z.coerce.number().int().min(1).max(500).optional(),
+  })
+  .strict();
+
+/** POST /api/question-bank/import: files to import (or dry-run), with defaults for what they leave out. */
+export const QuestionImportBody = z
+  .object({
+    files: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(200),
+            // Text already decoded by the sender, or the file's bytes (how the UI sends them, so GBK,
+            // UTF-16 and XLSX reach the importer's decoder intact).
+            content: z.string().max(1_500_000).optional(),
+            contentBase64: z
+              .string()
+              .max(2_000_000)
+              .regex(/^[A-Za-z0-9+/=]*$/, "文件内容须为 base64")
+              .optional(),
+            format: ImportFormat.optional(),
+          })
+          .strict()
+          .refine((f) => (f.content === undefined) !== (f.contentBase64 === undefined), {
+            message: "content 与 contentBase64 须恰给一个",
+          }),
+      )
+      .min(1)
+      .max(20),
+    dryRun: z.boolean().default(false),
+    partial: z.boolean().default(false),
+    publish: z.boolean().default(false),
+    defaults: z
+      .object({
+        categories: z.array(CategoryCode).min(1).optional(),
+        chapter: z.string().min(1).max(64).optional(),
+        difficulty: z.number().int().min(1).max(5).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();

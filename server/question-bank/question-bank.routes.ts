@@ -4,10 +4,9 @@ import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
 import {
   BlueprintInput,
-  ImportFormat,
+  QuestionImportBody,
   QuestionInput,
-  QuestionStatus,
-  QuestionType,
+  QuestionListQuery,
   type ImportReport,
 } from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
@@ -21,21 +20,6 @@ import type { ImportFile, ImportOptions } from "./question-import.service.js";
 const Id = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, "题目标识格式不正确") }).strict();
 const IdVersion = z
   .object({ id: z.string().min(1).max(64), version: z.coerce.number().int().min(1) })
-  .strict();
-const ListQuery = z
-  .object({
-    categoryCode: CategoryCode.optional(),
-    status: QuestionStatus.optional(),
-    type: QuestionType.optional(),
-    chapter: z.string().max(64).optional(),
-    q: z.string().max(100).optional(),
-    quarantined: z
-      .enum(["true", "false"])
-      .transform((v) => v === "true")
-      .optional(),
-    page: z.coerce.number().int().min(1).max(10_000).optional(),
-    pageSize: z.coerce.number().int().min(1).max(500).optional(),
-  })
   .strict();
 const Comment = z.object({ comment: z.string().trim().max(1000).optional() }).strict();
 const RequiredComment = z.object({ comment: z.string().trim().min(1, "请填写审核意见").max(1000) }).strict();
@@ -53,43 +37,6 @@ const PreviewPaper = z
       .strict()
       .optional(),
     seed: z.string().min(1).max(100),
-  })
-  .strict();
-const ImportBody = z
-  .object({
-    files: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1).max(200),
-            // Text already decoded by the sender, or the file's bytes (how the UI sends them, so GBK,
-            // UTF-16 and XLSX reach the importer's decoder intact).
-            content: z.string().max(1_500_000).optional(),
-            contentBase64: z
-              .string()
-              .max(2_000_000)
-              .regex(/^[A-Za-z0-9+/=]*$/, "文件内容须为 base64")
-              .optional(),
-            format: ImportFormat.optional(),
-          })
-          .strict()
-          .refine((f) => (f.content === undefined) !== (f.contentBase64 === undefined), {
-            message: "content 与 contentBase64 须恰给一个",
-          }),
-      )
-      .min(1)
-      .max(20),
-    dryRun: z.boolean().default(false),
-    partial: z.boolean().default(false),
-    publish: z.boolean().default(false),
-    defaults: z
-      .object({
-        categories: z.array(CategoryCode).min(1).optional(),
-        chapter: z.string().min(1).max(64).optional(),
-        difficulty: z.number().int().min(1).max(5).optional(),
-      })
-      .strict()
-      .default({}),
   })
   .strict();
 const ExportQuery = z
@@ -123,8 +70,8 @@ export function questionBankRouter(
   const base = "/question-bank";
   const readers = access.route("question:read");
 
-  r.get(`${base}/questions`, readers, validate("query", ListQuery), async (_req, res) => {
-    res.json(await bank.listQuestions(parsed<z.infer<typeof ListQuery>>(res, "query")));
+  r.get(`${base}/questions`, readers, validate("query", QuestionListQuery), async (_req, res) => {
+    res.json(await bank.listQuestions(parsed<z.infer<typeof QuestionListQuery>>(res, "query")));
   });
   r.post(
     `${base}/questions`,
@@ -315,8 +262,8 @@ export function questionBankRouter(
     res.json(await bank.buildPaper(parsed<z.infer<typeof PreviewPaper>>(res, "body")));
   });
 
-  r.post(`${base}/import`, access.route("bank:import"), validate("body", ImportBody), async (req, res) => {
-    const body = parsed<z.infer<typeof ImportBody>>(res, "body");
+  r.post(`${base}/import`, access.route("bank:import"), validate("body", QuestionImportBody), async (req, res) => {
+    const body = parsed<z.infer<typeof QuestionImportBody>>(res, "body");
     const user = actorOf(req);
     // Publishing on import skips review: only an administrator may do it (bulk loading an official bank).
     if (body.publish && !user.roles.includes("admin"))

@@ -1,7 +1,7 @@
 import ExcelJS from "exceljs";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import { CERTIFICATE_STATUS_LABELS, type CertificateStatus } from "../contracts/certificates.js";
-import { QualificationRecord, type RejectReason } from "../contracts/hub.js";
+import { QualificationRecord, type CleaningReport, type RejectReason } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
@@ -21,13 +21,7 @@ export interface RegisterRow {
   fields: string[];
 }
 
-export interface CleaningReport {
-  rows: number;
-  clean: number;
-  refused: { line: number; idNumber: string | null; reasons: RejectReason[] }[];
-  /** Problems of the file as a whole (header, size); when any, no row was read. */
-  fileProblems: string[];
-}
+export type { CleaningReport };
 
 /** RFC 4180 CSV: quoted fields with doubled quotes and line breaks; a UTF-8 BOM is dropped. */
 export function readCsv(text: string): RegisterRow[] {

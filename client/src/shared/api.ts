@@ -1,5 +1,17 @@
 import { ElMessage } from "element-plus";
+import type { z } from "zod";
 import type { ErrorBody } from "@contracts/errors.js";
+
+/**
+ * What a route's zod schema in `@contracts` accepts: the body or query as the client sends it
+ * (before the server's defaults and trims), so an API function takes the contract's own type and
+ * never restates it. A field the server coerces (`z.coerce.number()` in a query) accepts `unknown`
+ * on the wire; the client sends what the coercion yields.
+ */
+export type Sent<Schema extends z.ZodType> = SentFields<z.input<Schema>, z.output<Schema>>;
+type SentFields<In, Out> = {
+  [K in keyof In]: unknown extends In[K] ? (K extends keyof Out ? Out[K] : never) : In[K];
+};
 
 /** A failed API call: the server's stable error code and its zh-CN message. */
 export class ApiError extends Error {

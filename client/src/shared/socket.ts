@@ -1,19 +1,17 @@
 import { defineStore } from "pinia";
 import { ref } from "vue";
 import { io, type Socket } from "socket.io-client";
-import type { Ack, AckCallback } from "@contracts/errors.js";
-import type { ClientToServerEvents, ServerToClientEvents } from "@contracts/socket-events.js";
+import type { Ack } from "@contracts/errors.js";
+import type {
+  AckDataOf,
+  ClientEvent,
+  ClientToServerEvents,
+  PayloadOf,
+  ServerToClientEvents,
+} from "@contracts/socket-events.js";
 
 /** The typed client socket: events the server emits in, events the client emits out. */
 export type AppClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** Names of client→server events. */
-export type ClientEvent = keyof ClientToServerEvents;
-/** The payload an event takes. */
-export type PayloadOf<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[0];
-/** The data a successful ack carries for an event. */
-export type AckDataOf<E extends ClientEvent> =
-  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
 
 /** Connection state for the reconnect banner. */
 export type ConnectionState = "idle" | "connecting" | "connected" | "reconnecting";
@@ -73,28 +71,65 @@ export function disconnectSocket(): void {
   useConnectionStore().state = "idle";
 }
 
+/** The socket with socket.io's ack timeout armed: its ack callbacks take a timeout error first. */
+type TimedSocket = ReturnType<AppClientSocket["timeout"]>;
+
+/** Sends event `E` and hands its ack (or socket.io's timeout error, `null` on success) to `done`. */
+type Sender<E extends ClientEvent> = (
+  socket: TimedSocket,
+  payload: PayloadOf<E>,
+  done: (timeout: Error | null, ack: Ack<AckDataOf<E>>) => void,
+) => void;
+
+/**
+ * One sender per client→server event. socket.io's typing cannot follow a generic event name
+ * through its conditional types, but it checks each literal name here against the contract map
+ * (payload, ack data and the timeout error), and `emitWithAck` reaches this table through a
+ * mapped type, which TypeScript does follow for a generic key. An event added to the map without
+ * a line here does not compile.
+ */
+const senders: { [E in ClientEvent]: Sender<E> } = {
+  "system:ping": (s, p, done) => s.emit("system:ping", p, done),
+  "attempt:sync": (s, p, done) => s.emit("attempt:sync", p, done),
+  "attempt:confirm": (s, p, done) => s.emit("attempt:confirm", p, done),
+  "attempt:answer": (s, p, done) => s.emit("attempt:answer", p, done),
+  "attempt:flag": (s, p, done) => s.emit("attempt:flag", p, done),
+  "attempt:submit": (s, p, done) => s.emit("attempt:submit", p, done),
+  "proctor:watch": (s, p, done) => s.emit("proctor:watch", p, done),
+  "proctor:unwatch": (s, p, done) => s.emit("proctor:unwatch", p, done),
+  "proctor:check_in": (s, p, done) => s.emit("proctor:check_in", p, done),
+  "proctor:release": (s, p, done) => s.emit("proctor:release", p, done),
+  "proctor:pause": (s, p, done) => s.emit("proctor:pause", p, done),
+  "proctor:resume": (s, p, done) => s.emit("proctor:resume", p, done),
+  "proctor:extend": (s, p, done) => s.emit("proctor:extend", p, done),
+  "proctor:approve_extension": (s, p, done) => s.emit("proctor:approve_extension", p, done),
+  "proctor:force_submit": (s, p, done) => s.emit("proctor:force_submit", p, done),
+  "proctor:void": (s, p, done) => s.emit("proctor:void", p, done),
+  "proctor:incident": (s, p, done) => s.emit("proctor:incident", p, done),
+  "proctor:credit_outage": (s, p, done) => s.emit("proctor:credit_outage", p, done),
+};
+
 /**
  * Emits a client→server event and resolves with its `Ack`: `{ ok: true, data }` or
  * `{ ok: false, error }`. A lost connection or a silent server becomes `{ ok: false }` with code
  * `ack_timeout`, so callers handle one shape and never an exception.
  */
-export async function emitWithAck<E extends ClientEvent>(
+export function emitWithAck<E extends ClientEvent>(
   event: E,
   payload: PayloadOf<E>,
   options: { timeoutMs?: number; socket?: AppClientSocket } = {},
 ): Promise<Ack<AckDataOf<E>>> {
   const s = options.socket ?? useSocket();
-  // socket.io's own typing cannot follow a generic event name through its conditional types.
-  const timed = s.timeout(options.timeoutMs ?? 10_000);
-  const emit = timed.emitWithAck.bind(timed) as unknown as (
-    ev: E,
-    p: PayloadOf<E>,
-  ) => Promise<Ack<AckDataOf<E>>>;
-  try {
-    return await emit(event, payload);
-  } catch {
-    return { ok: false, error: { code: "ack_timeout", message: "服务器未及时响应，请检查网络连接" } };
-  }
+  const send: Sender<E> = senders[event];
+  return new Promise((resolve) => {
+    send(s.timeout(options.timeoutMs ?? 10_000), payload, (timeout, ack) => {
+      resolve(
+        timeout
+          ? { ok: false, error: { code: "ack_timeout", message: "服务器未及时响应，请检查网络连接" } }
+          : ack,
+      );
+    });
+  });
 }
 
 /** Measures the server clock once per connection (NTP-style, half the round trip). */

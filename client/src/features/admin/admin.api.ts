@@ -1,33 +1,38 @@
-import type { StaffUserDto } from "@contracts/auth.js";
-import type { AuditListDto, AuditVerificationDto } from "@contracts/audit.js";
+import type { CreateUserBody, StaffUserDto, UpdateUserBody } from "@contracts/auth.js";
+import type { AuditListDto, AuditVerificationDto, ListAuditQuery } from "@contracts/audit.js";
 import type {
   AuthorityDto,
+  CreateAuthorityBody,
+  CreateRoomBody,
+  CreateTestCentreBody,
   DivisionDto,
   RoomDto,
   SeatTokenIssuedDto,
   TestCentreDto,
+  UpdateSeatBody,
+  UpdateTestCentreBody,
 } from "@contracts/organisation.js";
-import { api } from "@/shared/api.js";
+import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of the user, organisation and audit administration pages. */
 export const adminApi = {
   divisions: (parent?: string) =>
     api.get<{ divisions: DivisionDto[] }>("/api/divisions", { query: { parent } }).then((r) => r.divisions),
   users: () => api.get<{ users: StaffUserDto[] }>("/api/users").then((r) => r.users),
-  createUser: (body: unknown) => api.post<{ user: StaffUserDto }>("/api/users", body).then((r) => r.user),
-  updateUser: (id: string, body: unknown) =>
+  createUser: (body: Sent<typeof CreateUserBody>) => api.post<{ user: StaffUserDto }>("/api/users", body).then((r) => r.user),
+  updateUser: (id: string, body: Sent<typeof UpdateUserBody>) =>
     api.patch<{ user: StaffUserDto }>(`/api/users/${id}`, body).then((r) => r.user),
   authorities: () => api.get<{ authorities: AuthorityDto[] }>("/api/authorities").then((r) => r.authorities),
-  createAuthority: (body: unknown) => api.post<{ authority: AuthorityDto }>("/api/authorities", body),
+  createAuthority: (body: Sent<typeof CreateAuthorityBody>) => api.post<{ authority: AuthorityDto }>("/api/authorities", body),
   testCentres: () =>
     api.get<{ testCentres: TestCentreDto[] }>("/api/test-centres").then((r) => r.testCentres),
-  createTestCentre: (body: unknown) =>
+  createTestCentre: (body: Sent<typeof CreateTestCentreBody>) =>
     api.post<{ testCentre: TestCentreDto }>("/api/test-centres", body).then((r) => r.testCentre),
-  addRoom: (centreId: string, body: unknown) =>
+  addRoom: (centreId: string, body: Sent<typeof CreateRoomBody>) =>
     api.post<{ room: RoomDto }>(`/api/test-centres/${centreId}/rooms`, body).then((r) => r.room),
-  updateSeat: (centreId: string, roomId: string, seatId: string, body: unknown) =>
+  updateSeat: (centreId: string, roomId: string, seatId: string, body: Sent<typeof UpdateSeatBody>) =>
     api.patch<SeatTokenIssuedDto>(`/api/test-centres/${centreId}/rooms/${roomId}/seats/${seatId}`, body),
-  updateTestCentre: (id: string, body: { name?: string; address?: string }) =>
+  updateTestCentre: (id: string, body: Sent<typeof UpdateTestCentreBody>) =>
     api.patch<{ testCentre: TestCentreDto }>(`/api/test-centres/${id}`, body),
   renameRoom: (centreId: string, roomId: string, name: string) =>
     api.patch<void>(`/api/test-centres/${centreId}/rooms/${roomId}`, { name }),
@@ -35,6 +40,6 @@ export const adminApi = {
     api.post<void>(`/api/test-centres/${centreId}/rooms/${roomId}/retire`, {}),
   retireTestCentre: (id: string) => api.post<void>(`/api/test-centres/${id}/retire`, {}),
   retireAuthority: (id: string) => api.post<void>(`/api/authorities/${id}/retire`, {}),
-  audit: (query: { action?: string; beforeSeq?: number }) => api.get<AuditListDto>("/api/audit", { query }),
+  audit: (query: Sent<typeof ListAuditQuery>) => api.get<AuditListDto>("/api/audit", { query }),
   verifyAudit: () => api.get<AuditVerificationDto>("/api/audit/verify"),
 };

@@ -1,38 +1,42 @@
 import type {
-  CancellationReason,
+  CancelBody,
   CertificateDto,
   CertificateRecord,
+  HolderLookupQuery,
   IssuanceDto,
+  IssuanceListQuery,
+  ReasonBody,
   VerificationResultDto,
+  VerifyBody,
 } from "@contracts/certificates.js";
-import { api, postFile } from "@/shared/api.js";
+import { api, postFile, type Sent } from "@/shared/api.js";
 
 export type { CertificateDto, IssuanceDto };
 
 /** REST calls of the certificates feature (发证、证书管理、验证). */
 export const certificatesApi = {
-  issuances: (status: "pending" | "issued" | "rejected") =>
+  issuances: (query: Sent<typeof IssuanceListQuery>) =>
     api
-      .get<{ issuances: IssuanceDto[] }>("/api/certificate-issuances", { query: { status } })
+      .get<{ issuances: IssuanceDto[] }>("/api/certificate-issuances", { query })
       .then((r) => r.issuances),
   issue: (id: string) =>
     api.post<{ record: CertificateRecord }>(`/api/certificate-issuances/${id}/issue`, {}),
-  reject: (id: string, reason: string) =>
-    api.post<void>(`/api/certificate-issuances/${id}/reject`, { reason }),
-  search: (query: { idNumber?: string; status?: string }) =>
+  reject: (id: string, body: Sent<typeof ReasonBody>) =>
+    api.post<void>(`/api/certificate-issuances/${id}/reject`, body),
+  search: (query: Partial<Sent<typeof HolderLookupQuery>>) =>
     api.get<{ certificates: CertificateDto[] }>("/api/certificates", { query }).then((r) => r.certificates),
   get: (no: string) =>
     api.get<{ certificate: CertificateDto }>(`/api/certificates/${no}`).then((r) => r.certificate),
   pdfUrl: (no: string) => `/api/certificates/${no}/pdf`,
   renew: (no: string) => api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/renew`, {}),
-  cancel: (no: string, reason: CancellationReason, note: string) =>
-    api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/cancel`, { reason, note }),
-  revoke: (no: string, reason: string) =>
-    api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/revoke`, { reason }),
-  withdraw: (no: string, reason: string) =>
-    api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/withdraw`, { reason }),
-  verifyText: (text: string) =>
-    api.post<VerificationResultDto>("/api/certificates/verify", { text }, { notify: false }),
+  cancel: (no: string, body: Sent<typeof CancelBody>) =>
+    api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/cancel`, body),
+  revoke: (no: string, body: Sent<typeof ReasonBody>) =>
+    api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/revoke`, body),
+  withdraw: (no: string, body: Sent<typeof ReasonBody>) =>
+    api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/withdraw`, body),
+  verifyText: (body: Sent<typeof VerifyBody>) =>
+    api.post<VerificationResultDto>("/api/certificates/verify", body, { notify: false }),
   verifyPdf: (file: File) =>
     postFile<VerificationResultDto>("/api/certificates/verify-pdf", file, { notify: false }),
 };

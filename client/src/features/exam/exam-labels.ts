@@ -1,4 +1,3 @@
-import { CATEGORIES, type CategoryCode } from "@contracts/categories.js";
 import type { CloseReason } from "@contracts/exams.js";
 import type { QuestionType } from "@contracts/question-bank.js";
 
@@ -21,8 +20,3 @@ export const TRUE_FALSE_OPTIONS = [
   { key: "T", text: "正确" },
   { key: "F", text: "错误" },
 ];
-
-/** The category's name, or its code when this client does not know it. */
-export function categoryName(code: string): string {
-  return code in CATEGORIES ? CATEGORIES[code as CategoryCode] : code;
-}

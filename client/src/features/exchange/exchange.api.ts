@@ -1,18 +1,26 @@
-import type { CaseDto, CaseState, ExchangeKind, FilingDetails, NoticeDetails, PractitionerPageDto, TransferDetails } from "@contracts/exchange.js";
-import { api } from "@/shared/api.js";
-
-type Practitioner = { idNumber: string; name: string };
+import type {
+  CaseDto,
+  CaseListQuery,
+  CaseState,
+  NewFilingBody,
+  NewNoticeBody,
+  NewTransferBody,
+  OfficerAckBody,
+  OfficerEndBody,
+  PractitionerPageDto,
+} from "@contracts/exchange.js";
+import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of the exchange pages (filing, transfer, notices, received cases, practitioner page). */
 export const exchangeApi = {
-  file: (body: { lookupId: string; practitioner: Practitioner; details: FilingDetails }) => api.post<CaseDto>("/api/exchange/filings", body),
-  transfer: (body: { lookupId: string; practitioner: Practitioner; details: TransferDetails }) => api.post<CaseDto>("/api/exchange/transfers", body),
-  notify: (body: { lookupId?: string; practitioner: Practitioner; details: NoticeDetails }) => api.post<CaseDto>("/api/exchange/notices", body),
-  list: (query: { box: "in" | "out"; kind?: ExchangeKind; state?: CaseState; overdue?: "true" }) => api.get<CaseDto[]>("/api/exchange/cases", { query }),
+  file: (body: Sent<typeof NewFilingBody>) => api.post<CaseDto>("/api/exchange/filings", body),
+  transfer: (body: Sent<typeof NewTransferBody>) => api.post<CaseDto>("/api/exchange/transfers", body),
+  notify: (body: Sent<typeof NewNoticeBody>) => api.post<CaseDto>("/api/exchange/notices", body),
+  list: (query: Sent<typeof CaseListQuery>) => api.get<CaseDto[]>("/api/exchange/cases", { query }),
   get: (caseId: string) => api.get<CaseDto>(`/api/exchange/cases/${caseId}`),
-  answer: (caseId: string, body: { outcome: "acknowledged" | "problem"; problem?: { code: string; note: string } }) =>
+  answer: (caseId: string, body: Sent<typeof OfficerAckBody>) =>
     api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body),
-  end: (caseId: string, body: { endDate: string; reason: string }) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body),
+  end: (caseId: string, body: Sent<typeof OfficerEndBody>) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body),
   escalations: () => api.get<CaseDto[]>("/api/exchange/escalations"),
   practitioner: (idNumber: string) => api.get<PractitionerPageDto>(`/api/practitioners/${idNumber}`),
 };

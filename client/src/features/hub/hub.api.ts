@@ -1,5 +1,5 @@
-import type { RegisteredNodeDto, RejectReason } from "@contracts/hub.js";
-import { api } from "@/shared/api.js";
+import type { RegisterNodeBody, RegisteredNodeDto, RejectReason } from "@contracts/hub.js";
+import { api, type Sent } from "@/shared/api.js";
 
 export interface MessageLogEntry {
   seq: number;
@@ -28,7 +28,7 @@ export interface RejectionEntry {
 /** REST calls of the hub operator's pages. */
 export const hubApi = {
   nodes: () => api.get<RegisteredNodeDto[]>("/api/hub/nodes"),
-  register: (body: unknown) => api.post<RegisteredNodeDto>("/api/hub/nodes", body),
+  register: (body: Sent<typeof RegisterNodeBody>) => api.post<RegisteredNodeDto>("/api/hub/nodes", body),
   setStatus: (provinceCode: string, status: "active" | "suspended") =>
     api.post<RegisteredNodeDto>(`/api/hub/nodes/${provinceCode}/status`, { status }),
   messages: (query: { province?: string; beforeSeq?: number }) => api.get<MessageLogEntry[]>("/api/hub/messages", { query }),

@@ -5,26 +5,19 @@ import type {
   BlueprintDto,
   BlueprintInput,
   FeasibilityDto,
-  ImportFormat,
   ImportReport,
   QuestionDto,
+  QuestionImportBody,
   QuestionInput,
-  QuestionStatus,
+  QuestionListQuery,
   QuestionType,
 } from "@contracts/question-bank.js";
-import { api } from "@/shared/api.js";
+import { api, type Sent } from "@/shared/api.js";
 
 const base = "/api/question-bank";
 
-export interface QuestionFilters {
-  categoryCode?: CategoryCode;
-  status?: QuestionStatus;
-  type?: QuestionType;
-  chapter?: string;
-  q?: string;
-  page?: number;
-  pageSize?: number;
-}
+/** The question list's filters, as the route's query schema takes them. */
+export type QuestionFilters = Sent<typeof QuestionListQuery>;
 
 /** Typed calls to the question bank's REST API. */
 export const bankApi = {
@@ -70,12 +63,7 @@ export const bankApi = {
       { categoryCode, seed, ...(blueprintRef ? { blueprintRef } : {}) },
       { notify: false },
     ),
-  importFiles: (body: {
-    files: ({ name: string; format?: ImportFormat } & ({ content: string } | { contentBase64: string }))[];
-    dryRun: boolean;
-    partial: boolean;
-    defaults: { categories?: CategoryCode[]; chapter?: string };
-  }) => api.post<{ reports: ImportReport[] }>(`${base}/import`, body),
+  importFiles: (body: Sent<typeof QuestionImportBody>) => api.post<{ reports: ImportReport[] }>(`${base}/import`, body),
   statistics: (categoryCode: CategoryCode) =>
     api.get<{ items: ItemStat[] }>(`${base}/statistics/${categoryCode}`),
   quarantineNegative: (categoryCode: CategoryCode) =>

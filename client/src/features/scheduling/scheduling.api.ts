@@ -2,22 +2,25 @@ import type { TestCentreDto } from "@contracts/organisation.js";
 import type { CandidateDto } from "@contracts/registration.js";
 import type {
   AdmissionTicketDto,
+  AssignBody,
   AutoAssignResultDto,
+  CreateSessionBody,
   ExamSessionDto,
   SeatAssignmentDto,
   SeatMapDto,
+  UpdateSessionBody,
 } from "@contracts/scheduling.js";
-import { api } from "@/shared/api.js";
+import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of session scheduling (考试安排). */
 export const schedulingApi = {
   sessions: () => api.get<{ sessions: ExamSessionDto[] }>("/api/exam-sessions").then((r) => r.sessions),
-  create: (body: unknown) =>
+  create: (body: Sent<typeof CreateSessionBody>) =>
     api.post<{ session: ExamSessionDto }>("/api/exam-sessions", body).then((r) => r.session),
-  update: (id: string, body: unknown) =>
+  update: (id: string, body: Sent<typeof UpdateSessionBody>) =>
     api.patch<{ session: ExamSessionDto }>(`/api/exam-sessions/${id}`, body).then((r) => r.session),
   seatMap: (id: string) => api.get<SeatMapDto>(`/api/exam-sessions/${id}/seat-map`),
-  assign: (id: string, body: { candidateId: string; seatId?: string }) =>
+  assign: (id: string, body: Sent<typeof AssignBody>) =>
     api
       .post<{ assignment: SeatAssignmentDto }>(`/api/exam-sessions/${id}/assignments`, body)
       .then((r) => r.assignment),

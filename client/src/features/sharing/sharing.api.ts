@@ -1,15 +1,15 @@
-import type { LegacyPublishDto, LegacyRegisterUpload, LookupAnswer, LookupNoticesPage, OfficerLookupBody, OutboundEntryDto, RejectReason } from "@contracts/hub.js";
+import type {
+  CleaningReport,
+  LegacyPublishDto,
+  LegacyRegisterUpload,
+  LookupAnswer,
+  LookupNoticesPage,
+  OfficerLookupBody,
+  OutboundEntryDto,
+} from "@contracts/hub.js";
 import { api } from "@/shared/api.js";
 
 export type OutboundEntry = OutboundEntryDto;
-
-/** The legacy register's cleaning report (server/sharing/legacy-register.ts). */
-export interface CleaningReport {
-  rows: number;
-  clean: number;
-  refused: { line: number; idNumber: string | null; reasons: RejectReason[] }[];
-  fileProblems: string[];
-}
 
 /** REST calls of the province's sharing pages (lookups at the hub, the queue to the hub). */
 export const sharingApi = {
