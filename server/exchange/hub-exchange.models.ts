@@ -46,7 +46,10 @@ caseSchema.index({ sentAt: 1 });
 
 const inboxSchema = new Schema(
   {
-    /** Numbered per receiving province (its pull cursor), so provinces never contend for one counter. */
+    /**
+     * Numbered per receiving province (its pull cursor) when that province pulls, after the message
+     * committed; negative (a unique placeholder no pull reads) until then.
+     */
     seq: { type: Number, required: true },
     messageId: { type: String, required: true, unique: true },
     to: { type: String, required: true },

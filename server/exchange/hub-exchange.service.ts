@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomInt, randomUUID } from "node:crypto";
 import type { ClientSession, Connection } from "mongoose";
 import { canonicalJson } from "../audit/index.js";
 import {
@@ -22,6 +22,8 @@ export type AckHours = Readonly<Record<ExchangeKind, number>>;
 /** A lookup older than this cannot found a filing or transfer: look again. */
 const LOOKUP_VALID_DAYS = 30;
 const OPEN: HubCaseDoc["state"][] = ["sent", "delivered", "acknowledged", "problem"];
+/** Messages numbered per transaction when a province pulls. */
+const NUMBER_BATCH = 500;
 
 const hashOf = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
@@ -40,14 +42,30 @@ export function createHubExchangeService(
   const now = deps.now ?? (() => new Date());
 
   /**
-   * The next inbox number of `to`, taken inside the transaction that holds the message: numbers
-   * then commit in order, so a pull can never pass over a message that commits later. One counter
-   * per receiving province, so only messages for the same province wait for each other.
+   * Gives the committed, not yet numbered messages of `to` their inbox numbers, in the order they
+   * were held, in one transaction with one counter step. Numbering happens here, when the province
+   * pulls, not when a message is held: a message is numbered only once committed, so a later
+   * number can never commit before an earlier one and a pull never passes over a message; and the
+   * transactions that hold messages (every filing, answer, ending) no longer all write the
+   * receiving province's one counter document, which made concurrent filings to one province
+   * conflict and retry one after another. Concurrent numbering (a second hub instance) conflicts
+   * on the counter and re-reads.
    */
-  async function nextSeq(session: ClientSession, to: string): Promise<number> {
-    const c = await m.Counters.findOneAndUpdate({ _id: `inbox:${to}` }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after", session }).lean();
-    if (!c) throw new Error("inbox counter missing");
-    return c.value;
+  async function numberPending(to: string): Promise<void> {
+    for (let more = true; more; ) {
+      more = await conn.transaction(async (session) => {
+        const pending = await m.Inbox.find({ to, seq: { $lt: 0 } }, { _id: 1 }).sort({ at: 1, _id: 1 }).limit(NUMBER_BATCH).session(session).lean();
+        if (pending.length === 0) return false;
+        const c = await m.Counters.findOneAndUpdate({ _id: `inbox:${to}` }, { $inc: { value: pending.length } }, { upsert: true, returnDocument: "after", session }).lean();
+        if (!c) throw new Error("inbox counter missing");
+        const first = c.value - pending.length + 1;
+        await m.Inbox.bulkWrite(
+          pending.map((p, i) => ({ updateOne: { filter: { _id: p._id, seq: { $lt: 0 } }, update: { $set: { seq: first + i } } } })),
+          { session },
+        );
+        return pending.length === NUMBER_BATCH;
+      });
+    }
   }
 
   function receipt(c: HubCaseDoc): CaseReceipt {
@@ -66,7 +84,8 @@ export function createHubExchangeService(
       ack: (c.ack ?? null) as InboxMessage["ack"], end: (c.end ?? null) as InboxMessage["end"],
       issued: (c.issued ?? null) as InboxMessage["issued"],
     };
-    await m.Inbox.create([{ seq: await nextSeq(session, to), messageId: message.messageId, to, type, at, caseId: c.caseId, message }], { session });
+    // Not numbered yet (negative, unique, never read by a pull): numberPending numbers it once committed.
+    await m.Inbox.create([{ seq: -randomInt(1, 2 ** 47), messageId: message.messageId, to, type, at, caseId: c.caseId, message }], { session });
   }
 
   /** Refuses what the hub's own records contradict; returns the home province and responsible office. */
@@ -223,6 +242,7 @@ export function createHubExchangeService(
      */
     async inbox(province: string, after: number, limit: number): Promise<InboxPage> {
       await confirm(province, after);
+      await numberPending(province);
       const rows = await m.Inbox.find({ to: province, seq: { $gt: after } }).sort({ seq: 1 }).limit(limit + 1).lean();
       const page = rows.slice(0, limit);
       return {
@@ -267,7 +287,7 @@ export function createHubExchangeService(
 
   async function confirm(province: string, upTo: number): Promise<void> {
     if (upTo <= 0) return;
-    const unconfirmed = await m.Inbox.find({ to: province, seq: { $lte: upTo }, deliveredAt: null }, { seq: 1, type: 1, caseId: 1 }).sort({ seq: 1 }).limit(1000).lean();
+    const unconfirmed = await m.Inbox.find({ to: province, seq: { $gt: 0, $lte: upTo }, deliveredAt: null }, { seq: 1, type: 1, caseId: 1 }).sort({ seq: 1 }).limit(1000).lean();
     if (unconfirmed.length === 0) return;
     const at = now();
     await conn.transaction(async (session) => {
