@@ -58,7 +58,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
   });
 
-  openSeat.port = (candidateId) => scheduling.openSeatOf(candidateId);
+  openSeat.port = (candidateId, session) => scheduling.openSeatOf(candidateId, session);
   roomUse.port = { openSessions: (roomIds, at) => scheduling.openSessions(roomIds, at) };
 
   const auth = createAuthService(conn, {

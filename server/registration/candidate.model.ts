@@ -22,6 +22,11 @@ const candidateSchema = new Schema(
     /** Withdrawn (撤销报名): kept for the records, seated nowhere new. */
     withdrawnAt: { type: Date, default: null },
     withdrawReason: { type: String, default: null },
+    /**
+     * Bumped by every seating inside its transaction (claimForSeating): that write, conditional on
+     * `withdrawnAt`, is what makes a seating and a withdrawal of the same candidate conflict.
+     */
+    seatClaims: { type: Number, default: 0 },
   },
   { timestamps: true, collection: "candidates", minimize: false },
 );

@@ -1,4 +1,4 @@
-import { Types, type Model } from "mongoose";
+import { Types, type ClientSession, type Model } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type { CorrectCandidateBody } from "../contracts/registration.js";
 import { canSeeDivision } from "../access/index.js";
@@ -7,8 +7,14 @@ import { errors } from "../lib/errors.js";
 import { isKnownDivision } from "../organisation/index.js";
 import type { CandidateDoc } from "./candidate.model.js";
 
-/** Scheduling's answer: does the candidate hold a seat in a session that has not ended? */
-export type OpenSeatPort = (candidateId: string) => Promise<{ sessionStartsAt: Date } | null>;
+/**
+ * Scheduling's answer: does the candidate hold a seat in a session that has not ended? Read inside
+ * `session` when given (a withdrawal asks inside its own transaction).
+ */
+export type OpenSeatPort = (
+  candidateId: string,
+  session?: ClientSession,
+) => Promise<{ sessionStartsAt: Date } | null>;
 
 /**
  * Correcting and withdrawing a registration (更正 / 撤销报名). A candidate who holds a seat in a
@@ -29,8 +35,8 @@ export function createCorrections(d: {
     return c;
   }
 
-  async function assertNotSeated(candidateId: string, what: string): Promise<void> {
-    const seat = await d.openSeat()?.(candidateId);
+  async function assertNotSeated(candidateId: string, what: string, session?: ClientSession): Promise<void> {
+    const seat = await d.openSeat()?.(candidateId, session);
     if (seat)
       throw errors.conflict("candidate_seated", `该考生已安排在未结束的考试场次，请先取消座位安排再${what}`);
   }
@@ -65,10 +71,18 @@ export function createCorrections(d: {
     async withdraw(actor: AuthUser, id: string, reason: string): Promise<void> {
       const c = await load(actor, id);
       await assertNotSeated(id, "撤销报名");
-      c.withdrawnAt = d.now();
-      c.withdrawReason = reason;
+      const at = d.now();
       await d.audit.transaction(async (session) => {
-        await c.save({ session });
+        // Written first, and only while still registered: a seating in flight (which claims the
+        // candidate in its own transaction, see claimForSeating) now conflicts with this one...
+        const written = await d.Candidates.updateOne(
+          { _id: c._id, withdrawnAt: null },
+          { $set: { withdrawnAt: at, withdrawReason: reason } },
+          { session },
+        );
+        if (written.matchedCount !== 1) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名");
+        // ...and one committed since the check above is seen here, in this transaction's snapshot.
+        await assertNotSeated(id, "撤销报名", session);
         await d.audit.append(session, {
           action: "candidate.withdrawn",
           actor,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Types, type Connection } from "mongoose";
+import { Types, type ClientSession, type Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type {
@@ -271,6 +271,18 @@ export function createRegistrationService(conn: Connection, options: Registratio
       const photo = await this.getCandidatePhoto(String(c._id));
       if (!photo) throw errors.notFound("照片");
       return photo;
+    },
+
+    /**
+     * For scheduling, inside its seating transaction `tx`: true while none of the candidates is
+     * withdrawn, each then claimed by a write, so a withdrawal in flight conflicts with the seating
+     * (one of the two is retried and sees the other) instead of both passing their checks.
+     */
+    async claimForSeating(candidateIds: string[], tx: ClientSession): Promise<boolean> {
+      const ids = [...new Set(candidateIds)];
+      if (!ids.every((id) => Types.ObjectId.isValid(id))) return false;
+      const r = await Candidates.updateMany({ _id: { $in: ids }, withdrawnAt: null }, { $inc: { seatClaims: 1 } }, { session: tx });
+      return r.matchedCount === ids.length;
     },
 
     /** For other features (scheduling, exam check-in): a candidate without scope checks. */

@@ -183,11 +183,15 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     },
 
     /** A seat the candidate holds in a scheduled session that has not ended, or null (registration asks). */
-    async openSeatOf(candidateId: string): Promise<{ sessionStartsAt: Date } | null> {
-      const seats = await Assignments.find({ candidateId, endsAt: { $gt: now() } }, { sessionId: 1 }).lean();
+    async openSeatOf(candidateId: string, session?: ClientSession): Promise<{ sessionStartsAt: Date } | null> {
+      const seats = await Assignments.find({ candidateId, endsAt: { $gt: now() } }, { sessionId: 1 })
+        .session(session ?? null)
+        .lean();
       const ids = seats.map((a) => a.sessionId).filter((id) => Types.ObjectId.isValid(id));
       if (ids.length === 0) return null;
-      const open = await Sessions.findOne({ _id: { $in: ids }, status: "scheduled" }, { startsAt: 1 }).lean();
+      const open = await Sessions.findOne({ _id: { $in: ids }, status: "scheduled" }, { startsAt: 1 })
+        .session(session ?? null)
+        .lean();
       return open ? { sessionStartsAt: open.startsAt } : null;
     },
 

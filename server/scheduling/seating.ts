@@ -73,6 +73,9 @@ export function createSeating(core: SchedulingCore) {
           throw errors.conflict("seat_taken", "该座位已安排其他考生");
         try {
           const created = await audit.transaction(async (session) => {
+            // Claimed in this transaction: a withdrawal since the check above refuses the seat here.
+            if (!(await options.registration.claimForSeating([candidate.id], session)))
+              throw errors.conflict("candidate_withdrawn", "该考生已撤销报名，不能安排座位");
             const counted = await Sessions.updateOne(
               { _id: sessionId, status: "scheduled", assignedCount: { $lt: s.capacity } },
               { $inc: { assignedCount: 1 } },

@@ -57,6 +57,35 @@ describe("registration: corrections and withdrawal", () => {
     await officer.agent.patch(`/api/candidates/${c.id}`).send({}).expect(400);
   });
 
+  it("when a withdrawal and a seating of the same candidate race, then never both succeed: the candidate ends withdrawn or seated", async () => {
+    for (let round = 0; round < 8; round++) {
+      const c = await registerTestCandidate(node, { name: "钱竞争" });
+      const room = await createTestRoom(node, { seats: 1 });
+      const session = (
+        await officer.agent
+          .post("/api/exam-sessions")
+          .send({
+            categoryCode: "01001",
+            testCentreId: room.testCentreId,
+            roomId: room.roomId,
+            startsAt: new Date(Date.now() + day++ * 86_400_000).toISOString(),
+          })
+          .expect(201)
+      ).body.session.id as string;
+      const [withdrawn, seated] = await Promise.all([
+        officer.agent.post(`/api/candidates/${c.id}/withdraw`).send({ reason: "考生本人申请撤销" }),
+        officer.agent.post(`/api/exam-sessions/${session}/assignments`).send({ candidateId: c.id }),
+      ]);
+      expect([withdrawn.status, seated.status], `round ${round}`).to.not.deep.equal([200, 201]);
+      // The loser is refused with a reason, never an error.
+      expect([200, 409], `withdrawal, round ${round}`).to.include(withdrawn.status);
+      expect([201, 409], `seating, round ${round}`).to.include(seated.status);
+      const stored = await node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
+      const seats = await node.ctx.conn.collection("seat_assignments").countDocuments({ candidateId: c.id });
+      expect(Boolean(stored?.withdrawnAt) && seats > 0, `round ${round}: withdrawn and seated`).to.equal(false);
+    }
+  });
+
   it("when a seated candidate's name is corrected or the registration withdrawn, then both are refused until the seat is freed", async () => {
     const c = await registerTestCandidate(node, { name: "郑座位" });
     const session = await seat(c.id);
