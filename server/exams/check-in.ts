@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper } from "../contracts/paper.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
@@ -7,10 +8,10 @@ import { checkInPhotoModel, exposureModel, type AttemptDoc } from "./attempt.mod
 import { LIGHT } from "./attempt-store.js";
 import { claimSession, liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
-import { rooms, type Actor, type CheckInInput } from "./ports.js";
+import { rooms, type Actor, type CheckInInput, type CheckInOutcome } from "./ports.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
 import { checkRetake, type RetakePolicy } from "./retake.js";
-import type { UnitOfWork } from "./unit-of-work.js";
+import type { Commit } from "./unit-of-work.js";
 
 /** A voided attempt does not count as the candidate's attempt in a session (they may be checked in again). */
 const ABSENT_STATUSES: "voided"[] = ["voided"];
@@ -65,7 +66,14 @@ export function createCheckIn(core: ExamCore) {
     }
   }
 
-  const currentAttempt = (sessionId: string, candidateId: string, tx: UnitOfWork["session"]) =>
+  /** The new (or existing) attempt's seat, as the proctor console sees it. */
+  const outcome = (attempt: AttemptLean, assignment: SeatAssignmentDto): CheckInOutcome => ({
+    attemptId: attempt._id,
+    seat: toSeatView(attempt, now()),
+    photoId: assignment.photoId ?? null,
+  });
+
+  const currentAttempt = (sessionId: string, candidateId: string, tx: ClientSession | null) =>
     Attempts.findOne({ sessionId, candidateId, status: { $nin: ABSENT_STATUSES } }, LIGHT)
       .session(tx)
       .lean<AttemptLean>();
@@ -73,16 +81,18 @@ export function createCheckIn(core: ExamCore) {
   /**
    * Proctor check-in (入场核验): the typed ID number must match the registration, the candidate is
    * bound to a seat, the retake policy is enforced and the paper is assembled and frozen now. A
-   * second check-in of the same candidate returns the existing attempt. Paper, attempt, exposure
-   * count and photo are written in the caller's unit of work, with its audit entry.
+   * second check-in of the same candidate returns the existing attempt.
+   *
+   * The checks and the paper's assembly run first, outside any transaction (assembly is the costly
+   * part, and audited transactions are queued per process); then `commit` runs the writes (paper,
+   * attempt, exposure count, photo) in the caller's unit of work, with its audit entry.
    */
   async function checkIn(
     actor: Actor,
     opened: ExamSessionDto,
     input: CheckInInput,
-    uow: UnitOfWork,
-  ): Promise<{ attempt: AttemptLean; assignment: SeatAssignmentDto }> {
-    const tx = uow.session;
+    commit: Commit<CheckInOutcome>,
+  ): Promise<CheckInOutcome> {
     const session = await liveSession(core, opened.id);
     const assignments = await deps.scheduling.listAssignments(session.id);
     const assignment = assignments.find((a) => a.candidateId === input.candidateId);
@@ -90,8 +100,8 @@ export function createCheckIn(core: ExamCore) {
     if (assignment.idNumber.toUpperCase() !== input.idNumber.trim().toUpperCase()) {
       throw errors.unprocessable("identity_mismatch", "身份证号码与报名信息不一致");
     }
-    const existing = await currentAttempt(session.id, input.candidateId, tx);
-    if (existing) return { attempt: existing, assignment };
+    const existing = await currentAttempt(session.id, input.candidateId, null);
+    if (existing) return commit(() => Promise.resolve(outcome(existing, assignment)));
 
     const at = now();
     // Exam-room practice: no entry later than `lateEntryMinutes` after the start (counts as absent).
@@ -159,59 +169,65 @@ export function createCheckIn(core: ExamCore) {
       checkedInBy: actor.id,
     };
     await core.opts.afterSessionCheck?.(session.id);
-    // Paper, attempt, exposure count and photo commit together (with the audit entry) or not at
-    // all, and only while the session is still scheduled: a refused or failed check-in leaves
-    // nothing behind in any collection. Two check-ins racing in one session both claim it, so the
-    // loser meets a write conflict, is retried whole, and finds the winner's attempt above.
-    await claimSession(core, session.id, tx);
-    await papers.Papers.create(
-      [
-        {
-          _id: attemptId,
-          sessionId: session.id,
-          candidateId: input.candidateId,
-          categoryCode: session.categoryCode,
-          paper,
-        },
-      ],
-      { session: tx },
-    );
-    await Attempts.create([doc], { session: tx });
-    await Exposure.updateOne(
-      { _id: session.id },
-      {
-        $inc: Object.fromEntries(paper.questions.map((q) => [`counts.${exposureKey(q.questionId)}`, 1])),
-      },
-      { upsert: true, session: tx },
-    );
-    if (input.photo)
-      await Photos.create(
+    return commit(async (uow) => {
+      const tx = uow.session;
+      // A racing check-in of the same candidate committed first: keep the one that won.
+      const winner = await currentAttempt(session.id, input.candidateId, tx);
+      if (winner) return outcome(winner, assignment);
+      // Paper, attempt, exposure count and photo commit together (with the audit entry) or not at
+      // all, and only while the session is still scheduled: a refused or failed check-in leaves
+      // nothing behind in any collection. Two check-ins racing in one session both claim it, so the
+      // loser meets a write conflict, is retried whole, and finds the winner's attempt above.
+      await claimSession(core, session.id, tx);
+      await papers.Papers.create(
         [
           {
-            attemptId,
-            contentType: input.photo.contentType,
-            data: input.photo.data,
-            takenBy: actor.id,
-            at,
+            _id: attemptId,
+            sessionId: session.id,
+            candidateId: input.candidateId,
+            categoryCode: session.categoryCode,
+            paper,
           },
         ],
         { session: tx },
       );
-    const created = await store.load(attemptId, tx);
-    uow.afterCommit(() => {
-      papers.cacheQuestions(attemptId, paper);
-      deps.notifier.toRoom(rooms.session(session.id), "session:seat", toSeatView(created, now()));
-      deps.notifier.toRoom(rooms.candidate(input.candidateId), "attempt:clock", {
-        attemptId,
-        status: created.status,
-        serverTime: at.getTime(),
-        deadline: null,
-        paused: false,
-        remainingMs: null,
-        reason: "已通过身份核验",
+      await Attempts.create([doc], { session: tx });
+      await Exposure.updateOne(
+        { _id: session.id },
+        {
+          $inc: Object.fromEntries(paper.questions.map((q) => [`counts.${exposureKey(q.questionId)}`, 1])),
+        },
+        { upsert: true, session: tx },
+      );
+      if (input.photo)
+        await Photos.create(
+          [
+            {
+              attemptId,
+              contentType: input.photo.contentType,
+              data: input.photo.data,
+              takenBy: actor.id,
+              at,
+            },
+          ],
+          { session: tx },
+        );
+      const created = await store.load(attemptId, tx);
+      uow.afterCommit(() => {
+        papers.cacheQuestions(attemptId, paper);
+        deps.notifier.toRoom(rooms.session(session.id), "session:seat", toSeatView(created, now()));
+        deps.notifier.toRoom(rooms.candidate(input.candidateId), "attempt:clock", {
+          attemptId,
+          status: created.status,
+          serverTime: at.getTime(),
+          deadline: null,
+          paused: false,
+          remainingMs: null,
+          reason: "已通过身份核验",
+        });
       });
+      return outcome(created, assignment);
     });
-    return { attempt: created, assignment };
   }
 
   /**

@@ -1,23 +1,14 @@
 import type { FeatureContext } from "../feature.js";
-import type { ExamSessionDto } from "../contracts/scheduling.js";
 import { errors } from "../lib/errors.js";
 import { createAnswers } from "./answers.js";
 import { createAttemptControls } from "./attempt-controls.js";
 import { createCheckIn } from "./check-in.js";
 import { createClosing } from "./closing.js";
 import { createExamCore, type ExamServiceDeps } from "./exam-core.js";
-import {
-  SYSTEM,
-  type Actor,
-  type CheckInInput,
-  type CheckInOutcome,
-  type ExamDeliveryPort,
-} from "./ports.js";
+import { SYSTEM, type Actor, type ExamDeliveryPort } from "./ports.js";
 import { createPresence } from "./presence.js";
-import { toSeatView } from "./presenters.js";
 import { createQueries } from "./queries.js";
 import { createRelease } from "./release.js";
-import type { UnitOfWork } from "./unit-of-work.js";
 
 export { DEFAULT_EXAM_OPTIONS, type ExamOptions, type ExamServiceDeps } from "./exam-core.js";
 
@@ -42,21 +33,6 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     closing.closeAttempt(attemptId, "forced", actor, uow),
   );
 
-  /** Check-in as the proctor console sees it: the new (or existing) attempt's seat. */
-  async function checkIn(
-    actor: Actor,
-    session: ExamSessionDto,
-    input: CheckInInput,
-    uow: UnitOfWork,
-  ): Promise<CheckInOutcome> {
-    const { attempt, assignment } = await checkIns.checkIn(actor, session, input, uow);
-    return {
-      attemptId: attempt._id,
-      seat: toSeatView(attempt, core.now()),
-      photoId: assignment.photoId ?? null,
-    };
-  }
-
   /**
    * Refuses (403, audited) an event a candidate aims at an attempt that is not theirs. The refusal
    * changes nothing else, so its entry is an audit record of its own.
@@ -80,7 +56,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   const service = {
     instanceId: core.instanceId,
     assertOwnAttempt,
-    checkIn,
+    checkIn: checkIns.checkIn,
     retakeCheck: checkIns.retakeCheck,
     confirm: release.confirm,
     release: release.release,

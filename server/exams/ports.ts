@@ -5,7 +5,7 @@ import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.
 import type { SeatViewDto } from "../contracts/exams.js";
 import type { ServerToClientEvents } from "../contracts/socket-events.js";
 import type { RetakePolicy } from "./retake.js";
-import type { UnitOfWork } from "./unit-of-work.js";
+import type { Commit, UnitOfWork } from "./unit-of-work.js";
 
 /**
  * Narrow ports exam delivery consumes, so it can be built and tested before (and apart from) the
@@ -124,11 +124,12 @@ export interface AttemptsOutcome {
  * commit as one transaction, and pushes to sockets only after that commit.
  */
 export interface ExamDeliveryPort {
+  /** Checks and assembles the paper first, then writes through `commit` (the caller's unit of work). */
   checkIn(
     actor: Actor,
     session: ExamSessionDto,
     input: CheckInInput,
-    uow: UnitOfWork,
+    commit: Commit<CheckInOutcome>,
   ): Promise<CheckInOutcome>;
   /** Before the scheduled start only with `earlyReason` (or never, by configuration); `early` says which. */
   release(

@@ -13,6 +13,13 @@ export interface UnitOfWork {
 }
 
 /**
+ * Runs a command's writes in a unit of work the caller opens, after the command has done its
+ * costly preparation outside it: the caller appends its audit entry (which may name what the
+ * writes made) in the same unit.
+ */
+export type Commit<R> = (writes: (uow: UnitOfWork) => Promise<R>) => Promise<R>;
+
+/**
  * Runs `work` as one audited transaction (`audit.transaction`: retried whole on a write
  * conflict), then the effects it queued. A retry starts with no effects, so nothing is announced
  * twice or for a try that did not commit. `work` appends its audit entry with `uow.session`.

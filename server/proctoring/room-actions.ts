@@ -24,29 +24,32 @@ export function createRoomActions(desk: ProctorDesk) {
       const session = await authorize(user, p.sessionId);
       if (session.status === "cancelled") throw errors.conflict("session_cancelled", "本场次已取消");
       const photo = p.photo ? decodePhoto(p.photo) : undefined;
-      const checkedIn = await audited(async (uow) => {
-        const r = await deps.exams.checkIn(
-          toActor(user),
-          session,
-          {
-            candidateId: p.candidateId,
-            idNumber: p.idNumber,
-            seatId: p.seatId,
-            accommodation: p.accommodation,
-            photo,
-          },
-          uow,
-        );
-        await entry(
-          uow,
-          user,
-          "exam.check_in",
-          p.sessionId,
-          { candidateId: p.candidateId, seatId: r.seat.seatId, onSitePhoto: Boolean(photo) },
-          r.attemptId,
-        );
-        return r;
-      });
+      // Exam delivery checks and assembles the paper first; its writes and this entry then
+      // commit as one transaction.
+      const checkedIn = await deps.exams.checkIn(
+        toActor(user),
+        session,
+        {
+          candidateId: p.candidateId,
+          idNumber: p.idNumber,
+          seatId: p.seatId,
+          accommodation: p.accommodation,
+          photo,
+        },
+        (writes) =>
+          audited(async (uow) => {
+            const r = await writes(uow);
+            await entry(
+              uow,
+              user,
+              "exam.check_in",
+              p.sessionId,
+              { candidateId: p.candidateId, seatId: r.seat.seatId, onSitePhoto: Boolean(photo) },
+              r.attemptId,
+            );
+            return r;
+          }),
+      );
       return { seat: checkedIn.seat, photoId: checkedIn.photoId, onSitePhoto: Boolean(photo) };
     },
 
