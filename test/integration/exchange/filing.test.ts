@@ -2,34 +2,19 @@ import { expect } from "chai";
 import { createHubExchangeService } from "../../../server/exchange/index.js";
 import { createHubExchangePort } from "../../../server/hub/index.js";
 import { staffAgent } from "../../helpers/auth.js";
-import { useTestDatabase } from "../../helpers/database.js";
-import { startTestHub, type TestHub } from "../hub/support.js";
-import { aCertifiedPractitioner, aFiling, anOfficer, aNotice, aProvince, type TestProvince } from "./support.js";
+import { aCertifiedPractitioner, aFiling, anOfficer, aNotice, useExchangeNetwork } from "./support.js";
 
 describe("cross-province exchange: filing, ending and notice stories", () => {
-  const jsDb = useTestDatabase("prov_js");
-  const bjDb = useTestDatabase("prov_bj");
-  let hub: TestHub;
-  let jiangsu: TestProvince;
-  let beijing: TestProvince;
+  const net = useExchangeNetwork();
   const bjCounty = anOfficer("110105", "朝阳区业务员");
   const jsProvince = anOfficer("320000", "江苏省厅业务员");
 
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aProvince(hub, "320000", jsDb.conn);
-    beijing = await aProvince(hub, "110000", bjDb.conn);
-  });
-  after(async () => {
-    await hub.node.stop();
-  });
-
-  const hubCase = (caseId: string) => hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId });
+  const hubCase = (caseId: string) => net.hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId });
 
   async function aFiledPractitioner() {
-    const p = await aCertifiedPractitioner(jiangsu, { issuingDivision: "320100" });
-    const found = await beijing.lookup(bjCounty, p.idNumber);
-    const filed = await beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
+    const p = await aCertifiedPractitioner(net.jiangsu, { issuingDivision: "320100" });
+    const found = await net.beijing.lookup(bjCounty, p.idNumber);
+    const filed = await net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
     return { p, found, filed };
   }
 
@@ -38,89 +23,89 @@ describe("cross-province exchange: filing, ending and notice stories", () => {
     expect(filed).to.include({ state: "sent", toProvince: "320000", division: "110105" });
     expect(await hubCase(filed.caseId)).to.include({ state: "sent", responsibleDivision: "320100", lookupId: found.lookupId });
 
-    expect(await jiangsu.pull()).to.equal(1);
-    const received = await jiangsu.exchange.get(jsProvince, filed.caseId);
+    expect(await net.jiangsu.pull()).to.equal(1);
+    const received = await net.jiangsu.exchange.get(jsProvince, filed.caseId);
     expect(received).to.include({ box: "in", state: "delivered", division: "320100", fromProvince: "110000", lookupId: found.lookupId });
     expect(await hubCase(filed.caseId)).to.include({ state: "delivered" });
 
-    await jiangsu.exchange.answer(jsProvince, filed.caseId, { outcome: "acknowledged" });
-    await jiangsu.send();
-    await beijing.pull();
-    const seenByBeijing = await beijing.exchange.get(bjCounty, filed.caseId);
+    await net.jiangsu.exchange.answer(jsProvince, filed.caseId, { outcome: "acknowledged" });
+    await net.jiangsu.send();
+    await net.beijing.pull();
+    const seenByBeijing = await net.beijing.exchange.get(bjCounty, filed.caseId);
     expect(seenByBeijing.state).to.equal("acknowledged");
     expect(seenByBeijing.ack).to.include({ outcome: "acknowledged", officer: "江苏省厅业务员" });
-    expect((await jiangsu.exchange.get(jsProvince, filed.caseId)).state).to.equal("acknowledged");
+    expect((await net.jiangsu.exchange.get(jsProvince, filed.caseId)).state).to.equal("acknowledged");
     expect(await hubCase(filed.caseId)).to.include({ state: "acknowledged" });
   });
 
   it("when 北京 ends an acknowledged filing, then 江苏 is told and both show ended, and the practitioner can be filed again", async () => {
     const { p, filed } = await aFiledPractitioner();
-    await jiangsu.pull();
-    await jiangsu.exchange.answer(jsProvince, filed.caseId, { outcome: "acknowledged" });
-    await jiangsu.send();
-    await beijing.exchange.end(bjCounty, filed.caseId, { endDate: "2027-03-31", reason: "与用人单位解除劳动合同" });
-    await beijing.send();
-    await jiangsu.pull();
-    expect(await jiangsu.exchange.get(jsProvince, filed.caseId)).to.deep.include({ state: "ended", end: { endDate: "2027-03-31", reason: "与用人单位解除劳动合同" } });
-    expect((await beijing.exchange.get(bjCounty, filed.caseId)).state).to.equal("ended");
+    await net.jiangsu.pull();
+    await net.jiangsu.exchange.answer(jsProvince, filed.caseId, { outcome: "acknowledged" });
+    await net.jiangsu.send();
+    await net.beijing.exchange.end(bjCounty, filed.caseId, { endDate: "2027-03-31", reason: "与用人单位解除劳动合同" });
+    await net.beijing.send();
+    await net.jiangsu.pull();
+    expect(await net.jiangsu.exchange.get(jsProvince, filed.caseId)).to.deep.include({ state: "ended", end: { endDate: "2027-03-31", reason: "与用人单位解除劳动合同" } });
+    expect((await net.beijing.exchange.get(bjCounty, filed.caseId)).state).to.equal("ended");
     expect(await hubCase(filed.caseId)).to.include({ state: "ended" });
-    const again = await beijing.lookup(bjCounty, p.idNumber);
-    expect((await beijing.exchange.file(bjCounty, { lookupId: again.lookupId, practitioner: p, details: aFiling() })).state).to.equal("sent");
+    const again = await net.beijing.lookup(bjCounty, p.idNumber);
+    expect((await net.beijing.exchange.file(bjCounty, { lookupId: again.lookupId, practitioner: p, details: aFiling() })).state).to.equal("sent");
   });
 
   it("when 江苏 raises a problem with a filing, then 北京 sees the problem and its note", async () => {
     const { filed } = await aFiledPractitioner();
-    await jiangsu.pull();
-    await jiangsu.exchange.answer(jsProvince, filed.caseId, { outcome: "problem", problem: { code: "identity_mismatch", note: "驾驶证号与本省档案不符" } });
-    await jiangsu.send();
-    await beijing.pull();
-    const c = await beijing.exchange.get(bjCounty, filed.caseId);
+    await net.jiangsu.pull();
+    await net.jiangsu.exchange.answer(jsProvince, filed.caseId, { outcome: "problem", problem: { code: "identity_mismatch", note: "驾驶证号与本省档案不符" } });
+    await net.jiangsu.send();
+    await net.beijing.pull();
+    const c = await net.beijing.exchange.get(bjCounty, filed.caseId);
     expect(c.state).to.equal("problem");
     expect(c.ack?.problem).to.deep.equal({ code: "identity_mismatch", note: "驾驶证号与本省档案不符" });
   });
 
   it("when 北京 reports a penalty of a 江苏 practitioner, then 江苏 sees it with case number and points and acknowledges", async () => {
-    const p = await aCertifiedPractitioner(jiangsu);
-    const notice = await beijing.exchange.notify(bjCounty, { practitioner: p, details: aNotice() });
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const notice = await net.beijing.exchange.notify(bjCounty, { practitioner: p, details: aNotice() });
     expect(notice.state).to.equal("sent");
-    await jiangsu.pull();
-    const received = await jiangsu.exchange.get(jsProvince, notice.caseId);
+    await net.jiangsu.pull();
+    const received = await net.jiangsu.exchange.get(jsProvince, notice.caseId);
     expect(received.details).to.include({ caseNumber: "京交执罚〔2026〕118号", points: 3, fineYuan: 200 });
-    await jiangsu.exchange.answer(jsProvince, notice.caseId, { outcome: "acknowledged" });
-    await jiangsu.send();
-    await beijing.pull();
-    expect((await beijing.exchange.get(bjCounty, notice.caseId)).state).to.equal("acknowledged");
-    const mine = await jiangsu.exchange.ofPractitioner(jsProvince, p.idNumber);
+    await net.jiangsu.exchange.answer(jsProvince, notice.caseId, { outcome: "acknowledged" });
+    await net.jiangsu.send();
+    await net.beijing.pull();
+    expect((await net.beijing.exchange.get(bjCounty, notice.caseId)).state).to.equal("acknowledged");
+    const mine = await net.jiangsu.exchange.ofPractitioner(jsProvince, p.idNumber);
     expect(mine.cases.map((c) => `${c.kind}:${c.state}`)).to.deep.equal(["notice:acknowledged"]);
     expect(mine.credit).to.deep.equal({ notices: 1, points: 3, fineYuan: 200 });
   });
 
   it("when the hub operator (ministry level) lists the network's cases, then every province's cases appear with their state, and an anonymous request is refused", async () => {
     const { filed } = await aFiledPractitioner();
-    const operator = await staffAgent(hub.node, { roles: ["hub_operator"], divisionCode: "000000" });
+    const operator = await staffAgent(net.hub.node, { roles: ["hub_operator"], divisionCode: "000000" });
     const res = await operator.agent.get("/api/hub/exchange/cases?province=320000&limit=200");
     expect(res.status).to.equal(200);
     expect((res.body as { caseId: string; fromProvince: string }[]).find((c) => c.caseId === filed.caseId)).to.include({ fromProvince: "110000", state: "sent" });
-    const anonymous = await fetch(`${hub.node.url}/api/hub/exchange/cases`);
+    const anonymous = await fetch(`${net.hub.node.url}/api/hub/exchange/cases`);
     expect(anonymous.status).to.equal(401);
   });
 
   it("when a case is not answered before its deadline, then the hub escalates it once and both provinces see it overdue, the province level's list too", async () => {
     const { filed } = await aFiledPractitioner();
-    await jiangsu.pull();
-    const exchange = createHubExchangeService(hub.node.ctx.conn, { hub: createHubExchangePort(hub.node.ctx.conn), ackHours: { filing: 72, transfer: 120, notice: 240 } });
+    await net.jiangsu.pull();
+    const exchange = createHubExchangeService(net.hub.node.ctx.conn, { hub: createHubExchangePort(net.hub.node.ctx.conn), ackHours: { filing: 72, transfer: 120, notice: 240 } });
     const later = new Date(Date.now() + 73 * 3_600_000);
     expect(await exchange.sweepOverdue(later)).to.be.greaterThan(0);
     expect(await exchange.sweepOverdue(later)).to.equal(0);
     expect(await hubCase(filed.caseId)).to.include({ overdue: true });
-    await jiangsu.pull();
-    await beijing.pull();
-    expect(await jiangsu.exchange.get(jsProvince, filed.caseId)).to.include({ overdue: true, state: "delivered" });
-    expect((await beijing.exchange.get(bjCounty, filed.caseId)).overdue).to.equal(true);
-    const escalated = await jiangsu.exchange.escalations(jsProvince);
+    await net.jiangsu.pull();
+    await net.beijing.pull();
+    expect(await net.jiangsu.exchange.get(jsProvince, filed.caseId)).to.include({ overdue: true, state: "delivered" });
+    expect((await net.beijing.exchange.get(bjCounty, filed.caseId)).overdue).to.equal(true);
+    const escalated = await net.jiangsu.exchange.escalations(jsProvince);
     expect(escalated.map((c) => c.caseId)).to.include(filed.caseId);
     let refused: unknown;
-    await jiangsu.exchange.escalations(anOfficer("320100")).catch((e: unknown) => (refused = e));
+    await net.jiangsu.exchange.escalations(anOfficer("320100")).catch((e: unknown) => (refused = e));
     expect(refused).to.have.property("code", "province_level_only");
   });
 });

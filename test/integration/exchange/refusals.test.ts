@@ -1,31 +1,16 @@
 import { expect } from "chai";
 import type { CaseReceipt } from "../../../server/contracts/exchange.js";
-import { useTestDatabase } from "../../helpers/database.js";
-import { startTestHub, type TestHub } from "../hub/support.js";
-import { aCertifiedPractitioner, aFiling, anOfficer, aProvince, type TestProvince } from "./support.js";
+import { aCertifiedPractitioner, aFiling, anOfficer, useExchangeNetwork } from "./support.js";
 
 describe("cross-province exchange: bad input and forged answers", () => {
-  const jsDb = useTestDatabase("prov_js");
-  const bjDb = useTestDatabase("prov_bj");
-  let hub: TestHub;
-  let jiangsu: TestProvince;
-  let beijing: TestProvince;
+  const net = useExchangeNetwork();
   const bjCounty = anOfficer("110105", "朝阳区业务员");
 
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aProvince(hub, "320000", jsDb.conn);
-    beijing = await aProvince(hub, "110000", bjDb.conn);
-  });
-  after(async () => {
-    await hub.node.stop();
-  });
-
   const counts = async () => ({
-    hubCases: await hub.node.ctx.conn.collection("exchange_cases").countDocuments(),
-    hubInbox: await hub.node.ctx.conn.collection("exchange_inbox").countDocuments(),
-    bjCases: await bjDb.conn.collection("exchange_local_cases").countDocuments(),
-    bjOutgoing: await bjDb.conn.collection("exchange_outgoing").countDocuments(),
+    hubCases: await net.hub.node.ctx.conn.collection("exchange_cases").countDocuments(),
+    hubInbox: await net.hub.node.ctx.conn.collection("exchange_inbox").countDocuments(),
+    bjCases: await net.beijing.conn.collection("exchange_local_cases").countDocuments(),
+    bjOutgoing: await net.beijing.conn.collection("exchange_outgoing").countDocuments(),
   });
 
   async function refusalOf(work: Promise<unknown>): Promise<{ code: string; status: number }> {
@@ -38,94 +23,94 @@ describe("cross-province exchange: bad input and forged answers", () => {
   }
 
   it("when 北京 files a practitioner the hub does not know, then it is refused as practitioner_unknown and nothing is written on either side", async () => {
-    const p = await aCertifiedPractitioner(jiangsu);
-    const found = await beijing.lookup(bjCounty, p.idNumber);
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const found = await net.beijing.lookup(bjCounty, p.idNumber);
     const before = await counts();
-    const err = await refusalOf(beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: { idNumber: "320102198001011232", name: "查无此人" }, details: aFiling() }));
+    const err = await refusalOf(net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: { idNumber: "320102198001011232", name: "查无此人" }, details: aFiling() }));
     expect(err).to.include({ code: "practitioner_unknown", status: 404 });
     expect(await counts()).to.deep.equal(before);
   });
 
   it("when the certificate is revoked, then the filing is refused as certificate_not_valid and nothing is written", async () => {
-    const p = await aCertifiedPractitioner(jiangsu, { status: "revoked" });
-    const found = await beijing.lookup(bjCounty, p.idNumber);
+    const p = await aCertifiedPractitioner(net.jiangsu, { status: "revoked" });
+    const found = await net.beijing.lookup(bjCounty, p.idNumber);
     const before = await counts();
-    expect(await refusalOf(beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() }))).to.include({ code: "certificate_not_valid", status: 409 });
+    expect(await refusalOf(net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() }))).to.include({ code: "certificate_not_valid", status: 409 });
     expect(await counts()).to.deep.equal(before);
   });
 
   it("when the lookup reference names someone else, has another reason or is another province's, then the filing is refused as lookup_mismatch", async () => {
-    const p = await aCertifiedPractitioner(jiangsu);
-    const other = await aCertifiedPractitioner(jiangsu);
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const other = await aCertifiedPractitioner(net.jiangsu);
     const before = await counts();
-    const wrongPerson = await beijing.lookup(bjCounty, other.idNumber);
-    const wrongReason = await beijing.lookup(bjCounty, p.idNumber, "employer_check");
-    const jiangsusOwn = await jiangsu.lookup(anOfficer("320100"), p.idNumber);
+    const wrongPerson = await net.beijing.lookup(bjCounty, other.idNumber);
+    const wrongReason = await net.beijing.lookup(bjCounty, p.idNumber, "employer_check");
+    const jiangsusOwn = await net.jiangsu.lookup(anOfficer("320100"), p.idNumber);
     for (const lookupId of [wrongPerson.lookupId, wrongReason.lookupId, jiangsusOwn.lookupId]) {
-      expect(await refusalOf(beijing.exchange.file(bjCounty, { lookupId, practitioner: p, details: aFiling() }))).to.include({ code: "lookup_mismatch", status: 422 });
+      expect(await refusalOf(net.beijing.exchange.file(bjCounty, { lookupId, practitioner: p, details: aFiling() }))).to.include({ code: "lookup_mismatch", status: 422 });
     }
     expect(await counts()).to.deep.equal(before);
   });
 
   it("when the same practitioner is filed twice in the same division, then the second is refused as already_filed; another division may file", async () => {
-    const p = await aCertifiedPractitioner(jiangsu);
-    const found = await beijing.lookup(bjCounty, p.idNumber);
-    await beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const found = await net.beijing.lookup(bjCounty, p.idNumber);
+    await net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
     const before = await counts();
-    expect(await refusalOf(beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() }))).to.include({ code: "already_filed", status: 409 });
+    expect(await refusalOf(net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() }))).to.include({ code: "already_filed", status: 409 });
     expect(await counts()).to.deep.equal(before);
-    // The hub refuses it too, whoever asks: a second 北京 node writing straight to the hub.
-    const direct = await beijing.client.call("POST", "/api/hub/v1/exchange/cases", {
+    // The hub refuses it too, whoever asks: a second 北京 node writing straight to the net.hub.
+    const direct = await net.beijing.client.call("POST", "/api/hub/v1/exchange/cases", {
       caseId: "direct-second-filing-1", kind: "filing", lookupId: found.lookupId, practitioner: p, officer: { id: "x", name: "某", divisionCode: "110105" }, details: aFiling(),
     });
     expect(direct.status).to.equal(409);
     const haidian = anOfficer("110108", "海淀区业务员");
-    const again = await beijing.lookup(haidian, p.idNumber);
-    expect((await beijing.exchange.file(haidian, { lookupId: again.lookupId, practitioner: p, details: aFiling() })).state).to.equal("sent");
+    const again = await net.beijing.lookup(haidian, p.idNumber);
+    expect((await net.beijing.exchange.file(haidian, { lookupId: again.lookupId, practitioner: p, details: aFiling() })).state).to.equal("sent");
   });
 
   it("when 北京 signs an answer to a filing addressed to 江苏, then the hub refuses it as not_case_recipient and the case is unchanged", async () => {
-    const p = await aCertifiedPractitioner(jiangsu);
-    const found = await beijing.lookup(bjCounty, p.idNumber);
-    const filed = await beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
-    const forged = await beijing.client.call<CaseReceipt>("POST", `/api/hub/v1/exchange/cases/${filed.caseId}/answer`, {
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const found = await net.beijing.lookup(bjCounty, p.idNumber);
+    const filed = await net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
+    const forged = await net.beijing.client.call<CaseReceipt>("POST", `/api/hub/v1/exchange/cases/${filed.caseId}/answer`, {
       outcome: "acknowledged", officer: { id: "fake", name: "冒充江苏", divisionCode: "320000" },
     });
     expect(forged.status).to.equal(403);
     expect((forged.body as unknown as { error: { code: string } }).error.code).to.equal("not_case_recipient");
     // A 北京 officer on the 北京 node has no received case to answer.
-    expect(await refusalOf(beijing.exchange.answer(anOfficer("110000"), filed.caseId, { outcome: "acknowledged" }))).to.include({ code: "case_not_found" });
-    const c = await hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId: filed.caseId });
+    expect(await refusalOf(net.beijing.exchange.answer(anOfficer("110000"), filed.caseId, { outcome: "acknowledged" }))).to.include({ code: "case_not_found" });
+    const c = await net.hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId: filed.caseId });
     expect(c).to.include({ state: "sent", ack: null });
   });
 
   it("when an answer arrives signed with an unregistered key, then the gate refuses it and the case is unchanged", async () => {
-    const p = await aCertifiedPractitioner(jiangsu);
-    const found = await beijing.lookup(bjCounty, p.idNumber);
-    const filed = await beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const found = await net.beijing.lookup(bjCounty, p.idNumber);
+    const filed = await net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
     const { createNodeClient, createMessageLog, generateNodeKey } = await import("../../../server/sharing/index.js");
-    const stranger = createNodeClient({ key: generateNodeKey(), peer: hub.peer, log: createMessageLog(bjDb.conn) });
+    const stranger = createNodeClient({ key: generateNodeKey(), peer: net.hub.peer, log: createMessageLog(net.beijing.conn) });
     const forged = await stranger.call("POST", `/api/hub/v1/exchange/cases/${filed.caseId}/answer`, { outcome: "acknowledged", officer: { id: "x", name: "伪造", divisionCode: "320000" } });
     expect(forged.status).to.equal(401);
-    expect(await hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId: filed.caseId })).to.include({ state: "sent", ack: null });
+    expect(await net.hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId: filed.caseId })).to.include({ state: "sent", ack: null });
   });
 
   it("when a county officer of 江苏 lists received filings, then only those of their own county's office appear; the province sees all", async () => {
-    const inNanjing = await aCertifiedPractitioner(jiangsu, { issuingDivision: "320102" });
-    const inSuzhou = await aCertifiedPractitioner(jiangsu, { issuingDivision: "320505" });
+    const inNanjing = await aCertifiedPractitioner(net.jiangsu, { issuingDivision: "320102" });
+    const inSuzhou = await aCertifiedPractitioner(net.jiangsu, { issuingDivision: "320505" });
     const cases: string[] = [];
     for (const p of [inNanjing, inSuzhou]) {
-      const found = await beijing.lookup(bjCounty, p.idNumber);
-      cases.push((await beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() })).caseId);
+      const found = await net.beijing.lookup(bjCounty, p.idNumber);
+      cases.push((await net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() })).caseId);
     }
-    await jiangsu.pull();
+    await net.jiangsu.pull();
     const county = anOfficer("320102", "玄武区业务员");
-    const seen = (await jiangsu.exchange.list(county, { box: "in", limit: 200 })).map((c) => c.caseId);
+    const seen = (await net.jiangsu.exchange.list(county, { box: "in", limit: 200 })).map((c) => c.caseId);
     expect(seen).to.include(cases[0]).and.not.include(cases[1]);
-    expect(await refusalOf(jiangsu.exchange.answer(county, cases[1]!, { outcome: "acknowledged" }))).to.include({ code: "case_not_found", status: 404 });
-    const all = (await jiangsu.exchange.list(anOfficer("320000"), { box: "in", limit: 200 })).map((c) => c.caseId);
+    expect(await refusalOf(net.jiangsu.exchange.answer(county, cases[1]!, { outcome: "acknowledged" }))).to.include({ code: "case_not_found", status: 404 });
+    const all = (await net.jiangsu.exchange.list(anOfficer("320000"), { box: "in", limit: 200 })).map((c) => c.caseId);
     expect(all).to.include.members(cases);
     // And on the sending side, another 北京 district does not see 朝阳's filings.
-    expect((await beijing.exchange.list(anOfficer("110108"), { box: "out", limit: 200 })).map((c) => c.caseId)).to.not.include(cases[0]);
+    expect((await net.beijing.exchange.list(anOfficer("110108"), { box: "out", limit: 200 })).map((c) => c.caseId)).to.not.include(cases[0]);
   });
 });

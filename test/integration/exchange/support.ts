@@ -5,7 +5,8 @@ import type { CollectionReceipt, LookupAnswer, LookupReason } from "../../../ser
 import { createExchangeTransport, createProvinceExchangeService } from "../../../server/exchange/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { createMessageLog, createNodeClient, type NodeClient } from "../../../server/sharing/index.js";
-import { aCertificateRecord, aNewIdNumber, aRegisteredProvince, type TestHub } from "../hub/support.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { aCertificateRecord, aNewIdNumber, aRegisteredProvince, startTestHub, type TestHub } from "../hub/support.js";
 
 const silent = createLogger({ level: "silent", name: "test" });
 
@@ -42,6 +43,48 @@ export async function aProvince(
   return { provinceCode, conn, key, plain, client, link, transport, exchange, lookup, pull: () => transport.pullOnce(provinceCode), send: () => transport.sendOnce() };
 }
 export type TestProvince = Awaited<ReturnType<typeof aProvince>>;
+
+/** The test network of the exchange stories: a hub and 江苏 and 北京, each province on its own database. */
+export interface ExchangeNetwork {
+  readonly hub: TestHub;
+  readonly jiangsu: TestProvince;
+  readonly beijing: TestProvince;
+}
+
+/**
+ * Starts the exchange network for the calling describe block and stops it after the block (the
+ * provinces' databases are dropped by `useTestDatabase`). `jiangsu` takes 江苏's optional ports.
+ */
+export function useExchangeNetwork(
+  options: { jiangsu?: Parameters<typeof aProvince>[3] } = {},
+): ExchangeNetwork {
+  const jsDb = useTestDatabase("prov_js");
+  const bjDb = useTestDatabase("prov_bj");
+  const state: { hub?: TestHub; jiangsu?: TestProvince; beijing?: TestProvince } = {};
+  before(async () => {
+    state.hub = await startTestHub();
+    state.jiangsu = await aProvince(state.hub, "320000", jsDb.conn, options.jiangsu);
+    state.beijing = await aProvince(state.hub, "110000", bjDb.conn);
+  });
+  after(async () => {
+    await state.hub?.node.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (!value) throw new Error("useExchangeNetwork: the network is only available inside tests");
+    return value;
+  };
+  return {
+    get hub() {
+      return started(state.hub);
+    },
+    get jiangsu() {
+      return started(state.jiangsu);
+    },
+    get beijing() {
+      return started(state.beijing);
+    },
+  };
+}
 
 /** Publishes a certificate of a new practitioner of `home`, issued by `issuingDivision`, to the hub. */
 export async function aCertifiedPractitioner(

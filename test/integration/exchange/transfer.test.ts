@@ -1,76 +1,64 @@
 import { expect } from "chai";
 import type { CollectionReceipt, LookupAnswer } from "../../../server/contracts/hub.js";
-import { useTestDatabase } from "../../helpers/database.js";
-import { aCertificateRecord, startTestHub, type TestHub } from "../hub/support.js";
-import { aCertifiedPractitioner, anOfficer, aProvince, type TestProvince } from "./support.js";
+import { aCertificateRecord } from "../hub/support.js";
+import { aCertifiedPractitioner, anOfficer, useExchangeNetwork, type TestProvince } from "./support.js";
 
 describe("cross-province exchange: transfer (转籍)", () => {
-  const jsDb = useTestDatabase("prov_js");
-  const bjDb = useTestDatabase("prov_bj");
-  let hub: TestHub;
-  let jiangsu: TestProvince;
-  let beijing: TestProvince;
   /** Whose certificate 江苏 was asked to send with its agreement (this node holds none: a register entry). */
   const asked: string[] = [];
-  const bjOfficer = anOfficer("110000", "北京市厅业务员");
-  const jsOfficer = anOfficer("320000", "江苏省厅业务员");
-
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aProvince(hub, "320000", jsDb.conn, {
+  const net = useExchangeNetwork({
+    jiangsu: {
       sourceCertificate: (_actor, idNumber) => {
         asked.push(idNumber);
         return Promise.resolve(null);
       },
-    });
-    beijing = await aProvince(hub, "110000", bjDb.conn);
+    },
   });
-  after(async () => {
-    await hub.node.stop();
-  });
+  const bjOfficer = anOfficer("110000", "北京市厅业务员");
+  const jsOfficer = anOfficer("320000", "江苏省厅业务员");
 
-  const pointer = (idNumber: string) => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+  const pointer = (idNumber: string) => net.hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
   const publish = (p: TestProvince, record: unknown) =>
     p.plain.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId: `t-${Math.random().toString(36).slice(2, 10)}`, records: [record] });
 
   it("when 江苏 agrees to 北京's transfer, then 江苏 is asked for its certificate, the pointer moves to 北京 exactly once, and both provinces' certificate records are accepted", async () => {
-    const p = await aCertifiedPractitioner(jiangsu, { name: "陈转籍" });
+    const p = await aCertifiedPractitioner(net.jiangsu, { name: "陈转籍" });
     const beijingsCertificate = { ...aCertificateRecord({ province: "110000", idNumber: p.idNumber, name: p.name }), issuingDivision: "110000" };
     // Before the transfer 北京 may not write this practitioner's certificate.
-    expect((await publish(beijing, beijingsCertificate)).body.results[0]?.reasons[0]?.code).to.equal("not_home_province");
+    expect((await publish(net.beijing, beijingsCertificate)).body.results[0]?.reasons[0]?.code).to.equal("not_home_province");
 
-    const found = await beijing.lookup(bjOfficer, p.idNumber);
-    const transfer = await beijing.exchange.transfer(bjOfficer, { lookupId: found.lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+    const found = await net.beijing.lookup(bjOfficer, p.idNumber);
+    const transfer = await net.beijing.exchange.transfer(bjOfficer, { lookupId: found.lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
     expect(transfer.state).to.equal("sent");
-    await jiangsu.pull();
-    await jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "acknowledged" });
+    await net.jiangsu.pull();
+    await net.jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "acknowledged" });
     expect(asked).to.deep.equal([p.idNumber]);
-    await jiangsu.send();
-    await jiangsu.send();
-    await beijing.pull();
-    expect((await beijing.exchange.get(bjOfficer, transfer.caseId)).state).to.equal("acknowledged");
+    await net.jiangsu.send();
+    await net.jiangsu.send();
+    await net.beijing.pull();
+    expect((await net.beijing.exchange.get(bjOfficer, transfer.caseId)).state).to.equal("acknowledged");
     expect(await pointer(p.idNumber)).to.include({ homeProvince: "110000" });
-    expect(await hub.node.ctx.conn.collection("hub_changes").countDocuments({ idNumber: p.idNumber, recordType: "transfer" })).to.equal(1);
+    expect(await net.hub.node.ctx.conn.collection("hub_changes").countDocuments({ idNumber: p.idNumber, recordType: "transfer" })).to.equal(1);
 
     // 江苏's cancellation (its own record, next version) and 北京's new certificate both go through the collection interface.
     const jsCancel = { ...aCertificateRecord({ idNumber: p.idNumber, name: p.name, version: 2 }), state: "invalid", certificate: { ...aCertificateRecord({ idNumber: p.idNumber }).certificate!, status: "cancelled" } };
-    expect((await publish(jiangsu, jsCancel)).body.results[0]?.outcome).to.equal("accepted");
-    expect((await publish(beijing, beijingsCertificate)).body.results[0]?.outcome).to.equal("accepted");
+    expect((await publish(net.jiangsu, jsCancel)).body.results[0]?.outcome).to.equal("accepted");
+    expect((await publish(net.beijing, beijingsCertificate)).body.results[0]?.outcome).to.equal("accepted");
     expect(await pointer(p.idNumber)).to.include({ homeProvince: "110000", certificateStatus: "valid" });
     // 江苏 can no longer start new records for the person.
     const jsNew = { ...aCertificateRecord({ idNumber: p.idNumber, name: p.name }), recordId: `cert2:${p.idNumber}` };
-    expect((await publish(jiangsu, jsNew)).body.results[0]?.reasons[0]?.code).to.equal("not_home_province");
-    const seen = await jiangsu.client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber: p.idNumber }, officerId: "x", reason: "enforcement", caseReference: "核验" });
+    expect((await publish(net.jiangsu, jsNew)).body.results[0]?.reasons[0]?.code).to.equal("not_home_province");
+    const seen = await net.jiangsu.client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber: p.idNumber }, officerId: "x", reason: "enforcement", caseReference: "核验" });
     expect(seen.body.matches[0]).to.include({ homeProvince: "110000", certificateStatus: "valid" });
   });
 
   it("when a transfer is answered with a problem, then no certificate is sent and the pointer stays", async () => {
-    const p = await aCertifiedPractitioner(jiangsu, { name: "陈异议" });
-    const found = await beijing.lookup(bjOfficer, p.idNumber);
-    const transfer = await beijing.exchange.transfer(bjOfficer, { lookupId: found.lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
-    await jiangsu.pull();
-    await jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "problem", problem: { code: "identity_mismatch", note: "户籍信息不符" } });
-    await jiangsu.send();
+    const p = await aCertifiedPractitioner(net.jiangsu, { name: "陈异议" });
+    const found = await net.beijing.lookup(bjOfficer, p.idNumber);
+    const transfer = await net.beijing.exchange.transfer(bjOfficer, { lookupId: found.lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+    await net.jiangsu.pull();
+    await net.jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "problem", problem: { code: "identity_mismatch", note: "户籍信息不符" } });
+    await net.jiangsu.send();
     expect(asked).to.not.include(p.idNumber);
     expect(await pointer(p.idNumber)).to.include({ homeProvince: "320000" });
   });
