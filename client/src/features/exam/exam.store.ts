@@ -1,5 +1,5 @@
 import { defineStore } from "pinia";
-import { computed, reactive, ref, shallowRef } from "vue";
+import { computed, ref, shallowRef } from "vue";
 import type { Ack } from "@contracts/errors.js";
 import type {
   AttemptClosedDto,
@@ -13,22 +13,10 @@ import type {
 import type { CandidateQuestion } from "@contracts/paper.js";
 import { AnswerJournal, type JournalDraft, type JournalEntry } from "@/shared/answer-journal.js";
 import { emitWithAck, useSocket } from "@/shared/socket.js";
+import { useAnswerSlots } from "./answer-slots.js";
 import { anchorClock, newerAnchor, remainingMs, serverNow, type ClockAnchor } from "./exam-clock.js";
 
-/** What the page shows for one question slot. */
-export interface AnswerSlot {
-  choice: string[];
-  flagged: boolean;
-  /** Seq of the newest local change of `choice` (0 = never changed here or on the server). */
-  choiceSeq: number;
-  /** Highest seq the server acknowledged as stored for this question's choice. */
-  savedSeq: number;
-  flagSeq: number;
-  flagSavedSeq: number;
-}
-
-/** Per-question save state for the "已保存" indicator. */
-export type SaveState = "none" | "saved" | "saving" | "queued";
+export type { AnswerSlot, SaveState } from "./answer-slots.js";
 
 const SAVE_TIMEOUT_MS = 8000;
 const SUBMIT_TIMEOUT_MS = 20_000;
@@ -44,7 +32,6 @@ const CHECK_IN_POLL_MS = 3000;
 export const useExamStore = defineStore("exam", () => {
   const attempt = shallowRef<CandidateAttemptDto | null>(null);
   const questions = shallowRef<CandidateQuestion[]>([]);
-  const slots = reactive(new Map<number, AnswerSlot>());
   const clock = shallowRef<ClockAnchor | null>(null);
   const now = ref(performance.now());
   const status = ref<AttemptStatus | null>(null);
@@ -57,6 +44,8 @@ export const useExamStore = defineStore("exam", () => {
   const pendingCount = ref(0);
   const journalDurable = ref(true);
   const journalReady = ref(false);
+  const { slots, answeredCount, flaggedCount, slot, saveState, applyServerAnswers, overlayPending } =
+    useAnswerSlots(connected);
 
   let journal: AnswerJournal | null = null;
   let ticker: number | null = null;
@@ -71,25 +60,6 @@ export const useExamStore = defineStore("exam", () => {
     if (!at || !clock.value) return 0;
     return Math.max(0, at - serverNow(clock.value, now.value));
   });
-  const answeredCount = computed(() => [...slots.values()].filter((s) => s.choice.length > 0).length);
-  const flaggedCount = computed(() => [...slots.values()].filter((s) => s.flagged).length);
-
-  function slot(index: number): AnswerSlot {
-    const existing = slots.get(index);
-    if (existing) return existing;
-    slots.set(index, { choice: [], flagged: false, choiceSeq: 0, savedSeq: 0, flagSeq: 0, flagSavedSeq: 0 });
-    // The reactive map hands back a proxy, so later changes to the slot re-render the page.
-    return slots.get(index) as AnswerSlot;
-  }
-
-  /** "已保存" only when the server holds this question's newest change (answer and flag). */
-  function saveState(index: number): SaveState {
-    const s = slots.get(index);
-    if (!s || (s.choiceSeq === 0 && s.flagSeq === 0)) return "none";
-    if (s.savedSeq >= s.choiceSeq && s.flagSavedSeq >= s.flagSeq) return "saved";
-    return connected.value ? "saving" : "queued";
-  }
-
   function applyClock(c: ClockDto): void {
     clock.value = newerAnchor(clock.value, anchorClock(c, performance.now()));
   }
@@ -103,19 +73,7 @@ export const useExamStore = defineStore("exam", () => {
     // A full sync is authoritative for the clock even if an ack with a later time is in flight.
     clock.value = anchorClock(dto, performance.now());
     if (!dto.paused) pauseReason.value = null;
-    for (const a of dto.answers) {
-      const s = slot(a.index);
-      s.savedSeq = Math.max(s.savedSeq, a.seq);
-      if (a.seq >= s.choiceSeq) {
-        s.choice = [...a.choice];
-        s.choiceSeq = a.seq;
-      }
-      s.flagSavedSeq = Math.max(s.flagSavedSeq, a.flagSeq);
-      if (a.flagSeq >= s.flagSeq) {
-        s.flagged = a.flagged;
-        s.flagSeq = a.flagSeq;
-      }
-    }
+    applyServerAnswers(dto.answers);
   }
 
   function onAck(entry: JournalEntry, data: SaveAckDto): void {
@@ -244,16 +202,7 @@ export const useExamStore = defineStore("exam", () => {
     await journal.catchUp(first.data.lastSeq);
     applyAttempt(first.data);
     // Re-apply local changes still in the journal over the server's older state.
-    for (const e of journal.pending()) {
-      const s = slot(e.index);
-      if (e.kind === "answer" && e.seq > s.choiceSeq) {
-        s.choice = [...e.choice];
-        s.choiceSeq = e.seq;
-      } else if (e.kind === "flag" && e.seq > s.flagSeq) {
-        s.flagged = e.flagged;
-        s.flagSeq = e.seq;
-      }
-    }
+    overlayPending(journal.pending(), true);
     if (first.data.status === "submitted" || first.data.status === "voided") {
       await journal.clear();
       pendingCount.value = 0;
@@ -269,11 +218,7 @@ export const useExamStore = defineStore("exam", () => {
     );
     if (second.ok) {
       applyAttempt(second.data);
-      for (const e of journal.pending()) {
-        const s = slot(e.index);
-        if (e.kind === "answer" && e.seq > s.choiceSeq) s.choice = [...e.choice];
-        else if (e.kind === "flag" && e.seq > s.flagSeq) s.flagged = e.flagged;
-      }
+      overlayPending(journal.pending(), false);
     }
     pendingCount.value = journal.pending().length;
   }

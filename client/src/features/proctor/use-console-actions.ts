@@ -1,0 +1,216 @@
+import { computed, ref } from "vue";
+import { ElMessage, ElMessageBox } from "element-plus";
+import type { Ack } from "@contracts/errors.js";
+import type { IncidentPayload, SeatViewDto } from "@contracts/exams.js";
+import { formatClock } from "@/shared/time.js";
+import type { useProctorRoomStore } from "./proctor-room.store.js";
+import type { ReasonAction, ReasonInput } from "./reason-action.js";
+import { isRunning } from "./seat-labels.js";
+
+type Room = ReturnType<typeof useProctorRoomStore>;
+type ActionAck = Ack<{ affected: string[]; skipped: { attemptId: string; code: string }[] }>;
+
+/**
+ * The proctor console's commands: release (asking first, with a reason when early), resume, the
+ * actions that need a written reason, extension approval and incident reports. Each tells the
+ * proctor what happened: a toast on success (naming the candidates it skipped), the server's
+ * message on failure, inside the open dialog when there is one.
+ */
+export function useConsoleActions(room: Room) {
+  const action = ref<ReasonAction | null>(null);
+  const actionSeat = ref<SeatViewDto | null>(null);
+  const actionOpen = ref(false);
+  const actionBusy = ref(false);
+  const actionError = ref<string | null>(null);
+
+  const incidentOpen = ref(false);
+  const incidentBusy = ref(false);
+  const incidentError = ref<string | null>(null);
+
+  const runningCount = computed(() => room.seats.filter(isRunning).length);
+  const releasable = computed(
+    () => room.seats.filter((s) => s.state === "ready" || s.state === "checked_in").length,
+  );
+  const actionTarget = computed(() => {
+    if (action.value === "credit") return `${room.outage?.attemptIds.length ?? 0} 名断线考生`;
+    if (actionSeat.value) return `${actionSeat.value.seatNo ?? "—"} 号座 ${actionSeat.value.candidateName}`;
+    return `全场答题中的 ${runningCount.value} 名考生`;
+  });
+
+  function report<T>(
+    ack: Ack<T & { affected?: string[]; skipped?: { attemptId: string; code: string }[] }>,
+    done: string,
+  ): boolean {
+    if (!ack.ok) {
+      ElMessage({ type: "error", message: ack.error.message, showClose: true });
+      return false;
+    }
+    const skipped = ack.data.skipped?.length ?? 0;
+    ElMessage({
+      type: skipped ? "warning" : "success",
+      message: skipped ? `${done}；${skipped} 人不适用已跳过` : done,
+    });
+    return true;
+  }
+
+  /**
+   * Asks before a release and says when the session is planned to start; before that time the
+   * proctor must write why (the server refuses an early release without a reason, and audits it).
+   */
+  async function askRelease(who: string): Promise<{ go: boolean; earlyReason?: string }> {
+    if (!room.room) return { go: false };
+    const planned = formatClock(room.room.startsAt, false);
+    const early = Math.ceil((new Date(room.room.startsAt).getTime() - room.serverNow) / 60_000);
+    if (early > 0) {
+      const answer = await ElMessageBox.prompt(
+        `计划开考时间 ${planned}，现在提前 ${early} 分钟。提前开考须填写理由，理由将记入审计日志。`,
+        `提前开考：${who}`,
+        {
+          confirmButtonText: "提前开考",
+          cancelButtonText: "取消",
+          type: "warning",
+          inputPlaceholder: "例如：考生全部到齐，经考点主任同意",
+          inputValidator: (v: string) =>
+            v.trim().length >= 2 ? true : "请填写提前开考的理由（至少 2 个字）",
+        },
+      ).catch(() => null);
+      return answer ? { go: true, earlyReason: answer.value.trim() } : { go: false };
+    }
+    const go = await ElMessageBox.confirm(`计划开考时间 ${planned}。确认${who}开考？`, "开考", {
+      confirmButtonText: "开考",
+      cancelButtonText: "取消",
+      type: "warning",
+    }).catch(() => false);
+    return { go: Boolean(go) };
+  }
+
+  async function releaseRoom(): Promise<void> {
+    const asked = await askRelease(`全场（${releasable.value} 名已签到考生同时开始计时）`);
+    if (asked.go) report(await room.release(undefined, asked.earlyReason), "已开考");
+  }
+
+  async function releaseOne(seat: SeatViewDto): Promise<void> {
+    if (!seat.attemptId) return;
+    const asked = await askRelease(seat.candidateName);
+    if (asked.go)
+      report(await room.release([seat.attemptId], asked.earlyReason), `${seat.candidateName} 已开考`);
+  }
+
+  async function resume(seat: SeatViewDto | null): Promise<void> {
+    const ids = seat?.attemptId ? [seat.attemptId] : undefined;
+    report(await room.resume(ids), seat ? `${seat.candidateName} 已恢复考试` : "全场已恢复考试");
+  }
+
+  function openAction(kind: ReasonAction, seat: SeatViewDto | null): void {
+    action.value = kind;
+    actionSeat.value = seat;
+    actionError.value = null;
+    actionOpen.value = true;
+  }
+
+  /** Sends the open reason dialog's action; returns what to tell the proctor, or null if not applicable. */
+  async function send(
+    kind: ReasonAction | null,
+    input: ReasonInput,
+  ): Promise<{ ack: ActionAck; done: string } | null> {
+    const seat = actionSeat.value;
+    const attemptId = seat?.attemptId ?? null;
+    switch (kind) {
+      case "pause":
+        return {
+          ack: await room.pause(input.reason, attemptId ? [attemptId] : undefined),
+          done: seat ? `${seat.candidateName} 已暂停` : "全场已暂停",
+        };
+      case "extend": {
+        if (!attemptId) return null;
+        const res = await room.extend({
+          attemptId,
+          minutes: input.minutes,
+          reason: input.reason,
+          requireSecondApprover: input.requireSecondApprover,
+        });
+        return {
+          ack: res,
+          done: res.ok && res.data.pending ? "延时申请已提交，等待审批" : `已延长 ${input.minutes} 分钟`,
+        };
+      }
+      case "force_submit":
+        if (!attemptId) return null;
+        return { ack: await room.forceSubmit(attemptId, input.reason), done: "已强制收卷" };
+      case "void":
+        if (!attemptId) return null;
+        return { ack: await room.voidAttempt(attemptId, input.reason), done: "已作违纪作废处理" };
+      case "credit": {
+        const p = room.outage;
+        if (!p) return null;
+        return {
+          ack: await room.creditOutage({
+            attemptIds: p.attemptIds,
+            minutes: input.minutes,
+            reason: input.reason,
+          }),
+          done: `已为 ${p.attemptIds.length} 名考生补偿 ${input.minutes} 分钟`,
+        };
+      }
+      default:
+        return null;
+    }
+  }
+
+  async function confirmAction(input: ReasonInput): Promise<void> {
+    actionBusy.value = true;
+    actionError.value = null;
+    try {
+      const sent = await send(action.value, input);
+      if (!sent) return;
+      if (sent.ack.ok) {
+        report(sent.ack, sent.done);
+        actionOpen.value = false;
+      } else actionError.value = sent.ack.error.message;
+    } finally {
+      actionBusy.value = false;
+    }
+  }
+
+  async function approve(seat: SeatViewDto, requestId: string, yes: boolean): Promise<void> {
+    if (!seat.attemptId) return;
+    report(
+      await room.approveExtension(seat.attemptId, requestId, yes),
+      yes ? "已批准延时" : "已驳回延时申请",
+    );
+  }
+
+  async function confirmIncident(input: Omit<IncidentPayload, "sessionId">): Promise<void> {
+    incidentBusy.value = true;
+    incidentError.value = null;
+    try {
+      const ack = await room.reportIncident(input);
+      if (ack.ok) {
+        ElMessage({ type: "success", message: "事件已记录" });
+        incidentOpen.value = false;
+      } else incidentError.value = ack.error.message;
+    } finally {
+      incidentBusy.value = false;
+    }
+  }
+
+  return {
+    action,
+    actionOpen,
+    actionBusy,
+    actionError,
+    actionTarget,
+    incidentOpen,
+    incidentBusy,
+    incidentError,
+    runningCount,
+    releasable,
+    releaseRoom,
+    releaseOne,
+    resume,
+    openAction,
+    confirmAction,
+    approve,
+    confirmIncident,
+  };
+}

@@ -1,0 +1,62 @@
+import type { CategoryCode } from "@contracts/categories.js";
+import type { BlueprintDto, BlueprintInput, QuestionType } from "@contracts/question-bank.js";
+
+/** The blueprint editor's fields: the contract's blueprint in the shapes the form controls edit. */
+export interface BlueprintForm {
+  title: string;
+  minutes: number;
+  passMark: number;
+  points: Record<QuestionType, number>;
+  multipleScoring: "all_or_nothing" | "partial";
+  freeRetakes: number;
+  /** Percent of questions per difficulty level 1–5; all zero = no preference. */
+  mix: number[];
+  accommodations: { name: string; minutes: number }[];
+  waitDays: number;
+  cells: { type: QuestionType; chapter: string; count: number }[];
+}
+
+/** The editor's fields for a version, or the defaults for a category without one. */
+export function blueprintForm(b: BlueprintDto | null): BlueprintForm {
+  return {
+    title: b?.title ?? "",
+    minutes: b?.minutes ?? 60,
+    passMark: b?.passMark ?? 80,
+    points: { ...(b?.points ?? { true_false: 1, single: 1, multiple: 1 }) },
+    multipleScoring: b?.multipleScoring ?? "all_or_nothing",
+    freeRetakes: b?.retake.freeRetakes ?? 1,
+    waitDays: b?.retake.waitDays ?? 30,
+    cells: (b?.cells ?? []).map((c) => ({ ...c })),
+    mix: [1, 2, 3, 4, 5].map((level) => Math.round((b?.difficultyMix?.[String(level)] ?? 0) * 100)),
+    accommodations: Object.entries(b?.accommodations ?? {}).map(([name, minutes]) => ({ name, minutes })),
+  };
+}
+
+/**
+ * The blueprint the editor describes: empty cells and unnamed accommodations are left out, and the
+ * difficulty mix is sent only when some level has a share.
+ */
+export function toBlueprintInput(categoryCode: CategoryCode, form: BlueprintForm): BlueprintInput {
+  return {
+    categoryCode,
+    title: form.title,
+    minutes: form.minutes,
+    passMark: form.passMark,
+    points: { ...form.points },
+    cells: form.cells.filter((c) => c.chapter && c.count > 0).map((c) => ({ ...c })),
+    multipleScoring: form.multipleScoring,
+    retake: { freeRetakes: form.freeRetakes, waitDays: form.waitDays },
+    accommodations: Object.fromEntries(
+      form.accommodations.filter((a) => a.name.trim()).map((a) => [a.name.trim(), a.minutes]),
+    ),
+    ...(form.mix.some((p) => p > 0)
+      ? {
+          difficultyMix: Object.fromEntries(
+            form.mix
+              .map((p, i): [string, number] => [String(i + 1), p / 100])
+              .filter(([, share]) => share > 0),
+          ),
+        }
+      : {}),
+  };
+}
