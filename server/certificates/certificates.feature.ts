@@ -1,3 +1,4 @@
+import type { ClientSession } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type { VerificationResultDto } from "../contracts/certificates.js";
 import type { CandidateDto } from "../contracts/registration.js";
@@ -34,6 +35,8 @@ export interface CertificatesDeps {
     /** The session's seats as the actor may read them (scope checked by scheduling). */
     seatMap(actor: AuthUser, sessionId: string): Promise<SeatMapDto>;
   };
+  /** Exam delivery's publication state: a certificate waits for the official result. */
+  results: { isPublished(sessionId: string, tx?: ClientSession): Promise<boolean> };
   divisionName(code: string): string | null;
   access: Access;
   /** The node's audit log: every certificate change and its entry are one transaction. */
@@ -72,6 +75,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
   const issuance = createIssuanceService(ctx.conn, {
     candidate: (id) => deps.candidates.getCandidate(id),
     sessionDivision: async (id) => (await deps.sessions.getSession(id))?.divisionCode ?? null,
+    resultsPublished: (id, tx) => deps.results.isPublished(id, tx),
     divisionName: (code) => `${divisionName(code)}道路运输管理机构`,
     audit,
     signing,

@@ -1,4 +1,4 @@
-import type { Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type { CertificateRecord } from "../contracts/certificates.js";
@@ -25,6 +25,8 @@ import type { SigningService } from "./signing.service.js";
 export interface IssuancePorts {
   candidate(candidateId: string): Promise<CandidateDto | null>;
   sessionDivision(sessionId: string): Promise<string | null>;
+  /** Whether the session's results are published; read inside the issuing transaction `tx`. */
+  resultsPublished(sessionId: string, tx?: ClientSession): Promise<boolean>;
   divisionName(code: string): string;
   audit: CertificateAuditPort;
   signing: SigningService;
@@ -40,11 +42,12 @@ type IssuanceLean = IssuanceDoc & { _id: unknown };
 const MAX_INDEX_TRIES = 8;
 
 /**
- * Issuance: `exam.passed` → a pending issuance (one per attempt, whatever the deliveries) → an
- * officer of the session's division issues it (or the node does, when configured to). Issuing is
- * one transaction: the issuance's pending → issued switch (conditional, so it happens once), the
- * certificate's new version (conditional on the version read), the audit entry and the
- * `certificate.issued` outbox entry.
+ * Issuance: `exam.passed` → a pending issuance (one per attempt, whatever the deliveries) → once
+ * the session's results are published (成绩发布, the official result), an officer of the session's
+ * division issues it (or the node does, when configured to, as publication is announced). Issuing
+ * is one transaction: the publication check, the issuance's pending → issued switch (conditional,
+ * so it happens once), the certificate's new version (conditional on the version read), the audit
+ * entry and the `certificate.issued` outbox entry.
  */
 export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
   const Issuances = issuanceModel(conn);
@@ -80,15 +83,32 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       if ((err as { code?: unknown }).code === 11000) return { upsertedCount: 0 };
       throw err;
     });
-    if (ports.autoIssue && res.upsertedCount === 1) {
+    // A pass delivered after its session's publication is issued at once; the others wait for it.
+    if (ports.autoIssue && res.upsertedCount === 1 && (await ports.resultsPublished(e.sessionId))) {
       const created = await Issuances.findOne({ attemptId: e.attemptId }).lean<IssuanceLean>();
-      // A failed automatic issue leaves the issuance pending for an officer; it must not fail the
-      // event's delivery (the dispatcher would deliver it again) but it must not go unnoticed either.
-      if (created)
-        await issue(SYSTEM_ACTOR, String(created._id)).catch((err: unknown) =>
-          ports.logger?.warn({ err, attemptId: e.attemptId }, "automatic certificate issue failed"),
-        );
+      if (created) await autoIssue(created);
     }
+  }
+
+  /**
+   * A failed automatic issue leaves the issuance pending for an officer; it must not fail the
+   * event's delivery (the dispatcher would deliver it again) but it must not go unnoticed either.
+   */
+  async function autoIssue(pending: IssuanceLean): Promise<void> {
+    await issue(SYSTEM_ACTOR, String(pending._id)).catch((err: unknown) =>
+      ports.logger?.warn({ err, attemptId: pending.attemptId }, "automatic certificate issue failed"),
+    );
+  }
+
+  /** A session's results were published: with automatic issue, its pending passes are issued now. */
+  async function onResultsPublished(sessionId: string): Promise<void> {
+    if (!ports.autoIssue) return;
+    const pending = await Issuances.find({ sessionId, status: "pending" }).limit(1000).lean<IssuanceLean[]>();
+    for (const p of pending) await autoIssue(p);
+  }
+
+  function refuseUnpublished(): never {
+    throw errors.conflict("results_not_published", "该场次成绩尚未发布，成绩发布后才能发证");
   }
 
   async function issue(actor: Actor, issuanceId: string): Promise<CertificateRecord> {
@@ -96,6 +116,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     if (!pending) throw errors.notFound("待发证记录");
     assertScope(actor, pending.divisionCode);
     if (pending.status !== "pending") throw errors.conflict("issuance_decided", "该记录已处理");
+    if (!(await ports.resultsPublished(pending.sessionId))) refuseUnpublished();
     const candidate = await ports.candidate(pending.candidateId);
     if (!candidate) throw errors.unprocessable("holder_missing", "找不到考生报名信息，无法发证");
     for (let attempt = 1; ; attempt++) {
@@ -184,6 +205,9 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     };
 
     await ports.audit.transaction(async (session) => {
+      // Checked again inside the write: the certificate rests on the official result, never on a
+      // provisional one (a publication is never taken back, so what is read here stays true).
+      if (!(await ports.resultsPublished(pending.sessionId, session))) refuseUnpublished();
       const decided = await Issuances.updateOne(
         { _id: pending._id, status: "pending" },
         {
@@ -246,6 +270,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
 
   return {
     onExamPassed,
+    onResultsPublished,
     issue,
     async reject(actor: AuthUser, issuanceId: string, reason: string): Promise<void> {
       const pending = await Issuances.findById(issuanceId).lean<IssuanceLean>();

@@ -25,6 +25,7 @@ export {
 export { applyLocally } from "./attempt-store.js";
 export { inUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
 export { createResultsService, type ResultsService } from "./results.service.js";
+export { publishedResults } from "./result-records.js";
 export {
   rooms,
   SYSTEM,

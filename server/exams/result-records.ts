@@ -25,8 +25,9 @@ export function createResultRecords(conn: Connection) {
   const Results = examResultModel(conn);
   const Publications = publicationModel(conn);
   return {
-    async isPublished(sessionId: string): Promise<boolean> {
-      return (await Publications.exists({ sessionId })) !== null;
+    /** Whether the session is published; inside `tx` when given (a write that depends on it). */
+    async isPublished(sessionId: string, tx?: ClientSession): Promise<boolean> {
+      return (await Publications.exists({ sessionId }).session(tx ?? null)) !== null;
     },
     /** Which of these sessions are published (the session list's lifecycle column). */
     async publishedAmong(sessionIds: string[]): Promise<Set<string>> {
@@ -61,3 +62,9 @@ export function createResultRecords(conn: Connection) {
   };
 }
 export type ResultRecords = ReturnType<typeof createResultRecords>;
+
+/** The read-only view other features take of publication (certificates wait for it). */
+export function publishedResults(conn: Connection) {
+  const records = createResultRecords(conn);
+  return { isPublished: (sessionId: string, tx?: ClientSession) => records.isPublished(sessionId, tx) };
+}

@@ -1,3 +1,4 @@
+import type { ClientSession } from "mongoose";
 import { CATEGORIES } from "../contracts/categories.js";
 import type { SessionReportDto } from "../contracts/exams.js";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
@@ -40,7 +41,14 @@ export interface SessionAttemptsPort {
  */
 export function createResultsService(
   ctx: FeatureContext,
-  deps: { exams: SessionAttemptsPort; scheduling: SchedulingPort; audit: AuditPort; now?: () => Date },
+  deps: {
+    exams: SessionAttemptsPort;
+    scheduling: SchedulingPort;
+    audit: AuditPort;
+    now?: () => Date;
+    /** Told after a publication commits (certificates may then be issued automatically). */
+    onPublished?: (sessionId: string) => void;
+  },
 ) {
   const records = createResultRecords(ctx.conn);
   const now = deps.now ?? (() => new Date());
@@ -109,10 +117,11 @@ export function createResultsService(
           },
         });
       });
+      deps.onPublished?.(sessionId);
       return report;
     },
 
-    isPublished: (sessionId: string) => records.isPublished(sessionId),
+    isPublished: (sessionId: string, tx?: ClientSession) => records.isPublished(sessionId, tx),
     publishedAmong: (sessionIds: string[]) => records.publishedAmong(sessionIds),
   };
 }

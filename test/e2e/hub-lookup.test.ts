@@ -4,6 +4,7 @@ import { enqueueEvent } from "../../server/lib/outbox.js";
 import { createStaff, registerTestCandidate } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
+import { publishResultsOf } from "../integration/certificates/support.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
 
 describe("province officer's hub pages: 全国资格查询 and 存量数据清洗 (browser)", function () {
@@ -22,6 +23,8 @@ describe("province officer's hub pages: 全国资格查询 and 存量数据清�
     beijing = await aProvinceOfHub(hub, "110000", { CLIENT_DIST: dist });
     const candidate = await registerTestCandidate(jiangsu, { name: "陈立新" });
     idNumber = candidate.idNumber;
+    // Automatic issue waits for the session's publication: this pass's session is published.
+    await publishResultsOf(jiangsu, "e2e-session");
     await jiangsu.ctx.conn.transaction((session) =>
       enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", {
         attemptId: `e2e-${Date.now()}`, candidateId: candidate.id, idNumber, name: candidate.name, categoryCode: "01001",

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { DomainEvents } from "../../../server/contracts/domain-events.js";
 import { createAuditService } from "../../../server/audit/index.js";
 import { createCertificatesFeature, type CertificatesDeps } from "../../../server/certificates/index.js";
+import { publishedResults } from "../../../server/exams/index.js";
 import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
@@ -23,6 +24,7 @@ export function anotherInstance(
   node: TestNode,
   clock?: () => Date,
   audit: CertificatesDeps["audit"] = createAuditService(node.ctx.conn),
+  results: CertificatesDeps["results"] = publishedResults(node.ctx.conn),
 ) {
   const { conn, config } = node.ctx;
   const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
@@ -35,6 +37,7 @@ export function anotherInstance(
   return createCertificatesFeature(node.ctx, {
     candidates: registration,
     sessions: scheduling,
+    results,
     divisionName,
     access: accessTrustingActors(scheduling),
     audit,
@@ -42,18 +45,41 @@ export function anotherInstance(
   });
 }
 
+/**
+ * Marks a session's results published as exam delivery's publication would (a certificate waits
+ * for it); the report is a stand-in, as these tests read only that the publication exists.
+ */
+export async function publishResultsOf(node: Pick<TestNode, "ctx">, sessionId: string): Promise<void> {
+  await node.ctx.conn
+    .collection("exam_publications")
+    .updateOne(
+      { sessionId },
+      { $setOnInsert: { sessionId, publishedAt: new Date(), publishedBy: "测试经办", report: {} } },
+      { upsert: true },
+    );
+}
+
 let seq = 0;
-/** A registered candidate and the `exam.passed` event of one of their attempts. */
-export async function aPass(node: TestNode, categoryCode = "01001"): Promise<DomainEvents["exam.passed"]> {
+/**
+ * A registered candidate and the `exam.passed` event of one of their attempts; its session's
+ * results are published unless `published` is false.
+ */
+export async function aPass(
+  node: TestNode,
+  categoryCode = "01001",
+  { published = true }: { published?: boolean } = {},
+): Promise<DomainEvents["exam.passed"]> {
   const c = await registerTestCandidate(node, { categories: [categoryCode as "01001"] });
   seq += 1;
+  const sessionId = `session-${Date.now()}-${seq}`;
+  if (published) await publishResultsOf(node, sessionId);
   return {
     attemptId: `attempt-${Date.now()}-${seq}`,
     candidateId: c.id,
     idNumber: c.idNumber,
     name: c.name,
     categoryCode,
-    sessionId: `session-${seq}`,
+    sessionId,
     score: 92,
     passMark: 80,
     submittedAt: new Date().toISOString(),

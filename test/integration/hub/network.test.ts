@@ -5,6 +5,7 @@ import type { LookupAnswer, LookupNoticesPage, StatusListIndexDto } from "../../
 import { createMessageLog, createNodeClient, loadOrCreateNodeKey } from "../../../server/sharing/index.js";
 import { enqueueEvent } from "../../../server/lib/outbox.js";
 import { registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { publishResultsOf } from "../certificates/support.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
@@ -45,6 +46,8 @@ describe("demo network: hub, 江苏 and 北京, each with its own database", fun
   async function aJiangsuCertificate(): Promise<{ idNumber: string; name: string }> {
     const candidate = await registerTestCandidate(jiangsu);
     const attemptId = `net-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    // Automatic issue waits for the session's results publication: this pass's session is published.
+    await publishResultsOf(jiangsu, `net-session-${attemptId}`);
     await jiangsu.ctx.conn.transaction((session) =>
       enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", {
         attemptId, candidateId: candidate.id, idNumber: candidate.idNumber, name: candidate.name, categoryCode: "01001",

@@ -1,11 +1,13 @@
 import { createAuditService } from "../../../server/audit/index.js";
 import { createCertificatesFeature } from "../../../server/certificates/index.js";
+import { publishedResults } from "../../../server/exams/index.js";
 import type { RunningNode } from "../../../server/main.js";
 import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
 import { accessTrustingActors } from "../../helpers/access.js";
 import { registerTestCandidate } from "../../helpers/auth.js";
+import { publishResultsOf } from "../certificates/support.js";
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 
 /**
@@ -35,6 +37,7 @@ function certificates(node: RunningNode, clock?: () => Date) {
   return createCertificatesFeature(node.ctx, {
     candidates: registration,
     sessions: scheduling,
+    results: publishedResults(conn),
     divisionName,
     access: accessTrustingActors(scheduling),
     audit: createAuditService(conn),
@@ -62,6 +65,13 @@ async function pendingIssuance(fx: RbacFixtures, clock?: () => Date) {
   });
   const pending = (await c.issuance.list(SYSTEM, "pending")).find((p) => p.attemptId === attemptId);
   if (!pending) throw new Error("no pending issuance");
+  // Issuing waits for the results publication. The fixture session stays unpublished (other tables
+  // read its live report), so the pass moves to a published stand-in session; its division stays.
+  const publishedSession = `rbac-published-${attemptId}`;
+  await publishResultsOf(fx.node, publishedSession);
+  await fx.node.ctx.conn
+    .collection("certificate_issuances")
+    .updateOne({ attemptId }, { $set: { sessionId: publishedSession } });
   return { c, id: String(pending._id), idNumber: candidate.idNumber };
 }
 
