@@ -4,6 +4,7 @@ import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LookupAnswer } from "../../../server/contracts/hub.js";
 import { enqueueEvent } from "../../../server/lib/outbox.js";
 import { registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { publishResultsOf } from "../certificates/support.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
@@ -53,6 +54,8 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
   async function aJiangsuHolder(): Promise<{ idNumber: string; name: string }> {
     const c = await registerTestCandidate(jiangsu);
     const attemptId = `tri-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    // Automatic issue waits for the session's results publication: this pass's session is published.
+    await publishResultsOf(jiangsu, `s-${attemptId}`);
     await jiangsu.ctx.conn.transaction((session) =>
       enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", {
         attemptId, candidateId: c.id, idNumber: c.idNumber, name: c.name, categoryCode: "02001", sessionId: `s-${attemptId}`,
