@@ -112,6 +112,12 @@ const Env = z
     EXCHANGE_NOTICE_ACK_HOURS: z.coerce.number().int().min(1).max(24 * 60).default(240),
     /** How often a province pulls its exchange inbox and retries unsent cases, in ms. */
     EXCHANGE_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+    /**
+     * How long a province's inbox request may wait at the hub for its next message (long poll: the
+     * notice arrives as soon as it is held instead of at the next poll); 0 asks and returns at once.
+     * Kept under the signed client's 15 s timeout.
+     */
+    EXCHANGE_PULL_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(10_000),
     /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   });
@@ -186,6 +192,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     exchange: {
       ackHours: { filing: e.EXCHANGE_FILING_ACK_HOURS, transfer: e.EXCHANGE_TRANSFER_ACK_HOURS, notice: e.EXCHANGE_NOTICE_ACK_HOURS },
       pollMs: e.EXCHANGE_POLL_MS,
+      pullWaitMs: e.EXCHANGE_PULL_WAIT_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     /** Allowed but risky settings, logged loudly at every boot. */

@@ -206,6 +206,8 @@ export type InboxMessage = z.infer<typeof InboxMessage>;
 export const InboxQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** Long poll: with nothing after the cursor, wait up to this many ms for the next message. */
+  wait: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 export const InboxPage = z.object({ messages: z.array(InboxMessage).max(500), nextCursor: z.int(), hasMore: z.boolean() });
 export type InboxPage = z.infer<typeof InboxPage>;

@@ -175,14 +175,19 @@ export function createExchangeTransport(options: TransportOptions) {
       return sent;
     },
 
-    /** Pulls the inbox (and the lookup notices) until empty; returns how many messages were applied. */
-    async pullOnce(own: string): Promise<number> {
+    /**
+     * Pulls the inbox (and the lookup notices) until empty; returns how many messages were applied.
+     * With `waitMs`, the first request waits at the hub for the next message if there is none.
+     */
+    async pullOnce(own: string, opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<number> {
       const client = options.client();
       if (!client) return 0;
       let applied = 0;
-      for (let more = true; more; ) {
+      for (let more = true, first = true; more; first = false) {
         const after = await cursor("inbox");
-        const answer = await client.call("GET", `/api/hub/v1/exchange/inbox?after=${after}&limit=200`);
+        // The first request may wait at the hub for the next message (long poll).
+        const wait = first && opts.waitMs ? `&wait=${opts.waitMs}` : "";
+        const answer = await client.call("GET", `/api/hub/v1/exchange/inbox?after=${after}&limit=200${wait}`, undefined, opts.signal);
         if (answer.status !== 200) throw new Error(`inbox pull answered ${answer.status}`);
         const page = InboxPage.parse(answer.body);
         for (const msg of page.messages) {

@@ -23,18 +23,24 @@ import { createPractitionerPages, type CertificateView } from "./practitioner-pa
 import { provinceExchangeRouter } from "./province-exchange.routes.js";
 import { createProvinceExchangeService, type ProvinceExchangeService } from "./province-exchange.service.js";
 
-/** A timer loop that runs `work` every `ms`, one run at a time, logging (not throwing) failures. */
-function loop(ms: number, work: () => Promise<unknown>, onError: (err: unknown) => void) {
+/**
+ * A timer loop that runs `work` every `ms`, one run at a time, logging (not throwing) failures.
+ * With `quickMs`, a run that succeeded is followed after `quickMs` instead (a long poll paces itself).
+ */
+function loop(ms: number, work: () => Promise<unknown>, onError: (err: unknown) => void, quickMs?: number) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   let stopped = true;
   const tick = () => {
     if (stopped || running) return;
+    let delay = ms;
     running = work()
-      .catch(onError)
+      .then(() => {
+        delay = quickMs ?? ms;
+      }, onError)
       .finally(() => {
         running = null;
-        if (!stopped) timer = setTimeout(tick, ms);
+        if (!stopped) timer = setTimeout(tick, delay);
       });
   };
   return {
@@ -79,7 +85,11 @@ export function createExchangeHubFeature(ctx: FeatureContext, deps: { access: Ac
   router.use(hubExchangeNodeRouter({ gate, exchange }));
   router.use(hubExchangeAdminRouter({ exchange, access: deps.access }));
   const sweep = loop(Math.max(config.exchange.pollMs, 10_000), () => exchange.sweepOverdue(), (err) => logger.warn({ err }, "exchange overdue sweep failed"));
-  return { name: "exchange", router, exchange, start: () => Promise.resolve(sweep.start()), stop: () => sweep.stop() };
+  const stop = () => {
+    exchange.releaseWaits();
+    return sweep.stop();
+  };
+  return { name: "exchange", router, exchange, start: () => Promise.resolve(sweep.start()), stop };
 }
 
 export interface ProvinceExchangeFeature extends Feature {
@@ -88,7 +98,8 @@ export interface ProvinceExchangeFeature extends Feature {
 
 /**
  * A province's exchange: the officer's routes, the sender of queued cases and answers, and the
- * inbox puller, both every EXCHANGE_POLL_MS. Without a configured hub, cases queue and wait.
+ * inbox puller (a long poll of EXCHANGE_PULL_WAIT_MS at the hub, else every EXCHANGE_POLL_MS).
+ * Without a configured hub, cases queue and wait.
  */
 export function createExchangeProvinceFeature(
   ctx: FeatureContext,
@@ -114,7 +125,18 @@ export function createExchangeProvinceFeature(
   const transport = createExchangeTransport({ conn, logger, client: () => client, onTransferIssued: deps.onTransferIssued });
   const onError = (err: unknown) => logger.warn({ err }, "exchange transport failed; retrying later");
   const sender = loop(config.exchange.pollMs, () => transport.sendOnce(), onError);
-  const puller = loop(config.exchange.pollMs, () => transport.pullOnce(provinceCode), onError);
+  // Pull on notification: each pull waits at the hub for the next message (long poll) and the next
+  // starts right after, so a notice lands within moments; failures back off to the poll interval.
+  let abort = new AbortController();
+  const waitMs = config.exchange.pullWaitMs;
+  const puller = loop(
+    config.exchange.pollMs,
+    () => transport.pullOnce(provinceCode, { waitMs, signal: abort.signal }),
+    (err) => {
+      if (!abort.signal.aborted) onError(err);
+    },
+    waitMs > 0 ? 20 : undefined,
+  );
   const exchange = createProvinceExchangeService(conn, {
     provinceCode,
     audit: deps.audit,
@@ -128,12 +150,14 @@ export function createExchangeProvinceFeature(
     router: provinceExchangeRouter({ exchange, pages, access: deps.access }),
     exchange,
     start: () => {
+      abort = new AbortController();
       sender.start();
       puller.start();
       return Promise.resolve();
     },
     stop: async () => {
       await sender.stop();
+      abort.abort();
       await puller.stop();
     },
   };

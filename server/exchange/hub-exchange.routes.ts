@@ -39,7 +39,7 @@ export function hubExchangeNodeRouter(deps: { gate: NodeGate; exchange: HubExcha
   });
   signed.get("/inbox", async (req, res) => {
     const q = parse(InboxQuery, req.query);
-    await send(req, res, InboxPage, await exchange.inbox(authenticatedNode(res).peer, q.after, q.limit));
+    await send(req, res, InboxPage, await exchange.inbox(authenticatedNode(res).peer, q.after, q.limit, q.wait));
   });
   signed.use(gate.errorHandler);
   const r = strictRouter();

@@ -1,4 +1,5 @@
 import { createHash, randomInt, randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
 import type { ClientSession, Connection } from "mongoose";
 import { canonicalJson } from "../audit/index.js";
 import {
@@ -68,6 +69,38 @@ export function createHubExchangeService(
     }
   }
 
+  /**
+   * Pull on notification: a province's inbox request may wait (long poll) for its next message
+   * instead of asking again every poll interval. Woken once the transaction that held a message for
+   * it committed; on another hub instance the wait simply times out and the province asks again.
+   */
+  const arrivals = new EventEmitter().setMaxListeners(0);
+  const heldFor = new WeakMap<ClientSession, Set<string>>();
+  async function tx<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
+    let targets = new Set<string>();
+    const result = await conn.transaction(async (session) => {
+      targets = new Set();
+      heldFor.set(session, targets);
+      return work(session);
+    });
+    for (const to of targets) arrivals.emit(to);
+    return result;
+  }
+  const waiting = new Set<() => void>();
+  function nextArrival(to: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        arrivals.off(to, done);
+        waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      arrivals.once(to, done);
+      waiting.add(done);
+    });
+  }
+
   function receipt(c: HubCaseDoc): CaseReceipt {
     return {
       caseId: c.caseId, kind: c.kind, state: c.state, fromProvince: c.fromProvince, toProvince: c.toProvince,
@@ -85,6 +118,7 @@ export function createHubExchangeService(
       issued: (c.issued ?? null) as InboxMessage["issued"],
     };
     // Not numbered yet (negative, unique, never read by a pull): numberPending numbers it once committed.
+    heldFor.get(session)?.add(to);
     await m.Inbox.create([{ seq: -randomInt(1, 2 ** 47), messageId: message.messageId, to, type, at, caseId: c.caseId, message }], { session });
   }
 
@@ -139,7 +173,7 @@ export function createHubExchangeService(
         state: "sent", sentAt: at, deliveredAt: null, deadlineAt: new Date(at.getTime() + deps.ackHours[body.kind] * 3_600_000),
         answeredAt: null, ack: null, endedAt: null, end: null, overdue: false, escalatedAt: null, issuedAt: null, issued: null,
       };
-      await conn.transaction(async (session) => {
+      await tx(async (session) => {
         if (body.kind === "filing") {
           // One open filing per practitioner per filing division (a second one is a mistake or a duplicate).
           const open = await m.Cases.exists({
@@ -173,7 +207,7 @@ export function createHubExchangeService(
       if (c.state === "ended") throw errors.conflict("case_ended", "该事项已终止");
       const at = now();
       const next: HubCaseDoc = { ...c, state: ack.outcome, ack: stored, answeredAt: at, deliveredAt: c.deliveredAt ?? at };
-      await conn.transaction(async (session) => {
+      await tx(async (session) => {
         const res = await m.Cases.updateOne(
           { caseId, ack: null, state: { $in: ["sent", "delivered"] } },
           { $set: { state: next.state, ack: stored, answeredAt: at, deliveredAt: next.deliveredAt } },
@@ -205,7 +239,7 @@ export function createHubExchangeService(
       if (issued.certificateNo !== c.idNumber) throw errors.unprocessable("identity_mismatch", "换发证书的号码与转籍人员不符");
       const at = now();
       const next: HubCaseDoc = { ...c, issued, issuedAt: at };
-      await conn.transaction(async (session) => {
+      await tx(async (session) => {
         const res = await m.Cases.updateOne({ caseId, issued: null, state: "acknowledged" }, { $set: { issued, issuedAt: at } }, { session });
         if (res.matchedCount !== 1) throw errors.conflict("already_issued", "该转籍已报告换发");
         await hold(session, c.toProvince, "state", next, at);
@@ -225,7 +259,7 @@ export function createHubExchangeService(
       }
       const at = now();
       const next: HubCaseDoc = { ...c, state: "ended", end, endedAt: at };
-      await conn.transaction(async (session) => {
+      await tx(async (session) => {
         const res = await m.Cases.updateOne({ caseId, state: { $ne: "ended" } }, { $set: { state: "ended", end, endedAt: at } }, { session });
         if (res.matchedCount !== 1) throw errors.conflict("case_ended", "该备案已终止");
         const others = await m.Cases.exists({ kind: "filing", idNumber: c.idNumber, fromProvince: province, state: { $in: OPEN }, caseId: { $ne: caseId } }).session(session);
@@ -240,10 +274,17 @@ export function createHubExchangeService(
      * those messages are delivered, and a case whose message was delivered becomes `delivered`
      * (and its sender is told). The confirmation is one transaction.
      */
-    async inbox(province: string, after: number, limit: number): Promise<InboxPage> {
+    async inbox(province: string, after: number, limit: number, waitMs = 0): Promise<InboxPage> {
       await confirm(province, after);
-      await numberPending(province);
-      const rows = await m.Inbox.find({ to: province, seq: { $gt: after } }).sort({ seq: 1 }).limit(limit + 1).lean();
+      const read = async () => {
+        await numberPending(province);
+        return m.Inbox.find({ to: province, seq: { $gt: after } }).sort({ seq: 1 }).limit(limit + 1).lean();
+      };
+      let rows = await read();
+      if (rows.length === 0 && waitMs > 0) {
+        await nextArrival(province, waitMs);
+        rows = await read();
+      }
       const page = rows.slice(0, limit);
       return {
         messages: page.map((r) => ({ ...(r.message as Omit<InboxMessage, "seq">), seq: r.seq })),
@@ -252,12 +293,17 @@ export function createHubExchangeService(
       };
     },
 
+    /** Answers every waiting inbox request now (the hub is stopping). */
+    releaseWaits(): void {
+      for (const done of [...waiting]) done();
+    },
+
     /** Marks open cases past their deadline overdue, once, and tells both sides (escalation). */
     async sweepOverdue(at: Date = now()): Promise<number> {
       const due = await m.Cases.find({ state: { $in: ["sent", "delivered"] }, overdue: false, deadlineAt: { $lte: at } }).limit(500).lean();
       let count = 0;
       for (const c of due) {
-        await conn.transaction(async (session) => {
+        await tx(async (session) => {
           const res = await m.Cases.updateOne({ caseId: c.caseId, overdue: false, state: { $in: ["sent", "delivered"] } }, { $set: { overdue: true, escalatedAt: at } }, { session });
           if (res.matchedCount !== 1) return;
           const next = { ...c, overdue: true, escalatedAt: at };
@@ -290,7 +336,7 @@ export function createHubExchangeService(
     const unconfirmed = await m.Inbox.find({ to: province, seq: { $gt: 0, $lte: upTo }, deliveredAt: null }, { seq: 1, type: 1, caseId: 1 }).sort({ seq: 1 }).limit(1000).lean();
     if (unconfirmed.length === 0) return;
     const at = now();
-    await conn.transaction(async (session) => {
+    await tx(async (session) => {
       await m.Inbox.updateMany({ to: province, seq: { $in: unconfirmed.map((u) => u.seq) }, deliveredAt: null }, { $set: { deliveredAt: at } }, { session });
       for (const u of unconfirmed.filter((x) => x.type === "case")) {
         const c = await m.Cases.findOneAndUpdate(

@@ -237,6 +237,7 @@ provinces receive a state message (escalation to the home province's province le
             ...signedHeaders(),
             { name: "after", in: "query", required: false, schema: { type: "integer", minimum: 0 }, description: "Inbox cursor: the highest seq stored" },
             { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 500 } },
+            { name: "wait", in: "query", required: false, schema: { type: "integer", minimum: 0, maximum: 10000 }, description: "Long poll: with nothing after the cursor, wait up to this many ms for the next message" },
           ],
           responses: responses(InboxPage),
         },

@@ -46,7 +46,8 @@ export function createNodeClient(options: {
 }) {
   const doFetch = options.fetchImpl ?? fetch;
   return {
-    async call<T = unknown>(method: "GET" | "POST", path: string, body?: unknown): Promise<SignedAnswer<T>> {
+    /** One signed exchange; `signal` lets the caller abandon it (a long poll at shutdown). */
+    async call<T = unknown>(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<SignedAnswer<T>> {
       const url = new URL(path, options.peer.url).toString();
       const text = body === undefined ? "" : JSON.stringify(body);
       const { headers, nonce } = signRequest(options.key, { method, url, body: text });
@@ -67,7 +68,9 @@ export function createNodeClient(options: {
           method,
           headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
           body: body === undefined ? undefined : text,
-          signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+          signal: signal
+            ? AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs ?? 15_000)])
+            : AbortSignal.timeout(options.timeoutMs ?? 15_000),
         });
       } catch (err) {
         await options.log.append({

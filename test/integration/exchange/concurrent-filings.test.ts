@@ -8,7 +8,7 @@ import { aCertifiedPractitioner, aFiling, anOfficer, aProvince, type TestProvinc
  * every filing's transaction write the receiving province's one inbox counter (they conflicted and
  * retried one after another); the messages are numbered when the province pulls, each once, in order.
  */
-describe("cross-province exchange: many filings to one province at once", () => {
+describe("cross-province exchange: many filings to one province at once, and pull on notification", () => {
   const jsDb = useTestDatabase("prov_js");
   const bjDb = useTestDatabase("prov_bj");
   let hub: TestHub;
@@ -42,5 +42,16 @@ describe("cross-province exchange: many filings to one province at once", () => 
     expect(new Set(held.map((m) => m.caseId))).to.deep.equal(new Set(filed.map((f) => f.caseId)));
     expect(await jsDb.conn.collection("exchange_local_cases").countDocuments({ box: "in" })).to.equal(12);
     expect(await jiangsu.pull()).to.equal(0);
+  });
+
+  it("when 江苏's pull is waiting at the hub with an empty inbox and a filing is held, then that same pull brings it", async () => {
+    const p = await aCertifiedPractitioner(jiangsu, { issuingDivision: "320100" });
+    const lookupId = (await beijing.lookup(bjOfficer, p.idNumber)).lookupId;
+    expect(await jiangsu.pull()).to.equal(0);
+    const waiting = jiangsu.transport.pullOnce("320000", { waitMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const filed = await beijing.exchange.file(bjOfficer, { lookupId, practitioner: p, details: aFiling() });
+    expect(await waiting).to.equal(1);
+    expect(await jsDb.conn.collection("exchange_local_cases").countDocuments({ caseId: filed.caseId, box: "in" })).to.equal(1);
   });
 });

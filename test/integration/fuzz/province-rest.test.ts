@@ -57,7 +57,7 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
   before(async function () {
     this.timeout(300_000);
     // The exchange's pollers write the message log on their own; slowed so only requests write.
-    world = await buildRbacWorld(tables, { EXCHANGE_POLL_MS: "600000" });
+    world = await buildRbacWorld(tables, { EXCHANGE_POLL_MS: "600000", EXCHANGE_PULL_WAIT_MS: "0" });
     fx = world.fx;
   });
   after(async () => world?.stop());
