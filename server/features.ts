@@ -59,7 +59,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   });
 
   openSeat.port = (candidateId, session) => scheduling.openSeatOf(candidateId, session);
-  roomUse.port = { openSessions: (roomIds, at) => scheduling.openSessions(roomIds, at) };
+  roomUse.port = { openSessions: (roomIds, at, session) => scheduling.openSessions(roomIds, at, session) };
 
   const auth = createAuthService(conn, {
     provinceCode: config.provinceCode,

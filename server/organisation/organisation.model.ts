@@ -41,6 +41,11 @@ const testCentreSchema = new Schema(
     authorityId: { type: String, default: null },
     rooms: { type: [roomSchema], default: [] },
     retiredAt: { type: Date, default: null },
+    /**
+     * Bumped by every new session inside its transaction (claimRoom): that write, conditional on
+     * centre and room not retired, is what makes scheduling and retiring the room conflict.
+     */
+    roomClaims: { type: Number, default: 0 },
   },
   { timestamps: true, collection: "test_centres" },
 );

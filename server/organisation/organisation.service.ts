@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { Types, type Connection } from "mongoose";
+import { Types, type ClientSession, type Connection } from "mongoose";
 import type { z } from "zod";
 import type { AuthUser } from "../contracts/auth.js";
 import type {
@@ -334,6 +334,21 @@ export function createOrganisationService(
     },
 
     /** Room facts for scheduling; null when the room does not exist. */
+    /**
+     * For scheduling, inside its transaction `tx`: true while the centre and the room are in use
+     * (not retired), claimed by a write so a retirement in flight conflicts with the new session
+     * instead of both passing their checks.
+     */
+    async claimRoom(testCentreId: string, roomId: string, tx: ClientSession): Promise<boolean> {
+      if (!Types.ObjectId.isValid(testCentreId) || !Types.ObjectId.isValid(roomId)) return false;
+      const r = await Centres.updateOne(
+        { _id: testCentreId, retiredAt: null, rooms: { $elemMatch: { _id: roomId, retiredAt: null } } },
+        { $inc: { roomClaims: 1 } },
+        { session: tx },
+      );
+      return r.matchedCount === 1;
+    },
+
     async getRoom(testCentreId: string, roomId: string): Promise<RoomInfo | null> {
       if (!Types.ObjectId.isValid(testCentreId)) return null;
       const c = await Centres.findById(testCentreId).lean();

@@ -1,4 +1,4 @@
-import type { HydratedDocument, Model } from "mongoose";
+import type { ClientSession, HydratedDocument, Model } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { canSeeDivision } from "../access/index.js";
 import type { AuditLog } from "../audit/index.js";
@@ -8,8 +8,12 @@ import type { AuthorityDoc, TestCentreDoc } from "./organisation.model.js";
 
 /** What scheduling tells organisation about a room's sessions (wired in server/features.ts). */
 export interface RoomUsePort {
-  /** Scheduled sessions in these rooms that have not ended by `at` (running or to come). */
-  openSessions(roomIds: string[], at: Date): Promise<{ count: number; firstStartsAt: Date | null }>;
+  /** Scheduled sessions in these rooms that have not ended by `at` (running or to come), read inside `session` when given. */
+  openSessions(
+    roomIds: string[],
+    at: Date,
+    session?: ClientSession,
+  ): Promise<{ count: number; firstStartsAt: Date | null }>;
 }
 
 export interface RetirementDeps {
@@ -29,10 +33,10 @@ export interface RetirementDeps {
  * candidates hold tickets for it), an authority with test centres still in use under it.
  */
 export function createRetirement(d: RetirementDeps) {
-  async function assertRoomsFree(roomIds: string[], what: string): Promise<void> {
+  async function assertRoomsFree(roomIds: string[], what: string, session?: ClientSession): Promise<void> {
     const port = d.roomUse();
     if (!port || roomIds.length === 0) return;
-    const use = await port.openSessions(roomIds, d.now());
+    const use = await port.openSessions(roomIds, d.now(), session);
     if (use.count > 0)
       throw errors.conflict(
         "in_use",
@@ -72,9 +76,18 @@ export function createRetirement(d: RetirementDeps) {
       const room = findRoom(centre, roomId);
       if (room.retiredAt) throw errors.conflict("already_retired", "该考场已停用");
       await assertRoomsFree([roomId], `考场“${room.name}”`);
-      room.retiredAt = d.now();
+      const at = d.now();
       await d.audit.transaction(async (session) => {
-        await centre.save({ session });
+        // Written first, and only while the room is in use: a new session in flight (which claims
+        // the room in its own transaction) now conflicts with this one, and one committed since
+        // the check above is seen by the check below, inside this transaction.
+        const written = await d.Centres.updateOne(
+          { _id: centre._id, rooms: { $elemMatch: { _id: room._id, retiredAt: null } } },
+          { $set: { "rooms.$.retiredAt": at } },
+          { session },
+        );
+        if (written.matchedCount !== 1) throw errors.conflict("already_retired", "该考场已停用");
+        await assertRoomsFree([roomId], `考场“${room.name}”`, session);
         await d.audit.append(session, {
           action: "room.retired",
           actor,
@@ -88,13 +101,18 @@ export function createRetirement(d: RetirementDeps) {
     async retireTestCentre(actor: AuthUser, centreId: string): Promise<void> {
       const centre = await d.loadCentre(actor, centreId);
       if (centre.retiredAt) throw errors.conflict("already_retired", "该考点已停用");
-      await assertRoomsFree(
-        centre.rooms.map((r) => String(r._id)),
-        `考点“${centre.name}”`,
-      );
-      centre.retiredAt = d.now();
+      const roomIds = centre.rooms.map((r) => String(r._id));
+      await assertRoomsFree(roomIds, `考点“${centre.name}”`);
+      const at = d.now();
       await d.audit.transaction(async (session) => {
-        await centre.save({ session });
+        // As for a room: written first and conditionally, then the sessions looked at again inside.
+        const written = await d.Centres.updateOne(
+          { _id: centre._id, retiredAt: null },
+          { $set: { retiredAt: at } },
+          { session },
+        );
+        if (written.matchedCount !== 1) throw errors.conflict("already_retired", "该考点已停用");
+        await assertRoomsFree(roomIds, `考点“${centre.name}”`, session);
         await d.audit.append(session, {
           action: "test_centre.retired",
           actor,

@@ -1,4 +1,4 @@
-import type { Model } from "mongoose";
+import type { ClientSession, Model } from "mongoose";
 import { errors } from "../lib/errors.js";
 import type { ExamSessionDoc } from "./scheduling.model.js";
 
@@ -32,7 +32,11 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>) {
 
   return {
     /** Scheduled sessions in these rooms whose booking has not ended by `at`, earliest first. */
-    async openSessions(roomIds: string[], at: Date): Promise<{ count: number; firstStartsAt: Date | null }> {
+    async openSessions(
+      roomIds: string[],
+      at: Date,
+      session?: ClientSession,
+    ): Promise<{ count: number; firstStartsAt: Date | null }> {
       const rows = await Sessions.find(
         {
           roomId: { $in: roomIds },
@@ -41,6 +45,7 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>) {
         },
         { startsAt: 1 },
       )
+        .session(session ?? null)
         .sort({ startsAt: 1 })
         .lean();
       return { count: rows.length, firstStartsAt: rows[0]?.startsAt ?? null };

@@ -44,6 +44,10 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       );
       await booking.assertFree(room.roomId, startsAt, bookedUntil);
       const s = await audit.transaction(async (session) => {
+        // Claimed in this transaction: a retirement of the room or centre since the check above
+        // refuses the session here.
+        if (!(await options.organisation.claimRoom(room.testCentreId, room.roomId, session)))
+          throw errors.conflict("room_retired", "该考场或考点已停用，不能安排新的场次");
         const [created] = await Sessions.create(
           [
             {
@@ -196,7 +200,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     },
 
     /** Scheduled sessions in these rooms not over by `at` (organisation refuses to retire such rooms). */
-    openSessions: (roomIds: string[], at: Date) => booking.openSessions(roomIds, at),
+    openSessions: (roomIds: string[], at: Date, session?: ClientSession) =>
+      booking.openSessions(roomIds, at, session),
 
     /** Keeps a running session's room booked until a deadline that grew; false when the room is taken. */
     holdRoomUntil: (sessionId: string, until: Date) => booking.holdUntil(sessionId, until),

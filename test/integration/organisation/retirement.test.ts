@@ -92,6 +92,25 @@ describe("organisation: editing and retiring", () => {
     await admin.agent.patch(`/api/test-centres/${centre.id}/rooms/${room.id}`).send({ name: "" }).expect(400);
   });
 
+  it("when retiring a room races a new session in it, then never both succeed: the room ends retired or holding the session", async () => {
+    for (let round = 0; round < 8; round++) {
+      const { centre, room } = await aCentre();
+      const [retired, scheduled] = await Promise.all([
+        admin.agent.post(`/api/test-centres/${centre.id}/rooms/${room.id}/retire`).send({}),
+        officer.agent
+          .post("/api/exam-sessions")
+          .send({ categoryCode: "01001", testCentreId: centre.id, roomId: room.id, startsAt: inDays(3 + round) }),
+      ]);
+      expect([retired.status, scheduled.status], `round ${round}`).to.not.deep.equal([204, 201]);
+      // The loser is refused with a reason, never an error.
+      expect([204, 409], `retirement, round ${round}`).to.include(retired.status);
+      expect([201, 409], `new session, round ${round}`).to.include(scheduled.status);
+      const now = (await admin.agent.get(`/api/test-centres/${centre.id}`).expect(200)).body.testCentre;
+      const sessions = await node.ctx.conn.collection("exam_sessions").countDocuments({ roomId: room.id, status: "scheduled" });
+      expect(now.rooms[0].retired && sessions > 0, `round ${round}: retired room with a session`).to.equal(false);
+    }
+  });
+
   it("when an authority still has a test centre in use, then retiring it is refused; after the centre retires, the authority does", async () => {
     const authority = (
       await admin.agent
