@@ -80,7 +80,7 @@ describe("province officer's hub pages: 全国资格查询 and 存量数据清�
         "赵一,110101199003070011,02001,110101199003070011,北京市交通委员会,110000,2015-03-01,2021-03-01,2021-03-01,2027-02-28,有效",
         "钱二,110101199003070015,09009,110101199003070015,北京市交通委员会,110000,2015-03-01,2021-02-30,2021-03-01,2027-02-28,有效",
       ].join("\n");
-      await page.locator('[data-test="register-file"]').setInputFiles({ name: "register.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      await page.locator('[data-test="register-file"] input[type="file"]').setInputFiles({ name: "register.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
       await page.locator('[data-test="register-check"]').click();
       const refused = page.locator('[data-test="register-refused"]');
       await refused.getByText("身份证号码校验位错误").waitFor();

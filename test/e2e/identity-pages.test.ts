@@ -90,7 +90,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.getByPlaceholder("驾驶证初领日期").press("Enter");
       await page.getByText("经营性道路旅客运输驾驶员", { exact: true }).click();
       await page.getByText("近 3 年无重大以上交通责任事故").click();
-      await page.setInputFiles('[data-test="reg-photo"]', {
+      await page.setInputFiles('[data-test="reg-photo"] input[type="file"]', {
         name: "photo.jpg",
         mimeType: "image/jpeg",
         buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]),

@@ -392,7 +392,7 @@ describe("question bank workflow (browser)", function () {
       await loginThroughForm(page, examiner.username, examiner.password);
       await viaMenu(page, "导入试题");
       await page.waitForURL(/\/question-bank\/import$/);
-      await page.locator('[data-test="file-input"]').setInputFiles({
+      await page.locator('[data-test="file-input"] input[type="file"]').setInputFiles({
         name: "bad-rows.csv",
         mimeType: "text/csv",
         buffer: Buffer.from(csv, "utf8"),

@@ -50,7 +50,7 @@ describe("question import page (browser)", function () {
     try {
       await loginThroughForm(page, examiner.username, examiner.password);
       await page.goto(`${node.url}/question-bank/import`);
-      await page.locator('[data-test="file-input"]').setInputFiles([
+      await page.locator('[data-test="file-input"] input[type="file"]').setInputFiles([
         { name: "questions-gbk.csv", mimeType: "text/csv", buffer: gbk },
         {
           name: "bank.xlsx",
@@ -75,6 +75,31 @@ describe("question import page (browser)", function () {
       expect(gbkRow).to.deep.include({ stem: "道路运输从业资格证的有效期是多少年？", status: "draft" });
       const sheetRow = await stored.findOne({ ref: "XLSX-E2E-1" });
       expect(sheetRow).to.deep.include({ stem: sheetQuestion.stem, status: "draft" });
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when an examiner opens the import page and the question list, then the file button is in Chinese and every list column fits without scrolling sideways", async function () {
+    this.timeout(120_000);
+    const examiner = await createStaff(node, { roles: ["examiner"] });
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, examiner.username, examiner.password);
+      await page.goto(`${node.url}/question-bank/import`);
+      expect(await page.locator('[data-test="file-input"] button').innerText()).to.equal("选择题库文件");
+
+      await page.goto(`${node.url}/question-bank/questions`);
+      const table = page.locator('[data-test="question-table"]');
+      await table.getByText("编写人").waitFor();
+      // Element Plus scrolls a table sideways when its columns are wider than the page: the last
+      // column (编写人) was then cut off at the page's usual 1366-pixel width.
+      const overflow = await table
+        .locator(".el-table__body-wrapper .el-scrollbar__wrap")
+        .evaluate((el) => el.scrollWidth - el.clientWidth);
+      expect(overflow).to.be.at.most(0);
+      await screenshot(page, "qi-02-question-list");
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();
