@@ -354,7 +354,7 @@ export const QuestionImportBody = z
     publish: z.boolean().default(false),
     defaults: z
       .object({
-        categories: z.array(CategoryCode).min(1).optional(),
+        categories: z.array(CategoryCode).min(1).max(Object.keys(CATEGORIES).length).optional(),
         chapter: z.string().min(1).max(64).optional(),
         difficulty: z.number().int().min(1).max(5).optional(),
       })
