@@ -154,6 +154,10 @@ describe("question bank workflow (browser)", function () {
       // --- Submitted for review.
       await ex.page.locator('[data-test="submit"]').click();
       await ex.page.locator('[data-test="status"]', { hasText: "审核中" }).waitFor();
+      // The author is told what happened and what comes next, not a bare 操作成功.
+      await ex.page
+        .locator(".el-message--success", { hasText: "第 1 版已提交审核（审核中），等待另一名审题员审核" })
+        .waitFor({ timeout: 5000 });
       expect((await storedVersions(questionId))[0]?.status).to.equal("in_review");
 
       // --- The author cannot approve it: no control in the editor, a disabled one in the queue,
@@ -220,6 +224,10 @@ describe("question bank workflow (browser)", function () {
       await successMessage(ex.page, /^\s*已保存\s*$/);
       await ex.page.locator('[data-test="submit"]').click();
       await ex.page.locator('[data-test="status"]', { hasText: "审核中" }).waitFor();
+      // The author is told what happened and what comes next, not a bare 操作成功.
+      await ex.page
+        .locator(".el-message--success", { hasText: "第 1 版已提交审核（审核中），等待另一名审题员审核" })
+        .waitFor({ timeout: 5000 });
       stored = await storedVersions(questionId);
       expect(stored).to.have.length(1);
       expect(stored[0]).to.include({ version: 1, status: "in_review", stem: fixedStem });
