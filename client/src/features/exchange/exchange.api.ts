@@ -22,6 +22,8 @@ export const exchangeApi = {
     api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body),
   end: (caseId: string, body: Sent<typeof OfficerEndBody>) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body),
   escalations: () => api.get<CaseDto[]>("/api/exchange/escalations"),
+  /** Issues this province's certificate on an agreed transfer (certificates feature, 转籍换发). */
+  issueTransfer: (caseId: string) => api.post<{ record: { serial: string } }>(`/api/certificate-transfers/${caseId}/issue`, {}),
   practitioner: (idNumber: string) => api.get<PractitionerPageDto>(`/api/practitioners/${idNumber}`),
 };
 
