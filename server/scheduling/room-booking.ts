@@ -1,6 +1,6 @@
 import type { ClientSession, Model } from "mongoose";
 import { errors } from "../lib/errors.js";
-import type { ExamSessionDoc } from "./scheduling.model.js";
+import type { ExamSessionDoc, RoomBookingLockDoc } from "./scheduling.model.js";
 
 /**
  * How long a session holds its room. A candidate's deadline is the release time plus the session's
@@ -16,9 +16,9 @@ export function bookedUntilOf(
   return new Date(s.startsAt.getTime() + (s.lateEntryMinutes + s.durationMinutes + reserveMinutes) * 60_000);
 }
 
-export function createRoomBooking(Sessions: Model<ExamSessionDoc>) {
+export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<RoomBookingLockDoc>) {
   /** Scheduled sessions of the room whose booking overlaps [from, until). */
-  function overlapping(roomId: string, from: Date, until: Date, exceptId?: string) {
+  function overlapping(roomId: string, from: Date, until: Date, exceptId?: string, session?: ClientSession) {
     const filter: Record<string, unknown> = {
       roomId,
       status: "scheduled",
@@ -27,7 +27,22 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>) {
       $or: [{ bookedUntil: { $gt: from } }, { bookedUntil: null, endsAt: { $gt: from } }],
     };
     if (exceptId) filter._id = { $ne: exceptId };
-    return Sessions.exists(filter);
+    return Sessions.exists(filter).session(session ?? null);
+  }
+
+  /**
+   * The room's lock document exists before any transaction takes it: two transactions upserting
+   * it at once would insert two documents with one key (a duplicate, not a retried conflict).
+   */
+  async function ensureLock(roomId: string): Promise<void> {
+    await Locks.updateOne({ roomId }, { $setOnInsert: { seq: 0 } }, { upsert: true }).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== 11000) throw err;
+    });
+  }
+
+  /** Writes the room's lock inside `session`: a concurrent booking of the room conflicts with it. */
+  async function takeLock(roomId: string, session: ClientSession): Promise<void> {
+    await Locks.updateOne({ roomId }, { $inc: { seq: 1 } }, { session });
   }
 
   return {
@@ -51,9 +66,23 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>) {
       return { count: rows.length, firstStartsAt: rows[0]?.startsAt ?? null };
     },
 
-    /** Refuses with `room_busy` when another session holds the room in [from, until). */
-    async assertFree(roomId: string, from: Date, until: Date, exceptId?: string): Promise<void> {
-      if (await overlapping(roomId, from, until, exceptId))
+    ensureLock,
+
+    /**
+     * Inside the booking's transaction (call `ensureLock` before it): takes the room's lock, then
+     * refuses with `room_busy` when another session holds the room in [from, until). The check and
+     * the write that follows it are one atomic step: a concurrent booking of the same room
+     * conflicts on the lock and is retried after this one, when it sees this booking.
+     */
+    async reserve(
+      session: ClientSession,
+      roomId: string,
+      from: Date,
+      until: Date,
+      exceptId?: string,
+    ): Promise<void> {
+      await takeLock(roomId, session);
+      if (await overlapping(roomId, from, until, exceptId, session))
         throw errors.conflict("room_busy", "该考场在此时间段已有考试场次");
     },
 
@@ -64,11 +93,19 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>) {
     async holdUntil(sessionId: string, until: Date): Promise<boolean> {
       const s = await Sessions.findById(sessionId, { roomId: 1, bookedUntil: 1, endsAt: 1 }).lean();
       if (!s) return false;
-      const held = s.bookedUntil ?? s.endsAt;
-      if (until <= held) return true;
-      if (await overlapping(s.roomId, held, until, sessionId)) return false;
-      await Sessions.updateOne({ _id: sessionId }, { $max: { bookedUntil: until } });
-      return true;
+      if (until <= (s.bookedUntil ?? s.endsAt)) return true;
+      await ensureLock(s.roomId);
+      // Under the room's lock, like a new booking: a session scheduled meanwhile cannot slip in.
+      return Sessions.db.transaction(async (session) => {
+        await takeLock(s.roomId, session);
+        const now = await Sessions.findById(sessionId, { bookedUntil: 1, endsAt: 1 }).session(session).lean();
+        if (!now) return false;
+        const held = now.bookedUntil ?? now.endsAt;
+        if (until <= held) return true;
+        if (await overlapping(s.roomId, held, until, sessionId, session)) return false;
+        await Sessions.updateOne({ _id: sessionId }, { $max: { bookedUntil: until } }, { session });
+        return true;
+      });
     },
   };
 }

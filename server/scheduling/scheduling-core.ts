@@ -7,7 +7,7 @@ import { errors } from "../lib/errors.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import type { OrganisationService } from "../organisation/index.js";
 import type { RegistrationService } from "../registration/index.js";
-import { assignmentModel, examSessionModel } from "./scheduling.model.js";
+import { assignmentModel, examSessionModel, roomBookingLockModel } from "./scheduling.model.js";
 import { createRoomBooking } from "./room-booking.js";
 import type { SessionLean } from "./presenters.js";
 
@@ -37,7 +37,7 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
   const Assignments = assignmentModel(conn);
   const audit = options.audit ?? createAuditService(conn);
   const now = options.now ?? (() => new Date());
-  const booking = createRoomBooking(Sessions);
+  const booking = createRoomBooking(Sessions, roomBookingLockModel(conn));
   const reserve = options.roomReserveMinutes ?? 30;
 
   async function loadSession(id: string): Promise<SessionLean | null> {

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { modelOn } from "../lib/mongo.js";
 
 const examSessionSchema = new Schema(
   {
@@ -72,4 +73,21 @@ export function assignmentModel(conn: Connection): Model<AssignmentDoc> {
     (conn.models.SeatAssignment as Model<AssignmentDoc> | undefined) ??
     conn.model<AssignmentDoc>("SeatAssignment", assignmentSchema)
   );
+}
+
+/**
+ * One document per room that every booking change writes inside its transaction: two
+ * transactions booking the same room then write the same document, so MongoDB lets one commit and
+ * aborts the other with a retryable WriteConflict; the retry sees the first booking and refuses.
+ */
+const roomBookingLockSchema = new Schema(
+  {
+    roomId: { type: String, required: true, unique: true },
+    seq: { type: Number, default: 0 },
+  },
+  { collection: "room_booking_locks" },
+);
+export type RoomBookingLockDoc = InferSchemaType<typeof roomBookingLockSchema>;
+export function roomBookingLockModel(conn: Connection): Model<RoomBookingLockDoc> {
+  return modelOn<RoomBookingLockDoc>(conn, "RoomBookingLock", roomBookingLockSchema);
 }

@@ -42,12 +42,13 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         { startsAt, lateEntryMinutes: body.lateEntryMinutes, durationMinutes: body.durationMinutes },
         reserve,
       );
-      await booking.assertFree(room.roomId, startsAt, bookedUntil);
+      await booking.ensureLock(room.roomId);
       const s = await audit.transaction(async (session) => {
         // Claimed in this transaction: a retirement of the room or centre since the check above
         // refuses the session here.
         if (!(await options.organisation.claimRoom(room.testCentreId, room.roomId, session)))
           throw errors.conflict("room_retired", "该考场或考点已停用，不能安排新的场次");
+        await booking.reserve(session, room.roomId, startsAt, bookedUntil);
         const [created] = await Sessions.create(
           [
             {
@@ -130,13 +131,16 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const endsAt = new Date(startsAt.getTime() + duration * 60_000);
       if (body.startsAt || body.durationMinutes || body.lateEntryMinutes !== undefined) {
         const bookedUntil = bookedUntilOf({ startsAt, lateEntryMinutes, durationMinutes: duration }, reserve);
-        await booking.assertFree(s.roomId, startsAt, bookedUntil, id);
         Object.assign(set, { startsAt, durationMinutes: duration, endsAt, bookedUntil });
       }
       if (body.lateEntryMinutes !== undefined) set.lateEntryMinutes = body.lateEntryMinutes;
       if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
       if (body.status === "cancelled") set.status = "cancelled";
+      // A new time or length books the room anew, checked and written under the room's lock.
+      const rebooked = set.bookedUntil instanceof Date ? set.bookedUntil : null;
+      if (rebooked) await booking.ensureLock(s.roomId);
       const updated = await audit.transaction(async (session) => {
+        if (rebooked) await booking.reserve(session, s.roomId, startsAt, rebooked, id);
         // Conditional on the status checked above: a change racing a cancellation must not land
         // on the cancelled session (nor a cancellation twice).
         const doc = await Sessions.findOneAndUpdate(

@@ -9,6 +9,8 @@ export interface TestNodeOptions {
   env?: Record<string, string>;
   /** Open the node's connection with the driver's command monitoring (see helpers/commands.ts). */
   monitorCommands?: boolean;
+  /** Another instance of a running node: the same database (`node.dbName`) instead of a fresh one. */
+  shareDatabase?: string;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Runn
     SHUTDOWN_TIMEOUT_MS: "2000",
     ...options.env,
   });
-  const dbName = uniqueDbName(options.role === "hub" ? "hub" : "prov");
+  const dbName = options.shareDatabase ?? uniqueDbName(options.role === "hub" ? "hub" : "prov");
   const logger = createLogger({ level: config.log.level, name: config.nodeName });
   const mongoUri = options.monitorCommands ? withUriOption(db.uri, "monitorCommands", "true") : db.uri;
   const node = await startNode(config, { mongoUri, dbName, logger });
