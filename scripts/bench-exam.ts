@@ -58,11 +58,21 @@ const { values } = parseArgs({
     capacity: { type: "boolean", default: false },
     "capacity-start": { type: "string", default: "50" },
     "capacity-step-ms": { type: "string", default: "10000" },
+    /** Writes a V8 CPU profile of the database and exam-node processes into this folder. */
+    profile: { type: "string" },
   },
 });
 
+// With --profile each line also carries the monotonic clock in µs, the time base of the CPU
+// profiles, so a profile can be cut into the phases of the run.
 const progress = (msg: string) =>
-  process.stderr.write(`[bench:exam ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+  process.stderr.write(
+    `[bench:exam ${new Date().toISOString().slice(11, 19)}${values.profile ? ` mono=${process.hrtime.bigint() / 1000n}` : ""}] ${msg}\n`,
+  );
+
+/** Node flags for a child: with --profile a CPU profile in a folder of its own (tsx's loader thread writes one too). */
+const profiled = (name: string): string[] =>
+  values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile, name)}`] : [];
 
 async function main(): Promise<void> {
   const n = Number(values.candidates);
@@ -83,6 +93,7 @@ async function main(): Promise<void> {
       ["packages/mongo-standin/src/cli.ts", "--port", "0"],
       {},
       /(mongodb:\/\/\S+)/,
+      profiled("standin"),
     );
     children.push(db.child);
     mongoUri = db.match;
@@ -99,10 +110,19 @@ async function main(): Promise<void> {
       EXAM_LOG_LEVEL: "error",
     },
     /READY (\S+)/,
+    profiled("exam-node"),
   );
   children.push(node.child);
   const url = node.match;
   const conn = await connectMongo(mongoUri, { dbName });
+  // The database's own operation counters (serverStatus opcounters: documents inserted, update and
+  // delete statements, queries, other commands), read between phases: operations per candidate.
+  const dbOps = async (): Promise<number> => {
+    const status = (await conn.db?.admin().command({ serverStatus: 1 })) as
+      | { opcounters?: Record<string, unknown> }
+      | undefined;
+    return Object.values(status?.opcounters ?? {}).reduce<number>((sum, v) => sum + Number(v), 0);
+  };
 
   // Rooms, proctors, check-in (papers assembled here, outside the timed part).
   const rooms: { sessionId: string; assignments: SeatAssignmentDto[] }[] = [];
@@ -124,6 +144,8 @@ async function main(): Promise<void> {
     testCentreId: "tc-1",
   };
   const proctor = await connectClient(url, proctorUser);
+  progress(`checking in ${n} candidates`);
+  const opsBeforeCheckIn = await dbOps();
   const checkInStart = Date.now();
   await Promise.all(
     rooms.map(async (r) => {
@@ -139,6 +161,7 @@ async function main(): Promise<void> {
     }),
   );
   const checkInMs = Date.now() - checkInStart;
+  const opsAfterCheckIn = await dbOps();
   progress(`checked in ${n} candidates in ${checkInMs} ms`);
   const rssBefore = await rssKB(node.child.pid);
 
@@ -164,6 +187,7 @@ async function main(): Promise<void> {
   });
 
   const connectSyncMs = Date.now() - connectStart;
+  const opsAfterSync = await dbOps();
   progress(`${n} candidates connected and synced in ${connectSyncMs} ms`);
   // Release every room together; time until every candidate holds its paper.
   let questions = 0;
@@ -176,12 +200,14 @@ async function main(): Promise<void> {
         }),
       ),
   );
+  progress("releasing every room");
   const releaseAt = Date.now();
   await Promise.all(
     rooms.map((r) => emitAck(proctor, "proctor:release", { sessionId: r.sessionId }, 120_000)),
   );
   await Promise.all(got);
   const startAllPapersMs = Date.now() - releaseAt;
+  const opsAfterRelease = await dbOps();
 
   progress(`all papers delivered ${startAllPapersMs} ms after release; answering`);
   const saveOn =
@@ -190,6 +216,7 @@ async function main(): Promise<void> {
       emitAck(on[i] as BenchSocket, "attempt:answer", payload);
   const load = await drive(saveOn(sockets), n, attemptIds, k, intervalMs, Math.max(1, questions));
   progress(`exam node: ${load.saves} saves acknowledged`);
+  const opsAfterSaves = await dbOps();
   // Capacity: re-saves of each candidate's own answers (same choices, newer seqs), so the
   // "lost" check below still compares against what the scheduled run intended.
   const nextSeq = sockets.map(() => k + 1);
@@ -232,6 +259,7 @@ async function main(): Promise<void> {
       60_000,
     ).catch(() => undefined);
   });
+  progress("submitted");
   const docs = await conn
     .collection("exam_attempts")
     .find({ _id: { $in: attemptIds as never[] } }, { projection: { answers: 1 } })
@@ -312,6 +340,14 @@ async function main(): Promise<void> {
           ),
         }
       : {}),
+    // Database operations (opcounters) per check-in, per connect-and-sync, per released
+    // candidate and per acknowledged save, background tasks of the node included.
+    dbOpsPer: {
+      checkIn: Math.round(((opsAfterCheckIn - opsBeforeCheckIn) / n) * 10) / 10,
+      sync: Math.round(((opsAfterSync - opsAfterCheckIn) / n) * 10) / 10,
+      release: Math.round(((opsAfterRelease - opsAfterSync) / n) * 10) / 10,
+      save: Math.round(((opsAfterSaves - opsAfterRelease) / Math.max(1, load.saves)) * 10) / 10,
+    },
     answersPerCandidate: k,
     intervalMs,
     checkInMs,

@@ -9,13 +9,17 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** Starts `node --import tsx …args` in the repository root; resolves with the first match of `pattern` on stdout. */
+/**
+ * Starts `node …nodeFlags --import tsx …args` in the repository root; resolves with the first
+ * match of `pattern` on stdout.
+ */
 export function spawnReady(
   args: string[],
   env: Record<string, string>,
   pattern: RegExp,
+  nodeFlags: string[] = [],
 ): Promise<{ child: ChildProcess; match: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
