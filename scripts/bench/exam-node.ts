@@ -34,6 +34,8 @@ export interface ExamNodeOptions {
   tiny?: Parameters<typeof tinyPapers>[0];
   options?: Partial<ExamOptions>;
   logLevel?: string;
+  /** Emits the driver's command events on `ctx.conn.getClient()` (tests count database commands). */
+  monitorCommands?: boolean;
   /** Further configuration keys (e.g. EXAM_EARLY_RELEASE), as the environment would give them. */
   env?: Record<string, string>;
 }
@@ -66,7 +68,7 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
     ...o.env,
   });
   const logger = createLogger({ level: config.log.level, name: "exam-node" });
-  const conn = await connectMongo(o.mongoUri, { dbName: o.dbName });
+  const conn = await connectMongo(o.mongoUri, { dbName: o.dbName, monitorCommands: o.monitorCommands });
   const ctx: FeatureContext = { config, logger, conn, events: createEventBus(logger) };
   const papers: PaperPort = o.paper === "sample" ? await samplePapers() : tinyPapers(o.tiny);
   const scheduling = fixtureScheduling(conn);

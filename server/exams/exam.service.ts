@@ -20,8 +20,10 @@ export { DEFAULT_EXAM_OPTIONS, type ExamOptions, type ExamServiceDeps } from "./
  */
 export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   const core = createExamCore(ctx, deps);
-  const presence = createPresence(core);
-  const queries = createQueries(core, presence.liveInstances);
+  // Presence builds the candidate's view from the copy its connect write read (see markOnline).
+  const presence = createPresence(core, (doc) => viewOf(doc));
+  // `viewOf` takes an attempt document: it stays inside the feature (the service hands out DTOs).
+  const { viewOf, ...queries } = createQueries(core, presence.liveInstances);
   const closing = createClosing(core);
   const checkIns = createCheckIn(core);
   const release = createRelease(core, queries.view);

@@ -40,12 +40,17 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
     return attemptId;
   }
 
-  async function adopt(attemptId: string): Promise<void> {
-    if (ownAttempt === attemptId) return;
+  /**
+   * Binds this socket to its attempt and marks the seat online; null when it already was. Only a
+   * seat that had been away can end a room-wide outage, so only its return asks for a proposal.
+   */
+  async function adopt(attemptId: string) {
+    if (ownAttempt === attemptId) return null;
     ownAttempt = attemptId;
     await socket.join(rooms.attempt(attemptId));
-    await deps.exams.markOnline(attemptId);
-    deps.onReconnect?.(sessionId);
+    const online = await deps.exams.markOnline(attemptId);
+    if (online?.cameBack) deps.onReconnect?.(sessionId);
+    return online;
   }
 
   const log = deps.logger;
@@ -54,12 +59,12 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
     "attempt:sync",
     SyncPayload,
     async (p) => {
-      const id = p.attemptId
-        ? await own(p.attemptId, "attempt:sync")
-        : await deps.exams.candidateAttemptId(sessionId, candidateId);
+      const id = p.attemptId ?? (await deps.exams.candidateAttemptId(sessionId, candidateId));
       if (!id) throw errors.notFound("考试记录（请等待监考员核验身份）", "attempt_not_found");
-      await adopt(id);
-      return deps.exams.view(id);
+      if (p.attemptId && id !== ownAttempt) await deps.exams.assertOwnAttempt(me, id, "attempt:sync");
+      // The connect write read the attempt: the view is built from that copy (no second read).
+      const online = await adopt(id);
+      return online ? online.view() : deps.exams.view(id);
     },
     log,
   );

@@ -1,30 +1,43 @@
-import type { AttemptDoc } from "./attempt.model.js";
+import type { CandidateAttemptDto } from "../contracts/exams.js";
 import { examInstanceModel } from "./attempt.model.js";
+import { LIGHT } from "./attempt-store.js";
 import type { ExamCore } from "./exam-core.js";
-import { PRESENCE_STALE_MS } from "./presenters.js";
+import { PRESENCE_STALE_MS, type AttemptLean } from "./presenters.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 /**
  * Presence for the seat map ("disconnected since") and outage credit: which seats are connected,
  * since when they are away, and which instances are alive to vouch for the seats they hold.
  */
-export function createPresence(core: ExamCore) {
+export function createPresence(core: ExamCore, view: (doc: AttemptLean) => Promise<CandidateAttemptDto>) {
   const { store, seats, now, instanceId } = core;
   const { Attempts } = store;
   const Instances = examInstanceModel(core.ctx.conn);
 
-  async function markOnline(attemptId: string): Promise<void> {
+  /**
+   * The candidate's socket is connected on this instance. One write, which also reads the attempt
+   * as it was: from that copy the seat is pushed and the candidate's view is built, so a connect
+   * and sync costs no further read. `cameBack` says whether the seat had been away (only then can
+   * its return end a room-wide outage).
+   */
+  async function markOnline(
+    attemptId: string,
+  ): Promise<{ cameBack: boolean; view(): Promise<CandidateAttemptDto> } | null> {
     store.forget(attemptId);
     const at = now();
-    const doc = await Attempts.findOneAndUpdate(
+    const set = { online: true, disconnectedAt: null, seenAt: at, heldBy: instanceId };
+    const before = await Attempts.findOneAndUpdate(
       { _id: attemptId },
-      { $set: { online: true, disconnectedAt: null, seenAt: at, heldBy: instanceId } },
-      { returnDocument: "before", projection: { disconnectedAt: 1 } },
-    ).lean<Pick<AttemptDoc, "disconnectedAt">>();
-    if (doc?.disconnectedAt) {
+      { $set: set },
+      { returnDocument: "before", projection: LIGHT },
+    ).lean<AttemptLean>();
+    if (!before) return null;
+    const cameBack = before.disconnectedAt != null;
+    if (cameBack)
       await Attempts.updateOne({ _id: attemptId, "away.to": null }, { $set: { "away.$.to": at } });
-    }
-    seats.seat(attemptId);
+    const after: AttemptLean = { ...before, ...set };
+    seats.seat(attemptId, false, after);
+    return { cameBack, view: () => view(after) };
   }
 
   async function markOffline(attemptId: string): Promise<void> {

@@ -29,17 +29,22 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
   const sessionAttempts = (sessionId: string) =>
     Attempts.find({ sessionId }, LIGHT).sort({ checkedInAt: 1 }).lean<AttemptLean[]>();
 
-  /** The candidate's view of their attempt (official result once the session is published). */
-  async function view(attemptId: string): Promise<CandidateAttemptDto> {
-    const doc = await store.load(attemptId);
+  /** The candidate's view of an attempt as read (official result once the session is published). */
+  async function viewOf(doc: AttemptLean): Promise<CandidateAttemptDto> {
     return papers.candidateView(
       doc,
       doc.status === "submitted" && (await results.isPublished(doc.sessionId)),
     );
   }
 
+  /** The candidate's view of their attempt, read now. */
+  async function view(attemptId: string): Promise<CandidateAttemptDto> {
+    return viewOf(await store.load(attemptId));
+  }
+
   return {
     view,
+    viewOf,
 
     /** The id of the candidate's current attempt in their session (newest first), or null. */
     async candidateAttemptId(sessionId: string, candidateId: string): Promise<string | null> {

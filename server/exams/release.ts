@@ -1,7 +1,6 @@
 import type { CandidateAttemptDto } from "../contracts/exams.js";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
 import { errors } from "../lib/errors.js";
-import { LIGHT } from "./attempt-store.js";
 import { computeDeadline } from "./clock.js";
 import { claimSession, liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
@@ -9,7 +8,15 @@ import { rooms, type Actor, type AttemptsOutcome } from "./ports.js";
 import { clockParts, toCandidateAttempt, toSeatView, type AttemptLean } from "./presenters.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
-const STARTABLE: ("checked_in" | "ready")[] = ["checked_in", "ready"];
+/** What the release reads of each attempt: the clock, the chain head and the candidate's view. */
+const AT_RELEASE = { events: 0, answers: 0, seen: 0, result: 0 } as const;
+
+/** The answers of an attempt no save has reached: as check-in writes them. */
+function unanswered(questions: number): AttemptLean["answers"] {
+  const answers = Array.from({ length: questions }, () => ({ choice: [], seq: 0, flagged: false, flagSeq: 0 }));
+  // A lean read gives plain arrays; the inferred schema type names mongoose's document array.
+  return answers as unknown as AttemptLean["answers"];
+}
 const isStartable = (status: string) => status === "checked_in" || status === "ready";
 
 /** The way into the exam: the candidate's on-screen confirmation and the proctor's release (开考). */
@@ -68,21 +75,17 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
     assertReleasable(session, now(), earlyReason);
     const filter: Record<string, unknown> = { sessionId };
     if (attemptIds) filter._id = { $in: attemptIds };
-    const targets = await Attempts.find(filter, { _id: 1, status: 1 })
-      .session(tx)
-      .lean<{ _id: string; status: string }[]>();
+    // One read of the room. Answers, seqs and events are left out: before the start no save can
+    // apply (saves need in_progress), so they are still as check-in wrote them, and the start
+    // below restates that (`lastSeq: 0`) in its filter.
+    const targets = await Attempts.find(filter, AT_RELEASE).session(tx).lean<AttemptLean[]>();
     const skipped = targets
       .filter((t) => !isStartable(t.status))
       .map((t) => ({ attemptId: t._id, code: "invalid_transition" }));
     for (const id of attemptIds ?? [])
       if (!targets.some((t) => t._id === id)) skipped.push({ attemptId: id, code: "attempt_not_found" });
-    const startable = targets.filter((t) => isStartable(t.status)).map((t) => t._id);
+    const docs = targets.filter((t) => isStartable(t.status));
     const affected: string[] = [];
-    // The whole room starts in one bulk write of conditional updates (each names the chain head it
-    // read), so "everyone starts at once" costs one round trip, not one per candidate.
-    const docs = await Attempts.find({ _id: { $in: startable }, status: { $in: STARTABLE } }, LIGHT)
-      .session(tx)
-      .lean<AttemptLean[]>();
     const at = now();
     const planned = docs.map((doc) => {
       const deadline = computeDeadline({ ...clockParts(doc), startedAt: at }) as Date;
@@ -95,13 +98,16 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
       return { doc, deadline, event };
     });
     await core.opts.afterSessionCheck?.(sessionId);
-    // The starts commit only while the session is still scheduled (claimed in the same transaction).
+    // The whole room starts in one bulk write of conditional updates (each names the chain head it
+    // read), so "everyone starts at once" costs one round trip, not one per candidate. The starts
+    // commit only while the session is still scheduled (claimed in the same transaction).
+    let matched = 0;
     if (planned.length) {
       await claimSession(core, sessionId, tx);
-      await Attempts.bulkWrite(
+      const res = await Attempts.bulkWrite(
         planned.map(({ doc, deadline, event }) => ({
           updateOne: {
-            filter: { _id: doc._id, status: doc.status, chainN: doc.chainN },
+            filter: { _id: doc._id, status: doc.status, chainN: doc.chainN, lastSeq: 0 },
             update: {
               $set: {
                 status: "in_progress",
@@ -116,18 +122,23 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
         })),
         { ordered: false, session: tx },
       );
+      matched = res.matchedCount;
     }
-    // An attempt someone else changed in between keeps its own state: only those stamped now started.
-    const stamped = new Set(
-      (
-        await Attempts.find(
-          { _id: { $in: planned.map((p) => p.doc._id) }, startedAt: at, status: "in_progress" },
-          { _id: 1 },
-        )
-          .session(tx)
-          .lean<{ _id: string }[]>()
-      ).map((d) => d._id),
-    );
+    // An attempt someone else changed in between keeps its own state: only those stamped now
+    // started. When every update matched there is nothing to ask.
+    const stamped =
+      matched === planned.length
+        ? new Set(planned.map((p) => p.doc._id))
+        : new Set(
+            (
+              await Attempts.find(
+                { _id: { $in: planned.map((p) => p.doc._id) }, startedAt: at, status: "in_progress" },
+                { _id: 1 },
+              )
+                .session(tx)
+                .lean<{ _id: string }[]>()
+            ).map((d) => d._id),
+          );
     const started: AttemptLean[] = [];
     for (const { doc, deadline, event } of planned) {
       if (!stamped.has(doc._id)) {
@@ -142,6 +153,10 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
         deadline,
         chainN: event.n,
         chainHash: event.hash,
+        answers: unanswered(doc.questionCount),
+        seen: [],
+        lastSeq: 0,
+        result: null,
       });
     }
     uow.afterCommit(async () => {

@@ -4,9 +4,14 @@ import mongoose, { type Connection, type Model, type Schema } from "mongoose";
  * Opens this node's own mongoose connection. Models are registered per connection (never on the
  * global mongoose), so tests and the demo can run several nodes in one process.
  */
-export async function connectMongo(uri: string, options: { dbName?: string } = {}): Promise<Connection> {
+export async function connectMongo(
+  uri: string,
+  options: { dbName?: string; monitorCommands?: boolean } = {},
+): Promise<Connection> {
   const conn = mongoose.createConnection(uri, {
     dbName: options.dbName,
+    // The driver's command events (`commandStarted` on conn.getClient()): tests count round trips.
+    ...(options.monitorCommands ? { monitorCommands: true } : {}),
     serverSelectionTimeoutMS: 10_000,
     autoIndex: true,
   });

@@ -60,7 +60,8 @@ export function createRoomActions(desk: ProctorDesk) {
       earlyReason?: string,
     ): Promise<ProctorActionResultDto> {
       await authorize(user, sessionId);
-      const t = await targets(sessionId, attemptIds);
+      // The whole room needs no list of its attempts here: the release reads the room itself.
+      const t = attemptIds ? await targets(sessionId, attemptIds) : { ids: [], skipped: [] };
       const r = await audited(async (uow) => {
         const released = await deps.exams.release(
           toActor(user),

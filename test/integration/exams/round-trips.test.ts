@@ -1,0 +1,75 @@
+import { expect } from "chai";
+import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
+import type { AuthUser } from "../../../server/contracts/auth.js";
+import { call, JournalCandidate, ok } from "./support/clients.js";
+import { commandsDuring } from "./support/commands.js";
+import { aRoom, useExamNode } from "./support/setup.js";
+
+/**
+ * Database round trips of the hot paths (issue 17: 5,000 candidates on one node). Counts, not
+ * timings: each path's commands are part of its design, and a new read in them is a regression.
+ */
+describe("exam delivery: database commands per request", () => {
+  // No deadline sweep in between: only the requests' own commands are counted.
+  const env = useExamNode({ monitorCommands: true, sweepIntervalMs: 3_600_000 });
+
+  it("when a released candidate saves answers, then each save is one conditional update of the attempt", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    try {
+      const c = room.candidates[0];
+      if (!c) throw new Error("fixture");
+      for (const i of [0, 1, 1]) {
+        const sent = await commandsDuring(env.node, () => c.answer(i, ["A"]));
+        expect(sent).to.deep.equal([{ name: "update", collection: "exam_attempts" }]);
+      }
+      expect(c.journal.size).to.equal(0);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a checked-in candidate connects and syncs, then it costs one lookup and one write", async () => {
+    const room = await aRoom(env.node, { candidates: 1 });
+    // A second tab of the same candidate: a connect like the first, with nothing else going on.
+    const tab = new JournalCandidate(env.node.url, room.candidates[0]?.user as AuthUser);
+    try {
+      let view: CandidateAttemptDto | null = null;
+      const sent = await commandsDuring(env.node, async () => {
+        view = await tab.connect();
+      });
+      expect(sent).to.deep.equal([
+        { name: "find", collection: "exam_attempts" },
+        { name: "findAndModify", collection: "exam_attempts" },
+      ]);
+      expect((view as CandidateAttemptDto | null)?.status).to.equal("checked_in");
+    } finally {
+      tab.close();
+      room.close();
+    }
+  });
+
+  it("when rooms of 2 and of 6 are released, then both cost the same database commands", async () => {
+    const sentFor = async (candidates: number) => {
+      const room = await aRoom(env.node, { candidates });
+      try {
+        const started = room.candidates.map(
+          (c) => new Promise((resolve) => c.socket?.once("attempt:started", resolve)),
+        );
+        const sent = await commandsDuring(env.node, async () => {
+          ok(await call(room.proctor, "proctor:release", { sessionId: room.session.id }));
+          await Promise.all(started);
+        });
+        return sent;
+      } finally {
+        room.close();
+      }
+    };
+    const small = await sentFor(2);
+    const large = await sentFor(6);
+    expect(large).to.deep.equal(small);
+    expect(small.filter((s) => s.collection === "exam_attempts")).to.deep.equal([
+      { name: "find", collection: "exam_attempts" },
+      { name: "update", collection: "exam_attempts" },
+    ]);
+  });
+});
