@@ -85,7 +85,8 @@ export function createAnswers(
             event: { type: "answer", data: { index: input.index, choice, seq: input.seq } },
           };
         },
-        { cached: true },
+        // Numbers, sorted strings and the flag only: nothing for mongoose to cast.
+        { cached: true, uncast: true },
       );
       if (!res.event) {
         // Repeat or older seq: remember that it arrived (submit waits for it) but change nothing else.

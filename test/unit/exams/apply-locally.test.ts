@@ -23,6 +23,8 @@ describe("an instance's copy of an attempt after a save", () => {
     expect(after.answers[1]).to.deep.equal({ choice: ["C"], seq: 4 });
     expect(after).to.deep.include({ seen: [1, 2, 4], lastSeq: 4, chainN: 4, chainHash: "h4" });
     expect(before.answers[1]).to.deep.equal({ choice: ["A"], seq: 2 });
+    expect(before).to.deep.include({ seen: [1, 2], lastSeq: 2, chainN: 3 });
+    expect(after.answers[0]).to.equal(before.answers[0]);
     expect(applyLocally(after, {}, { seen: 4 }, { lastSeq: 3 })).to.deep.include({
       seen: [1, 2, 4],
       lastSeq: 4,
