@@ -67,6 +67,11 @@ export interface ServerToClientEvents {
   // ---- proctor console (to room `session:<id>`) ----
   /** One seat changed state. */
   "session:seat": (payload: Exams.SeatViewDto) => void;
+  /**
+   * Several seats at once: a room's start, and the seats changed by answer saves, collected per
+   * room and pushed at most once a second.
+   */
+  "session:seats": (payload: Exams.SeatViewDto[]) => void;
   /** Many seats dropped together: the server proposes crediting the lost minutes. */
   "session:outage": (payload: Exams.OutageProposalDto) => void;
   "session:incident": (payload: Exams.IncidentDto) => void;

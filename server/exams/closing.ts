@@ -21,7 +21,7 @@ type Claimed = { _id: string; submitClaim?: { reason?: string | null } | null };
  * sweeper closes expired attempts the same way and finishes closings a dead instance left half done.
  */
 export function createClosing(core: ExamCore) {
-  const { store, papers, results, seats, deps, now, grace, instanceId } = core;
+  const { store, papers, results, deps, now, grace, instanceId } = core;
   const { Attempts } = store;
 
   /**
@@ -160,7 +160,6 @@ export function createClosing(core: ExamCore) {
   /** After the commit: wakes the outbox for a pass and tells the candidate and the console. */
   async function announce(attemptId: string, reason: CloseReason, passed: boolean): Promise<void> {
     if (passed) deps.onOutbox?.();
-    seats.forget(attemptId);
     store.forget(attemptId);
     const doc = await store.find(attemptId);
     if (!doc) return;

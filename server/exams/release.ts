@@ -169,8 +169,14 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
           "attempt:started",
           toCandidateAttempt(doc, at, questions.get(doc._id) ?? null),
         );
-        deps.notifier.toRoom(rooms.session(sessionId), "session:seat", toSeatView(doc, at));
       }
+      // The proctor console gets the room's start as one push, not one per seat.
+      if (started.length)
+        deps.notifier.toRoom(
+          rooms.session(sessionId),
+          "session:seats",
+          started.map((doc) => toSeatView(doc, at)),
+        );
       await holdRoom(
         core,
         sessionId,

@@ -1,14 +1,15 @@
 import type { ClockEventDto } from "../contracts/exams.js";
-import type { AttemptStore } from "./attempt-store.js";
+import { LIGHT, type AttemptStore } from "./attempt-store.js";
 import { clockOf } from "./clock.js";
 import { rooms, type Notifier } from "./ports.js";
 import { clockParts, toSeatView, type AttemptLean } from "./presenters.js";
 
 /**
  * What the proctor console and the candidate hear when an attempt changes: its seat on the seat
- * map (`session:seat`) and, for clock changes, `attempt:clock`. Seat updates for answer saves are
- * throttled per attempt with a trailing emit, so a burst of saves ends with the latest state
- * without flooding the console.
+ * map and, for clock changes, `attempt:clock`. A state change (check-in, start, pause, close,
+ * connect) is pushed at once as `session:seat`. Seats changed by answer saves are collected per
+ * session and pushed together as `session:seats` at most every `throttleMs`: with a room of 100
+ * answering every few seconds, one push a second instead of one per save (issue 17).
  */
 export function createSeatFeed(deps: {
   store: AttemptStore;
@@ -17,25 +18,47 @@ export function createSeatFeed(deps: {
   throttleMs: number;
 }) {
   const { store, notifier, now } = deps;
-  const lastSeatEmit = new Map<string, number>();
-  const trailingSeat = new Map<string, NodeJS.Timeout>();
+  /** Attempts whose seat changed by a save since the session's last collected push. */
+  const pending = new Map<string, Set<string>>();
 
-  async function emitSeat(attemptId: string, throttle = false, known?: AttemptLean): Promise<void> {
-    const t = Date.now();
-    const wait = deps.throttleMs - (t - (lastSeatEmit.get(attemptId) ?? 0));
-    if (throttle && wait > 0) {
-      if (!trailingSeat.has(attemptId)) {
-        trailingSeat.set(
-          attemptId,
-          setTimeout(() => {
-            trailingSeat.delete(attemptId);
-            void emitSeat(attemptId, false, store.cached(attemptId)).catch(() => undefined);
-          }, wait).unref(),
-        );
-      }
-      return;
+  function collect(sessionId: string, attemptId: string): void {
+    let ids = pending.get(sessionId);
+    if (!ids) {
+      ids = new Set();
+      pending.set(sessionId, ids);
+      setTimeout(() => void flush(sessionId).catch(() => undefined), deps.throttleMs).unref();
     }
-    lastSeatEmit.set(attemptId, t);
+    ids.add(attemptId);
+  }
+
+  /**
+   * Pushes the collected seats as they are now: this instance's copies, and one read for those it
+   * has none of (a change outside the save path dropped the copy), so the push is never older than
+   * a state change pushed before it.
+   */
+  async function flush(sessionId: string): Promise<void> {
+    const ids = [...(pending.get(sessionId) ?? [])];
+    pending.delete(sessionId);
+    const docs: AttemptLean[] = [];
+    const misses: string[] = [];
+    for (const id of ids) {
+      const copy = store.cached(id);
+      if (copy) docs.push(copy);
+      else misses.push(id);
+    }
+    if (misses.length)
+      docs.push(...(await store.Attempts.find({ _id: { $in: misses } }, LIGHT).lean<AttemptLean[]>()));
+    const at = now();
+    if (docs.length)
+      notifier.toRoom(
+        rooms.session(sessionId),
+        "session:seats",
+        docs.map((d) => toSeatView(d, at)),
+      );
+  }
+
+  async function emitSeat(attemptId: string, collected = false, known?: AttemptLean): Promise<void> {
+    if (collected && known) return collect(known.sessionId, attemptId);
     const doc = known ?? (await store.find(attemptId));
     if (doc) notifier.toRoom(rooms.session(doc.sessionId), "session:seat", toSeatView(doc, now()));
   }
@@ -55,12 +78,13 @@ export function createSeatFeed(deps: {
 
   return {
     emitSeat,
-    /** Fire-and-forget seat update (a lost seat push is repaired by the next one or a console reload). */
-    seat: (attemptId: string, throttle = false, known?: AttemptLean) =>
-      void emitSeat(attemptId, throttle, known).catch(() => undefined),
+    /**
+     * Fire-and-forget seat update (a lost seat push is repaired by the next one or a console
+     * reload). `collected`: a save's change, pushed with the session's next collected push.
+     */
+    seat: (attemptId: string, collected = false, known?: AttemptLean) =>
+      void emitSeat(attemptId, collected, known).catch(() => undefined),
     emitClock,
-    /** The attempt closed: no more throttled updates are owed for it. */
-    forget: (attemptId: string) => void lastSeatEmit.delete(attemptId),
   };
 }
 export type SeatFeed = ReturnType<typeof createSeatFeed>;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
+import type { CandidateAttemptDto, SeatViewDto } from "../../../server/contracts/exams.js";
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import { call, JournalCandidate, ok } from "./support/clients.js";
 import { commandsDuring } from "./support/commands.js";
@@ -71,5 +71,35 @@ describe("exam delivery: database commands per request", () => {
       { name: "find", collection: "exam_attempts" },
       { name: "update", collection: "exam_attempts" },
     ]);
+  });
+});
+
+describe("exam delivery: seat pushes to the proctor console", () => {
+  // A wide collecting window, so three saves surely fall into one push however loaded the machine.
+  const env = useExamNode({ options: { seatThrottleMs: 3000 } });
+
+  it("when three candidates of a room save, then the proctor gets their seats in one collected push, not one push per save", async () => {
+    const room = await aRoom(env.node, { candidates: 3, release: true });
+    try {
+      const single: SeatViewDto[] = [];
+      const collected: SeatViewDto[][] = [];
+      room.proctor.on("session:seat", (s) => single.push(s));
+      const pushed = new Promise<void>((resolve) =>
+        room.proctor.on("session:seats", (list) => {
+          collected.push(list);
+          resolve();
+        }),
+      );
+      for (const c of room.candidates) await c.answer(0, ["T"]);
+      await pushed;
+      expect(single).to.deep.equal([]);
+      expect(collected).to.have.length(1);
+      expect(collected[0]?.map((s) => s.answered)).to.deep.equal([1, 1, 1]);
+      expect(new Set(collected[0]?.map((s) => s.attemptId))).to.deep.equal(
+        new Set(room.candidates.map((c) => c.attemptId)),
+      );
+    } finally {
+      room.close();
+    }
   });
 });

@@ -18,7 +18,8 @@ import { emitWithAck, useSocket } from "@/shared/socket.js";
 
 /**
  * The live room of the proctor console. `proctor:watch` answers the whole seat map and joins the
- * session's socket room; after that every seat change arrives as `session:seat`. On every
+ * session's socket room; after that seat changes arrive as `session:seat` (one) or `session:seats`
+ * (a room's start, and seats changed by saves, collected once a second). On every
  * reconnect the room is watched again (full state), so a missed event can never leave a stale
  * seat on screen.
  */
@@ -67,6 +68,9 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
   function onSeat(seat: SeatViewDto): void {
     upsertSeat(seat);
   }
+  function onSeats(list: SeatViewDto[]): void {
+    for (const seat of list) upsertSeat(seat);
+  }
   function onOutage(p: OutageProposalDto): void {
     if (p.sessionId === sessionId.value) outage.value = p;
   }
@@ -108,6 +112,7 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     const socket = useSocket();
     socket.on("connect", onConnect);
     socket.on("session:seat", onSeat);
+    socket.on("session:seats", onSeats);
     socket.on("session:outage", onOutage);
     socket.on("session:incident", onIncident);
     socket.on("session:extension_pending", onExtensionPending);
@@ -121,6 +126,7 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     const socket = useSocket();
     socket.off("connect", onConnect);
     socket.off("session:seat", onSeat);
+    socket.off("session:seats", onSeats);
     socket.off("session:outage", onOutage);
     socket.off("session:incident", onIncident);
     socket.off("session:extension_pending", onExtensionPending);
