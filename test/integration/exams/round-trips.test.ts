@@ -10,8 +10,13 @@ import { aRoom, useExamNode } from "./support/setup.js";
  * timings: each path's commands are part of its design, and a new read in them is a regression.
  */
 describe("exam delivery: database commands per request", () => {
-  // No deadline sweep in between: only the requests' own commands are counted.
-  const env = useExamNode({ monitorCommands: true, sweepIntervalMs: 3_600_000 });
+  // No deadline sweep in between, and seats collected from saves are pushed within 50 ms (a push
+  // whose copy a disconnect dropped reads the seat): only the requests' own commands are counted.
+  const env = useExamNode({
+    monitorCommands: true,
+    sweepIntervalMs: 3_600_000,
+    options: { seatThrottleMs: 50 },
+  });
 
   it("when a released candidate saves answers, then each save is one conditional update of the attempt", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
