@@ -310,3 +310,38 @@ export async function scheduleCandidates(
   const fresh = await sched.getSession(session.id);
   return { room, session: fresh ?? session, candidates };
 }
+
+/**
+ * A logged-in staff agent for the calling describe block, made in its `before` on the node of
+ * `env` (register `env` first, e.g. `useTestNode()`, so the node is up by then).
+ */
+export function useStaffAgent(
+  env: { readonly node: RunningNode },
+  options: StaffOptions,
+): AuthedAgent & { staff: StaffUserDto } {
+  let made: (AuthedAgent & { staff: StaffUserDto }) | undefined;
+  before(async () => {
+    made = await staffAgent(env.node, options);
+  });
+  const get = () => {
+    if (!made) throw new Error("useStaffAgent: the agent is only available inside tests");
+    return made;
+  };
+  return {
+    get agent() {
+      return get().agent;
+    },
+    get user() {
+      return get().user;
+    },
+    get csrfToken() {
+      return get().csrfToken;
+    },
+    get cookie() {
+      return get().cookie;
+    },
+    get staff() {
+      return get().staff;
+    },
+  };
+}

@@ -45,3 +45,25 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Runn
 function withUriOption(uri: string, key: string, value: string): string {
   return `${uri}${uri.includes("?") ? "&" : "?"}${key}=${value}`;
 }
+
+export type TestNode = Awaited<ReturnType<typeof startTestNode>>;
+
+/**
+ * A whole node for the calling describe block (started in its `before`, stopped with its database
+ * in its `after`). Read `env.node` inside tests.
+ */
+export function useTestNode(options: TestNodeOptions = {}): { readonly node: TestNode } {
+  const state: { node?: TestNode } = {};
+  before(async () => {
+    state.node = await startTestNode(options);
+  });
+  after(async () => {
+    await state.node?.stop();
+  });
+  return {
+    get node() {
+      if (!state.node) throw new Error("useTestNode: the node is only available inside tests");
+      return state.node;
+    },
+  };
+}

@@ -1,24 +1,15 @@
 import { expect } from "chai";
-import { createTestRoom, registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
-
-type Node = Awaited<ReturnType<typeof startTestNode>>;
+import { createTestRoom, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
+import { useTestNode } from "../../helpers/node.js";
 
 /** Issue 14: registrations are corrected and withdrawn, audited, never under a seated candidate. */
 describe("registration: corrections and withdrawal", () => {
-  let node: Node;
-  let officer: AuthedAgent;
+  const env = useTestNode();
+  const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
   let day = 1;
-  before(async () => {
-    node = await startTestNode();
-    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
-  });
-  after(async () => {
-    await node.stop();
-  });
 
   async function seat(candidateId: string): Promise<string> {
-    const room = await createTestRoom(node, { seats: 1 });
+    const room = await createTestRoom(env.node, { seats: 1 });
     const session = (
       await officer.agent
         .post("/api/exam-sessions")
@@ -34,10 +25,10 @@ describe("registration: corrections and withdrawal", () => {
     return session;
   }
   const audits = (action: string, id: string) =>
-    node.ctx.conn.collection("audit_log").find({ action, "target.id": id }).toArray();
+    env.node.ctx.conn.collection("audit_log").find({ action, "target.id": id }).toArray();
 
   it("when an officer corrects a phone number and the address, then both change and the audit entry shows before and after", async () => {
-    const c = await registerTestCandidate(node, { name: "吴更正" });
+    const c = await registerTestCandidate(env.node, { name: "吴更正" });
     const res = await officer.agent
       .patch(`/api/candidates/${c.id}`)
       .send({ phone: "13912345678", addressDivisionCode: "320115" })
@@ -59,8 +50,8 @@ describe("registration: corrections and withdrawal", () => {
 
   it("when a withdrawal and a seating of the same candidate race, then never both succeed: the candidate ends withdrawn or seated", async () => {
     for (let round = 0; round < 8; round++) {
-      const c = await registerTestCandidate(node, { name: "钱竞争" });
-      const room = await createTestRoom(node, { seats: 1 });
+      const c = await registerTestCandidate(env.node, { name: "钱竞争" });
+      const room = await createTestRoom(env.node, { seats: 1 });
       const session = (
         await officer.agent
           .post("/api/exam-sessions")
@@ -80,14 +71,14 @@ describe("registration: corrections and withdrawal", () => {
       // The loser is refused with a reason, never an error.
       expect([200, 409], `withdrawal, round ${round}`).to.include(withdrawn.status);
       expect([201, 409], `seating, round ${round}`).to.include(seated.status);
-      const stored = await node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
-      const seats = await node.ctx.conn.collection("seat_assignments").countDocuments({ candidateId: c.id });
+      const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
+      const seats = await env.node.ctx.conn.collection("seat_assignments").countDocuments({ candidateId: c.id });
       expect(Boolean(stored?.withdrawnAt) && seats > 0, `round ${round}: withdrawn and seated`).to.equal(false);
     }
   });
 
   it("when a seated candidate's name is corrected or the registration withdrawn, then both are refused until the seat is freed", async () => {
-    const c = await registerTestCandidate(node, { name: "郑座位" });
+    const c = await registerTestCandidate(env.node, { name: "郑座位" });
     const session = await seat(c.id);
     const rename = await officer.agent.patch(`/api/candidates/${c.id}`).send({ name: "郑作为" }).expect(409);
     expect(rename.body.error.code).to.equal("candidate_seated");
@@ -111,7 +102,7 @@ describe("registration: corrections and withdrawal", () => {
   });
 
   it("when a registration is withdrawn, then it leaves the lists, cannot be seated, and is still readable", async () => {
-    const c = await registerTestCandidate(node, { name: "王撤销" });
+    const c = await registerTestCandidate(env.node, { name: "王撤销" });
     await officer.agent.post(`/api/candidates/${c.id}/withdraw`).send({ reason: "重复报名" }).expect(200);
     const listed = (await officer.agent.get("/api/candidates?limit=200").expect(200)).body.candidates as {
       id: string;
@@ -120,7 +111,7 @@ describe("registration: corrections and withdrawal", () => {
     const all = (await officer.agent.get("/api/candidates?limit=200&withdrawn=include").expect(200)).body
       .candidates as { id: string; withdrawn: boolean }[];
     expect(all.find((x) => x.id === c.id)?.withdrawn).to.equal(true);
-    const room = await createTestRoom(node, { seats: 1 });
+    const room = await createTestRoom(env.node, { seats: 1 });
     const session = (
       await officer.agent
         .post("/api/exam-sessions")

@@ -1,30 +1,21 @@
 import { expect } from "chai";
 import type { AutoAssignResultDto } from "../../../server/contracts/scheduling.js";
 import { createOrganisationService } from "../../../server/organisation/index.js";
-import { createTestRoom, registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
-
-type Node = Awaited<ReturnType<typeof startTestNode>>;
+import { createTestRoom, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
+import { useTestNode } from "../../helpers/node.js";
 
 /** Issue 14: a whole session is seated in one go, bound seats first, every refusal named. */
 describe("automatic seating (自动排座)", () => {
-  let node: Node;
-  let officer: AuthedAgent;
+  const env = useTestNode();
+  const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
   let day = 1;
-  before(async () => {
-    node = await startTestNode();
-    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
-  });
-  after(async () => {
-    await node.stop();
-  });
 
   /** A session in a room of `seats` whose seat 1 is not bound to a seat computer. */
   async function aSessionWithUnboundSeatOne(seats: number) {
-    const room = await createTestRoom(node, { seats });
+    const room = await createTestRoom(env.node, { seats });
     const first = room.seats[0];
     if (!first) throw new Error("fixture");
-    await createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode).updateSeat(
+    await createOrganisationService(env.node.ctx.conn, env.node.ctx.config.provinceCode).updateSeat(
       {
         id: "test-admin",
         kind: "staff",
@@ -52,9 +43,9 @@ describe("automatic seating (自动排座)", () => {
 
   it("when an officer seats named candidates automatically, then bound seats fill first and refusals are named, with nothing written for them", async () => {
     const session = await aSessionWithUnboundSeatOne(3);
-    const ok1 = await registerTestCandidate(node, { name: "甲考生" });
-    const ok2 = await registerTestCandidate(node, { name: "乙考生" });
-    const freight = await registerTestCandidate(node, { name: "丙考生", categories: ["02001"] });
+    const ok1 = await registerTestCandidate(env.node, { name: "甲考生" });
+    const ok2 = await registerTestCandidate(env.node, { name: "乙考生" });
+    const freight = await registerTestCandidate(env.node, { name: "丙考生", categories: ["02001"] });
     const res = await officer.agent
       .post(`/api/exam-sessions/${session.id}/auto-assign`)
       .send({ candidateIds: [ok1.id, freight.id, ok2.id] })
@@ -72,7 +63,7 @@ describe("automatic seating (自动排座)", () => {
         message: "该考生未报考经营性道路旅客运输驾驶员",
       },
     ]);
-    const seated = await node.ctx.conn
+    const seated = await env.node.ctx.conn
       .collection("seat_assignments")
       .find({ sessionId: session.id })
       .toArray();
@@ -82,11 +73,11 @@ describe("automatic seating (自动排座)", () => {
   it("when no candidates are named, then the waiting ones of the category are seated in registration order until the room is full", async () => {
     const session = await aSessionWithUnboundSeatOne(2);
     // Start from a clean slate: only the candidates below are waiting in this node's 南京.
-    await node.ctx.conn.collection("candidates").deleteMany({});
-    const first = await registerTestCandidate(node, { name: "先报名" });
-    const second = await registerTestCandidate(node, { name: "后报名" });
-    const third = await registerTestCandidate(node, { name: "最后报名" });
-    await registerTestCandidate(node, { name: "货运考生", categories: ["02001"] });
+    await env.node.ctx.conn.collection("candidates").deleteMany({});
+    const first = await registerTestCandidate(env.node, { name: "先报名" });
+    const second = await registerTestCandidate(env.node, { name: "后报名" });
+    const third = await registerTestCandidate(env.node, { name: "最后报名" });
+    await registerTestCandidate(env.node, { name: "货运考生", categories: ["02001"] });
     const result = (
       await officer.agent.post(`/api/exam-sessions/${session.id}/auto-assign`).send({}).expect(200)
     ).body as AutoAssignResultDto;
@@ -112,7 +103,7 @@ describe("automatic seating (自动排座)", () => {
       .expect(400);
     expect(res.body.error.code).to.equal("validation_failed");
     expect(
-      await node.ctx.conn.collection("seat_assignments").countDocuments({ sessionId: session.id }),
+      await env.node.ctx.conn.collection("seat_assignments").countDocuments({ sessionId: session.id }),
     ).to.equal(0);
   });
 });

@@ -5,26 +5,18 @@ import { errors } from "../../../server/lib/errors.js";
 import { createOrganisationService } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
-import { createTestRoom, registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
+import { createTestRoom, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
+import { useTestNode } from "../../helpers/node.js";
 
-type Node = Awaited<ReturnType<typeof startTestNode>>;
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
 
 describe("scheduling sessions, seats and tickets", () => {
-  let node: Node;
-  let officer: AuthedAgent;
+  const env = useTestNode();
+  const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
   let day = 1;
-  before(async () => {
-    node = await startTestNode();
-    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
-  });
-  after(async () => {
-    await node.stop();
-  });
 
   async function aSession(seats: number, extra: Record<string, unknown> = {}) {
-    const room = await createTestRoom(node, { seats });
+    const room = await createTestRoom(env.node, { seats });
     const res = await officer.agent
       .post("/api/exam-sessions")
       .send({
@@ -53,7 +45,7 @@ describe("scheduling sessions, seats and tickets", () => {
 
   it("when more candidates than the capacity are assigned at once, then exactly the capacity is seated, each on a different seat", async () => {
     const { session } = await aSession(5, { capacity: 3 });
-    const candidates = await Promise.all([1, 2, 3, 4, 5].map(() => registerTestCandidate(node)));
+    const candidates = await Promise.all([1, 2, 3, 4, 5].map(() => registerTestCandidate(env.node)));
     const results = await Promise.all(
       candidates.map((c) =>
         officer.agent.post(`/api/exam-sessions/${session.id}/assignments`).send({ candidateId: c.id }),
@@ -62,7 +54,7 @@ describe("scheduling sessions, seats and tickets", () => {
     expect(results.filter((r) => r.status === 201)).to.have.length(3);
     for (const r of results.filter((x) => x.status !== 201))
       expect(r.body.error.code).to.equal("session_full");
-    const rows = await node.ctx.conn.collection("seat_assignments").find({ sessionId: session.id }).toArray();
+    const rows = await env.node.ctx.conn.collection("seat_assignments").find({ sessionId: session.id }).toArray();
     expect(new Set(rows.map((r) => r.seatId)).size).to.equal(3);
     expect(new Set(rows.map((r) => r.ticketNo)).size).to.equal(3);
     const map = await officer.agent.get(`/api/exam-sessions/${session.id}/seat-map`).expect(200);
@@ -72,7 +64,7 @@ describe("scheduling sessions, seats and tickets", () => {
 
   it("when a named seat is taken, then seat_taken; when the candidate is already seated, then already_assigned", async () => {
     const { session, room } = await aSession(3);
-    const [a, b] = await Promise.all([registerTestCandidate(node), registerTestCandidate(node)]);
+    const [a, b] = await Promise.all([registerTestCandidate(env.node), registerTestCandidate(env.node)]);
     const seatId = room.seats[0]!.seatId;
     await officer.agent
       .post(`/api/exam-sessions/${session.id}/assignments`)
@@ -90,7 +82,7 @@ describe("scheduling sessions, seats and tickets", () => {
 
   it("when the candidate did not apply for the category, then not_applied", async () => {
     const { session } = await aSession(2);
-    const c = await registerTestCandidate(node, { categories: ["02001"], licenceClass: "B2" });
+    const c = await registerTestCandidate(env.node, { categories: ["02001"], licenceClass: "B2" });
     const res = await officer.agent
       .post(`/api/exam-sessions/${session.id}/assignments`)
       .send({ candidateId: c.id });
@@ -101,7 +93,7 @@ describe("scheduling sessions, seats and tickets", () => {
   it("when the candidate is already in another open session of the category, then already_scheduled", async () => {
     const first = await aSession(2);
     const second = await aSession(2);
-    const c = await registerTestCandidate(node);
+    const c = await registerTestCandidate(env.node);
     await officer.agent
       .post(`/api/exam-sessions/${first.session.id}/assignments`)
       .send({ candidateId: c.id })
@@ -131,7 +123,7 @@ describe("scheduling sessions, seats and tickets", () => {
   });
 
   it("when the retake port refuses, then scheduling refuses with its code and writes nothing", async () => {
-    const { conn, config } = node.ctx;
+    const { conn, config } = env.node.ctx;
     const organisation = createOrganisationService(conn, config.provinceCode);
     const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
     const sched = createSchedulingService(conn, {
@@ -141,7 +133,7 @@ describe("scheduling sessions, seats and tickets", () => {
       retakeCheck: () => Promise.reject(errors.conflict("retake_wait", "补考须间隔 30 天")),
     });
     const { session } = await aSession(2);
-    const c = await registerTestCandidate(node);
+    const c = await registerTestCandidate(env.node);
     const actor: AuthUser = {
       id: "o",
       kind: "staff",
@@ -160,14 +152,14 @@ describe("scheduling sessions, seats and tickets", () => {
 
   it("when a candidate is unassigned, then the seat frees and the ticket is gone", async () => {
     const { session } = await aSession(1);
-    const c = await registerTestCandidate(node);
+    const c = await registerTestCandidate(env.node);
     await officer.agent
       .post(`/api/exam-sessions/${session.id}/assignments`)
       .send({ candidateId: c.id })
       .expect(201);
     await officer.agent.delete(`/api/exam-sessions/${session.id}/assignments/${c.id}`).expect(204);
     await officer.agent.get(`/api/exam-sessions/${session.id}/tickets/${c.id}`).expect(404);
-    const other = await registerTestCandidate(node);
+    const other = await registerTestCandidate(env.node);
     await officer.agent
       .post(`/api/exam-sessions/${session.id}/assignments`)
       .send({ candidateId: other.id })
@@ -207,14 +199,14 @@ describe("scheduling sessions, seats and tickets", () => {
         .find((s) => s.id === id)?.lifecycle;
     const { session } = await aSession(1);
     expect(await lifecycleOf(session.id)).to.equal("scheduled");
-    const sessions = node.ctx.conn.collection("exam_sessions");
+    const sessions = env.node.ctx.conn.collection("exam_sessions");
     const _id = new Types.ObjectId(session.id);
     const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
     await sessions.updateOne({ _id }, { $set: { startsAt: ago(10), endsAt: ago(-50) } });
     expect(await lifecycleOf(session.id)).to.equal("running");
     await sessions.updateOne({ _id }, { $set: { startsAt: ago(70), endsAt: ago(10) } });
     expect(await lifecycleOf(session.id)).to.equal("ended");
-    await node.ctx.conn
+    await env.node.ctx.conn
       .collection("exam_publications")
       .insertOne({ sessionId: session.id, publishedAt: new Date(), publishedBy: "李考务", report: {} });
     expect(await lifecycleOf(session.id)).to.equal("published");
@@ -225,7 +217,7 @@ describe("scheduling sessions, seats and tickets", () => {
 
   it("when the ticket is read, then it carries the admission ticket data", async () => {
     const { session } = await aSession(1);
-    const c = await registerTestCandidate(node, { name: "赵准考" });
+    const c = await registerTestCandidate(env.node, { name: "赵准考" });
     await officer.agent
       .post(`/api/exam-sessions/${session.id}/assignments`)
       .send({ candidateId: c.id })
