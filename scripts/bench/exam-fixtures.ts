@@ -103,6 +103,7 @@ export async function createFixtureSession(
     bookedUntil: new Date(
       startsAt.getTime() + ((o.durationMinutes ?? 60) + (o.lateEntryMinutes ?? 20)) * 60_000,
     ).toISOString(),
+    overrunBy: null,
     capacity: o.candidates,
     lateEntryMinutes: o.lateEntryMinutes ?? 20,
     earliestHandInMinutes: o.earliestHandInMinutes ?? 0,

@@ -39,6 +39,8 @@ export interface ExamSessionDto {
   endsAt: string;
   /** The room stays booked until here: latest regular deadline plus the reserve, grown by later deadlines. */
   bookedUntil: string;
+  /** An earlier session in this room runs until `until`, past this one's start (the office must act). */
+  overrunBy: { sessionId: string; until: string } | null;
   capacity: number;
   /** No entry after this many minutes from the start (exam-room practice, default 20). */
   lateEntryMinutes: number;

@@ -191,13 +191,14 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
 
 /**
  * Keeps the room booked until the latest of `deadlines`. The candidates' time is never cut for it:
- * a late release or a resumed pause that overruns into another session's booking is logged for
- * the office to move that session, since refusing would cost candidates minutes they are owed.
+ * a late release or a resumed pause that overruns into another session's booking flags that
+ * session (its page warns the office to move it or wait), since refusing would cost candidates
+ * minutes they are owed.
  */
 export async function holdRoom(core: ExamCore, sessionId: string, deadlines: Date[]): Promise<boolean> {
   const latest = deadlines.reduce<Date | null>((m, d) => (m && m >= d ? m : d), null);
   if (!latest) return true;
-  const held = await core.deps.scheduling.holdRoomUntil(sessionId, latest);
+  const held = await core.deps.scheduling.holdRoomUntil(sessionId, latest, true);
   if (!held)
     core.ctx.logger.warn(
       { sessionId, until: latest.toISOString() },

@@ -33,6 +33,7 @@ export function toSessionDto(s: SessionLean, at: Date, published = false): ExamS
     durationMinutes: s.durationMinutes,
     endsAt: s.endsAt.toISOString(),
     bookedUntil: (s.bookedUntil ?? s.endsAt).toISOString(),
+    overrunBy: s.overrunBy ? { sessionId: s.overrunBy.sessionId, until: s.overrunBy.until.toISOString() } : null,
     capacity: s.capacity,
     lateEntryMinutes: s.lateEntryMinutes,
     earliestHandInMinutes: s.earliestHandInMinutes,

@@ -18,7 +18,7 @@ export function bookedUntilOf(
 
 export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<RoomBookingLockDoc>) {
   /** Scheduled sessions of the room whose booking overlaps [from, until). */
-  function overlapping(roomId: string, from: Date, until: Date, exceptId?: string, session?: ClientSession) {
+  function overlapFilter(roomId: string, from: Date, until: Date, exceptId?: string) {
     const filter: Record<string, unknown> = {
       roomId,
       status: "scheduled",
@@ -27,7 +27,11 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
       $or: [{ bookedUntil: { $gt: from } }, { bookedUntil: null, endsAt: { $gt: from } }],
     };
     if (exceptId) filter._id = { $ne: exceptId };
-    return Sessions.exists(filter).session(session ?? null);
+    return filter;
+  }
+
+  function overlapping(roomId: string, from: Date, until: Date, exceptId?: string, session?: ClientSession) {
+    return Sessions.exists(overlapFilter(roomId, from, until, exceptId)).session(session ?? null);
   }
 
   /**
@@ -88,9 +92,10 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
 
     /**
      * Keeps the session's room booked at least until `until` (a deadline that grew). False when
-     * another session holds the room in between: the booking is then left as it was.
+     * another session holds the room in between: the booking is then left as it was and, when the
+     * time is `owed` to candidates, the sessions it runs into are flagged (`overrunBy`).
      */
-    async holdUntil(sessionId: string, until: Date): Promise<boolean> {
+    async holdUntil(sessionId: string, until: Date, owed = false): Promise<boolean> {
       const s = await Sessions.findById(sessionId, { roomId: 1, bookedUntil: 1, endsAt: 1 }).lean();
       if (!s) return false;
       if (until <= (s.bookedUntil ?? s.endsAt)) return true;
@@ -102,7 +107,17 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
         if (!now) return false;
         const held = now.bookedUntil ?? now.endsAt;
         if (until <= held) return true;
-        if (await overlapping(s.roomId, held, until, sessionId, session)) return false;
+        if (await overlapping(s.roomId, held, until, sessionId, session)) {
+          if (!owed) return false;
+          // Owed time is never cut for the room: the sessions it runs into are flagged instead, so
+          // their page tells the office before their candidates arrive.
+          await Sessions.updateMany(
+            { ...overlapFilter(s.roomId, held, until, sessionId), startsAt: { $gte: held, $lt: until } },
+            { $set: { overrunBy: { sessionId, until } } },
+            { session },
+          );
+          return false;
+        }
         await Sessions.updateOne({ _id: sessionId }, { $max: { bookedUntil: until } }, { session });
         return true;
       });

@@ -14,6 +14,17 @@ const examSessionSchema = new Schema(
     endsAt: { type: Date, required: true },
     /** The room is held until here (see room-booking.ts); null only on sessions from before bookings. */
     bookedUntil: { type: Date, default: null },
+    /**
+     * Set when an earlier session in the room runs past this one's start (owed time: outage
+     * credit, a late release, a resumed pause): the office must move this session or wait.
+     */
+    overrunBy: {
+      type: new Schema(
+        { sessionId: { type: String, required: true }, until: { type: Date, required: true } },
+        { _id: false },
+      ),
+      default: null,
+    },
     capacity: { type: Number, required: true },
     lateEntryMinutes: { type: Number, required: true },
     earliestHandInMinutes: { type: Number, required: true },

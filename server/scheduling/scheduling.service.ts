@@ -208,7 +208,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       booking.openSessions(roomIds, at, session),
 
     /** Keeps a running session's room booked until a deadline that grew; false when the room is taken. */
-    holdRoomUntil: (sessionId: string, until: Date) => booking.holdUntil(sessionId, until),
+    holdRoomUntil: (sessionId: string, until: Date, owed = false) => booking.holdUntil(sessionId, until, owed),
   };
 }
 export type SchedulingService = ReturnType<typeof createSchedulingService>;

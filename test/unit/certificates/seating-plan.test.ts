@@ -16,6 +16,7 @@ function aMap(seats: number, seated: number): SeatMapDto {
       durationMinutes: 60,
       endsAt: "2026-12-01T02:00:00.000Z",
       bookedUntil: "2026-12-01T02:50:00.000Z",
+      overrunBy: null,
       capacity: seats,
       lateEntryMinutes: 20,
       earliestHandInMinutes: 30,

@@ -1,0 +1,63 @@
+import { expect } from "chai";
+import { createOrganisationService } from "../../../server/organisation/index.js";
+import { createRegistrationService } from "../../../server/registration/index.js";
+import { createSchedulingService } from "../../../server/scheduling/index.js";
+import { createTestRoom, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+const MINUTE = 60_000;
+
+/**
+ * Issue 14: time owed to candidates (outage credit, accommodation at a late release, a resumed
+ * pause) is never cut for the room, so the next session it runs into is flagged for the office.
+ */
+describe("a room's exam overrunning into the next booking", function () {
+  this.timeout(60_000);
+  let node: Node;
+  let officer: AuthedAgent;
+  let scheduling: ReturnType<typeof createSchedulingService>;
+  before(async () => {
+    node = await startTestNode();
+    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
+    const { conn, config } = node.ctx;
+    const organisation = createOrganisationService(conn, config.provinceCode);
+    const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+    scheduling = createSchedulingService(conn, { provinceCode: config.provinceCode, organisation, registration });
+  });
+  after(async () => node?.stop());
+
+  /** Two sessions in one room, the second starting right when the first's booking ends. */
+  async function backToBack(daysAhead: number) {
+    const room = await createTestRoom(node, { seats: 2 });
+    const schedule = async (startsAt: Date) =>
+      (
+        await officer.agent
+          .post("/api/exam-sessions")
+          .send({ categoryCode: "01001", testCentreId: room.testCentreId, roomId: room.roomId, startsAt: startsAt.toISOString() })
+          .expect(201)
+      ).body.session as { id: string; bookedUntil: string; startsAt: string };
+    const first = await schedule(new Date(Date.now() + daysAhead * 86_400_000));
+    const next = await schedule(new Date(first.bookedUntil));
+    return { first, next };
+  }
+  const sessionPage = async (id: string) =>
+    (await officer.agent.get(`/api/exam-sessions/${id}`).expect(200)).body.session as {
+      overrunBy: { sessionId: string; until: string } | null;
+    };
+
+  it("when owed time runs the first session past the next one's start, then the next session says by whom and until when", async () => {
+    const { first, next } = await backToBack(5);
+    const until = new Date(new Date(next.startsAt).getTime() + 15 * MINUTE);
+    expect(await scheduling.holdRoomUntil(first.id, until, true)).to.equal(false);
+    expect((await sessionPage(next.id)).overrunBy).to.deep.equal({ sessionId: first.id, until: until.toISOString() });
+    expect((await sessionPage(first.id)).overrunBy).to.equal(null);
+  });
+
+  it("when time that may wait (an extension) would run into the next session, then it is refused and nothing is flagged", async () => {
+    const { first, next } = await backToBack(6);
+    const until = new Date(new Date(next.startsAt).getTime() + 15 * MINUTE);
+    expect(await scheduling.holdRoomUntil(first.id, until)).to.equal(false);
+    expect((await sessionPage(next.id)).overrunBy).to.equal(null);
+  });
+});
