@@ -8,6 +8,7 @@ import {
   LoginBody,
   UpdateUserBody,
   type LoginResultDto,
+  type SessionStateDto,
 } from "../contracts/auth.js";
 import { strictRouter, parse } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
@@ -68,6 +69,23 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
     res.clearCookie(SESSION_COOKIE);
     res.status(204).end();
   });
+
+  // The page's first question, "who is here?": a visitor who is not logged in is an answer
+  // (user null), not an error, so the browser logs no failed request before every login. A
+  // session's account is still checked live (a disabled account answers 401 as on /auth/me).
+  r.get(
+    "/auth/session",
+    (req, res, next) => {
+      if (currentUser(req)) return next();
+      const anonymous: SessionStateDto = { user: null, csrfToken: issueCsrfToken(req) };
+      res.json(anonymous);
+    },
+    access.route("account:self"),
+    (req, res) => {
+      const state: SessionStateDto = { user: actorOf(req), csrfToken: issueCsrfToken(req) };
+      res.json(state);
+    },
+  );
 
   r.get("/auth/me", access.route("account:self"), (req, res) => {
     res.json({ user: actorOf(req), csrfToken: issueCsrfToken(req) });

@@ -101,6 +101,12 @@ export interface LoginResultDto {
   csrfToken: string;
 }
 
+/** `/api/auth/session`: who is here (null when nobody is logged in) and the session's CSRF token. */
+export interface SessionStateDto {
+  user: AuthUser | null;
+  csrfToken: string;
+}
+
 export const CreateUserBody = z
   .object({
     username: Username,

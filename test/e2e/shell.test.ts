@@ -25,6 +25,11 @@ describe("client shell (browser)", function () {
 
   it("when nobody is logged in and a staff page is opened, then the zh-CN login page is shown with a way back", async () => {
     const { context, page, errors } = await openContext(browser, node.url);
+    // Issue 14: asking who is logged in must not log a failed request (a 401) before every login.
+    const consoleErrors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
     try {
       await page.goto("/");
       await page.waitForURL(/\/login\?redirect=/);
@@ -37,6 +42,7 @@ describe("client shell (browser)", function () {
       await page.locator('[data-test="node-name"]', { hasText: "江苏省" }).waitFor();
       await screenshot(page, "shell-login");
       expect(errors).to.deep.equal([]);
+      expect(consoleErrors).to.deep.equal([]);
     } finally {
       await context.close();
     }

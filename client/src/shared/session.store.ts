@@ -1,11 +1,11 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
-import type { AuthUser, CandidateLoginBody, LoginBody, LoginResultDto, Role } from "@contracts/auth.js";
+import type { AuthUser, CandidateLoginBody, LoginBody, LoginResultDto, Role, SessionStateDto } from "@contracts/auth.js";
 import { api, ApiError, resetCsrf, setCsrfToken } from "./api.js";
 import { hasAnyRole } from "./roles.js";
 import { disconnectSocket } from "./socket.js";
 
-/** Who is logged in; loaded once from `/api/auth/me` before the first navigation. */
+/** Who is logged in; loaded once from `/api/auth/session` before the first navigation. */
 export const useSessionStore = defineStore("session", () => {
   const user = ref<AuthUser | null>(null);
   const loaded = ref(false);
@@ -22,11 +22,12 @@ export const useSessionStore = defineStore("session", () => {
 
   async function refresh(): Promise<void> {
     try {
-      const me = await api.get<LoginResultDto>("/api/auth/me", { notify: false });
+      // Answers user null when nobody is logged in (no failed request in the browser's console).
+      const me = await api.get<SessionStateDto>("/api/auth/session", { notify: false });
       user.value = me.user;
       setCsrfToken(me.csrfToken);
     } catch (err) {
-      // 401: nobody is logged in. Any other failure also leaves the visitor on the login page.
+      // 401 (an account disabled meanwhile) or any other failure leaves the visitor on the login page.
       if (!(err instanceof ApiError)) throw err;
       user.value = null;
     } finally {

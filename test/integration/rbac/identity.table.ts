@@ -89,6 +89,7 @@ export const rows: RbacRow[] = [
     request: () => ({ url: "/api/auth/logout" }),
   },
   { method: "get", path: "/auth/me", access: loggedIn, request: () => ({ url: "/api/auth/me" }) },
+  { method: "get", path: "/auth/session", access: everyone, request: () => ({ url: "/api/auth/session" }) },
   {
     method: "post",
     path: "/auth/password",
