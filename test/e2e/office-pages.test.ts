@@ -125,4 +125,27 @@ describe("examination office pages (browser)", function () {
       await context.close();
     }
   });
+
+  it("when an earlier exam in the room runs past a session's start, then that session's page warns the officer with the time", async () => {
+    const next = await env.node.ctx.conn
+      .collection("exam_sessions")
+      .findOne({ status: "scheduled", startsAt: { $gt: new Date() } }, { sort: { startsAt: 1 } });
+    if (!next) throw new Error("the seeded province has no future session");
+    const until = new Date((next.startsAt as Date).getTime() + 25 * 60_000);
+    await env.node.ctx.conn
+      .collection("exam_sessions")
+      .updateOne({ _id: next._id }, { $set: { overrunBy: { sessionId: "earlier-session", until } } });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto(`/scheduling/sessions/${String(next._id)}`);
+      const warning = (await page.locator('[data-test="room-overrun"]').textContent()) ?? "";
+      expect(warning).to.include("晚于本场次开考时间");
+      expect(warning).to.match(/\d{2}:\d{2}/);
+      await screenshot(page, "office-session-overrun");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
