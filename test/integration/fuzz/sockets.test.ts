@@ -132,8 +132,16 @@ describe("Fuzz: every socket event × every role, malformed payloads", function 
           const role = order[i % order.length] as Role;
           const socket = await liveSocket(role, problems);
           const args = c.kind === "payload" ? [c.body.kind === "json" ? c.body.value : null] : c.kind === "extra" ? c.args : [];
-          const outcome = await ack(socket, event, args);
           const what = `${role} ${event} ${c.kind === "payload" ? c.body.note : c.kind}`;
+          if (Buffer.byteLength(JSON.stringify(args)) > MAX_MESSAGE_BYTES) {
+            // Over socket.io's maxHttpBufferSize the transport closes the connection (HTTP's 413):
+            // a refusal without an ack. The server must stay up; the role connects again.
+            const refused = await closedBy(socket, event, args);
+            if (!refused) problems.add(`#${i} ${what}: an oversized message was neither refused nor acknowledged`);
+            sockets.set(role, await connectSocket(node, { cookie: cookies.get(role) ?? "" }));
+            return { outcome: { status: 413, body: { error: { code: "message_too_large", message: "消息超过上限，连接已关闭" } } }, what };
+          }
+          const outcome = await ack(socket, event, args);
           return { outcome, what };
         },
       });
@@ -160,6 +168,16 @@ function withIds(value: unknown, ids: Record<string, string>): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k in ids ? ids[k] : k === "attemptIds" ? [ids.attemptId] : withIds(v, ids)]));
   }
   return value;
+}
+
+/** The node's socket.io `maxHttpBufferSize` (server/main.ts). */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** Sends an oversized message: true when the server closed the connection (or refused it in an ack). */
+async function closedBy(socket: TestSocket, event: ClientEvent, args: unknown[]): Promise<boolean> {
+  const closed = new Promise<boolean>((resolve) => socket.once("disconnect", () => resolve(true)));
+  const acked = ack(socket, event, args).then((o) => "status" in o && o.status >= 400);
+  return Promise.race([closed, acked]);
 }
 
 /** Emits with an ack callback, bounded: an event that is never acknowledged is a hang. */
