@@ -362,6 +362,8 @@ export class FuzzProblems {
   readonly list: string[] = [];
   add(problem: string): void {
     this.list.push(problem);
+    // A long run reports at its end; with FUZZ_VERBOSE each problem shows as soon as it is found.
+    if (process.env.FUZZ_VERBOSE) console.log(`      problem: ${problem.slice(0, 2000)}`);
   }
   report(label: string): string {
     return this.list.length ? `${this.list.length} problem(s); ${reproduce(label)}:\n${this.list.slice(0, 8).join("\n")}` : "";
