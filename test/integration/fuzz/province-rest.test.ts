@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { Types } from "mongoose";
 import { createApp } from "../../../server/app.js";
 import { createFeatures } from "../../../server/features.js";
 import { SESSION_COLLECTION } from "../../../server/auth/session.js";
@@ -63,11 +64,37 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
   after(async () => world?.stop());
 
   /**
+   * The fixture sessions start 5 minutes after the world is built (the candidates' login window is
+   * open) and a long sweep outlives that: once one is within 3 minutes of its start, both move 20
+   * minutes later (sessions and seat assignments together), so rows that seat a candidate keep
+   * finding a session not yet started. Done between routes, before the next baseline.
+   */
+  async function keepSessionsAhead(): Promise<void> {
+    const db = world.node.ctx.conn.db;
+    if (!db) return;
+    const ids = [fx.own.sessionId, fx.other.sessionId];
+    const soonest = await db.collection("exam_sessions").findOne({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { sort: { startsAt: 1 } });
+    const startsAt = soonest?.startsAt as Date | undefined;
+    if (!startsAt || startsAt.getTime() - Date.now() > 3 * 60_000) return;
+    const shift = 20 * 60_000;
+    for (const [name, filter] of [
+      ["exam_sessions", { _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }],
+      ["seat_assignments", { sessionId: { $in: ids } }],
+    ] as const) {
+      for (const doc of await db.collection(name).find(filter).toArray()) {
+        const at = (d: unknown) => new Date((d as Date).getTime() + shift);
+        await db.collection(name).updateOne({ _id: doc._id }, { $set: { startsAt: at(doc.startsAt), endsAt: at(doc.endsAt) } });
+      }
+    }
+  }
+
+  /**
    * After each route every role must still be itself: an accepted input may have logged it out,
    * logged another account in or changed its password. Such an actor logs in again, or is made
    * anew when its password no longer works.
    */
   async function restoreActors(): Promise<void> {
+    await keepSessionsAhead();
     for (const role of MATRIX_ROLES) {
       const actor = world.actors.get(`${role}:own`);
       if (!actor) continue;
