@@ -13,12 +13,17 @@ export type StoreSnapshot = Map<string, { count: number; hash: string }>;
 
 /**
  * What a refusal may write by design: an audit entry recording the refusal itself (a candidate
- * naming another's attempt, a proctor outside their session), and so the audit chain's head.
+ * naming another's attempt, a proctor outside their session), and so the audit chain's head; and
+ * what background timers write meanwhile.
  */
 export const REFUSAL_RECORDS = {
   ignore: ["audit_head"],
   skip: (collection: string, doc: Record<string, unknown>) =>
-    collection === "audit_log" && typeof doc.action === "string" && /(refused|denied)$/.test(doc.action),
+    (collection === "audit_log" && typeof doc.action === "string" && /(refused|denied)$/.test(doc.action)) ||
+    // A province's own timers talk to the hub whatever the requests do: the status-list push
+    // (every 15 minutes) and the lookup-notice poll. A long sweep sees them between batches.
+    (collection === "message_log" && doc.direction === "out" && typeof doc.target === "string" &&
+      /^\/api\/hub\/v1\/(status-lists|catalog\/lookup-notices)/.test(doc.target)),
 };
 
 /**
