@@ -19,6 +19,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { fetchHubIdentity, registerProvinces } from "./demo-hub-registration.js";
 import { demoPassword, demoPasswordFile } from "./demo-password.js";
+import { demoPorts } from "./demo-ports.js";
 import type { DemoSeedOutcome } from "./demo-seeds.js";
 import type { NodeMessage } from "./node.js";
 
@@ -40,23 +41,8 @@ interface RunningChild {
 
 const HEALTH_TIMEOUT_MS = 180_000;
 
-function ports(): [number, number, number] {
-  const explicit = process.env.DEMO_PORTS;
-  if (explicit) {
-    const list = explicit.split(",").map((p) => Number(p.trim()));
-    if (list.length !== 3 || list.some((p) => !Number.isInteger(p) || p <= 0 || p > 65535)) {
-      throw new Error(`DEMO_PORTS must be three ports "hub,jiangsu,beijing", got "${explicit}"`);
-    }
-    return [list[0] ?? 0, list[1] ?? 0, list[2] ?? 0];
-  }
-  const base = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(base) || base <= 0 || base > 65533)
-    throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
-  return [base, base + 1, base + 2];
-}
-
 function nodeSpecs(): NodeSpec[] {
-  const [hubPort, jsPort, bjPort] = ports();
+  const [hubPort, jsPort, bjPort] = demoPorts();
   const hubUrl = `http://127.0.0.1:${hubPort}`;
   return [
     { label: "全国中心 hub", nodeName: "hub", port: hubPort, env: { ROLE: "hub" } },

@@ -1,0 +1,164 @@
+/**
+ * `npm run screenshots`: the README's pictures of the main pages, taken from the demo network that
+ * `npm start` is running (same `PORT` / `DEMO_PORTS` / `DATA_DIR`), with the demo accounts and this
+ * install's demo password. Each page is shot at a desktop size and written 1000 px wide as a
+ * palette PNG under docs/screenshots/, so the pictures stay small and are never edited by hand.
+ * Reads only: it logs in and looks, it does not change the demo's data.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import sharp from "sharp";
+import { demoPasswordFile } from "./demo-password.js";
+import { demoPorts } from "./demo-ports.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const outDir = path.join(root, "docs/screenshots");
+const WIDTH = 1000;
+/** Shot wider than written: the staff layout needs the room, and downscaling keeps text crisp. */
+const VIEWPORT = { width: 1280, height: 800 };
+
+interface Shot {
+  file: string;
+  node: "hub" | "jiangsu" | "beijing";
+  /** Demo account to log in as; none for public pages. */
+  user?: string;
+  /** Brings the page to the state worth showing. */
+  show: (page: Page) => Promise<void>;
+}
+
+const SHOTS: Shot[] = [
+  {
+    file: "01-login.png",
+    node: "jiangsu",
+    show: async (p) => {
+      await p.goto("/login");
+      await p.locator('[data-test="username"]').waitFor();
+    },
+  },
+  {
+    file: "02-officer-home.png",
+    node: "jiangsu",
+    user: "js_officer",
+    show: async (p) => {
+      await p.locator("main").waitFor();
+    },
+  },
+  {
+    file: "03-session-seats.png",
+    node: "jiangsu",
+    user: "js_officer",
+    show: async (p) => {
+      await p.goto("/scheduling/sessions");
+      await p.locator('[data-test="sessions-table"] .el-table__row').first().click();
+      await p.locator('[data-test="seat-map"]').waitFor();
+    },
+  },
+  {
+    file: "04-proctor-console.png",
+    node: "jiangsu",
+    user: "js_proctor",
+    show: async (p) => {
+      await p.goto("/proctor");
+      await p.locator('[data-test^="open-"]:not([data-test="open-session"])').first().click();
+      await p.locator('[data-test="seat-1"]').waitFor();
+    },
+  },
+  {
+    file: "05-verify.png",
+    node: "beijing",
+    show: async (p) => {
+      await p.goto("/verify");
+      await p.locator('[data-test="qr-text"]').waitFor();
+    },
+  },
+  {
+    file: "06-exchange-filing.png",
+    node: "beijing",
+    user: "bj_officer",
+    show: async (p) => {
+      await p.goto("/exchange/new");
+      await p.locator('[data-test="lookup-submit"]').waitFor();
+    },
+  },
+  {
+    file: "07-hub-report.png",
+    node: "hub",
+    user: "hub_operator",
+    show: async (p) => {
+      await p.goto("/hub/report");
+      await p.locator('[data-test="report-table"]').waitFor();
+    },
+  },
+  {
+    file: "08-hub-dashboard.png",
+    node: "hub",
+    user: "hub_operator",
+    show: async (p) => {
+      await p.goto("/hub/dashboard");
+      await p.locator("main h1, main h2").first().waitFor();
+    },
+  },
+];
+
+async function shoot(browser: Browser, baseURL: string, shot: Shot, password: string): Promise<string> {
+  const context = await browser.newContext({ baseURL, locale: "zh-CN", viewport: VIEWPORT });
+  try {
+    const page = await context.newPage();
+    if (shot.user) {
+      await page.goto("/login");
+      await page.locator('[data-test="username"]').fill(shot.user);
+      await page.locator('[data-test="password"]').fill(password);
+      await page.locator('[data-test="login-submit"]').click();
+      await page.waitForURL((u) => u.pathname !== "/login", { timeout: 15_000 });
+    }
+    await shot.show(page);
+    await page.waitForLoadState("networkidle");
+    await page.evaluate("document.fonts.ready.then(() => undefined)");
+    await page.mouse.move(0, 0);
+    const png = await page.screenshot({ animations: "disabled" });
+    const file = path.join(outDir, shot.file);
+    // A 256-colour palette (libimagequant) is plenty for UI pictures and a fraction of the size.
+    await sharp(png).resize({ width: WIDTH }).png({ palette: true, quality: 90, effort: 10 }).toFile(file);
+    return file;
+  } finally {
+    await context.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = path.resolve(root, process.env.DATA_DIR ?? "data");
+  const password = (await readFile(demoPasswordFile(dataDir), "utf8").catch(() => "")).trim();
+  if (!password) {
+    throw new Error(`没有找到演示密码（${demoPasswordFile(dataDir)}）：请先在另一个终端运行 npm start。`);
+  }
+  const [hubPort, jsPort, bjPort] = demoPorts();
+  const urls = {
+    hub: `http://127.0.0.1:${hubPort}`,
+    jiangsu: `http://127.0.0.1:${jsPort}`,
+    beijing: `http://127.0.0.1:${bjPort}`,
+  };
+  for (const [name, url] of Object.entries(urls)) {
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (!ok) throw new Error(`演示网络的 ${name} 节点（${url}）没有响应：请先运行 npm start。`);
+  }
+  await mkdir(outDir, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+  try {
+    for (const shot of SHOTS) {
+      const file = await shoot(browser, urls[shot.node], shot, password);
+      console.log(`${path.relative(root, file)}`);
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+await main();
