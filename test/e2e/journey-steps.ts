@@ -45,11 +45,14 @@ export async function registerApplicant(page: Page, who: { name: string; idNumbe
   await typeDate(page, "驾驶证初领日期", "2010-03-01");
   await page.locator('[data-test="reg-categories"]').getByText(CATEGORIES["01001"]).click();
   for (const label of Object.values(DECLARATION_LABELS)) await page.getByText(label).click();
-  await page.locator('[data-test="reg-photo"]').setInputFiles({
-    name: "photo.png",
-    mimeType: "image/png",
-    buffer: PHOTO_PNG,
-  });
+  await page
+    .locator('[data-test="reg-photo"] input[type="file"], input[type="file"][data-test="reg-photo"]')
+    .first()
+    .setInputFiles({
+      name: "photo.png",
+      mimeType: "image/png",
+      buffer: PHOTO_PNG,
+    });
   await page.locator('img[alt="考生照片"]').waitFor();
   await page.locator('[data-test="eligibility-panel"]').getByText("符合", { exact: true }).waitFor();
   await page.locator('[data-test="reg-submit"]').click();
