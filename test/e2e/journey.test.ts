@@ -32,10 +32,6 @@ const run = promisify(execFile);
 /** axe-core on the page as it is now: no serious or critical violation (named when there is one). */
 async function expectAccessible(page: Page, what: string): Promise<void> {
   await page.mouse.move(0, 0);
-  // Colours are measured as painted: let finite transitions (tags and dialogs fading in) end first.
-  await page.evaluate(
-    "Promise.all(document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished.catch(() => undefined)))",
-  );
   expect(await seriousA11yViolations(page), `${what}: axe violations`).to.deep.equal([]);
 }
 

@@ -17,6 +17,11 @@ export interface A11yViolation {
  * critical violations, each with the elements it found them on, so a failing test names them.
  */
 export async function seriousA11yViolations(page: Page): Promise<A11yViolation[]> {
+  // Colours are measured as painted: let finite transitions (tags and dialogs fading in) end first,
+  // or a tag caught half-way through its fade fails colour contrast on some runs and not others.
+  await page.evaluate(
+    "Promise.all(document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished.catch(() => undefined)))",
+  );
   // Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
   await page.evaluate(axeSource);
   const found = await page.evaluate(async () => {
