@@ -56,7 +56,7 @@ export function createExchangeTransport(options: TransportOptions) {
       return { kind: "retry", error: err instanceof TransportError ? `${err.code}: ${err.message}` : String(err) };
     }
     if (answer.status === 200) return { kind: "done", receipt: CaseReceipt.parse(answer.body) };
-    const e = (answer.body as { error?: { code?: string; message?: string; details?: unknown } }).error;
+    const e = answer.error;
     // A replay still in progress, rate limiting and the hub's own failures are worth another try.
     if (answer.status >= 500 || answer.status === 429 || e?.code === "replay_in_progress" || answer.status === 401)
       return { kind: "retry", error: `hub answered ${answer.status} ${e?.code ?? ""}` };

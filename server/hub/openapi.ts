@@ -11,6 +11,7 @@ import {
 } from "../contracts/hub.js";
 import { AckBody, CaseBody, CaseReceipt, EndBody, InboxPage, IssuedBody } from "../contracts/exchange.js";
 import { SignedDocument } from "../contracts/certificates.js";
+import { ErrorBody } from "../contracts/errors.js";
 
 /**
  * The OpenAPI 3.1 documents of the hub's interfaces, generated from the same zod contracts the
@@ -25,9 +26,8 @@ function schema(s: z.ZodType, io: "input" | "output" = "input"): Json {
   return out;
 }
 
-const ErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
+/** What the hub answers on every refusal: the contract's one error body, so its published bounds are the real ones. */
+const Refusal = z.object({ error: ErrorBody });
 
 const SIGNING = `Every request and every response is signed per RFC 9421 (HTTP Message Signatures) with an
 RFC 9530 \`Content-Digest\` (sha-256) over the exact body bytes (an empty body too).
@@ -85,7 +85,7 @@ function document(title: string, description: string, paths: Json): Json {
     info: { title, version: "1.0.0", description: `${description}\n\n${SIGNING}` },
     servers: [{ url: "/api/hub/v1", description: "The national hub" }],
     paths,
-    components: { schemas: { ErrorBody: schema(ErrorBody, "output") } },
+    components: { schemas: { ErrorBody: schema(Refusal, "output") } },
   };
 }
 

@@ -47,9 +47,8 @@ export function createLookupService(deps: {
       throw new AppError("hub_unreachable", 502, `${reason}，请稍后重试`);
     }
     if (answer.status !== 200) {
-      const error = (answer.body as { error?: { code?: unknown; message?: unknown } }).error;
-      const code = typeof error?.code === "string" ? error.code : `hub_${answer.status}`;
-      const message = typeof error?.message === "string" ? error.message : "全国中心拒绝了请求";
+      const code = answer.error?.code ?? `hub_${answer.status}`;
+      const message = answer.error?.message ?? "全国中心拒绝了请求";
       // The hub's refusal is passed on as it said it (rate limits stay 429); anything else is a gateway error.
       throw new AppError(code, answer.status === 429 || answer.status === 400 ? answer.status : 502, `全国中心：${message}`);
     }

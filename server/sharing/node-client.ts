@@ -1,4 +1,6 @@
 import type { KeyObject } from "node:crypto";
+import { z } from "zod";
+import { ErrorBody } from "../contracts/errors.js";
 import type { MessageView } from "./http-signature.js";
 import { SignatureError } from "./http-signature.js";
 import type { MessageLog } from "./message-log.js";
@@ -16,9 +18,14 @@ export interface PeerNode {
 export interface SignedAnswer<T = unknown> {
   status: number;
   body: T;
+  /** The peer's refusal (`{ error: ErrorBody }`) when the status is not 2xx and the body has that shape, else null. */
+  error: ErrorBody | null;
   rawBody: string;
   proof: { signatureInput: string; signature: string; contentDigest: string; requestSignature: string };
 }
+
+/** Every refusal a node answers: the one error body, under `error`. */
+const Refusal = z.object({ error: ErrorBody });
 
 export class TransportError extends Error {
   constructor(
@@ -96,7 +103,8 @@ export function createNodeClient(options: {
       } catch (err) {
         throw new TransportError("response_malformed", "应答不是合法的 JSON", { cause: err });
       }
-      const errorCode = res.ok ? null : ((parsed as { error?: { code?: string } }).error?.code ?? "error");
+      const error = res.ok ? null : (Refusal.safeParse(parsed).data?.error ?? null);
+      const errorCode = res.ok ? null : (error?.code ?? "error");
       await options.log.append({
         ...base, status: res.status, responseDigest: res.headers.get("content-digest"),
         responseSignature: res.headers.get("signature"), outcome: res.ok ? "processed" : "refused", code: errorCode,
@@ -104,6 +112,7 @@ export function createNodeClient(options: {
       return {
         status: res.status,
         body: parsed as T,
+        error,
         rawBody,
         proof: {
           signatureInput: res.headers.get("signature-input") ?? "",

@@ -78,7 +78,7 @@ export function createPublisher(options: PublisherOptions) {
       return outcomes;
     }
     if (answer.status !== 200) {
-      const code = (answer.body as { error?: { code?: string } }).error?.code ?? `http_${answer.status}`;
+      const code = answer.error?.code ?? `http_${answer.status}`;
       for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: `hub answered ${answer.status} ${code}` };
       return outcomes;
     }

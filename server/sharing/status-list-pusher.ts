@@ -39,7 +39,7 @@ export function createStatusListPusher(deps: {
     const answer = await client.call("POST", "/api/hub/v1/status-lists", await deps.statusList());
     const receipt = StatusListReceipt.safeParse(answer.body);
     if (answer.status !== 200 || !receipt.success) {
-      if (isUnknownKey(answer)) {
+      if (answer.status === 401 && answer.error?.code === "unknown_key") {
         // Expected on a new network until the hub operator registers this node: not a warning.
         deps.logger.info({ retryInMs: notRegisteredRetryMs }, "hub does not know this node's key yet; status list push will be repeated");
         nextRetryMs = notRegisteredRetryMs;
@@ -102,11 +102,6 @@ export function createStatusListPusher(deps: {
       await running;
     },
   };
-}
-function isUnknownKey(answer: { status: number; body: unknown }): boolean {
-  // The hub's node gate answers a signed `{ error: { code, message } }` like every refusal.
-  const error: unknown = typeof answer.body === "object" && answer.body !== null && "error" in answer.body ? answer.body.error : null;
-  return answer.status === 401 && typeof error === "object" && error !== null && "code" in error && error.code === "unknown_key";
 }
 
 export type StatusListPusher = ReturnType<typeof createStatusListPusher>;

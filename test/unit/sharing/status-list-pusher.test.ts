@@ -14,7 +14,7 @@ function recordingLogger() {
 }
 
 /** A hub stand-in answering each push with the next canned answer, and counting the pushes. */
-function scriptedHub(answers: Pick<SignedAnswer, "status" | "body">[]) {
+function scriptedHub(answers: Pick<SignedAnswer, "status" | "body" | "error">[]) {
   let calls = 0;
   let resolveCall: (() => void) | null = null;
   const client = {
@@ -38,8 +38,9 @@ function scriptedHub(answers: Pick<SignedAnswer, "status" | "body">[]) {
 }
 
 const statusList = () => Promise.resolve({ document: "list" } as unknown as SignedDocument);
-const notRegistered = { status: 401, body: { error: { code: "unknown_key", message: "未登记的节点密钥" } } };
-const accepted = { status: 200, body: { provinceCode: "320000", outcome: "accepted", generatedAt: new Date().toISOString() } };
+const refusal = (status: number, code: string, message: string) => ({ status, body: { error: { code, message } }, error: { code, message } });
+const notRegistered = refusal(401, "unknown_key", "未登记的节点密钥");
+const accepted = { status: 200, body: { provinceCode: "320000", outcome: "accepted", generatedAt: new Date().toISOString() }, error: null };
 
 describe("status list pusher", () => {
   it("when the hub does not know the node's key yet, then the push is repeated soon and logged as information, not as a warning", async () => {
@@ -58,7 +59,7 @@ describe("status list pusher", () => {
   });
 
   it("when the hub refuses the list for another reason, then it is a warning and the regular retry applies", async () => {
-    const hub = scriptedHub([{ status: 403, body: { error: { code: "node_suspended", message: "节点已被停用" } } }]);
+    const hub = scriptedHub([refusal(403, "node_suspended", "节点已被停用")]);
     const { logger, lines } = recordingLogger();
     const pusher = createStatusListPusher({ client: () => hub.client, statusList, logger, retryMs: 3_600_000, notRegisteredRetryMs: 5 });
     pusher.start();
