@@ -73,11 +73,10 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
   const prefix = PREFIX[province] ?? `p${province.slice(0, 2)}`;
   const city = DEMO_CITY[province] ?? province;
   const provinceName = divisionName(province) ?? province;
-  // A municipality's city level is the standard's placeholder (北京 110100 is named 市辖区): the demo's
-  // city authority and test centre take the municipality's own name instead of 「市辖区从业资格考试中心」.
+  // A municipality's city level is the standard's placeholder (北京 110100 is 「北京市（市辖区）」): the
+  // demo's city authority and test centre take the municipality's own name, 「北京市从业资格考试中心」.
   const cityDivisionName = divisionName(city) ?? city;
-  const cityName =
-    cityDivisionName === "市辖区" || cityDivisionName === "县" ? provinceName : cityDivisionName;
+  const cityName = cityDivisionName.startsWith(`${provinceName}（`) ? provinceName : cityDivisionName;
   const system: AuthUser = {
     id: "demo-seed",
     kind: "staff",

