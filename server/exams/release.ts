@@ -5,7 +5,7 @@ import { computeDeadline } from "./clock.js";
 import { claimSession, liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
 import { rooms, type Actor, type AttemptsOutcome } from "./ports.js";
-import { clockParts, toCandidateAttempt, toSeatView, type AttemptLean } from "./presenters.js";
+import { clockParts, toCandidateAttempt, type AttemptLean } from "./presenters.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 /** What the release reads of each attempt: the clock, the chain head and the candidate's view. */
@@ -171,12 +171,7 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
         );
       }
       // The proctor console gets the room's start as one push, not one per seat.
-      if (started.length)
-        deps.notifier.toRoom(
-          rooms.session(sessionId),
-          "session:seats",
-          started.map((doc) => toSeatView(doc, at)),
-        );
+      seats.pushSeats(sessionId, started);
       await holdRoom(
         core,
         sessionId,

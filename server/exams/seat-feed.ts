@@ -48,6 +48,11 @@ export function createSeatFeed(deps: {
     }
     if (misses.length)
       docs.push(...(await store.Attempts.find({ _id: { $in: misses } }, LIGHT).lean<AttemptLean[]>()));
+    pushSeats(sessionId, docs);
+  }
+
+  /** Pushes several seats of one session to its console as one `session:seats` (none: nothing). */
+  function pushSeats(sessionId: string, docs: AttemptLean[]): void {
     const at = now();
     if (docs.length)
       notifier.toRoom(
@@ -84,6 +89,7 @@ export function createSeatFeed(deps: {
      */
     seat: (attemptId: string, collected = false, known?: AttemptLean) =>
       void emitSeat(attemptId, collected, known).catch(() => undefined),
+    pushSeats,
     emitClock,
   };
 }
