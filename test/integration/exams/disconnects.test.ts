@@ -5,6 +5,7 @@ import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import {
   call,
   candidateUser,
+  checkInAll,
   connect,
   JournalCandidate,
   leaks,
@@ -61,14 +62,7 @@ describe("exam delivery: random disconnects with journal replay", function () {
     const random = rng(20260510);
     const { session, assignments } = await createFixtureSession(n0.ctx.conn, { candidates: 8 });
     const proctor = await connect(n1.url, proctorUser());
-    for (const a of assignments)
-      ok(
-        await call(proctor, "proctor:check_in", {
-          sessionId: session.id,
-          candidateId: a.candidateId,
-          idNumber: a.idNumber,
-        }),
-      );
+    await checkInAll(proctor, session.id, assignments);
     const cands = assignments.map(
       (a, i) => new JournalCandidate((i % 2 ? n1 : n0).url, candidateUser(session.id, a)),
     );

@@ -4,7 +4,15 @@ import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
 import { attemptModelForTests } from "./support/models.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import { connectMongo } from "../../../server/lib/mongo.js";
-import { call, candidateUser, connect, JournalCandidate, ok, proctorUser } from "./support/clients.js";
+import {
+  call,
+  candidateUser,
+  checkInAll,
+  connect,
+  JournalCandidate,
+  ok,
+  proctorUser,
+} from "./support/clients.js";
 import { freePort, spawnExamNode, type ChildNode } from "./support/child.js";
 import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 
@@ -41,14 +49,7 @@ describe("exam delivery: restart after SIGKILL", function () {
     node = await spawnExamNode(env);
     const { session, assignments } = await createFixtureSession(conn, { candidates: 2 });
     const proctor = await connect(node.url, proctorUser());
-    for (const a of assignments)
-      ok(
-        await call(proctor, "proctor:check_in", {
-          sessionId: session.id,
-          candidateId: a.candidateId,
-          idNumber: a.idNumber,
-        }),
-      );
+    await checkInAll(proctor, session.id, assignments);
     const [stay, expire] = assignments.map(
       (a) => new JournalCandidate(node!.url, candidateUser(session.id, a)),
     );

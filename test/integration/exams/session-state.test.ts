@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { Connection } from "mongoose";
-import { call, connect, ok, proctorUser } from "./support/clients.js";
+import { call, checkInAll, connect, ok, proctorUser } from "./support/clients.js";
 import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 import { examDb } from "./support/models.js";
 import { useExamNode } from "./support/setup.js";
@@ -59,14 +59,7 @@ describe("exam delivery: check-in and release against the session's state", func
     const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 2 });
     const proctor = await connect(env.node.url, proctorUser());
     try {
-      for (const a of assignments)
-        ok(
-          await call(proctor, "proctor:check_in", {
-            sessionId: session.id,
-            candidateId: a.candidateId,
-            idNumber: a.idNumber,
-          }),
-        );
+      await checkInAll(proctor, session.id, assignments);
       await cancel(env.node.ctx.conn, session.id);
       const ack = await call(proctor, "proctor:release", { sessionId: session.id });
       expect(ack.ok).to.equal(false);
@@ -125,7 +118,6 @@ describe("exam delivery: check-in and release against the session's state", func
       proctor.close();
     }
   });
-
 });
 
 /**
@@ -175,14 +167,7 @@ describe("exam delivery: a cancellation between the session check and the write"
     const proctor = await connect(env.node.url, proctorUser());
     try {
       ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
-      for (const a of assignments)
-        ok(
-          await call(proctor, "proctor:check_in", {
-            sessionId: session.id,
-            candidateId: a.candidateId,
-            idNumber: a.idNumber,
-          }),
-        );
+      await checkInAll(proctor, session.id, assignments);
       cancelAfterCheck.add(session.id);
       const ack = await call(proctor, "proctor:release", { sessionId: session.id });
       expect(cancelAfterCheck.has(session.id), "the seam ran").to.equal(false);

@@ -6,6 +6,7 @@ import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import {
   call,
   candidateUser,
+  checkInAll,
   connect,
   JournalCandidate,
   leaks,
@@ -110,14 +111,7 @@ describe("proctoring: two instances behind Redis", function () {
     if (!b) throw new Error("nodes");
     const { session, assignments } = await createFixtureSession(conn, { candidates: 8 });
     const proctor = await connect(b.url, proctorUser());
-    for (const s of assignments)
-      ok(
-        await call(proctor, "proctor:check_in", {
-          sessionId: session.id,
-          candidateId: s.candidateId,
-          idNumber: s.idNumber,
-        }),
-      );
+    await checkInAll(proctor, session.id, assignments);
     ok(await call(proctor, "proctor:release", { sessionId: session.id }));
     proctor.close();
     // Restart a second instance so two sweepers run, then make every deadline pass at once.

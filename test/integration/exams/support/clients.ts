@@ -117,6 +117,22 @@ export function ok<T>(ack: Ack<T>): T {
   return ack.data;
 }
 
+/** The proctor checks in every assigned candidate of the session, each check-in acknowledged ok. */
+export async function checkInAll(
+  proctor: ExamSocket,
+  sessionId: string,
+  assignments: readonly SeatAssignmentDto[],
+): Promise<void> {
+  for (const a of assignments)
+    ok(
+      await call(proctor, "proctor:check_in", {
+        sessionId,
+        candidateId: a.candidateId,
+        idNumber: a.idNumber,
+      }),
+    );
+}
+
 /**
  * A candidate client as the exam page behaves: every answer gets the next seq and goes into a
  * journal (the page keeps it in IndexedDB) until acknowledged; after a reconnect the client

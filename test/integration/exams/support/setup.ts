@@ -5,6 +5,7 @@ import { testDatabase, uniqueDbName } from "../../../helpers/database.js";
 import {
   call,
   candidateUser,
+  checkInAll,
   connect,
   JournalCandidate,
   ok,
@@ -54,14 +55,7 @@ export async function aRoom(
   const user = proctorUser();
   const proctor = await connect(node.url, user);
   ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
-  for (const a of assignments)
-    ok(
-      await call(proctor, "proctor:check_in", {
-        sessionId: session.id,
-        candidateId: a.candidateId,
-        idNumber: a.idNumber,
-      }),
-    );
+  await checkInAll(proctor, session.id, assignments);
   const candidates = assignments.map(
     (a) => new JournalCandidate(o.url ?? node.url, candidateUser(session.id, a)),
   );
