@@ -3,7 +3,7 @@ import { CaseReceipt, InboxPage, type CaseState, type InboxMessage, type IssuedB
 import { LookupNoticesPage } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { TransportError, type NodeClient } from "../sharing/index.js";
+import { PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
 import { provinceExchangeModels, type LocalCaseDoc, type OutgoingDoc } from "./province-exchange.models.js";
 
 /** How far along a case is, so a late or repeated message never moves it back. */
@@ -188,7 +188,7 @@ export function createExchangeTransport(options: TransportOptions) {
         // The first request may wait at the hub for the next message (long poll).
         const wait = first && opts.waitMs ? `&wait=${opts.waitMs}` : "";
         const answer = await client.call("GET", `/api/hub/v1/exchange/inbox?after=${after}&limit=200${wait}`, undefined, opts.signal);
-        if (answer.status !== 200) throw new Error(`inbox pull answered ${answer.status}`);
+        if (answer.status !== 200) throw new PeerRefusal("inbox pull", answer);
         const page = InboxPage.parse(answer.body);
         for (const msg of page.messages) {
           if (!msg.issued || msg.kind !== "transfer" || !options.onTransferIssued) continue;
@@ -215,7 +215,7 @@ export function createExchangeTransport(options: TransportOptions) {
       for (let more = true; more; ) {
         const after = await cursor("lookups");
         const answer = await client.call("GET", `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=500`);
-        if (answer.status !== 200) throw new Error(`lookup notices answered ${answer.status}`);
+        if (answer.status !== 200) throw new PeerRefusal("lookup notices pull", answer);
         const page = LookupNoticesPage.parse(answer.body);
         for (const l of page.lookups) {
           await m.LookupNotices.updateOne(

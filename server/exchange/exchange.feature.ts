@@ -11,6 +11,7 @@ import {
   createNonceStore,
   keyIdOf,
   loadOrCreateNodeKey,
+  PeerRefusal,
   publicKeyFromX,
   type NodeClient,
   type NodeKey,
@@ -123,7 +124,11 @@ export function createExchangeProvinceFeature(
     client = createNodeClient({ key, peer, log: createMessageLog(conn) });
   }
   const transport = createExchangeTransport({ conn, logger, client: () => client, onTransferIssued: deps.onTransferIssued });
-  const onError = (err: unknown) => logger.warn({ err }, "exchange transport failed; retrying later");
+  const onError = (err: unknown) => {
+    // Until the hub operator registers this node every call is refused: expected on a new network.
+    if (err instanceof PeerRefusal && err.notRegistered) logger.info("hub does not know this node's key yet; exchange retries later");
+    else logger.warn({ err }, "exchange transport failed; retrying later");
+  };
   const sender = loop(config.exchange.pollMs, () => transport.sendOnce(), onError);
   // Pull on notification: each pull waits at the hub for the next message (long poll) and the next
   // starts right after, so a notice lands within moments; failures back off to the poll interval.

@@ -9,7 +9,15 @@
  */
 export { contentDigest, contentDigestMatches, SignatureError, type MessageView } from "./http-signature.js";
 export { createMessageLog, type MessageLog, type MessageLogDoc } from "./message-log.js";
-export { createNodeClient, TransportError, type NodeClient, type PeerNode, type SignedAnswer } from "./node-client.js";
+export {
+  createNodeClient,
+  notRegisteredAtPeer,
+  PeerRefusal,
+  TransportError,
+  type NodeClient,
+  type PeerNode,
+  type SignedAnswer,
+} from "./node-client.js";
 export {
   authenticatedNode,
   createNodeGate,

@@ -38,6 +38,26 @@ export class TransportError extends Error {
   }
 }
 
+/** Whether a refusal says the peer does not know this node's key: expected until the hub operator registers the node. */
+export function notRegisteredAtPeer(answer: { status: number; error: { code: string } | null }): boolean {
+  return answer.status === 401 && answer.error?.code === "unknown_key";
+}
+
+/** A peer's signed refusal, thrown by a caller that needed a 2xx; `code` is the peer's own. */
+export class PeerRefusal extends Error {
+  readonly error: ErrorBody | null;
+  readonly status: number;
+  constructor(what: string, answer: Pick<SignedAnswer, "status" | "error">) {
+    super(`${what} answered ${answer.status}${answer.error ? ` ${answer.error.code}: ${answer.error.message}` : ""}`);
+    this.name = "PeerRefusal";
+    this.status = answer.status;
+    this.error = answer.error;
+  }
+  get notRegistered(): boolean {
+    return notRegisteredAtPeer(this);
+  }
+}
+
 /**
  * The sending side: signs every request, verifies every answer against the pinned peer key
  * (including its `;req` binding to this request), and logs both in the message log. An answer that

@@ -1,7 +1,7 @@
 import type { SignedDocument } from "../contracts/certificates.js";
 import { StatusListReceipt } from "../contracts/hub.js";
 import type { Logger } from "../lib/logger.js";
-import type { NodeClient } from "./node-client.js";
+import { notRegisteredAtPeer, type NodeClient } from "./node-client.js";
 
 /**
  * Keeps the hub's copy of this province's signed status list current: pushed after every
@@ -39,7 +39,7 @@ export function createStatusListPusher(deps: {
     const answer = await client.call("POST", "/api/hub/v1/status-lists", await deps.statusList());
     const receipt = StatusListReceipt.safeParse(answer.body);
     if (answer.status !== 200 || !receipt.success) {
-      if (answer.status === 401 && answer.error?.code === "unknown_key") {
+      if (notRegisteredAtPeer(answer)) {
         // Expected on a new network until the hub operator registers this node: not a warning.
         deps.logger.info({ retryInMs: notRegisteredRetryMs }, "hub does not know this node's key yet; status list push will be repeated");
         nextRetryMs = notRegisteredRetryMs;

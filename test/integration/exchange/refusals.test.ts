@@ -1,5 +1,8 @@
 import { expect } from "chai";
 import type { CaseReceipt } from "../../../server/contracts/exchange.js";
+import { createExchangeTransport } from "../../../server/exchange/index.js";
+import { createLogger } from "../../../server/lib/logger.js";
+import { createMessageLog, createNodeClient, generateNodeKey, PeerRefusal } from "../../../server/sharing/index.js";
 import { aCertifiedPractitioner, aFiling, anOfficer, useExchangeNetwork } from "./support.js";
 
 describe("cross-province exchange: bad input and forged answers", () => {
@@ -112,5 +115,19 @@ describe("cross-province exchange: bad input and forged answers", () => {
     expect(all).to.include.members(cases);
     // And on the sending side, another 北京 district does not see 朝阳's filings.
     expect((await net.beijing.exchange.list(anOfficer("110108"), { box: "out", limit: 200 })).map((c) => c.caseId)).to.not.include(cases[0]);
+  });
+  it("when a province the hub has not registered pulls its inbox, then the pull fails as the hub's refusal saying the key is unknown", async () => {
+    // A new network's provinces pull before the hub operator registers them; the loop needs to tell
+    // that expected refusal from a real failure (it logs it as information, not as a warning).
+    const conn = net.beijing.conn;
+    const client = createNodeClient({ key: generateNodeKey(), peer: net.hub.peer, log: createMessageLog(conn) });
+    const transport = createExchangeTransport({ conn, logger: createLogger({ level: "silent", name: "test" }), client: () => client });
+    const err = await transport.pullOnce("110000").then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(PeerRefusal);
+    expect((err as PeerRefusal).notRegistered).to.equal(true);
+    expect((err as PeerRefusal).error?.code).to.equal("unknown_key");
   });
 });
