@@ -1,0 +1,100 @@
+import { expect } from "chai";
+import type { Browser, Page } from "playwright-core";
+import type { CaseDto } from "../../server/contracts/exchange.js";
+import type { LookupAnswer } from "../../server/contracts/hub.js";
+import { createStaff, staffAgent } from "../helpers/auth.js";
+import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { aPass } from "../integration/certificates/support.js";
+import { anOutboxEvent, aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
+
+type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
+
+/** Waits for what the nodes reach on their own (outbox, publisher, inbox pull); fails after `tries`. */
+async function eventually<T>(probe: () => Promise<T | null | undefined | false>, tries = 300): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("condition not reached");
+}
+
+/**
+ * The transfer issuance (转籍换发) button of the case page in the browser: 江苏 holds a certificate,
+ * 北京 asks for the transfer and 江苏 agrees (through the API); 北京's officer opens the case, sees
+ * 江苏's certificate that came with the agreement, issues, and the page shows the new certificate.
+ */
+describe("case page: issuance on an agreed transfer (browser, hub + two provinces)", function () {
+  this.timeout(180_000);
+  let hub: TestHub;
+  let jiangsu: Node;
+  let beijing: Node;
+  let browser: Browser;
+
+  before(async function () {
+    this.timeout(240_000);
+    const dist = await ensureClientBuilt();
+    hub = await startTestHub();
+    const env = { CLIENT_DIST: dist, CERT_AUTO_ISSUE: "true", EXCHANGE_POLL_MS: "200" };
+    jiangsu = await aProvinceOfHub(hub, "320000", env);
+    beijing = await aProvinceOfHub(hub, "110000", env);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.all([beijing?.stop(), jiangsu?.stop()]);
+    await hub?.node.stop();
+  });
+
+  /** A 江苏 certificate holder, 北京's transfer request, and 江苏's agreement as 北京 has it. */
+  async function anAgreedTransfer(): Promise<{ caseId: string; name: string }> {
+    const pass = await aPass(jiangsu, "02001");
+    await anOutboxEvent(jiangsu.ctx.conn, "exam.passed", pass, `exam.passed:${pass.attemptId}`);
+    const pointer = () => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: pass.idNumber });
+    await eventually(async () => (await pointer())?.certificateStatus === "valid");
+    const js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
+    const bj = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
+    const found = await bj.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: pass.idNumber }, reason: "filing", caseReference: "京转 2026-9" }).expect(200);
+    const practitioner = { idNumber: pass.idNumber, name: pass.name };
+    const sent = await bj.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner, details: { reason: "户籍迁入北京市" } });
+    expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
+    const caseId = (sent.body as CaseDto).caseId;
+    await eventually(async () => (await js.agent.get(`/api/exchange/cases/${caseId}`)).status === 200);
+    await js.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" }).expect(200);
+    await eventually(async () => ((await bj.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto).state === "acknowledged");
+    return { caseId, name: pass.name };
+  }
+
+  async function asBeijingOfficer(): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
+    const staff = await createStaff(beijing, { roles: ["officer"], divisionCode: "110000", displayName: "北京市厅业务员" });
+    const { context, page, errors } = await openContext(browser, beijing.url, { viewport: { width: 1366, height: 900 } });
+    await loginThroughForm(page, staff.username, staff.password);
+    return { page, errors, close: () => context.close() };
+  }
+
+  it("when 北京's officer presses the issuance button on the agreed transfer, then the page shows 北京's new certificate and no longer offers the button", async () => {
+    const { caseId } = await anAgreedTransfer();
+    const bj = await asBeijingOfficer();
+    try {
+      await bj.page.goto(`/exchange/cases/${caseId}`);
+      const button = bj.page.locator('[data-test="case-issue"]');
+      await button.waitFor();
+      await bj.page.getByText("原籍证书", { exact: true }).waitFor();
+      await screenshot(bj.page, "exchange-transfer-agreed");
+      await button.click();
+      const issued = bj.page.locator('[data-test="case-issued"]');
+      const failure = bj.page.locator('[data-test="case-failure"]');
+      await issued.or(failure).first().waitFor();
+      await screenshot(bj.page, "exchange-transfer-issued");
+      expect(await failure.allTextContents()).to.deep.equal([]);
+      const after = (await (await bj.page.request.get(`/api/exchange/cases/${caseId}`)).json()) as CaseDto;
+      expect(after.issued?.serial).to.be.a("string");
+      expect(await issued.textContent()).to.contain(after.issued?.serial);
+      expect(await button.count()).to.equal(0);
+      expect(bj.errors).to.deep.equal([]);
+    } finally {
+      await bj.close();
+    }
+  });
+});
