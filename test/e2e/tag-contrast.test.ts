@@ -41,4 +41,22 @@ describe("tag colours of the client theme (browser, axe-core)", function () {
       await context.close();
     }
   });
+
+  it("when a tag has just mounted and starts fading in two frames later (as Vue's enter transition does), then axe measures it settled and finds nothing", async () => {
+    const { context, page } = await openContext(browser, "about:blank");
+    try {
+      const fade = ".fading{opacity:.15}.fade-active{transition:opacity 1.5s linear}";
+      await page.setContent(`<!doctype html><html lang="zh-CN"><head><title>tag</title><style>${css}${fade}</style></head><body><main></main></body></html>`);
+      await page.evaluate(`(() => {
+        const tag = document.createElement("span");
+        tag.className = "el-tag el-tag--primary el-tag--light el-tag--large fade-active fading";
+        tag.textContent = "已发送";
+        document.querySelector("main").append(tag);
+        requestAnimationFrame(() => requestAnimationFrame(() => tag.classList.remove("fading")));
+      })()`);
+      expect(await seriousA11yViolations(page)).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

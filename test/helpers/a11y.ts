@@ -19,6 +19,9 @@ export interface A11yViolation {
 export async function seriousA11yViolations(page: Page): Promise<A11yViolation[]> {
   // Colours are measured as painted: let finite transitions (tags and dialogs fading in) end first,
   // or a tag caught half-way through its fade fails colour contrast on some runs and not others.
+  // Vue starts an enter transition two animation frames after mounting (its enter-from state is
+  // already painted by then), so wait two frames first or getAnimations() does not see it yet.
+  await page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))");
   await page.evaluate(
     "Promise.all(document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished.catch(() => undefined)))",
   );
