@@ -1,6 +1,6 @@
 import { Decimal128, type Document } from "bson";
 import { unsupported } from "./errors.js";
-import { isPlainObject, pathValues, type Doc } from "./storage/values.js";
+import { isPlainObject, type Doc } from "./storage/values.js";
 
 /**
  * Per-document checks for filters the engine (mingo) would answer wrongly without a word, run
@@ -12,22 +12,24 @@ import { isPlainObject, pathValues, type Doc } from "./storage/values.js";
  * - A number compared with a Decimal128 (`{a: 1}` over `{a: Decimal128("1")}`, or the other way
  *   round): MongoDB compares numerically and matches; the engine compares by type and does not.
  *
- * Only documents that actually hold such data are refused, so filters over ordinary documents
- * cost one path walk per checked path.
+ * Only documents that actually hold such data are refused; filters over ordinary documents cost
+ * one walk of each checked path, which allocates nothing.
  */
 export function filterGuard(filter: Document): ((doc: Doc) => void) | null {
-  const checks: { path: string; parts: string[] | null; kinds: NumericKinds }[] = [];
+  // Everything about the filter is worked out here, once: per document only the walks are left,
+  // and they allocate nothing and stop at the first value that decides.
+  const checks: { path: string; parts: string[]; nested: boolean; otherKind: ((value: unknown) => boolean) | null }[] = [];
   for (const [path, condition] of fieldConditions(filter)) {
-    const parts = path.includes(".") ? path.split(".") : null;
-    const kinds = numericKinds(condition);
-    if (parts || kinds.number || kinds.decimal) checks.push({ path, parts, kinds });
+    const parts = path.split(".");
+    const otherKind = otherNumberKind(numericKinds(condition));
+    if (parts.length > 1 || otherKind) checks.push({ path, parts, nested: parts.length > 1, otherKind });
   }
   if (checks.length === 0) return null;
   return (doc) => {
     for (const check of checks) {
-      if (check.parts && crossesNestedArray(doc, check.parts, 0))
+      if (check.nested && crossesNestedArray(doc, check.parts, 0))
         throw unsupported(`a dotted path through an array of arrays ('${check.path}'; MongoDB looks into one array level only)`);
-      if (holdsOtherNumberKind(doc, check.path, check.kinds))
+      if (check.otherKind && someValueAt(doc, check.parts, 0, check.otherKind))
         throw unsupported(`comparing numbers with Decimal128 values ('${check.path}')`);
     }
   };
@@ -72,13 +74,28 @@ function numericKinds(condition: unknown): NumericKinds {
   return kinds;
 }
 
-function holdsOtherNumberKind(doc: Doc, path: string, filterKinds: NumericKinds): boolean {
-  if (!filterKinds.number && !filterKinds.decimal) return false;
-  for (const value of pathValues(doc, path)) {
-    if (filterKinds.number && value instanceof Decimal128) return true;
-    if (filterKinds.decimal && typeof value === "number") return true;
+/** What a stored value must be to meet the filter's numbers with the other kind, or null when it has none. */
+function otherNumberKind(kinds: NumericKinds): ((value: unknown) => boolean) | null {
+  if (kinds.number && kinds.decimal) return (value) => value instanceof Decimal128 || typeof value === "number";
+  if (kinds.number) return (value) => value instanceof Decimal128;
+  if (kinds.decimal) return (value) => typeof value === "number";
+  return null;
+}
+
+/**
+ * Whether any value `pathValues` would list at `parts` meets `test` (the same walk: an array
+ * midway is entered element by element unless the part is an index, an array at the end gives its
+ * elements), without building the list.
+ */
+function someValueAt(value: unknown, parts: string[], i: number, test: (value: unknown) => boolean): boolean {
+  if (i === parts.length) return Array.isArray(value) ? (value as unknown[]).some(test) : test(value);
+  if (Array.isArray(value)) {
+    const part = parts[i] ?? "";
+    if (/^\d+$/.test(part)) return someValueAt(value[Number(part)], parts, i + 1, test);
+    return (value as unknown[]).some((item) => someValueAt(item, parts, i, test));
   }
-  return false;
+  if (value === null || typeof value !== "object") return false;
+  return someValueAt((value as Record<string, unknown>)[parts[i] ?? ""], parts, i + 1, test);
 }
 
 /** True when walking `parts` by MongoDB's rules reaches a field name while standing on an array of arrays. */
