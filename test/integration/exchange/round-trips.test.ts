@@ -1,35 +1,20 @@
 import { expect } from "chai";
 import { commandsDuring } from "../../helpers/commands.js";
-import { useTestDatabase } from "../../helpers/database.js";
-import { startTestHub, type TestHub } from "../hub/support.js";
-import { aCertifiedPractitioner, aFiling, anOfficer, aProvince, type TestProvince } from "./support.js";
+import { aCertifiedPractitioner, aFiling, anOfficer, useExchangeNetwork } from "./support.js";
 
 /**
  * What one filing costs the hub in database round trips, counted with the driver's command
  * monitor (bench:exchange's path: the filing, then the home province's pull that takes it).
  */
 describe("hub database round trips per filing and per inbox pull", () => {
-  const jsDb = useTestDatabase("prov_js");
-  const bjDb = useTestDatabase("prov_bj");
-  let hub: TestHub;
-  let jiangsu: TestProvince;
-  let beijing: TestProvince;
+  const net = useExchangeNetwork({ hub: { monitorCommands: true } });
   const bjOfficer = anOfficer("110105", "朝阳区业务员");
 
-  before(async () => {
-    hub = await startTestHub({}, { monitorCommands: true });
-    jiangsu = await aProvince(hub, "320000", jsDb.conn);
-    beijing = await aProvince(hub, "110000", bjDb.conn);
-  });
-  after(async () => {
-    await hub.node.stop();
-  });
-
   it("when 北京 files a 江苏 practitioner and 江苏 pulls, then the filing's transaction holds the message without an inbox counter and the pull numbers it", async () => {
-    const p = await aCertifiedPractitioner(jiangsu, { issuingDivision: "320100" });
-    const lookupId = (await beijing.lookup(bjOfficer, p.idNumber)).lookupId;
-    const filing = await commandsDuring(hub.node.ctx.conn, () => beijing.exchange.file(bjOfficer, { lookupId, practitioner: p, details: aFiling() }));
-    const pull = await commandsDuring(hub.node.ctx.conn, () => jiangsu.pull(), { ignore: /lookups|lookup_notices/ });
+    const p = await aCertifiedPractitioner(net.jiangsu, { issuingDivision: "320100" });
+    const lookupId = (await net.beijing.lookup(bjOfficer, p.idNumber)).lookupId;
+    const filing = await commandsDuring(net.hub.node.ctx.conn, () => net.beijing.exchange.file(bjOfficer, { lookupId, practitioner: p, details: aFiling() }));
+    const pull = await commandsDuring(net.hub.node.ctx.conn, () => net.jiangsu.pull(), { ignore: /lookups|lookup_notices/ });
     expect(filing).to.deep.equal([
       "find hub_nodes", "insert node_nonces",
       // submit: an identical re-send?, the pointer, the cited lookup, the issuing office, an open filing?

@@ -53,16 +53,17 @@ export interface ExchangeNetwork {
 
 /**
  * Starts the exchange network for the calling describe block and stops it after the block (the
- * provinces' databases are dropped by `useTestDatabase`). `jiangsu` takes 江苏's optional ports.
+ * provinces' databases are dropped by `useTestDatabase`). `jiangsu` takes 江苏's optional ports,
+ * `hub` the hub's start options (e.g. `monitorCommands` for counting its round trips).
  */
 export function useExchangeNetwork(
-  options: { jiangsu?: Parameters<typeof aProvince>[3] } = {},
+  options: { jiangsu?: Parameters<typeof aProvince>[3]; hub?: Parameters<typeof startTestHub>[1] } = {},
 ): ExchangeNetwork {
   const jsDb = useTestDatabase("prov_js");
   const bjDb = useTestDatabase("prov_bj");
   const state: { hub?: TestHub; jiangsu?: TestProvince; beijing?: TestProvince } = {};
   before(async () => {
-    state.hub = await startTestHub();
+    state.hub = await startTestHub({}, options.hub);
     state.jiangsu = await aProvince(state.hub, "320000", jsDb.conn, options.jiangsu);
     state.beijing = await aProvince(state.hub, "110000", bjDb.conn);
   });
