@@ -109,11 +109,17 @@ export async function runBatches<C>(options: {
   send(c: C, index: number): Promise<{ outcome: FuzzOutcome; what: string }>;
   problems: FuzzProblems;
   ignore: ReadonlySet<string>;
+  /** Documents the route's refusals write by design, on top of REFUSAL_RECORDS.skip. */
+  skip?: (collection: string, doc: Record<string, unknown>) => boolean;
   batchSize?: number;
   inFlight?: number;
 }): Promise<{ accepted: number; checkedBatches: number; snapshotMs: number }> {
   const { conn, cases, problems } = options;
   const ignore = new Set([...options.ignore, ...REFUSAL_RECORDS.ignore]);
+  const routeSkip = options.skip;
+  const skip = routeSkip
+    ? (collection: string, doc: Record<string, unknown>) => REFUSAL_RECORDS.skip(collection, doc) || routeSkip(collection, doc)
+    : REFUSAL_RECORDS.skip;
   const batchSize = options.batchSize ?? 25;
   const inFlight = options.inFlight ?? 4;
   let accepted = 0;
@@ -124,10 +130,10 @@ export async function runBatches<C>(options: {
   // that was refused entirely nothing new was started, so its snapshot is the next baseline.
   const snapshot = async (settle: boolean) => {
     const t = Date.now();
-    let s = await storeSnapshot(conn, ignore);
+    let s = await storeSnapshot(conn, ignore, skip);
     for (let i = 0; settle && i < 20; i++) {
       await new Promise((r) => setTimeout(r, 150));
-      const again = await storeSnapshot(conn, ignore);
+      const again = await storeSnapshot(conn, ignore, skip);
       if (snapshotDiff(s, again).length === 0) break;
       s = again;
     }
