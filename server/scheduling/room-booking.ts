@@ -92,11 +92,11 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
 
     /**
      * Keeps the session's room booked at least until `until` (a deadline that grew). False when
-     * another session holds the room in between: the booking is then left as it was and, when the
-     * time is `owed` to candidates, the sessions it runs into are flagged (`overrunBy`).
+     * another session holds the room in between: time that may wait leaves the booking as it was;
+     * time `owed` to candidates books the room anyway and flags the sessions it runs into (`overrunBy`).
      */
     async holdUntil(sessionId: string, until: Date, owed = false): Promise<boolean> {
-      const s = await Sessions.findById(sessionId, { roomId: 1, bookedUntil: 1, endsAt: 1 }).lean();
+      const s = await Sessions.findById(sessionId, { roomId: 1, startsAt: 1, bookedUntil: 1, endsAt: 1 }).lean();
       if (!s) return false;
       if (until <= (s.bookedUntil ?? s.endsAt)) return true;
       await ensureLock(s.roomId);
@@ -110,12 +110,15 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
         if (await overlapping(s.roomId, held, until, sessionId, session)) {
           if (!owed) return false;
           // Owed time is never cut for the room: the sessions it runs into are flagged instead, so
-          // their page tells the office before their candidates arrive.
+          // their page tells the office before their candidates arrive. The booking still grows to
+          // the real end, so a flagged session moved (or one booked) into that time is refused
+          // room_busy, and a move that is accepted is clear of it (updateSession drops the flag).
           await Sessions.updateMany(
-            { ...overlapFilter(s.roomId, held, until, sessionId), startsAt: { $gte: held, $lt: until } },
+            { ...overlapFilter(s.roomId, held, until, sessionId), startsAt: { $gt: s.startsAt, $lt: until } },
             { $set: { overrunBy: { sessionId, until } } },
             { session },
           );
+          await Sessions.updateOne({ _id: sessionId }, { $max: { bookedUntil: until } }, { session });
           return false;
         }
         await Sessions.updateOne({ _id: sessionId }, { $max: { bookedUntil: until } }, { session });

@@ -131,7 +131,9 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const endsAt = new Date(startsAt.getTime() + duration * 60_000);
       if (body.startsAt || body.durationMinutes || body.lateEntryMinutes !== undefined) {
         const bookedUntil = bookedUntilOf({ startsAt, lateEntryMinutes, durationMinutes: duration }, reserve);
-        Object.assign(set, { startsAt, durationMinutes: duration, endsAt, bookedUntil });
+        // The booking is checked anew below (reserve): once accepted it overlaps no other session,
+        // including one whose owed time ran into the old slot, so that warning no longer holds.
+        Object.assign(set, { startsAt, durationMinutes: duration, endsAt, bookedUntil, overrunBy: null });
       }
       if (body.lateEntryMinutes !== undefined) set.lateEntryMinutes = body.lateEntryMinutes;
       if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;

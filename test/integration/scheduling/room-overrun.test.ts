@@ -54,6 +54,32 @@ describe("a room's exam overrunning into the next booking", function () {
     expect((await sessionPage(first.id)).overrunBy).to.equal(null);
   });
 
+  it("when owed time grows again, then the flag says the new end", async () => {
+    const { first, next } = await backToBack(9);
+    const at = (minutes: number) => new Date(new Date(next.startsAt).getTime() + minutes * MINUTE);
+    await scheduling.holdRoomUntil(first.id, at(15), true);
+    await scheduling.holdRoomUntil(first.id, at(25), true);
+    expect((await sessionPage(next.id)).overrunBy).to.deep.equal({ sessionId: first.id, until: at(25).toISOString() });
+  });
+
+  it("when the office moves the flagged session clear of the owed time, then the flag is gone", async () => {
+    const { first, next } = await backToBack(7);
+    const until = new Date(new Date(next.startsAt).getTime() + 15 * MINUTE);
+    await scheduling.holdRoomUntil(first.id, until, true);
+    await officer.agent.patch(`/api/exam-sessions/${next.id}`).send({ startsAt: until.toISOString() }).expect(200);
+    expect((await sessionPage(next.id)).overrunBy).to.equal(null);
+  });
+
+  it("when the office moves the flagged session to a time the owed time still runs into, then it is refused room_busy and stays flagged", async () => {
+    const { first, next } = await backToBack(8);
+    const until = new Date(new Date(next.startsAt).getTime() + 15 * MINUTE);
+    await scheduling.holdRoomUntil(first.id, until, true);
+    const inside = new Date(new Date(next.startsAt).getTime() + 5 * MINUTE).toISOString();
+    const r = await officer.agent.patch(`/api/exam-sessions/${next.id}`).send({ startsAt: inside }).expect(409);
+    expect(r.body.error.code).to.equal("room_busy");
+    expect((await sessionPage(next.id)).overrunBy).to.deep.equal({ sessionId: first.id, until: until.toISOString() });
+  });
+
   it("when time that may wait (an extension) would run into the next session, then it is refused and nothing is flagged", async () => {
     const { first, next } = await backToBack(6);
     const until = new Date(new Date(next.startsAt).getTime() + 15 * MINUTE);
