@@ -8,9 +8,10 @@ describe("registration: corrections and withdrawal", () => {
   const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
   let day = 1;
 
-  async function seat(candidateId: string): Promise<string> {
+  /** A one-seat session scheduled by the officer on a day of its own; returns its id. */
+  async function newSession(): Promise<string> {
     const room = await createTestRoom(env.node, { seats: 1 });
-    const session = (
+    return (
       await officer.agent
         .post("/api/exam-sessions")
         .send({
@@ -21,6 +22,10 @@ describe("registration: corrections and withdrawal", () => {
         })
         .expect(201)
     ).body.session.id as string;
+  }
+
+  async function seat(candidateId: string): Promise<string> {
+    const session = await newSession();
     await officer.agent.post(`/api/exam-sessions/${session}/assignments`).send({ candidateId }).expect(201);
     return session;
   }
@@ -51,18 +56,7 @@ describe("registration: corrections and withdrawal", () => {
   it("when a withdrawal and a seating of the same candidate race, then never both succeed: the candidate ends withdrawn or seated", async () => {
     for (let round = 0; round < 8; round++) {
       const c = await registerTestCandidate(env.node, { name: "钱竞争" });
-      const room = await createTestRoom(env.node, { seats: 1 });
-      const session = (
-        await officer.agent
-          .post("/api/exam-sessions")
-          .send({
-            categoryCode: "01001",
-            testCentreId: room.testCentreId,
-            roomId: room.roomId,
-            startsAt: new Date(Date.now() + day++ * 86_400_000).toISOString(),
-          })
-          .expect(201)
-      ).body.session.id as string;
+      const session = await newSession();
       const [withdrawn, seated] = await Promise.all([
         officer.agent.post(`/api/candidates/${c.id}/withdraw`).send({ reason: "考生本人申请撤销" }),
         officer.agent.post(`/api/exam-sessions/${session}/assignments`).send({ candidateId: c.id }),
@@ -111,18 +105,7 @@ describe("registration: corrections and withdrawal", () => {
     const all = (await officer.agent.get("/api/candidates?limit=200&withdrawn=include").expect(200)).body
       .candidates as { id: string; withdrawn: boolean }[];
     expect(all.find((x) => x.id === c.id)?.withdrawn).to.equal(true);
-    const room = await createTestRoom(env.node, { seats: 1 });
-    const session = (
-      await officer.agent
-        .post("/api/exam-sessions")
-        .send({
-          categoryCode: "01001",
-          testCentreId: room.testCentreId,
-          roomId: room.roomId,
-          startsAt: new Date(Date.now() + day++ * 86_400_000).toISOString(),
-        })
-        .expect(201)
-    ).body.session.id as string;
+    const session = await newSession();
     const refused = await officer.agent
       .post(`/api/exam-sessions/${session}/assignments`)
       .send({ candidateId: c.id })
