@@ -28,6 +28,12 @@ interface Deps {
   sockets: SocketSessions;
 }
 
+/** The live account and the session's CSRF token: `/auth/me`, and `/auth/session` once logged in. */
+function answerLoggedIn(req: Request, res: Response): void {
+  const state: SessionStateDto = { user: actorOf(req), csrfToken: issueCsrfToken(req) };
+  res.json(state);
+}
+
 /** Login, logout, the current user, CSRF tokens, and staff account administration. */
 export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps): Router {
   const r = strictRouter();
@@ -81,15 +87,10 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
       res.json(anonymous);
     },
     access.route("account:self"),
-    (req, res) => {
-      const state: SessionStateDto = { user: actorOf(req), csrfToken: issueCsrfToken(req) };
-      res.json(state);
-    },
+    answerLoggedIn,
   );
 
-  r.get("/auth/me", access.route("account:self"), (req, res) => {
-    res.json({ user: actorOf(req), csrfToken: issueCsrfToken(req) });
-  });
+  r.get("/auth/me", access.route("account:self"), answerLoggedIn);
 
   r.post("/auth/password", access.route("account:change-password"), async (req, res) => {
     const actor = actorOf(req);
