@@ -1,4 +1,11 @@
-import mongoose, { type Connection, type Model, type Schema } from "mongoose";
+import mongoose, {
+  type ClientSession,
+  type Connection,
+  type Model,
+  type QueryFilter,
+  type Schema,
+  type UpdateQuery,
+} from "mongoose";
 
 /**
  * Opens this node's own mongoose connection. Models are registered per connection (never on the
@@ -32,4 +39,22 @@ export function redactUri(uri: string): string {
  */
 export function modelOn<T>(conn: Connection, name: string, schema: Schema, collection?: string): Model<T> {
   return (conn.models[name] ?? conn.model(name, schema, collection)) as unknown as Model<T>;
+}
+
+/**
+ * Inside the transaction `session`, claims every document matching `filter` by writing it (an `$inc`
+ * of `counter`, a field kept for nothing else). A concurrent transaction that writes one of them too
+ * (a cancellation, a withdrawal, a retirement, another booking of the room) then conflicts with this
+ * one: MongoDB commits one, aborts the other with a retryable WriteConflict, and the retry sees the
+ * first. Reading the documents would not do: both transactions would pass their checks, each on its
+ * own snapshot. `filter` states the condition the claim depends on; returns how many matched.
+ */
+export async function claimInTransaction<T>(
+  model: Model<T>,
+  filter: QueryFilter<T>,
+  counter: keyof T & string,
+  session: ClientSession,
+): Promise<number> {
+  const r = await model.updateMany(filter, { $inc: { [counter]: 1 } } as UpdateQuery<T>, { session });
+  return r.matchedCount;
 }

@@ -18,6 +18,7 @@ import type {
 import { canSeeDivision, divisionFilter, divisionLevel, MINISTRY_CODE, provinceOf } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
+import { claimInTransaction } from "../lib/mongo.js";
 import { childDivisions, divisionName, isKnownDivision, parentOf } from "./division-scope.js";
 import { DIVISIONS } from "./divisions.data.js";
 import { authorityModel, testCentreModel } from "./organisation.model.js";
@@ -341,12 +342,12 @@ export function createOrganisationService(
      */
     async claimRoom(testCentreId: string, roomId: string, tx: ClientSession): Promise<boolean> {
       if (!Types.ObjectId.isValid(testCentreId) || !Types.ObjectId.isValid(roomId)) return false;
-      const r = await Centres.updateOne(
-        { _id: testCentreId, retiredAt: null, rooms: { $elemMatch: { _id: roomId, retiredAt: null } } },
-        { $inc: { roomClaims: 1 } },
-        { session: tx },
-      );
-      return r.matchedCount === 1;
+      const inUse = {
+        _id: testCentreId,
+        retiredAt: null,
+        rooms: { $elemMatch: { _id: roomId, retiredAt: null } },
+      };
+      return (await claimInTransaction(Centres, inUse, "roomClaims", tx)) === 1;
     },
 
     async getRoom(testCentreId: string, roomId: string): Promise<RoomInfo | null> {

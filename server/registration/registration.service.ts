@@ -14,6 +14,7 @@ import type {
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
+import { claimInTransaction } from "../lib/mongo.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { assertDivisionInScope, divisionName, isPlausibleIdDivision } from "../organisation/index.js";
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
@@ -281,8 +282,8 @@ export function createRegistrationService(conn: Connection, options: Registratio
     async claimForSeating(candidateIds: string[], tx: ClientSession): Promise<boolean> {
       const ids = [...new Set(candidateIds)];
       if (!ids.every((id) => Types.ObjectId.isValid(id))) return false;
-      const r = await Candidates.updateMany({ _id: { $in: ids }, withdrawnAt: null }, { $inc: { seatClaims: 1 } }, { session: tx });
-      return r.matchedCount === ids.length;
+      const registered = { _id: { $in: ids }, withdrawnAt: null };
+      return (await claimInTransaction(Candidates, registered, "seatClaims", tx)) === ids.length;
     },
 
     /** For other features (scheduling, exam check-in): a candidate without scope checks. */

@@ -1,5 +1,6 @@
 import type { ClientSession, Model } from "mongoose";
 import { errors } from "../lib/errors.js";
+import { claimInTransaction } from "../lib/mongo.js";
 import type { ExamSessionDoc, RoomBookingLockDoc } from "./scheduling.model.js";
 
 /**
@@ -46,7 +47,7 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
 
   /** Writes the room's lock inside `session`: a concurrent booking of the room conflicts with it. */
   async function takeLock(roomId: string, session: ClientSession): Promise<void> {
-    await Locks.updateOne({ roomId }, { $inc: { seq: 1 } }, { session });
+    await claimInTransaction(Locks, { roomId }, "seq", session);
   }
 
   return {

@@ -4,6 +4,7 @@ import type { CategoryCode } from "../contracts/categories.js";
 import type { CreateSessionBody, ExamSessionDto, UpdateSessionBody } from "../contracts/scheduling.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { errors } from "../lib/errors.js";
+import { claimInTransaction } from "../lib/mongo.js";
 import { bookedUntilOf } from "./room-booking.js";
 import { toSessionDto, type SessionLean } from "./presenters.js";
 import { createAdmission } from "./admission.js";
@@ -178,12 +179,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
      */
     async claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean> {
       if (!Types.ObjectId.isValid(sessionId)) return false;
-      const r = await Sessions.updateOne(
-        { _id: sessionId, status: "scheduled" },
-        { $inc: { admissions: 1 } },
-        { session: tx },
-      );
-      return r.matchedCount === 1;
+      const scheduled = { _id: sessionId, status: "scheduled" as const };
+      return (await claimInTransaction(Sessions, scheduled, "admissions", tx)) === 1;
     },
 
     /** One session, or null. */
