@@ -290,8 +290,7 @@ describe("the journey across hub, 江苏 and 北京 (browser)", function () {
     await bj.locator('[data-test="exchange-submit"]').click();
     await bj.locator('[data-test="case-state"]').getByText("已发送").waitFor();
     story.caseId = bj.url().split("/").at(-1) ?? "";
-    // Not checked with axe here: after the rebase onto main the case state tag (size large) failed
-    // color-contrast once; to be looked into (see the issue 18 report).
+    await expectAccessible(bj, "sent filing");
     await screenshot(bj, "journey-11-filing-sent");
 
     await officer.goto("/exchange/inbox");
