@@ -80,6 +80,16 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
     room: Room & { pendingId: string },
     user: AuthUser,
   ) => Promise<unknown>;
+  /** Five more minutes for the first candidate, at once or waiting for a second approver. */
+  const extendFirst =
+    (requireSecondApprover: boolean): Action =>
+    (s, r, u) =>
+      s.extend(u, {
+        attemptId: r.candidates[0]!.attemptId,
+        minutes: 5,
+        reason: "停电",
+        requireSecondApprover,
+      });
   const actionsOnAttempts: { name: string; audit: string; target: 0 | 1; run: Action }[] = [
     {
       name: "pause",
@@ -88,30 +98,8 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
       run: (s, r, u) => s.pause(u, r.session.id, undefined, "疑似作弊"),
     },
     { name: "resume", audit: "proctor.resume", target: 1, run: (s, r, u) => s.resume(u, r.session.id) },
-    {
-      name: "extend",
-      audit: "proctor.extend",
-      target: 0,
-      run: (s, r, u) =>
-        s.extend(u, {
-          attemptId: r.candidates[0]!.attemptId,
-          minutes: 5,
-          reason: "停电",
-          requireSecondApprover: false,
-        }),
-    },
-    {
-      name: "extension request",
-      audit: "proctor.extend_requested",
-      target: 0,
-      run: (s, r, u) =>
-        s.extend(u, {
-          attemptId: r.candidates[0]!.attemptId,
-          minutes: 5,
-          reason: "停电",
-          requireSecondApprover: true,
-        }),
-    },
+    { name: "extend", audit: "proctor.extend", target: 0, run: extendFirst(false) },
+    { name: "extension request", audit: "proctor.extend_requested", target: 0, run: extendFirst(true) },
     {
       name: "extension approval",
       audit: "proctor.extend_approved",
