@@ -1,4 +1,5 @@
 import type { ClientSession } from "mongoose";
+import type { Logger } from "../lib/logger.js";
 import type { AuditPort } from "./ports.js";
 
 /**
@@ -23,16 +24,27 @@ export type Commit<R> = (writes: (uow: UnitOfWork) => Promise<R>) => Promise<R>;
  * Runs `work` as one audited transaction (`audit.transaction`: retried whole on a write
  * conflict), then the effects it queued. A retry starts with no effects, so nothing is announced
  * twice or for a try that did not commit. `work` appends its audit entry with `uow.session`.
+ *
+ * An effect that fails is logged and the next ones still run: the change has committed, so the
+ * caller is answered with its result (a failed answer would say "not done" of a change that is
+ * done, and a retry would be refused); a lost push is repaired by the next one or a reload.
  */
 export async function inUnitOfWork<T>(
   audit: Pick<AuditPort, "transaction">,
   work: (uow: UnitOfWork) => Promise<T>,
+  logger: Pick<Logger, "warn">,
 ): Promise<T> {
   let effects: (() => unknown)[] = [];
   const result = await audit.transaction((session) => {
     effects = [];
     return work({ session, afterCommit: (effect) => void effects.push(effect) });
   });
-  for (const effect of effects) await effect();
+  for (const effect of effects) {
+    try {
+      await effect();
+    } catch (err) {
+      logger.warn({ err }, "an effect after a committed unit of work failed");
+    }
+  }
   return result;
 }

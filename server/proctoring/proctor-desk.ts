@@ -84,7 +84,8 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   }
 
   /** Runs a proctor's action as one transaction with its audit entry (see `inUnitOfWork`). */
-  const audited = <T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T> => inUnitOfWork(deps.audit, work);
+  const audited = <T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T> =>
+    inUnitOfWork(deps.audit, work, ctx.logger);
 
   /** Appends the action's entry inside its unit of work. */
   async function entry(

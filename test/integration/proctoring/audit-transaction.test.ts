@@ -2,7 +2,12 @@ import { expect } from "chai";
 import { createAccess } from "../../../server/access/index.js";
 import { createAuditService, type AuditLog } from "../../../server/audit/index.js";
 import type { AuthUser } from "../../../server/contracts/auth.js";
-import { createProctoringService, type ProctoringService } from "../../../server/proctoring/index.js";
+import type { ExamDeliveryPort } from "../../../server/exams/index.js";
+import {
+  createProctoringService,
+  type ProctoringDeps,
+  type ProctoringService,
+} from "../../../server/proctoring/index.js";
 import { createFixtureSession, fixtureScheduling } from "../../../scripts/bench/exam-fixtures.js";
 import { proctorUser } from "../exams/support/clients.js";
 import { examDb } from "../exams/support/models.js";
@@ -16,22 +21,28 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
   const env = useExamNode();
   const second = proctorUser({ id: "proctor-2", displayName: "李监考" });
 
-  /** The proctor console over the node's own exam delivery, with an audit log whose appends fail. */
-  function brokenConsole(): ProctoringService {
+  /** The proctor console over the node's own exam delivery and audit log, with `over` swapped in. */
+  function consoleOver(over: Partial<ProctoringDeps>): ProctoringService {
     const conn = env.node.ctx.conn;
     const scheduling = fixtureScheduling(conn);
-    const real = createAuditService(conn);
-    const failing: AuditLog = { ...real, append: () => Promise.reject(new Error("audit store unavailable")) };
     return createProctoringService(env.node.ctx, {
       exams: env.node.delivery.exams,
       scheduling,
-      audit: failing,
+      audit: createAuditService(conn),
       access: createAccess({
         currentAccount: async (a) => a,
         sessionScope: (id) => scheduling.getSession(id),
       }),
       notifier: { toRoom: () => undefined },
+      ...over,
     });
+  }
+
+  /** The proctor console with an audit log whose appends fail. */
+  function brokenConsole(): ProctoringService {
+    const real = createAuditService(env.node.ctx.conn);
+    const failing: AuditLog = { ...real, append: () => Promise.reject(new Error("audit store unavailable")) };
+    return consoleOver({ audit: failing });
   }
 
   /** What a proctor action may change on an attempt. */
@@ -207,5 +218,37 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
     });
     expect(checked.seat.state).to.equal("checked_in");
     expect(await entries("exam.check_in", session.id)).to.equal(1);
+  });
+  it("when a push after the commit fails, then the action still answers the change it committed and the other pushes go out", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    try {
+      const candidate = room.candidates[0]!;
+      const real = env.node.delivery.exams;
+      // Exam delivery's pause with one more after-commit effect, queued first, that fails.
+      const exams: ExamDeliveryPort = {
+        ...real,
+        pause: (actor, attemptId, reason, uow) => {
+          uow.afterCommit(() => {
+            throw new Error("push failed");
+          });
+          return real.pause(actor, attemptId, reason, uow);
+        },
+      };
+      const clock = new Promise<{ paused: boolean }>((resolve) =>
+        candidate.socket?.once("attempt:clock", resolve),
+      );
+      const result = await consoleOver({ exams }).pause(
+        room.proctorUser,
+        room.session.id,
+        [candidate.attemptId],
+        "考生身体不适",
+      );
+      expect(result.affected).to.deep.equal([candidate.attemptId]);
+      expect((await stateOf(candidate.attemptId)).doc?.pausedAt).to.be.instanceOf(Date);
+      expect(await entries("proctor.pause", room.session.id)).to.equal(1);
+      expect((await clock).paused).to.equal(true);
+    } finally {
+      room.close();
+    }
   });
 });
