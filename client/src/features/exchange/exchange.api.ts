@@ -9,6 +9,7 @@ import type {
   OfficerEndBody,
   PractitionerPageDto,
 } from "@contracts/exchange.js";
+import type { CertificateRecord } from "@contracts/certificates.js";
 import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of the exchange pages (filing, transfer, notices, received cases, practitioner page). */
@@ -23,7 +24,7 @@ export const exchangeApi = {
   end: (caseId: string, body: Sent<typeof OfficerEndBody>) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body),
   escalations: () => api.get<CaseDto[]>("/api/exchange/escalations"),
   /** Issues this province's certificate on an agreed transfer (certificates feature, 转籍换发). */
-  issueTransfer: (caseId: string) => api.post<{ record: { serial: string } }>(`/api/certificate-transfers/${caseId}/issue`, {}),
+  issueTransfer: (caseId: string) => api.post<{ record: CertificateRecord }>(`/api/certificate-transfers/${caseId}/issue`, {}),
   practitioner: (idNumber: string) => api.get<PractitionerPageDto>(`/api/practitioners/${idNumber}`),
 };
 
