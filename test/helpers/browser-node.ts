@@ -3,9 +3,7 @@ import { seedDemo } from "../../scripts/seed-demo.js";
 import { TEST_PASSWORD } from "./auth.js";
 import { launchBrowser } from "./browser.js";
 import { ensureClientBuilt } from "./client-build.js";
-import { startTestNode } from "./node.js";
-
-export type TestNode = Awaited<ReturnType<typeof startTestNode>>;
+import { startTestNode, type TestNode } from "./node.js";
 
 /** What a browser test file gets from {@link useSeededProvinceInBrowser}: read inside hooks and tests. */
 export interface SeededProvinceInBrowser {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Ack } from "../../../server/contracts/errors.js";
 import { connectSocket, loginCandidate, scheduleCandidates, staffAgent, type TestSocket } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
+import { startTestNode, type TestNode } from "../../helpers/node.js";
 
 /** Emits any event name with an ack, bounded so a missing ack fails the test instead of hanging it. */
 async function emitLoose(socket: TestSocket, event: string, payload: unknown): Promise<Ack<unknown>> {
@@ -11,7 +11,7 @@ async function emitLoose(socket: TestSocket, event: string, payload: unknown): P
 
 describe("Socket events a role has no handler for (found by the fuzz sweep, issue 18)", function () {
   this.timeout(60_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let node: TestNode;
   const open: TestSocket[] = [];
   before(async () => {
     node = await startTestNode();

@@ -15,7 +15,7 @@ import {
 import { FUZZ_RUNS, FUZZ_TIMEOUT_MS, FuzzProblems, mutatedBodies, samples, schemaCases, type FuzzBody, type JsonSchema } from "../../helpers/fuzz.js";
 import { runBatches, type FuzzOutcome } from "../../helpers/fuzz-http.js";
 import { exampleOf } from "../../helpers/fuzz-schema.js";
-import { startTestNode } from "../../helpers/node.js";
+import { startTestNode, type TestNode } from "../../helpers/node.js";
 import { seedBank } from "../../e2e/exam-fixtures.js";
 
 /**
@@ -62,7 +62,7 @@ type Call = { kind: "payload"; body: FuzzBody } | { kind: "none" } | { kind: "ex
 
 describe("Fuzz: every socket event × every role, malformed payloads", function () {
   this.timeout(0);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let node: TestNode;
   let fixture: ScheduledCandidates;
   const sockets = new Map<Role, TestSocket>();
   const cookies = new Map<Role, string>();

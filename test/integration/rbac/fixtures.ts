@@ -14,7 +14,7 @@ import {
   registerTestCandidate,
   type AuthedAgent,
 } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
+import type { TestNode } from "../../helpers/node.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
 import {
   MATRIX_ROLES,
@@ -47,7 +47,7 @@ export async function loadRbacTables(): Promise<{ name: string; table: RbacTable
   return tables;
 }
 
-export type RbacNode = Awaited<ReturnType<typeof startTestNode>>;
+export type RbacNode = TestNode;
 export type Side = "own" | "other";
 
 /** A logged-in actor (anonymous: a session with only a CSRF token) and a way to log in again. */

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { anonymousAgent } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
+import { startTestNode, type TestNode } from "../../helpers/node.js";
 
-type Node = Awaited<ReturnType<typeof startTestNode>>;
+type Node = TestNode;
 
 /** `depth` arrays and objects nested inside each other around one string. */
 function nested(depth: number): unknown {
