@@ -87,18 +87,26 @@ export function createHubExchangeService(
     return result;
   }
   const waiting = new Set<() => void>();
-  function nextArrival(to: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
+  /**
+   * Listens for the next arrival for `to` from now on: `arrived` resolves at the first one, or when
+   * `ms` pass or `end` is called. Subscribe before reading the inbox, so a message committed while
+   * the read is under way still wakes the wait (subscribing after the read missed it, and the
+   * province waited out the whole wait for a message that was already there).
+   */
+  function listen(to: string, ms: number): { arrived: Promise<void>; end: () => void } {
+    let end: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => {
+      end = () => {
         clearTimeout(timer);
-        arrivals.off(to, done);
-        waiting.delete(done);
+        arrivals.off(to, end);
+        waiting.delete(end);
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      arrivals.once(to, done);
-      waiting.add(done);
+      const timer = setTimeout(end, ms);
+      arrivals.once(to, end);
+      waiting.add(end);
     });
+    return { arrived, end };
   }
 
   function receipt(c: HubCaseDoc): CaseReceipt {
@@ -280,10 +288,16 @@ export function createHubExchangeService(
         await numberPending(province);
         return m.Inbox.find({ to: province, seq: { $gt: after } }).sort({ seq: 1 }).limit(limit + 1).lean();
       };
-      let rows = await read();
-      if (rows.length === 0 && waitMs > 0) {
-        await nextArrival(province, waitMs);
+      const arrival = waitMs > 0 ? listen(province, waitMs) : null;
+      let rows;
+      try {
         rows = await read();
+        if (rows.length === 0 && arrival) {
+          await arrival.arrived;
+          rows = await read();
+        }
+      } finally {
+        arrival?.end();
       }
       const page = rows.slice(0, limit);
       return {

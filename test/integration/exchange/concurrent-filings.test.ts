@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { Model } from "mongoose";
 import { aCertifiedPractitioner, aFiling, anOfficer, useExchangeNetwork } from "./support.js";
 
 /**
@@ -38,5 +39,41 @@ describe("cross-province exchange: many filings to one province at once, and pul
     const filed = await net.beijing.exchange.file(bjOfficer, { lookupId, practitioner: p, details: aFiling() });
     expect(await waiting).to.equal(1);
     expect(await net.jiangsu.conn.collection("exchange_local_cases").countDocuments({ caseId: filed.caseId, box: "in" })).to.equal(1);
+  });
+
+  it("when a filing commits while 江苏's waiting pull is reading its empty inbox, then that pull is woken by it rather than waiting out its wait", async () => {
+    const p = await aCertifiedPractitioner(net.jiangsu, { issuingDivision: "320100" });
+    const lookupId = (await net.beijing.lookup(bjOfficer, p.idNumber)).lookupId;
+    expect(await net.jiangsu.pull()).to.equal(0);
+    // The hub's read of 江苏's messages finds none; before its answer comes back, a filing commits
+    // (and announces its arrival). The pull must still be woken by that arrival.
+    const Inbox = net.hub.node.ctx.conn.models.ExchangeHubInbox as Model<unknown>;
+    const find = Inbox.find.bind(Inbox);
+    let filed: Promise<unknown> | null = null;
+    Inbox.find = ((...args: Parameters<typeof find>) => {
+      const query = find(...args);
+      const filter = args[0] as { to?: string; seq?: { $gt?: number }; deliveredAt?: unknown } | undefined;
+      if (!filed && filter?.to === "320000" && filter.seq?.$gt !== undefined && !("deliveredAt" in filter)) {
+        const exec = query.exec.bind(query);
+        filed = Promise.resolve();
+        query.exec = async () => {
+          const rows = await exec();
+          filed = net.beijing.exchange.file(bjOfficer, { lookupId, practitioner: p, details: aFiling() });
+          await filed;
+          return rows;
+        };
+      }
+      return query;
+    }) as typeof find;
+    try {
+      // Waits up to 10 s at the hub; woken by the arrival, it answers well before then.
+      const waiting = net.jiangsu.transport.pullOnce("320000", { waitMs: 10_000 });
+      const answered = await Promise.race([waiting, new Promise((r) => setTimeout(() => r("still waiting"), 5_000))]);
+      expect(answered).to.equal(1);
+      await waiting;
+    } finally {
+      Reflect.deleteProperty(Inbox, "find"); // back to Model.find
+    }
+    expect(filed).to.not.equal(null);
   });
 });
