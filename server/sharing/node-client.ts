@@ -59,6 +59,28 @@ export class PeerRefusal extends Error {
 }
 
 /**
+ * A signal that aborts when `ms` have passed or `outer` aborts; `clear` drops the timer and the
+ * listener once the exchange is over. Not `AbortSignal.any([outer, AbortSignal.timeout(ms)])`: on
+ * Node before 24 a garbage collection can take the timeout signal inside `any` before it fires
+ * (nodejs/node#57736), so a request the peer never answers hung for good (and with it the loop
+ * that made it, such as the inbox pull), and a long-lived `outer` kept every composite (#54614).
+ */
+function deadline(ms: number, outer?: AbortSignal): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError")), ms).unref();
+  const onAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+/**
  * The sending side: signs every request, verifies every answer against the pinned peer key
  * (including its `;req` binding to this request), and logs both in the message log. An answer that
  * fails verification is treated as no answer: the caller retries with a fresh request.
@@ -90,22 +112,25 @@ export function createNodeClient(options: {
         requestSignature: headers.signature ?? null,
       };
       let res: Response;
+      let rawBody: string;
+      // The deadline covers the answer's body too: a peer that stops half-way is no answer either.
+      const limit = deadline(options.timeoutMs ?? 15_000, signal);
       try {
         res = await doFetch(url, {
           method,
           headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
           body: body === undefined ? undefined : text,
-          signal: signal
-            ? AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs ?? 15_000)])
-            : AbortSignal.timeout(options.timeoutMs ?? 15_000),
+          signal: limit.signal,
         });
+        rawBody = await res.text();
       } catch (err) {
         await options.log.append({
           ...base, status: null, responseDigest: null, responseSignature: null, outcome: "failed", code: "unreachable",
         });
         throw new TransportError("hub_unreachable", `无法连接 ${options.peer.name}`, { cause: err });
+      } finally {
+        limit.clear();
       }
-      const rawBody = await res.text();
       const responseView: MessageView = { status: res.status, header: (n) => res.headers.get(n) ?? undefined };
       try {
         verifyResponse(responseView, rawBody, requestView, options.peer.publicKey, options.peer.keyId);
