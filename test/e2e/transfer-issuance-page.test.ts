@@ -1,24 +1,13 @@
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
 import type { CaseDto } from "../../server/contracts/exchange.js";
-import type { LookupAnswer } from "../../server/contracts/hub.js";
 import { createStaff, staffAgent } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
-import { aPass } from "../integration/certificates/support.js";
-import { anOutboxEvent, aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
+import { aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
+import { aCertificateHolder, anAgreedTransfer } from "../integration/exchange/transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
-
-/** Waits for what the nodes reach on their own (outbox, publisher, inbox pull); fails after `tries`. */
-async function eventually<T>(probe: () => Promise<T | null | undefined | false>, tries = 300): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const value = await probe();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("condition not reached");
-}
 
 /**
  * The transfer issuance (转籍换发) button of the case page in the browser: 江苏 holds a certificate,
@@ -47,25 +36,6 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
     await hub?.node.stop();
   });
 
-  /** A 江苏 certificate holder, 北京's transfer request, and 江苏's agreement as 北京 has it. */
-  async function anAgreedTransfer(): Promise<{ caseId: string; name: string }> {
-    const pass = await aPass(jiangsu, "02001");
-    await anOutboxEvent(jiangsu.ctx.conn, "exam.passed", pass, `exam.passed:${pass.attemptId}`);
-    const pointer = () => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: pass.idNumber });
-    await eventually(async () => (await pointer())?.certificateStatus === "valid");
-    const js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
-    const bj = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
-    const found = await bj.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: pass.idNumber }, reason: "filing", caseReference: "京转 2026-9" }).expect(200);
-    const practitioner = { idNumber: pass.idNumber, name: pass.name };
-    const sent = await bj.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner, details: { reason: "户籍迁入北京市" } });
-    expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
-    const caseId = (sent.body as CaseDto).caseId;
-    await eventually(async () => (await js.agent.get(`/api/exchange/cases/${caseId}`)).status === 200);
-    await js.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" }).expect(200);
-    await eventually(async () => ((await bj.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto).state === "acknowledged");
-    return { caseId, name: pass.name };
-  }
-
   async function asBeijingOfficer(): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
     const staff = await createStaff(beijing, { roles: ["officer"], divisionCode: "110000", displayName: "北京市厅业务员" });
     const { context, page, errors } = await openContext(browser, beijing.url, { viewport: { width: 1366, height: 900 } });
@@ -74,7 +44,10 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
   }
 
   it("when 北京's officer presses the issuance button on the agreed transfer, then the page shows 北京's new certificate and no longer offers the button", async () => {
-    const { caseId } = await anAgreedTransfer();
+    const holder = await aCertificateHolder(hub, jiangsu);
+    const js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
+    const bjApi = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
+    const caseId = await anAgreedTransfer(js, bjApi, holder);
     const bj = await asBeijingOfficer();
     try {
       await bj.page.goto(`/exchange/cases/${caseId}`);

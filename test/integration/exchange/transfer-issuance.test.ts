@@ -2,22 +2,11 @@ import { expect } from "chai";
 import type { CertificateRecord } from "../../../server/contracts/certificates.js";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LookupAnswer } from "../../../server/contracts/hub.js";
-import { enqueueEvent } from "../../../server/lib/outbox.js";
-import { registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { publishResultsOf } from "../certificates/support.js";
+import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+import { aCertificateHolder, anAgreedTransfer, eventually } from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
-
-/** Waits for what the nodes reach on their own (outbox, publisher, inbox pull); fails after `tries`. */
-async function eventually<T>(probe: () => Promise<T | null | undefined | false>, tries = 200): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const value = await probe();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("condition not reached");
-}
 
 /**
  * Transfer issuance (转籍换发) across the real network: hub, 江苏 and 北京 as whole nodes, each with
@@ -50,37 +39,9 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
   const certificateAt = (node: Node, idNumber: string) => node.ctx.conn.collection("certificates").findOne({ certificateNo: idNumber });
   const bjCase = async (caseId: string) => (await bj.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;
 
-  /** A certificate issued in 江苏 from a pass (the node issues it and publishes it to the hub). */
-  async function aJiangsuHolder(): Promise<{ idNumber: string; name: string }> {
-    const c = await registerTestCandidate(jiangsu);
-    const attemptId = `tri-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    // Automatic issue waits for the session's results publication: this pass's session is published.
-    await publishResultsOf(jiangsu, `s-${attemptId}`);
-    await jiangsu.ctx.conn.transaction((session) =>
-      enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", {
-        attemptId, candidateId: c.id, idNumber: c.idNumber, name: c.name, categoryCode: "02001", sessionId: `s-${attemptId}`,
-        score: 91, passMark: 80, submittedAt: new Date().toISOString(), chainHash: "e5".repeat(32), provinceCode: "320000",
-      }, `exam.passed:${attemptId}`),
-    );
-    await eventually(async () => (await hubPointer(c.idNumber))?.certificateStatus === "valid");
-    return { idNumber: c.idNumber, name: c.name };
-  }
-
-  /** 北京 looks the holder up, asks for the transfer, 江苏 agrees; resolves when 北京 has the agreement. */
-  async function anAgreedTransfer(p: { idNumber: string; name: string }): Promise<string> {
-    const found = await bj.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: p.idNumber }, reason: "filing", caseReference: "京转 2026-7" }).expect(200);
-    const sent = await bj.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
-    expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
-    const caseId = (sent.body as CaseDto).caseId;
-    await eventually(async () => (await js.agent.get(`/api/exchange/cases/${caseId}`)).status === 200);
-    await js.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" }).expect(200);
-    await eventually(async () => (await bjCase(caseId)).state === "acknowledged");
-    return caseId;
-  }
-
   it("when 江苏 agrees to a transfer and 北京's officer issues on it, then 北京's certificate carries its provenance, is published with the pointer at 北京, and 江苏's is superseded through the exchange", async () => {
-    const p = await aJiangsuHolder();
-    const caseId = await anAgreedTransfer(p);
+    const p = await aCertificateHolder(hub, jiangsu);
+    const caseId = await anAgreedTransfer(js, bj, p);
     // The agreement brought 江苏's signed certificate; 江苏's stays valid until 北京 has issued.
     expect((await bjCase(caseId)).sourceCertificate).to.include({ provinceCode: "320000", certificateNo: p.idNumber, version: 1 });
     expect((await certificateAt(jiangsu, p.idNumber))?.status).to.equal("valid");
@@ -126,8 +87,8 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
   });
 
   it("when the source certificate that came with the agreement does not verify, then 北京's issuance is refused and nothing is written", async () => {
-    const p = await aJiangsuHolder();
-    const caseId = await anAgreedTransfer(p);
+    const p = await aCertificateHolder(hub, jiangsu);
+    const caseId = await anAgreedTransfer(js, bj, p);
     // A longer validity than 江苏 signed: the record's signature no longer holds.
     await beijing.ctx.conn.collection("exchange_local_cases").updateOne({ caseId }, { $set: { "ack.certificate.record.validTo": "2040-12-31" } });
     const res = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
@@ -140,7 +101,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
   });
 
   it("when a 北京 officer of another division or a transfer not yet agreed is asked to issue, then it is refused", async () => {
-    const p = await aJiangsuHolder();
+    const p = await aCertificateHolder(hub, jiangsu);
     const found = await bj.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: p.idNumber }, reason: "filing", caseReference: "京转 2026-8" }).expect(200);
     const sent = await bj.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } }).expect(201);
     const caseId = (sent.body as CaseDto).caseId;

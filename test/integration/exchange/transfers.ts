@@ -1,0 +1,44 @@
+import { expect } from "chai";
+import type { CaseDto } from "../../../server/contracts/exchange.js";
+import type { LookupAnswer } from "../../../server/contracts/hub.js";
+import type { AuthedAgent } from "../../helpers/auth.js";
+import { aPass } from "../certificates/support.js";
+import { anOutboxEvent, type aProvinceOfHub, type TestHub } from "../hub/support.js";
+
+type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
+
+/** Waits for what the nodes reach on their own (outbox, publisher, inbox pull); fails after `tries`. */
+export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, tries = 200): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("condition not reached");
+}
+
+/**
+ * A holder of a certificate issued by `home` (a node with CERT_AUTO_ISSUE) from a pass in
+ * `categoryCode`; resolves once the hub's pointer shows it valid.
+ */
+export async function aCertificateHolder(hub: TestHub, home: Node, categoryCode = "02001"): Promise<{ idNumber: string; name: string }> {
+  const pass = await aPass(home, categoryCode);
+  await anOutboxEvent(home.ctx.conn, "exam.passed", pass, `exam.passed:${pass.attemptId}`);
+  await eventually(async () => (await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: pass.idNumber }))?.certificateStatus === "valid");
+  return { idNumber: pass.idNumber, name: pass.name };
+}
+
+/**
+ * `to`'s officer looks the holder up and asks for the transfer, `home`'s officer agrees; resolves
+ * with the case id once `to` has the agreement.
+ */
+export async function anAgreedTransfer(home: AuthedAgent, to: AuthedAgent, p: { idNumber: string; name: string }): Promise<string> {
+  const found = await to.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: p.idNumber }, reason: "filing", caseReference: "京转 2026-7" }).expect(200);
+  const sent = await to.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+  expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
+  const caseId = (sent.body as CaseDto).caseId;
+  await eventually(async () => (await home.agent.get(`/api/exchange/cases/${caseId}`)).status === 200);
+  await home.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" }).expect(200);
+  await eventually(async () => ((await to.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto).state === "acknowledged");
+  return caseId;
+}
