@@ -13,10 +13,9 @@ export { DIVISIONS } from "./divisions.data.js";
 export {
   assertDivisionInScope,
   createOrganisationService,
-  hashSeatToken,
   type OrganisationService,
-  type RoomInfo,
 } from "./organisation.service.js";
+export { hashSeatToken, type RoomInfo } from "./room-ports.js";
 export { organisationRouter } from "./organisation.routes.js";
 export type { RoomUsePort } from "./retirement.js";
 

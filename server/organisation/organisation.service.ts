@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
-import { Types, type ClientSession, type Connection } from "mongoose";
+import { randomBytes } from "node:crypto";
+import { Types, type Connection } from "mongoose";
 import type { z } from "zod";
 import type { AuthUser } from "../contracts/auth.js";
 import type {
@@ -18,30 +18,12 @@ import type {
 import { canSeeDivision, divisionFilter, divisionLevel, MINISTRY_CODE, provinceOf } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
-import { claimInTransaction } from "../lib/mongo.js";
 import { childDivisions, divisionName, isKnownDivision, parentOf } from "./division-scope.js";
 import { DIVISIONS } from "./divisions.data.js";
 import { authorityModel, testCentreModel } from "./organisation.model.js";
 import { toCentreDto, toRoomDto } from "./presenters.js";
 import { createRetirement, type RoomUsePort } from "./retirement.js";
-
-/** Hashes a kiosk seat token for storage and lookup. */
-export function hashSeatToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
-
-/** What another feature needs of a room: its centre, division and seats. */
-export interface RoomInfo {
-  testCentreId: string;
-  testCentreName: string;
-  testCentreAddress: string;
-  divisionCode: string;
-  roomId: string;
-  roomName: string;
-  /** The room or its centre is retired: no new sessions. */
-  retired: boolean;
-  seats: { seatId: string; seatNo: number; bound: boolean }[];
-}
+import { createRoomPorts, hashSeatToken } from "./room-ports.js";
 
 /**
  * Refuses when the division lies outside what the actor may act on (403), or, on a province node,
@@ -106,6 +88,7 @@ export function createOrganisationService(
 
   return {
     ...retirement,
+    ...createRoomPorts(Centres),
 
     /** Divisions under `parent` (default: the node's province, or all provinces on the hub). */
     listDivisions(parent?: string): DivisionDto[] {
@@ -334,75 +317,7 @@ export function createOrganisationService(
       return seatToken ? { seat: dto, seatToken } : { seat: dto };
     },
 
-    /** Room facts for scheduling; null when the room does not exist. */
-    /**
-     * For scheduling, inside its transaction `tx`: true while the centre and the room are in use
-     * (not retired), claimed by a write so a retirement in flight conflicts with the new session
-     * instead of both passing their checks.
-     */
-    async claimRoom(testCentreId: string, roomId: string, tx: ClientSession): Promise<boolean> {
-      if (!Types.ObjectId.isValid(testCentreId) || !Types.ObjectId.isValid(roomId)) return false;
-      const inUse = {
-        _id: testCentreId,
-        retiredAt: null,
-        rooms: { $elemMatch: { _id: roomId, retiredAt: null } },
-      };
-      return (await claimInTransaction(Centres, inUse, "roomClaims", tx)) === 1;
-    },
-
-    async getRoom(testCentreId: string, roomId: string): Promise<RoomInfo | null> {
-      if (!Types.ObjectId.isValid(testCentreId)) return null;
-      const c = await Centres.findById(testCentreId).lean();
-      const room = c?.rooms.find((r) => String(r._id) === roomId);
-      if (!c || !room) return null;
-      return {
-        testCentreId: String(c._id),
-        testCentreName: c.name,
-        testCentreAddress: c.address,
-        divisionCode: c.divisionCode,
-        roomId: String(room._id),
-        roomName: room.name,
-        retired: Boolean(room.retiredAt || c.retiredAt),
-        seats: room.seats
-          .map((s) => ({ seatId: String(s._id), seatNo: s.seatNo, bound: Boolean(s.ip || s.tokenHash) }))
-          .sort((a, b) => a.seatNo - b.seatNo),
-      };
-    },
-
-    /**
-     * The seat of a room a candidate is logging in from: matched by kiosk token when one is sent,
-     * otherwise by the request's IP against the seats' registered IPs. Null when neither matches.
-     */
-    async findLoginSeat(
-      testCentreId: string,
-      roomId: string,
-      from: { seatToken?: string; ip?: string },
-    ): Promise<{ seatId: string; seatNo: number } | null> {
-      if (!Types.ObjectId.isValid(testCentreId)) return null;
-      const c = await Centres.findById(testCentreId).lean();
-      const room = c?.rooms.find((r) => String(r._id) === roomId);
-      if (!room) return null;
-      const tokenHash = from.seatToken ? hashSeatToken(from.seatToken) : null;
-      const ip = from.ip ? normaliseIp(from.ip) : null;
-      const seat = tokenHash
-        ? room.seats.find((s) => s.tokenHash === tokenHash)
-        : room.seats.find(
-            (s) => ip !== null && s.ip !== null && s.ip !== undefined && normaliseIp(s.ip) === ip,
-          );
-      return seat ? { seatId: String(seat._id), seatNo: seat.seatNo } : null;
-    },
-
-    /** Whether a test centre exists inside the actor's scope (for binding proctors). */
-    async testCentreDivision(id: string): Promise<string | null> {
-      if (!Types.ObjectId.isValid(id)) return null;
-      const c = await Centres.findById(id, { divisionCode: 1 }).lean();
-      return c?.divisionCode ?? null;
-    },
   };
 }
 export type OrganisationService = ReturnType<typeof createOrganisationService>;
 
-/** `::ffff:10.0.0.5` (IPv4-mapped, as Node reports IPv4 on dual-stack sockets) → `10.0.0.5`. */
-function normaliseIp(ip: string): string {
-  return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
-}

@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import { Types, type ClientSession, type Model } from "mongoose";
+import { claimInTransaction } from "../lib/mongo.js";
+import type { TestCentreDoc } from "./organisation.model.js";
+
+/** Hashes a kiosk seat token for storage and lookup. */
+export function hashSeatToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** What another feature needs of a room: its centre, division and seats. */
+export interface RoomInfo {
+  testCentreId: string;
+  testCentreName: string;
+  testCentreAddress: string;
+  divisionCode: string;
+  roomId: string;
+  roomName: string;
+  /** The room or its centre is retired: no new sessions. */
+  retired: boolean;
+  seats: { seatId: string; seatNo: number; bound: boolean }[];
+}
+
+/**
+ * What other features ask of test centres, without actor checks (they check their own actor):
+ * scheduling's room facts and claim, the candidate login's seat, the proctor binding's centre.
+ */
+export function createRoomPorts(Centres: Model<TestCentreDoc>) {
+  return {
+    /**
+     * For scheduling, inside its transaction `tx`: true while the centre and the room are in use
+     * (not retired), claimed by a write so a retirement in flight conflicts with the new session
+     * instead of both passing their checks.
+     */
+    async claimRoom(testCentreId: string, roomId: string, tx: ClientSession): Promise<boolean> {
+      if (!Types.ObjectId.isValid(testCentreId) || !Types.ObjectId.isValid(roomId)) return false;
+      const inUse = {
+        _id: testCentreId,
+        retiredAt: null,
+        rooms: { $elemMatch: { _id: roomId, retiredAt: null } },
+      };
+      return (await claimInTransaction(Centres, inUse, "roomClaims", tx)) === 1;
+    },
+
+    /** Room facts for scheduling; null when the room does not exist. */
+    async getRoom(testCentreId: string, roomId: string): Promise<RoomInfo | null> {
+      if (!Types.ObjectId.isValid(testCentreId)) return null;
+      const c = await Centres.findById(testCentreId).lean();
+      const room = c?.rooms.find((r) => String(r._id) === roomId);
+      if (!c || !room) return null;
+      return {
+        testCentreId: String(c._id),
+        testCentreName: c.name,
+        testCentreAddress: c.address,
+        divisionCode: c.divisionCode,
+        roomId: String(room._id),
+        roomName: room.name,
+        retired: Boolean(room.retiredAt || c.retiredAt),
+        seats: room.seats
+          .map((s) => ({ seatId: String(s._id), seatNo: s.seatNo, bound: Boolean(s.ip || s.tokenHash) }))
+          .sort((a, b) => a.seatNo - b.seatNo),
+      };
+    },
+
+    /**
+     * The seat of a room a candidate is logging in from: matched by kiosk token when one is sent,
+     * otherwise by the request's IP against the seats' registered IPs. Null when neither matches.
+     */
+    async findLoginSeat(
+      testCentreId: string,
+      roomId: string,
+      from: { seatToken?: string; ip?: string },
+    ): Promise<{ seatId: string; seatNo: number } | null> {
+      if (!Types.ObjectId.isValid(testCentreId)) return null;
+      const c = await Centres.findById(testCentreId).lean();
+      const room = c?.rooms.find((r) => String(r._id) === roomId);
+      if (!room) return null;
+      const tokenHash = from.seatToken ? hashSeatToken(from.seatToken) : null;
+      const ip = from.ip ? normaliseIp(from.ip) : null;
+      const seat = tokenHash
+        ? room.seats.find((s) => s.tokenHash === tokenHash)
+        : room.seats.find(
+            (s) => ip !== null && s.ip !== null && s.ip !== undefined && normaliseIp(s.ip) === ip,
+          );
+      return seat ? { seatId: String(seat._id), seatNo: seat.seatNo } : null;
+    },
+
+    /** Whether a test centre exists inside the actor's scope (for binding proctors). */
+    async testCentreDivision(id: string): Promise<string | null> {
+      if (!Types.ObjectId.isValid(id)) return null;
+      const c = await Centres.findById(id, { divisionCode: 1 }).lean();
+      return c?.divisionCode ?? null;
+    },
+  };
+}
+
+/** `::ffff:10.0.0.5` (IPv4-mapped, as Node reports IPv4 on dual-stack sockets) → `10.0.0.5`. */
+function normaliseIp(ip: string): string {
+  return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+}
