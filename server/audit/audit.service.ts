@@ -8,6 +8,7 @@ import type {
 } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
 import { divisionFilter, divisionLevel } from "../access/index.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 import { auditEntryModel, auditHeadModel, type AuditEntryDoc } from "./audit.model.js";
 import { findChainProblems, GENESIS_HASH, sealEntry } from "./audit-hash.js";
 
@@ -58,7 +59,7 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
       (err: unknown) => {
         headReady = null;
         // Another instance inserted it first: it exists, which is all we need.
-        if ((err as { code?: unknown }).code !== 11000) throw err;
+        if (!isDuplicateKey(err)) throw err;
       },
     ));
 

@@ -15,6 +15,7 @@ import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.j
 import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 import { createSocketSessions, guardEvents } from "../lib/socket-session.js";
 import type { AppSocket } from "../lib/socket-types.js";
 import { createOrganisationService } from "../organisation/index.js";
@@ -148,7 +149,7 @@ async function sharedDevSecret(conn: Connection): Promise<string> {
     .updateOne({ _id: "session" }, { $setOnInsert: { value: randomSessionSecret() } }, { upsert: true })
     .catch((err: unknown) => {
       // Two instances racing on the upsert: the loser reads the winner's secret below.
-      if ((err as { code?: unknown }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
     });
   const doc = await secrets.findOne({ _id: "session" });
   if (!doc) throw new Error("session secret missing");

@@ -58,3 +58,13 @@ export async function claimInTransaction<T>(
   const r = await model.updateMany(filter, { $inc: { [counter]: 1 } } as UpdateQuery<T>, { session });
   return r.matchedCount;
 }
+
+/**
+ * Whether `err` is MongoDB's duplicate-key refusal (E11000), on a unique index over `field` when
+ * one is named: a racing insert or upsert that lost, which callers answer or retry.
+ */
+export function isDuplicateKey(err: unknown, field?: string): boolean {
+  const e = err as { code?: unknown; keyPattern?: unknown } | null | undefined;
+  if (e?.code !== 11000) return false;
+  return !field || (typeof e.keyPattern === "object" && e.keyPattern !== null && field in e.keyPattern);
+}

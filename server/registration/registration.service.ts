@@ -14,7 +14,7 @@ import type {
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
-import { claimInTransaction } from "../lib/mongo.js";
+import { claimInTransaction, isDuplicateKey } from "../lib/mongo.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { assertDivisionInScope, divisionName, isPlausibleIdDivision } from "../organisation/index.js";
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
@@ -235,8 +235,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
         return c.toObject() as CandidateLean;
       }).catch(async (err: unknown) => {
         // Registered concurrently: the unique index refused it, so answer as the check above does.
-        const e = err as { code?: unknown; keyPattern?: Record<string, unknown> };
-        if (e.code !== 11000 || !e.keyPattern?.idNumber) throw err;
+        if (!isDuplicateKey(err, "idNumber")) throw err;
         const raced = await Candidates.findOne({ idNumber: id.info.idNumber }, { divisionCode: 1 }).lean();
         throw raced ? alreadyRegistered(actor, raced) : err;
       });

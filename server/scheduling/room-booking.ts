@@ -1,6 +1,6 @@
 import type { ClientSession, Model } from "mongoose";
 import { errors } from "../lib/errors.js";
-import { claimInTransaction } from "../lib/mongo.js";
+import { claimInTransaction, isDuplicateKey } from "../lib/mongo.js";
 import type { ExamSessionDoc, RoomBookingLockDoc } from "./scheduling.model.js";
 
 /**
@@ -41,7 +41,7 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
    */
   async function ensureLock(roomId: string): Promise<void> {
     await Locks.updateOne({ roomId }, { $setOnInsert: { seq: 0 } }, { upsert: true }).catch((err: unknown) => {
-      if ((err as { code?: unknown }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
     });
   }
 

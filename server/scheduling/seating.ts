@@ -9,16 +9,12 @@ import type {
 } from "../contracts/scheduling.js";
 import { canSeeDivision } from "../access/index.js";
 import { errors } from "../lib/errors.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 import { autoSeat } from "./auto-seating.js";
 import { toAssignmentDto, toSessionDto, type AssignmentLean } from "./presenters.js";
 import type { SchedulingCore } from "./scheduling-core.js";
 
 const MAX_RETRIES = 8;
-
-function isDuplicate(err: unknown, field?: string): boolean {
-  const e = err as { code?: unknown; keyPattern?: Record<string, unknown> };
-  return e.code === 11000 && (!field || Boolean(e.keyPattern && field in e.keyPattern));
-}
 
 /**
  * Seating a session: assigning a candidate to a seat (with the admission ticket number), removing
@@ -119,10 +115,10 @@ export function createSeating(core: SchedulingCore) {
           });
           return toAssignmentDto(created);
         } catch (err) {
-          if (isDuplicate(err, "candidateId")) throw errors.conflict("already_assigned", "该考生已在本场次");
+          if (isDuplicateKey(err, "candidateId")) throw errors.conflict("already_assigned", "该考生已在本场次");
           // A racing assignment took the seat or the ticket number: pick again.
-          if (!isDuplicate(err) || attempt >= MAX_RETRIES || body.seatId) {
-            if (isDuplicate(err, "seatId")) throw errors.conflict("seat_taken", "该座位已安排其他考生");
+          if (!isDuplicateKey(err) || attempt >= MAX_RETRIES || body.seatId) {
+            if (isDuplicateKey(err, "seatId")) throw errors.conflict("seat_taken", "该座位已安排其他考生");
             throw err;
           }
         }
