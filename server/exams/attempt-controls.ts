@@ -82,17 +82,6 @@ export function createAttemptControls(
     uow: UnitOfWork,
     extra: Record<string, unknown> = {},
   ): Promise<boolean> {
-    // An extension is a choice and may wait: refused when the room is booked for the next session
-    // by then. Outage credit is owed to the candidate: granted, and an overrun is logged (holdRoom).
-    if (kind === "extend") {
-      const doc = await store.load(attemptId, uow.session);
-      const wanted = computeDeadline({
-        ...clockParts(doc),
-        creditedMinutes: (doc.creditedMinutes ?? 0) + minutes,
-      });
-      if (wanted && !(await deps.scheduling.holdRoomUntil(doc.sessionId, wanted)))
-        throw errors.conflict("room_booked", `延长 ${minutes} 分钟后将占用本考场已安排给其他场次的时间`);
-    }
     let credited = null as Date | null;
     const res = await store.mutate(
       attemptId,
@@ -110,19 +99,26 @@ export function createAttemptControls(
       },
       { session: uow.session },
     );
-    if (res.event) {
-      const deadline = credited;
-      uow.afterCommit(async () => {
-        if (deadline && kind === "credit") await holdRoom(core, res.before.sessionId, [deadline]);
-        await seats.emitClock(
-          attemptId,
-          kind === "extend"
-            ? `延长考试时间 ${minutes} 分钟：${reason}`
-            : `断线补时 ${minutes} 分钟：${reason}`,
-        );
-      });
-    }
-    return res.event !== null;
+    if (!res.event) return false;
+    const deadline = credited as Date | null;
+    // An extension is a choice and may wait: refused when the room is booked for the next session
+    // by then, which aborts the credit just written. Asked only once the credit is written, so a
+    // refused credit never grows the booking. Outage credit is owed to the candidate: granted, and
+    // an overrun is logged (holdRoom, after the commit).
+    if (
+      kind === "extend" &&
+      deadline &&
+      !(await deps.scheduling.holdRoomUntil(res.before.sessionId, deadline))
+    )
+      throw errors.conflict("room_booked", `延长 ${minutes} 分钟后将占用本考场已安排给其他场次的时间`);
+    uow.afterCommit(async () => {
+      if (deadline && kind === "credit") await holdRoom(core, res.before.sessionId, [deadline]);
+      await seats.emitClock(
+        attemptId,
+        kind === "extend" ? `延长考试时间 ${minutes} 分钟：${reason}` : `断线补时 ${minutes} 分钟：${reason}`,
+      );
+    });
+    return true;
   }
 
   async function addPendingExtension(

@@ -69,6 +69,33 @@ describe("exam delivery: the session's clock", function () {
     }
   });
 
+  it("when an extension is asked for an attempt already handed in, then it is refused and the room's booking does not grow", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true, durationMinutes: 30 });
+    try {
+      const c = room.candidates[0];
+      if (!c?.attempt) throw new Error("fixture");
+      const fixtures = env.node.ctx.conn.collection<{ session: { bookedUntil: string } }>(
+        "test_fixture_sessions",
+      );
+      const bookedUntil = async () =>
+        (await fixtures.findOne({ _id: room.session.id as never }))?.session.bookedUntil;
+      ok(
+        await call(room.proctor, "proctor:force_submit", { attemptId: c.attemptId, reason: "考生要求交卷" }),
+      );
+      const booked = await bookedUntil();
+      // 30 minutes of exam and 120 more run well past the room's booking (30 + 20 minutes).
+      const refused = await call(room.proctor, "proctor:extend", {
+        attemptId: c.attemptId,
+        minutes: 120,
+        reason: "考生电脑故障",
+      });
+      expect(!refused.ok && refused.error.code).to.equal("invalid_transition");
+      expect(await bookedUntil()).to.equal(booked);
+    } finally {
+      room.close();
+    }
+  });
+
   it("when a proctor releases the room before its scheduled start without a reason, then it is refused and nobody starts", async () => {
     const room = await aRoom(env.node, { candidates: 2, startsAt: new Date(Date.now() + 12 * MINUTE) });
     try {
