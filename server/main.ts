@@ -7,6 +7,7 @@ import { loadConfig, type Config } from "./config.js";
 import type { FeatureContext } from "./feature.js";
 import { createFeatures } from "./features.js";
 import { createEventBus } from "./lib/event-bus.js";
+import { answerClientErrors } from "./lib/http.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { connectMongo, redactUri } from "./lib/mongo.js";
 import { useRedisAdapter } from "./lib/redis-adapter.js";
@@ -40,6 +41,7 @@ export async function startNode(
   const app = createApp({ config, logger, conn, features });
 
   const http = createServer(app);
+  answerClientErrors(http);
   const io: AppServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: 256 * 1024,

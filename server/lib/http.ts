@@ -1,3 +1,5 @@
+import type { Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import type { z } from "zod";
 import { AppError, isUnexpected, toAppError } from "./errors.js";
@@ -130,4 +132,31 @@ function fromBodyParser(err: unknown): AppError | null {
     return new AppError("bad_request", e.status, "请求格式不正确");
   }
   return null;
+}
+
+/** What Node's HTTP parser refuses before Express sees the request, answered in the one error body. */
+const PARSER_REFUSALS: Record<string, AppError> = {
+  HPE_HEADER_OVERFLOW: new AppError("headers_too_large", 431, "请求头过大"),
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: new AppError("payload_too_large", 413, "请求体过大"),
+  ERR_HTTP_REQUEST_TIMEOUT: new AppError("request_timeout", 408, "请求超时"),
+};
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 413: "Payload Too Large", 431: "Request Header Fields Too Large" };
+
+/**
+ * Answers requests Node's parser refused (an oversized header, a malformed request line) with
+ * `{ error: ErrorBody }` like every other refusal; Node's own answer had a status and no body.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const e = PARSER_REFUSALS[err.code ?? ""] ?? new AppError("bad_request", 400, "请求格式不正确");
+    const body = JSON.stringify({ error: e.toBody() });
+    socket.end(
+      `HTTP/1.1 ${e.status} ${STATUS_TEXT[e.status] ?? "Bad Request"}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

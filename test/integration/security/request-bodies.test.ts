@@ -33,4 +33,13 @@ describe("Request bodies at the edge (found by the fuzz sweep, issue 18)", funct
     expect(res.status).to.equal(400);
     expect(res.body.error.code).to.equal("validation_failed");
   });
+
+  it("when a request carries a 70 KB header (a Signature-Input to the hub), then it is refused as headers_too_large in the one error body, not Node's bare 431", async () => {
+    const res = await fetch(`${node.url}/api/hub/v1/exchange/inbox?after=0`, { headers: { "signature-input": `sig1=("@method");keyid="${"x".repeat(70_000)}"` } });
+    expect(res.status).to.equal(431);
+    expect(res.headers.get("content-type")).to.match(/^application\/json/);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).to.equal("headers_too_large");
+    expect(body.error.message).to.match(/请求头/);
+  });
 });
