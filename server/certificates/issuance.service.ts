@@ -16,6 +16,7 @@ import {
   sealQr,
   signatureFor,
   toRecord,
+  withFreeStatusIndex,
   type Actor,
   type CertificateAuditPort,
 } from "./record.js";
@@ -39,7 +40,6 @@ export interface IssuancePorts {
 }
 
 type IssuanceLean = IssuanceDoc & { _id: unknown };
-const MAX_INDEX_TRIES = 8;
 
 /**
  * Issuance: `exam.passed` → a pending issuance (one per attempt, whatever the deliveries) → once
@@ -119,16 +119,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     if (!(await ports.resultsPublished(pending.sessionId))) refuseUnpublished();
     const candidate = await ports.candidate(pending.candidateId);
     if (!candidate) throw errors.unprocessable("holder_missing", "找不到考生报名信息，无法发证");
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await issueOnce(actor, pending, candidate);
-      } catch (err) {
-        // A random status index that is already taken: draw another one.
-        const dupIndex = (err as { code?: unknown; keyPattern?: Record<string, unknown> }).keyPattern
-          ?.statusIndex;
-        if ((err as { code?: unknown }).code !== 11000 || !dupIndex || attempt >= MAX_INDEX_TRIES) throw err;
-      }
-    }
+    return withFreeStatusIndex(() => issueOnce(actor, pending, candidate));
   }
 
   async function issueOnce(

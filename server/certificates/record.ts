@@ -106,3 +106,21 @@ export async function enqueue<K extends DomainEventName>(
 ): Promise<void> {
   await enqueueEvent(conn, session, name, payload, key);
 }
+
+/** How many random status indexes an issuance draws before it gives up (the list has room for millions). */
+const MAX_INDEX_TRIES = 8;
+
+/**
+ * Runs `write` (which draws a random status index) again while it fails only because that index is
+ * already taken, up to MAX_INDEX_TRIES times; any other failure is the caller's.
+ */
+export async function withFreeStatusIndex<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      const dup = err as { code?: unknown; keyPattern?: Record<string, unknown> };
+      if (dup.code !== 11000 || !dup.keyPattern?.statusIndex || attempt >= MAX_INDEX_TRIES) throw err;
+    }
+  }
+}

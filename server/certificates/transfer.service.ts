@@ -8,7 +8,7 @@ import { randomStatusIndex } from "./crypto/status-list.js";
 import { createVerifier } from "./crypto/suites.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
 import { chinaDate } from "./lifecycle.js";
-import { enqueue, sealQr, serialOf, signatureFor, toRecord, type CertificateAuditPort } from "./record.js";
+import { enqueue, sealQr, serialOf, signatureFor, toRecord, withFreeStatusIndex, type CertificateAuditPort } from "./record.js";
 import type { SigningService } from "./signing.service.js";
 
 /** An agreed transfer (转籍) as this province (the receiving one) holds it in the exchange. */
@@ -51,8 +51,6 @@ export interface TransferIssuancePorts {
   onOutbox?: () => void;
   clock?: () => Date;
 }
-
-const MAX_INDEX_TRIES = 8;
 
 /**
  * Issuance on a transfer (转籍换发): the receiving province's officer issues this province's
@@ -162,20 +160,18 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       const source = await verifiedSource(t, now);
       if (await Certificates.exists({ certificateNo: t.idNumber }))
         throw errors.conflict("certificate_exists", "本省已有该持证人的证书，不能因转籍再发");
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const record = await issueOnce(actor, t, source, now);
-          ports.transfers.kick();
-          ports.onOutbox?.();
-          return record;
-        } catch (err) {
-          const dup = err as { code?: unknown; keyPattern?: Record<string, unknown> };
-          if (dup.code === 11000 && dup.keyPattern?.certificateNo)
-            throw errors.conflict("certificate_exists", "本省已有该持证人的证书，不能因转籍再发");
-          // A random status index that is already taken: draw another one.
-          if (dup.code !== 11000 || !dup.keyPattern?.statusIndex || attempt >= MAX_INDEX_TRIES) throw err;
-        }
+      let record: CertificateRecord;
+      try {
+        record = await withFreeStatusIndex(() => issueOnce(actor, t, source, now));
+      } catch (err) {
+        const dup = err as { code?: unknown; keyPattern?: Record<string, unknown> };
+        if (dup.code === 11000 && dup.keyPattern?.certificateNo)
+          throw errors.conflict("certificate_exists", "本省已有该持证人的证书，不能因转籍再发");
+        throw err;
       }
+      ports.transfers.kick();
+      ports.onOutbox?.();
+      return record;
     },
   };
 }
