@@ -22,6 +22,7 @@ import {
 } from "./record.js";
 import type { Logger } from "../lib/logger.js";
 import type { SigningService } from "./signing.service.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 
 export interface IssuancePorts {
   candidate(candidateId: string): Promise<CandidateDto | null>;
@@ -80,7 +81,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       },
       { upsert: true },
     ).catch((err: unknown) => {
-      if ((err as { code?: unknown }).code === 11000) return { upsertedCount: 0 };
+      if (isDuplicateKey(err)) return { upsertedCount: 0 };
       throw err;
     });
     // A pass delivered after its session's publication is issued at once; the others wait for it.

@@ -8,6 +8,7 @@ import { enqueueEvent } from "../lib/outbox.js";
 import type { CertificateDoc } from "./certificate.model.js";
 import { sealClaims } from "./crypto/envelope.js";
 import type { SigningService } from "./signing.service.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 
 /**
  * The node's audit log as the certificate services use it: every change runs in
@@ -119,8 +120,7 @@ export async function withFreeStatusIndex<T>(write: () => Promise<T>): Promise<T
     try {
       return await write();
     } catch (err) {
-      const dup = err as { code?: unknown; keyPattern?: Record<string, unknown> };
-      if (dup.code !== 11000 || !dup.keyPattern?.statusIndex || attempt >= MAX_INDEX_TRIES) throw err;
+      if (!isDuplicateKey(err, "statusIndex") || attempt >= MAX_INDEX_TRIES) throw err;
     }
   }
 }

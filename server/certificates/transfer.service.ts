@@ -10,6 +10,7 @@ import { verifyQrText } from "./crypto/verify-qr.js";
 import { chinaDate } from "./lifecycle.js";
 import { enqueue, sealQr, serialOf, signatureFor, toRecord, withFreeStatusIndex, type CertificateAuditPort } from "./record.js";
 import type { SigningService } from "./signing.service.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 
 /** An agreed transfer (转籍) as this province (the receiving one) holds it in the exchange. */
 export interface AcceptedTransfer {
@@ -164,8 +165,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       try {
         record = await withFreeStatusIndex(() => issueOnce(actor, t, source, now));
       } catch (err) {
-        const dup = err as { code?: unknown; keyPattern?: Record<string, unknown> };
-        if (dup.code === 11000 && dup.keyPattern?.certificateNo)
+        if (isDuplicateKey(err, "certificateNo"))
           throw errors.conflict("certificate_exists", "本省已有该持证人的证书，不能因转籍再发");
         throw err;
       }

@@ -12,6 +12,7 @@ import type { Logger } from "../lib/logger.js";
 import { hubModels, type HubRecordDoc } from "./hub.models.js";
 import { checkRecord } from "./record-validation.js";
 import { intakeRow, type IntakeLedger } from "./report/intake-ledger.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 
 /** A record of the batch that passed the checks, with what its ledger row needs. */
 interface ValidRecord {
@@ -182,7 +183,7 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
 
   /** A round, falling back to record by record when two provinces raced to create the same practitioner. */
   async function applyRoundOrEach(round: ValidRecord[], batch: BatchInfo): Promise<RecordResult[]> {
-    const raced = (err: unknown) => (err as { code?: unknown }).code === 11000;
+    const raced = (err: unknown) => isDuplicateKey(err);
     try {
       return await applyRound(round, batch);
     } catch (err) {

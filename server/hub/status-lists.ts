@@ -3,7 +3,7 @@ import { openSignedDocument } from "../certificates/index.js";
 import { SignedDocument, StatusListBody } from "../contracts/certificates.js";
 import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub.js";
 import { AppError, errors } from "../lib/errors.js";
-import { modelOn } from "../lib/mongo.js";
+import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 import type { RegistryService } from "./registry.service.js";
 
 /** The latest signed status list of each province, kept exactly as the province signed it. */
@@ -62,7 +62,7 @@ export function createStatusListService(conn: Connection, deps: { registry: Regi
           accepted = true;
         } catch (err) {
           // Another instance stored this province's first list at the same moment: this one is judged stale.
-          if ((err as { code?: unknown }).code !== 11000) throw err;
+          if (!isDuplicateKey(err)) throw err;
         }
       }
       return { provinceCode: signer, outcome: accepted ? "accepted" : "stale", generatedAt: body.data.generatedAt };

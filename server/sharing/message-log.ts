@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { isDuplicateKey } from "../lib/mongo.js";
 
 /**
  * The insert-only, hash-chained log of every inter-node message, kept at both ends (X-Road's
@@ -94,7 +95,7 @@ function newMessageLog(conn: Connection) {
         return entry;
       } catch (err) {
         head = null;
-        if ((err as { code?: unknown }).code !== 11000 || attempt >= 20) throw err;
+        if (!isDuplicateKey(err) || attempt >= 20) throw err;
       }
     }
   }

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { isDuplicateKey } from "../lib/mongo.js";
 
 /**
  * Nonces seen from each node key, with the answer that was sent. A replayed request (same key,
@@ -46,7 +47,7 @@ export function createNonceStore(conn: Connection, options: { keepSeconds: numbe
         });
         return { kind: "new" };
       } catch (err) {
-        if ((err as { code?: unknown }).code !== 11000) throw err;
+        if (!isDuplicateKey(err)) throw err;
       }
       const seen = await Nonces.findOne({ keyId, nonce }).lean();
       if (!seen || seen.signature !== signature) return { kind: "reused" };
