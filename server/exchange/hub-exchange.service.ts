@@ -53,6 +53,9 @@ export function createHubExchangeService(
    * on the counter and re-reads.
    */
   async function numberPending(to: string): Promise<void> {
+    // Most pulls find nothing to number: one indexed read spares them a transaction. A message
+    // committed after it is numbered by the next read (its arrival wakes a waiting pull).
+    if (!(await m.Inbox.exists({ to, seq: { $lt: 0 } }))) return;
     for (let more = true; more; ) {
       more = await conn.transaction(async (session) => {
         const pending = await m.Inbox.find({ to, seq: { $lt: 0 } }, { _id: 1 }).sort({ at: 1, _id: 1 }).limit(NUMBER_BATCH).session(session).lean();

@@ -25,4 +25,11 @@ describe("hub database round trips per filing and per inbox pull", () => {
     ]);
     expect(pull.filter((c) => c === "findAndModify exchange_counters")).to.have.length(1);
   });
+
+  it("when 江苏 pulls with nothing new for it, then the hub answers without a transaction or an inbox counter", async () => {
+    await net.jiangsu.pull();
+    const pull = await commandsDuring(net.hub.node.ctx.conn, () => net.jiangsu.pull(), { ignore: /lookups|lookup_notices/ });
+    expect(pull).to.include("find exchange_inbox");
+    expect(pull.filter((c) => /Transaction|exchange_counters/.test(c))).to.deep.equal([]);
+  });
 });
