@@ -40,10 +40,24 @@ const IGNORED = new Set([SESSION_COLLECTION, "exam_instances"]);
  * audit entry or message a refusal leaves behind is still caught.
  */
 const SENT_THEN_REFUSED = new Set(["POST /exchange/filings", "POST /exchange/transfers", "POST /exchange/notices"]);
-const SENT_THEN_REFUSED_IGNORE = ["exchange_local_counters"];
 function sentBeforeRefusal(collection: string, doc: Record<string, unknown>): boolean {
   if (collection === "audit_log") return typeof doc.action === "string" && /^exchange\.(filing|transfer|notice)\.sent$/.test(doc.action);
   return collection === "message_log" && doc.direction === "out" && doc.target === "/api/hub/v1/exchange/cases";
+}
+
+/**
+ * A refused login is recorded by design: its audit entry (the failed attempt, with the name tried)
+ * and its count towards the lockout.
+ */
+const LOGINS = new Set(["POST /auth/login", "POST /auth/candidate-login"]);
+const failedLogin = (collection: string, doc: Record<string, unknown>) =>
+  collection === "audit_log" && (doc.action === "auth.login_failed" || doc.action === "candidate.login_failed");
+
+/** Per route: collections ignored and documents passed over beside IGNORED and REFUSAL_RECORDS. */
+function writesOnRefusal(route: string): { ignore: string[]; skip?: (collection: string, doc: Record<string, unknown>) => boolean } {
+  if (SENT_THEN_REFUSED.has(route)) return { ignore: ["exchange_local_counters"], skip: sentBeforeRefusal };
+  if (LOGINS.has(route)) return { ignore: ["login_throttle"], skip: failedLogin };
+  return { ignore: [] };
 }
 
 /** Roles allowed the route get most inputs (they reach validation); the others still get theirs. */
@@ -151,8 +165,8 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
         conn: world.node.ctx.conn,
         cases,
         problems,
-        ignore: new Set([...IGNORED, ...(SENT_THEN_REFUSED.has(key(row)) ? SENT_THEN_REFUSED_IGNORE : [])]),
-        skip: SENT_THEN_REFUSED.has(key(row)) ? sentBeforeRefusal : undefined,
+        ignore: new Set([...IGNORED, ...writesOnRefusal(key(row)).ignore]),
+        skip: writesOnRefusal(key(row)).skip,
         send: async (c, i) => {
           const role = order[i % order.length] as MatrixRole;
           const actor = actorOf(role);
