@@ -3,6 +3,7 @@ import { CaseReceipt, InboxPage, type CaseState, type InboxMessage, type IssuedB
 import { LookupNoticesPage } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
+import { divisionName } from "../organisation/index.js";
 import { PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
 import { provinceExchangeModels, type LocalCaseDoc, type OutgoingDoc } from "./province-exchange.models.js";
 
@@ -129,7 +130,7 @@ export function createExchangeTransport(options: TransportOptions) {
           division: msg.responsibleDivision, idNumber: b.practitioner.idNumber, name: b.practitioner.name, officer: b.officer,
           lookupId: b.lookupId ?? null, details: b.details, sentAt: at, deadlineAt: new Date(msg.deadlineAt), overdue: msg.overdue,
           escalatedAt: null, refusal: null, ack: null, end: null,
-          history: [{ at, state: "sent", by: `${b.officer.name}（${msg.fromProvince}）`, note: null }, { at: new Date(), state: "delivered", by: "本省节点", note: null }],
+          history: [{ at, state: "sent", by: officerOf(b.officer.name, msg.fromProvince), note: null }, { at: new Date(), state: "delivered", by: "本省节点", note: null }],
         },
       };
     }
@@ -150,8 +151,8 @@ export function createExchangeTransport(options: TransportOptions) {
       ? `对方已换发新证 ${msg.issued?.serial ?? ""}，本省证书已注销（转籍）`
       : msg.overdue && !c.overdue ? "逾期未确认，已升级至省级" : (msg.ack?.problem?.note ?? msg.end?.reason ?? null);
     const by = issuedNow && msg.issued
-      ? `${msg.issued.officer.name}（${msg.fromProvince}）`
-      : msg.ack ? `${msg.ack.officer.name}（${msg.toProvince}）` : msg.end ? `${msg.end.officer.name}（${msg.fromProvince}）` : "全国中心";
+      ? officerOf(msg.issued.officer.name, msg.fromProvince)
+      : msg.ack ? officerOf(msg.ack.officer.name, msg.toProvince) : msg.end ? officerOf(msg.end.officer.name, msg.fromProvince) : "全国中心";
     return { insert: undefined, update: { $set: set, $push: { history: { at, state: advance ? msg.state : c.state, by, note } } } };
   }
 
@@ -232,3 +233,8 @@ export function createExchangeTransport(options: TransportOptions) {
   };
 }
 export type ExchangeTransport = ReturnType<typeof createExchangeTransport>;
+
+/** An officer of another province as the case history shows them: by the province's name, not its code. */
+function officerOf(name: string, provinceCode: string): string {
+  return `${name}（${divisionName(provinceCode) ?? provinceCode}）`;
+}

@@ -99,7 +99,9 @@ describe("cross-province exchange: the hub stops and starts between steps", () =
     expect(await hubConn.collection("exchange_cases").countDocuments({ caseId: filed.caseId, state: "acknowledged" })).to.equal(1);
     expect(await hubConn.collection("exchange_inbox").countDocuments({ caseId: filed.caseId, type: "case" })).to.equal(1);
     expect(await jsDb.conn.collection("exchange_local_cases").countDocuments({ caseId: filed.caseId })).to.equal(1);
-    const history = (await bjDb.conn.collection("exchange_local_cases").findOne({ caseId: filed.caseId }))!.history as { state: string }[];
+    const history = (await bjDb.conn.collection("exchange_local_cases").findOne({ caseId: filed.caseId }))!.history as { state: string; by: string }[];
     expect(history.map((h) => h.state)).to.deep.equal(["queued", "sent", "delivered", "acknowledged"]);
+    // The other province's officer is named with the province's name, as the case page shows it.
+    expect(history.at(-1)?.by).to.match(/（江苏省）$/);
   });
 });
