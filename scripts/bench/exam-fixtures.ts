@@ -23,9 +23,26 @@ interface FixtureDoc {
   _id: string;
   session: ExamSessionDto;
   assignments: SeatAssignmentDto[];
-  /** Bumped by `claimScheduled` (the write that makes admissions and cancellations conflict). */
+  /** Bumped by `claimScheduled` (the write that makes releases and cancellations conflict). */
   admissions?: number;
 }
+
+/** One document per seat claimed by a check-in, as scheduling's seat assignments are (`claimSeat`). */
+interface FixtureSeatDoc {
+  _id: string;
+  admissions: number;
+}
+function fixtureSeatModel(conn: Connection): Model<FixtureSeatDoc> {
+  return (
+    (conn.models.TestFixtureSeat as Model<FixtureSeatDoc> | undefined) ??
+    conn.model<FixtureSeatDoc>(
+      "TestFixtureSeat",
+      new Schema({ _id: String, admissions: Number }),
+      "test_fixture_seats",
+    )
+  );
+}
+const seatKey = (sessionId: string, candidateId: string) => `${sessionId}/${candidateId}`;
 
 function fixtureModel(conn: Connection): Model<FixtureDoc> {
   return (
@@ -44,6 +61,7 @@ function fixtureModel(conn: Connection): Model<FixtureDoc> {
 /** A scheduling port reading the fixture collection. */
 export function fixtureScheduling(conn: Connection): SchedulingPort {
   const Fixtures = fixtureModel(conn);
+  const Seats = fixtureSeatModel(conn);
   return {
     async getSession(sessionId) {
       return (await Fixtures.findById(sessionId).lean<FixtureDoc>())?.session ?? null;
@@ -69,7 +87,39 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
       );
       return r.matchedCount === 1;
     },
+    // As scheduling does: the session read in the caller's transaction, then a write on the
+    // candidate's own seat, which `cancelFixtureSession` writes too.
+    async claimSeat(sessionId, candidateId, tx) {
+      const doc = await Fixtures.findById(sessionId).session(tx).lean<FixtureDoc>();
+      if (!doc || doc.session.status === "cancelled") return "session_cancelled";
+      if (!doc.assignments.some((a) => a.candidateId === candidateId)) return "not_assigned";
+      await Seats.updateOne(
+        { _id: seatKey(sessionId, candidateId) },
+        { $inc: { admissions: 1 } },
+        { upsert: true, session: tx },
+      );
+      return doc.session;
+    },
   };
+}
+
+/** Cancels a fixture session the way scheduling does: its status and every seat, in one transaction. */
+export async function cancelFixtureSession(conn: Connection, sessionId: string): Promise<void> {
+  const Fixtures = fixtureModel(conn);
+  const Seats = fixtureSeatModel(conn);
+  await conn.transaction(async (tx) => {
+    const doc = await Fixtures.findOneAndUpdate(
+      { _id: sessionId },
+      { $set: { "session.status": "cancelled" } },
+      { session: tx },
+    ).lean<FixtureDoc>();
+    for (const a of doc?.assignments ?? [])
+      await Seats.updateOne(
+        { _id: seatKey(sessionId, a.candidateId) },
+        { $inc: { admissions: 1 } },
+        { upsert: true, session: tx },
+      );
+  });
 }
 
 export interface FixtureSessionOptions {

@@ -6,7 +6,7 @@ import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.
 import { errors } from "../lib/errors.js";
 import { checkInPhotoModel, exposureModel, type AttemptDoc } from "./attempt.model.js";
 import { LIGHT } from "./attempt-store.js";
-import { claimSession, liveSession, type ExamCore } from "./exam-core.js";
+import { claimSeat, liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
 import { rooms, type Actor, type CheckInInput, type CheckInOutcome } from "./ports.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
@@ -19,6 +19,22 @@ const ABSENT_STATUSES: "voided"[] = ["voided"];
 /** A question id as a field name of the exposure counter (no `.` or leading `$`). */
 export function exposureKey(questionId: string): string {
   return questionId.replace(/[.$]/g, "_");
+}
+
+/**
+ * A session's exposure counts are spread over this many documents, by seat number, so that
+ * check-ins of neighbouring seats do not write the same counter (and conflict); a check-in sums them.
+ */
+const EXPOSURE_SHARDS = 16;
+
+/** The counter documents of a session; the first keeps the session's id (counts from before the split). */
+export function exposureShards(sessionId: string): string[] {
+  return Array.from({ length: EXPOSURE_SHARDS }, (_, i) => exposureShardOf(sessionId, i));
+}
+
+function exposureShardOf(sessionId: string, seatNo: number): string {
+  const shard = seatNo % EXPOSURE_SHARDS;
+  return shard === 0 ? sessionId : `${sessionId}:${shard}`;
 }
 
 /**
@@ -114,9 +130,13 @@ export function createCheckIn(core: ExamCore) {
     ).lean<{ paper: Paper }[]>();
 
     const seed = randomBytes(12).toString("hex");
-    const counts = ((await Exposure.findById(session.id).lean<{ counts?: Record<string, number> }>())
-      ?.counts ?? {}) as Record<string, number>;
-    const exposure = new Map<string, number>(Object.entries(counts).map(([k, v]) => [k, v]));
+    const exposure = new Map<string, number>();
+    const shards = await Exposure.find({ _id: { $in: exposureShards(session.id) } }).lean<
+      { counts?: Record<string, number> }[]
+    >();
+    for (const shard of shards)
+      for (const [key, count] of Object.entries(shard.counts ?? {}))
+        exposure.set(key, (exposure.get(key) ?? 0) + count);
     const avoid = [...new Set(seenPapers.flatMap((p) => p.paper.questions.map((q) => q.questionId)))];
     // Counter keys are the question ids (sanitised only if an id had `.` or `$`; such an id then
     // counts as unexposed, which merely weakens a balancing preference).
@@ -175,10 +195,11 @@ export function createCheckIn(core: ExamCore) {
       const winner = await currentAttempt(session.id, input.candidateId, tx);
       if (winner) return outcome(winner, assignment);
       // Paper, attempt, exposure count and photo commit together (with the audit entry) or not at
-      // all, and only while the session is still scheduled: a refused or failed check-in leaves
-      // nothing behind in any collection. Two check-ins racing in one session both claim it, so the
-      // loser meets a write conflict, is retried whole, and finds the winner's attempt above.
-      await claimSession(core, session.id, tx);
+      // all, and only while the session is still scheduled and the seat still the candidate's: a
+      // refused or failed check-in leaves nothing behind in any collection. Two check-ins of the
+      // same candidate racing both claim the seat, so the loser meets a write conflict, is retried
+      // whole, and finds the winner's attempt above; other candidates' check-ins claim other seats.
+      await claimSeat(core, session, input.candidateId, tx);
       await papers.Papers.create(
         [
           {
@@ -193,7 +214,7 @@ export function createCheckIn(core: ExamCore) {
       );
       await Attempts.create([doc], { session: tx });
       await Exposure.updateOne(
-        { _id: session.id },
+        { _id: exposureShardOf(session.id, assignment.seatNo) },
         {
           $inc: Object.fromEntries(paper.questions.map((q) => [`counts.${exposureKey(q.questionId)}`, 1])),
         },

@@ -77,7 +77,8 @@ export function createExamCore(ctx: FeatureContext, deps: ExamServiceDeps): Exam
 
 /**
  * The session as scheduling holds it NOW (never a cached copy): check-in and release read it to
- * refuse a cancelled session early, and claim it again inside their write (`claimSession`).
+ * refuse a cancelled session early, and claim it again inside their write (`claimSession`,
+ * `claimSeat`).
  */
 export async function liveSession(core: ExamCore, sessionId: string): Promise<ExamSessionDto> {
   const session = await core.deps.scheduling.getSession(sessionId);
@@ -93,6 +94,25 @@ export async function liveSession(core: ExamCore, sessionId: string): Promise<Ex
 export async function claimSession(core: ExamCore, sessionId: string, tx: ClientSession): Promise<void> {
   if (!(await core.deps.scheduling.claimScheduled(sessionId, tx)))
     throw errors.conflict("session_cancelled", "本场次已取消");
+}
+
+/**
+ * Inside a check-in's transaction: the candidate's seat in the still scheduled session, claimed
+ * (see SchedulingPort.claimSeat), and the session unchanged in what the check-in copied from it
+ * before (a new time or new rules since refuse it: the proctor checks the candidate in again).
+ */
+export async function claimSeat(
+  core: ExamCore,
+  checked: ExamSessionDto,
+  candidateId: string,
+  tx: ClientSession,
+): Promise<void> {
+  const live = await core.deps.scheduling.claimSeat(checked.id, candidateId, tx);
+  if (live === "session_cancelled") throw errors.conflict("session_cancelled", "本场次已取消");
+  if (live === "not_assigned") throw errors.unprocessable("not_assigned", "该考生未被安排在本场次");
+  const copied = ["startsAt", "durationMinutes", "lateEntryMinutes", "earliestHandInMinutes"] as const;
+  if (copied.some((field) => live[field] !== checked[field]))
+    throw errors.conflict("session_changed", "本场次的时间或规则刚刚变更，请重新核验入场");
 }
 
 export const closedError = () => errors.conflict("attempt_closed", "考试已结束，答案不再接受");

@@ -25,9 +25,20 @@ export interface SchedulingPort {
   /**
    * Inside the caller's transaction `tx`: true while the session is scheduled, claimed by a write
    * on it so that a concurrent cancellation conflicts with the caller's transaction; false when
-   * the session is cancelled or gone. Check-in and release admit candidates only through it.
+   * the session is cancelled or gone. Release starts attempts only through it.
    */
   claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean>;
+  /**
+   * Inside a check-in's transaction `tx`: the session as `tx` sees it while it is scheduled and
+   * the candidate holds a seat in it, the seat then claimed by a write on the candidate's own
+   * assignment (so check-ins of one room never write the same document, while a cancellation, a
+   * change of the session or an unseating conflicts with the check-in); otherwise why not.
+   */
+  claimSeat(
+    sessionId: string,
+    candidateId: string,
+    tx: ClientSession,
+  ): Promise<ExamSessionDto | "session_cancelled" | "not_assigned">;
 }
 
 /** The question bank (`server/question-bank/index.ts`): paper assembly and the blueprint's policies. */

@@ -34,9 +34,10 @@ const examSessionSchema = new Schema(
     /** Kept in step with the assignments in the same transaction; guards capacity under concurrency. */
     assignedCount: { type: Number, required: true, default: 0 },
     /**
-     * Bumped by every check-in and release inside their own transaction (`claimScheduled`): that
-     * write, conditional on `status`, is what makes a cancellation and an admission conflict
-     * instead of one slipping between the other's check and write.
+     * Bumped by every release inside its own transaction (`claimScheduled`): that write,
+     * conditional on `status`, is what makes a cancellation and a release conflict instead of one
+     * slipping between the other's check and write. Check-ins claim their own seat instead
+     * (`SeatAssignment.admissions`), so that a room's check-ins do not all write this document.
      */
     admissions: { type: Number, required: true, default: 0 },
     createdBy: { type: String, required: true },
@@ -70,6 +71,12 @@ const assignmentSchema = new Schema(
     startsAt: { type: Date, required: true },
     endsAt: { type: Date, required: true },
     divisionCode: { type: String, required: true },
+    /**
+     * Bumped by the candidate's check-in (`claimSeat`) and by every change of the session, inside
+     * their transactions: the shared write that makes a check-in and a cancellation, a new time
+     * or an unseating conflict, while check-ins of other seats write other documents.
+     */
+    admissions: { type: Number, required: true, default: 0 },
   },
   { timestamps: true, collection: "seat_assignments" },
 );

@@ -152,8 +152,14 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
           { returnDocument: "after", session },
         ).lean();
         if (!doc) return null;
-        if (set.endsAt)
-          await Assignments.updateMany({ sessionId: id }, { $set: { startsAt, endsAt } }, { session });
+        // Every change (a cancellation, a new time, new rules) writes the session's seats, which is
+        // what a check-in in flight claims (`claimSeat`): the two conflict and the one retried
+        // sees the other's outcome.
+        await Assignments.updateMany(
+          { sessionId: id },
+          { $inc: { admissions: 1 }, ...(set.endsAt ? { $set: { startsAt, endsAt } } : {}) },
+          { session },
+        );
         await audit.append(session, {
           action: body.status === "cancelled" ? "session.cancelled" : "session.updated",
           actor,
@@ -181,6 +187,29 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (!Types.ObjectId.isValid(sessionId)) return false;
       const scheduled = { _id: sessionId, status: "scheduled" as const };
       return (await claimInTransaction(Sessions, scheduled, "admissions", tx)) === 1;
+    },
+
+    /**
+     * Inside a check-in's transaction `tx`: the session as that transaction sees it while it is
+     * scheduled and the candidate holds a seat in it, and the seat is then claimed by a write on
+     * the candidate's own assignment. Check-ins of one room write different documents and never
+     * conflict with each other; a cancellation, a change of time or rules and an unseating write
+     * the assignments they affect, so each conflicts with a check-in in flight (one of the two is
+     * retried and sees the other) instead of slipping between its check and its write.
+     */
+    async claimSeat(
+      sessionId: string,
+      candidateId: string,
+      tx: ClientSession,
+    ): Promise<ExamSessionDto | "session_cancelled" | "not_assigned"> {
+      if (!Types.ObjectId.isValid(sessionId)) return "session_cancelled";
+      const s = (await Sessions.findOne({ _id: sessionId, status: "scheduled" })
+        .session(tx)
+        .lean()) as SessionLean | null;
+      if (!s) return "session_cancelled";
+      const seat = { sessionId, candidateId };
+      if ((await claimInTransaction(Assignments, seat, "admissions", tx)) !== 1) return "not_assigned";
+      return toSessionDto(s, now());
     },
 
     /** One session, or null. */

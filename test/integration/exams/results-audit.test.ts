@@ -45,6 +45,7 @@ describe("exam results: publication and its audit entry are one transaction", ()
     listAssignments: async () => [],
     holdRoomUntil: async () => true,
     claimScheduled: async (id) => id === session.id && session.status === "scheduled",
+    claimSeat: async (id) => (id === session.id && session.status === "scheduled" ? session : "session_cancelled"),
   });
   const nobody = { reportAttempts: async () => [] };
   const entries = (sessionId: string) =>

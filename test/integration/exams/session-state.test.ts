@@ -1,15 +1,11 @@
 import { expect } from "chai";
 import type { Connection } from "mongoose";
 import { call, checkInAll, connect, ok, proctorUser } from "./support/clients.js";
-import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
+import { cancelFixtureSession, createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 import { examDb } from "./support/models.js";
 import { useExamNode } from "./support/setup.js";
 
-/** Cancels a fixture session the way scheduling would: only its status changes. */
-const cancel = (conn: Connection, sessionId: string) =>
-  conn
-    .collection("test_fixture_sessions")
-    .updateOne({ _id: sessionId as never }, { $set: { "session.status": "cancelled" } });
+const cancel = cancelFixtureSession;
 
 const papersOf = (conn: Connection, candidateId: string) =>
   conn.collection("exam_papers").countDocuments({ candidateId });
