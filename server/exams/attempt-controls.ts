@@ -27,9 +27,18 @@ export function createAttemptControls(
 ) {
   const { store, seats, results, deps, now } = core;
 
-  async function pause(actor: Actor, attemptId: string, reason: string, uow: UnitOfWork): Promise<boolean> {
-    const res = await store.mutate(
-      attemptId,
+  /**
+   * Pauses the running attempts among `attemptIds` (the whole room at once: one read and one write,
+   * see `mutateMany`); returns those it paused.
+   */
+  async function pause(
+    actor: Actor,
+    attemptIds: string[],
+    reason: string,
+    uow: UnitOfWork,
+  ): Promise<string[]> {
+    const changed = await store.mutateMany(
+      attemptIds,
       (doc, at) =>
         doc.status === "in_progress" && !doc.pausedAt
           ? {
@@ -38,38 +47,47 @@ export function createAttemptControls(
               event: { type: "pause", data: { by: actor.id, reason } },
             }
           : null,
-      { session: uow.session },
+      uow.session,
     );
-    if (res.event) uow.afterCommit(() => seats.emitClock(attemptId, `监考员暂停考试：${reason}`));
-    return res.event !== null;
+    const paused = changed.filter((m) => m.event);
+    uow.afterCommit(async () => {
+      for (const m of paused) await seats.emitClock(m.before._id, `监考员暂停考试：${reason}`, m.after);
+    });
+    return paused.map((m) => m.before._id);
   }
 
-  /** Resumes a paused attempt: the pause is added to the clock, so it never costs the candidate time. */
-  async function resume(actor: Actor, attemptId: string, uow: UnitOfWork): Promise<boolean> {
-    let resumedDeadline = null as Date | null;
-    const res = await store.mutate(
-      attemptId,
+  /**
+   * Resumes the paused attempts among `attemptIds` (one read and one write for the room): each
+   * pause is added to its clock, so it never costs the candidate time. Returns those it resumed.
+   */
+  async function resume(actor: Actor, attemptIds: string[], uow: UnitOfWork): Promise<string[]> {
+    const changed = await store.mutateMany(
+      attemptIds,
       (doc, at) => {
         if (doc.status !== "in_progress" || !doc.pausedAt) return null;
         const pausedMs = (doc.pausedMs ?? 0) + Math.max(0, at.getTime() - doc.pausedAt.getTime());
         const deadline = computeDeadline({ ...clockParts(doc), pausedMs, pausedAt: null });
-        resumedDeadline = deadline;
         return {
           filter: { status: "in_progress", pausedAt: doc.pausedAt },
           set: { pausedAt: null, pausedMs, deadline },
           event: { type: "resume", data: { by: actor.id, pausedMs } },
         };
       },
-      { session: uow.session },
+      uow.session,
     );
-    if (res.event) {
-      const deadline = resumedDeadline;
-      uow.afterCommit(async () => {
-        if (deadline) await holdRoom(core, res.before.sessionId, [deadline]);
-        await seats.emitClock(attemptId, "考试已恢复");
-      });
-    }
-    return res.event !== null;
+    const resumed = changed.filter((m) => m.event);
+    uow.afterCommit(async () => {
+      // The deadlines grew by the pause: the room stays booked until the latest, per session.
+      const bySession = new Map<string, Date[]>();
+      for (const m of resumed) {
+        const deadline = m.after?.deadline;
+        if (deadline)
+          bySession.set(m.before.sessionId, [...(bySession.get(m.before.sessionId) ?? []), deadline]);
+      }
+      for (const [sessionId, deadlines] of bySession) await holdRoom(core, sessionId, deadlines);
+      for (const m of resumed) await seats.emitClock(m.before._id, "考试已恢复", m.after);
+    });
+    return resumed.map((m) => m.before._id);
   }
 
   /** Adds minutes to an attempt's clock (extension or outage credit). */

@@ -151,8 +151,10 @@ export interface ExamDeliveryPort {
     earlyReason: string | undefined,
     uow: UnitOfWork,
   ): Promise<AttemptsOutcome & { early: boolean }>;
-  pause(actor: Actor, attemptId: string, reason: string, uow: UnitOfWork): Promise<boolean>;
-  resume(actor: Actor, attemptId: string, uow: UnitOfWork): Promise<boolean>;
+  /** Pauses the running attempts among `attemptIds` in one read and one write; returns those paused. */
+  pause(actor: Actor, attemptIds: string[], reason: string, uow: UnitOfWork): Promise<string[]>;
+  /** Resumes the paused attempts among `attemptIds` in one read and one write; returns those resumed. */
+  resume(actor: Actor, attemptIds: string[], uow: UnitOfWork): Promise<string[]>;
   credit(
     actor: Actor,
     attemptId: string,

@@ -69,8 +69,13 @@ export function createSeatFeed(deps: {
   }
 
   /** Tells the candidate their clock changed (pause, resume, extension, credit) and updates the seat. */
-  async function emitClock(attemptId: string, reason: string | null): Promise<void> {
-    const doc = await store.load(attemptId);
+  /** Pushes the attempt's clock and seat; `known` is its state just written (else it is read). */
+  async function emitClock(
+    attemptId: string,
+    reason: string | null,
+    known?: AttemptLean | null,
+  ): Promise<void> {
+    const doc = known ?? (await store.load(attemptId));
     const payload: ClockEventDto = {
       attemptId,
       status: doc.status,

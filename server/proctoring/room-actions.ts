@@ -88,8 +88,7 @@ export function createRoomActions(desk: ProctorDesk) {
       await authorize(user, sessionId);
       const t = await targets(sessionId, attemptIds);
       const affected = await audited(async (uow) => {
-        const paused: string[] = [];
-        for (const id of t.ids) if (await deps.exams.pause(toActor(user), id, reason, uow)) paused.push(id);
+        const paused = await deps.exams.pause(toActor(user), t.ids, reason, uow);
         await entry(uow, user, "proctor.pause", sessionId, {
           reason,
           attemptIds: paused,
@@ -104,8 +103,7 @@ export function createRoomActions(desk: ProctorDesk) {
       await authorize(user, sessionId);
       const t = await targets(sessionId, attemptIds);
       const affected = await audited(async (uow) => {
-        const resumed: string[] = [];
-        for (const id of t.ids) if (await deps.exams.resume(toActor(user), id, uow)) resumed.push(id);
+        const resumed = await deps.exams.resume(toActor(user), t.ids, uow);
         await entry(uow, user, "proctor.resume", sessionId, { attemptIds: resumed, whole: !attemptIds });
         return resumed;
       });

@@ -88,6 +88,37 @@ describe("exam delivery: database commands per request", () => {
       "update exam_attempts",
     ]);
   });
+
+  it("when rooms of 2 and of 6 are paused and resumed whole, then both cost the same database commands", async () => {
+    // An audited transaction holds this process's audit queue throughout (its snapshot must follow
+    // the last entry's commit), so a whole-room action reads and writes the room in one go each.
+    const sentFor = async (candidates: number) => {
+      const room = await aRoom(env.node, { candidates, release: true });
+      try {
+        const paused = await sentDuring(async () => {
+          const r = ok(
+            await call(room.proctor, "proctor:pause", { sessionId: room.session.id, reason: "停电" }),
+          );
+          expect(r.affected).to.have.length(candidates);
+        });
+        const resumed = await sentDuring(async () => {
+          const r = ok(await call(room.proctor, "proctor:resume", { sessionId: room.session.id }));
+          expect(r.affected).to.have.length(candidates);
+        });
+        return { paused, resumed };
+      } finally {
+        room.close();
+      }
+    };
+    const small = await sentFor(2);
+    const large = await sentFor(6);
+    expect(large).to.deep.equal(small);
+    expect(small.paused.filter((s) => s.endsWith(" exam_attempts"))).to.deep.equal([
+      "find exam_attempts",
+      "find exam_attempts",
+      "update exam_attempts",
+    ]);
+  });
 });
 
 describe("exam delivery: seat pushes to the proctor console", () => {

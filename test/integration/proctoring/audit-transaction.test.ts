@@ -227,11 +227,11 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
       // Exam delivery's pause with one more after-commit effect, queued first, that fails.
       const exams: ExamDeliveryPort = {
         ...real,
-        pause: (actor, attemptId, reason, uow) => {
+        pause: (actor, attemptIds, reason, uow) => {
           uow.afterCommit(() => {
             throw new Error("push failed");
           });
-          return real.pause(actor, attemptId, reason, uow);
+          return real.pause(actor, attemptIds, reason, uow);
         },
       };
       const clock = new Promise<{ paused: boolean }>((resolve) =>
