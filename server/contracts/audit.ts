@@ -41,6 +41,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   "candidate.login": "考生登录",
   "candidate.login_failed": "考生登录失败",
   "candidate.registered": "考生报名",
+  "candidate.imported": "批量导入报名",
   "candidate.updated": "修改报名信息",
   "candidate.withdrawn": "撤销报名",
   "user.created": "新建用户",

@@ -8,6 +8,9 @@ import type {
 import type { CandidateQuestion, PaperQuestion } from "../contracts/paper.js";
 import type { AttemptDoc } from "./attempt.model.js";
 import { clockOf, type ClockParts } from "./clock.js";
+import { maskIdNumber } from "../lib/id-number.js";
+
+export { maskIdNumber };
 
 /** What a candidate may see of a question: never the key, never the explanation. */
 export function toCandidateQuestion(q: PaperQuestion, index: number): CandidateQuestion {
@@ -153,13 +156,6 @@ export function toSeatView(a: AttemptLean, now: Date, liveInstances?: ReadonlySe
       requestedAt: p.requestedAt.toISOString(),
     })),
   };
-}
-
-/** `320102199001011234` → `3201**********1234`: enough to recognise, not enough to copy. */
-export function maskIdNumber(id: string): string {
-  return id.length <= 8
-    ? "*".repeat(id.length)
-    : `${id.slice(0, 4)}${"*".repeat(id.length - 8)}${id.slice(-4)}`;
 }
 
 function photoUrl(a: Pick<AttemptLean, "_id" | "onSitePhoto">): string | null {

@@ -85,3 +85,10 @@ export function makeIdNumber(divisionCode: string, birthDate: string, sequence: 
   const first17 = `${divisionCode}${birthDate.replaceAll("-", "")}${String(sequence).padStart(3, "0")}`;
   return first17 + idCheckChar(first17);
 }
+
+/** `320102199001011234` → `3201**********1234`: enough to recognise, not enough to copy. */
+export function maskIdNumber(id: string): string {
+  return id.length <= 8
+    ? "*".repeat(id.length)
+    : `${id.slice(0, 4)}${"*".repeat(id.length - 8)}${id.slice(-4)}`;
+}

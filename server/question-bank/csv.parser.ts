@@ -1,5 +1,5 @@
 import type { ParsedFile, ParsedItem, ImportDefaults } from "./parsed-item.js";
-import { readCsvCell, toCsvText } from "../lib/csv.js";
+import { readCsvCell, readCsvRows, toCsvText } from "../lib/csv.js";
 import { FileRefusal, toItem } from "./parsed-item.js";
 
 /**
@@ -43,75 +43,6 @@ const TF_ALIASES: Record<string, string> = {
   否: "F",
   FALSE: "F",
 };
-
-/** Counts the units of work the reader does, so tests can check it grows linearly with the input. */
-export const csvWork = { rows: 0 };
-
-/**
- * Reads CSV text (RFC 4180 quoting; LF line endings, already normalised) row by row, remembering
- * the line each row starts on. Fields are sliced from the text, never built a character at a time,
- * and rows are handed on as they are read, so a large file is never held twice.
- */
-export function* readCsvRows(text: string): Generator<{ line: number; fields: string[] }> {
-  let pos = 0;
-  let line = 1;
-  const n = text.length;
-  while (pos < n) {
-    const rowLine = line;
-    const fields: string[] = [];
-    for (;;) {
-      let value: string;
-      if (text.charCodeAt(pos) === 0x22) {
-        // Quoted field: runs to the next quote not doubled; newlines inside are part of the value.
-        let out = "";
-        let from = pos + 1;
-        for (;;) {
-          const q = text.indexOf('"', from);
-          if (q < 0) throw new FileRefusal(`第 ${rowLine} 行：引号未闭合`);
-          line += countNewlines(text, from, q);
-          if (text.charCodeAt(q + 1) === 0x22) {
-            out += text.slice(from, q + 1);
-            from = q + 2;
-            continue;
-          }
-          out += text.slice(from, q);
-          pos = q + 1;
-          break;
-        }
-        const c = text.charCodeAt(pos);
-        if (pos < n && c !== 0x2c && c !== 0x0a)
-          throw new FileRefusal(`第 ${line} 行：右引号后须紧跟逗号或换行`);
-        value = out;
-      } else {
-        let end = pos;
-        while (end < n) {
-          const c = text.charCodeAt(end);
-          if (c === 0x2c || c === 0x0a) break;
-          if (c === 0x22) throw new FileRefusal(`第 ${line} 行：引号只能出现在字段开头`);
-          end++;
-        }
-        value = text.slice(pos, end);
-        pos = end;
-      }
-      fields.push(value);
-      if (pos < n && text.charCodeAt(pos) === 0x2c) {
-        pos++;
-        continue;
-      }
-      pos++;
-      line++;
-      break;
-    }
-    csvWork.rows++;
-    if (fields.some((f) => f.trim() !== "")) yield { line: rowLine, fields };
-  }
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-  let count = 0;
-  for (let i = text.indexOf("\n", from); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) count++;
-  return count;
-}
 
 /** Splits CSV text into rows of fields (see `readCsvRows`). */
 export function parseCsvRows(text: string): { line: number; fields: string[] }[] | { error: string } {

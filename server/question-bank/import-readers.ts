@@ -1,13 +1,14 @@
 import path from "node:path";
 import type { BlueprintInput, ImportFormat } from "../contracts/question-bank.js";
-import { checkHeader, readCsvRows, readQuestionRows, rowToItem } from "./csv.parser.js";
+import { readCsvRows } from "../lib/csv.js";
+import { checkHeader, readQuestionRows, rowToItem } from "./csv.parser.js";
 import { readGift } from "./gift.parser.js";
-import { decodeImportBytes, normaliseLineEndings } from "./import-decode.js";
+import { decodeImportBytes, normaliseLineEndings } from "../lib/text-decode.js";
 import { readMoodleXml } from "./moodle-xml.parser.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
 import { FileRefusal, refuseRepeatedRefs } from "./parsed-item.js";
 import { parseRoadcertJson } from "./roadcert.parser.js";
-import { looksLikeXlsx, readXlsxRows } from "./xlsx.reader.js";
+import { looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
 
 /** One file handed to the importer. */
 export interface ImportFile {

@@ -1,6 +1,9 @@
 import type { CategoryCode } from "../contracts/categories.js";
 import { QuestionInput, type BlueprintInput, type ImportFormat } from "../contracts/question-bank.js";
 
+/** Whole-file faults: the shared reader type (server/lib), named here for the parsers. */
+export { FileRefusal } from "../lib/file-refusal.js";
+
 /**
  * What every import parser yields per item: a valid question, an item skipped because the format
  * construct has no roadcert equivalent, or an invalid item (which rejects the whole file unless the
@@ -24,14 +27,6 @@ export interface ParsedFile {
   blueprints: BlueprintInput[];
   /** Problems with the file as a whole (not parseable at all). */
   fileErrors: string[];
-}
-
-/** A fault that rejects a whole file (malformed XML, a DTD, an undecodable encoding); thrown by the streaming readers. */
-export class FileRefusal extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FileRefusal";
-  }
 }
 
 /** What formats without categories or chapters (Moodle XML, GIFT, some CSVs) take from the import request. */

@@ -3,6 +3,9 @@
  * licence, education, photo and the categories applied for; eligibility rules per category are
  * configuration (`eligibility-rules.data.ts`), and each failed rule is named.
  *
+ * Bulk registration (批量导入): an uploaded sheet is checked row by row (a dry run, nothing written),
+ * then confirmed: every row is checked again and all are written in one transaction, or none.
+ *
  * Other features: `getCandidate(candidateId)` and `getCandidatePhoto(candidateId)` on the service.
  */
 export {

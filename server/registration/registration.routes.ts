@@ -8,7 +8,9 @@ import {
   RegisterCandidateBody,
   WithdrawCandidateBody,
 } from "../contracts/registration.js";
+import { RegistrationImportBody } from "../contracts/registration-import.js";
 import { strictRouter, parse } from "../lib/http.js";
+import { registrationImportTemplate } from "./import-template.js";
 import type { RegistrationService } from "./registration.service.js";
 
 const IdParam = z.string().min(1).max(64);
@@ -28,6 +30,20 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
     const actor = actorOf(req);
     const candidate = await reg.register(actor, parse(RegisterCandidateBody, req.body));
     res.status(201).json({ candidate });
+  });
+
+  r.get("/candidates/import-template", access.route("candidate:manage"), async (_req, res) => {
+    res.setHeader("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent("报名导入模板.xlsx")}`);
+    res.type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").send(await registrationImportTemplate());
+  });
+
+  // The dry run: nothing is registered, every row is reported.
+  r.post("/candidates/imports", access.route("candidate:manage"), async (req, res) => {
+    res.json(await reg.previewImport(actorOf(req), parse(RegistrationImportBody, req.body)));
+  });
+
+  r.post("/candidates/imports/:id/confirm", access.route("candidate:manage"), async (req, res) => {
+    res.status(201).json(await reg.confirmImport(actorOf(req), parse(IdParam, req.params.id)));
   });
 
   r.get("/candidates", access.route("candidate:manage"), async (req, res) => {

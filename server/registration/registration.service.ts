@@ -22,6 +22,7 @@ import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eli
 import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
 import { decodePhoto } from "./photo.js";
 import { createCorrections, type OpenSeatPort } from "./corrections.js";
+import { createRegistrationImport } from "./registration-import.service.js";
 
 /** Qualifications a person already holds (the certificates feature supplies them when present). */
 export type QualificationsPort = (
@@ -110,8 +111,20 @@ export function createRegistrationService(conn: Connection, options: Registratio
     now,
   });
 
+  const bulk = createRegistrationImport({
+    conn,
+    Candidates,
+    audit,
+    provinceCode: options.provinceCode,
+    rules,
+    now,
+    heldOf: (idNumber) => heldOf(idNumber, []),
+    alreadyRegistered,
+  });
+
   return {
     ...corrections,
+    ...bulk,
 
     /**
      * Live validation: ID number problems, eligibility per category, and any existing registration

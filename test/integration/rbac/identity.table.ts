@@ -1,8 +1,11 @@
 import { createOrganisationService } from "../../../server/organisation/index.js";
 import type { AuthorityDto, TestCentreDto } from "../../../server/contracts/organisation.js";
 import type { CandidateDto } from "../../../server/contracts/registration.js";
+import { REGISTRATION_IMPORT_COLUMNS } from "../../../server/contracts/registration-import.js";
+import { toCsvText } from "../../../server/lib/csv.js";
+import { createRegistrationService } from "../../../server/registration/index.js";
 import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
-import type { StaffUserDto } from "../../../server/contracts/auth.js";
+import type { AuthUser, StaffUserDto } from "../../../server/contracts/auth.js";
 import {
   TEST_PASSWORD,
   TEST_PHOTO,
@@ -14,6 +17,23 @@ import {
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 
 /** Rows of the identity, organisation, audit, registration and scheduling routes. */
+
+/** A one-candidate registration CSV (an eligible passenger-driver applicant with a fresh ID). */
+function importCsv(): Buffer {
+  const headers = REGISTRATION_IMPORT_COLUMNS.map((c) => c.header);
+  const row: Record<string, string> = {
+    姓名: "钱导入",
+    身份证号: uniqueIdNumber(),
+    手机号: "13900000000",
+    住址行政区划代码: "320102",
+    文化程度: "高中",
+    准驾车型: "A1",
+    驾驶证初领日期: "2012-03-01",
+    报考类别: "经营性道路旅客运输驾驶员",
+    近3年无重大事故: "是",
+  };
+  return Buffer.from(toCsvText([headers, headers.map((h) => row[h] ?? "")]), "utf8");
+}
 
 const everyone = {
   anonymous: "all",
@@ -280,6 +300,49 @@ export const rows: RbacRow[] = [
         photo: TEST_PHOTO,
       },
     }),
+  },
+  {
+    method: "get",
+    path: "/candidates/import-template",
+    access: { officer: "all" },
+    request: () => ({ url: "/api/candidates/import-template" }),
+  },
+  {
+    // A dry run writes no candidate; rows out of the officer's scope are refused in the report.
+    method: "post",
+    path: "/candidates/imports",
+    access: { officer: "all" },
+    request: () => ({
+      url: "/api/candidates/imports",
+      body: { filename: "报名.csv", contentBase64: importCsv().toString("base64") },
+    }),
+  },
+  {
+    // Only the officer who uploaded may confirm; the fixture's own-division officer uploads here.
+    method: "post",
+    path: "/candidates/imports/:id/confirm",
+    access: { officer: "own" },
+    request: async (fx) => {
+      const { conn, config } = fx.node.ctx;
+      const officer = await conn
+        .collection("staff_users")
+        .findOne({ roles: ["officer"], divisionCode: fx.own.divisionCode });
+      if (!officer) throw new Error("no own-division officer in the RBAC fixtures");
+      const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
+      const actor: AuthUser = {
+        id: String(officer._id),
+        kind: "staff",
+        roles: ["officer"],
+        displayName: "rbac",
+        divisionCode: fx.own.divisionCode,
+        provinceCode: config.provinceCode,
+      };
+      const preview = await reg.previewImport(actor, {
+        filename: "报名.csv",
+        contentBase64: importCsv().toString("base64"),
+      });
+      return { url: `/api/candidates/imports/${preview.importId}/confirm` };
+    },
   },
   {
     method: "get",

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { QuestionDto } from "../../../server/contracts/question-bank.js";
-import { readCsvRows } from "../../../server/question-bank/csv.parser.js";
+import { readCsvRows } from "../../../server/lib/csv.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 import { questionInput } from "../question-bank/bank-context.js";

@@ -2,8 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
-import { csvCell, readCsvCell, toCsvText } from "../../../server/lib/csv.js";
-import { readCsvRows } from "../../../server/question-bank/csv.parser.js";
+import { csvCell, readCsvCell, readCsvRows, toCsvText } from "../../../server/lib/csv.js";
 
 /** The cell as a spreadsheet sees it once the CSV quoting is undone. */
 function unquoted(cell: string): string {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { QuestionInput } from "../../../server/contracts/question-bank.js";
-import { csvWork, toCsv } from "../../../server/question-bank/csv.parser.js";
+import { toCsv } from "../../../server/question-bank/csv.parser.js";
+import { csvWork } from "../../../server/lib/csv.js";
 import { giftWork } from "../../../server/question-bank/gift.parser.js";
 import { htmlToText, htmlWork } from "../../../server/question-bank/html-text.js";
 import { parseImportFile } from "../../../server/question-bank/import-readers.js";

@@ -1,0 +1,141 @@
+import path from "node:path";
+import {
+  REGISTRATION_IMPORT_COLUMNS,
+  REGISTRATION_IMPORT_MAX_BYTES,
+  REGISTRATION_IMPORT_MAX_ROWS,
+  type RegistrationImportColumn,
+} from "../contracts/registration-import.js";
+import { readCsvCell, readCsvRows } from "../lib/csv.js";
+import { AppError, errors } from "../lib/errors.js";
+import { FileRefusal } from "../lib/file-refusal.js";
+import { decodeImportBytes } from "../lib/text-decode.js";
+import { looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
+
+/** One data row of an uploaded registration sheet, as the text of its cells by column. */
+export interface SheetRegistration {
+  /** The row's number in the sheet or file (header = row 1 when it is the first row). */
+  line: number;
+  cells: Partial<Record<RegistrationImportColumn, string>>;
+  /** Columns whose cell held a number Excel had already cut to 15 digits. */
+  imprecise: RegistrationImportColumn[];
+  notes: string[];
+}
+
+export interface ReadSheet {
+  /** How the file was read, for the report: 「XLSX」, 「CSV（UTF-8）」, 「CSV（GB18030 编码）」. */
+  readAs: string;
+  rows: SheetRegistration[];
+}
+
+interface RawRow {
+  line: number;
+  fields: string[];
+  notes: string[];
+  imprecise: number[];
+}
+
+const BY_HEADER = new Map<string, RegistrationImportColumn>(
+  REGISTRATION_IMPORT_COLUMNS.map((c) => [c.header, c.key]),
+);
+
+/**
+ * Reads an uploaded registration file: XLSX (first worksheet) or CSV, decoded as the question
+ * import decodes (UTF-8 with or without BOM, GBK/GB18030, UTF-16). Formula cells are read as their
+ * text, never evaluated. Refuses the whole file with a stable code when it is too large, holds too
+ * many rows, cannot be read, or its header is not the template's.
+ */
+export async function readRegistrationSheet(filename: string, bytes: Buffer): Promise<ReadSheet> {
+  if (bytes.length > REGISTRATION_IMPORT_MAX_BYTES)
+    throw new AppError(
+      "import_file_too_large",
+      413,
+      `文件过大（${(bytes.length / 1024).toFixed(0)} KB，上限 ${REGISTRATION_IMPORT_MAX_BYTES / 1024} KB），请拆分后导入`,
+    );
+  if (bytes.length === 0) throw errors.unprocessable("import_unreadable", "文件为空");
+  const ext = path.extname(filename).toLowerCase();
+  const xlsx = ext === ".xlsx" || (ext !== ".csv" && looksLikeXlsx(bytes));
+  if (!xlsx && ext !== ".csv")
+    throw errors.unprocessable("import_unreadable", "仅支持 Excel 工作簿（.xlsx）和 CSV（.csv）文件");
+  try {
+    if (xlsx) {
+      // Blank rows count toward the reader's bound too, so a sheet padded with them stays bounded.
+      const rows = readXlsxRows(bytes, {
+        formulas: "text",
+        dates: true,
+        maxRows: REGISTRATION_IMPORT_MAX_ROWS * 10,
+      });
+      return { readAs: "XLSX", rows: await collect(rows) };
+    }
+    const decoded = decodeImportBytes(bytes);
+    if (!decoded.ok) throw new FileRefusal(decoded.error);
+    const readAs =
+      decoded.encoding === "utf-8" ? "CSV（UTF-8）" : `CSV（${decoded.encoding.toUpperCase()} 编码）`;
+    const csvRows = (function* () {
+      // A leading quote before a formula character is how CSV writers (ours included) defuse a
+      // formula; it is not part of the value, which is then checked as the text it is.
+      for (const r of readCsvRows(decoded.text))
+        yield { line: r.line, fields: r.fields.map(readCsvCell), notes: [], imprecise: [] };
+    })();
+    return { readAs, rows: await collect(csvRows) };
+  } catch (err) {
+    if (err instanceof FileRefusal) throw errors.unprocessable("import_unreadable", err.message);
+    throw err;
+  }
+}
+
+/** Header first, then at most REGISTRATION_IMPORT_MAX_ROWS data rows (reading stops past that). */
+async function collect(rows: Iterable<RawRow> | AsyncIterable<RawRow>): Promise<SheetRegistration[]> {
+  let columns: (RegistrationImportColumn | null)[] | null = null;
+  const out: SheetRegistration[] = [];
+  for await (const row of rows) {
+    if (!columns) {
+      columns = headerOf(row);
+      continue;
+    }
+    if (out.length === REGISTRATION_IMPORT_MAX_ROWS)
+      throw new AppError(
+        "import_too_many_rows",
+        413,
+        `一个文件最多 ${REGISTRATION_IMPORT_MAX_ROWS} 名考生，请拆分后分批导入`,
+      );
+    const cells: SheetRegistration["cells"] = {};
+    const imprecise: RegistrationImportColumn[] = [];
+    columns.forEach((key, i) => {
+      if (!key) return;
+      cells[key] = (row.fields[i] ?? "").trim();
+      if (row.imprecise.includes(i)) imprecise.push(key);
+    });
+    out.push({ line: row.line, cells, imprecise, notes: row.notes });
+  }
+  if (!columns) throw errors.unprocessable("import_unreadable", "文件中没有内容（须有表头行）");
+  if (out.length === 0) throw errors.unprocessable("import_unreadable", "文件只有表头，没有考生");
+  return out;
+}
+
+/**
+ * The header row by the template's Chinese names. An unknown or repeated column refuses the file:
+ * a misspelt optional column (say 「近三年无重大事故」) would otherwise be dropped without a word.
+ * Empty header cells are allowed only over empty columns (Excel's stray formatting).
+ */
+function headerOf(row: RawRow): (RegistrationImportColumn | null)[] {
+  const problems: string[] = [];
+  const seen = new Set<RegistrationImportColumn>();
+  const columns = row.fields.map((raw) => {
+    const header = raw.replace(/^\uFEFF/, "").trim();
+    if (header === "") return null;
+    const key = BY_HEADER.get(header);
+    if (!key) problems.push(`未知的列「${header.slice(0, 40)}」`);
+    else if (seen.has(key)) problems.push(`列「${header}」重复`);
+    else seen.add(key);
+    return key ?? null;
+  });
+  const missing = REGISTRATION_IMPORT_COLUMNS.filter((c) => c.required && !seen.has(c.key));
+  if (missing.length) problems.push(`缺少列：${missing.map((c) => `「${c.header}」`).join("、")}`);
+  if (problems.length)
+    throw errors.unprocessable(
+      "import_bad_header",
+      `第 ${row.line} 行（表头）：${problems.join("；")}。请使用导入模板的表头`,
+      { problems },
+    );
+  return columns;
+}

@@ -1,0 +1,186 @@
+import { createHash } from "node:crypto";
+import { Types, type ClientSession, type Model } from "mongoose";
+import type { AuthUser } from "../contracts/auth.js";
+import type { CategoryCode } from "../contracts/categories.js";
+import type {
+  RegistrationImportBody,
+  RegistrationImportConfirmedDto,
+  RegistrationImportDto,
+} from "../contracts/registration-import.js";
+import type { AuditLog } from "../audit/index.js";
+import type { AppError } from "../lib/errors.js";
+import { errors } from "../lib/errors.js";
+import { isDuplicateKey } from "../lib/mongo.js";
+import type { CandidateDoc } from "./candidate.model.js";
+import type { EligibilityRule } from "./eligibility.js";
+import { checkRows, idNumbersOf, type CheckedRow } from "./import-check.js";
+import { readRegistrationSheet, type SheetRegistration } from "./import-sheet.js";
+import { registrationImportModel, type RegistrationImportDoc } from "./import.model.js";
+
+/** How long a dry run waits for its confirmation before it must be uploaded again. */
+const PREVIEW_TTL_MS = 60 * 60 * 1000;
+/** How long a confirmed import is remembered, so a repeated confirmation is answered, not written. */
+const CONFIRMED_TTL_MS = 24 * 60 * 60 * 1000;
+
+type StoredImport = RegistrationImportDoc & { _id: Types.ObjectId };
+
+/**
+ * Bulk registration (批量导入报名): a dry run that stores the rows and reports every problem, then
+ * a confirmation that checks every row again on live state inside one transaction and writes all
+ * of them with one audit entry, or none. Imported registrations carry no photo: the proctor takes
+ * one at check-in.
+ */
+export function createRegistrationImport(d: {
+  conn: Parameters<typeof registrationImportModel>[0];
+  Candidates: Model<CandidateDoc>;
+  audit: AuditLog;
+  provinceCode: string | null;
+  rules: Record<CategoryCode, EligibilityRule[]>;
+  now: () => Date;
+  heldOf: (idNumber: string) => Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]>;
+  alreadyRegistered: (actor: AuthUser, prior: { _id: unknown; divisionCode: string }) => AppError;
+}) {
+  const Imports = registrationImportModel(d.conn);
+
+  /** Every row checked on the facts as they are now (read inside `session` when confirming). */
+  async function check(actor: AuthUser, rows: SheetRegistration[], session?: ClientSession) {
+    const prior = await d.Candidates.find(
+      { idNumber: { $in: idNumbersOf(rows) } },
+      { idNumber: 1, divisionCode: 1 },
+      { session },
+    ).lean();
+    return checkRows(rows, {
+      actor,
+      provinceCode: d.provinceCode,
+      rules: d.rules,
+      now: d.now(),
+      heldOf: d.heldOf,
+      registered: new Map(prior.map((p) => [p.idNumber, p])),
+      alreadyRegistered: d.alreadyRegistered,
+    });
+  }
+
+  function toDto(stored: StoredImport, checked: CheckedRow[]): RegistrationImportDto {
+    const refused = checked.filter((c) => !c.candidate).length;
+    return {
+      importId: String(stored._id),
+      filename: stored.filename,
+      readAs: stored.readAs,
+      status: stored.status as "previewed" | "confirmed",
+      rows: checked.map((c) => c.report),
+      accepted: checked.length - refused,
+      refused,
+      expiresAt: stored.expiresAt.toISOString(),
+    };
+  }
+
+  const rowsOf = (stored: StoredImport): SheetRegistration[] =>
+    stored.rows.map((r) => ({
+      line: r.line,
+      cells: (r.cells ?? {}) as SheetRegistration["cells"],
+      imprecise: r.imprecise as SheetRegistration["imprecise"],
+      notes: r.notes,
+    }));
+
+  return {
+    /** The dry run: reads and checks the file, remembers it for the confirmation, writes no candidate. */
+    async previewImport(actor: AuthUser, body: RegistrationImportBody): Promise<RegistrationImportDto> {
+      const bytes = Buffer.from(body.contentBase64, "base64");
+      const sheet = await readRegistrationSheet(body.filename, bytes);
+      const checked = await check(actor, sheet.rows);
+      const [stored] = await Imports.create([
+        {
+          importedBy: actor.id,
+          filename: body.filename,
+          readAs: sheet.readAs,
+          sha256: createHash("sha256").update(bytes).digest("hex"),
+          rows: sheet.rows,
+          expiresAt: new Date(d.now().getTime() + PREVIEW_TTL_MS),
+        },
+      ]);
+      if (!stored) throw new Error("import not stored");
+      return toDto(stored.toObject() as StoredImport, checked);
+    },
+
+    /**
+     * Writes every row of a dry run, or none: the rows are checked again inside the transaction
+     * (a candidate registered since the dry run, a changed scope or rule refuses the whole file
+     * with the new report), and the import is marked confirmed in the same transaction, so a second
+     * confirmation, even a concurrent one, finds it confirmed and writes nothing.
+     */
+    async confirmImport(actor: AuthUser, importId: string): Promise<RegistrationImportConfirmedDto> {
+      if (!Types.ObjectId.isValid(importId)) throw errors.notFound("导入批次", "import_not_found");
+      const run = () =>
+        d.audit.transaction(async (session) => {
+          const now = d.now();
+          const stored = (await Imports.findOneAndUpdate(
+            { _id: importId, importedBy: actor.id, status: "previewed", expiresAt: { $gt: now } },
+            {
+              $set: {
+                status: "confirmed",
+                confirmedAt: now,
+                expiresAt: new Date(now.getTime() + CONFIRMED_TTL_MS),
+              },
+            },
+            { session, returnDocument: "before" },
+          ).lean()) as StoredImport | null;
+          if (!stored) {
+            const known = await Imports.findOne(
+              { _id: importId, importedBy: actor.id },
+              { status: 1 },
+              { session },
+            ).lean();
+            if (known?.status === "confirmed")
+              throw errors.conflict("import_already_confirmed", "该批报名已经导入，不会重复写入");
+            throw errors.notFound("导入批次（或已过期，请重新上传）", "import_not_found");
+          }
+          const checked = await check(actor, rowsOf(stored), session);
+          const refused = checked.filter((c) => !c.candidate).length;
+          if (refused > 0)
+            throw errors.unprocessable(
+              "import_has_problems",
+              `有 ${refused} 行不能登记，本批考生一个也未写入，请修改文件后重新上传`,
+              toDto(stored, checked),
+            );
+          const written = await d.Candidates.insertMany(
+            checked.map((c) => ({
+              ...c.candidate,
+              heldQualifications: [],
+              photoId: null,
+              registeredBy: actor.id,
+            })),
+            { session },
+          );
+          await Imports.updateOne(
+            { _id: stored._id },
+            { $set: { rows: [], registered: written.length } },
+            { session },
+          );
+          await d.audit.append(session, {
+            action: "candidate.imported",
+            actor,
+            divisionCode: actor.divisionCode,
+            target: { type: "registration_import", id: importId },
+            details: { filename: stored.filename, registered: written.length, sha256: stored.sha256 },
+          });
+          return { stored, registered: written.length };
+        });
+      try {
+        const { registered } = await run();
+        return { importId, registered };
+      } catch (err) {
+        // A person registered by someone else between the re-check and the write: the unique index
+        // refused the insert and the transaction wrote nothing; answer with the report as it now is.
+        if (!isDuplicateKey(err, "idNumber")) throw err;
+        const stored = (await Imports.findById(importId).lean()) as StoredImport | null;
+        if (!stored) throw err;
+        const checked = await check(actor, rowsOf(stored));
+        throw errors.unprocessable(
+          "import_has_problems",
+          "导入时有考生刚被登记，本批考生一个也未写入，请查看报告",
+          toDto(stored, checked),
+        );
+      }
+    },
+  };
+}
