@@ -70,12 +70,18 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
       return (await Fixtures.findById(sessionId).lean<FixtureDoc>())?.assignments ?? [];
     },
     // A fixture room is never wanted by another session, unless a test says so (`roomTakenAfter`).
-    async holdRoomUntil(sessionId, until) {
-      const doc = await Fixtures.findById(sessionId).lean<FixtureDoc & { roomTakenAfter?: Date }>();
+    async holdRoomUntil(sessionId, until, _owed, tx) {
+      const doc = await Fixtures.findById(sessionId)
+        .session(tx ?? null)
+        .lean<FixtureDoc & { roomTakenAfter?: Date }>();
       if (!doc) return false;
       if (doc.roomTakenAfter && until > doc.roomTakenAfter) return false;
       if (until.toISOString() > doc.session.bookedUntil)
-        await Fixtures.updateOne({ _id: sessionId }, { $set: { "session.bookedUntil": until.toISOString() } });
+        await Fixtures.updateOne(
+          { _id: sessionId },
+          { $set: { "session.bookedUntil": until.toISOString() } },
+          { session: tx },
+        );
       return true;
     },
     // As scheduling does: a write on the session inside the caller's transaction, while not cancelled.
@@ -177,7 +183,11 @@ export async function createFixtureSession(
 }
 
 /** Time passes for a fixture session: its start and end move `minutes` into the past. */
-export async function moveFixtureSessionBack(conn: Connection, sessionId: string, minutes: number): Promise<void> {
+export async function moveFixtureSessionBack(
+  conn: Connection,
+  sessionId: string,
+  minutes: number,
+): Promise<void> {
   const Fixtures = fixtureModel(conn);
   const doc = await Fixtures.findById(sessionId).lean<FixtureDoc>();
   if (!doc) throw new Error(`no fixture session ${sessionId}`);

@@ -119,18 +119,18 @@ export function createAttemptControls(
     );
     if (!res.event) return false;
     const deadline = credited as Date | null;
-    // An extension is a choice and may wait: refused when the room is booked for the next session
-    // by then, which aborts the credit just written. Asked only once the credit is written, so a
-    // refused credit never grows the booking. Outage credit is owed to the candidate: granted, and
-    // an overrun is logged (holdRoom, after the commit).
+    // The room's booking grows in the credit's own transaction: it commits with the credit (and its
+    // audit entry) or not at all. An extension is a choice and may wait: refused when the room is
+    // booked for the next session by then, which aborts the credit just written. Outage credit is
+    // owed to the candidate: granted, and an overrun is flagged and logged (holdRoom).
     if (
       kind === "extend" &&
       deadline &&
-      !(await deps.scheduling.holdRoomUntil(res.before.sessionId, deadline))
+      !(await deps.scheduling.holdRoomUntil(res.before.sessionId, deadline, false, uow.session))
     )
       throw errors.conflict("room_booked", `延长 ${minutes} 分钟后将占用本考场已安排给其他场次的时间`);
+    if (deadline && kind === "credit") await holdRoom(core, res.before.sessionId, [deadline], uow.session);
     uow.afterCommit(async () => {
-      if (deadline && kind === "credit") await holdRoom(core, res.before.sessionId, [deadline]);
       await seats.emitClock(
         attemptId,
         kind === "extend" ? `延长考试时间 ${minutes} 分钟：${reason}` : `断线补时 ${minutes} 分钟：${reason}`,

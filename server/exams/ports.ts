@@ -20,8 +20,9 @@ export interface SchedulingPort {
    * Keeps the session's room booked at least until `until` (a candidate's deadline that grew past
    * the booking); false when another session holds the room by then. With `owed` (time the
    * candidates are owed, which is never cut) the sessions it runs into are flagged for the office.
+   * With `tx` the hold joins that transaction: it commits with the change that needed it, or not at all.
    */
-  holdRoomUntil(sessionId: string, until: Date, owed?: boolean): Promise<boolean>;
+  holdRoomUntil(sessionId: string, until: Date, owed?: boolean, tx?: ClientSession): Promise<boolean>;
   /**
    * Inside the caller's transaction `tx`: true while the session is scheduled, claimed by a write
    * on it so that a concurrent cancellation conflicts with the caller's transaction; false when

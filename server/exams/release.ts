@@ -1,3 +1,4 @@
+import type { ClientSession } from "mongoose";
 import type { CandidateAttemptDto } from "../contracts/exams.js";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
 import { errors } from "../lib/errors.js";
@@ -13,7 +14,12 @@ const AT_RELEASE = { events: 0, answers: 0, seen: 0, result: 0 } as const;
 
 /** The answers of an attempt no save has reached: as check-in writes them. */
 function unanswered(questions: number): AttemptLean["answers"] {
-  const answers = Array.from({ length: questions }, () => ({ choice: [], seq: 0, flagged: false, flagSeq: 0 }));
+  const answers = Array.from({ length: questions }, () => ({
+    choice: [],
+    seq: 0,
+    flagged: false,
+    flagSeq: 0,
+  }));
   // A lean read gives plain arrays; the inferred schema type names mongoose's document array.
   return answers as unknown as AttemptLean["answers"];
 }
@@ -190,10 +196,15 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
  * session (its page warns the office to move it or wait), since refusing would cost candidates
  * minutes they are owed.
  */
-export async function holdRoom(core: ExamCore, sessionId: string, deadlines: Date[]): Promise<boolean> {
+export async function holdRoom(
+  core: ExamCore,
+  sessionId: string,
+  deadlines: Date[],
+  tx?: ClientSession,
+): Promise<boolean> {
   const latest = deadlines.reduce<Date | null>((m, d) => (m && m >= d ? m : d), null);
   if (!latest) return true;
-  const held = await core.deps.scheduling.holdRoomUntil(sessionId, latest, true);
+  const held = await core.deps.scheduling.holdRoomUntil(sessionId, latest, true, tx);
   if (!held)
     core.ctx.logger.warn(
       { sessionId, until: latest.toISOString() },

@@ -60,6 +60,17 @@ export async function claimInTransaction<T>(
 }
 
 /**
+ * An error that makes the driver's `withTransaction` (and so `conn.transaction`) run the whole
+ * transaction again, as a write conflict does: for a try that found something missing from its
+ * snapshot which has been put right since (e.g. a lock document created outside it).
+ */
+export function retryTransaction(message: string): Error {
+  const err = new mongoose.mongo.MongoError(message);
+  err.addErrorLabel("TransientTransactionError");
+  return err;
+}
+
+/**
  * Whether `err` is MongoDB's duplicate-key refusal (E11000), on a unique index over `field` when
  * one is named: a racing insert or upsert that lost, which callers answer or retry.
  */

@@ -1,6 +1,6 @@
 import type { ClientSession, Model } from "mongoose";
 import { errors } from "../lib/errors.js";
-import { claimInTransaction, isDuplicateKey } from "../lib/mongo.js";
+import { claimInTransaction, isDuplicateKey, retryTransaction } from "../lib/mongo.js";
 import type { ExamSessionDoc, RoomBookingLockDoc } from "./scheduling.model.js";
 
 /**
@@ -40,14 +40,22 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
    * it at once would insert two documents with one key (a duplicate, not a retried conflict).
    */
   async function ensureLock(roomId: string): Promise<void> {
-    await Locks.updateOne({ roomId }, { $setOnInsert: { seq: 0 } }, { upsert: true }).catch((err: unknown) => {
-      if (!isDuplicateKey(err)) throw err;
-    });
+    await Locks.updateOne({ roomId }, { $setOnInsert: { seq: 0 } }, { upsert: true }).catch(
+      (err: unknown) => {
+        if (!isDuplicateKey(err)) throw err;
+      },
+    );
   }
 
-  /** Writes the room's lock inside `session`: a concurrent booking of the room conflicts with it. */
+  /**
+   * Writes the room's lock inside `session`: a concurrent booking of the room conflicts with it.
+   * A lock missing from the transaction's snapshot would lock nothing and let the booking through
+   * unguarded: it is created (outside, as `ensureLock` does) and the whole transaction is run again.
+   */
   async function takeLock(roomId: string, session: ClientSession): Promise<void> {
-    await claimInTransaction(Locks, { roomId }, "seq", session);
+    if ((await claimInTransaction(Locks, { roomId }, "seq", session)) === 1) return;
+    await ensureLock(roomId);
+    throw retryTransaction(`room booking lock of ${roomId} was missing: created, transaction retried`);
   }
 
   return {
@@ -92,17 +100,21 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
     },
 
     /**
-     * Keeps the session's room booked at least until `until` (a deadline that grew). False when
+     * Keeps the session's room booked at least until `until` (a deadline that grew), inside `tx`
+     * when given (else in a transaction of its own). False when
      * another session holds the room in between: time that may wait leaves the booking as it was;
      * time `owed` to candidates books the room anyway and flags the sessions it runs into (`overrunBy`).
      */
-    async holdUntil(sessionId: string, until: Date, owed = false): Promise<boolean> {
-      const s = await Sessions.findById(sessionId, { roomId: 1, startsAt: 1, bookedUntil: 1, endsAt: 1 }).lean();
+    async holdUntil(sessionId: string, until: Date, owed = false, tx?: ClientSession): Promise<boolean> {
+      const s = await Sessions.findById(sessionId, { roomId: 1, startsAt: 1, bookedUntil: 1, endsAt: 1 })
+        .session(tx ?? null)
+        .lean();
       if (!s) return false;
       if (until <= (s.bookedUntil ?? s.endsAt)) return true;
-      await ensureLock(s.roomId);
       // Under the room's lock, like a new booking: a session scheduled meanwhile cannot slip in.
-      return Sessions.db.transaction(async (session) => {
+      // Inside the caller's transaction `tx` when given, so the hold commits or aborts with the
+      // change that needed it (an extension).
+      const hold = async (session: ClientSession) => {
         await takeLock(s.roomId, session);
         const now = await Sessions.findById(sessionId, { bookedUntil: 1, endsAt: 1 }).session(session).lean();
         if (!now) return false;
@@ -124,7 +136,10 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
         }
         await Sessions.updateOne({ _id: sessionId }, { $max: { bookedUntil: until } }, { session });
         return true;
-      });
+      };
+      if (tx) return hold(tx);
+      await ensureLock(s.roomId);
+      return Sessions.db.transaction(hold);
     },
   };
 }

@@ -235,8 +235,12 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     openSessions: (roomIds: string[], at: Date, session?: ClientSession) =>
       booking.openSessions(roomIds, at, session),
 
-    /** Keeps a running session's room booked until a deadline that grew; false when the room is taken. */
-    holdRoomUntil: (sessionId: string, until: Date, owed = false) => booking.holdUntil(sessionId, until, owed),
+    /**
+     * Keeps a running session's room booked until a deadline that grew, inside the caller's
+     * transaction `tx` when given; false when the room is taken.
+     */
+    holdRoomUntil: (sessionId: string, until: Date, owed = false, tx?: ClientSession) =>
+      booking.holdUntil(sessionId, until, owed, tx),
   };
 }
 export type SchedulingService = ReturnType<typeof createSchedulingService>;

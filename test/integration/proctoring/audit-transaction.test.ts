@@ -173,6 +173,36 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
     });
   }
 
+  it("when the audit entry of an extension past the room's booking cannot be written, then the booking is not grown either", async () => {
+    // The room is booked until the start plus the length and the 20 minutes of late entry.
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const fixtures = env.node.ctx.conn.collection<{ session: { bookedUntil: string } }>(
+      "test_fixture_sessions",
+    );
+    const bookedUntil = async () =>
+      (await fixtures.findOne({ _id: room.session.id as never }))?.session.bookedUntil;
+    try {
+      const before = await bookedUntil();
+      const extend = (svc: ProctoringService) =>
+        svc.extend(room.proctorUser, {
+          attemptId: room.candidates[0]!.attemptId,
+          minutes: 30,
+          reason: "停电",
+          requireSecondApprover: false,
+        });
+      const refused = await extend(brokenConsole()).then(
+        () => false,
+        () => true,
+      );
+      expect(refused, "refused").to.equal(true);
+      expect(await bookedUntil()).to.equal(before);
+      await extend(env.node.delivery.proctoring);
+      expect(await bookedUntil()).to.not.equal(before);
+    } finally {
+      room.close();
+    }
+  });
+
   it("when the audit entry of a release cannot be written, then the release is refused and every attempt stays checked in", async () => {
     const room = await aRoom(env.node, { candidates: 2 });
     try {
