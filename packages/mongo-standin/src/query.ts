@@ -79,8 +79,12 @@ function engine<T>(run: () => T): T {
   }
 }
 
+/** Counts compiled filters (each builds a mingo Query), so tests can check work by counting. */
+export const filterWork = { compiled: 0 };
+
 /** Compiles a filter into a predicate. Unknown operators answer BadValue (2). */
 export function compileFilter(filter: Document): (doc: Doc) => boolean {
+  filterWork.compiled++;
   assertSupported(filter, "a filter");
   const query = engine(() => newQuery(filter));
   const guard = filterGuard(filter);

@@ -1,4 +1,4 @@
-import { Binary, Long, type Document } from "bson";
+import { Binary, Long, ObjectId, type Document } from "bson";
 import { CommandError } from "./errors.js";
 import { compileFilter } from "./query.js";
 import type { Change, Collection } from "./storage/collection.js";
@@ -33,8 +33,8 @@ function select(
   collection: Collection | undefined,
   filter: Document,
   snapshot?: number,
+  matches = predicate(filter),
 ): Array<[string, Doc]> {
-  const matches = compileFilter(filter);
   if (!collection) return [];
   const current = snapshot === undefined || collection.lastWrite <= snapshot;
   const ids = collection.candidates(filter);
@@ -49,6 +49,28 @@ function select(
   }
   const source = current ? collection.current() : collection.asOf(snapshot);
   return [...source].filter(([, doc]) => matches(doc));
+}
+
+/**
+ * The filter's predicate, compiled when a document is first tested. Compiling builds a mingo
+ * Query, and every insert checks its `_id` with an equality read that the `_id` index answers
+ * with no candidate at all: compiling those twice per insert was 3.7 of the stand-in's 19 busy
+ * CPU-s in a 100,000-question import. Only filters of plain values wait; a filter with any
+ * operator or sub-document is compiled at once, so a bad one is refused even with no candidate.
+ */
+function predicate(filter: Document): (doc: Doc) => boolean {
+  if (!plainEquality(filter)) return compileFilter(filter);
+  let compiled: ((doc: Doc) => boolean) | null = null;
+  return (doc) => (compiled ??= compileFilter(filter))(doc);
+}
+
+function plainEquality(filter: Document): boolean {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key.startsWith("$")) return false;
+    if (value !== null && typeof value === "object" && !(value instanceof ObjectId) && !(value instanceof Date))
+      return false;
+  }
+  return true;
 }
 
 /** Outside a transaction: every write is applied (and journaled) immediately. */
@@ -90,9 +112,9 @@ export class Transaction implements Access {
   find(ns: string, filter: Document): Doc[] {
     const own = this.writes.get(ns);
     const collection = this.store.collection(ns);
-    const base = select(collection, filter, this.snapshot.at);
+    const matches = predicate(filter);
+    const base = select(collection, filter, this.snapshot.at, matches);
     if (!own) return base.map(([, doc]) => doc);
-    const matches = compileFilter(filter);
     const result = base.filter(([id]) => !own.has(id)).map(([, doc]) => doc);
     const plan = collection?.plan(filter);
     for (const id of plan ? own.candidates(plan) : own.ids()) {

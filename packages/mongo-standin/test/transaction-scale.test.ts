@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { Index } from "../src/indexes.js";
+import { filterWork } from "../src/query.js";
 import { Store } from "../src/storage/store.js";
 import { valueKey } from "../src/storage/values.js";
 import { Transaction } from "../src/transactions.js";
@@ -7,6 +8,28 @@ import { rejection, skipOnRealMongo, useStandinDatabase } from "./standin-fixtur
 
 describe("mongo-standin: large transactions", () => {
   const t = useStandinDatabase("standin_txn_scale");
+
+  it("when a transaction inserts 1,000 new documents, then their _id checks compile no filter, and a read that finds one compiles its filter once", async function () {
+    skipOnRealMongo(this, "counts the stand-in's own work");
+    const coll = t.db.collection("insert_work");
+    await coll.insertOne({ _id: "seed" as never, n: 0 });
+    const session = t.client.startSession();
+    filterWork.compiled = 0;
+    try {
+      await session.withTransaction(async () => {
+        await coll.insertMany(
+          Array.from({ length: 1000 }, (_, i) => ({ n: i })),
+          { session },
+        );
+      });
+    } finally {
+      await session.endSession();
+    }
+    expect(filterWork.compiled).to.equal(0);
+    expect(await coll.findOne({ _id: "seed" as never })).to.deep.equal({ _id: "seed", n: 0 });
+    expect(filterWork.compiled).to.equal(1);
+    expect(await coll.countDocuments()).to.equal(1001);
+  });
 
   it("when a transaction inserts a key another of its own documents holds, then it gets E11000 and the transaction writes nothing", async () => {
     const coll = t.db.collection("unique_in_txn");
