@@ -23,6 +23,9 @@ type Write =
   | { kind: "update_draft"; question: QuestionInput; current: Lean; imageId?: string }
   | { kind: "new_version"; question: QuestionInput; current: Lean; imageId?: string };
 
+/** Documents the lookup asks for in its one reply (a batch's refs with all their versions). */
+const LOOKUP_BATCH = 100_000;
+
 /** Counts the database round trips of an import, so tests can check they grow with batches, not items. */
 export const importWork = { lookups: 0, transactions: 0 };
 
@@ -82,7 +85,11 @@ export function createBatchWriter(
     if (!batch.length) return;
     importWork.lookups++;
     const refs = batch.map((b) => b.item.question?.ref ?? "");
-    const found = await Questions.find({ ref: { $in: refs } }).lean<Lean[]>();
+    // One round trip: without a batch size the driver takes 101 documents and then asks for the
+    // rest (a getMore per batch of a re-run); a batch's versions fit one 16 MB reply.
+    const found = await Questions.find({ ref: { $in: refs } })
+      .batchSize(LOOKUP_BATCH)
+      .lean<Lean[]>();
     const latest = new Map<string, Lean>();
     for (const doc of found) {
       const seen = latest.get(doc.ref);

@@ -13,7 +13,10 @@ import {
 } from "../../../server/question-bank/index.js";
 import { toCsv } from "../../../server/question-bank/csv.parser.js";
 import { importWork } from "../../../server/question-bank/import-writer.js";
-import { useTestDatabase } from "../../helpers/database.js";
+import { createAuditService } from "../../../server/audit/index.js";
+import { connectMongo } from "../../../server/lib/mongo.js";
+import { commandsDuring } from "../../helpers/commands.js";
+import { testDatabase, uniqueDbName, useTestDatabase } from "../../helpers/database.js";
 import { bankContext } from "./bank-context.js";
 
 const run = promisify(execFile);
@@ -79,6 +82,40 @@ describe("question import at scale (issue 15): batches, re-runs and per-file ref
     expect(importWork).to.deep.include({ transactions: 3, lookups: 3 });
     expect(seen).to.deep.equal([500, 1000, 1200]);
     expect(await countRefs("BATCH")).to.equal(1200);
+  });
+
+  it("when 1,000 questions are imported in two batches and then again, then a batch costs one read, one insert, its audit entry and a commit, and the re-run one read per batch", async () => {
+    const conn = await connectMongo((await testDatabase()).uri, {
+      dbName: uniqueDbName("qbcmds"),
+      monitorCommands: true,
+    });
+    try {
+      const audit = createAuditService(conn);
+      const file = { name: "count.csv", content: toCsv(questions("COUNT", 1000)) };
+      const importOnce = () => importQuestionBankFiles(bankContext(conn), [file], { audit, batchSize: 500 });
+      // First use creates the collections, indexes and the audit head: not the import's own work.
+      await importQuestionBankFiles(
+        bankContext(conn),
+        [{ name: "warm.csv", content: toCsv(questions("WARM", 1)) }],
+        { audit },
+      );
+      const batch = [
+        "find question_versions",
+        "insert question_versions",
+        "findAndModify audit_head",
+        "insert audit_log",
+        "update audit_head",
+        "commitTransaction",
+      ];
+      expect(await commandsDuring(conn, importOnce)).to.deep.equal([...batch, ...batch]);
+      expect(await commandsDuring(conn, importOnce)).to.deep.equal([
+        "find question_versions",
+        "find question_versions",
+      ]);
+    } finally {
+      await conn.dropDatabase().catch(() => undefined);
+      await conn.close();
+    }
   });
 
   it("when an import stops after its first batch, then a re-run completes it without duplicates", async () => {
