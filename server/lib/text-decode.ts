@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
 
 /**
@@ -58,12 +59,11 @@ function decodeUtf8OrGb(
   bytes: Buffer,
   declaredUtf8: boolean,
 ): { text: string; encoding: string } | { error: string } {
-  try {
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), encoding: "utf-8" };
-  } catch {
-    if (declaredUtf8) return { error: "XML 声明为 UTF-8，但文件内容不是合法的 UTF-8" };
-    return decodeGb(bytes, false);
-  }
+  // buffer.isUtf8 validates in one vectorised pass and toString then decodes without checking again;
+  // a fatal TextDecoder did both in one slower pass (1.3 s of a 31 MB GIFT file's 5.6 s parse).
+  if (isUtf8(bytes)) return { text: bytes.toString("utf8"), encoding: "utf-8" };
+  if (declaredUtf8) return { error: "XML 声明为 UTF-8，但文件内容不是合法的 UTF-8" };
+  return decodeGb(bytes, false);
 }
 
 /**
