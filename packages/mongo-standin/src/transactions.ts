@@ -67,7 +67,12 @@ function predicate(filter: Document): (doc: Doc) => boolean {
 function plainEquality(filter: Document): boolean {
   for (const [key, value] of Object.entries(filter)) {
     if (key.startsWith("$")) return false;
-    if (value !== null && typeof value === "object" && !(value instanceof ObjectId) && !(value instanceof Date))
+    if (
+      value !== null &&
+      typeof value === "object" &&
+      !(value instanceof ObjectId) &&
+      !(value instanceof Date)
+    )
       return false;
   }
   return true;
