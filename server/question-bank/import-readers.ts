@@ -7,7 +7,7 @@ import { decodeImportBytes, normaliseLineEndings } from "../lib/text-decode.js";
 import { readMoodleXml } from "./moodle-xml.parser.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
 import { FileRefusal, refuseRepeatedRefs } from "./parsed-item.js";
-import { parseRoadcertJson } from "./roadcert.parser.js";
+import { openRoadcertJson } from "./roadcert.parser.js";
 import { looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
 
 /** One file handed to the importer. */
@@ -94,9 +94,9 @@ export function openImportFile(
     notes.push(...decoded.notes);
   }
   if (format === "roadcert") {
-    const parsed = parseRoadcertJson(text);
+    const parsed = openRoadcertJson(text);
     if (parsed.fileErrors.length) return refused(parsed.fileErrors.join("；"));
-    const syncItems = () => dedupedSync(parsed.items);
+    const syncItems = () => dedupedSync(parsed.items());
     return {
       format,
       fileErrors: [],

@@ -4,9 +4,10 @@ import { toCsv } from "../../../server/question-bank/csv.parser.js";
 import { csvWork } from "../../../server/lib/csv.js";
 import { giftWork } from "../../../server/question-bank/gift.parser.js";
 import { htmlToText, htmlWork } from "../../../server/question-bank/html-text.js";
-import { parseImportFile } from "../../../server/question-bank/import-readers.js";
+import { openImportFile, parseImportFile } from "../../../server/question-bank/import-readers.js";
 import { xmlWork } from "../../../server/question-bank/moodle-xml.parser.js";
 import { toGift, toMoodleXml } from "../../../server/question-bank/question-export.js";
+import { jsonWork } from "../../../server/question-bank/roadcert.parser.js";
 
 // Issue 15, scale: linear behaviour shown by counting the work each reader does, never by timing.
 function questions(n: number): QuestionInput[] {
@@ -42,6 +43,26 @@ describe("question import scale (issue 15): work grows linearly with the input",
     };
     const small = work(1000);
     const large = work(4000);
+    expect(large.chars / small.chars).to.be.closeTo(large.length / small.length, 0.01);
+  });
+
+  it("when a roadcert JSON file grows fourfold, then each question is parsed only when reached and each character scanned once per pass", () => {
+    const work = (n: number) => {
+      reset(jsonWork);
+      const content = JSON.stringify({ format: "roadcert-questions/1", title: "t", questions: questions(n) });
+      const opened = openImportFile({ name: "x.json", content });
+      const items = opened.syncItems?.()[Symbol.iterator]();
+      expect(items?.next().value?.outcome).to.equal("ok");
+      // Opening scanned the file once; the first item parsed one question, not the file's n.
+      expect(jsonWork.questions).to.equal(1);
+      let count = 1;
+      while (!items?.next().done) count++;
+      expect(count).to.equal(n);
+      return { chars: jsonWork.chars, length: content.length };
+    };
+    const small = work(1000);
+    const large = work(4000);
+    expect(small.chars).to.be.below(2 * small.length);
     expect(large.chars / small.chars).to.be.closeTo(large.length / small.length, 0.01);
   });
 

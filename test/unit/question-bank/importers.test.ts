@@ -205,6 +205,31 @@ describe("question bank: CSV and roadcert JSON import", () => {
     expect(parsed.items[2]?.notes.join()).to.contain("重复");
   });
 
+  it("when a roadcert file's question list is malformed or doubled, then the file is refused, never read in part", () => {
+    const good =
+      '{"ref":"J-1","type":"true_false","stem":"判断题题干。","answer":["T"],"chapter":"安全行车","categories":["01001"]}';
+    const file = (questions: string, extra = "") => ({
+      name: "j.json",
+      content: `{"format":"roadcert-questions/1","title":"t",${extra}"questions":${questions}}`,
+    });
+    const refusal = (f: { name: string; content: string }) => parseImportFile(f).fileErrors.join("；");
+    expect(refusal(file(`[${good},]`))).to.match(/^不是合法的 JSON：questions\[1\]/);
+    expect(refusal(file(`[${good}, {"ref": "J-2",}]`))).to.match(/^不是合法的 JSON：questions\[1\]/);
+    expect(refusal(file(`[${good}]`, `"questions":[${good}],`))).to.contain("questions 出现了两次");
+    expect(refusal(file(`[${good}]`, `"title":`))).to.contain("不是合法的 JSON");
+    expect(refusal(file("[ ]"))).to.contain("questions：须为非空数组");
+    expect(refusal(file('{"0": 1}'))).to.contain("questions：须为非空数组");
+    // Strings holding brackets, quotes, commas and escapes do not split a question; an escaped key still counts.
+    const stem = '题干 ], [ {"a": "}\\"，, \\u0041';
+    const tricky = JSON.stringify({ ...(JSON.parse(good) as object), stem });
+    const parsed = parseImportFile({
+      name: "j.json",
+      content: `{ "format" : "roadcert-questions/1", "title": "t", "questi\\u006fns" : [\n ${tricky} \n] }`,
+    });
+    expect(parsed.fileErrors).to.deep.equal([]);
+    expect(parsed.items.map((i) => [i.outcome, i.question?.stem])).to.deep.equal([["ok", stem]]);
+  });
+
   it("when a roadcert blueprint file is read, then the blueprint is returned with defaults filled", () => {
     const content = JSON.stringify({
       format: "roadcert-blueprint/1",
