@@ -59,8 +59,9 @@ function decodeUtf8OrGb(
   bytes: Buffer,
   declaredUtf8: boolean,
 ): { text: string; encoding: string } | { error: string } {
-  // buffer.isUtf8 validates in one vectorised pass and toString then decodes without checking again;
-  // a fatal TextDecoder did both in one slower pass (1.3 s of a 31 MB GIFT file's 5.6 s parse).
+  // buffer.isUtf8 validates in one vectorised pass (15 ms for a 31 MB GIFT file of Chinese text),
+  // then toString decodes; a fatal TextDecoder does both at once. The decoding itself (about 1.6 s
+  // at load 18 for that file) is V8's either way: measured, the two take about the same time.
   if (isUtf8(bytes)) return { text: bytes.toString("utf8"), encoding: "utf-8" };
   if (declaredUtf8) return { error: "XML 声明为 UTF-8，但文件内容不是合法的 UTF-8" };
   return decodeGb(bytes, false);
