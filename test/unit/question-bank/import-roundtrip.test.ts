@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import iconv from "iconv-lite";
 import type { QuestionInput } from "../../../server/contracts/question-bank.js";
 import { toCsv } from "../../../server/question-bank/csv.parser.js";
 import { parseImportFile, parseImportFileAsync } from "../../../server/question-bank/import-readers.js";
@@ -109,6 +110,42 @@ describe("question import round trip (issue 15): export then import gives the qu
         );
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("when generated questions are saved as bytes in each encoding offices use, then every text format reads them back", () => {
+    // The importer gets files as bytes (the page sends them base64, the CLI reads them): GB18030 as
+    // Excel writes it on a Chinese Windows machine, UTF-16 with its BOM as Notepad writes it, UTF-8
+    // with Excel's BOM. A Moodle XML file in GB18030 says so in its declaration, as Moodle requires.
+    const formats = {
+      "x.json": (qs: QuestionInput[]) =>
+        JSON.stringify({ format: "roadcert-questions/1", title: "t", questions: qs }),
+      "x.csv": toCsv,
+      "x.gift": toGift,
+      "x.xml": toMoodleXml,
+    };
+    const encodings = {
+      "utf-8 with BOM": (text: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+      "utf-16le with BOM": (text: string) => iconv.encode(text, "utf-16le", { addBOM: true }),
+      "utf-16be with BOM": (text: string) => iconv.encode(text, "utf-16be", { addBOM: true }),
+      gb18030: (text: string) =>
+        iconv.encode(text.replace('encoding="UTF-8"', 'encoding="GB18030"'), "gb18030"),
+    };
+    fc.assert(
+      fc.property(
+        bank,
+        fc.constantFrom(...(Object.keys(formats) as (keyof typeof formats)[])),
+        fc.constantFrom(...(Object.keys(encodings) as (keyof typeof encodings)[])),
+        (qs, name, encoding) => {
+          const content = encodings[encoding](formats[name](qs));
+          const parsed = parseImportFile({ name, content }, defaults);
+          expect(parsed.fileErrors, `${name} ${encoding}`).to.deep.equal([]);
+          const back = importedOk(parsed.items);
+          if (name === "x.json" || name === "x.csv") expect(back).to.deep.equal(qs);
+          else expect(back.map(core)).to.deep.equal(qs.map(core));
+        },
+      ),
+      { numRuns: 120 },
     );
   });
 
