@@ -88,7 +88,7 @@ describe("question import page (browser)", function () {
     try {
       await loginThroughForm(page, examiner.username, examiner.password);
       await page.goto(`${node.url}/question-bank/import`);
-      expect(await page.locator('[data-test="file-input"] button').innerText()).to.equal("选择题库文件");
+      expect(await page.locator('[data-test="file-input"] [role="button"]').innerText()).to.equal("选择题库文件");
 
       await page.goto(`${node.url}/question-bank/questions`);
       const table = page.locator('[data-test="question-table"]');

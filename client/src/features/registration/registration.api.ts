@@ -6,6 +6,10 @@ import type {
   PrecheckDto,
   RegisterCandidateBody,
 } from "@contracts/registration.js";
+import type {
+  RegistrationImportConfirmedDto,
+  RegistrationImportDto,
+} from "@contracts/registration-import.js";
 import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of candidate registration (报名). */
@@ -20,6 +24,13 @@ export const registrationApi = {
     api.post<{ candidate: CandidateDto }>(`/api/candidates/${id}/withdraw`, { reason }).then((r) => r.candidate),
   precheck: (body: Sent<typeof PrecheckBody>, signal?: AbortSignal) =>
     api.post<PrecheckDto>("/api/candidates/precheck", body, { notify: false, signal }),
+  /** The dry run of a bulk import: every row reported, nothing registered. */
+  previewImport: (filename: string, contentBase64: string) =>
+    api.post<RegistrationImportDto>("/api/candidates/imports", { filename, contentBase64 }),
+  /** Registers every row of a dry run, or none; refusals carry the new report in `details`. */
+  confirmImport: (importId: string) =>
+    api.post<RegistrationImportConfirmedDto>(`/api/candidates/imports/${importId}/confirm`, {}, { notify: false }),
+  importTemplateUrl: "/api/candidates/import-template",
   register: (body: Sent<typeof RegisterCandidateBody>) =>
     api
       .post<{ candidate: CandidateDto }>("/api/candidates", body, { notify: false })

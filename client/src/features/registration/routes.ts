@@ -1,4 +1,4 @@
-import { EditPen, UserFilled } from "@element-plus/icons-vue";
+import { EditPen, Upload, UserFilled } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
 
 const GROUP = "考试管理";
@@ -25,6 +25,17 @@ export const routes: RouteRecordRaw[] = [
       title: "报名登记",
       roles: ["officer"],
       menu: { group: GROUP, icon: EditPen, order: 21 },
+    },
+  },
+  {
+    path: "/registration/import",
+    name: "registration-import",
+    component: () => import("./import.page.vue"),
+    meta: {
+      feature: "registration",
+      title: "批量导入报名",
+      roles: ["officer"],
+      menu: { group: GROUP, icon: Upload, order: 22 },
     },
   },
 ];

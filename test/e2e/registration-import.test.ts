@@ -1,0 +1,61 @@
+import { expect } from "chai";
+import { TEST_PASSWORD, uniqueIdNumber } from "../helpers/auth.js";
+import { seriousA11yViolations } from "../helpers/a11y.js";
+import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
+import { aRow, csvFile } from "../integration/registration/import-support.js";
+
+/** Issue 14: an officer imports registrations from a spreadsheet, reads the report, then confirms. */
+describe("bulk registration import page (browser)", function () {
+  this.timeout(120_000);
+  const env = useSeededProvinceInBrowser();
+
+  it("when an officer uploads a GBK CSV with a bad row, then the report names it and nothing can be confirmed; the corrected file confirms and lists the candidates", async () => {
+    const good = uniqueIdNumber();
+    const bad = good.slice(0, 17) + (good[17] === "0" ? "1" : "0");
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/registration/candidates");
+      await page.getByRole("button", { name: "批量导入" }).click();
+      await page.waitForURL("**/registration/import");
+      expect(await page.locator('[data-test="import-template"]').getAttribute("href")).to.equal(
+        "/api/candidates/import-template",
+      );
+
+      const pick = page.locator('[data-test="import-pick"] input[type="file"]');
+      await pick.setInputFiles({
+        name: "报名-gbk.csv",
+        mimeType: "text/csv",
+        buffer: csvFile([aRow({ 姓名: "郑导入" }), aRow({ 姓名: "王校验", 身份证号: bad })], "gb18030"),
+      });
+      const summary = page.locator('[data-test="import-summary"]');
+      await summary.getByText("有问题 1 行").waitFor();
+      expect(await summary.textContent()).to.include("GB18030");
+      const rows = page.locator('[data-test="import-rows"]');
+      expect(await rows.textContent()).to.include("身份证号码校验位错误");
+      expect(await page.locator('[data-test="import-confirm"]').isDisabled()).to.equal(true);
+      expect(await seriousA11yViolations(page)).to.deep.equal([]);
+      await screenshot(page, "registration-import-report");
+
+      await pick.setInputFiles({
+        name: "报名.csv",
+        mimeType: "text/csv",
+        buffer: csvFile([aRow({ 姓名: "郑导入" }), aRow({ 姓名: "王改正" })]),
+      });
+      await summary.getByText("可登记 2 行").waitFor();
+      await page.locator('[data-test="import-confirm"]').click();
+      await page.getByRole("dialog").getByRole("button", { name: "确认导入" }).click();
+      await page.locator('[data-test="import-done"]').getByText("已登记 2 名考生").waitFor();
+      expect(await page.locator('[data-test="import-confirm"]').isDisabled()).to.equal(true);
+      await screenshot(page, "registration-import-done");
+
+      await page.goto("/registration/candidates");
+      for (const name of ["郑导入", "王改正"])
+        await page.locator('[data-test="candidates-table"]').getByText(name).waitFor();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
