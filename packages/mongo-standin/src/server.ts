@@ -45,8 +45,34 @@ export interface Executed {
  * `{ ok: 0, ... }`. A command that fails inside a transaction aborts it, as on the server.
  */
 export function execute(command: Document, db: string, state: ServerState, connectionId: number): Executed {
+  const started = performance.now();
   const reply = run(command, db, state, connectionId);
+  const ms = performance.now() - started;
+  if (ms >= SLOW_COMMAND_MS)
+    state.logger?.warn({ ...describe(command), ms: Math.round(ms) }, "mongo-standin: slow command");
   return { reply, durable: state.store.flush() };
+}
+
+/**
+ * A command that holds the (single) thread this long is logged, as mongod logs operations slower
+ * than its `slowms` (100 ms by default): every other client waits behind it.
+ */
+const SLOW_COMMAND_MS = 100;
+
+/** What a slow-command line names: the command, its collection and the fields its filter uses (no values). */
+function describe(command: Document): Document {
+  const name = commandName(command);
+  const statement =
+    (command.updates as Document[] | undefined)?.[0] ?? (command.deletes as Document[] | undefined)?.[0];
+  const filter = (command.filter ?? command.query ?? statement?.q) as Document | undefined;
+  const statements = (command.updates ?? command.deletes ?? command.documents) as unknown[] | undefined;
+  return {
+    command: name,
+    collection: typeof command[name] === "string" ? command[name] : undefined,
+    filterFields: filter ? Object.keys(filter) : undefined,
+    statements: statements?.length,
+    inTransaction: command.autocommit === false,
+  };
 }
 
 function run(command: Document, db: string, state: ServerState, connectionId: number): Document {

@@ -1,8 +1,8 @@
-import { calculateObjectSize, serialize, type Document } from "bson";
+import { calculateObjectSize, type Document } from "bson";
 import { CommandError } from "../errors.js";
 import { idIndexSpec, Index } from "../indexes.js";
 import { applyUpdate, seedFromFilter, shape, type UpdateSpec } from "../query.js";
-import { valueKey, withId, type Doc } from "../storage/values.js";
+import { sameBson, valueKey, withId, type Doc } from "../storage/values.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
 import { namespaceOf, type CommandContext, type Handler } from "./context.js";
 import { findHinted } from "./plan.js";
@@ -64,7 +64,7 @@ export function insertOne(ns: string, input: Doc, ctx: CommandContext): unknown 
 
 /** True when an update changed nothing (MongoDB then reports it matched but not modified). */
 export function unchanged(before: Doc, after: Doc): boolean {
-  return Buffer.from(serialize(before)).equals(serialize(after));
+  return sameBson(before, after);
 }
 
 /**

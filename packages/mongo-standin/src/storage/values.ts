@@ -1,4 +1,4 @@
-import { Binary, DBRef, Decimal128, EJSON, ObjectId, UUID, type Document } from "bson";
+import { Binary, DBRef, Decimal128, EJSON, ObjectId, serialize, UUID, type Document } from "bson";
 
 /** A stored document: a plain object as decoded by `bson` (numbers promoted, BSON classes kept). */
 export type Doc = Document;
@@ -32,6 +32,49 @@ export function deepClone<T>(value: T): T {
   }
   // ObjectId, Long, Decimal128, Timestamp and the other BSON value classes are immutable.
   return value;
+}
+
+/**
+ * True when `a` and `b` serialize to the same BSON bytes (same fields in the same order, same
+ * values of the same BSON types), without serializing: the write path asks this of every updated
+ * document, and serializing both copies to compare them was a fifth of the database's time under
+ * a room's release. Plain values, arrays, plain objects and dates are compared here; any other
+ * value (ObjectId, Long, Binary, undefined…) by its serialized bytes, as before.
+ */
+export function sameBson(a: unknown, b: unknown): boolean {
+  // -0 is stored as a double and 0 as an int32: Object.is tells them apart as the bytes would.
+  if (typeof a === "number" && typeof b === "number") return Object.is(a, b);
+  if (a === b) return true;
+  if (typeof a === "string" && typeof b === "string") return false;
+  if (typeof a === "boolean" && typeof b === "boolean") return false;
+  // An undefined field is left out of the bytes and an undefined element written as null: such
+  // values are compared by their bytes below.
+  if (Array.isArray(a) && Array.isArray(b) && !a.includes(undefined) && !b.includes(undefined)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i += 1) if (!sameBson(a[i], b[i])) return false;
+    return true;
+  }
+  if (a instanceof Date && b instanceof Date && !Number.isNaN(a.getTime()) && !Number.isNaN(b.getTime()))
+    return a.getTime() === b.getTime();
+  if (isPlainObject(a) && isPlainObject(b) && !("_bsontype" in a) && !("_bsontype" in b)) {
+    const same = sameFields(a, b);
+    if (same !== null) return same;
+  }
+  return Buffer.from(serialize({ v: a })).equals(serialize({ v: b }));
+}
+
+/** Whether two plain objects hold the same fields in the same order; null when one holds an undefined. */
+function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean | null {
+  const keys = Object.keys(a);
+  const otherKeys = Object.keys(b);
+  let same = keys.length === otherKeys.length;
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    if (a[key] === undefined) return null;
+    if (same && (key !== otherKeys[i] || !sameBson(a[key], b[key]))) same = false;
+  }
+  for (const key of otherKeys) if (b[key] === undefined) return null;
+  return same;
 }
 
 /** True for `{ ... }` literals (not arrays, dates, BSON values). */

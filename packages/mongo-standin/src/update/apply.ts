@@ -42,11 +42,15 @@ function unknownModifier(op: string): CommandError {
  * it was, array filters must all be used, then the changes apply in field-name order. Type errors
  * answer the server's codes (14 TypeMismatch, 2 BadValue, 28 PathNotViable) and leave the
  * document untouched, because the caller stores nothing when this throws.
+ *
+ * `doc` is never changed: only the objects and arrays on the updated paths are copied, and the
+ * result shares the rest with `doc` (stored documents are never mutated in place). Copying the
+ * whole document per update was the database's largest cost when a room's attempts, each with its
+ * answers and event log, started at once. `$rename` moves fields between paths and copies it all.
  */
 export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
-  const before = deepClone(doc);
   const ctx: PathContext = {
-    doc: before,
+    doc,
     filter: spec.filter,
     compile: spec.compile,
     arrayFilters: compileArrayFilters(spec.arrayFilters, spec.compile),
@@ -83,14 +87,17 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
       );
   }
   steps.sort((a, b) => comparePaths(a.parts, b.parts));
-  const after = before;
+  const renames = steps.some((step) => step.op === "$rename");
+  const after: Doc = renames ? deepClone(doc) : { ...doc };
+  // The containers `after` owns (copied or created by this update), written freely.
+  const owned = renames ? null : new Set<object>([after]);
   for (const step of steps) {
     if (step.op === "$rename") {
       rename(after, step.parts, String(step.arg).split("."));
       continue;
     }
     const create = !NON_CREATING.has(step.op);
-    const location = locate(after, step.parts, create);
+    const location = locate(after, step.parts, create, owned);
     if (!location) continue;
     const operator = OPERATORS[step.op];
     if (!operator) throw unknownModifier(step.op);

@@ -185,7 +185,12 @@ export interface Location {
  * cannot hold the path: 28 PathNotViable, as the server answers. Without `create`, such a path is
  * simply absent.
  */
-export function locate(doc: Doc, parts: string[], create: boolean): Location | null {
+export function locate(
+  doc: Doc,
+  parts: string[],
+  create: boolean,
+  owned: Set<object> | null = null,
+): Location | null {
   let container: Record<string, unknown> | unknown[] = doc;
   for (let i = 0; i < parts.length - 1; i += 1) {
     const part = parts[i] ?? "";
@@ -199,21 +204,41 @@ export function locate(doc: Doc, parts: string[], create: boolean): Location | n
     } else next = own(container, part);
     if (next === undefined || (next === null && Array.isArray(container))) {
       if (!create) return null;
-      next = {};
-      putField(container, part, next);
+      const created = {};
+      putField(container, part, created);
+      owned?.add(created);
+      next = created;
     }
     if (next === null || typeof next !== "object" || !(Array.isArray(next) || isPlainObject(next))) {
       if (!create) return null;
       throw notViable(parts[i + 1] ?? "", parts.slice(0, i + 1), next);
     }
-    container = next as Record<string, unknown> | unknown[];
+    container = owned ? ownCopy(container, part, next) : (next as Record<string, unknown> | unknown[]);
   }
   const key = parts[parts.length - 1] ?? "";
   if (Array.isArray(container) && !/^\d+$/.test(key)) {
     if (!create) return null;
     throw notViable(key, parts.slice(0, -1), container);
   }
+  // Operators change the value at the end in place ($push, $pull, $addToSet…): that too is a copy.
+  if (owned) {
+    const value = Array.isArray(container) ? container[Number(key)] : own(container, key);
+    if (Array.isArray(value) || isPlainObject(value)) ownCopy(container, key, value);
+  }
   return { container, key };
+
+  /** `value` (held by `parent` under `key`) as a container of the update's own, copied on first use. */
+  function ownCopy(
+    parent: Record<string, unknown> | unknown[],
+    key: string,
+    value: object,
+  ): Record<string, unknown> | unknown[] {
+    if (owned?.has(value)) return value as Record<string, unknown> | unknown[];
+    const copy = Array.isArray(value) ? [...(value as unknown[])] : { ...(value as Record<string, unknown>) };
+    putField(parent, key, copy);
+    owned?.add(copy);
+    return copy;
+  }
 }
 
 function notViable(field: string, at: string[], element: unknown): CommandError {

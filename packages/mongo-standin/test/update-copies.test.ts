@@ -1,0 +1,101 @@
+import { expect } from "chai";
+import { Double, EJSON, Int32, Long, ObjectId, serialize } from "bson";
+import { applyUpdate } from "../src/query.js";
+import { sameBson } from "../src/storage/values.js";
+
+/**
+ * What an update costs the stand-in: it copies only what it changes (a stored attempt with a
+ * hundred answers and its event log was copied whole for every answer saved), and tells an
+ * unchanged document from a changed one without serializing both.
+ */
+describe("mongo-standin: update copies", () => {
+  const stored = () => ({
+    _id: "a1",
+    status: "in_progress",
+    meta: { room: "r1", seats: [1, 2, 3] },
+    answers: Array.from({ length: 5 }, () => ({ choice: [] as string[], seq: 0 })),
+    events: [{ n: 1, type: "start" }],
+  });
+
+  it("when one answer is saved, then only the objects on its path are new and the stored document is untouched", () => {
+    const doc = stored();
+    const before = EJSON.stringify(doc);
+    const after = applyUpdate(
+      doc,
+      {
+        update: {
+          $set: { "answers.3.choice": ["A"], "answers.3.seq": 1 },
+          $push: { events: { n: 2, type: "answer" } },
+        },
+        filter: {},
+        arrayFilters: undefined,
+      },
+      false,
+    );
+    expect(EJSON.stringify(doc)).to.equal(before);
+    expect(after.answers[3]).to.deep.equal({ choice: ["A"], seq: 1 });
+    expect(after.events).to.have.length(2);
+    expect(after.answers).to.not.equal(doc.answers);
+    expect(after.events).to.not.equal(doc.events);
+    // Untouched answers and fields are the stored objects themselves, not copies.
+    expect(after.answers[0]).to.equal(doc.answers[0]);
+    expect(after.answers[4]).to.equal(doc.answers[4]);
+    expect(after.meta).to.equal(doc.meta);
+    expect(after.events[0]).to.equal(doc.events[0]);
+  });
+
+  it("when an update renames a field, then the stored document is untouched too", () => {
+    const doc = stored();
+    const before = EJSON.stringify(doc);
+    const after = applyUpdate(
+      doc,
+      { update: { $rename: { "meta.room": "meta.hall" } }, filter: {}, arrayFilters: undefined },
+      false,
+    );
+    expect(EJSON.stringify(doc)).to.equal(before);
+    expect(after.meta).to.deep.equal({ hall: "r1", seats: [1, 2, 3] });
+  });
+
+  it("when two values are compared, then they are the same exactly when their BSON bytes are", () => {
+    const id = new ObjectId();
+    const pairs: Array<[unknown, unknown]> = [
+      [0, -0],
+      [NaN, NaN],
+      [1, 1.5],
+      [1, new Long(1)],
+      [5, new Int32(5)],
+      [2, new Double(2)],
+      ["a", "a"],
+      [true, false],
+      [null, undefined],
+      [new Date(0), new Date(0)],
+      [new Date(0), new Date(1)],
+      [new Date(NaN), new Date(0)],
+      [
+        [1, 2],
+        [1, 2],
+      ],
+      [[1, 2], { 0: 1, 1: 2 }],
+      [
+        { a: 1, b: 2 },
+        { b: 2, a: 1 },
+      ],
+      [
+        { a: 1, b: 2 },
+        { a: 1, b: 2 },
+      ],
+      [{ a: 1 }, { a: 1, b: undefined }],
+      [{ a: undefined }, { a: null }],
+      [[undefined], [null]],
+      [[1, undefined], [1]],
+      [{ a: { b: [1, { c: "x" }] } }, { a: { b: [1, { c: "x" }] } }],
+      [{ a: { b: [1, { c: "x" }] } }, { a: { b: [1, { c: "y" }] } }],
+      [id, new ObjectId(id.toHexString())],
+      [id, new ObjectId()],
+    ];
+    for (const [a, b] of pairs) {
+      const bytes = Buffer.from(serialize({ v: a })).equals(serialize({ v: b }));
+      expect(sameBson(a, b), `${EJSON.stringify({ a, b } as never)}`).to.equal(bytes);
+    }
+  });
+});
