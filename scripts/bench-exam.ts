@@ -23,13 +23,11 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { appendFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Server } from "socket.io";
 import type { AuthUser } from "../server/contracts/auth.js";
 import type { CandidateAttemptDto } from "../server/contracts/exams.js";
 import type { SeatAssignmentDto } from "../server/contracts/scheduling.js";
@@ -45,7 +43,14 @@ import {
 import { createFixtureSession } from "./bench/exam-fixtures.js";
 import { connectClient, emitAck, type BenchSocket } from "./bench/bench-socket.js";
 import { drive, inBatches, percentile, type Save } from "./bench/exam-load.js";
-import { rssKB, spawnReady } from "./bench/processes.js";
+import {
+  cpuMeter,
+  profileSelf,
+  rssKB,
+  spawnReady,
+  watchLoopDelay,
+  watchSlowCommands,
+} from "./bench/processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -54,11 +59,10 @@ const { values } = parseArgs({
     answers: { type: "string", default: "6" },
     room: { type: "string", default: "100" },
     "interval-ms": { type: "string", default: "10000" },
-    "echo-server": { type: "boolean", default: false },
     capacity: { type: "boolean", default: false },
     "capacity-start": { type: "string", default: "50" },
     "capacity-step-ms": { type: "string", default: "10000" },
-    /** Writes a V8 CPU profile of the database and exam-node processes into this folder. */
+    /** Writes V8 CPU profiles of the database, the exam node and this load generator into this folder. */
     profile: { type: "string" },
   },
 });
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
     for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
   };
   process.on("exit", cleanup);
+  const stopProfile = values.profile ? await profileSelf(path.resolve(values.profile, "load")) : null;
 
   // Database: MONGODB_URI or the stand-in in its own process.
   let mongoUri = process.env.MONGODB_URI ?? "";
@@ -97,6 +102,7 @@ async function main(): Promise<void> {
     );
     children.push(db.child);
     mongoUri = db.match;
+    watchSlowCommands(db.child, (line) => progress(`  database slow: ${line}`));
     dbKind = "standin";
   }
   const dbName = `bench_${Date.now()}`;
@@ -108,19 +114,23 @@ async function main(): Promise<void> {
       EXAM_PAPER: "sample",
       EXAM_MINUTES: "60",
       EXAM_LOG_LEVEL: "error",
+      EXAM_LOOP_REPORT_MS: "250",
     },
     /READY (\S+)/,
     profiled("exam-node"),
   );
   children.push(node.child);
   const url = node.match;
+  const loopMax = watchLoopDelay(node.child);
+  const ownDelay = monitorEventLoopDelay({ resolution: 10 });
+  ownDelay.enable();
+  const cpu = cpuMeter({ node: node.child.pid, db: dbKind === "standin" ? children[0]?.pid : undefined });
   const conn = await connectMongo(mongoUri, { dbName });
   // The database's own operation counters (serverStatus opcounters: documents inserted, update and
   // delete statements, queries, other commands), read between phases: operations per candidate.
   const dbOps = async (): Promise<number> => {
     const status = (await conn.db?.admin().command({ serverStatus: 1 })) as
-      | { opcounters?: Record<string, unknown> }
-      | undefined;
+      { opcounters?: Record<string, unknown> } | undefined;
     return Object.values(status?.opcounters ?? {}).reduce<number>((sum, v) => sum + Number(v), 0);
   };
 
@@ -201,12 +211,16 @@ async function main(): Promise<void> {
       ),
   );
   progress("releasing every room");
+  const cpuBeforeRelease = await cpu.now();
+  loopMax.take();
   const releaseAt = Date.now();
   await Promise.all(
     rooms.map((r) => emitAck(proctor, "proctor:release", { sessionId: r.sessionId }, 120_000)),
   );
   await Promise.all(got);
   const startAllPapersMs = Date.now() - releaseAt;
+  const releaseLoopMaxMs = loopMax.take();
+  const releaseCpuMs = await cpu.since(cpuBeforeRelease);
   const opsAfterRelease = await dbOps();
 
   progress(`all papers delivered ${startAllPapersMs} ms after release; answering`);
@@ -215,6 +229,7 @@ async function main(): Promise<void> {
     (i, payload) =>
       emitAck(on[i] as BenchSocket, "attempt:answer", payload);
   const load = await drive(saveOn(sockets), n, attemptIds, k, intervalMs, Math.max(1, questions));
+  const savesLoopMaxMs = loopMax.take();
   progress(`exam node: ${load.saves} saves acknowledged`);
   const opsAfterSaves = await dbOps();
   // Capacity: re-saves of each candidate's own answers (same choices, newer seqs), so the
@@ -244,9 +259,16 @@ async function main(): Promise<void> {
   let capacity: CapacityResult | null = null;
   if (values.capacity) {
     progress("capacity mode: exam node");
-    capacity = await findCapacity(capacitySave(saveOn(sockets), nextSeq), capacityOptions, (st) =>
-      progress(`  node ${JSON.stringify(st)}`),
-    );
+    loopMax.take();
+    ownDelay.reset();
+    capacity = await findCapacity(capacitySave(saveOn(sockets), nextSeq), capacityOptions, (st) => {
+      // A step's latencies include this generator's own stalls: its loop delay is printed beside
+      // the node's, so a slow step can be told apart from a slow node.
+      progress(
+        `  node ${JSON.stringify({ ...st, nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
+      );
+      ownDelay.reset();
+    });
   }
   const rssAfter = await rssKB(node.child.pid);
 
@@ -276,7 +298,7 @@ async function main(): Promise<void> {
   proctor.close();
 
   // Baseline: a bare ack-echo server under the same schedule.
-  const echo = await spawnReady(["scripts/bench-exam.ts", "--echo-server"], {}, /READY (\S+)/);
+  const echo = await spawnReady(["scripts/bench/echo-server.ts"], {}, /READY (\S+)/);
   children.push(echo.child);
   const echoSockets: BenchSocket[] = new Array<BenchSocket>(n);
   await inBatches(
@@ -290,13 +312,17 @@ async function main(): Promise<void> {
   let baselineCapacity: CapacityResult | null = null;
   if (values.capacity) {
     progress("capacity mode: bare socket.io ack-echo baseline");
+    ownDelay.reset();
     baselineCapacity = await findCapacity(
       capacitySave(
         saveOn(echoSockets),
         sockets.map(() => k + 1),
       ),
       capacityOptions,
-      (st) => progress(`  baseline ${JSON.stringify(st)}`),
+      (st) => {
+        progress(`  baseline ${JSON.stringify({ ...st, loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`);
+        ownDelay.reset();
+      },
     );
   }
   for (const s of echoSockets) s.close();
@@ -327,6 +353,10 @@ async function main(): Promise<void> {
       ) / 10,
     loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
     connectSyncMs,
+    // The node's longest event-loop delay while papers went out and during the scheduled saves,
+    // and the CPU time each process spent on the release (work, whatever the machine's load).
+    nodeLoopMaxMs: { release: releaseLoopMaxMs, saves: savesLoopMaxMs },
+    releaseCpuMs,
     ...capacityFields(capacity, baselineCapacity),
     ...(n >= 5_000
       ? {
@@ -354,6 +384,7 @@ async function main(): Promise<void> {
     node: "exam-delivery node (exams+proctoring, fixture scheduling, sample-bank papers)",
     at: new Date().toISOString(),
   };
+  await stopProfile?.();
   const json = JSON.stringify(line);
   process.stdout.write(`${json}\n`);
   await appendFile(path.join(root, "BENCHMARKS.md"), `${json}\n`);
@@ -363,18 +394,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-// ---- baseline mode: a bare socket.io server that acks every answer ----
-if (values["echo-server"]) {
-  const http = createServer();
-  const io = new Server(http, { serveClient: false });
-  io.on("connection", (socket) => {
-    socket.on("attempt:answer", (p: { seq?: number }, ack?: (a: unknown) => void) =>
-      ack?.({ ok: true, data: { seq: p.seq, serverTime: Date.now() } }),
-    );
-  });
-  http.listen(0, "127.0.0.1", () =>
-    process.stdout.write(`READY http://127.0.0.1:${(http.address() as AddressInfo).port}\n`),
-  );
-} else {
-  await main();
-}
+await main();

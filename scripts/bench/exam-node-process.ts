@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startExamNode } from "./exam-node.js";
 
 /**
@@ -5,6 +6,9 @@ import { startExamNode } from "./exam-node.js";
  * SIGKILL, two instances behind Redis). Configured by environment; prints `READY <url>` once
  * listening. Tests may read the environment; the server's config module still reads only what
  * `startExamNode` passes it.
+ *
+ * With EXAM_LOOP_REPORT_MS it also prints `LOOP <maxMs>` that often: the longest event-loop delay
+ * of the interval, so the benchmark can tell a stalled node from a slow database or generator.
  */
 const env = process.env;
 const node = await startExamNode({
@@ -19,6 +23,15 @@ const node = await startExamNode({
   logLevel: env.EXAM_LOG_LEVEL ?? "warn",
 });
 process.stdout.write(`READY ${node.url}\n`);
+const loopReportMs = Number(env.EXAM_LOOP_REPORT_MS ?? 0);
+if (loopReportMs > 0) {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  setInterval(() => {
+    process.stdout.write(`LOOP ${Math.round(delay.max / 1e6)}\n`);
+    delay.reset();
+  }, loopReportMs).unref();
+}
 const shutdown = () => {
   void node.stop().then(() => process.exit(0));
 };

@@ -3,7 +3,8 @@
  * (the database stand-in, the exam node, the ack-echo baseline), and a process's resident memory.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -44,4 +45,99 @@ export async function rssKB(pid: number | undefined): Promise<number> {
   if (!pid) return 0;
   const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+/**
+ * CPU time (user + system) a process has used so far, in ms (0 when unknown). Differences between
+ * phases count work, which a loaded machine does not inflate the way it inflates wall-clock time.
+ */
+export async function cpuMs(pid: number | undefined): Promise<number> {
+  if (!pid) return 0;
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times, on every architecture Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+type CpuSample = { node: number; db: number; load: number };
+
+/** CPU time of the exam node, the database (pid when it runs here) and this load generator. */
+export function cpuMeter(pids: { node: number | undefined; db: number | undefined }) {
+  const now = async (): Promise<CpuSample> => {
+    const own = process.cpuUsage();
+    return { node: await cpuMs(pids.node), db: await cpuMs(pids.db), load: (own.user + own.system) / 1000 };
+  };
+  return {
+    now,
+    async since(before: CpuSample): Promise<CpuSample> {
+      const after = await now();
+      return {
+        node: Math.round(after.node - before.node),
+        db: Math.round(after.db - before.db),
+        load: Math.round(after.load - before.load),
+      };
+    },
+  };
+}
+
+/**
+ * The longest event-loop delay a child reported (its `LOOP <ms>` lines, see exam-node-process.ts)
+ * since the last `take()`.
+ */
+export function watchLoopDelay(child: ChildProcess): { take(): number } {
+  let max = 0;
+  child.stdout?.on("data", (d: Buffer) => {
+    for (const m of d.toString().matchAll(/^LOOP (\d+)$/gm)) max = Math.max(max, Number(m[1]));
+  });
+  return {
+    take(): number {
+      const seen = max;
+      max = 0;
+      return seen;
+    },
+  };
+}
+
+/**
+ * A CPU profile of this process (the load generator) from now until the returned stop, written
+ * into `dir` like `--cpu-prof` would: the generator shares the machine, so its time is part of
+ * every latency it measures.
+ */
+export async function profileSelf(dir: string): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, `load-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+interface SlowCommand {
+  ms: number;
+  command: string;
+  collection?: string;
+  filterFields?: string[];
+  statements?: number;
+  inTransaction?: boolean;
+}
+
+/** Passes each command the stand-in logged as slow (≥ 100 ms on its thread) to `print`, one line each. */
+export function watchSlowCommands(child: ChildProcess, print: (line: string) => void): void {
+  child.stderr?.on("data", (d: Buffer) => {
+    for (const line of d.toString().split("\n")) {
+      if (!line.includes("slow command")) continue;
+      const c = JSON.parse(line) as SlowCommand;
+      const fields = JSON.stringify(c.filterFields ?? []);
+      print(
+        `${c.ms} ms ${c.command} ${c.collection ?? ""} ${fields} ×${c.statements ?? 1}${c.inTransaction ? " (transaction)" : ""}`,
+      );
+    }
+  });
 }
