@@ -95,6 +95,7 @@ export interface CandidateAttemptDto extends ClockDto {
   /** Seqs ≤ lastSeq the server has not received yet (the client replays them from its journal). */
   missingSeqs: number[];
   questions: CandidateQuestion[] | null;
+  /** Only the questions a save has reached; any other question is unanswered and unflagged (seq 0). */
   answers: SavedAnswerDto[];
   /** Earliest moment a candidate may hand in (epoch ms), null before start. */
   earliestSubmitAt: number | null;

@@ -1,4 +1,4 @@
-import type { ClientSession } from "mongoose";
+import type { ClientSession, mongo } from "mongoose";
 import type { CandidateAttemptDto } from "../contracts/exams.js";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
 import { errors } from "../lib/errors.js";
@@ -106,11 +106,15 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
     await core.opts.afterSessionCheck?.(sessionId);
     // The whole room starts in one bulk write of conditional updates (each names the chain head it
     // read), so "everyone starts at once" costs one round trip, not one per candidate. The starts
-    // commit only while the session is still scheduled (claimed in the same transaction).
+    // commit only while the session is still scheduled (claimed in the same transaction). Like a
+    // save (attempt-store's `uncast`), the write goes to the driver as is: every value already has
+    // its stored type and the event its schema's field order; mongoose casting a room's updates
+    // and events cost the node more than building them. `updatedAt` is set as timestamps would.
     let matched = 0;
     if (planned.length) {
       await claimSession(core, sessionId, tx);
-      const res = await Attempts.bulkWrite(
+      const raw = Attempts.collection as unknown as mongo.Collection<{ _id: string }>;
+      const res = await raw.bulkWrite(
         planned.map(({ doc, deadline, event }) => ({
           updateOne: {
             filter: { _id: doc._id, status: doc.status, chainN: doc.chainN, lastSeq: 0 },
@@ -121,6 +125,7 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
                 deadline,
                 chainN: event.n,
                 chainHash: event.hash,
+                updatedAt: at,
               },
               $push: { events: event },
             },

@@ -70,6 +70,27 @@ describe("exam presenters", () => {
     expect(v.deadline).to.equal(null);
   });
 
+  it("when the candidate view is built for a paper with one saved and one flagged question, then it lists only those two", () => {
+    const untouched = { choice: [], seq: 0, flagged: false, flagSeq: 0 };
+    const v = toCandidateAttempt(
+      attempt({
+        questionCount: 4,
+        answers: [
+          untouched,
+          { choice: ["B"], seq: 3, flagged: false, flagSeq: 0 },
+          untouched,
+          { choice: [], seq: 0, flagged: true, flagSeq: 4 },
+        ] as unknown as AttemptLean["answers"],
+      }),
+      now,
+      [0, 1, 2, 3].map((i) => toCandidateQuestion(q, i)),
+    );
+    expect(v.answers).to.deep.equal([
+      { index: 1, choice: ["B"], flagged: false, seq: 3, flagSeq: 0 },
+      { index: 3, choice: [], flagged: true, flagSeq: 4, seq: 0 },
+    ]);
+  });
+
   it("when the candidate view is built in progress, then it carries the server clock, the masked ID and the earliest hand-in", () => {
     const v = toCandidateAttempt(attempt(), now, [toCandidateQuestion(q, 0)]);
     expect(v).to.include({
