@@ -6,7 +6,14 @@ import type { Logger } from "../lib/logger.js";
 import { contentDigest, SignatureError, type MessageView } from "./http-signature.js";
 import type { MessageLog } from "./message-log.js";
 import type { NonceStore } from "./nonce-store.js";
-import { signResponse, verifyRequest, type NodeKey, type TimeWindow, type VerifiedRequest } from "./signed-message.js";
+import { createRefusalBudget, type RefusalBudget, type RefusalBudgetOptions } from "./refusal-budget.js";
+import {
+  signResponse,
+  verifyRequest,
+  type NodeKey,
+  type TimeWindow,
+  type VerifiedRequest,
+} from "./signed-message.js";
 
 /** A peer node as the receiver knows it (hub: a registered province; province: the hub). */
 export interface KnownNode {
@@ -34,7 +41,20 @@ export interface NodeGateOptions {
   window: TimeWindow;
   /** Requests per node key per minute before 429. */
   ratePerMinute: number;
+  /** How many refusals of unauthenticated requests are logged one by one (see refusal-budget.ts). */
+  refusalBudget?: RefusalBudgetOptions;
   now?: () => Date;
+}
+
+/** One budget per message log in the process, shared by every gate writing to it (hub and exchange). */
+const budgets = new WeakMap<MessageLog, RefusalBudget>();
+function budgetFor(log: MessageLog, options?: RefusalBudgetOptions): RefusalBudget {
+  let budget = budgets.get(log);
+  if (!budget) {
+    budget = createRefusalBudget(options);
+    budgets.set(log, budget);
+  }
+  return budget;
 }
 
 /** How a received request looks to the signature checker. */
@@ -59,6 +79,7 @@ export function authenticatedNode(res: Response): AuthenticatedNode {
  */
 export function createNodeGate(options: NodeGateOptions) {
   const now = options.now ?? (() => new Date());
+  const refusals = budgetFor(options.log, options.refusalBudget);
   const passport = new passportModule.Passport();
   const strategy: Strategy = {
     name: "node-signature",
@@ -76,7 +97,11 @@ export function createNodeGate(options: NodeGateOptions) {
           const known = peer as KnownNode | null;
           if (!known) return this.fail({ code: "unknown_key", message: "未登记的节点密钥" }, 401);
           if (!known.active) return this.fail({ code: "node_suspended", message: "节点已被停用" }, 403);
-          this.success({ peer: known.peer, keyId: verified.keyId, verified } satisfies AuthenticatedNode as never);
+          this.success({
+            peer: known.peer,
+            keyId: verified.keyId,
+            verified,
+          } satisfies AuthenticatedNode as never);
         },
         (err: unknown) => {
           if (err instanceof SignatureError) this.fail({ code: err.code, message: err.message }, 401);
@@ -132,6 +157,30 @@ export function createNodeGate(options: NodeGateOptions) {
     code: string | null,
     node: AuthenticatedNode | undefined,
   ): Promise<void> {
+    // A refusal no node signed is logged one by one within its source's budget, and counted
+    // otherwise; the count is logged as one entry at most once a minute. Every authenticated
+    // message is logged.
+    if (!node) {
+      const logged = refusals.admit(req.ip ?? "unknown");
+      const summary = refusals.takeSummary();
+      if (summary)
+        await options.log.append({
+          direction: "in",
+          peer: "unknown",
+          keyId: null,
+          nonce: null,
+          method: "*",
+          target: `未逐条记录的未认证请求 ${summary.count} 条，来自 ${summary.sources} 个来源`,
+          requestDigest: null,
+          requestSignature: null,
+          status: null,
+          responseDigest: null,
+          responseSignature: null,
+          outcome: "refused",
+          code: "unauthenticated_not_logged",
+        });
+      if (!logged) return;
+    }
     await options.log.append({
       direction: "in",
       peer: node?.peer ?? "unknown",
@@ -154,10 +203,19 @@ export function createNodeGate(options: NodeGateOptions) {
     const handler = passport.authenticate(
       "node-signature",
       { session: false },
-      (err: unknown, node: AuthenticatedNode | false, info: { code?: string; message?: string } | undefined, status?: number) => {
+      (
+        err: unknown,
+        node: AuthenticatedNode | false,
+        info: { code?: string; message?: string } | undefined,
+        status?: number,
+      ) => {
         if (err) return next(err);
         if (!node) {
-          const e = new AppError(info?.code ?? "node_unauthenticated", status ?? 401, info?.message ?? "节点认证失败");
+          const e = new AppError(
+            info?.code ?? "node_unauthenticated",
+            status ?? 401,
+            info?.message ?? "节点认证失败",
+          );
           return reply(req, res, e.status, { error: e.toBody() }, "refused", e.code).catch(next);
         }
         res.locals.node = node;

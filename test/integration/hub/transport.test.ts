@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import type { CollectionReceipt } from "../../../server/contracts/hub.js";
-import { createMessageLog, generateNodeKey, signRequest, type NodeKey } from "../../../server/sharing/index.js";
+import {
+  createMessageLog,
+  generateNodeKey,
+  signRequest,
+  type NodeKey,
+} from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
@@ -23,12 +28,21 @@ describe("hub transport: RFC 9421 signed messages", () => {
 
   /** Sends a request signed by `key` over `signedBody`, but carrying `sentBody` (to tamper). */
   async function rawPost(key: NodeKey, signedBody: string, options: { sentBody?: string; now?: Date } = {}) {
-    const { headers } = signRequest(key, { method: "POST", url: collectUrl(), body: signedBody }, options.now);
+    const { headers } = signRequest(
+      key,
+      { method: "POST", url: collectUrl(), body: signedBody },
+      options.now,
+    );
     return fetch(collectUrl(), {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
       body: options.sentBody ?? signedBody,
-    }).then(async (res) => ({ status: res.status, text: await res.text(), headers: res.headers, sent: headers }));
+    }).then(async (res) => ({
+      status: res.status,
+      text: await res.text(),
+      headers: res.headers,
+      sent: headers,
+    }));
   }
 
   it("when a registered province sends a signed batch, then the hub answers with a receipt whose signature verifies and both ends log the message", async () => {
@@ -42,7 +56,12 @@ describe("hub transport: RFC 9421 signed messages", () => {
     const [inbound] = await hubLog().list({ limit: 1 });
     expect(inbound).to.include({ direction: "in", peer: "320000", outcome: "processed", status: 200 });
     const [outbound] = await createMessageLog(provinceDb.conn).list({ limit: 1 });
-    expect(outbound).to.include({ direction: "out", peer: "hub", outcome: "processed", nonce: inbound?.nonce });
+    expect(outbound).to.include({
+      direction: "out",
+      peer: "hub",
+      outcome: "processed",
+      nonce: inbound?.nonce,
+    });
     expect((await hubLog().verify()).ok).to.equal(true);
   });
 
@@ -50,9 +69,15 @@ describe("hub transport: RFC 9421 signed messages", () => {
     const body = JSON.stringify({ batchId: "b-replay", records: [aPassRecord()] });
     const { headers } = signRequest(jiangsu.key, { method: "POST", url: collectUrl(), body });
     const send = () =>
-      fetch(collectUrl(), { method: "POST", headers: { ...headers, "content-type": "application/json" }, body }).then(
-        async (r) => ({ status: r.status, text: await r.text(), signature: r.headers.get("signature") }),
-      );
+      fetch(collectUrl(), {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body,
+      }).then(async (r) => ({
+        status: r.status,
+        text: await r.text(),
+        signature: r.headers.get("signature"),
+      }));
     const first = await send();
     const before = await changes();
     const second = await send();
@@ -74,7 +99,10 @@ describe("hub transport: RFC 9421 signed messages", () => {
   });
 
   it("when a request is signed with a key nobody registered, then it is refused as unknown_key and logged", async () => {
-    const res = await rawPost(generateNodeKey(), JSON.stringify({ batchId: "b-unknown", records: [aPassRecord()] }));
+    const res = await rawPost(
+      generateNodeKey(),
+      JSON.stringify({ batchId: "b-unknown", records: [aPassRecord()] }),
+    );
     expect(res.status).to.equal(401);
     expect(JSON.parse(res.text)).to.nested.include({ "error.code": "unknown_key" });
     const [entry] = await hubLog().list({ limit: 1 });
@@ -97,7 +125,11 @@ describe("hub transport: RFC 9421 signed messages", () => {
   });
 
   it("when a request carries no signature at all, then it is refused as signature_missing", async () => {
-    const res = await fetch(collectUrl(), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await fetch(collectUrl(), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(res.status).to.equal(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).to.equal("signature_missing");
   });
@@ -105,8 +137,37 @@ describe("hub transport: RFC 9421 signed messages", () => {
   it("when the operator suspends a node, then its next request is refused as node_suspended", async () => {
     const other = await aRegisteredProvince(hub, "330000", provinceDb.conn);
     await hub.registry.setStatus("330000", "suspended");
-    const res = await rawPost(other.key, JSON.stringify({ batchId: "b-susp", records: [aPassRecord({ province: "330000" })] }));
+    const res = await rawPost(
+      other.key,
+      JSON.stringify({ batchId: "b-susp", records: [aPassRecord({ province: "330000" })] }),
+    );
     expect(res.status).to.equal(403);
     expect(JSON.parse(res.text)).to.nested.include({ "error.code": "node_suspended" });
+  });
+
+  it("when one sender floods the hub with unsigned requests, then each is refused but only its budget is logged one by one, and a signed message after them is logged", async () => {
+    const logged = () => hub.node.ctx.conn.collection("message_log").countDocuments();
+    const before = await logged();
+    const statuses = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await fetch(collectUrl(), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(new Set(statuses)).to.deep.equal(new Set([401]));
+    // At most the source's 10 a minute (fewer when the tests above spent some of them).
+    expect((await logged()) - before).to.be.at.most(10);
+    const answer = await jiangsu.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+      batchId: "b-after-flood",
+      records: [aPassRecord()],
+    });
+    expect(answer.status).to.equal(200);
+    const [entry] = await hubLog().list({ limit: 1 });
+    expect(entry).to.include({ peer: "320000", outcome: "processed" });
+    expect((await hubLog().verify()).ok).to.equal(true);
   });
 });
