@@ -248,7 +248,12 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
       "Performing an update on the path '_id' would modify the immutable field '_id'",
     );
   }
-  checkUpdatedSize(after);
+  // Only an operator update is bounded from its own text; a replacement or pipeline is measured.
+  checkUpdatedSize(
+    after,
+    doc,
+    Array.isArray(spec.update) || isReplacement(spec.update) ? undefined : spec.update,
+  );
   return after;
 }
 

@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { Double, EJSON, Int32, Long, ObjectId, serialize } from "bson";
 import { applyUpdate } from "../src/query.js";
 import { sameBson } from "../src/storage/values.js";
+import { growthBound } from "../src/update/size-bound.js";
+import { rejection, useStandinDatabase } from "./standin-fixtures.js";
 
 /**
  * What an update costs the stand-in: it copies only what it changes (a stored attempt with a
@@ -97,5 +99,37 @@ describe("mongo-standin: update copies", () => {
       const bytes = Buffer.from(serialize({ v: a })).equals(serialize({ v: b }));
       expect(sameBson(a, b), `${EJSON.stringify({ a, b } as never)}`).to.equal(bytes);
     }
+  });
+});
+
+describe("mongo-standin: the 16 MB limit of an updated document", () => {
+  const t = useStandinDatabase("standin_size_bound");
+
+  it("when an update names plain paths, then what it can add is bounded; a $[] path or $rename is measured instead", () => {
+    const bound = growthBound({
+      $set: { "answers.3.choice": ["A"], "answers.3.seq": 4 },
+      $push: { events: { n: 4, type: "answer" } },
+      $max: { lastSeq: 4 },
+    });
+    expect(bound).to.be.a("number").and.to.be.below(1000);
+    expect(growthBound({ $set: { "answers.$[].seq": 0 } })).to.equal(null);
+    expect(growthBound({ $rename: { a: "b" } })).to.equal(null);
+    // An index past the end pads with nulls: three million of them are over the limit on their own.
+    expect(growthBound({ $set: { "list.3000000": 1 } })).to.be.above(16 * 1024 * 1024);
+  });
+
+  it("when a document updated before is grown past 16 MB, then the update fails with 17419 and the document is unchanged", async () => {
+    const coll = t.db.collection<{ _id: string; list: string[]; n: number }>("sized");
+    await coll.insertOne({ _id: "d", list: [], n: 0 });
+    await coll.updateOne({ _id: "d" }, { $inc: { n: 1 } });
+    const big = "x".repeat(9 * 1024 * 1024);
+    await coll.updateOne({ _id: "d" }, { $push: { list: big } });
+    const second = await rejection(coll.updateOne({ _id: "d" }, { $push: { list: big } }));
+    expect(second.code).to.equal(17419);
+    const padded = await rejection(coll.updateOne({ _id: "d" }, { $set: { "list.3000000": 1 } }));
+    expect(padded.code).to.equal(17419);
+    const doc = await coll.findOne({ _id: "d" });
+    expect(doc?.n).to.equal(1);
+    expect(doc?.list).to.have.length(1);
   });
 });

@@ -4,6 +4,7 @@ import { idIndexSpec, Index } from "../indexes.js";
 import { applyUpdate, seedFromFilter, shape, type UpdateSpec } from "../query.js";
 import { sameBson, valueKey, withId, type Doc } from "../storage/values.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
+import { rememberSize } from "../update/size-bound.js";
 import { namespaceOf, type CommandContext, type Handler } from "./context.js";
 import { findHinted } from "./plan.js";
 
@@ -88,6 +89,8 @@ const insert: Handler = (command, ctx) => {
         "BadValue",
         `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_BYTES}`,
       );
+    // Its first update then needs no measuring (size-bound.ts).
+    rememberSize(doc, size);
     insertOne(ns, doc, ctx);
     n += 1;
   });

@@ -4,6 +4,7 @@ import type { FilterCompiler } from "../positional.js";
 import { deepClone, isPlainObject, type Doc } from "../storage/values.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
 import { NON_CREATING, OPERATORS } from "./operators.js";
+import { growthBound, knownSize, rememberSize } from "./size-bound.js";
 import {
   checkConflicts,
   checkPath,
@@ -152,12 +153,23 @@ function rename(doc: Doc, from: string[], to: string[]): void {
   putField(target.container, target.key, value);
 }
 
-/** The server's limit on a document an update produces (17419). */
-export function checkUpdatedSize(doc: Doc): void {
+/**
+ * The server's limit on a document an update produces (17419). With the document `before` the
+ * update and the operator `update` that produced `doc`, a known size of `before` plus the most
+ * the update can add (size-bound.ts) settles it without measuring `doc` when far from the limit.
+ */
+export function checkUpdatedSize(doc: Doc, before?: Doc, update?: Document): void {
+  const previous = before ? knownSize(before) : undefined;
+  const growth = previous !== undefined && update ? growthBound(update) : null;
+  if (previous !== undefined && growth !== null && previous + growth <= MAX_BSON_BYTES) {
+    rememberSize(doc, previous + growth);
+    return;
+  }
   const size = calculateObjectSize(doc);
   if (size > MAX_BSON_BYTES)
     throw new CommandError(
       "Location17419",
       `Resulting document after update is larger than ${MAX_BSON_BYTES}`,
     );
+  rememberSize(doc, size);
 }
