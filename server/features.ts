@@ -117,12 +117,6 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
           (await bank.service.getCurrentBlueprint(categoryCode))?.retake ?? null,
       },
       // A seat back online may end a room-wide outage: the console then proposes the credit.
-      // With automatic issue, a publication issues the session's pending certificates.
-      onResultsPublished: (sessionId) => {
-        void certificates.facade.issuance
-          .onResultsPublished(sessionId)
-          .catch((err: unknown) => ctx.logger.warn({ err, sessionId }, "automatic issue after publication failed"));
-      },
       onSeatBack: (sessionId) => {
         void room.proctoring
           .checkOutage(sessionId)

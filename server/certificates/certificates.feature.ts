@@ -208,6 +208,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     async start() {
       await signing.start();
       ctx.events.subscribe("exam.passed", (e) => issuance.onExamPassed(e));
+      ctx.events.subscribe("exam.results_published", (e) => issuance.onResultsPublished(e.sessionId));
       timer = setInterval(lapseCheck, deps.lapseCheckMs ?? 3_600_000);
       timer.unref();
     },

@@ -21,5 +21,13 @@ export interface DomainEvents extends CertificateEvents {
     /** GB/T 2260 province code of the node that ran the exam. */
     provinceCode: string;
   };
+  /**
+   * A session's results were published (成绩发布), written with the publication; with automatic
+   * issue the certificates feature then issues the session's pending certificates.
+   */
+  "exam.results_published": {
+    sessionId: string;
+    publishedAt: string;
+  };
 }
 export type DomainEventName = keyof DomainEvents;

@@ -20,8 +20,6 @@ export interface ExamsFeatureDeps {
   outboxPollMs?: number;
   /** Told when a candidate's seat came back online (the proctor console proposes outage credit). */
   onSeatBack?: (sessionId: string) => void;
-  /** Told after a session's results are published (certificates may then be issued automatically). */
-  onResultsPublished?: (sessionId: string) => void;
 }
 
 export interface ExamsFeature {
@@ -59,7 +57,7 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
     exams,
     scheduling: deps.scheduling,
     audit: deps.audit,
-    onPublished: deps.onResultsPublished,
+    onOutbox: () => outbox.kick(),
   });
   const sweeper = createDeadlineSweeper(() => exams.sweepOnce(), ctx.logger, deps.sweepIntervalMs);
   // Every 10 s this instance says it is alive; seats it holds go "disconnected" when it stops (see PRESENCE_STALE_MS).

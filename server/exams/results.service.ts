@@ -5,6 +5,7 @@ import type { ExamSessionDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { formatLocal } from "../lib/local-time.js";
+import { enqueueEvent } from "../lib/outbox.js";
 import type { ReportAttempt } from "./report.js";
 import type { Actor, AuditPort, SchedulingPort } from "./ports.js";
 import { buildSessionReport } from "./report.js";
@@ -46,8 +47,8 @@ export function createResultsService(
     scheduling: SchedulingPort;
     audit: AuditPort;
     now?: () => Date;
-    /** Told after a publication commits (certificates may then be issued automatically). */
-    onPublished?: (sessionId: string) => void;
+    /** Told after a publication commits, so the outbox delivers its event without waiting for a poll. */
+    onOutbox?: () => void;
   },
 ) {
   const records = createResultRecords(ctx.conn);
@@ -104,9 +105,18 @@ export function createResultsService(
       const at = now();
       const draft = await currentReport(sessionId);
       const report: SessionReportDto = { ...draft, publishedAt: at.toISOString(), publishedBy: actor.name };
-      // Publication, official results and the audit entry commit together or not at all.
+      // Publication, official results, the audit entry and the outbox event commit together or not
+      // at all: automatic certificate issue follows the event, so a crash right after the commit
+      // delays it until the outbox is delivered again instead of losing it.
       await deps.audit.transaction(async (tx) => {
         await records.publish(tx, sessionId, at, actor.name, report);
+        await enqueueEvent(
+          ctx.conn,
+          tx,
+          "exam.results_published",
+          { sessionId, publishedAt: at.toISOString() },
+          `exam.results_published:${sessionId}`,
+        );
         await deps.audit.append(tx, {
           action: "exam.results_published",
           actor: { id: actor.id, kind: actor.kind, name: actor.name },
@@ -117,7 +127,7 @@ export function createResultsService(
           },
         });
       });
-      deps.onPublished?.(sessionId);
+      deps.onOutbox?.();
       return report;
     },
 

@@ -53,6 +53,8 @@ export function outboxModel(conn: Connection): Model<OutboxDoc> {
 /** Whose each event is: the compiler makes every new event name its subject. */
 const SUBJECT: { [K in DomainEventName]: (payload: DomainEvents[K]) => string } = {
   "exam.passed": (p) => p.idNumber.toUpperCase(),
+  // A session's event, not a person's: nothing else of the session's is ordered after it.
+  "exam.results_published": (p) => `session:${p.sessionId}`,
   "certificate.issued": (p) => p.record.holder.idNumber,
   "certificate.status_changed": (p) => p.record.holder.idNumber,
 };
