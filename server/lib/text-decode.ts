@@ -23,6 +23,15 @@ const BOMS: { bytes: number[]; encoding: string }[] = [
 
 const GB_FAMILY = /^(gb2312|gbk|gb18030|cp936|x-gbk|euc-cn)$/i;
 
+/** Counts decoded pieces and the longest one, so tests can check that a file is not held as one string. */
+export const decodeWork = { pieces: 0, longest: 0 };
+
+function counted(text: string): string {
+  decodeWork.pieces++;
+  decodeWork.longest = Math.max(decodeWork.longest, text.length);
+  return text;
+}
+
 /** Decodes `bytes` (see the module comment); `xml` enables the XML declaration check. */
 export function decodeImportBytes(bytes: Buffer, opts: { xml?: boolean } = {}): DecodedText {
   const bom = BOMS.find((b) => b.bytes.every((v, i) => bytes[i] === v));
@@ -47,7 +56,87 @@ export function decodeImportBytes(bytes: Buffer, opts: { xml?: boolean } = {}): 
     };
   }
   const notes = decoded.encoding === "utf-8" ? [] : [`文件按 ${decoded.encoding.toUpperCase()} 编码读取`];
-  return { ok: true, text: normaliseLineEndings(decoded.text), encoding: decoded.encoding, notes };
+  return { ok: true, text: normaliseLineEndings(counted(decoded.text)), encoding: decoded.encoding, notes };
+}
+
+/** A fault found while decoding a file piece by piece (see decodeImportChunks). */
+export class TextDecodeRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TextDecodeRefusal";
+  }
+}
+
+/** A file whose encoding is known, decoded a piece at a time when read. */
+export type DecodedChunks =
+  { ok: true; encoding: string; notes: string[]; chunks(): Generator<string> } | { ok: false; error: string };
+
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Like decodeImportBytes, with the same encoding decisions, but the text is never held whole: the
+ * encoding is found from the BOM, the declaration, the NUL pattern or a validation pass over the
+ * bytes (buffer.isUtf8, no text built), and chunks() then decodes 64 KB at a time. What can only
+ * be known from all of the text (a control character, GB18030 that does not read as Chinese)
+ * throws TextDecodeRefusal when it is met, so a caller that reads everything before acting (the
+ * question import's checking pass) still refuses the file. Line endings are left to the parser.
+ */
+export function decodeImportChunks(bytes: Buffer, opts: { xml?: boolean } = {}): DecodedChunks {
+  const bom = BOMS.find((b) => b.bytes.every((v, i) => bytes[i] === v));
+  let encoding: string;
+  let from = 0;
+  let gbDeclared = false;
+  if (bom) {
+    encoding = bom.encoding;
+    from = bom.bytes.length;
+  } else {
+    const utf16 = sniffUtf16(bytes);
+    const declared = opts.xml && !utf16 ? declaredXmlEncoding(bytes) : null;
+    if (utf16) encoding = utf16;
+    else if (declared && GB_FAMILY.test(declared)) {
+      encoding = "gb18030";
+      gbDeclared = true;
+    } else if (declared && !/^utf-?8$/i.test(declared) && !/^us-ascii$/i.test(declared))
+      return { ok: false, error: `XML 声明的编码 ${declared} 不受支持（请用 UTF-8、UTF-16 或 GB18030/GBK）` };
+    else if (isUtf8(bytes)) encoding = "utf-8";
+    else if (declared !== null) return { ok: false, error: "XML 声明为 UTF-8，但文件内容不是合法的 UTF-8" };
+    else encoding = "gb18030";
+  }
+  const notes = encoding === "utf-8" ? [] : [`文件按 ${encoding.toUpperCase()} 编码读取`];
+  function* chunks(): Generator<string> {
+    const decoder = iconv.getDecoder(encoding);
+    const gb = encoding === "gb18030" ? { nonAscii: 0, chinese: 0 } : null;
+    let line = 1;
+    const check = (text: string): string => {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 0x0a) line++;
+        else if (c < 0x20 && c !== 0x09 && c !== 0x0d)
+          throw new TextDecodeRefusal(`文件含控制字符（第 ${line} 行），不是文本文件或编码无法识别`);
+        else if (gb && c >= 0x80 && (c < 0xdc00 || c > 0xdfff)) {
+          // (A low surrogate is the second half of a character already counted.)
+          if (c === 0xfffd)
+            throw new TextDecodeRefusal(
+              "文件编码无法识别：既不是 UTF-8，也不是 GB18030/GBK（请另存为 UTF-8）",
+            );
+          gb.nonAscii++;
+          if (looksChinese(c)) gb.chinese++;
+        }
+      }
+      return text;
+    };
+    for (let at = from; at < bytes.length; at += CHUNK_BYTES) {
+      const text = decoder.write(bytes.subarray(at, Math.min(at + CHUNK_BYTES, bytes.length)));
+      if (text) yield check(counted(text));
+    }
+    const rest = decoder.end();
+    if (rest) yield check(rest);
+    if (gb && !gbDeclared && gb.nonAscii > 0 && gb.chinese / gb.nonAscii < 0.8)
+      throw new TextDecodeRefusal(
+        "文件编码无法识别：不是 UTF-8，按 GB18030/GBK 解读也不像中文文本（请另存为 UTF-8）",
+      );
+  }
+  return { ok: true, encoding, notes, chunks };
 }
 
 /** CRLF and lone CR become LF (one linear pass). */
@@ -81,19 +170,23 @@ function decodeGb(bytes: Buffer, declared: boolean): { text: string; encoding: s
       return { error: "文件编码无法识别：既不是 UTF-8，也不是 GB18030/GBK（请另存为 UTF-8）" };
     if (c < 0x80) continue;
     nonAscii++;
-    if (
-      (c >= 0x4e00 && c <= 0x9fff) ||
-      (c >= 0x3000 && c <= 0x303f) ||
-      (c >= 0xff00 && c <= 0xffef) ||
-      (c >= 0x2010 && c <= 0x2027) ||
-      c === 0xb7 ||
-      (c >= 0x2460 && c <= 0x24ff)
-    )
-      chinese++;
+    if (looksChinese(c)) chinese++;
   }
   if (!declared && nonAscii > 0 && chinese / nonAscii < 0.8)
     return { error: "文件编码无法识别：不是 UTF-8，按 GB18030/GBK 解读也不像中文文本（请另存为 UTF-8）" };
   return { text, encoding: "gb18030" };
+}
+
+/** CJK ideographs and the punctuation Chinese text uses. */
+function looksChinese(c: number): boolean {
+  return (
+    (c >= 0x4e00 && c <= 0x9fff) ||
+    (c >= 0x3000 && c <= 0x303f) ||
+    (c >= 0xff00 && c <= 0xffef) ||
+    (c >= 0x2010 && c <= 0x2027) ||
+    c === 0xb7 ||
+    (c >= 0x2460 && c <= 0x24ff)
+  );
 }
 
 /** BOM-less UTF-16 shows as NUL bytes in every other position wherever the text is ASCII. */

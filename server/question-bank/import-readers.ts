@@ -3,7 +3,12 @@ import type { BlueprintInput, ImportFormat } from "../contracts/question-bank.js
 import { readCsvRows } from "../lib/csv.js";
 import { checkHeader, readQuestionRows, rowToItem } from "./csv.parser.js";
 import { readGift } from "./gift.parser.js";
-import { decodeImportBytes, normaliseLineEndings } from "../lib/text-decode.js";
+import {
+  decodeImportBytes,
+  decodeImportChunks,
+  normaliseLineEndings,
+  TextDecodeRefusal,
+} from "../lib/text-decode.js";
 import { readMoodleXml } from "./moodle-xml.parser.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
 import { FileRefusal, refuseRepeatedRefs } from "./parsed-item.js";
@@ -84,6 +89,21 @@ export function openImportFile(
     const items = () => deduped(xlsxItems(bytes, defaults));
     return { format, fileErrors: [], notes: [], blueprints: [], items, syncItems: null };
   }
+  if (format === "moodle_xml" && Buffer.isBuffer(file.content)) {
+    // Decoded a piece at a time as saxes reads it: the file's text is never held whole.
+    const decoded = decodeImportChunks(file.content, { xml: true });
+    if (!decoded.ok) return refused(decoded.error);
+    const { chunks } = decoded;
+    const syncItems = () => dedupedSync(readMoodleXml(refusing(chunks), defaults));
+    return {
+      format,
+      fileErrors: [],
+      notes: decoded.notes,
+      blueprints: [],
+      items: () => deduped(syncItems()),
+      syncItems,
+    };
+  }
   let text: string;
   const notes: string[] = [];
   if (typeof file.content === "string") text = normaliseLineEndings(file.content.replace(/^\uFEFF/, ""));
@@ -113,6 +133,16 @@ export function openImportFile(
   };
   const syncItems = () => dedupedSync(read());
   return { format, fileErrors: [], notes, blueprints: [], items: () => deduped(syncItems()), syncItems };
+}
+
+/** The decoder's late refusals (a control character, text that is not Chinese) as the file's refusal. */
+function* refusing(chunks: () => Generator<string>): Generator<string> {
+  try {
+    yield* chunks();
+  } catch (err) {
+    if (err instanceof TextDecodeRefusal) throw new FileRefusal(err.message);
+    throw err;
+  }
 }
 
 function csvItems(text: string, defaults: ImportDefaults): Iterable<ParsedItem> {

@@ -57,8 +57,14 @@ interface El {
 /** Counts the units of work the parser does, so tests can check it grows linearly with the input. */
 export const xmlWork = { questions: 0, chunks: 0, chars: 0 };
 
-/** Reads Moodle XML (already decoded) question by question; throws FileRefusal for file-level faults. */
-export function* readMoodleXml(xml: string, defaults: ImportDefaults = {}): Generator<ParsedItem> {
+/**
+ * Reads Moodle XML question by question, from its decoded text or from decoded pieces of it (so a
+ * large file is never held as one string); throws FileRefusal for file-level faults.
+ */
+export function* readMoodleXml(
+  xml: string | Iterable<string>,
+  defaults: ImportDefaults = {},
+): Generator<ParsedItem> {
   const parser = new SaxesParser({ position: true });
   const ready: ParsedItem[] = [];
   let error: string | null = null;
@@ -121,9 +127,9 @@ export function* readMoodleXml(xml: string, defaults: ImportDefaults = {}): Gene
     ready.push(readQuestion(el, questionLine, index, chapter, defaults));
   });
 
-  for (let pos = 0; pos < xml.length && !error; pos += CHUNK) {
+  for (const chunk of typeof xml === "string" ? slices(xml) : xml) {
+    if (error) break;
     xmlWork.chunks++;
-    const chunk = xml.slice(pos, pos + CHUNK);
     xmlWork.chars += chunk.length;
     parser.write(chunk);
     // Items flow on chunk by chunk; a fault found later throws FileRefusal, and the importer's checking
@@ -134,6 +140,10 @@ export function* readMoodleXml(xml: string, defaults: ImportDefaults = {}): Gene
   if (error) throw new FileRefusal(error);
   if (!sawQuiz) throw new FileRefusal("缺少 <quiz> 根元素，不是 Moodle XML 题目文件");
   yield* ready.splice(0);
+}
+
+function* slices(text: string): Generator<string> {
+  for (let pos = 0; pos < text.length; pos += CHUNK) yield text.slice(pos, pos + CHUNK);
 }
 
 /** Parses a whole Moodle XML file (see `readMoodleXml`). */

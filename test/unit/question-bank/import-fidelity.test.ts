@@ -105,6 +105,39 @@ describe("question import fidelity (issue 15): Moodle XML text, images and hosti
   }
 });
 
+describe("question import fidelity (issue 15): Moodle XML read a piece at a time", () => {
+  const question = (n: number) =>
+    `<question type="truefalse"><name><text>LATE-${n}</text></name><questiontext format="plain_text"><text>第 ${n} 题：出车前应检查轮胎气压。</text></questiontext>` +
+    `<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer></question>\n`;
+  const file = (middle: string) =>
+    Buffer.from(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n${Array.from({ length: 800 }, (_, i) => question(i)).join("")}${middle}${question(9999)}</quiz>\n`,
+    );
+
+  it("when a control character sits past the first pieces, then the file is refused naming its line and no item is read", () => {
+    const parsed = parseImportFile({ name: "late.xml", content: file("\u0001\n") }, defaults);
+    expect(parsed.fileErrors).to.deep.equal(["文件含控制字符（第 803 行），不是文本文件或编码无法识别"]);
+    expect(parsed.items).to.deep.equal([]);
+  });
+
+  it("when undeclared bytes are not UTF-8 and do not read as Chinese GB18030, then the file is refused after all its pieces", () => {
+    const bytes = file("");
+    const latin1 = Buffer.concat([
+      bytes.subarray(0, bytes.length - 20),
+      Buffer.from("é\u00e8\u00ea", "latin1"),
+      bytes.subarray(bytes.length - 20),
+    ]);
+    const parsed = parseImportFile(
+      {
+        name: "latin.xml",
+        content: Buffer.concat([Buffer.from("<quiz>"), latin1.subarray(latin1.indexOf("<quiz>") + 6)]),
+      },
+      defaults,
+    );
+    expect(parsed.fileErrors.join()).to.contain("文件编码无法识别");
+  });
+});
+
 describe("question import fidelity (issue 15): CSV encodings and formula cells", () => {
   it("when a CSV is GBK-encoded, then it decodes to the right Chinese text and the report says which encoding", () => {
     const parsed = parseImportFile(fixture("questions-gbk.csv"));

@@ -8,6 +8,7 @@ import { openImportFile, parseImportFile } from "../../../server/question-bank/i
 import { xmlWork } from "../../../server/question-bank/moodle-xml.parser.js";
 import { toGift, toMoodleXml } from "../../../server/question-bank/question-export.js";
 import { jsonWork } from "../../../server/question-bank/roadcert.parser.js";
+import { decodeWork } from "../../../server/lib/text-decode.js";
 
 // Issue 15, scale: linear behaviour shown by counting the work each reader does, never by timing.
 function questions(n: number): QuestionInput[] {
@@ -44,6 +45,20 @@ describe("question import scale (issue 15): work grows linearly with the input",
     const small = work(1000);
     const large = work(4000);
     expect(large.chars / small.chars).to.be.closeTo(large.length / small.length, 0.01);
+  });
+
+  it("when a Moodle XML file arrives as bytes, then it is decoded and read 64 KB at a time, never held as one string", () => {
+    reset(decodeWork);
+    reset(xmlWork);
+    const xml = toMoodleXml(questions(3000));
+    const bytes = Buffer.from(xml);
+    const parsed = parseImportFile({ name: "x.xml", content: bytes }, { categories: ["01001"] });
+    expect(parsed.fileErrors).to.deep.equal([]);
+    expect(parsed.items.filter((i) => i.outcome === "ok")).to.have.length(3000);
+    expect(bytes.length).to.be.above(1_000_000);
+    expect(decodeWork.longest).to.be.at.most(64 * 1024);
+    expect(decodeWork.pieces).to.equal(Math.ceil(bytes.length / (64 * 1024)));
+    expect(xmlWork.chars).to.equal(xml.length);
   });
 
   it("when a roadcert JSON file grows fourfold, then each question is parsed only when reached and each character scanned once per pass", () => {
