@@ -18,6 +18,7 @@ import { authenticatedNode, type MessageLog, type NodeGate, type NodeKey } from 
 import type { CatalogService } from "./catalog.service.js";
 import type { CollectionService } from "./collection.service.js";
 import { OPENAPI_DOCUMENTS } from "./openapi.js";
+import { toMessageLogEntryDto, toRejectionEntryDto } from "./presenters.js";
 import type { RegistryService } from "./registry.service.js";
 import type { StatusListService } from "./status-lists.js";
 import { buildTrustList, TRUST_LIST_REFRESH_SECONDS } from "./trust-list.js";
@@ -142,14 +143,16 @@ export function hubAdminRouter(deps: {
   });
   r.get("/hub/messages", operator, async (req, res) => {
     const q = parse(ListQuery, req.query);
-    res.json(await deps.log.list({ peer: q.province, beforeSeq: q.beforeSeq, limit: q.limit }));
+    const entries = await deps.log.list({ peer: q.province, beforeSeq: q.beforeSeq, limit: q.limit });
+    res.json(entries.map(toMessageLogEntryDto));
   });
   r.get("/hub/messages/verify", operator, async (_req, res) => {
     res.json(await deps.log.verify());
   });
   r.get("/hub/rejections", operator, async (req, res) => {
     const q = parse(ListQuery, req.query);
-    res.json(await deps.collection.rejections({ province: q.province, limit: q.limit }));
+    const rejections = await deps.collection.rejections({ province: q.province, limit: q.limit });
+    res.json(rejections.map(toRejectionEntryDto));
   });
   r.get("/hub/lookups", operator, async (req, res) => {
     const q = parse(ListQuery, req.query);

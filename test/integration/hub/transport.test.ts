@@ -7,6 +7,7 @@ import {
   type NodeKey,
 } from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
+import { staffAgent } from "../../helpers/auth.js";
 import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
 describe("hub transport: RFC 9421 signed messages", () => {
@@ -169,5 +170,50 @@ describe("hub transport: RFC 9421 signed messages", () => {
     const [entry] = await hubLog().list({ limit: 1 });
     expect(entry).to.include({ peer: "320000", outcome: "processed" });
     expect((await hubLog().verify()).ok).to.equal(true);
+  });
+
+  it("when the operator lists the message log and the rejections, then each entry carries exactly the fields its page shows", async () => {
+    const operator = await staffAgent(hub.node, { roles: ["hub_operator"] });
+    const bad = aPassRecord({ idNumber: "110101199003070000" });
+    await jiangsu.client.call("POST", "/api/hub/v1/collection/records", {
+      batchId: "b-listed",
+      records: [bad],
+    });
+    const messages = (await operator.agent.get("/api/hub/messages").expect(200)).body as Record<
+      string,
+      unknown
+    >[];
+    expect(messages.length).to.be.greaterThan(0);
+    for (const m of messages)
+      expect(Object.keys(m).sort()).to.deep.equal(
+        [
+          "at",
+          "code",
+          "direction",
+          "hash",
+          "keyId",
+          "method",
+          "nonce",
+          "outcome",
+          "peer",
+          "seq",
+          "status",
+          "target",
+        ].sort(),
+      );
+    const rejections = (await operator.agent.get("/api/hub/rejections").expect(200)).body as Record<
+      string,
+      unknown
+    >[];
+    expect(rejections.length).to.be.greaterThan(0);
+    for (const r of rejections)
+      expect(Object.keys(r).sort()).to.deep.equal([
+        "at",
+        "batchId",
+        "reasons",
+        "recordId",
+        "sourceProvince",
+        "version",
+      ]);
   });
 });
