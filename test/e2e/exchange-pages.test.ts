@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import type { CollectionReceipt } from "../../server/contracts/hub.js";
 import { createMessageLog, createNodeClient, loadOrCreateNodeKey } from "../../server/sharing/index.js";
 import { createStaff } from "../helpers/auth.js";
-import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { launchBrowser, loginThroughForm, openContext, reloadUntilVisible, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { aCertificateRecord, aNewIdNumber, aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
 
@@ -79,8 +79,8 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       await screenshot(bj.page, "exchange-filing-sent");
       const caseId = bj.page.url().split("/").at(-1)!;
 
-      await js.page.goto("/exchange/inbox");
-      await js.page.getByText("周师傅").waitFor({ timeout: 20_000 });
+      // The in-box reads its list once on load; 江苏 pulls every EXCHANGE_POLL_MS, so reload.
+      await reloadUntilVisible(js.page, "/exchange/inbox", js.page.getByText("周师傅"), "江苏's in-box lists the filing");
       await screenshot(js.page, "exchange-inbox");
       await js.page.goto(`/exchange/cases/${caseId}`);
       await js.page.locator('[data-test="case-acknowledge"]').click();

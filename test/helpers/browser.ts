@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -61,15 +61,30 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
+/** Logs a staff user in through the login form (one copy, shared with `npm run screenshots`). */
+export { loginThroughForm } from "../../scripts/browser-login.js";
+
 /**
- * Logs a staff user in through the login form as a person would: opening `/` redirects to the
- * login page, and a successful login returns to `/`.
+ * Opens `url` until `target` shows, at most `tries` times: for a page that reads its data once on
+ * load (no live updates), so a change made elsewhere (another node's message arriving) only shows
+ * after a reload. Throws, naming `what`, when it never shows.
  */
-export async function loginThroughForm(page: Page, username: string, password: string): Promise<void> {
-  await page.goto("/");
-  await page.waitForURL(/\/login/);
-  await page.locator('[data-test="username"]').fill(username);
-  await page.locator('[data-test="password"]').fill(password);
-  await page.locator('[data-test="login-submit"]').click();
-  await page.waitForURL((url) => url.pathname === "/");
+export async function reloadUntilVisible(
+  page: Page,
+  url: string,
+  target: Locator,
+  what: string,
+  tries = 40,
+): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    await page.goto(url);
+    // The list is fetched after the page has loaded: give it a moment rather than looking once.
+    const shown = await target
+      .first()
+      .waitFor({ timeout: 1_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (shown) return;
+  }
+  throw new Error(`${what}: not shown after ${tries} loads of ${url}`);
 }
