@@ -18,6 +18,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { fetchHubIdentity, registerProvinces } from "./demo-hub-registration.js";
+import { seedNetworkHistory } from "./demo-network-history.js";
 import { demoPassword, demoPasswordFile } from "./demo-password.js";
 import { demoPorts } from "./demo-ports.js";
 import type { DemoSeedOutcome } from "./demo-seeds.js";
@@ -156,6 +157,9 @@ function startChild(spec: NodeSpec, dataDir: string, logDir: string, secret: str
   return { spec, child, exited, ready };
 }
 
+/** Set once the hub has registered the provinces' keys (see forTerminal). */
+let hubKnowsProvinces = false;
+
 /**
  * What of a node's output reaches the terminal: pino lines at warn (40) or above, as one readable
  * line, and any non-JSON output (a crash trace). The full log is in the node's log file.
@@ -163,8 +167,12 @@ function startChild(spec: NodeSpec, dataDir: string, logDir: string, secret: str
 function forTerminal(line: string): string | null {
   if (!line.startsWith("{")) return line.trim() ? line : null;
   try {
-    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: { message?: unknown } };
+    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: { message?: unknown }; error?: unknown };
     if (typeof entry.level === "number" && entry.level < 40) return null;
+    // Until the hub registers the provinces their records queue, refused as from an unknown key:
+    // expected at every first start, so kept to the log file.
+    if (!hubKnowsProvinces && entry.msg === "outbox delivery failed" && typeof entry.error === "string" && entry.error.includes("unknown_key"))
+      return null;
     const level = typeof entry.level === "number" && entry.level >= 50 ? "错误" : "警告";
     const cause = typeof entry.err?.message === "string" ? `: ${entry.err.message}` : "";
     return `${level} ${typeof entry.msg === "string" ? entry.msg : ""}${cause}`;
@@ -290,6 +298,7 @@ async function main(): Promise<void> {
       .find((l) => l.username === "hub_operator");
     // A failed registration leaves a working network whose records queue at the provinces; it is
     // reported, not fatal (the operator can register the keys on the hub's page).
+    let registered = false;
     try {
       if (!operator) throw new Error("未找到全国中心运维账号");
       const nodes = await registerProvinces(
@@ -298,8 +307,23 @@ async function main(): Promise<void> {
         children.slice(1).map((c) => ({ url: `http://127.0.0.1:${c.spec.port}`, name: c.spec.label })),
       );
       console.log(`全国中心已登记省级节点：${nodes.map((n) => `${n.name} (密钥 ${n.nodeKeys.at(-1)?.keyId.slice(0, 12) ?? "?"}…)`).join("，")}`);
+      registered = true;
+      hubKnowsProvinces = true;
     } catch (err) {
       console.warn(`警告 省级节点未在全国中心登记 (${err instanceof Error ? err.message : String(err)})：记录将在本地排队`);
+    }
+    // The shared past (certificates issued, a filing acknowledged, a notice): needs the hub to
+    // know both provinces; a failure leaves a working network with less to show.
+    if (registered) {
+      try {
+        const logins = new Map(
+          readies.flatMap((r) => r.seeds.flatMap((s) => (s.status === "done" ? (s.result.logins ?? []) : []))).map((l) => [l.username, l]),
+        );
+        const [, js, bj] = children.map((c) => `http://127.0.0.1:${c.spec.port}`);
+        console.log(`演示历史：${await seedNetworkHistory({ jiangsu: js ?? "", beijing: bj ?? "" }, logins)}`);
+      } catch (err) {
+        console.warn(`警告 演示历史未能补齐 (${err instanceof Error ? err.message : String(err)})`);
+      }
     }
     printTable(children, readies, dataDir);
   } catch (err) {

@@ -1,8 +1,10 @@
 /**
  * The demo network's seed step, in ONE list: each hook fills a freshly started node with demo data
  * (sample question banks, demo accounts, …). Hooks run inside the node's own process
- * (`scripts/node.ts --seed-demo`) on the node's FeatureContext, after it listens, on every
- * `npm start`, so each hook MUST be idempotent (a second start finds the data and writes nothing).
+ * (`scripts/node.ts --seed-demo`) on a FeatureContext over the node's database, before the node
+ * starts (no background work runs yet: a past session's attempts are not swept under the seed), on
+ * every `npm start`, so each hook MUST be idempotent (a second start finds the data and writes
+ * nothing).
  *
  * A hook whose module is not there yet is skipped, so features plug in by landing their module.
  */
@@ -64,6 +66,9 @@ export const demoSeedHooks: readonly DemoSeedHook[] = [
   },
   // Identity helper: demo organisations and accounts for every role, per node.
   { name: "demo-accounts", module: "scripts/seed-demo", exportName: "seedDemo" },
+  // The demo's past at 江苏: sessions held, graded and published (after the accounts, whose proctor
+  // and officer hold them).
+  { name: "demo-history", module: "scripts/demo-history", exportName: "seedDemoHistory", roles: ["province"] },
 ];
 
 /** Outcome of one hook on one node, reported to the demo network's table. */

@@ -4,16 +4,17 @@
  *
  *   ROLE=province PROVINCE_CODE=320000 PORT=3001 npx tsx scripts/node.ts
  *
- * Flags: `--seed-demo` runs the demo seed hooks (scripts/demo-seeds.ts) after the node listens;
+ * Flags: `--seed-demo` runs the demo seed hooks (scripts/demo-seeds.ts) before the node starts;
  * `--db-name <name>` picks the database on a shared MongoDB (the demo network gives each node its own).
  * When started by the demo network (an IPC channel exists) it reports `ready` with the seed outcomes
  * and stops when the parent goes away, so no orphan keeps a port or the data folder.
  */
 import path from "node:path";
 import { resolveDatabase } from "@roadcert/mongo-standin";
-import { loadConfig } from "../server/config.js";
-import { createLogger } from "../server/lib/logger.js";
-import { redactUri } from "../server/lib/mongo.js";
+import { loadConfig, type Config } from "../server/config.js";
+import { createEventBus } from "../server/lib/event-bus.js";
+import { createLogger, type Logger } from "../server/lib/logger.js";
+import { connectMongo, redactUri } from "../server/lib/mongo.js";
 import { startNode, stopOnSignals } from "../server/main.js";
 import { runDemoSeeds, type DemoSeedOutcome } from "./demo-seeds.js";
 
@@ -45,7 +46,11 @@ async function main(): Promise<void> {
   // The embedded database serves only this node; on a shared server each node names its own.
   const dbName = flagValue("--db-name") ?? (db.kind === "external" ? undefined : "roadcert");
   let node;
+  let seeds: DemoSeedOutcome[] = [];
   try {
+    // Before the node starts its background work: the demo's past sessions run on a clock set back
+    // to their day, and a live deadline sweeper would close their attempts under them.
+    if (process.argv.includes("--seed-demo")) seeds = await seedBeforeStart(config, db.uri, dbName, logger);
     node = await startNode(config, { mongoUri: db.uri, dbName, logger });
   } catch (err) {
     await db.stop();
@@ -64,7 +69,6 @@ async function main(): Promise<void> {
     })());
   stopOnSignals(stop, logger);
 
-  const seeds = process.argv.includes("--seed-demo") ? await runDemoSeeds(running.ctx) : [];
   if (process.send) {
     const ready: NodeMessage = {
       type: "ready",
@@ -82,6 +86,21 @@ async function main(): Promise<void> {
         () => process.exit(1),
       );
     });
+  }
+}
+
+/** Runs the demo seed hooks on a connection of their own, closed before the node starts. */
+async function seedBeforeStart(
+  config: Config,
+  mongoUri: string,
+  dbName: string | undefined,
+  logger: Logger,
+): Promise<DemoSeedOutcome[]> {
+  const conn = await connectMongo(mongoUri, { dbName });
+  try {
+    return await runDemoSeeds({ config, logger, conn, events: createEventBus(logger) });
+  } finally {
+    await conn.close();
   }
 }
 

@@ -10,6 +10,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import sharp from "sharp";
+import { loginThroughForm } from "./browser-login.js";
+import { operatorSession } from "./demo-hub-registration.js";
 import { demoPasswordFile } from "./demo-password.js";
 import { demoPorts } from "./demo-ports.js";
 
@@ -19,13 +21,23 @@ const WIDTH = 1000;
 /** Shot wider than written: the staff layout needs the room, and downscaling keeps text crisp. */
 const VIEWPORT = { width: 1280, height: 800 };
 
+/** What the demo's past gives the pictures (read from 江苏 as its officer before shooting). */
+interface DemoFacts {
+  /** The QR text of a certificate 江苏 issued, for 北京's verify page. */
+  qr: string;
+  /** A past session of 江苏 with published results. */
+  pastSessionId: string;
+}
+
 interface Shot {
   file: string;
   node: "hub" | "jiangsu" | "beijing";
   /** Demo account to log in as; none for public pages. */
   user?: string;
+  /** A taller window than VIEWPORT, for a page whose content scrolls inside the layout. */
+  height?: number;
   /** Brings the page to the state worth showing. */
-  show: (page: Page) => Promise<void>;
+  show: (page: Page, facts: DemoFacts) => Promise<void>;
 }
 
 const SHOTS: Shot[] = [
@@ -68,9 +80,12 @@ const SHOTS: Shot[] = [
   {
     file: "05-verify.png",
     node: "beijing",
-    show: async (p) => {
+    // 北京 verifies a certificate 江苏 signed: trust comes from the signed lists, not the network.
+    show: async (p, facts) => {
       await p.goto("/verify");
-      await p.locator('[data-test="qr-text"]').waitFor();
+      await p.locator('[data-test="qr-text"] textarea, textarea[data-test="qr-text"]').first().fill(facts.qr);
+      await p.locator('[data-test="verify"]').click();
+      await p.locator('[data-test="verdict"]').waitFor();
     },
   },
   {
@@ -86,6 +101,8 @@ const SHOTS: Shot[] = [
     file: "07-hub-report.png",
     node: "hub",
     user: "hub_operator",
+    // Tall enough for the cross-province table under the charts.
+    height: 1040,
     show: async (p) => {
       await p.goto("/hub/report");
       await p.locator('[data-test="report-table"]').waitFor();
@@ -100,20 +117,59 @@ const SHOTS: Shot[] = [
       await p.locator("main h1, main h2").first().waitFor();
     },
   },
+  {
+    file: "09-session-results.png",
+    node: "jiangsu",
+    user: "js_officer",
+    show: async (p, facts) => {
+      await p.goto(`/scheduling/sessions/${facts.pastSessionId}/results`);
+      await p.locator('[data-test="results-table"] .el-table__row').first().waitFor();
+    },
+  },
+  {
+    file: "10-certificates.png",
+    node: "jiangsu",
+    user: "js_officer",
+    show: async (p) => {
+      await p.goto("/certificates");
+      await p.locator("main .el-table__row").first().waitFor();
+    },
+  },
+  {
+    file: "11-exchange-outbox.png",
+    node: "beijing",
+    user: "bj_officer_county",
+    show: async (p) => {
+      await p.goto("/exchange/outbox");
+      await p.locator('[data-test="exchange-cases"] .el-table__row').first().waitFor();
+    },
+  },
 ];
 
-async function shoot(browser: Browser, baseURL: string, shot: Shot, password: string): Promise<string> {
-  const context = await browser.newContext({ baseURL, locale: "zh-CN", viewport: VIEWPORT });
+/** A certificate's QR text and a past session, read through 江苏's API as its officer. */
+async function demoFacts(jiangsuUrl: string, password: string): Promise<DemoFacts> {
+  const session = await operatorSession(jiangsuUrl, "js_officer", password);
+  const get = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${jiangsuUrl}/api${path}`, { headers: { cookie: session.cookie } });
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+    return (await res.json()) as T;
+  };
+  const { certificates } = await get<{ certificates: { qr: string }[] }>("/certificates");
+  const { sessions } = await get<{ sessions: { id: string; startsAt: string }[] }>("/exam-sessions");
+  const past = sessions.filter((s) => Date.parse(s.startsAt) < Date.now()).sort((a, b) => b.startsAt.localeCompare(a.startsAt));
+  const qr = certificates[0]?.qr;
+  const pastSessionId = past[0]?.id;
+  if (!qr || !pastSessionId) throw new Error("演示网络还没有历史数据（证书与已发布的场次）：请等 npm start 打印「演示历史」后再运行。");
+  return { qr, pastSessionId };
+}
+
+async function shoot(browser: Browser, baseURL: string, shot: Shot, password: string, facts: DemoFacts): Promise<string> {
+  const viewport = { ...VIEWPORT, height: shot.height ?? VIEWPORT.height };
+  const context = await browser.newContext({ baseURL, locale: "zh-CN", viewport });
   try {
     const page = await context.newPage();
-    if (shot.user) {
-      await page.goto("/login");
-      await page.locator('[data-test="username"]').fill(shot.user);
-      await page.locator('[data-test="password"]').fill(password);
-      await page.locator('[data-test="login-submit"]').click();
-      await page.waitForURL((u) => u.pathname !== "/login", { timeout: 15_000 });
-    }
-    await shot.show(page);
+    if (shot.user) await loginThroughForm(page, shot.user, password);
+    await shot.show(page, facts);
     await page.waitForLoadState("networkidle");
     await page.evaluate("document.fonts.ready.then(() => undefined)");
     await page.mouse.move(0, 0);
@@ -146,6 +202,7 @@ async function main(): Promise<void> {
     );
     if (!ok) throw new Error(`演示网络的 ${name} 节点（${url}）没有响应：请先运行 npm start。`);
   }
+  const facts = await demoFacts(urls.jiangsu, password);
   await mkdir(outDir, { recursive: true });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -153,7 +210,7 @@ async function main(): Promise<void> {
   });
   try {
     for (const shot of SHOTS) {
-      const file = await shoot(browser, urls[shot.node], shot, password);
+      const file = await shoot(browser, urls[shot.node], shot, password, facts);
       console.log(`${path.relative(root, file)}`);
     }
   } finally {

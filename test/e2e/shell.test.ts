@@ -81,8 +81,8 @@ describe("client shell (browser)", function () {
     }
   });
 
-  it("when a staff user logs in through the form, then the staff frame shows their menu and logging out returns to login", async () => {
-    const { username, password } = await createStaff(node, { roles: ["officer"], displayName: "张建国" });
+  it("when a staff user logs in through the form, then the staff frame shows their menu and division by name, and logging out returns to login", async () => {
+    const { username, password } = await createStaff(node, { roles: ["officer"], displayName: "张建国", divisionCode: "320100" });
     const { context, page, errors } = await openContext(browser, node.url);
     try {
       await page.goto("/");
@@ -94,6 +94,8 @@ describe("client shell (browser)", function () {
       await page.locator('[data-test="side-menu"]').getByText("首页").waitFor();
       await page.getByText("张建国").first().waitFor();
       await page.locator('[data-test="node-info"]').getByText("江苏省（320000）").waitFor();
+      // 所在辖区 names the division (南京市), not its code (320100).
+      await page.locator('[data-test="node-info"]').getByText("南京市", { exact: true }).waitFor({ timeout: 5_000 });
       expect(await page.title()).to.equal(`首页 - ${APP_TITLE}`);
       await screenshot(page, "shell-staff-home");
 

@@ -1,0 +1,139 @@
+/**
+ * The demo network's shared past, made once the hub knows both provinces (after
+ * scripts/demo-hub-registration.ts): 江苏's officer issues the certificates its past sessions earned
+ * (scripts/demo-history.ts); 北京's 朝阳区 officer looks one of those practitioners up with a reason
+ * and files them (异地从业备案), which 江苏 acknowledges; and sends 江苏 an enforcement notice (违法抄告)
+ * about another. Everything goes through the nodes' own REST API as the demo accounts, so the
+ * signatures, audit entries, the hub's lookup log and its monthly report are the real ones.
+ *
+ * Idempotent: what is already issued, filed, acknowledged or notified is not done again.
+ */
+import { operatorSession } from "./demo-hub-registration.js";
+
+interface Login {
+  username: string;
+  password: string;
+}
+
+/** A logged-in demo account at one node: JSON calls with its cookie and CSRF token. */
+async function as(url: string, login: Login) {
+  const session = await operatorSession(url, login.username, login.password);
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${url}/api${path}`, {
+      method,
+      headers: { cookie: session.cookie, "x-csrf-token": session.csrfToken, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${login.username} ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    return (text ? JSON.parse(text) : null) as T;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks `probe` every 500 ms until it returns a value, for at most `seconds`. */
+async function eventually<T>(what: string, seconds: number, probe: () => Promise<T | null | undefined>): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}：${seconds} 秒内未完成`);
+    await sleep(500);
+  }
+}
+
+interface Issuance {
+  id: string;
+  idNumber: string;
+  name: string;
+  categoryCode: string;
+}
+interface CaseView {
+  caseId: string;
+  kind: "filing" | "transfer" | "notice";
+  state: string;
+  practitioner: { idNumber: string; name: string };
+}
+const casesOf = (answer: CaseView[] | { cases: CaseView[] }) => (Array.isArray(answer) ? answer : answer.cases);
+
+export async function seedNetworkHistory(
+  nodes: { jiangsu: string; beijing: string },
+  logins: Map<string, Login>,
+): Promise<string> {
+  const login = (name: string) => {
+    const l = logins.get(name);
+    if (!l) throw new Error(`演示账号 ${name} 不存在`);
+    return l;
+  };
+  const js = await as(nodes.jiangsu, login("js_officer"));
+  const bj = await as(nodes.beijing, login("bj_officer_county"));
+
+  // 江苏 issues what its past sessions earned: the passes reach the certificate feature through
+  // the outbox once the node runs, so a first start waits for them.
+  const pending = await eventually("江苏的待发证记录", 60, async () => {
+    const [p, done] = await Promise.all([
+      js<{ issuances: Issuance[] }>("GET", "/certificate-issuances?status=pending"),
+      js<{ issuances: Issuance[] }>("GET", "/certificate-issuances?status=issued"),
+    ]);
+    return p.issuances.length || done.issuances.length ? p.issuances : null;
+  });
+  for (const i of pending) await js("POST", `/certificate-issuances/${i.id}/issue`);
+  const issued = (await js<{ issuances: Issuance[] }>("GET", "/certificate-issuances?status=issued")).issuances;
+  const [filed, noticed] = [issued[0], issued[1]];
+  if (!filed || !noticed) return `江苏已发证 ${issued.length} 本（不足两本，未办跨省业务）`;
+
+  const out = casesOf(await bj<CaseView[] | { cases: CaseView[] }>("GET", "/exchange/cases?box=out&limit=200"));
+  const lookup = (p: Issuance, reason: "filing" | "enforcement", caseReference: string) =>
+    eventually(`全国中心收到 ${p.name} 的证书`, 60, async () => {
+      const answer = await bj<{ lookupId: string; matches: unknown[] }>("POST", "/sharing/lookups", {
+        query: { by: "id_number", idNumber: p.idNumber },
+        reason,
+        caseReference,
+      });
+      return answer.matches.length ? answer.lookupId : null;
+    });
+
+  if (!out.some((c) => c.kind === "filing")) {
+    const lookupId = await lookup(filed, "filing", "朝阳备〔2026〕3号");
+    await bj("POST", "/exchange/filings", {
+      lookupId,
+      practitioner: { idNumber: filed.idNumber, name: filed.name },
+      details: {
+        employer: { name: "北京顺达货运有限公司", creditCode: "91110105MA01ABCD1X" },
+        startDate: new Date().toISOString().slice(0, 10),
+        categoryCode: filed.categoryCode,
+        licence: { number: filed.idNumber, class: "A2" },
+        contact: { phone: "010-88886666" },
+      },
+    });
+  }
+  if (!out.some((c) => c.kind === "notice")) {
+    const lookupId = await lookup(noticed, "enforcement", "京交执〔2026〕52号");
+    const decidedOn = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    await bj("POST", "/exchange/notices", {
+      lookupId,
+      practitioner: { idNumber: noticed.idNumber, name: noticed.name },
+      details: {
+        caseNumber: "京交执罚〔2026〕52号",
+        decidedOn,
+        legalBasis: "《道路运输从业人员管理规定》第四十六条",
+        facts: "驾驶营运车辆连续驾驶超过4小时未停车休息",
+        points: 3,
+        fineYuan: 200,
+        documents: [],
+      },
+    });
+  }
+
+  // 江苏 acknowledges the filing once its in-box has pulled it from the hub.
+  const filing = await eventually("江苏收到备案", 60, async () =>
+    casesOf(await js<CaseView[] | { cases: CaseView[] }>("GET", "/exchange/cases?box=in&kind=filing&limit=200")).find(
+      (c) => c.practitioner.idNumber === filed.idNumber,
+    ),
+  );
+  if (!["acknowledged", "problem", "ended"].includes(filing.state))
+    await js("POST", `/exchange/cases/${filing.caseId}/answer`, { outcome: "acknowledged" });
+  return `江苏已发证 ${issued.length} 本；北京备案 ${filed.name}（江苏已确认），违法抄告 ${noticed.name}`;
+}
