@@ -282,10 +282,17 @@ async function main(): Promise<void> {
     ).catch(() => undefined);
   });
   progress("submitted");
-  const docs = await conn
-    .collection("exam_attempts")
-    .find({ _id: { $in: attemptIds as never[] } }, { projection: { answers: 1 } })
-    .toArray();
+  // 100 ids a query: the stand-in walks a `$in` list per document (5,000 ids held it 12 s).
+  const docs: Record<string, unknown>[] = [];
+  for (let i = 0; i < attemptIds.length; i += 100) {
+    const ids = attemptIds.slice(i, i + 100) as never[];
+    docs.push(
+      ...(await conn
+        .collection("exam_attempts")
+        .find({ _id: { $in: ids } }, { projection: { answers: 1 } })
+        .toArray()),
+    );
+  }
   const byId = new Map(docs.map((d) => [String(d._id), d as unknown as { answers: { choice: string[] }[] }]));
   let lost = 0;
   attemptIds.forEach((id, i) => {
