@@ -122,20 +122,27 @@ const Env = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   });
 
+type Env = z.infer<typeof Env>;
+
 /** Reads the environment once at boot; throws one error listing every invalid key. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
-  const parsed = Env.safeParse(source);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => ({ key: i.path.join(".") || "(root)", message: i.message }));
-  // Checked on the raw values, not in a zod refinement: a refinement only runs once every key
-  // parses, and the boot message must name every problem at once.
-  for (const p of crossKeyProblems(source)) if (!problems.some((q) => q.key === p.key)) problems.push(p);
-  if (!parsed.success || problems.length > 0) {
+  // Each key is parsed once, on its own: the keys that parse (with their defaults) are what the
+  // rules tying keys together check, so every problem is named at once even when another key is
+  // invalid (an object-level refinement would only run once all keys parse).
+  const parsed: Partial<Record<keyof Env, unknown>> = {};
+  const problems: { key: string; message: string }[] = [];
+  for (const [key, schema] of Object.entries(Env.shape) as [keyof Env, z.ZodType][]) {
+    const field = schema.safeParse(source[key]);
+    if (field.success) parsed[key] = field.data;
+    else for (const i of field.error.issues) problems.push({ key: [key, ...i.path].join("."), message: i.message });
+  }
+  for (const p of crossKeyProblems(parsed as Partial<Env>, source))
+    if (!problems.some((q) => q.key === p.key)) problems.push(p);
+  if (problems.length > 0) {
     const lines = problems.map((p) => `  - ${p.key}: ${p.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
-  const e = parsed.data;
+  const e = parsed as Env;
   const cookieSecure = e.COOKIE_SECURE ?? e.TRUST_PROXY;
   const warnings: string[] = [];
   if (e.NODE_ENV === "production" && !cookieSecure)
@@ -202,27 +209,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
 
 export type Config = ReturnType<typeof loadConfig>;
 
-/** Rules that tie keys together (their defaults mirror the schema's). */
-function crossKeyProblems(source: NodeJS.ProcessEnv): { key: string; message: string }[] {
+/**
+ * Rules that tie keys together, on the values as parsed (defaults applied); a key that did not
+ * parse is absent and its own problem already named. `raw` says whether a key was set at all.
+ */
+function crossKeyProblems(e: Partial<Env>, raw: NodeJS.ProcessEnv): { key: string; message: string }[] {
   const problems: { key: string; message: string }[] = [];
-  if ((source.ROLE ?? "province") === "province" && !source.PROVINCE_CODE) {
+  if (e.ROLE === "province" && !raw.PROVINCE_CODE) {
     problems.push({ key: "PROVINCE_CODE", message: "is required when ROLE=province" });
   }
-  if (source.NODE_ENV === "production" && !source.SESSION_SECRET) {
+  if (e.NODE_ENV === "production" && !raw.SESSION_SECRET) {
     problems.push({ key: "SESSION_SECRET", message: "is required in production" });
   }
-  const trustProxy = rawBoolish(source.TRUST_PROXY) ?? false;
-  const cookieSecure = rawBoolish(source.COOKIE_SECURE);
   // Behind no proxy the node sees plain HTTP, and express-session then never sends a Secure
   // cookie: every login would silently fail.
-  if (cookieSecure === true && !trustProxy) {
+  if (e.COOKIE_SECURE === true && e.TRUST_PROXY === false) {
     problems.push({
       key: "COOKIE_SECURE",
       message: "true needs TRUST_PROXY=true (the node serves plain HTTP; TLS must end at a proxy that sends X-Forwarded-Proto)",
     });
   }
   // Session cookies in clear text are a production risk that must be chosen, not defaulted into.
-  if (source.NODE_ENV === "production" && !trustProxy && cookieSecure === undefined) {
+  if (e.NODE_ENV === "production" && e.TRUST_PROXY === false && raw.COOKIE_SECURE === undefined) {
     problems.push({
       key: "TRUST_PROXY",
       message:
@@ -230,12 +238,6 @@ function crossKeyProblems(source: NodeJS.ProcessEnv): { key: string; message: st
     });
   }
   return problems;
-}
-
-/** A raw boolean key as `boolish` reads it; undefined when unset or not a boolean (the schema names it). */
-function rawBoolish(value: string | undefined): boolean | undefined {
-  const parsed = boolish.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
 }
 
 function isTimeZone(zone: string): boolean {

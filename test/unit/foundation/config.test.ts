@@ -108,6 +108,12 @@ describe("config", () => {
       expect(loadConfig({ ROLE: "hub", COOKIE_SECURE: "true", TRUST_PROXY: "true" }).http.cookieSecure).to.equal(true);
     });
 
+    it("when TRUST_PROXY is not a boolean, then boot names TRUST_PROXY alone, not a rule it could not be checked against", () => {
+      const message = bootError({ ROLE: "hub", TRUST_PROXY: "maybe", COOKIE_SECURE: "true" });
+      expect(message).to.include("- TRUST_PROXY:");
+      expect(message).to.not.include("- COOKIE_SECURE:");
+    });
+
     it("when development sets nothing, then cookies are not Secure and nothing is warned", () => {
       const config = loadConfig({ ROLE: "hub" });
       expect(config.http.cookieSecure).to.equal(false);
