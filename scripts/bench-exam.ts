@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   let dbKind = "mongodb";
   if (!mongoUri) {
     const db = await spawnReady(
-      ["packages/mongo-standin/src/cli.ts", "--port", "0"],
+      ["packages/mongo-standin/src/cli.ts", "--port", "0", "--log-stalls"],
       {},
       /(mongodb:\/\/\S+)/,
       profiled("standin"),

@@ -128,10 +128,14 @@ interface SlowCommand {
   inTransaction?: boolean;
 }
 
-/** Passes each command the stand-in logged as slow (≥ 100 ms on its thread) to `print`, one line each. */
+/** Passes each command the stand-in logged as slow (≥ 100 ms on its thread), and each stall of its loop, to `print`. */
 export function watchSlowCommands(child: ChildProcess, print: (line: string) => void): void {
   child.stderr?.on("data", (d: Buffer) => {
     for (const line of d.toString().split("\n")) {
+      if (line.includes("event loop stalled")) {
+        print(`event loop held ${(JSON.parse(line) as { ms: number }).ms} ms (a command or a GC)`);
+        continue;
+      }
       if (!line.includes("slow command")) continue;
       const c = JSON.parse(line) as SlowCommand;
       const fields = JSON.stringify(c.filterFields ?? []);
