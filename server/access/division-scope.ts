@@ -3,10 +3,12 @@
  * which division an actor may see. Pure code arithmetic, so it needs no division list; the list
  * (names, known codes, children) belongs to the organisation feature.
  */
+import { MINISTRY_CODE } from "../contracts/organisation.js";
+
 export type DivisionLevel = "ministry" | "province" | "city" | "county";
 
-/** Stands for the ministry level (the hub's own staff). */
-export const MINISTRY_CODE = "000000";
+/** Stands for the ministry level (the hub's own staff); defined in the contracts the client shares. */
+export { MINISTRY_CODE };
 
 /** The level a code stands for. */
 export function divisionLevel(code: string): DivisionLevel {

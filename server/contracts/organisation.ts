@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { DivisionCode } from "./auth.js";
 
+/**
+ * The code that stands for the ministry level (交通运输部, the hub's own staff and bodies): GB/T 2260
+ * has no ministry entry, so roadcert uses six zeros. Shared with the client, which offers it on the
+ * hub's authority form, so the two can never disagree.
+ */
+export const MINISTRY_CODE = "000000";
+
 /** GB/T 2260 division with its level in the four-level system (部/省/市/县). */
 export interface DivisionDto {
   code: string;
