@@ -32,11 +32,36 @@ export function blueprintForm(b: BlueprintDto | null): BlueprintForm {
   };
 }
 
+/** Why the editor's fields cannot become a blueprint; the message is shown to the author as is. */
+export class BlueprintFormRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BlueprintFormRefusal";
+  }
+}
+
+/** Accommodation names (trimmed) that more than one row uses, in the order they first appear. */
+export function duplicateAccommodations(form: Pick<BlueprintForm, "accommodations">): string[] {
+  const counts = new Map<string, number>();
+  for (const a of form.accommodations) {
+    const name = a.name.trim();
+    if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].filter(([, n]) => n > 1).map(([name]) => name);
+}
+
 /**
  * The blueprint the editor describes: empty cells and unnamed accommodations are left out, and the
- * difficulty mix is sent only when some level has a share.
+ * difficulty mix is sent only when some level has a share. Two rows for the same accommodation are
+ * refused: the blueprint keeps one number of minutes per case, and taking either row silently would
+ * give candidates extra time the author did not choose.
  */
 export function toBlueprintInput(categoryCode: CategoryCode, form: BlueprintForm): BlueprintInput {
+  const [duplicate] = duplicateAccommodations(form);
+  if (duplicate !== undefined) {
+    const times = form.accommodations.filter((a) => a.name.trim() === duplicate).length;
+    throw new BlueprintFormRefusal(`特殊照顾情形「${duplicate}」重复填写了 ${times} 次，请合并为一行`);
+  }
   return {
     categoryCode,
     title: form.title,
