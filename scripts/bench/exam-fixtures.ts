@@ -69,12 +69,14 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
     async listAssignments(sessionId) {
       return (await Fixtures.findById(sessionId).lean<FixtureDoc>())?.assignments ?? [];
     },
-    // A fixture room is never wanted by another session, unless a test says so (`roomTakenAfter`).
+    // A fixture room is never wanted by another session, unless a test says so (`roomTakenAfter`);
+    // its booking store is up, unless a test says it is down (`holdFails`).
     async holdRoomUntil(sessionId, until, _owed, tx) {
       const doc = await Fixtures.findById(sessionId)
         .session(tx ?? null)
-        .lean<FixtureDoc & { roomTakenAfter?: Date }>();
+        .lean<FixtureDoc & { roomTakenAfter?: Date; holdFails?: boolean }>();
       if (!doc) return false;
+      if (doc.holdFails) throw new Error("room booking store unavailable");
       if (doc.roomTakenAfter && until > doc.roomTakenAfter) return false;
       if (until.toISOString() > doc.session.bookedUntil)
         await Fixtures.updateOne(

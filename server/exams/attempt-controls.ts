@@ -76,15 +76,17 @@ export function createAttemptControls(
       uow.session,
     );
     const resumed = changed.filter((m) => m.event);
+    // The deadlines grew by the pause: the room stays booked until the latest, per session, held in
+    // the resume's own transaction so it commits with the resume (and its audit entry) or not at
+    // all; a hold that fails refuses the resume rather than leave clocks past the booking.
+    const bySession = new Map<string, Date[]>();
+    for (const m of resumed) {
+      const deadline = m.after?.deadline;
+      if (deadline)
+        bySession.set(m.before.sessionId, [...(bySession.get(m.before.sessionId) ?? []), deadline]);
+    }
+    for (const [sessionId, deadlines] of bySession) await holdRoom(core, sessionId, deadlines, uow.session);
     uow.afterCommit(async () => {
-      // The deadlines grew by the pause: the room stays booked until the latest, per session.
-      const bySession = new Map<string, Date[]>();
-      for (const m of resumed) {
-        const deadline = m.after?.deadline;
-        if (deadline)
-          bySession.set(m.before.sessionId, [...(bySession.get(m.before.sessionId) ?? []), deadline]);
-      }
-      for (const [sessionId, deadlines] of bySession) await holdRoom(core, sessionId, deadlines);
       for (const m of resumed) await seats.emitClock(m.before._id, "考试已恢复", m.after);
     });
     return resumed.map((m) => m.before._id);

@@ -203,6 +203,69 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
     }
   });
 
+  /** A released room of one whose candidate has been paused for `minutes` (its deadline moves on). */
+  async function aRoomPausedFor(minutes: number) {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const attemptId = room.candidates[0]!.attemptId;
+    await env.node.delivery.proctoring.pause(room.proctorUser, room.session.id, [attemptId], "停电");
+    await examDb(env.node.ctx.conn).Attempts.updateOne(
+      { _id: attemptId },
+      { $set: { pausedAt: new Date(Date.now() - minutes * 60_000) } },
+    );
+    const fixtures = env.node.ctx.conn.collection<{ session: { bookedUntil: string } }>(
+      "test_fixture_sessions",
+    );
+    const bookedUntil = async () =>
+      (await fixtures.findOne({ _id: room.session.id as never }))?.session.bookedUntil;
+    const setHoldFails = (holdFails: boolean) =>
+      fixtures.updateOne({ _id: room.session.id as never }, { $set: { holdFails } });
+    return { room, attemptId, bookedUntil, setHoldFails };
+  }
+
+  it("when the audit entry of a resume past the room's booking cannot be written, then the booking is not grown either", async () => {
+    // An hour's pause runs the deadline past the booking (the length and 20 minutes of late entry).
+    const { room, attemptId, bookedUntil } = await aRoomPausedFor(60);
+    try {
+      const before = await bookedUntil();
+      const refused = await brokenConsole()
+        .resume(room.proctorUser, room.session.id, [attemptId])
+        .then(
+          () => false,
+          () => true,
+        );
+      expect(refused, "refused").to.equal(true);
+      expect(await bookedUntil()).to.equal(before);
+      await env.node.delivery.proctoring.resume(room.proctorUser, room.session.id, [attemptId]);
+      expect(await bookedUntil()).to.not.equal(before);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when the room cannot be held for a resume, then the resume is refused and the candidate stays paused", async () => {
+    const { room, attemptId, bookedUntil, setHoldFails } = await aRoomPausedFor(60);
+    try {
+      const before = await bookedUntil();
+      const paused = await stateOf(attemptId);
+      await setHoldFails(true);
+      const refused = await env.node.delivery.proctoring
+        .resume(room.proctorUser, room.session.id, [attemptId])
+        .then(
+          () => false,
+          () => true,
+        );
+      expect(refused, "refused").to.equal(true);
+      expect(await stateOf(attemptId)).to.deep.equal(paused);
+      expect(await bookedUntil()).to.equal(before);
+      await setHoldFails(false);
+      await env.node.delivery.proctoring.resume(room.proctorUser, room.session.id, [attemptId]);
+      expect((await stateOf(attemptId)).doc?.pausedAt).to.equal(null);
+      expect(await bookedUntil()).to.not.equal(before);
+    } finally {
+      room.close();
+    }
+  });
+
   it("when the audit entry of a release cannot be written, then the release is refused and every attempt stays checked in", async () => {
     const room = await aRoom(env.node, { candidates: 2 });
     try {
