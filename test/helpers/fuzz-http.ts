@@ -103,7 +103,8 @@ export function mutatedUrls(routePath: string, url: string): fc.Arbitrary<string
  * batch: a batch that was refused entirely (or only read) must leave every collection as it was.
  * An accepted input hides what the refusals beside it wrote, so those refusals are sent again on
  * their own (same index, so the same caller) and checked then. Returns how many inputs were
- * accepted (2xx/3xx) and how many batches were checked, for the report.
+ * accepted (2xx/3xx) and refused cleanly, and how many batches were checked (see
+ * `uncheckedRefusals`).
  */
 export async function runBatches<C>(options: {
   conn: Connection;
@@ -115,7 +116,7 @@ export async function runBatches<C>(options: {
   skip?: (collection: string, doc: Record<string, unknown>) => boolean;
   batchSize?: number;
   inFlight?: number;
-}): Promise<{ accepted: number; checkedBatches: number; snapshotMs: number }> {
+}): Promise<BatchesRun> {
   const { conn, cases, problems } = options;
   const ignore = new Set([...options.ignore, ...REFUSAL_RECORDS.ignore]);
   const routeSkip = options.skip;
@@ -125,6 +126,7 @@ export async function runBatches<C>(options: {
   const batchSize = options.batchSize ?? 25;
   const inFlight = options.inFlight ?? 4;
   let accepted = 0;
+  let refused = 0;
   let checkedBatches = 0;
   let snapshotMs = 0;
   // Background work started by accepted inputs (the outbox publishing to the hub) is let finish
@@ -171,7 +173,14 @@ export async function runBatches<C>(options: {
     const diff = snapshotDiff(before, after);
     if (diff.length) {
       const grown = [...after.keys()].filter((n) => (after.get(n)?.count ?? 0) > (before.get(n)?.count ?? 0));
-      const newest = await Promise.all(grown.map(async (n) => `${n}: ${preview(await conn.db?.collection(n).find({}).sort({ _id: -1 }).limit(2).toArray(), 600)}`));
+      // What each new document is, in a few fields, before the documents themselves.
+      const gist = (d: Record<string, unknown>) => [d.action, d.direction, d.method, d.target].filter(Boolean).join(" ");
+      const newest = await Promise.all(
+        grown.map(async (n) => {
+          const docs = (await conn.db?.collection(n).find({}).sort({ _id: -1 }).limit(3).toArray()) ?? [];
+          return `${n}: [${docs.map(gist).join(" | ")}] ${preview(docs.slice(0, 2), 600)}`;
+        }),
+      );
       problems.add(`${what} was refused but changed stored data: ${diff.join("; ")}; newest: ${newest.join("; ")}; inputs: ${whats.join(" | ").slice(0, 3000)}`);
     }
     return after;
@@ -182,6 +191,7 @@ export async function runBatches<C>(options: {
     const label = `batch #${start}–${start + batch.length - 1}`;
     const first = await sendAll(batch);
     accepted += first.accepted;
+    refused += first.cleanRefusals.length;
     if (first.accepted === 0) {
       before = await check(before, label, first.whats);
       continue;
@@ -192,5 +202,26 @@ export async function runBatches<C>(options: {
     if (again.accepted === 0) before = await check(before, `${label} (its refusals sent again without the accepted inputs)`, again.whats);
     else before = await snapshot(true);
   }
-  return { accepted, checkedBatches, snapshotMs };
+  return { accepted, refused, checkedBatches, snapshotMs };
+}
+
+/** What `runBatches` saw. */
+export interface BatchesRun {
+  /** Inputs answered 2xx/3xx. */
+  accepted: number;
+  /** Inputs refused (4xx with the error body) on their first sending. */
+  refused: number;
+  /** Batches after which stored data was compared with the baseline. */
+  checkedBatches: number;
+  snapshotMs: number;
+}
+
+/**
+ * A sweep whose refusals were never followed by a store comparison (every batch, and every replay
+ * of its refusals, also had an accepted input) proved nothing about "refusals store nothing": that
+ * is reported as a problem, so a route cannot pass unchecked unnoticed.
+ */
+export function uncheckedRefusals(run: BatchesRun, label: string): string | null {
+  if (run.refused === 0 || run.checkedBatches > 0) return null;
+  return `${label}: ${run.refused} inputs were refused but no batch could be checked (each batch and each replay of its refusals had an accepted input)`;
 }

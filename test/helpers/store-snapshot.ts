@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { BSON } from "mongodb";
 import type { Connection } from "mongoose";
+import { SESSION_COLLECTION } from "../../server/auth/session.js";
 
 /**
  * Stored data before and after a batch of refused requests: counts and content hashes of every
@@ -27,6 +28,18 @@ export const REFUSAL_RECORDS = {
 };
 
 /**
+ * Fields that change whatever the requests, left out of a document's hash (the document itself, and
+ * every other field, still counts): a login session's expiry, pushed forward by every request that
+ * carries its cookie (express-session's touch; `lastModified` too when touchAfter is set), and an
+ * exam instance's heartbeat. A refusal that logged someone in or out, or wrote into a session, is
+ * still caught.
+ */
+export const VOLATILE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  [SESSION_COLLECTION]: ["expires", "lastModified"],
+  exam_instances: ["seenAt"],
+};
+
+/**
  * Counts and content hashes of every collection (minus `ignore`, and minus the documents `skip`
  * says are refusal records); empty collections are left out.
  */
@@ -45,8 +58,10 @@ export async function storeSnapshot(
   for (const name of names) {
     const hash = createHash("sha256");
     let count = 0;
+    const volatile = VOLATILE_FIELDS[name] ?? [];
     for await (const doc of db.collection(name).find({}).sort({ _id: 1 })) {
       if (skip(name, doc)) continue;
+      for (const field of volatile) delete doc[field];
       hash.update(BSON.serialize(doc));
       count += 1;
     }

@@ -3,11 +3,10 @@ import fc from "fast-check";
 import { Types } from "mongoose";
 import { createApp } from "../../../server/app.js";
 import { createFeatures } from "../../../server/features.js";
-import { SESSION_COLLECTION } from "../../../server/auth/session.js";
 import type { StaffRole } from "../../../server/contracts/auth.js";
 import { createStaff, loginStaff } from "../../helpers/auth.js";
 import { FUZZ_RUNS, FuzzProblems, mutatedBodies, samples, type FuzzBody } from "../../helpers/fuzz.js";
-import { mutatedUrls, runBatches, sendBounded } from "../../helpers/fuzz-http.js";
+import { mutatedUrls, runBatches, sendBounded, uncheckedRefusals } from "../../helpers/fuzz-http.js";
 import { enumerateApiRoutes } from "../../helpers/routes.js";
 import { allRowsOf, buildRbacWorld, loadRbacTables, type RbacActor } from "../rbac/fixtures.js";
 import { MATRIX_ROLES, type MatrixRole, type RbacFixtures, type RbacRow } from "../rbac/rbac-types.js";
@@ -27,10 +26,11 @@ const only = process.env.FUZZ_ONLY ? new RegExp(process.env.FUZZ_ONLY) : null;
 const key = (row: RbacRow) => `${row.method.toUpperCase()} ${row.path}`;
 
 /**
- * Collections that change whatever the requests: the login sessions (every request touches its
- * session's expiry) and the exam instances' heartbeat.
+ * No collection is passed over whole: the fields every request or timer changes (a session's
+ * expiry, an exam instance's heartbeat) are left out of the hashes (VOLATILE_FIELDS in
+ * test/helpers/store-snapshot.ts).
  */
-const IGNORED = new Set([SESSION_COLLECTION, "exam_instances"]);
+const IGNORED = new Set<string>();
 
 /**
  * Refusals that write by design: a filing, transfer or notice is refused by the hub, which only
@@ -59,6 +59,22 @@ function writesOnRefusal(route: string): { ignore: string[]; skip?: (collection:
   if (LOGINS.has(route)) return { ignore: ["login_throttle"], skip: failedLogin };
   return { ignore: [] };
 }
+
+/**
+ * Routes whose refusals cannot be checked on their own, seen at FUZZ_RUNS=200: every batch had an
+ * accepted input and so did every replay of its refusals, because what refused them was another
+ * input of the same batch. A logout refused because a concurrent accepted logout had just ended the
+ * caller's session is accepted when sent again with the fresh one; a delivery retry refused because
+ * an accepted retry had just re-queued the entry is accepted again once that delivery failed again.
+ */
+const UNCHECKABLE = new Set(["POST /auth/logout", "POST /sharing/outbound/:id/retry"]);
+/**
+ * Routes checked at FUZZ_RUNS=200 whose refusals are not checked when the sweep is a single batch
+ * (npm test's 25 inputs): its one replay also had an accepted input (a candidate login, a new
+ * blueprint), and there is no second batch. Their store checks need FUZZ_RUNS above 25.
+ */
+const UNCHECKABLE_IN_ONE_BATCH = new Set(["POST /auth/candidate-login", "POST /question-bank/blueprints"]);
+const BATCH_SIZE = 25;
 
 /** Roles allowed the route get most inputs (they reach validation); the others still get theirs. */
 function roleOrder(row: RbacRow): MatrixRole[] {
@@ -161,12 +177,13 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
         return a;
       };
       const started = Date.now();
-      const { accepted, checkedBatches, snapshotMs } = await runBatches({
+      const run = await runBatches({
         conn: world.node.ctx.conn,
         cases,
         problems,
         ignore: new Set([...IGNORED, ...writesOnRefusal(key(row)).ignore]),
         skip: writesOnRefusal(key(row)).skip,
+        batchSize: BATCH_SIZE,
         send: async (c, i) => {
           const role = order[i % order.length] as MatrixRole;
           const actor = actorOf(role);
@@ -183,11 +200,14 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
           return { outcome, what };
         },
       });
+      const exempt = UNCHECKABLE.has(key(row)) || (cases.length <= BATCH_SIZE && UNCHECKABLE_IN_ONE_BATCH.has(key(row)));
+      const unchecked = exempt ? null : uncheckedRefusals(run, label);
+      if (unchecked) problems.add(unchecked);
       await restoreActors();
       const health = await fetch(`${world.node.url}/api/system`);
       expect(health.status, "the node still answers").to.equal(200);
       expect(problems.list, problems.report(label)).to.deep.equal([]);
-      if (process.env.FUZZ_VERBOSE) console.log(`    ${label}: ${cases.length} inputs, ${accepted} accepted, ${checkedBatches} batches checked, ${Date.now() - started} ms (snapshots ${snapshotMs} ms)`);
+      if (process.env.FUZZ_VERBOSE) console.log(`    ${label}: ${cases.length} inputs, ${run.accepted} accepted, ${run.refused} refused, ${run.checkedBatches} batches checked, ${Date.now() - started} ms (snapshots ${run.snapshotMs} ms)`);
     });
   }
 });
