@@ -104,8 +104,22 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
   /** A session's results were published: with automatic issue, its pending passes are issued now. */
   async function onResultsPublished(sessionId: string): Promise<void> {
     if (!ports.autoIssue) return;
-    const pending = await Issuances.find({ sessionId, status: "pending" }).limit(1000).lean<IssuanceLean[]>();
-    for (const p of pending) await autoIssue(p);
+    // Page by _id rather than take one capped read: every pass of the session is issued however
+    // many there are, and one whose issue failed (left pending) is not read again in this round.
+    const PAGE = 500;
+    for (let after: unknown = null; ;) {
+      const page = await Issuances.find({
+        sessionId,
+        status: "pending",
+        ...(after === null ? {} : { _id: { $gt: after } }),
+      })
+        .sort({ _id: 1 })
+        .limit(PAGE)
+        .lean<IssuanceLean[]>();
+      for (const p of page) await autoIssue(p);
+      if (page.length < PAGE) return;
+      after = page[page.length - 1]?._id;
+    }
   }
 
   function refuseUnpublished(): never {

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Types } from "mongoose";
 import { createAuditService } from "../../../server/audit/index.js";
 import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
 import { createResultsService } from "../../../server/exams/index.js";
@@ -55,7 +56,9 @@ describe("automatic certificate issue after publication goes through the outbox"
     });
     await results.publish({ id: "officer-1", name: "测试经办", kind: "staff" }, pass.sessionId);
 
-    const event = await outboxModel(db).findOne({ key: `exam.results_published:${pass.sessionId}` }).lean();
+    const event = await outboxModel(db)
+      .findOne({ key: `exam.results_published:${pass.sessionId}` })
+      .lean();
     expect(event?.payload).to.deep.include({ sessionId: pass.sessionId });
     // The node's own outbox consumer (the instance still running) delivers it.
     const issued = await eventually(() =>
@@ -63,5 +66,46 @@ describe("automatic certificate issue after publication goes through the outbox"
     );
     expect(issued).to.include({ status: "issued" });
     expect(await db.collection("certificates").countDocuments({ certificateNo: pass.idNumber })).to.equal(1);
+  });
+
+  it("when a session has more than a thousand pending passes, then publication issues every one that can be issued, not only the first thousand read", async () => {
+    const pass = await aPass(node, "01001", { published: false });
+    const db = node.ctx.conn;
+    // 1,000 passes ahead of the real one (smaller ids) whose candidate is gone: each automatic issue
+    // fails and leaves it pending, as it must; the one after them must still be reached.
+    const stuck = Array.from({ length: 1000 }, (_, i) => ({
+      _id: new Types.ObjectId(),
+      attemptId: `${pass.attemptId}-stuck-${i}`,
+      candidateId: `missing-${i}`,
+      idNumber: pass.idNumber,
+      name: pass.name,
+      categoryCode: "01001",
+      sessionId: pass.sessionId,
+      score: 90,
+      passedAt: new Date(),
+      chainHash: pass.chainHash,
+      divisionCode: "320000",
+      status: "pending",
+    }));
+    await db.collection("certificate_issuances").insertMany(stuck);
+    await anotherInstance(node).facade.issuance.onExamPassed(pass);
+
+    const results = createResultsService(node.ctx, {
+      exams: { reportAttempts: () => Promise.resolve([]) },
+      scheduling: endedSession(pass.sessionId),
+      audit: createAuditService(db),
+    });
+    await results.publish({ id: "officer-1", name: "测试经办", kind: "staff" }, pass.sessionId);
+
+    const issued = await eventually(
+      () => db.collection("certificate_issuances").findOne({ attemptId: pass.attemptId, status: "issued" }),
+      450,
+    );
+    expect(issued).to.include({ status: "issued" });
+    expect(
+      await db
+        .collection("certificate_issuances")
+        .countDocuments({ sessionId: pass.sessionId, status: "pending" }),
+    ).to.equal(1000);
   });
 });
