@@ -67,6 +67,16 @@ const Env = z
     NODE_SIGNATURE_SKEW_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
     /** Inter-node requests allowed per node key per minute at the hub before 429. */
     HUB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+    /**
+     * Refused requests that no node signed, logged one by one per client address per minute at the
+     * hub; beyond it they are only counted and summed up once a minute (anyone can send them, and
+     * each is an insert into the hash-chained message log every signed message waits behind).
+     */
+    HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** The same for all addresses together. */
+    HUB_UNSIGNED_LOG_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** Client addresses the unsigned-request budget remembers at once (its memory is bounded too). */
+    HUB_UNSIGNED_LOG_SOURCES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     /** Hub monthly report: a record reaching the hub within this many hours of its UpdateTime counts as timely. */
     REPORT_LATENCY_TARGET_HOURS: z.coerce.number().min(0.1).max(24 * 31).default(24),
     /** Login attempts allowed per client IP per minute before 429 (per-name lockout is separate). */
@@ -172,6 +182,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       url: e.HUB_URL ?? null,
       publicKey: e.HUB_PUBLIC_KEY ?? null,
       rateLimitPerMinute: e.HUB_RATE_LIMIT_PER_MINUTE,
+      unsignedLog: {
+        perSourcePerMinute: e.HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE,
+        totalPerMinute: e.HUB_UNSIGNED_LOG_PER_MINUTE,
+        maxSources: e.HUB_UNSIGNED_LOG_SOURCES,
+      },
       reportLatencyTargetHours: e.REPORT_LATENCY_TARGET_HOURS,
     },
     nodeKey: {

@@ -80,6 +80,7 @@ export function createExchangeHubFeature(ctx: FeatureContext, deps: { access: Ac
     logger,
     window,
     ratePerMinute: config.hub.rateLimitPerMinute,
+    refusalBudget: config.hub.unsignedLog,
   });
   const exchange = createHubExchangeService(conn, { hub: createHubExchangePort(conn), ackHours: config.exchange.ackHours });
   const router = strictRouter();

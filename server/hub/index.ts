@@ -68,6 +68,7 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
     logger,
     window,
     ratePerMinute: config.hub.rateLimitPerMinute,
+    refusalBudget: config.hub.unsignedLog,
   });
   // Every record received also feeds the intake ledger of the monthly report (report/), an
   // accepted one inside its own transaction.

@@ -41,14 +41,17 @@ export interface NodeGateOptions {
   window: TimeWindow;
   /** Requests per node key per minute before 429. */
   ratePerMinute: number;
-  /** How many refusals of unauthenticated requests are logged one by one (see refusal-budget.ts). */
-  refusalBudget?: RefusalBudgetOptions;
+  /**
+   * How many refusals of unauthenticated requests are logged one by one (see refusal-budget.ts);
+   * from config (HUB_UNSIGNED_LOG_*). The first gate on a message log sets its budget.
+   */
+  refusalBudget: RefusalBudgetOptions;
   now?: () => Date;
 }
 
 /** One budget per message log in the process, shared by every gate writing to it (hub and exchange). */
 const budgets = new WeakMap<MessageLog, RefusalBudget>();
-function budgetFor(log: MessageLog, options?: RefusalBudgetOptions): RefusalBudget {
+function budgetFor(log: MessageLog, options: RefusalBudgetOptions): RefusalBudget {
   let budget = budgets.get(log);
   if (!budget) {
     budget = createRefusalBudget(options);

@@ -16,12 +16,6 @@ export interface RefusalBudgetOptions {
   now?: () => number;
 }
 
-export const DEFAULT_REFUSAL_BUDGET: RefusalBudgetOptions = {
-  perSourcePerMinute: 10,
-  totalPerMinute: 120,
-  maxSources: 10_000,
-};
-
 const MINUTE = 60_000;
 
 interface Bucket {
@@ -29,7 +23,8 @@ interface Bucket {
   at: number;
 }
 
-export function createRefusalBudget(options: RefusalBudgetOptions = DEFAULT_REFUSAL_BUDGET) {
+/** A budget with the limits from config (HUB_UNSIGNED_LOG_*, server/config.ts). */
+export function createRefusalBudget(options: RefusalBudgetOptions) {
   const now = options.now ?? Date.now;
   const sources = new Map<string, Bucket>();
   const everyone: Bucket = { tokens: options.totalPerMinute, at: now() };

@@ -9,7 +9,7 @@ describe("hub trust list, API documents and rate limits", () => {
   let hub: TestHub;
 
   before(async () => {
-    hub = await startTestHub({ HUB_RATE_LIMIT_PER_MINUTE: "3" });
+    hub = await startTestHub({ HUB_RATE_LIMIT_PER_MINUTE: "3", HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE: "2" });
   });
   after(async () => {
     await hub.node.stop();
@@ -56,5 +56,24 @@ describe("hub trust list, API documents and rate limits", () => {
     expect(statuses.filter((s) => s === 200)).to.have.length(3);
     expect(statuses.slice(3)).to.deep.equal([429, 429]);
     expect(await hub.node.ctx.conn.collection("hub_records").countDocuments({ sourceProvince: "330000" })).to.equal(3);
+  });
+
+  it("when one sender sends more unsigned requests than the configured log budget, then all are refused and only the budget is logged one by one", async () => {
+    const logged = () =>
+      hub.node.ctx.conn.collection("message_log").countDocuments({ outcome: { $ne: "processed" } });
+    const before = await logged();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${hub.node.url}/api/hub/v1/collection/records`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses).to.deep.equal([401, 401, 401, 401, 401]);
+    // HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE=2: the other three are only counted.
+    expect((await logged()) - before).to.equal(2);
   });
 });

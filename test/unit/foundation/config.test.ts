@@ -104,8 +104,12 @@ describe("config", () => {
     });
 
     it("when COOKIE_SECURE=true without TRUST_PROXY, then boot fails: the plain-HTTP node would never send the cookie", () => {
-      expect(bootError({ ROLE: "hub", COOKIE_SECURE: "true" })).to.include("- COOKIE_SECURE: true needs TRUST_PROXY=true");
-      expect(loadConfig({ ROLE: "hub", COOKIE_SECURE: "true", TRUST_PROXY: "true" }).http.cookieSecure).to.equal(true);
+      expect(bootError({ ROLE: "hub", COOKIE_SECURE: "true" })).to.include(
+        "- COOKIE_SECURE: true needs TRUST_PROXY=true",
+      );
+      expect(
+        loadConfig({ ROLE: "hub", COOKIE_SECURE: "true", TRUST_PROXY: "true" }).http.cookieSecure,
+      ).to.equal(true);
     });
 
     it("when TRUST_PROXY is not a boolean, then boot names TRUST_PROXY alone, not a rule it could not be checked against", () => {
@@ -128,5 +132,39 @@ describe("config", () => {
     expect(() => {
       (config.http as { port: number }).port = 1;
     }).to.throw(TypeError);
+  });
+
+  it("when the unsigned-request log limits are unset, then they are 10 per address and 120 in all a minute for 10,000 addresses; set, they are used", () => {
+    expect(loadConfig({ ROLE: "hub" }).hub.unsignedLog).to.deep.equal({
+      perSourcePerMinute: 10,
+      totalPerMinute: 120,
+      maxSources: 10_000,
+    });
+    const config = loadConfig({
+      ROLE: "hub",
+      HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE: "3",
+      HUB_UNSIGNED_LOG_PER_MINUTE: "50",
+      HUB_UNSIGNED_LOG_SOURCES: "500",
+    });
+    expect(config.hub.unsignedLog).to.deep.equal({
+      perSourcePerMinute: 3,
+      totalPerMinute: 50,
+      maxSources: 500,
+    });
+  });
+
+  it("when an unsigned-request log limit is not a positive whole number or too large, then boot fails naming each", () => {
+    const message = bootError({
+      ROLE: "hub",
+      HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE: "0",
+      HUB_UNSIGNED_LOG_PER_MINUTE: "many",
+      HUB_UNSIGNED_LOG_SOURCES: "100000000",
+    });
+    for (const key of [
+      "HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE",
+      "HUB_UNSIGNED_LOG_PER_MINUTE",
+      "HUB_UNSIGNED_LOG_SOURCES",
+    ])
+      expect(message).to.include(`- ${key}:`);
   });
 });
