@@ -9,6 +9,7 @@ import { accessTrustingActors } from "../../helpers/access.js";
 import { registerTestCandidate } from "../../helpers/auth.js";
 import { publishResultsOf } from "../certificates/support.js";
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
+import { routeRow } from "./row-builders.js";
 
 /**
  * Rows of the certificates routes (`server/certificates/certificate.routes.ts`). Trust list, anchors,
@@ -95,24 +96,9 @@ const PUBLIC = {
 const SIX_YEARS_LESS_A_MONTH = 6 * 365 - 30;
 
 export const rows: RbacRow[] = [
-  {
-    method: "get",
-    path: "/certificates/trust-list",
-    access: PUBLIC,
-    request: () => ({ url: "/api/certificates/trust-list" }),
-  },
-  {
-    method: "get",
-    path: "/certificates/trust-anchors",
-    access: PUBLIC,
-    request: () => ({ url: "/api/certificates/trust-anchors" }),
-  },
-  {
-    method: "get",
-    path: "/certificates/status-list",
-    access: PUBLIC,
-    request: () => ({ url: "/api/certificates/status-list" }),
-  },
+  routeRow("get", "/certificates/trust-list", PUBLIC),
+  routeRow("get", "/certificates/trust-anchors", PUBLIC),
+  routeRow("get", "/certificates/status-list", PUBLIC),
   {
     method: "post",
     path: "/certificates/verify",
@@ -125,12 +111,7 @@ export const rows: RbacRow[] = [
     access: PUBLIC,
     request: () => ({ url: "/api/certificates/verify-pdf", body: { not: "a pdf" } }),
   },
-  {
-    method: "get",
-    path: "/certificate-issuances",
-    access: { officer: "all" },
-    request: () => ({ url: "/api/certificate-issuances" }),
-  },
+  routeRow("get", "/certificate-issuances", { officer: "all" }),
   {
     method: "post",
     path: "/certificate-issuances/:id/issue",
@@ -149,12 +130,7 @@ export const rows: RbacRow[] = [
       body: { reason: "资料不全" },
     }),
   },
-  {
-    method: "get",
-    path: "/certificates",
-    access: { officer: "all" },
-    request: () => ({ url: "/api/certificates" }),
-  },
+  routeRow("get", "/certificates", { officer: "all" }),
   {
     method: "get",
     path: "/certificates/:no",
@@ -216,10 +192,5 @@ export const rows: RbacRow[] = [
     access: { officer: "own", proctor: "own" },
     request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}/seating-plan.pdf` }),
   },
-  {
-    method: "get",
-    path: "/me/admission-ticket/pdf",
-    access: { candidate: "all" },
-    request: () => ({ url: "/api/me/admission-ticket/pdf" }),
-  },
+  routeRow("get", "/me/admission-ticket/pdf", { candidate: "all" }),
 ];

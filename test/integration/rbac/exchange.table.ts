@@ -13,6 +13,7 @@ import {
 } from "../../../server/certificates/index.js";
 import type { CertificateRecord } from "../../../server/contracts/certificates.js";
 import type { RbacFixtures, RbacRow, RbacTable } from "./rbac-types.js";
+import { routeRow } from "./row-builders.js";
 
 /**
  * Rows of the province's exchange routes (issue 13). Officers file, transfer and report at every
@@ -140,7 +141,7 @@ export const rows: RbacRow[] = [
     includesOwn: (body) => Array.isArray(body) && body.some((c: { caseId?: string }) => c.caseId === listed),
   },
   // Province level only; the matrix has no province-level officer, so everyone is refused.
-  { method: "get", path: "/exchange/escalations", access: {}, request: () => ({ url: "/api/exchange/escalations" }) },
+  routeRow("get", "/exchange/escalations", {}),
   {
     method: "get", path: "/exchange/cases/:caseId", access: officerOwn,
     request: async (fx) => ({ url: `/api/exchange/cases/${(await aLocalCase(fx, "out")).caseId}` }),

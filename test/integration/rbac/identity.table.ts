@@ -15,6 +15,7 @@ import {
   uniqueIdNumber,
 } from "../../helpers/auth.js";
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
+import { routeRow, EVERYONE, LOGGED_IN } from "./row-builders.js";
 
 /** Rows of the identity, organisation, audit, registration and scheduling routes. */
 
@@ -35,23 +36,6 @@ function importCsv(): Buffer {
   return Buffer.from(toCsvText([headers, headers.map((h) => row[h] ?? "")]), "utf8");
 }
 
-const everyone = {
-  anonymous: "all",
-  candidate: "all",
-  examiner: "all",
-  reviewer: "all",
-  proctor: "all",
-  officer: "all",
-  admin: "all",
-} as const;
-const loggedIn = {
-  candidate: "all",
-  examiner: "all",
-  reviewer: "all",
-  proctor: "all",
-  officer: "all",
-  admin: "all",
-} as const;
 const staff = { examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" } as const;
 
 /** A fresh authority in the fixture's division, nobody else's business (retiring it leaves the fixtures whole). */
@@ -78,13 +62,13 @@ async function freshAssignment(fx: RbacFixtures): Promise<string> {
 
 export const rows: RbacRow[] = [
   // --- node ---
-  { method: "get", path: "/system", access: everyone, request: () => ({ url: "/api/system" }) },
+  routeRow("get", "/system", EVERYONE),
   // --- auth ---
-  { method: "get", path: "/auth/csrf", access: everyone, request: () => ({ url: "/api/auth/csrf" }) },
+  routeRow("get", "/auth/csrf", EVERYONE),
   {
     method: "post",
     path: "/auth/login",
-    access: everyone,
+    access: EVERYONE,
     fresh: true,
     request: (fx) => ({
       url: "/api/auth/login",
@@ -94,22 +78,18 @@ export const rows: RbacRow[] = [
   {
     method: "post",
     path: "/auth/candidate-login",
-    access: everyone,
+    access: EVERYONE,
     fresh: true,
     request: (fx) => ({
       url: "/api/auth/candidate-login",
       body: { idNumber: fx.own.idNumber, ticketNo: fx.own.ticketNo, seatToken: fx.own.seatToken },
     }),
   },
-  {
-    method: "post",
-    path: "/auth/logout",
-    access: everyone,
+  routeRow("post", "/auth/logout", EVERYONE, {
     fresh: true,
-    request: () => ({ url: "/api/auth/logout" }),
-  },
-  { method: "get", path: "/auth/me", access: loggedIn, request: () => ({ url: "/api/auth/me" }) },
-  { method: "get", path: "/auth/session", access: everyone, request: () => ({ url: "/api/auth/session" }) },
+  }),
+  routeRow("get", "/auth/me", LOGGED_IN),
+  routeRow("get", "/auth/session", EVERYONE),
   {
     method: "post",
     path: "/auth/password",
@@ -119,14 +99,15 @@ export const rows: RbacRow[] = [
       body: { currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD },
     }),
   },
-  {
-    method: "get",
-    path: "/users",
-    access: { admin: "all" },
-    request: () => ({ url: "/api/users" }),
-    includesOwn: (b, fx) =>
-      ((b as { users: StaffUserDto[] }).users ?? []).some((u) => u.id === fx.own.userId),
-  },
+  routeRow(
+    "get",
+    "/users",
+    { admin: "all" },
+    {
+      includesOwn: (b, fx) =>
+        ((b as { users: StaffUserDto[] }).users ?? []).some((u) => u.id === fx.own.userId),
+    },
+  ),
   {
     method: "post",
     path: "/users",
@@ -150,15 +131,16 @@ export const rows: RbacRow[] = [
   },
 
   // --- organisation ---
-  { method: "get", path: "/divisions", access: loggedIn, request: () => ({ url: "/api/divisions" }) },
-  {
-    method: "get",
-    path: "/authorities",
-    access: { admin: "all", officer: "all" },
-    request: () => ({ url: "/api/authorities" }),
-    includesOwn: (b, fx) =>
-      ((b as { authorities: AuthorityDto[] }).authorities ?? []).some((a) => a.id === fx.own.authorityId),
-  },
+  routeRow("get", "/divisions", LOGGED_IN),
+  routeRow(
+    "get",
+    "/authorities",
+    { admin: "all", officer: "all" },
+    {
+      includesOwn: (b, fx) =>
+        ((b as { authorities: AuthorityDto[] }).authorities ?? []).some((a) => a.id === fx.own.authorityId),
+    },
+  ),
   {
     method: "post",
     path: "/authorities",
@@ -180,14 +162,15 @@ export const rows: RbacRow[] = [
     access: { admin: "own" },
     request: async (fx) => ({ url: `/api/authorities/${await freshAuthority(fx)}/retire`, body: {} }),
   },
-  {
-    method: "get",
-    path: "/test-centres",
-    access: { admin: "all", officer: "all", proctor: "all" },
-    request: () => ({ url: "/api/test-centres" }),
-    includesOwn: (b, fx) =>
-      ((b as { testCentres: TestCentreDto[] }).testCentres ?? []).some((c) => c.id === fx.own.testCentreId),
-  },
+  routeRow(
+    "get",
+    "/test-centres",
+    { admin: "all", officer: "all", proctor: "all" },
+    {
+      includesOwn: (b, fx) =>
+        ((b as { testCentres: TestCentreDto[] }).testCentres ?? []).some((c) => c.id === fx.own.testCentreId),
+    },
+  ),
   {
     method: "post",
     path: "/test-centres",
@@ -263,13 +246,8 @@ export const rows: RbacRow[] = [
   },
 
   // --- audit ---
-  { method: "get", path: "/audit", access: { admin: "all" }, request: () => ({ url: "/api/audit" }) },
-  {
-    method: "get",
-    path: "/audit/verify",
-    access: { admin: "all" },
-    request: () => ({ url: "/api/audit/verify" }),
-  },
+  routeRow("get", "/audit", { admin: "all" }),
+  routeRow("get", "/audit/verify", { admin: "all" }),
 
   // --- registration ---
   {
@@ -301,12 +279,7 @@ export const rows: RbacRow[] = [
       },
     }),
   },
-  {
-    method: "get",
-    path: "/candidates/import-template",
-    access: { officer: "all" },
-    request: () => ({ url: "/api/candidates/import-template" }),
-  },
+  routeRow("get", "/candidates/import-template", { officer: "all" }),
   {
     // A dry run writes no candidate; rows out of the officer's scope are refused in the report.
     method: "post",
@@ -385,14 +358,15 @@ export const rows: RbacRow[] = [
   },
 
   // --- scheduling ---
-  {
-    method: "get",
-    path: "/exam-sessions",
-    access: { officer: "all", proctor: "all" },
-    request: () => ({ url: "/api/exam-sessions" }),
-    includesOwn: (b, fx) =>
-      ((b as { sessions: ExamSessionDto[] }).sessions ?? []).some((s) => s.id === fx.own.sessionId),
-  },
+  routeRow(
+    "get",
+    "/exam-sessions",
+    { officer: "all", proctor: "all" },
+    {
+      includesOwn: (b, fx) =>
+        ((b as { sessions: ExamSessionDto[] }).sessions ?? []).some((s) => s.id === fx.own.sessionId),
+    },
+  ),
   {
     method: "post",
     path: "/exam-sessions",
@@ -470,10 +444,5 @@ export const rows: RbacRow[] = [
       url: `/api/exam-sessions/${fx.own.sessionId}/candidates/${fx.own.candidateId}/photo`,
     }),
   },
-  {
-    method: "get",
-    path: "/me/admission-ticket",
-    access: { candidate: "all" },
-    request: () => ({ url: "/api/me/admission-ticket" }),
-  },
+  routeRow("get", "/me/admission-ticket", { candidate: "all" }),
 ];

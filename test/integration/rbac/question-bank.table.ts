@@ -1,6 +1,7 @@
 import type { RunningNode } from "../../../server/main.js";
 import { createQuestionBankService, type Actor } from "../../../server/question-bank/index.js";
 import type { RbacFixtures, RbacRow, RbacTable } from "./rbac-types.js";
+import { routeRow, LOGGED_IN } from "./row-builders.js";
 
 /**
  * Rows of the question bank. The bank is the province node's content, not a division's, so every
@@ -8,14 +9,6 @@ import type { RbacFixtures, RbacRow, RbacTable } from "./rbac-types.js";
  */
 
 const readers = { examiner: "all", reviewer: "all", admin: "all" } as const;
-const loggedIn = {
-  candidate: "all",
-  examiner: "all",
-  reviewer: "all",
-  proctor: "all",
-  officer: "all",
-  admin: "all",
-} as const;
 const PNG_1PX =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
@@ -78,12 +71,7 @@ export const setup: RbacTable["setup"] = async (node: RunningNode) => {
 };
 
 export const rows: RbacRow[] = [
-  {
-    method: "get",
-    path: "/question-bank/questions",
-    access: readers,
-    request: () => ({ url: "/api/question-bank/questions" }),
-  },
+  routeRow("get", "/question-bank/questions", readers),
   {
     method: "post",
     path: "/question-bank/questions",
@@ -180,27 +168,17 @@ export const rows: RbacRow[] = [
   {
     method: "get",
     path: "/question-bank/images/:imageId",
-    access: loggedIn,
+    access: LOGGED_IN,
     request: (fx) => ({ url: `/api/question-bank/images/${extra(fx, "imageId")}` }),
   },
-  {
-    method: "get",
-    path: "/question-bank/review-queue",
-    access: { reviewer: "all" },
-    request: () => ({ url: "/api/question-bank/review-queue" }),
-  },
+  routeRow("get", "/question-bank/review-queue", { reviewer: "all" }),
   {
     method: "get",
     path: "/question-bank/summary/:categoryCode",
     access: readers,
     request: () => ({ url: "/api/question-bank/summary/04001" }),
   },
-  {
-    method: "get",
-    path: "/question-bank/blueprints",
-    access: { ...readers, officer: "all" },
-    request: () => ({ url: "/api/question-bank/blueprints" }),
-  },
+  routeRow("get", "/question-bank/blueprints", { ...readers, officer: "all" }),
   {
     method: "post",
     path: "/question-bank/blueprints",

@@ -1,4 +1,5 @@
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
+import { routeRow, EVERYONE } from "./row-builders.js";
 
 /**
  * Rows of the province's sharing routes. The delivery queue is the province node's, not a
@@ -6,15 +7,6 @@ import type { RbacFixtures, RbacRow } from "./rbac-types.js";
  * Lookups at the hub are officers' case work; the matrix node is connected to a real test hub.
  */
 
-const everyone = {
-  anonymous: "all",
-  candidate: "all",
-  examiner: "all",
-  reviewer: "all",
-  proctor: "all",
-  officer: "all",
-  admin: "all",
-} as const;
 const officers = { officer: "all", admin: "all" } as const;
 
 /** A dead-lettered outbox entry to retry: each request gets its own (a retry makes it pending). */
@@ -40,7 +32,7 @@ const REGISTER = {
 export const rows: RbacRow[] = [
   { method: "post", path: "/sharing/legacy-register/check", access: officers, request: () => ({ url: "/api/sharing/legacy-register/check", body: REGISTER }) },
   { method: "post", path: "/sharing/legacy-register/publish", access: officers, request: () => ({ url: "/api/sharing/legacy-register/publish", body: REGISTER }) },
-  { method: "get", path: "/sharing/identity", access: everyone, request: () => ({ url: "/api/sharing/identity" }) },
+  routeRow("get", "/sharing/identity", EVERYONE),
   {
     method: "post",
     path: "/sharing/lookups",
@@ -51,7 +43,7 @@ export const rows: RbacRow[] = [
       body: { query: { by: "id_number", idNumber: "110101199003070014" }, reason: "filing", caseReference: "RBAC-1" },
     }),
   },
-  { method: "get", path: "/sharing/lookup-notices", access: officers, request: () => ({ url: "/api/sharing/lookup-notices" }) },
+  routeRow("get", "/sharing/lookup-notices", officers),
   { method: "get", path: "/sharing/outbound", access: officers, request: () => ({ url: "/api/sharing/outbound?status=dead" }) },
   {
     method: "post",
