@@ -297,9 +297,12 @@ export const rows: RbacRow[] = [
     access: { officer: "own" },
     request: async (fx) => {
       const { conn, config } = fx.node.ctx;
+      // The matrix's own officer is the division's first (rbac.test.ts makes another one after
+      // it), found by _id: natural order need not stay creation order once the password row has
+      // saved every staff actor, and then the other officer's import was confirmed by this one.
       const officer = await conn
         .collection("staff_users")
-        .findOne({ roles: ["officer"], divisionCode: fx.own.divisionCode });
+        .findOne({ roles: ["officer"], divisionCode: fx.own.divisionCode }, { sort: { _id: 1 } });
       if (!officer) throw new Error("no own-division officer in the RBAC fixtures");
       const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
       const actor: AuthUser = {
