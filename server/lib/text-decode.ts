@@ -69,7 +69,8 @@ export class TextDecodeRefusal extends Error {
 
 /** A file whose encoding is known, decoded a piece at a time when read. */
 export type DecodedChunks =
-  { ok: true; encoding: string; notes: string[]; chunks(): Generator<string> } | { ok: false; error: string };
+  | { ok: true; encoding: string; notes: string[]; chunks: () => Generator<string> }
+  | { ok: false; error: string };
 
 const CHUNK_BYTES = 64 * 1024;
 
