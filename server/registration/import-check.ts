@@ -10,6 +10,7 @@ import {
   EDUCATION_LEVELS,
   LicenceClass,
   RegisterCandidateBody,
+  type CandidateDto,
   type DeclarationKey,
   type Education,
 } from "../contracts/registration.js";
@@ -20,20 +21,20 @@ import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eli
 import type { SheetRegistration } from "./import-sheet.js";
 
 /** What a row without problems registers (the single registration's fields, less the photo). */
-export interface ImportedCandidate {
-  name: string;
-  sex: "male" | "female";
-  idNumber: string;
-  birthDate: string;
-  phone: string;
-  addressDivisionCode: string;
-  divisionCode: string;
-  education: Education;
-  licenceClass: LicenceClass;
-  licenceFirstIssuedOn: string;
-  categories: CategoryCode[];
-  declarations: Partial<Record<DeclarationKey, boolean>>;
-}
+export type ImportedCandidate = Pick<
+  CandidateDto,
+  | "name"
+  | "sex"
+  | "idNumber"
+  | "birthDate"
+  | "phone"
+  | "addressDivisionCode"
+  | "divisionCode"
+  | "education"
+  | "licenceClass"
+  | "licenceFirstIssuedOn"
+  | "categories"
+> & { declarations: Partial<Record<DeclarationKey, boolean>> };
 
 export interface CheckedRow {
   report: ImportRowDto;

@@ -9,7 +9,7 @@ import { accessTrustingActors } from "../../helpers/access.js";
 import { registerTestCandidate } from "../../helpers/auth.js";
 import { publishResultsOf } from "../certificates/support.js";
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
-import { routeRow } from "./row-builders.js";
+import { EVERYONE, routeRow } from "./row-builders.js";
 
 /**
  * Rows of the certificates routes (`server/certificates/certificate.routes.ts`). Trust list, anchors,
@@ -84,15 +84,7 @@ async function certificate(fx: RbacFixtures, ageDays = 0): Promise<string> {
   return idNumber;
 }
 
-const PUBLIC = {
-  anonymous: "all",
-  candidate: "all",
-  examiner: "all",
-  reviewer: "all",
-  proctor: "all",
-  officer: "all",
-  admin: "all",
-} as const;
+const PUBLIC = EVERYONE;
 const SIX_YEARS_LESS_A_MONTH = 6 * 365 - 30;
 
 export const rows: RbacRow[] = [
