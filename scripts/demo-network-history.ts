@@ -8,6 +8,8 @@
  *
  * Idempotent: what is already issued, filed, acknowledged or notified is not done again.
  */
+import type { IssuanceDto as Issuance } from "../server/contracts/certificates.js";
+import type { CaseDto } from "../server/contracts/exchange.js";
 import { operatorSession } from "./demo-hub-registration.js";
 
 interface Login {
@@ -21,12 +23,17 @@ async function as(url: string, login: Login) {
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${url}/api${path}`, {
       method,
-      headers: { cookie: session.cookie, "x-csrf-token": session.csrfToken, "content-type": "application/json" },
+      headers: {
+        cookie: session.cookie,
+        "x-csrf-token": session.csrfToken,
+        "content-type": "application/json",
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`${login.username} ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    if (!res.ok)
+      throw new Error(`${login.username} ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
     return (text ? JSON.parse(text) : null) as T;
   };
 }
@@ -34,7 +41,11 @@ async function as(url: string, login: Login) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Asks `probe` every 500 ms until it returns a value, for at most `seconds`. */
-async function eventually<T>(what: string, seconds: number, probe: () => Promise<T | null | undefined>): Promise<T> {
+async function eventually<T>(
+  what: string,
+  seconds: number,
+  probe: () => Promise<T | null | undefined>,
+): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const value = await probe();
@@ -43,20 +54,6 @@ async function eventually<T>(what: string, seconds: number, probe: () => Promise
     await sleep(500);
   }
 }
-
-interface Issuance {
-  id: string;
-  idNumber: string;
-  name: string;
-  categoryCode: string;
-}
-interface CaseView {
-  caseId: string;
-  kind: "filing" | "transfer" | "notice";
-  state: string;
-  practitioner: { idNumber: string; name: string };
-}
-const casesOf = (answer: CaseView[] | { cases: CaseView[] }) => (Array.isArray(answer) ? answer : answer.cases);
 
 export async function seedNetworkHistory(
   nodes: { jiangsu: string; beijing: string },
@@ -80,11 +77,12 @@ export async function seedNetworkHistory(
     return p.issuances.length || done.issuances.length ? p.issuances : null;
   });
   for (const i of pending) await js("POST", `/certificate-issuances/${i.id}/issue`);
-  const issued = (await js<{ issuances: Issuance[] }>("GET", "/certificate-issuances?status=issued")).issuances;
+  const issued = (await js<{ issuances: Issuance[] }>("GET", "/certificate-issuances?status=issued"))
+    .issuances;
   const [filed, noticed] = [issued[0], issued[1]];
   if (!filed || !noticed) return `江苏已发证 ${issued.length} 本（不足两本，未办跨省业务）`;
 
-  const out = casesOf(await bj<CaseView[] | { cases: CaseView[] }>("GET", "/exchange/cases?box=out&limit=200"));
+  const out = await bj<CaseDto[]>("GET", "/exchange/cases?box=out&limit=200");
   const lookup = (p: Issuance, reason: "filing" | "enforcement", caseReference: string) =>
     eventually(`全国中心收到 ${p.name} 的证书`, 60, async () => {
       const answer = await bj<{ lookupId: string; matches: unknown[] }>("POST", "/sharing/lookups", {
@@ -129,7 +127,7 @@ export async function seedNetworkHistory(
 
   // 江苏 acknowledges the filing once its in-box has pulled it from the hub.
   const filing = await eventually("江苏收到备案", 60, async () =>
-    casesOf(await js<CaseView[] | { cases: CaseView[] }>("GET", "/exchange/cases?box=in&kind=filing&limit=200")).find(
+    (await js<CaseDto[]>("GET", "/exchange/cases?box=in&kind=filing&limit=200")).find(
       (c) => c.practitioner.idNumber === filed.idNumber,
     ),
   );
