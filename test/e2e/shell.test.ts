@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
 import { createStaff, scheduleCandidates } from "../helpers/auth.js";
-import { launchBrowser, openContext, screenshot } from "../helpers/browser.js";
+import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
 
@@ -85,12 +85,7 @@ describe("client shell (browser)", function () {
     const { username, password } = await createStaff(node, { roles: ["officer"], displayName: "张建国", divisionCode: "320100" });
     const { context, page, errors } = await openContext(browser, node.url);
     try {
-      await page.goto("/");
-      await page.waitForURL(/\/login/);
-      await page.locator('[data-test="username"]').fill(username);
-      await page.locator('[data-test="password"]').fill(password);
-      await page.locator('[data-test="login-submit"]').click();
-      await page.waitForURL((url) => url.pathname === "/");
+      await loginThroughForm(page, username, password);
       await page.locator('[data-test="side-menu"]').getByText("首页").waitFor();
       await page.getByText("张建国").first().waitFor();
       await page.locator('[data-test="node-info"]').getByText("江苏省（320000）").waitFor();
