@@ -21,7 +21,11 @@ import {
 import { createExamsFeature } from "./exams/index.js";
 import { createProctoringFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
-import { createRegistrationFeature, createRegistrationService, type OpenSeatPort } from "./registration/index.js";
+import {
+  createRegistrationFeature,
+  createRegistrationService,
+  type OpenSeatPort,
+} from "./registration/index.js";
 import { createSchedulingFeature, createSchedulingService, type RetakeCheck } from "./scheduling/index.js";
 
 /**
@@ -151,14 +155,19 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       access,
       transfers: {
         accepted: (actor, caseId) => exchangeReady().acceptedTransfer(actor, caseId),
-        recordIssued: (session, actor, caseId, issued) => exchangeReady().recordIssued(session, actor, caseId, issued),
+        recordIssued: (session, actor, caseId, issued) =>
+          exchangeReady().recordIssued(session, actor, caseId, issued),
         kick: () => exchange?.kick(),
       },
     });
     features.push(certificates.feature);
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
     features.push(
-      createSharingFeature(ctx, { audit, access, statusList: () => certificates.facade.signing.statusListDocument() }),
+      createSharingFeature(ctx, {
+        audit,
+        access,
+        statusList: () => certificates.facade.signing.statusListDocument(),
+      }),
     );
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.
     const exchangeFeature = createExchangeProvinceFeature(ctx, {
@@ -168,8 +177,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       // Agreeing to a transfer sends our signed certificate; the receiving province's issuance
       // notice then supersedes it (cancelled, reason 转籍).
       sourceCertificate: (actor, idNumber) => certificates.facade.lifecycle.signedCurrent(actor, idNumber),
-      onTransferIssued: (n) =>
-        certificates.facade.lifecycle.supersede({
+      onTransferIssued: (session, n) =>
+        certificates.facade.lifecycle.supersede(session, {
           provinceCode: n.toProvince,
           provinceName: divisionName(n.toProvince) ?? n.toProvince,
           certificateNo: n.idNumber,

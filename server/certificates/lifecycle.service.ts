@@ -1,4 +1,4 @@
-import type { Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import {
   CANCELLATION_REASON_LABELS,
@@ -60,13 +60,18 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
     return doc;
   }
 
-  /** Applies one status change; resolves false when another instance changed it first (`quiet`). */
-  async function applyStatus(
+  /**
+   * Writes one status change inside the caller's transaction `session`: the conditional update
+   * (restating the version and status read), the status entry, the audit entry and the hub's
+   * outbox entry. Resolves null when another instance changed it first. The caller runs
+   * `afterStatusCommit` once the transaction committed.
+   */
+  async function writeStatus(
+    session: ClientSession,
     actor: Actor,
     doc: CertificateLean,
     to: CertificateStatus,
     reason: string,
-    quiet = false,
     extra: Record<string, unknown> = {},
   ): Promise<CertificateRecord | null> {
     const now = clock();
@@ -79,46 +84,57 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
     };
     const signature = signatureFor(ports.signing, record, doc.signature?.qr ?? "");
     const entry = { from: doc.status, to, reason, at: now, by: actor.id, byName: actorName(actor) };
-    let applied = true;
-    await ports.audit.transaction(async (session) => {
-      const res = await Certificates.updateOne(
-        { _id: doc._id, version: doc.version, status: doc.status },
-        {
-          $set: { status: to, statusReason: reason, statusChangedAt: now, signature, ...extra },
-          $push: { statusHistory: entry },
-        },
-        { session },
-      );
-      if (res.matchedCount !== 1) {
-        if (quiet) {
-          applied = false;
-          return;
-        }
-        throw errors.conflict("certificate_busy", "证书状态已被他人变更，请刷新后重试");
-      }
-      await ports.audit.append(session, {
-        action: `certificate.${to}`,
-        actor,
-        divisionCode: doc.divisionCode,
-        target: { type: "certificate", id: doc.certificateNo },
-        details: { from: doc.status, to, reason, version: doc.version },
-      });
-      await enqueue(
-        conn,
-        session,
-        "certificate.status_changed",
-        {
-          record,
-          signature,
-          flag: 2,
-          change: { from: doc.status, to, reason, at: now.toISOString(), by: actorName(actor) },
-        },
-        `certificate.status_changed:${record.provinceCode}:${record.certificateNo}:${to}:${now.getTime()}`,
-      );
+    const res = await Certificates.updateOne(
+      { _id: doc._id, version: doc.version, status: doc.status },
+      {
+        $set: { status: to, statusReason: reason, statusChangedAt: now, signature, ...extra },
+        $push: { statusHistory: entry },
+      },
+      { session },
+    );
+    if (res.matchedCount !== 1) return null;
+    await ports.audit.append(session, {
+      action: `certificate.${to}`,
+      actor,
+      divisionCode: doc.divisionCode,
+      target: { type: "certificate", id: doc.certificateNo },
+      details: { from: doc.status, to, reason, version: doc.version },
     });
-    if (!applied) return null;
+    await enqueue(
+      conn,
+      session,
+      "certificate.status_changed",
+      {
+        record,
+        signature,
+        flag: 2,
+        change: { from: doc.status, to, reason, at: now.toISOString(), by: actorName(actor) },
+      },
+      `certificate.status_changed:${record.provinceCode}:${record.certificateNo}:${to}:${now.getTime()}`,
+    );
+    return record;
+  }
+
+  /** After a status change committed: the status list is rebuilt and the outbox worker woken. */
+  function afterStatusCommit(): void {
     ports.signing.invalidateStatus();
     ports.onOutbox?.();
+  }
+
+  /** Applies one status change in its own transaction; resolves null when another instance changed it first (`quiet`). */
+  async function applyStatus(
+    actor: Actor,
+    doc: CertificateLean,
+    to: CertificateStatus,
+    reason: string,
+    quiet = false,
+  ): Promise<CertificateRecord | null> {
+    const record = await ports.audit.transaction(async (session) => {
+      const written = await writeStatus(session, actor, doc, to, reason);
+      if (!written && !quiet) throw errors.conflict("certificate_busy", "证书状态已被他人变更，请刷新后重试");
+      return written;
+    });
+    if (record) afterStatusCommit();
     return record;
   }
 
@@ -170,18 +186,40 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
 
     /**
      * The receiving province issued its own certificate on an agreed transfer (转籍): this one is
-     * superseded — cancelled, reason 转籍, naming the new certificate. Idempotent (a repeated
-     * notice finds it done); resolves false when there is no valid certificate to supersede.
+     * superseded — cancelled, reason 转籍, naming the new certificate — inside the caller's
+     * transaction `session` (the exchange's, which records the notice as received in the same
+     * commit, so the change happens exactly once). Idempotent (a notice for a case already applied
+     * finds it done). `superseded` is false when there is no valid certificate to supersede; the
+     * caller runs `afterCommit` once its transaction committed.
      */
-    async supersede(by: { provinceCode: string; provinceName: string; certificateNo: string; serial: string; caseId: string }): Promise<boolean> {
-      const doc = await Certificates.findOne({ certificateNo: by.certificateNo }).lean<CertificateLean>();
-      if (!doc) return false;
-      if (doc.supersededBy?.caseId === by.caseId) return true;
-      if (doc.status !== "valid") return false;
+    async supersede(
+      session: ClientSession,
+      by: {
+        provinceCode: string;
+        provinceName: string;
+        certificateNo: string;
+        serial: string;
+        caseId: string;
+      },
+    ): Promise<{ superseded: boolean; afterCommit: () => void }> {
+      const none = { superseded: false, afterCommit: () => undefined };
+      const doc = await Certificates.findOne({ certificateNo: by.certificateNo })
+        .session(session)
+        .lean<CertificateLean>();
+      if (!doc) return none;
+      if (doc.supersededBy?.caseId === by.caseId) return { ...none, superseded: true };
+      if (doc.status !== "valid") return none;
       const reason = `${CANCELLATION_REASON_LABELS.transferred}：已由${by.provinceName}换发新证 ${by.serial}`;
-      const supersededBy = { provinceCode: by.provinceCode, certificateNo: by.certificateNo, serial: by.serial, caseId: by.caseId, at: clock() };
+      const supersededBy = {
+        provinceCode: by.provinceCode,
+        certificateNo: by.certificateNo,
+        serial: by.serial,
+        caseId: by.caseId,
+        at: clock(),
+      };
       const actor = { id: "exchange", kind: "system" as const, name: "跨省交换（转籍）" };
-      return (await applyStatus(actor, doc, "cancelled", reason, true, { supersededBy })) !== null;
+      const record = await writeStatus(session, actor, doc, "cancelled", reason, { supersededBy });
+      return record ? { superseded: true, afterCommit: afterStatusCommit } : none;
     },
 
     /** A new issuance version with the next six years, inside the renewal window. */

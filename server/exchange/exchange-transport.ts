@@ -1,14 +1,11 @@
 import type { ClientSession, Connection } from "mongoose";
-import { CaseReceipt, InboxPage, type CaseState, type InboxMessage, type IssuedBody } from "../contracts/exchange.js";
+import { CaseReceipt, InboxPage, type CaseState, type IssuedBody } from "../contracts/exchange.js";
 import { LookupNoticesPage } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { divisionName } from "../organisation/index.js";
 import { PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
-import { provinceExchangeModels, type LocalCaseDoc, type OutgoingDoc } from "./province-exchange.models.js";
-
-/** How far along a case is, so a late or repeated message never moves it back. */
-const RANK: Record<CaseState, number> = { queued: 0, refused: 0, sent: 1, delivered: 2, acknowledged: 3, problem: 3, ended: 4 };
+import { applyMessage, RANK } from "./inbox-apply.js";
+import { provinceExchangeModels, type OutgoingDoc } from "./province-exchange.models.js";
 
 export interface TransportOptions {
   conn: Connection;
@@ -18,11 +15,23 @@ export interface TransportOptions {
   maxAttempts?: number;
   backoffMs?: (attempt: number) => number;
   /**
-   * The receiving province issued its certificate on a transfer this province agreed to: called
-   * before the message is stored as applied (so a failure is retried with the next pull); must be
-   * idempotent, since a message re-read after a crash calls it again.
+   * Runs one transaction; the node passes its audit log's, since the handler below appends audit
+   * entries in it. Defaults to the connection's.
    */
-  onTransferIssued?: (notice: { caseId: string; idNumber: string; toProvince: string; issued: IssuedBody }) => Promise<unknown>;
+  transaction?: <T>(work: (session: ClientSession) => Promise<T>) => Promise<T>;
+  /**
+   * The receiving province issued its certificate on a transfer this province agreed to. Called
+   * inside the transaction that records the message as received and marks the case issued, only
+   * when that message is new and the case was not issued yet: its change commits with them exactly
+   * once (a re-read page, a later message about the case or a second pulling instance finds the
+   * message received and the case issued, and does not call it). It must still be idempotent, since
+   * a transaction retried on a write conflict runs it again. `afterCommit` (if returned) runs once
+   * the transaction committed.
+   */
+  onTransferIssued?: (
+    session: ClientSession,
+    notice: { caseId: string; idNumber: string; toProvince: string; issued: IssuedBody },
+  ) => Promise<{ afterCommit?: () => void } | void>;
 }
 
 /** The outcome of one delivery attempt of an outgoing entry. */
@@ -46,6 +55,9 @@ export function createExchangeTransport(options: TransportOptions) {
   const m = provinceExchangeModels(options.conn);
   const maxAttempts = options.maxAttempts ?? 20;
   const backoff = options.backoffMs ?? ((n: number) => Math.min(300_000, 1000 * 2 ** (n - 1)));
+  const transaction =
+    options.transaction ??
+    (<T>(work: (session: ClientSession) => Promise<T>) => options.conn.transaction(work));
 
   async function attempt(entry: Entry): Promise<Delivery> {
     const client = options.client();
@@ -54,14 +66,30 @@ export function createExchangeTransport(options: TransportOptions) {
     try {
       answer = await client.call("POST", `/api/hub/v1/exchange${entry.path}`, entry.body);
     } catch (err) {
-      return { kind: "retry", error: err instanceof TransportError ? `${err.code}: ${err.message}` : String(err) };
+      return {
+        kind: "retry",
+        error: err instanceof TransportError ? `${err.code}: ${err.message}` : String(err),
+      };
     }
     if (answer.status === 200) return { kind: "done", receipt: CaseReceipt.parse(answer.body) };
     const e = answer.error;
     // A replay still in progress, rate limiting and the hub's own failures are worth another try.
-    if (answer.status >= 500 || answer.status === 429 || e?.code === "replay_in_progress" || answer.status === 401)
+    if (
+      answer.status >= 500 ||
+      answer.status === 429 ||
+      e?.code === "replay_in_progress" ||
+      answer.status === 401
+    )
       return { kind: "retry", error: `hub answered ${answer.status} ${e?.code ?? ""}` };
-    return { kind: "refused", error: new AppError(e?.code ?? `hub_${answer.status}`, answer.status, e?.message ?? "全国中心拒绝了该请求", e?.details) };
+    return {
+      kind: "refused",
+      error: new AppError(
+        e?.code ?? `hub_${answer.status}`,
+        answer.status,
+        e?.message ?? "全国中心拒绝了该请求",
+        e?.details,
+      ),
+    };
   }
 
   /** Records what the hub answered for `entry` (in the caller's transaction). */
@@ -73,26 +101,48 @@ export function createExchangeTransport(options: TransportOptions) {
       const delay = Math.round(Math.random() * backoff(attempts));
       await m.Outgoing.updateOne(
         { _id: entry._id },
-        { $set: { status: dead ? "dead" : "pending", attempts, lastError: result.error, availableAt: new Date(at.getTime() + delay), leaseUntil: null } },
+        {
+          $set: {
+            status: dead ? "dead" : "pending",
+            attempts,
+            lastError: result.error,
+            availableAt: new Date(at.getTime() + delay),
+            leaseUntil: null,
+          },
+        },
         { session },
       );
       return;
     }
     await m.Outgoing.updateOne(
       { _id: entry._id },
-      { $set: { status: result.kind === "done" ? "done" : "dead", attempts: entry.attempts + 1, leaseUntil: null, lastError: result.kind === "refused" ? `${result.error.code}: ${result.error.message}` : null } },
+      {
+        $set: {
+          status: result.kind === "done" ? "done" : "dead",
+          attempts: entry.attempts + 1,
+          leaseUntil: null,
+          lastError: result.kind === "refused" ? `${result.error.code}: ${result.error.message}` : null,
+        },
+      },
       { session },
     );
     const c = await m.Cases.findOne({ caseId: entry.caseId }).session(session).lean();
     if (!c) return;
     if (result.kind === "done") {
       const r = result.receipt;
-      const set: Record<string, unknown> = { sentAt: new Date(r.sentAt), deadlineAt: new Date(r.deadlineAt), toProvince: r.toProvince };
+      const set: Record<string, unknown> = {
+        sentAt: new Date(r.sentAt),
+        deadlineAt: new Date(r.deadlineAt),
+        toProvince: r.toProvince,
+      };
       const advance = RANK[r.state] > RANK[c.state as CaseState];
       if (advance) set.state = r.state;
       await m.Cases.updateOne(
         { caseId: c.caseId },
-        { $set: set, ...(advance ? { $push: { history: { at, state: r.state, by: "全国中心", note: null } } } : {}) },
+        {
+          $set: set,
+          ...(advance ? { $push: { history: { at, state: r.state, by: "全国中心", note: null } } } : {}),
+        },
         { session },
       );
     } else {
@@ -100,7 +150,17 @@ export function createExchangeTransport(options: TransportOptions) {
       const refusal = { code: result.error.code, message: result.error.message };
       await m.Cases.updateOne(
         { caseId: c.caseId },
-        { $set: { refusal, ...(entry.purpose === "submit" ? { state: "refused" } : {}) }, $push: { history: { at, state: entry.purpose === "submit" ? "refused" : c.state, by: "全国中心", note: refusal.message } } },
+        {
+          $set: { refusal, ...(entry.purpose === "submit" ? { state: "refused" } : {}) },
+          $push: {
+            history: {
+              at,
+              state: entry.purpose === "submit" ? "refused" : c.state,
+              by: "全国中心",
+              note: refusal.message,
+            },
+          },
+        },
         { session },
       );
     }
@@ -108,52 +168,27 @@ export function createExchangeTransport(options: TransportOptions) {
 
   /** Claims one due entry whose earlier entries for the same case are done. */
   async function claim(now: Date): Promise<Entry | null> {
-    const due = { $or: [{ status: "pending" as const, availableAt: { $lte: now } }, { status: "sending" as const, leaseUntil: { $lt: now } }] };
-    const candidates = await m.Outgoing.find(due, { _id: 1, caseId: 1, seq: 1 }).sort({ seq: 1 }).limit(50).lean();
+    const due = {
+      $or: [
+        { status: "pending" as const, availableAt: { $lte: now } },
+        { status: "sending" as const, leaseUntil: { $lt: now } },
+      ],
+    };
+    const candidates = await m.Outgoing.find(due, { _id: 1, caseId: 1, seq: 1 })
+      .sort({ seq: 1 })
+      .limit(50)
+      .lean();
     for (const c of candidates) {
-      if (await m.Outgoing.exists({ caseId: c.caseId, seq: { $lt: c.seq }, status: { $ne: "done" } })) continue;
-      const entry = await m.Outgoing.findOneAndUpdate({ _id: c._id, ...due }, { $set: { status: "sending", leaseUntil: new Date(now.getTime() + 60_000) } }, { returnDocument: "after" }).lean<Entry>();
+      if (await m.Outgoing.exists({ caseId: c.caseId, seq: { $lt: c.seq }, status: { $ne: "done" } }))
+        continue;
+      const entry = await m.Outgoing.findOneAndUpdate(
+        { _id: c._id, ...due },
+        { $set: { status: "sending", leaseUntil: new Date(now.getTime() + 60_000) } },
+        { returnDocument: "after" },
+      ).lean<Entry>();
       if (entry) return entry;
     }
     return null;
-  }
-
-  function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: string) {
-    const at = new Date(msg.at);
-    if (msg.type === "case") {
-      if (c || !msg.body) return null;
-      const b = msg.body;
-      return {
-        update: undefined,
-        insert: {
-          caseId: msg.caseId, kind: msg.kind, box: "in" as const, state: "delivered" as const, fromProvince: msg.fromProvince, toProvince: own,
-          division: msg.responsibleDivision, idNumber: b.practitioner.idNumber, name: b.practitioner.name, officer: b.officer,
-          lookupId: b.lookupId ?? null, details: b.details, sentAt: at, deadlineAt: new Date(msg.deadlineAt), overdue: msg.overdue,
-          escalatedAt: null, refusal: null, ack: null, end: null,
-          history: [{ at, state: "sent", by: officerOf(b.officer.name, msg.fromProvince), note: null }, { at: new Date(), state: "delivered", by: "本省节点", note: null }],
-        },
-      };
-    }
-    if (!c) return null;
-    const set: Record<string, unknown> = {};
-    const advance = RANK[msg.state] > RANK[c.state as CaseState];
-    if (advance) set.state = msg.state;
-    if (msg.overdue && !c.overdue) Object.assign(set, { overdue: true, escalatedAt: at });
-    if (msg.ack && !c.ack) set.ack = { ...msg.ack, at: msg.at };
-    if (msg.end && !c.end) set.end = msg.end;
-    const issuedNow = !!msg.issued && !c.issued;
-    if (issuedNow && msg.issued) {
-      const { officer: _officer, ...issued } = msg.issued;
-      set.issued = { ...issued, at: msg.at };
-    }
-    if (Object.keys(set).length === 0) return null;
-    const note = issuedNow
-      ? `对方已换发新证 ${msg.issued?.serial ?? ""}，本省证书已注销（转籍）`
-      : msg.overdue && !c.overdue ? "逾期未确认，已升级至省级" : (msg.ack?.problem?.note ?? msg.end?.reason ?? null);
-    const by = issuedNow && msg.issued
-      ? officerOf(msg.issued.officer.name, msg.fromProvince)
-      : msg.ack ? officerOf(msg.ack.officer.name, msg.toProvince) : msg.end ? officerOf(msg.end.officer.name, msg.fromProvince) : "全国中心";
-    return { insert: undefined, update: { $set: set, $push: { history: { at, state: advance ? msg.state : c.state, by, note } } } };
   }
 
   async function cursor(name: string): Promise<number> {
@@ -188,44 +223,92 @@ export function createExchangeTransport(options: TransportOptions) {
         const after = await cursor("inbox");
         // The first request may wait at the hub for the next message (long poll).
         const wait = first && opts.waitMs ? `&wait=${opts.waitMs}` : "";
-        const answer = await client.call("GET", `/api/hub/v1/exchange/inbox?after=${after}&limit=200${wait}`, undefined, opts.signal);
+        const answer = await client.call(
+          "GET",
+          `/api/hub/v1/exchange/inbox?after=${after}&limit=200${wait}`,
+          undefined,
+          opts.signal,
+        );
         if (answer.status !== 200) throw new PeerRefusal("inbox pull", answer);
         const page = InboxPage.parse(answer.body);
-        for (const msg of page.messages) {
-          if (!msg.issued || msg.kind !== "transfer" || !options.onTransferIssued) continue;
-          const c = await m.Cases.findOne({ caseId: msg.caseId, box: "in" }, { idNumber: 1 }).lean();
-          if (c) await options.onTransferIssued({ caseId: msg.caseId, idNumber: c.idNumber, toProvince: msg.fromProvince, issued: msg.issued });
-        }
-        await options.conn.transaction(async (session) => {
+        const committed: (() => void)[] = [];
+        let pageApplied = 0;
+        await transaction(async (session) => {
+          // A transaction retried on a write conflict starts over.
+          committed.length = 0;
+          pageApplied = 0;
           for (const msg of page.messages) {
             const seen = await m.Received.exists({ messageId: msg.messageId }).session(session);
             if (seen) continue;
-            await m.Received.create([{ messageId: msg.messageId, seq: msg.seq, at: new Date() }], { session });
+            await m.Received.create([{ messageId: msg.messageId, seq: msg.seq, at: new Date() }], {
+              session,
+            });
             const c = await m.Cases.findOne({ caseId: msg.caseId }).session(session).lean();
             const change = applyMessage(c, msg, own);
             if (change?.insert) await m.Cases.create([change.insert], { session });
-            else if (change?.update) await m.Cases.updateOne({ caseId: msg.caseId }, change.update, { session });
-            applied++;
+            else if (change?.update)
+              await m.Cases.updateOne({ caseId: msg.caseId }, change.update, { session });
+            // The issuance notice takes effect here, with the message that brought it, once.
+            if (
+              change?.issuedNow &&
+              c &&
+              msg.issued &&
+              c.box === "in" &&
+              msg.kind === "transfer" &&
+              options.onTransferIssued
+            ) {
+              const done = await options.onTransferIssued(session, {
+                caseId: msg.caseId,
+                idNumber: c.idNumber,
+                toProvince: msg.fromProvince,
+                issued: msg.issued,
+              });
+              if (done?.afterCommit) committed.push(done.afterCommit);
+            }
+            pageApplied++;
           }
-          await m.Counters.updateOne({ _id: "cursor:inbox" }, { $max: { value: page.nextCursor } }, { upsert: true, session });
+          await m.Counters.updateOne(
+            { _id: "cursor:inbox" },
+            { $max: { value: page.nextCursor } },
+            { upsert: true, session },
+          );
         });
+        applied += pageApplied;
+        for (const after of committed) after();
         more = page.hasMore;
       }
       // Confirms the last page (the hub marks delivered what the cursor covers).
-      if (applied > 0) await client.call("GET", `/api/hub/v1/exchange/inbox?after=${await cursor("inbox")}&limit=1`);
-      for (let more = true; more; ) {
+      if (applied > 0)
+        await client.call("GET", `/api/hub/v1/exchange/inbox?after=${await cursor("inbox")}&limit=1`);
+      for (let more = true; more;) {
         const after = await cursor("lookups");
-        const answer = await client.call("GET", `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=500`);
+        const answer = await client.call(
+          "GET",
+          `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=500`,
+        );
         if (answer.status !== 200) throw new PeerRefusal("lookup notices pull", answer);
         const page = LookupNoticesPage.parse(answer.body);
         for (const l of page.lookups) {
           await m.LookupNotices.updateOne(
             { lookupId: l.lookupId, idNumber: l.idNumber },
-            { $setOnInsert: { seq: l.seq, at: new Date(l.at), requestingProvince: l.requestingProvince, officerId: l.officerId, reason: l.reason, caseReference: l.caseReference } },
+            {
+              $setOnInsert: {
+                seq: l.seq,
+                at: new Date(l.at),
+                requestingProvince: l.requestingProvince,
+                officerId: l.officerId,
+                reason: l.reason,
+                caseReference: l.caseReference,
+              },
+            },
             { upsert: true },
           );
         }
-        await m.Counters.updateOne({ _id: "cursor:lookups" }, { $max: { value: page.nextCursor } }, { upsert: true });
+        await m.Counters.updateOne(
+          { _id: "cursor:lookups" },
+          { $max: { value: page.nextCursor } },
+          { upsert: true },
+        );
         more = page.hasMore;
       }
       return applied;
@@ -233,8 +316,3 @@ export function createExchangeTransport(options: TransportOptions) {
   };
 }
 export type ExchangeTransport = ReturnType<typeof createExchangeTransport>;
-
-/** An officer of another province as the case history shows them: by the province's name, not its code. */
-function officerOf(name: string, provinceCode: string): string {
-  return `${name}（${divisionName(provinceCode) ?? provinceCode}）`;
-}

@@ -67,7 +67,10 @@ function loop(ms: number, work: () => Promise<unknown>, onError: (err: unknown) 
  * the hub feature, whose gate would otherwise take these requests' nonces first), the ministry's
  * case list, and the overdue sweep.
  */
-export function createExchangeHubFeature(ctx: FeatureContext, deps: { access: Access; key?: NodeKey }): Feature & { exchange: HubExchangeService } {
+export function createExchangeHubFeature(
+  ctx: FeatureContext,
+  deps: { access: Access; key?: NodeKey },
+): Feature & { exchange: HubExchangeService } {
   const { conn, config, logger } = ctx;
   const key = deps.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
   const registry = createRegistryService(conn);
@@ -82,11 +85,18 @@ export function createExchangeHubFeature(ctx: FeatureContext, deps: { access: Ac
     ratePerMinute: config.hub.rateLimitPerMinute,
     refusalBudget: config.hub.unsignedLog,
   });
-  const exchange = createHubExchangeService(conn, { hub: createHubExchangePort(conn), ackHours: config.exchange.ackHours });
+  const exchange = createHubExchangeService(conn, {
+    hub: createHubExchangePort(conn),
+    ackHours: config.exchange.ackHours,
+  });
   const router = strictRouter();
   router.use(hubExchangeNodeRouter({ gate, exchange }));
   router.use(hubExchangeAdminRouter({ exchange, access: deps.access }));
-  const sweep = loop(Math.max(config.exchange.pollMs, 10_000), () => exchange.sweepOverdue(), (err) => logger.warn({ err }, "exchange overdue sweep failed"));
+  const sweep = loop(
+    Math.max(config.exchange.pollMs, 10_000),
+    () => exchange.sweepOverdue(),
+    (err) => logger.warn({ err }, "exchange overdue sweep failed"),
+  );
   const stop = () => {
     exchange.releaseWaits();
     return sweep.stop();
@@ -121,13 +131,26 @@ export function createExchangeProvinceFeature(
   let client: NodeClient | null = null;
   if (config.hub.url && config.hub.publicKey) {
     const key = deps.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
-    const peer = { name: "hub", url: config.hub.url, keyId: keyIdOf(config.hub.publicKey), publicKey: publicKeyFromX(config.hub.publicKey) };
+    const peer = {
+      name: "hub",
+      url: config.hub.url,
+      keyId: keyIdOf(config.hub.publicKey),
+      publicKey: publicKeyFromX(config.hub.publicKey),
+    };
     client = createNodeClient({ key, peer, log: createMessageLog(conn) });
   }
-  const transport = createExchangeTransport({ conn, logger, client: () => client, onTransferIssued: deps.onTransferIssued });
+  const transport = createExchangeTransport({
+    conn,
+    logger,
+    client: () => client,
+    // The issuance notice's handler appends audit entries in the pull's transaction.
+    transaction: (work) => deps.audit.transaction(work),
+    onTransferIssued: deps.onTransferIssued,
+  });
   const onError = (err: unknown) => {
     // Until the hub operator registers this node every call is refused: expected on a new network.
-    if (err instanceof PeerRefusal && err.notRegistered) logger.info("hub does not know this node's key yet; exchange retries later");
+    if (err instanceof PeerRefusal && err.notRegistered)
+      logger.info("hub does not know this node's key yet; exchange retries later");
     else logger.warn({ err }, "exchange transport failed; retrying later");
   };
   const sender = loop(config.exchange.pollMs, () => transport.sendOnce(), onError);

@@ -1,0 +1,92 @@
+import type { CaseState, InboxMessage } from "../contracts/exchange.js";
+import { divisionName } from "../organisation/index.js";
+import type { LocalCaseDoc } from "./province-exchange.models.js";
+
+/** How far along a case is, so a late or repeated message never moves it back. */
+export const RANK: Record<CaseState, number> = {
+  queued: 0,
+  refused: 0,
+  sent: 1,
+  delivered: 2,
+  acknowledged: 3,
+  problem: 3,
+  ended: 4,
+};
+
+/**
+ * What one inbox message changes in this province's copy of its case: a new received case to
+ * insert, or an update that never moves the case back (RANK); null when it changes nothing.
+ * `issuedNow` says the message brings the transfer's issuance notice for the first time.
+ */
+export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: string) {
+  const at = new Date(msg.at);
+  if (msg.type === "case") {
+    if (c || !msg.body) return null;
+    const b = msg.body;
+    return {
+      update: undefined,
+      issuedNow: false,
+      insert: {
+        caseId: msg.caseId,
+        kind: msg.kind,
+        box: "in" as const,
+        state: "delivered" as const,
+        fromProvince: msg.fromProvince,
+        toProvince: own,
+        division: msg.responsibleDivision,
+        idNumber: b.practitioner.idNumber,
+        name: b.practitioner.name,
+        officer: b.officer,
+        lookupId: b.lookupId ?? null,
+        details: b.details,
+        sentAt: at,
+        deadlineAt: new Date(msg.deadlineAt),
+        overdue: msg.overdue,
+        escalatedAt: null,
+        refusal: null,
+        ack: null,
+        end: null,
+        history: [
+          { at, state: "sent", by: officerOf(b.officer.name, msg.fromProvince), note: null },
+          { at: new Date(), state: "delivered", by: "本省节点", note: null },
+        ],
+      },
+    };
+  }
+  if (!c) return null;
+  const set: Record<string, unknown> = {};
+  const advance = RANK[msg.state] > RANK[c.state as CaseState];
+  if (advance) set.state = msg.state;
+  if (msg.overdue && !c.overdue) Object.assign(set, { overdue: true, escalatedAt: at });
+  if (msg.ack && !c.ack) set.ack = { ...msg.ack, at: msg.at };
+  if (msg.end && !c.end) set.end = msg.end;
+  const issuedNow = !!msg.issued && !c.issued;
+  if (issuedNow && msg.issued) {
+    const { officer: _officer, ...issued } = msg.issued;
+    set.issued = { ...issued, at: msg.at };
+  }
+  if (Object.keys(set).length === 0) return null;
+  const note = issuedNow
+    ? `对方已换发新证 ${msg.issued?.serial ?? ""}，本省证书已注销（转籍）`
+    : msg.overdue && !c.overdue
+      ? "逾期未确认，已升级至省级"
+      : (msg.ack?.problem?.note ?? msg.end?.reason ?? null);
+  const by =
+    issuedNow && msg.issued
+      ? officerOf(msg.issued.officer.name, msg.fromProvince)
+      : msg.ack
+        ? officerOf(msg.ack.officer.name, msg.toProvince)
+        : msg.end
+          ? officerOf(msg.end.officer.name, msg.fromProvince)
+          : "全国中心";
+  return {
+    insert: undefined,
+    issuedNow,
+    update: { $set: set, $push: { history: { at, state: advance ? msg.state : c.state, by, note } } },
+  };
+}
+
+/** An officer of another province as the case history shows them: by the province's name, not its code. */
+function officerOf(name: string, provinceCode: string): string {
+  return `${name}（${divisionName(provinceCode) ?? provinceCode}）`;
+}
