@@ -1,5 +1,6 @@
 /**
- * `npm run bench:hub -- --records N [--provinces 4] [--concurrency 2] [--batch 500] [--lookups 1000]`
+ * `npm run bench:hub -- --records N [--provinces 4] [--concurrency 2] [--batch 500] [--lookups 1000]
+ *   [--standin-process] [--profile DIR]`
  *
  * Hub benchmark (issue 12). Starts a hub node in its own process (`scripts/node.ts`, its embedded
  * database unless MONGODB_URI is set), registers P province node keys through the operator API,
@@ -7,21 +8,35 @@
  * province (every request and answer signed and checked), then measures lookups by ID number
  * (signed, with officer, reason and case). Prints one JSON line and appends it to BENCHMARKS.md:
  * `{records, db, ingestPerSec, lookupP50Ms, lookupP99Ms, hubRssMB, …}`. The load generator shares
- * the machine with the hub, so its own signing CPU is in the figures.
+ * the machine with the hub, so its own signing CPU is in the figures. `cpuMsPerRecord` and
+ * `cpuMsPerLookup` count the CPU time each process spent per unit of work, which a loaded machine
+ * inflates far less than wall time.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { CollectionReceipt, HubIdentityDto, LookupAnswer, QualificationRecord } from "../server/contracts/hub.js";
+import type {
+  CollectionReceipt,
+  HubIdentityDto,
+  LookupAnswer,
+  QualificationRecord,
+} from "../server/contracts/hub.js";
 import { makeIdNumber } from "../server/lib/id-number.js";
-import { createNodeClient, generateNodeKey, publicKeyFromX, toUpdateTime, type NodeClient } from "../server/sharing/index.js";
+import {
+  createNodeClient,
+  generateNodeKey,
+  publicKeyFromX,
+  toUpdateTime,
+  type NodeClient,
+} from "../server/sharing/index.js";
 import { demoPassword } from "./demo-password.js";
 import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
 import type { NodeMessage } from "./node.js";
+import { cpuMeter, profileSelf, spawnReady } from "./bench/processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -31,6 +46,13 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "2" },
     batch: { type: "string", default: "500" },
     lookups: { type: "string", default: "1000" },
+    /** Writes V8 CPU profiles of the hub, the stand-in (with --standin-process) and this client into this folder. */
+    profile: { type: "string" },
+    /**
+     * Runs the stand-in in a process of its own (as mongod would be) instead of inside the hub, so
+     * the hub's and the database's CPU are counted apart.
+     */
+    "standin-process": { type: "boolean", default: false },
   },
 });
 const N = Number(values.records);
@@ -38,19 +60,41 @@ const P = Math.min(8, Number(values.provinces));
 const C = Number(values.concurrency);
 const BATCH = Math.min(500, Number(values.batch));
 const LOOKUPS = Number(values.lookups);
-const PROVINCES = ["320000", "110000", "330000", "440000", "510000", "310000", "120000", "500000"].slice(0, P);
-const progress = (msg: string) => process.stderr.write(`[bench:hub ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const PROVINCES = ["320000", "110000", "330000", "440000", "510000", "310000", "120000", "500000"].slice(
+  0,
+  P,
+);
+const progress = (msg: string) =>
+  process.stderr.write(`[bench:hub ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const noLog = { append: () => Promise.resolve(null as never) };
+/** Node flags for a child: with --profile a CPU profile in a folder of its own. */
+const profiled = (name: string): string[] =>
+  values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile, name)}`] : [];
 
-function startHub(dataDir: string): Promise<{ child: ChildProcess; ready: Extract<NodeMessage, { type: "ready" }> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts"), "--seed-demo"], {
-    cwd: root,
-    env: {
-      ...process.env, ROLE: "hub", PORT: "0", HOST: "127.0.0.1", NODE_NAME: "bench-hub", DATA_DIR: dataDir,
-      LOG_LEVEL: "warn", HUB_RATE_LIMIT_PER_MINUTE: "100000000", NODE_ENV: "development",
+function startHub(
+  dataDir: string,
+  mongoUri: string | null,
+): Promise<{ child: ChildProcess; ready: Extract<NodeMessage, { type: "ready" }> }> {
+  const child = spawn(
+    process.execPath,
+    [...profiled("hub"), "--import", "tsx", path.join(root, "scripts/node.ts"), "--seed-demo"],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        ROLE: "hub",
+        PORT: "0",
+        HOST: "127.0.0.1",
+        NODE_NAME: "bench-hub",
+        DATA_DIR: dataDir,
+        LOG_LEVEL: "warn",
+        HUB_RATE_LIMIT_PER_MINUTE: "100000000",
+        NODE_ENV: "development",
+        ...(mongoUri ? { MONGODB_URI: mongoUri } : {}),
+      },
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
     },
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
+  );
   return new Promise((resolve, reject) => {
     child.on("message", (raw) => {
       const m = raw as NodeMessage;
@@ -61,21 +105,50 @@ function startHub(dataDir: string): Promise<{ child: ChildProcess; ready: Extrac
   });
 }
 
+/** Birth dates the bench spreads practitioners over: 1960-01-01 and the 14,600 days after it. */
+const BIRTH_DAYS = 14_600;
+const BIRTH_FROM = Date.UTC(1960, 0, 1);
+
+/**
+ * Record `i` of a province: a practitioner of their own (birth date and sequence number from `i`,
+ * distinct for 14.6 million records per province), so N records fill the pointer index with N
+ * practitioners. Before 2026-12-01 the generator repeated a person every 840 records (each held
+ * several certificates), so lines before then looked up a far smaller index.
+ */
 function record(province: string, i: number): QualificationRecord {
-  const idNumber = makeIdNumber(`${province.slice(0, 2)}0102`, `19${60 + (i % 40)}-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`, 1 + Math.floor(i / 13_440) % 999);
+  const birthDate = new Date(BIRTH_FROM + (i % BIRTH_DAYS) * 86_400_000).toISOString().slice(0, 10);
+  const idNumber = makeIdNumber(
+    `${province.slice(0, 2)}0102`,
+    birthDate,
+    1 + (Math.floor(i / BIRTH_DAYS) % 999),
+  );
   return {
-    recordId: `bench:${province}:${i}`, recordType: "certificate", sourceProvince: province, operation: "add", state: "valid",
-    updateTime: toUpdateTime(new Date(Date.now() - 3600_000)), version: 1, practitioner: { idNumber, name: "测试人员" },
-    categories: ["02001"], issuingDivision: province,
+    recordId: `bench:${province}:${i}`,
+    recordType: "certificate",
+    sourceProvince: province,
+    operation: "add",
+    state: "valid",
+    updateTime: toUpdateTime(new Date(Date.now() - 3600_000)),
+    version: 1,
+    practitioner: { idNumber, name: "测试人员" },
+    categories: ["02001"],
+    issuingDivision: province,
     certificate: {
-      certificateNumber: idNumber, status: "valid", issuingAuthority: "交通运输厅", firstIssueDate: "2024-01-10",
-      issueDate: "2024-01-10", validFrom: "2024-01-10", validTo: "2030-01-09",
+      certificateNumber: idNumber,
+      status: "valid",
+      issuingAuthority: "交通运输厅",
+      firstIssueDate: "2024-01-10",
+      issueDate: "2024-01-10",
+      validFrom: "2024-01-10",
+      validTo: "2030-01-09",
     },
   };
 }
 
 function percentile(sorted: number[], p: number): number {
-  return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) : 0;
+  return sorted.length
+    ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0)
+    : 0;
 }
 
 async function rssMB(pid: number | undefined): Promise<number> {
@@ -85,18 +158,38 @@ async function rssMB(pid: number | undefined): Promise<number> {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-hub-"));
-  const { child, ready } = await startHub(dataDir);
+  const stopProfile = values.profile ? await profileSelf(path.resolve(values.profile, "client")) : null;
+  if (values["standin-process"]) mkdirSync(path.join(dataDir, "standin"));
+  const db = values["standin-process"]
+    ? await spawnReady(
+        ["packages/mongo-standin/src/cli.ts", "--port", "0", "--data-dir", path.join(dataDir, "standin")],
+        {},
+        /(mongodb:\/\/\S+)/,
+        profiled("standin"),
+      )
+    : null;
+  const { child, ready } = await startHub(dataDir, db?.match ?? null);
+  const cpu = cpuMeter({ node: child.pid, db: db?.child.pid });
   try {
     progress(`hub up at ${ready.url} on ${ready.database.kind}`);
     const identity: HubIdentityDto = await fetchHubIdentity(ready.url);
-    const peer = { name: "hub", url: ready.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };
+    const peer = {
+      name: "hub",
+      url: ready.url,
+      keyId: identity.keyId,
+      publicKey: publicKeyFromX(identity.publicKey),
+    };
     const session = await operatorSession(ready.url, "hub_operator", await demoPassword(dataDir));
     const clients = new Map<string, NodeClient>();
     for (const code of PROVINCES) {
       const key = generateNodeKey();
       const res = await fetch(`${ready.url}/api/hub/nodes`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken, cookie: session.cookie },
+        headers: {
+          "content-type": "application/json",
+          "x-csrf-token": session.csrfToken,
+          cookie: session.cookie,
+        },
         body: JSON.stringify({ provinceCode: code, name: code, nodeKey: key.publicKeyX }),
       });
       if (!res.ok) throw new Error(`register ${code}: ${res.status} ${await res.text()}`);
@@ -108,6 +201,7 @@ async function main(): Promise<void> {
     let accepted = 0;
     let rejected = 0;
     const started = Date.now();
+    const cpuBeforeIngest = await cpu.now();
     await Promise.all(
       PROVINCES.map(async (code, p) => {
         const client = clients.get(code)!;
@@ -120,8 +214,12 @@ async function main(): Promise<void> {
               const from = next;
               next = Math.min(last, next + BATCH);
               const records = Array.from({ length: next - from }, (_, k) => record(code, from + k));
-              const answer = await client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId: `b-${code}-${from}`, records });
-              if (answer.status !== 200) throw new Error(`batch answered ${answer.status}: ${answer.rawBody.slice(0, 300)}`);
+              const answer = await client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+                batchId: `b-${code}-${from}`,
+                records,
+              });
+              if (answer.status !== 200)
+                throw new Error(`batch answered ${answer.status}: ${answer.rawBody.slice(0, 300)}`);
               for (const r of answer.body.results) {
                 if (r.outcome === "accepted") accepted++;
                 else rejected++;
@@ -133,24 +231,40 @@ async function main(): Promise<void> {
       }),
     );
     const ingestMs = Date.now() - started;
+    const ingestCpu = await cpu.since(cpuBeforeIngest);
     progress(`ingested ${accepted} (rejected ${rejected}) in ${(ingestMs / 1000).toFixed(1)} s`);
 
+    const cpuBeforeLookups = await cpu.now();
     const latencies: number[] = [];
     const asker = clients.get(PROVINCES[0]!)!;
     for (let i = 0; i < LOOKUPS; i++) {
       const p = i % P;
-      const target = record(PROVINCES[p]!, p * perProvince + Math.floor(Math.random() * Math.min(perProvince, N - p * perProvince)));
+      const target = record(
+        PROVINCES[p]!,
+        p * perProvince + Math.floor(Math.random() * Math.min(perProvince, N - p * perProvince)),
+      );
       const t0 = performance.now();
       const answer = await asker.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", {
-        query: { by: "id_number", idNumber: target.practitioner.idNumber }, officerId: "bench", reason: "enforcement", caseReference: `BENCH-${i}`,
+        query: { by: "id_number", idNumber: target.practitioner.idNumber },
+        officerId: "bench",
+        reason: "enforcement",
+        caseReference: `BENCH-${i}`,
       });
       latencies.push(performance.now() - t0);
-      if (answer.status !== 200 || answer.body.matches.length !== 1) throw new Error(`lookup ${i} failed: ${answer.status}`);
+      if (answer.status !== 200 || answer.body.matches.length !== 1)
+        throw new Error(`lookup ${i} failed: ${answer.status}`);
     }
+    const lookupCpu = await cpu.since(cpuBeforeLookups);
     latencies.sort((a, b) => a - b);
+    // CPU time per unit of work (ms): what a loaded machine does not inflate the way it inflates wall time.
+    const per = (c: { node: number; db: number; load: number }, n: number) => ({
+      hub: Math.round((c.node / n) * 100) / 100,
+      ...(db ? { db: Math.round((c.db / n) * 100) / 100 } : {}),
+      client: Math.round((c.load / n) * 100) / 100,
+    });
     const line = {
       records: N,
-      db: ready.database.kind,
+      db: db ? "standin" : ready.database.kind,
       ingestPerSec: Math.round((accepted / ingestMs) * 1000),
       lookupP50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
       lookupP99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
@@ -161,14 +275,20 @@ async function main(): Promise<void> {
       clientsPerProvince: C,
       batch: BATCH,
       lookups: LOOKUPS,
+      cpuMsPerRecord: per(ingestCpu, Math.max(1, accepted)),
+      cpuMsPerLookup: per(lookupCpu, Math.max(1, LOOKUPS)),
       loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
-      note: "every request and answer RFC 9421-signed and checked; records of different practitioners applied in one transaction per round; lookups measured at the client (sign + verify included)",
+      note: `every request and answer RFC 9421-signed and checked; one practitioner per record; records of different practitioners applied in one transaction per round; lookups measured at the client (sign + verify included); database ${db ? "stand-in in its own process" : "embedded in the hub process"}`,
       at: new Date().toISOString(),
     };
     console.log(JSON.stringify(line));
     await appendFile(path.join(root, "BENCHMARKS.md"), JSON.stringify(line) + "\n");
   } finally {
     child.kill("SIGINT");
+    await new Promise((resolve) => child.once("exit", resolve));
+    db?.child.kill("SIGINT");
+    if (db) await new Promise((resolve) => db.child.once("exit", resolve));
+    await stopProfile?.();
   }
 }
 

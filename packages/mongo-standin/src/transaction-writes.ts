@@ -40,11 +40,13 @@ export class OwnWrites {
     return this.docs.get(id);
   }
 
-  /** Ids of buffered documents an equality plan can match (a superset; callers still filter). */
-  candidates(plan: IndexPlan): Set<string> {
-    const keys = this.keysOf(plan.index, plan.depth);
+  /** Ids of buffered documents any of the plans can match (a superset; callers still filter). */
+  candidates(plans: IndexPlan[]): Set<string> {
     const ids = new Set<string>();
-    for (const key of plan.keys) for (const id of keys.get(key) ?? []) ids.add(id);
+    for (const plan of plans) {
+      const keys = this.keysOf(plan.index, plan.depth);
+      for (const key of plan.keys) for (const id of keys.get(key) ?? []) ids.add(id);
+    }
     return ids;
   }
 

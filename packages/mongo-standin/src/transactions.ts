@@ -121,8 +121,8 @@ export class Transaction implements Access {
     const base = select(collection, filter, this.snapshot.at, matches);
     if (!own) return base.map(([, doc]) => doc);
     const result = base.filter(([id]) => !own.has(id)).map(([, doc]) => doc);
-    const plan = collection?.plan(filter);
-    for (const id of plan ? own.candidates(plan) : own.ids()) {
+    const plans = collection?.plans(filter);
+    for (const id of plans ? own.candidates(plans) : own.ids()) {
       const doc = own.get(id);
       if (doc && matches(doc)) result.push(doc);
     }

@@ -61,4 +61,20 @@ describe("mongo-standin: index-backed equality lookups", () => {
     expect(aCollection().candidates({ role: "admin" })).to.equal(null);
     expect(aCollection().candidates({ email: { $regex: "^u1" } })).to.equal(null);
   });
+
+  it("when every clause of a top-level $or pins an index, then the candidates are the union of the clauses' reads", () => {
+    const collection = aCollection();
+    const ids = collection.candidates({
+      $or: [{ email: { $in: ["u1@x", "u2@x"] } }, { org: "o3", role: "user" }],
+    });
+    expect(ids?.size).to.equal(52);
+    expect(
+      collection.plans({ $or: [{ email: "u1@x" }, { tags: "t1" }] })?.map((p) => p.index.name),
+    ).to.deep.equal(["email_1", "tags_1"]);
+  });
+
+  it("when one clause of a top-level $or has no index, then there are no candidates and the caller scans", () => {
+    expect(aCollection().candidates({ $or: [{ email: "u1@x" }, { role: "admin" }] })).to.equal(null);
+    expect(aCollection().candidates({ $or: [] })).to.equal(null);
+  });
 });

@@ -32,6 +32,23 @@ describe("mongo-standin: serverStatus, explain, hint and size limits", () => {
     expect(JSON.stringify(scan.queryPlanner.winningPlan)).to.contain("COLLSCAN");
   });
 
+  it("when a top-level $or has an index for every clause, then the plan scans those indexes and no collection", async () => {
+    const coll = t.db.collection("explainedOr");
+    await coll.insertMany([
+      { k: 1, j: "a" },
+      { k: 2, j: "b" },
+      { k: 3, j: "c" },
+    ]);
+    await coll.createIndex({ k: 1 });
+    await coll.createIndex({ j: 1 });
+    const plan = await coll.find({ $or: [{ k: { $in: [1, 2] } }, { j: "c" }] }).explain("executionStats");
+    const winning = JSON.stringify(plan.queryPlanner.winningPlan);
+    expect(winning).to.contain("k_1").and.contain("j_1").and.not.contain("COLLSCAN");
+    expect(plan.executionStats.nReturned).to.equal(3);
+    const scan = await coll.find({ $or: [{ k: 1 }, { other: 1 }] }).explain("queryPlanner");
+    expect(JSON.stringify(scan.queryPlanner.winningPlan)).to.contain("COLLSCAN");
+  });
+
   it("when an update or an aggregation is explained, then the server answers a plan and writes nothing", async () => {
     const coll = t.db.collection("explainedWrite");
     await coll.insertOne({ _id: "d" as never, n: 1 });

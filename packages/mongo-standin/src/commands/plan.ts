@@ -49,22 +49,26 @@ export function findHinted(ns: string, filter: Document, hint: unknown, ctx: Com
 /** The `winningPlan` an explain reports for a filter over `ns`: the index used, or a scan. */
 export function winningPlan(ns: string, filter: Document, hint: unknown, ctx: CommandContext): Document {
   const hinted = hintedIndex(ns, hint, ctx);
-  const index = hinted ?? ctx.store.collection(ns)?.plan(filter)?.index ?? null;
-  if (!ctx.store.collection(ns)) return { stage: "EOF" };
-  if (!index) return { stage: "COLLSCAN", filter, direction: "forward" };
+  const collection = ctx.store.collection(ns);
+  if (!collection) return { stage: "EOF" };
+  const indexes = hinted ? [hinted] : (collection.plans(filter)?.map((plan) => plan.index) ?? []);
+  const [first] = indexes;
+  if (!first) return { stage: "COLLSCAN", filter, direction: "forward" };
+  // A top-level $or answered clause by clause: the server's OR stage over one index scan each.
+  const inputStage = indexes.length === 1 ? ixscan(first) : { stage: "OR", inputStages: indexes.map(ixscan) };
+  return { stage: "FETCH", filter, inputStage };
+}
+
+function ixscan(index: Index): Document {
   return {
-    stage: "FETCH",
-    filter,
-    inputStage: {
-      stage: "IXSCAN",
-      keyPattern: index.spec.key,
-      indexName: index.name,
-      isMultiKey: false,
-      isUnique: index.unique,
-      isSparse: index.spec.sparse === true,
-      isPartial: index.spec.partialFilterExpression !== undefined,
-      indexVersion: 2,
-      direction: "forward",
-    },
+    stage: "IXSCAN",
+    keyPattern: index.spec.key,
+    indexName: index.name,
+    isMultiKey: false,
+    isUnique: index.unique,
+    isSparse: index.spec.sparse === true,
+    isPartial: index.spec.partialFilterExpression !== undefined,
+    indexVersion: 2,
+    direction: "forward",
   };
 }

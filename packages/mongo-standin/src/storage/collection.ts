@@ -185,11 +185,33 @@ export class Collection {
    * index applies and the caller must scan. Candidates are a superset: callers still filter.
    */
   candidates(filter: Document): Set<string> | null {
-    const plan = this.plan(filter);
-    if (!plan) return null;
+    const plans = this.plans(filter);
+    if (!plans) return null;
     const ids = new Set<string>();
-    for (const key of plan.keys) for (const id of plan.index.lookup(key, plan.depth)) ids.add(id);
+    for (const plan of plans)
+      for (const key of plan.keys) for (const id of plan.index.lookup(key, plan.depth)) ids.add(id);
     return ids;
+  }
+
+  /**
+   * The index reads that answer a filter: one plan on the filter's own fields, else one per
+   * clause of a top-level `$or` when every clause has one (MongoDB's OR stage over one index scan
+   * per clause; a document matching the filter matches some clause, so the union holds it).
+   * Null when any clause needs a scan, as the server then scans the collection once.
+   */
+  plans(filter: Document): IndexPlan[] | null {
+    const own = this.plan(filter);
+    if (own) return [own];
+    const clauses: unknown = filter.$or;
+    if (!Array.isArray(clauses) || clauses.length === 0) return null;
+    const plans: IndexPlan[] = [];
+    for (const clause of clauses) {
+      if (clause === null || typeof clause !== "object" || Array.isArray(clause)) return null;
+      const inner = this.plans(clause as Document);
+      if (!inner) return null;
+      plans.push(...inner);
+    }
+    return plans;
   }
 
   /**
