@@ -77,6 +77,11 @@ const Env = z
     HUB_UNSIGNED_LOG_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
     /** Client addresses the unsigned-request budget remembers at once (its memory is bounded too). */
     HUB_UNSIGNED_LOG_SOURCES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    /**
+     * The refusals only counted are summed up in one entry this long after the first of them (and
+     * at shutdown), so also after a burst followed by silence. In milliseconds; tests shorten it.
+     */
+    HUB_UNSIGNED_LOG_SUMMARY_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
     /** Hub monthly report: a record reaching the hub within this many hours of its UpdateTime counts as timely. */
     REPORT_LATENCY_TARGET_HOURS: z.coerce.number().min(0.1).max(24 * 31).default(24),
     /** Login attempts allowed per client IP per minute before 429 (per-name lockout is separate). */
@@ -186,6 +191,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
         perSourcePerMinute: e.HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE,
         totalPerMinute: e.HUB_UNSIGNED_LOG_PER_MINUTE,
         maxSources: e.HUB_UNSIGNED_LOG_SOURCES,
+        summaryWindowMs: e.HUB_UNSIGNED_LOG_SUMMARY_MS,
       },
       reportLatencyTargetHours: e.REPORT_LATENCY_TARGET_HOURS,
     },

@@ -94,5 +94,6 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
   router.use(hubAdminRouter({ registry, collection, catalog, log, access: options.access }));
   router.use(report.operatorRouter);
   logger.info({ keyId: key.keyId }, "hub node key loaded");
-  return { name: "hub", router, key, registry };
+  // The gate's refusal summary is written before the connection closes (main stops features first).
+  return { name: "hub", router, key, registry, stop: () => gate.close() };
 }

@@ -7,6 +7,7 @@ import { contentDigest, SignatureError, type MessageView } from "./http-signatur
 import type { MessageLog } from "./message-log.js";
 import type { NonceStore } from "./nonce-store.js";
 import { createRefusalBudget, type RefusalBudget, type RefusalBudgetOptions } from "./refusal-budget.js";
+import { createRefusalSummaries, type RefusalSummaries } from "./refusal-summary.js";
 import {
   signResponse,
   verifyRequest,
@@ -49,15 +50,19 @@ export interface NodeGateOptions {
   now?: () => Date;
 }
 
-/** One budget per message log in the process, shared by every gate writing to it (hub and exchange). */
-const budgets = new WeakMap<MessageLog, RefusalBudget>();
-function budgetFor(log: MessageLog, options: RefusalBudgetOptions): RefusalBudget {
-  let budget = budgets.get(log);
-  if (!budget) {
-    budget = createRefusalBudget(options);
-    budgets.set(log, budget);
+/**
+ * One budget and one summary writer per message log in the process, shared by every gate writing
+ * to it (hub and exchange).
+ */
+const budgets = new WeakMap<MessageLog, { budget: RefusalBudget; summaries: RefusalSummaries }>();
+function budgetFor(log: MessageLog, options: RefusalBudgetOptions, logger: Logger) {
+  let entry = budgets.get(log);
+  if (!entry) {
+    const budget = createRefusalBudget(options);
+    entry = { budget, summaries: createRefusalSummaries({ budget, log, logger }) };
+    budgets.set(log, entry);
   }
-  return budget;
+  return entry;
 }
 
 /** How a received request looks to the signature checker. */
@@ -82,7 +87,7 @@ export function authenticatedNode(res: Response): AuthenticatedNode {
  */
 export function createNodeGate(options: NodeGateOptions) {
   const now = options.now ?? (() => new Date());
-  const refusals = budgetFor(options.log, options.refusalBudget);
+  const { budget: refusals, summaries } = budgetFor(options.log, options.refusalBudget, options.logger);
   const passport = new passportModule.Passport();
   const strategy: Strategy = {
     name: "node-signature",
@@ -161,28 +166,11 @@ export function createNodeGate(options: NodeGateOptions) {
     node: AuthenticatedNode | undefined,
   ): Promise<void> {
     // A refusal no node signed is logged one by one within its source's budget, and counted
-    // otherwise; the count is logged as one entry at most once a minute. Every authenticated
-    // message is logged.
-    if (!node) {
-      const logged = refusals.admit(req.ip ?? "unknown");
-      const summary = refusals.takeSummary();
-      if (summary)
-        await options.log.append({
-          direction: "in",
-          peer: "unknown",
-          keyId: null,
-          nonce: null,
-          method: "*",
-          target: `未逐条记录的未认证请求 ${summary.count} 条，来自 ${summary.sources} 个来源`,
-          requestDigest: null,
-          requestSignature: null,
-          status: null,
-          responseDigest: null,
-          responseSignature: null,
-          outcome: "refused",
-          code: "unauthenticated_not_logged",
-        });
-      if (!logged) return;
+    // otherwise; the count is logged as one entry per summary window, on a timer (see
+    // refusal-summary.ts). Every authenticated message is logged.
+    if (!node && !refusals.admit(req.ip ?? "unknown")) {
+      summaries.schedule();
+      return;
     }
     await options.log.append({
       direction: "in",
@@ -275,7 +263,13 @@ export function createNodeGate(options: NodeGateOptions) {
     })().catch(next);
   };
 
-  return { authenticate, reply, errorHandler };
+  return {
+    authenticate,
+    reply,
+    errorHandler,
+    /** Writes the summary of refusals still only counted (node shutdown; idempotent). */
+    close: () => summaries.close(),
+  };
 }
 export type NodeGate = ReturnType<typeof createNodeGate>;
 

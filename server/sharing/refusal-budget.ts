@@ -3,7 +3,8 @@
  * send those, and each would be an insert into the insert-only, hash-chained log that every
  * authenticated message waits behind: one sender could grow it without bound and hold its head.
  * Each source gets a few entries a minute and all sources together a bounded number; the rest
- * are counted and summed up in one entry at most once a minute (`takeSummary`).
+ * are counted and summed up in one entry per summary window (`takeSummary`, written on a timer by
+ * refusal-summary.ts, so a burst followed by silence is still summed up).
  * Authenticated messages never pass through here: every one of them is logged.
  */
 export interface RefusalBudgetOptions {
@@ -13,6 +14,11 @@ export interface RefusalBudgetOptions {
   totalPerMinute: number;
   /** Sources remembered at once (the oldest is forgotten first), so the budget's memory is bounded too. */
   maxSources: number;
+  /**
+   * The summary of counted refusals is written one window after the first of them (and so at most
+   * once per window); default a minute (HUB_UNSIGNED_LOG_SUMMARY_MS).
+   */
+  summaryWindowMs?: number;
   now?: () => number;
 }
 
@@ -26,18 +32,17 @@ interface Bucket {
 /** A budget with the limits from config (HUB_UNSIGNED_LOG_*, server/config.ts). */
 export function createRefusalBudget(options: RefusalBudgetOptions) {
   const now = options.now ?? Date.now;
+  const window = options.summaryWindowMs ?? MINUTE;
   const sources = new Map<string, Bucket>();
   const everyone: Bucket = { tokens: options.totalPerMinute, at: now() };
   let notLogged = 0;
   const notLoggedFrom = new Set<string>();
-  let summarisedAt = now();
+  /** When the oldest refusal not yet summed up was counted (null: none is waiting). */
+  let pendingSince: number | null = null;
 
-  function take(bucket: Bucket, perMinute: number, t: number): boolean {
+  function refill(bucket: Bucket, perMinute: number, t: number): void {
     bucket.tokens = Math.min(perMinute, bucket.tokens + ((t - bucket.at) * perMinute) / MINUTE);
     bucket.at = t;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
   }
 
   function sourceBucket(source: string, t: number): Bucket {
@@ -61,24 +66,41 @@ export function createRefusalBudget(options: RefusalBudgetOptions) {
     admit(source: string): boolean {
       const t = now();
       const mine = sourceBucket(source, t);
-      // The source's own budget first: a sender over it spends none of everyone's.
-      if (take(mine, options.perSourcePerMinute, t) && take(everyone, options.totalPerMinute, t)) return true;
+      refill(mine, options.perSourcePerMinute, t);
+      refill(everyone, options.totalPerMinute, t);
+      // A token is spent from both budgets or from neither. A source over its own budget spends
+      // none of everyone's; and when everyone's budget is spent (a flood from many addresses), a
+      // quiet source keeps its own tokens, so its entries are logged once the total refills
+      // instead of being lost to a flood it took no part in.
+      if (mine.tokens >= 1 && everyone.tokens >= 1) {
+        mine.tokens -= 1;
+        everyone.tokens -= 1;
+        return true;
+      }
       notLogged += 1;
+      pendingSince ??= t;
       if (notLoggedFrom.size < options.maxSources) notLoggedFrom.add(source);
       return false;
     },
 
+    /** Milliseconds until the waiting summary is due (0: now); null when no refusal is waiting. */
+    msUntilSummary(): number | null {
+      if (pendingSince === null) return null;
+      return Math.max(0, pendingSince + window - now());
+    },
+
     /**
-     * The refusals counted but not logged since the last summary, at most once a minute; null
-     * when there are none or the last summary is less than a minute old.
+     * The refusals counted but not logged since the last summary, once a window has passed since
+     * the first of them (or at once with `force`, at shutdown); null when none is waiting or it is
+     * not yet due.
      */
-    takeSummary(): { count: number; sources: number } | null {
-      const t = now();
-      if (notLogged === 0 || t - summarisedAt < MINUTE) return null;
+    takeSummary(opts: { force?: boolean } = {}): { count: number; sources: number } | null {
+      if (pendingSince === null || notLogged === 0) return null;
+      if (!opts.force && now() - pendingSince < window) return null;
       const summary = { count: notLogged, sources: notLoggedFrom.size };
       notLogged = 0;
       notLoggedFrom.clear();
-      summarisedAt = t;
+      pendingSince = null;
       return summary;
     },
   };

@@ -39,6 +39,44 @@ describe("sharing: the log budget for unauthenticated refusals", () => {
     expect(budget.takeSummary()).to.deep.equal({ count: 80, sources: 80 });
   });
 
+  it("when everyone's budget is spent by other sources, then a source's refusal is counted without spending its own token, so it is logged once the total refills", () => {
+    const c = clock();
+    const budget = createRefusalBudget({
+      perSourcePerMinute: 1,
+      totalPerMinute: 2,
+      maxSources: 10,
+      now: c.now,
+    });
+    expect(budget.admit("a")).to.equal(true);
+    expect(budget.admit("c")).to.equal(true);
+    expect(budget.admit("b"), "the total is spent").to.equal(false);
+    // Half a minute later the total has one token again; "b" never had an entry logged, so its own
+    // token is still there (had the refusal spent it, only half of it would have grown back).
+    c.advance(30_000);
+    expect(budget.admit("b")).to.equal(true);
+  });
+
+  it("when refusals are counted, then their summary is due one window after the first of them, or at once when forced", () => {
+    const c = clock();
+    const budget = createRefusalBudget({
+      perSourcePerMinute: 1,
+      totalPerMinute: 100,
+      maxSources: 10,
+      summaryWindowMs: 10_000,
+      now: c.now,
+    });
+    expect(budget.msUntilSummary(), "nothing counted").to.equal(null);
+    budget.admit("a");
+    budget.admit("a");
+    expect(budget.msUntilSummary()).to.equal(10_000);
+    c.advance(4_000);
+    budget.admit("a");
+    expect(budget.msUntilSummary(), "the window runs from the first counted refusal").to.equal(6_000);
+    expect(budget.takeSummary()).to.equal(null);
+    expect(budget.takeSummary({ force: true })).to.deep.equal({ count: 2, sources: 1 });
+    expect(budget.msUntilSummary()).to.equal(null);
+  });
+
   it("when more sources appear than it remembers, then the oldest is forgotten and memory stays bounded", () => {
     const c = clock();
     const budget = createRefusalBudget({

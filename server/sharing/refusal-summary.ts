@@ -1,0 +1,71 @@
+import type { Logger } from "../lib/logger.js";
+import type { MessageLog } from "./message-log.js";
+import type { RefusalBudget } from "./refusal-budget.js";
+
+/**
+ * Writes the summary of unauthenticated refusals the budget only counted (refusal-budget.ts) as
+ * one message-log entry: on a timer one summary window after the first of them, and at shutdown.
+ * It used to be written only when the next unsigned refusal arrived, so a burst followed by
+ * silence was never summed up and the log under-stated what the hub refused.
+ */
+export function createRefusalSummaries(deps: { budget: RefusalBudget; log: MessageLog; logger: Logger }) {
+  let timer: NodeJS.Timeout | null = null;
+  let writing: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  function write(force: boolean): Promise<void> {
+    const next = writing.then(async () => {
+      const summary = deps.budget.takeSummary({ force });
+      if (!summary) return;
+      await deps.log.append({
+        direction: "in",
+        peer: "unknown",
+        keyId: null,
+        nonce: null,
+        method: "*",
+        target: `未逐条记录的未认证请求 ${summary.count} 条，来自 ${summary.sources} 个来源`,
+        requestDigest: null,
+        requestSignature: null,
+        status: null,
+        responseDigest: null,
+        responseSignature: null,
+        outcome: "refused",
+        code: "unauthenticated_not_logged",
+      });
+    });
+    // A failed write is reported, never thrown at a timer; its counts are lost with it.
+    writing = next.catch((err: unknown) => deps.logger.error({ err }, "refusal summary could not be logged"));
+    return writing;
+  }
+
+  /** After a refusal was counted but not logged: makes sure its summary follows within the window. */
+  function schedule(): void {
+    const wait = deps.budget.msUntilSummary();
+    if (wait === null || timer) return;
+    // Once shut down a timer would outlive the database connection: write at once instead.
+    if (closed) {
+      void write(true);
+      return;
+    }
+    timer = setTimeout(() => {
+      timer = null;
+      // Re-armed when the clock said "not yet" (or more were counted since the write began).
+      void write(false).then(schedule);
+    }, wait);
+    // A pending summary never keeps the process alive; shutdown writes it (close).
+    timer.unref();
+  }
+
+  return {
+    schedule,
+
+    /** Writes what is still counted at once and stops the timer (node shutdown). */
+    async close(): Promise<void> {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await write(true);
+    },
+  };
+}
+export type RefusalSummaries = ReturnType<typeof createRefusalSummaries>;
