@@ -84,6 +84,10 @@ export class Collection {
       const claimed = new Map<string, string>();
       for (const change of changes) {
         if (!change.doc) continue;
+        // A lone change keeping its document's keys cannot take another document's (a save
+        // changes no indexed field). In a batch its keys must still be claimed against the others.
+        const previous = changes.length === 1 ? this.get(change.id) : null;
+        if (previous && index.sameKeys(previous, change.doc)) continue;
         for (const { key, values } of index.keysFor(change.doc)) {
           const other = claimed.get(key);
           if (other !== undefined && other !== change.id) return index.duplicateError(this.ns, values);
@@ -105,6 +109,7 @@ export class Collection {
     for (const change of changes) {
       const previous = this.get(change.id);
       for (const index of this.indexes) {
+        if (previous && change.doc && index.sameKeys(previous, change.doc)) continue;
         if (previous) index.remove(change.id, previous);
         if (change.doc) index.add(change.id, change.doc);
       }
