@@ -14,6 +14,11 @@ import { checkRecord } from "./record-validation.js";
 import { intakeRow, type IntakeLedger } from "./report/intake-ledger.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 
+/** The key a published record is held under: its source province and its record id. */
+function recordKey(r: { sourceProvince: string; recordId: string }): string {
+  return `${r.sourceProvince}\u0000${r.recordId}`;
+}
+
 /** A record of the batch that passed the checks, with what its ledger row needs. */
 interface ValidRecord {
   index: number;
@@ -30,20 +35,32 @@ type BatchInfo = { batchId: string; sourceProvince: string; receivedAt: Date };
  * answered accepted / duplicate (identical re-send, no effect) / stale (older version, ignored) /
  * rejected with reasons. Only the practitioner's home province may write them.
  */
-export function createCollectionService(conn: Connection, deps: { logger: Logger; now?: () => Date; ledger?: IntakeLedger }) {
+export function createCollectionService(
+  conn: Connection,
+  deps: { logger: Logger; now?: () => Date; ledger?: IntakeLedger },
+) {
   const m = hubModels(conn);
   const now = deps.now ?? (() => new Date());
 
   /** What the pointer says after this change, recomputed from every record held for the person. */
-  function pointerFrom(records: Pick<HubRecordDoc, "record" | "version">[], latest: QualificationRecord, home?: string) {
+  function pointerFrom(
+    records: Pick<HubRecordDoc, "record" | "version">[],
+    latest: QualificationRecord,
+    home?: string,
+  ) {
     const all = records.map((r) => r.record as QualificationRecord).filter((r) => r.operation !== "delete");
     // After a transfer (转籍) the new home province's records decide; the old home's cancelled
     // certificate stays on file but no longer speaks for the practitioner.
-    const live = home && all.some((r) => r.sourceProvince === home) ? all.filter((r) => r.sourceProvince === home) : all;
-    const categories = [...new Set(live.filter((r) => r.state === "valid").flatMap((r) => r.categories))].sort();
+    const live =
+      home && all.some((r) => r.sourceProvince === home) ? all.filter((r) => r.sourceProvince === home) : all;
+    const categories = [
+      ...new Set(live.filter((r) => r.state === "valid").flatMap((r) => r.categories)),
+    ].sort();
     const certs = live
       .filter((r) => r.recordType === "certificate" && r.certificate)
-      .sort((a, b) => (a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1));
+      .sort((a, b) =>
+        a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1,
+      );
     const cert = certs.at(-1)?.certificate ?? null;
     return {
       name: latest.practitioner.name,
@@ -67,13 +84,31 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
     return conn.transaction(async (session) => {
       // Provenance equals the signer (checked with the record), so every key is (signer, recordId).
       const held = await m.Records.find(
-        { $or: [{ sourceProvince: signer, recordId: { $in: round.map((v) => v.record.recordId) } }, { idNumber: { $in: people } }] },
+        {
+          $or: [
+            { sourceProvince: signer, recordId: { $in: round.map((v) => v.record.recordId) } },
+            { idNumber: { $in: people } },
+          ],
+        },
         { sourceProvince: 1, recordId: 1, idNumber: 1, version: 1, hash: 1, hubSeq: 1, record: 1 },
-      ).session(session).lean();
-      const pointers = await m.Pointers.find({ idNumber: { $in: people } }, { idNumber: 1, homeProvince: 1, filedWith: 1 })
+      )
+        .session(session)
+        .lean();
+      const pointers = await m.Pointers.find(
+        { idNumber: { $in: people } },
+        { idNumber: 1, homeProvince: 1, filedWith: 1 },
+      )
         .session(session)
         .lean();
       const pointerOf = new Map(pointers.map((p) => [p.idNumber, p]));
+      // Indexed once per round: scanning `held` for each record made a round cost its size squared.
+      const heldByKey = new Map(held.map((r) => [recordKey(r), r]));
+      const heldOfPerson = new Map<string, typeof held>();
+      for (const r of held) {
+        const list = heldOfPerson.get(r.idNumber);
+        if (list) list.push(r);
+        else heldOfPerson.set(r.idNumber, [r]);
+      }
       const results: RecordResult[] = [];
       const accepted: {
         v: ValidRecord;
@@ -88,17 +123,34 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
         const { index, record, hash } = v;
         const base = { index, recordId: record.recordId, version: record.version };
         const reject = (code: string, field: string | null, message: string) =>
-          results.push({ ...base, outcome: "rejected", reasons: [{ code, field, message }], hubSeq: null, recordHash: null });
-        const isThis = (r: { sourceProvince: string; recordId: string }) =>
-          r.sourceProvince === record.sourceProvince && r.recordId === record.recordId;
-        const existing = held.find(isThis);
+          results.push({
+            ...base,
+            outcome: "rejected",
+            reasons: [{ code, field, message }],
+            hubSeq: null,
+            recordHash: null,
+          });
+        const existing = heldByKey.get(recordKey(record));
         const idNumber = record.practitioner.idNumber;
         if (existing && record.version < existing.version) {
-          results.push({ ...base, outcome: "stale", reasons: [], hubSeq: existing.hubSeq, recordHash: existing.hash });
+          results.push({
+            ...base,
+            outcome: "stale",
+            reasons: [],
+            hubSeq: existing.hubSeq,
+            recordHash: existing.hash,
+          });
           continue;
         }
         if (existing && record.version === existing.version) {
-          if (existing.hash === hash) results.push({ ...base, outcome: "duplicate", reasons: [], hubSeq: existing.hubSeq, recordHash: hash });
+          if (existing.hash === hash)
+            results.push({
+              ...base,
+              outcome: "duplicate",
+              reasons: [],
+              hubSeq: existing.hubSeq,
+              recordHash: hash,
+            });
           else reject("version_conflict", "version", "同一版本号的记录内容不同，请递增版本号");
           continue;
         }
@@ -109,13 +161,23 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
         const pointer = pointerOf.get(idNumber);
         // The home province writes; a former home (after a transfer) may still update records it published.
         if (pointer && pointer.homeProvince !== signer && !existing) {
-          reject("not_home_province", "sourceProvince", `该从业人员的资格由 ${pointer.homeProvince} 管理，其他省份不得写入`);
+          reject(
+            "not_home_province",
+            "sourceProvince",
+            `该从业人员的资格由 ${pointer.homeProvince} 管理，其他省份不得写入`,
+          );
           continue;
         }
         const home = pointer?.homeProvince ?? signer;
-        const all = [...held.filter((r) => r.idNumber === idNumber && !isThis(r)), { record, version: record.version }];
+        const others = (heldOfPerson.get(idNumber) ?? []).filter((r) => r !== existing);
+        const all = [...others, { record, version: record.version }];
         accepted.push({
-          v, home, filedWith: pointer?.filedWith ?? [], view: pointerFrom(all, record, home), newRecord: !existing, newPerson: !pointer,
+          v,
+          home,
+          filedWith: pointer?.filedWith ?? [],
+          view: pointerFrom(all, record, home),
+          newRecord: !existing,
+          newPerson: !pointer,
         });
       }
       if (accepted.length === 0) return results;
@@ -127,39 +189,75 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
       ).lean();
       if (!counter) throw new Error("change counter missing");
       const firstSeq = counter.value - accepted.length + 1;
-      const rows = accepted.map((a, i) => ({ ...a, hubSeq: firstSeq + i, idNumber: a.v.record.practitioner.idNumber }));
-      await m.Records.bulkWrite(
+      const rows = accepted.map((a, i) => ({
+        ...a,
+        hubSeq: firstSeq + i,
+        idNumber: a.v.record.practitioner.idNumber,
+      }));
+      // Written through the driver, not mongoose: every field is built here from a record zod and
+      // checkRecord already validated, with the schema's types, so mongoose's per-document
+      // hydration, casting and validation only re-checked this code's own output, and was the
+      // largest part of the hub's CPU per record. The integration tests check every written
+      // document against its schema (collection.test.ts), so the two cannot drift apart unseen.
+      await m.Records.collection.bulkWrite(
         rows.map(({ v: { record, hash }, hubSeq, idNumber, newRecord }) => {
           const key = { sourceProvince: record.sourceProvince, recordId: record.recordId };
-          const fields = { idNumber, recordType: record.recordType, version: record.version, hash, record, hubSeq, receivedAt: at };
+          const fields = {
+            idNumber,
+            recordType: record.recordType,
+            version: record.version,
+            hash,
+            record,
+            hubSeq,
+            receivedAt: at,
+          };
           return newRecord
             ? { insertOne: { document: { ...key, ...fields } } }
             : { updateOne: { filter: key, update: { $set: fields } } };
         }),
         { session, ordered: true },
       );
-      await m.Pointers.bulkWrite(
+      await m.Pointers.collection.bulkWrite(
         rows.map(({ v, view, hubSeq, idNumber, newPerson }) => {
           const fields = { ...view, recordHash: v.hash, lastSeq: hubSeq, updatedAt: at };
           return newPerson
-            ? { insertOne: { document: { idNumber, homeProvince: signer, filedWith: [], version: 1, ...fields } } }
+            ? {
+                insertOne: {
+                  document: { idNumber, homeProvince: signer, filedWith: [], version: 1, ...fields },
+                },
+              }
             : { updateOne: { filter: { idNumber }, update: { $set: fields, $inc: { version: 1 } } } };
         }),
         { session, ordered: true },
       );
-      await m.Changes.insertMany(
+      await m.Changes.collection.insertMany(
         rows.map(({ v: { record }, hubSeq, idNumber, home, filedWith }) => ({
-          seq: hubSeq, idNumber, homeProvince: home, filedWith,
-          recordId: record.recordId, recordType: record.recordType, operation: record.operation, version: record.version, at,
+          seq: hubSeq,
+          idNumber,
+          homeProvince: home,
+          filedWith: [...filedWith],
+          recordId: record.recordId,
+          recordType: record.recordType,
+          operation: record.operation,
+          version: record.version,
+          at,
         })),
-        { session },
+        { session, ordered: true },
       );
       const done = rows.map(({ v, hubSeq }) => ({
-        index: v.index, recordId: v.record.recordId, version: v.record.version, outcome: "accepted" as const,
-        reasons: [], hubSeq, recordHash: v.hash,
+        index: v.index,
+        recordId: v.record.recordId,
+        version: v.record.version,
+        outcome: "accepted" as const,
+        reasons: [],
+        hubSeq,
+        recordHash: v.hash,
       }));
       // Counted in the same transaction as the changes it counts (a failed write undoes them).
-      await deps.ledger?.write(done.map((r, i) => intakeRow(batch, r, rows[i]?.v.raw)), session);
+      await deps.ledger?.write(
+        done.map((r, i) => intakeRow(batch, r, rows[i]?.v.raw)),
+        session,
+      );
       return [...results, ...done];
     });
   }
@@ -196,8 +294,15 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
       } catch (err) {
         if (!raced(err)) throw err;
         // The loser retries and is then judged on the winner.
-        results.push({ index: v.index, recordId: v.record.recordId, version: v.record.version, outcome: "rejected", hubSeq: null, recordHash: null,
-          reasons: [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }] });
+        results.push({
+          index: v.index,
+          recordId: v.record.recordId,
+          version: v.record.version,
+          outcome: "rejected",
+          hubSeq: null,
+          recordHash: null,
+          reasons: [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }],
+        });
       }
     }
     return results;
@@ -212,9 +317,12 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
     async ingest(body: unknown, signer: string): Promise<CollectionReceipt> {
       const count = (body as { records?: unknown } | null)?.records;
       if (Array.isArray(count) && count.length > MAX_BATCH_RECORDS)
-        throw new AppError("batch_too_large", 413, `每批最多 ${MAX_BATCH_RECORDS} 条记录`, { max: MAX_BATCH_RECORDS });
+        throw new AppError("batch_too_large", 413, `每批最多 ${MAX_BATCH_RECORDS} 条记录`, {
+          max: MAX_BATCH_RECORDS,
+        });
       const parsed = CollectionBatch.safeParse(body);
-      if (!parsed.success) throw errors.badRequest("invalid_batch", "批次格式不合法", parsed.error.issues.slice(0, 10));
+      if (!parsed.success)
+        throw errors.badRequest("invalid_batch", "批次格式不合法", parsed.error.issues.slice(0, 10));
       const batch = parsed.data;
       const receivedAt = now();
       const results: RecordResult[] = [];
@@ -223,24 +331,51 @@ export function createCollectionService(conn: Connection, deps: { logger: Logger
       for (const [index, raw] of batch.records.entries()) {
         const check = checkRecord(raw, { signerProvince: signer, now: receivedAt });
         if (check.ok) valid.push({ index, record: check.record, hash: check.hash, raw });
-        else results[index] = { index, recordId: check.recordId, version: check.version, outcome: "rejected", reasons: check.reasons, hubSeq: null, recordHash: null };
+        else
+          results[index] = {
+            index,
+            recordId: check.recordId,
+            version: check.version,
+            outcome: "rejected",
+            reasons: check.reasons,
+            hubSeq: null,
+            recordHash: null,
+          };
       }
       for (const round of rounds(valid))
         for (const r of await applyRoundOrEach(round, info)) results[r.index] = r;
       // Records that changed nothing are counted after the batch; a lost row here shows only in
       // published/rejected figures, never as an accepted record the change log lacks.
-      const unchanged = results.filter((r) => r.outcome !== "accepted").map((r) => intakeRow(info, r, batch.records[r.index]));
-      await deps.ledger?.write(unchanged).catch((err: unknown) =>
-        deps.logger.error({ err, batchId: batch.batchId, province: signer }, "intake ledger write failed for unchanged records"),
-      );
+      const unchanged = results
+        .filter((r) => r.outcome !== "accepted")
+        .map((r) => intakeRow(info, r, batch.records[r.index]));
+      await deps.ledger
+        ?.write(unchanged)
+        .catch((err: unknown) =>
+          deps.logger.error(
+            { err, batchId: batch.batchId, province: signer },
+            "intake ledger write failed for unchanged records",
+          ),
+        );
       const rejections = results
         .filter((r) => r.outcome === "rejected")
         .map((r) => ({ recordId: r.recordId, version: r.version, reasons: r.reasons }));
       if (rejections.length > 0) {
-        await m.Rejections.insertMany(rejections.map((r) => ({ ...r, at: receivedAt, sourceProvince: signer, batchId: batch.batchId })));
-        deps.logger.info({ province: signer, batchId: batch.batchId, rejected: rejections.length }, "collection records rejected");
+        await m.Rejections.insertMany(
+          rejections.map((r) => ({ ...r, at: receivedAt, sourceProvince: signer, batchId: batch.batchId })),
+        );
+        deps.logger.info(
+          { province: signer, batchId: batch.batchId, rejected: rejections.length },
+          "collection records rejected",
+        );
       }
-      return { receiptId: randomUUID(), batchId: batch.batchId, sourceProvince: signer, receivedAt: receivedAt.toISOString(), results };
+      return {
+        receiptId: randomUUID(),
+        batchId: batch.batchId,
+        sourceProvince: signer,
+        receivedAt: receivedAt.toISOString(),
+        results,
+      };
     },
 
     async rejections(query: { province?: string; limit: number }) {
