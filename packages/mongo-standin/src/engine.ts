@@ -168,6 +168,24 @@ const $size: typeof queryOperators.$size = (selector, value, options) => {
   return queryOperators.$size(selector, value, options);
 };
 
+/** The stand-in's range operators, by name. */
+export type RangeOperator = "$gt" | "$gte" | "$lt" | "$lte";
+const RANGE_OPERATORS: Record<RangeOperator, ReturnType<typeof rangeOperator>> = {
+  $gt: rangeOperator((order) => order > 0),
+  $gte: rangeOperator((order) => order >= 0),
+  $lt: rangeOperator((order) => order < 0),
+  $lte: rangeOperator((order) => order <= 0),
+};
+
+/** `{[field]: {[op]: operand}}` as the engine tests it (the same predicate), without building a query. */
+export function rangePredicate(
+  op: RangeOperator,
+  field: string,
+  operand: unknown,
+): (doc: Document) => boolean {
+  return RANGE_OPERATORS[op](field, operand, {} as never) as (doc: Document) => boolean;
+}
+
 /** The operators the stand-in runs with: all of mingo's, with BSON-aware `$type`, `$all` and ranges. */
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
@@ -180,10 +198,7 @@ const CONTEXT = Context.init({
     $all,
     $mod,
     $size,
-    $gt: rangeOperator((order) => order > 0),
-    $gte: rangeOperator((order) => order >= 0),
-    $lt: rangeOperator((order) => order < 0),
-    $lte: rangeOperator((order) => order <= 0),
+    ...RANGE_OPERATORS,
   },
   window: windowOperators,
 });

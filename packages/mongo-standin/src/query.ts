@@ -2,6 +2,7 @@ import { Decimal128, Long, type Document } from "bson";
 import { compareBson, sortValue } from "./bson-order.js";
 import { newAggregator, newQuery } from "./engine.js";
 import { CommandError, unsupported } from "./errors.js";
+import { fastPredicate } from "./fast-filter.js";
 import { filterGuard } from "./filter-guards.js";
 import { positionalIndex } from "./positional.js";
 import { isExpressionProjection, parseProjection, project } from "./projection.js";
@@ -86,6 +87,19 @@ export const filterWork = { compiled: 0 };
 export function compileFilter(filter: Document): (doc: Doc) => boolean {
   filterWork.compiled++;
   assertSupported(filter, "a filter");
+  const guard = filterGuard(filter);
+  // Plain field conditions (every save's filter) need no engine query; see fast-filter.ts.
+  const fast = fastPredicate(filter, () => compileWithEngine(filter));
+  if (!fast) return compileWithEngine(filter);
+  if (!guard) return (doc) => engine(() => fast(doc));
+  return (doc) => {
+    guard(doc);
+    return engine(() => fast(doc));
+  };
+}
+
+/** The engine's predicate for a filter (checked as `compileFilter` checks it). */
+export function compileWithEngine(filter: Document): (doc: Doc) => boolean {
   const query = engine(() => newQuery(filter));
   const guard = filterGuard(filter);
   if (!guard) return (doc) => engine(() => query.test(doc));

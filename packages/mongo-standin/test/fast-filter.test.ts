@@ -1,0 +1,159 @@
+import { expect } from "chai";
+import { Decimal128, Long, ObjectId, type Document } from "bson";
+import { fastPredicate } from "../src/fast-filter.js";
+import { compileFilter, compileWithEngine } from "../src/query.js";
+import type { Doc } from "../src/storage/values.js";
+import { skipOnRealMongo } from "./standin-fixtures.js";
+
+const DAY = new Date("2026-01-02T00:00:00Z");
+const LATER = new Date("2026-01-03T00:00:00Z");
+const OID = new ObjectId("65a000000000000000000001");
+
+/** Values a document field can hold, including ones that only look like a filter's value. */
+const STORED: unknown[] = [
+  0,
+  -0,
+  1,
+  1.5,
+  7,
+  -3,
+  NaN,
+  "",
+  "1",
+  "a",
+  "in_progress",
+  true,
+  false,
+  null,
+  DAY,
+  new Date(DAY.getTime()),
+  LATER,
+  new Date(NaN),
+  OID,
+  Long.fromNumber(1),
+  Decimal128.fromString("1"),
+  [1, 7],
+  ["a"],
+  [],
+  [null],
+  [[1]],
+  { c: 1 },
+  { seq: 3 },
+  [{ seq: 3 }, { seq: 9 }],
+];
+
+/** Documents holding those values at `a`, under `s.a`, in an answers array, as null, or not at all. */
+function documents(): Doc[] {
+  const docs: Doc[] = [{ _id: "none" }, { _id: "nulls", a: null, s: null }, { _id: "scalar-s", s: 5 }];
+  STORED.forEach((value, i) => {
+    docs.push({ _id: `a${i}`, a: value, b: "x" });
+    docs.push({ _id: `s${i}`, s: { a: value }, b: "y" });
+    docs.push({ _id: `n${i}`, answers: [{ seq: value }, { seq: 2 }], s: [{ a: value }] });
+  });
+  docs.push({ _id: "ctor", a: 1, s: { constructor: 1 } });
+  return docs;
+}
+
+/** Filters of the shapes saves and claims send, plus near misses the fast path must refuse. */
+function filters(): Document[] {
+  const out: Document[] = [];
+  const operands: unknown[] = [0, 1, 1.5, 7, "", "1", "a", true, false, null, DAY, LATER];
+  for (const v of operands) {
+    out.push({ a: v }, { a: { $eq: v } }, { "s.a": v }, { a: v, b: "x" });
+    for (const op of ["$gt", "$gte", "$lt", "$lte"])
+      out.push({ a: { [op]: v } }, { "answers.0.seq": { [op]: v } });
+    out.push({ a: { $gte: v, $lt: 8 } });
+  }
+  out.push(
+    { _id: "a3", a: 7, b: "x", "answers.0.seq": { $lt: 9 } },
+    { status: "in_progress", pausedAt: null, deadline: { $gte: DAY }, "answers.1.seq": { $lt: 3 } },
+    { "s.constructor": 1 },
+    { "answers.seq": 3 },
+    { "s.a.c": 1 },
+  );
+  return out;
+}
+
+/** What a predicate says of a document: its answer, or the error it refuses with. */
+function outcome(test: (doc: Doc) => boolean, doc: Doc): string {
+  try {
+    return String(test(doc));
+  } catch (error) {
+    return `error: ${(error as Error).message}`;
+  }
+}
+
+describe("mongo-standin: filters answered without the engine", () => {
+  beforeEach(function () {
+    skipOnRealMongo(this, "this compares the stand-in's two ways of testing a filter");
+  });
+
+  it("when plain field filters are tested on every kind of stored value, then each answer is the engine's", () => {
+    const docs = documents();
+    let compared = 0;
+    let matched = 0;
+    for (const filter of filters()) {
+      const fast = compileFilter(filter);
+      const slow = compileWithEngine(filter);
+      for (const doc of docs) {
+        const expected = outcome(slow, doc);
+        expect(outcome(fast, doc), `${JSON.stringify(filter)} on ${String(doc._id)}`).to.equal(expected);
+        compared += 1;
+        if (expected === "true") matched += 1;
+      }
+    }
+    // The grid holds matches, misses and refusals, not only one kind.
+    expect(compared).to.be.greaterThan(10_000);
+    expect(matched).to.be.greaterThan(500);
+  });
+
+  it("when a save's filter is compiled, then no engine query is built unless a document needs one", () => {
+    let built = 0;
+    const save = fastPredicate(
+      {
+        _id: "att_1",
+        chainN: 5,
+        status: "in_progress",
+        pausedAt: null,
+        deadline: { $gte: DAY },
+        "answers.3.seq": { $lt: 7 },
+      },
+      () => {
+        built += 1;
+        return () => true;
+      },
+    );
+    expect(save).to.not.equal(null);
+    const doc = {
+      _id: "att_1",
+      chainN: 5,
+      status: "in_progress",
+      pausedAt: null,
+      deadline: LATER,
+      answers: [{}, {}, {}, { seq: 6 }],
+    };
+    expect(save?.(doc)).to.equal(true);
+    expect(save?.({ ...doc, chainN: 6 })).to.equal(false);
+    expect(save?.({ ...doc, answers: [{}, {}, {}, { seq: 7 }] })).to.equal(false);
+    expect(built).to.equal(0);
+    // A value the fast path does not decide (a Long) is handed to the engine's predicate.
+    expect(save?.({ ...doc, chainN: Long.fromNumber(5) })).to.equal(true);
+    expect(built).to.equal(1);
+  });
+
+  it("when a filter has operators beyond equality and ranges, or a sub-document value, then it is left to the engine", () => {
+    const engine = () => () => true;
+    for (const filter of [
+      { a: { $in: [1] } },
+      { a: { $ne: 1 } },
+      { $or: [{ a: 1 }] },
+      { a: { c: 1 } },
+      { a: [1] },
+      { a: OID },
+      { a: { $gt: OID } },
+      { a: NaN },
+      { a: {} },
+    ])
+      expect(fastPredicate(filter, engine), JSON.stringify(filter)).to.equal(null);
+  });
+});
