@@ -37,7 +37,10 @@ export function presentPractitioner(p: PointerDoc, reason: LookupReason): Practi
     name: masked.includes("name") ? maskName(p.name) : p.name,
     homeProvince: p.homeProvince,
     categories: p.categories,
-    certificateNumber: masked.includes("idNumber") && p.certificateNumber === p.idNumber ? maskId(p.idNumber) : (p.certificateNumber ?? null),
+    certificateNumber:
+      masked.includes("idNumber") && p.certificateNumber === p.idNumber
+        ? maskId(p.idNumber)
+        : (p.certificateNumber ?? null),
     certificateStatus: (p.certificateStatus ?? null) as PractitionerView["certificateStatus"],
     validTo: p.validTo ?? null,
     version: p.version,
@@ -57,7 +60,11 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
   const now = deps.now ?? (() => new Date());
 
   async function nextLookupSeq(): Promise<number> {
-    const c = await m.Counters.findOneAndUpdate({ _id: "lookups" }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after" }).lean();
+    const c = await m.Counters.findOneAndUpdate(
+      { _id: "lookups" },
+      { $inc: { value: 1 } },
+      { upsert: true, returnDocument: "after" },
+    ).lean();
     if (!c) throw new Error("lookup counter missing");
     return c.value;
   }
@@ -65,22 +72,30 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
   async function find(query: LookupBody["query"]): Promise<PointerDoc[]> {
     switch (query.by) {
       case "id_number":
-        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase() }).limit(1).lean<PointerDoc[]>();
+        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase() })
+          .limit(1)
+          .lean<PointerDoc[]>();
       case "name_id_number":
-        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase(), name: query.name }).limit(1).lean<PointerDoc[]>();
+        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase(), name: query.name })
+          .limit(1)
+          .lean<PointerDoc[]>();
       case "certificate_number":
-        return m.Pointers.find({ certificateNumber: query.certificateNumber.trim().toUpperCase() }).limit(5).lean<PointerDoc[]>();
+        return m.Pointers.find({ certificateNumber: query.certificateNumber.trim().toUpperCase() })
+          .limit(5)
+          .lean<PointerDoc[]>();
     }
   }
 
   return {
     async lookup(body: LookupBody, requestingProvince: string): Promise<LookupAnswer> {
-      const found = await find(body.query);
+      // The read and the log's sequence number do not depend on each other: both round trips run
+      // at once (a failed read leaves a gap in the sequence, which a cursor passes over).
+      const [found, seq] = await Promise.all([find(body.query), nextLookupSeq()]);
       const lookupId = randomUUID();
       // Logged before the answer leaves: a lookup that cannot be logged is not answered.
       await m.Lookups.create({
         lookupId,
-        seq: await nextLookupSeq(),
+        seq,
         at: now(),
         requestingProvince,
         officerId: body.officerId,
@@ -89,20 +104,33 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
         queryBy: body.query.by,
         matches: found.map((p) => ({ idNumber: p.idNumber, homeProvince: p.homeProvince })),
       });
-      return { lookupId, reason: body.reason, matches: found.map((p) => presentPractitioner(p, body.reason)) };
+      return {
+        lookupId,
+        reason: body.reason,
+        matches: found.map((p) => presentPractitioner(p, body.reason)),
+      };
     },
 
     /** Changes to the practitioners homed in or filed with `province`, after the cursor. */
     async changes(province: string, after: number, limit: number): Promise<ChangesPage> {
-      const rows = await m.Changes.find({ $or: [{ homeProvince: province }, { filedWith: province }], seq: { $gt: after } })
+      const rows = await m.Changes.find({
+        $or: [{ homeProvince: province }, { filedWith: province }],
+        seq: { $gt: after },
+      })
         .sort({ seq: 1 })
         .limit(limit + 1)
         .lean();
       const page = rows.slice(0, limit);
       return {
         changes: page.map((c) => ({
-          seq: c.seq, idNumber: c.idNumber, homeProvince: c.homeProvince, recordId: c.recordId, recordType: c.recordType,
-          operation: c.operation as "add" | "update" | "delete", version: c.version, at: c.at.toISOString(),
+          seq: c.seq,
+          idNumber: c.idNumber,
+          homeProvince: c.homeProvince,
+          recordId: c.recordId,
+          recordType: c.recordType,
+          operation: c.operation as "add" | "update" | "delete",
+          version: c.version,
+          at: c.at.toISOString(),
         })),
         nextCursor: page.at(-1)?.seq ?? after,
         hasMore: rows.length > limit,
@@ -111,15 +139,24 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
 
     /** Lookups made of `province`'s own practitioners (by anyone), after the cursor. */
     async lookupNotices(province: string, after: number, limit: number): Promise<LookupNoticesPage> {
-      const rows = await m.Lookups.find({ "matches.homeProvince": province, seq: { $gt: after } }).sort({ seq: 1 }).limit(limit + 1).lean();
+      const rows = await m.Lookups.find({ "matches.homeProvince": province, seq: { $gt: after } })
+        .sort({ seq: 1 })
+        .limit(limit + 1)
+        .lean();
       const page = rows.slice(0, limit);
       return {
         lookups: page.flatMap((l) =>
           l.matches
             .filter((x) => x.homeProvince === province)
             .map((x) => ({
-              seq: l.seq, lookupId: l.lookupId, at: l.at.toISOString(), requestingProvince: l.requestingProvince,
-              officerId: l.officerId, reason: l.reason as LookupReason, caseReference: l.caseReference, idNumber: x.idNumber ?? "",
+              seq: l.seq,
+              lookupId: l.lookupId,
+              at: l.at.toISOString(),
+              requestingProvince: l.requestingProvince,
+              officerId: l.officerId,
+              reason: l.reason as LookupReason,
+              caseReference: l.caseReference,
+              idNumber: x.idNumber ?? "",
             })),
         ),
         nextCursor: page.at(-1)?.seq ?? after,

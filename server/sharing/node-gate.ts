@@ -151,9 +151,14 @@ export function createNodeGate(options: NodeGateOptions) {
       headers = { "content-digest": contentDigest(text) };
     }
     const node = res.locals.node as AuthenticatedNode | undefined;
-    if (node && res.locals.nonceReserved === true)
-      await options.nonces.complete(node.keyId, node.verified.nonce, { status, body: text, headers });
-    await logMessage(req, status, headers, outcome, code, node);
+    // Keeping the answer for replays and logging the message are independent writes: both round
+    // trips run at once, and the answer leaves only after both are done.
+    await Promise.all([
+      node && res.locals.nonceReserved === true
+        ? options.nonces.complete(node.keyId, node.verified.nonce, { status, body: text, headers })
+        : null,
+      logMessage(req, status, headers, outcome, code, node),
+    ]);
     res.status(status).set(headers).type("application/json").send(text);
   }
 
