@@ -8,39 +8,73 @@
  * then B sends N filings (`concurrency` in flight, each signed and checked) while A pulls its
  * inbox as a node does (each request waits at the hub for the next message: long poll). `noticeP50Ms/P95Ms` is the time from B starting to send a filing to A
  * holding its inbox message; a province node adds its poll interval (EXCHANGE_POLL_MS) and its
- * own database writes on top. Prints one JSON line and appends it to BENCHMARKS.md.
+ * own database writes on top. Prints one JSON line and appends it to BENCHMARKS.md. With
+ * `--cpu-prof-dir DIR` the hub writes a V8 CPU profile (node --cpu-prof) there when it stops.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { CaseReceipt, InboxPage } from "../server/contracts/exchange.js";
-import type { CollectionReceipt, HubIdentityDto, LookupAnswer, QualificationRecord } from "../server/contracts/hub.js";
+import type {
+  CollectionReceipt,
+  HubIdentityDto,
+  LookupAnswer,
+  QualificationRecord,
+} from "../server/contracts/hub.js";
 import { makeIdNumber } from "../server/lib/id-number.js";
-import { createNodeClient, generateNodeKey, publicKeyFromX, toUpdateTime, type NodeClient } from "../server/sharing/index.js";
+import {
+  createNodeClient,
+  generateNodeKey,
+  publicKeyFromX,
+  toUpdateTime,
+  type NodeClient,
+} from "../server/sharing/index.js";
 import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
 import type { NodeMessage } from "./node.js";
 import { demoPassword } from "./demo-password.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({ options: { filings: { type: "string", default: "1000" }, concurrency: { type: "string", default: "8" } } });
+const { values } = parseArgs({
+  options: {
+    filings: { type: "string", default: "1000" },
+    concurrency: { type: "string", default: "8" },
+    "cpu-prof-dir": { type: "string" },
+  },
+});
 const N = Number(values.filings);
 const C = Number(values.concurrency);
-const progress = (msg: string) => process.stderr.write(`[bench:exchange ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const progress = (msg: string) =>
+  process.stderr.write(`[bench:exchange ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const noLog = { append: () => Promise.resolve(null as never) };
 
-function startHub(dataDir: string): Promise<{ child: ChildProcess; ready: Extract<NodeMessage, { type: "ready" }> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts"), "--seed-demo"], {
-    cwd: root,
-    env: {
-      ...process.env, ROLE: "hub", PORT: "0", HOST: "127.0.0.1", NODE_NAME: "bench-exchange-hub", DATA_DIR: dataDir,
-      LOG_LEVEL: "warn", HUB_RATE_LIMIT_PER_MINUTE: "100000000", NODE_ENV: "development",
+function startHub(
+  dataDir: string,
+): Promise<{ child: ChildProcess; ready: Extract<NodeMessage, { type: "ready" }> }> {
+  // --cpu-prof-dir DIR: the hub (with its embedded database) writes a V8 CPU profile there on exit.
+  const profile = values["cpu-prof-dir"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof-dir"]}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, "--import", "tsx", path.join(root, "scripts/node.ts"), "--seed-demo"],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        ROLE: "hub",
+        PORT: "0",
+        HOST: "127.0.0.1",
+        NODE_NAME: "bench-exchange-hub",
+        DATA_DIR: dataDir,
+        LOG_LEVEL: "warn",
+        HUB_RATE_LIMIT_PER_MINUTE: "100000000",
+        NODE_ENV: "development",
+      },
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
     },
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
+  );
   return new Promise((resolve, reject) => {
     child.on("message", (raw) => {
       const m = raw as NodeMessage;
@@ -51,26 +85,63 @@ function startHub(dataDir: string): Promise<{ child: ChildProcess; ready: Extrac
   });
 }
 
-const idOf = (i: number) => makeIdNumber("320102", `19${60 + (i % 40)}-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`, 1 + (Math.floor(i / 13_440) % 999));
+const idOf = (i: number) =>
+  makeIdNumber(
+    "320102",
+    `19${60 + (i % 40)}-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`,
+    1 + (Math.floor(i / 13_440) % 999),
+  );
 
 function certificate(i: number): QualificationRecord {
   const idNumber = idOf(i);
   return {
-    recordId: `bench-x:${i}`, recordType: "certificate", sourceProvince: "320000", operation: "add", state: "valid",
-    updateTime: toUpdateTime(new Date(Date.now() - 3600_000)), version: 1, practitioner: { idNumber, name: "测试人员" },
-    categories: ["02001"], issuingDivision: "320100",
-    certificate: { certificateNumber: idNumber, status: "valid", issuingAuthority: "南京市交通运输局", firstIssueDate: "2024-01-10", issueDate: "2024-01-10", validFrom: "2024-01-10", validTo: "2030-01-09" },
+    recordId: `bench-x:${i}`,
+    recordType: "certificate",
+    sourceProvince: "320000",
+    operation: "add",
+    state: "valid",
+    updateTime: toUpdateTime(new Date(Date.now() - 3600_000)),
+    version: 1,
+    practitioner: { idNumber, name: "测试人员" },
+    categories: ["02001"],
+    issuingDivision: "320100",
+    certificate: {
+      certificateNumber: idNumber,
+      status: "valid",
+      issuingAuthority: "南京市交通运输局",
+      firstIssueDate: "2024-01-10",
+      issueDate: "2024-01-10",
+      validFrom: "2024-01-10",
+      validTo: "2030-01-09",
+    },
   };
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0) : 0);
+/**
+ * CPU time (user + system, ms) the process `pid` has used so far, from /proc (Linux; null
+ * elsewhere). The hub's CPU per filing is the load-independent figure: on a shared machine the
+ * wall-clock rate mostly measures the neighbours.
+ */
+function cpuMsOf(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0) : 0;
 
 /** Runs `work(i)` for i in [0, n) with `c` in flight. */
 async function pool(n: number, c: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (next < n) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -80,14 +151,23 @@ async function main(): Promise<void> {
   try {
     progress(`hub up at ${ready.url} on ${ready.database.kind}`);
     const identity: HubIdentityDto = await fetchHubIdentity(ready.url);
-    const peer = { name: "hub", url: ready.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };
+    const peer = {
+      name: "hub",
+      url: ready.url,
+      keyId: identity.keyId,
+      publicKey: publicKeyFromX(identity.publicKey),
+    };
     const session = await operatorSession(ready.url, "hub_operator", await demoPassword(dataDir));
     const clients: Record<string, NodeClient> = {};
     for (const code of ["320000", "110000"]) {
       const key = generateNodeKey();
       const res = await fetch(`${ready.url}/api/hub/nodes`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken, cookie: session.cookie },
+        headers: {
+          "content-type": "application/json",
+          "x-csrf-token": session.csrfToken,
+          cookie: session.cookie,
+        },
         body: JSON.stringify({ provinceCode: code, name: code, nodeKey: key.publicKeyX }),
       });
       if (!res.ok) throw new Error(`register ${code}: ${res.status} ${await res.text()}`);
@@ -98,25 +178,40 @@ async function main(): Promise<void> {
 
     for (let from = 0; from < N; from += 500) {
       const records = Array.from({ length: Math.min(500, N - from) }, (_, k) => certificate(from + k));
-      const answer = await jiangsu.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId: `bx-${from}`, records });
-      if (answer.status !== 200 || answer.body.results.some((r) => r.outcome !== "accepted")) throw new Error(`publish answered ${answer.status}`);
+      const answer = await jiangsu.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+        batchId: `bx-${from}`,
+        records,
+      });
+      if (answer.status !== 200 || answer.body.results.some((r) => r.outcome !== "accepted"))
+        throw new Error(`publish answered ${answer.status}`);
     }
     const lookups: string[] = [];
     await pool(N, C, async (i) => {
-      const a = await beijing.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber: idOf(i) }, officerId: "bench", reason: "filing", caseReference: `BX-${i}` });
+      const a = await beijing.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", {
+        query: { by: "id_number", idNumber: idOf(i) },
+        officerId: "bench",
+        reason: "filing",
+        caseReference: `BX-${i}`,
+      });
       if (a.status !== 200) throw new Error(`lookup ${i} answered ${a.status}`);
       lookups[i] = a.body.lookupId;
     });
     progress(`setup: ${N} certificates published and looked up`);
 
     const sentAt = new Map<string, number>();
+    // Inbox requests A made: each costs the hub a signed exchange of its own, so fewer, fuller pages are cheaper.
+    let pulls = 0;
     const latencies: number[] = [];
     // A pulls continuously; its cursor confirms what it holds.
     const puller = (async () => {
       let cursor = 0;
       while (latencies.length < N) {
+        pulls++;
         // As a node pulls: the request waits at the hub for the next message (long poll).
-        const page = await jiangsu.call<InboxPage>("GET", `/api/hub/v1/exchange/inbox?after=${cursor}&limit=500&wait=5000`);
+        const page = await jiangsu.call<InboxPage>(
+          "GET",
+          `/api/hub/v1/exchange/inbox?after=${cursor}&limit=500&wait=5000`,
+        );
         if (page.status !== 200) throw new Error(`inbox answered ${page.status}`);
         const now = performance.now();
         for (const m of page.body.messages) {
@@ -127,18 +222,32 @@ async function main(): Promise<void> {
       }
     })();
     const started = performance.now();
+    const hubCpuBefore = cpuMsOf(child.pid);
+    const clientCpuBefore = process.cpuUsage();
     await pool(N, C, async (i) => {
       const caseId = `bench-${i}-${Math.random().toString(36).slice(2, 10)}`;
       sentAt.set(caseId, performance.now());
       const answer = await beijing.call<CaseReceipt>("POST", "/api/hub/v1/exchange/cases", {
-        caseId, kind: "filing", lookupId: lookups[i], practitioner: { idNumber: idOf(i), name: "测试人员" },
+        caseId,
+        kind: "filing",
+        lookupId: lookups[i],
+        practitioner: { idNumber: idOf(i), name: "测试人员" },
         officer: { id: "bench", name: "基准", divisionCode: "110105" },
-        details: { employer: { name: "基准运输公司" }, startDate: "2026-12-01", categoryCode: "02001", licence: { number: `L${i}`, class: "A2" }, contact: { phone: "010-12345678" } },
+        details: {
+          employer: { name: "基准运输公司" },
+          startDate: "2026-12-01",
+          categoryCode: "02001",
+          licence: { number: `L${i}`, class: "A2" },
+          contact: { phone: "010-12345678" },
+        },
       });
-      if (answer.status !== 200) throw new Error(`filing ${i} answered ${answer.status}: ${answer.rawBody.slice(0, 200)}`);
+      if (answer.status !== 200)
+        throw new Error(`filing ${i} answered ${answer.status}: ${answer.rawBody.slice(0, 200)}`);
     });
     const filingMs = performance.now() - started;
     await puller;
+    const hubCpuAfter = cpuMsOf(child.pid);
+    const clientCpu = process.cpuUsage(clientCpuBefore);
     latencies.sort((a, b) => a - b);
     const line = {
       bench: "exchange",
@@ -146,6 +255,13 @@ async function main(): Promise<void> {
       filingsPerSec: Math.round((N / filingMs) * 1000),
       noticeP50Ms: Math.round(percentile(latencies, 50)),
       noticeP95Ms: Math.round(percentile(latencies, 95)),
+      // CPU the hub (with its embedded database) and this client (both provinces) spent per filing.
+      hubCpuMsPerFiling:
+        hubCpuBefore === null || hubCpuAfter === null
+          ? null
+          : Math.round(((hubCpuAfter - hubCpuBefore) / N) * 100) / 100,
+      pulls,
+      clientCpuMsPerFiling: Math.round(((clientCpu.user + clientCpu.system) / 1000 / N) * 100) / 100,
       db: ready.database.kind,
       concurrency: C,
       loadAverage: loadBefore,
@@ -155,7 +271,10 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(line));
     await appendFile(path.join(root, "BENCHMARKS.md"), JSON.stringify(line) + "\n");
   } finally {
+    // Waits for the hub to stop, so its CPU profile (if asked for) is written before we exit.
+    const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGINT");
+    await exited;
   }
 }
 

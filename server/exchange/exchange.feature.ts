@@ -101,7 +101,16 @@ export function createExchangeHubFeature(
     exchange.releaseWaits();
     return sweep.stop();
   };
-  return { name: "exchange", router, exchange, start: () => Promise.resolve(sweep.start()), stop };
+  const start = async () => {
+    const skipped = await exchange.backfillOpenKeys();
+    if (skipped > 0)
+      logger.warn(
+        { skipped },
+        "open exchange cases duplicating an earlier open case were left without an open key",
+      );
+    sweep.start();
+  };
+  return { name: "exchange", router, exchange, start, stop };
 }
 
 export interface ProvinceExchangeFeature extends Feature {

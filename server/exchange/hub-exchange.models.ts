@@ -37,10 +37,13 @@ const caseSchema = new Schema(
     /** Set once when the deadline passed unanswered: escalated to the home province's province level. */
     overdue: { type: Boolean, default: false },
     escalatedAt: { type: Date, default: null },
+    /** Present while an open filing or transfer holds it (see openKeyOf): unique among open cases. */
+    openKey: { type: String },
   },
   { minimize: false, versionKey: false },
 );
 caseSchema.index({ idNumber: 1, kind: 1 });
+caseSchema.index({ openKey: 1 }, { unique: true, partialFilterExpression: { openKey: { $exists: true } } });
 caseSchema.index({ state: 1, deadlineAt: 1 });
 caseSchema.index({ sentAt: 1 });
 
@@ -63,7 +66,10 @@ const inboxSchema = new Schema(
 );
 inboxSchema.index({ to: 1, seq: 1 }, { unique: true });
 
-const counterSchema = new Schema({ _id: { type: String, required: true }, value: { type: Number, required: true } }, { versionKey: false });
+const counterSchema = new Schema(
+  { _id: { type: String, required: true }, value: { type: Number, required: true } },
+  { versionKey: false },
+);
 
 export type HubCaseDoc = InferSchemaType<typeof caseSchema>;
 export type HubInboxDoc = InferSchemaType<typeof inboxSchema>;
@@ -72,7 +78,12 @@ export function hubExchangeModels(conn: Connection) {
   return {
     Cases: modelOn<HubCaseDoc>(conn, "ExchangeHubCase", caseSchema, "exchange_cases"),
     Inbox: modelOn<HubInboxDoc>(conn, "ExchangeHubInbox", inboxSchema, "exchange_inbox"),
-    Counters: modelOn<{ _id: string; value: number }>(conn, "ExchangeHubCounter", counterSchema, "exchange_counters"),
+    Counters: modelOn<{ _id: string; value: number }>(
+      conn,
+      "ExchangeHubCounter",
+      counterSchema,
+      "exchange_counters",
+    ),
   };
 }
 export type HubExchangeModels = ReturnType<typeof hubExchangeModels>;

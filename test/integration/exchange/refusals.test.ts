@@ -2,7 +2,12 @@ import { expect } from "chai";
 import type { CaseReceipt } from "../../../server/contracts/exchange.js";
 import { createExchangeTransport } from "../../../server/exchange/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
-import { createMessageLog, createNodeClient, generateNodeKey, PeerRefusal } from "../../../server/sharing/index.js";
+import {
+  createMessageLog,
+  createNodeClient,
+  generateNodeKey,
+  PeerRefusal,
+} from "../../../server/sharing/index.js";
 import { aCertifiedPractitioner, aFiling, anOfficer, useExchangeNetwork } from "./support.js";
 
 describe("cross-province exchange: bad input and forged answers", () => {
@@ -29,7 +34,13 @@ describe("cross-province exchange: bad input and forged answers", () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const found = await net.beijing.lookup(bjCounty, p.idNumber);
     const before = await counts();
-    const err = await refusalOf(net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: { idNumber: "320102198001011232", name: "查无此人" }, details: aFiling() }));
+    const err = await refusalOf(
+      net.beijing.exchange.file(bjCounty, {
+        lookupId: found.lookupId,
+        practitioner: { idNumber: "320102198001011232", name: "查无此人" },
+        details: aFiling(),
+      }),
+    );
     expect(err).to.include({ code: "practitioner_unknown", status: 404 });
     expect(await counts()).to.deep.equal(before);
   });
@@ -38,7 +49,15 @@ describe("cross-province exchange: bad input and forged answers", () => {
     const p = await aCertifiedPractitioner(net.jiangsu, { status: "revoked" });
     const found = await net.beijing.lookup(bjCounty, p.idNumber);
     const before = await counts();
-    expect(await refusalOf(net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() }))).to.include({ code: "certificate_not_valid", status: 409 });
+    expect(
+      await refusalOf(
+        net.beijing.exchange.file(bjCounty, {
+          lookupId: found.lookupId,
+          practitioner: p,
+          details: aFiling(),
+        }),
+      ),
+    ).to.include({ code: "certificate_not_valid", status: 409 });
     expect(await counts()).to.deep.equal(before);
   });
 
@@ -50,7 +69,11 @@ describe("cross-province exchange: bad input and forged answers", () => {
     const wrongReason = await net.beijing.lookup(bjCounty, p.idNumber, "employer_check");
     const jiangsusOwn = await net.jiangsu.lookup(anOfficer("320100"), p.idNumber);
     for (const lookupId of [wrongPerson.lookupId, wrongReason.lookupId, jiangsusOwn.lookupId]) {
-      expect(await refusalOf(net.beijing.exchange.file(bjCounty, { lookupId, practitioner: p, details: aFiling() }))).to.include({ code: "lookup_mismatch", status: 422 });
+      expect(
+        await refusalOf(
+          net.beijing.exchange.file(bjCounty, { lookupId, practitioner: p, details: aFiling() }),
+        ),
+      ).to.include({ code: "lookup_mismatch", status: 422 });
     }
     expect(await counts()).to.deep.equal(before);
   });
@@ -58,31 +81,101 @@ describe("cross-province exchange: bad input and forged answers", () => {
   it("when the same practitioner is filed twice in the same division, then the second is refused as already_filed; another division may file", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const found = await net.beijing.lookup(bjCounty, p.idNumber);
-    await net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
+    await net.beijing.exchange.file(bjCounty, {
+      lookupId: found.lookupId,
+      practitioner: p,
+      details: aFiling(),
+    });
     const before = await counts();
-    expect(await refusalOf(net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() }))).to.include({ code: "already_filed", status: 409 });
+    expect(
+      await refusalOf(
+        net.beijing.exchange.file(bjCounty, {
+          lookupId: found.lookupId,
+          practitioner: p,
+          details: aFiling(),
+        }),
+      ),
+    ).to.include({ code: "already_filed", status: 409 });
     expect(await counts()).to.deep.equal(before);
     // The hub refuses it too, whoever asks: a second 北京 node writing straight to the net.hub.
     const direct = await net.beijing.client.call("POST", "/api/hub/v1/exchange/cases", {
-      caseId: "direct-second-filing-1", kind: "filing", lookupId: found.lookupId, practitioner: p, officer: { id: "x", name: "某", divisionCode: "110105" }, details: aFiling(),
+      caseId: "direct-second-filing-1",
+      kind: "filing",
+      lookupId: found.lookupId,
+      practitioner: p,
+      officer: { id: "x", name: "某", divisionCode: "110105" },
+      details: aFiling(),
     });
     expect(direct.status).to.equal(409);
     const haidian = anOfficer("110108", "海淀区业务员");
     const again = await net.beijing.lookup(haidian, p.idNumber);
-    expect((await net.beijing.exchange.file(haidian, { lookupId: again.lookupId, practitioner: p, details: aFiling() })).state).to.equal("sent");
+    expect(
+      (
+        await net.beijing.exchange.file(haidian, {
+          lookupId: again.lookupId,
+          practitioner: p,
+          details: aFiling(),
+        })
+      ).state,
+    ).to.equal("sent");
+  });
+
+  it("when two filings of the same practitioner in the same division reach the hub at once, then the hub holds one and refuses the other as already_filed, and a re-send of the held one is answered again", async () => {
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const found = await net.beijing.lookup(bjCounty, p.idNumber);
+    const officer = { id: "x", name: "某", divisionCode: "110105" };
+    const filing = (caseId: string) => ({
+      caseId,
+      kind: "filing",
+      lookupId: found.lookupId,
+      practitioner: p,
+      officer,
+      details: aFiling(),
+    });
+    const [a, b] = await Promise.all(
+      ["twin-a", "twin-b"].map((id) =>
+        net.beijing.client.call("POST", "/api/hub/v1/exchange/cases", filing(`${id}-${p.idNumber}`)),
+      ),
+    );
+    expect([a?.status, b?.status].sort()).to.deep.equal([200, 409]);
+    const refused = a?.status === 409 ? a : b;
+    expect(refused?.error?.code).to.equal("already_filed");
+    expect(
+      await net.hub.node.ctx.conn.collection("exchange_cases").countDocuments({ idNumber: p.idNumber }),
+    ).to.equal(1);
+    const held = a?.status === 200 ? "twin-a" : "twin-b";
+    const resent = await net.beijing.client.call(
+      "POST",
+      "/api/hub/v1/exchange/cases",
+      filing(`${held}-${p.idNumber}`),
+    );
+    expect(resent.status).to.equal(200);
   });
 
   it("when 北京 signs an answer to a filing addressed to 江苏, then the hub refuses it as not_case_recipient and the case is unchanged", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const found = await net.beijing.lookup(bjCounty, p.idNumber);
-    const filed = await net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
-    const forged = await net.beijing.client.call<CaseReceipt>("POST", `/api/hub/v1/exchange/cases/${filed.caseId}/answer`, {
-      outcome: "acknowledged", officer: { id: "fake", name: "冒充江苏", divisionCode: "320000" },
+    const filed = await net.beijing.exchange.file(bjCounty, {
+      lookupId: found.lookupId,
+      practitioner: p,
+      details: aFiling(),
     });
+    const forged = await net.beijing.client.call<CaseReceipt>(
+      "POST",
+      `/api/hub/v1/exchange/cases/${filed.caseId}/answer`,
+      {
+        outcome: "acknowledged",
+        officer: { id: "fake", name: "冒充江苏", divisionCode: "320000" },
+      },
+    );
     expect(forged.status).to.equal(403);
     expect((forged.body as unknown as { error: { code: string } }).error.code).to.equal("not_case_recipient");
     // A 北京 officer on the 北京 node has no received case to answer.
-    expect(await refusalOf(net.beijing.exchange.answer(anOfficer("110000"), filed.caseId, { outcome: "acknowledged" }))).to.include({ code: "case_not_found" });
+    expect(
+      await refusalOf(
+        net.beijing.exchange.answer(anOfficer("110000"), filed.caseId, { outcome: "acknowledged" }),
+      ),
+    ).to.include({ code: "case_not_found" });
     const c = await net.hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId: filed.caseId });
     expect(c).to.include({ state: "sent", ack: null });
   });
@@ -90,12 +183,26 @@ describe("cross-province exchange: bad input and forged answers", () => {
   it("when an answer arrives signed with an unregistered key, then the gate refuses it and the case is unchanged", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const found = await net.beijing.lookup(bjCounty, p.idNumber);
-    const filed = await net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() });
-    const { createNodeClient, createMessageLog, generateNodeKey } = await import("../../../server/sharing/index.js");
-    const stranger = createNodeClient({ key: generateNodeKey(), peer: net.hub.peer, log: createMessageLog(net.beijing.conn) });
-    const forged = await stranger.call("POST", `/api/hub/v1/exchange/cases/${filed.caseId}/answer`, { outcome: "acknowledged", officer: { id: "x", name: "伪造", divisionCode: "320000" } });
+    const filed = await net.beijing.exchange.file(bjCounty, {
+      lookupId: found.lookupId,
+      practitioner: p,
+      details: aFiling(),
+    });
+    const { createNodeClient, createMessageLog, generateNodeKey } =
+      await import("../../../server/sharing/index.js");
+    const stranger = createNodeClient({
+      key: generateNodeKey(),
+      peer: net.hub.peer,
+      log: createMessageLog(net.beijing.conn),
+    });
+    const forged = await stranger.call("POST", `/api/hub/v1/exchange/cases/${filed.caseId}/answer`, {
+      outcome: "acknowledged",
+      officer: { id: "x", name: "伪造", divisionCode: "320000" },
+    });
     expect(forged.status).to.equal(401);
-    expect(await net.hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId: filed.caseId })).to.include({ state: "sent", ack: null });
+    expect(
+      await net.hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId: filed.caseId }),
+    ).to.include({ state: "sent", ack: null });
   });
 
   it("when a county officer of 江苏 lists received filings, then only those of their own county's office appear; the province sees all", async () => {
@@ -104,24 +211,46 @@ describe("cross-province exchange: bad input and forged answers", () => {
     const cases: string[] = [];
     for (const p of [inNanjing, inSuzhou]) {
       const found = await net.beijing.lookup(bjCounty, p.idNumber);
-      cases.push((await net.beijing.exchange.file(bjCounty, { lookupId: found.lookupId, practitioner: p, details: aFiling() })).caseId);
+      cases.push(
+        (
+          await net.beijing.exchange.file(bjCounty, {
+            lookupId: found.lookupId,
+            practitioner: p,
+            details: aFiling(),
+          })
+        ).caseId,
+      );
     }
     await net.jiangsu.pull();
     const county = anOfficer("320102", "玄武区业务员");
     const seen = (await net.jiangsu.exchange.list(county, { box: "in", limit: 200 })).map((c) => c.caseId);
     expect(seen).to.include(cases[0]).and.not.include(cases[1]);
-    expect(await refusalOf(net.jiangsu.exchange.answer(county, cases[1]!, { outcome: "acknowledged" }))).to.include({ code: "case_not_found", status: 404 });
-    const all = (await net.jiangsu.exchange.list(anOfficer("320000"), { box: "in", limit: 200 })).map((c) => c.caseId);
+    expect(
+      await refusalOf(net.jiangsu.exchange.answer(county, cases[1]!, { outcome: "acknowledged" })),
+    ).to.include({ code: "case_not_found", status: 404 });
+    const all = (await net.jiangsu.exchange.list(anOfficer("320000"), { box: "in", limit: 200 })).map(
+      (c) => c.caseId,
+    );
     expect(all).to.include.members(cases);
     // And on the sending side, another 北京 district does not see 朝阳's filings.
-    expect((await net.beijing.exchange.list(anOfficer("110108"), { box: "out", limit: 200 })).map((c) => c.caseId)).to.not.include(cases[0]);
+    expect(
+      (await net.beijing.exchange.list(anOfficer("110108"), { box: "out", limit: 200 })).map((c) => c.caseId),
+    ).to.not.include(cases[0]);
   });
   it("when a province the hub has not registered pulls its inbox, then the pull fails as the hub's refusal saying the key is unknown", async () => {
     // A new network's provinces pull before the hub operator registers them; the loop needs to tell
     // that expected refusal from a real failure (it logs it as information, not as a warning).
     const conn = net.beijing.conn;
-    const client = createNodeClient({ key: generateNodeKey(), peer: net.hub.peer, log: createMessageLog(conn) });
-    const transport = createExchangeTransport({ conn, logger: createLogger({ level: "silent", name: "test" }), client: () => client });
+    const client = createNodeClient({
+      key: generateNodeKey(),
+      peer: net.hub.peer,
+      log: createMessageLog(conn),
+    });
+    const transport = createExchangeTransport({
+      conn,
+      logger: createLogger({ level: "silent", name: "test" }),
+      client: () => client,
+    });
     const err = await transport.pullOnce("110000").then(
       () => null,
       (e: unknown) => e,
