@@ -1,4 +1,5 @@
 import { FileRefusal } from "./file-refusal.js";
+import { textLines } from "./text-decode.js";
 
 /**
  * The one CSV writer (and reader) of the server: every CSV export goes through it, so every cell is quoted per
@@ -42,30 +43,45 @@ export function readCsvCell(field: string): string {
 }
 
 /** Counts the units of work the reader does, so tests can check it grows linearly with the input. */
-export const csvWork = { rows: 0 };
+export const csvWork = { rows: 0, chars: 0 };
 
 /**
- * Reads CSV text (RFC 4180 quoting; LF line endings, already normalised) row by row, remembering
- * the line each row starts on. Fields are sliced from the text, never built a character at a time,
- * and rows are handed on as they are read, so a large file is never held twice.
+ * Reads CSV (RFC 4180 quoting) row by row, remembering the line each row starts on: from whole
+ * text, or from its lines as they are decoded (textLines: CRLF, CR and LF all end a line), so a
+ * large file is never held as one string. A quoted field may run over line ends; they are part
+ * of its value (as LF). Fields are sliced from the line, never built a character at a time, and
+ * rows are handed on as they are read.
  */
-export function* readCsvRows(text: string): Generator<{ line: number; fields: string[] }> {
-  let pos = 0;
-  let line = 1;
-  const n = text.length;
-  while (pos < n) {
-    const rowLine = line;
-    const fields: string[] = [];
+export function* readCsvRows(
+  source: string | Iterable<string>,
+): Generator<{ line: number; fields: string[] }> {
+  let line = 0;
+  let rowLine = 0;
+  let fields: string[] = [];
+  // The quoted field read so far when a line ends inside it (the row goes on on the next line).
+  let open: string | null = null;
+  for (const text of typeof source === "string" ? textLines([source]) : source) {
+    line++;
+    csvWork.chars += text.length + 1;
+    const n = text.length;
+    let pos = 0;
+    if (open === null) {
+      rowLine = line;
+      fields = [];
+    }
     for (;;) {
       let value: string;
-      if (text.charCodeAt(pos) === 0x22) {
-        // Quoted field: runs to the next quote not doubled; newlines inside are part of the value.
-        let out = "";
-        let from = pos + 1;
+      if (open !== null || text.charCodeAt(pos) === 0x22) {
+        // Quoted field: runs to the next quote not doubled.
+        let out: string = open === null ? "" : `${open}\n`;
+        let from: number = open === null ? pos + 1 : 0;
+        open = null;
         for (;;) {
           const q = text.indexOf('"', from);
-          if (q < 0) throw new FileRefusal(`第 ${rowLine} 行：引号未闭合`);
-          line += countNewlines(text, from, q);
+          if (q < 0) {
+            open = out + text.slice(from);
+            break;
+          }
           if (text.charCodeAt(q + 1) === 0x22) {
             out += text.slice(from, q + 1);
             from = q + 2;
@@ -75,15 +91,15 @@ export function* readCsvRows(text: string): Generator<{ line: number; fields: st
           pos = q + 1;
           break;
         }
-        const c = text.charCodeAt(pos);
-        if (pos < n && c !== 0x2c && c !== 0x0a)
+        if (open !== null) break;
+        if (pos < n && text.charCodeAt(pos) !== 0x2c)
           throw new FileRefusal(`第 ${line} 行：右引号后须紧跟逗号或换行`);
         value = out;
       } else {
         let end = pos;
         while (end < n) {
           const c = text.charCodeAt(end);
-          if (c === 0x2c || c === 0x0a) break;
+          if (c === 0x2c) break;
           if (c === 0x22) throw new FileRefusal(`第 ${line} 行：引号只能出现在字段开头`);
           end++;
         }
@@ -91,21 +107,12 @@ export function* readCsvRows(text: string): Generator<{ line: number; fields: st
         pos = end;
       }
       fields.push(value);
-      if (pos < n && text.charCodeAt(pos) === 0x2c) {
-        pos++;
-        continue;
-      }
-      pos++;
-      line++;
-      break;
+      if (pos >= n) break;
+      pos++; // the comma
     }
+    if (open !== null) continue;
     csvWork.rows++;
     if (fields.some((f) => f.trim() !== "")) yield { line: rowLine, fields };
   }
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-  let count = 0;
-  for (let i = text.indexOf("\n", from); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) count++;
-  return count;
+  if (open !== null) throw new FileRefusal(`第 ${rowLine} 行：引号未闭合`);
 }

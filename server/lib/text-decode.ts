@@ -32,21 +32,41 @@ function counted(text: string): string {
   return text;
 }
 
+/** The encoding a file's bytes are in, where its text starts, and whether the file named it. */
+type Detected = { encoding: string; from: number; declared: boolean } | { error: string };
+
+/** Decides the encoding (see the module comment) from the bytes alone, building no text. */
+function detectEncoding(bytes: Buffer, xml: boolean): Detected {
+  const bom = BOMS.find((b) => b.bytes.every((v, i) => bytes[i] === v));
+  if (bom) return { encoding: bom.encoding, from: bom.bytes.length, declared: true };
+  const utf16 = sniffUtf16(bytes);
+  const declared = xml && !utf16 ? declaredXmlEncoding(bytes) : null;
+  if (utf16) return { encoding: utf16, from: 0, declared: false };
+  if (declared && GB_FAMILY.test(declared)) return { encoding: "gb18030", from: 0, declared: true };
+  if (declared && !/^utf-?8$/i.test(declared) && !/^us-ascii$/i.test(declared))
+    return { error: `XML 声明的编码 ${declared} 不受支持（请用 UTF-8、UTF-16 或 GB18030/GBK）` };
+  // buffer.isUtf8 validates in one vectorised pass (15 ms for a 31 MB GIFT file of Chinese text).
+  if (isUtf8(bytes)) return { encoding: "utf-8", from: 0, declared: declared !== null };
+  if (declared !== null) return { error: "XML 声明为 UTF-8，但文件内容不是合法的 UTF-8" };
+  // Mostly-Chinese UTF-16 without a BOM has too few ASCII characters for the NUL pattern, and
+  // GB18030 reads its byte pairs as other Chinese characters: mojibake that would pass the
+  // "looks Chinese" check below. So before GB18030: a file whose every code unit reads as text in
+  // exactly one UTF-16 byte order is that. Real GBK text never does (as UTF-16 its pairs are
+  // Hangul, Yi and private-use code units), and a file that reads as text both ways is refused.
+  const orders = (["utf-16le", "utf-16be"] as const).filter((order) => readsAsUtf16(bytes, order));
+  if (orders.length === 2)
+    return { error: "文件像是无 BOM 的 UTF-16 编码，但字节序无法判断：请另存为 UTF-8 或带 BOM 的 UTF-16" };
+  if (orders[0]) return { encoding: orders[0], from: 0, declared: false };
+  return { encoding: "gb18030", from: 0, declared: false };
+}
+
 /** Decodes `bytes` (see the module comment); `xml` enables the XML declaration check. */
 export function decodeImportBytes(bytes: Buffer, opts: { xml?: boolean } = {}): DecodedText {
-  const bom = BOMS.find((b) => b.bytes.every((v, i) => bytes[i] === v));
+  const found = detectEncoding(bytes, opts.xml ?? false);
   let decoded: { text: string; encoding: string } | { error: string };
-  if (bom) {
-    decoded = { text: iconv.decode(bytes.subarray(bom.bytes.length), bom.encoding), encoding: bom.encoding };
-  } else {
-    const utf16 = sniffUtf16(bytes);
-    const declared = opts.xml && !utf16 ? declaredXmlEncoding(bytes) : null;
-    if (utf16) decoded = { text: iconv.decode(bytes, utf16), encoding: utf16 };
-    else if (declared && GB_FAMILY.test(declared)) decoded = decodeGb(bytes, true);
-    else if (declared && !/^utf-?8$/i.test(declared) && !/^us-ascii$/i.test(declared))
-      decoded = { error: `XML 声明的编码 ${declared} 不受支持（请用 UTF-8、UTF-16 或 GB18030/GBK）` };
-    else decoded = decodeUtf8OrGb(bytes, declared !== null);
-  }
+  if ("error" in found) decoded = found;
+  else if (found.encoding === "gb18030") decoded = decodeGb(bytes, found.declared);
+  else decoded = { text: iconv.decode(bytes.subarray(found.from), found.encoding), encoding: found.encoding };
   if ("error" in decoded) return { ok: false, error: decoded.error };
   const control = firstControlCharacter(decoded.text);
   if (control >= 0) {
@@ -77,32 +97,23 @@ const CHUNK_BYTES = 64 * 1024;
 /**
  * Like decodeImportBytes, with the same encoding decisions, but the text is never held whole: the
  * encoding is found from the BOM, the declaration, the NUL pattern or a validation pass over the
- * bytes (buffer.isUtf8, no text built), and chunks() then decodes 64 KB at a time. What can only
- * be known from all of the text (a control character, GB18030 that does not read as Chinese)
- * throws TextDecodeRefusal when it is met, so a caller that reads everything before acting (the
- * question import's checking pass) still refuses the file. Line endings are left to the parser.
+ * bytes (buffer.isUtf8, no text built), and chunks() then decodes 64 KB at a time (`chunkBytes`
+ * lets tests put a piece boundary anywhere: inside a CRLF, a multi-byte character, an escape).
+ * iconv-lite's streaming decoder keeps a character split between two pieces for the next one.
+ * What can only be known from all of the text (a control character, GB18030 that does not read
+ * as Chinese) throws TextDecodeRefusal when it is met, so a caller that reads everything before
+ * acting (the question import's checking pass) still refuses the file. Line endings are left to
+ * the reader (see textLines).
  */
-export function decodeImportChunks(bytes: Buffer, opts: { xml?: boolean } = {}): DecodedChunks {
-  const bom = BOMS.find((b) => b.bytes.every((v, i) => bytes[i] === v));
-  let encoding: string;
-  let from = 0;
-  let gbDeclared = false;
-  if (bom) {
-    encoding = bom.encoding;
-    from = bom.bytes.length;
-  } else {
-    const utf16 = sniffUtf16(bytes);
-    const declared = opts.xml && !utf16 ? declaredXmlEncoding(bytes) : null;
-    if (utf16) encoding = utf16;
-    else if (declared && GB_FAMILY.test(declared)) {
-      encoding = "gb18030";
-      gbDeclared = true;
-    } else if (declared && !/^utf-?8$/i.test(declared) && !/^us-ascii$/i.test(declared))
-      return { ok: false, error: `XML 声明的编码 ${declared} 不受支持（请用 UTF-8、UTF-16 或 GB18030/GBK）` };
-    else if (isUtf8(bytes)) encoding = "utf-8";
-    else if (declared !== null) return { ok: false, error: "XML 声明为 UTF-8，但文件内容不是合法的 UTF-8" };
-    else encoding = "gb18030";
-  }
+export function decodeImportChunks(
+  bytes: Buffer,
+  opts: { xml?: boolean; chunkBytes?: number } = {},
+): DecodedChunks {
+  const found = detectEncoding(bytes, opts.xml ?? false);
+  if ("error" in found) return { ok: false, error: found.error };
+  const { encoding, from } = found;
+  const gbDeclared = found.declared;
+  const step = opts.chunkBytes ?? CHUNK_BYTES;
   const notes = encoding === "utf-8" ? [] : [`文件按 ${encoding.toUpperCase()} 编码读取`];
   function* chunks(): Generator<string> {
     const decoder = iconv.getDecoder(encoding);
@@ -126,8 +137,8 @@ export function decodeImportChunks(bytes: Buffer, opts: { xml?: boolean } = {}):
       }
       return text;
     };
-    for (let at = from; at < bytes.length; at += CHUNK_BYTES) {
-      const text = decoder.write(bytes.subarray(at, Math.min(at + CHUNK_BYTES, bytes.length)));
+    for (let at = from; at < bytes.length; at += step) {
+      const text = decoder.write(bytes.subarray(at, Math.min(at + step, bytes.length)));
       if (text) yield check(counted(text));
     }
     const rest = decoder.end();
@@ -140,21 +151,53 @@ export function decodeImportChunks(bytes: Buffer, opts: { xml?: boolean } = {}):
   return { ok: true, encoding, notes, chunks };
 }
 
+/**
+ * Lines of text that arrives in pieces, without their line ends: CRLF, a lone CR (old Mac
+ * editors) and LF each end a line, also when a CRLF is split between two pieces. Gives what
+ * `normaliseLineEndings(text).split("\n")` gives (so a final line end is followed by an empty
+ * line), one line at a time, scanning each character once.
+ */
+export function* textLines(pieces: Iterable<string>): Generator<string> {
+  let carry = "";
+  let afterCr = false;
+  for (const piece of pieces) {
+    if (!piece) continue;
+    let pos = afterCr && piece.charCodeAt(0) === 0x0a ? 1 : 0;
+    afterCr = false;
+    // The next LF and CR at or after pos, each searched for again only once passed (linear).
+    let lf = piece.indexOf("\n", pos);
+    let cr = piece.indexOf("\r", pos);
+    while (lf >= 0 || cr >= 0) {
+      const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+      yield carry ? carry + piece.slice(pos, end) : piece.slice(pos, end);
+      carry = "";
+      pos = end + 1;
+      if (end === cr) {
+        if (pos === piece.length) afterCr = true;
+        else if (piece.charCodeAt(pos) === 0x0a) pos++;
+      }
+      if (lf >= 0 && lf < pos) lf = piece.indexOf("\n", pos);
+      if (cr >= 0 && cr < pos) cr = piece.indexOf("\r", pos);
+    }
+    carry += piece.slice(pos);
+  }
+  yield carry;
+}
+
+/**
+ * A copy of `text` that shares no memory with the string it was cut from. V8 keeps a slice
+ * (13 characters or more) as a view that holds its whole parent alive, and a template string as
+ * a tree of its parts: a report line that outlives its file's 64 KB decoded piece would keep the
+ * piece (and a location's tree takes ten times its characters). What an import keeps for every
+ * item (its location, ref and notes) is copied through this once.
+ */
+export function ownString(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, "utf16le").toString("utf16le");
+}
+
 /** CRLF and lone CR become LF (one linear pass). */
 export function normaliseLineEndings(text: string): string {
   return text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
-}
-
-function decodeUtf8OrGb(
-  bytes: Buffer,
-  declaredUtf8: boolean,
-): { text: string; encoding: string } | { error: string } {
-  // buffer.isUtf8 validates in one vectorised pass (15 ms for a 31 MB GIFT file of Chinese text),
-  // then toString decodes; a fatal TextDecoder does both at once. The decoding itself (about 1.6 s
-  // at load 18 for that file) is V8's either way: measured, the two take about the same time.
-  if (isUtf8(bytes)) return { text: bytes.toString("utf8"), encoding: "utf-8" };
-  if (declaredUtf8) return { error: "XML 声明为 UTF-8，但文件内容不是合法的 UTF-8" };
-  return decodeGb(bytes, false);
 }
 
 /**
@@ -204,6 +247,25 @@ function sniffUtf16(bytes: Buffer): "utf-16le" | "utf-16be" | null {
   if (oddZero > pairs * 0.3 && evenZero < pairs * 0.05) return "utf-16le";
   if (evenZero > pairs * 0.3 && oddZero < pairs * 0.05) return "utf-16be";
   return null;
+}
+
+/**
+ * Whether every code unit of `bytes` read as UTF-16 is text: printable ASCII, tab, LF, CR, CJK,
+ * the punctuation Chinese text uses, or a well-formed surrogate pair. One pass, no text built.
+ */
+function readsAsUtf16(bytes: Buffer, order: "utf-16le" | "utf-16be"): boolean {
+  if (bytes.length < 4 || bytes.length % 2) return false;
+  const le = order === "utf-16le";
+  for (let i = 0; i < bytes.length; i += 2) {
+    const c = le ? bytes.readUInt16LE(i) : bytes.readUInt16BE(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = i + 2 < bytes.length ? (le ? bytes.readUInt16LE(i + 2) : bytes.readUInt16BE(i + 2)) : 0;
+      if (next < 0xdc00 || next > 0xdfff) return false;
+      i += 2;
+    } else if (!(c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c < 0x7f) || looksChinese(c)))
+      return false;
+  }
+  return true;
 }
 
 /** `encoding="…"` of an ASCII-compatible XML declaration, or null when there is none. */

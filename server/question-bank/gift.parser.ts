@@ -1,6 +1,7 @@
 import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./html-text.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
 import { fitRef, derivedRef, toItem } from "./parsed-item.js";
+import { textLines } from "../lib/text-decode.js";
 
 /**
  * GIFT (Moodle's plain-text question format), read the way Moodle's own importer
@@ -68,19 +69,14 @@ interface Block {
   text: string;
 }
 
-/** Splits GIFT text into blocks in one pass over the lines (line numbers counted as it goes). */
-function* blocks(text: string): Generator<Block> {
+/** Groups lines into question blocks in one pass (line numbers counted as it goes). */
+function* blocks(lines: Iterable<string>): Generator<Block> {
   let current: string[] = [];
   let start = 0;
   let lineNo = 0;
-  let pos = 0;
-  while (pos <= text.length) {
-    const nl = text.indexOf("\n", pos);
-    const end = nl < 0 ? text.length : nl;
-    const raw = text.slice(pos, end);
+  for (const raw of lines) {
     lineNo++;
     giftWork.lines++;
-    pos = end + 1;
     const line = raw.trim();
     if (line === "") {
       if (current.length) yield { line: start, text: current.join("\n") };
@@ -89,16 +85,22 @@ function* blocks(text: string): Generator<Block> {
       if (!current.length) start = lineNo;
       current.push(line);
     }
-    if (nl < 0) break;
   }
   if (current.length) yield { line: start, text: current.join("\n") };
 }
 
-/** Parses GIFT text (already decoded, LF line endings) into items, one at a time. */
-export function* readGift(text: string, defaults: ImportDefaults = {}): Generator<ParsedItem> {
+/**
+ * Parses GIFT into items, one at a time: from whole text, or from its lines as they are decoded
+ * (textLines), so a large file is never held as one string. Escapes are read within a block,
+ * after its lines are joined, so a piece boundary inside `\{` changes nothing.
+ */
+export function* readGift(
+  source: string | Iterable<string>,
+  defaults: ImportDefaults = {},
+): Generator<ParsedItem> {
   let chapter = defaults.chapter;
   let index = 0;
-  for (const block of blocks(text)) {
+  for (const block of blocks(typeof source === "string" ? textLines([source]) : source)) {
     giftWork.blocks++;
     let src = protect(block.text);
     if (src.startsWith("$CATEGORY:")) {

@@ -8,6 +8,7 @@ import {
   decodeImportChunks,
   normaliseLineEndings,
   TextDecodeRefusal,
+  textLines,
 } from "../lib/text-decode.js";
 import { readMoodleXml } from "./moodle-xml.parser.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
@@ -63,11 +64,17 @@ export interface OpenedFile {
   syncItems: (() => Iterable<ParsedItem>) | null;
 }
 
+/** How a file's bytes are read: `chunkBytes` (default 64 KB) lets tests put a piece boundary anywhere. */
+export interface ReadOptions {
+  chunkBytes?: number;
+}
+
 /** Opens one file (see OpenedFile). Never throws for bad input: faults become `fileErrors`. */
 export function openImportFile(
   file: ImportFile,
   defaults: ImportDefaults = {},
   maxBytes = IMPORT_MAX_BYTES,
+  readOptions: ReadOptions = {},
 ): OpenedFile {
   const format = file.format ?? detectFormat(file.name, file.content);
   const refused = (error: string): OpenedFile => ({
@@ -89,50 +96,51 @@ export function openImportFile(
     const items = () => deduped(xlsxItems(bytes, defaults));
     return { format, fileErrors: [], notes: [], blueprints: [], items, syncItems: null };
   }
-  if (format === "moodle_xml" && Buffer.isBuffer(file.content)) {
-    // Decoded a piece at a time as saxes reads it: the file's text is never held whole.
-    const decoded = decodeImportChunks(file.content, { xml: true });
-    if (!decoded.ok) return refused(decoded.error);
-    const { chunks } = decoded;
-    const syncItems = () => dedupedSync(readMoodleXml(refusing(chunks), defaults));
-    return {
-      format,
-      fileErrors: [],
-      notes: decoded.notes,
-      blueprints: [],
-      items: () => deduped(syncItems()),
-      syncItems,
+  if (format !== "roadcert") {
+    // Decoded a piece at a time as the reader asks for it: the file's text is never held whole
+    // (a 100,000-question GIFT file was 36 MB of string kept for both passes).
+    let pieces: () => Iterable<string>;
+    const notes: string[] = [];
+    if (typeof file.content === "string") {
+      const bare = file.content.replace(/^\uFEFF/, "");
+      const text = format === "moodle_xml" ? normaliseLineEndings(bare) : bare;
+      pieces = () => [text];
+    } else {
+      const decoded = decodeImportChunks(file.content, { xml: format === "moodle_xml", ...readOptions });
+      if (!decoded.ok) return refused(decoded.error);
+      const { chunks } = decoded;
+      pieces = () => refusing(chunks);
+      notes.push(...decoded.notes);
+    }
+    const read = (): Iterable<ParsedItem> => {
+      if (format === "csv") return readQuestionRows(readCsvRows(textLines(pieces())), defaults);
+      // saxes takes the pieces as they are and counts lines itself (CR and CRLF as XML says).
+      if (format === "moodle_xml") return readMoodleXml(pieces(), defaults);
+      return readGift(textLines(pieces()), defaults);
     };
+    const syncItems = () => dedupedSync(read());
+    return { format, fileErrors: [], notes, blueprints: [], items: () => deduped(syncItems()), syncItems };
   }
   let text: string;
   const notes: string[] = [];
   if (typeof file.content === "string") text = normaliseLineEndings(file.content.replace(/^\uFEFF/, ""));
   else {
-    const decoded = decodeImportBytes(file.content, { xml: format === "moodle_xml" });
+    const decoded = decodeImportBytes(file.content);
     if (!decoded.ok) return refused(decoded.error);
     text = decoded.text;
     notes.push(...decoded.notes);
   }
-  if (format === "roadcert") {
-    const parsed = openRoadcertJson(text);
-    if (parsed.fileErrors.length) return refused(parsed.fileErrors.join("；"));
-    const syncItems = () => dedupedSync(parsed.items());
-    return {
-      format,
-      fileErrors: [],
-      notes,
-      blueprints: parsed.blueprints,
-      items: () => deduped(syncItems()),
-      syncItems,
-    };
-  }
-  const read = (): Iterable<ParsedItem> => {
-    if (format === "csv") return csvItems(text, defaults);
-    if (format === "moodle_xml") return readMoodleXml(text, defaults);
-    return readGift(text, defaults);
+  const parsed = openRoadcertJson(text);
+  if (parsed.fileErrors.length) return refused(parsed.fileErrors.join("；"));
+  const syncItems = () => dedupedSync(parsed.items());
+  return {
+    format,
+    fileErrors: [],
+    notes,
+    blueprints: parsed.blueprints,
+    items: () => deduped(syncItems()),
+    syncItems,
   };
-  const syncItems = () => dedupedSync(read());
-  return { format, fileErrors: [], notes, blueprints: [], items: () => deduped(syncItems()), syncItems };
 }
 
 /** The decoder's late refusals (a control character, text that is not Chinese) as the file's refusal. */
@@ -143,10 +151,6 @@ function* refusing(chunks: () => Generator<string>): Generator<string> {
     if (err instanceof TextDecodeRefusal) throw new FileRefusal(err.message);
     throw err;
   }
-}
-
-function csvItems(text: string, defaults: ImportDefaults): Iterable<ParsedItem> {
-  return readQuestionRows(readCsvRows(text), defaults);
 }
 
 async function* xlsxItems(bytes: Buffer, defaults: ImportDefaults): AsyncGenerator<ParsedItem> {
@@ -190,8 +194,12 @@ async function* toAsync<T>(items: T[]): AsyncGenerator<T> {
  * Parses one file completely (pure; `scripts/bank-validate.ts`, bank checks and tests use it).
  * XLSX needs the asynchronous `parseImportFileAsync`.
  */
-export function parseImportFile(file: ImportFile, defaults: ImportDefaults = {}): ParsedFile {
-  const opened = openImportFile(file, defaults);
+export function parseImportFile(
+  file: ImportFile,
+  defaults: ImportDefaults = {},
+  readOptions: ReadOptions = {},
+): ParsedFile {
+  const opened = openImportFile(file, defaults, IMPORT_MAX_BYTES, readOptions);
   const result: ParsedFile = {
     format: opened.format,
     items: [],

@@ -3,6 +3,7 @@ import { QuestionInput, type BlueprintInput, type ImportFormat } from "../contra
 
 /** Whole-file faults: the shared reader type (server/lib), named here for the parsers. */
 export { FileRefusal } from "../lib/file-refusal.js";
+import { ownString } from "../lib/text-decode.js";
 
 /**
  * What every import parser yields per item: a valid question, an item skipped because the format
@@ -104,14 +105,31 @@ export function fitRef(name: string): { ref: string; notes: string[] } {
  * Refuses every later item that repeats an earlier item's ref in the same file: importing both
  * under one ref would store one and overwrite it with the other (and do so again on every re-import).
  * Runs as items stream past, keeping only the refs seen.
+ *
+ * Every item leaves with its location, ref and notes as copies of its own (ownString, notes
+ * shared when equal): the map and the import's report keep them for the whole file, and a slice of
+ * a decoded piece or a template's tree of parts would keep far more (100,000 locations were 43 MB).
  */
 export function refuseRepeatedRefs(): (item: ParsedItem) => ParsedItem {
   const seen = new Map<string, string>();
-  return (item) => {
+  const notes = new Map<string, string>();
+  const note = (text: string) => {
+    let kept = notes.get(text);
+    if (kept === undefined) notes.set(text, (kept = ownString(text)));
+    return kept;
+  };
+  return (parsed) => {
+    const location = ownString(parsed.location);
+    const item: ParsedItem = {
+      ...parsed,
+      location,
+      ...(parsed.ref === undefined ? {} : { ref: ownString(parsed.ref) }),
+      notes: parsed.notes.map(note),
+    };
     if (!item.ref) return item;
     const first = seen.get(item.ref);
     if (first === undefined) {
-      seen.set(item.ref, item.location);
+      seen.set(item.ref, location);
       return item;
     }
     return {

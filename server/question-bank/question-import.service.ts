@@ -116,6 +116,7 @@ async function importOneFile(
   try {
     for await (const item of opened.items()) {
       total++;
+      // (The reader hands out location, ref and notes as copies of their own: refuseRepeatedRefs.)
       report.items.push({
         location: item.location,
         ...(item.ref ? { ref: item.ref } : {}),

@@ -94,11 +94,37 @@ describe("question import scale (issue 15): work grows linearly with the input",
     expect(work(4000) / work(1000)).to.be.closeTo(4, 0.01);
   });
 
-  it("when a CSV grows fourfold, then each row is read once", () => {
-    reset(csvWork);
-    expect(parseImportFile({ name: "x.csv", content: toCsv(questions(2000)) }).items).to.have.length(2000);
-    expect(csvWork.rows).to.equal(2001);
+  it("when a CSV grows fourfold, then each row is read once and each character scanned once", () => {
+    const work = (n: number) => {
+      reset(csvWork);
+      const csv = toCsv(questions(n));
+      expect(parseImportFile({ name: "x.csv", content: csv }).items).to.have.length(n);
+      // Header, n rows and the empty line after the last line end.
+      expect(csvWork.rows).to.equal(n + 2);
+      // Each of the n + 2 lines once, with one for its line end: n + 1 CRLFs count one each.
+      expect(csvWork.chars).to.equal(csv.length - (n + 1) + 1);
+      return { chars: csvWork.chars, length: csv.length };
+    };
+    const small = work(1000);
+    const large = work(4000);
+    expect(large.chars / small.chars).to.be.closeTo(large.length / small.length, 0.01);
   });
+
+  for (const [name, write] of [
+    ["x.gift", toGift],
+    ["x.csv", toCsv],
+  ] as const) {
+    it(`when a ${name.slice(2).toUpperCase()} file arrives as bytes, then it is decoded and read 64 KB at a time, never held as one string`, () => {
+      reset(decodeWork);
+      const bytes = Buffer.from(write(questions(8000)));
+      const parsed = parseImportFile({ name, content: bytes }, { categories: ["01001"] });
+      expect(parsed.fileErrors).to.deep.equal([]);
+      expect(parsed.items.filter((i) => i.outcome === "ok")).to.have.length(8000);
+      expect(bytes.length).to.be.above(1_000_000);
+      expect(decodeWork.longest).to.be.at.most(64 * 1024);
+      expect(decodeWork.pieces).to.equal(Math.ceil(bytes.length / (64 * 1024)));
+    });
+  }
 
   it("when HTML holds 320,000 spaces in a row, then each character is visited once and the run becomes one space", () => {
     reset(htmlWork);
