@@ -35,6 +35,7 @@ import {
 } from "../server/sharing/index.js";
 import { demoPassword } from "./demo-password.js";
 import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
+import { MongoClient } from "mongodb";
 import type { NodeMessage } from "./node.js";
 import { cpuMeter, profileSelf, spawnReady } from "./bench/processes.js";
 
@@ -53,6 +54,12 @@ const { values } = parseArgs({
      * the hub's and the database's CPU are counted apart.
      */
     "standin-process": { type: "boolean", default: false },
+    /**
+     * Practitioners written straight into the hub's pointer index through the driver before the
+     * run (no signature, no collection interface), so lookups can be measured over an index far
+     * larger than this machine can ingest in a session. Needs --standin-process or MONGODB_URI.
+     */
+    preload: { type: "string", default: "0" },
   },
 });
 const N = Number(values.records);
@@ -60,6 +67,7 @@ const P = Math.min(8, Number(values.provinces));
 const C = Number(values.concurrency);
 const BATCH = Math.min(500, Number(values.batch));
 const LOOKUPS = Number(values.lookups);
+const PRELOAD = Number(values.preload);
 const PROVINCES = ["320000", "110000", "330000", "440000", "510000", "310000", "120000", "500000"].slice(
   0,
   P,
@@ -77,7 +85,14 @@ function startHub(
 ): Promise<{ child: ChildProcess; ready: Extract<NodeMessage, { type: "ready" }> }> {
   const child = spawn(
     process.execPath,
-    [...profiled("hub"), "--import", "tsx", path.join(root, "scripts/node.ts"), "--seed-demo"],
+    [
+      ...profiled("hub"),
+      "--import",
+      "tsx",
+      path.join(root, "scripts/node.ts"),
+      "--seed-demo",
+      ...(mongoUri ? ["--db-name", HUB_DB] : []),
+    ],
     {
       cwd: root,
       env: {
@@ -105,6 +120,9 @@ function startHub(
   });
 }
 
+/** The hub's database on a database the bench reaches itself (stand-in process or MONGODB_URI). */
+const HUB_DB = "roadcert";
+
 /** Birth dates the bench spreads practitioners over: 1960-01-01 and the 14,600 days after it. */
 const BIRTH_DAYS = 14_600;
 const BIRTH_FROM = Date.UTC(1960, 0, 1);
@@ -115,13 +133,51 @@ const BIRTH_FROM = Date.UTC(1960, 0, 1);
  * practitioners. Before 2026-12-01 the generator repeated a person every 840 records (each held
  * several certificates), so lines before then looked up a far smaller index.
  */
-function record(province: string, i: number): QualificationRecord {
+function benchIdNumber(province: string, i: number, county = "0102"): string {
   const birthDate = new Date(BIRTH_FROM + (i % BIRTH_DAYS) * 86_400_000).toISOString().slice(0, 10);
-  const idNumber = makeIdNumber(
-    `${province.slice(0, 2)}0102`,
-    birthDate,
-    1 + (Math.floor(i / BIRTH_DAYS) % 999),
-  );
+  return makeIdNumber(`${province.slice(0, 2)}${county}`, birthDate, 1 + (Math.floor(i / BIRTH_DAYS) % 999));
+}
+
+/** Preloaded practitioner `i`: born in another county than published ones, so the two never collide. */
+const preloadedIdNumber = (i: number) => benchIdNumber(PROVINCES[i % P]!, Math.floor(i / P), "0105");
+
+/**
+ * Writes `count` pointer entries (what a lookup by ID number reads) straight into the hub's
+ * database, in batches, as the collection interface would have left them for one certificate each.
+ */
+async function preload(uri: string, count: number): Promise<void> {
+  const client = await new MongoClient(uri).connect();
+  try {
+    const pointers = client.db(HUB_DB).collection("hub_practitioners");
+    const at = new Date();
+    for (let from = 0; from < count; from += 10_000) {
+      const docs = Array.from({ length: Math.min(10_000, count - from) }, (_, k) => {
+        const idNumber = preloadedIdNumber(from + k);
+        return {
+          idNumber,
+          name: "预载人员",
+          homeProvince: PROVINCES[(from + k) % P]!,
+          categories: ["02001"],
+          certificateNumber: idNumber,
+          certificateStatus: "valid",
+          validTo: "2030-01-09",
+          version: 1,
+          recordHash: "0".repeat(64),
+          lastSeq: 0,
+          filedWith: [],
+          updatedAt: at,
+        };
+      });
+      await pointers.insertMany(docs, { ordered: false });
+      if ((from / 10_000) % 10 === 9) progress(`preloaded ${from + docs.length}`);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+function record(province: string, i: number): QualificationRecord {
+  const idNumber = benchIdNumber(province, i);
   return {
     recordId: `bench:${province}:${i}`,
     recordType: "certificate",
@@ -168,6 +224,8 @@ async function main(): Promise<void> {
         profiled("standin"),
       )
     : null;
+  const dbUri = db?.match ?? process.env.MONGODB_URI ?? null;
+  if (PRELOAD > 0 && !dbUri) throw new Error("--preload needs --standin-process or MONGODB_URI");
   const { child, ready } = await startHub(dataDir, db?.match ?? null);
   const cpu = cpuMeter({ node: child.pid, db: db?.child.pid });
   try {
@@ -194,6 +252,12 @@ async function main(): Promise<void> {
       });
       if (!res.ok) throw new Error(`register ${code}: ${res.status} ${await res.text()}`);
       clients.set(code, createNodeClient({ key, peer, log: noLog, timeoutMs: 120_000 }));
+    }
+
+    if (PRELOAD > 0 && dbUri) {
+      const t0 = Date.now();
+      await preload(dbUri, PRELOAD);
+      progress(`preloaded ${PRELOAD} practitioners in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
 
     // Ingest: every province's share split into batches, `C` batches in flight per province.
@@ -239,13 +303,18 @@ async function main(): Promise<void> {
     const asker = clients.get(PROVINCES[0]!)!;
     for (let i = 0; i < LOOKUPS; i++) {
       const p = i % P;
-      const target = record(
-        PROVINCES[p]!,
-        p * perProvince + Math.floor(Math.random() * Math.min(perProvince, N - p * perProvince)),
-      );
+      // Any practitioner the index holds, preloaded or published, with equal chance.
+      const pick = Math.floor(Math.random() * (PRELOAD + N));
+      const idNumber =
+        pick < PRELOAD
+          ? preloadedIdNumber(pick)
+          : record(
+              PROVINCES[p]!,
+              p * perProvince + Math.floor(Math.random() * Math.min(perProvince, N - p * perProvince)),
+            ).practitioner.idNumber;
       const t0 = performance.now();
       const answer = await asker.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", {
-        query: { by: "id_number", idNumber: target.practitioner.idNumber },
+        query: { by: "id_number", idNumber },
         officerId: "bench",
         reason: "enforcement",
         caseReference: `BENCH-${i}`,
@@ -264,6 +333,7 @@ async function main(): Promise<void> {
     });
     const line = {
       records: N,
+      ...(PRELOAD > 0 ? { preloaded: PRELOAD, practitionersHeld: PRELOAD + N } : {}),
       db: db ? "standin" : ready.database.kind,
       ingestPerSec: Math.round((accepted / ingestMs) * 1000),
       lookupP50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
@@ -278,7 +348,7 @@ async function main(): Promise<void> {
       cpuMsPerRecord: per(ingestCpu, Math.max(1, accepted)),
       cpuMsPerLookup: per(lookupCpu, Math.max(1, LOOKUPS)),
       loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
-      note: `every request and answer RFC 9421-signed and checked; one practitioner per record; records of different practitioners applied in one transaction per round; lookups measured at the client (sign + verify included); database ${db ? "stand-in in its own process" : "embedded in the hub process"}`,
+      note: `every request and answer RFC 9421-signed and checked; one practitioner per record; records of different practitioners applied in one transaction per round; lookups measured at the client (sign + verify included); database ${db ? "stand-in in its own process" : "embedded in the hub process"}${PRELOAD > 0 ? `; ${PRELOAD} practitioners preloaded into the pointer index through the driver (not signed, not through the collection interface), lookups over all of them` : ""}`,
       at: new Date().toISOString(),
     };
     console.log(JSON.stringify(line));
