@@ -35,6 +35,8 @@ export class Collection {
   private recent: Array<{ at: number; id: string }> = [];
   /** Ids whose chain still holds history or a delete marker, the only ones `pruneAll` visits. */
   private readonly unpruned = new Set<string>();
+  /** How many documents exist now (their latest version is not a delete). */
+  private live = 0;
 
   constructor(ns: string, options: Document = {}) {
     this.ns = ns;
@@ -70,10 +72,13 @@ export class Collection {
     return chain?.[chain.length - 1]?.at ?? 0;
   }
 
+  /**
+   * Current documents, counted as they are written: the journal asks for every collection's size
+   * on each journaled write once it is due for compaction, and counting by a walk over every
+   * document made each write (and so each lookup's log entries) cost the size of the database.
+   */
   get size(): number {
-    let n = 0;
-    for (const chain of this.versions.values()) if (chain[chain.length - 1]?.doc) n += 1;
-    return n;
+    return this.live;
   }
 
   /** The unique-index violation `changes` would cause against the current state, if any. */
@@ -113,6 +118,8 @@ export class Collection {
         if (previous) index.remove(change.id, previous);
         if (change.doc) index.add(change.id, change.doc);
       }
+      if (!previous && change.doc) this.live += 1;
+      else if (previous && !change.doc) this.live -= 1;
       const chain = this.versions.get(change.id) ?? [];
       chain.push({ at, doc: change.doc });
       this.versions.set(change.id, chain);
