@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import type { Connection } from "mongoose";
 import {
-  FUZZ_TIMEOUT_MS,
+  HangError,
   errorShapeProblem,
+  hangBound,
   nastyQuery,
   nastySegment,
   preview,
@@ -21,7 +22,7 @@ export interface FuzzRequest {
 
 export type FuzzOutcome = { status: number; body: unknown } | { failure: string };
 
-/** Sends one request, bounded by FUZZ_TIMEOUT_MS: a request that does not answer in time is a hang. */
+/** Sends one request within a hang bound (`hangBound`): a request that is not answered within it is a hang. */
 export async function sendBounded(baseUrl: string, req: FuzzRequest): Promise<FuzzOutcome> {
   const headers: Record<string, string> = { ...req.headers };
   let payload: string | undefined;
@@ -34,13 +35,14 @@ export async function sendBounded(baseUrl: string, req: FuzzRequest): Promise<Fu
       headers["content-type"] = req.body.contentType;
     }
   }
+  const bound = hangBound();
   try {
     const res = await fetch(new URL(req.url, baseUrl), {
       method: req.method,
       headers,
       body: payload,
       redirect: "manual",
-      signal: AbortSignal.timeout(FUZZ_TIMEOUT_MS),
+      signal: bound.signal,
     });
     const text = await res.text();
     let body: unknown = text;
@@ -51,8 +53,9 @@ export async function sendBounded(baseUrl: string, req: FuzzRequest): Promise<Fu
     }
     return { status: res.status, body };
   } catch (err) {
-    const e = err as Error;
-    return { failure: e.name === "TimeoutError" ? `hang (no answer in ${FUZZ_TIMEOUT_MS} ms)` : `no answer: ${e.message}` };
+    return { failure: err instanceof HangError ? err.message : `no answer: ${(err as Error).message}` };
+  } finally {
+    bound.end();
   }
 }
 
@@ -121,7 +124,8 @@ export async function runBatches<C>(options: {
   const ignore = new Set([...options.ignore, ...REFUSAL_RECORDS.ignore]);
   const routeSkip = options.skip;
   const skip = routeSkip
-    ? (collection: string, doc: Record<string, unknown>) => REFUSAL_RECORDS.skip(collection, doc) || routeSkip(collection, doc)
+    ? (collection: string, doc: Record<string, unknown>) =>
+        REFUSAL_RECORDS.skip(collection, doc) || routeSkip(collection, doc)
     : REFUSAL_RECORDS.skip;
   const batchSize = options.batchSize ?? 25;
   const inFlight = options.inFlight ?? 4;
@@ -174,14 +178,17 @@ export async function runBatches<C>(options: {
     if (diff.length) {
       const grown = [...after.keys()].filter((n) => (after.get(n)?.count ?? 0) > (before.get(n)?.count ?? 0));
       // What each new document is, in a few fields, before the documents themselves.
-      const gist = (d: Record<string, unknown>) => [d.action, d.direction, d.method, d.target].filter(Boolean).join(" ");
+      const gist = (d: Record<string, unknown>) =>
+        [d.action, d.direction, d.method, d.target].filter(Boolean).join(" ");
       const newest = await Promise.all(
         grown.map(async (n) => {
           const docs = (await conn.db?.collection(n).find({}).sort({ _id: -1 }).limit(3).toArray()) ?? [];
           return `${n}: [${docs.map(gist).join(" | ")}] ${preview(docs.slice(0, 2), 600)}`;
         }),
       );
-      problems.add(`${what} was refused but changed stored data: ${diff.join("; ")}; newest: ${newest.join("; ")}; inputs: ${whats.join(" | ").slice(0, 3000)}`);
+      problems.add(
+        `${what} was refused but changed stored data: ${diff.join("; ")}; newest: ${newest.join("; ")}; inputs: ${whats.join(" | ").slice(0, 3000)}`,
+      );
     }
     return after;
   };
@@ -199,7 +206,12 @@ export async function runBatches<C>(options: {
     before = await snapshot(true);
     if (first.cleanRefusals.length === 0) continue;
     const again = await sendAll(first.cleanRefusals);
-    if (again.accepted === 0) before = await check(before, `${label} (its refusals sent again without the accepted inputs)`, again.whats);
+    if (again.accepted === 0)
+      before = await check(
+        before,
+        `${label} (its refusals sent again without the accepted inputs)`,
+        again.whats,
+      );
     else before = await snapshot(true);
   }
   return { accepted, refused, checkedBatches, snapshotMs };

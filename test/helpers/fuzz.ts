@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { loadavg } from "node:os";
 import fc from "fast-check";
 
 /**
@@ -14,8 +15,51 @@ import fc from "fast-check";
 export const FUZZ_RUNS = positiveInt(process.env.FUZZ_RUNS, 25);
 /** The seed every endpoint's seed is derived from; printed with every failure. */
 export const FUZZ_SEED = positiveInt(process.env.FUZZ_SEED, 20261201);
-/** How long one request or ack may take before it counts as a hang. */
+/**
+ * How much CPU time (ms) this process may spend while one request or ack stays unanswered before it
+ * counts as a hang. The nodes, the database stand-in and the client all run in this process, so its
+ * CPU time is the work done meanwhile: on a loaded machine wall time stretches (a password change,
+ * two scrypt hashes of ~130 ms CPU each, took over 10 s at load 13-18 with four in flight) but the
+ * work does not, so this bound does not flake under load and still catches a request the server
+ * keeps busy without answering.
+ */
 export const FUZZ_TIMEOUT_MS = positiveInt(process.env.FUZZ_TIMEOUT_MS, 10_000);
+/**
+ * Wall time (ms) after which an unanswered request or ack is a hang even when the process did little
+ * meanwhile: a handler waiting on a promise nobody settles spends no CPU at all.
+ */
+export const FUZZ_HANG_MS = positiveInt(process.env.FUZZ_HANG_MS, 120_000);
+
+/**
+ * A bound on one request or ack: `signal` aborts, with a HangError naming what was spent, once the
+ * process has spent `cpuMs` of CPU (FUZZ_TIMEOUT_MS) or `wallMs` of wall time (FUZZ_HANG_MS) since
+ * the bound began; `end()` when the answer came.
+ */
+export function hangBound(
+  limits: { cpuMs: number; wallMs: number } = { cpuMs: FUZZ_TIMEOUT_MS, wallMs: FUZZ_HANG_MS },
+): { signal: AbortSignal; end(): void } {
+  const controller = new AbortController();
+  const cpuAtStart = process.cpuUsage();
+  const wallAtStart = Date.now();
+  const timer = setInterval(() => {
+    const cpu = process.cpuUsage(cpuAtStart);
+    const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
+    const wallMs = Date.now() - wallAtStart;
+    if (cpuMs < limits.cpuMs && wallMs < limits.wallMs) return;
+    clearInterval(timer);
+    const load = loadavg()[0]?.toFixed(1) ?? "?";
+    controller.abort(
+      new HangError(`hang (no answer after ${cpuMs} ms of CPU, ${wallMs} ms of wall time, load ${load})`),
+    );
+  }, 100);
+  timer.unref();
+  return { signal: controller.signal, end: () => clearInterval(timer) };
+}
+
+/** The reason a bound gave up. */
+export class HangError extends Error {
+  override name = "HangError";
+}
 
 function positiveInt(raw: string | undefined, fallback: number): number {
   const n = Number(raw);
@@ -132,7 +176,21 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** A path segment where an id or code should be (already percent-encoded where needed). */
 export const nastySegment: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom("%ZZ", "..", "%2e%2e", "%2F", "%00", "%C0%AE", "x".repeat(5000), "ffffffffffffffffffffffff", "-1", "0", "%24gt", "constructor", "__proto__"),
+  fc.constantFrom(
+    "%ZZ",
+    "..",
+    "%2e%2e",
+    "%2F",
+    "%00",
+    "%C0%AE",
+    "x".repeat(5000),
+    "ffffffffffffffffffffffff",
+    "-1",
+    "0",
+    "%24gt",
+    "constructor",
+    "__proto__",
+  ),
   nastyString.map((s) => encodeURIComponent(s.slice(0, 2000).toWellFormed())),
 );
 
@@ -157,8 +215,27 @@ export const nastyQuery: fc.Arbitrary<string> = fc.oneof(
     "a=1&".repeat(2000),
   ),
   fc
-    .array(fc.tuple(fc.constantFrom("q", "limit", "after", "status", "province", "month", "from", "categoryCode", "sessionId", "x"), nastyString), { maxLength: 4 })
-    .map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v.slice(0, 3000).toWellFormed())}`).join("&")),
+    .array(
+      fc.tuple(
+        fc.constantFrom(
+          "q",
+          "limit",
+          "after",
+          "status",
+          "province",
+          "month",
+          "from",
+          "categoryCode",
+          "sessionId",
+          "x",
+        ),
+        nastyString,
+      ),
+      { maxLength: 4 },
+    )
+    .map((pairs) =>
+      pairs.map(([k, v]) => `${k}=${encodeURIComponent(v.slice(0, 3000).toWellFormed())}`).join("&"),
+    ),
 );
 
 // ---------- mutations of a valid input ----------
@@ -208,11 +285,26 @@ const rawBodies: fc.Arbitrary<FuzzBody> = fc.constantFrom<FuzzBody>(
   { kind: "raw", contentType: "application/json", text: '{"a":1,"a":2}', note: "duplicate keys" },
   { kind: "raw", contentType: "application/json", text: "\u0000", note: "NUL body" },
   { kind: "raw", contentType: "application/json", text: "[".repeat(100_000), note: "unclosed nesting" },
-  { kind: "raw", contentType: "application/json", text: `"${"x".repeat(2_200_000)}"`, note: "over the body limit" },
+  {
+    kind: "raw",
+    contentType: "application/json",
+    text: `"${"x".repeat(2_200_000)}"`,
+    note: "over the body limit",
+  },
   { kind: "raw", contentType: "application/json; charset=utf-16", text: "{}", note: "unsupported charset" },
   { kind: "raw", contentType: "text/plain", text: "hello", note: "text body" },
-  { kind: "raw", contentType: "application/x-www-form-urlencoded", text: "a[b][c]=1&__proto__[x]=1", note: "form body" },
-  { kind: "raw", contentType: "multipart/form-data; boundary=x", text: "--x\r\n\r\n--x--", note: "multipart body" },
+  {
+    kind: "raw",
+    contentType: "application/x-www-form-urlencoded",
+    text: "a[b][c]=1&__proto__[x]=1",
+    note: "form body",
+  },
+  {
+    kind: "raw",
+    contentType: "multipart/form-data; boundary=x",
+    text: "--x\r\n\r\n--x--",
+    note: "multipart body",
+  },
 );
 
 /** A JSON Schema as zod and the OpenAPI documents write it (only what the mutations read). */
@@ -242,7 +334,10 @@ export interface JsonSchema {
  * Values that break one constraint of `schema` each (the schema-driven half): too long, too short,
  * outside the enum, wrong type, too many items, a missing required property, an unknown property.
  */
-export function violationsOf(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchema = (s) => s): unknown[] {
+export function violationsOf(
+  schema: JsonSchema,
+  resolve: (s: JsonSchema) => JsonSchema = (s) => s,
+): unknown[] {
   const s = resolve(schema);
   const out: unknown[] = [];
   const types = Array.isArray(s.type) ? s.type : s.type ? [s.type] : [];
@@ -267,17 +362,32 @@ export function violationsOf(schema: JsonSchema, resolve: (s: JsonSchema) => Jso
 }
 
 /** Schema-driven cases for a whole body: each property's violations set in place, each required property removed, an unknown one added. */
-export function schemaCases(base: unknown, schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchema): FuzzBody[] {
+export function schemaCases(
+  base: unknown,
+  schema: JsonSchema,
+  resolve: (s: JsonSchema) => JsonSchema,
+): FuzzBody[] {
   const out: FuzzBody[] = [];
   const walk = (s0: JsonSchema, path: Path, depth: number) => {
     const s = resolve(s0);
-    for (const v of violationsOf(s, resolve)) out.push({ kind: "json", value: setAt(base, path, v), note: `violates ${show(path)}` });
+    for (const v of violationsOf(s, resolve))
+      out.push({ kind: "json", value: setAt(base, path, v), note: `violates ${show(path)}` });
     if (depth > 5) return;
-    for (const alt of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])]) walk(alt, path, depth + 1);
+    for (const alt of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])])
+      walk(alt, path, depth + 1);
     if (s.properties) {
       for (const [k, p] of Object.entries(s.properties)) walk(p, [...path, k], depth + 1);
-      for (const k of s.required ?? []) out.push({ kind: "json", value: setAt(base, [...path, k], undefined, true), note: `missing ${show([...path, k])}` });
-      out.push({ kind: "json", value: setAt(base, [...path, "unexpected"], "x"), note: `unknown property under ${show(path)}` });
+      for (const k of s.required ?? [])
+        out.push({
+          kind: "json",
+          value: setAt(base, [...path, k], undefined, true),
+          note: `missing ${show([...path, k])}`,
+        });
+      out.push({
+        kind: "json",
+        value: setAt(base, [...path, "unexpected"], "x"),
+        note: `unknown property under ${show(path)}`,
+      });
     }
     if (s.items) walk(s.items, [...path, 0], depth + 1);
   };
@@ -303,18 +413,25 @@ export function mutatedBodies(base: unknown): fc.Arbitrary<FuzzBody> {
   });
   const nonRoot = paths.filter((p) => p.length > 0);
   const options: fc.WeightedArbitrary<FuzzBody>[] = [
-    { weight: 2, arbitrary: nastyValue.map((v) => ({ kind: "json", value: v, note: "whole body replaced" })) },
+    {
+      weight: 2,
+      arbitrary: nastyValue.map((v) => ({ kind: "json", value: v, note: "whole body replaced" })),
+    },
     { weight: 1, arbitrary: rawBodies },
   ];
   if (nonRoot.length) {
     options.push(
       {
         weight: 8,
-        arbitrary: fc.tuple(fc.constantFrom(...nonRoot), nastyValue).map(([p, v]) => ({ kind: "json", value: setAt(base, p, v), note: `nasty ${show(p)}` })),
+        arbitrary: fc
+          .tuple(fc.constantFrom(...nonRoot), nastyValue)
+          .map(([p, v]) => ({ kind: "json", value: setAt(base, p, v), note: `nasty ${show(p)}` })),
       },
       {
         weight: 2,
-        arbitrary: fc.constantFrom(...nonRoot).map((p) => ({ kind: "json", value: setAt(base, p, undefined, true), note: `without ${show(p)}` })),
+        arbitrary: fc
+          .constantFrom(...nonRoot)
+          .map((p) => ({ kind: "json", value: setAt(base, p, undefined, true), note: `without ${show(p)}` })),
       },
     );
   }
@@ -322,8 +439,16 @@ export function mutatedBodies(base: unknown): fc.Arbitrary<FuzzBody> {
     options.push({
       weight: 1,
       arbitrary: fc
-        .tuple(fc.constantFrom(...objectPaths), fc.constantFrom("$set", "__proto__", "role", "roles", "status", "_id", "provinceCode", "x"), nastyValue)
-        .map(([p, k, v]) => ({ kind: "json", value: setAt(base, [...p, k], v), note: `extra ${show([...p, k])}` })),
+        .tuple(
+          fc.constantFrom(...objectPaths),
+          fc.constantFrom("$set", "__proto__", "role", "roles", "status", "_id", "provinceCode", "x"),
+          nastyValue,
+        )
+        .map(([p, k, v]) => ({
+          kind: "json",
+          value: setAt(base, [...p, k], v),
+          note: `extra ${show([...p, k])}`,
+        })),
     });
   }
   return fc.oneof(...options);
@@ -343,7 +468,8 @@ export function errorShapeProblem(body: unknown): string | null {
   if (!error || typeof error !== "object") return `no error body: ${preview(body)}`;
   if (typeof error.code !== "string" || !CODE.test(error.code)) return `unstable code ${preview(error.code)}`;
   if (error.code === "internal_error") return "internal_error";
-  if (typeof error.message !== "string" || !CHINESE.test(error.message)) return `message not Chinese: ${preview(error.message)}`;
+  if (typeof error.message !== "string" || !CHINESE.test(error.message))
+    return `message not Chinese: ${preview(error.message)}`;
   return null;
 }
 
@@ -366,6 +492,8 @@ export class FuzzProblems {
     if (process.env.FUZZ_VERBOSE) console.log(`      problem: ${problem.slice(0, 2000)}`);
   }
   report(label: string): string {
-    return this.list.length ? `${this.list.length} problem(s); ${reproduce(label)}:\n${this.list.slice(0, 8).join("\n")}` : "";
+    return this.list.length
+      ? `${this.list.length} problem(s); ${reproduce(label)}:\n${this.list.slice(0, 8).join("\n")}`
+      : "";
   }
 }

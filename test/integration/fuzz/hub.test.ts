@@ -1,12 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { expect } from "chai";
 import fc from "fast-check";
 import { createApp } from "../../../server/app.js";
 import { createFeatures } from "../../../server/features.js";
 import { generateNodeKey, signRequest, type NodeKey } from "../../../server/sharing/index.js";
 import { anonymousAgent, staffAgent } from "../../helpers/auth.js";
-import { FUZZ_RUNS, FuzzProblems, mutatedBodies, nastyString, samples, schemaCases, type FuzzBody } from "../../helpers/fuzz.js";
+import {
+  FUZZ_RUNS,
+  FuzzProblems,
+  mutatedBodies,
+  nastyString,
+  samples,
+  schemaCases,
+  type FuzzBody,
+} from "../../helpers/fuzz.js";
 import { mutatedUrls, runBatches, sendBounded, uncheckedRefusals } from "../../helpers/fuzz-http.js";
 import { exampleOf, requestSchemaOf, resolverFor, type OpenApiDoc } from "../../helpers/fuzz-schema.js";
 import { enumerateApiRoutes } from "../../helpers/routes.js";
@@ -23,7 +32,12 @@ import { rows as hubRows } from "../rbac/hub/report.hub-table.js";
  */
 
 const docs = Object.fromEntries(
-  ["collection", "catalog", "exchange"].map((n) => [n, JSON.parse(readFileSync(new URL(`../../../docs/openapi/${n}.json`, import.meta.url), "utf8")) as OpenApiDoc]),
+  ["collection", "catalog", "exchange"].map((n) => [
+    n,
+    JSON.parse(
+      readFileSync(new URL(`../../../docs/openapi/${n}.json`, import.meta.url), "utf8"),
+    ) as OpenApiDoc,
+  ]),
 );
 const only = process.env.FUZZ_ONLY ? new RegExp(process.env.FUZZ_ONLY) : null;
 
@@ -42,7 +56,12 @@ function operationOf(route: string): SignedOperation | null {
     if (!path.startsWith(prefix)) continue;
     const openPath = path.slice(prefix.length).replace(/:([A-Za-z]+)/g, "{$1}");
     const op = doc.paths[openPath]?.[method.toLowerCase()];
-    if (op) return { doc, path: openPath, signed: (op.parameters ?? []).some((p) => p.in === "header" && p.name === "Signature") };
+    if (op)
+      return {
+        doc,
+        path: openPath,
+        signed: (op.parameters ?? []).some((p) => p.in === "header" && p.name === "Signature"),
+      };
   }
   return null;
 }
@@ -65,7 +84,16 @@ function concrete(path: string): string {
 }
 
 type Signer = "province" | "unregistered" | "unsigned" | "other-bytes" | "bad-headers";
-const SIGNERS: Signer[] = ["province", "province", "province", "province", "unregistered", "unsigned", "other-bytes", "bad-headers"];
+const SIGNERS: Signer[] = [
+  "province",
+  "province",
+  "province",
+  "province",
+  "unregistered",
+  "unsigned",
+  "other-bytes",
+  "bad-headers",
+];
 type StaffRole = "anonymous" | "admin" | "hub_operator";
 const STAFF: StaffRole[] = ["anonymous", "admin", "hub_operator", "hub_operator"];
 
@@ -79,7 +107,8 @@ const STAFF: StaffRole[] = ["anonymous", "admin", "hub_operator", "hub_operator"
  * touches (VOLATILE_FIELDS in test/helpers/store-snapshot.ts).
  */
 const IGNORED_SIGNED = new Set(["node_nonces"]);
-const receivedMessage = (collection: string, doc: Record<string, unknown>) => collection === "message_log" && doc.direction === "in";
+const receivedMessage = (collection: string, doc: Record<string, unknown>) =>
+  collection === "message_log" && doc.direction === "in";
 const IGNORED = new Set<string>();
 
 describe("Fuzz: every hub route and inter-node interface × every caller, malformed inputs", function () {
@@ -103,7 +132,14 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
   after(async () => hub?.node.stop());
 
   it("when the hub's router is enumerated, then every OpenAPI operation is one of its routes", () => {
-    const documented = Object.values(docs).flatMap((d) => Object.entries(d.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${(d.servers?.[0]?.url ?? "").replace(/^\/api/, "")}${p.replace(/\{([A-Za-z]+)\}/g, ":$1")}`)));
+    const documented = Object.values(docs).flatMap((d) =>
+      Object.entries(d.paths).flatMap(([p, ops]) =>
+        Object.keys(ops).map(
+          (m) =>
+            `${m.toUpperCase()} ${(d.servers?.[0]?.url ?? "").replace(/^\/api/, "")}${p.replace(/\{([A-Za-z]+)\}/g, ":$1")}`,
+        ),
+      ),
+    );
     expect(documented.filter((r) => !routes.includes(r))).to.deep.equal([]);
     expect(routes.length).to.be.greaterThan(documented.length);
   });
@@ -117,7 +153,9 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
       const signed = op?.signed ?? false;
       const row = hubRows.find((r) => `${r.method.toUpperCase()} ${r.path}` === route);
       let counter = 0;
-      const base = row ? await row.request({ node: hub.node, unique: () => 1000 + ++counter }) : { url: concrete(path), body: baseBody(route, op) };
+      const base = row
+        ? await row.request({ node: hub.node, unique: () => 1000 + ++counter })
+        : { url: concrete(path), body: baseBody(route, op) };
       const body0 = base.body ?? baseBody(route, op);
       const hasBody = method !== "GET" && method !== "DELETE";
       const schema = op && hasBody ? requestSchemaOf(op.doc, op.path, method.toLowerCase()) : undefined;
@@ -125,7 +163,13 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
       const property = hasBody
         ? fc.oneof(
             { weight: 4, arbitrary: mutatedBodies(body0).map((body) => ({ url: base.url, body })) },
-            { weight: 1, arbitrary: mutatedUrls(`/api${path}`, base.url).map((url) => ({ url, body: { kind: "json" as const, value: body0, note: "valid body" } })) },
+            {
+              weight: 1,
+              arbitrary: mutatedUrls(`/api${path}`, base.url).map((url) => ({
+                url,
+                body: { kind: "json" as const, value: body0, note: "valid body" },
+              })),
+            },
           )
         : mutatedUrls(`/api${path}`, base.url).map((url): { url: string; body?: FuzzBody } => ({ url }));
       // Schema-driven cases first (each once), then property-based ones up to FUZZ_RUNS.
@@ -135,6 +179,7 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
       ];
       const badHeader = samples(nastyString, `${label} headers`, 50);
       const problems = new FuzzProblems();
+      const started = Date.now();
       const run = await runBatches({
         conn: hub.node.ctx.conn,
         cases,
@@ -147,12 +192,23 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
           if (signed) {
             const signer = SIGNERS[i % SIGNERS.length] as Signer;
             who = signer;
-            const text = c.body ? (c.body.kind === "json" ? (c.body.value === undefined ? "" : JSON.stringify(c.body.value)) : c.body.text) : "";
+            const text = c.body
+              ? c.body.kind === "json"
+                ? c.body.value === undefined
+                  ? ""
+                  : JSON.stringify(c.body.value)
+                : c.body.text
+              : "";
             const url = new URL(c.url, hub.node.url).toString();
             const key = signer === "unregistered" ? stranger : province;
             const signedOver = signer === "other-bytes" ? `${text} ` : text;
-            headers = signer === "unsigned" ? {} : signRequest(key, { method, url, body: signedOver }).headers;
-            if (signer === "bad-headers") headers["signature-input"] = (badHeader[i % badHeader.length] ?? "").replace(/[^\t\x20-\x7e]/g, "?");
+            headers =
+              signer === "unsigned" ? {} : signRequest(key, { method, url, body: signedOver }).headers;
+            if (signer === "bad-headers")
+              headers["signature-input"] = (badHeader[i % badHeader.length] ?? "").replace(
+                /[^\t\x20-\x7e]/g,
+                "?",
+              );
           } else {
             const role = STAFF[i % STAFF.length] as StaffRole;
             who = role;
@@ -166,6 +222,11 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
       const unchecked = uncheckedRefusals(run, label);
       if (unchecked) problems.add(unchecked);
       if (problems.list.length) failures.push(problems.report(label));
+      // One test covers every hub route: a long run shows its progress route by route.
+      if (process.env.FUZZ_VERBOSE)
+        console.log(
+          `    ${label}: ${cases.length} inputs, ${run.accepted} accepted, ${run.refused} refused, ${run.checkedBatches} batches checked, ${problems.list.length} problems, ${Date.now() - started} ms (snapshots ${run.snapshotMs} ms, load ${loadavg()[0]?.toFixed(1)})`,
+        );
     }
     const health = await fetch(`${hub.node.url}/api/hub/v1/identity`);
     expect(health.status, "the hub still answers").to.equal(200);

@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { expect } from "chai";
 import fc from "fast-check";
 import { Types } from "mongoose";
@@ -39,10 +40,17 @@ const IGNORED = new Set<string>();
  * message number; the case itself is removed. Only those documents are passed over: any other
  * audit entry or message a refusal leaves behind is still caught.
  */
-const SENT_THEN_REFUSED = new Set(["POST /exchange/filings", "POST /exchange/transfers", "POST /exchange/notices"]);
+const SENT_THEN_REFUSED = new Set([
+  "POST /exchange/filings",
+  "POST /exchange/transfers",
+  "POST /exchange/notices",
+]);
 function sentBeforeRefusal(collection: string, doc: Record<string, unknown>): boolean {
-  if (collection === "audit_log") return typeof doc.action === "string" && /^exchange\.(filing|transfer|notice)\.sent$/.test(doc.action);
-  return collection === "message_log" && doc.direction === "out" && doc.target === "/api/hub/v1/exchange/cases";
+  if (collection === "audit_log")
+    return typeof doc.action === "string" && /^exchange\.(filing|transfer|notice)\.sent$/.test(doc.action);
+  return (
+    collection === "message_log" && doc.direction === "out" && doc.target === "/api/hub/v1/exchange/cases"
+  );
 }
 
 /**
@@ -51,10 +59,14 @@ function sentBeforeRefusal(collection: string, doc: Record<string, unknown>): bo
  */
 const LOGINS = new Set(["POST /auth/login", "POST /auth/candidate-login"]);
 const failedLogin = (collection: string, doc: Record<string, unknown>) =>
-  collection === "audit_log" && (doc.action === "auth.login_failed" || doc.action === "candidate.login_failed");
+  collection === "audit_log" &&
+  (doc.action === "auth.login_failed" || doc.action === "candidate.login_failed");
 
 /** Per route: collections ignored and documents passed over beside IGNORED and REFUSAL_RECORDS. */
-function writesOnRefusal(route: string): { ignore: string[]; skip?: (collection: string, doc: Record<string, unknown>) => boolean } {
+function writesOnRefusal(route: string): {
+  ignore: string[];
+  skip?: (collection: string, doc: Record<string, unknown>) => boolean;
+} {
   if (SENT_THEN_REFUSED.has(route)) return { ignore: ["exchange_local_counters"], skip: sentBeforeRefusal };
   if (LOGINS.has(route)) return { ignore: ["login_throttle"], skip: failedLogin };
   return { ignore: [] };
@@ -105,7 +117,9 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
     const db = world.node.ctx.conn.db;
     if (!db) return;
     const ids = [fx.own.sessionId, fx.other.sessionId];
-    const soonest = await db.collection("exam_sessions").findOne({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { sort: { startsAt: 1 } });
+    const soonest = await db
+      .collection("exam_sessions")
+      .findOne({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { sort: { startsAt: 1 } });
     const startsAt = soonest?.startsAt as Date | undefined;
     if (!startsAt || startsAt.getTime() - Date.now() > 3 * 60_000) return;
     const shift = 20 * 60_000;
@@ -115,7 +129,9 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
     ] as const) {
       for (const doc of await db.collection(name).find(filter).toArray()) {
         const at = (d: unknown) => new Date((d as Date).getTime() + shift);
-        await db.collection(name).updateOne({ _id: doc._id }, { $set: { startsAt: at(doc.startsAt), endsAt: at(doc.endsAt) } });
+        await db
+          .collection(name)
+          .updateOne({ _id: doc._id }, { $set: { startsAt: at(doc.startsAt), endsAt: at(doc.endsAt) } });
       }
     }
   }
@@ -131,9 +147,14 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
       const actor = world.actors.get(`${role}:own`);
       if (!actor) continue;
       const me = await fetch(`${world.node.url}/api/auth/me`, { headers: { cookie: actor.session.cookie } });
-      const body = (await me.json().catch(() => null)) as { user?: { roles?: string[]; kind?: string } } | null;
+      const body = (await me.json().catch(() => null)) as {
+        user?: { roles?: string[]; kind?: string };
+      } | null;
       const intact =
-        role === "anonymous" ? me.status === 401 : me.status === 200 && (role === "candidate" ? body?.user?.kind === "candidate" : !!body?.user?.roles?.includes(role));
+        role === "anonymous"
+          ? me.status === 401
+          : me.status === 200 &&
+            (role === "candidate" ? body?.user?.kind === "candidate" : !!body?.user?.roles?.includes(role));
       if (intact) continue;
       try {
         actor.session = await actor.fresh();
@@ -151,7 +172,9 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
 
   it("when the router is enumerated, then every route is in the sweep", () => {
     const { config, logger, conn } = world.node.ctx;
-    const routes = enumerateApiRoutes(createApp({ config, logger, conn, features: createFeatures(world.node.ctx) }));
+    const routes = enumerateApiRoutes(
+      createApp({ config, logger, conn, features: createFeatures(world.node.ctx) }),
+    );
     const swept = new Set(rows.map(key));
     expect(routes.filter((r) => !swept.has(r))).to.deep.equal([]);
   });
@@ -165,7 +188,13 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
       const input: fc.Arbitrary<{ url: string; body?: FuzzBody }> = hasBody
         ? fc.oneof(
             { weight: 4, arbitrary: mutatedBodies(base.body ?? {}).map((body) => ({ url: base.url, body })) },
-            { weight: 1, arbitrary: mutatedUrls(`/api${row.path}`, base.url).map((url) => ({ url, body: { kind: "json" as const, value: base.body ?? {}, note: "valid body" } })) },
+            {
+              weight: 1,
+              arbitrary: mutatedUrls(`/api${row.path}`, base.url).map((url) => ({
+                url,
+                body: { kind: "json" as const, value: base.body ?? {}, note: "valid body" },
+              })),
+            },
           )
         : mutatedUrls(`/api${row.path}`, base.url).map((url) => ({ url }));
       const cases = samples(input, label, FUZZ_RUNS);
@@ -200,14 +229,18 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
           return { outcome, what };
         },
       });
-      const exempt = UNCHECKABLE.has(key(row)) || (cases.length <= BATCH_SIZE && UNCHECKABLE_IN_ONE_BATCH.has(key(row)));
+      const exempt =
+        UNCHECKABLE.has(key(row)) || (cases.length <= BATCH_SIZE && UNCHECKABLE_IN_ONE_BATCH.has(key(row)));
       const unchecked = exempt ? null : uncheckedRefusals(run, label);
       if (unchecked) problems.add(unchecked);
       await restoreActors();
       const health = await fetch(`${world.node.url}/api/system`);
       expect(health.status, "the node still answers").to.equal(200);
       expect(problems.list, problems.report(label)).to.deep.equal([]);
-      if (process.env.FUZZ_VERBOSE) console.log(`    ${label}: ${cases.length} inputs, ${run.accepted} accepted, ${run.refused} refused, ${run.checkedBatches} batches checked, ${Date.now() - started} ms (snapshots ${run.snapshotMs} ms)`);
+      if (process.env.FUZZ_VERBOSE)
+        console.log(
+          `    ${label}: ${cases.length} inputs, ${run.accepted} accepted, ${run.refused} refused, ${run.checkedBatches} batches checked, ${Date.now() - started} ms (snapshots ${run.snapshotMs} ms, load ${loadavg()[0]?.toFixed(1)})`,
+        );
     });
   }
 });

@@ -11,7 +11,16 @@ import {
   type ScheduledCandidates,
   type TestSocket,
 } from "../../helpers/auth.js";
-import { FUZZ_RUNS, FUZZ_TIMEOUT_MS, FuzzProblems, mutatedBodies, samples, schemaCases, type FuzzBody, type JsonSchema } from "../../helpers/fuzz.js";
+import {
+  FUZZ_RUNS,
+  FuzzProblems,
+  hangBound,
+  mutatedBodies,
+  samples,
+  schemaCases,
+  type FuzzBody,
+  type JsonSchema,
+} from "../../helpers/fuzz.js";
 import { runBatches, uncheckedRefusals, type FuzzOutcome } from "../../helpers/fuzz-http.js";
 import { exampleOf } from "../../helpers/fuzz-schema.js";
 import { startTestNode, type TestNode } from "../../helpers/node.js";
@@ -78,18 +87,49 @@ describe("Fuzz: every socket event × every role, malformed payloads", function 
     const first = fixture.candidates[0];
     if (!first) throw new Error("no candidate");
     const division = fixture.room.divisionCode;
-    cookies.set("proctor", (await staffAgent(node, { roles: ["proctor"], divisionCode: division, testCentreId: fixture.room.testCentreId })).cookie);
-    for (const role of ["officer", "examiner", "reviewer", "admin"] as const) cookies.set(role, (await staffAgent(node, { roles: [role], divisionCode: division })).cookie);
-    cookies.set("candidate", (await loginCandidate(node, { idNumber: first.idNumber, ticketNo: first.assignment.ticketNo, seatToken: first.seatToken })).cookie);
-    for (const role of ROLES) sockets.set(role, await connectSocket(node, { cookie: cookies.get(role) ?? "" }));
+    cookies.set(
+      "proctor",
+      (
+        await staffAgent(node, {
+          roles: ["proctor"],
+          divisionCode: division,
+          testCentreId: fixture.room.testCentreId,
+        })
+      ).cookie,
+    );
+    for (const role of ["officer", "examiner", "reviewer", "admin"] as const)
+      cookies.set(role, (await staffAgent(node, { roles: [role], divisionCode: division })).cookie);
+    cookies.set(
+      "candidate",
+      (
+        await loginCandidate(node, {
+          idNumber: first.idNumber,
+          ticketNo: first.assignment.ticketNo,
+          seatToken: first.seatToken,
+        })
+      ).cookie,
+    );
+    for (const role of ROLES)
+      sockets.set(role, await connectSocket(node, { cookie: cookies.get(role) ?? "" }));
     // The candidate checked in, so its attempt exists and the events reach its state checks.
     const proctor = sockets.get("proctor") as TestSocket;
     const watched = await proctor.emitWithAck("proctor:watch", { sessionId: fixture.session.id });
-    const checkedIn = await proctor.emitWithAck("proctor:check_in", { sessionId: fixture.session.id, candidateId: first.id, idNumber: first.idNumber });
-    if (!watched.ok || !checkedIn.ok) throw new Error(`check-in failed: ${JSON.stringify([watched, checkedIn])}`);
+    const checkedIn = await proctor.emitWithAck("proctor:check_in", {
+      sessionId: fixture.session.id,
+      candidateId: first.id,
+      idNumber: first.idNumber,
+    });
+    if (!watched.ok || !checkedIn.ok)
+      throw new Error(`check-in failed: ${JSON.stringify([watched, checkedIn])}`);
     const sync = await (sockets.get("candidate") as TestSocket).emitWithAck("attempt:sync", {});
     if (!sync.ok) throw new Error(`attempt:sync failed: ${JSON.stringify(sync.error)}`);
-    Object.assign(ids, { attemptId: sync.data.attemptId, sessionId: fixture.session.id, candidateId: first.id, idNumber: first.idNumber, requestId: sync.data.attemptId });
+    Object.assign(ids, {
+      attemptId: sync.data.attemptId,
+      sessionId: fixture.session.id,
+      candidateId: first.id,
+      idNumber: first.idNumber,
+      requestId: sync.data.attemptId,
+    });
   });
   after(async () => {
     for (const s of sockets.values()) s.close();
@@ -98,14 +138,19 @@ describe("Fuzz: every socket event × every role, malformed payloads", function 
 
   it("when nobody is logged in, then the handshake is refused and no event can be sent", async () => {
     let refused: unknown = null;
-    await connectSocket(node, null).then((s) => s.close(), (err: unknown) => (refused = err));
+    await connectSocket(node, null).then(
+      (s) => s.close(),
+      (err: unknown) => (refused = err),
+    );
     expect(refused, "anonymous handshake").to.be.instanceOf(Error);
   });
 
   it("when the server's listeners are listed, then every one has a payload schema here", () => {
     const live = new Set<string>();
     // socket.io's own lifecycle listeners are not client events.
-    for (const s of node.io.of("/").sockets.values()) for (const e of s.eventNames()) if (typeof e === "string" && e !== "disconnect" && e !== "error") live.add(e);
+    for (const s of node.io.of("/").sockets.values())
+      for (const e of s.eventNames())
+        if (typeof e === "string" && e !== "disconnect" && e !== "error") live.add(e);
     expect([...live].filter((e) => !(e in SCHEMAS)).sort()).to.deep.equal([]);
     expect(live.size).to.be.greaterThan(10);
   });
@@ -117,12 +162,29 @@ describe("Fuzz: every socket event × every role, malformed payloads", function 
       const base = withIds(exampleOf(schema), ids);
       const driven: Call[] = schemaCases(base, schema, (s) => s).map((body) => ({ kind: "payload", body }));
       const property: fc.Arbitrary<Call> = fc.oneof(
-        { weight: 12, arbitrary: mutatedBodies(base).filter((b) => b.kind === "json").map((body): Call => ({ kind: "payload", body })) },
+        {
+          weight: 12,
+          arbitrary: mutatedBodies(base)
+            .filter((b) => b.kind === "json")
+            .map((body): Call => ({ kind: "payload", body })),
+        },
         { weight: 1, arbitrary: fc.constant<Call>({ kind: "none" }) },
-        { weight: 1, arbitrary: fc.array(fc.jsonValue({ maxDepth: 2 }), { minLength: 2, maxLength: 3 }).map((args): Call => ({ kind: "extra", args })) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .array(fc.jsonValue({ maxDepth: 2 }), { minLength: 2, maxLength: 3 })
+            .map((args): Call => ({ kind: "extra", args })),
+        },
       );
-      const cases = [...driven.slice(0, FUZZ_RUNS), ...samples(property, label, Math.max(0, FUZZ_RUNS - driven.length))];
-      const order: Role[] = event.startsWith("attempt:") ? ["candidate", "candidate", "candidate", ...ROLES] : event.startsWith("proctor:") ? ["proctor", "proctor", "officer", ...ROLES] : [...ROLES];
+      const cases = [
+        ...driven.slice(0, FUZZ_RUNS),
+        ...samples(property, label, Math.max(0, FUZZ_RUNS - driven.length)),
+      ];
+      const order: Role[] = event.startsWith("attempt:")
+        ? ["candidate", "candidate", "candidate", ...ROLES]
+        : event.startsWith("proctor:")
+          ? ["proctor", "proctor", "officer", ...ROLES]
+          : [...ROLES];
       const problems = new FuzzProblems();
       const run = await runBatches({
         conn: node.ctx.conn,
@@ -133,21 +195,34 @@ describe("Fuzz: every socket event × every role, malformed payloads", function 
         send: async (c, i) => {
           const role = order[i % order.length] as Role;
           const socket = await liveSocket(role, problems);
-          const args = c.kind === "payload" ? [c.body.kind === "json" ? c.body.value : null] : c.kind === "extra" ? c.args : [];
+          const args =
+            c.kind === "payload"
+              ? [c.body.kind === "json" ? c.body.value : null]
+              : c.kind === "extra"
+                ? c.args
+                : [];
           const what = `${role} ${event} ${c.kind === "payload" ? c.body.note : c.kind}`;
           if (Buffer.byteLength(JSON.stringify(args)) > MAX_MESSAGE_BYTES) {
             // Over socket.io's maxHttpBufferSize the transport closes the connection (HTTP's 413):
             // a refusal without an ack. The server must stay up; the role connects again.
             const refused = await closedBy(socket, event, args);
-            if (!refused) problems.add(`#${i} ${what}: an oversized message was neither refused nor acknowledged`);
+            if (!refused)
+              problems.add(`#${i} ${what}: an oversized message was neither refused nor acknowledged`);
             sockets.set(role, await connectSocket(node, { cookie: cookies.get(role) ?? "" }));
-            return { outcome: { status: 413, body: { error: { code: "message_too_large", message: "消息超过上限，连接已关闭" } } }, what };
+            return {
+              outcome: {
+                status: 413,
+                body: { error: { code: "message_too_large", message: "消息超过上限，连接已关闭" } },
+              },
+              what,
+            };
           }
           const outcome = await ack(socket, event, args);
           return { outcome, what };
         },
       });
-      for (const role of ROLES) if (!sockets.get(role)?.connected) problems.add(`${role}'s socket was disconnected by ${event}`);
+      for (const role of ROLES)
+        if (!sockets.get(role)?.connected) problems.add(`${role}'s socket was disconnected by ${event}`);
       const unchecked = uncheckedRefusals(run, label);
       if (unchecked) problems.add(unchecked);
       expect(problems.list, problems.report(label)).to.deep.equal([]);
@@ -169,7 +244,12 @@ describe("Fuzz: every socket event × every role, malformed payloads", function 
 function withIds(value: unknown, ids: Record<string, string>): unknown {
   if (Array.isArray(value)) return value.map((v) => withIds(v, ids));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k in ids ? ids[k] : k === "attemptIds" ? [ids.attemptId] : withIds(v, ids)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k in ids ? ids[k] : k === "attemptIds" ? [ids.attemptId] : withIds(v, ids),
+      ]),
+    );
   }
   return value;
 }
@@ -184,15 +264,24 @@ async function closedBy(socket: TestSocket, event: ClientEvent, args: unknown[])
   return Promise.race([closed, acked]);
 }
 
-/** Emits with an ack callback, bounded: an event that is never acknowledged is a hang. */
+/** Emits with an ack callback within a hang bound (`hangBound`): an event that is never acknowledged is a hang. */
 async function ack(socket: TestSocket, event: ClientEvent, args: unknown[]): Promise<FuzzOutcome> {
-  const emit = socket.timeout(FUZZ_TIMEOUT_MS).emitWithAck.bind(socket.timeout(FUZZ_TIMEOUT_MS)) as unknown as (e: string, ...a: unknown[]) => Promise<unknown>;
+  const emit = socket.emitWithAck.bind(socket) as unknown as (e: string, ...a: unknown[]) => Promise<unknown>;
+  const bound = hangBound();
+  const gaveUp = new Promise<never>((_, reject) =>
+    bound.signal.addEventListener("abort", () => reject(bound.signal.reason as Error), { once: true }),
+  );
   try {
-    const res = (await emit(event, ...args)) as { ok?: unknown; error?: unknown } | null;
+    const res = (await Promise.race([emit(event, ...args), gaveUp])) as {
+      ok?: unknown;
+      error?: unknown;
+    } | null;
     if (res?.ok === true) return { status: 200, body: res };
     if (res?.ok === false) return { status: 400, body: { error: res.error } };
     return { failure: `ack of the wrong shape: ${JSON.stringify(res).slice(0, 200)}` };
   } catch (err) {
-    return { failure: `no ack in ${FUZZ_TIMEOUT_MS} ms (${(err as Error).message})` };
+    return { failure: `no ack: ${(err as Error).message}` };
+  } finally {
+    bound.end();
   }
 }
