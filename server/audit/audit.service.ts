@@ -33,6 +33,12 @@ const HEAD_KEY = "audit";
 export interface AuditOptions {
   /** A division's name for the list (the organisation feature's division list, injected: no cycle). */
   divisionName?: (code: string) => string | null;
+  /**
+   * The time entries are stamped with; default the system clock. Only the demo's past
+   * (scripts/demo-history.ts) sets it, back to the day it records; the chain links by `seq` and
+   * hash, so such entries verify like any other.
+   */
+  now?: () => Date;
 }
 
 /**
@@ -50,6 +56,7 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
   const Entries = auditEntryModel(conn);
   const Head = auditHeadModel(conn);
   const nameOf = options.divisionName ?? (() => null);
+  const now = options.now ?? (() => new Date());
   let queue: Promise<unknown> = Promise.resolve();
   // The head must exist before the first transaction: two transactions upserting it at once
   // would insert two documents with the same key (a duplicate, not a retried write conflict).
@@ -82,7 +89,7 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
     const prevHash = head.hash ?? newest?.hash ?? GENESIS_HASH;
     const { fields, hash } = sealEntry({
       seq,
-      at: new Date(),
+      at: now(),
       action: input.action,
       actor: toAuditActor(input.actor),
       divisionCode: input.divisionCode ?? null,

@@ -52,3 +52,20 @@ describe("audit log chain", () => {
     expect(kinds).to.include.members([middle.seq, last.seq]);
   });
 });
+
+describe("audit log with a clock of its own (the demo's past)", () => {
+  const db = useTestDatabase("audit_clock");
+  const actor = { id: "u1", kind: "staff" as const, name: "业务员" };
+
+  it("when entries are recorded on a clock set back after newer ones, then each carries its clock's time and the chain still verifies", async () => {
+    const today = createAuditService(db.conn);
+    await today.record({ action: "auth.login", actor });
+    let at = new Date("2026-11-10T01:00:00.000Z");
+    const past = createAuditService(db.conn, { now: () => at });
+    const first = await past.record({ action: "session.created", actor, divisionCode: "320100" });
+    at = new Date("2026-11-12T02:30:00.000Z");
+    const second = await past.record({ action: "results.published", actor, divisionCode: "320100" });
+    expect([first.at, second.at]).to.deep.equal(["2026-11-10T01:00:00.000Z", "2026-11-12T02:30:00.000Z"]);
+    expect(await today.verify()).to.deep.include({ ok: true, checked: 3 });
+  });
+});
