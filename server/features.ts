@@ -29,6 +29,38 @@ import {
 import { createSchedulingFeature, createSchedulingService, type RetakeCheck } from "./scheduling/index.js";
 
 /**
+ * Identity over organisation and scheduling (a candidate logs in with the ticket scheduling issued,
+ * at a seat of organisation's), and who may do what, asked by every route and socket handler: the
+ * live account from identity, a session's scope from scheduling. Built here once for the node and
+ * for the demo's past (scripts/demo-history.ts), which runs the same services on a clock of its own.
+ */
+export function createIdentityAndAccess(
+  conn: FeatureContext["conn"],
+  deps: {
+    provinceCode: FeatureContext["config"]["provinceCode"];
+    audit: ReturnType<typeof createAuditService>;
+    organisation: ReturnType<typeof createOrganisationService>;
+    scheduling: ReturnType<typeof createSchedulingService>;
+  },
+) {
+  const { organisation, scheduling } = deps;
+  const auth = createAuthService(conn, {
+    provinceCode: deps.provinceCode,
+    audit: deps.audit,
+    candidates: {
+      findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
+      findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
+      testCentreDivision: (id) => organisation.testCentreDivision(id),
+    },
+  });
+  const access = createAccess({
+    currentAccount: (actor) => auth.currentAccount(actor),
+    sessionScope: (sessionId) => scheduling.getSession(sessionId),
+  });
+  return { auth, access };
+}
+
+/**
  * The features this node runs, in mounting order (identity first: its session middleware must run
  * before any other router). Each feature is reached only through its own index.ts.
  */
@@ -65,20 +97,11 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   openSeat.port = (candidateId, session) => scheduling.openSeatOf(candidateId, session);
   roomUse.port = { openSessions: (roomIds, at, session) => scheduling.openSessions(roomIds, at, session) };
 
-  const auth = createAuthService(conn, {
+  const { auth, access } = createIdentityAndAccess(conn, {
     provinceCode: config.provinceCode,
     audit,
-    candidates: {
-      findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
-      findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
-      testCentreDivision: (id) => organisation.testCentreDivision(id),
-    },
-  });
-  // Who may do what, asked by every route and socket handler: the live account from identity, a
-  // session's scope from scheduling.
-  const access = createAccess({
-    currentAccount: (actor) => auth.currentAccount(actor),
-    sessionScope: (sessionId) => scheduling.getSession(sessionId),
+    organisation,
+    scheduling,
   });
 
   const features: Feature[] = [
