@@ -14,6 +14,17 @@ export function displayTimeZone(): string {
   return zone;
 }
 
+/**
+ * A zone as people name it, in Chinese (`Asia/Shanghai` is 中国标准时间), for the pages that say which
+ * zone their times are in; the IANA id only where the browser has no Chinese name for it.
+ */
+export function zoneName(timeZone: string = zone): string {
+  const parts = new Intl.DateTimeFormat("zh-CN", { timeZone, timeZoneName: "long" }).formatToParts(
+    new Date(),
+  );
+  return parts.find((p) => p.type === "timeZoneName")?.value ?? timeZone;
+}
+
 type Instant = string | number | Date;
 const asDate = (v: Instant) => (v instanceof Date ? v : new Date(v));
 

@@ -4,6 +4,7 @@ import {
   isoToZonedWallTime,
   setDisplayTimeZone,
   zonedWallTimeToIso,
+  zoneName,
 } from "../../../client/src/shared/time.js";
 
 describe("client times in the node's zone, whatever the browser's", () => {
@@ -34,5 +35,11 @@ describe("client times in the node's zone, whatever the browser's", () => {
     setDisplayTimeZone("Europe/Berlin");
     expect(zonedWallTimeToIso("2026-03-28T09:00:00")).to.equal("2026-03-28T08:00:00.000Z");
     expect(zonedWallTimeToIso("2026-03-30T09:00:00")).to.equal("2026-03-30T07:00:00.000Z");
+  });
+
+  it("when a page names the node's zone, then it is named in Chinese, not by its IANA id", () => {
+    expect(zoneName("Asia/Shanghai")).to.equal("中国标准时间");
+    setDisplayTimeZone("Asia/Shanghai");
+    expect(zoneName()).to.equal("中国标准时间");
   });
 });
