@@ -8,16 +8,17 @@
  * then receives the passes and queues their certificates (issued by scripts/demo-network-history.ts).
  *
  * Idempotent: a session already held on its day is not held again; a held session still unpublished
- * (a start cut short) is published.
+ * (a start cut short) is published. Once all of it is there a marker (DEMO_HISTORY_VERSION) records
+ * it, and later starts skip the checks; the audit entries carry the clock's time, so the audit page
+ * shows each session on its day.
  */
-import { randomInt } from "node:crypto";
-import { createAccess } from "../server/access/index.js";
+import { randomInt, randomUUID } from "node:crypto";
 import { createAuditService } from "../server/audit/index.js";
-import { createAuthService } from "../server/auth/index.js";
 import type { AuthUser } from "../server/contracts/auth.js";
 import type { Paper } from "../server/contracts/paper.js";
 import { createExamService, createResultsService } from "../server/exams/index.js";
 import type { FeatureContext } from "../server/feature.js";
+import { createIdentityAndAccess } from "../server/features.js";
 import { makeIdNumber } from "../server/lib/id-number.js";
 import { createOrganisationService, divisionName } from "../server/organisation/index.js";
 import { createProctoringService } from "../server/proctoring/index.js";
@@ -25,6 +26,16 @@ import { questionBankFeature } from "../server/question-bank/index.js";
 import { createRegistrationService } from "../server/registration/index.js";
 import { createSchedulingService } from "../server/scheduling/index.js";
 import type { DemoSeedResult } from "./demo-seeds.js";
+
+/**
+ * The demo history's version. A database whose marker carries it is not checked again at the next
+ * start; change it whenever this file or scripts/demo-network-history.ts seeds something new, and
+ * the next start seeds again (every step is idempotent), then renews the marker, whose new token
+ * makes the network's part (scripts/demo-network.ts) run again too.
+ */
+export const DEMO_HISTORY_VERSION = 2;
+/** Where the marker lives: the node's own database, so it goes when the data goes. */
+const MARKERS = "demo_seed_markers";
 
 const PROVINCE = "320000";
 const CITY = "320100";
@@ -38,7 +49,22 @@ const PAST_SESSIONS: { daysAgo: number; categoryCode: "01001" | "02001"; scores:
 ];
 
 /** Demo candidates' names (fictional), one per seat of the past sessions in order. */
-const NAMES = ["李建国", "王秀英", "陈志强", "刘芳", "赵国庆", "孙丽华", "周海涛", "吴晓梅", "郑立新", "钱文斌", "冯雪", "何志明", "高玉兰", "林伟"];
+const NAMES = [
+  "李建国",
+  "王秀英",
+  "陈志强",
+  "刘芳",
+  "赵国庆",
+  "孙丽华",
+  "周海涛",
+  "吴晓梅",
+  "郑立新",
+  "钱文斌",
+  "冯雪",
+  "何志明",
+  "高玉兰",
+  "林伟",
+];
 
 /** 09:00 in the node's time zone (Asia/Shanghai, UTC+8), `daysAgo` days before today. */
 function morningOf(daysAgo: number): Date {
@@ -49,11 +75,17 @@ function morningOf(daysAgo: number): Date {
 export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResult> {
   const { conn, config } = ctx;
   if (config.provinceCode !== PROVINCE) return { summary: "仅江苏演示节点有历史场次" };
+  // Seeded at this version already: nothing is checked again (a restart took ~15 s doing so).
+  const markers = conn.collection<{ _id: string; version: number; token: string; seededAt: Date }>(MARKERS);
+  const marker = await markers.findOne({ _id: "history" });
+  if (marker?.version === DEMO_HISTORY_VERSION)
+    return { summary: `历史场次已就绪（第 ${DEMO_HISTORY_VERSION} 版，未再检查）`, marker: marker.token };
   // The clock the services read: set back to each step of each past session.
   let at = new Date();
   const clock = () => at;
 
-  const audit = createAuditService(conn, { divisionName });
+  // Entries stamped with the clock too: the audit page shows each step on its day, not the seed's.
+  const audit = createAuditService(conn, { divisionName, now: clock });
   const organisation = createOrganisationService(conn, PROVINCE, audit, { timeZone: config.timeZone });
   const registration = createRegistrationService(conn, { provinceCode: PROVINCE, audit, now: clock });
   const scheduling = createSchedulingService(conn, {
@@ -63,18 +95,11 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
     audit,
     now: clock,
   });
-  const auth = createAuthService(conn, {
+  const { access } = createIdentityAndAccess(conn, {
     provinceCode: PROVINCE,
     audit,
-    candidates: {
-      findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
-      findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
-      testCentreDivision: (id) => organisation.testCentreDivision(id),
-    },
-  });
-  const access = createAccess({
-    currentAccount: (actor) => auth.currentAccount(actor),
-    sessionScope: (sessionId) => scheduling.getSession(sessionId),
+    organisation,
+    scheduling,
   });
   const bank = questionBankFeature(ctx, { audit, access }).service;
   const notifier = { toRoom: () => undefined };
@@ -136,12 +161,22 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
         at = a.deadline as Date;
         await proctoring.forceSubmit(proctor, String(a._id), "考试时间已到，监考员代为交卷");
       }
-      at = new Date();
+      // Results are published within 10 days of the exam (DOMAIN.md): here two days later, 10:00.
+      at = new Date(Math.min(startsAt.getTime() + 2 * DAY_MS + 60 * 60_000, Date.now()));
       await results.publish({ id: officer.id, name: officer.displayName, kind: "staff" }, sessionId);
       published += 1;
     }
   }
-  return { summary: `历史场次 ${PAST_SESSIONS.length} 场（本次补办 ${held} 场，发布成绩 ${published} 场）` };
+  const token = randomUUID();
+  await markers.updateOne(
+    { _id: "history" },
+    { $set: { version: DEMO_HISTORY_VERSION, token, seededAt: new Date() } },
+    { upsert: true },
+  );
+  return {
+    summary: `历史场次 ${PAST_SESSIONS.length} 场（本次补办 ${held} 场，发布成绩 ${published} 场）`,
+    marker: token,
+  };
 
   /** Schedules, seats, checks in, releases, answers, hands in: one session's morning, step by step. */
   async function holdSession(
@@ -162,7 +197,11 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
     });
     const seated: { candidateId: string; idNumber: string; score: number }[] = [];
     for (const [i, name] of names.entries()) {
-      const idNumber = makeIdNumber("320102", `19${80 + ((index * 5 + i) % 15)}-0${1 + (i % 9)}-1${i}`, 300 + index * 10 + i);
+      const idNumber = makeIdNumber(
+        "320102",
+        `19${80 + ((index * 5 + i) % 15)}-0${1 + (i % 9)}-1${i}`,
+        300 + index * 10 + i,
+      );
       const candidate =
         (await registration.list(officer, { q: idNumber, limit: 1 }))[0] ??
         (await registration.register(officer, {
@@ -187,7 +226,11 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
     const attempts: { attemptId: string; score: number }[] = [];
     for (const s of seated) {
       at = new Date(at.getTime() + 60_000);
-      await proctoring.checkIn(proctor, { sessionId: session.id, candidateId: s.candidateId, idNumber: s.idNumber });
+      await proctoring.checkIn(proctor, {
+        sessionId: session.id,
+        candidateId: s.candidateId,
+        idNumber: s.idNumber,
+      });
       const attempt = await conn
         .collection("exam_attempts")
         .findOne({ sessionId: session.id, candidateId: s.candidateId }, { projection: { _id: 1 } });
@@ -207,7 +250,12 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
       for (const [q, question] of paper.questions.entries()) {
         // Right with the candidate's share; a wrong answer is another option (or the other of T/F).
         const right = randomInt(1000) < a.score * 1000;
-        const wrongKey = question.type === "true_false" ? (question.answer[0] === "T" ? "F" : "T") : question.options.map((o) => o.key).find((k) => !question.answer.includes(k));
+        const wrongKey =
+          question.type === "true_false"
+            ? question.answer[0] === "T"
+              ? "F"
+              : "T"
+            : question.options.map((o) => o.key).find((k) => !question.answer.includes(k));
         const choice = right || !wrongKey ? question.answer : [wrongKey];
         at = new Date(at.getTime() + 15_000);
         await exams.saveAnswer(a.attemptId, { seq: ++seq, index: q, choice });

@@ -2,14 +2,16 @@
  * The demo network's shared past, made once the hub knows both provinces (after
  * scripts/demo-hub-registration.ts): 江苏's officer issues the certificates its past sessions earned
  * (scripts/demo-history.ts); 北京's 朝阳区 officer looks one of those practitioners up with a reason
- * and files them (异地从业备案), which 江苏 acknowledges; and sends 江苏 an enforcement notice (违法抄告)
- * about another. Everything goes through the nodes' own REST API as the demo accounts, so the
+ * and files them (异地从业备案), which 江苏 acknowledges; sends 江苏 an enforcement notice (违法抄告)
+ * about another; and takes a third over by transfer (转籍), issuing its own certificate once 江苏
+ * agreed. Everything goes through the nodes' own REST API as the demo accounts, so the
  * signatures, audit entries, the hub's lookup log and its monthly report are the real ones.
  *
  * Idempotent: what is already issued, filed, acknowledged or notified is not done again.
  */
 import type { IssuanceDto as Issuance } from "../server/contracts/certificates.js";
 import type { CaseDto } from "../server/contracts/exchange.js";
+import type { LookupAnswer } from "../server/contracts/hub.js";
 import { operatorSession } from "./demo-hub-registration.js";
 
 interface Login {
@@ -66,6 +68,7 @@ export async function seedNetworkHistory(
   };
   const js = await as(nodes.jiangsu, login("js_officer"));
   const bj = await as(nodes.beijing, login("bj_officer_county"));
+  const bjProvince = await as(nodes.beijing, login("bj_officer_prov"));
 
   // 江苏 issues what its past sessions earned: the passes reach the certificate feature through
   // the outbox once the node runs, so a first start waits for them.
@@ -79,18 +82,25 @@ export async function seedNetworkHistory(
   for (const i of pending) await js("POST", `/certificate-issuances/${i.id}/issue`);
   const issued = (await js<{ issuances: Issuance[] }>("GET", "/certificate-issuances?status=issued"))
     .issuances;
-  const [filed, noticed] = [issued[0], issued[1]];
-  if (!filed || !noticed) return `江苏已发证 ${issued.length} 本（不足两本，未办跨省业务）`;
+  const [filed, noticed, moved] = [issued[0], issued[1], issued[2]];
+  if (!filed || !noticed || !moved) return `江苏已发证 ${issued.length} 本（不足三本，未办跨省业务）`;
 
   const out = await bj<CaseDto[]>("GET", "/exchange/cases?box=out&limit=200");
-  const lookup = (p: Issuance, reason: "filing" | "enforcement", caseReference: string) =>
+  // The hub knows a practitioner from the pass before it has the certificate (the records travel
+  // separately): a filing or transfer needs the certificate there (409 no_certificate otherwise,
+  // seen on a first start), a notice only the person.
+  const lookup = (p: Issuance, reason: "filing" | "enforcement", caseReference: string, as = bj) =>
     eventually(`全国中心收到 ${p.name} 的证书`, 60, async () => {
-      const answer = await bj<{ lookupId: string; matches: unknown[] }>("POST", "/sharing/lookups", {
+      const answer = await as<LookupAnswer>("POST", "/sharing/lookups", {
         query: { by: "id_number", idNumber: p.idNumber },
         reason,
         caseReference,
       });
-      return answer.matches.length ? answer.lookupId : null;
+      const found =
+        reason === "enforcement"
+          ? answer.matches.length > 0
+          : answer.matches.some((m) => m.certificateStatus === "valid");
+      return found ? answer.lookupId : null;
     });
 
   if (!out.some((c) => c.kind === "filing")) {
@@ -133,5 +143,30 @@ export async function seedNetworkHistory(
   );
   if (!["acknowledged", "problem", "ended"].includes(filing.state))
     await js("POST", `/exchange/cases/${filing.caseId}/answer`, { outcome: "acknowledged" });
-  return `江苏已发证 ${issued.length} 本；北京备案 ${filed.name}（江苏已确认），违法抄告 ${noticed.name}`;
+
+  // A transfer (转籍): 北京's provincial officer asks for it, 江苏 agrees (its signed certificate goes
+  // with the agreement), 北京 issues its own certificate and 江苏's is superseded.
+  let transfer = out.find((c) => c.kind === "transfer");
+  if (!transfer) {
+    const lookupId = await lookup(moved, "filing", "京转〔2026〕7号", bjProvince);
+    transfer = await bjProvince<CaseDto>("POST", "/exchange/transfers", {
+      lookupId,
+      practitioner: { idNumber: moved.idNumber, name: moved.name },
+      details: { reason: "户籍迁入北京市，申请转籍" },
+    });
+  }
+  const caseId = transfer.caseId;
+  const atHome = await eventually("江苏收到转籍申请", 60, async () =>
+    (await js<CaseDto[]>("GET", "/exchange/cases?box=in&kind=transfer&limit=200")).find(
+      (c) => c.caseId === caseId,
+    ),
+  );
+  if (atHome.state === "sent" || atHome.state === "delivered")
+    await js("POST", `/exchange/cases/${caseId}/answer`, { outcome: "acknowledged" });
+  const agreed = await eventually("北京收到江苏的同意", 60, async () => {
+    const c = await bjProvince<CaseDto>("GET", `/exchange/cases/${caseId}`);
+    return c.state === "acknowledged" || c.issued ? c : null;
+  });
+  if (!agreed.issued) await bjProvince("POST", `/certificate-transfers/${caseId}/issue`);
+  return `江苏已发证 ${issued.length} 本；北京备案 ${filed.name}（江苏已确认），违法抄告 ${noticed.name}，转籍 ${moved.name}（北京已换发）`;
 }

@@ -31,6 +31,11 @@ export interface DemoSeedResult {
   logins?: DemoLogin[];
   /** One line for the summary, e.g. "题库：312 道题，4 套组卷规则". */
   summary?: string;
+  /**
+   * Changes whenever the hook seeded anew (its seed marker's token), so a step outside the node that
+   * builds on what it seeded knows to run again (scripts/demo-network.ts).
+   */
+  marker?: string;
 }
 
 export type DemoSeedFn = (ctx: FeatureContext) => Promise<unknown>;
@@ -68,12 +73,17 @@ export const demoSeedHooks: readonly DemoSeedHook[] = [
   { name: "demo-accounts", module: "scripts/seed-demo", exportName: "seedDemo" },
   // The demo's past at 江苏: sessions held, graded and published (after the accounts, whose proctor
   // and officer hold them).
-  { name: "demo-history", module: "scripts/demo-history", exportName: "seedDemoHistory", roles: ["province"] },
+  {
+    name: "demo-history",
+    module: "scripts/demo-history",
+    exportName: "seedDemoHistory",
+    roles: ["province"],
+  },
 ];
 
 /** Outcome of one hook on one node, reported to the demo network's table. */
 export type DemoSeedOutcome =
-  | { name: string; status: "done"; result: DemoSeedResult }
+  | { name: string; status: "done"; result: DemoSeedResult; ms: number }
   | { name: string; status: "skipped"; reason: string }
   | { name: string; status: "failed"; error: string };
 
@@ -101,11 +111,14 @@ export async function runDemoSeeds(ctx: FeatureContext): Promise<DemoSeedOutcome
         });
         continue;
       }
+      const started = Date.now();
       const returned: unknown = await (fn as DemoSeedFn)(ctx);
       outcomes.push({
         name: hook.name,
         status: "done",
         result: hook.describe ? hook.describe(returned) : asResult(returned),
+        // Shown in the table, so a slow start says which hook took the time.
+        ms: Date.now() - started,
       });
     } catch (err) {
       ctx.logger.error({ err, hook: hook.name }, "demo seed failed");
@@ -131,5 +144,10 @@ function asResult(value: unknown): DemoSeedResult {
           typeof (l as DemoLogin).password === "string",
       )
     : undefined;
-  return { logins, summary: typeof v.summary === "string" ? v.summary : undefined };
+  const marker = (value as { marker?: unknown }).marker;
+  return {
+    logins,
+    summary: typeof v.summary === "string" ? v.summary : undefined,
+    marker: typeof marker === "string" ? marker : undefined,
+  };
 }
