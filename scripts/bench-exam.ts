@@ -156,6 +156,7 @@ async function main(): Promise<void> {
   const proctor = await connectClient(url, proctorUser);
   progress(`checking in ${n} candidates`);
   const opsBeforeCheckIn = await dbOps();
+  const cpuBeforeCheckIn = await cpu.now();
   const checkInStart = Date.now();
   await Promise.all(
     rooms.map(async (r) => {
@@ -171,6 +172,7 @@ async function main(): Promise<void> {
     }),
   );
   const checkInMs = Date.now() - checkInStart;
+  const checkInCpuMs = await cpu.since(cpuBeforeCheckIn);
   const opsAfterCheckIn = await dbOps();
   progress(`checked in ${n} candidates in ${checkInMs} ms`);
   const rssBefore = await rssKB(node.child.pid);
@@ -364,6 +366,12 @@ async function main(): Promise<void> {
     // and the CPU time each process spent on the release (work, whatever the machine's load).
     nodeLoopMaxMs: { release: releaseLoopMaxMs, saves: savesLoopMaxMs },
     releaseCpuMs,
+    // CPU per check-in (ms) of the node, the database and this generator: work, whatever the load.
+    checkInCpuMsPer: {
+      node: Math.round((checkInCpuMs.node / n) * 10) / 10,
+      db: Math.round((checkInCpuMs.db / n) * 10) / 10,
+      load: Math.round((checkInCpuMs.load / n) * 10) / 10,
+    },
     ...capacityFields(capacity, baselineCapacity),
     ...(n >= 5_000
       ? {

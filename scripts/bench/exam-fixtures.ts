@@ -63,8 +63,9 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
   const Fixtures = fixtureModel(conn);
   const Seats = fixtureSeatModel(conn);
   return {
+    // Only the session: the fixture document also holds the room's assignments (100 in the bench).
     async getSession(sessionId) {
-      return (await Fixtures.findById(sessionId).lean<FixtureDoc>())?.session ?? null;
+      return (await Fixtures.findById(sessionId, { session: 1 }).lean<FixtureDoc>())?.session ?? null;
     },
     async listAssignments(sessionId) {
       return (await Fixtures.findById(sessionId).lean<FixtureDoc>())?.assignments ?? [];
@@ -96,11 +97,23 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
       return r.matchedCount === 1;
     },
     // As scheduling does: the session read in the caller's transaction, then a write on the
-    // candidate's own seat, which `cancelFixtureSession` writes too.
+    // candidate's own seat, which `cancelFixtureSession` writes too. The read's filter holds the
+    // checks (scheduled, the candidate seated) and returns the session only; which check failed
+    // is asked again only when one did.
     async claimSeat(sessionId, candidateId, tx) {
-      const doc = await Fixtures.findById(sessionId).session(tx).lean<FixtureDoc>();
-      if (!doc || doc.session.status === "cancelled") return "session_cancelled";
-      if (!doc.assignments.some((a) => a.candidateId === candidateId)) return "not_assigned";
+      const doc = await Fixtures.findOne(
+        { _id: sessionId, "session.status": { $ne: "cancelled" }, "assignments.candidateId": candidateId },
+        { session: 1 },
+      )
+        .session(tx)
+        .lean<FixtureDoc>();
+      if (!doc) {
+        const open = await Fixtures.exists({
+          _id: sessionId,
+          "session.status": { $ne: "cancelled" },
+        }).session(tx);
+        return open ? "not_assigned" : "session_cancelled";
+      }
       await Seats.updateOne(
         { _id: seatKey(sessionId, candidateId) },
         { $inc: { admissions: 1 } },

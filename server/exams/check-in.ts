@@ -212,7 +212,8 @@ export function createCheckIn(core: ExamCore) {
         ],
         { session: tx },
       );
-      await Attempts.create([doc], { session: tx });
+      const [inserted] = await Attempts.create([doc], { session: tx });
+      if (!inserted) throw new Error("the attempt was not created");
       await Exposure.updateOne(
         { _id: exposureShardOf(session.id, assignment.seatNo) },
         {
@@ -233,7 +234,9 @@ export function createCheckIn(core: ExamCore) {
           ],
           { session: tx },
         );
-      const created = await store.load(attemptId, tx);
+      // What was just written, defaults and timestamps included, without reading the attempt
+      // back inside the transaction that holds the process's audit queue.
+      const { events: _events, ...created } = inserted.toObject<AttemptLean & { events?: unknown }>();
       uow.afterCommit(() => {
         papers.cacheQuestions(attemptId, paper);
         deps.notifier.toRoom(rooms.session(session.id), "session:seat", toSeatView(created, now()));
