@@ -155,15 +155,30 @@ async function demoFacts(jiangsuUrl: string, password: string): Promise<DemoFact
     return (await res.json()) as T;
   };
   const { certificates } = await get<{ certificates: { qr: string }[] }>("/certificates");
-  const { sessions } = await get<{ sessions: { id: string; startsAt: string }[] }>("/exam-sessions");
-  const past = sessions.filter((s) => Date.parse(s.startsAt) < Date.now()).sort((a, b) => b.startsAt.localeCompare(a.startsAt));
+  const { sessions } = await get<{ sessions: { id: string; startsAt: string; endsAt: string }[] }>(
+    "/exam-sessions",
+  );
+  // Over, not merely started: the demo's session starting soon has begun by the time a picture is
+  // taken, and 09 showed its provisional results (one absent candidate) instead of a past session's.
+  const past = sessions
+    .filter((s) => Date.parse(s.endsAt) < Date.now())
+    .sort((a, b) => b.startsAt.localeCompare(a.startsAt));
   const qr = certificates[0]?.qr;
   const pastSessionId = past[0]?.id;
-  if (!qr || !pastSessionId) throw new Error("演示网络还没有历史数据（证书与已发布的场次）：请等 npm start 打印「演示历史」后再运行。");
+  if (!qr || !pastSessionId)
+    throw new Error(
+      "演示网络还没有历史数据（证书与已发布的场次）：请等 npm start 打印「演示历史」后再运行。",
+    );
   return { qr, pastSessionId };
 }
 
-async function shoot(browser: Browser, baseURL: string, shot: Shot, password: string, facts: DemoFacts): Promise<string> {
+async function shoot(
+  browser: Browser,
+  baseURL: string,
+  shot: Shot,
+  password: string,
+  facts: DemoFacts,
+): Promise<string> {
   const viewport = { ...VIEWPORT, height: shot.height ?? VIEWPORT.height };
   const context = await browser.newContext({ baseURL, locale: "zh-CN", viewport });
   try {
