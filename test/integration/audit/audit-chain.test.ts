@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { createAuditService } from "../../../server/audit/index.js";
-import { useTestDatabase } from "../../helpers/database.js";
+import { connectMongo } from "../../../server/lib/mongo.js";
+import { commandsDuring } from "../../helpers/commands.js";
+import { testDatabase, uniqueDbName, useTestDatabase } from "../../helpers/database.js";
 
 describe("audit log chain", () => {
   const db = useTestDatabase("audit");
@@ -50,6 +52,57 @@ describe("audit log chain", () => {
     await db.conn.collection("audit_log").deleteOne({ seq: last.seq });
     const kinds = (await audit.verify()).problems.filter((p) => p.kind === "deleted").map((p) => p.seq);
     expect(kinds).to.include.members([middle.seq, last.seq]);
+  });
+
+  it("when a process appends after its own last entry, then it writes the head and the entry without reading the head; when another process moved the head, then it reads it and the chain still verifies", async () => {
+    const conn = await connectMongo((await testDatabase()).uri, {
+      dbName: uniqueDbName("auditcmds"),
+      monitorCommands: true,
+    });
+    try {
+      const a = createAuditService(conn);
+      const b = createAuditService(conn);
+      // mongoose builds a fresh database's indexes in the background: not an append's work.
+      const quiet = { ignore: /^createIndexes/ };
+      await a.record({ action: "test.first", actor });
+      expect(
+        await commandsDuring(conn, () => a.record({ action: "test.second", actor }), quiet),
+      ).to.deep.equal(["update audit_head", "insert audit_log", "commitTransaction"]);
+      await b.record({ action: "test.other_process", actor });
+      // a's head is stale: its conditional update matches nothing, then it reads the head.
+      expect(
+        await commandsDuring(conn, () => a.record({ action: "test.after", actor }), quiet),
+      ).to.deep.equal([
+        "update audit_head",
+        "findAndModify audit_head",
+        "update audit_head",
+        "insert audit_log",
+        "commitTransaction",
+      ]);
+      expect(await a.verify()).to.deep.include({ ok: true, checked: 4 });
+      const seqs = (await conn.collection("audit_log").find({}).sort({ seq: 1 }).toArray()).map((e) => e.seq);
+      expect(seqs).to.deep.equal([1, 2, 3, 4]);
+    } finally {
+      await conn.dropDatabase().catch(() => undefined);
+      await conn.close();
+    }
+  });
+
+  it("when an audited transaction fails after its entry, then nothing of it stays and the next entry links to the last committed one", async () => {
+    const audit = createAuditService(db.conn);
+    const before = await audit.record({ action: "test.before", actor });
+    const failed = audit.transaction(async (session) => {
+      await audit.append(session, { action: "test.rolled_back", actor });
+      throw new Error("the change failed");
+    });
+    await failed.then(
+      () => expect.fail("the transaction should fail"),
+      (err: unknown) => expect((err as Error).message).to.equal("the change failed"),
+    );
+    const after = await audit.record({ action: "test.after", actor });
+    expect(after.seq).to.equal(before.seq + 1);
+    expect(await db.conn.collection("audit_log").countDocuments({ action: "test.rolled_back" })).to.equal(0);
+    expect(after.prevHash).to.equal(before.hash);
   });
 });
 
