@@ -76,7 +76,13 @@ export interface CertificateDoc {
   /** Issued on a transfer (转籍): the former home's certificate it replaces and the exchange case. */
   transferredFrom?: TransferProvenance | null;
   /** Replaced by another province's certificate on a transfer (cancelled, reason 转籍). */
-  supersededBy?: { provinceCode: string; certificateNo: string; serial: string; caseId: string; at: Date } | null;
+  supersededBy?: {
+    provinceCode: string;
+    certificateNo: string;
+    serial: string;
+    caseId: string;
+    at: Date;
+  } | null;
 }
 
 export interface TransferProvenance {
@@ -85,6 +91,8 @@ export interface TransferProvenance {
   version: number;
   kid: string;
   caseId: string;
+  /** Absent on certificates issued before legacy transfers existed: signed_certificate. */
+  basis?: "signed_certificate" | "hub_record";
 }
 
 export interface KeyRegistryDoc {
@@ -180,11 +188,24 @@ const certificateSchema = new Schema(
     versions: { type: [versionSchema], default: [] },
     statusHistory: { type: [statusEntrySchema], default: [] },
     transferredFrom: {
-      type: new Schema({ provinceCode: String, certificateNo: String, version: Number, kid: String, caseId: String }, { _id: false }),
+      type: new Schema(
+        {
+          provinceCode: String,
+          certificateNo: String,
+          version: Number,
+          kid: String,
+          caseId: String,
+          basis: { type: String, enum: ["signed_certificate", "hub_record"] },
+        },
+        { _id: false },
+      ),
       default: null,
     },
     supersededBy: {
-      type: new Schema({ provinceCode: String, certificateNo: String, serial: String, caseId: String, at: Date }, { _id: false }),
+      type: new Schema(
+        { provinceCode: String, certificateNo: String, serial: String, caseId: String, at: Date },
+        { _id: false },
+      ),
       default: null,
     },
   },

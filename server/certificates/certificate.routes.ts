@@ -6,6 +6,7 @@ import {
   IssuanceListQuery,
   ReasonBody,
   VerifyBody,
+  TransferIssueBody,
 } from "../contracts/certificates.js";
 import { actorOf, type Access } from "../access/index.js";
 import { errors } from "../lib/errors.js";
@@ -67,7 +68,10 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
   // Issuance on an agreed transfer (转籍换发): the case is the exchange's, the certificate ours.
   r.post("/certificate-transfers/:caseId/issue", access.route("certificate:manage"), async (req, res) => {
     if (!c.transfers) throw errors.notFound("转籍换发（本节点未接入跨省交换）");
-    res.status(201).json({ record: await c.transfers.issue(actorOf(req), parse(CaseId, req.params.caseId)) });
+    const body = parse(TransferIssueBody, req.body ?? {});
+    res
+      .status(201)
+      .json({ record: await c.transfers.issue(actorOf(req), parse(CaseId, req.params.caseId), body) });
   });
   r.post("/certificate-issuances/:id/reject", access.route("certificate:manage"), async (req, res) => {
     await c.issuance.reject(actorOf(req), parse(IdParam, req.params.id), parse(ReasonBody, req.body).reason);

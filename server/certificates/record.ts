@@ -60,6 +60,8 @@ export function toRecord(doc: StoredCertificate | CertificateDoc): CertificateRe
             version: doc.transferredFrom.version,
             kid: doc.transferredFrom.kid,
             caseId: doc.transferredFrom.caseId,
+            // Only a legacy transfer names its basis, so records signed before it verify unchanged.
+            ...(doc.transferredFrom.basis === "hub_record" ? { basis: "hub_record" as const } : {}),
           },
         }
       : {}),

@@ -1,6 +1,14 @@
 import type { ClientSession, Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
-import type { CertificateRecord, SignedCertificateRecord } from "../contracts/certificates.js";
+import { createHash } from "node:crypto";
+import { CATEGORIES } from "../contracts/categories.js";
+import type {
+  CertificateRecord,
+  SignedCertificateRecord,
+  TransferIssueBody,
+} from "../contracts/certificates.js";
+import type { QualificationRecord } from "../contracts/hub.js";
+import { checkIdNumber } from "../lib/id-number.js";
 import { errors } from "../lib/errors.js";
 import { certificateModel, type CertificateDoc } from "./certificate.model.js";
 import { canonicalJson } from "./crypto/signed-document.js";
@@ -8,7 +16,15 @@ import { randomStatusIndex } from "./crypto/status-list.js";
 import { createVerifier } from "./crypto/suites.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
 import { chinaDate } from "./lifecycle.js";
-import { enqueue, sealQr, serialOf, signatureFor, toRecord, withFreeStatusIndex, type CertificateAuditPort } from "./record.js";
+import {
+  enqueue,
+  sealQr,
+  serialOf,
+  signatureFor,
+  toRecord,
+  withFreeStatusIndex,
+  type CertificateAuditPort,
+} from "./record.js";
 import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 
@@ -23,6 +39,26 @@ export interface AcceptedTransfer {
   division: string;
   /** The home province's certificate and its signature, sent with its agreement (null: none held). */
   source: SignedCertificateRecord | null;
+  /**
+   * No signed certificate at home (a legacy register entry): the home's certificate record as the
+   * hub held it when the home agreed, sent by the hub with the agreement (null: none).
+   */
+  hubRecord?: QualificationRecord | null;
+}
+
+/** What a transfer issues from, whichever its basis: the qualification the new certificate carries over. */
+interface TransferSource {
+  basis: "signed_certificate" | "hub_record";
+  provinceCode: string;
+  certificateNo: string;
+  version: number;
+  /** The home's signing key id, or `hub` for the hub's record. */
+  kid: string;
+  serial: string;
+  holder: CertificateRecord["holder"];
+  categories: CertificateRecord["categories"];
+  firstIssuedOn: string;
+  validTo: string;
 }
 
 /** What the certificates feature needs of the exchange for a transfer; given by the composition root. */
@@ -37,7 +73,13 @@ export interface TransferCasesPort {
     session: ClientSession,
     actor: AuthUser,
     caseId: string,
-    issued: { certificateNo: string; version: number; serial: string; issuedAt: string; issuingAuthority: { divisionCode: string; name: string } },
+    issued: {
+      certificateNo: string;
+      version: number;
+      serial: string;
+      issuedAt: string;
+      issuingAuthority: { divisionCode: string; name: string };
+    },
   ): Promise<void>;
   /** Wakes the exchange sender after the issuance committed. */
   kick(): void;
@@ -68,8 +110,12 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
   const clock = ports.clock ?? (() => new Date());
 
   /** The source certificate if its signatures and contents hold; else a refusal naming why. */
-  async function verifiedSource(t: AcceptedTransfer, now: Date): Promise<SignedCertificateRecord> {
-    if (!t.source) throw errors.unprocessable("source_certificate_missing", "原籍省份同意转籍时未附其证书，无法据以换发");
+  async function verifiedSource(
+    t: AcceptedTransfer,
+    now: Date,
+    input: TransferIssueBody,
+  ): Promise<TransferSource> {
+    if (!t.source) return fromHubRecord(t, now, input);
     const { record, signature } = t.source;
     const refuse = (why: string, details?: unknown) =>
       errors.unprocessable("source_certificate_unverified", `原籍证书核验未通过：${why}`, details);
@@ -84,21 +130,109 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       .flatMap((l) => l.body.keys)
       .some(
         (k) =>
-          k.kid === signature.kid && k.suite === signature.suite && k.provinceCode === t.homeProvince &&
+          k.kid === signature.kid &&
+          k.suite === signature.suite &&
+          k.provinceCode === t.homeProvince &&
           createVerifier(k.suite, k.publicKey).verify(bytes, value),
       );
     if (!signedByHome) throw refuse("证书记录的签名无效，或签名密钥不属于原籍省份");
     const c = qr.claims;
     const consistent =
-      record.provinceCode === t.homeProvince && c.provinceCode === t.homeProvince &&
-      record.certificateNo === t.idNumber && c.certificateNo === t.idNumber && record.holder.idNumber === t.idNumber &&
-      record.holder.name === t.name && c.version === record.version && record.status === "valid";
+      record.provinceCode === t.homeProvince &&
+      c.provinceCode === t.homeProvince &&
+      record.certificateNo === t.idNumber &&
+      c.certificateNo === t.idNumber &&
+      record.holder.idNumber === t.idNumber &&
+      record.holder.name === t.name &&
+      c.version === record.version &&
+      record.status === "valid";
     if (!consistent) throw refuse("证书与转籍的从业人员或原籍省份不符，或已不是有效状态");
-    return t.source;
+    return {
+      basis: "signed_certificate",
+      provinceCode: record.provinceCode,
+      certificateNo: record.certificateNo,
+      version: record.version,
+      kid: signature.kid,
+      serial: serialOf(record.certificateNo, record.version),
+      holder: record.holder,
+      categories: record.categories,
+      firstIssuedOn: record.firstIssuedOn,
+      validTo: record.validTo,
+    };
   }
 
-  async function issueOnce(actor: AuthUser, t: AcceptedTransfer, source: SignedCertificateRecord, now: Date): Promise<CertificateRecord> {
-    const src = source.record;
+  /**
+   * A legacy holder (the home node keeps no signed certificate): the hub's record of the home's
+   * certificate is the source of truth. It reached this node signed by the hub with the agreement,
+   * and the hub took it from the home province's signed collection messages. It must name the
+   * case's practitioner and home, be valid and unexpired; the holder facts it does not carry
+   * (address, licence) are the officer's, from the holder's documents.
+   */
+  function fromHubRecord(t: AcceptedTransfer, now: Date, input: TransferIssueBody): TransferSource {
+    const r = t.hubRecord;
+    if (!r?.certificate)
+      throw errors.unprocessable(
+        "source_certificate_missing",
+        "原籍省份同意转籍时未附其证书，全国中心也无其有效证书记录，无法据以换发",
+      );
+    const cert = r.certificate;
+    const consistent =
+      r.recordType === "certificate" &&
+      r.sourceProvince === t.homeProvince &&
+      r.practitioner.idNumber === t.idNumber &&
+      r.practitioner.name === t.name &&
+      r.state === "valid" &&
+      cert.status === "valid" &&
+      cert.validTo >= chinaDate(now);
+    if (!consistent)
+      throw errors.unprocessable(
+        "source_record_unusable",
+        "全国中心的原籍证书记录与转籍人员或原籍省份不符，或已失效",
+      );
+    if (!input.holder)
+      throw errors.unprocessable(
+        "holder_details_required",
+        "历史登记记录不含住址和驾驶证信息：请按持证人证件录入后换发",
+        { fields: ["addressDivisionCode", "licenceClass", "licenceFirstIssuedOn"] },
+      );
+    const id = checkIdNumber(t.idNumber, { today: now });
+    if (!id.ok)
+      throw errors.unprocessable("source_record_unusable", "全国中心的原籍证书记录身份证号码不合法");
+    // Binds each carried-over category to the exact hub record it came from.
+    const recordHash = createHash("sha256").update(canonicalJson(r)).digest("hex");
+    return {
+      basis: "hub_record",
+      provinceCode: r.sourceProvince,
+      certificateNo: t.idNumber,
+      version: r.version,
+      kid: "hub",
+      serial: cert.certificateNumber,
+      holder: {
+        name: r.practitioner.name,
+        sex: id.info.sex,
+        birthDate: id.info.birthDate,
+        idNumber: t.idNumber,
+        nationality: "中国",
+        ...input.holder,
+      },
+      categories: r.categories.map((code) => ({
+        code,
+        name: CATEGORIES[code],
+        firstIssuedOn: cert.firstIssueDate,
+        attemptId: `legacy:${r.recordId}`.slice(0, 64),
+        chainHash: recordHash,
+      })),
+      firstIssuedOn: cert.firstIssueDate,
+      validTo: cert.validTo,
+    };
+  }
+
+  async function issueOnce(
+    actor: AuthUser,
+    t: AcceptedTransfer,
+    src: TransferSource,
+    now: Date,
+  ): Promise<CertificateRecord> {
     const doc: CertificateDoc = {
       provinceCode: ports.provinceCode,
       certificateNo: t.idNumber,
@@ -122,20 +256,38 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       signature: null,
       versions: [],
       statusHistory: [],
-      transferredFrom: { provinceCode: src.provinceCode, certificateNo: src.certificateNo, version: src.version, kid: source.signature.kid, caseId: t.caseId },
+      transferredFrom: {
+        provinceCode: src.provinceCode,
+        certificateNo: src.certificateNo,
+        version: src.version,
+        kid: src.kid,
+        caseId: t.caseId,
+        ...(src.basis === "hub_record" ? { basis: "hub_record" as const } : {}),
+      },
       supersededBy: null,
     };
     const record = toRecord(doc);
     const qr = sealQr(ports.signing, record, src.categories.at(-1)?.chainHash ?? "0".repeat(64));
     const signature = signatureFor(ports.signing, record, qr);
     const versionEntry = {
-      version: 1, kind: "transfer" as const, at: now, by: actor.displayName, categories: record.categories.map((c) => c.code),
-      validFrom: record.validFrom, validTo: record.validTo, kid: signature.kid, suite: signature.suite, qr,
+      version: 1,
+      kind: "transfer" as const,
+      at: now,
+      by: actor.displayName,
+      categories: record.categories.map((c) => c.code),
+      validFrom: record.validFrom,
+      validTo: record.validTo,
+      kid: signature.kid,
+      suite: signature.suite,
+      qr,
     };
     await ports.audit.transaction(async (session) => {
       await Certificates.create([{ ...doc, signature, versions: [versionEntry] }], { session });
       await ports.transfers.recordIssued(session, actor, t.caseId, {
-        certificateNo: record.certificateNo, version: record.version, serial: record.serial, issuedAt: record.issuedAt,
+        certificateNo: record.certificateNo,
+        version: record.version,
+        serial: record.serial,
+        issuedAt: record.issuedAt,
         issuingAuthority: record.issuingAuthority,
       });
       await ports.audit.append(session, {
@@ -144,21 +296,33 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
         divisionCode: t.division,
         target: { type: "certificate", id: record.certificateNo },
         details: {
-          version: 1, kind: "transfer", caseId: t.caseId, fromProvince: src.provinceCode,
-          sourceSerial: serialOf(src.certificateNo, src.version), sourceKid: source.signature.kid, kid: signature.kid,
+          version: 1,
+          kind: "transfer",
+          caseId: t.caseId,
+          fromProvince: src.provinceCode,
+          sourceSerial: src.serial,
+          sourceKid: src.kid,
+          basis: src.basis,
+          kid: signature.kid,
         },
       });
-      await enqueue(conn, session, "certificate.issued", { record, signature, kind: "transfer", flag: 1 }, `certificate.issued:${record.provinceCode}:${record.certificateNo}:1`);
+      await enqueue(
+        conn,
+        session,
+        "certificate.issued",
+        { record, signature, kind: "transfer", flag: 1 },
+        `certificate.issued:${record.provinceCode}:${record.certificateNo}:1`,
+      );
     });
     return record;
   }
 
   return {
     /** Issues this province's certificate on the agreed transfer `caseId`, once. */
-    async issue(actor: AuthUser, caseId: string): Promise<CertificateRecord> {
+    async issue(actor: AuthUser, caseId: string, input: TransferIssueBody = {}): Promise<CertificateRecord> {
       const t = await ports.transfers.accepted(actor, caseId);
       const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
-      const source = await verifiedSource(t, now);
+      const source = await verifiedSource(t, now, input);
       if (await Certificates.exists({ certificateNo: t.idNumber }))
         throw errors.conflict("certificate_exists", "本省已有该持证人的证书，不能因转籍再发");
       let record: CertificateRecord;

@@ -22,7 +22,13 @@ export const CERTIFICATE_STATUS_LABELS: Record<CertificateStatus, string> = {
 };
 
 /** Why a certificate was cancelled (注销): the holder asked, died, reached the age limit, or let it lapse 180 days. */
-export const CancellationReason = z.enum(["holder_request", "death", "age", "expired_180_days", "transferred"]);
+export const CancellationReason = z.enum([
+  "holder_request",
+  "death",
+  "age",
+  "expired_180_days",
+  "transferred",
+]);
 export type CancellationReason = z.infer<typeof CancellationReason>;
 export const CANCELLATION_REASON_LABELS: Record<CancellationReason, string> = {
   holder_request: "本人申请",
@@ -104,10 +110,33 @@ export const CertificateRecord = z.object({
       version: z.number().int().min(1),
       kid: z.string().max(32),
       caseId: z.string().max(64),
+      /**
+       * What the new certificate was issued from: the home province's signed certificate, or for a
+       * legacy holder (no signed certificate at home) the hub's record of it (`kid` is then `hub`).
+       */
+      basis: z.enum(["signed_certificate", "hub_record"]).optional(),
     })
     .strict()
     .optional(),
 });
+
+/**
+ * Issuing on a transfer of a legacy holder: the holder's facts the hub's record does not carry,
+ * entered by the officer from the holder's documents (a signed source certificate carries them).
+ */
+export const TransferIssueBody = z
+  .object({
+    holder: z
+      .object({
+        addressDivisionCode: z.string().regex(/^\d{6}$/),
+        licenceClass: z.string().trim().min(1).max(20),
+        licenceFirstIssuedOn: DateOnly,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type TransferIssueBody = z.infer<typeof TransferIssueBody>;
 export type CertificateRecord = z.infer<typeof CertificateRecord>;
 
 export interface SignedCertificateRecord {
@@ -115,7 +144,9 @@ export interface SignedCertificateRecord {
   signature: RecordSignature;
 }
 /** A certificate record with its signature, as it travels between provinces (bounded by its schemas). */
-export const SignedCertificateRecord = z.object({ record: CertificateRecord, signature: RecordSignature }).strict();
+export const SignedCertificateRecord = z
+  .object({ record: CertificateRecord, signature: RecordSignature })
+  .strict();
 
 /** Outbox payloads the certificates feature writes; the hub publishes them (issue 12). */
 export interface CertificateEvents {

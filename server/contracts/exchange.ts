@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
-import { DivisionCode, ProvinceCode } from "./hub.js";
+import { DivisionCode, ProvinceCode, QualificationRecord } from "./hub.js";
 
 /**
  * 3. The cross-province exchange interface (跨省数据交换, province ↔ hub ↔ province): off-site
@@ -14,7 +14,11 @@ import { DivisionCode, ProvinceCode } from "./hub.js";
 const Id = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, "须为 8–64 位字母、数字或 -");
 const IsoDate = z.iso.date();
 const Text = (max: number) => z.string().trim().min(1).max(max);
-const IdNumber = z.string().trim().toUpperCase().regex(/^\d{17}[\dX]$/, "须为 18 位公民身份号码");
+const IdNumber = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^\d{17}[\dX]$/, "须为 18 位公民身份号码");
 
 export const ExchangeKind = z.enum(["filing", "transfer", "notice"]);
 export type ExchangeKind = z.infer<typeof ExchangeKind>;
@@ -25,7 +29,15 @@ export type ExchangeKind = z.infer<typeof ExchangeKind>;
  * practitioner left). Locally a sender also knows `queued` (not yet accepted by the hub) and
  * `refused` (the hub refused it with a reason).
  */
-export const CaseState = z.enum(["queued", "sent", "delivered", "acknowledged", "problem", "ended", "refused"]);
+export const CaseState = z.enum([
+  "queued",
+  "sent",
+  "delivered",
+  "acknowledged",
+  "problem",
+  "ended",
+  "refused",
+]);
 export type CaseState = z.infer<typeof CaseState>;
 
 export const CASE_STATE_LABELS: Readonly<Record<CaseState, string>> = {
@@ -37,7 +49,11 @@ export const CASE_STATE_LABELS: Readonly<Record<CaseState, string>> = {
   ended: "已终止",
   refused: "被拒绝",
 };
-export const KIND_LABELS: Readonly<Record<ExchangeKind, string>> = { filing: "异地备案", transfer: "转籍", notice: "违法抄告" };
+export const KIND_LABELS: Readonly<Record<ExchangeKind, string>> = {
+  filing: "异地备案",
+  transfer: "转籍",
+  notice: "违法抄告",
+};
 
 export const Practitioner = z.object({ idNumber: IdNumber, name: Text(50) }).strict();
 export const Officer = z.object({ id: Text(64), name: Text(50), divisionCode: DivisionCode }).strict();
@@ -45,17 +61,45 @@ export const Officer = z.object({ id: Text(64), name: Text(50), divisionCode: Di
 /** Off-site filing: what the filing province records (DOMAIN.md: category, employer, start, licence, status). */
 export const FilingDetails = z
   .object({
-    employer: z.object({ name: Text(100), creditCode: z.string().trim().regex(/^[0-9A-Z]{18}$/, "须为 18 位统一社会信用代码").optional() }).strict(),
+    employer: z
+      .object({
+        name: Text(100),
+        creditCode: z
+          .string()
+          .trim()
+          .regex(/^[0-9A-Z]{18}$/, "须为 18 位统一社会信用代码")
+          .optional(),
+      })
+      .strict(),
     startDate: IsoDate,
     categoryCode: CategoryCode,
-    licence: z.object({ number: Text(30), class: z.string().trim().regex(/^[A-D][1-3]?$/, "准驾车型如 A1、B2、C1") }).strict(),
-    contact: z.object({ phone: z.string().trim().regex(/^[0-9+\- ]{5,20}$/, "须为电话号码") }).strict(),
+    licence: z
+      .object({
+        number: Text(30),
+        class: z
+          .string()
+          .trim()
+          .regex(/^[A-D][1-3]?$/, "准驾车型如 A1、B2、C1"),
+      })
+      .strict(),
+    contact: z
+      .object({
+        phone: z
+          .string()
+          .trim()
+          .regex(/^[0-9+\- ]{5,20}$/, "须为电话号码"),
+      })
+      .strict(),
   })
   .strict();
 export type FilingDetails = z.infer<typeof FilingDetails>;
 
 export const PenaltyDocument = z
-  .object({ name: Text(100), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.int().min(1).max(20_000_000) })
+  .object({
+    name: Text(100),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.int().min(1).max(20_000_000),
+  })
   .strict();
 
 /** Enforcement notice (抄告): the penalty decided in the reporting province. */
@@ -70,12 +114,21 @@ export const NoticeDetails = z
     documents: z.array(PenaltyDocument).max(10).default([]),
   })
   .strict()
-  .refine((d) => d.points !== undefined || d.fineYuan !== undefined, { message: "须填写记分或罚款", path: ["points"] });
+  .refine((d) => d.points !== undefined || d.fineYuan !== undefined, {
+    message: "须填写记分或罚款",
+    path: ["points"],
+  });
 export type NoticeDetails = z.infer<typeof NoticeDetails>;
 
 /** Transfer (转籍): the receiving province's new certificate replaces the home province's. */
 export const TransferDetails = z
-  .object({ reason: Text(300), newCertificateNumber: z.string().regex(/^[0-9A-Z-]{6,40}$/).optional() })
+  .object({
+    reason: Text(300),
+    newCertificateNumber: z
+      .string()
+      .regex(/^[0-9A-Z-]{6,40}$/)
+      .optional(),
+  })
   .strict();
 export type TransferDetails = z.infer<typeof TransferDetails>;
 
@@ -89,15 +142,29 @@ const CaseBase = {
   /** The sending office's division (a county officer files in their county). */
   officer: Officer,
 };
-export const FilingBody = z.object({ ...CaseBase, kind: z.literal("filing"), details: FilingDetails }).strict();
-export const TransferBody = z.object({ ...CaseBase, kind: z.literal("transfer"), details: TransferDetails }).strict();
+export const FilingBody = z
+  .object({ ...CaseBase, kind: z.literal("filing"), details: FilingDetails })
+  .strict();
+export const TransferBody = z
+  .object({ ...CaseBase, kind: z.literal("transfer"), details: TransferDetails })
+  .strict();
 export const NoticeBody = z
-  .object({ ...CaseBase, lookupId: z.string().uuid().optional(), kind: z.literal("notice"), details: NoticeDetails })
+  .object({
+    ...CaseBase,
+    lookupId: z.string().uuid().optional(),
+    kind: z.literal("notice"),
+    details: NoticeDetails,
+  })
   .strict();
 export const CaseBody = z.discriminatedUnion("kind", [FilingBody, TransferBody, NoticeBody]);
 export type CaseBody = z.infer<typeof CaseBody>;
 
-export const ProblemCode = z.enum(["certificate_revoked", "identity_mismatch", "not_our_practitioner", "other"]);
+export const ProblemCode = z.enum([
+  "certificate_revoked",
+  "identity_mismatch",
+  "not_our_practitioner",
+  "other",
+]);
 export type ProblemCode = z.infer<typeof ProblemCode>;
 export const PROBLEM_LABELS: Readonly<Record<z.infer<typeof ProblemCode>, string>> = {
   certificate_revoked: "证书已吊销或注销",
@@ -122,8 +189,14 @@ export const AckBody = z
     certificate: SignedCertificateRecord.optional(),
   })
   .strict()
-  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), { message: "有异议时须说明问题，确认时不得附问题", path: ["problem"] })
-  .refine((a) => a.outcome === "acknowledged" || a.certificate === undefined, { message: "有异议时不附证书", path: ["certificate"] });
+  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), {
+    message: "有异议时须说明问题，确认时不得附问题",
+    path: ["problem"],
+  })
+  .refine((a) => a.outcome === "acknowledged" || a.certificate === undefined, {
+    message: "有异议时不附证书",
+    path: ["certificate"],
+  });
 export type AckBody = z.infer<typeof AckBody>;
 
 /**
@@ -195,6 +268,12 @@ export const InboxMessage = z.object({
   end: EndBody.nullable(),
   /** The receiving province's new certificate on a transfer (its `issued` message). */
   issued: IssuedBody.nullable().default(null),
+  /**
+   * An agreed transfer of a holder whose home node keeps no signed certificate (a legacy register
+   * entry): the home province's certificate record as the hub holds it, which the receiving
+   * province issues from (the hub's record is the source of truth for legacy holders).
+   */
+  sourceRecord: QualificationRecord.nullable().default(null),
 });
 export type InboxMessage = z.infer<typeof InboxMessage>;
 
@@ -209,20 +288,31 @@ export const InboxQuery = z.object({
   /** Long poll: with nothing after the cursor, wait up to this many ms for the next message. */
   wait: z.coerce.number().int().min(0).max(10_000).default(0),
 });
-export const InboxPage = z.object({ messages: z.array(InboxMessage).max(500), nextCursor: z.int(), hasMore: z.boolean() });
+export const InboxPage = z.object({
+  messages: z.array(InboxMessage).max(500),
+  nextCursor: z.int(),
+  hasMore: z.boolean(),
+});
 export type InboxPage = z.infer<typeof InboxPage>;
 
 // ---------------------------------------------------------------- province pages (officer ↔ own node)
 
-export const NewFilingBody = z.object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: FilingDetails }).strict();
-export const NewTransferBody = z.object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: TransferDetails }).strict();
+export const NewFilingBody = z
+  .object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: FilingDetails })
+  .strict();
+export const NewTransferBody = z
+  .object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: TransferDetails })
+  .strict();
 export const NewNoticeBody = z
   .object({ lookupId: z.string().uuid().optional(), practitioner: Practitioner, details: NoticeDetails })
   .strict();
 export const OfficerAckBody = z
   .object({ outcome: z.enum(["acknowledged", "problem"]), problem: AckProblem.optional() })
   .strict()
-  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), { message: "有异议时须说明问题", path: ["problem"] });
+  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), {
+    message: "有异议时须说明问题",
+    path: ["problem"],
+  });
 export const OfficerEndBody = z.object({ endDate: IsoDate, reason: Text(300) }).strict();
 
 export const CaseListQuery = z.object({
@@ -254,10 +344,22 @@ export interface CaseDto {
   escalatedAt: string | null;
   refusal: { code: string; message: string } | null;
   history: { at: string; state: CaseState; by: string; note: string | null }[];
-  ack: { outcome: "acknowledged" | "problem"; problem: { code: string; note: string } | null; officer: string; at: string } | null;
+  ack: {
+    outcome: "acknowledged" | "problem";
+    problem: { code: string; note: string } | null;
+    officer: string;
+    at: string;
+  } | null;
   end: { endDate: string; reason: string } | null;
   /** A transfer: the home province's certificate that came with its agreement (version and serial). */
-  sourceCertificate: { provinceCode: string; certificateNo: string; version: number; serial: string } | null;
+  sourceCertificate: {
+    provinceCode: string;
+    certificateNo: string;
+    version: number;
+    serial: string;
+    /** Signed by the home province, or (a legacy holder) the hub's record of it. */
+    basis: "signed_certificate" | "hub_record";
+  } | null;
   /** A transfer: the receiving province's certificate issued on it. */
   issued: { certificateNo: string; serial: string; issuedAt: string; issuingAuthority: string } | null;
 }
@@ -281,7 +383,13 @@ export interface PractitionerPageDto {
   /** What the notices add to the practitioner's credit assessment (诚信考核) data. */
   credit: { notices: number; points: number; fineYuan: number };
   transfers: CaseDto[];
-  lookups: { at: string; requestingProvince: string; officerId: string; reason: string; caseReference: string }[];
+  lookups: {
+    at: string;
+    requestingProvince: string;
+    officerId: string;
+    reason: string;
+    caseReference: string;
+  }[];
 }
 
 export const PractitionerParams = z.object({ idNumber: IdNumber }).strict();

@@ -37,6 +37,11 @@ const caseSchema = new Schema(
     /** Set once when the deadline passed unanswered: escalated to the home province's province level. */
     overdue: { type: Boolean, default: false },
     escalatedAt: { type: Date, default: null },
+    /**
+     * An agreed transfer whose home sent no signed certificate (a legacy holder): the home's
+     * certificate record as the hub held it then (QualificationRecord), sent on to the receiver.
+     */
+    sourceRecord: { type: Schema.Types.Mixed, default: null },
     /** Present while an open filing or transfer holds it (see openKeyOf): unique among open cases. */
     openKey: { type: String },
   },

@@ -10,6 +10,7 @@ import {
   type CaseState,
   type ExchangeKind,
 } from "../contracts/exchange.js";
+import type { QualificationRecord } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { HubExchangePort } from "../hub/index.js";
@@ -194,17 +195,34 @@ export function createHubExchangeService(
       }
       if (c.state === "ended") throw errors.conflict("case_ended", "该事项已终止");
       const at = now();
+      // A transfer agreed without a signed certificate (the home holds none: a legacy register
+      // entry): the hub's record of the home's certificate goes to the receiver instead, as the
+      // source of truth it issues from. Only a valid record; else none, and issuance refuses.
+      let sourceRecord: QualificationRecord | null = null;
+      if (c.kind === "transfer" && ack.outcome === "acknowledged" && !ack.certificate) {
+        const r = await deps.hub.certificateRecord(c.idNumber, c.toProvince);
+        if (r?.state === "valid" && r.certificate?.status === "valid") sourceRecord = r;
+      }
       const next: HubCaseDoc = {
         ...c,
         state: ack.outcome,
         ack: stored,
         answeredAt: at,
         deliveredAt: c.deliveredAt ?? at,
+        sourceRecord,
       };
       await tx(async (session) => {
         const res = await m.Cases.updateOne(
           { caseId, ack: null, state: { $in: ["sent", "delivered"] } },
-          { $set: { state: next.state, ack: stored, answeredAt: at, deliveredAt: next.deliveredAt } },
+          {
+            $set: {
+              state: next.state,
+              ack: stored,
+              answeredAt: at,
+              deliveredAt: next.deliveredAt,
+              sourceRecord,
+            },
+          },
           { session },
         );
         if (res.matchedCount !== 1) throw errors.conflict("already_answered", "该事项已经答复");

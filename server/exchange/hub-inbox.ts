@@ -114,6 +114,7 @@ export function createHubInbox(conn: Connection, m: HubExchangeModels, now: () =
       ack: (c.ack ?? null) as InboxMessage["ack"],
       end: (c.end ?? null) as InboxMessage["end"],
       issued: (c.issued ?? null) as InboxMessage["issued"],
+      sourceRecord: (c.sourceRecord ?? null) as InboxMessage["sourceRecord"],
     };
     heldFor.get(session)?.add(to);
     // Not numbered yet (negative, unique, never read by a pull): numberPending numbers it once committed.

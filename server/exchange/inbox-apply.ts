@@ -60,6 +60,7 @@ export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: str
   if (msg.overdue && !c.overdue) Object.assign(set, { overdue: true, escalatedAt: at });
   if (msg.ack && !c.ack) set.ack = { ...msg.ack, at: msg.at };
   if (msg.end && !c.end) set.end = msg.end;
+  if (msg.sourceRecord && !c.sourceRecord) set.sourceRecord = msg.sourceRecord;
   const issuedNow = !!msg.issued && !c.issued;
   if (issuedNow && msg.issued) {
     const { officer: _officer, ...issued } = msg.issued;

@@ -11,7 +11,12 @@ import { modelOn } from "../lib/mongo.js";
  * - `exchange_lookup_notices`: lookups of this province's practitioners made anywhere.
  */
 const historySchema = new Schema(
-  { at: { type: Date, required: true }, state: { type: String, required: true }, by: { type: String, required: true }, note: { type: String, default: null } },
+  {
+    at: { type: Date, required: true },
+    state: { type: String, required: true },
+    by: { type: String, required: true },
+    note: { type: String, default: null },
+  },
   { _id: false },
 );
 
@@ -20,7 +25,11 @@ const localCaseSchema = new Schema(
     caseId: { type: String, required: true, unique: true },
     kind: { type: String, required: true, enum: ["filing", "transfer", "notice"] },
     box: { type: String, required: true, enum: ["in", "out"] },
-    state: { type: String, required: true, enum: ["queued", "sent", "delivered", "acknowledged", "problem", "ended", "refused"] },
+    state: {
+      type: String,
+      required: true,
+      enum: ["queued", "sent", "delivered", "acknowledged", "problem", "ended", "refused"],
+    },
     fromProvince: { type: String, required: true },
     toProvince: { type: String, default: null },
     division: { type: String, required: true },
@@ -39,6 +48,11 @@ const localCaseSchema = new Schema(
     end: { type: Schema.Types.Mixed, default: null },
     /** A transfer: the receiving province's certificate issued on it (IssuedBody without the officer, plus `at`). */
     issued: { type: Schema.Types.Mixed, default: null },
+    /**
+     * Sender's side of an agreed transfer of a legacy holder: the home's certificate record as the
+     * hub held it (QualificationRecord), which this province issues from.
+     */
+    sourceRecord: { type: Schema.Types.Mixed, default: null },
   },
   { minimize: false, versionKey: false, timestamps: true },
 );
@@ -53,7 +67,12 @@ const outgoingSchema = new Schema(
     purpose: { type: String, required: true, enum: ["submit", "answer", "end", "issued"] },
     path: { type: String, required: true },
     body: { type: Schema.Types.Mixed, required: true },
-    status: { type: String, required: true, enum: ["pending", "sending", "done", "dead"], default: "pending" },
+    status: {
+      type: String,
+      required: true,
+      enum: ["pending", "sending", "done", "dead"],
+      default: "pending",
+    },
     attempts: { type: Number, default: 0 },
     availableAt: { type: Date, required: true },
     leaseUntil: { type: Date, default: null },
@@ -65,7 +84,11 @@ outgoingSchema.index({ status: 1, availableAt: 1, seq: 1 });
 outgoingSchema.index({ caseId: 1, seq: 1 });
 
 const receivedSchema = new Schema(
-  { messageId: { type: String, required: true, unique: true }, seq: { type: Number, required: true }, at: { type: Date, required: true } },
+  {
+    messageId: { type: String, required: true, unique: true },
+    seq: { type: Number, required: true },
+    at: { type: Date, required: true },
+  },
   { versionKey: false },
 );
 
@@ -85,7 +108,10 @@ const lookupNoticeSchema = new Schema(
 lookupNoticeSchema.index({ lookupId: 1, idNumber: 1 }, { unique: true });
 lookupNoticeSchema.index({ idNumber: 1, at: -1 });
 
-const counterSchema = new Schema({ _id: { type: String, required: true }, value: { type: Number, required: true } }, { versionKey: false });
+const counterSchema = new Schema(
+  { _id: { type: String, required: true }, value: { type: Number, required: true } },
+  { versionKey: false },
+);
 
 export type LocalCaseDoc = InferSchemaType<typeof localCaseSchema>;
 export type OutgoingDoc = InferSchemaType<typeof outgoingSchema>;
@@ -95,9 +121,24 @@ export function provinceExchangeModels(conn: Connection) {
   return {
     Cases: modelOn<LocalCaseDoc>(conn, "ExchangeLocalCase", localCaseSchema, "exchange_local_cases"),
     Outgoing: modelOn<OutgoingDoc>(conn, "ExchangeOutgoing", outgoingSchema, "exchange_outgoing"),
-    Received: modelOn<{ messageId: string; seq: number; at: Date }>(conn, "ExchangeReceived", receivedSchema, "exchange_received"),
-    LookupNotices: modelOn<LookupNoticeDoc>(conn, "ExchangeLookupNotice", lookupNoticeSchema, "exchange_lookup_notices"),
-    Counters: modelOn<{ _id: string; value: number }>(conn, "ExchangeCounter", counterSchema, "exchange_local_counters"),
+    Received: modelOn<{ messageId: string; seq: number; at: Date }>(
+      conn,
+      "ExchangeReceived",
+      receivedSchema,
+      "exchange_received",
+    ),
+    LookupNotices: modelOn<LookupNoticeDoc>(
+      conn,
+      "ExchangeLookupNotice",
+      lookupNoticeSchema,
+      "exchange_lookup_notices",
+    ),
+    Counters: modelOn<{ _id: string; value: number }>(
+      conn,
+      "ExchangeCounter",
+      counterSchema,
+      "exchange_local_counters",
+    ),
   };
 }
 export type ProvinceExchangeModels = ReturnType<typeof provinceExchangeModels>;

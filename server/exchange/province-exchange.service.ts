@@ -16,6 +16,7 @@ import type {
   TransferDetails,
 } from "../contracts/exchange.js";
 import type { SignedCertificateRecord } from "../contracts/certificates.js";
+import type { QualificationRecord } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import { divisionName } from "../organisation/index.js";
 import type { ExchangeTransport } from "./exchange-transport.js";
@@ -48,10 +49,16 @@ export function toCaseDto(c: LocalCaseDoc): CaseDto {
   };
 }
 
-/** The home province's certificate that came with its agreement to a transfer (sender's side). */
+/**
+ * The home province's certificate that came with its agreement to a transfer (sender's side):
+ * signed by the home, or for a legacy holder the hub's record of it.
+ */
 function sourceOf(c: LocalCaseDoc): CaseDto["sourceCertificate"] {
   const record = (c.ack as { certificate?: SignedCertificateRecord | null } | null)?.certificate?.record;
-  return record ? { provinceCode: record.provinceCode, certificateNo: record.certificateNo, version: record.version, serial: record.serial } : null;
+  if (record) return { provinceCode: record.provinceCode, certificateNo: record.certificateNo, version: record.version, serial: record.serial, basis: "signed_certificate" };
+  const hub = c.sourceRecord as QualificationRecord | null;
+  if (!hub?.certificate) return null;
+  return { provinceCode: hub.sourceProvince, certificateNo: hub.certificate.certificateNumber, version: hub.version, serial: hub.certificate.certificateNumber, basis: "hub_record" };
 }
 
 export interface ProvinceExchangeDeps {
@@ -188,7 +195,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       let certificate: SignedCertificateRecord | null = null;
       if (c.kind === "transfer" && input.outcome === "acknowledged" && deps.sourceCertificate) {
         certificate = await deps.sourceCertificate(actor, c.idNumber);
-        note = certificate ? "已附本省证书（签名）供对方核验换发" : "本节点无该人员的有效证书记录";
+        note = certificate ? "已附本省证书（签名）供对方核验换发" : "本节点无该人员的签名证书（历史登记），对方据全国中心的记录换发";
       }
       const body: AckBody = {
         outcome: input.outcome,
@@ -216,7 +223,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       if (c.issued) throw errors.conflict("already_issued", "该转籍已换发本省证书");
       if (c.state !== "acknowledged") throw errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍");
       const source = (c.ack as { certificate?: SignedCertificateRecord | null } | null)?.certificate ?? null;
-      return { caseId, idNumber: c.idNumber, name: c.name, homeProvince: c.toProvince ?? "", division: c.division, source };
+      const hubRecord = (c.sourceRecord ?? null) as QualificationRecord | null;
+      return { caseId, idNumber: c.idNumber, name: c.name, homeProvince: c.toProvince ?? "", division: c.division, source, hubRecord };
     },
 
     /**

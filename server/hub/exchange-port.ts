@@ -10,20 +10,39 @@ import { hubModels } from "./hub.models.js";
  */
 export function createHubExchangePort(conn: Connection) {
   const m = hubModels(conn);
+
+  /**
+   * The home province's current certificate record of the practitioner as the hub holds it (the
+   * latest version not deleted), or null. For a legacy holder it is the only record there is.
+   */
+  async function certificateRecord(
+    idNumber: string,
+    homeProvince: string,
+  ): Promise<QualificationRecord | null> {
+    const rows = await m.Records.find(
+      { idNumber, sourceProvince: homeProvince, recordType: "certificate" },
+      { record: 1 },
+    ).lean();
+    return (
+      rows
+        .map((r) => r.record as QualificationRecord)
+        .filter((r) => r.operation !== "delete")
+        .sort((a, b) =>
+          a.updateTime < b.updateTime ? -1 : a.updateTime > b.updateTime ? 1 : a.version - b.version,
+        )
+        .at(-1) ?? null
+    );
+  }
+
   return {
     async practitioner(idNumber: string) {
       return m.Pointers.findOne({ idNumber }, { _id: 0 }).lean();
     },
     /** The GB/T 2260 division of the home province's office that issued the current certificate. */
     async issuingDivision(idNumber: string, homeProvince: string): Promise<string> {
-      const rows = await m.Records.find({ idNumber, sourceProvince: homeProvince, recordType: "certificate" }, { record: 1 }).lean();
-      const latest = rows
-        .map((r) => r.record as QualificationRecord)
-        .filter((r) => r.operation !== "delete")
-        .sort((a, b) => (a.updateTime < b.updateTime ? -1 : a.updateTime > b.updateTime ? 1 : a.version - b.version))
-        .at(-1);
-      return latest?.issuingDivision ?? homeProvince;
+      return (await certificateRecord(idNumber, homeProvince))?.issuingDivision ?? homeProvince;
     },
+    certificateRecord,
     async lookup(lookupId: string) {
       return m.Lookups.findOne({ lookupId }, { _id: 0 }).lean();
     },
@@ -35,7 +54,13 @@ export function createHubExchangePort(conn: Connection) {
      * home, so it moves exactly once; the move is a change in the feed like any record. Resolves
      * false when the pointer had already moved.
      */
-    async moveHome(idNumber: string, from: string, to: string, caseId: string, session: ClientSession): Promise<boolean> {
+    async moveHome(
+      idNumber: string,
+      from: string,
+      to: string,
+      caseId: string,
+      session: ClientSession,
+    ): Promise<boolean> {
       const at = new Date();
       const pointer = await m.Pointers.findOneAndUpdate(
         { idNumber, homeProvince: from },
@@ -43,13 +68,29 @@ export function createHubExchangePort(conn: Connection) {
         { session, returnDocument: "after" },
       ).lean();
       if (!pointer) return false;
-      const c = await m.Counters.findOneAndUpdate({ _id: "changes" }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after", session }).lean();
+      const c = await m.Counters.findOneAndUpdate(
+        { _id: "changes" },
+        { $inc: { value: 1 } },
+        { upsert: true, returnDocument: "after", session },
+      ).lean();
       if (!c) throw new Error("change counter missing");
       await m.Pointers.updateOne({ idNumber }, { $set: { lastSeq: c.value } }, { session });
       // The former home keeps receiving this practitioner's changes as if filed with it.
       await m.Pointers.updateOne({ idNumber }, { $addToSet: { filedWith: from } }, { session });
       await m.Changes.create(
-        [{ seq: c.value, idNumber, homeProvince: to, filedWith: [...pointer.filedWith, from], recordId: `transfer:${caseId}`, recordType: "transfer", operation: "update", version: pointer.version, at }],
+        [
+          {
+            seq: c.value,
+            idNumber,
+            homeProvince: to,
+            filedWith: [...pointer.filedWith, from],
+            recordId: `transfer:${caseId}`,
+            recordType: "transfer",
+            operation: "update",
+            version: pointer.version,
+            at,
+          },
+        ],
         { session },
       );
       return true;

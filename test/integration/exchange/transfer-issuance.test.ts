@@ -3,7 +3,7 @@ import type { CertificateRecord } from "../../../server/contracts/certificates.j
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LookupAnswer } from "../../../server/contracts/hub.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+import { aNewIdNumber, aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
 import { aCertificateHolder, anAgreedTransfer, eventually } from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
@@ -35,40 +35,75 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
     await hub?.node.stop();
   });
 
-  const hubPointer = (idNumber: string) => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
-  const certificateAt = (node: Node, idNumber: string) => node.ctx.conn.collection("certificates").findOne({ certificateNo: idNumber });
-  const bjCase = async (caseId: string) => (await bj.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;
+  const hubPointer = (idNumber: string) =>
+    hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+  const certificateAt = (node: Node, idNumber: string) =>
+    node.ctx.conn.collection("certificates").findOne({ certificateNo: idNumber });
+  const bjCase = async (caseId: string) =>
+    (await bj.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;
 
   it("when 江苏 agrees to a transfer and 北京's officer issues on it, then 北京's certificate carries its provenance, is published with the pointer at 北京, and 江苏's is superseded through the exchange", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
     const caseId = await anAgreedTransfer(js, bj, p);
     // The agreement brought 江苏's signed certificate; 江苏's stays valid until 北京 has issued.
-    expect((await bjCase(caseId)).sourceCertificate).to.include({ provinceCode: "320000", certificateNo: p.idNumber, version: 1 });
+    expect((await bjCase(caseId)).sourceCertificate).to.include({
+      provinceCode: "320000",
+      certificateNo: p.idNumber,
+      version: 1,
+    });
     expect((await certificateAt(jiangsu, p.idNumber))?.status).to.equal("valid");
 
     const issued = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
     expect(issued.status, JSON.stringify(issued.body)).to.equal(201);
     const record = (issued.body as { record: CertificateRecord }).record;
-    expect(record).to.include({ provinceCode: "110000", certificateNo: p.idNumber, version: 1, status: "valid" });
+    expect(record).to.include({
+      provinceCode: "110000",
+      certificateNo: p.idNumber,
+      version: 1,
+      status: "valid",
+    });
     expect(record.holder.name).to.equal(p.name);
     expect(record.categories.map((c) => c.code)).to.deep.equal(["02001"]);
-    expect(record.transferredFrom).to.include({ provinceCode: "320000", certificateNo: p.idNumber, version: 1, caseId });
+    expect(record.transferredFrom).to.include({
+      provinceCode: "320000",
+      certificateNo: p.idNumber,
+      version: 1,
+      caseId,
+    });
     // The new certificate verifies like any other of 北京's.
     const qr = ((await certificateAt(beijing, p.idNumber))?.signature as { qr: string }).qr;
-    expect((await bj.agent.post("/api/certificates/verify").send({ text: qr }).expect(200)).body).to.include({ ok: true, code: "valid" });
+    expect((await bj.agent.post("/api/certificates/verify").send({ text: qr }).expect(200)).body).to.include({
+      ok: true,
+      code: "valid",
+    });
 
     // Exactly once: a second issuance is refused and writes nothing.
     const again = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
     expect(again.status).to.equal(409);
     expect((again.body as { error: { code: string } }).error.code).to.equal("already_issued");
-    expect(await beijing.ctx.conn.collection("certificates").countDocuments({ certificateNo: p.idNumber })).to.equal(1);
-    const audited = await beijing.ctx.conn.collection("audit_log").find({ action: "certificate.issued", "target.id": p.idNumber }).toArray();
-    expect(audited.map((a) => (a.details as { kind: string; caseId: string }).kind)).to.deep.equal(["transfer"]);
+    expect(
+      await beijing.ctx.conn.collection("certificates").countDocuments({ certificateNo: p.idNumber }),
+    ).to.equal(1);
+    const audited = await beijing.ctx.conn
+      .collection("audit_log")
+      .find({ action: "certificate.issued", "target.id": p.idNumber })
+      .toArray();
+    expect(audited.map((a) => (a.details as { kind: string; caseId: string }).kind)).to.deep.equal([
+      "transfer",
+    ]);
     expect(audited[0]?.details).to.include({ caseId, fromProvince: "320000" });
 
     // Published to the hub under 北京, with its provenance; the pointer speaks for 北京.
-    const atHub = await eventually(() => hub.node.ctx.conn.collection("hub_records").findOne({ sourceProvince: "110000", recordId: `cert:${p.idNumber}` }));
-    expect((atHub.record as { transferredFrom?: unknown }).transferredFrom).to.deep.equal({ sourceProvince: "320000", certificateNumber: p.idNumber, caseId });
+    const atHub = await eventually(() =>
+      hub.node.ctx.conn
+        .collection("hub_records")
+        .findOne({ sourceProvince: "110000", recordId: `cert:${p.idNumber}` }),
+    );
+    expect((atHub.record as { transferredFrom?: unknown }).transferredFrom).to.deep.equal({
+      sourceProvince: "320000",
+      certificateNumber: p.idNumber,
+      caseId,
+    });
     expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "110000", certificateStatus: "valid" });
 
     // 江苏 learns of it through the exchange and supersedes its own certificate, once.
@@ -80,35 +115,146 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
     expect(old.statusReason).to.match(/^转籍：已由北京市换发新证/);
     const inJiangsu = (await js.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;
     expect(inJiangsu.issued).to.include({ certificateNo: p.idNumber, serial: record.serial });
-    expect(await jiangsu.ctx.conn.collection("audit_log").countDocuments({ action: "certificate.cancelled", "target.id": p.idNumber })).to.equal(1);
+    expect(
+      await jiangsu.ctx.conn
+        .collection("audit_log")
+        .countDocuments({ action: "certificate.cancelled", "target.id": p.idNumber }),
+    ).to.equal(1);
     // 江苏's cancellation reaches the hub too, and the pointer stays with 北京's valid certificate.
-    await eventually(async () => (await hub.node.ctx.conn.collection("hub_records").findOne({ sourceProvince: "320000", recordId: `cert:${p.idNumber}` }))?.record?.state === "invalid");
+    await eventually(
+      async () =>
+        (
+          await hub.node.ctx.conn
+            .collection("hub_records")
+            .findOne({ sourceProvince: "320000", recordId: `cert:${p.idNumber}` })
+        )?.record?.state === "invalid",
+    );
     expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "110000", certificateStatus: "valid" });
+  });
+
+  it("when 江苏 agrees to the transfer of a holder from its legacy register (no signed certificate at its node), then 北京 issues from the hub's record once the officer gives the holder's licence facts, and the pointer and provenance say so", async () => {
+    // 江苏 joined the hub with its old register: the hub holds the record, 江苏's node no certificate.
+    const idNumber = aNewIdNumber("320102");
+    const register = [
+      "姓名,身份证号,从业资格类别,证号,发证机关,发证机关代码,初领日期,发证日期,有效期起,有效期至,状态",
+      [
+        "李历史",
+        idNumber,
+        "02001",
+        idNumber,
+        "南京市道路运输管理机构",
+        "320100",
+        "2015-03-01",
+        "2021-03-01",
+        "2021-03-01",
+        "2030-02-28",
+        "有效",
+      ].join(","),
+    ].join("\r\n");
+    await js.agent
+      .post("/api/sharing/legacy-register/publish")
+      .send({ fileName: "register.csv", dataBase64: Buffer.from(register, "utf8").toString("base64") })
+      .expect(200);
+    const p = { idNumber, name: "李历史" };
+    expect(await certificateAt(jiangsu, idNumber)).to.equal(null);
+    const caseId = await anAgreedTransfer(js, bj, p);
+    // The hub sent its record of 江苏's certificate with the agreement.
+    expect((await bjCase(caseId)).sourceCertificate).to.include({
+      provinceCode: "320000",
+      certificateNo: idNumber,
+      basis: "hub_record",
+    });
+
+    // The record lacks the holder's licence facts: the officer must give them.
+    const bare = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
+    expect(bare.status).to.equal(422);
+    expect((bare.body as { error: { code: string } }).error.code).to.equal("holder_details_required");
+    expect(await certificateAt(beijing, idNumber)).to.equal(null);
+
+    const holder = { addressDivisionCode: "110105", licenceClass: "A2", licenceFirstIssuedOn: "2012-05-01" };
+    const issued = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({ holder });
+    expect(issued.status, JSON.stringify(issued.body)).to.equal(201);
+    const record = (issued.body as { record: CertificateRecord }).record;
+    expect(record).to.include({
+      provinceCode: "110000",
+      certificateNo: idNumber,
+      status: "valid",
+      validTo: "2030-02-28",
+      firstIssuedOn: "2015-03-01",
+    });
+    expect(record.holder).to.include({ name: "李历史", licenceClass: "A2", addressDivisionCode: "110105" });
+    expect(record.categories.map((c) => c.code)).to.deep.equal(["02001"]);
+    expect(record.transferredFrom).to.include({
+      provinceCode: "320000",
+      certificateNo: idNumber,
+      caseId,
+      kid: "hub",
+      basis: "hub_record",
+    });
+    const qr = ((await certificateAt(beijing, idNumber))?.signature as { qr: string }).qr;
+    expect((await bj.agent.post("/api/certificates/verify").send({ text: qr }).expect(200)).body).to.include({
+      ok: true,
+      code: "valid",
+    });
+    // Once only.
+    const again = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({ holder });
+    expect((again.body as { error: { code: string } }).error.code).to.equal("already_issued");
+    // Published to the hub under 北京 with the pointer there; 江苏 learns of the issuance on its case.
+    await eventually(() =>
+      hub.node.ctx.conn
+        .collection("hub_records")
+        .findOne({ sourceProvince: "110000", recordId: `cert:${idNumber}` }),
+    );
+    expect(await hubPointer(idNumber)).to.include({ homeProvince: "110000", certificateStatus: "valid" });
+    await eventually(
+      async () =>
+        ((await js.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto).issued !== null,
+    );
   });
 
   it("when the source certificate that came with the agreement does not verify, then 北京's issuance is refused and nothing is written", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
     const caseId = await anAgreedTransfer(js, bj, p);
     // A longer validity than 江苏 signed: the record's signature no longer holds.
-    await beijing.ctx.conn.collection("exchange_local_cases").updateOne({ caseId }, { $set: { "ack.certificate.record.validTo": "2040-12-31" } });
+    await beijing.ctx.conn
+      .collection("exchange_local_cases")
+      .updateOne({ caseId }, { $set: { "ack.certificate.record.validTo": "2040-12-31" } });
     const res = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
     expect(res.status).to.equal(422);
     expect((res.body as { error: { code: string } }).error.code).to.equal("source_certificate_unverified");
     expect(await certificateAt(beijing, p.idNumber)).to.equal(null);
     expect((await bjCase(caseId)).issued).to.equal(null);
-    expect(await beijing.ctx.conn.collection("exchange_outgoing").countDocuments({ caseId, purpose: "issued" })).to.equal(0);
+    expect(
+      await beijing.ctx.conn.collection("exchange_outgoing").countDocuments({ caseId, purpose: "issued" }),
+    ).to.equal(0);
     expect((await certificateAt(jiangsu, p.idNumber))?.status).to.equal("valid");
   });
 
   it("when a 北京 officer of another division or a transfer not yet agreed is asked to issue, then it is refused", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const found = await bj.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: p.idNumber }, reason: "filing", caseReference: "京转 2026-8" }).expect(200);
-    const sent = await bj.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } }).expect(201);
+    const found = await bj.agent
+      .post("/api/sharing/lookups")
+      .send({
+        query: { by: "id_number", idNumber: p.idNumber },
+        reason: "filing",
+        caseReference: "京转 2026-8",
+      })
+      .expect(200);
+    const sent = await bj.agent
+      .post("/api/exchange/transfers")
+      .send({
+        lookupId: (found.body as LookupAnswer).lookupId,
+        practitioner: p,
+        details: { reason: "户籍迁入北京市" },
+      })
+      .expect(201);
     const caseId = (sent.body as CaseDto).caseId;
     const early = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
     expect((early.body as { error: { code: string } }).error.code).to.equal("transfer_not_accepted");
     const county = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110105" });
-    expect((await county.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({})).status).to.equal(404);
+    expect((await county.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({})).status).to.equal(
+      404,
+    );
     expect(await certificateAt(beijing, p.idNumber)).to.equal(null);
   });
 });
