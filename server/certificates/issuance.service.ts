@@ -15,6 +15,7 @@ import {
   enqueue,
   sealQr,
   signatureFor,
+  versionEntryFor,
   toRecord,
   withFreeStatusIndex,
   type Actor,
@@ -197,18 +198,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     const record = toRecord(doc as Parameters<typeof toRecord>[0]);
     const qr = sealQr(ports.signing, record, pending.chainHash);
     const signature = signatureFor(ports.signing, record, qr);
-    const versionEntry = {
-      version,
-      kind,
-      at: now,
-      by: actorName(actor),
-      categories: record.categories.map((c) => c.code),
-      validFrom: record.validFrom,
-      validTo: record.validTo,
-      kid: signature.kid,
-      suite: signature.suite,
-      qr,
-    };
+    const versionEntry = versionEntryFor(record, signature, { version, kind, at: now, by: actorName(actor) });
 
     await ports.audit.transaction(async (session) => {
       // Checked again inside the write: the certificate rests on the official result, never on a

@@ -27,6 +27,7 @@ import {
   enqueue,
   sealQr,
   signatureFor,
+  versionEntryFor,
   toRecord,
   type Actor,
   type CertificateAuditPort,
@@ -245,18 +246,12 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       const chainHash = doc.categories.at(-1)?.chainHash ?? "0".repeat(64);
       const qr = sealQr(ports.signing, record, chainHash);
       const signature = signatureFor(ports.signing, record, qr);
-      const versionEntry = {
+      const versionEntry = versionEntryFor(record, signature, {
         version,
         kind: "renewal",
         at: now,
         by: actorName(actor),
-        categories: record.categories.map((c) => c.code),
-        validFrom: record.validFrom,
-        validTo: record.validTo,
-        kid: signature.kid,
-        suite: signature.suite,
-        qr,
-      };
+      });
       await ports.audit.transaction(async (session) => {
         const res = await Certificates.updateOne(
           { _id: doc._id, version: doc.version, status: "valid" },

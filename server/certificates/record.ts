@@ -5,7 +5,7 @@ import type { AuthUser } from "../contracts/auth.js";
 import type { CertificateRecord, RecordSignature } from "../contracts/certificates.js";
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import { enqueueEvent } from "../lib/outbox.js";
-import type { CertificateDoc } from "./certificate.model.js";
+import type { CertificateDoc, StoredVersion } from "./certificate.model.js";
 import { sealClaims } from "./crypto/envelope.js";
 import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey } from "../lib/mongo.js";
@@ -97,6 +97,26 @@ export function signatureFor(
   qr: string,
 ): RecordSignature {
   return { ...signing.signRecord(record), qr };
+}
+
+/**
+ * The history entry of one issuance version, the same for every kind of issuance (first issue, a
+ * category added, renewal, transfer): what the version covers and the signature it was sealed with.
+ */
+export function versionEntryFor(
+  record: CertificateRecord,
+  signature: RecordSignature,
+  made: Pick<StoredVersion, "version" | "kind" | "at" | "by">,
+): StoredVersion {
+  return {
+    ...made,
+    categories: record.categories.map((c) => c.code),
+    validFrom: record.validFrom,
+    validTo: record.validTo,
+    kid: signature.kid,
+    suite: signature.suite,
+    qr: signature.qr,
+  };
 }
 
 /** Writes the outbox entry inside the transaction; the key makes a retried transaction write it once. */

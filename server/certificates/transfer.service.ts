@@ -21,6 +21,7 @@ import {
   sealQr,
   serialOf,
   signatureFor,
+  versionEntryFor,
   toRecord,
   withFreeStatusIndex,
   type CertificateAuditPort,
@@ -269,18 +270,12 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     const record = toRecord(doc);
     const qr = sealQr(ports.signing, record, src.categories.at(-1)?.chainHash ?? "0".repeat(64));
     const signature = signatureFor(ports.signing, record, qr);
-    const versionEntry = {
+    const versionEntry = versionEntryFor(record, signature, {
       version: 1,
-      kind: "transfer" as const,
+      kind: "transfer",
       at: now,
       by: actor.displayName,
-      categories: record.categories.map((c) => c.code),
-      validFrom: record.validFrom,
-      validTo: record.validTo,
-      kid: signature.kid,
-      suite: signature.suite,
-      qr,
-    };
+    });
     await ports.audit.transaction(async (session) => {
       await Certificates.create([{ ...doc, signature, versions: [versionEntry] }], { session });
       await ports.transfers.recordIssued(session, actor, t.caseId, {
