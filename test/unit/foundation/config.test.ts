@@ -134,22 +134,25 @@ describe("config", () => {
     }).to.throw(TypeError);
   });
 
-  it("when the unsigned-request log limits are unset, then they are 10 per address and 120 in all a minute for 10,000 addresses; set, they are used", () => {
+  it("when the unsigned-request log limits are unset, then they are 10 per address and 120 in all a minute for 10,000 addresses, summed up after a minute; set, they are used", () => {
     expect(loadConfig({ ROLE: "hub" }).hub.unsignedLog).to.deep.equal({
       perSourcePerMinute: 10,
       totalPerMinute: 120,
       maxSources: 10_000,
+      summaryWindowMs: 60_000,
     });
     const config = loadConfig({
       ROLE: "hub",
       HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE: "3",
       HUB_UNSIGNED_LOG_PER_MINUTE: "50",
       HUB_UNSIGNED_LOG_SOURCES: "500",
+      HUB_UNSIGNED_LOG_SUMMARY_MS: "5000",
     });
     expect(config.hub.unsignedLog).to.deep.equal({
       perSourcePerMinute: 3,
       totalPerMinute: 50,
       maxSources: 500,
+      summaryWindowMs: 5000,
     });
   });
 
