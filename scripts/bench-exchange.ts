@@ -11,8 +11,7 @@
  * own database writes on top. Prints one JSON line and appends it to BENCHMARKS.md. With
  * `--cpu-prof-dir DIR` the hub writes a V8 CPU profile (node --cpu-prof) there when it stops.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -34,7 +33,9 @@ import {
   type NodeClient,
 } from "../server/sharing/index.js";
 import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
-import type { NodeMessage } from "./node.js";
+import { percentile } from "./bench/exam-load.js";
+import { startBenchHub } from "./bench/hub-process.js";
+import { cpuMs } from "./bench/processes.js";
 import { demoPassword } from "./demo-password.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -50,40 +51,6 @@ const C = Number(values.concurrency);
 const progress = (msg: string) =>
   process.stderr.write(`[bench:exchange ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const noLog = { append: () => Promise.resolve(null as never) };
-
-function startHub(
-  dataDir: string,
-): Promise<{ child: ChildProcess; ready: Extract<NodeMessage, { type: "ready" }> }> {
-  // --cpu-prof-dir DIR: the hub (with its embedded database) writes a V8 CPU profile there on exit.
-  const profile = values["cpu-prof-dir"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof-dir"]}`] : [];
-  const child = spawn(
-    process.execPath,
-    [...profile, "--import", "tsx", path.join(root, "scripts/node.ts"), "--seed-demo"],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        ROLE: "hub",
-        PORT: "0",
-        HOST: "127.0.0.1",
-        NODE_NAME: "bench-exchange-hub",
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "warn",
-        HUB_RATE_LIMIT_PER_MINUTE: "100000000",
-        NODE_ENV: "development",
-      },
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.on("message", (raw) => {
-      const m = raw as NodeMessage;
-      if (m.type === "ready") resolve({ child, ready: m });
-      else reject(new Error(m.error));
-    });
-    child.once("exit", (code) => reject(new Error(`hub exited ${code}`)));
-  });
-}
 
 const idOf = (i: number) =>
   makeIdNumber(
@@ -117,23 +84,6 @@ function certificate(i: number): QualificationRecord {
   };
 }
 
-/**
- * CPU time (user + system, ms) the process `pid` has used so far, from /proc (Linux; null
- * elsewhere). The hub's CPU per filing is the load-independent figure: on a shared machine the
- * wall-clock rate mostly measures the neighbours.
- */
-function cpuMsOf(pid: number | undefined): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0) : 0;
-
 /** Runs `work(i)` for i in [0, n) with `c` in flight. */
 async function pool(n: number, c: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -147,7 +97,12 @@ async function pool(n: number, c: number, work: (i: number) => Promise<void>): P
 async function main(): Promise<void> {
   const loadBefore = loadavg().map((l) => Math.round(l * 10) / 10);
   const dataDir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-exchange-"));
-  const { child, ready } = await startHub(dataDir);
+  const { child, ready } = await startBenchHub({
+    nodeName: "bench-exchange-hub",
+    dataDir,
+    // --cpu-prof-dir DIR: the hub (with its embedded database) writes a V8 CPU profile there on exit.
+    nodeFlags: values["cpu-prof-dir"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof-dir"]}`] : [],
+  });
   try {
     progress(`hub up at ${ready.url} on ${ready.database.kind}`);
     const identity: HubIdentityDto = await fetchHubIdentity(ready.url);
@@ -222,7 +177,7 @@ async function main(): Promise<void> {
       }
     })();
     const started = performance.now();
-    const hubCpuBefore = cpuMsOf(child.pid);
+    const hubCpuBefore = await cpuMs(child.pid);
     const clientCpuBefore = process.cpuUsage();
     await pool(N, C, async (i) => {
       const caseId = `bench-${i}-${Math.random().toString(36).slice(2, 10)}`;
@@ -246,7 +201,7 @@ async function main(): Promise<void> {
     });
     const filingMs = performance.now() - started;
     await puller;
-    const hubCpuAfter = cpuMsOf(child.pid);
+    const hubCpuAfter = await cpuMs(child.pid);
     const clientCpu = process.cpuUsage(clientCpuBefore);
     latencies.sort((a, b) => a - b);
     const line = {
@@ -256,10 +211,7 @@ async function main(): Promise<void> {
       noticeP50Ms: Math.round(percentile(latencies, 50)),
       noticeP95Ms: Math.round(percentile(latencies, 95)),
       // CPU the hub (with its embedded database) and this client (both provinces) spent per filing.
-      hubCpuMsPerFiling:
-        hubCpuBefore === null || hubCpuAfter === null
-          ? null
-          : Math.round(((hubCpuAfter - hubCpuBefore) / N) * 100) / 100,
+      hubCpuMsPerFiling: Math.round(((hubCpuAfter - hubCpuBefore) / N) * 100) / 100,
       pulls,
       clientCpuMsPerFiling: Math.round(((clientCpu.user + clientCpu.system) / 1000 / N) * 100) / 100,
       db: ready.database.kind,

@@ -12,9 +12,8 @@
  * `cpuMsPerLookup` count the CPU time each process spent per unit of work, which a loaded machine
  * inflates far less than wall time.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,8 +35,9 @@ import {
 import { demoPassword } from "./demo-password.js";
 import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
 import { MongoClient } from "mongodb";
-import type { NodeMessage } from "./node.js";
-import { cpuMeter, profileSelf, spawnReady } from "./bench/processes.js";
+import { cpuMeter, profileSelf, rssKB, spawnReady } from "./bench/processes.js";
+import { percentile } from "./bench/exam-load.js";
+import { startBenchHub } from "./bench/hub-process.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -78,47 +78,6 @@ const noLog = { append: () => Promise.resolve(null as never) };
 /** Node flags for a child: with --profile a CPU profile in a folder of its own. */
 const profiled = (name: string): string[] =>
   values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile, name)}`] : [];
-
-function startHub(
-  dataDir: string,
-  mongoUri: string | null,
-): Promise<{ child: ChildProcess; ready: Extract<NodeMessage, { type: "ready" }> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...profiled("hub"),
-      "--import",
-      "tsx",
-      path.join(root, "scripts/node.ts"),
-      "--seed-demo",
-      ...(mongoUri ? ["--db-name", HUB_DB] : []),
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        ROLE: "hub",
-        PORT: "0",
-        HOST: "127.0.0.1",
-        NODE_NAME: "bench-hub",
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "warn",
-        HUB_RATE_LIMIT_PER_MINUTE: "100000000",
-        NODE_ENV: "development",
-        ...(mongoUri ? { MONGODB_URI: mongoUri } : {}),
-      },
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.on("message", (raw) => {
-      const m = raw as NodeMessage;
-      if (m.type === "ready") resolve({ child, ready: m });
-      else reject(new Error(m.error));
-    });
-    child.once("exit", (code) => reject(new Error(`hub exited ${code}`)));
-  });
-}
 
 /** The hub's database on a database the bench reaches itself (stand-in process or MONGODB_URI). */
 const HUB_DB = "roadcert";
@@ -201,17 +160,6 @@ function record(province: string, i: number): QualificationRecord {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length
-    ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0)
-    : 0;
-}
-
-async function rssMB(pid: number | undefined): Promise<number> {
-  const status = pid ? await readFile(`/proc/${pid}/status`, "utf8").catch(() => "") : "";
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-hub-"));
   const stopProfile = values.profile ? await profileSelf(path.resolve(values.profile, "client")) : null;
@@ -226,7 +174,12 @@ async function main(): Promise<void> {
     : null;
   const dbUri = db?.match ?? process.env.MONGODB_URI ?? null;
   if (PRELOAD > 0 && !dbUri) throw new Error("--preload needs --standin-process or MONGODB_URI");
-  const { child, ready } = await startHub(dataDir, db?.match ?? null);
+  const { child, ready } = await startBenchHub({
+    nodeName: "bench-hub",
+    dataDir,
+    nodeFlags: profiled("hub"),
+    mongo: db ? { uri: db.match, dbName: HUB_DB } : null,
+  });
   const cpu = cpuMeter({ node: child.pid, db: db?.child.pid });
   try {
     progress(`hub up at ${ready.url} on ${ready.database.kind}`);
@@ -338,7 +291,7 @@ async function main(): Promise<void> {
       ingestPerSec: Math.round((accepted / ingestMs) * 1000),
       lookupP50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
       lookupP99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
-      hubRssMB: await rssMB(child.pid),
+      hubRssMB: Math.round((await rssKB(child.pid)) / 1024),
       accepted,
       rejected,
       provinces: P,
