@@ -27,7 +27,9 @@ const OPEN: HubCaseDoc["state"][] = ["sent", "delivered", "acknowledged", "probl
 /**
  * While a filing or transfer is open it holds a key that a unique index allows once: one open
  * filing per practitioner per filing division, one open transfer per practitioner. Ending a filing
- * removes it. Notices hold none.
+ * removes it; so does a transfer's last step (issued by the receiver, or refused with a problem by
+ * the home province), since a transfer cannot be ended and would otherwise bar every later transfer
+ * of the person (moving on again, or asking again once the problem is cleared). Notices hold none.
  */
 function openKeyOf(
   kind: ExchangeKind,
@@ -222,6 +224,8 @@ export function createHubExchangeService(
               deliveredAt: next.deliveredAt,
               sourceRecord,
             },
+            // A refused transfer is over (see openKeyOf): the receiver may ask again.
+            ...(c.kind === "transfer" && ack.outcome === "problem" ? { $unset: { openKey: 1 } } : {}),
           },
           { session },
         );
@@ -258,7 +262,7 @@ export function createHubExchangeService(
       await tx(async (session) => {
         const res = await m.Cases.updateOne(
           { caseId, issued: null, state: "acknowledged" },
-          { $set: { issued, issuedAt: at } },
+          { $set: { issued, issuedAt: at }, $unset: { openKey: 1 } },
           { session },
         );
         if (res.matchedCount !== 1) throw errors.conflict("already_issued", "该转籍已报告换发");
@@ -312,16 +316,29 @@ export function createHubExchangeService(
 
     /**
      * Gives open filings and transfers held before openKey existed their key (once, at start), so
-     * the unique index refuses a second open case against them too. A pair that already broke the
+     * the unique index refuses a second open case against them too, and takes it from transfers that
+     * are over. A pair that already broke the
      * rule keeps its first case's key; the other is left as it is and logged by the caller.
      */
     async backfillOpenKeys(): Promise<number> {
       const rows = await m.Cases.find(
-        { openKey: { $exists: false }, kind: { $in: ["filing", "transfer"] }, state: { $in: OPEN } },
+        {
+          openKey: { $exists: false },
+          $or: [
+            { kind: "filing", state: { $in: OPEN } },
+            { kind: "transfer", state: { $in: ["sent", "delivered", "acknowledged"] }, issued: null },
+          ],
+        },
         { caseId: 1, kind: 1, idNumber: 1, fromProvince: 1, senderDivision: 1 },
       )
         .sort({ sentAt: 1 })
         .lean();
+      // Transfers that were over before their last step released the key (issued, or refused with
+      // a problem) release it now, so they stop barring the person's later transfers.
+      await m.Cases.updateMany(
+        { kind: "transfer", openKey: { $exists: true }, $or: [{ issued: { $ne: null } }, { state: "problem" }] },
+        { $unset: { openKey: 1 } },
+      );
       let skipped = 0;
       for (const c of rows) {
         try {

@@ -104,4 +104,21 @@ describe("cross-province exchange: the hub stops and starts between steps", () =
     // The other province's officer is named with the province's name, as the case page shows it.
     expect(history.at(-1)?.by).to.match(/（江苏省）$/);
   });
+
+  it("when a refused transfer still holds its open key from an earlier version, then the hub's start releases it and a new transfer of the person is taken", async () => {
+    const p = await aCertifiedPractitioner(jiangsu, { issuingDivision: "320100" });
+    const first = await beijing.exchange.transfer(bj, { lookupId: (await beijing.lookup(bj, p.idNumber)).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+    await jiangsu.pull();
+    await jiangsu.exchange.answer(js, first.caseId, { outcome: "problem", problem: { code: "identity_mismatch", note: "户籍信息不符" } });
+    await jiangsu.send();
+    // What a hub before this change left behind: the refused transfer kept the key.
+    const cases = running!.ctx.conn.collection("exchange_cases");
+    await cases.updateOne({ caseId: first.caseId, state: "problem" }, { $set: { openKey: `transfer:${p.idNumber}` } });
+
+    await stopHub();
+    await startHub();
+    expect(await running!.ctx.conn.collection("exchange_cases").findOne({ caseId: first.caseId })).to.not.have.property("openKey");
+    const again = await beijing.exchange.transfer(bj, { lookupId: (await beijing.lookup(bj, p.idNumber)).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+    expect(again.state).to.equal("sent");
+  });
 });

@@ -212,6 +212,17 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
     );
   });
 
+  it("when a transfer to 北京 was issued, then the person can later be transferred on (here back to 江苏), since the finished transfer no longer holds the practitioner's one open transfer", async () => {
+    const p = await aCertificateHolder(hub, jiangsu);
+    const caseId = await anAgreedTransfer(js, bj, p);
+    await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({}).expect(201);
+    await eventually(async () => (await hubPointer(p.idNumber))?.homeProvince === "110000" && (await hubPointer(p.idNumber))?.certificateStatus === "valid");
+
+    const back = await anAgreedTransfer(bj, js, p);
+    expect(back).to.not.equal(caseId);
+    expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "320000" });
+  });
+
   it("when the source certificate that came with the agreement does not verify, then 北京's issuance is refused and nothing is written", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
     const caseId = await anAgreedTransfer(js, bj, p);

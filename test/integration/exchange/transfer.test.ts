@@ -62,4 +62,37 @@ describe("cross-province exchange: transfer (转籍)", () => {
     expect(asked).to.not.include(p.idNumber);
     expect(await pointer(p.idNumber)).to.include({ homeProvince: "320000" });
   });
+
+  it("when a transfer was answered with a problem, then 北京 may ask again once it is cleared, and the new request reaches 江苏", async () => {
+    const p = await aCertifiedPractitioner(net.jiangsu, { name: "陈再申" });
+    const first = await net.beijing.exchange.transfer(bjOfficer, { lookupId: (await net.beijing.lookup(bjOfficer, p.idNumber)).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+    await net.jiangsu.pull();
+    await net.jiangsu.exchange.answer(jsOfficer, first.caseId, { outcome: "problem", problem: { code: "identity_mismatch", note: "户籍信息不符" } });
+    await net.jiangsu.send();
+
+    const again = await net.beijing.exchange.transfer(bjOfficer, { lookupId: (await net.beijing.lookup(bjOfficer, p.idNumber)).lookupId, practitioner: p, details: { reason: "户籍迁入北京市（已更正户籍信息）" } });
+    expect(again.state).to.equal("sent");
+    expect(again.caseId).to.not.equal(first.caseId);
+    await net.jiangsu.pull();
+    await net.jiangsu.exchange.answer(jsOfficer, again.caseId, { outcome: "acknowledged" });
+    await net.jiangsu.send();
+    await net.jiangsu.send();
+    expect(await pointer(p.idNumber)).to.include({ homeProvince: "110000" });
+  });
+
+  it("when a transfer is still waiting for 江苏's answer, then a second transfer of the same person is refused and nothing is written", async () => {
+    const p = await aCertifiedPractitioner(net.jiangsu, { name: "陈待复" });
+    await net.beijing.exchange.transfer(bjOfficer, { lookupId: (await net.beijing.lookup(bjOfficer, p.idNumber)).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+    const cases = async () => [
+      await net.hub.node.ctx.conn.collection("exchange_cases").countDocuments({ idNumber: p.idNumber }),
+      await net.beijing.conn.collection("exchange_local_cases").countDocuments({ idNumber: p.idNumber }),
+      await net.beijing.conn.collection("exchange_outgoing").countDocuments({ caseId: { $exists: true } }),
+    ];
+    const held = await cases();
+    const second = await net.beijing.exchange
+      .transfer(bjOfficer, { lookupId: (await net.beijing.lookup(bjOfficer, p.idNumber)).lookupId, practitioner: p, details: { reason: "再次申请" } })
+      .then(() => null, (err: { code?: string }) => err.code);
+    expect(second).to.equal("transfer_open");
+    expect(await cases()).to.deep.equal(held);
+  });
 });
