@@ -185,13 +185,12 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     });
     features.push(certificates.feature);
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
-    features.push(
-      createSharingFeature(ctx, {
-        audit,
-        access,
-        statusList: () => certificates.facade.signing.statusListDocument(),
-      }),
-    );
+    const sharing = createSharingFeature(ctx, {
+      audit,
+      access,
+      statusList: () => certificates.facade.signing.statusListDocument(),
+    });
+    features.push(sharing);
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.
     const exchangeFeature = createExchangeProvinceFeature(ctx, {
       access,
@@ -200,14 +199,27 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       // Agreeing to a transfer sends our signed certificate; the receiving province's issuance
       // notice then supersedes it (cancelled, reason 转籍).
       sourceCertificate: (actor, idNumber) => certificates.facade.lifecycle.signedCurrent(actor, idNumber),
-      onTransferIssued: (session, n) =>
-        certificates.facade.lifecycle.supersede(session, {
+      // A holder known only from the old register has no certificate here: the register entry the
+      // hub holds is cancelled instead, through the collection interface.
+      onTransferIssued: async (session, n) => {
+        const toProvinceName = divisionName(n.toProvince) ?? n.toProvince;
+        const superseded = await certificates.facade.lifecycle.supersede(session, {
           provinceCode: n.toProvince,
-          provinceName: divisionName(n.toProvince) ?? n.toProvince,
+          provinceName: toProvinceName,
           certificateNo: n.idNumber,
           serial: n.issued.serial,
           caseId: n.caseId,
-        }),
+        });
+        if (superseded.superseded) return superseded;
+        return sharing.legacyTransferIssued(session, {
+          caseId: n.caseId,
+          idNumber: n.idNumber,
+          toProvince: n.toProvince,
+          toProvinceName,
+          serial: n.issued.serial,
+          sourceRecord: n.sourceRecord,
+        });
+      },
     });
     exchange = exchangeFeature.exchange;
     features.push(exchangeFeature);

@@ -4,6 +4,7 @@
  * (certificates, sharing) and later to the hub. Certificate events are listed in certificates.ts.
  */
 import type { CertificateEvents } from "./certificates.js";
+import type { QualificationRecord } from "./hub.js";
 
 export interface DomainEvents extends CertificateEvents {
   "exam.passed": {
@@ -28,6 +29,15 @@ export interface DomainEvents extends CertificateEvents {
   "exam.results_published": {
     sessionId: string;
     publishedAt: string;
+  };
+  /**
+   * An entry of the province's old register, held only at the hub (the node has no certificate of
+   * the person), was cancelled because another province issued on a transfer (转籍): `record` is
+   * the entry's next version as published to the hub's collection interface.
+   */
+  "register.entry_cancelled": {
+    record: QualificationRecord;
+    caseId: string;
   };
 }
 export type DomainEventName = keyof DomainEvents;

@@ -1,6 +1,6 @@
 import type { ClientSession, Connection } from "mongoose";
 import { CaseReceipt, InboxPage, type CaseState, type IssuedBody } from "../contracts/exchange.js";
-import { LookupNoticesPage } from "../contracts/hub.js";
+import { LookupNoticesPage, type QualificationRecord } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
@@ -30,7 +30,14 @@ export interface TransportOptions {
    */
   onTransferIssued?: (
     session: ClientSession,
-    notice: { caseId: string; idNumber: string; toProvince: string; issued: IssuedBody },
+    notice: {
+      caseId: string;
+      idNumber: string;
+      toProvince: string;
+      issued: IssuedBody;
+      /** The hub's record of this province's certificate that went with the agreement (legacy holder), if any. */
+      sourceRecord: QualificationRecord | null;
+    },
   ) => Promise<{ afterCommit?: () => void } | void>;
 }
 
@@ -262,6 +269,7 @@ export function createExchangeTransport(options: TransportOptions) {
                 idNumber: c.idNumber,
                 toProvince: msg.fromProvince,
                 issued: msg.issued,
+                sourceRecord: msg.sourceRecord ?? (c.sourceRecord as QualificationRecord | null) ?? null,
               });
               if (done?.afterCommit) committed.push(done.afterCommit);
             }

@@ -57,6 +57,7 @@ const SUBJECT: { [K in DomainEventName]: (payload: DomainEvents[K]) => string } 
   "exam.results_published": (p) => `session:${p.sessionId}`,
   "certificate.issued": (p) => p.record.holder.idNumber,
   "certificate.status_changed": (p) => p.record.holder.idNumber,
+  "register.entry_cancelled": (p) => p.record.practitioner.idNumber,
 };
 
 /** Writes one event inside the caller's transaction `session`. */

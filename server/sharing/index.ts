@@ -41,6 +41,7 @@ export {
 } from "./signed-message.js";
 export { createPublisher, PUBLISHED_EVENTS, recordOf, type Publisher } from "./publisher.js";
 export { certificateRecord, certificateRecordVersion, passRecord, toUpdateTime } from "./record-mapper.js";
+export { createLegacyTransferOut, type LegacyTransferOut, type TransferIssuedNotice } from "./legacy-transfer.js";
 export { createLookupService, type LookupService } from "./lookup.service.js";
 export { createSharingFeature, type SharingFeature } from "./sharing.feature.js";
 export { createStatusListPusher, type StatusListPusher } from "./status-list-pusher.js";

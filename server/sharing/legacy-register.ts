@@ -15,6 +15,8 @@ export const REGISTER_COLUMNS = [
   "姓名", "身份证号", "从业资格类别", "证号", "发证机关", "发证机关代码", "初领日期", "发证日期", "有效期起", "有效期至", "状态",
 ] as const;
 export const REGISTER_MAX_ROWS = 20_000;
+/** Record ids of register entries: `legacy:<证号>` (a transfer cancels them by id, legacy-transfer.ts). */
+export const LEGACY_RECORD_PREFIX = "legacy:";
 
 export interface RegisterRow {
   line: number;
@@ -165,7 +167,7 @@ export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; 
       continue;
     }
     const record = QualificationRecord.safeParse({
-      recordId: `legacy:${certificateNumber}`, recordType: "certificate", sourceProvince: ctx.provinceCode, operation: "add",
+      recordId: `${LEGACY_RECORD_PREFIX}${certificateNumber}`, recordType: "certificate", sourceProvince: ctx.provinceCode, operation: "add",
       state: status === "valid" ? "valid" : "invalid",
       // From the row, not the clock: a re-published register must be byte-identical to be a `duplicate`.
       updateTime: `${issued.replaceAll("-", "")}000000`, version: 1,

@@ -9,7 +9,12 @@ import { sharingModels } from "./outbound.model.js";
 import { certificateRecord, passRecord } from "./record-mapper.js";
 
 /** The domain events the hub is told of, each as a collection-interface record. */
-export const PUBLISHED_EVENTS = ["exam.passed", "certificate.issued", "certificate.status_changed"] as const satisfies readonly DomainEventName[];
+export const PUBLISHED_EVENTS = [
+  "exam.passed",
+  "certificate.issued",
+  "certificate.status_changed",
+  "register.entry_cancelled",
+] as const satisfies readonly DomainEventName[];
 
 /** The collection record of an outbox entry, or why there is none. */
 export function recordOf(entry: Pick<OutboxEntry, "name" | "payload">): QualificationRecord {
@@ -19,6 +24,8 @@ export function recordOf(entry: Pick<OutboxEntry, "name" | "payload">): Qualific
     case "certificate.issued":
     case "certificate.status_changed":
       return certificateRecord(entry.payload as DomainEvents["certificate.issued"]);
+    case "register.entry_cancelled":
+      return (entry.payload as DomainEvents["register.entry_cancelled"]).record;
     default:
       throw new Error(`event ${entry.name} is not published to the hub`);
   }

@@ -5,17 +5,29 @@ import { createMessageLog } from "./message-log.js";
 import { createNodeClient, type NodeClient } from "./node-client.js";
 import { loadOrCreateNodeKey } from "./node-key.js";
 import { createLegacyImportService } from "./legacy-import.service.js";
+import { createLegacyTransferOut, type TransferIssuedNotice } from "./legacy-transfer.js";
 import { createLookupService, type LookupAuditPort } from "./lookup.service.js";
 import { createPublisher, PUBLISHED_EVENTS, type Publisher, type PublisherOptions } from "./publisher.js";
 import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
 import { sharingRouter } from "./sharing.routes.js";
 import { createStatusListPusher, type StatusListPusher } from "./status-list-pusher.js";
 import type { SignedDocument } from "../contracts/certificates.js";
+import type { AuditRecordInput } from "../audit/index.js";
+import type { ClientSession } from "mongoose";
 
 export interface SharingFeature extends Feature {
   key: NodeKey;
   publisher: Publisher;
   statusLists: StatusListPusher | null;
+  /**
+   * A transfer this province agreed to was issued elsewhere: cancels the holder's legacy register
+   * entry at the hub when the node held no certificate of them (inside the caller's transaction;
+   * `afterCommit` wakes the publisher). `cancelled` is false when the notice names no such entry.
+   */
+  legacyTransferIssued(
+    session: ClientSession,
+    notice: TransferIssuedNotice,
+  ): Promise<{ cancelled: boolean; afterCommit: () => void }>;
 }
 
 /**
@@ -26,7 +38,9 @@ export interface SharingFeature extends Feature {
 export function createSharingFeature(
   ctx: FeatureContext,
   options: {
-    audit: LookupAuditPort;
+    audit: LookupAuditPort & {
+      append(session: ClientSession, input: AuditRecordInput): Promise<unknown>;
+    };
     access: Access;
     /** This node's signed certificate status list (from the certificates feature), which the hub serves. */
     statusList?: () => Promise<SignedDocument>;
@@ -54,6 +68,8 @@ export function createSharingFeature(
   const lookups = createLookupService({ client: () => client, audit: options.audit, logger });
   const legacy = createLegacyImportService({ provinceCode: config.provinceCode ?? "", client: () => client, audit: options.audit, logger });
 
+  const legacyTransfers = createLegacyTransferOut({ conn, provinceCode: config.provinceCode ?? "", audit: options.audit });
+
   const router = strictRouter();
   router.get("/sharing/identity", (_req, res) => {
     res.json({ keyId: key.keyId, publicKey: key.publicKeyX, alg: "ed25519", provinceCode: config.provinceCode });
@@ -65,6 +81,10 @@ export function createSharingFeature(
     key,
     publisher,
     statusLists: pusher,
+    legacyTransferIssued: async (session, notice) => ({
+      cancelled: await legacyTransfers.cancel(session, notice),
+      afterCommit: () => publisher.kick(),
+    }),
     start: () => {
       publisher.start();
       pusher?.start();

@@ -3,8 +3,8 @@ import type { CertificateRecord } from "../../../server/contracts/certificates.j
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LookupAnswer } from "../../../server/contracts/hub.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { aNewIdNumber, aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
-import { aCertificateHolder, anAgreedTransfer, eventually } from "./transfers.js";
+import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+import { aCertificateHolder, aLegacyRegisterHolder, anAgreedTransfer, eventually } from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
@@ -134,27 +134,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
 
   it("when 江苏 agrees to the transfer of a holder from its legacy register (no signed certificate at its node), then 北京 issues from the hub's record once the officer gives the holder's licence facts, and the pointer and provenance say so", async () => {
     // 江苏 joined the hub with its old register: the hub holds the record, 江苏's node no certificate.
-    const idNumber = aNewIdNumber("320102");
-    const register = [
-      "姓名,身份证号,从业资格类别,证号,发证机关,发证机关代码,初领日期,发证日期,有效期起,有效期至,状态",
-      [
-        "李历史",
-        idNumber,
-        "02001",
-        idNumber,
-        "南京市道路运输管理机构",
-        "320100",
-        "2015-03-01",
-        "2021-03-01",
-        "2021-03-01",
-        "2030-02-28",
-        "有效",
-      ].join(","),
-    ].join("\r\n");
-    await js.agent
-      .post("/api/sharing/legacy-register/publish")
-      .send({ fileName: "register.csv", dataBase64: Buffer.from(register, "utf8").toString("base64") })
-      .expect(200);
+    const { idNumber } = await aLegacyRegisterHolder(js);
     const p = { idNumber, name: "李历史" };
     expect(await certificateAt(jiangsu, idNumber)).to.equal(null);
     const caseId = await anAgreedTransfer(js, bj, p);
@@ -216,11 +196,58 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
     const p = await aCertificateHolder(hub, jiangsu);
     const caseId = await anAgreedTransfer(js, bj, p);
     await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({}).expect(201);
-    await eventually(async () => (await hubPointer(p.idNumber))?.homeProvince === "110000" && (await hubPointer(p.idNumber))?.certificateStatus === "valid");
+    await eventually(
+      async () =>
+        (await hubPointer(p.idNumber))?.homeProvince === "110000" &&
+        (await hubPointer(p.idNumber))?.certificateStatus === "valid",
+    );
 
     const back = await anAgreedTransfer(bj, js, p);
     expect(back).to.not.equal(caseId);
     expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "320000" });
+  });
+
+  it("when 北京 issues on the transfer of a legacy register holder, then 江苏 cancels its register entry at the hub once, through the collection interface, and the pointer stays with 北京's valid certificate", async () => {
+    const { idNumber, name } = await aLegacyRegisterHolder(js, { name: "王旧档" });
+    const p = { idNumber, name };
+    const caseId = await anAgreedTransfer(js, bj, p);
+    const holder = { addressDivisionCode: "110105", licenceClass: "A2", licenceFirstIssuedOn: "2012-05-01" };
+    await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({ holder }).expect(201);
+    const entry = () =>
+      hub.node.ctx.conn
+        .collection("hub_records")
+        .findOne({ sourceProvince: "320000", recordId: `legacy:${p.idNumber}` });
+    // 江苏's register entry, published valid, is now cancelled (转籍) by 江苏 itself: a new version.
+    const cancelled = await eventually(async () => {
+      const doc = await entry();
+      return doc?.record?.state === "invalid" ? doc : null;
+    });
+    expect(cancelled.version).to.equal(2);
+    expect(cancelled.record).to.deep.include({ operation: "update", state: "invalid" });
+    expect(cancelled.record.certificate).to.include({ certificateNumber: p.idNumber, status: "cancelled" });
+    // Exactly once: the entry's two versions and the one move of the pointer are all the hub changed.
+    await eventually(async () => (await hubPointer(p.idNumber))?.certificateStatus === "valid");
+    expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "110000", certificateStatus: "valid" });
+    const changes = hub.node.ctx.conn.collection("hub_changes");
+    expect(await changes.countDocuments({ recordId: `legacy:${p.idNumber}` })).to.equal(2);
+    expect(await changes.countDocuments({ recordId: `transfer:${caseId}` })).to.equal(1);
+    // 江苏 wrote it once, audited, and has no certificate of the person to cancel.
+    expect(
+      await jiangsu.ctx.conn
+        .collection("outbox")
+        .countDocuments({ name: "register.entry_cancelled", subject: p.idNumber }),
+    ).to.equal(1);
+    const audited = await jiangsu.ctx.conn
+      .collection("audit_log")
+      .find({ action: "hub.legacy_register_entry_cancelled", "target.id": `legacy:${p.idNumber}` })
+      .toArray();
+    expect(audited).to.have.length(1);
+    expect(audited[0]?.details).to.include({ caseId, toProvince: "110000", version: 2 });
+    expect(await certificateAt(jiangsu, p.idNumber)).to.equal(null);
+    // A register re-published later does not bring the entry back (version 1 is stale now).
+    const again = await aLegacyRegisterHolder(js, p);
+    expect(again.published).to.include({ accepted: 0, stale: 1 });
+    expect((await entry())?.record).to.include({ state: "invalid" });
   });
 
   it("when the source certificate that came with the agreement does not verify, then 北京's issuance is refused and nothing is written", async () => {

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
-import type { LookupAnswer } from "../../../server/contracts/hub.js";
+import type { LegacyPublishDto, LookupAnswer } from "../../../server/contracts/hub.js";
 import type { AuthedAgent } from "../../helpers/auth.js";
 import { aPass } from "../certificates/support.js";
-import { anOutboxEvent, type aProvinceOfHub, type TestHub } from "../hub/support.js";
+import { aNewIdNumber, anOutboxEvent, type aProvinceOfHub, type TestHub } from "../hub/support.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
@@ -41,4 +41,24 @@ export async function anAgreedTransfer(home: AuthedAgent, to: AuthedAgent, p: { 
   await home.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" }).expect(200);
   await eventually(async () => ((await to.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto).state === "acknowledged");
   return caseId;
+}
+
+/**
+ * A holder from `home`'s old register (南京, 02001, valid to 2030-02-28), published to the hub by
+ * `home`'s officer through the legacy register route: the hub holds the record, the node no
+ * certificate. With `idNumber`, the same row is published again. Resolves with the publish result.
+ */
+export async function aLegacyRegisterHolder(
+  home: AuthedAgent,
+  { name = "李历史", idNumber = aNewIdNumber("320102") }: { name?: string; idNumber?: string } = {},
+): Promise<{ idNumber: string; name: string; published: LegacyPublishDto }> {
+  const register = [
+    "姓名,身份证号,从业资格类别,证号,发证机关,发证机关代码,初领日期,发证日期,有效期起,有效期至,状态",
+    [name, idNumber, "02001", idNumber, "南京市道路运输管理机构", "320100", "2015-03-01", "2021-03-01", "2021-03-01", "2030-02-28", "有效"].join(","),
+  ].join("\r\n");
+  const res = await home.agent
+    .post("/api/sharing/legacy-register/publish")
+    .send({ fileName: "register.csv", dataBase64: Buffer.from(register, "utf8").toString("base64") })
+    .expect(200);
+  return { idNumber, name, published: res.body as LegacyPublishDto };
 }
