@@ -98,6 +98,38 @@ describe("question import in pieces (issue 15): a piece boundary anywhere change
     expect(parsed.fileErrors).to.deep.equal(["第 2 行：引号未闭合"]);
   });
 
+  it("when a control character sits on line 5 of a CR-only, CRLF or mixed file, then the refusal names line 5 whatever the piece size", () => {
+    const lines = [
+      "::L-1::出车前检查轮胎。{T}",
+      "",
+      "::L-2::连续驾驶四小时应休息。{T}",
+      "",
+      "::L-3::\u0001控制字符。{F}",
+      "",
+    ];
+    for (const [ends, name] of [
+      [["\r"], "CR-only"],
+      [["\r\n"], "CRLF"],
+      [["\r", "\r\n", "\n", "\r\n", "\r"], "mixed"],
+    ] as const) {
+      const text = lines.map((l, i) => l + (ends[i % ends.length] ?? "\n")).join("");
+      for (const encoding of ["utf-8", "utf-16le with BOM"]) {
+        const bytes = ENCODINGS[encoding]?.(text) ?? Buffer.from(text);
+        for (const chunkBytes of [1, 2, 3, 5, 64 * 1024]) {
+          const parsed = summary("x.gift", bytes, chunkBytes);
+          expect(parsed.fileErrors, `${name} ${encoding} ${chunkBytes}`).to.deep.equal([
+            "文件含控制字符（第 5 行），不是文本文件或编码无法识别",
+          ]);
+        }
+      }
+      // roadcert JSON is decoded whole: the same count there.
+      const json = `{\r"format": "roadcert-questions/1",${ends[0] ?? "\n"}"title": "t",\r\n"questions": [],\n"x": "\u0001"}`;
+      expect(parseImportFile({ name: "x.json", content: Buffer.from(json) }).fileErrors, name).to.deep.equal([
+        "文件含控制字符（第 5 行），不是文本文件或编码无法识别",
+      ]);
+    }
+  });
+
   it("when lines arrive split anywhere, then CRLF, CR and LF each end one line", () => {
     const text = "甲\r\n乙\r丙\n\n丁\r\n";
     const expected = ["甲", "乙", "丙", "", "丁", ""];
