@@ -45,6 +45,36 @@ interface MongoLikeError {
   keyValue?: unknown;
   keyPattern?: unknown;
   name?: unknown;
+  writeErrors?: unknown;
+}
+
+/**
+ * The fields of the unique index a duplicate-key refusal (E11000) names, or null when `err` is no
+ * such refusal. A single write carries `keyPattern`; an insertMany or bulkWrite refusal
+ * (MongoBulkWriteError) does not: the driver copies only code, errmsg and the operation into each
+ * write error, so every bulk duplicate read as one on no named field. There the index comes from the
+ * server's message (`… index: idNumber_1 dup key: …`), whose default name lists each field and its
+ * direction.
+ */
+export function duplicateKeyFields(err: unknown): string[] | null {
+  const e = (err ?? {}) as MongoLikeError & { errmsg?: unknown; message?: unknown };
+  if (e.code !== 11000) return null;
+  if (e.keyPattern && typeof e.keyPattern === "object") return Object.keys(e.keyPattern);
+  const writeErrors = Array.isArray(e.writeErrors) ? (e.writeErrors as unknown[]) : [];
+  const messages = [
+    e.errmsg,
+    e.message,
+    ...writeErrors.map((w) => {
+      const entry = (w ?? {}) as { errmsg?: unknown; err?: { errmsg?: unknown } };
+      return entry.errmsg ?? entry.err?.errmsg;
+    }),
+  ];
+  const fields = messages.flatMap((m) => {
+    const name = typeof m === "string" ? / index: (\S+) dup key/.exec(m)?.[1] : undefined;
+    // `a_1_b_-1` → a, b (a field may hold underscores: only a direction token ends it).
+    return name ? name.split(/_(?:-?1|hashed|text|2d|2dsphere)(?:_|$)/).filter(Boolean) : [];
+  });
+  return [...new Set(fields)];
 }
 
 /**
@@ -56,10 +86,8 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return validationError(err);
   const e = (err ?? {}) as MongoLikeError;
-  if (e.code === 11000) {
-    const fields = e.keyPattern && typeof e.keyPattern === "object" ? Object.keys(e.keyPattern) : [];
-    return new AppError("duplicate", 409, "记录已存在", { fields });
-  }
+  const fields = duplicateKeyFields(err);
+  if (fields) return new AppError("duplicate", 409, "记录已存在", { fields });
   if (e.name === "CastError") return new AppError("invalid_id", 400, "标识格式不正确");
   if (e.name === "ValidationError") return new AppError("validation_failed", 400, "输入数据不合法");
   return new AppError("internal_error", 500, "服务器内部错误", undefined, { cause: err });

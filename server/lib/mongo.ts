@@ -6,6 +6,7 @@ import mongoose, {
   type Schema,
   type UpdateQuery,
 } from "mongoose";
+import { duplicateKeyFields } from "./errors.js";
 
 /**
  * Opens this node's own mongoose connection. Models are registered per connection (never on the
@@ -75,7 +76,6 @@ export function retryTransaction(message: string): Error {
  * one is named: a racing insert or upsert that lost, which callers answer or retry.
  */
 export function isDuplicateKey(err: unknown, field?: string): boolean {
-  const e = err as { code?: unknown; keyPattern?: unknown } | null | undefined;
-  if (e?.code !== 11000) return false;
-  return !field || (typeof e.keyPattern === "object" && e.keyPattern !== null && field in e.keyPattern);
+  const fields = duplicateKeyFields(err);
+  return fields !== null && (!field || fields.includes(field));
 }

@@ -113,27 +113,13 @@ export function createRegistrationImport(d: {
       const run = () =>
         d.audit.transaction(async (session) => {
           const now = d.now();
-          const stored = (await Imports.findOneAndUpdate(
-            { _id: importId, importedBy: actor.id, status: "previewed", expiresAt: { $gt: now } },
-            {
-              $set: {
-                status: "confirmed",
-                confirmedAt: now,
-                expiresAt: new Date(now.getTime() + CONFIRMED_TTL_MS),
-              },
-            },
-            { session, returnDocument: "before" },
-          ).lean()) as StoredImport | null;
-          if (!stored) {
-            const known = await Imports.findOne(
-              { _id: importId, importedBy: actor.id },
-              { status: 1 },
-              { session },
-            ).lean();
-            if (known?.status === "confirmed")
-              throw errors.conflict("import_already_confirmed", "该批报名已经导入，不会重复写入");
+          const stored = (await Imports.findOne({ _id: importId, importedBy: actor.id }, null, {
+            session,
+          }).lean()) as StoredImport | null;
+          if (stored?.status === "confirmed")
+            throw errors.conflict("import_already_confirmed", "该批报名已经导入，不会重复写入");
+          if (!stored || stored.expiresAt <= now)
             throw errors.notFound("导入批次（或已过期，请重新上传）", "import_not_found");
-          }
           const checked = await check(actor, rowsOf(stored), session);
           const refused = checked.filter((c) => !c.candidate).length;
           if (refused > 0)
@@ -142,6 +128,24 @@ export function createRegistrationImport(d: {
               `有 ${refused} 行不能登记，本批考生一个也未写入，请修改文件后重新上传`,
               toDto(stored, checked),
             );
+          // The import's one write, before the candidates': a concurrent confirmation of the same
+          // import conflicts on it and, retried, finds it confirmed. insertMany below writes every
+          // checked row or throws (and the transaction writes nothing), so the count is exact.
+          const marked = await Imports.updateOne(
+            { _id: stored._id, status: "previewed" },
+            {
+              $set: {
+                status: "confirmed",
+                confirmedAt: now,
+                expiresAt: new Date(now.getTime() + CONFIRMED_TTL_MS),
+                rows: [],
+                registered: checked.length,
+              },
+            },
+            { session },
+          );
+          if (marked.matchedCount !== 1)
+            throw errors.conflict("import_already_confirmed", "该批报名已经导入，不会重复写入");
           const written = await d.Candidates.insertMany(
             checked.map((c) => ({
               ...c.candidate,
@@ -149,11 +153,6 @@ export function createRegistrationImport(d: {
               photoId: null,
               registeredBy: actor.id,
             })),
-            { session },
-          );
-          await Imports.updateOne(
-            { _id: stored._id },
-            { $set: { rows: [], registered: written.length } },
             { session },
           );
           await d.audit.append(session, {
