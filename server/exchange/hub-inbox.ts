@@ -1,11 +1,9 @@
-import { randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { ClientSession, Connection } from "mongoose";
 import type { InboxMessage, InboxPage } from "../contracts/exchange.js";
+import { createCommitNumbering, unnumberedSeq } from "../lib/commit-numbering.js";
 import type { HubCaseDoc, HubExchangeModels } from "./hub-exchange.models.js";
-
-/** Messages numbered per transaction when a province pulls. */
-const NUMBER_BATCH = 500;
 
 /** A case as read without its body where only the new-case message needs the body. */
 export type CaseView = Omit<HubCaseDoc, "body"> & { body?: unknown };
@@ -18,43 +16,22 @@ export type CaseView = Omit<HubCaseDoc, "body"> & { body?: unknown };
 export function createHubInbox(conn: Connection, m: HubExchangeModels, now: () => Date) {
   /**
    * Gives the committed, not yet numbered messages of `to` their inbox numbers, in the order they
-   * were held, in one transaction with one counter step. Numbering happens here, when the province
-   * pulls, not when a message is held: a message is numbered only once committed, so a later
-   * number can never commit before an earlier one and a pull never passes over a message; and the
-   * transactions that hold messages (every filing, answer, ending) no longer all write the
-   * receiving province's one counter document, which made concurrent filings to one province
-   * conflict and retry one after another. Concurrent numbering (a second hub instance) conflicts
-   * on the counter and re-reads.
+   * were held (createCommitNumbering). Numbering happens when the province pulls, not when a
+   * message is held: a later number can never commit before an earlier one, so a pull never passes
+   * over a message; and the transactions that hold messages (every filing, answer, ending) do not
+   * all write the receiving province's one counter document, which made concurrent filings to one
+   * province conflict and retry one after another.
    */
-  async function numberPending(to: string): Promise<void> {
-    // Most pulls find nothing to number: one indexed read spares them a transaction. A message
-    // committed after it is numbered by the next read (its arrival wakes a waiting pull).
-    if (!(await m.Inbox.exists({ to, seq: { $lt: 0 } }))) return;
-    for (let more = true; more;) {
-      more = await conn.transaction(async (session) => {
-        const pending = await m.Inbox.find({ to, seq: { $lt: 0 } }, { _id: 1 })
-          .sort({ at: 1, _id: 1 })
-          .limit(NUMBER_BATCH)
-          .session(session)
-          .lean();
-        if (pending.length === 0) return false;
-        const c = await m.Counters.findOneAndUpdate(
-          { _id: `inbox:${to}` },
-          { $inc: { value: pending.length } },
-          { upsert: true, returnDocument: "after", session },
-        ).lean();
-        if (!c) throw new Error("inbox counter missing");
-        const first = c.value - pending.length + 1;
-        await m.Inbox.bulkWrite(
-          pending.map((p, i) => ({
-            updateOne: { filter: { _id: p._id, seq: { $lt: 0 } }, update: { $set: { seq: first + i } } },
-          })),
-          { session },
-        );
-        return pending.length === NUMBER_BATCH;
-      });
-    }
-  }
+  const numberPending = (to: string): Promise<void> =>
+    createCommitNumbering({
+      conn,
+      model: m.Inbox,
+      counters: m.Counters,
+      counterId: `inbox:${to}`,
+      pending: { to, seq: { $lt: 0 } },
+      order: { at: 1, _id: 1 },
+      numbered: (seq) => ({ $set: { seq } }),
+    })();
 
   /**
    * Pull on notification: a province's inbox request may wait (long poll) for its next message
@@ -119,7 +96,7 @@ export function createHubInbox(conn: Connection, m: HubExchangeModels, now: () =
     heldFor.get(session)?.add(to);
     // Not numbered yet (negative, unique, never read by a pull): numberPending numbers it once committed.
     return {
-      seq: -randomInt(1, 2 ** 47),
+      seq: unnumberedSeq(),
       messageId: message.messageId,
       to,
       type,

@@ -8,6 +8,7 @@ import type {
   LookupReason,
   PractitionerView,
 } from "../contracts/hub.js";
+import { createCommitNumbering, unnumberedSeq } from "../lib/commit-numbering.js";
 import { hubModels, type PointerDoc } from "./hub.models.js";
 
 /**
@@ -59,15 +60,20 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
   const m = hubModels(conn);
   const now = deps.now ?? (() => new Date());
 
-  async function nextLookupSeq(): Promise<number> {
-    const c = await m.Counters.findOneAndUpdate(
-      { _id: "lookups" },
-      { $inc: { value: 1 } },
-      { upsert: true, returnDocument: "after" },
-    ).lean();
-    if (!c) throw new Error("lookup counter missing");
-    return c.value;
-  }
+  /**
+   * Numbers the committed lookups before any read by sequence. A number taken before the insert
+   * committed let a later lookup commit first: the home province pulled past it and never saw the
+   * earlier one (two hub instances, or two requests in one, issue 12).
+   */
+  const numberCommitted = createCommitNumbering({
+    conn,
+    model: m.Lookups,
+    counters: m.Counters,
+    counterId: "lookups",
+    pending: { unnumbered: true },
+    order: { at: 1, _id: 1 },
+    numbered: (seq) => ({ $set: { seq }, $unset: { unnumbered: 1 } }),
+  });
 
   async function find(query: LookupBody["query"]): Promise<PointerDoc[]> {
     switch (query.by) {
@@ -88,14 +94,14 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
 
   return {
     async lookup(body: LookupBody, requestingProvince: string): Promise<LookupAnswer> {
-      // The read and the log's sequence number do not depend on each other: both round trips run
-      // at once (a failed read leaves a gap in the sequence, which a cursor passes over).
-      const [found, seq] = await Promise.all([find(body.query), nextLookupSeq()]);
+      const found = await find(body.query);
       const lookupId = randomUUID();
-      // Logged before the answer leaves: a lookup that cannot be logged is not answered.
+      // Logged before the answer leaves: a lookup that cannot be logged is not answered. Numbered
+      // for the home province's cursor only once committed (numberCommitted, before each read).
       await m.Lookups.create({
         lookupId,
-        seq,
+        seq: unnumberedSeq(),
+        unnumbered: true,
         at: now(),
         requestingProvince,
         officerId: body.officerId,
@@ -139,6 +145,7 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
 
     /** Lookups made of `province`'s own practitioners (by anyone), after the cursor. */
     async lookupNotices(province: string, after: number, limit: number): Promise<LookupNoticesPage> {
+      await numberCommitted();
       const rows = await m.Lookups.find({ "matches.homeProvince": province, seq: { $gt: after } })
         .sort({ seq: 1 })
         .limit(limit + 1)
@@ -165,6 +172,7 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
     },
 
     async recentLookups(limit: number) {
+      await numberCommitted();
       return m.Lookups.find({}, { _id: 0 }).sort({ seq: -1 }).limit(limit).lean();
     },
   };

@@ -81,7 +81,12 @@ rejectionSchema.index({ sourceProvince: 1, at: -1 });
 const lookupSchema = new Schema(
   {
     lookupId: { type: String, required: true, unique: true },
+    /**
+     * The home province's cursor into the log. Given after the lookup committed (a negative
+     * placeholder until then, with `unnumbered` set): see createCommitNumbering.
+     */
     seq: { type: Number, required: true, unique: true },
+    unnumbered: { type: Boolean },
     at: { type: Date, required: true },
     requestingProvince: { type: String, required: true },
     officerId: { type: String, required: true },
@@ -93,6 +98,8 @@ const lookupSchema = new Schema(
   { minimize: false, versionKey: false },
 );
 lookupSchema.index({ "matches.homeProvince": 1, seq: 1 });
+// Only the few lookups not numbered yet carry the flag: the check before every read is one index probe.
+lookupSchema.index({ unnumbered: 1 }, { sparse: true });
 
 export type HubRecordDoc = InferSchemaType<typeof recordSchema>;
 export type PointerDoc = InferSchemaType<typeof pointerSchema>;

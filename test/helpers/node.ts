@@ -11,6 +11,8 @@ export interface TestNodeOptions {
   monitorCommands?: boolean;
   /** Another instance of a running node: the same database (`node.dbName`) instead of a fresh one. */
   shareDatabase?: string;
+  /** Reach the test database through this URI instead (e.g. a holding proxy, helpers/holding-proxy.ts). */
+  mongoUri?: string;
 }
 
 /**
@@ -30,7 +32,8 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Runn
   });
   const dbName = options.shareDatabase ?? uniqueDbName(options.role === "hub" ? "hub" : "prov");
   const logger = createLogger({ level: config.log.level, name: config.nodeName });
-  const mongoUri = options.monitorCommands ? withUriOption(db.uri, "monitorCommands", "true") : db.uri;
+  const base = options.mongoUri ?? db.uri;
+  const mongoUri = options.monitorCommands ? withUriOption(base, "monitorCommands", "true") : base;
   const node = await startNode(config, { mongoUri, dbName, logger });
   return {
     ...node,

@@ -54,7 +54,7 @@ describe("cross-province exchange: the hub stops and starts between steps", () =
     const node = await startHub();
     const identity = (await (await fetch(`${node.url}/api/hub/v1/identity`)).json()) as HubIdentityDto;
     const peer = { name: "hub", url: node.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };
-    hub = { node: node as TestHub["node"], identity, peer, registry: createRegistryService(node.ctx.conn) };
+    hub = { node: node as TestHub["node"], identity, peer, keyDir, registry: createRegistryService(node.ctx.conn) };
     jiangsu = await aProvince(hub, "320000", jsDb.conn);
     beijing = await aProvince(hub, "110000", bjDb.conn);
   });

@@ -17,17 +17,20 @@ import {
   type PeerNode,
 } from "../../../server/sharing/index.js";
 import { certificateKeysOf } from "../../../scripts/demo-hub-registration.js";
-import { startTestNode } from "../../helpers/node.js";
+import { startTestNode, type TestNodeOptions } from "../../helpers/node.js";
 
 export type TestHub = Awaited<ReturnType<typeof startTestHub>>;
 
 /** A hub node in-process with its own database and a throwaway key directory. */
-export async function startTestHub(env: Record<string, string> = {}, options: { monitorCommands?: boolean } = {}) {
+export async function startTestHub(
+  env: Record<string, string> = {},
+  options: Pick<TestNodeOptions, "monitorCommands" | "shareDatabase" | "mongoUri"> = {},
+) {
   const keyDir = mkdtempSync(path.join(tmpdir(), "roadcert-hubkey-"));
   const node = await startTestNode({ role: "hub", env: { NODE_KEY_DIR: keyDir, ...env }, ...options });
   const identity = (await (await fetch(`${node.url}/api/hub/v1/identity`)).json()) as HubIdentityDto;
   const peer: PeerNode = { name: "hub", url: node.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };
-  return { node, identity, peer, registry: createRegistryService(node.ctx.conn) };
+  return { node, identity, peer, keyDir: env.NODE_KEY_DIR ?? keyDir, registry: createRegistryService(node.ctx.conn) };
 }
 
 /** Registers a province at the hub (as the operator would) and gives it a signing client. */
