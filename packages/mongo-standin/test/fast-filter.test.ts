@@ -64,6 +64,17 @@ function filters(): Document[] {
       out.push({ a: { [op]: v } }, { "answers.0.seq": { [op]: v } });
     out.push({ a: { $gte: v, $lt: 8 } });
   }
+  // $in lists (hashed once by the fast path), alone, mixed with ranges, and under $or/$and.
+  const lists: unknown[][] = [[], [1], [0, "1", true], [null], [null, 7], [DAY, "a"], [LATER, 1.5, false], operands];
+  for (const list of lists) {
+    out.push({ a: { $in: list } }, { "s.a": { $in: list } }, { "answers.0.seq": { $in: list } }, { a: { $in: list, $lt: 7 } });
+    out.push({ $or: [{ a: { $in: list } }, { "s.a": { $in: list } }] }, { $and: [{ a: { $in: list } }, { b: "x" }] });
+  }
+  out.push(
+    { $or: [{ b: "x", a: { $in: [1, 7] } }, { b: "y", "s.a": 1 }] },
+    { $or: [{ a: null }, { "answers.0.seq": { $gte: 2 } }], b: { $in: ["x", "y"] } },
+    { $and: [{ $or: [{ a: 1 }, { a: "a" }] }, { $or: [{ b: "x" }, { b: "y" }] }] },
+  );
   out.push(
     { _id: "a3", a: 7, b: "x", "answers.0.seq": { $lt: 9 } },
     { status: "in_progress", pausedAt: null, deadline: { $gte: DAY }, "answers.1.seq": { $lt: 3 } },
@@ -88,7 +99,7 @@ describe("mongo-standin: filters answered without the engine", () => {
     skipOnRealMongo(this, "this compares the stand-in's two ways of testing a filter");
   });
 
-  it("when plain field filters are tested on every kind of stored value, then each answer is the engine's", () => {
+  it("when plain field, $in, $or and $and filters are tested on every kind of stored value, then each answer is the engine's", () => {
     const docs = documents();
     let compared = 0;
     let matched = 0;
@@ -141,12 +152,40 @@ describe("mongo-standin: filters answered without the engine", () => {
     expect(built).to.equal(1);
   });
 
-  it("when a filter has operators beyond equality and ranges, or a sub-document value, then it is left to the engine", () => {
+  it("when a batch read's $or of $in lists is compiled, then no engine query is built and each list is hashed once", () => {
+    let built = 0;
+    const ids = Array.from({ length: 500 }, (_, i) => `rec-${i}`);
+    const people = Array.from({ length: 500 }, (_, i) => `3201021980010${String(i).padStart(5, "0")}`);
+    const read = fastPredicate(
+      { $or: [{ sourceProvince: "320000", recordId: { $in: ids } }, { idNumber: { $in: people } }] },
+      () => {
+        built += 1;
+        return () => true;
+      },
+    );
+    expect(read).to.not.equal(null);
+    expect(read?.({ sourceProvince: "320000", recordId: "rec-499", idNumber: "x" })).to.equal(true);
+    expect(read?.({ sourceProvince: "110000", recordId: "rec-1", idNumber: people[3] ?? "" })).to.equal(true);
+    expect(read?.({ sourceProvince: "110000", recordId: "rec-1", idNumber: "x" })).to.equal(false);
+    expect(read?.({ sourceProvince: "320000", recordId: "rec-500" })).to.equal(false);
+    expect(built).to.equal(0);
+    // An array where a scalar was expected is the engine's to decide.
+    expect(read?.({ sourceProvince: "320000", recordId: ["rec-1"], idNumber: "x" })).to.equal(true);
+    expect(built).to.equal(1);
+  });
+
+  it("when a filter has operators beyond equality, $in and ranges, or a sub-document value, then it is left to the engine", () => {
     const engine = () => () => true;
     for (const filter of [
-      { a: { $in: [1] } },
+      { a: { $in: [OID] } },
+      { a: { $in: [/a/] } },
+      { a: { $in: [[1]] } },
+      { a: { $in: 1 } },
+      { a: { $nin: [1] } },
+      { $or: [] },
+      { $or: [{ a: { $ne: 1 } }] },
+      { $nor: [{ a: 1 }] },
       { a: { $ne: 1 } },
-      { $or: [{ a: 1 }] },
       { a: { c: 1 } },
       { a: [1] },
       { a: OID },
