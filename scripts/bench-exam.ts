@@ -28,9 +28,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { AuthUser } from "../server/contracts/auth.js";
 import type { CandidateAttemptDto } from "../server/contracts/exams.js";
-import type { SeatAssignmentDto } from "../server/contracts/scheduling.js";
 import { connectMongo } from "../server/lib/mongo.js";
 import {
   capacityFields,
@@ -40,11 +38,13 @@ import {
   type CapacityOptions,
   type CapacityResult,
 } from "./bench/exam-capacity.js";
-import { createFixtureSession } from "./bench/exam-fixtures.js";
-import { connectClient, emitAck, type BenchSocket } from "./bench/bench-socket.js";
-import { drive, inBatches, percentile, type Save } from "./bench/exam-load.js";
+import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
+import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
+import { runBaseline } from "./bench/exam-baseline.js";
+import { countLost, drive, inBatches, percentile, type Save } from "./bench/exam-load.js";
 import {
   cpuMeter,
+  cpuPer,
   profileSelf,
   rssKB,
   spawnReady,
@@ -64,6 +64,8 @@ const { values } = parseArgs({
     "capacity-step-ms": { type: "string", default: "10000" },
     /** Writes V8 CPU profiles of the database, the exam node and this load generator into this folder. */
     profile: { type: "string" },
+    /** Appends the stand-in's garbage collections (one JSON line each) to this file. */
+    "gc-log": { type: "string" },
   },
 });
 
@@ -95,7 +97,13 @@ async function main(): Promise<void> {
   let dbKind = "mongodb";
   if (!mongoUri) {
     const db = await spawnReady(
-      ["packages/mongo-standin/src/cli.ts", "--port", "0", "--log-stalls"],
+      [
+        "packages/mongo-standin/src/cli.ts",
+        "--port",
+        "0",
+        "--log-stalls",
+        ...(values["gc-log"] ? ["--gc-log", path.resolve(values["gc-log"])] : []),
+      ],
       {},
       /(mongodb:\/\/\S+)/,
       profiled("standin"),
@@ -135,69 +143,21 @@ async function main(): Promise<void> {
   };
 
   // Rooms, proctors, check-in (papers assembled here, outside the timed part).
-  const rooms: { sessionId: string; assignments: SeatAssignmentDto[] }[] = [];
-  for (let left = n; left > 0; left -= roomSize) {
-    const { session, assignments } = await createFixtureSession(conn, {
-      candidates: Math.min(roomSize, left),
-      categoryCode: "01001",
-      lateEntryMinutes: 120,
-    });
-    rooms.push({ sessionId: session.id, assignments });
-  }
-  const proctorUser: AuthUser = {
-    id: "bench-proctor",
-    kind: "staff",
-    roles: ["proctor"],
-    displayName: "压测监考",
-    divisionCode: "320100",
-    provinceCode: "320000",
-    testCentreId: "tc-1",
-  };
-  const proctor = await connectClient(url, proctorUser);
+  const rooms = await createRooms(conn, n, roomSize);
+  const proctor = await connectProctor(url);
   progress(`checking in ${n} candidates`);
   const opsBeforeCheckIn = await dbOps();
   const cpuBeforeCheckIn = await cpu.now();
   const checkInStart = Date.now();
-  await Promise.all(
-    rooms.map(async (r) => {
-      for (const a of r.assignments) {
-        const ack = await emitAck(
-          proctor,
-          "proctor:check_in",
-          { sessionId: r.sessionId, candidateId: a.candidateId, idNumber: a.idNumber },
-          60_000,
-        );
-        if (!ack.ok) throw new Error(`check-in failed: ${JSON.stringify(ack.error)}`);
-      }
-    }),
-  );
+  await checkInAll(proctor, rooms);
   const checkInMs = Date.now() - checkInStart;
   const checkInCpuMs = await cpu.since(cpuBeforeCheckIn);
   const opsAfterCheckIn = await dbOps();
   progress(`checked in ${n} candidates in ${checkInMs} ms`);
   const rssBefore = await rssKB(node.child.pid);
 
-  const all = rooms.flatMap((r) => r.assignments.map((a) => ({ sessionId: r.sessionId, a })));
   const connectStart = Date.now();
-  const sockets: BenchSocket[] = new Array<BenchSocket>(all.length);
-  const attemptIds: string[] = new Array<string>(all.length);
-  await inBatches(all, 100, async ({ sessionId, a }, i) => {
-    const user: AuthUser = {
-      id: a.candidateId,
-      kind: "candidate",
-      roles: ["candidate"],
-      displayName: a.name,
-      divisionCode: "320100",
-      provinceCode: "320000",
-      candidate: { candidateId: a.candidateId, sessionId, ticketNo: a.ticketNo, seatId: a.seatId },
-    };
-    const s = await connectClient(url, user);
-    const ack = await emitAck(s, "attempt:sync", {}, 60_000);
-    if (!ack.ok) throw new Error(`sync failed: ${JSON.stringify(ack.error)}`);
-    sockets[i] = s;
-    attemptIds[i] = ack.data.attemptId;
-  });
-
+  const { sockets, attemptIds } = await connectCandidates(url, rooms);
   const connectSyncMs = Date.now() - connectStart;
   const opsAfterSync = await dbOps();
   progress(`${n} candidates connected and synced in ${connectSyncMs} ms`);
@@ -230,7 +190,9 @@ async function main(): Promise<void> {
     (on: BenchSocket[]): Save =>
     (i, payload) =>
       emitAck(on[i] as BenchSocket, "attempt:answer", payload);
+  const cpuBeforeSaves = await cpu.now();
   const load = await drive(saveOn(sockets), n, attemptIds, k, intervalMs, Math.max(1, questions));
+  const saveCpuMs = await cpu.since(cpuBeforeSaves);
   const savesLoopMaxMs = loopMax.take();
   progress(`exam node: ${load.saves} saves acknowledged`);
   const opsAfterSaves = await dbOps();
@@ -259,17 +221,25 @@ async function main(): Promise<void> {
     };
   };
   let capacity: CapacityResult | null = null;
+  // [offered saves/s, node CPU ms per save, database CPU ms per save] of each capacity step.
+  const capacityCpu: [number, number, number][] = [];
   if (values.capacity) {
     progress("capacity mode: exam node");
     loopMax.take();
     ownDelay.reset();
-    capacity = await findCapacity(capacitySave(saveOn(sockets), nextSeq), capacityOptions, (st) => {
+    let cpuBeforeStep = await cpu.now();
+    capacity = await findCapacity(capacitySave(saveOn(sockets), nextSeq), capacityOptions, async (st) => {
       // A step's latencies include this generator's own stalls: its loop delay is printed beside
-      // the node's, so a slow step can be told apart from a slow node.
+      // the node's, so a slow step can be told apart from a slow node. CPU per save is the step's
+      // work, which the machine's load does not inflate the way it inflates latency.
+      const saves = Math.round((st.offeredPerSec * capacityOptions.stepMs) / 1000) - st.failed;
+      const perSave = cpuPer(await cpu.since(cpuBeforeStep), saves);
+      capacityCpu.push([st.offeredPerSec, perSave.node, perSave.db]);
       progress(
-        `  node ${JSON.stringify({ ...st, nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
+        `  node ${JSON.stringify({ ...st, cpuMsPerSave: perSave, nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
       );
       ownDelay.reset();
+      cpuBeforeStep = await cpu.now();
     });
   }
   const rssAfter = await rssKB(node.child.pid);
@@ -284,57 +254,37 @@ async function main(): Promise<void> {
     ).catch(() => undefined);
   });
   progress("submitted");
-  // 100 ids a query: the stand-in walks a `$in` list per document (5,000 ids held it 12 s).
-  const docs: Record<string, unknown>[] = [];
-  for (let i = 0; i < attemptIds.length; i += 100) {
-    const ids = attemptIds.slice(i, i + 100) as never[];
-    docs.push(
-      ...(await conn
-        .collection("exam_attempts")
-        .find({ _id: { $in: ids } }, { projection: { answers: 1 } })
-        .toArray()),
-    );
-  }
-  const byId = new Map(docs.map((d) => [String(d._id), d as unknown as { answers: { choice: string[] }[] }]));
-  let lost = 0;
-  attemptIds.forEach((id, i) => {
-    for (const [index, choice] of load.intended[i] ?? []) {
-      if (JSON.stringify(byId.get(id)?.answers[index]?.choice ?? []) !== JSON.stringify([...choice].sort()))
-        lost++;
-    }
-  });
+  const lost = await countLost(conn, attemptIds, load.intended);
   for (const s of sockets) s.close();
   proctor.close();
 
   // Baseline: a bare ack-echo server under the same schedule.
-  const echo = await spawnReady(["scripts/bench/echo-server.ts"], {}, /READY (\S+)/);
-  children.push(echo.child);
-  const echoSockets: BenchSocket[] = new Array<BenchSocket>(n);
-  await inBatches(
-    Array.from({ length: n }, (_, i) => i),
-    100,
-    async (_x, i) => {
-      echoSockets[i] = await connectClient(echo.match, null);
+  ownDelay.reset();
+  const baseline = await runBaseline({
+    n,
+    attemptIds,
+    k,
+    intervalMs,
+    questions: Math.max(1, questions),
+    children,
+    capacity: values.capacity
+      ? {
+          options: capacityOptions,
+          save: (on) =>
+            capacitySave(
+              saveOn(on),
+              sockets.map(() => k + 1),
+            ),
+        }
+      : null,
+    onStep: (st) => {
+      progress(`  baseline ${JSON.stringify({ ...st, loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`);
+      ownDelay.reset();
     },
-  );
-  const base = await drive(saveOn(echoSockets), n, attemptIds, k, intervalMs, Math.max(1, questions));
-  let baselineCapacity: CapacityResult | null = null;
-  if (values.capacity) {
-    progress("capacity mode: bare socket.io ack-echo baseline");
-    ownDelay.reset();
-    baselineCapacity = await findCapacity(
-      capacitySave(
-        saveOn(echoSockets),
-        sockets.map(() => k + 1),
-      ),
-      capacityOptions,
-      (st) => {
-        progress(`  baseline ${JSON.stringify({ ...st, loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`);
-        ownDelay.reset();
-      },
-    );
-  }
-  for (const s of echoSockets) s.close();
+    progress,
+  });
+  const base = baseline.load;
+  const baselineCapacity = baseline.capacity;
 
   const sorted = [...load.latencies].sort((a, b) => a - b);
   const savesPerSec = load.saves / (load.durationMs / 1000);
@@ -367,11 +317,11 @@ async function main(): Promise<void> {
     nodeLoopMaxMs: { release: releaseLoopMaxMs, saves: savesLoopMaxMs },
     releaseCpuMs,
     // CPU per check-in (ms) of the node, the database and this generator: work, whatever the load.
-    checkInCpuMsPer: {
-      node: Math.round((checkInCpuMs.node / n) * 10) / 10,
-      db: Math.round((checkInCpuMs.db / n) * 10) / 10,
-      load: Math.round((checkInCpuMs.load / n) * 10) / 10,
-    },
+    checkInCpuMsPer: cpuPer(checkInCpuMs, n),
+    // CPU per acknowledged save (ms) in the scheduled saves (background work of the phase included)
+    // and in each capacity step.
+    saveCpuMsPer: cpuPer(saveCpuMs, load.saves),
+    ...(capacity ? { capacityCpuMsPerSave: capacityCpu } : {}),
     ...capacityFields(capacity, baselineCapacity),
     ...(n >= 5_000
       ? {

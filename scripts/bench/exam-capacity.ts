@@ -102,7 +102,7 @@ export function stepPassed(step: CapacityStep, options: Pick<CapacityOptions, "p
 export async function findCapacity(
   send: SendSave,
   options: CapacityOptions,
-  onStep?: (step: CapacityStep) => void,
+  onStep?: (step: CapacityStep) => void | Promise<void>,
 ): Promise<CapacityResult> {
   const steps: CapacityStep[] = [];
   const next = { i: 0 };
@@ -110,7 +110,7 @@ export async function findCapacity(
   for (let rate = options.startPerSec; rate <= options.maxPerSec; rate = Math.round(rate * options.factor)) {
     const step = await runStep(send, rate, options, next);
     steps.push(step);
-    onStep?.(step);
+    await onStep?.(step);
     if (!stepPassed(step, options)) break;
     capacity = rate;
   }

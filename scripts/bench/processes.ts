@@ -62,7 +62,13 @@ export async function cpuMs(pid: number | undefined): Promise<number> {
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times, on every architecture Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-type CpuSample = { node: number; db: number; load: number };
+export type CpuSample = { node: number; db: number; load: number };
+
+/** CPU ms per unit of work (a save, a check-in), two decimals: what each process spent on one. */
+export function cpuPer(cpu: CpuSample, units: number): CpuSample {
+  const per = (ms: number) => Math.round((ms / Math.max(1, units)) * 100) / 100;
+  return { node: per(cpu.node), db: per(cpu.db), load: per(cpu.load) };
+}
 
 /** CPU time of the exam node, the database (pid when it runs here) and this load generator. */
 export function cpuMeter(pids: { node: number | undefined; db: number | undefined }) {
@@ -133,7 +139,11 @@ export function watchSlowCommands(child: ChildProcess, print: (line: string) => 
   child.stderr?.on("data", (d: Buffer) => {
     for (const line of d.toString().split("\n")) {
       if (line.includes("event loop stalled")) {
-        print(`event loop held ${(JSON.parse(line) as { ms: number }).ms} ms (a command or a GC)`);
+        // CPU far below the wall time: the machine did not run the process; GC: its own collections.
+        const s = JSON.parse(line) as { ms: number; wallMs?: number; cpuMs?: number; gcMs?: number };
+        print(
+          `event loop held ${s.ms} ms (in ${s.wallMs ?? "?"} ms: process CPU ${s.cpuMs ?? "?"} ms, GC pauses ${s.gcMs ?? "?"} ms)`,
+        );
         continue;
       }
       if (!line.includes("slow command")) continue;

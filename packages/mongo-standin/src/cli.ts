@@ -1,11 +1,11 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { startStandin } from "./standin.js";
+import { watchStalls } from "./stall-log.js";
 
 /**
- * `npm run db:standin -- --port 27999 [--data-dir ./data/standin] [--log-stalls]`: runs the
- * stand-in in the foreground and prints its connection URI on one line (logs go to stderr).
+ * `npm run db:standin -- --port 27999 [--data-dir ./data/standin] [--log-stalls] [--gc-log FILE]`:
+ * runs the stand-in in the foreground and prints its connection URI on one line (logs go to stderr).
  */
 const { values } = parseArgs({
   options: {
@@ -14,6 +14,12 @@ const { values } = parseArgs({
     "data-dir": { type: "string" },
     /** Logs every second in which the event loop was held 100 ms or more (a slow command, GC…). */
     "log-stalls": { type: "boolean", default: false },
+    /**
+     * Appends one JSON line per garbage collection (wall time, kind, pause, heap after) to FILE: a
+     * stall can then be laid beside the collections of the same moment. A file, not stdout, which
+     * the benchmark that spawns this process keeps in memory.
+     */
+    "gc-log": { type: "string" },
   },
 });
 const logger = pino({ level: "info" }, pino.destination(2));
@@ -24,17 +30,8 @@ const standin = await startStandin({
   logger,
 });
 process.stdout.write(`${standin.uri}\n`);
-if (values["log-stalls"]) {
-  // Every client waits while the single thread is held; a stall between commands (a garbage
-  // collection) appears in no command's time, hence the loop's own delay.
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
-  setInterval(() => {
-    const ms = Math.round(delay.max / 1e6);
-    if (ms >= 100) logger.warn({ ms }, "mongo-standin: event loop stalled");
-    delay.reset();
-  }, 1000).unref();
-}
+if (values["log-stalls"] || values["gc-log"])
+  watchStalls({ logger, stalls: values["log-stalls"], gcLogFile: values["gc-log"] });
 const shutdown = (): void => {
   void standin.stop().then(() => process.exit(0));
 };
