@@ -2,6 +2,7 @@ import type { ClientSession, Connection, mongo } from "mongoose";
 import { errors } from "../lib/errors.js";
 import { attemptModel } from "./attempt.model.js";
 import { nextEvent, type ChainEvent, type ChainEventType } from "./event-chain.js";
+import { createGroupCommit } from "./group-commit.js";
 import type { AttemptLean } from "./presenters.js";
 
 /** Fields read for every decision; the event log stays in the database (the paper has its own collection). */
@@ -42,6 +43,8 @@ export function createAttemptStore(conn: Connection, now: () => Date) {
   const docCache = new Map<string, AttemptLean>();
   // Saves of one attempt on this instance run one after another, so they never contend on the chain head.
   const queues = new Map<string, Promise<unknown>>();
+  // Uncast updates outside a transaction (the saves) are written together, one bulk write a group.
+  const group = createGroupCommit(raw);
 
   /** Runs `fn` after every earlier task queued under `key` on this instance. */
   function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -90,7 +93,9 @@ export function createAttemptStore(conn: Connection, now: () => Date) {
    * cached copy ahead of the database could wrongly match a later chain head.
    *
    * With `uncast`, the update skips mongoose's casting: only for plans whose values are already
-   * the stored types.
+   * the stored types. Such an update outside a transaction joins a group commit (group-commit.ts):
+   * it is written in one bulk write with the other saves of the moment, and still answered with
+   * its own outcome once that write is done.
    */
   async function mutate(
     attemptId: string,
@@ -124,10 +129,18 @@ export function createAttemptStore(conn: Connection, now: () => Date) {
       // event's Date), so it goes to the driver as is: mongoose's casting of the update (the event
       // as a subdocument, timestamps) was a sixth of the node's CPU per save. `updatedAt` is set
       // here as mongoose's timestamps would.
-      const res = options.uncast
-        ? await raw.updateOne(filter, { ...update, $set: { ...set, updatedAt: at } }, { session })
-        : await Attempts.updateOne(filter, update, { session });
-      if (res.matchedCount === 1) {
+      const matched =
+        options.uncast && !session
+          ? await group.updateOne(attemptId, {
+              filter,
+              update: { ...update, $set: { ...set, updatedAt: at } },
+              event,
+            })
+          : options.uncast
+            ? (await raw.updateOne(filter, { ...update, $set: { ...set, updatedAt: at } }, { session }))
+                .matchedCount === 1
+            : (await Attempts.updateOne(filter, update, { session })).matchedCount === 1;
+      if (matched) {
         const after =
           plan.inc || plan.pull || plan.push ? null : applyLocally(before, set, plan.addToSet, plan.max);
         if (after && options.cached && !session) remember(after);

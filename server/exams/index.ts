@@ -10,6 +10,8 @@
  * - event chain: every attempt event carries the hash of the previous; the final hash is stored
  *   with the result (certificates sign it).
  * - provisional / official result: official once an officer publishes the session (then locked).
+ * - group commit: the saves of one moment written as one bulk write, each answered with its own
+ *   outcome (`createGroupCommit`).
  * - unit of work: one audited transaction a proctor's action and its audit entry share
  *   (`inUnitOfWork`); the port's commands write in it and push to sockets after its commit.
  *
@@ -23,6 +25,7 @@ export {
   type ExamServiceDeps,
 } from "./exam.service.js";
 export { applyLocally } from "./attempt-store.js";
+export { createGroupCommit, MAX_GROUP, type GroupCommit, type GroupedUpdate } from "./group-commit.js";
 export { inUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
 export { createResultsService, type ResultsService } from "./results.service.js";
 export { publishedResults } from "./result-records.js";

@@ -1,0 +1,130 @@
+import { mongo } from "mongoose";
+
+type Raw = mongo.Collection<{ _id: string }>;
+
+/** One conditional update waiting for its group: it applies if `filter` matches, and then heads the chain with `n`/`hash`. */
+export interface GroupedUpdate {
+  filter: Record<string, unknown>;
+  update: Record<string, unknown>;
+  /** The chain event the update appends: how its own outcome is told apart from its neighbours'. */
+  event: { n: number; hash: string };
+}
+
+/** Updates sent in one bulk write at most (a bigger group would hold the database's thread longer). */
+export const MAX_GROUP = 200;
+
+/**
+ * Group commit of attempt updates (issue 17): updates that arrive while the previous group is being
+ * written (or within the same turn of the event loop) go to the database together as ONE unordered
+ * bulk write. Per save, a round trip of its own cost the node and the database more CPU than the
+ * update itself (command encoding, implicit sessions, reply writes), so grouping is what lets the
+ * saves scale past a few hundred a second.
+ *
+ * Each update keeps its own outcome: it resolves to whether ITS filter matched (its chain event is
+ * in the document), or rejects with ITS write error; a neighbour's failure changes neither. Every
+ * caller waits for the write that carried its update, so an acknowledgement is never sent before
+ * the change is in the database. Callers hold at most one update per document in flight (saves of
+ * one attempt are serialised), so the order of updates inside a group does not matter.
+ */
+export function createGroupCommit(raw: Raw) {
+  type Waiting = GroupedUpdate & {
+    id: string;
+    resolve: (matched: boolean) => void;
+    reject: (err: unknown) => void;
+  };
+  let queue: Waiting[] = [];
+  let writing = false;
+  let scheduled = false;
+
+  function schedule(): void {
+    if (scheduled || writing || queue.length === 0) return;
+    scheduled = true;
+    // One turn of the event loop: every save read from the sockets in this turn joins the group.
+    setImmediate(() => {
+      scheduled = false;
+      void flush();
+    });
+  }
+
+  async function flush(): Promise<void> {
+    const group = queue.slice(0, MAX_GROUP);
+    queue = queue.slice(group.length);
+    writing = true;
+    try {
+      await write(group);
+    } finally {
+      writing = false;
+      schedule();
+    }
+  }
+
+  async function write(group: Waiting[]): Promise<void> {
+    const failed = new Map<number, unknown>();
+    let matchedCount: number;
+    try {
+      const res = await raw.bulkWrite(
+        group.map((u) => ({ updateOne: { filter: u.filter, update: u.update } })),
+        { ordered: false },
+      );
+      matchedCount = res.matchedCount;
+    } catch (err) {
+      if (!(err instanceof mongo.MongoBulkWriteError)) {
+        // The command itself failed (connection, timeout): nothing is known of any update.
+        for (const u of group) u.reject(err);
+        return;
+      }
+      const writeErrors: mongo.WriteError[] = [err.writeErrors].flat();
+      for (const e of writeErrors) failed.set(e.index, new Error(e.errmsg ?? "write error", { cause: e }));
+      matchedCount = err.result.matchedCount;
+    }
+    const rest = group.filter((_u, i) => !failed.has(i));
+    group.forEach((u, i) => failed.has(i) && u.reject(failed.get(i)));
+    const matched =
+      matchedCount === rest.length
+        ? new Set(rest.map((u) => u.id))
+        : await whichMatched(rest).catch(() => null);
+    if (!matched) {
+      for (const u of rest) u.reject(new Error("the outcome of a grouped attempt update could not be read"));
+      return;
+    }
+    for (const u of rest) u.resolve(matched.has(u.id));
+  }
+
+  /**
+   * After a group in which some filters missed: which updates applied. An update applied iff its
+   * event is in the document; the head usually says so at once, and only a document that has moved
+   * on past the event since (another instance or a proctor's action) is looked up by the event.
+   */
+  async function whichMatched(group: Waiting[]): Promise<Set<string>> {
+    const heads = await raw
+      .find({ _id: { $in: group.map((u) => u.id) } }, { projection: { chainN: 1, chainHash: 1 } })
+      .toArray();
+    const byId = new Map(heads.map((h) => [h._id, h as unknown as { chainN: number; chainHash: string }]));
+    const matched = new Set<string>();
+    for (const u of group) {
+      const head = byId.get(u.id);
+      if (!head || head.chainN < u.event.n) continue;
+      if (head.chainN === u.event.n) {
+        if (head.chainHash === u.event.hash) matched.add(u.id);
+        continue;
+      }
+      const found = await raw.countDocuments(
+        { _id: u.id, events: { $elemMatch: { n: u.event.n, hash: u.event.hash } } },
+        { limit: 1 },
+      );
+      if (found > 0) matched.add(u.id);
+    }
+    return matched;
+  }
+
+  return {
+    /** Queues one conditional update; resolves to whether its filter matched, once its group is written. */
+    updateOne(id: string, u: GroupedUpdate): Promise<boolean> {
+      return new Promise<boolean>((resolve, reject) => {
+        queue.push({ ...u, id, resolve, reject });
+        schedule();
+      });
+    },
+  };
+}
+export type GroupCommit = ReturnType<typeof createGroupCommit>;
