@@ -3,7 +3,7 @@
  * against any implementation at `hubUrl` with a province identity (code + Ed25519 key) that the
  * hub under test has registered. Each check says pass or fail with the reason.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { ChangesPage, CollectionReceipt, LookupAnswer } from "../../server/contracts/hub.js";
 import { makeIdNumber } from "../../server/lib/id-number.js";
@@ -268,6 +268,20 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
     ["E06", "an unsigned inbox request is refused (401)", async () => {
       const res = await fetch(`${base}${EXCHANGE}/inbox?after=0`);
       must(res.status === 401, `answered ${res.status}`);
+      return "refused";
+    }],
+    ["E07", "a notice document for a case never sent is refused (404 case_not_found)", async () => {
+      const data = Buffer.concat([Buffer.from("%PDF-1.7\n", "latin1"), randomBytes(32)]);
+      const raw = await send("POST", `${EXCHANGE}/cases/conformance-${randomBytes(6).toString("hex")}/documents`, JSON.stringify({
+        sha256: createHash("sha256").update(data).digest("hex"), mediaType: "application/pdf", name: "测试.pdf", dataBase64: data.toString("base64"),
+      }));
+      must(raw.status === 404 && errorCode(raw) === "case_not_found", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      verifySigned(raw);
+      return "refused";
+    }],
+    ["E08", "a notice document of a case this province is not party to is not given (404 case_not_found)", async () => {
+      const raw = await send("GET", `${EXCHANGE}/cases/conformance-${randomBytes(6).toString("hex")}/documents/${"0".repeat(64)}`);
+      must(raw.status === 404 && errorCode(raw) === "case_not_found", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
       return "refused";
     }],
     ["D01", "the OpenAPI 3.1 documents are served", async () => {

@@ -2,6 +2,9 @@ import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, ProvinceCode, QualificationRecord } from "./hub.js";
+import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
+
+export { PenaltyDocument } from "./exchange-documents.js";
 
 /**
  * 3. The cross-province exchange interface (跨省数据交换, province ↔ hub ↔ province): off-site
@@ -94,14 +97,6 @@ export const FilingDetails = z
   .strict();
 export type FilingDetails = z.infer<typeof FilingDetails>;
 
-export const PenaltyDocument = z
-  .object({
-    name: Text(100),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    bytes: z.int().min(1).max(20_000_000),
-  })
-  .strict();
-
 /** Enforcement notice (抄告): the penalty decided in the reporting province. */
 export const NoticeDetails = z
   .object({
@@ -111,7 +106,8 @@ export const NoticeDetails = z
     facts: Text(1000),
     points: z.int().min(0).max(100).optional(),
     fineYuan: z.number().min(0).max(10_000_000).optional(),
-    documents: z.array(PenaltyDocument).max(10).default([]),
+    /** The penalty's documents by digest (exchange-documents.ts); their content follows separately. */
+    documents: z.array(PenaltyDocument).max(MAX_NOTICE_DOCUMENTS).default([]),
   })
   .strict()
   .refine((d) => d.points !== undefined || d.fineYuan !== undefined, {

@@ -1,10 +1,12 @@
 import type { ClientSession, Connection } from "mongoose";
 import { CaseReceipt, InboxPage, type CaseState, type IssuedBody } from "../contracts/exchange.js";
 import { LookupNoticesPage, type QualificationRecord } from "../contracts/hub.js";
-import { AppError } from "../lib/errors.js";
+import { DocumentContent } from "../contracts/exchange-documents.js";
+import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
 import { applyMessage, RANK } from "./inbox-apply.js";
+import { heldDocumentContent } from "./province-documents.js";
 import { provinceExchangeModels, type OutgoingDoc } from "./province-exchange.models.js";
 
 export interface TransportOptions {
@@ -71,7 +73,12 @@ export function createExchangeTransport(options: TransportOptions) {
     if (!client) return { kind: "retry", error: "hub not configured" };
     let answer;
     try {
-      answer = await client.call("POST", `/api/hub/v1/exchange${entry.path}`, entry.body);
+      // A document entry holds only the digest: the bytes are read from the document store now.
+      const body: unknown =
+        entry.purpose === "document"
+          ? await heldDocumentContent(options.conn, entry.caseId, (entry.body as { sha256: string }).sha256)
+          : entry.body;
+      answer = await client.call("POST", `/api/hub/v1/exchange${entry.path}`, body);
     } catch (err) {
       return {
         kind: "retry",
@@ -205,6 +212,26 @@ export function createExchangeTransport(options: TransportOptions) {
   return {
     attempt,
     settle,
+    /** The hub's copy of a document of a case this province is party to (a signed answer). */
+    async fetchDocument(caseId: string, sha256: string): Promise<DocumentContent> {
+      const client = options.client();
+      if (!client) throw new AppError("hub_not_configured", 503, "本节点尚未接入全国中心，暂不能取得文书");
+      let answer;
+      try {
+        answer = await client.call("GET", `/api/hub/v1/exchange/cases/${caseId}/documents/${sha256}`);
+      } catch (err) {
+        options.logger.warn({ err, caseId }, "document fetch from the hub failed");
+        throw new AppError("hub_unreachable", 502, "无法连接全国中心，请稍后再试");
+      }
+      if (answer.status === 200) return DocumentContent.parse(answer.body);
+      if (answer.error?.code === "document_pending")
+        throw errors.conflict("document_pending", "文书尚未送达全国中心，请稍后再试");
+      throw new AppError(
+        "hub_refused",
+        502,
+        `全国中心未提供该文书（${answer.status} ${answer.error?.code ?? ""}）`,
+      );
+    },
     /** Sends every due entry once; returns how many were attempted. */
     async sendOnce(): Promise<number> {
       let sent = 0;

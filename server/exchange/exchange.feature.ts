@@ -20,6 +20,7 @@ import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import { createExchangeTransport, type TransportOptions } from "./exchange-transport.js";
 import { hubExchangeAdminRouter, hubExchangeNodeRouter } from "./hub-exchange.routes.js";
 import { createHubExchangeService, type HubExchangeService } from "./hub-exchange.service.js";
+import { createHubDocuments } from "./hub-documents.js";
 import { createPractitionerPages, type CertificateView } from "./practitioner-page.js";
 import { provinceExchangeRouter } from "./province-exchange.routes.js";
 import { createProvinceExchangeService, type ProvinceExchangeService } from "./province-exchange.service.js";
@@ -90,7 +91,7 @@ export function createExchangeHubFeature(
     ackHours: config.exchange.ackHours,
   });
   const router = strictRouter();
-  router.use(hubExchangeNodeRouter({ gate, exchange }));
+  router.use(hubExchangeNodeRouter({ gate, exchange, documents: createHubDocuments(conn) }));
   router.use(hubExchangeAdminRouter({ exchange, access: deps.access }));
   const sweep = loop(
     Math.max(config.exchange.pollMs, 10_000),

@@ -79,10 +79,26 @@ const counterSchema = new Schema(
 export type HubCaseDoc = InferSchemaType<typeof caseSchema>;
 export type HubInboxDoc = InferSchemaType<typeof inboxSchema>;
 
+/** A notice's document as its reporting province sent it; read by either province of the case. */
+const documentSchema = new Schema(
+  {
+    caseId: { type: String, required: true },
+    sha256: { type: String, required: true },
+    mediaType: { type: String, required: true },
+    bytes: { type: Number, required: true },
+    data: { type: Buffer, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+documentSchema.index({ caseId: 1, sha256: 1 }, { unique: true });
+export type HubDocumentDoc = InferSchemaType<typeof documentSchema>;
+
 export function hubExchangeModels(conn: Connection) {
   return {
     Cases: modelOn<HubCaseDoc>(conn, "ExchangeHubCase", caseSchema, "exchange_cases"),
     Inbox: modelOn<HubInboxDoc>(conn, "ExchangeHubInbox", inboxSchema, "exchange_inbox"),
+    Documents: modelOn<HubDocumentDoc>(conn, "ExchangeHubDocument", documentSchema, "exchange_documents"),
     Counters: modelOn<{ _id: string; value: number }>(
       conn,
       "ExchangeHubCounter",

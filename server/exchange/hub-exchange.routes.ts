@@ -6,6 +6,8 @@ import type { Access } from "../access/index.js";
 import { parse, strictRouter } from "../lib/http.js";
 import { authenticatedNode, type NodeGate } from "../sharing/index.js";
 import type { HubExchangeService } from "./hub-exchange.service.js";
+import type { HubDocuments } from "./hub-documents.js";
+import { DocumentContent, DocumentParams } from "../contracts/exchange-documents.js";
 
 /** Where the exchange interface lives: beside the collection and catalog interfaces. */
 export const EXCHANGE_API_PREFIX = "/hub/v1/exchange";
@@ -16,8 +18,12 @@ export const EXCHANGE_API_PREFIX = "/hub/v1/exchange";
  * signed, stored against the nonce and logged; answers are checked against the contracts the
  * OpenAPI document is generated from.
  */
-export function hubExchangeNodeRouter(deps: { gate: NodeGate; exchange: HubExchangeService }): Router {
-  const { gate, exchange } = deps;
+export function hubExchangeNodeRouter(deps: {
+  gate: NodeGate;
+  exchange: HubExchangeService;
+  documents: HubDocuments;
+}): Router {
+  const { gate, exchange, documents } = deps;
   const send = <S extends z.ZodType>(req: Request, res: Response, contract: S, body: z.infer<S>) =>
     gate.reply(req, res, 200, contract.parse(body));
   const signed = strictRouter();
@@ -36,6 +42,15 @@ export function hubExchangeNodeRouter(deps: { gate: NodeGate; exchange: HubExcha
   signed.post("/cases/:caseId/end", async (req, res) => {
     const { caseId } = parse(CaseParams, req.params);
     await send(req, res, CaseReceipt, await exchange.end(caseId, req.body, authenticatedNode(res).peer));
+  });
+  // A notice's documents: in from the reporting province, out to either province of the case.
+  signed.post("/cases/:caseId/documents", async (req, res) => {
+    const { caseId } = parse(CaseParams, req.params);
+    await send(req, res, CaseReceipt, await documents.receive(caseId, req.body, authenticatedNode(res).peer));
+  });
+  signed.get("/cases/:caseId/documents/:sha256", async (req, res) => {
+    const { caseId, sha256 } = parse(DocumentParams, req.params);
+    await send(req, res, DocumentContent, await documents.give(caseId, sha256, authenticatedNode(res).peer));
   });
   signed.get("/inbox", async (req, res) => {
     const q = parse(InboxQuery, req.query);

@@ -15,7 +15,7 @@ import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { HubExchangePort } from "../hub/index.js";
 import { hubExchangeModels, type HubCaseDoc } from "./hub-exchange.models.js";
-import { createHubInbox, type CaseView } from "./hub-inbox.js";
+import { caseReceipt, createHubInbox } from "./hub-inbox.js";
 
 /** Hours a home province has to answer each kind of case (server/config.ts `exchange.ackHours`). */
 export type AckHours = Readonly<Record<ExchangeKind, number>>;
@@ -58,19 +58,6 @@ export function createHubExchangeService(
   const m = hubExchangeModels(conn);
   const now = deps.now ?? (() => new Date());
   const { tx, hold, page, releaseWaits } = createHubInbox(conn, m, now);
-
-  function receipt(c: CaseView): CaseReceipt {
-    return {
-      caseId: c.caseId,
-      kind: c.kind,
-      state: c.state,
-      fromProvince: c.fromProvince,
-      toProvince: c.toProvince,
-      responsibleDivision: c.responsibleDivision,
-      sentAt: c.sentAt.toISOString(),
-      deadlineAt: c.deadlineAt.toISOString(),
-    };
-  }
 
   /** Refuses what the hub's own records contradict; returns the home province and responsible office. */
   async function check(
@@ -161,13 +148,13 @@ export function createHubExchangeService(
           await m.Cases.insertMany([doc], { session, lean: true });
           await hold(session, home, "case", doc, at);
         });
-        return receipt(doc);
+        return caseReceipt(doc);
       } catch (err) {
         const existing = await m.Cases.findOne({ caseId: body.caseId }, { body: 0 }).lean();
         if (existing) {
           if (existing.fromProvince !== sender || existing.bodyHash !== bodyHash)
             throw errors.conflict("case_conflict", "同一编号的交换事项内容不同");
-          return receipt(existing);
+          return caseReceipt(existing);
         }
         if (isDuplicateKey(err) && body.kind === "filing")
           throw errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
@@ -192,7 +179,7 @@ export function createHubExchangeService(
         certificate: ack.certificate ?? null,
       };
       if (c.ack) {
-        if (hashOf(c.ack) === hashOf(stored)) return receipt(c);
+        if (hashOf(c.ack) === hashOf(stored)) return caseReceipt(c);
         throw errors.conflict("already_answered", "该事项已经答复");
       }
       if (c.state === "ended") throw errors.conflict("case_ended", "该事项已终止");
@@ -236,7 +223,7 @@ export function createHubExchangeService(
           await deps.hub.moveHome(c.idNumber, c.toProvince, c.fromProvince, c.caseId, session);
         await hold(session, c.fromProvince, "state", next, at);
       });
-      return receipt(next);
+      return caseReceipt(next);
     },
 
     /**
@@ -250,7 +237,7 @@ export function createHubExchangeService(
         throw errors.forbidden("只有申请转籍的省份可以报告换发", "not_case_sender");
       if (c.kind !== "transfer") throw errors.conflict("not_a_transfer", "该事项不是转籍");
       if (c.issued) {
-        if (hashOf(c.issued) === hashOf(issued)) return receipt(c);
+        if (hashOf(c.issued) === hashOf(issued)) return caseReceipt(c);
         throw errors.conflict("already_issued", "该转籍已报告换发");
       }
       if (c.state !== "acknowledged")
@@ -268,7 +255,7 @@ export function createHubExchangeService(
         if (res.matchedCount !== 1) throw errors.conflict("already_issued", "该转籍已报告换发");
         await hold(session, c.toProvince, "state", next, at);
       });
-      return receipt(next);
+      return caseReceipt(next);
     },
 
     /** The filing province ends a filing; the home province is told. */
@@ -279,7 +266,7 @@ export function createHubExchangeService(
         throw errors.forbidden("只有办理备案的省份可以终止备案", "not_case_sender");
       if (c.kind !== "filing") throw errors.conflict("not_a_filing", "只有异地备案可以终止");
       if (c.state === "ended") {
-        if (hashOf(c.end) === hashOf(end)) return receipt(c);
+        if (hashOf(c.end) === hashOf(end)) return caseReceipt(c);
         throw errors.conflict("case_ended", "该备案已终止");
       }
       const at = now();
@@ -301,7 +288,7 @@ export function createHubExchangeService(
         if (!others) await deps.hub.unfile(c.idNumber, province, session);
         await hold(session, c.toProvince, "state", next, at);
       });
-      return receipt(next);
+      return caseReceipt(next);
     },
 
     /**

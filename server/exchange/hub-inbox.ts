@@ -1,12 +1,26 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { ClientSession, Connection } from "mongoose";
-import type { InboxMessage, InboxPage } from "../contracts/exchange.js";
+import type { CaseReceipt, InboxMessage, InboxPage } from "../contracts/exchange.js";
 import { createCommitNumbering, unnumberedSeq } from "../lib/commit-numbering.js";
 import type { HubCaseDoc, HubExchangeModels } from "./hub-exchange.models.js";
 
 /** A case as read without its body where only the new-case message needs the body. */
 export type CaseView = Omit<HubCaseDoc, "body"> & { body?: unknown };
+
+/** What the hub answers a province about a case it sent or answered: the case as it now stands. */
+export function caseReceipt(c: CaseView): CaseReceipt {
+  return {
+    caseId: c.caseId,
+    kind: c.kind,
+    state: c.state,
+    fromProvince: c.fromProvince,
+    toProvince: c.toProvince,
+    responsibleDivision: c.responsibleDivision,
+    sentAt: c.sentAt.toISOString(),
+    deadlineAt: c.deadlineAt.toISOString(),
+  };
+}
 
 /**
  * The hub's store-and-forward inbox of each province: messages are held in the transaction of the

@@ -64,7 +64,8 @@ const outgoingSchema = new Schema(
     key: { type: String, required: true, unique: true },
     seq: { type: Number, required: true, unique: true },
     caseId: { type: String, required: true },
-    purpose: { type: String, required: true, enum: ["submit", "answer", "end", "issued"] },
+    // A `document` entry names its content by digest; the transport reads the bytes when it sends.
+    purpose: { type: String, required: true, enum: ["submit", "answer", "end", "issued", "document"] },
     path: { type: String, required: true },
     body: { type: Schema.Types.Mixed, required: true },
     status: {
@@ -82,6 +83,25 @@ const outgoingSchema = new Schema(
 );
 outgoingSchema.index({ status: 1, availableAt: 1, seq: 1 });
 outgoingSchema.index({ caseId: 1, seq: 1 });
+
+/**
+ * Documents of enforcement notices, by content (SHA-256): uploaded here by a reporting officer, or
+ * fetched from the hub for a received notice. Which officer may read one is decided by the case
+ * that names it, never by the document.
+ */
+const documentSchema = new Schema(
+  {
+    sha256: { type: String, required: true, unique: true },
+    mediaType: { type: String, required: true },
+    bytes: { type: Number, required: true },
+    data: { type: Buffer, required: true },
+    /** Who brought it: the uploading officer's division, or the province it was fetched from. */
+    source: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+export type LocalDocumentDoc = InferSchemaType<typeof documentSchema>;
 
 const receivedSchema = new Schema(
   {
@@ -121,6 +141,12 @@ export function provinceExchangeModels(conn: Connection) {
   return {
     Cases: modelOn<LocalCaseDoc>(conn, "ExchangeLocalCase", localCaseSchema, "exchange_local_cases"),
     Outgoing: modelOn<OutgoingDoc>(conn, "ExchangeOutgoing", outgoingSchema, "exchange_outgoing"),
+    Documents: modelOn<LocalDocumentDoc>(
+      conn,
+      "ExchangeLocalDocument",
+      documentSchema,
+      "exchange_local_documents",
+    ),
     Received: modelOn<{ messageId: string; seq: number; at: Date }>(
       conn,
       "ExchangeReceived",

@@ -10,6 +10,7 @@ import {
   OfficerEndBody,
   PractitionerParams,
 } from "../contracts/exchange.js";
+import { DocumentParams, DocumentUploadBody } from "../contracts/exchange-documents.js";
 import { parse, strictRouter } from "../lib/http.js";
 import type { PractitionerPages } from "./practitioner-page.js";
 import type { ProvinceExchangeService } from "./province-exchange.service.js";
@@ -34,6 +35,18 @@ export function provinceExchangeRouter(deps: { exchange: ProvinceExchangeService
   r.post("/exchange/notices", access.route("exchange:send"), async (req, res) => {
     const dto = await exchange.notify(actorOf(req), parse(NewNoticeBody, req.body));
     res.status(dto.state === "queued" ? 202 : 201).json(dto);
+  });
+  r.post("/exchange/documents", access.route("exchange:send"), async (req, res) => {
+    res.status(201).json(await exchange.uploadDocument(actorOf(req), parse(DocumentUploadBody, req.body)));
+  });
+  r.get("/exchange/cases/:caseId/documents/:sha256", access.route("exchange:read"), async (req, res) => {
+    const { caseId, sha256 } = parse(DocumentParams, req.params);
+    const { entry, data } = await exchange.document(actorOf(req), caseId, sha256);
+    res.setHeader("Content-Type", entry.mediaType);
+    res.setHeader("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(entry.name)}`);
+    // RFC 9530: the digest the notice names, so the reader can check the bytes against the notice.
+    res.setHeader("Content-Digest", `sha-256=:${Buffer.from(sha256, "hex").toString("base64")}:`);
+    res.send(data);
   });
   r.get("/exchange/cases", access.route("exchange:read"), async (req, res) => {
     res.json(await exchange.list(actorOf(req), parse(CaseListQuery, req.query)));

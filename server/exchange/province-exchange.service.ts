@@ -21,6 +21,7 @@ import { errors } from "../lib/errors.js";
 import { divisionName } from "../organisation/index.js";
 import type { ExchangeTransport } from "./exchange-transport.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
+import { createProvinceDocuments } from "./province-documents.js";
 
 const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
 type Details = { filing: FilingDetails; transfer: TransferDetails; notice: NoticeDetails };
@@ -83,6 +84,8 @@ export interface ProvinceExchangeDeps {
  */
 export function createProvinceExchangeService(conn: Connection, deps: ProvinceExchangeDeps) {
   const m = provinceExchangeModels(conn);
+  // Notices' documents: uploads here, received ones fetched from the hub through the transport.
+  const docs = createProvinceDocuments(conn, { fetch: (caseId, sha256) => deps.transport.fetchDocument(caseId, sha256) });
   const officerOf = (a: AuthUser) => ({ id: a.id, name: a.displayName, divisionCode: a.divisionCode });
 
   async function nextSeq(): Promise<number> {
@@ -117,10 +120,17 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       const open = await m.Cases.exists({ box: "out", kind: "filing", idNumber: input.practitioner.idNumber, division: officer.divisionCode, state: { $in: OPEN } });
       if (open) throw errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
     }
+    // A notice's documents must be here as it names them: their content follows it to the hub.
+    const documents = kind === "notice" ? (input.details as NoticeDetails).documents : [];
+    if (documents.length > 0) {
+      await docs.checkUploaded(documents);
+    }
     const caseId = randomUUID();
     const body = { caseId, kind, lookupId: input.lookupId, practitioner: input.practitioner, officer, details: input.details } as CaseBody;
     const at = new Date();
     const seq = await nextSeq();
+    const documentSeqs: number[] = [];
+    for (let i = 0; i < documents.length; i++) documentSeqs.push(await nextSeq());
     await deps.audit.transaction(async (session) => {
       await m.Cases.create(
         [{
@@ -130,7 +140,17 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         }],
         { session },
       );
-      await m.Outgoing.create([{ key: `submit:${caseId}`, seq, caseId, purpose: "submit", path: "/cases", body, availableAt: at }], { session });
+      await m.Outgoing.create(
+        [
+          { key: `submit:${caseId}`, seq, caseId, purpose: "submit" as const, path: "/cases", body, availableAt: at },
+          // After the notice (in order per case), each document by its digest.
+          ...documents.map((d, i) => ({
+            key: `document:${caseId}:${d.sha256}`, seq: documentSeqs[i] ?? seq, caseId, purpose: "document" as const,
+            path: `/cases/${caseId}/documents`, body: { sha256: d.sha256 }, availableAt: at,
+          })),
+        ],
+        { session, ordered: true },
+      );
       await deps.audit.append(session, {
         action: `exchange.${kind}.sent`, actor, divisionCode: officer.divisionCode, target: { type: "exchange_case", id: caseId },
         details: { idNumber: input.practitioner.idNumber, lookupId: input.lookupId ?? null },
@@ -144,7 +164,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         // Refused outright: nothing of it stays on this side either (the audit log keeps the refusal).
         await deps.audit.transaction(async (session) => {
           await m.Cases.deleteOne({ caseId }, { session });
-          await m.Outgoing.deleteOne({ key: `submit:${caseId}` }, { session });
+          await m.Outgoing.deleteMany({ caseId }, { session });
           await deps.audit.append(session, {
             action: `exchange.${kind}.refused`, actor, divisionCode: officer.divisionCode, target: { type: "exchange_case", id: caseId },
             details: { code: result.error.code },
@@ -153,7 +173,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         throw result.error;
       }
       await conn.transaction((session) => deps.transport.settle(session, entry, result, new Date()));
-      if (result.kind === "retry") deps.kick?.();
+      if (result.kind === "retry" || documents.length > 0) deps.kick?.();
     }
     return toCaseDto(await visibleCase(actor, caseId));
   }
@@ -250,6 +270,17 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
 
     /** Wakes the sender (after a change queued a message in someone else's transaction). */
     kick: () => deps.kick?.(),
+
+    /** An officer's upload of a document for a notice they are about to send. */
+    async uploadDocument(actor: AuthUser, input: { name: string; dataBase64: string }) {
+      return docs.upload(actor, input);
+    },
+
+    /** A document of a case the actor may see, at either end (the receiving end fetches it from the hub once). */
+    async document(actor: AuthUser, caseId: string, sha256: string) {
+      const c = await visibleCase(actor, caseId);
+      return docs.read(c, sha256);
+    },
 
     async get(actor: AuthUser, caseId: string): Promise<CaseDto> {
       return toCaseDto(await visibleCase(actor, caseId));

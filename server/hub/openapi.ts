@@ -11,6 +11,7 @@ import {
 } from "../contracts/hub.js";
 import { AckBody, CaseBody, CaseReceipt, EndBody, InboxPage, IssuedBody } from "../contracts/exchange.js";
 import { SignedDocument } from "../contracts/certificates.js";
+import { DocumentContent, MAX_DOCUMENT_BYTES } from "../contracts/exchange-documents.js";
 import { ErrorBody } from "../contracts/errors.js";
 
 /**
@@ -191,7 +192,15 @@ province verifies both signatures against the national trust list, issues its ow
 POST /cases/{caseId}/issued (409 transfer_not_accepted / already_issued), which the home province receives as a state
 message with \`issued\` and answers by cancelling its certificate (reason 转籍). Each case has an
 answer deadline by kind (hub configuration); when it passes unanswered the case is marked overdue once and both
-provinces receive a state message (escalation to the home province's province level).`,
+provinces receive a state message (escalation to the home province's province level).
+
+An enforcement notice names its documents (PDF, JPEG or PNG, at most ${MAX_DOCUMENT_BYTES} bytes each, at most 10) by
+name, media type, size and SHA-256 in its signed case body; their content follows, each in a signed POST
+/cases/{caseId}/documents by the reporting province after the notice (403 not_case_sender; 422
+document_digest_mismatch when the bytes, their type by magic bytes or their size do not match the notice's entry; 415
+document_type_unsupported; 413 document_too_large; an identical re-send is answered again). Either province of the
+case reads one with GET /cases/{caseId}/documents/{sha256} (409 document_pending until it arrived) and checks it
+against the entry it received with the notice.`,
     {
       "/exchange/cases": {
         post: {
@@ -227,6 +236,33 @@ provinces receive a state message (escalation to the home province's province le
           parameters: [...signedHeaders(), CaseId],
           requestBody: { required: true, content: { "application/json": { schema: schema(IssuedBody) } } },
           responses: responses(CaseReceipt, { "404": "case_not_found", "409": "transfer_not_accepted / already_issued" }),
+        },
+      },
+      "/exchange/cases/{caseId}/documents": {
+        post: {
+          operationId: "sendNoticeDocument",
+          summary: "The reporting province sends the content of a document its notice names",
+          parameters: [...signedHeaders(), CaseId],
+          requestBody: { required: true, content: { "application/json": { schema: schema(DocumentContent) } } },
+          responses: responses(CaseReceipt, {
+            "403": "node_suspended / not_case_sender",
+            "404": "case_not_found / document_not_in_case",
+            "413": "document_too_large",
+            "415": "document_type_unsupported",
+            "422": "document_digest_mismatch",
+          }),
+        },
+      },
+      "/exchange/cases/{caseId}/documents/{sha256}": {
+        get: {
+          operationId: "readNoticeDocument",
+          summary: "Either province of a notice reads one of its documents",
+          parameters: [
+            ...signedHeaders(),
+            CaseId,
+            { name: "sha256", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{64}$" } },
+          ],
+          responses: responses(DocumentContent, { "404": "case_not_found / document_not_in_case", "409": "document_pending" }),
         },
       },
       "/exchange/inbox": {

@@ -79,3 +79,11 @@ export function isDuplicateKey(err: unknown, field?: string): boolean {
   const fields = duplicateKeyFields(err);
   return fields !== null && (!field || fields.includes(field));
 }
+
+/** A lean read returns BSON Binary for Buffer paths; callers want the bytes. */
+export function binaryToBuffer(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  const inner = (data as { buffer?: unknown } | null)?.buffer;
+  if (inner instanceof Uint8Array) return Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength);
+  throw new Error("stored data is not binary");
+}

@@ -14,7 +14,7 @@ import type {
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
-import { claimInTransaction, isDuplicateKey } from "../lib/mongo.js";
+import { binaryToBuffer, claimInTransaction, isDuplicateKey } from "../lib/mongo.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { assertDivisionInScope, divisionName, isPlausibleIdDivision } from "../organisation/index.js";
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
@@ -316,11 +316,3 @@ export function createRegistrationService(conn: Connection, options: Registratio
   };
 }
 export type RegistrationService = ReturnType<typeof createRegistrationService>;
-
-/** A lean read returns BSON Binary for Buffer paths; callers want the bytes. */
-function binaryToBuffer(data: unknown): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  const inner = (data as { buffer?: unknown }).buffer;
-  if (inner instanceof Uint8Array) return Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength);
-  throw new Error("photo data is not binary");
-}

@@ -2,6 +2,7 @@ import type { Connection } from "mongoose";
 import { createAuditService } from "../../../server/audit/index.js";
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import type { CollectionReceipt, LookupAnswer, LookupReason } from "../../../server/contracts/hub.js";
+import type { PenaltyDocument } from "../../../server/contracts/exchange-documents.js";
 import { createExchangeTransport, createProvinceExchangeService } from "../../../server/exchange/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { createMessageLog, createNodeClient, type NodeClient } from "../../../server/sharing/index.js";
@@ -116,5 +117,5 @@ export const aNotice = () => ({
   facts: "驾驶营运车辆超时驾驶，连续驾驶超过4小时未休息",
   points: 3,
   fineYuan: 200,
-  documents: [{ name: "处罚决定书.pdf", sha256: "b".repeat(64), bytes: 20480 }],
+  documents: [] as PenaltyDocument[],
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { CollectionReceipt, LookupAnswer } from "../../../server/contracts/hub.js";
 import { createMessageLog, createNodeClient, generateNodeKey, loadOrCreateNodeKey, type NodeClient } from "../../../server/sharing/index.js";
 import { aCertificateRecord, aNewIdNumber } from "../hub/support.js";
@@ -51,8 +51,10 @@ async function aLookedUpPractitioner(fx: RbacFixtures, reason: "filing" | "enfor
   return { lookupId: found.body.lookupId, practitioner: { idNumber, name: "矩阵" } };
 }
 
-/** A case on this node, in the own division (南京 320100). */
-async function aLocalCase(fx: RbacFixtures, box: "in" | "out", state = box === "in" ? "delivered" : "acknowledged"): Promise<{ caseId: string; idNumber: string }> {
+/** A case on this node, in the own division (南京 320100); `more` overrides its kind and details. */
+async function aLocalCase(
+  fx: RbacFixtures, box: "in" | "out", state = box === "in" ? "delivered" : "acknowledged", more: { kind?: string; details?: object } = {},
+): Promise<{ caseId: string; idNumber: string }> {
   const caseId = randomUUID();
   const idNumber = aNewIdNumber("320102");
   const now = new Date();
@@ -60,9 +62,21 @@ async function aLocalCase(fx: RbacFixtures, box: "in" | "out", state = box === "
     caseId, kind: "filing", box, state, fromProvince: box === "in" ? "110000" : "320000", toProvince: box === "in" ? "320000" : "110000",
     division: fx.own.divisionCode, idNumber, name: "矩阵", officer: { id: "x", name: "某", divisionCode: "110105" }, lookupId: null,
     details: {}, sentAt: now, deadlineAt: new Date(now.getTime() + 86_400_000), overdue: false, escalatedAt: null, refusal: null,
-    history: [], ack: null, end: null, createdAt: now, updatedAt: now,
+    history: [], ack: null, end: null, createdAt: now, updatedAt: now, ...more,
   });
   return { caseId, idNumber };
+}
+
+const aPdf = () => Buffer.concat([Buffer.from("%PDF-1.7\n", "latin1"), randomBytes(64)]);
+
+/** A notice sent from the own division naming a document this node holds. */
+async function aNoticeWithDocument(fx: RbacFixtures): Promise<{ caseId: string; sha256: string }> {
+  const data = aPdf();
+  const sha256 = createHash("sha256").update(data).digest("hex");
+  await fx.node.ctx.conn.collection("exchange_local_documents").insertOne({ sha256, mediaType: "application/pdf", bytes: data.length, data, source: fx.own.divisionCode, at: new Date() });
+  const documents = [{ name: "矩阵.pdf", mediaType: "application/pdf", sha256, bytes: data.length }];
+  const { caseId } = await aLocalCase(fx, "out", "sent", { kind: "notice", details: { ...notice, documents } });
+  return { caseId, sha256 };
 }
 
 /**
@@ -131,6 +145,17 @@ export const rows: RbacRow[] = [
   {
     method: "post", path: "/exchange/notices", access: officerAll,
     request: async (fx) => ({ url: "/api/exchange/notices", body: { ...(await aLookedUpPractitioner(fx, "enforcement")), details: notice } }),
+  },
+  {
+    method: "post", path: "/exchange/documents", access: officerAll,
+    request: () => Promise.resolve({ url: "/api/exchange/documents", body: { name: "矩阵.pdf", dataBase64: aPdf().toString("base64") } }),
+  },
+  {
+    method: "get", path: "/exchange/cases/:caseId/documents/:sha256", access: officerOwn,
+    request: async (fx) => {
+      const { caseId, sha256 } = await aNoticeWithDocument(fx);
+      return { url: `/api/exchange/cases/${caseId}/documents/${sha256}` };
+    },
   },
   {
     method: "get", path: "/exchange/cases", access: officerAll,
