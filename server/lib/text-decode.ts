@@ -24,10 +24,12 @@ const BOMS: { bytes: number[]; encoding: string }[] = [
 const GB_FAMILY = /^(gb2312|gbk|gb18030|cp936|x-gbk|euc-cn)$/i;
 
 /**
- * Counts decoded pieces and the longest one (a file must not be held as one string) and every
- * character the checking loops visit (each must be visited once), for the scale tests.
+ * Counts decoded pieces and the longest one (a file must not be held as one string), every
+ * character the checking loops visit (each must be visited once) and every character textLines'
+ * searches for line ends pass over (each at most twice: once looking for LF, once for CR), for the
+ * scale tests.
  */
-export const decodeWork = { pieces: 0, longest: 0, chars: 0 };
+export const decodeWork = { pieces: 0, longest: 0, chars: 0, lineScan: 0 };
 
 /**
  * The line number at the current character of text read in order: CRLF, a lone CR and LF each
@@ -190,8 +192,8 @@ export function* textLines(pieces: Iterable<string>): Generator<string> {
     let pos = afterCr && piece.charCodeAt(0) === 0x0a ? 1 : 0;
     afterCr = false;
     // The next LF and CR at or after pos, each searched for again only once passed (linear).
-    let lf = piece.indexOf("\n", pos);
-    let cr = piece.indexOf("\r", pos);
+    let lf = scan(piece, "\n", pos);
+    let cr = scan(piece, "\r", pos);
     while (lf >= 0 || cr >= 0) {
       const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
       yield carry ? carry + piece.slice(pos, end) : piece.slice(pos, end);
@@ -201,12 +203,19 @@ export function* textLines(pieces: Iterable<string>): Generator<string> {
         if (pos === piece.length) afterCr = true;
         else if (piece.charCodeAt(pos) === 0x0a) pos++;
       }
-      if (lf >= 0 && lf < pos) lf = piece.indexOf("\n", pos);
-      if (cr >= 0 && cr < pos) cr = piece.indexOf("\r", pos);
+      if (lf >= 0 && lf < pos) lf = scan(piece, "\n", pos);
+      if (cr >= 0 && cr < pos) cr = scan(piece, "\r", pos);
     }
     carry += piece.slice(pos);
   }
   yield carry;
+}
+
+/** `text.indexOf(ch, from)`, counting the characters the search passes over. */
+function scan(text: string, ch: string, from: number): number {
+  const at = text.indexOf(ch, from);
+  decodeWork.lineScan += (at < 0 ? text.length : at + 1) - from;
+  return at;
 }
 
 /**

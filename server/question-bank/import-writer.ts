@@ -26,8 +26,12 @@ type Write =
 /** Documents the lookup asks for in its one reply (a batch's refs with all their versions). */
 const LOOKUP_BATCH = 100_000;
 
-/** Counts the database round trips of an import, so tests can check they grow with batches, not items. */
-export const importWork = { lookups: 0, transactions: 0 };
+/**
+ * Counts an import's database round trips (they must grow with batches, not items) and the refs it
+ * looks up and the questions it writes (each once: a batch that looked up or wrote the batches before
+ * it again would grow with the square of the file).
+ */
+export const importWork = { lookups: 0, transactions: 0, refsLookedUp: 0, written: 0 };
 
 /**
  * Compares and writes one file's questions batch by batch. Each batch: one lookup of the refs it
@@ -86,6 +90,7 @@ export function createBatchWriter(
     if (!batch.length) return;
     importWork.lookups++;
     const refs = batch.map((b) => b.item.question?.ref ?? "");
+    importWork.refsLookedUp += refs.length;
     // One round trip: without a batch size the driver takes 101 documents and then asks for the
     // rest (a getMore per batch of a re-run); a batch's versions fit one 16 MB reply.
     const found = await Questions.find({ ref: { $in: refs } })
@@ -146,6 +151,7 @@ export function createBatchWriter(
     }
     if (dryRun || !writes.length) return;
     importWork.transactions++;
+    importWork.written += writes.length;
     batches++;
     const created = writes.filter((w) => w.kind === "create").length;
     await commit({ batch: batches, created, updated: writes.length - created }, async (session) => {
