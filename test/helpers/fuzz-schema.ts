@@ -1,4 +1,4 @@
-import type { JsonSchema } from "./fuzz.js";
+import type { JsonSchema } from "./fuzz-mutations.js";
 
 /** Strings tried, in order, for a schema's `pattern` (the first that matches is used). */
 const PATTERN_CANDIDATES = [
@@ -23,7 +23,8 @@ export function exampleOf(schema: JsonSchema, depth = 0): unknown {
   if (schema.enum?.length) return schema.enum[0];
   const alt = schema.anyOf?.[0] ?? schema.oneOf?.[0];
   if (alt) return exampleOf(alt, depth + 1);
-  if (schema.allOf?.length) return Object.assign({}, ...schema.allOf.map((s) => exampleOf(s, depth + 1)) as object[]);
+  if (schema.allOf?.length)
+    return Object.assign({}, ...(schema.allOf.map((s) => exampleOf(s, depth + 1)) as object[]));
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
   if (type === "object" || schema.properties) {
     const out: Record<string, unknown> = {};
@@ -31,7 +32,12 @@ export function exampleOf(schema: JsonSchema, depth = 0): unknown {
     for (const [k, p] of Object.entries(schema.properties ?? {})) out[k] = exampleOf(p, depth + 1);
     return out;
   }
-  if (type === "array") return schema.items ? Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => exampleOf(schema.items as JsonSchema, depth + 1)) : [];
+  if (type === "array")
+    return schema.items
+      ? Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () =>
+          exampleOf(schema.items as JsonSchema, depth + 1),
+        )
+      : [];
   if (type === "integer" || type === "number") return schema.minimum ?? 1;
   if (type === "boolean") return true;
   if (type === "null") return null;
@@ -55,7 +61,16 @@ export function requestSchemaOf(doc: OpenApiDoc, path: string, method: string): 
 
 export interface OpenApiDoc {
   servers?: { url: string }[];
-  paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; parameters?: { in: string; name: string; schema?: JsonSchema }[] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+        parameters?: { in: string; name: string; schema?: JsonSchema }[];
+      }
+    >
+  >;
 }
 
 /** Resolves local `$ref`s (`#/components/schemas/X`). */

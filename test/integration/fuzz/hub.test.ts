@@ -7,16 +7,11 @@ import { createApp } from "../../../server/app.js";
 import { createFeatures } from "../../../server/features.js";
 import { generateNodeKey, signRequest, type NodeKey } from "../../../server/sharing/index.js";
 import { anonymousAgent, staffAgent } from "../../helpers/auth.js";
-import {
-  FUZZ_RUNS,
-  FuzzProblems,
-  mutatedBodies,
-  nastyString,
-  samples,
-  schemaCases,
-  type FuzzBody,
-} from "../../helpers/fuzz.js";
-import { mutatedUrls, runBatches, sendBounded, uncheckedRefusals } from "../../helpers/fuzz-http.js";
+import { FUZZ_RUNS, FuzzProblems, samples } from "../../helpers/fuzz.js";
+import { mutatedBodies, schemaCases, type FuzzBody } from "../../helpers/fuzz-mutations.js";
+import { nastyString } from "../../helpers/fuzz-values.js";
+import { describeRun, runBatches, uncheckedRefusals } from "../../helpers/fuzz-batches.js";
+import { mutatedUrls, sendBounded } from "../../helpers/fuzz-http.js";
 import { exampleOf, requestSchemaOf, resolverFor, type OpenApiDoc } from "../../helpers/fuzz-schema.js";
 import { enumerateApiRoutes } from "../../helpers/routes.js";
 import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "../hub/support.js";
@@ -225,7 +220,7 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
       // One test covers every hub route: a long run shows its progress route by route.
       if (process.env.FUZZ_VERBOSE)
         console.log(
-          `    ${label}: ${cases.length} inputs, ${run.accepted} accepted, ${run.refused} refused, ${run.checkedBatches} batches checked, ${problems.list.length} problems, ${Date.now() - started} ms (snapshots ${run.snapshotMs} ms, load ${loadavg()[0]?.toFixed(1)})`,
+          `    ${label}: ${cases.length} inputs, ${run.accepted} accepted, ${run.refused} refused, ${describeRun(run)}, ${problems.list.length} problems, ${Date.now() - started} ms (load ${loadavg()[0]?.toFixed(1)})`,
         );
     }
     const health = await fetch(`${hub.node.url}/api/hub/v1/identity`);

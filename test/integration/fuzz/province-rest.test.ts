@@ -6,8 +6,10 @@ import { createApp } from "../../../server/app.js";
 import { createFeatures } from "../../../server/features.js";
 import type { StaffRole } from "../../../server/contracts/auth.js";
 import { createStaff, loginStaff } from "../../helpers/auth.js";
-import { FUZZ_RUNS, FuzzProblems, mutatedBodies, samples, type FuzzBody } from "../../helpers/fuzz.js";
-import { mutatedUrls, runBatches, sendBounded, uncheckedRefusals } from "../../helpers/fuzz-http.js";
+import { FUZZ_RUNS, FuzzProblems, samples } from "../../helpers/fuzz.js";
+import { mutatedBodies, type FuzzBody } from "../../helpers/fuzz-mutations.js";
+import { describeRun, runBatches, uncheckedRefusals } from "../../helpers/fuzz-batches.js";
+import { mutatedUrls, sendBounded } from "../../helpers/fuzz-http.js";
 import { enumerateApiRoutes } from "../../helpers/routes.js";
 import { allRowsOf, buildRbacWorld, loadRbacTables, type RbacActor } from "../rbac/fixtures.js";
 import { MATRIX_ROLES, type MatrixRole, type RbacFixtures, type RbacRow } from "../rbac/rbac-types.js";
@@ -239,7 +241,7 @@ describe("Fuzz: every province REST route × every role, malformed inputs", func
       expect(problems.list, problems.report(label)).to.deep.equal([]);
       if (process.env.FUZZ_VERBOSE)
         console.log(
-          `    ${label}: ${cases.length} inputs, ${run.accepted} accepted, ${run.refused} refused, ${run.checkedBatches} batches checked, ${Date.now() - started} ms (snapshots ${run.snapshotMs} ms, load ${loadavg()[0]?.toFixed(1)})`,
+          `    ${label}: ${cases.length} inputs, ${run.accepted} accepted, ${run.refused} refused, ${describeRun(run)}, ${Date.now() - started} ms (load ${loadavg()[0]?.toFixed(1)})`,
         );
     });
   }

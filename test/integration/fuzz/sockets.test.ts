@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { expect } from "chai";
 import fc from "fast-check";
 import { z } from "zod";
@@ -11,17 +12,10 @@ import {
   type ScheduledCandidates,
   type TestSocket,
 } from "../../helpers/auth.js";
-import {
-  FUZZ_RUNS,
-  FuzzProblems,
-  hangBound,
-  mutatedBodies,
-  samples,
-  schemaCases,
-  type FuzzBody,
-  type JsonSchema,
-} from "../../helpers/fuzz.js";
-import { runBatches, uncheckedRefusals, type FuzzOutcome } from "../../helpers/fuzz-http.js";
+import { FUZZ_RUNS, FuzzProblems, hangBound, samples } from "../../helpers/fuzz.js";
+import { mutatedBodies, schemaCases, type FuzzBody, type JsonSchema } from "../../helpers/fuzz-mutations.js";
+import { describeRun, runBatches, uncheckedRefusals } from "../../helpers/fuzz-batches.js";
+import type { FuzzOutcome } from "../../helpers/fuzz-http.js";
 import { exampleOf } from "../../helpers/fuzz-schema.js";
 import { startTestNode, type TestNode } from "../../helpers/node.js";
 import { seedBank } from "../../e2e/exam-fixtures.js";
@@ -186,6 +180,7 @@ describe("Fuzz: every socket event × every role, malformed payloads", function 
           ? ["proctor", "proctor", "officer", ...ROLES]
           : [...ROLES];
       const problems = new FuzzProblems();
+      const started = Date.now();
       const run = await runBatches({
         conn: node.ctx.conn,
         cases,
@@ -225,6 +220,10 @@ describe("Fuzz: every socket event × every role, malformed payloads", function 
         if (!sockets.get(role)?.connected) problems.add(`${role}'s socket was disconnected by ${event}`);
       const unchecked = uncheckedRefusals(run, label);
       if (unchecked) problems.add(unchecked);
+      if (process.env.FUZZ_VERBOSE)
+        console.log(
+          `    ${label}: ${cases.length} inputs, ${run.accepted} accepted, ${run.refused} refused, ${describeRun(run)}, ${Date.now() - started} ms (load ${loadavg()[0]?.toFixed(1)})`,
+        );
       expect(problems.list, problems.report(label)).to.deep.equal([]);
     });
   }
