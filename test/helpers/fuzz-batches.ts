@@ -57,7 +57,7 @@ export interface BatchesRun {
   accepted: number;
   /** Inputs refused (4xx with the error body) on their first sending. */
   refused: number;
-  /** Store comparisons made. */
+  /** Store comparisons that covered refusals (one that found accepted inputs' writes does not count). */
   checkedBatches: number;
   /** Refusals a comparison covered (on their first sending or a replay). */
   checkedRefusals: number;
@@ -228,8 +228,8 @@ export async function runChecked<C>(store: BatchStore, options: BatchOptions<C>)
       target = Math.min(target * 2, maxGroup);
     } else {
       const after = await settle();
-      run.checkedBatches += 1;
       if (snapshotDiff(before, after).length === 0) {
+        run.checkedBatches += 1;
         run.checkedRefusals += sent.clean.length;
         target = Math.min(target * 2, maxGroup);
       } else {
@@ -325,7 +325,7 @@ async function pollersHaveWork(conn: Connection): Promise<boolean> {
  * is reported as a problem, so a route cannot pass unchecked unnoticed.
  */
 export function uncheckedRefusals(run: BatchesRun, label: string): string | null {
-  if (run.refused === 0 || run.checkedBatches > 0) return null;
+  if (run.refused === 0 || run.checkedRefusals > 0) return null;
   return `${label}: ${run.refused} inputs were refused but no batch could be checked (each batch and each replay of its refusals had an accepted input)`;
 }
 

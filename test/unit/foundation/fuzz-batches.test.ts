@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { FuzzProblems } from "../../helpers/fuzz.js";
-import { runChecked, type BatchStore } from "../../helpers/fuzz-batches.js";
+import { runChecked, uncheckedRefusals, type BatchStore } from "../../helpers/fuzz-batches.js";
 import type { FuzzOutcome } from "../../helpers/fuzz-http.js";
 import type { StoreSnapshot } from "../../helpers/store-snapshot.js";
 
@@ -120,5 +120,26 @@ describe("fuzz store checks", () => {
     expect(sentAt.get(3)).to.equal(2);
     expect(sentAt.get(4)).to.equal(3);
     expect(run.checkedRefusals).to.equal(run.refused - 1);
+  });
+
+  it("when every refusal is accepted whenever it is sent again, then the route is reported as unchecked", async () => {
+    const store = fakeStore();
+    const problems = new FuzzProblems();
+    const sentAt = new Map<number, number>();
+    const run = await runChecked(store, {
+      cases: Array.from({ length: 25 }, (_, i) => i),
+      problems,
+      send: async (i) => {
+        const times = (sentAt.get(i) ?? 0) + 1;
+        sentAt.set(i, times);
+        const accept = i === 0 || times > 1;
+        if (accept) store.docs += 1;
+        return { outcome: accept ? acceptance : refusal, what: `input ${i}` };
+      },
+    });
+    expect(run.checkedRefusals).to.equal(0);
+    expect(uncheckedRefusals(run, "route")).to.match(
+      /^route: 24 inputs were refused but no batch could be checked/,
+    );
   });
 });
