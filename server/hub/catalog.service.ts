@@ -98,7 +98,10 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
       const lookupId = randomUUID();
       // Logged before the answer leaves: a lookup that cannot be logged is not answered. Numbered
       // for the home province's cursor only once committed (numberCommitted, before each read).
-      await m.Lookups.create({
+      // Through the driver: every field is built here from the parsed body and the pointers read,
+      // so a mongoose document (casting, validation) per lookup only cost CPU; catalog.test.ts
+      // checks the written document against the schema.
+      await m.Lookups.collection.insertOne({
         lookupId,
         seq: unnumberedSeq(),
         unnumbered: true,

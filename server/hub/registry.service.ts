@@ -1,4 +1,4 @@
-import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { Schema, type ClientSession, type Connection, type InferSchemaType, type Model } from "mongoose";
 import type { RegisterNodeBody, RegisteredNodeDto } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import { isKnownDivision } from "../organisation/index.js";
@@ -47,8 +47,37 @@ function nodeModel(conn: Connection): Model<NodeDoc> {
   return (conn.models.HubNode as Model<NodeDoc> | undefined) ?? conn.model<NodeDoc>("HubNode", nodeSchema, "hub_nodes");
 }
 
+/**
+ * The registry's version, one document (`_id: "nodes"`) in `hub_registry_meta`, stepped in the
+ * transaction of every change to a node (registration, new key, status).
+ */
+const REGISTRY_VERSION = "nodes";
+
+/** The node keys known per connection, shared by every registry on it (the hub's and the exchange's gates). */
+const keyCaches = new WeakMap<Connection, { version: number; keys: Map<string, KnownNode> }>();
+
 export function createRegistryService(conn: Connection) {
   const Nodes = nodeModel(conn);
+  const Meta = conn.collection<{ _id: string; version: number }>("hub_registry_meta");
+
+  /** Writes a node change and steps the registry version in one transaction, so no instance keeps trusting a stale key. */
+  async function changeNode<T>(write: (session: ClientSession) => Promise<T>): Promise<T> {
+    return conn.transaction(async (session) => {
+      const result = await write(session);
+      await Meta.updateOne({ _id: REGISTRY_VERSION }, { $inc: { version: 1 } }, { upsert: true, session });
+      return result;
+    });
+  }
+
+  /**
+   * Node keys as last read, for the version they were read at. Every inter-node request needs its
+   * sender's key; reading the node's document (and building its key object) for each one was a
+   * share of the hub's CPU per message. Not a TTL: each use first reads the registry version (one
+   * small document by _id), so a key retired or a node suspended on any instance is refused on
+   * every instance from the next request on.
+   */
+  const cache = keyCaches.get(conn) ?? { version: -1, keys: new Map<string, KnownNode>() };
+  keyCaches.set(conn, cache);
 
   function toDto(n: NodeDoc): RegisteredNodeDto {
     return {
@@ -96,7 +125,7 @@ export function createRegistryService(conn: Connection) {
         retiredAt: k.retiredAt ?? (k.keyId === keyId ? null : now),
       }));
       if (!nodeKeys.some((k) => k.keyId === keyId)) nodeKeys.push({ keyId, publicKey: body.nodeKey, addedAt: now, retiredAt: null });
-      const doc = await Nodes.findOneAndUpdate(
+      const doc = await changeNode((session) => Nodes.findOneAndUpdate(
         { provinceCode: body.provinceCode },
         {
           $set: {
@@ -107,14 +136,16 @@ export function createRegistryService(conn: Connection) {
           },
           $setOnInsert: { provinceCode: body.provinceCode, status: "active", registeredAt: now },
         },
-        { upsert: true, returnDocument: "after" },
-      ).lean();
+        { upsert: true, returnDocument: "after", session },
+      ).lean());
       if (!doc) throw new Error("registration upsert returned nothing");
       return toDto(doc);
     },
 
     async setStatus(provinceCode: string, status: "active" | "suspended"): Promise<RegisteredNodeDto> {
-      const doc = await Nodes.findOneAndUpdate({ provinceCode }, { $set: { status } }, { returnDocument: "after" }).lean();
+      const doc = await changeNode((session) =>
+        Nodes.findOneAndUpdate({ provinceCode }, { $set: { status } }, { returnDocument: "after", session }).lean(),
+      );
       if (!doc) throw errors.notFound("省级节点");
       return toDto(doc);
     },
@@ -124,12 +155,28 @@ export function createRegistryService(conn: Connection) {
       return rows.map(toDto);
     },
 
-    /** The node holding a current (unretired) key with this id, read live at each request. */
+    /**
+     * The node holding a current (unretired) key with this id, as of the registry's current version
+     * (read at each request; the node's document only when the version moved or the key is new).
+     */
     async resolveKey(keyId: string): Promise<KnownNode | null> {
+      const version = (await Meta.findOne({ _id: REGISTRY_VERSION }))?.version ?? 0;
+      if (version > cache.version) {
+        cache.version = version;
+        cache.keys = new Map();
+      }
+      // A version older than the one kept (read before a concurrent request's newer one) is read live.
+      const seen = version === cache.version ? cache.keys : new Map<string, KnownNode>();
+      const cached = seen.get(keyId);
+      if (cached) return cached;
       const node = await Nodes.findOne({ nodeKeys: { $elemMatch: { keyId, retiredAt: null } } }).lean();
       const key = node?.nodeKeys.find((k) => k.keyId === keyId);
       if (!node || !key) return null;
-      return { peer: node.provinceCode, publicKey: publicKeyFromX(key.publicKey), active: node.status === "active" };
+      const known = { peer: node.provinceCode, publicKey: publicKeyFromX(key.publicKey), active: node.status === "active" };
+      // Kept only under the version read before the node: a change since then steps the version,
+      // and the next request reads the node again. Unknown ids are not kept (anyone can send them).
+      seen.set(keyId, known);
+      return known;
     },
 
     /** Every registered province's certificate signing keys (for the national trust list). */

@@ -36,6 +36,13 @@ describe("hub catalog interface", () => {
     });
     const others = await beijing.client.call<LookupNoticesPage>("GET", "/api/hub/v1/catalog/lookup-notices?after=0");
     expect(others.body.lookups).to.have.length(0);
+    // Written through the driver: the stored lookup is what the schema describes, field for field.
+    const Lookups = hub.node.ctx.conn.model("HubLookup");
+    const stored = await Lookups.collection.findOne({ lookupId: answer.body.lookupId });
+    expect(Object.keys(stored ?? {}).filter((k) => k !== "_id" && !Lookups.schema.path(k))).to.deep.equal([]);
+    expect(new Lookups(stored).validateSync()).to.equal(undefined);
+    expect(stored).to.include({ queryBy: "id_number" }).and.not.have.property("unnumbered");
+    expect(stored?.seq).to.be.greaterThan(0);
   });
 
   it("when a lookup carries no reason or no case reference, then it is refused and nothing is logged", async () => {

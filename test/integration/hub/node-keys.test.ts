@@ -1,0 +1,70 @@
+import { expect } from "chai";
+import type { ChangesPage } from "../../../server/contracts/hub.js";
+import { createMessageLog, createNodeClient, generateNodeKey, type NodeClient } from "../../../server/sharing/index.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { startTestHub, type TestHub } from "./support.js";
+
+/**
+ * Issue 12: the hub keeps node keys between requests (reading a node's document for every message
+ * was a share of its CPU), but a retired key or a suspended node must be refused at once on every
+ * hub instance, not after some time to live. Two instances share one database; the operator's
+ * change is made through a third registry (as another instance's operator page would).
+ */
+describe("hub node keys kept between requests", () => {
+  const provinceDb = useTestDatabase("prov_keys");
+  let hub: TestHub;
+  let second: TestHub;
+
+  before(async () => {
+    hub = await startTestHub();
+    second = await startTestHub({ NODE_KEY_DIR: hub.keyDir }, { shareDatabase: hub.node.dbName });
+  });
+  after(async () => {
+    await second.node.stop();
+    await hub.node.stop();
+  });
+
+  /** A province registered with a fresh key, and its clients to both instances. */
+  async function aProvince(provinceCode: string) {
+    const key = generateNodeKey();
+    await hub.registry.register({ provinceCode, name: provinceCode, nodeKey: key.publicKeyX, certificateKeys: [] });
+    const log = createMessageLog(provinceDb.conn);
+    return {
+      key,
+      a: createNodeClient({ key, peer: hub.peer, log }),
+      b: createNodeClient({ key, peer: second.peer, log }),
+    };
+  }
+  const ask = (client: NodeClient) => client.call<ChangesPage>("GET", "/api/hub/v1/catalog/changes?after=0");
+
+  it("when a province's node key is replaced on one instance, then the old key is refused at once on both, and the new one accepted", async () => {
+    const old = await aProvince("320000");
+    // Both instances have used the key (and keep it).
+    expect((await ask(old.a)).status).to.equal(200);
+    expect((await ask(old.b)).status).to.equal(200);
+    const fresh = generateNodeKey();
+    await hub.registry.register({ provinceCode: "320000", name: "320000", nodeKey: fresh.publicKeyX, certificateKeys: [] });
+
+    for (const client of [old.a, old.b]) {
+      const refused = await ask(client);
+      expect(refused.status).to.equal(401);
+      expect(refused.rawBody).to.contain("unknown_key");
+    }
+    const log = createMessageLog(provinceDb.conn);
+    expect((await ask(createNodeClient({ key: fresh, peer: second.peer, log }))).status).to.equal(200);
+  });
+
+  it("when a node is suspended on one instance, then both instances refuse it at once, and accept it again once reactivated", async () => {
+    const p = await aProvince("110000");
+    expect((await ask(p.a)).status).to.equal(200);
+    expect((await ask(p.b)).status).to.equal(200);
+    await hub.registry.setStatus("110000", "suspended");
+    for (const client of [p.a, p.b]) {
+      const refused = await ask(client);
+      expect(refused.status).to.equal(403);
+      expect(refused.rawBody).to.contain("node_suspended");
+    }
+    await hub.registry.setStatus("110000", "active");
+    expect((await ask(p.b)).status).to.equal(200);
+  });
+});
