@@ -20,6 +20,7 @@ import { loadConfig } from "../server/config.js";
 import { createLogger } from "../server/lib/logger.js";
 import { connectMongo, redactUri } from "../server/lib/mongo.js";
 import {
+  detectFormat,
   importQuestionBankFiles,
   type ImportFile,
   type ImportProgress,
@@ -72,7 +73,8 @@ async function main(): Promise<number> {
       const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "文件不存在" : "无法读取文件";
       unreadable.push({
         file: path.basename(p),
-        format: "roadcert",
+        // From the name alone (a missing .csv was reported as roadcert JSON).
+        format: detectFormat(path.basename(p), Buffer.alloc(0)),
         dryRun: process.argv.includes("--dry-run"),
         rejected: true,
         counts: { created: 0, updated: 0, unchanged: 0, skipped: 0, invalid: 1 },

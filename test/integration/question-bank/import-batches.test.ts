@@ -197,7 +197,7 @@ describe("question import at scale (issue 15): batches, re-runs and per-file ref
       env: { ...process.env, NODE_ENV: "test" },
     }).catch((err: { code: number; stdout: string; stderr: string }) => err);
     expect("code" in result ? result.code : 0).to.equal(1);
-    expect(result.stdout).to.contain("missing.csv").and.to.contain("文件不存在");
+    expect(result.stdout).to.contain("missing.csv（csv）").and.to.contain("文件不存在");
     expect(result.stdout).to.contain("moodle-parameter-entity.xml").and.to.contain("文档类型声明");
     expect(result.stdout).to.match(/good\.gift（gift）✓ 已导入：新增 2/);
     expect(result.stderr).to.contain("写入 2 / 2");

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
+import ExcelJS from "exceljs";
 import { toCsv } from "../../../server/question-bank/csv.parser.js";
-import { parseImportFile } from "../../../server/question-bank/index.js";
+import { parseImportFile, parseImportFileAsync, toXlsx } from "../../../server/question-bank/index.js";
 import type { ParsedItem } from "../../../server/question-bank/parsed-item.js";
 
 // Issue 15: one fixture per finding (roadcert's own question text), each failing before the fix.
@@ -180,5 +181,26 @@ describe("question import fidelity (issue 15): CSV encodings and formula cells",
     expect(cells).to.contain(`"'=HYPERLINK(""x"")"`);
     expect(cells).not.to.match(/(^|,)[=+\-@]/);
     expect(parseImportFile({ name: "again.csv", content: csv }).items[0]?.question).to.deep.equal(question);
+  });
+
+  it("when such questions are exported as XLSX, then every such cell is a text cell, never a formula, and importing the export gives the text back", async () => {
+    const question = parseImportFile(fixture("formula-cells.csv")).items[0]?.question;
+    if (!question) throw new Error("fixture did not parse");
+    const bytes = await toXlsx([question]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(bytes as unknown as ExcelJS.Buffer);
+    const row = wb.worksheets[0]?.getRow(2);
+    const cells = [3, 4, 5, 6, 7].map((c) => row?.getCell(c));
+    // A text cell is shown as written by Excel and LibreOffice; only a formula cell is evaluated.
+    expect(cells.map((c) => c?.type)).to.deep.equal(Array(5).fill(ExcelJS.ValueType.String));
+    expect(cells.map((c) => c?.value)).to.deep.equal([
+      "=1+1 这样的写法在题干中应原样保留吗？",
+      "+保留",
+      "@SUM(A1)",
+      "-10",
+      '=HYPERLINK("x")',
+    ]);
+    const again = await parseImportFileAsync({ name: "again.xlsx", content: bytes });
+    expect(again.items[0]?.question).to.deep.equal(question);
   });
 });
