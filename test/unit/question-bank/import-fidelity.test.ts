@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
 import { toCsv } from "../../../server/question-bank/csv.parser.js";
-import { parseImportFile, parseImportFileAsync, toXlsx } from "../../../server/question-bank/index.js";
+import {
+  openImportFile,
+  parseImportFile,
+  parseImportFileAsync,
+  toXlsx,
+} from "../../../server/question-bank/index.js";
 import type { ParsedItem } from "../../../server/question-bank/parsed-item.js";
 
 // Issue 15: one fixture per finding (roadcert's own question text), each failing before the fix.
@@ -202,5 +207,35 @@ describe("question import fidelity (issue 15): CSV encodings and formula cells",
     ]);
     const again = await parseImportFileAsync({ name: "again.xlsx", content: bytes });
     expect(again.items[0]?.question).to.deep.equal(question);
+  });
+});
+
+describe("question import fidelity (issue 15): markdown text and oversized files", () => {
+  it('when GIFT and Moodle XML text is [markdown] or format="markdown", then it is rendered and reduced to its text, markers and asterisks gone', () => {
+    const gift = parseImportFile(
+      { name: "md.gift", content: "::MD-1::[markdown]出车前须检查 **轮胎** 和 *灯光*。{T}\n" },
+      defaults,
+    );
+    expect(gift.items[0]?.question?.stem).to.equal("出车前须检查 轮胎 和 灯光。");
+    const xml = parseImportFile(
+      {
+        name: "md.xml",
+        content:
+          '<quiz><question type="truefalse"><name><text>MD-2</text></name><questiontext format="markdown"><text>休息 **不少于** 20 分钟。</text></questiontext>' +
+          '<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer></question></quiz>',
+      },
+      defaults,
+    );
+    expect(xml.items[0]?.question?.stem).to.equal("休息 不少于 20 分钟。");
+  });
+
+  it("when a file is larger than the import's limit, then it is refused whole with its size and the limit, and nothing is read", () => {
+    const opened = openImportFile(
+      { name: "big.csv", content: Buffer.alloc(3 * 1048576, 0x41) },
+      defaults,
+      2 * 1048576,
+    );
+    expect(opened.fileErrors).to.deep.equal(["文件过大（3.0 MB，上限 2 MB），请拆分后导入"]);
+    expect(opened.syncItems?.() ?? []).to.deep.equal([]);
   });
 });
