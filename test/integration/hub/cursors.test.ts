@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { randomUUID } from "node:crypto";
+import type { InboxPage } from "../../../server/contracts/exchange.js";
 import type { ChangesPage, CollectionReceipt, LookupAnswer, LookupNoticesPage } from "../../../server/contracts/hub.js";
 import { createMessageLog, createNodeClient, generateNodeKey, type NodeClient } from "../../../server/sharing/index.js";
 import { testDatabase, useTestDatabase } from "../../helpers/database.js";
@@ -97,7 +99,8 @@ describe("hub cursors with two hub instances", () => {
     const start = (await changes(0)).cursor;
     const [first, later] = [aNewIdNumber(), aNewIdNumber()];
 
-    const held = proxy.hold((c) => c.commitTransaction === 1);
+    // Held inside its transaction, after the counter step: the transaction keeps the counter until released.
+    const held = proxy.hold((c) => c.insert === "hub_changes");
     const slow = publish(jiangsu.b, first);
     await held.reached;
     // The first instance's change tries the hub's change counter, which the held transaction wrote.
@@ -118,5 +121,36 @@ describe("hub cursors with two hub instances", () => {
     const after = await changes(between.cursor);
 
     expect([...between.got, ...after.got]).to.deep.equal([first, later]);
+  });
+
+  it("when a notice held on one instance commits after a later one and 江苏 pulls its inbox in between, then its next pull still brings both", async () => {
+    const idNumber = aNewIdNumber();
+    await publish(jiangsu.a, idNumber);
+    const inbox = (after: number) =>
+      pullAll<InboxPage>("/api/hub/v1/exchange/inbox", after, (p) => p.messages.filter((m) => m.type === "case").map((m) => m.caseId));
+    const start = (await inbox(0)).cursor;
+    const notice = async (client: NodeClient, caseNumber: string) => {
+      const caseId = randomUUID();
+      const answer = await client.call("POST", "/api/hub/v1/exchange/cases", {
+        caseId,
+        kind: "notice",
+        practitioner: { idNumber, name: "张三" },
+        officer: { id: "bj-officer-2", name: "朝阳执法员", divisionCode: "110105" },
+        details: { caseNumber, decidedOn: "2026-11-20", legalBasis: "《道路运输条例》", facts: "超时驾驶", fineYuan: 200 },
+      });
+      expect(answer.status, answer.rawBody).to.be.below(300);
+      return caseId;
+    };
+
+    const held = proxy.hold((c) => c.insert === "exchange_inbox");
+    const slow = notice(beijing.b, "京交罚-slow");
+    await held.reached;
+    const fast = await notice(beijing.a, "京交罚-fast");
+    const between = await inbox(start);
+    held.release();
+    const slowId = await slow;
+    const after = await inbox(between.cursor);
+
+    expect([...between.got, ...after.got]).to.have.members([fast, slowId]);
   });
 });
