@@ -114,10 +114,36 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       await item("违法事实").fill("驾驶营运车辆连续驾驶超过4小时未休息");
       await item("记分").fill("3");
       await item("罚款").fill("200");
+      // The decision as a PDF (told by its bytes), uploaded as it is picked.
+      const decision = Buffer.concat([Buffer.from("%PDF-1.7\n% e2e\n", "latin1"), Buffer.alloc(2048, 0x20)]);
+      await bj.page.locator(".rc-file-picker input[type=file]").setInputFiles({ name: "处罚决定书.pdf", mimeType: "application/pdf", buffer: decision });
+      await bj.page.locator('[data-test="notice-documents"]').getByText("处罚决定书.pdf").waitFor();
       await screenshot(bj.page, "exchange-notice-form");
       await bj.page.locator('[data-test="exchange-submit"]').click();
       await bj.page.locator('[data-test="case-state"]').getByText(/^(已发送|已送达)$/).waitFor();
       await screenshot(bj.page, "exchange-notice-sent");
+      const noticeId = bj.page.url().split("/").at(-1)!;
+      const link = bj.page.locator('[data-test="case-document"] a', { hasText: "处罚决定书.pdf" });
+      const href = await link.getAttribute("href");
+      expect(Buffer.from(await (await bj.page.request.get(href!)).body()).equals(decision)).to.equal(true);
+      // 江苏 reads the same bytes through its own case page (fetched from the hub on first read).
+      for (let i = 0; i < 50; i++) {
+        await js.page.goto(`/exchange/cases/${noticeId}`);
+        await js.page.locator('[data-test="case-state"]').waitFor();
+        if (await js.page.locator('[data-test="case-document"] a').count()) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const jsHref = await js.page.locator('[data-test="case-document"] a').getAttribute("href");
+      let got = await js.page.request.get(jsHref!);
+      // The document follows the notice to the hub: until 北京's node sent it, 江苏 is told to wait.
+      for (let i = 0; i < 50 && got.status() === 409; i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        got = await js.page.request.get(jsHref!);
+      }
+      expect(got.status()).to.equal(200);
+      expect(got.headers()["content-type"]).to.equal("application/pdf");
+      expect(Buffer.from(await got.body()).equals(decision)).to.equal(true);
+      await screenshot(js.page, "exchange-notice-received");
 
       await js.page.goto("/exchange/escalations");
       await js.page.getByRole("heading", { name: "逾期督办" }).waitFor();

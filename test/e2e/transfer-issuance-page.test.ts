@@ -5,7 +5,7 @@ import { createStaff, staffAgent } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
-import { aCertificateHolder, anAgreedTransfer } from "../integration/exchange/transfers.js";
+import { aCertificateHolder, aLegacyRegisterHolder, anAgreedTransfer } from "../integration/exchange/transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
@@ -65,6 +65,50 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
       expect(after.issued?.serial).to.be.a("string");
       expect(await issued.textContent()).to.contain(after.issued?.serial);
       expect(await button.count()).to.equal(0);
+      expect(bj.errors).to.deep.equal([]);
+    } finally {
+      await bj.close();
+    }
+  });
+
+  it("when the transfer is of a 江苏 legacy register holder, then the page asks for the holder's address and licence facts, refuses an incomplete form in place, and issues with them", async () => {
+    const js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
+    const bjApi = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
+    const { idNumber, name } = await aLegacyRegisterHolder(js, { name: "赵旧档" });
+    const caseId = await anAgreedTransfer(js, bjApi, { idNumber, name });
+    const bj = await asBeijingOfficer();
+    try {
+      await bj.page.goto(`/exchange/cases/${caseId}`);
+      const form = bj.page.locator('[data-test="case-holder-form"]');
+      await form.waitFor();
+      const button = bj.page.locator('[data-test="case-issue"]');
+      // Nothing filled in: each field says what it needs, and nothing is issued.
+      await button.click();
+      await form.getByText("请选择准驾车型").waitFor();
+      expect(await form.getByText("须为 6 位行政区划代码").count()).to.equal(1);
+      expect(await bj.page.locator('[data-test="case-issued"]').count()).to.equal(0);
+
+      await bj.page.locator('input[data-test="holder-address"], [data-test="holder-address"] input').first().fill("110105");
+      await bj.page.locator('[data-test="holder-licence-class"]').click();
+      await bj.page.getByRole("option", { name: "A2", exact: true }).click();
+      await form.locator(".el-form-item", { hasText: "驾驶证初领日期" }).locator("input").fill("2012-05-01");
+      await bj.page.keyboard.press("Enter");
+      // Each problem goes once its field is put right.
+      await form.getByText("请选择准驾车型").waitFor({ state: "detached" });
+      // (Element Plus keeps an emptied message element for its leave transition.)
+      const shown = (await form.locator(".el-form-item__error").allTextContents()).filter((t) => t.trim());
+      expect(shown).to.deep.equal([]);
+      await screenshot(bj.page, "exchange-transfer-legacy-holder-form");
+      await button.click();
+      const issued = bj.page.locator('[data-test="case-issued"]');
+      const failure = bj.page.locator('[data-test="case-failure"]');
+      await issued.or(failure).first().waitFor();
+      await screenshot(bj.page, "exchange-transfer-legacy-issued");
+      expect(await failure.allTextContents()).to.deep.equal([]);
+      const issuedDto = (await (await bj.page.request.get(`/api/certificates/${idNumber}`)).json()) as {
+        certificate: { record: { holder: Record<string, unknown> } };
+      };
+      expect(issuedDto.certificate.record.holder).to.include({ addressDivisionCode: "110105", licenceClass: "A2", licenceFirstIssuedOn: "2012-05-01" });
       expect(bj.errors).to.deep.equal([]);
     } finally {
       await bj.close();

@@ -9,7 +9,8 @@ import type {
   OfficerEndBody,
   PractitionerPageDto,
 } from "@contracts/exchange.js";
-import type { CertificateRecord } from "@contracts/certificates.js";
+import type { CertificateRecord, TransferIssueBody } from "@contracts/certificates.js";
+import type { DocumentUploadBody, PenaltyDocument } from "@contracts/exchange-documents.js";
 import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of the exchange pages (filing, transfer, notices, received cases, practitioner page). */
@@ -24,7 +25,12 @@ export const exchangeApi = {
   end: (caseId: string, body: Sent<typeof OfficerEndBody>) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body),
   escalations: () => api.get<CaseDto[]>("/api/exchange/escalations"),
   /** Issues this province's certificate on an agreed transfer (certificates feature, 转籍换发). */
-  issueTransfer: (caseId: string) => api.post<{ record: CertificateRecord }>(`/api/certificate-transfers/${caseId}/issue`, {}),
+  issueTransfer: (caseId: string, body: TransferIssueBody = {}) =>
+    api.post<{ record: CertificateRecord }>(`/api/certificate-transfers/${caseId}/issue`, body),
+  /** Uploads a notice's document (PDF/JPEG/PNG); the answer is its entry for the notice. */
+  uploadDocument: (body: Sent<typeof DocumentUploadBody>) => api.post<PenaltyDocument>("/api/exchange/documents", body),
+  /** Where a case's document is read (a plain link: the session cookie goes with it). */
+  documentUrl: (caseId: string, sha256: string) => `/api/exchange/cases/${caseId}/documents/${sha256}`,
   practitioner: (idNumber: string) => api.get<PractitionerPageDto>(`/api/practitioners/${idNumber}`),
 };
 
