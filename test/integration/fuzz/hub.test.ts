@@ -131,7 +131,7 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
       Object.entries(d.paths).flatMap(([p, ops]) =>
         Object.keys(ops).map(
           (m) =>
-            `${m.toUpperCase()} ${(d.servers?.[0]?.url ?? "").replace(/^\/api/, "")}${p.replace(/\{([A-Za-z]+)\}/g, ":$1")}`,
+            `${m.toUpperCase()} ${(d.servers?.[0]?.url ?? "").replace(/^\/api/, "")}${p.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, ":$1")}`,
         ),
       ),
     );
