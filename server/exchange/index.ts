@@ -18,7 +18,8 @@
 export { createExchangeStats, type ExchangeStats } from "./exchange-stats.js";
 export { createExchangeTransport, type ExchangeTransport } from "./exchange-transport.js";
 export { createHubExchangeService, type AckHours, type HubExchangeService } from "./hub-exchange.service.js";
-export { createProvinceExchangeService, toCaseDto, type ProvinceExchangeService } from "./province-exchange.service.js";
+export { createProvinceExchangeService, type ProvinceExchangeService } from "./province-exchange.service.js";
+export { toCaseDto } from "./province-case-dto.js";
 export { EXCHANGE_API_PREFIX } from "./hub-exchange.routes.js";
 export type { CertificateView } from "./practitioner-page.js";
 export { createExchangeHubFeature, createExchangeProvinceFeature, type ProvinceExchangeFeature } from "./exchange.feature.js";

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { ClientSession, Connection } from "mongoose";
-import { canSeeDivision, divisionFilter, divisionLevel } from "../access/index.js";
 import type { AuditLog } from "../audit/index.js";
 import type { AuthUser } from "../contracts/auth.js";
 import type {
@@ -18,49 +17,14 @@ import type {
 import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import type { QualificationRecord } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
-import { divisionName } from "../organisation/index.js";
 import type { ExchangeTransport } from "./exchange-transport.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
+import { createCaseReads } from "./province-case-reads.js";
+import { toCaseDto } from "./province-case-dto.js";
 import { createProvinceDocuments } from "./province-documents.js";
 
 const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
 type Details = { filing: FilingDetails; transfer: TransferDetails; notice: NoticeDetails };
-
-/** What leaves the server of a case: everything the officers of either side work with. */
-export function toCaseDto(c: LocalCaseDoc): CaseDto {
-  const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-  const ack = c.ack as { outcome: "acknowledged" | "problem"; problem: { code: string; note: string } | null; officer: { name: string }; at: string } | null;
-  return {
-    caseId: c.caseId, kind: c.kind, box: c.box, state: c.state, fromProvince: c.fromProvince, toProvince: c.toProvince ?? "",
-    division: c.division, divisionName: divisionName(c.division) ?? c.division, practitioner: { idNumber: c.idNumber, name: c.name },
-    officer: {
-      id: c.officer?.id ?? "", name: c.officer?.name ?? "", divisionCode: c.officer?.divisionCode ?? "",
-      divisionName: divisionName(c.officer?.divisionCode ?? "") ?? c.officer?.divisionCode ?? "",
-    },
-    lookupId: c.lookupId ?? null, details: c.details as CaseDto["details"], sentAt: iso(c.sentAt), deadlineAt: iso(c.deadlineAt),
-    overdue: c.overdue || (!!c.deadlineAt && (c.state === "sent" || c.state === "delivered") && c.deadlineAt.getTime() < Date.now()),
-    escalatedAt: iso(c.escalatedAt), refusal: c.refusal ? { code: c.refusal.code ?? "", message: c.refusal.message ?? "" } : null,
-    history: c.history.map((h) => ({ at: h.at.toISOString(), state: h.state as CaseState, by: h.by, note: h.note ?? null })),
-    ack: ack ? { outcome: ack.outcome, problem: ack.problem, officer: ack.officer.name, at: ack.at } : null,
-    end: c.end ? { endDate: (c.end as { endDate: string }).endDate, reason: (c.end as { reason: string }).reason } : null,
-    sourceCertificate: sourceOf(c),
-    issued: c.issued
-      ? (({ certificateNo, serial, issuedAt, issuingAuthority }: IssuedBody) => ({ certificateNo, serial, issuedAt, issuingAuthority: issuingAuthority.name }))(c.issued as IssuedBody)
-      : null,
-  };
-}
-
-/**
- * The home province's certificate that came with its agreement to a transfer (sender's side):
- * signed by the home, or for a legacy holder the hub's record of it.
- */
-function sourceOf(c: LocalCaseDoc): CaseDto["sourceCertificate"] {
-  const record = (c.ack as { certificate?: SignedCertificateRecord | null } | null)?.certificate?.record;
-  if (record) return { provinceCode: record.provinceCode, certificateNo: record.certificateNo, version: record.version, serial: record.serial, basis: "signed_certificate" };
-  const hub = c.sourceRecord as QualificationRecord | null;
-  if (!hub?.certificate) return null;
-  return { provinceCode: hub.sourceProvince, certificateNo: hub.certificate.certificateNumber, version: hub.version, serial: hub.certificate.certificateNumber, basis: "hub_record" };
-}
 
 export interface ProvinceExchangeDeps {
   provinceCode: string;
@@ -84,21 +48,21 @@ export interface ProvinceExchangeDeps {
  */
 export function createProvinceExchangeService(conn: Connection, deps: ProvinceExchangeDeps) {
   const m = provinceExchangeModels(conn);
+  const { visibleCase, ...reads } = createCaseReads(conn);
   // Notices' documents: uploads here, received ones fetched from the hub through the transport.
-  const docs = createProvinceDocuments(conn, { fetch: (caseId, sha256) => deps.transport.fetchDocument(caseId, sha256) });
+  const docs = createProvinceDocuments(conn, {
+    fetch: (caseId, sha256) => deps.transport.fetchDocument(caseId, sha256),
+  });
   const officerOf = (a: AuthUser) => ({ id: a.id, name: a.displayName, divisionCode: a.divisionCode });
 
   async function nextSeq(): Promise<number> {
-    const c = await m.Counters.findOneAndUpdate({ _id: "outgoing" }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after" }).lean();
+    const c = await m.Counters.findOneAndUpdate(
+      { _id: "outgoing" },
+      { $inc: { value: 1 } },
+      { upsert: true, returnDocument: "after" },
+    ).lean();
     if (!c) throw new Error("outgoing counter missing");
     return c.value;
-  }
-
-  /** A case the actor may see (its side's office lies within the actor's division), else 404. */
-  async function visibleCase(actor: AuthUser, caseId: string, box?: "in" | "out"): Promise<LocalCaseDoc> {
-    const c = await m.Cases.findOne({ caseId }).lean();
-    if (!c || (box && c.box !== box) || !canSeeDivision(actor.divisionCode, c.division)) throw errors.notFound("交换事项", "case_not_found");
-    return c;
   }
 
   /**
@@ -106,7 +70,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
    * and it found this person); here only that a filing or transfer cites one at all.
    */
   function checkLookup(kind: ExchangeKind, lookupId: string | undefined): void {
-    if (!lookupId && kind !== "notice") throw errors.unprocessable("lookup_required", "须先以“备案”事由查询该从业人员");
+    if (!lookupId && kind !== "notice")
+      throw errors.unprocessable("lookup_required", "须先以“备案”事由查询该从业人员");
   }
 
   async function send<K extends ExchangeKind>(
@@ -117,7 +82,13 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     checkLookup(kind, input.lookupId);
     const officer = officerOf(actor);
     if (kind === "filing") {
-      const open = await m.Cases.exists({ box: "out", kind: "filing", idNumber: input.practitioner.idNumber, division: officer.divisionCode, state: { $in: OPEN } });
+      const open = await m.Cases.exists({
+        box: "out",
+        kind: "filing",
+        idNumber: input.practitioner.idNumber,
+        division: officer.divisionCode,
+        state: { $in: OPEN },
+      });
       if (open) throw errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
     }
     // A notice's documents must be here as it names them: their content follows it to the hub.
@@ -126,38 +97,77 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       await docs.checkUploaded(documents);
     }
     const caseId = randomUUID();
-    const body = { caseId, kind, lookupId: input.lookupId, practitioner: input.practitioner, officer, details: input.details } as CaseBody;
+    const body = {
+      caseId,
+      kind,
+      lookupId: input.lookupId,
+      practitioner: input.practitioner,
+      officer,
+      details: input.details,
+    } as CaseBody;
     const at = new Date();
     const seq = await nextSeq();
     const documentSeqs: number[] = [];
     for (let i = 0; i < documents.length; i++) documentSeqs.push(await nextSeq());
     await deps.audit.transaction(async (session) => {
       await m.Cases.create(
-        [{
-          caseId, kind, box: "out", state: "queued", fromProvince: deps.provinceCode, toProvince: null, division: officer.divisionCode,
-          idNumber: input.practitioner.idNumber, name: input.practitioner.name, officer, lookupId: input.lookupId ?? null,
-          details: input.details, history: [{ at, state: "queued", by: officer.name, note: null }],
-        }],
+        [
+          {
+            caseId,
+            kind,
+            box: "out",
+            state: "queued",
+            fromProvince: deps.provinceCode,
+            toProvince: null,
+            division: officer.divisionCode,
+            idNumber: input.practitioner.idNumber,
+            name: input.practitioner.name,
+            officer,
+            lookupId: input.lookupId ?? null,
+            details: input.details,
+            history: [{ at, state: "queued", by: officer.name, note: null }],
+          },
+        ],
         { session },
       );
       await m.Outgoing.create(
         [
-          { key: `submit:${caseId}`, seq, caseId, purpose: "submit" as const, path: "/cases", body, availableAt: at },
+          {
+            key: `submit:${caseId}`,
+            seq,
+            caseId,
+            purpose: "submit" as const,
+            path: "/cases",
+            body,
+            availableAt: at,
+          },
           // After the notice (in order per case), each document by its digest.
           ...documents.map((d, i) => ({
-            key: `document:${caseId}:${d.sha256}`, seq: documentSeqs[i] ?? seq, caseId, purpose: "document" as const,
-            path: `/cases/${caseId}/documents`, body: { sha256: d.sha256 }, availableAt: at,
+            key: `document:${caseId}:${d.sha256}`,
+            seq: documentSeqs[i] ?? seq,
+            caseId,
+            purpose: "document" as const,
+            path: `/cases/${caseId}/documents`,
+            body: { sha256: d.sha256 },
+            availableAt: at,
           })),
         ],
         { session, ordered: true },
       );
       await deps.audit.append(session, {
-        action: `exchange.${kind}.sent`, actor, divisionCode: officer.divisionCode, target: { type: "exchange_case", id: caseId },
+        action: `exchange.${kind}.sent`,
+        actor,
+        divisionCode: officer.divisionCode,
+        target: { type: "exchange_case", id: caseId },
         details: { idNumber: input.practitioner.idNumber, lookupId: input.lookupId ?? null },
       });
     });
     // One attempt at once, so a refusal the hub can already give reaches the officer as an answer.
-    const entry = await m.Outgoing.findOneAndUpdate({ key: `submit:${caseId}`, status: "pending" }, { $set: { status: "sending", leaseUntil: new Date(Date.now() + 60_000) } }, { returnDocument: "after" }).lean();
+    const entry = await m.Outgoing.findOneAndUpdate(
+      { key: `submit:${caseId}`, status: "pending" },
+      { $set: { status: "sending", leaseUntil: new Date(Date.now() + 60_000) } },
+      { returnDocument: "after" },
+    ).lean();
     if (entry) {
       const result = await deps.transport.attempt(entry);
       if (result.kind === "refused") {
@@ -166,7 +176,10 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
           await m.Cases.deleteOne({ caseId }, { session });
           await m.Outgoing.deleteMany({ caseId }, { session });
           await deps.audit.append(session, {
-            action: `exchange.${kind}.refused`, actor, divisionCode: officer.divisionCode, target: { type: "exchange_case", id: caseId },
+            action: `exchange.${kind}.refused`,
+            actor,
+            divisionCode: officer.divisionCode,
+            target: { type: "exchange_case", id: caseId },
             details: { code: result.error.code },
           });
         });
@@ -179,7 +192,15 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
   }
 
   /** Queues a follow-up message (answer or ending) with its local change and audit entry. */
-  async function followUp(actor: AuthUser, c: LocalCaseDoc, purpose: "answer" | "end", body: AckBody | EndBody, set: Record<string, unknown>, state: CaseState, note: string | null) {
+  async function followUp(
+    actor: AuthUser,
+    c: LocalCaseDoc,
+    purpose: "answer" | "end",
+    body: AckBody | EndBody,
+    set: Record<string, unknown>,
+    state: CaseState,
+    note: string | null,
+  ) {
     const at = new Date();
     const seq = await nextSeq();
     await deps.audit.transaction(async (session) => {
@@ -189,10 +210,26 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         { session },
       );
       if (res.matchedCount !== 1) throw errors.conflict("case_busy", "该事项已被他人处理，请刷新");
-      await m.Outgoing.create([{ key: `${purpose}:${c.caseId}`, seq, caseId: c.caseId, purpose, path: `/cases/${c.caseId}/${purpose}`, body, availableAt: at }], { session });
+      await m.Outgoing.create(
+        [
+          {
+            key: `${purpose}:${c.caseId}`,
+            seq,
+            caseId: c.caseId,
+            purpose,
+            path: `/cases/${c.caseId}/${purpose}`,
+            body,
+            availableAt: at,
+          },
+        ],
+        { session },
+      );
       await deps.audit.append(session, {
-        action: `exchange.${c.kind}.${purpose === "answer" ? state : "ended"}`, actor, divisionCode: c.division,
-        target: { type: "exchange_case", id: c.caseId }, details: { note },
+        action: `exchange.${c.kind}.${purpose === "answer" ? state : "ended"}`,
+        actor,
+        divisionCode: c.division,
+        target: { type: "exchange_case", id: c.caseId },
+        details: { note },
       });
     });
     deps.kick?.();
@@ -200,14 +237,28 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
   }
 
   return {
-    file: (actor: AuthUser, input: { lookupId: string; practitioner: { idNumber: string; name: string }; details: FilingDetails }) => send(actor, "filing", input),
-    transfer: (actor: AuthUser, input: { lookupId: string; practitioner: { idNumber: string; name: string }; details: TransferDetails }) => send(actor, "transfer", input),
-    notify: (actor: AuthUser, input: { lookupId?: string; practitioner: { idNumber: string; name: string }; details: NoticeDetails }) => send(actor, "notice", input),
+    file: (
+      actor: AuthUser,
+      input: { lookupId: string; practitioner: { idNumber: string; name: string }; details: FilingDetails },
+    ) => send(actor, "filing", input),
+    transfer: (
+      actor: AuthUser,
+      input: { lookupId: string; practitioner: { idNumber: string; name: string }; details: TransferDetails },
+    ) => send(actor, "transfer", input),
+    notify: (
+      actor: AuthUser,
+      input: { lookupId?: string; practitioner: { idNumber: string; name: string }; details: NoticeDetails },
+    ) => send(actor, "notice", input),
 
     /** The home province's answer to a received case, by an officer of the responsible office or above. */
-    async answer(actor: AuthUser, caseId: string, input: { outcome: "acknowledged" | "problem"; problem?: NonNullable<AckBody["problem"]> }) {
+    async answer(
+      actor: AuthUser,
+      caseId: string,
+      input: { outcome: "acknowledged" | "problem"; problem?: NonNullable<AckBody["problem"]> },
+    ) {
       const c = await visibleCase(actor, caseId, "in");
-      if (c.ack || !["sent", "delivered"].includes(c.state)) throw errors.conflict("already_answered", "该事项已经答复或已终止");
+      if (c.ack || !["sent", "delivered"].includes(c.state))
+        throw errors.conflict("already_answered", "该事项已经答复或已终止");
       // Agreeing to a transfer sends our signed certificate along: the receiving province issues
       // from it, and its `issued` notice then supersedes ours (DOMAIN.md: the original issuer
       // cancels and archives once notified), so the holder is never without a valid certificate.
@@ -215,7 +266,9 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       let certificate: SignedCertificateRecord | null = null;
       if (c.kind === "transfer" && input.outcome === "acknowledged" && deps.sourceCertificate) {
         certificate = await deps.sourceCertificate(actor, c.idNumber);
-        note = certificate ? "已附本省证书（签名）供对方核验换发" : "本节点无该人员的签名证书（历史登记），对方据全国中心的记录换发";
+        note = certificate
+          ? "已附本省证书（签名）供对方核验换发"
+          : "本节点无该人员的签名证书（历史登记），对方据全国中心的记录换发";
       }
       const body: AckBody = {
         outcome: input.outcome,
@@ -223,7 +276,12 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         officer: officerOf(actor),
         ...(certificate ? { certificate } : {}),
       };
-      const ack = { outcome: input.outcome, problem: input.problem ?? null, officer: officerOf(actor), at: new Date().toISOString() };
+      const ack = {
+        outcome: input.outcome,
+        problem: input.problem ?? null,
+        officer: officerOf(actor),
+        at: new Date().toISOString(),
+      };
       return followUp(actor, c, "answer", body, { ack }, input.outcome, note);
     },
 
@@ -241,29 +299,69 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       const c = await visibleCase(actor, caseId, "out");
       if (c.kind !== "transfer") throw errors.conflict("not_a_transfer", "该事项不是转籍");
       if (c.issued) throw errors.conflict("already_issued", "该转籍已换发本省证书");
-      if (c.state !== "acknowledged") throw errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍");
+      if (c.state !== "acknowledged")
+        throw errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍");
       const source = (c.ack as { certificate?: SignedCertificateRecord | null } | null)?.certificate ?? null;
       const hubRecord = (c.sourceRecord ?? null) as QualificationRecord | null;
-      return { caseId, idNumber: c.idNumber, name: c.name, homeProvince: c.toProvince ?? "", division: c.division, source, hubRecord };
+      return {
+        caseId,
+        idNumber: c.idNumber,
+        name: c.name,
+        homeProvince: c.toProvince ?? "",
+        division: c.division,
+        source,
+        hubRecord,
+      };
     },
 
     /**
      * Inside the issuance's transaction: the case is marked issued (conditionally, so a second
      * issuance fails and rolls back) and the `issued` notice to the home province is queued.
      */
-    async recordIssued(session: ClientSession, actor: AuthUser, caseId: string, issued: Omit<IssuedBody, "officer">): Promise<void> {
+    async recordIssued(
+      session: ClientSession,
+      actor: AuthUser,
+      caseId: string,
+      issued: Omit<IssuedBody, "officer">,
+    ): Promise<void> {
       const at = new Date();
       const seq = await nextSeq();
       const res = await m.Cases.updateOne(
         { caseId, box: "out", kind: "transfer", state: "acknowledged", issued: null },
-        { $set: { issued: { ...issued, at: at.toISOString() } }, $push: { history: { at, state: "acknowledged", by: actor.displayName, note: `已换发本省证书 ${issued.serial}` } } },
+        {
+          $set: { issued: { ...issued, at: at.toISOString() } },
+          $push: {
+            history: {
+              at,
+              state: "acknowledged",
+              by: actor.displayName,
+              note: `已换发本省证书 ${issued.serial}`,
+            },
+          },
+        },
         { session },
       );
       if (res.matchedCount !== 1) throw errors.conflict("already_issued", "该转籍已换发本省证书");
       const body: IssuedBody = { ...issued, officer: officerOf(actor) };
-      await m.Outgoing.create([{ key: `issued:${caseId}`, seq, caseId, purpose: "issued", path: `/cases/${caseId}/issued`, body, availableAt: at }], { session });
+      await m.Outgoing.create(
+        [
+          {
+            key: `issued:${caseId}`,
+            seq,
+            caseId,
+            purpose: "issued",
+            path: `/cases/${caseId}/issued`,
+            body,
+            availableAt: at,
+          },
+        ],
+        { session },
+      );
       await deps.audit.append(session, {
-        action: "exchange.transfer.issued", actor, divisionCode: actor.divisionCode, target: { type: "exchange_case", id: caseId },
+        action: "exchange.transfer.issued",
+        actor,
+        divisionCode: actor.divisionCode,
+        target: { type: "exchange_case", id: caseId },
         details: { certificateNo: issued.certificateNo, serial: issued.serial },
       });
     },
@@ -282,47 +380,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       return docs.read(c, sha256);
     },
 
-    async get(actor: AuthUser, caseId: string): Promise<CaseDto> {
-      return toCaseDto(await visibleCase(actor, caseId));
-    },
-
-    async list(actor: AuthUser, q: { box: "in" | "out"; kind?: ExchangeKind; state?: CaseState; overdue?: "true" | "false"; limit: number }): Promise<CaseDto[]> {
-      const filter: Record<string, unknown> = { box: q.box, ...divisionFilter(actor.divisionCode, "division") };
-      if (q.kind) filter.kind = q.kind;
-      if (q.state) filter.state = q.state;
-      if (q.overdue === "true") filter.$or = [{ overdue: true }, { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: new Date() } }];
-      const rows = await m.Cases.find(filter).sort({ createdAt: -1 }).limit(q.limit).lean();
-      return rows.map(toCaseDto);
-    },
-
-    /** Received cases past their deadline and unanswered: the province level's escalation list. */
-    async escalations(actor: AuthUser): Promise<CaseDto[]> {
-      const level = divisionLevel(actor.divisionCode);
-      if (level !== "province" && level !== "ministry") throw errors.forbidden("逾期事项由省级运管机构督办", "province_level_only");
-      const rows = await m.Cases.find({
-        box: "in", state: { $in: ["sent", "delivered"] }, $or: [{ overdue: true }, { deadlineAt: { $lt: new Date() } }],
-      }).sort({ deadlineAt: 1 }).limit(200).lean();
-      return rows.map(toCaseDto);
-    },
-
-    /** Cases and lookup notices of one practitioner that the actor may see (for the practitioner page). */
-    async ofPractitioner(actor: AuthUser, idNumber: string) {
-      const rows = await m.Cases.find({ idNumber, ...divisionFilter(actor.divisionCode, "division") }).sort({ createdAt: -1 }).limit(200).lean();
-      const lookups = await m.LookupNotices.find({ idNumber }).sort({ at: -1 }).limit(200).lean();
-      // Penalties reported home count towards the credit assessment once received (a problem answer
-      // disputes the notice, so it does not count until resolved).
-      const counted = rows.filter((c) => c.kind === "notice" && c.box === "in" && c.state !== "problem");
-      const penalty = (c: LocalCaseDoc) => c.details as NoticeDetails;
-      return {
-        credit: {
-          notices: counted.length,
-          points: counted.reduce((n, c) => n + (penalty(c).points ?? 0), 0),
-          fineYuan: counted.reduce((n, c) => n + (penalty(c).fineYuan ?? 0), 0),
-        },
-        cases: rows.map(toCaseDto),
-        lookups: lookups.map((l) => ({ at: l.at.toISOString(), requestingProvince: l.requestingProvince, officerId: l.officerId, reason: l.reason, caseReference: l.caseReference })),
-      };
-    },
+    ...reads,
   };
 }
 export type ProvinceExchangeService = ReturnType<typeof createProvinceExchangeService>;

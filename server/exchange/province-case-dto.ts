@@ -1,0 +1,88 @@
+import type { CaseDto, CaseState, IssuedBody } from "../contracts/exchange.js";
+import type { SignedCertificateRecord } from "../contracts/certificates.js";
+import type { QualificationRecord } from "../contracts/hub.js";
+import { divisionName } from "../organisation/index.js";
+import type { LocalCaseDoc } from "./province-exchange.models.js";
+
+/** What leaves the server of a case: everything the officers of either side work with. */
+export function toCaseDto(c: LocalCaseDoc): CaseDto {
+  const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+  const ack = c.ack as {
+    outcome: "acknowledged" | "problem";
+    problem: { code: string; note: string } | null;
+    officer: { name: string };
+    at: string;
+  } | null;
+  return {
+    caseId: c.caseId,
+    kind: c.kind,
+    box: c.box,
+    state: c.state,
+    fromProvince: c.fromProvince,
+    toProvince: c.toProvince ?? "",
+    division: c.division,
+    divisionName: divisionName(c.division) ?? c.division,
+    practitioner: { idNumber: c.idNumber, name: c.name },
+    officer: {
+      id: c.officer?.id ?? "",
+      name: c.officer?.name ?? "",
+      divisionCode: c.officer?.divisionCode ?? "",
+      divisionName: divisionName(c.officer?.divisionCode ?? "") ?? c.officer?.divisionCode ?? "",
+    },
+    lookupId: c.lookupId ?? null,
+    details: c.details as CaseDto["details"],
+    sentAt: iso(c.sentAt),
+    deadlineAt: iso(c.deadlineAt),
+    overdue:
+      c.overdue ||
+      (!!c.deadlineAt &&
+        (c.state === "sent" || c.state === "delivered") &&
+        c.deadlineAt.getTime() < Date.now()),
+    escalatedAt: iso(c.escalatedAt),
+    refusal: c.refusal ? { code: c.refusal.code ?? "", message: c.refusal.message ?? "" } : null,
+    history: c.history.map((h) => ({
+      at: h.at.toISOString(),
+      state: h.state as CaseState,
+      by: h.by,
+      note: h.note ?? null,
+    })),
+    ack: ack ? { outcome: ack.outcome, problem: ack.problem, officer: ack.officer.name, at: ack.at } : null,
+    end: c.end
+      ? { endDate: (c.end as { endDate: string }).endDate, reason: (c.end as { reason: string }).reason }
+      : null,
+    sourceCertificate: sourceOf(c),
+    issued: c.issued
+      ? (({ certificateNo, serial, issuedAt, issuingAuthority }: IssuedBody) => ({
+          certificateNo,
+          serial,
+          issuedAt,
+          issuingAuthority: issuingAuthority.name,
+        }))(c.issued as IssuedBody)
+      : null,
+  };
+}
+
+/**
+ * The home province's certificate that came with its agreement to a transfer (sender's side):
+ * signed by the home, or for a legacy holder the hub's record of it.
+ */
+function sourceOf(c: LocalCaseDoc): CaseDto["sourceCertificate"] {
+  const record = (c.ack as { certificate?: SignedCertificateRecord | null } | null)?.certificate?.record;
+  if (record)
+    return {
+      provinceCode: record.provinceCode,
+      certificateNo: record.certificateNo,
+      version: record.version,
+      serial: record.serial,
+      basis: "signed_certificate",
+    };
+  const hub = c.sourceRecord as QualificationRecord | null;
+  if (!hub?.certificate) return null;
+  return {
+    provinceCode: hub.sourceProvince,
+    certificateNo: hub.certificate.certificateNumber,
+    version: hub.version,
+    serial: hub.certificate.certificateNumber,
+    basis: "hub_record",
+  };
+}

@@ -1,0 +1,101 @@
+import type { Connection } from "mongoose";
+import { canSeeDivision, divisionFilter, divisionLevel } from "../access/index.js";
+import type { AuthUser } from "../contracts/auth.js";
+import type { CaseDto, CaseState, ExchangeKind, NoticeDetails } from "../contracts/exchange.js";
+import { errors } from "../lib/errors.js";
+import { toCaseDto } from "./province-case-dto.js";
+import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
+
+/**
+ * What a province's officers read of its exchange cases, each scoped to the officer's division
+ * (four levels): one case, the in/out boxes, the province level's escalation list and a
+ * practitioner's cases with the lookups made of them. The service's changes find their case here too.
+ */
+export function createCaseReads(conn: Connection) {
+  const m = provinceExchangeModels(conn);
+
+  /** A case the actor may see (its side's office lies within the actor's division), else 404. */
+  async function visibleCase(actor: AuthUser, caseId: string, box?: "in" | "out"): Promise<LocalCaseDoc> {
+    const c = await m.Cases.findOne({ caseId }).lean();
+    if (!c || (box && c.box !== box) || !canSeeDivision(actor.divisionCode, c.division))
+      throw errors.notFound("交换事项", "case_not_found");
+    return c;
+  }
+
+  return {
+    visibleCase,
+
+    async get(actor: AuthUser, caseId: string): Promise<CaseDto> {
+      return toCaseDto(await visibleCase(actor, caseId));
+    },
+
+    async list(
+      actor: AuthUser,
+      q: {
+        box: "in" | "out";
+        kind?: ExchangeKind;
+        state?: CaseState;
+        overdue?: "true" | "false";
+        limit: number;
+      },
+    ): Promise<CaseDto[]> {
+      const filter: Record<string, unknown> = {
+        box: q.box,
+        ...divisionFilter(actor.divisionCode, "division"),
+      };
+      if (q.kind) filter.kind = q.kind;
+      if (q.state) filter.state = q.state;
+      if (q.overdue === "true")
+        filter.$or = [
+          { overdue: true },
+          { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: new Date() } },
+        ];
+      const rows = await m.Cases.find(filter).sort({ createdAt: -1 }).limit(q.limit).lean();
+      return rows.map(toCaseDto);
+    },
+
+    /** Received cases past their deadline and unanswered: the province level's escalation list. */
+    async escalations(actor: AuthUser): Promise<CaseDto[]> {
+      const level = divisionLevel(actor.divisionCode);
+      if (level !== "province" && level !== "ministry")
+        throw errors.forbidden("逾期事项由省级运管机构督办", "province_level_only");
+      const rows = await m.Cases.find({
+        box: "in",
+        state: { $in: ["sent", "delivered"] },
+        $or: [{ overdue: true }, { deadlineAt: { $lt: new Date() } }],
+      })
+        .sort({ deadlineAt: 1 })
+        .limit(200)
+        .lean();
+      return rows.map(toCaseDto);
+    },
+
+    /** Cases and lookup notices of one practitioner that the actor may see (for the practitioner page). */
+    async ofPractitioner(actor: AuthUser, idNumber: string) {
+      const rows = await m.Cases.find({ idNumber, ...divisionFilter(actor.divisionCode, "division") })
+        .sort({ createdAt: -1 })
+        .limit(200)
+        .lean();
+      const lookups = await m.LookupNotices.find({ idNumber }).sort({ at: -1 }).limit(200).lean();
+      // Penalties reported home count towards the credit assessment once received (a problem answer
+      // disputes the notice, so it does not count until resolved).
+      const counted = rows.filter((c) => c.kind === "notice" && c.box === "in" && c.state !== "problem");
+      const penalty = (c: LocalCaseDoc) => c.details as NoticeDetails;
+      return {
+        credit: {
+          notices: counted.length,
+          points: counted.reduce((n, c) => n + (penalty(c).points ?? 0), 0),
+          fineYuan: counted.reduce((n, c) => n + (penalty(c).fineYuan ?? 0), 0),
+        },
+        cases: rows.map(toCaseDto),
+        lookups: lookups.map((l) => ({
+          at: l.at.toISOString(),
+          requestingProvince: l.requestingProvince,
+          officerId: l.officerId,
+          reason: l.reason,
+          caseReference: l.caseReference,
+        })),
+      };
+    },
+  };
+}
