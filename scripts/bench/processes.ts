@@ -140,9 +140,9 @@ export function watchSlowCommands(child: ChildProcess, print: (line: string) => 
     for (const line of d.toString().split("\n")) {
       if (line.includes("event loop stalled")) {
         // CPU far below the wall time: the machine did not run the process; GC: its own collections.
-        const s = JSON.parse(line) as { ms: number; wallMs?: number; cpuMs?: number; gcMs?: number };
+        const s = JSON.parse(line) as Record<string, number | undefined>;
         print(
-          `event loop held ${s.ms} ms (in ${s.wallMs ?? "?"} ms: process CPU ${s.cpuMs ?? "?"} ms, GC pauses ${s.gcMs ?? "?"} ms)`,
+          `event loop held ${s.ms} ms (in ${s.wallMs ?? "?"} ms: process CPU ${s.cpuMs ?? "?"} ms, GC pauses ${s.gcMs ?? "?"} ms, preempted ${s.preempted ?? "?"}×, major faults ${s.majorFaults ?? "?"})`,
         );
         continue;
       }

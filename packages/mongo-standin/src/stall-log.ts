@@ -18,7 +18,9 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
  *
  * Each stall is logged with what the process did in that second: the wall time it lasted, the CPU
  * time the process used (all its threads; far below the wall time means the machine did not run
- * it) and the time its garbage collections paused the thread. With `gcLogFile` every collection
+ * it), the time its garbage collections paused the thread, how often the kernel preempted it
+ * (involuntary context switches: other processes wanted the cores) and its major page faults
+ * (waiting for memory to be read back in). With `gcLogFile` every collection
  * is also appended there as one JSON line (wall time, kind, pause, heap after), beside the stalls:
  * a file and not stdout, which the benchmark that spawns this process keeps in memory.
  */
@@ -38,11 +40,21 @@ export function watchStalls(options: { logger: Logger; stalls?: boolean; gcLogFi
   if (!options.stalls) return;
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
-  let last = { wall: performance.now(), cpu: process.cpuUsage(), gcMs };
+  const sample = () => {
+    const r = process.resourceUsage();
+    return {
+      wall: performance.now(),
+      cpu: process.cpuUsage(),
+      gcMs,
+      preempted: r.involuntaryContextSwitches,
+      faults: r.majorPageFault,
+    };
+  };
+  let last = sample();
   setInterval(() => {
     const ms = Math.round(delay.max / 1e6);
     delay.reset();
-    const now = { wall: performance.now(), cpu: process.cpuUsage(), gcMs };
+    const now = sample();
     if (ms >= 100) {
       const cpu = process.cpuUsage(last.cpu);
       const seen = {
@@ -50,6 +62,8 @@ export function watchStalls(options: { logger: Logger; stalls?: boolean; gcLogFi
         wallMs: Math.round(now.wall - last.wall),
         cpuMs: Math.round((cpu.user + cpu.system) / 1000),
         gcMs: Math.round(now.gcMs - last.gcMs),
+        preempted: now.preempted - last.preempted,
+        majorFaults: now.faults - last.faults,
       };
       options.logger.warn(seen, "mongo-standin: event loop stalled");
       file?.write(`${JSON.stringify({ at: new Date().toISOString(), stall: seen })}\n`);
