@@ -59,6 +59,15 @@ export function createGroupCommit(raw: Raw) {
   }
 
   async function write(group: Waiting[]): Promise<void> {
+    const [only] = group;
+    if (only && group.length === 1) {
+      // Alone in its group (a quiet moment): a plain update, whose reply is its own outcome.
+      await raw.updateOne(only.filter, only.update).then(
+        (res) => only.resolve(res.matchedCount === 1),
+        (err: unknown) => only.reject(err),
+      );
+      return;
+    }
     const failed = new Map<number, unknown>();
     let matchedCount: number;
     try {

@@ -224,6 +224,16 @@ describe("exam delivery: the group commit's own outcomes", () => {
     expect((await raw.findOne({ _id: ids[1] }))?.chainN).to.equal(1);
   });
 
+  it("when an update is alone in its moment, then it goes as a plain update and resolves to its own match", async () => {
+    const { ids, next } = await someDocs("alone", 2);
+    const { group, calls } = counted();
+    expect(await group.updateOne(ids[0] ?? "", next(ids[0] ?? ""))).to.equal(true);
+    const stale = { ...next(ids[1] ?? ""), filter: { _id: ids[1], chainN: 7 } };
+    expect(await group.updateOne(ids[1] ?? "", stale)).to.equal(false);
+    expect(calls.n).to.equal(0);
+    expect((await raw.findOne({ _id: ids[0] }))?.chainN).to.equal(2);
+  });
+
   it("when one update of a group fails in the database, then only it is refused and its neighbours are written", async () => {
     const { ids, next } = await someDocs("failing", 3);
     const { group } = counted();
