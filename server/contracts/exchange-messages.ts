@@ -1,0 +1,291 @@
+import { z } from "zod";
+import { CategoryCode } from "./categories.js";
+import { SignedCertificateRecord } from "./certificates.js";
+import { DivisionCode, QualificationRecord } from "./hub.js";
+import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
+
+export { PenaltyDocument } from "./exchange-documents.js";
+
+/**
+ * The exchange's vocabulary and its inter-node messages (province → hub, and the inbox pulled
+ * back): kinds, states, each kind's details, case bodies, answers, endings, issuance reports,
+ * receipts and inbox pages. Read through exchange.ts.
+ */
+
+/** Field shapes shared with the officer's API (exchange-pages.ts). */
+export const Id = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, "须为 8–64 位字母、数字或 -");
+export const IsoDate = z.iso.date();
+export const Text = (max: number) => z.string().trim().min(1).max(max);
+export const IdNumber = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^\d{17}[\dX]$/, "须为 18 位公民身份号码");
+
+export const ExchangeKind = z.enum(["filing", "transfer", "notice"]);
+export type ExchangeKind = z.infer<typeof ExchangeKind>;
+
+/**
+ * A case's state: `sent` (held by the hub), `delivered` (the home province pulled it), then
+ * `acknowledged` or `problem` (the home province's answer), and `ended` (a filing whose
+ * practitioner left). Locally a sender also knows `queued` (not yet accepted by the hub) and
+ * `refused` (the hub refused it with a reason).
+ */
+export const CaseState = z.enum([
+  "queued",
+  "sent",
+  "delivered",
+  "acknowledged",
+  "problem",
+  "ended",
+  "refused",
+]);
+export type CaseState = z.infer<typeof CaseState>;
+
+export const CASE_STATE_LABELS: Readonly<Record<CaseState, string>> = {
+  queued: "待发送",
+  sent: "已发送",
+  delivered: "已送达",
+  acknowledged: "已确认",
+  problem: "有异议",
+  ended: "已终止",
+  refused: "被拒绝",
+};
+export const KIND_LABELS: Readonly<Record<ExchangeKind, string>> = {
+  filing: "异地备案",
+  transfer: "转籍",
+  notice: "违法抄告",
+};
+
+export const Practitioner = z.object({ idNumber: IdNumber, name: Text(50) }).strict();
+export const Officer = z.object({ id: Text(64), name: Text(50), divisionCode: DivisionCode }).strict();
+
+/** Off-site filing: what the filing province records (DOMAIN.md: category, employer, start, licence, status). */
+export const FilingDetails = z
+  .object({
+    employer: z
+      .object({
+        name: Text(100),
+        creditCode: z
+          .string()
+          .trim()
+          .regex(/^[0-9A-Z]{18}$/, "须为 18 位统一社会信用代码")
+          .optional(),
+      })
+      .strict(),
+    startDate: IsoDate,
+    categoryCode: CategoryCode,
+    licence: z
+      .object({
+        number: Text(30),
+        class: z
+          .string()
+          .trim()
+          .regex(/^[A-D][1-3]?$/, "准驾车型如 A1、B2、C1"),
+      })
+      .strict(),
+    contact: z
+      .object({
+        phone: z
+          .string()
+          .trim()
+          .regex(/^[0-9+\- ]{5,20}$/, "须为电话号码"),
+      })
+      .strict(),
+  })
+  .strict();
+export type FilingDetails = z.infer<typeof FilingDetails>;
+
+/** Enforcement notice (抄告): the penalty decided in the reporting province. */
+export const NoticeDetails = z
+  .object({
+    caseNumber: Text(64),
+    decidedOn: IsoDate,
+    legalBasis: Text(300),
+    facts: Text(1000),
+    points: z.int().min(0).max(100).optional(),
+    fineYuan: z.number().min(0).max(10_000_000).optional(),
+    /** The penalty's documents by digest (exchange-documents.ts); their content follows separately. */
+    documents: z.array(PenaltyDocument).max(MAX_NOTICE_DOCUMENTS).default([]),
+  })
+  .strict()
+  .refine((d) => d.points !== undefined || d.fineYuan !== undefined, {
+    message: "须填写记分或罚款",
+    path: ["points"],
+  });
+export type NoticeDetails = z.infer<typeof NoticeDetails>;
+
+/** Transfer (转籍): the receiving province's new certificate replaces the home province's. */
+export const TransferDetails = z
+  .object({
+    reason: Text(300),
+    newCertificateNumber: z
+      .string()
+      .regex(/^[0-9A-Z-]{6,40}$/)
+      .optional(),
+  })
+  .strict();
+export type TransferDetails = z.infer<typeof TransferDetails>;
+
+// ---------------------------------------------------------------- inter-node messages (province → hub)
+
+const CaseBase = {
+  caseId: Id,
+  /** The catalog lookup (reason `filing` for filings and transfers) that found the practitioner. */
+  lookupId: z.string().uuid(),
+  practitioner: Practitioner,
+  /** The sending office's division (a county officer files in their county). */
+  officer: Officer,
+};
+export const FilingBody = z
+  .object({ ...CaseBase, kind: z.literal("filing"), details: FilingDetails })
+  .strict();
+export const TransferBody = z
+  .object({ ...CaseBase, kind: z.literal("transfer"), details: TransferDetails })
+  .strict();
+export const NoticeBody = z
+  .object({
+    ...CaseBase,
+    lookupId: z.string().uuid().optional(),
+    kind: z.literal("notice"),
+    details: NoticeDetails,
+  })
+  .strict();
+export const CaseBody = z.discriminatedUnion("kind", [FilingBody, TransferBody, NoticeBody]);
+export type CaseBody = z.infer<typeof CaseBody>;
+
+export const ProblemCode = z.enum([
+  "certificate_revoked",
+  "identity_mismatch",
+  "not_our_practitioner",
+  "other",
+]);
+export type ProblemCode = z.infer<typeof ProblemCode>;
+export const PROBLEM_LABELS: Readonly<Record<z.infer<typeof ProblemCode>, string>> = {
+  certificate_revoked: "证书已吊销或注销",
+  identity_mismatch: "身份信息不符",
+  not_our_practitioner: "非本省从业人员",
+  other: "其他",
+};
+
+export const AckProblem = z.object({ code: ProblemCode, note: Text(500) }).strict();
+
+/** The home province's answer to a case. */
+export const AckBody = z
+  .object({
+    outcome: z.enum(["acknowledged", "problem"]),
+    problem: AckProblem.optional(),
+    officer: Officer,
+    /**
+     * With an agreed transfer: the home province's current certificate record and its signature,
+     * which the receiving province verifies against the national trust list before it issues its
+     * own certificate from it.
+     */
+    certificate: SignedCertificateRecord.optional(),
+  })
+  .strict()
+  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), {
+    message: "有异议时须说明问题，确认时不得附问题",
+    path: ["problem"],
+  })
+  .refine((a) => a.outcome === "acknowledged" || a.certificate === undefined, {
+    message: "有异议时不附证书",
+    path: ["certificate"],
+  });
+export type AckBody = z.infer<typeof AckBody>;
+
+/**
+ * The receiving province issued its own certificate on an agreed transfer (转籍换发): the home
+ * province is told, and marks its certificate as superseded by this one (cancelled, reason 转籍).
+ */
+export const IssuedBody = z
+  .object({
+    certificateNo: IdNumber,
+    version: z.int().min(1).max(1000),
+    serial: z.string().max(40),
+    issuedAt: z.iso.datetime(),
+    issuingAuthority: z.object({ divisionCode: DivisionCode, name: Text(80) }).strict(),
+    officer: Officer,
+  })
+  .strict();
+export type IssuedBody = z.infer<typeof IssuedBody>;
+
+/** The filing province ends a filing (the practitioner left the employer or the province). */
+export const EndBody = z.object({ endDate: IsoDate, reason: Text(300), officer: Officer }).strict();
+export type EndBody = z.infer<typeof EndBody>;
+
+/** The hub's answer to a case, acknowledgement or ending: the case as the hub now holds it. */
+const Code = z.string().max(6);
+const Time = z.string().max(40);
+export const CaseReceipt = z.object({
+  caseId: Id,
+  kind: ExchangeKind,
+  state: CaseState,
+  fromProvince: Code,
+  toProvince: Code,
+  responsibleDivision: Code,
+  sentAt: Time,
+  deadlineAt: Time,
+});
+export type CaseReceipt = z.infer<typeof CaseReceipt>;
+
+// ---------------------------------------------------------------- the inbox (hub → province, pulled)
+
+/**
+ * One inbox message. `case` messages bring a new case to its home province (and `end` its
+ * ending); `state` messages tell either side that a case changed (delivered, acknowledged,
+ * problem, ended, overdue).
+ */
+export const InboxMessage = z.object({
+  seq: z.int(),
+  messageId: z.string().uuid(),
+  type: z.enum(["case", "state"]),
+  at: Time,
+  caseId: Id,
+  kind: ExchangeKind,
+  fromProvince: Code,
+  toProvince: Code,
+  state: CaseState,
+  responsibleDivision: Code,
+  deadlineAt: Time,
+  overdue: z.boolean(),
+  /** The whole case (type `case`): practitioner, officer, lookup and details. */
+  body: CaseBody.nullable(),
+  /** The answer or ending that caused a `state` message. */
+  ack: z
+    .object({
+      outcome: z.enum(["acknowledged", "problem"]),
+      problem: AckProblem.nullable(),
+      officer: Officer,
+      certificate: SignedCertificateRecord.nullable().default(null),
+    })
+    .nullable(),
+  end: EndBody.nullable(),
+  /** The receiving province's new certificate on a transfer (its `issued` message). */
+  issued: IssuedBody.nullable().default(null),
+  /**
+   * An agreed transfer of a holder whose home node keeps no signed certificate (a legacy register
+   * entry): the home province's certificate record as the hub holds it, which the receiving
+   * province issues from (the hub's record is the source of truth for legacy holders).
+   */
+  sourceRecord: QualificationRecord.nullable().default(null),
+});
+export type InboxMessage = z.infer<typeof InboxMessage>;
+
+/**
+ * `after` is the receiver's cursor: asking with `after=N` confirms that every message up to N is
+ * stored, which is what makes a case `delivered` (store-and-forward: nothing is lost if the
+ * receiver crashes between receiving and storing, it asks again from its old cursor).
+ */
+export const InboxQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** Long poll: with nothing after the cursor, wait up to this many ms for the next message. */
+  wait: z.coerce.number().int().min(0).max(10_000).default(0),
+});
+export const InboxPage = z.object({
+  messages: z.array(InboxMessage).max(500),
+  nextCursor: z.int(),
+  hasMore: z.boolean(),
+});
+export type InboxPage = z.infer<typeof InboxPage>;

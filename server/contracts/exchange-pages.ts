@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { ProvinceCode } from "./hub.js";
+import {
+  AckProblem,
+  CaseState,
+  ExchangeKind,
+  FilingDetails,
+  Id,
+  IdNumber,
+  IsoDate,
+  NoticeDetails,
+  Practitioner,
+  Text,
+  TransferDetails,
+} from "./exchange-messages.js";
+
+/**
+ * What an officer's pages exchange with their own node (new cases, answers, endings, lists, the
+ * case as shown, the practitioner page) and the per-province figures the hub's monthly report reads.
+ * Read through exchange.ts.
+ */
+
+// ---------------------------------------------------------------- province pages (officer ↔ own node)
+
+export const NewFilingBody = z
+  .object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: FilingDetails })
+  .strict();
+export const NewTransferBody = z
+  .object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: TransferDetails })
+  .strict();
+export const NewNoticeBody = z
+  .object({ lookupId: z.string().uuid().optional(), practitioner: Practitioner, details: NoticeDetails })
+  .strict();
+export const OfficerAckBody = z
+  .object({ outcome: z.enum(["acknowledged", "problem"]), problem: AckProblem.optional() })
+  .strict()
+  .refine((a) => (a.outcome === "problem") === (a.problem !== undefined), {
+    message: "有异议时须说明问题",
+    path: ["problem"],
+  });
+export const OfficerEndBody = z.object({ endDate: IsoDate, reason: Text(300) }).strict();
+
+export const CaseListQuery = z.object({
+  box: z.enum(["in", "out"]),
+  kind: ExchangeKind.optional(),
+  state: CaseState.optional(),
+  overdue: z.enum(["true", "false"]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** A case as an officer sees it on either side. */
+export interface CaseDto {
+  caseId: string;
+  kind: ExchangeKind;
+  box: "in" | "out";
+  state: CaseState;
+  fromProvince: string;
+  toProvince: string;
+  /** The office responsible on this side: the sender's division (out) or the issuing division (in). */
+  division: string;
+  divisionName: string;
+  practitioner: { idNumber: string; name: string };
+  officer: { id: string; name: string; divisionCode: string; divisionName: string };
+  lookupId: string | null;
+  details: FilingDetails | TransferDetails | NoticeDetails;
+  sentAt: string | null;
+  deadlineAt: string | null;
+  overdue: boolean;
+  escalatedAt: string | null;
+  refusal: { code: string; message: string } | null;
+  history: { at: string; state: CaseState; by: string; note: string | null }[];
+  ack: {
+    outcome: "acknowledged" | "problem";
+    problem: { code: string; note: string } | null;
+    officer: string;
+    at: string;
+  } | null;
+  end: { endDate: string; reason: string } | null;
+  /** A transfer: the home province's certificate that came with its agreement (version and serial). */
+  sourceCertificate: {
+    provinceCode: string;
+    certificateNo: string;
+    version: number;
+    serial: string;
+    /** Signed by the home province, or (a legacy holder) the hub's record of it. */
+    basis: "signed_certificate" | "hub_record";
+  } | null;
+  /** A transfer: the receiving province's certificate issued on it. */
+  issued: { certificateNo: string; serial: string; issuedAt: string; issuingAuthority: string } | null;
+}
+
+/** The home province's page of one practitioner. */
+export interface PractitionerPageDto {
+  idNumber: string;
+  name: string | null;
+  certificates: {
+    certificateNo: string;
+    status: string;
+    statusReason: string | null;
+    categories: { code: string; name: string }[];
+    validFrom: string;
+    validTo: string;
+    issuingAuthority: string;
+    history: { at: string; what: string; by: string }[];
+  }[];
+  filingsElsewhere: CaseDto[];
+  notices: CaseDto[];
+  /** What the notices add to the practitioner's credit assessment (诚信考核) data. */
+  credit: { notices: number; points: number; fineYuan: number };
+  transfers: CaseDto[];
+  lookups: {
+    at: string;
+    requestingProvince: string;
+    officerId: string;
+    reason: string;
+    caseReference: string;
+  }[];
+}
+
+export const PractitionerParams = z.object({ idNumber: IdNumber }).strict();
+export const CaseParams = z.object({ caseId: Id }).strict();
+
+/** Per-province exchange figures for a period (the hub's monthly report reads these). */
+export interface ExchangeStatsRow {
+  province: string;
+  kind: ExchangeKind;
+  /** Cases this province sent in the period. */
+  sent: number;
+  /** Cases addressed to this province in the period. */
+  received: number;
+  /** Of those received: acknowledged (incl. problem answers), and how long that took. */
+  answered: number;
+  problems: number;
+  ackMedianMs: number | null;
+  ackP95Ms: number | null;
+  /** Received cases whose deadline passed unanswered (answered late or still open). */
+  overdue: number;
+  /** Still open and overdue now. */
+  overdueOpen: number;
+}
+
+export const StatsRange = z.object({ from: z.coerce.date(), to: z.coerce.date() }).strict();
+export const ProvinceOfCase = ProvinceCode;
