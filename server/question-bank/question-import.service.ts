@@ -113,6 +113,8 @@ async function importOneFile(
     options.onProgress?.({ file: file.name, phase, done, total });
   let total = 0;
   const fileNotes = opened.notes;
+  // Items that were fine: when the file is refused they say why they were not written.
+  const fine: number[] = [];
   try {
     for await (const item of opened.items()) {
       total++;
@@ -124,6 +126,7 @@ async function importOneFile(
         notes: [...item.notes],
       });
       if (item.outcome === "invalid") report.counts.invalid++;
+      else if (item.outcome === "ok") fine.push(total - 1);
       if (total % 5000 === 0) progress("checking", total, 0);
     }
   } catch (err) {
@@ -133,7 +136,9 @@ async function importOneFile(
   if (fileNotes.length && report.items[0]) report.items[0].notes.unshift(...fileNotes);
   progress("checking", total, total);
   if (report.counts.invalid > 0 && !options.partial) {
-    // All or nothing: the valid items are reported as skipped, the invalid ones with their reasons.
+    // All or nothing: the valid items are reported as skipped, saying so (a bare 跳过 read as a
+    // fault of the item), the invalid ones with their reasons.
+    for (const i of fine) report.items[i]?.notes.push(NOT_WRITTEN);
     report.rejected = true;
     recount(report);
     return report;
@@ -172,6 +177,9 @@ async function importOneFile(
   recount(report);
   return report;
 }
+
+/** The note of a valid item in a file refused for its invalid ones. */
+const NOT_WRITTEN = "本题无误；文件中有无效题目，整个文件未导入（改正后重新导入，或选择只导入有效题目）";
 
 /** Items read between two turns of the event loop while a batch is being written. */
 const READ_SLICE = 50;

@@ -93,6 +93,9 @@ describe("question import over HTTP (issue 15): per-row reports and per-file ref
     const [report] = (res.body as { reports: ImportReport[] }).reports;
     expect(report).to.deep.include({ format: "xlsx", rejected: true });
     const row = (line: number) => report?.items.find((i) => i.location === `第 ${line} 行`);
+    // A good row of the refused file says why it was not written, instead of a bare 跳过.
+    expect(row(2)).to.deep.include({ outcome: "skipped" });
+    expect(row(2)?.notes.join()).to.contain("整个文件未导入");
     expect(row(3)?.outcome).to.equal("invalid");
     expect(row(3)?.notes.join()).to.contain("答案");
     expect(row(4)?.notes.join()).to.contain("C 列是公式");
