@@ -1,4 +1,5 @@
-import type { Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
+import type { AuditLog } from "../audit/index.js";
 import type { AuthUser } from "../contracts/auth.js";
 import type { DocumentContent, PenaltyDocument } from "../contracts/exchange-documents.js";
 import { errors } from "../lib/errors.js";
@@ -40,17 +41,24 @@ export function createProvinceDocuments(
   deps: {
     /** The hub's copy of a received notice's document (signed answer); throws the hub's refusal. */
     fetch: (caseId: string, sha256: string) => Promise<DocumentContent>;
+    audit: AuditLog;
     now?: () => Date;
   },
 ) {
   const m = provinceExchangeModels(conn);
   const now = deps.now ?? (() => new Date());
 
-  async function keep(data: Buffer, mediaType: string, sha256: string, source: string): Promise<void> {
+  async function keep(
+    data: Buffer,
+    mediaType: string,
+    sha256: string,
+    source: string,
+    session?: ClientSession,
+  ): Promise<void> {
     await m.Documents.updateOne(
       { sha256 },
       { $setOnInsert: { sha256, mediaType, bytes: data.length, data, source, at: now() } },
-      { upsert: true },
+      { upsert: true, session },
     );
   }
 
@@ -58,7 +66,17 @@ export function createProvinceDocuments(
     /** An officer's upload: PDF, JPEG or PNG by its bytes, within the size bound; its entry for a notice. */
     async upload(actor: AuthUser, input: { name: string; dataBase64: string }): Promise<PenaltyDocument> {
       const { data, mediaType, sha256 } = readDocument(input.dataBase64);
-      await keep(data, mediaType, sha256, actor.divisionCode);
+      // Audited with the upload: who brought which content (the notice naming it is audited apart).
+      await deps.audit.transaction(async (session) => {
+        await keep(data, mediaType, sha256, actor.divisionCode, session);
+        await deps.audit.append(session, {
+          action: "exchange.document.uploaded",
+          actor,
+          divisionCode: actor.divisionCode,
+          target: { type: "exchange_document", id: sha256 },
+          details: { name: input.name, mediaType, bytes: data.length },
+        });
+      });
       return { name: input.name, mediaType, sha256, bytes: data.length };
     },
 

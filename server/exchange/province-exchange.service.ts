@@ -52,6 +52,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
   // Notices' documents: uploads here, received ones fetched from the hub through the transport.
   const docs = createProvinceDocuments(conn, {
     fetch: (caseId, sha256) => deps.transport.fetchDocument(caseId, sha256),
+    audit: deps.audit,
   });
   const officerOf = (a: AuthUser) => ({ id: a.id, name: a.displayName, divisionCode: a.divisionCode });
 

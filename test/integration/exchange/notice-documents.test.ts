@@ -53,6 +53,13 @@ describe("cross-province exchange: enforcement notice documents", () => {
       dataBase64: b.toString("base64"),
     });
     expect(decision).to.include({ mediaType: "application/pdf", bytes: a.length });
+    const audited = await net.beijing.conn
+      .collection("audit_log")
+      .find({ action: "exchange.document.uploaded", "target.id": decision.sha256 })
+      .toArray();
+    expect(audited.map((e) => e.details as object)).to.deep.equal([
+      { name: "处罚决定书.pdf", mediaType: "application/pdf", bytes: a.length },
+    ]);
     expect(photo).to.include({ mediaType: "image/png", bytes: b.length });
 
     const { notice } = await aNoticeWith([decision, photo]);
@@ -106,6 +113,9 @@ describe("cross-province exchange: enforcement notice documents", () => {
 
   it("when an officer uploads a file that is not PDF, JPEG or PNG by its bytes (an executable named .pdf), or one too large, then it is refused with its code and nothing is kept", async () => {
     const before = await localDocs(net.beijing.conn).countDocuments();
+    const uploadsAudited = () =>
+      net.beijing.conn.collection("audit_log").countDocuments({ action: "exchange.document.uploaded" });
+    const auditedBefore = await uploadsAudited();
     const exe = Buffer.concat([Buffer.from("MZ", "latin1"), randomBytes(500)]);
     const wrongType = await refusal(
       net.beijing.exchange.uploadDocument(bjCounty, {
@@ -121,6 +131,7 @@ describe("cross-province exchange: enforcement notice documents", () => {
     );
     expect(tooLarge).to.include({ code: "document_too_large", status: 413 });
     expect(await localDocs(net.beijing.conn).countDocuments()).to.equal(before);
+    expect(await uploadsAudited()).to.equal(auditedBefore);
   });
 
   it("when a notice names a document that was not uploaded, then it is refused and nothing is written on either side", async () => {
