@@ -12,6 +12,36 @@ export const TrueFalseKey = z.enum(["T", "F"]);
 export const QuestionOption = z.object({ key: OptionKey, text: z.string().min(1).max(500) });
 
 /**
+ * Unicode's bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069):
+ * invisible, they reorder the text around them, so a stem or option can show a candidate one thing
+ * while holding another (the "Trojan Source" trick, CVE-2021-42574). Question text has no use for
+ * them (Chinese and Latin text lay themselves out), so a question carrying one is refused, never
+ * stored with it.
+ */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+
+/** Every text of a question a person reads, with its path for the refusal. */
+function questionTexts(q: {
+  ref: string;
+  stem: string;
+  options: { text: string }[];
+  explanation: string;
+  chapter: string;
+  tags: string[];
+  source: string;
+}): [(string | number)[], string][] {
+  return [
+    [["ref"], q.ref],
+    [["stem"], q.stem],
+    ...q.options.map((o, i): [(string | number)[], string] => [["options", i, "text"], o.text]),
+    [["explanation"], q.explanation],
+    [["chapter"], q.chapter],
+    ...q.tags.map((t, i): [(string | number)[], string] => [["tags", i], t]),
+    [["source"], q.source],
+  ];
+}
+
+/**
  * One question as written in the roadcert exchange format (question-bank/*.json) and accepted by
  * the import API. The answer must fit the type: true_false one of T/F; single exactly one option
  * key; multiple two or more option keys.
@@ -36,6 +66,15 @@ export const QuestionInput = z
   })
   .strict()
   .superRefine((q, ctx) => {
+    for (const [path, text] of questionTexts(q)) {
+      const bidi = BIDI_CONTROL.exec(text)?.[0];
+      if (bidi)
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `含双向文本控制字符 U+${bidi.codePointAt(0)!.toString(16).toUpperCase()}，考生看到的文字顺序会与实际内容不符，请删除后再导入`,
+        });
+    }
     const keys = new Set(q.options.map((o) => o.key));
     const answer = new Set(q.answer);
     if (answer.size !== q.answer.length)

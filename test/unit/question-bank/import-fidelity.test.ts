@@ -239,3 +239,37 @@ describe("question import fidelity (issue 15): markdown text and oversized files
     expect(opened.syncItems?.() ?? []).to.deep.equal([]);
   });
 });
+
+describe("question import (hostile text): bidirectional controls", () => {
+  it("when an option hides a right-to-left override (U+202E), then that question is refused naming the character and the options, and its clean neighbour imports", () => {
+    const gift = [
+      "::BIDI-1:: 驾驶员连续驾驶多久须停车休息？ {=4 小时 ~2 小时 ~6 小时 ~8 \u202E时小 2\u202C}",
+      "",
+      "::BIDI-2:: 驾驶员应随身携带从业资格证。 {T}",
+      "",
+    ].join("\n");
+    const parsed = parseImportFile({ name: "bidi.gift", content: Buffer.from(gift, "utf8") }, defaults);
+    expect(parsed.items.map((i) => [i.ref, i.outcome])).to.deep.equal([
+      ["BIDI-1", "invalid"],
+      ["BIDI-2", "ok"],
+    ]);
+    const why = byRef(parsed.items, "BIDI-1").notes.join();
+    expect(why).to.contain("U+202E").and.to.contain("双向文本控制字符");
+  });
+
+  it("when a stem carries an isolate control (U+2067), then the roadcert JSON question is refused too", () => {
+    const question = {
+      ref: "BIDI-JSON",
+      type: "true_false",
+      stem: "驾驶员\u2067应随身携带\u2069从业资格证。",
+      answer: ["T"],
+      chapter: "安全行车",
+      categories: ["01001"],
+    };
+    const file = { format: "roadcert-questions/1", title: "双向控制字符", questions: [question] };
+    const content = Buffer.from(JSON.stringify(file), "utf8");
+    const parsed = parseImportFile({ name: "bidi.json", content }, defaults);
+    expect(parsed.items.map((i) => i.outcome)).to.deep.equal(["invalid"]);
+    expect(parsed.items[0]?.notes.join()).to.contain("U+2067");
+  });
+});
