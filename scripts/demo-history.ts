@@ -4,17 +4,19 @@
  * proctor, released, answered, handed in, graded and published by the demo officer. Everything goes
  * through the real services (scheduling, exam delivery, the proctor console, results), so the attempt
  * chains, grades, audit entries and the `exam.passed` events are what a real sitting leaves; only the
- * clock those services read is set back to each session's day. The node's own certificate feature
- * then receives the passes and queues their certificates (issued by scripts/demo-network-history.ts).
+ * clock those services read is set back to each session's day. The officer then issues the
+ * certificates the passes earned, three days after each publication, on the same clock.
  *
  * Idempotent: a session already held on its day is not held again; a held session still unpublished
  * (a start cut short) is published. Once all of it is there a marker (DEMO_HISTORY_VERSION) records
  * it, and later starts skip the checks; the audit entries carry the clock's time, so the audit page
  * shows each session on its day.
  */
-import { randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createAuditService } from "../server/audit/index.js";
+import { createCertificatesFeature } from "../server/certificates/index.js";
 import type { AuthUser } from "../server/contracts/auth.js";
+import type { DomainEvents } from "../server/contracts/domain-events.js";
 import type { Paper } from "../server/contracts/paper.js";
 import { createExamService, createResultsService } from "../server/exams/index.js";
 import type { FeatureContext } from "../server/feature.js";
@@ -33,7 +35,7 @@ import type { DemoSeedResult } from "./demo-seeds.js";
  * the next start seeds again (every step is idempotent), then renews the marker, whose new token
  * makes the network's part (scripts/demo-network.ts) run again too.
  */
-export const DEMO_HISTORY_VERSION = 2;
+export const DEMO_HISTORY_VERSION = 3;
 /** Where the marker lives: the node's own database, so it goes when the data goes. */
 const MARKERS = "demo_seed_markers";
 
@@ -117,7 +119,17 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
     },
   });
   const proctoring = createProctoringService(ctx, { exams, scheduling, audit, access, notifier, now: clock });
-  const results = createResultsService(ctx, { exams, scheduling, audit });
+  const results = createResultsService(ctx, { exams, scheduling, audit, now: clock });
+  // The certificates the passes earned, issued on the same clock (signed then, valid six years from then).
+  const certificates = createCertificatesFeature(ctx, {
+    candidates: registration,
+    sessions: scheduling,
+    results,
+    divisionName,
+    audit,
+    access,
+    clock,
+  }).facade.issuance;
 
   const staff = async (username: string): Promise<AuthUser> => {
     const u = await conn.collection("staff_users").findOne({ username });
@@ -140,6 +152,7 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
 
   let held = 0;
   let published = 0;
+  let issued = 0;
   let seat = 0;
   for (const [index, plan] of PAST_SESSIONS.entries()) {
     const startsAt = morningOf(plan.daysAgo);
@@ -166,6 +179,9 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
       await results.publish({ id: officer.id, name: officer.displayName, kind: "staff" }, sessionId);
       published += 1;
     }
+    // Certificates are issued within 10 days of publication (DOMAIN.md): here three days later, 14:00.
+    at = new Date(Math.min(startsAt.getTime() + 5 * DAY_MS + 5 * 60 * 60_000, Date.now()));
+    issued += await issueCertificates(sessionId);
   }
   const token = randomUUID();
   await markers.updateOne(
@@ -174,9 +190,31 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
     { upsert: true },
   );
   return {
-    summary: `历史场次 ${PAST_SESSIONS.length} 场（本次补办 ${held} 场，发布成绩 ${published} 场）`,
+    summary: `历史场次 ${PAST_SESSIONS.length} 场（本次补办 ${held} 场，发布成绩 ${published} 场，发证 ${issued} 本）`,
     marker: token,
   };
+
+  /**
+   * Issues what the session's passes earned, as the officer on the history's clock: each pass is
+   * handed to the certificates feature as its outbox would (an idempotent upsert, so the delivery
+   * once the node runs finds it there) and its pending issuance is issued. Issued here rather than
+   * through the API after the start, which waited for the outbox and could find only some of the
+   * passes there yet (8 of 9 issued on one first start), and stamped the seed's time.
+   */
+  async function issueCertificates(sessionId: string): Promise<number> {
+    const passes = await conn
+      .collection("outbox")
+      .find({ name: "exam.passed", "payload.sessionId": sessionId })
+      .toArray();
+    for (const p of passes) await certificates.onExamPassed(p.payload as DomainEvents["exam.passed"]);
+    const pending = await conn
+      .collection("certificate_issuances")
+      .find({ sessionId, status: "pending" }, { projection: { _id: 1 } })
+      .sort({ _id: 1 })
+      .toArray();
+    for (const p of pending) await certificates.issue(officer, String(p._id));
+    return pending.length;
+  }
 
   /** Schedules, seats, checks in, releases, answers, hands in: one session's morning, step by step. */
   async function holdSession(
@@ -248,8 +286,10 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
       let seq = 0;
       at = new Date(startsAt.getTime() + 60_000);
       for (const [q, question] of paper.questions.entries()) {
-        // Right with the candidate's share; a wrong answer is another option (or the other of T/F).
-        const right = randomInt(1000) < a.score * 1000;
+        // Right for the candidate's share of the questions, spread evenly over the paper, so every
+        // start grades the same (drawn at random, a candidate near the pass mark passed on some
+        // starts only); a wrong answer is another option (or the other of T/F).
+        const right = Math.floor((q + 1) * a.score) > Math.floor(q * a.score);
         const wrongKey =
           question.type === "true_false"
             ? question.answer[0] === "T"

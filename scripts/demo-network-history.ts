@@ -1,7 +1,7 @@
 /**
  * The demo network's shared past, made once the hub knows both provinces (after
- * scripts/demo-hub-registration.ts): 江苏's officer issues the certificates its past sessions earned
- * (scripts/demo-history.ts); 北京's 朝阳区 officer looks one of those practitioners up with a reason
+ * scripts/demo-hub-registration.ts), on the certificates 江苏's past sessions earned
+ * (scripts/demo-history.ts issues them; any still pending is issued here); 北京's 朝阳区 officer looks one of those practitioners up with a reason
  * and files them (异地从业备案), which 江苏 acknowledges; sends 江苏 an enforcement notice (违法抄告)
  * about another; and takes a third over by transfer (转籍), issuing its own certificate once 江苏
  * agreed. Everything goes through the nodes' own REST API as the demo accounts, so the
@@ -70,8 +70,8 @@ export async function seedNetworkHistory(
   const bj = await as(nodes.beijing, login("bj_officer_county"));
   const bjProvince = await as(nodes.beijing, login("bj_officer_prov"));
 
-  // 江苏 issues what its past sessions earned: the passes reach the certificate feature through
-  // the outbox once the node runs, so a first start waits for them.
+  // 江苏's history hook issued what its past sessions earned; an older history's passes reached the
+  // certificate feature through the outbox once the node ran, so they may still be pending.
   const pending = await eventually("江苏的待发证记录", 60, async () => {
     const [p, done] = await Promise.all([
       js<{ issuances: Issuance[] }>("GET", "/certificate-issuances?status=pending"),

@@ -4,7 +4,7 @@
  * kept in `<DATA_DIR>/secrets/demo-password` (never committed, like the data it unlocks) and printed
  * by `npm start`; delete `./data/` and the next start makes a new one.
  */
-import { randomInt } from "node:crypto";
+import { createHash, randomInt } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
@@ -38,4 +38,58 @@ export async function demoPassword(dataDir: string): Promise<string> {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     return (await readFile(file, "utf8")).trim();
   }
+}
+
+/**
+ * Which stored password hashes are known to match this install's demo password, so a restart need
+ * not check every demo account with scrypt again (~130 ms of CPU each: the accounts hook took ~12 s
+ * of a restart of the three nodes). Kept beside the password, in `<DATA_DIR>/secrets/`, one file per
+ * node, with the password's SHA-256 so a new password voids it; only hashes that did match are
+ * listed, so any other (a password changed in the UI, an older demo's account) is still checked.
+ */
+export async function demoPasswordChecks(
+  dataDir: string,
+  nodeName: string,
+  password: string,
+  verify: (password: string, stored: string) => Promise<boolean>,
+): Promise<{
+  matches(stored: string): Promise<boolean>;
+  remember(stored: string): void;
+  save(): Promise<void>;
+}> {
+  const file = path.join(dataDir, "secrets", `${nodeName}.demo-verified.json`);
+  const fingerprint = createHash("sha256").update(password).digest("hex");
+  const known = new Set<string>();
+  try {
+    const parsed = JSON.parse(await readFile(file, "utf8")) as { password?: unknown; hashes?: unknown };
+    if (parsed.password === fingerprint && Array.isArray(parsed.hashes))
+      for (const h of parsed.hashes) if (typeof h === "string") known.add(h);
+  } catch {
+    // No file yet (first start) or an unreadable one: every account is checked.
+  }
+  let changed = false;
+  return {
+    async matches(stored) {
+      if (known.has(stored)) return true;
+      const ok = await verify(password, stored);
+      if (ok) {
+        known.add(stored);
+        changed = true;
+      }
+      return ok;
+    },
+    /** A hash just made from the password (a new account): no need to check it at the next start. */
+    remember(stored) {
+      if (known.has(stored)) return;
+      known.add(stored);
+      changed = true;
+    },
+    async save() {
+      if (!changed) return;
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await writeFile(file, JSON.stringify({ password: fingerprint, hashes: [...known] }) + "\n", {
+        mode: 0o600,
+      });
+    },
+  };
 }

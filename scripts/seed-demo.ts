@@ -12,7 +12,7 @@ import { MINISTRY_CODE } from "../server/access/index.js";
 import { createOrganisationService, divisionName } from "../server/organisation/index.js";
 import { createRegistrationService } from "../server/registration/index.js";
 import { createSchedulingService } from "../server/scheduling/index.js";
-import { demoPassword } from "./demo-password.js";
+import { demoPassword, demoPasswordChecks } from "./demo-password.js";
 import type { DemoLogin, DemoSeedResult } from "./demo-seeds.js";
 
 const PREFIX: Record<string, string> = { "320000": "js", "110000": "bj" };
@@ -32,6 +32,15 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
   const province = config.provinceCode;
   const org = createOrganisationService(conn, province);
   const logins: DemoLogin[] = [];
+  // This install's password: its checks are remembered beside it. A password given by the caller (the
+  // e2e tests) is checked each time, and nothing is written into the data directory.
+  const checks = options.password
+    ? {
+        matches: (stored: string) => verifyPassword(password, stored),
+        remember: () => undefined,
+        save: async () => undefined,
+      }
+    : await demoPasswordChecks(config.mongo.dataDir, config.nodeName, password, verifyPassword);
 
   async function ensureStaff(
     username: string,
@@ -50,12 +59,12 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
         displayName,
         ...(testCentreId ? { testCentreId } : {}),
       });
+      const made = await conn.collection("staff_users").findOne({ username });
+      if (typeof made?.passwordHash === "string") checks.remember(made.passwordHash);
     }
     // An account made before this install's password (an older demo's data) keeps its own.
     const current =
-      !existing || (await verifyPassword(password, String(existing.passwordHash ?? "")))
-        ? password
-        : "（沿用旧密码）";
+      !existing || (await checks.matches(String(existing.passwordHash ?? ""))) ? password : "（沿用旧密码）";
     logins.push({
       role: roles.map((r) => ROLE_LABELS[r]).join("/"),
       username,
@@ -67,6 +76,7 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
   if (!province) {
     await ensureStaff("hub_admin", ["admin"], MINISTRY_CODE, "平台管理员");
     await ensureStaff("hub_operator", ["hub_operator"], MINISTRY_CODE, "平台运维员");
+    await checks.save();
     return { logins, summary: "共享平台：管理员与运维账号" };
   }
 
@@ -123,6 +133,7 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
   await ensureStaff(`${prefix}_examiner`, ["examiner"], province, "命题员");
   await ensureStaff(`${prefix}_reviewer`, ["reviewer"], province, ROLE_LABELS.reviewer);
   await ensureStaff(`${prefix}_proctor`, ["proctor"], city, "监考员", centre.id);
+  await checks.save();
 
   // A demo candidate seated at seat 1 of a session starting 20 minutes from now (login opens at
   // once: 30 minutes before the start). A new session is scheduled when the previous one is over.
