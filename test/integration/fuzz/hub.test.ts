@@ -105,6 +105,17 @@ const IGNORED_SIGNED = new Set(["node_nonces"]);
 const receivedMessage = (collection: string, doc: Record<string, unknown>) =>
   collection === "message_log" && doc.direction === "in";
 const IGNORED = new Set<string>();
+/**
+ * The summary of the unsigned refusals the hub only counted (server/sharing/refusal-summary.ts):
+ * its timer writes it one window after the refusals it sums up, so it lands in whatever route runs
+ * by then. Only refusals at the signature gate are counted into it, which no route outside /hub/v1
+ * reaches, so passing over it there hides nothing those routes wrote.
+ */
+const refusalSummary = (collection: string, doc: Record<string, unknown>) =>
+  collection === "message_log" &&
+  doc.direction === "in" &&
+  doc.method === "*" &&
+  doc.code === "unauthenticated_not_logged";
 
 describe("Fuzz: every hub route and inter-node interface × every caller, malformed inputs", function () {
   this.timeout(0);
@@ -116,7 +127,15 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
 
   before(async function () {
     this.timeout(120_000);
-    hub = await startTestHub({ HUB_RATE_LIMIT_PER_MINUTE: "1000000" });
+    // The unsigned-refusal summary is written a window after the refusals it sums up, whatever route
+    // the sweep is on by then (with the default minute it landed once, in POST /test-centres at
+    // FUZZ_RUNS=1000): with one refusal logged per source and a one-second window, a summary follows
+    // every signed route into the next one's first batches, so each run meets it.
+    hub = await startTestHub({
+      HUB_RATE_LIMIT_PER_MINUTE: "1000000",
+      HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE: "1",
+      HUB_UNSIGNED_LOG_SUMMARY_MS: "3000",
+    });
     province = (await aRegisteredProvince(hub, "320000", hub.node.ctx.conn)).key;
     sessions.set("anonymous", await anonymousAgent(hub.node));
     sessions.set("admin", await staffAgent(hub.node, { roles: ["admin"] }));
@@ -180,7 +199,7 @@ describe("Fuzz: every hub route and inter-node interface × every caller, malfor
         cases,
         problems,
         ignore: path.startsWith("/hub/v1/") ? IGNORED_SIGNED : IGNORED,
-        skip: path.startsWith("/hub/v1/") ? receivedMessage : undefined,
+        skip: path.startsWith("/hub/v1/") ? receivedMessage : refusalSummary,
         send: async (c, i) => {
           let headers: Record<string, string>;
           let who: string;
