@@ -20,6 +20,7 @@ import { createSigningService } from "./signing.service.js";
 import { createTransferIssuance, type TransferCasesPort } from "./transfer.service.js";
 import { certificateModel } from "./certificate.model.js";
 import { toCertificateDto } from "./presenters.js";
+import { sniffMediaType } from "../lib/media-type.js";
 
 type Photo = { mimeType: string; data: Buffer } | null;
 
@@ -148,7 +149,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     verifyText,
     async verifyPdf(bytes: Buffer): Promise<VerificationResultDto> {
       const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };
-      if (bytes.subarray(0, 5).toString("latin1") !== "%PDF-")
+      if (sniffMediaType(bytes) !== "application/pdf")
         return { ...base, code: "not_roadcert_certificate", message: "上传的文件不是 PDF" };
       const text = extractQrFromPdf(bytes);
       if (!text)

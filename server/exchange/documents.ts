@@ -6,18 +6,12 @@ import {
   type PenaltyDocument,
 } from "../contracts/exchange-documents.js";
 import { AppError, errors } from "../lib/errors.js";
+import { sniffMediaType } from "../lib/media-type.js";
 
-/**
- * The media type a document's first bytes say it is, or null. By content, never by name: a file
- * renamed to .pdf is still what its bytes are. JPEG: SOI and the next marker's FF; PNG: the 8-byte
- * signature; PDF: the `%PDF-` header.
- */
-export function sniffMediaType(data: Buffer): DocumentMediaType | null {
-  if (data.length >= 5 && data.subarray(0, 5).toString("latin1") === "%PDF-") return "application/pdf";
-  if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return "image/jpeg";
-  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  if (data.length >= 8 && data.subarray(0, 8).equals(png)) return "image/png";
-  return null;
+/** A notice document's type by its content (PDF, JPEG or PNG), or null. */
+function documentMediaType(data: Buffer): DocumentMediaType | null {
+  const type = sniffMediaType(data);
+  return type === "application/pdf" || type === "image/jpeg" || type === "image/png" ? type : null;
 }
 
 export const sha256Hex = (data: Buffer) => createHash("sha256").update(data).digest("hex");
@@ -42,7 +36,7 @@ export function readDocument(dataBase64: string): {
       `文书不得超过 ${Math.floor(MAX_DOCUMENT_BYTES / 1024)} KB`,
       { max: MAX_DOCUMENT_BYTES },
     );
-  const mediaType = sniffMediaType(data);
+  const mediaType = documentMediaType(data);
   if (!mediaType)
     throw new AppError(
       "document_type_unsupported",

@@ -1,31 +1,16 @@
 import { createHash } from "node:crypto";
 import mongoose, { type Connection } from "mongoose";
 import { errors } from "../lib/errors.js";
+import { sniffMediaType } from "../lib/media-type.js";
 
 /** Largest question image accepted: exam screens show diagrams and signs, never photos at full size. */
 export const IMAGE_MAX_BYTES = 512 * 1024;
 
-/** Image types candidates' browsers show everywhere, recognised by their magic bytes (never the file name). */
-const SIGNATURES: { mime: string; test: (b: Buffer) => boolean }[] = [
-  {
-    mime: "image/png",
-    test: (b) =>
-      b.length > 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
-  },
-  { mime: "image/jpeg", test: (b) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { mime: "image/gif", test: (b) => b.length > 6 && /^GIF8[79]a$/.test(b.subarray(0, 6).toString("latin1")) },
-  {
-    mime: "image/webp",
-    test: (b) =>
-      b.length > 12 &&
-      b.subarray(0, 4).toString("latin1") === "RIFF" &&
-      b.subarray(8, 12).toString("latin1") === "WEBP",
-  },
-];
-
 /** The image's real type, or null when it is none of PNG/JPEG/GIF/WebP. */
 export function sniffImageType(data: Buffer): string | null {
-  return SIGNATURES.find((s) => s.test(data))?.mime ?? null;
+  // Image types candidates' browsers show everywhere, by their magic bytes (never the file name).
+  const type = sniffMediaType(data);
+  return type?.startsWith("image/") ? type : null;
 }
 
 /** Refuses images over the limit or of the wrong type (checked on content, not on the claimed type). */

@@ -1,8 +1,7 @@
 import { MAX_PHOTO_BYTES } from "../contracts/registration.js";
 import { errors } from "../lib/errors.js";
+import { sniffMediaType } from "../lib/media-type.js";
 
-const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
-const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
  * Decodes a base64 photo and checks that the bytes are what the declared type says (magic
@@ -15,8 +14,7 @@ export function decodePhoto(mimeType: "image/jpeg" | "image/png", dataBase64: st
   if (data.length === 0) throw errors.badRequest("photo_invalid", "照片为空");
   if (data.length > MAX_PHOTO_BYTES)
     throw errors.badRequest("photo_too_large", `照片不能超过 ${MAX_PHOTO_BYTES / 1024} KB`);
-  const magic = mimeType === "image/jpeg" ? JPEG_MAGIC : PNG_MAGIC;
-  if (data.length < magic.length || !data.subarray(0, magic.length).equals(magic)) {
+  if (sniffMediaType(data) !== mimeType) {
     throw errors.badRequest("photo_type_mismatch", "照片内容与声明的格式不符（仅支持 JPEG/PNG）");
   }
   return data;
