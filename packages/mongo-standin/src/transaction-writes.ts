@@ -56,8 +56,16 @@ export class OwnWrites {
    * Documents the transaction has written (or is writing) no longer hold their stored keys.
    * Buffered documents already passed this check when they were written; the commit checks the
    * whole write set again against the store.
+   *
+   * A clash with a stored document written after `snapshotAt` is `"write_conflict"`, not E11000:
+   * as in MongoDB (where WiredTiger meets a key its snapshot cannot see), the transaction raced
+   * another writer and is retried, and its retry sees the document and decides anew.
    */
-  conflict(collection: Collection, changes: Change[]): CommandError | null {
+  conflict(
+    collection: Collection,
+    changes: Change[],
+    snapshotAt: number,
+  ): CommandError | "write_conflict" | null {
     const changing = new Set(changes.map((change) => change.id));
     const released = (holder: string): boolean => this.docs.has(holder) || changing.has(holder);
     for (const index of collection.indexes) {
@@ -74,7 +82,9 @@ export class OwnWrites {
               return index.duplicateError(collection.ns, values);
           }
           for (const holder of index.lookup(key)) {
-            if (holder !== change.id && !released(holder)) return index.duplicateError(collection.ns, values);
+            if (holder === change.id || released(holder)) continue;
+            if (collection.writtenAt(holder) > snapshotAt) return "write_conflict";
+            return index.duplicateError(collection.ns, values);
           }
           claimed.set(key, change.id);
         }

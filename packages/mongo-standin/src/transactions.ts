@@ -141,7 +141,8 @@ export class Transaction implements Access {
         throw writeConflict();
     }
     const own = this.writes.get(ns) ?? new OwnWrites();
-    const error = own.conflict(collection, changes);
+    const error = own.conflict(collection, changes, this.snapshot.at);
+    if (error === "write_conflict") throw writeConflict();
     if (error) throw error;
     for (const change of changes) this.locks.set(lockKey(ns, change.id), this);
     own.set(changes);
@@ -170,6 +171,10 @@ export class Transaction implements Access {
       );
     } catch (error) {
       this.abort();
+      // Every write passed the unique check when it was made, so a duplicate now is a key that
+      // another transaction committed meanwhile: MongoDB reports that race as a WriteConflict at
+      // the second writer, and the driver retries the transaction, whose retry sees the winner.
+      if (error instanceof CommandError && error.codeName === "DuplicateKey") throw writeConflict();
       throw error;
     }
     this.state = "committed";

@@ -177,4 +177,57 @@ describe("mongo-standin: transactions", () => {
     }
     expect(await coll.countDocuments()).to.equal(0);
   });
+  it("when another transaction commits a unique key after this one's snapshot and this one inserts it, then WriteConflict, and the retry sees the winner", async () => {
+    const coll = t.db.collection<{ k: string; by: string }>("txn_unique_race");
+    await coll.createIndex({ k: 1 }, { unique: true });
+    const session = t.client.startSession();
+    let attempts = 0;
+    const errors: number[] = [];
+    try {
+      await session.withTransaction(async () => {
+        attempts += 1;
+        // The snapshot is taken here; the winner commits after it.
+        const seen = await coll.findOne({ k: "message-1" }, { session });
+        if (attempts === 1) await coll.insertOne({ k: "message-1", by: "winner" });
+        if (seen) return;
+        await coll
+          .insertOne({ k: "message-1", by: "loser" }, { session })
+          .catch((error: { code?: number }) => {
+            errors.push(error.code ?? 0);
+            throw error;
+          });
+      });
+    } finally {
+      await session.endSession();
+    }
+    expect(errors).to.deep.equal([112]);
+    expect(attempts).to.equal(2);
+    expect(await coll.find({}, { projection: { _id: 0 } }).toArray()).to.deep.equal([
+      { k: "message-1", by: "winner" },
+    ]);
+  });
+
+  it("when two open transactions insert one unique key and the first commits, then the second's commit is a retryable WriteConflict, not E11000", async function () {
+    skipOnRealMongo(this, "a real server refuses the second insert at once, while the first holds the key");
+    const coll = t.db.collection("txn_unique_commit_race");
+    await coll.createIndex({ k: 1 }, { unique: true });
+    const first = t.client.startSession();
+    const second = t.client.startSession();
+    try {
+      first.startTransaction();
+      second.startTransaction();
+      await coll.insertOne({ k: "message-2", by: "first" }, { session: first });
+      await coll.insertOne({ k: "message-2", by: "second" }, { session: second });
+      await first.commitTransaction();
+      const error = await rejection(second.commitTransaction());
+      expect(error.code).to.equal(112);
+      expect(error.hasErrorLabel?.("TransientTransactionError")).to.equal(true);
+    } finally {
+      await first.endSession();
+      await second.endSession();
+    }
+    expect(await coll.find({}, { projection: { _id: 0 } }).toArray()).to.deep.equal([
+      { k: "message-2", by: "first" },
+    ]);
+  });
 });
