@@ -133,6 +133,11 @@ const Env = z
      * Kept under the signed client's 15 s timeout.
      */
     EXCHANGE_PULL_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(10_000),
+    /**
+     * Hours a notice document uploaded at a province is kept while no notice names it (the officer
+     * uploaded and never sent); then a sweep removes it. Documents a notice names are kept.
+     */
+    EXCHANGE_UPLOAD_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
     /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   });
@@ -221,6 +226,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       ackHours: { filing: e.EXCHANGE_FILING_ACK_HOURS, transfer: e.EXCHANGE_TRANSFER_ACK_HOURS, notice: e.EXCHANGE_NOTICE_ACK_HOURS },
       pollMs: e.EXCHANGE_POLL_MS,
       pullWaitMs: e.EXCHANGE_PULL_WAIT_MS,
+      uploadTtlHours: e.EXCHANGE_UPLOAD_TTL_HOURS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     /** Allowed but risky settings, logged loudly at every boot. */

@@ -182,7 +182,14 @@ export function createExchangeProvinceFeature(
     transport,
     kick: () => sender.kick(),
     sourceCertificate: deps.sourceCertificate,
+    uploadTtlHours: config.exchange.uploadTtlHours,
   });
+  // Uploads no notice names: each removal is conditional and transactional, so every instance may sweep.
+  const uploadSweep = loop(
+    600_000,
+    () => exchange.sweepUploads(),
+    (err) => logger.warn({ err }, "exchange upload sweep failed"),
+  );
   const pages = createPractitionerPages({ exchange, certificates: deps.certificates });
   return {
     name: "exchange",
@@ -192,10 +199,12 @@ export function createExchangeProvinceFeature(
       abort = new AbortController();
       sender.start();
       puller.start();
+      uploadSweep.start();
       return Promise.resolve();
     },
     stop: async () => {
       await sender.stop();
+      await uploadSweep.stop();
       abort.abort();
       await puller.stop();
     },

@@ -7,6 +7,9 @@ import { binaryToBuffer } from "../lib/mongo.js";
 import { checkContent, documentEntry, readDocument } from "./documents.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
 
+/** Who removes expired uploads, in the audit log. */
+const EXPIRY_ACTOR = { id: "exchange-upload-sweep", kind: "system" as const, name: "文书清理" };
+
 /**
  * What the transport sends to the hub for a notice's queued document: the content this node holds
  * under the digest the notice names, with the notice's name and type for it.
@@ -53,13 +56,49 @@ export function createProvinceDocuments(
     mediaType: string,
     sha256: string,
     source: string,
+    referenced: boolean,
     session?: ClientSession,
   ): Promise<void> {
+    // An upload again restarts an unreferenced document's time to expire (`at`); a fetched one is
+    // named by the received case it was fetched for.
     await m.Documents.updateOne(
       { sha256 },
-      { $setOnInsert: { sha256, mediaType, bytes: data.length, data, source, at: now() } },
+      {
+        $setOnInsert: { sha256, mediaType, bytes: data.length, data, source },
+        $set: { at: now(), ...(referenced ? { referenced: true } : {}) },
+      },
       { upsert: true, session },
     );
+  }
+
+  /**
+   * Removes one expired upload unless a case names it, with its audit entry, in one transaction.
+   * A notice naming it writes the same document (`claim`) in its own transaction, so of a notice
+   * and a removal racing one commits and the other meets a write conflict and runs again on what
+   * the first committed: the notice is refused (document_not_uploaded), or the upload stays.
+   */
+  async function expire(sha256: string, cutoff: Date): Promise<boolean> {
+    return deps.audit.transaction(async (session) => {
+      const named = await m.Cases.exists({ "details.documents.sha256": sha256 }).session(session);
+      if (named) {
+        // Kept before expiry existed (no `referenced` field) and named since: mark it, keep it.
+        await m.Documents.updateOne({ sha256 }, { $set: { referenced: true } }, { session });
+        return false;
+      }
+      const gone = await m.Documents.findOneAndDelete(
+        { sha256, referenced: { $ne: true }, at: { $lte: cutoff } },
+        { session, projection: { data: 0 } },
+      ).lean();
+      if (!gone) return false;
+      await deps.audit.append(session, {
+        action: "exchange.document.expired",
+        actor: EXPIRY_ACTOR,
+        divisionCode: gone.source,
+        target: { type: "exchange_document", id: sha256 },
+        details: { mediaType: gone.mediaType, bytes: gone.bytes, uploadedAt: gone.at.toISOString() },
+      });
+      return true;
+    });
   }
 
   return {
@@ -68,7 +107,7 @@ export function createProvinceDocuments(
       const { data, mediaType, sha256 } = readDocument(input.dataBase64);
       // Audited with the upload: who brought which content (the notice naming it is audited apart).
       await deps.audit.transaction(async (session) => {
-        await keep(data, mediaType, sha256, actor.divisionCode, session);
+        await keep(data, mediaType, sha256, actor.divisionCode, false, session);
         await deps.audit.append(session, {
           action: "exchange.document.uploaded",
           actor,
@@ -97,6 +136,57 @@ export function createProvinceDocuments(
       }
     },
 
+    /**
+     * Inside the transaction recording a new notice: marks the documents it names as named, so the
+     * upload sweep keeps them. Refuses (the transaction with it) when one is no longer held as
+     * named: the sweep removed it after `checkUploaded` read it.
+     */
+    async claim(session: ClientSession, entries: readonly PenaltyDocument[]): Promise<void> {
+      if (entries.length === 0) return;
+      const wanted = new Map(entries.map((e) => [e.sha256, e]));
+      const res = await m.Documents.updateMany(
+        {
+          $or: [...wanted.values()].map((e) => ({
+            sha256: e.sha256,
+            mediaType: e.mediaType,
+            bytes: e.bytes,
+          })),
+        },
+        { $set: { referenced: true } },
+        { session },
+      );
+      if (res.matchedCount !== wanted.size)
+        throw errors.unprocessable("document_not_uploaded", "文书已过保留期限被清除，请重新上传");
+    },
+
+    /**
+     * Inside the transaction removing a refused notice (`caseId`, already deleted in `session`): its
+     * documents that no other case names become plain uploads again, with a fresh time to expire
+     * (the officer is likely to send them again once the refusal is cleared).
+     */
+    async release(session: ClientSession, entries: readonly PenaltyDocument[]): Promise<void> {
+      for (const sha256 of new Set(entries.map((e) => e.sha256))) {
+        const named = await m.Cases.exists({ "details.documents.sha256": sha256 }).session(session);
+        if (!named)
+          await m.Documents.updateOne({ sha256 }, { $set: { referenced: false, at: now() } }, { session });
+      }
+    },
+
+    /**
+     * Removes uploads that no case names and that were last uploaded before `at - ttlHours`, at most
+     * `limit` a run; safe to run on several instances at once (each removal is conditional and
+     * transactional, see `expire`). Returns how many it removed.
+     */
+    async sweepUploads(ttlHours: number, at: Date = now(), limit = 200): Promise<number> {
+      const cutoff = new Date(at.getTime() - ttlHours * 3_600_000);
+      const due = await m.Documents.find({ referenced: { $ne: true }, at: { $lte: cutoff } }, { sha256: 1 })
+        .limit(limit)
+        .lean();
+      let removed = 0;
+      for (const d of due) if (await expire(d.sha256, cutoff)) removed++;
+      return removed;
+    },
+
     /** A document of case `c` (which the caller checked the actor may see), fetched from the hub once if received. */
     async read(c: LocalCaseDoc, sha256: string): Promise<{ entry: PenaltyDocument; data: Buffer }> {
       const entry = documentEntry(c.details, sha256);
@@ -106,7 +196,7 @@ export function createProvinceDocuments(
       if (c.box !== "in") throw errors.notFound("该事项的文书", "document_not_in_case");
       // The entry came in the hub's signed inbox page with the sender's case body: the content must match it.
       const data = checkContent(await deps.fetch(c.caseId, sha256), entry);
-      await keep(data, entry.mediaType, sha256, c.fromProvince);
+      await keep(data, entry.mediaType, sha256, c.fromProvince, true);
       return { entry, data };
     },
   };

@@ -58,6 +58,8 @@ const localCaseSchema = new Schema(
 );
 localCaseSchema.index({ box: 1, division: 1, createdAt: -1 });
 localCaseSchema.index({ idNumber: 1 });
+// The upload sweep asks whether any case names a document (multikey over a notice's documents).
+localCaseSchema.index({ "details.documents.sha256": 1 }, { sparse: true });
 
 const outgoingSchema = new Schema(
   {
@@ -87,7 +89,10 @@ outgoingSchema.index({ caseId: 1, seq: 1 });
 /**
  * Documents of enforcement notices, by content (SHA-256): uploaded here by a reporting officer, or
  * fetched from the hub for a received notice. Which officer may read one is decided by the case
- * that names it, never by the document.
+ * that names it, never by the document. An upload no notice names is `referenced: false` and is
+ * removed once `at` (its last upload) is older than EXCHANGE_UPLOAD_TTL_HOURS; a notice naming it
+ * sets `referenced` in the transaction that records the notice, and nothing unsets it while a case
+ * names it.
  */
 const documentSchema = new Schema(
   {
@@ -97,10 +102,14 @@ const documentSchema = new Schema(
     data: { type: Buffer, required: true },
     /** Who brought it: the uploading officer's division, or the province it was fetched from. */
     source: { type: String, required: true },
+    /** When it was last uploaded (an upload again restarts its time to expire) or fetched. */
     at: { type: Date, required: true },
+    /** A case of this node names it: never expires. Absent on documents kept before expiry existed. */
+    referenced: { type: Boolean, default: false },
   },
   { versionKey: false },
 );
+documentSchema.index({ referenced: 1, at: 1 });
 export type LocalDocumentDoc = InferSchemaType<typeof documentSchema>;
 
 const receivedSchema = new Schema(

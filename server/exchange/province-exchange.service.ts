@@ -39,6 +39,8 @@ export interface ProvinceExchangeDeps {
    * valid until the receiving province's `issued` notice supersedes it.
    */
   sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<SignedCertificateRecord | null>;
+  /** Hours an uploaded notice document no notice names is kept (EXCHANGE_UPLOAD_TTL_HOURS). */
+  uploadTtlHours?: number;
 }
 
 /**
@@ -111,6 +113,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     const documentSeqs: number[] = [];
     for (let i = 0; i < documents.length; i++) documentSeqs.push(await nextSeq());
     await deps.audit.transaction(async (session) => {
+      // Named in the same transaction, so the upload sweep cannot remove one under the notice.
+      await docs.claim(session, documents);
       await m.Cases.create(
         [
           {
@@ -176,6 +180,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         await deps.audit.transaction(async (session) => {
           await m.Cases.deleteOne({ caseId }, { session });
           await m.Outgoing.deleteMany({ caseId }, { session });
+          await docs.release(session, documents);
           await deps.audit.append(session, {
             action: `exchange.${kind}.refused`,
             actor,
@@ -374,6 +379,12 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     async uploadDocument(actor: AuthUser, input: { name: string; dataBase64: string }) {
       return docs.upload(actor, input);
     },
+
+    /**
+     * Removes notice documents uploaded more than `uploadTtlHours` ago that no case names (an
+     * officer who uploaded and never sent); safe on several instances at once.
+     */
+    sweepUploads: (at?: Date) => docs.sweepUploads(deps.uploadTtlHours ?? 24, at),
 
     /** A document of a case the actor may see, at either end (the receiving end fetches it from the hub once). */
     async document(actor: AuthUser, caseId: string, sha256: string) {
