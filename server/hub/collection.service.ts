@@ -9,7 +9,8 @@ import {
 } from "../contracts/hub.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { hubModels, type HubRecordDoc } from "./hub.models.js";
+import { hubModels } from "./hub.models.js";
+import { pointerFrom, transferCancellationAhead } from "./pointer-view.js";
 import { checkRecord } from "./record-validation.js";
 import { intakeRow, type IntakeLedger } from "./report/intake-ledger.js";
 import { isDuplicateKey } from "../lib/mongo.js";
@@ -41,35 +42,6 @@ export function createCollectionService(
 ) {
   const m = hubModels(conn);
   const now = deps.now ?? (() => new Date());
-
-  /** What the pointer says after this change, recomputed from every record held for the person. */
-  function pointerFrom(
-    records: Pick<HubRecordDoc, "record" | "version">[],
-    latest: QualificationRecord,
-    home?: string,
-  ) {
-    const all = records.map((r) => r.record as QualificationRecord).filter((r) => r.operation !== "delete");
-    // After a transfer (转籍) the new home province's records decide; the old home's cancelled
-    // certificate stays on file but no longer speaks for the practitioner.
-    const live =
-      home && all.some((r) => r.sourceProvince === home) ? all.filter((r) => r.sourceProvince === home) : all;
-    const categories = [
-      ...new Set(live.filter((r) => r.state === "valid").flatMap((r) => r.categories)),
-    ].sort();
-    const certs = live
-      .filter((r) => r.recordType === "certificate" && r.certificate)
-      .sort((a, b) =>
-        a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1,
-      );
-    const cert = certs.at(-1)?.certificate ?? null;
-    return {
-      name: latest.practitioner.name,
-      categories,
-      certificateNumber: cert?.certificateNumber ?? null,
-      certificateStatus: cert?.status ?? null,
-      validTo: cert?.validTo ?? null,
-    };
-  }
 
   /**
    * Applies a round of records — each of a different practitioner and a different record id — in
@@ -114,7 +86,8 @@ export function createCollectionService(
         v: ValidRecord;
         home: string;
         filedWith: string[];
-        view: ReturnType<typeof pointerFrom>;
+        /** Null: the pointer's view stays as it is (see transferCancellationAhead). */
+        view: ReturnType<typeof pointerFrom> | null;
         /** Neither the record nor the practitioner is held yet: plain inserts (a race meets the unique index). */
         newRecord: boolean;
         newPerson: boolean;
@@ -175,7 +148,7 @@ export function createCollectionService(
           v,
           home,
           filedWith: pointer?.filedWith ?? [],
-          view: pointerFrom(all, record, home),
+          view: transferCancellationAhead(record, home, others) ? null : pointerFrom(all, record, home),
           newRecord: !existing,
           newPerson: !pointer,
         });
@@ -219,7 +192,7 @@ export function createCollectionService(
       );
       await m.Pointers.collection.bulkWrite(
         rows.map(({ v, view, hubSeq, idNumber, newPerson }) => {
-          const fields = { ...view, recordHash: v.hash, lastSeq: hubSeq, updatedAt: at };
+          const fields = { ...(view ?? {}), recordHash: v.hash, lastSeq: hubSeq, updatedAt: at };
           return newPerson
             ? {
                 insertOne: {

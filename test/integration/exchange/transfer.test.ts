@@ -52,6 +52,40 @@ describe("cross-province exchange: transfer (转籍)", () => {
     expect(seen.body.matches[0]).to.include({ homeProvince: "110000", certificateStatus: "valid" });
   });
 
+  it("when 江苏's cancellation after the transfer reaches the hub before 北京's new record, then the practitioner is never shown cancelled: the pointer keeps the valid certificate until 北京's record is in, and a revocation is still applied at once", async () => {
+    const p = await aCertifiedPractitioner(net.jiangsu, { name: "陈先撤" });
+    const transfer = await net.beijing.exchange.transfer(bjOfficer, { lookupId: (await net.beijing.lookup(bjOfficer, p.idNumber)).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+    await net.jiangsu.pull();
+    await net.jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "acknowledged" });
+    await net.jiangsu.send();
+    expect(await pointer(p.idNumber)).to.include({ homeProvince: "110000", certificateStatus: "valid" });
+
+    const base = aCertificateRecord({ idNumber: p.idNumber, name: p.name });
+    const jsCancel = { ...aCertificateRecord({ idNumber: p.idNumber, name: p.name, version: 2 }), state: "invalid", certificate: { ...base.certificate!, status: "cancelled" } };
+    expect((await publish(net.jiangsu, jsCancel)).body.results[0]?.outcome).to.equal("accepted");
+    const lookup = () => net.jiangsu.client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber: p.idNumber }, officerId: "x", reason: "enforcement", caseReference: "核验" });
+    expect((await lookup()).body.matches[0]).to.include({ homeProvince: "110000", certificateStatus: "valid" });
+    // The cancellation is held and fed like any record (江苏 and the filed provinces learn of it).
+    expect(await net.hub.node.ctx.conn.collection("hub_changes").countDocuments({ idNumber: p.idNumber, recordType: "certificate", version: 2 })).to.equal(1);
+
+    const bjBase = aCertificateRecord({ province: "110000", idNumber: p.idNumber, name: p.name });
+    const beijingsCertificate = { ...bjBase, issuingDivision: "110000", certificate: { ...bjBase.certificate!, issuingAuthority: "北京市交通委员会", validTo: "2032-12-01" } };
+    expect((await publish(net.beijing, beijingsCertificate)).body.results[0]?.outcome).to.equal("accepted");
+    expect((await lookup()).body.matches[0]).to.include({ homeProvince: "110000", certificateStatus: "valid" });
+    expect(await pointer(p.idNumber)).to.include({ certificateStatus: "valid", validTo: "2032-12-01" });
+
+    // Another practitioner, transferred the same way: 江苏 revokes (吊销) instead, and that shows at once.
+    const q = await aCertifiedPractitioner(net.jiangsu, { name: "陈吊销" });
+    const t2 = await net.beijing.exchange.transfer(bjOfficer, { lookupId: (await net.beijing.lookup(bjOfficer, q.idNumber)).lookupId, practitioner: q, details: { reason: "户籍迁入北京市" } });
+    await net.jiangsu.pull();
+    await net.jiangsu.exchange.answer(jsOfficer, t2.caseId, { outcome: "acknowledged" });
+    await net.jiangsu.send();
+    const qBase = aCertificateRecord({ idNumber: q.idNumber, name: q.name });
+    const jsRevoke = { ...aCertificateRecord({ idNumber: q.idNumber, name: q.name, version: 2 }), state: "invalid", certificate: { ...qBase.certificate!, status: "revoked" } };
+    expect((await publish(net.jiangsu, jsRevoke)).body.results[0]?.outcome).to.equal("accepted");
+    expect(await pointer(q.idNumber)).to.include({ homeProvince: "110000", certificateStatus: "revoked" });
+  });
+
   it("when a transfer is answered with a problem, then no certificate is sent and the pointer stays", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu, { name: "陈异议" });
     const found = await net.beijing.lookup(bjOfficer, p.idNumber);

@@ -1,0 +1,58 @@
+import type { QualificationRecord } from "../contracts/hub.js";
+import type { HubRecordDoc } from "./hub.models.js";
+
+/**
+ * The pointer's view of a practitioner (name, categories, current certificate) as the collection
+ * interface recomputes it from every record the hub holds of the person, and the one ordering
+ * rule of a transfer (转籍) that holds it back. Pure: the collection service reads and writes.
+ */
+
+/** What the pointer says after this change, recomputed from every record held for the person. */
+export function pointerFrom(
+  records: Pick<HubRecordDoc, "record" | "version">[],
+  latest: QualificationRecord,
+  home?: string,
+) {
+  const all = records.map((r) => r.record as QualificationRecord).filter((r) => r.operation !== "delete");
+  // After a transfer (转籍) the new home province's records decide; the old home's cancelled
+  // certificate stays on file but no longer speaks for the practitioner.
+  const live =
+    home && all.some((r) => r.sourceProvince === home) ? all.filter((r) => r.sourceProvince === home) : all;
+  const categories = [
+    ...new Set(live.filter((r) => r.state === "valid").flatMap((r) => r.categories)),
+  ].sort();
+  const certs = live
+    .filter((r) => r.recordType === "certificate" && r.certificate)
+    .sort((a, b) =>
+      a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1,
+    );
+  const cert = certs.at(-1)?.certificate ?? null;
+  return {
+    name: latest.practitioner.name,
+    categories,
+    certificateNumber: cert?.certificateNumber ?? null,
+    certificateStatus: cert?.status ?? null,
+    validTo: cert?.validTo ?? null,
+  };
+}
+
+/**
+ * True for the former home's cancellation of its certificate after a transfer (转籍) moved the
+ * pointer, while the new home's first record has not arrived: the former home cancels only once
+ * the new home reported its own certificate issued, but the two records travel apart and either
+ * may reach the hub first. Applied to the pointer, the cancellation would show the practitioner
+ * as 注销 with no valid record in between; so the record is kept and fed like any other, and the
+ * pointer keeps its view until the new home's record speaks (pointerFrom then reads only the new
+ * home's records). A revocation or withdrawal by the former home is applied at once as before.
+ */
+export function transferCancellationAhead(
+  record: QualificationRecord,
+  home: string,
+  others: Pick<HubRecordDoc, "record">[],
+): boolean {
+  return (
+    record.sourceProvince !== home &&
+    record.certificate?.status === "cancelled" &&
+    !others.some((r) => (r.record as QualificationRecord).sourceProvince === home)
+  );
+}
