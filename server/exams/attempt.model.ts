@@ -94,6 +94,8 @@ const attemptSchema = new Schema(
     /** When the candidate last (re)connected, and the instance holding that socket. */
     seenAt: { type: Date, default: null },
     heldBy: { type: String, default: null },
+    /** Moves on at every connect: a disconnect decided meanwhile leaves the seat online. */
+    presenceGen: { type: Number, default: 0 },
     disconnectedAt: { type: Date, default: null },
     away: { type: [awaySchema], default: [] },
     /** Away intervals starting before this were already credited by an outage credit. */

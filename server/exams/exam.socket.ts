@@ -111,7 +111,7 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
     const attemptId = ownAttempt;
     if (!attemptId) return;
     // Offline only when no other socket of this candidate remains on any instance.
-    void (async () => {
+    const othersRemain = async (): Promise<boolean> => {
       const io = deps.io();
       const others = io
         ? await io
@@ -119,7 +119,10 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
             .fetchSockets()
             .catch(() => [])
         : [];
-      if (others.length === 0) await deps.exams.markOffline(attemptId);
-    })().catch((err: unknown) => log.warn({ err, attemptId }, "marking a seat offline failed"));
+      return others.length > 0;
+    };
+    deps.exams
+      .markOffline(attemptId, othersRemain)
+      .catch((err: unknown) => log.warn({ err, attemptId }, "marking a seat offline failed"));
   });
 }

@@ -26,33 +26,44 @@ export function createPresence(core: ExamCore, view: (doc: AttemptLean) => Promi
     store.forget(attemptId);
     const at = now();
     const set = { online: true, disconnectedAt: null, seenAt: at, heldBy: instanceId };
+    // The open away interval is closed in the same write (arrayFilters), and every connect moves
+    // the presence generation on, so a disconnect handled meanwhile can tell (see markOffline).
     const before = await Attempts.findOneAndUpdate(
       { _id: attemptId },
-      { $set: set },
-      { returnDocument: "before", projection: LIGHT },
+      { $set: { ...set, "away.$[open].to": at }, $inc: { presenceGen: 1 } },
+      { returnDocument: "before", projection: LIGHT, arrayFilters: [{ "open.to": null }] },
     ).lean<AttemptLean>();
     if (!before) return null;
     const cameBack = before.disconnectedAt != null;
-    if (cameBack)
-      await Attempts.updateOne({ _id: attemptId, "away.to": null }, { $set: { "away.$.to": at } });
-    const after: AttemptLean = { ...before, ...set };
+    const after: AttemptLean = { ...before, ...set, presenceGen: (before.presenceGen ?? 0) + 1 };
     seats.seat(attemptId, false, after);
     return { cameBack, view: () => view(after) };
   }
 
-  async function markOffline(attemptId: string): Promise<void> {
+  /**
+   * A socket of the seat closed: the seat goes offline unless `othersRemain` finds another socket
+   * of the candidate, or the candidate connected again while this was being decided. The
+   * generation is read before asking, so a reconnect that the question missed (it joined its room
+   * just after) still moved the generation on and the write below matches nothing: without that,
+   * a reconnect landing between the question and the write left a connected seat "disconnected"
+   * with an away interval open for good, which blocks every outage proposal of the room.
+   * Going offline and opening the away interval are one write, so a reconnect cannot run between
+   * them and miss the interval it should close.
+   */
+  async function markOffline(attemptId: string, othersRemain: () => Promise<boolean>): Promise<void> {
+    const read = await Attempts.findById(attemptId, { presenceGen: 1, online: 1 }).lean<
+      Pick<AttemptLean, "presenceGen" | "online">
+    >();
+    if (!read?.online || (await othersRemain())) return;
     store.forget(attemptId);
     const at = now();
-    const res = await Attempts.updateOne(
-      { _id: attemptId, online: true },
-      { $set: { online: false, disconnectedAt: at } },
+    const unchanged = { _id: attemptId, online: true, presenceGen: read.presenceGen ?? null };
+    const set = { $set: { online: false, disconnectedAt: at } };
+    const away = await Attempts.updateOne(
+      { ...unchanged, status: "in_progress" },
+      { ...set, $push: { away: { from: at, to: null, credited: false } } },
     );
-    if (res.modifiedCount === 1) {
-      await Attempts.updateOne(
-        { _id: attemptId, status: "in_progress" },
-        { $push: { away: { from: at, to: null, credited: false } } },
-      );
-    }
+    if (away.matchedCount === 0) await Attempts.updateOne(unchanged, set);
     seats.seat(attemptId);
   }
 

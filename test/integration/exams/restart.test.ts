@@ -45,7 +45,7 @@ describe("exam delivery: restart after SIGKILL", function () {
     await conn.close();
   });
 
-  it("when the node is killed mid-exam and restarted, then answers are kept, remaining time is right within 2 s and a deadline passed while down is enforced", async () => {
+  it("when the node is killed mid-exam and restarted, then answers are kept, remaining time is right and a deadline passed while down is enforced", async () => {
     node = await spawnExamNode(env);
     const { session, assignments } = await createFixtureSession(conn, { candidates: 2 });
     const proctor = await connect(node.url, proctorUser());
@@ -61,29 +61,35 @@ describe("exam delivery: restart after SIGKILL", function () {
     const view = await started;
     for (let i = 0; i < 6; i++) expect(await stay.answer(i, ["T"])).to.not.equal(null);
     for (let i = 0; i < 3; i++) await expire.answer(i, i % 3 === 0 ? ["T"] : ["B"]);
-    // The second attempt's time runs out 1.5 s from now: it will pass while the node is down.
-    const Attempts = attemptModelForTests(conn);
-    const doomed = await Attempts.findById(expire.attemptId).lean();
-    const deadline = new Date(Date.now() + 1500);
-    await Attempts.updateOne(
-      { _id: expire.attemptId },
-      { $set: { deadline, minutes: (deadline.getTime() - (doomed?.startedAt?.getTime() ?? 0)) / 60_000 } },
-    );
 
     proctor.close();
     await node.kill();
     stay.close();
     expire.close();
-    await new Promise((r) => setTimeout(r, 3000));
+    // The second attempt's time runs out while the node is down. Set once the node is dead: set
+    // before, a kill slower than the deadline plus grace on a loaded machine let the node close it.
+    const Attempts = attemptModelForTests(conn);
+    const doomed = await Attempts.findById(expire.attemptId).lean();
+    const deadline = new Date(Date.now() - 1000);
+    await Attempts.updateOne(
+      { _id: expire.attemptId },
+      { $set: { deadline, minutes: (deadline.getTime() - (doomed?.startedAt?.getTime() ?? 0)) / 60_000 } },
+    );
     expect((await Attempts.findById(expire.attemptId).lean())?.status).to.equal("in_progress");
 
     node = await spawnExamNode(env);
+    // The remaining time is checked against the deadline at the moments around the answer, not
+    // within a margin of wall time (a loaded machine can stretch one round trip past any margin).
+    const asked = Date.now();
     const resumed = await stay.connect(node.url);
+    const answered = Date.now();
     expect(resumed.status).to.equal("in_progress");
     expect(resumed.answers.slice(0, 6).map((a) => a.choice)).to.deep.equal(Array(6).fill(["T"]));
     expect(resumed.lastSeq).to.equal(6);
     expect(resumed.deadline).to.equal(view.deadline);
-    expect(Math.abs((resumed.remainingMs ?? 0) - ((view.deadline ?? 0) - Date.now()))).to.be.below(2000);
+    expect(resumed.remainingMs ?? 0)
+      .to.be.at.most((view.deadline ?? 0) - asked)
+      .and.at.least((view.deadline ?? 0) - answered);
     expect(await stay.answer(6, ["T"])).to.include({ applied: true, seq: 7 });
 
     let doc = await Attempts.findById(expire.attemptId).lean();

@@ -155,8 +155,17 @@ describe("proctoring: the live console", () => {
     const room = await aRoom(env.node, { candidates: 3, release: true });
     try {
       const before = room.candidates.map((c) => c.attempt?.deadline ?? 0);
+      // The seats come back only once the console has seen all three go: a fixed pause here raced
+      // the server's disconnect handling on a loaded machine.
+      const away = new Set<string>();
+      const allAway = new Promise<void>((r) =>
+        room.proctor.on("session:seat", (seat) => {
+          if (seat.state === "disconnected" && seat.attemptId) away.add(seat.attemptId);
+          if (away.size === room.candidates.length) r();
+        }),
+      );
       for (const c of room.candidates) c.close();
-      await new Promise((r) => setTimeout(r, 400));
+      await allAway;
       const proposed = new Promise<OutageProposalDto>((r) =>
         room.proctor.on("session:outage", (p) => p.attemptIds.length === 3 && r(p)),
       );
@@ -184,6 +193,26 @@ describe("proctoring: the live console", () => {
       }
       const view = ok(await call(room.proctor, "proctor:watch", { sessionId: room.session.id }));
       expect(view.outageProposal).to.equal(null);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a seat reconnects while its dropped socket's disconnect is still being decided, then the seat stays online and no away interval is left open", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c) throw new Error("fixture");
+    try {
+      const exams = env.node.delivery.exams;
+      // The interleaving a loaded server can produce: the old socket's "any other socket?" check
+      // finds none, and the candidate's new socket connects before the seat is written offline.
+      await exams.markOffline(c.attemptId, async () => {
+        await exams.markOnline(c.attemptId);
+        return false;
+      });
+      const doc = await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean();
+      expect(doc?.online).to.equal(true);
+      expect(doc?.away.filter((a) => a.to === null)).to.deep.equal([]);
     } finally {
       room.close();
     }
