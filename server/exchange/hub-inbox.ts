@@ -36,16 +36,24 @@ export function createHubInbox(conn: Connection, m: HubExchangeModels, now: () =
    * all write the receiving province's one counter document, which made concurrent filings to one
    * province conflict and retry one after another.
    */
-  const numberPending = (to: string): Promise<void> =>
-    createCommitNumbering({
-      conn,
-      model: m.Inbox,
-      counters: m.Counters,
-      counterId: `inbox:${to}`,
-      pending: { to, seq: { $lt: 0 } },
-      order: { at: 1, _id: 1 },
-      numbered: (seq) => ({ $set: { seq } }),
-    })();
+  const numberings = new Map<string, () => Promise<void>>();
+  // One numbering per province, kept: it holds the run in flight that concurrent pulls share.
+  const numberPending = (to: string): Promise<void> => {
+    let numbering = numberings.get(to);
+    if (!numbering) {
+      numbering = createCommitNumbering({
+        conn,
+        model: m.Inbox,
+        counters: m.Counters,
+        counterId: `inbox:${to}`,
+        pending: { to, seq: { $lt: 0 } },
+        order: { at: 1, _id: 1 },
+        numbered: (seq) => ({ $set: { seq } }),
+      });
+      numberings.set(to, numbering);
+    }
+    return numbering();
+  };
 
   /**
    * Pull on notification: a province's inbox request may wait (long poll) for its next message

@@ -1,8 +1,13 @@
-import { randomInt } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Connection, Model, Types } from "mongoose";
 
 /** Documents numbered per transaction (one counter step each). */
 const NUMBER_BATCH = 500;
+/** How long a numbering lease holds if its holder dies mid-run (a run takes milliseconds). */
+const LEASE_MS = 5_000;
+/** How often a waiting numberer asks for the lease again. */
+const LEASE_POLL_MS = 10;
 
 /**
  * A placeholder sequence number for a document written before it is numbered: negative (so no
@@ -12,15 +17,28 @@ export function unnumberedSeq(): number {
   return -randomInt(1, 2 ** 47);
 }
 
+function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number } | null)?.code === 11000;
+}
+
 /**
  * Numbers documents after they commit, for a log that readers page through by a sequence cursor
  * (`seq > after`). A number taken before the write commits lets a later number commit first: a
  * reader that pulls in between moves its cursor past the earlier number, which then commits
  * behind it and is never read (the catalog's lookup log did this, issue 12). Here a document is
  * written unnumbered, and the reader numbers whatever has committed before it reads, in one
- * transaction with one counter step: numbers are given in commit-visible order only, and a
- * concurrent numbering (another instance) writes the same counter document, so one of the two
- * conflicts and retries on the other's result; a number can never appear below one already read.
+ * transaction with one counter step: numbers are given in commit-visible order only.
+ *
+ * Readers number, so reads write, and readers come at once (provinces poll every instance). Two
+ * numbering transactions both write the counter, so one of them fails with a WriteConflict and
+ * repeats (eight simultaneous polls caused dozens, issue 12). So runs do not overlap: within an
+ * instance, callers share the run in flight, or the one queued after it; across instances, a run
+ * first takes a lease on `<counterId>:numbering` with a single-document update outside any
+ * transaction (atomic, never a conflict) and the others wait for its release. The transaction
+ * stays the guarantee: if a lease is ever taken over early (a holder stalled past LEASE_MS, or an
+ * instance's clock runs ahead), the two runs conflict and one repeats on the other's result, so a
+ * number can still never appear below one already read. Every step is idempotent: a document
+ * leaves `pending` when numbered, and a run with nothing pending writes nothing.
  *
  * `pending` selects the committed, unnumbered documents (give it an equality an index answers: it
  * runs before every read); `numbered(seq)` is the update that gives one its number and takes it out
@@ -37,37 +55,93 @@ export function createCommitNumbering<T>(options: {
   numbered: (seq: number) => Record<string, Record<string, unknown>>;
 }): () => Promise<void> {
   const { conn, model, counters, counterId, pending, order, numbered } = options;
-  return async function numberCommitted(): Promise<void> {
-    // Most reads find nothing to number: one indexed read spares them a transaction. A document
-    // committed after it is numbered by the next read.
-    if (!(await model.exists(pending))) return;
-    for (let more = true; more; ) {
-      more = await conn.transaction(async (session) => {
-        const rows = await model
-          .find(pending, { _id: 1 })
-          .sort(order)
-          .limit(NUMBER_BATCH)
-          .session(session)
-          .lean<{ _id: Types.ObjectId }[]>();
-        if (rows.length === 0) return false;
-        const c = await counters
-          .findOneAndUpdate(
-            { _id: counterId },
-            { $inc: { value: rows.length } },
-            { upsert: true, returnDocument: "after", session },
-          )
-          .lean();
-        if (!c) throw new Error(`${counterId} counter missing`);
-        const first = c.value - rows.length + 1;
-        // Through the driver: the filter and the update hold plain numbers and flags, nothing to cast.
-        await model.collection.bulkWrite(
-          rows.map((r, i) => ({
-            updateOne: { filter: { ...pending, _id: r._id }, update: numbered(first + i) },
-          })),
-          { session },
+  const leaseId = `${counterId}:numbering`;
+  const holder = randomUUID();
+  // Through the driver: the lease document is not a counter and has no `value` to cast.
+  const leases = counters.collection;
+
+  /** Takes the lease, waiting while another instance holds it (at most until it expires). */
+  async function acquire(): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      try {
+        // Matches a free or expired lease; an upsert meeting one that is held collides on _id.
+        const taken = await leases.updateOne(
+          { _id: leaseId as never, $or: [{ holder: null }, { until: { $lt: new Date(now) } }] },
+          { $set: { holder, until: new Date(now + LEASE_MS) } },
+          { upsert: true },
         );
-        return rows.length === NUMBER_BATCH;
-      });
+        if (taken.modifiedCount + taken.upsertedCount === 1) return;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      await sleep(LEASE_POLL_MS);
     }
+  }
+
+  async function release(): Promise<void> {
+    await leases.updateOne({ _id: leaseId as never, holder }, { $set: { holder: null, until: null } });
+  }
+
+  async function numberBatch(): Promise<boolean> {
+    return conn.transaction(async (session) => {
+      const rows = await model
+        .find(pending, { _id: 1 })
+        .sort(order)
+        .limit(NUMBER_BATCH)
+        .session(session)
+        .lean<{ _id: Types.ObjectId }[]>();
+      if (rows.length === 0) return false;
+      const c = await counters
+        .findOneAndUpdate(
+          { _id: counterId },
+          { $inc: { value: rows.length } },
+          { upsert: true, returnDocument: "after", session },
+        )
+        .lean();
+      if (!c) throw new Error(`${counterId} counter missing`);
+      const first = c.value - rows.length + 1;
+      // Through the driver: the filter and the update hold plain numbers and flags, nothing to cast.
+      await model.collection.bulkWrite(
+        rows.map((r, i) => ({
+          updateOne: { filter: { ...pending, _id: r._id }, update: numbered(first + i) },
+        })),
+        { session },
+      );
+      return rows.length === NUMBER_BATCH;
+    });
+  }
+
+  async function run(): Promise<void> {
+    // Most reads find nothing to number: one indexed read spares them the lease and a transaction.
+    // A document committed after it is numbered by the next read.
+    if (!(await model.exists(pending))) return;
+    await acquire();
+    try {
+      while (await numberBatch());
+    } finally {
+      await release();
+    }
+  }
+
+  let running: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+  const start = (): Promise<void> => {
+    running = run().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  return function numberCommitted(): Promise<void> {
+    if (!running) return start();
+    // The run in flight may have read before this caller's documents committed: one more run
+    // after it, shared by everyone who arrives meanwhile.
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = null;
+        return start();
+      });
+    return queued;
   };
 }
