@@ -18,6 +18,12 @@ const outboxSchema = new Schema(
     payload: { type: Schema.Types.Mixed, required: true },
     /** Whose event it is (an ID number), so a consumer can keep each person's events in order. */
     subject: { type: String, default: null },
+    /**
+     * The subject's own event number, taken from the database in the writing transaction (see
+     * enqueueEvent): the order a consumer keeps per subject. Null on entries written before it
+     * existed, which come before every numbered one.
+     */
+    subjectSeq: { type: Number, default: null },
     // The in-process bus consumer's delivery state (the original fields, kept where they were).
     status: {
       type: String,
@@ -38,6 +44,7 @@ const outboxSchema = new Schema(
 );
 outboxSchema.index({ status: 1, availableAt: 1 });
 outboxSchema.index({ subject: 1, createdAt: 1 });
+outboxSchema.index({ subject: 1, subjectSeq: 1 });
 outboxSchema.index({ name: 1, createdAt: 1 });
 
 export type OutboxDoc = InferSchemaType<typeof outboxSchema>;
@@ -47,6 +54,19 @@ export function outboxModel(conn: Connection): Model<OutboxDoc> {
   return (
     (conn.models.Outbox as Model<OutboxDoc> | undefined) ??
     conn.model<OutboxDoc>("Outbox", outboxSchema, "outbox")
+  );
+}
+
+/** Each subject's last event number (`_id` = subject). */
+const subjectCounterSchema = new Schema(
+  { _id: { type: String, required: true }, value: { type: Number, required: true } },
+  { versionKey: false },
+);
+
+function subjectCounters(conn: Connection): Model<{ _id: string; value: number }> {
+  return (
+    (conn.models.OutboxSubject as Model<{ _id: string; value: number }> | undefined) ??
+    conn.model<{ _id: string; value: number }>("OutboxSubject", subjectCounterSchema, "outbox_subjects")
   );
 }
 
@@ -60,17 +80,33 @@ const SUBJECT: { [K in DomainEventName]: (payload: DomainEvents[K]) => string } 
   "register.entry_cancelled": (p) => p.record.practitioner.idNumber,
 };
 
-/** Writes one event inside the caller's transaction `session`. */
+/**
+ * Writes one event inside the caller's transaction `session`. Its place among its subject's events
+ * is a number the database hands out in this transaction, not the time: instances of a node stamp
+ * times from their own clocks, and with one clock ahead a person's later event carried the earlier
+ * time and was published first (issue 12). Two transactions numbering one subject write the same
+ * counter, so the second waits for the first to commit or abort (a WriteConflict the driver
+ * retries) and takes the next number: numbers follow commit order, whatever the clocks say.
+ * `now` is this instance's clock, for the times kept on the entry (injected by tests).
+ */
 export async function enqueueEvent<K extends DomainEventName>(
   conn: Connection,
   session: ClientSession,
   name: K,
   payload: DomainEvents[K],
   key: string,
+  options: { now?: () => Date } = {},
 ): Promise<void> {
-  const now = new Date();
+  const now = options.now?.() ?? new Date();
   const subject = SUBJECT[name](payload);
-  await outboxModel(conn).create([{ key, name, payload, subject, status: "pending", availableAt: now }], { session });
+  const counter = await subjectCounters(conn)
+    .findOneAndUpdate({ _id: subject }, { $inc: { value: 1 } }, { upsert: true, returnDocument: "after", session })
+    .lean();
+  if (!counter) throw new Error(`outbox subject counter ${subject} missing`);
+  await outboxModel(conn).create(
+    [{ key, name, payload, subject, subjectSeq: counter.value, status: "pending", availableAt: now, createdAt: now }],
+    { session },
+  );
 }
 
 /** What a consumer made of one entry. */
@@ -106,6 +142,8 @@ export interface OutboxConsumerOptions {
   maxAttempts?: number;
   /** Retry backoff for attempt n (1-based), in ms, before jitter. */
   backoffMs?: (attempt: number) => number;
+  /** This instance's clock (due times, leases); injected by tests. */
+  now?: () => Date;
 }
 
 /** A consumer's view of an entry's delivery state. */
@@ -133,6 +171,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   const leaseMs = options.leaseMs ?? 30_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoff = options.backoffMs ?? outboxBackoffMs;
+  const clock = options.now ?? (() => new Date());
   const prefix = options.name === "bus" ? "" : `deliveries.${options.name}.`;
   const at = (field: string) => `${prefix}${field}`;
   const names = options.events === "all" ? {} : { name: { $in: [...options.events] } };
@@ -142,7 +181,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   // Set by stop(): the batch in flight finishes, no new one starts.
   let halting = false;
 
-  type Candidate = { _id: Types.ObjectId; subject?: string | null; createdAt: Date };
+  type Candidate = { _id: Types.ObjectId; subject?: string | null; subjectSeq?: number | null; createdAt: Date };
 
   function due(now: Date) {
     return {
@@ -155,22 +194,28 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     };
   }
 
-  /** Is an earlier entry of the same subject still undelivered (so this one must wait)? */
+  /**
+   * Is an earlier entry of the same subject still undelivered (so this one must wait)? Earlier by
+   * the subject's number (enqueueEvent), never by the time an instance stamped. Entries written
+   * before the numbers existed (subjectSeq null) come first, and among themselves by time.
+   */
   async function heldBack(c: Candidate): Promise<boolean> {
     if (!options.inOrderPerSubject || !c.subject) return false;
-    const earlier = await Outbox.exists({
-      ...names,
-      subject: c.subject,
-      $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, _id: { $lt: c._id } }],
-      [at("status")]: { $ne: "done" },
-    });
+    const before =
+      c.subjectSeq != null
+        ? { $or: [{ subjectSeq: null }, { subjectSeq: { $lt: c.subjectSeq } }] }
+        : {
+            subjectSeq: null,
+            $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, _id: { $lt: c._id } }],
+          };
+    const earlier = await Outbox.exists({ ...names, subject: c.subject, ...before, [at("status")]: { $ne: "done" } });
     return earlier !== null;
   }
 
   async function claimBatch(): Promise<OutboxEntry[]> {
-    const now = new Date();
+    const now = clock();
     const filter = due(now);
-    const candidates = await Outbox.find(filter, { _id: 1, subject: 1, createdAt: 1 })
+    const candidates = await Outbox.find(filter, { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1 })
       .sort({ createdAt: 1, _id: 1 })
       .limit(Math.max(10, batchSize * 3))
       .lean<Candidate[]>();
@@ -178,10 +223,10 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     const subjects = new Set<string>();
     for (const c of candidates) {
       if (claimed.length >= batchSize) break;
-      if (options.inOrderPerSubject && c.subject) {
-        if (subjects.has(c.subject)) continue;
-        subjects.add(c.subject);
-      }
+      // One entry per subject per batch. Candidates come by time, which is not a subject's order
+      // (clocks differ between instances): a held-back one does not bar the subject, its earlier
+      // entry may come later in the list.
+      if (options.inOrderPerSubject && c.subject && subjects.has(c.subject)) continue;
       if (await heldBack(c)) continue;
       const entry = await Outbox.findOneAndUpdate(
         { _id: c._id, ...filter },
@@ -189,6 +234,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
         { returnDocument: "after" },
       ).lean<OutboxEntry>();
       if (entry) claimed.push(entry);
+      if (c.subject) subjects.add(c.subject);
     }
     return claimed;
   }
@@ -210,7 +256,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     const release = { [at("claimedBy")]: null, [at("claimedAt")]: null };
     if (delivery.kind === "done") {
       await Outbox.updateOne(mine, {
-        $set: { [at("status")]: "done", [at("doneAt")]: new Date(), [at("lastError")]: null, ...release,
+        $set: { [at("status")]: "done", [at("doneAt")]: clock(), [at("lastError")]: null, ...release,
           ...(prefix ? { [at("result")]: delivery.result ?? null } : {}) },
       });
       return;
@@ -223,7 +269,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
       $set: {
         [at("status")]: failed ? "failed" : "pending",
         // Full jitter: a random delay up to the backoff.
-        [at("availableAt")]: new Date(Date.now() + Math.round(Math.random() * backoff(attempts))),
+        [at("availableAt")]: new Date(clock().getTime() + Math.round(Math.random() * backoff(attempts))),
         [at("lastError")]: delivery.error,
         ...release,
         ...(prefix && delivery.kind === "failed" ? { [at("result")]: delivery.result ?? null } : {}),
@@ -278,7 +324,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     async retry(id: string): Promise<boolean> {
       const res = await Outbox.updateOne(
         { _id: id, ...names, [at("status")]: "failed" },
-        { $set: { [at("status")]: "pending", [at("attempts")]: 0, [at("availableAt")]: new Date(), [at("lastError")]: null,
+        { $set: { [at("status")]: "pending", [at("attempts")]: 0, [at("availableAt")]: clock(), [at("lastError")]: null,
           ...(prefix ? { [at("result")]: null } : {}) } },
       );
       this.kick();

@@ -41,7 +41,7 @@ export interface HubDeliveryResult {
 }
 
 export interface PublisherOptions
-  extends Pick<OutboxConsumerOptions, "instanceId" | "batchSize" | "leaseMs" | "pollMs" | "maxAttempts" | "backoffMs"> {
+  extends Pick<OutboxConsumerOptions, "instanceId" | "batchSize" | "leaseMs" | "pollMs" | "maxAttempts" | "backoffMs" | "now"> {
   conn: Connection;
   logger: Logger;
   /** The signed client to the hub; null while the hub is not configured (records wait). */
@@ -116,6 +116,7 @@ export function createPublisher(options: PublisherOptions) {
     instanceId: options.instanceId,
     leaseMs: options.leaseMs,
     backoffMs: options.backoffMs,
+    now: options.now,
     // A hub outage may last hours: 24 attempts at the capped backoff wait about an hour before parking.
     maxAttempts: options.maxAttempts ?? 24,
     batchSize: options.batchSize ?? 100,

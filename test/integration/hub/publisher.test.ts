@@ -75,6 +75,25 @@ describe("province publisher (the outbox's hub consumer)", () => {
     expect(await provinceDb.conn.collection("sharing_receipts").countDocuments()).to.be.greaterThan(0);
   });
 
+  it("when two instances write one practitioner's events and the first one's clock runs ten minutes ahead, then the hub still receives them in the order they were written", async () => {
+    const ahead = () => new Date(Date.now() + 10 * 60_000);
+    const onTime = () => new Date();
+    const idNumber = aNewIdNumber();
+    // Instance A (clock ahead) records the pass; instance B (clock right) then issues the certificate; A revokes it.
+    await anOutboxEvent(provinceDb.conn, "exam.passed", anExamPassed({ idNumber }), `skew-pass:${idNumber}`, ahead);
+    await anOutboxEvent(provinceDb.conn, "certificate.issued", aCertificateEvent({ idNumber, version: 1 }), `skew-cert:${idNumber}`, onTime);
+    await anOutboxEvent(provinceDb.conn, "certificate.status_changed", aStatusChange({ idNumber, version: 1, status: "revoked" }), `skew-rev:${idNumber}`, ahead);
+    const client = switchableClient({ down: false });
+    const publishers = [ahead, onTime].map((now) =>
+      createPublisher({ conn: provinceDb.conn, logger: silent, client: () => client, backoffMs: () => 0, batchSize: 10, now }),
+    );
+    for (let i = 0; i < 4; i++) await Promise.all(publishers.map((p) => p.drainOnce()));
+    const changes = await hubChangesOf(idNumber);
+    expect(changes.map((c) => `${c.recordType}:${c.version}`)).to.deep.equal(["exam_pass:1", "certificate:1", "certificate:2"]);
+    for (const key of [`skew-pass:${idNumber}`, `skew-cert:${idNumber}`, `skew-rev:${idNumber}`])
+      expect(await hubState(key)).to.include({ status: "done" });
+  });
+
   it("when an instance is killed after the hub applied its batch, then another instance re-sends after the lease and the hub applies nothing twice", async () => {
     const idNumber = aNewIdNumber();
     const dying = createPublisher({

@@ -127,9 +127,14 @@ export async function aProvinceOfHub(hub: TestHub, provinceCode: string, env: Re
   return Object.assign(node, { nodeKeyDir });
 }
 
-/** Writes a domain event to a province's outbox as the feature that causes it would (its own transaction). */
-export async function anOutboxEvent<K extends keyof DomainEvents>(conn: Connection, name: K, payload: DomainEvents[K], key: string): Promise<void> {
-  await conn.transaction((session) => enqueueEvent(conn, session, name, payload, key));
+/**
+ * Writes a domain event to a province's outbox as the feature that causes it would (its own
+ * transaction); `now` is the writing instance's clock.
+ */
+export async function anOutboxEvent<K extends keyof DomainEvents>(
+  conn: Connection, name: K, payload: DomainEvents[K], key: string, now?: () => Date,
+): Promise<void> {
+  await conn.transaction((session) => enqueueEvent(conn, session, name, payload, key, { now }));
 }
 
 /** The `exam.passed` payload of a pass in `province` (default 江苏). */
