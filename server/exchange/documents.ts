@@ -7,6 +7,7 @@ import {
 } from "../contracts/exchange-documents.js";
 import { AppError, errors } from "../lib/errors.js";
 import { sniffMediaType } from "../lib/media-type.js";
+import { decodeBase64 } from "../lib/base64.js";
 
 /** A notice document's type by its content (PDF, JPEG or PNG), or null. */
 function documentMediaType(data: Buffer): DocumentMediaType | null {
@@ -26,9 +27,8 @@ export function readDocument(dataBase64: string): {
   mediaType: DocumentMediaType;
   sha256: string;
 } {
-  const data = Buffer.from(dataBase64, "base64");
-  if (data.length === 0 || data.toString("base64") !== dataBase64)
-    throw errors.badRequest("document_encoding", "文书内容须为标准 base64 编码");
+  const data = decodeBase64(dataBase64, "文书内容");
+  if (data.length === 0) throw errors.badRequest("document_empty", "文书内容为空");
   if (data.length > MAX_DOCUMENT_BYTES)
     throw new AppError(
       "document_too_large",

@@ -254,6 +254,8 @@ function stemImage(text: PlainText, where: string, problems: string[]): ParsedIt
       problems.push(
         `${where}引用的图片 ${imageName(img.src)} 不在文件中（GIFT 不携带图片文件）：请在编辑器中上传后再导入，或删去该图片`,
       );
+    } else if (!data.data) {
+      problems.push(`${where}的内嵌图片不是标准 base64 编码，无法导入`);
     } else if (image) {
       problems.push(`${where}有不止一张图片（${imageName(img.src)}），roadcert 每题只保存一张图片`);
     } else image = { filename: `image.${data.ext}`, data: data.data };

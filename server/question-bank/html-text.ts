@@ -1,5 +1,6 @@
 import { Parser } from "htmlparser2";
 import { marked } from "marked";
+import { decodeBase64OrNull } from "../lib/base64.js";
 
 /**
  * Question text as the formats define it, turned into the plain text roadcert keeps. Moodle's
@@ -179,10 +180,13 @@ class TextBuilder {
   }
 }
 
-/** `data:image/…;base64,…` URIs are the only images a text format can carry inside itself. */
-export function dataUriImage(src: string): { data: Buffer; ext: string } | null {
+/**
+ * `data:image/…;base64,…` URIs are the only images a text format can carry inside itself. `data`
+ * is null when the URI's base64 is not canonical (the image would be stored as other bytes).
+ */
+export function dataUriImage(src: string): { data: Buffer | null; ext: string } | null {
   const m = /^data:image\/(png|jpeg|jpg|gif|webp);base64,/i.exec(src);
   if (!m) return null;
   const ext = (m[1] ?? "png").toLowerCase();
-  return { data: Buffer.from(src.slice(m[0].length), "base64"), ext: ext === "jpeg" ? "jpg" : ext };
+  return { data: decodeBase64OrNull(src.slice(m[0].length)), ext: ext === "jpeg" ? "jpg" : ext };
 }

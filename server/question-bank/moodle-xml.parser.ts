@@ -3,6 +3,7 @@ import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./h
 import { imageName } from "./gift.parser.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
 import { derivedRef, FileRefusal, fitRef, toItem } from "./parsed-item.js";
+import { decodeBase64OrNull } from "../lib/base64.js";
 
 /**
  * Moodle XML import (Moodle's own question export format), read as Moodle's qformat_xml reads it.
@@ -332,17 +333,23 @@ function stemImage(text: RichText, problems: string[], notes: string[]): ParsedI
   for (const img of text.plain.images) {
     const inline = dataUriImage(img.src);
     let found: { filename: string; data: Buffer } | null = null;
-    if (inline) found = { filename: `image.${inline.ext}`, data: inline.data };
-    else if (img.src.startsWith("@@PLUGINFILE@@/")) {
+    if (inline?.data) found = { filename: `image.${inline.ext}`, data: inline.data };
+    else if (inline) {
+      problems.push("题干的内嵌图片不是标准 base64 编码，无法导入");
+      continue;
+    } else if (img.src.startsWith("@@PLUGINFILE@@/")) {
       const filename = decodeName(img.src.slice("@@PLUGINFILE@@/".length).split(/[?#]/)[0] ?? "");
       const file = text.files.get(filename) ?? text.files.get(filename.split("/").pop() ?? "");
       const ext = filename.split(".").pop()?.toLowerCase() ?? "";
       if (file && (file.attrs.encoding ?? "base64") === "base64" && IMAGE_EXT.has(ext)) {
         used.add(file.attrs.name ?? "");
-        found = {
-          filename: file.attrs.name ?? filename,
-          data: Buffer.from(file.text.replace(/\s+/g, ""), "base64"),
-        };
+        // XML may wrap the base64 of a <file> over lines; what is left must be canonical.
+        const data = decodeBase64OrNull(file.text.replace(/\s+/g, ""));
+        if (!data) {
+          problems.push(`题干的图片文件「${file.attrs.name ?? filename}」不是标准 base64 编码，无法导入`);
+          continue;
+        }
+        found = { filename: file.attrs.name ?? filename, data };
       }
     }
     if (!found)

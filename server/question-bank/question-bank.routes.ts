@@ -16,6 +16,7 @@ import { toCsv } from "./csv.parser.js";
 import { IMAGE_MAX_BYTES } from "./image.store.js";
 import type { QuestionBankService } from "./question-bank.service.js";
 import type { ImportFile, ImportOptions } from "./question-import.service.js";
+import { decodeBase64 } from "../lib/base64.js";
 
 const Id = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, "题目标识格式不正确") }).strict();
 const IdVersion = z
@@ -176,7 +177,7 @@ export function questionBankRouter(
     validate("body", ImageBody),
     async (req, res) => {
       const body = parsed<z.infer<typeof ImageBody>>(res, "body");
-      const data = Buffer.from(body.dataBase64, "base64");
+      const data = decodeBase64(body.dataBase64, "图片数据");
       res.json(
         await bank.attachImage(
           actorOf(req),
@@ -270,7 +271,7 @@ export function questionBankRouter(
       throw errors.forbidden("只有管理员可以直接导入为已发布题目", "publish_requires_admin");
     const files = body.files.map((f) => ({
       name: f.name,
-      content: f.contentBase64 !== undefined ? Buffer.from(f.contentBase64, "base64") : (f.content ?? ""),
+      content: f.contentBase64 !== undefined ? decodeBase64(f.contentBase64, `文件 ${f.name} 的内容`) : (f.content ?? ""),
       ...(f.format ? { format: f.format } : {}),
     }));
     const reports = await importFiles(files, { ...body, actor: user });

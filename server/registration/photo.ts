@@ -1,6 +1,7 @@
 import { MAX_PHOTO_BYTES } from "../contracts/registration.js";
 import { errors } from "../lib/errors.js";
 import { sniffMediaType } from "../lib/media-type.js";
+import { decodeBase64 } from "../lib/base64.js";
 
 
 /**
@@ -8,9 +9,7 @@ import { sniffMediaType } from "../lib/media-type.js";
  * numbers), and its size; a mislabelled or oversized upload is refused with a stable code.
  */
 export function decodePhoto(mimeType: "image/jpeg" | "image/png", dataBase64: string): Buffer {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(dataBase64))
-    throw errors.badRequest("photo_invalid", "照片不是合法的 base64 数据");
-  const data = Buffer.from(dataBase64, "base64");
+  const data = decodeBase64(dataBase64, "照片");
   if (data.length === 0) throw errors.badRequest("photo_invalid", "照片为空");
   if (data.length > MAX_PHOTO_BYTES)
     throw errors.badRequest("photo_too_large", `照片不能超过 ${MAX_PHOTO_BYTES / 1024} KB`);

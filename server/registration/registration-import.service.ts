@@ -16,6 +16,7 @@ import type { EligibilityRule } from "./eligibility.js";
 import { checkRows, idNumbersOf, type CheckedRow } from "./import-check.js";
 import { readRegistrationSheet, type SheetRegistration } from "./import-sheet.js";
 import { registrationImportModel, type RegistrationImportDoc } from "./import.model.js";
+import { decodeBase64 } from "../lib/base64.js";
 
 /** How long a dry run waits for its confirmation before it must be uploaded again. */
 const PREVIEW_TTL_MS = 60 * 60 * 1000;
@@ -85,7 +86,7 @@ export function createRegistrationImport(d: {
   return {
     /** The dry run: reads and checks the file, remembers it for the confirmation, writes no candidate. */
     async previewImport(actor: AuthUser, body: RegistrationImportBody): Promise<RegistrationImportDto> {
-      const bytes = Buffer.from(body.contentBase64, "base64");
+      const bytes = decodeBase64(body.contentBase64, "文件内容");
       const sheet = await readRegistrationSheet(body.filename, bytes);
       const checked = await check(actor, sheet.rows);
       const [stored] = await Imports.create([

@@ -6,12 +6,13 @@ import type { Logger } from "../lib/logger.js";
 import { cleanRegister, readCsv, readXlsx, type CleaningReport, type RegisterRow } from "./legacy-register.js";
 import type { LookupAuditPort } from "./lookup.service.js";
 import type { NodeClient } from "./node-client.js";
+import { decodeBase64 } from "../lib/base64.js";
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 /** The rows of an uploaded register: XLSX by its ZIP signature (never by name), else UTF-8 CSV. */
 async function readRows(file: LegacyRegisterUpload): Promise<RegisterRow[]> {
-  const bytes = Buffer.from(file.dataBase64, "base64");
+  const bytes = decodeBase64(file.dataBase64, "登记册文件");
   if (bytes.subarray(0, 4).equals(ZIP_MAGIC)) return readXlsx(bytes);
   let text: string;
   try {

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { MAX_DOCUMENT_BYTES, type PenaltyDocument } from "../../../server/contracts/exchange-documents.js";
 import { AppError } from "../../../server/lib/errors.js";
 import { aCertifiedPractitioner, anOfficer, aNotice, useExchangeNetwork } from "./support.js";
+import { unpaddedBase64 } from "../../helpers/base64.js";
 
 const pdf = () => Buffer.concat([Buffer.from("%PDF-1.7\n", "latin1"), randomBytes(3000)]);
 const png = () =>
@@ -132,6 +133,15 @@ describe("cross-province exchange: enforcement notice documents", () => {
     expect(tooLarge).to.include({ code: "document_too_large", status: 413 });
     expect(await localDocs(net.beijing.conn).countDocuments()).to.equal(before);
     expect(await uploadsAudited()).to.equal(auditedBefore);
+  });
+
+  it("when an uploaded document's base64 is not canonical (padding missing), then it is refused with invalid_base64 and nothing is kept", async () => {
+    const before = await localDocs(net.beijing.conn).countDocuments();
+    const damaged = await refusal(
+      net.beijing.exchange.uploadDocument(bjCounty, { name: "决定书.pdf", dataBase64: unpaddedBase64(pdf()) }),
+    );
+    expect(damaged).to.include({ code: "invalid_base64", status: 400 });
+    expect(await localDocs(net.beijing.conn).countDocuments()).to.equal(before);
   });
 
   it("when a notice names a document that was not uploaded, then it is refused and nothing is written on either side", async () => {

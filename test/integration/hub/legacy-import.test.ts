@@ -3,6 +3,7 @@ import ExcelJS from "exceljs";
 import type { CleaningReport } from "../../../server/sharing/legacy-register.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { aNewIdNumber, aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
+import { unpaddedBase64 } from "../../helpers/base64.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 const HEADER = "姓名,身份证号,从业资格类别,证号,发证机关,发证机关代码,初领日期,发证日期,有效期起,有效期至,状态";
@@ -82,5 +83,14 @@ describe("legacy register import (数据清洗)", function () {
     expect((res.body as CleaningReport).fileProblems[0]).to.match(/缺少列/);
     const gbk = await officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]).toString("base64") });
     expect(gbk.status).to.equal(400);
+  });
+
+  it("when the register's base64 is not canonical (padding missing), then 400 invalid_base64 and nothing is published", async () => {
+    const id = aNewIdNumber();
+    const dataBase64 = unpaddedBase64(Buffer.from([HEADER, row(id)].join("\r\n"), "utf8"));
+    const res = await officer.agent.post("/api/sharing/legacy-register/publish").send({ fileName: "register.csv", dataBase64 });
+    expect(res.status).to.equal(400);
+    expect((res.body as { error: { code: string } }).error.code).to.equal("invalid_base64");
+    expect(await hubRecords({ recordId: `legacy:${id}` })).to.equal(0);
   });
 });

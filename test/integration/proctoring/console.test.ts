@@ -14,6 +14,7 @@ import {
 import { testUserHeader } from "../../../scripts/bench/exam-node.js";
 import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 import { aRoom, useExamNode } from "../exams/support/setup.js";
+import { unpaddedBase64 } from "../../helpers/base64.js";
 
 const JPEG = `data:image/jpeg;base64,${Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 7)]).toString("base64")}`;
 
@@ -62,6 +63,26 @@ describe("proctoring: the live console", () => {
         .set("x-test-user", testUserHeader(candidateUser(session.id, b)));
       expect(other.status).to.equal(403);
       cb.close();
+    } finally {
+      proctor.close();
+    }
+  });
+
+  it("when the on-site photo's base64 is not canonical (padding missing), then the check-in is refused with invalid_base64 and the seat stays not arrived", async () => {
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+    const proctor = await connect(env.node.url, proctorUser());
+    try {
+      const a = assignments[0]!;
+      const jpeg = Buffer.from(JPEG.slice(JPEG.indexOf(",") + 1), "base64");
+      const ack = await callRaw(proctor, "proctor:check_in", {
+        sessionId: session.id,
+        candidateId: a.candidateId,
+        idNumber: a.idNumber,
+        photo: `data:image/jpeg;base64,${unpaddedBase64(jpeg)}`,
+      });
+      expect(!ack.ok && ack.error.code).to.equal("invalid_base64");
+      const room = ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
+      expect(room.seats.map((seat) => seat.state)).to.deep.equal(["not_arrived"]);
     } finally {
       proctor.close();
     }

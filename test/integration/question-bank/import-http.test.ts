@@ -3,6 +3,7 @@ import ExcelJS from "exceljs";
 import type { ImportReport } from "../../../server/contracts/question-bank.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
+import { unpaddedBase64 } from "../../helpers/base64.js";
 
 /** Issue 15 over HTTP: an XLSX sheet gets the same per-row report as CSV; hostile files one refusal each. */
 describe("question import over HTTP (issue 15): per-row reports and per-file refusals", () => {
@@ -109,6 +110,24 @@ describe("question import over HTTP (issue 15): per-row reports and per-file ref
     expect(await stored("XR")).to.equal(3);
     const formulaText = await env.node.ctx.conn.collection("question_versions").findOne({ ref: "XR-5" });
     expect(formulaText?.stem).to.equal("=1+1 这样的文字应原样保留。");
+  });
+
+  it("when a file's base64 is not canonical (padding missing), then the request is refused with invalid_base64 naming the file and nothing is written", async () => {
+    const gift = Buffer.from("::B64-1::驾驶员应随身携带从业资格证。{T}\n");
+    const res = await examiner.agent
+      .post("/api/question-bank/import")
+      .send({
+        files: [
+          { name: "good.gift", contentBase64: gift.toString("base64") },
+          { name: "damaged.gift", contentBase64: unpaddedBase64(gift) },
+        ],
+        defaults: { categories: ["01001"], chapter: "安全行车" },
+      })
+      .expect(400);
+    const error = (res.body as { error: { code: string; message: string } }).error;
+    expect(error.code).to.equal("invalid_base64");
+    expect(error.message).to.contain("damaged.gift");
+    expect(await stored("B64")).to.equal(0);
   });
 
   it("when hostile and odd files come in one request, then each gets its own refusal naming the place and the good one imports", async () => {

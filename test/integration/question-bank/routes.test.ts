@@ -4,6 +4,7 @@ import type { RunningNode } from "../../../server/main.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 import { questionInput } from "./bank-context.js";
+import { unpaddedBase64 } from "../../helpers/base64.js";
 
 const PNG_1PX = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
@@ -84,6 +85,18 @@ describe("question bank: HTTP routes", () => {
       .query({ q: "HTTP-BAD-KEY" })
       .expect(200);
     expect((list.body as { total: number }).total).to.equal(0);
+  });
+
+  it("when an image's base64 is not canonical (padding missing), then 400 invalid_base64 and no image is attached", async () => {
+    const q = (await examiner.agent.post("/api/question-bank/questions").send(questionInput()).expect(201))
+      .body as QuestionDto;
+    const res = await examiner.agent
+      .put(`/api/question-bank/questions/${q.id}/image`)
+      .send({ filename: "sign.png", dataBase64: unpaddedBase64(PNG_1PX) });
+    expect(res.status).to.equal(400);
+    expect((res.body as { error: { code: string } }).error.code).to.equal("invalid_base64");
+    const after = (await examiner.agent.get(`/api/question-bank/questions/${q.id}`).expect(200)).body as QuestionDto;
+    expect(after.imageId ?? null).to.equal(null);
   });
 
   it("when images are uploaded, then oversized and non-image data are refused and a PNG is served back", async () => {

@@ -6,6 +6,7 @@ import {
 import { useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 import { aRow, csvFile, HEADERS, upload } from "./import-support.js";
+import { unpaddedBase64 } from "../../helpers/base64.js";
 
 /** Issue 14: a registration file that cannot be imported as a whole is refused with a stable code. */
 describe("registration: bulk import refusals of a whole file", () => {
@@ -51,5 +52,15 @@ describe("registration: bulk import refusals of a whole file", () => {
     const res = await upload(officer, "empty.csv", csvFile([])).expect(422);
     expect(res.body.error.code).to.equal("import_unreadable");
     expect(res.body.error.message).to.equal("文件只有表头，没有考生");
+  });
+
+  it("when the file's base64 is not canonical (padding missing), then 400 invalid_base64 and nothing is stored", async () => {
+    const before = await stored();
+    const res = await officer.agent
+      .post("/api/candidates/imports")
+      .send({ filename: "a.csv", contentBase64: unpaddedBase64(csvFile([aRow()])) })
+      .expect(400);
+    expect(res.body.error.code).to.equal("invalid_base64");
+    expect(await stored()).to.equal(before);
   });
 });

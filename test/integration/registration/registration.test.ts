@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { makeIdNumber } from "../../../server/lib/id-number.js";
 import { staffAgent, TEST_PHOTO, uniqueIdNumber, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
+import { unpaddedBase64 } from "../../helpers/base64.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -92,6 +93,15 @@ describe("candidate registration", () => {
     expect(res.body.error.details.eligibility[0].failures.map((f: { rule: string }) => f.rule)).to.deep.equal(
       ["already_held"],
     );
+  });
+
+  it("when the photo's base64 is not canonical (padding missing), then 400 invalid_base64 and nothing is written", async () => {
+    const before = [await count("candidates"), await count("candidate_photos")];
+    const dataBase64 = unpaddedBase64(Buffer.from(TEST_PHOTO.dataBase64, "base64"));
+    const res = await officer.agent.post("/api/candidates").send(body({ photo: { mimeType: "image/jpeg", dataBase64 } }));
+    expect(res.status).to.equal(400);
+    expect(res.body.error.code).to.equal("invalid_base64");
+    expect([await count("candidates"), await count("candidate_photos")]).to.deep.equal(before);
   });
 
   it("when the photo is not what it claims or too large, then 400 with a stable code and nothing is written", async () => {
