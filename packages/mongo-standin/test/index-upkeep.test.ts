@@ -139,3 +139,33 @@ describe("mongo-standin: index upkeep on update", () => {
     expect(collection.checkUnique([{ id: valueKey("a1"), doc: keeps }])).to.equal(null);
   });
 });
+
+describe("mongo-standin: an index key held by one document, then several, then none", () => {
+  beforeEach(function () {
+    skipOnRealMongo(this, "this checks the stand-in's storage directly");
+  });
+
+  it("when documents join and leave a key one by one, then a lookup names exactly the ones holding it at each step", () => {
+    const index = new Index({ v: 2, key: { room: 1 }, name: "room_1" });
+    const key = valueKey("r1");
+    const ids = () => [...index.lookup(key)].sort();
+    const doc = (id: string) => ({ _id: id, room: "r1" });
+    expect(ids()).to.deep.equal([]);
+    index.add("a", doc("a"));
+    index.add("a", doc("a"));
+    expect(ids()).to.deep.equal(["a"]);
+    index.add("b", doc("b"));
+    index.add("c", doc("c"));
+    expect(ids()).to.deep.equal(["a", "b", "c"]);
+    index.remove("b", doc("b"));
+    index.remove("a", doc("a"));
+    expect(ids()).to.deep.equal(["c"]);
+    index.remove("x", doc("x"));
+    expect(ids()).to.deep.equal(["c"]);
+    index.add("d", doc("d"));
+    expect(ids()).to.deep.equal(["c", "d"]);
+    index.remove("c", doc("c"));
+    index.remove("d", doc("d"));
+    expect(ids()).to.deep.equal([]);
+  });
+});
