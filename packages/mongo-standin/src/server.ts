@@ -118,7 +118,9 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
   const reader = new FrameReader();
   let replyId = 1;
   const reply = (frame: Frame, opCode: number, body: Buffer): void => {
-    socket.write(encodeFrame(replyId++, frame.requestId, opCode, body));
+    const message = encodeFrame(replyId++, frame.requestId, opCode, body);
+    state.stats.network.bytesOut += message.length;
+    socket.write(message);
   };
   /** Replies still waiting for their journal sync; later replies queue behind them, in order. */
   let waiting: Promise<void> | null = null;
@@ -153,6 +155,9 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
     });
   };
   const handle = (frame: Frame): void => {
+    // As mongod counts them: every message received, so a bulk write of 200 statements is one.
+    state.stats.network.numRequests += 1;
+    state.stats.network.bytesIn += frame.body.length + 16;
     if (frame.opCode === OpCode.MSG) {
       let message: ReturnType<typeof parseOpMsg>;
       try {

@@ -21,6 +21,32 @@ describe("mongo-standin: serverStatus, explain, hint and size limits", () => {
     expect(status.storageEngine.name).to.be.a("string");
   });
 
+  it("when a bulk write of many statements is sent, then network counts one request and opcounters every statement", async () => {
+    const coll = t.db.collection("counted");
+    await coll.insertMany([{ _id: "a" as never }, { _id: "b" as never }, { _id: "c" as never }]);
+    const counters = async () => {
+      const s = await t.db.admin().command({ serverStatus: 1 });
+      return {
+        requests: Number(s.network.numRequests),
+        updates: Number(s.opcounters.update),
+        bytesIn: Number(s.network.bytesIn),
+      };
+    };
+    const before = await counters();
+    await coll.bulkWrite(
+      ["a", "b", "c"].map((id) => ({
+        updateOne: { filter: { _id: id as never }, update: { $set: { n: 1 } } },
+      })),
+      { ordered: false },
+    );
+    const after = await counters();
+    // The bulk write and the second serverStatus: two messages (three if the driver's monitor
+    // happened to send its heartbeat in between), against three update statements.
+    expect(after.requests - before.requests).to.be.within(2, 3);
+    expect(after.updates - before.updates).to.equal(3);
+    expect(after.bytesIn).to.be.greaterThan(before.bytesIn);
+  });
+
   it("when a find is explained, then the plan names the index an equality filter uses and the stats count the matches", async () => {
     const coll = t.db.collection("explained");
     await coll.insertMany([{ k: 1 }, { k: 2 }, { k: 2 }]);

@@ -27,6 +27,8 @@ export interface ServerStats {
   startedAt: number;
   persistent: boolean;
   connections: { current: number; totalCreated: number };
+  /** Wire messages in and bytes each way (serverStatus `network`): round trips, whatever a command holds. */
+  network: { bytesIn: number; bytesOut: number; numRequests: number };
   opcounters: {
     insert: number;
     query: number;
@@ -43,6 +45,7 @@ export function newServerStats(persistent: boolean): ServerStats {
     startedAt: Date.now(),
     persistent,
     connections: { current: 0, totalCreated: 0 },
+    network: { bytesIn: 0, bytesOut: 0, numRequests: 0 },
     opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
   };
 }

@@ -7,7 +7,7 @@ import { findHinted, winningPlan } from "./plan.js";
 
 /**
  * `serverStatus` with the sections drivers, mongoose and monitoring tools read: identity and
- * uptime, connections, opcounters, memory, the replica-set view and the storage engine.
+ * uptime, connections, network (requests and bytes), opcounters, memory, the replica-set view and the storage engine.
  */
 const serverStatus: Handler = (_command, ctx) => {
   const stats = ctx.stats;
@@ -37,6 +37,11 @@ const serverStatus: Handler = (_command, ctx) => {
       resident: Math.round(memory.rss / 1024 / 1024),
       virtual: Math.round(memory.rss / 1024 / 1024),
       supported: true,
+    },
+    network: {
+      bytesIn: Long.fromNumber(stats.network.bytesIn),
+      bytesOut: Long.fromNumber(stats.network.bytesOut),
+      numRequests: Long.fromNumber(stats.network.numRequests),
     },
     opcounters: counters,
     repl: {
