@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "./lib/logger.js";
 import { connectMongo, redactUri } from "./lib/mongo.js";
 import { useRedisAdapter } from "./lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "./lib/socket-ack.js";
+import { socketParser } from "./lib/socket-parser.js";
 import { originCheck } from "./lib/socket-origin.js";
 import type { AppServer } from "./lib/socket-types.js";
 
@@ -46,6 +47,8 @@ export async function startNode(
     serveClient: false,
     maxHttpBufferSize: 256 * 1024,
     allowRequest: originCheck(config.http.allowedOrigins),
+    // Papers go out with their JSON text made once at check-in (socket-parser.ts).
+    parser: socketParser,
   });
   const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, `roadcert#${config.nodeName}`) : null;
   for (const f of features) for (const mw of f.engineMiddleware ?? []) io.engine.use(mw);

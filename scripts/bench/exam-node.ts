@@ -19,6 +19,7 @@ import { createLogger } from "../../server/lib/logger.js";
 import { connectMongo } from "../../server/lib/mongo.js";
 import { useRedisAdapter } from "../../server/lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "../../server/lib/socket-ack.js";
+import { socketParser } from "../../server/lib/socket-parser.js";
 import type { AppServer } from "../../server/lib/socket-types.js";
 import { createProctoringFeature, type ProctoringService } from "../../server/proctoring/index.js";
 import { fixtureScheduling, samplePapers, tinyPapers } from "./exam-fixtures.js";
@@ -116,7 +117,11 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
   const features = [testIdentity, exams.feature, room.feature];
   const app = createApp({ config, logger, conn, features });
   const http = createServer(app);
-  const io: AppServer = new Server(http, { serveClient: false, maxHttpBufferSize: 256 * 1024 });
+  const io: AppServer = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: 256 * 1024,
+    parser: socketParser,
+  });
   const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url) : null;
   io.use((socket, next) => {
     const parsed = AuthUser.safeParse((socket.handshake.auth as { user?: unknown }).user);

@@ -1,6 +1,7 @@
 import type { Connection } from "mongoose";
 import type { CandidateAttemptDto } from "../contracts/exams.js";
 import type { CandidateQuestion, Paper } from "../contracts/paper.js";
+import { preEncode } from "../lib/socket-parser.js";
 import { attemptPaperModel } from "./attempt.model.js";
 import { showsQuestions, toCandidateAttempt, toCandidateQuestion, type AttemptLean } from "./presenters.js";
 
@@ -16,7 +17,9 @@ export function createPaperViews(conn: Connection, now: () => Date) {
 
   /** Caches (and returns) the candidate's questions of a paper: never a key, never an explanation. */
   function cacheQuestions(attemptId: string, paper: Paper): CandidateQuestion[] {
-    const qs = paper.questions.map(toCandidateQuestion);
+    // Its JSON text is made now (at check-in, when the paper is assembled), not in the release
+    // burst when every candidate's paper is sent at once (lib/socket-parser.ts).
+    const qs = preEncode(paper.questions.map(toCandidateQuestion));
     if (questionCache.size >= QUESTION_CACHE_MAX) {
       const oldest = questionCache.keys().next().value;
       if (oldest !== undefined) questionCache.delete(oldest);
