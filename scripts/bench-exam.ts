@@ -62,6 +62,10 @@ const { values } = parseArgs({
     capacity: { type: "boolean", default: false },
     "capacity-start": { type: "string", default: "50" },
     "capacity-step-ms": { type: "string", default: "10000" },
+    /** The highest offered rate tried: `--capacity-start R --capacity-max R` holds one fixed rate (for profiling a step). */
+    "capacity-max": { type: "string", default: "50000" },
+    /** The node's EXAM_SAVE_GROUP_MS (group commit window of answer saves); the node's default when absent. */
+    "save-group-ms": { type: "string" },
     /** Writes V8 CPU profiles of the database, the exam node and this load generator into this folder. */
     profile: { type: "string" },
     /** Appends the stand-in's garbage collections (one JSON line each) to this file. */
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
       EXAM_MINUTES: "60",
       EXAM_LOG_LEVEL: "error",
       EXAM_LOOP_REPORT_MS: "250",
+      ...(values["save-group-ms"] ? { EXAM_SAVE_GROUP_MS: values["save-group-ms"] } : {}),
     },
     /READY (\S+)/,
     profiled("exam-node"),
@@ -141,18 +146,30 @@ async function main(): Promise<void> {
       { opcounters?: Record<string, unknown> } | undefined;
     return Object.values(status?.opcounters ?? {}).reduce<number>((sum, v) => sum + Number(v), 0);
   };
+  // Round trips: wire messages the database received (serverStatus network.numRequests), where
+  // opcounters count a bulk write's statements one by one. This run's own serverStatus reads are
+  // among them (one per reading, negligible per candidate).
+  const dbRequests = async (): Promise<number> => {
+    const status = (await conn.db?.admin().command({ serverStatus: 1 })) as
+      { network?: { numRequests?: unknown } } | undefined;
+    return Number(status?.network?.numRequests ?? 0);
+  };
+  const roundTripsPer = (requests: number, units: number) =>
+    Math.round((requests / Math.max(1, units)) * 100) / 100;
 
   // Rooms, proctors, check-in (papers assembled here, outside the timed part).
   const rooms = await createRooms(conn, n, roomSize);
   const proctor = await connectProctor(url);
   progress(`checking in ${n} candidates`);
   const opsBeforeCheckIn = await dbOps();
+  const requestsBeforeCheckIn = await dbRequests();
   const cpuBeforeCheckIn = await cpu.now();
   const checkInStart = Date.now();
   await checkInAll(proctor, rooms);
   const checkInMs = Date.now() - checkInStart;
   const checkInCpuMs = await cpu.since(cpuBeforeCheckIn);
   const opsAfterCheckIn = await dbOps();
+  const requestsAfterCheckIn = await dbRequests();
   progress(`checked in ${n} candidates in ${checkInMs} ms`);
   const rssBefore = await rssKB(node.child.pid);
 
@@ -160,6 +177,7 @@ async function main(): Promise<void> {
   const { sockets, attemptIds } = await connectCandidates(url, rooms);
   const connectSyncMs = Date.now() - connectStart;
   const opsAfterSync = await dbOps();
+  const requestsAfterSync = await dbRequests();
   progress(`${n} candidates connected and synced in ${connectSyncMs} ms`);
   // Release every room together; time until every candidate holds its paper.
   let questions = 0;
@@ -184,6 +202,7 @@ async function main(): Promise<void> {
   const releaseLoopMaxMs = loopMax.take();
   const releaseCpuMs = await cpu.since(cpuBeforeRelease);
   const opsAfterRelease = await dbOps();
+  const requestsAfterRelease = await dbRequests();
 
   progress(`all papers delivered ${startAllPapersMs} ms after release; answering`);
   const saveOn =
@@ -196,6 +215,7 @@ async function main(): Promise<void> {
   const savesLoopMaxMs = loopMax.take();
   progress(`exam node: ${load.saves} saves acknowledged`);
   const opsAfterSaves = await dbOps();
+  const requestsAfterSaves = await dbRequests();
   // Capacity: re-saves of each candidate's own answers (same choices, newer seqs), so the
   // "lost" check below still compares against what the scheduled run intended.
   const nextSeq = sockets.map(() => k + 1);
@@ -205,7 +225,7 @@ async function main(): Promise<void> {
     factor: 1.5,
     stepMs: Number(values["capacity-step-ms"]),
     p99LimitMs: TARGETS.ackP99Ms,
-    maxPerSec: 50_000,
+    maxPerSec: Number(values["capacity-max"]),
   };
   const capacitySave = (save: Save, seqs: number[]) => {
     const rounds = sockets.map(() => 0);
@@ -223,11 +243,14 @@ async function main(): Promise<void> {
   let capacity: CapacityResult | null = null;
   // [offered saves/s, node CPU ms per save, database CPU ms per save] of each capacity step.
   const capacityCpu: [number, number, number][] = [];
+  // [offered saves/s, database round trips per acknowledged save] of each capacity step.
+  const capacityRoundTrips: [number, number][] = [];
   if (values.capacity) {
     progress("capacity mode: exam node");
     loopMax.take();
     ownDelay.reset();
     let cpuBeforeStep = await cpu.now();
+    let requestsBeforeStep = await dbRequests();
     capacity = await findCapacity(capacitySave(saveOn(sockets), nextSeq), capacityOptions, async (st) => {
       // A step's latencies include this generator's own stalls: its loop delay is printed beside
       // the node's, so a slow step can be told apart from a slow node. CPU per save is the step's
@@ -235,11 +258,14 @@ async function main(): Promise<void> {
       const saves = Math.round((st.offeredPerSec * capacityOptions.stepMs) / 1000) - st.failed;
       const perSave = cpuPer(await cpu.since(cpuBeforeStep), saves);
       capacityCpu.push([st.offeredPerSec, perSave.node, perSave.db]);
+      const requests = await dbRequests();
+      capacityRoundTrips.push([st.offeredPerSec, roundTripsPer(requests - requestsBeforeStep, saves)]);
       progress(
-        `  node ${JSON.stringify({ ...st, cpuMsPerSave: perSave, nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
+        `  node ${JSON.stringify({ ...st, cpuMsPerSave: perSave, dbRoundTripsPerSave: capacityRoundTrips.at(-1)?.[1], nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
       );
       ownDelay.reset();
       cpuBeforeStep = await cpu.now();
+      requestsBeforeStep = await dbRequests();
     });
   }
   const rssAfter = await rssKB(node.child.pid);
@@ -321,7 +347,9 @@ async function main(): Promise<void> {
     // CPU per acknowledged save (ms) in the scheduled saves (background work of the phase included)
     // and in each capacity step.
     saveCpuMsPer: cpuPer(saveCpuMs, load.saves),
-    ...(capacity ? { capacityCpuMsPerSave: capacityCpu } : {}),
+    ...(capacity
+      ? { capacityCpuMsPerSave: capacityCpu, capacityDbRoundTripsPerSave: capacityRoundTrips }
+      : {}),
     ...capacityFields(capacity, baselineCapacity),
     ...(n >= 5_000
       ? {
@@ -342,6 +370,14 @@ async function main(): Promise<void> {
       sync: Math.round(((opsAfterSync - opsAfterCheckIn) / n) * 10) / 10,
       release: Math.round(((opsAfterRelease - opsAfterSync) / n) * 10) / 10,
       save: Math.round(((opsAfterSaves - opsAfterRelease) / Math.max(1, load.saves)) * 10) / 10,
+    },
+    // Database round trips (wire messages) per check-in, sync, released candidate and save: a
+    // group-committed bulk write is one, however many saves it carries.
+    dbRoundTripsPer: {
+      checkIn: roundTripsPer(requestsAfterCheckIn - requestsBeforeCheckIn, n),
+      sync: roundTripsPer(requestsAfterSync - requestsAfterCheckIn, n),
+      release: roundTripsPer(requestsAfterRelease - requestsAfterSync, n),
+      save: roundTripsPer(requestsAfterSaves - requestsAfterRelease, load.saves),
     },
     answersPerCandidate: k,
     intervalMs,
