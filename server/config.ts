@@ -89,6 +89,13 @@ const Env = z
     /** How long after the deadline in-flight answer saves are still accepted. */
     EXAM_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
     /**
+     * Answer saves arriving within this many ms of the previous database write of saves wait for
+     * the rest of it and go in one bulk write (group commit, issue 17): each save's ack waits at
+     * most this much longer, and saves a few ms apart share a round trip. 0 groups only saves that
+     * meet in one turn of the event loop or behind a write in flight.
+     */
+    EXAM_SAVE_GROUP_MS: z.coerce.number().int().min(0).max(50).default(4),
+    /**
      * Releasing a room before its scheduled start: `reason` lets the proctor do it with a written
      * reason (audited as 提前放行), `refuse` forbids it.
      */
@@ -206,6 +213,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     },
     exam: {
       graceSeconds: e.EXAM_GRACE_SECONDS,
+      saveGroupMs: e.EXAM_SAVE_GROUP_MS,
       earlyRelease: e.EXAM_EARLY_RELEASE,
       roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
     },

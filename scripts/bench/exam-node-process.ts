@@ -21,6 +21,7 @@ const node = await startExamNode({
   paper: env.EXAM_PAPER === "sample" ? "sample" : "tiny",
   tiny: { minutes: Number(env.EXAM_MINUTES ?? 60) },
   logLevel: env.EXAM_LOG_LEVEL ?? "warn",
+  env: env.EXAM_SAVE_GROUP_MS ? { EXAM_SAVE_GROUP_MS: env.EXAM_SAVE_GROUP_MS } : {},
 });
 process.stdout.write(`READY ${node.url}\n`);
 const loopReportMs = Number(env.EXAM_LOOP_REPORT_MS ?? 0);

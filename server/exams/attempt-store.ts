@@ -35,7 +35,11 @@ export interface Mutation {
  * two instances changing one attempt never both win; the loser re-reads and decides again
  * (optimistic concurrency, no read-modify-write).
  */
-export function createAttemptStore(conn: Connection, now: () => Date) {
+export function createAttemptStore(
+  conn: Connection,
+  now: () => Date,
+  options: { saveGroupMs?: number } = {},
+) {
   const Attempts = attemptModel(conn);
   // The driver's view of the same collection (string ids), for updates that need no casting.
   const raw = Attempts.collection as unknown as mongo.Collection<{ _id: string }>;
@@ -44,7 +48,7 @@ export function createAttemptStore(conn: Connection, now: () => Date) {
   // Saves of one attempt on this instance run one after another, so they never contend on the chain head.
   const queues = new Map<string, Promise<unknown>>();
   // Uncast updates outside a transaction (the saves) are written together, one bulk write a group.
-  const group = createGroupCommit(raw);
+  const group = createGroupCommit(raw, { windowMs: options.saveGroupMs ?? 0 });
 
   /** Runs `fn` after every earlier task queued under `key` on this instance. */
   function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {

@@ -15,8 +15,8 @@ export const MAX_GROUP = 200;
 
 /**
  * Group commit of attempt updates (issue 17): updates that arrive while the previous group is being
- * written (or within the same turn of the event loop) go to the database together as ONE unordered
- * bulk write. Per save, a round trip of its own cost the node and the database more CPU than the
+ * written, within the same turn of the event loop, or within `windowMs` of the previous group, go
+ * to the database together as ONE unordered bulk write. Per save, a round trip of its own cost the node and the database more CPU than the
  * update itself (command encoding, implicit sessions, reply writes), so grouping is what lets the
  * saves scale past a few hundred a second.
  *
@@ -26,7 +26,8 @@ export const MAX_GROUP = 200;
  * the change is in the database. Callers hold at most one update per document in flight (saves of
  * one attempt are serialised), so the order of updates inside a group does not matter.
  */
-export function createGroupCommit(raw: Raw) {
+export function createGroupCommit(raw: Raw, options: { windowMs?: number } = {}) {
+  const windowMs = options.windowMs ?? 0;
   type Waiting = GroupedUpdate & {
     id: string;
     resolve: (matched: boolean) => void;
@@ -35,18 +36,28 @@ export function createGroupCommit(raw: Raw) {
   let queue: Waiting[] = [];
   let writing = false;
   let scheduled = false;
+  /** When the last group was sent (performance.now()). */
+  let lastSent = Number.NEGATIVE_INFINITY;
+
+  const run = () => {
+    scheduled = false;
+    void flush();
+  };
 
   function schedule(): void {
     if (scheduled || writing || queue.length === 0) return;
     scheduled = true;
-    // One turn of the event loop: every save read from the sockets in this turn joins the group.
-    setImmediate(() => {
-      scheduled = false;
-      void flush();
-    });
+    // Groups go out at most once per window: a save arriving within `windowMs` of the last group
+    // waits for the rest of it, so saves arriving a few ms apart share one round trip (a round
+    // trip costs both processes more CPU than the update it carries). A save after a quiet
+    // moment, or a full group, goes at the next turn of the event loop, as before.
+    const wait = queue.length >= MAX_GROUP ? 0 : lastSent + windowMs - performance.now();
+    if (wait >= 1) setTimeout(run, wait);
+    else setImmediate(run);
   }
 
   async function flush(): Promise<void> {
+    lastSent = performance.now();
     const group = queue.slice(0, MAX_GROUP);
     queue = queue.slice(group.length);
     writing = true;

@@ -195,7 +195,7 @@ describe("exam delivery: the group commit's own outcomes", () => {
   }
 
   /** The collection with its bulk writes counted, and `after` run once each has returned. */
-  function counted(after?: () => Promise<unknown>) {
+  function counted(after?: () => Promise<unknown>, options?: { windowMs: number }) {
     const calls = { n: 0 };
     const spied = Object.create(raw) as mongo.Collection<Doc>;
     spied.bulkWrite = (async (...args: Parameters<typeof raw.bulkWrite>) => {
@@ -206,8 +206,26 @@ describe("exam delivery: the group commit's own outcomes", () => {
         await after?.();
       }
     }) as typeof raw.bulkWrite;
-    return { group: createGroupCommit(spied as never), calls };
+    return { group: createGroupCommit(spied as never, options), calls };
   }
+
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("when updates follow each other within the group window, then the later ones wait for it and share one bulk write", async () => {
+    const { ids, next } = await someDocs("window", 3);
+    const { group, calls } = counted(undefined, { windowMs: 1000 });
+    // After a quiet moment an update goes at once, alone.
+    expect(await group.updateOne(ids[0] ?? "", next(ids[0] ?? ""))).to.equal(true);
+    expect(calls.n).to.equal(0);
+    const second = group.updateOne(ids[1] ?? "", next(ids[1] ?? ""));
+    // Turns of the event loop later (without the window the second would be written alone by now).
+    await nextTurn();
+    await nextTurn();
+    const third = group.updateOne(ids[2] ?? "", next(ids[2] ?? ""));
+    expect(await Promise.all([second, third])).to.deep.equal([true, true]);
+    expect(calls.n).to.equal(1);
+    for (const id of ids) expect((await raw.findOne({ _id: id }))?.chainN).to.equal(2);
+  });
 
   it("when updates are queued in one moment, then they are written in one bulk write and each resolves to its own match", async () => {
     const { ids, next } = await someDocs("moment", 3);
