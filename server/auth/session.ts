@@ -30,15 +30,7 @@ export function createSessionMiddleware(
   conn: Connection,
   options: { secret: string; secure: boolean },
 ): RequestHandler {
-  const store = MongoStore.create({
-    // mongoose bundles its own copy of the mongodb driver; the client is the same API at runtime,
-    // only the two packages' declarations differ.
-    client: conn.getClient() as unknown as NonNullable<Parameters<typeof MongoStore.create>[0]["client"]>,
-    dbName: conn.name,
-    collectionName: SESSION_COLLECTION,
-    ttl: SESSION_TTL_SECONDS,
-    stringify: false,
-  });
+  const store = createSessionStore(conn);
   return session({
     name: SESSION_COOKIE,
     secret: options.secret,
@@ -48,6 +40,35 @@ export function createSessionMiddleware(
     proxy: options.secure,
     cookie: { httpOnly: true, sameSite: "lax", secure: options.secure, maxAge: SESSION_TTL_SECONDS * 1000 },
   });
+}
+
+/** What connect-mongo 6 fails a touch with when the session's document is gone. */
+const GONE_ON_TOUCH = "Unable to find the session to touch";
+
+/**
+ * The session store: connect-mongo over the node's connection, except that touching a session
+ * that is gone is no error. A request that loaded the session before a concurrent logout destroyed
+ * it touches the session when it ends (express-session does so for every unmodified session);
+ * connect-mongo then fails, express-session passes that failure to the error middleware after the
+ * answer was sent, and it was logged as an unhandled error at every such logout. The session
+ * ended: there is nothing to extend, and nothing to report.
+ */
+export function createSessionStore(conn: Connection): MongoStore {
+  const store = MongoStore.create({
+    // mongoose bundles its own copy of the mongodb driver; the client is the same API at runtime,
+    // only the two packages' declarations differ.
+    client: conn.getClient() as unknown as NonNullable<Parameters<typeof MongoStore.create>[0]["client"]>,
+    dbName: conn.name,
+    collectionName: SESSION_COLLECTION,
+    ttl: SESSION_TTL_SECONDS,
+    stringify: false,
+  });
+  const touch = store.touch.bind(store);
+  store.touch = (sid, data, callback) =>
+    touch(sid, data, (err: unknown) =>
+      callback?.(err instanceof Error && err.message === GONE_ON_TOUCH ? null : err),
+    );
+  return store;
 }
 
 /** A fresh random secret for dev/test nodes without SESSION_SECRET (sessions die with the process). */

@@ -1,0 +1,81 @@
+import { expect } from "chai";
+import { MongoStore } from "connect-mongo";
+import express, { type ErrorRequestHandler } from "express";
+import request from "supertest";
+import { createSessionMiddleware } from "../../../server/auth/session.js";
+import { useTestDatabase } from "../../helpers/database.js";
+
+declare module "express-session" {
+  interface SessionData {
+    who?: string;
+  }
+}
+
+/**
+ * A request that loaded the login session before a concurrent logout destroyed it still touches
+ * the session when it ends (express-session does so for every unmodified session). connect-mongo
+ * answered that touch with "Unable to find the session to touch", which reached the error
+ * middleware after the answer was sent and was logged as an unhandled error (seen in the fuzz
+ * runs at logout).
+ */
+describe("login sessions: a request that ends after a concurrent logout", () => {
+  const db = useTestDatabase("logout_touch");
+
+  it("when the logout destroys the session while another request of it is in flight, then that request ends without an error and the session stays gone", async () => {
+    const errors: unknown[] = [];
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+
+    // Told when connect-mongo has answered the slow request's touch (on for the whole test: the
+    // store may take its touch method when it is made).
+    let touched: () => void = () => undefined;
+    const touchAnswered = new Promise<void>((resolve) => (touched = resolve));
+    type Touch = (this: MongoStore, ...args: Parameters<MongoStore["touch"]>) => void;
+    const original = Reflect.get(MongoStore.prototype, "touch") as Touch;
+    const spy: Touch = function (sid, session, callback) {
+      original.call(this, sid, session, (err: unknown) => {
+        callback?.(err);
+        touched();
+      });
+    };
+    Reflect.set(MongoStore.prototype, "touch", spy);
+    const app = express();
+    app.use(createSessionMiddleware(db.conn, { secret: "test-secret", secure: false }));
+    app.post("/login", (req, res) => {
+      req.session.who = "officer";
+      res.status(204).end();
+    });
+    app.get("/slow", async (req, res) => {
+      entered();
+      await gate;
+      res.json({ who: req.session.who ?? null });
+    });
+    app.post("/logout", (req, res) => {
+      req.session.destroy(() => res.status(204).end());
+    });
+    app.use(((err, _req, res, next) => {
+      errors.push(err);
+      if (res.headersSent) return next(err);
+      res.status(500).end();
+    }) as ErrorRequestHandler);
+
+    try {
+      const agent = request.agent(app);
+      await agent.post("/login").expect(204);
+      const slow = agent.get("/slow").then((res) => res);
+      await inside;
+      await agent.post("/logout").expect(204);
+      release();
+      expect((await slow).body).to.deep.equal({ who: "officer" });
+      // express-session hands a failed touch to the error middleware on the next turn.
+      await touchAnswered;
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      Reflect.set(MongoStore.prototype, "touch", original);
+    }
+    expect(errors.map(String)).to.deep.equal([]);
+    expect(await db.conn.collection("sessions").countDocuments()).to.equal(0);
+  });
+});
