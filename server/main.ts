@@ -71,16 +71,48 @@ export async function startNode(
   // keep-alive socket ends with it; otherwise an answered client would hold the server open until
   // the shutdown timeout.
   const pending = new Set<ServerResponse>();
+  // Requests whose handler has not answered yet, whether or not their client is still there. A
+  // client that goes away (a province node stopping aborts its inbox long poll) ends the response
+  // and its socket, so the HTTP server closes without it, but the handler runs on: it logs the
+  // message, writes its audit entry, then answers the dead response. Closing the database under it
+  // was the shutdown's "unhandled error: Server is closed"; stop() waits for these instead.
+  const handling = new Set<ServerResponse>();
+  let handled: () => void = () => undefined;
   let draining = false;
   http.on("request", (_req: IncomingMessage, res: ServerResponse) => {
     if (draining) res.shouldKeepAlive = false;
     pending.add(res);
-    res.once("close", () => pending.delete(res));
+    handling.add(res);
+    const settle = () => {
+      if (handling.delete(res) && handling.size === 0) handled();
+    };
+    res.once("close", () => {
+      pending.delete(res);
+      // A handler that never answers its gone client is forgotten after the shutdown timeout, so
+      // the set cannot grow while the node runs.
+      if (handling.has(res)) setTimeout(settle, config.shutdownTimeoutMs).unref();
+    });
+    const end = res.end.bind(res);
+    res.end = ((...args: Parameters<typeof end>) => {
+      settle();
+      return end(...args);
+    }) as typeof res.end;
   });
+  /** Resolves once every handler has answered, or at `deadline` (epoch ms) with those still running. */
+  const handlersDone = (deadline: number) =>
+    new Promise<number>((resolve) => {
+      if (handling.size === 0) return resolve(0);
+      const timer = setTimeout(() => resolve(handling.size), Math.max(0, deadline - Date.now()));
+      handled = () => {
+        clearTimeout(timer);
+        resolve(0);
+      };
+    });
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
+      const deadline = Date.now() + config.shutdownTimeoutMs;
       draining = true;
       for (const res of pending) if (!res.headersSent) res.shouldKeepAlive = false;
       for (const f of [...features].reverse()) await f.stop?.();
@@ -95,6 +127,9 @@ export async function startNode(
         });
         http.closeIdleConnections();
       });
+      const abandoned = await handlersDone(deadline);
+      if (abandoned > 0)
+        logger.warn({ requests: abandoned }, "requests still running at the shutdown timeout are abandoned");
       await closeRedis?.();
       await conn.close();
       logger.info("node stopped");

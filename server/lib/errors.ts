@@ -122,3 +122,19 @@ function cut(text: string, max: number): string {
 export function isUnexpected(err: AppError): boolean {
   return err.status >= 500;
 }
+
+/** What the MongoDB driver says when an operation meets a client or server already closed. */
+const CLOSED_NAMES = new Set(["MongoTopologyClosedError", "MongoNotConnectedError", "MongoServerClosedError", "MongoClientClosedError"]);
+const CLOSED_MESSAGE = /client was closed|Server is closed|Topology is closed|Client must be connected/;
+
+/**
+ * Whether `err` (or what caused it) is an operation that met the node's own database connection
+ * already closed: work that outlived the node's shutdown, which is abandoned, not a fault to
+ * report as an unhandled error.
+ */
+export function isDatabaseClosed(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (CLOSED_NAMES.has(e.name) || CLOSED_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}

@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import type { z } from "zod";
-import { AppError, isUnexpected, toAppError } from "./errors.js";
+import { AppError, isDatabaseClosed, isUnexpected, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { wellFormed } from "./well-formed.js";
 
@@ -113,7 +113,10 @@ interface BodyParserError {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req: Request, res, _next) => {
     const appError = fromBodyParser(err) ?? toAppError(err);
-    if (isUnexpected(appError)) {
+    if (isUnexpected(appError) && isDatabaseClosed(err)) {
+      // The node stopped (and closed its database) while this request was still being handled.
+      logger.warn({ reqId: req.id, path: req.path }, "request abandoned: the node stopped while handling it");
+    } else if (isUnexpected(appError)) {
       logger.error({ err: appError.cause ?? err, reqId: req.id, path: req.path }, "unhandled error");
     }
     if (res.headersSent) return;

@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import passportModule, { type Strategy, type StrategyCreated } from "passport";
-import { AppError, isUnexpected, toAppError } from "../lib/errors.js";
+import { AppError, isDatabaseClosed, isUnexpected, toAppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { contentDigest, SignatureError, type MessageView } from "./http-signature.js";
 import type { MessageLog } from "./message-log.js";
@@ -257,7 +257,9 @@ export function createNodeGate(options: NodeGateOptions) {
     void (async () => {
       const node = res.locals.node as AuthenticatedNode | undefined;
       if (isUnexpected(appError)) {
-        options.logger.error({ err: appError.cause ?? err, path: req.path }, "inter-node request failed");
+        if (isDatabaseClosed(err))
+          options.logger.warn({ path: req.path }, "inter-node request abandoned: the node stopped while handling it");
+        else options.logger.error({ err: appError.cause ?? err, path: req.path }, "inter-node request failed");
         // Nothing was applied (changes run in transactions): let the sender retry with the same nonce.
         if (node && res.locals.nonceReserved === true) {
           await options.nonces.release(node.keyId, node.verified.nonce);

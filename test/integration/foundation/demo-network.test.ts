@@ -88,9 +88,13 @@ describe("npm start (demo network)", function () {
       await new Promise((resolve) => setTimeout(resolve, 200));
     for (const port of ports) expect(output).to.include(`http://127.0.0.1:${port}/`);
 
+    const beforeStop = output.length;
     process.kill(-(started.pid ?? 0), "SIGINT");
     expect(await exited, output).to.equal(0);
     expect(output).to.include("全部节点已停止");
+    // Stopping is orderly: the provinces' inbox long polls end at the hub as they stop, and the hub
+    // finishes those requests before it closes its database (once "[hub] 错误 … client was closed").
+    expect(output.slice(beforeStop).split("\n").filter((l) => l.includes("错误"))).to.deep.equal([]);
     for (const port of ports) expect(await healthz(port)).to.equal(null);
     for (const node of ["hub", "province-320000", "province-110000"]) {
       const dir = path.join(dataDir, node);

@@ -30,6 +30,11 @@ function appWithRoutes() {
     await Promise.resolve();
     throw new TypeError("cannot read properties of undefined");
   });
+  router.get("/db-closed", async () => {
+    await Promise.resolve();
+    // What the driver throws when the node has closed its connection under a running request.
+    throw Object.assign(new Error("Server is closed"), { name: "MongoServerClosedError" });
+  });
   router.get("/closed", () => {
     throw new AppError("session_closed", 409, "考试场次已结束", { sessionId: "s1" });
   });
@@ -67,6 +72,14 @@ describe("HTTP error middleware", () => {
     const res = await request(app).get("/api/async-boom").expect(500);
     expect(res.body.error.code).to.equal("internal_error");
     expect(lines.some((l) => l.msg === "unhandled error")).to.equal(true);
+  });
+
+  it("when a request meets the database already closed (the node is stopping), then it is logged as abandoned (warn), not as an unhandled error", async () => {
+    const { app, lines } = appWithRoutes();
+    await request(app).get("/api/db-closed").set("x-request-id", "req-7").expect(500);
+    expect(lines.filter((l) => l.msg === "unhandled error")).to.deep.equal([]);
+    const abandoned = lines.find((l) => l.reqId === "req-7" && l.level === 40);
+    expect(abandoned?.msg).to.match(/^request abandoned/);
   });
 
   it("when a route throws an AppError, then its status, code, message and details reach the client and nothing is logged as an error", async () => {
