@@ -3,11 +3,11 @@
  * check-in of every candidate, and each candidate's socket connected and synced to its attempt.
  */
 import type { Connection } from "mongoose";
-import type { AuthUser } from "../../server/contracts/auth.js";
 import type { SeatAssignmentDto } from "../../server/contracts/scheduling.js";
 import { connectClient, emitAck, type BenchSocket } from "./bench-socket.js";
 import { createFixtureSession } from "./exam-fixtures.js";
 import { inBatches } from "./exam-load.js";
+import { candidateUser, proctorUser } from "./exam-users.js";
 
 export interface BenchRoom {
   sessionId: string;
@@ -30,16 +30,7 @@ export async function createRooms(conn: Connection, n: number, roomSize: number)
 
 /** The proctor of the benchmark's test centre, connected. */
 export function connectProctor(url: string): Promise<BenchSocket> {
-  const proctorUser: AuthUser = {
-    id: "bench-proctor",
-    kind: "staff",
-    roles: ["proctor"],
-    displayName: "压测监考",
-    divisionCode: "320100",
-    provinceCode: "320000",
-    testCentreId: "tc-1",
-  };
-  return connectClient(url, proctorUser);
+  return connectClient(url, proctorUser({ id: "bench-proctor", displayName: "压测监考" }));
 }
 
 /** Checks every candidate in (papers assembled then), the rooms in parallel, a room's seats in turn. */
@@ -68,16 +59,7 @@ export async function connectCandidates(
   const sockets: BenchSocket[] = new Array<BenchSocket>(all.length);
   const attemptIds: string[] = new Array<string>(all.length);
   await inBatches(all, 100, async ({ sessionId, a }, i) => {
-    const user: AuthUser = {
-      id: a.candidateId,
-      kind: "candidate",
-      roles: ["candidate"],
-      displayName: a.name,
-      divisionCode: "320100",
-      provinceCode: "320000",
-      candidate: { candidateId: a.candidateId, sessionId, ticketNo: a.ticketNo, seatId: a.seatId },
-    };
-    const s = await connectClient(url, user);
+    const s = await connectClient(url, candidateUser(sessionId, a));
     const ack = await emitAck(s, "attempt:sync", {}, 60_000);
     if (!ack.ok) throw new Error(`sync failed: ${JSON.stringify(ack.error)}`);
     sockets[i] = s;

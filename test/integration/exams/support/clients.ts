@@ -11,22 +11,12 @@ import type {
   ServerToClientEvents,
 } from "../../../../server/contracts/socket-events.js";
 
+// The fixtures' proctor and candidates, shared with bench:exam.
+export { candidateUser, proctorUser } from "../../../../scripts/bench/exam-users.js";
+
 export type ExamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** The options a candidate may choose in one answer (the contract's letters). */
 export type Choice = AnswerPayload["choice"];
-
-export function proctorUser(over: Partial<AuthUser> = {}): AuthUser {
-  return {
-    id: "proctor-1",
-    kind: "staff",
-    roles: ["proctor"],
-    displayName: "王监考",
-    divisionCode: "320100",
-    provinceCode: "320000",
-    testCentreId: "tc-1",
-    ...over,
-  };
-}
 
 export function officerUser(over: Partial<AuthUser> = {}): AuthUser {
   return {
@@ -37,18 +27,6 @@ export function officerUser(over: Partial<AuthUser> = {}): AuthUser {
     divisionCode: "320000",
     provinceCode: "320000",
     ...over,
-  };
-}
-
-export function candidateUser(sessionId: string, a: SeatAssignmentDto): AuthUser {
-  return {
-    id: a.candidateId,
-    kind: "candidate",
-    roles: ["candidate"],
-    displayName: a.name,
-    divisionCode: "320100",
-    provinceCode: "320000",
-    candidate: { candidateId: a.candidateId, sessionId, ticketNo: a.ticketNo, seatId: a.seatId },
   };
 }
 
