@@ -8,7 +8,7 @@
  * *receipt* is the hub's signed per-record answer to a collection batch.
  */
 export { contentDigest, contentDigestMatches, SignatureError, type MessageView } from "./http-signature.js";
-export { createMessageLog, type MessageLog, type MessageLogDoc } from "./message-log.js";
+export { createMessageLog, type MessageLog, type MessageLogDoc, type MessageLogInput } from "./message-log.js";
 export {
   createNodeClient,
   notRegisteredAtPeer,

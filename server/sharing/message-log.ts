@@ -41,6 +41,8 @@ export type MessageLogDoc = InferSchemaType<typeof messageSchema>;
 export type MessageLogInput = Omit<MessageLogDoc, "seq" | "at" | "prevHash" | "hash"> & { at?: Date };
 
 export const GENESIS = "0".repeat(64);
+/** Entries written in one insert at most. */
+const MAX_GROUP = 200;
 const HASHED = [
   "seq", "at", "direction", "peer", "keyId", "nonce", "method", "target", "requestDigest", "requestSignature",
   "status", "responseDigest", "responseSignature", "outcome", "code", "prevHash",
@@ -77,36 +79,80 @@ export function createMessageLog(conn: Connection): MessageLog {
 
 function newMessageLog(conn: Connection) {
   const Log = messageLogModel(conn);
-  // One writer at a time in this process; the unique seq catches a second instance, and we retry.
-  let queue: Promise<unknown> = Promise.resolve();
   // The head this process wrote last. Entries are never changed, so while no other instance has
   // appended it is still the head and the next entry needs no read; if one has, the insert at
   // seq + 1 meets the unique index and the head is read again (one round trip per message saved).
   let head: { seq: number; hash: string } | null = null;
+  // Group commit: the chain makes appends sequential, and one insert round trip each made every
+  // inter-node message in the process wait behind the previous one's (at 16 filings in flight the
+  // hub's log was the queue they all stood in). Entries that arrive while a group is being written
+  // go together as the next group: one ordered insert, chained in arrival order.
+  let waiting: {
+    input: MessageLogInput;
+    resolve: (e: MessageLogDoc) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+  let writing = false;
 
-  async function appendOnce(input: MessageLogInput): Promise<MessageLogDoc> {
+  /** Chains `inputs` after the head and inserts them in order; resolves once all are durable. */
+  async function appendGroup(inputs: MessageLogInput[]): Promise<MessageLogDoc[]> {
+    const done: MessageLogDoc[] = [];
     for (let attempt = 0; ; attempt++) {
-      const last = head ?? (await Log.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean());
-      const body = { ...input, at: input.at ?? new Date(), seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? GENESIS };
-      const entry = { ...body, hash: messageHash(body) };
-      try {
-        // Lean: the entry is complete and hashed here; a mongoose document per message only cost CPU.
-        await Log.insertMany([entry], { lean: true });
-        head = { seq: entry.seq, hash: entry.hash };
+      let last = head ?? (await Log.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean());
+      const entries = inputs.slice(done.length).map((input) => {
+        const body = {
+          ...input,
+          at: input.at ?? new Date(),
+          seq: (last?.seq ?? 0) + 1,
+          prevHash: last?.hash ?? GENESIS,
+        };
+        const entry = { ...body, hash: messageHash(body) };
+        last = entry;
         return entry;
+      });
+      try {
+        // Lean: the entries are complete and hashed here; a mongoose document per message only cost CPU.
+        await Log.insertMany(entries, { lean: true, ordered: true });
+        const end = entries.at(-1);
+        if (end) head = { seq: end.seq, hash: end.hash };
+        return [...done, ...entries];
       } catch (err) {
         head = null;
         if (!isDuplicateKey(err) || attempt >= 20) throw err;
+        // Another instance appended. An ordered insert stops at its first failure: the entries
+        // before it are in the log (same seq, same hash) and stay; the rest are chained again.
+        const held = await Log.find({ seq: { $in: entries.map((e) => e.seq) } }, { seq: 1, hash: 1 }).lean();
+        const hashAt = new Map(held.map((h) => [h.seq, h.hash]));
+        for (const e of entries) {
+          if (hashAt.get(e.seq) !== e.hash) break;
+          done.push(e);
+        }
       }
     }
   }
 
+  async function flush(): Promise<void> {
+    writing = true;
+    while (waiting.length > 0) {
+      const group = waiting.slice(0, MAX_GROUP);
+      waiting = waiting.slice(group.length);
+      try {
+        const entries = await appendGroup(group.map((w) => w.input));
+        group.forEach((w, i) => w.resolve(entries[i]!));
+      } catch (err) {
+        for (const w of group) w.reject(err);
+      }
+    }
+    writing = false;
+  }
+
   return {
-    /** Appends one entry; resolves once it is durable. */
+    /** Appends one entry; resolves once it is durable (with the entries that shared its insert). */
     append(input: MessageLogInput): Promise<MessageLogDoc> {
-      const next = queue.then(() => appendOnce(input));
-      queue = next.catch(() => undefined);
-      return next;
+      return new Promise<MessageLogDoc>((resolve, reject) => {
+        waiting.push({ input, resolve, reject });
+        if (!writing) void flush();
+      });
     },
     /** Newest first, optionally one peer's, before a sequence number. */
     async list(query: { peer?: string; beforeSeq?: number; limit: number }): Promise<MessageLogDoc[]> {
@@ -116,10 +162,20 @@ function newMessageLog(conn: Connection) {
       return Log.find(filter, { _id: 0 }).sort({ seq: -1 }).limit(query.limit).lean<MessageLogDoc[]>();
     },
     /** How many messages each peer sent or received since `since`, by direction and outcome (the hub's dashboard). */
-    async countsSince(since: Date): Promise<{ peer: string; direction: string; outcome: string; count: number }[]> {
-      const rows = await Log.aggregate<{ _id: { peer: string; direction: string; outcome: string }; count: number }>([
+    async countsSince(
+      since: Date,
+    ): Promise<{ peer: string; direction: string; outcome: string; count: number }[]> {
+      const rows = await Log.aggregate<{
+        _id: { peer: string; direction: string; outcome: string };
+        count: number;
+      }>([
         { $match: { at: { $gte: since } } },
-        { $group: { _id: { peer: "$peer", direction: "$direction", outcome: "$outcome" }, count: { $sum: 1 } } },
+        {
+          $group: {
+            _id: { peer: "$peer", direction: "$direction", outcome: "$outcome" },
+            count: { $sum: 1 },
+          },
+        },
       ]);
       return rows.map((r) => ({ ...r._id, count: r.count }));
     },
