@@ -38,9 +38,19 @@ export function createHubExchangePort(conn: Connection) {
     async practitioner(idNumber: string) {
       return m.Pointers.findOne({ idNumber }, { _id: 0 }).lean();
     },
-    /** The GB/T 2260 division of the home province's office that issued the current certificate. */
-    async issuingDivision(idNumber: string, homeProvince: string): Promise<string> {
-      return (await certificateRecord(idNumber, homeProvince))?.issuingDivision ?? homeProvince;
+    /**
+     * The GB/T 2260 division of the home province's office that issued the current certificate:
+     * the pointer's copy when it has one (kept by the collection interface with the pointer), else
+     * read from the records.
+     */
+    async issuingDivision(
+      pointer: { idNumber: string; homeProvince: string; issuingDivision?: string | null },
+    ): Promise<string> {
+      if (pointer.issuingDivision) return pointer.issuingDivision;
+      return (
+        (await certificateRecord(pointer.idNumber, pointer.homeProvince))?.issuingDivision ??
+        pointer.homeProvince
+      );
     },
     certificateRecord,
     async lookup(lookupId: string) {
@@ -64,7 +74,13 @@ export function createHubExchangePort(conn: Connection) {
       const at = new Date();
       const pointer = await m.Pointers.findOneAndUpdate(
         { idNumber, homeProvince: from },
-        { $set: { homeProvince: to, updatedAt: at }, $inc: { version: 1 }, $pull: { filedWith: to } },
+        {
+          $set: { homeProvince: to, updatedAt: at },
+          $inc: { version: 1 },
+          $pull: { filedWith: to },
+          // The new home's office is known from its records once they arrive (read until then).
+          $unset: { issuingDivision: 1 },
+        },
         { session, returnDocument: "after" },
       ).lean();
       if (!pointer) return false;

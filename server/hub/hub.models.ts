@@ -32,6 +32,13 @@ const pointerSchema = new Schema(
     certificateNumber: { type: String, default: null },
     certificateStatus: { type: String, default: null },
     validTo: { type: String, default: null },
+    /**
+     * The home province's office that issued its current certificate (GB/T 2260), or the home
+     * province when it holds no certificate record: the office an exchange case is addressed to.
+     * Absent where it was not computed (written before it existed, or the pointer just moved on a
+     * transfer): then it is read from the records.
+     */
+    issuingDivision: { type: String },
     version: { type: Number, required: true },
     recordHash: { type: String, required: true },
     lastSeq: { type: Number, required: true },

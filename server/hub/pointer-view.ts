@@ -27,7 +27,16 @@ export function pointerFrom(
       a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1,
     );
   const cert = certs.at(-1)?.certificate ?? null;
+  // Only the home's own certificates address its office (as HubExchangePort.issuingDivision reads them).
+  const homeCerts = home
+    ? all
+        .filter((r) => r.sourceProvince === home && r.recordType === "certificate")
+        .sort((a, b) =>
+          a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1,
+        )
+    : [];
   return {
+    issuingDivision: homeCerts.at(-1)?.issuingDivision ?? home ?? latest.sourceProvince,
     name: latest.practitioner.name,
     categories,
     certificateNumber: cert?.certificateNumber ?? null,
