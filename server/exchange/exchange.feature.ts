@@ -79,6 +79,7 @@ export function createExchangeHubFeature(
   const gate = createNodeGate({
     key,
     resolveNode: (keyId) => registry.resolveKey(keyId),
+    keptNode: (keyId) => registry.keptKey(keyId),
     nonces: createNonceStore(conn, { keepSeconds: window.maxSkewSeconds * 2 + window.maxLifetimeSeconds }),
     log: createMessageLog(conn),
     logger,

@@ -63,6 +63,7 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
   const gate = createNodeGate({
     key,
     resolveNode: (keyId) => registry.resolveKey(keyId),
+    keptNode: (keyId) => registry.keptKey(keyId),
     nonces: createNonceStore(conn, { keepSeconds: window.maxSkewSeconds * 2 + window.maxLifetimeSeconds }),
     log,
     logger,

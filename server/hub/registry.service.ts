@@ -179,6 +179,15 @@ export function createRegistryService(conn: Connection) {
       return known;
     },
 
+    /**
+     * The node this key id belonged to when the registry was last read, without reading it now
+     * (null when not kept). Only a guess to start on: a request checked with it still waits for
+     * resolveKey, which the gate reads at the same time as it claims the nonce.
+     */
+    keptKey(keyId: string): KnownNode | null {
+      return cache.keys.get(keyId) ?? null;
+    },
+
     /** Every registered province's certificate signing keys (for the national trust list). */
     async certificateKeys(): Promise<{ provinceCode: string; keys: RegisteredNodeDto["certificateKeys"] }[]> {
       const rows = await Nodes.find({ status: "active" }).sort({ provinceCode: 1 }).lean();

@@ -36,6 +36,13 @@ describe("hub node keys kept between requests", () => {
     };
   }
   const ask = (client: NodeClient) => client.call<ChangesPage>("GET", "/api/hub/v1/catalog/changes?after=0");
+  /**
+   * Nonces of this key still claimed: a known key's nonce is claimed while the registry is read,
+   * and a refused message must give its claim back (else the same message, resent once the node is
+   * reactivated, would be answered 409 until the claim expired).
+   */
+  const claimedNonces = (keyId: string) =>
+    hub.node.ctx.conn.collection("node_nonces").countDocuments({ keyId, state: "processing" });
 
   it("when a province's node key is replaced on one instance, then the old key is refused at once on both, and the new one accepted", async () => {
     const old = await aProvince("320000");
@@ -50,6 +57,7 @@ describe("hub node keys kept between requests", () => {
       expect(refused.status).to.equal(401);
       expect(refused.rawBody).to.contain("unknown_key");
     }
+    expect(await claimedNonces(old.key.keyId)).to.equal(0);
     const log = createMessageLog(provinceDb.conn);
     expect((await ask(createNodeClient({ key: fresh, peer: second.peer, log }))).status).to.equal(200);
   });
@@ -64,6 +72,7 @@ describe("hub node keys kept between requests", () => {
       expect(refused.status).to.equal(403);
       expect(refused.rawBody).to.contain("node_suspended");
     }
+    expect(await claimedNonces(p.key.keyId)).to.equal(0);
     await hub.registry.setStatus("110000", "active");
     expect((await ask(p.b)).status).to.equal(200);
   });

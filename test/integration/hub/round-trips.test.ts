@@ -40,24 +40,48 @@ describe("hub database round trips per lookup and per batch", () => {
     return answer.body;
   };
   /**
-   * The commands a request sent, in order, except that the last two (keeping the answer for
-   * replays and logging the message, which run at once) are sorted, as their order is not fixed.
+   * The commands a request sent, in order, except that the first two (confirming the node's key
+   * and claiming the nonce) and the last two (keeping the answer for replays and logging the
+   * message) are sorted: each pair runs at once, so its order is not fixed.
    */
   const commands = async (work: () => Promise<unknown>) => {
     const seen = await commandsDuring(hub.node.ctx.conn, work);
-    return [...seen.slice(0, -2), ...seen.slice(-2).sort()];
+    return [...seen.slice(0, 2).sort(), ...seen.slice(2, -2), ...seen.slice(-2).sort()];
   };
 
   /**
-   * Authenticating the node (its key known: only the registry's version is read), claiming the
-   * nonce; then keeping the answer for replays and logging the message, at once.
+   * Authenticating the node (its key known: only the registry's version is read) while claiming
+   * the nonce; then keeping the answer for replays and logging the message, at once.
    */
   const transport = {
     before: ["find hub_registry_meta", "insert node_nonces"],
     after: ["insert message_log", "update node_nonces"],
   };
 
-  it("when a province looks a practitioner up, then the hub makes 6 round trips and still logs the lookup", async () => {
+  it("when a known node sends a message, then the hub reads the registry version and claims the nonce at once, not one after the other", async () => {
+    const client = hub.node.ctx.conn.getClient();
+    const events: string[] = [];
+    const names = new Map<number, string>();
+    const started = (e: { commandName: string; requestId: number; command: Record<string, unknown> }) => {
+      const name = `${e.commandName} ${String(e.command[e.commandName])}`;
+      names.set(e.requestId, name);
+      events.push(`start ${name}`);
+    };
+    const ended = (e: { requestId: number }) => events.push(`end ${names.get(e.requestId) ?? "?"}`);
+    client.on("commandStarted", started);
+    client.on("commandSucceeded", ended);
+    try {
+      expect((await beijing.client.call("GET", "/api/hub/v1/catalog/changes?after=0")).status).to.equal(200);
+    } finally {
+      client.off("commandStarted", started);
+      client.off("commandSucceeded", ended);
+    }
+    const first = (e: string) => events.indexOf(e);
+    expect(first("start insert node_nonces"), events.join(", ")).to.be.greaterThan(-1);
+    expect(first("start insert node_nonces"), events.join(", ")).to.be.below(first("end find hub_registry_meta"));
+  });
+
+  it("when a province looks a practitioner up, then the hub makes 6 round trips, 4 in sequence, and still logs the lookup", async () => {
     const idNumber = aNewIdNumber();
     await publish([aCertificateRecord({ idNumber })]);
     const body = {
