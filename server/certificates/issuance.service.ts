@@ -135,7 +135,15 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     if (!(await ports.resultsPublished(pending.sessionId))) refuseUnpublished();
     const candidate = await ports.candidate(pending.candidateId);
     if (!candidate) throw errors.unprocessable("holder_missing", "找不到考生报名信息，无法发证");
-    return withFreeStatusIndex(() => issueOnce(actor, pending, candidate));
+    const once = () => withFreeStatusIndex(() => issueOnce(actor, pending, candidate));
+    // Two categories of one new holder issued at once both read "no certificate yet" before their
+    // transactions; the second insert then meets the certificate the first committed (E11000 on
+    // certificateNo: committed before this transaction began, so no retried WriteConflict). Issued
+    // again, it reads that certificate and adds its category to it, as if it had come second.
+    return once().catch((err: unknown) => {
+      if (!isDuplicateKey(err, "certificateNo")) throw err;
+      return once();
+    });
   }
 
   async function issueOnce(

@@ -95,6 +95,32 @@ describe("certificate issuance from exam.passed", function () {
     expect(await outboxModel(db).countDocuments({ key: new RegExp(pass.idNumber) })).to.equal(0);
   });
 
+  it("when two categories of one new holder are issued at once (two instances), then both land on one certificate, whichever commits first", async () => {
+    const a = anotherInstance(node);
+    const b = anotherInstance(node);
+    await a.feature.start?.();
+    await b.feature.start?.();
+    const first = await aPass(node, "01001");
+    const second = { ...first, attemptId: `${first.attemptId}-b`, categoryCode: "02001" };
+    await a.facade.issuance.onExamPassed(first);
+    await a.facade.issuance.onExamPassed(second);
+    const pending = await a.facade.issuance.list(officer, "pending");
+    const idOf = (attemptId: string) => String(pending.find((p) => p.attemptId === attemptId)!._id);
+    // Both read "no certificate yet" before either commits: the second insert meets the first.
+    const results = await Promise.allSettled([
+      a.facade.issuance.issue(officer, idOf(first.attemptId)),
+      b.facade.issuance.issue(officer, idOf(second.attemptId)),
+    ]);
+    expect(results.map((r) => (r.status === "rejected" ? String(r.reason) : "issued"))).to.deep.equal([
+      "issued",
+      "issued",
+    ]);
+    const certs = await node.ctx.conn.collection("certificates").find({ certificateNo: first.idNumber }).toArray();
+    expect(certs).to.have.length(1);
+    expect(certs[0]?.version).to.equal(2);
+    expect((certs[0]?.categories as { code: string }[]).map((c) => c.code).sort()).to.deep.equal(["01001", "02001"]);
+  });
+
   it("when a holder passes a second category, then it becomes version 2 of the same certificate with both categories, and its QR verifies", async () => {
     const inst = anotherInstance(node);
     await inst.feature.start?.();
