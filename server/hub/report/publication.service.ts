@@ -4,6 +4,7 @@ import type { AuthUser } from "../../contracts/auth.js";
 import type { PublishedReport, PublishedReportSummary } from "../../contracts/hub-report.js";
 import { canonicalJson, type AuditService } from "../../audit/index.js";
 import { errors } from "../../lib/errors.js";
+import { isDuplicateKey } from "../../lib/mongo.js";
 import type { NodeKey } from "../../sharing/index.js";
 import { monthWindow } from "./month.js";
 import { reportModels } from "./report.models.js";
@@ -35,7 +36,8 @@ export function createPublicationService(
     async publish(month: string, actor: AuthUser): Promise<PublishedReportSummary> {
       const window = monthWindow(month, deps.timeZone, now());
       if (window.partial) throw errors.conflict("month_not_over", `${month} 尚未结束，月末之后才能发布通报`);
-      if (await Published.exists({ month })) throw errors.conflict("report_already_published", `${month} 的通报已发布，不可更改`);
+      const alreadyPublished = () => errors.conflict("report_already_published", `${month} 的通报已发布，不可更改`);
+      if (await Published.exists({ month })) throw alreadyPublished();
       const report = await deps.reports.monthReport(month);
       const bytes = Buffer.from(canonicalJson(report), "utf8");
       const sha256 = createHash("sha256").update(bytes).digest("hex");
@@ -58,6 +60,10 @@ export function createPublicationService(
           target: { type: "monthly_report", id: month },
           details: { sha256, provinces: report.provinces.length },
         });
+      }).catch((err: unknown) => {
+        // Published by a concurrent request after the check above: the unique month refused this
+        // one, which gets the same answer as a later request.
+        throw isDuplicateKey(err, "month") ? alreadyPublished() : err;
       });
       return { month, publishedAt: doc.publishedAt.toISOString(), publishedBy: doc.publishedBy, sha256 };
     },

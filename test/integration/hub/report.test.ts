@@ -309,6 +309,18 @@ describe("hub monthly report, data-quality score and dashboard", () => {
       expect(again.signature).to.equal(published.signature);
     });
 
+    it("when one ended month is published twice at once, then one is published and the other refused with report_already_published", async () => {
+      const earlier = beijingMonth(new Date(), -2);
+      const both = await Promise.all([
+        operator.agent.post(`/api/hub/report/months/${earlier}/publish`).send({}),
+        operator.agent.post(`/api/hub/report/months/${earlier}/publish`).send({}),
+      ]);
+      expect(both.map((r) => r.status).sort()).to.deep.equal([201, 409]);
+      expect(both.find((r) => r.status === 409)?.body.error?.code).to.equal("report_already_published");
+      const list = (await request(hub.node.url).get("/api/hub/v1/reports")).body as { month: string }[];
+      expect(list.filter((r) => r.month === earlier)).to.have.length(1);
+    });
+
     it("when a month was never published, then the download is a 404 with its own code", async () => {
       const res = await request(hub.node.url).get("/api/hub/v1/reports/2016-01");
       expect(res.status).to.equal(404);
