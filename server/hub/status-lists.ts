@@ -51,18 +51,24 @@ export function createStatusListService(conn: Connection, deps: { registry: Regi
       const validUntil = new Date(body.data.validUntil);
       if (Number.isNaN(generatedAt.getTime()) || Number.isNaN(validUntil.getTime()))
         throw errors.badRequest("invalid_status_list", "状态列表的生成时间或有效期不合法");
-      const res = await Lists.updateOne(
-        { provinceCode: signer, generatedAt: { $lt: generatedAt } },
-        { $set: { document: doc.data, generatedAt, validUntil, ttlMs: body.data.ttlMs, receivedAt: new Date() } },
-      );
-      let accepted = res.modifiedCount === 1;
+      const fields = { document: doc.data, generatedAt, validUntil, ttlMs: body.data.ttlMs };
+      const replaceOlder = async () =>
+        (
+          await Lists.updateOne(
+            { provinceCode: signer, generatedAt: { $lt: generatedAt } },
+            { $set: { ...fields, receivedAt: new Date() } },
+          )
+        ).modifiedCount === 1;
+      let accepted = await replaceOlder();
       if (!accepted && !(await Lists.exists({ provinceCode: signer }))) {
         try {
-          await Lists.create({ provinceCode: signer, document: doc.data, generatedAt, validUntil, ttlMs: body.data.ttlMs, receivedAt: new Date() });
+          await Lists.create({ provinceCode: signer, ...fields, receivedAt: new Date() });
           accepted = true;
         } catch (err) {
-          // Another instance stored this province's first list at the same moment: this one is judged stale.
           if (!isDuplicateKey(err)) throw err;
+          // Another request stored this province's first list meanwhile: that list is not
+          // necessarily older or newer than this one, so this one is judged against it.
+          accepted = await replaceOlder();
         }
       }
       return { provinceCode: signer, outcome: accepted ? "accepted" : "stale", generatedAt: body.data.generatedAt };

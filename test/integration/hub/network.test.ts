@@ -121,6 +121,26 @@ describe("demo network: hub, 江苏 and 北京, each with its own database", fun
     expect(await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode: "320000" })).to.deep.equal(before);
   });
 
+  it("when a province's first two status lists reach the hub at once, older first, then the hub keeps the newer", async () => {
+    const generatedAt = (list: unknown) =>
+      (JSON.parse(Buffer.from((list as { payload: string }).payload, "base64url").toString()) as { generatedAt: string }).generatedAt;
+    const older = (await (await fetch(`${jiangsu.url}/api/certificates/status-list`)).json()) as unknown;
+    const newer = await eventually(async () => {
+      const list = (await (await fetch(`${jiangsu.url}/api/certificates/status-list`)).json()) as unknown;
+      return generatedAt(list) > generatedAt(older) ? list : null;
+    });
+    // As if the hub had never held one: both find no list, and both try to store the first.
+    await hub.node.ctx.conn.collection("hub_status_lists").deleteOne({ provinceCode: "320000" });
+    const jsClient = createNodeClient({ key: loadOrCreateNodeKey(jiangsu.nodeKeyDir), peer: hub.peer, log: createMessageLog(jiangsu.ctx.conn) });
+    const answers = await Promise.all([
+      jsClient.call("POST", "/api/hub/v1/status-lists", older),
+      jsClient.call("POST", "/api/hub/v1/status-lists", newer),
+    ]);
+    expect(answers.map((a) => a.status)).to.deep.equal([200, 200]);
+    const kept = await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode: "320000" });
+    expect(kept?.generatedAt).to.deep.equal(new Date(generatedAt(newer)));
+  });
+
   it("when a 北京 officer looks up without a reason or case reference, then the node refuses it and asks nothing of the hub", async () => {
     const before = await hub.node.ctx.conn.collection("hub_lookups").countDocuments();
     const noReason = await lookupFromBeijing({ query: { by: "id_number", idNumber: "110101199003070014" }, caseReference: "X-1" });
