@@ -60,7 +60,9 @@ export function assertSupported(value: unknown, where: string): void {
     return;
   }
   if (!isPlainObject(value)) return;
-  for (const [key, item] of Object.entries(value)) {
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const item = value[key];
     if (REFUSED_QUERY_OPERATORS.has(key)) throw unsupported(`the ${key} operator`);
     if (RANGE_OPERATORS.has(key) && item instanceof Decimal128)
       throw unsupported("Decimal128 range comparisons");

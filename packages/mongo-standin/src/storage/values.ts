@@ -220,7 +220,11 @@ export function plainDbRefs<T>(value: T): T {
     return (copy ?? value) as T;
   }
   if (!isPlainObject(value)) return value;
-  for (const [key, item] of Object.entries(value)) {
+  // for…in, not Object.entries: every command passes through here, and the entries arrays were
+  // a twentieth of the bytes a save's update allocated (issue 17).
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const item = value[key];
     const converted = plainDbRefs(item);
     if (converted !== item)
       Object.defineProperty(value, key, {
