@@ -195,21 +195,15 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   }
 
   /**
-   * Is an earlier entry of the same subject still undelivered (so this one must wait)? Earlier by
-   * the subject's number (enqueueEvent), never by the time an instance stamped. Entries written
-   * before the numbers existed (subjectSeq null) come first, and among themselves by time.
+   * The subject's first undelivered entry: the only one of its entries that may be delivered now.
+   * First by the subject's number (enqueueEvent), never by the time an instance stamped; entries
+   * written before the numbers existed (subjectSeq null, which sorts first) come first, and among
+   * themselves by time.
    */
-  async function heldBack(c: Candidate): Promise<boolean> {
-    if (!options.inOrderPerSubject || !c.subject) return false;
-    const before =
-      c.subjectSeq != null
-        ? { $or: [{ subjectSeq: null }, { subjectSeq: { $lt: c.subjectSeq } }] }
-        : {
-            subjectSeq: null,
-            $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, _id: { $lt: c._id } }],
-          };
-    const earlier = await Outbox.exists({ ...names, subject: c.subject, ...before, [at("status")]: { $ne: "done" } });
-    return earlier !== null;
+  async function headOf(subject: string): Promise<Candidate | null> {
+    return Outbox.findOne({ ...names, subject, [at("status")]: { $ne: "done" } }, { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1 })
+      .sort({ subjectSeq: 1, createdAt: 1, _id: 1 })
+      .lean<Candidate>();
   }
 
   async function claimBatch(): Promise<OutboxEntry[]> {
@@ -223,18 +217,25 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     const subjects = new Set<string>();
     for (const c of candidates) {
       if (claimed.length >= batchSize) break;
-      // One entry per subject per batch. Candidates come by time, which is not a subject's order
-      // (clocks differ between instances): a held-back one does not bar the subject, its earlier
-      // entry may come later in the list.
-      if (options.inOrderPerSubject && c.subject && subjects.has(c.subject)) continue;
-      if (await heldBack(c)) continue;
+      let pick = c;
+      if (options.inOrderPerSubject && c.subject) {
+        // One entry per subject per batch, and only its first undelivered one. Candidates come by
+        // time, which is not a subject's order when instance clocks differ: a candidate waiting
+        // behind an earlier entry leads to that entry, which may lie beyond this list (skipping
+        // the candidate instead could leave a whole list of waiting entries claiming nothing).
+        if (subjects.has(c.subject)) continue;
+        subjects.add(c.subject);
+        const head = await headOf(c.subject);
+        if (!head) continue;
+        pick = head;
+      }
+      // The claim re-checks that it is due: a head in flight, backing off or parked holds its subject.
       const entry = await Outbox.findOneAndUpdate(
-        { _id: c._id, ...filter },
+        { _id: pick._id, ...filter },
         { $set: { [at("status")]: "processing", [at("claimedBy")]: instanceId, [at("claimedAt")]: now }, $inc: { [at("attempts")]: 1 } },
         { returnDocument: "after" },
       ).lean<OutboxEntry>();
       if (entry) claimed.push(entry);
-      if (c.subject) subjects.add(c.subject);
     }
     return claimed;
   }

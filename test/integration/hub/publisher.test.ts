@@ -94,6 +94,25 @@ describe("province publisher (the outbox's hub consumer)", () => {
       expect(await hubState(key)).to.include({ status: "done" });
   });
 
+  it("when more later records than one claim looks at wait behind earlier ones stamped by a clock ahead, then the earlier ones still go first and every record arrives", async () => {
+    const ahead = () => new Date(Date.now() + 10 * 60_000);
+    const people = Array.from({ length: 12 }, () => aNewIdNumber("320104"));
+    // Each person's pass is written on an instance ten minutes ahead, their certificate on one on time:
+    // by time, the twelve certificates come before every pass.
+    for (const idNumber of people)
+      await anOutboxEvent(provinceDb.conn, "exam.passed", anExamPassed({ idNumber }), `wait-pass:${idNumber}`, ahead);
+    for (const idNumber of people)
+      await anOutboxEvent(provinceDb.conn, "certificate.issued", aCertificateEvent({ idNumber, version: 1 }), `wait-cert:${idNumber}`);
+    const client = switchableClient({ down: false });
+    // One entry per batch: a claim looks at the ten oldest due entries by time.
+    const publisher = createPublisher({ conn: provinceDb.conn, logger: silent, client: () => client, backoffMs: () => 0, batchSize: 1 });
+    for (let i = 0; i < 30 && (await publisher.drainOnce()) > 0; i++);
+    for (const idNumber of people) {
+      const changes = await hubChangesOf(idNumber);
+      expect(changes.map((c) => `${c.recordType}:${c.version}`), idNumber).to.deep.equal(["exam_pass:1", "certificate:1"]);
+    }
+  });
+
   it("when an instance is killed after the hub applied its batch, then another instance re-sends after the lease and the hub applies nothing twice", async () => {
     const idNumber = aNewIdNumber();
     const dying = createPublisher({
