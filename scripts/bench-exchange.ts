@@ -52,11 +52,15 @@ const progress = (msg: string) =>
   process.stderr.write(`[bench:exchange ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const noLog = { append: () => Promise.resolve(null as never) };
 
+// The birth dates repeat every lcm(40, 12, 28) = 840 practitioners; the sequence number steps at
+// each repeat, so ID numbers are unique up to 840 x 999 filings (it stepped every 13,440, so the
+// 841st filing was a second filing of the first practitioner, refused as already_filed).
+const DATE_PERIOD = 840;
 const idOf = (i: number) =>
   makeIdNumber(
     "320102",
     `19${60 + (i % 40)}-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`,
-    1 + (Math.floor(i / 13_440) % 999),
+    1 + (Math.floor(i / DATE_PERIOD) % 999),
   );
 
 function certificate(i: number): QualificationRecord {
@@ -176,6 +180,9 @@ async function main(): Promise<void> {
         cursor = page.body.nextCursor;
       }
     })();
+    // A failed filing stops the hub (finally below); the puller's refused connection that follows
+    // must not end the process before that filing's error is reported.
+    puller.catch(() => undefined);
     const started = performance.now();
     const hubCpuBefore = await cpuMs(child.pid);
     const clientCpuBefore = process.cpuUsage();
