@@ -48,12 +48,82 @@ export interface XlsxReadOptions {
   dates?: boolean;
 }
 
+/**
+ * The streaming reader lost part of the file. exceljs 4.4 iterates unzipper 0.10's entries and
+ * stops at the 'end' unzipper emits as soon as its input is written, even while entries are still
+ * buffered; when a worksheet comes before the workbook part or the shared strings (it is then
+ * copied to a temporary file first, which gives the unzipping time to finish), the parts after it
+ * can be lost: the sheet is then read without its workbook (exceljs throws) or without its shared
+ * strings (every text cell is an index). Seen about once in 500 round trips of roadcert's own
+ * export, and possible with any file whose sheet precedes those parts.
+ */
+class IncompleteRead extends Error {}
+
 /** Reads the first worksheet row by row. Throws FileRefusal when the file is not a readable XLSX. */
 export async function* readXlsxRows(bytes: Buffer, options: XlsxReadOptions = {}): AsyncGenerator<SheetRow> {
-  const maxRows = options.maxRows ?? XLSX_MAX_ROWS;
-  const formulas = options.formulas ?? "result";
   if (!looksLikeXlsx(bytes))
     throw new FileRefusal("不是 Excel（.xlsx）文件：请另存为“Excel 工作簿（*.xlsx）”");
+  let yielded = false;
+  try {
+    for await (const row of streamRows(bytes, options)) {
+      yielded = true;
+      yield row;
+    }
+  } catch (err) {
+    // Before any row left, the whole file is read again at once, which reads every part by its
+    // directory entry (memory for the one file, only in this case). A loss after rows left cannot
+    // be taken back: the file is refused rather than imported half read.
+    if (!(err instanceof IncompleteRead)) throw err;
+    if (yielded) throw new FileRefusal("Excel 文件读取不完整，请重新上传");
+    const rows = await loadedRows(bytes, options).catch((e: unknown) => {
+      throw e instanceof IncompleteRead ? new FileRefusal("Excel 文件中的文字无法读取") : e;
+    });
+    yield* rows;
+  }
+}
+
+/** The first worksheet's rows as `SheetRow`s, from exceljs rows (values 1-based). */
+function sheetRow(line: number, values: unknown[], formulas: "result" | "text"): SheetRow | null {
+  const notes: string[] = [];
+  const fields: string[] = [];
+  const imprecise: number[] = [];
+  // exceljs rows are 1-based: values[0] is always empty.
+  for (let c = 1; c < values.length; c++) {
+    const value = values[c];
+    if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) imprecise.push(c - 1);
+    if (typeof value === "object" && value !== null && "sharedString" in value) throw new IncompleteRead();
+    fields.push(cellText(value, c, notes, formulas));
+  }
+  while (fields.length && fields[fields.length - 1] === "") fields.pop();
+  return fields.some((f) => f.trim() !== "") ? { line, fields, notes, imprecise } : null;
+}
+
+/** The whole file read at once (the fallback of readXlsxRows), with the same limits and refusals. */
+async function loadedRows(bytes: Buffer, options: XlsxReadOptions): Promise<SheetRow[]> {
+  const maxRows = options.maxRows ?? XLSX_MAX_ROWS;
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+  } catch (err) {
+    throw new FileRefusal(
+      `无法读取 Excel 文件（${err instanceof Error ? err.message.slice(0, 120) : "格式错误"}）`,
+    );
+  }
+  const sheet = workbook.worksheets[0];
+  if (!sheet) throw new FileRefusal("Excel 文件中没有工作表");
+  if (sheet.rowCount > maxRows) throw new FileRefusal(`工作表超过 ${maxRows} 行，请拆分为多个文件`);
+  const rows: SheetRow[] = [];
+  sheet.eachRow((row, line) => {
+    const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
+    const read = sheetRow(line, values, options.formulas ?? "result");
+    if (read) rows.push(read);
+  });
+  return rows;
+}
+
+async function* streamRows(bytes: Buffer, options: XlsxReadOptions): AsyncGenerator<SheetRow> {
+  const maxRows = options.maxRows ?? XLSX_MAX_ROWS;
+  const formulas = options.formulas ?? "result";
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
     worksheets: "emit",
     sharedStrings: "cache",
@@ -67,25 +137,19 @@ export async function* readXlsxRows(bytes: Buffer, options: XlsxReadOptions = {}
     for await (const sheet of reader) {
       sheets++;
       if (sheets > 1) break;
+      // The workbook part was lost (see IncompleteRead): exceljs has read no sheet list.
+      if (!(reader as unknown as { model?: unknown }).model) throw new IncompleteRead();
       for await (const row of sheet) {
         rows++;
         if (rows > maxRows) throw new FileRefusal(`工作表超过 ${maxRows} 行，请拆分为多个文件`);
-        const notes: string[] = [];
-        const values = Array.isArray(row.values) ? row.values : [];
-        const fields: string[] = [];
-        const imprecise: number[] = [];
-        // exceljs rows are 1-based: values[0] is always empty.
-        for (let c = 1; c < values.length; c++) {
-          const value = values[c];
-          if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) imprecise.push(c - 1);
-          fields.push(cellText(value, c, notes, formulas));
-        }
-        while (fields.length && fields[fields.length - 1] === "") fields.pop();
-        if (fields.some((f) => f.trim() !== "")) yield { line: row.number, fields, notes, imprecise };
+        const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
+        const read = sheetRow(row.number, values, formulas);
+        if (read) yield read;
       }
     }
   } catch (err) {
-    if (err instanceof FileRefusal) throw err;
+    if (err instanceof FileRefusal || err instanceof IncompleteRead) throw err;
+    if (err instanceof TypeError && /reading 'sheets'/.test(err.message)) throw new IncompleteRead();
     throw new FileRefusal(
       `无法读取 Excel 文件（${err instanceof Error ? err.message.slice(0, 120) : "格式错误"}）`,
     );
