@@ -181,6 +181,17 @@ async function main(): Promise<void> {
     mongo: db ? { uri: db.match, dbName: HUB_DB } : null,
   });
   const cpu = cpuMeter({ node: child.pid, db: db?.child.pid });
+  // Round trips: wire messages the database received (serverStatus network.numRequests), read
+  // through a client of the bench's own where it reaches the database (its own reads are counted
+  // too, two per phase, and the driver's heartbeats: negligible per batch or lookup).
+  const statusClient = dbUri ? await new MongoClient(dbUri).connect() : null;
+  const dbRequests = async (): Promise<number | null> => {
+    if (!statusClient) return null;
+    const status = await statusClient.db("admin").command({ serverStatus: 1 });
+    return Number((status as { network?: { numRequests?: unknown } }).network?.numRequests ?? 0);
+  };
+  const perUnit = (from: number | null, to: number | null, units: number) =>
+    from === null || to === null ? null : Math.round(((to - from) / Math.max(1, units)) * 100) / 100;
   try {
     progress(`hub up at ${ready.url} on ${ready.database.kind}`);
     const identity: HubIdentityDto = await fetchHubIdentity(ready.url);
@@ -219,6 +230,8 @@ async function main(): Promise<void> {
     let rejected = 0;
     const started = Date.now();
     const cpuBeforeIngest = await cpu.now();
+    const requestsBeforeIngest = await dbRequests();
+    let batches = 0;
     await Promise.all(
       PROVINCES.map(async (code, p) => {
         const client = clients.get(code)!;
@@ -237,6 +250,7 @@ async function main(): Promise<void> {
               });
               if (answer.status !== 200)
                 throw new Error(`batch answered ${answer.status}: ${answer.rawBody.slice(0, 300)}`);
+              batches++;
               for (const r of answer.body.results) {
                 if (r.outcome === "accepted") accepted++;
                 else rejected++;
@@ -249,9 +263,11 @@ async function main(): Promise<void> {
     );
     const ingestMs = Date.now() - started;
     const ingestCpu = await cpu.since(cpuBeforeIngest);
+    const roundTripsPerBatch = perUnit(requestsBeforeIngest, await dbRequests(), batches);
     progress(`ingested ${accepted} (rejected ${rejected}) in ${(ingestMs / 1000).toFixed(1)} s`);
 
     const cpuBeforeLookups = await cpu.now();
+    const requestsBeforeLookups = await dbRequests();
     const latencies: number[] = [];
     const asker = clients.get(PROVINCES[0]!)!;
     for (let i = 0; i < LOOKUPS; i++) {
@@ -277,6 +293,7 @@ async function main(): Promise<void> {
         throw new Error(`lookup ${i} failed: ${answer.status}`);
     }
     const lookupCpu = await cpu.since(cpuBeforeLookups);
+    const roundTripsPerLookup = perUnit(requestsBeforeLookups, await dbRequests(), LOOKUPS);
     latencies.sort((a, b) => a - b);
     // CPU time per unit of work (ms): what a loaded machine does not inflate the way it inflates wall time.
     const per = (c: { node: number; db: number; load: number }, n: number) => ({
@@ -300,6 +317,7 @@ async function main(): Promise<void> {
       lookups: LOOKUPS,
       cpuMsPerRecord: per(ingestCpu, Math.max(1, accepted)),
       cpuMsPerLookup: per(lookupCpu, Math.max(1, LOOKUPS)),
+      ...(roundTripsPerBatch !== null ? { roundTripsPerBatch, roundTripsPerLookup } : {}),
       loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
       note: `every request and answer RFC 9421-signed and checked; one practitioner per record; records of different practitioners applied in one transaction per round; lookups measured at the client (sign + verify included); database ${db ? "stand-in in its own process" : "embedded in the hub process"}${PRELOAD > 0 ? `; ${PRELOAD} practitioners preloaded into the pointer index through the driver (not signed, not through the collection interface), lookups over all of them` : ""}`,
       at: new Date().toISOString(),
@@ -307,6 +325,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(line));
     await appendFile(path.join(root, "BENCHMARKS.md"), JSON.stringify(line) + "\n");
   } finally {
+    await statusClient?.close();
     child.kill("SIGINT");
     await new Promise((resolve) => child.once("exit", resolve));
     db?.child.kill("SIGINT");
