@@ -132,6 +132,28 @@ describe("hub database round trips per lookup and per batch", () => {
     expect(ten).to.deep.equal(one);
   });
 
+  it("when eight batches arrive at once, then no round's transaction meets a write conflict and repeats its round trips", async () => {
+    const client = hub.node.ctx.conn.getClient();
+    const conflicts: string[] = [];
+    const failed = (e: { commandName: string; failure: unknown }) => {
+      if ((e.failure as { code?: number }).code === 112) conflicts.push(e.commandName);
+    };
+    client.on("commandFailed", failed);
+    let receipts: CollectionReceipt[] = [];
+    const seen = await commandsDuring(hub.node.ctx.conn, async () => {
+      try {
+        receipts = await Promise.all(
+          Array.from({ length: 8 }, () => publish(Array.from({ length: 20 }, () => aCertificateRecord({ idNumber: aNewIdNumber("320106") })))),
+        );
+      } finally {
+        client.off("commandFailed", failed);
+      }
+    });
+    expect(receipts.flatMap((r) => r.results.map((x) => x.outcome))).to.deep.equal(Array(160).fill("accepted"));
+    expect(conflicts).to.deep.equal([]);
+    expect(seen.filter((c) => c === "findAndModify hub_counters")).to.have.length(8);
+  });
+
   it("when one practitioner gets several versions in one batch, then they apply in order, one round each", async () => {
     const idNumber = aNewIdNumber();
     await publish([aCertificateRecord({ idNumber })]);
