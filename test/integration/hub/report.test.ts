@@ -291,12 +291,12 @@ describe("hub monthly report, data-quality score and dashboard", () => {
         try {
           return { code: 0, out: execFileSync(process.execPath, ["--import", "tsx", "scripts/report-verify.ts", file, "--key", key], { encoding: "utf8" }) };
         } catch (err) {
-          const e = err as { status: number; stdout: string };
-          return { code: e.status, out: e.stdout };
+          const e = err as { status: number; stdout: string; stderr: string };
+          return { code: e.status, out: e.stdout, err: e.stderr };
         }
       };
       const ok = run(good, hub.identity.publicKey);
-      expect(ok.code, ok.out).to.equal(0);
+      expect(ok.code, `${ok.out}${ok.err ?? ""}`).to.equal(0);
       expect(ok.out).to.include("验证通过");
       expect(run(bad, hub.identity.publicKey)).to.include({ code: 1 });
       expect(run(good, jiangsu.key.publicKeyX).out).to.include("wrong_key");
