@@ -4,7 +4,10 @@ import type { Connection, Model, Types } from "mongoose";
 
 /** Documents numbered per transaction (one counter step each). */
 const NUMBER_BATCH = 500;
-/** How long a numbering lease holds if its holder dies mid-run (a run takes milliseconds). */
+/**
+ * How long a lease may stay unchanged, as a waiting instance measures it, before that instance
+ * takes it over (its holder died mid-run; a run takes milliseconds).
+ */
 const LEASE_MS = 5_000;
 /** How often a waiting numberer asks for the lease again. */
 const LEASE_POLL_MS = 10;
@@ -35,9 +38,9 @@ function isDuplicateKey(err: unknown): boolean {
  * instance, callers share the run in flight, or the one queued after it; across instances, a run
  * first takes a lease on `<counterId>:numbering` with a single-document update outside any
  * transaction (atomic, never a conflict) and the others wait for its release. The transaction
- * stays the guarantee: if a lease is ever taken over early (a holder stalled past LEASE_MS, or an
- * instance's clock runs ahead), the two runs conflict and one repeats on the other's result, so a
- * number can still never appear below one already read. Every step is idempotent: a document
+ * stays the guarantee: if a lease is ever taken over early (a holder stalled past LEASE_MS), the
+ * two runs conflict and one repeats on the other's result, so a number can still never appear
+ * below one already read. Every step is idempotent: a document
  * leaves `pending` when numbered, and a run with nothing pending writes nothing.
  *
  * `pending` selects the committed, unnumbered documents (give it an equality an index answers: it
@@ -60,27 +63,49 @@ export function createCommitNumbering<T>(options: {
   // Through the driver: the lease document is not a counter and has no `value` to cast.
   const leases = counters.collection;
 
-  /** Takes the lease, waiting while another instance holds it (at most until it expires). */
+  /**
+   * Takes the lease, waiting while another instance holds it. No clock decides when a lease has
+   * expired: a holder's time would be its own clock, and a holder that died with its clock an hour
+   * ahead kept every poll waiting for that hour. Each taking steps the lease's `term`; a waiter
+   * that sees the same holder and term for LEASE_MS by its own monotonic clock takes it over, on
+   * that holder and term only (so of two waiters, one wins).
+   */
   async function acquire(): Promise<void> {
+    const id = leaseId as never;
+    let seen: string | null = null;
+    let seenSince = 0;
     for (;;) {
-      const now = Date.now();
       try {
-        // Matches a free or expired lease; an upsert meeting one that is held collides on _id.
+        // Matches a free lease; an upsert meeting one that is held collides on _id.
         const taken = await leases.updateOne(
-          { _id: leaseId as never, $or: [{ holder: null }, { until: { $lt: new Date(now) } }] },
-          { $set: { holder, until: new Date(now + LEASE_MS) } },
+          { _id: id, holder: null },
+          { $set: { holder }, $inc: { term: 1 } },
           { upsert: true },
         );
         if (taken.modifiedCount + taken.upsertedCount === 1) return;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
+      const lease = await leases.findOne({ _id: id }, { projection: { holder: 1, term: 1 } });
+      if (lease && lease.holder != null) {
+        const token = `${String(lease.holder)}\u0000${String(lease.term)}`;
+        if (token !== seen) {
+          seen = token;
+          seenSince = performance.now();
+        } else if (performance.now() - seenSince >= LEASE_MS) {
+          const stolen = await leases.updateOne(
+            { _id: id, holder: lease.holder, term: lease.term },
+            { $set: { holder }, $inc: { term: 1 } },
+          );
+          if (stolen.modifiedCount === 1) return;
+        }
+      }
       await sleep(LEASE_POLL_MS);
     }
   }
 
   async function release(): Promise<void> {
-    await leases.updateOne({ _id: leaseId as never, holder }, { $set: { holder: null, until: null } });
+    await leases.updateOne({ _id: leaseId as never, holder }, { $set: { holder: null } });
   }
 
   async function numberBatch(): Promise<boolean> {
