@@ -15,11 +15,25 @@ import { parseArgs } from "node:util";
 import { verifyPublishedReport } from "../server/hub/index.js";
 
 const MAX_BYTES = 4 * 1024 * 1024;
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { key: { type: "string" } } });
+const USAGE = "usage: npm run report:verify -- <file.signed.json | URL> --key <hub public key, base64url>";
+// One base64url key in 64 starts with "-", and parseArgs takes such a word for an option (it
+// throws unless written --key=<key>): the word after --key is always the key.
+const args = process.argv.slice(2);
+const keyAt = args.indexOf("--key");
+if (keyAt >= 0 && keyAt + 1 < args.length) args.splice(keyAt, 2, `--key=${args[keyAt + 1]}`);
+function readArgs() {
+  try {
+    return parseArgs({ args, allowPositionals: true, options: { key: { type: "string" } } });
+  } catch {
+    console.error(USAGE);
+    process.exit(2);
+  }
+}
+const { values, positionals } = readArgs();
 const source = positionals[0];
 const key = values.key ?? process.env.HUB_PUBLIC_KEY;
 if (!source || !key || !/^[A-Za-z0-9_-]{43}$/.test(key)) {
-  console.error("usage: npm run report:verify -- <file.signed.json | URL> --key <hub public key, base64url>");
+  console.error(USAGE);
   process.exit(2);
 }
 
