@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { groupedWrites } from "../lib/grouped-writes.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 
 /**
@@ -83,16 +84,6 @@ function newMessageLog(conn: Connection) {
   // appended it is still the head and the next entry needs no read; if one has, the insert at
   // seq + 1 meets the unique index and the head is read again (one round trip per message saved).
   let head: { seq: number; hash: string } | null = null;
-  // Group commit: the chain makes appends sequential, and one insert round trip each made every
-  // inter-node message in the process wait behind the previous one's (at 16 filings in flight the
-  // hub's log was the queue they all stood in). Entries that arrive while a group is being written
-  // go together as the next group: one ordered insert, chained in arrival order.
-  let waiting: {
-    input: MessageLogInput;
-    resolve: (e: MessageLogDoc) => void;
-    reject: (err: unknown) => void;
-  }[] = [];
-  let writing = false;
 
   /** Chains `inputs` after the head and inserts them in order; resolves once all are durable. */
   async function appendGroup(inputs: MessageLogInput[]): Promise<MessageLogDoc[]> {
@@ -131,28 +122,19 @@ function newMessageLog(conn: Connection) {
     }
   }
 
-  async function flush(): Promise<void> {
-    writing = true;
-    while (waiting.length > 0) {
-      const group = waiting.slice(0, MAX_GROUP);
-      waiting = waiting.slice(group.length);
-      try {
-        const entries = await appendGroup(group.map((w) => w.input));
-        group.forEach((w, i) => w.resolve(entries[i]!));
-      } catch (err) {
-        for (const w of group) w.reject(err);
-      }
-    }
-    writing = false;
-  }
+  // Group commit: the chain makes appends sequential, and one insert round trip each made every
+  // inter-node message in the process wait behind the previous one's (at 16 filings in flight the
+  // hub's log was the queue they all stood in). Entries that arrive while a group is being written
+  // go together as the next group: one ordered insert, chained in arrival order.
+  const appendGrouped = groupedWrites<MessageLogInput, MessageLogDoc>(
+    async (inputs) => (await appendGroup(inputs)).map((value) => ({ ok: true, value })),
+    MAX_GROUP,
+  );
 
   return {
     /** Appends one entry; resolves once it is durable (with the entries that shared its insert). */
     append(input: MessageLogInput): Promise<MessageLogDoc> {
-      return new Promise<MessageLogDoc>((resolve, reject) => {
-        waiting.push({ input, resolve, reject });
-        if (!writing) void flush();
-      });
+      return appendGrouped(input);
     },
     /** Newest first, optionally one peer's, before a sequence number. */
     async list(query: { peer?: string; beforeSeq?: number; limit: number }): Promise<MessageLogDoc[]> {
