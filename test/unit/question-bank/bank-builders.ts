@@ -1,11 +1,39 @@
 import type {
   BankQuestionSnapshot,
   Blueprint,
+  QuestionInput,
   QuestionType,
 } from "../../../server/contracts/question-bank.js";
 import type { CategoryCode } from "../../../server/contracts/categories.js";
 
 let counter = 0;
+
+/**
+ * A question as an examiner writes or imports it, with every field a parse would default written
+ * out, so a format's round trip can be compared with it whole.
+ */
+export function aQuestionInput(overrides: Partial<QuestionInput> = {}): QuestionInput {
+  counter++;
+  return {
+    ref: `IN-${counter}`,
+    type: "single",
+    stem: "连续驾驶 4 小时后至少应休息多久？",
+    options: [
+      { key: "A", text: "5 分钟" },
+      { key: "B", text: "10 分钟" },
+      { key: "C", text: "20 分钟" },
+      { key: "D", text: "不必休息" },
+    ],
+    answer: ["C"],
+    explanation: "",
+    chapter: "安全行车",
+    categories: ["01001"],
+    difficulty: 2,
+    tags: [],
+    source: "",
+    ...overrides,
+  };
+}
 
 /** A published question version for assembly tests; every field overridable. */
 export function aQuestion(overrides: Partial<BankQuestionSnapshot> = {}): BankQuestionSnapshot {

@@ -1,26 +1,9 @@
 import { expect } from "chai";
 import JSZip from "jszip";
-import type { QuestionInput } from "../../../server/contracts/question-bank.js";
 import { parseImportFileAsync, toXlsx } from "../../../server/question-bank/index.js";
+import { aQuestionInput } from "./bank-builders.js";
 
-const question: QuestionInput = {
-  ref: "ORD-1",
-  type: "single",
-  stem: "连续驾驶 4 小时后至少应休息多久？",
-  options: [
-    { key: "A", text: "5 分钟" },
-    { key: "B", text: "10 分钟" },
-    { key: "C", text: "20 分钟" },
-    { key: "D", text: "不必休息" },
-  ],
-  answer: ["C"],
-  explanation: "",
-  chapter: "安全行车",
-  categories: ["01001"],
-  difficulty: 2,
-  tags: [],
-  source: "",
-};
+const question = aQuestionInput({ ref: "ORD-1" });
 
 /** The same workbook with its parts stored in another order (the ZIP directory still names them all). */
 async function reordered(bytes: Buffer, first: string[], last: string[]): Promise<Buffer> {
