@@ -14,8 +14,10 @@
  *
  * `--capacity` (issue 17) then raises the offered save rate step by step (from `--capacity-start`
  * saves/s, ×1.5 per `--capacity-step-ms` step, open-loop) for the node and for the baseline until
- * ack p99 passes 100 ms or a save fails, and adds `capacitySavesPerSec`,
- * `baselineCapacitySavesPerSec`, `capacityRatio` and the baseline's p50/p99 at the node's capacity.
+ * ack p99 passes 100 ms or a save fails, bisects between the last passing and the first failing
+ * rate until they are within `--capacity-refine` (10%), and adds `capacitySavesPerSec`,
+ * `baselineCapacitySavesPerSec`, `capacityRatio` and the baseline's p50/p99 at the node's capacity
+ * (a step of its own when the baseline's search did not offer that rate).
  * At 5,000 candidates or more the line says target by target whether issue 17's targets are met.
  *
  * Prints one JSON line and appends it to BENCHMARKS.md. The load generator runs on the same
@@ -41,7 +43,7 @@ import {
 import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
 import { runBaseline } from "./bench/exam-baseline.js";
-import { countLost, drive, inBatches, percentile, type Save } from "./bench/exam-load.js";
+import { countLost, drive, inBatches, percentile, resaver, type Save } from "./bench/exam-load.js";
 import {
   cpuMeter,
   cpuPer,
@@ -64,6 +66,8 @@ const { values } = parseArgs({
     "capacity-step-ms": { type: "string", default: "10000" },
     /** The highest offered rate tried: `--capacity-start R --capacity-max R` holds one fixed rate (for profiling a step). */
     "capacity-max": { type: "string", default: "50000" },
+    /** After the first failing step, bisect until last pass and first fail are within this fraction (0: the bare ×1.5 ladder). */
+    "capacity-refine": { type: "string", default: "0.1" },
     /** The node's EXAM_SAVE_GROUP_MS (group commit window of answer saves); the node's default when absent. */
     "save-group-ms": { type: "string" },
     /** Writes V8 CPU profiles of the database, the exam node and this load generator into this folder. */
@@ -226,23 +230,14 @@ async function main(): Promise<void> {
     stepMs: Number(values["capacity-step-ms"]),
     p99LimitMs: TARGETS.ackP99Ms,
     maxPerSec: Number(values["capacity-max"]),
+    refineWithin: Number(values["capacity-refine"]),
   };
-  const capacitySave = (save: Save, seqs: number[]) => {
-    const rounds = sockets.map(() => 0);
-    return async (i: number): Promise<boolean> => {
-      const answered = [...(load.intended[i] ?? [])];
-      const round = rounds[i] ?? 0;
-      rounds[i] = round + 1;
-      const [index, choice] = answered[round % Math.max(1, answered.length)] ?? [0, ["A"]];
-      const seq = seqs[i] ?? k + 1;
-      seqs[i] = seq + 1;
-      const ack = await save(i, { attemptId: attemptIds[i] ?? "", seq, index, choice: choice as never });
-      return ack.ok;
-    };
-  };
+  const capacitySave = (save: Save, seqs: number[]) => resaver(save, seqs, load.intended, attemptIds, k);
   let capacity: CapacityResult | null = null;
   // [offered saves/s, node CPU ms per save, database CPU ms per save] of each capacity step.
   const capacityCpu: [number, number, number][] = [];
+  // [offered saves/s, load generator CPU ms per save] of each capacity step.
+  const capacityLoadCpu: [number, number][] = [];
   // [offered saves/s, database round trips per acknowledged save] of each capacity step.
   const capacityRoundTrips: [number, number][] = [];
   if (values.capacity) {
@@ -258,6 +253,7 @@ async function main(): Promise<void> {
       const saves = Math.round((st.offeredPerSec * capacityOptions.stepMs) / 1000) - st.failed;
       const perSave = cpuPer(await cpu.since(cpuBeforeStep), saves);
       capacityCpu.push([st.offeredPerSec, perSave.node, perSave.db]);
+      capacityLoadCpu.push([st.offeredPerSec, perSave.load]);
       const requests = await dbRequests();
       capacityRoundTrips.push([st.offeredPerSec, roundTripsPer(requests - requestsBeforeStep, saves)]);
       progress(
@@ -296,6 +292,7 @@ async function main(): Promise<void> {
     capacity: values.capacity
       ? {
           options: capacityOptions,
+          nodeCapacitySavesPerSec: capacity?.capacitySavesPerSec ?? 0,
           save: (on) =>
             capacitySave(
               saveOn(on),
@@ -348,9 +345,16 @@ async function main(): Promise<void> {
     // and in each capacity step.
     saveCpuMsPer: cpuPer(saveCpuMs, load.saves),
     ...(capacity
-      ? { capacityCpuMsPerSave: capacityCpu, capacityDbRoundTripsPerSave: capacityRoundTrips }
+      ? {
+          capacityCpuMsPerSave: capacityCpu,
+          capacityDbRoundTripsPerSave: capacityRoundTrips,
+          // The generator's own CPU per save, in the node's steps and (with the echo server's) in
+          // the baseline's: it shares the two cores with whichever server it drives.
+          capacityLoadCpuMsPerSave: capacityLoadCpu,
+          baselineCapacityCpuMsPerSave: baseline.cpuMsPerSave,
+        }
       : {}),
-    ...capacityFields(capacity, baselineCapacity),
+    ...capacityFields(capacity, baselineCapacity, baseline.atNodeCapacity, capacityOptions.refineWithin),
     ...(n >= 5_000
       ? {
           targets5000: targetsMet(

@@ -4,14 +4,26 @@
  * that only acknowledges. What the node achieves is read against it.
  */
 import type { ChildProcess } from "node:child_process";
-import { findCapacity, type CapacityOptions, type CapacityResult, type SendSave } from "./exam-capacity.js";
+import {
+  findCapacity,
+  measureAt,
+  stepAt,
+  type CapacityOptions,
+  type CapacityResult,
+  type CapacityStep,
+  type SendSave,
+} from "./exam-capacity.js";
 import { connectClient, emitAck, type BenchSocket } from "./bench-socket.js";
 import { drive, inBatches, type Load } from "./exam-load.js";
-import { spawnReady } from "./processes.js";
+import { cpuMeter, cpuPer, spawnReady } from "./processes.js";
 
 export interface BaselineRun {
   load: Load;
   capacity: CapacityResult | null;
+  /** The baseline at the node's capacity, measured apart when its own search did not offer that rate. */
+  atNodeCapacity: CapacityStep | null;
+  /** [offered saves/s, echo server CPU ms per save, load generator CPU ms per save] of each capacity step. */
+  cpuMsPerSave: [number, number, number][];
 }
 
 /**
@@ -26,7 +38,12 @@ export async function runBaseline(run: {
   intervalMs: number;
   questions: number;
   children: ChildProcess[];
-  capacity: { options: CapacityOptions; save: (sockets: BenchSocket[]) => SendSave } | null;
+  capacity: {
+    options: CapacityOptions;
+    save: (sockets: BenchSocket[]) => SendSave;
+    /** The node's capacity: the baseline is measured at that offered rate too. */
+    nodeCapacitySavesPerSec: number;
+  } | null;
   onStep: (step: CapacityResult["steps"][number]) => void;
   progress: (msg: string) => void;
 }): Promise<BaselineRun> {
@@ -44,10 +61,30 @@ export async function runBaseline(run: {
     emitAck(sockets[i] as BenchSocket, "attempt:answer", payload);
   const load = await drive(save, run.n, run.attemptIds, run.k, run.intervalMs, run.questions);
   let capacity: CapacityResult | null = null;
+  let atNodeCapacity: CapacityStep | null = null;
+  const cpuMsPerSave: [number, number, number][] = [];
   if (run.capacity) {
     run.progress("capacity mode: bare socket.io ack-echo baseline");
-    capacity = await findCapacity(run.capacity.save(sockets), run.capacity.options, run.onStep);
+    // CPU per save of the echo server and of this generator: at the baseline's top steps the
+    // generator, on the same two cores, may be what limits it (it limits the node's run equally).
+    const cpu = cpuMeter({ node: echo.child.pid, db: undefined });
+    let before = await cpu.now();
+    const sendSave = run.capacity.save(sockets);
+    const perStep = async (st: CapacityStep) => {
+      const saves = Math.round((st.offeredPerSec * (run.capacity?.options.stepMs ?? 0)) / 1000) - st.failed;
+      const per = cpuPer(await cpu.since(before), saves);
+      cpuMsPerSave.push([st.offeredPerSec, per.node, per.load]);
+      run.onStep(st);
+      before = await cpu.now();
+    };
+    capacity = await findCapacity(sendSave, run.capacity.options, perStep);
+    const nodeRate = run.capacity.nodeCapacitySavesPerSec;
+    if (nodeRate > 0 && !stepAt(capacity, nodeRate)) {
+      run.progress(`baseline at the node's capacity (${nodeRate}/s)`);
+      atNodeCapacity = await measureAt(sendSave, nodeRate, run.capacity.options);
+      await perStep(atNodeCapacity);
+    }
   }
   for (const s of sockets) s.close();
-  return { load, capacity };
+  return { load, capacity, atNodeCapacity, cpuMsPerSave };
 }

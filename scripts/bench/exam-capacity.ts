@@ -21,6 +21,8 @@ export interface CapacityStep {
 export interface CapacityResult {
   /** The highest offered rate whose step passed (0 when even the first failed). */
   capacitySavesPerSec: number;
+  /** What the ×1.5 ladder alone would have reported (the capacity of the lines before refinement). */
+  ladderSavesPerSec: number;
   steps: CapacityStep[];
 }
 
@@ -31,6 +33,13 @@ export interface CapacityOptions {
   stepMs: number;
   p99LimitMs: number;
   maxPerSec: number;
+  /**
+   * After the first failing step, offered rates between the last passing and the first failing
+   * one are tried (bisection) until they are within this fraction of each other: the ×1.5 ladder
+   * alone can report a capacity up to a third below the truth, for the node and the baseline
+   * alike. 0 keeps the bare ladder (the lines before 2026-12-01 evening).
+   */
+  refineWithin: number;
 }
 
 export /** Issue 17's targets at 5,000 candidates (this machine, load generator included). */
@@ -98,23 +107,76 @@ export function stepPassed(step: CapacityStep, options: Pick<CapacityOptions, "p
   );
 }
 
-/** Raises the offered rate by `factor` per step until a step fails (or `maxPerSec`). */
+/** A step tried so far: its offered rate and whether it passed. */
+export interface Tried {
+  offeredPerSec: number;
+  passed: boolean;
+}
+
+/**
+ * The next offered rate to try after `tried` (in the order they ran), or null when the search is
+ * over: up the ladder (×`factor`) while steps pass and `maxPerSec` allows, then, once a step has
+ * failed above a passing one, the midpoint of the highest pass and the lowest fail above it until
+ * the two are within `refineWithin` of each other (0: no refinement). A failure at the first step
+ * ends the search (capacity 0: nothing below the start is explored).
+ */
+export function nextRate(
+  tried: readonly Tried[],
+  options: Pick<CapacityOptions, "startPerSec" | "factor" | "maxPerSec" | "refineWithin">,
+): number | null {
+  const last = tried.at(-1);
+  if (!last) return options.startPerSec <= options.maxPerSec ? options.startPerSec : null;
+  const passes = tried.filter((t) => t.passed).map((t) => t.offeredPerSec);
+  const highestPass = passes.length ? Math.max(...passes) : 0;
+  const failsAbove = tried
+    .filter((t) => !t.passed && t.offeredPerSec > highestPass)
+    .map((t) => t.offeredPerSec);
+  if (!failsAbove.length) {
+    // Still climbing: every step so far passed.
+    const up = Math.round(last.offeredPerSec * options.factor);
+    return up <= options.maxPerSec ? up : null;
+  }
+  if (highestPass === 0 || !(options.refineWithin > 0)) return null;
+  const lowestFail = Math.min(...failsAbove);
+  if (lowestFail <= highestPass * (1 + options.refineWithin)) return null;
+  const mid = Math.round((highestPass + lowestFail) / 2);
+  // Rates are whole saves per second: two neighbours have no rate between them.
+  return mid > highestPass && mid < lowestFail ? mid : null;
+}
+
+/**
+ * Raises the offered rate by `factor` per step until a step fails (or `maxPerSec`), then narrows
+ * the gap between the last pass and the first fail (see `nextRate`). The capacity is the highest
+ * offered rate whose step passed.
+ */
 export async function findCapacity(
   send: SendSave,
   options: CapacityOptions,
   onStep?: (step: CapacityStep) => void | Promise<void>,
 ): Promise<CapacityResult> {
   const steps: CapacityStep[] = [];
+  const tried: Tried[] = [];
   const next = { i: 0 };
-  let capacity = 0;
-  for (let rate = options.startPerSec; rate <= options.maxPerSec; rate = Math.round(rate * options.factor)) {
+  let ladder: number | null = null;
+  for (let rate = nextRate(tried, options); rate !== null; rate = nextRate(tried, options)) {
     const step = await runStep(send, rate, options, next);
     steps.push(step);
+    const passed = stepPassed(step, options);
+    tried.push({ offeredPerSec: rate, passed });
+    if (!passed && ladder === null)
+      ladder = Math.max(0, ...tried.filter((t) => t.passed).map((t) => t.offeredPerSec));
     await onStep?.(step);
-    if (!stepPassed(step, options)) break;
-    capacity = rate;
   }
-  return { capacitySavesPerSec: capacity, steps };
+  const capacity = Math.max(0, ...tried.filter((t) => t.passed).map((t) => t.offeredPerSec));
+  return { capacitySavesPerSec: capacity, ladderSavesPerSec: ladder ?? capacity, steps };
+}
+
+/**
+ * One step at a fixed offered rate outside the search: the baseline at the node's capacity when
+ * the baseline's own search never offered exactly that rate (refined rates rarely coincide).
+ */
+export function measureAt(send: SendSave, perSec: number, options: CapacityOptions): Promise<CapacityStep> {
+  return runStep(send, perSec, options, { i: 0 });
 }
 
 /** The figures of the step at `perSec`, for comparing the baseline at the node's capacity. */
@@ -122,13 +184,18 @@ export function stepAt(result: CapacityResult, perSec: number): CapacityStep | u
   return result.steps.find((step) => step.offeredPerSec === perSec);
 }
 
-/** The capacity figures of the JSON line (absent without `--capacity`). */
+/**
+ * The capacity figures of the JSON line (absent without `--capacity`). `baselineAtNode` is the
+ * baseline's step at the node's capacity when it was measured apart (see `measureAt`).
+ */
 export function capacityFields(
   node: CapacityResult | null,
   baseline: CapacityResult | null,
+  baselineAtNode?: CapacityStep | null,
+  refineWithin = 0,
 ): Record<string, unknown> {
   if (!node || !baseline) return {};
-  const atNode = stepAt(baseline, node.capacitySavesPerSec);
+  const atNode = stepAt(baseline, node.capacitySavesPerSec) ?? baselineAtNode ?? undefined;
   return {
     capacitySavesPerSec: node.capacitySavesPerSec,
     baselineCapacitySavesPerSec: baseline.capacitySavesPerSec,
@@ -139,6 +206,11 @@ export function capacityFields(
     baselineAtCapacityP99Ms: atNode?.p99Ms ?? null,
     capacitySteps: node.steps.map((st) => [st.offeredPerSec, st.p99Ms, st.failed]),
     baselineCapacitySteps: baseline.steps.map((st) => [st.offeredPerSec, st.p99Ms, st.failed]),
+    // Added with the refinement: how close the search went, and what the ladder alone said (the
+    // figure earlier lines report), so lines before and after can be compared.
+    capacityRefinedWithin: refineWithin,
+    capacityLadderSavesPerSec: node.ladderSavesPerSec,
+    baselineCapacityLadderSavesPerSec: baseline.ladderSavesPerSec,
   };
 }
 

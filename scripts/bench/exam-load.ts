@@ -83,6 +83,32 @@ export async function drive(
   return { saves, latencies, steady, durationMs: Date.now() - t0, lost: 0, intended };
 }
 
+/**
+ * The capacity mode's sender: re-saves of candidate i's own answers (same choices, newer seqs
+ * taken from `seqs`, which it advances), so the "lost" check still compares against what the
+ * scheduled run intended. Resolves true when the save was acknowledged ok.
+ */
+export function resaver(
+  save: Save,
+  seqs: number[],
+  intended: Map<number, string[]>[],
+  attemptIds: string[],
+  k: number,
+): (i: number) => Promise<boolean> {
+  const rounds = seqs.map(() => 0);
+  const answered = intended.map((m) => [...m.entries()]);
+  return async (i) => {
+    const mine = answered[i] ?? [];
+    const round = rounds[i] ?? 0;
+    rounds[i] = round + 1;
+    const [index, choice] = mine[round % Math.max(1, mine.length)] ?? [0, ["A"]];
+    const seq = seqs[i] ?? k + 1;
+    seqs[i] = seq + 1;
+    const ack = await save(i, { attemptId: attemptIds[i] ?? "", seq, index, choice: choice as never });
+    return ack.ok;
+  };
+}
+
 /** The p-th percentile of ascending `sorted` (0 when empty). */
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;

@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import {
+  capacityFields,
+  nextRate,
+  type CapacityResult,
+  type CapacityStep,
+  type Tried,
+} from "../../../scripts/bench/exam-capacity.js";
+
+const ladder = { startPerSec: 50, factor: 1.5, maxPerSec: 50_000 };
+
+/** Runs the search against a server that passes every rate up to `limit`: the rates tried, in order. */
+function search(limit: number, options = { ...ladder, refineWithin: 0.1 }): Tried[] {
+  const tried: Tried[] = [];
+  for (let rate = nextRate(tried, options); rate !== null; rate = nextRate(tried, options)) {
+    tried.push({ offeredPerSec: rate, passed: rate <= limit });
+    if (tried.length > 100) throw new Error("the search does not end");
+  }
+  return tried;
+}
+
+const highestPass = (tried: Tried[]) =>
+  Math.max(0, ...tried.filter((t) => t.passed).map((t) => t.offeredPerSec));
+const lowestFailAbove = (tried: Tried[], rate: number) =>
+  Math.min(...tried.filter((t) => !t.passed && t.offeredPerSec > rate).map((t) => t.offeredPerSec));
+
+function aStep(offeredPerSec: number, p99Ms: number): CapacityStep {
+  return { offeredPerSec, achievedPerSec: offeredPerSec, p50Ms: 1, p99Ms, failed: 0 };
+}
+
+describe("bench:exam capacity search (issue 17)", () => {
+  it("when the true capacity lies between two ladder steps, then the search ends within 10% of it, below it", () => {
+    for (const limit of [800, 862, 600, 14_000, 51]) {
+      const tried = search(limit);
+      const found = highestPass(tried);
+      expect(found, `limit ${limit}`).to.be.at.most(limit);
+      expect(lowestFailAbove(tried, found), `limit ${limit}`).to.be.at.most(found * 1.1);
+      expect(found, `limit ${limit}`).to.be.above(limit / 1.1);
+    }
+  });
+
+  it("when the server takes 800/s, then the ladder's rates come first, unchanged, and the refinement follows", () => {
+    const rates = search(800).map((t) => t.offeredPerSec);
+    expect(rates.slice(0, 8)).to.deep.equal([50, 75, 113, 170, 255, 383, 575, 863]);
+    expect(rates.slice(8)).to.deep.equal([719, 791]);
+  });
+
+  it("when refinement is off, then the search is the bare ladder and stops at its first failure", () => {
+    const bare = search(800, { ...ladder, refineWithin: 0 }).map((t) => t.offeredPerSec);
+    expect(bare).to.deep.equal([50, 75, 113, 170, 255, 383, 575, 863]);
+  });
+
+  it("when the first step fails, then nothing else is tried", () => {
+    expect(search(10).map((t) => t.offeredPerSec)).to.deep.equal([50]);
+  });
+
+  it("when start and max are one rate, then that one step is run, passing or not", () => {
+    const fixed = { startPerSec: 900, factor: 1.5, maxPerSec: 900, refineWithin: 0.1 };
+    expect(search(5_000, fixed).map((t) => t.offeredPerSec)).to.deep.equal([900]);
+    expect(search(100, fixed).map((t) => t.offeredPerSec)).to.deep.equal([900]);
+  });
+
+  it("when a refined step fails below a passing one (noise), then the search still ends, on the highest pass", () => {
+    const options = { ...ladder, refineWithin: 0.1 };
+    const tried: Tried[] = [
+      { offeredPerSec: 383, passed: true },
+      { offeredPerSec: 575, passed: false },
+      { offeredPerSec: 479, passed: true },
+      { offeredPerSec: 527, passed: false },
+    ];
+    expect(nextRate(tried, options)).to.equal(503);
+    tried.push({ offeredPerSec: 503, passed: true });
+    expect(nextRate(tried, options)).to.equal(null);
+  });
+
+  it("when the baseline never offered the node's capacity, then its p50/p99 come from the step measured apart", () => {
+    const node: CapacityResult = {
+      capacitySavesPerSec: 719,
+      ladderSavesPerSec: 575,
+      steps: [aStep(575, 9), aStep(863, 140), aStep(719, 30)],
+    };
+    const baseline: CapacityResult = {
+      capacitySavesPerSec: 9840,
+      ladderSavesPerSec: 9840,
+      steps: [aStep(575, 2), aStep(863, 3)],
+    };
+    const fields = capacityFields(node, baseline, aStep(719, 4.5), 0.1);
+    expect(fields).to.include({
+      capacitySavesPerSec: 719,
+      capacityLadderSavesPerSec: 575,
+      baselineCapacitySavesPerSec: 9840,
+      baselineAtCapacityP99Ms: 4.5,
+      capacityRatio: 0.07,
+      capacityRefinedWithin: 0.1,
+    });
+    expect(capacityFields(node, baseline, null, 0.1)).to.include({ baselineAtCapacityP99Ms: null });
+  });
+});
