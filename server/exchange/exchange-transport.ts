@@ -166,6 +166,8 @@ export function createExchangeTransport(options: TransportOptions) {
         { caseId: c.caseId },
         {
           $set: { refusal, ...(entry.purpose === "submit" ? { state: "refused" } : {}) },
+          // A refused filing is not open: the division may file the person again.
+          ...(entry.purpose === "submit" ? { $unset: { openKey: 1 } } : {}),
           $push: {
             history: {
               at,

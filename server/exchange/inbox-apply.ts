@@ -83,7 +83,12 @@ export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: str
   return {
     insert: undefined,
     issuedNow,
-    update: { $set: set, $push: { history: { at, state: advance ? msg.state : c.state, by, note } } },
+    update: {
+      $set: set,
+      $push: { history: { at, state: advance ? msg.state : c.state, by, note } },
+      // A filing the hub reports ended releases its open key here too (see filingOpenKey).
+      ...(set.state === "ended" ? { $unset: { openKey: 1 } } : {}),
+    },
   };
 }
 

@@ -53,10 +53,18 @@ const localCaseSchema = new Schema(
      * hub held it (QualificationRecord), which this province issues from.
      */
     sourceRecord: { type: Schema.Types.Mixed, default: null },
+    /** Present while an outgoing filing is open (see filingOpenKey): unique among open filings. */
+    openKey: { type: String },
   },
   { minimize: false, versionKey: false, timestamps: true },
 );
 localCaseSchema.index({ box: 1, division: 1, createdAt: -1 });
+// One open filing per practitioner per filing division, kept by the database: two officers or two
+// instances filing at once both pass a read-before-write check, but only one insert gets the key.
+localCaseSchema.index(
+  { openKey: 1 },
+  { unique: true, partialFilterExpression: { openKey: { $exists: true } } },
+);
 localCaseSchema.index({ idNumber: 1 });
 // The upload sweep asks whether any case names a document (multikey over a notice's documents).
 localCaseSchema.index({ "details.documents.sha256": 1 }, { sparse: true });
@@ -143,6 +151,15 @@ const counterSchema = new Schema(
 );
 
 export type LocalCaseDoc = InferSchemaType<typeof localCaseSchema>;
+
+/**
+ * The key an outgoing filing holds while it is open (queued to problem); ending it, or the hub
+ * refusing it, removes the key so the division may file the person again. Transfers and notices
+ * hold none here (the hub keeps one open transfer per person and refuses a second).
+ */
+export function filingOpenKey(idNumber: string, division: string): string {
+  return `filing:${idNumber}:${division}`;
+}
 export type OutgoingDoc = InferSchemaType<typeof outgoingSchema>;
 export type LookupNoticeDoc = InferSchemaType<typeof lookupNoticeSchema>;
 

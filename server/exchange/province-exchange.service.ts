@@ -18,12 +18,15 @@ import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import type { QualificationRecord } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import type { ExchangeTransport } from "./exchange-transport.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
+import { newOutgoingCaseDocs } from "./province-new-case.js";
 import { createCaseReads } from "./province-case-reads.js";
 import { toCaseDto } from "./province-case-dto.js";
 import { createProvinceDocuments } from "./province-documents.js";
 
 const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
+const alreadyFiled = () => errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
 type Details = { filing: FilingDetails; transfer: TransferDetails; notice: NoticeDetails };
 
 export interface ProvinceExchangeDeps {
@@ -92,7 +95,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         division: officer.divisionCode,
         state: { $in: OPEN },
       });
-      if (open) throw errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
+      // Answers at once in the common case; the unique open key below decides a race.
+      if (open) throw alreadyFiled();
     }
     // A notice's documents must be here as it names them: their content follows it to the hub.
     const documents = kind === "notice" ? (input.details as NoticeDetails).documents : [];
@@ -108,65 +112,33 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       officer,
       details: input.details,
     } as CaseBody;
-    const at = new Date();
     const seq = await nextSeq();
-    const documentSeqs: number[] = [];
-    for (let i = 0; i < documents.length; i++) documentSeqs.push(await nextSeq());
-    await deps.audit.transaction(async (session) => {
-      // Named in the same transaction, so the upload sweep cannot remove one under the notice.
-      await docs.claim(session, documents);
-      await m.Cases.create(
-        [
-          {
-            caseId,
-            kind,
-            box: "out",
-            state: "queued",
-            fromProvince: deps.provinceCode,
-            toProvince: null,
-            division: officer.divisionCode,
-            idNumber: input.practitioner.idNumber,
-            name: input.practitioner.name,
-            officer,
-            lookupId: input.lookupId ?? null,
-            details: input.details,
-            history: [{ at, state: "queued", by: officer.name, note: null }],
-          },
-        ],
-        { session },
-      );
-      await m.Outgoing.create(
-        [
-          {
-            key: `submit:${caseId}`,
-            seq,
-            caseId,
-            purpose: "submit" as const,
-            path: "/cases",
-            body,
-            availableAt: at,
-          },
-          // After the notice (in order per case), each document by its digest.
-          ...documents.map((d, i) => ({
-            key: `document:${caseId}:${d.sha256}`,
-            seq: documentSeqs[i] ?? seq,
-            caseId,
-            purpose: "document" as const,
-            path: `/cases/${caseId}/documents`,
-            body: { sha256: d.sha256 },
-            availableAt: at,
-          })),
-        ],
-        { session, ordered: true },
-      );
-      await deps.audit.append(session, {
-        action: `exchange.${kind}.sent`,
-        actor,
-        divisionCode: officer.divisionCode,
-        target: { type: "exchange_case", id: caseId },
-        details: { idNumber: input.practitioner.idNumber, lookupId: input.lookupId ?? null },
-      });
+    const numbered: { sha256: string; seq: number }[] = [];
+    for (const d of documents) numbered.push({ sha256: d.sha256, seq: await nextSeq() });
+    const { caseDoc, entries } = newOutgoingCaseDocs({
+      provinceCode: deps.provinceCode,
+      body,
+      at: new Date(),
+      seq,
+      documents: numbered,
     });
+    await deps.audit
+      .transaction(async (session) => {
+        // Named in the same transaction, so the upload sweep cannot remove one under the notice.
+        await docs.claim(session, documents);
+        await m.Cases.create([caseDoc], { session });
+        await m.Outgoing.create(entries, { session, ordered: true });
+        await deps.audit.append(session, {
+          action: `exchange.${kind}.sent`,
+          actor,
+          divisionCode: officer.divisionCode,
+          target: { type: "exchange_case", id: caseId },
+          details: { idNumber: input.practitioner.idNumber, lookupId: input.lookupId ?? null },
+        });
+      })
+      .catch((err: unknown) => {
+        throw kind === "filing" && isDuplicateKey(err, "openKey") ? alreadyFiled() : err;
+      });
     // One attempt at once, so a refusal the hub can already give reaches the officer as an answer.
     const entry = await m.Outgoing.findOneAndUpdate(
       { key: `submit:${caseId}`, status: "pending" },
@@ -212,7 +184,12 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     await deps.audit.transaction(async (session) => {
       const res = await m.Cases.updateOne(
         { caseId: c.caseId, state: c.state, ack: c.ack ?? null },
-        { $set: { ...set, state }, $push: { history: { at, state, by: actor.displayName, note } } },
+        {
+          $set: { ...set, state },
+          $push: { history: { at, state, by: actor.displayName, note } },
+          // An ended filing no longer holds the person in this division.
+          ...(state === "ended" ? { $unset: { openKey: 1 } } : {}),
+        },
         { session },
       );
       if (res.matchedCount !== 1) throw errors.conflict("case_busy", "该事项已被他人处理，请刷新");
