@@ -3,6 +3,7 @@ import { errors } from "../lib/errors.js";
 import { acceptsSaves, clockOf } from "./clock.js";
 import { closedError, pausedError, type ExamCore } from "./exam-core.js";
 import { clockParts, missingSeqs, type AttemptLean } from "./presenters.js";
+import { recordSeq } from "./received-seqs.js";
 
 export type SaveInput = { seq: number; index: number } & ({ choice: string[] } | { flagged: boolean });
 
@@ -71,7 +72,14 @@ export function createAnswers(
             deadline: { $gte: new Date(at.getTime() - grace * 1000) },
             [seqField]: { $lt: input.seq },
           };
-          const common = { filter, addToSet: { seen: input.seq }, max: { lastSeq: input.seq } };
+          // The seq joins the received ones (submit waits for them) in the same update.
+          const received = recordSeq(doc, input.seq);
+          const common = {
+            filter,
+            addToSet: received?.addToSet,
+            pullUpTo: received?.pullUpTo,
+            max: { lastSeq: input.seq, ...received?.max },
+          };
           if (isFlag)
             return {
               ...common,
@@ -92,10 +100,15 @@ export function createAnswers(
         // Repeat or older seq: remember that it arrived (submit waits for it) but change nothing else.
         const s = stale as { doc: AttemptLean; stored: number } | null;
         if (!s) throw closedError();
-        if (!s.doc.seen.includes(input.seq))
+        const received = recordSeq(s.doc, input.seq);
+        if (received)
           await store.Attempts.updateOne(
             { _id: attemptId },
-            { $addToSet: { seen: input.seq }, $max: { lastSeq: input.seq } },
+            {
+              $max: { lastSeq: input.seq, ...received.max },
+              ...(received.addToSet && { $addToSet: received.addToSet }),
+              ...(received.pullUpTo && { $pull: { seen: { $lte: received.pullUpTo.seen } } }),
+            },
           );
         return saveAck(s.doc, res.at, input.index, input.seq, s.stored, false);
       }

@@ -19,6 +19,8 @@ export interface Plan {
   pull?: Record<string, unknown>;
   addToSet?: Record<string, unknown>;
   max?: Record<string, number>;
+  /** Removes the numbers ≤ n from an array of numbers (`$pull: { field: { $lte: n } }`). */
+  pullUpTo?: Record<string, number>;
   event: { type: ChainEventType; data: Record<string, unknown> };
 }
 
@@ -146,7 +148,7 @@ export function createAttemptStore(
             : (await Attempts.updateOne(filter, update, { session })).matchedCount === 1;
       if (matched) {
         const after =
-          plan.inc || plan.pull || plan.push ? null : applyLocally(before, set, plan.addToSet, plan.max);
+          plan.inc || plan.pull || plan.push ? null : applyLocally(before, set, plan.addToSet, plan.max, plan.pullUpTo);
         if (after && options.cached && !session) remember(after);
         else docCache.delete(attemptId);
         return { before, after, event, at };
@@ -208,7 +210,7 @@ export function createAttemptStore(
       }
       const { plan, before, set, event } = p;
       const after =
-        plan.inc || plan.pull || plan.push ? null : applyLocally(before, set, plan.addToSet, plan.max);
+        plan.inc || plan.pull || plan.push ? null : applyLocally(before, set, plan.addToSet, plan.max, plan.pullUpTo);
       done.push({ before, after, event, at });
     }
     return done;
@@ -236,7 +238,8 @@ function conditionalUpdate(before: AttemptLean, plan: Plan, at: Date) {
   const set = { ...plan.set, chainN: event.n, chainHash: event.hash };
   const update: Record<string, unknown> = { $set: set, $push: { ...plan.push, events: event } };
   if (plan.inc) update.$inc = plan.inc;
-  if (plan.pull) update.$pull = plan.pull;
+  const pullUpTo = Object.entries(plan.pullUpTo ?? {}).map(([field, n]) => [field, { $lte: n }]);
+  if (plan.pull || pullUpTo.length) update.$pull = { ...plan.pull, ...Object.fromEntries(pullUpTo) };
   if (plan.addToSet) update.$addToSet = plan.addToSet;
   if (plan.max) update.$max = plan.max;
   const filter = { _id: before._id, chainN: before.chainN, ...plan.filter };
@@ -245,7 +248,7 @@ function conditionalUpdate(before: AttemptLean, plan: Plan, at: Date) {
 
 /**
  * This instance's copy of an attempt after a successful update: `$set` (dotted paths into
- * objects and arrays), `$addToSet` and `$max` applied. `doc` is left as it was: only the objects
+ * objects and arrays), `$addToSet`, `$max` and `pullUpTo` applied. `doc` is left as it was: only the objects
  * and arrays on the changed paths are copied (a save touches one answer of a hundred, so copying
  * the whole attempt was most of its cost).
  */
@@ -254,6 +257,7 @@ export function applyLocally(
   set: Record<string, unknown>,
   addToSet?: Record<string, unknown>,
   max?: Record<string, number>,
+  pullUpTo?: Record<string, number>,
 ): AttemptLean {
   const copy = { ...doc } as unknown as Record<string, unknown>;
   for (const [path, value] of Object.entries(set)) {
@@ -275,5 +279,7 @@ export function applyLocally(
   }
   for (const [field, value] of Object.entries(max ?? {}))
     copy[field] = Math.max(Number(copy[field] ?? 0), value);
+  for (const [field, upTo] of Object.entries(pullUpTo ?? {}))
+    copy[field] = ((copy[field] ?? []) as number[]).filter((x) => x > upTo);
   return copy as unknown as AttemptLean;
 }

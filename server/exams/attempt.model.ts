@@ -82,8 +82,12 @@ const attemptSchema = new Schema(
     /** Persisted so the sweeper on any instance, after any restart, can find expired attempts. */
     deadline: { type: Date, default: null },
     answers: { type: [answerSchema], default: [] },
-    /** Every seq received (applied or not), so submit can wait for the last one. */
+    /**
+     * Seqs received (applied or not), so submit can wait for the last one: every seq 1..seenUpTo,
+     * plus those in `seen` (the ones above it that came out of order). See received-seqs.ts.
+     */
     seen: { type: [Number], default: [] },
+    seenUpTo: { type: Number, default: 0 },
     lastSeq: { type: Number, default: 0 },
     chainN: { type: Number, default: 0 },
     chainHash: { type: String, required: true },

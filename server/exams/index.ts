@@ -5,6 +5,8 @@
  * Glossary
  * - attempt: one candidate's sitting of one session; its paper is assembled and frozen at check-in.
  * - seq: the per-attempt sequence number of every answer/flag save (idempotent, ordered).
+ * - received seqs: every seq up to a watermark plus the few above it that came out of order;
+ *   hand-in waits for the missing ones (`recordSeq`, `missingSeqsOf`).
  * - deadline: startedAt + minutes + credited minutes + accommodation (+ paused time); server-owned.
  * - sweeper: claims each expired attempt atomically and submits it with its saved answers.
  * - event chain: every attempt event carries the hash of the previous; the final hash is stored
@@ -25,6 +27,7 @@ export {
   type ExamServiceDeps,
 } from "./exam.service.js";
 export { applyLocally } from "./attempt-store.js";
+export { recordSeq, missingSeqsOf, hasReceived, type ReceivedSeqs, type SeqRecord } from "./received-seqs.js";
 export { createGroupCommit, MAX_GROUP, type GroupCommit, type GroupedUpdate } from "./group-commit.js";
 export { inUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
 export { createResultsService, type ResultsService } from "./results.service.js";

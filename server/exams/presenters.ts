@@ -9,6 +9,7 @@ import type { CandidateQuestion, PaperQuestion } from "../contracts/paper.js";
 import type { AttemptDoc } from "./attempt.model.js";
 import { clockOf, type ClockParts } from "./clock.js";
 import { maskIdNumber } from "../lib/id-number.js";
+import { missingSeqsOf } from "./received-seqs.js";
 
 export { maskIdNumber };
 
@@ -78,11 +79,8 @@ export function resultOf(
 }
 
 /** Seqs ≤ lastSeq the server never received (the client replays them from its journal). */
-export function missingSeqs(a: Pick<AttemptLean, "seen" | "lastSeq">, upTo = a.lastSeq): number[] {
-  const seen = new Set(a.seen);
-  const missing: number[] = [];
-  for (let s = 1; s <= upTo && missing.length < 1000; s++) if (!seen.has(s)) missing.push(s);
-  return missing;
+export function missingSeqs(a: Pick<AttemptLean, "seen" | "seenUpTo" | "lastSeq">, upTo = a.lastSeq): number[] {
+  return missingSeqsOf(a, upTo);
 }
 
 /** An instance whose heartbeat is older than this (3 missed beats) is taken for dead. */

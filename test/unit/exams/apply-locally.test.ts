@@ -29,5 +29,10 @@ describe("an instance's copy of an attempt after a save", () => {
       seen: [1, 2, 4],
       lastSeq: 4,
     });
+    // The seq that closes the gap moves the watermark and drops what it covers.
+    expect(applyLocally(after, {}, undefined, { seenUpTo: 4 }, { seen: 4 })).to.deep.include({
+      seen: [],
+      seenUpTo: 4,
+    });
   });
 });
