@@ -24,6 +24,11 @@ export interface Plan {
   event: { type: ChainEventType; data: Record<string, unknown> };
 }
 
+/**
+ * The outcome of `mutate`. With `cached`, `before` is this instance's copy, updated in place once
+ * the change is written, so `before` and `after` are then the same object: read only what the
+ * change does not touch from `before` (its clock parts, its id).
+ */
 export interface Mutation {
   before: AttemptLean;
   after: AttemptLean | null;
@@ -147,10 +152,16 @@ export function createAttemptStore(
                 .matchedCount === 1
             : (await Attempts.updateOne(filter, update, { session })).matchedCount === 1;
       if (matched) {
-        const after =
-          plan.inc || plan.pull || plan.push ? null : applyLocally(before, set, plan.addToSet, plan.max, plan.pullUpTo);
-        if (after && options.cached && !session) remember(after);
-        else docCache.delete(attemptId);
+        const local = !(plan.inc || plan.pull || plan.push);
+        if (local && options.cached && !session) {
+          // The save path: this instance's copy is brought up to date in place (copying the
+          // attempt's fields and its hundred answer slots on every save was most of a save's garbage).
+          applyInPlace(before, set, plan.addToSet, plan.max, plan.pullUpTo);
+          remember(before);
+          return { before, after: before, event, at };
+        }
+        docCache.delete(attemptId);
+        const after = local ? applyLocally(before, set, plan.addToSet, plan.max, plan.pullUpTo) : null;
         return { before, after, event, at };
       }
       docCache.delete(attemptId);
@@ -282,4 +293,35 @@ export function applyLocally(
   for (const [field, upTo] of Object.entries(pullUpTo ?? {}))
     copy[field] = ((copy[field] ?? []) as number[]).filter((x) => x > upTo);
   return copy as unknown as AttemptLean;
+}
+
+/**
+ * `applyLocally` without the copies: the change is applied to `doc` itself. Only for this
+ * instance's cached copy on the save path, whose saves of one attempt run one at a time
+ * (`serial`), and whose readers (the seat feed, the ack's clock) read it synchronously.
+ */
+export function applyInPlace(
+  doc: AttemptLean,
+  set: Record<string, unknown>,
+  addToSet?: Record<string, unknown>,
+  max?: Record<string, number>,
+  pullUpTo?: Record<string, number>,
+): void {
+  const fields = doc as unknown as Record<string, unknown>;
+  for (const path in set) {
+    let target = fields;
+    let start = 0;
+    for (let dot = path.indexOf("."); dot >= 0; dot = path.indexOf(".", start)) {
+      target = target[path.slice(start, dot)] as Record<string, unknown>;
+      start = dot + 1;
+    }
+    target[start === 0 ? path : path.slice(start)] = set[path];
+  }
+  for (const field in addToSet) {
+    const list = (fields[field] ?? []) as unknown[];
+    if (!list.includes(addToSet[field])) fields[field] = [...list, addToSet[field]];
+  }
+  for (const field in max) fields[field] = Math.max(Number(fields[field] ?? 0), max[field] ?? 0);
+  for (const field in pullUpTo)
+    fields[field] = ((fields[field] ?? []) as number[]).filter((x) => x > (pullUpTo[field] ?? 0));
 }

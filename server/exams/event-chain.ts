@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { AttemptEventDto } from "../contracts/exams.js";
 import { wellFormed } from "../lib/well-formed.js";
 
@@ -17,24 +17,34 @@ export interface ChainEvent {
   hash: string;
 }
 
-/** JSON with object keys sorted at every level, so the hash does not depend on key order. */
+/**
+ * JSON with object keys sorted at every level (UTF-16 code unit order), so the hash does not
+ * depend on key order; undefined members are left out, undefined array items written as null.
+ * Built as one string without intermediate arrays: it runs for every save (issue 17).
+ */
 export function canonical(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
   if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonical(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = "{";
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key];
+    if (member === undefined) continue;
+    out += `${out.length === 1 ? "" : ","}${JSON.stringify(key)}:${canonical(member)}`;
+  }
+  return `${out}}`;
 }
 
 /** sha256 over the previous hash and the event's content: editing or dropping any event breaks every later link. */
 export function eventHash(e: Omit<ChainEvent, "hash">): string {
-  return createHash("sha256")
-    .update(e.prevHash)
-    .update("\n")
-    .update(canonical({ n: e.n, at: e.at.toISOString(), type: e.type, data: e.data }))
-    .digest("hex");
+  // One-shot hash of the same bytes the streaming hash was fed (prevHash, "\n", the content).
+  const content = canonical({ n: e.n, at: e.at.toISOString(), type: e.type, data: e.data });
+  return hash("sha256", `${e.prevHash}\n${content}`, "hex");
 }
 
 /** The next event after `head` (null head = the attempt's first event). */

@@ -55,7 +55,7 @@ export {
 } from "./presenters.js";
 export { gradePaper, gradeQuestion, type Grade } from "./grading.js";
 export { computeDeadline, remainingMs, clockOf, acceptsSaves, type ClockParts } from "./clock.js";
-export { nextEvent, findBrokenLink, eventHash, CHAIN_GENESIS, type ChainEvent } from "./event-chain.js";
+export { nextEvent, findBrokenLink, eventHash, canonical, CHAIN_GENESIS, type ChainEvent } from "./event-chain.js";
 export { checkRetake, type RetakePolicy, type PastAttempt } from "./retake.js";
 export { buildSessionReport, PUBLISH_WITHIN_DAYS } from "./report.js";
 export { reportRows, reportToCsv, reportToXlsx } from "./report-export.js";

@@ -1,5 +1,14 @@
+import { createHash } from "node:crypto";
 import { expect } from "chai";
-import { CHAIN_GENESIS, findBrokenLink, nextEvent, type ChainEvent } from "../../../server/exams/index.js";
+import fc from "fast-check";
+import {
+  canonical,
+  CHAIN_GENESIS,
+  eventHash,
+  findBrokenLink,
+  nextEvent,
+  type ChainEvent,
+} from "../../../server/exams/index.js";
 
 function chain(n: number): ChainEvent[] {
   const out: ChainEvent[] = [];
@@ -43,6 +52,38 @@ describe("attempt event chain", () => {
     const at = new Date(0);
     expect(nextEvent(null, "answer", { a: 1, b: [1, 2] }, at).hash).to.equal(
       nextEvent(null, "answer", { b: [1, 2], a: 1 }, at).hash,
+    );
+  });
+});
+
+describe("attempt event chain: the hash's bytes", () => {
+  /** The rule the chain was written with: sorted keys, entries without undefined, streamed into sha256. */
+  function reference(value: unknown): string {
+    if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
+    if (value instanceof Date) return JSON.stringify(value.toISOString());
+    if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(",")}}`;
+  }
+
+  it("when any event data is hashed, then the canonical text and the hash are those of the rule the stored chains were written with", () => {
+    const data = fc.dictionary(
+      fc.string(),
+      fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.array(fc.option(fc.integer())), fc.date({ noInvalidDate: true })),
+    );
+    fc.assert(
+      fc.property(data, fc.date({ noInvalidDate: true }), fc.integer({ min: 1, max: 1e6 }), (d, at, n) => {
+        expect(canonical(d)).to.equal(reference(d));
+        const e = { n, at, type: "answer" as const, data: d, prevHash: CHAIN_GENESIS };
+        const streamed = createHash("sha256")
+          .update(e.prevHash)
+          .update("\n")
+          .update(reference({ n, at: at.toISOString(), type: e.type, data: d }))
+          .digest("hex");
+        expect(eventHash(e)).to.equal(streamed);
+      }),
     );
   });
 });
