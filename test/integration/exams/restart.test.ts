@@ -22,7 +22,8 @@ import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
  * passed while the node was down is enforced when it comes back.
  */
 describe("exam delivery: restart after SIGKILL", function () {
-  this.timeout(120_000);
+  // Two node starts through tsx, each over a minute at load 20-28 (flake hunt).
+  this.timeout(300_000);
   let conn: Connection;
   let node: ChildNode | null = null;
   const dbName = uniqueDbName("restart");

@@ -41,7 +41,13 @@ describe("proctoring: two instances behind Redis", function () {
       EXAM_GRACE_SECONDS: "1",
       REDIS_URL,
     };
-    [a, b] = await Promise.all([spawnExamNode(env), spawnExamNode(env)]);
+    // Both are kept even when one fails to start, so `after` stops the other (a child left running
+    // holds the test process open).
+    const started = await Promise.allSettled([spawnExamNode(env), spawnExamNode(env)]);
+    const [first, second] = started.map((s) => (s.status === "fulfilled" ? s.value : null));
+    a = first ?? null;
+    b = second ?? null;
+    for (const s of started) if (s.status === "rejected") throw s.reason;
   });
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
