@@ -26,7 +26,7 @@ export {
   type ExamService,
   type ExamServiceDeps,
 } from "./exam.service.js";
-export { applyLocally } from "./attempt-store.js";
+export { applyLocally, applyInPlace } from "./attempt-store.js";
 export { recordSeq, missingSeqsOf, hasReceived, type ReceivedSeqs, type SeqRecord } from "./received-seqs.js";
 export { createGroupCommit, MAX_GROUP, type GroupCommit, type GroupedUpdate } from "./group-commit.js";
 export { inUnitOfWork, type UnitOfWork } from "./unit-of-work.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { applyLocally, type AttemptLean } from "../../../server/exams/index.js";
+import { applyInPlace, applyLocally, type AttemptLean } from "../../../server/exams/index.js";
 
 describe("an instance's copy of an attempt after a save", () => {
   it("when a save's $set, $addToSet and $max are applied locally, then the copy matches what the database now holds and the original is untouched", () => {
@@ -34,5 +34,39 @@ describe("an instance's copy of an attempt after a save", () => {
       seen: [],
       seenUpTo: 4,
     });
+  });
+});
+
+describe("the cached copy updated in place on the save path", () => {
+  it("when a save's change is applied in place, then the copy holds exactly what a fresh copy with the change would", () => {
+    const make = () =>
+      ({
+        _id: "a",
+        answers: [
+          { choice: [], seq: 0, flagged: false, flagSeq: 0 },
+          { choice: ["A"], seq: 2, flagged: false, flagSeq: 0 },
+        ],
+        seen: [4, 6],
+        seenUpTo: 2,
+        lastSeq: 6,
+        chainN: 3,
+        chainHash: "h3",
+      }) as unknown as AttemptLean;
+    const set = {
+      "answers.1.choice": ["C"],
+      "answers.1.seq": 7,
+      "answers.0.flagged": true,
+      chainN: 4,
+      chainHash: "h4",
+    };
+    const copied = applyLocally(make(), set, undefined, { lastSeq: 7, seenUpTo: 4 }, { seen: 4 });
+    const doc = make();
+    const answers = doc.answers;
+    applyInPlace(doc, set, undefined, { lastSeq: 7, seenUpTo: 4 }, { seen: 4 });
+    expect(doc).to.deep.equal(copied);
+    expect(doc).to.deep.include({ seen: [6], seenUpTo: 4, lastSeq: 7, chainN: 4 });
+    expect(doc.answers).to.equal(answers);
+    applyInPlace(doc, {}, { seen: 9 });
+    expect(doc.seen).to.deep.equal([6, 9]);
   });
 });
