@@ -16,6 +16,8 @@ export interface TransportOptions {
   client: () => NodeClient | null;
   maxAttempts?: number;
   backoffMs?: (attempt: number) => number;
+  /** This instance's clock, for the times written into case histories; never what decides that an entry is due (DUE). Injected by tests. */
+  now?: () => Date;
   /**
    * Runs one transaction; the node passes its audit log's, since the handler below appends audit
    * entries in it. Defaults to the connection's.
@@ -43,6 +45,23 @@ export interface TransportOptions {
   ) => Promise<{ afterCommit?: () => void } | void>;
 }
 
+/** How long an instance may hold an entry it is sending before another instance takes it over. */
+const LEASE_MS = 60_000;
+
+/**
+ * An entry another instance may send now, by the DATABASE's clock ($$NOW), never an instance's:
+ * with one instance's clock ahead it took over leases still held (the hub got the entry twice),
+ * with one behind it left due entries waiting. An entry never tried is due at once, whatever time
+ * the instance that wrote it stamped.
+ */
+const DUE = {
+  $or: [
+    { status: "pending" as const, attempts: 0 },
+    { status: "pending" as const, $expr: { $lte: ["$availableAt", "$$NOW"] } },
+    { status: "sending" as const, $expr: { $lt: ["$leaseUntil", "$$NOW"] } },
+  ],
+};
+
 /** The outcome of one delivery attempt of an outgoing entry. */
 export type Delivery =
   | { kind: "done"; receipt: CaseReceipt }
@@ -63,10 +82,20 @@ type Entry = OutgoingDoc & { _id: unknown };
 export function createExchangeTransport(options: TransportOptions) {
   const m = provinceExchangeModels(options.conn);
   const maxAttempts = options.maxAttempts ?? 20;
+  const clock = options.now ?? (() => new Date());
   const backoff = options.backoffMs ?? ((n: number) => Math.min(300_000, 1000 * 2 ** (n - 1)));
   const transaction =
     options.transaction ??
     (<T>(work: (session: ClientSession) => Promise<T>) => options.conn.transaction(work));
+
+  /** Takes the lease on the entry `filter` matches, until LEASE_MS past the database's clock. */
+  function takeLease(filter: Record<string, unknown>): Promise<Entry | null> {
+    return m.Outgoing.findOneAndUpdate(
+      filter,
+      [{ $set: { status: { $literal: "sending" }, leaseUntil: { $add: ["$$NOW", LEASE_MS] } } }],
+      { returnDocument: "after", updatePipeline: true },
+    ).lean<Entry>();
+  }
 
   async function attempt(entry: Entry): Promise<Delivery> {
     const client = options.client();
@@ -113,18 +142,21 @@ export function createExchangeTransport(options: TransportOptions) {
       const dead = attempts >= maxAttempts;
       // Full jitter: provinces that failed together do not retry together.
       const delay = Math.round(Math.random() * backoff(attempts));
+      // Due again by the database's clock (see DUE), whatever this instance's says.
       await m.Outgoing.updateOne(
         { _id: entry._id },
-        {
-          $set: {
-            status: dead ? "dead" : "pending",
-            attempts,
-            lastError: result.error,
-            availableAt: new Date(at.getTime() + delay),
-            leaseUntil: null,
+        [
+          {
+            $set: {
+              status: { $literal: dead ? "dead" : "pending" },
+              attempts,
+              lastError: { $literal: result.error },
+              availableAt: { $add: ["$$NOW", delay] },
+              leaseUntil: null,
+            },
           },
-        },
-        { session },
+        ],
+        { session, updatePipeline: true },
       );
       return;
     }
@@ -183,25 +215,15 @@ export function createExchangeTransport(options: TransportOptions) {
   }
 
   /** Claims one due entry whose earlier entries for the same case are done. */
-  async function claim(now: Date): Promise<Entry | null> {
-    const due = {
-      $or: [
-        { status: "pending" as const, availableAt: { $lte: now } },
-        { status: "sending" as const, leaseUntil: { $lt: now } },
-      ],
-    };
-    const candidates = await m.Outgoing.find(due, { _id: 1, caseId: 1, seq: 1 })
+  async function claim(): Promise<Entry | null> {
+    const candidates = await m.Outgoing.find(DUE, { _id: 1, caseId: 1, seq: 1 })
       .sort({ seq: 1 })
       .limit(50)
       .lean();
     for (const c of candidates) {
       if (await m.Outgoing.exists({ caseId: c.caseId, seq: { $lt: c.seq }, status: { $ne: "done" } }))
         continue;
-      const entry = await m.Outgoing.findOneAndUpdate(
-        { _id: c._id, ...due },
-        { $set: { status: "sending", leaseUntil: new Date(now.getTime() + 60_000) } },
-        { returnDocument: "after" },
-      ).lean<Entry>();
+      const entry = await takeLease({ _id: c._id, ...DUE });
       if (entry) return entry;
     }
     return null;
@@ -214,6 +236,8 @@ export function createExchangeTransport(options: TransportOptions) {
   return {
     attempt,
     settle,
+    /** Takes the lease on a new case's first entry, so its first attempt can be made at once. */
+    takeLease: (key: string) => takeLease({ key, status: "pending" }),
     /** The hub's copy of a document of a case this province is party to (a signed answer). */
     async fetchDocument(caseId: string, sha256: string): Promise<DocumentContent> {
       const client = options.client();
@@ -237,9 +261,9 @@ export function createExchangeTransport(options: TransportOptions) {
     /** Sends every due entry once; returns how many were attempted. */
     async sendOnce(): Promise<number> {
       let sent = 0;
-      for (let e = await claim(new Date()); e; e = await claim(new Date())) {
+      for (let e = await claim(); e; e = await claim()) {
         const result = await attempt(e);
-        await options.conn.transaction((session) => settle(session, e, result, new Date()));
+        await options.conn.transaction((session) => settle(session, e, result, clock()));
         sent++;
         // The hub is unreachable: stop this pass; backoff decides when the next one tries.
         if (result.kind === "retry") break;

@@ -140,11 +140,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         throw kind === "filing" && isDuplicateKey(err, "openKey") ? alreadyFiled() : err;
       });
     // One attempt at once, so a refusal the hub can already give reaches the officer as an answer.
-    const entry = await m.Outgoing.findOneAndUpdate(
-      { key: `submit:${caseId}`, status: "pending" },
-      { $set: { status: "sending", leaseUntil: new Date(Date.now() + 60_000) } },
-      { returnDocument: "after" },
-    ).lean();
+    const entry = await deps.transport.takeLease(`submit:${caseId}`);
     if (entry) {
       const result = await deps.transport.attempt(entry);
       if (result.kind === "refused") {

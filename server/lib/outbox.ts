@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { Schema, type ClientSession, type Connection, type InferSchemaType, type Model, type Types } from "mongoose";
+import { Schema, type ClientSession, type Connection, type Model, type Types } from "mongoose";
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import type { EventBus } from "./event-bus.js";
 import type { Logger } from "./logger.js";
+import { outboxModel, type OutboxEntry } from "./outbox.model.js";
+
+export { outboxModel, type OutboxDoc, type OutboxEntry } from "./outbox.model.js";
 
 /**
  * Transactional outbox: a domain event is written to `outbox` in the same transaction as the change
@@ -10,53 +13,6 @@ import type { Logger } from "./logger.js";
  * it at least once: the in-process EventBus (certificates, …) and the hub publisher, each with its
  * own delivery state on the entry, through the one claim/lease/backoff loop below.
  */
-const outboxSchema = new Schema(
-  {
-    /** Idempotency key, e.g. `exam.passed:<attemptId>`: the same event is never enqueued twice. */
-    key: { type: String, required: true, unique: true },
-    name: { type: String, required: true },
-    payload: { type: Schema.Types.Mixed, required: true },
-    /** Whose event it is (an ID number), so a consumer can keep each person's events in order. */
-    subject: { type: String, default: null },
-    /**
-     * The subject's own event number, taken from the database in the writing transaction (see
-     * enqueueEvent): the order a consumer keeps per subject. Null on entries written before it
-     * existed, which come before every numbered one.
-     */
-    subjectSeq: { type: Number, default: null },
-    // The in-process bus consumer's delivery state (the original fields, kept where they were).
-    status: {
-      type: String,
-      required: true,
-      enum: ["pending", "processing", "done", "failed"],
-      default: "pending",
-    },
-    attempts: { type: Number, default: 0 },
-    availableAt: { type: Date, required: true },
-    claimedBy: { type: String, default: null },
-    claimedAt: { type: Date, default: null },
-    lastError: { type: String, default: null },
-    doneAt: { type: Date, default: null },
-    /** Every other consumer's delivery state, `deliveries.<consumer>`: the same fields plus `result`. */
-    deliveries: { type: Schema.Types.Mixed, default: {} },
-  },
-  { timestamps: true, minimize: false },
-);
-outboxSchema.index({ status: 1, availableAt: 1 });
-outboxSchema.index({ subject: 1, createdAt: 1 });
-outboxSchema.index({ subject: 1, subjectSeq: 1 });
-outboxSchema.index({ name: 1, createdAt: 1 });
-
-export type OutboxDoc = InferSchemaType<typeof outboxSchema>;
-export type OutboxEntry = OutboxDoc & { _id: unknown; createdAt: Date };
-
-export function outboxModel(conn: Connection): Model<OutboxDoc> {
-  return (
-    (conn.models.Outbox as Model<OutboxDoc> | undefined) ??
-    conn.model<OutboxDoc>("Outbox", outboxSchema, "outbox")
-  );
-}
-
 /** Each subject's last event number (`_id` = subject). */
 const subjectCounterSchema = new Schema(
   { _id: { type: String, required: true }, value: { type: Number, required: true } },
@@ -142,7 +98,11 @@ export interface OutboxConsumerOptions {
   maxAttempts?: number;
   /** Retry backoff for attempt n (1-based), in ms, before jitter. */
   backoffMs?: (attempt: number) => number;
-  /** This instance's clock (due times, leases); injected by tests. */
+  /**
+   * This instance's clock. Nothing here decides by it: due times and leases are compared with the
+   * database's clock (see `due`). It stays injectable so a test can run a consumer on a clock ten
+   * minutes off and show exactly that.
+   */
   now?: () => Date;
 }
 
@@ -171,7 +131,6 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   const leaseMs = options.leaseMs ?? 30_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoff = options.backoffMs ?? outboxBackoffMs;
-  const clock = options.now ?? (() => new Date());
   const prefix = options.name === "bus" ? "" : `deliveries.${options.name}.`;
   const at = (field: string) => `${prefix}${field}`;
   const names = options.events === "all" ? {} : { name: { $in: [...options.events] } };
@@ -183,16 +142,25 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
 
   type Candidate = { _id: Types.ObjectId; subject?: string | null; subjectSeq?: number | null; createdAt: Date };
 
-  function due(now: Date) {
-    return {
-      ...names,
-      $or: [
-        { [at("status")]: null },
-        { [at("status")]: "pending", [at("availableAt")]: { $lte: now } },
-        { [at("status")]: "processing", [at("claimedAt")]: { $lt: new Date(now.getTime() - leaseMs) } },
-      ],
-    };
-  }
+  /**
+   * Entries this consumer may claim now, by the DATABASE's clock ($$NOW) alone: instances' clocks
+   * differ, and with one ahead a consumer took over claims still being delivered (a second
+   * delivery), with one behind it left due entries and expired claims waiting. Claims and retry
+   * times are stamped by the database too (claim, settle). An entry never tried is due at once,
+   * whatever time the instance that wrote it stamped.
+   */
+  const DUE = {
+    ...names,
+    $or: [
+      { [at("status")]: null },
+      { [at("status")]: "pending", [at("attempts")]: 0 },
+      { [at("status")]: "pending", $expr: { $lte: [`$${at("availableAt")}`, "$$NOW"] } },
+      {
+        [at("status")]: "processing",
+        $expr: { $lt: [`$${at("claimedAt")}`, { $subtract: ["$$NOW", leaseMs] }] },
+      },
+    ],
+  };
 
   /**
    * The subject's first undelivered entry: the only one of its entries that may be delivered now.
@@ -207,8 +175,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   }
 
   async function claimBatch(): Promise<OutboxEntry[]> {
-    const now = clock();
-    const filter = due(now);
+    const filter = DUE;
     const candidates = await Outbox.find(filter, { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1 })
       .sort({ createdAt: 1, _id: 1 })
       .limit(Math.max(10, batchSize * 3))
@@ -232,7 +199,11 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
       // The claim re-checks that it is due: a head in flight, backing off or parked holds its subject.
       const entry = await Outbox.findOneAndUpdate(
         { _id: pick._id, ...filter },
-        { $set: { [at("status")]: "processing", [at("claimedBy")]: instanceId, [at("claimedAt")]: now }, $inc: { [at("attempts")]: 1 } },
+        {
+          $set: { [at("status")]: "processing", [at("claimedBy")]: instanceId },
+          $currentDate: { [at("claimedAt")]: true },
+          $inc: { [at("attempts")]: 1 },
+        },
         { returnDocument: "after" },
       ).lean<OutboxEntry>();
       if (entry) claimed.push(entry);
@@ -257,8 +228,9 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     const release = { [at("claimedBy")]: null, [at("claimedAt")]: null };
     if (delivery.kind === "done") {
       await Outbox.updateOne(mine, {
-        $set: { [at("status")]: "done", [at("doneAt")]: clock(), [at("lastError")]: null, ...release,
+        $set: { [at("status")]: "done", [at("lastError")]: null, ...release,
           ...(prefix ? { [at("result")]: delivery.result ?? null } : {}) },
+        $currentDate: { [at("doneAt")]: true },
       });
       return;
     }
@@ -266,16 +238,25 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     const failed = delivery.kind === "failed" || attempts >= maxAttempts;
     if (delivery.kind === "retry")
       options.logger.warn({ consumer: options.name, key: entry.key, attempts, failed, error: delivery.error }, "outbox delivery failed");
-    await Outbox.updateOne(mine, {
-      $set: {
-        [at("status")]: failed ? "failed" : "pending",
-        // Full jitter: a random delay up to the backoff.
-        [at("availableAt")]: new Date(clock().getTime() + Math.round(Math.random() * backoff(attempts))),
-        [at("lastError")]: delivery.error,
-        ...release,
-        ...(prefix && delivery.kind === "failed" ? { [at("result")]: delivery.result ?? null } : {}),
-      },
-    });
+    // An update pipeline, so the retry time is the database's clock plus the backoff (see DUE);
+    // every value but that one is a $literal (an error text may start with "$").
+    await Outbox.updateOne(
+      mine,
+      [
+        {
+          $set: {
+            [at("status")]: { $literal: failed ? "failed" : "pending" },
+            // Full jitter: a random delay up to the backoff.
+            [at("availableAt")]: { $add: ["$$NOW", Math.round(Math.random() * backoff(attempts))] },
+            [at("lastError")]: { $literal: delivery.error },
+            [at("claimedBy")]: null,
+            [at("claimedAt")]: null,
+            ...(prefix && delivery.kind === "failed" ? { [at("result")]: { $literal: delivery.result ?? null } } : {}),
+          },
+        },
+      ],
+      { updatePipeline: true },
+    );
   }
 
   /** Delivers every due entry once; resolves with how many were handled. */
@@ -325,8 +306,8 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     async retry(id: string): Promise<boolean> {
       const res = await Outbox.updateOne(
         { _id: id, ...names, [at("status")]: "failed" },
-        { $set: { [at("status")]: "pending", [at("attempts")]: 0, [at("availableAt")]: clock(), [at("lastError")]: null,
-          ...(prefix ? { [at("result")]: null } : {}) } },
+        { $set: { [at("status")]: "pending", [at("attempts")]: 0, [at("lastError")]: null,
+          ...(prefix ? { [at("result")]: null } : {}) }, $currentDate: { [at("availableAt")]: true } },
       );
       this.kick();
       return res.modifiedCount === 1;
@@ -363,6 +344,7 @@ export interface OutboxDispatcherOptions {
   leaseMs?: number;
   maxAttempts?: number;
   backoffMs?: (attempt: number) => number;
+  now?: () => Date;
 }
 
 /** The in-process consumer: publishes every entry on the EventBus (subscribers are idempotent). */
