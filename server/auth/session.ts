@@ -68,7 +68,45 @@ export function createSessionStore(conn: Connection): MongoStore {
     touch(sid, data, (err: unknown) =>
       callback?.(err instanceof Error && err.message === GONE_ON_TOUCH ? null : err),
     );
+  refuseToRecreate(store, conn);
   return store;
+}
+
+/**
+ * A session this store loaded is saved by updating its document, never by inserting it again.
+ * connect-mongo saves by upsert, so a request that changed its session (a CSRF token, a candidate's
+ * time) while a logout destroyed it wrote the whole session back when it ended, login included: a
+ * logout that did not hold. A loaded session whose document is gone was destroyed (or expired):
+ * nothing is written. New sessions (first save, or regenerated at login) still go through
+ * connect-mongo's upsert.
+ */
+function refuseToRecreate(store: MongoStore, conn: Connection): void {
+  // express-session makes every session it loads through createSession, and saves that object.
+  const loaded = new WeakSet<object>();
+  const createSession = store.createSession.bind(store);
+  store.createSession = (req, data) => {
+    const made = createSession(req, data);
+    loaded.add(made);
+    return made;
+  };
+  const upsert = store.set.bind(store);
+  const sessions = conn.collection<{ _id: string }>(SESSION_COLLECTION);
+  store.set = (sid, data, callback) => {
+    if (!loaded.has(data)) return upsert(sid, data, callback);
+    // The document as connect-mongo writes it with `stringify: false`: the session's own fields,
+    // the cookie as JSON, and its expiry for the TTL index.
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(data))
+      fields[key] =
+        key === "cookie" ? ((data.cookie as { toJSON?: () => unknown }).toJSON?.() ?? value) : value;
+    const expires = data.cookie.expires
+      ? new Date(data.cookie.expires)
+      : new Date(Date.now() + SESSION_TTL_SECONDS * 1000);
+    sessions.updateOne({ _id: sid }, { $set: { session: fields, expires } }).then(
+      () => callback?.(null),
+      (err: unknown) => callback?.(err),
+    );
+  };
 }
 
 /** A fresh random secret for dev/test nodes without SESSION_SECRET (sessions die with the process). */

@@ -8,6 +8,7 @@ import { useTestDatabase } from "../../helpers/database.js";
 declare module "express-session" {
   interface SessionData {
     who?: string;
+    seen?: number;
   }
 }
 
@@ -77,5 +78,55 @@ describe("login sessions: a request that ends after a concurrent logout", () => 
     }
     expect(errors.map(String)).to.deep.equal([]);
     expect(await db.conn.collection("sessions").countDocuments()).to.equal(0);
+  });
+
+  it("when the logout destroys the session while another request of it is changing it, then that request's save does not bring the login back", async () => {
+    const errors: unknown[] = [];
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const app = express();
+    app.use(createSessionMiddleware(db.conn, { secret: "test-secret", secure: false }));
+    app.post("/login", (req, res) => {
+      req.session.who = "officer";
+      res.status(204).end();
+    });
+    app.get("/who", (req, res) => {
+      res.json({ who: req.session.who ?? null });
+    });
+    // Read the session, wait (the logout happens here), then change it: express-session saves it.
+    app.post("/count", async (req, res) => {
+      entered();
+      await gate;
+      req.session.seen = (req.session.seen ?? 0) + 1;
+      res.json({ who: req.session.who ?? null, seen: req.session.seen });
+    });
+    app.post("/logout", (req, res) => {
+      req.session.destroy(() => res.status(204).end());
+    });
+    app.use(((err, _req, res, next) => {
+      errors.push(err);
+      if (res.headersSent) return next(err);
+      res.status(500).end();
+    }) as ErrorRequestHandler);
+
+    const agent = request.agent(app);
+    await agent.post("/login").expect(204);
+    const sid = (await db.conn.collection("sessions").find().toArray()).map((d) => d._id);
+    const changing = agent.post("/count").then((res) => res);
+    await inside;
+    await agent.post("/logout").expect(204);
+    release();
+    expect((await changing).body).to.deep.equal({ who: "officer", seen: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors.map(String)).to.deep.equal([]);
+    expect(await db.conn.collection("sessions").countDocuments({ _id: { $in: sid }, "session.who": "officer" })).to.equal(0);
+    // The old cookie (still held by the agent for this check) is no login any more.
+    await agent.get("/who").expect(200, { who: null });
+    // A live session is still saved as it changes.
+    await agent.post("/login").expect(204);
+    await agent.post("/count").expect(200, { who: "officer", seen: 1 });
+    await agent.post("/count").expect(200, { who: "officer", seen: 2 });
   });
 });
