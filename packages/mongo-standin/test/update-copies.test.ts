@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Double, EJSON, Int32, Long, ObjectId, serialize } from "bson";
+import { calculateObjectSize, Decimal128, Double, EJSON, Int32, Long, ObjectId, serialize } from "bson";
 import { applyUpdate } from "../src/query.js";
 import { sameBson } from "../src/storage/values.js";
 import { growthBound } from "../src/update/size-bound.js";
@@ -116,6 +116,43 @@ describe("mongo-standin: the 16 MB limit of an updated document", () => {
     expect(growthBound({ $rename: { a: "b" } })).to.equal(null);
     // An index past the end pads with nulls: three million of them are over the limit on their own.
     expect(growthBound({ $set: { "list.3000000": 1 } })).to.be.above(16 * 1024 * 1024);
+  });
+
+  it("when an update sets or pushes scalars, then the bound covers their encoded size in every form", () => {
+    const values: unknown[] = [
+      0,
+      -1,
+      2 ** 31,
+      1.5,
+      Number.MAX_VALUE,
+      NaN,
+      true,
+      false,
+      null,
+      new Date(0),
+      "",
+      "a".repeat(1000),
+      "张三".repeat(300),
+      "😀".repeat(300),
+      "\u0000x",
+      new Int32(7),
+      Long.fromNumber(2 ** 40),
+      new Double(3),
+      Decimal128.fromString("1.5"),
+      new ObjectId(),
+      ["A", "B"],
+      { n: 1, hash: "f".repeat(64) },
+    ];
+    for (const value of values) {
+      // Beyond the path's own allowance (its length plus 8 per level), the value must be allowed
+      // at least the bytes of {v: value}, which is what was measured for it before.
+      const pathAllowance = "v".length + 8;
+      for (const op of ["$set", "$max", "$push", "$addToSet"])
+        expect(
+          (growthBound({ [op]: { v: value } }) ?? 0) - pathAllowance,
+          `${op} ${String(value)}`,
+        ).to.be.at.least(calculateObjectSize({ v: value }));
+    }
   });
 
   it("when a document updated before is grown past 16 MB, then the update fails with 17419 and the document is unchanged", async () => {

@@ -43,7 +43,7 @@ export function growthBound(update: Document): number | null {
         case "$setOnInsert":
         case "$min":
         case "$max":
-          bound += created + calculateObjectSize({ v: arg });
+          bound += created + encodedBound(arg);
           break;
         case "$inc":
         case "$mul":
@@ -56,7 +56,7 @@ export function growthBound(update: Document): number | null {
         case "$addToSet": {
           const each = isPlainObject(arg) && Array.isArray(arg.$each) ? arg.$each.length : 1;
           // Every element gains an index name of up to 10 digits in the stored array.
-          bound += created + calculateObjectSize({ v: arg }) + each * 16;
+          bound += created + encodedBound(arg) + each * 16;
           break;
         }
         default:
@@ -65,4 +65,25 @@ export function growthBound(update: Document): number | null {
     }
   }
   return bound;
+}
+
+/**
+ * At least the bytes of `{v: value}` in BSON (4 length + 1 type + "v\0" + the value + 1 end): exact
+ * enough for the scalars a save sets (numbers, dates, flags, hashes) without encoding them, which
+ * was most of this bound's cost; anything else is measured. A string's UTF-8 form takes at most 3
+ * bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
+ */
+function encodedBound(value: unknown): number {
+  switch (typeof value) {
+    case "number":
+      return 8 + 8;
+    case "boolean":
+      return 8 + 1;
+    case "string":
+      return 8 + 4 + 3 * value.length + 1;
+    default:
+      if (value === null || value === undefined) return 8;
+      if (value instanceof Date) return 8 + 8;
+      return calculateObjectSize({ v: value });
+  }
 }
