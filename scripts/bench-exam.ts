@@ -74,6 +74,8 @@ const { values } = parseArgs({
     profile: { type: "string" },
     /** Appends the stand-in's garbage collections (one JSON line each) to this file. */
     "gc-log": { type: "string" },
+    /** The same for the exam node: its collections and stalled seconds, appended to this file. */
+    "node-gc-log": { type: "string" },
   },
 });
 
@@ -132,6 +134,7 @@ async function main(): Promise<void> {
       EXAM_LOG_LEVEL: "error",
       EXAM_LOOP_REPORT_MS: "250",
       ...(values["save-group-ms"] ? { EXAM_SAVE_GROUP_MS: values["save-group-ms"] } : {}),
+      ...(values["node-gc-log"] ? { EXAM_GC_LOG: path.resolve(values["node-gc-log"]) } : {}),
     },
     /READY (\S+)/,
     profiled("exam-node"),

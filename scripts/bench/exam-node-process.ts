@@ -1,4 +1,6 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { watchStalls } from "@roadcert/mongo-standin";
+import { pino } from "pino";
 import { startExamNode } from "./exam-node.js";
 
 /**
@@ -9,6 +11,8 @@ import { startExamNode } from "./exam-node.js";
  *
  * With EXAM_LOOP_REPORT_MS it also prints `LOOP <maxMs>` that often: the longest event-loop delay
  * of the interval, so the benchmark can tell a stalled node from a slow database or generator.
+ * With EXAM_GC_LOG=FILE it appends its garbage collections and its stalled seconds (with its own
+ * CPU, GC pauses and preemptions in each) to FILE, as the stand-in's `--gc-log` does.
  */
 const env = process.env;
 const node = await startExamNode({
@@ -24,6 +28,8 @@ const node = await startExamNode({
   env: env.EXAM_SAVE_GROUP_MS ? { EXAM_SAVE_GROUP_MS: env.EXAM_SAVE_GROUP_MS } : {},
 });
 process.stdout.write(`READY ${node.url}\n`);
+if (env.EXAM_GC_LOG)
+  watchStalls({ logger: pino({ level: "silent" }), stalls: true, gcLogFile: env.EXAM_GC_LOG });
 const loopReportMs = Number(env.EXAM_LOOP_REPORT_MS ?? 0);
 if (loopReportMs > 0) {
   const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -4,3 +4,5 @@
  */
 export { startStandin, type Standin, type StandinOptions } from "./standin.js";
 export { resolveDatabase, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.js";
+/** Its loop-stall and garbage-collection log, for other processes of a benchmark to record theirs alike. */
+export { watchStalls } from "./stall-log.js";
