@@ -68,10 +68,14 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
   r.post("/auth/logout", async (req, res) => {
     const user = currentUser(req);
     if (user) await auth.logout(user);
-    sockets.endLoginSession(req.sessionID);
+    // The session goes first, then its sockets: a handshake that read the session before the
+    // logout and joins the login's room after the close finds the session gone (identity's
+    // connect check), so no socket outlives the logout whatever the interleaving.
+    const sessionId = req.sessionID;
     await new Promise<void>((resolve) => {
       req.session.destroy(() => resolve());
     });
+    sockets.endLoginSession(sessionId);
     res.clearCookie(SESSION_COOKIE);
     res.status(204).end();
   });

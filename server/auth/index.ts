@@ -87,6 +87,23 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   };
   const sockets = createSocketSessions(logger);
   const sessionsCollection = conn.collection<{ _id: string; expires?: Date }>(SESSION_COLLECTION);
+  const loginHolds = (login: { expires?: Date } | null) =>
+    login !== null && !(login.expires && login.expires.getTime() < Date.now());
+  /**
+   * A logout that finished while a handshake was between reading its session and joining the
+   * login's room closed nothing of that socket (it was in no room yet), and a candidate's events
+   * are not checked against the store one by one (one read per save). So once the socket is in
+   * its rooms, the login is looked at once more: logout removes the session before it closes the
+   * room, so any socket that joined too late for the close finds the session gone here.
+   */
+  const connectRefusal = async (socket: AppSocket) => {
+    const sessionID = (socket.request as { sessionID?: string }).sessionID;
+    const login = sessionID
+      ? await sessionsCollection.findOne({ _id: sessionID }, { projection: { expires: 1 } })
+      : null;
+    if (!loginHolds(login)) return errors.unauthorized("登录已失效，请重新登录", "session_ended");
+    return socketRefusal(socket);
+  };
   /** Whether the account behind a socket still holds now: never trust what the handshake saw. */
   const socketRefusal = async (socket: AppSocket) => {
     const user = socket.data.user;
@@ -100,7 +117,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
         ? sessionsCollection.findOne({ _id: request.sessionID }, { projection: { expires: 1 } })
         : null,
     ]);
-    if (!live || !login || (login.expires && login.expires.getTime() < Date.now())) return ended;
+    if (!live || !loginHolds(login)) return ended;
     const sameScope =
       live.divisionCode === user.divisionCode &&
       (live.testCentreId ?? null) === (user.testCentreId ?? null) &&
@@ -138,6 +155,15 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       if (!user) return;
       sockets.join(socket, user, (socket.request as { sessionID?: string }).sessionID);
       guardEvents(socket, () => socketRefusal(socket), logger);
+      connectRefusal(socket).then(
+        (refusal) => {
+          if (refusal) socket.disconnect(true);
+        },
+        (err: unknown) => {
+          logger.error({ err }, "socket login check at connect failed");
+          socket.disconnect(true);
+        },
+      );
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Ack } from "../../../server/contracts/errors.js";
 import type { IncidentDto } from "../../../server/contracts/exams.js";
 import {
   connectSocket,
+  loginCandidate,
   scheduleCandidates,
   staffAgent,
   type AuthedAgent,
@@ -129,6 +130,68 @@ describe("proctoring: sockets end with the login and the account", function () {
       socket.close();
     }
   });
+
+  /**
+   * Holds the next handshake after its session was read and its user set (identity's middleware
+   * runs first) until `release`: the place where a concurrent logout used to slip through.
+   */
+  let gate: { reached: () => void; held: Promise<void> } | null = null;
+  function holdNextHandshake() {
+    let release!: () => void;
+    let reached!: () => void;
+    const atGate = new Promise<void>((resolve) => (reached = resolve));
+    gate = { reached, held: new Promise<void>((resolve) => (release = resolve)) };
+    return { atGate, release };
+  }
+  before(() => {
+    node.io.use((_socket, next) => {
+      const g = gate;
+      if (!g) return next();
+      gate = null;
+      g.reached();
+      void g.held.then(() => next());
+    });
+  });
+
+  for (const kind of ["candidate", "proctor"] as const) {
+    it(`when a ${kind}'s logout completes while their socket's handshake is between reading the session and joining its rooms, then that socket is closed by the server`, async () => {
+      const fixture = await scheduleCandidates(node, { count: 1 });
+      const seated = fixture.candidates[0];
+      if (!seated) throw new Error("no candidate");
+      const who =
+        kind === "candidate"
+          ? await loginCandidate(node, {
+              idNumber: seated.idNumber,
+              ticketNo: seated.assignment.ticketNo,
+              seatToken: seated.seatToken,
+            })
+          : await staffAgent(node, {
+              roles: ["proctor"],
+              testCentreId: fixture.room.testCentreId,
+              divisionCode: fixture.session.divisionCode,
+            });
+      const { atGate, release } = holdNextHandshake();
+      const socket = ioClient(node.url, {
+        transports: ["websocket"],
+        extraHeaders: { cookie: who.cookie },
+        reconnection: false,
+        forceNew: true,
+      });
+      try {
+        const closed = closedByServer(socket);
+        await atGate;
+        await who.agent.post("/api/auth/logout").expect(204);
+        release();
+        const outcome = await Promise.race([
+          closed,
+          new Promise<string>((resolve) => setTimeout(() => resolve("still open after 10 s"), 10_000)),
+        ]);
+        expect(outcome).to.equal("io server disconnect");
+      } finally {
+        socket.close();
+      }
+    });
+  }
 
   it("when a page of another origin opens a socket with a logged-in officer's cookie, then the handshake is refused; the node's own origin is accepted", async () => {
     const officer = await staffAgent(node, { roles: ["officer"] });
