@@ -3,29 +3,16 @@ import { createEventBus } from "../../../server/lib/event-bus.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { createOutboxDispatcher, enqueueEvent, outboxModel } from "../../../server/lib/outbox.js";
 import { useTestDatabase } from "../../helpers/database.js";
+import { anExamPassed } from "../../helpers/outbox-events.js";
 
 const logger = createLogger({ level: "silent" });
-const payload = (attemptId: string) => ({
-  attemptId,
-  candidateId: "c1",
-  idNumber: "32010219850315001X",
-  name: "张三",
-  categoryCode: "01001",
-  sessionId: "s1",
-  score: 90,
-  passMark: 80,
-  submittedAt: new Date(0).toISOString(),
-  chainHash: "h",
-  provinceCode: "320000",
-});
-
 describe("transactional outbox", () => {
   const db = useTestDatabase("outbox");
 
   it("when an event is enqueued in a transaction that aborts, then no entry exists", async () => {
     await db.conn
       .transaction(async (session) => {
-        await enqueueEvent(db.conn, session, "exam.passed", payload("a-abort"), "exam.passed:a-abort");
+        await enqueueEvent(db.conn, session, "exam.passed", anExamPassed("a-abort"), "exam.passed:a-abort");
         throw new Error("abort");
       })
       .catch(() => undefined);
@@ -35,7 +22,7 @@ describe("transactional outbox", () => {
   it("when several dispatchers drain the same outbox, then every entry is published exactly once", async () => {
     for (let i = 0; i < 30; i++)
       await db.conn.transaction((session) =>
-        enqueueEvent(db.conn, session, "exam.passed", payload(`m${i}`), `exam.passed:m${i}`),
+        enqueueEvent(db.conn, session, "exam.passed", anExamPassed(`m${i}`), `exam.passed:m${i}`),
       );
     const published: string[] = [];
     const bus = createEventBus(logger);
@@ -57,7 +44,7 @@ describe("transactional outbox", () => {
 
   it("when a subscriber fails, then the entry is retried with backoff and parked as failed after maxAttempts", async () => {
     await db.conn.transaction((session) =>
-      enqueueEvent(db.conn, session, "exam.passed", payload("r1"), "exam.passed:r1"),
+      enqueueEvent(db.conn, session, "exam.passed", anExamPassed("r1"), "exam.passed:r1"),
     );
     const bus = createEventBus(logger);
     let calls = 0;
@@ -79,7 +66,7 @@ describe("transactional outbox", () => {
     expect(entry).to.deep.include({ status: "done", attempts: 3 });
 
     await db.conn.transaction((session) =>
-      enqueueEvent(db.conn, session, "exam.passed", payload("r2"), "exam.passed:r2"),
+      enqueueEvent(db.conn, session, "exam.passed", anExamPassed("r2"), "exam.passed:r2"),
     );
     const failing = createEventBus(logger);
     failing.subscribe("exam.passed", () => {
@@ -102,7 +89,7 @@ describe("transactional outbox", () => {
 
   it("when a dispatcher died holding a claim, then another claims it again after the lease", async () => {
     await db.conn.transaction((session) =>
-      enqueueEvent(db.conn, session, "exam.passed", payload("l1"), "exam.passed:l1"),
+      enqueueEvent(db.conn, session, "exam.passed", anExamPassed("l1"), "exam.passed:l1"),
     );
     await outboxModel(db.conn).updateOne(
       { key: "exam.passed:l1" },

@@ -40,6 +40,12 @@ describe("cross-province exchange: one person filed twice at once by one divisio
       ),
     );
 
+  /** 朝阳 files `practitioner` after the lookup `lookupId`; the case's state. */
+  const fileState = async (
+    lookupId: string,
+    practitioner: Awaited<ReturnType<typeof aCertifiedPractitioner>>,
+  ) => (await net.beijing.exchange.file(chaoyang, { lookupId, practitioner, details: aFiling() })).state;
+
   it("when two instances file one person in one division at once while the hub is unreachable, then the province itself refuses one as already_filed and queues only the other", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const { lookupId } = await net.beijing.lookup(chaoyang, p.idNumber);
@@ -91,15 +97,7 @@ describe("cross-province exchange: one person filed twice at once by one divisio
     const revoked = await aCertifiedPractitioner(net.jiangsu, { status: "revoked" });
     const first = await net.beijing.lookup(chaoyang, revoked.idNumber);
     net.beijing.link.down = true;
-    expect(
-      (
-        await net.beijing.exchange.file(chaoyang, {
-          lookupId: first.lookupId,
-          practitioner: revoked,
-          details: aFiling(),
-        })
-      ).state,
-    ).to.equal("queued");
+    expect(await fileState(first.lookupId, revoked)).to.equal("queued");
     net.beijing.link.down = false;
     await net.beijing.send();
     expect(
@@ -107,15 +105,7 @@ describe("cross-province exchange: one person filed twice at once by one divisio
     ).to.deep.include({ state: "refused" });
     net.beijing.link.down = true;
     try {
-      expect(
-        (
-          await net.beijing.exchange.file(chaoyang, {
-            lookupId: first.lookupId,
-            practitioner: revoked,
-            details: aFiling(),
-          })
-        ).state,
-      ).to.equal("queued");
+      expect(await fileState(first.lookupId, revoked)).to.equal("queued");
     } finally {
       net.beijing.link.down = false;
     }
@@ -130,14 +120,6 @@ describe("cross-province exchange: one person filed twice at once by one divisio
     await net.beijing.exchange.end(chaoyang, filed.caseId, { endDate: "2026-12-31", reason: "离职" });
     await net.beijing.send();
     const again = await net.beijing.lookup(chaoyang, p.idNumber);
-    expect(
-      (
-        await net.beijing.exchange.file(chaoyang, {
-          lookupId: again.lookupId,
-          practitioner: p,
-          details: aFiling(),
-        })
-      ).state,
-    ).to.be.oneOf(["queued", "sent"]);
+    expect(await fileState(again.lookupId, p)).to.be.oneOf(["queued", "sent"]);
   });
 });

@@ -3,25 +3,12 @@ import { createEventBus } from "../../../server/lib/event-bus.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { createOutboxDispatcher, enqueueEvent, outboxModel } from "../../../server/lib/outbox.js";
 import { useTestDatabase } from "../../helpers/database.js";
+import { anExamPassed } from "../../helpers/outbox-events.js";
 
 const logger = createLogger({ level: "silent" });
 const TEN_MINUTES = 10 * 60_000;
 const ahead = () => new Date(Date.now() + TEN_MINUTES);
 const behind = () => new Date(Date.now() - TEN_MINUTES);
-
-const aPass = (attemptId: string) => ({
-  attemptId,
-  candidateId: "c1",
-  idNumber: "32010219850315001X",
-  name: "张三",
-  categoryCode: "01001",
-  sessionId: "s1",
-  score: 90,
-  passMark: 80,
-  submittedAt: new Date(0).toISOString(),
-  chainHash: "h",
-  provinceCode: "320000",
-});
 
 /**
  * Instances of a node do not share a clock. When an outbox entry is due and when a claim on it has
@@ -33,7 +20,7 @@ describe("transactional outbox: instances whose clocks differ", () => {
 
   async function anEntry(id: string, now?: () => Date): Promise<string> {
     const key = `exam.passed:${id}`;
-    await db.conn.transaction((session) => enqueueEvent(db.conn, session, "exam.passed", aPass(id), key, { now }));
+    await db.conn.transaction((session) => enqueueEvent(db.conn, session, "exam.passed", anExamPassed(id), key, { now }));
     return key;
   }
   /** A dispatcher on an instance with the given clock, recording what it delivers. */
