@@ -259,9 +259,9 @@ function conditionalUpdate(before: AttemptLean, plan: Plan, at: Date) {
 
 /**
  * This instance's copy of an attempt after a successful update: `$set` (dotted paths into
- * objects and arrays), `$addToSet`, `$max` and `pullUpTo` applied. `doc` is left as it was: only the objects
- * and arrays on the changed paths are copied (a save touches one answer of a hundred, so copying
- * the whole attempt was most of its cost).
+ * objects and arrays), `$addToSet`, `$max` and `pullUpTo` applied. `doc` is left as it was: only the
+ * objects and arrays on the `$set` paths are copied (a save touches one answer of a hundred, so
+ * copying the whole attempt was most of its cost), then the change is applied to that copy.
  */
 export function applyLocally(
   doc: AttemptLean,
@@ -271,34 +271,24 @@ export function applyLocally(
   pullUpTo?: Record<string, number>,
 ): AttemptLean {
   const copy = { ...doc } as unknown as Record<string, unknown>;
-  for (const [path, value] of Object.entries(set)) {
-    const parts = path.split(".");
-    let target: Record<string, unknown> = copy;
-    for (const part of parts.slice(0, -1)) {
+  for (const path of Object.keys(set)) {
+    let target = copy;
+    for (const part of path.split(".").slice(0, -1)) {
       const inner: unknown = target[part];
-      const own = Array.isArray(inner)
-        ? [...(inner as unknown[])]
-        : { ...(inner as Record<string, unknown>) };
+      const own = Array.isArray(inner) ? [...(inner as unknown[])] : { ...(inner as Record<string, unknown>) };
       target[part] = own;
       target = own as Record<string, unknown>;
     }
-    target[parts.at(-1) as string] = value;
   }
-  for (const [field, value] of Object.entries(addToSet ?? {})) {
-    const list = (copy[field] ?? []) as unknown[];
-    copy[field] = list.includes(value) ? list : [...list, value];
-  }
-  for (const [field, value] of Object.entries(max ?? {}))
-    copy[field] = Math.max(Number(copy[field] ?? 0), value);
-  for (const [field, upTo] of Object.entries(pullUpTo ?? {}))
-    copy[field] = ((copy[field] ?? []) as number[]).filter((x) => x > upTo);
+  applyInPlace(copy as unknown as AttemptLean, set, addToSet, max, pullUpTo);
   return copy as unknown as AttemptLean;
 }
 
 /**
  * `applyLocally` without the copies: the change is applied to `doc` itself. Only for this
  * instance's cached copy on the save path, whose saves of one attempt run one at a time
- * (`serial`), and whose readers (the seat feed, the ack's clock) read it synchronously.
+ * (`serial`), and whose readers (the seat feed, the ack's clock) read it synchronously. Lists
+ * are replaced, never changed in place, so `applyLocally`'s shallow copy shares them safely.
  */
 export function applyInPlace(
   doc: AttemptLean,
