@@ -97,12 +97,13 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
    * room, so any socket that joined too late for the close finds the session gone here.
    */
   const connectRefusal = async (socket: AppSocket) => {
+    // A staff socket's check already reads its login (and the live account).
+    if (socket.data.user?.kind !== "candidate") return socketRefusal(socket);
     const sessionID = (socket.request as { sessionID?: string }).sessionID;
     const login = sessionID
       ? await sessionsCollection.findOne({ _id: sessionID }, { projection: { expires: 1 } })
       : null;
-    if (!loginHolds(login)) return errors.unauthorized("登录已失效，请重新登录", "session_ended");
-    return socketRefusal(socket);
+    return loginHolds(login) ? socketRefusal(socket) : errors.unauthorized("登录已失效，请重新登录", "session_ended");
   };
   /** Whether the account behind a socket still holds now: never trust what the handshake saw. */
   const socketRefusal = async (socket: AppSocket) => {
