@@ -22,12 +22,41 @@ declare module "express-session" {
 describe("login sessions: a request that ends after a concurrent logout", () => {
   const db = useTestDatabase("logout_touch");
 
-  it("when the logout destroys the session while another request of it is in flight, then that request ends without an error and the session stays gone", async () => {
-    const errors: unknown[] = [];
+  /** A handler's way in and out: `inside` once it has read the session, it goes on at `release`. */
+  function aGate() {
     let entered: () => void = () => undefined;
     const inside = new Promise<void>((resolve) => (entered = resolve));
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    return { entered, inside, release, gate };
+  }
+
+  /**
+   * An app with the product's session middleware, `/login` and `/logout`, the test's own routes
+   * (`extra`) between them, and every error handed to express collected in `errors`.
+   */
+  function aSessionApp(errors: unknown[], extra: (app: express.Express) => void) {
+    const app = express();
+    app.use(createSessionMiddleware(db.conn, { secret: "test-secret", secure: false }));
+    app.post("/login", (req, res) => {
+      req.session.who = "officer";
+      res.status(204).end();
+    });
+    extra(app);
+    app.post("/logout", (req, res) => {
+      req.session.destroy(() => res.status(204).end());
+    });
+    app.use(((err, _req, res, next) => {
+      errors.push(err);
+      if (res.headersSent) return next(err);
+      res.status(500).end();
+    }) as ErrorRequestHandler);
+    return app;
+  }
+
+  it("when the logout destroys the session while another request of it is in flight, then that request ends without an error and the session stays gone", async () => {
+    const errors: unknown[] = [];
+    const { entered, inside, release, gate } = aGate();
 
     // Told when connect-mongo has answered the slow request's touch (on for the whole test: the
     // store may take its touch method when it is made).
@@ -42,25 +71,13 @@ describe("login sessions: a request that ends after a concurrent logout", () => 
       });
     };
     Reflect.set(MongoStore.prototype, "touch", spy);
-    const app = express();
-    app.use(createSessionMiddleware(db.conn, { secret: "test-secret", secure: false }));
-    app.post("/login", (req, res) => {
-      req.session.who = "officer";
-      res.status(204).end();
-    });
-    app.get("/slow", async (req, res) => {
-      entered();
-      await gate;
-      res.json({ who: req.session.who ?? null });
-    });
-    app.post("/logout", (req, res) => {
-      req.session.destroy(() => res.status(204).end());
-    });
-    app.use(((err, _req, res, next) => {
-      errors.push(err);
-      if (res.headersSent) return next(err);
-      res.status(500).end();
-    }) as ErrorRequestHandler);
+    const app = aSessionApp(errors, (a) =>
+      a.get("/slow", async (req, res) => {
+        entered();
+        await gate;
+        res.json({ who: req.session.who ?? null });
+      }),
+    );
 
     try {
       const agent = request.agent(app);
@@ -82,34 +99,19 @@ describe("login sessions: a request that ends after a concurrent logout", () => 
 
   it("when the logout destroys the session while another request of it is changing it, then that request's save does not bring the login back", async () => {
     const errors: unknown[] = [];
-    let entered: () => void = () => undefined;
-    const inside = new Promise<void>((resolve) => (entered = resolve));
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const app = express();
-    app.use(createSessionMiddleware(db.conn, { secret: "test-secret", secure: false }));
-    app.post("/login", (req, res) => {
-      req.session.who = "officer";
-      res.status(204).end();
+    const { entered, inside, release, gate } = aGate();
+    const app = aSessionApp(errors, (a) => {
+      a.get("/who", (req, res) => {
+        res.json({ who: req.session.who ?? null });
+      });
+      // Read the session, wait (the logout happens here), then change it: express-session saves it.
+      a.post("/count", async (req, res) => {
+        entered();
+        await gate;
+        req.session.seen = (req.session.seen ?? 0) + 1;
+        res.json({ who: req.session.who ?? null, seen: req.session.seen });
+      });
     });
-    app.get("/who", (req, res) => {
-      res.json({ who: req.session.who ?? null });
-    });
-    // Read the session, wait (the logout happens here), then change it: express-session saves it.
-    app.post("/count", async (req, res) => {
-      entered();
-      await gate;
-      req.session.seen = (req.session.seen ?? 0) + 1;
-      res.json({ who: req.session.who ?? null, seen: req.session.seen });
-    });
-    app.post("/logout", (req, res) => {
-      req.session.destroy(() => res.status(204).end());
-    });
-    app.use(((err, _req, res, next) => {
-      errors.push(err);
-      if (res.headersSent) return next(err);
-      res.status(500).end();
-    }) as ErrorRequestHandler);
 
     const agent = request.agent(app);
     await agent.post("/login").expect(204);
