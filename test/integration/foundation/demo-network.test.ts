@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { trackChild } from "../../helpers/interrupt.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -64,7 +65,8 @@ describe("npm start (demo network)", function () {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    child = started;
+    // Tracked as a group: an interrupted test run stops all three nodes, not only the launcher.
+    child = trackChild(started, { group: true });
     started.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     started.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => started.once("exit", (code) => resolve(code)));

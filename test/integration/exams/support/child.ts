@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { trackChild } from "../../../helpers/interrupt.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../../..");
@@ -33,14 +34,13 @@ export function freePort(): Promise<number> {
  * tsx start took over a minute at load 20-28, so the calling test's timeout is the only bound.
  */
 export function spawnExamNode(env: Record<string, string>): Promise<ChildNode> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(root, "scripts/bench/exam-node-process.ts")],
-    {
+  // Tracked: an interrupted run stops the node too (the test's `after` hook never runs then).
+  const child = trackChild(
+    spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/bench/exam-node-process.ts")], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
-    },
+    }),
   );
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
