@@ -1,5 +1,4 @@
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -10,21 +9,15 @@ import { createLogger } from "../../../server/lib/logger.js";
 import { startNode, type RunningNode } from "../../../server/main.js";
 import { publicKeyFromX } from "../../../server/sharing/index.js";
 import { testDatabase, uniqueDbName, useTestDatabase } from "../../helpers/database.js";
+import { aPortToRestartOn, startAgainOn } from "../../helpers/ports.js";
 import type { TestHub } from "../hub/support.js";
 import { aCertifiedPractitioner, aFiling, anOfficer, aProvince, type TestProvince } from "./support.js";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * The hub process really stops (not a cut link) between the steps of a filing and starts again
- * on the same port, key and database: everything held survives and arrives exactly once.
+ * on the same port, key and database: everything held survives and arrives exactly once. The
+ * provinces keep the hub's URL, so the port is one the kernel does not hand out by itself while
+ * the hub is down (aPortToRestartOn).
  */
 describe("cross-province exchange: the hub stops and starts between steps", () => {
   const jsDb = useTestDatabase("prov_js");
@@ -41,7 +34,8 @@ describe("cross-province exchange: the hub stops and starts between steps", () =
 
   async function startHub(): Promise<RunningNode> {
     const config = loadConfig({ NODE_ENV: "test", ROLE: "hub", PORT: String(port), LOG_LEVEL: "silent", NODE_KEY_DIR: keyDir, SHUTDOWN_TIMEOUT_MS: "1000" });
-    running = await startNode(config, { mongoUri: (await testDatabase()).uri, dbName, logger: createLogger({ level: "silent", name: "hub" }) });
+    const mongoUri = (await testDatabase()).uri;
+    running = await startAgainOn(port, () => startNode(config, { mongoUri, dbName, logger: createLogger({ level: "silent", name: "hub" }) }));
     return running;
   }
   async function stopHub(): Promise<void> {
@@ -50,7 +44,7 @@ describe("cross-province exchange: the hub stops and starts between steps", () =
   }
 
   before(async () => {
-    port = await freePort();
+    port = await aPortToRestartOn();
     const node = await startHub();
     const identity = (await (await fetch(`${node.url}/api/hub/v1/identity`)).json()) as HubIdentityDto;
     const peer = { name: "hub", url: node.url, keyId: identity.keyId, publicKey: publicKeyFromX(identity.publicKey) };

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { trackChild } from "../../../helpers/interrupt.js";
@@ -13,19 +12,6 @@ export interface ChildNode {
   /** SIGKILL: no shutdown hooks run, like a crashed machine. */
   kill(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (so a restarted node comes back on the same URL). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /**
