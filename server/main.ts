@@ -10,7 +10,7 @@ import { createEventBus } from "./lib/event-bus.js";
 import { answerClientErrors } from "./lib/http.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { connectMongo, redactUri } from "./lib/mongo.js";
-import { useRedisAdapter } from "./lib/redis-adapter.js";
+import { adapterKey, useRedisAdapter } from "./lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "./lib/socket-ack.js";
 import { socketParser } from "./lib/socket-parser.js";
 import { originCheck } from "./lib/socket-origin.js";
@@ -50,7 +50,7 @@ export async function startNode(
     // Papers go out with their JSON text made once at check-in (socket-parser.ts).
     parser: socketParser,
   });
-  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, `roadcert#${config.nodeName}`) : null;
+  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, adapterKey(config.nodeName, conn.name)) : null;
   for (const f of features) for (const mw of f.engineMiddleware ?? []) io.engine.use(mw);
   for (const f of features) f.attachSockets?.(io);
   io.on("connection", (socket) => {

@@ -17,7 +17,7 @@ import type { Feature, FeatureContext } from "../../server/feature.js";
 import { createEventBus } from "../../server/lib/event-bus.js";
 import { createLogger } from "../../server/lib/logger.js";
 import { connectMongo } from "../../server/lib/mongo.js";
-import { useRedisAdapter } from "../../server/lib/redis-adapter.js";
+import { adapterKey, useRedisAdapter } from "../../server/lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "../../server/lib/socket-ack.js";
 import { socketParser } from "../../server/lib/socket-parser.js";
 import type { AppServer } from "../../server/lib/socket-types.js";
@@ -122,7 +122,9 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
     maxHttpBufferSize: 256 * 1024,
     parser: socketParser,
   });
-  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url) : null;
+  // The node's key, as the product sets it: the instances of one run share the database, another
+  // run or a test on the same Redis has its own (socket.io's default key would join them all).
+  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, adapterKey(config.nodeName, conn.name)) : null;
   io.use((socket, next) => {
     const parsed = AuthUser.safeParse((socket.handshake.auth as { user?: unknown }).user);
     socket.data.user = parsed.success ? parsed.data : null;

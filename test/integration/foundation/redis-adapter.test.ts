@@ -2,17 +2,19 @@ import { expect } from "chai";
 import { loadConfig } from "../../../server/config.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { startNode, type RunningNode } from "../../../server/main.js";
+import { startExamNode, type ExamNode } from "../../../scripts/bench/exam-node.js";
 import { connectSocket, staffAgent, type TestSocket } from "../../helpers/auth.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
+import { connect as connectExamSocket, proctorUser } from "../exams/support/clients.js";
 
 // .ci/run makes sure a Redis answers here.
 const REDIS_URL = "redis://127.0.0.1:6379";
 
 describe("socket.io Redis adapter", () => {
-  const nodes: RunningNode[] = [];
-  let socket: TestSocket | null = null;
+  const nodes: (RunningNode | ExamNode)[] = [];
+  const sockets: { close(): unknown }[] = [];
   after(async () => {
-    socket?.close();
+    for (const socket of sockets) socket.close();
     for (const node of nodes.reverse()) await node.stop();
   });
 
@@ -45,12 +47,41 @@ describe("socket.io Redis adapter", () => {
     const beijing = await start("110000", uniqueDbName("redis"));
 
     const admin = await staffAgent(jiangsuB, { roles: ["admin"] });
-    socket = await connectSocket(jiangsuB, admin);
+    const socket: TestSocket = await connectSocket(jiangsuB, admin);
+    sockets.push(socket);
 
     const fromA = await jiangsuA.io.fetchSockets();
     expect(fromA.map((s) => s.id)).to.include(socket.id);
     // Redis pub/sub is server-wide: without a per-node channel prefix 北京 would list 江苏's sockets.
     const fromBeijing = await beijing.io.fetchSockets();
     expect(fromBeijing.map((s) => s.id)).not.to.include(socket.id);
+  });
+
+  it("when two deployments of one province (each its own database) share Redis, then neither sees the other's sockets", async () => {
+    const jiangsu = await start("320000", uniqueDbName("redis"));
+    const otherJiangsu = await start("320000", uniqueDbName("redis"));
+
+    const admin = await staffAgent(jiangsu, { roles: ["admin"] });
+    const socket: TestSocket = await connectSocket(jiangsu, admin);
+    sockets.push(socket);
+
+    expect((await jiangsu.io.fetchSockets()).map((s) => s.id)).to.include(socket.id);
+    // Same node name (province-320000): a prefix of the name alone joined the two deployments.
+    expect((await otherJiangsu.io.fetchSockets()).map((s) => s.id)).not.to.include(socket.id);
+  });
+
+  it("when two exam-node bench runs share Redis, then neither sees the other's sockets", async () => {
+    const db = await testDatabase();
+    const runA = await startExamNode({ mongoUri: db.uri, dbName: uniqueDbName("bench"), redisUrl: REDIS_URL });
+    nodes.push(runA);
+    const runB = await startExamNode({ mongoUri: db.uri, dbName: uniqueDbName("bench"), redisUrl: REDIS_URL });
+    nodes.push(runB);
+
+    const socket = await connectExamSocket(runA.url, proctorUser());
+    sockets.push(socket);
+
+    expect((await runA.io.fetchSockets()).map((s) => s.id)).to.include(socket.id);
+    // socket.io's default key ("socket.io") joined every bench run and test on the same Redis.
+    expect((await runB.io.fetchSockets()).map((s) => s.id)).not.to.include(socket.id);
   });
 });
