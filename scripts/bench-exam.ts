@@ -70,12 +70,16 @@ const { values } = parseArgs({
     "capacity-refine": { type: "string", default: "0.1" },
     /** The node's EXAM_SAVE_GROUP_MS (group commit window of answer saves); the node's default when absent. */
     "save-group-ms": { type: "string" },
+    /** The node's EXAM_SAVE_GROUPS_IN_FLIGHT (groups of saves written at once); the node's default when absent. */
+    "save-groups-in-flight": { type: "string" },
     /** Writes V8 CPU profiles of the database, the exam node and this load generator into this folder. */
     profile: { type: "string" },
     /** Appends the stand-in's garbage collections (one JSON line each) to this file. */
     "gc-log": { type: "string" },
     /** The same for the exam node: its collections and stalled seconds, appended to this file. */
     "node-gc-log": { type: "string" },
+    /** Extra V8/Node flags for the exam node only, space-separated (e.g. "--max-semi-space-size=16" to compare with the product's default). */
+    "node-flags": { type: "string" },
   },
 });
 
@@ -134,10 +138,13 @@ async function main(): Promise<void> {
       EXAM_LOG_LEVEL: "error",
       EXAM_LOOP_REPORT_MS: "250",
       ...(values["save-group-ms"] ? { EXAM_SAVE_GROUP_MS: values["save-group-ms"] } : {}),
+      ...(values["save-groups-in-flight"]
+        ? { EXAM_SAVE_GROUPS_IN_FLIGHT: values["save-groups-in-flight"] }
+        : {}),
       ...(values["node-gc-log"] ? { EXAM_GC_LOG: path.resolve(values["node-gc-log"]) } : {}),
     },
     /READY (\S+)/,
-    profiled("exam-node"),
+    [...(values["node-flags"]?.split(" ").filter(Boolean) ?? []), ...profiled("exam-node")],
   );
   children.push(node.child);
   const url = node.match;

@@ -96,6 +96,11 @@ const Env = z
      */
     EXAM_SAVE_GROUP_MS: z.coerce.number().int().min(0).max(50).default(4),
     /**
+     * Groups of answer saves written to the database at once (pipelining): 1 makes a save that
+     * arrives while a group is out wait for that group's whole round trip.
+     */
+    EXAM_SAVE_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(2),
+    /**
      * Releasing a room before its scheduled start: `reason` lets the proctor do it with a written
      * reason (audited as 提前放行), `refuse` forbids it.
      */
@@ -214,6 +219,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     exam: {
       graceSeconds: e.EXAM_GRACE_SECONDS,
       saveGroupMs: e.EXAM_SAVE_GROUP_MS,
+      saveGroupsInFlight: e.EXAM_SAVE_GROUPS_IN_FLIGHT,
       earlyRelease: e.EXAM_EARLY_RELEASE,
       roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
     },

@@ -25,7 +25,9 @@ const node = await startExamNode({
   paper: env.EXAM_PAPER === "sample" ? "sample" : "tiny",
   tiny: { minutes: Number(env.EXAM_MINUTES ?? 60) },
   logLevel: env.EXAM_LOG_LEVEL ?? "warn",
-  env: env.EXAM_SAVE_GROUP_MS ? { EXAM_SAVE_GROUP_MS: env.EXAM_SAVE_GROUP_MS } : {},
+  env: Object.fromEntries(
+    ["EXAM_SAVE_GROUP_MS", "EXAM_SAVE_GROUPS_IN_FLIGHT"].flatMap((k) => (env[k] ? [[k, env[k]]] : [])),
+  ),
 });
 process.stdout.write(`READY ${node.url}\n`);
 if (env.EXAM_GC_LOG)

@@ -45,7 +45,7 @@ export interface Mutation {
 export function createAttemptStore(
   conn: Connection,
   now: () => Date,
-  options: { saveGroupMs?: number } = {},
+  options: { saveGroupMs?: number; saveGroupsInFlight?: number } = {},
 ) {
   const Attempts = attemptModel(conn);
   // The driver's view of the same collection (string ids), for updates that need no casting.
@@ -55,7 +55,10 @@ export function createAttemptStore(
   // Saves of one attempt on this instance run one after another, so they never contend on the chain head.
   const queues = new Map<string, Promise<unknown>>();
   // Uncast updates outside a transaction (the saves) are written together, one bulk write a group.
-  const group = createGroupCommit(raw, { windowMs: options.saveGroupMs ?? 0 });
+  const group = createGroupCommit(raw, {
+    windowMs: options.saveGroupMs ?? 0,
+    maxInFlight: options.saveGroupsInFlight,
+  });
 
   /** Runs `fn` after every earlier task queued under `key` on this instance. */
   function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {

@@ -60,7 +60,10 @@ export interface ExamCore {
 export function createExamCore(ctx: FeatureContext, deps: ExamServiceDeps): ExamCore {
   const now = deps.now ?? (() => new Date());
   const opts: ExamOptions = { ...DEFAULT_EXAM_OPTIONS, ...deps.options };
-  const store = createAttemptStore(ctx.conn, now, { saveGroupMs: ctx.config.exam.saveGroupMs });
+  const store = createAttemptStore(ctx.conn, now, {
+    saveGroupMs: ctx.config.exam.saveGroupMs,
+    saveGroupsInFlight: ctx.config.exam.saveGroupsInFlight,
+  });
   return {
     ctx,
     deps,

@@ -13,28 +13,43 @@ export interface GroupedUpdate {
 /** Updates sent in one bulk write at most (a bigger group would hold the database's thread longer). */
 export const MAX_GROUP = 200;
 
+/** Groups written at once at most, by default (see `createGroupCommit`). */
+export const GROUPS_IN_FLIGHT = 2;
+
 /**
- * Group commit of attempt updates (issue 17): updates that arrive while the previous group is being
+ * Group commit of attempt updates (issue 17): updates that arrive while earlier groups are being
  * written, within the same turn of the event loop, or within `windowMs` of the previous group, go
  * to the database together as ONE unordered bulk write. Per save, a round trip of its own cost the node and the database more CPU than the
  * update itself (command encoding, implicit sessions, reply writes), so grouping is what lets the
  * saves scale past a few hundred a second.
  *
+ * Up to `maxInFlight` groups are written at once (pipelining): with one, a save arriving just
+ * after a large group left waited for that group's whole round trip and then for its own, and
+ * the database sat idle while the node read the reply and answered the group's saves. The
+ * window still paces the groups, so while round trips are shorter than the window there is
+ * never more than one in flight.
+ *
  * Each update keeps its own outcome: it resolves to whether ITS filter matched (its chain event is
  * in the document), or rejects with ITS write error; a neighbour's failure changes neither. Every
  * caller waits for the write that carried its update, so an acknowledgement is never sent before
- * the change is in the database. Callers hold at most one update per document in flight (saves of
- * one attempt are serialised), so the order of updates inside a group does not matter.
+ * the change is in the database. A document is in at most one group at a time: an update of a
+ * document whose earlier update is still being written (or already in the group being formed)
+ * waits for the next group, so the groups in flight never race on one document and the order of
+ * updates inside a group does not matter. (The saves of one attempt are serialised by their
+ * caller anyway; this keeps the rule true for any caller.)
  */
-export function createGroupCommit(raw: Raw, options: { windowMs?: number } = {}) {
+export function createGroupCommit(raw: Raw, options: { windowMs?: number; maxInFlight?: number } = {}) {
   const windowMs = options.windowMs ?? 0;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? GROUPS_IN_FLIGHT);
   type Waiting = GroupedUpdate & {
     id: string;
     resolve: (matched: boolean) => void;
     reject: (err: unknown) => void;
   };
   let queue: Waiting[] = [];
-  let writing = false;
+  /** Documents with an update in a group being written. */
+  const writing = new Set<string>();
+  let inFlight = 0;
   let scheduled = false;
   /** When the last group was sent (performance.now()). */
   let lastSent = Number.NEGATIVE_INFINITY;
@@ -45,7 +60,7 @@ export function createGroupCommit(raw: Raw, options: { windowMs?: number } = {})
   };
 
   function schedule(): void {
-    if (scheduled || writing || queue.length === 0) return;
+    if (scheduled || inFlight >= maxInFlight || queue.length === 0) return;
     scheduled = true;
     // Groups go out at most once per window: a save arriving within `windowMs` of the last group
     // waits for the rest of it, so saves arriving a few ms apart share one round trip (a round
@@ -56,15 +71,36 @@ export function createGroupCommit(raw: Raw, options: { windowMs?: number } = {})
     else setImmediate(run);
   }
 
+  /** Takes the next group off the queue: at most MAX_GROUP updates, none of a document already being written. */
+  function take(): Waiting[] {
+    const group: Waiting[] = [];
+    const held: Waiting[] = [];
+    const ids = new Set<string>();
+    for (const u of queue) {
+      if (group.length < MAX_GROUP && !writing.has(u.id) && !ids.has(u.id)) {
+        group.push(u);
+        ids.add(u.id);
+      } else held.push(u);
+    }
+    queue = held;
+    return group;
+  }
+
   async function flush(): Promise<void> {
+    const group = take();
+    // Everything queued waits for a document still being written: the write ending schedules it.
+    if (group.length === 0) return;
     lastSent = performance.now();
-    const group = queue.slice(0, MAX_GROUP);
-    queue = queue.slice(group.length);
-    writing = true;
+    inFlight += 1;
+    for (const u of group) writing.add(u.id);
+    // What is left (more than a group, or updates arriving meanwhile) may go while this group is
+    // written, once the window has passed (see `maxInFlight`).
+    schedule();
     try {
       await write(group);
     } finally {
-      writing = false;
+      for (const u of group) writing.delete(u.id);
+      inFlight -= 1;
       schedule();
     }
   }

@@ -217,6 +217,84 @@ describe("exam delivery: the group commit's own outcomes", () => {
 
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
+  /**
+   * The collection with every write (bulk or single) recorded by the ids it carries, held until
+   * `open()` while the gate is closed: a group "in flight" for as long as the test wants.
+   */
+  function gated() {
+    const writes: string[][] = [];
+    let open = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const spied = Object.create(raw) as mongo.Collection<Doc>;
+    const idOf = (filter: unknown) => String((filter as { _id: string })._id);
+    spied.bulkWrite = (async (ops: Parameters<typeof raw.bulkWrite>[0], o?: Parameters<typeof raw.bulkWrite>[1]) => {
+      writes.push(ops.map((op) => idOf((op as { updateOne: { filter: unknown } }).updateOne.filter)));
+      await gate;
+      return raw.bulkWrite(ops, o);
+    }) as typeof raw.bulkWrite;
+    spied.updateOne = (async (filter: Parameters<typeof raw.updateOne>[0], update: Parameters<typeof raw.updateOne>[1]) => {
+      writes.push([idOf(filter)]);
+      await gate;
+      return raw.updateOne(filter, update);
+    }) as typeof raw.updateOne;
+    return { spied, writes, open: () => open() };
+  }
+
+  /** Waits (turns of the event loop, no clock) until `n` writes were sent, or gives up after many turns. */
+  async function untilWrites(writes: string[][], n: number): Promise<void> {
+    for (let i = 0; i < 50 && writes.length < n; i++) await nextTurn();
+  }
+
+  it("when updates arrive while a group is being written, then they go as the next group without waiting for the first to return", async () => {
+    const { ids, next } = await someDocs("pipelined", 4);
+    const db = gated();
+    const group = createGroupCommit(db.spied as never, { windowMs: 0 });
+    const first = [0, 1].map((i) => group.updateOne(ids[i] ?? "", next(ids[i] ?? "")));
+    await untilWrites(db.writes, 1);
+    const second = [2, 3].map((i) => group.updateOne(ids[i] ?? "", next(ids[i] ?? "")));
+    await untilWrites(db.writes, 2);
+    // The first group's reply has not come back, and the second group is already written.
+    expect(db.writes).to.deep.equal([ids.slice(0, 2), ids.slice(2, 4)]);
+    db.open();
+    expect(await Promise.all([...first, ...second])).to.deep.equal([true, true, true, true]);
+  });
+
+  it("when a document's update is being written and its next update arrives, then the next one waits for that write and its neighbours do not", async () => {
+    const { ids, next } = await someDocs("one-doc", 2);
+    const [a, b] = ids as [string, string];
+    const db = gated();
+    const group = createGroupCommit(db.spied as never, { windowMs: 0 });
+    const firstOfA = group.updateOne(a, next(a));
+    await untilWrites(db.writes, 1);
+    // A's next update names the head its first update makes (as a serialised caller's would).
+    const thenA = group.updateOne(a, {
+      filter: { _id: a, chainN: 2 },
+      update: { $set: { chainN: 3, chainHash: "h3" }, $push: { events: { n: 3, hash: "h3" } } },
+      event: { n: 3, hash: "h3" },
+    });
+    const ofB = group.updateOne(b, next(b));
+    await untilWrites(db.writes, 3);
+    expect(db.writes).to.deep.equal([[a], [b]]);
+    db.open();
+    expect(await Promise.all([firstOfA, thenA, ofB])).to.deep.equal([true, true, true]);
+    expect(db.writes).to.deep.equal([[a], [b], [a]]);
+    expect((await raw.findOne({ _id: a }))?.events.map((e) => e.n)).to.deep.equal([1, 2, 3]);
+  });
+
+  it("when one group may be in flight, then updates arriving meanwhile wait for it (the single-write pipeline)", async () => {
+    const { ids, next } = await someDocs("single", 2);
+    const db = gated();
+    const group = createGroupCommit(db.spied as never, { windowMs: 0, maxInFlight: 1 });
+    const first = group.updateOne(ids[0] ?? "", next(ids[0] ?? ""));
+    await untilWrites(db.writes, 1);
+    const second = group.updateOne(ids[1] ?? "", next(ids[1] ?? ""));
+    await untilWrites(db.writes, 2);
+    expect(db.writes).to.have.length(1);
+    db.open();
+    expect(await Promise.all([first, second])).to.deep.equal([true, true]);
+    expect(db.writes).to.have.length(2);
+  });
+
   it("when updates follow each other within the group window, then the later ones wait for it and share one bulk write", async () => {
     const { ids, next } = await someDocs("window", 3);
     const { group, calls } = counted(undefined, { windowMs: 1000 });
