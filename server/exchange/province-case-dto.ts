@@ -4,8 +4,12 @@ import type { QualificationRecord } from "../contracts/hub.js";
 import { divisionName } from "../organisation/index.js";
 import type { LocalCaseDoc } from "./province-exchange.models.js";
 
-/** What leaves the server of a case: everything the officers of either side work with. */
-export function toCaseDto(c: LocalCaseDoc): CaseDto {
+/**
+ * What leaves the server of a case: everything the officers of either side work with. `now` is the
+ * database's clock (databaseTime), the one the reads filter overdue cases by, so a listed case and
+ * its flag agree and every instance of the node says the same.
+ */
+export function toCaseDto(c: LocalCaseDoc, now: Date): CaseDto {
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   const ack = c.ack as {
     outcome: "acknowledged" | "problem";
@@ -37,7 +41,7 @@ export function toCaseDto(c: LocalCaseDoc): CaseDto {
       c.overdue ||
       (!!c.deadlineAt &&
         (c.state === "sent" || c.state === "delivered") &&
-        c.deadlineAt.getTime() < Date.now()),
+        c.deadlineAt.getTime() < now.getTime()),
     escalatedAt: iso(c.escalatedAt),
     refusal: c.refusal ? { code: c.refusal.code ?? "", message: c.refusal.message ?? "" } : null,
     history: c.history.map((h) => ({

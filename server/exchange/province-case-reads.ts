@@ -3,6 +3,7 @@ import { canSeeDivision, divisionFilter, divisionLevel } from "../access/index.j
 import type { AuthUser } from "../contracts/auth.js";
 import type { CaseDto, CaseState, ExchangeKind, NoticeDetails } from "../contracts/exchange.js";
 import { errors } from "../lib/errors.js";
+import { databaseTime } from "../lib/mongo.js";
 import { toCaseDto } from "./province-case-dto.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
 
@@ -10,9 +11,17 @@ import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.m
  * What a province's officers read of its exchange cases, each scoped to the officer's division
  * (four levels): one case, the in/out boxes, the province level's escalation list and a
  * practitioner's cases with the lookups made of them. The service's changes find their case here too.
+ *
+ * Overdue is decided by the database's clock (`databaseNow`), as the outbox and the exchange
+ * sender decide due times: an instance whose clock runs ahead would list cases as overdue that
+ * another instance does not, and one behind would keep late cases off the escalation list.
  */
-export function createCaseReads(conn: Connection) {
+export function createCaseReads(
+  conn: Connection,
+  clock: { databaseNow?: () => Promise<Date> } = {},
+) {
   const m = provinceExchangeModels(conn);
+  const databaseNow = clock.databaseNow ?? (() => databaseTime(conn));
 
   /** A case the actor may see (its side's office lies within the actor's division), else 404. */
   async function visibleCase(actor: AuthUser, caseId: string, box?: "in" | "out"): Promise<LocalCaseDoc> {
@@ -22,11 +31,17 @@ export function createCaseReads(conn: Connection) {
     return c;
   }
 
+  /** A case as it leaves the server, its overdue flag by the database's clock. */
+  async function present(c: LocalCaseDoc): Promise<CaseDto> {
+    return toCaseDto(c, await databaseNow());
+  }
+
   return {
     visibleCase,
+    present,
 
     async get(actor: AuthUser, caseId: string): Promise<CaseDto> {
-      return toCaseDto(await visibleCase(actor, caseId));
+      return present(await visibleCase(actor, caseId));
     },
 
     async list(
@@ -45,13 +60,14 @@ export function createCaseReads(conn: Connection) {
       };
       if (q.kind) filter.kind = q.kind;
       if (q.state) filter.state = q.state;
+      const now = await databaseNow();
       if (q.overdue === "true")
         filter.$or = [
           { overdue: true },
-          { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: new Date() } },
+          { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: now } },
         ];
       const rows = await m.Cases.find(filter).sort({ createdAt: -1 }).limit(q.limit).lean();
-      return rows.map(toCaseDto);
+      return rows.map((c) => toCaseDto(c, now));
     },
 
     /** Received cases past their deadline and unanswered: the province level's escalation list. */
@@ -59,15 +75,16 @@ export function createCaseReads(conn: Connection) {
       const level = divisionLevel(actor.divisionCode);
       if (level !== "province" && level !== "ministry")
         throw errors.forbidden("逾期事项由省级运管机构督办", "province_level_only");
+      const now = await databaseNow();
       const rows = await m.Cases.find({
         box: "in",
         state: { $in: ["sent", "delivered"] },
-        $or: [{ overdue: true }, { deadlineAt: { $lt: new Date() } }],
+        $or: [{ overdue: true }, { deadlineAt: { $lt: now } }],
       })
         .sort({ deadlineAt: 1 })
         .limit(200)
         .lean();
-      return rows.map(toCaseDto);
+      return rows.map((c) => toCaseDto(c, now));
     },
 
     /** Cases and lookup notices of one practitioner that the actor may see (for the practitioner page). */
@@ -77,6 +94,7 @@ export function createCaseReads(conn: Connection) {
         .limit(200)
         .lean();
       const lookups = await m.LookupNotices.find({ idNumber }).sort({ at: -1 }).limit(200).lean();
+      const now = await databaseNow();
       // Penalties reported home count towards the credit assessment once received (a problem answer
       // disputes the notice, so it does not count until resolved).
       const counted = rows.filter((c) => c.kind === "notice" && c.box === "in" && c.state !== "problem");
@@ -87,7 +105,7 @@ export function createCaseReads(conn: Connection) {
           points: counted.reduce((n, c) => n + (penalty(c).points ?? 0), 0),
           fineYuan: counted.reduce((n, c) => n + (penalty(c).fineYuan ?? 0), 0),
         },
-        cases: rows.map(toCaseDto),
+        cases: rows.map((c) => toCaseDto(c, now)),
         lookups: lookups.map((l) => ({
           at: l.at.toISOString(),
           requestingProvince: l.requestingProvince,

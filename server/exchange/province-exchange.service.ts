@@ -22,7 +22,6 @@ import { isDuplicateKey } from "../lib/mongo.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
 import { newOutgoingCaseDocs } from "./province-new-case.js";
 import { createCaseReads } from "./province-case-reads.js";
-import { toCaseDto } from "./province-case-dto.js";
 import { createProvinceDocuments } from "./province-documents.js";
 
 const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
@@ -53,7 +52,7 @@ export interface ProvinceExchangeDeps {
  */
 export function createProvinceExchangeService(conn: Connection, deps: ProvinceExchangeDeps) {
   const m = provinceExchangeModels(conn);
-  const { visibleCase, ...reads } = createCaseReads(conn);
+  const { visibleCase, present, ...reads } = createCaseReads(conn);
   // Notices' documents: uploads here, received ones fetched from the hub through the transport.
   const docs = createProvinceDocuments(conn, {
     fetch: (caseId, sha256) => deps.transport.fetchDocument(caseId, sha256),
@@ -162,7 +161,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       await conn.transaction((session) => deps.transport.settle(session, entry, result, new Date()));
       if (result.kind === "retry" || documents.length > 0) deps.kick?.();
     }
-    return toCaseDto(await visibleCase(actor, caseId));
+    return present(await visibleCase(actor, caseId));
   }
 
   /** Queues a follow-up message (answer or ending) with its local change and audit entry. */
@@ -212,7 +211,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       });
     });
     deps.kick?.();
-    return toCaseDto(await visibleCase(actor, c.caseId));
+    return present(await visibleCase(actor, c.caseId));
   }
 
   return {

@@ -27,6 +27,18 @@ export async function connectMongo(
   return conn;
 }
 
+/**
+ * The database server's clock (`hello`'s localTime): the one clock every instance of a node shares,
+ * the clock the outbox and the exchange sender decide by ($$NOW). For decisions an officer sees,
+ * where the time also has to appear in the answer, so a literal is needed rather than $$NOW.
+ */
+export async function databaseTime(conn: Connection): Promise<Date> {
+  const hello = await conn.getClient().db("admin").command({ hello: 1 });
+  const at: unknown = hello.localTime;
+  if (!(at instanceof Date)) throw new Error("the database's hello reply carries no localTime");
+  return at;
+}
+
 /** Describes a URI for logs without its credentials. */
 export function redactUri(uri: string): string {
   return uri.replace(/\/\/[^@/]*@/, "//***@");
