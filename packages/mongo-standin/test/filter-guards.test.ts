@@ -72,10 +72,15 @@ describe("filter guards: the array-of-arrays walk", () => {
     for (let seed = 1; seed <= 3000; seed += 1) {
       const rnd = random(seed);
       const doc = { a: value(rnd, 0), b: value(rnd, 0) };
-      const parts = Array.from({ length: 2 + Math.floor(rnd() * 3) }, () => KEYS[Math.floor(rnd() * KEYS.length)] ?? "a");
+      const parts = Array.from(
+        { length: 2 + Math.floor(rnd() * 3) },
+        () => KEYS[Math.floor(rnd() * KEYS.length)] ?? "a",
+      );
       const expected = reference(doc, parts, 0);
       const indexes = parts.map((part) => /^\d+$/.test(part));
-      expect(crossesNestedArray(doc, parts, indexes, 0), `seed ${seed}, path ${parts.join(".")}`).to.equal(expected);
+      expect(crossesNestedArray(doc, parts, indexes, 0), `seed ${seed}, path ${parts.join(".")}`).to.equal(
+        expected,
+      );
       if (expected) refused += 1;
     }
     // Both answers occur, so agreement is not agreement on "never".
@@ -83,7 +88,12 @@ describe("filter guards: the array-of-arrays walk", () => {
   });
 
   it("when an attempt's filter names answers.N.seq over a hundred answers, then the walk finds no array of arrays, and finds the one planted", () => {
-    const answers = Array.from({ length: 100 }, () => ({ choice: ["A"], seq: 1, flagged: false, flagSeq: 0 }));
+    const answers = Array.from({ length: 100 }, () => ({
+      choice: ["A"],
+      seq: 1,
+      flagged: false,
+      flagSeq: 0,
+    }));
     const parts = ["answers", "57", "seq"];
     const indexes = [false, true, false];
     expect(crossesNestedArray({ answers }, parts, indexes, 0)).to.equal(false);

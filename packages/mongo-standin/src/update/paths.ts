@@ -57,7 +57,10 @@ export function checkPath(path: string): void {
 }
 
 function isPositional(part: string): boolean {
-  return part === "$" || part === "$[]" || /^\$\[[a-z][a-zA-Z0-9]*\]$/.test(part);
+  return (
+    part.charCodeAt(0) === 36 /* $ */ &&
+    (part === "$" || part === "$[]" || /^\$\[[a-z][a-zA-Z0-9]*\]$/.test(part))
+  );
 }
 
 /**
@@ -66,18 +69,26 @@ function isPositional(part: string): boolean {
  * `arr.$.b` are two separate fields of one element.
  */
 export function checkConflicts(paths: string[]): void {
-  const seen: string[] = [];
-  for (const path of paths) {
-    for (const other of seen) {
-      const [shorter, longer] = other.length <= path.length ? [other, path] : [path, other];
-      if (longer === shorter || longer.startsWith(`${shorter}.`))
+  // Pairwise, without building a string or an array per pair: every save checks its ten paths
+  // (45 pairs), and those temporaries were a twentieth of the bytes a save-shaped update allocated.
+  for (let j = 1; j < paths.length; j += 1) {
+    const path = paths[j] ?? "";
+    for (let k = 0; k < j; k += 1) {
+      const other = paths[k] ?? "";
+      const shorter = other.length <= path.length ? other : path;
+      if (overlaps(shorter, shorter === other ? path : other))
         throw new CommandError(
           "ConflictingUpdateOperators",
           `Updating the path '${path}' would create a conflict at '${shorter}'`,
         );
     }
-    seen.push(path);
   }
+}
+
+/** Whether `longer` is `shorter` or a path inside it (`shorter` followed by a dot). */
+function overlaps(shorter: string, longer: string): boolean {
+  if (longer.length === shorter.length) return longer === shorter;
+  return longer.charCodeAt(shorter.length) === 46 /* . */ && longer.startsWith(shorter);
 }
 
 /**
@@ -115,6 +126,8 @@ export function compileArrayFilters(
  */
 export function expandPath(path: string, ctx: PathContext): string[][] {
   const parts = path.split(".");
+  // A path without positional parts names itself (the walk below would copy it part by part).
+  if (!parts.some(isPositional)) return [parts];
   const results: string[][] = [];
   const walk = (value: unknown, i: number, prefix: string[]): void => {
     if (i === parts.length) {
