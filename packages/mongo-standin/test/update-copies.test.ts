@@ -46,6 +46,58 @@ describe("mongo-standin: update copies", () => {
     expect(after.events[0]).to.equal(doc.events[0]);
   });
 
+  it("when random $push updates apply, then the stored array is untouched and the result is MongoDB's (insert at $position, then $sort, then $slice)", () => {
+    let a = 7;
+    const rnd = (n: number): number => {
+      a = (a * 1103515245 + 12345) % 2147483648;
+      return a % n;
+    };
+    for (let round = 0; round < 2000; round += 1) {
+      const stored = {
+        _id: "p",
+        log: Array.from({ length: rnd(6) }, () => rnd(10)),
+        nested: { log: [rnd(10)] },
+      };
+      const before = EJSON.stringify(stored);
+      const each = Array.from({ length: rnd(3) }, () => rnd(10));
+      const arg: Record<string, unknown> = { $each: each };
+      if (rnd(2)) arg.$position = rnd(9) - 4;
+      if (rnd(3) === 0) arg.$sort = rnd(2) ? 1 : -1;
+      if (rnd(3) === 0) arg.$slice = rnd(7) - 3;
+      const path = rnd(2) ? "log" : "nested.log";
+      const plain = rnd(4) === 0;
+      const after = applyUpdate(
+        stored,
+        { update: { $push: { [path]: plain ? (each[0] ?? 1) : arg } }, filter: {}, arrayFilters: undefined },
+        false,
+      );
+      expect(EJSON.stringify(stored), `round ${round}`).to.equal(before);
+      const original = path === "log" ? stored.log : stored.nested.log;
+      const expected = [...original];
+      if (plain) expected.push(each[0] ?? 1);
+      else {
+        const position = arg.$position === undefined ? expected.length : Number(arg.$position);
+        const start =
+          position < 0 ? Math.max(expected.length + position, 0) : Math.min(position, expected.length);
+        expected.splice(start, 0, ...each);
+        if (arg.$sort !== undefined) expected.sort((x, y) => (x - y) * Number(arg.$sort));
+        if (arg.$slice !== undefined) {
+          const limit = Number(arg.$slice);
+          expected.splice(
+            0,
+            expected.length,
+            ...(limit >= 0 ? expected.slice(0, limit) : expected.slice(Math.max(expected.length + limit, 0))),
+          );
+        }
+      }
+      const result = path === "log" ? after.log : (after.nested as { log: unknown }).log;
+      expect(result, `round ${round}: ${EJSON.stringify(arg)} on ${EJSON.stringify(original)}`).to.deep.equal(
+        expected,
+      );
+      expect(result).to.not.equal(original);
+    }
+  });
+
   it("when an update renames a field, then the stored document is untouched too", () => {
     const doc = stored();
     const before = EJSON.stringify(doc);

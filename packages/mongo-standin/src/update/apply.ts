@@ -98,7 +98,9 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
       continue;
     }
     const create = !NON_CREATING.has(step.op);
-    const location = locate(after, step.parts, create, owned);
+    // `$push` never changes the array it finds (operators.ts): copying it first would copy every
+    // save's event log twice, once here and again when the appended element outgrew the copy.
+    const location = locate(after, step.parts, create, owned, step.op !== "$push");
     if (!location) continue;
     const operator = OPERATORS[step.op];
     if (!operator) throw unknownModifier(step.op);

@@ -126,7 +126,10 @@ const push: Operator = (at, arg, ctx) => {
         `The value for ${key} must be an integer value but was given type: ${typeName(modifiers[key])}`,
       );
   }
-  const array = arrayFor(
+  // The array found may be the stored document's own (the caller does not copy it for `$push`):
+  // it is only read, and the result is a new array of exactly its length. An event log grows by
+  // one element per save, and appending to a copy made the copy, then a larger one.
+  const current = arrayFor(
     at,
     (value) =>
       new CommandError(
@@ -134,15 +137,19 @@ const push: Operator = (at, arg, ctx) => {
         `The field '${at.key}' must be an array but is of type ${typeName(value)} in document {_id: ${show(ctx.doc._id)}}`,
       ),
   );
-  const position = modifiers.$position === undefined ? array.length : Number(modifiers.$position);
-  const start = position < 0 ? Math.max(array.length + position, 0) : Math.min(position, array.length);
-  array.splice(start, 0, ...each.map((value) => deepClone(value)));
+  const items = each.map((value) => deepClone(value));
+  const position = modifiers.$position === undefined ? current.length : Number(modifiers.$position);
+  const start = position < 0 ? Math.max(current.length + position, 0) : Math.min(position, current.length);
+  let array =
+    start === current.length
+      ? current.concat(items)
+      : current.slice(0, start).concat(items, current.slice(start));
   if (modifiers.$sort !== undefined) sortArray(array, modifiers.$sort);
   if (modifiers.$slice !== undefined) {
     const limit = Number(modifiers.$slice);
-    const kept = limit >= 0 ? array.slice(0, limit) : array.slice(Math.max(array.length + limit, 0));
-    array.splice(0, array.length, ...kept);
+    array = limit >= 0 ? array.slice(0, limit) : array.slice(Math.max(array.length + limit, 0));
   }
+  putField(at.container, at.key, array);
 };
 
 function sortArray(array: unknown[], spec: unknown): void {

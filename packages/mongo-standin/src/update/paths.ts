@@ -203,6 +203,7 @@ export function locate(
   parts: string[],
   create: boolean,
   owned: Set<object> | null = null,
+  copyValue = true,
 ): Location | null {
   let container: Record<string, unknown> | unknown[] = doc;
   for (let i = 0; i < parts.length - 1; i += 1) {
@@ -233,8 +234,9 @@ export function locate(
     if (!create) return null;
     throw notViable(key, parts.slice(0, -1), container);
   }
-  // Operators change the value at the end in place ($push, $pull, $addToSet…): that too is a copy.
-  if (owned) {
+  // Operators change the value at the end in place ($pull, $addToSet…): that too is a copy, unless
+  // the operator builds a new value itself ($push; `copyValue` false).
+  if (owned && copyValue) {
     const value = Array.isArray(container) ? container[Number(key)] : own(container, key);
     if (Array.isArray(value) || isPlainObject(value)) ownCopy(container, key, value);
   }
