@@ -53,7 +53,7 @@ const localCaseSchema = new Schema(
      * hub held it (QualificationRecord), which this province issues from.
      */
     sourceRecord: { type: Schema.Types.Mixed, default: null },
-    /** Present while an outgoing filing is open (see filingOpenKey): unique among open filings. */
+    /** Present while an outgoing filing or transfer is open (filingOpenKey, transferOpenKey): unique. */
     openKey: { type: String },
   },
   { minimize: false, versionKey: false, timestamps: true },
@@ -154,11 +154,19 @@ export type LocalCaseDoc = InferSchemaType<typeof localCaseSchema>;
 
 /**
  * The key an outgoing filing holds while it is open (queued to problem); ending it, or the hub
- * refusing it, removes the key so the division may file the person again. Transfers and notices
- * hold none here (the hub keeps one open transfer per person and refuses a second).
+ * refusing it, removes the key so the division may file the person again. Notices hold none.
  */
 export function filingOpenKey(idNumber: string, division: string): string {
   return `filing:${idNumber}:${division}`;
+}
+
+/**
+ * The key an outgoing transfer holds while it is open: one per person in this province, as the hub
+ * keeps one per person in the network (hub-case-upkeep openKeyOf). Its last step removes it: the
+ * hub refusing it, the home province answering with a problem, or this province issuing on it.
+ */
+export function transferOpenKey(idNumber: string): string {
+  return `transfer:${idNumber}`;
 }
 export type OutgoingDoc = InferSchemaType<typeof outgoingSchema>;
 export type LookupNoticeDoc = InferSchemaType<typeof lookupNoticeSchema>;

@@ -19,13 +19,15 @@ import type { QualificationRecord } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import type { ExchangeTransport } from "./exchange-transport.js";
 import { isDuplicateKey } from "../lib/mongo.js";
-import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
+import { provinceExchangeModels, transferOpenKey, type LocalCaseDoc } from "./province-exchange.models.js";
 import { newOutgoingCaseDocs } from "./province-new-case.js";
 import { createCaseReads } from "./province-case-reads.js";
 import { createProvinceDocuments } from "./province-documents.js";
 
 const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
 const alreadyFiled = () => errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
+// The hub's code and words for the same refusal, so the officer sees one answer whoever gives it.
+const transferOpen = () => errors.conflict("transfer_open", "该从业人员已有办理中的转籍");
 type Details = { filing: FilingDetails; transfer: TransferDetails; notice: NoticeDetails };
 
 export interface ProvinceExchangeDeps {
@@ -97,6 +99,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       // Answers at once in the common case; the unique open key below decides a race.
       if (open) throw alreadyFiled();
     }
+    if (kind === "transfer" && (await m.Cases.exists({ openKey: transferOpenKey(input.practitioner.idNumber) })))
+      throw transferOpen();
     // A notice's documents must be here as it names them: their content follows it to the hub.
     const documents = kind === "notice" ? (input.details as NoticeDetails).documents : [];
     if (documents.length > 0) {
@@ -136,7 +140,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         });
       })
       .catch((err: unknown) => {
-        throw kind === "filing" && isDuplicateKey(err, "openKey") ? alreadyFiled() : err;
+        if (!isDuplicateKey(err, "openKey")) throw err;
+        throw kind === "transfer" ? transferOpen() : alreadyFiled();
       });
     // One attempt at once, so a refusal the hub can already give reaches the officer as an answer.
     const entry = await deps.transport.takeLease(`submit:${caseId}`);
@@ -308,6 +313,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         { caseId, box: "out", kind: "transfer", state: "acknowledged", issued: null },
         {
           $set: { issued: { ...issued, at: at.toISOString() } },
+          // Issued is the transfer's last step: the person may move on again (transferOpenKey).
+          $unset: { openKey: 1 },
           $push: {
             history: {
               at,

@@ -1,5 +1,5 @@
 import type { CaseBody, ExchangeKind } from "../contracts/exchange.js";
-import { filingOpenKey } from "./province-exchange.models.js";
+import { filingOpenKey, transferOpenKey } from "./province-exchange.models.js";
 
 /** What `send` knows of a new outgoing case once it is checked and numbered. */
 export interface NewOutgoingCase {
@@ -13,7 +13,7 @@ export interface NewOutgoingCase {
 
 /**
  * The documents a new outgoing case writes in one transaction: this province's copy of the case
- * (queued; a filing holds its open key) and its outbox entries, the case first and then each
+ * (queued; a filing or transfer holds its open key) and its outbox entries, the case first and then each
  * document by its digest, in order per case.
  */
 export function newOutgoingCaseDocs(c: NewOutgoingCase) {
@@ -35,6 +35,7 @@ export function newOutgoingCaseDocs(c: NewOutgoingCase) {
     details: body.details,
     history: [{ at, state: "queued", by: officer.name, note: null }],
     ...(kind === "filing" ? { openKey: filingOpenKey(practitioner.idNumber, officer.divisionCode) } : {}),
+    ...(kind === "transfer" ? { openKey: transferOpenKey(practitioner.idNumber) } : {}),
   };
   const entries = [
     {

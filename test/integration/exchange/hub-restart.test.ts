@@ -112,6 +112,8 @@ describe("cross-province exchange: the hub stops and starts between steps", () =
     await stopHub();
     await startHub();
     expect(await running!.ctx.conn.collection("exchange_cases").findOne({ caseId: first.caseId })).to.not.have.property("openKey");
+    // 北京 learns of the problem (its inbox): until then it holds its transfer open itself.
+    await beijing.pull();
     const again = await beijing.exchange.transfer(bj, { lookupId: (await beijing.lookup(bj, p.idNumber)).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
     expect(again.state).to.equal("sent");
   });

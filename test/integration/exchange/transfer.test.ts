@@ -103,6 +103,8 @@ describe("cross-province exchange: transfer (转籍)", () => {
     await net.jiangsu.pull();
     await net.jiangsu.exchange.answer(jsOfficer, first.caseId, { outcome: "problem", problem: { code: "identity_mismatch", note: "户籍信息不符" } });
     await net.jiangsu.send();
+    // 北京 learns of the problem (its inbox): until then it holds its transfer open itself.
+    await net.beijing.pull();
 
     const again = await net.beijing.exchange.transfer(bjOfficer, { lookupId: (await net.beijing.lookup(bjOfficer, p.idNumber)).lookupId, practitioner: p, details: { reason: "户籍迁入北京市（已更正户籍信息）" } });
     expect(again.state).to.equal("sent");
