@@ -15,7 +15,8 @@
  * `--capacity` (issue 17) then raises the offered save rate step by step (from `--capacity-start`
  * saves/s, ×1.5 per `--capacity-step-ms` step, open-loop) for the node and for the baseline until
  * ack p99 passes 100 ms or a save fails, bisects between the last passing and the first failing
- * rate until they are within `--capacity-refine` (10%), and adds `capacitySavesPerSec`,
+ * rate until they are within `--capacity-refine` (10%) (a step failing on latency alone is run
+ * `--capacity-confirm` (1) more time before its rate counts as failed), and adds `capacitySavesPerSec`,
  * `baselineCapacitySavesPerSec`, `capacityRatio` and the baseline's p50/p99 at the node's capacity
  * (a step of its own when the baseline's search did not offer that rate).
  * At 5,000 candidates or more the line says target by target whether issue 17's targets are met.
@@ -68,6 +69,8 @@ const { values } = parseArgs({
     "capacity-max": { type: "string", default: "50000" },
     /** After the first failing step, bisect until last pass and first fail are within this fraction (0: the bare ×1.5 ladder). */
     "capacity-refine": { type: "string", default: "0.1" },
+    /** A step failing on latency alone is run this many times more before its rate counts as failed (0: once). */
+    "capacity-confirm": { type: "string", default: "1" },
     /** The node's EXAM_SAVE_GROUP_MS (group commit window of answer saves); the node's default when absent. */
     "save-group-ms": { type: "string" },
     /** The node's EXAM_SAVE_GROUPS_IN_FLIGHT (groups of saves written at once); the node's default when absent. */
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
     p99LimitMs: TARGETS.ackP99Ms,
     maxPerSec: Number(values["capacity-max"]),
     refineWithin: Number(values["capacity-refine"]),
+    confirmFailures: Number(values["capacity-confirm"]),
   };
   const capacitySave = (save: Save, seqs: number[]) => resaver(save, seqs, load.intended, attemptIds, k);
   let capacity: CapacityResult | null = null;
@@ -364,7 +368,13 @@ async function main(): Promise<void> {
           baselineCapacityCpuMsPerSave: baseline.cpuMsPerSave,
         }
       : {}),
-    ...capacityFields(capacity, baselineCapacity, baseline.atNodeCapacity, capacityOptions.refineWithin),
+    ...capacityFields(
+      capacity,
+      baselineCapacity,
+      baseline.atNodeCapacity,
+      capacityOptions.refineWithin,
+      capacityOptions.confirmFailures,
+    ),
     ...(n >= 5_000
       ? {
           targets5000: targetsMet(

@@ -1,7 +1,10 @@
 import { expect } from "chai";
 import {
   capacityFields,
+  findCapacity,
   nextRate,
+  type CapacityOptions,
+  type StepRunner,
   type CapacityResult,
   type CapacityStep,
   type Tried,
@@ -94,5 +97,64 @@ describe("bench:exam capacity search (issue 17)", () => {
       capacityRefinedWithin: 0.1,
     });
     expect(capacityFields(node, baseline, null, 0.1)).to.include({ baselineAtCapacityP99Ms: null });
+  });
+
+  describe("confirming a failing step", () => {
+    const options: CapacityOptions = {
+      candidates: 10,
+      startPerSec: 100,
+      factor: 2,
+      stepMs: 10_000,
+      p99LimitMs: 100,
+      maxPerSec: 800,
+      refineWithin: 0,
+      confirmFailures: 1,
+    };
+    /** A server whose steps give these p99s (and failed saves) in turn, whatever the rate. */
+    function scripted(runs: { p99Ms: number; failed?: number }[]): { run: StepRunner; rates: number[] } {
+      const rates: number[] = [];
+      const run: StepRunner = (_send, perSec) => {
+        rates.push(perSec);
+        const next = runs.shift() ?? { p99Ms: 500 };
+        return Promise.resolve({ ...aStep(perSec, next.p99Ms), failed: next.failed ?? 0 });
+      };
+      return { run, rates };
+    }
+    const noSend = () => Promise.resolve(true);
+
+    it("when one step's p99 is over the limit once and then within it, then its rate passes and the climb goes on", async () => {
+      const { run, rates } = scripted([
+        { p99Ms: 5 },
+        { p99Ms: 140 },
+        { p99Ms: 9 },
+        { p99Ms: 300 },
+        { p99Ms: 250 },
+      ]);
+      const result = await findCapacity(noSend, options, undefined, run);
+      expect(rates).to.deep.equal([100, 200, 200, 400, 400]);
+      expect(result.capacitySavesPerSec).to.equal(200);
+      expect(result.steps).to.have.length(5);
+    });
+
+    it("when a step fails on latency twice, then its rate fails", async () => {
+      const { run, rates } = scripted([{ p99Ms: 5 }, { p99Ms: 140 }, { p99Ms: 150 }]);
+      const result = await findCapacity(noSend, options, undefined, run);
+      expect(rates).to.deep.equal([100, 200, 200]);
+      expect(result.capacitySavesPerSec).to.equal(100);
+    });
+
+    it("when saves fail in a step, then the step is not repeated and its rate fails", async () => {
+      const { run, rates } = scripted([{ p99Ms: 5 }, { p99Ms: 20, failed: 3 }, { p99Ms: 5 }]);
+      const result = await findCapacity(noSend, options, undefined, run);
+      expect(rates).to.deep.equal([100, 200]);
+      expect(result.capacitySavesPerSec).to.equal(100);
+    });
+
+    it("when confirmation is off, then a single failing step ends the climb", async () => {
+      const { run, rates } = scripted([{ p99Ms: 5 }, { p99Ms: 140 }, { p99Ms: 9 }]);
+      const result = await findCapacity(noSend, { ...options, confirmFailures: 0 }, undefined, run);
+      expect(rates).to.deep.equal([100, 200]);
+      expect(result.capacitySavesPerSec).to.equal(100);
+    });
   });
 });
