@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ObjectId } from "bson";
 import { crossesNestedArray } from "../src/filter-guards.js";
 import { isPlainObject } from "../src/storage/values.js";
+import { random } from "./seeded-random.js";
 
 /**
  * The plain statement of MongoDB's rule, written for reading rather than speed: walking a dotted
@@ -26,18 +27,6 @@ function reference(value: unknown, parts: string[], i: number): boolean {
   }
   if (!isPlainObject(value)) return false;
   return reference(value[part], parts, i + 1);
-}
-
-/** A small deterministic generator (mulberry32), so a failure names a seed that repeats it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const KEYS = ["a", "b", "0", "1"];

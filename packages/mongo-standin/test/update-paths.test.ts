@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { CommandError } from "../src/errors.js";
 import { compileFilter } from "../src/query.js";
 import { checkConflicts, expandPath, type PathContext } from "../src/update/paths.js";
+import { random } from "./seeded-random.js";
 
 /** The rule as the server states it (40 ConflictingUpdateOperators): a path equal to or inside an earlier one. */
 function referenceConflict(paths: string[]): string | null {
@@ -15,18 +16,6 @@ function referenceConflict(paths: string[]): string | null {
     seen.push(path);
   }
   return null;
-}
-
-/** A small deterministic generator (mulberry32), so a failure names a seed that repeats it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PARTS = ["a", "ab", "b", "0", "1", "a.b"];

@@ -1,8 +1,7 @@
 import { expect } from "chai";
-import { createAuditService } from "../../../server/audit/index.js";
 import { createExchangeTransport } from "../../../server/exchange/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
-import { aCertifiedPractitioner, anOfficer, useExchangeNetwork } from "./support.js";
+import { aCertifiedPractitioner, agreeAndIssue, anOfficer, useExchangeNetwork } from "./support.js";
 
 /**
  * The issuance notice of a transfer (转籍换发) at the former home province: its handler (which
@@ -24,19 +23,10 @@ describe("cross-province exchange: the transfer's issuance notice is applied onc
       practitioner: p,
       details: { reason: "户籍迁入北京市" },
     });
-    await net.jiangsu.pull();
-    await net.jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "acknowledged" });
-    await net.jiangsu.send();
-    await net.beijing.pull();
-    await createAuditService(net.beijing.conn).transaction((session) =>
-      net.beijing.exchange.recordIssued(session, bjOfficer, transfer.caseId, {
-        certificateNo: p.idNumber,
-        version: 1,
-        serial: "BJ-2026-000123",
-        issuedAt: new Date().toISOString(),
-        issuingAuthority: { divisionCode: "110000", name: "北京市交通委员会" },
-      }),
-    );
+    await agreeAndIssue(net, { jiangsu: jsOfficer, beijing: bjOfficer }, transfer.caseId, {
+      idNumber: p.idNumber,
+      serial: "BJ-2026-000123",
+    });
     await net.beijing.send();
     return { caseId: transfer.caseId, idNumber: p.idNumber };
   }

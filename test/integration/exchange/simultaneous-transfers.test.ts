@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createAuditService } from "../../../server/audit/index.js";
 import { createProvinceExchangeService } from "../../../server/exchange/index.js";
-import { aCertifiedPractitioner, anOfficer, useExchangeNetwork, type TestProvince } from "./support.js";
+import { aCertifiedPractitioner, agreeAndIssue, anOfficer, useExchangeNetwork, type TestProvince } from "./support.js";
 
 /**
  * One open transfer (转籍) per person is the province's own rule too, not only the hub's
@@ -83,19 +83,10 @@ describe("cross-province exchange: one person's transfer asked for twice", () =>
   it("when the transfer was issued on, then the person may be transferred again (the province no longer holds the transfer open)", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu, { name: "陈再迁" });
     const transfer = await askTransfer(p, await lookupOf(p));
-    await net.jiangsu.pull();
-    await net.jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "acknowledged" });
-    await net.jiangsu.send();
-    await net.beijing.pull();
-    await createAuditService(net.beijing.conn).transaction((session) =>
-      net.beijing.exchange.recordIssued(session, bjOfficer, transfer.caseId, {
-        certificateNo: p.idNumber,
-        version: 1,
-        serial: "BJ-2026-000456",
-        issuedAt: new Date().toISOString(),
-        issuingAuthority: { divisionCode: "110000", name: "北京市交通委员会" },
-      }),
-    );
+    await agreeAndIssue(net, { jiangsu: jsOfficer, beijing: bjOfficer }, transfer.caseId, {
+      idNumber: p.idNumber,
+      serial: "BJ-2026-000456",
+    });
     // The hub is not asked: whether it takes the next transfer is its own rule, tested there.
     const next = await lookupOf(p);
     net.beijing.link.down = true;

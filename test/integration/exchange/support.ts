@@ -119,3 +119,28 @@ export const aNotice = () => ({
   fineYuan: 200,
   documents: [] as PenaltyDocument[],
 });
+
+/**
+ * 江苏 agrees to 北京's transfer `caseId` and 北京 issues its certificate on it (its issuance
+ * notice then waits in 北京's outbox): the transfer's last step at 北京.
+ */
+export async function agreeAndIssue(
+  net: ExchangeNetwork,
+  officers: { jiangsu: AuthUser; beijing: AuthUser },
+  caseId: string,
+  certificate: { idNumber: string; serial: string },
+): Promise<void> {
+  await net.jiangsu.pull();
+  await net.jiangsu.exchange.answer(officers.jiangsu, caseId, { outcome: "acknowledged" });
+  await net.jiangsu.send();
+  await net.beijing.pull();
+  await createAuditService(net.beijing.conn).transaction((session) =>
+    net.beijing.exchange.recordIssued(session, officers.beijing, caseId, {
+      certificateNo: certificate.idNumber,
+      version: 1,
+      serial: certificate.serial,
+      issuedAt: new Date().toISOString(),
+      issuingAuthority: { divisionCode: "110000", name: "北京市交通委员会" },
+    }),
+  );
+}
