@@ -81,13 +81,16 @@ async function ensureClient(): Promise<void> {
   if (!existsSync(path.join(root, "client")) || existsSync(path.join(root, "dist/client/index.html"))) return;
   console.log("首次启动：正在构建前端 (npm run build:client) …");
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  // Warnings and errors only: the list of every built file (about 150 lines) buried the start-up.
+  const args = ["run", "--silent", "build:client", "--", "--logLevel", "warn"];
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(npm, ["run", "build:client"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(npm, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
     child.once("error", reject);
     child.once("exit", (code) =>
       code === 0 ? resolve() : reject(new Error(`npm run build:client failed (exit ${code})`)),
     );
   });
+  console.log("前端已构建 (dist/client)");
 }
 
 /**
@@ -157,9 +160,6 @@ function startChild(spec: NodeSpec, dataDir: string, logDir: string, secret: str
   return { spec, child, exited, ready };
 }
 
-/** Set once the hub has registered the provinces' keys (see forTerminal). */
-let hubKnowsProvinces = false;
-
 /**
  * What of a node's output reaches the terminal: pino lines at warn (40) or above, as one readable
  * line, and any non-JSON output (a crash trace). The full log is in the node's log file.
@@ -174,17 +174,10 @@ function forTerminal(line: string): string | null {
       error?: unknown;
     };
     if (typeof entry.level === "number" && entry.level < 40) return null;
-    // Until the hub registers the provinces their records queue, refused as from an unknown key:
-    // expected at every first start, so kept to the log file.
-    if (
-      !hubKnowsProvinces &&
-      entry.msg === "outbox delivery failed" &&
-      typeof entry.error === "string" &&
-      entry.error.includes("unknown_key")
-    )
-      return null;
     const level = typeof entry.level === "number" && entry.level >= 50 ? "错误" : "警告";
-    const cause = typeof entry.err?.message === "string" ? `: ${entry.err.message}` : "";
+    // A thrown error's message, or the reason a delivery failed (e.g. "hub answered 401 signature_invalid").
+    const reason = typeof entry.err?.message === "string" ? entry.err.message : entry.error;
+    const cause = typeof reason === "string" ? `: ${reason}` : "";
     return `${level} ${typeof entry.msg === "string" ? entry.msg : ""}${cause}`;
   } catch {
     return line;
@@ -245,7 +238,7 @@ function printTable(
     lines.push("");
   });
   lines.push(
-    `  演示账号密码为本机首次启动时随机生成，保存在 ${demoPasswordFile(dataDir)}（不入库，删除 data/ 后重新生成）`,
+    `  演示账号密码为本机首次启动时随机生成，保存在 ${demoPasswordFile(dataDir)}（不入库，删除数据目录后重新生成）`,
   );
   lines.push(`  数据目录 ${dataDir} (再次 npm start 数据仍在)；日志 ${path.join(dataDir, "logs")}`);
   lines.push("  按 Ctrl-C 停止全部节点 (Ctrl-C stops all nodes)", "");
@@ -340,7 +333,6 @@ async function main(): Promise<void> {
         `全国中心已登记省级节点：${nodes.map((n) => `${n.name} (密钥 ${n.nodeKeys.at(-1)?.keyId.slice(0, 12) ?? "?"}…)`).join("，")}`,
       );
       registered = true;
-      hubKnowsProvinces = true;
     } catch (err) {
       console.warn(
         `警告 省级节点未在全国中心登记 (${err instanceof Error ? err.message : String(err)})：记录将在本地排队`,

@@ -3,6 +3,7 @@ import { Schema, type ClientSession, type Connection, type Model, type Types } f
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import type { EventBus } from "./event-bus.js";
 import type { Logger } from "./logger.js";
+import { createHoldPause } from "./outbox-hold.js";
 import { outboxModel, type OutboxEntry } from "./outbox.model.js";
 
 export { outboxModel, type OutboxDoc, type OutboxEntry } from "./outbox.model.js";
@@ -71,7 +72,13 @@ export type Delivery =
   /** A passing failure (the receiver is down): tried again after the backoff, up to maxAttempts. */
   | { kind: "retry"; error: string }
   /** A lasting failure (the receiver refused it): parked as `failed` at once, until retried by hand. */
-  | { kind: "failed"; error: string; result?: Record<string, unknown> };
+  | { kind: "failed"; error: string; result?: Record<string, unknown> }
+  /**
+   * Not the entry's failure: the receiver takes nothing from this node yet (the hub operator has
+   * not registered its key). The attempt is given back, so waiting for a registration never parks
+   * an entry, and the consumer pauses (see `holdMs`) before it claims anything again.
+   */
+  | { kind: "hold"; reason: string };
 
 /** The one retry policy: exponential from 500 ms, capped at 5 minutes; full jitter is applied on top. */
 export function outboxBackoffMs(attempt: number): number {
@@ -98,6 +105,8 @@ export interface OutboxConsumerOptions {
   maxAttempts?: number;
   /** Retry backoff for attempt n (1-based), in ms, before jitter. */
   backoffMs?: (attempt: number) => number;
+  /** After a `hold`, how long this instance claims nothing (see outbox-hold.ts). */
+  holdMs?: { first: number; max: number };
   /**
    * This instance's clock. Nothing here decides by it: due times and leases are compared with the
    * database's clock (see `due`). It stays injectable so a test can run a consumer on a clock ten
@@ -139,6 +148,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   let stopped = true;
   // Set by stop(): the batch in flight finishes, no new one starts.
   let halting = false;
+  const pause = createHoldPause({ logger: options.logger, consumer: options.name, holdMs: options.holdMs });
 
   type Candidate = { _id: Types.ObjectId; subject?: string | null; subjectSeq?: number | null; createdAt: Date };
 
@@ -226,6 +236,14 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   async function settle(entry: OutboxEntry, delivery: Delivery): Promise<void> {
     const mine = { _id: entry._id, [at("status")]: "processing", [at("claimedBy")]: instanceId };
     const release = { [at("claimedBy")]: null, [at("claimedAt")]: null };
+    if (delivery.kind === "hold") {
+      // Back in the queue as it was before the claim, with the reason shown on the delivery queue.
+      await Outbox.updateOne(mine, {
+        $set: { [at("status")]: "pending", [at("lastError")]: delivery.reason, ...release },
+        $inc: { [at("attempts")]: -1 },
+      });
+      return;
+    }
     if (delivery.kind === "done") {
       await Outbox.updateOne(mine, {
         $set: { [at("status")]: "done", [at("lastError")]: null, ...release,
@@ -259,9 +277,10 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     );
   }
 
-  /** Delivers every due entry once; resolves with how many were handled. */
+  /** Delivers every due entry once; resolves with how many were handled (none while held). */
   async function drainOnce(): Promise<number> {
     let handled = 0;
+    if (pause.active()) return 0;
     for (let batch = await claimBatch(); batch.length > 0; batch = await claimBatch()) {
       let outcomes: Delivery[];
       try {
@@ -273,6 +292,12 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
       for (const [i, entry] of batch.entries())
         await settle(entry, outcomes[i] ?? { kind: "retry", error: "no outcome for this entry" });
       handled += batch.length;
+      if (outcomes.some((o) => o.kind === "done")) pause.delivered();
+      const held = outcomes.find((o) => o.kind === "hold");
+      if (held) {
+        pause.held(held.reason);
+        break;
+      }
       // The receiver is down: stop this pass rather than try the next batch at once (backoff decides when).
       if (halting || outcomes.every((o) => o.kind === "retry")) break;
     }

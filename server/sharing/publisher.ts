@@ -4,7 +4,7 @@ import { CollectionReceipt, type QualificationRecord, type RejectReason } from "
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import type { Logger } from "../lib/logger.js";
 import { createOutboxConsumer, type Delivery, type OutboxConsumerOptions, type OutboxEntry } from "../lib/outbox.js";
-import { TransportError, type NodeClient } from "./node-client.js";
+import { notRegisteredAtPeer, TransportError, type NodeClient } from "./node-client.js";
 import { sharingModels } from "./outbound.model.js";
 import { certificateRecord, passRecord } from "./record-mapper.js";
 
@@ -41,7 +41,7 @@ export interface HubDeliveryResult {
 }
 
 export interface PublisherOptions
-  extends Pick<OutboxConsumerOptions, "instanceId" | "batchSize" | "leaseMs" | "pollMs" | "maxAttempts" | "backoffMs" | "now"> {
+  extends Pick<OutboxConsumerOptions, "instanceId" | "batchSize" | "leaseMs" | "pollMs" | "maxAttempts" | "backoffMs" | "holdMs" | "now"> {
   conn: Connection;
   logger: Logger;
   /** The signed client to the hub; null while the hub is not configured (records wait). */
@@ -84,6 +84,14 @@ export function createPublisher(options: PublisherOptions) {
       for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: reason };
       return outcomes;
     }
+    // Signed by the hub (the answer was verified against its pinned key): it does not know this
+    // node's key yet. Records wait uncounted until the operator registers the node; any other
+    // refusal (a key it knows with a wrong signature, a suspended node) is a failure and says so.
+    if (notRegisteredAtPeer(answer)) {
+      for (const s of sendable)
+        outcomes[s.entryIndex] = { kind: "hold", reason: "全国中心尚未登记本节点的密钥 (401 unknown_key)，记录在本地等待" };
+      return outcomes;
+    }
     if (answer.status !== 200) {
       const code = answer.error?.code ?? `http_${answer.status}`;
       for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: `hub answered ${answer.status} ${code}` };
@@ -116,6 +124,7 @@ export function createPublisher(options: PublisherOptions) {
     instanceId: options.instanceId,
     leaseMs: options.leaseMs,
     backoffMs: options.backoffMs,
+    holdMs: options.holdMs,
     now: options.now,
     // A hub outage may last hours: 24 attempts at the capped backoff wait about an hour before parking.
     maxAttempts: options.maxAttempts ?? 24,

@@ -89,6 +89,12 @@ describe("npm start (demo network)", function () {
     while (!output.includes("Ctrl-C") && !exitedEarly)
       await new Promise((resolve) => setTimeout(resolve, 200));
     for (const port of ports) expect(output).to.include(`http://127.0.0.1:${port}/`);
+    // A first start shows no warning: the provinces' records wait for the hub to register them
+    // without a failure logged (they were refused 401 unknown_key, a warning per record, before).
+    expect(output.split("\n").filter((l) => /警告|错误/.test(l))).to.deep.equal([]);
+    const jiangsuLog = readFileSync(path.join(dataDir, "logs", "province-320000.log"), "utf8");
+    const loud = jiangsuLog.split("\n").filter((l) => /"level":[4-6]0/.test(l) && l.includes("unknown_key"));
+    expect(loud).to.deep.equal([]);
 
     const beforeStop = output.length;
     process.kill(-(started.pid ?? 0), "SIGINT");

@@ -1,6 +1,13 @@
 import { expect } from "chai";
-import { createLogger } from "../../../server/lib/logger.js";
-import { createMessageLog, createNodeClient, createPublisher, type NodeClient } from "../../../server/sharing/index.js";
+import { createLogger, type Logger } from "../../../server/lib/logger.js";
+import {
+  createMessageLog,
+  createNodeClient,
+  createPublisher,
+  generateNodeKey,
+  type NodeClient,
+  type NodeKey,
+} from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import {
   aCertificateEvent,
@@ -14,6 +21,19 @@ import {
 } from "./support.js";
 
 const silent = createLogger({ level: "silent", name: "test" });
+
+/** A logger that keeps the messages logged at info and at warn (the two levels the queue chooses between). */
+function recordingLogger() {
+  const lines: { level: "info" | "warn"; msg: string; detail: Record<string, unknown> }[] = [];
+  const logger = {
+    info: (detail: Record<string, unknown>, msg: string) => lines.push({ level: "info", msg, detail }),
+    warn: (detail: Record<string, unknown>, msg: string) => lines.push({ level: "warn", msg, detail }),
+    error: (detail: Record<string, unknown>, msg: string) => lines.push({ level: "warn", msg, detail }),
+  } as unknown as Logger;
+  return { logger, lines, warnings: () => lines.filter((l) => l.level === "warn") };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("province publisher (the outbox's hub consumer)", () => {
   const provinceDb = useTestDatabase("prov_pub");
@@ -156,5 +176,92 @@ describe("province publisher (the outbox's hub consumer)", () => {
 
     expect(await publisher.retry(String(dead?._id))).to.equal(true);
     expect(await hubState(`bad:${idNumber}`)).to.include({ status: "pending", attempts: 0 });
+  });
+  describe("while the hub does not know the node's key", () => {
+    // Its own outbox, emptied before each test: a publisher claims every due entry, and one test's
+    // records must not meet another test's key.
+    const db = useTestDatabase("prov_hold");
+    beforeEach(() => db.conn.collection("outbox").deleteMany({}));
+    const state = async (key: string) =>
+      ((await db.conn.collection("outbox").findOne({ key }))?.deliveries as { hub?: Record<string, unknown> } | undefined)?.hub;
+    const clientOf = (key: NodeKey) => createNodeClient({ key, peer: hub.peer, log: createMessageLog(db.conn) });
+    const register = (provinceCode: string, key: NodeKey) =>
+      hub.registry.register({ provinceCode, name: provinceCode, nodeKey: key.publicKeyX, certificateKeys: [] });
+
+    it("when a new node's records meet a hub that has not registered its key, then they wait without using up attempts or a warning, and arrive once the operator registers it", async () => {
+      const key = generateNodeKey();
+      const client = clientOf(key);
+      const { logger, lines, warnings } = recordingLogger();
+      // Two attempts would park a record that counted its tries.
+      const publisher = createPublisher({ conn: db.conn, logger, client: () => client, backoffMs: () => 0, maxAttempts: 2, holdMs: { first: 20, max: 40 } });
+      const idNumber = aNewIdNumber("330102");
+      await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber, province: "330000" }), `hold:${idNumber}`);
+      for (let i = 0; i < 4; i++) {
+        await publisher.drainOnce();
+        await sleep(50);
+      }
+      expect(await state(`hold:${idNumber}`)).to.include({ status: "pending", attempts: 0 });
+      expect(String((await state(`hold:${idNumber}`))?.lastError)).to.include("unknown_key");
+      expect(warnings()).to.deep.equal([]);
+      expect(lines.filter((l) => l.level === "info").length).to.be.at.least(4);
+      expect(await hubChangesOf(idNumber)).to.have.length(0);
+
+      await register("330000", key);
+      await sleep(50);
+      await publisher.drainOnce();
+      expect(await state(`hold:${idNumber}`)).to.include({ status: "done", attempts: 1 });
+      expect((await hubChangesOf(idNumber)).map((c) => `${c.recordType}:${c.version}`)).to.deep.equal(["exam_pass:1"]);
+      expect(warnings()).to.deep.equal([]);
+    });
+
+    it("when the hub has answered that it does not know the key, then the queue asks it again only after its pause, not on every pass", async () => {
+      let requests = 0;
+      const fetchImpl: typeof fetch = (input, init) => {
+        requests += 1;
+        return fetch(input, init);
+      };
+      const client = createNodeClient({ key: generateNodeKey(), peer: hub.peer, log: createMessageLog(db.conn), fetchImpl });
+      const publisher = createPublisher({ conn: db.conn, logger: silent, client: () => client, holdMs: { first: 60_000, max: 60_000 } });
+      const idNumber = aNewIdNumber("360102");
+      await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber, province: "360000" }), `pause:${idNumber}`);
+      await publisher.drainOnce();
+      expect(requests).to.equal(1);
+      // A commit kicks the queue and the poll comes round: neither asks again during the pause.
+      for (let i = 0; i < 3; i++) expect(await publisher.drainOnce()).to.equal(0);
+      expect(requests).to.equal(1);
+    });
+
+    it("when a request names a registered key id but is signed with another key, then the hub's 401 counts as a failed attempt and is logged as a warning", async () => {
+      const owner = generateNodeKey();
+      await register("340000", owner);
+      const impostor = { ...generateNodeKey(), keyId: owner.keyId };
+      const client = clientOf(impostor);
+      const { logger, warnings } = recordingLogger();
+      const publisher = createPublisher({ conn: db.conn, logger, client: () => client, backoffMs: () => 0, maxAttempts: 1 });
+      const idNumber = aNewIdNumber("340102");
+      await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber, province: "340000" }), `wrong:${idNumber}`);
+      await publisher.drainOnce();
+      expect(await state(`wrong:${idNumber}`)).to.include({ status: "failed", attempts: 1, lastError: "hub answered 401 signature_invalid" });
+      expect(warnings().map((l) => [l.msg, l.detail.error])).to.deep.equal([["outbox delivery failed", "hub answered 401 signature_invalid"]]);
+    });
+
+    it("when the hub stops knowing a key it took records under (the operator registered another), then the next records wait and the wait is logged as a warning", async () => {
+      const old = generateNodeKey();
+      await register("350000", old);
+      const client = clientOf(old);
+      const { logger, warnings } = recordingLogger();
+      const publisher = createPublisher({ conn: db.conn, logger, client: () => client, backoffMs: () => 0, holdMs: { first: 20, max: 40 } });
+      const first = aNewIdNumber("350102");
+      await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber: first, province: "350000" }), `before:${first}`);
+      await publisher.drainOnce();
+      expect(await state(`before:${first}`)).to.include({ status: "done" });
+
+      await register("350000", generateNodeKey());
+      const second = aNewIdNumber("350102");
+      await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber: second, province: "350000" }), `after:${second}`);
+      await publisher.drainOnce();
+      expect(await state(`after:${second}`)).to.include({ status: "pending", attempts: 0 });
+      expect(warnings().map((l) => l.msg)).to.deep.equal(["receiver stopped taking deliveries from this node's key; holding the queue"]);
+    });
   });
 });
