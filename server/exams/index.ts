@@ -14,6 +14,9 @@
  * - provisional / official result: official once an officer publishes the session (then locked).
  * - group commit: the saves of one moment written as one bulk write, each answered with its own
  *   outcome (`createGroupCommit`).
+ * - shared question: a question's candidate view held once for every cached paper that holds it
+ *   in the same option order (`createSharedQuestions`); a paper's questions are made from them
+ *   when it is sent (`candidateQuestions`).
  * - unit of work: one audited transaction a proctor's action and its audit entry share
  *   (`inUnitOfWork`); the port's commands write in it and push to sockets after its commit.
  *
@@ -30,6 +33,12 @@ export { applyLocally, applyInPlace } from "./attempt-store.js";
 export { recordSeq, missingSeqsOf, hasReceived, type ReceivedSeqs, type SeqRecord } from "./received-seqs.js";
 export { createGroupCommit, MAX_GROUP, type GroupCommit, type GroupedUpdate } from "./group-commit.js";
 export { inUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
+export {
+  candidateQuestions,
+  createSharedQuestions,
+  type SharedPaper,
+  type SharedQuestion,
+} from "./shared-questions.js";
 export { createResultsService, type ResultsService } from "./results.service.js";
 export { publishedResults } from "./result-records.js";
 export {

@@ -1,9 +1,9 @@
 import type { Connection } from "mongoose";
 import type { CandidateAttemptDto } from "../contracts/exams.js";
 import type { CandidateQuestion, Paper } from "../contracts/paper.js";
-import { preEncode } from "../lib/socket-parser.js";
 import { attemptPaperModel } from "./attempt.model.js";
-import { showsQuestions, toCandidateAttempt, toCandidateQuestion, type AttemptLean } from "./presenters.js";
+import { showsQuestions, toCandidateAttempt, type AttemptLean } from "./presenters.js";
+import { candidateQuestions, createSharedQuestions, type SharedPaper } from "./shared-questions.js";
 
 const QUESTION_CACHE_MAX = 5000;
 
@@ -13,13 +13,15 @@ const QUESTION_CACHE_MAX = 5000;
  */
 export function createPaperViews(conn: Connection, now: () => Date) {
   const Papers = attemptPaperModel(conn);
-  const questionCache = new Map<string, CandidateQuestion[]>();
+  // Papers of one bank share most questions: each is held once (shared-questions.ts).
+  const shared = createSharedQuestions();
+  const questionCache = new Map<string, SharedPaper>();
 
-  /** Caches (and returns) the candidate's questions of a paper: never a key, never an explanation. */
-  function cacheQuestions(attemptId: string, paper: Paper): CandidateQuestion[] {
-    // Its JSON text is made now (at check-in, when the paper is assembled), not in the release
-    // burst when every candidate's paper is sent at once (lib/socket-parser.ts).
-    const qs = preEncode(paper.questions.map(toCandidateQuestion));
+  /** Caches the candidate's questions of a paper: never a key, never an explanation. */
+  function cacheQuestions(attemptId: string, paper: Paper): SharedPaper {
+    // The questions' JSON texts are made now (at check-in, when the paper is assembled), not in
+    // the release burst when every candidate's paper is sent at once (lib/socket-parser.ts).
+    const qs = shared.share(paper);
     if (questionCache.size >= QUESTION_CACHE_MAX) {
       const oldest = questionCache.keys().next().value;
       if (oldest !== undefined) questionCache.delete(oldest);
@@ -34,14 +36,14 @@ export function createPaperViews(conn: Connection, now: () => Date) {
     const misses: string[] = [];
     for (const id of attemptIds) {
       const hit = questionCache.get(id);
-      if (hit) out.set(id, hit);
+      if (hit) out.set(id, candidateQuestions(hit));
       else misses.push(id);
     }
     if (misses.length) {
       const papers = await Papers.find({ _id: { $in: misses } }, { paper: 1 }).lean<
         { _id: string; paper: Paper }[]
       >();
-      for (const p of papers) out.set(p._id, cacheQuestions(p._id, p.paper));
+      for (const p of papers) out.set(p._id, candidateQuestions(cacheQuestions(p._id, p.paper)));
     }
     return out;
   }

@@ -14,7 +14,8 @@ import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
  * instance through the Redis adapter), goes through socket.io's encoder as before.
  */
 
-const texts = new WeakMap<object, string>();
+/** A value's JSON text, or a function that writes it when a packet carries the value. */
+const texts = new WeakMap<object, string | (() => string)>();
 
 /** A marker no sent text can hold: a NUL and a per-process random id, as JSON writes it. */
 const MARK = `\u0000pre-encoded:${randomUUID()}`;
@@ -35,6 +36,19 @@ export function preEncode<T extends object>(value: T): T {
   if (texts.has(value)) return value;
   deepFreeze(value);
   texts.set(value, JSON.stringify(value));
+  return value;
+}
+
+/**
+ * As `preEncode`, but the text is written by `textOf` each time a packet carries `value`, so it is
+ * not held meanwhile (a paper's text is built from question texts shared between papers,
+ * exams/shared-questions.ts). `textOf` must return exactly `JSON.stringify(value)`, and depend only
+ * on frozen data: `value` is frozen here for the same reason as in `preEncode`.
+ */
+export function preEncodeWith<T extends object>(value: T, textOf: () => string): T {
+  if (texts.has(value)) return value;
+  deepFreeze(value);
+  texts.set(value, textOf);
   return value;
 }
 
@@ -77,7 +91,7 @@ export class PreEncodingEncoder extends Encoder {
     const json = JSON.stringify(packet.data, (_key, value: unknown) => {
       const text = value !== null && typeof value === "object" ? texts.get(value) : undefined;
       if (text === undefined) return value;
-      parts.push(text);
+      parts.push(typeof text === "string" ? text : text());
       return MARK;
     });
     const pieces = json.split(QUOTED_MARK);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Connection } from "mongoose";
 import type { CandidateAttemptDto, ClockEventDto, SeatViewDto } from "../../../server/contracts/exams.js";
+import type { Paper } from "../../../server/contracts/paper.js";
 import { connectMongo } from "../../../server/lib/mongo.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import {
@@ -15,7 +16,8 @@ import {
 } from "../exams/support/clients.js";
 import { spawnExamNode, type ChildNode } from "../exams/support/child.js";
 import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
-import { attemptModelForTests } from "../exams/support/models.js";
+import { attemptModelForTests, examDb } from "../exams/support/models.js";
+import { toCandidateQuestion } from "../../../server/exams/index.js";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -73,7 +75,12 @@ describe("proctoring: two instances behind Redis", function () {
     await cand.connect();
     const started = new Promise<CandidateAttemptDto>((r) => cand.socket?.once("attempt:started", r));
     ok(await call(proctor, "proctor:release", { sessionId: session.id }));
-    expect((await started).questions).to.have.length(10);
+    // B released from its cache of shared questions (check-in was on B); A got the paper through
+    // the adapter: it must be this candidate's own paper, question for question.
+    const stored = await examDb(conn).Papers.findById(cand.attemptId).lean();
+    const questions = (await started).questions;
+    expect(questions).to.have.length(10);
+    expect(questions).to.deep.equal((stored?.paper as Paper | undefined)?.questions.map(toCandidateQuestion));
 
     // Seats changed by saves reach the console collected, once a second.
     const seatSeen = new Promise<SeatViewDto>((r) => {

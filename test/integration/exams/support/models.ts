@@ -1,5 +1,5 @@
 import type { Connection } from "mongoose";
-import { attemptModel, examResultModel } from "../../../../server/exams/attempt.model.js";
+import { attemptModel, attemptPaperModel, examResultModel } from "../../../../server/exams/attempt.model.js";
 
 /**
  * Tests read exam delivery's collections directly to assert what the database holds (integration
@@ -8,6 +8,7 @@ import { attemptModel, examResultModel } from "../../../../server/exams/attempt.
 export const examDb = (conn: Connection) => ({
   Attempts: attemptModel(conn),
   Results: examResultModel(conn),
+  Papers: attemptPaperModel(conn),
 });
 
 export const attemptModelForTests = (conn: Connection) => attemptModel(conn);

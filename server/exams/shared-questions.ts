@@ -1,0 +1,79 @@
+import type { CandidateQuestion, Paper } from "../contracts/paper.js";
+import { preEncodeWith } from "../lib/socket-parser.js";
+import { toCandidateQuestion } from "./presenters.js";
+
+/**
+ * The candidate's questions of cached papers, shared between papers (issue 17: the exam node's
+ * live heap at 5,000 candidates).
+ *
+ * Every candidate's paper is drawn from the same bank, so most of its questions are also in other
+ * papers; only the position (`index`) and the shuffled option order differ. Each paper used to
+ * keep its own question objects and their JSON text (about 55 KB per candidate, which every
+ * mark-compact walked). Now a question's view without `index`, and its JSON text, are kept once,
+ * and a cached paper is one array of references to them; a paper's question objects and text are
+ * made when it is sent.
+ *
+ * Questions are shared by their content (the JSON text of the view), never by question id: the
+ * same bank question appears with its options in different orders, and a shared entry with the
+ * wrong order would send a candidate a paper that is not theirs.
+ */
+
+/** A question's candidate view without `index`, and its JSON text without the opening brace. */
+export interface SharedQuestion {
+  readonly view: Readonly<Omit<CandidateQuestion, "index">>;
+  readonly tail: string;
+}
+
+/** A cached paper's candidate questions: one reference per question, in paper order. */
+export type SharedPaper = readonly SharedQuestion[];
+
+/**
+ * A table of shared questions. An entry lives as long as a cached paper holds it (weakly held
+ * here), so the table never outgrows what the papers use, however many banks a node serves.
+ */
+export function createSharedQuestions() {
+  const byTail = new Map<string, WeakRef<SharedQuestion>>();
+  const collected = new FinalizationRegistry<string>((tail) => {
+    // A newer entry with the same text may already have taken the key.
+    if (byTail.get(tail)?.deref() === undefined) byTail.delete(tail);
+  });
+
+  function intern(q: Paper["questions"][number]): SharedQuestion {
+    const { index: _index, ...view } = toCandidateQuestion(q, 0);
+    const tail = JSON.stringify(view).slice(1);
+    const known = byTail.get(tail)?.deref();
+    if (known) return known;
+    for (const option of view.options) Object.freeze(option);
+    Object.freeze(view.options);
+    const shared: SharedQuestion = Object.freeze({ view: Object.freeze(view), tail });
+    byTail.set(tail, new WeakRef(shared));
+    collected.register(shared, tail);
+    return shared;
+  }
+
+  return {
+    /** The candidate's questions of `paper`, as shared entries. */
+    share: (paper: Paper): SharedPaper => Object.freeze(paper.questions.map(intern)),
+    /** Distinct questions held (for tests and measurements). */
+    size: () => byTail.size,
+  };
+}
+
+/** `{"index":i,` + a question's tail is that question's JSON text at position i. */
+function textOf(paper: SharedPaper): string {
+  let out = "[";
+  for (let i = 0; i < paper.length; i += 1)
+    out += `${i === 0 ? "" : ","}{"index":${i},${(paper[i] as SharedQuestion).tail}`;
+  return `${out}]`;
+}
+
+/**
+ * The candidate's questions of a shared paper, as `toCandidateQuestion` makes them: fresh objects
+ * (an index each, the rest shared), frozen, whose JSON text the socket encoder builds from the
+ * shared texts instead of encoding them again. They are plain data, so a copy that reaches another
+ * instance through the Redis adapter is the same paper.
+ */
+export function candidateQuestions(paper: SharedPaper): CandidateQuestion[] {
+  const qs = paper.map((s, index): CandidateQuestion => ({ index, ...s.view }));
+  return preEncodeWith(qs, () => textOf(paper));
+}
