@@ -47,6 +47,17 @@ export async function aPortToRestartOn(range = automaticPortRange()): Promise<nu
 }
 
 /**
+ * `count` distinct ports for servers another process starts later on the ports it is told (the
+ * demo network's three nodes): chosen like aPortToRestartOn, below the automatic range, so nothing
+ * is handed them in the seconds before the child listens.
+ */
+export async function portsToStartOn(count: number, range = automaticPortRange()): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await aPortToRestartOn(range));
+  return [...ports];
+}
+
+/**
  * Starts a server again on `port`; when another process took the port while it was down, fails
  * saying so (instead of a bare EADDRINUSE from deep inside the start).
  */

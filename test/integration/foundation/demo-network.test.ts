@@ -2,26 +2,13 @@ import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { trackChild } from "../../helpers/interrupt.js";
+import { portsToStartOn } from "../../helpers/ports.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-
-/** A port nobody listens on right now (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function healthz(port: number): Promise<{ role?: string; provinceCode?: string | null } | null> {
   try {
@@ -57,7 +44,9 @@ describe("npm start (demo network)", function () {
       scripts: Record<string, string>;
     };
     expect(pkg.scripts.start).to.equal("tsx scripts/demo-network.ts");
-    const ports = [await freePort(), await freePort(), await freePort()];
+    // Below the kernel's automatic range: no listen(0) or outgoing connection on the machine is
+    // handed one of them while tsx compiles and the nodes start (a listen(0) port could be).
+    const ports = await portsToStartOn(3);
     const started = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/demo-network.ts")], {
       cwd: root,
       env: { ...process.env, DATA_DIR: dataDir, DEMO_PORTS: ports.join(","), LOG_LEVEL: "info" },

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:net";
-import { aPortToRestartOn, automaticPortRange, startAgainOn } from "../../helpers/ports.js";
+import { aPortToRestartOn, automaticPortRange, portsToStartOn, startAgainOn } from "../../helpers/ports.js";
 
 function listenOn(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -25,6 +25,18 @@ describe("test helpers: a port a server is restarted on", () => {
     const range = automaticPortRange();
     const port = await aPortToRestartOn();
     expect(port < range.low || port > range.high, `${port} in ${range.low}-${range.high}`).to.equal(true);
+  });
+
+  it("when three ports are chosen for servers a child process starts later, then they are distinct, free and below the automatic range", async () => {
+    const range = automaticPortRange(() => "32768\t60999\n");
+    for (let i = 0; i < 10; i++) {
+      const ports = await portsToStartOn(3, range);
+      expect(new Set(ports).size).to.equal(3);
+      for (const port of ports) {
+        expect(port).to.be.below(32768).and.at.least(20_000);
+        (await listenOn(port)).close();
+      }
+    }
   });
 
   it("when another process took the port while the server was down, then the restart fails saying so", async () => {
