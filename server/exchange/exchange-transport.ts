@@ -4,6 +4,7 @@ import { LookupNoticesPage, type QualificationRecord } from "../contracts/hub.js
 import { DocumentContent } from "../contracts/exchange-documents.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
+import { dueNow, retryAt } from "../lib/queue-due.js";
 import { PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
 import { applyMessage, RANK } from "./inbox-apply.js";
 import { heldDocumentContent } from "./province-documents.js";
@@ -49,18 +50,10 @@ export interface TransportOptions {
 const LEASE_MS = 60_000;
 
 /**
- * An entry another instance may send now, by the DATABASE's clock ($$NOW), never an instance's:
- * with one instance's clock ahead it took over leases still held (the hub got the entry twice),
- * with one behind it left due entries waiting. An entry never tried is due at once, whatever time
- * the instance that wrote it stamped.
+ * An entry an instance may send now, by the database's clock (queue-due.ts): with one instance's
+ * clock ahead it took over leases still held (the hub got the entry twice).
  */
-const DUE = {
-  $or: [
-    { status: "pending" as const, attempts: 0 },
-    { status: "pending" as const, $expr: { $lte: ["$availableAt", "$$NOW"] } },
-    { status: "sending" as const, $expr: { $lt: ["$leaseUntil", "$$NOW"] } },
-  ],
-};
+const DUE = dueNow({ inFlight: "sending", lease: { until: "leaseUntil" } });
 
 /** The outcome of one delivery attempt of an outgoing entry. */
 export type Delivery =
@@ -140,9 +133,7 @@ export function createExchangeTransport(options: TransportOptions) {
     if (result.kind === "retry") {
       const attempts = entry.attempts + 1;
       const dead = attempts >= maxAttempts;
-      // Full jitter: provinces that failed together do not retry together.
-      const delay = Math.round(Math.random() * backoff(attempts));
-      // Due again by the database's clock (see DUE), whatever this instance's says.
+      // Due again by the database's clock plus a jittered backoff (see DUE), whatever this instance's says.
       await m.Outgoing.updateOne(
         { _id: entry._id },
         [
@@ -151,7 +142,7 @@ export function createExchangeTransport(options: TransportOptions) {
               status: { $literal: dead ? "dead" : "pending" },
               attempts,
               lastError: { $literal: result.error },
-              availableAt: { $add: ["$$NOW", delay] },
+              availableAt: retryAt(backoff(attempts)),
               leaseUntil: null,
             },
           },

@@ -4,6 +4,7 @@ import type { DomainEventName, DomainEvents } from "../contracts/domain-events.j
 import type { EventBus } from "./event-bus.js";
 import type { Logger } from "./logger.js";
 import { createHoldPause } from "./outbox-hold.js";
+import { dueNow, retryAt } from "./queue-due.js";
 import { outboxModel, type OutboxEntry } from "./outbox.model.js";
 
 export { outboxModel, type OutboxDoc, type OutboxEntry } from "./outbox.model.js";
@@ -153,24 +154,12 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   type Candidate = { _id: Types.ObjectId; subject?: string | null; subjectSeq?: number | null; createdAt: Date };
 
   /**
-   * Entries this consumer may claim now, by the DATABASE's clock ($$NOW) alone: instances' clocks
-   * differ, and with one ahead a consumer took over claims still being delivered (a second
-   * delivery), with one behind it left due entries and expired claims waiting. Claims and retry
-   * times are stamped by the database too (claim, settle). An entry never tried is due at once,
-   * whatever time the instance that wrote it stamped.
+   * Entries this consumer may claim now, by the database's clock (queue-due.ts); claims and retry
+   * times are stamped by the database too (claim, settle). An entry this consumer has no state on
+   * yet (`deliveries.<name>` absent) has never been tried by it.
    */
-  const DUE = {
-    ...names,
-    $or: [
-      { [at("status")]: null },
-      { [at("status")]: "pending", [at("attempts")]: 0 },
-      { [at("status")]: "pending", $expr: { $lte: [`$${at("availableAt")}`, "$$NOW"] } },
-      {
-        [at("status")]: "processing",
-        $expr: { $lt: [`$${at("claimedAt")}`, { $subtract: ["$$NOW", leaseMs] }] },
-      },
-    ],
-  };
+  const due = dueNow({ at, inFlight: "processing", lease: { claimedAt: "claimedAt", ms: leaseMs } });
+  const DUE = { ...names, $or: [{ [at("status")]: null }, ...due.$or] };
 
   /**
    * The subject's first undelivered entry: the only one of its entries that may be delivered now.
@@ -264,8 +253,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
         {
           $set: {
             [at("status")]: { $literal: failed ? "failed" : "pending" },
-            // Full jitter: a random delay up to the backoff.
-            [at("availableAt")]: { $add: ["$$NOW", Math.round(Math.random() * backoff(attempts))] },
+            [at("availableAt")]: retryAt(backoff(attempts)),
             [at("lastError")]: { $literal: delivery.error },
             [at("claimedBy")]: null,
             [at("claimedAt")]: null,
