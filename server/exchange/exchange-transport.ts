@@ -5,7 +5,8 @@ import { DocumentContent } from "../contracts/exchange-documents.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { dueNow, retryAt } from "../lib/queue-due.js";
-import { PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
+import { createHoldPause } from "../lib/queue-hold.js";
+import { notRegisteredAtPeer, PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
 import { applyMessage, RANK } from "./inbox-apply.js";
 import { heldDocumentContent } from "./province-documents.js";
 import { provinceExchangeModels, type OutgoingDoc } from "./province-exchange.models.js";
@@ -17,6 +18,8 @@ export interface TransportOptions {
   client: () => NodeClient | null;
   maxAttempts?: number;
   backoffMs?: (attempt: number) => number;
+  /** After a `hold`, how long this instance sends nothing (see queue-hold.ts). */
+  holdMs?: { first: number; max: number };
   /** This instance's clock, for the times written into case histories; never what decides that an entry is due (DUE). Injected by tests. */
   now?: () => Date;
   /**
@@ -59,7 +62,9 @@ const DUE = dueNow({ inFlight: "sending", lease: { until: "leaseUntil" } });
 export type Delivery =
   | { kind: "done"; receipt: CaseReceipt }
   | { kind: "refused"; error: AppError }
-  | { kind: "retry"; error: string };
+  | { kind: "retry"; error: string }
+  /** The hub does not know this node's key yet: the entry waits, its attempt not counted (queue-hold.ts). */
+  | { kind: "hold"; reason: string };
 
 type Entry = OutgoingDoc & { _id: unknown };
 
@@ -80,6 +85,7 @@ export function createExchangeTransport(options: TransportOptions) {
   const transaction =
     options.transaction ??
     (<T>(work: (session: ClientSession) => Promise<T>) => options.conn.transaction(work));
+  const pause = createHoldPause({ logger: options.logger, consumer: "exchange", holdMs: options.holdMs });
 
   /** Takes the lease on the entry `filter` matches, until LEASE_MS past the database's clock. */
   function takeLease(filter: Record<string, unknown>): Promise<Entry | null> {
@@ -108,6 +114,10 @@ export function createExchangeTransport(options: TransportOptions) {
       };
     }
     if (answer.status === 200) return { kind: "done", receipt: CaseReceipt.parse(answer.body) };
+    // Signed by the hub: it has not registered this node yet. Not the case's failure (counted, it
+    // went dead after maxAttempts, about an hour); a 401 under a key it knows still counts below.
+    if (notRegisteredAtPeer(answer))
+      return { kind: "hold", reason: "全国中心尚未登记本节点的密钥 (401 unknown_key)，案件在本地等待" };
     const e = answer.error;
     // A replay still in progress, rate limiting and the hub's own failures are worth another try.
     if (
@@ -130,6 +140,14 @@ export function createExchangeTransport(options: TransportOptions) {
 
   /** Records what the hub answered for `entry` (in the caller's transaction). */
   async function settle(session: ClientSession, entry: Entry, result: Delivery, at: Date): Promise<void> {
+    if (result.kind === "hold") {
+      await m.Outgoing.updateOne(
+        { _id: entry._id },
+        { $set: { status: "pending", leaseUntil: null, lastError: result.reason } },
+        { session },
+      );
+      return;
+    }
     if (result.kind === "retry") {
       const attempts = entry.attempts + 1;
       const dead = attempts >= maxAttempts;
@@ -252,12 +270,21 @@ export function createExchangeTransport(options: TransportOptions) {
     /** Sends every due entry once; returns how many were attempted. */
     async sendOnce(): Promise<number> {
       let sent = 0;
+      if (pause.active()) return 0;
       for (let e = await claim(); e; e = await claim()) {
         const result = await attempt(e);
         await options.conn.transaction((session) => settle(session, e, result, clock()));
         sent++;
-        // The hub is unreachable: stop this pass; backoff decides when the next one tries.
-        if (result.kind === "retry") break;
+        if (result.kind === "done") pause.delivered();
+        if (result.kind === "hold") {
+          pause.held(result.reason);
+          break;
+        }
+        if (result.kind === "retry") {
+          options.logger.warn({ caseId: e.caseId, purpose: e.purpose, attempts: e.attempts + 1, error: result.error }, "exchange send failed; retrying later");
+          // The hub is unreachable: stop this pass; backoff decides when the next one tries.
+          break;
+        }
       }
       return sent;
     },

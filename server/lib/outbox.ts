@@ -3,7 +3,7 @@ import { Schema, type ClientSession, type Connection, type Model, type Types } f
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import type { EventBus } from "./event-bus.js";
 import type { Logger } from "./logger.js";
-import { createHoldPause } from "./outbox-hold.js";
+import { createHoldPause } from "./queue-hold.js";
 import { dueNow, retryAt } from "./queue-due.js";
 import { outboxModel, type OutboxEntry } from "./outbox.model.js";
 
@@ -106,7 +106,7 @@ export interface OutboxConsumerOptions {
   maxAttempts?: number;
   /** Retry backoff for attempt n (1-based), in ms, before jitter. */
   backoffMs?: (attempt: number) => number;
-  /** After a `hold`, how long this instance claims nothing (see outbox-hold.ts). */
+  /** After a `hold`, how long this instance claims nothing (see queue-hold.ts). */
   holdMs?: { first: number; max: number };
   /**
    * This instance's clock. Nothing here decides by it: due times and leases are compared with the

@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { createExchangeTransport } from "../../../server/exchange/index.js";
+import { createMessageLog, createNodeClient, generateNodeKey, type NodeKey } from "../../../server/sharing/index.js";
+import { recordingLogger } from "../../helpers/recording-logger.js";
 import { aCertifiedPractitioner, aFiling, anOfficer, aNotice, useExchangeNetwork, type TestProvince } from "./support.js";
 
 /**
@@ -84,5 +87,71 @@ describe("cross-province exchange: store and forward through outages", () => {
     expect(again.status).to.equal(200);
     expect(await hubCases(p.idNumber)).to.have.length(1);
     expect(await net.hub.node.ctx.conn.collection("exchange_inbox").countDocuments({ caseId: filed.caseId, type: "case" })).to.equal(1);
+  });
+  describe("a node the hub does not know under the key it signs with", () => {
+    /** A filing of 北京's whose first try met an outage: queued, one attempt counted. */
+    async function aQueuedFiling(): Promise<string> {
+      const p = await aCertifiedPractitioner(net.jiangsu);
+      const found = await net.beijing.lookup(bjCity, p.idNumber);
+      net.beijing.link.down = true;
+      try {
+        return (await net.beijing.exchange.file(bjCity, { lookupId: found.lookupId, practitioner: p, details: aFiling() })).caseId;
+      } finally {
+        net.beijing.link.down = false;
+      }
+    }
+    const entryOf = (caseId: string) => net.beijing.conn.collection("exchange_outgoing").findOne({ caseId, purpose: "submit" });
+    /** 北京's sender, signing with `key`, on a transport with its own logger. */
+    function aSender(key: NodeKey, options: { maxAttempts?: number; holdMs?: { first: number; max: number } } = {}) {
+      const { logger, lines, warnings } = recordingLogger();
+      const client = createNodeClient({ key, peer: net.hub.peer, log: createMessageLog(net.beijing.conn) });
+      const transport = createExchangeTransport({ conn: net.beijing.conn, logger, client: () => client, backoffMs: () => 0, holdMs: { first: 10, max: 20 }, ...options });
+      return { transport, lines, warnings };
+    }
+
+    it("when the hub has not registered the key yet, then the case waits without using up attempts or a warning, and goes once the node signs with a registered key", async () => {
+      await net.beijing.send(); // whatever else is due goes first
+      const caseId = await aQueuedFiling();
+      expect(await entryOf(caseId)).to.deep.include({ status: "pending", attempts: 1 });
+      // One more counted attempt would make the case dead.
+      const unregistered = aSender(generateNodeKey(), { maxAttempts: 2 });
+      for (let i = 0; i < 3; i++) {
+        await unregistered.transport.sendOnce();
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      const waiting = await entryOf(caseId);
+      expect(waiting).to.deep.include({ status: "pending", attempts: 1 });
+      expect(String(waiting?.lastError)).to.include("unknown_key");
+      expect(unregistered.warnings()).to.deep.equal([]);
+      expect(unregistered.lines.filter((l) => l.level === "info")).to.have.length(3);
+
+      await net.beijing.send();
+      expect(await entryOf(caseId)).to.deep.include({ status: "done" });
+      expect((await net.beijing.exchange.get(bjCity, caseId)).state).to.equal("sent");
+    });
+
+    it("when the hub has answered that it does not know the key, then the sender tries again only after its pause, not on every pass", async () => {
+      await net.beijing.send();
+      const caseId = await aQueuedFiling();
+      const unregistered = aSender(generateNodeKey(), { holdMs: { first: 60_000, max: 60_000 } });
+      expect(await unregistered.transport.sendOnce()).to.equal(1);
+      for (let i = 0; i < 3; i++) expect(await unregistered.transport.sendOnce()).to.equal(0);
+      expect(unregistered.lines).to.have.length(1);
+      await net.beijing.send();
+      expect(await entryOf(caseId)).to.deep.include({ status: "done" });
+    });
+
+    it("when the request names 北京's key id but is signed with another key, then the hub's 401 counts as an attempt and is logged as a warning", async () => {
+      await net.beijing.send();
+      const caseId = await aQueuedFiling();
+      const impostor = aSender({ ...generateNodeKey(), keyId: net.beijing.key.keyId });
+      await impostor.transport.sendOnce();
+      expect(await entryOf(caseId)).to.deep.include({ status: "pending", attempts: 2, lastError: "hub answered 401 signature_invalid" });
+      expect(impostor.warnings().map((l) => [l.msg, l.detail.caseId, l.detail.error])).to.deep.equal([
+        ["exchange send failed; retrying later", caseId, "hub answered 401 signature_invalid"],
+      ]);
+      await net.beijing.send();
+      expect(await entryOf(caseId)).to.deep.include({ status: "done" });
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createLogger, type Logger } from "../../../server/lib/logger.js";
+import { createLogger } from "../../../server/lib/logger.js";
 import {
   createMessageLog,
   createNodeClient,
@@ -9,6 +9,7 @@ import {
   type NodeKey,
 } from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
+import { recordingLogger } from "../../helpers/recording-logger.js";
 import {
   aCertificateEvent,
   aStatusChange,
@@ -21,17 +22,6 @@ import {
 } from "./support.js";
 
 const silent = createLogger({ level: "silent", name: "test" });
-
-/** A logger that keeps the messages logged at info and at warn (the two levels the queue chooses between). */
-function recordingLogger() {
-  const lines: { level: "info" | "warn"; msg: string; detail: Record<string, unknown> }[] = [];
-  const logger = {
-    info: (detail: Record<string, unknown>, msg: string) => lines.push({ level: "info", msg, detail }),
-    warn: (detail: Record<string, unknown>, msg: string) => lines.push({ level: "warn", msg, detail }),
-    error: (detail: Record<string, unknown>, msg: string) => lines.push({ level: "warn", msg, detail }),
-  } as unknown as Logger;
-  return { logger, lines, warnings: () => lines.filter((l) => l.level === "warn") };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,9 +1,9 @@
 import type { Logger } from "./logger.js";
 
 /**
- * An outbox consumer's pause after its receiver answered `hold` (it takes nothing from this node
- * yet: see Delivery in outbox.ts). The pause is this instance's own, measured by its own clock;
- * nothing shared is decided by it. It starts at `first` and doubles up to `max` while holds go on
+ * A queue's pause after its receiver answered `hold`: it takes nothing from this node yet (the hub
+ * has not registered the node's key; see Delivery in outbox.ts and in exchange-transport.ts). The
+ * pause is this instance's own, measured by its own clock; nothing shared is decided by it. It starts at `first` and doubles up to `max` while holds go on
  * (default 2 s to 30 s: a new network registers its provinces moments after they start, a
  * production one may take days); a delivery resets it.
  */
