@@ -291,7 +291,8 @@ export function applyLocally(
  * `applyLocally` without the copies: the change is applied to `doc` itself. Only for this
  * instance's cached copy on the save path, whose saves of one attempt run one at a time
  * (`serial`), and whose readers (the seat feed, the ack's clock) read it synchronously. Lists
- * are replaced, never changed in place, so `applyLocally`'s shallow copy shares them safely.
+ * are replaced, never changed in place, so `applyLocally`'s shallow copy shares them safely; a
+ * frozen object or array on a path is shared between attempts and is copied before the change.
  */
 export function applyInPlace(
   doc: AttemptLean,
@@ -305,7 +306,15 @@ export function applyInPlace(
     let target = fields;
     let start = 0;
     for (let dot = path.indexOf("."); dot >= 0; dot = path.indexOf(".", start)) {
-      target = target[path.slice(start, dot)] as Record<string, unknown>;
+      const key = path.slice(start, dot);
+      let inner = target[key] as Record<string, unknown>;
+      // A frozen container is shared with other attempts (release's unreached answer slot): the
+      // change goes to this attempt's own copy of it.
+      if (Object.isFrozen(inner)) {
+        inner = Array.isArray(inner) ? ([...inner] as unknown as Record<string, unknown>) : { ...inner };
+        target[key] = inner;
+      }
+      target = inner;
       start = dot + 1;
     }
     target[start === 0 ? path : path.slice(start)] = set[path];

@@ -12,14 +12,17 @@ import type { UnitOfWork } from "./unit-of-work.js";
 /** What the release reads of each attempt: the clock, the chain head and the candidate's view. */
 const AT_RELEASE = { events: 0, answers: 0, seen: 0, result: 0 } as const;
 
-/** The answers of an attempt no save has reached: as check-in writes them. */
+/**
+ * An answer slot no save has reached, as check-in writes it. One frozen slot serves every attempt
+ * this instance starts, so a cached attempt holds its hundred unreached slots as one object instead
+ * of two hundred (issue 17: the node's live heap per candidate); a save writes to the attempt's own
+ * copy of the slot (`applyInPlace`).
+ */
+const UNREACHED = Object.freeze({ choice: Object.freeze([]), seq: 0, flagged: false, flagSeq: 0 });
+
+/** The answers of an attempt no save has reached. */
 function unanswered(questions: number): AttemptLean["answers"] {
-  const answers = Array.from({ length: questions }, () => ({
-    choice: [],
-    seq: 0,
-    flagged: false,
-    flagSeq: 0,
-  }));
+  const answers = Array.from({ length: questions }, () => UNREACHED);
   // A lean read gives plain arrays; the inferred schema type names mongoose's document array.
   return answers as unknown as AttemptLean["answers"];
 }

@@ -137,7 +137,9 @@ describe("exam delivery: seat pushes to the proctor console", () => {
           resolve();
         }),
       );
-      for (const c of room.candidates) await c.answer(0, ["T"]);
+      // Each a different question (0, 3, 6 are true/false): release's unreached answer slot is one
+      // object shared by every attempt, and a save changing it in place would count for every seat.
+      for (const [i, c] of room.candidates.entries()) await c.answer(i * 3, ["T"]);
       await pushed;
       expect(single).to.deep.equal([]);
       expect(collected).to.have.length(1);

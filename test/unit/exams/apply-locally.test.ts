@@ -69,4 +69,28 @@ describe("the cached copy updated in place on the save path", () => {
     applyInPlace(doc, {}, { seen: 9 });
     expect(doc.seen).to.deep.equal([6, 9]);
   });
+
+  it("when a save lands on an answer slot shared with other attempts, then only this attempt's slot changes", () => {
+    // As release starts attempts: every unreached slot is one frozen object.
+    const unreached = Object.freeze({ choice: Object.freeze([]), seq: 0, flagged: false, flagSeq: 0 });
+    const make = (id: string) =>
+      ({ _id: id, answers: [unreached, unreached, unreached], lastSeq: 0 }) as unknown as AttemptLean;
+    const mine = make("a");
+    const theirs = make("b");
+    applyInPlace(mine, { "answers.1.choice": ["B"], "answers.1.seq": 1 }, undefined, { lastSeq: 1 });
+    applyInPlace(mine, { "answers.2.flagged": true, "answers.2.flagSeq": 2 }, undefined, { lastSeq: 2 });
+    expect(mine.answers).to.deep.equal([
+      { choice: [], seq: 0, flagged: false, flagSeq: 0 },
+      { choice: ["B"], seq: 1, flagged: false, flagSeq: 0 },
+      { choice: [], seq: 0, flagged: true, flagSeq: 2 },
+    ]);
+    expect(mine.answers[0]).to.equal(unreached);
+    expect(theirs.answers).to.deep.equal([unreached, unreached, unreached]);
+    expect(unreached).to.deep.equal({ choice: [], seq: 0, flagged: false, flagSeq: 0 });
+    // The same change on a fresh copy (applyLocally) gives the same attempt.
+    const fresh = applyLocally(make("a"), { "answers.1.choice": ["B"], "answers.1.seq": 1 }, undefined, {
+      lastSeq: 1,
+    });
+    expect(fresh.answers[1]).to.deep.equal(mine.answers[1]);
+  });
 });
