@@ -1,39 +1,72 @@
 import type { Logger } from "./logger.js";
 
+/** How long a queue may hold before each further hold is a warning (once per this interval). */
+const WARN_AFTER_MS = 15 * 60_000;
+
 /**
  * A queue's pause after its receiver answered `hold`: it takes nothing from this node yet (the hub
  * has not registered the node's key; see Delivery in outbox.ts and in exchange-transport.ts). The
- * pause is this instance's own, measured by its own clock; nothing shared is decided by it. It starts at `first` and doubles up to `max` while holds go on
- * (default 2 s to 30 s: a new network registers its provinces moments after they start, a
- * production one may take days); a delivery resets it.
+ * pause is this instance's own, measured by its own clock; nothing shared is decided by it. It
+ * starts at `first` and doubles up to `max` while holds go on (default 2 s to 30 s: a new network
+ * registers its provinces moments after they start, a production one may take days); a delivery
+ * resets it.
+ *
+ * A hold is logged at info while it can still be a registration to come, and as a warning once it
+ * cannot be ignored: when this instance's deliveries went through before (the receiver retired or
+ * replaced the key it took), or when holding has gone on for `warnAfterMs` (default 15 min; then
+ * once per that interval). The second rule covers what this instance cannot know: after a restart
+ * it no longer remembers having delivered, and a key that was never registered holds forever.
  */
 export function createHoldPause(options: {
   logger: Logger;
   consumer: string;
   holdMs?: { first: number; max: number };
+  warnAfterMs?: number;
+  now?: () => number;
 }) {
   const limits = options.holdMs ?? { first: 2_000, max: 30_000 };
+  const warnAfterMs = options.warnAfterMs ?? WARN_AFTER_MS;
+  const now = options.now ?? Date.now;
   let until = 0;
   let next = limits.first;
-  // A receiver that took this instance's deliveries and then holds no longer knows the key it took
-  // (retired or replaced): not a registration still to come, so it is a warning.
   let delivered = false;
+  /** When the current run of holds began (null while deliveries go through). */
+  let heldSince: number | null = null;
+  let lastWarnAt = Number.NEGATIVE_INFINITY;
   return {
     /** Whether this instance is still pausing. */
-    active: (): boolean => Date.now() < until,
+    active: (): boolean => now() < until,
     /** A delivery went through: the receiver knows this node. */
     delivered(): void {
       delivered = true;
       next = limits.first;
+      heldSince = null;
+      lastWarnAt = Number.NEGATIVE_INFINITY;
     },
     /** The receiver held a batch: pause, longer each time, and say why. */
     held(reason: string): void {
-      until = Date.now() + next;
-      const detail = { consumer: options.consumer, retryInMs: next, reason };
-      if (delivered)
-        options.logger.warn(detail, "receiver stopped taking deliveries from this node's key; holding the queue");
-      else options.logger.info(detail, "receiver does not take deliveries from this node yet; holding the queue");
+      const at = now();
+      heldSince ??= at;
+      until = at + next;
+      const heldForMs = at - heldSince;
+      const detail = { consumer: options.consumer, retryInMs: next, heldForMs, reason };
       next = Math.min(next * 2, limits.max);
+      if (delivered) {
+        options.logger.warn(
+          detail,
+          "receiver stopped taking deliveries from this node's key; holding the queue",
+        );
+        return;
+      }
+      if (heldForMs >= warnAfterMs && at - lastWarnAt >= warnAfterMs) {
+        lastWarnAt = at;
+        options.logger.warn(
+          detail,
+          "receiver has not taken deliveries from this node for a long time; check that this node's key is registered at the hub",
+        );
+        return;
+      }
+      options.logger.info(detail, "receiver does not take deliveries from this node yet; holding the queue");
     },
   };
 }
