@@ -18,7 +18,21 @@ export interface StandinOptions {
   /** Directory for the journal; without it data lives in memory only. */
   dataDir?: string;
   logger?: Logger;
+  /**
+   * A document neither written nor read by id for this long is kept as its BSON bytes, off the
+   * V8 heap (storage/encoded.ts); default 30 s. Infinity keeps every document an object.
+   */
+  coldAfterMs?: number;
 }
+
+/**
+ * The cold-document pass runs in slices of at most 5 ms every 50 ms until it has visited every
+ * document, then rests a second: documents turn cold after tens of seconds, so a second's delay
+ * costs nothing, and an idle walk over every document twenty times a second would.
+ */
+const COLD_SLICE_EVERY_MS = 50;
+const COLD_SLICE_BUDGET_MS = 5;
+const COLD_PASS_REST_MS = 1_000;
 
 /** A running stand-in. */
 export interface Standin {
@@ -45,6 +59,17 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     store.attachJournal(journal, opened.replay.records);
   }
   const state = createServerState(store, logger, options.dataDir !== undefined);
+  const coldAfterMs = options.coldAfterMs ?? 30_000;
+  let restUntil = 0;
+  // Unref'd, so it keeps no process alive.
+  const coldPass = Number.isFinite(coldAfterMs)
+    ? setInterval(() => {
+        const now = Date.now();
+        if (now < restUntil) return;
+        const done = store.encodeCold(now - coldAfterMs, performance.now() + COLD_SLICE_BUDGET_MS);
+        if (done) restUntil = now + COLD_PASS_REST_MS;
+      }, COLD_SLICE_EVERY_MS).unref()
+    : null;
   const sockets = new Set<net.Socket>();
   let stopped = false;
   const server = net.createServer((socket) => {
@@ -75,6 +100,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      if (coldPass) clearInterval(coldPass);
       state.sessions.abortAll();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

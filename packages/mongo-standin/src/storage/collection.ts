@@ -1,13 +1,23 @@
 import type { Document } from "bson";
 import { CommandError } from "../errors.js";
 import { Index, idIndexSpec, type IndexSpec } from "../indexes.js";
+import { decodeStored, encodeExact } from "./encoded.js";
 import { valueKey, type Doc } from "./values.js";
 
-/** One committed state of a document; `doc: null` records a delete. */
+/**
+ * One committed state of a document; `doc: null` records a delete. A cold document may be held
+ * as its BSON bytes instead (`encoded`, `doc` then null): see encoded.ts.
+ */
 interface Version {
   at: number;
   doc: Doc | null;
+  encoded: Buffer | null;
+  /** Wall-clock ms of the last write or point read: what `encodeCold` calls cold. */
+  touched: number;
 }
+
+/** `touched` of a version `encodeCold` refused, so later passes skip it at once. */
+const NEVER_COLD = Number.POSITIVE_INFINITY;
 
 /** A change to one document: its `_id` key and its new content (`null` deletes it). */
 export interface Change {
@@ -37,6 +47,8 @@ export class Collection {
   private readonly unpruned = new Set<string>();
   /** How many documents exist now (their latest version is not a delete). */
   private live = 0;
+  /** Where `encodeCold` goes on (a Map iterator sees entries added after it was made). */
+  private coldCursor: Iterator<Version[]> | null = null;
 
   constructor(ns: string, options: Document = {}) {
     this.ns = ns;
@@ -47,7 +59,7 @@ export class Collection {
   /** Current documents, in natural order. */
   *current(): Iterable<[string, Doc]> {
     for (const [id, chain] of this.versions) {
-      const doc = chain[chain.length - 1]?.doc;
+      const doc = docOf(chain[chain.length - 1]);
       if (doc) yield [id, doc];
     }
   }
@@ -60,10 +72,65 @@ export class Collection {
     }
   }
 
+  /**
+   * A document by id (as of `snapshot` when given). A point read (by `_id`, or a candidate an index
+   * named) makes its document hot again: an encoded latest version is decoded once and kept. Scans (`current`, `asOf`) decode
+   * without keeping, so one scan does not bring a whole cold collection back onto the heap.
+   */
   get(id: string, snapshot?: number): Doc | null {
     const chain = this.versions.get(id);
     if (!chain) return null;
-    return snapshot === undefined ? (chain[chain.length - 1]?.doc ?? null) : visible(chain, snapshot);
+    if (snapshot !== undefined) return visible(chain, snapshot);
+    const latest = chain[chain.length - 1];
+    if (!latest) return null;
+    // max: a version refused for encoding (NEVER_COLD) stays refused; its content cannot change.
+    latest.touched = Math.max(latest.touched, Date.now());
+    if (latest.encoded) {
+      latest.doc = decodeStored(latest.encoded);
+      latest.encoded = null;
+    }
+    return latest.doc;
+  }
+
+  /** The current document without counting as a read (the write path's own look). */
+  private peek(id: string): Doc | null {
+    const chain = this.versions.get(id);
+    return chain ? docOf(chain[chain.length - 1]) : null;
+  }
+
+  /** Whether the current document is held as bytes (for tests and measurements). */
+  isEncoded(id: string): boolean {
+    const chain = this.versions.get(id);
+    return Boolean(chain?.[chain.length - 1]?.encoded);
+  }
+
+  /**
+   * Encodes documents not written or point-read since `coldBefore` (wall-clock ms), going on from
+   * where the last call stopped, until `deadline` (a `performance.now()` value) passes or every
+   * document was visited once; returns true when it visited every one. Only a document with no
+   * history is encoded (older versions live only while a transaction's snapshot needs them).
+   */
+  encodeCold(coldBefore: number, deadline = Infinity, minBytes?: number): boolean {
+    const cursor = (this.coldCursor ??= this.versions.values());
+    for (let visited = 0; ; visited += 1) {
+      if ((visited & 15) === 15 && performance.now() > deadline) return false;
+      const next = cursor.next();
+      if (next.done) {
+        this.coldCursor = null;
+        return true;
+      }
+      const chain = next.value;
+      const only = chain.length === 1 ? chain[0] : undefined;
+      if (!only?.doc || only.touched >= coldBefore) continue;
+      const encoded = encodeExact(only.doc, minBytes);
+      if (!encoded) {
+        // Not exactly encodable, or too small: this version never will be, a write makes a new one.
+        only.touched = NEVER_COLD;
+        continue;
+      }
+      only.encoded = encoded;
+      only.doc = null;
+    }
   }
 
   /** Clock value of the document's latest write (0 when never written). */
@@ -91,7 +158,7 @@ export class Collection {
         if (!change.doc) continue;
         // A lone change keeping its document's keys cannot take another document's (a save
         // changes no indexed field). In a batch its keys must still be claimed against the others.
-        const previous = changes.length === 1 ? this.get(change.id) : null;
+        const previous = changes.length === 1 ? this.peek(change.id) : null;
         if (previous && index.sameKeys(previous, change.doc)) continue;
         for (const { key, values } of index.keysFor(change.doc)) {
           const other = claimed.get(key);
@@ -112,7 +179,7 @@ export class Collection {
    */
   apply(changes: Change[], at: number, oldestSnapshot: number | null): void {
     for (const change of changes) {
-      const previous = this.get(change.id);
+      const previous = this.peek(change.id);
       for (const index of this.indexes) {
         if (previous && change.doc && index.sameKeys(previous, change.doc)) continue;
         if (previous) index.remove(change.id, previous);
@@ -121,7 +188,7 @@ export class Collection {
       if (!previous && change.doc) this.live += 1;
       else if (previous && !change.doc) this.live -= 1;
       const chain = this.versions.get(change.id) ?? [];
-      chain.push({ at, doc: change.doc });
+      chain.push({ at, doc: change.doc, encoded: null, touched: Date.now() });
       this.versions.set(change.id, chain);
       this.prune(change.id, oldestSnapshot);
       if (oldestSnapshot !== null) this.recent.push({ at, id: change.id });
@@ -162,8 +229,8 @@ export class Collection {
       while (keepFrom > 0 && (chain[keepFrom]?.at ?? 0) > oldestSnapshot) keepFrom -= 1;
     }
     if (keepFrom > 0) chain.splice(0, keepFrom);
-    if (chain.length === 1 && chain[0]?.doc === null && oldestSnapshot === null) this.versions.delete(id);
-    if (this.versions.has(id) && (chain.length > 1 || chain[0]?.doc === null)) this.unpruned.add(id);
+    if (chain.length === 1 && isDelete(chain[0]) && oldestSnapshot === null) this.versions.delete(id);
+    if (this.versions.has(id) && (chain.length > 1 || isDelete(chain[0]))) this.unpruned.add(id);
     else this.unpruned.delete(id);
   }
 
@@ -265,9 +332,19 @@ export interface IndexPlan {
 function visible(chain: Version[], snapshot: number): Doc | null {
   for (let i = chain.length - 1; i >= 0; i -= 1) {
     const version = chain[i];
-    if (version && version.at <= snapshot) return version.doc;
+    if (version && version.at <= snapshot) return docOf(version);
   }
   return null;
+}
+
+/** A version's document, decoded when it is held as bytes (null for a delete). */
+function docOf(version: Version | undefined): Doc | null {
+  if (!version) return null;
+  return version.encoded ? decodeStored(version.encoded) : version.doc;
+}
+
+function isDelete(version: Version | undefined): boolean {
+  return version !== undefined && version.doc === null && version.encoded === null;
 }
 
 /** Scalars an index can look up by equality; arrays and sub-documents need a scan. */

@@ -32,6 +32,8 @@ export class Store {
   /** Journal records of the command being executed, written together by `flush`. */
   private pending: Document[] = [];
   private readonly logger: Logger | undefined;
+  /** Which collection `encodeCold` goes on with. */
+  private coldTurn = 0;
   /** Logical clock: incremented once per applied batch group (one command write or one commit). */
   clock = 0;
 
@@ -126,6 +128,23 @@ export class Store {
     const oldest = this.oldestSnapshot();
     for (const batch of live) this.ensure(batch.ns).apply(batch.changes, this.clock, oldest);
     this.log({ op: "write", batches: live });
+  }
+
+  /**
+   * Encodes documents not touched since `coldBefore` (wall-clock ms) until `deadline`
+   * (`performance.now()`), a collection at a time, going on next call where this one stopped.
+   * Returns true once every collection was visited to its end (a pass is complete).
+   */
+  encodeCold(coldBefore: number, deadline = Infinity): boolean {
+    const names = [...this.collections.keys()];
+    for (let i = 0; i < names.length; i += 1) {
+      this.coldTurn %= names.length;
+      const collection = this.collections.get(names[this.coldTurn] ?? "");
+      if (collection && !collection.encodeCold(coldBefore, deadline)) return false;
+      this.coldTurn += 1;
+      if (i < names.length - 1 && performance.now() > deadline) return false;
+    }
+    return true;
   }
 
   /** Registers an open snapshot at the current clock; call `release` when the transaction ends. */
