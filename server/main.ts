@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "./lib/logger.js";
 import { connectMongo, redactUri } from "./lib/mongo.js";
 import { adapterKey, useRedisAdapter } from "./lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "./lib/socket-ack.js";
+import { noteUpgradeResponse, releaseUpgradeRequest } from "./lib/socket-session.js";
 import { socketParser } from "./lib/socket-parser.js";
 import { originCheck } from "./lib/socket-origin.js";
 import type { AppServer } from "./lib/socket-types.js";
@@ -51,8 +52,13 @@ export async function startNode(
     parser: socketParser,
   });
   const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, adapterKey(config.nodeName, conn.name)) : null;
+  io.engine.use(noteUpgradeResponse);
   for (const f of features) for (const mw of f.engineMiddleware ?? []) io.engine.use(mw);
   for (const f of features) f.attachSockets?.(io);
+  io.use((socket, next) => {
+    releaseUpgradeRequest(socket);
+    next();
+  });
   io.on("connection", (socket) => {
     for (const f of features) f.onConnection?.(socket);
     refuseUnhandledEvents(socket);

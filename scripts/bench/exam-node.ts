@@ -19,6 +19,7 @@ import { createLogger } from "../../server/lib/logger.js";
 import { connectMongo } from "../../server/lib/mongo.js";
 import { adapterKey, useRedisAdapter } from "../../server/lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "../../server/lib/socket-ack.js";
+import { noteUpgradeResponse, releaseUpgradeRequest } from "../../server/lib/socket-session.js";
 import { socketParser } from "../../server/lib/socket-parser.js";
 import type { AppServer } from "../../server/lib/socket-types.js";
 import { createProctoringFeature, type ProctoringService } from "../../server/proctoring/index.js";
@@ -125,12 +126,18 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
   // The node's key, as the product sets it: the instances of one run share the database, another
   // run or a test on the same Redis has its own (socket.io's default key would join them all).
   const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, adapterKey(config.nodeName, conn.name)) : null;
+  io.engine.use(noteUpgradeResponse);
   io.use((socket, next) => {
     const parsed = AuthUser.safeParse((socket.handshake.auth as { user?: unknown }).user);
     socket.data.user = parsed.success ? parsed.data : null;
     next();
   });
   for (const f of features) f.attachSockets?.(io);
+  // As the product does (server/main.ts): the bench's heap per candidate is the product's.
+  io.use((socket, next) => {
+    releaseUpgradeRequest(socket);
+    next();
+  });
   io.on("connection", (socket) => {
     for (const f of features) f.onConnection?.(socket);
     refuseUnhandledEvents(socket);

@@ -99,7 +99,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   const connectRefusal = async (socket: AppSocket) => {
     // A staff socket's check already reads its login (and the live account).
     if (socket.data.user?.kind !== "candidate") return socketRefusal(socket);
-    const sessionID = (socket.request as { sessionID?: string }).sessionID;
+    const sessionID = socket.data.loginSessionId;
     const login = sessionID
       ? await sessionsCollection.findOne({ _id: sessionID }, { projection: { expires: 1 } })
       : null;
@@ -110,13 +110,11 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     const user = socket.data.user;
     const ended = errors.unauthorized("登录已失效，请重新登录", "session_ended");
     if (!user) return ended;
-    const request = socket.request as { sessionID?: string; session?: { candidateUntil?: number } };
-    if (user.kind === "candidate") return Date.now() <= (request.session?.candidateUntil ?? 0) ? null : ended;
+    const { loginSessionId, candidateUntil } = socket.data;
+    if (user.kind === "candidate") return Date.now() <= (candidateUntil ?? 0) ? null : ended;
     const [live, login] = await Promise.all([
       auth.staffById(user.id),
-      request.sessionID
-        ? sessionsCollection.findOne({ _id: request.sessionID }, { projection: { expires: 1 } })
-        : null,
+      loginSessionId ? sessionsCollection.findOne({ _id: loginSessionId }, { projection: { expires: 1 } }) : null,
     ]);
     if (!live || !loginHolds(login)) return ended;
     const sameScope =
@@ -141,20 +139,30 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     attachSockets(io) {
       sockets.bind(io);
       io.use((socket: AppSocket, next) => {
-        const user = (socket.request as { user?: AuthUser }).user;
+        const request = socket.request as {
+          user?: AuthUser;
+          sessionID?: string;
+          session?: { candidateUntil?: number };
+        };
+        const user = request.user;
         if (!user) {
           const err = new Error("请先登录") as Error & { data?: unknown };
           err.data = errors.unauthorized().toBody();
           return next(err);
         }
+        // Everything later checks read these, not the request: the node lets go of the upgrade
+        // request once the handshake is done (releaseUpgradeRequest), ~1 KB per socket.
         socket.data.user = user;
+        if (request.sessionID) socket.data.loginSessionId = request.sessionID;
+        const until = request.session?.candidateUntil;
+        if (until !== undefined) socket.data.candidateUntil = until;
         next();
       });
     },
     onConnection(socket) {
       const user = socket.data.user;
       if (!user) return;
-      sockets.join(socket, user, (socket.request as { sessionID?: string }).sessionID);
+      sockets.join(socket, user, socket.data.loginSessionId);
       guardEvents(socket, () => socketRefusal(socket), logger);
       connectRefusal(socket).then(
         (refusal) => {

@@ -92,4 +92,10 @@ export type InterServerEvents = Record<string, never>;
 /** What the handshake puts on every socket. */
 export interface SocketData {
   user: import("./auth.js").AuthUser | null;
+  /**
+   * The login session the handshake carried (express-session's id), and for a candidate its
+   * login's `candidateUntil`: copied at the handshake so the upgrade request need not be kept.
+   */
+  loginSessionId?: string;
+  candidateUntil?: number;
 }

@@ -69,3 +69,47 @@ export function guardEvents(socket: AppSocket, check: () => Promise<AppError | n
     );
   });
 }
+
+/** Each handshake's response object, by its request (see `releaseUpgradeRequest`). */
+const upgradeResponses = new WeakMap<object, object>();
+
+/**
+ * engine.io middleware, registered before any other: notes the response object of a handshake so
+ * that `releaseUpgradeRequest` can cut it from its request later. For a WebSocket upgrade that
+ * object is engine.io's stand-in response, which keeps the request (`res.req`) and is itself kept
+ * by a "close" listener on the TCP socket until the connection ends.
+ */
+export function noteUpgradeResponse(req: object, res: object, next: (err?: unknown) => void): void {
+  upgradeResponses.set(req, res);
+  next();
+}
+
+/**
+ * Lets go of the HTTP request that opened the socket's connection (about 1 KB per socket with its
+ * headers, session and passport state). engine.io keeps it for the connection's life, as
+ * `socket.request` and through its upgrade response (`noteUpgradeResponse`); socket.io's "Memory
+ * usage" page drops the first only, which frees nothing while the second holds it (a test
+ * checks that the request is collected). Runs as the
+ * last handshake middleware: by then every feature has copied what it needs into `socket.data`
+ * (the identity feature: the user, the login session's id, `candidateUntil`); `socket.handshake`
+ * (headers, query, address) stays. The upgrade's response headers were written long before. The
+ * node serves one namespace: a second one would find no request at its handshake.
+ */
+export function releaseUpgradeRequest(socket: AppSocket): void {
+  const conn = socket.conn as { request: object | null };
+  const response = conn.request ? upgradeResponses.get(conn.request) : undefined;
+  if (response) forgetRequest(response as Record<string, unknown>);
+  conn.request = null;
+}
+
+/**
+ * Cuts an upgrade's response from its request: its `req`, and what the handshake's middlewares
+ * left on it, all closures over the request (express-session's `end`, on-headers' `writeHead`, their
+ * listeners). The prototype's methods remain; engine.io calls them only to refuse an upgrade.
+ */
+function forgetRequest(response: Record<string, unknown>): void {
+  if ("req" in response) response.req = null;
+  for (const key of Object.keys(response)) if (typeof response[key] === "function") delete response[key];
+  const emitter = response as { removeAllListeners?: () => void };
+  emitter.removeAllListeners?.();
+}

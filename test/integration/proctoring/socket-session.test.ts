@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { expect } from "chai";
 import { io as ioClient } from "socket.io-client";
 import type { Ack } from "../../../server/contracts/errors.js";
@@ -13,6 +15,12 @@ import {
 import { startTestNode } from "../../helpers/node.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/** A full collection, without starting mocha with --expose-gc. */
+function fullGc(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
 
 /** Resolves when the server closes the socket (its reason), so a test never guesses a delay. */
 const closedByServer = (socket: TestSocket) =>
@@ -192,6 +200,56 @@ describe("proctoring: sockets end with the login and the account", function () {
       }
     });
   }
+
+  it("when a socket has connected, then its upgrade request can be collected, and its events are still checked against its login", async () => {
+    // The last handshake request this node saw, weakly: the only way to see it is no longer kept.
+    let upgrade: WeakRef<object> | null = null;
+    node.io.engine.use((req: object, _res: unknown, next: () => void) => {
+      upgrade = new WeakRef(req);
+      next();
+    });
+    const { proctor, socket } = await aProctorWatching();
+    try {
+      const held = node.io.sockets.sockets.get(socket.id ?? "");
+      expect(held?.data.loginSessionId).to.be.a("string");
+      expect(upgrade).to.not.equal(null);
+      // A WeakRef's target stays alive until the job that made or read it ends.
+      await new Promise((resolve) => setImmediate(resolve));
+      fullGc();
+      expect((upgrade as WeakRef<object> | null)?.deref()).to.equal(undefined);
+      const closed = closedByServer(socket);
+      await proctor.agent.post("/api/auth/logout").expect(204);
+      expect(await closed).to.equal("io server disconnect");
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("when a candidate's login window (candidateUntil) passes while the socket is open, then its next event is refused and the socket is closed", async () => {
+    const fixture = await scheduleCandidates(node, { count: 1 });
+    const seated = fixture.candidates[0];
+    if (!seated) throw new Error("no candidate");
+    const who = await loginCandidate(node, {
+      idNumber: seated.idNumber,
+      ticketNo: seated.assignment.ticketNo,
+      seatToken: seated.seatToken,
+    });
+    const socket = await connectSocket(node, who);
+    try {
+      const held = node.io.sockets.sockets.get(socket.id ?? "");
+      if (!held) throw new Error("socket not on this node");
+      expect(held.data.candidateUntil).to.be.greaterThan(Date.now());
+      // What the login said at the handshake, as the check reads it: now in the past.
+      held.data.candidateUntil = Date.now() - 1000;
+      const closed = closedByServer(socket);
+      const ack = (await socket.timeout(10_000).emitWithAck("attempt:sync", {})) as Ack<unknown>;
+      expect(ack.ok).to.equal(false);
+      if (!ack.ok) expect(ack.error.code).to.equal("session_ended");
+      expect(await closed).to.equal("io server disconnect");
+    } finally {
+      socket.close();
+    }
+  });
 
   it("when a page of another origin opens a socket with a logged-in officer's cookie, then the handshake is refused; the node's own origin is accepted", async () => {
     const officer = await staffAgent(node, { roles: ["officer"] });
