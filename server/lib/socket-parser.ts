@@ -43,7 +43,8 @@ export function preEncode<T extends object>(value: T): T {
  * As `preEncode`, but the text is written by `textOf` each time a packet carries `value`, so it is
  * not held meanwhile (a paper's text is built from question texts shared between papers,
  * exams/shared-questions.ts). `textOf` must return exactly `JSON.stringify(value)`, and depend only
- * on frozen data: `value` is frozen here for the same reason as in `preEncode`.
+ * on frozen data: `value` is frozen here for the same reason as in `preEncode`. A value that is
+ * already frozen is taken to be frozen all through (its parts are not walked).
  */
 export function preEncodeWith<T extends object>(value: T, textOf: () => string): T {
   if (texts.has(value)) return value;
