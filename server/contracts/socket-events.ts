@@ -98,4 +98,6 @@ export interface SocketData {
    */
   loginSessionId?: string;
   candidateUntil?: number;
+  /** A candidate's socket: the attempt it is bound to, from its first sync or attempt event on. */
+  ownAttemptId?: string;
 }

@@ -7,7 +7,7 @@ import {
 } from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { on } from "../lib/socket-ack.js";
+import { listenShared, sharedListener } from "../lib/socket-ack.js";
 import type { AppServer, AppSocket } from "../lib/socket-types.js";
 import type { ExamService } from "./exam.service.js";
 import { rooms } from "./ports.js";
@@ -21,22 +21,19 @@ export interface CandidateSocketDeps {
 }
 
 /**
- * Registers the candidate's `attempt:*` handlers on one socket. Every payload is validated with
- * zod (`on`); an event naming another candidate's attempt is refused with `forbidden` and audited
- * (by the service: handlers never write audit entries).
+ * The candidate's `attempt:*` handlers, made once per node and shared by every candidate's socket
+ * (a socket's own state is `socket.data.ownAttemptId`): per-socket closures were most of what a
+ * connected candidate kept besides the connection itself. Every payload is validated with zod;
+ * an event naming another candidate's attempt is refused with `forbidden` and audited (by the
+ * service: handlers never write audit entries).
  */
-export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSocketDeps): void {
-  const user = socket.data.user;
-  if (!user || user.kind !== "candidate" || !user.candidate) return;
-  const { candidateId, sessionId } = user.candidate;
-  const me = { id: user.id, name: user.displayName, kind: "candidate" as const, candidateId };
-  let ownAttempt: string | null = null;
-  void socket.join(rooms.candidate(candidateId));
+export function createCandidateHandlers(deps: CandidateSocketDeps): { register(socket: AppSocket): void } {
+  const log = deps.logger;
 
-  async function own(attemptId: string, event: string): Promise<string> {
-    if (attemptId === ownAttempt) return attemptId;
-    await deps.exams.assertOwnAttempt(me, attemptId, event);
-    await adopt(attemptId);
+  async function own(socket: AppSocket, attemptId: string, event: string): Promise<string> {
+    if (attemptId === socket.data.ownAttemptId) return attemptId;
+    await deps.exams.assertOwnAttempt(candidateOf(socket).me, attemptId, event);
+    await adopt(socket, attemptId);
     return attemptId;
   }
 
@@ -44,71 +41,69 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
    * Binds this socket to its attempt and marks the seat online; null when it already was. Only a
    * seat that had been away can end a room-wide outage, so only its return asks for a proposal.
    */
-  async function adopt(attemptId: string) {
-    if (ownAttempt === attemptId) return null;
-    ownAttempt = attemptId;
+  async function adopt(socket: AppSocket, attemptId: string) {
+    if (socket.data.ownAttemptId === attemptId) return null;
+    socket.data.ownAttemptId = attemptId;
     await socket.join(rooms.attempt(attemptId));
     const online = await deps.exams.markOnline(attemptId);
-    if (online?.cameBack) deps.onReconnect?.(sessionId);
+    if (online?.cameBack) deps.onReconnect?.(candidateOf(socket).sessionId);
     return online;
   }
 
-  const log = deps.logger;
-  on(
-    socket,
-    "attempt:sync",
-    SyncPayload,
-    async (p) => {
-      const id = p.attemptId ?? (await deps.exams.candidateAttemptId(sessionId, candidateId));
-      if (!id) throw errors.notFound("考试记录（请等待监考员核验身份）", "attempt_not_found");
-      if (p.attemptId && id !== ownAttempt) await deps.exams.assertOwnAttempt(me, id, "attempt:sync");
-      // The connect write read the attempt: the view is built from that copy (no second read).
-      const online = await adopt(id);
-      return online ? online.view() : deps.exams.view(id);
-    },
-    log,
-  );
-  on(
-    socket,
-    "attempt:confirm",
-    ConfirmPayload,
-    async (p) => deps.exams.confirm(await own(p.attemptId, "attempt:confirm")),
-    log,
-  );
-  on(
-    socket,
-    "attempt:answer",
-    AnswerPayload,
-    async (p) =>
-      deps.exams.saveAnswer(await own(p.attemptId, "attempt:answer"), {
-        seq: p.seq,
-        index: p.index,
-        choice: p.choice,
-      }),
-    log,
-  );
-  on(
-    socket,
-    "attempt:flag",
-    FlagPayload,
-    async (p) =>
-      deps.exams.saveFlag(await own(p.attemptId, "attempt:flag"), {
-        seq: p.seq,
-        index: p.index,
-        flagged: p.flagged,
-      }),
-    log,
-  );
-  on(
-    socket,
-    "attempt:submit",
-    SubmitPayload,
-    async (p) => deps.exams.submitByCandidate(await own(p.attemptId, "attempt:submit"), p.lastSeq),
-    log,
-  );
+  const listeners = [
+    sharedListener(
+      "attempt:sync",
+      SyncPayload,
+      async (socket, p) => {
+        const { sessionId, candidateId, me } = candidateOf(socket);
+        const id = p.attemptId ?? (await deps.exams.candidateAttemptId(sessionId, candidateId));
+        if (!id) throw errors.notFound("考试记录（请等待监考员核验身份）", "attempt_not_found");
+        if (p.attemptId && id !== socket.data.ownAttemptId) await deps.exams.assertOwnAttempt(me, id, "attempt:sync");
+        // The connect write read the attempt: the view is built from that copy (no second read).
+        const online = await adopt(socket, id);
+        return online ? online.view() : deps.exams.view(id);
+      },
+      log,
+    ),
+    sharedListener(
+      "attempt:confirm",
+      ConfirmPayload,
+      async (socket, p) => deps.exams.confirm(await own(socket, p.attemptId, "attempt:confirm")),
+      log,
+    ),
+    sharedListener(
+      "attempt:answer",
+      AnswerPayload,
+      async (socket, p) =>
+        deps.exams.saveAnswer(await own(socket, p.attemptId, "attempt:answer"), {
+          seq: p.seq,
+          index: p.index,
+          choice: p.choice,
+        }),
+      log,
+    ),
+    sharedListener(
+      "attempt:flag",
+      FlagPayload,
+      async (socket, p) =>
+        deps.exams.saveFlag(await own(socket, p.attemptId, "attempt:flag"), {
+          seq: p.seq,
+          index: p.index,
+          flagged: p.flagged,
+        }),
+      log,
+    ),
+    sharedListener(
+      "attempt:submit",
+      SubmitPayload,
+      async (socket, p) => deps.exams.submitByCandidate(await own(socket, p.attemptId, "attempt:submit"), p.lastSeq),
+      log,
+    ),
+  ];
 
-  socket.on("disconnect", () => {
-    const attemptId = ownAttempt;
+  // socket.io calls a "disconnect" listener with the socket as `this`, as for any event.
+  function onDisconnect(this: AppSocket): void {
+    const attemptId = this.data.ownAttemptId;
     if (!attemptId) return;
     // Offline only when no other socket of this candidate remains on any instance.
     const othersRemain = async (): Promise<boolean> => {
@@ -124,5 +119,28 @@ export function registerCandidateHandlers(socket: AppSocket, deps: CandidateSock
     deps.exams
       .markOffline(attemptId, othersRemain)
       .catch((err: unknown) => log.warn({ err, attemptId }, "marking a seat offline failed"));
-  });
+  }
+
+  return {
+    /** Registers the handlers on a candidate's socket; other sockets get none. */
+    register(socket) {
+      const user = socket.data.user;
+      if (!user || user.kind !== "candidate" || !user.candidate) return;
+      void socket.join(rooms.candidate(user.candidate.candidateId));
+      listenShared(socket, listeners);
+      socket.on("disconnect", onDisconnect);
+    },
+  };
+}
+
+/** The candidate behind a socket the handlers were registered on (`register` checked its kind). */
+function candidateOf(socket: AppSocket) {
+  const user = socket.data.user;
+  if (!user || user.kind !== "candidate" || !user.candidate) throw errors.forbidden();
+  const { candidateId, sessionId } = user.candidate;
+  return {
+    candidateId,
+    sessionId,
+    me: { id: user.id, name: user.displayName, kind: "candidate" as const, candidateId },
+  };
 }

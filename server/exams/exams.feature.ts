@@ -5,7 +5,7 @@ import type { AppServer } from "../lib/socket-types.js";
 import { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
 import { examRouter } from "./exam.routes.js";
 import { createExamService, type ExamOptions, type ExamService } from "./exam.service.js";
-import { registerCandidateHandlers } from "./exam.socket.js";
+import { createCandidateHandlers } from "./exam.socket.js";
 import { createIoNotifier } from "./notifier.js";
 import type { AuditPort, Notifier, PaperPort, SchedulingPort } from "./ports.js";
 import { createResultsService, type ResultsService } from "./results.service.js";
@@ -53,6 +53,12 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
     onOutbox: () => outbox.kick(),
     options: deps.options,
   });
+  const candidateHandlers = createCandidateHandlers({
+    exams,
+    logger: ctx.logger,
+    io: () => io,
+    onReconnect: deps.onSeatBack,
+  });
   const results = createResultsService(ctx, {
     exams,
     scheduling: deps.scheduling,
@@ -75,12 +81,7 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
       notifier.bind(server);
     },
     onConnection(socket) {
-      registerCandidateHandlers(socket, {
-        exams,
-        logger: ctx.logger,
-        io: () => io,
-        onReconnect: deps.onSeatBack,
-      });
+      candidateHandlers.register(socket);
     },
     async start() {
       sweeper.start();

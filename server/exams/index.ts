@@ -69,7 +69,7 @@ export { checkRetake, type RetakePolicy, type PastAttempt } from "./retake.js";
 export { buildSessionReport, PUBLISH_WITHIN_DAYS } from "./report.js";
 export { reportRows, reportToCsv, reportToXlsx } from "./report-export.js";
 export { createIoNotifier } from "./notifier.js";
-export { registerCandidateHandlers } from "./exam.socket.js";
+export { createCandidateHandlers } from "./exam.socket.js";
 export { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
 export { examRouter } from "./exam.routes.js";
 export { createExamsFeature, type ExamsFeature, type ExamsFeatureDeps } from "./exams.feature.js";

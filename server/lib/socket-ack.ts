@@ -39,29 +39,67 @@ export function withAck<T, R>(
   handler: (payload: T) => Promise<R> | R,
   logger?: Logger,
 ): AckListener {
-  return (...args) => {
-    // socket.io passes the ack callback as the last argument, wherever the payload is: an emit
-    // with a callback and no payload arrives as `(callback)`.
-    const last = args.at(-1);
-    const ack = typeof last === "function" ? (last as (a: Ack<R>) => void) : null;
-    const payload = ack ? args.slice(0, -1)[0] : args[0];
-    const reply = ack ?? (() => undefined);
-    const result = schema.safeParse(payload);
-    if (!result.success) {
-      reply({ ok: false, error: toAppError(result.error).toBody() });
-      return;
-    }
-    Promise.resolve()
-      .then(() => handler(result.data))
-      .then(
-        (data) => reply({ ok: true, data }),
-        (err: unknown) => {
-          const appError = toAppError(err);
-          if (isUnexpected(appError)) logger?.error({ err: appError.cause ?? err }, "socket handler failed");
-          reply({ ok: false, error: appError.toBody() });
-        },
-      );
-  };
+  return (...args) => answer(schema, handler, logger, args);
+}
+
+/** One client event's listener, made once and registered on many sockets (`listenShared`). */
+export interface SharedListener {
+  event: ClientEvent;
+  listener: AckListener;
+}
+
+/**
+ * Like `on`, but the listener is made once and shared by every socket it is registered on, where
+ * `on` makes one closure per socket and event (thousands of candidates' sockets keep them all).
+ * socket.io calls an event's listeners with the socket as `this` (Node's EventEmitter contract),
+ * and the handler gets it as its first argument; per-socket state belongs in `socket.data`.
+ */
+export function sharedListener<E extends ClientEvent>(
+  event: E,
+  schema: z.ZodType<PayloadOf<E>>,
+  handler: (socket: AppSocket, payload: PayloadOf<E>) => Promise<AckDataOf<E>> | AckDataOf<E>,
+  logger?: Logger,
+): SharedListener {
+  function listener(this: AppSocket, ...args: unknown[]): void {
+    answer(schema, handler.bind(null, this), logger, args);
+  }
+  return { event, listener };
+}
+
+/** Registers shared listeners on one socket. */
+export function listenShared(socket: AppSocket, listeners: readonly SharedListener[]): void {
+  // As in `on`: socket.io's typing cannot follow an event name that is only known at run time.
+  const listen = socket.on.bind(socket) as unknown as (event: string, listener: AckListener) => void;
+  for (const { event, listener } of listeners) listen(event, listener);
+}
+
+function answer<T, R>(
+  schema: z.ZodType<T>,
+  handler: (payload: T) => Promise<R> | R,
+  logger: Logger | undefined,
+  args: unknown[],
+): void {
+  // socket.io passes the ack callback as the last argument, wherever the payload is: an emit
+  // with a callback and no payload arrives as `(callback)`.
+  const last = args.at(-1);
+  const ack = typeof last === "function" ? (last as (a: Ack<R>) => void) : null;
+  const payload = ack ? args.slice(0, -1)[0] : args[0];
+  const reply = ack ?? (() => undefined);
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    reply({ ok: false, error: toAppError(result.error).toBody() });
+    return;
+  }
+  Promise.resolve()
+    .then(() => handler(result.data))
+    .then(
+      (data) => reply({ ok: true, data }),
+      (err: unknown) => {
+        const appError = toAppError(err);
+        if (isUnexpected(appError)) logger?.error({ err: appError.cause ?? err }, "socket handler failed");
+        reply({ ok: false, error: appError.toBody() });
+      },
+    );
 }
 
 /**

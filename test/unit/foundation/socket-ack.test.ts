@@ -1,10 +1,13 @@
 import { expect } from "chai";
 import { pino } from "pino";
+import { EventEmitter } from "node:events";
 import { Writable } from "node:stream";
 import { z } from "zod";
 import type { Ack } from "../../../server/contracts/errors.js";
 import { AppError } from "../../../server/lib/errors.js";
-import { withAck } from "../../../server/lib/socket-ack.js";
+import { listenShared, sharedListener, withAck } from "../../../server/lib/socket-ack.js";
+import type { AppSocket } from "../../../server/lib/socket-types.js";
+import { SyncPayload } from "../../../server/contracts/exams.js";
 
 /** A pino logger whose lines land in `lines` (JSON-parsed). */
 function capturingLogger() {
@@ -95,5 +98,39 @@ describe("socket ack wrapper", () => {
     expect(ran).to.equal(false);
     expect(ack.ok).to.equal(false);
     if (!ack.ok) expect(ack.error.code).to.equal("validation_failed");
+  });
+});
+
+describe("shared socket listeners", () => {
+  /** Stands in for a socket.io socket: an EventEmitter calls listeners with itself as `this`, as socket.io does. */
+  function fakeSocket(name: string): AppSocket {
+    const socket = new EventEmitter() as unknown as AppSocket;
+    socket.data = { user: null, ownAttemptId: name };
+    return socket;
+  }
+
+  it("when one shared listener is registered on two sockets, then both hold the same function and each event's handler gets the socket it arrived on", async () => {
+    const seen: string[] = [];
+    const shared = sharedListener("attempt:sync", SyncPayload, (socket, p) => {
+      seen.push(`${socket.data.ownAttemptId ?? "?"}:${p.attemptId ?? "-"}`);
+      return {} as never;
+    });
+    const [a, b] = [fakeSocket("A"), fakeSocket("B")];
+    listenShared(a, [shared]);
+    listenShared(b, [shared]);
+    expect(a.listeners("attempt:sync")[0]).to.equal(b.listeners("attempt:sync")[0]);
+    const acks = await Promise.all(
+      [
+        [b, "x1"],
+        [a, "x2"],
+      ].map(
+        ([socket, id]) =>
+          new Promise<Ack<unknown>>((resolve) =>
+            (socket as unknown as EventEmitter).emit("attempt:sync", { attemptId: id }, resolve),
+          ),
+      ),
+    );
+    expect(acks.map((ack) => ack.ok)).to.deep.equal([true, true]);
+    expect(seen).to.deep.equal(["B:x1", "A:x2"]);
   });
 });
