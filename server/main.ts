@@ -13,7 +13,7 @@ import { connectMongo, redactUri } from "./lib/mongo.js";
 import { adapterKey, useRedisAdapter } from "./lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "./lib/socket-ack.js";
 import { noteUpgradeResponse, releaseUpgradeRequest } from "./lib/socket-session.js";
-import { socketParser } from "./lib/socket-parser.js";
+import { SplicingAdapter, socketParser } from "./lib/socket-parser.js";
 import { originCheck } from "./lib/socket-origin.js";
 import type { AppServer } from "./lib/socket-types.js";
 
@@ -48,8 +48,10 @@ export async function startNode(
     serveClient: false,
     maxHttpBufferSize: 256 * 1024,
     allowRequest: originCheck(config.http.allowedOrigins),
-    // Papers go out with their JSON text made once at check-in (socket-parser.ts).
+    // Papers go out with their JSON text made once at check-in, and a room's frame of a paper is
+    // copied from its questions' UTF-8 bytes (socket-parser.ts).
     parser: socketParser,
+    adapter: SplicingAdapter,
   });
   const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, adapterKey(config.nodeName, conn.name)) : null;
   io.engine.use(noteUpgradeResponse);

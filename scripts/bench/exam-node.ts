@@ -20,7 +20,7 @@ import { connectMongo } from "../../server/lib/mongo.js";
 import { adapterKey, useRedisAdapter } from "../../server/lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "../../server/lib/socket-ack.js";
 import { noteUpgradeResponse, releaseUpgradeRequest } from "../../server/lib/socket-session.js";
-import { socketParser } from "../../server/lib/socket-parser.js";
+import { SplicingAdapter, socketParser } from "../../server/lib/socket-parser.js";
 import type { AppServer } from "../../server/lib/socket-types.js";
 import { createProctoringFeature, type ProctoringService } from "../../server/proctoring/index.js";
 import { fixtureScheduling, samplePapers, tinyPapers } from "./exam-fixtures.js";
@@ -122,6 +122,7 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
     serveClient: false,
     maxHttpBufferSize: 256 * 1024,
     parser: socketParser,
+    adapter: SplicingAdapter,
   });
   // The node's key, as the product sets it: the instances of one run share the database, another
   // run or a test on the same Redis has its own (socket.io's default key would join them all).

@@ -22,6 +22,8 @@ import { toCandidateQuestion } from "./presenters.js";
 export interface SharedQuestion {
   readonly view: Readonly<Omit<CandidateQuestion, "index">>;
   readonly tail: string;
+  /** `tail` as UTF-8: a paper's websocket frame is copied from these, not converted per send. */
+  readonly tailUtf8: Buffer;
 }
 
 /** A cached paper's candidate questions: one reference per question, in paper order. */
@@ -45,7 +47,11 @@ export function createSharedQuestions() {
     if (known) return known;
     for (const option of view.options) Object.freeze(option);
     Object.freeze(view.options);
-    const shared: SharedQuestion = Object.freeze({ view: Object.freeze(view), tail });
+    const shared: SharedQuestion = Object.freeze({
+      view: Object.freeze(view),
+      tail,
+      tailUtf8: ownUtf8(tail),
+    });
     byTail.set(tail, new WeakRef(shared));
     collected.register(shared, tail);
     return shared;
@@ -59,12 +65,42 @@ export function createSharedQuestions() {
   };
 }
 
+/**
+ * `text` as UTF-8 in a buffer of its own: `Buffer.from` puts short texts in a shared 8 KB slab,
+ * which one long-lived question would keep alive whole.
+ */
+function ownUtf8(text: string): Buffer {
+  const out = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  out.write(text);
+  return out;
+}
+
 /** `{"index":i,` + a question's tail is that question's JSON text at position i. */
 function textOf(paper: SharedPaper): string {
   let out = "[";
   for (let i = 0; i < paper.length; i += 1)
     out += `${i === 0 ? "" : ","}{"index":${i},${(paper[i] as SharedQuestion).tail}`;
   return `${out}]`;
+}
+
+/** `{"index":i,` and `,{"index":i,` as bytes (ASCII), made once per position for every paper. */
+const heads: Buffer[][] = [];
+function headOf(i: number): Buffer {
+  heads[i] ??= [Buffer.from(`{"index":${i},`), Buffer.from(`,{"index":${i},`)];
+  return (heads[i] as Buffer[])[i === 0 ? 0 : 1] as Buffer;
+}
+const OPEN = Buffer.from("[");
+const CLOSE = Buffer.from("]");
+
+/**
+ * The UTF-8 bytes of `textOf(paper)` as chunks: the shared questions' own bytes between the heads,
+ * so the frame is one copy of them, not a conversion of the text.
+ */
+function utf8Of(paper: SharedPaper): Buffer[] {
+  const out: Buffer[] = [OPEN];
+  for (let i = 0; i < paper.length; i += 1) out.push(headOf(i), (paper[i] as SharedQuestion).tailUtf8);
+  out.push(CLOSE);
+  return out;
 }
 
 /**
@@ -91,5 +127,9 @@ export function candidateQuestions(paper: SharedPaper): CandidateQuestion[] {
     return Object.freeze(q);
   });
   Object.freeze(qs);
-  return preEncodeWith(qs, () => textOf(paper));
+  return preEncodeWith(
+    qs,
+    () => textOf(paper),
+    () => utf8Of(paper),
+  );
 }

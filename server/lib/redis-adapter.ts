@@ -1,5 +1,6 @@
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
+import { splicingFrames } from "./socket-parser.js";
 import type { AppServer } from "./socket-types.js";
 
 /**
@@ -25,7 +26,11 @@ export async function useRedisAdapter(io: AppServer, url: string, key: string): 
   // Redis pub/sub channels are server-wide (not per database index), so nodes sharing one Redis
   // (the compose file's hub and provinces) need their own channel prefix to keep their rooms apart.
   // No default: socket.io's own ("socket.io") would join every process that also forgot one.
-  io.adapter(createAdapter(pub, sub, { key }));
+  const redis = createAdapter(pub, sub, { key });
+  // A room's frames of spliced packets are built from UTF-8 parts here too (socket-parser.ts).
+  io.adapter(function SplicingRedisAdapter(nsp: Parameters<typeof redis>[0]) {
+    return splicingFrames(redis(nsp));
+  } as unknown as typeof redis);
   return async () => {
     await Promise.allSettled([pub.quit(), sub.quit()]);
   };

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { Adapter } from "socket.io-adapter";
 import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
+import { WebSocket } from "ws";
 
 /**
  * socket.io's wire format with pre-encoded parts (issue 17, the paper burst at release).
@@ -14,8 +16,17 @@ import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
  * instance through the Redis adapter), goes through socket.io's encoder as before.
  */
 
-/** A value's JSON text, or a function that writes it when a packet carries the value. */
-const texts = new WeakMap<object, string | (() => string)>();
+/** A value's JSON text, or what writes it (and its UTF-8 bytes, if known) when a packet carries the value. */
+type Spliced = string | { text: () => string; utf8?: () => Buffer[] };
+const texts = new WeakMap<object, Spliced>();
+
+/** A spliced packet's parts, kept with the encoder's result until an adapter makes its frame. */
+interface SplicedParts {
+  pieces: string[];
+  entries: Spliced[];
+  parts: string[];
+}
+const splicedPackets = new WeakMap<readonly unknown[], SplicedParts>();
 
 /** A marker no sent text can hold: a NUL and a per-process random id, as JSON writes it. */
 const MARK = `\u0000pre-encoded:${randomUUID()}`;
@@ -44,12 +55,14 @@ export function preEncode<T extends object>(value: T): T {
  * not held meanwhile (a paper's text is built from question texts shared between papers,
  * exams/shared-questions.ts). `textOf` must return exactly `JSON.stringify(value)`, and depend only
  * on frozen data: `value` is frozen here for the same reason as in `preEncode`. A value that is
- * already frozen is taken to be frozen all through (its parts are not walked).
+ * already frozen is taken to be frozen all through (its parts are not walked). `utf8Of`, when
+ * given, must return chunks that together are exactly the UTF-8 bytes of `textOf()`: a room's
+ * websocket frame is then copied from them instead of converting the text (`SplicingAdapter`).
  */
-export function preEncodeWith<T extends object>(value: T, textOf: () => string): T {
+export function preEncodeWith<T extends object>(value: T, textOf: () => string, utf8Of?: () => Buffer[]): T {
   if (texts.has(value)) return value;
   deepFreeze(value);
-  texts.set(value, textOf);
+  texts.set(value, utf8Of ? { text: textOf, utf8: utf8Of } : { text: textOf });
   return value;
 }
 
@@ -89,10 +102,12 @@ export class PreEncodingEncoder extends Encoder {
     scan(packet.data, found);
     if (found.binary || !found.pre) return super.encode(packet);
     const parts: string[] = [];
+    const entries: Spliced[] = [];
     const json = JSON.stringify(packet.data, (_key, value: unknown) => {
-      const text = value !== null && typeof value === "object" ? texts.get(value) : undefined;
-      if (text === undefined) return value;
-      parts.push(typeof text === "string" ? text : text());
+      const entry = value !== null && typeof value === "object" ? texts.get(value) : undefined;
+      if (entry === undefined) return value;
+      parts.push(typeof entry === "string" ? entry : entry.text());
+      entries.push(entry);
       return MARK;
     });
     const pieces = json.split(QUOTED_MARK);
@@ -101,9 +116,83 @@ export class PreEncodingEncoder extends Encoder {
     let out = String(packet.type);
     if (packet.nsp && packet.nsp !== "/") out += `${packet.nsp},`;
     if (packet.id != null) out += String(packet.id);
-    out += pieces[0];
+    // The packet's head goes with the first piece, so the frame below writes the same text.
+    pieces[0] = out + pieces[0];
+    out = pieces[0];
     for (let i = 0; i < parts.length; i += 1) out += `${parts[i]}${pieces[i + 1]}`;
-    return [out];
+    const encoded = [out];
+    if (entries.some((e) => typeof e !== "string" && e.utf8))
+      splicedPackets.set(encoded, { pieces, entries, parts });
+    return encoded;
+  }
+}
+
+/**
+ * The UTF-8 bytes of engine.io's message `"4" + encoded[0]` when `encoded` is a spliced packet
+ * whose values know their bytes, built from those bytes; otherwise null.
+ */
+export function splicedFrameData(encoded: readonly unknown[]): Buffer | null {
+  const spliced = splicedPackets.get(encoded);
+  if (!spliced) return null;
+  const { pieces, entries, parts } = spliced;
+  const chunks: Uint8Array[] = [Buffer.from(`4${pieces[0] as string}`)];
+  for (let i = 0; i < entries.length; i += 1) {
+    const entry = entries[i] as Spliced;
+    if (typeof entry !== "string" && entry.utf8) for (const chunk of entry.utf8()) chunks.push(chunk);
+    else chunks.push(Buffer.from(parts[i] as string));
+    chunks.push(Buffer.from(pieces[i + 1] as string));
+  }
+  // One buffer filled by `set`: Buffer.concat makes a view of every chunk it copies.
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/** ws's frame builder (the one socket.io-adapter uses), which @types/ws does not declare. */
+const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
+
+/**
+ * socket.io's adapter, building a room's websocket frame of a spliced packet from its parts' UTF-8
+ * bytes (issue 17: converting each 24 KB paper to UTF-8 was a fifth of the node's CPU in the
+ * release burst). Everything else is the adapter's own `_encode`: the encoded packets are the
+ * same, and so are the frame's bytes (tested against the adapter's own).
+ */
+export function splicingFrames<A extends Adapter>(adapter: A): A {
+  const self = adapter as unknown as {
+    encoder: Encoder;
+    _encode(packet: Packet, packetOpts: Record<string, unknown>): unknown[];
+  };
+  self._encode = (packet, packetOpts) => {
+    const encoded = self.encoder.encode(packet) as unknown[];
+    // As socket.io-adapter's own `_encode` (2.5): one text packet becomes an unmasked, final text
+    // frame of `"4" + text`, "4" being engine.io's message type; anything else has no frame.
+    const data =
+      splicedFrameData(encoded) ??
+      (encoded.length === 1 && typeof encoded[0] === "string" ? Buffer.from(`4${encoded[0]}`) : null);
+    if (data)
+      packetOpts.wsPreEncodedFrame = Sender.frame(data, {
+        readOnly: false,
+        mask: false,
+        rsv1: false,
+        opcode: 1,
+        fin: true,
+      });
+    return encoded;
+  };
+  return adapter;
+}
+
+/** The in-memory adapter with `splicingFrames` (the `adapter` option of a socket.io Server). */
+export class SplicingAdapter extends Adapter {
+  constructor(nsp: ConstructorParameters<typeof Adapter>[0]) {
+    super(nsp);
+    splicingFrames(this);
   }
 }
 

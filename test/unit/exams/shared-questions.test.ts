@@ -7,7 +7,8 @@ import {
   createSharedQuestions,
   toCandidateQuestion,
 } from "../../../server/exams/index.js";
-import { PreEncodingEncoder } from "../../../server/lib/socket-parser.js";
+import { Adapter } from "socket.io-adapter";
+import { PreEncodingEncoder, SplicingAdapter } from "../../../server/lib/socket-parser.js";
 
 /** A bank question as a paper freezes it, its options in the order given (the paper's shuffle). */
 function question(id: string, order: string[], extra: Partial<PaperQuestion> = {}): PaperQuestion {
@@ -83,13 +84,54 @@ describe("questions shared between cached papers", () => {
       const qs = candidateQuestions(shared.share(p));
       const packets = (data: unknown): Packet[] => [
         { type: PacketType.EVENT, nsp: "/", data: ["attempt:started", { attemptId: "a1", questions: data }] },
-        { type: PacketType.ACK, nsp: "/", id: 7, data: [{ ok: true, data: { questions: data, again: [data] } }] },
+        {
+          type: PacketType.ACK,
+          nsp: "/",
+          id: 7,
+          data: [{ ok: true, data: { questions: data, again: [data] } }],
+        },
       ];
       const ours = packets(qs).map((packet) => spliced.encode(packet));
       expect(ours).to.deep.equal(packets(expected(p)).map((packet) => plain.encode(packet)));
       // Twice: the text is built again for each packet, from the same shared parts.
       expect(packets(qs).map((packet) => spliced.encode(packet))).to.deep.equal(ours);
     }
+  });
+
+  it("when a room is sent a shared paper, then its websocket frame is byte for byte the adapter's own", () => {
+    // A namespace as the adapters read it: only the server's encoder.
+    const nsp = (encoder: unknown) =>
+      ({ server: { encoder } }) as unknown as ConstructorParameters<typeof Adapter>[0];
+    const ours = new SplicingAdapter(nsp(new PreEncodingEncoder()));
+    const theirs = new Adapter(nsp(new Encoder()));
+    const frameOf = (adapter: Adapter, packet: Packet) => {
+      const opts: { wsPreEncodedFrame?: Buffer[] } = {};
+      const encoded = (adapter as unknown as { _encode(p: Packet, o: object): unknown[] })._encode(
+        packet,
+        opts,
+      );
+      return { encoded, frame: opts.wsPreEncodedFrame && Buffer.concat(opts.wsPreEncodedFrame) };
+    };
+    const shared = createSharedQuestions();
+    for (const p of [first, second, paper([])]) {
+      const qs = candidateQuestions(shared.share(p));
+      const packets = (data: unknown): Packet[] => [
+        {
+          type: PacketType.EVENT,
+          nsp: "/",
+          data: ["attempt:started", { name: "张三", questions: data, n: 1 }],
+        },
+        { type: PacketType.EVENT, nsp: "/exam", data: ["x", { questions: data, again: [data] }] },
+        { type: PacketType.EVENT, nsp: "/", data: ["seat", { name: "李四" }] },
+      ];
+      const mine = packets(qs).map((packet) => frameOf(ours, packet));
+      expect(mine).to.deep.equal(packets(expected(p)).map((packet) => frameOf(theirs, packet)));
+      expect(mine.every((m) => m.frame !== undefined)).to.equal(true);
+    }
+    // Binary data has no frame of its own, in either.
+    const binary: Packet = { type: PacketType.EVENT, nsp: "/", data: ["b", Buffer.from([1, 2])] };
+    expect(frameOf(ours, binary).frame).to.equal(undefined);
+    expect(frameOf(theirs, binary).frame).to.equal(undefined);
   });
 
   it("when a paper goes to another instance through the Redis adapter's encoding, then the other instance has the same paper", () => {
