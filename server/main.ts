@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { Server } from "socket.io";
 import { createApp } from "./app.js";
 import { loadConfig, type Config } from "./config.js";
 import type { FeatureContext } from "./feature.js";
@@ -10,11 +9,7 @@ import { createEventBus } from "./lib/event-bus.js";
 import { answerClientErrors } from "./lib/http.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { connectMongo, redactUri } from "./lib/mongo.js";
-import { adapterKey, useRedisAdapter } from "./lib/redis-adapter.js";
-import { refuseUnhandledEvents } from "./lib/socket-ack.js";
-import { noteUpgradeResponse, releaseUpgradeRequest } from "./lib/socket-session.js";
-import { SplicingAdapter, socketParser } from "./lib/socket-parser.js";
-import { originCheck } from "./lib/socket-origin.js";
+import { createSocketServer } from "./socket-server.js";
 import type { AppServer } from "./lib/socket-types.js";
 
 export interface RunningNode {
@@ -44,27 +39,7 @@ export async function startNode(
 
   const http = createServer(app);
   answerClientErrors(http);
-  const io: AppServer = new Server(http, {
-    serveClient: false,
-    maxHttpBufferSize: 256 * 1024,
-    allowRequest: originCheck(config.http.allowedOrigins),
-    // Papers go out with their JSON text made once at check-in, and a room's frame of a paper is
-    // copied from its questions' UTF-8 bytes (socket-parser.ts).
-    parser: socketParser,
-    adapter: SplicingAdapter,
-  });
-  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, adapterKey(config.nodeName, conn.name)) : null;
-  io.engine.use(noteUpgradeResponse);
-  for (const f of features) for (const mw of f.engineMiddleware ?? []) io.engine.use(mw);
-  for (const f of features) f.attachSockets?.(io);
-  io.use((socket, next) => {
-    releaseUpgradeRequest(socket);
-    next();
-  });
-  io.on("connection", (socket) => {
-    for (const f of features) f.onConnection?.(socket);
-    refuseUnhandledEvents(socket);
-  });
+  const { io, closeRedis } = await createSocketServer(http, { config, conn, features });
   for (const f of features) await f.start?.();
 
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,5 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Server } from "socket.io";
 import { createApp } from "../../server/app.js";
 import { createAuditService } from "../../server/audit/index.js";
 import { loadConfig } from "../../server/config.js";
@@ -17,11 +16,8 @@ import type { Feature, FeatureContext } from "../../server/feature.js";
 import { createEventBus } from "../../server/lib/event-bus.js";
 import { createLogger } from "../../server/lib/logger.js";
 import { connectMongo } from "../../server/lib/mongo.js";
-import { adapterKey, useRedisAdapter } from "../../server/lib/redis-adapter.js";
-import { refuseUnhandledEvents } from "../../server/lib/socket-ack.js";
-import { noteUpgradeResponse, releaseUpgradeRequest } from "../../server/lib/socket-session.js";
-import { SplicingAdapter, socketParser } from "../../server/lib/socket-parser.js";
 import type { AppServer } from "../../server/lib/socket-types.js";
+import { createSocketServer } from "../../server/socket-server.js";
 import { createProctoringFeature, type ProctoringService } from "../../server/proctoring/index.js";
 import { fixtureScheduling, samplePapers, tinyPapers } from "./exam-fixtures.js";
 
@@ -114,35 +110,22 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
         next();
       },
     ],
+    // The bench's clients name their user in the handshake (the product's identity feature reads
+    // the login session instead); registered first, as the identity feature is in the product.
+    attachSockets(io) {
+      io.use((socket, next) => {
+        const parsed = AuthUser.safeParse((socket.handshake.auth as { user?: unknown }).user);
+        socket.data.user = parsed.success ? parsed.data : null;
+        next();
+      });
+    },
   };
   const features = [testIdentity, exams.feature, room.feature];
   const app = createApp({ config, logger, conn, features });
   const http = createServer(app);
-  const io: AppServer = new Server(http, {
-    serveClient: false,
-    maxHttpBufferSize: 256 * 1024,
-    parser: socketParser,
-    adapter: SplicingAdapter,
-  });
-  // The node's key, as the product sets it: the instances of one run share the database, another
-  // run or a test on the same Redis has its own (socket.io's default key would join them all).
-  const closeRedis = config.redis.url ? await useRedisAdapter(io, config.redis.url, adapterKey(config.nodeName, conn.name)) : null;
-  io.engine.use(noteUpgradeResponse);
-  io.use((socket, next) => {
-    const parsed = AuthUser.safeParse((socket.handshake.auth as { user?: unknown }).user);
-    socket.data.user = parsed.success ? parsed.data : null;
-    next();
-  });
-  for (const f of features) f.attachSockets?.(io);
-  // As the product does (server/main.ts): the bench's heap per candidate is the product's.
-  io.use((socket, next) => {
-    releaseUpgradeRequest(socket);
-    next();
-  });
-  io.on("connection", (socket) => {
-    for (const f of features) f.onConnection?.(socket);
-    refuseUnhandledEvents(socket);
-  });
+  // The product's socket server (server/socket-server.ts): the bench's heap and CPU per candidate
+  // are the product's.
+  const { io, closeRedis } = await createSocketServer(http, { config, conn, features });
   for (const f of features) await f.start?.();
   await new Promise<void>((resolve) => http.listen(config.http.port, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
