@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import {
   AnswerPayload,
   ConfirmPayload,
@@ -7,7 +8,7 @@ import {
 } from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { listenShared, sharedListener } from "../lib/socket-ack.js";
+import { listenShared, sharedListener, type AckDataOf, type PayloadOf } from "../lib/socket-ack.js";
 import type { AppServer, AppSocket } from "../lib/socket-types.js";
 import type { ExamService } from "./exam.service.js";
 import { rooms } from "./ports.js";
@@ -50,6 +51,23 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): { register(s
     return online;
   }
 
+  /**
+   * An event on the candidate's own attempt: its `attemptId` is checked to be the socket's own
+   * (`own`, under the event's name) before `act` runs, so no handler can skip or misname the check.
+   */
+  function onOwnAttempt<E extends "attempt:confirm" | "attempt:answer" | "attempt:flag" | "attempt:submit">(
+    event: E,
+    schema: z.ZodType<PayloadOf<E>>,
+    act: (attemptId: string, payload: PayloadOf<E>) => Promise<AckDataOf<E>>,
+  ) {
+    return sharedListener(
+      event,
+      schema,
+      async (socket, p) => act(await own(socket, p.attemptId, event), p),
+      log,
+    );
+  }
+
   const listeners = [
     sharedListener(
       "attempt:sync",
@@ -58,47 +76,22 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): { register(s
         const { sessionId, candidateId, me } = candidateOf(socket);
         const id = p.attemptId ?? (await deps.exams.candidateAttemptId(sessionId, candidateId));
         if (!id) throw errors.notFound("考试记录（请等待监考员核验身份）", "attempt_not_found");
-        if (p.attemptId && id !== socket.data.ownAttemptId) await deps.exams.assertOwnAttempt(me, id, "attempt:sync");
+        if (p.attemptId && id !== socket.data.ownAttemptId)
+          await deps.exams.assertOwnAttempt(me, id, "attempt:sync");
         // The connect write read the attempt: the view is built from that copy (no second read).
         const online = await adopt(socket, id);
         return online ? online.view() : deps.exams.view(id);
       },
       log,
     ),
-    sharedListener(
-      "attempt:confirm",
-      ConfirmPayload,
-      async (socket, p) => deps.exams.confirm(await own(socket, p.attemptId, "attempt:confirm")),
-      log,
+    onOwnAttempt("attempt:confirm", ConfirmPayload, (id) => deps.exams.confirm(id)),
+    onOwnAttempt("attempt:answer", AnswerPayload, (id, p) =>
+      deps.exams.saveAnswer(id, { seq: p.seq, index: p.index, choice: p.choice }),
     ),
-    sharedListener(
-      "attempt:answer",
-      AnswerPayload,
-      async (socket, p) =>
-        deps.exams.saveAnswer(await own(socket, p.attemptId, "attempt:answer"), {
-          seq: p.seq,
-          index: p.index,
-          choice: p.choice,
-        }),
-      log,
+    onOwnAttempt("attempt:flag", FlagPayload, (id, p) =>
+      deps.exams.saveFlag(id, { seq: p.seq, index: p.index, flagged: p.flagged }),
     ),
-    sharedListener(
-      "attempt:flag",
-      FlagPayload,
-      async (socket, p) =>
-        deps.exams.saveFlag(await own(socket, p.attemptId, "attempt:flag"), {
-          seq: p.seq,
-          index: p.index,
-          flagged: p.flagged,
-        }),
-      log,
-    ),
-    sharedListener(
-      "attempt:submit",
-      SubmitPayload,
-      async (socket, p) => deps.exams.submitByCandidate(await own(socket, p.attemptId, "attempt:submit"), p.lastSeq),
-      log,
-    ),
+    onOwnAttempt("attempt:submit", SubmitPayload, (id, p) => deps.exams.submitByCandidate(id, p.lastSeq)),
   ];
 
   // socket.io calls a "disconnect" listener with the socket as `this`, as for any event.
