@@ -1,13 +1,6 @@
 import { expect } from "chai";
 import { createHoldPause } from "../../../server/lib/queue-hold.js";
-import type { Logger } from "../../../server/lib/logger.js";
-
-/** A logger that keeps the level and message of each line. */
-function recordingLogger(): { logger: Logger; lines: Array<{ level: string; msg: string }> } {
-  const lines: Array<{ level: string; msg: string }> = [];
-  const at = (level: string) => (_detail: unknown, msg: string) => lines.push({ level, msg });
-  return { logger: { info: at("info"), warn: at("warn") } as unknown as Logger, lines };
-}
+import { recordingLogger } from "../../helpers/recording-logger.js";
 
 describe("queue hold pause", () => {
   it("when the receiver holds for the first time, then the queue pauses and logs at info", () => {
