@@ -25,6 +25,7 @@
  * machine as the servers, so latencies include its own CPU contention.
  */
 import type { ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -32,6 +33,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { CandidateAttemptDto } from "../server/contracts/exams.js";
+import { watchStalls } from "@roadcert/mongo-standin";
+import { pino } from "pino";
 import { connectMongo } from "../server/lib/mongo.js";
 import {
   capacityFields,
@@ -40,6 +43,7 @@ import {
   TARGETS,
   type CapacityOptions,
   type CapacityResult,
+  type SendSave,
 } from "./bench/exam-capacity.js";
 import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
@@ -83,6 +87,17 @@ const { values } = parseArgs({
     "node-gc-log": { type: "string" },
     /** Extra V8/Node flags for the exam node only, space-separated (e.g. "--max-semi-space-size=16" to compare with the product's default). */
     "node-flags": { type: "string" },
+    /** The same for the database stand-in's process (e.g. "--single-threaded-gc"). */
+    "db-flags": { type: "string" },
+    /**
+     * Appends every capacity-step ack slower than `--ack-log-ms` (50) to this file, one JSON line
+     * each with the wall time the save was sent: a step's tail can then be laid beside each
+     * process's collections and stalls (`--gc-log`, `--node-gc-log`, `--load-gc-log`) of that moment.
+     */
+    "ack-log": { type: "string" },
+    "ack-log-ms": { type: "string", default: "50" },
+    /** The same as `--node-gc-log` for this load generator: its own pauses are in every latency it measures. */
+    "load-gc-log": { type: "string" },
   },
 });
 
@@ -92,6 +107,26 @@ const progress = (msg: string) =>
   process.stderr.write(
     `[bench:exam ${new Date().toISOString().slice(11, 19)}${values.profile ? ` mono=${process.hrtime.bigint() / 1000n}` : ""}] ${msg}\n`,
   );
+
+const ackLog = values["ack-log"] ? createWriteStream(path.resolve(values["ack-log"]), { flags: "a" }) : null;
+const ackLogMs = Number(values["ack-log-ms"]);
+
+/** `send`, recording each ack slower than `--ack-log-ms` with the wall time its save was sent (`--ack-log`). */
+function logSlowAcks(send: SendSave): SendSave {
+  if (!ackLog) return send;
+  return async (i) => {
+    const sent = performance.now();
+    try {
+      return await send(i);
+    } finally {
+      const ms = performance.now() - sent;
+      if (ms >= ackLogMs) {
+        const at = new Date(performance.timeOrigin + sent).toISOString();
+        ackLog.write(`${JSON.stringify({ at, ms: Math.round(ms * 10) / 10, i })}\n`);
+      }
+    }
+  };
+}
 
 /** Node flags for a child: with --profile a CPU profile in a folder of its own (tsx's loader thread writes one too). */
 const profiled = (name: string): string[] =>
@@ -108,6 +143,8 @@ async function main(): Promise<void> {
   };
   process.on("exit", cleanup);
   const stopProfile = values.profile ? await profileSelf(path.resolve(values.profile, "load")) : null;
+  if (values["load-gc-log"])
+    watchStalls({ logger: pino({ level: "silent" }), stalls: true, gcLogFile: path.resolve(values["load-gc-log"]) });
 
   // Database: MONGODB_URI or the stand-in in its own process.
   let mongoUri = process.env.MONGODB_URI ?? "";
@@ -123,7 +160,7 @@ async function main(): Promise<void> {
       ],
       {},
       /(mongodb:\/\/\S+)/,
-      profiled("standin"),
+      [...(values["db-flags"]?.split(" ").filter(Boolean) ?? []), ...profiled("standin")],
     );
     children.push(db.child);
     mongoUri = db.match;
@@ -260,7 +297,7 @@ async function main(): Promise<void> {
     ownDelay.reset();
     let cpuBeforeStep = await cpu.now();
     let requestsBeforeStep = await dbRequests();
-    capacity = await findCapacity(capacitySave(saveOn(sockets), nextSeq), capacityOptions, async (st) => {
+    capacity = await findCapacity(logSlowAcks(capacitySave(saveOn(sockets), nextSeq)), capacityOptions, async (st) => {
       // A step's latencies include this generator's own stalls: its loop delay is printed beside
       // the node's, so a slow step can be told apart from a slow node. CPU per save is the step's
       // work, which the machine's load does not inflate the way it inflates latency.
