@@ -63,18 +63,33 @@ export function sameBson(a: unknown, b: unknown): boolean {
   return Buffer.from(serialize({ v: a })).equals(serialize({ v: b }));
 }
 
-/** Whether two plain objects hold the same fields in the same order; null when one holds an undefined. */
+/**
+ * Whether two plain objects hold the same fields in the same order; null when one holds an
+ * undefined. The fields are first compared where that is cheap (names, numbers, strings, flags,
+ * references), and only then deeply: an updated attempt differs in its chain head, a number, but
+ * its answers (a hundred objects, shared but for the one saved) come first in the document, and
+ * walking them first was a twentieth of the stand-in's time per save (issue 17).
+ */
 function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean | null {
   const keys = Object.keys(a);
   const otherKeys = Object.keys(b);
   let same = keys.length === otherKeys.length;
   for (let i = 0; i < keys.length; i += 1) {
     const key = keys[i] as string;
-    if (a[key] === undefined) return null;
-    if (same && (key !== otherKeys[i] || !sameBson(a[key], b[key]))) same = false;
+    const value = a[key];
+    if (value === undefined) return null;
+    if (same && (key !== otherKeys[i] || scalarsDiffer(value, b[key]))) same = false;
   }
   for (const key of otherKeys) if (b[key] === undefined) return null;
-  return same;
+  if (!same) return false;
+  for (const key of keys) if (!sameBson(a[key], b[key])) return false;
+  return true;
+}
+
+/** True only when `sameBson(a, b)` is false for two numbers, strings or flags (anything else: false). */
+function scalarsDiffer(a: unknown, b: unknown): boolean {
+  if (typeof a === "number" && typeof b === "number") return !Object.is(a, b);
+  return a !== b && typeof a === typeof b && (typeof a === "string" || typeof a === "boolean");
 }
 
 /** True for `{ ... }` literals (not arrays, dates, BSON values). */
