@@ -38,6 +38,24 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
     expect(gone.code).to.equal(43);
   });
 
+  it("when documents together exceed a reply's 16 MB, then a batch stops before the one that would overflow it, and a lone document is a batch of its own", async () => {
+    const coll = t.db.collection("bigbatch");
+    const big = "x".repeat(9 * 1024 * 1024);
+    await coll.insertOne({ _id: "a", big } as never);
+    await coll.insertOne({ _id: "b", big } as never);
+    await coll.insertOne({ _id: "c", small: 1 } as never);
+    const first = await t.db.command({ find: "bigbatch", filter: {}, batchSize: 2 }, { promoteLongs: false });
+    expect(first.cursor.firstBatch.map((d: { _id: string }) => d._id)).to.deep.equal(["a"]);
+    const more = await t.db.command(
+      { getMore: first.cursor.id as Long, collection: "bigbatch", batchSize: 10 },
+      { promoteLongs: false },
+    );
+    expect(more.cursor.nextBatch.map((d: { _id: string }) => d._id)).to.deep.equal(["b", "c"]);
+    const one = await t.db.command({ find: "bigbatch", filter: { _id: "b" } });
+    expect(one.cursor.firstBatch).to.have.length(1);
+    expect(one.cursor.firstBatch[0].big).to.have.length(big.length);
+  });
+
   it("when updateMany, replacement and pipeline updates run, then every matched document changes as MongoDB would", async () => {
     const coll = t.db.collection("upd");
     await coll.insertMany([
