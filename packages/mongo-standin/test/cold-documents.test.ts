@@ -14,6 +14,7 @@ import {
 import { expect } from "chai";
 import { MongoClient } from "mongodb";
 import { startStandin } from "../src/index.js";
+import { coldSliceDue } from "../src/standin.js";
 import { createServerState, execute, type ServerState } from "../src/server.js";
 import { decodeStored, encodeExact } from "../src/storage/encoded.js";
 import { Store } from "../src/storage/store.js";
@@ -219,14 +220,22 @@ describe("mongo-standin: commands over cold documents", () => {
     expect(cold.store.collection(`${DB}.c`)?.size).to.equal(plain.store.collection(`${DB}.c`)?.size);
   });
 
-  it("when a point read meets a cold document, then it is kept as an object again, and a scan leaves it as bytes", () => {
+  it("when a point read meets a cold document, then it stays bytes until a second point read soon after keeps it an object, and a scan leaves it as bytes", () => {
     const state = seededState();
     encodeAll(state);
     const collection = state.store.collection(`${DB}.c`);
     run(state, { find: "c", filter: { n: 3 } });
     expect(collection?.isEncoded(valueKey("d3"))).to.equal(true);
-    run(state, { find: "c", filter: { _id: "d3" } });
+    // Grading reads each frozen paper once: that read must not bring it back onto the heap.
+    const first = run(state, { find: "c", filter: { _id: "d3" } });
+    expect(collection?.isEncoded(valueKey("d3"))).to.equal(true);
+    const second = run(state, { find: "c", filter: { k: 3 } });
     expect(collection?.isEncoded(valueKey("d3"))).to.equal(false);
+    expect(Buffer.from(serialize(second)).equals(serialize(first))).to.equal(true);
+    // Encoded again, the count of reads starts over.
+    encodeAll(state);
+    run(state, { find: "c", filter: { _id: "d3" } });
+    expect(collection?.isEncoded(valueKey("d3"))).to.equal(true);
   });
 
   it("when a transaction's snapshot predates a write to a cold document, then it still reads the old version and commits conflict-free elsewhere", () => {
@@ -277,6 +286,16 @@ describe("mongo-standin: the cold-document pass", () => {
     expect(slices).to.be.greaterThan(1);
     expect(slices).to.be.lessThan(100);
     for (let i = 0; i < 60; i += 1) expect(collection?.isEncoded(valueKey(`m${i}`)), `m${i}`).to.equal(true);
+  });
+
+  it("when the loop was busy, then the cold pass runs a slice at most once a second; when idle, at every tick", () => {
+    const t = 1_700_000_000_000;
+    expect(coldSliceDue(0.1, t + 50, t)).to.equal(true);
+    expect(coldSliceDue(0.49, t + 50, t)).to.equal(true);
+    expect(coldSliceDue(0.5, t + 50, t)).to.equal(false);
+    expect(coldSliceDue(0.95, t + 999, t)).to.equal(false);
+    expect(coldSliceDue(0.95, t + 1_000, t)).to.equal(true);
+    expect(coldSliceDue(1, t, 0)).to.equal(true);
   });
 
   it("when a server keeps idle documents as bytes, then clients read back every value they wrote", async () => {

@@ -12,9 +12,15 @@ interface Version {
   at: number;
   doc: Doc | null;
   encoded: Buffer | null;
-  /** Wall-clock ms of the last write or point read: what `encodeCold` calls cold. */
+  /**
+   * Wall-clock ms of the last write or point read: what `encodeCold` calls cold. For an encoded
+   * version, of the last point read since it was encoded (-Infinity: none).
+   */
   touched: number;
 }
+
+/** A cold document point-read again within this long of its last point read is kept as an object. */
+export const REREAD_KEEPS_MS = 30_000;
 
 /** `touched` of a version `encodeCold` refused, so later passes skip it at once. */
 const NEVER_COLD = Number.POSITIVE_INFINITY;
@@ -74,8 +80,11 @@ export class Collection {
 
   /**
    * A document by id (as of `snapshot` when given). A point read (by `_id`, or a candidate an index
-   * named) makes its document hot again: an encoded latest version is decoded once and kept. Scans (`current`, `asOf`) decode
-   * without keeping, so one scan does not bring a whole cold collection back onto the heap.
+   * named) of a cold document decodes its bytes; only a second point read within
+   * `REREAD_KEEPS_MS` of the first keeps it as an object again. Grading reads each frozen paper
+   * once at hand-in: keeping every one brought 5,000 papers back onto the heap together (about
+   * 600 MB at 5,000 candidates, issue 17), while a document read again and again is still decoded
+   * only twice. Scans (`current`, `asOf`) decode without keeping.
    */
   get(id: string, snapshot?: number): Doc | null {
     const chain = this.versions.get(id);
@@ -83,10 +92,14 @@ export class Collection {
     if (snapshot !== undefined) return visible(chain, snapshot);
     const latest = chain[chain.length - 1];
     if (!latest) return null;
+    const now = Date.now();
+    const readBefore = latest.touched;
     // max: a version refused for encoding (NEVER_COLD) stays refused; its content cannot change.
-    latest.touched = Math.max(latest.touched, Date.now());
+    latest.touched = Math.max(latest.touched, now);
     if (latest.encoded) {
-      latest.doc = decodeStored(latest.encoded);
+      const doc = decodeStored(latest.encoded);
+      if (now - readBefore >= REREAD_KEEPS_MS) return doc;
+      latest.doc = doc;
       latest.encoded = null;
     }
     return latest.doc;
@@ -130,6 +143,8 @@ export class Collection {
       }
       only.encoded = encoded;
       only.doc = null;
+      // Not point-read since it was encoded: the next point read decodes without keeping (`get`).
+      only.touched = Number.NEGATIVE_INFINITY;
     }
   }
 
