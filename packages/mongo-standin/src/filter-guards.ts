@@ -43,11 +43,12 @@ export function filterGuard(filter: Document): ((doc: Doc) => void) | null {
 }
 
 /** The field conditions of a filter, through `$and`/`$or`/`$nor` (not into `$elemMatch`, whose paths are relative). */
-function fieldConditions(filter: Document): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  for (const [key, value] of Object.entries(filter)) {
+function fieldConditions(filter: Document, out: [string, unknown][] = []): [string, unknown][] {
+  for (const key in filter) {
+    if (!Object.prototype.hasOwnProperty.call(filter, key)) continue;
+    const value: unknown = filter[key];
     if (key === "$and" || key === "$or" || key === "$nor") {
-      if (Array.isArray(value)) for (const part of value as unknown[]) if (isPlainObject(part)) out.push(...fieldConditions(part));
+      if (Array.isArray(value)) for (const part of value as unknown[]) if (isPlainObject(part)) fieldConditions(part, out);
     } else if (!key.startsWith("$")) out.push([key, value]);
   }
   return out;
@@ -63,23 +64,26 @@ const NON_VALUE_OPERATORS = new Set(["$size", "$type", "$exists", "$bitsAllSet",
 
 /** Whether a condition compares the field with a plain number or with a Decimal128 anywhere inside it. */
 function numericKinds(condition: unknown): NumericKinds {
-  if (typeof condition === "number") return { number: true, decimal: false };
-  if (condition instanceof Decimal128) return { number: false, decimal: true };
+  if (typeof condition === "number") return NUMBER;
+  if (condition instanceof Decimal128) return DECIMAL;
+  // Strings, dates, null… (most of a save's filter) hold neither; no walk, no temporaries.
+  if (condition === null || typeof condition !== "object") return NEITHER;
   const kinds = { number: false, decimal: false };
-  const parts: unknown[] = Array.isArray(condition)
-    ? condition
-    : isPlainObject(condition)
-      ? Object.entries(condition)
-          .filter(([key]) => !NON_VALUE_OPERATORS.has(key))
-          .map(([, value]) => value)
-      : [];
-  for (const part of parts) {
+  const add = (part: unknown): void => {
     const inner = numericKinds(part);
     kinds.number ||= inner.number;
     kinds.decimal ||= inner.decimal;
-  }
+  };
+  if (Array.isArray(condition)) for (const part of condition as unknown[]) add(part);
+  else if (isPlainObject(condition))
+    for (const key in condition)
+      if (Object.prototype.hasOwnProperty.call(condition, key) && !NON_VALUE_OPERATORS.has(key)) add(condition[key]);
   return kinds;
 }
+
+const NUMBER: NumericKinds = Object.freeze({ number: true, decimal: false });
+const DECIMAL: NumericKinds = Object.freeze({ number: false, decimal: true });
+const NEITHER: NumericKinds = Object.freeze({ number: false, decimal: false });
 
 /** What a stored value must be to meet the filter's numbers with the other kind, or null when it has none. */
 function otherNumberKind(kinds: NumericKinds): ((value: unknown) => boolean) | null {

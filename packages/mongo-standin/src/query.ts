@@ -50,22 +50,27 @@ const TWO_POW_53 = Long.fromNumber(Number.MAX_SAFE_INTEGER);
  * numbers as JavaScript doubles, so such comparisons would be silently wrong).
  */
 export function assertSupported(value: unknown, where: string): void {
-  if (value instanceof Long) {
-    if (value.greaterThan(TWO_POW_53) || value.lessThan(TWO_POW_53.negate()))
-      throw unsupported(`Long values beyond 2^53 in ${where}`);
-    return;
-  }
+  // Scalars first: most of what a save's filter and update hold (this walk was a twentieth of the
+  // stand-in's time per save, issue 17).
+  if (value === null || typeof value !== "object") return;
   if (Array.isArray(value)) {
     for (const item of value as unknown[]) assertSupported(item, where);
     return;
   }
-  if (!isPlainObject(value)) return;
+  if (!isPlainObject(value)) {
+    if (value instanceof Long && (value.greaterThan(TWO_POW_53) || value.lessThan(TWO_POW_53.negate())))
+      throw unsupported(`Long values beyond 2^53 in ${where}`);
+    return;
+  }
   for (const key in value) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
     const item = value[key];
-    if (REFUSED_QUERY_OPERATORS.has(key)) throw unsupported(`the ${key} operator`);
-    if (RANGE_OPERATORS.has(key) && item instanceof Decimal128)
-      throw unsupported("Decimal128 range comparisons");
+    // Every refused name is an operator, so only `$` names are looked up.
+    if (key.charCodeAt(0) === 36) {
+      if (REFUSED_QUERY_OPERATORS.has(key)) throw unsupported(`the ${key} operator`);
+      if (RANGE_OPERATORS.has(key) && item instanceof Decimal128)
+        throw unsupported("Decimal128 range comparisons");
+    }
     assertSupported(item, where);
   }
 }

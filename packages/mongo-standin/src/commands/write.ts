@@ -4,6 +4,7 @@ import { idIndexSpec, Index } from "../indexes.js";
 import { applyUpdate, seedFromFilter, shape, type UpdateSpec } from "../query.js";
 import { sameBson, valueKey, withId, type Doc } from "../storage/values.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
+import { changedForCertain } from "../update/apply.js";
 import { rememberSize } from "../update/size-bound.js";
 import { namespaceOf, type CommandContext, type Handler } from "./context.js";
 import { findHinted } from "./plan.js";
@@ -65,7 +66,7 @@ export function insertOne(ns: string, input: Doc, ctx: CommandContext): unknown 
 
 /** True when an update changed nothing (MongoDB then reports it matched but not modified). */
 export function unchanged(before: Doc, after: Doc): boolean {
-  return sameBson(before, after);
+  return !changedForCertain(after) && sameBson(before, after);
 }
 
 /**

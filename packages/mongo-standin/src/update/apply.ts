@@ -1,7 +1,7 @@
 import { calculateObjectSize, type Document } from "bson";
 import { CommandError } from "../errors.js";
 import type { FilterCompiler } from "../positional.js";
-import { deepClone, isPlainObject, type Doc } from "../storage/values.js";
+import { deepClone, isPlainObject, scalarsDiffer, type Doc } from "../storage/values.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
 import { NON_CREATING, OPERATORS } from "./operators.js";
 import { growthBound, knownSize, rememberSize } from "./size-bound.js";
@@ -15,8 +15,22 @@ import {
   own,
   putField,
   show,
+  valueAt,
   type PathContext,
 } from "./paths.js";
+
+/**
+ * Documents an operator update certainly changed: a `$set` of a plain path put a number, string or
+ * flag where a different one was. Every save sets its chain head so, and `unchanged` then needs no
+ * walk of the two documents (write.ts). The paths of one update never overlap (checkConflicts), so
+ * no later step of the same update can undo that change.
+ */
+const surelyChanged = new WeakSet<Doc>();
+
+/** Whether `applyOperators` saw `after` change for certain (false: it may or may not have). */
+export function changedForCertain(after: Doc): boolean {
+  return surelyChanged.has(after);
+}
 
 /** How one update statement applies to one document. */
 export interface OperatorUpdate {
@@ -92,6 +106,7 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
   const after: Doc = renames ? deepClone(doc) : { ...doc };
   // The containers `after` owns (copied or created by this update), written freely.
   const owned = renames ? null : new Set<object>([after]);
+  let changed = false;
   for (const step of steps) {
     if (step.op === "$rename") {
       rename(after, step.parts, String(step.arg).split("."));
@@ -104,8 +119,11 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
     if (!location) continue;
     const operator = OPERATORS[step.op];
     if (!operator) throw unknownModifier(step.op);
+    if (!changed && step.op === "$set" && !step.path.includes("$"))
+      changed = scalarsDiffer(valueAt(location), step.arg);
     operator(location, step.arg, { doc: after, path: step.path, compile: spec.compile });
   }
+  if (changed) surelyChanged.add(after);
   return after;
 }
 

@@ -1,7 +1,7 @@
 import { EJSON, type Document } from "bson";
 import { CommandError } from "../errors.js";
 import { positionalIndex, type FilterCompiler } from "../positional.js";
-import { isPlainObject, type Doc } from "../storage/values.js";
+import { isPlainObject, putData, type Doc } from "../storage/values.js";
 
 /** How an update statement reaches into one document: its filter, array filters and compiler. */
 export interface PathContext {
@@ -27,7 +27,7 @@ export function putField(container: Record<string, unknown> | unknown[], key: st
     container[index] = value;
     return;
   }
-  Object.defineProperty(container, key, { value, enumerable: true, writable: true, configurable: true });
+  putData(container, key, value);
 }
 
 /** How MongoDB shows a value in messages (relaxed extended JSON). */
