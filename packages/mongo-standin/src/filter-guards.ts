@@ -68,22 +68,25 @@ function numericKinds(condition: unknown): NumericKinds {
   if (condition instanceof Decimal128) return DECIMAL;
   // Strings, dates, null… (most of a save's filter) hold neither; no walk, no temporaries.
   if (condition === null || typeof condition !== "object") return NEITHER;
-  const kinds = { number: false, decimal: false };
-  const add = (part: unknown): void => {
+  let number = false;
+  let decimal = false;
+  const note = (part: unknown): void => {
     const inner = numericKinds(part);
-    kinds.number ||= inner.number;
-    kinds.decimal ||= inner.decimal;
+    number ||= inner.number;
+    decimal ||= inner.decimal;
   };
-  if (Array.isArray(condition)) for (const part of condition as unknown[]) add(part);
-  else if (isPlainObject(condition))
+  if (Array.isArray(condition)) for (const part of condition as unknown[]) note(part);
+  else if (isPlainObject(condition)) {
     for (const key in condition)
-      if (Object.prototype.hasOwnProperty.call(condition, key) && !NON_VALUE_OPERATORS.has(key)) add(condition[key]);
-  return kinds;
+      if (Object.prototype.hasOwnProperty.call(condition, key) && !NON_VALUE_OPERATORS.has(key)) note(condition[key]);
+  } else return NEITHER;
+  return number ? (decimal ? BOTH : NUMBER) : decimal ? DECIMAL : NEITHER;
 }
 
 const NUMBER: NumericKinds = Object.freeze({ number: true, decimal: false });
 const DECIMAL: NumericKinds = Object.freeze({ number: false, decimal: true });
 const NEITHER: NumericKinds = Object.freeze({ number: false, decimal: false });
+const BOTH: NumericKinds = Object.freeze({ number: true, decimal: true });
 
 /** What a stored value must be to meet the filter's numbers with the other kind, or null when it has none. */
 function otherNumberKind(kinds: NumericKinds): ((value: unknown) => boolean) | null {

@@ -92,6 +92,10 @@ describe("mongo-standin: unsupported features fail loudly", () => {
     await expectRefusal(coll.find({ amount: 1 }).toArray(), /Decimal128/);
     // A type test is not a numeric comparison, and Decimal128 with Decimal128 still answers.
     expect(await coll.countDocuments({ amount: { $type: 19 } })).to.equal(1);
+    // A condition holding both kinds meets the other kind whichever a document stores.
+    const mixed = t.db.collection("mixed_amounts");
+    await mixed.insertOne({ _id: "n" as never, amount: 2 });
+    await expectRefusal(mixed.find({ amount: { $in: [1, Decimal128.fromString("5")] } }).toArray(), /Decimal128/);
     const decimalsOnly = t.db.collection("decimal_amounts");
     await decimalsOnly.insertMany([{ amount: Decimal128.fromString("1") }, { amount: Decimal128.fromString("2") }]);
     expect(await decimalsOnly.countDocuments({ amount: Decimal128.fromString("1") })).to.equal(1);

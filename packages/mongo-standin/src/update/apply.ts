@@ -73,14 +73,20 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
   };
   const written: string[] = [];
   const steps: Array<{ op: string; path: string; parts: string[]; arg: unknown }> = [];
-  for (const [op, fields] of Object.entries(spec.update)) {
+  // for…in, not Object.entries (the same names in the same order): a save's update has four
+  // operators and ten paths, and their entries arrays were 3% of its bytes (issue 17).
+  for (const op in spec.update) {
+    if (!Object.prototype.hasOwnProperty.call(spec.update, op)) continue;
+    const fields: unknown = spec.update[op];
     if (!op.startsWith("$") || !KNOWN.has(op)) throw unknownModifier(op);
     if (!isPlainObject(fields))
       throw new CommandError(
         "FailedToParse",
         `Modifiers operate on fields but we found type ${Array.isArray(fields) ? "array" : typeof fields} instead. For example: {$mod: {<field>: ...}} not {${op}: ${show(fields)}}`,
       );
-    for (const [path, arg] of Object.entries(fields)) {
+    for (const path in fields) {
+      if (!Object.prototype.hasOwnProperty.call(fields, path)) continue;
+      const arg = fields[path];
       checkPath(path);
       if (op === "$rename") {
         const target = checkRename(path, arg);
