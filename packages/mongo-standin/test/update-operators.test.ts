@@ -177,11 +177,19 @@ describe("mongo-standin: update operators", () => {
   it("when $set writes an own __proto__ key, then it is stored as a field and read back", async () => {
     const coll = t.db.collection("protoKey");
     await coll.insertOne({ _id: "d" as never });
-    const set = JSON.parse('{"__proto__": {"polluted": true}, "plain": 1}') as Record<string, unknown>;
+    const set = JSON.parse('{"__proto__": {"polluted": true}, "plain": 1, "wrap": {"__proto__": {"deep": 1}}}') as Record<
+      string,
+      unknown
+    >;
     await coll.updateOne({ _id: "d" as never }, { $set: set } as never);
     const doc = await coll.findOne({ _id: "d" as never });
     expect(Object.hasOwn(doc ?? {}, "__proto__")).to.equal(true);
     expect(Object.getOwnPropertyDescriptor(doc, "__proto__")?.value).to.deep.equal({ polluted: true });
+    expect(Object.getOwnPropertyDescriptor(doc?.wrap, "__proto__")?.value).to.deep.equal({ deep: 1 });
+    // Through a projection (the fields are copied one by one) it stays a field too.
+    const projected = await coll.findOne({ _id: "d" as never }, { projection: { plain: 0 } });
+    expect(Object.getOwnPropertyDescriptor(projected, "__proto__")?.value).to.deep.equal({ polluted: true });
+    expect(projected?.plain).to.equal(undefined);
     expect(({} as { polluted?: boolean }).polluted).to.equal(undefined);
   });
 
