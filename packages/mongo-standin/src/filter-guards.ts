@@ -70,15 +70,19 @@ function numericKinds(condition: unknown): NumericKinds {
   if (condition === null || typeof condition !== "object") return NEITHER;
   let number = false;
   let decimal = false;
-  const note = (part: unknown): void => {
-    const inner = numericKinds(part);
-    number ||= inner.number;
-    decimal ||= inner.decimal;
-  };
-  if (Array.isArray(condition)) for (const part of condition as unknown[]) note(part);
-  else if (isPlainObject(condition)) {
-    for (const key in condition)
-      if (Object.prototype.hasOwnProperty.call(condition, key) && !NON_VALUE_OPERATORS.has(key)) note(condition[key]);
+  if (Array.isArray(condition)) {
+    for (const part of condition as unknown[]) {
+      const inner = numericKinds(part);
+      number ||= inner.number;
+      decimal ||= inner.decimal;
+    }
+  } else if (isPlainObject(condition)) {
+    for (const key in condition) {
+      if (!Object.prototype.hasOwnProperty.call(condition, key) || NON_VALUE_OPERATORS.has(key)) continue;
+      const inner = numericKinds(condition[key]);
+      number ||= inner.number;
+      decimal ||= inner.decimal;
+    }
   } else return NEITHER;
   return number ? (decimal ? BOTH : NUMBER) : decimal ? DECIMAL : NEITHER;
 }
