@@ -2,7 +2,7 @@ import type { ClientSession, Connection, mongo } from "mongoose";
 import { errors } from "../lib/errors.js";
 import { attemptModel } from "./attempt.model.js";
 import { nextEvent, type ChainEvent, type ChainEventType } from "./event-chain.js";
-import { createGroupCommit } from "./group-commit.js";
+import { createGroupCommit, type GroupCommit } from "./group-commit.js";
 import type { AttemptLean } from "./presenters.js";
 
 /** Fields read for every decision; the event log stays in the database (the paper has its own collection). */
@@ -54,11 +54,20 @@ export function createAttemptStore(
   const docCache = new Map<string, AttemptLean>();
   // Saves of one attempt on this instance run one after another, so they never contend on the chain head.
   const queues = new Map<string, Promise<unknown>>();
-  // Uncast updates outside a transaction (the saves) are written together, one bulk write a group.
-  const group = createGroupCommit(raw, {
-    windowMs: options.saveGroupMs ?? 0,
-    maxInFlight: options.saveGroupsInFlight,
-  });
+  // Uncast updates outside a transaction (the saves) are written together, one `update` command a
+  // group, through the driver's own collection: the command goes to its database (mongoose's
+  // collection has none), with the write concern the driver's collection inherits. Made at the
+  // first save, when the connection is surely open.
+  let saveGroups: GroupCommit | null = null;
+  const group = (): GroupCommit => {
+    if (saveGroups) return saveGroups;
+    if (!conn.db) throw new Error("the database connection is not open");
+    saveGroups = createGroupCommit(conn.db.collection<{ _id: string }>(Attempts.collection.collectionName), {
+      windowMs: options.saveGroupMs ?? 0,
+      maxInFlight: options.saveGroupsInFlight,
+    });
+    return saveGroups;
+  };
 
   /** Runs `fn` after every earlier task queued under `key` on this instance. */
   function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -108,7 +117,7 @@ export function createAttemptStore(
    *
    * With `uncast`, the update skips mongoose's casting: only for plans whose values are already
    * the stored types. Such an update outside a transaction joins a group commit (group-commit.ts):
-   * it is written in one bulk write with the other saves of the moment, and still answered with
+   * it is written in one `update` command with the other saves of the moment, and still answered with
    * its own outcome once that write is done.
    */
   async function mutate(
@@ -145,7 +154,7 @@ export function createAttemptStore(
       // here as mongoose's timestamps would.
       const matched =
         options.uncast && !session
-          ? await group.updateOne(attemptId, {
+          ? await group().updateOne(attemptId, {
               filter,
               update: { ...update, $set: { ...set, updatedAt: at } },
               event,
@@ -224,7 +233,9 @@ export function createAttemptStore(
       }
       const { plan, before, set, event } = p;
       const after =
-        plan.inc || plan.pull || plan.push ? null : applyLocally(before, set, plan.addToSet, plan.max, plan.pullUpTo);
+        plan.inc || plan.pull || plan.push
+          ? null
+          : applyLocally(before, set, plan.addToSet, plan.max, plan.pullUpTo);
       done.push({ before, after, event, at });
     }
     return done;
@@ -278,7 +289,9 @@ export function applyLocally(
     let target = copy;
     for (const part of path.split(".").slice(0, -1)) {
       const inner: unknown = target[part];
-      const own = Array.isArray(inner) ? [...(inner as unknown[])] : { ...(inner as Record<string, unknown>) };
+      const own = Array.isArray(inner)
+        ? [...(inner as unknown[])]
+        : { ...(inner as Record<string, unknown>) };
       target[part] = own;
       target = own as Record<string, unknown>;
     }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { mongo } from "mongoose";
+import { mongo } from "mongoose";
 import { commandsDuring } from "../../helpers/commands.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import { connectMongo } from "../../../server/lib/mongo.js";
@@ -170,7 +170,9 @@ describe("exam delivery: the group commit's own outcomes", () => {
   before(async () => {
     const db = await testDatabase();
     const conn = await connectMongo(db.uri, { dbName: uniqueDbName("group") });
-    raw = conn.collection<Doc>("grouped") as unknown as mongo.Collection<Doc>;
+    // The driver's own collection, as the attempt store gives the group commit.
+    if (!conn.db) throw new Error("not connected");
+    raw = conn.db.collection<Doc>("grouped");
     close = async () => {
       await conn.dropDatabase().catch(() => undefined);
       await conn.close();
@@ -200,18 +202,39 @@ describe("exam delivery: the group commit's own outcomes", () => {
     return { ids: docs.map((d) => d._id), next };
   }
 
-  /** The collection with its bulk writes counted, and `after` run once each has returned. */
+  /** What the group commit sends a group as: one `update` command with its statements. */
+  type UpdateCommand = { update: string; updates: { q: { _id: string } }[]; writeConcern?: unknown };
+
+  /**
+   * A view of `coll` whose database commands go through `wrap` (given the command and a function
+   * that sends it for real): how a group's write is seen, held or failed by a test.
+   */
+  function spyCommands(
+    coll: mongo.Collection<Doc>,
+    wrap: (command: UpdateCommand, send: () => Promise<unknown>) => Promise<unknown>,
+  ): mongo.Collection<Doc> {
+    const spied = Object.create(coll) as mongo.Collection<Doc>;
+    const db = coll.db;
+    Object.defineProperty(spied, "db", {
+      value: {
+        command: (command: UpdateCommand) =>
+          wrap(command, () => db.command(command as unknown as mongo.Document)),
+      },
+    });
+    return spied;
+  }
+
+  /** The collection with its group commands counted, and `after` run once each has returned. */
   function counted(after?: () => Promise<unknown>, options?: { windowMs: number }) {
     const calls = { n: 0 };
-    const spied = Object.create(raw) as mongo.Collection<Doc>;
-    spied.bulkWrite = (async (...args: Parameters<typeof raw.bulkWrite>) => {
+    const spied = spyCommands(raw, async (_command, send) => {
       calls.n += 1;
       try {
-        return await raw.bulkWrite(...args);
+        return await send();
       } finally {
         await after?.();
       }
-    }) as typeof raw.bulkWrite;
+    });
     return { group: createGroupCommit(spied as never, options), calls };
   }
 
@@ -225,14 +248,16 @@ describe("exam delivery: the group commit's own outcomes", () => {
     const writes: string[][] = [];
     let open = () => undefined as void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const spied = Object.create(raw) as mongo.Collection<Doc>;
     const idOf = (filter: unknown) => String((filter as { _id: string })._id);
-    spied.bulkWrite = (async (ops: Parameters<typeof raw.bulkWrite>[0], o?: Parameters<typeof raw.bulkWrite>[1]) => {
-      writes.push(ops.map((op) => idOf((op as { updateOne: { filter: unknown } }).updateOne.filter)));
+    const spied = spyCommands(raw, async (command, send) => {
+      writes.push(command.updates.map((st) => idOf(st.q)));
       await gate;
-      return raw.bulkWrite(ops, o);
-    }) as typeof raw.bulkWrite;
-    spied.updateOne = (async (filter: Parameters<typeof raw.updateOne>[0], update: Parameters<typeof raw.updateOne>[1]) => {
+      return send();
+    });
+    spied.updateOne = (async (
+      filter: Parameters<typeof raw.updateOne>[0],
+      update: Parameters<typeof raw.updateOne>[1],
+    ) => {
       writes.push([idOf(filter)]);
       await gate;
       return raw.updateOne(filter, update);
@@ -295,7 +320,7 @@ describe("exam delivery: the group commit's own outcomes", () => {
     expect(db.writes).to.have.length(2);
   });
 
-  it("when updates follow each other within the group window, then the later ones wait for it and share one bulk write", async () => {
+  it("when updates follow each other within the group window, then the later ones wait for it and share one update command", async () => {
     const { ids, next } = await someDocs("window", 3);
     const { group, calls } = counted(undefined, { windowMs: 1000 });
     // After a quiet moment an update goes at once, alone.
@@ -311,7 +336,7 @@ describe("exam delivery: the group commit's own outcomes", () => {
     for (const id of ids) expect((await raw.findOne({ _id: id }))?.chainN).to.equal(2);
   });
 
-  it("when updates are queued in one moment, then they are written in one bulk write and each resolves to its own match", async () => {
+  it("when updates are queued in one moment, then they are written in one update command and each resolves to its own match", async () => {
     const { ids, next } = await someDocs("moment", 3);
     const { group, calls } = counted();
     // The middle one names a head the document does not have: it alone misses.
@@ -358,7 +383,7 @@ describe("exam delivery: the group commit's own outcomes", () => {
 
   it("when a document moves on past an applied update before the group's outcome is read, then that update still counts as applied", async () => {
     const { ids, next } = await someDocs("moved", 2);
-    // After the bulk write, another writer appends event 3 to the first document.
+    // After the group's command, another writer appends event 3 to the first document.
     const { group } = counted(() =>
       raw.updateOne(
         { _id: ids[0], chainN: 2 },
@@ -371,5 +396,58 @@ describe("exam delivery: the group commit's own outcomes", () => {
       group.updateOne(ids[1] ?? "", stale),
     ]);
     expect(outcomes).to.deep.equal([true, false]);
+  });
+
+  it("when the connection drops after a group was applied, then the group is sent once more and each update still resolves to its own outcome", async () => {
+    const { ids, next } = await someDocs("retried", 3);
+    let calls = 0;
+    const spied = spyCommands(raw, async (_command, send) => {
+      calls += 1;
+      const reply = await send();
+      // The database applied the first try; its reply was lost on the way back.
+      if (calls === 1) throw new mongo.MongoNetworkError("connection reset");
+      return reply;
+    });
+    const group = createGroupCommit(spied as never);
+    const stale = { ...next(ids[1] ?? ""), filter: { _id: ids[1], chainN: 7 } };
+    const outcomes = await Promise.all([
+      group.updateOne(ids[0] ?? "", next(ids[0] ?? "")),
+      group.updateOne(ids[1] ?? "", stale),
+      group.updateOne(ids[2] ?? "", next(ids[2] ?? "")),
+    ]);
+    expect(calls).to.equal(2);
+    expect(outcomes).to.deep.equal([true, false, true]);
+    // Applied once: one event 2, not two.
+    expect((await raw.findOne({ _id: ids[0] }))?.events.map((e) => e.n)).to.deep.equal([1, 2]);
+    expect((await raw.findOne({ _id: ids[1] }))?.chainN).to.equal(1);
+  });
+
+  it("when a group's command fails for a reason a retry cannot mend, then every update of it is refused and it is not sent again", async () => {
+    const { ids, next } = await someDocs("refused", 2);
+    let calls = 0;
+    const spied = spyCommands(raw, () => {
+      calls += 1;
+      return Promise.reject(new mongo.MongoServerError({ message: "not authorized", code: 13 }));
+    });
+    const group = createGroupCommit(spied as never);
+    const outcomes = await Promise.allSettled(ids.map((id) => group.updateOne(id, next(id))));
+    expect(calls).to.equal(1);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(["rejected", "rejected"]);
+    for (const id of ids) expect((await raw.findOne({ _id: id }))?.chainN).to.equal(1);
+  });
+
+  it("when the collection has a write concern, then a group's command carries it as the driver's own writes do", async () => {
+    const { ids, next } = await someDocs("concern", 2);
+    const withConcern = raw.db.collection<Doc>(raw.collectionName, {
+      writeConcern: { w: 1, wtimeoutMS: 5_000, journal: true },
+    });
+    const sent: UpdateCommand[] = [];
+    const spied = spyCommands(withConcern, (command, send) => {
+      sent.push(command);
+      return send();
+    });
+    const group = createGroupCommit(spied as never);
+    expect(await Promise.all(ids.map((id) => group.updateOne(id, next(id))))).to.deep.equal([true, true]);
+    expect(sent.map((c) => c.writeConcern)).to.deep.equal([{ w: 1, wtimeout: 5_000, j: true }]);
   });
 });
