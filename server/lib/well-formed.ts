@@ -7,7 +7,34 @@
  * their own pass through untouched.
  */
 export function wellFormed<T>(value: T): T {
-  return deepWellFormed(value) as T;
+  // Nearly every value already is (every save's chain event is): it is returned as it is, not
+  // copied key by key, which cost a save several objects and a property definition per key.
+  return isStorable(value) ? value : (deepWellFormed(value) as T);
+}
+
+/** Whether `deepWellFormed` would leave `value` as it is: every string and key well-formed, no NUL in a key. */
+function isStorable(value: unknown): boolean {
+  if (typeof value === "string") return value.isWellFormed();
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isStorable(item)) return false;
+    return true;
+  }
+  if (value && typeof value === "object" && isPlainObject(value)) {
+    // A copy would have Object.prototype (the BSON encoder's usual case): a null-prototype object is copied.
+    if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+    let keys = 0;
+    for (const key in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+      keys += 1;
+      if (!key.isWellFormed() || key.includes("\0")) return false;
+      if (!isStorable((value as Record<string, unknown>)[key])) return false;
+    }
+    // Symbol keys and non-enumerable own keys: what `Object.entries` leaves out, so a copy would drop them.
+    return (
+      Object.getOwnPropertySymbols(value).length === 0 && keys === Object.getOwnPropertyNames(value).length
+    );
+  }
+  return true;
 }
 
 function deepWellFormed(value: unknown): unknown {
