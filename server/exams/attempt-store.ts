@@ -147,21 +147,16 @@ export function createAttemptStore(
         }
         return { before, after: null, event: null, at };
       }
-      const { event, set, update, filter } = conditionalUpdate(before, plan, at);
       // A save's plan holds only values already of their stored types (numbers, strings, the
       // event's Date), so it goes to the driver as is: mongoose's casting of the update (the event
-      // as a subdocument, timestamps) was a sixth of the node's CPU per save. `updatedAt` is set
-      // here as mongoose's timestamps would.
+      // as a subdocument, timestamps) was a sixth of the node's CPU per save. `updatedAt` is then
+      // set in the update as mongoose's timestamps would.
+      const { event, set, update, filter } = conditionalUpdate(before, plan, at, options.uncast === true);
       const matched =
         options.uncast && !session
-          ? await group().updateOne(attemptId, {
-              filter,
-              update: { ...update, $set: { ...set, updatedAt: at } },
-              event,
-            })
+          ? await group().updateOne(attemptId, { filter, update, event })
           : options.uncast
-            ? (await raw.updateOne(filter, { ...update, $set: { ...set, updatedAt: at } }, { session }))
-                .matchedCount === 1
+            ? (await raw.updateOne(filter, update, { session })).matchedCount === 1
             : (await Attempts.updateOne(filter, update, { session })).matchedCount === 1;
       if (matched) {
         const local = !(plan.inc || plan.pull || plan.push);
@@ -257,14 +252,24 @@ export function createAttemptStore(
 }
 export type AttemptStore = ReturnType<typeof createAttemptStore>;
 
-/** The update that applies `plan` to `before` with the next chain event, only if the attempt is as read. */
-function conditionalUpdate(before: AttemptLean, plan: Plan, at: Date) {
+/**
+ * The update that applies `plan` to `before` with the next chain event, only if the attempt is as
+ * read. `stamped`: `updatedAt` is set in it (an update that skips mongoose, whose timestamps would
+ * add it), and so also in the returned `set` that the local copy applies. Built without copies of
+ * the update it returns (it runs for every save).
+ */
+function conditionalUpdate(before: AttemptLean, plan: Plan, at: Date, stamped = false) {
   const event = nextEvent({ n: before.chainN, hash: before.chainHash }, plan.event.type, plan.event.data, at);
-  const set = { ...plan.set, chainN: event.n, chainHash: event.hash };
-  const update: Record<string, unknown> = { $set: set, $push: { ...plan.push, events: event } };
+  const set: Record<string, unknown> = { ...plan.set, chainN: event.n, chainHash: event.hash };
+  if (stamped) set.updatedAt = at;
+  const update: Record<string, unknown> = {
+    $set: set,
+    $push: plan.push ? { ...plan.push, events: event } : { events: event },
+  };
   if (plan.inc) update.$inc = plan.inc;
-  const pullUpTo = Object.entries(plan.pullUpTo ?? {}).map(([field, n]) => [field, { $lte: n }]);
-  if (plan.pull || pullUpTo.length) update.$pull = { ...plan.pull, ...Object.fromEntries(pullUpTo) };
+  let pull: Record<string, unknown> | undefined = plan.pull && { ...plan.pull };
+  for (const field in plan.pullUpTo) (pull ??= {})[field] = { $lte: plan.pullUpTo[field] };
+  if (pull) update.$pull = pull;
   if (plan.addToSet) update.$addToSet = plan.addToSet;
   if (plan.max) update.$max = plan.max;
   const filter = { _id: before._id, chainN: before.chainN, ...plan.filter };
