@@ -90,7 +90,8 @@ export function createAnswers(
           return {
             ...common,
             set: { [`answers.${input.index}.choice`]: choice, [seqField]: input.seq },
-            event: { type: "answer", data: { index: input.index, choice, seq: input.seq } },
+            // Keys in sorted order: the chain hash then writes the data with one JSON.stringify.
+            event: { type: "answer", data: { choice, index: input.index, seq: input.seq } },
           };
         },
         // Numbers, sorted strings and the flag only: nothing for mongoose to cast.

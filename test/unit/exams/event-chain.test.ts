@@ -71,7 +71,12 @@ describe("attempt event chain: the hash's bytes", () => {
   it("when any event data is hashed, then the canonical text and the hash are those of the rule the stored chains were written with", () => {
     const data = fc.dictionary(
       fc.string(),
-      fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.array(fc.option(fc.integer())), fc.date({ noInvalidDate: true })),
+      fc.oneof(
+        fc.jsonValue(),
+        fc.constant(undefined),
+        fc.array(fc.option(fc.integer())),
+        fc.date({ noInvalidDate: true }),
+      ),
     );
     fc.assert(
       fc.property(data, fc.date({ noInvalidDate: true }), fc.integer({ min: 1, max: 1e6 }), (d, at, n) => {
@@ -85,5 +90,78 @@ describe("attempt event chain: the hash's bytes", () => {
         expect(eventHash(e)).to.equal(streamed);
       }),
     );
+  });
+});
+
+describe("attempt event chain: canonical text of data already in order", () => {
+  /** The rule, written plainly (sorted entries, undefined members left out). */
+  function reference(value: unknown): string {
+    if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
+    if (value instanceof Date) return JSON.stringify(value.toISOString());
+    if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(",")}}`;
+  }
+
+  /** Plain literal objects with their keys inserted in sorted order, as a save's event is built. */
+  const key = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 6 }),
+    fc.constantFrom("0", "1", "2", "10", "9", "a"),
+  );
+  const leaf = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 8 }),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.date({ noInvalidDate: true }),
+  );
+  const sortedValue = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      leaf,
+      fc.array(tie("value"), { maxLength: 4 }),
+      fc.array(fc.tuple(key, tie("value")), { maxLength: 5 }).map((entries) => {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = v;
+        return out;
+      }),
+    ),
+  })).value;
+
+  it("when data is already in key order (integer-like keys and lone surrogates included), then its canonical text is the rule's", () => {
+    fc.assert(
+      fc.property(sortedValue, (value) => {
+        expect(canonical(value)).to.equal(reference(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("when data holds what JSON.stringify writes otherwise, then its canonical text is still the rule's", () => {
+    const at = new Date(0);
+    const cases: unknown[] = [
+      { a: { toJSON: () => "x" } },
+      { a: Object.assign([1, 2], { toJSON: () => "x" }) },
+      { b: Buffer.from("hi"), c: 1 },
+      { d: new Date(Number.NaN) },
+      { e: () => 1 },
+      Object.assign(Object.create({ inherited: 1 }) as object, { own: 2 }),
+      { "10": 1, "9": 2 },
+      undefined,
+      at,
+    ];
+    for (const value of cases) {
+      let expected: string | Error;
+      try {
+        expected = reference(value);
+      } catch (err) {
+        expected = err as Error;
+      }
+      if (expected instanceof Error) expect(() => canonical(value)).to.throw();
+      else expect(canonical(value)).to.equal(expected);
+    }
   });
 });
