@@ -40,8 +40,14 @@ export function hasReceived(r: ReceivedSeqs, seq: number): boolean {
  */
 export function recordSeq(r: ReceivedSeqs, seq: number): SeqRecord | null {
   if (hasReceived(r, seq)) return null;
-  const received = new Set(r.seen).add(seq);
   let upTo = r.seenUpTo ?? 0;
+  // The usual save: nothing out of order is listed, so the watermark moves to `seq` when it is
+  // the next one, and `seq` is listed otherwise (what the general rule below gives, without a Set).
+  if (r.seen.length === 0)
+    return seq === upTo + 1
+      ? { max: { seenUpTo: seq }, pullUpTo: { seen: seq } }
+      : { addToSet: { seen: seq } };
+  const received = new Set(r.seen).add(seq);
   while (received.has(upTo + 1)) upTo += 1;
   if (upTo < seq) return { addToSet: { seen: seq } };
   return { max: { seenUpTo: upTo }, pullUpTo: { seen: upTo } };
