@@ -98,6 +98,8 @@ const { values } = parseArgs({
     "ack-log-ms": { type: "string", default: "50" },
     /** The same as `--node-gc-log` for this load generator: its own pauses are in every latency it measures. */
     "load-gc-log": { type: "string" },
+    /** Appends the exam node's own stdout (e.g. `--node-flags=--trace-gc-nvp` output: bytes allocated per save) to this file. */
+    "node-stdout": { type: "string" },
   },
 });
 
@@ -144,7 +146,11 @@ async function main(): Promise<void> {
   process.on("exit", cleanup);
   const stopProfile = values.profile ? await profileSelf(path.resolve(values.profile, "load")) : null;
   if (values["load-gc-log"])
-    watchStalls({ logger: pino({ level: "silent" }), stalls: true, gcLogFile: path.resolve(values["load-gc-log"]) });
+    watchStalls({
+      logger: pino({ level: "silent" }),
+      stalls: true,
+      gcLogFile: path.resolve(values["load-gc-log"]),
+    });
 
   // Database: MONGODB_URI or the stand-in in its own process.
   let mongoUri = process.env.MONGODB_URI ?? "";
@@ -187,6 +193,16 @@ async function main(): Promise<void> {
     [...(values["node-flags"]?.split(" ").filter(Boolean) ?? []), ...profiled("exam-node")],
   );
   children.push(node.child);
+  const nodeStdout = values["node-stdout"];
+  if (nodeStdout) {
+    // Each line prefixed with this process's clock (the clock of the progress lines), so the
+    // node's output can be cut to a phase.
+    const out = createWriteStream(path.resolve(nodeStdout), { flags: "a" });
+    node.child.stdout?.on("data", (d: Buffer) => {
+      const at = new Date().toISOString().slice(11, 23);
+      out.write(d.toString().replace(/^(?=.)/gm, `${at} `));
+    });
+  }
   const url = node.match;
   const loopMax = watchLoopDelay(node.child);
   const ownDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -297,23 +313,27 @@ async function main(): Promise<void> {
     ownDelay.reset();
     let cpuBeforeStep = await cpu.now();
     let requestsBeforeStep = await dbRequests();
-    capacity = await findCapacity(logSlowAcks(capacitySave(saveOn(sockets), nextSeq)), capacityOptions, async (st) => {
-      // A step's latencies include this generator's own stalls: its loop delay is printed beside
-      // the node's, so a slow step can be told apart from a slow node. CPU per save is the step's
-      // work, which the machine's load does not inflate the way it inflates latency.
-      const saves = Math.round((st.offeredPerSec * capacityOptions.stepMs) / 1000) - st.failed;
-      const perSave = cpuPer(await cpu.since(cpuBeforeStep), saves);
-      capacityCpu.push([st.offeredPerSec, perSave.node, perSave.db]);
-      capacityLoadCpu.push([st.offeredPerSec, perSave.load]);
-      const requests = await dbRequests();
-      capacityRoundTrips.push([st.offeredPerSec, roundTripsPer(requests - requestsBeforeStep, saves)]);
-      progress(
-        `  node ${JSON.stringify({ ...st, cpuMsPerSave: perSave, dbRoundTripsPerSave: capacityRoundTrips.at(-1)?.[1], nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
-      );
-      ownDelay.reset();
-      cpuBeforeStep = await cpu.now();
-      requestsBeforeStep = await dbRequests();
-    });
+    capacity = await findCapacity(
+      logSlowAcks(capacitySave(saveOn(sockets), nextSeq)),
+      capacityOptions,
+      async (st) => {
+        // A step's latencies include this generator's own stalls: its loop delay is printed beside
+        // the node's, so a slow step can be told apart from a slow node. CPU per save is the step's
+        // work, which the machine's load does not inflate the way it inflates latency.
+        const saves = Math.round((st.offeredPerSec * capacityOptions.stepMs) / 1000) - st.failed;
+        const perSave = cpuPer(await cpu.since(cpuBeforeStep), saves);
+        capacityCpu.push([st.offeredPerSec, perSave.node, perSave.db]);
+        capacityLoadCpu.push([st.offeredPerSec, perSave.load]);
+        const requests = await dbRequests();
+        capacityRoundTrips.push([st.offeredPerSec, roundTripsPer(requests - requestsBeforeStep, saves)]);
+        progress(
+          `  node ${JSON.stringify({ ...st, cpuMsPerSave: perSave, dbRoundTripsPerSave: capacityRoundTrips.at(-1)?.[1], nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
+        );
+        ownDelay.reset();
+        cpuBeforeStep = await cpu.now();
+        requestsBeforeStep = await dbRequests();
+      },
+    );
   }
   const rssAfter = await rssKB(node.child.pid);
 
