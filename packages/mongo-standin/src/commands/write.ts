@@ -2,6 +2,7 @@ import { calculateObjectSize, type Document } from "bson";
 import { CommandError } from "../errors.js";
 import { idIndexSpec, Index } from "../indexes.js";
 import { applyUpdate, seedFromFilter, shape, type UpdateSpec } from "../query.js";
+import { shareSlots } from "../storage/shared-slots.js";
 import { sameBson, valueKey, withId, type Doc } from "../storage/values.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
 import { changedForCertain } from "../update/apply.js";
@@ -92,6 +93,7 @@ const insert: Handler = (command, ctx) => {
       );
     // Its first update then needs no measuring (size-bound.ts).
     rememberSize(doc, size);
+    shareSlots(doc);
     insertOne(ns, doc, ctx);
     n += 1;
   });
