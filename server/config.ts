@@ -101,6 +101,13 @@ const Env = z
      */
     EXAM_SAVE_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(2),
     /**
+     * Attempts whose last known state this instance keeps, so a save costs one write and no read.
+     * Beyond it the oldest copies are dropped, and candidates who take turns then find theirs gone
+     * every time: a save becomes a read and a write. Size it above the candidates one instance
+     * serves at once (about 2.5 KB each).
+     */
+    EXAM_ATTEMPT_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    /**
      * Releasing a room before its scheduled start: `reason` lets the proctor do it with a written
      * reason (audited as 提前放行), `refuse` forbids it.
      */
@@ -220,6 +227,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       graceSeconds: e.EXAM_GRACE_SECONDS,
       saveGroupMs: e.EXAM_SAVE_GROUP_MS,
       saveGroupsInFlight: e.EXAM_SAVE_GROUPS_IN_FLIGHT,
+      attemptCacheSize: e.EXAM_ATTEMPT_CACHE_SIZE,
       earlyRelease: e.EXAM_EARLY_RELEASE,
       roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
     },

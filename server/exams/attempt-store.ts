@@ -8,7 +8,6 @@ import type { AttemptLean } from "./presenters.js";
 /** Fields read for every decision; the event log stays in the database (the paper has its own collection). */
 export const LIGHT = { events: 0 } as const;
 const MAX_RETRIES = 25;
-const DOC_CACHE_MAX = 5000;
 
 /** A change to one attempt that appends one chain event, applied only if the attempt is as read. */
 export interface Plan {
@@ -45,8 +44,11 @@ export interface Mutation {
 export function createAttemptStore(
   conn: Connection,
   now: () => Date,
-  options: { saveGroupMs?: number; saveGroupsInFlight?: number } = {},
+  options: { saveGroupMs?: number; saveGroupsInFlight?: number; cacheSize?: number } = {},
 ) {
+  // A fixed 5,000 here made a node serving 5,001 candidates read before every save: each new copy
+  // dropped the oldest, which was always the next one needed (issue 17). Now set by configuration.
+  const cacheSize = options.cacheSize ?? 20_000;
   const Attempts = attemptModel(conn);
   // The driver's view of the same collection (string ids), for updates that need no casting.
   const raw = Attempts.collection as unknown as mongo.Collection<{ _id: string }>;
@@ -95,7 +97,7 @@ export function createAttemptStore(
   }
 
   function remember(doc: AttemptLean): void {
-    if (docCache.size >= DOC_CACHE_MAX && !docCache.has(doc._id)) {
+    if (docCache.size >= cacheSize && !docCache.has(doc._id)) {
       const oldest = docCache.keys().next().value;
       if (oldest !== undefined) docCache.delete(oldest);
     }

@@ -63,6 +63,7 @@ export function createExamCore(ctx: FeatureContext, deps: ExamServiceDeps): Exam
   const store = createAttemptStore(ctx.conn, now, {
     saveGroupMs: ctx.config.exam.saveGroupMs,
     saveGroupsInFlight: ctx.config.exam.saveGroupsInFlight,
+    cacheSize: ctx.config.exam.attemptCacheSize,
   });
   return {
     ctx,

@@ -3,6 +3,7 @@ import type { CandidateAttemptDto, SeatViewDto } from "../../../server/contracts
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import { commandsDuring } from "../../helpers/commands.js";
 import { call, JournalCandidate, ok } from "./support/clients.js";
+import { examDb } from "./support/models.js";
 import { aRoom, useExamNode } from "./support/setup.js";
 
 /** Collections the node's periodic tasks touch (heartbeat, outbox poll): not part of any request. */
@@ -147,6 +148,52 @@ describe("exam delivery: seat pushes to the proctor console", () => {
       expect(new Set(collected[0]?.map((s) => s.attemptId))).to.deep.equal(
         new Set(room.candidates.map((c) => c.attemptId)),
       );
+    } finally {
+      room.close();
+    }
+  });
+});
+
+describe("exam delivery: the node's attempt cache", () => {
+  // Room for two attempts' copies, so a room of three outgrows it.
+  const env = useExamNode({
+    monitorCommands: true,
+    sweepIntervalMs: 3_600_000,
+    options: { seatThrottleMs: 50 },
+    env: { EXAM_ATTEMPT_CACHE_SIZE: "2" },
+  });
+  const sentDuring = (fn: () => Promise<unknown>) =>
+    commandsDuring(env.node.ctx.conn, fn, { ignore: BACKGROUND });
+
+  it("when as many candidates take turns saving as EXAM_ATTEMPT_CACHE_SIZE holds, then no save reads its attempt first", async () => {
+    const room = await aRoom(env.node, { candidates: 2, release: true });
+    try {
+      for (const round of [0, 1, 2])
+        for (const c of room.candidates) {
+          const sent = await sentDuring(() => c.answer(round, ["A"]));
+          expect(sent).to.deep.equal(["update exam_attempts"]);
+        }
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when more candidates take turns than it holds, then their saves read the attempt first and every answer still lands once", async () => {
+    const room = await aRoom(env.node, { candidates: 3, release: true });
+    try {
+      const reads: number[] = [];
+      for (const round of [0, 1, 2])
+        for (const c of room.candidates) {
+          const sent = await sentDuring(async () => expect(await c.answer(round, ["B"])).to.include({ applied: true }));
+          reads.push(sent.filter((cmd) => cmd === "find exam_attempts").length);
+        }
+      // Each new copy drops the oldest, the one needed next: the size must exceed the candidates served.
+      expect(reads.slice(3)).to.deep.equal([1, 1, 1, 1, 1, 1]);
+      for (const c of room.candidates) {
+        const doc = await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean();
+        expect(doc?.answers.slice(0, 3).map((a) => a.choice)).to.deep.equal([["B"], ["B"], ["B"]]);
+        expect(doc?.events.filter((e) => e.type === "answer")).to.have.length(3);
+      }
     } finally {
       room.close();
     }
