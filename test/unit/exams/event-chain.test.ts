@@ -26,6 +26,20 @@ function chain(n: number): ChainEvent[] {
   return out;
 }
 
+/**
+ * The canonical text the stored chains were written with, stated plainly: sorted keys, members
+ * holding undefined left out (the hash streams it into sha256 after the previous hash).
+ */
+function reference(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(",")}}`;
+}
+
 describe("attempt event chain", () => {
   it("when events are appended, then each carries the previous event's hash and the first links to genesis", () => {
     const events = chain(4);
@@ -57,17 +71,6 @@ describe("attempt event chain", () => {
 });
 
 describe("attempt event chain: the hash's bytes", () => {
-  /** The rule the chain was written with: sorted keys, entries without undefined, streamed into sha256. */
-  function reference(value: unknown): string {
-    if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
-    if (value instanceof Date) return JSON.stringify(value.toISOString());
-    if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(",")}}`;
-  }
-
   it("when any event data is hashed, then the canonical text and the hash are those of the rule the stored chains were written with", () => {
     const data = fc.dictionary(
       fc.string(),
@@ -94,17 +97,6 @@ describe("attempt event chain: the hash's bytes", () => {
 });
 
 describe("attempt event chain: canonical text of data already in order", () => {
-  /** The rule, written plainly (sorted entries, undefined members left out). */
-  function reference(value: unknown): string {
-    if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
-    if (value instanceof Date) return JSON.stringify(value.toISOString());
-    if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(",")}}`;
-  }
-
   /** Plain literal objects with their keys inserted in sorted order, as a save's event is built. */
   const key = fc.oneof(
     fc.string({ unit: "binary", maxLength: 6 }),
