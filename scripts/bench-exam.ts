@@ -31,7 +31,6 @@ import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import type { CandidateAttemptDto } from "../server/contracts/exams.js";
 import { watchStalls } from "@roadcert/mongo-standin";
 import { pino } from "pino";
@@ -43,8 +42,8 @@ import {
   TARGETS,
   type CapacityOptions,
   type CapacityResult,
-  type SendSave,
 } from "./bench/exam-capacity.js";
+import { logSlowAcks, readExamBenchOptions } from "./bench/exam-options.js";
 import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
 import { runBaseline } from "./bench/exam-baseline.js";
@@ -60,48 +59,15 @@ import {
 } from "./bench/processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({
-  options: {
-    candidates: { type: "string", default: "200" },
-    answers: { type: "string", default: "6" },
-    room: { type: "string", default: "100" },
-    "interval-ms": { type: "string", default: "10000" },
-    capacity: { type: "boolean", default: false },
-    "capacity-start": { type: "string", default: "50" },
-    "capacity-step-ms": { type: "string", default: "10000" },
-    /** The highest offered rate tried: `--capacity-start R --capacity-max R` holds one fixed rate (for profiling a step). */
-    "capacity-max": { type: "string", default: "50000" },
-    /** After the first failing step, bisect until last pass and first fail are within this fraction (0: the bare ×1.5 ladder). */
-    "capacity-refine": { type: "string", default: "0.1" },
-    /** A step failing on latency alone is run this many times more before its rate counts as failed (0: once). */
-    "capacity-confirm": { type: "string", default: "1" },
-    /** The node's EXAM_SAVE_GROUP_MS (group commit window of answer saves); the node's default when absent. */
-    "save-group-ms": { type: "string" },
-    /** The node's EXAM_SAVE_GROUPS_IN_FLIGHT (groups of saves written at once); the node's default when absent. */
-    "save-groups-in-flight": { type: "string" },
-    /** Writes V8 CPU profiles of the database, the exam node and this load generator into this folder. */
-    profile: { type: "string" },
-    /** Appends the stand-in's garbage collections (one JSON line each) to this file. */
-    "gc-log": { type: "string" },
-    /** The same for the exam node: its collections and stalled seconds, appended to this file. */
-    "node-gc-log": { type: "string" },
-    /** Extra V8/Node flags for the exam node only, space-separated (e.g. "--max-semi-space-size=16" to compare with the product's default). */
-    "node-flags": { type: "string" },
-    /** The same for the database stand-in's process (e.g. "--single-threaded-gc"). */
-    "db-flags": { type: "string" },
-    /**
-     * Appends every capacity-step ack slower than `--ack-log-ms` (50) to this file, one JSON line
-     * each with the wall time the save was sent: a step's tail can then be laid beside each
-     * process's collections and stalls (`--gc-log`, `--node-gc-log`, `--load-gc-log`) of that moment.
-     */
-    "ack-log": { type: "string" },
-    "ack-log-ms": { type: "string", default: "50" },
-    /** The same as `--node-gc-log` for this load generator: its own pauses are in every latency it measures. */
-    "load-gc-log": { type: "string" },
-    /** Appends the exam node's own stdout (e.g. `--node-flags=--trace-gc-nvp` output: bytes allocated per save) to this file. */
-    "node-stdout": { type: "string" },
-  },
-});
+const values = (() => {
+  try {
+    return readExamBenchOptions(process.argv.slice(2));
+  } catch (err) {
+    // A bad option is told in one line, before any process starts (exit code 2: usage).
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+})();
 
 // With --profile each line also carries the monotonic clock in µs, the time base of the CPU
 // profiles, so a profile can be cut into the phases of the run.
@@ -110,35 +76,15 @@ const progress = (msg: string) =>
     `[bench:exam ${new Date().toISOString().slice(11, 19)}${values.profile ? ` mono=${process.hrtime.bigint() / 1000n}` : ""}] ${msg}\n`,
   );
 
-const ackLog = values["ack-log"] ? createWriteStream(path.resolve(values["ack-log"]), { flags: "a" }) : null;
-const ackLogMs = Number(values["ack-log-ms"]);
-
-/** `send`, recording each ack slower than `--ack-log-ms` with the wall time its save was sent (`--ack-log`). */
-function logSlowAcks(send: SendSave): SendSave {
-  if (!ackLog) return send;
-  return async (i) => {
-    const sent = performance.now();
-    try {
-      return await send(i);
-    } finally {
-      const ms = performance.now() - sent;
-      if (ms >= ackLogMs) {
-        const at = new Date(performance.timeOrigin + sent).toISOString();
-        ackLog.write(`${JSON.stringify({ at, ms: Math.round(ms * 10) / 10, i })}\n`);
-      }
-    }
-  };
-}
-
 /** Node flags for a child: with --profile a CPU profile in a folder of its own (tsx's loader thread writes one too). */
 const profiled = (name: string): string[] =>
-  values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile, name)}`] : [];
+  values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.join(values.profile, name)}`] : [];
 
 async function main(): Promise<void> {
-  const n = Number(values.candidates);
-  const k = Number(values.answers);
-  const roomSize = Number(values.room);
-  const intervalMs = Number(values["interval-ms"]);
+  const n = values.candidates;
+  const k = values.answers;
+  const roomSize = values.room;
+  const intervalMs = values["interval-ms"];
   const children: ChildProcess[] = [];
   const cleanup = () => {
     for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
@@ -149,7 +95,7 @@ async function main(): Promise<void> {
     watchStalls({
       logger: pino({ level: "silent" }),
       stalls: true,
-      gcLogFile: path.resolve(values["load-gc-log"]),
+      gcLogFile: values["load-gc-log"],
     });
 
   // Database: MONGODB_URI or the stand-in in its own process.
@@ -162,11 +108,11 @@ async function main(): Promise<void> {
         "--port",
         "0",
         "--log-stalls",
-        ...(values["gc-log"] ? ["--gc-log", path.resolve(values["gc-log"])] : []),
+        ...(values["gc-log"] ? ["--gc-log", values["gc-log"]] : []),
       ],
       {},
       /(mongodb:\/\/\S+)/,
-      [...(values["db-flags"]?.split(" ").filter(Boolean) ?? []), ...profiled("standin")],
+      [...values["db-flags"], ...profiled("standin")],
     );
     children.push(db.child);
     mongoUri = db.match;
@@ -187,17 +133,17 @@ async function main(): Promise<void> {
       ...(values["save-groups-in-flight"]
         ? { EXAM_SAVE_GROUPS_IN_FLIGHT: values["save-groups-in-flight"] }
         : {}),
-      ...(values["node-gc-log"] ? { EXAM_GC_LOG: path.resolve(values["node-gc-log"]) } : {}),
+      ...(values["node-gc-log"] ? { EXAM_GC_LOG: values["node-gc-log"] } : {}),
     },
     /READY (\S+)/,
-    [...(values["node-flags"]?.split(" ").filter(Boolean) ?? []), ...profiled("exam-node")],
+    [...values["node-flags"], ...profiled("exam-node")],
   );
   children.push(node.child);
   const nodeStdout = values["node-stdout"];
   if (nodeStdout) {
     // Each line prefixed with this process's clock (the clock of the progress lines), so the
     // node's output can be cut to a phase.
-    const out = createWriteStream(path.resolve(nodeStdout), { flags: "a" });
+    const out = createWriteStream(nodeStdout, { flags: "a" });
     node.child.stdout?.on("data", (d: Buffer) => {
       const at = new Date().toISOString().slice(11, 23);
       out.write(d.toString().replace(/^(?=.)/gm, `${at} `));
@@ -291,13 +237,13 @@ async function main(): Promise<void> {
   const nextSeq = sockets.map(() => k + 1);
   const capacityOptions: CapacityOptions = {
     candidates: n,
-    startPerSec: Number(values["capacity-start"]),
+    startPerSec: values["capacity-start"],
     factor: 1.5,
-    stepMs: Number(values["capacity-step-ms"]),
+    stepMs: values["capacity-step-ms"],
     p99LimitMs: TARGETS.ackP99Ms,
-    maxPerSec: Number(values["capacity-max"]),
-    refineWithin: Number(values["capacity-refine"]),
-    confirmFailures: Number(values["capacity-confirm"]),
+    maxPerSec: values["capacity-max"],
+    refineWithin: values["capacity-refine"],
+    confirmFailures: values["capacity-confirm"],
   };
   const capacitySave = (save: Save, seqs: number[]) => resaver(save, seqs, load.intended, attemptIds, k);
   let capacity: CapacityResult | null = null;
@@ -314,7 +260,7 @@ async function main(): Promise<void> {
     let cpuBeforeStep = await cpu.now();
     let requestsBeforeStep = await dbRequests();
     capacity = await findCapacity(
-      logSlowAcks(capacitySave(saveOn(sockets), nextSeq)),
+      logSlowAcks(capacitySave(saveOn(sockets), nextSeq), values),
       capacityOptions,
       async (st) => {
         // A step's latencies include this generator's own stalls: its loop delay is printed beside

@@ -1,0 +1,119 @@
+/**
+ * The options of `npm run bench:exam`, checked before anything starts: a count that is not a
+ * number used to become NaN and make a run that measured nothing, or nothing sensible.
+ */
+import { createWriteStream } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import type { SendSave } from "./exam-capacity.js";
+
+const OPTIONS = {
+  candidates: { type: "string", default: "200" },
+  answers: { type: "string", default: "6" },
+  room: { type: "string", default: "100" },
+  "interval-ms": { type: "string", default: "10000" },
+  capacity: { type: "boolean", default: false },
+  "capacity-start": { type: "string", default: "50" },
+  "capacity-step-ms": { type: "string", default: "10000" },
+  /** The highest offered rate tried: `--capacity-start R --capacity-max R` holds one fixed rate (for profiling a step). */
+  "capacity-max": { type: "string", default: "50000" },
+  /** After the first failing step, bisect until last pass and first fail are within this fraction (0: the bare ×1.5 ladder). */
+  "capacity-refine": { type: "string", default: "0.1" },
+  /** A step failing on latency alone is run this many times more before its rate counts as failed (0: once). */
+  "capacity-confirm": { type: "string", default: "1" },
+  /** The node's EXAM_SAVE_GROUP_MS (group commit window of answer saves); the node's default when absent. */
+  "save-group-ms": { type: "string" },
+  /** The node's EXAM_SAVE_GROUPS_IN_FLIGHT (groups of saves written at once); the node's default when absent. */
+  "save-groups-in-flight": { type: "string" },
+  /** Writes V8 CPU profiles of the database, the exam node and this load generator into this folder. */
+  profile: { type: "string" },
+  /** Appends the stand-in's garbage collections (one JSON line each) to this file. */
+  "gc-log": { type: "string" },
+  /** The same for the exam node: its collections and stalled seconds, appended to this file. */
+  "node-gc-log": { type: "string" },
+  /** Extra V8/Node flags for the exam node only, space-separated (e.g. "--max-semi-space-size=16" to compare with the product's default). */
+  "node-flags": { type: "string" },
+  /** The same for the database stand-in's process (e.g. "--single-threaded-gc"). */
+  "db-flags": { type: "string" },
+  /**
+   * Appends every capacity-step ack slower than `--ack-log-ms` (50) to this file, one JSON line
+   * each with the wall time the save was sent: a step's tail can then be laid beside each
+   * process's collections and stalls (`--gc-log`, `--node-gc-log`, `--load-gc-log`) of that moment.
+   */
+  "ack-log": { type: "string" },
+  "ack-log-ms": { type: "string", default: "50" },
+  /** The same as `--node-gc-log` for this load generator: its own pauses are in every latency it measures. */
+  "load-gc-log": { type: "string" },
+  /** Appends the exam node's own stdout (e.g. `--node-flags=--trace-gc-nvp` output: bytes allocated per save) to this file. */
+  "node-stdout": { type: "string" },
+} as const;
+
+const atLeast = (min: number) => z.coerce.number().int().min(min);
+const file = z
+  .string()
+  .min(1)
+  .transform((f) => path.resolve(f))
+  .optional();
+const flags = z
+  .string()
+  .optional()
+  .transform((f) => f?.split(" ").filter(Boolean) ?? []);
+// The node checks these itself (config.ts); here only that they are whole numbers.
+const nodeSetting = z.string().regex(/^\d+$/, "expected a whole number").optional();
+
+const Schema = z.object({
+  candidates: atLeast(1),
+  answers: atLeast(1),
+  room: atLeast(1),
+  "interval-ms": atLeast(1),
+  capacity: z.boolean(),
+  "capacity-start": atLeast(1),
+  "capacity-step-ms": atLeast(100),
+  "capacity-max": atLeast(1),
+  "capacity-refine": z.coerce.number().min(0).max(1),
+  "capacity-confirm": atLeast(0),
+  "save-group-ms": nodeSetting,
+  "save-groups-in-flight": nodeSetting,
+  profile: file,
+  "gc-log": file,
+  "node-gc-log": file,
+  "node-flags": flags,
+  "db-flags": flags,
+  "ack-log": file,
+  "ack-log-ms": atLeast(0),
+  "load-gc-log": file,
+  "node-stdout": file,
+});
+export type ExamBenchOptions = z.infer<typeof Schema>;
+
+/** The options in `args`, or an error naming each bad one (unknown options included). */
+export function readExamBenchOptions(args: string[]): ExamBenchOptions {
+  const { values } = parseArgs({ args, options: OPTIONS });
+  const parsed = Schema.safeParse(values);
+  if (parsed.success) return parsed.data;
+  const bad = parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`);
+  throw new Error(`bench:exam: ${bad.join("; ")}`);
+}
+
+/**
+ * `send`, recording each ack slower than `--ack-log-ms` with the wall time its save was sent to
+ * `--ack-log` (as it is when that option is absent).
+ */
+export function logSlowAcks(send: SendSave, opts: ExamBenchOptions): SendSave {
+  const logFile = opts["ack-log"];
+  if (!logFile) return send;
+  const log = createWriteStream(logFile, { flags: "a" });
+  return async (i) => {
+    const sent = performance.now();
+    try {
+      return await send(i);
+    } finally {
+      const ms = performance.now() - sent;
+      if (ms >= opts["ack-log-ms"]) {
+        const at = new Date(performance.timeOrigin + sent).toISOString();
+        log.write(`${JSON.stringify({ at, ms: Math.round(ms * 10) / 10, i })}\n`);
+      }
+    }
+  };
+}
