@@ -24,14 +24,20 @@ interface UpdateReply {
 
 /**
  * Error codes after which a write may be sent again (MongoDB's retryable-writes specification:
- * the primary stepped down or was unreachable), besides the driver's network errors.
+ * the primary stepped down or was unreachable), for servers that do not label their errors.
  */
 const RETRYABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
+/**
+ * A network error, or a server error the server itself labels retryable (MongoDB 4.4 and later
+ * say so with `RetryableWriteError`, write concern errors included) or that carries one of the
+ * specification's codes.
+ */
 function retryable(err: unknown): boolean {
   return (
     err instanceof mongo.MongoNetworkError ||
-    (err instanceof mongo.MongoServerError && RETRYABLE_CODES.has(Number(err.code)))
+    (err instanceof mongo.MongoServerError &&
+      (err.hasErrorLabel("RetryableWriteError") || RETRYABLE_CODES.has(Number(err.code))))
   );
 }
 

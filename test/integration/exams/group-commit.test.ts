@@ -422,6 +422,24 @@ describe("exam delivery: the group commit's own outcomes", () => {
     expect((await raw.findOne({ _id: ids[1] }))?.chainN).to.equal(1);
   });
 
+  it("when the server labels a group's failure retryable, then the group is sent once more and its updates are written", async () => {
+    const { ids, next } = await someDocs("labelled", 2);
+    let calls = 0;
+    const spied = spyCommands(raw, (_command, send) => {
+      calls += 1;
+      if (calls > 1) return send();
+      // A code outside the specification's list: only the server's label says a retry may mend it.
+      const err = new mongo.MongoServerError({ message: "interrupted", code: 11601 });
+      err.addErrorLabel("RetryableWriteError");
+      return Promise.reject(err);
+    });
+    const group = createGroupCommit(spied as never);
+    const outcomes = await Promise.all(ids.map((id) => group.updateOne(id, next(id))));
+    expect(calls).to.equal(2);
+    expect(outcomes).to.deep.equal([true, true]);
+    for (const id of ids) expect((await raw.findOne({ _id: id }))?.chainN).to.equal(2);
+  });
+
   it("when a group's command fails for a reason a retry cannot mend, then every update of it is refused and it is not sent again", async () => {
     const { ids, next } = await someDocs("refused", 2);
     let calls = 0;
