@@ -50,6 +50,7 @@ import { runBaseline } from "./bench/exam-baseline.js";
 import { countLost, drive, inBatches, percentile, resaver, type Save } from "./bench/exam-load.js";
 import {
   cpuMeter,
+  runQueueMeter,
   cpuPer,
   profileSelf,
   rssKB,
@@ -154,6 +155,11 @@ async function main(): Promise<void> {
   const ownDelay = monitorEventLoopDelay({ resolution: 10 });
   ownDelay.enable();
   const cpu = cpuMeter({ node: node.child.pid, db: dbKind === "standin" ? children[0]?.pid : undefined });
+  const runQueue = runQueueMeter({
+    node: node.child.pid,
+    db: dbKind === "standin" ? children[0]?.pid : undefined,
+    load: process.pid,
+  });
   const conn = await connectMongo(mongoUri, { dbName });
   // The database's own operation counters (serverStatus opcounters: documents inserted, update and
   // delete statements, queries, other commands), read between phases: operations per candidate.
@@ -258,6 +264,7 @@ async function main(): Promise<void> {
     loopMax.take();
     ownDelay.reset();
     let cpuBeforeStep = await cpu.now();
+    let waitBeforeStep = await runQueue.now();
     let requestsBeforeStep = await dbRequests();
     capacity = await findCapacity(
       logSlowAcks(capacitySave(saveOn(sockets), nextSeq), values),
@@ -273,10 +280,11 @@ async function main(): Promise<void> {
         const requests = await dbRequests();
         capacityRoundTrips.push([st.offeredPerSec, roundTripsPer(requests - requestsBeforeStep, saves)]);
         progress(
-          `  node ${JSON.stringify({ ...st, cpuMsPerSave: perSave, dbRoundTripsPerSave: capacityRoundTrips.at(-1)?.[1], nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
+          `  node ${JSON.stringify({ ...st, cpuMsPerSave: perSave, dbRoundTripsPerSave: capacityRoundTrips.at(-1)?.[1], runQueueWaitMsPerSec: await runQueue.perSecondSince(waitBeforeStep), nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
         );
         ownDelay.reset();
         cpuBeforeStep = await cpu.now();
+        waitBeforeStep = await runQueue.now();
         requestsBeforeStep = await dbRequests();
       },
     );
@@ -317,8 +325,8 @@ async function main(): Promise<void> {
             ),
         }
       : null,
-    onStep: (st) => {
-      progress(`  baseline ${JSON.stringify({ ...st, loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`);
+    onStep: (st, runQueueWaitMsPerSec) => {
+      progress(`  baseline ${JSON.stringify({ ...st, runQueueWaitMsPerSec, loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`);
       ownDelay.reset();
     },
     progress,

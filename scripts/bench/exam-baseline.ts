@@ -15,7 +15,7 @@ import {
 } from "./exam-capacity.js";
 import { connectClient, emitAck, type BenchSocket } from "./bench-socket.js";
 import { drive, inBatches, type Load } from "./exam-load.js";
-import { cpuMeter, cpuPer, spawnReady } from "./processes.js";
+import { cpuMeter, cpuPer, runQueueMeter, spawnReady } from "./processes.js";
 
 export interface BaselineRun {
   load: Load;
@@ -44,7 +44,8 @@ export async function runBaseline(run: {
     /** The node's capacity: the baseline is measured at that offered rate too. */
     nodeCapacitySavesPerSec: number;
   } | null;
-  onStep: (step: CapacityResult["steps"][number]) => void;
+  /** Called after each capacity step with the main threads' run-queue wait (ms per second: echo, load). */
+  onStep: (step: CapacityResult["steps"][number], runQueueWaitMsPerSec: Record<string, number>) => void;
   progress: (msg: string) => void;
 }): Promise<BaselineRun> {
   const echo = await spawnReady(["scripts/bench/echo-server.ts"], {}, /READY (\S+)/);
@@ -68,14 +69,17 @@ export async function runBaseline(run: {
     // CPU per save of the echo server and of this generator: at the baseline's top steps the
     // generator, on the same two cores, may be what limits it (it limits the node's run equally).
     const cpu = cpuMeter({ node: echo.child.pid, db: undefined });
+    const runQueue = runQueueMeter({ echo: echo.child.pid, load: process.pid });
     let before = await cpu.now();
+    let waitBefore = await runQueue.now();
     const sendSave = run.capacity.save(sockets);
     const perStep = async (st: CapacityStep) => {
       const saves = Math.round((st.offeredPerSec * (run.capacity?.options.stepMs ?? 0)) / 1000) - st.failed;
       const per = cpuPer(await cpu.since(before), saves);
       cpuMsPerSave.push([st.offeredPerSec, per.node, per.load]);
-      run.onStep(st);
+      run.onStep(st, await runQueue.perSecondSince(waitBefore));
       before = await cpu.now();
+      waitBefore = await runQueue.now();
     };
     capacity = await findCapacity(sendSave, run.capacity.options, perStep);
     const nodeRate = run.capacity.nodeCapacitySavesPerSec;

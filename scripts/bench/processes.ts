@@ -90,6 +90,39 @@ export function cpuMeter(pids: { node: number | undefined; db: number | undefine
 }
 
 /**
+ * How long each process's main thread was runnable but waiting for a core (the second field of
+ * /proc/<pid>/schedstat), as ms per second of wall time since `now()`. On two cores shared by the
+ * generator, the node and the database, a step's tail can be a thread that was ready and not run:
+ * this tells that apart from a thread that was busy (its CPU) or idle. Processes whose file cannot
+ * be read (not Linux, already gone) are left out.
+ */
+export function runQueueMeter(pids: Record<string, number | undefined>) {
+  const read = async (): Promise<{ at: number; waits: Record<string, number> }> => {
+    const waits: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(pids)) {
+      if (!pid) continue;
+      const text = await readFile(`/proc/${pid}/schedstat`, "utf8").catch(() => "");
+      const waitNs = Number(text.split(" ")[1]);
+      if (text && Number.isFinite(waitNs)) waits[name] = waitNs / 1e6;
+    }
+    return { at: performance.now(), waits };
+  };
+  return {
+    now: read,
+    async perSecondSince(before: Awaited<ReturnType<typeof read>>): Promise<Record<string, number>> {
+      const after = await read();
+      const seconds = Math.max(0.001, (after.at - before.at) / 1000);
+      const out: Record<string, number> = {};
+      for (const [name, ms] of Object.entries(after.waits)) {
+        const was = before.waits[name];
+        if (was !== undefined) out[name] = Math.round((ms - was) / seconds);
+      }
+      return out;
+    },
+  };
+}
+
+/**
  * The longest event-loop delay a child reported (its `LOOP <ms>` lines, see exam-node-process.ts)
  * since the last `take()`.
  */
