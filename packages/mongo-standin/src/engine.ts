@@ -134,22 +134,23 @@ function comparable(doc: unknown, parts: string[], from = 0, out: unknown[] = []
 function rangeOperator(test: (order: number) => boolean): typeof queryOperators.$gt {
   return (selector, operand) => {
     const parts = selector.split(".");
-    // `{f: {$gte: null}}` matches null and missing fields; `$gt`/`$lt` null match nothing.
-    if (operand === null || operand === undefined) {
-      if (!test(0)) return () => false;
-      return (doc) => {
-        const values = comparable(doc, parts);
-        return values.length === 0 || values.some((value) => value === null || value === undefined);
-      };
-    }
-    return (doc) =>
-      comparable(doc, parts).some(
-        (value) =>
-          value !== undefined &&
-          typeBracket(value) === typeBracket(operand) &&
-          test(compareBson(value, operand)),
-      );
+    if ((operand === null || operand === undefined) && !test(0)) return () => false;
+    return (doc) => rangeHolds(test, parts, operand, doc);
   };
+}
+
+/** One range condition on one document: `parts` is the field's path split at its dots. */
+function rangeHolds(test: (order: number) => boolean, parts: string[], operand: unknown, doc: unknown): boolean {
+  // `{f: {$gte: null}}` matches null and missing fields; `$gt`/`$lt` null match nothing.
+  if (operand === null || operand === undefined) {
+    if (!test(0)) return false;
+    const values = comparable(doc, parts);
+    return values.length === 0 || values.some((value) => value === null || value === undefined);
+  }
+  const bracket = typeBracket(operand);
+  return comparable(doc, parts).some(
+    (value) => value !== undefined && typeBracket(value) === bracket && test(compareBson(value, operand)),
+  );
 }
 
 /**
@@ -181,11 +182,17 @@ const $size: typeof queryOperators.$size = (selector, value, options) => {
 
 /** The stand-in's range operators, by name. */
 export type RangeOperator = "$gt" | "$gte" | "$lt" | "$lte";
+const ORDER_TESTS: Record<RangeOperator, (order: number) => boolean> = {
+  $gt: (order) => order > 0,
+  $gte: (order) => order >= 0,
+  $lt: (order) => order < 0,
+  $lte: (order) => order <= 0,
+};
 const RANGE_OPERATORS: Record<RangeOperator, ReturnType<typeof rangeOperator>> = {
-  $gt: rangeOperator((order) => order > 0),
-  $gte: rangeOperator((order) => order >= 0),
-  $lt: rangeOperator((order) => order < 0),
-  $lte: rangeOperator((order) => order <= 0),
+  $gt: rangeOperator(ORDER_TESTS.$gt),
+  $gte: rangeOperator(ORDER_TESTS.$gte),
+  $lt: rangeOperator(ORDER_TESTS.$lt),
+  $lte: rangeOperator(ORDER_TESTS.$lte),
 };
 
 /** `{[field]: {[op]: operand}}` as the engine tests it (the same predicate), without building a query. */
@@ -195,6 +202,14 @@ export function rangePredicate(
   operand: unknown,
 ): (doc: Document) => boolean {
   return RANGE_OPERATORS[op](field, operand, {} as never) as (doc: Document) => boolean;
+}
+
+/**
+ * The same test on one document with the operand given at the call, for a predicate shared by
+ * every filter of one shape (fast-filter.ts); `parts` is the field's path split at its dots.
+ */
+export function rangeMatches(op: RangeOperator, parts: string[], operand: unknown, doc: Document): boolean {
+  return rangeHolds(ORDER_TESTS[op], parts, operand, doc);
 }
 
 /** The operators the stand-in runs with: all of mingo's, with BSON-aware `$type`, `$all` and ranges. */

@@ -1,5 +1,5 @@
 import type { Document } from "bson";
-import { rangePredicate, type RangeOperator } from "./engine.js";
+import { rangeMatches, rangePredicate, type RangeOperator } from "./engine.js";
 import { isPlainObject, type Doc } from "./storage/values.js";
 
 /**
@@ -29,6 +29,112 @@ export function fastPredicate(
   let engine: ((doc: Doc) => boolean) | null = null;
   return (doc) => {
     const answer = test(doc);
+    return answer === UNSURE ? (engine ??= full())(doc) : answer;
+  };
+}
+
+/**
+ * The shape of a filter whose test can be shared by every filter of that shape: top-level field
+ * conditions only, each `field: v`, `{$eq: v}` or range operators, with plain scalar operands
+ * (`isPlainScalar`). The key lists the fields and operators in order and each operand's kind
+ * (string, number, flag, null or date); what the filter's guard, its support check and its test
+ * do depends on nothing else, so they are worked out once per shape and the operands read from
+ * each filter (`shapeTest`). Every save sends such a filter with new values, and building the
+ * guard and the test per statement was its compile's whole cost (issue 17). Null for any other
+ * filter (`$in`, `$and`, `$or`, sub-documents, NaN…), which is compiled as before.
+ *
+ * A field name never holds a NUL (BSON names are C strings), so NUL separates the parts.
+ */
+export function shapeKey(filter: Document): string | null {
+  let key = "";
+  for (const field in filter) {
+    if (!Object.prototype.hasOwnProperty.call(filter, field)) continue;
+    if (!plainFieldName(field)) return null;
+    const condition: unknown = filter[field];
+    if (isPlainObject(condition)) {
+      key += field + "\u0000{";
+      let ops = 0;
+      for (const op in condition) {
+        if (!Object.prototype.hasOwnProperty.call(condition, op)) continue;
+        if (op !== "$eq" && !RANGES.has(op)) return null;
+        const kind = scalarKind(condition[op]);
+        if (kind === null) return null;
+        key += op + "\u0000" + kind;
+        ops += 1;
+      }
+      if (ops === 0) return null;
+      key += "}\u0000";
+    } else {
+      const kind = scalarKind(condition);
+      if (kind === null) return null;
+      key += field + "\u0000=" + kind + "\u0000";
+    }
+  }
+  return key;
+}
+
+/** What `conjunction` accepts as a field: no operator, no empty name or part. */
+function plainFieldName(field: string): boolean {
+  return !(field.startsWith("$") || field === "" || field.split(".").some((part) => part === ""));
+}
+
+/** One letter per kind of plain scalar (`isPlainScalar`); null for anything else. */
+function scalarKind(value: unknown): string | null {
+  if (value === null) return "z";
+  if (typeof value === "string") return "s";
+  if (typeof value === "boolean") return "b";
+  if (typeof value === "number") return Number.isNaN(value) ? null : "n";
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : "d";
+  return null;
+}
+
+/** A test shared by every filter of one shape: its operands are read from the filter it is given. */
+export type ShapeTest = (doc: Doc, filter: Document) => Answer;
+
+/**
+ * The test of a filter's shape (`shapeKey` not null): the same conditions `conjunction` builds,
+ * with each operand read from the filter at the test (`filter[field]`, or its `$eq`/range
+ * operand), never captured from the filter that built it.
+ */
+export function shapeTest(filter: Document): ShapeTest {
+  const tests: ShapeTest[] = [];
+  for (const field in filter) {
+    if (!Object.prototype.hasOwnProperty.call(filter, field)) continue;
+    const parts = field.split(".");
+    const condition: unknown = filter[field];
+    if (!isPlainObject(condition)) {
+      tests.push((doc, f) => equalTo(doc, parts, f[field]));
+      continue;
+    }
+    for (const op in condition) {
+      if (!Object.prototype.hasOwnProperty.call(condition, op)) continue;
+      if (op === "$eq") tests.push((doc, f) => equalTo(doc, parts, (f[field] as Document).$eq));
+      else
+        tests.push((doc, f) =>
+          rangeMatches(op as RangeOperator, parts, (f[field] as Document)[op], doc),
+        );
+    }
+  }
+  return (doc, f) => {
+    let unsure = false;
+    for (const test of tests) {
+      const answer = test(doc, f);
+      if (answer === false) return false;
+      if (answer === UNSURE) unsure = true;
+    }
+    return unsure ? UNSURE : true;
+  };
+}
+
+/** One filter's predicate from its shape's test, as `fastPredicate` gives it (`full` where unsure). */
+export function bindShape(
+  test: ShapeTest,
+  filter: Document,
+  full: () => (doc: Doc) => boolean,
+): (doc: Doc) => boolean {
+  let engine: ((doc: Doc) => boolean) | null = null;
+  return (doc) => {
+    const answer = test(doc, filter);
     return answer === UNSURE ? (engine ??= full())(doc) : answer;
   };
 }
@@ -104,10 +210,12 @@ function any(tests: Test[]): Test {
 }
 
 function equality(parts: string[], value: unknown): Test {
-  return (doc) => {
-    const found = plainValueAt(doc, parts);
-    return found === UNSURE ? UNSURE : sameScalar(found, value);
-  };
+  return (doc) => equalTo(doc, parts, value);
+}
+
+function equalTo(doc: Doc, parts: string[], value: unknown): Answer {
+  const found = plainValueAt(doc, parts);
+  return found === UNSURE ? UNSURE : sameScalar(found, value);
 }
 
 /**

@@ -2,7 +2,7 @@ import { Decimal128, Long, type Document } from "bson";
 import { compareBson, sortValue } from "./bson-order.js";
 import { newAggregator, newQuery } from "./engine.js";
 import { CommandError, unsupported } from "./errors.js";
-import { fastPredicate } from "./fast-filter.js";
+import { bindShape, fastPredicate, shapeKey, shapeTest, type ShapeTest } from "./fast-filter.js";
 import { filterGuard } from "./filter-guards.js";
 import { positionalIndex } from "./positional.js";
 import { isExpressionProjection, parseProjection, project } from "./projection.js";
@@ -90,13 +90,37 @@ function engine<T>(run: () => T): T {
 /** Counts compiled filters (each builds a mingo Query), so tests can check work by counting. */
 export const filterWork = { compiled: 0 };
 
+/** What every filter of one shape shares (fast-filter.ts, `shapeKey`): its guard and its test. */
+interface FilterShape {
+  guard: ((doc: Doc) => void) | null;
+  test: ShapeTest;
+}
+
+/**
+ * Shapes compiled so far. A save's filter names its answer's index (`answers.31.seq`), so there
+ * are about as many shapes as questions; a full table starts over, so shapes of other filters
+ * seen first cannot keep the recurring ones out.
+ */
+const shapes = new Map<string, FilterShape>();
+const MAX_SHAPES = 1_000;
+
 /** Compiles a filter into a predicate. Unknown operators answer BadValue (2). */
 export function compileFilter(filter: Document): (doc: Doc) => boolean {
   filterWork.compiled++;
-  assertSupported(filter, "a filter");
-  const guard = filterGuard(filter);
+  const key = shapeKey(filter);
+  let shape = key === null ? undefined : shapes.get(key);
+  if (key !== null && !shape) {
+    // The support check and the guard depend only on the shape (its names and operand kinds).
+    assertSupported(filter, "a filter");
+    shape = { guard: filterGuard(filter), test: shapeTest(filter) };
+    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    shapes.set(key, shape);
+  }
+  if (!shape) assertSupported(filter, "a filter");
+  const guard = shape ? shape.guard : filterGuard(filter);
   // Plain field conditions (every save's filter) need no engine query; see fast-filter.ts.
-  const fast = fastPredicate(filter, () => compileWithEngine(filter));
+  const full = (): ((doc: Doc) => boolean) => compileWithEngine(filter);
+  const fast = shape ? bindShape(shape.test, filter, full) : fastPredicate(filter, full);
   if (!fast) return compileWithEngine(filter);
   if (!guard) return (doc) => engine(() => fast(doc));
   return (doc) => {

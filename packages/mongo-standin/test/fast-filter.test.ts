@@ -174,6 +174,31 @@ describe("mongo-standin: filters answered without the engine", () => {
     expect(built).to.equal(1);
   });
 
+  it("when filters of one shape carry other values, then each is answered by its own values, not the first one's", () => {
+    const doc = { _id: "att_2", chainN: 8, status: "in_progress", deadline: LATER, answers: [{ seq: 4 }] };
+    const shape = (chainN: unknown, seq: unknown, deadline: unknown): Document => ({
+      _id: "att_2",
+      chainN,
+      status: "in_progress",
+      deadline: { $gte: deadline },
+      "answers.0.seq": { $lt: seq },
+    });
+    // The first compile of the shape matches; the same shape with other values must not.
+    expect(compileFilter(shape(8, 5, DAY))(doc)).to.equal(true);
+    expect(compileFilter(shape(7, 5, DAY))(doc)).to.equal(false);
+    expect(compileFilter(shape(8, 4, DAY))(doc)).to.equal(false);
+    expect(compileFilter(shape(8, 5, new Date(LATER.getTime() + 1)))(doc)).to.equal(false);
+    expect(compileFilter(shape(8, 5, DAY))(doc)).to.equal(true);
+  });
+
+  it("when filters differ only in an operand's kind, then each has its own guard (a number meeting a Decimal128 is refused, a string is not)", () => {
+    const doc = { _id: "d", a: Decimal128.fromString("1") };
+    expect(outcome(compileFilter({ a: "1" }), doc)).to.equal("false");
+    expect(outcome(compileFilter({ a: 1 }), doc)).to.match(/^error: .*Decimal128/);
+    expect(outcome(compileFilter({ a: { $lt: "2" } }), doc)).to.equal("false");
+    expect(outcome(compileFilter({ a: { $lt: 2 } }), doc)).to.match(/^error: .*Decimal128/);
+  });
+
   it("when a filter has operators beyond equality, $in and ranges, or a sub-document value, then it is left to the engine", () => {
     const engine = () => () => true;
     for (const filter of [
