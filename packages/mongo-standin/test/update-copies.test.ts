@@ -100,6 +100,30 @@ describe("mongo-standin: update copies", () => {
     }
   });
 
+  it("when random $pull and $pullAll updates apply, then the stored array is untouched, and it is kept as is when nothing goes (property)", () => {
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const next = random(seed);
+      const n = (): number => Math.floor(next() * 6);
+      const doc = { _id: "p", seen: Array.from({ length: n() }, n), nested: { seen: Array.from({ length: n() }, n) } };
+      const before = EJSON.stringify(doc);
+      const path = next() < 0.5 ? "seen" : "nested.seen";
+      const original = path === "seen" ? doc.seen : doc.nested.seen;
+      const cut = n();
+      const pullAll = next() < 0.3;
+      const listed = [cut, n()];
+      const update = pullAll ? { $pullAll: { [path]: listed } } : { $pull: { [path]: { $lte: cut } } };
+      const after = applyUpdate(doc, { update, filter: {}, arrayFilters: undefined }, false);
+      expect(EJSON.stringify(doc), `seed ${seed}`).to.equal(before);
+      const removed = pullAll ? (v: number) => listed.includes(v) : (v: number) => v <= cut;
+      const expected = original.filter((v) => !removed(v));
+      const result = path === "seen" ? after.seen : (after.nested as { seen: unknown }).seen;
+      expect(result, `seed ${seed}: ${JSON.stringify(update)} on ${JSON.stringify(original)}`).to.deep.equal(expected);
+      // Nothing pulled: the version shares the stored array rather than carrying a copy of it.
+      if (expected.length === original.length) expect(result, `seed ${seed}`).to.equal(original);
+      else expect(result).to.not.equal(original);
+    }
+  });
+
   it("when an update renames a field, then the stored document is untouched too", () => {
     const doc = stored();
     const before = EJSON.stringify(doc);

@@ -43,6 +43,8 @@ export interface OperatorUpdate {
 }
 
 const KNOWN = new Set([...Object.keys(OPERATORS), "$rename"]);
+/** Operators that put a new array rather than change the one they find (operators.ts). */
+const BUILDS_NEW_ARRAY = new Set(["$push", "$pull", "$pullAll"]);
 
 function unknownModifier(op: string): CommandError {
   return new CommandError(
@@ -119,9 +121,10 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
       continue;
     }
     const create = !NON_CREATING.has(step.op);
-    // `$push` never changes the array it finds (operators.ts): copying it first would copy every
-    // save's event log twice, once here and again when the appended element outgrew the copy.
-    const location = locate(after, step.parts, create, owned, step.op !== "$push");
+    // `$push`, `$pull` and `$pullAll` never change the array they find (operators.ts): copying it
+    // first would copy every save's event log twice, once here and again when the appended element
+    // outgrew the copy, and its `seen` list when nothing was pulled from it.
+    const location = locate(after, step.parts, create, owned, !BUILDS_NEW_ARRAY.has(step.op));
     if (!location) continue;
     const operator = OPERATORS[step.op];
     if (!operator) throw unknownModifier(step.op);

@@ -239,9 +239,18 @@ const pull: Operator = (at, arg, ctx) => {
     const query = ctx.compile({ value: arg });
     matches = (element) => query({ value: element });
   }
-  const kept = (current as unknown[]).filter((element) => !matches(element));
-  current.splice(0, current.length, ...kept);
+  putKept(at, current as unknown[], (current as unknown[]).filter((element) => !matches(element)));
 };
+
+/**
+ * `$pull`/`$pullAll` read the array they find, which may be the stored document's own (the caller
+ * does not copy it for them), and put a new array only when an element goes: every save pulls
+ * from its attempt's `seen` list, nearly always empty, and copying it anyway gave every new
+ * version of the attempt one more array to carry (issue 17).
+ */
+function putKept(at: Location, current: unknown[], kept: unknown[]): void {
+  if (kept.length !== current.length) putField(at.container, at.key, kept);
+}
 
 const pullAll: Operator = (at, arg) => {
   if (!Array.isArray(arg))
@@ -255,7 +264,7 @@ const pullAll: Operator = (at, arg) => {
   const kept = (current as unknown[]).filter(
     (element) => !(arg as unknown[]).some((value) => bsonEquals(element, value)),
   );
-  current.splice(0, current.length, ...kept);
+  putKept(at, current as unknown[], kept);
 };
 
 const bit: Operator = (at, arg, ctx) => {
