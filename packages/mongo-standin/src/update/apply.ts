@@ -66,6 +66,89 @@ function unknownModifier(op: string): CommandError {
  * answers and event log, started at once. `$rename` moves fields between paths and copies it all.
  */
 export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
+  const key = planKey(spec);
+  let steps = key === null ? undefined : plans.get(key);
+  if (!steps) {
+    steps = planSteps(doc, spec);
+    if (key !== null) {
+      if (plans.size >= MAX_PLANS) plans.clear();
+      plans.set(key, steps);
+    }
+  }
+  const renames = steps.some((step) => step.op === "$rename");
+  const after: Doc = renames ? deepClone(doc) : { ...doc };
+  // The containers `after` owns (copied or created by this update), written freely.
+  const owned = renames ? null : new Set<object>([after]);
+  let changed = false;
+  for (const step of steps) {
+    if (step.op === "$rename") {
+      rename(after, step.parts, String(step.target).split("."));
+      continue;
+    }
+    const arg = (spec.update[step.op] as Record<string, unknown>)[step.path];
+    const create = !NON_CREATING.has(step.op);
+    // `$push`, `$pull` and `$pullAll` never change the array they find (operators.ts): copying it
+    // first would copy every save's event log twice, once here and again when the appended element
+    // outgrew the copy, and its `seen` list when nothing was pulled from it.
+    const location = locate(after, step.parts, create, owned, !BUILDS_NEW_ARRAY.has(step.op));
+    if (!location) continue;
+    const operator = OPERATORS[step.op];
+    if (!operator) throw unknownModifier(step.op);
+    if (!changed && step.op === "$set" && !step.path.includes("$"))
+      changed = scalarsDiffer(valueAt(location), arg);
+    operator(location, arg, { doc: after, path: step.path, compile: spec.compile });
+  }
+  if (changed) surelyChanged.add(after);
+  return after;
+}
+
+/**
+ * One concrete path an operator writes: the path as written (its argument's name in the update)
+ * and its parts with positional ones resolved; `target` is a `$rename`'s destination.
+ */
+interface Step {
+  op: string;
+  path: string;
+  parts: string[];
+  target?: string;
+}
+
+/**
+ * Steps of updates whose shape decides them, by `planKey`. A save's update names its answer's
+ * index (`answers.31.choice`), so there are about as many shapes as questions; a full table
+ * starts over.
+ */
+const plans = new Map<string, Step[]>();
+const MAX_PLANS = 1_000;
+
+/**
+ * The operators and paths of an update, in order, when they alone decide its steps: no positional
+ * part (which the document resolves), no array filters, no `$rename` or `$setOnInsert`, every
+ * operator known and given a document of fields. Checking, splitting, conflict-testing and
+ * sorting a save's ten paths was redone for every statement (issue 17); for such an update it
+ * gives the same steps every time, errors included (an update that fails them is not cached).
+ * Null for any other update. Names hold no NUL (BSON C strings), and an operator starts with `$`
+ * where a path here cannot, so the key is unambiguous.
+ */
+function planKey(spec: OperatorUpdate): string | null {
+  if (spec.arrayFilters && spec.arrayFilters.length > 0) return null;
+  let key = "";
+  for (const op in spec.update) {
+    if (!Object.prototype.hasOwnProperty.call(spec.update, op)) continue;
+    const fields: unknown = spec.update[op];
+    if (!KNOWN.has(op) || op === "$rename" || op === "$setOnInsert" || !isPlainObject(fields)) return null;
+    key += op + "\u0000";
+    for (const path in fields) {
+      if (!Object.prototype.hasOwnProperty.call(fields, path)) continue;
+      if (path.includes("$")) return null;
+      key += path + "\u0000";
+    }
+  }
+  return key;
+}
+
+/** The update's steps in the order they apply, every path checked (see `applyOperators`). */
+function planSteps(doc: Doc, spec: OperatorUpdate): Step[] {
   const ctx: PathContext = {
     doc,
     filter: spec.filter,
@@ -74,7 +157,7 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
     usedIdentifiers: new Set(),
   };
   const written: string[] = [];
-  const steps: Array<{ op: string; path: string; parts: string[]; arg: unknown }> = [];
+  const steps: Step[] = [];
   // for…in, not Object.entries (the same names in the same order): a save's update has four
   // operators and ten paths, and their entries arrays were 3% of its bytes (issue 17).
   for (const op in spec.update) {
@@ -88,17 +171,16 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
       );
     for (const path in fields) {
       if (!Object.prototype.hasOwnProperty.call(fields, path)) continue;
-      const arg = fields[path];
       checkPath(path);
       if (op === "$rename") {
-        const target = checkRename(path, arg);
+        const target = checkRename(path, fields[path]);
         written.push(path, target);
-        steps.push({ op, path, parts: path.split("."), arg: target });
+        steps.push({ op, path, parts: path.split("."), target });
         continue;
       }
       written.push(path);
       if (op === "$setOnInsert" && !spec.inserting) continue;
-      for (const parts of expandPath(path, ctx)) steps.push({ op, path, parts, arg });
+      for (const parts of expandPath(path, ctx)) steps.push({ op, path, parts });
     }
   }
   checkConflicts(written);
@@ -109,31 +191,7 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
         `The array filter for identifier '${identifier}' was not used in the update ${show(spec.update)}`,
       );
   }
-  steps.sort((a, b) => comparePaths(a.parts, b.parts));
-  const renames = steps.some((step) => step.op === "$rename");
-  const after: Doc = renames ? deepClone(doc) : { ...doc };
-  // The containers `after` owns (copied or created by this update), written freely.
-  const owned = renames ? null : new Set<object>([after]);
-  let changed = false;
-  for (const step of steps) {
-    if (step.op === "$rename") {
-      rename(after, step.parts, String(step.arg).split("."));
-      continue;
-    }
-    const create = !NON_CREATING.has(step.op);
-    // `$push`, `$pull` and `$pullAll` never change the array they find (operators.ts): copying it
-    // first would copy every save's event log twice, once here and again when the appended element
-    // outgrew the copy, and its `seen` list when nothing was pulled from it.
-    const location = locate(after, step.parts, create, owned, !BUILDS_NEW_ARRAY.has(step.op));
-    if (!location) continue;
-    const operator = OPERATORS[step.op];
-    if (!operator) throw unknownModifier(step.op);
-    if (!changed && step.op === "$set" && !step.path.includes("$"))
-      changed = scalarsDiffer(valueAt(location), step.arg);
-    operator(location, step.arg, { doc: after, path: step.path, compile: spec.compile });
-  }
-  if (changed) surelyChanged.add(after);
-  return after;
+  return steps.sort((a, b) => comparePaths(a.parts, b.parts));
 }
 
 function checkRename(path: string, target: unknown): string {
