@@ -287,7 +287,8 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
       compile: compileFilter,
     });
   }
-  if (doc._id !== undefined && valueKey(after._id) !== valueKey(doc._id)) {
+  // The same value (an operator update that left `_id` alone) needs no keys built to compare.
+  if (doc._id !== undefined && after._id !== doc._id && valueKey(after._id) !== valueKey(doc._id)) {
     throw new CommandError(
       "ImmutableField",
       "Performing an update on the path '_id' would modify the immutable field '_id'",

@@ -48,6 +48,17 @@ function equalityFilters(): Document[] {
     { a: { $in: [null, false] }, b: { $in: ["x", "y"] } },
     { "s.c": { $in: [null, 1] } },
     { _id: { $in: ["d0", "d3", "nope"] } },
+    // `_id` pinned to a scalar: one key of the `_id` index, whatever else the filter says.
+    { _id: "d0" },
+    { _id: "d1" },
+    { _id: "late" },
+    { _id: "d3" },
+    { _id: "nope" },
+    { _id: 3 },
+    { _id: null },
+    { _id: "d4", b: "y" },
+    { _id: "d4", b: "x" },
+    { _id: OID },
     // Only the leading field of the compound index { b, a } is pinned: read from its prefix.
     { b: "x" },
     { b: { $in: ["y", null] } },

@@ -279,6 +279,12 @@ export class Collection {
    * index applies and the caller must scan. Candidates are a superset: callers still filter.
    */
   candidates(filter: Document): Set<string> | null {
+    // `_id` equal to a scalar (every save's filter, every read of one attempt): `plan` would pick
+    // the `_id` index, which is first and complete, and a document's key there is its own id. Its
+    // index walk (four indexes, the keys' arrays) was built per statement for this one key.
+    const id: unknown = filter._id;
+    if (id !== undefined && Object.prototype.hasOwnProperty.call(filter, "_id") && isIndexable(id))
+      return new Set([valueKey(id)]);
     const plans = this.plans(filter);
     if (!plans) return null;
     const ids = new Set<string>();
