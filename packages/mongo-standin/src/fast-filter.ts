@@ -73,9 +73,14 @@ export function shapeKey(filter: Document): string | null {
   return key;
 }
 
-/** What `conjunction` accepts as a field: no operator, no empty name or part. */
+/**
+ * What `conjunction` accepts as a field: no operator, no empty name or part (no leading, trailing
+ * or doubled dot), read without splitting it (this runs for every field of every statement).
+ */
 function plainFieldName(field: string): boolean {
-  return !(field.startsWith("$") || field === "" || field.split(".").some((part) => part === ""));
+  if (field === "" || field.charCodeAt(0) === 36 /* $ */) return false;
+  if (field.charCodeAt(0) === 46 || field.charCodeAt(field.length - 1) === 46 /* . */) return false;
+  return !field.includes("..");
 }
 
 /** One letter per kind of plain scalar (`isPlainScalar`); null for anything else. */

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Decimal128, Long, ObjectId, type Document } from "bson";
-import { fastPredicate } from "../src/fast-filter.js";
+import { fastPredicate, shapeKey } from "../src/fast-filter.js";
 import { compileFilter, compileWithEngine } from "../src/query.js";
 import type { Doc } from "../src/storage/values.js";
 import { skipOnRealMongo } from "./standin-fixtures.js";
@@ -197,6 +197,13 @@ describe("mongo-standin: filters answered without the engine", () => {
     expect(outcome(compileFilter({ a: 1 }), doc)).to.match(/^error: .*Decimal128/);
     expect(outcome(compileFilter({ a: { $lt: "2" } }), doc)).to.equal("false");
     expect(outcome(compileFilter({ a: { $lt: 2 } }), doc)).to.match(/^error: .*Decimal128/);
+  });
+
+  it("when a field name is empty, starts with $ or has an empty part, then its filter has no shared shape", () => {
+    for (const field of ["", "$a", ".a", "a.", "a..b", "."])
+      expect(shapeKey({ [field]: 1 }), JSON.stringify(field)).to.equal(null);
+    for (const field of ["a", "a.b", "answers.31.seq", "a$"])
+      expect(shapeKey({ [field]: 1 }), JSON.stringify(field)).to.be.a("string");
   });
 
   it("when a filter has operators beyond equality, $in and ranges, or a sub-document value, then it is left to the engine", () => {
