@@ -11,6 +11,7 @@ import { Query } from "mingo/query";
 import type { CollectionResolver } from "mingo/types";
 import { resolve } from "mingo/util";
 import { compareBson, typeBracket } from "./bson-order.js";
+import { elementKey } from "./filter-guards.js";
 import { isPlainObject } from "./storage/values.js";
 
 /** BSON type numbers of the `$type` query operator, by their string aliases. */
@@ -113,10 +114,13 @@ function comparable(doc: unknown, parts: string[], from = 0, out: unknown[] = []
   }
   const part = parts[from] ?? "";
   if (Array.isArray(doc)) {
-    if (/^\d+$/.test(part)) comparable((doc as unknown[])[Number(part)], parts, from + 1, out);
+    const index = /^\d+$/.test(part);
+    if (index) comparable((doc as unknown[])[Number(part)], parts, from + 1, out);
+    // A field named like an index is read by number (the same property; see filter-guards.ts).
+    const key = index ? elementKey(part) : part;
     for (const item of doc as unknown[]) {
       if (!isPlainObject(item)) continue;
-      const inner = item[part];
+      const inner = (item as Record<string | number, unknown>)[key];
       // An element without that field adds nothing unless the path ends here (then it adds
       // `undefined`, which `$gte: null` counts as missing): skip it rather than descend.
       if (inner !== undefined || from + 1 === parts.length) comparable(inner, parts, from + 1, out);

@@ -199,6 +199,16 @@ describe("mongo-standin: filters answered without the engine", () => {
     expect(outcome(compileFilter({ a: { $lt: 2 } }), doc)).to.match(/^error: .*Decimal128/);
   });
 
+  it("when a range path's numeric part meets an array, then elements are looked into by that exact field name ('01' is not '1')", () => {
+    const lessThan9 = compileFilter({ "answers.01.seq": { $lt: 9 } });
+    expect(lessThan9({ answers: [{ "01": { seq: 5 } }] })).to.equal(true);
+    expect(lessThan9({ answers: [{ "1": { seq: 5 } }] })).to.equal(false);
+    const byIndex = compileFilter({ "answers.1.seq": { $lt: 9 } });
+    expect(byIndex({ answers: [{ "1": { seq: 5 } }] })).to.equal(true);
+    expect(byIndex({ answers: [{ seq: 50 }, { seq: 5 }] })).to.equal(true);
+    expect(byIndex({ answers: [{ "01": { seq: 5 } }] })).to.equal(false);
+  });
+
   it("when a field name is empty, starts with $ or has an empty part, then its filter has no shared shape", () => {
     for (const field of ["", "$a", ".a", "a.", "a..b", "."])
       expect(shapeKey({ [field]: 1 }), JSON.stringify(field)).to.equal(null);

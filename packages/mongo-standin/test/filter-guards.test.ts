@@ -29,7 +29,8 @@ function reference(value: unknown, parts: string[], i: number): boolean {
   return reference(value[part], parts, i + 1);
 }
 
-const KEYS = ["a", "b", "0", "1"];
+// "01" is all digits but not the index 1: an element's field "01" is not its field "1".
+const KEYS = ["a", "b", "0", "1", "01"];
 
 function value(rnd: () => number, depth: number): unknown {
   const kind = Math.floor(rnd() * (depth > 3 ? 5 : 8));
@@ -58,7 +59,7 @@ function value(rnd: () => number, depth: number): unknown {
 describe("filter guards: the array-of-arrays walk", () => {
   it("when random documents are walked along random dotted paths, then the walk agrees with the plain statement of MongoDB's rule", () => {
     let refused = 0;
-    for (let seed = 1; seed <= 3000; seed += 1) {
+    for (let seed = 1; seed <= 6000; seed += 1) {
       const rnd = random(seed);
       const doc = { a: value(rnd, 0), b: value(rnd, 0) };
       const parts = Array.from(
@@ -89,5 +90,9 @@ describe("filter guards: the array-of-arrays walk", () => {
     // An element holding field "57" is looked into as well, as MongoDB does for a numeric part.
     const planted = [...answers, { 57: [[{ seq: 1 }]] }];
     expect(crossesNestedArray({ answers: planted }, parts, indexes, 0)).to.equal(true);
+    // Only that exact name: an element's field "57" is not its field "057".
+    const padded = ["answers", "057", "seq"];
+    expect(crossesNestedArray({ answers: planted }, padded, indexes, 0)).to.equal(false);
+    expect(crossesNestedArray({ answers: [{ "057": [[{ seq: 1 }]] }] }, padded, indexes, 0)).to.equal(true);
   });
 });
