@@ -8,8 +8,15 @@ import { CommandError, ProtocolError } from "./errors.js";
 import type { Store } from "./storage/store.js";
 import { plainDbRefs } from "./storage/values.js";
 import { DirectAccess, Sessions, type Transaction } from "./transactions.js";
-import { encodeFrame, FrameReader, OpCode, type Frame } from "./wire/frames.js";
-import { encodeOpMsg, encodeOpReply, MORE_TO_COME, parseOpMsg, parseOpQuery } from "./wire/op-msg.js";
+import { FrameReader, frameHeader, OpCode, type Frame } from "./wire/frames.js";
+import {
+  encodeOpMsg,
+  encodeOpReply,
+  MORE_TO_COME,
+  parseOpMsg,
+  parseOpQuery,
+  type ReplyParts,
+} from "./wire/op-msg.js";
 
 /** The shared state every connection serves from. */
 export interface ServerState {
@@ -120,17 +127,22 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
   });
   const reader = new FrameReader();
   let replyId = 1;
-  const reply = (frame: Frame, opCode: number, body: Buffer): void => {
-    const message = encodeFrame(replyId++, frame.requestId, opCode, body);
-    state.stats.network.bytesOut += message.length;
-    socket.write(message);
+  const reply = (frame: Frame, opCode: number, [prefix, document]: ReplyParts): void => {
+    const bodyLength = prefix.length + document.length;
+    state.stats.network.bytesOut += 16 + bodyLength;
+    // One writev of the three parts (corked), not one buffer joined from them.
+    socket.cork();
+    socket.write(frameHeader(replyId++, frame.requestId, opCode, bodyLength));
+    socket.write(prefix);
+    socket.write(document);
+    socket.uncork();
   };
   /** Replies still waiting for their journal sync; later replies queue behind them, in order. */
   let waiting: Promise<void> | null = null;
   const replyWhenDurable = (
     frame: Frame,
     { reply: result, durable }: Executed,
-    encode: (document: Document) => Buffer,
+    encode: (document: Document) => ReplyParts,
     opCode: number,
   ): void => {
     if (!durable && !waiting) {

@@ -65,12 +65,15 @@ export class FrameReader {
   }
 }
 
-/** Prefixes a reply body with the standard header. */
-export function encodeFrame(requestId: number, responseTo: number, opCode: number, body: Buffer): Buffer {
-  const header = Buffer.alloc(HEADER_BYTES);
-  header.writeInt32LE(HEADER_BYTES + body.length, 0);
+/**
+ * The standard header of a reply whose body is `bodyLength` bytes. From Node's buffer pool (every
+ * byte is written): a buffer of its own per reply was a new ArrayBuffer per reply.
+ */
+export function frameHeader(requestId: number, responseTo: number, opCode: number, bodyLength: number): Buffer {
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  header.writeInt32LE(HEADER_BYTES + bodyLength, 0);
   header.writeInt32LE(requestId, 4);
   header.writeInt32LE(responseTo, 8);
   header.writeInt32LE(opCode, 12);
-  return Buffer.concat([header, body]);
+  return header;
 }

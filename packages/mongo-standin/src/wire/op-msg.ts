@@ -96,12 +96,19 @@ export function parseOpMsg(body: Buffer): CommandMessage {
   return { command, moreToCome: (flags & MORE_TO_COME) !== 0 };
 }
 
+/**
+ * A reply's body as its parts: the bytes before the document, then the document. They are written
+ * one after the other (server.ts), never joined: joining them and then the header copied a read's
+ * document twice more and made two more buffers of its size (issue 17).
+ */
+export type ReplyParts = [prefix: Buffer, document: Uint8Array];
+
+/** Flags 0 and a kind-0 section: what precedes every reply document the stand-in sends. */
+const OP_MSG_PREFIX = Buffer.alloc(5);
+
 /** Encodes a reply as an OP_MSG body with a single kind-0 section. */
-export function encodeOpMsg(reply: Document): Buffer {
-  const flags = Buffer.alloc(5);
-  flags.writeUInt32LE(0, 0);
-  flags.writeUInt8(0, 4);
-  return Buffer.concat([flags, serialize(reply)]);
+export function encodeOpMsg(reply: Document): ReplyParts {
+  return [OP_MSG_PREFIX, serialize(reply)];
 }
 
 /** Decodes a legacy OP_QUERY body: flags, full collection name, skip, return count, query. */
@@ -114,12 +121,10 @@ export function parseOpQuery(body: Buffer): LegacyQuery {
   return { collection: name.value, query };
 }
 
+/** Response flags 0, cursor 0, starting from 0, one document returned (little-endian). */
+const OP_REPLY_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+
 /** Encodes an OP_REPLY body holding one document (the answer to the legacy handshake). */
-export function encodeOpReply(reply: Document): Buffer {
-  const head = Buffer.alloc(20);
-  head.writeInt32LE(0, 0);
-  head.writeBigInt64LE(0n, 4);
-  head.writeInt32LE(0, 12);
-  head.writeInt32LE(1, 16);
-  return Buffer.concat([head, serialize(reply)]);
+export function encodeOpReply(reply: Document): ReplyParts {
+  return [OP_REPLY_PREFIX, serialize(reply)];
 }
