@@ -131,17 +131,10 @@ export function shapeTest(filter: Document): ShapeTest {
   };
 }
 
-/** One filter's predicate from its shape's test, as `fastPredicate` gives it (`full` where unsure). */
-export function bindShape(
-  test: ShapeTest,
-  filter: Document,
-  full: () => (doc: Doc) => boolean,
-): (doc: Doc) => boolean {
-  let engine: ((doc: Doc) => boolean) | null = null;
-  return (doc) => {
-    const answer = test(doc, filter);
-    return answer === UNSURE ? (engine ??= full())(doc) : answer;
-  };
+/** What a shape's test says of a document for one filter: true, false, or null where only the engine can tell. */
+export function shapeAnswer(test: ShapeTest, doc: Doc, filter: Document): boolean | null {
+  const answer = test(doc, filter);
+  return answer === UNSURE ? null : answer;
 }
 
 /** What a condition says of a document: matches, does not, or only the engine can tell. */
