@@ -3,6 +3,7 @@ import { errors } from "../lib/errors.js";
 import { attemptModel } from "./attempt.model.js";
 import { nextEvent, type ChainEvent, type ChainEventType } from "./event-chain.js";
 import { createGroupCommit, type GroupCommit } from "./group-commit.js";
+import { serialByKey } from "../lib/serial-by-key.js";
 import type { AttemptLean } from "./presenters.js";
 
 /** Fields read for every decision; the event log stays in the database (the paper has its own collection). */
@@ -55,7 +56,7 @@ export function createAttemptStore(
   // This instance's last known copy of attempts it saved for (see `mutate`): saves cost one write.
   const docCache = new Map<string, AttemptLean>();
   // Saves of one attempt on this instance run one after another, so they never contend on the chain head.
-  const queues = new Map<string, Promise<unknown>>();
+  const serial = serialByKey();
   // Uncast updates outside a transaction (the saves) are written together, one `update` command a
   // group, through the driver's own collection: the command goes to its database (mongoose's
   // collection has none), with the write concern the driver's collection inherits. Made at the
@@ -70,18 +71,6 @@ export function createAttemptStore(
     });
     return saveGroups;
   };
-
-  /** Runs `fn` after every earlier task queued under `key` on this instance. */
-  function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = queues.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    queues.set(key, tail);
-    void tail.then(() => {
-      if (queues.get(key) === tail) queues.delete(key);
-    });
-    return next;
-  }
 
   /** The attempt as committed, or as `session` (a transaction) sees it. */
   async function find(attemptId: string, session?: ClientSession): Promise<AttemptLean | null> {

@@ -92,8 +92,12 @@ export function createSeatFeed(deps: {
      * Fire-and-forget seat update (a lost seat push is repaired by the next one or a console
      * reload). `collected`: a save's change, pushed with the session's next collected push.
      */
-    seat: (attemptId: string, collected = false, known?: AttemptLean) =>
-      void emitSeat(attemptId, collected, known).catch(() => undefined),
+    seat: (attemptId: string, collected = false, known?: AttemptLean): void => {
+      // A save's change only joins its session's next collected push: done here, without the
+      // two promises of `emitSeat` and its catch on every save (issue 17).
+      if (collected && known) collect(known.sessionId, attemptId);
+      else void emitSeat(attemptId, collected, known).catch(() => undefined);
+    },
     pushSeats,
     emitClock,
   };

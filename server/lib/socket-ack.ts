@@ -39,7 +39,8 @@ export function withAck<T, R>(
   handler: (payload: T) => Promise<R> | R,
   logger?: Logger,
 ): AckListener {
-  return (...args) => answer(schema, handler, logger, args);
+  const call = (_socket: unknown, payload: T) => handler(payload);
+  return (...args) => answer(schema, call, null, logger, args);
 }
 
 /** One client event's listener, made once and registered on many sockets (`listenShared`). */
@@ -61,7 +62,7 @@ export function sharedListener<E extends ClientEvent>(
   logger?: Logger,
 ): SharedListener {
   function listener(this: AppSocket, ...args: unknown[]): void {
-    answer(schema, handler.bind(null, this), logger, args);
+    answer(schema, handler, this, logger, args);
   }
   return { event, listener };
 }
@@ -73,33 +74,50 @@ export function listenShared(socket: AppSocket, listeners: readonly SharedListen
   for (const { event, listener } of listeners) listen(event, listener);
 }
 
-function answer<T, R>(
+function answer<T, R, S>(
   schema: z.ZodType<T>,
-  handler: (payload: T) => Promise<R> | R,
+  handler: (socket: S, payload: T) => Promise<R> | R,
+  socket: S,
   logger: Logger | undefined,
   args: unknown[],
 ): void {
   // socket.io passes the ack callback as the last argument, wherever the payload is: an emit
   // with a callback and no payload arrives as `(callback)`.
-  const last = args.at(-1);
+  const last = args[args.length - 1];
   const ack = typeof last === "function" ? (last as (a: Ack<R>) => void) : null;
-  const payload = ack ? args.slice(0, -1)[0] : args[0];
-  const reply = ack ?? (() => undefined);
+  const payload = ack && args.length < 2 ? undefined : args[0];
   const result = schema.safeParse(payload);
   if (!result.success) {
-    reply({ ok: false, error: toAppError(result.error).toBody() });
+    ack?.({ ok: false, error: toAppError(result.error).toBody() });
     return;
   }
-  Promise.resolve()
-    .then(() => handler(result.data))
-    .then(
-      (data) => reply({ ok: true, data }),
-      (err: unknown) => {
-        const appError = toAppError(err);
-        if (isUnexpected(appError)) logger?.error({ err: appError.cause ?? err }, "socket handler failed");
-        reply({ ok: false, error: appError.toBody() });
-      },
+  // The handler is called here and its promise awaited once: every save is one event, and the
+  // chain of promises that first deferred the call cost each save three promises and their
+  // closures (issue 17). A handler that throws before returning is answered like one that rejects.
+  let out: Promise<R> | R;
+  try {
+    out = handler(socket, result.data);
+  } catch (err) {
+    failed(err, ack, logger);
+    return;
+  }
+  if (isThenable(out))
+    out.then(
+      (data: R) => ack?.({ ok: true, data }),
+      (err: unknown) => failed(err, ack, logger),
     );
+  else ack?.({ ok: true, data: out });
+}
+
+/** A handler's failure as the client's ack; an unexpected one is logged, its cause never sent. */
+function failed<R>(err: unknown, ack: ((a: Ack<R>) => void) | null, logger: Logger | undefined): void {
+  const appError = toAppError(err);
+  if (isUnexpected(appError)) logger?.error({ err: appError.cause ?? err }, "socket handler failed");
+  ack?.({ ok: false, error: appError.toBody() });
+}
+
+function isThenable<R>(value: Promise<R> | R): value is Promise<R> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 /**

@@ -58,6 +58,12 @@ describe("socket ack wrapper", () => {
     expect(ack).to.deep.equal({ ok: false, error: { code: "attempt_closed", message: "考试已结束" } });
   });
 
+  it("when the handler returns a thenable that is not a Promise (a query), then the ack carries what it resolves to", async () => {
+    const query = { then: (resolve: (v: { saved: number }) => void) => resolve({ saved: 7 }) };
+    const handler = withAck(Answer, () => query as unknown as { saved: number });
+    expect(await emit(handler, { attemptId: "a1", seq: 7 })).to.deep.equal({ ok: true, data: { saved: 7 } });
+  });
+
   it("when the handler throws an unexpected error, then the ack is opaque and the cause is logged", async () => {
     const { logger, lines } = capturingLogger();
     const handler = withAck(
