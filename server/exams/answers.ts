@@ -49,73 +49,87 @@ export function createAnswers(
    * and an older save never overwrites a newer one, whatever order they arrive in.
    */
   function save(attemptId: string, input: SaveInput): Promise<SaveAckDto> {
-    return store.serial(attemptId, async () => {
+    // A plain function and one `then`, not an async task: an async frame held across the write was a
+    // kilobyte of every save's garbage (issue 17). The rare repeat goes to `repeated`.
+    return store.serial(attemptId, () => {
       const isFlag = "flagged" in input;
       const seqField = `answers.${input.index}.${isFlag ? "flagSeq" : "seq"}`;
       let stale: { doc: AttemptLean; stored: number } | null = null;
-      const res = await store.mutate(
-        attemptId,
-        (doc, at) => {
-          if (doc.status !== "in_progress" || !acceptsSaves(doc.deadline ?? null, at, grace))
-            throw closedError();
-          if (doc.pausedAt) throw pausedError();
-          const slot = doc.answers[input.index];
-          if (!slot) throw errors.badRequest("question_out_of_range", "题号超出试卷范围");
-          const stored = (isFlag ? slot.flagSeq : slot.seq) ?? 0;
-          if (stored >= input.seq) {
-            stale = { doc, stored };
-            return null;
-          }
-          const filter = {
-            status: "in_progress",
-            pausedAt: null,
-            deadline: { $gte: new Date(at.getTime() - grace * 1000) },
-            [seqField]: { $lt: input.seq },
-          };
-          // The seq joins the received ones (submit waits for them) in the same update.
-          const received = recordSeq(doc, input.seq);
-          const common = {
-            filter,
-            addToSet: received?.addToSet,
-            pullUpTo: received?.pullUpTo,
-            max: { lastSeq: input.seq, ...received?.max },
-          };
-          if (isFlag)
+      return store
+        .mutate(
+          attemptId,
+          (doc, at) => {
+            if (doc.status !== "in_progress" || !acceptsSaves(doc.deadline ?? null, at, grace))
+              throw closedError();
+            if (doc.pausedAt) throw pausedError();
+            const slot = doc.answers[input.index];
+            if (!slot) throw errors.badRequest("question_out_of_range", "题号超出试卷范围");
+            const stored = (isFlag ? slot.flagSeq : slot.seq) ?? 0;
+            if (stored >= input.seq) {
+              stale = { doc, stored };
+              return null;
+            }
+            const filter = {
+              status: "in_progress",
+              pausedAt: null,
+              deadline: { $gte: new Date(at.getTime() - grace * 1000) },
+              [seqField]: { $lt: input.seq },
+            };
+            // The seq joins the received ones (submit waits for them) in the same update.
+            const received = recordSeq(doc, input.seq);
+            const common = {
+              filter,
+              addToSet: received?.addToSet,
+              pullUpTo: received?.pullUpTo,
+              max: { lastSeq: input.seq, ...received?.max },
+            };
+            if (isFlag)
+              return {
+                ...common,
+                set: { [`answers.${input.index}.flagged`]: input.flagged, [seqField]: input.seq },
+                event: { type: "flag", data: { index: input.index, flagged: input.flagged, seq: input.seq } },
+              };
+            const choice = [...new Set(input.choice)].sort();
             return {
               ...common,
-              set: { [`answers.${input.index}.flagged`]: input.flagged, [seqField]: input.seq },
-              event: { type: "flag", data: { index: input.index, flagged: input.flagged, seq: input.seq } },
+              set: { [`answers.${input.index}.choice`]: choice, [seqField]: input.seq },
+              // Keys in sorted order: the chain hash then writes the data with one JSON.stringify.
+              event: { type: "answer", data: { choice, index: input.index, seq: input.seq } },
             };
-          const choice = [...new Set(input.choice)].sort();
-          return {
-            ...common,
-            set: { [`answers.${input.index}.choice`]: choice, [seqField]: input.seq },
-            // Keys in sorted order: the chain hash then writes the data with one JSON.stringify.
-            event: { type: "answer", data: { choice, index: input.index, seq: input.seq } },
-          };
-        },
-        // Numbers, sorted strings and the flag only: nothing for mongoose to cast.
-        { cached: true, uncast: true },
-      );
-      if (!res.event) {
-        // Repeat or older seq: remember that it arrived (submit waits for it) but change nothing else.
-        const s = stale as { doc: AttemptLean; stored: number } | null;
-        if (!s) throw closedError();
-        const received = recordSeq(s.doc, input.seq);
-        if (received)
-          await store.Attempts.updateOne(
-            { _id: attemptId },
-            {
-              $max: { lastSeq: input.seq, ...received.max },
-              ...(received.addToSet && { $addToSet: received.addToSet }),
-              ...(received.pullUpTo && { $pull: { seen: { $lte: received.pullUpTo.seen } } }),
-            },
-          );
-        return saveAck(s.doc, res.at, input.index, input.seq, s.stored, false);
-      }
-      seats.seat(attemptId, true, res.after ?? undefined);
-      return saveAck(res.before, res.at, input.index, input.seq, input.seq, true);
+          },
+          // Numbers, sorted strings and the flag only: nothing for mongoose to cast.
+          { cached: true, uncast: true },
+        )
+        .then((res) => {
+          if (!res.event) return repeated(attemptId, input, res.at, stale);
+          seats.seat(attemptId, true, res.after ?? undefined);
+          return saveAck(res.before, res.at, input.index, input.seq, input.seq, true);
+        });
     });
+  }
+
+  /**
+   * A repeat or an older seq: remembered as arrived (submit waits for it), nothing else changed.
+   * `stale` is what the save's decision found on a fresh read; none means the attempt refused.
+   */
+  async function repeated(
+    attemptId: string,
+    input: SaveInput,
+    at: Date,
+    stale: { doc: AttemptLean; stored: number } | null,
+  ): Promise<SaveAckDto> {
+    if (!stale) throw closedError();
+    const received = recordSeq(stale.doc, input.seq);
+    if (received)
+      await store.Attempts.updateOne(
+        { _id: attemptId },
+        {
+          $max: { lastSeq: input.seq, ...received.max },
+          ...(received.addToSet && { $addToSet: received.addToSet }),
+          ...(received.pullUpTo && { $pull: { seen: { $lte: received.pullUpTo.seen } } }),
+        },
+      );
+    return saveAck(stale.doc, at, input.index, input.seq, stale.stored, false);
   }
 
   /**

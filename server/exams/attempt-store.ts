@@ -111,13 +111,64 @@ export function createAttemptStore(
    * it is written in one `update` command with the other saves of the moment, and still answered with
    * its own outcome once that write is done.
    */
-  async function mutate(
+  function mutate(
     attemptId: string,
     decide: (doc: AttemptLean, at: Date) => Plan | null,
     options: { cached?: boolean; session?: ClientSession; uncast?: boolean } = {},
   ): Promise<Mutation> {
+    const hit = options.cached && options.uncast && !options.session ? docCache.get(attemptId) : undefined;
+    if (!hit) return tries(0, attemptId, decide, options);
+    try {
+      return firstTryCached(attemptId, hit, decide, options);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * The save path's first try (cached, uncast, no transaction), decided on this instance's copy as
+   * a plain function with one `then`, where the loop below keeps an async frame with all its locals
+   * across two awaits: that frame was the largest single allocation of a save (issue 17). What the
+   * loop's own first try would do, it does: a refusal, a no-op or a missed filter drops the copy and
+   * goes on with the loop's second try, on a fresh read.
+   */
+  function firstTryCached(
+    attemptId: string,
+    hit: AttemptLean,
+    decide: (doc: AttemptLean, at: Date) => Plan | null,
+    options: { cached?: boolean; uncast?: boolean },
+  ): Promise<Mutation> {
+    const at = now();
+    let plan: Plan | null;
+    try {
+      plan = decide(hit, at);
+    } catch {
+      plan = null;
+    }
+    if (!plan) {
+      docCache.delete(attemptId);
+      return tries(1, attemptId, decide, options);
+    }
+    const decided = plan;
+    const { event, set, update, filter } = conditionalUpdate(hit, decided, at, true);
+    return group()
+      .updateOne(attemptId, { filter, update, event })
+      .then((matched) => {
+        if (matched) return written(attemptId, hit, decided, set, event, at, true);
+        docCache.delete(attemptId);
+        return tries(1, attemptId, decide, options);
+      });
+  }
+
+  /** `mutate`'s tries from the `first`-th on (see `mutate`). */
+  async function tries(
+    first: number,
+    attemptId: string,
+    decide: (doc: AttemptLean, at: Date) => Plan | null,
+    options: { cached?: boolean; session?: ClientSession; uncast?: boolean },
+  ): Promise<Mutation> {
     const { session } = options;
-    for (let i = 0; i < MAX_RETRIES; i++) {
+    for (let i = first; i < MAX_RETRIES; i++) {
       const hit = options.cached && !session && i === 0 ? docCache.get(attemptId) : undefined;
       const before = hit ?? (await load(attemptId, session));
       const at = now();
@@ -149,22 +200,34 @@ export function createAttemptStore(
           : options.uncast
             ? (await raw.updateOne(filter, update, { session })).matchedCount === 1
             : (await Attempts.updateOne(filter, update, { session })).matchedCount === 1;
-      if (matched) {
-        const local = !(plan.inc || plan.pull || plan.push);
-        if (local && options.cached && !session) {
-          // The save path: this instance's copy is brought up to date in place (copying the
-          // attempt's fields and its hundred answer slots on every save was most of a save's garbage).
-          applyInPlace(before, set, plan.addToSet, plan.max, plan.pullUpTo);
-          remember(before);
-          return { before, after: before, event, at };
-        }
-        docCache.delete(attemptId);
-        const after = local ? applyLocally(before, set, plan.addToSet, plan.max, plan.pullUpTo) : null;
-        return { before, after, event, at };
-      }
+      if (matched)
+        return written(attemptId, before, plan, set, event, at, options.cached === true && !session);
       docCache.delete(attemptId);
     }
     throw errors.conflict("attempt_busy", "考试记录正忙，请重试");
+  }
+
+  /** The outcome of a change that was written; `kept`: this instance's copy follows it (the save path). */
+  function written(
+    attemptId: string,
+    before: AttemptLean,
+    plan: Plan,
+    set: Record<string, unknown>,
+    event: ChainEvent,
+    at: Date,
+    kept: boolean,
+  ): Mutation {
+    const local = !(plan.inc || plan.pull || plan.push);
+    if (local && kept) {
+      // The save path: this instance's copy is brought up to date in place (copying the
+      // attempt's fields and its hundred answer slots on every save was most of a save's garbage).
+      applyInPlace(before, set, plan.addToSet, plan.max, plan.pullUpTo);
+      remember(before);
+      return { before, after: before, event, at };
+    }
+    docCache.delete(attemptId);
+    const after = local ? applyLocally(before, set, plan.addToSet, plan.max, plan.pullUpTo) : null;
+    return { before, after, event, at };
   }
 
   /**

@@ -29,7 +29,7 @@ export {
   type ExamService,
   type ExamServiceDeps,
 } from "./exam.service.js";
-export { applyLocally, applyInPlace } from "./attempt-store.js";
+export { applyLocally, applyInPlace, createAttemptStore, type Plan } from "./attempt-store.js";
 export { recordSeq, missingSeqsOf, hasReceived, type ReceivedSeqs, type SeqRecord } from "./received-seqs.js";
 export { createGroupCommit, MAX_GROUP, type GroupCommit, type GroupedUpdate } from "./group-commit.js";
 export { inUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
@@ -64,7 +64,14 @@ export {
 } from "./presenters.js";
 export { gradePaper, gradeQuestion, type Grade } from "./grading.js";
 export { computeDeadline, remainingMs, clockOf, acceptsSaves, type ClockParts } from "./clock.js";
-export { nextEvent, findBrokenLink, eventHash, canonical, CHAIN_GENESIS, type ChainEvent } from "./event-chain.js";
+export {
+  nextEvent,
+  findBrokenLink,
+  eventHash,
+  canonical,
+  CHAIN_GENESIS,
+  type ChainEvent,
+} from "./event-chain.js";
 export { checkRetake, type RetakePolicy, type PastAttempt } from "./retake.js";
 export { buildSessionReport, PUBLISH_WITHIN_DAYS } from "./report.js";
 export { reportRows, reportToCsv, reportToXlsx } from "./report-export.js";
