@@ -14,7 +14,7 @@ import type { Connection } from "mongoose";
 import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.js";
 import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
-import { errors } from "../lib/errors.js";
+import { errors, type AppError } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { createSocketSessions, guardEvents } from "../lib/socket-session.js";
 import type { AppSocket } from "../lib/socket-types.js";
@@ -87,6 +87,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   };
   const sockets = createSocketSessions(logger);
   const sessionsCollection = conn.collection<{ _id: string; expires?: Date }>(SESSION_COLLECTION);
+  const sessionEnded = () => errors.unauthorized("登录已失效，请重新登录", "session_ended");
   const loginHolds = (login: { expires?: Date } | null) =>
     login !== null && !(login.expires && login.expires.getTime() < Date.now());
   /**
@@ -103,25 +104,34 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     const login = sessionID
       ? await sessionsCollection.findOne({ _id: sessionID }, { projection: { expires: 1 } })
       : null;
-    return loginHolds(login) ? socketRefusal(socket) : errors.unauthorized("登录已失效，请重新登录", "session_ended");
+    return loginHolds(login) ? socketRefusal(socket) : sessionEnded();
   };
-  /** Whether the account behind a socket still holds now: never trust what the handshake saw. */
-  const socketRefusal = async (socket: AppSocket) => {
+  /**
+   * Whether the account behind a socket still holds now: never trust what the handshake saw. A
+   * candidate's answer is its login window against the clock, given at once (every save asks);
+   * a staff member's reads the live account and the login.
+   */
+  const socketRefusal = (socket: AppSocket): AppError | null | Promise<AppError | null> => {
     const user = socket.data.user;
-    const ended = errors.unauthorized("登录已失效，请重新登录", "session_ended");
-    if (!user) return ended;
-    const { loginSessionId, candidateUntil } = socket.data;
-    if (user.kind === "candidate") return Date.now() <= (candidateUntil ?? 0) ? null : ended;
+    if (!user) return sessionEnded();
+    if (user.kind === "candidate")
+      return Date.now() <= (socket.data.candidateUntil ?? 0) ? null : sessionEnded();
+    return staffRefusal(socket, user);
+  };
+  const staffRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
+    const { loginSessionId } = socket.data;
     const [live, login] = await Promise.all([
       auth.staffById(user.id),
-      loginSessionId ? sessionsCollection.findOne({ _id: loginSessionId }, { projection: { expires: 1 } }) : null,
+      loginSessionId
+        ? sessionsCollection.findOne({ _id: loginSessionId }, { projection: { expires: 1 } })
+        : null,
     ]);
-    if (!live || !loginHolds(login)) return ended;
+    if (!live || !loginHolds(login)) return sessionEnded();
     const sameScope =
       live.divisionCode === user.divisionCode &&
       (live.testCentreId ?? null) === (user.testCentreId ?? null) &&
       [...live.roles].sort().join() === [...user.roles].sort().join();
-    return sameScope ? null : ended;
+    return sameScope ? null : sessionEnded();
   };
   const ipLimiter = createIpRateLimiter(
     options.loginRateLimitPerMinute ?? config.auth.loginRateLimitPerMinute,

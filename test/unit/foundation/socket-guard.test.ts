@@ -1,0 +1,95 @@
+import { expect } from "chai";
+import type { Ack } from "../../../server/contracts/errors.js";
+import { AppError } from "../../../server/lib/errors.js";
+import { guardEvents } from "../../../server/lib/socket-session.js";
+import type { AppSocket } from "../../../server/lib/socket-types.js";
+
+type Middleware = (packet: unknown[], next: (err?: Error) => void) => void;
+
+/** Stands in for a socket.io socket: its event middleware and whether it was closed. */
+function fakeSocket() {
+  const state = { middleware: null as Middleware | null, closed: false };
+  const socket = {
+    use(fn: Middleware) {
+      state.middleware = fn;
+    },
+    disconnect() {
+      state.closed = true;
+    },
+  } as unknown as AppSocket;
+  /** Sends one event through the guard; `passed` records it when the guard lets it through. */
+  const send = (name: string, passed: string[], acks: Ack<never>[] = []) =>
+    state.middleware?.([name, {}, (a: Ack<never>) => acks.push(a)], () => passed.push(name));
+  return { socket, state, send };
+}
+
+const turns = () => new Promise((resolve) => setImmediate(resolve));
+const ended = () => new AppError("session_ended", 401, "登录已失效");
+
+describe("socket event guard", () => {
+  it("when a check answers at once, then the event goes through at once", () => {
+    const { socket, send } = fakeSocket();
+    guardEvents(socket, () => null);
+    const passed: string[] = [];
+    send("a", passed);
+    send("b", passed);
+    expect(passed).to.deep.equal(["a", "b"]);
+  });
+
+  it("when an earlier event's check still waits, then a later event whose check answers at once waits behind it", async () => {
+    const { socket, send } = fakeSocket();
+    let release!: (v: AppError | null) => void;
+    const slow = new Promise<AppError | null>((resolve) => (release = resolve));
+    const answers: (() => AppError | null | Promise<AppError | null>)[] = [
+      () => slow,
+      () => null,
+      () => null,
+    ];
+    guardEvents(socket, () => (answers.shift() ?? (() => null))());
+    const passed: string[] = [];
+    send("first", passed);
+    send("second", passed);
+    await turns();
+    expect(passed).to.deep.equal([]);
+    release(null);
+    await turns();
+    expect(passed).to.deep.equal(["first", "second"]);
+    send("third", passed);
+    expect(passed).to.deep.equal(["first", "second", "third"]);
+  });
+
+  it("when a check refuses at once or throws, then the event is answered with a failed ack, never let through, and the socket is closed", () => {
+    for (const check of [
+      ended,
+      () => {
+        throw new Error("store down");
+      },
+    ]) {
+      const { socket, state, send } = fakeSocket();
+      guardEvents(socket, check);
+      const passed: string[] = [];
+      const acks: Ack<never>[] = [];
+      send("save", passed, acks);
+      expect(passed).to.deep.equal([]);
+      expect(acks.map((a) => a.ok)).to.deep.equal([false]);
+      expect(state.closed).to.equal(true);
+    }
+  });
+
+  it("when a waiting check fails, then that event is refused and the events behind it are still checked", async () => {
+    const { socket, state, send } = fakeSocket();
+    const answers: (() => Promise<AppError | null>)[] = [
+      () => Promise.reject(new Error("store down")),
+      () => Promise.resolve(ended()),
+    ];
+    guardEvents(socket, () => (answers.shift() ?? (() => Promise.resolve(null)))());
+    const passed: string[] = [];
+    const acks: Ack<never>[] = [];
+    send("first", passed, acks);
+    send("second", passed, acks);
+    await turns();
+    expect(passed).to.deep.equal([]);
+    expect(acks.map((a) => (a.ok ? "ok" : a.error.code))).to.deep.equal(["internal_error", "session_ended"]);
+    expect(state.closed).to.equal(true);
+  });
+});
