@@ -129,7 +129,8 @@ function isThenable<R>(value: Promise<R> | R): value is Promise<R> {
 export function refuseUnhandledEvents(socket: AppSocket): void {
   socket.use((packet, next) => {
     const [event] = packet as unknown[];
-    if (typeof event === "string" && socket.listeners(event as never).length > 0) return next();
+    // A count, not `listeners()`, which copies the list for every packet.
+    if (typeof event === "string" && socket.listenerCount(event as never) > 0) return next();
     const last: unknown = (packet as unknown[]).at(-1);
     if (typeof last !== "function") return;
     const error = new AppError("event_not_allowed", 403, "当前身份不能使用该操作");

@@ -85,6 +85,29 @@ describe("socket.io encoder with pre-encoded values", () => {
     expect(String(ours[0]).startsWith("51-")).to.equal(true);
   });
 
+  it("when an event or an ack holds binary data and nothing pre-encoded, then it is socket.io's binary packet", () => {
+    const packets: Packet[] = [
+      { type: PacketType.EVENT, nsp: "/", data: ["photo", { jpeg: Buffer.from([0xff, 0xd8]) }] },
+      { type: PacketType.ACK, nsp: "/", id: 7, data: [{ ok: true, data: { raw: new Uint8Array([1, 2]) } }] },
+    ];
+    for (const packet of packets) {
+      const ours = spliced.encode({ ...packet, data: structuredClone(packet.data) as unknown });
+      const theirs = plain.encode({ ...packet, data: structuredClone(packet.data) as unknown });
+      expect(ours).to.deep.equal(theirs);
+      expect(ours).to.have.length(2);
+    }
+  });
+
+  it("when an ack carries a save's outcome, then its bytes are socket.io's own", () => {
+    const ack: Packet = {
+      type: PacketType.ACK,
+      nsp: "/",
+      id: 12,
+      data: [{ ok: true, data: { attemptId: "att_1", index: 3, seq: 9, applied: true, deadline: null } }],
+    };
+    expect(spliced.encode(ack)).to.deep.equal(plain.encode(ack));
+  });
+
   it("when texts look like the splice marker or values were never pre-encoded, then the bytes are socket.io's own", () => {
     const packets: Packet[] = [
       { type: PacketType.EVENT, nsp: "/", data: ["e", { name: "\u0000pre-encoded:", t: '"\u0000"' }] },
