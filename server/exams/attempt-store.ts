@@ -97,7 +97,8 @@ export function createAttemptStore(
    * Applies `decide(doc)` as one conditional update plus a chain event, retrying on a moved chain
    * head. `decide` throws to refuse, or returns null when there is nothing to change.
    *
-   * With `cached`, the first try decides on this instance's last known copy of the attempt. That is
+   * With `cached` (for `uncast` changes outside a transaction: the saves; elsewhere it is ignored),
+   * the first try decides on this instance's last known copy of the attempt. That is
    * safe because the update's filter restates every precondition (chain head, status, pause,
    * deadline, seq): a stale copy simply fails to match. Any refusal or no-op decided on a cached
    * copy is decided again on a fresh read before it is answered.
@@ -168,27 +169,12 @@ export function createAttemptStore(
     options: { cached?: boolean; session?: ClientSession; uncast?: boolean },
   ): Promise<Mutation> {
     const { session } = options;
+    // Every try here reads: the one try on this instance's copy is `firstTryCached`.
     for (let i = first; i < MAX_RETRIES; i++) {
-      const hit = options.cached && !session && i === 0 ? docCache.get(attemptId) : undefined;
-      const before = hit ?? (await load(attemptId, session));
+      const before = await load(attemptId, session);
       const at = now();
-      let plan: Plan | null;
-      try {
-        plan = decide(before, at);
-      } catch (err) {
-        if (hit) {
-          docCache.delete(attemptId);
-          continue;
-        }
-        throw err;
-      }
-      if (!plan) {
-        if (hit) {
-          docCache.delete(attemptId);
-          continue;
-        }
-        return { before, after: null, event: null, at };
-      }
+      const plan = decide(before, at);
+      if (!plan) return { before, after: null, event: null, at };
       // A save's plan holds only values already of their stored types (numbers, strings, the
       // event's Date), so it goes to the driver as is: mongoose's casting of the update (the event
       // as a subdocument, timestamps) was a sixth of the node's CPU per save. `updatedAt` is then
