@@ -93,14 +93,11 @@ export function nextEvent(
   at: Date,
 ): ChainEvent {
   // Hash and store the same well-formed text (a lone surrogate would be stored as U+FFFD).
-  const base = {
-    n: (head?.n ?? 0) + 1,
-    at,
-    type,
-    data: wellFormed(data),
-    prevHash: head?.hash ?? CHAIN_GENESIS,
-  };
-  return { ...base, hash: eventHash(base) };
+  // Written as one literal, not a spread of the hashed part: it is made for every save (issue 17).
+  const n = (head?.n ?? 0) + 1;
+  const stored = wellFormed(data);
+  const prevHash = head?.hash ?? CHAIN_GENESIS;
+  return { n, at, type, data: stored, prevHash, hash: eventHash({ n, at, type, data: stored, prevHash }) };
 }
 
 /** Checks a whole chain; returns the number (n) of the first bad event, or null when it is intact. */

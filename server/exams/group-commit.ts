@@ -185,6 +185,11 @@ export function createGroupCommit(raw: Raw, options: { windowMs?: number; maxInF
       for (const u of group) u.reject(err);
       return;
     }
+    if (failed.size === 0 && matchedCount === group.length) {
+      // Every filter matched (the usual group): each update applied.
+      for (const u of group) u.resolve(true);
+      return;
+    }
     const rest = group.filter((_u, i) => !failed.has(i));
     group.forEach((u, i) => failed.has(i) && u.reject(failed.get(i)));
     const matched =
@@ -229,7 +234,7 @@ export function createGroupCommit(raw: Raw, options: { windowMs?: number; maxInF
     /** Queues one conditional update; resolves to whether its filter matched, once its group is written. */
     updateOne(id: string, u: GroupedUpdate): Promise<boolean> {
       return new Promise<boolean>((resolve, reject) => {
-        queue.push({ ...u, id, resolve, reject });
+        queue.push({ filter: u.filter, update: u.update, event: u.event, id, resolve, reject });
         schedule();
       });
     },
