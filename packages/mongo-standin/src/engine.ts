@@ -12,6 +12,7 @@ import type { CollectionResolver } from "mingo/types";
 import { resolve } from "mingo/util";
 import { compareBson, typeBracket } from "./bson-order.js";
 import { elementKey } from "./filter-guards.js";
+import { noDigitNamedFields } from "./storage/array-facts.js";
 import { isPlainObject } from "./storage/values.js";
 
 /** BSON type numbers of the `$type` query operator, by their string aliases. */
@@ -106,7 +107,13 @@ const $all: typeof queryOperators.$all = (selector, values) => {
  * the hundred answers for a field "31", and building an array per element and per level there was
  * a fifth of the bytes the stand-in allocated per save (issue 17).
  */
-function comparable(doc: unknown, parts: string[], from = 0, out: unknown[] = []): unknown[] {
+function comparable(
+  doc: unknown,
+  parts: string[],
+  from = 0,
+  out: unknown[] = [],
+  stored = false,
+): unknown[] {
   if (from === parts.length) {
     out.push(doc);
     if (Array.isArray(doc)) for (const item of doc as unknown[]) out.push(item);
@@ -115,7 +122,11 @@ function comparable(doc: unknown, parts: string[], from = 0, out: unknown[] = []
   const part = parts[from] ?? "";
   if (Array.isArray(doc)) {
     const index = /^\d+$/.test(part);
-    if (index) comparable((doc as unknown[])[Number(part)], parts, from + 1, out);
+    if (index) comparable((doc as unknown[])[Number(part)], parts, from + 1, out, stored);
+    // Where no element has a field named `part`, the elements add nothing unless the path ends
+    // here (each then adds `undefined`). Known only of arrays never changed in place (array-facts.ts):
+    // a stored document's, not the engine's copies in a pipeline, which its stages may change.
+    if (index && stored && from + 1 < parts.length && noDigitNamedFields(doc as unknown[])) return out;
     // A field named like an index is read by number (the same property; see filter-guards.ts).
     const key = index ? elementKey(part) : part;
     for (const item of doc as unknown[]) {
@@ -123,12 +134,12 @@ function comparable(doc: unknown, parts: string[], from = 0, out: unknown[] = []
       const inner = (item as Record<string | number, unknown>)[key];
       // An element without that field adds nothing unless the path ends here (then it adds
       // `undefined`, which `$gte: null` counts as missing): skip it rather than descend.
-      if (inner !== undefined || from + 1 === parts.length) comparable(inner, parts, from + 1, out);
+      if (inner !== undefined || from + 1 === parts.length) comparable(inner, parts, from + 1, out, stored);
     }
     return out;
   }
   if (doc === null || typeof doc !== "object") return out;
-  return comparable((doc as Record<string, unknown>)[part], parts, from + 1, out);
+  return comparable((doc as Record<string, unknown>)[part], parts, from + 1, out, stored);
 }
 
 /**
@@ -144,15 +155,21 @@ function rangeOperator(test: (order: number) => boolean): typeof queryOperators.
 }
 
 /** One range condition on one document: `parts` is the field's path split at its dots. */
-function rangeHolds(test: (order: number) => boolean, parts: string[], operand: unknown, doc: unknown): boolean {
+function rangeHolds(
+  test: (order: number) => boolean,
+  parts: string[],
+  operand: unknown,
+  doc: unknown,
+  stored = false,
+): boolean {
   // `{f: {$gte: null}}` matches null and missing fields; `$gt`/`$lt` null match nothing.
   if (operand === null || operand === undefined) {
     if (!test(0)) return false;
-    const values = comparable(doc, parts);
+    const values = comparable(doc, parts, 0, [], stored);
     return values.length === 0 || values.some((value) => value === null || value === undefined);
   }
   const bracket = typeBracket(operand);
-  return comparable(doc, parts).some(
+  return comparable(doc, parts, 0, [], stored).some(
     (value) => value !== undefined && typeBracket(value) === bracket && test(compareBson(value, operand)),
   );
 }
@@ -210,10 +227,12 @@ export function rangePredicate(
 
 /**
  * The same test on one document with the operand given at the call, for a predicate shared by
- * every filter of one shape (fast-filter.ts); `parts` is the field's path split at its dots.
+ * every filter of one shape (fast-filter.ts); `parts` is the field's path split at its dots. Such
+ * predicates test stored documents (and wrappers made for one test), never changed in place, so
+ * their arrays' facts are used (array-facts.ts).
  */
 export function rangeMatches(op: RangeOperator, parts: string[], operand: unknown, doc: Document): boolean {
-  return rangeHolds(ORDER_TESTS[op], parts, operand, doc);
+  return rangeHolds(ORDER_TESTS[op], parts, operand, doc, true);
 }
 
 /** The operators the stand-in runs with: all of mingo's, with BSON-aware `$type`, `$all` and ranges. */

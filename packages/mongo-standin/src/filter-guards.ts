@@ -1,5 +1,6 @@
 import { Decimal128, type Document } from "bson";
 import { unsupported } from "./errors.js";
+import { noDigitNamedFields } from "./storage/array-facts.js";
 import { isPlainObject, type Doc } from "./storage/values.js";
 
 /**
@@ -130,6 +131,8 @@ export function crossesNestedArray(value: unknown, parts: string[], indexes: boo
     // A numeric part indexes the array itself; an array element then is a value like any other.
     const index = indexes[i] === true;
     if (index && crossesNestedArray(value[Number(part)], parts, indexes, i + 1)) return true;
+    // Then only an element's field named `part` could lead on, and none has one (array-facts.ts).
+    if (index && noDigitNamedFields(value as unknown[])) return false;
     const key = index ? elementKey(part) : part;
     for (const item of value as unknown[]) {
       if (item === null || typeof item !== "object") continue;

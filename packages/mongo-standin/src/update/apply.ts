@@ -1,6 +1,7 @@
 import { calculateObjectSize, type Document } from "bson";
 import { CommandError } from "../errors.js";
 import type { FilterCompiler } from "../positional.js";
+import { carryFact } from "../storage/array-facts.js";
 import { deepClone, isPlainObject, scalarsDiffer, type Doc } from "../storage/values.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
 import { NON_CREATING, OPERATORS } from "./operators.js";
@@ -77,8 +78,9 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
   }
   const renames = steps.some((step) => step.op === "$rename");
   const after: Doc = renames ? deepClone(doc) : { ...doc };
-  // The containers `after` owns (copied or created by this update), written freely.
-  const owned = renames ? null : new Set<object>([after]);
+  // The containers `after` owns (copied or created by this update), written freely, each with
+  // the container it was copied from (null: created).
+  const owned = renames ? null : new Map<object, object | null>([[after, doc]]);
   let changed = false;
   for (const step of steps) {
     if (step.op === "$rename") {
@@ -99,6 +101,8 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
     operator(location, arg, { doc: after, path: step.path, compile: spec.compile });
   }
   if (changed) surelyChanged.add(after);
+  // The copies are final now: each array copied learns what its original was known to hold.
+  if (owned) for (const [copy, source] of owned) if (Array.isArray(copy) && Array.isArray(source)) carryFact(source, copy);
   return after;
 }
 

@@ -202,7 +202,7 @@ export function locate(
   doc: Doc,
   parts: string[],
   create: boolean,
-  owned: Set<object> | null = null,
+  owned: Map<object, object | null> | null = null,
   copyValue = true,
 ): Location | null {
   let container: Record<string, unknown> | unknown[] = doc;
@@ -220,7 +220,7 @@ export function locate(
       if (!create) return null;
       const created = {};
       putField(container, part, created);
-      owned?.add(created);
+      owned?.set(created, null);
       next = created;
     }
     if (next === null || typeof next !== "object" || !(Array.isArray(next) || isPlainObject(next))) {
@@ -251,7 +251,7 @@ export function locate(
     if (owned?.has(value)) return value as Record<string, unknown> | unknown[];
     const copy = Array.isArray(value) ? [...(value as unknown[])] : { ...(value as Record<string, unknown>) };
     putField(parent, key, copy);
-    owned?.add(copy);
+    owned?.set(copy, value);
     return copy;
   }
 }
