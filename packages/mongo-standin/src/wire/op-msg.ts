@@ -1,5 +1,6 @@
-import { deserialize, serialize, type Document } from "bson";
+import { serialize, type Document } from "bson";
 import { CommandError, ProtocolError } from "../errors.js";
+import { decodeDocument } from "./command-decode.js";
 import { MAX_COMMAND_DOCUMENT_BYTES } from "./frames.js";
 
 /** OP_MSG flag bits (wire protocol spec, "OP_MSG"). */
@@ -37,7 +38,7 @@ function readDocument(buf: Buffer, offset: number, end: number): { doc: Document
       `BSONObj size: ${size} (0x${size.toString(16).toUpperCase()}) is invalid. Size must be between 0 and ${MAX_COMMAND_DOCUMENT_BYTES}(16MB)`,
     );
   try {
-    return { doc: deserialize(buf.subarray(offset, offset + size)), next: offset + size };
+    return { doc: decodeDocument(buf, offset, offset + size), next: offset + size };
   } catch (error) {
     throw new ProtocolError(`invalid BSON: ${(error as Error).message}`);
   }
