@@ -70,6 +70,7 @@ export {
   findBrokenLink,
   eventHash,
   canonical,
+  isoText,
   CHAIN_GENESIS,
   type ChainEvent,
 } from "./event-chain.js";

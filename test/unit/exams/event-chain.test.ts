@@ -6,6 +6,7 @@ import {
   CHAIN_GENESIS,
   eventHash,
   findBrokenLink,
+  isoText,
   nextEvent,
   type ChainEvent,
 } from "../../../server/exams/index.js";
@@ -93,6 +94,36 @@ describe("attempt event chain: the hash's bytes", () => {
         expect(eventHash(e)).to.equal(streamed);
       }),
     );
+  });
+});
+
+describe("attempt event chain: the time written into the hash", () => {
+  it("when any times are written one after another (the same second, others, any year), then each reads exactly as toISOString", () => {
+    const near = fc.integer({ min: 0, max: 3_000 }).map((ms) => new Date(Date.UTC(2026, 11, 2, 10, 0, 59) + ms));
+    const any = fc.date({ noInvalidDate: true });
+    const written = (d: Date) => {
+      try {
+        return isoText(d);
+      } catch (err) {
+        return (err as Error).name;
+      }
+    };
+    const expected = (d: Date) => {
+      try {
+        return d.toISOString();
+      } catch (err) {
+        return (err as Error).name;
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(fc.oneof(near, near, any, fc.date()), { maxLength: 20 }), (dates) => {
+        for (const d of dates) expect(written(d)).to.equal(expected(d));
+      }),
+    );
+    expect(isoText(new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 7)))).to.equal("2026-01-01T00:00:00.007Z");
+    expect(isoText(new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 70)))).to.equal("2026-01-01T00:00:00.070Z");
+    expect(isoText(new Date(Date.UTC(10_000, 0, 1)))).to.equal("+010000-01-01T00:00:00.000Z");
+    expect(written(new Date(Number.NaN))).to.equal("RangeError");
   });
 });
 
