@@ -21,16 +21,19 @@ import {
 } from "./paths.js";
 
 /**
- * Documents an operator update certainly changed: a `$set` of a plain path put a number, string or
- * flag where a different one was. Every save sets its chain head so, and `unchanged` then needs no
- * walk of the two documents (write.ts). The paths of one update never overlap (checkConflicts), so
- * no later step of the same update can undo that change.
+ * The latest document an operator update certainly changed: a `$set` of a plain path put a
+ * number, string or flag where a different one was. Every save sets its chain head so, and
+ * `unchanged` then needs no walk of the two documents (write.ts), which asks right after the
+ * update. The paths of one update never overlap (checkConflicts), so no later step of the same
+ * update can undo that change. One slot, not a set of every such document: adding each new
+ * version to a WeakSet was about 3% of a save statement's CPU samples (issue 17), and a document
+ * asked about later is only walked, as any document not known to have changed is.
  */
-const surelyChanged = new WeakSet<Doc>();
+let surelyChanged: Doc | null = null;
 
 /** Whether `applyOperators` saw `after` change for certain (false: it may or may not have). */
 export function changedForCertain(after: Doc): boolean {
-  return surelyChanged.has(after);
+  return after === surelyChanged;
 }
 
 /** How one update statement applies to one document. */
@@ -100,7 +103,7 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
       changed = scalarsDiffer(valueAt(location), arg);
     operator(location, arg, { doc: after, path: step.path, compile: spec.compile });
   }
-  if (changed) surelyChanged.add(after);
+  surelyChanged = changed ? after : null;
   // The copies are final now: each array copied learns what its original was known to hold.
   if (owned) for (const [copy, source] of owned) if (Array.isArray(copy) && Array.isArray(source)) carryFact(source, copy);
   return after;
