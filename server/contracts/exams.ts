@@ -175,13 +175,20 @@ export interface SessionReportDto {
 export const SyncPayload = z.object({ attemptId: Id.optional() }).strict();
 /** `attempt:confirm`: the candidate confirmed photo, name and ID on screen → ready. */
 export const ConfirmPayload = z.object({ attemptId: Id }).strict();
+/** Questions a paper may hold at most: a save's or flag's `index` is below it. */
+export const MAX_PAPER_QUESTIONS = 500;
+const QuestionIndex = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_PAPER_QUESTIONS - 1);
 /** `attempt:answer`: one answer save. */
 export const AnswerPayload = z
-  .object({ attemptId: Id, seq: Seq, index: z.number().int().min(0).max(499), choice: Choice })
+  .object({ attemptId: Id, seq: Seq, index: QuestionIndex, choice: Choice })
   .strict();
 /** `attempt:flag`: mark for review; uses the same seq counter as answers. */
 export const FlagPayload = z
-  .object({ attemptId: Id, seq: Seq, index: z.number().int().min(0).max(499), flagged: z.boolean() })
+  .object({ attemptId: Id, seq: Seq, index: QuestionIndex, flagged: z.boolean() })
   .strict();
 /** `attempt:submit`: hand in after confirmation; `lastSeq` = the last seq the client sent (0 = none). */
 export const SubmitPayload = z

@@ -1,4 +1,4 @@
-import type { CandidateAttemptDto, SaveAckDto } from "../contracts/exams.js";
+import { MAX_PAPER_QUESTIONS, type CandidateAttemptDto, type SaveAckDto } from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
 import { acceptsSaves, clockOf } from "./clock.js";
 import { closedError, pausedError, type ExamCore } from "./exam-core.js";
@@ -42,8 +42,6 @@ interface SlotPaths {
   readonly flagSeq: string;
 }
 
-/** Slots whose paths are kept: a paper holds at most 500 questions (the payloads' index bound). */
-const KEPT_SLOTS = 500;
 const slotPaths: SlotPaths[] = [];
 
 /**
@@ -59,7 +57,7 @@ export function pathsOf(index: number): SlotPaths {
     flagged: `answers.${index}.flagged`,
     flagSeq: `answers.${index}.flagSeq`,
   });
-  if (Number.isInteger(index) && index >= 0 && index < KEPT_SLOTS) slotPaths[index] = made;
+  if (Number.isInteger(index) && index >= 0 && index < MAX_PAPER_QUESTIONS) slotPaths[index] = made;
   return made;
 }
 

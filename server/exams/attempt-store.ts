@@ -396,8 +396,7 @@ export function applyInPlace(
     const list = (fields[field] ?? []) as number[];
     const upTo = pullUpTo[field] ?? 0;
     // Usually nothing is listed (saves come in order): the list is then kept, not copied.
-    let covered = false;
-    for (const x of list) if (x <= upTo) covered = true;
-    if (covered || fields[field] === undefined) fields[field] = list.filter((x) => x > upTo);
+    if (fields[field] === undefined || list.some((x) => x <= upTo))
+      fields[field] = list.filter((x) => x > upTo);
   }
 }

@@ -185,17 +185,14 @@ export function createGroupCommit(raw: Raw, options: { windowMs?: number; maxInF
       for (const u of group) u.reject(err);
       return;
     }
-    if (failed.size === 0 && matchedCount === group.length) {
-      // Every filter matched (the usual group): each update applied.
-      for (const u of group) u.resolve(true);
+    const rest = failed.size === 0 ? group : group.filter((_u, i) => !failed.has(i));
+    if (failed.size > 0) group.forEach((u, i) => failed.has(i) && u.reject(failed.get(i)));
+    if (matchedCount === rest.length) {
+      // Every filter that did not fail matched (the usual group): each of those updates applied.
+      for (const u of rest) u.resolve(true);
       return;
     }
-    const rest = group.filter((_u, i) => !failed.has(i));
-    group.forEach((u, i) => failed.has(i) && u.reject(failed.get(i)));
-    const matched =
-      matchedCount === rest.length
-        ? new Set(rest.map((u) => u.id))
-        : await whichMatched(rest).catch(() => null);
+    const matched = await whichMatched(rest).catch(() => null);
     if (!matched) {
       for (const u of rest) u.reject(new Error("the outcome of a grouped attempt update could not be read"));
       return;
