@@ -8,7 +8,8 @@ import {
 } from "../../../server/exams/index.js";
 
 /** An attempt as far as a save's plan reads it: the seqs it has received. */
-const anAttempt = (seen: number[], seenUpTo: number) => ({ _id: "a", seen, seenUpTo }) as unknown as AttemptLean;
+const anAttempt = (seen: number[], seenUpTo: number) =>
+  ({ _id: "a", seen, seenUpTo }) as unknown as AttemptLean;
 
 describe("the update one save plans", () => {
   it("when an answer names options twice and out of order, then it is saved with each option once, in order", () => {
@@ -81,5 +82,11 @@ describe("the update one save plans", () => {
     const old = { _id: "b" } as unknown as AttemptLean;
     applyInPlace(old, {}, undefined, { seenUpTo: 1 }, { seen: 1 });
     expect(old).to.deep.include({ seen: [], seenUpTo: 1 });
+  });
+
+  it("when the received seqs are folded in place and some listed are covered, then exactly those leave the list", () => {
+    const doc = anAttempt([6, 7, 9], 5);
+    applyInPlace(doc, {}, undefined, { seenUpTo: 7 }, { seen: 7 });
+    expect(doc).to.deep.include({ seen: [9], seenUpTo: 7 });
   });
 });
