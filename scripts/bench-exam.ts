@@ -13,7 +13,8 @@
  * throughput is the baseline, `ratio` = savesPerSec / baselineSavesPerSec.
  *
  * `--capacity` (issue 17) then raises the offered save rate step by step (from `--capacity-start`
- * saves/s, ×1.5 per `--capacity-step-ms` step, open-loop) for the node and for the baseline until
+ * saves/s, ×1.5 per `--capacity-step-ms` step, open-loop) for the node and for the baseline, a step
+ * of each in turn so that both see the machine alike (its speed moves within a run), until
  * ack p99 passes 100 ms or a save fails, bisects between the last passing and the first failing
  * rate until they are within `--capacity-refine` (10%) (a step failing on latency alone is run
  * `--capacity-confirm` (1) more time before its rate counts as failed), and adds `capacitySavesPerSec`,
@@ -35,18 +36,12 @@ import type { CandidateAttemptDto } from "../server/contracts/exams.js";
 import { watchStalls } from "@roadcert/mongo-standin";
 import { pino } from "pino";
 import { connectMongo } from "../server/lib/mongo.js";
-import {
-  capacityFields,
-  findCapacity,
-  targetsMet,
-  TARGETS,
-  type CapacityOptions,
-  type CapacityResult,
-} from "./bench/exam-capacity.js";
+import { capacityFields, targetsMet, TARGETS, type CapacityOptions } from "./bench/exam-capacity.js";
 import { logSlowAcks, readExamBenchOptions } from "./bench/exam-options.js";
 import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
-import { runBaseline } from "./bench/exam-baseline.js";
+import { startBaseline } from "./bench/exam-baseline.js";
+import { roundTripsPer, runCapacity, SETTLE_MS, type CapacityRun } from "./bench/exam-capacity-run.js";
 import { countLost, drive, inBatches, percentile, resaver, type Save } from "./bench/exam-load.js";
 import {
   cpuMeter,
@@ -176,8 +171,6 @@ async function main(): Promise<void> {
       { network?: { numRequests?: unknown } } | undefined;
     return Number(status?.network?.numRequests ?? 0);
   };
-  const roundTripsPer = (requests: number, units: number) =>
-    Math.round((requests / Math.max(1, units)) * 100) / 100;
 
   // Rooms, proctors, check-in (papers assembled here, outside the timed part).
   const rooms = await createRooms(conn, n, roomSize);
@@ -252,42 +245,33 @@ async function main(): Promise<void> {
     confirmFailures: values["capacity-confirm"],
   };
   const capacitySave = (save: Save, seqs: number[]) => resaver(save, seqs, load.intended, attemptIds, k);
-  let capacity: CapacityResult | null = null;
-  // [offered saves/s, node CPU ms per save, database CPU ms per save] of each capacity step.
-  const capacityCpu: [number, number, number][] = [];
-  // [offered saves/s, load generator CPU ms per save] of each capacity step.
-  const capacityLoadCpu: [number, number][] = [];
-  // [offered saves/s, database round trips per acknowledged save] of each capacity step.
-  const capacityRoundTrips: [number, number][] = [];
+
+  // Baseline: a bare ack-echo server, its own N clients and the same fixed schedule. It comes up
+  // beside the node (whose sockets stay open, idle) so that the capacity searches can take turns.
+  const baselineServer = await startBaseline({
+    n,
+    children,
+    exam: { node: node.child.pid, db: dbKind === "standin" ? children[0]?.pid : undefined },
+  });
+  ownDelay.reset();
+  const base = await baselineServer.drive(attemptIds, k, intervalMs, Math.max(1, questions));
+  progress(`baseline: ${base.saves} saves acknowledged`);
+
+  let capacity: CapacityRun | null = null;
   if (values.capacity) {
-    progress("capacity mode: exam node");
-    loopMax.take();
-    ownDelay.reset();
-    let cpuBeforeStep = await cpu.now();
-    let waitBeforeStep = await runQueue.now();
-    let requestsBeforeStep = await dbRequests();
-    capacity = await findCapacity(
-      logSlowAcks(capacitySave(saveOn(sockets), nextSeq), values),
-      capacityOptions,
-      async (st) => {
-        // A step's latencies include this generator's own stalls: its loop delay is printed beside
-        // the node's, so a slow step can be told apart from a slow node. CPU per save is the step's
-        // work, which the machine's load does not inflate the way it inflates latency.
-        const saves = Math.round((st.offeredPerSec * capacityOptions.stepMs) / 1000) - st.failed;
-        const perSave = cpuPer(await cpu.since(cpuBeforeStep), saves);
-        capacityCpu.push([st.offeredPerSec, perSave.node, perSave.db]);
-        capacityLoadCpu.push([st.offeredPerSec, perSave.load]);
-        const requests = await dbRequests();
-        capacityRoundTrips.push([st.offeredPerSec, roundTripsPer(requests - requestsBeforeStep, saves)]);
-        progress(
-          `  node ${JSON.stringify({ ...st, cpuMsPerSave: perSave, dbRoundTripsPerSave: capacityRoundTrips.at(-1)?.[1], runQueueWaitMsPerSec: await runQueue.perSecondSince(waitBeforeStep), nodeLoopMaxMs: loopMax.take(), loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`,
-        );
-        ownDelay.reset();
-        cpuBeforeStep = await cpu.now();
-        waitBeforeStep = await runQueue.now();
-        requestsBeforeStep = await dbRequests();
-      },
-    );
+    progress("capacity mode: the exam node and the bare socket.io ack-echo baseline, a step of each in turn");
+    capacity = await runCapacity({
+      options: capacityOptions,
+      nodeSend: logSlowAcks(capacitySave(saveOn(sockets), nextSeq), values),
+      meters: { cpu, runQueue, dbRequests, loopMax, ownDelay },
+      baseline: baselineServer,
+      baselineSend: (on) =>
+        capacitySave(
+          saveOn(on),
+          on.map(() => k + 1),
+        ),
+      progress,
+    });
   }
   const rssAfter = await rssKB(node.child.pid);
 
@@ -304,35 +288,7 @@ async function main(): Promise<void> {
   const lost = await countLost(conn, attemptIds, load.intended);
   for (const s of sockets) s.close();
   proctor.close();
-
-  // Baseline: a bare ack-echo server under the same schedule.
-  ownDelay.reset();
-  const baseline = await runBaseline({
-    n,
-    attemptIds,
-    k,
-    intervalMs,
-    questions: Math.max(1, questions),
-    children,
-    capacity: values.capacity
-      ? {
-          options: capacityOptions,
-          nodeCapacitySavesPerSec: capacity?.capacitySavesPerSec ?? 0,
-          save: (on) =>
-            capacitySave(
-              saveOn(on),
-              sockets.map(() => k + 1),
-            ),
-        }
-      : null,
-    onStep: (st, runQueueWaitMsPerSec) => {
-      progress(`  baseline ${JSON.stringify({ ...st, runQueueWaitMsPerSec, loadLoopMaxMs: Math.round(ownDelay.max / 1e6) })}`);
-      ownDelay.reset();
-    },
-    progress,
-  });
-  const base = baseline.load;
-  const baselineCapacity = baseline.capacity;
+  baselineServer.close();
 
   const sorted = [...load.latencies].sort((a, b) => a - b);
   const savesPerSec = load.saves / (load.durationMs / 1000);
@@ -371,18 +327,25 @@ async function main(): Promise<void> {
     saveCpuMsPer: cpuPer(saveCpuMs, load.saves),
     ...(capacity
       ? {
-          capacityCpuMsPerSave: capacityCpu,
-          capacityDbRoundTripsPerSave: capacityRoundTrips,
+          capacityCpuMsPerSave: capacity.cpuMsPerSave,
+          capacityDbRoundTripsPerSave: capacity.dbRoundTripsPerSave,
           // The generator's own CPU per save, in the node's steps and (with the echo server's) in
           // the baseline's: it shares the two cores with whichever server it drives.
-          capacityLoadCpuMsPerSave: capacityLoadCpu,
-          baselineCapacityCpuMsPerSave: baseline.cpuMsPerSave,
+          capacityLoadCpuMsPerSave: capacity.loadCpuMsPerSave,
+          baselineCapacityCpuMsPerSave: baselineServer.cpuMsPerSave,
+          // Added when the searches began to take turns (2026-12-02): before, the node's search
+          // ran first and the baseline's after it, with the node's clients closed.
+          capacitySearchesAlternate: true,
+          capacitySettleMs: SETTLE_MS,
+          // What the idle exam node and its database spent per second during the baseline's
+          // steps (timers, idle sockets): their share of the cores the baseline ran on.
+          baselineStepsExamIdleCpuMsPerSec: baselineServer.examIdleCpuMsPerSec(),
         }
       : {}),
     ...capacityFields(
-      capacity,
-      baselineCapacity,
-      baseline.atNodeCapacity,
+      capacity?.node ?? null,
+      capacity?.baseline ?? null,
+      capacity?.baselineAtNodeCapacity,
       capacityOptions.refineWithin,
       capacityOptions.confirmFailures,
     ),
@@ -393,8 +356,8 @@ async function main(): Promise<void> {
             percentile(sorted, 99),
             lost,
             connectSyncMs,
-            capacity,
-            baselineCapacity,
+            capacity?.node ?? null,
+            capacity?.baseline ?? null,
           ),
         }
       : {}),

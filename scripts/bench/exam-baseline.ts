@@ -5,49 +5,60 @@
  */
 import type { ChildProcess } from "node:child_process";
 import {
-  findCapacity,
   measureAt,
-  stepAt,
   type CapacityOptions,
-  type CapacityResult,
   type CapacityStep,
+  type SearchSide,
   type SendSave,
 } from "./exam-capacity.js";
 import { connectClient, emitAck, type BenchSocket } from "./bench-socket.js";
 import { drive, inBatches, type Load } from "./exam-load.js";
-import { cpuMeter, cpuPer, runQueueMeter, spawnReady } from "./processes.js";
+import { cpuMeter, cpuPer, cpuMs, runQueueMeter, spawnReady } from "./processes.js";
 
-export interface BaselineRun {
-  load: Load;
-  capacity: CapacityResult | null;
-  /** The baseline at the node's capacity, measured apart when its own search did not offer that rate. */
-  atNodeCapacity: CapacityStep | null;
+/** The baseline's step figures beside the step itself (see `Baseline.side`). */
+export interface BaselineStepFigures {
+  /** The main threads' run-queue wait, ms per second (echo, load). */
+  runQueueWaitMsPerSec: Record<string, number>;
+  /**
+   * CPU the exam node and its database spent during the step, ms per second: their timers and
+   * idle sockets, which share the cores with the baseline's step now that the searches alternate.
+   */
+  examIdleCpuMsPerSec: { node: number; db: number };
+}
+
+export interface Baseline {
+  /** Drives the clients on the node's fixed schedule. */
+  drive(attemptIds: string[], k: number, intervalMs: number, questions: number): Promise<Load>;
+  /** The baseline's side of the capacity search: its meters are read inside each of its turns. */
+  side(
+    send: (sockets: BenchSocket[]) => SendSave,
+    stepMs: number,
+    report: (step: CapacityStep, figures: BaselineStepFigures) => void,
+  ): SearchSide;
+  /** One step at `perSec` outside the search (the node's capacity, when the search never offered it). */
+  stepAt(
+    send: (sockets: BenchSocket[]) => SendSave,
+    perSec: number,
+    options: CapacityOptions,
+    report: (step: CapacityStep, figures: BaselineStepFigures) => void,
+  ): Promise<CapacityStep>;
   /** [offered saves/s, echo server CPU ms per save, load generator CPU ms per save] of each capacity step. */
   cpuMsPerSave: [number, number, number][];
+  /** Mean CPU of the exam node and database per second over the baseline's capacity steps. */
+  examIdleCpuMsPerSec(): { node: number; db: number } | null;
+  close(): void;
 }
 
 /**
- * Starts the echo server (added to `children`, which the caller stops), connects `n` clients and
- * drives them like the node's run; `capacitySave` turns the clients into the capacity search's
- * sender when the capacity mode is on.
+ * Starts the echo server (added to `children`, which the caller stops) and connects `n` clients
+ * to it. `exam` names the exam node's and the database's processes, whose CPU during the
+ * baseline's steps is reported (they stay up while the searches alternate).
  */
-export async function runBaseline(run: {
+export async function startBaseline(run: {
   n: number;
-  attemptIds: string[];
-  k: number;
-  intervalMs: number;
-  questions: number;
   children: ChildProcess[];
-  capacity: {
-    options: CapacityOptions;
-    save: (sockets: BenchSocket[]) => SendSave;
-    /** The node's capacity: the baseline is measured at that offered rate too. */
-    nodeCapacitySavesPerSec: number;
-  } | null;
-  /** Called after each capacity step with the main threads' run-queue wait (ms per second: echo, load). */
-  onStep: (step: CapacityResult["steps"][number], runQueueWaitMsPerSec: Record<string, number>) => void;
-  progress: (msg: string) => void;
-}): Promise<BaselineRun> {
+  exam: { node: number | undefined; db: number | undefined };
+}): Promise<Baseline> {
   const echo = await spawnReady(["scripts/bench/echo-server.ts"], {}, /READY (\S+)/);
   run.children.push(echo.child);
   const sockets: BenchSocket[] = new Array<BenchSocket>(run.n);
@@ -58,37 +69,76 @@ export async function runBaseline(run: {
       sockets[i] = await connectClient(echo.match, null);
     },
   );
-  const save = (i: number, payload: Parameters<typeof emitAck<"attempt:answer">>[2]) =>
-    emitAck(sockets[i] as BenchSocket, "attempt:answer", payload);
-  const load = await drive(save, run.n, run.attemptIds, run.k, run.intervalMs, run.questions);
-  let capacity: CapacityResult | null = null;
-  let atNodeCapacity: CapacityStep | null = null;
+  // CPU per save of the echo server and of this generator: at the baseline's top steps the
+  // generator, on the same two cores, may be what limits it (it limits the node's run equally).
+  const cpu = cpuMeter({ node: echo.child.pid, db: undefined });
+  const runQueue = runQueueMeter({ echo: echo.child.pid, load: process.pid });
+  const examCpu = async () => ({ node: await cpuMs(run.exam.node), db: await cpuMs(run.exam.db) });
   const cpuMsPerSave: [number, number, number][] = [];
-  if (run.capacity) {
-    run.progress("capacity mode: bare socket.io ack-echo baseline");
-    // CPU per save of the echo server and of this generator: at the baseline's top steps the
-    // generator, on the same two cores, may be what limits it (it limits the node's run equally).
-    const cpu = cpuMeter({ node: echo.child.pid, db: undefined });
-    const runQueue = runQueueMeter({ echo: echo.child.pid, load: process.pid });
-    let before = await cpu.now();
-    let waitBefore = await runQueue.now();
-    const sendSave = run.capacity.save(sockets);
-    const perStep = async (st: CapacityStep) => {
-      const saves = Math.round((st.offeredPerSec * (run.capacity?.options.stepMs ?? 0)) / 1000) - st.failed;
+  let examIdle = { node: 0, db: 0, seconds: 0 };
+
+  /** Reads the meters before a step; the returned function reads them after it and reports. */
+  async function metered(stepMs: number, report: (step: CapacityStep, figures: BaselineStepFigures) => void) {
+    const before = await cpu.now();
+    const waitBefore = await runQueue.now();
+    const examBefore = await examCpu();
+    const startedAt = performance.now();
+    return async (st: CapacityStep) => {
+      const seconds = Math.max(0.001, (performance.now() - startedAt) / 1000);
+      const saves = Math.round((st.offeredPerSec * stepMs) / 1000) - st.failed;
       const per = cpuPer(await cpu.since(before), saves);
       cpuMsPerSave.push([st.offeredPerSec, per.node, per.load]);
-      run.onStep(st, await runQueue.perSecondSince(waitBefore));
-      before = await cpu.now();
-      waitBefore = await runQueue.now();
+      const examAfter = await examCpu();
+      const idle = { node: examAfter.node - examBefore.node, db: examAfter.db - examBefore.db };
+      examIdle = {
+        node: examIdle.node + idle.node,
+        db: examIdle.db + idle.db,
+        seconds: examIdle.seconds + seconds,
+      };
+      report(st, {
+        runQueueWaitMsPerSec: await runQueue.perSecondSince(waitBefore),
+        examIdleCpuMsPerSec: { node: Math.round(idle.node / seconds), db: Math.round(idle.db / seconds) },
+      });
     };
-    capacity = await findCapacity(sendSave, run.capacity.options, perStep);
-    const nodeRate = run.capacity.nodeCapacitySavesPerSec;
-    if (nodeRate > 0 && !stepAt(capacity, nodeRate)) {
-      run.progress(`baseline at the node's capacity (${nodeRate}/s)`);
-      atNodeCapacity = await measureAt(sendSave, nodeRate, run.capacity.options);
-      await perStep(atNodeCapacity);
-    }
   }
-  for (const s of sockets) s.close();
-  return { load, capacity, atNodeCapacity, cpuMsPerSave };
+
+  return {
+    drive(attemptIds, k, intervalMs, questions) {
+      const save = (i: number, payload: Parameters<typeof emitAck<"attempt:answer">>[2]) =>
+        emitAck(sockets[i] as BenchSocket, "attempt:answer", payload);
+      return drive(save, run.n, attemptIds, k, intervalMs, questions);
+    },
+    side(send, stepMs, report) {
+      let finish: ((st: CapacityStep) => Promise<void>) | null = null;
+      return {
+        send: send(sockets),
+        hooks: {
+          async before() {
+            finish = await metered(stepMs, report);
+          },
+          async after(st) {
+            await finish?.(st);
+            finish = null;
+          },
+        },
+      };
+    },
+    async stepAt(send, perSec, options, report) {
+      const finish = await metered(options.stepMs, report);
+      const st = await measureAt(send(sockets), perSec, options);
+      await finish(st);
+      return st;
+    },
+    cpuMsPerSave,
+    examIdleCpuMsPerSec: () =>
+      examIdle.seconds > 0
+        ? {
+            node: Math.round(examIdle.node / examIdle.seconds),
+            db: Math.round(examIdle.db / examIdle.seconds),
+          }
+        : null,
+    close() {
+      for (const s of sockets) s.close();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import {
+  alternateSearches,
   capacityFields,
   findCapacity,
   nextRate,
@@ -155,6 +156,126 @@ describe("bench:exam capacity search (issue 17)", () => {
       const result = await findCapacity(noSend, { ...options, confirmFailures: 0 }, undefined, run);
       expect(rates).to.deep.equal([100, 200]);
       expect(result.capacitySavesPerSec).to.equal(100);
+    });
+  });
+
+  describe("the node's and the baseline's searches taking turns", () => {
+    const options: CapacityOptions = {
+      candidates: 10,
+      startPerSec: 100,
+      factor: 2,
+      stepMs: 10_000,
+      p99LimitMs: 100,
+      maxPerSec: 100_000,
+      refineWithin: 0,
+      confirmFailures: 0,
+    };
+    /** Each side's send names it: the fake runner learns whose step it runs from it. */
+    const sendOf = (name: string) => Object.assign(() => Promise.resolve(true), { side: name });
+    const sideOf = (send: unknown) => (send as { side: string }).side;
+
+    /**
+     * A runner whose steps take a few macrotasks (as a real step awaits its acks), passing every
+     * rate up to each side's limit; it logs every start, end and hook in order.
+     */
+    function fakeServers(limits: Record<string, number>) {
+      const log: string[] = [];
+      let running = 0;
+      let overlapped = false;
+      const run: StepRunner = async (send, perSec) => {
+        const side = sideOf(send);
+        running += 1;
+        if (running > 1) overlapped = true;
+        log.push(`start ${side} ${perSec}`);
+        for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 1));
+        log.push(`end ${side} ${perSec}`);
+        running -= 1;
+        return aStep(perSec, perSec <= (limits[side] ?? 0) ? 10 : 500);
+      };
+      const side = (name: string) => ({
+        send: sendOf(name),
+        hooks: {
+          before: async () => {
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            log.push(`before ${name}`);
+          },
+          after: async (st: CapacityStep) => {
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            log.push(`after ${name} ${st.offeredPerSec}`);
+          },
+        },
+      });
+      return { log, run, side, overlapped: () => overlapped };
+    }
+
+    it("when both search, then their steps alternate, node first, and never overlap", async () => {
+      const servers = fakeServers({ node: 800, baseline: 1_600 });
+      const found = await alternateSearches(
+        { node: servers.side("node"), baseline: servers.side("baseline") },
+        options,
+        0,
+        servers.run,
+      );
+      expect(servers.overlapped()).to.equal(false);
+      const starts = servers.log.filter((l) => l.startsWith("start")).map((l) => l.split(" ")[1]);
+      // node: 100 200 400 800 1600 (fails); baseline: 100 ... 1600, 3200 (fails).
+      expect(starts).to.deep.equal([
+        "node",
+        "baseline",
+        "node",
+        "baseline",
+        "node",
+        "baseline",
+        "node",
+        "baseline",
+        "node",
+        "baseline",
+        "baseline",
+      ]);
+      expect(found.node.capacitySavesPerSec).to.equal(800);
+      expect(found.baseline.capacitySavesPerSec).to.equal(1_600);
+    });
+
+    it("when a step runs, then its own side's hooks run just before and just after it, inside its turn", async () => {
+      const servers = fakeServers({ node: 200, baseline: 400 });
+      await alternateSearches(
+        { node: servers.side("node"), baseline: servers.side("baseline") },
+        options,
+        0,
+        servers.run,
+      );
+      const events = servers.log;
+      for (let i = 0; i < events.length; i += 4) {
+        const [before, start, end, after] = events.slice(i, i + 4);
+        const name = before?.split(" ")[1] ?? "";
+        const rate = start?.split(" ")[2] ?? "";
+        expect([before, start, end, after]).to.deep.equal([
+          `before ${name}`,
+          `start ${name} ${rate}`,
+          `end ${name} ${rate}`,
+          `after ${name} ${rate}`,
+        ]);
+      }
+      expect(events).to.have.length(4 * (3 + 4));
+    });
+
+    it("when one search ends, then the other's result is the same as its search alone", async () => {
+      const together = fakeServers({ node: 300, baseline: 5_000 });
+      const both = await alternateSearches(
+        { node: together.side("node"), baseline: together.side("baseline") },
+        { ...options, refineWithin: 0.1, confirmFailures: 1 },
+        0,
+        together.run,
+      );
+      const alone = fakeServers({ baseline: 5_000 });
+      const single = await findCapacity(
+        sendOf("baseline"),
+        { ...options, refineWithin: 0.1, confirmFailures: 1 },
+        undefined,
+        alone.run,
+      );
+      expect(both.baseline).to.deep.equal(single);
+      expect(both.node.capacitySavesPerSec).to.be.within(273, 300);
     });
   });
 });

@@ -1,0 +1,135 @@
+/**
+ * The capacity mode of `bench:exam` (issue 17) as run: the exam node's and the baseline's
+ * searches taking turns (`alternateSearches`), with each step's figures read inside its turn: CPU
+ * per save of every process, database round trips per save, run-queue waits and loop delays.
+ */
+import type { IntervalHistogram } from "node:perf_hooks";
+import {
+  alternateSearches,
+  stepAt,
+  type CapacityOptions,
+  type CapacityResult,
+  type CapacityStep,
+  type SearchSide,
+  type SendSave,
+} from "./exam-capacity.js";
+import type { Baseline, BaselineStepFigures } from "./exam-baseline.js";
+import type { BenchSocket } from "./bench-socket.js";
+import { cpuPer, type cpuMeter, type CpuSample, type runQueueMeter } from "./processes.js";
+
+/** The node's meters, read around each of its steps. */
+export interface NodeMeters {
+  cpu: ReturnType<typeof cpuMeter>;
+  runQueue: ReturnType<typeof runQueueMeter>;
+  /** The database's wire messages received so far (serverStatus network.numRequests). */
+  dbRequests: () => Promise<number>;
+  /** The node's longest loop delay since the last take. */
+  loopMax: { take(): number };
+  /** This generator's own loop delay. */
+  ownDelay: IntervalHistogram;
+}
+
+export interface CapacityRun {
+  node: CapacityResult;
+  baseline: CapacityResult;
+  /** The baseline at the node's capacity, measured apart when its search never offered that rate. */
+  baselineAtNodeCapacity: CapacityStep | null;
+  /** [offered saves/s, node CPU ms per save, database CPU ms per save] of each node step. */
+  cpuMsPerSave: [number, number, number][];
+  /** [offered saves/s, load generator CPU ms per save] of each node step. */
+  loadCpuMsPerSave: [number, number][];
+  /** [offered saves/s, database round trips per acknowledged save] of each node step. */
+  dbRoundTripsPerSave: [number, number][];
+}
+
+/** Quiet before each step of the alternating searches (see `alternateSearches`). */
+export const SETTLE_MS = 1_000;
+
+export const roundTripsPer = (requests: number, units: number) =>
+  Math.round((requests / Math.max(1, units)) * 100) / 100;
+
+export async function runCapacity(run: {
+  options: CapacityOptions;
+  nodeSend: SendSave;
+  meters: NodeMeters;
+  baseline: Baseline;
+  baselineSend: (sockets: BenchSocket[]) => SendSave;
+  progress: (msg: string) => void;
+}): Promise<CapacityRun> {
+  const { options, meters, progress } = run;
+  const out: Omit<CapacityRun, "node" | "baseline" | "baselineAtNodeCapacity"> = {
+    cpuMsPerSave: [],
+    loadCpuMsPerSave: [],
+    dbRoundTripsPerSave: [],
+  };
+  const loadLoopMaxMs = () => Math.round(meters.ownDelay.max / 1e6);
+  let before: {
+    cpu: CpuSample;
+    wait: Awaited<ReturnType<NodeMeters["runQueue"]["now"]>>;
+    requests: number;
+  } | null = null;
+  const node: SearchSide = {
+    send: run.nodeSend,
+    hooks: {
+      async before() {
+        meters.loopMax.take();
+        meters.ownDelay.reset();
+        before = {
+          cpu: await meters.cpu.now(),
+          wait: await meters.runQueue.now(),
+          requests: await meters.dbRequests(),
+        };
+      },
+      async after(st) {
+        if (!before) return;
+        // A step's latencies include this generator's own stalls: its loop delay is printed beside
+        // the node's, so a slow step can be told apart from a slow node. CPU per save is the step's
+        // work, which the machine's load does not inflate the way it inflates latency.
+        const saves = Math.round((st.offeredPerSec * options.stepMs) / 1000) - st.failed;
+        const perSave = cpuPer(await meters.cpu.since(before.cpu), saves);
+        out.cpuMsPerSave.push([st.offeredPerSec, perSave.node, perSave.db]);
+        out.loadCpuMsPerSave.push([st.offeredPerSec, perSave.load]);
+        const roundTrips = roundTripsPer((await meters.dbRequests()) - before.requests, saves);
+        out.dbRoundTripsPerSave.push([st.offeredPerSec, roundTrips]);
+        const figures = {
+          cpuMsPerSave: perSave,
+          dbRoundTripsPerSave: roundTrips,
+          runQueueWaitMsPerSec: await meters.runQueue.perSecondSince(before.wait),
+          nodeLoopMaxMs: meters.loopMax.take(),
+          loadLoopMaxMs: loadLoopMaxMs(),
+        };
+        progress(`  node ${JSON.stringify({ ...st, ...figures })}`);
+        before = null;
+      },
+    },
+  };
+  const reportBaseline = (st: CapacityStep, figures: BaselineStepFigures) =>
+    progress(`  baseline ${JSON.stringify({ ...st, ...figures, loadLoopMaxMs: loadLoopMaxMs() })}`);
+  const baseline = run.baseline.side(run.baselineSend, options.stepMs, reportBaseline);
+  const found = await alternateSearches(
+    {
+      node,
+      baseline: {
+        send: baseline.send,
+        hooks: {
+          before: () => {
+            meters.ownDelay.reset();
+            return baseline.hooks.before();
+          },
+          after: (st) => baseline.hooks.after(st),
+        },
+      },
+    },
+    options,
+    SETTLE_MS,
+  );
+  let baselineAtNodeCapacity: CapacityStep | null = null;
+  const nodeRate = found.node.capacitySavesPerSec;
+  if (nodeRate > 0 && !stepAt(found.baseline, nodeRate)) {
+    progress(`baseline at the node's capacity (${nodeRate}/s)`);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    meters.ownDelay.reset();
+    baselineAtNodeCapacity = await run.baseline.stepAt(run.baselineSend, nodeRate, options, reportBaseline);
+  }
+  return { node: found.node, baseline: found.baseline, baselineAtNodeCapacity, ...out };
+}
