@@ -340,6 +340,8 @@ async function main(): Promise<void> {
           // What the idle exam node and its database spent per second during the baseline's
           // steps (timers, idle sockets): their share of the cores the baseline ran on.
           baselineStepsExamIdleCpuMsPerSec: baselineServer.examIdleCpuMsPerSec(),
+          // And the idle echo server's during the node's steps.
+          nodeStepsEchoIdleCpuMsPerSec: capacity.echoIdleCpuMsPerSec,
         }
       : {}),
     ...capacityFields(

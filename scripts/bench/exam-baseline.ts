@@ -46,6 +46,8 @@ export interface Baseline {
   cpuMsPerSave: [number, number, number][];
   /** Mean CPU of the exam node and database per second over the baseline's capacity steps. */
   examIdleCpuMsPerSec(): { node: number; db: number } | null;
+  /** The echo server's CPU so far (ms): what its idle clients cost while the node's steps run. */
+  echoCpuMs(): Promise<number>;
   close(): void;
 }
 
@@ -130,6 +132,7 @@ export async function startBaseline(run: {
       return st;
     },
     cpuMsPerSave,
+    echoCpuMs: () => cpuMs(echo.child.pid),
     examIdleCpuMsPerSec: () =>
       examIdle.seconds > 0
         ? {

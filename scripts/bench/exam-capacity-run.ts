@@ -40,6 +40,8 @@ export interface CapacityRun {
   loadCpuMsPerSave: [number, number][];
   /** [offered saves/s, database round trips per acknowledged save] of each node step. */
   dbRoundTripsPerSave: [number, number][];
+  /** The idle echo server's mean CPU per second over the node's steps (its 5,000 clients' pings). */
+  echoIdleCpuMsPerSec: number | null;
 }
 
 /** Quiet before each step of the alternating searches (see `alternateSearches`). */
@@ -57,16 +59,19 @@ export async function runCapacity(run: {
   progress: (msg: string) => void;
 }): Promise<CapacityRun> {
   const { options, meters, progress } = run;
-  const out: Omit<CapacityRun, "node" | "baseline" | "baselineAtNodeCapacity"> = {
+  const out: Omit<CapacityRun, "node" | "baseline" | "baselineAtNodeCapacity" | "echoIdleCpuMsPerSec"> = {
     cpuMsPerSave: [],
     loadCpuMsPerSave: [],
     dbRoundTripsPerSave: [],
   };
+  const echoIdle = { ms: 0, seconds: 0 };
   const loadLoopMaxMs = () => Math.round(meters.ownDelay.max / 1e6);
   let before: {
     cpu: CpuSample;
     wait: Awaited<ReturnType<NodeMeters["runQueue"]["now"]>>;
     requests: number;
+    echoCpuMs: number;
+    at: number;
   } | null = null;
   const node: SearchSide = {
     send: run.nodeSend,
@@ -78,6 +83,8 @@ export async function runCapacity(run: {
           cpu: await meters.cpu.now(),
           wait: await meters.runQueue.now(),
           requests: await meters.dbRequests(),
+          echoCpuMs: await run.baseline.echoCpuMs(),
+          at: performance.now(),
         };
       },
       async after(st) {
@@ -91,12 +98,17 @@ export async function runCapacity(run: {
         out.loadCpuMsPerSave.push([st.offeredPerSec, perSave.load]);
         const roundTrips = roundTripsPer((await meters.dbRequests()) - before.requests, saves);
         out.dbRoundTripsPerSave.push([st.offeredPerSec, roundTrips]);
+        const seconds = Math.max(0.001, (performance.now() - before.at) / 1000);
+        const echoMs = (await run.baseline.echoCpuMs()) - before.echoCpuMs;
+        echoIdle.ms += echoMs;
+        echoIdle.seconds += seconds;
         const figures = {
           cpuMsPerSave: perSave,
           dbRoundTripsPerSave: roundTrips,
           runQueueWaitMsPerSec: await meters.runQueue.perSecondSince(before.wait),
           nodeLoopMaxMs: meters.loopMax.take(),
           loadLoopMaxMs: loadLoopMaxMs(),
+          echoIdleCpuMsPerSec: Math.round(echoMs / seconds),
         };
         progress(`  node ${JSON.stringify({ ...st, ...figures })}`);
         before = null;
@@ -131,5 +143,6 @@ export async function runCapacity(run: {
     meters.ownDelay.reset();
     baselineAtNodeCapacity = await run.baseline.stepAt(run.baselineSend, nodeRate, options, reportBaseline);
   }
-  return { node: found.node, baseline: found.baseline, baselineAtNodeCapacity, ...out };
+  const echoIdleCpuMsPerSec = echoIdle.seconds > 0 ? Math.round(echoIdle.ms / echoIdle.seconds) : null;
+  return { node: found.node, baseline: found.baseline, baselineAtNodeCapacity, echoIdleCpuMsPerSec, ...out };
 }
