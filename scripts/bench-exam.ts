@@ -337,6 +337,8 @@ async function main(): Promise<void> {
           // ran first and the baseline's after it, with the node's clients closed.
           capacitySearchesAlternate: true,
           capacitySettleMs: SETTLE_MS,
+          // Added with the generator's own collection at the start of each quiet second.
+          capacitySettleCollectsLoadGarbage: true,
           // What the idle exam node and its database spent per second during the baseline's
           // steps (timers, idle sockets): their share of the cores the baseline ran on.
           baselineStepsExamIdleCpuMsPerSec: baselineServer.examIdleCpuMsPerSec(),

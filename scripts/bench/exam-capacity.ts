@@ -219,15 +219,15 @@ export interface SearchSide {
  * hooks run inside its own turn, so no figure of one server's step holds the other's. A search that
  * ends leaves the other to go on alone. Each result is exactly what `findCapacity` alone returns.
  *
- * Each turn begins with `settleMs` of quiet: what a process still owes for the previous step
- * (garbage collection finishing, a backlog draining) would otherwise fall on the other server's
- * step; in a trial run the exam node spent 174 ms of CPU a second in the baseline's step after its
- * own 1,943/s step, against 20-30 after the others.
+ * Each turn begins with `settle` (a quiet second in the benchmark): what a process still owes for
+ * the previous step (garbage collection finishing, a backlog draining) would otherwise fall on the
+ * other server's step; in a trial run the exam node spent 174 ms of CPU a second in the baseline's
+ * step after its own 1,943/s step, against 20-30 after the others.
  */
 export async function alternateSearches<K extends string>(
   sides: Record<K, SearchSide>,
   options: CapacityOptions,
-  settleMs: number,
+  settle: () => Promise<void>,
   run: StepRunner = runStep,
 ): Promise<Record<K, CapacityResult>> {
   let last: Promise<unknown> = Promise.resolve();
@@ -242,7 +242,7 @@ export async function alternateSearches<K extends string>(
       const side = sides[name];
       return findCapacity(side.send, options, undefined, (send, perSec, opts, next) =>
         inTurn(async () => {
-          if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
+          await settle();
           await side.hooks.before();
           const step = await run(send, perSec, opts, next);
           await side.hooks.after(step);

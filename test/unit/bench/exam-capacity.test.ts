@@ -173,6 +173,7 @@ describe("bench:exam capacity search (issue 17)", () => {
     /** Each side's send names it: the fake runner learns whose step it runs from it. */
     const sendOf = (name: string) => Object.assign(() => Promise.resolve(true), { side: name });
     const sideOf = (send: unknown) => (send as { side: string }).side;
+    const settleNot = () => Promise.resolve();
 
     /**
      * A runner whose steps take a few macrotasks (as a real step awaits its acks), passing every
@@ -213,7 +214,7 @@ describe("bench:exam capacity search (issue 17)", () => {
       const found = await alternateSearches(
         { node: servers.side("node"), baseline: servers.side("baseline") },
         options,
-        0,
+        settleNot,
         servers.run,
       );
       expect(servers.overlapped()).to.equal(false);
@@ -241,7 +242,7 @@ describe("bench:exam capacity search (issue 17)", () => {
       await alternateSearches(
         { node: servers.side("node"), baseline: servers.side("baseline") },
         options,
-        0,
+        settleNot,
         servers.run,
       );
       const events = servers.log;
@@ -264,7 +265,7 @@ describe("bench:exam capacity search (issue 17)", () => {
       const both = await alternateSearches(
         { node: together.side("node"), baseline: together.side("baseline") },
         { ...options, refineWithin: 0.1, confirmFailures: 1 },
-        0,
+        settleNot,
         together.run,
       );
       const alone = fakeServers({ baseline: 5_000 });
