@@ -13,8 +13,8 @@
  * throughput is the baseline, `ratio` = savesPerSec / baselineSavesPerSec.
  *
  * `--capacity` (issue 17) then raises the offered save rate step by step (from `--capacity-start`
- * saves/s, ×1.5 per `--capacity-step-ms` step, open-loop) for the node and for the baseline, a step
- * of each in turn so that both see the machine alike (its speed moves within a run), until
+ * saves/s, ×1.5 per `--capacity-step-ms` step, open-loop) for the node and then for the baseline
+ * (with `--capacity-turns`, a step of each in turn, each after a quiet second), until
  * ack p99 passes 100 ms or a save fails, bisects between the last passing and the first failing
  * rate until they are within `--capacity-refine` (10%) (a step failing on latency alone is run
  * `--capacity-confirm` (1) more time before its rate counts as failed), and adds `capacitySavesPerSec`,
@@ -259,7 +259,11 @@ async function main(): Promise<void> {
 
   let capacity: CapacityRun | null = null;
   if (values.capacity) {
-    progress("capacity mode: the exam node and the bare socket.io ack-echo baseline, a step of each in turn");
+    progress(
+      values["capacity-turns"]
+        ? "capacity mode: the exam node and the bare socket.io ack-echo baseline, a step of each in turn"
+        : "capacity mode: the exam node, then the bare socket.io ack-echo baseline",
+    );
     capacity = await runCapacity({
       options: capacityOptions,
       nodeSend: logSlowAcks(capacitySave(saveOn(sockets), nextSeq), values),
@@ -270,6 +274,7 @@ async function main(): Promise<void> {
           saveOn(on),
           on.map(() => k + 1),
         ),
+      turns: values["capacity-turns"],
       progress,
     });
   }
@@ -333,12 +338,14 @@ async function main(): Promise<void> {
           // the baseline's: it shares the two cores with whichever server it drives.
           capacityLoadCpuMsPerSave: capacity.loadCpuMsPerSave,
           baselineCapacityCpuMsPerSave: baselineServer.cpuMsPerSave,
-          // Added when the searches began to take turns (2026-12-02): before, the node's search
-          // ran first and the baseline's after it, with the node's clients closed.
-          capacitySearchesAlternate: true,
-          capacitySettleMs: SETTLE_MS,
-          // Added with the generator's own collection at the start of each quiet second.
-          capacitySettleCollectsLoadGarbage: true,
+          // Added with --capacity-turns (2026-12-02): true when the searches took turns. Since
+          // then both servers' clients stay connected through both searches (their idle cost is
+          // below); before, the node's clients were closed before the baseline's search.
+          capacitySearchesAlternate: values["capacity-turns"],
+          // With --capacity-turns only: the quiet second before each step, and the generator's
+          // own collection at its start.
+          capacitySettleMs: values["capacity-turns"] ? SETTLE_MS : 0,
+          capacitySettleCollectsLoadGarbage: values["capacity-turns"],
           // What the idle exam node and its database spent per second during the baseline's
           // steps (timers, idle sockets): their share of the cores the baseline ran on.
           baselineStepsExamIdleCpuMsPerSec: baselineServer.examIdleCpuMsPerSec(),

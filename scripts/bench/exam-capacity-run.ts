@@ -8,6 +8,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import {
   alternateSearches,
+  searchesInOrder,
   stepAt,
   type CapacityOptions,
   type CapacityResult,
@@ -80,6 +81,8 @@ export async function runCapacity(run: {
   meters: NodeMeters;
   baseline: Baseline;
   baselineSend: (sockets: BenchSocket[]) => SendSave;
+  /** The searches take turns (`alternateSearches`); otherwise the node's runs first, then the baseline's. */
+  turns: boolean;
   progress: (msg: string) => void;
 }): Promise<CapacityRun> {
   const { options, meters, progress } = run;
@@ -142,28 +145,27 @@ export async function runCapacity(run: {
   const reportBaseline = (st: CapacityStep, figures: BaselineStepFigures) =>
     progress(`  baseline ${JSON.stringify({ ...st, ...figures, loadLoopMaxMs: loadLoopMaxMs() })}`);
   const baseline = run.baseline.side(run.baselineSend, options.stepMs, reportBaseline);
-  const found = await alternateSearches(
-    {
-      node,
-      baseline: {
-        send: baseline.send,
-        hooks: {
-          before: () => {
-            meters.ownDelay.reset();
-            return baseline.hooks.before();
-          },
-          after: (st) => baseline.hooks.after(st),
+  const sides = {
+    node,
+    baseline: {
+      send: baseline.send,
+      hooks: {
+        before: () => {
+          meters.ownDelay.reset();
+          return baseline.hooks.before();
         },
+        after: (st: CapacityStep) => baseline.hooks.after(st),
       },
     },
-    options,
-    settle,
-  );
+  };
+  const found = run.turns
+    ? await alternateSearches(sides, options, settle)
+    : await searchesInOrder(sides, options);
   let baselineAtNodeCapacity: CapacityStep | null = null;
   const nodeRate = found.node.capacitySavesPerSec;
   if (nodeRate > 0 && !stepAt(found.baseline, nodeRate)) {
     progress(`baseline at the node's capacity (${nodeRate}/s)`);
-    await settle();
+    if (run.turns) await settle();
     meters.ownDelay.reset();
     baselineAtNodeCapacity = await run.baseline.stepAt(run.baselineSend, nodeRate, options, reportBaseline);
   }

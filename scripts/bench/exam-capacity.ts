@@ -255,6 +255,29 @@ export async function alternateSearches<K extends string>(
 }
 
 /**
+ * The same searches one after the other, in the order given, each running to its end before the
+ * next begins, with each side's hooks around each of its steps: the method of every line before
+ * `capacitySearchesAlternate` (and of the default since).
+ */
+export async function searchesInOrder<K extends string>(
+  sides: Record<K, SearchSide>,
+  options: CapacityOptions,
+  run: StepRunner = runStep,
+): Promise<Record<K, CapacityResult>> {
+  const out: Partial<Record<K, CapacityResult>> = {};
+  for (const name of Object.keys(sides) as K[]) {
+    const side = sides[name];
+    out[name] = await findCapacity(side.send, options, undefined, async (send, perSec, opts, next) => {
+      await side.hooks.before();
+      const step = await run(send, perSec, opts, next);
+      await side.hooks.after(step);
+      return step;
+    });
+  }
+  return out as Record<K, CapacityResult>;
+}
+
+/**
  * One step at a fixed offered rate outside the search: the baseline at the node's capacity when
  * the baseline's own search never offered exactly that rate (refined rates rarely coincide).
  */

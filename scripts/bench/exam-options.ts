@@ -22,6 +22,14 @@ const OPTIONS = {
   "capacity-refine": { type: "string", default: "0.1" },
   /** A step failing on latency alone is run this many times more before its rate counts as failed (0: once). */
   "capacity-confirm": { type: "string", default: "1" },
+  /**
+   * The node's and the baseline's searches take turns, a step of each with a quiet second before
+   * it (see `alternateSearches`). Off by default: in the runs of 2026-12-02 afternoon it held the
+   * ratio at 0.30-0.37 while both terms moved by half, but the node's capacity came out lower than
+   * with the searches one after the other (2,672-5,467 against 6,014 twice), possibly because each
+   * node step starts after the baseline's idle ten seconds; not settled (BENCHMARKS.md).
+   */
+  "capacity-turns": { type: "boolean", default: false },
   /** The node's EXAM_SAVE_GROUP_MS (group commit window of answer saves); the node's default when absent. */
   "save-group-ms": { type: "string" },
   /** The node's EXAM_SAVE_GROUPS_IN_FLIGHT (groups of saves written at once); the node's default when absent. */
@@ -73,6 +81,7 @@ const Schema = z.object({
   "capacity-max": atLeast(1),
   "capacity-refine": z.coerce.number().min(0).max(1),
   "capacity-confirm": atLeast(0),
+  "capacity-turns": z.boolean(),
   "save-group-ms": nodeSetting,
   "save-groups-in-flight": nodeSetting,
   profile: file,

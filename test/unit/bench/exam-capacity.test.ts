@@ -2,6 +2,7 @@ import { expect } from "chai";
 import {
   alternateSearches,
   capacityFields,
+  searchesInOrder,
   findCapacity,
   nextRate,
   type CapacityOptions,
@@ -258,6 +259,20 @@ describe("bench:exam capacity search (issue 17)", () => {
         ]);
       }
       expect(events).to.have.length(4 * (3 + 4));
+    });
+
+    it("when the searches run in order, then every step of the node's comes before the baseline's first", async () => {
+      const servers = fakeServers({ node: 800, baseline: 1_600 });
+      const found = await searchesInOrder(
+        { node: servers.side("node"), baseline: servers.side("baseline") },
+        options,
+        servers.run,
+      );
+      const starts = servers.log.filter((l) => l.startsWith("start")).map((l) => l.split(" ")[1]);
+      expect(starts).to.deep.equal([...Array<string>(5).fill("node"), ...Array<string>(6).fill("baseline")]);
+      expect(servers.overlapped()).to.equal(false);
+      expect(found.node.capacitySavesPerSec).to.equal(800);
+      expect(found.baseline.capacitySavesPerSec).to.equal(1_600);
     });
 
     it("when one search ends, then the other's result is the same as its search alone", async () => {
