@@ -14,6 +14,17 @@ import {
 
 const ladder = { startPerSec: 50, factor: 1.5, maxPerSec: 50_000 };
 
+/** A search doubling from 100/s in 10-s steps against a 100 ms p99, without refinement. */
+const doubling: CapacityOptions = {
+  candidates: 10,
+  startPerSec: 100,
+  factor: 2,
+  stepMs: 10_000,
+  p99LimitMs: 100,
+  maxPerSec: 800,
+  refineWithin: 0,
+};
+
 /** Runs the search against a server that passes every rate up to `limit`: the rates tried, in order. */
 function search(limit: number, options = { ...ladder, refineWithin: 0.1 }): Tried[] {
   const tried: Tried[] = [];
@@ -102,16 +113,7 @@ describe("bench:exam capacity search (issue 17)", () => {
   });
 
   describe("confirming a failing step", () => {
-    const options: CapacityOptions = {
-      candidates: 10,
-      startPerSec: 100,
-      factor: 2,
-      stepMs: 10_000,
-      p99LimitMs: 100,
-      maxPerSec: 800,
-      refineWithin: 0,
-      confirmFailures: 1,
-    };
+    const options: CapacityOptions = { ...doubling, maxPerSec: 800, confirmFailures: 1 };
     /** A server whose steps give these p99s (and failed saves) in turn, whatever the rate. */
     function scripted(runs: { p99Ms: number; failed?: number }[]): { run: StepRunner; rates: number[] } {
       const rates: number[] = [];
@@ -161,16 +163,7 @@ describe("bench:exam capacity search (issue 17)", () => {
   });
 
   describe("the node's and the baseline's searches taking turns", () => {
-    const options: CapacityOptions = {
-      candidates: 10,
-      startPerSec: 100,
-      factor: 2,
-      stepMs: 10_000,
-      p99LimitMs: 100,
-      maxPerSec: 100_000,
-      refineWithin: 0,
-      confirmFailures: 0,
-    };
+    const options: CapacityOptions = { ...doubling, maxPerSec: 100_000, confirmFailures: 0 };
     /** Each side's send names it: the fake runner learns whose step it runs from it. */
     const sendOf = (name: string) => Object.assign(() => Promise.resolve(true), { side: name });
     const sideOf = (send: unknown) => (send as { side: string }).side;
