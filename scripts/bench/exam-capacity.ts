@@ -73,7 +73,7 @@ export type StepRunner = (
 ) => Promise<CapacityStep>;
 
 /** Sends `perSec` saves a second for `stepMs`, round-robin over the candidates, and waits for every ack. */
-export async function runStep(
+async function runStep(
   send: SendSave,
   perSec: number,
   options: CapacityOptions,
@@ -239,19 +239,26 @@ export async function alternateSearches<K extends string>(
   const names = Object.keys(sides) as K[];
   const results = await Promise.all(
     names.map((name) => {
-      const side = sides[name];
-      return findCapacity(side.send, options, undefined, (send, perSec, opts, next) =>
+      const hooked = withHooks(sides[name].hooks, run);
+      return findCapacity(sides[name].send, options, undefined, (send, perSec, opts, next) =>
         inTurn(async () => {
           await settle();
-          await side.hooks.before();
-          const step = await run(send, perSec, opts, next);
-          await side.hooks.after(step);
-          return step;
+          return hooked(send, perSec, opts, next);
         }),
       );
     }),
   );
   return Object.fromEntries(names.map((name, i) => [name, results[i]])) as Record<K, CapacityResult>;
+}
+
+/** `run` with a side's hooks just before and just after each step. */
+function withHooks(hooks: StepHooks, run: StepRunner): StepRunner {
+  return async (send, perSec, opts, next) => {
+    await hooks.before();
+    const step = await run(send, perSec, opts, next);
+    await hooks.after(step);
+    return step;
+  };
 }
 
 /**
@@ -265,15 +272,8 @@ export async function searchesInOrder<K extends string>(
   run: StepRunner = runStep,
 ): Promise<Record<K, CapacityResult>> {
   const out: Partial<Record<K, CapacityResult>> = {};
-  for (const name of Object.keys(sides) as K[]) {
-    const side = sides[name];
-    out[name] = await findCapacity(side.send, options, undefined, async (send, perSec, opts, next) => {
-      await side.hooks.before();
-      const step = await run(send, perSec, opts, next);
-      await side.hooks.after(step);
-      return step;
-    });
-  }
+  for (const name of Object.keys(sides) as K[])
+    out[name] = await findCapacity(sides[name].send, options, undefined, withHooks(sides[name].hooks, run));
   return out as Record<K, CapacityResult>;
 }
 
