@@ -6,6 +6,7 @@
 import type { ChildProcess } from "node:child_process";
 import {
   measureAt,
+  savesOf,
   type CapacityOptions,
   type CapacityStep,
   type SearchSide,
@@ -13,7 +14,7 @@ import {
 } from "./exam-capacity.js";
 import { connectClient, emitAck, type BenchSocket } from "./bench-socket.js";
 import { drive, inBatches, type Load } from "./exam-load.js";
-import { cpuMeter, cpuPer, cpuMs, runQueueMeter, spawnReady } from "./processes.js";
+import { cpuMeter, cpuPer, idleCpuMeter, runQueueMeter, spawnReady } from "./processes.js";
 
 /** The baseline's step figures beside the step itself (see `Baseline.side`). */
 export interface BaselineStepFigures {
@@ -21,7 +22,8 @@ export interface BaselineStepFigures {
   runQueueWaitMsPerSec: Record<string, number>;
   /**
    * CPU the exam node and its database spent during the step, ms per second: their timers and
-   * idle sockets, which share the cores with the baseline's step now that the searches alternate.
+   * idle sockets, which share the cores with the baseline's step (both servers stay up through
+   * both searches).
    */
   examIdleCpuMsPerSec: { node: number; db: number };
 }
@@ -46,15 +48,15 @@ export interface Baseline {
   cpuMsPerSave: [number, number, number][];
   /** Mean CPU of the exam node and database per second over the baseline's capacity steps. */
   examIdleCpuMsPerSec(): { node: number; db: number } | null;
-  /** The echo server's CPU so far (ms): what its idle clients cost while the node's steps run. */
-  echoCpuMs(): Promise<number>;
+  /** The echo server's process, whose idle CPU the node's steps report. */
+  echoPid: number | undefined;
   close(): void;
 }
 
 /**
  * Starts the echo server (added to `children`, which the caller stops) and connects `n` clients
  * to it. `exam` names the exam node's and the database's processes, whose CPU during the
- * baseline's steps is reported (they stay up while the searches alternate).
+ * baseline's steps is reported (they stay up through both searches).
  */
 export async function startBaseline(run: {
   n: number;
@@ -75,31 +77,20 @@ export async function startBaseline(run: {
   // generator, on the same two cores, may be what limits it (it limits the node's run equally).
   const cpu = cpuMeter({ node: echo.child.pid, db: undefined });
   const runQueue = runQueueMeter({ echo: echo.child.pid, load: process.pid });
-  const examCpu = async () => ({ node: await cpuMs(run.exam.node), db: await cpuMs(run.exam.db) });
+  const examIdle = idleCpuMeter(run.exam);
   const cpuMsPerSave: [number, number, number][] = [];
-  let examIdle = { node: 0, db: 0, seconds: 0 };
 
   /** Reads the meters before a step; the returned function reads them after it and reports. */
   async function metered(stepMs: number, report: (step: CapacityStep, figures: BaselineStepFigures) => void) {
     const before = await cpu.now();
     const waitBefore = await runQueue.now();
-    const examBefore = await examCpu();
-    const startedAt = performance.now();
+    const examIdleOfStep = await examIdle.start();
     return async (st: CapacityStep) => {
-      const seconds = Math.max(0.001, (performance.now() - startedAt) / 1000);
-      const saves = Math.round((st.offeredPerSec * stepMs) / 1000) - st.failed;
-      const per = cpuPer(await cpu.since(before), saves);
+      const per = cpuPer(await cpu.since(before), savesOf(st, stepMs));
       cpuMsPerSave.push([st.offeredPerSec, per.node, per.load]);
-      const examAfter = await examCpu();
-      const idle = { node: examAfter.node - examBefore.node, db: examAfter.db - examBefore.db };
-      examIdle = {
-        node: examIdle.node + idle.node,
-        db: examIdle.db + idle.db,
-        seconds: examIdle.seconds + seconds,
-      };
       report(st, {
         runQueueWaitMsPerSec: await runQueue.perSecondSince(waitBefore),
-        examIdleCpuMsPerSec: { node: Math.round(idle.node / seconds), db: Math.round(idle.db / seconds) },
+        examIdleCpuMsPerSec: await examIdleOfStep(),
       });
     };
   }
@@ -132,14 +123,8 @@ export async function startBaseline(run: {
       return st;
     },
     cpuMsPerSave,
-    echoCpuMs: () => cpuMs(echo.child.pid),
-    examIdleCpuMsPerSec: () =>
-      examIdle.seconds > 0
-        ? {
-            node: Math.round(examIdle.node / examIdle.seconds),
-            db: Math.round(examIdle.db / examIdle.seconds),
-          }
-        : null,
+    echoPid: echo.child.pid,
+    examIdleCpuMsPerSec: () => examIdle.mean(),
     close() {
       for (const s of sockets) s.close();
     },

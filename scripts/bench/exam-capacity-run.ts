@@ -1,13 +1,15 @@
 /**
- * The capacity mode of `bench:exam` (issue 17) as run: the exam node's and the baseline's
- * searches taking turns (`alternateSearches`), with each step's figures read inside its turn: CPU
- * per save of every process, database round trips per save, run-queue waits and loop delays.
+ * The capacity mode of `bench:exam` (issue 17) as run: the exam node's search and the baseline's,
+ * one after the other (`searchesInOrder`) or taking turns (`alternateSearches`,
+ * `--capacity-turns`), with each step's figures read just around it: CPU per save of every
+ * process, database round trips per save, run-queue waits, loop delays and the idle server's CPU.
  */
 import type { IntervalHistogram } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import {
   alternateSearches,
+  savesOf,
   searchesInOrder,
   stepAt,
   type CapacityOptions,
@@ -18,7 +20,7 @@ import {
 } from "./exam-capacity.js";
 import type { Baseline, BaselineStepFigures } from "./exam-baseline.js";
 import type { BenchSocket } from "./bench-socket.js";
-import { cpuPer, type cpuMeter, type CpuSample, type runQueueMeter } from "./processes.js";
+import { cpuPer, idleCpuMeter, type cpuMeter, type CpuSample, type runQueueMeter } from "./processes.js";
 
 /** The node's meters, read around each of its steps. */
 export interface NodeMeters {
@@ -91,14 +93,13 @@ export async function runCapacity(run: {
     loadCpuMsPerSave: [],
     dbRoundTripsPerSave: [],
   };
-  const echoIdle = { ms: 0, seconds: 0 };
+  const echoIdle = idleCpuMeter({ node: run.baseline.echoPid, db: undefined });
   const loadLoopMaxMs = () => Math.round(meters.ownDelay.max / 1e6);
   let before: {
     cpu: CpuSample;
     wait: Awaited<ReturnType<NodeMeters["runQueue"]["now"]>>;
     requests: number;
-    echoCpuMs: number;
-    at: number;
+    echoIdleOfStep: () => Promise<{ node: number }>;
   } | null = null;
   const node: SearchSide = {
     send: run.nodeSend,
@@ -110,32 +111,28 @@ export async function runCapacity(run: {
           cpu: await meters.cpu.now(),
           wait: await meters.runQueue.now(),
           requests: await meters.dbRequests(),
-          echoCpuMs: await run.baseline.echoCpuMs(),
-          at: performance.now(),
+          echoIdleOfStep: await echoIdle.start(),
         };
       },
       async after(st) {
-        if (!before) return;
+        // The hooks run in pairs (see `withHooks`): a step without its readings is a bug here.
+        if (!before) throw new Error("bench:exam: a node step ended that no meter was read before");
         // A step's latencies include this generator's own stalls: its loop delay is printed beside
         // the node's, so a slow step can be told apart from a slow node. CPU per save is the step's
         // work, which the machine's load does not inflate the way it inflates latency.
-        const saves = Math.round((st.offeredPerSec * options.stepMs) / 1000) - st.failed;
+        const saves = savesOf(st, options.stepMs);
         const perSave = cpuPer(await meters.cpu.since(before.cpu), saves);
         out.cpuMsPerSave.push([st.offeredPerSec, perSave.node, perSave.db]);
         out.loadCpuMsPerSave.push([st.offeredPerSec, perSave.load]);
         const roundTrips = roundTripsPer((await meters.dbRequests()) - before.requests, saves);
         out.dbRoundTripsPerSave.push([st.offeredPerSec, roundTrips]);
-        const seconds = Math.max(0.001, (performance.now() - before.at) / 1000);
-        const echoMs = (await run.baseline.echoCpuMs()) - before.echoCpuMs;
-        echoIdle.ms += echoMs;
-        echoIdle.seconds += seconds;
         const figures = {
           cpuMsPerSave: perSave,
           dbRoundTripsPerSave: roundTrips,
           runQueueWaitMsPerSec: await meters.runQueue.perSecondSince(before.wait),
           nodeLoopMaxMs: meters.loopMax.take(),
           loadLoopMaxMs: loadLoopMaxMs(),
-          echoIdleCpuMsPerSec: Math.round(echoMs / seconds),
+          echoIdleCpuMsPerSec: (await before.echoIdleOfStep()).node,
         };
         progress(`  node ${JSON.stringify({ ...st, ...figures })}`);
         before = null;
@@ -169,6 +166,6 @@ export async function runCapacity(run: {
     meters.ownDelay.reset();
     baselineAtNodeCapacity = await run.baseline.stepAt(run.baselineSend, nodeRate, options, reportBaseline);
   }
-  const echoIdleCpuMsPerSec = echoIdle.seconds > 0 ? Math.round(echoIdle.ms / echoIdle.seconds) : null;
+  const echoIdleCpuMsPerSec = echoIdle.mean()?.node ?? null;
   return { node: found.node, baseline: found.baseline, baselineAtNodeCapacity, echoIdleCpuMsPerSec, ...out };
 }

@@ -118,6 +118,11 @@ async function runStep(
   };
 }
 
+/** Saves a step sent and had answered (its offered rate over its length, less the failed ones). */
+export function savesOf(step: CapacityStep, stepMs: number): number {
+  return Math.round((step.offeredPerSec * stepMs) / 1000) - step.failed;
+}
+
 /** A step passes when every save was acknowledged, p99 stayed within the limit and the rate was kept. */
 export function stepPassed(step: CapacityStep, options: Pick<CapacityOptions, "p99LimitMs">): boolean {
   return (

@@ -90,6 +90,36 @@ export function cpuMeter(pids: { node: number | undefined; db: number | undefine
 }
 
 /**
+ * CPU of processes meant to be idle (a server while the other's capacity step runs), per second
+ * of each step it is read around and over all of them: `start()` before a step returns the read
+ * for after it. Built on `cpuMeter`, whose `node` and `db` name the two processes watched.
+ */
+export function idleCpuMeter(pids: { node: number | undefined; db: number | undefined }) {
+  const cpu = cpuMeter(pids);
+  const total = { node: 0, db: 0, seconds: 0 };
+  const perSecond = (ms: number, seconds: number) => Math.round(ms / seconds);
+  return {
+    async start(): Promise<() => Promise<{ node: number; db: number }>> {
+      const before = await cpu.now();
+      const at = performance.now();
+      return async () => {
+        const used = await cpu.since(before);
+        const seconds = Math.max(0.001, (performance.now() - at) / 1000);
+        total.node += used.node;
+        total.db += used.db;
+        total.seconds += seconds;
+        return { node: perSecond(used.node, seconds), db: perSecond(used.db, seconds) };
+      };
+    },
+    /** Mean ms per second over every step read so far; null before the first. */
+    mean(): { node: number; db: number } | null {
+      if (total.seconds === 0) return null;
+      return { node: perSecond(total.node, total.seconds), db: perSecond(total.db, total.seconds) };
+    },
+  };
+}
+
+/**
  * How long each process's main thread was runnable but waiting for a core (the second field of
  * /proc/<pid>/schedstat), as ms per second of wall time since `now()`. On two cores shared by the
  * generator, the node and the database, a step's tail can be a thread that was ready and not run:

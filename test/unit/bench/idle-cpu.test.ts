@@ -1,0 +1,41 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { savesOf } from "../../../scripts/bench/exam-capacity.js";
+import { idleCpuMeter } from "../../../scripts/bench/processes.js";
+
+describe("bench idle-server CPU meter", () => {
+  it("when a watched process spins through one step and rests through the next, then each step and the mean say so", async function () {
+    if (process.platform !== "linux") this.skip();
+    this.timeout(20_000);
+    // One child spins for 600 ms, then sleeps: the first read holds its work, the second none.
+    const child = spawn(process.execPath, [
+      "-e",
+      "const end = Date.now() + 600; while (Date.now() < end); setTimeout(() => {}, 3000);",
+    ]);
+    try {
+      const meter = idleCpuMeter({ node: child.pid, db: undefined });
+      expect(meter.mean()).to.equal(null);
+      const busyStep = await meter.start();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const busy = await busyStep();
+      const restStep = await meter.start();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const rest = await restStep();
+      expect(busy.node).to.be.greaterThan(200);
+      expect(rest.node).to.be.lessThan(busy.node / 4);
+      expect(busy.db).to.equal(0);
+      const mean = meter.mean();
+      expect(mean?.node).to.be.within(rest.node, busy.node);
+    } finally {
+      child.kill();
+    }
+  });
+});
+
+describe("bench capacity step's saves", () => {
+  it("when a step had failed saves, then they are not counted among those its CPU is divided by", () => {
+    const step = { offeredPerSec: 2_915, achievedPerSec: 2_900, p50Ms: 1, p99Ms: 9, failed: 15 };
+    expect(savesOf(step, 10_000)).to.equal(29_135);
+    expect(savesOf({ ...step, failed: 0 }, 2_000)).to.equal(5_830);
+  });
+});
