@@ -70,30 +70,36 @@ const flags = z
 // The node checks these itself (config.ts); here only that they are whole numbers.
 const nodeSetting = z.string().regex(/^\d+$/, "expected a whole number").optional();
 
-const Schema = z.object({
-  candidates: atLeast(1),
-  answers: atLeast(1),
-  room: atLeast(1),
-  "interval-ms": atLeast(1),
-  capacity: z.boolean(),
-  "capacity-start": atLeast(1),
-  "capacity-step-ms": atLeast(100),
-  "capacity-max": atLeast(1),
-  "capacity-refine": z.coerce.number().min(0).max(1),
-  "capacity-confirm": atLeast(0),
-  "capacity-turns": z.boolean(),
-  "save-group-ms": nodeSetting,
-  "save-groups-in-flight": nodeSetting,
-  profile: file,
-  "gc-log": file,
-  "node-gc-log": file,
-  "node-flags": flags,
-  "db-flags": flags,
-  "ack-log": file,
-  "ack-log-ms": atLeast(0),
-  "load-gc-log": file,
-  "node-stdout": file,
-});
+const Schema = z
+  .object({
+    candidates: atLeast(1),
+    answers: atLeast(1),
+    room: atLeast(1),
+    "interval-ms": atLeast(1),
+    capacity: z.boolean(),
+    "capacity-start": atLeast(1),
+    "capacity-step-ms": atLeast(100),
+    "capacity-max": atLeast(1),
+    "capacity-refine": z.coerce.number().min(0).max(1),
+    "capacity-confirm": atLeast(0),
+    "capacity-turns": z.boolean(),
+    "save-group-ms": nodeSetting,
+    "save-groups-in-flight": nodeSetting,
+    profile: file,
+    "gc-log": file,
+    "node-gc-log": file,
+    "node-flags": flags,
+    "db-flags": flags,
+    "ack-log": file,
+    "ack-log-ms": atLeast(0),
+    "load-gc-log": file,
+    "node-stdout": file,
+  })
+  .refine((o) => o.capacity || !o["capacity-turns"], {
+    // Without --capacity there is no search to take turns: the run would quietly measure without it.
+    path: ["capacity-turns"],
+    message: "only with --capacity",
+  });
 export type ExamBenchOptions = z.infer<typeof Schema>;
 
 /** The options in `args`, or an error naming each bad one (unknown options included). */

@@ -34,6 +34,16 @@ describe("bench:exam options", () => {
     );
   });
 
+  it("when the searches are to take turns without a capacity run, then it is refused, and taken with one", () => {
+    expect(() => readExamBenchOptions(["--capacity-turns"])).to.throw(
+      /--capacity-turns: only with --capacity/,
+    );
+    expect(readExamBenchOptions(["--capacity", "--capacity-turns"])).to.include({
+      capacity: true,
+      "capacity-turns": true,
+    });
+  });
+
   it("when an option is unknown, then it is refused", () => {
     expect(() => readExamBenchOptions(["--candidate", "10"])).to.throw(/candidate/);
   });
