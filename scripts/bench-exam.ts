@@ -41,7 +41,13 @@ import { logSlowAcks, readExamBenchOptions } from "./bench/exam-options.js";
 import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
 import { startBaseline } from "./bench/exam-baseline.js";
-import { roundTripsPer, runCapacity, SETTLE_MS, type CapacityRun } from "./bench/exam-capacity-run.js";
+import {
+  roundTripsPer,
+  runCapacity,
+  SETTLE_MS,
+  WARM_UP_MS,
+  type CapacityRun,
+} from "./bench/exam-capacity-run.js";
 import { countLost, drive, inBatches, percentile, resaver, type Save } from "./bench/exam-load.js";
 import {
   cpuMeter,
@@ -342,10 +348,11 @@ async function main(): Promise<void> {
           // then both servers' clients stay connected through both searches (their idle cost is
           // below); before, the node's clients were closed before the baseline's search.
           capacitySearchesAlternate: values["capacity-turns"],
-          // With --capacity-turns only: the quiet second before each step, and the generator's
-          // own collection at its start.
+          // With --capacity-turns only: the quiet second before each step, the generator's own
+          // collection at its start, and (since capacityWarmUpMs) the unmeasured warm-up after it.
           capacitySettleMs: values["capacity-turns"] ? SETTLE_MS : 0,
           capacitySettleCollectsLoadGarbage: values["capacity-turns"],
+          capacityWarmUpMs: values["capacity-turns"] ? WARM_UP_MS : 0,
           // What the idle exam node and its database spent per second during the baseline's
           // steps (timers, idle sockets): their share of the cores the baseline ran on.
           baselineStepsExamIdleCpuMsPerSec: baselineServer.examIdleCpuMsPerSec(),

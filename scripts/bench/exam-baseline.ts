@@ -43,6 +43,8 @@ export interface Baseline {
     perSec: number,
     options: CapacityOptions,
     report: (step: CapacityStep, figures: BaselineStepFigures) => void,
+    /** Sent at `perSec` this long first, unmeasured (the warm-up of a turn: see `alternateSearches`). */
+    warmUpMs?: number,
   ): Promise<CapacityStep>;
   /** [offered saves/s, echo server CPU ms per save, load generator CPU ms per save] of each capacity step. */
   cpuMsPerSave: [number, number, number][];
@@ -116,7 +118,8 @@ export async function startBaseline(run: {
         },
       };
     },
-    async stepAt(send, perSec, options, report) {
+    async stepAt(send, perSec, options, report, warmUpMs = 0) {
+      if (warmUpMs > 0) await measureAt(send(sockets), perSec, { ...options, stepMs: warmUpMs });
       const finish = await metered(options.stepMs, report);
       const st = await measureAt(send(sockets), perSec, options);
       await finish(st);

@@ -52,6 +52,9 @@ export interface CapacityRun {
 /** Quiet before each step of the alternating searches (see `alternateSearches`). */
 export const SETTLE_MS = 1_000;
 
+/** The unmeasured send at a turn's own rate before its step (see `alternateSearches`). */
+export const WARM_UP_MS = 3_000;
+
 /**
  * This generator's garbage collector, run at the start of each quiet second. The generator holds
  * both servers' clients, and its heap grew to 650-690 MB in the baseline's overloaded top steps
@@ -156,7 +159,7 @@ export async function runCapacity(run: {
     },
   };
   const found = run.turns
-    ? await alternateSearches(sides, options, settle)
+    ? await alternateSearches(sides, options, { settle, warmUpMs: WARM_UP_MS })
     : await searchesInOrder(sides, options);
   let baselineAtNodeCapacity: CapacityStep | null = null;
   const nodeRate = found.node.capacitySavesPerSec;
@@ -164,7 +167,13 @@ export async function runCapacity(run: {
     progress(`baseline at the node's capacity (${nodeRate}/s)`);
     if (run.turns) await settle();
     meters.ownDelay.reset();
-    baselineAtNodeCapacity = await run.baseline.stepAt(run.baselineSend, nodeRate, options, reportBaseline);
+    baselineAtNodeCapacity = await run.baseline.stepAt(
+      run.baselineSend,
+      nodeRate,
+      options,
+      reportBaseline,
+      run.turns ? WARM_UP_MS : 0,
+    );
   }
   const echoIdleCpuMsPerSec = echoIdle.mean()?.node ?? null;
   return { node: found.node, baseline: found.baseline, baselineAtNodeCapacity, echoIdleCpuMsPerSec, ...out };

@@ -207,6 +207,14 @@ export interface StepHooks {
   after(step: CapacityStep): Promise<void>;
 }
 
+/** What each turn of `alternateSearches` does before its measured step. */
+export interface TurnOptions {
+  /** The quiet before the turn (what the other server's step left behind is paid here). */
+  settle: () => Promise<void>;
+  /** How long the turn's own rate is sent, unmeasured, before the step that counts (0: none). */
+  warmUpMs: number;
+}
+
 /** One server's search: the saves it is sent and what is measured around each step. */
 export interface SearchSide {
   send: SendSave;
@@ -224,15 +232,23 @@ export interface SearchSide {
  * hooks run inside its own turn, so no figure of one server's step holds the other's. A search that
  * ends leaves the other to go on alone. Each result is exactly what `findCapacity` alone returns.
  *
- * Each turn begins with `settle` (a quiet second in the benchmark): what a process still owes for
- * the previous step (garbage collection finishing, a backlog draining) would otherwise fall on the
- * other server's step; in a trial run the exam node spent 174 ms of CPU a second in the baseline's
- * step after its own 1,943/s step, against 20-30 after the others.
+ * Each turn begins with `turn.settle` (a quiet second in the benchmark): what a process still owes
+ * for the previous step (garbage collection finishing, a backlog draining) would otherwise fall on
+ * the other server's step; in a trial run the exam node spent 174 ms of CPU a second in the
+ * baseline's step after its own 1,943/s step, against 20-30 after the others.
+ *
+ * Then, with `turn.warmUpMs`, the side is sent its step's rate for that long, unmeasured and outside
+ * its hooks, before the step that counts. Taking turns left each server idle for the other's whole
+ * step, where a search run alone goes from one step of its own straight into the next; the node
+ * then came out lower taking turns (2,672-5,467/s) than in order (4,920-6,014/s) in session
+ * fourteen, and a server that has sat idle (its heap shrunk, its group commit small) may simply
+ * not be measured at its own pace. The warm-up gives each measured step the same recent past in
+ * both orders: a step's worth of its own load just before.
  */
 export async function alternateSearches<K extends string>(
   sides: Record<K, SearchSide>,
   options: CapacityOptions,
-  settle: () => Promise<void>,
+  turn: TurnOptions,
   run: StepRunner = runStep,
 ): Promise<Record<K, CapacityResult>> {
   let last: Promise<unknown> = Promise.resolve();
@@ -247,7 +263,8 @@ export async function alternateSearches<K extends string>(
       const hooked = withHooks(sides[name].hooks, run);
       return findCapacity(sides[name].send, options, undefined, (send, perSec, opts, next) =>
         inTurn(async () => {
-          await settle();
+          await turn.settle();
+          if (turn.warmUpMs > 0) await run(send, perSec, { ...opts, stepMs: turn.warmUpMs }, next);
           return hooked(send, perSec, opts, next);
         }),
       );

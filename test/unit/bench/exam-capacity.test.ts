@@ -167,7 +167,7 @@ describe("bench:exam capacity search (issue 17)", () => {
     /** Each side's send names it: the fake runner learns whose step it runs from it. */
     const sendOf = (name: string) => Object.assign(() => Promise.resolve(true), { side: name });
     const sideOf = (send: unknown) => (send as { side: string }).side;
-    const settleNot = () => Promise.resolve();
+    const quiet = { settle: () => Promise.resolve(), warmUpMs: 0 };
 
     /**
      * A runner whose steps take a few macrotasks (as a real step awaits its acks), passing every
@@ -208,7 +208,7 @@ describe("bench:exam capacity search (issue 17)", () => {
       const found = await alternateSearches(
         { node: servers.side("node"), baseline: servers.side("baseline") },
         options,
-        settleNot,
+        quiet,
         servers.run,
       );
       expect(servers.overlapped()).to.equal(false);
@@ -236,7 +236,7 @@ describe("bench:exam capacity search (issue 17)", () => {
       await alternateSearches(
         { node: servers.side("node"), baseline: servers.side("baseline") },
         options,
-        settleNot,
+        quiet,
         servers.run,
       );
       const events = servers.log;
@@ -252,6 +252,38 @@ describe("bench:exam capacity search (issue 17)", () => {
         ]);
       }
       expect(events).to.have.length(4 * (3 + 4));
+    });
+
+    it("when turns warm up, then each measured step follows an unmeasured one of its own rate and length, outside the hooks", async () => {
+      const servers = fakeServers({ node: 200, baseline: 400 });
+      const lengths: number[] = [];
+      const run: StepRunner = (send, perSec, opts, next) => {
+        lengths.push(opts.stepMs);
+        return servers.run(send, perSec, opts, next);
+      };
+      const found = await alternateSearches(
+        { node: servers.side("node"), baseline: servers.side("baseline") },
+        options,
+        { settle: () => Promise.resolve(), warmUpMs: 1_500 },
+        run,
+      );
+      const events = servers.log;
+      // Per turn: the warm-up's start and end, then the hooked step as without a warm-up.
+      for (let i = 0; i < events.length; i += 6) {
+        const [warmStart, warmEnd, before, start] = events.slice(i, i + 4);
+        const [, name, rate] = start?.split(" ") ?? [];
+        expect([warmStart, warmEnd, before]).to.deep.equal([
+          `start ${name} ${rate}`,
+          `end ${name} ${rate}`,
+          `before ${name}`,
+        ]);
+      }
+      expect(events).to.have.length(6 * (3 + 4));
+      expect(lengths).to.deep.equal(Array.from({ length: 7 }, () => [1_500, options.stepMs]).flat());
+      // The warm-ups are not steps of the result: each search's steps are its measured ones.
+      expect(found.node.steps.map((st) => st.offeredPerSec)).to.deep.equal([100, 200, 400]);
+      expect(found.baseline.steps.map((st) => st.offeredPerSec)).to.deep.equal([100, 200, 400, 800]);
+      expect(found.node.capacitySavesPerSec).to.equal(200);
     });
 
     it("when the searches run in order, then every step of the node's comes before the baseline's first", async () => {
@@ -273,7 +305,7 @@ describe("bench:exam capacity search (issue 17)", () => {
       const both = await alternateSearches(
         { node: together.side("node"), baseline: together.side("baseline") },
         { ...options, refineWithin: 0.1, confirmFailures: 1 },
-        settleNot,
+        quiet,
         together.run,
       );
       const alone = fakeServers({ baseline: 5_000 });
