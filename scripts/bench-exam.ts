@@ -42,10 +42,9 @@ import { checkInAll, connectCandidates, connectProctor, createRooms } from "./be
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
 import { startBaseline } from "./bench/exam-baseline.js";
 import {
+  capacityRunFields,
   roundTripsPer,
   runCapacity,
-  SETTLE_MS,
-  WARM_UP_MS,
   type CapacityRun,
 } from "./bench/exam-capacity-run.js";
 import { countLost, drive, inBatches, percentile, resaver, type Save } from "./bench/exam-load.js";
@@ -336,30 +335,7 @@ async function main(): Promise<void> {
     // CPU per acknowledged save (ms) in the scheduled saves (background work of the phase included)
     // and in each capacity step.
     saveCpuMsPer: cpuPer(saveCpuMs, load.saves),
-    ...(capacity
-      ? {
-          capacityCpuMsPerSave: capacity.cpuMsPerSave,
-          capacityDbRoundTripsPerSave: capacity.dbRoundTripsPerSave,
-          // The generator's own CPU per save, in the node's steps and (with the echo server's) in
-          // the baseline's: it shares the two cores with whichever server it drives.
-          capacityLoadCpuMsPerSave: capacity.loadCpuMsPerSave,
-          baselineCapacityCpuMsPerSave: baselineServer.cpuMsPerSave,
-          // Added with --capacity-turns (2026-12-02): true when the searches took turns. Since
-          // then both servers' clients stay connected through both searches (their idle cost is
-          // below); before, the node's clients were closed before the baseline's search.
-          capacitySearchesAlternate: values["capacity-turns"],
-          // With --capacity-turns only: the quiet second before each step, the generator's own
-          // collection at its start, and (since capacityWarmUpMs) the unmeasured warm-up after it.
-          capacitySettleMs: values["capacity-turns"] ? SETTLE_MS : 0,
-          capacitySettleCollectsLoadGarbage: values["capacity-turns"],
-          capacityWarmUpMs: values["capacity-turns"] ? WARM_UP_MS : 0,
-          // What the idle exam node and its database spent per second during the baseline's
-          // steps (timers, idle sockets): their share of the cores the baseline ran on.
-          baselineStepsExamIdleCpuMsPerSec: baselineServer.examIdleCpuMsPerSec(),
-          // And the idle echo server's during the node's steps.
-          nodeStepsEchoIdleCpuMsPerSec: capacity.echoIdleCpuMsPerSec,
-        }
-      : {}),
+    ...(capacity ? capacityRunFields(capacity, baselineServer, values["capacity-turns"]) : {}),
     ...capacityFields(
       capacity?.node ?? null,
       capacity?.baseline ?? null,

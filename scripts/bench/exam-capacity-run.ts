@@ -178,3 +178,36 @@ export async function runCapacity(run: {
   const echoIdleCpuMsPerSec = echoIdle.mean()?.node ?? null;
   return { node: found.node, baseline: found.baseline, baselineAtNodeCapacity, echoIdleCpuMsPerSec, ...out };
 }
+
+/**
+ * The capacity run's own fields of the JSON line, beside the searches' (`capacityFields`): CPU
+ * and round trips per save of each step, how the searches were run, and the idle servers' share.
+ */
+export function capacityRunFields(
+  capacity: CapacityRun,
+  baseline: Pick<Baseline, "cpuMsPerSave" | "examIdleCpuMsPerSec">,
+  turns: boolean,
+): Record<string, unknown> {
+  return {
+    capacityCpuMsPerSave: capacity.cpuMsPerSave,
+    capacityDbRoundTripsPerSave: capacity.dbRoundTripsPerSave,
+    // The generator's own CPU per save, in the node's steps and (with the echo server's) in
+    // the baseline's: it shares the two cores with whichever server it drives.
+    capacityLoadCpuMsPerSave: capacity.loadCpuMsPerSave,
+    baselineCapacityCpuMsPerSave: baseline.cpuMsPerSave,
+    // Added with --capacity-turns (2026-12-02): true when the searches took turns. Since
+    // then both servers' clients stay connected through both searches (their idle cost is
+    // below); before, the node's clients were closed before the baseline's search.
+    capacitySearchesAlternate: turns,
+    // With --capacity-turns only: the quiet second before each step, the generator's own
+    // collection at its start, and (since capacityWarmUpMs) the unmeasured warm-up after it.
+    capacitySettleMs: turns ? SETTLE_MS : 0,
+    capacitySettleCollectsLoadGarbage: turns,
+    capacityWarmUpMs: turns ? WARM_UP_MS : 0,
+    // What the idle exam node and its database spent per second during the baseline's
+    // steps (timers, idle sockets): their share of the cores the baseline ran on.
+    baselineStepsExamIdleCpuMsPerSec: baseline.examIdleCpuMsPerSec(),
+    // And the idle echo server's during the node's steps.
+    nodeStepsEchoIdleCpuMsPerSec: capacity.echoIdleCpuMsPerSec,
+  };
+}
