@@ -50,6 +50,7 @@ import {
 import { countLost, drive, inBatches, percentile, resaver, type Save } from "./bench/exam-load.js";
 import {
   cpuMeter,
+  faultMeter,
   runQueueMeter,
   cpuPer,
   profileSelf,
@@ -154,7 +155,9 @@ async function main(): Promise<void> {
   const loopMax = watchLoopDelay(node.child);
   const ownDelay = monitorEventLoopDelay({ resolution: 10 });
   ownDelay.enable();
-  const cpu = cpuMeter({ node: node.child.pid, db: dbKind === "standin" ? children[0]?.pid : undefined });
+  const exam = { node: node.child.pid, db: dbKind === "standin" ? children[0]?.pid : undefined };
+  const cpu = cpuMeter(exam);
+  const faults = faultMeter(exam);
   const runQueue = runQueueMeter({
     node: node.child.pid,
     db: dbKind === "standin" ? children[0]?.pid : undefined,
@@ -212,6 +215,7 @@ async function main(): Promise<void> {
   );
   progress("releasing every room");
   const cpuBeforeRelease = await cpu.now();
+  const faultsBeforeRelease = await faults.now();
   loopMax.take();
   const releaseAt = Date.now();
   await Promise.all(
@@ -221,6 +225,7 @@ async function main(): Promise<void> {
   const startAllPapersMs = Date.now() - releaseAt;
   const releaseLoopMaxMs = loopMax.take();
   const releaseCpuMs = await cpu.since(cpuBeforeRelease);
+  const releaseMinorFaults = await faults.since(faultsBeforeRelease);
   const opsAfterRelease = await dbOps();
   const requestsAfterRelease = await dbRequests();
 
@@ -230,8 +235,10 @@ async function main(): Promise<void> {
     (i, payload) =>
       emitAck(on[i] as BenchSocket, "attempt:answer", payload);
   const cpuBeforeSaves = await cpu.now();
+  const faultsBeforeSaves = await faults.now();
   const load = await drive(saveOn(sockets), n, attemptIds, k, intervalMs, Math.max(1, questions));
   const saveCpuMs = await cpu.since(cpuBeforeSaves);
+  const saveMinorFaults = await faults.since(faultsBeforeSaves);
   const savesLoopMaxMs = loopMax.take();
   progress(`exam node: ${load.saves} saves acknowledged`);
   const opsAfterSaves = await dbOps();
@@ -272,7 +279,7 @@ async function main(): Promise<void> {
     capacity = await runCapacity({
       options: capacityOptions,
       nodeSend: logSlowAcks(capacitySave(saveOn(sockets), nextSeq), values),
-      meters: { cpu, runQueue, dbRequests, loopMax, ownDelay },
+      meters: { cpu, faults, runQueue, dbRequests, loopMax, ownDelay },
       baseline: baselineServer,
       baselineSend: (on) =>
         capacitySave(
@@ -335,6 +342,10 @@ async function main(): Promise<void> {
     // CPU per acknowledged save (ms) in the scheduled saves (background work of the phase included)
     // and in each capacity step.
     saveCpuMsPer: cpuPer(saveCpuMs, load.saves),
+    // Added 2026-12-02 (session fifteen): pages each process touched for the first time in the
+    // release and per save, which cost about 15 us each on this machine kind (see minorFaults).
+    releaseMinorFaults,
+    saveMinorFaultsPer: cpuPer(saveMinorFaults, load.saves),
     ...(capacity ? capacityRunFields(capacity, baselineServer, values["capacity-turns"]) : {}),
     ...capacityFields(
       capacity?.node ?? null,

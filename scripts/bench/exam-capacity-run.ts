@@ -20,11 +20,20 @@ import {
 } from "./exam-capacity.js";
 import type { Baseline, BaselineStepFigures } from "./exam-baseline.js";
 import type { BenchSocket } from "./bench-socket.js";
-import { cpuPer, idleCpuMeter, type cpuMeter, type CpuSample, type runQueueMeter } from "./processes.js";
+import {
+  cpuPer,
+  idleCpuMeter,
+  type cpuMeter,
+  type CpuSample,
+  type faultMeter,
+  type runQueueMeter,
+} from "./processes.js";
 
 /** The node's meters, read around each of its steps. */
 export interface NodeMeters {
   cpu: ReturnType<typeof cpuMeter>;
+  /** Minor page faults of the same processes. */
+  faults: ReturnType<typeof faultMeter>;
   runQueue: ReturnType<typeof runQueueMeter>;
   /** The database's wire messages received so far (serverStatus network.numRequests). */
   dbRequests: () => Promise<number>;
@@ -45,6 +54,8 @@ export interface CapacityRun {
   loadCpuMsPerSave: [number, number][];
   /** [offered saves/s, database round trips per acknowledged save] of each node step. */
   dbRoundTripsPerSave: [number, number][];
+  /** [offered saves/s, minor page faults per save of the node, the database, the generator] of each node step. */
+  minorFaultsPerSave: [number, number, number, number][];
   /** The idle echo server's mean CPU per second over the node's steps (its clients' heartbeats). */
   echoIdleCpuMsPerSec: number | null;
 }
@@ -95,11 +106,13 @@ export async function runCapacity(run: {
     cpuMsPerSave: [],
     loadCpuMsPerSave: [],
     dbRoundTripsPerSave: [],
+    minorFaultsPerSave: [],
   };
   const echoIdle = idleCpuMeter({ node: run.baseline.echoPid, db: undefined });
   const loadLoopMaxMs = () => Math.round(meters.ownDelay.max / 1e6);
   let before: {
     cpu: CpuSample;
+    faults: CpuSample;
     wait: Awaited<ReturnType<NodeMeters["runQueue"]["now"]>>;
     requests: number;
     echoIdleOfStep: () => Promise<{ node: number }>;
@@ -112,6 +125,7 @@ export async function runCapacity(run: {
         meters.ownDelay.reset();
         before = {
           cpu: await meters.cpu.now(),
+          faults: await meters.faults.now(),
           wait: await meters.runQueue.now(),
           requests: await meters.dbRequests(),
           echoIdleOfStep: await echoIdle.start(),
@@ -125,6 +139,13 @@ export async function runCapacity(run: {
         // work, which the machine's load does not inflate the way it inflates latency.
         const saves = savesOf(st, options.stepMs);
         const perSave = cpuPer(await meters.cpu.since(before.cpu), saves);
+        const faultsPerSave = cpuPer(await meters.faults.since(before.faults), saves);
+        out.minorFaultsPerSave.push([
+          st.offeredPerSec,
+          faultsPerSave.node,
+          faultsPerSave.db,
+          faultsPerSave.load,
+        ]);
         out.cpuMsPerSave.push([st.offeredPerSec, perSave.node, perSave.db]);
         out.loadCpuMsPerSave.push([st.offeredPerSec, perSave.load]);
         const roundTrips = roundTripsPer((await meters.dbRequests()) - before.requests, saves);
@@ -132,6 +153,7 @@ export async function runCapacity(run: {
         const figures = {
           cpuMsPerSave: perSave,
           dbRoundTripsPerSave: roundTrips,
+          minorFaultsPerSave: faultsPerSave,
           runQueueWaitMsPerSec: await meters.runQueue.perSecondSince(before.wait),
           nodeLoopMaxMs: meters.loopMax.take(),
           loadLoopMaxMs: loadLoopMaxMs(),
@@ -191,6 +213,8 @@ export function capacityRunFields(
   return {
     capacityCpuMsPerSave: capacity.cpuMsPerSave,
     capacityDbRoundTripsPerSave: capacity.dbRoundTripsPerSave,
+    // Added 2026-12-02 (session fifteen): pages newly touched per save in each node step.
+    capacityMinorFaultsPerSave: capacity.minorFaultsPerSave,
     // The generator's own CPU per save, in the node's steps and (with the echo server's) in
     // the baseline's: it shares the two cores with whichever server it drives.
     capacityLoadCpuMsPerSave: capacity.loadCpuMsPerSave,

@@ -47,16 +47,32 @@ export async function rssKB(pid: number | undefined): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
+/** The fields of `/proc/<pid>/stat` after the command name (which may hold spaces); [] when unknown. */
+async function statFields(pid: number | undefined): Promise<string[]> {
+  if (!pid) return [];
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  return stat ? stat.slice(stat.lastIndexOf(")") + 2).split(" ") : [];
+}
+
 /**
  * CPU time (user + system) a process has used so far, in ms (0 when unknown). Differences between
  * phases count work, which a loaded machine does not inflate the way it inflates wall-clock time.
  */
 export async function cpuMs(pid: number | undefined): Promise<number> {
-  if (!pid) return 0;
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // State is field 3, utime 14, stime 15.
+  const fields = await statFields(pid);
   return ((Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Minor page faults a process has taken so far (0 when unknown): each is a page of memory touched
+ * for the first time (or again after it was given back). On this machine kind one costs about
+ * 15 us, against well under 1 us on bare metal (BENCHMARKS.md, session fifteen), so memory a
+ * phase newly touches shows in its CPU.
+ */
+export async function minorFaults(pid: number | undefined): Promise<number> {
+  // minflt is field 10.
+  return Number((await statFields(pid))[7] ?? 0);
 }
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times, on every architecture Node supports. */
@@ -70,12 +86,20 @@ export function cpuPer(cpu: CpuSample, units: number): CpuSample {
   return { node: per(cpu.node), db: per(cpu.db), load: per(cpu.load) };
 }
 
-/** CPU time of the exam node, the database (pid when it runs here) and this load generator. */
-export function cpuMeter(pids: { node: number | undefined; db: number | undefined }) {
-  const now = async (): Promise<CpuSample> => {
-    const own = process.cpuUsage();
-    return { node: await cpuMs(pids.node), db: await cpuMs(pids.db), load: (own.user + own.system) / 1000 };
-  };
+/**
+ * One reading of the exam node, the database (pid when it runs here) and this load generator,
+ * taken now and again later: `since` gives what each added in between.
+ */
+function processMeter(
+  pids: { node: number | undefined; db: number | undefined },
+  read: (pid: number | undefined) => Promise<number>,
+  own: () => number,
+) {
+  const now = async (): Promise<CpuSample> => ({
+    node: await read(pids.node),
+    db: await read(pids.db),
+    load: own(),
+  });
   return {
     now,
     async since(before: CpuSample): Promise<CpuSample> {
@@ -87,6 +111,19 @@ export function cpuMeter(pids: { node: number | undefined; db: number | undefine
       };
     },
   };
+}
+
+/** CPU time (ms) of the exam node, the database (pid when it runs here) and this load generator. */
+export function cpuMeter(pids: { node: number | undefined; db: number | undefined }) {
+  return processMeter(pids, cpuMs, () => {
+    const own = process.cpuUsage();
+    return (own.user + own.system) / 1000;
+  });
+}
+
+/** Minor page faults of the exam node, the database and this load generator (see `minorFaults`). */
+export function faultMeter(pids: { node: number | undefined; db: number | undefined }) {
+  return processMeter(pids, minorFaults, () => process.resourceUsage().minorPageFault);
 }
 
 /**

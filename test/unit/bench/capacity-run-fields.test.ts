@@ -14,6 +14,7 @@ describe("bench:exam capacity run's fields of the line", () => {
     cpuMsPerSave: [[300, 0.2, 0.1]],
     loadCpuMsPerSave: [[300, 0.08]],
     dbRoundTripsPerSave: [[300, 0.05]],
+    minorFaultsPerSave: [[300, 0.4, 0.6, 0.1]],
     echoIdleCpuMsPerSec: 17,
   };
   const baseline = {
@@ -45,6 +46,7 @@ describe("bench:exam capacity run's fields of the line", () => {
     expect(fields.capacityCpuMsPerSave).to.deep.equal([[300, 0.2, 0.1]]);
     expect(fields.capacityLoadCpuMsPerSave).to.deep.equal([[300, 0.08]]);
     expect(fields.capacityDbRoundTripsPerSave).to.deep.equal([[300, 0.05]]);
+    expect(fields.capacityMinorFaultsPerSave).to.deep.equal([[300, 0.4, 0.6, 0.1]]);
     expect(fields.baselineCapacityCpuMsPerSave).to.deep.equal([[600, 0.06, 0.07]]);
   });
 });

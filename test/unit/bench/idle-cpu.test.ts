@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { savesOf } from "../../../scripts/bench/exam-capacity.js";
-import { idleCpuMeter } from "../../../scripts/bench/processes.js";
+import { faultMeter, idleCpuMeter } from "../../../scripts/bench/processes.js";
 
 describe("bench idle-server CPU meter", () => {
   it("when a watched process spins through one step and rests through the next, then each step and the mean say so", async function () {
@@ -37,5 +37,34 @@ describe("bench capacity step's saves", () => {
     const step = { offeredPerSec: 2_915, achievedPerSec: 2_900, p50Ms: 1, p99Ms: 9, failed: 15 };
     expect(savesOf(step, 10_000)).to.equal(29_135);
     expect(savesOf({ ...step, failed: 0 }, 2_000)).to.equal(5_830);
+  });
+});
+
+describe("bench page-fault meter", () => {
+  it("when a watched process touches 64 MB of new memory, then its minor faults count those pages and a resting one's do not", async function () {
+    if (process.platform !== "linux") this.skip();
+    this.timeout(20_000);
+    // One child writes a byte into every 4 KB page of a fresh 64 MB buffer once told to, the other rests.
+    const script = (touch: boolean) =>
+      `process.stdin.once("data", () => { ${touch ? "const b = Buffer.allocUnsafeSlow(64 << 20); for (let i = 0; i < b.length; i += 4096) b[i] = 1;" : ""} process.stdout.write("done"); setTimeout(() => {}, 3000); });`;
+    const toucher = spawn(process.execPath, ["-e", script(true)]);
+    const rester = spawn(process.execPath, ["-e", script(false)]);
+    const done = (child: typeof toucher) =>
+      new Promise((resolve) => child.stdout.once("data", resolve)).then(() => undefined);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const meter = faultMeter({ node: toucher.pid, db: rester.pid });
+      const before = await meter.now();
+      toucher.stdin.write("go\n");
+      rester.stdin.write("go\n");
+      await Promise.all([done(toucher), done(rester)]);
+      const added = await meter.since(before);
+      const pages = (64 << 20) / 4096;
+      expect(added.node).to.be.within(pages * 0.9, pages * 1.5);
+      expect(added.db).to.be.lessThan(pages / 10);
+    } finally {
+      toucher.kill();
+      rester.kill();
+    }
   });
 });
