@@ -14,7 +14,7 @@
  *
  * `--capacity` (issue 17) then raises the offered save rate step by step (from `--capacity-start`
  * saves/s, ×1.5 per `--capacity-step-ms` step, open-loop) for the node and then for the baseline
- * (with `--capacity-turns`, a step of each in turn, each after a quiet second), until
+ * (with `--capacity-turns`, a step of each in turn, each after a quiet second and a 3-s warm-up), until
  * ack p99 passes 100 ms or a save fails, bisects between the last passing and the first failing
  * rate until they are within `--capacity-refine` (10%) (a step failing on latency alone is run
  * `--capacity-confirm` (1) more time before its rate counts as failed), and adds `capacitySavesPerSec`,

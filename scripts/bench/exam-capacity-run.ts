@@ -26,6 +26,7 @@ import {
   type cpuMeter,
   type CpuSample,
   type faultMeter,
+  type ProcessSample,
   type runQueueMeter,
 } from "./processes.js";
 
@@ -112,7 +113,7 @@ export async function runCapacity(run: {
   const loadLoopMaxMs = () => Math.round(meters.ownDelay.max / 1e6);
   let before: {
     cpu: CpuSample;
-    faults: CpuSample;
+    faults: ProcessSample;
     wait: Awaited<ReturnType<NodeMeters["runQueue"]["now"]>>;
     requests: number;
     echoIdleOfStep: () => Promise<{ node: number }>;

@@ -242,8 +242,8 @@ export interface SearchSide {
  * step, where a search run alone goes from one step of its own straight into the next; the node
  * then came out lower taking turns (2,672-5,467/s) than in order (4,920-6,014/s) in session
  * fourteen, and a server that has sat idle (its heap shrunk, its group commit small) may simply
- * not be measured at its own pace. The warm-up gives each measured step the same recent past in
- * both orders: a step's worth of its own load just before.
+ * not be measured at its own pace. The warm-up gives each measured step a recent past of its own
+ * load at its own rate, as the step before it gives a search run alone.
  */
 export async function alternateSearches<K extends string>(
   sides: Record<K, SearchSide>,

@@ -23,11 +23,13 @@ const OPTIONS = {
   /** A step failing on latency alone is run this many times more before its rate counts as failed (0: once). */
   "capacity-confirm": { type: "string", default: "1" },
   /**
-   * The node's and the baseline's searches take turns, a step of each with a quiet second before
-   * it (see `alternateSearches`). Off by default: in the runs of 2026-12-02 afternoon it held the
-   * ratio at 0.30-0.37 while both terms moved by half, but the node's capacity came out lower than
-   * with the searches one after the other (2,672-5,467 against 6,014 twice), possibly because each
-   * node step starts after the baseline's idle ten seconds; not settled (BENCHMARKS.md).
+   * The node's and the baseline's searches take turns, a step of each with a quiet second and a
+   * 3-s unmeasured warm-up at its rate before it (see `alternateSearches`). Off by default: in the
+   * runs of 2026-12-02 afternoon (before the warm-up) it held the ratio at 0.30-0.37 while both
+   * terms moved by half, but the node's capacity came out lower than with the searches one after
+   * the other (2,672-5,467 against 6,014 twice), possibly because each node step started after the
+   * baseline's ten seconds; with the warm-up, that evening's machine was too noisy to tell the
+   * modes apart (BENCHMARKS.md, session fifteen).
    */
   "capacity-turns": { type: "boolean", default: false },
   /** The node's EXAM_SAVE_GROUP_MS (group commit window of answer saves); the node's default when absent. */

@@ -78,7 +78,9 @@ export async function minorFaults(pid: number | undefined): Promise<number> {
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times, on every architecture Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-export type CpuSample = { node: number; db: number; load: number };
+/** One figure each of the exam node, the database and this load generator (CPU ms, page faults…). */
+export type ProcessSample = { node: number; db: number; load: number };
+export type CpuSample = ProcessSample;
 
 /** CPU ms per unit of work (a save, a check-in), to the µs (0.01 ms is 5-10 % of a save): what each process spent on one. */
 export function cpuPer(cpu: CpuSample, units: number): CpuSample {
@@ -95,14 +97,14 @@ function processMeter(
   read: (pid: number | undefined) => Promise<number>,
   own: () => number,
 ) {
-  const now = async (): Promise<CpuSample> => ({
+  const now = async (): Promise<ProcessSample> => ({
     node: await read(pids.node),
     db: await read(pids.db),
     load: own(),
   });
   return {
     now,
-    async since(before: CpuSample): Promise<CpuSample> {
+    async since(before: ProcessSample): Promise<ProcessSample> {
       const after = await now();
       return {
         node: Math.round(after.node - before.node),
