@@ -158,11 +158,7 @@ async function main(): Promise<void> {
   const exam = { node: node.child.pid, db: dbKind === "standin" ? children[0]?.pid : undefined };
   const cpu = cpuMeter(exam);
   const faults = faultMeter(exam);
-  const runQueue = runQueueMeter({
-    node: node.child.pid,
-    db: dbKind === "standin" ? children[0]?.pid : undefined,
-    load: process.pid,
-  });
+  const runQueue = runQueueMeter({ ...exam, load: process.pid });
   const conn = await connectMongo(mongoUri, { dbName });
   // The database's own operation counters (serverStatus opcounters: documents inserted, update and
   // delete statements, queries, other commands), read between phases: operations per candidate.

@@ -47,32 +47,43 @@ export async function rssKB(pid: number | undefined): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
-/** The fields of `/proc/<pid>/stat` after the command name (which may hold spaces); [] when unknown. */
-async function statFields(pid: number | undefined): Promise<string[]> {
-  if (!pid) return [];
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  return stat ? stat.slice(stat.lastIndexOf(")") + 2).split(" ") : [];
+/**
+ * Fields `ns` (1-based, as proc(5) numbers them) of `/proc/<pid>/stat`, read once, each NaN when
+ * it cannot be read: no process watched (a real MongoDB elsewhere has no pid here), one that has
+ * exited, or no /proc. NaN, which a JSON line writes as null, rather than 0: a process not
+ * measured must not read as one that did nothing.
+ */
+async function statFields(pid: number | undefined, ...ns: number[]): Promise<number[]> {
+  const stat = pid ? await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "") : "";
+  // The fields after the command name (which may hold spaces) start at field 3.
+  const fields = stat ? stat.slice(stat.lastIndexOf(")") + 2).split(" ") : [];
+  return ns.map((n) => {
+    const value = fields[n - 3];
+    return value === undefined ? Number.NaN : Number(value);
+  });
 }
 
 /**
- * CPU time (user + system) a process has used so far, in ms (0 when unknown). Differences between
- * phases count work, which a loaded machine does not inflate the way it inflates wall-clock time.
+ * CPU time (user + system) a process has used so far, in ms (NaN when unknown: see `statFields`).
+ * Differences between phases count work, which a loaded machine does not inflate the way it
+ * inflates wall-clock time.
  */
 export async function cpuMs(pid: number | undefined): Promise<number> {
-  // State is field 3, utime 14, stime 15.
-  const fields = await statFields(pid);
-  return ((Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 1000) / CLOCK_TICKS_PER_SECOND;
+  // utime is field 14, stime 15.
+  const [user = Number.NaN, system = Number.NaN] = await statFields(pid, 14, 15);
+  return ((user + system) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /**
- * Minor page faults a process has taken so far (0 when unknown): each is a page of memory touched
+ * Minor page faults a process has taken so far (NaN when unknown: see `statFields`): each is a page of memory touched
  * for the first time (or again after it was given back). On this machine kind one costs about
  * 15 us, against well under 1 us on bare metal (BENCHMARKS.md, session fifteen), so memory a
  * phase newly touches shows in its CPU.
  */
 export async function minorFaults(pid: number | undefined): Promise<number> {
   // minflt is field 10.
-  return Number((await statFields(pid))[7] ?? 0);
+  const [faults = Number.NaN] = await statFields(pid, 10);
+  return faults;
 }
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times, on every architecture Node supports. */

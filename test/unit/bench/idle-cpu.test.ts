@@ -23,7 +23,9 @@ describe("bench idle-server CPU meter", () => {
       const rest = await restStep();
       expect(busy.node).to.be.greaterThan(200);
       expect(rest.node).to.be.lessThan(busy.node / 4);
-      expect(busy.db).to.equal(0);
+      // No database watched: its figure is unknown (null in the line), not a database that idled.
+      expect(busy.db).to.be.NaN;
+      expect(JSON.parse(JSON.stringify(busy)).db).to.equal(null);
       const mean = meter.mean();
       expect(mean?.node).to.be.within(rest.node, busy.node);
     } finally {
@@ -62,6 +64,13 @@ describe("bench page-fault meter", () => {
       const pages = (64 << 20) / 4096;
       expect(added.node).to.be.within(pages * 0.9, pages * 1.5);
       expect(added.db).to.be.lessThan(pages / 10);
+      // A process that has exited cannot be read: unknown, not "no faults".
+      const gone = spawn(process.execPath, ["-e", ""]);
+      await new Promise((resolve) => gone.once("exit", resolve));
+      const after = await faultMeter({ node: gone.pid, db: undefined }).now();
+      expect(after.node).to.be.NaN;
+      expect(after.db).to.be.NaN;
+      expect(after.load).to.be.greaterThan(0);
     } finally {
       toucher.kill();
       rester.kill();
