@@ -6,6 +6,7 @@ import type { Feature } from "./feature.js";
 import { adapterKey, useRedisAdapter } from "./lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "./lib/socket-ack.js";
 import { originCheck } from "./lib/socket-origin.js";
+import { ChunkedFrameServer } from "./lib/socket-frames.js";
 import { SplicingAdapter, socketParser } from "./lib/socket-parser.js";
 import { noteUpgradeResponse, releaseUpgradeRequest } from "./lib/socket-session.js";
 import type { AppServer } from "./lib/socket-types.js";
@@ -30,6 +31,9 @@ export async function createSocketServer(
     // copied from its questions' UTF-8 bytes (socket-parser.ts).
     parser: socketParser,
     adapter: SplicingAdapter,
+    // ws's server whose sockets write such a frame from its parts through a reused buffer, instead
+    // of a new 24 KB buffer per paper (socket-frames.ts).
+    wsEngine: ChunkedFrameServer,
   });
   const closeRedis = o.config.redis.url
     ? await useRedisAdapter(io, o.config.redis.url, adapterKey(o.config.nodeName, o.conn.name))

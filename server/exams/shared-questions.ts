@@ -75,20 +75,27 @@ function ownUtf8(text: string): Buffer {
   return out;
 }
 
+/**
+ * `{"index":i,` (first) and `,{"index":i,` (after another) as text and as bytes (ASCII), made once
+ * per position for every paper: building them per question and per send was most of `textOf`.
+ */
+interface Head {
+  text: string;
+  utf8: Buffer;
+}
+const heads: Head[][] = [];
+function headOf(i: number): Head {
+  heads[i] ??= [`{"index":${i},`, `,{"index":${i},`].map((text) => ({ text, utf8: Buffer.from(text) }));
+  return (heads[i] as Head[])[i === 0 ? 0 : 1] as Head;
+}
+
 /** `{"index":i,` + a question's tail is that question's JSON text at position i. */
 function textOf(paper: SharedPaper): string {
   let out = "[";
-  for (let i = 0; i < paper.length; i += 1)
-    out += `${i === 0 ? "" : ","}{"index":${i},${(paper[i] as SharedQuestion).tail}`;
+  for (let i = 0; i < paper.length; i += 1) out += headOf(i).text + (paper[i] as SharedQuestion).tail;
   return `${out}]`;
 }
 
-/** `{"index":i,` and `,{"index":i,` as bytes (ASCII), made once per position for every paper. */
-const heads: Buffer[][] = [];
-function headOf(i: number): Buffer {
-  heads[i] ??= [Buffer.from(`{"index":${i},`), Buffer.from(`,{"index":${i},`)];
-  return (heads[i] as Buffer[])[i === 0 ? 0 : 1] as Buffer;
-}
 const OPEN = Buffer.from("[");
 const CLOSE = Buffer.from("]");
 
@@ -98,7 +105,7 @@ const CLOSE = Buffer.from("]");
  */
 function utf8Of(paper: SharedPaper): Buffer[] {
   const out: Buffer[] = [OPEN];
-  for (let i = 0; i < paper.length; i += 1) out.push(headOf(i), (paper[i] as SharedQuestion).tailUtf8);
+  for (let i = 0; i < paper.length; i += 1) out.push(headOf(i).utf8, (paper[i] as SharedQuestion).tailUtf8);
   out.push(CLOSE);
   return out;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Adapter } from "socket.io-adapter";
 import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
 import { WebSocket } from "ws";
+import { ChunkedFrame, writesChunkedFrames } from "./socket-frames.js";
 
 /**
  * socket.io's wire format with pre-encoded parts (issue 17, the paper burst at release).
@@ -137,10 +138,10 @@ export class PreEncodingEncoder extends Encoder {
 }
 
 /**
- * The UTF-8 bytes of engine.io's message `"4" + encoded[0]` when `encoded` is a spliced packet
- * whose values know their bytes, built from those bytes; otherwise null.
+ * The UTF-8 bytes of engine.io's message `"4" + encoded[0]`, as chunks in order, when `encoded` is
+ * a spliced packet whose values know their bytes, built from those bytes; otherwise null.
  */
-export function splicedFrameData(encoded: readonly unknown[]): Buffer | null {
+export function splicedChunks(encoded: readonly unknown[]): Uint8Array[] | null {
   const spliced = splicedPackets.get(encoded);
   if (!spliced) return null;
   const { pieces, entries, parts } = spliced;
@@ -151,7 +152,13 @@ export function splicedFrameData(encoded: readonly unknown[]): Buffer | null {
     else chunks.push(Buffer.from(parts[i] as string));
     chunks.push(Buffer.from(pieces[i + 1] as string));
   }
-  // One buffer filled by `set`: Buffer.concat makes a view of every chunk it copies.
+  return chunks;
+}
+
+/** `splicedChunks` as one buffer, filled by `set`: Buffer.concat makes a view of every chunk it copies. */
+export function splicedFrameData(encoded: readonly unknown[]): Buffer | null {
+  const chunks = splicedChunks(encoded);
+  if (!chunks) return null;
   let size = 0;
   for (const chunk of chunks) size += chunk.length;
   const out = Buffer.allocUnsafe(size);
@@ -169,16 +176,27 @@ const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, optio
 /**
  * socket.io's adapter, building a room's websocket frame of a spliced packet from its parts' UTF-8
  * bytes (issue 17: converting each 24 KB paper to UTF-8 was a fifth of the node's CPU in the
- * release burst). Everything else is the adapter's own `_encode`: the encoded packets are the
- * same, and so are the frame's bytes (tested against the adapter's own).
+ * release burst). On a server whose engine writes chunked frames (socket-frames.ts) the frame
+ * keeps those bytes as parts, copied into a reused buffer as the socket writes it; elsewhere they
+ * are copied into one new buffer here. Everything else is the adapter's own `_encode`: the encoded
+ * packets are the same, and so are the frame's bytes (tested against the adapter's own).
  */
 export function splicingFrames<A extends Adapter>(adapter: A): A {
   const self = adapter as unknown as {
+    nsp: { server?: unknown };
     encoder: Encoder;
     _encode(packet: Packet, packetOpts: Record<string, unknown>): unknown[];
   };
+  // Decided per packet, not once: the adapter is made before the server has its engine.
   self._encode = (packet, packetOpts) => {
     const encoded = self.encoder.encode(packet) as unknown[];
+    if (writesChunkedFrames(self.nsp.server)) {
+      const chunks = splicedChunks(encoded);
+      if (chunks) {
+        packetOpts.wsPreEncodedFrame = new ChunkedFrame(chunks);
+        return encoded;
+      }
+    }
     // As socket.io-adapter's own `_encode` (2.5): one text packet becomes an unmasked, final text
     // frame of `"4" + text`, "4" being engine.io's message type; anything else has no frame.
     const data =

@@ -1,0 +1,196 @@
+import { expect } from "chai";
+import { once } from "node:events";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server } from "socket.io";
+import { Adapter } from "socket.io-adapter";
+import { Encoder, PacketType, type Packet } from "socket.io-parser";
+import { io as connect, type Socket as ClientSocket } from "socket.io-client";
+import { WebSocket, type RawData } from "ws";
+import type { Paper, PaperQuestion } from "../../../server/contracts/paper.js";
+import {
+  candidateQuestions,
+  createSharedQuestions,
+  toCandidateQuestion,
+} from "../../../server/exams/index.js";
+import {
+  ChunkedFrame,
+  ChunkedFrameServer,
+  textFrameHeader,
+  writesChunkedFrames,
+} from "../../../server/lib/socket-frames.js";
+import { PreEncodingEncoder, SplicingAdapter, socketParser } from "../../../server/lib/socket-parser.js";
+
+/** ws's own frame builder (the one socket.io-adapter uses), not declared by @types/ws. */
+const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
+const wsFrame = (data: Buffer) =>
+  Buffer.concat(Sender.frame(data, { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true }));
+
+/** A text of `size` UTF-8 bytes, different for each `seed` (CJK and ASCII). */
+function textOf(size: number, seed: number): string {
+  const unit = `第${seed}题`;
+  const units = Math.floor(size / Buffer.byteLength(unit));
+  return unit.repeat(units) + String(seed % 10).repeat(size - units * Buffer.byteLength(unit));
+}
+
+/** `text` as several chunks, cut between characters. */
+function chunksOf(text: string): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at < text.length; at += 97) out.push(Buffer.from(text.slice(at, at + 97)));
+  return out;
+}
+
+/** An http server on port 0 whose websocket upgrades go to a `ChunkedFrameServer`. */
+async function chunkedWsServer(): Promise<{ http: HttpServer; url: string; sockets: Promise<WebSocket> }> {
+  const wss = new ChunkedFrameServer({ noServer: true });
+  const http = createServer();
+  const sockets = new Promise<WebSocket>((resolve) => {
+    http.on("upgrade", (req, socket, head) => wss.handleUpgrade(req, socket, head, resolve));
+  });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return { http, url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}`, sockets };
+}
+
+function paper(n: number): Paper {
+  const questions = Array.from({ length: n }, (_, i): PaperQuestion => ({
+    questionId: `q${i}`,
+    version: 1,
+    type: "single",
+    chapter: "安全",
+    difficulty: 2,
+    stem: `题 ${i}：连续驾驶 4 小时后至少休息多少分钟？"引号" \\ </script>`,
+    options: ["A", "B", "C", "D"].map((key) => ({ key, text: `${key} 选项 ${i} \u2028` })),
+    optionOrder: ["A", "B", "C", "D"],
+    answer: ["A"],
+    explanation: "不得发给考生",
+    points: 1,
+  }));
+  return {
+    categoryCode: "01001",
+    blueprintId: "bp",
+    blueprintVersion: 1,
+    seed: "s",
+    minutes: 60,
+    passMark: 60,
+    totalPoints: n,
+    multipleScoring: "all_or_nothing",
+    questions,
+  };
+}
+
+describe("websocket frames written from their parts", () => {
+  it("when a frame's header is made, then it is the header ws writes for the same payload length", () => {
+    for (const size of [0, 1, 125, 126, 127, 65535, 65536, 70000]) {
+      const header = textFrameHeader(size);
+      expect(header, `payload of ${size} bytes`).to.deep.equal(
+        wsFrame(Buffer.alloc(size)).subarray(0, header.length),
+      );
+    }
+    expect(() => textFrameHeader(-1)).to.throw(RangeError);
+    expect(() => textFrameHeader(1.5)).to.throw(RangeError);
+  });
+
+  it("when many chunked frames go out at once, small, large and beyond a scratch buffer, then each arrives whole and in order", async () => {
+    // Enough bytes that the kernel's socket buffer fills and writes complete later: a scratch
+    // buffer given back before its bytes were written would show as a corrupted message.
+    const texts = Array.from({ length: 300 }, (_, i) =>
+      textOf([0, 125, 126, 40_000, 70_000][i % 5] as number, i),
+    );
+    const { http, url, sockets } = await chunkedWsServer();
+    const client = new WebSocket(url);
+    try {
+      const received: string[] = [];
+      const all = new Promise<void>((resolve, reject) => {
+        client.on("message", (data: RawData) => {
+          received.push((data as Buffer).toString("utf8"));
+          if (received.length === texts.length) resolve();
+        });
+        // A frame corrupted on the way fails ws's own checks (e.g. invalid UTF-8) and closes it.
+        client.on("error", reject);
+        client.on("close", () => reject(new Error(`closed after ${received.length} messages`)));
+      });
+      const server = await sockets;
+      const sender = (server as unknown as { _sender: { sendFrame(f: unknown, cb?: () => void): void } })
+        ._sender;
+      for (const text of texts) sender.sendFrame(new ChunkedFrame(chunksOf(text)));
+      await all;
+      expect(received.length).to.equal(texts.length);
+      for (let i = 0; i < texts.length; i += 1) expect(received[i], `message ${i}`).to.equal(texts[i]);
+    } finally {
+      client.terminate();
+      http.close();
+    }
+  });
+
+  it("when a room's paper is encoded, then the frame keeps its parts only for the chunking engine, and its bytes are the adapter's own", () => {
+    const qs = candidateQuestions(createSharedQuestions().share(paper(3)));
+    const packet: Packet = { type: PacketType.EVENT, nsp: "/", data: ["attempt:started", { questions: qs }] };
+    const frameOf = (adapter: Adapter) => {
+      const opts: { wsPreEncodedFrame?: unknown } = {};
+      (adapter as unknown as { _encode(p: Packet, o: object): unknown[] })._encode(packet, opts);
+      return opts.wsPreEncodedFrame;
+    };
+    const nsp = (engine: unknown) =>
+      ({ server: { encoder: new PreEncodingEncoder(), engine } }) as unknown as ConstructorParameters<
+        typeof Adapter
+      >[0];
+    const chunked = frameOf(new SplicingAdapter(nsp({ ws: new ChunkedFrameServer({ noServer: true }) })));
+    const plain = frameOf(new SplicingAdapter(nsp({ ws: {} })));
+    const theirs = frameOf(new Adapter({ server: { encoder: new Encoder() } } as never)) as Buffer[];
+    expect(chunked).to.be.instanceOf(ChunkedFrame);
+    const { header, chunks } = chunked as ChunkedFrame;
+    expect(Buffer.concat([header, ...chunks])).to.deep.equal(Buffer.concat(theirs));
+    expect(plain).to.be.an("array");
+    expect(Buffer.concat(plain as Buffer[])).to.deep.equal(Buffer.concat(theirs));
+    expect(writesChunkedFrames(undefined)).to.equal(false);
+  });
+
+  describe("a shared paper sent to a room", () => {
+    let http: HttpServer;
+    let server: Server;
+    let url: string;
+    const clients: ClientSocket[] = [];
+
+    beforeEach(async () => {
+      http = createServer();
+      server = new Server(http, {
+        parser: socketParser,
+        adapter: SplicingAdapter,
+        wsEngine: ChunkedFrameServer,
+      });
+      server.on("connection", (socket) => void socket.join("attempt:a1"));
+      http.listen(0, "127.0.0.1");
+      await once(http, "listening");
+      url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    });
+    afterEach(async () => {
+      for (const c of clients.splice(0)) c.disconnect();
+      await server.close();
+    });
+
+    async function joined(transports: ("websocket" | "polling")[]): Promise<ClientSocket> {
+      const client = connect(url, { transports, upgrade: false, forceNew: true });
+      clients.push(client);
+      await new Promise<void>((resolve) => client.once("connect", resolve));
+      return client;
+    }
+
+    it("when candidates on websocket and on long polling are in the room, then both get exactly the candidate's questions", async () => {
+      expect(writesChunkedFrames(server)).to.equal(true);
+      const onWebsocket = await joined(["websocket"]);
+      const onPolling = await joined(["polling"]);
+      // Every socket has joined before the room is sent to.
+      while ((await server.in("attempt:a1").fetchSockets()).length < 2)
+        await new Promise((r) => setTimeout(r, 5));
+      const p = paper(120);
+      const got = [onWebsocket, onPolling].map(
+        (c) => new Promise<unknown>((resolve) => c.once("attempt:started", resolve)),
+      );
+      const qs = candidateQuestions(createSharedQuestions().share(p));
+      server.to("attempt:a1").emit("attempt:started", { attemptId: "a1", questions: qs, name: "张三" });
+      const expected = { attemptId: "a1", questions: p.questions.map(toCandidateQuestion), name: "张三" };
+      for (const payload of await Promise.all(got)) expect(payload).to.deep.equal(expected);
+    });
+  });
+});
