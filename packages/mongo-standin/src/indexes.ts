@@ -51,6 +51,12 @@ export class Index {
   private readonly paths: string[][];
   /** Per depth `d` (index `d - 1`): encoded key of the first `d` fields → ids holding it. */
   private readonly levels: Array<Map<string, Holders>>;
+  /**
+   * Per parent depth `d`, once a range read has asked for it (`childrenOf`): each key of the
+   * first `d` fields → the keys of the first `d + 1` fields that extend it. Kept only where asked,
+   * so collections never read by range carry nothing more.
+   */
+  private readonly children = new Map<number, Map<string, Set<string>>>();
   private readonly partial: ((doc: Doc) => boolean) | null;
 
   constructor(spec: IndexSpec) {
@@ -130,7 +136,52 @@ export class Index {
     return levels;
   }
 
+  /**
+   * The pairs (key of the first `depth` fields, key of the first `depth + 1` fields extending it)
+   * a document contributes, each child key built from its own parent (never split from a key: a
+   * string value may itself hold the separator).
+   */
+  private childPairs(doc: Doc, depth: number): Array<[string, string]> {
+    if (!this.holds(doc)) return [];
+    let prefixes = [""];
+    for (let d = 0; d < depth; d += 1) {
+      const keys = dedupe(pathValues(doc, this.fields[d] as string)).map(valueKey);
+      prefixes = [
+        ...new Set(prefixes.flatMap((p) => keys.map((key) => (d === 0 ? key : `${p}\u0000${key}`)))),
+      ];
+    }
+    const next = dedupe(pathValues(doc, this.fields[depth] as string)).map(valueKey);
+    return prefixes.flatMap((p) => next.map((key): [string, string] => [p, `${p}\u0000${key}`]));
+  }
+
+  /**
+   * The keys of the first `depth + 1` fields that extend `prefix` (a key of the first `depth`),
+   * for a range read on the field after an equality prefix. Built from `docs` (the collection's
+   * current documents, as the index holds them) the first time a depth is asked for, then kept up
+   * to date by `add` and `remove`.
+   */
+  childrenOf(prefix: string, depth: number, docs: () => Iterable<[string, Doc]>): Iterable<string> {
+    if (depth < 1 || depth >= this.fields.length)
+      throw new Error(`index ${this.name} has no children at ${depth}`);
+    let byParent = this.children.get(depth);
+    if (!byParent) {
+      byParent = new Map();
+      this.children.set(depth, byParent);
+      for (const [, doc] of docs()) this.addChildren(doc, depth, byParent);
+    }
+    return byParent.get(prefix) ?? NO_IDS;
+  }
+
+  private addChildren(doc: Doc, depth: number, byParent: Map<string, Set<string>>): void {
+    for (const [parent, child] of this.childPairs(doc, depth)) {
+      const known = byParent.get(parent);
+      if (known) known.add(child);
+      else byParent.set(parent, new Set([child]));
+    }
+  }
+
   add(id: string, doc: Doc): void {
+    for (const [depth, byParent] of this.children) this.addChildren(doc, depth, byParent);
     this.levelKeysFor(doc).forEach((keys, depth) => {
       const level = this.level(depth + 1);
       for (const key of keys) {
@@ -157,6 +208,16 @@ export class Index {
         else if (held.size === 1) level.set(key, held.values().next().value as string);
       }
     });
+    // A child key goes when no document holds it any more; while one does, it stays.
+    for (const [depth, byParent] of this.children) {
+      const level = this.level(depth + 1);
+      for (const [parent, child] of this.childPairs(doc, depth)) {
+        if (level.has(child)) continue;
+        const known = byParent.get(parent);
+        known?.delete(child);
+        if (known?.size === 0) byParent.delete(parent);
+      }
+    }
   }
 
   /** Ids of the documents holding exactly this encoded key of the first `depth` fields. */

@@ -1,6 +1,7 @@
 import type { CommandError } from "./errors.js";
 import type { Index } from "./indexes.js";
-import type { Change, Collection, IndexPlan } from "./storage/collection.js";
+import type { Change, Collection } from "./storage/collection.js";
+import type { IndexPlan } from "./storage/index-plans.js";
 import type { Doc } from "./storage/values.js";
 
 /** Encoded index key → ids of the buffered documents holding it. */

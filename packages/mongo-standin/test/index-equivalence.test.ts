@@ -63,6 +63,12 @@ function equalityFilters(): Document[] {
     { b: "x" },
     { b: { $in: ["y", null] } },
     { b: "x", a: { $gt: 0 } },
+    // A date range on the field after the pinned prefix: only dates outside it are left out.
+    { b: "x", a: { $lt: DAY } },
+    { b: "y", a: { $gte: new Date(0), $lte: DAY } },
+    { b: { $in: ["x", "y", null] }, a: { $gt: new Date(0) } },
+    { b: "x", a: { $lt: new Date(1) } },
+    { b: "x", a: { $gte: DAY, $lt: new Date(0) } },
     // A top-level $or whose every clause has an index: the union of one index read per clause.
     { $or: [{ a: 1 }, { "s.c": null }] },
     { $or: [{ a: { $in: [DAY, "a"] } }, { b: "y", a: { $ne: 1 } }, { _id: "d2" }] },

@@ -77,4 +77,80 @@ describe("mongo-standin: index-backed equality lookups", () => {
     expect(aCollection().candidates({ $or: [{ email: "u1@x" }, { role: "admin" }] })).to.equal(null);
     expect(aCollection().candidates({ $or: [] })).to.equal(null);
   });
+
+  describe("a date range after an equality prefix", () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 10, minute));
+    /** Attempts as the deadline sweeper reads them, with a deadline of another kind or none. */
+    function attempts(): Collection {
+      const collection = new Collection("app.attempts");
+      collection.addIndex({ v: 2, key: { status: 1, deadline: 1 }, name: "status_1_deadline_1" });
+      const docs: Array<Record<string, unknown>> = Array.from({ length: 60 }, (_, i) => ({
+        _id: `a${i}`,
+        status: i % 3 === 0 ? "submitted" : "in_progress",
+        deadline: at(i),
+      }));
+      docs.push(
+        { _id: "number", status: "in_progress", deadline: 5 },
+        { _id: "none", status: "in_progress" },
+        { _id: "both", status: "in_progress", deadline: [at(59), at(1)] },
+      );
+      collection.apply(
+        docs.map((doc) => ({ id: valueKey(doc._id), doc })),
+        1,
+        null,
+      );
+      return collection;
+    }
+    const ids = (found: Set<string> | null) => [...(found ?? [])].sort();
+
+    it("when a filter pins the leading field and bounds the next by dates, then only dates in the range and values of other kinds are read", () => {
+      const collection = attempts();
+      const filter = { status: "in_progress", deadline: { $lt: at(10) } };
+      expect(collection.plan(filter)?.range).to.deep.equal([{ op: "$lt", ms: at(10).getTime() }]);
+      // In progress before minute 10: 1, 2, 4, 5, 7, 8; `both` holds minute 1; `number` and `none`
+      // are not dates, so the filter decides them, not the index.
+      expect(ids(collection.candidates(filter))).to.deep.equal(
+        ["a1", "a2", "a4", "a5", "a7", "a8", "both", "none", "number"].map(valueKey).sort(),
+      );
+      expect(
+        ids(collection.candidates({ status: "in_progress", deadline: { $gte: at(58), $lte: at(59) } })),
+      ).to.deep.equal(["a58", "a59", "both", "none", "number"].map(valueKey).sort());
+      expect(ids(collection.candidates({ status: "submitted", deadline: { $gt: at(55) } }))).to.deep.equal([
+        valueKey("a57"),
+      ]);
+    });
+
+    it("when documents are added, moved and removed after a range read, then later range reads follow them", () => {
+      const collection = attempts();
+      const filter = { status: "in_progress", deadline: { $lt: at(3) } };
+      expect(ids(collection.candidates(filter))).to.deep.equal(
+        ["a1", "a2", "both", "none", "number"].map(valueKey).sort(),
+      );
+      collection.apply(
+        [
+          { id: valueKey("a1"), doc: { _id: "a1", status: "submitted", deadline: at(1) } },
+          { id: valueKey("a2"), doc: null },
+          { id: valueKey("late"), doc: { _id: "late", status: "in_progress", deadline: at(0) } },
+          { id: valueKey("both"), doc: { _id: "both", status: "in_progress", deadline: at(50) } },
+        ],
+        2,
+        null,
+      );
+      expect(ids(collection.candidates(filter))).to.deep.equal(
+        ["late", "none", "number"].map(valueKey).sort(),
+      );
+      expect(ids(collection.candidates({ status: "submitted", deadline: { $lte: at(1) } }))).to.deep.equal(
+        ["a0", "a1"].map(valueKey).sort(),
+      );
+    });
+
+    it("when the bound is not a valid date, or the condition is not only date bounds, then the equality prefix alone is read", () => {
+      const collection = attempts();
+      for (const deadline of [{ $lt: 5 }, { $lt: new Date(Number.NaN) }, { $lt: at(3), $ne: null }, {}]) {
+        const plan = collection.plan({ status: "in_progress", deadline });
+        expect(plan?.depth, JSON.stringify(deadline)).to.equal(1);
+        expect(plan?.range, JSON.stringify(deadline)).to.equal(undefined);
+      }
+    });
+  });
 });

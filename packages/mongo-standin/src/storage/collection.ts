@@ -2,6 +2,7 @@ import type { Document } from "bson";
 import { CommandError } from "../errors.js";
 import { Index, idIndexSpec, type IndexSpec } from "../indexes.js";
 import { decodeStored, encodeExact } from "./encoded.js";
+import { isIndexable, mayBeInRange, planFor, type IndexPlan } from "./index-plans.js";
 import { valueKey, type Doc } from "./values.js";
 
 /**
@@ -288,8 +289,17 @@ export class Collection {
     const plans = this.plans(filter);
     if (!plans) return null;
     const ids = new Set<string>();
-    for (const plan of plans)
-      for (const key of plan.keys) for (const id of plan.index.lookup(key, plan.depth)) ids.add(id);
+    for (const plan of plans) {
+      const { index, depth, range } = plan;
+      if (!range) {
+        for (const key of plan.keys) for (const id of index.lookup(key, depth)) ids.add(id);
+        continue;
+      }
+      for (const key of plan.keys)
+        for (const child of index.childrenOf(key, depth, () => this.current()))
+          if (mayBeInRange(child.slice(key.length + 1), range))
+            for (const id of index.lookup(child, depth + 1)) ids.add(id);
+    }
     return ids;
   }
 
@@ -314,40 +324,10 @@ export class Collection {
     return plans;
   }
 
-  /**
-   * The index an equality filter is answered from, how many of its leading fields the filter
-   * pins, and the keys to look up (null: a scan). An index with every field pinned wins, then the
-   * one with the most pinned leading fields, then the first created.
-   */
+  /** The index read that answers `filter` on its own fields (index-plans.ts); null: a scan. */
   plan(filter: Document): IndexPlan | null {
-    let best: IndexPlan | null = null;
-    for (const index of this.indexes) {
-      if (index.spec.sparse || index.spec.partialFilterExpression) continue;
-      const perField: unknown[][] = [];
-      for (const field of index.fields) {
-        const values = equalityValues(filter[field]);
-        if (!values) break;
-        perField.push(values);
-      }
-      if (perField.length === 0 || (best && best.depth >= perField.length)) continue;
-      let keys: string[] = [""];
-      perField.forEach((values, i) => {
-        keys = keys.flatMap((prefix) =>
-          values.map((value) => (i === 0 ? "" : prefix + "\u0000") + valueKey(value)),
-        );
-      });
-      best = { index, keys, depth: perField.length };
-      if (perField.length === index.fields.length) return best;
-    }
-    return best;
+    return planFor(this.indexes, filter);
   }
-}
-
-/** How an equality filter is read from an index: the keys of its first `depth` fields. */
-export interface IndexPlan {
-  index: Index;
-  keys: string[];
-  depth: number;
 }
 
 function visible(chain: Version[], snapshot: number): Doc | null {
@@ -366,30 +346,4 @@ function docOf(version: Version | undefined): Doc | null {
 
 function isDelete(version: Version | undefined): boolean {
   return version !== undefined && version.doc === null && version.encoded === null;
-}
-
-/** Scalars an index can look up by equality; arrays and sub-documents need a scan. */
-function isIndexable(value: unknown): boolean {
-  if (value === null || ["string", "number", "boolean"].includes(typeof value)) return true;
-  if (value instanceof Date) return true;
-  return typeof value === "object" && (value as { _bsontype?: string })._bsontype === "ObjectId";
-}
-
-function equalityValues(condition: unknown): unknown[] | null {
-  if (condition === undefined) return null;
-  if (
-    condition !== null &&
-    typeof condition === "object" &&
-    !Array.isArray(condition) &&
-    Object.getPrototypeOf(condition) === Object.prototype
-  ) {
-    const ops = condition as Record<string, unknown>;
-    const keys = Object.keys(ops);
-    if (keys.length !== 1) return null;
-    if (keys[0] === "$eq" && isIndexable(ops.$eq)) return [ops.$eq];
-    if (keys[0] === "$in" && Array.isArray(ops.$in) && (ops.$in as unknown[]).every(isIndexable))
-      return ops.$in as unknown[];
-    return null;
-  }
-  return isIndexable(condition) ? [condition] : null;
 }
