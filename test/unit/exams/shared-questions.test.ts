@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { decode, encode } from "notepack.io";
 import { Encoder, PacketType, type Packet } from "socket.io-parser";
-import type { Paper, PaperQuestion } from "../../../server/contracts/paper.js";
+import type { Paper } from "../../../server/contracts/paper.js";
 import {
   candidateQuestions,
   createSharedQuestions,
@@ -9,44 +9,7 @@ import {
 } from "../../../server/exams/index.js";
 import { Adapter } from "socket.io-adapter";
 import { PreEncodingEncoder, SplicingAdapter } from "../../../server/lib/socket-parser.js";
-
-/** A bank question as a paper freezes it, its options in the order given (the paper's shuffle). */
-function question(id: string, order: string[], extra: Partial<PaperQuestion> = {}): PaperQuestion {
-  const texts: Record<string, string> = {
-    A: "立即停车，开启危险报警闪光灯",
-    B: '在车后 "50 米" 处设置警告标志',
-    C: "继续行驶至服务区\n\t\\ </script>",
-    D: "拨打 122 \u2028 报警",
-  };
-  return {
-    questionId: id,
-    version: 1,
-    type: order.length ? "single" : "true_false",
-    chapter: "安全",
-    difficulty: 2,
-    stem: `题 ${id}：高速公路上车辆发生故障时，驾驶人应当如何处置？`,
-    options: order.map((key, i) => ({ key: "ABCD"[i] ?? key, text: texts[key] ?? key })),
-    optionOrder: order,
-    answer: order.length ? ["A"] : ["T"],
-    explanation: "不得发给考生",
-    points: 1,
-    ...extra,
-  };
-}
-
-function paper(questions: PaperQuestion[]): Paper {
-  return {
-    categoryCode: "01001",
-    blueprintId: "bp",
-    blueprintVersion: 1,
-    seed: "s",
-    minutes: 60,
-    passMark: 60,
-    totalPoints: questions.length,
-    multipleScoring: "all_or_nothing",
-    questions,
-  };
-}
+import { paper, question } from "../../helpers/papers.js";
 
 /** What the candidate must get: the presenter applied to the paper, independently of sharing. */
 const expected = (p: Paper) => p.questions.map(toCandidateQuestion);

@@ -7,7 +7,6 @@ import { Adapter } from "socket.io-adapter";
 import { Encoder, PacketType, type Packet } from "socket.io-parser";
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { WebSocket, type RawData } from "ws";
-import type { Paper, PaperQuestion } from "../../../server/contracts/paper.js";
 import {
   candidateQuestions,
   createSharedQuestions,
@@ -20,6 +19,7 @@ import {
   writesChunkedFrames,
 } from "../../../server/lib/socket-frames.js";
 import { PreEncodingEncoder, SplicingAdapter, socketParser } from "../../../server/lib/socket-parser.js";
+import { paper, question } from "../../helpers/papers.js";
 
 /** ws's own frame builder (the one socket.io-adapter uses), not declared by @types/ws. */
 const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
@@ -52,32 +52,9 @@ async function chunkedWsServer(): Promise<{ http: HttpServer; url: string; socke
   return { http, url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}`, sockets };
 }
 
-function paper(n: number): Paper {
-  const questions = Array.from({ length: n }, (_, i): PaperQuestion => ({
-    questionId: `q${i}`,
-    version: 1,
-    type: "single",
-    chapter: "安全",
-    difficulty: 2,
-    stem: `题 ${i}：连续驾驶 4 小时后至少休息多少分钟？"引号" \\ </script>`,
-    options: ["A", "B", "C", "D"].map((key) => ({ key, text: `${key} 选项 ${i} \u2028` })),
-    optionOrder: ["A", "B", "C", "D"],
-    answer: ["A"],
-    explanation: "不得发给考生",
-    points: 1,
-  }));
-  return {
-    categoryCode: "01001",
-    blueprintId: "bp",
-    blueprintVersion: 1,
-    seed: "s",
-    minutes: 60,
-    passMark: 60,
-    totalPoints: n,
-    multipleScoring: "all_or_nothing",
-    questions,
-  };
-}
+/** A paper of `n` questions with the shared test texts. */
+const paperOf = (n: number) =>
+  paper(Array.from({ length: n }, (_, i) => question(`q${i}`, ["A", "B", "C", "D"])));
 
 describe("websocket frames written from their parts", () => {
   it("when a frame's header is made, then it is the header ws writes for the same payload length", () => {
@@ -124,7 +101,7 @@ describe("websocket frames written from their parts", () => {
   });
 
   it("when a room's paper is encoded, then the frame keeps its parts only for the chunking engine, and its bytes are the adapter's own", () => {
-    const qs = candidateQuestions(createSharedQuestions().share(paper(3)));
+    const qs = candidateQuestions(createSharedQuestions().share(paperOf(3)));
     const packet: Packet = { type: PacketType.EVENT, nsp: "/", data: ["attempt:started", { questions: qs }] };
     const frameOf = (adapter: Adapter) => {
       const opts: { wsPreEncodedFrame?: unknown } = {};
@@ -183,7 +160,7 @@ describe("websocket frames written from their parts", () => {
       // Every socket has joined before the room is sent to.
       while ((await server.in("attempt:a1").fetchSockets()).length < 2)
         await new Promise((r) => setTimeout(r, 5));
-      const p = paper(120);
+      const p = paperOf(120);
       const got = [onWebsocket, onPolling].map(
         (c) => new Promise<unknown>((resolve) => c.once("attempt:started", resolve)),
       );
