@@ -1,4 +1,4 @@
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type ServerOptions } from "ws";
 
 /**
@@ -8,40 +8,37 @@ import { WebSocket, WebSocketServer, type ServerOptions } from "ws";
  * bytes. In the release burst those buffers were a tenth of the exam node's CPU: memory touched for
  * the first time costs a page fault per 4 KB on this machine kind (15 µs each), and 5,000 of them
  * at once are external memory that brings major GCs forward. A `ChunkedFrame` keeps the parts;
- * the sockets of `ChunkedFrameServer` copy them into a scratch buffer taken from a small pool and
- * given back once the socket has handed the bytes to the kernel, so the burst reuses the same few
- * buffers. The bytes on the wire are what ws itself writes for the same payload (tested).
+ * the sockets of `ChunkedFrameServer` copy them into a scratch buffer taken from a small pool,
+ * frame it with ws's own builder and write it with ws's own sender, and give the buffer back once
+ * the socket has handed the bytes to the kernel, so the burst reuses the same few buffers.
  */
 
 /** A final, unmasked text frame (RFC 6455 §5.2) whose payload is `chunks`, in order. */
 export class ChunkedFrame {
-  readonly header: Buffer;
   readonly size: number;
   constructor(readonly chunks: readonly Uint8Array[]) {
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
     this.size = size;
-    this.header = textFrameHeader(size);
+  }
+
+  /** Copies the payload to the start of `target` (at least `size` bytes); returns it as a view. */
+  copyInto(target: Buffer): Buffer {
+    let at = 0;
+    for (const chunk of this.chunks) {
+      target.set(chunk, at);
+      at += chunk.length;
+    }
+    return target.subarray(0, at);
   }
 }
 
-/**
- * RFC 6455 §5.2: FIN and opcode 1 (text), no mask (a server's frames are never masked), then the
- * payload length in 7 bits, or 126 and 16 bits, or 127 and 64 bits, big-endian.
- */
-export function textFrameHeader(size: number): Buffer {
-  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid payload length ${size}`);
-  if (size < 126) return Buffer.from([0x81, size]);
-  if (size < 0x10000) {
-    const header = Buffer.from([0x81, 126, 0, 0]);
-    header.writeUInt16BE(size, 2);
-    return header;
-  }
-  const header = Buffer.alloc(10);
-  header[0] = 0x81;
-  header[1] = 127;
-  header.writeBigUInt64BE(BigInt(size), 2);
-  return header;
+/** ws's frame builder (the one socket.io-adapter uses), which @types/ws does not declare. */
+const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
+
+/** ws's own unmasked, final text frame of `data`: its header and `data` itself (not copied). */
+export function textFrame(data: Buffer): Buffer[] {
+  return Sender.frame(data, { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
 }
 
 /** Scratch buffers of one size; frames larger than that get a buffer of their own. */
@@ -60,32 +57,11 @@ function giveBack(scratch: Buffer): void {
 }
 
 /** What engine.io's websocket transport calls to write a pre-encoded frame (ws's `Sender#sendFrame`). */
-type SendFrame = (frame: unknown, cb?: (err?: Error) => void) => void;
-
-/**
- * Writes `frame` to `socket` as one header and one payload buffer, the payload copied into a
- * scratch buffer that goes back to the pool when the socket calls back: by then the bytes are the
- * kernel's (or the write failed and they will never be sent), so nothing still reads it.
- */
-function writeChunked(socket: Socket, frame: ChunkedFrame, cb?: (err?: Error) => void): void {
-  const scratch = take(frame.size);
-  let at = 0;
-  for (const chunk of frame.chunks) {
-    scratch.set(chunk, at);
-    at += chunk.length;
-  }
-  socket.cork();
-  socket.write(frame.header);
-  socket.write(scratch.subarray(0, at), (err) => {
-    giveBack(scratch);
-    cb?.(err ?? undefined);
-  });
-  socket.uncork();
-}
+type SendFrame = (frame: unknown, cb?: (err?: Error | null) => void) => void;
 
 /** ws's WebSocket whose sender also writes `ChunkedFrame`s; every other frame is ws's own write. */
 class ChunkedFrameSocket extends WebSocket {
-  setSocket(socket: Socket, head: Buffer, options: object): void {
+  setSocket(socket: Duplex, head: Buffer, options: object): void {
     // ws's own setSocket (not in @types/ws) makes the sender engine.io writes frames through.
     (WebSocket.prototype as unknown as { setSocket(...a: unknown[]): void }).setSocket.call(
       this,
@@ -96,8 +72,14 @@ class ChunkedFrameSocket extends WebSocket {
     const sender = (this as unknown as { _sender: { sendFrame: SendFrame } })._sender;
     const own = sender.sendFrame.bind(sender);
     sender.sendFrame = (frame, cb) => {
-      if (frame instanceof ChunkedFrame) writeChunked(socket, frame, cb);
-      else own(frame, cb);
+      if (!(frame instanceof ChunkedFrame)) return own(frame, cb);
+      // ws writes the header and the payload under one cork and calls back once the payload is
+      // the kernel's (or failed and will never be sent): only then is the scratch read by nobody.
+      const scratch = take(frame.size);
+      own(textFrame(frame.copyInto(scratch)), (err) => {
+        giveBack(scratch);
+        cb?.(err);
+      });
     };
   }
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Adapter } from "socket.io-adapter";
 import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
-import { WebSocket } from "ws";
-import { ChunkedFrame, writesChunkedFrames } from "./socket-frames.js";
+import { ChunkedFrame, textFrame, writesChunkedFrames } from "./socket-frames.js";
 
 /**
  * socket.io's wire format with pre-encoded parts (issue 17, the paper burst at release).
@@ -155,24 +154,6 @@ export function splicedChunks(encoded: readonly unknown[]): Uint8Array[] | null 
   return chunks;
 }
 
-/** `splicedChunks` as one buffer, filled by `set`: Buffer.concat makes a view of every chunk it copies. */
-export function splicedFrameData(encoded: readonly unknown[]): Buffer | null {
-  const chunks = splicedChunks(encoded);
-  if (!chunks) return null;
-  let size = 0;
-  for (const chunk of chunks) size += chunk.length;
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
-
-/** ws's frame builder (the one socket.io-adapter uses), which @types/ws does not declare. */
-const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
-
 /**
  * socket.io's adapter, building a room's websocket frame of a spliced packet from its parts' UTF-8
  * bytes (issue 17: converting each 24 KB paper to UTF-8 was a fifth of the node's CPU in the
@@ -190,26 +171,17 @@ export function splicingFrames<A extends Adapter>(adapter: A): A {
   // Decided per packet, not once: the adapter is made before the server has its engine.
   self._encode = (packet, packetOpts) => {
     const encoded = self.encoder.encode(packet) as unknown[];
-    if (writesChunkedFrames(self.nsp.server)) {
-      const chunks = splicedChunks(encoded);
-      if (chunks) {
-        packetOpts.wsPreEncodedFrame = new ChunkedFrame(chunks);
-        return encoded;
-      }
+    const chunks = splicedChunks(encoded);
+    if (chunks) {
+      const frame = new ChunkedFrame(chunks);
+      packetOpts.wsPreEncodedFrame = writesChunkedFrames(self.nsp.server)
+        ? frame
+        : textFrame(frame.copyInto(Buffer.allocUnsafe(frame.size)));
+    } else if (encoded.length === 1 && typeof encoded[0] === "string") {
+      // As socket.io-adapter's own `_encode` (2.5): one text packet becomes an unmasked, final
+      // text frame of `"4" + text`, "4" being engine.io's message type; anything else has none.
+      packetOpts.wsPreEncodedFrame = textFrame(Buffer.from(`4${encoded[0]}`));
     }
-    // As socket.io-adapter's own `_encode` (2.5): one text packet becomes an unmasked, final text
-    // frame of `"4" + text`, "4" being engine.io's message type; anything else has no frame.
-    const data =
-      splicedFrameData(encoded) ??
-      (encoded.length === 1 && typeof encoded[0] === "string" ? Buffer.from(`4${encoded[0]}`) : null);
-    if (data)
-      packetOpts.wsPreEncodedFrame = Sender.frame(data, {
-        readOnly: false,
-        mask: false,
-        rsv1: false,
-        opcode: 1,
-        fin: true,
-      });
     return encoded;
   };
   return adapter;
