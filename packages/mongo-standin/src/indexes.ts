@@ -138,20 +138,14 @@ export class Index {
 
   /**
    * The pairs (key of the first `depth` fields, key of the first `depth + 1` fields extending it)
-   * a document contributes, each child key built from its own parent (never split from a key: a
-   * string value may itself hold the separator).
+   * a document contributes, given its `levelKeysFor`: each child key is built from its own parent,
+   * never split from a key (a string value may itself hold the separator).
    */
-  private childPairs(doc: Doc, depth: number): Array<[string, string]> {
-    if (!this.holds(doc)) return [];
-    let prefixes = [""];
-    for (let d = 0; d < depth; d += 1) {
-      const keys = dedupe(pathValues(doc, this.fields[d] as string)).map(valueKey);
-      prefixes = [
-        ...new Set(prefixes.flatMap((p) => keys.map((key) => (d === 0 ? key : `${p}\u0000${key}`)))),
-      ];
-    }
+  private childPairs(doc: Doc, levels: string[][], depth: number): Array<[string, string]> {
     const next = dedupe(pathValues(doc, this.fields[depth] as string)).map(valueKey);
-    return prefixes.flatMap((p) => next.map((key): [string, string] => [p, `${p}\u0000${key}`]));
+    return (levels[depth - 1] ?? []).flatMap((p) =>
+      next.map((key): [string, string] => [p, `${p}\u0000${key}`]),
+    );
   }
 
   /**
@@ -167,13 +161,13 @@ export class Index {
     if (!byParent) {
       byParent = new Map();
       this.children.set(depth, byParent);
-      for (const [, doc] of docs()) this.addChildren(doc, depth, byParent);
+      for (const [, doc] of docs()) this.addChildren(doc, this.levelKeysFor(doc), depth, byParent);
     }
     return byParent.get(prefix) ?? NO_IDS;
   }
 
-  private addChildren(doc: Doc, depth: number, byParent: Map<string, Set<string>>): void {
-    for (const [parent, child] of this.childPairs(doc, depth)) {
+  private addChildren(doc: Doc, levels: string[][], depth: number, byParent: Map<string, Set<string>>): void {
+    for (const [parent, child] of this.childPairs(doc, levels, depth)) {
       const known = byParent.get(parent);
       if (known) known.add(child);
       else byParent.set(parent, new Set([child]));
@@ -181,8 +175,9 @@ export class Index {
   }
 
   add(id: string, doc: Doc): void {
-    for (const [depth, byParent] of this.children) this.addChildren(doc, depth, byParent);
-    this.levelKeysFor(doc).forEach((keys, depth) => {
+    const levels = this.levelKeysFor(doc);
+    for (const [depth, byParent] of this.children) this.addChildren(doc, levels, depth, byParent);
+    levels.forEach((keys, depth) => {
       const level = this.level(depth + 1);
       for (const key of keys) {
         const held = level.get(key);
@@ -194,7 +189,8 @@ export class Index {
   }
 
   remove(id: string, doc: Doc): void {
-    this.levelKeysFor(doc).forEach((keys, depth) => {
+    const levels = this.levelKeysFor(doc);
+    levels.forEach((keys, depth) => {
       const level = this.level(depth + 1);
       for (const key of keys) {
         const held = level.get(key);
@@ -211,7 +207,7 @@ export class Index {
     // A child key goes when no document holds it any more; while one does, it stays.
     for (const [depth, byParent] of this.children) {
       const level = this.level(depth + 1);
-      for (const [parent, child] of this.childPairs(doc, depth)) {
+      for (const [parent, child] of this.childPairs(doc, levels, depth)) {
         if (level.has(child)) continue;
         const known = byParent.get(parent);
         known?.delete(child);

@@ -1,6 +1,6 @@
 import type { Document } from "bson";
 import type { Index } from "../indexes.js";
-import { valueKey } from "./values.js";
+import { dateOfKey, valueKey } from "./values.js";
 
 /**
  * How a filter is read from an index: the keys of its first `depth` fields, and, when the filter
@@ -46,9 +46,8 @@ function dateRange(condition: unknown): DateRange | null {
  * candidates stay a superset whatever the matcher makes of mixed types.
  */
 export function mayBeInRange(encoded: string, range: DateRange): boolean {
-  if (!encoded.startsWith("t:")) return true;
-  const ms = Number(encoded.slice(2));
-  if (!Number.isFinite(ms)) return true;
+  const ms = dateOfKey(encoded);
+  if (ms === null) return true;
   return range.every(({ op, ms: bound }) =>
     op === "$lt" ? ms < bound : op === "$lte" ? ms <= bound : op === "$gt" ? ms > bound : ms >= bound,
   );

@@ -128,6 +128,13 @@ export function valueKey(value: unknown): string {
   return `x:${EJSON.stringify({ v: value as Document }, { relaxed: false })}`;
 }
 
+/** The epoch ms of a date's `valueKey` (`t:<ms>`); null for a key of any other kind. */
+export function dateOfKey(key: string): number | null {
+  if (!key.startsWith("t:")) return null;
+  const ms = Number(key.slice(2));
+  return Number.isFinite(ms) ? ms : null;
+}
+
 /** The double exactly equal to a decimal string (`1.5`, `2E+3`), or null when none is. */
 function exactDouble(decimal: string): number | null {
   const match = /^(-?)(\d+)(?:\.(\d*))?(?:E([+-]?\d+))?$/i.exec(decimal);
