@@ -57,7 +57,7 @@ export type SocketSessions = ReturnType<typeof createSocketSessions>;
  */
 export function guardEvents(
   socket: AppSocket,
-  check: () => AppError | null | Promise<AppError | null>,
+  check: () => AppError | null | PromiseLike<AppError | null>,
   logger?: Logger,
 ): void {
   /** Events whose check has not yet decided, and the promise that settles after the last of them. */
@@ -65,20 +65,21 @@ export function guardEvents(
   let queue: Promise<void> = Promise.resolve();
   socket.use((packet, next) => {
     if (waiting === 0) {
-      let verdict: AppError | null | Promise<AppError | null>;
+      let verdict: AppError | null | PromiseLike<AppError | null>;
       try {
         verdict = check();
       } catch (err) {
         failed(packet, err);
         return;
       }
-      if (!(verdict instanceof Promise)) {
+      if (!isThenable(verdict)) {
         if (verdict) refuse(packet, verdict);
         else next();
         return;
       }
       waiting += 1;
-      queue = verdict.then(
+      // Adopted, not called: a promise from another library (or realm) is waited for like ours.
+      queue = Promise.resolve(verdict).then(
         (refusal) => decided(packet, refusal, next),
         (err: unknown) => decided(packet, err, null),
       );
@@ -94,9 +95,11 @@ export function guardEvents(
         ),
     );
   });
+  /** Refuses the event; a refusal that is not an `AppError` (a check written in plain JS) still gets a coded failed ack. */
   function refuse(packet: unknown[], error: AppError): void {
     const last: unknown = packet.at(-1);
-    if (typeof last === "function") (last as (a: Ack<never>) => void)({ ok: false, error: error.toBody() });
+    const body = toAppError(error).toBody();
+    if (typeof last === "function") (last as (a: Ack<never>) => void)({ ok: false, error: body });
     socket.disconnect(true);
   }
   function failed(packet: unknown[], err: unknown): void {
@@ -113,6 +116,17 @@ export function guardEvents(
     else if (outcome) refuse(packet, outcome as AppError);
     else next();
   }
+}
+
+/**
+ * Whether a check's answer is still to come: any object with a `then` (a promise of another
+ * library or realm too), not only this realm's `Promise`. Such an answer taken as a refusal
+ * would have failed on its missing `toBody` instead of being waited for.
+ */
+function isThenable(value: unknown): value is PromiseLike<AppError | null> {
+  return (
+    typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 /** Each handshake's response object, by its request (see `releaseUpgradeRequest`). */

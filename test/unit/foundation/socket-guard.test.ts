@@ -92,4 +92,36 @@ describe("socket event guard", () => {
     expect(acks.map((a) => (a.ok ? "ok" : a.error.code))).to.deep.equal(["internal_error", "session_ended"]);
     expect(state.closed).to.equal(true);
   });
+  it("when a check answers with a promise-like that is not this realm's Promise, then the event waits for it and goes through or is refused by its answer", async () => {
+    for (const [answer, expected] of [
+      [null, { passed: ["save"], acks: [] as string[], closed: false }],
+      [ended(), { passed: [] as string[], acks: ["session_ended"], closed: true }],
+    ] as const) {
+      const { socket, state, send } = fakeSocket();
+      // A bare thenable, as a promise from another library or realm looks to `instanceof`.
+      const thenable: PromiseLike<AppError | null> = {
+        then: (onFulfilled, onRejected) => Promise.resolve(answer).then(onFulfilled, onRejected),
+      };
+      guardEvents(socket, () => thenable);
+      const passed: string[] = [];
+      const acks: Ack<never>[] = [];
+      send("save", passed, acks);
+      expect(passed).to.deep.equal([]);
+      await turns();
+      expect(passed).to.deep.equal(expected.passed);
+      expect(acks.map((a) => (a.ok ? "ok" : a.error.code))).to.deep.equal(expected.acks);
+      expect(state.closed).to.equal(expected.closed);
+    }
+  });
+
+  it("when a check refuses with something that is not an AppError, then the event still gets a coded failed ack and the socket is closed", () => {
+    const { socket, state, send } = fakeSocket();
+    guardEvents(socket, () => new Error("plain refusal") as unknown as AppError);
+    const passed: string[] = [];
+    const acks: Ack<never>[] = [];
+    send("save", passed, acks);
+    expect(passed).to.deep.equal([]);
+    expect(acks.map((a) => (a.ok ? "ok" : a.error.code))).to.deep.equal(["internal_error"]);
+    expect(state.closed).to.equal(true);
+  });
 });
