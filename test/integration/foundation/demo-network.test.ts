@@ -19,22 +19,82 @@ async function healthz(port: number): Promise<{ role?: string; provinceCode?: st
   }
 }
 
+/** Whether any process of process group `pgid` still runs (signal 0 only checks). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A demo network being started: its launcher, everything it printed, and whether it has exited. */
+interface Started {
+  child: ChildProcess;
+  ports: number[];
+  output: () => string;
+  exited: Promise<number | null>;
+  hasExited: () => boolean;
+}
+
+/**
+ * Starts `command args` as the demo network's launcher, in its own process group (so a test can send
+ * Ctrl-C the way a terminal does: to the group), and waits until all three nodes answer /healthz
+ * and the table with "Ctrl-C" is printed.
+ */
+async function startDemo(command: string, args: string[], dataDir: string): Promise<Started> {
+  // Below the kernel's automatic range: no listen(0) or outgoing connection on the machine is
+  // handed one of them while tsx compiles and the nodes start (a listen(0) port could be).
+  const ports = await portsToStartOn(3);
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: dataDir, DEMO_PORTS: ports.join(","), LOG_LEVEL: "info" },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // Tracked as a group: an interrupted test run stops all three nodes, not only the launcher.
+  trackChild(child, { group: true });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  let exitedEarly = false;
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  void exited.then(() => (exitedEarly = true));
+
+  const seen: ({ role?: string; provinceCode?: string | null } | null)[] = [null, null, null];
+  while (seen.some((s) => s === null) && !exitedEarly) {
+    for (const [i, port] of ports.entries()) seen[i] ??= await healthz(port);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  expect(exitedEarly, `npm start exited early:\n${output}`).to.equal(false);
+  expect(seen.map((s) => [s?.role, s?.provinceCode])).to.deep.equal([
+    ["hub", null],
+    ["province", "320000"],
+    ["province", "110000"],
+  ]);
+  // The table is printed once every node is up and seeded.
+  while (!output.includes("Ctrl-C") && !exitedEarly) await new Promise((resolve) => setTimeout(resolve, 200));
+  return { child, ports, output: () => output, exited, hasExited: () => exitedEarly };
+}
+
 describe("npm start (demo network)", function () {
   // Three nodes compile and start, the provinces import the sample banks; on a fresh clone the
   // client is built first.
   this.timeout(300_000);
 
   let dataDir: string;
-  let child: ChildProcess | null = null;
-  let output = "";
+  let started: Started | null = null;
 
-  before(async () => {
+  beforeEach(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "roadcert-demo-"));
   });
-  after(async () => {
+  afterEach(async () => {
     // Whatever happened, leave no node running.
-    if (child?.pid && child.exitCode === null && child.signalCode === null)
-      process.kill(-child.pid, "SIGKILL");
+    const pid = started?.child.pid;
+    // The whole group, even when the launcher itself has exited (its children may not have).
+    if (pid && groupAlive(pid)) process.kill(-pid, "SIGKILL");
+    started = null;
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -43,56 +103,40 @@ describe("npm start (demo network)", function () {
     const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
       scripts: Record<string, string>;
     };
-    expect(pkg.scripts.start).to.equal("tsx scripts/demo-network.ts");
-    // Below the kernel's automatic range: no listen(0) or outgoing connection on the machine is
-    // handed one of them while tsx compiles and the nodes start (a listen(0) port could be).
-    const ports = await portsToStartOn(3);
-    const started = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/demo-network.ts")], {
-      cwd: root,
-      env: { ...process.env, DATA_DIR: dataDir, DEMO_PORTS: ports.join(","), LOG_LEVEL: "info" },
-      // Its own process group, so the test can send Ctrl-C the way a terminal does: to the group.
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    // Tracked as a group: an interrupted test run stops all three nodes, not only the launcher.
-    child = trackChild(started, { group: true });
-    started.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    started.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => started.once("exit", (code) => resolve(code)));
-    let exitedEarly = false;
-    void exited.then(() => (exitedEarly = true));
-
-    const seen: ({ role?: string; provinceCode?: string | null } | null)[] = [null, null, null];
-    while (seen.some((s) => s === null) && !exitedEarly) {
-      for (const [i, port] of ports.entries()) seen[i] ??= await healthz(port);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    expect(exitedEarly, `npm start exited early:\n${output}`).to.equal(false);
-    expect(seen.map((s) => [s?.role, s?.provinceCode])).to.deep.equal([
-      ["hub", null],
-      ["province", "320000"],
-      ["province", "110000"],
-    ]);
-
-    // The table is printed once every node is up and seeded.
-    while (!output.includes("Ctrl-C") && !exitedEarly)
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    for (const port of ports) expect(output).to.include(`http://127.0.0.1:${port}/`);
+    // `exec`: npm's shell becomes tsx, so a signal npm forwards reaches the launcher (next test).
+    expect(pkg.scripts.start).to.equal("exec tsx scripts/demo-network.ts");
+    const demo = (started = await startDemo(
+      process.execPath,
+      ["--import", "tsx", path.join(root, "scripts/demo-network.ts")],
+      dataDir,
+    ));
+    for (const port of demo.ports) expect(demo.output()).to.include(`http://127.0.0.1:${port}/`);
     // A first start shows no warning: the provinces' records wait for the hub to register them
     // without a failure logged (they were refused 401 unknown_key, a warning per record, before).
-    expect(output.split("\n").filter((l) => /警告|错误/.test(l))).to.deep.equal([]);
+    expect(
+      demo
+        .output()
+        .split("\n")
+        .filter((l) => /警告|错误/.test(l)),
+    ).to.deep.equal([]);
     const jiangsuLog = readFileSync(path.join(dataDir, "logs", "province-320000.log"), "utf8");
     const loud = jiangsuLog.split("\n").filter((l) => /"level":[4-6]0/.test(l) && l.includes("unknown_key"));
     expect(loud).to.deep.equal([]);
 
-    const beforeStop = output.length;
-    process.kill(-(started.pid ?? 0), "SIGINT");
-    expect(await exited, output).to.equal(0);
-    expect(output).to.include("全部节点已停止");
+    const beforeStop = demo.output().length;
+    process.kill(-(demo.child.pid ?? 0), "SIGINT");
+    expect(await demo.exited, demo.output()).to.equal(0);
+    expect(demo.output()).to.include("全部节点已停止");
     // Stopping is orderly: the provinces' inbox long polls end at the hub as they stop, and the hub
     // finishes those requests before it closes its database (once "[hub] 错误 … client was closed").
-    expect(output.slice(beforeStop).split("\n").filter((l) => l.includes("错误"))).to.deep.equal([]);
-    for (const port of ports) expect(await healthz(port)).to.equal(null);
+    expect(
+      demo
+        .output()
+        .slice(beforeStop)
+        .split("\n")
+        .filter((l) => l.includes("错误")),
+    ).to.deep.equal([]);
+    for (const port of demo.ports) expect(await healthz(port)).to.equal(null);
     for (const node of ["hub", "province-320000", "province-110000"]) {
       const dir = path.join(dataDir, node);
       // With MONGODB_URI set the nodes use that server instead of local files.
@@ -100,5 +144,24 @@ describe("npm start (demo network)", function () {
         expect(existsSync(dir) && readdirSync(dir).length > 0, `${dir} holds data`).to.equal(true);
       expect(existsSync(path.join(dataDir, "logs", `${node}.log`))).to.equal(true);
     }
+  });
+
+  it("when a process manager stops `npm start` with SIGTERM to npm alone, then every node stops cleanly, none left running", async () => {
+    // npm forwards the signal to its script's shell only; without `exec` that shell died and
+    // left tsx, the launcher and all three nodes running, holding their ports.
+    const npm = process.env.npm_execpath;
+    const demo = (started = npm
+      ? await startDemo(process.execPath, [npm, "start"], dataDir)
+      : await startDemo("npm", ["start"], dataDir));
+    process.kill(demo.child.pid ?? 0, "SIGTERM");
+    await demo.exited;
+    for (let i = 0; i < 60 && !demo.output().includes("全部节点已停止"); i++)
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(demo.output()).to.include("全部节点已停止");
+    for (const port of demo.ports) expect(await healthz(port)).to.equal(null);
+    // npm, tsx and the launcher shared the group; the nodes have their own and no longer answer.
+    const pid = demo.child.pid ?? 0;
+    for (let i = 0; i < 60 && groupAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(groupAlive(pid), "a process of `npm start` is still running").to.equal(false);
   });
 });
