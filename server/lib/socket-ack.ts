@@ -116,7 +116,12 @@ function failed<R>(err: unknown, ack: ((a: Ack<R>) => void) | null, logger: Logg
   ack?.({ ok: false, error: appError.toBody() });
 }
 
-function isThenable<R>(value: Promise<R> | R): value is Promise<R> {
+/**
+ * Whether a handler's or check's answer is still to come: anything with a callable `then` (a
+ * promise of another library or realm too), not only this realm's `Promise`, which `instanceof`
+ * would take for a finished answer.
+ */
+export function isThenable<R>(value: PromiseLike<R> | R): value is PromiseLike<R> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 

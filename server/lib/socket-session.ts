@@ -2,6 +2,7 @@ import type { Ack } from "../contracts/errors.js";
 import type { AuthUser } from "../contracts/auth.js";
 import { toAppError, type AppError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { isThenable } from "./socket-ack.js";
 import type { AppServer, AppSocket } from "./socket-types.js";
 
 /**
@@ -116,17 +117,6 @@ export function guardEvents(
     else if (outcome) refuse(packet, outcome as AppError);
     else next();
   }
-}
-
-/**
- * Whether a check's answer is still to come: any object with a `then` (a promise of another
- * library or realm too), not only this realm's `Promise`. Such an answer taken as a refusal
- * would have failed on its missing `toBody` instead of being waited for.
- */
-function isThenable(value: unknown): value is PromiseLike<AppError | null> {
-  return (
-    typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function"
-  );
 }
 
 /** Each handshake's response object, by its request (see `releaseUpgradeRequest`). */
