@@ -1,6 +1,6 @@
 import type { Ack } from "../contracts/errors.js";
 import type { AuthUser } from "../contracts/auth.js";
-import { toAppError, type AppError } from "./errors.js";
+import { AppError, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { isThenable } from "./socket-ack.js";
 import type { AppServer, AppSocket } from "./socket-types.js";
@@ -74,8 +74,7 @@ export function guardEvents(
         return;
       }
       if (!isThenable(verdict)) {
-        if (verdict) refuse(packet, verdict);
-        else next();
+        answered(packet, verdict, next);
         return;
       }
       waiting += 1;
@@ -96,16 +95,21 @@ export function guardEvents(
         ),
     );
   });
-  /** Refuses the event; a refusal that is not an `AppError` (a check written in plain JS) still gets a coded failed ack. */
   function refuse(packet: unknown[], error: AppError): void {
     const last: unknown = packet.at(-1);
-    const body = toAppError(error).toBody();
-    if (typeof last === "function") (last as (a: Ack<never>) => void)({ ok: false, error: body });
+    if (typeof last === "function") (last as (a: Ack<never>) => void)({ ok: false, error: error.toBody() });
     socket.disconnect(true);
   }
+  /** A check that threw, rejected or answered neither null nor an `AppError`: logged, refused as internal. */
   function failed(packet: unknown[], err: unknown): void {
     logger?.error({ err }, "socket account check failed");
     refuse(packet, toAppError(err));
+  }
+  /** A check's answer: null lets the event through, an `AppError` refuses it. */
+  function answered(packet: unknown[], verdict: unknown, next: () => void): void {
+    if (!verdict) next();
+    else if (verdict instanceof AppError) refuse(packet, verdict);
+    else failed(packet, verdict);
   }
   /**
    * A waiting event's check decided (`next` null: it failed with `outcome`), counted off before the
@@ -113,9 +117,8 @@ export function guardEvents(
    */
   function decided(packet: unknown[], outcome: unknown, next: (() => void) | null): void {
     waiting -= 1;
-    if (!next) failed(packet, outcome);
-    else if (outcome) refuse(packet, outcome as AppError);
-    else next();
+    if (next) answered(packet, outcome, next);
+    else failed(packet, outcome);
   }
 }
 

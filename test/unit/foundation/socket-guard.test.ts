@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Ack } from "../../../server/contracts/errors.js";
 import { AppError } from "../../../server/lib/errors.js";
+import type { Logger } from "../../../server/lib/logger.js";
 import { guardEvents } from "../../../server/lib/socket-session.js";
 import type { AppSocket } from "../../../server/lib/socket-types.js";
 
@@ -114,14 +115,17 @@ describe("socket event guard", () => {
     }
   });
 
-  it("when a check refuses with something that is not an AppError, then the event still gets a coded failed ack and the socket is closed", () => {
+  it("when a check refuses with something that is not an AppError, then the event still gets a coded failed ack, the socket is closed and the odd answer is logged", () => {
     const { socket, state, send } = fakeSocket();
-    guardEvents(socket, () => new Error("plain refusal") as unknown as AppError);
+    const logged: string[] = [];
+    const logger = { error: (_obj: unknown, msg: string) => logged.push(msg) } as unknown as Logger;
+    guardEvents(socket, () => new Error("plain refusal") as unknown as AppError, logger);
     const passed: string[] = [];
     const acks: Ack<never>[] = [];
     send("save", passed, acks);
     expect(passed).to.deep.equal([]);
     expect(acks.map((a) => (a.ok ? "ok" : a.error.code))).to.deep.equal(["internal_error"]);
     expect(state.closed).to.equal(true);
+    expect(logged).to.deep.equal(["socket account check failed"]);
   });
 });
