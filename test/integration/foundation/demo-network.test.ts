@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { trackChild } from "../../helpers/interrupt.js";
@@ -29,13 +30,12 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-/** A demo network being started: its launcher, everything it printed, and whether it has exited. */
+/** A demo network being started: its launcher, everything it printed, and its exit. */
 interface Started {
   child: ChildProcess;
   ports: number[];
   output: () => string;
   exited: Promise<number | null>;
-  hasExited: () => boolean;
 }
 
 /**
@@ -65,7 +65,7 @@ async function startDemo(command: string, args: string[], dataDir: string): Prom
   const seen: ({ role?: string; provinceCode?: string | null } | null)[] = [null, null, null];
   while (seen.some((s) => s === null) && !exitedEarly) {
     for (const [i, port] of ports.entries()) seen[i] ??= await healthz(port);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   expect(exitedEarly, `npm start exited early:\n${output}`).to.equal(false);
   expect(seen.map((s) => [s?.role, s?.provinceCode])).to.deep.equal([
@@ -74,8 +74,8 @@ async function startDemo(command: string, args: string[], dataDir: string): Prom
     ["province", "110000"],
   ]);
   // The table is printed once every node is up and seeded.
-  while (!output.includes("Ctrl-C") && !exitedEarly) await new Promise((resolve) => setTimeout(resolve, 200));
-  return { child, ports, output: () => output, exited, hasExited: () => exitedEarly };
+  while (!output.includes("Ctrl-C") && !exitedEarly) await sleep(200);
+  return { child, ports, output: () => output, exited };
 }
 
 describe("npm start (demo network)", function () {
@@ -155,13 +155,12 @@ describe("npm start (demo network)", function () {
       : await startDemo("npm", ["start"], dataDir));
     process.kill(demo.child.pid ?? 0, "SIGTERM");
     await demo.exited;
-    for (let i = 0; i < 60 && !demo.output().includes("全部节点已停止"); i++)
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let i = 0; i < 60 && !demo.output().includes("全部节点已停止"); i++) await sleep(500);
     expect(demo.output()).to.include("全部节点已停止");
     for (const port of demo.ports) expect(await healthz(port)).to.equal(null);
     // npm, tsx and the launcher shared the group; the nodes have their own and no longer answer.
     const pid = demo.child.pid ?? 0;
-    for (let i = 0; i < 60 && groupAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let i = 0; i < 60 && groupAlive(pid); i++) await sleep(500);
     expect(groupAlive(pid), "a process of `npm start` is still running").to.equal(false);
   });
 });
