@@ -103,8 +103,13 @@ describe("npm start (demo network)", function () {
     const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
       scripts: Record<string, string>;
     };
-    // `exec`: npm's shell becomes tsx, so a signal npm forwards reaches the launcher (next test).
+    // `exec`: npm's shell becomes tsx, so a signal npm forwards reaches the launcher (next test);
+    // the other long-running servers run by hand stop the same way.
     expect(pkg.scripts.start).to.equal("exec tsx scripts/demo-network.ts");
+    expect([pkg.scripts.dev, pkg.scripts["db:standin"]]).to.deep.equal([
+      "exec tsx scripts/dev.ts",
+      "exec tsx packages/mongo-standin/src/cli.ts",
+    ]);
     const demo = (started = await startDemo(
       process.execPath,
       ["--import", "tsx", path.join(root, "scripts/demo-network.ts")],
