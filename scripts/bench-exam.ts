@@ -25,7 +25,6 @@
  * Prints one JSON line and appends it to BENCHMARKS.md. The load generator runs on the same
  * machine as the servers, so latencies include its own CPU contention.
  */
-import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -59,6 +58,7 @@ import {
   watchLoopDelay,
   watchSlowCommands,
 } from "./bench/processes.js";
+import { benchChildren } from "./child-set.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const values = (() => {
@@ -87,11 +87,8 @@ async function main(): Promise<void> {
   const k = values.answers;
   const roomSize = values.room;
   const intervalMs = values["interval-ms"];
-  const children: ChildProcess[] = [];
-  const cleanup = () => {
-    for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
-  };
-  process.on("exit", cleanup);
+  // The stand-in, the exam node and the echo server stop with this process, however it ends.
+  const children = benchChildren("bench:exam");
   const stopProfile = values.profile ? await profileSelf(path.resolve(values.profile, "load")) : null;
   if (values["load-gc-log"])
     watchStalls({
@@ -103,8 +100,11 @@ async function main(): Promise<void> {
   // Database: MONGODB_URI or the stand-in in its own process.
   let mongoUri = process.env.MONGODB_URI ?? "";
   let dbKind = "mongodb";
+  /** The stand-in's process, when it runs here (a real MongoDB elsewhere has no pid to read). */
+  let dbPid: number | undefined;
   if (!mongoUri) {
     const db = await spawnReady(
+      children,
       [
         "packages/mongo-standin/src/cli.ts",
         "--port",
@@ -116,13 +116,14 @@ async function main(): Promise<void> {
       /(mongodb:\/\/\S+)/,
       [...values["db-flags"], ...profiled("standin")],
     );
-    children.push(db.child);
+    dbPid = db.child.pid;
     mongoUri = db.match;
     watchSlowCommands(db.child, (line) => progress(`  database slow: ${line}`));
     dbKind = "standin";
   }
   const dbName = `bench_${Date.now()}`;
   const node = await spawnReady(
+    children,
     ["scripts/bench/exam-node-process.ts"],
     {
       MONGODB_URI: mongoUri,
@@ -140,7 +141,6 @@ async function main(): Promise<void> {
     /READY (\S+)/,
     [...values["node-flags"], ...profiled("exam-node")],
   );
-  children.push(node.child);
   const nodeStdout = values["node-stdout"];
   if (nodeStdout) {
     // Each line prefixed with this process's clock (the clock of the progress lines), so the
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const loopMax = watchLoopDelay(node.child);
   const ownDelay = monitorEventLoopDelay({ resolution: 10 });
   ownDelay.enable();
-  const exam = { node: node.child.pid, db: dbKind === "standin" ? children[0]?.pid : undefined };
+  const exam = { node: node.child.pid, db: dbPid };
   const cpu = cpuMeter(exam);
   const faults = faultMeter(exam);
   const runQueue = runQueueMeter({ ...exam, load: process.pid });
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
   const baselineServer = await startBaseline({
     n,
     children,
-    exam: { node: node.child.pid, db: dbKind === "standin" ? children[0]?.pid : undefined },
+    exam,
   });
   ownDelay.reset();
   const base = await baselineServer.drive(attemptIds, k, intervalMs, Math.max(1, questions));
@@ -390,7 +390,6 @@ async function main(): Promise<void> {
   await appendFile(path.join(root, "BENCHMARKS.md"), `${json}\n`);
   await conn.dropDatabase().catch(() => undefined);
   await conn.close();
-  cleanup();
   process.exit(0);
 }
 

@@ -35,6 +35,7 @@ import {
 import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
 import { percentile } from "./bench/exam-load.js";
 import { startBenchHub } from "./bench/hub-process.js";
+import { benchChildren } from "./child-set.js";
 import { cpuMs } from "./bench/processes.js";
 import { demoPassword } from "./demo-password.js";
 
@@ -101,7 +102,10 @@ async function pool(n: number, c: number, work: (i: number) => Promise<void>): P
 async function main(): Promise<void> {
   const loadBefore = loadavg().map((l) => Math.round(l * 10) / 10);
   const dataDir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-exchange-"));
+  // The hub stops with this process, however it ends (a signal skips `finally`).
+  const children = benchChildren("bench:exchange");
   const { child, ready } = await startBenchHub({
+    children,
     nodeName: "bench-exchange-hub",
     dataDir,
     // --cpu-prof-dir DIR: the hub (with its embedded database) writes a V8 CPU profile there on exit.

@@ -38,6 +38,7 @@ import { MongoClient } from "mongodb";
 import { cpuMeter, profileSelf, rssKB, spawnReady } from "./bench/processes.js";
 import { percentile } from "./bench/exam-load.js";
 import { startBenchHub } from "./bench/hub-process.js";
+import { benchChildren } from "./child-set.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -164,8 +165,11 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-hub-"));
   const stopProfile = values.profile ? await profileSelf(path.resolve(values.profile, "client")) : null;
   if (values["standin-process"]) mkdirSync(path.join(dataDir, "standin"));
+  // The stand-in and the hub stop with this process, however it ends (a signal skips `finally`).
+  const children = benchChildren("bench:hub");
   const db = values["standin-process"]
     ? await spawnReady(
+        children,
         ["packages/mongo-standin/src/cli.ts", "--port", "0", "--data-dir", path.join(dataDir, "standin")],
         {},
         /(mongodb:\/\/\S+)/,
@@ -175,6 +179,7 @@ async function main(): Promise<void> {
   const dbUri = db?.match ?? process.env.MONGODB_URI ?? null;
   if (PRELOAD > 0 && !dbUri) throw new Error("--preload needs --standin-process or MONGODB_URI");
   const { child, ready } = await startBenchHub({
+    children,
     nodeName: "bench-hub",
     dataDir,
     nodeFlags: profiled("hub"),

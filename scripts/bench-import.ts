@@ -17,9 +17,10 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { benchChildren } from "./child-set.js";
 import type { QuestionInput } from "../server/contracts/question-bank.js";
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
 const FORMATS = ["gift", "csv", "moodle_xml", "xlsx", "roadcert"] as const;
 type Format = (typeof FORMATS)[number];
 const EXT: Record<Format, string> = {
@@ -144,6 +145,14 @@ async function main(): Promise<void> {
       return process.env.MONGODB_URI ?? null;
     }
   })();
+  // Each generate and measure step runs as a child (tsx, which relays a signal to its node): it
+  // stops with this process, however it ends, rather than running on against a database gone.
+  const children = benchChildren("bench:import");
+  const run = (file: string, args: string[], options: { maxBuffer: number }) => {
+    const running = execFileAsync(file, args, options);
+    children.track(running.child);
+    return running;
+  };
   const db = await resolveDatabase(external);
   const budgetS = Number(option("import-budget-s") ?? (db.kind === "standin" ? 180 : 1e9));
   const dir = path.join(tmpdir(), "roadcert-bench-import");

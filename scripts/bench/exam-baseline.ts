@@ -3,7 +3,7 @@
  * schedule and (with `--capacity`) the same capacity search as the exam node, against a server
  * that only acknowledges. What the node achieves is read against it.
  */
-import type { ChildProcess } from "node:child_process";
+import type { ChildSet } from "../child-set.js";
 import {
   measureAt,
   savesOf,
@@ -56,17 +56,16 @@ export interface Baseline {
 }
 
 /**
- * Starts the echo server (added to `children`, which the caller stops) and connects `n` clients
+ * Starts the echo server (tracked by `children`, which stop it with the benchmark) and connects `n` clients
  * to it. `exam` names the exam node's and the database's processes, whose CPU during the
  * baseline's steps is reported (they stay up through both searches).
  */
 export async function startBaseline(run: {
   n: number;
-  children: ChildProcess[];
+  children: ChildSet;
   exam: { node: number | undefined; db: number | undefined };
 }): Promise<Baseline> {
-  const echo = await spawnReady(["scripts/bench/echo-server.ts"], {}, /READY (\S+)/);
-  run.children.push(echo.child);
+  const echo = await spawnReady(run.children, ["scripts/bench/echo-server.ts"], {}, /READY (\S+)/);
   const sockets: BenchSocket[] = new Array<BenchSocket>(run.n);
   await inBatches(
     Array.from({ length: run.n }, (_, i) => i),

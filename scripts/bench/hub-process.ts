@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ChildSet } from "../child-set.js";
 import type { NodeMessage } from "../node.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -14,38 +15,42 @@ export type HubReady = Extract<NodeMessage, { type: "ready" }>;
 
 /** Starts the hub; `mongo` puts it on a database the bench reaches itself, else it embeds its own. */
 export function startBenchHub(options: {
+  /** Tracks the hub from its start, so a signal to the benchmark stops it. */
+  children: ChildSet;
   nodeName: string;
   dataDir: string;
   nodeFlags?: string[];
   mongo?: { uri: string; dbName: string } | null;
 }): Promise<{ child: ChildProcess; ready: HubReady }> {
   const { mongo } = options;
-  const child = spawn(
-    process.execPath,
-    [
-      ...(options.nodeFlags ?? []),
-      "--import",
-      "tsx",
-      path.join(root, "scripts/node.ts"),
-      "--seed-demo",
-      ...(mongo ? ["--db-name", mongo.dbName] : []),
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        ROLE: "hub",
-        PORT: "0",
-        HOST: "127.0.0.1",
-        NODE_NAME: options.nodeName,
-        DATA_DIR: options.dataDir,
-        LOG_LEVEL: "warn",
-        HUB_RATE_LIMIT_PER_MINUTE: "100000000",
-        NODE_ENV: "development",
-        ...(mongo ? { MONGODB_URI: mongo.uri } : {}),
+  const child = options.children.track(
+    spawn(
+      process.execPath,
+      [
+        ...(options.nodeFlags ?? []),
+        "--import",
+        "tsx",
+        path.join(root, "scripts/node.ts"),
+        "--seed-demo",
+        ...(mongo ? ["--db-name", mongo.dbName] : []),
+      ],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          ROLE: "hub",
+          PORT: "0",
+          HOST: "127.0.0.1",
+          NODE_NAME: options.nodeName,
+          DATA_DIR: options.dataDir,
+          LOG_LEVEL: "warn",
+          HUB_RATE_LIMIT_PER_MINUTE: "100000000",
+          NODE_ENV: "development",
+          ...(mongo ? { MONGODB_URI: mongo.uri } : {}),
+        },
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
       },
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
-    },
+    ),
   );
   return new Promise((resolve, reject) => {
     child.on("message", (raw) => {

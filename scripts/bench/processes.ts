@@ -7,24 +7,29 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ChildSet } from "../child-set.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**
- * Starts `node …nodeFlags --import tsx …args` in the repository root; resolves with the first
- * match of `pattern` on stdout.
+ * Starts `node …nodeFlags --import tsx …args` in the repository root, tracked by `children` from
+ * the start (a signal while it starts up stops it too); resolves with the first match of `pattern`
+ * on stdout.
  */
 export function spawnReady(
+  children: ChildSet,
   args: string[],
   env: Record<string, string>,
   pattern: RegExp,
   nodeFlags: string[] = [],
 ): Promise<{ child: ChildProcess; match: string }> {
-  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = children.track(
+    spawn(process.execPath, [...nodeFlags, "--import", "tsx", ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
   let err = "";
   child.stderr?.on("data", (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);

@@ -1,0 +1,91 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { trackChild } from "../../helpers/interrupt.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/**
+ * Pids of the processes whose parent is `ppid` and whose command line holds `script` (from /proc:
+ * the benchmark does not say; tsx's esbuild service is a child too).
+ */
+function childrenRunning(ppid: number, script: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Field 4 (ppid) follows the command name, which may hold spaces.
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent === ppid && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(script))
+        pids.push(Number(entry));
+    } catch {
+      // Gone while listed.
+    }
+  }
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("a benchmark interrupted by a signal", function () {
+  this.timeout(120_000);
+
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    it(`when bench:exam is sent ${sig} while it runs, then the stand-in and the exam node it started stop, it exits 128 + the signal, and no line is written`, async () => {
+      const benchmarks = path.join(root, "BENCHMARKS.md");
+      const sizeBefore = statSync(benchmarks).size;
+      const bench = spawn(
+        process.execPath,
+        ["--import", "tsx", "scripts/bench-exam.ts", "--candidates", "4"],
+        {
+          cwd: root,
+          env: { ...process.env, MONGODB_URI: "" },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      trackChild(bench);
+      let output = "";
+      bench.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      bench.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        bench.once("exit", (code, signal) => resolve({ code, signal })),
+      );
+      let started: number[] = [];
+      try {
+        // "checking in" is printed once the stand-in and the exam node are both up.
+        const deadline = Date.now() + 90_000;
+        while (!output.includes("checking in") && bench.exitCode === null && Date.now() < deadline)
+          await sleep(100);
+        expect(output, "the benchmark did not reach its check-in").to.include("checking in");
+        started = [
+          ...childrenRunning(bench.pid ?? -1, "mongo-standin"),
+          ...childrenRunning(bench.pid ?? -1, "exam-node-process"),
+        ];
+        expect(started, "the stand-in and the exam node").to.have.length(2);
+
+        bench.kill(sig);
+        const { code } = await exited;
+
+        expect(started.filter(alive), "processes the benchmark left running").to.deep.equal([]);
+        expect(code, output).to.equal(sig === "SIGTERM" ? 143 : 130);
+        expect(output).to.include(`bench:exam interrupted by ${sig}`);
+        expect(statSync(benchmarks).size, "BENCHMARKS.md").to.equal(sizeBefore);
+      } finally {
+        // Whatever the outcome, nothing this test started outlives it.
+        for (const pid of started.filter(alive)) process.kill(pid, "SIGKILL");
+        if (bench.exitCode === null && bench.signalCode === null) bench.kill("SIGKILL");
+      }
+    });
+  }
+});
