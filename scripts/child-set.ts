@@ -7,6 +7,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { constants } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 
 interface Tracked {
   child: ChildProcess;
@@ -16,15 +17,36 @@ interface Tracked {
 
 const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
+/** Whether process group `pgid` is empty (signal 0 only checks). */
+function groupGone(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** A child, or for a group every process in it (which may outlive the leader), has ended. */
+function finished(entry: Tracked): boolean {
+  if (!hasExited(entry.child)) return false;
+  const pid = entry.child.pid;
+  return !entry.group || pid === undefined || groupGone(pid);
+}
+
 export class ChildSet {
   readonly #tracked = new Set<Tracked>();
 
-  /** Tracks `child` until it exits; returns it. */
+  /**
+   * Tracks `child` until it exits; with `group` (a child spawned `detached`, leading its own
+   * process group), until every process of its group has. Returns it.
+   */
   track<C extends ChildProcess>(child: C, options: { group?: boolean } = {}): C {
-    if (hasExited(child)) return child;
     const entry: Tracked = { child, group: options.group ?? false };
+    if (finished(entry)) return child;
+    this.#prune();
     this.#tracked.add(entry);
-    child.once("exit", () => this.#tracked.delete(entry));
+    if (!entry.group) child.once("exit", () => this.#tracked.delete(entry));
     return child;
   }
 
@@ -33,28 +55,34 @@ export class ChildSet {
     for (const entry of this.#tracked) signal(entry, sig);
   }
 
-  /** SIGTERM to every tracked child, SIGKILL to those still there after `graceMs`; resolves when all exited. */
-  async stopAll(graceMs = 5_000): Promise<void> {
-    const entries = [...this.#tracked];
-    const exits = entries.map(
-      (e) =>
-        new Promise<void>((resolve) => {
-          if (hasExited(e.child)) resolve();
-          else e.child.once("exit", () => resolve());
-        }),
-    );
-    for (const e of entries) signal(e, "SIGTERM");
-    const timer = setTimeout(() => {
-      for (const e of entries) signal(e, "SIGKILL");
-    }, graceMs);
-    await Promise.all(exits);
-    clearTimeout(timer);
+  /**
+   * `sig` (SIGTERM unless told) to every tracked child, SIGKILL to those still there after
+   * `graceMs`; resolves when all have ended (a group: every process in it).
+   */
+  async stopAll(graceMs = 5_000, sig: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    const entries = [...this.#tracked].filter((e) => !finished(e));
+    for (const e of entries) signal(e, sig);
+    const killAt = performance.now() + graceMs;
+    let killed = false;
+    // Polled: a group has no event for its last process ending.
+    while (entries.some((e) => !finished(e))) {
+      if (!killed && performance.now() >= killAt) {
+        for (const e of entries) signal(e, "SIGKILL");
+        killed = true;
+      }
+      await sleep(50);
+    }
+    this.#prune();
+  }
+
+  #prune(): void {
+    for (const e of this.#tracked) if (finished(e)) this.#tracked.delete(e);
   }
 }
 
 function signal(entry: Tracked, sig: NodeJS.Signals): void {
   const pid = entry.child.pid;
-  if (pid === undefined || hasExited(entry.child)) return;
+  if (pid === undefined || finished(entry)) return;
   try {
     if (entry.group) process.kill(-pid, sig);
     else entry.child.kill(sig);
@@ -64,27 +92,32 @@ function signal(entry: Tracked, sig: NodeJS.Signals): void {
 }
 
 /**
- * On the first SIGINT, SIGTERM or SIGHUP: says so on stderr (`announce`), runs `teardown` (bounded
- * by `boundMs`: a hung teardown must not keep a cancelled run alive) and exits with 128 + the
- * signal number, as a shell reports a process killed by that signal, so `a && b` stops at `a`.
- * Errors thrown meanwhile are ignored. A second signal exits at once.
+ * On the first SIGINT, SIGTERM or SIGHUP: says so on stderr (`announce`), runs `teardown` with
+ * that signal (bounded by `boundMs`: a hung teardown must not keep a cancelled run alive) and exits
+ * with 128 + the signal number, as a shell reports a process killed by that signal, so `a && b`
+ * stops at `a`. Errors thrown meanwhile are ignored. Another signal more than a second later exits
+ * at once; one sooner is the same interrupt arriving twice (Ctrl-C reaches a process both from the
+ * terminal and relayed by npm or tsx above it) and is ignored.
  */
 export function exitOnInterrupt(
-  teardown: () => Promise<void>,
+  teardown: (sig: NodeJS.Signals) => Promise<void>,
   announce: (sig: NodeJS.Signals, code: number) => string,
   boundMs = 20_000,
 ): void {
-  let stopping = false;
+  let firstAt: number | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
     const code = 128 + constants.signals[sig];
-    if (stopping) process.exit(code);
-    stopping = true;
+    if (firstAt !== null) {
+      if (performance.now() - firstAt > 1_000) process.exit(code);
+      return;
+    }
+    firstAt = performance.now();
     process.stderr.write(`\n${announce(sig, code)}\n`);
     // Work in flight fails as the processes it talks to stop (a socket closed, a connection
     // refused): expected now, and not what the run ends with, which is already decided.
     process.on("uncaughtException", () => undefined);
     const bound = new Promise<void>((resolve) => setTimeout(resolve, boundMs).unref());
-    void Promise.race([teardown().catch(() => undefined), bound]).then(() => process.exit(code));
+    void Promise.race([teardown(sig).catch(() => undefined), bound]).then(() => process.exit(code));
   };
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, onSignal);
 }

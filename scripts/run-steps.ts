@@ -1,0 +1,60 @@
+/**
+ * `tsx scripts/run-steps.ts <npm script>…`: runs the named npm scripts one after another, as
+ * `npm run a && npm run b` would, and ends with the first failing step's exit code.
+ *
+ * Why not `&&` in package.json: a signal sent to npm alone (SIGTERM from `timeout`, a process
+ * manager or a cancelled CI job) is passed by npm to its `sh -c`, which dies of it and leaves the
+ * step running (seen: `npm test` killed during lint left `npm run lint` and eslint behind; during
+ * the integration tests it would leave mocha, its nodes and browsers). Here each step runs in a
+ * process group of its own, and a signal to this runner goes to the whole group, every npm and
+ * shell level between included; the runner waits for the group to empty, then exits 128 + the
+ * signal number.
+ */
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import { ChildSet, exitOnInterrupt } from "./child-set.js";
+
+/** How long a step's processes have to stop after a signal before they are killed. */
+const STOP_GRACE_MS = 30_000;
+
+const steps = process.argv.slice(2);
+if (steps.length === 0) {
+  process.stderr.write("usage: tsx scripts/run-steps.ts <npm script>…\n");
+  process.exit(2);
+}
+
+const children = new ChildSet();
+let interrupted = false;
+exitOnInterrupt(
+  (sig) => {
+    interrupted = true;
+    return children.stopAll(STOP_GRACE_MS, sig);
+  },
+  (sig, code) => `${sig}: stopping the running step (${steps.join(", ")}), then exiting ${code}`,
+  STOP_GRACE_MS + 5_000,
+);
+
+/** Runs `npm run <step>` in a process group of its own; resolves with its exit code. */
+function runStep(step: string): Promise<number> {
+  // stdin is not passed on: a process group other than the terminal's foreground one that read
+  // from it would be stopped (SIGTTIN), and no step reads input.
+  // The npm that runs this script, when there is one (npm sets npm_execpath), else npm on PATH.
+  const npmCli = process.env.npm_execpath;
+  const [command, args] = npmCli ? [process.execPath, [npmCli, "run", step]] : ["npm", ["run", step]];
+  const child = children.track(
+    spawn(command, args, { detached: true, stdio: ["ignore", "inherit", "inherit"] }),
+    { group: true },
+  );
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
+}
+
+for (const step of steps) {
+  const code = await runStep(step);
+  // Interrupted: the step ended because it was stopped; the interrupt's teardown waits for the
+  // rest of its group and then exits 128 + the signal.
+  if (interrupted) await new Promise<never>(() => undefined);
+  if (code !== 0) process.exit(code);
+}

@@ -1,0 +1,124 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { trackChild } from "../../helpers/interrupt.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A package whose `test` script is `run-steps.ts` over its own steps, as roadcert's is: `hold`
+ * starts a process that starts another and both wait forever (behind a shell, as `a && b` keeps
+ * one), `after` and `second` say they ran, `fail` exits 3.
+ */
+async function stepsPackage(dir: string, steps: string[]): Promise<void> {
+  const tsx = path.join(root, "node_modules/.bin/tsx");
+  const hold = path.join(dir, "hold.cjs");
+  await writeFile(
+    hold,
+    `const { spawn } = require("node:child_process");
+const inner = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+console.log("HOLDING " + process.pid + " " + inner.pid);
+setInterval(() => {}, 1000);
+`,
+  );
+  const scripts = {
+    test: `exec ${tsx} ${path.join(root, "scripts/run-steps.ts")} ${steps.join(" ")}`,
+    hold: `node ${hold} && echo never`,
+    // Printed through a concatenation: npm echoes each script's command line, which must not match.
+    after: `node -e "console.log('AFTER' + ' RAN')"`,
+    second: `node -e "console.log('SECOND' + ' RAN')"`,
+    fail: `node -e "process.exit(3)"`,
+  };
+  await writeFile(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "steps-fixture", private: true, scripts }),
+  );
+}
+
+/** `npm test` in `dir`, with what it printed and how it ended. */
+function npmTest(dir: string) {
+  const npmCli = process.env.npm_execpath;
+  const [command, args] = npmCli ? [process.execPath, [npmCli, "test"]] : ["npm", ["test"]];
+  const child = trackChild(spawn(command, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }));
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe("npm test's steps (scripts/run-steps.ts)", function () {
+  this.timeout(60_000);
+  let dir = "";
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "roadcert-run-steps-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("when roadcert's own npm test is read, then it runs its steps through run-steps.ts rather than an && chain", () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.test).to.match(/^exec tsx scripts\/run-steps\.ts lint typecheck test:unit /);
+    expect(pkg.scripts.test).not.to.include("&&");
+  });
+
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    it(`when npm alone is sent ${sig} during a step, then every process of the step stops, later steps do not run, and npm exits non-zero`, async () => {
+      await stepsPackage(dir, ["hold", "after"]);
+      const run = npmTest(dir);
+      let pids: number[] = [];
+      try {
+        const deadline = Date.now() + 30_000;
+        let m: RegExpExecArray | null = null;
+        while (!(m = /HOLDING (\d+) (\d+)/.exec(run.output())) && Date.now() < deadline) await sleep(100);
+        expect(m, run.output()).not.to.equal(null);
+        pids = [Number(m?.[1]), Number(m?.[2])];
+
+        run.child.kill(sig);
+        // Bounded: with an `&&` chain npm ignores a SIGINT of its own and the step runs on.
+        const code = await Promise.race([run.exited, sleep(20_000).then(() => "still running" as const)]);
+        // npm reports its script's end: the runner exits 128 + the signal number, npm non-zero.
+        expect(code, run.output()).to.be.a("number").and.not.equal(0);
+        expect(pids.filter(alive), "the step's processes left running").to.deep.equal([]);
+        expect(run.output()).to.include(`${sig}: stopping the running step`);
+        expect(run.output()).not.to.include("AFTER RAN");
+      } finally {
+        for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
+        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGKILL");
+      }
+    });
+  }
+
+  it("when a step fails, then the later steps do not run and npm test fails with it", async () => {
+    await stepsPackage(dir, ["fail", "after"]);
+    const run = npmTest(dir);
+    const code = await run.exited;
+    expect(code, run.output()).to.equal(3);
+    expect(run.output()).not.to.include("AFTER RAN");
+  });
+
+  it("when every step passes, then each runs once in order and npm test passes", async () => {
+    await stepsPackage(dir, ["after", "second"]);
+    const run = npmTest(dir);
+    const code = await run.exited;
+    expect(code, run.output()).to.equal(0);
+    expect(run.output().match(/AFTER RAN|SECOND RAN/g)).to.deep.equal(["AFTER RAN", "SECOND RAN"]);
+  });
+});
