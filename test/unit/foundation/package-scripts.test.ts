@@ -1,0 +1,44 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+function scriptsOf(packageJson: string): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(path.join(root, packageJson), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  return pkg.scripts;
+}
+
+/** Scripts that are one command: no `&&`, `||`, `;` or pipe between commands. */
+const singleCommand = (script: string) => !/&&|\|\||;|\|/.test(script);
+
+describe("package scripts", () => {
+  for (const file of ["package.json", "packages/mongo-standin/package.json"]) {
+    it(`when a script of ${file} runs one command, then it execs it, so a signal sent to npm alone reaches that command`, () => {
+      // npm passes SIGTERM/SIGINT to its script's shell only; without `exec` the shell died of it
+      // (or ignored it) and the command it started ran on: `npm start` left three nodes on their
+      // ports, `npm run bench:exam` its database and node.
+      const scripts = scriptsOf(file);
+      const single = Object.entries(scripts).filter(([, script]) => singleCommand(script));
+      expect(single.length, "single-command scripts").to.be.greaterThan(3);
+      // The set-up script is a bash script run to its end, not a long-running process.
+      const notExeced = single.filter(([name, script]) => name !== "pretest" && !script.startsWith("exec "));
+      expect(notExeced).to.deep.equal([]);
+    });
+  }
+
+  it("when the long-running scripts are read, then the demo network, the database stand-in, the benchmarks and the test steps are among those held to exec", () => {
+    const scripts = scriptsOf("package.json");
+    expect(scripts.start).to.equal("exec tsx scripts/demo-network.ts");
+    expect(scripts.dev).to.equal("exec tsx scripts/dev.ts");
+    expect(scripts["db:standin"]).to.equal("exec tsx packages/mongo-standin/src/cli.ts");
+    expect(scripts["bench:exam"]).to.equal("exec tsx scripts/bench-exam.ts");
+    // The test steps, each in a process group of its own (scripts/run-steps.ts), not an `&&` chain.
+    expect(scripts.test).to.equal(
+      "exec tsx scripts/run-steps.ts lint typecheck test:unit test:integration test:standin test:e2e",
+    );
+  });
+});
