@@ -25,22 +25,24 @@ if (steps.length === 0) {
 
 const children = new ChildSet();
 let interrupted = false;
+let running = "";
 exitOnInterrupt(
   (sig) => {
     interrupted = true;
     return children.stopAll(STOP_GRACE_MS, sig);
   },
-  (sig, code) => `${sig}: stopping the running step (${steps.join(", ")}), then exiting ${code}`,
+  (sig, code) => `${sig}: stopping the running step (${running}) and all it started, then exiting ${code}`,
   STOP_GRACE_MS + 5_000,
 );
 
 /** Runs `npm run <step>` in a process group of its own; resolves with its exit code. */
 function runStep(step: string): Promise<number> {
-  // stdin is not passed on: a process group other than the terminal's foreground one that read
-  // from it would be stopped (SIGTTIN), and no step reads input.
+  running = step;
   // The npm that runs this script, when there is one (npm sets npm_execpath), else npm on PATH.
   const npmCli = process.env.npm_execpath;
   const [command, args] = npmCli ? [process.execPath, [npmCli, "run", step]] : ["npm", ["run", step]];
+  // stdin is not passed on: a process group other than the terminal's foreground one that read
+  // from it would be stopped (SIGTTIN), and no step reads input.
   const child = children.track(
     spawn(command, args, { detached: true, stdio: ["ignore", "inherit", "inherit"] }),
     { group: true },

@@ -88,7 +88,7 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
         // npm reports its script's end: the runner exits 128 + the signal number, npm non-zero.
         expect(code, run.output()).to.be.a("number").and.not.equal(0);
         expect(pids.filter(alive), "the step's processes left running").to.deep.equal([]);
-        expect(run.output()).to.include(`${sig}: stopping the running step`);
+        expect(run.output()).to.include(`${sig}: stopping the running step (hold) and all it started`);
         expect(run.output()).not.to.include("AFTER RAN");
       } finally {
         for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
