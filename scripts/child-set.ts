@@ -17,13 +17,22 @@ interface Tracked {
 
 const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
-/** Whether process group `pgid` is empty (signal 0 only checks). */
-function groupGone(pgid: number): boolean {
+/** Whether process `pid` is still there (signal 0 only checks; a zombie not yet reaped counts). */
+export function isRunning(pid: number): boolean {
+  return signalZero(pid);
+}
+
+/** Whether any process of process group `pgid` is still there (signal 0 only checks). */
+export function isGroupRunning(pgid: number): boolean {
+  return signalZero(-pgid);
+}
+
+function signalZero(target: number): boolean {
   try {
-    process.kill(-pgid, 0);
-    return false;
-  } catch {
+    process.kill(target, 0);
     return true;
+  } catch {
+    return false;
   }
 }
 
@@ -31,7 +40,7 @@ function groupGone(pgid: number): boolean {
 function finished(entry: Tracked): boolean {
   if (!hasExited(entry.child)) return false;
   const pid = entry.child.pid;
-  return !entry.group || pid === undefined || groupGone(pid);
+  return !entry.group || pid === undefined || !isGroupRunning(pid);
 }
 
 export class ChildSet {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { isRunning } from "../../../scripts/child-set.js";
 import { trackChild } from "../../helpers/interrupt.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -27,15 +28,6 @@ function childrenRunning(ppid: number, script: string): number[] {
     }
   }
   return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("a benchmark interrupted by a signal", function () {
@@ -77,13 +69,13 @@ describe("a benchmark interrupted by a signal", function () {
         bench.kill(sig);
         const { code } = await exited;
 
-        expect(started.filter(alive), "processes the benchmark left running").to.deep.equal([]);
+        expect(started.filter(isRunning), "processes the benchmark left running").to.deep.equal([]);
         expect(code, output).to.equal(sig === "SIGTERM" ? 143 : 130);
         expect(output).to.include(`bench:exam interrupted by ${sig}`);
         expect(statSync(benchmarks).size, "BENCHMARKS.md").to.equal(sizeBefore);
       } finally {
         // Whatever the outcome, nothing this test started outlives it.
-        for (const pid of started.filter(alive)) process.kill(pid, "SIGKILL");
+        for (const pid of started.filter(isRunning)) process.kill(pid, "SIGKILL");
         if (bench.exitCode === null && bench.signalCode === null) bench.kill("SIGKILL");
       }
     });

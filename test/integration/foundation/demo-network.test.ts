@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { isGroupRunning } from "../../../scripts/child-set.js";
 import { trackChild } from "../../helpers/interrupt.js";
 import { portsToStartOn } from "../../helpers/ports.js";
 
@@ -17,16 +18,6 @@ async function healthz(port: number): Promise<{ role?: string; provinceCode?: st
     return res.ok ? ((await res.json()) as { role?: string; provinceCode?: string | null }) : null;
   } catch {
     return null;
-  }
-}
-
-/** Whether any process of process group `pgid` still runs (signal 0 only checks). */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -93,7 +84,7 @@ describe("npm start (demo network)", function () {
     // Whatever happened, leave no node running.
     const pid = started?.child.pid;
     // The whole group, even when the launcher itself has exited (its children may not have).
-    if (pid && groupAlive(pid)) process.kill(-pid, "SIGKILL");
+    if (pid && isGroupRunning(pid)) process.kill(-pid, "SIGKILL");
     started = null;
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -156,7 +147,7 @@ describe("npm start (demo network)", function () {
     for (const port of demo.ports) expect(await healthz(port)).to.equal(null);
     // npm, tsx and the launcher shared the group; the nodes have their own and no longer answer.
     const pid = demo.child.pid ?? 0;
-    for (let i = 0; i < 60 && groupAlive(pid); i++) await sleep(500);
-    expect(groupAlive(pid), "a process of `npm start` is still running").to.equal(false);
+    for (let i = 0; i < 60 && isGroupRunning(pid); i++) await sleep(500);
+    expect(isGroupRunning(pid), "a process of `npm start` is still running").to.equal(false);
   });
 });

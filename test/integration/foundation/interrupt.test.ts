@@ -2,18 +2,10 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { isRunning } from "../../../scripts/child-set.js";
 import { trackChild } from "../../helpers/interrupt.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Runs test/fixtures/interrupt/interrupted.spec.ts the way `npm run test:unit` runs a suite (same
@@ -23,7 +15,13 @@ function alive(pid: number): boolean {
  */
 async function interruptedRun(
   sig: NodeJS.Signals,
-): Promise<{ code: number | null; signal: string | null; testsAlive: boolean; childAlive: boolean; output: string }> {
+): Promise<{
+  code: number | null;
+  signal: string | null;
+  testsAlive: boolean;
+  childAlive: boolean;
+  output: string;
+}> {
   const mocha = trackChild(
     spawn(
       process.execPath,
@@ -53,11 +51,14 @@ async function interruptedRun(
   });
   mocha.kill(sig);
   const end = await exited;
-  const testsAlive = alive(pids.tests);
-  const childAlive = alive(pids.child);
+  const testsAlive = isRunning(pids.tests);
+  const childAlive = isRunning(pids.child);
   // Whatever the outcome, leave nothing behind: an orphan holding mocha's output pipes would also
   // keep this test file's own run from ending.
-  for (const [pid, isAlive] of [[pids.tests, testsAlive], [pids.child, childAlive]] as const)
+  for (const [pid, isAlive] of [
+    [pids.tests, testsAlive],
+    [pids.child, childAlive],
+  ] as const)
     if (isAlive) process.kill(pid, "SIGKILL");
   mocha.stdout?.destroy();
   mocha.stderr?.destroy();

@@ -5,18 +5,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { isRunning } from "../../../scripts/child-set.js";
 import { trackChild } from "../../helpers/interrupt.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A package whose `test` script is `run-steps.ts` over its own steps, as roadcert's is: `hold`
@@ -87,11 +79,11 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
         const code = await Promise.race([run.exited, sleep(20_000).then(() => "still running" as const)]);
         // npm reports its script's end: the runner exits 128 + the signal number, npm non-zero.
         expect(code, run.output()).to.be.a("number").and.not.equal(0);
-        expect(pids.filter(alive), "the step's processes left running").to.deep.equal([]);
+        expect(pids.filter(isRunning), "the step's processes left running").to.deep.equal([]);
         expect(run.output()).to.include(`${sig}: stopping the running step (hold) and all it started`);
         expect(run.output()).not.to.include("AFTER RAN");
       } finally {
-        for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
+        for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL");
         if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGKILL");
       }
     });
