@@ -6,20 +6,43 @@
  * running on their ports. Shared by the benchmarks and the test run's interrupt handling.
  */
 import type { ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 
+/**
+ * What a signal reaches: the child alone; its process group (a child spawned `detached`); or the
+ * child and every process below it (a chain of npm, shell and tool processes that each pass a
+ * signal on badly, left in the caller's process group so that a SIGKILL to that group still ends
+ * them all).
+ */
+export type Scope = "process" | "group" | "tree";
+
 interface Tracked {
   child: ChildProcess;
-  /** The child leads its own process group (spawned `detached`): signal the whole group. */
-  group: boolean;
+  scope: Scope;
+  /** For "tree": every process found below the child so far, stopped even once reparented. */
+  seen: Set<number>;
 }
 
 const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
-/** Whether process `pid` is still there (signal 0 only checks; a zombie not yet reaped counts). */
+/** `/proc/<pid>/stat` after the command name (which may hold spaces): field 3 (state) on; null when unreadable. */
+function statFields(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether process `pid` is still there (signal 0 checks; on Linux a zombie, which has ended and
+ * waits only to be reaped, does not count).
+ */
 export function isRunning(pid: number): boolean {
-  return signalZero(pid);
+  return signalZero(pid) && statFields(pid)?.[0] !== "Z";
 }
 
 /** Whether any process of process group `pgid` is still there (signal 0 only checks). */
@@ -36,26 +59,56 @@ function signalZero(target: number): boolean {
   }
 }
 
-/** A child, or for a group every process in it (which may outlive the leader), has ended. */
+/** Every process below `root` (children, their children…), from /proc's parent links; [] without /proc. */
+export function descendantsOf(root: number): number[] {
+  const childrenOf = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const parent = Number(statFields(entry)?.[1]);
+    if (!Number.isFinite(parent)) continue;
+    const siblings = childrenOf.get(parent) ?? [];
+    siblings.push(Number(entry));
+    childrenOf.set(parent, siblings);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    for (const child of childrenOf.get(pid) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** A child (a group: every process in it, which may outlive the leader; a tree: every process seen below it) has ended. */
 function finished(entry: Tracked): boolean {
   if (!hasExited(entry.child)) return false;
   const pid = entry.child.pid;
-  return !entry.group || pid === undefined || !isGroupRunning(pid);
+  if (pid === undefined || entry.scope === "process") return true;
+  if (entry.scope === "group") return !isGroupRunning(pid);
+  return [...entry.seen].every((p) => !isRunning(p));
 }
 
 export class ChildSet {
   readonly #tracked = new Set<Tracked>();
 
   /**
-   * Tracks `child` until it exits; with `group` (a child spawned `detached`, leading its own
-   * process group), until every process of its group has. Returns it.
+   * Tracks `child` until it has ended, with what a signal to it reaches (`scope`, see `Scope`;
+   * the child alone by default). Returns it.
    */
-  track<C extends ChildProcess>(child: C, options: { group?: boolean } = {}): C {
-    const entry: Tracked = { child, group: options.group ?? false };
+  track<C extends ChildProcess>(child: C, options: { scope?: Scope } = {}): C {
+    const entry: Tracked = { child, scope: options.scope ?? "process", seen: new Set() };
     if (finished(entry)) return child;
     this.#prune();
     this.#tracked.add(entry);
-    if (!entry.group) child.once("exit", () => this.#tracked.delete(entry));
+    if (entry.scope === "process") child.once("exit", () => this.#tracked.delete(entry));
     return child;
   }
 
@@ -66,14 +119,14 @@ export class ChildSet {
 
   /**
    * `sig` (SIGTERM unless told) to every tracked child, SIGKILL to those still there after
-   * `graceMs`; resolves when all have ended (a group: every process in it).
+   * `graceMs`; resolves when all have ended (see `finished`).
    */
   async stopAll(graceMs = 5_000, sig: NodeJS.Signals = "SIGTERM"): Promise<void> {
     const entries = [...this.#tracked].filter((e) => !finished(e));
     for (const e of entries) signal(e, sig);
     const killAt = performance.now() + graceMs;
     let killed = false;
-    // Polled: a group has no event for its last process ending.
+    // Polled: a group or a tree has no event for its last process ending.
     while (entries.some((e) => !finished(e))) {
       if (!killed && performance.now() >= killAt) {
         for (const e of entries) signal(e, "SIGKILL");
@@ -89,15 +142,30 @@ export class ChildSet {
   }
 }
 
-function signal(entry: Tracked, sig: NodeJS.Signals): void {
-  const pid = entry.child.pid;
-  if (pid === undefined || finished(entry)) return;
+function kill(target: number, sig: NodeJS.Signals): void {
   try {
-    if (entry.group) process.kill(-pid, sig);
-    else entry.child.kill(sig);
+    process.kill(target, sig);
   } catch {
     // Already gone (ESRCH): nothing left to stop.
   }
+}
+
+function signal(entry: Tracked, sig: NodeJS.Signals): void {
+  const pid = entry.child.pid;
+  if (pid === undefined || finished(entry)) return;
+  if (entry.scope === "group") {
+    kill(-pid, sig);
+    return;
+  }
+  if (entry.scope === "process") {
+    kill(pid, sig);
+    return;
+  }
+  // The tree as it is now (found before any of it is signalled, while its parent links hold),
+  // plus what was seen below it before and may since have been reparented.
+  if (!hasExited(entry.child)) entry.seen.add(pid);
+  for (const p of descendantsOf(pid)) entry.seen.add(p);
+  for (const p of entry.seen) if (isRunning(p)) kill(p, sig);
 }
 
 /**

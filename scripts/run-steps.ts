@@ -5,10 +5,11 @@
  * Why not `&&` in package.json: a signal sent to npm alone (SIGTERM from `timeout`, a process
  * manager or a cancelled CI job) is passed by npm to its `sh -c`, which dies of it and leaves the
  * step running (seen: `npm test` killed during lint left `npm run lint` and eslint behind; during
- * the integration tests it would leave mocha, its nodes and browsers). Here each step runs in a
- * process group of its own, and a signal to this runner goes to the whole group, every npm and
- * shell level between included; the runner waits for the group to empty, then exits 128 + the
- * signal number.
+ * the integration tests it would leave mocha, its nodes and browsers), and a SIGINT to npm alone
+ * did nothing. Here a signal to this runner goes to every process below it, each npm and shell
+ * level included (found through /proc before any is signalled); the runner waits for all of them
+ * to end, then exits 128 + the signal number. The steps stay in the caller's process group, so
+ * Ctrl-C and a SIGKILL to that group reach them as before.
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
@@ -35,18 +36,13 @@ exitOnInterrupt(
   STOP_GRACE_MS + 5_000,
 );
 
-/** Runs `npm run <step>` in a process group of its own; resolves with its exit code. */
+/** Runs `npm run <step>`; resolves with its exit code. */
 function runStep(step: string): Promise<number> {
   running = step;
   // The npm that runs this script, when there is one (npm sets npm_execpath), else npm on PATH.
   const npmCli = process.env.npm_execpath;
   const [command, args] = npmCli ? [process.execPath, [npmCli, "run", step]] : ["npm", ["run", step]];
-  // stdin is not passed on: a process group other than the terminal's foreground one that read
-  // from it would be stopped (SIGTTIN), and no step reads input.
-  const child = children.track(
-    spawn(command, args, { detached: true, stdio: ["ignore", "inherit", "inherit"] }),
-    { group: true },
-  );
+  const child = children.track(spawn(command, args, { stdio: "inherit" }), { scope: "tree" });
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));

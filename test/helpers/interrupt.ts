@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { ChildSet, exitOnInterrupt } from "../../scripts/child-set.js";
+import { ChildSet, exitOnInterrupt, type Scope } from "../../scripts/child-set.js";
 
 /**
  * What an interrupted test run (Ctrl-C, a CI job cancelled or timed out) must still do: stop the
@@ -18,7 +18,7 @@ const tracked = (holder.__roadcertTrackedChildren ??= new ChildSet());
  * Registers a child process the current tests started, so an interrupted run stops it too (the
  * test's own `after` hook never runs then). Forgotten by itself once the child exits.
  */
-export function trackChild(child: ChildProcess, options: { group?: boolean } = {}): ChildProcess {
+export function trackChild(child: ChildProcess, options: { scope?: Scope } = {}): ChildProcess {
   return tracked.track(child, options);
 }
 

@@ -45,7 +45,7 @@ async function startDemo(command: string, args: string[], dataDir: string): Prom
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Tracked as a group: an interrupted test run stops all three nodes, not only the launcher.
-  trackChild(child, { group: true });
+  trackChild(child, { scope: "group" });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -40,16 +40,34 @@ setInterval(() => {}, 1000);
   );
 }
 
-/** `npm test` in `dir`, with what it printed and how it ended. */
-function npmTest(dir: string) {
+/**
+ * `npm test` in `dir`, with what it printed and how it ended; `ownGroup`: in a process group of its
+ * own, as a terminal or CI job starts it (so the test can signal that group).
+ */
+function npmTest(dir: string, ownGroup = false) {
   const npmCli = process.env.npm_execpath;
   const [command, args] = npmCli ? [process.execPath, [npmCli, "test"]] : ["npm", ["test"]];
-  const child = trackChild(spawn(command, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }));
+  const child = trackChild(
+    spawn(command, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], detached: ownGroup }),
+    { scope: ownGroup ? "group" : "process" },
+  );
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/** The pids of the `hold` step's two processes, once it says it is holding. */
+async function holding(run: ReturnType<typeof npmTest>): Promise<number[]> {
+  const deadline = Date.now() + 30_000;
+  let m = /HOLDING (\d+) (\d+)/.exec(run.output());
+  while (!m && Date.now() < deadline) {
+    await sleep(100);
+    m = /HOLDING (\d+) (\d+)/.exec(run.output());
+  }
+  expect(m, run.output()).not.to.equal(null);
+  return [Number(m?.[1]), Number(m?.[2])];
 }
 
 describe("npm test's steps (scripts/run-steps.ts)", function () {
@@ -68,11 +86,7 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
       const run = npmTest(dir);
       let pids: number[] = [];
       try {
-        const deadline = Date.now() + 30_000;
-        let m: RegExpExecArray | null = null;
-        while (!(m = /HOLDING (\d+) (\d+)/.exec(run.output())) && Date.now() < deadline) await sleep(100);
-        expect(m, run.output()).not.to.equal(null);
-        pids = [Number(m?.[1]), Number(m?.[2])];
+        pids = await holding(run);
 
         run.child.kill(sig);
         // Bounded: with an `&&` chain npm ignores a SIGINT of its own and the step runs on.
@@ -88,6 +102,22 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
       }
     });
   }
+
+  it("when the process group npm test was started in is sent SIGKILL (nothing can catch it), then no process of the running step is left", async () => {
+    await stepsPackage(dir, ["hold", "after"]);
+    const run = npmTest(dir, true);
+    let pids: number[] = [];
+    try {
+      pids = await holding(run);
+      process.kill(-(run.child.pid ?? 0), "SIGKILL");
+      await run.exited;
+      // The kernel ends them at once; a step in a process group of its own would have run on.
+      for (let i = 0; i < 20 && pids.some(isRunning); i++) await sleep(100);
+      expect(pids.filter(isRunning), "the step's processes left running").to.deep.equal([]);
+    } finally {
+      for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL");
+    }
+  });
 
   it("when a step fails, then the later steps do not run and npm test fails with it", async () => {
     await stepsPackage(dir, ["fail", "after"]);
