@@ -145,12 +145,12 @@ async function main(): Promise<void> {
       return process.env.MONGODB_URI ?? null;
     }
   })();
-  // Each generate and measure step runs as a child (tsx, which relays a signal to its node): it
-  // stops with this process, however it ends, rather than running on against a database gone.
+  // Each generate and measure step runs as a child (tsx and the node under it): it stops with
+  // this process, however it ends, rather than running on against a database gone.
   const children = benchChildren("bench:import");
   const run = (file: string, args: string[], options: { maxBuffer: number }) => {
     const running = execFileAsync(file, args, options);
-    children.track(running.child);
+    children.track(running.child, { scope: "tree" });
     return running;
   };
   const db = await resolveDatabase(external);

@@ -56,8 +56,8 @@ export interface Baseline {
 }
 
 /**
- * Starts the echo server (tracked by `children`, which stop it with the benchmark) and connects `n` clients
- * to it. `exam` names the exam node's and the database's processes, whose CPU during the
+ * Starts the echo server (tracked by `children`, which stop it with the benchmark) and connects
+ * `n` clients to it. `exam` names the exam node's and the database's processes, whose CPU during the
  * baseline's steps is reported (they stay up through both searches).
  */
 export async function startBaseline(run: {
