@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { trackChild } from "./interrupt.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -51,23 +52,26 @@ function newestMtime(dirs: string[]): number {
 function runViteBuild(outDir: string): Promise<void> {
   const vite = path.join(root, "node_modules/vite/bin/vite.js");
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        vite,
-        "build",
-        "--config",
-        "client/vite.config.ts",
-        "--outDir",
-        outDir,
-        "--emptyOutDir",
-        "--logLevel",
-        "warn",
-      ],
-      {
-        cwd: root,
-        stdio: ["ignore", "inherit", "inherit"],
-      },
+    // Tracked: an interrupted run stops the build too.
+    const child = trackChild(
+      spawn(
+        process.execPath,
+        [
+          vite,
+          "build",
+          "--config",
+          "client/vite.config.ts",
+          "--outDir",
+          outDir,
+          "--emptyOutDir",
+          "--logLevel",
+          "warn",
+        ],
+        {
+          cwd: root,
+          stdio: ["ignore", "inherit", "inherit"],
+        },
+      ),
     );
     child.once("error", reject);
     child.once("exit", (code) => {

@@ -18,7 +18,7 @@ const tracked = (holder.__roadcertTrackedChildren ??= new ChildSet());
  * Registers a child process the current tests started, so an interrupted run stops it too (the
  * test's own `after` hook never runs then). Forgotten by itself once the child exits.
  */
-export function trackChild(child: ChildProcess, options: { scope?: Scope } = {}): ChildProcess {
+export function trackChild<C extends ChildProcess>(child: C, options: { scope?: Scope } = {}): C {
   return tracked.track(child, options);
 }
 

@@ -2,17 +2,20 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { trackChild } from "../../helpers/interrupt.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** Runs `scripts/node.ts` with exactly `env` (plus PATH) and collects how it ended. */
 function bootNode(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts")], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = trackChild(
+      spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts")], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? "", ...env },
+        stdio: ["ignore", "ignore", "pipe"],
+      }),
+    );
     let stderr = "";
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => (stderr += chunk));
@@ -27,11 +30,13 @@ function bootNode(env: Record<string, string>): Promise<{ code: number | null; s
  */
 function bootUntilLogged(env: Record<string, string>, marker: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts")], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = trackChild(
+      spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts")], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? "", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
     let out = "";
     const collect = (chunk: string) => {
       out += chunk;
@@ -90,6 +95,8 @@ describe("boot", () => {
       },
       "INSECURE CONFIGURATION",
     );
-    expect(out).to.include('"level":40').and.include("INSECURE CONFIGURATION: COOKIE_SECURE=false in production");
+    expect(out)
+      .to.include('"level":40')
+      .and.include("INSECURE CONFIGURATION: COOKIE_SECURE=false in production");
   });
 });
