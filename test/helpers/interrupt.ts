@@ -3,7 +3,7 @@ import { ChildSet, exitOnInterrupt, type Scope } from "../../scripts/child-set.j
 
 /**
  * What an interrupted test run (Ctrl-C, a CI job cancelled or timed out) must still do: stop the
- * processes the tests started and then exit non-zero, so `a && b` in `npm test` stops at `a`.
+ * processes the tests started and then exit non-zero, so `npm test` stops at that step.
  *
  * Held on globalThis, like the test database: mocha loads the root hooks through `require` and the
  * test files through `import`, which gives this module two instances.
