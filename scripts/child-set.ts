@@ -93,7 +93,8 @@ function finished(entry: Tracked): boolean {
   const pid = entry.child.pid;
   if (pid === undefined || entry.scope === "process") return true;
   if (entry.scope === "group") return !isGroupRunning(pid);
-  return [...entry.seen].every((p) => !isRunning(p));
+  for (const p of entry.seen) if (!isRunning(p)) entry.seen.delete(p);
+  return entry.seen.size === 0;
 }
 
 export class ChildSet {
@@ -162,10 +163,17 @@ function signal(entry: Tracked, sig: NodeJS.Signals): void {
     return;
   }
   // The tree as it is now (found before any of it is signalled, while its parent links hold),
-  // plus what was seen below it before and may since have been reparented.
-  if (!hasExited(entry.child)) entry.seen.add(pid);
-  for (const p of descendantsOf(pid)) entry.seen.add(p);
-  for (const p of entry.seen) if (isRunning(p)) kill(p, sig);
+  // plus what was seen below it before and may since have been reparented. Only while the child
+  // runs: once it has ended its pid may be another process's. A process seen to have ended is
+  // forgotten, so its pid, if reused, is never signalled.
+  if (!hasExited(entry.child)) {
+    entry.seen.add(pid);
+    for (const p of descendantsOf(pid)) entry.seen.add(p);
+  }
+  for (const p of entry.seen) {
+    if (isRunning(p)) kill(p, sig);
+    else entry.seen.delete(p);
+  }
 }
 
 /**
