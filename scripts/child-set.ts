@@ -27,11 +27,18 @@ interface Tracked {
 
 const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
-/** `/proc/<pid>/stat` after the command name (which may hold spaces): field 3 (state) on; null when unreadable. */
+/**
+ * The fields of a `/proc/<pid>/stat` text after the command name, which may hold spaces and
+ * parentheses: field 3 (state) first, so field n (1-based, as proc(5) numbers them) is at n - 3.
+ */
+export function procStatFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** `procStatFields` of process `pid`, read now; null when it cannot be read (gone, no /proc). */
 function statFields(pid: number | string): string[] | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return procStatFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return null;
   }

@@ -52,7 +52,7 @@ function runStep(step: string): Promise<number> {
 for (const step of steps) {
   const code = await runStep(step);
   // Interrupted: the step ended because it was stopped; the interrupt's teardown waits for the
-  // rest of its group and then exits 128 + the signal.
+  // rest of the processes below it and then exits 128 + the signal.
   if (interrupted) await new Promise<never>(() => undefined);
   if (code !== 0) process.exit(code);
 }

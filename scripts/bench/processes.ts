@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ChildSet } from "../child-set.js";
+import { procStatFields, type ChildSet } from "../child-set.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -60,8 +60,7 @@ export async function rssKB(pid: number | undefined): Promise<number> {
  */
 async function statFields(pid: number | undefined, ...ns: number[]): Promise<number[]> {
   const stat = pid ? await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "") : "";
-  // The fields after the command name (which may hold spaces) start at field 3.
-  const fields = stat ? stat.slice(stat.lastIndexOf(")") + 2).split(" ") : [];
+  const fields = stat ? procStatFields(stat) : [];
   return ns.map((n) => {
     const value = fields[n - 3];
     return value === undefined ? Number.NaN : Number(value);

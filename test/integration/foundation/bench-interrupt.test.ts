@@ -1,33 +1,23 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { isRunning } from "../../../scripts/child-set.js";
+import { descendantsOf, isRunning } from "../../../scripts/child-set.js";
 import { trackChild } from "../../helpers/interrupt.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
-/**
- * Pids of the processes whose parent is `ppid` and whose command line holds `script` (from /proc:
- * the benchmark does not say; tsx's esbuild service is a child too).
- */
-function childrenRunning(ppid: number, script: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+/** Pids of the processes below `ppid` whose command line holds `script` (tsx's esbuild service is below it too). */
+function running(ppid: number, script: string): number[] {
+  return descendantsOf(ppid).filter((pid) => {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // Field 4 (ppid) follows the command name, which may hold spaces.
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent === ppid && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(script))
-        pids.push(Number(entry));
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(script);
     } catch {
-      // Gone while listed.
+      return false; // Gone since listed.
     }
-  }
-  return pids;
+  });
 }
 
 describe("a benchmark interrupted by a signal", function () {
@@ -61,8 +51,8 @@ describe("a benchmark interrupted by a signal", function () {
           await sleep(100);
         expect(output, "the benchmark did not reach its check-in").to.include("checking in");
         started = [
-          ...childrenRunning(bench.pid ?? -1, "mongo-standin"),
-          ...childrenRunning(bench.pid ?? -1, "exam-node-process"),
+          ...running(bench.pid ?? -1, "mongo-standin"),
+          ...running(bench.pid ?? -1, "exam-node-process"),
         ];
         expect(started, "the stand-in and the exam node").to.have.length(2);
 
