@@ -134,4 +134,21 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
     expect(code, run.output()).to.equal(0);
     expect(run.output().match(/AFTER RAN|SECOND RAN/g)).to.deep.equal(["AFTER RAN", "SECOND RAN"]);
   });
+
+  it("when a step names no script of the package, then npm says so, the later steps do not run and npm test fails", async () => {
+    await stepsPackage(dir, ["no-such-step", "after"]);
+    const run = npmTest(dir);
+    const code = await run.exited;
+    expect(code, run.output()).to.be.a("number").and.not.equal(0);
+    expect(run.output()).to.include('Missing script: "no-such-step"');
+    expect(run.output()).not.to.include("AFTER RAN");
+  });
+
+  it("when the runner is given no step, then it prints its usage and exits 2 without running anything", async () => {
+    await stepsPackage(dir, []);
+    const run = npmTest(dir);
+    const code = await run.exited;
+    expect(code, run.output()).to.equal(2);
+    expect(run.output()).to.include("usage: tsx scripts/run-steps.ts <npm script>");
+  });
 });
