@@ -390,6 +390,10 @@ async function main(): Promise<void> {
   await appendFile(path.join(root, "BENCHMARKS.md"), `${json}\n`);
   await conn.dropDatabase().catch(() => undefined);
   await conn.close();
+  // Waits for the stand-in, the node and the echo server to stop (as bench:hub and bench:exchange
+  // wait for theirs): with --profile each writes its CPU profile as it exits, several megabytes
+  // at 1,000 candidates, and the run used to return before those files were there.
+  await children.stopAll(values.profile ? 120_000 : 5_000);
   process.exit(0);
 }
 
