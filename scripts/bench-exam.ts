@@ -22,8 +22,9 @@
  * (a step of its own when the baseline's search did not offer that rate).
  * At 5,000 candidates or more the line says target by target whether issue 17's targets are met.
  *
- * Prints one JSON line and appends it to BENCHMARKS.md. The load generator runs on the same
- * machine as the servers, so latencies include its own CPU contention.
+ * Prints one JSON line and appends it to BENCHMARKS.md (to `--line-file` instead when given). The
+ * load generator runs on the same machine as the servers, so latencies include its own CPU
+ * contention.
  */
 import { createWriteStream } from "node:fs";
 import { appendFile } from "node:fs/promises";
@@ -387,13 +388,17 @@ async function main(): Promise<void> {
   await stopProfile?.();
   const json = JSON.stringify(line);
   process.stdout.write(`${json}\n`);
-  await appendFile(path.join(root, "BENCHMARKS.md"), `${json}\n`);
+  await appendFile(values["line-file"] ?? path.join(root, "BENCHMARKS.md"), `${json}\n`);
   await conn.dropDatabase().catch(() => undefined);
   await conn.close();
   // Waits for the stand-in, the node and the echo server to stop (as bench:hub and bench:exchange
   // wait for theirs): with --profile each writes its CPU profile as it exits, several megabytes
   // at 1,000 candidates, and the run used to return before those files were there.
-  await children.stopAll(values.profile ? 120_000 : 5_000);
+  const killed = await children.stopAll(values.profile ? 120_000 : 5_000);
+  if (killed > 0 && values.profile)
+    progress(
+      `${killed} of the processes did not stop in time and were killed: their CPU profiles are missing`,
+    );
   process.exit(0);
 }
 

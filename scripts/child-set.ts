@@ -127,22 +127,24 @@ export class ChildSet {
 
   /**
    * `sig` (SIGTERM unless told) to every tracked child, SIGKILL to those still there after
-   * `graceMs`; resolves when all have ended (see `finished`).
+   * `graceMs`; resolves when all have ended (see `finished`), with how many of them had to be
+   * killed (a child killed so did not finish its own exit: a CPU profile it was to write is lost).
    */
-  async stopAll(graceMs = 5_000, sig: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  async stopAll(graceMs = 5_000, sig: NodeJS.Signals = "SIGTERM"): Promise<number> {
     const entries = [...this.#tracked].filter((e) => !finished(e));
     for (const e of entries) signal(e, sig);
     const killAt = performance.now() + graceMs;
-    let killed = false;
+    let killed: Tracked[] | null = null;
     // Polled: a group or a tree has no event for its last process ending.
     while (entries.some((e) => !finished(e))) {
       if (!killed && performance.now() >= killAt) {
-        for (const e of entries) signal(e, "SIGKILL");
-        killed = true;
+        killed = entries.filter((e) => !finished(e));
+        for (const e of killed) signal(e, "SIGKILL");
       }
       await sleep(50);
     }
     this.#prune();
+    return killed?.length ?? 0;
   }
 
   #prune(): void {
@@ -192,7 +194,7 @@ function signal(entry: Tracked, sig: NodeJS.Signals): void {
  * terminal and relayed by npm or tsx above it) and is ignored.
  */
 export function exitOnInterrupt(
-  teardown: (sig: NodeJS.Signals) => Promise<void>,
+  teardown: (sig: NodeJS.Signals) => Promise<unknown>,
   announce: (sig: NodeJS.Signals, code: number) => string,
   boundMs = 20_000,
 ): void {

@@ -55,6 +55,11 @@ const OPTIONS = {
   "ack-log-ms": { type: "string", default: "50" },
   /** The same as `--node-gc-log` for this load generator: its own pauses are in every latency it measures. */
   "load-gc-log": { type: "string" },
+  /**
+   * Appends the JSON line to this file instead of BENCHMARKS.md: a trial or a held-rate run that is
+   * not a figure of record (such runs used to be appended and then taken out of BENCHMARKS.md by hand).
+   */
+  "line-file": { type: "string" },
   /** Appends the exam node's own stdout (e.g. `--node-flags=--trace-gc-nvp` output: bytes allocated per save) to this file. */
   "node-stdout": { type: "string" },
 } as const;
@@ -96,6 +101,7 @@ const Schema = z
     "ack-log-ms": atLeast(0),
     "load-gc-log": file,
     "node-stdout": file,
+    "line-file": file,
   })
   .refine((o) => o.capacity || !o["capacity-turns"], {
     // Without --capacity there is no search to take turns: the run would quietly measure without it.

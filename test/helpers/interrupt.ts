@@ -22,8 +22,8 @@ export function trackChild<C extends ChildProcess>(child: C, options: { scope?: 
   return tracked.track(child, options);
 }
 
-/** SIGTERM to every tracked child, SIGKILL to those still there after `graceMs`; resolves when all exited. */
-export function stopTrackedChildren(graceMs = 5_000): Promise<void> {
+/** SIGTERM to every tracked child, SIGKILL to those still there after `graceMs`; resolves when all exited, with how many were killed. */
+export function stopTrackedChildren(graceMs = 5_000): Promise<number> {
   return tracked.stopAll(graceMs);
 }
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -70,4 +71,63 @@ describe("a benchmark interrupted by a signal", function () {
       }
     });
   }
+});
+
+describe("a benchmark that ends normally", function () {
+  this.timeout(180_000);
+
+  it("when bench:exam finishes with --profile, then its stand-in and exam node have stopped and written their profiles by the time it exits, and the line goes to --line-file alone", async () => {
+    const benchmarks = path.join(root, "BENCHMARKS.md");
+    const sizeBefore = statSync(benchmarks).size;
+    const dir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-end-"));
+    const lineFile = path.join(dir, "lines.jsonl");
+    const bench = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/bench-exam.ts",
+        ...["--candidates", "2", "--answers", "1", "--interval-ms", "200"],
+        ...["--profile", path.join(dir, "profiles"), "--line-file", lineFile],
+      ],
+      { cwd: root, env: { ...process.env, MONGODB_URI: "" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    trackChild(bench);
+    let output = "";
+    bench.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    bench.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => bench.once("exit", (code) => resolve(code)));
+    let started: number[] = [];
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!output.includes("checking in") && bench.exitCode === null && Date.now() < deadline)
+        await sleep(100);
+      started = [
+        ...running(bench.pid ?? -1, "mongo-standin"),
+        ...running(bench.pid ?? -1, "exam-node-process"),
+      ];
+      expect(started, "the stand-in and the exam node").to.have.length(2);
+
+      const code = await exited;
+
+      // Checked the moment it exits: before, the children were only sent SIGTERM on the way out.
+      expect(started.filter(isRunning), "processes still running when the benchmark exited").to.deep.equal(
+        [],
+      );
+      expect(code, output).to.equal(0);
+      for (const name of ["standin", "exam-node", "load"])
+        expect(
+          readdirSync(path.join(dir, "profiles", name)).filter((f) => f.endsWith(".cpuprofile")),
+          `${name}'s CPU profile`,
+        ).to.not.be.empty;
+      const lines = readFileSync(lineFile, "utf8").trim().split("\n");
+      expect(lines).to.have.length(1);
+      expect(JSON.parse(lines[0] ?? "")).to.include({ candidates: 2, lost: 0 });
+      expect(statSync(benchmarks).size, "BENCHMARKS.md").to.equal(sizeBefore);
+    } finally {
+      for (const pid of started.filter(isRunning)) process.kill(pid, "SIGKILL");
+      if (bench.exitCode === null && bench.signalCode === null) bench.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
