@@ -1,14 +1,14 @@
 /**
- * `npm run bench:cert [-- --pdfs 200]` — renders signed certificates (seal the QR payload, render
+ * `npm run bench:cert [-- --pdfs 200] [--verifications 5000] [--line-file FILE]` — renders signed certificates (seal the QR payload, render
  * the PDF) and verifies payloads, in one process, for each suite; prints one JSON line per suite
- * `{pdfs, suite, p50Ms, p95Ms, perSecond, bytesAvg, verifyPerSecond}` and appends it to BENCHMARKS.md.
+ * `{pdfs, suite, p50Ms, p95Ms, perSecond, bytesAvg, verifyPerSecond}` and appends it to BENCHMARKS.md
+ * (to `--line-file` instead when given).
  * Targets on the 2-core machine: PDF p50 ≤ 50 ms and ≥ 20 PDFs/s; ≥ 5,000 verifications/s with
  * Ed25519, ≥ 200/s with SM2. `signatureOnlyPerSecond` is the bare signature check on the same
  * bytes: the floor the full verification (envelope, trust list, dates) can approach.
  */
-import { appendFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { parseArgs } from "node:util";
+import { z } from "zod";
 import type { CertificateRecord, SignatureSuite } from "../server/contracts/certificates.js";
 import {
   buildTrustList,
@@ -22,12 +22,31 @@ import {
   sealClaims,
   verifyQrText,
 } from "../server/certificates/index.js";
+import {
+  appendLine,
+  count,
+  filePath,
+  LINE_FILE_OPTION,
+  lineFileOf,
+  orExitWithUsage,
+  readBenchOptions,
+} from "./bench/bench-args.js";
 
-const { values } = parseArgs({
-  options: { pdfs: { type: "string", default: "200" }, verifications: { type: "string", default: "5000" } },
-});
-const pdfs = Number(values.pdfs);
-const verifications = Number(values.verifications);
+const values = orExitWithUsage(() =>
+  readBenchOptions(
+    "bench:cert",
+    process.argv.slice(2),
+    {
+      pdfs: { type: "string", default: "200" },
+      verifications: { type: "string", default: "5000" },
+      ...LINE_FILE_OPTION,
+    },
+    z.object({ pdfs: count(1), verifications: count(1), "line-file": filePath }),
+  ),
+);
+const lineFile = orExitWithUsage(() => lineFileOf("bench:cert", values["line-file"]));
+const pdfs = values.pdfs;
+const verifications = values.verifications;
 
 function record(i: number): CertificateRecord {
   const no = `32010219900101${String(1000 + (i % 9000)).slice(0, 3)}X`;
@@ -165,5 +184,5 @@ for (const suite of ["ed25519", "sm2-sm3"] as SignatureSuite[]) {
     loadAvg1m: Number(loadavg()[0]?.toFixed(1)),
   };
   console.log(JSON.stringify(line));
-  appendFileSync("BENCHMARKS.md", `${JSON.stringify(line)}\n`);
+  await appendLine(lineFile, line);
 }

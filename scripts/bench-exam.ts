@@ -27,17 +27,16 @@
  * contention.
  */
 import { createWriteStream } from "node:fs";
-import { appendFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { CandidateAttemptDto } from "../server/contracts/exams.js";
 import { watchStalls } from "@roadcert/mongo-standin";
 import { pino } from "pino";
 import { connectMongo } from "../server/lib/mongo.js";
 import { capacityFields, targetsMet, TARGETS, type CapacityOptions } from "./bench/exam-capacity.js";
 import { logSlowAcks, readExamBenchOptions } from "./bench/exam-options.js";
+import { appendLine, lineFileOf, orExitWithUsage } from "./bench/bench-args.js";
 import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
 import { startBaseline } from "./bench/exam-baseline.js";
@@ -61,16 +60,8 @@ import {
 } from "./bench/processes.js";
 import { benchChildren } from "./child-set.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const values = (() => {
-  try {
-    return readExamBenchOptions(process.argv.slice(2));
-  } catch (err) {
-    // A bad option is told in one line, before any process starts (exit code 2: usage).
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(2);
-  }
-})();
+const values = orExitWithUsage(() => readExamBenchOptions(process.argv.slice(2)));
+const lineFile = orExitWithUsage(() => lineFileOf("bench:exam", values["line-file"]));
 
 // With --profile each line also carries the monotonic clock in µs, the time base of the CPU
 // profiles, so a profile can be cut into the phases of the run.
@@ -388,7 +379,7 @@ async function main(): Promise<void> {
   await stopProfile?.();
   const json = JSON.stringify(line);
   process.stdout.write(`${json}\n`);
-  await appendFile(values["line-file"] ?? path.join(root, "BENCHMARKS.md"), `${json}\n`);
+  await appendLine(lineFile, json);
   await conn.dropDatabase().catch(() => undefined);
   await conn.close();
   // Waits for the stand-in, the node and the echo server to stop (as bench:hub and bench:exchange

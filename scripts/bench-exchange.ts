@@ -1,5 +1,5 @@
 /**
- * `npm run bench:exchange -- [--filings 1000] [--concurrency 8]`
+ * `npm run bench:exchange -- [--filings 1000] [--concurrency 8] [--cpu-prof-dir DIR] [--line-file FILE]`
  *
  * Exchange benchmark (issue 13): the filing path from the filing province B to the home province
  * A's inbox. Starts a hub in its own process (`scripts/node.ts`, embedded database unless
@@ -8,15 +8,14 @@
  * then B sends N filings (`concurrency` in flight, each signed and checked) while A pulls its
  * inbox as a node does (each request waits at the hub for the next message: long poll). `noticeP50Ms/P95Ms` is the time from B starting to send a filing to A
  * holding its inbox message; a province node adds its poll interval (EXCHANGE_POLL_MS) and its
- * own database writes on top. Prints one JSON line and appends it to BENCHMARKS.md. With
+ * own database writes on top. Prints one JSON line and appends it to BENCHMARKS.md (to
+ * `--line-file` instead when given). With
  * `--cpu-prof-dir DIR` the hub writes a V8 CPU profile (node --cpu-prof) there when it stops.
  */
 import { mkdtempSync } from "node:fs";
-import { appendFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { z } from "zod";
 import type { CaseReceipt, InboxPage } from "../server/contracts/exchange.js";
 import type {
   CollectionReceipt,
@@ -36,27 +35,48 @@ import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
 import { percentile } from "./bench/exam-load.js";
 import { startBenchHub } from "./bench/hub-process.js";
 import { benchChildren } from "./child-set.js";
+import {
+  appendLine,
+  count,
+  filePath,
+  LINE_FILE_OPTION,
+  lineFileOf,
+  orExitWithUsage,
+  readBenchOptions,
+} from "./bench/bench-args.js";
 import { cpuMs } from "./bench/processes.js";
 import { demoPassword } from "./demo-password.js";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({
-  options: {
-    filings: { type: "string", default: "1000" },
-    concurrency: { type: "string", default: "8" },
-    "cpu-prof-dir": { type: "string" },
-  },
-});
-const N = Number(values.filings);
-const C = Number(values.concurrency);
-const progress = (msg: string) =>
-  process.stderr.write(`[bench:exchange ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const noLog = { append: () => Promise.resolve(null as never) };
 
 // The birth dates repeat every lcm(40, 12, 28) = 840 practitioners; the sequence number steps at
 // each repeat, so ID numbers are unique up to 840 x 999 filings (it stepped every 13,440, so the
 // 841st filing was a second filing of the first practitioner, refused as already_filed).
 const DATE_PERIOD = 840;
+const values = orExitWithUsage(() =>
+  readBenchOptions(
+    "bench:exchange",
+    process.argv.slice(2),
+    {
+      filings: { type: "string", default: "1000" },
+      concurrency: { type: "string", default: "8" },
+      "cpu-prof-dir": { type: "string" },
+      ...LINE_FILE_OPTION,
+    },
+    z.object({
+      // Each filing needs a practitioner of its own (see `idOf`).
+      filings: count(1).max(DATE_PERIOD * 999),
+      concurrency: count(1),
+      "cpu-prof-dir": filePath,
+      "line-file": filePath,
+    }),
+  ),
+);
+const lineFile = orExitWithUsage(() => lineFileOf("bench:exchange", values["line-file"]));
+const N = values.filings;
+const C = values.concurrency;
+const progress = (msg: string) =>
+  process.stderr.write(`[bench:exchange ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const noLog = { append: () => Promise.resolve(null as never) };
+
 const idOf = (i: number) =>
   makeIdNumber(
     "320102",
@@ -232,12 +252,13 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
     };
     console.log(JSON.stringify(line));
-    await appendFile(path.join(root, "BENCHMARKS.md"), JSON.stringify(line) + "\n");
+    await appendLine(lineFile, line);
   } finally {
-    // Waits for the hub to stop, so its CPU profile (if asked for) is written before we exit.
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGINT");
-    await exited;
+    // Waits for the hub to stop, so its CPU profile (if asked for) is written before we exit;
+    // bounded, and returns at once for a hub that had already ended.
+    const killed = await children.stop([child], values["cpu-prof-dir"] ? 120_000 : 15_000, "SIGINT");
+    if (killed > 0)
+      progress(`the hub had to be killed${values["cpu-prof-dir"] ? ": its CPU profile is missing" : ""}`);
   }
 }
 

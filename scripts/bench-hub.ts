@@ -1,23 +1,22 @@
 /**
  * `npm run bench:hub -- --records N [--provinces 4] [--concurrency 2] [--batch 500] [--lookups 1000]
- *   [--standin-process] [--profile DIR]`
+ *   [--standin-process] [--preload N] [--profile DIR] [--line-file FILE]`
  *
  * Hub benchmark (issue 12). Starts a hub node in its own process (`scripts/node.ts`, its embedded
  * database unless MONGODB_URI is set), registers P province node keys through the operator API,
  * publishes N signed records through the collection interface from `concurrency` clients per
  * province (every request and answer signed and checked), then measures lookups by ID number
- * (signed, with officer, reason and case). Prints one JSON line and appends it to BENCHMARKS.md:
+ * (signed, with officer, reason and case). Prints one JSON line and appends it to BENCHMARKS.md
+ * (to `--line-file` instead when given):
  * `{records, db, ingestPerSec, lookupP50Ms, lookupP99Ms, hubRssMB, …}`. The load generator shares
  * the machine with the hub, so its own signing CPU is in the figures. `cpuMsPerRecord` and
  * `cpuMsPerLookup` count the CPU time each process spent per unit of work, which a loaded machine
  * inflates far less than wall time.
  */
 import { mkdirSync, mkdtempSync } from "node:fs";
-import { appendFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { z } from "zod";
 import type {
   CollectionReceipt,
   HubIdentityDto,
@@ -39,36 +38,69 @@ import { cpuMeter, profileSelf, rssKB, spawnReady } from "./bench/processes.js";
 import { percentile } from "./bench/exam-load.js";
 import { startBenchHub } from "./bench/hub-process.js";
 import { benchChildren } from "./child-set.js";
+import {
+  appendLine,
+  count,
+  filePath,
+  LINE_FILE_OPTION,
+  lineFileOf,
+  orExitWithUsage,
+  readBenchOptions,
+} from "./bench/bench-args.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({
-  options: {
-    records: { type: "string", default: "10000" },
-    provinces: { type: "string", default: "4" },
-    concurrency: { type: "string", default: "2" },
-    batch: { type: "string", default: "500" },
-    lookups: { type: "string", default: "1000" },
-    /** Writes V8 CPU profiles of the hub, the stand-in (with --standin-process) and this client into this folder. */
-    profile: { type: "string" },
-    /**
-     * Runs the stand-in in a process of its own (as mongod would be) instead of inside the hub, so
-     * the hub's and the database's CPU are counted apart.
-     */
-    "standin-process": { type: "boolean", default: false },
-    /**
-     * Practitioners written straight into the hub's pointer index through the driver before the
-     * run (no signature, no collection interface), so lookups can be measured over an index far
-     * larger than this machine can ingest in a session. Needs --standin-process or MONGODB_URI.
-     */
-    preload: { type: "string", default: "0" },
-  },
-});
-const N = Number(values.records);
-const P = Math.min(8, Number(values.provinces));
-const C = Number(values.concurrency);
-const BATCH = Math.min(500, Number(values.batch));
-const LOOKUPS = Number(values.lookups);
-const PRELOAD = Number(values.preload);
+const OPTIONS = {
+  records: { type: "string", default: "10000" },
+  provinces: { type: "string", default: "4" },
+  concurrency: { type: "string", default: "2" },
+  batch: { type: "string", default: "500" },
+  lookups: { type: "string", default: "1000" },
+  /** Writes V8 CPU profiles of the hub, the stand-in (with --standin-process) and this client into this folder. */
+  profile: { type: "string" },
+  /**
+   * Runs the stand-in in a process of its own (as mongod would be) instead of inside the hub, so
+   * the hub's and the database's CPU are counted apart.
+   */
+  "standin-process": { type: "boolean", default: false },
+  /**
+   * Practitioners written straight into the hub's pointer index through the driver before the
+   * run (no signature, no collection interface), so lookups can be measured over an index far
+   * larger than this machine can ingest in a session. Needs --standin-process or MONGODB_URI.
+   */
+  preload: { type: "string", default: "0" },
+  ...LINE_FILE_OPTION,
+} as const;
+const values = orExitWithUsage(() =>
+  readBenchOptions(
+    "bench:hub",
+    process.argv.slice(2),
+    OPTIONS,
+    z
+      .object({
+        records: count(1),
+        // As many provinces as the bench has codes for; a larger count was cut to 8 without a word.
+        provinces: count(1).max(8),
+        concurrency: count(1),
+        // The collection interface's own limit on a batch.
+        batch: count(1).max(500),
+        lookups: count(1),
+        profile: filePath,
+        "standin-process": z.boolean(),
+        preload: count(0),
+        "line-file": filePath,
+      })
+      .refine((o) => o.preload === 0 || o["standin-process"] || Boolean(process.env.MONGODB_URI), {
+        path: ["preload"],
+        message: "needs --standin-process or MONGODB_URI (the bench writes the index through a driver)",
+      }),
+  ),
+);
+const lineFile = orExitWithUsage(() => lineFileOf("bench:hub", values["line-file"]));
+const N = values.records;
+const P = values.provinces;
+const C = values.concurrency;
+const BATCH = values.batch;
+const LOOKUPS = values.lookups;
+const PRELOAD = values.preload;
 const PROVINCES = ["320000", "110000", "330000", "440000", "510000", "310000", "120000", "500000"].slice(
   0,
   P,
@@ -177,7 +209,6 @@ async function main(): Promise<void> {
       )
     : null;
   const dbUri = db?.match ?? process.env.MONGODB_URI ?? null;
-  if (PRELOAD > 0 && !dbUri) throw new Error("--preload needs --standin-process or MONGODB_URI");
   const { child, ready } = await startBenchHub({
     children,
     nodeName: "bench-hub",
@@ -328,13 +359,17 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
     };
     console.log(JSON.stringify(line));
-    await appendFile(path.join(root, "BENCHMARKS.md"), JSON.stringify(line) + "\n");
+    await appendLine(lineFile, line);
   } finally {
     await statusClient?.close();
-    child.kill("SIGINT");
-    await new Promise((resolve) => child.once("exit", resolve));
-    db?.child.kill("SIGINT");
-    if (db) await new Promise((resolve) => db.child.once("exit", resolve));
+    // The hub first (it may write on its way out), then its database. Bounded, unlike the bare
+    // waits for `exit` these were (which never returned for a child that had already ended);
+    // long enough when profiling for each to write its CPU profile as it exits.
+    const graceMs = values.profile ? 120_000 : 15_000;
+    let killed = await children.stop([child], graceMs, "SIGINT");
+    if (db) killed += await children.stop([db.child], graceMs, "SIGINT");
+    if (killed > 0)
+      progress(`${killed} process(es) had to be killed${values.profile ? ": a CPU profile is missing" : ""}`);
     await stopProfile?.();
   }
 }

@@ -1,10 +1,10 @@
 /**
- * `npm run bench:import [-- --sizes=10000,100000 --formats=gift,csv --import-budget-s=120]`:
+ * `npm run bench:import [-- --sizes=10000,100000 --formats=gift,csv --import-budget-s=120 --line-file=FILE]`:
  * for each format and size, generates that many questions, writes the file in that format, then in
  * a fresh child process parses it (parseMs: decoding and reading every item) and imports it into an
  * empty database (importMs: checking, comparing and writing in batches). Prints one JSON line per
- * run `{format, questions, parseMs, importMs, peakRssMB, …}` and appends it to BENCHMARKS.md with
- * the machine's load average, since this machine is shared.
+ * run `{format, questions, parseMs, importMs, peakRssMB, …}` and appends it to BENCHMARKS.md (to
+ * `--line-file` instead when given) with the machine's load average, since this machine is shared.
  *
  * Each measurement runs in its own process so peakRssMB is that run's own peak (generation happens
  * in yet another process and is not counted). With the MongoDB stand-in (no MONGODB_URI) an import
@@ -12,12 +12,13 @@
  * (`imported`) and importMs is null: a re-run of the same file would complete it.
  */
 import { execFile } from "node:child_process";
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { benchChildren } from "./child-set.js";
+import { appendLine, count, lineFileOf, orExitWithUsage } from "./bench/bench-args.js";
 import type { QuestionInput } from "../server/contracts/question-bank.js";
 
 const execFileAsync = promisify(execFile);
@@ -134,8 +135,27 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const sizes = (option("sizes") ?? "10000,100000").split(",").map(Number);
-  const formats = (option("formats")?.split(",") ?? [...FORMATS]) as Format[];
+  const { sizes, formats, lineFile } = orExitWithUsage(() => {
+    const sizeTexts = (option("sizes") ?? "10000,100000").split(",");
+    const sizes = sizeTexts.map((text) => count(1).safeParse(text).data);
+    if (sizes.some((n) => n === undefined))
+      throw new Error(
+        `bench:import: --sizes: expected whole numbers of at least 1, got ${sizeTexts.join(",")}`,
+      );
+    const formats = option("formats")?.split(",") ?? [...FORMATS];
+    const unknown = formats.filter((f) => !(FORMATS as readonly string[]).includes(f));
+    if (unknown.length > 0)
+      throw new Error(
+        `bench:import: --formats: unknown ${unknown.join(", ")} (known: ${FORMATS.join(", ")})`,
+      );
+    const lineFile = option("line-file");
+    if (lineFile === "") throw new Error("bench:import: --line-file: empty");
+    return {
+      sizes: sizes as number[],
+      formats: formats as Format[],
+      lineFile: lineFileOf("bench:import", lineFile === undefined ? undefined : path.resolve(lineFile)),
+    };
+  });
   const { loadConfig } = await import("../server/config.js");
   const { resolveDatabase } = await import("@roadcert/mongo-standin");
   const external = (() => {
@@ -193,7 +213,7 @@ async function main(): Promise<void> {
           at: new Date().toISOString(),
         });
         console.log(line);
-        await appendFile(path.join(root, "BENCHMARKS.md"), `${line}\n`);
+        await appendLine(lineFile, line);
       }
     }
   } finally {

@@ -130,8 +130,29 @@ export class ChildSet {
    * `graceMs`; resolves when all have ended (see `finished`), with how many of them had to be
    * killed (a child killed so did not finish its own exit: a CPU profile it was to write is lost).
    */
-  async stopAll(graceMs = 5_000, sig: NodeJS.Signals = "SIGTERM"): Promise<number> {
-    const entries = [...this.#tracked].filter((e) => !finished(e));
+  stopAll(graceMs = 5_000, sig: NodeJS.Signals = "SIGTERM"): Promise<number> {
+    return this.#stop([...this.#tracked], graceMs, sig);
+  }
+
+  /**
+   * As `stopAll`, for `children` alone (each as it is tracked here, or as a lone process when it is not): for a
+   * stop in order, such as a server before the database it writes to on its way out. Unlike a bare
+   * wait for `exit`, this returns for a child that had already ended, and is bounded.
+   */
+  stop(children: readonly ChildProcess[], graceMs = 5_000, sig: NodeJS.Signals = "SIGTERM"): Promise<number> {
+    const entries = children.map(
+      (child) =>
+        [...this.#tracked].find((e) => e.child === child) ?? {
+          child,
+          scope: "process" as const,
+          seen: new Set<number>(),
+        },
+    );
+    return this.#stop(entries, graceMs, sig);
+  }
+
+  async #stop(all: readonly Tracked[], graceMs: number, sig: NodeJS.Signals): Promise<number> {
+    const entries = all.filter((e) => !finished(e));
     for (const e of entries) signal(e, sig);
     const killAt = performance.now() + graceMs;
     let killed: Tracked[] | null = null;

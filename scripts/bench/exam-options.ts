@@ -3,9 +3,8 @@
  * number used to become NaN and make a run that measured nothing, or nothing sensible.
  */
 import { createWriteStream } from "node:fs";
-import path from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { count, filePath, LINE_FILE_OPTION, readBenchOptions } from "./bench-args.js";
 import type { SendSave } from "./exam-capacity.js";
 
 const OPTIONS = {
@@ -55,21 +54,11 @@ const OPTIONS = {
   "ack-log-ms": { type: "string", default: "50" },
   /** The same as `--node-gc-log` for this load generator: its own pauses are in every latency it measures. */
   "load-gc-log": { type: "string" },
-  /**
-   * Appends the JSON line to this file instead of BENCHMARKS.md: a trial or a held-rate run that is
-   * not a figure of record (such runs used to be appended and then taken out of BENCHMARKS.md by hand).
-   */
-  "line-file": { type: "string" },
+  ...LINE_FILE_OPTION,
   /** Appends the exam node's own stdout (e.g. `--node-flags=--trace-gc-nvp` output: bytes allocated per save) to this file. */
   "node-stdout": { type: "string" },
 } as const;
 
-const atLeast = (min: number) => z.coerce.number().int().min(min);
-const file = z
-  .string()
-  .min(1)
-  .transform((f) => path.resolve(f))
-  .optional();
 const flags = z
   .string()
   .optional()
@@ -79,29 +68,29 @@ const nodeSetting = z.string().regex(/^\d+$/, "expected a whole number").optiona
 
 const Schema = z
   .object({
-    candidates: atLeast(1),
-    answers: atLeast(1),
-    room: atLeast(1),
-    "interval-ms": atLeast(1),
+    candidates: count(1),
+    answers: count(1),
+    room: count(1),
+    "interval-ms": count(1),
     capacity: z.boolean(),
-    "capacity-start": atLeast(1),
-    "capacity-step-ms": atLeast(100),
-    "capacity-max": atLeast(1),
+    "capacity-start": count(1),
+    "capacity-step-ms": count(100),
+    "capacity-max": count(1),
     "capacity-refine": z.coerce.number().min(0).max(1),
-    "capacity-confirm": atLeast(0),
+    "capacity-confirm": count(0),
     "capacity-turns": z.boolean(),
     "save-group-ms": nodeSetting,
     "save-groups-in-flight": nodeSetting,
-    profile: file,
-    "gc-log": file,
-    "node-gc-log": file,
+    profile: filePath,
+    "gc-log": filePath,
+    "node-gc-log": filePath,
     "node-flags": flags,
     "db-flags": flags,
-    "ack-log": file,
-    "ack-log-ms": atLeast(0),
-    "load-gc-log": file,
-    "node-stdout": file,
-    "line-file": file,
+    "ack-log": filePath,
+    "ack-log-ms": count(0),
+    "load-gc-log": filePath,
+    "node-stdout": filePath,
+    "line-file": filePath,
   })
   .refine((o) => o.capacity || !o["capacity-turns"], {
     // Without --capacity there is no search to take turns: the run would quietly measure without it.
@@ -112,11 +101,7 @@ export type ExamBenchOptions = z.infer<typeof Schema>;
 
 /** The options in `args`, or an error naming each bad one (unknown options included). */
 export function readExamBenchOptions(args: string[]): ExamBenchOptions {
-  const { values } = parseArgs({ args, options: OPTIONS });
-  const parsed = Schema.safeParse(values);
-  if (parsed.success) return parsed.data;
-  const bad = parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`);
-  throw new Error(`bench:exam: ${bad.join("; ")}`);
+  return readBenchOptions("bench:exam", args, OPTIONS, Schema);
 }
 
 /**
