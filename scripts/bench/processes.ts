@@ -41,7 +41,14 @@ export function spawnReady(
       const m = pattern.exec(out);
       if (m?.[1]) resolve({ child, match: m[1] });
     });
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited ${code}: ${err}`)));
+    child.once("exit", (code) => {
+      reject(new Error(`${args.join(" ")} exited ${code}: ${err}`));
+      // After it was ready (the rejection above is then ignored): a child that failed on its way
+      // out, say while stopping, wrote no CPU profile and said why only on its stderr.
+      // (A signal is how the bench itself stops a child that has no handler for it.)
+      if (code !== null && code !== 0)
+        process.stderr.write(`${args[0]} exited ${code}${err ? `; its last output:\n${err}` : ""}\n`);
+    });
   });
 }
 
