@@ -22,29 +22,13 @@ import {
   sealClaims,
   verifyQrText,
 } from "../server/certificates/index.js";
-import {
-  appendLine,
-  count,
-  filePath,
-  LINE_FILE_OPTION,
-  lineFileOf,
-  orExitWithUsage,
-  readBenchOptions,
-} from "./bench/bench-args.js";
+import { appendLine, benchCommandLine, count } from "./bench/bench-args.js";
 
-const values = orExitWithUsage(() =>
-  readBenchOptions(
-    "bench:cert",
-    process.argv.slice(2),
-    {
-      pdfs: { type: "string", default: "200" },
-      verifications: { type: "string", default: "5000" },
-      ...LINE_FILE_OPTION,
-    },
-    z.object({ pdfs: count(1), verifications: count(1), "line-file": filePath }),
-  ),
+const { values, lineFile } = benchCommandLine(
+  "bench:cert",
+  { pdfs: { type: "string", default: "200" }, verifications: { type: "string", default: "5000" } },
+  z.object({ pdfs: count(1), verifications: count(1) }),
 );
-const lineFile = orExitWithUsage(() => lineFileOf("bench:cert", values["line-file"]));
 const pdfs = values.pdfs;
 const verifications = values.verifications;
 

@@ -35,15 +35,7 @@ import { fetchHubIdentity, operatorSession } from "./demo-hub-registration.js";
 import { percentile } from "./bench/exam-load.js";
 import { startBenchHub } from "./bench/hub-process.js";
 import { benchChildren } from "./child-set.js";
-import {
-  appendLine,
-  count,
-  filePath,
-  LINE_FILE_OPTION,
-  lineFileOf,
-  orExitWithUsage,
-  readBenchOptions,
-} from "./bench/bench-args.js";
+import { appendLine, benchCommandLine, count, filePath } from "./bench/bench-args.js";
 import { cpuMs } from "./bench/processes.js";
 import { demoPassword } from "./demo-password.js";
 
@@ -51,26 +43,20 @@ import { demoPassword } from "./demo-password.js";
 // each repeat, so ID numbers are unique up to 840 x 999 filings (it stepped every 13,440, so the
 // 841st filing was a second filing of the first practitioner, refused as already_filed).
 const DATE_PERIOD = 840;
-const values = orExitWithUsage(() =>
-  readBenchOptions(
-    "bench:exchange",
-    process.argv.slice(2),
-    {
-      filings: { type: "string", default: "1000" },
-      concurrency: { type: "string", default: "8" },
-      "cpu-prof-dir": { type: "string" },
-      ...LINE_FILE_OPTION,
-    },
-    z.object({
-      // Each filing needs a practitioner of its own (see `idOf`).
-      filings: count(1).max(DATE_PERIOD * 999),
-      concurrency: count(1),
-      "cpu-prof-dir": filePath,
-      "line-file": filePath,
-    }),
-  ),
+const { values, lineFile } = benchCommandLine(
+  "bench:exchange",
+  {
+    filings: { type: "string", default: "1000" },
+    concurrency: { type: "string", default: "8" },
+    "cpu-prof-dir": { type: "string" },
+  },
+  z.object({
+    // Each filing needs a practitioner of its own (see `idOf`).
+    filings: count(1).max(DATE_PERIOD * 999),
+    concurrency: count(1),
+    "cpu-prof-dir": filePath,
+  }),
 );
-const lineFile = orExitWithUsage(() => lineFileOf("bench:exchange", values["line-file"]));
 const N = values.filings;
 const C = values.concurrency;
 const progress = (msg: string) =>

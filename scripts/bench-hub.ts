@@ -38,15 +38,7 @@ import { cpuMeter, profileSelf, rssKB, spawnReady } from "./bench/processes.js";
 import { percentile } from "./bench/exam-load.js";
 import { startBenchHub } from "./bench/hub-process.js";
 import { benchChildren } from "./child-set.js";
-import {
-  appendLine,
-  count,
-  filePath,
-  LINE_FILE_OPTION,
-  lineFileOf,
-  orExitWithUsage,
-  readBenchOptions,
-} from "./bench/bench-args.js";
+import { appendLine, benchCommandLine, count, filePath } from "./bench/bench-args.js";
 
 const OPTIONS = {
   records: { type: "string", default: "10000" },
@@ -67,34 +59,28 @@ const OPTIONS = {
    * larger than this machine can ingest in a session. Needs --standin-process or MONGODB_URI.
    */
   preload: { type: "string", default: "0" },
-  ...LINE_FILE_OPTION,
 } as const;
-const values = orExitWithUsage(() =>
-  readBenchOptions(
-    "bench:hub",
-    process.argv.slice(2),
-    OPTIONS,
-    z
-      .object({
-        records: count(1),
-        // As many provinces as the bench has codes for; a larger count was cut to 8 without a word.
-        provinces: count(1).max(8),
-        concurrency: count(1),
-        // The collection interface's own limit on a batch.
-        batch: count(1).max(500),
-        lookups: count(1),
-        profile: filePath,
-        "standin-process": z.boolean(),
-        preload: count(0),
-        "line-file": filePath,
-      })
-      .refine((o) => o.preload === 0 || o["standin-process"] || Boolean(process.env.MONGODB_URI), {
-        path: ["preload"],
-        message: "needs --standin-process or MONGODB_URI (the bench writes the index through a driver)",
-      }),
-  ),
+const { values, lineFile } = benchCommandLine(
+  "bench:hub",
+  OPTIONS,
+  z
+    .object({
+      records: count(1),
+      // As many provinces as the bench has codes for; a larger count was cut to 8 without a word.
+      provinces: count(1).max(8),
+      concurrency: count(1),
+      // The collection interface's own limit on a batch.
+      batch: count(1).max(500),
+      lookups: count(1),
+      profile: filePath,
+      "standin-process": z.boolean(),
+      preload: count(0),
+    })
+    .refine((o) => o.preload === 0 || o["standin-process"] || Boolean(process.env.MONGODB_URI), {
+      path: ["preload"],
+      message: "needs --standin-process or MONGODB_URI (the bench writes the index through a driver)",
+    }),
 );
-const lineFile = orExitWithUsage(() => lineFileOf("bench:hub", values["line-file"]));
 const N = values.records;
 const P = values.provinces;
 const C = values.concurrency;

@@ -14,31 +14,15 @@ import { startEmbeddedDatabase } from "@roadcert/mongo-standin";
 import { createDashboardService, createRegistryService, createReportService } from "../server/hub/index.js";
 import { connectMongo } from "../server/lib/mongo.js";
 import { createMessageLog, generateNodeKey } from "../server/sharing/index.js";
-import {
-  appendLine,
-  count,
-  filePath,
-  LINE_FILE_OPTION,
-  lineFileOf,
-  orExitWithUsage,
-  readBenchOptions,
-} from "./bench/bench-args.js";
+import { appendLine, benchCommandLine, count } from "./bench/bench-args.js";
 
 const PROVINCE_CODES = ["320000", "110000", "330000", "440000", "510000", "310000"];
-const values = orExitWithUsage(() =>
-  readBenchOptions(
-    "bench:report",
-    process.argv.slice(2),
-    {
-      rows: { type: "string", default: "100000" },
-      provinces: { type: "string", default: "4" },
-      ...LINE_FILE_OPTION,
-    },
-    // As many provinces as the bench has codes for (a larger count was cut to 6 without a word).
-    z.object({ rows: count(1), provinces: count(1).max(PROVINCE_CODES.length), "line-file": filePath }),
-  ),
+const { values, lineFile } = benchCommandLine(
+  "bench:report",
+  { rows: { type: "string", default: "100000" }, provinces: { type: "string", default: "4" } },
+  // As many provinces as the bench has codes for (a larger count was cut to 6 without a word).
+  z.object({ rows: count(1), provinces: count(1).max(PROVINCE_CODES.length) }),
 );
-const lineFile = orExitWithUsage(() => lineFileOf("bench:report", values["line-file"]));
 const N = values.rows;
 const PROVINCES = PROVINCE_CODES.slice(0, values.provinces);
 const progress = (msg: string) =>

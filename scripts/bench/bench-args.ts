@@ -76,6 +76,24 @@ export async function appendLine(file: string, line: object | string): Promise<v
   await appendFile(file, `${typeof line === "string" ? line : JSON.stringify(line)}\n`);
 }
 
+/**
+ * The options of benchmark `name` on its command line (`options` and --line-file; `schema` checks
+ * the first, the line file is checked to be appendable) and the file its line goes to; or, when
+ * any is bad, one line saying which and exit code 2, before the benchmark starts anything.
+ */
+export function benchCommandLine<T extends object>(
+  name: string,
+  options: NonNullable<ParseArgsConfig["options"]>,
+  schema: z.ZodType<T>,
+  args = process.argv.slice(2),
+): { values: T; lineFile: string } {
+  return orExitWithUsage(() => {
+    const withLineFile = schema.and(z.object({ "line-file": filePath }));
+    const values = readBenchOptions(name, args, { ...options, ...LINE_FILE_OPTION }, withLineFile);
+    return { values, lineFile: lineFileOf(name, values["line-file"]) };
+  });
+}
+
 /** `read()`, or, when it throws, its message in one line and exit code 2 (usage) before anything starts. */
 export function orExitWithUsage<T>(read: () => T): T {
   try {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,53 +21,74 @@ function running(ppid: number, script: string): number[] {
   });
 }
 
+/** A benchmark script started as `npm run bench:*` starts it (through tsx), tracked so it cannot outlive the test. */
+class BenchRun {
+  readonly child: ChildProcess;
+  output = "";
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The processes it started, found by `childrenNamed`, killed by `cleanUp` if still there. */
+  started: number[] = [];
+
+  constructor(script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+    this.child = spawn(process.execPath, ["--import", "tsx", `scripts/${script}`, ...args], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    trackChild(this.child);
+    this.child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
+    this.child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((resolve) =>
+      this.child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  /** Waits until its output holds `text`, it ends, or 90 s pass. */
+  async reach(text: string): Promise<void> {
+    const deadline = Date.now() + 90_000;
+    while (!this.output.includes(text) && this.child.exitCode === null && Date.now() < deadline)
+      await sleep(100);
+    expect(this.output, `the benchmark did not reach "${text}"`).to.include(text);
+  }
+
+  /** Pids of the processes it started whose command lines hold one of `scripts`, one each expected. */
+  childrenNamed(...scripts: string[]): number[] {
+    this.started = scripts.flatMap((script) => running(this.child.pid ?? -1, script));
+    expect(this.started, `${scripts.join(" and ")}\n${this.output}`).to.have.length(scripts.length);
+    return this.started;
+  }
+
+  /** Whatever the outcome, nothing this test started outlives it. */
+  cleanUp(): void {
+    for (const pid of this.started.filter(isRunning)) process.kill(pid, "SIGKILL");
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+  }
+}
+
+/** BENCHMARKS.md's size now, to show a run wrote no line there. */
+const benchmarksSize = () => statSync(path.join(root, "BENCHMARKS.md")).size;
+
 describe("a benchmark interrupted by a signal", function () {
   this.timeout(120_000);
 
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     it(`when bench:exam is sent ${sig} while it runs, then the stand-in and the exam node it started stop, it exits 128 + the signal, and no line is written`, async () => {
-      const benchmarks = path.join(root, "BENCHMARKS.md");
-      const sizeBefore = statSync(benchmarks).size;
-      const bench = spawn(
-        process.execPath,
-        ["--import", "tsx", "scripts/bench-exam.ts", "--candidates", "4"],
-        {
-          cwd: root,
-          env: { ...process.env, MONGODB_URI: "" },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      trackChild(bench);
-      let output = "";
-      bench.stdout.on("data", (d: Buffer) => (output += d.toString()));
-      bench.stderr.on("data", (d: Buffer) => (output += d.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        bench.once("exit", (code, signal) => resolve({ code, signal })),
-      );
-      let started: number[] = [];
+      const sizeBefore = benchmarksSize();
+      const run = new BenchRun("bench-exam.ts", ["--candidates", "4"], { ...process.env, MONGODB_URI: "" });
       try {
         // "checking in" is printed once the stand-in and the exam node are both up.
-        const deadline = Date.now() + 90_000;
-        while (!output.includes("checking in") && bench.exitCode === null && Date.now() < deadline)
-          await sleep(100);
-        expect(output, "the benchmark did not reach its check-in").to.include("checking in");
-        started = [
-          ...running(bench.pid ?? -1, "mongo-standin"),
-          ...running(bench.pid ?? -1, "exam-node-process"),
-        ];
-        expect(started, "the stand-in and the exam node").to.have.length(2);
+        await run.reach("checking in");
+        const started = run.childrenNamed("mongo-standin", "exam-node-process");
 
-        bench.kill(sig);
-        const { code } = await exited;
+        run.child.kill(sig);
+        const { code } = await run.exited;
 
         expect(started.filter(isRunning), "processes the benchmark left running").to.deep.equal([]);
-        expect(code, output).to.equal(sig === "SIGTERM" ? 143 : 130);
-        expect(output).to.include(`bench:exam interrupted by ${sig}`);
-        expect(statSync(benchmarks).size, "BENCHMARKS.md").to.equal(sizeBefore);
+        expect(code, run.output).to.equal(sig === "SIGTERM" ? 143 : 130);
+        expect(run.output).to.include(`bench:exam interrupted by ${sig}`);
+        expect(benchmarksSize(), "BENCHMARKS.md").to.equal(sizeBefore);
       } finally {
-        // Whatever the outcome, nothing this test started outlives it.
-        for (const pid of started.filter(isRunning)) process.kill(pid, "SIGKILL");
-        if (bench.exitCode === null && bench.signalCode === null) bench.kill("SIGKILL");
+        run.cleanUp();
       }
     });
   }
@@ -75,125 +96,76 @@ describe("a benchmark interrupted by a signal", function () {
 
 describe("a benchmark that ends normally", function () {
   this.timeout(180_000);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-end-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /**
+   * Checked the moment `run` exits: its children stopped (before c32ac75 bench:exam only sent
+   * them SIGTERM on its way out), a CPU profile from each of `profiled`, and its one line in
+   * --line-file, none in BENCHMARKS.md.
+   */
+  async function expectCleanEnd(run: BenchRun, profiled: string[], sizeBefore: number) {
+    const { code } = await run.exited;
+    expect(run.started.filter(isRunning), "processes still running when the benchmark exited").to.deep.equal(
+      [],
+    );
+    expect(code, run.output).to.equal(0);
+    expect(run.output).to.not.match(/had to be killed|were killed/);
+    for (const name of profiled)
+      expect(
+        readdirSync(path.join(dir, "profiles", name)).filter((f) => f.endsWith(".cpuprofile")),
+        `${name}'s CPU profile`,
+      ).to.not.be.empty;
+    const lines = readFileSync(path.join(dir, "lines.jsonl"), "utf8").trim().split("\n");
+    expect(lines).to.have.length(1);
+    expect(benchmarksSize(), "BENCHMARKS.md").to.equal(sizeBefore);
+    return JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+  }
 
   it("when bench:exam finishes with --profile, then its stand-in and exam node have stopped and written their profiles by the time it exits, and the line goes to --line-file alone", async () => {
-    const benchmarks = path.join(root, "BENCHMARKS.md");
-    const sizeBefore = statSync(benchmarks).size;
-    const dir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-end-"));
-    const lineFile = path.join(dir, "lines.jsonl");
-    const bench = spawn(
-      process.execPath,
+    const sizeBefore = benchmarksSize();
+    const run = new BenchRun(
+      "bench-exam.ts",
       [
-        "--import",
-        "tsx",
-        "scripts/bench-exam.ts",
         ...["--candidates", "2", "--answers", "1", "--interval-ms", "200"],
-        ...["--profile", path.join(dir, "profiles"), "--line-file", lineFile],
+        ...["--profile", path.join(dir, "profiles"), "--line-file", path.join(dir, "lines.jsonl")],
       ],
-      { cwd: root, env: { ...process.env, MONGODB_URI: "" }, stdio: ["ignore", "pipe", "pipe"] },
+      { ...process.env, MONGODB_URI: "" },
     );
-    trackChild(bench);
-    let output = "";
-    bench.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    bench.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => bench.once("exit", (code) => resolve(code)));
-    let started: number[] = [];
     try {
-      const deadline = Date.now() + 90_000;
-      while (!output.includes("checking in") && bench.exitCode === null && Date.now() < deadline)
-        await sleep(100);
-      started = [
-        ...running(bench.pid ?? -1, "mongo-standin"),
-        ...running(bench.pid ?? -1, "exam-node-process"),
-      ];
-      expect(started, "the stand-in and the exam node").to.have.length(2);
+      await run.reach("checking in");
+      run.childrenNamed("mongo-standin", "exam-node-process");
 
-      const code = await exited;
+      const line = await expectCleanEnd(run, ["standin", "exam-node", "load"], sizeBefore);
 
-      // Checked the moment it exits: before, the children were only sent SIGTERM on the way out.
-      expect(started.filter(isRunning), "processes still running when the benchmark exited").to.deep.equal(
-        [],
-      );
-      expect(code, output).to.equal(0);
-      for (const name of ["standin", "exam-node", "load"])
-        expect(
-          readdirSync(path.join(dir, "profiles", name)).filter((f) => f.endsWith(".cpuprofile")),
-          `${name}'s CPU profile`,
-        ).to.not.be.empty;
-      const lines = readFileSync(lineFile, "utf8").trim().split("\n");
-      expect(lines).to.have.length(1);
-      expect(JSON.parse(lines[0] ?? "")).to.include({ candidates: 2, lost: 0 });
-      expect(statSync(benchmarks).size, "BENCHMARKS.md").to.equal(sizeBefore);
+      expect(line).to.include({ candidates: 2, lost: 0 });
     } finally {
-      for (const pid of started.filter(isRunning)) process.kill(pid, "SIGKILL");
-      if (bench.exitCode === null && bench.signalCode === null) bench.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
+      run.cleanUp();
     }
   });
-});
-
-describe("the hub's benchmark ending normally", function () {
-  this.timeout(180_000);
 
   it("when bench:hub finishes with its own stand-in and --profile, then the hub and the stand-in have stopped and written their profiles by the time it exits, and the line goes to --line-file alone", async () => {
-    const benchmarks = path.join(root, "BENCHMARKS.md");
-    const sizeBefore = statSync(benchmarks).size;
-    const dir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-hub-end-"));
-    const lineFile = path.join(dir, "lines.jsonl");
+    const sizeBefore = benchmarksSize();
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.MONGODB_URI;
-    const bench = spawn(
-      process.execPath,
+    const run = new BenchRun(
+      "bench-hub.ts",
       [
-        "--import",
-        "tsx",
-        "scripts/bench-hub.ts",
         ...["--records", "20", "--provinces", "1", "--batch", "10", "--lookups", "5", "--standin-process"],
-        ...["--profile", path.join(dir, "profiles"), "--line-file", lineFile],
+        ...["--profile", path.join(dir, "profiles"), "--line-file", path.join(dir, "lines.jsonl")],
       ],
-      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
+      env,
     );
-    trackChild(bench);
-    let output = "";
-    bench.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    bench.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => bench.once("exit", (code) => resolve(code)));
-    let started: number[] = [];
     try {
-      const deadline = Date.now() + 90_000;
-      while (!output.includes("hub up at") && bench.exitCode === null && Date.now() < deadline)
-        await sleep(100);
-      started = [
-        ...running(bench.pid ?? -1, "mongo-standin"),
-        ...running(bench.pid ?? -1, "scripts/node.ts"),
-      ];
-      expect(started, `the stand-in and the hub\n${output}`).to.have.length(2);
+      await run.reach("hub up at");
+      run.childrenNamed("mongo-standin", "scripts/node.ts");
 
-      const code = await exited;
+      const line = await expectCleanEnd(run, ["standin", "hub", "client"], sizeBefore);
 
-      expect(started.filter(isRunning), "processes still running when the benchmark exited").to.deep.equal(
-        [],
-      );
-      expect(code, output).to.equal(0);
-      expect(output).to.not.include("had to be killed");
-      for (const name of ["standin", "hub", "client"])
-        expect(
-          readdirSync(path.join(dir, "profiles", name)).filter((f) => f.endsWith(".cpuprofile")),
-          `${name}'s CPU profile`,
-        ).to.not.be.empty;
-      const lines = readFileSync(lineFile, "utf8").trim().split("\n");
-      expect(lines).to.have.length(1);
-      expect(JSON.parse(lines[0] ?? "")).to.include({
-        records: 20,
-        accepted: 20,
-        rejected: 0,
-        db: "standin",
-      });
-      expect(statSync(benchmarks).size, "BENCHMARKS.md").to.equal(sizeBefore);
+      expect(line).to.include({ records: 20, accepted: 20, rejected: 0, db: "standin" });
     } finally {
-      for (const pid of started.filter(isRunning)) process.kill(pid, "SIGKILL");
-      if (bench.exitCode === null && bench.signalCode === null) bench.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
+      run.cleanUp();
     }
   });
 });
@@ -216,21 +188,17 @@ describe("a benchmark given a bad option", function () {
   ];
   for (const [script, args, says] of cases)
     it(`when ${script.replace(".ts", "")} is run with ${args.join(" ")}, then it exits 2 saying which option, before starting anything or writing a line`, async () => {
-      const benchmarks = path.join(root, "BENCHMARKS.md");
-      const sizeBefore = statSync(benchmarks).size;
-      const bench = spawn(process.execPath, ["--import", "tsx", `scripts/${script}`, ...args], {
-        cwd: root,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      trackChild(bench);
-      let output = "";
-      bench.stdout.on("data", (d: Buffer) => (output += d.toString()));
-      bench.stderr.on("data", (d: Buffer) => (output += d.toString()));
-      const code = await new Promise<number | null>((resolve) => bench.once("exit", (c) => resolve(c)));
-      expect(code, output).to.equal(2);
-      expect(output).to.match(says);
-      // Refused before any process was started: nothing but the one line of usage was printed.
-      expect(output.trim().split("\n"), output).to.have.length(1);
-      expect(statSync(benchmarks).size, "BENCHMARKS.md").to.equal(sizeBefore);
+      const sizeBefore = benchmarksSize();
+      const run = new BenchRun(script, args);
+      try {
+        const { code } = await run.exited;
+        expect(code, run.output).to.equal(2);
+        expect(run.output).to.match(says);
+        // Refused before any process was started: nothing but the one line of usage was printed.
+        expect(run.output.trim().split("\n"), run.output).to.have.length(1);
+        expect(benchmarksSize(), "BENCHMARKS.md").to.equal(sizeBefore);
+      } finally {
+        run.cleanUp();
+      }
     });
 });

@@ -6,6 +6,7 @@ import { z } from "zod";
 import {
   BENCHMARKS_FILE,
   appendLine,
+  benchCommandLine,
   count,
   filePath,
   lineFileOf,
@@ -39,6 +40,19 @@ describe("benchmark options and line files", () => {
     expect(() => readBenchOptions("bench:x", ["--row", "5"], OPTIONS, Schema)).to.throw(
       /^bench:x: Unknown option '--row'/,
     );
+  });
+
+  it("when a benchmark's command line is read, then its values come with the line file it named, checked and resolved, or BENCHMARKS.md", () => {
+    const named = benchCommandLine("bench:x", OPTIONS, Schema, [
+      "--rows",
+      "3",
+      "--line-file",
+      path.join(dir, "l"),
+    ]);
+    expect(named.values).to.include({ rows: 3 });
+    expect(named.lineFile).to.equal(path.join(dir, "l"));
+    expect(existsSync(named.lineFile), "created when checked").to.equal(true);
+    expect(benchCommandLine("bench:x", OPTIONS, Schema, []).lineFile).to.equal(BENCHMARKS_FILE);
   });
 
   it("when no line file is named, then the line goes to BENCHMARKS.md at the project's root", () => {
