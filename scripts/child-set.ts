@@ -135,9 +135,10 @@ export class ChildSet {
   }
 
   /**
-   * As `stopAll`, for `children` alone (each as it is tracked here, or as a lone process when it is not): for a
-   * stop in order, such as a server before the database it writes to on its way out. Unlike a bare
-   * wait for `exit`, this returns for a child that had already ended, and is bounded.
+   * As `stopAll`, for `children` alone (each as it is tracked here, or as a lone process when it
+   * is not): for a stop in order, such as a server before the database it writes to on its way
+   * out. Unlike a bare wait for `exit`, this returns for a child that had already ended, and is
+   * bounded.
    */
   stop(children: readonly ChildProcess[], graceMs = 5_000, sig: NodeJS.Signals = "SIGTERM"): Promise<number> {
     const entries = children.map(

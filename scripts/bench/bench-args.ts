@@ -64,7 +64,8 @@ export function lineFileOf(name: string, lineFile: string | undefined): string {
   try {
     closeSync(openSync(file, "a"));
   } catch (err) {
-    throw new Error(`${name}: --line-file: cannot append to ${file}: ${(err as Error).message}`, {
+    const option = lineFile === undefined ? "" : "--line-file: ";
+    throw new Error(`${name}: ${option}cannot append to ${file}: ${(err as Error).message}`, {
       cause: err,
     });
   }
