@@ -135,7 +135,16 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const { sizes, formats, lineFile } = orExitWithUsage(() => {
+  const { sizes, formats, budget, lineFile } = orExitWithUsage(() => {
+    // Options are read only in their `--name=value` form: anything else (`--sizes 100`, a misspelt
+    // name) used to be skipped without a word, and the run went on with the defaults.
+    const unread = process.argv
+      .slice(2)
+      .filter((a) => !/^--(sizes|formats|import-budget-s|line-file)=/.test(a));
+    if (unread.length > 0)
+      throw new Error(
+        `bench:import: not an option of the form --sizes=, --formats=, --import-budget-s= or --line-file=: ${unread.join(" ")}`,
+      );
     const sizeTexts = (option("sizes") ?? "10000,100000").split(",");
     const sizes = sizeTexts.map((text) => count(1).safeParse(text).data);
     if (sizes.some((n) => n === undefined))
@@ -148,11 +157,18 @@ async function main(): Promise<void> {
       throw new Error(
         `bench:import: --formats: unknown ${unknown.join(", ")} (known: ${FORMATS.join(", ")})`,
       );
+    const budgetText = option("import-budget-s");
+    const budget = budgetText === undefined ? undefined : count(1).safeParse(budgetText).data;
+    if (budgetText !== undefined && budget === undefined)
+      throw new Error(
+        `bench:import: --import-budget-s: expected a whole number of at least 1, got ${budgetText}`,
+      );
     const lineFile = option("line-file");
     if (lineFile === "") throw new Error("bench:import: --line-file: empty");
     return {
       sizes: sizes as number[],
       formats: formats as Format[],
+      budget,
       lineFile: lineFileOf("bench:import", lineFile === undefined ? undefined : path.resolve(lineFile)),
     };
   });
@@ -174,7 +190,7 @@ async function main(): Promise<void> {
     return running;
   };
   const db = await resolveDatabase(external);
-  const budgetS = Number(option("import-budget-s") ?? (db.kind === "standin" ? 180 : 1e9));
+  const budgetS = budget ?? (db.kind === "standin" ? 180 : 1e9);
   const dir = path.join(tmpdir(), "roadcert-bench-import");
   await mkdir(dir, { recursive: true });
   const tsx = path.join(root, "node_modules/.bin/tsx");

@@ -185,6 +185,13 @@ describe("a benchmark given a bad option", function () {
     ["bench-cert.ts", ["--pdfs", "2.5"], /^bench:cert: --pdfs: /m],
     ["bench-report.ts", ["--rows", "0"], /^bench:report: --rows: /m],
     ["bench-import.ts", ["--formats=gift,docx"], /^bench:import: --formats: unknown docx/m],
+    // bench:import reads only `--name=value`: a spaced value was skipped and the defaults run.
+    [
+      "bench-import.ts",
+      ["--line-file", "lines.jsonl"],
+      /^bench:import: not an option of the form .*--line-file lines\.jsonl$/m,
+    ],
+    ["bench-import.ts", ["--import-budget-s=soon"], /^bench:import: --import-budget-s: /m],
   ];
   for (const [script, args, says] of cases)
     it(`when ${script.replace(".ts", "")} is run with ${args.join(" ")}, then it exits 2 saying which option, before starting anything or writing a line`, async () => {
