@@ -8,6 +8,7 @@
  *   --draft               import as drafts for review instead of published
  *   --categories=01001,02001  --chapter=安全行车  --difficulty=3
  *                         defaults for formats without them (Moodle XML, GIFT, CSV)
+ * (`--name value` works as well as `--name=value`; an unknown or malformed option is refused, exit 2.)
  *
  * Formats: roadcert JSON (.json), CSV (.csv), Moodle XML (.xml), GIFT (.gift/.txt), Excel (.xlsx).
  * Prints progress on stderr and a report per file and item; a file that cannot be read or imported
@@ -15,7 +16,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { CategoryCode } from "../server/contracts/categories.js";
+import { parseArgs } from "node:util";
 import { loadConfig } from "../server/config.js";
 import { createLogger } from "../server/lib/logger.js";
 import { connectMongo, redactUri } from "../server/lib/mongo.js";
@@ -25,7 +26,7 @@ import {
   type ImportFile,
   type ImportProgress,
 } from "../server/question-bank/index.js";
-import type { ImportReport } from "../server/contracts/question-bank.js";
+import { ImportDefaultsBody, type ImportReport } from "../server/contracts/question-bank.js";
 
 const OUTCOME: Record<string, string> = {
   created: "新增",
@@ -35,19 +36,59 @@ const OUTCOME: Record<string, string> = {
   invalid: "无效",
 };
 
-function option(name: string): string | undefined {
-  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const USAGE =
+  "用法：npm run bank:import -- <文件>… [--uri=mongodb://…] [--db=名称] [--dry-run] [--partial] [--draft] [--categories=01001,02001] [--chapter=章节] [--difficulty=1-5]";
+
+/**
+ * The command line, checked before anything is read or written: an option that is misspelt
+ * (`--dryrun`) or unknown was taken for nothing, so a dry run asked for became a real import, and
+ * `--difficulty=abc` or a bad category code reached the importer (NaN) or ended in a stack trace.
+ * Both `--name=value` and `--name value` are read, as the other commands read them.
+ */
+function readCommandLine(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      uri: { type: "string" },
+      db: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      partial: { type: "boolean", default: false },
+      draft: { type: "boolean", default: false },
+      categories: { type: "string" },
+      chapter: { type: "string" },
+      difficulty: { type: "string" },
+    },
+  });
+  const defaults = ImportDefaultsBody.safeParse({
+    categories: values.categories?.split(",").map((c) => c.trim()),
+    chapter: values.chapter,
+    difficulty: values.difficulty === undefined ? undefined : Number(values.difficulty),
+  });
+  if (!defaults.success) {
+    const bad = defaults.error.issues.map((i) => `--${String(i.path[0])}：${i.message}`);
+    throw new UsageError(bad.join("；"));
+  }
+  return { paths: positionals, values, defaults: defaults.data };
 }
 
+class UsageError extends Error {}
+
 async function main(): Promise<number> {
-  const paths = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-  if (!paths.length) {
-    console.error(
-      "用法：npm run bank:import -- <文件>… [--uri=mongodb://…] [--db=名称] [--dry-run] [--partial] [--draft] [--categories=01001,02001] [--chapter=章节]",
-    );
+  let commandLine: ReturnType<typeof readCommandLine>;
+  try {
+    commandLine = readCommandLine(process.argv.slice(2));
+  } catch (err) {
+    // parseArgs' own errors (an unknown option, a missing value) are in English: said as they are.
+    console.error(`参数有误：${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
     return 2;
   }
-  let uri = option("uri");
+  const { paths, values, defaults } = commandLine;
+  if (!paths.length) {
+    console.error(USAGE);
+    return 2;
+  }
+  let uri = values.uri;
   if (!uri) {
     try {
       uri = loadConfig().mongo.uri ?? undefined;
@@ -59,10 +100,6 @@ async function main(): Promise<number> {
     console.error("请用 --uri=mongodb://… 指定节点数据库（或设置 MONGODB_URI）");
     return 2;
   }
-  const categories = option("categories")
-    ?.split(",")
-    .map((c) => CategoryCode.parse(c.trim()));
-  const difficulty = option("difficulty") ? Number(option("difficulty")) : undefined;
   // A file that cannot be read is reported like any refused file; the others still import.
   const unreadable: ImportReport[] = [];
   const files: ImportFile[] = [];
@@ -75,7 +112,7 @@ async function main(): Promise<number> {
         file: path.basename(p),
         // From the name alone (a missing .csv was reported as roadcert JSON).
         format: detectFormat(path.basename(p), Buffer.alloc(0)),
-        dryRun: process.argv.includes("--dry-run"),
+        dryRun: values["dry-run"],
         rejected: true,
         counts: { created: 0, updated: 0, unchanged: 0, skipped: 0, invalid: 1 },
         items: [{ location: "文件", outcome: "invalid", notes: [`${why}：${p}`] }],
@@ -88,17 +125,17 @@ async function main(): Promise<number> {
     process.stderr.write(`  ${p.file}：${what} ${p.done}${p.total ? ` / ${p.total}` : ""}\n`);
   };
   const logger = createLogger({ level: "warn", name: "bank-import" });
-  const conn = await connectMongo(uri, { dbName: option("db") });
+  const conn = await connectMongo(uri, { dbName: values.db });
   try {
     const imported = await importQuestionBankFiles({ conn, logger }, files, {
       onProgress,
-      dryRun: process.argv.includes("--dry-run"),
-      partial: process.argv.includes("--partial"),
-      publish: !process.argv.includes("--draft"),
-      defaults: { categories, chapter: option("chapter"), difficulty },
+      dryRun: values["dry-run"],
+      partial: values.partial,
+      publish: !values.draft,
+      defaults,
     });
     const reports = [...unreadable, ...imported];
-    console.log(`数据库：${redactUri(uri)}${option("db") ? ` / ${option("db")}` : ""}`);
+    console.log(`数据库：${redactUri(uri)}${values.db ? ` / ${values.db}` : ""}`);
     for (const r of reports) {
       const c = r.counts;
       const head = r.rejected ? "✗ 整个文件未导入" : r.dryRun ? "（试运行，未写入）" : "✓ 已导入";

@@ -363,6 +363,15 @@ export const QuestionListQuery = z
   })
   .strict();
 
+/** What an import fills in where a format leaves it out (Moodle XML, GIFT, CSV): from the API and `bank:import` alike. */
+export const ImportDefaultsBody = z
+  .object({
+    categories: z.array(CategoryCode).min(1).max(Object.keys(CATEGORIES).length).optional(),
+    chapter: z.string().min(1).max(64).optional(),
+    difficulty: z.number().int().min(1).max(5).optional(),
+  })
+  .strict();
+
 /** POST /api/question-bank/import: files to import (or dry-run), with defaults for what they leave out. */
 export const QuestionImportBody = z
   .object({
@@ -391,13 +400,6 @@ export const QuestionImportBody = z
     dryRun: z.boolean().default(false),
     partial: z.boolean().default(false),
     publish: z.boolean().default(false),
-    defaults: z
-      .object({
-        categories: z.array(CategoryCode).min(1).max(Object.keys(CATEGORIES).length).optional(),
-        chapter: z.string().min(1).max(64).optional(),
-        difficulty: z.number().int().min(1).max(5).optional(),
-      })
-      .strict()
-      .default({}),
+    defaults: ImportDefaultsBody.default({}),
   })
   .strict();

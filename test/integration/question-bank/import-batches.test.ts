@@ -203,4 +203,26 @@ describe("question import at scale (issue 15): batches, re-runs and per-file ref
     expect(result.stderr).to.contain("写入 2 / 2");
     expect(result.stderr).not.to.match(/\n\s+at /);
   });
+  for (const [mistake, says] of [
+    ["--dryrun", /参数有误：Unknown option '--dryrun'/],
+    ["--difficulty=abc", /参数有误：--difficulty：/],
+    ["--categories=99999", /参数有误：--categories：/],
+  ] as const)
+    it(`when the CLI is given ${mistake}, then it refuses with exit 2 and the usage, and nothing is imported`, async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), "rc-import-"));
+      await writeFile(path.join(dir, "good.gift"), toGift(questions("CLIBAD", 2)));
+      const args = [
+        "scripts/bank-import.ts",
+        path.join(dir, "good.gift"),
+        `--uri=${db.uri}`,
+        `--db=${db.dbName}`,
+      ];
+      const result = await run("node_modules/.bin/tsx", [...args, "--categories=01001", mistake], {
+        env: { ...process.env, NODE_ENV: "test" },
+      }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+      expect("code" in result ? result.code : 0).to.equal(2);
+      expect(result.stderr).to.match(says).and.to.contain("用法：npm run bank:import");
+      expect(result.stderr).not.to.match(/\n\s+at /);
+      expect(await countRefs("CLIBAD")).to.equal(0);
+    });
 });
