@@ -1,11 +1,12 @@
 /**
- * `npm run bank:validate [-- --write-schema]`: checks every file in question-bank/ against the
+ * `npm run bank:validate [-- --dir=DIR] [--write-schema]`: checks every file in question-bank/ (or DIR) against the
  * roadcert contract and the blueprints, prints per category the question counts per type × chapter
  * and whether each default blueprint assembles, and checks that question-bank/schema/ matches the
  * contract. Exits non-zero on any problem. `--write-schema` regenerates the JSON Schemas first.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import {
   checkBankFiles,
   readSampleBankFiles,
@@ -16,12 +17,25 @@ import {
 const TYPE_LABEL: Record<string, string> = { true_false: "判断", single: "单选", multiple: "多选" };
 
 async function main(): Promise<number> {
-  const root = path.resolve(process.argv.find((a) => a.startsWith("--dir="))?.slice(6) ?? "question-bank");
+  // Read strictly: a misspelt option (`--dirr=…`, `--write-schemas`) used to be skipped without a
+  // word, and the run checked the default folder or left the schemas as they were.
+  let values: { dir?: string; "write-schema": boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { dir: { type: "string" }, "write-schema": { type: "boolean", default: false } },
+    }));
+  } catch (err) {
+    console.error(
+      `参数有误：${err instanceof Error ? err.message : String(err)}\n用法：npm run bank:validate [-- --dir=题库目录] [--write-schema]`,
+    );
+    return 2;
+  }
+  const root = path.resolve(values.dir ?? "question-bank");
   const schemaDir = path.join(root, "schema");
   const problems: string[] = [];
 
   const schemas = roadcertJsonSchemas();
-  if (process.argv.includes("--write-schema")) {
+  if (values["write-schema"]) {
     await mkdir(schemaDir, { recursive: true });
     for (const [name, schema] of Object.entries(schemas))
       await writeFile(path.join(schemaDir, name), schemaFileText(schema));
