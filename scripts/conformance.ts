@@ -8,13 +8,20 @@
  */
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ProvinceCode } from "../server/contracts/hub.js";
 import { nodeKeyFrom } from "../server/sharing/index.js";
 import { runHubChecks, type CheckResult } from "./conformance/hub-checks.js";
 import { runProvinceChecks } from "./conformance/province-checks.js";
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const USAGE =
+  "usage: npm run conformance -- --hub <url> --as <GB/T 2260 province code> --key <node key PEM registered at the hub>\n" +
+  "       npm run conformance -- --province <url> [--hub <url>]";
+
+/** Ends the run as a usage error: what was wrong, then how to call it (exit 2). */
+function usageError(why: string): never {
+  console.error(`${why}\n${USAGE}`);
+  process.exit(2);
 }
 
 export function printResults(results: CheckResult[]): boolean {
@@ -24,17 +31,36 @@ export function printResults(results: CheckResult[]): boolean {
   return failed === 0;
 }
 
-const hub = arg("--hub");
-const provinceUrl = arg("--province");
-if (provinceUrl) process.exit(printResults(await runProvinceChecks({ provinceUrl, hubUrl: hub })) ? 0 : 1);
-const province = arg("--as");
-const keyFile = arg("--key");
-if (!hub || !province || !keyFile) {
-  console.error(
-    "usage: npm run conformance -- --hub <url> --as <GB/T 2260 province code> --key <node key PEM registered at the hub>\n" +
-      "       npm run conformance -- --province <url> [--hub <url>]",
-  );
-  process.exit(2);
+// Read strictly (both --name value and --name=value): a misspelt option used to be skipped, so
+// `--province <url> --hubb <url>` ran the province checks without the hub's and still passed.
+let values: { hub?: string; province?: string; as?: string; key?: string };
+try {
+  ({ values } = parseArgs({
+    options: {
+      hub: { type: "string" },
+      province: { type: "string" },
+      as: { type: "string" },
+      key: { type: "string" },
+    },
+  }));
+} catch (err) {
+  usageError(err instanceof Error ? err.message : String(err));
 }
-const results = await runHubChecks({ hubUrl: hub, provinceCode: province, key: nodeKeyFrom(createPrivateKey(readFileSync(keyFile, "utf8"))) });
+const { hub, province: provinceUrl, as: province, key: keyFile } = values;
+if (provinceUrl) {
+  if (province || keyFile) usageError("--as and --key belong to the hub checks, not to --province");
+  process.exit(printResults(await runProvinceChecks({ provinceUrl, hubUrl: hub })) ? 0 : 1);
+}
+if (!hub || !province || !keyFile) usageError("--hub, --as and --key are all needed for the hub checks");
+if (!ProvinceCode.safeParse(province).success)
+  usageError(`--as ${province}: not a GB/T 2260 province code (such as 320000)`);
+let key: ReturnType<typeof nodeKeyFrom>;
+try {
+  key = nodeKeyFrom(createPrivateKey(readFileSync(keyFile, "utf8")));
+} catch (err) {
+  usageError(
+    `--key ${keyFile}: not a readable Ed25519 private key in PEM (${err instanceof Error ? err.message : String(err)})`,
+  );
+}
+const results = await runHubChecks({ hubUrl: hub, provinceCode: province, key });
 process.exit(printResults(results) ? 0 : 1);

@@ -1,4 +1,9 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import express from "express";
@@ -6,6 +11,8 @@ import { runHubChecks } from "../../../scripts/conformance/hub-checks.js";
 import { runProvinceChecks } from "../../../scripts/conformance/province-checks.js";
 import { createMessageLog, createNodeClient, generateNodeKey, loadOrCreateNodeKey } from "../../../server/sharing/index.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
+
+const run = promisify(execFile);
 
 /**
  * A deliberately broken hub: it publishes a key and answers every collection request 200 with an
@@ -103,5 +110,41 @@ describe("conformance kit", () => {
     } finally {
       stub.server.close();
     }
+  });
+  describe("as a command (npm run conformance)", function () {
+    this.timeout(60_000);
+    const conformance = (...args: string[]) =>
+      run("node_modules/.bin/tsx", ["scripts/conformance.ts", ...args]).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+
+    it("when it is given a registered key's PEM file, then every requirement passes and it exits 0", async () => {
+      const key = generateNodeKey();
+      await hub.registry.register({ provinceCode: "450000", name: "广西", nodeKey: key.publicKeyX, certificateKeys: [] });
+      const dir = await mkdtemp(path.join(tmpdir(), "rc-conformance-"));
+      const pem = path.join(dir, "node-ed25519.pem");
+      await writeFile(pem, key.privateKey.export({ format: "pem", type: "pkcs8" }));
+      // The --name=value form too: both are read.
+      const out = await conformance(`--hub=${hub.node.url}`, "--as", "450000", "--key", pem);
+      expect(out.code, out.stdout + out.stderr).to.equal(0);
+      expect(out.stdout).to.match(/^(\d+)\/\1 requirements pass$/m);
+    });
+
+    it("when an option is misspelt, then it refuses with exit 2 instead of running fewer checks", async () => {
+      const out = await conformance("--province", hub.node.url, "--hubb", hub.node.url);
+      expect(out.code).to.equal(2);
+      expect(out.stderr).to.contain("Unknown option '--hubb'").and.to.contain("usage: npm run conformance");
+      expect(out.stdout).to.not.contain("requirements pass");
+    });
+
+    it("when the key file cannot be read or the province code is not one, then it says which and exits 2", async () => {
+      const missing = await conformance("--hub", hub.node.url, "--as", "450000", "--key", "/nonexistent.pem");
+      expect(missing.code).to.equal(2);
+      expect(missing.stderr).to.contain("--key /nonexistent.pem: not a readable Ed25519 private key");
+      expect(missing.stderr).to.not.match(/\n\s+at /);
+      const code = await conformance("--hub", hub.node.url, "--as", "45", "--key", "/nonexistent.pem");
+      expect(code.stderr).to.contain("--as 45: not a GB/T 2260 province code");
+    });
   });
 });
