@@ -6,10 +6,12 @@
  *
  * Flags: `--seed-demo` runs the demo seed hooks (scripts/demo-seeds.ts) before the node starts;
  * `--db-name <name>` picks the database on a shared MongoDB (the demo network gives each node its own).
+ * An unknown flag or a bad name stops it before it starts (exit 1, saying which).
  * When started by the demo network (an IPC channel exists) it reports `ready` with the seed outcomes
  * and stops when the parent goes away, so no orphan keeps a port or the data folder.
  */
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { resolveDatabase } from "@roadcert/mongo-standin";
 import { loadConfig, type Config } from "../server/config.js";
 import { createEventBus } from "../server/lib/event-bus.js";
@@ -29,12 +31,24 @@ export type NodeMessage =
     }
   | { type: "failed"; nodeName: string; error: string };
 
-function flagValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+/**
+ * The flags, read strictly before anything starts: they were found by position, so a misspelt
+ * `--db-nam roadcert_js` left the node on the default database of a shared MongoDB, and
+ * `--db-name=x` was not read at all.
+ */
+function readFlags(): { dbName?: string; seedDemo: boolean } {
+  const { values } = parseArgs({
+    options: { "db-name": { type: "string" }, "seed-demo": { type: "boolean", default: false } },
+  });
+  const dbName = values["db-name"];
+  // MongoDB's own rules for a database name: not empty, under 64 bytes, none of / \ . " $ space NUL.
+  if (dbName !== undefined && !(/^[^/\\. "$\0]+$/.test(dbName) && Buffer.byteLength(dbName) < 64))
+    throw new Error(`--db-name ${JSON.stringify(dbName)}: not a MongoDB database name`);
+  return { dbName, seedDemo: values["seed-demo"] };
 }
 
 async function main(): Promise<void> {
+  const flags = readFlags();
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, name: config.nodeName });
   const db = await resolveDatabase(config.mongo.uri, {
@@ -44,13 +58,13 @@ async function main(): Promise<void> {
   logger.info({ database: db.kind, uri: redactUri(db.uri) }, `database: ${db.kind} (${db.reason})`);
 
   // The embedded database serves only this node; on a shared server each node names its own.
-  const dbName = flagValue("--db-name") ?? (db.kind === "external" ? undefined : "roadcert");
+  const dbName = flags.dbName ?? (db.kind === "external" ? undefined : "roadcert");
   let node;
   let seeds: DemoSeedOutcome[] = [];
   try {
     // Before the node starts its background work: the demo's past sessions run on a clock set back
     // to their day, and a live deadline sweeper would close their attempts under them.
-    if (process.argv.includes("--seed-demo")) seeds = await seedBeforeStart(config, db.uri, dbName, logger);
+    if (flags.seedDemo) seeds = await seedBeforeStart(config, db.uri, dbName, logger);
     node = await startNode(config, { mongoUri: db.uri, dbName, logger });
   } catch (err) {
     await db.stop();

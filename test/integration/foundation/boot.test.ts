@@ -6,11 +6,14 @@ import { trackChild } from "../../helpers/interrupt.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
-/** Runs `scripts/node.ts` with exactly `env` (plus PATH) and collects how it ended. */
-function bootNode(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+/** Runs `scripts/node.ts` (with `args`) with exactly `env` (plus PATH) and collects how it ended. */
+function bootNode(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = trackChild(
-      spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts")], {
+      spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts"), ...args], {
         cwd: root,
         env: { PATH: process.env.PATH ?? "", ...env },
         stdio: ["ignore", "ignore", "pipe"],
@@ -62,6 +65,20 @@ describe("boot", () => {
     for (const key of ["PROVINCE_CODE", "PORT", "MONGODB_URI", "LOG_LEVEL"])
       expect(stderr).to.include(`- ${key}:`);
   });
+
+  for (const [args, says] of [
+    [["--db-nam", "roadcert_js"], "Unknown option '--db-nam'"],
+    [["--db-name", "roadcert.js"], '--db-name "roadcert.js": not a MongoDB database name'],
+    [["--seed-demo=yes"], "--seed-demo"],
+  ] as const)
+    it(`when the node is started with ${args.join(" ")}, then it refuses to start and says which flag`, async () => {
+      // A hub on its embedded database: everything else about this start is valid.
+      const { code, stderr } = await bootNode({ ROLE: "hub", DATA_DIR: "/nonexistent-roadcert-data" }, [
+        ...args,
+      ]);
+      expect(code).to.equal(1);
+      expect(stderr).to.include(`node failed to start: `).and.to.include(says);
+    });
 
   it("when production runs without SESSION_SECRET, then the node refuses to start and says so", async () => {
     const { code, stderr } = await bootNode({
