@@ -67,12 +67,10 @@ function readCommandLine(args: string[]) {
   });
   if (!defaults.success) {
     const bad = defaults.error.issues.map((i) => `--${String(i.path[0])}：${i.message}`);
-    throw new UsageError(bad.join("；"));
+    throw new Error(bad.join("；"));
   }
   return { paths: positionals, values, defaults: defaults.data };
 }
-
-class UsageError extends Error {}
 
 async function main(): Promise<number> {
   let commandLine: ReturnType<typeof readCommandLine>;
