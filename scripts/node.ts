@@ -12,7 +12,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { resolveDatabase } from "@roadcert/mongo-standin";
+import { databaseNameProblem, resolveDatabase } from "@roadcert/mongo-standin";
 import { loadConfig, type Config } from "../server/config.js";
 import { createEventBus } from "../server/lib/event-bus.js";
 import { createLogger, type Logger } from "../server/lib/logger.js";
@@ -41,9 +41,10 @@ function readFlags(): { dbName?: string; seedDemo: boolean } {
     options: { "db-name": { type: "string" }, "seed-demo": { type: "boolean", default: false } },
   });
   const dbName = values["db-name"];
-  // MongoDB's own rules for a database name: not empty, under 64 bytes, none of / \ . " $ space NUL.
-  if (dbName !== undefined && !(/^[^/\\. "$\0]+$/.test(dbName) && Buffer.byteLength(dbName) < 64))
-    throw new Error(`--db-name ${JSON.stringify(dbName)}: not a MongoDB database name`);
+  // Checked before the embedded database or any seed starts, by the rule the database applies.
+  const problem = dbName === undefined ? null : databaseNameProblem(dbName);
+  if (problem)
+    throw new Error(`--db-name ${JSON.stringify(dbName)}: not a MongoDB database name (${problem})`);
   return { dbName, seedDemo: values["seed-demo"] };
 }
 

@@ -21,6 +21,7 @@ export const ErrorCodes = {
   CommandNotFound: 59,
   ImmutableField: 66,
   InvalidOptions: 72,
+  InvalidNamespace: 73,
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   WriteConflict: 112,

@@ -6,3 +6,5 @@ export { startStandin, type Standin, type StandinOptions } from "./standin.js";
 export { resolveDatabase, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.js";
 /** Its loop-stall and garbage-collection log, for other processes of a benchmark to record theirs alike. */
 export { watchStalls } from "./stall-log.js";
+/** MongoDB's rule for database names, which the stand-in enforces: for callers that check one before they start. */
+export { databaseNameProblem } from "./database-names.js";

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { countOperation, newServerStats, type CommandContext, type ServerStats } from "./commands/context.js";
 import { commandName, runCommand } from "./commands/registry.js";
 import { Cursors } from "./cursors.js";
+import { checkDatabaseName } from "./database-names.js";
 import { CommandError, ProtocolError } from "./errors.js";
 import type { Store } from "./storage/store.js";
 import { plainDbRefs } from "./storage/values.js";
@@ -86,6 +87,8 @@ function run(command: Document, db: string, state: ServerState, connectionId: nu
   const name = commandName(command);
   let txn: Transaction | null = null;
   try {
+    const badName = checkDatabaseName(db);
+    if (badName) throw new CommandError("InvalidNamespace", `Invalid database name: '${db}' (${badName})`);
     txn = state.sessions.transactionFor(command, name);
     const ctx: CommandContext = {
       db,
