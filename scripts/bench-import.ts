@@ -1,5 +1,5 @@
 /**
- * `npm run bench:import [-- --sizes=10000,100000 --formats=gift,csv --import-budget-s=120 --line-file=FILE]`:
+ * `npm run bench:import [-- --sizes 10000,100000 --formats gift,csv --import-budget-s 120 --line-file FILE]`:
  * for each format and size, generates that many questions, writes the file in that format, then in
  * a fresh child process parses it (parseMs: decoding and reading every item) and imports it into an
  * empty database (importMs: checking, comparing and writing in batches). Prints one JSON line per
@@ -18,7 +18,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { benchChildren } from "./child-set.js";
-import { appendLine, count, lineFileOf, orExitWithUsage } from "./bench/bench-args.js";
+import { z } from "zod";
+import { appendLine, benchCommandLine, count } from "./bench/bench-args.js";
 import type { QuestionInput } from "../server/contracts/question-bank.js";
 
 const execFileAsync = promisify(execFile);
@@ -135,43 +136,37 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const { sizes, formats, budget, lineFile } = orExitWithUsage(() => {
-    // Options are read only in their `--name=value` form: anything else (`--sizes 100`, a misspelt
-    // name) used to be skipped without a word, and the run went on with the defaults.
-    const unread = process.argv
-      .slice(2)
-      .filter((a) => !/^--(sizes|formats|import-budget-s|line-file)=/.test(a));
-    if (unread.length > 0)
-      throw new Error(
-        `bench:import: not an option of the form --sizes=, --formats=, --import-budget-s= or --line-file=: ${unread.join(" ")}`,
-      );
-    const sizeTexts = (option("sizes") ?? "10000,100000").split(",");
-    const sizes = sizeTexts.map((text) => count(1).safeParse(text).data);
-    if (sizes.some((n) => n === undefined))
-      throw new Error(
-        `bench:import: --sizes: expected whole numbers of at least 1, got ${sizeTexts.join(",")}`,
-      );
-    const formats = option("formats")?.split(",") ?? [...FORMATS];
-    const unknown = formats.filter((f) => !(FORMATS as readonly string[]).includes(f));
-    if (unknown.length > 0)
-      throw new Error(
-        `bench:import: --formats: unknown ${unknown.join(", ")} (known: ${FORMATS.join(", ")})`,
-      );
-    const budgetText = option("import-budget-s");
-    const budget = budgetText === undefined ? undefined : count(1).safeParse(budgetText).data;
-    if (budgetText !== undefined && budget === undefined)
-      throw new Error(
-        `bench:import: --import-budget-s: expected a whole number of at least 1, got ${budgetText}`,
-      );
-    const lineFile = option("line-file");
-    if (lineFile === "") throw new Error("bench:import: --line-file: empty");
-    return {
-      sizes: sizes as number[],
-      formats: formats as Format[],
-      budget,
-      lineFile: lineFileOf("bench:import", lineFile === undefined ? undefined : path.resolve(lineFile)),
-    };
-  });
+  const { values, lineFile } = benchCommandLine(
+    "bench:import",
+    {
+      sizes: { type: "string", default: "10000,100000" },
+      formats: { type: "string", default: FORMATS.join(",") },
+      "import-budget-s": { type: "string" },
+    },
+    z.object({
+      sizes: z.string().transform((text, ctx) => {
+        const sizes = text.split(",").map((n) => count(1).safeParse(n).data);
+        if (sizes.every((n) => n !== undefined)) return sizes as number[];
+        ctx.issues.push({ code: "custom", input: text, message: "expected whole numbers of at least 1" });
+        return z.NEVER;
+      }),
+      formats: z
+        .string()
+        .transform((t) => t.split(","))
+        .check((ctx) => {
+          const unknown = ctx.value.filter((f) => !(FORMATS as readonly string[]).includes(f));
+          if (unknown.length > 0)
+            ctx.issues.push({
+              code: "custom",
+              input: ctx.value,
+              message: `unknown ${unknown.join(", ")} (known: ${FORMATS.join(", ")})`,
+            });
+        })
+        .transform((list) => list as Format[]),
+      "import-budget-s": count(1).optional(),
+    }),
+  );
+  const { sizes, formats } = values;
   const { loadConfig } = await import("../server/config.js");
   const { resolveDatabase } = await import("@roadcert/mongo-standin");
   const external = (() => {
@@ -190,7 +185,7 @@ async function main(): Promise<void> {
     return running;
   };
   const db = await resolveDatabase(external);
-  const budgetS = budget ?? (db.kind === "standin" ? 180 : 1e9);
+  const budgetS = values["import-budget-s"] ?? (db.kind === "standin" ? 180 : 1e9);
   const dir = path.join(tmpdir(), "roadcert-bench-import");
   await mkdir(dir, { recursive: true });
   const tsx = path.join(root, "node_modules/.bin/tsx");

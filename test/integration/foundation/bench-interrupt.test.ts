@@ -170,6 +170,38 @@ describe("a benchmark that ends normally", function () {
   });
 });
 
+describe("bench:import's command line", function () {
+  this.timeout(120_000);
+
+  it("when bench:import is given its options in the spaced form, then it reads them: one size, one format, the line in --line-file alone", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "roadcert-bench-import-"));
+    const sizeBefore = benchmarksSize();
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.MONGODB_URI;
+    const run = new BenchRun(
+      "bench-import.ts",
+      ["--sizes", "20", "--formats", "gift", "--line-file", path.join(dir, "lines.jsonl")],
+      env,
+    );
+    try {
+      const { code } = await run.exited;
+      expect(code, run.output).to.equal(0);
+      const lines = readFileSync(path.join(dir, "lines.jsonl"), "utf8").trim().split("\n");
+      expect(lines).to.have.length(1);
+      expect(JSON.parse(lines[0] ?? "")).to.include({
+        bench: "import",
+        format: "gift",
+        questions: 20,
+        imported: 20,
+      });
+      expect(benchmarksSize(), "BENCHMARKS.md").to.equal(sizeBefore);
+    } finally {
+      run.cleanUp();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("a benchmark given a bad option", function () {
   this.timeout(60_000);
 
@@ -185,12 +217,9 @@ describe("a benchmark given a bad option", function () {
     ["bench-cert.ts", ["--pdfs", "2.5"], /^bench:cert: --pdfs: /m],
     ["bench-report.ts", ["--rows", "0"], /^bench:report: --rows: /m],
     ["bench-import.ts", ["--formats=gift,docx"], /^bench:import: --formats: unknown docx/m],
-    // bench:import reads only `--name=value`: a spaced value was skipped and the defaults run.
-    [
-      "bench-import.ts",
-      ["--line-file", "lines.jsonl"],
-      /^bench:import: not an option of the form .*--line-file lines\.jsonl$/m,
-    ],
+    // A misspelt option was skipped and the defaults run (it read its options by string match).
+    ["bench-import.ts", ["--size=10"], /^bench:import: Unknown option '--size'/m],
+    ["bench-import.ts", ["--sizes", "1,x"], /^bench:import: --sizes: /m],
     ["bench-import.ts", ["--import-budget-s=soon"], /^bench:import: --import-budget-s: /m],
   ];
   for (const [script, args, says] of cases)
