@@ -35,8 +35,8 @@ import { watchStalls } from "@roadcert/mongo-standin";
 import { pino } from "pino";
 import { connectMongo } from "../server/lib/mongo.js";
 import { capacityFields, targetsMet, TARGETS, type CapacityOptions } from "./bench/exam-capacity.js";
-import { logSlowAcks, readExamBenchOptions } from "./bench/exam-options.js";
-import { appendLine, lineFileOf, orExitWithUsage } from "./bench/bench-args.js";
+import { examBenchCommandLine, logSlowAcks } from "./bench/exam-options.js";
+import { appendLine } from "./bench/bench-args.js";
 import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
 import { startBaseline } from "./bench/exam-baseline.js";
@@ -60,8 +60,7 @@ import {
 } from "./bench/processes.js";
 import { benchChildren } from "./child-set.js";
 
-const values = orExitWithUsage(() => readExamBenchOptions(process.argv.slice(2)));
-const lineFile = orExitWithUsage(() => lineFileOf("bench:exam", values["line-file"]));
+const { values, lineFile } = examBenchCommandLine();
 
 // With --profile each line also carries the monotonic clock in µs, the time base of the CPU
 // profiles, so a profile can be cut into the phases of the run.

@@ -20,7 +20,7 @@ export const BENCHMARKS_FILE = path.join(root, "BENCHMARKS.md");
  * run that is not a figure of record (such runs used to be appended and then taken out of
  * BENCHMARKS.md by hand, and once the taking out discarded a line of record).
  */
-export const LINE_FILE_OPTION = { "line-file": { type: "string" } } as const;
+const LINE_FILE_OPTION = { "line-file": { type: "string" } } as const;
 
 /** A whole number of at least `min`, from its command-line text. */
 export const count = (min: number) => z.coerce.number().int().min(min);
@@ -96,7 +96,7 @@ export function benchCommandLine<T extends object>(
 }
 
 /** `read()`, or, when it throws, its message in one line and exit code 2 (usage) before anything starts. */
-export function orExitWithUsage<T>(read: () => T): T {
+function orExitWithUsage<T>(read: () => T): T {
   try {
     return read();
   } catch (err) {

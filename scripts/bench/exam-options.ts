@@ -4,7 +4,7 @@
  */
 import { createWriteStream } from "node:fs";
 import { z } from "zod";
-import { count, filePath, LINE_FILE_OPTION, readBenchOptions } from "./bench-args.js";
+import { benchCommandLine, count, filePath, readBenchOptions } from "./bench-args.js";
 import type { SendSave } from "./exam-capacity.js";
 
 const OPTIONS = {
@@ -54,7 +54,6 @@ const OPTIONS = {
   "ack-log-ms": { type: "string", default: "50" },
   /** The same as `--node-gc-log` for this load generator: its own pauses are in every latency it measures. */
   "load-gc-log": { type: "string" },
-  ...LINE_FILE_OPTION,
   /** Appends the exam node's own stdout (e.g. `--node-flags=--trace-gc-nvp` output: bytes allocated per save) to this file. */
   "node-stdout": { type: "string" },
 } as const;
@@ -90,7 +89,6 @@ const Schema = z
     "ack-log-ms": count(0),
     "load-gc-log": filePath,
     "node-stdout": filePath,
-    "line-file": filePath,
   })
   .refine((o) => o.capacity || !o["capacity-turns"], {
     // Without --capacity there is no search to take turns: the run would quietly measure without it.
@@ -102,6 +100,14 @@ export type ExamBenchOptions = z.infer<typeof Schema>;
 /** The options in `args`, or an error naming each bad one (unknown options included). */
 export function readExamBenchOptions(args: string[]): ExamBenchOptions {
   return readBenchOptions("bench:exam", args, OPTIONS, Schema);
+}
+
+/**
+ * bench:exam's command line as it runs: these options plus `--line-file`, or one line of usage and
+ * exit 2 before anything starts (`benchCommandLine`).
+ */
+export function examBenchCommandLine(args = process.argv.slice(2)) {
+  return benchCommandLine("bench:exam", OPTIONS, Schema, args);
 }
 
 /**
