@@ -35,7 +35,7 @@ import { watchStalls } from "@roadcert/mongo-standin";
 import { pino } from "pino";
 import { connectMongo } from "../server/lib/mongo.js";
 import { capacityFields, targetsMet, TARGETS, type CapacityOptions } from "./bench/exam-capacity.js";
-import { examBenchCommandLine, logSlowAcks } from "./bench/exam-options.js";
+import { changedSettings, examBenchCommandLine, logSlowAcks } from "./bench/exam-options.js";
 import { appendLine } from "./bench/bench-args.js";
 import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
@@ -297,6 +297,7 @@ async function main(): Promise<void> {
   const sorted = [...load.latencies].sort((a, b) => a - b);
   const savesPerSec = load.saves / (load.durationMs / 1000);
   const baselineSavesPerSec = base.saves / (base.durationMs / 1000);
+  const settings = changedSettings(values);
   const line = {
     candidates: n,
     db: dbKind,
@@ -350,6 +351,7 @@ async function main(): Promise<void> {
             connectSyncMs,
             capacity?.node ?? null,
             capacity?.baseline ?? null,
+            Object.keys(settings).length === 0,
           ),
         }
       : {}),
@@ -373,6 +375,8 @@ async function main(): Promise<void> {
     intervalMs,
     checkInMs,
     node: "exam-delivery node (exams+proctoring, fixture scheduling, sample-bank papers)",
+    // Added 2026-12-03 (session twenty-one): the options that changed what was measured ({}: none).
+    changedSettings: settings,
     at: new Date().toISOString(),
   };
   await stopProfile?.();

@@ -345,7 +345,11 @@ export function capacityFields(
   };
 }
 
-/** Whether the run meets issue 17's targets, target by target (capacity only when measured). */
+/**
+ * Whether the run meets issue 17's targets, target by target (capacity only when measured).
+ * `all` also needs `asShipped`: the run changed none of the settings that alter what is measured
+ * (`changedSettings`), so its figures are the product's as it ships, on this machine.
+ */
 export function targetsMet(
   papersMs: number,
   ackP99Ms: number,
@@ -353,6 +357,7 @@ export function targetsMet(
   connectSyncMs: number,
   node: CapacityResult | null,
   baseline: CapacityResult | null,
+  asShipped: boolean,
 ): Record<string, boolean> {
   const met: Record<string, boolean> = {
     papersWithin5s: papersMs <= TARGETS.papersMs,
@@ -363,5 +368,5 @@ export function targetsMet(
   if (node && baseline && baseline.capacitySavesPerSec > 0)
     met.capacityRatioAtLeastHalf =
       node.capacitySavesPerSec / baseline.capacitySavesPerSec >= TARGETS.capacityRatio;
-  return { ...met, all: Object.values(met).every(Boolean) };
+  return { ...met, asShipped, all: asShipped && Object.values(met).every(Boolean) };
 }

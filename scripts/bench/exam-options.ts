@@ -97,6 +97,42 @@ const Schema = z
   });
 export type ExamBenchOptions = z.infer<typeof Schema>;
 
+/**
+ * Options that only record what happened (logs, the line file) or choose the run's size and kind;
+ * every other option changes what is measured: the processes' flags and settings, the load, or
+ * the capacity search's rule (`--profile` too: profiling slows every process).
+ */
+const RECORDING_ONLY = new Set<string>([
+  "candidates",
+  "capacity",
+  "gc-log",
+  "node-gc-log",
+  "load-gc-log",
+  "ack-log",
+  "ack-log-ms",
+  "node-stdout",
+]);
+
+/**
+ * The options of this run that change what is measured and differ from their defaults, as given
+ * (flags as the list passed on). The line names them (`changedSettings`), and issue 17's targets
+ * count as met (`targets5000.all`) only without any: those are for the command a new user runs. A
+ * run with `--node-flags=--max-semi-space-size=64` used to write a line that could not be told
+ * from a run of the product as it ships.
+ */
+export function changedSettings(values: ExamBenchOptions): Record<string, unknown> {
+  const changed: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(OPTIONS) as [string, { default?: string | boolean }][]) {
+    if (RECORDING_ONLY.has(name)) continue;
+    const value: unknown = values[name as keyof ExamBenchOptions];
+    const unset = value === undefined || (Array.isArray(value) && value.length === 0);
+    const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+    if (unset || (scalar && spec.default !== undefined && String(value) === String(spec.default))) continue;
+    changed[name] = value;
+  }
+  return changed;
+}
+
 /** The options in `args`, or an error naming each bad one (unknown options included). */
 export function readExamBenchOptions(args: string[]): ExamBenchOptions {
   return readBenchOptions("bench:exam", args, OPTIONS, Schema);

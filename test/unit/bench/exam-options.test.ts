@@ -1,6 +1,7 @@
 import path from "node:path";
 import { expect } from "chai";
-import { readExamBenchOptions } from "../../../scripts/bench/exam-options.js";
+import { targetsMet, type CapacityResult } from "../../../scripts/bench/exam-capacity.js";
+import { changedSettings, readExamBenchOptions } from "../../../scripts/bench/exam-options.js";
 
 describe("bench:exam options", () => {
   it("when no option is given, then the defaults are numbers and no flags are passed on", () => {
@@ -46,5 +47,52 @@ describe("bench:exam options", () => {
 
   it("when an option is unknown, then it is refused", () => {
     expect(() => readExamBenchOptions(["--candidate", "10"])).to.throw(/candidate/);
+  });
+
+  describe("settings that change what is measured", () => {
+    const capacity = (perSec: number): CapacityResult => ({
+      capacitySavesPerSec: perSec,
+      ladderSavesPerSec: perSec,
+      steps: [],
+    });
+
+    it("when the run is the command as it ships (logs and size aside), then no setting is named", () => {
+      const o = readExamBenchOptions([
+        "--candidates=5000",
+        "--capacity",
+        "--gc-log=db.jsonl",
+        "--node-gc-log=node.jsonl",
+        "--capacity-start",
+        "50",
+      ]);
+      expect(changedSettings(o)).to.deep.equal({});
+    });
+
+    it("when flags, a group setting, profiling or the search's rule are changed, then each is named as given", () => {
+      const o = readExamBenchOptions([
+        "--candidates=5000",
+        "--capacity",
+        "--node-flags=--max-semi-space-size=64",
+        "--save-group-ms",
+        "5",
+        "--capacity-step-ms=30000",
+        "--capacity-turns",
+        "--profile=profiles",
+      ]);
+      expect(changedSettings(o)).to.deep.equal({
+        "node-flags": ["--max-semi-space-size=64"],
+        "save-group-ms": "5",
+        "capacity-step-ms": 30000,
+        "capacity-turns": true,
+        profile: path.resolve("profiles"),
+      });
+    });
+
+    it("when every target is met but a setting was changed, then the targets are not all met", () => {
+      const met = (asShipped: boolean) =>
+        targetsMet(2_000, 30, 0, 9_000, capacity(6_000), capacity(11_000), asShipped);
+      expect(met(true)).to.include({ capacityRatioAtLeastHalf: true, asShipped: true, all: true });
+      expect(met(false)).to.include({ capacityRatioAtLeastHalf: true, asShipped: false, all: false });
+    });
   });
 });
