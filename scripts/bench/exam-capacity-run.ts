@@ -12,6 +12,8 @@ import {
   savesOf,
   searchesInOrder,
   stepAt,
+  stepPassed,
+  TARGETS,
   type CapacityOptions,
   type CapacityResult,
   type CapacityStep,
@@ -59,6 +61,10 @@ export interface CapacityRun {
   minorFaultsPerSave: [number, number, number, number][];
   /** The idle echo server's mean CPU per second over the node's steps (its clients' heartbeats). */
   echoIdleCpuMsPerSec: number | null;
+  /** [offered saves/s, this generator's longest loop delay in ms] of each node step, in order. */
+  loadLoopMaxMs: [number, number][];
+  /** The same for each baseline step (the one measured apart at the node's capacity last). */
+  baselineLoadLoopMaxMs: [number, number][];
 }
 
 /** Quiet before each step of the alternating searches (see `alternateSearches`). */
@@ -108,6 +114,8 @@ export async function runCapacity(run: {
     loadCpuMsPerSave: [],
     dbRoundTripsPerSave: [],
     minorFaultsPerSave: [],
+    loadLoopMaxMs: [],
+    baselineLoadLoopMaxMs: [],
   };
   const echoIdle = idleCpuMeter({ node: run.baseline.echoPid, db: undefined });
   const loadLoopMaxMs = () => Math.round(meters.ownDelay.max / 1e6);
@@ -160,13 +168,17 @@ export async function runCapacity(run: {
           loadLoopMaxMs: loadLoopMaxMs(),
           echoIdleCpuMsPerSec: (await before.echoIdleOfStep()).node,
         };
+        out.loadLoopMaxMs.push([st.offeredPerSec, figures.loadLoopMaxMs]);
         progress(`  node ${JSON.stringify({ ...st, ...figures })}`);
         before = null;
       },
     },
   };
-  const reportBaseline = (st: CapacityStep, figures: BaselineStepFigures) =>
-    progress(`  baseline ${JSON.stringify({ ...st, ...figures, loadLoopMaxMs: loadLoopMaxMs() })}`);
+  const reportBaseline = (st: CapacityStep, figures: BaselineStepFigures) => {
+    const ownMs = loadLoopMaxMs();
+    out.baselineLoadLoopMaxMs.push([st.offeredPerSec, ownMs]);
+    progress(`  baseline ${JSON.stringify({ ...st, ...figures, loadLoopMaxMs: ownMs })}`);
+  };
   const baseline = run.baseline.side(run.baselineSend, options.stepMs, reportBaseline);
   const sides = {
     node,
@@ -234,5 +246,42 @@ export function capacityRunFields(
     baselineStepsExamIdleCpuMsPerSec: baseline.examIdleCpuMsPerSec(),
     // And the idle echo server's during the node's steps.
     nodeStepsEchoIdleCpuMsPerSec: capacity.echoIdleCpuMsPerSec,
+    // Added 2026-12-03 (session twenty-one): this generator's longest loop delay in each step, and
+    // how many of each search's failing steps had it held past the p99 limit. A search whose
+    // failing steps all had the generator held ended on the generator, not on its server: on the
+    // slower machine of that session the baseline's did, which raised the ratio.
+    capacityLoadLoopMaxMs: capacity.loadLoopMaxMs,
+    baselineCapacityLoadLoopMaxMs: capacity.baselineLoadLoopMaxMs,
+    capacityFailuresWithGeneratorHeld: {
+      node: failuresWithGeneratorHeld(capacity.node.steps, capacity.loadLoopMaxMs),
+      baseline: failuresWithGeneratorHeld(capacity.baseline.steps, capacity.baselineLoadLoopMaxMs),
+    },
   };
+}
+
+/**
+ * Of a search's failing steps, how many had this generator's own loop held longer than the p99
+ * limit: its saves' latencies then include its own pause, so such a step cannot tell whether the
+ * server kept up. `loadLoop` holds one entry per step in the order they ran (a trailing extra
+ * entry, the baseline's step at the node's capacity, is not a step of the search); an entry whose
+ * rate is not its step's is a bug in the caller and is refused.
+ */
+export function failuresWithGeneratorHeld(
+  steps: CapacityStep[],
+  loadLoop: [number, number][],
+  limitMs = TARGETS.ackP99Ms,
+): { failed: number; generatorHeld: number } {
+  let failed = 0;
+  let generatorHeld = 0;
+  steps.forEach((step, i) => {
+    const [rate, heldMs] = loadLoop[i] ?? [Number.NaN, 0];
+    if (rate !== step.offeredPerSec)
+      throw new Error(
+        `bench:exam: step ${i} ran at ${step.offeredPerSec}/s, its loop reading is for ${rate}/s`,
+      );
+    if (stepPassed(step, { p99LimitMs: limitMs })) return;
+    failed += 1;
+    if (heldMs > limitMs) generatorHeld += 1;
+  });
+  return { failed, generatorHeld };
 }

@@ -1,6 +1,8 @@
 import { expect } from "chai";
+import type { CapacityStep } from "../../../scripts/bench/exam-capacity.js";
 import {
   capacityRunFields,
+  failuresWithGeneratorHeld,
   SETTLE_MS,
   WARM_UP_MS,
   type CapacityRun,
@@ -16,6 +18,8 @@ describe("bench:exam capacity run's fields of the line", () => {
     dbRoundTripsPerSave: [[300, 0.05]],
     minorFaultsPerSave: [[300, 0.4, 0.6, 0.1]],
     echoIdleCpuMsPerSec: 17,
+    loadLoopMaxMs: [],
+    baselineLoadLoopMaxMs: [],
   };
   const baseline = {
     cpuMsPerSave: [[600, 0.06, 0.07]] as [number, number, number][],
@@ -48,5 +52,80 @@ describe("bench:exam capacity run's fields of the line", () => {
     expect(fields.capacityDbRoundTripsPerSave).to.deep.equal([[300, 0.05]]);
     expect(fields.capacityMinorFaultsPerSave).to.deep.equal([[300, 0.4, 0.6, 0.1]]);
     expect(fields.baselineCapacityCpuMsPerSave).to.deep.equal([[600, 0.06, 0.07]]);
+  });
+
+  describe("failing steps with the generator's own loop held", () => {
+    const step = (offeredPerSec: number, p99Ms: number): CapacityStep => ({
+      offeredPerSec,
+      achievedPerSec: offeredPerSec,
+      p50Ms: 2,
+      p99Ms,
+      failed: 0,
+    });
+    const steps = [step(1_000, 12), step(1_500, 240), step(1_500, 180), step(1_250, 40)];
+
+    it("when the generator was held past the limit in some failing steps, then only those are counted", () => {
+      const held = failuresWithGeneratorHeld(steps, [
+        [1_000, 400],
+        [1_500, 530],
+        [1_500, 60],
+        [1_250, 20],
+      ]);
+      // The passing step held 400 ms does not count: only failures are in question.
+      expect(held).to.deep.equal({ failed: 2, generatorHeld: 1 });
+    });
+
+    it("when the baseline has a trailing step measured apart, then it is left out", () => {
+      const held = failuresWithGeneratorHeld(steps, [
+        [1_000, 5],
+        [1_500, 101],
+        [1_500, 700],
+        [1_250, 20],
+        [900, 900],
+      ]);
+      expect(held).to.deep.equal({ failed: 2, generatorHeld: 2 });
+    });
+
+    it("when a reading is missing or for another rate, then it is refused rather than counted", () => {
+      expect(() => failuresWithGeneratorHeld(steps, [[1_000, 5]])).to.throw(/step 1 ran at 1500\/s/);
+      expect(() =>
+        failuresWithGeneratorHeld(steps, [
+          [1_000, 5],
+          [1_250, 5],
+        ]),
+      ).to.throw(/its loop reading is for 1250\/s/);
+    });
+
+    it("when the line is written, then it carries each side's readings and counts", () => {
+      const fields = capacityRunFields(
+        {
+          ...run,
+          node: { capacitySavesPerSec: 1_250, ladderSavesPerSec: 1_000, steps },
+          loadLoopMaxMs: [
+            [1_000, 30],
+            [1_500, 150],
+            [1_500, 90],
+            [1_250, 35],
+          ],
+          baseline: {
+            capacitySavesPerSec: 1_000,
+            ladderSavesPerSec: 1_000,
+            steps: [step(1_000, 9), step(1_500, 300)],
+          },
+          baselineLoadLoopMaxMs: [
+            [1_000, 20],
+            [1_500, 480],
+            [1_250, 15],
+          ],
+        },
+        baseline,
+        false,
+      );
+      expect(fields.capacityFailuresWithGeneratorHeld).to.deep.equal({
+        node: { failed: 2, generatorHeld: 1 },
+        baseline: { failed: 1, generatorHeld: 1 },
+      });
+      expect(fields.baselineCapacityLoadLoopMaxMs).to.have.length(3);
+    });
   });
 });
