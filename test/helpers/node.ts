@@ -1,4 +1,4 @@
-import { loadConfig } from "../../server/config.js";
+import { testConfig } from "./test-config.js";
 import { createLogger } from "../../server/lib/logger.js";
 import { startNode, type RunningNode } from "../../server/main.js";
 import { testDatabase, uniqueDbName } from "./database.js";
@@ -19,9 +19,11 @@ export interface TestNodeOptions {
  * Starts a whole node in-process on port 0 with its own fresh database. Logs stay silent unless
  * TEST_LOG_LEVEL is set. Call `node.stop()` in `after`.
  */
-export async function startTestNode(options: TestNodeOptions = {}): Promise<RunningNode & { dbName: string }> {
+export async function startTestNode(
+  options: TestNodeOptions = {},
+): Promise<RunningNode & { dbName: string }> {
   const db = await testDatabase();
-  const config = loadConfig({
+  const config = testConfig({
     NODE_ENV: "test",
     ROLE: options.role ?? "province",
     PROVINCE_CODE: options.role === "hub" ? undefined : (options.provinceCode ?? "320000"),

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import request from "supertest";
-import { loadConfig } from "../../../server/config.js";
+import { testConfig } from "../../helpers/test-config.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { startNode, type RunningNode } from "../../../server/main.js";
 import { connectSocket, staffAgent } from "../../helpers/auth.js";
@@ -12,7 +12,7 @@ describe("sessions across two instances of one node", () => {
   let b: RunningNode;
   before(async () => {
     a = await startTestNode();
-    const config = loadConfig({
+    const config = testConfig({
       NODE_ENV: "test",
       ROLE: "province",
       PROVINCE_CODE: "320000",

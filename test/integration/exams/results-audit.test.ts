@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createAuditService, type AuditLog } from "../../../server/audit/index.js";
-import { loadConfig } from "../../../server/config.js";
+import { testConfig } from "../../helpers/test-config.js";
 import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
 import { createResultsService, type SchedulingPort } from "../../../server/exams/index.js";
 import type { FeatureContext } from "../../../server/feature.js";
@@ -30,7 +30,7 @@ describe("exam results: publication and its audit entry are one transaction", ()
   const db = useTestDatabase("results_audit");
   let ctx: FeatureContext;
   before(() => {
-    const config = loadConfig({
+    const config = testConfig({
       NODE_ENV: "test",
       ROLE: "province",
       PROVINCE_CODE: "320000",
@@ -45,7 +45,8 @@ describe("exam results: publication and its audit entry are one transaction", ()
     listAssignments: async () => [],
     holdRoomUntil: async () => true,
     claimScheduled: async (id) => id === session.id && session.status === "scheduled",
-    claimSeat: async (id) => (id === session.id && session.status === "scheduled" ? session : "session_cancelled"),
+    claimSeat: async (id) =>
+      id === session.id && session.status === "scheduled" ? session : "session_cancelled",
   });
   const nobody = { reportAttempts: async () => [] };
   const entries = (sessionId: string) =>

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { loadConfig } from "../../../server/config.js";
+import { testConfig } from "../../helpers/test-config.js";
 import type { HubIdentityDto } from "../../../server/contracts/hub.js";
 import { createRegistryService } from "../../../server/hub/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
@@ -33,7 +33,7 @@ describe("cross-province exchange: the hub stops and starts between steps", () =
   const js = anOfficer("320100", "南京市业务员");
 
   async function startHub(): Promise<RunningNode> {
-    const config = loadConfig({ NODE_ENV: "test", ROLE: "hub", PORT: String(port), LOG_LEVEL: "silent", NODE_KEY_DIR: keyDir, SHUTDOWN_TIMEOUT_MS: "1000" });
+    const config = testConfig({ NODE_ENV: "test", ROLE: "hub", PORT: String(port), LOG_LEVEL: "silent", NODE_KEY_DIR: keyDir, SHUTDOWN_TIMEOUT_MS: "1000" });
     const mongoUri = (await testDatabase()).uri;
     running = await startAgainOn(port, () => startNode(config, { mongoUri, dbName, logger: createLogger({ level: "silent", name: "hub" }) }));
     return running;

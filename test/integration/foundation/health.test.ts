@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { startStandin } from "@roadcert/mongo-standin";
-import { loadConfig } from "../../../server/config.js";
+import { testConfig } from "../../helpers/test-config.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { startNode } from "../../../server/main.js";
 import { startTestNode } from "../../helpers/node.js";
@@ -37,7 +37,7 @@ describe("health and readiness", () => {
   it("when the database server goes away, then /readyz answers 503 database_unavailable while /healthz stays up", async () => {
     // A database of its own, so stopping it leaves the shared test database alone.
     const standin = await startStandin({ port: 0 });
-    const config = loadConfig({
+    const config = testConfig({
       ROLE: "hub",
       NODE_ENV: "test",
       PORT: "0",

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { loadConfig } from "../../../server/config.js";
+import { testConfig } from "../../helpers/test-config.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { startNode, type RunningNode } from "../../../server/main.js";
 import { startExamNode, type ExamNode } from "../../../scripts/bench/exam-node.js";
@@ -20,7 +20,7 @@ describe("socket.io Redis adapter", () => {
 
   async function start(provinceCode: string, dbName: string): Promise<RunningNode> {
     const db = await testDatabase();
-    const config = loadConfig({
+    const config = testConfig({
       NODE_ENV: "test",
       ROLE: "province",
       PROVINCE_CODE: provinceCode,
@@ -72,9 +72,17 @@ describe("socket.io Redis adapter", () => {
 
   it("when two exam-node bench runs share Redis, then neither sees the other's sockets", async () => {
     const db = await testDatabase();
-    const runA = await startExamNode({ mongoUri: db.uri, dbName: uniqueDbName("bench"), redisUrl: REDIS_URL });
+    const runA = await startExamNode({
+      mongoUri: db.uri,
+      dbName: uniqueDbName("bench"),
+      redisUrl: REDIS_URL,
+    });
     nodes.push(runA);
-    const runB = await startExamNode({ mongoUri: db.uri, dbName: uniqueDbName("bench"), redisUrl: REDIS_URL });
+    const runB = await startExamNode({
+      mongoUri: db.uri,
+      dbName: uniqueDbName("bench"),
+      redisUrl: REDIS_URL,
+    });
     nodes.push(runB);
 
     const socket = await connectExamSocket(runA.url, proctorUser());

@@ -1,5 +1,5 @@
 import type { Connection } from "mongoose";
-import { loadConfig } from "../../../server/config.js";
+import { testConfig } from "../../helpers/test-config.js";
 import type { FeatureContext } from "../../../server/feature.js";
 import { createEventBus } from "../../../server/lib/event-bus.js";
 import { createLogger } from "../../../server/lib/logger.js";
@@ -9,7 +9,7 @@ import type { Actor } from "../../../server/question-bank/index.js";
 export function bankContext(conn: Connection): FeatureContext {
   const logger = createLogger({ level: "silent" });
   return {
-    config: loadConfig({ NODE_ENV: "test", PROVINCE_CODE: "320000", LOG_LEVEL: "silent" }),
+    config: testConfig({ NODE_ENV: "test", PROVINCE_CODE: "320000", LOG_LEVEL: "silent" }),
     logger,
     conn,
     events: createEventBus(logger),
