@@ -17,6 +17,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { readCommandLineOrExit } from "./command-line.js";
 import { loadConfig } from "../server/config.js";
 import { createLogger } from "../server/lib/logger.js";
 import { connectMongo, redactUri } from "../server/lib/mongo.js";
@@ -73,15 +74,9 @@ function readCommandLine(args: string[]) {
 }
 
 async function main(): Promise<number> {
-  let commandLine: ReturnType<typeof readCommandLine>;
-  try {
-    commandLine = readCommandLine(process.argv.slice(2));
-  } catch (err) {
-    // parseArgs' own errors (an unknown option, a missing value) are in English: said as they are.
-    console.error(`参数有误：${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-    return 2;
-  }
-  const { paths, values, defaults } = commandLine;
+  const { paths, values, defaults } = readCommandLineOrExit(USAGE, () =>
+    readCommandLine(process.argv.slice(2)),
+  );
   if (!paths.length) {
     console.error(USAGE);
     return 2;

@@ -7,6 +7,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { readCommandLineOrExit } from "./command-line.js";
 import {
   checkBankFiles,
   readSampleBankFiles,
@@ -19,17 +20,13 @@ const TYPE_LABEL: Record<string, string> = { true_false: "判断", single: "单�
 async function main(): Promise<number> {
   // Read strictly: a misspelt option (`--dirr=…`, `--write-schemas`) used to be skipped without a
   // word, and the run checked the default folder or left the schemas as they were.
-  let values: { dir?: string; "write-schema": boolean };
-  try {
-    ({ values } = parseArgs({
-      options: { dir: { type: "string" }, "write-schema": { type: "boolean", default: false } },
-    }));
-  } catch (err) {
-    console.error(
-      `参数有误：${err instanceof Error ? err.message : String(err)}\n用法：npm run bank:validate [-- --dir=题库目录] [--write-schema]`,
-    );
-    return 2;
-  }
+  const { values } = readCommandLineOrExit(
+    "用法：npm run bank:validate [-- --dir=题库目录] [--write-schema]",
+    () =>
+      parseArgs({
+        options: { dir: { type: "string" }, "write-schema": { type: "boolean", default: false } },
+      }),
+  );
   const root = path.resolve(values.dir ?? "question-bank");
   const schemaDir = path.join(root, "schema");
   const problems: string[] = [];

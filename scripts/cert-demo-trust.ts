@@ -12,6 +12,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { readCommandLineOrExit } from "./command-line.js";
 import type { SignatureSuite, TrustListKey } from "../server/contracts/certificates.js";
 import {
   createSigner,
@@ -44,14 +45,10 @@ const USAGE = "用法：npm run cert:demo-trust [-- --new-keys]";
 
 // Read strictly: a misspelt `--newkeys` was taken for nothing, so the old keys were kept and the
 // list re-signed while the user believed the keys were new.
-let newKeys: boolean;
-try {
-  newKeys = parseArgs({ options: { "new-keys": { type: "boolean", default: false } } }).values["new-keys"];
-} catch (err) {
-  console.error(`参数有误：${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-  process.exit(2);
-}
-const fresh = newKeys || !existsSync(keysPath);
+const { values } = readCommandLineOrExit(USAGE, () =>
+  parseArgs({ options: { "new-keys": { type: "boolean", default: false } } }),
+);
+const fresh = values["new-keys"] || !existsSync(keysPath);
 const keys = fresh
   ? {
       warning:

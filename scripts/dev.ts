@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { readCommandLineOrExit } from "./command-line.js";
 import { resolveDatabase } from "@roadcert/mongo-standin";
 import { loadConfig } from "../server/config.js";
 import { startNode, stopOnSignals } from "../server/main.js";
@@ -86,14 +87,9 @@ async function runDev(): Promise<void> {
  * Read strictly: `--node` is the child mode this script starts itself with; any other option (or a
  * misspelling) is refused rather than ignored, as every other command of the project does.
  */
-function childMode(): boolean {
-  try {
-    return parseArgs({ options: { node: { type: "boolean", default: false } } }).values.node;
-  } catch (err) {
-    console.error(`参数有误：${err instanceof Error ? err.message : String(err)}\n用法：npm run dev`);
-    process.exit(2);
-  }
-}
+const { values } = readCommandLineOrExit("用法：npm run dev", () =>
+  parseArgs({ options: { node: { type: "boolean", default: false } } }),
+);
 
-if (childMode()) await runNode();
+if (values.node) await runNode();
 else await runDev();
