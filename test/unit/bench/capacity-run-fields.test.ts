@@ -63,26 +63,19 @@ describe("bench:exam capacity run's fields of the line", () => {
       failed: 0,
     });
     const steps = [step(1_000, 12), step(1_500, 240), step(1_500, 180), step(1_250, 40)];
+    /** The generator's loop reading of each step above, in order, held `ms[i]` in step i. */
+    const heldIn = (...ms: number[]): [number, number][] =>
+      ms.map((held, i) => [steps[i]?.offeredPerSec ?? 900, held]);
 
     it("when the generator was held past the limit in some failing steps, then only those are counted", () => {
-      const held = failuresWithGeneratorHeld(steps, [
-        [1_000, 400],
-        [1_500, 530],
-        [1_500, 60],
-        [1_250, 20],
-      ]);
+      const held = failuresWithGeneratorHeld(steps, heldIn(400, 530, 60, 20));
       // The passing step held 400 ms does not count: only failures are in question.
       expect(held).to.deep.equal({ failed: 2, generatorHeld: 1 });
     });
 
     it("when the baseline has a trailing step measured apart, then it is left out", () => {
-      const held = failuresWithGeneratorHeld(steps, [
-        [1_000, 5],
-        [1_500, 101],
-        [1_500, 700],
-        [1_250, 20],
-        [900, 900],
-      ]);
+      // The fifth reading (900/s, past the steps) is the baseline's step at the node's capacity.
+      const held = failuresWithGeneratorHeld(steps, heldIn(5, 101, 700, 20, 900));
       expect(held).to.deep.equal({ failed: 2, generatorHeld: 2 });
     });
 
@@ -101,12 +94,7 @@ describe("bench:exam capacity run's fields of the line", () => {
         {
           ...run,
           node: { capacitySavesPerSec: 1_250, ladderSavesPerSec: 1_000, steps },
-          loadLoopMaxMs: [
-            [1_000, 30],
-            [1_500, 150],
-            [1_500, 90],
-            [1_250, 35],
-          ],
+          loadLoopMaxMs: heldIn(30, 150, 90, 35),
           baseline: {
             capacitySavesPerSec: 1_000,
             ladderSavesPerSec: 1_000,
