@@ -212,7 +212,19 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
       .find({ sessionId, status: "pending" }, { projection: { _id: 1 } })
       .sort({ _id: 1 })
       .toArray();
-    for (const p of pending) await certificates.issue(officer, String(p._id));
+    for (const p of pending) {
+      try {
+        await certificates.issue(officer, String(p._id));
+      } catch (err) {
+        // Keys made at today's time, before this history was seeded (a data folder whose database
+        // alone was removed): every certificate dated in the past would be refused the same way.
+        if ((err as { code?: unknown }).code !== "signing_key_not_valid_at_issue") throw err;
+        throw new Error(
+          `数据目录 ${config.mongo.dataDir} 中的签名密钥晚于演示历史的日期生成，无法为过去的场次签发证书；停止后删除整个数据目录再 npm start 即可`,
+          { cause: err },
+        );
+      }
+    }
     return pending.length;
   }
 

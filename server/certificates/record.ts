@@ -86,7 +86,7 @@ export function sealQr(signing: SigningService, record: CertificateRecord, chain
       statusIndex: record.statusIndex,
       chainHash,
     },
-    signing.sealingKey(),
+    signing.sealingKey(record.issuedAt),
   );
 }
 

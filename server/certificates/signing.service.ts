@@ -6,6 +6,7 @@ import type {
   TrustAnchor,
   TrustListKey,
 } from "../contracts/certificates.js";
+import { errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { certificateModel, keyRegistryModel } from "./certificate.model.js";
 import { openKeyStore, type ActiveKey, type KeyStore } from "./crypto/key-store.js";
@@ -24,7 +25,7 @@ import {
   DEMO_TRUST_LIST_FILE,
 } from "./crypto/trust-files.js";
 import { buildTrustList, loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
-import type { TrustContext } from "./crypto/verify-qr.js";
+import { keyCoversIssue, type TrustContext } from "./crypto/verify-qr.js";
 
 export interface SigningOptions {
   provinceCode: string;
@@ -229,8 +230,23 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     async start(): Promise<void> {
       await register();
     },
-    sealingKey(): ActiveKey {
-      return keys().active("certificate");
+    /**
+     * The current certificate key for a QR payload issued at `issuedAt`, refused when the key was
+     * not yet in use then: every verifier (this node's too) would answer such a certificate
+     * `key_not_valid_at_issue`, so signing it would hand out a certificate that looks issued and
+     * never verifies. It happens when the issuing clock is behind the key's making (a clock set
+     * back, an instance whose clock lags the one that rotated the key, a back-dated demo history).
+     */
+    sealingKey(issuedAt: string): ActiveKey {
+      const active = keys().active("certificate");
+      if (!keyCoversIssue(active.key, issuedAt)) {
+        throw errors.conflict(
+          "signing_key_not_valid_at_issue",
+          `签发时间 ${issuedAt} 早于本节点当前签名密钥的启用时间 ${active.key.validFrom}，签出的证书将无法通过核验，已拒绝签发；请检查服务器时钟`,
+          { kid: active.kid, keyValidFrom: active.key.validFrom, issuedAt },
+        );
+      }
+      return active;
     },
     /** Closes the current key (it stays on the trust list) and signs with a new one from now on. */
     async rotate(purpose: "certificate" | "trust-list" = "certificate"): Promise<string> {

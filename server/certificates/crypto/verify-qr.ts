@@ -1,5 +1,4 @@
 import type {
-  QrClaims,
   TrustListKey,
   TrustState,
   VerificationCode,
@@ -84,7 +83,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
       { claims, trust, warnings },
     );
   }
-  if (!keyCoversIssue(match.key, claims)) {
+  if (!keyCoversIssue(match.key, claims.issuedAt)) {
     return result("key_not_valid_at_issue", "签发时间不在该密钥的有效期内", { claims, trust, warnings });
   }
   if (trust.state === "expired") {
@@ -131,8 +130,12 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   return { ...authentic, ok: true, code: "valid", message: "证书真实有效", status };
 }
 
-function keyCoversIssue(key: TrustListKey, claims: QrClaims): boolean {
-  const issued = Date.parse(claims.issuedAt);
+/**
+ * Whether `key` was in use at `issuedAt` (an ISO time), within the clock margin: what every
+ * verifier asks of a certificate's key, and what the issuing node asks before it signs.
+ */
+export function keyCoversIssue(key: Pick<TrustListKey, "validFrom" | "validTo">, issuedAt: string): boolean {
+  const issued = Date.parse(issuedAt);
   if (issued + CLOCK_SKEW_MS < Date.parse(key.validFrom)) return false;
   return key.validTo === null || issued <= Date.parse(key.validTo) + CLOCK_SKEW_MS;
 }

@@ -95,6 +95,32 @@ describe("certificate issuance from exam.passed", function () {
     expect(await outboxModel(db).countDocuments({ key: new RegExp(pass.idNumber) })).to.equal(0);
   });
 
+  it("when an instance's clock is an hour behind the making of the node's signing key, then it refuses to issue (signing_key_not_valid_at_issue) and writes nothing, and an instance on time issues it", async () => {
+    const behind = anotherInstance(node, () => new Date(Date.now() - 60 * 60_000));
+    const pass = await aPass(node);
+    await behind.facade.issuance.onExamPassed(pass);
+    const pending = (await behind.facade.issuance.list(officer, "pending")).find(
+      (p) => p.attemptId === pass.attemptId,
+    )!;
+    let error: unknown;
+    await behind.facade.issuance.issue(officer, String(pending._id)).catch((e: unknown) => (error = e));
+    expect(error).to.include({ code: "signing_key_not_valid_at_issue", status: 409 });
+    expect((error as Error).message).to.match(/早于本节点当前签名密钥的启用时间/);
+    const db = node.ctx.conn;
+    expect(await db.collection("certificate_issuances").findOne({ attemptId: pass.attemptId })).to.include({
+      status: "pending",
+    });
+    expect(await db.collection("certificates").countDocuments({ certificateNo: pass.idNumber })).to.equal(0);
+    expect(await db.collection("audit_log").countDocuments({ "target.id": pass.idNumber })).to.equal(0);
+    expect(await outboxModel(db).countDocuments({ key: new RegExp(pass.idNumber) })).to.equal(0);
+
+    // Signed on time, the same issuance goes through and its QR verifies on this node.
+    const onTime = anotherInstance(node);
+    const record = await onTime.facade.issuance.issue(officer, String(pending._id));
+    const doc = await onTime.facade.lifecycle.get(officer, record.certificateNo);
+    expect(await onTime.facade.verifyText(doc.signature!.qr!)).to.deep.include({ ok: true, code: "valid" });
+  });
+
   it("when two categories of one new holder are issued at once (two instances), then both land on one certificate, whichever commits first", async () => {
     const a = anotherInstance(node);
     const b = anotherInstance(node);

@@ -11,12 +11,22 @@ import { createSchedulingService } from "../../../server/scheduling/index.js";
 import { accessTrustingActors } from "../../helpers/access.js";
 import { registerTestCandidate } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
+import { signingKeysMadeAt } from "../../helpers/signing-keys.js";
 
 export type TestNode = Awaited<ReturnType<typeof startTestNode>>;
 
-/** A province node whose signing keys live in a fresh temporary directory. */
-export function startCertNode(env: Record<string, string> = {}): Promise<TestNode> {
-  return startTestNode({ env: { CERT_KEYS_DIR: mkdtempSync(join(tmpdir(), "cert-keys-")), ...env } });
+/**
+ * A province node whose signing keys live in a fresh temporary directory; with `keysMadeAt`, keys
+ * made as of that time (tests that issue certificates years back need keys that old).
+ */
+export function startCertNode(
+  env: Record<string, string> = {},
+  { keysMadeAt }: { keysMadeAt?: Date } = {},
+): Promise<TestNode> {
+  const keysDir = keysMadeAt
+    ? signingKeysMadeAt(keysMadeAt, env.CERT_SUITE === "sm2-sm3" ? "sm2-sm3" : "ed25519")
+    : mkdtempSync(join(tmpdir(), "cert-keys-"));
+  return startTestNode({ env: { CERT_KEYS_DIR: keysDir, ...env } });
 }
 
 /** A second "instance" of the certificates feature on the same node database (as a second process would be). */
