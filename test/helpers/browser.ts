@@ -55,6 +55,9 @@ export async function openContext(
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);
+  // The pointer to the corner: it stays where the last click was, and the row that has since
+  // appeared under it showed its hover tint, which read as a selected answer (exam-sheet.png).
+  await page.mouse.move(0, 0);
   // Finished transitions and loaded fonts, so the PNG shows the settled page.
   await page.evaluate("document.fonts.ready.then(() => undefined)");
   await page.screenshot({ path: file, fullPage: true, animations: "disabled" });
