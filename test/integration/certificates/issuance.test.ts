@@ -1,7 +1,16 @@
 import { expect } from "chai";
 import { createAuditService } from "../../../server/audit/index.js";
 import { outboxModel } from "../../../server/lib/outbox.js";
-import { anotherInstance, aPass, officer, startCertNode, type TestNode } from "./support.js";
+import {
+  anotherInstance,
+  aPass,
+  expectNothingIssued,
+  issueError,
+  officer,
+  pendingIssuanceOf,
+  startCertNode,
+  type TestNode,
+} from "./support.js";
 
 describe("certificate issuance from exam.passed", function () {
   this.timeout(60_000);
@@ -79,44 +88,23 @@ describe("certificate issuance from exam.passed", function () {
     };
     const inst = anotherInstance(node, undefined, failing);
     const pass = await aPass(node);
-    await inst.facade.issuance.onExamPassed(pass);
-    const pending = (await inst.facade.issuance.list(officer, "pending")).find(
-      (p) => p.attemptId === pass.attemptId,
-    )!;
-    let error: unknown;
-    await inst.facade.issuance.issue(officer, String(pending._id)).catch((e: unknown) => (error = e));
+    const error = await issueError(inst, await pendingIssuanceOf(inst, pass));
     expect(error).to.be.instanceOf(Error);
-    const db = node.ctx.conn;
-    expect(await db.collection("certificate_issuances").findOne({ attemptId: pass.attemptId })).to.include({
-      status: "pending",
-    });
-    expect(await db.collection("certificates").countDocuments({ certificateNo: pass.idNumber })).to.equal(0);
-    expect(await db.collection("audit_log").countDocuments({ "target.id": pass.idNumber })).to.equal(0);
-    expect(await outboxModel(db).countDocuments({ key: new RegExp(pass.idNumber) })).to.equal(0);
+    await expectNothingIssued(node, pass);
   });
 
   it("when an instance's clock is an hour behind the making of the node's signing key, then it refuses to issue (signing_key_not_valid_at_issue) and writes nothing, and an instance on time issues it", async () => {
     const behind = anotherInstance(node, () => new Date(Date.now() - 60 * 60_000));
     const pass = await aPass(node);
-    await behind.facade.issuance.onExamPassed(pass);
-    const pending = (await behind.facade.issuance.list(officer, "pending")).find(
-      (p) => p.attemptId === pass.attemptId,
-    )!;
-    let error: unknown;
-    await behind.facade.issuance.issue(officer, String(pending._id)).catch((e: unknown) => (error = e));
+    const pending = await pendingIssuanceOf(behind, pass);
+    const error = await issueError(behind, pending);
     expect(error).to.include({ code: "signing_key_not_valid_at_issue", status: 409 });
     expect((error as Error).message).to.match(/早于本节点当前签名密钥的启用时间/);
-    const db = node.ctx.conn;
-    expect(await db.collection("certificate_issuances").findOne({ attemptId: pass.attemptId })).to.include({
-      status: "pending",
-    });
-    expect(await db.collection("certificates").countDocuments({ certificateNo: pass.idNumber })).to.equal(0);
-    expect(await db.collection("audit_log").countDocuments({ "target.id": pass.idNumber })).to.equal(0);
-    expect(await outboxModel(db).countDocuments({ key: new RegExp(pass.idNumber) })).to.equal(0);
+    await expectNothingIssued(node, pass);
 
     // Signed on time, the same issuance goes through and its QR verifies on this node.
     const onTime = anotherInstance(node);
-    const record = await onTime.facade.issuance.issue(officer, String(pending._id));
+    const record = await onTime.facade.issuance.issue(officer, pending);
     const doc = await onTime.facade.lifecycle.get(officer, record.certificateNo);
     expect(await onTime.facade.verifyText(doc.signature!.qr!)).to.deep.include({ ok: true, code: "valid" });
   });

@@ -1,6 +1,15 @@
 import { expect } from "chai";
-import { outboxModel } from "../../../server/lib/outbox.js";
-import { anotherInstance, aPass, officer, publishResultsOf, startCertNode, type TestNode } from "./support.js";
+import {
+  anotherInstance,
+  aPass,
+  expectNothingIssued,
+  issueError,
+  officer,
+  pendingIssuanceOf,
+  publishResultsOf,
+  startCertNode,
+  type TestNode,
+} from "./support.js";
 
 /** 成绩发布 comes before 发证: a certificate rests on the official result, never a provisional one. */
 describe("certificate issuance waits for the session's results publication", function () {
@@ -15,22 +24,14 @@ describe("certificate issuance waits for the session's results publication", fun
   it("when an officer issues a pass whose session is not yet published, then it is refused with results_not_published and nothing is written; after publication it is issued", async () => {
     const inst = anotherInstance(node);
     const pass = await aPass(node, "01001", { published: false });
-    await inst.facade.issuance.onExamPassed(pass);
-    const pending = (await inst.facade.issuance.list(officer, "pending")).find((p) => p.attemptId === pass.attemptId)!;
-    let error: unknown;
-    await inst.facade.issuance.issue(officer, String(pending._id)).catch((e: unknown) => (error = e));
+    const pending = await pendingIssuanceOf(inst, pass);
+    const error = await issueError(inst, pending);
     expect(error).to.deep.include({ code: "results_not_published", status: 409 });
     expect((error as Error).message).to.include("成绩尚未发布");
-    const db = node.ctx.conn;
-    expect(await db.collection("certificate_issuances").findOne({ attemptId: pass.attemptId })).to.include({
-      status: "pending",
-    });
-    expect(await db.collection("certificates").countDocuments({ certificateNo: pass.idNumber })).to.equal(0);
-    expect(await db.collection("audit_log").countDocuments({ "target.id": pass.idNumber })).to.equal(0);
-    expect(await outboxModel(db).countDocuments({ key: new RegExp(pass.idNumber) })).to.equal(0);
+    await expectNothingIssued(node, pass);
 
     await publishResultsOf(node, pass.sessionId);
-    const record = await inst.facade.issuance.issue(officer, String(pending._id));
+    const record = await inst.facade.issuance.issue(officer, pending);
     expect(record.certificateNo).to.equal(pass.idNumber);
   });
 

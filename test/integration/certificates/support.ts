@@ -1,3 +1,4 @@
+import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,6 +6,7 @@ import type { DomainEvents } from "../../../server/contracts/domain-events.js";
 import { createAuditService } from "../../../server/audit/index.js";
 import { createCertificatesFeature, type CertificatesDeps } from "../../../server/certificates/index.js";
 import { publishedResults } from "../../../server/exams/index.js";
+import { outboxModel } from "../../../server/lib/outbox.js";
 import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
@@ -106,3 +108,36 @@ export const officer = {
   divisionCode: "320000",
   provinceCode: "320000",
 };
+
+type Instance = ReturnType<typeof anotherInstance>;
+
+/** The pending issuance `pass` made on `inst` (delivering the pass first), by its id. */
+export async function pendingIssuanceOf(inst: Instance, pass: DomainEvents["exam.passed"]): Promise<string> {
+  await inst.facade.issuance.onExamPassed(pass);
+  const pending = (await inst.facade.issuance.list(officer, "pending")).find(
+    (p) => p.attemptId === pass.attemptId,
+  );
+  if (!pending) throw new Error(`no pending issuance for ${pass.attemptId}`);
+  return String(pending._id);
+}
+
+/** What issuing `issuanceId` on `inst` threw (undefined: it did not throw). */
+export async function issueError(inst: Instance, issuanceId: string): Promise<unknown> {
+  let error: unknown;
+  await inst.facade.issuance.issue(officer, issuanceId).catch((e: unknown) => (error = e));
+  return error;
+}
+
+/**
+ * A refused issuance left nothing behind: still pending, and no certificate, audit entry or outbox
+ * entry of the holder.
+ */
+export async function expectNothingIssued(node: TestNode, pass: DomainEvents["exam.passed"]): Promise<void> {
+  const db = node.ctx.conn;
+  expect(await db.collection("certificate_issuances").findOne({ attemptId: pass.attemptId })).to.include({
+    status: "pending",
+  });
+  expect(await db.collection("certificates").countDocuments({ certificateNo: pass.idNumber })).to.equal(0);
+  expect(await db.collection("audit_log").countDocuments({ "target.id": pass.idNumber })).to.equal(0);
+  expect(await outboxModel(db).countDocuments({ key: new RegExp(pass.idNumber) })).to.equal(0);
+}
