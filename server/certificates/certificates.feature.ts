@@ -71,6 +71,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         : null,
     logger: ctx.logger,
     clock,
+    timeZone: ctx.config.timeZone,
   });
   const divisionName = (code: string) => deps.divisionName(code) ?? code;
   const issuance = createIssuanceService(ctx.conn, {

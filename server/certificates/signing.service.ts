@@ -26,6 +26,7 @@ import {
 } from "./crypto/trust-files.js";
 import { buildTrustList, loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
 import { keyCoversIssue, type TrustContext } from "./crypto/verify-qr.js";
+import { formatZoned } from "./crypto/zoned-time.js";
 
 export interface SigningOptions {
   provinceCode: string;
@@ -42,6 +43,8 @@ export interface SigningOptions {
   hub?: { url: string; publicKey: string } | null;
   logger: Logger;
   clock?: () => Date;
+  /** The zone times in refusals are written in (the node's TIME_ZONE); CST by default. */
+  timeZone?: string;
 }
 
 /** How long the node's own lists may be used, and how often verifiers should refresh them. */
@@ -242,7 +245,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       if (!keyCoversIssue(active.key, issuedAt)) {
         throw errors.conflict(
           "signing_key_not_valid_at_issue",
-          `签发时间 ${issuedAt} 早于本节点当前签名密钥的启用时间 ${active.key.validFrom}，签出的证书将无法通过核验，已拒绝签发；请检查服务器时钟`,
+          `签发时间 ${formatZoned(issuedAt, opts.timeZone)} 早于本节点当前签名密钥的启用时间 ${formatZoned(active.key.validFrom, opts.timeZone)}，签出的证书将无法通过核验，已拒绝签发；请检查服务器时钟`,
           { kid: active.kid, keyValidFrom: active.key.validFrom, issuedAt },
         );
       }

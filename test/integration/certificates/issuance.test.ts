@@ -99,7 +99,11 @@ describe("certificate issuance from exam.passed", function () {
     const pending = await pendingIssuanceOf(behind, pass);
     const error = await issueError(behind, pending);
     expect(error).to.include({ code: "signing_key_not_valid_at_issue", status: 409 });
-    expect((error as Error).message).to.match(/早于本节点当前签名密钥的启用时间/);
+    // Both times in the node's zone (Asia/Shanghai here), as the UI shows every time.
+    const localTime = "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}";
+    expect((error as Error).message).to.match(
+      new RegExp(`^签发时间 ${localTime} 早于本节点当前签名密钥的启用时间 ${localTime}，`),
+    );
     await expectNothingIssued(node, pass);
 
     // Signed on time, the same issuance goes through and its QR verifies on this node.

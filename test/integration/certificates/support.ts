@@ -1,7 +1,4 @@
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { DomainEvents } from "../../../server/contracts/domain-events.js";
 import { createAuditService } from "../../../server/audit/index.js";
 import { createCertificatesFeature, type CertificatesDeps } from "../../../server/certificates/index.js";
@@ -13,7 +10,7 @@ import { createSchedulingService } from "../../../server/scheduling/index.js";
 import { accessTrustingActors } from "../../helpers/access.js";
 import { registerTestCandidate } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
-import { signingKeysMadeAt } from "../../helpers/signing-keys.js";
+import { signingKeysDir } from "../../helpers/signing-keys.js";
 
 export type TestNode = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -25,9 +22,10 @@ export function startCertNode(
   env: Record<string, string> = {},
   { keysMadeAt }: { keysMadeAt?: Date } = {},
 ): Promise<TestNode> {
-  const keysDir = keysMadeAt
-    ? signingKeysMadeAt(keysMadeAt, env.CERT_SUITE === "sm2-sm3" ? "sm2-sm3" : "ed25519")
-    : mkdtempSync(join(tmpdir(), "cert-keys-"));
+  const keysDir = signingKeysDir({
+    madeAt: keysMadeAt,
+    suite: env.CERT_SUITE === "sm2-sm3" ? "sm2-sm3" : "ed25519",
+  });
   return startTestNode({ env: { CERT_KEYS_DIR: keysDir, ...env } });
 }
 

@@ -16,7 +16,7 @@ import {
 } from "../../helpers/auth.js";
 import type { TestNode } from "../../helpers/node.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
-import { signingKeysMadeAt } from "../../helpers/signing-keys.js";
+import { signingKeysDir } from "../../helpers/signing-keys.js";
 import {
   MATRIX_ROLES,
   type DivisionFixtures,
@@ -127,7 +127,7 @@ export async function buildRbacWorld(
   // before its key was made).
   const node = await aProvinceOfHub(hub, "320000", {
     LOGIN_RATE_LIMIT_PER_MINUTE: "100000",
-    CERT_KEYS_DIR: signingKeysMadeAt(new Date(Date.now() - 7 * 365 * 86_400_000)),
+    CERT_KEYS_DIR: signingKeysDir({ madeAt: new Date(Date.now() - 7 * 365 * 86_400_000) }),
     ...env,
   });
   let counter = 0;
