@@ -8,7 +8,15 @@ import { pinoHttp } from "pino-http";
 import type { Config } from "./config.js";
 import type { Feature } from "./feature.js";
 import { healthRouter } from "./health/index.js";
-import { errorHandler, normaliseBody, notFoundHandler, rejectMalformedPath, strictRouter } from "./lib/http.js";
+import { HUB_API_PREFIX } from "./hub/index.js";
+import {
+  errorHandler,
+  normaliseBody,
+  noQueryOnWrites,
+  notFoundHandler,
+  rejectMalformedPath,
+  strictRouter,
+} from "./lib/http.js";
 import type { Logger } from "./lib/logger.js";
 
 export interface AppDeps {
@@ -71,6 +79,10 @@ export function createApp({ config, logger, conn, features }: AppDeps): Express 
 
   for (const feature of features) for (const mw of feature.middleware ?? []) app.use(mw);
   const api = strictRouter();
+  // The signed inter-node routes refuse it themselves once the sender is authenticated, so that
+  // the refusal goes back signed and logged like their other refusals (all of them are under the
+  // prefix; a spelling that is not reaches no route there and is refused here).
+  api.use((req, res, next) => (req.path.startsWith(`${HUB_API_PREFIX}/`) ? next() : noQueryOnWrites(req, res, next)));
   for (const feature of features) if (feature.router) api.use(feature.router);
   app.use("/api", api);
   // Any other spelling of /api (`/API/…`) is answered as an unknown API route too, not by the client.

@@ -2,7 +2,7 @@ import type { Router } from "express";
 import type { Access } from "../access/index.js";
 import { actorOf } from "../access/index.js";
 import { ListAuditQuery } from "../contracts/audit.js";
-import { strictRouter, parse } from "../lib/http.js";
+import { noQuery, parse, strictRouter } from "../lib/http.js";
 import type { AuditService } from "./audit.service.js";
 
 /** Admins read the audit log of their division and verify the whole chain. */
@@ -11,7 +11,7 @@ export function auditRouter(audit: AuditService, access: Access): Router {
   r.get("/audit", access.route("audit:read"), async (req, res) => {
     res.json(await audit.list(actorOf(req), parse(ListAuditQuery, req.query)));
   });
-  r.get("/audit/verify", access.route("audit:read"), async (_req, res) => {
+  r.get("/audit/verify", access.route("audit:read"), noQuery, async (_req, res) => {
     res.json(await audit.verify());
   });
   return r;

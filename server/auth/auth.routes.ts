@@ -10,7 +10,7 @@ import {
   type LoginResultDto,
   type SessionStateDto,
 } from "../contracts/auth.js";
-import { strictRouter, parse } from "../lib/http.js";
+import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
 import type { createIpRateLimiter } from "./login-throttle.js";
 import { logIn, runStrategy, type PassportInstance } from "./passport.js";
@@ -51,7 +51,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
     res.json(result);
   }
 
-  r.get("/auth/csrf", (req, res) => {
+  r.get("/auth/csrf", noQuery, (req, res) => {
     res.json({ csrfToken: issueCsrfToken(req) });
   });
 
@@ -65,7 +65,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
     await login(req, res, "candidate");
   });
 
-  r.post("/auth/logout", async (req, res) => {
+  r.post("/auth/logout", noBody, async (req, res) => {
     const user = currentUser(req);
     if (user) await auth.logout(user);
     // The session goes first, then its sockets: a handshake that read the session before the
@@ -85,6 +85,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
   // session's account is still checked live (a disabled account answers 401 as on /auth/me).
   r.get(
     "/auth/session",
+    noQuery,
     (req, res, next) => {
       if (currentUser(req)) return next();
       const anonymous: SessionStateDto = { user: null, csrfToken: issueCsrfToken(req) };
@@ -94,7 +95,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
     answerLoggedIn,
   );
 
-  r.get("/auth/me", access.route("account:self"), answerLoggedIn);
+  r.get("/auth/me", access.route("account:self"), noQuery, answerLoggedIn);
 
   r.post("/auth/password", access.route("account:change-password"), async (req, res) => {
     const actor = actorOf(req);
@@ -103,7 +104,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
     res.status(204).end();
   });
 
-  r.get("/users", access.route("user:manage"), async (req, res) => {
+  r.get("/users", access.route("user:manage"), noQuery, async (req, res) => {
     res.json({ users: await auth.listUsers(actorOf(req)) });
   });
 

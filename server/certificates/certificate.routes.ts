@@ -10,7 +10,7 @@ import {
 } from "../contracts/certificates.js";
 import { actorOf, type Access } from "../access/index.js";
 import { errors } from "../lib/errors.js";
-import { parse, strictRouter } from "../lib/http.js";
+import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { CertificatesFacade } from "./certificates.feature.js";
 import { toCertificateDto, toIssuanceDto } from "./presenters.js";
 
@@ -36,22 +36,24 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
     res.type("application/pdf").send(body);
   };
 
-  r.get("/certificates/trust-list", async (_req, res) => {
+  r.get("/certificates/trust-list", noQuery, async (_req, res) => {
     res.json(await c.signing.trustListDocument());
   });
-  r.get("/certificates/trust-anchors", async (_req, res) => {
+  r.get("/certificates/trust-anchors", noQuery, async (_req, res) => {
     res.json(await c.signing.trustAnchors());
   });
-  r.get("/certificates/status-list", async (_req, res) => {
+  r.get("/certificates/status-list", noQuery, async (_req, res) => {
     res.setHeader("cache-control", "public, max-age=60");
     res.json(await c.signing.statusListDocument());
   });
   r.post("/certificates/verify", async (req, res) => {
     res.json(await c.verifyText(parse(VerifyBody, req.body).text));
   });
-  // A PDF upload: the QR text roadcert embeds in the file's Info dictionary is verified.
+  // A PDF upload: the QR text roadcert embeds in the file's Info dictionary is verified. A JSON
+  // body (parsed before this route) is not a file: its fields are refused, not verified as nothing.
   r.post(
     "/certificates/verify-pdf",
+    noBody,
     express.raw({ type: () => true, limit: MAX_PDF_UPLOAD }),
     async (req, res) => {
       res.json(await c.verifyPdf(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
@@ -62,7 +64,7 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
     const q = parse(IssuanceListQuery, req.query);
     res.json({ issuances: (await c.issuance.list(actorOf(req), q.status)).map(toIssuanceDto) });
   });
-  r.post("/certificate-issuances/:id/issue", access.route("certificate:manage"), async (req, res) => {
+  r.post("/certificate-issuances/:id/issue", access.route("certificate:manage"), noBody, async (req, res) => {
     res.status(201).json({ record: await c.issuance.issue(actorOf(req), parse(IdParam, req.params.id)) });
   });
   // Issuance on an agreed transfer (转籍换发): the case is the exchange's, the certificate ours.
@@ -82,16 +84,16 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
     const q = parse(HolderLookupQuery.partial(), req.query);
     res.json({ certificates: (await c.lifecycle.search(actorOf(req), q)).map(toCertificateDto) });
   });
-  r.get("/certificates/:no", access.route("certificate:manage"), async (req, res) => {
+  r.get("/certificates/:no", access.route("certificate:manage"), noQuery, async (req, res) => {
     res.json({
       certificate: toCertificateDto(await c.lifecycle.get(actorOf(req), parse(CertificateNo, req.params.no))),
     });
   });
-  r.get("/certificates/:no/pdf", access.route("certificate:manage"), async (req, res) => {
+  r.get("/certificates/:no/pdf", access.route("certificate:manage"), noQuery, async (req, res) => {
     const no = parse(CertificateNo, req.params.no);
     pdf(res, `certificate-${no}.pdf`, await c.certificatePdf(actorOf(req), no));
   });
-  r.post("/certificates/:no/renew", access.route("certificate:manage"), async (req, res) => {
+  r.post("/certificates/:no/renew", access.route("certificate:manage"), noBody, async (req, res) => {
     res.json({ record: await c.lifecycle.renew(actorOf(req), parse(CertificateNo, req.params.no)) });
   });
   r.post("/certificates/:no/cancel", access.route("certificate:manage"), async (req, res) => {
@@ -116,6 +118,7 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
   r.get(
     "/exam-sessions/:id/tickets/:candidateId/pdf",
     access.route("certificate:manage"),
+    noQuery,
     async (req, res) => {
       const candidateId = parse(IdParam, req.params.candidateId);
       pdf(
@@ -126,11 +129,11 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
     },
   );
   // Scheduling scopes the seat map: officers of its division, proctors of its test centre.
-  r.get("/exam-sessions/:id/seating-plan.pdf", access.route("session:list"), async (req, res) => {
+  r.get("/exam-sessions/:id/seating-plan.pdf", access.route("session:list"), noQuery, async (req, res) => {
     const sessionId = parse(IdParam, req.params.id);
     pdf(res, `seating-plan-${sessionId}.pdf`, await c.seatingPlanPdf(actorOf(req), sessionId));
   });
-  r.get("/me/admission-ticket/pdf", access.route("ticket:read-own"), async (req, res) => {
+  r.get("/me/admission-ticket/pdf", access.route("ticket:read-own"), noQuery, async (req, res) => {
     pdf(res, "admission-ticket.pdf", await c.ticketPdf(actorOf(req), null));
   });
   return r;

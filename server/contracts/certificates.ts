@@ -296,19 +296,19 @@ export interface VerificationResultDto {
   } | null;
 }
 
-export const VerifyBody = z.object({ text: z.string().max(50_000) });
+export const VerifyBody = z.strictObject({ text: z.string().max(50_000) });
 
 // ---- officer API ----
 
-export const IssuanceListQuery = z.object({
+export const IssuanceListQuery = z.strictObject({
   status: z.enum(["pending", "issued", "rejected"]).default("pending"),
 });
-export const ReasonBody = z.object({ reason: Text(200) });
-export const CancelBody = z.object({
+export const ReasonBody = z.strictObject({ reason: Text(200) });
+export const CancelBody = z.strictObject({
   reason: CancellationReason,
   note: z.string().trim().max(200).default(""),
 });
-export const HolderLookupQuery = z.object({
+export const HolderLookupQuery = z.strictObject({
   idNumber: z
     .string()
     .trim()

@@ -277,7 +277,7 @@ export type InboxMessage = z.infer<typeof InboxMessage>;
  * stored, which is what makes a case `delivered` (store-and-forward: nothing is lost if the
  * receiver crashes between receiving and storing, it asks again from its old cursor).
  */
-export const InboxQuery = z.object({
+export const InboxQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   /** Long poll: with nothing after the cursor, wait up to this many ms for the next message. */

@@ -40,7 +40,7 @@ export const OfficerAckBody = z
   });
 export const OfficerEndBody = z.object({ endDate: IsoDate, reason: Text(300) }).strict();
 
-export const CaseListQuery = z.object({
+export const CaseListQuery = z.strictObject({
   box: z.enum(["in", "out"]),
   kind: ExchangeKind.optional(),
   state: CaseState.optional(),

@@ -227,7 +227,7 @@ export const LookupAnswer = z.object({
 });
 export type LookupAnswer = z.infer<typeof LookupAnswer>;
 
-export const ChangesQuery = z.object({
+export const ChangesQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(200),
 });

@@ -9,7 +9,7 @@ export const OptionKey = z.enum(["A", "B", "C", "D"]);
 /** True/false questions answer "T" (正确) or "F" (错误) and carry no options. */
 export const TrueFalseKey = z.enum(["T", "F"]);
 
-export const QuestionOption = z.object({ key: OptionKey, text: z.string().min(1).max(500) });
+export const QuestionOption = z.strictObject({ key: OptionKey, text: z.string().min(1).max(500) });
 
 /**
  * Unicode's bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069):

@@ -2,7 +2,7 @@ import type { Router } from "express";
 import { z } from "zod";
 import { actorOf, type Access } from "../access/index.js";
 import { errors } from "../lib/errors.js";
-import { strictRouter, parse } from "../lib/http.js";
+import { noQuery, parse, strictRouter } from "../lib/http.js";
 import { findBrokenLink } from "./event-chain.js";
 import type { ExamService } from "./exam.service.js";
 import { reportToCsv, reportToXlsx } from "./report-export.js";
@@ -27,29 +27,39 @@ export function examRouter(deps: {
   const r = strictRouter();
   const { access } = deps;
 
-  r.get("/exam-sessions/:sessionId/report", access.route("session:results"), async (req, res) => {
+  r.get("/exam-sessions/:sessionId/report", access.route("session:results"), noQuery, async (req, res) => {
     const { sessionId } = parse(SessionParams, req.params);
     await access.assert(actorOf(req), "session:results", { sessionId });
     res.json(await deps.results.report(sessionId));
   });
 
-  r.get("/exam-sessions/:sessionId/report.csv", access.route("session:results"), async (req, res) => {
-    const { sessionId } = parse(SessionParams, req.params);
-    await access.assert(actorOf(req), "session:results", { sessionId });
-    const csv = reportToCsv(await deps.results.report(sessionId), deps.timeZone);
-    res.setHeader("content-type", "text/csv; charset=utf-8");
-    res.setHeader("content-disposition", `attachment; filename="session-${sessionId}-report.csv"`);
-    res.send(csv);
-  });
+  r.get(
+    "/exam-sessions/:sessionId/report.csv",
+    access.route("session:results"),
+    noQuery,
+    async (req, res) => {
+      const { sessionId } = parse(SessionParams, req.params);
+      await access.assert(actorOf(req), "session:results", { sessionId });
+      const csv = reportToCsv(await deps.results.report(sessionId), deps.timeZone);
+      res.setHeader("content-type", "text/csv; charset=utf-8");
+      res.setHeader("content-disposition", `attachment; filename="session-${sessionId}-report.csv"`);
+      res.send(csv);
+    },
+  );
 
-  r.get("/exam-sessions/:sessionId/report.xlsx", access.route("session:results"), async (req, res) => {
-    const { sessionId } = parse(SessionParams, req.params);
-    await access.assert(actorOf(req), "session:results", { sessionId });
-    const xlsx = await reportToXlsx(await deps.results.report(sessionId), deps.timeZone);
-    res.setHeader("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    res.setHeader("content-disposition", `attachment; filename="session-${sessionId}-report.xlsx"`);
-    res.send(xlsx);
-  });
+  r.get(
+    "/exam-sessions/:sessionId/report.xlsx",
+    access.route("session:results"),
+    noQuery,
+    async (req, res) => {
+      const { sessionId } = parse(SessionParams, req.params);
+      await access.assert(actorOf(req), "session:results", { sessionId });
+      const xlsx = await reportToXlsx(await deps.results.report(sessionId), deps.timeZone);
+      res.setHeader("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+      res.setHeader("content-disposition", `attachment; filename="session-${sessionId}-report.xlsx"`);
+      res.send(xlsx);
+    },
+  );
 
   r.post("/exam-sessions/:sessionId/results/publish", access.route("session:results"), async (req, res) => {
     const { sessionId } = parse(SessionParams, req.params);
@@ -58,7 +68,7 @@ export function examRouter(deps: {
     res.json(await deps.results.publish({ id: user.id, name: user.displayName, kind: "staff" }, sessionId));
   });
 
-  r.get("/attempts/:attemptId/events", access.route("session:results"), async (req, res) => {
+  r.get("/attempts/:attemptId/events", access.route("session:results"), noQuery, async (req, res) => {
     const { attemptId } = parse(AttemptParams, req.params);
     const owner = await deps.exams.ownerOf(attemptId);
     if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
@@ -77,21 +87,26 @@ export function examRouter(deps: {
     });
   });
 
-  r.get("/attempts/:attemptId/check-in-photo", access.route("attempt-photo:read"), async (req, res) => {
-    const { attemptId } = parse(AttemptParams, req.params);
-    const user = actorOf(req);
-    const owner = await deps.exams.ownerOf(attemptId);
-    if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
-    // The candidate sees their own photo; staff see it as the room's proctors or the division's officers.
-    if (user.kind === "candidate") {
-      if (user.candidate?.candidateId !== owner.candidateId) throw errors.forbidden();
-    } else await access.assert(user, "session:watch", { sessionId: owner.sessionId });
-    const photo = await deps.exams.photo(attemptId);
-    if (!photo) throw errors.notFound("现场照片", "photo_not_found");
-    res.setHeader("content-type", photo.contentType);
-    res.setHeader("cache-control", "private, no-store");
-    res.send(photo.data);
-  });
+  r.get(
+    "/attempts/:attemptId/check-in-photo",
+    access.route("attempt-photo:read"),
+    noQuery,
+    async (req, res) => {
+      const { attemptId } = parse(AttemptParams, req.params);
+      const user = actorOf(req);
+      const owner = await deps.exams.ownerOf(attemptId);
+      if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
+      // The candidate sees their own photo; staff see it as the room's proctors or the division's officers.
+      if (user.kind === "candidate") {
+        if (user.candidate?.candidateId !== owner.candidateId) throw errors.forbidden();
+      } else await access.assert(user, "session:watch", { sessionId: owner.sessionId });
+      const photo = await deps.exams.photo(attemptId);
+      if (!photo) throw errors.notFound("现场照片", "photo_not_found");
+      res.setHeader("content-type", photo.contentType);
+      res.setHeader("cache-control", "private, no-store");
+      res.send(photo.data);
+    },
+  );
 
   return r;
 }

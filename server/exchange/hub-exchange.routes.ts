@@ -3,7 +3,7 @@ import { z } from "zod";
 import { CaseParams, CaseReceipt, CaseState, InboxPage, InboxQuery } from "../contracts/exchange.js";
 import { ProvinceCode } from "../contracts/hub.js";
 import type { Access } from "../access/index.js";
-import { parse, strictRouter } from "../lib/http.js";
+import { noQuery, noQueryOnWrites, parse, strictRouter } from "../lib/http.js";
 import { authenticatedNode, type NodeGate } from "../sharing/index.js";
 import type { HubExchangeService } from "./hub-exchange.service.js";
 import type { HubDocuments } from "./hub-documents.js";
@@ -27,7 +27,7 @@ export function hubExchangeNodeRouter(deps: {
   const send = <S extends z.ZodType>(req: Request, res: Response, contract: S, body: z.infer<S>) =>
     gate.reply(req, res, 200, contract.parse(body));
   const signed = strictRouter();
-  signed.use(gate.authenticate);
+  signed.use(gate.authenticate, noQueryOnWrites);
   signed.post("/cases", async (req, res) => {
     await send(req, res, CaseReceipt, await exchange.submit(req.body, authenticatedNode(res).peer));
   });
@@ -48,7 +48,7 @@ export function hubExchangeNodeRouter(deps: {
     const { caseId } = parse(CaseParams, req.params);
     await send(req, res, CaseReceipt, await documents.receive(caseId, req.body, authenticatedNode(res).peer));
   });
-  signed.get("/cases/:caseId/documents/:sha256", async (req, res) => {
+  signed.get("/cases/:caseId/documents/:sha256", noQuery, async (req, res) => {
     const { caseId, sha256 } = parse(DocumentParams, req.params);
     await send(req, res, DocumentContent, await documents.give(caseId, sha256, authenticatedNode(res).peer));
   });
@@ -62,7 +62,7 @@ export function hubExchangeNodeRouter(deps: {
   return r;
 }
 
-const CasesQuery = z.object({
+const CasesQuery = z.strictObject({
   province: ProvinceCode.optional(),
   state: CaseState.optional(),
   overdue: z.enum(["true", "false"]).optional(),

@@ -11,7 +11,7 @@ import {
   PractitionerParams,
 } from "../contracts/exchange.js";
 import { DocumentParams, DocumentUploadBody } from "../contracts/exchange-documents.js";
-import { parse, strictRouter } from "../lib/http.js";
+import { noQuery, parse, strictRouter } from "../lib/http.js";
 import type { PractitionerPages } from "./practitioner-page.js";
 import type { ProvinceExchangeService } from "./province-exchange.service.js";
 
@@ -39,7 +39,7 @@ export function provinceExchangeRouter(deps: { exchange: ProvinceExchangeService
   r.post("/exchange/documents", access.route("exchange:send"), async (req, res) => {
     res.status(201).json(await exchange.uploadDocument(actorOf(req), parse(DocumentUploadBody, req.body)));
   });
-  r.get("/exchange/cases/:caseId/documents/:sha256", access.route("exchange:read"), async (req, res) => {
+  r.get("/exchange/cases/:caseId/documents/:sha256", access.route("exchange:read"), noQuery, async (req, res) => {
     const { caseId, sha256 } = parse(DocumentParams, req.params);
     const { entry, data } = await exchange.document(actorOf(req), caseId, sha256);
     res.setHeader("Content-Type", entry.mediaType);
@@ -51,10 +51,10 @@ export function provinceExchangeRouter(deps: { exchange: ProvinceExchangeService
   r.get("/exchange/cases", access.route("exchange:read"), async (req, res) => {
     res.json(await exchange.list(actorOf(req), parse(CaseListQuery, req.query)));
   });
-  r.get("/exchange/escalations", access.route("exchange:escalations"), async (req, res) => {
+  r.get("/exchange/escalations", access.route("exchange:escalations"), noQuery, async (req, res) => {
     res.json(await exchange.escalations(actorOf(req)));
   });
-  r.get("/exchange/cases/:caseId", access.route("exchange:read"), async (req, res) => {
+  r.get("/exchange/cases/:caseId", access.route("exchange:read"), noQuery, async (req, res) => {
     res.json(await exchange.get(actorOf(req), parse(CaseParams, req.params).caseId));
   });
   r.post("/exchange/cases/:caseId/answer", access.route("exchange:answer"), async (req, res) => {
@@ -63,7 +63,7 @@ export function provinceExchangeRouter(deps: { exchange: ProvinceExchangeService
   r.post("/exchange/cases/:caseId/end", access.route("exchange:send"), async (req, res) => {
     res.json(await exchange.end(actorOf(req), parse(CaseParams, req.params).caseId, parse(OfficerEndBody, req.body)));
   });
-  r.get("/practitioners/:idNumber", access.route("practitioner:read"), async (req, res) => {
+  r.get("/practitioners/:idNumber", access.route("practitioner:read"), noQuery, async (req, res) => {
     res.json(await deps.pages.page(actorOf(req), parse(PractitionerParams, req.params).idNumber));
   });
   return r;

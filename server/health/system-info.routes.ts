@@ -1,7 +1,7 @@
 import type { Config } from "../config.js";
 import type { SystemInfoDto } from "../contracts/system.js";
 import type { Feature } from "../feature.js";
-import { strictRouter } from "../lib/http.js";
+import { noQuery, strictRouter } from "../lib/http.js";
 import { divisionName } from "../organisation/index.js";
 
 /**
@@ -11,7 +11,7 @@ import { divisionName } from "../organisation/index.js";
  */
 export function systemInfoFeature(config: Config, runningFeatures: () => readonly string[]): Feature {
   const router = strictRouter();
-  router.get("/system", (_req, res) => {
+  router.get("/system", noQuery, (_req, res) => {
     const info: SystemInfoDto = {
       role: config.role,
       provinceCode: config.provinceCode,

@@ -13,7 +13,7 @@ import {
 } from "../contracts/hub.js";
 import type { Access } from "../access/index.js";
 import { errors } from "../lib/errors.js";
-import { parse, strictRouter } from "../lib/http.js";
+import { noQuery, noQueryOnWrites, parse, strictRouter } from "../lib/http.js";
 import { authenticatedNode, type MessageLog, type NodeGate, type NodeKey } from "../sharing/index.js";
 import type { CatalogService } from "./catalog.service.js";
 import type { CollectionService } from "./collection.service.js";
@@ -49,18 +49,18 @@ export function hubNodeRouter(deps: {
     return gate.reply(req, res, 200, checked.data);
   };
 
-  r.get(`${HUB_API_PREFIX}/identity`, (_req, res) => {
+  r.get(`${HUB_API_PREFIX}/identity`, noQuery, (_req, res) => {
     const body: HubIdentityDto = { keyId: deps.key.keyId, publicKey: deps.key.publicKeyX, alg: "ed25519" };
     res.set("cache-control", "public, max-age=300").json(body);
   });
 
-  r.get(`${HUB_API_PREFIX}/openapi/:name.json`, (req, res, next) => {
+  r.get(`${HUB_API_PREFIX}/openapi/:name.json`, noQuery, (req, res, next) => {
     const build = OPENAPI_DOCUMENTS[req.params.name as keyof typeof OPENAPI_DOCUMENTS] as (() => unknown) | undefined;
     if (!build) return next();
     res.set("cache-control", "public, max-age=3600").json(build());
   });
   // Public: verifiers anywhere fetch it; its own signature, not the transport, makes it trustworthy.
-  r.get(`${HUB_API_PREFIX}/trust-list`, async (_req, res) => {
+  r.get(`${HUB_API_PREFIX}/trust-list`, noQuery, async (_req, res) => {
     const list = await buildTrustList(deps.registry, deps.key);
     res
       .set("cache-control", `public, max-age=${TRUST_LIST_REFRESH_SECONDS}`)
@@ -69,10 +69,10 @@ export function hubNodeRouter(deps: {
   });
   // Public like the trust list: each list is signed by its province's registered certificate key.
   // Cached for the list's own ttl, so verifiers refresh as often as the province intends.
-  r.get(`${HUB_API_PREFIX}/status-lists`, async (_req, res) => {
+  r.get(`${HUB_API_PREFIX}/status-lists`, noQuery, async (_req, res) => {
     res.set("cache-control", "public, max-age=60").json(await deps.statusLists.index());
   });
-  r.get(`${HUB_API_PREFIX}/status-lists/:provinceCode`, async (req, res) => {
+  r.get(`${HUB_API_PREFIX}/status-lists/:provinceCode`, noQuery, async (req, res) => {
     const code = parse(z.string().regex(/^[1-9]\d0000$/), req.params.provinceCode);
     const list = await deps.statusLists.get(code);
     if (!list) throw errors.notFound("该省的证照状态列表", "status_list_not_found");
@@ -81,12 +81,12 @@ export function hubNodeRouter(deps: {
       .set("last-modified", list.generatedAt.toUTCString())
       .json(list.document);
   });
-  r.get(`${HUB_API_PREFIX}/docs`, (_req, res) => {
+  r.get(`${HUB_API_PREFIX}/docs`, noQuery, (_req, res) => {
     res.type("html").send(apiPage());
   });
 
   const signed = strictRouter();
-  signed.use(gate.authenticate);
+  signed.use(gate.authenticate, noQueryOnWrites);
   signed.post("/collection/records", async (req, res) => {
     const node = authenticatedNode(res);
     await send(req, res, CollectionReceipt, await deps.collection.ingest(req.body, node.peer));
@@ -115,7 +115,7 @@ export function hubNodeRouter(deps: {
   return r;
 }
 
-const ListQuery = z.object({
+const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   beforeSeq: z.coerce.number().int().min(1).optional(),
   province: z.string().regex(/^\d{6}$/).optional(),
@@ -131,7 +131,7 @@ export function hubAdminRouter(deps: {
 }): Router {
   const r = strictRouter();
   const operator = deps.access.route("hub:operate");
-  r.get("/hub/nodes", operator, async (_req, res) => {
+  r.get("/hub/nodes", operator, noQuery, async (_req, res) => {
     res.json(await deps.registry.list());
   });
   r.post("/hub/nodes", operator, async (req, res) => {
@@ -146,7 +146,7 @@ export function hubAdminRouter(deps: {
     const entries = await deps.log.list({ peer: q.province, beforeSeq: q.beforeSeq, limit: q.limit });
     res.json(entries.map(toMessageLogEntryDto));
   });
-  r.get("/hub/messages/verify", operator, async (_req, res) => {
+  r.get("/hub/messages/verify", operator, noQuery, async (_req, res) => {
     res.json(await deps.log.verify());
   });
   r.get("/hub/rejections", operator, async (req, res) => {

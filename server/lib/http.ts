@@ -1,9 +1,10 @@
 import type { Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from "express";
-import type { z } from "zod";
+import { z } from "zod";
 import { AppError, isDatabaseClosed, isUnexpected, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { assertRefusesUnknownKeys } from "./strict-schema.js";
 import { wellFormed } from "./well-formed.js";
 
 type Part = "body" | "query" | "params";
@@ -13,6 +14,8 @@ type Part = "body" | "query" | "params";
  * (Express 5 makes `req.query` read-only). Read it back with `parsed(res, part)`.
  */
 export function validate<S extends z.ZodType>(part: Part, schema: S): RequestHandler {
+  // At the route's registration: a node whose routes would drop unknown keys does not start.
+  assertRefusesUnknownKeys(schema, `a route's ${part}`);
   return (req, res, next) => {
     const result = schema.safeParse(req[part]);
     if (!result.success) return next(toAppError(result.error));
@@ -24,10 +27,34 @@ export function validate<S extends z.ZodType>(part: Part, schema: S): RequestHan
 
 /** Parses a request part inline; for handlers that prefer `const body = parse(Schema, req.body)`. */
 export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  assertRefusesUnknownKeys(schema, "a request part parsed inline");
   const result = schema.safeParse(value);
   if (!result.success) throw toAppError(result.error);
   return result.data;
 }
+
+/**
+ * For a route that reads no query: any parameter is refused as an unknown key (400
+ * validation_failed), never ignored. `GET /test-centres?divisionCode=…` answered with every test
+ * centre, a filter that looked applied and was not.
+ */
+export const noQuery: RequestHandler = validate("query", z.strictObject({}));
+
+/**
+ * For a write that takes no body: a field is refused as an unknown key, an empty object or no
+ * body at all is fine. `POST /certificates/:no/renew {"years": 3}` renewed on the usual terms
+ * without a word about the field.
+ */
+export const noBody: RequestHandler = validate("body", z.strictObject({}).optional());
+
+/**
+ * No write reads a query (its input is its body): a query on one is refused for every route at
+ * once, so that no POST, PATCH or DELETE can quietly ignore `?force=1`.
+ */
+export const noQueryOnWrites: RequestHandler = (req, res, next) => {
+  if (req.method === "GET" || req.method === "HEAD") return next();
+  noQuery(req, res, next);
+};
 
 /** Reads back what `validate(part, schema)` stored. */
 export function parsed<T>(res: { locals: Record<string, unknown> }, part: Part): T {

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Ack } from "../contracts/errors.js";
 import type { AckDataOf, ClientEvent, PayloadOf } from "../contracts/socket-events.js";
 import { AppError, isUnexpected, toAppError } from "./errors.js";
+import { assertRefusesUnknownKeys } from "./strict-schema.js";
 import type { Logger } from "./logger.js";
 import type { AppSocket } from "./socket-types.js";
 
@@ -39,6 +40,7 @@ export function withAck<T, R>(
   handler: (payload: T) => Promise<R> | R,
   logger?: Logger,
 ): AckListener {
+  assertRefusesUnknownKeys(schema, "a socket event's payload");
   const call = (_socket: unknown, payload: T) => handler(payload);
   return (...args) => answer(schema, call, null, logger, args);
 }
@@ -61,6 +63,7 @@ export function sharedListener<E extends ClientEvent>(
   handler: (socket: AppSocket, payload: PayloadOf<E>) => Promise<AckDataOf<E>> | AckDataOf<E>,
   logger?: Logger,
 ): SharedListener {
+  assertRefusesUnknownKeys(schema, `socket event ${event}'s payload`);
   function listener(this: AppSocket, ...args: unknown[]): void {
     answer(schema, handler, this, logger, args);
   }

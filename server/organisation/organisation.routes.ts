@@ -11,7 +11,7 @@ import {
   UpdateSeatBody,
   UpdateTestCentreBody,
 } from "../contracts/organisation.js";
-import { strictRouter, parse } from "../lib/http.js";
+import { noQuery, parse, strictRouter } from "../lib/http.js";
 import type { OrganisationService } from "./organisation.service.js";
 
 const IdParam = z.string().min(1).max(64);
@@ -30,7 +30,7 @@ export function organisationRouter(org: OrganisationService, access: Access): Ro
     res.json({ divisions: org.listDivisions(q.parent) });
   });
 
-  r.get("/authorities", access.route("authority:read"), async (req, res) => {
+  r.get("/authorities", access.route("authority:read"), noQuery, async (req, res) => {
     res.json({ authorities: await org.listAuthorities(actorOf(req)) });
   });
   r.post("/authorities", access.route("organisation:manage"), async (req, res) => {
@@ -54,7 +54,7 @@ export function organisationRouter(org: OrganisationService, access: Access): Ro
     res.status(204).end();
   });
 
-  r.get("/test-centres", access.route("test-centre:read"), async (req, res) => {
+  r.get("/test-centres", access.route("test-centre:read"), noQuery, async (req, res) => {
     res.json({ testCentres: await org.listTestCentres(actorOf(req)) });
   });
   r.post("/test-centres", access.route("organisation:manage"), async (req, res) => {
@@ -62,7 +62,7 @@ export function organisationRouter(org: OrganisationService, access: Access): Ro
     const testCentre = await org.createTestCentre(actor, parse(CreateTestCentreBody, req.body));
     res.status(201).json({ testCentre });
   });
-  r.get("/test-centres/:id", access.route("test-centre:read"), async (req, res) => {
+  r.get("/test-centres/:id", access.route("test-centre:read"), noQuery, async (req, res) => {
     res.json({ testCentre: await org.getTestCentre(actorOf(req), parse(IdParam, req.params.id)) });
   });
   r.patch("/test-centres/:id", access.route("organisation:manage"), async (req, res) => {

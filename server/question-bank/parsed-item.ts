@@ -63,7 +63,13 @@ const FIELD_LABEL: Record<string, string> = {
 };
 
 /** zod's messages in the examiner's language; custom (contract) messages are already Chinese. */
-function issueText(issue: { code: string; message: string; path: PropertyKey[]; input?: unknown }): string {
+function issueText(issue: {
+  code: string;
+  message: string;
+  path: PropertyKey[];
+  input?: unknown;
+  keys?: string[];
+}): string {
   if (issue.code === "custom") return issue.message;
   if (issue.code === "invalid_type" && issue.input === undefined) {
     return issue.path[0] === "chapter" || issue.path[0] === "categories"
@@ -76,7 +82,8 @@ function issueText(issue: { code: string; message: string; path: PropertyKey[]; 
   if (issue.code === "too_small") return "内容过短或过少";
   if (issue.code === "too_big") return "内容过长或过多";
   if (issue.code === "invalid_value") return "取值不在允许范围内";
-  if (issue.code === "unrecognized_keys") return "含未知字段";
+  // Named, so the examiner knows which field would have been lost (an option's `image`, a typo).
+  if (issue.code === "unrecognized_keys") return `含未知字段 ${(issue.keys ?? []).join("、")}`.trim();
   return issue.message;
 }
 

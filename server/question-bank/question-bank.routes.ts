@@ -11,7 +11,7 @@ import {
 } from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
-import { strictRouter, parsed, validate } from "../lib/http.js";
+import { noBody, noQuery, parsed, strictRouter, validate } from "../lib/http.js";
 import { toCsv } from "./csv.parser.js";
 import { IMAGE_MAX_BYTES } from "./image.store.js";
 import type { QuestionBankService } from "./question-bank.service.js";
@@ -82,7 +82,7 @@ export function questionBankRouter(
       res.status(201).json(await bank.createQuestion(actorOf(req), parsed<QuestionInput>(res, "body")));
     },
   );
-  r.get(`${base}/questions/:id`, readers, validate("params", Id), async (_req, res) => {
+  r.get(`${base}/questions/:id`, readers, noQuery, validate("params", Id), async (_req, res) => {
     res.json(await bank.getQuestion(parsed<z.infer<typeof Id>>(res, "params").id));
   });
   r.put(
@@ -100,13 +100,13 @@ export function questionBankRouter(
       );
     },
   );
-  r.get(`${base}/questions/:id/versions`, readers, validate("params", Id), async (_req, res) => {
+  r.get(`${base}/questions/:id/versions`, readers, noQuery, validate("params", Id), async (_req, res) => {
     res.json({ items: await bank.history(parsed<z.infer<typeof Id>>(res, "params").id) });
   });
   r.get(
     `${base}/questions/:id/versions/:version`,
     readers,
-    validate("params", IdVersion),
+    noQuery, validate("params", IdVersion),
     async (_req, res) => {
       const p = parsed<z.infer<typeof IdVersion>>(res, "params");
       res.json(await bank.getQuestionVersion(p.id, p.version));
@@ -115,7 +115,7 @@ export function questionBankRouter(
   r.post(
     `${base}/questions/:id/submit`,
     access.route("question:write"),
-    validate("params", Id),
+    noBody, validate("params", Id),
     async (req, res) => {
       res.json(await bank.submitForReview(actorOf(req), parsed<z.infer<typeof Id>>(res, "params").id));
     },
@@ -191,7 +191,7 @@ export function questionBankRouter(
   r.delete(
     `${base}/questions/:id/image`,
     access.route("question:write"),
-    validate("params", Id),
+    noBody, validate("params", Id),
     async (req, res) => {
       res.json(await bank.removeImage(actorOf(req), parsed<z.infer<typeof Id>>(res, "params").id));
     },
@@ -200,7 +200,7 @@ export function questionBankRouter(
   r.get(
     `${base}/images/:imageId`,
     access.route("question-image:read"),
-    validate("params", ImageId),
+    noQuery, validate("params", ImageId),
     async (_req, res) => {
       const image = await bank.images.get(parsed<z.infer<typeof ImageId>>(res, "params").imageId);
       res.setHeader("Content-Type", image.contentType);
@@ -218,7 +218,7 @@ export function questionBankRouter(
       res.json({ items: await bank.reviewQueue(q.categoryCode) });
     },
   );
-  r.get(`${base}/summary/:categoryCode`, readers, validate("params", CategoryParam), async (_req, res) => {
+  r.get(`${base}/summary/:categoryCode`, readers, noQuery, validate("params", CategoryParam), async (_req, res) => {
     res.json({
       items: await bank.bankSummary(parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode),
     });
@@ -250,7 +250,7 @@ export function questionBankRouter(
   r.post(
     `${base}/blueprints/:id/versions/:version/publish`,
     access.route("blueprint:publish"),
-    validate("params", IdVersion),
+    noBody, validate("params", IdVersion),
     async (req, res) => {
       const p = parsed<z.infer<typeof IdVersion>>(res, "params");
       res.json(await bank.publishBlueprint(actorOf(req), p.id, p.version));
@@ -296,7 +296,7 @@ export function questionBankRouter(
     });
   });
 
-  r.get(`${base}/statistics/:categoryCode`, readers, validate("params", CategoryParam), async (_req, res) => {
+  r.get(`${base}/statistics/:categoryCode`, readers, noQuery, validate("params", CategoryParam), async (_req, res) => {
     res.json({
       items: await bank.itemStatistics(parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode),
     });
@@ -304,7 +304,7 @@ export function questionBankRouter(
   r.post(
     `${base}/statistics/:categoryCode/quarantine-negative`,
     access.route("question:review"),
-    validate("params", CategoryParam),
+    noBody, validate("params", CategoryParam),
     async (req, res) => {
       const code = parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode;
       res.json({ items: await bank.itemStatistics(code, { autoQuarantine: true, actor: actorOf(req) }) });

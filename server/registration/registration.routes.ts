@@ -9,7 +9,7 @@ import {
   WithdrawCandidateBody,
 } from "../contracts/registration.js";
 import { RegistrationImportBody } from "../contracts/registration-import.js";
-import { strictRouter, parse } from "../lib/http.js";
+import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import { registrationImportTemplate } from "./import-template.js";
 import type { RegistrationService } from "./registration.service.js";
 
@@ -32,7 +32,7 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
     res.status(201).json({ candidate });
   });
 
-  r.get("/candidates/import-template", access.route("candidate:manage"), async (_req, res) => {
+  r.get("/candidates/import-template", access.route("candidate:manage"), noQuery, async (_req, res) => {
     res.setHeader("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent("报名导入模板.xlsx")}`);
     res.type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").send(await registrationImportTemplate());
   });
@@ -42,7 +42,7 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
     res.json(await reg.previewImport(actorOf(req), parse(RegistrationImportBody, req.body)));
   });
 
-  r.post("/candidates/imports/:id/confirm", access.route("candidate:manage"), async (req, res) => {
+  r.post("/candidates/imports/:id/confirm", access.route("candidate:manage"), noBody, async (req, res) => {
     res.status(201).json(await reg.confirmImport(actorOf(req), parse(IdParam, req.params.id)));
   });
 
@@ -50,7 +50,7 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
     res.json({ candidates: await reg.list(actorOf(req), parse(ListCandidatesQuery, req.query)) });
   });
 
-  r.get("/candidates/:id", access.route("candidate:manage"), async (req, res) => {
+  r.get("/candidates/:id", access.route("candidate:manage"), noQuery, async (req, res) => {
     res.json({ candidate: await reg.get(actorOf(req), parse(IdParam, req.params.id)) });
   });
 
@@ -67,7 +67,7 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
     res.json({ candidate: await reg.get(actorOf(req), id) });
   });
 
-  r.get("/candidates/:id/photo", access.route("candidate:manage"), async (req, res) => {
+  r.get("/candidates/:id/photo", access.route("candidate:manage"), noQuery, async (req, res) => {
     const photo = await reg.getPhotoFor(actorOf(req), parse(IdParam, req.params.id));
     res.setHeader("cache-control", "private, no-store");
     res.type(photo.mimeType).send(photo.data);

@@ -8,7 +8,7 @@ import {
   ListSessionsQuery,
   UpdateSessionBody,
 } from "../contracts/scheduling.js";
-import { strictRouter, parse } from "../lib/http.js";
+import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { SchedulingService } from "./scheduling.service.js";
 
 const IdParam = z.string().min(1).max(64);
@@ -27,7 +27,7 @@ export function schedulingRouter(sched: SchedulingService, access: Access): Rout
     res.status(201).json({ session });
   });
 
-  r.get("/exam-sessions/:id", access.route("session:list"), async (req, res) => {
+  r.get("/exam-sessions/:id", access.route("session:list"), noQuery, async (req, res) => {
     res.json({ session: await sched.getSessionFor(actorOf(req), parse(IdParam, req.params.id)) });
   });
 
@@ -38,7 +38,7 @@ export function schedulingRouter(sched: SchedulingService, access: Access): Rout
     res.json({ session });
   });
 
-  r.get("/exam-sessions/:id/seat-map", access.route("session:list"), async (req, res) => {
+  r.get("/exam-sessions/:id/seat-map", access.route("session:list"), noQuery, async (req, res) => {
     res.json(await sched.seatMap(actorOf(req), parse(IdParam, req.params.id)));
   });
 
@@ -55,28 +55,39 @@ export function schedulingRouter(sched: SchedulingService, access: Access): Rout
     res.json(await sched.autoAssign(actor, sessionId, parse(AutoAssignBody, req.body ?? {})));
   });
 
-  r.delete("/exam-sessions/:id/assignments/:candidateId", access.route("session:write"), async (req, res) => {
-    const actor = actorOf(req);
-    const sessionId = parse(IdParam, req.params.id);
-    const candidateId = parse(IdParam, req.params.candidateId);
-    await sched.unassign(actor, sessionId, candidateId);
-    res.status(204).end();
-  });
+  r.delete(
+    "/exam-sessions/:id/assignments/:candidateId",
+    access.route("session:write"),
+    noBody,
+    async (req, res) => {
+      const actor = actorOf(req);
+      const sessionId = parse(IdParam, req.params.id);
+      const candidateId = parse(IdParam, req.params.candidateId);
+      await sched.unassign(actor, sessionId, candidateId);
+      res.status(204).end();
+    },
+  );
 
-  r.get("/exam-sessions/:id/tickets/:candidateId", access.route("session:write"), async (req, res) => {
-    res.json({
-      ticket: await sched.ticketFor(
-        actorOf(req),
-        parse(IdParam, req.params.id),
-        parse(IdParam, req.params.candidateId),
-      ),
-    });
-  });
+  r.get(
+    "/exam-sessions/:id/tickets/:candidateId",
+    access.route("session:write"),
+    noQuery,
+    async (req, res) => {
+      res.json({
+        ticket: await sched.ticketFor(
+          actorOf(req),
+          parse(IdParam, req.params.id),
+          parse(IdParam, req.params.candidateId),
+        ),
+      });
+    },
+  );
 
   // The proctor's check-in compares the person with the registration photo on file.
   r.get(
     "/exam-sessions/:id/candidates/:candidateId/photo",
     access.route("session:list"),
+    noQuery,
     async (req, res) => {
       const photo = await sched.assignedCandidatePhoto(
         actorOf(req),
@@ -88,7 +99,7 @@ export function schedulingRouter(sched: SchedulingService, access: Access): Rout
     },
   );
 
-  r.get("/me/admission-ticket", access.route("ticket:read-own"), async (req, res) => {
+  r.get("/me/admission-ticket", access.route("ticket:read-own"), noQuery, async (req, res) => {
     res.json({ ticket: await sched.myTicket(actorOf(req)) });
   });
 

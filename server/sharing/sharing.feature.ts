@@ -1,6 +1,6 @@
 import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
-import { strictRouter } from "../lib/http.js";
+import { noQuery, strictRouter } from "../lib/http.js";
 import { createMessageLog } from "./message-log.js";
 import { createNodeClient, type NodeClient } from "./node-client.js";
 import { loadOrCreateNodeKey } from "./node-key.js";
@@ -71,7 +71,7 @@ export function createSharingFeature(
   const legacyTransfers = createLegacyTransferOut({ conn, provinceCode: config.provinceCode ?? "", audit: options.audit });
 
   const router = strictRouter();
-  router.get("/sharing/identity", (_req, res) => {
+  router.get("/sharing/identity", noQuery, (_req, res) => {
     res.json({ keyId: key.keyId, publicKey: key.publicKeyX, alg: "ed25519", provinceCode: config.provinceCode });
   });
   router.use(sharingRouter({ publisher, lookups, legacy, access: options.access }));

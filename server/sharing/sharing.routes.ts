@@ -3,13 +3,13 @@ import { z } from "zod";
 import { actorOf, type Access } from "../access/index.js";
 import { LegacyRegisterUpload, OfficerLookupBody, type OutboundEntryDto } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
-import { parse, strictRouter } from "../lib/http.js";
+import { noBody, parse, strictRouter } from "../lib/http.js";
 import type { DeliveryState, OutboxEntry } from "../lib/outbox.js";
 import type { LegacyImportService } from "./legacy-import.service.js";
 import type { LookupService } from "./lookup.service.js";
 import { recordOf, type HubDeliveryResult, type Publisher } from "./publisher.js";
 
-const NoticesQuery = z.object({
+const NoticesQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
@@ -50,7 +50,7 @@ function toOutboundDto(e: OutboxEntry, state: DeliveryState): OutboundEntryDto {
   };
 }
 
-const OutboundQuery = z.object({
+const OutboundQuery = z.strictObject({
   status: z.enum(["pending", "sending", "done", "dead"]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -95,7 +95,7 @@ export function sharingRouter(deps: {
     });
     res.json(rows.map((e) => toOutboundDto(e, deps.publisher.stateOf(e))));
   });
-  r.post("/sharing/outbound/:id/retry", officer, async (req, res) => {
+  r.post("/sharing/outbound/:id/retry", officer, noBody, async (req, res) => {
     const id = parse(z.string().regex(/^[0-9a-f]{24}$/), req.params.id);
     if (!(await deps.publisher.retry(id))) throw errors.notFound("待重发的记录");
     res.json({ ok: true });

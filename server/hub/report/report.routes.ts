@@ -1,8 +1,7 @@
 import type { Router } from "express";
-import { z } from "zod";
 import { actorOf, type Access } from "../../access/index.js";
 import { Dashboard, MonthReport, PublishedReport, ReportMonthParams, ReportQuery } from "../../contracts/hub-report.js";
-import { parse, strictRouter } from "../../lib/http.js";
+import { noBody, noQuery, parse, strictRouter } from "../../lib/http.js";
 import type { DashboardService } from "./dashboard.service.js";
 import type { PublicationService } from "./publication.service.js";
 import { monthReportCsv } from "./report-csv.js";
@@ -37,15 +36,14 @@ export function reportOperatorRouter(deps: ReportRouteDeps): Router {
     res.setHeader("content-disposition", `attachment; filename="monthly-report-${month}.csv"`);
     res.send(csv);
   });
-  r.post("/hub/report/months/:month/publish", deps.access.route("hub-report:publish"), async (req, res) => {
+  r.post("/hub/report/months/:month/publish", deps.access.route("hub-report:publish"), noBody, async (req, res) => {
     const { month } = parse(ReportMonthParams, req.params);
-    parse(z.object({}).strict(), req.body ?? {});
     res.status(201).json(await deps.publications.publish(month, actorOf(req)));
   });
-  r.get("/hub/report/published", read, async (_req, res) => {
+  r.get("/hub/report/published", read, noQuery, async (_req, res) => {
     res.json(await deps.publications.list());
   });
-  r.get("/hub/report/dashboard", read, async (_req, res) => {
+  r.get("/hub/report/dashboard", read, noQuery, async (_req, res) => {
     res.set("cache-control", "no-store").json(Dashboard.parse(await deps.dashboard.snapshot()));
   });
   return r;
@@ -59,10 +57,10 @@ export function reportOperatorRouter(deps: ReportRouteDeps): Router {
  */
 export function reportPublicRouter(deps: { publications: PublicationService }): Router {
   const r = strictRouter();
-  r.get("/hub/v1/reports", async (_req, res) => {
+  r.get("/hub/v1/reports", noQuery, async (_req, res) => {
     res.set("cache-control", "public, max-age=300").json(await deps.publications.list());
   });
-  r.get("/hub/v1/reports/:month", async (req, res) => {
+  r.get("/hub/v1/reports/:month", noQuery, async (req, res) => {
     const { month } = parse(ReportMonthParams, req.params);
     const doc = PublishedReport.parse(await deps.publications.get(month));
     res

@@ -205,6 +205,26 @@ describe("question bank: CSV and roadcert JSON import", () => {
     expect(parsed.items[2]?.notes.join()).to.contain("重复");
   });
 
+  it("when an option of a roadcert question carries a field the format does not define, then that question is invalid with the field named", () => {
+    const question = {
+      ref: "O-1",
+      type: "single",
+      stem: "单选题题干。",
+      options: [
+        { key: "A", text: "甲" },
+        { key: "B", text: "乙", image: "b.png" },
+      ],
+      answer: ["A"],
+      chapter: "安全行车",
+      categories: ["01001"],
+    };
+    const content = JSON.stringify({ format: "roadcert-questions/1", title: "测试", questions: [question] });
+    const [item] = parseImportFile({ name: "o.json", content }).items;
+    // The option's picture used to vanish and the question import as "ok" without it.
+    expect(item?.outcome).to.equal("invalid");
+    expect(item?.notes.join("；")).to.contain("image");
+  });
+
   it("when a roadcert file's question list is malformed or doubled, then the file is refused, never read in part", () => {
     const good =
       '{"ref":"J-1","type":"true_false","stem":"判断题题干。","answer":["T"],"chapter":"安全行车","categories":["01001"]}';
