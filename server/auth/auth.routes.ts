@@ -55,13 +55,16 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
     res.json({ csrfToken: issueCsrfToken(req) });
   });
 
+  // The strategies read req.body: it is replaced by what the contract made of it (the ID and
+  // ticket numbers NFKC-normalised and trimmed), which the check used to throw away, so a
+  // correct number typed in full width was compared as typed and refused.
   r.post("/auth/login", requireCsrfToken, async (req, res) => {
-    parse(LoginBody, req.body);
+    req.body = parse(LoginBody, req.body);
     await login(req, res, "staff-local");
   });
 
   r.post("/auth/candidate-login", requireCsrfToken, async (req, res) => {
-    parse(CandidateLoginBody, req.body);
+    req.body = parse(CandidateLoginBody, req.body);
     await login(req, res, "candidate");
   });
 

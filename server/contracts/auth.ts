@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { typedCode } from "./validation.js";
 
 /** Roles of roadcert users (see server/auth/index.ts for what each may do). */
 export const Role = z.enum([
@@ -88,8 +89,8 @@ export type LoginBody = z.infer<typeof LoginBody>;
  */
 export const CandidateLoginBody = z
   .object({
-    idNumber: z.string().min(1).max(18),
-    ticketNo: z.string().min(1).max(32),
+    idNumber: typedCode().min(1).max(18),
+    ticketNo: typedCode().min(1).max(32),
     seatToken: z.string().min(1).max(128).optional(),
   })
   .strict();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
+import { typedCode } from "./validation.js";
 
 /**
  * The national hub's inter-node interfaces, in the style of MOT's interface specifications:
@@ -187,9 +188,9 @@ export const LookupReason = z.enum(["filing", "enforcement", "employer_check", "
 export type LookupReason = z.infer<typeof LookupReason>;
 
 export const LookupQuery = z.union([
-  z.object({ by: z.literal("id_number"), idNumber: z.string().min(1).max(18) }).strict(),
-  z.object({ by: z.literal("name_id_number"), name: z.string().trim().min(1).max(50), idNumber: z.string().min(1).max(18) }).strict(),
-  z.object({ by: z.literal("certificate_number"), certificateNumber: z.string().min(1).max(40) }).strict(),
+  z.object({ by: z.literal("id_number"), idNumber: typedCode().min(1).max(18) }).strict(),
+  z.object({ by: z.literal("name_id_number"), name: z.string().trim().min(1).max(50), idNumber: typedCode().min(1).max(18) }).strict(),
+  z.object({ by: z.literal("certificate_number"), certificateNumber: typedCode().min(1).max(40) }).strict(),
 ]);
 
 /** Every lookup names the official, the purpose and the case (Prüm, EUCARIS): else refused. */

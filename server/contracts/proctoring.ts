@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CloseReason } from "./exams.js";
+import { typedCode } from "./validation.js";
 
 /**
  * The proctor console (监考): the live seat map, its DTOs and the `proctor:*` socket payloads
@@ -126,7 +127,7 @@ export const CheckInPayload = z
     sessionId: Id,
     candidateId: Id,
     /** ID number as typed or read from the card; must match the registration. */
-    idNumber: z.string().trim().min(15).max(18),
+    idNumber: typedCode().min(15).max(18),
     /** Defaults to the assigned seat. */
     seatId: Id.optional(),
     /** Approved accommodation key from the blueprint (e.g. "low_vision"). */

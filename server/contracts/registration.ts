@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import { DivisionCode } from "./auth.js";
+import { typedCode } from "./validation.js";
 
 /** Education levels (JT/T 697.7 person data elements, simplified), lowest first. */
 export const EDUCATION_LEVELS = {
@@ -49,8 +50,8 @@ export const HeldQualification = z.object({ categoryCode: CategoryCode, firstIss
 const applicantShape = {
   name: z.string().trim().min(2).max(32),
   sex: z.enum(["male", "female"]).optional(),
-  idNumber: z.string().trim().min(1).max(18),
-  phone: z.string().regex(/^1\d{10}$/, "手机号须为 11 位"),
+  idNumber: typedCode().min(1).max(18),
+  phone: typedCode().regex(/^1\d{10}$/, "手机号须为 11 位"),
   addressDivisionCode: DivisionCode,
   education: Education,
   licenceClass: LicenceClass,
@@ -71,13 +72,13 @@ export const PrecheckBody = z
   .object({
     ...applicantShape,
     name: applicantShape.name.optional(),
-    phone: z.string().max(32).optional(),
+    phone: typedCode().max(32).optional(),
     addressDivisionCode: DivisionCode.optional(),
     education: Education.optional(),
     licenceClass: LicenceClass.optional(),
     licenceFirstIssuedOn: IsoDay.optional(),
     categories: z.array(CategoryCode).max(7).default([]),
-    idNumber: z.string().trim().max(18).optional(),
+    idNumber: typedCode().max(18).optional(),
   })
   .strict();
 export type PrecheckBody = z.infer<typeof PrecheckBody>;
@@ -145,7 +146,7 @@ export type WithdrawCandidateBody = z.infer<typeof WithdrawCandidateBody>;
 
 export const ListCandidatesQuery = z
   .object({
-    q: z.string().trim().max(32).optional(),
+    q: typedCode().max(32).optional(),
     categoryCode: CategoryCode.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     /** `include` also lists withdrawn registrations (left out by default). */

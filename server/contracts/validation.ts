@@ -8,6 +8,16 @@ export function useChineseValidationMessages(): void {
   z.config(z.locales.zhCN());
 }
 
+/**
+ * A code a person types (ID, ticket or phone number, a search): NFKC-normalised first, so the
+ * full-width digits and letters a Chinese input method types in its full-width mode (３２０１…ｘ),
+ * and its ideographic space, are the ASCII they stand for. Without it a correct ID number typed
+ * that way was refused at an exam seat as "身份证号或准考证号错误", and a search found nothing.
+ */
+export function typedCode() {
+  return z.string().normalize("NFKC").trim();
+}
+
 /** One field's problem, as a `validation_failed` error's details list it. */
 export interface ValidationIssue {
   /** Dotted path of the field in the request, e.g. `heldQualifications.0.firstIssuedOn`. */

@@ -55,8 +55,11 @@ export function hubNodeRouter(deps: {
   });
 
   r.get(`${HUB_API_PREFIX}/openapi/:name.json`, noQuery, (req, res, next) => {
-    const build = OPENAPI_DOCUMENTS[req.params.name as keyof typeof OPENAPI_DOCUMENTS] as (() => unknown) | undefined;
-    if (!build) return next();
+    // Own keys only: `constructor.json` used to answer Object's constructor as a document ({}),
+    // `toString.json` a string and `__proto__.json` a 500.
+    const name = String(req.params.name);
+    if (!Object.hasOwn(OPENAPI_DOCUMENTS, name)) return next();
+    const build = OPENAPI_DOCUMENTS[name as keyof typeof OPENAPI_DOCUMENTS];
     res.set("cache-control", "public, max-age=3600").json(build());
   });
   // Public: verifiers anywhere fetch it; its own signature, not the transport, makes it trustworthy.

@@ -12,6 +12,7 @@ import {
   TEST_PASSWORD,
 } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
+import { fullWidth } from "../../helpers/typed-text.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -222,6 +223,18 @@ describe("candidate login", () => {
     });
     const ticket = await agent.agent.get("/api/me/admission-ticket").expect(200);
     expect(ticket.body.ticket).to.include({ ticketNo: c.assignment.ticketNo, seatNo: c.assignment.seatNo });
+  });
+
+  it("when a candidate types the ID and ticket numbers in full width (an input method's full-width mode), then they are logged in as themselves", async () => {
+    const fx = await scheduleCandidates(node, { count: 1 });
+    const c = fx.candidates[0]!;
+    // Before, the right numbers typed this way were refused as 身份证号或准考证号错误.
+    const agent = await loginCandidate(node, {
+      idNumber: fullWidth(c.idNumber.toLowerCase()),
+      ticketNo: `${fullWidth(c.assignment.ticketNo)}\u3000`,
+      seatToken: c.seatToken,
+    });
+    expect(agent.user).to.deep.include({ kind: "candidate", id: c.id });
   });
 
   it("when the session starts more than 30 minutes from now, then login is refused as outside the window", async () => {

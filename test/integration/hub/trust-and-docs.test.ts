@@ -77,3 +77,24 @@ describe("hub trust list, API documents and rate limits", () => {
     expect((await logged()) - before).to.equal(2);
   });
 });
+
+describe("hub API documents by name", () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startTestHub();
+  });
+  after(async () => hub?.node.stop());
+
+  it("when a document name is one of Object's own properties, then the answer is the unknown name's, never a document made of it", async () => {
+    const answer = async (name: string) => {
+      const res = await fetch(`${hub.node.url}/api/hub/v1/openapi/${name}.json`);
+      return { status: res.status, code: ((await res.json()) as { error?: { code?: string } }).error?.code };
+    };
+    // No such document: the signed interface's gate answers, as for any other unknown path there.
+    const unknown = await answer("nothing");
+    expect(unknown.status).to.equal(401);
+    // Before, constructor.json answered 200 {} and toString.json 200 "[object Undefined]".
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"])
+      expect({ name, ...(await answer(name)) }).to.deep.equal({ name, ...unknown });
+  });
+});

@@ -15,6 +15,7 @@ import { testUserHeader } from "../../../scripts/bench/exam-node.js";
 import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 import { aRoom, useExamNode } from "../exams/support/setup.js";
 import { unpaddedBase64 } from "../../helpers/base64.js";
+import { fullWidth } from "../../helpers/typed-text.js";
 
 const JPEG = `data:image/jpeg;base64,${Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 7)]).toString("base64")}`;
 
@@ -63,6 +64,24 @@ describe("proctoring: the live console", () => {
         .set("x-test-user", testUserHeader(candidateUser(session.id, b)));
       expect(other.status).to.equal(403);
       cb.close();
+    } finally {
+      proctor.close();
+    }
+  });
+
+  it("when the proctor types the ID number in full width (an input method's full-width mode), then it matches the registration and the candidate is checked in", async () => {
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+    const proctor = await connect(env.node.url, proctorUser());
+    try {
+      const a = assignments[0]!;
+      const checked = ok(
+        await call(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: a.candidateId,
+          idNumber: fullWidth(a.idNumber),
+        }),
+      );
+      expect(checked.seat.state).to.equal("checked_in");
     } finally {
       proctor.close();
     }

@@ -3,6 +3,7 @@ import { makeIdNumber } from "../../../server/lib/id-number.js";
 import { staffAgent, TEST_PHOTO, uniqueIdNumber, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 import { unpaddedBase64 } from "../../helpers/base64.js";
+import { fullWidth } from "../../helpers/typed-text.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -52,6 +53,21 @@ describe("candidate registration", () => {
     ).to.equal(1);
   });
 
+  it("when the officer types the ID and phone numbers in full width, then the candidate is stored with the plain digits and found by a full-width search", async () => {
+    const idNumber = uniqueIdNumber();
+    // Before, the phone was refused as 手机号须为 11 位 and a full-width search found nobody.
+    const res = await officer.agent
+      .post("/api/candidates")
+      .send(body({ idNumber: fullWidth(idNumber), phone: fullWidth("13912345678") }))
+      .expect(201);
+    expect(res.body.candidate).to.include({ idNumber, phone: "13912345678" });
+    const found = await officer.agent
+      .get("/api/candidates")
+      .query({ q: fullWidth(idNumber.slice(0, 10)) })
+      .expect(200);
+    expect(found.body.candidates.map((c: { id: string }) => c.id)).to.include(res.body.candidate.id);
+  });
+
   it("when the ID check digit is wrong, then 422 names id_check_digit and nothing is written", async () => {
     const [cand, photos] = [await count("candidates"), await count("candidate_photos")];
     const good = uniqueIdNumber();
@@ -66,15 +82,13 @@ describe("candidate registration", () => {
   });
 
   it("when a rule fails, then 422 not_eligible names the rule per category", async () => {
-    const res = await officer.agent
-      .post("/api/candidates")
-      .send(
-        body({
-          categories: ["01001", "03001"],
-          licenceFirstIssuedOn: "2026-06-01",
-          declarations: { noMajorAccident3y: true, hazmatTraining: true },
-        }),
-      );
+    const res = await officer.agent.post("/api/candidates").send(
+      body({
+        categories: ["01001", "03001"],
+        licenceFirstIssuedOn: "2026-06-01",
+        declarations: { noMajorAccident3y: true, hazmatTraining: true },
+      }),
+    );
     expect(res.status).to.equal(422);
     expect(res.body.error.code).to.equal("not_eligible");
     const byCategory = Object.fromEntries(
@@ -98,7 +112,9 @@ describe("candidate registration", () => {
   it("when the photo's base64 is not canonical (padding missing), then 400 invalid_base64 and nothing is written", async () => {
     const before = [await count("candidates"), await count("candidate_photos")];
     const dataBase64 = unpaddedBase64(Buffer.from(TEST_PHOTO.dataBase64, "base64"));
-    const res = await officer.agent.post("/api/candidates").send(body({ photo: { mimeType: "image/jpeg", dataBase64 } }));
+    const res = await officer.agent
+      .post("/api/candidates")
+      .send(body({ photo: { mimeType: "image/jpeg", dataBase64 } }));
     expect(res.status).to.equal(400);
     expect(res.body.error.code).to.equal("invalid_base64");
     expect([await count("candidates"), await count("candidate_photos")]).to.deep.equal(before);
@@ -181,7 +197,10 @@ describe("candidate registration", () => {
     const c = (await officer.agent.post("/api/candidates").send(body()).expect(201)).body.candidate;
     const suzhou = await staffAgent(node, { roles: ["officer"], divisionCode: "320500" });
     const before = [await count("candidates"), await count("candidate_photos")];
-    const res = await suzhou.agent.post("/api/candidates").send(body({ idNumber: c.idNumber })).expect(409);
+    const res = await suzhou.agent
+      .post("/api/candidates")
+      .send(body({ idNumber: c.idNumber }))
+      .expect(409);
     expect(res.body.error).to.deep.equal({
       code: "id_number_unavailable",
       message: "该身份证号码无法在本辖区登记，请联系省级管理部门",
@@ -190,7 +209,10 @@ describe("candidate registration", () => {
     // Officers who can see the registration (its city, the province) are told plainly.
     const province = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
     for (const inScope of [officer, province]) {
-      const again = await inScope.agent.post("/api/candidates").send(body({ idNumber: c.idNumber })).expect(409);
+      const again = await inScope.agent
+        .post("/api/candidates")
+        .send(body({ idNumber: c.idNumber }))
+        .expect(409);
       expect(again.body.error).to.deep.include({ code: "candidate_exists", message: "该身份证号码已报名" });
       expect(again.body.error.details).to.deep.equal({ candidateId: c.id });
     }
