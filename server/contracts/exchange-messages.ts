@@ -3,7 +3,7 @@ import { CategoryCode } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, QualificationRecord } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
-import { typedCode } from "./validation.js";
+import { personName, typedCode } from "./validation.js";
 
 export { PenaltyDocument } from "./exchange-documents.js";
 
@@ -56,7 +56,7 @@ export const KIND_LABELS: Readonly<Record<ExchangeKind, string>> = {
   notice: "违法抄告",
 };
 
-export const Practitioner = z.object({ idNumber: IdNumber, name: Text(50) }).strict();
+export const Practitioner = z.object({ idNumber: IdNumber, name: personName(1, 50) }).strict();
 export const Officer = z.object({ id: Text(64), name: Text(50), divisionCode: DivisionCode }).strict();
 
 /** Off-site filing: what the filing province records (DOMAIN.md: category, employer, start, licence, status). */
@@ -65,9 +65,9 @@ export const FilingDetails = z
     employer: z
       .object({
         name: Text(100),
-        creditCode: z
-          .string()
-          .trim()
+        // Codes as typed: full-width forms and lower-case letters are the code they stand for.
+        creditCode: typedCode()
+          .toUpperCase()
           .regex(/^[0-9A-Z]{18}$/, "须为 18 位统一社会信用代码")
           .optional(),
       })
@@ -76,19 +76,15 @@ export const FilingDetails = z
     categoryCode: CategoryCode,
     licence: z
       .object({
-        number: Text(30),
-        class: z
-          .string()
-          .trim()
+        number: typedCode().toUpperCase().min(1).max(30),
+        class: typedCode()
+          .toUpperCase()
           .regex(/^[A-D][1-3]?$/, "准驾车型如 A1、B2、C1"),
       })
       .strict(),
     contact: z
       .object({
-        phone: z
-          .string()
-          .trim()
-          .regex(/^[0-9+\- ]{5,20}$/, "须为电话号码"),
+        phone: typedCode().regex(/^[0-9+\- ]{5,20}$/, "须为电话号码"),
       })
       .strict(),
   })

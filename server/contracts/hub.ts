@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
-import { typedCode } from "./validation.js";
+import { personName, typedCode } from "./validation.js";
 
 /**
  * The national hub's inter-node interfaces, in the style of MOT's interface specifications:
@@ -98,7 +98,7 @@ export const QualificationRecord = z
     practitioner: z
       .object({
         idNumber: z.string().min(1).max(18),
-        name: z.string().trim().min(1).max(50),
+        name: personName(1, 50),
       })
       .strict(),
     categories: z.array(CategoryCode).min(1).max(7),
@@ -189,7 +189,7 @@ export type LookupReason = z.infer<typeof LookupReason>;
 
 export const LookupQuery = z.union([
   z.object({ by: z.literal("id_number"), idNumber: typedCode().min(1).max(18) }).strict(),
-  z.object({ by: z.literal("name_id_number"), name: z.string().trim().min(1).max(50), idNumber: typedCode().min(1).max(18) }).strict(),
+  z.object({ by: z.literal("name_id_number"), name: personName(1, 50), idNumber: typedCode().min(1).max(18) }).strict(),
   z.object({ by: z.literal("certificate_number"), certificateNumber: typedCode().min(1).max(40) }).strict(),
 ]);
 

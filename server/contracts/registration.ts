@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import { DivisionCode } from "./auth.js";
-import { typedCode } from "./validation.js";
+import { personName, typedCode } from "./validation.js";
 
 /** Education levels (JT/T 697.7 person data elements, simplified), lowest first. */
 export const EDUCATION_LEVELS = {
@@ -48,7 +48,7 @@ export const PhotoInput = z
 export const HeldQualification = z.object({ categoryCode: CategoryCode, firstIssuedOn: IsoDay }).strict();
 
 const applicantShape = {
-  name: z.string().trim().min(2).max(32),
+  name: personName(2, 32),
   sex: z.enum(["male", "female"]).optional(),
   idNumber: typedCode().min(1).max(18),
   phone: typedCode().regex(/^1\d{10}$/, "手机号须为 11 位"),

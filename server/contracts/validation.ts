@@ -18,6 +18,27 @@ export function typedCode() {
   return z.string().normalize("NFKC").trim();
 }
 
+/** Characters a name never holds and a reader cannot see: controls, format characters (zero-width
+ * spaces and joiners, bidirectional controls), line and paragraph separators. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
+ * A person's name as typed or pasted (a candidate, a practitioner, a lookup's name). Names are
+ * compared: a lookup by name and ID number, a transfer's holder against the record. A zero-width
+ * space pasted with a name looked right and matched nothing (no record, no certificate: a wrong
+ * answer that looks right), and a bidirectional control shows other provinces' officers the
+ * characters in another order. Such a name is refused, with a message saying why.
+ */
+export function personName(min: number, max: number) {
+  return z
+    .string()
+    .normalize("NFC")
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((s) => !INVISIBLE.test(s), "含不可见字符（零宽字符、方向控制符等），请删除后重新输入");
+}
+
 /** One field's problem, as a `validation_failed` error's details list it. */
 export interface ValidationIssue {
   /** Dotted path of the field in the request, e.g. `heldQualifications.0.firstIssuedOn`. */

@@ -48,15 +48,22 @@ function npmTest(dir: string, ownGroup = false) {
   const npmCli = process.env.npm_execpath;
   const [command, args] = npmCli ? [process.execPath, [npmCli, "test"]] : ["npm", ["test"]];
   const child = trackChild(
-    spawn(command, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], detached: ownGroup }),
+    // npm's own log level is the default whatever this run was started with: under `npm run -s`
+    // (npm_config_loglevel=silent in the environment) the child npm printed nothing, not even
+    // "Missing script", and the missing-script test failed.
+    spawn(command, args, {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: ownGroup,
+      env: { ...process.env, npm_config_loglevel: "notice" },
+    }),
     { scope: ownGroup ? "group" : "process" },
   );
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  // "exit" can come before the last output has been read (the missing-script test once saw none
-  // on a loaded machine): wait for both pipes to close too, bounded, since a process of the step
-  // that is still alive would hold them open.
+  // "exit" can come before the last output has been read: wait for both pipes to close too,
+  // bounded, since a process of the step that is still alive would hold them open.
   const closed = (s: NodeJS.ReadableStream | null) =>
     new Promise<void>((resolve) => (s ? s.once("close", () => resolve()) : resolve()));
   const pipesClosed = Promise.all([closed(child.stdout), closed(child.stderr)]);

@@ -66,6 +66,15 @@ describe("hub catalog interface", () => {
     }
   });
 
+  it("when a lookup's name carries a pasted zero-width space, then it is refused as such, not answered as no match", async () => {
+    const before = await hub.node.ctx.conn.collection("hub_lookups").countDocuments();
+    const query = { by: "name_id_number", name: "赵\u200b六", idNumber };
+    const answer = await lookup({ query, officerId: "bj-2", reason: "employer_check", caseReference: "雇主核验-2" });
+    expect(answer.status).to.equal(400);
+    expect(JSON.stringify(answer.body)).to.include("不可见字符");
+    expect(await hub.node.ctx.conn.collection("hub_lookups").countDocuments()).to.equal(before);
+  });
+
   it("when 江苏 downloads changes from a cursor, then it gets its own practitioners' changes in hub order and 北京 gets none of them", async () => {
     const first = await jiangsu.client.call<ChangesPage>("GET", "/api/hub/v1/catalog/changes?after=0&limit=1");
     expect(first.body.changes).to.have.length(1);

@@ -68,6 +68,16 @@ describe("candidate registration", () => {
     expect(found.body.candidates.map((c: { id: string }) => c.id)).to.include(res.body.candidate.id);
   });
 
+  it("when a name carries an invisible character (a pasted zero-width space, a direction control), then it is refused and nothing is written", async () => {
+    const before = await count("candidates");
+    for (const name of ["张\u200b伟", "张伟\u202e", "张\u0000伟"]) {
+      const res = await officer.agent.post("/api/candidates").send(body({ name })).expect(400);
+      expect(res.body.error.code).to.equal("validation_failed");
+      expect(res.body.error.message).to.include("不可见字符");
+    }
+    expect(await count("candidates")).to.equal(before);
+  });
+
   it("when the ID check digit is wrong, then 422 names id_check_digit and nothing is written", async () => {
     const [cand, photos] = [await count("candidates"), await count("candidate_photos")];
     const good = uniqueIdNumber();

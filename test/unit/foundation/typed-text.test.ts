@@ -1,0 +1,24 @@
+import { expect } from "chai";
+import { personName, typedCode } from "../../../server/contracts/validation.js";
+import { fullWidth } from "../../helpers/typed-text.js";
+
+describe("text people type: codes and names (contracts/validation)", () => {
+  it("when a code is typed in full width with ideographic spaces around it, then it is the ASCII code, trimmed", () => {
+    expect(
+      typedCode()
+        .toUpperCase()
+        .parse(`\u3000${fullWidth("32010219940514324x")}\u3000`),
+    ).to.equal("32010219940514324X");
+    expect(typedCode().parse(fullWidth("139 1234 5678"))).to.equal("139 1234 5678");
+    // Chinese text is left as it is (NFKC changes compatibility forms only).
+    expect(typedCode().parse("林伟")).to.equal("林伟");
+  });
+
+  it("when a name holds a control, format or separator character, then it is refused; a plain name or a minority name with its dot is kept", () => {
+    const name = personName(1, 50);
+    for (const bad of ["赵\u200b六", "\u202e赵六", "赵\u2066六", "赵\u0007六", "赵\u2028六", "赵\ufeff六"])
+      expect(name.safeParse(bad).success, JSON.stringify(bad)).to.equal(false);
+    expect(name.parse(" 买买提·艾力 ")).to.equal("买买提·艾力");
+    expect(name.parse("赵六")).to.equal("赵六");
+  });
+});
