@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { FilingDetails } from "../../../server/contracts/exchange-messages.js";
 import { personName, typedCode } from "../../../server/contracts/validation.js";
 import { fullWidth } from "../../helpers/typed-text.js";
 
@@ -20,5 +21,18 @@ describe("text people type: codes and names (contracts/validation)", () => {
       expect(name.safeParse(bad).success, JSON.stringify(bad)).to.equal(false);
     expect(name.parse(" 买买提·艾力 ")).to.equal("买买提·艾力");
     expect(name.parse("赵六")).to.equal("赵六");
+  });
+
+  it("when a filing's codes are typed in lower case or full width, then they are stored as the codes they stand for", () => {
+    const details = FilingDetails.parse({
+      employer: { name: "南京某运输有限公司", creditCode: fullWidth("91320100mA1abcde2x") },
+      startDate: "2026-11-01",
+      categoryCode: "02001",
+      licence: { number: fullWidth("32010219940514324x"), class: "a2" },
+      contact: { phone: fullWidth("025-8888 6666") },
+    });
+    expect(details.employer.creditCode).to.equal("91320100MA1ABCDE2X");
+    expect(details.licence).to.deep.equal({ number: "32010219940514324X", class: "A2" });
+    expect(details.contact.phone).to.equal("025-8888 6666");
   });
 });
