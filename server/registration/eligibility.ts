@@ -80,6 +80,30 @@ function check(rule: EligibilityRule, a: Applicant, on: Date): string | null {
 }
 
 /**
+ * Dates no applicant can have: a driving licence or a qualification dated before they were born,
+ * or after today. A typo such as 1902 for 2012 used to pass every rule (a licence held for 124
+ * years) and was printed on the certificate. (The legal minimum ages are the rules' business.)
+ * Today is taken a day late, so that no time zone's today is refused.
+ */
+function impossibleDates(a: Applicant, on: Date): RuleFailureDto[] {
+  const latest = new Date(on.getTime() + 86_400_000).toISOString().slice(0, 10);
+  const born = a.birthDate;
+  const problem = (what: string, day: string): string | null => {
+    if (day > latest) return `${what}（${day}）晚于今天，请核对`;
+    if (born && day < born) return `${what}（${day}）早于出生日期（${born}），请核对`;
+    return null;
+  };
+  const failures: RuleFailureDto[] = [];
+  const licence = a.licenceFirstIssuedOn ? problem("驾驶证初领日期", a.licenceFirstIssuedOn) : null;
+  if (licence) failures.push({ rule: "licence_date", message: licence });
+  for (const q of a.heldQualifications) {
+    const held = problem(`${CATEGORIES[q.categoryCode]}从业资格取得日期`, q.firstIssuedOn);
+    if (held) failures.push({ rule: "qualification_date", message: held });
+  }
+  return failures;
+}
+
+/**
  * Evaluates every rule of a category and names each one that fails; a candidate who already holds
  * the category is told so (`already_held`).
  */
@@ -93,6 +117,7 @@ export function evaluateEligibility(
   if (applicant.heldQualifications.some((q) => q.categoryCode === categoryCode)) {
     failures.push({ rule: "already_held", message: `已持有${CATEGORIES[categoryCode]}从业资格，无需报考` });
   }
+  failures.push(...impossibleDates(applicant, on));
   for (const rule of rules[categoryCode]) {
     const message = check(rule, applicant, on);
     if (message) failures.push({ rule: ruleName(rule), message });

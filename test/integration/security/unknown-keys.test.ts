@@ -1,27 +1,12 @@
-import { expect } from "chai";
 import type TestAgent from "supertest/lib/agent.js";
 import { createStaff, loginStaff } from "../../helpers/auth.js";
+import { expectUnknownKeyRefused, UNKNOWN_KEY, withUnknownParam } from "../../helpers/unknown-key.js";
 import { allRowsOf, buildRbacWorld, loadRbacTables } from "../rbac/fixtures.js";
 import { MATRIX_ROLES, type RbacFixtures, type RbacRow } from "../rbac/rbac-types.js";
 
 const tables = await loadRbacTables();
 const rows = allRowsOf(tables);
 const key = (row: RbacRow) => `${row.method.toUpperCase()} ${row.path}`;
-
-/** A key no contract names. */
-const UNKNOWN = "zzUnknownKey";
-
-/** The URL with one more query parameter, the unknown one. */
-function withUnknownParam(url: string): string {
-  return `${url}${url.includes("?") ? "&" : "?"}${UNKNOWN}=1`;
-}
-
-/** The refusal of one unknown key: 400, validation_failed, the key named. */
-function expectRefused(res: { status: number; body: { error?: { code?: string } } }, where: string): void {
-  expect(res.status, `${where}: ${JSON.stringify(res.body).slice(0, 200)}`).to.equal(400);
-  expect(res.body.error?.code, where).to.equal("validation_failed");
-  expect(JSON.stringify(res.body.error), where).to.include(UNKNOWN);
-}
 
 /**
  * Every route of a province node (the RBAC tables' rows, which cover each one with a valid request),
@@ -58,14 +43,14 @@ describe("Unknown keys in requests: every route refuses what it would otherwise 
     it(`when ${key(row)} carries a key ${part} does not name, then it is refused with validation_failed`, async () => {
       const req = await row.request(fx);
       const agent = await allowedAgent(row);
-      expectRefused(
+      expectUnknownKeyRefused(
         await agent[row.method](withUnknownParam(req.url)).send(req.body as object | undefined),
         "query",
       );
       if (row.method === "get") return;
       const again = await row.request(fx);
-      const body = { ...((again.body as object | undefined) ?? {}), [UNKNOWN]: 1 };
-      expectRefused(await (await allowedAgent(row))[row.method](again.url).send(body), "body");
+      const body = { ...((again.body as object | undefined) ?? {}), [UNKNOWN_KEY]: 1 };
+      expectUnknownKeyRefused(await (await allowedAgent(row))[row.method](again.url).send(body), "body");
     });
   }
 });

@@ -93,12 +93,32 @@ describe("eligibility rules per category", () => {
   it("when rules are configured differently, then the configuration decides (freight age 63)", () => {
     const rules = { ...DEFAULT_ELIGIBILITY_RULES, "02001": [{ rule: "max_age", years: 63 } as const] };
     const a = { ...eligible(), heldQualifications: [], birthDate: "1964-01-01" };
-    expect(evaluateEligibility("02001", a, DEFAULT_ELIGIBILITY_RULES, on).eligible).to.equal(false);
+    expect(evaluateEligibility("01001", a, DEFAULT_ELIGIBILITY_RULES, on).eligible).to.equal(false);
     expect(evaluateEligibility("02001", a, rules, on).eligible).to.equal(true);
   });
 
   it("when counting years, then a year counts only from its anniversary", () => {
     expect(fullYearsBetween("2000-11-24", on)).to.equal(25);
     expect(fullYearsBetween("2000-11-23", on)).to.equal(26);
+  });
+
+  it("when a licence or a held qualification is dated before birth or after today, then every category names it; today itself passes", () => {
+    const failed = (a: Applicant) =>
+      evaluateEligibility("01001", a, DEFAULT_ELIGIBILITY_RULES, on).failures.map((f) => [f.rule, f.message]);
+    // 1902 typed for 2012: it passed every rule before, as a licence held for 124 years.
+    expect(failed({ ...eligible(), licenceFirstIssuedOn: "1902-01-01" })).to.deep.equal([
+      ["licence_date", "驾驶证初领日期（1902-01-01）早于出生日期（1985-06-15），请核对"],
+    ]);
+    expect(failed({ ...eligible(), licenceFirstIssuedOn: "2026-11-25" })[0]).to.deep.equal([
+      "licence_date",
+      "驾驶证初领日期（2026-11-25）晚于今天，请核对",
+    ]);
+    const held = [{ categoryCode: "02001" as const, firstIssuedOn: "1980-01-01" }];
+    expect(failed({ ...eligible(), heldQualifications: held }).map(([rule]) => rule)).to.include(
+      "qualification_date",
+    );
+    expect(
+      failed({ ...eligible(), licenceFirstIssuedOn: "2026-11-23" }).map(([rule]) => rule),
+    ).not.to.include("licence_date");
   });
 });
