@@ -79,10 +79,13 @@ export function createApp({ config, logger, conn, features }: AppDeps): Express 
 
   for (const feature of features) for (const mw of feature.middleware ?? []) app.use(mw);
   const api = strictRouter();
-  // The signed inter-node routes refuse it themselves once the sender is authenticated, so that
+  // A query on a write is refused here for every route but the signed inter-node ones, which
+  // refuse it themselves once the sender is authenticated, so that
   // the refusal goes back signed and logged like their other refusals (all of them are under the
   // prefix; a spelling that is not reaches no route there and is refused here).
-  api.use((req, res, next) => (req.path.startsWith(`${HUB_API_PREFIX}/`) ? next() : noQueryOnWrites(req, res, next)));
+  api.use((req, res, next) =>
+    req.path.startsWith(`${HUB_API_PREFIX}/`) ? next() : noQueryOnWrites(req, res, next),
+  );
   for (const feature of features) if (feature.router) api.use(feature.router);
   app.use("/api", api);
   // Any other spelling of /api (`/API/…`) is answered as an unknown API route too, not by the client.

@@ -8,7 +8,7 @@ import {
   VerifyBody,
   TransferIssueBody,
 } from "../contracts/certificates.js";
-import { typedCode } from "../contracts/validation.js";
+import { IdNumber } from "../contracts/validation.js";
 import { actorOf, type Access } from "../access/index.js";
 import { errors } from "../lib/errors.js";
 import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
@@ -17,9 +17,8 @@ import { toCertificateDto, toIssuanceDto } from "./presenters.js";
 
 const IdParam = z.string().min(1).max(64);
 const CaseId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
-const CertificateNo = typedCode()
-  .toUpperCase()
-  .regex(/^\d{17}[\dX]$/, "须为 18 位证书编号（公民身份号码）");
+/** A certificate's number is its holder's ID number. */
+const CertificateNo = IdNumber;
 const MAX_PDF_UPLOAD = 5 * 1024 * 1024;
 
 /**

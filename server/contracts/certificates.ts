@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { typedCode } from "./validation.js";
+import { IdNumber } from "./validation.js";
 
 /**
  * Certificates (从业资格证): the record every node keeps, the signed QR payload, the trust-list and
@@ -310,9 +310,7 @@ export const CancelBody = z.strictObject({
   note: z.string().trim().max(200).default(""),
 });
 export const HolderLookupQuery = z.strictObject({
-  idNumber: typedCode()
-    .toUpperCase()
-    .regex(/^\d{17}[\dX]$/, "须为 18 位公民身份号码"),
+  idNumber: IdNumber,
 });
 
 /** One issuance version of a certificate, as the officer's certificate view lists it. */

@@ -3,7 +3,7 @@ import { CategoryCode } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, QualificationRecord } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
-import { personName, typedCode } from "./validation.js";
+import { IdNumber, personName, typedCode } from "./validation.js";
 
 export { PenaltyDocument } from "./exchange-documents.js";
 
@@ -17,9 +17,7 @@ export { PenaltyDocument } from "./exchange-documents.js";
 export const Id = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, "须为 8–64 位字母、数字或 -");
 export const IsoDate = z.iso.date();
 export const Text = (max: number) => z.string().trim().min(1).max(max);
-export const IdNumber = typedCode()
-  .toUpperCase()
-  .regex(/^\d{17}[\dX]$/, "须为 18 位公民身份号码");
+export { IdNumber };
 
 export const ExchangeKind = z.enum(["filing", "transfer", "notice"]);
 export type ExchangeKind = z.infer<typeof ExchangeKind>;

@@ -18,6 +18,11 @@ export function typedCode() {
   return z.string().normalize("NFKC").trim();
 }
 
+/** An 18-digit citizen ID number (or a certificate number, which is one) as a person types it. */
+export const IdNumber = typedCode()
+  .toUpperCase()
+  .regex(/^\d{17}[\dX]$/, "须为 18 位公民身份号码");
+
 /** Characters a name never holds and a reader cannot see: controls, format characters (zero-width
  * spaces and joiners, bidirectional controls), line and paragraph separators. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;

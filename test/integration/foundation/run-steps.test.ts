@@ -62,14 +62,7 @@ function npmTest(dir: string, ownGroup = false) {
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  // "exit" can come before the last output has been read: wait for both pipes to close too,
-  // bounded, since a process of the step that is still alive would hold them open.
-  const closed = (s: NodeJS.ReadableStream | null) =>
-    new Promise<void>((resolve) => (s ? s.once("close", () => resolve()) : resolve()));
-  const pipesClosed = Promise.all([closed(child.stdout), closed(child.stderr)]);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => void Promise.race([pipesClosed, sleep(2_000)]).then(() => resolve(code))),
-  );
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output: () => output, exited };
 }
 

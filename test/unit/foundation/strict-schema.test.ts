@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { z } from "zod";
 import { parse, validate } from "../../../server/lib/http.js";
+import { sharedListener, withAck } from "../../../server/lib/socket-ack.js";
 import { assertRefusesUnknownKeys, looseObjectPaths } from "../../../server/lib/strict-schema.js";
 
 describe("request schemas that refuse unknown keys (lib/strict-schema)", () => {
@@ -38,5 +39,12 @@ describe("request schemas that refuse unknown keys (lib/strict-schema)", () => {
     expect(() => parse(loose, { status: "x" })).to.throw(/drops unknown keys at \$/);
     expect(() => assertRefusesUnknownKeys(z.strictObject({ a: z.object({}) }), "a body")).to.throw(/\$\.a/);
     expect(parse(loose.strict(), { status: "x" })).to.deep.equal({ status: "x" });
+  });
+
+  it("when a socket event's listener is made with a payload schema that would drop unknown keys, then it throws", () => {
+    const loose = z.object({ attemptId: z.string() });
+    expect(() => withAck(loose, () => null)).to.throw(/socket event's payload: .*\$/);
+    expect(() => sharedListener("attempt:sync", loose, () => ({}) as never)).to.throw(/attempt:sync/);
+    expect(withAck(loose.strict(), () => null)).to.be.a("function");
   });
 });
