@@ -44,7 +44,7 @@ const DateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const IsoTime = z.string().max(40);
 
 /** One qualification category on a certificate, with the exam that earned it. */
-export const CertificateCategory = z.object({
+export const CertificateCategory = z.strictObject({
   code: z.string().regex(/^\d{5}$/),
   name: z.string().max(60),
   firstIssuedOn: DateOnly,
@@ -54,7 +54,7 @@ export const CertificateCategory = z.object({
 });
 export type CertificateCategory = z.infer<typeof CertificateCategory>;
 
-export const CertificateHolder = z.object({
+export const CertificateHolder = z.strictObject({
   name: Text(60),
   sex: z.enum(["male", "female"]),
   birthDate: DateOnly,
@@ -67,7 +67,7 @@ export const CertificateHolder = z.object({
 export type CertificateHolder = z.infer<typeof CertificateHolder>;
 
 /** The signature that travels with a record: over the record's canonical JSON, and the QR text. */
-export const RecordSignature = z.object({
+export const RecordSignature = z.strictObject({
   suite: SignatureSuite,
   kid: z.string().max(32),
   /** base64url signature over `canonicalJson(record)` (sorted keys, no `signature` field). */
@@ -78,7 +78,7 @@ export const RecordSignature = z.object({
 export type RecordSignature = z.infer<typeof RecordSignature>;
 
 /** The full certificate record of one issuance version, as the hub receives it. */
-export const CertificateRecord = z.object({
+export const CertificateRecord = z.strictObject({
   provinceCode: z.string().regex(/^\d{6}$/),
   /** The holder's 18-digit ID number (as in practice). */
   certificateNo: z.string().regex(/^\d{17}[\dX]$/),
@@ -88,7 +88,7 @@ export const CertificateRecord = z.object({
   serial: z.string().max(40),
   holder: CertificateHolder,
   categories: z.array(CertificateCategory).min(1).max(20),
-  issuingAuthority: z.object({ divisionCode: z.string().regex(/^\d{6}$/), name: z.string().max(80) }),
+  issuingAuthority: z.strictObject({ divisionCode: z.string().regex(/^\d{6}$/), name: z.string().max(80) }),
   firstIssuedOn: DateOnly,
   issuedAt: IsoTime,
   validFrom: DateOnly,
@@ -166,7 +166,7 @@ export interface CertificateEvents {
 // ---- trust list and status list ----
 
 /** One issuer key on a trust list. A key signs from `validFrom`; after rotation `validTo` closes it, and what it signed stays valid. */
-export const TrustListKey = z.object({
+export const TrustListKey = z.strictObject({
   provinceCode: z.string().regex(/^\d{6}$/),
   kid: z.string().min(1).max(32),
   suite: SignatureSuite,
@@ -179,7 +179,7 @@ export const TrustListKey = z.object({
 });
 export type TrustListKey = z.infer<typeof TrustListKey>;
 
-export const TrustListBody = z.object({
+export const TrustListBody = z.strictObject({
   format: z.literal("roadcert-trust-list/1"),
   /** Who compiled the list: a province node (`province:320000`) now, the hub (`hub`) later. */
   issuer: z.string().max(40),
@@ -195,16 +195,16 @@ export const TrustListBody = z.object({
 export type TrustListBody = z.infer<typeof TrustListBody>;
 
 /** A signed JSON document: `payload` is base64url of the exact signed bytes, so no canonicalisation is needed. */
-export const SignedDocument = z.object({
+export const SignedDocument = z.strictObject({
   format: z.enum(["roadcert-signed/1"]),
-  signer: z.object({ kid: z.string().min(1).max(32), suite: SignatureSuite }),
+  signer: z.strictObject({ kid: z.string().min(1).max(32), suite: SignatureSuite }),
   payload: z.string().max(4_000_000),
   signature: z.string().max(200),
 });
 export type SignedDocument = z.infer<typeof SignedDocument>;
 
 /** Trust anchors: the keys allowed to sign trust lists, and for which provinces (`*` = the hub). */
-export const TrustAnchor = z.object({
+export const TrustAnchor = z.strictObject({
   name: z.string().max(80),
   kid: z.string().min(1).max(32),
   suite: SignatureSuite,
@@ -213,18 +213,20 @@ export const TrustAnchor = z.object({
   demo: z.boolean().optional(),
 });
 export type TrustAnchor = z.infer<typeof TrustAnchor>;
-export const TrustAnchorsFile = z.object({
+export const TrustAnchorsFile = z.strictObject({
   format: z.literal("roadcert-trust-anchors/1"),
   anchors: z.array(TrustAnchor).max(64),
 });
 
 /** W3C Bitstring Status List, status purpose `message` with 2-bit entries (0 valid … 3 withdrawn). */
-export const StatusListBody = z.object({
+export const StatusListBody = z.strictObject({
   format: z.literal("roadcert-status-list/1"),
   provinceCode: z.string().regex(/^\d{6}$/),
   statusPurpose: z.literal("message"),
   statusSize: z.literal(2),
-  statusMessages: z.array(z.object({ status: z.string().max(4), message: z.string().max(20) })).length(4),
+  statusMessages: z
+    .array(z.strictObject({ status: z.string().max(4), message: z.string().max(20) }))
+    .length(4),
   /** Multibase base64url (`u` prefix) of the GZIP-compressed bitstring. */
   encodedList: z.string().max(1_000_000),
   generatedAt: IsoTime,

@@ -19,7 +19,7 @@ export const ReportMonthParams = z.object({ month: ReportMonth }).strict();
 export const ReportQuery = z.object({ province: ProvinceCode.optional() }).strict();
 
 /** A percentile summary of latencies in seconds; null figures when no record had a latency. */
-export const LatencySummary = z.object({
+export const LatencySummary = z.strictObject({
   count: z.int(),
   medianSeconds: z.number().nullable(),
   p95Seconds: z.number().nullable(),
@@ -28,7 +28,7 @@ export const LatencySummary = z.object({
 });
 export type LatencySummary = z.infer<typeof LatencySummary>;
 
-export const CompletenessElement = z.object({
+export const CompletenessElement = z.strictObject({
   key: Text(40),
   label: Text(),
   /** Accepted records the element applies to, and those that carried it. */
@@ -37,7 +37,7 @@ export const CompletenessElement = z.object({
 });
 
 /** Cross-province exchange figures (filings, transfers, enforcement notices) of one province. */
-export const ExchangeFigures = z.object({
+export const ExchangeFigures = z.strictObject({
   kind: z.enum(["filing", "transfer", "notice"]),
   sent: z.int(),
   received: z.int(),
@@ -51,7 +51,7 @@ export const ExchangeFigures = z.object({
 });
 export type ExchangeFigures = z.infer<typeof ExchangeFigures>;
 
-export const ScoreComponent = z.object({
+export const ScoreComponent = z.strictObject({
   key: z.enum(["acceptance", "timeliness", "completeness", "responsiveness"]),
   label: Text(),
   weight: z.number(),
@@ -59,7 +59,7 @@ export const ScoreComponent = z.object({
   value: z.number().nullable(),
 });
 
-export const ProvinceMonthFigures = z.object({
+export const ProvinceMonthFigures = z.strictObject({
   provinceCode: Text(6),
   provinceName: Text(),
   /** Every record the province sent this month, whatever the outcome. */
@@ -69,7 +69,7 @@ export const ProvinceMonthFigures = z.object({
   stale: z.int(),
   rejected: z.int(),
   /** Rejected records per reason code (a record with two reasons counts under both). */
-  rejectedByReason: z.array(z.object({ code: Text(60), count: z.int() })).max(100),
+  rejectedByReason: z.array(z.strictObject({ code: Text(60), count: z.int() })).max(100),
   /** From exam submission (the record's UpdateTime) to the hub's receipt, exam passes accepted. */
   examLatency: LatencySummary,
   /** From the record's UpdateTime to the hub's receipt, every accepted record (passes and certificates). */
@@ -87,7 +87,7 @@ export const ProvinceMonthFigures = z.object({
 });
 export type ProvinceMonthFigures = z.infer<typeof ProvinceMonthFigures>;
 
-export const MonthReport = z.object({
+export const MonthReport = z.strictObject({
   format: z.literal("roadcert-monthly-report/1"),
   month: ReportMonth,
   timeZone: Text(64),
@@ -104,9 +104,9 @@ export const MonthReport = z.object({
 export type MonthReport = z.infer<typeof MonthReport>;
 
 /** A published report: the exact signed bytes, the hub's Ed25519 signature, and the key that made it. */
-export const PublishedReport = z.object({
+export const PublishedReport = z.strictObject({
   format: z.literal("roadcert-signed/1"),
-  signer: z.object({ keyId: Text(64), alg: z.literal("ed25519"), publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }),
+  signer: z.strictObject({ keyId: Text(64), alg: z.literal("ed25519"), publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }),
   /** base64url of the canonical JSON of the MonthReport: these bytes are what the signature covers. */
   payload: z.string().regex(/^[A-Za-z0-9_-]*$/).max(2_000_000),
   signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),

@@ -46,7 +46,15 @@ and has no second effect; the same nonce with another signature is refused (\`no
 Authentication failures answer 401/403 with a stable \`error.code\`: \`signature_missing\`,
 \`signature_malformed\`, \`signature_components_missing\`, \`signature_params_missing\`,
 \`signature_alg_unsupported\`, \`clock_skew\`, \`signature_expired\`, \`content_digest_mismatch\`,
-\`unknown_key\`, \`signature_invalid\`, \`nonce_reused\`, \`node_suspended\`; 429 \`rate_limited\`.`;
+\`unknown_key\`, \`signature_invalid\`, \`nonce_reused\`, \`node_suspended\`; 429 \`rate_limited\`.
+
+Strict inputs: a query parameter an operation does not declare (any query on a POST), and a body
+field its schema does not name (\`additionalProperties: false\`), are refused with 400
+\`validation_failed\` naming the field, never ignored; the refusal is signed like any answer. The
+signed formats (\`roadcert-signed/1\` envelopes, the \`roadcert-status-list/1\`,
+\`roadcert-trust-list/1\` and \`roadcert-monthly-report/1\` bodies, certificate records) name
+every field of their version: a reader refuses a document with one more, so a new field means a new
+format version.`;
 
 function signedHeaders(): Json[] {
   return ["Signature-Input", "Signature", "Content-Digest"].map((name) => ({
