@@ -40,8 +40,17 @@ export const CANCELLATION_REASON_LABELS: Record<CancellationReason, string> = {
 };
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
-const DateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-const IsoTime = z.string().max(40);
+/**
+ * Real calendar dates and instants only: a pattern let `2026-02-30` through, and any string passed
+ * as a time, so a trust list whose `validUntil` did not parse compared as never expiring.
+ */
+const DateOnly = z.iso.date();
+const IsoTime = z.iso.datetime({ offset: true });
+/**
+ * A key's validity bound: an instant on a province's own list, a day on the hub's national list
+ * (the hub registers key validity by date); either parses with Date.parse, a day as UTC midnight.
+ */
+const KeyBound = z.union([IsoTime, DateOnly]);
 
 /** One qualification category on a certificate, with the exam that earned it. */
 export const CertificateCategory = z.strictObject({
@@ -172,8 +181,8 @@ export const TrustListKey = z.strictObject({
   suite: SignatureSuite,
   /** base64url: raw Ed25519 key (32 B) or uncompressed SM2 point (65 B). */
   publicKey: z.string().min(1).max(200),
-  validFrom: IsoTime,
-  validTo: IsoTime.nullable(),
+  validFrom: KeyBound,
+  validTo: KeyBound.nullable(),
   /** Set only on the committed demo list, so verifiers can say the result is a demonstration. */
   demo: z.boolean().optional(),
 });

@@ -25,28 +25,28 @@ import { verifyPublishedReport } from "../../../server/hub/index.js";
 import { looseObjectPaths } from "../../../server/lib/strict-schema.js";
 import { aProvinceKey, aTrustList } from "./trust-fixtures.js";
 
+const payloadOf = (doc: SignedDocument): unknown =>
+  JSON.parse(Buffer.from(doc.payload, "base64url").toString("utf8"));
+
+const anAnchorAndSealing = () => {
+  const pair = generateKeyPair("ed25519");
+  const kid = keyIdOf("ed25519", pair.publicKey);
+  const anchor: TrustAnchor = {
+    name: "test anchor",
+    kid,
+    suite: "ed25519",
+    publicKey: pair.publicKey,
+    provinces: "*",
+  };
+  return { anchor, sealing: { kid, signer: createSigner(pair) } };
+};
+
 /**
  * Signed formats are versioned (`roadcert-…/1`): a field the version does not name is not ours to
  * ignore. A reader that dropped it would verify a document and then act on less than was signed,
  * or accept an envelope field nobody signed; a new field means a new format version.
  */
-const payloadOf = (doc: SignedDocument): unknown =>
-  JSON.parse(Buffer.from(doc.payload, "base64url").toString("utf8"));
-
 describe("signed document formats", () => {
-  const anAnchorAndSealing = () => {
-    const pair = generateKeyPair("ed25519");
-    const kid = keyIdOf("ed25519", pair.publicKey);
-    const anchor: TrustAnchor = {
-      name: "test anchor",
-      kid,
-      suite: "ed25519",
-      publicKey: pair.publicKey,
-      provinces: "*",
-    };
-    return { anchor, sealing: { kid, signer: createSigner(pair) } };
-  };
-
   it("when any signed format, or a message carrying a signed record, is read, then no object in it drops unknown keys", () => {
     const formats = {
       SignedDocument,
@@ -149,5 +149,41 @@ describe("signed document formats", () => {
         code: "malformed",
       });
     });
+  });
+});
+
+describe("dates and times in signed formats", () => {
+  it("when a trust list's validUntil is not a time, then loading refuses it rather than reading it as never expiring", () => {
+    const { anchor, sealing } = anAnchorAndSealing();
+    const body = payloadOf(SignedDocument.parse(aTrustList([aProvinceKey("ed25519").entry]).file)) as object;
+    expect(loadTrustList(signDocument(body, sealing), [anchor]).ok).to.equal(true);
+    for (const validUntil of ["永久有效", "2026-02-30T00:00:00Z", "2026-12-01"])
+      expect(
+        loadTrustList(signDocument({ ...body, validUntil }, sealing), [anchor]),
+        validUntil,
+      ).to.deep.equal({
+        ok: false,
+        reason: "信任列表内容不合法",
+      });
+  });
+
+  it("when a key's validFrom on a trust list is not a time, then the list is refused, not read as a key valid from any date", () => {
+    const { anchor, sealing } = anAnchorAndSealing();
+    const entry = { ...aProvinceKey("ed25519").entry, validFrom: "2020-01-01T08:00:00+08:00" };
+    expect(loadTrustList(signDocument({ ...body(entry) }, sealing), [anchor]).ok).to.equal(true);
+    const bad = { ...entry, validFrom: "2020-13-01T00:00:00Z" };
+    expect(loadTrustList(signDocument(body(bad), sealing), [anchor]).ok).to.equal(false);
+
+    function body(key: object) {
+      const now = new Date();
+      return {
+        format: "roadcert-trust-list/1",
+        issuer: "test",
+        generatedAt: now.toISOString(),
+        validUntil: new Date(now.getTime() + 86_400_000).toISOString(),
+        refreshSeconds: 3600,
+        keys: [key],
+      };
+    }
   });
 });
