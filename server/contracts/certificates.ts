@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdNumber } from "./validation.js";
+import { IdNumber, IsoDate, IsoInstant } from "./validation.js";
 
 /**
  * Certificates (从业资格证): the record every node keeps, the signed QR payload, the trust-list and
@@ -41,22 +41,16 @@ export const CANCELLATION_REASON_LABELS: Record<CancellationReason, string> = {
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 /**
- * Real calendar dates and instants only: a pattern let `2026-02-30` through, and any string passed
- * as a time, so a trust list whose `validUntil` did not parse compared as never expiring.
- */
-const DateOnly = z.iso.date();
-const IsoTime = z.iso.datetime({ offset: true });
-/**
  * A key's validity bound: an instant on a province's own list, a day on the hub's national list
  * (the hub registers key validity by date); either parses with Date.parse, a day as UTC midnight.
  */
-const KeyBound = z.union([IsoTime, DateOnly]);
+const KeyBound = z.union([IsoInstant, IsoDate]);
 
 /** One qualification category on a certificate, with the exam that earned it. */
 export const CertificateCategory = z.strictObject({
   code: z.string().regex(/^\d{5}$/),
   name: z.string().max(60),
-  firstIssuedOn: DateOnly,
+  firstIssuedOn: IsoDate,
   /** The attempt whose pass earned it, and the final hash of that attempt's event chain. */
   attemptId: z.string().max(64),
   chainHash: z.string().regex(/^[0-9a-f]{64}$/),
@@ -66,12 +60,12 @@ export type CertificateCategory = z.infer<typeof CertificateCategory>;
 export const CertificateHolder = z.strictObject({
   name: Text(60),
   sex: z.enum(["male", "female"]),
-  birthDate: DateOnly,
+  birthDate: IsoDate,
   idNumber: z.string().regex(/^\d{17}[\dX]$/),
   nationality: z.string().max(40),
   addressDivisionCode: z.string().regex(/^\d{6}$/),
   licenceClass: z.string().max(20),
-  licenceFirstIssuedOn: DateOnly,
+  licenceFirstIssuedOn: IsoDate,
 });
 export type CertificateHolder = z.infer<typeof CertificateHolder>;
 
@@ -98,17 +92,17 @@ export const CertificateRecord = z.strictObject({
   holder: CertificateHolder,
   categories: z.array(CertificateCategory).min(1).max(20),
   issuingAuthority: z.strictObject({ divisionCode: z.string().regex(/^\d{6}$/), name: z.string().max(80) }),
-  firstIssuedOn: DateOnly,
-  issuedAt: IsoTime,
-  validFrom: DateOnly,
-  validTo: DateOnly,
+  firstIssuedOn: IsoDate,
+  issuedAt: IsoInstant,
+  validFrom: IsoDate,
+  validTo: IsoDate,
   status: CertificateStatus,
   statusReason: z.string().max(200).nullable(),
-  statusChangedAt: IsoTime,
+  statusChangedAt: IsoInstant,
   /** Position in the issuer's status list (random, for herd privacy). */
   statusIndex: z.number().int().min(0),
   /** Set for every record: when it was last written (MOT specs' UpdateTime). */
-  updatedAt: IsoTime,
+  updatedAt: IsoInstant,
   /**
    * Provenance of a certificate issued on a transfer (转籍): the home province's certificate it
    * replaces, as verified by its signatures, and the exchange case that agreed the transfer.
@@ -140,7 +134,7 @@ export const TransferIssueBody = z
       .object({
         addressDivisionCode: z.string().regex(/^\d{6}$/),
         licenceClass: z.string().trim().min(1).max(20),
-        licenceFirstIssuedOn: DateOnly,
+        licenceFirstIssuedOn: IsoDate,
       })
       .strict()
       .optional(),
@@ -192,8 +186,8 @@ export const TrustListBody = z.strictObject({
   format: z.literal("roadcert-trust-list/1"),
   /** Who compiled the list: a province node (`province:320000`) now, the hub (`hub`) later. */
   issuer: z.string().max(40),
-  generatedAt: IsoTime,
-  validUntil: IsoTime,
+  generatedAt: IsoInstant,
+  validUntil: IsoInstant,
   refreshSeconds: z
     .number()
     .int()
@@ -238,8 +232,8 @@ export const StatusListBody = z.strictObject({
     .length(4),
   /** Multibase base64url (`u` prefix) of the GZIP-compressed bitstring. */
   encodedList: z.string().max(1_000_000),
-  generatedAt: IsoTime,
-  validUntil: IsoTime,
+  generatedAt: IsoInstant,
+  validUntil: IsoInstant,
   ttlMs: z.number().int().min(0),
 });
 export type StatusListBody = z.infer<typeof StatusListBody>;

@@ -3,7 +3,7 @@ import { CategoryCode } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, QualificationRecord } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
-import { IdNumber, personName, typedCode } from "./validation.js";
+import { IdNumber, IsoDate, personName, typedCode } from "./validation.js";
 
 export { PenaltyDocument } from "./exchange-documents.js";
 
@@ -15,7 +15,7 @@ export { PenaltyDocument } from "./exchange-documents.js";
 
 /** Field shapes shared with the officer's API (exchange-pages.ts). */
 export const Id = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, "须为 8–64 位字母、数字或 -");
-export const IsoDate = z.iso.date();
+export { IsoDate };
 export const Text = (max: number) => z.string().trim().min(1).max(max);
 export { IdNumber };
 

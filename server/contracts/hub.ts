@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
-import { personName, typedCode } from "./validation.js";
+import { IsoDate, personName, typedCode } from "./validation.js";
 
 /**
  * The national hub's inter-node interfaces, in the style of MOT's interface specifications:
@@ -11,7 +11,6 @@ import { personName, typedCode } from "./validation.js";
 
 export const ProvinceCode = z.string().regex(/^[1-9]\d0000$/, "须为 GB/T 2260 省级代码，如 320000");
 export const DivisionCode = z.string().regex(/^\d{6}$/, "须为 6 位 GB/T 2260 行政区划代码");
-const IsoDate = z.iso.date();
 /** `YYYYMMDDhhmmss`, Beijing time, as MOT interface specs write `UpdateTime`. */
 export const UpdateTime = z.string().regex(/^\d{14}$/, "须为 YYYYMMDDhhmmss");
 const Ed25519PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "须为 base64url 编码的 32 字节 Ed25519 公钥");

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import { DivisionCode } from "./auth.js";
-import { personName, typedCode } from "./validation.js";
+import { IsoDate, personName, typedCode } from "./validation.js";
 
 /** Education levels (JT/T 697.7 person data elements, simplified), lowest first. */
 export const EDUCATION_LEVELS = {
@@ -29,8 +29,6 @@ export const DECLARATION_LABELS: Record<DeclarationKey, string> = {
   hazmatTraining: "已接受危险货物运输相关培训",
 };
 
-const IsoDay = z.iso.date();
-
 /** Largest accepted photo after base64 decoding (bytes). */
 export const MAX_PHOTO_BYTES = 512 * 1024;
 
@@ -45,7 +43,7 @@ export const PhotoInput = z
   })
   .strict();
 
-export const HeldQualification = z.object({ categoryCode: CategoryCode, firstIssuedOn: IsoDay }).strict();
+export const HeldQualification = z.object({ categoryCode: CategoryCode, firstIssuedOn: IsoDate }).strict();
 
 const applicantShape = {
   name: personName(2, 32),
@@ -55,7 +53,7 @@ const applicantShape = {
   addressDivisionCode: DivisionCode,
   education: Education,
   licenceClass: LicenceClass,
-  licenceFirstIssuedOn: IsoDay,
+  licenceFirstIssuedOn: IsoDate,
   categories: z.array(CategoryCode).min(1).max(7),
   heldQualifications: z.array(HeldQualification).max(7).default([]),
   declarations: z.partialRecord(DeclarationKey, z.boolean()).default({}),
@@ -76,7 +74,7 @@ export const PrecheckBody = z
     addressDivisionCode: DivisionCode.optional(),
     education: Education.optional(),
     licenceClass: LicenceClass.optional(),
-    licenceFirstIssuedOn: IsoDay.optional(),
+    licenceFirstIssuedOn: IsoDate.optional(),
     categories: z.array(CategoryCode).max(7).default([]),
     idNumber: typedCode().max(18).optional(),
   })

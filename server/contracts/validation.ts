@@ -18,6 +18,18 @@ export function typedCode() {
   return z.string().normalize("NFKC").trim();
 }
 
+/**
+ * A real calendar date, `YYYY-MM-DD` (zod checks month lengths and leap years): a digit pattern let
+ * `2026-02-30` through.
+ */
+export const IsoDate = z.iso.date();
+
+/**
+ * A real instant, ISO 8601 with `Z` or an offset. Any string used to pass as a time, so a trust
+ * list whose `validUntil` did not parse compared as never expiring (NaN is never reached).
+ */
+export const IsoInstant = z.iso.datetime({ offset: true });
+
 /** An 18-digit citizen ID number (or a certificate number, which is one) as a person types it. */
 export const IdNumber = typedCode()
   .toUpperCase()

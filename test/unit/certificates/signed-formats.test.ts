@@ -102,6 +102,9 @@ describe("signed document formats", () => {
     expect(
       loadStatusList(signDocument({ ...body, overrides: { 4242: "valid" } }, key.sealing), [key.entry]),
     ).to.equal(null);
+    expect(loadStatusList(signDocument({ ...body, validUntil: "明天" }, key.sealing), [key.entry])).to.equal(
+      null,
+    );
     const messages = body.statusMessages.map((m, i) => (i === 3 ? { ...m, lang: "en" } : m));
     expect(
       loadStatusList(signDocument({ ...body, statusMessages: messages }, key.sealing), [key.entry]),
