@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { wholeNumber } from "./contracts/validation.js";
 
 /** GB/T 2260 province-level code: two significant digits then `0000` (e.g. 320000 江苏). */
 export const ProvinceCode = z
@@ -8,6 +9,18 @@ export const ProvinceCode = z
 const boolish = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
+
+/**
+ * Numbers in the environment are decimal digits: `Number()` read `PORT=0x10` as 16 and an empty
+ * `EXAM_GRACE_SECONDS=` as 0 (no grace), a value nobody wrote taken as meant.
+ */
+const envInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  wholeNumber(min, max, "must be a whole number in decimal digits");
+const envDecimal = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && /^\d{1,9}(\.\d{1,6})?$/.test(v) ? Number(v) : v),
+    z.number({ error: "must be a decimal number such as 24 or 0.5" }).min(min).max(max),
+  );
 
 /**
  * Every environment key the server reads, with its default and meaning. This module is the only
@@ -23,7 +36,7 @@ const Env = z
     /** Human-readable node name used in logs and the embedded database folder. */
     NODE_NAME: z.string().regex(/^[a-z0-9-]+$/).optional(),
     HOST: z.string().default("127.0.0.1"),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: envInt(0, 65535).default(3000),
     /** A real MongoDB (replica set for transactions). Absent → the embedded default database. */
     MONGODB_URI: z.string().startsWith("mongodb").optional(),
     /** Where the embedded database keeps its files. */
@@ -64,49 +77,49 @@ const Env = z
     /** Where this node keeps its Ed25519 node key (made on first start). Default `<DATA_DIR>/<NODE_NAME>/keys`. */
     NODE_KEY_DIR: z.string().optional(),
     /** Inter-node signatures: how far `created` may lie from this node's clock, in seconds. */
-    NODE_SIGNATURE_SKEW_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
+    NODE_SIGNATURE_SKEW_SECONDS: envInt(5, 3600).default(120),
     /** Inter-node requests allowed per node key per minute at the hub before 429. */
-    HUB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+    HUB_RATE_LIMIT_PER_MINUTE: envInt(1).default(6000),
     /**
      * Refused requests that no node signed, logged one by one per client address per minute at the
      * hub; beyond it they are only counted and summed up once a minute (anyone can send them, and
      * each is an insert into the hash-chained message log every signed message waits behind).
      */
-    HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+    HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE: envInt(1, 10_000).default(10),
     /** The same for all addresses together. */
-    HUB_UNSIGNED_LOG_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+    HUB_UNSIGNED_LOG_PER_MINUTE: envInt(1, 100_000).default(120),
     /** Client addresses the unsigned-request budget remembers at once (its memory is bounded too). */
-    HUB_UNSIGNED_LOG_SOURCES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    HUB_UNSIGNED_LOG_SOURCES: envInt(1, 1_000_000).default(10_000),
     /**
      * The refusals only counted are summed up in one entry this long after the first of them (and
      * at shutdown), so also after a burst followed by silence. In milliseconds; tests shorten it.
      */
-    HUB_UNSIGNED_LOG_SUMMARY_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+    HUB_UNSIGNED_LOG_SUMMARY_MS: envInt(10, 3_600_000).default(60_000),
     /** Hub monthly report: a record reaching the hub within this many hours of its UpdateTime counts as timely. */
-    REPORT_LATENCY_TARGET_HOURS: z.coerce.number().min(0.1).max(24 * 31).default(24),
+    REPORT_LATENCY_TARGET_HOURS: envDecimal(0.1, 24 * 31).default(24),
     /** Login attempts allowed per client IP per minute before 429 (per-name lockout is separate). */
-    LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    LOGIN_RATE_LIMIT_PER_MINUTE: envInt(1).default(60),
     /** How long after the deadline in-flight answer saves are still accepted. */
-    EXAM_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+    EXAM_GRACE_SECONDS: envInt(0, 60).default(5),
     /**
      * Answer saves arriving within this many ms of the previous database write of saves wait for
      * the rest of it and go in one bulk write (group commit, issue 17): each save's ack waits at
      * most this much longer, and saves a few ms apart share a round trip. 0 groups only saves that
      * meet in one turn of the event loop or behind a write in flight.
      */
-    EXAM_SAVE_GROUP_MS: z.coerce.number().int().min(0).max(50).default(4),
+    EXAM_SAVE_GROUP_MS: envInt(0, 50).default(4),
     /**
      * Groups of answer saves written to the database at once (pipelining): 1 makes a save that
      * arrives while a group is out wait for that group's whole round trip.
      */
-    EXAM_SAVE_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(2),
+    EXAM_SAVE_GROUPS_IN_FLIGHT: envInt(1, 8).default(2),
     /**
      * Attempts whose last known state this instance keeps, so a save costs one write and no read.
      * Beyond it the oldest copies are dropped, and candidates who take turns then find theirs gone
      * every time: a save becomes a read and a write. Size it above the candidates one instance
      * serves at once (about 2.5 KB each).
      */
-    EXAM_ATTEMPT_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    EXAM_ATTEMPT_CACHE_SIZE: envInt(1, 1_000_000).default(20_000),
     /**
      * Releasing a room before its scheduled start: `reason` lets the proctor do it with a written
      * reason (audited as 提前放行), `refuse` forbids it.
@@ -117,7 +130,7 @@ const Env = z
      * length), for accommodations and extensions; a deadline beyond it extends the booking if the
      * room is free.
      */
-    EXAM_ROOM_RESERVE_MINUTES: z.coerce.number().int().min(0).max(240).default(30),
+    EXAM_ROOM_RESERVE_MINUTES: envInt(0, 240).default(30),
     /** IANA time zone every page and export shows times in, whatever the browser's. */
     TIME_ZONE: z
       .string()
@@ -130,7 +143,7 @@ const Env = z
     /** Issue certificates as soon as a pass arrives instead of waiting for an officer. */
     CERT_AUTO_ISSUE: boolish.default(false),
     /** How many days before expiry renewal opens. */
-    CERT_RENEWAL_WINDOW_DAYS: z.coerce.number().int().min(30).max(365).default(90),
+    CERT_RENEWAL_WINDOW_DAYS: envInt(30, 365).default(90),
     /** Other nodes whose trust and status lists this node fetches: `110000=http://host:port,…`. */
     CERT_PEERS: z
       .string()
@@ -139,26 +152,26 @@ const Env = z
     /** Also trust the committed demo trust list (province 990000); never in production. */
     CERT_TRUST_DEMO: boolish.optional(),
     /** Hours the home province has to answer an off-site filing (the paper process took up to 30 days). */
-    EXCHANGE_FILING_ACK_HOURS: z.coerce.number().int().min(1).max(24 * 60).default(72),
+    EXCHANGE_FILING_ACK_HOURS: envInt(1, 24 * 60).default(72),
     /** Hours to answer a transfer (转籍) request. */
-    EXCHANGE_TRANSFER_ACK_HOURS: z.coerce.number().int().min(1).max(24 * 60).default(120),
+    EXCHANGE_TRANSFER_ACK_HOURS: envInt(1, 24 * 60).default(120),
     /** Hours to answer an enforcement notice (抄告); US CDLIS allows 10 days for out-of-state convictions. */
-    EXCHANGE_NOTICE_ACK_HOURS: z.coerce.number().int().min(1).max(24 * 60).default(240),
+    EXCHANGE_NOTICE_ACK_HOURS: envInt(1, 24 * 60).default(240),
     /** How often a province pulls its exchange inbox and retries unsent cases, in ms. */
-    EXCHANGE_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+    EXCHANGE_POLL_MS: envInt(50, 600_000).default(2000),
     /**
      * How long a province's inbox request may wait at the hub for its next message (long poll: the
      * notice arrives as soon as it is held instead of at the next poll); 0 asks and returns at once.
      * Kept under the signed client's 15 s timeout.
      */
-    EXCHANGE_PULL_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(10_000),
+    EXCHANGE_PULL_WAIT_MS: envInt(0, 10_000).default(10_000),
     /**
      * Hours a notice document uploaded at a province is kept while no notice names it (the officer
      * uploaded and never sent); then a sweep removes it. Documents a notice names are kept.
      */
-    EXCHANGE_UPLOAD_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+    EXCHANGE_UPLOAD_TTL_HOURS: envInt(1, 24 * 30).default(24),
     /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    SHUTDOWN_TIMEOUT_MS: envInt(100).default(10_000),
   });
 
 type Env = z.infer<typeof Env>;
@@ -171,6 +184,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   const parsed: Partial<Record<keyof Env, unknown>> = {};
   const problems: { key: string; message: string }[] = [];
   for (const [key, schema] of Object.entries(Env.shape) as [keyof Env, z.ZodType][]) {
+    // `HOST=` (a compose file's `${HOST}` with nothing set) listened on every interface, and `PORT=`
+    // on a random port: an empty value is neither the default nor a value, so it is named.
+    if (source[key] === "") {
+      problems.push({ key, message: "is set but empty: unset it to use the default, or give a value" });
+      continue;
+    }
     const field = schema.safeParse(source[key]);
     if (field.success) parsed[key] = field.data;
     else for (const i of field.error.issues) problems.push({ key: [key, ...i.path].join("."), message: i.message });

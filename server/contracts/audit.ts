@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { wholeNumber } from "./validation.js";
 
 /** Who did something, as the audit log records it. */
 export interface AuditActor {
@@ -108,8 +109,8 @@ export const ListAuditQuery = z
     action: z.string().max(64).optional(),
     actorId: z.string().max(64).optional(),
     targetId: z.string().max(64).optional(),
-    beforeSeq: z.coerce.number().int().min(1).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    beforeSeq: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
+    limit: wholeNumber(1, 200).default(50),
   })
   .strict();
 export type ListAuditQuery = z.infer<typeof ListAuditQuery>;

@@ -3,7 +3,7 @@ import { CategoryCode } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, QualificationRecord } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
-import { IdNumber, IsoDate, personName, typedCode } from "./validation.js";
+import { IdNumber, IsoDate, personName, typedCode, wholeNumber } from "./validation.js";
 
 export { PenaltyDocument } from "./exchange-documents.js";
 
@@ -271,10 +271,10 @@ export type InboxMessage = z.infer<typeof InboxMessage>;
  * receiver crashes between receiving and storing, it asks again from its old cursor).
  */
 export const InboxQuery = z.strictObject({
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: wholeNumber(1, 500).default(100),
   /** Long poll: with nothing after the cursor, wait up to this many ms for the next message. */
-  wait: z.coerce.number().int().min(0).max(10_000).default(0),
+  wait: wholeNumber(0, 10_000).default(0),
 });
 export const InboxPage = z.object({
   messages: z.array(InboxMessage).max(500),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ProvinceCode } from "./hub.js";
+import { wholeNumber } from "./validation.js";
 import {
   AckProblem,
   CaseState,
@@ -45,7 +46,7 @@ export const CaseListQuery = z.strictObject({
   kind: ExchangeKind.optional(),
   state: CaseState.optional(),
   overdue: z.enum(["true", "false"]).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: wholeNumber(1, 200).default(50),
 });
 
 /** A case as an officer sees it on either side. */
@@ -139,5 +140,4 @@ export interface ExchangeStatsRow {
   overdueOpen: number;
 }
 
-export const StatsRange = z.object({ from: z.coerce.date(), to: z.coerce.date() }).strict();
 export const ProvinceOfCase = ProvinceCode;

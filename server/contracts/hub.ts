@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
-import { IsoDate, personName, typedCode } from "./validation.js";
+import { IsoDate, personName, typedCode, wholeNumber } from "./validation.js";
 
 /**
  * The national hub's inter-node interfaces, in the style of MOT's interface specifications:
@@ -228,8 +228,8 @@ export const LookupAnswer = z.object({
 export type LookupAnswer = z.infer<typeof LookupAnswer>;
 
 export const ChangesQuery = z.strictObject({
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(200),
+  after: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: wholeNumber(1, MAX_PAGE_SIZE).default(200),
 });
 
 export const ChangeEntry = z.object({

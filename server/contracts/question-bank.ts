@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CATEGORIES, CategoryCode } from "./categories.js";
+import { wholeNumber } from "./validation.js";
 
 /** 判断 / 单选 / 多选. */
 export const QuestionType = z.enum(["true_false", "single", "multiple"]);
@@ -358,8 +359,8 @@ export const QuestionListQuery = z
       .enum(["true", "false"])
       .transform((v) => v === "true")
       .optional(),
-    page: z.coerce.number().int().min(1).max(10_000).optional(),
-    pageSize: z.coerce.number().int().min(1).max(500).optional(),
+    page: wholeNumber(1, 10_000).optional(),
+    pageSize: wholeNumber(1, 500).optional(),
   })
   .strict();
 

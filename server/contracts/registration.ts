@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import { DivisionCode } from "./auth.js";
-import { IsoDate, personName, typedCode } from "./validation.js";
+import { IsoDate, personName, typedCode, wholeNumber } from "./validation.js";
 
 /** Education levels (JT/T 697.7 person data elements, simplified), lowest first. */
 export const EDUCATION_LEVELS = {
@@ -146,7 +146,7 @@ export const ListCandidatesQuery = z
   .object({
     q: typedCode().max(32).optional(),
     categoryCode: CategoryCode.optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: wholeNumber(1, 200).default(50),
     /** `include` also lists withdrawn registrations (left out by default). */
     withdrawn: z.literal("include").optional(),
   })

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from "express";
 import { z } from "zod";
 import { CaseParams, CaseReceipt, CaseState, InboxPage, InboxQuery } from "../contracts/exchange.js";
 import { ProvinceCode } from "../contracts/hub.js";
+import { wholeNumber } from "../contracts/validation.js";
 import type { Access } from "../access/index.js";
 import { noQuery, noQueryOnWrites, parse, strictRouter } from "../lib/http.js";
 import { authenticatedNode, type NodeGate } from "../sharing/index.js";
@@ -66,7 +67,7 @@ const CasesQuery = z.strictObject({
   province: ProvinceCode.optional(),
   state: CaseState.optional(),
   overdue: z.enum(["true", "false"]).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: wholeNumber(1, 200).default(50),
 });
 
 /** The ministry level (hub operator): every case in the network, with overdue ones escalated. */

@@ -11,6 +11,7 @@ import {
   StatusListReceipt,
   type HubIdentityDto,
 } from "../contracts/hub.js";
+import { wholeNumber } from "../contracts/validation.js";
 import type { Access } from "../access/index.js";
 import { errors } from "../lib/errors.js";
 import { noQuery, noQueryOnWrites, parse, strictRouter } from "../lib/http.js";
@@ -119,8 +120,8 @@ export function hubNodeRouter(deps: {
 }
 
 const ListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  beforeSeq: z.coerce.number().int().min(1).optional(),
+  limit: wholeNumber(1, 200).default(50),
+  beforeSeq: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
   province: z.string().regex(/^\d{6}$/).optional(),
 });
 

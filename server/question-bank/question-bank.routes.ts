@@ -9,6 +9,7 @@ import {
   QuestionListQuery,
   type ImportReport,
 } from "../contracts/question-bank.js";
+import { wholeNumber } from "../contracts/validation.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { noBody, noQuery, parsed, strictRouter, validate } from "../lib/http.js";
@@ -20,7 +21,7 @@ import { decodeBase64 } from "../lib/base64.js";
 
 const Id = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, "题目标识格式不正确") }).strict();
 const IdVersion = z
-  .object({ id: z.string().min(1).max(64), version: z.coerce.number().int().min(1) })
+  .object({ id: z.string().min(1).max(64), version: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
   .strict();
 const Comment = z.object({ comment: z.string().trim().max(1000).optional() }).strict();
 const RequiredComment = z.object({ comment: z.string().trim().min(1, "请填写审核意见").max(1000) }).strict();

@@ -2,6 +2,7 @@ import type { Router } from "express";
 import { z } from "zod";
 import { actorOf, type Access } from "../access/index.js";
 import { LegacyRegisterUpload, OfficerLookupBody, type OutboundEntryDto } from "../contracts/hub.js";
+import { wholeNumber } from "../contracts/validation.js";
 import { errors } from "../lib/errors.js";
 import { noBody, parse, strictRouter } from "../lib/http.js";
 import type { DeliveryState, OutboxEntry } from "../lib/outbox.js";
@@ -10,8 +11,8 @@ import type { LookupService } from "./lookup.service.js";
 import { recordOf, type HubDeliveryResult, type Publisher } from "./publisher.js";
 
 const NoticesQuery = z.strictObject({
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(200).default(100),
+  after: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: wholeNumber(1, 200).default(100),
 });
 
 /** The queue page's words for the outbox delivery states (a parked entry is a dead letter). */
@@ -52,7 +53,7 @@ function toOutboundDto(e: OutboxEntry, state: DeliveryState): OutboundEntryDto {
 
 const OutboundQuery = z.strictObject({
   status: z.enum(["pending", "sending", "done", "dead"]).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: wholeNumber(1, 200).default(50),
 });
 
 /**

@@ -5,8 +5,8 @@ import type { ErrorBody } from "@contracts/errors.js";
 /**
  * What a route's zod schema in `@contracts` accepts: the body or query as the client sends it
  * (before the server's defaults and trims), so an API function takes the contract's own type and
- * never restates it. A field the server coerces (`z.coerce.number()` in a query) accepts `unknown`
- * on the wire; the client sends what the coercion yields.
+ * never restates it. A field the server reads from text (`wholeNumber` in a query) accepts `unknown`
+ * on the wire; the client sends the number it yields.
  */
 export type Sent<Schema extends z.ZodType> = SentFields<z.input<Schema>, z.output<Schema>>;
 type SentFields<In, Out> = {

@@ -110,4 +110,17 @@ describe("Unknown keys in requests to the hub: refused on every route", function
     const published = await operator.get("/api/hub/report/published");
     expect(JSON.stringify(published.body)).not.to.include("2020-07");
   });
+
+  it("when a page's number is not plain decimal digits (hex, exponent, empty, padded), then it is refused rather than read as another number", async () => {
+    for (const after of ["0x10", "1e2", "", "%205", "-1", "1.5"]) {
+      const signed = await province.call("GET", `/api/hub/v1/catalog/changes?after=${after}`);
+      expect(signed.status, `after=${after}`).to.equal(400);
+      expect((signed.body as { error: { code: string } }).error.code).to.equal("validation_failed");
+      const page = await operator.get(`/api/hub/messages?limit=${after}`);
+      expect(page.status, `limit=${after}`).to.equal(400);
+      expect(JSON.stringify(page.body)).to.include("limit");
+    }
+    expect((await province.call("GET", "/api/hub/v1/catalog/changes?after=0016")).status).to.equal(200);
+    expect((await operator.get("/api/hub/messages?limit=16")).status).to.equal(200);
+  });
 });

@@ -170,4 +170,28 @@ describe("config", () => {
     ])
       expect(message).to.include(`- ${key}:`);
   });
+
+  it("when a number is written in hex, with an exponent or padded, then boot fails naming it rather than reading another number", () => {
+    const message = bootError({
+      ROLE: "hub",
+      PORT: "0x10",
+      EXAM_GRACE_SECONDS: "1e1",
+      SHUTDOWN_TIMEOUT_MS: " 500",
+    });
+    for (const key of ["PORT", "EXAM_GRACE_SECONDS", "SHUTDOWN_TIMEOUT_MS"])
+      expect(message).to.include(`- ${key}:`);
+    expect(bootError({ ROLE: "hub", REPORT_LATENCY_TARGET_HOURS: "0x1" })).to.include(
+      "- REPORT_LATENCY_TARGET_HOURS:",
+    );
+    const config = loadConfig({ ROLE: "hub", PORT: "4000", REPORT_LATENCY_TARGET_HOURS: "0.5" });
+    expect(config.http.port).to.equal(4000);
+    expect(config.hub.reportLatencyTargetHours).to.equal(0.5);
+  });
+
+  it("when a key is set but empty, then boot fails naming it, not listening on every interface or a random port", () => {
+    const message = bootError({ ROLE: "hub", HOST: "", PORT: "", EXAM_GRACE_SECONDS: "" });
+    for (const key of ["HOST", "PORT", "EXAM_GRACE_SECONDS"])
+      expect(message).to.include(`- ${key}: is set but empty`);
+    expect(loadConfig({ ROLE: "hub" }).http).to.include({ host: "127.0.0.1", port: 3000 });
+  });
 });
