@@ -284,6 +284,25 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
       must(raw.status === 404 && errorCode(raw) === "case_not_found", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
       return "refused";
     }],
+    ["V01", "a query parameter the operation does not declare is refused (400 validation_failed, signed), not ignored", async () => {
+      const raw = await send("GET", "/api/hub/v1/catalog/changes?after=0&province=110000");
+      must(raw.status === 400 && errorCode(raw) === "validation_failed", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      verifySigned(raw);
+      return "refused";
+    }],
+    ["V02", "a cursor that is not plain decimal digits (after=0x10, 1e2, empty) is refused (400), not read as another number", async () => {
+      for (const after of ["0x10", "1e2", ""]) {
+        const raw = await send("GET", `/api/hub/v1/catalog/changes?after=${after}`);
+        must(raw.status === 400 && errorCode(raw) === "validation_failed", `after=${after} answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      }
+      return "refused";
+    }],
+    ["V03", "a body field the schema does not name is refused (400 validation_failed), not ignored", async () => {
+      const raw = await send("POST", LOOKUP, JSON.stringify({ query: { by: "id_number", idNumber }, officerId: "conformance", reason: "enforcement", caseReference: "CONF-3", province: "110000" }));
+      must(raw.status === 400 && errorCode(raw) === "validation_failed", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      verifySigned(raw);
+      return "refused";
+    }],
     ["D01", "the OpenAPI 3.1 documents are served", async () => {
       for (const name of ["collection", "catalog", "exchange"]) {
         const res = await fetch(`${base}/api/hub/v1/openapi/${name}.json`);

@@ -78,6 +78,8 @@ describe("conformance kit", () => {
       expect(failed.get("S02")).to.match(/answered 200/);
       expect(failed.get("S03")).to.match(/answered 200/);
       expect(failed.get("C05")).to.match(/answered 200/);
+      expect(failed.get("V02")).to.match(/after=0x10 answered 404/);
+      expect(failed.get("V03")).to.match(/answered 200/);
       expect(failed.get("L01")).to.match(/answered 200/);
       expect(results.find((r) => r.id === "H01")?.ok).to.equal(true);
     } finally {
