@@ -35,10 +35,11 @@ export const IsoInstant = z.iso.datetime({ offset: true });
  * `z.coerce.number()` ran `Number()` on it, so `?limit=0x10` read as 16, `1e2` as 100, `" 5"` as 5
  * and an empty `?after=` as 0: a cursor or page the sender never asked for, answered as if it had.
  * Anything but plain digits stays text and is refused; a number passed in code is checked as is.
+ * (Digits past the bound are refused by it: `max` is at most `Number.MAX_SAFE_INTEGER`.)
  */
 export function wholeNumber(min: number, max: number, message = "须为十进制整数（仅数字）") {
   return z.preprocess(
-    (value) => (typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : value),
+    (value) => (typeof value === "string" && /^\d{1,32}$/.test(value) ? Number(value) : value),
     z.number({ error: message }).int(message).min(min).max(max),
   );
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   ChangesPage,
+  ChangesQuery,
   CollectionReceipt,
   LookupAnswer,
   LookupBody,
@@ -9,7 +10,7 @@ import {
   QualificationRecord,
   StatusListReceipt,
 } from "../contracts/hub.js";
-import { AckBody, CaseBody, CaseReceipt, EndBody, InboxPage, IssuedBody } from "../contracts/exchange.js";
+import { AckBody, CaseBody, CaseReceipt, EndBody, InboxPage, InboxQuery, IssuedBody } from "../contracts/exchange.js";
 import { SignedDocument } from "../contracts/certificates.js";
 import { DocumentContent, MAX_DOCUMENT_BYTES } from "../contracts/exchange-documents.js";
 import { ErrorBody } from "../contracts/errors.js";
@@ -25,6 +26,21 @@ function schema(s: z.ZodType, io: "input" | "output" = "input"): Json {
   const out = z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any" }) as Json;
   delete out.$schema;
   return out;
+}
+
+/**
+ * An operation's query parameters from the zod schema its route parses (bounds and defaults
+ * included), so the document cannot promise a bound the route does not keep. Hand-written, they
+ * had already said nothing of the defaults.
+ */
+function queryParameters(query: z.ZodObject, descriptions: Record<string, string> = {}): Json[] {
+  return Object.entries(query.shape).map(([name, field]) => ({
+    name,
+    in: "query",
+    required: !(field as z.ZodType).safeParse(undefined).success,
+    schema: schema(field as z.ZodType, "output"),
+    ...(descriptions[name] ? { description: descriptions[name] } : {}),
+  }));
 }
 
 /** What the hub answers on every refusal: the contract's one error body, so its published bounds are the real ones. */
@@ -137,10 +153,7 @@ the list's provinceCode must be the signing node's. An older list than the one h
 }
 
 export function catalogDocument(): Json {
-  const Cursor = [
-    { name: "after", in: "query", required: false, schema: { type: "integer", minimum: 0 }, description: "Hub sequence cursor" },
-    { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 1000 } },
-  ];
+  const Cursor = queryParameters(ChangesQuery, { after: "Hub sequence cursor" });
   return document(
     "roadcert 数据资源目录服务接口 (catalog service interface)",
     `Lookups by ID number, name + ID number or certificate number. Every lookup names the officer, a reason
@@ -279,9 +292,10 @@ against the entry it received with the notice.`,
           summary: "Messages held for the asking province after its cursor (asking confirms everything up to the cursor)",
           parameters: [
             ...signedHeaders(),
-            { name: "after", in: "query", required: false, schema: { type: "integer", minimum: 0 }, description: "Inbox cursor: the highest seq stored" },
-            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 500 } },
-            { name: "wait", in: "query", required: false, schema: { type: "integer", minimum: 0, maximum: 10000 }, description: "Long poll: with nothing after the cursor, wait up to this many ms for the next message" },
+            ...queryParameters(InboxQuery, {
+              after: "Inbox cursor: the highest seq stored",
+              wait: "Long poll: with nothing after the cursor, wait up to this many ms for the next message",
+            }),
           ],
           responses: responses(InboxPage),
         },
