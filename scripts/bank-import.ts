@@ -28,6 +28,7 @@ import {
   type ImportProgress,
 } from "../server/question-bank/index.js";
 import { ImportDefaultsBody, type ImportReport } from "../server/contracts/question-bank.js";
+import { wholeNumber } from "../server/contracts/validation.js";
 
 const OUTCOME: Record<string, string> = {
   created: "新增",
@@ -61,15 +62,18 @@ function readCommandLine(args: string[]) {
       difficulty: { type: "string" },
     },
   });
+  // Decimal digits only: Number() read `--difficulty=0x3` as 3.
+  const difficulty = wholeNumber(1, 5, "须为 1–5 的整数").optional().safeParse(values.difficulty);
   const defaults = ImportDefaultsBody.safeParse({
     categories: values.categories?.split(",").map((c) => c.trim()),
     chapter: values.chapter,
-    difficulty: values.difficulty === undefined ? undefined : Number(values.difficulty),
+    difficulty: difficulty.data,
   });
-  if (!defaults.success) {
-    const bad = defaults.error.issues.map((i) => `--${String(i.path[0])}：${i.message}`);
-    throw new Error(bad.join("；"));
-  }
+  const bad = [
+    ...(difficulty.error?.issues.map((i) => `--difficulty：${i.message}`) ?? []),
+    ...(defaults.error?.issues.map((i) => `--${String(i.path[0])}：${i.message}`) ?? []),
+  ];
+  if (bad.length || !defaults.success) throw new Error(bad.join("；"));
   return { paths: positionals, values, defaults: defaults.data };
 }
 

@@ -52,7 +52,7 @@ const { values, lineFile } = benchCommandLine(
   },
   z.object({
     // Each filing needs a practitioner of its own (see `idOf`).
-    filings: count(1).max(DATE_PERIOD * 999),
+    filings: count(1, DATE_PERIOD * 999),
     concurrency: count(1),
     "cpu-prof-dir": filePath,
   }),

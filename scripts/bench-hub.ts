@@ -67,10 +67,10 @@ const { values, lineFile } = benchCommandLine(
     .object({
       records: count(1),
       // As many provinces as the bench has codes for; a larger count was cut to 8 without a word.
-      provinces: count(1).max(8),
+      provinces: count(1, 8),
       concurrency: count(1),
       // The collection interface's own limit on a batch.
-      batch: count(1).max(500),
+      batch: count(1, 500),
       lookups: count(1),
       profile: filePath,
       "standin-process": z.boolean(),

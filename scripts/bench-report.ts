@@ -21,7 +21,7 @@ const { values, lineFile } = benchCommandLine(
   "bench:report",
   { rows: { type: "string", default: "100000" }, provinces: { type: "string", default: "4" } },
   // As many provinces as the bench has codes for (a larger count was cut to 6 without a word).
-  z.object({ rows: count(1), provinces: count(1).max(PROVINCE_CODES.length) }),
+  z.object({ rows: count(1), provinces: count(1, PROVINCE_CODES.length) }),
 );
 const N = values.rows;
 const PROVINCES = PROVINCE_CODES.slice(0, values.provinces);

@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
+import { wholeNumber } from "../../server/contracts/validation.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -22,8 +23,12 @@ export const BENCHMARKS_FILE = path.join(root, "BENCHMARKS.md");
  */
 const LINE_FILE_OPTION = { "line-file": { type: "string" } } as const;
 
-/** A whole number of at least `min`, from its command-line text. */
-export const count = (min: number) => z.coerce.number().int().min(min);
+/**
+ * A whole number from `min` to `max`, from its command-line text in decimal digits (`Number()` read
+ * `--candidates 0x10` as 16 and an empty `--room=` as 0).
+ */
+export const count = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  wholeNumber(min, max, "must be a whole number in decimal digits");
 
 /** A path, resolved against the working directory; absent stays absent, empty is refused. */
 export const filePath = z

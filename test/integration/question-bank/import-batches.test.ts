@@ -206,6 +206,7 @@ describe("question import at scale (issue 15): batches, re-runs and per-file ref
   for (const [mistake, says] of [
     ["--dryrun", /参数有误：Unknown option '--dryrun'/],
     ["--difficulty=abc", /参数有误：--difficulty：/],
+    ["--difficulty=0x3", /参数有误：--difficulty：/],
     ["--categories=99999", /参数有误：--categories：/],
   ] as const)
     it(`when the CLI is given ${mistake}, then it refuses with exit 2 and the usage, and nothing is imported`, async () => {

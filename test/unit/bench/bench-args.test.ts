@@ -14,7 +14,7 @@ import {
 } from "../../../scripts/bench/bench-args.js";
 
 const OPTIONS = { rows: { type: "string", default: "10" }, out: { type: "string" } } as const;
-const Schema = z.object({ rows: count(1).max(100), out: filePath });
+const Schema = z.object({ rows: count(1, 100), out: filePath });
 
 describe("benchmark options and line files", () => {
   let dir: string;
@@ -34,6 +34,9 @@ describe("benchmark options and line files", () => {
       /^bench:x: --rows: /,
     );
     expect(() => readBenchOptions("bench:x", ["--rows", "2.5"], OPTIONS, Schema)).to.throw(/--rows: /);
+    // In range once read by Number() (16, 20, 5): refused all the same, not taken for another number.
+    for (const text of ["0x10", "2e1", " 5", ""])
+      expect(() => readBenchOptions("bench:x", ["--rows", text], OPTIONS, Schema), text).to.throw(/--rows: /);
     expect(() => readBenchOptions("bench:x", ["--rows", "0", "--out", ""], OPTIONS, Schema)).to.throw(
       /--rows: .*; --out: /,
     );
