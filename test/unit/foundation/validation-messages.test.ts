@@ -2,20 +2,11 @@ import { expect } from "chai";
 import { CreateUserBody } from "../../../server/contracts/auth.js";
 import { CreateRoomBody } from "../../../server/contracts/organisation.js";
 import type { ValidationIssue } from "../../../server/contracts/validation.js";
-import { toAppError } from "../../../server/lib/errors.js";
-
-function failure(run: () => unknown) {
-  try {
-    run();
-  } catch (err) {
-    return toAppError(err);
-  }
-  throw new Error("expected the parse to fail");
-}
+import { refusalOf } from "../../helpers/refusal.js";
 
 describe("validation messages name the field and say what is wrong, in Chinese", () => {
   it("when a username is too short, then the message names 用户名 and zod's zh-CN text, not English", () => {
-    const err = failure(() =>
+    const err = refusalOf(() =>
       CreateUserBody.parse({
         username: "ab",
         displayName: "张三",
@@ -34,14 +25,14 @@ describe("validation messages name the field and say what is wrong, in Chinese",
   });
 
   it("when several fields are wrong, then every one is listed with its Chinese name and the message counts the rest", () => {
-    const err = failure(() => CreateRoomBody.parse({ name: "", seatCount: "many" }));
+    const err = refusalOf(() => CreateRoomBody.parse({ name: "", seatCount: "many" }));
     const details = err.details as ValidationIssue[];
     expect(details.map((d) => d.field)).to.include.members(["名称", "座位数"]);
     expect(err.message).to.match(/另有 1 处问题/);
   });
 
   it("when a list entry is wrong, then its position is counted from 1", () => {
-    const err = failure(() =>
+    const err = refusalOf(() =>
       CreateUserBody.parse({
         username: "abc",
         displayName: "张三",
@@ -56,9 +47,14 @@ describe("validation messages name the field and say what is wrong, in Chinese",
   it("when a body carries a 10,000-character unknown key and fifty bad fields, then the answer stays within ErrorBody's bounds", async () => {
     const { ErrorBody } = await import("../../../server/contracts/errors.js");
     const { z } = await import("zod");
-    const many = z.object(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, z.string().max(5)]))).strict();
-    const body = { ["k".repeat(10_000)]: 1, ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, 7])) };
-    const err = failure(() => many.parse(body));
+    const many = z
+      .object(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, z.string().max(5)])))
+      .strict();
+    const body = {
+      ["k".repeat(10_000)]: 1,
+      ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, 7])),
+    };
+    const err = refusalOf(() => many.parse(body));
     expect(ErrorBody.safeParse(err.toBody()).success).to.equal(true);
     const details = err.details as ValidationIssue[];
     expect(details.length).to.be.at.most(20);

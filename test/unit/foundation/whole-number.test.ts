@@ -1,30 +1,20 @@
 import { expect } from "chai";
 import { InboxQuery } from "../../../server/contracts/exchange-messages.js";
 import { ListCandidatesQuery } from "../../../server/contracts/registration.js";
-import { toAppError } from "../../../server/lib/errors.js";
-
-/** The refusal of a query, as the API answers it. */
-function refusal(run: () => unknown) {
-  try {
-    run();
-  } catch (err) {
-    return toAppError(err);
-  }
-  throw new Error("expected the parse to fail");
-}
+import { refusalOf } from "../../helpers/refusal.js";
 
 describe("numbers in queries are decimal digits or refused", () => {
   it("when a cursor or page size is hex, an exponent, empty, padded, signed or fractional, then it is refused in Chinese", () => {
     for (const text of ["0x10", "1e2", "", " 5", "5 ", "+5", "-1", "1.5", "٥", "Infinity"]) {
-      const err = refusal(() => InboxQuery.parse({ after: text }));
+      const err = refusalOf(() => InboxQuery.parse({ after: text }));
       expect(err.code, JSON.stringify(text)).to.equal("validation_failed");
       expect(err.message).to.match(/[\u4e00-\u9fff]/);
-      expect(refusal(() => ListCandidatesQuery.parse({ limit: text })).code).to.equal("validation_failed");
+      expect(refusalOf(() => ListCandidatesQuery.parse({ limit: text })).code).to.equal("validation_failed");
     }
   });
 
   it("when a parameter is repeated, then the list is refused rather than one of its values taken", () => {
-    expect(refusal(() => InboxQuery.parse({ limit: ["10", "20"] })).code).to.equal("validation_failed");
+    expect(refusalOf(() => InboxQuery.parse({ limit: ["10", "20"] })).code).to.equal("validation_failed");
   });
 
   it("when numbers are plain digits (leading zeros too) or absent, then they read as written or as the default", () => {
@@ -38,7 +28,7 @@ describe("numbers in queries are decimal digits or refused", () => {
   });
 
   it("when digits are out of the declared range, then the bound is named, not clamped", () => {
-    expect(refusal(() => InboxQuery.parse({ limit: "501" })).code).to.equal("validation_failed");
-    expect(refusal(() => InboxQuery.parse({ after: "9".repeat(16) })).code).to.equal("validation_failed");
+    expect(refusalOf(() => InboxQuery.parse({ limit: "501" })).code).to.equal("validation_failed");
+    expect(refusalOf(() => InboxQuery.parse({ after: "9".repeat(16) })).code).to.equal("validation_failed");
   });
 });
