@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { wholeNumber } from "./contracts/validation.js";
+import { decimalNumber, wholeNumber } from "./contracts/validation.js";
 
 /** GB/T 2260 province-level code: two significant digits then `0000` (e.g. 320000 江苏). */
 export const ProvinceCode = z
@@ -17,10 +17,7 @@ const boolish = z
 const envInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   wholeNumber(min, max, "must be a whole number in decimal digits");
 const envDecimal = (min: number, max: number) =>
-  z.preprocess(
-    (v) => (typeof v === "string" && /^\d{1,9}(\.\d{1,6})?$/.test(v) ? Number(v) : v),
-    z.number({ error: "must be a decimal number such as 24 or 0.5" }).min(min).max(max),
-  );
+  decimalNumber(min, max, "must be a decimal number such as 24 or 0.5");
 
 /**
  * Every environment key the server reads, with its default and meaning. This module is the only

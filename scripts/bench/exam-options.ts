@@ -5,6 +5,7 @@
 import { createWriteStream } from "node:fs";
 import { z } from "zod";
 import { benchCommandLine, count, filePath, readBenchOptions } from "./bench-args.js";
+import { decimalNumber } from "../../server/contracts/validation.js";
 import type { SendSave } from "./exam-capacity.js";
 
 const OPTIONS = {
@@ -75,7 +76,7 @@ const Schema = z
     "capacity-start": count(1),
     "capacity-step-ms": count(100),
     "capacity-max": count(1),
-    "capacity-refine": z.coerce.number().min(0).max(1),
+    "capacity-refine": decimalNumber(0, 1, "must be a fraction from 0 to 1 such as 0.1"),
     "capacity-confirm": count(0),
     "capacity-turns": z.boolean(),
     "save-group-ms": nodeSetting,

@@ -44,6 +44,14 @@ export function wholeNumber(min: number, max: number, message = "须为十进制
   );
 }
 
+/** A number with an optional decimal fraction (`24`, `0.5`) from text, read like `wholeNumber`. */
+export function decimalNumber(min: number, max: number, message: string) {
+  return z.preprocess(
+    (value) => (typeof value === "string" && /^\d{1,15}(\.\d{1,15})?$/.test(value) ? Number(value) : value),
+    z.number({ error: message }).min(min).max(max),
+  );
+}
+
 /** An 18-digit citizen ID number (or a certificate number, which is one) as a person types it. */
 export const IdNumber = typedCode()
   .toUpperCase()

@@ -30,6 +30,8 @@ describe("bench:exam options", () => {
       /--candidates: .*; --capacity-refine: /,
     );
     expect(() => readExamBenchOptions(["--room", "0"])).to.throw(/--room: /);
+    expect(() => readExamBenchOptions(["--capacity-refine", "1e-1"])).to.throw(/--capacity-refine: /);
+    expect(readExamBenchOptions(["--capacity-refine", "0.25"])).to.include({ "capacity-refine": 0.25 });
     expect(() => readExamBenchOptions(["--save-groups-in-flight", "two"])).to.throw(
       /--save-groups-in-flight: expected a whole number/,
     );
