@@ -139,6 +139,14 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   chapter: "章节",
   difficulty: "难度",
   comment: "意见",
+  // Query parameters, named in a refusal the browser shows (`limit：须为十进制整数` said nothing to an officer).
+  limit: "每页条数",
+  pageSize: "每页条数",
+  page: "页码",
+  after: "起始游标",
+  beforeSeq: "起始序号",
+  wait: "等待时长（毫秒）",
+  version: "版本",
 };
 
 /** The Chinese name of a field path: its last named key, with list positions counted from 1. */

@@ -13,6 +13,12 @@ describe("numbers in queries are decimal digits or refused", () => {
     }
   });
 
+  it("when a page size is refused, then the message names it in Chinese (每页条数), not by its key", () => {
+    expect(refusalOf(() => ListCandidatesQuery.parse({ limit: "0x10" })).message).to.match(
+      /^每页条数：须为十进制整数/,
+    );
+  });
+
   it("when a parameter is repeated, then the list is refused rather than one of its values taken", () => {
     expect(refusalOf(() => InboxQuery.parse({ limit: ["10", "20"] })).code).to.equal("validation_failed");
   });
