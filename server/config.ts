@@ -11,11 +11,10 @@ const boolish = z
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
 /**
- * Numbers in the environment are decimal digits: `Number()` read `PORT=0x10` as 16 and an empty
- * `EXAM_GRACE_SECONDS=` as 0 (no grace), a value nobody wrote taken as meant.
+ * Numbers in the environment are decimal digits: `Number()` read `PORT=0x10` as 16 and
+ * `EXAM_GRACE_SECONDS=1e1` as 10, a value nobody wrote taken as meant.
  */
-const envInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  wholeNumber(min, max, "must be a whole number in decimal digits");
+const envInt = (min: number, max?: number) => wholeNumber(min, max, "must be a whole number in decimal digits");
 const envDecimal = (min: number, max: number) =>
   decimalNumber(min, max, "must be a decimal number such as 24 or 0.5");
 

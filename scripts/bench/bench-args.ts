@@ -27,7 +27,7 @@ const LINE_FILE_OPTION = { "line-file": { type: "string" } } as const;
  * A whole number from `min` to `max`, from its command-line text in decimal digits (`Number()` read
  * `--candidates 0x10` as 16 and an empty `--room=` as 0).
  */
-export const count = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+export const count = (min: number, max?: number) =>
   wholeNumber(min, max, "must be a whole number in decimal digits");
 
 /** A path, resolved against the working directory; absent stays absent, empty is refused. */

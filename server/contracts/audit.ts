@@ -109,7 +109,7 @@ export const ListAuditQuery = z
     action: z.string().max(64).optional(),
     actorId: z.string().max(64).optional(),
     targetId: z.string().max(64).optional(),
-    beforeSeq: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
+    beforeSeq: wholeNumber(1).optional(),
     limit: wholeNumber(1, 200).default(50),
   })
   .strict();

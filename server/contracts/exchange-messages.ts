@@ -271,7 +271,7 @@ export type InboxMessage = z.infer<typeof InboxMessage>;
  * receiver crashes between receiving and storing, it asks again from its old cursor).
  */
 export const InboxQuery = z.strictObject({
-  after: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(0),
+  after: wholeNumber(0).default(0),
   limit: wholeNumber(1, 500).default(100),
   /** Long poll: with nothing after the cursor, wait up to this many ms for the next message. */
   wait: wholeNumber(0, 10_000).default(0),

@@ -228,7 +228,7 @@ export const LookupAnswer = z.object({
 export type LookupAnswer = z.infer<typeof LookupAnswer>;
 
 export const ChangesQuery = z.strictObject({
-  after: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(0),
+  after: wholeNumber(0).default(0),
   limit: wholeNumber(1, MAX_PAGE_SIZE).default(200),
 });
 

@@ -30,16 +30,24 @@ export const IsoDate = z.iso.date();
  */
 export const IsoInstant = z.iso.datetime({ offset: true });
 
+/** Text matching `pattern` read as the number it spells; anything else passed on as is, for the number check to refuse. */
+const numberFromText = (pattern: RegExp) => (value: unknown) =>
+  typeof value === "string" && pattern.test(value) ? Number(value) : value;
+
 /**
  * A whole number that arrives as text (a query parameter, a path segment): decimal digits only.
  * `z.coerce.number()` ran `Number()` on it, so `?limit=0x10` read as 16, `1e2` as 100, `" 5"` as 5
  * and an empty `?after=` as 0: a cursor or page the sender never asked for, answered as if it had.
  * Anything but plain digits stays text and is refused; a number passed in code is checked as is.
- * (Digits past the bound are refused by it: `max` is at most `Number.MAX_SAFE_INTEGER`.)
+ * Digits past `max` (at most `Number.MAX_SAFE_INTEGER`) are refused by the bound.
  */
-export function wholeNumber(min: number, max: number, message = "须为十进制整数（仅数字）") {
+export function wholeNumber(
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+  message = "须为十进制整数（仅数字）",
+) {
   return z.preprocess(
-    (value) => (typeof value === "string" && /^\d{1,32}$/.test(value) ? Number(value) : value),
+    numberFromText(/^\d{1,32}$/),
     z.number({ error: message }).int(message).min(min).max(max),
   );
 }
@@ -47,7 +55,7 @@ export function wholeNumber(min: number, max: number, message = "须为十进制
 /** A number with an optional decimal fraction (`24`, `0.5`) from text, read like `wholeNumber`. */
 export function decimalNumber(min: number, max: number, message: string) {
   return z.preprocess(
-    (value) => (typeof value === "string" && /^\d{1,15}(\.\d{1,15})?$/.test(value) ? Number(value) : value),
+    numberFromText(/^\d{1,15}(\.\d{1,15})?$/),
     z.number({ error: message }).min(min).max(max),
   );
 }

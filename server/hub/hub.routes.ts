@@ -121,7 +121,7 @@ export function hubNodeRouter(deps: {
 
 const ListQuery = z.strictObject({
   limit: wholeNumber(1, 200).default(50),
-  beforeSeq: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
+  beforeSeq: wholeNumber(1).optional(),
   province: z.string().regex(/^\d{6}$/).optional(),
 });
 

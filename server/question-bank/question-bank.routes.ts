@@ -21,7 +21,7 @@ import { decodeBase64 } from "../lib/base64.js";
 
 const Id = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, "题目标识格式不正确") }).strict();
 const IdVersion = z
-  .object({ id: z.string().min(1).max(64), version: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
+  .object({ id: z.string().min(1).max(64), version: wholeNumber(1) })
   .strict();
 const Comment = z.object({ comment: z.string().trim().max(1000).optional() }).strict();
 const RequiredComment = z.object({ comment: z.string().trim().min(1, "请填写审核意见").max(1000) }).strict();

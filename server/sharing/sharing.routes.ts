@@ -11,7 +11,7 @@ import type { LookupService } from "./lookup.service.js";
 import { recordOf, type HubDeliveryResult, type Publisher } from "./publisher.js";
 
 const NoticesQuery = z.strictObject({
-  after: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(0),
+  after: wholeNumber(0).default(0),
   limit: wholeNumber(1, 200).default(100),
 });
 
