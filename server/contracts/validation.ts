@@ -35,6 +35,13 @@ const numberFromText = (pattern: RegExp) => (value: unknown) =>
   typeof value === "string" && pattern.test(value) ? Number(value) : value;
 
 /**
+ * `message` for text that is no number; a number out of bounds keeps zod's own message naming the
+ * bound (a schema-wide `error` answered `limit=501` with "须为十进制整数", which 501 is).
+ */
+const notANumber = (message: string) => (issue: { code: string }) =>
+  issue.code === "invalid_type" ? message : undefined;
+
+/**
  * A whole number that arrives as text (a query parameter, a path segment): decimal digits only.
  * `z.coerce.number()` ran `Number()` on it, so `?limit=0x10` read as 16, `1e2` as 100, `" 5"` as 5
  * and an empty `?after=` as 0: a cursor or page the sender never asked for, answered as if it had.
@@ -48,7 +55,11 @@ export function wholeNumber(
 ) {
   return z.preprocess(
     numberFromText(/^\d{1,32}$/),
-    z.number({ error: message }).int(message).min(min).max(max),
+    z
+      .number({ error: notANumber(message) })
+      .int(message)
+      .min(min)
+      .max(max),
   );
 }
 
@@ -56,7 +67,10 @@ export function wholeNumber(
 export function decimalNumber(min: number, max: number, message: string) {
   return z.preprocess(
     numberFromText(/^\d{1,15}(\.\d{1,15})?$/),
-    z.number({ error: message }).min(min).max(max),
+    z
+      .number({ error: notANumber(message) })
+      .min(min)
+      .max(max),
   );
 }
 

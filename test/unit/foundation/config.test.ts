@@ -183,6 +183,13 @@ describe("config", () => {
     expect(bootError({ ROLE: "hub", REPORT_LATENCY_TARGET_HOURS: "0x1" })).to.include(
       "- REPORT_LATENCY_TARGET_HOURS:",
     );
+    expect(message).to.include("- PORT: must be a whole number in decimal digits");
+    // A whole number out of range is told its bound, not that it is no number.
+    const tooBig = bootError({ ROLE: "hub", PORT: "99999", REPORT_LATENCY_TARGET_HOURS: "800" });
+    expect(tooBig)
+      .to.match(/- PORT: .*65535/)
+      .and.to.match(/- REPORT_LATENCY_TARGET_HOURS: .*744/);
+    expect(tooBig).not.to.include("decimal");
     const config = loadConfig({ ROLE: "hub", PORT: "4000", REPORT_LATENCY_TARGET_HOURS: "0.5" });
     expect(config.http.port).to.equal(4000);
     expect(config.hub.reportLatencyTargetHours).to.equal(0.5);

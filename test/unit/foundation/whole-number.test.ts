@@ -34,7 +34,11 @@ describe("numbers in queries are decimal digits or refused", () => {
   });
 
   it("when digits are out of the declared range, then the bound is named, not clamped", () => {
-    expect(refusalOf(() => InboxQuery.parse({ limit: "501" })).code).to.equal("validation_failed");
+    const tooMany = refusalOf(() => InboxQuery.parse({ limit: "501" }));
+    expect(tooMany.code).to.equal("validation_failed");
+    expect(tooMany.message)
+      .to.match(/^每页条数：.*500/)
+      .and.not.to.include("须为十进制整数");
     expect(refusalOf(() => InboxQuery.parse({ after: "9".repeat(16) })).code).to.equal("validation_failed");
   });
 });
