@@ -169,14 +169,24 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * An operation's path and query parameters for the page: a reader could not see `after`, `limit` or
+ * `wait` (nor their defaults) at all. The signature headers every operation takes are the
+ * description's, not repeated per operation.
+ */
+function pageParameters(parameters: { in: string }[] = []): { in: string }[] | undefined {
+  const own = parameters.filter((p) => p.in !== "header");
+  return own.length ? own : undefined;
+}
+
 /** A browsable page of both documents, rendered on the server (no script: the CSP allows none inline). */
 function apiPage(): string {
   const sections = Object.entries(OPENAPI_DOCUMENTS).map(([name, build]) => {
-    const doc = build() as { info: { title: string; description: string }; paths: Record<string, Record<string, { operationId?: string; requestBody?: unknown; responses?: Record<string, unknown> }>> };
+    const doc = build() as { info: { title: string; description: string }; paths: Record<string, Record<string, { operationId?: string; parameters?: { in: string }[]; requestBody?: unknown; responses?: Record<string, unknown> }>> };
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(
         ([method, op]) => `<details><summary><code>${method.toUpperCase()} /api/hub/v1${escapeHtml(path)}</code> ${escapeHtml(op.operationId ?? "")}</summary>
-<pre>${escapeHtml(JSON.stringify({ requestBody: op.requestBody, responses: op.responses }, null, 2))}</pre></details>`,
+<pre>${escapeHtml(JSON.stringify({ parameters: pageParameters(op.parameters), requestBody: op.requestBody, responses: op.responses }, null, 2))}</pre></details>`,
       ),
     );
     return `<section><h2>${escapeHtml(doc.info.title)}</h2><p><a href="/api/hub/v1/openapi/${name}.json">${name}.json (OpenAPI 3.1)</a></p>

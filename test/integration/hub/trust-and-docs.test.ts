@@ -44,6 +44,10 @@ describe("hub trust list, API documents and rate limits", () => {
     }
     const page = await (await fetch(`${hub.node.url}/api/hub/v1/docs`)).text();
     for (const op of ["/api/hub/v1/collection/records", "/api/hub/v1/catalog/lookups", "/api/hub/v1/catalog/changes"]) expect(page).to.contain(op);
+    // The inbox's query parameters and their defaults are on the page, the signature headers are not repeated.
+    const inbox = page.slice(page.indexOf("/api/hub/v1/exchange/inbox"), page.indexOf("</details>", page.indexOf("/api/hub/v1/exchange/inbox")));
+    for (const name of ["after", "limit", "wait"]) expect(inbox).to.contain(`&#34;name&#34;: &#34;${name}&#34;`);
+    expect(inbox).to.contain("&#34;default&#34;: 100").and.not.to.contain("&#34;in&#34;: &#34;header&#34;");
   });
 
   it("when a node sends more requests than its per-minute limit, then the excess is refused with 429 rate_limited and applies nothing", async () => {
