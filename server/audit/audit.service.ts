@@ -1,10 +1,13 @@
 import type { ClientSession, Connection } from "mongoose";
-import type {
-  AuditActor,
-  AuditEntryDto,
-  AuditListDto,
-  AuditVerificationDto,
-  ListAuditQuery,
+import {
+  DIVISION_DETAIL_KEYS,
+  fromTo,
+  type AuditAction,
+  type AuditActor,
+  type AuditEntryDto,
+  type AuditListDto,
+  type AuditVerificationDto,
+  type ListAuditQuery,
 } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
 import { divisionFilter, divisionLevel } from "../access/index.js";
@@ -14,7 +17,7 @@ import { findChainProblems, GENESIS_HASH, sealEntry } from "./audit-hash.js";
 
 /** What a feature records: who did what to which thing, inside which division. */
 export interface AuditRecordInput {
-  action: string;
+  action: AuditAction;
   actor: AuditActor | AuthUser | null;
   divisionCode?: string | null;
   target?: { type: string; id: string } | null;
@@ -29,6 +32,25 @@ export function toAuditActor(actor: AuditActor | AuthUser | null): AuditActor {
 }
 
 const HEAD_KEY = "audit";
+
+/** The names of the divisions entries' details name by code, a changed one's both sides included. */
+function divisionNamesIn(
+  rows: readonly { details?: unknown }[],
+  nameOf: (code: string) => string | null,
+): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const r of rows) {
+    const details = (r.details ?? {}) as Record<string, unknown>;
+    for (const key of DIVISION_DETAIL_KEYS) {
+      const change = fromTo(details[key]);
+      for (const code of change ? [change.from, change.to] : [details[key]]) {
+        const name = typeof code === "string" ? nameOf(code) : null;
+        if (name) names[code as string] = name;
+      }
+    }
+  }
+  return names;
+}
 
 /** The chain's end: the last sequence number and its entry's hash. */
 interface Head {
@@ -186,6 +208,7 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
           divisionName: r.divisionCode ? (nameOf(r.divisionCode) ?? r.divisionCode) : null,
         })),
         total,
+        divisionNames: divisionNamesIn(rows, nameOf),
       };
     },
 

@@ -74,7 +74,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
 
   /** Every refused login is audited with its reason code, whatever refused it. */
   async function auditedLogin<T>(
-    failedAction: string,
+    failedAction: "auth.login_failed" | "candidate.login_failed",
     loginName: string,
     ip: string | undefined,
     attempt: () => Promise<T>,

@@ -12,6 +12,7 @@ import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { certificateModel, type CertificateDoc } from "./certificate.model.js";
 import {
   TARGET_STATUS,
+  type EndStatus,
   addDays,
   chinaDate,
   isLapsed,
@@ -71,7 +72,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
     session: ClientSession,
     actor: Actor,
     doc: CertificateLean,
-    to: CertificateStatus,
+    to: EndStatus,
     reason: string,
     extra: Record<string, unknown> = {},
   ): Promise<CertificateRecord | null> {
@@ -126,7 +127,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
   async function applyStatus(
     actor: Actor,
     doc: CertificateLean,
-    to: CertificateStatus,
+    to: EndStatus,
     reason: string,
     quiet = false,
   ): Promise<CertificateRecord | null> {

@@ -29,7 +29,10 @@ export function validityEnd(from: string): string {
 }
 
 export type StatusAction = "cancel" | "revoke" | "withdraw";
-export const TARGET_STATUS: Record<StatusAction, CertificateStatus> = {
+/** A status a valid certificate can move to; none leads back to valid. */
+export type EndStatus = Exclude<CertificateStatus, "valid">;
+
+export const TARGET_STATUS: Record<StatusAction, EndStatus> = {
   cancel: "cancelled",
   revoke: "revoked",
   withdraw: "withdrawn",

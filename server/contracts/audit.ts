@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { ROLE_LABELS } from "./auth.js";
+import { CANCELLATION_REASON_LABELS, CERTIFICATE_STATUS_LABELS } from "./certificates.js";
+import { LOOKUP_REASON_LABELS } from "./hub.js";
 import { wholeNumber } from "./validation.js";
 
 /** Who did something, as the audit log records it. */
@@ -32,9 +35,11 @@ export interface AuditVerificationDto {
 
 /**
  * Readable names of the audit actions (the log stores the stable code; screens and exports show
- * these). The audit page's action filter offers exactly these codes.
+ * these). The audit page's action filter offers exactly these codes, and `AuditAction` is their
+ * keys: a service cannot record an action that has no name here (the compiler refuses it), so no
+ * screen shows a bare code.
  */
-export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
+export const AUDIT_ACTION_LABELS = {
   "auth.login": "工作人员登录",
   "auth.login_failed": "工作人员登录失败",
   "auth.logout": "退出登录",
@@ -91,18 +96,59 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   "question_bank.question_released": "试题解除隔离",
   "question_bank.blueprint_saved": "保存组卷方案",
   "question_bank.blueprint_published": "发布组卷方案",
-};
+  "certificate.issued": "发证",
+  "certificate.issuance_rejected": "不予发证",
+  "certificate.renewed": "延续换证",
+  "certificate.cancelled": "注销证书",
+  "certificate.revoked": "吊销证书",
+  "certificate.withdrawn": "撤销证书",
+  "exchange.filing.sent": "发出异地备案",
+  "exchange.filing.refused": "异地备案被拒收",
+  "exchange.filing.acknowledged": "确认异地备案",
+  "exchange.filing.problem": "对异地备案提出异议",
+  "exchange.filing.ended": "终止异地备案",
+  "exchange.transfer.sent": "发出转籍申请",
+  "exchange.transfer.refused": "转籍申请被拒收",
+  "exchange.transfer.acknowledged": "确认转籍申请",
+  "exchange.transfer.problem": "对转籍申请提出异议",
+  "exchange.transfer.ended": "终止转籍",
+  "exchange.transfer.issued": "转籍换发新证",
+  "exchange.notice.sent": "发出违法抄告",
+  "exchange.notice.refused": "违法抄告被拒收",
+  "exchange.notice.acknowledged": "确认违法抄告",
+  "exchange.notice.problem": "对违法抄告提出异议",
+  "exchange.notice.ended": "终止违法抄告",
+  "exchange.document.uploaded": "上传抄告材料",
+  "exchange.document.expired": "清除过期未用材料",
+  "hub.lookup": "全国资格查询",
+  "hub.legacy_register_published": "上报存量数据",
+  "hub.legacy_register_entry_cancelled": "存量记录因转籍注销",
+  "hub.report_published": "签名发布月度通报",
+} as const satisfies Record<string, string>;
+
+/** An action the log may record: only one with a readable name, so no screen shows a bare code. */
+export type AuditAction = keyof typeof AUDIT_ACTION_LABELS;
 
 /** The readable name of an action; unknown codes are shown as they are. */
 export function auditActionLabel(action: string): string {
-  return AUDIT_ACTION_LABELS[action] ?? action;
+  return ownLabel(AUDIT_ACTION_LABELS, action) ?? action;
+}
+
+/** `table[key]` when the table itself has it: never a prototype's member such as `constructor`. */
+function ownLabel(table: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** GET /api/audit: a page of entries and how many entries the viewer may see under the filter. */
 export interface AuditListDto {
   entries: AuditEntryDto[];
   total: number;
+  /** The names of the divisions the entries' details name by code (`DIVISION_DETAIL_KEYS`). */
+  divisionNames: Record<string, string>;
 }
+
+/** Detail fields that hold a division's code (GB/T 2260), shown by the division's name. */
+export const DIVISION_DETAIL_KEYS: readonly string[] = ["divisionCode", "fromProvince", "toProvince"];
 
 export const ListAuditQuery = z
   .object({
@@ -141,13 +187,93 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   submitted: "交卷人数",
   late: "逾期发布",
   onSitePhoto: "现场拍照",
-  ip: "考试机 IP",
+  ip: "IP 地址",
   tokenIssued: "生成座位令牌",
   seats: "座位数",
   divisionCode: "行政区划",
   phone: "电话",
   address: "地址",
+  from: "原状态",
+  to: "新状态",
+  version: "版本",
+  validFrom: "有效期起",
+  validTo: "有效期至",
+  kind: "发证方式",
+  kid: "签名密钥",
+  attemptId: "答卷编号",
+  attemptIds: "答卷",
+  done: "已执行",
+  sessionId: "场次编号",
+  seatId: "座位编号",
+  testCentreId: "考点编号",
+  tokenCleared: "清除座位令牌",
+  loginName: "登录名",
+  changed: "修改项",
+  before: "修改前",
+  filename: "文件名",
+  fileName: "文件名",
+  registered: "报名人数",
+  sha256: "文件摘要",
+  format: "格式",
+  publish: "同时发布",
+  provinces: "省份数",
+  rows: "行数",
+  event: "事件",
+  idNumber: "身份证号",
+  lookupId: "查询编号",
+  by: "查询方式",
+  caseReference: "案卷编号",
+  caseId: "事项编号",
+  code: "原因代码",
+  certificateNo: "证号",
+  serial: "证书编号",
+  fromProvince: "原发证省份",
+  toProvince: "转入省份",
+  sourceSerial: "原证书编号",
+  sourceKid: "原签名密钥",
+  basis: "依据",
+  mediaType: "文件类型",
+  bytes: "大小（字节）",
+  uploadedAt: "上传时间",
+  active: "启用",
+  passwordReset: "重置密码",
+  unlocked: "解除锁定",
 };
+
+/**
+ * Codes some detail fields hold, by field, as people read them. A value not listed (free text, a
+ * code added later) is shown as it is.
+ */
+const DETAIL_VALUE_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  roles: ROLE_LABELS,
+  from: CERTIFICATE_STATUS_LABELS,
+  to: CERTIFICATE_STATUS_LABELS,
+  kind: { first_issue: "首次发证", category_added: "增加类别", renewal: "延续换证", transfer: "转籍换证" },
+  by: { id_number: "身份证号", name_id_number: "姓名 + 身份证号", certificate_number: "证号" },
+  reason: {
+    ...CANCELLATION_REASON_LABELS,
+    ...LOOKUP_REASON_LABELS,
+    // Why a login or a proctor's action was refused (the error code the refusal carried).
+    invalid_credentials: "账号或口令错误",
+    account_locked: "失败次数过多，已暂时锁定",
+    session_cancelled: "考试场次已取消",
+    outside_session_window: "不在登录时段",
+    not_from_session_room: "不在本场考场座位上",
+    not_assigned_seat: "不在指定座位上",
+    validation_failed: "输入不合规",
+    not_this_session: "非本人监考的场次",
+    error: "系统错误",
+  },
+};
+
+/** `{ from, to }`, the shape a changed field is recorded in; null for anything else. */
+export function fromTo(v: unknown): { from: unknown; to: unknown } | null {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
+  const keys = Object.keys(v);
+  return keys.length === 2 && Object.hasOwn(v, "from") && Object.hasOwn(v, "to")
+    ? (v as { from: unknown; to: unknown })
+    : null;
+}
 
 /** Fields not worth a line once a name says the same (the id behind a name stays in the raw entry). */
 const SHADOWED_BY: Readonly<Record<string, string>> = { candidateId: "candidateName", roomId: "roomName" };
@@ -173,14 +299,25 @@ export function auditDetailLines(
     if (typeof v === "string") {
       if ((key === "categoryCode" || key === "categories") && options.categoryName(v))
         return options.categoryName(v) ?? v;
-      if (key === "divisionCode") return options.divisionName?.(v) ?? v;
+      if (DIVISION_DETAIL_KEYS.includes(key)) return options.divisionName?.(v) ?? v;
+      // A correction lists the fields it changed: by their names too.
+      if (key === "changed") return ownLabel(DETAIL_LABELS, v) ?? v;
+      const values = Object.hasOwn(DETAIL_VALUE_LABELS, key) ? DETAIL_VALUE_LABELS[key] : undefined;
+      const named = values && ownLabel(values, v);
+      if (named) return named;
       return ISO_INSTANT.test(v) ? options.formatInstant(v) : v;
     }
     if (Array.isArray(v)) return v.map((x) => text(key, x)).join("、");
+    // A change of one field (a user's roles or division): both sides read like the field itself.
+    const change = fromTo(v);
+    if (change) return `${text(key, change.from)} → ${text(key, change.to)}`;
     if (typeof v === "object") return JSON.stringify(v);
     return String(v as number);
   };
   return Object.entries(details)
-    .filter(([key]) => !(SHADOWED_BY[key] && SHADOWED_BY[key] in details))
-    .map(([key, v]) => ({ label: DETAIL_LABELS[key] ?? key, value: text(key, v) }));
+    .filter(([key]) => {
+      const shadow = ownLabel(SHADOWED_BY, key);
+      return !(shadow && Object.hasOwn(details, shadow));
+    })
+    .map(([key, v]) => ({ label: ownLabel(DETAIL_LABELS, key) ?? key, value: text(key, v) }));
 }

@@ -1,3 +1,4 @@
+import type { AuditAction } from "../contracts/audit.js";
 import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper } from "../contracts/paper.js";
@@ -62,7 +63,7 @@ export interface PaperPort {
 
 /** What one audit entry says (`server/audit/index.ts` `AuditRecordInput`). */
 export interface AuditInput {
-  action: string;
+  action: AuditAction;
   actor: { id: string; kind: "staff" | "candidate" | "system" | "anonymous"; name: string };
   divisionCode?: string | null;
   target?: { type: string; id: string } | null;

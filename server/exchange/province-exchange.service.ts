@@ -176,7 +176,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     purpose: "answer" | "end",
     body: AckBody | EndBody,
     set: Record<string, unknown>,
-    state: CaseState,
+    state: "acknowledged" | "problem" | "ended",
     note: string | null,
   ) {
     const at = new Date();

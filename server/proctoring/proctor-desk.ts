@@ -1,3 +1,4 @@
+import type { AuditAction } from "../contracts/audit.js";
 import type { Access } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
 import type { OutageProposalDto, ProctorActionResultDto } from "../contracts/exams.js";
@@ -76,7 +77,7 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   /** Records a refusal, which changes nothing else, as an audit entry of its own. */
   async function audit(
     user: AuthUser,
-    action: string,
+    action: AuditAction,
     sessionId: string,
     details: Record<string, unknown>,
   ): Promise<void> {
@@ -91,7 +92,7 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   async function entry(
     uow: UnitOfWork,
     user: AuthUser,
-    action: string,
+    action: AuditAction,
     sessionId: string,
     details: Record<string, unknown>,
     attemptId?: string,
@@ -102,7 +103,7 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   /** The entry for a proctor's action on a session or one of its attempts. */
   function auditInput(
     user: AuthUser,
-    action: string,
+    action: AuditAction,
     sessionId: string,
     details: Record<string, unknown>,
     attemptId?: string,

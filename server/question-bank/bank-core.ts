@@ -1,3 +1,4 @@
+import type { AuditAction } from "../contracts/audit.js";
 import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type {
@@ -15,6 +16,9 @@ import type { ItemStatsOptions } from "./item-stats.js";
 import type { Actor, AuditPort, ResponsesPort } from "./ports.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
 import { toBlueprint, toSnapshot } from "./question.presenter.js";
+
+/** A bank action as `audit` takes it: an `AuditAction` of the bank without its `question_bank.` prefix. */
+type BankAuditAction = AuditAction extends infer A ? (A extends `question_bank.${infer Rest}` ? Rest : never) : never;
 
 /** Injected collaborators: all optional so tests and scripts can build the bank alone. */
 export interface QuestionBankDeps {
@@ -113,16 +117,16 @@ export function createBankCore(ctx: FeatureContext, deps: QuestionBankDeps) {
     return deps.audit ? deps.audit.transaction(work) : ctx.conn.transaction(work);
   }
 
-  /** Appends the entry for a change inside `audited`'s transaction `session`. */
+  /** Appends the entry for a change inside `audited`'s transaction `session` (`action` without its prefix). */
   async function audit(
     session: ClientSession,
     actor: Actor,
-    action: string,
+    action: BankAuditAction,
     target: { type: string; id: string },
     details: Record<string, unknown> = {},
   ) {
     const input = {
-      action: `question_bank.${action}`,
+      action: `question_bank.${action}` as const,
       actor: {
         id: actor.id,
         kind: actor.kind ?? (actor.id === "system" ? ("system" as const) : ("staff" as const)),

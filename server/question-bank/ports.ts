@@ -1,3 +1,4 @@
+import type { AuditAction } from "../contracts/audit.js";
 import type { ClientSession } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
@@ -17,7 +18,7 @@ export type ResponsesPort = (categoryCode: CategoryCode) => Promise<ItemResponse
  * service can be passed in directly.
  */
 export interface AuditInput {
-  action: string;
+  action: AuditAction;
   actor: { id: string; kind: "staff" | "candidate" | "system" | "anonymous"; name: string };
   divisionCode?: string | null;
   target?: { type: string; id: string } | null;

@@ -21,7 +21,7 @@ export function createQuestionReview(core: BankCore) {
     questionId: string,
     from: QuestionStatus,
     to: QuestionStatus,
-    action: QuestionEvent["action"],
+    action: Extract<QuestionEvent["action"], "submitted" | "returned">,
     comment?: string,
     extra: Record<string, unknown> = {},
     guard: Record<string, unknown> = {},

@@ -1,3 +1,4 @@
+import type { AuditAction } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
 import {
   LookupAnswer,
@@ -12,7 +13,7 @@ import { TransportError, type NodeClient, type SignedAnswer } from "./node-clien
 /** The slice of the audit log a lookup needs: one entry in a transaction of its own. */
 export interface LookupAuditPort {
   record(input: {
-    action: string;
+    action: AuditAction;
     actor: AuthUser;
     divisionCode?: string | null;
     target?: { type: string; id: string } | null;

@@ -14,7 +14,7 @@ describe("audit log chain", () => {
     const b = createAuditService(db.conn);
     await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        (i % 2 ? a : b).record({ action: "test.concurrent", actor, divisionCode: "320100", details: { i } }),
+        (i % 2 ? a : b).record({ action: "proctor.incident", actor, divisionCode: "320100", details: { i } }),
       ),
     );
     const seqs = (await db.conn.collection("audit_log").find({}).sort({ seq: 1 }).toArray()).map(
@@ -64,14 +64,14 @@ describe("audit log chain", () => {
       const b = createAuditService(conn);
       // mongoose builds a fresh database's indexes in the background: not an append's work.
       const quiet = { ignore: /^createIndexes/ };
-      await a.record({ action: "test.first", actor });
+      await a.record({ action: "user.created", actor });
       expect(
-        await commandsDuring(conn, () => a.record({ action: "test.second", actor }), quiet),
+        await commandsDuring(conn, () => a.record({ action: "user.updated", actor }), quiet),
       ).to.deep.equal(["update audit_head", "insert audit_log", "commitTransaction"]);
-      await b.record({ action: "test.other_process", actor });
+      await b.record({ action: "user.roles_changed", actor });
       // a's head is stale: its conditional update matches nothing, then it reads the head.
       expect(
-        await commandsDuring(conn, () => a.record({ action: "test.after", actor }), quiet),
+        await commandsDuring(conn, () => a.record({ action: "auth.logout", actor }), quiet),
       ).to.deep.equal([
         "update audit_head",
         "findAndModify audit_head",
@@ -90,18 +90,18 @@ describe("audit log chain", () => {
 
   it("when an audited transaction fails after its entry, then nothing of it stays and the next entry links to the last committed one", async () => {
     const audit = createAuditService(db.conn);
-    const before = await audit.record({ action: "test.before", actor });
+    const before = await audit.record({ action: "auth.login", actor });
     const failed = audit.transaction(async (session) => {
-      await audit.append(session, { action: "test.rolled_back", actor });
+      await audit.append(session, { action: "seat.updated", actor });
       throw new Error("the change failed");
     });
     await failed.then(
       () => expect.fail("the transaction should fail"),
       (err: unknown) => expect((err as Error).message).to.equal("the change failed"),
     );
-    const after = await audit.record({ action: "test.after", actor });
+    const after = await audit.record({ action: "auth.logout", actor });
     expect(after.seq).to.equal(before.seq + 1);
-    expect(await db.conn.collection("audit_log").countDocuments({ action: "test.rolled_back" })).to.equal(0);
+    expect(await db.conn.collection("audit_log").countDocuments({ action: "seat.updated" })).to.equal(0);
     expect(after.prevHash).to.equal(before.hash);
   });
 });
@@ -117,7 +117,7 @@ describe("audit log with a clock of its own (the demo's past)", () => {
     const past = createAuditService(db.conn, { now: () => at });
     const first = await past.record({ action: "session.created", actor, divisionCode: "320100" });
     at = new Date("2026-11-12T02:30:00.000Z");
-    const second = await past.record({ action: "results.published", actor, divisionCode: "320100" });
+    const second = await past.record({ action: "exam.results_published", actor, divisionCode: "320100" });
     expect([first.at, second.at]).to.deep.equal(["2026-11-10T01:00:00.000Z", "2026-11-12T02:30:00.000Z"]);
     expect(await today.verify()).to.deep.include({ ok: true, checked: 3 });
   });

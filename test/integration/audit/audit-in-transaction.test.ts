@@ -50,11 +50,11 @@ describe("audit written inside the change's transaction", () => {
     const headBefore = (await db.conn.collection("audit_head").findOne({ key: "audit" }))?.seq as number;
     await audit
       .transaction(async (session) => {
-        await audit.append(session, { action: "test.doomed", actor: admin, divisionCode: "320000" });
+        await audit.append(session, { action: "room.created", actor: admin, divisionCode: "320000" });
         throw new Error("the change itself fails after its entry was appended");
       })
       .catch(() => undefined);
-    expect(await db.conn.collection("audit_log").countDocuments({ action: "test.doomed" })).to.equal(0);
+    expect(await db.conn.collection("audit_log").countDocuments({ action: "room.created" })).to.equal(0);
     expect((await db.conn.collection("audit_head").findOne({ key: "audit" }))?.seq).to.equal(headBefore);
     expect(await audit.verify()).to.deep.include({ ok: true });
   });
@@ -70,7 +70,7 @@ describe("audit written inside the change's transaction", () => {
         const audit = i % 2 ? a : b;
         return audit.transaction(async (session) => {
           await counters.updateOne({ _id: `c${i}` }, { $inc: { n: 1 } }, { upsert: true, session });
-          await audit.append(session, { action: "test.concurrent_change", actor: admin, details: { i } });
+          await audit.append(session, { action: "room.updated", actor: admin, details: { i } });
         });
       }),
     );
@@ -78,7 +78,7 @@ describe("audit written inside the change's transaction", () => {
     const seqs = entries.map((e) => e.seq as number);
     expect(seqs).to.deep.equal(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(new Set(entries.map((e) => e.prevHash as string)).size).to.equal(entries.length);
-    expect(entries.filter((e) => e.action === "test.concurrent_change")).to.have.length(16);
+    expect(entries.filter((e) => e.action === "room.updated")).to.have.length(16);
     // A retried transaction ran its change once: each counter is 1.
     expect((await counters.find({}).toArray()).map((c) => c.n)).to.deep.equal(Array(16).fill(1));
     expect(await a.verify()).to.deep.include({ ok: true });

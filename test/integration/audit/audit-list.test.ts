@@ -58,6 +58,17 @@ describe("audit list: what each admin sees", () => {
     expect(list.entries[0]?.details).to.include({ loginName: "nobody_here" });
   });
 
+  it("when a user's division changes, then the list names both divisions its entry's details give by code", async () => {
+    const officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
+    await provinceAdmin.agent
+      .patch(`/api/users/${officer.staff.id}`)
+      .send({ divisionCode: "320500" })
+      .expect(200);
+    const list = await listAll(provinceAdmin, { action: "user.updated", targetId: officer.staff.id });
+    expect(list.entries[0]?.details).to.deep.include({ divisionCode: { from: "320100", to: "320500" } });
+    expect(list.divisionNames).to.include({ "320100": "南京市", "320500": "苏州市" });
+  });
+
   it("when a city admin lists the log, then node-wide entries without a division stay hidden", async () => {
     const list = await listAll(cityAdmin);
     expect(list.entries.every((e) => e.divisionCode?.startsWith("3201"))).to.equal(true);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CATEGORIES, type CategoryCode } from "../../../server/contracts/categories.js";
-import { auditDetailLines } from "../../../server/contracts/audit.js";
+import { AUDIT_ACTION_LABELS, auditActionLabel, auditDetailLines } from "../../../server/contracts/audit.js";
 
 const options = {
   formatInstant: (iso: string) =>
@@ -54,5 +54,82 @@ describe("audit details as people read them", () => {
       { label: "类别", value: "经营性道路旅客运输驾驶员、经营性道路货物运输驾驶员" },
       { label: "custom", value: "x" },
     ]);
+  });
+});
+
+describe("audit entries named for people, not by code", () => {
+  const divisionName = (code: string) =>
+    ({ "110000": "北京市", "320000": "江苏省", "320100": "南京市" })[code];
+
+  it("when a certificate's status change is shown, then both statuses read as their names", () => {
+    const lines = auditDetailLines({ from: "valid", to: "cancelled", reason: "death", version: 2 }, options);
+    expect(lines).to.deep.equal([
+      { label: "原状态", value: "有效" },
+      { label: "新状态", value: "注销" },
+      { label: "理由", value: "持证人死亡" },
+      { label: "版本", value: "2" },
+    ]);
+  });
+
+  it("when a transfer's new certificate is shown, then the way it was issued and the source province read as names", () => {
+    const lines = auditDetailLines(
+      { kind: "transfer", fromProvince: "320000", kid: "k1" },
+      { ...options, divisionName },
+    );
+    expect(lines).to.deep.equal([
+      { label: "发证方式", value: "转籍换证" },
+      { label: "原发证省份", value: "江苏省" },
+      { label: "签名密钥", value: "k1" },
+    ]);
+  });
+
+  it("when a national lookup or a refused login is shown, then the way, the reason and the refusal read in Chinese", () => {
+    expect(
+      auditDetailLines({ by: "name_id_number", reason: "enforcement", caseReference: "苏执2026-1" }, options),
+    ).to.deep.equal([
+      { label: "查询方式", value: "姓名 + 身份证号" },
+      { label: "理由", value: "执法检查" },
+      { label: "案卷编号", value: "苏执2026-1" },
+    ]);
+    expect(auditDetailLines({ loginName: "nobody", reason: "invalid_credentials" }, options)).to.deep.equal([
+      { label: "登录名", value: "nobody" },
+      { label: "理由", value: "账号或口令错误" },
+    ]);
+  });
+
+  it("when a user's roles and division change, then each change reads from → to in names", () => {
+    const lines = auditDetailLines(
+      {
+        divisionCode: { from: "320000", to: "320100" },
+        roles: { from: ["officer"], to: ["officer", "admin"] },
+      },
+      { ...options, divisionName },
+    );
+    expect(lines).to.deep.equal([
+      { label: "行政区划", value: "江苏省 → 南京市" },
+      { label: "角色", value: "运管业务员 → 运管业务员、系统管理员" },
+    ]);
+  });
+
+  it("when a field or a free-text value is a name an object inherits (constructor, toString), then it is shown as written", () => {
+    const lines = auditDetailLines(
+      { reason: "constructor", toString: "x", changed: ["__proto__", "phone"] },
+      options,
+    );
+    expect(lines).to.deep.equal([
+      { label: "理由", value: "constructor" },
+      { label: "toString", value: "x" },
+      { label: "修改项", value: "__proto__、电话" },
+    ]);
+    expect(auditActionLabel("constructor")).to.equal("constructor");
+  });
+
+  it("when the actions are listed for the audit filter, then each has its own Chinese name", () => {
+    const labels = Object.values(AUDIT_ACTION_LABELS) as string[];
+    for (const [action, label] of Object.entries(AUDIT_ACTION_LABELS)) {
+      expect(label, action).to.match(/\p{Script=Han}/u);
+      expect(label, action).to.not.match(/[A-Za-z_]/);
+    }
+    expect(new Set(labels).size).to.equal(labels.length);
   });
 });
