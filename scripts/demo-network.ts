@@ -12,11 +12,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { buildClient, clientBuildState, hasClientSources } from "./client-build.js";
 import { fetchHubIdentity, registerProvinces } from "./demo-hub-registration.js";
 import { seedNetworkHistory } from "./demo-network-history.js";
 import { demoPassword, demoPasswordFile } from "./demo-password.js";
@@ -76,20 +77,16 @@ function nodeSpecs(): NodeSpec[] {
   ];
 }
 
-/** Builds the client once when `dist/client` is missing, so the nodes serve the UI. */
+/**
+ * Builds the client when `dist/client` is missing or older than its sources, so the nodes serve
+ * the UI of the code checked out (after a `git pull` too), not of the last build.
+ */
 async function ensureClient(): Promise<void> {
-  if (!existsSync(path.join(root, "client")) || existsSync(path.join(root, "dist/client/index.html"))) return;
-  console.log("首次启动：正在构建前端 (npm run build:client) …");
-  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  // Warnings and errors only: the list of every built file (about 150 lines) buried the start-up.
-  const args = ["run", "--silent", "build:client", "--", "--logLevel", "warn"];
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(npm, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`npm run build:client failed (exit ${code})`)),
-    );
-  });
+  if (!hasClientSources()) return;
+  const state = clientBuildState();
+  if (state === "fresh") return;
+  console.log(state === "missing" ? "首次启动：正在构建前端 …" : "前端代码已更新：正在重新构建前端 …");
+  await buildClient();
   console.log("前端已构建 (dist/client)");
 }
 
