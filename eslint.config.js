@@ -159,6 +159,27 @@ export default tseslint.config(
     },
   },
   {
+    // One time zone, the node's: instants are shown through shared/time.ts, which formats in it.
+    // The browser's own zone (toLocaleString, getHours ...) showed the hub's pages in UTC on a
+    // machine set to UTC while every other page showed China time.
+    files: ["client/src/**/*.ts", "client/src/**/*.vue"],
+    ignores: ["client/src/shared/time.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "CallExpression[callee.property.name=/^(toLocaleString|toLocaleDateString|toLocaleTimeString|getHours|getMinutes|getDate|getDay|getMonth|getFullYear|setHours|setDate)$/]",
+          message: "Format and read instants with shared/time.ts (the node's time zone), not the browser's.",
+        },
+        {
+          selector: "NewExpression[callee.object.name='Intl'][callee.property.name='DateTimeFormat']",
+          message: "Format instants with shared/time.ts (the node's time zone).",
+        },
+      ],
+    },
+  },
+  {
     // Pages (`*.page.vue`) and layouts are only ever mounted by the router, never written as a tag
     // in a template, so their single-word names cannot clash with an HTML element (the rule's aim).
     files: ["client/**/*.page.vue", "client/**/*.layout.vue"],

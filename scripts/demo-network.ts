@@ -29,6 +29,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 interface NodeSpec {
   label: string;
+  /** A province node's official name, which the hub registers it under. */
+  provinceName?: string;
   nodeName: string;
   env: Record<string, string>;
   port: number;
@@ -50,6 +52,7 @@ function nodeSpecs(): NodeSpec[] {
     { label: "全国中心 hub", nodeName: "hub", port: hubPort, env: { ROLE: "hub" } },
     {
       label: "江苏 320000",
+      provinceName: "江苏省",
       nodeName: "province-320000",
       port: jsPort,
       // 江苏 signs certificates with SM2/SM3, 北京 with Ed25519; each trusts the other's lists
@@ -64,6 +67,7 @@ function nodeSpecs(): NodeSpec[] {
     },
     {
       label: "北京 110000",
+      provinceName: "北京市",
       nodeName: "province-110000",
       port: bjPort,
       env: {
@@ -324,7 +328,12 @@ async function main(): Promise<void> {
       const nodes = await registerProvinces(
         hubUrl,
         operator,
-        children.slice(1).map((c) => ({ url: `http://127.0.0.1:${c.spec.port}`, name: c.spec.label })),
+        children
+          .slice(1)
+          .map((c) => ({
+            url: `http://127.0.0.1:${c.spec.port}`,
+            name: c.spec.provinceName ?? c.spec.label,
+          })),
       );
       console.log(
         `全国中心已登记省级节点：${nodes.map((n) => `${n.name} (密钥 ${n.nodeKeys.at(-1)?.keyId.slice(0, 12) ?? "?"}…)`).join("，")}`,

@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import type { CollectionReceipt, QualificationRecord } from "../../server/contracts/hub.js";
+import type {
+  CollectionReceipt,
+  MessageLogEntryDto,
+  QualificationRecord,
+  RegisteredNodeDto,
+  RejectionEntryDto,
+} from "../../server/contracts/hub.js";
 import { createStaff } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
@@ -90,6 +96,49 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       expect(await published.getByText("签名文件").count()).to.equal(1);
       expect(await page.locator('[data-test="report-publish"]').textContent()).to.include("已发布");
       await screenshot(page, "hub-report-published");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the operator opens 省级节点与密钥, 消息日志 and 被拒记录, then provinces read by name and times in the node's zone", async () => {
+    const { context, page, errors } = await openContext(browser, hub.node.url, { viewport: { width: 1440, height: 900 } });
+    const inNodeZone = (iso: string) =>
+      new Intl.DateTimeFormat("zh-CN", { dateStyle: "medium", timeStyle: "medium", hourCycle: "h23", timeZone: "Asia/Shanghai" }).format(new Date(iso));
+    try {
+      await loginThroughForm(page, login.username, login.password);
+      const nodes = (await (await page.request.get("/api/hub/nodes")).json()) as RegisteredNodeDto[];
+      const jiangsuNode = nodes.find((n) => n.provinceCode === "320000");
+      if (!jiangsuNode) throw new Error("江苏 is not registered");
+      await page.goto("/hub/nodes");
+      const nodeTable = page.locator('[data-test="hub-nodes"]');
+      await nodeTable.getByText("江苏省").first().waitFor();
+      expect(await nodeTable.getByText(inNodeZone(jiangsuNode.registeredAt)).count()).to.be.at.least(1);
+      expect(await nodeTable.getByText("(320000)").count(), "the province by name, not code").to.equal(0);
+
+      const messages = (await (await page.request.get("/api/hub/messages?province=110000")).json()) as MessageLogEntryDto[];
+      const newest = messages[0];
+      if (!newest) throw new Error("北京 has no messages");
+      await page.goto("/hub/messages");
+      const log = page.locator('[data-test="hub-messages"]');
+      await log.locator("tbody tr").first().waitFor();
+      // Picked by its name; the log then holds 北京's messages only, named and in the node's time.
+      await page.locator('[data-test="province-filter"]').click();
+      await page.keyboard.type("北京");
+      await page.getByRole("option", { name: "北京市（110000）" }).click();
+      await log.getByText(inNodeZone(newest.at)).first().waitFor();
+      expect(await log.getByText("江苏省").count()).to.equal(0);
+      expect(await log.getByText("北京市").count()).to.be.at.least(1);
+
+      const rejections = (await (await page.request.get("/api/hub/rejections")).json()) as RejectionEntryDto[];
+      const refused = rejections[0];
+      if (!refused) throw new Error("no refused record");
+      await page.goto("/hub/rejections");
+      const refusedTable = page.locator('[data-test="hub-rejections"]');
+      await refusedTable.getByText(inNodeZone(refused.at)).first().waitFor();
+      expect(await refusedTable.getByText("江苏省").count()).to.be.at.least(1);
+      await screenshot(page, "hub-rejections");
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

@@ -31,8 +31,17 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * A fresh browser context (own cookies) pointed at `baseURL`, in zh-CN at a desktop size. Page
- * errors fail loudly: they are collected in `errors` for the test to assert empty.
+ * The browser's own time zone in tests: not the nodes' (Asia/Shanghai), as on a laptop in
+ * Urumqi time or in UTC, so a page that shows an instant in the browser's zone instead of the
+ * node's is off by two hours and fails its test. With the nodes' zone here, three hub pages
+ * showed UTC on a UTC machine and every test passed.
+ */
+export const BROWSER_TIME_ZONE = "Asia/Urumqi";
+
+/**
+ * A fresh browser context (own cookies) pointed at `baseURL`, in zh-CN at a desktop size, in
+ * `BROWSER_TIME_ZONE`. Page errors fail loudly: they are collected in `errors` for the test to
+ * assert empty.
  */
 export async function openContext(
   browser: Browser,
@@ -42,7 +51,7 @@ export async function openContext(
   const context = await browser.newContext({
     baseURL,
     locale: "zh-CN",
-    timezoneId: "Asia/Shanghai",
+    timezoneId: BROWSER_TIME_ZONE,
     viewport: options.viewport ?? { width: 1366, height: 768 },
   });
   const page = await context.newPage();
