@@ -152,7 +152,13 @@ export const DIVISION_DETAIL_KEYS: readonly string[] = ["divisionCode", "fromPro
 
 export const ListAuditQuery = z
   .object({
-    action: z.string().max(64).optional(),
+    // One of the recorded actions: a mistyped one is refused, not answered with an empty page
+    // that reads as "no such entries".
+    action: z
+      .enum(Object.keys(AUDIT_ACTION_LABELS) as [AuditAction, ...AuditAction[]], {
+        error: "不是审计日志记录的操作",
+      })
+      .optional(),
     actorId: z.string().max(64).optional(),
     targetId: z.string().max(64).optional(),
     beforeSeq: wholeNumber(1).optional(),

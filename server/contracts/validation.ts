@@ -169,6 +169,7 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   beforeSeq: "起始序号",
   wait: "等待时长（毫秒）",
   version: "版本",
+  action: "操作",
 };
 
 /** The Chinese name of a field path: its last named key, with list positions counted from 1. */
@@ -176,7 +177,8 @@ export function fieldLabel(path: readonly PropertyKey[]): string {
   const parts: string[] = [];
   for (const key of path) {
     if (typeof key === "number") parts.push(`第 ${key + 1} 项`);
-    else parts.push(FIELD_LABELS[String(key)] ?? String(key));
+    // Own keys only: a field named `constructor` is labelled as itself, not as Object's function.
+    else parts.push(Object.hasOwn(FIELD_LABELS, key) ? FIELD_LABELS[String(key)]! : String(key));
   }
   return parts.length ? parts.join(" ") : "请求内容";
 }

@@ -2,5 +2,6 @@ import { CATEGORIES, type CategoryCode } from "@contracts/categories.js";
 
 /** The category's name, or its code when this client does not know it. */
 export function categoryName(code: string): string {
-  return code in CATEGORIES ? CATEGORIES[code as CategoryCode] : code;
+  // Own keys only: `in` also finds what every object inherits (`constructor`, `toString`).
+  return Object.hasOwn(CATEGORIES, code) ? CATEGORIES[code as CategoryCode] : code;
 }

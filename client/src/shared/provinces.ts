@@ -39,5 +39,6 @@ export const PROVINCES: Readonly<Record<string, string>> = {
 /** "江苏省" for "320000"; the code itself when unknown. */
 export function provinceName(code: string | null | undefined): string {
   if (!code) return "";
-  return PROVINCES[code] ?? code;
+  // Own keys only: a code such as "constructor" (from a scanned QR, say) is shown as itself.
+  return Object.hasOwn(PROVINCES, code) ? PROVINCES[code]! : code;
 }

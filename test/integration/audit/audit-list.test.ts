@@ -58,6 +58,13 @@ describe("audit list: what each admin sees", () => {
     expect(list.entries[0]?.details).to.include({ loginName: "nobody_here" });
   });
 
+  it("when the admin filters by an action no entry can have (a typo), then it is refused, not answered with an empty page", async () => {
+    const res = await provinceAdmin.agent.get("/api/audit").query({ action: "auth.loginn" }).expect(400);
+    const { error } = res.body as { error: { code: string; message: string } };
+    expect(error.code).to.equal("validation_failed");
+    expect(error.message).to.match(/^操作：/);
+  });
+
   it("when a user's division changes, then the list names both divisions its entry's details give by code", async () => {
     const officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
     await provinceAdmin.agent
