@@ -33,6 +33,11 @@ const TYPE_ALIASES: Record<string, string> = {
   多选: "multiple",
   多选题: "multiple",
 };
+/** The table's own entry for a cell: `constructor` or `toString` in a cell is no alias of anything. */
+function alias(table: Readonly<Record<string, string>>, cell: string): string | undefined {
+  return Object.hasOwn(table, cell) ? table[cell] : undefined;
+}
+
 const TF_ALIASES: Record<string, string> = {
   正确: "T",
   对: "T",
@@ -119,7 +124,7 @@ export function rowToItem(
   }
   const get = (col: string) => cellValue(row.fields[names.indexOf(col)] ?? "");
   const has = (col: string) => names.includes(col) && get(col) !== "";
-  const type = TYPE_ALIASES[get("type")] ?? get("type");
+  const type = alias(TYPE_ALIASES, get("type")) ?? get("type");
   const options =
     type === "true_false"
       ? []
@@ -127,7 +132,7 @@ export function rowToItem(
   const rawAnswer = get("answer").toUpperCase();
   const answer =
     type === "true_false"
-      ? [TF_ALIASES[get("answer")] ?? TF_ALIASES[rawAnswer] ?? rawAnswer]
+      ? [alias(TF_ALIASES, get("answer")) ?? alias(TF_ALIASES, rawAnswer) ?? rawAnswer]
       : [...rawAnswer.replace(/[\s,，、]/g, "")];
   const list = (col: string) =>
     has(col)

@@ -20,6 +20,12 @@ import { decodeBase64OrNull } from "../lib/base64.js";
  * external and parameter entity attacks and entity expansion bombs before they start.
  */
 
+/** How a note names a question type roadcert does not take (own entries only: not `constructor`). */
+function unsupportedTypeName(type: string): string {
+  if (Object.hasOwn(SUPPORTED_NOT, type)) return SUPPORTED_NOT[type]!;
+  return `题型 ${type || "（未注明）"}`;
+}
+
 const SUPPORTED_NOT: Record<string, string> = {
   shortanswer: "简答题（shortanswer）",
   numerical: "数值题（numerical）",
@@ -218,7 +224,7 @@ function readQuestion(
       location,
       ref: named?.ref,
       outcome: "skipped",
-      notes: [...notes, `${SUPPORTED_NOT[type] ?? `题型 ${type || "（未注明）"}`} roadcert 不支持`],
+      notes: [...notes, `${unsupportedTypeName(type)} roadcert 不支持`],
     };
   }
   const problems: string[] = [];

@@ -81,6 +81,23 @@ describe("question bank: Moodle XML import", () => {
   });
 });
 
+describe("question bank: imports read names an object inherits as the text they are", () => {
+  it("when a Moodle question's type or a CSV cell is constructor or toString, then it is named as written, not as Object's function", () => {
+    const xml = `<?xml version="1.0"?><quiz><question type="constructor"><name><text>MX-PROTO</text></name>
+      <questiontext format="html"><text>题干</text></questiontext></question></quiz>`;
+    const moodle = parseImportFile(
+      { name: "proto.xml", content: Buffer.from(xml) },
+      { categories: ["01001"] },
+    );
+    expect(byRef(moodle.items, "MX-PROTO").notes.join()).to.contain("题型 constructor roadcert 不支持");
+    const csv =
+      "ref,type,stem,A,B,answer,categories,chapter\nCSV-PROTO,判断,驾驶员连续驾驶不得超过四小时,,,toString,01001,安全\n";
+    const row = byRef(parseImportFile({ name: "proto.csv", content: Buffer.from(csv) }).items, "CSV-PROTO");
+    expect(row.outcome).to.equal("invalid");
+    expect(row.notes.join()).to.contain("答案").and.not.contain("function");
+  });
+});
+
 describe("question bank: GIFT import", () => {
   const parsed = parseImportFile(fixture("gift-sample.gift"), { categories: ["01001"] });
 
