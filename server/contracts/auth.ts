@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { typedCode } from "./validation.js";
+import { personName, typedCode } from "./validation.js";
 
 /** Roles of roadcert users (see server/auth/index.ts for what each may do). */
 export const Role = z.enum([
@@ -108,10 +108,17 @@ export interface SessionStateDto {
   csrfToken: string;
 }
 
+/**
+ * A staff member's name as shown in audit entries, case histories and, as `Officer.name` (at most
+ * 50), to other provinces: trimmed, never blank, free of invisible and direction-control
+ * characters (a right-to-left override showed another province's officers a reordered name).
+ */
+const DisplayName = personName(1, 50);
+
 export const CreateUserBody = z
   .object({
     username: Username,
-    displayName: z.string().min(1).max(64),
+    displayName: DisplayName,
     password: Password,
     roles: z.array(StaffRole).min(1).max(6),
     divisionCode: DivisionCode,
@@ -122,7 +129,7 @@ export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
 export const UpdateUserBody = z
   .object({
-    displayName: z.string().min(1).max(64).optional(),
+    displayName: DisplayName.optional(),
     roles: z.array(StaffRole).min(1).max(6).optional(),
     divisionCode: DivisionCode.optional(),
     testCentreId: z.string().min(1).max(64).nullable().optional(),

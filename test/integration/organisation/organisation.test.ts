@@ -109,6 +109,38 @@ describe("organisation set-up by admins", () => {
     expect(await node.ctx.conn.collection("test_centres").countDocuments({ name: "越权考点" })).to.equal(0);
   });
 
+  it("when a staff name is blank, holds a direction override or is longer than other provinces take, then it is refused and no user is written", async () => {
+    const admin = await staffAgent(node, { roles: ["admin"] });
+    const tries = [
+      { displayName: "   ", field: "姓名" },
+      { displayName: "王\u202e明", field: "姓名" },
+      { displayName: "王".repeat(51), field: "姓名" },
+    ];
+    for (const [i, t] of tries.entries()) {
+      const username = `dn_${i}_${Date.now()}`;
+      const res = await admin.agent.post("/api/users").send({
+        username,
+        displayName: t.displayName,
+        password: TEST_PASSWORD,
+        roles: ["officer"],
+        divisionCode: "320000",
+      });
+      expect(res.status, JSON.stringify(t)).to.equal(400);
+      expect(res.body.error.code).to.equal("validation_failed");
+      expect(res.body.error.message).to.match(new RegExp(`^${t.field}：`));
+      expect(await node.ctx.conn.collection("staff_users").countDocuments({ username })).to.equal(0);
+    }
+    const ok = await admin.agent.post("/api/users").send({
+      username: `dn_ok_${Date.now()}`,
+      displayName: " 王明 ",
+      password: TEST_PASSWORD,
+      roles: ["officer"],
+      divisionCode: "320000",
+    });
+    expect(ok.status).to.equal(201);
+    expect(ok.body.user.displayName).to.equal("王明");
+  });
+
   it("when a province node is asked for hub_operator, or a proctor without a test centre, then the role is refused", async () => {
     const admin = await staffAgent(node, { roles: ["admin"] });
     const hub = await admin.agent
