@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { visibleName } from "./validation.js";
 
 /**
  * The documents of an enforcement notice (抄告文书: the penalty decision, the record of the
@@ -21,7 +22,8 @@ const Base64 = z
   .min(4)
   .max(Math.ceil(MAX_DOCUMENT_BYTES / 3) * 4 + 4)
   .regex(/^[A-Za-z0-9+/]+={0,2}$/, "须为 base64 编码");
-const Name = z.string().trim().min(1).max(100);
+/** A document's name, as the receiving province's officers read it. */
+const Name = visibleName(1, 100);
 
 /** A document as the notice names it: the digest fixes its content. */
 export const PenaltyDocument = z

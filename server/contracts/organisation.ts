@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DivisionCode } from "./auth.js";
+import { visibleName } from "./validation.js";
 
 /**
  * The code that stands for the ministry level (交通运输部, the hub's own staff and bodies): GB/T 2260
@@ -54,7 +55,8 @@ export interface TestCentreDto {
   retired: boolean;
 }
 
-const Name = z.string().trim().min(1).max(100);
+/** Authorities, test centres and rooms: printed on certificates and admission tickets, sent to the hub. */
+const Name = visibleName(1, 100);
 
 export const CreateAuthorityBody = z
   .object({ name: Name, divisionCode: DivisionCode, phone: z.string().max(32).optional() })

@@ -91,6 +91,14 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
  * characters in another order. Such a name is refused, with a message saying why.
  */
 export function personName(min: number, max: number) {
+  return visibleName(min, max);
+}
+
+/**
+ * Any name people read and compare, a person's or not: an authority's (printed on certificates and
+ * sent to the hub), a test centre's, a room's, a document's. The same rules as `personName`.
+ */
+export function visibleName(min: number, max: number) {
   return z
     .string()
     .normalize("NFC")

@@ -92,15 +92,13 @@ describe("organisation set-up by admins", () => {
       .send({ name: "越权考点", address: "苏州", divisionCode: "320500" });
     expect(res.status).to.equal(403);
     expect(res.body.error.code).to.equal("division_out_of_scope");
-    const user = await nanjing.agent
-      .post("/api/users")
-      .send({
-        username: `x_${Date.now()}`,
-        displayName: "越权",
-        password: TEST_PASSWORD,
-        roles: ["admin"],
-        divisionCode: "320000",
-      });
+    const user = await nanjing.agent.post("/api/users").send({
+      username: `x_${Date.now()}`,
+      displayName: "越权",
+      password: TEST_PASSWORD,
+      roles: ["admin"],
+      divisionCode: "320000",
+    });
     expect(user.body.error.code).to.equal("division_out_of_scope");
     const beijing = await nanjing.agent
       .post("/api/authorities")
@@ -141,28 +139,41 @@ describe("organisation set-up by admins", () => {
     expect(ok.body.user.displayName).to.equal("王明");
   });
 
+  it("when an authority, test centre or room name holds an invisible character, then it is refused and nothing is written", async () => {
+    const admin = await staffAgent(node, { roles: ["admin"] });
+    const authority = await admin.agent
+      .post("/api/authorities")
+      .send({ name: "苏州市\u200b运管处", divisionCode: "320500" });
+    expect(authority.status).to.equal(400);
+    expect(authority.body.error.message).to.match(/^名称：含不可见字符/);
+    const centre = await admin.agent
+      .post("/api/test-centres")
+      .send({ name: "\u202e考点", address: "苏州", divisionCode: "320500" });
+    expect(centre.status).to.equal(400);
+    expect(
+      await node.ctx.conn.collection("authorities").countDocuments({ name: "苏州市\u200b运管处" }),
+    ).to.equal(0);
+    expect(await node.ctx.conn.collection("test_centres").countDocuments({ name: "\u202e考点" })).to.equal(0);
+  });
+
   it("when a province node is asked for hub_operator, or a proctor without a test centre, then the role is refused", async () => {
     const admin = await staffAgent(node, { roles: ["admin"] });
-    const hub = await admin.agent
-      .post("/api/users")
-      .send({
-        username: `h_${Date.now()}`,
-        displayName: "运维",
-        password: TEST_PASSWORD,
-        roles: ["hub_operator"],
-        divisionCode: "320000",
-      });
+    const hub = await admin.agent.post("/api/users").send({
+      username: `h_${Date.now()}`,
+      displayName: "运维",
+      password: TEST_PASSWORD,
+      roles: ["hub_operator"],
+      divisionCode: "320000",
+    });
     expect(hub.status).to.equal(400);
     expect(hub.body.error.code).to.equal("role_not_allowed");
-    const proctor = await admin.agent
-      .post("/api/users")
-      .send({
-        username: `p_${Date.now()}`,
-        displayName: "监考",
-        password: TEST_PASSWORD,
-        roles: ["proctor"],
-        divisionCode: "320000",
-      });
+    const proctor = await admin.agent.post("/api/users").send({
+      username: `p_${Date.now()}`,
+      displayName: "监考",
+      password: TEST_PASSWORD,
+      roles: ["proctor"],
+      divisionCode: "320000",
+    });
     expect(proctor.body.error.code).to.equal("test_centre_required");
   });
 
@@ -215,15 +226,13 @@ describe("the hub node", () => {
       })
       .expect(201);
     expect(op.body.user.roles).to.deep.equal(["hub_operator"]);
-    const officer = await admin.agent
-      .post("/api/users")
-      .send({
-        username: `of_${Date.now()}`,
-        displayName: "业务",
-        password: TEST_PASSWORD,
-        roles: ["officer"],
-        divisionCode: "000000",
-      });
+    const officer = await admin.agent.post("/api/users").send({
+      username: `of_${Date.now()}`,
+      displayName: "业务",
+      password: TEST_PASSWORD,
+      roles: ["officer"],
+      divisionCode: "000000",
+    });
     expect(officer.body.error.code).to.equal("role_not_allowed");
   });
 
@@ -236,6 +245,9 @@ describe("the hub node", () => {
       expect(res.body.error.code).to.equal("province_data_on_hub");
     }
     expect(await hub.ctx.conn.collection("authorities").countDocuments()).to.equal(before);
-    await admin.agent.post("/api/authorities").send({ name: "交通运输部", divisionCode: "000000" }).expect(201);
+    await admin.agent
+      .post("/api/authorities")
+      .send({ name: "交通运输部", divisionCode: "000000" })
+      .expect(201);
   });
 });
