@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
-import { IsoDate, personName, typedCode, wholeNumber } from "./validation.js";
+import {
+  INVISIBLE_TEXT_MESSAGE,
+  IsoDate,
+  isVisibleText,
+  personName,
+  typedCode,
+  visibleName,
+  wholeNumber,
+} from "./validation.js";
 
 /**
  * The national hub's inter-node interfaces, in the style of MOT's interface specifications:
@@ -47,7 +55,7 @@ export const CertificateSigningKey = z
 export const RegisterNodeBody = z
   .object({
     provinceCode: ProvinceCode,
-    name: z.string().min(1).max(50),
+    name: visibleName(1, 50),
     nodeKey: Ed25519PublicKey,
     /** Where the hub reaches the province (exchange notices, issue 13); optional for now. */
     endpoint: z.url().max(300).optional(),
@@ -117,7 +125,9 @@ export const QualificationRecord = z
       .object({
         certificateNumber: z.string().regex(/^[0-9A-Z-]{6,40}$/),
         status: CertificateStatus,
-        issuingAuthority: z.string().min(1).max(100),
+        // Read by every province that looks the practitioner up: no invisible characters. Checked,
+        // not trimmed or normalised: the hub keeps the record exactly as the province signed it.
+        issuingAuthority: z.string().min(1).max(100).refine(isVisibleText, INVISIBLE_TEXT_MESSAGE),
         firstIssueDate: IsoDate,
         issueDate: IsoDate,
         validFrom: IsoDate,

@@ -83,6 +83,13 @@ export const IdNumber = typedCode()
  * spaces and joiners, bidirectional controls), line and paragraph separators. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
+/** Whether a text holds none of the characters `INVISIBLE` names. */
+export function isVisibleText(s: string): boolean {
+  return !INVISIBLE.test(s);
+}
+
+export const INVISIBLE_TEXT_MESSAGE = "含不可见字符（零宽字符、方向控制符等），请删除后重新输入";
+
 /**
  * A person's name as typed or pasted (a candidate, a practitioner, a lookup's name). Names are
  * compared: a lookup by name and ID number, a transfer's holder against the record. A zero-width
@@ -105,7 +112,7 @@ export function visibleName(min: number, max: number) {
     .trim()
     .min(min)
     .max(max)
-    .refine((s) => !INVISIBLE.test(s), "含不可见字符（零宽字符、方向控制符等），请删除后重新输入");
+    .refine(isVisibleText, INVISIBLE_TEXT_MESSAGE);
 }
 
 /** One field's problem, as a `validation_failed` error's details list it. */

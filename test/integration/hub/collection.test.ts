@@ -74,6 +74,19 @@ describe("hub collection interface", () => {
     expect(ok?.outcome).to.equal("accepted");
   });
 
+  it("when a certificate's issuing authority holds a direction override, then that record is rejected naming the field and kept out", async () => {
+    const base = aCertificateRecord({ idNumber: aNewIdNumber() });
+    const record = {
+      ...base,
+      certificate: { ...base.certificate!, issuingAuthority: "江苏省\u202e交通运输厅" },
+    };
+    const answer = await publish(jiangsu, [record]);
+    const [result] = answer.body.results;
+    expect(result).to.include({ outcome: "rejected", recordId: record.recordId });
+    expect(result?.reasons.map((r) => r.field)).to.include("certificate.issuingAuthority");
+    expect(await recordsOf(record.practitioner.idNumber)).to.equal(0);
+  });
+
   it("when a record carries a 10,000-character unknown key and dozens of bad fields, then its receipt stays within the published bounds", async () => {
     const huge = "k".repeat(10_000);
     const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`extra${i}`, 1]));
