@@ -3,7 +3,15 @@ import { CategoryCode } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, QualificationRecord } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
-import { IdNumber, IsoDate, personName, typedCode, wholeNumber } from "./validation.js";
+import {
+  IdNumber,
+  INVISIBLE_TEXT_MESSAGE,
+  IsoDate,
+  isVisibleText,
+  personName,
+  typedCode,
+  wholeNumber,
+} from "./validation.js";
 
 export { PenaltyDocument } from "./exchange-documents.js";
 
@@ -55,14 +63,17 @@ export const KIND_LABELS: Readonly<Record<ExchangeKind, string>> = {
 };
 
 export const Practitioner = z.object({ idNumber: IdNumber, name: personName(1, 50) }).strict();
-export const Officer = z.object({ id: Text(64), name: Text(50), divisionCode: DivisionCode }).strict();
+/** A name the other province's officers read (an officer, an employer, an authority): no invisible characters. */
+const ReadName = (max: number) => Text(max).refine(isVisibleText, INVISIBLE_TEXT_MESSAGE);
+
+export const Officer = z.object({ id: Text(64), name: ReadName(50), divisionCode: DivisionCode }).strict();
 
 /** Off-site filing: what the filing province records (DOMAIN.md: category, employer, start, licence, status). */
 export const FilingDetails = z
   .object({
     employer: z
       .object({
-        name: Text(100),
+        name: ReadName(100),
         // Codes as typed: full-width forms and lower-case letters are the code they stand for.
         creditCode: typedCode()
           .toUpperCase()
@@ -197,7 +208,7 @@ export const IssuedBody = z
     version: z.int().min(1).max(1000),
     serial: z.string().max(40),
     issuedAt: z.iso.datetime(),
-    issuingAuthority: z.object({ divisionCode: DivisionCode, name: Text(80) }).strict(),
+    issuingAuthority: z.object({ divisionCode: DivisionCode, name: ReadName(80) }).strict(),
     officer: Officer,
   })
   .strict();

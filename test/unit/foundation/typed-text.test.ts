@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { FilingDetails } from "../../../server/contracts/exchange-messages.js";
+import { FilingDetails, Officer } from "../../../server/contracts/exchange-messages.js";
 import { personName, typedCode } from "../../../server/contracts/validation.js";
 import { fullWidth } from "../../helpers/typed-text.js";
 
@@ -34,5 +34,22 @@ describe("text people type: codes and names (contracts/validation)", () => {
     expect(details.employer.creditCode).to.equal("91320100MA1ABCDE2X");
     expect(details.licence).to.deep.equal({ number: "32010219940514324X", class: "A2" });
     expect(details.contact.phone).to.equal("025-8888 6666");
+  });
+
+  it("when a name another province reads (an employer, an officer) holds an invisible character, then the message is refused", () => {
+    const filing = (employerName: string) =>
+      FilingDetails.safeParse({
+        employer: { name: employerName, creditCode: "91320100MA1ABCDE2X" },
+        startDate: "2026-11-01",
+        categoryCode: "02001",
+        licence: { number: "320102199001011234", class: "A2" },
+        contact: { phone: "025-88886666" },
+      });
+    expect(filing("南京某运输有限公司").success).to.equal(true);
+    expect(filing("南京某运输\u200b有限公司").success).to.equal(false);
+    expect(Officer.safeParse({ id: "u1", name: "王\u202e明", divisionCode: "320100" }).success).to.equal(
+      false,
+    );
+    expect(Officer.safeParse({ id: "u1", name: "王明", divisionCode: "320100" }).success).to.equal(true);
   });
 });
