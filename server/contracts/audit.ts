@@ -148,7 +148,13 @@ export interface AuditListDto {
 }
 
 /** Detail fields that hold a division's code (GB/T 2260), shown by the division's name. */
-export const DIVISION_DETAIL_KEYS: readonly string[] = ["divisionCode", "fromProvince", "toProvince"];
+export const DIVISION_DETAIL_KEYS: readonly string[] = [
+  "divisionCode",
+  "fromProvince",
+  "toProvince",
+  "addressDivisionCode",
+  "addressDivisionCodeBefore",
+];
 
 export const ListAuditQuery = z
   .object({
@@ -241,6 +247,7 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   mediaType: "文件类型",
   bytes: "大小（字节）",
   uploadedAt: "上传时间",
+  addressDivisionCode: "户籍或居住地",
   active: "启用",
   passwordReset: "重置密码",
   unlocked: "解除锁定",
@@ -271,6 +278,19 @@ const DETAIL_VALUE_LABELS: Readonly<Record<string, Readonly<Record<string, strin
     error: "系统错误",
   },
 };
+
+/** The field a `…Before` key holds the old value of (a correction records `phoneBefore`, `phone`). */
+function beforeOf(key: string): string | null {
+  const base = key.endsWith("Before") ? key.slice(0, -"Before".length) : "";
+  return base && Object.hasOwn(DETAIL_LABELS, base) ? base : null;
+}
+
+/** A detail field's Chinese name; the code itself for a field without one, so nothing is hidden. */
+function labelOf(key: string): string {
+  const base = beforeOf(key);
+  if (base) return `${DETAIL_LABELS[base]}（修改前）`;
+  return ownLabel(DETAIL_LABELS, key) ?? key;
+}
 
 /** `{ from, to }`, the shape a changed field is recorded in; null for anything else. */
 export function fromTo(v: unknown): { from: unknown; to: unknown } | null {
@@ -307,7 +327,7 @@ export function auditDetailLines(
         return options.categoryName(v) ?? v;
       if (DIVISION_DETAIL_KEYS.includes(key)) return options.divisionName?.(v) ?? v;
       // A correction lists the fields it changed: by their names too.
-      if (key === "changed") return ownLabel(DETAIL_LABELS, v) ?? v;
+      if (key === "changed") return labelOf(v);
       const values = Object.hasOwn(DETAIL_VALUE_LABELS, key) ? DETAIL_VALUE_LABELS[key] : undefined;
       const named = values && ownLabel(values, v);
       if (named) return named;
@@ -325,5 +345,5 @@ export function auditDetailLines(
       const shadow = ownLabel(SHADOWED_BY, key);
       return !(shadow && Object.hasOwn(details, shadow));
     })
-    .map(([key, v]) => ({ label: ownLabel(DETAIL_LABELS, key) ?? key, value: text(key, v) }));
+    .map(([key, v]) => ({ label: labelOf(key), value: text(beforeOf(key) ?? key, v) }));
 }

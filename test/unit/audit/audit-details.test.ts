@@ -111,6 +111,29 @@ describe("audit entries named for people, not by code", () => {
     ]);
   });
 
+  it("when a candidate's correction is shown, then the changed fields and their old values read by name", () => {
+    const divisions = (code: string) => ({ "320102": "玄武区", "320104": "秦淮区" })[code];
+    const lines = auditDetailLines(
+      {
+        candidateName: "张三",
+        changed: ["phone", "addressDivisionCode"],
+        phoneBefore: "13900000000",
+        phone: "13911111111",
+        addressDivisionCodeBefore: "320102",
+        addressDivisionCode: "320104",
+      },
+      { ...options, divisionName: divisions },
+    );
+    expect(lines).to.deep.equal([
+      { label: "考生", value: "张三" },
+      { label: "修改项", value: "电话、户籍或居住地" },
+      { label: "电话（修改前）", value: "13900000000" },
+      { label: "电话", value: "13911111111" },
+      { label: "户籍或居住地（修改前）", value: "玄武区" },
+      { label: "户籍或居住地", value: "秦淮区" },
+    ]);
+  });
+
   it("when a field or a free-text value is a name an object inherits (constructor, toString), then it is shown as written", () => {
     const lines = auditDetailLines(
       { reason: "constructor", toString: "x", changed: ["__proto__", "phone"] },
