@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ROLE_LABELS } from "./auth.js";
-import { CANCELLATION_REASON_LABELS, CERTIFICATE_STATUS_LABELS } from "./certificates.js";
-import { LOOKUP_REASON_LABELS } from "./hub.js";
+import { CANCELLATION_REASON_LABELS, CERTIFICATE_STATUS_LABELS, ISSUE_KIND_LABELS } from "./certificates.js";
+import { LOOKUP_BY_LABELS, LOOKUP_REASON_LABELS } from "./hub.js";
 import { wholeNumber } from "./validation.js";
 
 /** Who did something, as the audit log records it. */
@@ -261,8 +261,8 @@ const DETAIL_VALUE_LABELS: Readonly<Record<string, Readonly<Record<string, strin
   roles: ROLE_LABELS,
   from: CERTIFICATE_STATUS_LABELS,
   to: CERTIFICATE_STATUS_LABELS,
-  kind: { first_issue: "首次发证", category_added: "增加类别", renewal: "延续换证", transfer: "转籍换证" },
-  by: { id_number: "身份证号", name_id_number: "姓名 + 身份证号", certificate_number: "证号" },
+  kind: ISSUE_KIND_LABELS,
+  by: LOOKUP_BY_LABELS,
   reason: {
     ...CANCELLATION_REASON_LABELS,
     ...LOOKUP_REASON_LABELS,

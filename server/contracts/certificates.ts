@@ -152,11 +152,20 @@ export const SignedCertificateRecord = z
   .object({ record: CertificateRecord, signature: RecordSignature })
   .strict();
 
+/** How a certificate version came to be. */
+export type IssueKind = "first_issue" | "category_added" | "renewal" | "transfer";
+export const ISSUE_KIND_LABELS: Readonly<Record<IssueKind, string>> = {
+  first_issue: "首次发证",
+  category_added: "增加类别",
+  renewal: "换证",
+  transfer: "转籍换发",
+};
+
 /** Outbox payloads the certificates feature writes; the hub publishes them (issue 12). */
 export interface CertificateEvents {
   /** A new issuance version: first issue, an added category, or a renewal. MOT flag: 1 add / 2 update. */
   "certificate.issued": SignedCertificateRecord & {
-    kind: "first_issue" | "category_added" | "renewal" | "transfer";
+    kind: IssueKind;
     flag: 1 | 2;
   };
   /** A status change (cancelled, revoked, withdrawn) with who, when and why; the record is re-signed. */

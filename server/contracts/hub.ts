@@ -294,6 +294,13 @@ export const OfficerLookupBody = z
   .strict();
 export type OfficerLookupBody = z.infer<typeof OfficerLookupBody>;
 
+/** The ways a lookup names its practitioner, as officers read them. */
+export const LOOKUP_BY_LABELS: Readonly<Record<z.infer<typeof LookupQuery>["by"], string>> = {
+  id_number: "身份证号",
+  name_id_number: "姓名 + 身份证号",
+  certificate_number: "证号",
+};
+
 export const LOOKUP_REASON_LABELS: Record<LookupReason, string> = {
   filing: "异地从业备案",
   enforcement: "执法检查",

@@ -1,5 +1,6 @@
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type { AuthUser } from "../contracts/auth.js";
+import { CERTIFICATE_STATUS_LABELS, ISSUE_KIND_LABELS } from "../contracts/certificates.js";
 import type { PractitionerPageDto } from "../contracts/exchange.js";
 import { errors } from "../lib/errors.js";
 import type { ProvinceExchangeService } from "./province-exchange.service.js";
@@ -18,8 +19,8 @@ export interface CertificateView {
   statusHistory: { from: string; to: string; reason: string; at: Date; byName: string }[];
 }
 
-const VERSION_LABELS: Record<string, string> = { first_issue: "初次发证", category_added: "增加类别", renewal: "换证", transfer: "转籍换发" };
-const STATUS_LABELS: Record<string, string> = { valid: "有效", cancelled: "注销", revoked: "吊销", withdrawn: "撤销" };
+/** A stored code by its table's own name, or the code itself (a value written by a newer version). */
+const named = (table: Readonly<Record<string, string>>, code: string) => (Object.hasOwn(table, code) ? table[code] : code);
 
 /**
  * The home province's page of one practitioner: certificates with their history (read through the
@@ -47,8 +48,8 @@ export function createPractitionerPages(deps: {
           validTo: c.validTo,
           issuingAuthority: c.issuingAuthority.name,
           history: [
-            ...c.versions.map((v) => ({ at: v.at.toISOString(), what: `${VERSION_LABELS[v.kind] ?? v.kind}（第 ${v.version} 版）`, by: v.by })),
-            ...c.statusHistory.map((s) => ({ at: s.at.toISOString(), what: `${STATUS_LABELS[s.from] ?? s.from} → ${STATUS_LABELS[s.to] ?? s.to}：${s.reason}`, by: s.byName })),
+            ...c.versions.map((v) => ({ at: v.at.toISOString(), what: `${named(ISSUE_KIND_LABELS, v.kind)}（第 ${v.version} 版）`, by: v.by })),
+            ...c.statusHistory.map((s) => ({ at: s.at.toISOString(), what: `${named(CERTIFICATE_STATUS_LABELS, s.from)} → ${named(CERTIFICATE_STATUS_LABELS, s.to)}：${s.reason}`, by: s.byName })),
           ].sort((a, b) => a.at.localeCompare(b.at)),
         })),
         filingsElsewhere: mine.cases.filter((c) => c.kind === "filing" && c.box === "in"),

@@ -77,7 +77,7 @@ describe("audit entries named for people, not by code", () => {
       { ...options, divisionName },
     );
     expect(lines).to.deep.equal([
-      { label: "发证方式", value: "转籍换证" },
+      { label: "发证方式", value: "转籍换发" },
       { label: "原发证省份", value: "江苏省" },
       { label: "签名密钥", value: "k1" },
     ]);
