@@ -1,7 +1,6 @@
 import type { ClientSession, Connection } from "mongoose";
 import {
-  DIVISION_DETAIL_KEYS,
-  fromTo,
+  divisionCodesIn,
   type AuditAction,
   type AuditActor,
   type AuditEntryDto,
@@ -33,22 +32,17 @@ export function toAuditActor(actor: AuditActor | AuthUser | null): AuditActor {
 
 const HEAD_KEY = "audit";
 
-/** The names of the divisions entries' details name by code, a changed one's both sides included. */
+/** The names of the divisions the entries' details name by code. */
 function divisionNamesIn(
   rows: readonly { details?: unknown }[],
   nameOf: (code: string) => string | null,
 ): Record<string, string> {
   const names: Record<string, string> = {};
-  for (const r of rows) {
-    const details = (r.details ?? {}) as Record<string, unknown>;
-    for (const key of DIVISION_DETAIL_KEYS) {
-      const change = fromTo(details[key]);
-      for (const code of change ? [change.from, change.to] : [details[key]]) {
-        const name = typeof code === "string" ? nameOf(code) : null;
-        if (name) names[code as string] = name;
-      }
+  for (const r of rows)
+    for (const code of divisionCodesIn((r.details ?? {}) as Record<string, unknown>)) {
+      const name = nameOf(code);
+      if (name) names[code] = name;
     }
-  }
   return names;
 }
 

@@ -148,13 +148,27 @@ export interface AuditListDto {
 }
 
 /** Detail fields that hold a division's code (GB/T 2260), shown by the division's name. */
-export const DIVISION_DETAIL_KEYS: readonly string[] = [
+const DIVISION_DETAIL_KEYS: readonly string[] = [
   "divisionCode",
   "fromProvince",
   "toProvince",
   "addressDivisionCode",
-  "addressDivisionCodeBefore",
 ];
+
+/**
+ * Every division code an entry's details name (a `…Before` value and both sides of a change
+ * included): what the server names for `divisionNames`, read the way `auditDetailLines` shows them.
+ */
+export function divisionCodesIn(details: Record<string, unknown>): string[] {
+  const codes: string[] = [];
+  for (const [key, value] of Object.entries(details)) {
+    if (!DIVISION_DETAIL_KEYS.includes(beforeOf(key) ?? key)) continue;
+    const change = fromTo(value);
+    for (const code of change ? [change.from, change.to] : [value])
+      if (typeof code === "string") codes.push(code);
+  }
+  return codes;
+}
 
 export const ListAuditQuery = z
   .object({
@@ -293,7 +307,7 @@ function labelOf(key: string): string {
 }
 
 /** `{ from, to }`, the shape a changed field is recorded in; null for anything else. */
-export function fromTo(v: unknown): { from: unknown; to: unknown } | null {
+function fromTo(v: unknown): { from: unknown; to: unknown } | null {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
   const keys = Object.keys(v);
   return keys.length === 2 && Object.hasOwn(v, "from") && Object.hasOwn(v, "to")

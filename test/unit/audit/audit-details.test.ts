@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import { CATEGORIES, type CategoryCode } from "../../../server/contracts/categories.js";
-import { AUDIT_ACTION_LABELS, auditActionLabel, auditDetailLines } from "../../../server/contracts/audit.js";
+import {
+  AUDIT_ACTION_LABELS,
+  auditActionLabel,
+  auditDetailLines,
+  divisionCodesIn,
+} from "../../../server/contracts/audit.js";
 
 const options = {
   formatInstant: (iso: string) =>
@@ -132,6 +137,10 @@ describe("audit entries named for people, not by code", () => {
       { label: "户籍或居住地（修改前）", value: "玄武区" },
       { label: "户籍或居住地", value: "秦淮区" },
     ]);
+    expect(
+      divisionCodesIn({ addressDivisionCodeBefore: "320102", addressDivisionCode: "320104", phone: "139" }),
+      "the codes the server names for the page",
+    ).to.deep.equal(["320102", "320104"]);
   });
 
   it("when a field or a free-text value is a name an object inherits (constructor, toString), then it is shown as written", () => {
