@@ -3,15 +3,7 @@ import { CategoryCode } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, QualificationRecord } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
-import {
-  IdNumber,
-  INVISIBLE_TEXT_MESSAGE,
-  IsoDate,
-  isVisibleText,
-  personName,
-  typedCode,
-  wholeNumber,
-} from "./validation.js";
+import { IdNumber, IsoDate, refuseInvisible, personName, typedCode, wholeNumber } from "./validation.js";
 
 export { PenaltyDocument } from "./exchange-documents.js";
 
@@ -64,7 +56,7 @@ export const KIND_LABELS: Readonly<Record<ExchangeKind, string>> = {
 
 export const Practitioner = z.object({ idNumber: IdNumber, name: personName(1, 50) }).strict();
 /** A name the other province's officers read (an officer, an employer, an authority): no invisible characters. */
-const ReadName = (max: number) => Text(max).refine(isVisibleText, INVISIBLE_TEXT_MESSAGE);
+const ReadName = (max: number) => refuseInvisible(Text(max));
 
 export const Officer = z.object({ id: Text(64), name: ReadName(50), divisionCode: DivisionCode }).strict();
 

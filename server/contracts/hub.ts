@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import {
-  INVISIBLE_TEXT_MESSAGE,
   IsoDate,
-  isVisibleText,
   personName,
+  refuseInvisible,
   typedCode,
   visibleName,
   wholeNumber,
@@ -127,7 +126,7 @@ export const QualificationRecord = z
         status: CertificateStatus,
         // Read by every province that looks the practitioner up: no invisible characters. Checked,
         // not trimmed or normalised: the hub keeps the record exactly as the province signed it.
-        issuingAuthority: z.string().min(1).max(100).refine(isVisibleText, INVISIBLE_TEXT_MESSAGE),
+        issuingAuthority: refuseInvisible(z.string().min(1).max(100)),
         firstIssueDate: IsoDate,
         issueDate: IsoDate,
         validFrom: IsoDate,

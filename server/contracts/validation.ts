@@ -83,12 +83,10 @@ export const IdNumber = typedCode()
  * spaces and joiners, bidirectional controls), line and paragraph separators. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
-/** Whether a text holds none of the characters `INVISIBLE` names. */
-export function isVisibleText(s: string): boolean {
-  return !INVISIBLE.test(s);
+/** `text` refusing any character `INVISIBLE` names, with a message saying why (its other rules kept). */
+export function refuseInvisible<T extends z.ZodType<string>>(text: T) {
+  return text.refine((s) => !INVISIBLE.test(s), "含不可见字符（零宽字符、方向控制符等），请删除后重新输入");
 }
-
-export const INVISIBLE_TEXT_MESSAGE = "含不可见字符（零宽字符、方向控制符等），请删除后重新输入";
 
 /**
  * A person's name as typed or pasted (a candidate, a practitioner, a lookup's name). Names are
@@ -97,22 +95,14 @@ export const INVISIBLE_TEXT_MESSAGE = "含不可见字符（零宽字符、方�
  * answer that looks right), and a bidirectional control shows other provinces' officers the
  * characters in another order. Such a name is refused, with a message saying why.
  */
-export function personName(min: number, max: number) {
-  return visibleName(min, max);
-}
+export const personName = visibleName;
 
 /**
  * Any name people read and compare, a person's or not: an authority's (printed on certificates and
  * sent to the hub), a test centre's, a room's, a document's. The same rules as `personName`.
  */
 export function visibleName(min: number, max: number) {
-  return z
-    .string()
-    .normalize("NFC")
-    .trim()
-    .min(min)
-    .max(max)
-    .refine(isVisibleText, INVISIBLE_TEXT_MESSAGE);
+  return refuseInvisible(z.string().normalize("NFC").trim().min(min).max(max));
 }
 
 /** One field's problem, as a `validation_failed` error's details list it. */
