@@ -3,6 +3,7 @@ import { ROLE_LABELS } from "./auth.js";
 import { CANCELLATION_REASON_LABELS, CERTIFICATE_STATUS_LABELS, ISSUE_KIND_LABELS } from "./certificates.js";
 import { LOOKUP_BY_LABELS, LOOKUP_REASON_LABELS } from "./hub.js";
 import { wholeNumber } from "./validation.js";
+import { ownEntry } from "./own-entry.js";
 
 /** Who did something, as the audit log records it. */
 export interface AuditActor {
@@ -131,12 +132,7 @@ export type AuditAction = keyof typeof AUDIT_ACTION_LABELS;
 
 /** The readable name of an action; unknown codes are shown as they are. */
 export function auditActionLabel(action: string): string {
-  return ownLabel(AUDIT_ACTION_LABELS, action) ?? action;
-}
-
-/** `table[key]` when the table itself has it: never a prototype's member such as `constructor`. */
-function ownLabel(table: Readonly<Record<string, string>>, key: string): string | undefined {
-  return Object.hasOwn(table, key) ? table[key] : undefined;
+  return ownEntry(AUDIT_ACTION_LABELS, action) ?? action;
 }
 
 /** GET /api/audit: a page of entries and how many entries the viewer may see under the filter. */
@@ -303,7 +299,7 @@ function beforeOf(key: string): string | null {
 function labelOf(key: string): string {
   const base = beforeOf(key);
   if (base) return `${DETAIL_LABELS[base]}（修改前）`;
-  return ownLabel(DETAIL_LABELS, key) ?? key;
+  return ownEntry(DETAIL_LABELS, key) ?? key;
 }
 
 /** `{ from, to }`, the shape a changed field is recorded in; null for anything else. */
@@ -342,8 +338,8 @@ export function auditDetailLines(
       if (DIVISION_DETAIL_KEYS.includes(key)) return options.divisionName?.(v) ?? v;
       // A correction lists the fields it changed: by their names too.
       if (key === "changed") return labelOf(v);
-      const values = Object.hasOwn(DETAIL_VALUE_LABELS, key) ? DETAIL_VALUE_LABELS[key] : undefined;
-      const named = values && ownLabel(values, v);
+      const values = ownEntry(DETAIL_VALUE_LABELS, key);
+      const named = values && ownEntry(values, v);
       if (named) return named;
       return ISO_INSTANT.test(v) ? options.formatInstant(v) : v;
     }
@@ -356,7 +352,7 @@ export function auditDetailLines(
   };
   return Object.entries(details)
     .filter(([key]) => {
-      const shadow = ownLabel(SHADOWED_BY, key);
+      const shadow = ownEntry(SHADOWED_BY, key);
       return !(shadow && Object.hasOwn(details, shadow));
     })
     .map(([key, v]) => ({ label: labelOf(key), value: text(beforeOf(key) ?? key, v) }));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ownEntry } from "./own-entry.js";
 
 /**
  * Validation messages in Chinese from zod's own zh-CN locale (not hand-written translations),
@@ -182,8 +183,7 @@ export function fieldLabel(path: readonly PropertyKey[]): string {
   const parts: string[] = [];
   for (const key of path) {
     if (typeof key === "number") parts.push(`第 ${key + 1} 项`);
-    // Own keys only: a field named `constructor` is labelled as itself, not as Object's function.
-    else parts.push(Object.hasOwn(FIELD_LABELS, key) ? FIELD_LABELS[String(key)]! : String(key));
+    else parts.push(ownEntry(FIELD_LABELS, String(key)) ?? String(key));
   }
   return parts.length ? parts.join(" ") : "请求内容";
 }

@@ -4,6 +4,7 @@ import { CERTIFICATE_STATUS_LABELS, ISSUE_KIND_LABELS } from "../contracts/certi
 import type { PractitionerPageDto } from "../contracts/exchange.js";
 import { errors } from "../lib/errors.js";
 import type { ProvinceExchangeService } from "./province-exchange.service.js";
+import { ownEntry } from "../contracts/own-entry.js";
 
 /** The fields of a stored certificate the page shows (the certificates feature's search result). */
 export interface CertificateView {
@@ -19,8 +20,8 @@ export interface CertificateView {
   statusHistory: { from: string; to: string; reason: string; at: Date; byName: string }[];
 }
 
-/** A stored code by its table's own name, or the code itself (a value written by a newer version). */
-const named = (table: Readonly<Record<string, string>>, code: string) => (Object.hasOwn(table, code) ? table[code] : code);
+/** A stored code by its name, or the code itself (a value written by a newer version). */
+const named = (table: Readonly<Record<string, string>>, code: string) => ownEntry(table, code) ?? code;
 
 /**
  * The home province's page of one practitioner: certificates with their history (read through the

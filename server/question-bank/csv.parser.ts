@@ -1,6 +1,7 @@
 import type { ParsedFile, ParsedItem, ImportDefaults } from "./parsed-item.js";
 import { readCsvCell, readCsvRows, toCsvText } from "../lib/csv.js";
 import { FileRefusal, toItem } from "./parsed-item.js";
+import { ownEntry } from "../contracts/own-entry.js";
 
 /**
  * roadcert CSV: one question per row, header row required. Columns (order free, names fixed):
@@ -33,11 +34,6 @@ const TYPE_ALIASES: Record<string, string> = {
   多选: "multiple",
   多选题: "multiple",
 };
-/** The table's own entry for a cell: `constructor` or `toString` in a cell is no alias of anything. */
-function alias(table: Readonly<Record<string, string>>, cell: string): string | undefined {
-  return Object.hasOwn(table, cell) ? table[cell] : undefined;
-}
-
 const TF_ALIASES: Record<string, string> = {
   正确: "T",
   对: "T",
@@ -124,7 +120,7 @@ export function rowToItem(
   }
   const get = (col: string) => cellValue(row.fields[names.indexOf(col)] ?? "");
   const has = (col: string) => names.includes(col) && get(col) !== "";
-  const type = alias(TYPE_ALIASES, get("type")) ?? get("type");
+  const type = ownEntry(TYPE_ALIASES, get("type")) ?? get("type");
   const options =
     type === "true_false"
       ? []
@@ -132,7 +128,7 @@ export function rowToItem(
   const rawAnswer = get("answer").toUpperCase();
   const answer =
     type === "true_false"
-      ? [alias(TF_ALIASES, get("answer")) ?? alias(TF_ALIASES, rawAnswer) ?? rawAnswer]
+      ? [ownEntry(TF_ALIASES, get("answer")) ?? ownEntry(TF_ALIASES, rawAnswer) ?? rawAnswer]
       : [...rawAnswer.replace(/[\s,，、]/g, "")];
   const list = (col: string) =>
     has(col)

@@ -4,6 +4,7 @@ import { imageName } from "./gift.parser.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
 import { derivedRef, FileRefusal, fitRef, toItem } from "./parsed-item.js";
 import { decodeBase64OrNull } from "../lib/base64.js";
+import { ownEntry } from "../contracts/own-entry.js";
 
 /**
  * Moodle XML import (Moodle's own question export format), read as Moodle's qformat_xml reads it.
@@ -19,12 +20,6 @@ import { decodeBase64OrNull } from "../lib/base64.js";
  * DTD; a document type declaration is refused outright (Moodle never writes one), which closes
  * external and parameter entity attacks and entity expansion bombs before they start.
  */
-
-/** How a note names a question type roadcert does not take (own entries only: not `constructor`). */
-function unsupportedTypeName(type: string): string {
-  if (Object.hasOwn(SUPPORTED_NOT, type)) return SUPPORTED_NOT[type]!;
-  return `题型 ${type || "（未注明）"}`;
-}
 
 const SUPPORTED_NOT: Record<string, string> = {
   shortanswer: "简答题（shortanswer）",
@@ -224,7 +219,7 @@ function readQuestion(
       location,
       ref: named?.ref,
       outcome: "skipped",
-      notes: [...notes, `${unsupportedTypeName(type)} roadcert 不支持`],
+      notes: [...notes, `${ownEntry(SUPPORTED_NOT, type) ?? `题型 ${type || "（未注明）"}`} roadcert 不支持`],
     };
   }
   const problems: string[] = [];

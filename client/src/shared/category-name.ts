@@ -1,7 +1,7 @@
-import { CATEGORIES, type CategoryCode } from "@contracts/categories.js";
+import { CATEGORIES } from "@contracts/categories.js";
+import { ownEntry } from "@contracts/own-entry.js";
 
 /** The category's name, or its code when this client does not know it. */
 export function categoryName(code: string): string {
-  // Own keys only: `in` also finds what every object inherits (`constructor`, `toString`).
-  return Object.hasOwn(CATEGORIES, code) ? CATEGORIES[code as CategoryCode] : code;
+  return ownEntry(CATEGORIES, code) ?? code;
 }

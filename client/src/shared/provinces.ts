@@ -1,3 +1,5 @@
+import { ownEntry } from "@contracts/own-entry.js";
+
 /**
  * Province-level divisions (GB/T 2260, code XX0000) for the header and province pickers. The
  * server's organisation feature holds the full division tree; the shell needs only the names.
@@ -39,6 +41,5 @@ export const PROVINCES: Readonly<Record<string, string>> = {
 /** "江苏省" for "320000"; the code itself when unknown. */
 export function provinceName(code: string | null | undefined): string {
   if (!code) return "";
-  // Own keys only: a code such as "constructor" (from a scanned QR, say) is shown as itself.
-  return Object.hasOwn(PROVINCES, code) ? PROVINCES[code]! : code;
+  return ownEntry(PROVINCES, code) ?? code;
 }
