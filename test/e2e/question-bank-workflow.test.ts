@@ -196,6 +196,9 @@ describe("question bank workflow (browser)", function () {
       const detail = rv.page.locator('[data-test="review-detail"]');
       await detail.getByText(ref).waitFor();
       await detail.locator('[data-test="candidate-preview"]').getByText(stem).waitFor();
+      // The reviewer reads the category by its name, not its code.
+      await detail.getByText("经营性道路旅客运输驾驶员").waitFor();
+      expect(await detail.innerText()).not.to.include("01001");
       expect(await detail.locator('[data-test="own-note"]').count()).to.equal(0);
       await detail.locator('[data-test="return"]').click();
       const box = rv.page.locator(".el-message-box");
@@ -261,6 +264,16 @@ describe("question bank workflow (browser)", function () {
       expect(historyText).to.include(returnComment);
       expect(historyText).to.include("王审核");
       await screenshot(ex.page, "qb-05-published-with-history");
+
+      // --- The question list names its category, as every other page does.
+      await ex.page.goto("/question-bank/questions");
+      await ex.page.locator('[data-test="search"]').fill(ref);
+      await ex.page.locator('[data-test="search"]').press("Enter");
+      const listed = ex.page.locator('[data-test="question-table"] .el-table__row', { hasText: ref });
+      await listed.waitFor();
+      expect(await listed.innerText()).to.include("经营性道路旅客运输驾驶员").and.not.include("01001");
+      await ex.page.goto(`/question-bank/questions/${questionId}`);
+      await ex.page.locator('[data-test="status"]', { hasText: "已发布" }).waitFor();
 
       // --- Editing the published question makes version 2; version 1 stays published as it was.
       const v2Stem = `${fixedStem.replace("？", "")}（第二版）？`;

@@ -63,5 +63,3 @@ export const CHAPTER_SUGGESTIONS = [
   "车辆与设备",
   "应急处置",
 ];
-
-export const categoryName = (code: string) => CATEGORIES[code as CategoryCode] ?? code;
