@@ -271,7 +271,9 @@ describe("question bank workflow (browser)", function () {
       await ex.page.locator('[data-test="search"]').press("Enter");
       const listed = ex.page.locator('[data-test="question-table"] .el-table__row', { hasText: ref });
       await listed.waitFor();
-      expect(await listed.innerText()).to.include("经营性道路旅客运输驾驶员").and.not.include("01001");
+      expect(await listed.innerText())
+        .to.include("经营性道路旅客运输驾驶员")
+        .and.not.include("01001");
       await ex.page.goto(`/question-bank/questions/${questionId}`);
       await ex.page.locator('[data-test="status"]', { hasText: "已发布" }).waitFor();
 
