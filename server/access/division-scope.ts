@@ -3,20 +3,13 @@
  * which division an actor may see. Pure code arithmetic, so it needs no division list; the list
  * (names, known codes, children) belongs to the organisation feature.
  */
-import { MINISTRY_CODE } from "../contracts/organisation.js";
+import { divisionLevel, type DivisionLevel, MINISTRY_CODE } from "../contracts/organisation.js";
 
-export type DivisionLevel = "ministry" | "province" | "city" | "county";
-
-/** Stands for the ministry level (the hub's own staff); defined in the contracts the client shares. */
-export { MINISTRY_CODE };
-
-/** The level a code stands for. */
-export function divisionLevel(code: string): DivisionLevel {
-  if (code === MINISTRY_CODE) return "ministry";
-  if (code.endsWith("0000")) return "province";
-  if (code.endsWith("00")) return "city";
-  return "county";
-}
+/**
+ * The ministry code and the level of a code are defined in the contracts the client shares (the
+ * menu hides a page by the same rule the server refuses by); re-exported for the server's features.
+ */
+export { divisionLevel, type DivisionLevel, MINISTRY_CODE };
 
 /** Province (`XX0000`) a code belongs to. */
 export function provinceOf(code: string): string {

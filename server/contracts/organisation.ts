@@ -9,11 +9,26 @@ import { visibleName } from "./validation.js";
  */
 export const MINISTRY_CODE = "000000";
 
+/** The four levels (部/省/市/县). */
+export type DivisionLevel = "ministry" | "province" | "city" | "county";
+
+/**
+ * The level a GB/T 2260 code stands for: pure code arithmetic, shared with the client so a page
+ * offered only to one level (the province's escalation list) is hidden by the same rule the
+ * server refuses by.
+ */
+export function divisionLevel(code: string): DivisionLevel {
+  if (code === MINISTRY_CODE) return "ministry";
+  if (code.endsWith("0000")) return "province";
+  if (code.endsWith("00")) return "city";
+  return "county";
+}
+
 /** GB/T 2260 division with its level in the four-level system (部/省/市/县). */
 export interface DivisionDto {
   code: string;
   name: string;
-  level: "ministry" | "province" | "city" | "county";
+  level: DivisionLevel;
   parentCode: string | null;
 }
 

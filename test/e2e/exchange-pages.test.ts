@@ -145,9 +145,17 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       expect(Buffer.from(await got.body()).equals(decision)).to.equal(true);
       await screenshot(js.page, "exchange-notice-received");
 
-      await js.page.goto("/exchange/escalations");
+      // The escalation list is the province level's (the server refuses it below): offered to
+      // 江苏's province officer, neither offered nor opened for 北京's county officer.
+      await js.page.goto("/exchange/inbox");
+      await js.page.locator('[data-test="side-menu"]').getByText("逾期督办").click();
       await js.page.getByRole("heading", { name: "逾期督办" }).waitFor();
       await screenshot(js.page, "exchange-escalations");
+      await bj.page.goto("/exchange/outbox");
+      await bj.page.locator('[data-test="side-menu"]').getByText("发出的跨省事项").waitFor();
+      expect(await bj.page.locator('[data-test="side-menu"]').getByText("逾期督办").count()).to.equal(0);
+      await bj.page.goto("/exchange/escalations");
+      await bj.page.waitForURL(/\/forbidden/);
 
       // 江苏 pulls every EXCHANGE_POLL_MS: reload until the notice is on the practitioner's page.
       const noticeRow = js.page.locator(".el-card", { hasText: "违法抄告" }).getByText("违法抄告", { exact: true }).nth(1);

@@ -1,7 +1,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw, type Router } from "vue-router";
 import { ElMessage } from "element-plus";
 import { useNodeInfoStore } from "@/shared/node-info.store.js";
-import { hasAnyRole } from "@/shared/roles.js";
+import { admitsPage } from "@/shared/roles.js";
 import { useSessionStore } from "@/shared/session.store.js";
 import "@/shared/route-meta.js";
 import { APP_TITLE } from "./app-title.js";
@@ -60,7 +60,7 @@ export function createAppRouter(): Router {
       return true;
     }
     if (!session.user) return { name: "login", query: { redirect: to.fullPath } };
-    if (!hasAnyRole(session.user.roles, to.meta.roles)) {
+    if (!admitsPage(session.user, to.meta)) {
       ElMessage({ type: "warning", message: "您没有访问该页面的权限", grouping: true });
       return { name: "forbidden", query: { from: to.fullPath } };
     }

@@ -1,7 +1,6 @@
 import type { Component } from "vue";
 import type { RouteRecordNormalized } from "vue-router";
-import type { Role } from "@contracts/auth.js";
-import { hasAnyRole } from "@/shared/roles.js";
+import { admitsPage, type PageVisitor } from "@/shared/roles.js";
 
 export interface MenuItem {
   path: string;
@@ -20,12 +19,12 @@ export interface MenuGroup {
 
 /**
  * The staff side menu: every route that asks for a menu entry, takes no parameters, renders in
- * the staff frame, admits one of the user's roles, and needs only features this node runs
+ * the staff frame, admits the user (roles and division level), and needs only features this node runs
  * (`runs`); grouped by `meta.menu.group`.
  */
 export function buildStaffMenu(
   routes: readonly RouteRecordNormalized[],
-  roles: readonly Role[],
+  visitor: PageVisitor,
   runs: (feature: string | undefined) => boolean,
 ): MenuGroup[] {
   const groups = new Map<string | null, MenuGroup>();
@@ -33,7 +32,7 @@ export function buildStaffMenu(
     const menu = r.meta.menu;
     if (!menu || r.path.includes(":")) continue;
     if ((r.meta.layout ?? "staff") !== "staff") continue;
-    if (!hasAnyRole(roles, r.meta.roles)) continue;
+    if (!admitsPage(visitor, r.meta)) continue;
     if (!runs(r.meta.feature)) continue;
     const key = menu.group ?? null;
     const order = menu.order ?? 100;

@@ -1,5 +1,6 @@
 import type { Component } from "vue";
 import type { Role } from "@contracts/auth.js";
+import type { DivisionLevel } from "@contracts/organisation.js";
 
 /** Which frame a page renders in. */
 export type LayoutName = "staff" | "candidate" | "bare";
@@ -10,6 +11,11 @@ declare module "vue-router" {
     title: string;
     /** Roles allowed to open the page; absent = any logged-in user. */
     roles?: Role[];
+    /**
+     * Division levels (部/省/市/县) whose staff may open the page; absent = every level. For a page
+     * the server refuses below a level, so it is not offered there.
+     */
+    levels?: DivisionLevel[];
     /** Frame to render in; default `staff` (candidates get `candidate` on their own pages). */
     layout?: LayoutName;
     /**

@@ -32,7 +32,14 @@ export const routes: RouteRecordRaw[] = [
     path: "/exchange/escalations",
     name: "exchange-escalations",
     component: () => import("./escalations.page.vue"),
-    meta: { title: "逾期督办", roles: ["officer"], feature: "exchange", menu: { group: GROUP, icon: AlarmClock, order: 65 } },
+    meta: {
+      title: "逾期督办",
+      roles: ["officer"],
+      // The server answers this list to the province level only (province_level_only).
+      levels: ["province", "ministry"],
+      feature: "exchange",
+      menu: { group: GROUP, icon: AlarmClock, order: 65 },
+    },
   },
   {
     path: "/exchange/cases/:caseId",
