@@ -15,7 +15,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("./issuances.page.vue"),
     meta: {
       feature: "certificates",
-      title: "待发证",
+      title: "发证办理",
       roles: ["officer"],
       menu: { group: "证书管理", icon: Stamp, order: 40 },
     },
