@@ -27,6 +27,7 @@ import { createProctoringService } from "../server/proctoring/index.js";
 import { questionBankFeature } from "../server/question-bank/index.js";
 import { createRegistrationService } from "../server/registration/index.js";
 import { createSchedulingService } from "../server/scheduling/index.js";
+import { demoPhotoPngBase64 } from "./demo-photo.js";
 import type { DemoSeedResult } from "./demo-seeds.js";
 
 /**
@@ -266,7 +267,7 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
           heldQualifications: [],
           declarations: { noMajorAccident3y: true, noDrunkDriving: true },
           divisionCode: CITY,
-          photo: { mimeType: "image/png", dataBase64: GREY_PNG },
+          photo: { mimeType: "image/png", dataBase64: await demoPhotoPngBase64() },
         }));
       await scheduling.assign(officer, session.id, { candidateId: candidate.id });
       seated.push({ candidateId: candidate.id, idNumber, score: plan.scores[i] ?? 0.8 });
@@ -318,7 +319,3 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
     return session.id;
   }
 }
-
-/** A 1×1 grey PNG: the demo candidates' registration photo. */
-const GREY_PNG =
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";

@@ -13,6 +13,7 @@ import { createOrganisationService, divisionName } from "../server/organisation/
 import { createRegistrationService } from "../server/registration/index.js";
 import { createSchedulingService } from "../server/scheduling/index.js";
 import { demoPassword, demoPasswordChecks } from "./demo-password.js";
+import { demoPhotoPngBase64 } from "./demo-photo.js";
 import type { DemoLogin, DemoSeedResult } from "./demo-seeds.js";
 
 const PREFIX: Record<string, string> = { "320000": "js", "110000": "bj" };
@@ -157,7 +158,7 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
     heldQualifications: [],
     declarations: { noMajorAccident3y: true, noDrunkDriving: true },
     divisionCode: city,
-    photo: { mimeType: "image/png", dataBase64: DEMO_PHOTO_PNG },
+    photo: { mimeType: "image/png", dataBase64: await demoPhotoPngBase64() },
   });
   let ticketNo: string | null = null;
   if (room) {
@@ -198,10 +199,6 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
     summary: `${provinceName}：2 个运管机构，考点「${centreName}」2 个考场，${logins.length} 个演示账号`,
   };
 }
-
-/** A 1×1 grey PNG: the demo candidate's registration photo. */
-const DEMO_PHOTO_PNG =
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";
 
 // CLI: `MONGODB_URI=… PROVINCE_CODE=320000 tsx scripts/seed-demo.ts` seeds a node's database
 // directly and prints the logins (`npm start` runs the same function through the hook list).
