@@ -3,6 +3,7 @@ import type { CategoryCode } from "../contracts/categories.js";
 import type { ItemResponse } from "../contracts/item-stats.js";
 import type { Paper } from "../contracts/paper.js";
 import { errors } from "../lib/errors.js";
+import { binaryToBuffer } from "../lib/mongo.js";
 import { checkInPhotoModel, type AttemptDoc } from "./attempt.model.js";
 import { LIGHT } from "./attempt-store.js";
 import type { ExamCore } from "./exam-core.js";
@@ -154,7 +155,9 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
 
     async photo(attemptId: string): Promise<{ contentType: string; data: Buffer } | null> {
       const p = await Photos.findOne({ attemptId }).lean();
-      return p ? { contentType: p.contentType, data: Buffer.from(p.data as unknown as Uint8Array) } : null;
+      // A lean read gives the driver's Binary, not a Buffer: Buffer.from(Binary) was an empty
+      // buffer, so every check-in photo was served as 0 bytes with status 200.
+      return p ? { contentType: p.contentType, data: binaryToBuffer(p.data) } : null;
     },
 
     isPublished: (sessionId: string) => results.isPublished(sessionId),

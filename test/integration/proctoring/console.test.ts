@@ -59,6 +59,10 @@ describe("proctoring: the live console", () => {
         .set("x-test-user", testUserHeader(candidateUser(session.id, a)));
       expect(photo.status).to.equal(200);
       expect(photo.headers["content-type"]).to.equal("image/jpeg");
+      // The bytes the proctor's camera took, not merely a 200 (an empty body passed before).
+      expect(Buffer.from(photo.body as Buffer).equals(Buffer.from(JPEG.split(",")[1]!, "base64"))).to.equal(
+        true,
+      );
       const other = await request(env.node.url)
         .get(`/api/attempts/${checked.seat.attemptId}/check-in-photo`)
         .set("x-test-user", testUserHeader(candidateUser(session.id, b)));
