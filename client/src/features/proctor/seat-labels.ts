@@ -41,8 +41,8 @@ export function isRunning(seat: SeatViewDto): boolean {
   return seat.attemptId !== null && (seat.state === "in_progress" || seat.state === "disconnected");
 }
 
-/** `mm:ss` / `h:mm:ss` of a duration in ms. */
-export function formatDuration(ms: number): string {
+/** `mm:ss` / `h:mm:ss` of a time left in ms: a countdown, read beside 剩 or 剩余时间. */
+export function formatCountdown(ms: number): string {
   const total = Math.max(0, Math.ceil(ms / 1000));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
@@ -50,4 +50,17 @@ export function formatDuration(ms: number): string {
   const mm = String(m).padStart(2, "0");
   const ss = String(s).padStart(2, "0");
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/**
+ * How long something has lasted, in words (`45 秒`, `3 分 28 秒`, `1 小时 5 分`): on a console
+ * that also shows clock times, `断线 03:28` read as "went offline at 03:28".
+ */
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h} 小时 ${m} 分`;
+  return m > 0 ? `${m} 分 ${s} 秒` : `${s} 秒`;
 }
