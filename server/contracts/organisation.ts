@@ -12,6 +12,14 @@ export const MINISTRY_CODE = "000000";
 /** The four levels (部/省/市/县). */
 export type DivisionLevel = "ministry" | "province" | "city" | "county";
 
+/** The levels as people name them. */
+export const DIVISION_LEVEL_LABELS: Record<DivisionLevel, string> = {
+  ministry: "部级",
+  province: "省级",
+  city: "市级",
+  county: "县级",
+};
+
 /**
  * The level a GB/T 2260 code stands for: pure code arithmetic, shared with the client so a page
  * offered only to one level (the province's escalation list) is hidden by the same rule the

@@ -156,6 +156,8 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       expect(await bj.page.locator('[data-test="side-menu"]').getByText("逾期督办").count()).to.equal(0);
       await bj.page.goto("/exchange/escalations");
       await bj.page.waitForURL(/\/forbidden/);
+      // It says which level the page is for, not "ask your administrator for a role".
+      await bj.page.locator(".rc-status").getByText("该页面仅供省级、部级运管机构使用。").waitFor();
 
       // 江苏 pulls every EXCHANGE_POLL_MS: reload until the notice is on the practitioner's page.
       const noticeRow = js.page.locator(".el-card", { hasText: "违法抄告" }).getByText("违法抄告", { exact: true }).nth(1);

@@ -1,7 +1,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw, type Router } from "vue-router";
 import { ElMessage } from "element-plus";
 import { useNodeInfoStore } from "@/shared/node-info.store.js";
-import { admitsPage } from "@/shared/roles.js";
+import { pageRefusal } from "@/shared/roles.js";
 import { useSessionStore } from "@/shared/session.store.js";
 import "@/shared/route-meta.js";
 import { APP_TITLE } from "./app-title.js";
@@ -60,8 +60,10 @@ export function createAppRouter(): Router {
       return true;
     }
     if (!session.user) return { name: "login", query: { redirect: to.fullPath } };
-    if (!admitsPage(session.user, to.meta)) {
-      ElMessage({ type: "warning", message: "您没有访问该页面的权限", grouping: true });
+    const refusal = pageRefusal(session.user, to.meta);
+    if (refusal) {
+      ElMessage({ type: "warning", message: refusal, grouping: true });
+      // The 403 page reads the reason again from the refused route's meta, never from the URL.
       return { name: "forbidden", query: { from: to.fullPath } };
     }
     return true;

@@ -1,5 +1,5 @@
 import type { AuthUser, Role } from "@contracts/auth.js";
-import { divisionLevel, type DivisionLevel } from "@contracts/organisation.js";
+import { DIVISION_LEVEL_LABELS, divisionLevel, type DivisionLevel } from "@contracts/organisation.js";
 
 /** zh-CN names of the roles (one set, shared with the server and the README). */
 export { ROLE_LABELS } from "@contracts/auth.js";
@@ -25,6 +25,18 @@ export interface PageAccess {
  * level (the province's escalation list) is neither offered nor opened below that level.
  */
 export function admitsPage(visitor: PageVisitor, meta: PageAccess): boolean {
-  if (!hasAnyRole(visitor.roles, meta.roles)) return false;
-  return !meta.levels || meta.levels.includes(divisionLevel(visitor.divisionCode));
+  return pageRefusal(visitor, meta) === null;
+}
+
+/**
+ * Why a page refuses the visitor, in words for the 403 page and its notice; null when it admits
+ * them. A level refusal says which levels the page is for: asking the administrator for a role
+ * would not help a county officer on the province's escalation list.
+ */
+export function pageRefusal(visitor: PageVisitor, meta: PageAccess): string | null {
+  if (!hasAnyRole(visitor.roles, meta.roles))
+    return "您的账号没有访问该页面的权限。如需开通，请联系本单位系统管理员。";
+  if (meta.levels && !meta.levels.includes(divisionLevel(visitor.divisionCode)))
+    return `该页面仅供${meta.levels.map((l) => DIVISION_LEVEL_LABELS[l]).join("、")}运管机构使用。`;
+  return null;
 }
