@@ -8,6 +8,8 @@ import { visibleName } from "./validation.js";
  * hub's authority form, so the two can never disagree.
  */
 export const MINISTRY_CODE = "000000";
+/** The ministry level's name, where a division name would stand. */
+export const MINISTRY_NAME = "交通运输部";
 
 /** The four levels (部/省/市/县). */
 export type DivisionLevel = "ministry" | "province" | "city" | "county";

@@ -1,4 +1,5 @@
 import { cityOf, divisionLevel, MINISTRY_CODE, provinceOf } from "../access/index.js";
+import { MINISTRY_NAME } from "../contracts/organisation.js";
 import { DIVISIONS } from "./divisions.data.js";
 
 /**
@@ -26,7 +27,7 @@ export function isKnownDivision(code: string): boolean {
 }
 
 export function divisionName(code: string): string | null {
-  return code === MINISTRY_CODE ? "交通运输部" : (byCode.get(code)?.name ?? null);
+  return code === MINISTRY_CODE ? MINISTRY_NAME : (byCode.get(code)?.name ?? null);
 }
 
 /**

@@ -37,6 +37,10 @@ describe("each node's client shows only what the node runs (browser)", function 
       for (const absent of ["题库管理", "试题列表", "考试场次", "考生名单", "监考控制台"]) {
         expect(await menu.getByText(absent).count(), absent).to.equal(0);
       }
+      // The hub's staff act at the ministry level: named, not shown as 000000.
+      const nodeInfo = page.locator(".el-descriptions", { hasText: "所在辖区" });
+      await nodeInfo.getByText("交通运输部", { exact: true }).waitFor();
+      expect(await nodeInfo.innerText()).not.to.include("000000");
       await screenshot(page, "hub-admin-home");
       await page.goto("/admin/organisation");
       await page.getByRole("heading", { name: "运管机构" }).waitFor();
