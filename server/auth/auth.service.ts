@@ -11,7 +11,7 @@ import { HUB_STAFF_ROLES, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
-import { assertDivisionInScope } from "../organisation/index.js";
+import { assertNodeDivision } from "../organisation/index.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { staffUserModel, type StaffUserDoc } from "./user.model.js";
@@ -237,7 +237,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
 
     /** An admin creates a staff user inside their own division scope. */
     createUser(actor: AuthUser, body: CreateUserBody): Promise<StaffUserDto> {
-      assertDivisionInScope(actor, body.divisionCode, options.provinceCode);
+      assertNodeDivision(actor, body.divisionCode, options.provinceCode, "工作人员");
       return insertUser(actor, body);
     },
 
@@ -260,7 +260,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       const changes: Record<string, unknown> = {};
       const self = String(user._id) === actor.id;
       if (body.divisionCode !== undefined && body.divisionCode !== user.divisionCode) {
-        assertDivisionInScope(actor, body.divisionCode, options.provinceCode);
+        assertNodeDivision(actor, body.divisionCode, options.provinceCode, "工作人员");
         changes.divisionCode = { from: user.divisionCode, to: body.divisionCode };
         user.divisionCode = body.divisionCode;
       }

@@ -12,6 +12,7 @@ export { divisionName, isKnownDivision, isPlausibleIdDivision, parentOf } from "
 export { DIVISIONS } from "./divisions.data.js";
 export {
   assertDivisionInScope,
+  assertNodeDivision,
   createOrganisationService,
   type OrganisationService,
 } from "./organisation.service.js";

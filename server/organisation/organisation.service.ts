@@ -26,6 +26,26 @@ import { createRetirement, type RoomUsePort } from "./retirement.js";
 import { createRoomPorts, hashSeatToken } from "./room-ports.js";
 
 /**
+ * Where this node keeps a body or a staff member: the hub keeps the ministry level only (a
+ * province's authorities and people live on its own node, which works under them; a copy on the
+ * hub would be read by nothing, and a hub account in a province division saw an empty audit log),
+ * a province node its own province, each inside the actor's scope.
+ */
+export function assertNodeDivision(
+  actor: AuthUser,
+  divisionCode: string,
+  nodeProvince: string | null,
+  what: "机构" | "工作人员",
+): void {
+  if (!nodeProvince && divisionCode !== MINISTRY_CODE)
+    throw errors.unprocessable(
+      "province_data_on_hub",
+      `全国数据共享平台只登记部级${what}，省、市、县的${what}由各省节点管理`,
+    );
+  assertDivisionInScope(actor, divisionCode, nodeProvince);
+}
+
+/**
  * Refuses when the division lies outside what the actor may act on (403), or, on a province node,
  * outside the node's province.
  */
@@ -114,14 +134,7 @@ export function createOrganisationService(
     },
 
     async createAuthority(actor: AuthUser, body: z.infer<typeof CreateAuthorityBody>): Promise<AuthorityDto> {
-      // A province's authorities live on its own node, which examines and certifies under them; a copy
-      // on the hub would be read by nothing and drift from the province's own record.
-      if (!nodeProvince && body.divisionCode !== MINISTRY_CODE)
-        throw errors.unprocessable(
-          "province_data_on_hub",
-          "全国数据共享平台只登记部级机构，省、市、县运管机构由各省节点管理",
-        );
-      assertDivisionInScope(actor, body.divisionCode, nodeProvince);
+      assertNodeDivision(actor, body.divisionCode, nodeProvince, "机构");
       const a = await audit.transaction(async (session) => {
         const [created] = await Authorities.create(
           [{ name: body.name, divisionCode: body.divisionCode, phone: body.phone ?? null }],

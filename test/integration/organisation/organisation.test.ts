@@ -236,6 +236,33 @@ describe("the hub node", () => {
     expect(officer.body.error.code).to.equal("role_not_allowed");
   });
 
+  it("when a hub admin puts a staff account in a province or city division, then it is refused and nothing is stored or changed", async () => {
+    const admin = await staffAgent(hub, { roles: ["admin"] });
+    const users = hub.ctx.conn.collection("staff_users");
+    const before = await users.countDocuments();
+    for (const divisionCode of ["320000", "320100"]) {
+      const res = await admin.agent.post("/api/users").send({
+        username: `op_${divisionCode}_${Date.now()}`,
+        displayName: "运维",
+        password: TEST_PASSWORD,
+        roles: ["hub_operator"],
+        divisionCode,
+      });
+      expect(res.status).to.equal(422);
+      expect(res.body.error).to.deep.include({
+        code: "province_data_on_hub",
+        message: "全国数据共享平台只登记部级工作人员，省、市、县的工作人员由各省节点管理",
+      });
+    }
+    expect(await users.countDocuments()).to.equal(before);
+    // Nor can an existing hub account be moved into a province.
+    const op = await staffAgent(hub, { roles: ["hub_operator"] });
+    const moved = await admin.agent.patch(`/api/users/${op.staff.id}`).send({ divisionCode: "320000" });
+    expect(moved.status).to.equal(422);
+    expect(moved.body.error.code).to.equal("province_data_on_hub");
+    expect((await users.findOne({ username: op.staff.username }))?.divisionCode).to.equal("000000");
+  });
+
   it("when a hub admin adds a province or city authority, then it is refused and nothing is stored; a ministry one is kept", async () => {
     const admin = await staffAgent(hub, { roles: ["admin"] });
     const before = await hub.ctx.conn.collection("authorities").countDocuments();

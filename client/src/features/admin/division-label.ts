@@ -1,4 +1,10 @@
-import type { DivisionDto } from "@contracts/organisation.js";
+import { MINISTRY_CODE, MINISTRY_NAME, type DivisionDto } from "@contracts/organisation.js";
+
+/**
+ * The one division the hub's forms offer: the hub keeps ministry-level bodies and staff only
+ * (province, city and county ones live on their province's node, and the hub refuses them).
+ */
+export const MINISTRY_OPTION = { value: MINISTRY_CODE, label: `${MINISTRY_NAME}（部级）` };
 
 /** "江苏省 / 南京市" style labels for a division list (codes whose parent is in the list get a prefix). */
 export function divisionOptions(divisions: DivisionDto[]): { value: string; label: string }[] {
