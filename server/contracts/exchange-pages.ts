@@ -113,6 +113,7 @@ export interface PractitionerPageDto {
     at: string;
     requestingProvince: string;
     officerId: string;
+    officerName: string | null;
     reason: string;
     caseReference: string;
   }[];

@@ -206,6 +206,11 @@ export const LookupBody = z
   .object({
     query: LookupQuery,
     officerId: z.string().trim().min(1).max(64),
+    /**
+     * The official's name as the practitioner's home province will read it in its lookup log (an
+     * id alone named nobody). Optional so that nodes written before it keep working.
+     */
+    officerName: personName(1, 50).optional(),
     reason: LookupReason,
     caseReference: z.string().trim().min(1).max(64),
   })
@@ -265,6 +270,8 @@ export const LookupNotice = z.object({
   at: Timestamp,
   requestingProvince: z.string().max(6),
   officerId: z.string().max(64),
+  /** Null when the asking node did not name its official (older nodes); a hub before it omits it. */
+  officerName: z.string().max(50).nullable().default(null),
   reason: LookupReason,
   caseReference: z.string().max(64),
   idNumber: z.string().max(18),

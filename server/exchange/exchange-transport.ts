@@ -376,6 +376,7 @@ export function createExchangeTransport(options: TransportOptions) {
                 at: new Date(l.at),
                 requestingProvince: l.requestingProvince,
                 officerId: l.officerId,
+                officerName: l.officerName,
                 reason: l.reason,
                 caseReference: l.caseReference,
               },

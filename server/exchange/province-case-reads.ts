@@ -110,6 +110,7 @@ export function createCaseReads(
           at: l.at.toISOString(),
           requestingProvince: l.requestingProvince,
           officerId: l.officerId,
+          officerName: l.officerName ?? null,
           reason: l.reason,
           caseReference: l.caseReference,
         })),

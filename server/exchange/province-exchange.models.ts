@@ -137,6 +137,7 @@ const lookupNoticeSchema = new Schema(
     at: { type: Date, required: true },
     requestingProvince: { type: String, required: true },
     officerId: { type: String, required: true },
+    officerName: { type: String, default: null },
     reason: { type: String, required: true },
     caseReference: { type: String, required: true },
   },

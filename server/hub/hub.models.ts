@@ -97,6 +97,7 @@ const lookupSchema = new Schema(
     at: { type: Date, required: true },
     requestingProvince: { type: String, required: true },
     officerId: { type: String, required: true },
+    officerName: { type: String, default: null },
     reason: { type: String, required: true },
     caseReference: { type: String, required: true },
     queryBy: { type: String, required: true },

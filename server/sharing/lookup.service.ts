@@ -58,7 +58,7 @@ export function createLookupService(deps: {
 
   return {
     async lookup(actor: AuthUser, input: OfficerLookupBody): Promise<LookupAnswer> {
-      const body: LookupBody = { ...input, officerId: actor.id };
+      const body: LookupBody = { ...input, officerId: actor.id, officerName: actor.displayName };
       await deps.audit.record({
         action: "hub.lookup",
         actor,

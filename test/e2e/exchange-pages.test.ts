@@ -170,6 +170,9 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       expect(await js.page.locator('[data-test="practitioner-credit"]').textContent()).to.contain("累计记分 3 分");
       await js.page.getByText("在外省的备案").waitFor();
       await js.page.locator('[data-test="practitioner-lookups"]').getByText("朝阳备〔2026〕17号").waitFor({ timeout: 20_000 });
+      // Who looked, by name: 北京's officer, not their account id.
+      const lookupRow = js.page.locator('[data-test="practitioner-lookups"] .el-table__row', { hasText: "朝阳备〔2026〕17号" });
+      expect(await lookupRow.innerText()).to.include("朝阳区业务员");
       await screenshot(js.page, "exchange-practitioner-page");
       expect(bj.errors).to.deep.equal([]);
       expect(js.errors).to.deep.equal([]);

@@ -33,6 +33,8 @@ describe("hub catalog interface", () => {
     const notices = await jiangsu.client.call<LookupNoticesPage>("GET", "/api/hub/v1/catalog/lookup-notices?after=0");
     expect(notices.body.lookups.find((l) => l.lookupId === answer.body.lookupId)).to.include({
       requestingProvince: "110000", officerId: "bj-officer-7", reason: "enforcement", caseReference: "京交执 2026-118", idNumber,
+      // A node that names no official (written before officerName) is answered with null, not a made-up name.
+      officerName: null,
     });
     const others = await beijing.client.call<LookupNoticesPage>("GET", "/api/hub/v1/catalog/lookup-notices?after=0");
     expect(others.body.lookups).to.have.length(0);
@@ -43,6 +45,20 @@ describe("hub catalog interface", () => {
     expect(new Lookups(stored).validateSync()).to.equal(undefined);
     expect(stored).to.include({ queryBy: "id_number" }).and.not.have.property("unnumbered");
     expect(stored?.seq).to.be.greaterThan(0);
+  });
+
+  it("when the asking node names its official, then the home province's notice carries the name; a blank or invisible name is refused", async () => {
+    const named = await lookup({ query: { by: "id_number", idNumber }, officerId: "bj-officer-8", officerName: "王执法", reason: "enforcement", caseReference: "京交执 2026-119" });
+    expect(named.status).to.equal(200);
+    const notices = await jiangsu.client.call<LookupNoticesPage>("GET", "/api/hub/v1/catalog/lookup-notices?after=0");
+    expect(notices.body.lookups.find((l) => l.lookupId === named.body.lookupId)).to.include({ officerId: "bj-officer-8", officerName: "王执法" });
+    const Lookups = hub.node.ctx.conn.model("HubLookup");
+    const before = await Lookups.countDocuments();
+    for (const officerName of ["   ", "王\u202e法"]) {
+      const refused = await lookup({ query: { by: "id_number", idNumber }, officerId: "bj-officer-8", officerName, reason: "enforcement", caseReference: "京交执 2026-120" });
+      expect(refused.status, officerName).to.equal(400);
+    }
+    expect(await Lookups.countDocuments()).to.equal(before);
   });
 
   it("when a lookup carries no reason or no case reference, then it is refused and nothing is logged", async () => {

@@ -75,6 +75,8 @@ describe("demo network: hub, 江苏 and 北京, each with its own database", fun
     const notices = await jsOfficer.agent.get("/api/sharing/lookup-notices").expect(200);
     expect((notices.body as LookupNoticesPage).lookups.find((l) => l.lookupId === answer.lookupId)).to.include({
       requestingProvince: "110000", officerId: bjOfficer.user.id, reason: "filing", caseReference: "京备 2026-0042", idNumber,
+      // 江苏 reads who looked by name, not by 北京's account id.
+      officerName: bjOfficer.user.displayName,
     });
     const audit = await beijing.ctx.conn.collection("audit_log").findOne({ action: "hub.lookup", "target.id": idNumber });
     expect(audit?.details).to.deep.include({ reason: "filing", caseReference: "京备 2026-0042" });
