@@ -315,6 +315,69 @@ describe("question bank workflow (browser)", function () {
     }
   });
 
+  it("when an examiner opens a saved true/false or multiple-choice question, then the editor shows its answer and the preview marks its key", async function () {
+    this.timeout(120_000);
+    const writer = await createStaff(node, { roles: ["examiner"] });
+    const author: AuthedAgent = await staffAgent(node, { roles: ["examiner"] });
+    const base = {
+      explanation: "",
+      chapter: "安全行车",
+      categories: ["01001" as const],
+      difficulty: 2,
+      tags: [],
+      source: "",
+    };
+    const trueFalse: QuestionInput = {
+      ...base,
+      ref: `TF-${suffix()}`,
+      type: "true_false",
+      stem: "夜间会车时应当使用远光灯。",
+      options: [],
+      answer: ["F"],
+    };
+    const multiple: QuestionInput = {
+      ...base,
+      ref: `MC-${suffix()}`,
+      type: "multiple",
+      stem: "下列哪些属于出车前检查的项目？",
+      options: [
+        { key: "A", text: "轮胎气压" },
+        { key: "B", text: "乘客籍贯" },
+        { key: "C", text: "灯光信号" },
+        { key: "D", text: "车载音响品牌" },
+      ],
+      answer: ["A", "C"],
+    };
+    const ids: string[] = [];
+    for (const input of [trueFalse, multiple]) {
+      const created = await author.agent.post("/api/question-bank/questions").send(input).expect(201);
+      ids.push((created.body as QuestionDto).id);
+    }
+    const ex = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(ex.page, writer.username, writer.password);
+      // A watch on the type used to clear the answer the loaded question had just filled in.
+      await ex.page.goto(`/question-bank/questions/${ids[0]}`);
+      const answer = ex.page.locator('[data-test="answer"]');
+      await answer.locator(".el-radio.is-checked", { hasText: "错误" }).waitFor();
+      expect(await answer.locator(".el-radio.is-checked").count()).to.equal(1);
+      const preview = ex.page.locator('[data-test="candidate-preview"]');
+      expect(await preview.locator(".is-key").innerText()).to.include("错误");
+      await screenshot(ex.page, "qb-true-false-answer");
+
+      await ex.page.goto(`/question-bank/questions/${ids[1]}`);
+      await answer.locator(".el-checkbox.is-checked").first().waitFor();
+      const checked = await answer.locator(".el-checkbox.is-checked").allInnerTexts();
+      expect(checked.map((t) => t.trim())).to.deep.equal(["A", "C"]);
+      expect((await preview.locator(".is-key").allInnerTexts()).join("|"))
+        .to.include("轮胎气压")
+        .and.include("灯光信号");
+      expect(ex.errors).to.deep.equal([]);
+    } finally {
+      await ex.context.close();
+    }
+  });
+
   it("when a blueprint asks a chapter for more questions than the bank has published, then the blueprint page names the short cell and nothing is saved", async function () {
     this.timeout(120_000);
     const chapter = `端到端章节${suffix()}`;
