@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { RunningNode } from "../../../server/main.js";
-import { scheduleCandidates, staffAgent } from "../../helpers/auth.js";
+import { scheduleCandidates, staffAgent, TEST_PHOTO } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 
 describe("registration photo at the check-in desk", function () {
@@ -24,6 +24,10 @@ describe("registration photo at the check-in desk", function () {
     const res = await proctor.agent.get(url);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.headers["content-type"]).to.match(/^image\//);
+    // The registered bytes themselves: a 200 with an empty body passed the check-in photo's test.
+    expect(Buffer.from(res.body as Buffer).equals(Buffer.from(TEST_PHOTO.dataBase64, "base64"))).to.equal(
+      true,
+    );
 
     const elsewhere = await scheduleCandidates(node, { count: 1 });
     const stranger = await staffAgent(node, {
