@@ -2,11 +2,40 @@ import { z } from "zod";
 import { ownEntry } from "./own-entry.js";
 
 /**
- * Validation messages in Chinese from zod's own zh-CN locale (not hand-written translations),
- * for the server and the browser alike. Idempotent; call before the first parse.
+ * Validation messages in Chinese from zod's own zh-CN locale, for the server and the browser alike,
+ * except for sizes: the locale words those with the schema's type names ("数值过小：期望 string >=1
+ * 字符", "期望 array >=1 项"), which an officer reads as noise, and a blank required field is the
+ * most common refusal of all. `sizeMessage` words those; everything else stays the locale's.
+ * Idempotent; call before the first parse.
  */
 export function useChineseValidationMessages(): void {
   z.config(z.locales.zhCN());
+  z.config({ customError: sizeMessage });
+}
+
+/** A too-short, too-long, too-few or too-many problem in plain Chinese; undefined for any other. */
+export function sizeMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== "too_small" && issue.code !== "too_big") return undefined;
+  const small = issue.code === "too_small";
+  const bound = Number(small ? issue.minimum : issue.maximum);
+  // An exclusive bound (`gt`, `lt`) is one past what is allowed only for whole numbers: say it as it is.
+  const inclusive = issue.inclusive !== false;
+  switch (issue.origin) {
+    case "string":
+      if (small) return bound <= 1 ? "不能为空" : `至少 ${bound} 个字符`;
+      return `不能超过 ${bound} 个字符`;
+    case "array":
+    case "set":
+      if (small) return bound <= 1 ? "至少选择 1 项" : `至少 ${bound} 项`;
+      return `最多 ${bound} 项`;
+    case "number":
+    case "int":
+    case "bigint":
+      if (small) return inclusive ? `不能小于 ${bound}` : `须大于 ${bound}`;
+      return inclusive ? `不能大于 ${bound}` : `须小于 ${bound}`;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -176,6 +205,8 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   wait: "等待时长（毫秒）",
   version: "版本",
   action: "操作",
+  // A wrapper whose fields name themselves (a cross-province case's details): `details.reason` is 原因.
+  details: "",
 };
 
 /** The Chinese name of a field path: its last named key, with list positions counted from 1. */
@@ -183,7 +214,10 @@ export function fieldLabel(path: readonly PropertyKey[]): string {
   const parts: string[] = [];
   for (const key of path) {
     if (typeof key === "number") parts.push(`第 ${key + 1} 项`);
-    else parts.push(ownEntry(FIELD_LABELS, String(key)) ?? String(key));
+    else {
+      const label = ownEntry(FIELD_LABELS, String(key)) ?? String(key);
+      if (label) parts.push(label);
+    }
   }
   return parts.length ? parts.join(" ") : "请求内容";
 }

@@ -67,6 +67,11 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       await field(bj.page, "lookup-case").fill("朝阳备〔2026〕17号");
       await bj.page.locator('[data-test="lookup-submit"]').click();
       await bj.page.getByRole("button", { name: "选择" }).click();
+      // Sent empty, each field says what is wrong with it, in place and in plain Chinese.
+      await bj.page.locator('[data-test="exchange-submit"]').click();
+      const employerError = bj.page.locator(".el-form-item", { hasText: "用人单位" }).locator(".el-form-item__error");
+      await employerError.waitFor();
+      expect((await employerError.textContent())?.trim()).to.equal("不能为空");
       await field(bj.page, "filing-employer").fill("北京顺达货运有限公司");
       await bj.page.locator(".el-form-item", { hasText: "开始从业日期" }).locator("input").fill("2026-12-01");
       await bj.page.keyboard.press("Enter");

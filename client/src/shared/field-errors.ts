@@ -4,8 +4,12 @@ import { ApiError } from "./api.js";
 
 /**
  * Per-field messages of a form, filled from a `validation_failed` answer so each field shows what
- * is wrong with it in place (bind `:error="fields.errors.name"` on its ElFormItem). Keys are the
- * request's top-level field names; nested problems show on their top-level field with their label.
+ * is wrong with it in place (bind `:error="fields.errors.name"` on its ElFormItem). Every problem
+ * is kept under its top-level field (a nested one with its label, for a form with one item for
+ * the whole group) and, when nested, under its full path too (`fields.errors['details.reason']`,
+ * for a form with an item per nested field; that item names the field itself). The exchange
+ * form bound full paths while only top-level keys were kept, so none of its fields ever showed
+ * its problem.
  */
 export function useFieldErrors() {
   const errors = reactive<Record<string, string>>({});
@@ -24,6 +28,8 @@ export function useFieldErrors() {
       const nested = issue.path.includes(".");
       const text = nested ? `${issue.field}：${issue.message}` : issue.message;
       errors[key] = errors[key] ? `${errors[key]}；${text}` : text;
+      if (nested)
+        errors[issue.path] = errors[issue.path] ? `${errors[issue.path]}；${issue.message}` : issue.message;
     }
     return true;
   }
