@@ -1,39 +1,64 @@
 import { expect } from "chai";
-import { z } from "zod";
-import { fieldLabel, useChineseValidationMessages } from "../../../server/contracts/validation.js";
+import { CreateUserBody } from "../../../server/contracts/auth.js";
+import { CreateRoomBody } from "../../../server/contracts/organisation.js";
+import type { ValidationIssue } from "../../../server/contracts/validation.js";
+import { refusalOf } from "../../helpers/refusal.js";
 
-/** The message the one issue of parsing `value` carries. */
-function messageOf(schema: z.ZodType, value: unknown): string | undefined {
-  return schema.safeParse(value).error?.issues[0]?.message;
-}
-
-describe("validation messages people read", () => {
-  before(() => useChineseValidationMessages());
-
-  it("when a required text is blank, too short or too long, then the message says so in Chinese without the schema's type names", () => {
-    expect(messageOf(z.string().trim().min(1), "   ")).to.equal("不能为空");
-    expect(messageOf(z.string().min(5), "ab")).to.equal("至少 5 个字符");
-    expect(messageOf(z.string().max(3), "abcd")).to.equal("不能超过 3 个字符");
-    for (const value of ["", "ab", "abcdef"])
-      expect(messageOf(z.string().min(3).max(5), value)).not.to.match(/string|数值过/);
+describe("validation messages name the field and say what is wrong, in Chinese", () => {
+  it("when a username is too short, then the message names 用户名 and says what is wrong in Chinese, not English", () => {
+    const err = refusalOf(() =>
+      CreateUserBody.parse({
+        username: "ab",
+        displayName: "张三",
+        password: "Long-enough-1",
+        roles: ["officer"],
+        divisionCode: "320000",
+      }),
+    );
+    expect(err.code).to.equal("validation_failed");
+    expect(err.status).to.equal(400);
+    expect(err.message).to.match(/^用户名：/);
+    expect(err.message).to.not.match(/Too small|expected|Invalid/);
+    const details = err.details as ValidationIssue[];
+    expect(details[0]).to.include({ path: "username", field: "用户名", code: "too_small" });
+    expect(details[0]?.message).to.match(/[\u4e00-\u9fff]/);
   });
 
-  it("when a list or a number is out of its bounds, then the bound is named in words", () => {
-    expect(messageOf(z.array(z.string()).min(1), [])).to.equal("至少选择 1 项");
-    expect(messageOf(z.array(z.string()).max(2), ["a", "b", "c"])).to.equal("最多 2 项");
-    expect(messageOf(z.number().min(1), 0)).to.equal("不能小于 1");
-    expect(messageOf(z.int().max(5), 9)).to.equal("不能大于 5");
-    expect(messageOf(z.number().positive(), 0)).to.equal("须大于 0");
+  it("when several fields are wrong, then every one is listed with its Chinese name and the message counts the rest", () => {
+    const err = refusalOf(() => CreateRoomBody.parse({ name: "", seatCount: "many" }));
+    const details = err.details as ValidationIssue[];
+    expect(details.map((d) => d.field)).to.include.members(["名称", "座位数"]);
+    expect(err.message).to.match(/另有 1 处问题/);
   });
 
-  it("when a schema words its own message, or the problem is not a size, then that message stands", () => {
-    expect(messageOf(z.string().min(1, "请填写转籍原因"), "")).to.equal("请填写转籍原因");
-    // Other problems keep zod's own zh-CN wording.
-    expect(messageOf(z.email(), "x")).to.equal("无效电子邮件");
+  it("when a list entry is wrong, then its position is counted from 1", () => {
+    const err = refusalOf(() =>
+      CreateUserBody.parse({
+        username: "abc",
+        displayName: "张三",
+        password: "Long-enough-1",
+        roles: ["officer", "king"],
+        divisionCode: "320000",
+      }),
+    );
+    expect((err.details as ValidationIssue[])[0]).to.include({ path: "roles.1", field: "角色 第 2 项" });
   });
 
-  it("when a problem lies inside a case's details, then the field is named by itself, not as details", () => {
-    expect(fieldLabel(["details", "reason"])).to.equal("原因");
-    expect(fieldLabel(["details", "licence", "number"])).not.to.include("details");
+  it("when a body carries a 10,000-character unknown key and fifty bad fields, then the answer stays within ErrorBody's bounds", async () => {
+    const { ErrorBody } = await import("../../../server/contracts/errors.js");
+    const { z } = await import("zod");
+    const many = z
+      .object(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, z.string().max(5)])))
+      .strict();
+    const body = {
+      ["k".repeat(10_000)]: 1,
+      ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, 7])),
+    };
+    const err = refusalOf(() => many.parse(body));
+    expect(ErrorBody.safeParse(err.toBody()).success).to.equal(true);
+    const details = err.details as ValidationIssue[];
+    expect(details.length).to.be.at.most(20);
+    expect(details.every((d) => d.message.length <= 300 && d.path.length <= 200)).to.equal(true);
+    expect(err.message).to.match(/另有 50 处问题/);
   });
 });
