@@ -18,7 +18,7 @@ export function sizeMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code !== "too_small" && issue.code !== "too_big") return undefined;
   const small = issue.code === "too_small";
   const bound = Number(small ? issue.minimum : issue.maximum);
-  // An exclusive bound (`gt`, `lt`) is one past what is allowed only for whole numbers: say it as it is.
+  // An exclusive bound (`gt`, `lt`, `positive`) is named as such: 须大于 0, not 不能小于 1.
   const inclusive = issue.inclusive !== false;
   switch (issue.origin) {
     case "string":

@@ -28,14 +28,16 @@ export function admitsPage(visitor: PageVisitor, meta: PageAccess): boolean {
   return pageRefusal(visitor, meta) === null;
 }
 
+/** The refusal for a missing role: the administrator can grant one. */
+export const ROLE_REFUSAL = "您的账号没有访问该页面的权限。如需开通，请联系本单位系统管理员。";
+
 /**
  * Why a page refuses the visitor, in words for the 403 page and its notice; null when it admits
  * them. A level refusal says which levels the page is for: asking the administrator for a role
  * would not help a county officer on the province's escalation list.
  */
 export function pageRefusal(visitor: PageVisitor, meta: PageAccess): string | null {
-  if (!hasAnyRole(visitor.roles, meta.roles))
-    return "您的账号没有访问该页面的权限。如需开通，请联系本单位系统管理员。";
+  if (!hasAnyRole(visitor.roles, meta.roles)) return ROLE_REFUSAL;
   if (meta.levels && !meta.levels.includes(divisionLevel(visitor.divisionCode)))
     return `该页面仅供${meta.levels.map((l) => DIVISION_LEVEL_LABELS[l]).join("、")}运管机构使用。`;
   return null;
