@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { io as ioClient, type Socket } from "socket.io-client";
 import request from "supertest";
 import type TestAgent from "supertest/lib/agent.js";
-import type { AuthUser, LoginResultDto, StaffRole, StaffUserDto } from "../../server/contracts/auth.js";
+import type {
+  AuthUser,
+  CreateUserBody,
+  LoginResultDto,
+  StaffRole,
+  StaffUserDto,
+} from "../../server/contracts/auth.js";
 import type { CategoryCode } from "../../server/contracts/categories.js";
 import type { CandidateDto, Education, LicenceClass } from "../../server/contracts/registration.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../../server/contracts/scheduling.js";
@@ -35,6 +41,21 @@ export interface StaffOptions {
 
 /** The password every helper-made staff user gets unless told otherwise. */
 export const TEST_PASSWORD = "Test-Passw0rd-2026";
+
+/**
+ * The body an admin sends to create a staff user (POST /api/users): a fresh username, the test
+ * password, and what the test names (roles and division always; anything else to override).
+ */
+export function newUserBody(
+  fields: Pick<CreateUserBody, "roles" | "divisionCode"> & Partial<CreateUserBody>,
+): CreateUserBody {
+  return {
+    username: `u_${randomBytes(5).toString("hex")}`,
+    displayName: `测试${fields.roles.join("/")}`,
+    password: TEST_PASSWORD,
+    ...fields,
+  };
+}
 
 /** Creates a staff user directly in the node's database. */
 export async function createStaff(

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { hashSeatToken } from "../../../server/organisation/index.js";
-import { staffAgent, TEST_PASSWORD } from "../../helpers/auth.js";
+import { newUserBody, staffAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
@@ -37,14 +37,14 @@ describe("organisation set-up by admins", () => {
     expect(room.seats.map((s: { seatNo: number }) => s.seatNo)).to.deep.equal([1, 2, 3]);
     const proctor = await admin.agent
       .post("/api/users")
-      .send({
-        username: `proctor_${Date.now()}`,
-        displayName: "监考甲",
-        password: TEST_PASSWORD,
-        roles: ["proctor"],
-        divisionCode: "320508",
-        testCentreId: centre.id,
-      })
+      .send(
+        newUserBody({
+          displayName: "监考甲",
+          roles: ["proctor"],
+          divisionCode: "320508",
+          testCentreId: centre.id,
+        }),
+      )
       .expect(201);
     expect(proctor.body.user.testCentreId).to.equal(centre.id);
     const actions = (await node.ctx.conn.collection("audit_log").find({}).toArray()).map((e) => e.action);
@@ -92,13 +92,9 @@ describe("organisation set-up by admins", () => {
       .send({ name: "越权考点", address: "苏州", divisionCode: "320500" });
     expect(res.status).to.equal(403);
     expect(res.body.error.code).to.equal("division_out_of_scope");
-    const user = await nanjing.agent.post("/api/users").send({
-      username: `x_${Date.now()}`,
-      displayName: "越权",
-      password: TEST_PASSWORD,
-      roles: ["admin"],
-      divisionCode: "320000",
-    });
+    const user = await nanjing.agent
+      .post("/api/users")
+      .send(newUserBody({ displayName: "越权", roles: ["admin"], divisionCode: "320000" }));
     expect(user.body.error.code).to.equal("division_out_of_scope");
     const beijing = await nanjing.agent
       .post("/api/authorities")
@@ -116,25 +112,19 @@ describe("organisation set-up by admins", () => {
     ];
     for (const [i, t] of tries.entries()) {
       const username = `dn_${i}_${Date.now()}`;
-      const res = await admin.agent.post("/api/users").send({
-        username,
-        displayName: t.displayName,
-        password: TEST_PASSWORD,
-        roles: ["officer"],
-        divisionCode: "320000",
-      });
+      const res = await admin.agent
+        .post("/api/users")
+        .send(
+          newUserBody({ username, displayName: t.displayName, roles: ["officer"], divisionCode: "320000" }),
+        );
       expect(res.status, JSON.stringify(t)).to.equal(400);
       expect(res.body.error.code).to.equal("validation_failed");
       expect(res.body.error.message).to.match(new RegExp(`^${t.field}：`));
       expect(await node.ctx.conn.collection("staff_users").countDocuments({ username })).to.equal(0);
     }
-    const ok = await admin.agent.post("/api/users").send({
-      username: `dn_ok_${Date.now()}`,
-      displayName: " 王明 ",
-      password: TEST_PASSWORD,
-      roles: ["officer"],
-      divisionCode: "320000",
-    });
+    const ok = await admin.agent
+      .post("/api/users")
+      .send(newUserBody({ displayName: " 王明 ", roles: ["officer"], divisionCode: "320000" }));
     expect(ok.status).to.equal(201);
     expect(ok.body.user.displayName).to.equal("王明");
   });
@@ -158,22 +148,14 @@ describe("organisation set-up by admins", () => {
 
   it("when a province node is asked for hub_operator, or a proctor without a test centre, then the role is refused", async () => {
     const admin = await staffAgent(node, { roles: ["admin"] });
-    const hub = await admin.agent.post("/api/users").send({
-      username: `h_${Date.now()}`,
-      displayName: "运维",
-      password: TEST_PASSWORD,
-      roles: ["hub_operator"],
-      divisionCode: "320000",
-    });
+    const hub = await admin.agent
+      .post("/api/users")
+      .send(newUserBody({ displayName: "运维", roles: ["hub_operator"], divisionCode: "320000" }));
     expect(hub.status).to.equal(400);
     expect(hub.body.error.code).to.equal("role_not_allowed");
-    const proctor = await admin.agent.post("/api/users").send({
-      username: `p_${Date.now()}`,
-      displayName: "监考",
-      password: TEST_PASSWORD,
-      roles: ["proctor"],
-      divisionCode: "320000",
-    });
+    const proctor = await admin.agent
+      .post("/api/users")
+      .send(newUserBody({ displayName: "监考", roles: ["proctor"], divisionCode: "320000" }));
     expect(proctor.body.error.code).to.equal("test_centre_required");
   });
 
@@ -217,22 +199,12 @@ describe("the hub node", () => {
     await admin.agent.get("/api/exam-sessions").expect(404);
     const op = await admin.agent
       .post("/api/users")
-      .send({
-        username: `op_${Date.now()}`,
-        displayName: "运维",
-        password: TEST_PASSWORD,
-        roles: ["hub_operator"],
-        divisionCode: "000000",
-      })
+      .send(newUserBody({ displayName: "运维", roles: ["hub_operator"], divisionCode: "000000" }))
       .expect(201);
     expect(op.body.user.roles).to.deep.equal(["hub_operator"]);
-    const officer = await admin.agent.post("/api/users").send({
-      username: `of_${Date.now()}`,
-      displayName: "业务",
-      password: TEST_PASSWORD,
-      roles: ["officer"],
-      divisionCode: "000000",
-    });
+    const officer = await admin.agent
+      .post("/api/users")
+      .send(newUserBody({ displayName: "业务", roles: ["officer"], divisionCode: "000000" }));
     expect(officer.body.error.code).to.equal("role_not_allowed");
   });
 
@@ -241,13 +213,9 @@ describe("the hub node", () => {
     const users = hub.ctx.conn.collection("staff_users");
     const before = await users.countDocuments();
     for (const divisionCode of ["320000", "320100"]) {
-      const res = await admin.agent.post("/api/users").send({
-        username: `op_${divisionCode}_${Date.now()}`,
-        displayName: "运维",
-        password: TEST_PASSWORD,
-        roles: ["hub_operator"],
-        divisionCode,
-      });
+      const res = await admin.agent
+        .post("/api/users")
+        .send(newUserBody({ displayName: "运维", roles: ["hub_operator"], divisionCode }));
       expect(res.status).to.equal(422);
       expect(res.body.error).to.deep.include({
         code: "province_data_on_hub",
