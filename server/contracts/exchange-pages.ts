@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ProvinceCode } from "./hub.js";
+import type { DivisionLevel } from "./organisation.js";
 import { wholeNumber } from "./validation.js";
 import {
   AckProblem,
@@ -14,6 +15,12 @@ import {
   Text,
   TransferDetails,
 } from "./exchange-messages.js";
+
+/**
+ * Who follows up overdue received cases (逾期督办): the province level (and the ministry on its
+ * own node). The server refuses the list below it and the client offers the page by the same list.
+ */
+export const ESCALATION_LEVELS: readonly DivisionLevel[] = ["province", "ministry"];
 
 /**
  * What an officer's pages exchange with their own node (new cases, answers, endings, lists, the

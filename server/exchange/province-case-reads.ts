@@ -1,7 +1,13 @@
 import type { Connection } from "mongoose";
 import { canSeeDivision, divisionFilter, divisionLevel } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
-import type { CaseDto, CaseState, ExchangeKind, NoticeDetails } from "../contracts/exchange.js";
+import {
+  ESCALATION_LEVELS,
+  type CaseDto,
+  type CaseState,
+  type ExchangeKind,
+  type NoticeDetails,
+} from "../contracts/exchange.js";
 import { errors } from "../lib/errors.js";
 import { databaseTime } from "../lib/mongo.js";
 import { toCaseDto } from "./province-case-dto.js";
@@ -16,10 +22,7 @@ import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.m
  * sender decide due times: an instance whose clock runs ahead would list cases as overdue that
  * another instance does not, and one behind would keep late cases off the escalation list.
  */
-export function createCaseReads(
-  conn: Connection,
-  clock: { databaseNow?: () => Promise<Date> } = {},
-) {
+export function createCaseReads(conn: Connection, clock: { databaseNow?: () => Promise<Date> } = {}) {
   const m = provinceExchangeModels(conn);
   const databaseNow = clock.databaseNow ?? (() => databaseTime(conn));
 
@@ -62,18 +65,14 @@ export function createCaseReads(
       if (q.state) filter.state = q.state;
       const now = await databaseNow();
       if (q.overdue === "true")
-        filter.$or = [
-          { overdue: true },
-          { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: now } },
-        ];
+        filter.$or = [{ overdue: true }, { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: now } }];
       const rows = await m.Cases.find(filter).sort({ createdAt: -1 }).limit(q.limit).lean();
       return rows.map((c) => toCaseDto(c, now));
     },
 
     /** Received cases past their deadline and unanswered: the province level's escalation list. */
     async escalations(actor: AuthUser): Promise<CaseDto[]> {
-      const level = divisionLevel(actor.divisionCode);
-      if (level !== "province" && level !== "ministry")
+      if (!ESCALATION_LEVELS.includes(divisionLevel(actor.divisionCode)))
         throw errors.forbidden("逾期事项由省级运管机构督办", "province_level_only");
       const now = await databaseNow();
       const rows = await m.Cases.find({

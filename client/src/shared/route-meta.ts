@@ -15,7 +15,7 @@ declare module "vue-router" {
      * Division levels (部/省/市/县) whose staff may open the page; absent = every level. For a page
      * the server refuses below a level, so it is not offered there.
      */
-    levels?: DivisionLevel[];
+    levels?: readonly DivisionLevel[];
     /** Frame to render in; default `staff` (candidates get `candidate` on their own pages). */
     layout?: LayoutName;
     /**

@@ -1,5 +1,6 @@
 import { AlarmClock, Box, EditPen, Message, User } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
+import { ESCALATION_LEVELS } from "@contracts/exchange.js";
 
 const GROUP = "跨省业务";
 
@@ -35,8 +36,8 @@ export const routes: RouteRecordRaw[] = [
     meta: {
       title: "逾期督办",
       roles: ["officer"],
-      // The server answers this list to the province level only (province_level_only).
-      levels: ["province", "ministry"],
+      // The levels the server answers this list to (province_level_only below them).
+      levels: ESCALATION_LEVELS,
       feature: "exchange",
       menu: { group: GROUP, icon: AlarmClock, order: 65 },
     },
