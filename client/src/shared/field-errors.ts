@@ -18,6 +18,11 @@ export function useFieldErrors() {
     for (const k of Object.keys(errors)) delete errors[k];
   }
 
+  /** Adds a problem to the field's message (several problems of one field are joined with ；). */
+  function add(key: string, text: string): void {
+    errors[key] = errors[key] ? `${errors[key]}；${text}` : text;
+  }
+
   /** Takes the field problems of `err`; true when it carried any (the caller may then stay quiet). */
   function take(err: unknown): boolean {
     clear();
@@ -26,10 +31,8 @@ export function useFieldErrors() {
     for (const issue of err.details as ValidationIssue[]) {
       const key = issue.path.split(".")[0] ?? "";
       const nested = issue.path.includes(".");
-      const text = nested ? `${issue.field}：${issue.message}` : issue.message;
-      errors[key] = errors[key] ? `${errors[key]}；${text}` : text;
-      if (nested)
-        errors[issue.path] = errors[issue.path] ? `${errors[issue.path]}；${issue.message}` : issue.message;
+      add(key, nested ? `${issue.field}：${issue.message}` : issue.message);
+      if (nested) add(issue.path, issue.message);
     }
     return true;
   }
