@@ -3,6 +3,7 @@ import { expect } from "chai";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { FeasibilityDto, QuestionDto, QuestionInput } from "../../server/contracts/question-bank.js";
 import { createStaff, staffAgent, type AuthedAgent } from "../helpers/auth.js";
+import { aQuestionInput } from "../helpers/bank-builders.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
@@ -319,24 +320,14 @@ describe("question bank workflow (browser)", function () {
     this.timeout(120_000);
     const writer = await createStaff(node, { roles: ["examiner"] });
     const author: AuthedAgent = await staffAgent(node, { roles: ["examiner"] });
-    const base = {
-      explanation: "",
-      chapter: "安全行车",
-      categories: ["01001" as const],
-      difficulty: 2,
-      tags: [],
-      source: "",
-    };
-    const trueFalse: QuestionInput = {
-      ...base,
+    const trueFalse = aQuestionInput({
       ref: `TF-${suffix()}`,
       type: "true_false",
       stem: "夜间会车时应当使用远光灯。",
       options: [],
       answer: ["F"],
-    };
-    const multiple: QuestionInput = {
-      ...base,
+    });
+    const multiple = aQuestionInput({
       ref: `MC-${suffix()}`,
       type: "multiple",
       stem: "下列哪些属于出车前检查的项目？",
@@ -347,7 +338,7 @@ describe("question bank workflow (browser)", function () {
         { key: "D", text: "车载音响品牌" },
       ],
       answer: ["A", "C"],
-    };
+    });
     const ids: string[] = [];
     for (const input of [trueFalse, multiple]) {
       const created = await author.agent.post("/api/question-bank/questions").send(input).expect(201);

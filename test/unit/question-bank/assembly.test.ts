@@ -3,7 +3,7 @@ import type { Paper } from "../../../server/contracts/paper.js";
 import type { BankQuestionSnapshot, QuestionType } from "../../../server/contracts/question-bank.js";
 import { AppError } from "../../../server/lib/errors.js";
 import { assemblePaper, checkFeasibility, createRng } from "../../../server/question-bank/index.js";
-import { aBlueprint, aQuestion, questions } from "./bank-builders.js";
+import { aBlueprint, aQuestion, questions } from "../../helpers/bank-builders.js";
 
 const TYPES: QuestionType[] = ["true_false", "single", "multiple"];
 

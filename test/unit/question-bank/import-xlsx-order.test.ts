@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import JSZip from "jszip";
 import { parseImportFileAsync, toXlsx } from "../../../server/question-bank/index.js";
-import { aQuestionInput } from "./bank-builders.js";
+import { aQuestionInput } from "../../helpers/bank-builders.js";
 
 const question = aQuestionInput({ ref: "ORD-1" });
 

@@ -3,8 +3,8 @@ import type {
   Blueprint,
   QuestionInput,
   QuestionType,
-} from "../../../server/contracts/question-bank.js";
-import type { CategoryCode } from "../../../server/contracts/categories.js";
+} from "../../server/contracts/question-bank.js";
+import type { CategoryCode } from "../../server/contracts/categories.js";
 
 let counter = 0;
 
