@@ -157,7 +157,8 @@ async function* streamRows(bytes: Buffer, options: XlsxReadOptions): AsyncGenera
   if (sheets === 0) throw new FileRefusal("Excel 文件中没有工作表");
 }
 
-function column(c: number): string {
+/** A spreadsheet's name for its 1-based column number: 1 → A, 27 → AA. */
+export function columnLetters(c: number): string {
   let s = "";
   for (let n = c; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
   return s;
@@ -180,10 +181,10 @@ function cellText(value: unknown, c: number, notes: string[], formulas: "result"
     if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join("");
     if (v.formula !== undefined || v.sharedFormula !== undefined) {
       if (formulas === "text") {
-        notes.push(`${column(c)} 列是公式，按公式文字读取，不计算`);
+        notes.push(`${columnLetters(c)} 列是公式，按公式文字读取，不计算`);
         return `=${v.formula ?? v.sharedFormula ?? ""}`;
       }
-      notes.push(`${column(c)} 列是公式，按其计算结果导入`);
+      notes.push(`${columnLetters(c)} 列是公式，按其计算结果导入`);
       return v.result === undefined ? "" : cellText(v.result, c, notes, formulas);
     }
     if (v.error !== undefined) return String(v.error);

@@ -9,7 +9,7 @@ import { readCsvCell, readCsvRows } from "../lib/csv.js";
 import { AppError, errors } from "../lib/errors.js";
 import { FileRefusal } from "../lib/file-refusal.js";
 import { decodeImportBytes } from "../lib/text-decode.js";
-import { looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
+import { columnLetters, looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
 
 /** One data row of an uploaded registration sheet, as the text of its cells by column. */
 export interface SheetRegistration {
@@ -87,6 +87,8 @@ export async function readRegistrationSheet(filename: string, bytes: Buffer): Pr
 async function collect(rows: Iterable<RawRow> | AsyncIterable<RawRow>): Promise<SheetRegistration[]> {
   let columns: (RegistrationImportColumn | null)[] | null = null;
   const out: SheetRegistration[] = [];
+  // The first few unlabelled cells, to name them, and how many there are (a sheet may hold thousands).
+  const unlabelled = { first: [] as string[], count: 0 };
   for await (const row of rows) {
     if (!columns) {
       columns = headerOf(row);
@@ -105,17 +107,44 @@ async function collect(rows: Iterable<RawRow> | AsyncIterable<RawRow>): Promise<
       cells[key] = (row.fields[i] ?? "").trim();
       if (row.imprecise.includes(i)) imprecise.push(key);
     });
+    const cellsOff = unlabelledCells(row, columns);
+    unlabelled.count += cellsOff.length;
+    if (unlabelled.first.length < 5) unlabelled.first.push(...cellsOff.slice(0, 5 - unlabelled.first.length));
     out.push({ line: row.line, cells, imprecise, notes: row.notes });
   }
   if (!columns) throw errors.unprocessable("import_unreadable", "文件中没有内容（须有表头行）");
+  if (unlabelled.count) throw unlabelledRefusal(unlabelled.first, unlabelled.count);
   if (out.length === 0) throw errors.unprocessable("import_unreadable", "文件只有表头，没有考生");
   return out;
 }
 
 /**
+ * The cells of a row that hold something under no header (a blank header cell, or past the last
+ * one), as 「第 3 行 I 列」. Reading on without them dropped the value without a word: a cleared
+ * 「报名单位行政区划代码」 header registered every row in the officer's own division instead.
+ */
+function unlabelledCells(row: RawRow, columns: (RegistrationImportColumn | null)[]): string[] {
+  const found: string[] = [];
+  row.fields.forEach((field, i) => {
+    if (columns[i] == null && field.trim() !== "") found.push(`第 ${row.line} 行 ${columnLetters(i + 1)} 列`);
+  });
+  return found;
+}
+
+function unlabelledRefusal(first: string[], count: number): AppError {
+  const shown = first.join("、") + (count > first.length ? ` 等 ${count} 处` : "");
+  return errors.unprocessable(
+    "import_bad_header",
+    `${shown}有内容，但该列没有表头：请填写导入模板中的列名，或删除该列后重新导入`,
+    { problems: first.map((c) => `${c}有内容，但该列没有表头`) },
+  );
+}
+
+/**
  * The header row by the template's Chinese names. An unknown or repeated column refuses the file:
  * a misspelt optional column (say 「近三年无重大事故」) would otherwise be dropped without a word.
- * Empty header cells are allowed only over empty columns (Excel's stray formatting).
+ * Empty header cells are allowed only over empty columns (Excel's stray formatting): `collect`
+ * refuses a file with anything under them.
  */
 function headerOf(row: RawRow): (RegistrationImportColumn | null)[] {
   const problems: string[] = [];

@@ -5,7 +5,7 @@ import {
 } from "../../../server/contracts/registration-import.js";
 import { useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
-import { aRow, csvFile, HEADERS, upload } from "./import-support.js";
+import { aRow, csvFile, HEADERS, upload, xlsxFile } from "./import-support.js";
 import { unpaddedBase64 } from "../../helpers/base64.js";
 
 /** Issue 14: a registration file that cannot be imported as a whole is refused with a stable code. */
@@ -39,6 +39,36 @@ describe("registration: bulk import refusals of a whole file", () => {
       "未知的列「近三年无重大事故」",
       "缺少列：「手机号」",
     ]);
+  });
+
+  it("when a cell holds a value under a cleared header, then 422 import_bad_header names the cell and nothing is stored", async () => {
+    const before = await stored();
+    // The officer cleared the optional 报名单位 header: its division must not fall back to the officer's own.
+    const headers = HEADERS.map((h) => (h === "报名单位行政区划代码" ? "" : h));
+    const column = String.fromCharCode(65 + headers.indexOf(""));
+    const rows = [aRow({ "": "320104" })];
+    const files = {
+      "cleared.csv": csvFile(rows, "utf-8-bom", headers),
+      "cleared.xlsx": await xlsxFile(rows, headers),
+    };
+    for (const [name, file] of Object.entries(files)) {
+      const res = await upload(officer, name, file).expect(422);
+      expect(res.body.error.code).to.equal("import_bad_header");
+      expect(res.body.error.details.problems).to.deep.equal([`第 2 行 ${column} 列有内容，但该列没有表头`]);
+    }
+    expect(await stored()).to.equal(before);
+  });
+
+  it("when cells run past the last header, then 422 import_bad_header counts them; a blank header over an empty column is fine", async () => {
+    const headers = [...HEADERS, ""];
+    const past = String.fromCharCode(65 + HEADERS.length);
+    const rows = Array.from({ length: 7 }, () => aRow({ "": "备注" }));
+    const res = await upload(officer, "past.csv", csvFile(rows, "utf-8-bom", headers)).expect(422);
+    expect(res.body.error.message).to.match(
+      new RegExp(`^第 2 行 ${past} 列、.*第 6 行 ${past} 列 等 7 处有内容`),
+    );
+    expect(res.body.error.details.problems).to.have.length(5);
+    await upload(officer, "blank.csv", csvFile([aRow()], "utf-8-bom", headers)).expect(200);
   });
 
   it("when the file is an old .xls, not CSV text or a workbook, then 422 import_unreadable", async () => {
