@@ -2,6 +2,7 @@ import type { ParsedFile, ParsedItem, ImportDefaults } from "./parsed-item.js";
 import { readCsvCell, readCsvRows, toCsvText } from "../lib/csv.js";
 import { FileRefusal, toItem } from "./parsed-item.js";
 import { ownEntry } from "../contracts/own-entry.js";
+import { columnLetters } from "../lib/xlsx-rows.js";
 
 /**
  * roadcert CSV: one question per row, header row required. Columns (order free, names fixed):
@@ -88,11 +89,15 @@ export function parseCsv(text: string, defaults: ImportDefaults = {}): ParsedFil
   }
 }
 
+/**
+ * The header's column names. A blank name is a column left over from a spreadsheet (a trailing
+ * comma on every line); it is allowed, and `rowToItem` refuses any row with something under it.
+ */
 export function checkHeader(header: { line: number; fields: string[] }): string[] {
   const names = header.fields.map((f) => f.trim());
   const missing = ["type", "stem", "answer"].filter((c) => !names.includes(c));
-  const unknown = names.filter((n) => !(CSV_COLUMNS as readonly string[]).includes(n));
-  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  const unknown = names.filter((n) => n !== "" && !(CSV_COLUMNS as readonly string[]).includes(n));
+  const repeated = names.filter((n, i) => n !== "" && names.indexOf(n) !== i);
   if (missing.length || unknown.length || repeated.length) {
     const problems = [
       ...(missing.length ? [`缺少列：${missing.join("、")}`] : []),
@@ -118,6 +123,15 @@ export function rowToItem(
       notes: [`应有 ${names.length} 列，实有 ${row.fields.length} 列`],
     };
   }
+  const unlabelled = names.flatMap((n, i) =>
+    n === "" && row.fields[i]?.trim() ? [columnLetters(i + 1)] : [],
+  );
+  if (unlabelled.length)
+    return {
+      location,
+      outcome: "invalid",
+      notes: [`${unlabelled.join("、")} 列有内容，但该列没有表头：请填写列名或删除该列`],
+    };
   const get = (col: string) => cellValue(row.fields[names.indexOf(col)] ?? "");
   const has = (col: string) => names.includes(col) && get(col) !== "";
   const type = ownEntry(TYPE_ALIASES, get("type")) ?? get("type");

@@ -202,6 +202,23 @@ describe("question bank: CSV and roadcert JSON import", () => {
     expect(parsed.fileErrors[0]).to.contain("colour");
   });
 
+  it("when a CSV header has a blank column, then rows with nothing under it are read and a row with something under it is invalid", () => {
+    const defaults = { chapter: "安全行车", categories: ["01001" as const] };
+    const parsed = parseImportFile(
+      {
+        name: "x.csv",
+        // Excel leaves a trailing comma on every line for a formatted empty column.
+        content: "ref,type,stem,,answer,\nQ1,判断,驾驶员须持证上岗,,T,\nQ2,判断,驾驶员须持证上岗吗,备注,T,\n",
+      },
+      defaults,
+    );
+    expect(parsed.fileErrors).to.deep.equal([]);
+    expect(byRef(parsed.items, "Q1").outcome).to.equal("ok");
+    const q2 = parsed.items.find((i) => i.location === "第 3 行");
+    expect(q2).to.deep.include({ outcome: "invalid" });
+    expect(q2?.notes).to.deep.equal(["D 列有内容，但该列没有表头：请填写列名或删除该列"]);
+  });
+
   it("when a roadcert file has a bad item and a duplicate ref, then both are reported by index and ref", () => {
     const good = {
       ref: "R-1",
