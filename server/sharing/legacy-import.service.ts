@@ -3,24 +3,14 @@ import type { AuthUser } from "../contracts/auth.js";
 import { CollectionReceipt, MAX_BATCH_RECORDS, type LegacyPublishDto, type LegacyRegisterUpload } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { cleanRegister, readCsv, readXlsx, type CleaningReport, type RegisterRow } from "./legacy-register.js";
+import { cleanRegister, readRegisterFile, type CleaningReport, type RegisterRow } from "./legacy-register.js";
 import type { LookupAuditPort } from "./lookup.service.js";
 import type { NodeClient } from "./node-client.js";
 import { decodeBase64 } from "../lib/base64.js";
 
-const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
-
-/** The rows of an uploaded register: XLSX by its ZIP signature (never by name), else UTF-8 CSV. */
+/** The rows of an uploaded register (see `readRegisterFile`). */
 async function readRows(file: LegacyRegisterUpload): Promise<RegisterRow[]> {
-  const bytes = decodeBase64(file.dataBase64, "登记册文件");
-  if (bytes.subarray(0, 4).equals(ZIP_MAGIC)) return readXlsx(bytes);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new AppError("register_encoding", 400, "CSV 文件须为 UTF-8 编码（Excel：另存为“CSV UTF-8”）");
-  }
-  return readCsv(text);
+  return readRegisterFile(decodeBase64(file.dataBase64, "登记册文件"));
 }
 
 /**

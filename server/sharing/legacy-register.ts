@@ -1,14 +1,17 @@
-import ExcelJS from "exceljs";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import { CERTIFICATE_STATUS_LABELS, type CertificateStatus } from "../contracts/certificates.js";
 import { QualificationRecord, type CleaningReport, type RejectReason } from "../contracts/hub.js";
+import { readCsvCell, readCsvRows } from "../lib/csv.js";
 import { AppError } from "../lib/errors.js";
+import { FileRefusal } from "../lib/file-refusal.js";
+import { decodeImportBytes } from "../lib/text-decode.js";
+import { looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
 
 /**
  * A province's existing certificate register (数据清洗 on joining the hub): one row per
- * certificate, read from CSV (UTF-8) or XLSX, checked row by row into collection records. Nothing
+ * certificate, read from CSV or XLSX, checked row by row into collection records. Nothing
  * is written while any row is refused: the officer fixes the file and uploads it again.
  */
 export const REGISTER_COLUMNS = [
@@ -21,75 +24,39 @@ export const LEGACY_RECORD_PREFIX = "legacy:";
 export interface RegisterRow {
   line: number;
   fields: string[];
+  /** Columns (0-based) whose cell held a number Excel had already cut to 15 significant digits. */
+  imprecise: number[];
 }
 
 export type { CleaningReport };
 
-/** RFC 4180 CSV: quoted fields with doubled quotes and line breaks; a UTF-8 BOM is dropped. */
-export function readCsv(text: string): RegisterRow[] {
+/**
+ * The rows of an uploaded register file: XLSX by its ZIP signature (never by name), else CSV in
+ * any encoding the other imports read (UTF-8, GBK/GB18030 as Excel saves CSV on a Chinese
+ * Windows machine, UTF-16), through the one CSV and XLSX readers of the server. A file neither can
+ * read is refused whole with `register_unreadable`.
+ */
+export async function readRegisterFile(bytes: Buffer): Promise<RegisterRow[]> {
   const rows: RegisterRow[] = [];
-  let fields: string[] = [];
-  let field = "";
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  const src = text.replace(/^\uFEFF/, "");
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    if (quoted) {
-      if (c === '"' && src[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else {
-        if (c === "\n") line++;
-        field += c;
-      }
-    } else if (c === '"' && field === "") quoted = true;
-    else if (c === ",") {
-      fields.push(field);
-      field = "";
-    }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && src[i + 1] === "\n") i++;
-      fields.push(field);
-      if (fields.some((f) => f.trim() !== "")) rows.push({ line: rowLine, fields });
-      fields = [];
-      field = "";
-      line++;
-      rowLine = line;
-    } else field += c;
-  }
-  fields.push(field);
-  if (fields.some((f) => f.trim() !== "")) rows.push({ line: rowLine, fields });
-  return rows;
-}
-
-/** The first worksheet of an XLSX file as text rows (dates as YYYY-MM-DD). */
-export async function readXlsx(bytes: Buffer): Promise<RegisterRow[]> {
-  const book = new ExcelJS.Workbook();
   try {
-    await book.xlsx.load(bytes as unknown as ArrayBuffer);
-  } catch {
-    throw new AppError("register_unreadable", 400, "无法读取 Excel 文件，请另存为“Excel 工作簿（*.xlsx）”");
+    if (looksLikeXlsx(bytes)) {
+      // Blank rows count toward the reader's bound too, so a padded sheet stays bounded.
+      for await (const r of readXlsxRows(bytes, { dates: true, maxRows: REGISTER_MAX_ROWS * 10 }))
+        rows.push({ line: r.line, fields: r.fields, imprecise: r.imprecise });
+      return rows;
+    }
+    const decoded = decodeImportBytes(bytes);
+    if (!decoded.ok) throw new FileRefusal(decoded.error);
+    for (const r of readCsvRows(decoded.text)) {
+      if (r.fields.some((f) => f.trim() !== ""))
+        rows.push({ line: r.line, fields: r.fields.map(readCsvCell), imprecise: [] });
+      if (rows.length > REGISTER_MAX_ROWS + 1) break; // cleanRegister names the bound
+    }
+    return rows;
+  } catch (err) {
+    if (err instanceof FileRefusal) throw new AppError("register_unreadable", 400, err.message);
+    throw err;
   }
-  const sheet = book.worksheets[0];
-  if (!sheet) throw new AppError("register_unreadable", 400, "Excel 文件中没有工作表");
-  const rows: RegisterRow[] = [];
-  sheet.eachRow({ includeEmpty: false }, (row, line) => {
-    const values = Array.isArray(row.values) ? row.values.slice(1) : [];
-    const fields = values.map((v): string => {
-      if (v === null || v === undefined) return "";
-      if (v instanceof Date) return v.toISOString().slice(0, 10);
-      if (typeof v === "object" && "richText" in v) return v.richText.map((t) => t.text).join("");
-      // A formula cell: what Excel shows is its cached result.
-      if (typeof v === "object" && "result" in v) return typeof v.result === "object" ? "" : String(v.result ?? "");
-      if (typeof v === "object" && "text" in v) return String(v.text);
-      return String(v as string | number | boolean);
-    });
-    if (fields.some((f) => f.trim() !== "")) rows.push({ line, fields });
-  });
-  return rows;
 }
 
 const STATUS_BY_LABEL = new Map(Object.entries(CERTIFICATE_STATUS_LABELS).map(([k, v]) => [v, k as CertificateStatus]));
@@ -112,9 +79,12 @@ function parseDate(text: string): string | null {
 export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; now: Date }): { report: CleaningReport; records: QualificationRecord[] } {
   const report: CleaningReport = { rows: 0, clean: 0, refused: [], fileProblems: [] };
   const [header, ...body] = rows;
-  const names = header?.fields.map((f) => f.trim()) ?? [];
+  const names = header?.fields.map((f) => f.replace(/^\uFEFF/, "").trim()) ?? [];
   const missing = REGISTER_COLUMNS.filter((c) => !names.includes(c));
   if (missing.length > 0) report.fileProblems.push(`缺少列：${missing.join("、")}（第一行须为列名）`);
+  // Which of two 「证号」 columns is the certificate's? Reading the first was a guess.
+  const repeated = REGISTER_COLUMNS.filter((c) => names.indexOf(c) !== names.lastIndexOf(c));
+  if (repeated.length > 0) report.fileProblems.push(`列重复：${repeated.join("、")}（每列只能出现一次）`);
   if (body.length > REGISTER_MAX_ROWS) report.fileProblems.push(`超过 ${REGISTER_MAX_ROWS} 行，请拆分为多个文件`);
   if (body.length === 0) report.fileProblems.push("文件中没有数据行");
   if (report.fileProblems.length > 0) return { report, records: [] };
@@ -127,9 +97,14 @@ export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; 
     report.rows++;
     const reasons: RejectReason[] = [];
     const add = (code: string, field: string, message: string) => reasons.push({ code, field, message });
+    // A number cell Excel cut to 15 digits: 320102199001011234 reads as …1200. Checked as text, a
+    // cut 证号 passed its pattern and went to the hub as another certificate's number.
+    const cut = new Set(row.imprecise.map((i) => names[i]));
+    for (const f of REGISTER_COLUMNS)
+      if (cut.has(f)) add("imprecise_number", f, "单元格是数值格式，Excel 只保留 15 位有效数字，已不是原号码：请把该列设为文本后重新填写");
     const idNumber = col(row, "身份证号").toUpperCase();
-    const id = checkIdNumber(idNumber, { isKnownDivision: isPlausibleIdDivision, today: ctx.now });
-    if (!id.ok) for (const p of id.problems) add(p.code, "身份证号", p.message);
+    const id = cut.has("身份证号") ? null : checkIdNumber(idNumber, { isKnownDivision: isPlausibleIdDivision, today: ctx.now });
+    if (id && !id.ok) for (const p of id.problems) add(p.code, "身份证号", p.message);
     const name = col(row, "姓名");
     if (!name || [...name].length > 50) add("invalid_name", "姓名", "姓名须为 1–50 个字");
     const categories: CategoryCode[] = [];
@@ -140,7 +115,7 @@ export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; 
     }
     if (categories.length === 0 && !reasons.some((r) => r.field === "从业资格类别")) add("missing_field", "从业资格类别", "须填写从业资格类别");
     const certificateNumber = col(row, "证号").toUpperCase();
-    if (!/^[0-9A-Z-]{6,40}$/.test(certificateNumber)) add("invalid_certificate_number", "证号", "证号须为 6–40 位数字、大写字母或 -");
+    if (!cut.has("证号") && !/^[0-9A-Z-]{6,40}$/.test(certificateNumber)) add("invalid_certificate_number", "证号", "证号须为 6–40 位数字、大写字母或 -");
     const authority = col(row, "发证机关");
     if (!authority || authority.length > 100) add("missing_field", "发证机关", "须填写发证机关（不超过 100 字）");
     const division = col(row, "发证机关代码");
@@ -155,7 +130,7 @@ export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; 
     if (first && issued && first > issued) add("inconsistent", "发证日期", "发证日期早于初领日期");
     if (from && to && from > to) add("inconsistent", "有效期至", "有效期至早于有效期起");
     if (issued && issued > today) add("future_date", "发证日期", "发证日期晚于今天");
-    if (first && id.ok && first < id.info.birthDate) add("inconsistent", "初领日期", "初领日期早于出生日期");
+    if (first && id?.ok && first < id.info.birthDate) add("inconsistent", "初领日期", "初领日期早于出生日期");
     const status = STATUS_BY_LABEL.get(col(row, "状态"));
     if (!status) add("invalid_status", "状态", "状态须为 有效、注销、吊销 或 撤销");
     const earlier = seen.get(idNumber);

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import ExcelJS from "exceljs";
+import iconv from "iconv-lite";
 import type { CleaningReport } from "../../../server/sharing/legacy-register.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { aNewIdNumber, aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
@@ -81,8 +82,38 @@ describe("legacy register import (数据清洗)", function () {
   it("when the file is not a register, then it is refused whole with the reason", async () => {
     const res = await officer.agent.post("/api/sharing/legacy-register/check").send(upload("name,id\n张三,1\n")).expect(200);
     expect((res.body as CleaningReport).fileProblems[0]).to.match(/缺少列/);
-    const gbk = await officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]).toString("base64") });
-    expect(gbk.status).to.equal(400);
+    const twice = await officer.agent.post("/api/sharing/legacy-register/check").send(upload(`${HEADER},证号\n${row(aNewIdNumber())},X1\n`)).expect(200);
+    expect((twice.body as CleaningReport).fileProblems).to.deep.equal(["列重复：证号（每列只能出现一次）"]);
+    const binary = await officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: Buffer.from([0x00, 0x01, 0x02, 0xff, 0xfe, 0x80]).toString("base64") });
+    expect(binary.status).to.equal(400);
+    expect((binary.body as { error: { code: string } }).error.code).to.equal("register_unreadable");
+  });
+
+  it("when the register is a GBK CSV, as Excel saves one on a Chinese Windows machine, then it is read as its Chinese text", async () => {
+    const text = [HEADER, row(aNewIdNumber(), { category: "经营性道路旅客运输驾驶员" })].join("\r\n");
+    const res = await officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: iconv.encode(text, "gbk").toString("base64") }).expect(200);
+    expect(res.body).to.deep.include({ rows: 1, clean: 1, refused: [], fileProblems: [] });
+  });
+
+  it("when ID and certificate numbers sit in number cells Excel cut to 15 digits, then the row is refused naming both and nothing is published", async () => {
+    const id = aNewIdNumber();
+    const published = await hubRecords({ sourceProvince: "320000" });
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet("在册从业人员");
+    sheet.addRow(HEADER.split(","));
+    // What Excel holds once 18 digits are typed into a General cell: the number, not the text.
+    sheet.addRow(row(id).split(",").map((cell, i) => (i === 1 || i === 3 ? Number(cell.replace(/X$/, "0")) : cell)));
+    const file = { fileName: "register.xlsx", dataBase64: Buffer.from(await book.xlsx.writeBuffer()).toString("base64") };
+    const res = await officer.agent.post("/api/sharing/legacy-register/check").send(file).expect(200);
+    const report = res.body as CleaningReport;
+    expect(report).to.include({ rows: 1, clean: 0 });
+    expect(report.refused[0]?.reasons.map((r) => [r.code, r.field])).to.deep.equal([
+      ["imprecise_number", "身份证号"],
+      ["imprecise_number", "证号"],
+    ]);
+    const publish = await officer.agent.post("/api/sharing/legacy-register/publish").send(file).expect(422);
+    expect((publish.body as { error: { code: string } }).error.code).to.equal("register_not_clean");
+    expect(await hubRecords({ sourceProvince: "320000" })).to.equal(published);
   });
 
   it("when the register's base64 is not canonical (padding missing), then 400 invalid_base64 and nothing is published", async () => {
