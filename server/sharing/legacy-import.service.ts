@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { AuthUser } from "../contracts/auth.js";
-import { CollectionReceipt, MAX_BATCH_RECORDS, type LegacyPublishDto, type LegacyRegisterUpload } from "../contracts/hub.js";
+import {
+  CollectionReceipt,
+  MAX_BATCH_RECORDS,
+  type LegacyPublishDto,
+  type LegacyRegisterUpload,
+} from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { cleanRegister, readRegisterFile, type CleaningReport, type RegisterRow } from "./legacy-register.js";
@@ -40,26 +45,51 @@ export function createLegacyImportService(deps: {
     async publish(actor: AuthUser, file: LegacyRegisterUpload): Promise<LegacyPublishDto> {
       const { report, records } = await clean(file);
       if (report.fileProblems.length > 0 || report.refused.length > 0)
-        throw new AppError("register_not_clean", 422, `有 ${report.refused.length} 行未通过检查，未上报任何记录；请修正后重新上传`, report);
+        throw new AppError(
+          "register_not_clean",
+          422,
+          `有 ${report.refused.length} 行未通过检查，未上报任何记录；请修正后重新上传`,
+          report,
+        );
       const client = deps.client();
       if (!client) throw new AppError("hub_not_configured", 503, "本节点尚未接入全国中心，暂不能上报");
       await deps.audit.record({
-        action: "hub.legacy_register_published", actor, divisionCode: actor.divisionCode,
-        target: { type: "register", id: file.fileName }, details: { rows: report.rows },
+        action: "hub.legacy_register_published",
+        actor,
+        divisionCode: actor.divisionCode,
+        target: { type: "register", id: file.fileName },
+        details: { rows: report.rows },
       });
-      const result: LegacyPublishDto = { rows: report.rows, accepted: 0, duplicate: 0, stale: 0, rejected: [] };
+      const result: LegacyPublishDto = {
+        rows: report.rows,
+        accepted: 0,
+        duplicate: 0,
+        stale: 0,
+        rejected: [],
+      };
       for (let i = 0; i < records.length; i += MAX_BATCH_RECORDS) {
         const batch = records.slice(i, i + MAX_BATCH_RECORDS);
         let answer;
         try {
-          answer = await client.call("POST", "/api/hub/v1/collection/records", { batchId: `legacy-${randomUUID()}`, records: batch });
+          answer = await client.call("POST", "/api/hub/v1/collection/records", {
+            batchId: `legacy-${randomUUID()}`,
+            records: batch,
+          });
         } catch (err) {
           deps.logger.warn({ err, at: i }, "legacy register publish interrupted");
-          throw new AppError("hub_unreachable", 502, `上报在第 ${i + 1} 条中断（无法连接全国中心）；已上报的记录重发时不会重复，请稍后重新上报`);
+          throw new AppError(
+            "hub_unreachable",
+            502,
+            `上报在第 ${i + 1} 条中断（无法连接全国中心）；已上报的记录重发时不会重复，请稍后重新上报`,
+          );
         }
         const receipt = CollectionReceipt.safeParse(answer.body);
         if (answer.status !== 200 || !receipt.success)
-          throw new AppError("hub_refused", 502, `全国中心拒绝了第 ${i + 1} 条起的批次（${answer.status}）；请稍后重新上报`);
+          throw new AppError(
+            "hub_refused",
+            502,
+            `全国中心拒绝了第 ${i + 1} 条起的批次（${answer.status}）；请稍后重新上报`,
+          );
         for (const r of receipt.data.results) {
           if (r.outcome === "rejected") result.rejected.push({ recordId: r.recordId, reasons: r.reasons });
           else result[r.outcome]++;

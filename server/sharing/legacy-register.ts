@@ -15,7 +15,17 @@ import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js
  * is written while any row is refused: the officer fixes the file and uploads it again.
  */
 export const REGISTER_COLUMNS = [
-  "姓名", "身份证号", "从业资格类别", "证号", "发证机关", "发证机关代码", "初领日期", "发证日期", "有效期起", "有效期至", "状态",
+  "姓名",
+  "身份证号",
+  "从业资格类别",
+  "证号",
+  "发证机关",
+  "发证机关代码",
+  "初领日期",
+  "发证日期",
+  "有效期起",
+  "有效期至",
+  "状态",
 ] as const;
 export const REGISTER_MAX_ROWS = 20_000;
 /** Record ids of register entries: `legacy:<证号>` (a transfer cancels them by id, legacy-transfer.ts). */
@@ -59,8 +69,12 @@ export async function readRegisterFile(bytes: Buffer): Promise<RegisterRow[]> {
   }
 }
 
-const STATUS_BY_LABEL = new Map(Object.entries(CERTIFICATE_STATUS_LABELS).map(([k, v]) => [v, k as CertificateStatus]));
-const CATEGORY_BY_NAME = new Map(Object.entries(CATEGORIES).map(([k, v]) => [v as string, k as CategoryCode]));
+const STATUS_BY_LABEL = new Map(
+  Object.entries(CERTIFICATE_STATUS_LABELS).map(([k, v]) => [v, k as CertificateStatus]),
+);
+const CATEGORY_BY_NAME = new Map(
+  Object.entries(CATEGORIES).map(([k, v]) => [v as string, k as CategoryCode]),
+);
 
 /** YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYYMMDD, and a day that exists; else null. */
 function parseDate(text: string): string | null {
@@ -76,7 +90,10 @@ function parseDate(text: string): string | null {
  * 1, `legacy:<证号>`, so a re-published file is answered `duplicate`). Every problem of a row is
  * named: invalid ID numbers, unknown division or category codes, impossible dates, duplicates.
  */
-export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; now: Date }): { report: CleaningReport; records: QualificationRecord[] } {
+export function cleanRegister(
+  rows: RegisterRow[],
+  ctx: { provinceCode: string; now: Date },
+): { report: CleaningReport; records: QualificationRecord[] } {
   const report: CleaningReport = { rows: 0, clean: 0, refused: [], fileProblems: [] };
   const [header, ...body] = rows;
   const names = header?.fields.map((f) => f.replace(/^\uFEFF/, "").trim()) ?? [];
@@ -85,11 +102,13 @@ export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; 
   // Which of two 「证号」 columns is the certificate's? Reading the first was a guess.
   const repeated = REGISTER_COLUMNS.filter((c) => names.indexOf(c) !== names.lastIndexOf(c));
   if (repeated.length > 0) report.fileProblems.push(`列重复：${repeated.join("、")}（每列只能出现一次）`);
-  if (body.length > REGISTER_MAX_ROWS) report.fileProblems.push(`超过 ${REGISTER_MAX_ROWS} 行，请拆分为多个文件`);
+  if (body.length > REGISTER_MAX_ROWS)
+    report.fileProblems.push(`超过 ${REGISTER_MAX_ROWS} 行，请拆分为多个文件`);
   if (body.length === 0) report.fileProblems.push("文件中没有数据行");
   if (report.fileProblems.length > 0) return { report, records: [] };
 
-  const col = (row: RegisterRow, name: (typeof REGISTER_COLUMNS)[number]) => (row.fields[names.indexOf(name)] ?? "").trim();
+  const col = (row: RegisterRow, name: (typeof REGISTER_COLUMNS)[number]) =>
+    (row.fields[names.indexOf(name)] ?? "").trim();
   const today = new Date(ctx.now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
   const seen = new Map<string, number>();
   const records: QualificationRecord[] = [];
@@ -101,26 +120,40 @@ export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; 
     // cut 证号 passed its pattern and went to the hub as another certificate's number.
     const cut = new Set(row.imprecise.map((i) => names[i]));
     for (const f of REGISTER_COLUMNS)
-      if (cut.has(f)) add("imprecise_number", f, "单元格是数值格式，Excel 只保留 15 位有效数字，已不是原号码：请把该列设为文本后重新填写");
+      if (cut.has(f))
+        add(
+          "imprecise_number",
+          f,
+          "单元格是数值格式，Excel 只保留 15 位有效数字，已不是原号码：请把该列设为文本后重新填写",
+        );
     const idNumber = col(row, "身份证号").toUpperCase();
-    const id = cut.has("身份证号") ? null : checkIdNumber(idNumber, { isKnownDivision: isPlausibleIdDivision, today: ctx.now });
+    const id = cut.has("身份证号")
+      ? null
+      : checkIdNumber(idNumber, { isKnownDivision: isPlausibleIdDivision, today: ctx.now });
     if (id && !id.ok) for (const p of id.problems) add(p.code, "身份证号", p.message);
     const name = col(row, "姓名");
     if (!name || [...name].length > 50) add("invalid_name", "姓名", "姓名须为 1–50 个字");
     const categories: CategoryCode[] = [];
-    for (const part of col(row, "从业资格类别").split(/[、;；,，\s]+/).filter(Boolean)) {
+    for (const part of col(row, "从业资格类别")
+      .split(/[、;；,，\s]+/)
+      .filter(Boolean)) {
       const code = part in CATEGORIES ? (part as CategoryCode) : CATEGORY_BY_NAME.get(part);
       if (code) categories.push(code);
       else add("unknown_category", "从业资格类别", `未知的从业资格类别 ${part.slice(0, 30)}`);
     }
-    if (categories.length === 0 && !reasons.some((r) => r.field === "从业资格类别")) add("missing_field", "从业资格类别", "须填写从业资格类别");
+    if (categories.length === 0 && !reasons.some((r) => r.field === "从业资格类别"))
+      add("missing_field", "从业资格类别", "须填写从业资格类别");
     const certificateNumber = col(row, "证号").toUpperCase();
-    if (!cut.has("证号") && !/^[0-9A-Z-]{6,40}$/.test(certificateNumber)) add("invalid_certificate_number", "证号", "证号须为 6–40 位数字、大写字母或 -");
+    if (!cut.has("证号") && !/^[0-9A-Z-]{6,40}$/.test(certificateNumber))
+      add("invalid_certificate_number", "证号", "证号须为 6–40 位数字、大写字母或 -");
     const authority = col(row, "发证机关");
-    if (!authority || authority.length > 100) add("missing_field", "发证机关", "须填写发证机关（不超过 100 字）");
+    if (!authority || authority.length > 100)
+      add("missing_field", "发证机关", "须填写发证机关（不超过 100 字）");
     const division = col(row, "发证机关代码");
-    if (!isKnownDivision(division)) add("unknown_division", "发证机关代码", `未知的行政区划代码 ${division.slice(0, 12)}`);
-    else if (division.slice(0, 2) !== ctx.provinceCode.slice(0, 2)) add("division_outside_province", "发证机关代码", "发证机关不在本省");
+    if (!isKnownDivision(division))
+      add("unknown_division", "发证机关代码", `未知的行政区划代码 ${division.slice(0, 12)}`);
+    else if (division.slice(0, 2) !== ctx.provinceCode.slice(0, 2))
+      add("division_outside_province", "发证机关代码", "发证机关不在本省");
     const dates = (["初领日期", "发证日期", "有效期起", "有效期至"] as const).map((f) => {
       const d = parseDate(col(row, f));
       if (!d) add("invalid_date", f, `${f}不是合法日期（${col(row, f).slice(0, 20) || "空"}）`);
@@ -142,15 +175,35 @@ export function cleanRegister(rows: RegisterRow[], ctx: { provinceCode: string; 
       continue;
     }
     const record = QualificationRecord.safeParse({
-      recordId: `${LEGACY_RECORD_PREFIX}${certificateNumber}`, recordType: "certificate", sourceProvince: ctx.provinceCode, operation: "add",
+      recordId: `${LEGACY_RECORD_PREFIX}${certificateNumber}`,
+      recordType: "certificate",
+      sourceProvince: ctx.provinceCode,
+      operation: "add",
       state: status === "valid" ? "valid" : "invalid",
       // From the row, not the clock: a re-published register must be byte-identical to be a `duplicate`.
-      updateTime: `${issued.replaceAll("-", "")}000000`, version: 1,
-      practitioner: { idNumber, name }, categories: [...new Set(categories)], issuingDivision: division,
-      certificate: { certificateNumber, status, issuingAuthority: authority, firstIssueDate: first, issueDate: issued, validFrom: from, validTo: to },
+      updateTime: `${issued.replaceAll("-", "")}000000`,
+      version: 1,
+      practitioner: { idNumber, name },
+      categories: [...new Set(categories)],
+      issuingDivision: division,
+      certificate: {
+        certificateNumber,
+        status,
+        issuingAuthority: authority,
+        firstIssueDate: first,
+        issueDate: issued,
+        validFrom: from,
+        validTo: to,
+      },
     });
     if (!record.success) {
-      report.refused.push({ line: row.line, idNumber, reasons: record.error.issues.slice(0, 5).map((i) => ({ code: "invalid_field", field: i.path.join("."), message: i.message })) });
+      report.refused.push({
+        line: row.line,
+        idNumber,
+        reasons: record.error.issues
+          .slice(0, 5)
+          .map((i) => ({ code: "invalid_field", field: i.path.join("."), message: i.message })),
+      });
       continue;
     }
     records.push(record.data);
