@@ -333,11 +333,17 @@ export interface OutboundEntryDto {
 
 // ---------------------------------------------------------------- legacy register import (数据清洗)
 
-/** A province's existing register, uploaded whole (CSV in UTF-8, or XLSX), base64 in JSON. */
+/** Largest register file accepted (bytes), for the server's check and the page's alike. */
+export const LEGACY_REGISTER_MAX_BYTES = 2 * 1024 * 1024;
+
+/** A province's existing register, uploaded whole (CSV in UTF-8, GBK or UTF-16, or XLSX), base64 in JSON. */
 export const LegacyRegisterUpload = z
   .object({
     fileName: z.string().trim().min(1).max(200),
-    dataBase64: z.string().min(1).max(2_700_000, "文件过大：请拆分为不超过 2 MB 的文件"),
+    dataBase64: z
+      .string()
+      .min(1)
+      .max(Math.ceil(LEGACY_REGISTER_MAX_BYTES / 3) * 4, "文件过大：请拆分为不超过 2 MB 的文件"),
   })
   .strict();
 export type LegacyRegisterUpload = z.infer<typeof LegacyRegisterUpload>;
@@ -346,7 +352,11 @@ export type LegacyRegisterUpload = z.infer<typeof LegacyRegisterUpload>;
 export interface CleaningReport {
   rows: number;
   clean: number;
-  refused: { line: number; idNumber: string | null; reasons: RejectReason[] }[];
+  /**
+   * The refused rows, with what finds them in the sheet: the row, the name and the ID number masked
+   * as on every other page (the report is shown, and may be kept, beyond the file itself).
+   */
+  refused: { line: number; name: string; idNumberMasked: string | null; reasons: RejectReason[] }[];
   /** Problems of the file as a whole (header, size); when any, no row was read. */
   fileProblems: string[];
 }

@@ -6,7 +6,7 @@ import { AppError } from "../lib/errors.js";
 import { FileRefusal } from "../lib/file-refusal.js";
 import { decodeImportBytes } from "../lib/text-decode.js";
 import { looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
-import { checkIdNumber } from "../lib/id-number.js";
+import { checkIdNumber, maskIdNumber } from "../lib/id-number.js";
 import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
 
 /**
@@ -68,6 +68,8 @@ export async function readRegisterFile(bytes: Buffer): Promise<RegisterRow[]> {
     throw err;
   }
 }
+
+const masked = (idNumber: string): string | null => (idNumber ? maskIdNumber(idNumber.slice(0, 18)) : null);
 
 const STATUS_BY_LABEL = new Map(
   Object.entries(CERTIFICATE_STATUS_LABELS).map(([k, v]) => [v, k as CertificateStatus]),
@@ -171,7 +173,7 @@ export function cleanRegister(
     else if (idNumber) seen.set(idNumber, row.line);
 
     if (reasons.length > 0 || !status || !first || !issued || !from || !to) {
-      report.refused.push({ line: row.line, idNumber: idNumber || null, reasons });
+      report.refused.push({ line: row.line, name: name.slice(0, 50), idNumberMasked: masked(idNumber), reasons });
       continue;
     }
     const record = QualificationRecord.safeParse({
@@ -199,7 +201,8 @@ export function cleanRegister(
     if (!record.success) {
       report.refused.push({
         line: row.line,
-        idNumber,
+        name,
+        idNumberMasked: masked(idNumber),
         reasons: record.error.issues
           .slice(0, 5)
           .map((i) => ({ code: "invalid_field", field: i.path.join("."), message: i.message })),

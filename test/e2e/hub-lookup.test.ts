@@ -85,6 +85,9 @@ describe("province officer's hub pages: 全国资格查询 and 存量数据清�
       const refused = page.locator('[data-test="register-refused"]');
       await refused.getByText("身份证号码校验位错误").waitFor();
       expect(await refused.getByText("未知的从业资格类别 09009").count()).to.equal(1);
+      // Found by name and row; the ID number masked as on every other page.
+      expect(await refused.getByText("钱二").count()).to.equal(1);
+      expect(await refused.textContent()).to.include("1101**********0015").and.not.include("110101199003070015");
       expect(await page.locator('[data-test="register-publish"]').isDisabled()).to.equal(true);
       await screenshot(page, "sharing-legacy-register");
       expect(errors).to.deep.equal([]);

@@ -3,7 +3,7 @@ import { TEST_PASSWORD, uniqueIdNumber } from "../helpers/auth.js";
 import { seriousA11yViolations } from "../helpers/a11y.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
-import { aRow, csvFile } from "../integration/registration/import-support.js";
+import { aRow, csvFile, HEADERS } from "../integration/registration/import-support.js";
 
 /** Issue 14: an officer imports registrations from a spreadsheet, reads the report, then confirms. */
 describe("bulk registration import page (browser)", function () {
@@ -53,6 +53,26 @@ describe("bulk registration import page (browser)", function () {
       await page.goto("/registration/candidates");
       for (const name of ["郑导入", "王改正"])
         await page.locator('[data-test="candidates-table"]').getByText(name).waitFor();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the file's header is refused, then the reason shows once, in place, and no toast repeats it", async () => {
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/registration/import");
+      const headers = [...HEADERS.filter((h) => h !== "近3年无重大事故"), "近三年无重大事故"];
+      await page.locator('[data-test="import-pick"] input[type="file"]').setInputFiles({
+        name: "表头.csv",
+        mimeType: "text/csv",
+        buffer: csvFile([aRow()], "utf-8-bom", headers),
+      });
+      await page.locator('[data-test="import-error"]').getByText("未知的列「近三年无重大事故」").waitFor();
+      expect(await page.getByText("未知的列「近三年无重大事故」").count()).to.equal(1);
+      expect(await page.locator(".el-message").count()).to.equal(0);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

@@ -53,6 +53,9 @@ describe("legacy register import (数据清洗)", function () {
     expect(byLine.get(7)).to.deep.equal(["duplicate"]);
     expect(byLine.get(8)).to.deep.equal(["invalid_status"]);
     expect(byLine.has(2)).to.equal(false);
+    // Found by row and name; the ID number masked as on every other page.
+    expect(report.refused[0]).to.deep.include({ line: 3, name: "王五", idNumberMasked: "3201**********0011" });
+    expect(JSON.stringify(report)).not.to.contain(clean).and.not.to.contain(twice);
 
     const publish = await officer.agent.post("/api/sharing/legacy-register/publish").send(upload(text));
     expect(publish.status).to.equal(422);

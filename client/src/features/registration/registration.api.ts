@@ -26,7 +26,7 @@ export const registrationApi = {
     api.post<PrecheckDto>("/api/candidates/precheck", body, { notify: false, signal }),
   /** The dry run of a bulk import: every row reported, nothing registered. */
   previewImport: (filename: string, contentBase64: string) =>
-    api.post<RegistrationImportDto>("/api/candidates/imports", { filename, contentBase64 }),
+    api.post<RegistrationImportDto>("/api/candidates/imports", { filename, contentBase64 }, { notify: false }),
   /** Registers every row of a dry run, or none; refusals carry the new report in `details`. */
   confirmImport: (importId: string) =>
     api.post<RegistrationImportConfirmedDto>(`/api/candidates/imports/${importId}/confirm`, {}, { notify: false }),

@@ -14,8 +14,11 @@ export type OutboundEntry = OutboundEntryDto;
 /** REST calls of the province's sharing pages (lookups at the hub, the queue to the hub). */
 export const sharingApi = {
   lookup: (body: OfficerLookupBody) => api.post<LookupAnswer>("/api/sharing/lookups", body),
-  checkRegister: (file: LegacyRegisterUpload) => api.post<CleaningReport>("/api/sharing/legacy-register/check", file),
-  publishRegister: (file: LegacyRegisterUpload) => api.post<LegacyPublishDto>("/api/sharing/legacy-register/publish", file),
+  // The register page shows its refusals in place (the report, or the reason above it).
+  checkRegister: (file: LegacyRegisterUpload) =>
+    api.post<CleaningReport>("/api/sharing/legacy-register/check", file, { notify: false }),
+  publishRegister: (file: LegacyRegisterUpload) =>
+    api.post<LegacyPublishDto>("/api/sharing/legacy-register/publish", file, { notify: false }),
   lookupNotices: () => api.get<LookupNoticesPage>("/api/sharing/lookup-notices"),
   outbound: (status?: OutboundEntry["status"]) => api.get<OutboundEntry[]>("/api/sharing/outbound", { query: { status } }),
   retry: (id: string) => api.post<{ ok: true }>(`/api/sharing/outbound/${id}/retry`, {}),
