@@ -179,6 +179,15 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       const lookupRow = js.page.locator('[data-test="practitioner-lookups"] .el-table__row', { hasText: "朝阳备〔2026〕17号" });
       expect(await lookupRow.innerText()).to.include("朝阳区业务员");
       await screenshot(js.page, "exchange-practitioner-page");
+
+      // A refused read shows its reason once, in place of the page: no toast repeats it.
+      await js.page.goto("/practitioners/12345");
+      const refusal = js.page.locator(".el-alert");
+      await refusal.waitFor();
+      const reason = (await refusal.innerText()).trim();
+      expect(reason).to.match(/身份证/);
+      expect(await js.page.getByText(reason).count()).to.equal(1);
+      expect(await js.page.locator(".el-message").count()).to.equal(0);
       expect(bj.errors).to.deep.equal([]);
       expect(js.errors).to.deep.equal([]);
     } finally {

@@ -13,17 +13,22 @@ import type { CertificateRecord, TransferIssueBody } from "@contracts/certificat
 import type { DocumentUploadBody, PenaltyDocument } from "@contracts/exchange-documents.js";
 import { api, type Sent } from "@/shared/api.js";
 
-/** REST calls of the exchange pages (filing, transfer, notices, received cases, practitioner page). */
+/**
+ * REST calls of the exchange pages (filing, transfer, notices, received cases, practitioner page).
+ * The list and page reads show a refusal in place of their content (notify off: a toast repeated
+ * it); actions keep the toast, since their page's alert may be scrolled out of view.
+ */
 export const exchangeApi = {
   file: (body: Sent<typeof NewFilingBody>) => api.post<CaseDto>("/api/exchange/filings", body),
   transfer: (body: Sent<typeof NewTransferBody>) => api.post<CaseDto>("/api/exchange/transfers", body),
   notify: (body: Sent<typeof NewNoticeBody>) => api.post<CaseDto>("/api/exchange/notices", body),
-  list: (query: Sent<typeof CaseListQuery>) => api.get<CaseDto[]>("/api/exchange/cases", { query }),
+  list: (query: Sent<typeof CaseListQuery>) =>
+    api.get<CaseDto[]>("/api/exchange/cases", { query, notify: false }),
   get: (caseId: string) => api.get<CaseDto>(`/api/exchange/cases/${caseId}`),
   answer: (caseId: string, body: Sent<typeof OfficerAckBody>) =>
     api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body),
   end: (caseId: string, body: Sent<typeof OfficerEndBody>) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body),
-  escalations: () => api.get<CaseDto[]>("/api/exchange/escalations"),
+  escalations: () => api.get<CaseDto[]>("/api/exchange/escalations", { notify: false }),
   /** Issues this province's certificate on an agreed transfer (certificates feature, 转籍换发). */
   issueTransfer: (caseId: string, body: TransferIssueBody = {}) =>
     api.post<{ record: CertificateRecord }>(`/api/certificate-transfers/${caseId}/issue`, body),
@@ -31,7 +36,8 @@ export const exchangeApi = {
   uploadDocument: (body: Sent<typeof DocumentUploadBody>) => api.post<PenaltyDocument>("/api/exchange/documents", body),
   /** Where a case's document is read (a plain link: the session cookie goes with it). */
   documentUrl: (caseId: string, sha256: string) => `/api/exchange/cases/${caseId}/documents/${sha256}`,
-  practitioner: (idNumber: string) => api.get<PractitionerPageDto>(`/api/practitioners/${idNumber}`),
+  practitioner: (idNumber: string) =>
+    api.get<PractitionerPageDto>(`/api/practitioners/${idNumber}`, { notify: false }),
 };
 
 /** Element Plus tag colour of each state. */

@@ -19,7 +19,7 @@ export const sharingApi = {
     api.post<CleaningReport>("/api/sharing/legacy-register/check", file, { notify: false }),
   publishRegister: (file: LegacyRegisterUpload) =>
     api.post<LegacyPublishDto>("/api/sharing/legacy-register/publish", file, { notify: false }),
-  lookupNotices: () => api.get<LookupNoticesPage>("/api/sharing/lookup-notices"),
+  lookupNotices: () => api.get<LookupNoticesPage>("/api/sharing/lookup-notices", { notify: false }),
   outbound: (status?: OutboundEntry["status"]) => api.get<OutboundEntry[]>("/api/sharing/outbound", { query: { status } }),
   retry: (id: string) => api.post<{ ok: true }>(`/api/sharing/outbound/${id}/retry`, {}),
 };
