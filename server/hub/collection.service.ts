@@ -227,6 +227,7 @@ export function createCollectionService(
           idNumber,
           homeProvince: home,
           filedWith: [...filedWith],
+          sourceProvince: record.sourceProvince,
           recordId: record.recordId,
           recordType: record.recordType,
           operation: record.operation,

@@ -57,6 +57,11 @@ const changeSchema = new Schema(
     idNumber: { type: String, required: true },
     homeProvince: { type: String, required: true },
     filedWith: { type: [String], default: [] },
+    /**
+     * The province whose signed record made the change; none for a change the hub makes itself (a
+     * transfer's move). Not always the home: a former home may still update records it published.
+     */
+    sourceProvince: { type: String },
     recordId: { type: String, required: true },
     recordType: { type: String, required: true },
     operation: { type: String, required: true },

@@ -135,12 +135,18 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
     return out;
   }
 
+  /**
+   * The change log's records by the province that sent them, as the ledger counts them. Counted by
+   * home, a former home's update after a transfer and the transfer's own move were credited to the
+   * new home, and both provinces showed 不一致 with nothing amiss. Changes logged before the log
+   * kept its source fall back to the home, which was the sender for all but those updates.
+   */
   async function changesAccepted(window: MonthWindow, provinces: readonly string[]): Promise<Map<string, number>> {
     const rows = await hub.Changes.aggregate<{ _id: string; n: number }>([
-      { $match: { homeProvince: { $in: provinces }, at: { $gte: window.from, $lt: window.to } } },
-      { $group: { _id: "$homeProvince", n: { $sum: 1 } } },
+      { $match: { at: { $gte: window.from, $lt: window.to }, recordType: { $ne: "transfer" } } },
+      { $group: { _id: { $ifNull: ["$sourceProvince", "$homeProvince"] }, n: { $sum: 1 } } },
     ]);
-    return new Map(rows.map((r) => [r._id, r.n]));
+    return new Map(rows.filter((r) => provinces.includes(r._id)).map((r) => [r._id, r.n]));
   }
 
   function figuresOf(code: string, t: Tally, changes: number, exchange: ExchangeFigures[] | null): ProvinceMonthFigures {

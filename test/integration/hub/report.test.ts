@@ -9,6 +9,7 @@ import type { CollectionReceipt, QualificationRecord } from "../../../server/con
 import type { Dashboard, MonthReport, PublishedReport } from "../../../server/contracts/hub-report.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { useTestDatabase } from "../../helpers/database.js";
+import { createHubExchangePort } from "../../../server/hub/index.js";
 import { aCertificateRecord, aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
 // The test's own clock arithmetic, written here rather than imported, so the figures are checked
@@ -102,6 +103,19 @@ describe("hub monthly report, data-quality score and dashboard", () => {
       { record: pass(10 * 60_000, { sourceProvince: "110000", issuingDivision: "110000", practitioner: { idNumber: aNewIdNumber("110101"), name: "李四" } }), label: "accepted", agoMs: 10 * 60_000, type: "exam_pass" },
       { record: { ...aPassRecord({ province: "110000" }), issuingDivision: "119999" }, label: { rejected: "unknown_division" } },
     ]);
+    // 转籍: a 江苏 holder moves home to 北京, then 江苏 revokes the certificate it published (a
+    // former home may update its own records). The change is filed under the new home; the ledger
+    // counts it for 江苏, which sent it, and the report must compare the two alike.
+    const moved = aNewIdNumber();
+    const movedCert = (version: number, status: "valid" | "revoked") => ({ ...aCertificateRecord({ idNumber: moved, version, status }), updateTime: updateTimeAgo(4 * HOUR) });
+    await batch("320000", [{ record: movedCert(1, "valid"), label: "accepted", agoMs: 4 * HOUR, type: "certificate" }]);
+    const session = await hub.node.ctx.conn.startSession();
+    try {
+      await session.withTransaction(() => createHubExchangePort(hub.node.ctx.conn).moveHome(moved, "320000", "110000", "t-transfer", session));
+    } finally {
+      await session.endSession();
+    }
+    await batch("320000", [{ record: movedCert(2, "revoked"), label: "accepted", agoMs: 4 * HOUR, type: "certificate" }]);
     window.after = Date.now();
 
     // Exchange cases as the exchange feature stores them, built here so the report's exchange
