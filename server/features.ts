@@ -1,4 +1,5 @@
 import { createAccess } from "./access/index.js";
+import type { CategoryCode } from "./contracts/categories.js";
 import { createAuditFeature, createAuditService } from "./audit/index.js";
 import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import { createCertificatesFeature } from "./certificates/index.js";
@@ -84,6 +85,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
   let retakeCheck: RetakeCheck | undefined;
   let publishedAmong: ((sessionIds: string[]) => Promise<Set<string>>) | undefined;
+  let passedCandidates: ((categoryCode: CategoryCode) => Promise<Set<string>>) | undefined;
   const scheduling = createSchedulingService(conn, {
     provinceCode: config.provinceCode,
     organisation,
@@ -92,6 +94,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     roomReserveMinutes: config.exam.roomReserveMinutes,
     publishedAmong: (ids) => publishedAmong?.(ids) ?? Promise.resolve(new Set<string>()),
     retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
+    passedCandidates: (categoryCode) =>
+      passedCandidates?.(categoryCode) ?? Promise.resolve(new Set<string>()),
   });
 
   openSeat.port = (candidateId, session) => scheduling.openSeatOf(candidateId, session);
@@ -153,6 +157,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     bank.service.useResponses((categoryCode) => delivery.exams.itemResponses(categoryCode));
     retakeCheck = (candidateId, categoryCode) => delivery.exams.retakeCheck(candidateId, categoryCode);
     publishedAmong = (ids) => delivery.results.publishedAmong(ids);
+    passedCandidates = (categoryCode) => delivery.exams.passedCandidates(categoryCode);
     // The proctor console works on exam delivery through its narrow port and pushes through its notifier.
     const room = createProctoringFeature(ctx, {
       exams: delivery.exams,

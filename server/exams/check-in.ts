@@ -3,6 +3,7 @@ import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper } from "../contracts/paper.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
+import { formatLocal } from "../lib/local-time.js";
 import { errors } from "../lib/errors.js";
 import { checkInPhotoModel, exposureModel, type AttemptDoc } from "./attempt.model.js";
 import { LIGHT } from "./attempt-store.js";
@@ -76,7 +77,8 @@ export function createCheckIn(core: ExamCore) {
     if (!decision.allowed) {
       throw errors.unprocessable(
         "retake_wait",
-        `补考次数已用完，须于 ${decision.until.toISOString().slice(0, 10)} 之后再考`,
+        // The day as the exam office counts it: a UTC date is the day before after 16:00 here.
+        `补考次数已用完，须于 ${formatLocal(decision.until, core.ctx.config.timeZone, "date")} 之后再考`,
         { until: decision.until.toISOString() },
       );
     }
@@ -255,13 +257,33 @@ export function createCheckIn(core: ExamCore) {
   }
 
   /**
-   * Retake policy at scheduling time (the scheduling feature's `retakeCheck` port): refuses with
-   * `retake_wait` when the candidate's failed run in this category still has to wait.
+   * Whether the candidate may sit the category again, at scheduling time (the scheduling feature's
+   * `retakeCheck` port): refuses `already_passed` once a finished attempt of the category passed
+   * (automatic seating gave such candidates a seat and an admission ticket), and `retake_wait`
+   * while a failed run still has to wait.
    */
   async function retakeCheck(candidateId: string, categoryCode: CategoryCode): Promise<void> {
+    const passed = await Attempts.findOne(
+      { candidateId, categoryCode, status: "submitted", "result.passed": true },
+      { submittedAt: 1 },
+    ).lean<Pick<AttemptDoc, "submittedAt">>();
+    if (passed)
+      throw errors.unprocessable(
+        "already_passed",
+        `该考生已于 ${passed.submittedAt ? formatLocal(passed.submittedAt, core.ctx.config.timeZone, "date") : "此前"} 通过本类别考试，无需再次安排`,
+      );
     const policy = await deps.papers.currentRetakePolicy?.(categoryCode);
     if (policy) await assertRetakeAllowed(policy, candidateId, categoryCode, now());
   }
 
-  return { checkIn, retakeCheck };
+  /** The candidates with a passed, finished attempt of the category (automatic seating leaves them out). */
+  async function passedCandidates(categoryCode: CategoryCode): Promise<Set<string>> {
+    const rows = await Attempts.find(
+      { categoryCode, status: "submitted", "result.passed": true },
+      { candidateId: 1 },
+    ).lean<Pick<AttemptDoc, "candidateId">[]>();
+    return new Set(rows.map((r) => String(r.candidateId)));
+  }
+
+  return { checkIn, retakeCheck, passedCandidates };
 }

@@ -60,6 +60,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     assertOwnAttempt,
     checkIn: checkIns.checkIn,
     retakeCheck: checkIns.retakeCheck,
+    passedCandidates: checkIns.passedCandidates,
     confirm: release.confirm,
     release: release.release,
     ...answers,

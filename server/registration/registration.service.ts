@@ -275,6 +275,28 @@ export function createRegistrationService(conn: Connection, options: Registratio
       return rows.map(toDto);
     },
 
+    /**
+     * The candidates of a category in the actor's divisions who wait for a seat, first registered
+     * first: not withdrawn, not in `exclude` (seated, passed), at most `limit`. Read oldest first to
+     * the end if need be: the newest 500, which automatic seating took before, left out everyone
+     * registered earlier and still waiting once a division had more.
+     */
+    async waitingFor(
+      actor: AuthUser,
+      categoryCode: CategoryCode,
+      exclude: ReadonlySet<string>,
+      limit: number,
+    ): Promise<CandidateDto[]> {
+      const filter = { ...divisionFilter(actor.divisionCode), categories: categoryCode, withdrawnAt: null };
+      const out: CandidateDto[] = [];
+      for await (const c of Candidates.find(filter).sort({ createdAt: 1, _id: 1 }).lean().cursor()) {
+        if (exclude.has(String(c._id))) continue;
+        out.push(toDto(c as CandidateLean));
+        if (out.length >= limit) break;
+      }
+      return out;
+    },
+
     async get(actor: AuthUser, id: string): Promise<CandidateDto> {
       return toDto(await loadInScope(actor, id));
     },

@@ -16,6 +16,8 @@ export interface AutoSeatingDeps {
   registration: RegistrationService;
   /** Candidates already holding a seat in an open session of the category (any session). */
   scheduledCandidates(categoryCode: CategoryCode): Promise<Set<string>>;
+  /** Candidates who passed the category already (they need no seat). */
+  passedCandidates(categoryCode: CategoryCode): Promise<Set<string>>;
 }
 
 /** Candidates the automatic mode considers at most (one room holds far fewer). */
@@ -87,19 +89,21 @@ export async function autoSeat(
   return result;
 }
 
-/** The officer's candidates of the category who hold no seat in an open session of it yet. */
+/**
+ * The officer's candidates of the category who still need a seat, first registered first: not
+ * seated here or in another open session of it, and not passed already.
+ */
 async function waiting(
   deps: AutoSeatingDeps,
   actor: AuthUser,
   category: CategoryCode,
   seatedHere: Set<string>,
 ): Promise<{ candidateId: string; name: string }[]> {
-  const [registered, scheduled] = await Promise.all([
-    deps.registration.list(actor, { categoryCode: category, limit: WAITING_LIMIT }),
+  const [scheduled, passed] = await Promise.all([
     deps.scheduledCandidates(category),
+    deps.passedCandidates(category),
   ]);
-  return registered
-    .filter((c) => !seatedHere.has(c.id) && !scheduled.has(c.id))
-    .reverse() // list() is newest first; the first registered are seated first
-    .map((c) => ({ candidateId: c.id, name: c.name }));
+  const exclude = new Set([...seatedHere, ...scheduled, ...passed]);
+  const registered = await deps.registration.waitingFor(actor, category, exclude, WAITING_LIMIT);
+  return registered.map((c) => ({ candidateId: c.id, name: c.name }));
 }

@@ -19,6 +19,8 @@ export interface SchedulingOptions {
   organisation: OrganisationService;
   registration: RegistrationService;
   retakeCheck?: RetakeCheck;
+  /** The candidates who passed the category already: automatic seating does not offer them a seat. */
+  passedCandidates?: (categoryCode: CategoryCode) => Promise<Set<string>>;
   /** Where changes are audited, inside their own transaction (default: this database's log). */
   audit?: AuditLog;
   /** Minutes the room stays booked after the latest regular deadline (EXAM_ROOM_RESERVE_MINUTES). */

@@ -168,6 +168,7 @@ export function createSeating(core: SchedulingCore) {
           seatMap: (a, id) => seating.seatMap(a, id),
           assign: (a, id, b) => seating.assign(a, id, b),
           registration: options.registration,
+          passedCandidates: (categoryCode) => options.passedCandidates?.(categoryCode) ?? Promise.resolve(new Set()),
           scheduledCandidates: async (categoryCode) =>
             new Set(
               (

@@ -95,6 +95,84 @@ describe("automatic seating (自动排座)", () => {
     expect(again.refused.map((r) => r.name)).to.deep.equal(["最后报名"]);
   });
 
+  it("when a waiting candidate already passed the category, then automatic seating leaves them out and seating them by hand is refused", async () => {
+    const session = await aSessionWithUnboundSeatOne(3);
+    await env.node.ctx.conn.collection("candidates").deleteMany({});
+    const passer = await registerTestCandidate(env.node, { name: "已合格" });
+    const waiter = await registerTestCandidate(env.node, { name: "待考生" });
+    // A finished, passed attempt of the category, as exam delivery stores one when it closes.
+    await env.node.ctx.conn.collection("exam_attempts").insertOne({
+      _id: `passed-${passer.id}` as never,
+      candidateId: passer.id,
+      categoryCode: "01001",
+      sessionId: "an-earlier-session",
+      status: "submitted",
+      submittedAt: new Date(Date.now() - 7 * 86_400_000),
+      result: { passed: true, score: 92, passMark: 80 },
+    });
+    const result = (
+      await officer.agent.post(`/api/exam-sessions/${session.id}/auto-assign`).send({}).expect(200)
+    ).body as AutoAssignResultDto;
+    expect(result.seated.map((s) => s.name)).to.deep.equal(["待考生"]);
+    expect(result.refused).to.deep.equal([]);
+
+    const byHand = (
+      await officer.agent
+        .post(`/api/exam-sessions/${session.id}/auto-assign`)
+        .send({ candidateIds: [passer.id] })
+        .expect(200)
+    ).body as AutoAssignResultDto;
+    expect(byHand.seated).to.deep.equal([]);
+    expect(byHand.refused.map((r) => r.code)).to.deep.equal(["already_passed"]);
+    expect(byHand.refused[0]?.message).to.match(/^该考生已于 \d{4}-\d{2}-\d{2} 通过本类别考试/);
+    const seated = await env.node.ctx.conn
+      .collection("seat_assignments")
+      .find({ sessionId: session.id })
+      .toArray();
+    expect(seated.map((a) => a.candidateId)).to.deep.equal([waiter.id]);
+  });
+
+  it("when more than five hundred candidates registered after the one still waiting, then the first registered is seated first all the same", async () => {
+    const session = await aSessionWithUnboundSeatOne(2);
+    await env.node.ctx.conn.collection("candidates").deleteMany({});
+    const earliest = await registerTestCandidate(env.node, { name: "最早报名" });
+    // 520 later registrations, already seated in another open session of the category.
+    const later = Array.from({ length: 520 }, (_, i) => `later-${i}-${Math.random().toString(36).slice(2)}`);
+    const registeredAt = Date.now();
+    await env.node.ctx.conn.collection("candidates").insertMany(
+      later.map((id, i) => ({
+        _id: id as never,
+        name: `后报名${i}`,
+        idNumber: `L${i}`,
+        categories: ["01001"],
+        divisionCode: "320100",
+        withdrawnAt: null,
+        createdAt: new Date(registeredAt + 1000 + i),
+      })),
+    );
+    await env.node.ctx.conn.collection("seat_assignments").insertMany(
+      later.map((candidateId) => ({
+        sessionId: "another-open-session",
+        candidateId,
+        ticketNo: `T-${candidateId}`,
+        seatId: `seat-${candidateId}`,
+        categoryCode: "01001",
+        endsAt: new Date(Date.now() + 30 * 86_400_000),
+      })),
+    );
+    try {
+      const result = (
+        await officer.agent.post(`/api/exam-sessions/${session.id}/auto-assign`).send({}).expect(200)
+      ).body as AutoAssignResultDto;
+      expect(result.seated.map((s) => s.candidateId)).to.deep.equal([earliest.id]);
+    } finally {
+      await env.node.ctx.conn
+        .collection("seat_assignments")
+        .deleteMany({ sessionId: "another-open-session" });
+      await env.node.ctx.conn.collection("candidates").deleteMany({ _id: { $in: later as never[] } });
+    }
+  });
+
   it("when the body is malformed, then 400 and nothing is seated", async () => {
     const session = await aSessionWithUnboundSeatOne(2);
     const res = await officer.agent
