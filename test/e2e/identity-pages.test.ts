@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Types } from "mongoose";
 import { TEST_PASSWORD } from "../helpers/auth.js";
 import { makeIdNumber } from "../../server/lib/id-number.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
@@ -103,9 +104,22 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber });
       expect(stored?.name).to.equal("周界面");
 
+      // 210 registrations of the category after 周界面's: the picker's first page no longer holds
+      // them, and typing must still find them.
+      if (!stored) throw new Error("fixture");
+      const later = Array.from({ length: 210 }, (_, i) => ({
+        ...stored,
+        _id: new Types.ObjectId(),
+        name: `后报名${i}`,
+        idNumber: `LATER${i}`,
+        createdAt: new Date(Date.now() + 60_000 + i),
+      }));
+      await env.node.ctx.conn.collection("candidates").insertMany(later);
+
       await page.goto("/scheduling/sessions");
       await page.locator('[data-test="sessions-table"] .el-table__row').first().click();
       await page.locator('[data-test="auto-pick"]').click();
+      await page.locator('[data-test="auto-pick"] input').fill("周界");
       await page.locator(".el-select-dropdown__item:visible", { hasText: "周界面" }).click();
       await page.locator('[data-test="auto-assign"]').click();
       await page.locator('[data-test="seat-map"]').getByText("周界面").waitFor();

@@ -35,8 +35,9 @@ export const schedulingApi = {
       .then((r) => r.ticket),
   testCentres: () =>
     api.get<{ testCentres: TestCentreDto[] }>("/api/test-centres").then((r) => r.testCentres),
-  candidates: (categoryCode: string) =>
+  /** The category's candidates, newest first; `q` narrows to a name or ID number prefix. */
+  candidates: (categoryCode: string, q?: string) =>
     api
-      .get<{ candidates: CandidateDto[] }>("/api/candidates", { query: { categoryCode, limit: 200 } })
+      .get<{ candidates: CandidateDto[] }>("/api/candidates", { query: { categoryCode, q, limit: 200 } })
       .then((r) => r.candidates),
 };
