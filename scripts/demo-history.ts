@@ -254,7 +254,7 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
         300 + index * 10 + i,
       );
       const candidate =
-        (await registration.list(officer, { q: idNumber, limit: 1 }))[0] ??
+        (await registration.page(officer, { q: idNumber, limit: 1 })).candidates[0] ??
         (await registration.register(officer, {
           name,
           idNumber,

@@ -145,7 +145,7 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
     registration,
   });
   const idNumber = makeIdNumber(city === "110100" ? "110105" : `${city.slice(0, 4)}02`, "1988-08-08", 17);
-  let candidate = (await registration.list(system, { q: idNumber, limit: 1 }))[0];
+  let candidate = (await registration.page(system, { q: idNumber, limit: 1 })).candidates[0];
   candidate ??= await registration.register(system, {
     name: "张演示",
     idNumber,

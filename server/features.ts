@@ -200,7 +200,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     const exchangeFeature = createExchangeProvinceFeature(ctx, {
       access,
       audit,
-      certificates: (actor, idNumber) => certificates.facade.lifecycle.search(actor, { idNumber }),
+      certificates: async (actor, idNumber) =>
+        (await certificates.facade.lifecycle.search(actor, { idNumber })).certificates,
       // Agreeing to a transfer sends our signed certificate; the receiving province's issuance
       // notice then supersedes it (cancelled, reason 转籍).
       sourceCertificate: (actor, idNumber) => certificates.facade.lifecycle.signedCurrent(actor, idNumber),

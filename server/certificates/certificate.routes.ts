@@ -80,7 +80,8 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
 
   r.get("/certificates", access.route("certificate:manage"), async (req, res) => {
     const q = parse(HolderLookupQuery.partial(), req.query);
-    res.json({ certificates: (await c.lifecycle.search(actorOf(req), q)).map(toCertificateDto) });
+    const found = await c.lifecycle.search(actorOf(req), q);
+    res.json({ certificates: found.certificates.map(toCertificateDto), total: found.total });
   });
   r.get("/certificates/:no", access.route("certificate:manage"), noQuery, async (req, res) => {
     res.json({

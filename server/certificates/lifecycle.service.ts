@@ -45,6 +45,9 @@ export interface LifecyclePorts {
 
 export type CertificateLean = CertificateDoc & { _id: unknown; createdAt?: Date };
 
+/** Certificates one list answer holds: the newest first; the officer searches by ID number for others. */
+const SEARCH_PAGE = 200;
+
 /**
  * Renewal and status changes. Each is one transaction that restates the version and status it
  * read (so concurrent changes cannot both apply), appends a status entry with who, when and why,
@@ -145,14 +148,22 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
     async get(actor: AuthUser, certificateNo: string): Promise<CertificateLean> {
       return load(actor, certificateNo);
     },
+    /**
+     * The newest 200 certificates of the actor's divisions under the filter, and how many there
+     * are in all, so the page can say it shows only the newest.
+     */
     async search(
       actor: AuthUser,
       q: { idNumber?: string; status?: CertificateStatus },
-    ): Promise<CertificateLean[]> {
+    ): Promise<{ certificates: CertificateLean[]; total: number }> {
       const filter: Record<string, unknown> = { ...divisionFilter(actor.divisionCode) };
       if (q.idNumber) filter.certificateNo = q.idNumber;
       if (q.status) filter.status = q.status;
-      return Certificates.find(filter).sort({ issuedAt: -1 }).limit(200).lean<CertificateLean[]>();
+      const [certificates, total] = await Promise.all([
+        Certificates.find(filter).sort({ issuedAt: -1 }).limit(SEARCH_PAGE).lean<CertificateLean[]>(),
+        Certificates.countDocuments(filter),
+      ]);
+      return { certificates, total };
     },
 
     async changeStatus(

@@ -47,7 +47,7 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
   });
 
   r.get("/candidates", access.route("candidate:manage"), async (req, res) => {
-    res.json({ candidates: await reg.list(actorOf(req), parse(ListCandidatesQuery, req.query)) });
+    res.json(await reg.page(actorOf(req), parse(ListCandidatesQuery, req.query)));
   });
 
   r.get("/candidates/:id", access.route("candidate:manage"), noQuery, async (req, res) => {

@@ -42,6 +42,23 @@ export interface RegistrationOptions {
 
 type CandidateLean = CandidateDoc & { _id: Types.ObjectId; createdAt?: Date };
 
+/** The registrations a list query names, within the actor's divisions. */
+function listFilter(
+  actor: AuthUser,
+  query: { q?: string; categoryCode?: CategoryCode; withdrawn?: "include" },
+): Record<string, unknown> {
+  const filter: Record<string, unknown> = divisionFilter(actor.divisionCode);
+  // Withdrawn registrations are left out of pick lists and automatic seating unless asked for.
+  if (query.withdrawn !== "include") filter.withdrawnAt = null;
+  if (query.categoryCode) filter.categories = query.categoryCode;
+  if (query.q) {
+    filter.$or = /^[\dXx]+$/.test(query.q)
+      ? [{ idNumber: { $regex: `^${query.q.toUpperCase()}` } }]
+      : [{ name: { $regex: `^${query.q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}` } }];
+  }
+  return filter;
+}
+
 function toDto(c: CandidateLean): CandidateDto {
   return {
     id: String(c._id),
@@ -255,24 +272,20 @@ export function createRegistrationService(conn: Connection, options: Registratio
       return toDto(created);
     },
 
-    async list(
+    /**
+     * The newest `limit` registrations under the filter, and how many there are in all: a page
+     * that shows the newest 200 must be able to say that there are more.
+     */
+    async page(
       actor: AuthUser,
       query: { q?: string; categoryCode?: CategoryCode; limit: number; withdrawn?: "include" },
-    ): Promise<CandidateDto[]> {
-      const filter: Record<string, unknown> = divisionFilter(actor.divisionCode);
-      // Withdrawn registrations are left out of pick lists and automatic seating unless asked for.
-      if (query.withdrawn !== "include") filter.withdrawnAt = null;
-      if (query.categoryCode) filter.categories = query.categoryCode;
-      if (query.q) {
-        filter.$or = /^[\dXx]+$/.test(query.q)
-          ? [{ idNumber: { $regex: `^${query.q.toUpperCase()}` } }]
-          : [{ name: { $regex: `^${query.q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}` } }];
-      }
-      const rows = (await Candidates.find(filter)
-        .sort({ createdAt: -1 })
-        .limit(query.limit)
-        .lean()) as CandidateLean[];
-      return rows.map(toDto);
+    ): Promise<{ candidates: CandidateDto[]; total: number }> {
+      const filter = listFilter(actor, query);
+      const [rows, total] = await Promise.all([
+        Candidates.find(filter).sort({ createdAt: -1 }).limit(query.limit).lean() as Promise<CandidateLean[]>,
+        Candidates.countDocuments(filter),
+      ]);
+      return { candidates: rows.map(toDto), total };
     },
 
     /**

@@ -64,6 +64,18 @@ describe("certificate lifecycle on a node", function () {
     }
   });
 
+  it("when an officer lists certificates, then the answer says how many there are beside the newest it holds", async () => {
+    const idNumber = await issuedAt(new Date());
+    const all = await node.ctx.conn.collection("certificates").countDocuments({});
+    const { lifecycle } = anotherInstance(node).facade;
+    const listed = await lifecycle.search(officer, {});
+    expect(listed.total).to.equal(all);
+    expect(listed.certificates.length).to.equal(Math.min(all, 200));
+    const one = await lifecycle.search(officer, { idNumber });
+    expect(one.total).to.equal(1);
+    expect(one.certificates.map((c) => c.certificateNo)).to.deep.equal([idNumber]);
+  });
+
   it("when a withdrawn certificate is revoked, then it is refused and nothing is written", async () => {
     const no = await issuedAt(new Date());
     const inst = anotherInstance(node);

@@ -53,6 +53,14 @@ describe("candidate registration", () => {
     ).to.equal(1);
   });
 
+  it("when more registrations match than the list holds, then the answer says how many match in all", async () => {
+    const surname = `列${Math.random().toString(36).slice(2, 6)}`;
+    for (const n of ["甲", "乙", "丙"]) await officer.agent.post("/api/candidates").send(body({ name: `${surname}${n}` })).expect(201);
+    const res = await officer.agent.get("/api/candidates").query({ q: surname, limit: 2 }).expect(200);
+    expect(res.body.candidates).to.have.length(2);
+    expect(res.body.total).to.equal(3);
+  });
+
   it("when the officer types the ID and phone numbers in full width, then the candidate is stored with the plain digits and found by a full-width search", async () => {
     const idNumber = uniqueIdNumber();
     // Before, the phone was refused as 手机号须为 11 位 and a full-width search found nobody.

@@ -23,8 +23,9 @@ export const certificatesApi = {
     api.post<{ record: CertificateRecord }>(`/api/certificate-issuances/${id}/issue`, {}),
   reject: (id: string, body: Sent<typeof ReasonBody>) =>
     api.post<void>(`/api/certificate-issuances/${id}/reject`, body),
+  /** The newest certificates under the query, and how many there are in all. */
   search: (query: Partial<Sent<typeof HolderLookupQuery>>) =>
-    api.get<{ certificates: CertificateDto[] }>("/api/certificates", { query }).then((r) => r.certificates),
+    api.get<{ certificates: CertificateDto[]; total: number }>("/api/certificates", { query }),
   get: (no: string) =>
     api.get<{ certificate: CertificateDto }>(`/api/certificates/${no}`).then((r) => r.certificate),
   pdfUrl: (no: string) => `/api/certificates/${no}/pdf`,

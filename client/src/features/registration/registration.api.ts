@@ -14,10 +14,9 @@ import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of candidate registration (报名). */
 export const registrationApi = {
+  /** The newest 200 registrations under the query, and how many there are in all. */
   list: (query: Omit<Sent<typeof ListCandidatesQuery>, "limit">) =>
-    api
-      .get<{ candidates: CandidateDto[] }>("/api/candidates", { query: { ...query, limit: 200 } })
-      .then((r) => r.candidates),
+    api.get<{ candidates: CandidateDto[]; total: number }>("/api/candidates", { query: { ...query, limit: 200 } }),
   correct: (id: string, body: Sent<typeof CorrectCandidateBody>) =>
     api.patch<{ candidate: CandidateDto }>(`/api/candidates/${id}`, body).then((r) => r.candidate),
   withdraw: (id: string, reason: string) =>
