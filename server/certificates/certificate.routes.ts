@@ -60,7 +60,11 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
 
   r.get("/certificate-issuances", access.route("certificate:manage"), async (req, res) => {
     const q = parse(IssuanceListQuery, req.query);
-    res.json({ issuances: (await c.issuance.list(actorOf(req), q.status)).map(toIssuanceDto) });
+    const [issuances, total] = await Promise.all([
+      c.issuance.list(actorOf(req), q.status),
+      c.issuance.count(actorOf(req), q.status),
+    ]);
+    res.json({ issuances: issuances.map(toIssuanceDto), total });
   });
   r.post("/certificate-issuances/:id/issue", access.route("certificate:manage"), noBody, async (req, res) => {
     res.status(201).json({ record: await c.issuance.issue(actorOf(req), parse(IdParam, req.params.id)) });

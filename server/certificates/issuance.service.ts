@@ -43,6 +43,9 @@ export interface IssuancePorts {
 
 type IssuanceLean = IssuanceDoc & { _id: unknown };
 
+/** Issuances one list answer holds, newest pass first. */
+const ISSUANCE_LIST_LIMIT = 500;
+
 /**
  * Issuance: `exam.passed` → a pending issuance (one per attempt, whatever the deliveries) → once
  * the session's results are published (成绩发布, the official result), an officer of the session's
@@ -296,11 +299,16 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         });
       });
     },
+    /** The newest 500 issuances of the status in the actor's divisions. */
     async list(actor: AuthUser, status: "pending" | "issued" | "rejected"): Promise<IssuanceLean[]> {
       return Issuances.find({ status, ...divisionFilter(actor.divisionCode) })
         .sort({ passedAt: -1 })
-        .limit(500)
+        .limit(ISSUANCE_LIST_LIMIT)
         .lean<IssuanceLean[]>();
+    },
+    /** How many issuances of the status there are in the actor's divisions (`list` holds at most 500). */
+    async count(actor: AuthUser, status: "pending" | "issued" | "rejected"): Promise<number> {
+      return Issuances.countDocuments({ status, ...divisionFilter(actor.divisionCode) });
     },
   };
 }

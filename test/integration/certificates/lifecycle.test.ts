@@ -64,7 +64,7 @@ describe("certificate lifecycle on a node", function () {
     }
   });
 
-  it("when an officer lists certificates, then the answer says how many there are beside the newest it holds", async () => {
+  it("when an officer lists certificates or issuances, then the answer says how many there are beside the newest it holds", async () => {
     const idNumber = await issuedAt(new Date());
     const all = await node.ctx.conn.collection("certificates").countDocuments({});
     const { lifecycle } = anotherInstance(node).facade;
@@ -74,6 +74,11 @@ describe("certificate lifecycle on a node", function () {
     const one = await lifecycle.search(officer, { idNumber });
     expect(one.total).to.equal(1);
     expect(one.certificates.map((c) => c.certificateNo)).to.deep.equal([idNumber]);
+    // The issuance lists say so too.
+    const { issuance } = anotherInstance(node).facade;
+    const issued = await node.ctx.conn.collection("certificate_issuances").countDocuments({ status: "issued" });
+    expect(issued).to.be.greaterThan(0);
+    expect(await issuance.count(officer, "issued")).to.equal(issued);
   });
 
   it("when a withdrawn certificate is revoked, then it is refused and nothing is written", async () => {

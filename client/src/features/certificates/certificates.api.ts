@@ -15,10 +15,9 @@ export type { CertificateDto, IssuanceDto };
 
 /** REST calls of the certificates feature (发证、证书管理、验证). */
 export const certificatesApi = {
+  /** The newest 500 issuances of a status, and how many there are in all. */
   issuances: (query: Sent<typeof IssuanceListQuery>) =>
-    api
-      .get<{ issuances: IssuanceDto[] }>("/api/certificate-issuances", { query })
-      .then((r) => r.issuances),
+    api.get<{ issuances: IssuanceDto[]; total: number }>("/api/certificate-issuances", { query }),
   issue: (id: string) =>
     api.post<{ record: CertificateRecord }>(`/api/certificate-issuances/${id}/issue`, {}),
   reject: (id: string, body: Sent<typeof ReasonBody>) =>
