@@ -18,7 +18,7 @@ export function schedulingRouter(sched: SchedulingService, access: Access): Rout
   const r = strictRouter();
 
   r.get("/exam-sessions", access.route("session:list"), async (req, res) => {
-    res.json({ sessions: await sched.listSessions(actorOf(req), parse(ListSessionsQuery, req.query)) });
+    res.json(await sched.listSessions(actorOf(req), parse(ListSessionsQuery, req.query)));
   });
 
   r.post("/exam-sessions", access.route("session:write"), async (req, res) => {

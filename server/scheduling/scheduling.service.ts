@@ -94,23 +94,27 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       return toSessionDto(s.toObject() as SessionLean, now());
     },
 
+    /** The 500 latest-starting sessions the actor may see, and how many there are in all. */
     async listSessions(
       actor: AuthUser,
       q: { categoryCode?: CategoryCode; testCentreId?: string; divisionCode?: string },
-    ): Promise<ExamSessionDto[]> {
+    ): Promise<{ sessions: ExamSessionDto[]; total: number }> {
       const scopes: Record<string, unknown>[] = [];
       if (actor.roles.includes("officer")) scopes.push(divisionFilter(actor.divisionCode));
       if (actor.roles.includes("proctor") && actor.testCentreId)
         scopes.push({ testCentreId: actor.testCentreId });
-      if (scopes.length === 0) return [];
+      if (scopes.length === 0) return { sessions: [], total: 0 };
       const filter: Record<string, unknown> = { $or: scopes };
       if (q.categoryCode) filter.categoryCode = q.categoryCode;
       if (q.testCentreId) filter.testCentreId = q.testCentreId;
       if (q.divisionCode) filter.divisionCode = q.divisionCode;
-      const rows = (await Sessions.find(filter).sort({ startsAt: -1 }).limit(500).lean()) as SessionLean[];
+      const [rows, total] = await Promise.all([
+        Sessions.find(filter).sort({ startsAt: -1 }).limit(500).lean() as Promise<SessionLean[]>,
+        Sessions.countDocuments(filter),
+      ]);
       const published = (await options.publishedAmong?.(rows.map((r) => String(r._id)))) ?? new Set();
       const at = now();
-      return rows.map((r) => toSessionDto(r, at, published.has(String(r._id))));
+      return { sessions: rows.map((r) => toSessionDto(r, at, published.has(String(r._id)))), total };
     },
 
     async getSessionFor(actor: AuthUser, id: string): Promise<ExamSessionDto> {

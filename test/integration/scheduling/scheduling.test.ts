@@ -193,6 +193,16 @@ describe("scheduling sessions, seats and tickets", () => {
       .expect(201);
   });
 
+  it("when sessions are listed, then the answer says how many the officer may see in all", async () => {
+    await aSession(1);
+    const body = (await officer.agent.get("/api/exam-sessions").expect(200)).body as { sessions: unknown[]; total: number };
+    const visible = await env.node.ctx.conn
+      .collection("exam_sessions")
+      .countDocuments({ divisionCode: { $regex: "^3201" } });
+    expect(body.total).to.equal(visible);
+    expect(body.sessions).to.have.length(Math.min(visible, 500));
+  });
+
   it("when sessions are listed, then each says where it stands: scheduled, running, ended, published or cancelled", async () => {
     const lifecycleOf = async (id: string) =>
       ((await officer.agent.get("/api/exam-sessions").expect(200)).body.sessions as { id: string; lifecycle: string }[])

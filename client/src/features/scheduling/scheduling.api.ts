@@ -14,7 +14,8 @@ import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of session scheduling (考试安排). */
 export const schedulingApi = {
-  sessions: () => api.get<{ sessions: ExamSessionDto[] }>("/api/exam-sessions").then((r) => r.sessions),
+  /** The 500 latest-starting sessions, and how many there are in all. */
+  sessions: () => api.get<{ sessions: ExamSessionDto[]; total: number }>("/api/exam-sessions"),
   create: (body: Sent<typeof CreateSessionBody>) =>
     api.post<{ session: ExamSessionDto }>("/api/exam-sessions", body).then((r) => r.session),
   update: (id: string, body: Sent<typeof UpdateSessionBody>) =>
