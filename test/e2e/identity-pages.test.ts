@@ -16,6 +16,22 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.goto("/admin/users");
       await page.locator('[data-test="users-table"]').getByText("js_proctor").waitFor();
       await screenshot(page, "identity-users");
+      // 解除锁定 is offered on a locked account only, and the lock is gone from the list after it.
+      expect(await page.locator('[data-test="user-unlock"]').count()).to.equal(0);
+      await env.node.ctx.conn.collection("login_throttle").insertOne({
+        key: "staff:js_proctor",
+        failures: 0,
+        windowStartedAt: new Date(),
+        lockedUntil: new Date(Date.now() + 15 * 60_000),
+      });
+      await page.reload();
+      const proctorRow = page.locator('[data-test="users-table"] .el-table__row', { hasText: "js_proctor" });
+      await proctorRow.getByText("已锁定").waitFor();
+      expect(await page.locator('[data-test="user-unlock"]').count()).to.equal(1);
+      await proctorRow.locator('[data-test="user-unlock"]').click();
+      await page.getByText("已解除 js_proctor 的锁定").waitFor();
+      await proctorRow.getByText("已锁定").waitFor({ state: "detached" });
+      expect(await page.locator('[data-test="user-unlock"]').count()).to.equal(0);
       await page.goto("/admin/organisation");
       await page.getByText("南京市从业资格考试中心").waitFor();
       await screenshot(page, "identity-organisation");
