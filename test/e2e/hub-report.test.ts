@@ -12,6 +12,7 @@ import { launchBrowser, loginThroughForm, openContext, screenshot } from "../hel
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { useTestDatabase } from "../helpers/database.js";
 import { aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "../integration/hub/support.js";
+import { reasonLabel } from "../../client/src/features/hub/reason-labels.js";
 
 const updateTimeAgo = (ms: number) =>
   new Date(Date.now() - ms + 8 * 3600_000).toISOString().replace(/[-:T]/g, "").slice(0, 14);
@@ -138,6 +139,10 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       const refusedTable = page.locator('[data-test="hub-rejections"]');
       await refusedTable.getByText(inNodeZone(refused.at)).first().waitFor();
       expect(await refusedTable.getByText("江苏省").count()).to.be.at.least(1);
+      // Each reason by its name, as the monthly report counts it, not by its code alone.
+      const firstReason = refusedTable.locator('[data-test="rejection-reason"]').first();
+      expect(await firstReason.locator(".el-tag").innerText()).to.equal(reasonLabel(refused.reasons[0]!.code));
+      expect(reasonLabel(refused.reasons[0]!.code)).not.to.match(/^其他/);
       await screenshot(page, "hub-rejections");
       expect(errors).to.deep.equal([]);
     } finally {
