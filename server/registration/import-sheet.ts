@@ -5,11 +5,10 @@ import {
   REGISTRATION_IMPORT_MAX_ROWS,
   type RegistrationImportColumn,
 } from "../contracts/registration-import.js";
-import { readCsvCell, readCsvRows } from "../lib/csv.js";
 import { AppError, errors } from "../lib/errors.js";
 import { FileRefusal } from "../lib/file-refusal.js";
-import { decodeImportBytes } from "../lib/text-decode.js";
-import { columnLetters, looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
+import { readSheetFile } from "../lib/sheet-file.js";
+import { columnLetters, looksLikeXlsx } from "../lib/xlsx-rows.js";
 
 /** One data row of an uploaded registration sheet, as the text of its cells by column. */
 export interface SheetRegistration {
@@ -57,26 +56,13 @@ export async function readRegistrationSheet(filename: string, bytes: Buffer): Pr
   if (!xlsx && ext !== ".csv")
     throw errors.unprocessable("import_unreadable", "仅支持 Excel 工作簿（.xlsx）和 CSV（.csv）文件");
   try {
-    if (xlsx) {
-      // Blank rows count toward the reader's bound too, so a sheet padded with them stays bounded.
-      const rows = readXlsxRows(bytes, {
-        formulas: "text",
-        dates: true,
-        maxRows: REGISTRATION_IMPORT_MAX_ROWS * 10,
-      });
-      return { readAs: "XLSX", rows: await collect(rows) };
-    }
-    const decoded = decodeImportBytes(bytes);
-    if (!decoded.ok) throw new FileRefusal(decoded.error);
-    const readAs =
-      decoded.encoding === "utf-8" ? "CSV（UTF-8）" : `CSV（${decoded.encoding.toUpperCase()} 编码）`;
-    const csvRows = (function* () {
-      // A leading quote before a formula character is how CSV writers (ours included) defuse a
-      // formula; it is not part of the value, which is then checked as the text it is.
-      for (const r of readCsvRows(decoded.text))
-        yield { line: r.line, fields: r.fields.map(readCsvCell), notes: [], imprecise: [] };
-    })();
-    return { readAs, rows: await collect(csvRows) };
+    // Blank rows count toward the reader's bound too, so a sheet padded with them stays bounded.
+    const sheet = readSheetFile(bytes, xlsx ? "xlsx" : "csv", {
+      formulas: "text",
+      dates: true,
+      maxRows: REGISTRATION_IMPORT_MAX_ROWS * 10,
+    });
+    return { readAs: sheet.readAs, rows: await collect(sheet.rows) };
   } catch (err) {
     if (err instanceof FileRefusal) throw errors.unprocessable("import_unreadable", err.message);
     throw err;

@@ -1,11 +1,10 @@
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import { CERTIFICATE_STATUS_LABELS, type CertificateStatus } from "../contracts/certificates.js";
 import { QualificationRecord, type CleaningReport, type RejectReason } from "../contracts/hub.js";
-import { readCsvCell, readCsvRows } from "../lib/csv.js";
 import { AppError } from "../lib/errors.js";
 import { FileRefusal } from "../lib/file-refusal.js";
-import { decodeImportBytes } from "../lib/text-decode.js";
-import { looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
+import { readSheetFile } from "../lib/sheet-file.js";
+import { looksLikeXlsx } from "../lib/xlsx-rows.js";
 import { checkIdNumber, maskIdNumber } from "../lib/id-number.js";
 import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
 
@@ -49,17 +48,14 @@ export type { CleaningReport };
 export async function readRegisterFile(bytes: Buffer): Promise<RegisterRow[]> {
   const rows: RegisterRow[] = [];
   try {
-    if (looksLikeXlsx(bytes)) {
-      // Blank rows count toward the reader's bound too, so a padded sheet stays bounded.
-      for await (const r of readXlsxRows(bytes, { dates: true, maxRows: REGISTER_MAX_ROWS * 10 }))
-        rows.push({ line: r.line, fields: r.fields, imprecise: r.imprecise });
-      return rows;
-    }
-    const decoded = decodeImportBytes(bytes);
-    if (!decoded.ok) throw new FileRefusal(decoded.error);
-    for (const r of readCsvRows(decoded.text)) {
+    // Blank rows count toward the XLSX reader's bound too, so a padded sheet stays bounded.
+    const sheet = readSheetFile(bytes, looksLikeXlsx(bytes) ? "xlsx" : "csv", {
+      dates: true,
+      maxRows: REGISTER_MAX_ROWS * 10,
+    });
+    for await (const r of sheet.rows) {
       if (r.fields.some((f) => f.trim() !== ""))
-        rows.push({ line: r.line, fields: r.fields.map(readCsvCell), imprecise: [] });
+        rows.push({ line: r.line, fields: r.fields, imprecise: r.imprecise });
       if (rows.length > REGISTER_MAX_ROWS + 1) break; // cleanRegister names the bound
     }
     return rows;
@@ -173,7 +169,12 @@ export function cleanRegister(
     else if (idNumber) seen.set(idNumber, row.line);
 
     if (reasons.length > 0 || !status || !first || !issued || !from || !to) {
-      report.refused.push({ line: row.line, name: name.slice(0, 50), idNumberMasked: masked(idNumber), reasons });
+      report.refused.push({
+        line: row.line,
+        name: name.slice(0, 50),
+        idNumberMasked: masked(idNumber),
+        reasons,
+      });
       continue;
     }
     const record = QualificationRecord.safeParse({
