@@ -11,7 +11,7 @@ import { claimSeat, liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent } from "./event-chain.js";
 import { rooms, type Actor, type CheckInInput, type CheckInOutcome } from "./ports.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
-import { checkRetake, type RetakePolicy } from "./retake.js";
+import { checkRetake, type PastAttempt, type RetakePolicy } from "./retake.js";
 import type { Commit } from "./unit-of-work.js";
 
 /** A voided attempt does not count as the candidate's attempt in a session (they may be checked in again). */
@@ -56,24 +56,20 @@ export function createCheckIn(core: ExamCore) {
   const Exposure = exposureModel(core.ctx.conn);
   const Photos = checkInPhotoModel(core.ctx.conn);
 
-  /** Refuses with `retake_wait` while the candidate's failed runs in this category still have to wait. */
-  async function assertRetakeAllowed(
-    policy: RetakePolicy,
-    candidateId: string,
-    categoryCode: string,
-    at: Date,
-  ): Promise<void> {
+  /** The candidate's finished attempts of the category, as the retake rules read them. */
+  async function pastAttempts(candidateId: string, categoryCode: string): Promise<PastAttempt[]> {
     const past = await Attempts.find(
       { candidateId, categoryCode, status: "submitted" },
       { submittedAt: 1, "result.passed": 1 },
     ).lean<Pick<AttemptDoc, "submittedAt" | "result">[]>();
-    const decision = checkRetake(
-      policy,
-      past
-        .filter((p) => p.submittedAt)
-        .map((p) => ({ submittedAt: p.submittedAt as Date, passed: p.result?.passed ?? false })),
-      at,
-    );
+    return past
+      .filter((p) => p.submittedAt)
+      .map((p) => ({ submittedAt: p.submittedAt as Date, passed: p.result?.passed ?? false }));
+  }
+
+  /** Refuses with `retake_wait` while the candidate's failed runs in this category still have to wait. */
+  function assertRetakeAllowed(policy: RetakePolicy, past: readonly PastAttempt[], at: Date): void {
+    const decision = checkRetake(policy, past, at);
     if (!decision.allowed) {
       throw errors.unprocessable(
         "retake_wait",
@@ -149,7 +145,7 @@ export function createCheckIn(core: ExamCore) {
       exposure,
     });
     const policies = await deps.papers.policies({ id: paper.blueprintId, version: paper.blueprintVersion });
-    await assertRetakeAllowed(policies.retake, input.candidateId, session.categoryCode, at);
+    assertRetakeAllowed(policies.retake, await pastAttempts(input.candidateId, session.categoryCode), at);
     const accommodationMinutes = input.accommodation
       ? approvedMinutes(policies.accommodations, input.accommodation)
       : 0;
@@ -263,17 +259,15 @@ export function createCheckIn(core: ExamCore) {
    * while a failed run still has to wait.
    */
   async function retakeCheck(candidateId: string, categoryCode: CategoryCode): Promise<void> {
-    const passed = await Attempts.findOne(
-      { candidateId, categoryCode, status: "submitted", "result.passed": true },
-      { submittedAt: 1 },
-    ).lean<Pick<AttemptDoc, "submittedAt">>();
+    const past = await pastAttempts(candidateId, categoryCode);
+    const passed = past.find((p) => p.passed);
     if (passed)
       throw errors.unprocessable(
         "already_passed",
-        `该考生已于 ${passed.submittedAt ? formatLocal(passed.submittedAt, core.ctx.config.timeZone, "date") : "此前"} 通过本类别考试，无需再次安排`,
+        `该考生已于 ${formatLocal(passed.submittedAt, core.ctx.config.timeZone, "date")} 通过本类别考试，无需再次安排`,
       );
     const policy = await deps.papers.currentRetakePolicy?.(categoryCode);
-    if (policy) await assertRetakeAllowed(policy, candidateId, categoryCode, now());
+    if (policy) assertRetakeAllowed(policy, past, now());
   }
 
   /** The candidates with a passed, finished attempt of the category (automatic seating leaves them out). */
