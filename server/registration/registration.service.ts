@@ -300,7 +300,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
       exclude: ReadonlySet<string>,
       limit: number,
     ): Promise<CandidateDto[]> {
-      const filter = { ...divisionFilter(actor.divisionCode), categories: categoryCode, withdrawnAt: null };
+      const filter = listFilter(actor, { categoryCode });
       const out: CandidateDto[] = [];
       for await (const c of Candidates.find(filter).sort({ createdAt: 1, _id: 1 }).lean().cursor()) {
         if (exclude.has(String(c._id))) continue;
