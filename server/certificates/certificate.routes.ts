@@ -60,10 +60,7 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
 
   r.get("/certificate-issuances", access.route("certificate:manage"), async (req, res) => {
     const q = parse(IssuanceListQuery, req.query);
-    const [issuances, total] = await Promise.all([
-      c.issuance.list(actorOf(req), q.status),
-      c.issuance.count(actorOf(req), q.status),
-    ]);
+    const { issuances, total } = await c.issuance.page(actorOf(req), q.status);
     res.json({ issuances: issuances.map(toIssuanceDto), total });
   });
   r.post("/certificate-issuances/:id/issue", access.route("certificate:manage"), noBody, async (req, res) => {

@@ -23,7 +23,7 @@ import {
 } from "./record.js";
 import type { Logger } from "../lib/logger.js";
 import type { SigningService } from "./signing.service.js";
-import { isDuplicateKey } from "../lib/mongo.js";
+import { firstWithTotal, isDuplicateKey } from "../lib/mongo.js";
 
 export interface IssuancePorts {
   candidate(candidateId: string): Promise<CandidateDto | null>;
@@ -306,9 +306,14 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         .limit(ISSUANCE_LIST_LIMIT)
         .lean<IssuanceLean[]>();
     },
-    /** How many issuances of the status there are in the actor's divisions (`list` holds at most 500). */
-    async count(actor: AuthUser, status: "pending" | "issued" | "rejected"): Promise<number> {
-      return Issuances.countDocuments({ status, ...divisionFilter(actor.divisionCode) });
+    /** `list`, and how many issuances of the status there are in all (the page says so past 500). */
+    async page(
+      actor: AuthUser,
+      status: "pending" | "issued" | "rejected",
+    ): Promise<{ issuances: IssuanceLean[]; total: number }> {
+      const filter = { status, ...divisionFilter(actor.divisionCode) };
+      const { rows, total } = await firstWithTotal(Issuances, filter, { passedAt: -1 }, ISSUANCE_LIST_LIMIT);
+      return { issuances: rows as IssuanceLean[], total };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ClientSession, Connection } from "mongoose";
+import { firstWithTotal } from "../lib/mongo.js";
 import type { AuthUser } from "../contracts/auth.js";
 import {
   CANCELLATION_REASON_LABELS,
@@ -159,11 +160,8 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       const filter: Record<string, unknown> = { ...divisionFilter(actor.divisionCode) };
       if (q.idNumber) filter.certificateNo = q.idNumber;
       if (q.status) filter.status = q.status;
-      const [certificates, total] = await Promise.all([
-        Certificates.find(filter).sort({ issuedAt: -1 }).limit(SEARCH_PAGE).lean<CertificateLean[]>(),
-        Certificates.countDocuments(filter),
-      ]);
-      return { certificates, total };
+      const { rows, total } = await firstWithTotal(Certificates, filter, { issuedAt: -1 }, SEARCH_PAGE);
+      return { certificates: rows as CertificateLean[], total };
     },
 
     async changeStatus(

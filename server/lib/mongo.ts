@@ -99,3 +99,24 @@ export function binaryToBuffer(data: unknown): Buffer {
   if (inner instanceof Uint8Array) return Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength);
   throw new Error("stored data is not binary");
 }
+
+/**
+ * The first `limit` documents matching `filter` in `sort` order, and how many match in all (one
+ * count on the same filter): what a list that shows only its first page needs to say so.
+ */
+export async function firstWithTotal<T>(
+  model: Model<T>,
+  filter: Record<string, unknown>,
+  sort: Record<string, 1 | -1>,
+  limit: number,
+): Promise<{ rows: T[]; total: number }> {
+  const [rows, total] = await Promise.all([
+    model
+      .find(filter as QueryFilter<T>)
+      .sort(sort)
+      .limit(limit)
+      .lean<T[]>(),
+    model.countDocuments(filter as QueryFilter<T>),
+  ]);
+  return { rows, total };
+}

@@ -14,7 +14,7 @@ import type {
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
-import { binaryToBuffer, claimInTransaction, isDuplicateKey } from "../lib/mongo.js";
+import { binaryToBuffer, claimInTransaction, firstWithTotal, isDuplicateKey } from "../lib/mongo.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { assertDivisionInScope, divisionName, isPlausibleIdDivision } from "../organisation/index.js";
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
@@ -281,11 +281,8 @@ export function createRegistrationService(conn: Connection, options: Registratio
       query: { q?: string; categoryCode?: CategoryCode; limit: number; withdrawn?: "include" },
     ): Promise<{ candidates: CandidateDto[]; total: number }> {
       const filter = listFilter(actor, query);
-      const [rows, total] = await Promise.all([
-        Candidates.find(filter).sort({ createdAt: -1 }).limit(query.limit).lean() as Promise<CandidateLean[]>,
-        Candidates.countDocuments(filter),
-      ]);
-      return { candidates: rows.map(toDto), total };
+      const { rows, total } = await firstWithTotal(Candidates, filter, { createdAt: -1 }, query.limit);
+      return { candidates: (rows as CandidateLean[]).map(toDto), total };
     },
 
     /**

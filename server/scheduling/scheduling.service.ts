@@ -4,7 +4,7 @@ import type { CategoryCode } from "../contracts/categories.js";
 import type { CreateSessionBody, ExamSessionDto, UpdateSessionBody } from "../contracts/scheduling.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { errors } from "../lib/errors.js";
-import { claimInTransaction } from "../lib/mongo.js";
+import { claimInTransaction, firstWithTotal } from "../lib/mongo.js";
 import { bookedUntilOf } from "./room-booking.js";
 import { toSessionDto, type SessionLean } from "./presenters.js";
 import { createAdmission } from "./admission.js";
@@ -108,13 +108,12 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (q.categoryCode) filter.categoryCode = q.categoryCode;
       if (q.testCentreId) filter.testCentreId = q.testCentreId;
       if (q.divisionCode) filter.divisionCode = q.divisionCode;
-      const [rows, total] = await Promise.all([
-        Sessions.find(filter).sort({ startsAt: -1 }).limit(500).lean() as Promise<SessionLean[]>,
-        Sessions.countDocuments(filter),
-      ]);
+      const found = await firstWithTotal(Sessions, filter, { startsAt: -1 }, 500);
+      const rows = found.rows as SessionLean[];
       const published = (await options.publishedAmong?.(rows.map((r) => String(r._id)))) ?? new Set();
       const at = now();
-      return { sessions: rows.map((r) => toSessionDto(r, at, published.has(String(r._id)))), total };
+      const sessions = rows.map((r) => toSessionDto(r, at, published.has(String(r._id))));
+      return { sessions, total: found.total };
     },
 
     async getSessionFor(actor: AuthUser, id: string): Promise<ExamSessionDto> {
