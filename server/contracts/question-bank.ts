@@ -268,6 +268,11 @@ export const QuestionDto = z.object({
   authorId: Id,
   authorName: PersonName,
   reviewerId: Id.optional(),
+  /**
+   * Everyone who wrote content of this version (author and editors, from its whole history, not
+   * only the steps below): none of them may review it, and the pages say so before anyone tries.
+   */
+  contributorIds: z.array(Id).max(MAX_QUESTION_HISTORY),
   quarantined: z.boolean(),
   /** The version's latest MAX_QUESTION_HISTORY steps (the presenter keeps the newest). */
   history: z.array(QuestionEvent).max(MAX_QUESTION_HISTORY),
@@ -275,6 +280,23 @@ export const QuestionDto = z.object({
   updatedAt: Timestamp,
 });
 export type QuestionDto = z.infer<typeof QuestionDto>;
+
+/** How many questions the review queue answers at once (the oldest waiting first). */
+export const REVIEW_QUEUE_LIMIT = 200;
+
+/**
+ * One question waiting for review, with the published version approving it would replace (null
+ * for a question never published): the reviewer must see what changed, an answer key above all.
+ */
+export const ReviewQueueItem = QuestionDto.extend({ replaces: QuestionDto.nullable() });
+export type ReviewQueueItem = z.infer<typeof ReviewQueueItem>;
+
+export const ReviewQueueDto = z.object({
+  items: z.array(ReviewQueueItem).max(REVIEW_QUEUE_LIMIT),
+  /** All waiting in the filter, beyond the first REVIEW_QUEUE_LIMIT too. */
+  total: z.number().int(),
+});
+export type ReviewQueueDto = z.infer<typeof ReviewQueueDto>;
 
 /** What examiners see of a blueprint version, with whether the current bank can assemble it. */
 export const BlueprintDto = BlueprintInput.extend({

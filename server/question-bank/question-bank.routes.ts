@@ -216,7 +216,7 @@ export function questionBankRouter(
     validate("query", z.object({ categoryCode: CategoryCode.optional() }).strict()),
     async (_req, res) => {
       const q = parsed<{ categoryCode?: CategoryCode }>(res, "query");
-      res.json({ items: await bank.reviewQueue(q.categoryCode) });
+      res.json(await bank.reviewQueue(q.categoryCode));
     },
   );
   r.get(`${base}/summary/:categoryCode`, readers, noQuery, validate("params", CategoryParam), async (_req, res) => {

@@ -1,6 +1,14 @@
 import type { CategoryCode } from "../contracts/categories.js";
-import type { QuestionDto, QuestionInput, QuestionStatus, QuestionType } from "../contracts/question-bank.js";
+import {
+  REVIEW_QUEUE_LIMIT,
+  type QuestionDto,
+  type QuestionInput,
+  type QuestionStatus,
+  type QuestionType,
+  type ReviewQueueDto,
+} from "../contracts/question-bank.js";
 import { errors } from "../lib/errors.js";
+import { firstWithTotal } from "../lib/mongo.js";
 import type { BankCore, Lean } from "./bank-core.js";
 import { toQuestionDto, toQuestionInput } from "./question.presenter.js";
 
@@ -78,15 +86,29 @@ export function createQuestionQueries(core: BankCore) {
       return docs.map(toQuestionDto);
     },
 
-    /** Questions waiting for review, oldest first. */
-    async reviewQueue(categoryCode?: CategoryCode): Promise<QuestionDto[]> {
-      const docs = await Questions.find({
-        status: "in_review",
-        ...(categoryCode ? { categories: categoryCode } : {}),
-      })
-        .sort({ updatedAt: 1 })
-        .lean<Lean[]>();
-      return docs.map(toQuestionDto);
+    /**
+     * Questions waiting for review, oldest first, each with the published version it would
+     * replace, so that the reviewer sees what the new version changes and not only what it says.
+     */
+    async reviewQueue(categoryCode?: CategoryCode): Promise<ReviewQueueDto> {
+      const { rows, total } = await firstWithTotal(
+        Questions,
+        { status: "in_review", ...(categoryCode ? { categories: categoryCode } : {}) },
+        { updatedAt: 1 },
+        REVIEW_QUEUE_LIMIT,
+      );
+      const published = await Questions.find({
+        questionId: { $in: rows.map((d) => d.questionId) },
+        status: "published",
+      }).lean<Lean[]>();
+      const replaced = new Map(published.map((d) => [d.questionId, d]));
+      return {
+        items: (rows as Lean[]).map((d) => {
+          const previous = replaced.get(d.questionId);
+          return { ...toQuestionDto(d), replaces: previous ? toQuestionDto(previous) : null };
+        }),
+        total,
+      };
     },
 
     /** Published, non-quarantined versions of a category: what assembly draws from. */

@@ -8,6 +8,7 @@ import {
   type QuestionInput,
 } from "../contracts/question-bank.js";
 import type { BlueprintDoc } from "./blueprint.model.js";
+import { contributorsOf } from "./four-eyes.js";
 import type { QuestionVersionDoc } from "./question.model.js";
 
 type Lean<T> = T & { _id?: unknown; createdAt?: Date; updatedAt?: Date };
@@ -36,6 +37,7 @@ export function toQuestionDto(doc: Lean<QuestionVersionDoc>): QuestionDto {
     authorId: doc.authorId,
     authorName: doc.authorName,
     ...(doc.reviewerId ? { reviewerId: doc.reviewerId } : {}),
+    contributorIds: [...contributorsOf(doc)].slice(0, MAX_QUESTION_HISTORY),
     quarantined: doc.quarantined,
     // The newest steps: a long-lived draft's history is not bounded by any input.
     history: doc.history.slice(-MAX_QUESTION_HISTORY).map((h): QuestionEvent => ({

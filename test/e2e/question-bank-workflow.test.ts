@@ -164,7 +164,7 @@ describe("question bank workflow (browser)", function () {
       // --- The author cannot approve it: no control in the editor, a disabled one in the queue,
       //     and the server refuses a direct call with its own message.
       expect(await ex.page.locator('[data-test="approve"]').count()).to.equal(0);
-      await ex.page.getByText("这是您编写的试题，须由其他审核人审核。").waitFor();
+      await ex.page.getByText("这是您编写或修改过的试题，须由其他审核人审核。").waitFor();
       await viaMenu(ex.page, "待审核试题");
       await ex.page.waitForURL(/\/question-bank\/review$/);
       await ex.page.locator('[data-test="review-table"]').getByText(ref).click();
@@ -284,7 +284,7 @@ describe("question bank workflow (browser)", function () {
       await ex.page.locator('[data-test="save"]').click();
       await successMessage(ex.page, "已生成第 2 版草稿");
       await ex.page.locator('[data-test="status"]', { hasText: "草稿" }).waitFor();
-      await ex.page.getByText("第 2 版", { exact: true }).waitFor();
+      await ex.page.locator("h1").getByText("第 2 版", { exact: true }).waitFor();
       await history.locator(".el-table__row", { hasText: "v2" }).getByText("草稿").waitFor();
       await history.locator(".el-table__row", { hasText: "v1" }).getByText("已发布").waitFor();
       // Clicking v1 in the history shows v1's content in the preview.
@@ -307,6 +307,27 @@ describe("question bank workflow (browser)", function () {
       });
       const latest = await ex.context.request.get(`/api/question-bank/questions/${questionId}`);
       expect((await latest.json()) as QuestionDto).to.include({ version: 2, status: "draft", stem: v2Stem });
+
+      // --- The draft says what it changes from the published version, and so does the review queue:
+      //     a reviewer must not approve version 2 without seeing what it replaces.
+      const ownChanges = ex.page.locator('[data-test="version-changes"]');
+      expect(await ownChanges.innerText())
+        .to.include("与现行第 1 版相比")
+        .and.include("改动 1 项")
+        .and.include(fixedStem)
+        .and.include(v2Stem);
+      await ex.page.locator('[data-test="submit"]').click();
+      await ex.page.locator('[data-test="status"]', { hasText: "审核中" }).waitFor();
+      await rv.page.reload();
+      await rv.page.locator('[data-test="review-table"]').getByText(ref).click();
+      await detail.getByText(v2Stem).first().waitFor();
+      const changes = detail.locator('[data-test="version-changes"]');
+      const row = changes.locator(".el-table__row", { hasText: "题干" });
+      expect(await row.innerText())
+        .to.include(fixedStem)
+        .and.include(v2Stem);
+      expect(await changes.locator(".el-table__row").count()).to.equal(1);
+      await screenshot(rv.page, "qb-07-reviewer-sees-changes");
 
       expect(ex.errors).to.deep.equal([]);
       expect(rv.errors).to.deep.equal([]);

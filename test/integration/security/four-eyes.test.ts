@@ -69,6 +69,8 @@ describe("four-eyes: no writer of a version reviews it; blueprints publish only 
       expect(ret.status).to.equal(403);
       const still = (await reviewer.agent.get(`/api/question-bank/questions/${q.id}`).expect(200)).body as QuestionDto;
       expect(still.status).to.equal("in_review");
+      // The pages learn who may not review it from the version itself, before anyone tries.
+      expect(still.contributorIds).to.have.members([author.user.id, colleague.user.id]);
 
       const ok = await reviewer.agent.post(`/api/question-bank/questions/${q.id}/approve`).send({});
       expect(ok.status).to.equal(200);

@@ -11,6 +11,7 @@ import type {
   QuestionInput,
   QuestionListQuery,
   QuestionType,
+  ReviewQueueDto,
 } from "@contracts/question-bank.js";
 import { api, type Sent } from "@/shared/api.js";
 
@@ -44,7 +45,7 @@ export const bankApi = {
   removeImage: (id: string) => api.delete<QuestionDto>(`${base}/questions/${id}/image`),
   imageUrl: (imageId: string) => `${base}/images/${imageId}`,
   reviewQueue: (categoryCode?: CategoryCode) =>
-    api.get<{ items: QuestionDto[] }>(`${base}/review-queue`, { query: { categoryCode } }),
+    api.get<ReviewQueueDto>(`${base}/review-queue`, { query: { categoryCode } }),
   summary: (categoryCode: CategoryCode) =>
     api.get<{ items: { type: QuestionType; chapter: string; count: number }[] }>(
       `${base}/summary/${categoryCode}`,
