@@ -67,37 +67,67 @@ export interface ChainProblem {
   message: string;
 }
 
+/** How many problems a verification lists; it counts all of them. */
+export const MAX_REPORTED_PROBLEMS = 200;
+
 /**
- * Walks entries in sequence order and names every entry that was edited (its hash no longer
- * matches its content), deleted (a gap in the sequence, or missing entries after the last one
- * when `headSeq` says more were written) or relinked (its prevHash does not match its predecessor).
+ * Walks entries in sequence order, fed one at a time (verification reads the log page by page, so
+ * memory does not grow with the log), and names every entry that was edited (its hash no longer
+ * matches its content), deleted (a gap in the sequence, or missing entries after the last one when
+ * `headSeq` says more were written) or relinked (its prevHash does not match its predecessor).
+ * A run of deleted entries is one problem, and only the first MAX_REPORTED_PROBLEMS are listed:
+ * a forged sequence number or a wiped log once meant one line per missing number, a loop and an
+ * answer as large as the number the forger chose.
  */
+export function chainChecker(maxReported = MAX_REPORTED_PROBLEMS) {
+  const problems: ChainProblem[] = [];
+  let problemCount = 0;
+  let checked = 0;
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+
+  function report(problem: ChainProblem): void {
+    problemCount++;
+    if (problems.length < maxReported) problems.push(problem);
+  }
+  function deleted(from: number, to: number): void {
+    if (to < from) return;
+    report({
+      seq: from,
+      kind: "deleted",
+      message:
+        from === to
+          ? `审计记录 #${from} 已被删除`
+          : `审计记录 #${from} 至 #${to} 已被删除（共 ${to - from + 1} 条）`,
+    });
+  }
+
+  return {
+    feed(e: HashedFields & { hash: string }): void {
+      checked++;
+      deleted(expectedSeq, e.seq - 1);
+      const gap = e.seq !== expectedSeq;
+      if (entryHash(e) !== e.hash) {
+        report({ seq: e.seq, kind: "edited", message: `审计记录 #${e.seq} 的内容已被篡改` });
+      } else if (!gap && e.prevHash !== prevHash) {
+        report({ seq: e.seq, kind: "broken_link", message: `审计记录 #${e.seq} 与前一条记录的链接不一致` });
+      }
+      prevHash = e.hash;
+      expectedSeq = e.seq + 1;
+    },
+    finish(headSeq: number): { checked: number; problems: ChainProblem[]; problemCount: number } {
+      deleted(expectedSeq, headSeq);
+      return { checked, problems, problemCount };
+    },
+  };
+}
+
+/** The whole verdict over entries already in memory (tests and small chains). */
 export function findChainProblems(
   entries: (HashedFields & { hash: string })[],
   headSeq: number,
 ): ChainProblem[] {
-  const problems: ChainProblem[] = [];
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
-  for (const e of entries) {
-    for (let missing = expectedSeq; missing < e.seq; missing++) {
-      problems.push({ seq: missing, kind: "deleted", message: `审计记录 #${missing} 已被删除` });
-    }
-    const gap = e.seq !== expectedSeq;
-    if (entryHash(e) !== e.hash) {
-      problems.push({ seq: e.seq, kind: "edited", message: `审计记录 #${e.seq} 的内容已被篡改` });
-    } else if (!gap && e.prevHash !== prevHash) {
-      problems.push({
-        seq: e.seq,
-        kind: "broken_link",
-        message: `审计记录 #${e.seq} 与前一条记录的链接不一致`,
-      });
-    }
-    prevHash = e.hash;
-    expectedSeq = e.seq + 1;
-  }
-  for (let missing = expectedSeq; missing <= headSeq; missing++) {
-    problems.push({ seq: missing, kind: "deleted", message: `审计记录 #${missing} 已被删除` });
-  }
-  return problems;
+  const checker = chainChecker();
+  for (const e of entries) checker.feed(e);
+  return checker.finish(headSeq).problems;
 }

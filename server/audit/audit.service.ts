@@ -10,9 +10,9 @@ import {
 } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
 import { divisionFilter, divisionLevel } from "../access/index.js";
-import { isDuplicateKey } from "../lib/mongo.js";
+import { forEachInSeqOrder, isDuplicateKey } from "../lib/mongo.js";
 import { auditEntryModel, auditHeadModel, type AuditEntryDoc } from "./audit.model.js";
-import { findChainProblems, GENESIS_HASH, sealEntry } from "./audit-hash.js";
+import { chainChecker, GENESIS_HASH, sealEntry } from "./audit-hash.js";
 
 /** What a feature records: who did what to which thing, inside which division. */
 export interface AuditRecordInput {
@@ -206,12 +206,15 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
       };
     },
 
-    /** Recomputes the whole chain and names every edited or deleted entry. */
+    /**
+     * Recomputes the whole chain and names edited or deleted entries. Read in pages of sequence
+     * numbers: the log only grows, and reading it whole held every entry in memory at once.
+     */
     async verify(): Promise<AuditVerificationDto> {
-      const rows = await Entries.find({}).sort({ seq: 1 }).lean();
       const head = await Head.findOne({ key: "audit" }).lean();
-      const problems = findChainProblems(
-        rows.map((r) => ({
+      const checker = chainChecker();
+      await forEachInSeqOrder(Entries, (r) =>
+        checker.feed({
           seq: r.seq,
           at: r.at,
           action: r.action,
@@ -221,10 +224,10 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
           details: r.details as unknown,
           prevHash: r.prevHash,
           hash: r.hash,
-        })),
-        head?.seq ?? 0,
+        }),
       );
-      return { ok: problems.length === 0, checked: rows.length, problems };
+      const verdict = checker.finish(head?.seq ?? 0);
+      return { ok: verdict.problemCount === 0, ...verdict };
     },
   };
 }

@@ -16,7 +16,14 @@ export {
   type AuditService,
 } from "./audit.service.js";
 export { auditRouter } from "./audit.routes.js";
-export { canonicalJson, entryHash, findChainProblems, GENESIS_HASH } from "./audit-hash.js";
+export {
+  canonicalJson,
+  chainChecker,
+  entryHash,
+  findChainProblems,
+  GENESIS_HASH,
+  MAX_REPORTED_PROBLEMS,
+} from "./audit-hash.js";
 
 import type { Access } from "../access/index.js";
 import type { Feature } from "../feature.js";

@@ -31,7 +31,10 @@ export interface AuditEntryDto {
 export interface AuditVerificationDto {
   ok: boolean;
   checked: number;
+  /** The first problems found (at most 200; a run of deleted entries is one). */
   problems: { seq: number; kind: "edited" | "deleted" | "broken_link"; message: string }[];
+  /** Every problem found, listed or not. */
+  problemCount: number;
 }
 
 /**

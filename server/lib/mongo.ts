@@ -120,3 +120,29 @@ export async function firstWithTotal<T>(
   ]);
   return { rows, total };
 }
+
+/** How many entries of a sequence-numbered log one page of a full walk reads. */
+const WALK_PAGE = 1000;
+
+/**
+ * Calls `visit` on every document of a log with a unique numeric `seq`, in ascending order, one
+ * page at a time: memory stays one page however long the log grows (a hash-chain verification
+ * reads every entry, and the logs only grow).
+ */
+export async function forEachInSeqOrder<T extends { seq: number }>(
+  model: Model<T>,
+  visit: (doc: T) => void,
+): Promise<void> {
+  let after = -Infinity;
+  for (;;) {
+    const page = await model
+      .find((Number.isFinite(after) ? { seq: { $gt: after } } : {}) as QueryFilter<T>)
+      .sort({ seq: 1 })
+      .limit(WALK_PAGE)
+      .lean<T[]>();
+    for (const doc of page) visit(doc);
+    const last = page.at(-1);
+    if (!last || page.length < WALK_PAGE) return;
+    after = last.seq;
+  }
+}

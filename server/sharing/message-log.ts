@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 import { groupedWrites } from "../lib/grouped-writes.js";
-import { isDuplicateKey } from "../lib/mongo.js";
+import { forEachInSeqOrder, isDuplicateKey } from "../lib/mongo.js";
 
 /**
  * The insert-only, hash-chained log of every inter-node message, kept at both ends (X-Road's
@@ -161,19 +161,23 @@ function newMessageLog(conn: Connection) {
       ]);
       return rows.map((r) => ({ ...r._id, count: r.count }));
     },
-    /** Recomputes the chain; names the first entry whose hash or link does not hold. */
+    /**
+     * Recomputes the chain; names the first entry whose hash or link does not hold. Read a page
+     * at a time: every poll between nodes is an entry, so the log reaches millions, and reading
+     * it whole held them all in memory at once.
+     */
     async verify(): Promise<{ ok: boolean; checked: number; brokenAt: number | null }> {
-      const rows = await Log.find({}, { _id: 0 }).sort({ seq: 1 }).lean<MessageLogDoc[]>();
       let prev = GENESIS;
-      let expectedSeq = 1;
-      for (const row of rows) {
+      let checked = 0;
+      let brokenAt: number | null = null;
+      await forEachInSeqOrder(Log, (row) => {
+        checked++;
+        if (brokenAt !== null) return;
         const { hash, ...rest } = row;
-        if (row.seq !== expectedSeq || row.prevHash !== prev || messageHash(rest) !== hash)
-          return { ok: false, checked: rows.length, brokenAt: row.seq };
+        if (row.seq !== checked || row.prevHash !== prev || messageHash(rest) !== hash) brokenAt = row.seq;
         prev = hash;
-        expectedSeq++;
-      }
-      return { ok: true, checked: rows.length, brokenAt: null };
+      });
+      return { ok: brokenAt === null, checked, brokenAt };
     },
   };
 }

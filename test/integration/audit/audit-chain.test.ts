@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createAuditService } from "../../../server/audit/index.js";
+import { createAuditService, entryHash, GENESIS_HASH } from "../../../server/audit/index.js";
 import { connectMongo } from "../../../server/lib/mongo.js";
 import { commandsDuring } from "../../helpers/commands.js";
 import { testDatabase, uniqueDbName, useTestDatabase } from "../../helpers/database.js";
@@ -103,6 +103,56 @@ describe("audit log chain", () => {
     expect(after.seq).to.equal(before.seq + 1);
     expect(await db.conn.collection("audit_log").countDocuments({ action: "seat.updated" })).to.equal(0);
     expect(after.prevHash).to.equal(before.hash);
+  });
+});
+
+describe("audit log verification of a long log", () => {
+  const actor = { id: "u1", kind: "staff" as const, name: "审计员" };
+
+  it("when the log is longer than a page and an entry far in is edited, then verification reads it a page at a time, names that entry and counts every entry", async () => {
+    const conn = await connectMongo((await testDatabase()).uri, {
+      dbName: uniqueDbName("auditlong"),
+      monitorCommands: true,
+    });
+    try {
+      // A valid chain of 2,500 entries written straight to the collections (recording them one
+      // by one only costs time), then one edited deep in the third page.
+      const entries = [];
+      let prevHash = GENESIS_HASH;
+      for (let seq = 1; seq <= 2500; seq++) {
+        const fields = {
+          seq,
+          at: new Date(Date.UTC(2026, 11, 1, 0, 0, 0, seq)),
+          action: "auth.login",
+          actor,
+          divisionCode: null,
+          target: null,
+          details: { i: seq },
+          prevHash,
+        };
+        prevHash = entryHash(fields);
+        entries.push({ ...fields, hash: prevHash });
+      }
+      await conn.collection("audit_log").insertMany(entries);
+      await conn.collection("audit_head").insertOne({ key: "audit", seq: 2500, hash: prevHash });
+      await conn.collection("audit_log").updateOne({ seq: 2100 }, { $set: { "details.i": 0 } });
+
+      const audit = createAuditService(conn);
+      let verdict: Awaited<ReturnType<typeof audit.verify>> | undefined;
+      const commands = await commandsDuring(conn, async () => {
+        verdict = await audit.verify();
+      });
+      expect(verdict).to.deep.equal({
+        ok: false,
+        checked: 2500,
+        problemCount: 1,
+        problems: [{ seq: 2100, kind: "edited", message: "审计记录 #2100 的内容已被篡改" }],
+      });
+      expect(commands.filter((c) => c === "find audit_log").length).to.be.at.least(3);
+    } finally {
+      await conn.dropDatabase().catch(() => undefined);
+      await conn.close();
+    }
   });
 });
 

@@ -68,4 +68,20 @@ describe("message log: group commit", () => {
     expect(new Set(stored.map((s) => s.nonce as string)).size).to.equal(60);
     expect(await a.verify()).to.deep.include({ ok: true, checked: 60 });
   });
+
+  it("when the log is longer than a page and an entry far in is altered, then verification reads it a page at a time and names that entry", async () => {
+    const conn = await open();
+    const log = createMessageLog(conn);
+    for (let start = 0; start < 2100; start += 200) {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => log.append(aMessage(start + i))));
+    }
+    expect(await conn.collection("message_log").countDocuments()).to.equal(2200);
+    await conn.collection("message_log").updateOne({ seq: 2050 }, { $set: { status: 500 } });
+    let verdict: Awaited<ReturnType<typeof log.verify>> | undefined;
+    const commands = await commandsDuring(conn, async () => {
+      verdict = await log.verify();
+    });
+    expect(verdict).to.deep.equal({ ok: false, checked: 2200, brokenAt: 2050 });
+    expect(commands.filter((c) => c === "find message_log").length).to.be.at.least(3);
+  });
 });

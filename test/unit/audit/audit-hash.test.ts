@@ -1,7 +1,21 @@
 import { expect } from "chai";
-import { canonicalJson, entryHash, findChainProblems, GENESIS_HASH } from "../../../server/audit/index.js";
+import {
+  canonicalJson,
+  chainChecker,
+  entryHash,
+  findChainProblems,
+  GENESIS_HASH,
+  MAX_REPORTED_PROBLEMS,
+} from "../../../server/audit/index.js";
 
 type Entry = Parameters<typeof findChainProblems>[0][number];
+
+/** Feeds entries one at a time, as verification reads them page by page. */
+function chainVerdict(entries: Entry[], headSeq: number) {
+  const checker = chainChecker();
+  for (const e of entries) checker.feed(e);
+  return checker.finish(headSeq);
+}
 
 function chain(n: number): Entry[] {
   const out: Entry[] = [];
@@ -54,9 +68,36 @@ describe("audit hash chain", () => {
 
   it("when the newest entries are deleted, then the head counter names them", () => {
     const entries = chain(5).slice(0, 3);
-    expect(findChainProblems(entries, 5).map((p) => [p.seq, p.kind])).to.deep.equal([
-      [4, "deleted"],
-      [5, "deleted"],
+    expect(findChainProblems(entries, 5)).to.deep.equal([
+      { seq: 4, kind: "deleted", message: "审计记录 #4 至 #5 已被删除（共 2 条）" },
     ]);
+  });
+
+  it("when a run of entries is deleted, then one problem names the run and how many, not one line per entry", () => {
+    const entries = chain(5).slice(0, 1);
+    const { problems, problemCount } = chainVerdict(entries, 100_000);
+    expect(problems).to.deep.equal([
+      { seq: 2, kind: "deleted", message: "审计记录 #2 至 #100000 已被删除（共 99999 条）" },
+    ]);
+    expect(problemCount).to.equal(1);
+  });
+
+  it("when an entry's sequence number is forged far ahead, then the verdict stays bounded and names it", () => {
+    const entries = chain(5);
+    entries[4] = { ...entries[4]!, seq: 1e12 };
+    const { problems } = chainVerdict(entries, 5);
+    expect(problems.map((p) => [p.seq, p.kind])).to.deep.equal([
+      [5, "deleted"],
+      [1e12, "edited"],
+    ]);
+  });
+
+  it(`when more than ${MAX_REPORTED_PROBLEMS} entries are edited, then the first ${MAX_REPORTED_PROBLEMS} are listed and all are counted`, () => {
+    const n = MAX_REPORTED_PROBLEMS + 50;
+    const entries = chain(n).map((e) => ({ ...e, details: { ip: "6.6.6.6" } }));
+    const { problems, problemCount } = chainVerdict(entries, n);
+    expect(problems).to.have.length(MAX_REPORTED_PROBLEMS);
+    expect(problems[0]?.seq).to.equal(1);
+    expect(problemCount).to.equal(n);
   });
 });
