@@ -125,6 +125,12 @@ const ListQuery = z.strictObject({
   province: z.string().regex(/^\d{6}$/).optional(),
 });
 
+/**
+ * The message log's filter: `submit` is every request that changes something (POST), `read` every
+ * GET, polls included. Nodes poll every few seconds, so unfiltered the newest page is all polls.
+ */
+const MessagesQuery = ListQuery.extend({ kind: z.enum(["submit", "read"]).optional() });
+
 /** The hub operator's pages: registered provinces and keys, the message log, rejected records, lookups. */
 export function hubAdminRouter(deps: {
   registry: RegistryService;
@@ -146,8 +152,8 @@ export function hubAdminRouter(deps: {
     res.json(await deps.registry.setStatus(String(req.params.provinceCode), body.status));
   });
   r.get("/hub/messages", operator, async (req, res) => {
-    const q = parse(ListQuery, req.query);
-    const entries = await deps.log.list({ peer: q.province, beforeSeq: q.beforeSeq, limit: q.limit });
+    const q = parse(MessagesQuery, req.query);
+    const entries = await deps.log.list({ peer: q.province, beforeSeq: q.beforeSeq, limit: q.limit, kind: q.kind });
     res.json(entries.map(toMessageLogEntryDto));
   });
   r.get("/hub/messages/verify", operator, noQuery, async (_req, res) => {

@@ -35,6 +35,8 @@ const messageSchema = new Schema(
   { minimize: false, versionKey: false },
 );
 messageSchema.index({ peer: 1, seq: -1 });
+// The operator's filter by kind: polls (GET) far outnumber the submissions an operator looks for.
+messageSchema.index({ method: 1, seq: -1 });
 // The hub dashboard counts the last hour's messages.
 messageSchema.index({ at: 1 });
 
@@ -136,10 +138,16 @@ function newMessageLog(conn: Connection) {
     append(input: MessageLogInput): Promise<MessageLogDoc> {
       return appendGrouped(input);
     },
-    /** Newest first, optionally one peer's, before a sequence number. */
-    async list(query: { peer?: string; beforeSeq?: number; limit: number }): Promise<MessageLogDoc[]> {
+    /** Newest first, optionally one peer's, only reads (GET) or only submissions, before a sequence number. */
+    async list(query: {
+      peer?: string;
+      beforeSeq?: number;
+      limit: number;
+      kind?: "submit" | "read";
+    }): Promise<MessageLogDoc[]> {
       const filter: Record<string, unknown> = {};
       if (query.peer) filter.peer = query.peer;
+      if (query.kind) filter.method = query.kind === "read" ? "GET" : { $ne: "GET" };
       if (query.beforeSeq) filter.seq = { $lt: query.beforeSeq };
       return Log.find(filter, { _id: 0 }).sort({ seq: -1 }).limit(query.limit).lean<MessageLogDoc[]>();
     },

@@ -118,7 +118,10 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       expect(await nodeTable.getByText(inNodeZone(jiangsuNode.registeredAt)).count()).to.be.at.least(1);
       expect(await nodeTable.getByText("(320000)").count(), "the province by name, not code").to.equal(0);
 
-      const messages = (await (await page.request.get("/api/hub/messages?province=110000")).json()) as MessageLogEntryDto[];
+      // The page opens on submissions: polls every few seconds would fill its first page.
+      const messages = (await (
+        await page.request.get("/api/hub/messages?province=110000&kind=submit")
+      ).json()) as MessageLogEntryDto[];
       const newest = messages[0];
       if (!newest) throw new Error("北京 has no messages");
       await page.goto("/hub/messages");
@@ -131,6 +134,9 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       await log.getByText(inNodeZone(newest.at)).first().waitFor();
       expect(await log.getByText("江苏省").count()).to.equal(0);
       expect(await log.getByText("北京市").count()).to.be.at.least(1);
+      // Named by the interface and operation; the raw request stays beside the name.
+      expect(await log.locator('[data-test="operation"]').first().innerText()).to.match(/^(数据采集|数据目录|跨省交换) · /);
+      expect(await log.getByText("GET ").count(), "no polls among submissions").to.equal(0);
 
       const rejections = (await (await page.request.get("/api/hub/rejections")).json()) as RejectionEntryDto[];
       const refused = rejections[0];

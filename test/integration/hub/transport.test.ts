@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { CollectionReceipt } from "../../../server/contracts/hub.js";
+import type { CollectionReceipt, MessageLogEntryDto } from "../../../server/contracts/hub.js";
 import {
   createMessageLog,
   generateNodeKey,
@@ -215,5 +215,28 @@ describe("hub transport: RFC 9421 signed messages", () => {
         "sourceProvince",
         "version",
       ]);
+  });
+
+  it("when the operator filters the message log by kind, then submissions and reads (polls) come apart", async () => {
+    const operator = await staffAgent(hub.node, { roles: ["hub_operator"] });
+    await jiangsu.client.call("GET", "/api/hub/v1/catalog/changes?after=0");
+    await jiangsu.client.call("POST", "/api/hub/v1/collection/records", {
+      batchId: "b-kinds",
+      records: [aPassRecord({ idNumber: "110101199003070000" })],
+    });
+    const list = async (kind: string) =>
+      (await operator.agent.get("/api/hub/messages").query({ kind, limit: 200 }).expect(200))
+        .body as MessageLogEntryDto[];
+    const submissions = await list("submit");
+    const reads = await list("read");
+    expect(submissions.map((m) => m.method))
+      .to.include("POST")
+      .and.not.include("GET");
+    expect(reads.map((m) => m.method)).to.include("GET");
+    expect(new Set(reads.map((m) => m.method))).to.deep.equal(new Set(["GET"]));
+    expect(submissions.some((m) => m.target.endsWith("/collection/records"))).to.equal(true);
+    expect(reads.some((m) => m.target.startsWith("/api/hub/v1/catalog/changes"))).to.equal(true);
+    const refused = await operator.agent.get("/api/hub/messages").query({ kind: "polls" });
+    expect(refused.status).to.equal(400);
   });
 });

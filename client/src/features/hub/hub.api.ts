@@ -12,7 +12,7 @@ export const hubApi = {
   register: (body: Sent<typeof RegisterNodeBody>) => api.post<RegisteredNodeDto>("/api/hub/nodes", body),
   setStatus: (provinceCode: string, status: "active" | "suspended") =>
     api.post<RegisteredNodeDto>(`/api/hub/nodes/${provinceCode}/status`, { status }),
-  messages: (query: { province?: string; beforeSeq?: number }) =>
+  messages: (query: { province?: string; beforeSeq?: number; kind?: "submit" | "read" }) =>
     api.get<MessageLogEntryDto[]>("/api/hub/messages", { query }),
   verifyMessages: () =>
     api.get<{ ok: boolean; checked: number; brokenAt: number | null }>("/api/hub/messages/verify"),

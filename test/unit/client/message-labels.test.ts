@@ -1,0 +1,23 @@
+import { expect } from "chai";
+import { messageOperation } from "../../../client/src/features/hub/message-labels.js";
+
+describe("hub message log operation names (client)", () => {
+  it("when a poll of the inbox is logged with its query string, then it is named as the exchange inbox poll", () => {
+    expect(messageOperation("GET", "/api/hub/v1/exchange/inbox?after=4&limit=200&wait=10000")).to.equal(
+      "跨省交换 · 拉取收件箱（轮询）",
+    );
+  });
+
+  it("when a case's answer is logged, then the case id does not stop it being named", () => {
+    expect(
+      messageOperation("POST", "/api/hub/v1/exchange/cases/476801be-463d-4df4-b128-cde0133a2f00/answer"),
+    ).to.equal("跨省交换 · 户籍省答复");
+  });
+
+  it("when the method does not fit the path, or the path is unknown or outside the interfaces, then no name is guessed", () => {
+    expect(messageOperation("GET", "/api/hub/v1/collection/records")).to.equal(null);
+    expect(messageOperation("POST", "/api/hub/v1/exchange/cases/x/unknown")).to.equal(null);
+    expect(messageOperation("POST", "/api/hub/v2/collection/records")).to.equal(null);
+    expect(messageOperation("POST", "/collection/records")).to.equal(null);
+  });
+});
