@@ -125,7 +125,30 @@ export function refuseInvisible<T extends z.ZodType<string>>(text: T) {
  * answer that looks right), and a bidirectional control shows other provinces' officers the
  * characters in another order. Such a name is refused, with a message saying why.
  */
-export const personName = visibleName;
+export function personName(min: number, max: number) {
+  return refuseInvisible(z.string().normalize("NFC").trim().overwrite(canonicalPersonName).min(min).max(max));
+}
+
+/** Dots people and older systems put between the parts of a name (维吾尔族、藏族 and other names). */
+const NAME_DOTS = "\u00B7\u0387\u2022\u2027\u2219\u22C5\u30FB\uFF65\u2E31.\uFF0E";
+// Spaces only (\p{Zs}: the ideographic space among them): line separators, BOMs and other invisible
+// characters are refused by `refuseInvisible`, never quietly dropped here.
+const BETWEEN_HAN_DOT = new RegExp(
+  `(?<=\\p{Script=Han})\\p{Zs}*[${NAME_DOTS}]\\p{Zs}*(?=\\p{Script=Han})`,
+  "gu",
+);
+const BETWEEN_HAN_SPACE = /(?<=\p{Script=Han})\p{Zs}+(?=\p{Script=Han})/gu;
+
+/**
+ * One spelling for one Chinese name, so that names compare as people compare them. The separator
+ * dot of 阿卜杜拉·买买提 arrives as ·, •, ・, ‧ or a full stop, and a two-character name arrives
+ * padded (王　芳) from older systems; a lookup by name and ID number typed the other way found
+ * nothing, and the practitioner read as unregistered. Between Chinese characters every such dot
+ * becomes U+00B7 (the resident ID card's) and spaces go; Latin names are left as written.
+ */
+export function canonicalPersonName(name: string): string {
+  return name.replace(BETWEEN_HAN_DOT, "\u00B7").replace(BETWEEN_HAN_SPACE, "");
+}
 
 /**
  * Any name people read and compare, a person's or not: an authority's (printed on certificates and

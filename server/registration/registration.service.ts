@@ -11,6 +11,7 @@ import type {
   PrecheckDto,
   RegisterCandidateBody,
 } from "../contracts/registration.js";
+import { canonicalPersonName } from "../contracts/validation.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
@@ -54,7 +55,8 @@ function listFilter(
   if (query.q) {
     filter.$or = /^[\dXx]+$/.test(query.q)
       ? [{ idNumber: { $regex: `^${query.q.toUpperCase()}` } }]
-      : [{ name: { $regex: `^${query.q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}` } }];
+      : // Names are stored in one spelling (personName): the search text is brought to it too.
+        [{ name: { $regex: `^${canonicalPersonName(query.q).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}` } }];
   }
   return filter;
 }

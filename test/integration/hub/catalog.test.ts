@@ -104,4 +104,43 @@ describe("hub catalog interface", () => {
     const bj = await beijing.client.call<ChangesPage>("GET", "/api/hub/v1/catalog/changes?after=0");
     expect(bj.body.changes).to.have.length(0);
   });
+
+  it("when a name's separator dot or padding is typed another way than the home province stored it, then the lookup by name and ID number still finds the practitioner", async () => {
+    const minority = aNewIdNumber();
+    const padded = aNewIdNumber();
+    const published = await jiangsu.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+      batchId: "cat-names",
+      // As older systems and ID card readers wrote them: a bullet for the dot, a two-character name padded.
+      records: [
+        aCertificateRecord({ idNumber: minority, name: "阿卜杜拉•买买提" }),
+        aCertificateRecord({ idNumber: padded, name: "王　芳" }),
+      ],
+    });
+    expect(published.body.results.map((r) => r.outcome)).to.deep.equal(["accepted", "accepted"]);
+    const asked: [string, string, string][] = [
+      [minority, "阿卜杜拉·买买提", "阿卜杜拉·买买提"],
+      [minority, "阿卜杜拉・买买提", "阿卜杜拉·买买提"],
+      [minority, "阿卜杜拉 · 买买提", "阿卜杜拉·买买提"],
+      [padded, "王芳", "王芳"],
+      [padded, "王 芳", "王芳"],
+    ];
+    for (const [id, name, stored] of asked) {
+      const answer = await lookup({
+        query: { by: "name_id_number", name, idNumber: id },
+        officerId: "bj-3",
+        reason: "enforcement",
+        caseReference: "京交执 2026-121",
+      });
+      expect(answer.status, name).to.equal(200);
+      expect(answer.body.matches.map((m) => m.name), name).to.deep.equal([stored]);
+    }
+    // A different person stays a different person: the rule joins only what is the same name.
+    const other = await lookup({
+      query: { by: "name_id_number", name: "阿卜杜拉买买提", idNumber: minority },
+      officerId: "bj-3",
+      reason: "enforcement",
+      caseReference: "京交执 2026-122",
+    });
+    expect(other.body.matches).to.deep.equal([]);
+  });
 });

@@ -76,6 +76,19 @@ describe("candidate registration", () => {
     expect(found.body.candidates.map((c: { id: string }) => c.id)).to.include(res.body.candidate.id);
   });
 
+  it("when a minority name's dot is typed as a bullet, then it is stored with the ID card's dot and found by a search typed either way", async () => {
+    const given = `买买提${Array.from({ length: 4 }, () => "甲乙丙丁戊己庚辛壬癸"[Math.floor(Math.random() * 10)]).join("")}`;
+    const res = await officer.agent
+      .post("/api/candidates")
+      .send(body({ name: `${given}•艾力` }))
+      .expect(201);
+    expect(res.body.candidate.name).to.equal(`${given}\u00b7艾力`);
+    for (const q of [`${given}·艾`, `${given} • 艾`, `${given}・艾`]) {
+      const found = await officer.agent.get("/api/candidates").query({ q }).expect(200);
+      expect(found.body.candidates.map((c: { id: string }) => c.id), q).to.deep.equal([res.body.candidate.id]);
+    }
+  });
+
   it("when a name carries an invisible character (a pasted zero-width space, a direction control), then it is refused and nothing is written", async () => {
     const before = await count("candidates");
     for (const name of ["张\u200b伟", "张伟\u202e", "张\u0000伟"]) {

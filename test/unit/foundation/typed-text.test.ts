@@ -23,6 +23,25 @@ describe("text people type: codes and names (contracts/validation)", () => {
     expect(name.parse("赵六")).to.equal("赵六");
   });
 
+  it("when a name's separator dot is typed as another dot or with spaces, or a two-character name is padded, then it is the one spelling; Latin names keep theirs", () => {
+    const name = personName(1, 50);
+    for (const typed of [
+      "买买提•艾力",
+      "买买提・艾力",
+      "买买提 · 艾力",
+      "买买提．艾力",
+      "买买提.艾力",
+      "买买提‧艾力",
+    ])
+      expect(name.parse(typed), typed).to.equal("买买提\u00b7艾力");
+    expect(name.parse("王　芳")).to.equal("王芳");
+    expect(name.parse("王  芳")).to.equal("王芳");
+    expect(name.parse("John Smith")).to.equal("John Smith");
+    expect(name.parse("J.Smith")).to.equal("J.Smith");
+    // Only between Chinese characters: a dot at either end is not a separator and stays as typed.
+    expect(name.parse("·买买提")).to.equal("·买买提");
+  });
+
   it("when a filing's codes are typed in lower case or full width, then they are stored as the codes they stand for", () => {
     const details = FilingDetails.parse({
       employer: { name: "南京某运输有限公司", creditCode: fullWidth("91320100mA1abcde2x") },
