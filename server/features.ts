@@ -92,6 +92,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     registration,
     audit,
     roomReserveMinutes: config.exam.roomReserveMinutes,
+    timeZone: config.timeZone,
     publishedAmong: (ids) => publishedAmong?.(ids) ?? Promise.resolve(new Set<string>()),
     retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
     passedCandidates: (categoryCode) =>

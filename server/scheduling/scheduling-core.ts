@@ -1,9 +1,10 @@
 import { randomInt } from "node:crypto";
 import { Types, type Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
-import type { CategoryCode } from "../contracts/categories.js";
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import { decide } from "../access/index.js";
 import { errors } from "../lib/errors.js";
+import { formatLocal } from "../lib/local-time.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import type { OrganisationService } from "../organisation/index.js";
 import type { RegistrationService } from "../registration/index.js";
@@ -27,6 +28,8 @@ export interface SchedulingOptions {
   roomReserveMinutes?: number;
   /** Which sessions have published results (the exam feature answers; default none). */
   publishedAmong?: (sessionIds: string[]) => Promise<Set<string>>;
+  /** The node's time zone (TIME_ZONE): refusals name times as the exam office reads them. */
+  timeZone?: string;
   now?: () => Date;
 }
 
@@ -62,6 +65,44 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
     return s;
   }
 
+  const timeZone = options.timeZone ?? "Asia/Shanghai";
+
+  /**
+   * The candidates' seats in other sessions whose time overlaps [startsAt, endsAt): one person
+   * cannot sit two exams at once, whatever their categories (the same-category rule is stricter
+   * and checked apart). Only the first few: a refusal names them, it does not list a room.
+   */
+  function overlappingSeats(candidateIds: string[], sessionId: string, startsAt: Date, endsAt: Date) {
+    return Assignments.find(
+      {
+        candidateId: { $in: candidateIds },
+        sessionId: { $ne: sessionId },
+        startsAt: { $lt: endsAt },
+        endsAt: { $gt: startsAt },
+      },
+      { candidateId: 1, name: 1, categoryCode: 1, startsAt: 1, endsAt: 1 },
+    )
+      .limit(5)
+      .lean();
+  }
+
+  /** `time_clash`, naming the first overlapping seat as the officer reads it (name, category, time). */
+  function timeClash(seats: Awaited<ReturnType<typeof overlappingSeats>>, who: "candidate" | "session") {
+    const first = seats[0];
+    if (!first) return null;
+    const when = `${formatLocal(first.startsAt, timeZone)}–${formatLocal(first.endsAt, timeZone, "time")}`;
+    const category = CATEGORIES[first.categoryCode as CategoryCode] ?? first.categoryCode;
+    const others = [...new Set(seats.filter((x) => x.candidateId !== first.candidateId).map((x) => x.name))];
+    return errors.conflict(
+      "time_clash",
+      who === "candidate"
+        ? `该考生已安排 ${when} 的${category}考试，与本场次时间重叠`
+        : `考生${first.name}已安排 ${when} 的${category}考试，与新的时间重叠` +
+            (others.length ? `；${others.join("、")}的安排也冲突` : ""),
+      { candidateIds: [...new Set(seats.map((x) => x.candidateId))] },
+    );
+  }
+
   function newTicketNo(s: SessionLean): string {
     const d = s.startsAt;
     const ymd = `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
@@ -77,6 +118,8 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
     booking,
     reserve,
     loadSession,
+    overlappingSeats,
+    timeClash,
     loadForRead,
     loadForWrite,
     newTicketNo,

@@ -20,8 +20,19 @@ export type { RetakeCheck, SchedulingOptions } from "./scheduling-core.js";
  */
 export function createSchedulingService(conn: Connection, options: SchedulingOptions) {
   const core = createSchedulingCore(conn, options);
-  const { Sessions, Assignments, audit, now, booking, reserve, loadSession, loadForRead, loadForWrite } =
-    core;
+  const {
+    Sessions,
+    Assignments,
+    audit,
+    now,
+    booking,
+    reserve,
+    loadSession,
+    loadForRead,
+    loadForWrite,
+    overlappingSeats,
+    timeClash,
+  } = core;
 
   return {
     async createSession(actor: AuthUser, body: CreateSessionBody): Promise<ExamSessionDto> {
@@ -155,6 +166,16 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
           { returnDocument: "after", session },
         ).lean();
         if (!doc) return null;
+        if (set.endsAt) {
+          // A new time must not put a seated candidate in two rooms at once (a seat elsewhere
+          // overlapping it); refused before anything of the move commits.
+          const seated = await Assignments.distinct("candidateId", { sessionId: id }).session(session);
+          const clashing = timeClash(
+            await overlappingSeats(seated, id, startsAt, endsAt).session(session),
+            "session",
+          );
+          if (clashing) throw clashing;
+        }
         // Every change (a cancellation, a new time, new rules) writes the session's seats, which is
         // what a check-in in flight claims (`claimSeat`): the two conflict and the one retried
         // sees the other's outcome.

@@ -23,7 +23,18 @@ const MAX_RETRIES = 8;
  * (with the audit entry), and unique indexes back both.
  */
 export function createSeating(core: SchedulingCore) {
-  const { options, Sessions, Assignments, audit, now, loadForRead, loadForWrite, newTicketNo } = core;
+  const {
+    options,
+    Sessions,
+    Assignments,
+    audit,
+    now,
+    loadForRead,
+    loadForWrite,
+    newTicketNo,
+    overlappingSeats,
+    timeClash,
+  } = core;
 
   const seating = {
     /**
@@ -72,6 +83,13 @@ export function createSeating(core: SchedulingCore) {
             // Claimed in this transaction: a withdrawal since the check above refuses the seat here.
             if (!(await options.registration.claimForSeating([candidate.id], session)))
               throw errors.conflict("candidate_withdrawn", "该考生已撤销报名，不能安排座位");
+            // After the claim, inside the transaction: two seatings of one candidate at once write
+            // the same claim, so the retried one sees the other's seat here.
+            const clashing = timeClash(
+              await overlappingSeats([candidate.id], sessionId, s.startsAt, s.endsAt).session(session),
+              "candidate",
+            );
+            if (clashing) throw clashing;
             const counted = await Sessions.updateOne(
               { _id: sessionId, status: "scheduled", assignedCount: { $lt: s.capacity } },
               { $inc: { assignedCount: 1 } },

@@ -80,6 +80,52 @@ describe("scheduling sessions, seats and tickets", () => {
     expect(again.body.error.code).to.be.oneOf(["already_assigned", "already_scheduled"]);
   });
 
+  /** Two sessions of different categories half an hour apart, and a candidate of both. */
+  async function twoCategoriesHalfAnHourApart() {
+    const t0 = Date.parse(inDays(day++));
+    const passenger = await aSession(2, { startsAt: new Date(t0).toISOString() });
+    const freight = await aSession(2, { categoryCode: "02001", startsAt: new Date(t0 + 30 * 60_000).toISOString() });
+    const candidate = await registerTestCandidate(env.node, { categories: ["01001", "02001"] });
+    return { passenger, freight, candidate, t0 };
+  }
+
+  it("when a candidate of two categories is seated in sessions whose times overlap, then the second seat is refused as time_clash and nothing is written", async () => {
+    const { passenger, freight, candidate } = await twoCategoriesHalfAnHourApart();
+    await officer.agent
+      .post(`/api/exam-sessions/${passenger.session.id}/assignments`)
+      .send({ candidateId: candidate.id })
+      .expect(201);
+    const res = await officer.agent
+      .post(`/api/exam-sessions/${freight.session.id}/assignments`)
+      .send({ candidateId: candidate.id });
+    expect(res.status).to.equal(409);
+    expect(res.body.error.code).to.equal("time_clash");
+    expect(res.body.error.message).to.include("经营性道路旅客运输驾驶员");
+    const seats = env.node.ctx.conn.collection("seat_assignments");
+    expect(await seats.countDocuments({ sessionId: freight.session.id })).to.equal(0);
+  });
+
+  it("when a session is moved onto the time of another session one of its candidates sits, then the move is refused as time_clash and the session keeps its time", async () => {
+    const { passenger, freight, candidate, t0 } = await twoCategoriesHalfAnHourApart();
+    const later = new Date(t0 + 5 * 3_600_000).toISOString();
+    await officer.agent.patch(`/api/exam-sessions/${freight.session.id}`).send({ startsAt: later }).expect(200);
+    for (const s of [passenger, freight])
+      await officer.agent
+        .post(`/api/exam-sessions/${s.session.id}/assignments`)
+        .send({ candidateId: candidate.id })
+        .expect(201);
+    const back = await officer.agent
+      .patch(`/api/exam-sessions/${freight.session.id}`)
+      .send({ startsAt: new Date(t0 + 30 * 60_000).toISOString() });
+    expect(back.status).to.equal(409);
+    expect(back.body.error.code).to.equal("time_clash");
+    expect(back.body.error.message).to.include(candidate.name);
+    const stored = await env.node.ctx.conn
+      .collection("exam_sessions")
+      .findOne({ _id: new Types.ObjectId(freight.session.id) });
+    expect(stored?.startsAt.toISOString()).to.equal(later);
+  });
+
   it("when the candidate did not apply for the category, then not_applied", async () => {
     const { session } = await aSession(2);
     const c = await registerTestCandidate(env.node, { categories: ["02001"], licenceClass: "B2" });
