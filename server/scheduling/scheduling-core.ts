@@ -104,8 +104,9 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
   }
 
   function newTicketNo(s: SessionLean): string {
-    const d = s.startsAt;
-    const ymd = `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
+    // The exam day as the ticket's holder reads it: a UTC date named the day before for any
+    // session starting before 08:00 here.
+    const ymd = formatLocal(s.startsAt, timeZone, "date").replaceAll("-", "").slice(2);
     return `${s.provinceCode.slice(0, 2)}${ymd}${String(randomInt(0, 1_000_000)).padStart(6, "0")}`;
   }
 

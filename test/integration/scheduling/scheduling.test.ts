@@ -291,6 +291,20 @@ describe("scheduling sessions, seats and tickets", () => {
     expect(t.ticketNo).to.match(/^32\d{12}$/);
   });
 
+  it("when a session starts before 08:00 in the node's zone, then its ticket numbers carry that day, not the UTC day before", async () => {
+    const day0 = new Date(Date.parse(inDays(day++)));
+    // 07:30 in Asia/Shanghai on that calendar day is 23:30 UTC the day before.
+    const local = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(day0);
+    const startsAt = new Date(`${local}T07:30:00+08:00`).toISOString();
+    const { session } = await aSession(2, { startsAt });
+    const c = await registerTestCandidate(env.node);
+    const seat = await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: c.id })
+      .expect(201);
+    expect(seat.body.assignment.ticketNo.slice(2, 8)).to.equal(local.replaceAll("-", "").slice(2));
+  });
+
   it("when bodies are malformed, then 400 with a stable code", async () => {
     const past = await officer.agent
       .post("/api/exam-sessions")
