@@ -212,6 +212,8 @@ const certificateSchema = new Schema(
   { timestamps: true, collection: "certificates", minimize: false },
 );
 certificateSchema.index({ status: 1, validTo: 1 });
+// The officer's list: newest first, a page at a time (lifecycle search).
+certificateSchema.index({ issuedAt: -1, certificateNo: -1 });
 
 /** Public keys of every instance's certificate keys: the node's trust list is built from these. */
 const keyRegistrySchema = new Schema(

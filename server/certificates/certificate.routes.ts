@@ -2,7 +2,7 @@ import express, { type Router } from "express";
 import { z } from "zod";
 import {
   CancelBody,
-  HolderLookupQuery,
+  CertificateListQuery,
   IssuanceListQuery,
   ReasonBody,
   VerifyBody,
@@ -80,9 +80,13 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
   });
 
   r.get("/certificates", access.route("certificate:manage"), async (req, res) => {
-    const q = parse(HolderLookupQuery.partial(), req.query);
+    const q = parse(CertificateListQuery, req.query);
     const found = await c.lifecycle.search(actorOf(req), q);
-    res.json({ certificates: found.certificates.map(toCertificateDto), total: found.total });
+    res.json({
+      certificates: found.certificates.map(toCertificateDto),
+      total: found.total,
+      next: found.next,
+    });
   });
   r.get("/certificates/:no", access.route("certificate:manage"), noQuery, async (req, res) => {
     res.json({

@@ -1,5 +1,4 @@
 import type { ClientSession, Connection } from "mongoose";
-import { firstWithTotal } from "../lib/mongo.js";
 import type { AuthUser } from "../contracts/auth.js";
 import {
   CANCELLATION_REASON_LABELS,
@@ -48,6 +47,13 @@ export type CertificateLean = CertificateDoc & { _id: unknown; createdAt?: Date 
 
 /** Certificates one list answer holds: the newest first; the officer searches by ID number for others. */
 const SEARCH_PAGE = 200;
+
+/** The certificates after a list cursor (`<issuedAt ISO>~<number>`, checked by its contract). */
+function olderThan(cursor: string): Record<string, unknown> {
+  const [at, no] = cursor.split("~") as [string, string];
+  const issuedAt = new Date(at);
+  return { $or: [{ issuedAt: { $lt: issuedAt } }, { issuedAt, certificateNo: { $lt: no } }] };
+}
 
 /**
  * Renewal and status changes. Each is one transaction that restates the version and status it
@@ -155,13 +161,28 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
      */
     async search(
       actor: AuthUser,
-      q: { idNumber?: string; status?: CertificateStatus },
-    ): Promise<{ certificates: CertificateLean[]; total: number }> {
+      q: { idNumber?: string; status?: CertificateStatus; before?: string },
+    ): Promise<{ certificates: CertificateLean[]; total: number; next: string | null }> {
       const filter: Record<string, unknown> = { ...divisionFilter(actor.divisionCode) };
       if (q.idNumber) filter.certificateNo = q.idNumber;
       if (q.status) filter.status = q.status;
-      const { rows, total } = await firstWithTotal(Certificates, filter, { issuedAt: -1 }, SEARCH_PAGE);
-      return { certificates: rows as CertificateLean[], total };
+      // Newest first with the number as tie-break (a batch issues many at one instant), so a page
+      // boundary between equal times neither repeats nor skips a certificate.
+      const page = q.before ? { $and: [filter, olderThan(q.before)] } : filter;
+      const [rows, total] = await Promise.all([
+        Certificates.find(page)
+          .sort({ issuedAt: -1, certificateNo: -1 })
+          .limit(SEARCH_PAGE + 1)
+          .lean<CertificateLean[]>(),
+        Certificates.countDocuments(filter),
+      ]);
+      const shown = rows.slice(0, SEARCH_PAGE);
+      const last = shown.at(-1);
+      const next =
+        rows.length > SEARCH_PAGE && last
+          ? `${new Date(last.issuedAt).toISOString()}~${last.certificateNo}`
+          : null;
+      return { certificates: shown, total, next };
     },
 
     async changeStatus(

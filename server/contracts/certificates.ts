@@ -323,9 +323,23 @@ export const CancelBody = z.strictObject({
   reason: CancellationReason,
   note: z.string().trim().max(200).default(""),
 });
-export const HolderLookupQuery = z.strictObject({
-  idNumber: IdNumber,
+
+/**
+ * Where the next page of the certificate list starts: the last certificate shown, as
+ * `<issuedAt ISO>~<certificate number>` (the list's order is issuedAt, then number, newest first).
+ */
+export const CertificateCursor = z
+  .string()
+  .max(80)
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z~[0-9A-Z]{1,40}$/, "不是本列表给出的翻页位置");
+
+/** The officer's certificate list: all filters optional, newest first, a page at a time. */
+export const CertificateListQuery = z.strictObject({
+  idNumber: IdNumber.optional(),
+  status: CertificateStatus.optional(),
+  before: CertificateCursor.optional(),
 });
+export type CertificateListQuery = z.infer<typeof CertificateListQuery>;
 
 /** One issuance version of a certificate, as the officer's certificate view lists it. */
 export interface CertificateVersionDto {

@@ -191,4 +191,41 @@ describe("certificate pages and verification in the browser (browser)", function
       await camera.close();
     }
   });
+
+  it("when there are more certificates than one page, then 加载更多 brings the rest once each, and the status filter narrows the list", async () => {
+    const template = await node.ctx.conn.collection("certificates").findOne({ certificateNo });
+    if (!template) throw new Error("the first test's certificate is missing");
+    const { _id: _ignored, ...rest } = template;
+    await node.ctx.conn.collection("certificates").insertMany(
+      Array.from({ length: 230 }, (_, i) => ({
+        ...rest,
+        certificateNo: `E2E${String(i).padStart(15, "0")}`,
+        statusIndex: 8_000_000 + i,
+        status: "valid",
+      })),
+    );
+    const all = await node.ctx.conn.collection("certificates").countDocuments({});
+    const { context, page, errors } = await newYorkContext(browser, node.url);
+    try {
+      await loginThroughForm(page, officer.username, officer.password);
+      await page.goto("/certificates");
+      const count = page.locator('[data-test="list-count"]');
+      await count.getByText(`已显示最近 200 张 / 共 ${all} 张`).waitFor();
+      await page.locator('[data-test="load-more"]').click();
+      await count.getByText(`共 ${all} 张`, { exact: true }).waitFor();
+      expect(await page.locator(".el-table__body .el-table__row").count()).to.equal(all);
+      expect(await page.locator('[data-test="load-more"]').count()).to.equal(0);
+      const numbers = await page.locator(".el-table__body .el-table__row td:nth-child(2)").allInnerTexts();
+      expect(new Set(numbers).size).to.equal(all);
+
+      await page.locator('[data-test="status-filter"]').click();
+      await page.getByRole("option", { name: "吊销" }).click();
+      await count.getByText("共 1 张", { exact: true }).waitFor();
+      expect(await page.locator(".el-table__body").innerText()).to.include(certificateNo);
+      await screenshot(page, "certificates-filtered");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

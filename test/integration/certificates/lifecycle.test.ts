@@ -81,6 +81,39 @@ describe("certificate lifecycle on a node", function () {
     expect((await issuance.page(officer, "issued")).total).to.equal(issued);
   });
 
+  it("when the list is paged with its cursor over more certificates than a page, then every certificate comes once, newest first, also among those issued at one instant", async () => {
+    const template = await node.ctx.conn.collection("certificates").findOne({ certificateNo: await issuedAt(new Date()) });
+    if (!template) throw new Error("no certificate to copy");
+    const { _id: _ignored, ...rest } = template;
+    // A batch issued at one instant: 450 certificates sharing issuedAt, told apart by number only.
+    const at = new Date(Date.now() + 60_000);
+    await node.ctx.conn.collection("certificates").insertMany(
+      Array.from({ length: 450 }, (_, i) => ({
+        ...rest,
+        certificateNo: `P${String(i).padStart(17, "0")}`,
+        statusIndex: 9_000_000 + i,
+        issuedAt: at,
+      })),
+    );
+    const all = await node.ctx.conn.collection("certificates").countDocuments({});
+    const { lifecycle } = anotherInstance(node).facade;
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await lifecycle.search(officer, before ? { before } : {});
+      expect(page.total).to.equal(all);
+      seen.push(...page.certificates.map((c) => c.certificateNo));
+      if (!page.next) break;
+      before = page.next;
+    }
+    expect(seen).to.have.length(all);
+    expect(new Set(seen).size).to.equal(all);
+    // The instant's batch first (it is the newest), by number descending.
+    expect(seen.slice(0, 3)).to.deep.equal(["P00000000000000449", "P00000000000000448", "P00000000000000447"]);
+    const revoked = await lifecycle.search(officer, { status: "revoked" });
+    expect(revoked.certificates.every((c) => c.status === "revoked")).to.equal(true);
+  });
+
   it("when a withdrawn certificate is revoked, then it is refused and nothing is written", async () => {
     const no = await issuedAt(new Date());
     const inst = anotherInstance(node);

@@ -2,7 +2,7 @@ import type {
   CancelBody,
   CertificateDto,
   CertificateRecord,
-  HolderLookupQuery,
+  CertificateListQuery,
   IssuanceDto,
   IssuanceListQuery,
   ReasonBody,
@@ -23,8 +23,10 @@ export const certificatesApi = {
   reject: (id: string, body: Sent<typeof ReasonBody>) =>
     api.post<void>(`/api/certificate-issuances/${id}/reject`, body),
   /** The newest certificates under the query, and how many there are in all. */
-  search: (query: Partial<Sent<typeof HolderLookupQuery>>) =>
-    api.get<{ certificates: CertificateDto[]; total: number }>("/api/certificates", { query }),
+  search: (query: Sent<typeof CertificateListQuery>) =>
+    api.get<{ certificates: CertificateDto[]; total: number; next: string | null }>("/api/certificates", {
+      query,
+    }),
   get: (no: string) =>
     api.get<{ certificate: CertificateDto }>(`/api/certificates/${no}`).then((r) => r.certificate),
   pdfUrl: (no: string) => `/api/certificates/${no}/pdf`,
