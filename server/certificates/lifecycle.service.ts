@@ -8,6 +8,7 @@ import {
   type SignedCertificateRecord,
 } from "../contracts/certificates.js";
 import { errors } from "../lib/errors.js";
+import { newestPage } from "../lib/mongo.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { certificateModel, type CertificateDoc } from "./certificate.model.js";
 import {
@@ -48,12 +49,6 @@ export type CertificateLean = CertificateDoc & { _id: unknown; createdAt?: Date 
 /** Certificates one list answer holds: the newest first; the officer searches by ID number for others. */
 const SEARCH_PAGE = 200;
 
-/** The certificates after a list cursor (`<issuedAt ISO>~<number>`, checked by its contract). */
-function olderThan(cursor: string): Record<string, unknown> {
-  const [at, no] = cursor.split("~") as [string, string];
-  const issuedAt = new Date(at);
-  return { $or: [{ issuedAt: { $lt: issuedAt } }, { issuedAt, certificateNo: { $lt: no } }] };
-}
 
 /**
  * Renewal and status changes. Each is one transaction that restates the version and status it
@@ -166,23 +161,15 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       const filter: Record<string, unknown> = { ...divisionFilter(actor.divisionCode) };
       if (q.idNumber) filter.certificateNo = q.idNumber;
       if (q.status) filter.status = q.status;
-      // Newest first with the number as tie-break (a batch issues many at one instant), so a page
-      // boundary between equal times neither repeats nor skips a certificate.
-      const page = q.before ? { $and: [filter, olderThan(q.before)] } : filter;
-      const [rows, total] = await Promise.all([
-        Certificates.find(page)
-          .sort({ issuedAt: -1, certificateNo: -1 })
-          .limit(SEARCH_PAGE + 1)
-          .lean<CertificateLean[]>(),
-        Certificates.countDocuments(filter),
-      ]);
-      const shown = rows.slice(0, SEARCH_PAGE);
-      const last = shown.at(-1);
-      const next =
-        rows.length > SEARCH_PAGE && last
-          ? `${new Date(last.issuedAt).toISOString()}~${last.certificateNo}`
-          : null;
-      return { certificates: shown, total, next };
+      // Newest first with the number as tie-break (a batch issues many at one instant).
+      const { rows, total, next } = await newestPage(
+        Certificates,
+        filter,
+        { time: "issuedAt", tie: "certificateNo" },
+        q.before,
+        SEARCH_PAGE,
+      );
+      return { certificates: rows as CertificateLean[], total, next };
     },
 
     async changeStatus(

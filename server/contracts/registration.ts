@@ -149,5 +149,11 @@ export const ListCandidatesQuery = z
     limit: wholeNumber(1, 200).default(50),
     /** `include` also lists withdrawn registrations (left out by default). */
     withdrawn: z.literal("include").optional(),
+    /** Where the next page starts: the `next` the previous page answered. */
+    before: z
+      .string()
+      .max(60)
+      .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z~[0-9a-f]{24}$/, "不是本列表给出的翻页位置")
+      .optional(),
   })
   .strict();

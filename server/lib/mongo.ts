@@ -146,3 +146,44 @@ export async function forEachInSeqOrder<T extends { seq: number }>(
     after = last.seq;
   }
 }
+
+/**
+ * One page of a list read newest first by `time`, ties broken by `tie` (descending), after the
+ * opaque cursor `before` that the previous page answered as `next` (`<time ISO>~<tie>`; callers
+ * check its shape at the edge). `total` counts the whole filter. Ordering by a unique tie-break
+ * is what keeps a page boundary between equal times from repeating or skipping a row (a batch
+ * issued or registered at one instant).
+ */
+export async function newestPage<T>(
+  model: Model<T>,
+  filter: Record<string, unknown>,
+  order: { time: string; tie: string },
+  before: string | undefined,
+  limit: number,
+): Promise<{ rows: T[]; total: number; next: string | null }> {
+  let page = filter;
+  if (before) {
+    const cut = before.indexOf("~");
+    const at = new Date(before.slice(0, cut));
+    const raw = before.slice(cut + 1);
+    const tie = order.tie === "_id" ? new mongoose.Types.ObjectId(raw) : raw;
+    page = {
+      $and: [filter, { $or: [{ [order.time]: { $lt: at } }, { [order.time]: at, [order.tie]: { $lt: tie } }] }],
+    };
+  }
+  const [found, total] = await Promise.all([
+    model
+      .find(page as QueryFilter<T>)
+      .sort({ [order.time]: -1, [order.tie]: -1 })
+      .limit(limit + 1)
+      .lean<T[]>(),
+    model.countDocuments(filter as QueryFilter<T>),
+  ]);
+  const rows = found.slice(0, limit);
+  const last = rows.at(-1) as Record<string, unknown> | undefined;
+  const next =
+    found.length > limit && last
+      ? `${new Date(last[order.time] as Date).toISOString()}~${String(last[order.tie])}`
+      : null;
+  return { rows, total, next };
+}

@@ -31,6 +31,8 @@ const candidateSchema = new Schema(
   { timestamps: true, collection: "candidates", minimize: false },
 );
 candidateSchema.index({ divisionCode: 1, name: 1 });
+// The officer's list: newest first, a page at a time (registration page()).
+candidateSchema.index({ createdAt: -1, _id: -1 });
 
 export type CandidateDoc = InferSchemaType<typeof candidateSchema>;
 

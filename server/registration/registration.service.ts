@@ -15,7 +15,7 @@ import { canonicalPersonName } from "../contracts/validation.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
-import { binaryToBuffer, claimInTransaction, firstWithTotal, isDuplicateKey } from "../lib/mongo.js";
+import { binaryToBuffer, claimInTransaction, isDuplicateKey, newestPage } from "../lib/mongo.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { assertDivisionInScope, divisionName, isPlausibleIdDivision } from "../organisation/index.js";
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
@@ -280,11 +280,17 @@ export function createRegistrationService(conn: Connection, options: Registratio
      */
     async page(
       actor: AuthUser,
-      query: { q?: string; categoryCode?: CategoryCode; limit: number; withdrawn?: "include" },
-    ): Promise<{ candidates: CandidateDto[]; total: number }> {
+      query: { q?: string; categoryCode?: CategoryCode; limit: number; withdrawn?: "include"; before?: string },
+    ): Promise<{ candidates: CandidateDto[]; total: number; next: string | null }> {
       const filter = listFilter(actor, query);
-      const { rows, total } = await firstWithTotal(Candidates, filter, { createdAt: -1 }, query.limit);
-      return { candidates: (rows as CandidateLean[]).map(toDto), total };
+      const { rows, total, next } = await newestPage(
+        Candidates,
+        filter,
+        { time: "createdAt", tie: "_id" },
+        query.before,
+        query.limit,
+      );
+      return { candidates: (rows as CandidateLean[]).map(toDto), total, next };
     },
 
     /**

@@ -140,16 +140,25 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.locator('[data-test="auto-assign"]').click();
       await page.locator('[data-test="seat-map"]').getByText("周界面").waitFor();
       await screenshot(page, "identity-seat-map-assigned");
-      // The candidate list shows the newest 200 and says that there are more, and how to find them.
+      // The candidate list shows the newest 200, says that there are more, and 加载更多 brings the next page.
       await page.goto("/registration/candidates");
       const registered = await env.node.ctx.conn
         .collection("candidates")
         .countDocuments({ divisionCode: { $regex: "^3201" }, withdrawnAt: null });
       expect(registered).to.be.greaterThan(200);
-      await page
-        .locator('[data-test="list-count"]')
-        .getByText(`已显示最近 200 名 / 共 ${registered} 名，请输入姓名或身份证号查找其余`)
+      const listCount = page.locator('[data-test="list-count"]');
+      await listCount.getByText(`已显示最近 200 名 / 共 ${registered} 名`).waitFor();
+      await page.locator('[data-test="load-more"]').click();
+      const shown = Math.min(400, registered);
+      await listCount
+        .getByText(
+          shown < registered ? `已显示最近 ${shown} 名 / 共 ${registered} 名` : `共 ${registered} 名`,
+        )
         .waitFor();
+      const tickets = await page
+        .locator('[data-test="candidates-table"] .el-table__body .el-table__row')
+        .count();
+      expect(tickets).to.equal(shown);
       expect(
         await env.node.ctx.conn
           .collection("seat_assignments")

@@ -59,6 +59,14 @@ describe("candidate registration", () => {
     const res = await officer.agent.get("/api/candidates").query({ q: surname, limit: 2 }).expect(200);
     expect(res.body.candidates).to.have.length(2);
     expect(res.body.total).to.equal(3);
+    // The next page starts after the last shown, with the same filter, and is the last one.
+    const rest = await officer.agent.get("/api/candidates").query({ q: surname, limit: 2, before: res.body.next }).expect(200);
+    expect(rest.body.candidates).to.have.length(1);
+    expect(rest.body.next).to.equal(null);
+    const ids = [...res.body.candidates, ...rest.body.candidates].map((c: { id: string }) => c.id);
+    expect(new Set(ids).size).to.equal(3);
+    const forged = await officer.agent.get("/api/candidates").query({ before: "yesterday" });
+    expect(forged.status).to.equal(400);
   });
 
   it("when the officer types the ID and phone numbers in full width, then the candidate is stored with the plain digits and found by a full-width search", async () => {

@@ -16,7 +16,9 @@ import { api, type Sent } from "@/shared/api.js";
 export const registrationApi = {
   /** The newest 200 registrations under the query, and how many there are in all. */
   list: (query: Omit<Sent<typeof ListCandidatesQuery>, "limit">) =>
-    api.get<{ candidates: CandidateDto[]; total: number }>("/api/candidates", { query: { ...query, limit: 200 } }),
+    api.get<{ candidates: CandidateDto[]; total: number; next: string | null }>("/api/candidates", {
+      query: { ...query, limit: 200 },
+    }),
   correct: (id: string, body: Sent<typeof CorrectCandidateBody>) =>
     api.patch<{ candidate: CandidateDto }>(`/api/candidates/${id}`, body).then((r) => r.candidate),
   withdraw: (id: string, reason: string) =>
