@@ -49,7 +49,6 @@ export type CertificateLean = CertificateDoc & { _id: unknown; createdAt?: Date 
 /** Certificates one list answer holds: the newest first; the officer searches by ID number for others. */
 const SEARCH_PAGE = 200;
 
-
 /**
  * Renewal and status changes. Each is one transaction that restates the version and status it
  * read (so concurrent changes cannot both apply), appends a status entry with who, when and why,

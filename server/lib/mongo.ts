@@ -168,7 +168,10 @@ export async function newestPage<T>(
     const raw = before.slice(cut + 1);
     const tie = order.tie === "_id" ? new mongoose.Types.ObjectId(raw) : raw;
     page = {
-      $and: [filter, { $or: [{ [order.time]: { $lt: at } }, { [order.time]: at, [order.tie]: { $lt: tie } }] }],
+      $and: [
+        filter,
+        { $or: [{ [order.time]: { $lt: at } }, { [order.time]: at, [order.tie]: { $lt: tie } }] },
+      ],
     };
   }
   const [found, total] = await Promise.all([
