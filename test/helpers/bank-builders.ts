@@ -1,6 +1,7 @@
 import type {
   BankQuestionSnapshot,
   Blueprint,
+  QuestionDto,
   QuestionInput,
   QuestionType,
 } from "../../server/contracts/question-bank.js";
@@ -31,6 +32,26 @@ export function aQuestionInput(overrides: Partial<QuestionInput> = {}): Question
     difficulty: 2,
     tags: [],
     source: "",
+    ...overrides,
+  };
+}
+
+/** A published version as the bank's API answers it (aQuestionInput's content); every field overridable. */
+export function aQuestionDto(overrides: Partial<QuestionDto> = {}): QuestionDto {
+  const { ref, type, stem, options, answer, explanation, chapter, categories, difficulty, tags, source } =
+    aQuestionInput();
+  return {
+    id: `qd-${counter}`,
+    version: 1,
+    status: "published",
+    ...{ ref, type, stem, options, answer, explanation, chapter, categories, difficulty, tags, source },
+    authorId: "u-author",
+    authorName: "出题人甲",
+    contributorIds: ["u-author"],
+    quarantined: false,
+    history: [],
+    createdAt: "2026-12-01T00:00:00.000Z",
+    updatedAt: "2026-12-01T00:00:00.000Z",
     ...overrides,
   };
 }

@@ -1,47 +1,19 @@
 import { expect } from "chai";
 import type { QuestionDto } from "../../../server/contracts/question-bank.js";
 import { versionChanges } from "../../../client/src/features/question-bank/version-changes.js";
+import { aQuestionDto } from "../../helpers/bank-builders.js";
 
-/** A published single-choice question as the review queue sends it. */
-function published(overrides: Partial<QuestionDto> = {}): QuestionDto {
-  return {
-    id: "q-1",
-    version: 1,
-    status: "published",
-    ref: "PAS-003",
-    type: "single",
-    stem: "连续驾驶 4 小时后至少应休息多久？",
-    options: [
-      { key: "A", text: "5 分钟" },
-      { key: "B", text: "20 分钟" },
-      { key: "C", text: "2 分钟" },
-      { key: "D", text: "不需要休息" },
-    ],
-    answer: ["B"],
-    explanation: "",
-    chapter: "安全行车",
-    categories: ["01001", "02001"],
-    difficulty: 2,
-    tags: ["客运", "休息"],
-    source: "",
-    authorId: "u-1",
-    authorName: "出题人甲",
-    contributorIds: ["u-1"],
-    quarantined: false,
-    history: [],
-    createdAt: "2026-12-01T00:00:00.000Z",
-    updatedAt: "2026-12-01T00:00:00.000Z",
-    ...overrides,
-  };
-}
+/** A published single-choice question (answer C) of two categories with two tags. */
+const published = (overrides: Partial<QuestionDto> = {}) =>
+  aQuestionDto({ id: "q-1", categories: ["01001", "02001"], tags: ["客运", "休息"], ...overrides });
 
 const next = (overrides: Partial<QuestionDto>) =>
   published({ version: 2, status: "in_review", ...overrides });
 
 describe("question version changes (client)", () => {
   it("when only the answer key moves, then that is the one change, in letters", () => {
-    expect(versionChanges(published(), next({ answer: ["C"] }))).to.deep.equal([
-      { field: "answer", label: "答案", before: "B", after: "C" },
+    expect(versionChanges(published(), next({ answer: ["B"] }))).to.deep.equal([
+      { field: "answer", label: "答案", before: "C", after: "B" },
     ]);
   });
 
@@ -64,9 +36,9 @@ describe("question version changes (client)", () => {
         type: "multiple",
         options: [
           { key: "A", text: "5 分钟" },
-          { key: "B", text: "20 分钟" },
+          { key: "B", text: "10 分钟" },
           { key: "C", text: "30 分钟" },
-          { key: "D", text: "不需要休息" },
+          { key: "D", text: "不必休息" },
         ],
         answer: ["C", "B"],
         categories: ["01001"],
@@ -79,8 +51,8 @@ describe("question version changes (client)", () => {
       before: "原图片",
       after: "已更换为另一张图片",
     });
-    expect(changes.find((c) => c.field === "option-C")).to.include({ before: "2 分钟", after: "30 分钟" });
-    expect(changes.find((c) => c.field === "answer")).to.include({ before: "B", after: "B、C" });
+    expect(changes.find((c) => c.field === "option-C")).to.include({ before: "20 分钟", after: "30 分钟" });
+    expect(changes.find((c) => c.field === "answer")).to.include({ before: "C", after: "B、C" });
     expect(changes.find((c) => c.field === "categories")?.after).to.equal("经营性道路旅客运输驾驶员");
     expect(changes.find((c) => c.field === "categories")?.before).to.include("、");
   });
