@@ -77,6 +77,7 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
       {
         candidateId: { $in: candidateIds },
         sessionId: { $ne: sessionId },
+        sessionCancelled: { $ne: true },
         startsAt: { $lt: endsAt },
         endsAt: { $gt: startsAt },
       },

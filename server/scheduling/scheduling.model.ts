@@ -72,6 +72,12 @@ const assignmentSchema = new Schema(
     endsAt: { type: Date, required: true },
     divisionCode: { type: String, required: true },
     /**
+     * Set when the session is cancelled (in the cancellation's transaction): the ticket stays on
+     * record, but the seat no longer holds the candidate's time or category (clash checks,
+     * automatic seating of a replacement session skip it).
+     */
+    sessionCancelled: { type: Boolean, default: false },
+    /**
      * Bumped by the candidate's check-in (`claimSeat`) and by every change of the session, inside
      * their transactions: the shared write that makes a check-in and a cancellation, a new time
      * or an unseating conflict, while check-ins of other seats write other documents.

@@ -181,7 +181,11 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         // sees the other's outcome.
         await Assignments.updateMany(
           { sessionId: id },
-          { $inc: { admissions: 1 }, ...(set.endsAt ? { $set: { startsAt, endsAt } } : {}) },
+          {
+            $inc: { admissions: 1 },
+            ...(set.endsAt ? { $set: { startsAt, endsAt } } : {}),
+            ...(set.status === "cancelled" ? { $set: { sessionCancelled: true } } : {}),
+          },
           { session },
         );
         await audit.append(session, {

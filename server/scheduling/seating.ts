@@ -61,6 +61,7 @@ export function createSeating(core: SchedulingCore) {
         categoryCode: s.categoryCode,
         endsAt: { $gt: now() },
         sessionId: { $ne: sessionId },
+        sessionCancelled: { $ne: true },
       });
       if (clash) throw errors.conflict("already_scheduled", "该考生已安排在其他未结束的同类别场次");
       await options.retakeCheck?.(candidate.id, s.categoryCode as CategoryCode);
@@ -190,7 +191,10 @@ export function createSeating(core: SchedulingCore) {
           scheduledCandidates: async (categoryCode) =>
             new Set(
               (
-                await Assignments.find({ categoryCode, endsAt: { $gt: now() } }, { candidateId: 1 }).lean()
+                await Assignments.find(
+                  { categoryCode, endsAt: { $gt: now() }, sessionCancelled: { $ne: true } },
+                  { candidateId: 1 },
+                ).lean()
               ).map((a) => a.candidateId),
             ),
         },

@@ -105,6 +105,28 @@ describe("scheduling sessions, seats and tickets", () => {
     expect(await seats.countDocuments({ sessionId: freight.session.id })).to.equal(0);
   });
 
+  it("when a session is cancelled, then its candidates can be seated at an overlapping time by hand, and automatic seating offers them again", async () => {
+    const { passenger, freight, candidate, t0 } = await twoCategoriesHalfAnHourApart();
+    await officer.agent
+      .post(`/api/exam-sessions/${freight.session.id}/assignments`)
+      .send({ candidateId: candidate.id })
+      .expect(201);
+    await officer.agent.patch(`/api/exam-sessions/${freight.session.id}`).send({ status: "cancelled" }).expect(200);
+    // The passenger exam overlaps the cancelled freight exam: a seat that no longer holds clashes with nothing.
+    await officer.agent
+      .post(`/api/exam-sessions/${passenger.session.id}/assignments`)
+      .send({ candidateId: candidate.id })
+      .expect(201);
+    // A replacement freight session later that day: automatic seating offers the displaced candidate
+    // (before, a seat in the cancelled session counted as an open seat of the category).
+    const replacement = await aSession(12, {
+      categoryCode: "02001",
+      startsAt: new Date(t0 + 3 * 3_600_000).toISOString(),
+    });
+    const auto = await officer.agent.post(`/api/exam-sessions/${replacement.session.id}/auto-assign`).send({}).expect(200);
+    expect(auto.body.seated.map((x: { candidateId: string }) => x.candidateId)).to.include(candidate.id);
+  });
+
   it("when a session is moved onto the time of another session one of its candidates sits, then the move is refused as time_clash and the session keeps its time", async () => {
     const { passenger, freight, candidate, t0 } = await twoCategoriesHalfAnHourApart();
     const later = new Date(t0 + 5 * 3_600_000).toISOString();
