@@ -126,12 +126,12 @@ const WALK_PAGE = 1000;
 
 /**
  * Calls `visit` on every document of a log with a unique numeric `seq`, in ascending order, one
- * page at a time: memory stays one page however long the log grows (a hash-chain verification
+ * page at a time, until it answers "stop": memory stays one page however long the log grows (a hash-chain verification
  * reads every entry, and the logs only grow).
  */
 export async function forEachInSeqOrder<T extends { seq: number }>(
   model: Model<T>,
-  visit: (doc: T) => void,
+  visit: (doc: T) => void | "stop",
 ): Promise<void> {
   let after = -Infinity;
   for (;;) {
@@ -140,7 +140,7 @@ export async function forEachInSeqOrder<T extends { seq: number }>(
       .sort({ seq: 1 })
       .limit(WALK_PAGE)
       .lean<T[]>();
-    for (const doc of page) visit(doc);
+    for (const doc of page) if (visit(doc) === "stop") return;
     const last = page.at(-1);
     if (!last || page.length < WALK_PAGE) return;
     after = last.seq;
