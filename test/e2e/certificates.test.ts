@@ -211,6 +211,8 @@ describe("certificate pages and verification in the browser (browser)", function
       await page.goto("/certificates");
       const count = page.locator('[data-test="list-count"]');
       await count.getByText(`已显示最近 200 张 / 共 ${all} 张`).waitFor();
+      // Typed but not searched: 加载更多 continues the list shown, not a mix with the new filter.
+      await page.getByPlaceholder("身份证号（证号）").fill(certificateNo);
       await page.locator('[data-test="load-more"]').click();
       await count.getByText(`共 ${all} 张`, { exact: true }).waitFor();
       expect(await page.locator(".el-table__body .el-table__row").count()).to.equal(all);
