@@ -168,7 +168,9 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         if (!doc) return null;
         if (set.endsAt) {
           // A new time must not put a seated candidate in two rooms at once (a seat elsewhere
-          // overlapping it); refused before anything of the move commits.
+          // overlapping it); refused before anything of the move commits. A seating racing the
+          // move cannot slip past on its older snapshot: both write the audit chain's head, so
+          // one is retried and reads the other.
           const seated = await Assignments.distinct("candidateId", { sessionId: id }).session(session);
           const clashing = timeClash(
             await overlappingSeats(seated, id, startsAt, endsAt).session(session),

@@ -14,6 +14,15 @@ describe("scheduling sessions, seats and tickets", () => {
   const env = useTestNode();
   const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
   let day = 1;
+  /** The officer as services see one, for calls that bypass HTTP. */
+  const anOfficer: AuthUser = {
+    id: "o",
+    kind: "staff",
+    roles: ["officer"],
+    displayName: "o",
+    divisionCode: "320000",
+    provinceCode: "320000",
+  };
 
   async function aSession(seats: number, extra: Record<string, unknown> = {}) {
     const room = await createTestRoom(env.node, { seats });
@@ -148,6 +157,50 @@ describe("scheduling sessions, seats and tickets", () => {
     expect(stored?.startsAt.toISOString()).to.equal(later);
   });
 
+  it("when a session is moved onto another session's time while its candidate is being seated there, then never both: the seating is refused as time_clash", async () => {
+    const { conn, config } = env.node.ctx;
+    const { passenger, freight, candidate, t0 } = await twoCategoriesHalfAnHourApart();
+    const later = new Date(t0 + 5 * 3_600_000).toISOString();
+    await officer.agent.patch(`/api/exam-sessions/${freight.session.id}`).send({ startsAt: later }).expect(200);
+    await officer.agent
+      .post(`/api/exam-sessions/${freight.session.id}/assignments`)
+      .send({ candidateId: candidate.id })
+      .expect(201);
+    // A seating held open inside its transaction (after its candidate claim) while the move runs:
+    // the interleaving a busy node produces now and then, made certain.
+    const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+    let seatingOpen!: () => void;
+    const opened = new Promise<void>((r) => (seatingOpen = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const seating = createSchedulingService(conn, {
+      provinceCode: config.provinceCode,
+      organisation: createOrganisationService(conn, config.provinceCode),
+      registration: {
+        ...registration,
+        async claimForSeating(ids, tx) {
+          const claimed = await registration.claimForSeating(ids, tx);
+          seatingOpen();
+          await released;
+          return claimed;
+        },
+      },
+    });
+    const seat = seating
+      .assign(anOfficer, passenger.session.id, { candidateId: candidate.id })
+      .then(() => "seated", (e: { code?: string }) => e.code);
+    await opened;
+    const moved = await officer.agent
+      .patch(`/api/exam-sessions/${freight.session.id}`)
+      .send({ startsAt: new Date(t0 + 30 * 60_000).toISOString() });
+    release();
+    // The move committed first; the seating, whose snapshot predates it, must not commit beside
+    // it (both write the audit chain's head, so it is retried and sees the moved session).
+    expect(moved.status).to.equal(200);
+    expect(await seat).to.equal("time_clash");
+    expect(await conn.collection("seat_assignments").countDocuments({ sessionId: passenger.session.id })).to.equal(0);
+  });
+
   it("when the candidate did not apply for the category, then not_applied", async () => {
     const { session } = await aSession(2);
     const c = await registerTestCandidate(env.node, { categories: ["02001"], licenceClass: "B2" });
@@ -202,17 +255,9 @@ describe("scheduling sessions, seats and tickets", () => {
     });
     const { session } = await aSession(2);
     const c = await registerTestCandidate(env.node);
-    const actor: AuthUser = {
-      id: "o",
-      kind: "staff",
-      roles: ["officer"],
-      displayName: "o",
-      divisionCode: "320000",
-      provinceCode: "320000",
-    };
     let code = "";
     await sched
-      .assign(actor, session.id, { candidateId: c.id })
+      .assign(anOfficer, session.id, { candidateId: c.id })
       .catch((e: { code: string }) => (code = e.code));
     expect(code).to.equal("retake_wait");
     expect(await conn.collection("seat_assignments").countDocuments({ sessionId: session.id })).to.equal(0);
