@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import { DivisionCode } from "./auth.js";
-import { IsoDate, personName, typedCode, wholeNumber } from "./validation.js";
+import { IsoDate, personName, TimeIdCursor, typedCode, wholeNumber } from "./validation.js";
 
 /** Education levels (JT/T 697.7 person data elements, simplified), lowest first. */
 export const EDUCATION_LEVELS = {
@@ -150,10 +150,6 @@ export const ListCandidatesQuery = z
     /** `include` also lists withdrawn registrations (left out by default). */
     withdrawn: z.literal("include").optional(),
     /** Where the next page starts: the `next` the previous page answered. */
-    before: z
-      .string()
-      .max(60)
-      .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z~[0-9a-f]{24}$/, "不是本列表给出的翻页位置")
-      .optional(),
+    before: TimeIdCursor.optional(),
   })
   .strict();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import { DivisionCode } from "./auth.js";
+import { IsoInstant, TimeIdCursor, wholeNumber } from "./validation.js";
 
 /**
  * Exam sessions (场次), seat assignments and admission tickets (准考证). The exam-delivery feature
@@ -149,10 +150,29 @@ export interface AutoAssignResultDto {
   refused: { candidateId: string; name: string; code: string; message: string }[];
 }
 
+/** The session list: latest start first, a page at a time (`next` answers where the following one starts). */
 export const ListSessionsQuery = z
   .object({
     categoryCode: CategoryCode.optional(),
     testCentreId: z.string().max(64).optional(),
     divisionCode: DivisionCode.optional(),
+    /** Sessions starting at or after this instant. */
+    from: IsoInstant.optional(),
+    /** Sessions starting before this instant. */
+    to: IsoInstant.optional(),
+    limit: wholeNumber(1, 200).default(100),
+    before: TimeIdCursor.optional(),
   })
-  .strict();
+  .strict()
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    path: ["to"],
+    message: "结束时间须晚于开始时间",
+  });
+export type ListSessionsQuery = z.infer<typeof ListSessionsQuery>;
+
+/** GET /api/exam-sessions: one page, how many match in all, and where the next page starts (or null). */
+export interface ExamSessionListDto {
+  sessions: ExamSessionDto[];
+  total: number;
+  next: string | null;
+}

@@ -60,6 +60,15 @@ export const IsoDate = z.iso.date();
  */
 export const IsoInstant = z.iso.datetime({ offset: true });
 
+/**
+ * Where the next page of a list ordered by a time, then a document id, starts: the `next` the
+ * previous page answered, `<time ISO>~<ObjectId>` (see `newestPage` on the server).
+ */
+export const TimeIdCursor = z
+  .string()
+  .max(60)
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z~[0-9a-f]{24}$/, "不是本列表给出的翻页位置");
+
 /** Text matching `pattern` read as the number it spells; anything else passed on as is, for the number check to refuse. */
 const numberFromText = (pattern: RegExp) => (value: unknown) =>
   typeof value === "string" && pattern.test(value) ? Number(value) : value;
@@ -225,6 +234,9 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   page: "页码",
   after: "起始游标",
   beforeSeq: "起始序号",
+  before: "翻页位置",
+  from: "开始时间",
+  to: "结束时间",
   wait: "等待时长（毫秒）",
   version: "版本",
   action: "操作",

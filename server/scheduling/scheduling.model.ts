@@ -45,6 +45,8 @@ const examSessionSchema = new Schema(
   { timestamps: true, collection: "exam_sessions" },
 );
 examSessionSchema.index({ roomId: 1, startsAt: 1 });
+// The session list: latest start first, the id breaking ties (`newestPage`).
+examSessionSchema.index({ startsAt: -1, _id: -1 });
 
 export type ExamSessionDoc = InferSchemaType<typeof examSessionSchema>;
 

@@ -1,10 +1,15 @@
 import { Types, type ClientSession, type Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
-import type { CategoryCode } from "../contracts/categories.js";
-import type { CreateSessionBody, ExamSessionDto, UpdateSessionBody } from "../contracts/scheduling.js";
+import type {
+  CreateSessionBody,
+  ExamSessionDto,
+  ExamSessionListDto,
+  ListSessionsQuery,
+  UpdateSessionBody,
+} from "../contracts/scheduling.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { errors } from "../lib/errors.js";
-import { claimInTransaction, firstWithTotal } from "../lib/mongo.js";
+import { claimInTransaction, newestPage } from "../lib/mongo.js";
 import { bookedUntilOf } from "./room-booking.js";
 import { toSessionDto, type SessionLean } from "./presenters.js";
 import { createAdmission } from "./admission.js";
@@ -106,25 +111,28 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     },
 
     /** The 500 latest-starting sessions the actor may see, and how many there are in all. */
-    async listSessions(
-      actor: AuthUser,
-      q: { categoryCode?: CategoryCode; testCentreId?: string; divisionCode?: string },
-    ): Promise<{ sessions: ExamSessionDto[]; total: number }> {
+    /** A page of the sessions the actor may see, latest start first (see `ListSessionsQuery`). */
+    async listSessions(actor: AuthUser, q: ListSessionsQuery): Promise<ExamSessionListDto> {
       const scopes: Record<string, unknown>[] = [];
       if (actor.roles.includes("officer")) scopes.push(divisionFilter(actor.divisionCode));
       if (actor.roles.includes("proctor") && actor.testCentreId)
         scopes.push({ testCentreId: actor.testCentreId });
-      if (scopes.length === 0) return { sessions: [], total: 0 };
+      if (scopes.length === 0) return { sessions: [], total: 0, next: null };
       const filter: Record<string, unknown> = { $or: scopes };
       if (q.categoryCode) filter.categoryCode = q.categoryCode;
       if (q.testCentreId) filter.testCentreId = q.testCentreId;
       if (q.divisionCode) filter.divisionCode = q.divisionCode;
-      const found = await firstWithTotal(Sessions, filter, { startsAt: -1 }, 500);
+      if (q.from || q.to)
+        filter.startsAt = {
+          ...(q.from ? { $gte: new Date(q.from) } : {}),
+          ...(q.to ? { $lt: new Date(q.to) } : {}),
+        };
+      const found = await newestPage(Sessions, filter, { time: "startsAt", tie: "_id" }, q.before, q.limit);
       const rows = found.rows as SessionLean[];
       const published = (await options.publishedAmong?.(rows.map((r) => String(r._id)))) ?? new Set();
       const at = now();
       const sessions = rows.map((r) => toSessionDto(r, at, published.has(String(r._id))));
-      return { sessions, total: found.total };
+      return { sessions, total: found.total, next: found.next };
     },
 
     async getSessionFor(actor: AuthUser, id: string): Promise<ExamSessionDto> {

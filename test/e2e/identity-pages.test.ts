@@ -150,9 +150,11 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await listCount.getByText(`已显示最近 200 名 / 共 ${registered} 名`).waitFor();
       await page.locator('[data-test="load-more"]').click();
       const shown = Math.min(400, registered);
+      // Exact: "共 212 名" alone is also the end of the first page's "已显示最近 200 名 / 共 212 名".
       await listCount
         .getByText(
           shown < registered ? `已显示最近 ${shown} 名 / 共 ${registered} 名` : `共 ${registered} 名`,
+          { exact: true },
         )
         .waitFor();
       const tickets = await page

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { TEST_PASSWORD } from "../helpers/auth.js";
+import { createTestRoom, staffAgent, TEST_PASSWORD } from "../helpers/auth.js";
 import { loginThroughForm, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
 
@@ -37,6 +37,66 @@ describe("every page shows the node's time zone, whatever the browser's (browser
       expect(text).to.include(hm("Asia/Shanghai"));
       expect(text).to.not.include(hm("America/New_York"));
       await screenshot(page, "time-zone-sessions");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+  it("when an officer in a New York browser picks a day on the session list, then the list holds that Shanghai day's sessions, a 07:30 start included", async () => {
+    // 07:30 in Shanghai is 23:30 UTC the day before and 18:30 in New York the day before: a day
+    // read in the browser's zone (or UTC) would leave it out.
+    const shanghaiDay = (ms: number) =>
+      new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date(ms));
+    const day = shanghaiDay(Date.now() + 40 * 86_400_000);
+    const dayBefore = shanghaiDay(Date.now() + 39 * 86_400_000);
+    const room = await createTestRoom(env.node, { seats: 1 });
+    const officer = await staffAgent(env.node, { roles: ["officer"], divisionCode: "320100" });
+    await officer.agent
+      .post("/api/exam-sessions")
+      .send({
+        categoryCode: "01001",
+        testCentreId: room.testCentreId,
+        roomId: room.roomId,
+        startsAt: `${day}T07:30:00+08:00`,
+      })
+      .expect(201);
+    const context = await env.browser.newContext({
+      baseURL: env.node.url,
+      locale: "zh-CN",
+      timezoneId: "America/New_York",
+      viewport: { width: 1366, height: 768 },
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    const pickDays = async (first: string, last: string) => {
+      const inputs = page.locator('[data-test="session-days"] input');
+      // Typed over a picked range, the picker keeps its panel's old days: cleared first, as a user would.
+      if (await inputs.nth(0).inputValue()) {
+        await page.locator('[data-test="session-days"]').hover();
+        await page.locator('[data-test="session-days"] .el-range__close-icon').click();
+        await page
+          .locator('[data-test="list-count"]')
+          .getByText("共 1 场", { exact: true })
+          .waitFor({ state: "detached" });
+        await page.locator("h1").click();
+      }
+      await inputs.nth(0).fill(first);
+      await inputs.nth(1).fill(last);
+      await inputs.nth(1).press("Enter");
+    };
+    const rows = page.locator('[data-test="sessions-table"] .el-table__row');
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/scheduling/sessions");
+      await rows.first().waitFor();
+      await pickDays(day, day);
+      await page.locator('[data-test="list-count"]').getByText("共 1 场", { exact: true }).waitFor();
+      expect(await rows.count()).to.equal(1);
+      expect(await rows.first().textContent()).to.include("07:30");
+      await screenshot(page, "time-zone-session-day");
+      await pickDays(dayBefore, dayBefore);
+      await page.locator('[data-test="sessions-table"]').getByText("暂无场次").waitFor();
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

@@ -105,3 +105,14 @@ export function isoToZonedWallTime(iso: Instant): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}:${two(p.second)}`;
 }
+
+/** The calendar day `n` days after `day` (`YYYY-MM-DD`; negative `n` goes back): no zone involved. */
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+/** Today's calendar day in the node's zone (`YYYY-MM-DD`). */
+export function todayInZone(): string {
+  return isoToZonedWallTime(Date.now()).slice(0, 10);
+}

@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import {
+  addDays,
   formatDateTime,
   isoToZonedWallTime,
   setDisplayTimeZone,
+  todayInZone,
   zonedWallTimeToIso,
   zoneName,
 } from "../../../client/src/shared/time.js";
@@ -35,6 +37,23 @@ describe("client times in the node's zone, whatever the browser's", () => {
     setDisplayTimeZone("Europe/Berlin");
     expect(zonedWallTimeToIso("2026-03-28T09:00:00")).to.equal("2026-03-28T08:00:00.000Z");
     expect(zonedWallTimeToIso("2026-03-30T09:00:00")).to.equal("2026-03-30T07:00:00.000Z");
+  });
+
+  it("when a day range ends on the last day of a month or of a leap February, then the day after is the next month's first", () => {
+    expect(addDays("2026-12-31", 1)).to.equal("2027-01-01");
+    expect(addDays("2028-02-28", 1)).to.equal("2028-02-29");
+    expect(addDays("2026-03-01", -1)).to.equal("2026-02-28");
+  });
+
+  it("when it is 23:30 UTC, then today on a Shanghai node is already the next calendar day", () => {
+    setDisplayTimeZone("Asia/Shanghai");
+    const realNow = Date.now;
+    Date.now = () => Date.parse("2026-12-04T23:30:00.000Z");
+    try {
+      expect(todayInZone()).to.equal("2026-12-05");
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   it("when a page names the node's zone, then it is named in Chinese, not by its IANA id", () => {

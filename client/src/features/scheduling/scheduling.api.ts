@@ -6,6 +6,8 @@ import type {
   AutoAssignResultDto,
   CreateSessionBody,
   ExamSessionDto,
+  ExamSessionListDto,
+  ListSessionsQuery,
   SeatAssignmentDto,
   SeatMapDto,
   UpdateSessionBody,
@@ -14,8 +16,9 @@ import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of session scheduling (考试安排). */
 export const schedulingApi = {
-  /** The 500 latest-starting sessions, and how many there are in all. */
-  sessions: () => api.get<{ sessions: ExamSessionDto[]; total: number }>("/api/exam-sessions"),
+  /** A page of sessions, latest start first, how many match in all and where the next page starts. */
+  sessions: (query: Omit<Sent<typeof ListSessionsQuery>, "limit"> = {}) =>
+    api.get<ExamSessionListDto>("/api/exam-sessions", { query: { ...query, limit: 100 } }),
   create: (body: Sent<typeof CreateSessionBody>) =>
     api.post<{ session: ExamSessionDto }>("/api/exam-sessions", body).then((r) => r.session),
   update: (id: string, body: Sent<typeof UpdateSessionBody>) =>
