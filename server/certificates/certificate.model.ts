@@ -132,6 +132,8 @@ const issuanceSchema = new Schema(
   { timestamps: true, collection: "certificate_issuances" },
 );
 issuanceSchema.index({ status: 1, divisionCode: 1, passedAt: -1 });
+// The officer's list: a status, newest pass first, the id breaking ties (`newestPage`).
+issuanceSchema.index({ status: 1, passedAt: -1, _id: -1 });
 
 const categorySchema = new Schema(
   { code: String, name: String, firstIssuedOn: String, attemptId: String, chainHash: String },

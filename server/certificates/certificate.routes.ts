@@ -60,8 +60,8 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
 
   r.get("/certificate-issuances", access.route("certificate:manage"), async (req, res) => {
     const q = parse(IssuanceListQuery, req.query);
-    const { issuances, total } = await c.issuance.page(actorOf(req), q.status);
-    res.json({ issuances: issuances.map(toIssuanceDto), total });
+    const { issuances, total, next } = await c.issuance.page(actorOf(req), q);
+    res.json({ issuances: issuances.map(toIssuanceDto), total, next });
   });
   r.post("/certificate-issuances/:id/issue", access.route("certificate:manage"), noBody, async (req, res) => {
     res.status(201).json({ record: await c.issuance.issue(actorOf(req), parse(IdParam, req.params.id)) });

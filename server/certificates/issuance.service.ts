@@ -1,7 +1,7 @@
 import type { ClientSession, Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
-import type { CertificateRecord } from "../contracts/certificates.js";
+import type { CertificateRecord, IssuanceListQuery } from "../contracts/certificates.js";
 import type { DomainEvents } from "../contracts/domain-events.js";
 import type { CandidateDto } from "../contracts/registration.js";
 import { errors } from "../lib/errors.js";
@@ -23,7 +23,7 @@ import {
 } from "./record.js";
 import type { Logger } from "../lib/logger.js";
 import type { SigningService } from "./signing.service.js";
-import { firstWithTotal, isDuplicateKey } from "../lib/mongo.js";
+import { isDuplicateKey, newestPage } from "../lib/mongo.js";
 
 export interface IssuancePorts {
   candidate(candidateId: string): Promise<CandidateDto | null>;
@@ -45,6 +45,8 @@ type IssuanceLean = IssuanceDoc & { _id: unknown };
 
 /** Issuances one list answer holds, newest pass first. */
 const ISSUANCE_LIST_LIMIT = 500;
+/** Issuances one page of the officer's list holds. */
+const ISSUANCE_PAGE = 200;
 
 /**
  * Issuance: `exam.passed` → a pending issuance (one per attempt, whatever the deliveries) → once
@@ -306,14 +308,19 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         .limit(ISSUANCE_LIST_LIMIT)
         .lean<IssuanceLean[]>();
     },
-    /** `list`, and how many issuances of the status there are in all (the page says so past 500). */
+    /**
+     * A page of the issuances of a status in the actor's divisions, newest pass first, how many
+     * there are in all and where the next page starts: past the first page the oldest pending
+     * passes, the ones waiting longest, were out of reach.
+     */
     async page(
       actor: AuthUser,
-      status: "pending" | "issued" | "rejected",
-    ): Promise<{ issuances: IssuanceLean[]; total: number }> {
-      const filter = { status, ...divisionFilter(actor.divisionCode) };
-      const { rows, total } = await firstWithTotal(Issuances, filter, { passedAt: -1 }, ISSUANCE_LIST_LIMIT);
-      return { issuances: rows as IssuanceLean[], total };
+      query: IssuanceListQuery,
+    ): Promise<{ issuances: IssuanceLean[]; total: number; next: string | null }> {
+      const filter = { status: query.status, ...divisionFilter(actor.divisionCode) };
+      const order = { time: "passedAt", tie: "_id" };
+      const found = await newestPage(Issuances, filter, order, query.before, ISSUANCE_PAGE);
+      return { issuances: found.rows as IssuanceLean[], total: found.total, next: found.next };
     },
   };
 }

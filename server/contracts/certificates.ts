@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdNumber, IsoDate, IsoInstant } from "./validation.js";
+import { IdNumber, IsoDate, IsoInstant, TimeIdCursor } from "./validation.js";
 
 /**
  * Certificates (从业资格证): the record every node keeps, the signed QR payload, the trust-list and
@@ -315,9 +315,12 @@ export const VerifyBody = z.strictObject({ text: z.string().max(50_000) });
 
 // ---- officer API ----
 
+/** The issuance list: one status, newest pass first, a page at a time. */
 export const IssuanceListQuery = z.strictObject({
   status: z.enum(["pending", "issued", "rejected"]).default("pending"),
+  before: TimeIdCursor.optional(),
 });
+export type IssuanceListQuery = z.infer<typeof IssuanceListQuery>;
 export const ReasonBody = z.strictObject({ reason: Text(200) });
 export const CancelBody = z.strictObject({
   reason: CancellationReason,

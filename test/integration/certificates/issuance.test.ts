@@ -133,10 +133,16 @@ describe("certificate issuance from exam.passed", function () {
       "issued",
       "issued",
     ]);
-    const certs = await node.ctx.conn.collection("certificates").find({ certificateNo: first.idNumber }).toArray();
+    const certs = await node.ctx.conn
+      .collection("certificates")
+      .find({ certificateNo: first.idNumber })
+      .toArray();
     expect(certs).to.have.length(1);
     expect(certs[0]?.version).to.equal(2);
-    expect((certs[0]?.categories as { code: string }[]).map((c) => c.code).sort()).to.deep.equal(["01001", "02001"]);
+    expect((certs[0]?.categories as { code: string }[]).map((c) => c.code).sort()).to.deep.equal([
+      "01001",
+      "02001",
+    ]);
   });
 
   it("when a holder passes a second category, then it becomes version 2 of the same certificate with both categories, and its QR verifies", async () => {
@@ -172,6 +178,43 @@ describe("certificate issuance from exam.passed", function () {
       expect.fail("issued twice");
     } catch (err) {
       expect(err).to.have.property("code", "category_already_held");
+    }
+  });
+  it("when more passes wait than a page holds, then the pages reach every one, the oldest waiting included, each once", async () => {
+    const inst = anotherInstance(node);
+    const oldest = await aPass(node);
+    await inst.facade.issuance.onExamPassed({
+      ...oldest,
+      submittedAt: new Date(Date.now() - 3650 * 86_400_000).toISOString(),
+    });
+    const issuances = node.ctx.conn.collection("certificate_issuances");
+    const template = await issuances.findOne({ attemptId: oldest.attemptId });
+    if (!template) throw new Error("no pending issuance to copy");
+    const { _id: _ignored, ...rest } = template;
+    // 450 passes of one instant (a session published at once), told apart by id only.
+    const at = new Date(Date.now() + 60_000);
+    const batch = Array.from({ length: 450 }, (_, i) => ({ ...rest, attemptId: `batch-${i}`, passedAt: at }));
+    await issuances.insertMany(batch);
+    try {
+      const pending = await issuances.countDocuments({ status: "pending" });
+      const seen: string[] = [];
+      let before: string | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await inst.facade.issuance.page(officer, {
+          status: "pending",
+          ...(before ? { before } : {}),
+        });
+        expect(page.total).to.equal(pending);
+        seen.push(...page.issuances.map((x) => x.attemptId));
+        if (!page.next) break;
+        before = page.next;
+      }
+      expect(seen).to.have.length(pending);
+      expect(new Set(seen).size).to.equal(pending);
+      expect(seen.at(-1)).to.equal(oldest.attemptId);
+    } finally {
+      // Other tests find their pending issuance among the newest.
+      await issuances.deleteMany({ attemptId: { $regex: "^batch-" } });
     }
   });
 });

@@ -78,7 +78,7 @@ describe("certificate lifecycle on a node", function () {
     const { issuance } = anotherInstance(node).facade;
     const issued = await node.ctx.conn.collection("certificate_issuances").countDocuments({ status: "issued" });
     expect(issued).to.be.greaterThan(0);
-    expect((await issuance.page(officer, "issued")).total).to.equal(issued);
+    expect((await issuance.page(officer, { status: "issued" })).total).to.equal(issued);
   });
 
   it("when the list is paged with its cursor over more certificates than a page, then every certificate comes once, newest first, also among those issued at one instant", async () => {

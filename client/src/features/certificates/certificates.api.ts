@@ -15,9 +15,11 @@ export type { CertificateDto, IssuanceDto };
 
 /** REST calls of the certificates feature (发证、证书管理、验证). */
 export const certificatesApi = {
-  /** The newest 500 issuances of a status, and how many there are in all. */
+  /** A page of the issuances of a status, newest pass first, how many in all and where the next page starts. */
   issuances: (query: Sent<typeof IssuanceListQuery>) =>
-    api.get<{ issuances: IssuanceDto[]; total: number }>("/api/certificate-issuances", { query }),
+    api.get<{ issuances: IssuanceDto[]; total: number; next: string | null }>("/api/certificate-issuances", {
+      query,
+    }),
   issue: (id: string) =>
     api.post<{ record: CertificateRecord }>(`/api/certificate-issuances/${id}/issue`, {}),
   reject: (id: string, body: Sent<typeof ReasonBody>) =>
