@@ -10,7 +10,7 @@
  * Idempotent: what is already issued, filed, acknowledged or notified is not done again.
  */
 import type { IssuanceDto as Issuance } from "../server/contracts/certificates.js";
-import type { CaseDto } from "../server/contracts/exchange.js";
+import type { CaseDto, CaseListDto } from "../server/contracts/exchange.js";
 import type { LookupAnswer } from "../server/contracts/hub.js";
 import { operatorSession } from "./demo-hub-registration.js";
 
@@ -85,7 +85,7 @@ export async function seedNetworkHistory(
   const [filed, noticed, moved] = [issued[0], issued[1], issued[2]];
   if (!filed || !noticed || !moved) return `江苏已发证 ${issued.length} 本（不足三本，未办跨省业务）`;
 
-  const out = await bj<CaseDto[]>("GET", "/exchange/cases?box=out&limit=200");
+  const { cases: out } = await bj<CaseListDto>("GET", "/exchange/cases?box=out&limit=200");
   // The hub knows a practitioner from the pass before it has the certificate (the records travel
   // separately): a filing or transfer needs the certificate there (409 no_certificate otherwise,
   // seen on a first start), a notice only the person.
@@ -137,7 +137,7 @@ export async function seedNetworkHistory(
 
   // 江苏 acknowledges the filing once its in-box has pulled it from the hub.
   const filing = await eventually("江苏收到备案", 60, async () =>
-    (await js<CaseDto[]>("GET", "/exchange/cases?box=in&kind=filing&limit=200")).find(
+    (await js<CaseListDto>("GET", "/exchange/cases?box=in&kind=filing&limit=200")).cases.find(
       (c) => c.practitioner.idNumber === filed.idNumber,
     ),
   );
@@ -157,7 +157,7 @@ export async function seedNetworkHistory(
   }
   const caseId = transfer.caseId;
   const atHome = await eventually("江苏收到转籍申请", 60, async () =>
-    (await js<CaseDto[]>("GET", "/exchange/cases?box=in&kind=transfer&limit=200")).find(
+    (await js<CaseListDto>("GET", "/exchange/cases?box=in&kind=transfer&limit=200")).cases.find(
       (c) => c.caseId === caseId,
     ),
   );

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ProvinceCode } from "./hub.js";
 import type { DivisionLevel } from "./organisation.js";
-import { wholeNumber } from "./validation.js";
+import { TimeIdCursor, wholeNumber } from "./validation.js";
 import {
   AckProblem,
   CaseState,
@@ -54,7 +54,16 @@ export const CaseListQuery = z.strictObject({
   state: CaseState.optional(),
   overdue: z.enum(["true", "false"]).optional(),
   limit: wholeNumber(1, 200).default(50),
+  /** Where the next page starts: the `next` the previous page answered. */
+  before: TimeIdCursor.optional(),
 });
+
+/** GET /api/exchange/cases: newest first, one page, how many match in all, where the next page starts. */
+export interface CaseListDto {
+  cases: CaseDto[];
+  total: number;
+  next: string | null;
+}
 
 /** A case as an officer sees it on either side. */
 export interface CaseDto {

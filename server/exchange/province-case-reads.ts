@@ -4,12 +4,13 @@ import type { AuthUser } from "../contracts/auth.js";
 import {
   ESCALATION_LEVELS,
   type CaseDto,
+  type CaseListDto,
   type CaseState,
   type ExchangeKind,
   type NoticeDetails,
 } from "../contracts/exchange.js";
 import { errors } from "../lib/errors.js";
-import { databaseTime } from "../lib/mongo.js";
+import { databaseTime, newestPage } from "../lib/mongo.js";
 import { toCaseDto } from "./province-case-dto.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
 
@@ -55,8 +56,9 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
         state?: CaseState;
         overdue?: "true" | "false";
         limit: number;
+        before?: string;
       },
-    ): Promise<CaseDto[]> {
+    ): Promise<CaseListDto> {
       const filter: Record<string, unknown> = {
         box: q.box,
         ...divisionFilter(actor.divisionCode, "division"),
@@ -66,8 +68,9 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
       const now = await databaseNow();
       if (q.overdue === "true")
         filter.$or = [{ overdue: true }, { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: now } }];
-      const rows = await m.Cases.find(filter).sort({ createdAt: -1 }).limit(q.limit).lean();
-      return rows.map((c) => toCaseDto(c, now));
+      const order = { time: "createdAt", tie: "_id" };
+      const found = await newestPage(m.Cases, filter, order, q.before, q.limit);
+      return { cases: found.rows.map((c) => toCaseDto(c, now)), total: found.total, next: found.next };
     },
 
     /** Received cases past their deadline and unanswered: the province level's escalation list. */

@@ -59,6 +59,8 @@ const localCaseSchema = new Schema(
   { minimize: false, versionKey: false, timestamps: true },
 );
 localCaseSchema.index({ box: 1, division: 1, createdAt: -1 });
+// The officer's case list: newest first, the id breaking ties (`newestPage`).
+localCaseSchema.index({ box: 1, createdAt: -1, _id: -1 });
 // One open filing per practitioner per filing division, kept by the database: two officers or two
 // instances filing at once both pass a read-before-write check, but only one insert gets the key.
 localCaseSchema.index(

@@ -223,20 +223,62 @@ describe("cross-province exchange: bad input and forged answers", () => {
     }
     await net.jiangsu.pull();
     const county = anOfficer("320102", "玄武区业务员");
-    const seen = (await net.jiangsu.exchange.list(county, { box: "in", limit: 200 })).map((c) => c.caseId);
+    const seen = (await net.jiangsu.exchange.list(county, { box: "in", limit: 200 })).cases.map(
+      (c) => c.caseId,
+    );
     expect(seen).to.include(cases[0]).and.not.include(cases[1]);
     expect(
       await refusalOf(net.jiangsu.exchange.answer(county, cases[1]!, { outcome: "acknowledged" })),
     ).to.include({ code: "case_not_found", status: 404 });
-    const all = (await net.jiangsu.exchange.list(anOfficer("320000"), { box: "in", limit: 200 })).map(
+    const all = (await net.jiangsu.exchange.list(anOfficer("320000"), { box: "in", limit: 200 })).cases.map(
       (c) => c.caseId,
     );
     expect(all).to.include.members(cases);
     // And on the sending side, another 北京 district does not see 朝阳's filings.
     expect(
-      (await net.beijing.exchange.list(anOfficer("110108"), { box: "out", limit: 200 })).map((c) => c.caseId),
+      (await net.beijing.exchange.list(anOfficer("110108"), { box: "out", limit: 200 })).cases.map(
+        (c) => c.caseId,
+      ),
     ).to.not.include(cases[0]);
   });
+  it("when more cases were received than a page holds, then the pages reach every one once, and the total says how many", async () => {
+    const cases = net.jiangsu.conn.collection("exchange_local_cases");
+    const template = await cases.findOne({ box: "in" });
+    if (!template) throw new Error("no received case to copy");
+    const { _id: _ignored, ...rest } = template;
+    // Received at one instant (a hub inbox pull), told apart by id only.
+    const at = new Date(Date.now() + 60_000);
+    await cases.insertMany(
+      Array.from({ length: 230 }, (_, i) => ({
+        ...rest,
+        caseId: `PAGED-${i}`,
+        createdAt: at,
+        updatedAt: at,
+      })),
+    );
+    try {
+      const province = anOfficer("320000");
+      const all = await cases.countDocuments({ box: "in" });
+      const seen: string[] = [];
+      let before: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const found = await net.jiangsu.exchange.list(province, {
+          box: "in",
+          limit: 100,
+          ...(before ? { before } : {}),
+        });
+        expect(found.total).to.equal(all);
+        seen.push(...found.cases.map((c) => c.caseId));
+        if (!found.next) break;
+        before = found.next;
+      }
+      expect(seen).to.have.length(all);
+      expect(new Set(seen).size).to.equal(all);
+    } finally {
+      await cases.deleteMany({ caseId: { $regex: "^PAGED-" } });
+    }
+  });
+
   it("when a province the hub has not registered pulls its inbox, then the pull fails as the hub's refusal saying the key is unknown", async () => {
     // A new network's provinces pull before the hub operator registers them; the loop needs to tell
     // that expected refusal from a real failure (it logs it as information, not as a warning).

@@ -1,5 +1,6 @@
 import type {
   CaseDto,
+  CaseListDto,
   CaseListQuery,
   CaseState,
   NewFilingBody,
@@ -22,8 +23,9 @@ export const exchangeApi = {
   file: (body: Sent<typeof NewFilingBody>) => api.post<CaseDto>("/api/exchange/filings", body),
   transfer: (body: Sent<typeof NewTransferBody>) => api.post<CaseDto>("/api/exchange/transfers", body),
   notify: (body: Sent<typeof NewNoticeBody>) => api.post<CaseDto>("/api/exchange/notices", body),
-  list: (query: Sent<typeof CaseListQuery>) =>
-    api.get<CaseDto[]>("/api/exchange/cases", { query, notify: false }),
+  /** A page of cases, newest first, how many match in all and where the next page starts. */
+  list: (query: Omit<Sent<typeof CaseListQuery>, "limit">) =>
+    api.get<CaseListDto>("/api/exchange/cases", { query: { ...query, limit: 100 }, notify: false }),
   get: (caseId: string) => api.get<CaseDto>(`/api/exchange/cases/${caseId}`),
   answer: (caseId: string, body: Sent<typeof OfficerAckBody>) =>
     api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body),
