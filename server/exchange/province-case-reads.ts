@@ -14,6 +14,9 @@ import { databaseTime, newestPage } from "../lib/mongo.js";
 import { toCaseDto } from "./province-case-dto.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
 
+/** Overdue cases the escalation list shows at once (the province works them from the oldest). */
+const ESCALATIONS_SHOWN = 200;
+
 /**
  * What a province's officers read of its exchange cases, each scoped to the officer's division
  * (four levels): one case, the in/out boxes, the province level's escalation list and a
@@ -73,20 +76,24 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
       return { cases: found.rows.map((c) => toCaseDto(c, now)), total: found.total, next: found.next };
     },
 
-    /** Received cases past their deadline and unanswered: the province level's escalation list. */
-    async escalations(actor: AuthUser): Promise<CaseDto[]> {
+    /**
+     * Received cases past their deadline and unanswered, the longest overdue first: the province
+     * level's escalation list, at most ESCALATIONS_SHOWN of them with how many there are in all.
+     */
+    async escalations(actor: AuthUser): Promise<{ cases: CaseDto[]; total: number }> {
       if (!ESCALATION_LEVELS.includes(divisionLevel(actor.divisionCode)))
         throw errors.forbidden("逾期事项由省级运管机构督办", "province_level_only");
       const now = await databaseNow();
-      const rows = await m.Cases.find({
+      const overdue: Record<string, unknown> = {
         box: "in",
         state: { $in: ["sent", "delivered"] },
         $or: [{ overdue: true }, { deadlineAt: { $lt: now } }],
-      })
-        .sort({ deadlineAt: 1 })
-        .limit(200)
-        .lean();
-      return rows.map((c) => toCaseDto(c, now));
+      };
+      const [rows, total] = await Promise.all([
+        m.Cases.find(overdue).sort({ deadlineAt: 1 }).limit(ESCALATIONS_SHOWN).lean(),
+        m.Cases.countDocuments(overdue),
+      ]);
+      return { cases: rows.map((c) => toCaseDto(c, now)), total };
     },
 
     /** Cases and lookup notices of one practitioner that the actor may see (for the practitioner page). */

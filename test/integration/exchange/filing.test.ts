@@ -103,7 +103,8 @@ describe("cross-province exchange: filing, ending and notice stories", () => {
     expect(await net.jiangsu.exchange.get(jsProvince, filed.caseId)).to.include({ overdue: true, state: "delivered" });
     expect((await net.beijing.exchange.get(bjCounty, filed.caseId)).overdue).to.equal(true);
     const escalated = await net.jiangsu.exchange.escalations(jsProvince);
-    expect(escalated.map((c) => c.caseId)).to.include(filed.caseId);
+    expect(escalated.cases.map((c) => c.caseId)).to.include(filed.caseId);
+    expect(escalated.total).to.equal(escalated.cases.length);
     let refused: unknown;
     await net.jiangsu.exchange.escalations(anOfficer("320100")).catch((e: unknown) => (refused = e));
     expect(refused).to.have.property("code", "province_level_only");

@@ -46,7 +46,7 @@ describe("cross-province exchange: overdue by the database's clock", () => {
     return {
       flag: (await reads.get(jiangsu, caseId)).overdue,
       listed: (await reads.list(jiangsu, { box: "in", overdue: "true", limit: 200 })).cases.some((c) => c.caseId === caseId),
-      escalated: (await reads.escalations(jiangsu)).some((c) => c.caseId === caseId),
+      escalated: (await reads.escalations(jiangsu)).cases.some((c) => c.caseId === caseId),
     };
   }
 

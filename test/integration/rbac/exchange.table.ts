@@ -163,7 +163,7 @@ export const rows: RbacRow[] = [
       listed ??= (await aLocalCase(fx, "in")).caseId;
       return { url: "/api/exchange/cases?box=in&limit=200" };
     },
-    includesOwn: (body) => Array.isArray(body) && body.some((c: { caseId?: string }) => c.caseId === listed),
+    includesOwn: (body) => ((body as { cases?: { caseId: string }[] }).cases ?? []).some((c) => c.caseId === listed),
   },
   // Province level only; the matrix has no province-level officer, so everyone is refused.
   routeRow("get", "/exchange/escalations", {}),

@@ -30,7 +30,7 @@ export const exchangeApi = {
   answer: (caseId: string, body: Sent<typeof OfficerAckBody>) =>
     api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body),
   end: (caseId: string, body: Sent<typeof OfficerEndBody>) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body),
-  escalations: () => api.get<CaseDto[]>("/api/exchange/escalations", { notify: false }),
+  escalations: () => api.get<{ cases: CaseDto[]; total: number }>("/api/exchange/escalations", { notify: false }),
   /** Issues this province's certificate on an agreed transfer (certificates feature, 转籍换发). */
   issueTransfer: (caseId: string, body: TransferIssueBody = {}) =>
     api.post<{ record: CertificateRecord }>(`/api/certificate-transfers/${caseId}/issue`, body),
