@@ -250,7 +250,7 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
     for (const [i, name] of names.entries()) {
       const idNumber = makeIdNumber(
         "320102",
-        `19${80 + ((index * 5 + i) % 15)}-0${1 + (i % 9)}-1${i}`,
+        `19${75 + ((index * 5 + i) % 15)}-0${1 + (i % 9)}-1${i}`,
         300 + index * 10 + i,
       );
       const candidate =

@@ -79,11 +79,21 @@ function check(rule: EligibilityRule, a: Applicant, on: Date): string | null {
   }
 }
 
+/** No driving licence of any class roadcert records is issued before its holder is 18 (机动车驾驶证申领和使用规定). */
+const LICENCE_MIN_AGE = 18;
+
+/** The day a person born on `born` (YYYY-MM-DD) turns `years`; 29 February falls on 1 March. */
+function birthday(born: string, years: number): string {
+  const [y, m, d] = born.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(y + years, m - 1, d)).toISOString().slice(0, 10);
+}
+
 /**
  * Dates no applicant can have: a driving licence or a qualification dated before they were born,
- * or after today. A typo such as 1902 for 2012 used to pass every rule (a licence held for 124
- * years) and was printed on the certificate. (The legal minimum ages are the rules' business.)
- * Today is taken a day late, so that no time zone's today is refused.
+ * or after today, and a licence before the holder was 18. A typo such as 1902 for 2012 used to
+ * pass every rule (a licence held for 124 years) and was printed on the certificate; so did 1999
+ * for 2009 (a licence at nine). The category's own age limits are the rules' business. Today is
+ * taken a day late, so that no time zone's today is refused.
  */
 function impossibleDates(a: Applicant, on: Date): RuleFailureDto[] {
   const latest = new Date(on.getTime() + 86_400_000).toISOString().slice(0, 10);
@@ -93,8 +103,16 @@ function impossibleDates(a: Applicant, on: Date): RuleFailureDto[] {
     if (born && day < born) return `${what}（${day}）早于出生日期（${born}），请核对`;
     return null;
   };
+  const licenceProblem = (day: string): string | null => {
+    const impossible = problem("驾驶证初领日期", day);
+    if (impossible || !born) return impossible;
+    const adult = birthday(born, LICENCE_MIN_AGE);
+    return day < adult
+      ? `驾驶证初领日期（${day}）早于年满 ${LICENCE_MIN_AGE} 周岁（${adult}），请核对`
+      : null;
+  };
   const failures: RuleFailureDto[] = [];
-  const licence = a.licenceFirstIssuedOn ? problem("驾驶证初领日期", a.licenceFirstIssuedOn) : null;
+  const licence = a.licenceFirstIssuedOn ? licenceProblem(a.licenceFirstIssuedOn) : null;
   if (licence) failures.push({ rule: "licence_date", message: licence });
   for (const q of a.heldQualifications) {
     const held = problem(`${CATEGORIES[q.categoryCode]}从业资格取得日期`, q.firstIssuedOn);

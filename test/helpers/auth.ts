@@ -174,14 +174,17 @@ export const TEST_PHOTO = {
 };
 
 let sequence = 0;
-/** A fresh valid ID number (南京 玄武区, born 1985) unique within the test run. */
+/**
+ * A fresh valid ID number (南京 玄武区, born 1970–1989, so of age for the default licence date of
+ * 2010) unique within the test run.
+ */
 export function uniqueIdNumber(
   options: { divisionCode?: string; birthDate?: string; sex?: "male" | "female" } = {},
 ): string {
   sequence += 1;
   const base = (process.pid * 7 + sequence * 2) % 998;
   const seq = options.sex === "female" ? base - (base % 2) + 2 : base - (base % 2) + 1;
-  const year = 1970 + ((process.pid + sequence) % 30);
+  const year = 1970 + ((process.pid + sequence) % 20);
   const birth = options.birthDate ?? `${year}-0${1 + (sequence % 9)}-1${sequence % 10}`;
   return makeIdNumber(options.divisionCode ?? "320102", birth, seq % 1000);
 }

@@ -27,8 +27,16 @@ function eligible(): Applicant {
 function breaking(rule: EligibilityRule): Applicant {
   const a = eligible();
   switch (rule.rule) {
-    case "min_age":
-      return { ...a, birthDate: `${on.getUTCFullYear() - rule.years + 1}-01-01` };
+    case "min_age": {
+      // Too young by a year, with a licence they could hold (from 18, a year before `on`), or none.
+      const birthYear = on.getUTCFullYear() - rule.years + 1;
+      const licenceYear = on.getUTCFullYear() - 1;
+      return {
+        ...a,
+        birthDate: `${birthYear}-01-01`,
+        licenceFirstIssuedOn: licenceYear - birthYear >= 18 ? `${licenceYear}-01-01` : undefined,
+      };
+    }
     case "max_age":
       return { ...a, birthDate: `${on.getUTCFullYear() - rule.years - 2}-01-01` };
     case "licence_class":
@@ -120,5 +128,26 @@ describe("eligibility rules per category", () => {
     expect(
       failed({ ...eligible(), licenceFirstIssuedOn: "2026-11-23" }).map(([rule]) => rule),
     ).not.to.include("licence_date");
+  });
+
+  it("when a licence is dated before its holder turned 18, then it is named as impossible; the 18th birthday itself passes", () => {
+    const failed = (a: Applicant) =>
+      evaluateEligibility("01001", a, DEFAULT_ELIGIBILITY_RULES, on).failures.map((f) => [f.rule, f.message]);
+    // 1999 typed for 2009 by someone born in 1990: a licence at nine passed every rule before.
+    expect(
+      failed({ ...eligible(), birthDate: "1990-01-01", licenceFirstIssuedOn: "1999-06-01" }),
+    ).to.deep.equal([["licence_date", "驾驶证初领日期（1999-06-01）早于年满 18 周岁（2008-01-01），请核对"]]);
+    expect(
+      failed({ ...eligible(), birthDate: "1990-01-01", licenceFirstIssuedOn: "2008-01-01" }),
+    ).to.deep.equal([]);
+    // Born on 29 February: the 18th birthday of a non-leap year is read as 1 March.
+    expect(
+      failed({ ...eligible(), birthDate: "2000-02-29", licenceFirstIssuedOn: "2018-02-28" }).map(
+        ([rule]) => rule,
+      ),
+    ).to.include("licence_date");
+    expect(
+      failed({ ...eligible(), birthDate: "2000-02-29", licenceFirstIssuedOn: "2018-03-01" }),
+    ).to.deep.equal([]);
   });
 });
