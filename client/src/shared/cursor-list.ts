@@ -1,0 +1,55 @@
+import { ref, type Ref } from "vue";
+
+/** One page of a list the server reads newest first: its rows, how many match, where the next starts. */
+export interface CursorPage<Row> {
+  rows: Row[];
+  total: number;
+  next: string | null;
+}
+
+/**
+ * A list read a page at a time with the server's cursor (`next` → `before`), as the candidate,
+ * certificate, issuance, session and case lists are. `reload` reads the first page with the
+ * filters as they are now; `loadMore` the page after the rows shown, with the filters those rows
+ * were read with: a filter changed but not yet searched must not be joined to the old cursor
+ * (that appended a page of another list to the rows shown).
+ */
+export function useCursorList<Row, Filters>(
+  read: (filters: Filters, before: string | undefined) => Promise<CursorPage<Row>>,
+  currentFilters: () => Filters,
+) {
+  const rows = ref([]) as Ref<Row[]>;
+  const total = ref(0);
+  const next = ref<string | null>(null);
+  const loading = ref(false);
+  let shownFilters = currentFilters();
+
+  async function fetchPage(before?: string): Promise<void> {
+    if (!before) shownFilters = currentFilters();
+    loading.value = true;
+    try {
+      const page = await read(shownFilters, before);
+      rows.value = before ? [...rows.value, ...page.rows] : page.rows;
+      total.value = page.total;
+      next.value = page.next;
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  return {
+    rows,
+    total,
+    next,
+    loading,
+    // Argument-free: bound to @change or @click, the event's value must not read as a cursor.
+    reload: (): Promise<void> => fetchPage(),
+    loadMore: (): Promise<void> => (next.value ? fetchPage(next.value) : Promise.resolve()),
+    /** Takes a row out where it stands (decided, withdrawn), keeping the pages already loaded. */
+    drop: (match: (row: Row) => boolean): void => {
+      const before = rows.value.length;
+      rows.value = rows.value.filter((row) => !match(row));
+      total.value = Math.max(0, total.value - (before - rows.value.length));
+    },
+  };
+}

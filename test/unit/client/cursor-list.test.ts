@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import { useCursorList } from "../../../client/src/shared/cursor-list.js";
+
+/** A server list of `count` rows per filter, newest first, `size` a page, cursors as row numbers. */
+function aServer(count: number, size: number) {
+  const asked: { filter: string; before: string | undefined }[] = [];
+  const read = (filter: string, before: string | undefined) => {
+    asked.push({ filter, before });
+    const start = before ? Number(before) : 0;
+    const rows = Array.from({ length: Math.min(size, count - start) }, (_, i) => `${filter}-${start + i}`);
+    const end = start + rows.length;
+    return Promise.resolve({ rows, total: count, next: end < count ? String(end) : null });
+  };
+  return { read, asked };
+}
+
+describe("a list read a page at a time (client)", () => {
+  it("when the filter is changed but not searched and 加载更多 is pressed, then the next page is of the filter the rows were read with", async () => {
+    const server = aServer(5, 2);
+    let filter = "a";
+    const list = useCursorList(server.read, () => filter);
+    await list.reload();
+    filter = "b";
+    await list.loadMore();
+    expect(list.rows.value).to.deep.equal(["a-0", "a-1", "a-2", "a-3"]);
+    expect(server.asked.at(-1)).to.deep.equal({ filter: "a", before: "2" });
+    await list.reload();
+    expect(list.rows.value).to.deep.equal(["b-0", "b-1"]);
+  });
+
+  it("when the last page is in, then there is no next and 加载更多 asks nothing more", async () => {
+    const server = aServer(3, 2);
+    const list = useCursorList(server.read, () => "a");
+    await list.reload();
+    await list.loadMore();
+    expect(list.next.value).to.equal(null);
+    const asked = server.asked.length;
+    await list.loadMore();
+    expect(server.asked.length).to.equal(asked);
+    expect(list.rows.value).to.have.length(3);
+  });
+
+  it("when a row is dropped, then it leaves the rows shown and the total counts one fewer", async () => {
+    const list = useCursorList(aServer(5, 2).read, () => "a");
+    await list.reload();
+    list.drop((row) => row === "a-1");
+    expect(list.rows.value).to.deep.equal(["a-0"]);
+    expect(list.total.value).to.equal(4);
+    list.drop((row) => row === "missing");
+    expect(list.total.value).to.equal(4);
+  });
+});
