@@ -3,9 +3,16 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { createStaff } from "../helpers/auth.js";
-import { CHROMIUM_ARGS, launchBrowser, loginThroughForm, screenshot } from "../helpers/browser.js";
+import {
+  CHROMIUM_ARGS,
+  launchBrowser,
+  loginThroughForm,
+  NEW_YORK,
+  openContext,
+  screenshot,
+} from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { anotherInstance, aPass, startCertNode, type TestNode } from "../integration/certificates/support.js";
 
@@ -20,22 +27,8 @@ const clock = (iso: string, timeZone: string) =>
   }).format(new Date(iso));
 
 /** A context whose browser runs in New York, so a time shown in the browser's zone would give itself away. */
-async function newYorkContext(
-  browser: Browser,
-  baseURL: string,
-): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({
-    baseURL,
-    locale: "zh-CN",
-    timezoneId: "America/New_York",
-    viewport: { width: 1366, height: 900 },
-    acceptDownloads: true,
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  return { context, page, errors };
-}
+const newYorkContext = (browser: Browser, baseURL: string) =>
+  openContext(browser, baseURL, { timezoneId: NEW_YORK, viewport: { width: 1366, height: 900 } });
 
 /**
  * A Y4M video (what Chromium's fake camera plays) of one greyscale frame: the PGM's pixels as the

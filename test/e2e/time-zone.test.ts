@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createTestRoom, staffAgent, TEST_PASSWORD } from "../helpers/auth.js";
-import { loginThroughForm, screenshot } from "../helpers/browser.js";
+import { loginThroughForm, NEW_YORK, openContext, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
 
 describe("every page shows the node's time zone, whatever the browser's (browser)", function () {
@@ -8,15 +8,7 @@ describe("every page shows the node's time zone, whatever the browser's (browser
   const env = useSeededProvinceInBrowser();
 
   it("when an officer's browser runs in New York, then the session list shows the Shanghai start time", async () => {
-    const context = await env.browser.newContext({
-      baseURL: env.node.url,
-      locale: "zh-CN",
-      timezoneId: "America/New_York",
-      viewport: { width: 1366, height: 768 },
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(err.message));
+    const { context, page, errors } = await openContext(env.browser, env.node.url, { timezoneId: NEW_YORK });
     try {
       const session = await env.node.ctx.conn.collection("exam_sessions").findOne({});
       if (!session) throw new Error("the demo seeds a session");
@@ -60,15 +52,7 @@ describe("every page shows the node's time zone, whatever the browser's (browser
         startsAt: `${day}T07:30:00+08:00`,
       })
       .expect(201);
-    const context = await env.browser.newContext({
-      baseURL: env.node.url,
-      locale: "zh-CN",
-      timezoneId: "America/New_York",
-      viewport: { width: 1366, height: 768 },
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(err.message));
+    const { context, page, errors } = await openContext(env.browser, env.node.url, { timezoneId: NEW_YORK });
     const pickDays = async (first: string, last: string) => {
       const inputs = page.locator('[data-test="session-days"] input');
       // Typed over a picked range, the picker keeps its panel's old days: cleared first, as a user would.

@@ -38,20 +38,23 @@ export async function launchBrowser(): Promise<Browser> {
  */
 export const BROWSER_TIME_ZONE = "Asia/Urumqi";
 
+/** Where a test's browser may be told it runs: New York gives away a time shown in the browser's zone. */
+export const NEW_YORK = "America/New_York";
+
 /**
  * A fresh browser context (own cookies) pointed at `baseURL`, in zh-CN at a desktop size, in
- * `BROWSER_TIME_ZONE`. Page errors fail loudly: they are collected in `errors` for the test to
- * assert empty.
+ * `BROWSER_TIME_ZONE` unless `timezoneId` says otherwise. Page errors fail loudly: they are
+ * collected in `errors` for the test to assert empty.
  */
 export async function openContext(
   browser: Browser,
   baseURL: string,
-  options: { viewport?: { width: number; height: number } } = {},
+  options: { viewport?: { width: number; height: number }; timezoneId?: string } = {},
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({
     baseURL,
     locale: "zh-CN",
-    timezoneId: BROWSER_TIME_ZONE,
+    timezoneId: options.timezoneId ?? BROWSER_TIME_ZONE,
     viewport: options.viewport ?? { width: 1366, height: 768 },
   });
   const page = await context.newPage();
