@@ -130,7 +130,12 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       // Picked by its name; the log then holds 北京's messages only, named and in the node's time.
       await page.locator('[data-test="province-filter"]').click();
       await page.keyboard.type("北京");
+      // Waited for by its answer: the unfiltered first page may already show 北京's newest entry,
+      // and counting 江苏省 before the filtered page replaced it failed now and then.
+      const filtered = page.waitForResponse((r) => r.url().includes("/api/hub/messages") && r.url().includes("province=110000"));
       await page.getByRole("option", { name: "北京市（110000）" }).click();
+      await filtered;
+      await log.getByText("江苏省").first().waitFor({ state: "detached" });
       await log.getByText(inNodeZone(newest.at)).first().waitFor();
       expect(await log.getByText("江苏省").count()).to.equal(0);
       expect(await log.getByText("北京市").count()).to.be.at.least(1);
