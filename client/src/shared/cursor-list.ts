@@ -23,17 +23,25 @@ export function useCursorList<Row, Filters>(
   const next = ref<string | null>(null);
   const loading = ref(false);
   let shownFilters = currentFilters();
+  // Which read the rows belong to: a first page asked for again (a filter changed twice quickly)
+  // makes every answer still on its way stale, so a slow older answer cannot replace a newer one.
+  let generation = 0;
 
   async function fetchPage(before?: string): Promise<void> {
-    if (!before) shownFilters = currentFilters();
+    if (!before) {
+      shownFilters = currentFilters();
+      generation++;
+    }
+    const asked = generation;
     loading.value = true;
     try {
       const page = await read(shownFilters, before);
+      if (asked !== generation) return;
       rows.value = before ? [...rows.value, ...page.rows] : page.rows;
       total.value = page.total;
       next.value = page.next;
     } finally {
-      loading.value = false;
+      if (asked === generation) loading.value = false;
     }
   }
 

@@ -49,4 +49,25 @@ describe("a list read a page at a time (client)", () => {
     list.drop((row) => row === "missing");
     expect(list.total.value).to.equal(4);
   });
+
+  it("when the filter changes twice and the first answer arrives last, then the rows are the second filter's", async () => {
+    const answers = new Map<string, (page: { rows: string[]; total: number; next: string | null }) => void>();
+    const read = (filter: string) =>
+      new Promise<{ rows: string[]; total: number; next: string | null }>((resolve) =>
+        answers.set(filter, resolve),
+      );
+    let filter = "a";
+    const list = useCursorList(read, () => filter);
+    const first = list.reload();
+    filter = "b";
+    const second = list.reload();
+    answers.get("b")!({ rows: ["b-0"], total: 1, next: null });
+    await second;
+    answers.get("a")!({ rows: ["a-0", "a-1"], total: 9, next: "2" });
+    await first;
+    expect(list.rows.value).to.deep.equal(["b-0"]);
+    expect(list.total.value).to.equal(1);
+    expect(list.next.value).to.equal(null);
+    expect(list.loading.value).to.equal(false);
+  });
 });
