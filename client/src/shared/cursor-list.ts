@@ -1,21 +1,25 @@
 import { ref, type Ref } from "vue";
 
-/** One page of a list the server reads newest first: its rows, how many match, where the next starts. */
-export interface CursorPage<Row> {
-  rows: Row[];
+/**
+ * One page of a list the server reads newest first, as every paged list route answers it: the
+ * rows under the list's own name (`key`), how many match, where the next page starts.
+ */
+export type CursorPage<Key extends string, Row> = { [K in Key]: Row[] } & {
   total: number;
   next: string | null;
-}
+};
 
 /**
  * A list read a page at a time with the server's cursor (`next` → `before`), as the candidate,
- * certificate, issuance, session and case lists are. `reload` reads the first page with the
- * filters as they are now; `loadMore` the page after the rows shown, with the filters those rows
- * were read with: a filter changed but not yet searched must not be joined to the old cursor
- * (that appended a page of another list to the rows shown).
+ * certificate, issuance, session and case lists are: `read` is the list's API call as it stands,
+ * `key` the name its answer gives the rows. `reload` reads the first page with the filters as
+ * they are now; `loadMore` the page after the rows shown, with the filters those rows were read
+ * with: a filter changed but not yet searched must not be joined to the old cursor (that appended
+ * a page of another list to the rows shown).
  */
-export function useCursorList<Row, Filters>(
-  read: (filters: Filters, before: string | undefined) => Promise<CursorPage<Row>>,
+export function useCursorList<Key extends string, Row, Filters extends object>(
+  read: (query: Filters & { before?: string }) => Promise<CursorPage<Key, Row>>,
+  key: Key,
   currentFilters: () => Filters,
 ) {
   const rows = ref([]) as Ref<Row[]>;
@@ -35,9 +39,9 @@ export function useCursorList<Row, Filters>(
     const asked = generation;
     loading.value = true;
     try {
-      const page = await read(shownFilters, before);
+      const page = await read({ ...shownFilters, ...(before ? { before } : {}) });
       if (asked !== generation) return;
-      rows.value = before ? [...rows.value, ...page.rows] : page.rows;
+      rows.value = before ? [...rows.value, ...page[key]] : page[key];
       total.value = page.total;
       next.value = page.next;
     } finally {

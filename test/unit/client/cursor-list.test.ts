@@ -4,7 +4,7 @@ import { useCursorList } from "../../../client/src/shared/cursor-list.js";
 /** A server list of `count` rows per filter, newest first, `size` a page, cursors as row numbers. */
 function aServer(count: number, size: number) {
   const asked: { filter: string; before: string | undefined }[] = [];
-  const read = (filter: string, before: string | undefined) => {
+  const read = ({ filter, before }: { filter: string; before?: string }) => {
     asked.push({ filter, before });
     const start = before ? Number(before) : 0;
     const rows = Array.from({ length: Math.min(size, count - start) }, (_, i) => `${filter}-${start + i}`);
@@ -18,7 +18,7 @@ describe("a list read a page at a time (client)", () => {
   it("when the filter is changed but not searched and 加载更多 is pressed, then the next page is of the filter the rows were read with", async () => {
     const server = aServer(5, 2);
     let filter = "a";
-    const list = useCursorList(server.read, () => filter);
+    const list = useCursorList(server.read, "rows", () => ({ filter }));
     await list.reload();
     filter = "b";
     await list.loadMore();
@@ -30,7 +30,7 @@ describe("a list read a page at a time (client)", () => {
 
   it("when the last page is in, then there is no next and 加载更多 asks nothing more", async () => {
     const server = aServer(3, 2);
-    const list = useCursorList(server.read, () => "a");
+    const list = useCursorList(server.read, "rows", () => ({ filter: "a" }));
     await list.reload();
     await list.loadMore();
     expect(list.next.value).to.equal(null);
@@ -41,7 +41,7 @@ describe("a list read a page at a time (client)", () => {
   });
 
   it("when a row is dropped, then it leaves the rows shown and the total counts one fewer", async () => {
-    const list = useCursorList(aServer(5, 2).read, () => "a");
+    const list = useCursorList(aServer(5, 2).read, "rows", () => ({ filter: "a" }));
     await list.reload();
     list.drop((row) => row === "a-1");
     expect(list.rows.value).to.deep.equal(["a-0"]);
@@ -52,12 +52,12 @@ describe("a list read a page at a time (client)", () => {
 
   it("when the filter changes twice and the first answer arrives last, then the rows are the second filter's", async () => {
     const answers = new Map<string, (page: { rows: string[]; total: number; next: string | null }) => void>();
-    const read = (filter: string) =>
+    const read = ({ filter }: { filter: string }) =>
       new Promise<{ rows: string[]; total: number; next: string | null }>((resolve) =>
         answers.set(filter, resolve),
       );
     let filter = "a";
-    const list = useCursorList(read, () => filter);
+    const list = useCursorList(read, "rows", () => ({ filter }));
     const first = list.reload();
     filter = "b";
     const second = list.reload();
