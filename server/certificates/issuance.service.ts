@@ -195,8 +195,10 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         idNumber: candidate.idNumber,
         nationality: "中国",
         addressDivisionCode: candidate.addressDivisionCode,
-        licenceClass: candidate.licenceClass,
-        licenceFirstIssuedOn: candidate.licenceFirstIssuedOn,
+        // A holder who does not drive (装卸管理人员, 押运人员 only) has no licence to name.
+        ...(candidate.licenceClass && candidate.licenceFirstIssuedOn
+          ? { licenceClass: candidate.licenceClass, licenceFirstIssuedOn: candidate.licenceFirstIssuedOn }
+          : {}),
       },
       photoId: candidate.photoId,
       categories: [...base.categories, category],

@@ -1,7 +1,7 @@
 import type { ClientSession, Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { createHash } from "node:crypto";
-import { CATEGORIES } from "../contracts/categories.js";
+import { CATEGORIES, needsDrivingLicence } from "../contracts/categories.js";
 import type {
   CertificateRecord,
   SignedCertificateRecord,
@@ -190,11 +190,16 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
         "source_record_unusable",
         "全国中心的原籍证书记录与转籍人员或原籍省份不符，或已失效",
       );
-    if (!input.holder)
+    // A holder of the non-driving categories only has no licence; any driver category needs one.
+    const drives = r.categories.some(needsDrivingLicence);
+    const licenceFields = drives ? ["licenceClass", "licenceFirstIssuedOn"] : [];
+    if (!input.holder || (drives && !input.holder.licenceClass))
       throw errors.unprocessable(
         "holder_details_required",
-        "历史登记记录不含住址和驾驶证信息：请按持证人证件录入后换发",
-        { fields: ["addressDivisionCode", "licenceClass", "licenceFirstIssuedOn"] },
+        drives
+          ? "历史登记记录不含住址和驾驶证信息：请按持证人证件录入后换发"
+          : "历史登记记录不含住址信息：请按持证人证件录入后换发",
+        { fields: [...(input.holder ? [] : ["addressDivisionCode"]), ...licenceFields] },
       );
     const id = checkIdNumber(t.idNumber, { today: now });
     if (!id.ok)

@@ -15,3 +15,10 @@ export const CATEGORIES = {
 } as const;
 export type CategoryCode = keyof typeof CATEGORIES;
 export const CategoryCode = z.enum(Object.keys(CATEGORIES) as [CategoryCode, ...CategoryCode[]]);
+
+/**
+ * Categories whose holders do not drive (装卸管理人员, 押运人员): no driving licence is asked of
+ * them, and their certificate and filing carry none. Every other category is a driver's.
+ */
+export const NON_DRIVING_CATEGORIES: readonly CategoryCode[] = ["03002", "03003"];
+export const needsDrivingLicence = (code: CategoryCode): boolean => !NON_DRIVING_CATEGORIES.includes(code);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NON_DRIVING_CATEGORIES } from "./categories.js";
 import { IdNumber, IsoDate, IsoInstant, TimeIdCursor } from "./validation.js";
 
 /**
@@ -57,16 +58,29 @@ export const CertificateCategory = z.strictObject({
 });
 export type CertificateCategory = z.infer<typeof CertificateCategory>;
 
-export const CertificateHolder = z.strictObject({
-  name: Text(60),
-  sex: z.enum(["male", "female"]),
-  birthDate: IsoDate,
-  idNumber: z.string().regex(/^\d{17}[\dX]$/),
-  nationality: z.string().max(40),
-  addressDivisionCode: z.string().regex(/^\d{6}$/),
-  licenceClass: z.string().max(20),
-  licenceFirstIssuedOn: IsoDate,
-});
+const LICENCE_NOTE =
+  "Both or neither: absent only when every category is 03002 or 03003 (holders who do not drive).";
+
+/**
+ * The holder as printed. The driving licence (class and first-issue date, both or neither) is
+ * absent for a holder of the non-driving categories only (装卸管理人员, 押运人员); records signed
+ * before it could be absent carry both, and verify unchanged.
+ */
+export const CertificateHolder = z
+  .strictObject({
+    name: Text(60),
+    sex: z.enum(["male", "female"]),
+    birthDate: IsoDate,
+    idNumber: z.string().regex(/^\d{17}[\dX]$/),
+    nationality: z.string().max(40),
+    addressDivisionCode: z.string().regex(/^\d{6}$/),
+    licenceClass: z.string().max(20).optional().meta({ description: LICENCE_NOTE }),
+    licenceFirstIssuedOn: IsoDate.optional().meta({ description: LICENCE_NOTE }),
+  })
+  .refine((h) => (h.licenceClass === undefined) === (h.licenceFirstIssuedOn === undefined), {
+    message: "准驾车型与驾驶证初领日期须同时载明或同时不载明",
+    path: ["licenceClass"],
+  });
 export type CertificateHolder = z.infer<typeof CertificateHolder>;
 
 /** The signature that travels with a record: over the record's canonical JSON, and the QR text. */
@@ -81,48 +95,56 @@ export const RecordSignature = z.strictObject({
 export type RecordSignature = z.infer<typeof RecordSignature>;
 
 /** The full certificate record of one issuance version, as the hub receives it. */
-export const CertificateRecord = z.strictObject({
-  provinceCode: z.string().regex(/^\d{6}$/),
-  /** The holder's 18-digit ID number (as in practice). */
-  certificateNo: z.string().regex(/^\d{17}[\dX]$/),
-  /** Issuance version of this certificate: 1 on first issue, +1 for every added category or renewal. */
-  version: z.number().int().min(1),
-  /** Printed serial: certificate number plus the version (e.g. `…1234-02`). */
-  serial: z.string().max(40),
-  holder: CertificateHolder,
-  categories: z.array(CertificateCategory).min(1).max(20),
-  issuingAuthority: z.strictObject({ divisionCode: z.string().regex(/^\d{6}$/), name: z.string().max(80) }),
-  firstIssuedOn: IsoDate,
-  issuedAt: IsoInstant,
-  validFrom: IsoDate,
-  validTo: IsoDate,
-  status: CertificateStatus,
-  statusReason: z.string().max(200).nullable(),
-  statusChangedAt: IsoInstant,
-  /** Position in the issuer's status list (random, for herd privacy). */
-  statusIndex: z.number().int().min(0),
-  /** Set for every record: when it was last written (MOT specs' UpdateTime). */
-  updatedAt: IsoInstant,
-  /**
-   * Provenance of a certificate issued on a transfer (转籍): the home province's certificate it
-   * replaces, as verified by its signatures, and the exchange case that agreed the transfer.
-   */
-  transferredFrom: z
-    .object({
-      provinceCode: z.string().regex(/^\d{6}$/),
-      certificateNo: z.string().regex(/^\d{17}[\dX]$/),
-      version: z.number().int().min(1),
-      kid: z.string().max(32),
-      caseId: z.string().max(64),
-      /**
-       * What the new certificate was issued from: the home province's signed certificate, or for a
-       * legacy holder (no signed certificate at home) the hub's record of it (`kid` is then `hub`).
-       */
-      basis: z.enum(["signed_certificate", "hub_record"]).optional(),
-    })
-    .strict()
-    .optional(),
-});
+export const CertificateRecord = z
+  .strictObject({
+    provinceCode: z.string().regex(/^\d{6}$/),
+    /** The holder's 18-digit ID number (as in practice). */
+    certificateNo: z.string().regex(/^\d{17}[\dX]$/),
+    /** Issuance version of this certificate: 1 on first issue, +1 for every added category or renewal. */
+    version: z.number().int().min(1),
+    /** Printed serial: certificate number plus the version (e.g. `…1234-02`). */
+    serial: z.string().max(40),
+    holder: CertificateHolder,
+    categories: z.array(CertificateCategory).min(1).max(20),
+    issuingAuthority: z.strictObject({ divisionCode: z.string().regex(/^\d{6}$/), name: z.string().max(80) }),
+    firstIssuedOn: IsoDate,
+    issuedAt: IsoInstant,
+    validFrom: IsoDate,
+    validTo: IsoDate,
+    status: CertificateStatus,
+    statusReason: z.string().max(200).nullable(),
+    statusChangedAt: IsoInstant,
+    /** Position in the issuer's status list (random, for herd privacy). */
+    statusIndex: z.number().int().min(0),
+    /** Set for every record: when it was last written (MOT specs' UpdateTime). */
+    updatedAt: IsoInstant,
+    /**
+     * Provenance of a certificate issued on a transfer (转籍): the home province's certificate it
+     * replaces, as verified by its signatures, and the exchange case that agreed the transfer.
+     */
+    transferredFrom: z
+      .object({
+        provinceCode: z.string().regex(/^\d{6}$/),
+        certificateNo: z.string().regex(/^\d{17}[\dX]$/),
+        version: z.number().int().min(1),
+        kid: z.string().max(32),
+        caseId: z.string().max(64),
+        /**
+         * What the new certificate was issued from: the home province's signed certificate, or for a
+         * legacy holder (no signed certificate at home) the hub's record of it (`kid` is then `hub`).
+         */
+        basis: z.enum(["signed_certificate", "hub_record"]).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  // A driver's certificate without a licence is not a certificate roadcert or its readers accept.
+  .refine(
+    (r) =>
+      r.holder.licenceClass !== undefined ||
+      r.categories.every((c) => (NON_DRIVING_CATEGORIES as readonly string[]).includes(c.code)),
+    { message: "驾驶员类别的证书须载明准驾车型和驾驶证初领日期", path: ["holder", "licenceClass"] },
+  );
 
 /**
  * Issuing on a transfer of a legacy holder: the holder's facts the hub's record does not carry,
@@ -133,10 +155,15 @@ export const TransferIssueBody = z
     holder: z
       .object({
         addressDivisionCode: z.string().regex(/^\d{6}$/),
-        licenceClass: z.string().trim().min(1).max(20),
-        licenceFirstIssuedOn: IsoDate,
+        // Both or neither; a driver category's transfer needs them (transfer.service).
+        licenceClass: z.string().trim().min(1).max(20).optional(),
+        licenceFirstIssuedOn: IsoDate.optional(),
       })
       .strict()
+      .refine((h) => (h.licenceClass === undefined) === (h.licenceFirstIssuedOn === undefined), {
+        message: "准驾车型与驾驶证初领日期须同时填写或同时不填",
+        path: ["licenceClass"],
+      })
       .optional(),
   })
   .strict();

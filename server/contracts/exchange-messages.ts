@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CategoryCode } from "./categories.js";
+import { CategoryCode, needsDrivingLicence } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, QualificationRecord } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
@@ -75,6 +75,7 @@ export const FilingDetails = z
       .strict(),
     startDate: IsoDate,
     categoryCode: CategoryCode,
+    /** The practitioner's driving licence: required for a driver category, absent for the others. */
     licence: z
       .object({
         number: typedCode().toUpperCase().min(1).max(30),
@@ -82,14 +83,20 @@ export const FilingDetails = z
           .toUpperCase()
           .regex(/^[A-D][1-3]?$/, "准驾车型如 A1、B2、C1"),
       })
-      .strict(),
+      .strict()
+      .optional()
+      .meta({ description: "Required for a driver category; may be absent for 03002 and 03003 only." }),
     contact: z
       .object({
         phone: typedCode().regex(/^[0-9+\- ]{5,20}$/, "须为电话号码"),
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .refine((d) => d.licence !== undefined || !needsDrivingLicence(d.categoryCode), {
+    message: "驾驶员类别备案须填写驾驶证号和准驾车型",
+    path: ["licence"],
+  });
 export type FilingDetails = z.infer<typeof FilingDetails>;
 
 /** Enforcement notice (抄告): the penalty decided in the reporting province. */

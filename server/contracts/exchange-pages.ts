@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CategoryCode } from "./categories.js";
 import { ProvinceCode } from "./hub.js";
 import type { DivisionLevel } from "./organisation.js";
 import { TimeIdCursor, wholeNumber } from "./validation.js";
@@ -99,6 +100,8 @@ export interface CaseDto {
     certificateNo: string;
     version: number;
     serial: string;
+    /** The categories it carries over (a driver category needs the holder's licence on the new one). */
+    categories: CategoryCode[];
     /** Signed by the home province, or (a legacy holder) the hub's record of it. */
     basis: "signed_certificate" | "hub_record";
   } | null;

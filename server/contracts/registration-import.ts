@@ -13,7 +13,8 @@ export const REGISTRATION_IMPORT_MAX_ROWS = 2000;
 
 /**
  * The sheet's columns, by their Chinese headers (the template's first row). Required columns must
- * be present; the rest may be left out. The order in the file is free.
+ * be present; the rest may be left out (`drivers`: needed by the driver categories). The order in
+ * the file is free.
  */
 export const REGISTRATION_IMPORT_COLUMNS = [
   { key: "name", header: "姓名", required: true, example: "张三" },
@@ -21,8 +22,15 @@ export const REGISTRATION_IMPORT_COLUMNS = [
   { key: "phone", header: "手机号", required: true, example: "13900000000" },
   { key: "addressDivisionCode", header: "住址行政区划代码", required: true, example: "320102" },
   { key: "education", header: "文化程度", required: true, example: "高中" },
-  { key: "licenceClass", header: "准驾车型", required: true, example: "B2" },
-  { key: "licenceFirstIssuedOn", header: "驾驶证初领日期", required: true, example: "2012-03-01" },
+  // Driver categories need both; an applicant for 装卸管理人员 or 押运人员 only may leave them out.
+  { key: "licenceClass", header: "准驾车型", required: false, drivers: true, example: "B2" },
+  {
+    key: "licenceFirstIssuedOn",
+    header: "驾驶证初领日期",
+    required: false,
+    drivers: true,
+    example: "2012-03-01",
+  },
   { key: "categories", header: "报考类别", required: true, example: "经营性道路货物运输驾驶员" },
   { key: "noMajorAccident3y", header: "近3年无重大事故", required: false, example: "是" },
   { key: "noDrunkDriving", header: "无酒驾醉驾记录", required: false, example: "是" },

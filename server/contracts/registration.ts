@@ -52,8 +52,9 @@ const applicantShape = {
   phone: typedCode().regex(/^1\d{10}$/, "手机号须为 11 位"),
   addressDivisionCode: DivisionCode,
   education: Education,
-  licenceClass: LicenceClass,
-  licenceFirstIssuedOn: IsoDate,
+  /** Absent for an applicant who does not drive (only the non-driving categories admit that). */
+  licenceClass: LicenceClass.optional(),
+  licenceFirstIssuedOn: IsoDate.optional(),
   categories: z.array(CategoryCode).min(1).max(7),
   heldQualifications: z.array(HeldQualification).max(7).default([]),
   declarations: z.partialRecord(DeclarationKey, z.boolean()).default({}),
@@ -61,8 +62,37 @@ const applicantShape = {
   divisionCode: DivisionCode.optional(),
 };
 
+/**
+ * A driving licence is recorded whole or not at all: a class without its first-issue date (or the
+ * reverse) would print half a licence on the certificate. Whether one is needed is the categories'
+ * eligibility rules' business.
+ */
+function licenceWhole(
+  a: { licenceClass?: LicenceClass | undefined; licenceFirstIssuedOn?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (a.licenceClass && !a.licenceFirstIssuedOn)
+    ctx.addIssue({
+      code: "custom",
+      path: ["licenceFirstIssuedOn"],
+      message: "填写准驾车型时须同时填写驾驶证初领日期",
+    });
+  if (!a.licenceClass && a.licenceFirstIssuedOn)
+    ctx.addIssue({
+      code: "custom",
+      path: ["licenceClass"],
+      message: "填写驾驶证初领日期时须同时选择准驾车型",
+    });
+}
+
+/** A registration's fields less the photo: what one row of a bulk import registers. */
+export const RegistrationFields = z.object(applicantShape).strict().superRefine(licenceWhole);
+
 /** POST /api/candidates (officer): everything including the photo, stored atomically. */
-export const RegisterCandidateBody = z.object({ ...applicantShape, photo: PhotoInput }).strict();
+export const RegisterCandidateBody = z
+  .object({ ...applicantShape, photo: PhotoInput })
+  .strict()
+  .superRefine(licenceWhole);
 export type RegisterCandidateBody = z.infer<typeof RegisterCandidateBody>;
 
 /** POST /api/candidates/precheck: live validation while the officer types; every field optional. */
@@ -73,8 +103,6 @@ export const PrecheckBody = z
     phone: typedCode().max(32).optional(),
     addressDivisionCode: DivisionCode.optional(),
     education: Education.optional(),
-    licenceClass: LicenceClass.optional(),
-    licenceFirstIssuedOn: IsoDate.optional(),
     categories: z.array(CategoryCode).max(7).default([]),
     idNumber: typedCode().max(18).optional(),
   })
@@ -117,8 +145,9 @@ export interface CandidateDto {
   /** The registering division by name (GB/T 2260). */
   divisionName: string;
   education: Education;
-  licenceClass: LicenceClass;
-  licenceFirstIssuedOn: string;
+  /** Null for a registration without a driving licence (a non-driving category). */
+  licenceClass: LicenceClass | null;
+  licenceFirstIssuedOn: string | null;
   categories: CategoryCode[];
   heldQualifications: { categoryCode: CategoryCode; firstIssuedOn: string }[];
   photoId: string | null;

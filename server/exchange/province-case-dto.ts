@@ -1,6 +1,7 @@
 import type { CaseDto, CaseState, IssuedBody } from "../contracts/exchange.js";
 import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import type { QualificationRecord } from "../contracts/hub.js";
+import type { CategoryCode } from "../contracts/categories.js";
 import { divisionName } from "../organisation/index.js";
 import type { LocalCaseDoc } from "./province-exchange.models.js";
 
@@ -78,6 +79,7 @@ function sourceOf(c: LocalCaseDoc): CaseDto["sourceCertificate"] {
       certificateNo: record.certificateNo,
       version: record.version,
       serial: record.serial,
+      categories: record.categories.map((k) => k.code as CategoryCode),
       basis: "signed_certificate",
     };
   const hub = c.sourceRecord as QualificationRecord | null;
@@ -87,6 +89,7 @@ function sourceOf(c: LocalCaseDoc): CaseDto["sourceCertificate"] {
     certificateNo: hub.certificate.certificateNumber,
     version: hub.version,
     serial: hub.certificate.certificateNumber,
+    categories: hub.categories,
     basis: "hub_record",
   };
 }

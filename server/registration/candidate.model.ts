@@ -12,8 +12,9 @@ const candidateSchema = new Schema(
     /** Registering division: officers see candidates of their division and below. */
     divisionCode: { type: String, required: true, index: true },
     education: { type: String, required: true },
-    licenceClass: { type: String, required: true },
-    licenceFirstIssuedOn: { type: String, required: true },
+    /** Both absent for an applicant who does not drive (装卸管理人员, 押运人员 only). */
+    licenceClass: { type: String },
+    licenceFirstIssuedOn: { type: String },
     categories: { type: [String], required: true },
     heldQualifications: { type: [{ categoryCode: String, firstIssuedOn: String, _id: false }], default: [] },
     declarations: { type: Schema.Types.Mixed, default: {} },

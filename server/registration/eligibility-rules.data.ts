@@ -23,9 +23,12 @@ export const DEFAULT_ELIGIBILITY_RULES: Record<CategoryCode, EligibilityRule[]> 
   ],
   // 道路危险货物运输驾驶员: age ≤ 60; no major accident in 3 years; passenger or freight
   // qualification held ≥ 2 years; hazmat training.
+  // The licence classes are those the prerequisite qualifications admit: the rule above implies
+  // one, and a driver's certificate must carry it (装卸管理人员 and 押运人员 below need none).
   "03001": [
     { rule: "max_age", years: 60 },
     { rule: "prerequisite", anyOf: ["01001", "02001"], years: 2 },
+    { rule: "licence_class", classes: ["A1", "A2", "A3", "B1", "B2", "C1", "C2"] },
     { rule: "declaration", key: "noMajorAccident3y" },
     { rule: "declaration", key: "hazmatTraining" },
   ],

@@ -9,7 +9,7 @@ import { REGISTRATION_IMPORT_COLUMNS } from "../contracts/registration-import.js
 import {
   EDUCATION_LEVELS,
   LicenceClass,
-  RegisterCandidateBody,
+  RegistrationFields,
   type CandidateDto,
   type DeclarationKey,
   type Education,
@@ -31,10 +31,13 @@ export type ImportedCandidate = Pick<
   | "addressDivisionCode"
   | "divisionCode"
   | "education"
-  | "licenceClass"
-  | "licenceFirstIssuedOn"
   | "categories"
-> & { declarations: Partial<Record<DeclarationKey, boolean>> };
+> & {
+  declarations: Partial<Record<DeclarationKey, boolean>>;
+  /** Both absent when the row gives no driving licence (the non-driving categories need none). */
+  licenceClass?: LicenceClass;
+  licenceFirstIssuedOn?: string;
+};
 
 export interface CheckedRow {
   report: ImportRowDto;
@@ -150,20 +153,31 @@ async function checkRow(
       `文化程度「${educationText.slice(0, 20)}」不在可选范围（${Object.values(EDUCATION_LEVELS).join("、")}）`,
     );
 
-  const licenceText = required("licenceClass");
-  const licence = licenceText === null ? null : LicenceClass.safeParse(licenceText.toUpperCase());
+  // A driving licence may be left out (the eligibility rules of a driver category then refuse the
+  // row), but not half of one: the certificate would print a class without a date.
+  const licenceText = cell("licenceClass");
+  const licence = licenceText === "" ? null : LicenceClass.safeParse(licenceText.toUpperCase());
   if (licence && !licence.success)
     problem(
       "invalid_field",
-      `准驾车型「${(licenceText ?? "").slice(0, 10)}」须为 ${LicenceClass.options.join("/")} 之一`,
+      `准驾车型「${licenceText.slice(0, 10)}」须为 ${LicenceClass.options.join("/")} 之一`,
     );
 
-  const licenceDateText = required("licenceFirstIssuedOn");
-  const licenceFirstIssuedOn = licenceDateText === null ? null : isoDay(licenceDateText);
-  if (licenceDateText !== null && !licenceFirstIssuedOn)
+  const licenceDateText = cell("licenceFirstIssuedOn");
+  const licenceFirstIssuedOn = licenceDateText === "" ? null : isoDay(licenceDateText);
+  if (licenceDateText !== "" && !licenceFirstIssuedOn)
     problem("invalid_field", "驾驶证初领日期须为日期，如 2012-03-01");
   else if (licenceFirstIssuedOn && licenceFirstIssuedOn > localDay(ctx.now))
     problem("invalid_field", "驾驶证初领日期晚于今天");
+  if (licenceText !== "" && licenceDateText === "")
+    problem("missing_field", `缺少「${HEADER.licenceFirstIssuedOn}」：填写准驾车型时须同时填写`);
+  if (licenceText === "" && licenceDateText !== "")
+    problem("missing_field", `缺少「${HEADER.licenceClass}」：填写驾驶证初领日期时须同时填写`);
+  const heldLicence =
+    licence?.success && licenceFirstIssuedOn
+      ? { licenceClass: licence.data, licenceFirstIssuedOn }
+      : undefined;
+  const licenceSound = heldLicence !== undefined || (licenceText === "" && licenceDateText === "");
 
   const categories: CategoryCode[] = [];
   const categoryText = required("categories");
@@ -202,12 +216,11 @@ async function checkRow(
   }
 
   // Eligibility only once the facts it reads are sound: a wrong date would name the wrong rule.
-  if (idNumber && education && licence?.success && licenceFirstIssuedOn && categories.length) {
+  if (idNumber && education && licenceSound && categories.length) {
     const applicant: Applicant = {
       birthDate,
       education,
-      licenceClass: licence.data,
-      licenceFirstIssuedOn,
+      ...heldLicence,
       heldQualifications: await ctx.heldOf(idNumber),
       declarations,
     };
@@ -228,7 +241,7 @@ async function checkRow(
     problems,
     notes: row.notes,
   };
-  if (problems.length || !idNumber || !name || !phone || !address || !education || !licence?.success)
+  if (problems.length || !idNumber || !name || !phone || !address || !education || !licenceSound)
     return { report, candidate: null };
   const candidate: ImportedCandidate = {
     name,
@@ -239,15 +252,14 @@ async function checkRow(
     addressDivisionCode: address,
     divisionCode,
     education,
-    licenceClass: licence.data,
-    licenceFirstIssuedOn: licenceFirstIssuedOn ?? "",
+    ...heldLicence,
     categories,
     declarations,
   };
   // The single registration's own schema has the last word, so an import can never store what the
   // form would refuse.
   const { birthDate: _derivedFromId, ...fields } = candidate;
-  const body = RegisterCandidateBody.omit({ photo: true }).safeParse(fields);
+  const body = RegistrationFields.safeParse(fields);
   if (!body.success) {
     report.problems.push({
       code: "invalid_field",

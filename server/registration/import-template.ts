@@ -1,10 +1,12 @@
 import ExcelJS from "exceljs";
-import { CATEGORIES } from "../contracts/categories.js";
+import { CATEGORIES, NON_DRIVING_CATEGORIES } from "../contracts/categories.js";
 import {
   REGISTRATION_IMPORT_COLUMNS,
   REGISTRATION_IMPORT_MAX_ROWS,
 } from "../contracts/registration-import.js";
 import { EDUCATION_LEVELS, LicenceClass } from "../contracts/registration.js";
+
+const NON_DRIVING_NAMES = NON_DRIVING_CATEGORIES.map((c) => CATEGORIES[c]).join("、");
 
 /**
  * The registration import template (报名导入模板.xlsx): the first sheet has only the Chinese
@@ -38,8 +40,8 @@ export async function registrationImportTemplate(): Promise<Buffer> {
     phone: "11 位手机号码",
     addressDivisionCode: "6 位行政区划代码（GB/T 2260）",
     education: `${Object.values(EDUCATION_LEVELS).join("、")} 之一`,
-    licenceClass: `${LicenceClass.options.join("、")} 之一`,
-    licenceFirstIssuedOn: "日期，如 2012-03-01",
+    licenceClass: `${LicenceClass.options.join("、")} 之一；只报考${NON_DRIVING_NAMES}的可不填`,
+    licenceFirstIssuedOn: "日期，如 2012-03-01；与准驾车型同填或同不填",
     categories: `报考的从业资格类别名称，多个用顿号分隔：${Object.values(CATEGORIES).join("、")}`,
     noMajorAccident3y: "核验材料后填“是”或“否”，不填视为否",
     noDrunkDriving: "核验材料后填“是”或“否”，不填视为否",
@@ -49,7 +51,7 @@ export async function registrationImportTemplate(): Promise<Buffer> {
   for (const c of REGISTRATION_IMPORT_COLUMNS)
     help.addRow({
       header: c.header,
-      required: c.required ? "必填" : "选填",
+      required: c.required ? "必填" : "drivers" in c ? "驾驶员必填" : "选填",
       how: how[c.key],
       example: c.example,
     });

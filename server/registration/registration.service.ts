@@ -73,8 +73,8 @@ function toDto(c: CandidateLean): CandidateDto {
     divisionCode: c.divisionCode,
     divisionName: divisionName(c.divisionCode) ?? c.divisionCode,
     education: c.education as Education,
-    licenceClass: c.licenceClass as LicenceClass,
-    licenceFirstIssuedOn: c.licenceFirstIssuedOn,
+    licenceClass: (c.licenceClass ?? null) as LicenceClass | null,
+    licenceFirstIssuedOn: c.licenceFirstIssuedOn ?? null,
     categories: c.categories as CategoryCode[],
     heldQualifications: c.heldQualifications.map((q) => ({
       categoryCode: q.categoryCode as CategoryCode,

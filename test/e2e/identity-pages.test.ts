@@ -171,4 +171,46 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await context.close();
     }
   });
+
+  it("when an officer registers an escort who has no driving licence, then the form says it may be left out, the registration is stored without one, and the list shows 无", async () => {
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/registration/new");
+      const idNumber = makeIdNumber("320104", "1988-09-20", 57);
+      const field = (name: string) =>
+        page.locator(`[data-test="${name}"] input, input[data-test="${name}"]`).first();
+      await field("reg-name").fill("钱押运");
+      await field("reg-id").fill(idNumber);
+      await field("reg-phone").fill("13700002222");
+      await page.locator('[data-test="reg-education"]').click();
+      await page.locator(".el-select-dropdown__item:visible", { hasText: "初中" }).first().click();
+      // No category chosen yet: the licence is asked for, as most applicants drive.
+      expect(await page.locator('[data-test="reg-licence-optional"]').count()).to.equal(0);
+      await page.getByText("道路危险货物运输押运人员", { exact: true }).click();
+      await page.locator('[data-test="reg-licence-optional"]').waitFor();
+      await page.getByText("已接受危险货物运输相关培训").click();
+      await page.setInputFiles('[data-test="reg-photo"] input[type="file"]', {
+        name: "photo.jpg",
+        mimeType: "image/jpeg",
+        buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]),
+      });
+      await page.locator('[data-test="eligibility-panel"]').getByText("符合", { exact: true }).waitFor();
+      await screenshot(page, "identity-registration-escort");
+      await page.locator('[data-test="reg-submit"]').click();
+      await page.waitForURL(/\/registration\/candidates/);
+      // Found by name: other tests of this file register later candidates.
+      await page.getByPlaceholder("姓名或身份证号开头").fill("钱押运");
+      await page.getByPlaceholder("姓名或身份证号开头").press("Enter");
+      const row = page.locator('[data-test="candidates-table"] .el-table__row', { hasText: "钱押运" });
+      await row.waitFor();
+      expect(await row.locator("td").allTextContents()).to.include("无");
+      const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber });
+      expect(stored?.categories).to.deep.equal(["03003"]);
+      expect(stored).not.to.have.any.keys("licenceClass", "licenceFirstIssuedOn");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

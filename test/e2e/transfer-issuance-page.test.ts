@@ -114,4 +114,34 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
       await bj.close();
     }
   });
+
+  it("when the legacy holder is an escort only (押运人员), then the page names the category, lets the licence be left out, and issues with the address alone", async () => {
+    const js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
+    const bjApi = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
+    const { idNumber, name } = await aLegacyRegisterHolder(js, { name: "钱旧押运", categoryCode: "03003" });
+    const caseId = await anAgreedTransfer(js, bjApi, { idNumber, name });
+    const bj = await asBeijingOfficer();
+    try {
+      await bj.page.goto(`/exchange/cases/${caseId}`);
+      const form = bj.page.locator('[data-test="case-holder-form"]');
+      await form.getByText("所转类别均无须驾驶证").waitFor();
+      await bj.page.getByText("道路危险货物运输押运人员").first().waitFor();
+      await bj.page.locator('input[data-test="holder-address"], [data-test="holder-address"] input').first().fill("110105");
+      await screenshot(bj.page, "exchange-transfer-legacy-escort-form");
+      await bj.page.locator('[data-test="case-issue"]').click();
+      const issued = bj.page.locator('[data-test="case-issued"]');
+      const failure = bj.page.locator('[data-test="case-failure"]');
+      await issued.or(failure).first().waitFor();
+      expect(await failure.allTextContents()).to.deep.equal([]);
+      expect(await form.getByText("请选择准驾车型").count()).to.equal(0);
+      const issuedDto = (await (await bj.page.request.get(`/api/certificates/${idNumber}`)).json()) as {
+        certificate: { record: { holder: Record<string, unknown> } };
+      };
+      expect(issuedDto.certificate.record.holder).to.include({ addressDivisionCode: "110105" });
+      expect(issuedDto.certificate.record.holder).not.to.have.any.keys("licenceClass", "licenceFirstIssuedOn");
+      expect(bj.errors).to.deep.equal([]);
+    } finally {
+      await bj.close();
+    }
+  });
 });

@@ -238,6 +238,8 @@ export interface CandidateOptions {
   education?: Education;
   licenceClass?: LicenceClass;
   licenceFirstIssuedOn?: string;
+  /** An applicant who does not drive (装卸管理人员, 押运人员): no licence at all. */
+  withoutLicence?: boolean;
 }
 
 /** Registers an eligible candidate directly (default: passenger-driver applicant in 南京). */
@@ -252,8 +254,12 @@ export async function registerTestCandidate(
     phone: "13800000000",
     addressDivisionCode: "320102",
     education: options.education ?? "senior_middle",
-    licenceClass: options.licenceClass ?? "A1",
-    licenceFirstIssuedOn: options.licenceFirstIssuedOn ?? "2010-01-01",
+    ...(options.withoutLicence
+      ? {}
+      : {
+          licenceClass: options.licenceClass ?? "A1",
+          licenceFirstIssuedOn: options.licenceFirstIssuedOn ?? "2010-01-01",
+        }),
     categories: options.categories ?? ["01001"],
     heldQualifications: [],
     declarations: { noMajorAccident3y: true, noDrunkDriving: true, hazmatTraining: true },

@@ -158,8 +158,9 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
     ["国　　籍", r.holder.nationality],
     ["住　　址", data.addressName ?? r.holder.addressDivisionCode],
     ["证　　号", r.certificateNo],
-    ["准驾车型", r.holder.licenceClass],
-    ["初次领取驾驶证日期", cnDate(r.holder.licenceFirstIssuedOn)],
+    // A holder who does not drive gets 无, not a blank a pen could fill in.
+    ["准驾车型", r.holder.licenceClass ?? "无"],
+    ["初次领取驾驶证日期", r.holder.licenceFirstIssuedOn ? cnDate(r.holder.licenceFirstIssuedOn) : "无"],
   ];
   let y = 58 * MM;
   const label = (text: string, value: string, valueWidth: number) => {

@@ -23,10 +23,10 @@ describe("certificate PDF, QR and the verification API (Debian tools: pdftotext,
     await node.stop();
   });
 
-  async function issued() {
+  async function issued(...passOf: Parameters<typeof aPass> extends [unknown, ...infer R] ? R : never) {
     const inst = anotherInstance(node);
     await inst.feature.start?.();
-    const pass = await aPass(node);
+    const pass = await aPass(node, ...passOf);
     await inst.facade.issuance.onExamPassed(pass);
     const p = (await inst.facade.issuance.list(officer, "pending")).find(
       (x) => x.attemptId === pass.attemptId,
@@ -91,6 +91,37 @@ describe("certificate PDF, QR and the verification API (Debian tools: pdftotext,
         .expect(200)
     ).body as { ok: boolean };
     expect(fromPdf.ok).to.equal(true);
+  });
+
+  it("when the holder does not drive (押运人员 without a licence), then the record names no licence and the PDF prints 无 on both licence lines where a driver's prints them", async () => {
+    const { agent } = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
+    const pdfText = async (idNumber: string, name: string) => {
+      const res = await agent
+        .get(`/api/certificates/${idNumber}/pdf`)
+        .buffer(true)
+        .parse((r, cb) => {
+          const chunks: Buffer[] = [];
+          r.on("data", (c: Buffer) => chunks.push(c));
+          r.on("end", () => cb(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+      const file = join(dir, `${name}.pdf`);
+      writeFileSync(file, res.body as Buffer);
+      return run("pdftotext", ["-layout", file, "-"]);
+    };
+    const escort = await issued("03003", { candidate: { withoutLicence: true } });
+    expect(escort.record.holder).not.to.have.any.keys("licenceClass", "licenceFirstIssuedOn");
+    const escortText = await pdfText(escort.pass.idNumber, "escort");
+    expect(escortText).to.contain("道路危险货物运输押运人员");
+    expect(escortText).to.match(/准驾车型\s+无/);
+    expect(escortText).to.match(/初次领取驾驶证日期\s+无/);
+
+    const driver = await issued("01001", {
+      candidate: { licenceClass: "B2", licenceFirstIssuedOn: "2011-04-05" },
+    });
+    const driverText = await pdfText(driver.pass.idNumber, "driver");
+    expect(driverText).to.match(/准驾车型\s+B2/);
+    expect(driverText).to.match(/初次领取驾驶证日期\s+2011年04月05日/);
   });
 
   it("when a certificate is revoked, then verification says authentic but revoked with the time, and the status list shows it", async () => {

@@ -8,7 +8,7 @@ import { createOrganisationService, divisionName } from "../../../server/organis
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
 import { accessTrustingActors } from "../../helpers/access.js";
-import { registerTestCandidate } from "../../helpers/auth.js";
+import { registerTestCandidate, type CandidateOptions } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 import { signingKeysDir } from "../../helpers/signing-keys.js";
 
@@ -77,9 +77,9 @@ let seq = 0;
 export async function aPass(
   node: TestNode,
   categoryCode = "01001",
-  { published = true }: { published?: boolean } = {},
+  { published = true, candidate = {} }: { published?: boolean; candidate?: CandidateOptions } = {},
 ): Promise<DomainEvents["exam.passed"]> {
-  const c = await registerTestCandidate(node, { categories: [categoryCode as "01001"] });
+  const c = await registerTestCandidate(node, { categories: [categoryCode as "01001"], ...candidate });
   seq += 1;
   const sessionId = `session-${Date.now()}-${seq}`;
   if (published) await publishResultsOf(node, sessionId);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LegacyPublishDto, LookupAnswer } from "../../../server/contracts/hub.js";
-import type { AuthedAgent } from "../../helpers/auth.js";
+import type { AuthedAgent, CandidateOptions } from "../../helpers/auth.js";
 import { aPass } from "../certificates/support.js";
 import { aNewIdNumber, anOutboxEvent, type aProvinceOfHub, type TestHub } from "../hub/support.js";
 
@@ -21,8 +21,13 @@ export async function eventually<T>(probe: () => Promise<T | null | undefined | 
  * A holder of a certificate issued by `home` (a node with CERT_AUTO_ISSUE) from a pass in
  * `categoryCode`; resolves once the hub's pointer shows it valid.
  */
-export async function aCertificateHolder(hub: TestHub, home: Node, categoryCode = "02001"): Promise<{ idNumber: string; name: string }> {
-  const pass = await aPass(home, categoryCode);
+export async function aCertificateHolder(
+  hub: TestHub,
+  home: Node,
+  categoryCode = "02001",
+  candidate: CandidateOptions = {},
+): Promise<{ idNumber: string; name: string }> {
+  const pass = await aPass(home, categoryCode, { candidate });
   await anOutboxEvent(home.ctx.conn, "exam.passed", pass, `exam.passed:${pass.attemptId}`);
   await eventually(async () => (await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: pass.idNumber }))?.certificateStatus === "valid");
   return { idNumber: pass.idNumber, name: pass.name };
@@ -44,17 +49,21 @@ export async function anAgreedTransfer(home: AuthedAgent, to: AuthedAgent, p: { 
 }
 
 /**
- * A holder from `home`'s old register (南京, 02001, valid to 2030-02-28), published to the hub by
+ * A holder from `home`'s old register (南京, 02001 unless `categoryCode`, valid to 2030-02-28), published to the hub by
  * `home`'s officer through the legacy register route: the hub holds the record, the node no
  * certificate. With `idNumber`, the same row is published again. Resolves with the publish result.
  */
 export async function aLegacyRegisterHolder(
   home: AuthedAgent,
-  { name = "李历史", idNumber = aNewIdNumber("320102") }: { name?: string; idNumber?: string } = {},
+  {
+    name = "李历史",
+    idNumber = aNewIdNumber("320102"),
+    categoryCode = "02001",
+  }: { name?: string; idNumber?: string; categoryCode?: string } = {},
 ): Promise<{ idNumber: string; name: string; published: LegacyPublishDto }> {
   const register = [
     "姓名,身份证号,从业资格类别,证号,发证机关,发证机关代码,初领日期,发证日期,有效期起,有效期至,状态",
-    [name, idNumber, "02001", idNumber, "南京市道路运输管理机构", "320100", "2015-03-01", "2021-03-01", "2021-03-01", "2030-02-28", "有效"].join(","),
+    [name, idNumber, categoryCode, idNumber, "南京市道路运输管理机构", "320100", "2015-03-01", "2021-03-01", "2021-03-01", "2030-02-28", "有效"].join(","),
   ].join("\r\n");
   const res = await home.agent
     .post("/api/sharing/legacy-register/publish")

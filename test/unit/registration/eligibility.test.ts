@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { CategoryCode } from "../../../server/contracts/categories.js";
+import { CATEGORIES, needsDrivingLicence, type CategoryCode } from "../../../server/contracts/categories.js";
 import {
   DEFAULT_ELIGIBILITY_RULES,
   evaluateEligibility,
@@ -149,5 +149,29 @@ describe("eligibility rules per category", () => {
     expect(
       failed({ ...eligible(), birthDate: "2000-02-29", licenceFirstIssuedOn: "2018-03-01" }),
     ).to.deep.equal([]);
+  });
+
+  it("when an applicant has no driving licence, then exactly the driver categories refuse them, naming the licence", () => {
+    const decided = (Object.keys(CATEGORIES) as CategoryCode[]).map((code) => {
+      const { licenceClass: _c, licenceFirstIssuedOn: _d, ...rest } = eligible();
+      // Holding the other driver qualification, so 03001's prerequisite is met and none is already held.
+      const held = code === "01001" ? "02001" : "01001";
+      const r = evaluateEligibility(
+        code,
+        { ...rest, heldQualifications: [{ categoryCode: held, firstIssuedOn: "2015-01-01" }] },
+        DEFAULT_ELIGIBILITY_RULES,
+        on,
+      );
+      return { code, eligible: r.eligible, rules: r.failures.map((f) => f.rule) };
+    });
+    expect(decided.filter((d) => d.eligible).map((d) => d.code)).to.deep.equal(["03002", "03003"]);
+    for (const d of decided.filter((x) => !x.eligible)) {
+      expect(needsDrivingLicence(d.code), d.code).to.equal(true);
+      expect(
+        d.rules.every((r) => r === "licence_class" || r === "licence_years"),
+        d.code,
+      ).to.equal(true);
+    }
+    expect(decided.filter((d) => !needsDrivingLicence(d.code)).every((d) => d.eligible)).to.equal(true);
   });
 });
