@@ -128,6 +128,13 @@ export interface PractitionerPageDto {
   /** What the notices add to the practitioner's credit assessment (诚信考核) data. */
   credit: { notices: number; points: number; fineYuan: number };
   transfers: CaseDto[];
+  /**
+   * Set when the page lists only the newest of the person's cases (all kinds and boxes together)
+   * or lookups: how many it read and how many there are in all. The credit figures count every
+   * notice either way.
+   */
+  casesCapped: { listed: number; total: number } | null;
+  lookupsCapped: { listed: number; total: number } | null;
   lookups: {
     at: string;
     requestingProvince: string;

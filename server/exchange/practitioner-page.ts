@@ -23,6 +23,8 @@ export interface CertificateView {
 /** A stored code by its name, or the code itself (a value written by a newer version). */
 const named = (table: Readonly<Record<string, string>>, code: string) => ownEntry(table, code) ?? code;
 
+const capped = (listed: number, total: number) => (listed < total ? { listed, total } : null);
+
 /**
  * The home province's page of one practitioner: certificates with their history (read through the
  * certificates feature, scoped to the officer's division), filings elsewhere, enforcement notices,
@@ -57,6 +59,8 @@ export function createPractitionerPages(deps: {
         notices: mine.cases.filter((c) => c.kind === "notice" && c.box === "in"),
         credit: mine.credit,
         transfers: mine.cases.filter((c) => c.kind === "transfer"),
+        casesCapped: capped(mine.cases.length, mine.casesTotal),
+        lookupsCapped: capped(mine.lookups.length, mine.lookupsTotal),
         lookups: mine.lookups,
       };
     },

@@ -7,7 +7,6 @@ import {
   type CaseListDto,
   type CaseState,
   type ExchangeKind,
-  type NoticeDetails,
 } from "../contracts/exchange.js";
 import { errors } from "../lib/errors.js";
 import { databaseTime, newestPage } from "../lib/mongo.js";
@@ -16,6 +15,8 @@ import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.m
 
 /** Overdue cases the escalation list shows at once (the province works them from the oldest). */
 const ESCALATIONS_SHOWN = 200;
+/** Cases and lookups of one practitioner the page lists at most (far beyond any real practitioner). */
+const PRACTITIONER_ROWS = 200;
 
 /**
  * What a province's officers read of its exchange cases, each scoped to the officer's division
@@ -96,24 +97,43 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
       return { cases: rows.map((c) => toCaseDto(c, now)), total };
     },
 
-    /** Cases and lookup notices of one practitioner that the actor may see (for the practitioner page). */
+    /**
+     * Cases and lookup notices of one practitioner that the actor may see (for the practitioner
+     * page): the newest PRACTITIONER_ROWS of each with how many there are in all, and the credit
+     * figures over every counted notice, not only the ones shown.
+     */
     async ofPractitioner(actor: AuthUser, idNumber: string) {
-      const rows = await m.Cases.find({ idNumber, ...divisionFilter(actor.divisionCode, "division") })
-        .sort({ createdAt: -1 })
-        .limit(200)
-        .lean();
-      const lookups = await m.LookupNotices.find({ idNumber }).sort({ at: -1 }).limit(200).lean();
-      const now = await databaseNow();
+      const mine = { idNumber, ...divisionFilter(actor.divisionCode, "division") };
       // Penalties reported home count towards the credit assessment once received (a problem answer
       // disputes the notice, so it does not count until resolved).
-      const counted = rows.filter((c) => c.kind === "notice" && c.box === "in" && c.state !== "problem");
-      const penalty = (c: LocalCaseDoc) => c.details as NoticeDetails;
+      const counted = { ...mine, kind: "notice", box: "in", state: { $ne: "problem" } };
+      const [rows, casesTotal, lookups, lookupsTotal, credit] = await Promise.all([
+        m.Cases.find(mine).sort({ createdAt: -1 }).limit(PRACTITIONER_ROWS).lean(),
+        m.Cases.countDocuments(mine),
+        m.LookupNotices.find({ idNumber }).sort({ at: -1 }).limit(PRACTITIONER_ROWS).lean(),
+        m.LookupNotices.countDocuments({ idNumber }),
+        m.Cases.aggregate<{ notices: number; points: number; fineYuan: number }>([
+          { $match: counted },
+          {
+            $group: {
+              _id: null,
+              notices: { $sum: 1 },
+              points: { $sum: { $ifNull: ["$details.points", 0] } },
+              fineYuan: { $sum: { $ifNull: ["$details.fineYuan", 0] } },
+            },
+          },
+        ]),
+      ]);
+      const now = await databaseNow();
+      const figures = credit[0];
       return {
         credit: {
-          notices: counted.length,
-          points: counted.reduce((n, c) => n + (penalty(c).points ?? 0), 0),
-          fineYuan: counted.reduce((n, c) => n + (penalty(c).fineYuan ?? 0), 0),
+          notices: figures?.notices ?? 0,
+          points: figures?.points ?? 0,
+          fineYuan: figures?.fineYuan ?? 0,
         },
+        casesTotal,
+        lookupsTotal,
         cases: rows.map((c) => toCaseDto(c, now)),
         lookups: lookups.map((l) => ({
           at: l.at.toISOString(),

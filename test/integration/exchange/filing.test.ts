@@ -80,6 +80,29 @@ describe("cross-province exchange: filing, ending and notice stories", () => {
     expect(mine.credit).to.deep.equal({ notices: 1, points: 3, fineYuan: 200 });
   });
 
+  it("when a practitioner has more cases and lookups than the page lists, then it says how many there are, and the credit figures still count every notice", async () => {
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const notice = await net.beijing.exchange.notify(bjCounty, { practitioner: p, details: aNotice() });
+    await net.jiangsu.pull();
+    const cases = net.jiangsu.conn.collection("exchange_local_cases");
+    const received = await cases.findOne({ caseId: notice.caseId, box: "in" });
+    if (!received) throw new Error("fixture: the notice did not arrive");
+    // 204 more received notices (3 points, 200 yuan each), 5 of them disputed, older than the first.
+    const { _id: _first, ...shape } = received;
+    await cases.insertMany(
+      Array.from({ length: 204 }, (_, i) => ({
+        ...shape,
+        caseId: `${notice.caseId}-${i}`,
+        state: i < 5 ? "problem" : "delivered",
+        createdAt: new Date(received.createdAt.getTime() - (i + 1) * 1000),
+      })),
+    );
+    const mine = await net.jiangsu.exchange.ofPractitioner(jsProvince, p.idNumber);
+    expect(mine.cases).to.have.length(200);
+    expect(mine.casesTotal).to.equal(205);
+    expect(mine.credit).to.deep.equal({ notices: 200, points: 600, fineYuan: 40_000 });
+  });
+
   it("when the hub operator (ministry level) lists the network's cases, then every province's cases appear with their state, and an anonymous request is refused", async () => {
     const { filed } = await aFiledPractitioner();
     const operator = await staffAgent(net.hub.node, { roles: ["hub_operator"], divisionCode: "000000" });
