@@ -133,6 +133,12 @@ attemptSchema.index({ sessionId: 1, candidateId: 1 });
 attemptSchema.index({ candidateId: 1, categoryCode: 1, submittedAt: 1 });
 // The deadline sweeper's query: in-progress, not paused, deadline passed.
 attemptSchema.index({ status: 1, deadline: 1 });
+// Auto-seating's "passed already" (passedCandidates): only passes are indexed, so the read is
+// covered and grows with a category's passes, not with every attempt ever made.
+attemptSchema.index(
+  { categoryCode: 1, candidateId: 1 },
+  { partialFilterExpression: { status: "submitted", "result.passed": true } },
+);
 
 export type AttemptDoc = InferSchemaType<typeof attemptSchema> & { _id: string };
 

@@ -274,7 +274,7 @@ export function createCheckIn(core: ExamCore) {
   async function passedCandidates(categoryCode: CategoryCode): Promise<Set<string>> {
     const rows = await Attempts.find(
       { categoryCode, status: "submitted", "result.passed": true },
-      { candidateId: 1 },
+      { candidateId: 1, _id: 0 },
     ).lean<Pick<AttemptDoc, "candidateId">[]>();
     return new Set(rows.map((r) => String(r.candidateId)));
   }
