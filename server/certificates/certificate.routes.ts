@@ -83,15 +83,14 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
     const q = parse(CertificateListQuery, req.query);
     const found = await c.lifecycle.search(actorOf(req), q);
     res.json({
-      certificates: found.certificates.map(toCertificateDto),
+      certificates: found.certificates.map((d) => toCertificateDto(d, c.lifecycle.renewalOf(d))),
       total: found.total,
       next: found.next,
     });
   });
   r.get("/certificates/:no", access.route("certificate:manage"), noQuery, async (req, res) => {
-    res.json({
-      certificate: toCertificateDto(await c.lifecycle.get(actorOf(req), parse(CertificateNo, req.params.no))),
-    });
+    const doc = await c.lifecycle.get(actorOf(req), parse(CertificateNo, req.params.no));
+    res.json({ certificate: toCertificateDto(doc, c.lifecycle.renewalOf(doc)) });
   });
   r.get("/certificates/:no/pdf", access.route("certificate:manage"), noQuery, async (req, res) => {
     const no = parse(CertificateNo, req.params.no);

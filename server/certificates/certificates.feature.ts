@@ -163,7 +163,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     },
     async certificatePdf(actor: AuthUser, certificateNo: string): Promise<Buffer> {
       const doc = await lifecycle.get(actor, certificateNo);
-      const dto = toCertificateDto(doc);
+      const dto = toCertificateDto(doc, lifecycle.renewalOf(doc));
       return renderCertificatePdf({
         record: dto.record,
         qr: dto.qr,

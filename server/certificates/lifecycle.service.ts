@@ -3,6 +3,7 @@ import type { AuthUser } from "../contracts/auth.js";
 import {
   CANCELLATION_REASON_LABELS,
   type CancellationReason,
+  type CertificateDto,
   type CertificateRecord,
   type CertificateStatus,
   type SignedCertificateRecord,
@@ -238,6 +239,16 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       const actor = { id: "exchange", kind: "system" as const, name: "跨省交换（转籍）" };
       const record = await writeStatus(session, actor, doc, "cancelled", reason, { supersededBy });
       return record ? { superseded: true, afterCommit: afterStatusCommit } : none;
+    },
+
+    /** Whether `renew` would accept the certificate today, and from which day it would. */
+    renewalOf(doc: Pick<CertificateLean, "status" | "validTo">): CertificateDto["renewal"] {
+      const refusal = refuseRenewal(doc.status, doc.validTo, chinaDate(clock()), ports.renewalWindowDays);
+      return {
+        opensOn: addDays(doc.validTo, -ports.renewalWindowDays),
+        allowed: refusal === null,
+        reason: refusal?.message ?? null,
+      };
     },
 
     /** A new issuance version with the next six years, inside the renewal window. */

@@ -23,9 +23,13 @@ export function toIssuanceDto(i: IssuanceDoc & { _id: unknown }): IssuanceDto {
   };
 }
 
-/** The certificate view: the signed record, its QR text, every version and every status entry. */
-export function toCertificateDto(doc: CertificateLean): CertificateDto {
+/**
+ * The certificate view: the signed record, its QR text, every version and every status entry, and
+ * whether it may be renewed today (the lifecycle service's `renewalOf`).
+ */
+export function toCertificateDto(doc: CertificateLean, renewal: CertificateDto["renewal"]): CertificateDto {
   return {
+    renewal,
     record: toRecord(doc),
     qr: doc.signature?.qr ?? "",
     suite: doc.signature?.suite ?? "",

@@ -392,6 +392,11 @@ export interface CertificateDto {
   photoId: string | null;
   versions: CertificateVersionDto[];
   statusHistory: { from: string; to: string; reason: string; at: string; by: string }[];
+  /**
+   * Whether renewal (换证) would be accepted today (the node's day), as the renewal itself decides:
+   * the window opens `opensOn` and closes with the last valid day; `reason` says why not.
+   */
+  renewal: { opensOn: string; allowed: boolean; reason: string | null };
 }
 
 /** What an officer sees of a pending (or decided) issuance. */

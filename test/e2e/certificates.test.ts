@@ -96,6 +96,12 @@ describe("certificate pages and verification in the browser (browser)", function
       pdfPath = join(work, "certificate.pdf");
       await (await download).saveAs(pdfPath);
       expect(readFileSync(pdfPath).subarray(0, 5).toString("latin1")).to.equal("%PDF-");
+      // Just issued: 换证 is not offered yet, and the page says from when it will be.
+      expect(await page.locator('[data-test="certificate-renew"]').isDisabled()).to.equal(true);
+      expect(await page.locator('[data-test="renewal-hint"]').textContent()).to.match(
+        /有效期届满前 \d+ 日内方可换证（\d{4}-\d{2}-\d{2} 起）/,
+      );
+      await screenshot(page, "certificate-issued");
 
       await page.getByRole("button", { name: "吊销" }).click();
       const dialog = page.locator(".el-dialog", { hasText: "吊销证书" });

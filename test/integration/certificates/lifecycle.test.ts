@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import type { CertificateDto } from "../../../server/contracts/certificates.js";
 import { outboxModel } from "../../../server/lib/outbox.js";
+import { staffAgent } from "../../helpers/auth.js";
 import { anotherInstance, aPass, officer, startCertNode, type TestNode } from "./support.js";
 
 describe("certificate lifecycle on a node", function () {
@@ -64,6 +66,23 @@ describe("certificate lifecycle on a node", function () {
     }
   });
 
+  it("when an officer reads a certificate, then it says whether renewal would be accepted today, and the renewal answers the same", async () => {
+    const { agent } = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
+    const read = async (no: string) =>
+      (await agent.get(`/api/certificates/${no}`).expect(200)).body.certificate as CertificateDto;
+    const nearExpiry = await read(await issuedAt(new Date(Date.now() - (6 * 365 - 10) * 86_400_000)));
+    expect(nearExpiry.renewal).to.include({ allowed: true, reason: null });
+    expect(nearExpiry.renewal.opensOn < nearExpiry.record.validTo).to.equal(true);
+
+    const fresh = await read(await issuedAt(new Date()));
+    expect(fresh.renewal.allowed).to.equal(false);
+    expect(fresh.renewal.reason).to.contain(`（${fresh.renewal.opensOn} 起）`);
+    const refused = await agent.post(`/api/certificates/${fresh.record.certificateNo}/renew`).send();
+    expect(refused.status).to.equal(409);
+    expect(refused.body.error).to.include({ code: "renewal_too_early", message: fresh.renewal.reason });
+    await agent.post(`/api/certificates/${nearExpiry.record.certificateNo}/renew`).send().expect(200);
+  });
+
   it("when an officer lists certificates or issuances, then the answer says how many there are beside the newest it holds", async () => {
     const idNumber = await issuedAt(new Date());
     const all = await node.ctx.conn.collection("certificates").countDocuments({});
@@ -76,13 +95,17 @@ describe("certificate lifecycle on a node", function () {
     expect(one.certificates.map((c) => c.certificateNo)).to.deep.equal([idNumber]);
     // The issuance lists say so too.
     const { issuance } = anotherInstance(node).facade;
-    const issued = await node.ctx.conn.collection("certificate_issuances").countDocuments({ status: "issued" });
+    const issued = await node.ctx.conn
+      .collection("certificate_issuances")
+      .countDocuments({ status: "issued" });
     expect(issued).to.be.greaterThan(0);
     expect((await issuance.page(officer, { status: "issued" })).total).to.equal(issued);
   });
 
   it("when the list is paged with its cursor over more certificates than a page, then every certificate comes once, newest first, also among those issued at one instant", async () => {
-    const template = await node.ctx.conn.collection("certificates").findOne({ certificateNo: await issuedAt(new Date()) });
+    const template = await node.ctx.conn
+      .collection("certificates")
+      .findOne({ certificateNo: await issuedAt(new Date()) });
     if (!template) throw new Error("no certificate to copy");
     const { _id: _ignored, ...rest } = template;
     // A batch issued at one instant: 450 certificates sharing issuedAt, told apart by number only.
@@ -109,7 +132,11 @@ describe("certificate lifecycle on a node", function () {
     expect(seen).to.have.length(all);
     expect(new Set(seen).size).to.equal(all);
     // The instant's batch first (it is the newest), by number descending.
-    expect(seen.slice(0, 3)).to.deep.equal(["P00000000000000449", "P00000000000000448", "P00000000000000447"]);
+    expect(seen.slice(0, 3)).to.deep.equal([
+      "P00000000000000449",
+      "P00000000000000448",
+      "P00000000000000447",
+    ]);
     const revoked = await lifecycle.search(officer, { status: "revoked" });
     expect(revoked.certificates.every((c) => c.status === "revoked")).to.equal(true);
   });
