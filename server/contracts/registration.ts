@@ -167,6 +167,24 @@ export const CorrectCandidateBody = z
   .refine((b) => Object.keys(b).length > 0, { message: "请至少更正一项" });
 export type CorrectCandidateBody = z.infer<typeof CorrectCandidateBody>;
 
+/**
+ * POST /api/candidates/:id/categories (报考新类别): a registered candidate applies for more
+ * categories, checked against the same rules with today's facts. A licence obtained since
+ * registering may be added (whole) when none is recorded; a recorded one is not changed here.
+ * Held qualifications and declarations are the officer's, from documents, as when registering.
+ */
+export const ApplyForCategoriesBody = z
+  .object({
+    categories: z.array(CategoryCode).min(1).max(7),
+    licenceClass: LicenceClass.optional(),
+    licenceFirstIssuedOn: IsoDate.optional(),
+    heldQualifications: z.array(HeldQualification).max(7).default([]),
+    declarations: z.partialRecord(DeclarationKey, z.boolean()).default({}),
+  })
+  .strict()
+  .superRefine(licenceWhole);
+export type ApplyForCategoriesBody = z.infer<typeof ApplyForCategoriesBody>;
+
 /** POST /api/candidates/:id/withdraw: the reason goes into the audit log. */
 export const WithdrawCandidateBody = z.object({ reason: z.string().trim().min(2).max(200) }).strict();
 export type WithdrawCandidateBody = z.infer<typeof WithdrawCandidateBody>;

@@ -2,6 +2,7 @@ import type { Router } from "express";
 import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import {
+  ApplyForCategoriesBody,
   CorrectCandidateBody,
   ListCandidatesQuery,
   PrecheckBody,
@@ -16,7 +17,7 @@ import type { RegistrationService } from "./registration.service.js";
 const IdParam = z.string().min(1).max(64);
 
 /**
- * Officers register candidates, read, correct and withdraw those of their division; nobody else
+ * Officers register candidates, read, correct, extend (more categories) and withdraw those of their division; nobody else
  * sees them here.
  */
 export function registrationRouter(reg: RegistrationService, access: Access): Router {
@@ -57,6 +58,12 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
   r.patch("/candidates/:id", access.route("candidate:manage"), async (req, res) => {
     const id = parse(IdParam, req.params.id);
     await reg.correct(actorOf(req), id, parse(CorrectCandidateBody, req.body));
+    res.json({ candidate: await reg.get(actorOf(req), id) });
+  });
+
+  r.post("/candidates/:id/categories", access.route("candidate:manage"), async (req, res) => {
+    const id = parse(IdParam, req.params.id);
+    await reg.applyForCategories(actorOf(req), id, parse(ApplyForCategoriesBody, req.body));
     res.json({ candidate: await reg.get(actorOf(req), id) });
   });
 

@@ -23,6 +23,7 @@ import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eli
 import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
 import { decodePhoto } from "./photo.js";
 import { createCorrections, type OpenSeatPort } from "./corrections.js";
+import { createCategoryApplications } from "./category-applications.js";
 import { createRegistrationImport } from "./registration-import.service.js";
 
 /** Qualifications a person already holds (the certificates feature supplies them when present). */
@@ -130,6 +131,8 @@ export function createRegistrationService(conn: Connection, options: Registratio
     now,
   });
 
+  const applications = createCategoryApplications({ Candidates, audit, rules, now, heldOf });
+
   const bulk = createRegistrationImport({
     conn,
     Candidates,
@@ -143,6 +146,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
 
   return {
     ...corrections,
+    ...applications,
     ...bulk,
 
     /**

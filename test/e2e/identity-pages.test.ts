@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
-import { TEST_PASSWORD } from "../helpers/auth.js";
+import { registerTestCandidate, TEST_PASSWORD } from "../helpers/auth.js";
 import { makeIdNumber } from "../../server/lib/id-number.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
@@ -208,6 +208,40 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber });
       expect(stored?.categories).to.deep.equal(["03003"]);
       expect(stored).not.to.have.any.keys("licenceClass", "licenceFirstIssuedOn");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when an officer applies a registered freight driver for the passenger category, then a missing declaration is named and, confirmed, the row shows both categories", async () => {
+    const c = await registerTestCandidate(env.node, { name: "吴再报", categories: ["02001"] });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/registration/candidates");
+      await page.getByPlaceholder("姓名或身份证号开头").fill("吴再报");
+      await page.getByPlaceholder("姓名或身份证号开头").press("Enter");
+      const row = page.locator('[data-test="candidates-table"] .el-table__row', { hasText: "吴再报" });
+      await row.locator('[data-test="candidate-apply"]').click();
+      const dialog = page.locator('[data-test="apply-categories-dialog"]');
+      await dialog.getByText("经营性道路旅客运输驾驶员", { exact: true }).click();
+      // The freight category applied for already is not offered again.
+      const offered = dialog.locator('[data-test="apply-categories"]');
+      expect(await offered.getByText("经营性道路旅客运输驾驶员", { exact: true }).count()).to.equal(1);
+      expect(await offered.getByText("经营性道路货物运输驾驶员", { exact: true }).count()).to.equal(0);
+      await dialog.locator('[data-test="apply-submit"]').click();
+      await dialog
+        .locator('[data-test="apply-failure"]')
+        .getByText("近 3 年无重大以上交通责任事故")
+        .waitFor();
+      await screenshot(page, "registration-apply-refused");
+      await dialog.getByText("近 3 年无重大以上交通责任事故", { exact: true }).click();
+      await dialog.locator('[data-test="apply-submit"]').click();
+      await row.getByText("经营性道路旅客运输驾驶员").waitFor();
+      expect(await row.textContent()).to.contain("经营性道路货物运输驾驶员");
+      const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
+      expect(stored?.categories).to.deep.equal(["02001", "01001"]);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

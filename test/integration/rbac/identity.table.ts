@@ -352,6 +352,21 @@ export const rows: RbacRow[] = [
   },
   {
     method: "post",
+    path: "/candidates/:id/categories",
+    access: { officer: "own" },
+    request: async (fx) => {
+      const c = await registerTestCandidate(fx.node, {
+        divisionCode: fx.own.divisionCode,
+        categories: ["02001"],
+      });
+      return {
+        url: `/api/candidates/${c.id}/categories`,
+        body: { categories: ["01001"], declarations: { noMajorAccident3y: true } },
+      };
+    },
+  },
+  {
+    method: "post",
     path: "/candidates/:id/withdraw",
     access: { officer: "own" },
     request: async (fx) => {

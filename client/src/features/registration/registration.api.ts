@@ -1,4 +1,5 @@
 import type {
+  ApplyForCategoriesBody,
   CandidateDto,
   CorrectCandidateBody,
   ListCandidatesQuery,
@@ -21,6 +22,11 @@ export const registrationApi = {
     }),
   correct: (id: string, body: Sent<typeof CorrectCandidateBody>) =>
     api.patch<{ candidate: CandidateDto }>(`/api/candidates/${id}`, body).then((r) => r.candidate),
+  /** 报考新类别: refusals (not_eligible with each category's failures) are the dialog's to show. */
+  applyForCategories: (id: string, body: Sent<typeof ApplyForCategoriesBody>) =>
+    api
+      .post<{ candidate: CandidateDto }>(`/api/candidates/${id}/categories`, body, { notify: false })
+      .then((r) => r.candidate),
   withdraw: (id: string, reason: string) =>
     api.post<{ candidate: CandidateDto }>(`/api/candidates/${id}/withdraw`, { reason }).then((r) => r.candidate),
   precheck: (body: Sent<typeof PrecheckBody>, signal?: AbortSignal) =>

@@ -1,0 +1,115 @@
+import { Types, type Model } from "mongoose";
+import type { AuthUser } from "../contracts/auth.js";
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
+import type {
+  ApplyForCategoriesBody,
+  EligibilityDto,
+  Education,
+  LicenceClass,
+} from "../contracts/registration.js";
+import { canSeeDivision } from "../access/index.js";
+import type { AuditLog } from "../audit/index.js";
+import { errors } from "../lib/errors.js";
+import type { CandidateDoc } from "./candidate.model.js";
+import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
+
+type Held = { categoryCode: CategoryCode; firstIssuedOn: string };
+
+/**
+ * Applying for more categories (报考新类别) on an existing registration: one registration per person
+ * per province, so a passenger driver who wants the dangerous-goods category two years later, or an
+ * escort who has since obtained a licence and wants to drive, applies here. The new categories are
+ * checked with the same rules as a registration, on the facts recorded plus what the officer adds
+ * (a licence when none is recorded, held qualifications, today's declarations); the categories
+ * applied for before are left as they are. One transaction with its audit entry.
+ */
+export function createCategoryApplications(d: {
+  Candidates: Model<CandidateDoc>;
+  audit: AuditLog;
+  rules: Record<CategoryCode, EligibilityRule[]>;
+  now: () => Date;
+  heldOf: (idNumber: string, declared: Held[]) => Promise<Held[]>;
+}) {
+  return {
+    async applyForCategories(actor: AuthUser, id: string, body: ApplyForCategoriesBody): Promise<void> {
+      const c = Types.ObjectId.isValid(id) ? await d.Candidates.findById(id).lean() : null;
+      if (!c || !canSeeDivision(actor.divisionCode, c.divisionCode)) throw errors.notFound("考生");
+      if (c.withdrawnAt) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名");
+      const wanted = [...new Set(body.categories)];
+      const before = c.categories as CategoryCode[];
+      const again = wanted.filter((k) => before.includes(k));
+      if (again.length > 0)
+        throw errors.conflict(
+          "category_already_applied",
+          `该考生已报考：${again.map((k) => CATEGORIES[k]).join("、")}`,
+        );
+      const recorded = c.licenceClass
+        ? { licenceClass: c.licenceClass as LicenceClass, licenceFirstIssuedOn: c.licenceFirstIssuedOn ?? "" }
+        : null;
+      const given = body.licenceClass
+        ? { licenceClass: body.licenceClass, licenceFirstIssuedOn: body.licenceFirstIssuedOn ?? "" }
+        : null;
+      // A recorded licence is the registration's fact: a different one here would silently change
+      // what the categories applied for before were checked against.
+      if (recorded && given && JSON.stringify(recorded) !== JSON.stringify(given))
+        throw errors.conflict(
+          "licence_recorded",
+          `该考生已登记驾驶证（${recorded.licenceClass}，${recorded.licenceFirstIssuedOn}），不能在报考新类别时更改`,
+        );
+      const declared = [...(c.heldQualifications as Held[]), ...body.heldQualifications];
+      const applicant: Applicant = {
+        birthDate: c.birthDate,
+        education: c.education as Education,
+        ...(recorded ?? given ?? {}),
+        heldQualifications: await d.heldOf(c.idNumber, declared),
+        declarations: body.declarations,
+      };
+      const results: EligibilityDto[] = wanted.map((k) =>
+        evaluateEligibility(k, applicant, d.rules, d.now()),
+      );
+      const refused = results.filter((r) => !r.eligible);
+      if (refused.length > 0) {
+        const summary = refused.map((r) => r.failures.map((f) => f.message).join("；")).join("；");
+        throw errors.unprocessable("not_eligible", `不符合报考条件：${summary}`, { eligibility: results });
+      }
+
+      const addedLicence = !recorded && given ? given : null;
+      const newlyHeld = body.heldQualifications.filter(
+        (h) => !(c.heldQualifications as Held[]).some((x) => x.categoryCode === h.categoryCode),
+      );
+      await d.audit.transaction(async (session) => {
+        // Only while the registration is as read: not withdrawn, none of the categories applied for
+        // since, and no licence recorded since; a change in between is refused, not overwritten.
+        const written = await d.Candidates.updateOne(
+          {
+            _id: c._id,
+            withdrawnAt: null,
+            categories: { $nin: wanted },
+            ...(addedLicence ? { licenceClass: null } : {}),
+          },
+          {
+            $push: { categories: { $each: wanted }, heldQualifications: { $each: newlyHeld } },
+            $set: {
+              declarations: { ...(c.declarations as Record<string, boolean>), ...body.declarations },
+              ...(addedLicence ?? {}),
+            },
+          },
+          { session },
+        );
+        if (written.matchedCount !== 1)
+          throw errors.conflict("candidate_changed", "该考生的报名信息刚被修改，请刷新后重试");
+        await d.audit.append(session, {
+          action: "candidate.categories_added",
+          actor,
+          divisionCode: c.divisionCode,
+          target: { type: "candidate", id: String(c._id) },
+          details: {
+            candidateName: c.name,
+            categories: wanted,
+            ...(addedLicence ? { licenceAdded: addedLicence.licenceClass } : {}),
+          },
+        });
+      });
+    },
+  };
+}
