@@ -108,12 +108,17 @@ describe("examination office pages (browser)", function () {
       await page.goto("/registration/candidates");
       const row = page.locator('[data-test="candidates-table"] .el-table__row', { hasText: "冯撤销" });
       expect(await row.textContent()).to.include("南京市");
+      const listed = async () =>
+        Number(/共 (\d+) 名/.exec((await page.locator('[data-test="list-count"]').textContent()) ?? "")?.[1]);
+      const before = await listed();
       await row.locator('[data-test="candidate-withdraw"]').click();
       const box = page.locator(".el-message-box");
       await box.locator("input").fill("考生本人申请撤销");
       await box.getByRole("button", { name: "确定" }).click();
       await page.getByText("报名已撤销").waitFor();
       await row.waitFor({ state: "detached" });
+      // Taken out where it stood, and the count follows.
+      expect(await listed()).to.equal(before - 1);
       await page.getByText("含已撤销").click();
       await page
         .locator('[data-test="candidates-table"] .el-table__row', { hasText: "冯撤销" })
