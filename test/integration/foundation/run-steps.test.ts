@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { isRunning } from "../../../scripts/child-set.js";
 import { trackChild } from "../../helpers/interrupt.js";
 
@@ -16,7 +16,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
  * one), `after` and `second` say they ran, `fail` exits 3.
  */
 async function stepsPackage(dir: string, steps: string[]): Promise<void> {
-  const tsx = path.join(root, "node_modules/.bin/tsx");
+  // As package.json runs it: node itself with tsx's loader (an absolute URL: the fixture has no node_modules).
+  const tsx = pathToFileURL(path.join(root, "node_modules/tsx/dist/loader.mjs")).href;
   const hold = path.join(dir, "hold.cjs");
   await writeFile(
     hold,
@@ -27,7 +28,7 @@ setInterval(() => {}, 1000);
 `,
   );
   const scripts = {
-    test: `exec ${tsx} ${path.join(root, "scripts/run-steps.ts")} ${steps.join(" ")}`,
+    test: `exec node --import ${tsx} ${path.join(root, "scripts/run-steps.ts")} ${steps.join(" ")}`,
     hold: `node ${hold} && echo never`,
     // Printed through a concatenation: npm echoes each script's command line, which must not match.
     after: `node -e "console.log('AFTER' + ' RAN')"`,

@@ -30,16 +30,27 @@ describe("package scripts", () => {
     });
   }
 
-  it("when the long-running scripts are read, then the demo network, the database stand-in, the benchmarks and the test steps are among those held to exec", () => {
+  it("when the long-running scripts are read, then the demo network, the database stand-in, the benchmarks and the test steps are among those held to exec, each under node itself", () => {
     const scripts = scriptsOf("package.json");
-    expect(scripts.start).to.equal("exec tsx scripts/demo-network.ts");
-    expect(scripts.dev).to.equal("exec tsx scripts/dev.ts");
-    expect(scripts["db:standin"]).to.equal("exec tsx packages/mongo-standin/src/cli.ts");
-    expect(scripts["bench:exam"]).to.equal("exec tsx scripts/bench-exam.ts");
+    expect(scripts.start).to.equal("exec node --import tsx scripts/demo-network.ts");
+    expect(scripts.dev).to.equal("exec node --import tsx scripts/dev.ts");
+    expect(scripts["db:standin"]).to.equal("exec node --import tsx packages/mongo-standin/src/cli.ts");
+    expect(scripts["bench:exam"]).to.equal("exec node --import tsx scripts/bench-exam.ts");
     // The test steps through scripts/run-steps.ts (a signal reaches every process below the
     // running step), not an `&&` chain.
     expect(scripts.test).to.equal(
-      "exec tsx scripts/run-steps.ts lint typecheck test:unit test:integration test:standin test:e2e",
+      "exec node --import tsx scripts/run-steps.ts lint typecheck test:unit test:integration test:standin test:e2e",
     );
+  });
+
+  it("when a script runs TypeScript, then it loads tsx into node rather than running the tsx command", () => {
+    // The tsx command runs the script as its child and relays a signal to it; when the child has
+    // not acknowledged it within 30 ms (a loaded machine), tsx SIGKILLs it. run-steps, the demo
+    // network and the benchmarks were killed in the middle of stopping what they started, which
+    // was left running (seen: npm test sent SIGTERM left its step's processes behind).
+    const runsTsx = (script: string) =>
+      script.split(/\s+/).some((word, i, words) => /(^|\/)tsx$/.test(word) && words[i - 1] !== "--import");
+    const wrapped = Object.entries(scriptsOf("package.json")).filter(([, script]) => runsTsx(script));
+    expect(wrapped).to.deep.equal([]);
   });
 });
