@@ -214,7 +214,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
     }
   });
 
-  it("when an officer applies a registered freight driver for the passenger category, then a missing declaration is named and, confirmed, the row shows both categories", async () => {
+  it("when an officer applies a registered freight driver for the passenger category, then a missing declaration is named and, confirmed, the row shows both; with a held qualification entered, the dangerous-goods category follows", async () => {
     const c = await registerTestCandidate(env.node, { name: "吴再报", categories: ["02001"] });
     const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
@@ -240,8 +240,26 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await dialog.locator('[data-test="apply-submit"]').click();
       await row.getByText("经营性道路旅客运输驾驶员").waitFor();
       expect(await row.textContent()).to.contain("经营性道路货物运输驾驶员");
+      // Then the dangerous-goods category, on the passenger qualification held since 2020 (entered
+      // from the certificate shown).
+      await row.locator('[data-test="candidate-apply"]').click();
+      await dialog
+        .locator('[data-test="apply-categories"]')
+        .getByText("道路危险货物运输驾驶员", { exact: true })
+        .click();
+      await dialog.getByText("添加已持有的从业资格").click();
+      await dialog.getByPlaceholder("初领日期").fill("2020-01-01");
+      await dialog.getByPlaceholder("初领日期").press("Enter");
+      await dialog.getByText("近 3 年无重大以上交通责任事故", { exact: true }).click();
+      await dialog.getByText("已接受危险货物运输相关培训", { exact: true }).click();
+      await screenshot(page, "registration-apply-held");
+      await dialog.locator('[data-test="apply-submit"]').click();
+      await row.getByText("道路危险货物运输驾驶员").waitFor();
       const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
-      expect(stored?.categories).to.deep.equal(["02001", "01001"]);
+      expect(stored?.categories).to.deep.equal(["02001", "01001", "03001"]);
+      expect(stored?.heldQualifications).to.deep.equal([
+        { categoryCode: "01001", firstIssuedOn: "2020-01-01" },
+      ]);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();
