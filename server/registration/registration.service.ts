@@ -96,7 +96,9 @@ function toDto(c: CandidateLean): CandidateDto {
  */
 function alreadyRegistered(actor: AuthUser, prior: { _id: unknown; divisionCode: string }) {
   return canSeeDivision(actor.divisionCode, prior.divisionCode)
-    ? errors.conflict("candidate_exists", "该身份证号码已报名", { candidateId: String(prior._id) })
+    ? errors.conflict("candidate_exists", "该身份证号码已报名；报考其他类别请在考生名单中使用“报考新类别”", {
+        candidateId: String(prior._id),
+      })
     : errors.conflict("id_number_unavailable", "该身份证号码无法在本辖区登记，请联系省级管理部门");
 }
 

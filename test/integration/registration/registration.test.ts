@@ -252,7 +252,10 @@ describe("candidate registration", () => {
         .post("/api/candidates")
         .send(body({ idNumber: c.idNumber }))
         .expect(409);
-      expect(again.body.error).to.deep.include({ code: "candidate_exists", message: "该身份证号码已报名" });
+      expect(again.body.error).to.deep.include({
+        code: "candidate_exists",
+        message: "该身份证号码已报名；报考其他类别请在考生名单中使用“报考新类别”",
+      });
       expect(again.body.error.details).to.deep.equal({ candidateId: c.id });
     }
   });
