@@ -43,8 +43,6 @@ export interface IssuancePorts {
 
 type IssuanceLean = IssuanceDoc & { _id: unknown };
 
-/** Issuances one list answer holds, newest pass first. */
-const ISSUANCE_LIST_LIMIT = 500;
 /** Issuances one page of the officer's list holds. */
 const ISSUANCE_PAGE = 200;
 
@@ -302,13 +300,6 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
           details: { reason, attemptId: pending.attemptId },
         });
       });
-    },
-    /** The newest 500 issuances of the status in the actor's divisions. */
-    async list(actor: AuthUser, status: "pending" | "issued" | "rejected"): Promise<IssuanceLean[]> {
-      return Issuances.find({ status, ...divisionFilter(actor.divisionCode) })
-        .sort({ passedAt: -1 })
-        .limit(ISSUANCE_LIST_LIMIT)
-        .lean<IssuanceLean[]>();
     },
     /**
      * A page of the issuances of a status in the actor's divisions, newest pass first, how many

@@ -29,7 +29,7 @@ describe("accessibility of the verify, certificate and lookup pages (browser, ax
     const inst = anotherInstance(node);
     const pass = await aPass(node);
     await inst.facade.issuance.onExamPassed(pass);
-    const pending = (await inst.facade.issuance.list(officer, "pending")).find(
+    const pending = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
       (p) => p.attemptId === pass.attemptId,
     )!;
     certificateNo = (await inst.facade.issuance.issue(officer, String(pending._id))).certificateNo;

@@ -31,7 +31,7 @@ describe("certificate issuance from exam.passed", function () {
       b.facade.issuance.onExamPassed(pass),
       a.facade.issuance.onExamPassed(pass),
     ]);
-    const pending = await a.facade.issuance.list(officer, "pending");
+    const pending = (await a.facade.issuance.page(officer, { status: "pending" })).issuances;
     const mine = pending.filter((p) => p.attemptId === pass.attemptId);
     expect(mine).to.have.length(1);
     const id = String(mine[0]!._id);
@@ -122,7 +122,7 @@ describe("certificate issuance from exam.passed", function () {
     const second = { ...first, attemptId: `${first.attemptId}-b`, categoryCode: "02001" };
     await a.facade.issuance.onExamPassed(first);
     await a.facade.issuance.onExamPassed(second);
-    const pending = await a.facade.issuance.list(officer, "pending");
+    const pending = (await a.facade.issuance.page(officer, { status: "pending" })).issuances;
     const idOf = (attemptId: string) => String(pending.find((p) => p.attemptId === attemptId)!._id);
     // Both read "no certificate yet" before either commits: the second insert meets the first.
     const results = await Promise.allSettled([
@@ -150,13 +150,13 @@ describe("certificate issuance from exam.passed", function () {
     await inst.feature.start?.();
     const first = await aPass(node, "01001");
     await inst.facade.issuance.onExamPassed(first);
-    const p1 = (await inst.facade.issuance.list(officer, "pending")).find(
+    const p1 = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
       (p) => p.attemptId === first.attemptId,
     )!;
     await inst.facade.issuance.issue(officer, String(p1._id));
     const second = { ...first, attemptId: `${first.attemptId}-b`, categoryCode: "02001" };
     await inst.facade.issuance.onExamPassed(second);
-    const p2 = (await inst.facade.issuance.list(officer, "pending")).find(
+    const p2 = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
       (p) => p.attemptId === second.attemptId,
     )!;
     const record = await inst.facade.issuance.issue(officer, String(p2._id));
@@ -170,7 +170,7 @@ describe("certificate issuance from exam.passed", function () {
     // The same category again is refused.
     const third = { ...first, attemptId: `${first.attemptId}-c` };
     await inst.facade.issuance.onExamPassed(third);
-    const p3 = (await inst.facade.issuance.list(officer, "pending")).find(
+    const p3 = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
       (p) => p.attemptId === third.attemptId,
     )!;
     try {

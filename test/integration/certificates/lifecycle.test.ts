@@ -18,7 +18,7 @@ describe("certificate lifecycle on a node", function () {
     await inst.feature.start?.();
     const pass = await aPass(node);
     await inst.facade.issuance.onExamPassed(pass);
-    const p = (await inst.facade.issuance.list(officer, "pending")).find(
+    const p = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
       (x) => x.attemptId === pass.attemptId,
     )!;
     await inst.facade.issuance.issue(officer, String(p._id));

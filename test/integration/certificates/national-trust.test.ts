@@ -31,7 +31,7 @@ describe("certificates verify across provinces through the hub's trust list", fu
     const inst = anotherInstance(jiangsu);
     const pass = await aPass(jiangsu);
     await inst.facade.issuance.onExamPassed(pass);
-    const pending = (await inst.facade.issuance.list(officer, "pending")).find(
+    const pending = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
       (p) => p.attemptId === pass.attemptId,
     )!;
     const record = await inst.facade.issuance.issue(officer, String(pending._id));

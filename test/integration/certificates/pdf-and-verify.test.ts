@@ -28,7 +28,7 @@ describe("certificate PDF, QR and the verification API (Debian tools: pdftotext,
     await inst.feature.start?.();
     const pass = await aPass(node, ...passOf);
     await inst.facade.issuance.onExamPassed(pass);
-    const p = (await inst.facade.issuance.list(officer, "pending")).find(
+    const p = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
       (x) => x.attemptId === pass.attemptId,
     )!;
     const record = await inst.facade.issuance.issue(officer, String(p._id));

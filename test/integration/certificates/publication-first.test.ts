@@ -41,7 +41,7 @@ describe("certificate issuance waits for the session's results publication", fun
     const inst = anotherInstance(node);
     const pass = await aPass(node, "01001", { published: false });
     await inst.facade.issuance.onExamPassed(pass);
-    const pending = (await inst.facade.issuance.list(officer, "pending")).find((p) => p.attemptId === pass.attemptId)!;
+    const pending = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find((p) => p.attemptId === pass.attemptId)!;
     const raced = anotherInstance(node, undefined, undefined, {
       isPublished: (_sessionId, tx) => Promise.resolve(tx === undefined),
     });

@@ -112,7 +112,7 @@ type Instance = ReturnType<typeof anotherInstance>;
 /** The pending issuance `pass` made on `inst` (delivering the pass first), by its id. */
 export async function pendingIssuanceOf(inst: Instance, pass: DomainEvents["exam.passed"]): Promise<string> {
   await inst.facade.issuance.onExamPassed(pass);
-  const pending = (await inst.facade.issuance.list(officer, "pending")).find(
+  const pending = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
     (p) => p.attemptId === pass.attemptId,
   );
   if (!pending) throw new Error(`no pending issuance for ${pass.attemptId}`);

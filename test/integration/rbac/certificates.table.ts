@@ -64,7 +64,9 @@ async function pendingIssuance(fx: RbacFixtures, clock?: () => Date) {
     chainHash: "ab".repeat(32),
     provinceCode: "320000",
   });
-  const pending = (await c.issuance.list(SYSTEM, "pending")).find((p) => p.attemptId === attemptId);
+  const pending = (await c.issuance.page(SYSTEM, { status: "pending" })).issuances.find(
+    (p) => p.attemptId === attemptId,
+  );
   if (!pending) throw new Error("no pending issuance");
   // Issuing waits for the results publication. The fixture session stays unpublished (other tables
   // read its live report), so the pass moves to a published stand-in session; its division stays.
