@@ -1,51 +1,21 @@
 import { z } from "zod";
 import { NON_DRIVING_CATEGORIES } from "./categories.js";
+import { CancellationReason, CertificateStatus, SignatureSuite } from "./certificate-base.js";
 import { IdNumber, IsoDate, IsoInstant, TimeIdCursor } from "./validation.js";
 
 /**
- * Certificates (从业资格证): the record every node keeps, the signed QR payload, the trust-list and
- * status-list formats, and the outbox payloads the hub publishes. Shared with the client and with the
- * hub (issue 12): every record carries its province code, certificate number, serial and version, and
- * the signature over it, so the hub can store and pass it on without trusting the transport.
+ * Certificates (从业资格证): the record every node keeps, the signed QR payload, the outbox payloads
+ * the hub publishes and the officer's API. Shared with the client and with the hub (issue 12): every
+ * record carries its province code, certificate number, serial and version, and the signature over
+ * it, so the hub can store and pass it on without trusting the transport. By responsibility, and
+ * re-exported here: certificate-base.ts (suites, statuses, reasons), certificate-trust.ts (trust
+ * list, status list and the verification answer).
  */
 
-/** Signature suites; named in every payload, key entry and trust-list entry. */
-export const SignatureSuite = z.enum(["ed25519", "sm2-sm3"]);
-export type SignatureSuite = z.infer<typeof SignatureSuite>;
-
-/** 有效 valid / 注销 cancelled / 吊销 revoked / 撤销 withdrawn (JT/T 1290 status values). */
-export const CertificateStatus = z.enum(["valid", "cancelled", "revoked", "withdrawn"]);
-export type CertificateStatus = z.infer<typeof CertificateStatus>;
-export const CERTIFICATE_STATUS_LABELS: Record<CertificateStatus, string> = {
-  valid: "有效",
-  cancelled: "注销",
-  revoked: "吊销",
-  withdrawn: "撤销",
-};
-
-/** Why a certificate was cancelled (注销): the holder asked, died, reached the age limit, or let it lapse 180 days. */
-export const CancellationReason = z.enum([
-  "holder_request",
-  "death",
-  "age",
-  "expired_180_days",
-  "transferred",
-]);
-export type CancellationReason = z.infer<typeof CancellationReason>;
-export const CANCELLATION_REASON_LABELS: Record<CancellationReason, string> = {
-  holder_request: "本人申请",
-  death: "持证人死亡",
-  age: "超过年龄限制",
-  expired_180_days: "有效期届满 180 日未换证",
-  transferred: "转籍",
-};
+export * from "./certificate-base.js";
+export * from "./certificate-trust.js";
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
-/**
- * A key's validity bound: an instant on a province's own list, a day on the hub's national list
- * (the hub registers key validity by date); either parses with Date.parse, a day as UTC midnight.
- */
-const KeyBound = z.union([IsoInstant, IsoDate]);
 
 /** One qualification category on a certificate, with the exam that earned it. */
 export const CertificateCategory = z.strictObject({
@@ -201,144 +171,6 @@ export interface CertificateEvents {
     change: { from: CertificateStatus; to: CertificateStatus; reason: string; at: string; by: string };
   };
 }
-
-// ---- trust list and status list ----
-
-/** One issuer key on a trust list. A key signs from `validFrom`; after rotation `validTo` closes it, and what it signed stays valid. */
-export const TrustListKey = z.strictObject({
-  provinceCode: z.string().regex(/^\d{6}$/),
-  kid: z.string().min(1).max(32),
-  suite: SignatureSuite,
-  /** base64url: raw Ed25519 key (32 B) or uncompressed SM2 point (65 B). */
-  publicKey: z.string().min(1).max(200),
-  validFrom: KeyBound,
-  validTo: KeyBound.nullable(),
-  /** Set only on the committed demo list, so verifiers can say the result is a demonstration. */
-  demo: z.boolean().optional(),
-});
-export type TrustListKey = z.infer<typeof TrustListKey>;
-
-export const TrustListBody = z.strictObject({
-  format: z.literal("roadcert-trust-list/1"),
-  /** Who compiled the list: a province node (`province:320000`) now, the hub (`hub`) later. */
-  issuer: z.string().max(40),
-  generatedAt: IsoInstant,
-  validUntil: IsoInstant,
-  refreshSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(30 * 24 * 3600),
-  keys: z.array(TrustListKey).max(10_000),
-});
-export type TrustListBody = z.infer<typeof TrustListBody>;
-
-/** A signed JSON document: `payload` is base64url of the exact signed bytes, so no canonicalisation is needed. */
-export const SignedDocument = z.strictObject({
-  format: z.enum(["roadcert-signed/1"]),
-  signer: z.strictObject({ kid: z.string().min(1).max(32), suite: SignatureSuite }),
-  payload: z.string().max(4_000_000),
-  signature: z.string().max(200),
-});
-export type SignedDocument = z.infer<typeof SignedDocument>;
-
-/** Trust anchors: the keys allowed to sign trust lists, and for which provinces (`*` = the hub). */
-export const TrustAnchor = z.strictObject({
-  name: z.string().max(80),
-  kid: z.string().min(1).max(32),
-  suite: SignatureSuite,
-  publicKey: z.string().min(1).max(200),
-  provinces: z.union([z.literal("*"), z.array(z.string().regex(/^\d{6}$/)).max(64)]),
-  demo: z.boolean().optional(),
-});
-export type TrustAnchor = z.infer<typeof TrustAnchor>;
-export const TrustAnchorsFile = z.strictObject({
-  format: z.literal("roadcert-trust-anchors/1"),
-  anchors: z.array(TrustAnchor).max(64),
-});
-
-/** W3C Bitstring Status List, status purpose `message` with 2-bit entries (0 valid … 3 withdrawn). */
-export const StatusListBody = z.strictObject({
-  format: z.literal("roadcert-status-list/1"),
-  provinceCode: z.string().regex(/^\d{6}$/),
-  statusPurpose: z.literal("message"),
-  statusSize: z.literal(2),
-  statusMessages: z
-    .array(z.strictObject({ status: z.string().max(4), message: z.string().max(20) }))
-    .length(4),
-  /** Multibase base64url (`u` prefix) of the GZIP-compressed bitstring. */
-  encodedList: z.string().max(1_000_000),
-  generatedAt: IsoInstant,
-  validUntil: IsoInstant,
-  ttlMs: z.number().int().min(0),
-});
-export type StatusListBody = z.infer<typeof StatusListBody>;
-export const STATUS_CODES: readonly CertificateStatus[] = ["valid", "cancelled", "revoked", "withdrawn"];
-
-// ---- verification ----
-
-export const VerificationCode = z.enum([
-  "valid",
-  "not_roadcert_certificate",
-  "malformed_payload",
-  "signature_invalid",
-  "unknown_issuer_key",
-  "issuer_mismatch",
-  "key_not_valid_at_issue",
-  "trust_list_expired",
-  "no_trust_list",
-  "certificate_expired",
-  "certificate_not_yet_valid",
-  "status_not_valid",
-  "qr_not_found",
-]);
-export type VerificationCode = z.infer<typeof VerificationCode>;
-
-/** The decoded fields of a signed QR payload. */
-export interface QrClaims {
-  suite: SignatureSuite;
-  kid: string;
-  provinceCode: string;
-  certificateNo: string;
-  version: number;
-  name: string;
-  categories: string[];
-  validFrom: string;
-  validTo: string;
-  issuedAt: string;
-  statusIndex: number;
-  chainHash: string;
-}
-
-export interface TrustState {
-  state: "fresh" | "stale" | "expired";
-  issuer: string;
-  generatedAt: string;
-  validUntil: string;
-  ageSeconds: number;
-  demo: boolean;
-}
-
-export interface VerificationResultDto {
-  /** True only for an authentic, currently valid certificate. */
-  ok: boolean;
-  /** True when the signature checked out against a trusted key (a revoked certificate is authentic). */
-  authentic: boolean;
-  code: VerificationCode;
-  message: string;
-  warnings: string[];
-  trust: TrustState | null;
-  claims: QrClaims | null;
-  status: {
-    state: CertificateStatus | "unknown";
-    asOf: string | null;
-    source: "status_list" | "registry" | "none";
-    reason?: string | null;
-    changedAt?: string | null;
-  } | null;
-}
-
-export const VerifyBody = z.strictObject({ text: z.string().max(50_000) });
 
 // ---- officer API ----
 

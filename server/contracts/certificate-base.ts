@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+/** The certificate vocabulary the record, trust and officer formats share (certificates.ts re-exports it). */
+
+/** Signature suites; named in every payload, key entry and trust-list entry. */
+export const SignatureSuite = z.enum(["ed25519", "sm2-sm3"]);
+export type SignatureSuite = z.infer<typeof SignatureSuite>;
+
+/** 有效 valid / 注销 cancelled / 吊销 revoked / 撤销 withdrawn (JT/T 1290 status values). */
+export const CertificateStatus = z.enum(["valid", "cancelled", "revoked", "withdrawn"]);
+export type CertificateStatus = z.infer<typeof CertificateStatus>;
+export const CERTIFICATE_STATUS_LABELS: Record<CertificateStatus, string> = {
+  valid: "有效",
+  cancelled: "注销",
+  revoked: "吊销",
+  withdrawn: "撤销",
+};
+
+/** Why a certificate was cancelled (注销): the holder asked, died, reached the age limit, or let it lapse 180 days. */
+export const CancellationReason = z.enum([
+  "holder_request",
+  "death",
+  "age",
+  "expired_180_days",
+  "transferred",
+]);
+export type CancellationReason = z.infer<typeof CancellationReason>;
+export const CANCELLATION_REASON_LABELS: Record<CancellationReason, string> = {
+  holder_request: "本人申请",
+  death: "持证人死亡",
+  age: "超过年龄限制",
+  expired_180_days: "有效期届满 180 日未换证",
+  transferred: "转籍",
+};
