@@ -1,4 +1,4 @@
-import { Types, type Model } from "mongoose";
+import type { Types, Model } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type {
@@ -7,7 +7,6 @@ import type {
   Education,
   LicenceClass,
 } from "../contracts/registration.js";
-import { canSeeDivision } from "../access/index.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import type { CandidateDoc } from "./candidate.model.js";
@@ -29,11 +28,12 @@ export function createCategoryApplications(d: {
   rules: Record<CategoryCode, EligibilityRule[]>;
   now: () => Date;
   heldOf: (idNumber: string, declared: Held[]) => Promise<Held[]>;
+  /** The registration service's read of one registration within the actor's divisions (else 404). */
+  loadInScope: (actor: AuthUser, id: string) => Promise<CandidateDoc & { _id: Types.ObjectId }>;
 }) {
   return {
     async applyForCategories(actor: AuthUser, id: string, body: ApplyForCategoriesBody): Promise<void> {
-      const c = Types.ObjectId.isValid(id) ? await d.Candidates.findById(id).lean() : null;
-      if (!c || !canSeeDivision(actor.divisionCode, c.divisionCode)) throw errors.notFound("考生");
+      const c = await d.loadInScope(actor, id);
       if (c.withdrawnAt) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名");
       const wanted = [...new Set(body.categories)];
       const before = c.categories as CategoryCode[];
@@ -51,12 +51,30 @@ export function createCategoryApplications(d: {
         : null;
       // A recorded licence is the registration's fact: a different one here would silently change
       // what the categories applied for before were checked against.
-      if (recorded && given && JSON.stringify(recorded) !== JSON.stringify(given))
+      const differs =
+        recorded &&
+        given &&
+        (recorded.licenceClass !== given.licenceClass ||
+          recorded.licenceFirstIssuedOn !== given.licenceFirstIssuedOn);
+      if (differs)
         throw errors.conflict(
           "licence_recorded",
           `该考生已登记驾驶证（${recorded.licenceClass}，${recorded.licenceFirstIssuedOn}），不能在报考新类别时更改`,
         );
-      const declared = [...(c.heldQualifications as Held[]), ...body.heldQualifications];
+      // A qualification recorded as held keeps its day: another day here would be checked against
+      // the rules but not stored (the same category twice), so it is refused, not passed over.
+      const recordedHeld = c.heldQualifications as Held[];
+      const newlyHeld: Held[] = [];
+      for (const h of body.heldQualifications) {
+        const known = [...recordedHeld, ...newlyHeld].find((x) => x.categoryCode === h.categoryCode);
+        if (!known) newlyHeld.push(h);
+        else if (known.firstIssuedOn !== h.firstIssuedOn)
+          throw errors.conflict(
+            "held_qualification_recorded",
+            `已持资格“${CATEGORIES[h.categoryCode]}”的初领日期 ${h.firstIssuedOn} 与已有的 ${known.firstIssuedOn} 不符，请核对`,
+          );
+      }
+      const declared = [...recordedHeld, ...newlyHeld];
       const applicant: Applicant = {
         birthDate: c.birthDate,
         education: c.education as Education,
@@ -74,9 +92,6 @@ export function createCategoryApplications(d: {
       }
 
       const addedLicence = !recorded && given ? given : null;
-      const newlyHeld = body.heldQualifications.filter(
-        (h) => !(c.heldQualifications as Held[]).some((x) => x.categoryCode === h.categoryCode),
-      );
       await d.audit.transaction(async (session) => {
         // Only while the registration is as read: not withdrawn, none of the categories applied for
         // since, and no licence recorded since; a change in between is refused, not overwritten.

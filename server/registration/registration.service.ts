@@ -133,7 +133,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
     now,
   });
 
-  const applications = createCategoryApplications({ Candidates, audit, rules, now, heldOf });
+  const applications = createCategoryApplications({ Candidates, audit, rules, now, heldOf, loadInScope });
 
   const bulk = createRegistrationImport({
     conn,

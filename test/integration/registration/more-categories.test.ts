@@ -46,6 +46,14 @@ describe("registration: applying for more categories", () => {
     expect(res.body.candidate.heldQualifications).to.deep.equal([
       { categoryCode: "02001", firstIssuedOn: "2020-01-01" },
     ]);
+
+    // The held qualification now recorded keeps its day: another day for it is refused, not
+    // checked against the rules and then dropped.
+    const otherDay = await apply(c.id, { ...body("2019-01-01"), categories: ["03002"] });
+    expect(otherDay.status).to.equal(409);
+    expect(otherDay.body.error.code).to.equal("held_qualification_recorded");
+    expect(otherDay.body.error.message).to.contain("2019-01-01").and.contain("2020-01-01");
+    expect((await stored(c.idNumber))?.categories).to.deep.equal(["01001", "03001"]);
   });
 
   it("when an escort without a licence applies to drive freight, then it is refused naming the licence; given the licence obtained since, the licence is recorded with the category", async () => {
