@@ -156,15 +156,39 @@ export interface CandidateDto {
   withdrawn: boolean;
 }
 
-/** PATCH /api/candidates/:id: corrections that change neither the person nor the eligibility. */
+/**
+ * PATCH /api/candidates/:id (更正): the name, phone, address, education and driving licence; never
+ * the person (the ID number) nor the categories (报考新类别 adds those). A corrected licence or
+ * education is checked again against the licence and education rules of every category applied
+ * for, and refused when one of them no longer holds. A licence is corrected whole; `null` for both
+ * fields removes one recorded by mistake (allowed only when no category applied for needs one).
+ */
 export const CorrectCandidateBody = z
   .object({
     name: applicantShape.name.optional(),
     phone: applicantShape.phone.optional(),
     addressDivisionCode: DivisionCode.optional(),
+    education: Education.optional(),
+    licenceClass: LicenceClass.nullable().optional(),
+    licenceFirstIssuedOn: IsoDate.nullable().optional(),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, { message: "请至少更正一项" });
+  .refine((b) => Object.keys(b).length > 0, { message: "请至少更正一项" })
+  .superRefine((b, ctx) => {
+    // Whole or not at all, as when registering; and a removal names both fields.
+    if ((b.licenceClass === undefined) !== (b.licenceFirstIssuedOn === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [b.licenceClass === undefined ? "licenceClass" : "licenceFirstIssuedOn"],
+        message: "更正驾驶证时须同时提交准驾车型和驾驶证初领日期",
+      });
+    else if ((b.licenceClass === null) !== (b.licenceFirstIssuedOn === null))
+      ctx.addIssue({
+        code: "custom",
+        path: [b.licenceClass === null ? "licenceClass" : "licenceFirstIssuedOn"],
+        message: "删除驾驶证时须同时清空准驾车型和驾驶证初领日期",
+      });
+  });
 export type CorrectCandidateBody = z.infer<typeof CorrectCandidateBody>;
 
 /**

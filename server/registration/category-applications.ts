@@ -94,13 +94,16 @@ export function createCategoryApplications(d: {
       const addedLicence = !recorded && given ? given : null;
       await d.audit.transaction(async (session) => {
         // Only while the registration is as read: not withdrawn, none of the categories applied for
-        // since, and no licence recorded since; a change in between is refused, not overwritten.
+        // since, and the licence and education the rules were checked on not corrected since; a
+        // change in between is refused, not overwritten.
         const written = await d.Candidates.updateOne(
           {
             _id: c._id,
             withdrawnAt: null,
             categories: { $nin: wanted },
-            ...(addedLicence ? { licenceClass: null } : {}),
+            education: c.education,
+            licenceClass: c.licenceClass ?? null,
+            licenceFirstIssuedOn: c.licenceFirstIssuedOn ?? null,
           },
           {
             $push: { categories: { $each: wanted }, heldQualifications: { $each: newlyHeld } },

@@ -1,11 +1,25 @@
 import { Types, type ClientSession, type Model } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
-import type { CorrectCandidateBody } from "../contracts/registration.js";
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
+import type { CorrectCandidateBody, Education, LicenceClass } from "../contracts/registration.js";
 import { canSeeDivision } from "../access/index.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { isKnownDivision } from "../organisation/index.js";
 import type { CandidateDoc } from "./candidate.model.js";
+import { recheckCorrectedFacts, type Applicant, type EligibilityRule } from "./eligibility.js";
+
+const CORRECTABLE_FIELDS = [
+  "name",
+  "phone",
+  "addressDivisionCode",
+  "education",
+  "licenceClass",
+  "licenceFirstIssuedOn",
+] as const;
+type CorrectableField = (typeof CORRECTABLE_FIELDS)[number];
+/** The fields the eligibility rules read: correcting one checks the categories again. */
+const FACT_FIELDS: readonly CorrectableField[] = ["education", "licenceClass", "licenceFirstIssuedOn"];
 
 /**
  * Scheduling's answer: does the candidate hold a seat in a session that has not ended? Read inside
@@ -19,17 +33,19 @@ export type OpenSeatPort = (
 /**
  * Correcting and withdrawing a registration (更正 / 撤销报名). A candidate who holds a seat in a
  * session that has not ended is neither renamed nor withdrawn: the ticket and the proctor's list
- * carry the name, and a withdrawn candidate must not sit. The officer unseats them first.
+ * carry the name, and a withdrawn candidate must not sit. The officer unseats them first. A
+ * corrected licence or education is checked against every category applied for.
  * Every change is one transaction with its audit entry, which names the candidate and what changed.
  */
 export function createCorrections(d: {
   Candidates: Model<CandidateDoc>;
   audit: AuditLog;
   openSeat: () => OpenSeatPort | undefined;
+  rules: Record<CategoryCode, EligibilityRule[]>;
   now: () => Date;
 }) {
   async function load(actor: AuthUser, id: string) {
-    const c = Types.ObjectId.isValid(id) ? await d.Candidates.findById(id) : null;
+    const c = Types.ObjectId.isValid(id) ? await d.Candidates.findById(id).lean() : null;
     if (!c || !canSeeDivision(actor.divisionCode, c.divisionCode)) throw errors.notFound("考生");
     if (c.withdrawnAt) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名");
     return c;
@@ -41,29 +57,90 @@ export function createCorrections(d: {
       throw errors.conflict("candidate_seated", `该考生已安排在未结束的考试场次，请先取消座位安排再${what}`);
   }
 
+  /**
+   * A corrected licence or education must still meet the licence and education rules of every
+   * category applied for (an upgrade from C1 to B2 does; a mistyped class may not).
+   */
+  function assertStillEligible(
+    c: CandidateDoc,
+    changes: Partial<Record<CorrectableField, { to: string | null }>>,
+  ) {
+    const after = (k: CorrectableField) => (changes[k] ? changes[k].to : (c[k] ?? null)) ?? undefined;
+    const applicant: Applicant = {
+      birthDate: c.birthDate,
+      education: after("education") as Education | undefined,
+      licenceClass: after("licenceClass") as LicenceClass | undefined,
+      licenceFirstIssuedOn: after("licenceFirstIssuedOn"),
+      heldQualifications: [],
+      declarations: {},
+    };
+    const results = (c.categories as CategoryCode[]).map((k) =>
+      recheckCorrectedFacts(k, applicant, d.rules, d.now()),
+    );
+    const refused = results.filter((r) => !r.eligible);
+    if (refused.length > 0)
+      throw errors.unprocessable(
+        "not_eligible",
+        `更正后不符合已报考类别的条件：${refused
+          .map((r) => `${CATEGORIES[r.categoryCode]}（${r.failures.map((f) => f.message).join("；")}）`)
+          .join("；")}`,
+        { eligibility: results },
+      );
+  }
+
   return {
     async correct(actor: AuthUser, id: string, body: CorrectCandidateBody): Promise<void> {
       const c = await load(actor, id);
       if (body.addressDivisionCode && !isKnownDivision(body.addressDivisionCode))
         throw errors.badRequest("unknown_division", `行政区划代码 ${body.addressDivisionCode} 不存在`);
       if (body.name !== undefined && body.name !== c.name) await assertNotSeated(id, "更正姓名");
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
-      for (const key of ["name", "phone", "addressDivisionCode"] as const) {
+      const changes: Partial<Record<CorrectableField, { from: string | null; to: string | null }>> = {};
+      for (const key of CORRECTABLE_FIELDS) {
         const to = body[key];
-        if (to !== undefined && to !== c[key]) {
-          changes[key] = { from: c[key], to };
-          c[key] = to;
-        }
+        const from = c[key] ?? null;
+        if (to !== undefined && to !== from) changes[key] = { from, to };
       }
-      if (Object.keys(changes).length === 0) return;
+      const changed = Object.keys(changes) as CorrectableField[];
+      if (changed.length === 0) return;
+      const factsChanged = changed.some((k) => FACT_FIELDS.includes(k));
+      if (factsChanged) assertStillEligible(c, changes);
+
+      const $set: Record<string, string> = {};
+      const $unset: Record<string, ""> = {};
+      for (const k of changed) {
+        const to = changes[k]?.to ?? null;
+        if (to === null) $unset[k] = "";
+        else $set[k] = to;
+      }
       await d.audit.transaction(async (session) => {
-        await c.save({ session });
+        // Only while each corrected field still holds what was read, and, when the categories were
+        // checked again, while they are the ones checked: a change in between is refused, not
+        // overwritten (a category applied for meanwhile was checked against the old licence).
+        const written = await d.Candidates.updateOne(
+          {
+            _id: c._id,
+            withdrawnAt: null,
+            ...Object.fromEntries(changed.map((k) => [k, changes[k]?.from ?? null])),
+            ...(factsChanged ? { categories: [...c.categories] } : {}),
+          },
+          {
+            ...(Object.keys($set).length ? { $set } : {}),
+            ...(Object.keys($unset).length ? { $unset } : {}),
+          },
+          { session },
+        );
+        if (written.matchedCount !== 1)
+          throw errors.conflict("candidate_changed", "该考生的报名信息刚被修改，请刷新后重试");
         await d.audit.append(session, {
           action: "candidate.updated",
           actor,
           divisionCode: c.divisionCode,
           target: { type: "candidate", id },
-          details: { candidateName: c.name, changed: Object.keys(changes), ...flatten(changes) },
+          details: {
+            candidateName: changes.name?.to ?? c.name,
+            changed,
+            ...flatten(changes as Record<string, { from: unknown; to: unknown }>),
+          },
         });
       });
     },

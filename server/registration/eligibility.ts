@@ -142,3 +142,24 @@ export function evaluateEligibility(
   }
   return { categoryCode, eligible: failures.length === 0, failures };
 }
+
+/** The rules that read what a correction may change: the driving licence and the education. */
+const CORRECTABLE_FACT_RULES = new Set(["licence_class", "licence_years", "licence_date", "min_education"]);
+
+/**
+ * A category applied for, checked again after its licence or education was corrected: only the
+ * rules that read those facts. Age, declarations and prerequisites were checked when the category
+ * was applied for and no correction changes them; checking them again today would refuse a typo's
+ * fix because the candidate has since had a birthday.
+ */
+export function recheckCorrectedFacts(
+  categoryCode: CategoryCode,
+  applicant: Applicant,
+  rules: Record<CategoryCode, EligibilityRule[]>,
+  on: Date,
+): EligibilityDto {
+  const failures = evaluateEligibility(categoryCode, applicant, rules, on).failures.filter((f) =>
+    CORRECTABLE_FACT_RULES.has(f.rule),
+  );
+  return { categoryCode, eligible: failures.length === 0, failures };
+}

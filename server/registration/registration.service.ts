@@ -130,6 +130,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
     Candidates,
     audit,
     openSeat: () => options.openSeat?.(),
+    rules,
     now,
   });
 

@@ -265,4 +265,43 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await context.close();
     }
   });
+
+  it("when an officer corrects a freight driver's licence, then a class freight does not admit is refused naming the rule, and the B2 obtained since is saved and shown in the row", async () => {
+    const c = await registerTestCandidate(env.node, {
+      name: "孙更正",
+      categories: ["02001"],
+      licenceClass: "C1",
+    });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/registration/candidates");
+      await page.getByPlaceholder("姓名或身份证号开头").fill("孙更正");
+      await page.getByPlaceholder("姓名或身份证号开头").press("Enter");
+      const row = page.locator('[data-test="candidates-table"] .el-table__row', { hasText: "孙更正" });
+      await row.locator('[data-test="candidate-correct"]').click();
+      const dialog = page.locator('[data-test="correct-candidate-dialog"]');
+      const chooseClass = async (licenceClass: string) => {
+        await dialog.locator('[data-test="reg-licence"]').click();
+        await page.locator(".el-select-dropdown__item:visible", { hasText: licenceClass }).first().click();
+      };
+      await chooseClass("C3");
+      await dialog.locator('[data-test="correct-submit"]').click();
+      await dialog.locator('[data-test="correct-failure"]').getByText("准驾车型须为").waitFor();
+      expect(await dialog.locator('[data-test="correct-failure"]').textContent()).to.contain(
+        "经营性道路货物运输驾驶员",
+      );
+      await screenshot(page, "registration-correct-refused");
+      await chooseClass("B2");
+      await dialog.getByPlaceholder("驾驶证初领日期").fill("2012-05-01");
+      await dialog.getByPlaceholder("驾驶证初领日期").press("Enter");
+      await dialog.locator('[data-test="correct-submit"]').click();
+      await row.getByText("B2", { exact: true }).waitFor();
+      const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
+      expect(stored).to.include({ licenceClass: "B2", licenceFirstIssuedOn: "2012-05-01", name: "孙更正" });
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

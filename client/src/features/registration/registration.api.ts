@@ -20,8 +20,11 @@ export const registrationApi = {
     api.get<{ candidates: CandidateDto[]; total: number; next: string | null }>("/api/candidates", {
       query: { ...query, limit: 200 },
     }),
+  /** 更正: refusals (a field, not_eligible, still seated) are the dialog's to show. */
   correct: (id: string, body: Sent<typeof CorrectCandidateBody>) =>
-    api.patch<{ candidate: CandidateDto }>(`/api/candidates/${id}`, body).then((r) => r.candidate),
+    api
+      .patch<{ candidate: CandidateDto }>(`/api/candidates/${id}`, body, { notify: false })
+      .then((r) => r.candidate),
   /** 报考新类别: refusals (not_eligible with each category's failures) are the dialog's to show. */
   applyForCategories: (id: string, body: Sent<typeof ApplyForCategoriesBody>) =>
     api
