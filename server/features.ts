@@ -42,6 +42,8 @@ export function createIdentityAndAccess(
     audit: ReturnType<typeof createAuditService>;
     organisation: ReturnType<typeof createOrganisationService>;
     scheduling: ReturnType<typeof createSchedulingService>;
+    /** Exam delivery's answer to how long a candidate is still sitting (absent: until the nominal end). */
+    sittingUntil?: (sessionId: string, candidateId: string) => Promise<Date | null>;
   },
 ) {
   const { organisation, scheduling } = deps;
@@ -52,6 +54,8 @@ export function createIdentityAndAccess(
       findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
       findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
       testCentreDivision: (id) => organisation.testCentreDivision(id),
+      sittingUntil: (sessionId, candidateId) =>
+        deps.sittingUntil?.(sessionId, candidateId) ?? Promise.resolve(null),
     },
   });
   const access = createAccess({
@@ -86,6 +90,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   let retakeCheck: RetakeCheck | undefined;
   let publishedAmong: ((sessionIds: string[]) => Promise<Set<string>>) | undefined;
   let passedCandidates: ((categoryCode: CategoryCode) => Promise<Set<string>>) | undefined;
+  let sittingUntil: ((sessionId: string, candidateId: string) => Promise<Date | null>) | undefined;
   const scheduling = createSchedulingService(conn, {
     provinceCode: config.provinceCode,
     organisation,
@@ -107,6 +112,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     audit,
     organisation,
     scheduling,
+    sittingUntil: (sessionId, candidateId) => sittingUntil?.(sessionId, candidateId) ?? Promise.resolve(null),
   });
 
   const features: Feature[] = [
@@ -159,6 +165,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     retakeCheck = (candidateId, categoryCode) => delivery.exams.retakeCheck(candidateId, categoryCode);
     publishedAmong = (ids) => delivery.results.publishedAmong(ids);
     passedCandidates = (categoryCode) => delivery.exams.passedCandidates(categoryCode);
+    sittingUntil = (sessionId, candidateId) => delivery.exams.sittingUntil(sessionId, candidateId);
     // The proctor console works on exam delivery through its narrow port and pushes through its notifier.
     const room = createProctoringFeature(ctx, {
       exams: delivery.exams,

@@ -44,6 +44,11 @@ export interface CandidateLoginPort {
   ): Promise<{ seatId: string; seatNo: number } | null>;
   /** Division of a test centre, to check a proctor's binding; null when it does not exist. */
   testCentreDivision(testCentreId: string): Promise<string | null>;
+  /**
+   * Until when the candidate's sitting of the session runs (their attempt's deadline and grace,
+   * past the session's nominal end with extra time), or null when no attempt is in progress.
+   */
+  sittingUntil(sessionId: string, candidateId: string): Promise<Date | null>;
 }
 
 /** Candidates may log in from this long before the session starts (check-in). */
@@ -200,7 +205,14 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     if (ticket.status !== "scheduled") throw errors.forbidden("该考试场次已取消", "session_cancelled");
     const opens = new Date(ticket.startsAt.getTime() - CANDIDATE_LOGIN_OPENS_MINUTES * 60_000);
     if (now < opens) throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
-    if (now > ticket.endsAt) throw errors.forbidden("本场考试已结束", "outside_session_window");
+    // Past the nominal end, a candidate still sitting (extra time, a pause, a late release) may
+    // log in again, at a reloaded kiosk, until their own deadline.
+    const sitting =
+      now > ticket.endsAt
+        ? await options.candidates.sittingUntil(ticket.sessionId, ticket.candidateId)
+        : null;
+    if (now > ticket.endsAt && !(sitting && now <= sitting))
+      throw errors.forbidden("本场考试已结束", "outside_session_window");
     const seat = await options.candidates.findLoginSeat(ticket.testCentreId, ticket.roomId, {
       seatToken: body.seatToken,
       ip: body.seatToken ? undefined : from.ip,
@@ -224,11 +236,20 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         seatId: seat.seatId,
       },
     };
-    return { user, validUntil: ticket.endsAt };
+    return { user, validUntil: sitting ?? ticket.endsAt };
   }
 
   return {
     toAuthUser,
+
+    /**
+     * A candidate's login window, asked again once the one given at login has passed: it holds on
+     * while their attempt runs (see CandidateLoginPort.sittingUntil), else null.
+     */
+    candidateSittingUntil(user: AuthUser): Promise<Date | null> {
+      const c = user.candidate;
+      return c ? options.candidates.sittingUntil(c.sessionId, c.candidateId) : Promise.resolve(null);
+    },
 
     /** Creates a staff user without an acting admin (seed scripts, test helpers, first admin). */
     bootstrapUser(body: CreateUserBody): Promise<StaffUserDto> {

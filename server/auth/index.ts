@@ -115,8 +115,19 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     const user = socket.data.user;
     if (!user) return sessionEnded();
     if (user.kind === "candidate")
-      return Date.now() <= (socket.data.candidateUntil ?? 0) ? null : sessionEnded();
+      return Date.now() <= (socket.data.candidateUntil ?? 0) ? null : candidateRefusal(socket, user);
     return staffRefusal(socket, user);
+  };
+  /**
+   * The window given at login has passed: the candidate may still be sitting (extra time, a
+   * pause), so their attempt is asked, and the window moved to its deadline (one read per
+   * deadline, not per save).
+   */
+  const candidateRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
+    const until = await auth.candidateSittingUntil(user);
+    if (!until || Date.now() > until.getTime()) return sessionEnded();
+    socket.data.candidateUntil = until.getTime();
+    return null;
   };
   const staffRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
     const { loginSessionId } = socket.data;
@@ -217,6 +228,7 @@ export function createStaffUser(
       findTicket: () => Promise.resolve(null),
       findLoginSeat: () => Promise.resolve(null),
       testCentreDivision: (id) => org.testCentreDivision(id),
+      sittingUntil: () => Promise.resolve(null),
     },
   });
   return auth.bootstrapUser(body);

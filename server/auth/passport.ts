@@ -58,7 +58,13 @@ export function createPassport(auth: AuthService) {
     (req: Request, record: SessionRecord, done: (err: unknown, user?: Express.User | false) => void) => {
       if (record.k === "candidate") {
         const until = req.session.candidateUntil ?? 0;
-        done(null, Date.now() <= until ? record.user : false);
+        if (Date.now() <= until) return done(null, record.user);
+        // Past the window given at login: held on while the candidate is still sitting.
+        auth.candidateSittingUntil(record.user).then((later) => {
+          if (!later || Date.now() > later.getTime()) return done(null, false);
+          req.session.candidateUntil = later.getTime();
+          done(null, record.user);
+        }, done);
         return;
       }
       auth.staffById(record.id).then(

@@ -11,6 +11,9 @@ import type { ChainEvent } from "./event-chain.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
 import type { ReportAttempt } from "./report.js";
 
+/** How long a paused attempt's login is held before its deadline is asked again. */
+const PAUSED_LOGIN_HOLD_MS = 10 * 60_000;
+
 /** A disconnection of one in-progress attempt not yet credited (epoch ms; `to` null while away). */
 export interface AwayIntervalDto {
   attemptId: string;
@@ -46,6 +49,23 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
   return {
     view,
     viewOf,
+
+    /**
+     * Until when a candidate's login must hold for their sitting of a session: their open
+     * attempt's deadline plus the grace. Accommodation, extensions, credited outages, pauses and a
+     * late release all move it past the session's nominal end, where the login used to stop and
+     * every later save was refused. While the attempt is paused its deadline is still moving, so
+     * the answer is a while from now (asked again then). Null when no attempt is in progress.
+     */
+    async sittingUntil(sessionId: string, candidateId: string): Promise<Date | null> {
+      const open = await Attempts.findOne(
+        { sessionId, candidateId, status: { $in: ["in_progress", "submitting"] } },
+        { deadline: 1, pausedAt: 1 },
+      ).lean<Pick<AttemptDoc, "deadline" | "pausedAt">>();
+      if (!open) return null;
+      if (open.pausedAt) return new Date(core.now().getTime() + PAUSED_LOGIN_HOLD_MS);
+      return open.deadline ? new Date(open.deadline.getTime() + core.grace * 1000) : null;
+    },
 
     /** The id of the candidate's current attempt in their session (newest first), or null. */
     async candidateAttemptId(sessionId: string, candidateId: string): Promise<string | null> {

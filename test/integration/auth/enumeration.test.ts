@@ -14,6 +14,7 @@ describe("no user enumeration through the password check", () => {
         findTicket: () => Promise.resolve(null),
         findLoginSeat: () => Promise.resolve(null),
         testCentreDivision: () => Promise.resolve(null),
+        sittingUntil: () => Promise.resolve(null),
       },
       verifyPassword: async (password, stored) => {
         calls.push(stored.split("$")[0] ?? "");

@@ -1,0 +1,170 @@
+import { expect } from "chai";
+import { Types } from "mongoose";
+import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
+import { seedSampleBanks } from "../../../server/question-bank/index.js";
+import {
+  anonymousAgent,
+  connectSocket,
+  loginCandidate,
+  scheduleCandidates,
+  staffAgent,
+  type AuthedAgent,
+} from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+import { call, ok, type ExamSocket } from "./support/clients.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/**
+ * A candidate's login used to end at the session's nominal end (start + length), while their own
+ * deadline runs later with accommodation, an extension, a pause or a late release: from the
+ * nominal end every save was refused `session_ended`, the socket closed, a reloaded kiosk could
+ * not log in again, and the sweeper graded what had been saved by then. The login now holds while
+ * the attempt runs.
+ */
+describe("exam delivery: extra time past the session's nominal end", function () {
+  this.timeout(120_000);
+  let node: Node;
+  before(async () => {
+    node = await startTestNode();
+    await seedSampleBanks(node.ctx);
+  });
+  after(async () => {
+    await node.stop();
+  });
+
+  /** A candidate released and answering, with a proctor watching; the session's nominal end not yet passed. */
+  async function aCandidateSitting() {
+    const fixture = await scheduleCandidates(node, {
+      count: 1,
+      startsInMinutes: 1,
+      earliestHandInMinutes: 0,
+    });
+    const cand = fixture.candidates[0];
+    if (!cand) throw new Error("fixture");
+    const proctor = await staffAgent(node, {
+      roles: ["proctor"],
+      testCentreId: fixture.room.testCentreId,
+      divisionCode: fixture.session.divisionCode,
+    });
+    const pSock = (await connectSocket(node, proctor)) as unknown as ExamSocket;
+    const credentials = {
+      idNumber: cand.idNumber,
+      ticketNo: cand.assignment.ticketNo,
+      seatToken: cand.seatToken,
+    };
+    const login = await loginCandidate(node, credentials);
+    const cSock = (await connectSocket(node, login)) as unknown as ExamSocket;
+    ok(await call(pSock, "proctor:watch", { sessionId: fixture.session.id }));
+    ok(
+      await call(pSock, "proctor:check_in", {
+        sessionId: fixture.session.id,
+        candidateId: cand.id,
+        idNumber: cand.idNumber,
+      }),
+    );
+    const synced = ok(await call(cSock, "attempt:sync", {}));
+    ok(await call(cSock, "attempt:confirm", { attemptId: synced.attemptId }));
+    const started = new Promise<CandidateAttemptDto>((r) => cSock.once("attempt:started", r));
+    ok(
+      await call(pSock, "proctor:release", {
+        sessionId: fixture.session.id,
+        earlyReason: "考生全部到齐，经考点主任同意提前开考",
+      }),
+    );
+    const paper = await started;
+    return { fixture, login, credentials, pSock, cSock, paper };
+  }
+
+  /**
+   * The nominal end passes while the candidate's own deadline (their 90 minutes from release) has
+   * not: what an accommodation or extension makes of any session. The session's end is moved into
+   * the past, and so is the window the candidate's login, socket and HTTP session were given.
+   */
+  async function passNominalEnd(sessionId: string, login: AuthedAgent, cSock: ExamSocket) {
+    const past = new Date(Date.now() - 60_000);
+    const moved = await node.ctx.conn
+      .collection("exam_sessions")
+      .updateOne({ _id: new Types.ObjectId(sessionId) }, { $set: { endsAt: past } });
+    expect(moved.modifiedCount, "the session's nominal end").to.equal(1);
+    const held = node.io.sockets.sockets.get(cSock.id ?? "");
+    if (!held) throw new Error("socket not on this node");
+    held.data.candidateUntil = past.getTime();
+    const updated = await node.ctx.conn
+      .collection("sessions")
+      .updateMany(
+        { "session.passport.user.user.id": login.user.id },
+        { $set: { "session.candidateUntil": past.getTime() } },
+      );
+    expect(updated.modifiedCount, "the candidate's login session").to.be.greaterThan(0);
+    return held;
+  }
+
+  it("when the nominal end passes while the candidate's deadline has not, then saves go on, the page reloads, and a reloaded kiosk logs in again", async () => {
+    const { fixture, login, credentials, pSock, cSock, paper } = await aCandidateSitting();
+    try {
+      const held = await passNominalEnd(fixture.session.id, login, cSock);
+      const save = await call(cSock, "attempt:answer", {
+        attemptId: paper.attemptId,
+        seq: 1,
+        index: 0,
+        choice: ["T"],
+      });
+      expect(save.ok, JSON.stringify(save)).to.equal(true);
+      // The socket's window is now the attempt's deadline (and grace), not asked again per save.
+      expect(held.data.candidateUntil).to.be.greaterThan(Date.now() + 60 * 60_000);
+      expect(
+        ok(
+          await call(cSock, "attempt:answer", {
+            attemptId: paper.attemptId,
+            seq: 2,
+            index: 1,
+            choice: ["A"],
+          }),
+        ).applied,
+      ).to.equal(true);
+
+      // The page reloads: the HTTP session still knows the candidate.
+      const me = await login.agent.get("/api/auth/me").expect(200);
+      expect(me.body.user.id).to.equal(login.user.id);
+      // The kiosk restarts: logging in again is accepted until the deadline.
+      const again = await (
+        await anonymousAgent(node)
+      ).agent
+        .post("/api/auth/candidate-login")
+        .send(credentials);
+      expect(again.status, JSON.stringify(again.body)).to.equal(200);
+
+      // Handed in, the sitting is over: no further login past the nominal end.
+      const done = ok(await call(cSock, "attempt:submit", { attemptId: paper.attemptId, lastSeq: 2 }));
+      expect(done.status).to.equal("submitted");
+      const late = await (
+        await anonymousAgent(node)
+      ).agent
+        .post("/api/auth/candidate-login")
+        .send(credentials);
+      expect(late.status).to.equal(403);
+      expect(late.body.error.code).to.equal("outside_session_window");
+    } finally {
+      pSock.close();
+      cSock.close();
+    }
+  });
+
+  it("when the nominal end passes and the candidate has no attempt running, then the next event is refused and the socket closed, as before", async () => {
+    const { fixture, login, pSock, cSock, paper } = await aCandidateSitting();
+    try {
+      ok(await call(cSock, "attempt:submit", { attemptId: paper.attemptId, lastSeq: 0 }));
+      await passNominalEnd(fixture.session.id, login, cSock);
+      const closed = new Promise<string>((resolve) => cSock.once("disconnect", resolve));
+      const refused = await call(cSock, "attempt:sync", {});
+      expect(refused.ok).to.equal(false);
+      if (!refused.ok) expect(refused.error.code).to.equal("session_ended");
+      expect(await closed).to.equal("io server disconnect");
+      await login.agent.get("/api/auth/me").expect(401);
+    } finally {
+      pSock.close();
+      cSock.close();
+    }
+  });
+});
