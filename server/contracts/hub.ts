@@ -58,7 +58,12 @@ export const RegisterNodeBody = z
     nodeKey: Ed25519PublicKey,
     /** Where the hub reaches the province (exchange notices, issue 13); optional for now. */
     endpoint: z.url().max(300).optional(),
-    certificateKeys: z.array(CertificateSigningKey).max(20).default([]),
+    /**
+     * The province's certificate signing keys, replacing those registered; absent keeps them (a
+     * node key rotated from the operator page used to wipe them, and every certificate the
+     * province had signed then failed national verification).
+     */
+    certificateKeys: z.array(CertificateSigningKey).max(20).optional(),
   })
   .strict();
 export type RegisterNodeBody = z.infer<typeof RegisterNodeBody>;

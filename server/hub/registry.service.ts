@@ -131,7 +131,9 @@ export function createRegistryService(conn: Connection) {
           $set: {
             name: body.name,
             nodeKeys,
-            certificateKeys: body.certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? null, validTo: k.validTo ?? null })),
+            certificateKeys: body.certificateKeys
+              ? body.certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? null, validTo: k.validTo ?? null }))
+              : (existing?.certificateKeys ?? []),
             endpoint: body.endpoint ?? null,
           },
           $setOnInsert: { provinceCode: body.provinceCode, status: "active", registeredAt: now },
@@ -188,9 +190,13 @@ export function createRegistryService(conn: Connection) {
       return cache.keys.get(keyId) ?? null;
     },
 
-    /** Every registered province's certificate signing keys (for the national trust list). */
+    /**
+     * Every registered province's certificate signing keys (for the national trust list), a
+     * suspended node's too: suspension stops its messages, while the certificates it signed stay
+     * genuine (a key that must no longer be trusted is ended by its own validity).
+     */
     async certificateKeys(): Promise<{ provinceCode: string; keys: RegisteredNodeDto["certificateKeys"] }[]> {
-      const rows = await Nodes.find({ status: "active" }).sort({ provinceCode: 1 }).lean();
+      const rows = await Nodes.find({}).sort({ provinceCode: 1 }).lean();
       return rows.map((n) => ({ provinceCode: n.provinceCode, keys: toDto(n).certificateKeys }));
     },
   };

@@ -37,6 +37,26 @@ describe("hub trust list, API documents and rate limits", () => {
     expect(verify(null, tampered, publicKeyFromX(hub.identity.publicKey), Buffer.from(doc.signature, "base64url"))).to.equal(false);
   });
 
+  it("when a node key is rotated without naming certificate keys, or the node is suspended, then its certificate keys stay on the trust list", async () => {
+    await hub.registry.register({
+      provinceCode: "340000", name: "安徽", nodeKey: "D".repeat(43),
+      certificateKeys: [{ kid: "ah-2026", suite: "ed25519", publicKey: "E".repeat(43), validFrom: "2026-01-01T00:00:00.000Z" }],
+    });
+    const listed = async () => {
+      const doc = (await (await fetch(`${hub.node.url}/api/hub/v1/trust-list`)).json()) as { payload: string };
+      const body = JSON.parse(Buffer.from(doc.payload, "base64url").toString("utf8")) as { keys: { provinceCode: string; kid: string; validFrom: string }[] };
+      return body.keys.filter((k) => k.provinceCode === "340000").map((k) => `${k.kid}@${k.validFrom}`);
+    };
+    // The operator page rotates the node key and sends no certificate keys.
+    await hub.registry.register({ provinceCode: "340000", name: "安徽", nodeKey: "F".repeat(43) });
+    expect(await listed()).to.deep.equal(["ah-2026@2026-01-01T00:00:00.000Z"]);
+    await hub.registry.setStatus("340000", "suspended");
+    expect(await listed()).to.deep.equal(["ah-2026@2026-01-01T00:00:00.000Z"]);
+    // Naming them replaces them; an empty list removes them.
+    await hub.registry.register({ provinceCode: "340000", name: "安徽", nodeKey: "F".repeat(43), certificateKeys: [] });
+    expect(await listed()).to.deep.equal([]);
+  });
+
   it("when someone browses the API documents, then the hub serves both OpenAPI 3.1 documents and a page listing every operation", async () => {
     for (const name of ["collection", "catalog"]) {
       const doc = (await (await fetch(`${hub.node.url}/api/hub/v1/openapi/${name}.json`)).json()) as { openapi: string };
