@@ -37,7 +37,10 @@ export interface CertificatesDeps {
     seatMap(actor: AuthUser, sessionId: string): Promise<SeatMapDto>;
   };
   /** Exam delivery's publication state: a certificate waits for the official result. */
-  results: { isPublished(sessionId: string, tx?: ClientSession): Promise<boolean> };
+  results: {
+    isPublished(sessionId: string, tx?: ClientSession): Promise<boolean>;
+    isOfficialPass(attemptId: string, tx?: ClientSession): Promise<boolean>;
+  };
   divisionName(code: string): string | null;
   access: Access;
   /** The node's audit log: every certificate change and its entry are one transaction. */
@@ -78,6 +81,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     candidate: (id) => deps.candidates.getCandidate(id),
     sessionDivision: async (id) => (await deps.sessions.getSession(id))?.divisionCode ?? null,
     resultsPublished: (id, tx) => deps.results.isPublished(id, tx),
+    officialPass: (attemptId, tx) => deps.results.isOfficialPass(attemptId, tx),
     divisionName: (code) => `${divisionName(code)}道路运输管理机构`,
     audit,
     signing,
@@ -210,6 +214,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     async start() {
       await signing.start();
       ctx.events.subscribe("exam.passed", (e) => issuance.onExamPassed(e));
+      ctx.events.subscribe("exam.voided", (e) => issuance.onExamVoided(e));
       ctx.events.subscribe("exam.results_published", (e) => issuance.onResultsPublished(e.sessionId));
       timer = setInterval(lapseCheck, deps.lapseCheckMs ?? 3_600_000);
       timer.unref();

@@ -30,6 +30,8 @@ export interface IssuancePorts {
   sessionDivision(sessionId: string): Promise<string | null>;
   /** Whether the session's results are published; read inside the issuing transaction `tx`. */
   resultsPublished(sessionId: string, tx?: ClientSession): Promise<boolean>;
+  /** Whether the attempt holds an official (published) passing result; read inside `tx`. */
+  officialPass(attemptId: string, tx?: ClientSession): Promise<boolean>;
   divisionName(code: string): string;
   audit: CertificateAuditPort;
   signing: SigningService;
@@ -93,6 +95,36 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       const created = await Issuances.findOne({ attemptId: e.attemptId }).lean<IssuanceLean>();
       if (created) await autoIssue(created);
     }
+  }
+
+  /**
+   * A pass was voided (违纪) before publication: its pending issuance is rejected with
+   * the proctor's note, so the officer's list no longer offers it and publication's automatic issue
+   * passes it by. (Delivered after the pass's own event: both are the person's, in order.)
+   */
+  async function onExamVoided(e: DomainEvents["exam.voided"]): Promise<void> {
+    const pending = await Issuances.findOne({
+      attemptId: e.pass.attemptId,
+      status: "pending",
+    }).lean<IssuanceLean>();
+    if (!pending) return;
+    const reason = `考试已作废（违纪）：${e.note}`;
+    await ports.audit.transaction(async (session) => {
+      const res = await Issuances.updateOne(
+        { _id: pending._id, status: "pending" },
+        { $set: { status: "rejected", decidedBy: actorName(SYSTEM_ACTOR), decidedAt: clock(), reason } },
+        { session },
+      );
+      // Decided meanwhile by an officer (rejected: the same outcome); a repeated delivery: done.
+      if (res.matchedCount !== 1) return;
+      await ports.audit.append(session, {
+        action: "certificate.issuance_rejected",
+        actor: SYSTEM_ACTOR,
+        divisionCode: pending.divisionCode,
+        target: { type: "certificate_issuance", id: String(pending._id) },
+        details: { reason, attemptId: pending.attemptId, voided: true },
+      });
+    });
   }
 
   /**
@@ -217,6 +249,9 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       // Checked again inside the write: the certificate rests on the official result, never on a
       // provisional one (a publication is never taken back, so what is read here stays true).
       if (!(await ports.resultsPublished(pending.sessionId, session))) refuseUnpublished();
+      // And on that result being a pass still: a pass voided before publication has none.
+      if (!(await ports.officialPass(pending.attemptId, session)))
+        throw errors.conflict("pass_voided", "该考试记录已作废或不是合格成绩，不能发证");
       const decided = await Issuances.updateOne(
         { _id: pending._id, status: "pending" },
         {
@@ -279,6 +314,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
 
   return {
     onExamPassed,
+    onExamVoided,
     onResultsPublished,
     issue,
     async reject(actor: AuthUser, issuanceId: string, reason: string): Promise<void> {

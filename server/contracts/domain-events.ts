@@ -23,6 +23,17 @@ export interface DomainEvents extends CertificateEvents {
     provinceCode: string;
   };
   /**
+   * A pass was voided for misconduct (违纪) before its session's results were published: it no
+   * longer stands. `pass` is the `exam.passed` it takes back; the pending issuance is rejected and
+   * the hub's record of the pass deleted.
+   */
+  "exam.voided": {
+    pass: DomainEvents["exam.passed"];
+    /** The proctor's note, as recorded on the attempt. */
+    note: string;
+    voidedAt: string;
+  };
+  /**
    * A session's results were published (成绩发布), written with the publication; with automatic
    * issue the certificates feature then issues the session's pending certificates.
    */

@@ -7,6 +7,7 @@ import { clockParts } from "./presenters.js";
 import { holdRoom } from "./release.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { errors } from "../lib/errors.js";
+import { enqueueEvent } from "../lib/outbox.js";
 
 /** An extension waiting for its second approver. */
 export interface TakenExtension {
@@ -207,7 +208,36 @@ export function createAttemptControls(
     );
     if (!res.event) return false;
     await results.dropProvisional(attemptId, uow.session);
+    // A pass handed in is taken back: its pending issuance and the hub's record of it learn so.
+    const b = res.before;
+    const tookBackPass = b.status === "submitted" && b.result?.passed === true && b.submittedAt !== null;
+    if (tookBackPass)
+      await enqueueEvent(
+        core.ctx.conn,
+        uow.session,
+        "exam.voided",
+        {
+          pass: {
+            attemptId,
+            candidateId: b.candidateId,
+            idNumber: b.idNumber,
+            name: b.candidateName,
+            categoryCode: b.categoryCode,
+            sessionId: b.sessionId,
+            score: b.result?.score ?? 0,
+            passMark: b.result?.passMark ?? 0,
+            submittedAt: (b.submittedAt ?? res.at).toISOString(),
+            // The head before the void: the hash the pass carried (closing's last event).
+            chainHash: b.chainHash,
+            provinceCode: core.ctx.config.provinceCode ?? "",
+          },
+          note,
+          voidedAt: res.at.toISOString(),
+        },
+        `exam.voided:${attemptId}`,
+      );
     uow.afterCommit(() => {
+      if (tookBackPass) deps.onOutbox?.();
       deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", {
         attemptId,
         status: "voided",

@@ -29,6 +29,10 @@ export function createResultRecords(conn: Connection) {
     async isPublished(sessionId: string, tx?: ClientSession): Promise<boolean> {
       return (await Publications.exists({ sessionId }).session(tx ?? null)) !== null;
     },
+    /** Whether the attempt's result is official and a pass; inside `tx` when given. */
+    async isOfficialPass(attemptId: string, tx?: ClientSession): Promise<boolean> {
+      return (await Results.exists({ attemptId, official: true, passed: true }).session(tx ?? null)) !== null;
+    },
     /** Which of these sessions are published (the session list's lifecycle column). */
     async publishedAmong(sessionIds: string[]): Promise<Set<string>> {
       if (sessionIds.length === 0) return new Set();
@@ -66,5 +70,8 @@ export type ResultRecords = ReturnType<typeof createResultRecords>;
 /** The read-only view other features take of publication (certificates wait for it). */
 export function publishedResults(conn: Connection) {
   const records = createResultRecords(conn);
-  return { isPublished: (sessionId: string, tx?: ClientSession) => records.isPublished(sessionId, tx) };
+  return {
+    isPublished: (sessionId: string, tx?: ClientSession) => records.isPublished(sessionId, tx),
+    isOfficialPass: (attemptId: string, tx?: ClientSession) => records.isOfficialPass(attemptId, tx),
+  };
 }

@@ -132,6 +132,7 @@ export function createResultsService(
     },
 
     isPublished: (sessionId: string, tx?: ClientSession) => records.isPublished(sessionId, tx),
+    isOfficialPass: (attemptId: string, tx?: ClientSession) => records.isOfficialPass(attemptId, tx),
     publishedAmong: (sessionIds: string[]) => records.publishedAmong(sessionIds),
   };
 }

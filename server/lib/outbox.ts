@@ -31,6 +31,8 @@ function subjectCounters(conn: Connection): Model<{ _id: string; value: number }
 /** Whose each event is: the compiler makes every new event name its subject. */
 const SUBJECT: { [K in DomainEventName]: (payload: DomainEvents[K]) => string } = {
   "exam.passed": (p) => p.idNumber.toUpperCase(),
+  // The person's, so it is delivered after the pass it voids.
+  "exam.voided": (p) => p.pass.idNumber.toUpperCase(),
   // A session's event, not a person's: nothing else of the session's is ordered after it.
   "exam.results_published": (p) => `session:${p.sessionId}`,
   "certificate.issued": (p) => p.record.holder.idNumber,

@@ -6,11 +6,12 @@ import type { Logger } from "../lib/logger.js";
 import { createOutboxConsumer, type Delivery, type OutboxConsumerOptions, type OutboxEntry } from "../lib/outbox.js";
 import { notRegisteredAtPeer, TransportError, type NodeClient } from "./node-client.js";
 import { sharingModels } from "./outbound.model.js";
-import { certificateRecord, passRecord } from "./record-mapper.js";
+import { certificateRecord, passRecord, voidedPassRecord } from "./record-mapper.js";
 
 /** The domain events the hub is told of, each as a collection-interface record. */
 export const PUBLISHED_EVENTS = [
   "exam.passed",
+  "exam.voided",
   "certificate.issued",
   "certificate.status_changed",
   "register.entry_cancelled",
@@ -21,6 +22,8 @@ export function recordOf(entry: Pick<OutboxEntry, "name" | "payload">): Qualific
   switch (entry.name) {
     case "exam.passed":
       return passRecord(entry.payload as DomainEvents["exam.passed"]);
+    case "exam.voided":
+      return voidedPassRecord(entry.payload as DomainEvents["exam.voided"]);
     case "certificate.issued":
     case "certificate.status_changed":
       return certificateRecord(entry.payload as DomainEvents["certificate.issued"]);

@@ -38,6 +38,20 @@ export function passRecord(e: DomainEvents["exam.passed"]): QualificationRecord 
 }
 
 /**
+ * A pass voided before publication (`exam.voided`): the pass's record deleted at the hub (its next
+ * version, 无效), so the practitioner no longer shows the category nationally.
+ */
+export function voidedPassRecord(e: DomainEvents["exam.voided"]): QualificationRecord {
+  return {
+    ...passRecord(e.pass),
+    operation: "delete",
+    state: "invalid",
+    updateTime: toUpdateTime(new Date(e.voidedAt)),
+    version: 2,
+  };
+}
+
+/**
  * The hub's record version of a certificate: it must grow with every change the hub is told of.
  * Within one issuance version the status changes at most once (valid → cancelled, revoked or
  * withdrawn are final, server/certificates/lifecycle.ts), and any new issuance raises the issuance

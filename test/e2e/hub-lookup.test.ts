@@ -4,7 +4,7 @@ import { enqueueEvent } from "../../server/lib/outbox.js";
 import { createStaff, registerTestCandidate } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
-import { publishResultsOf } from "../integration/certificates/support.js";
+import { publishResultsOf, recordPassResult } from "../integration/certificates/support.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
 
 describe("province officer's hub pages: 全国资格查询 and 存量数据清洗 (browser)", function () {
@@ -25,11 +25,13 @@ describe("province officer's hub pages: 全国资格查询 and 存量数据清�
     idNumber = candidate.idNumber;
     // Automatic issue waits for the session's publication: this pass's session is published.
     await publishResultsOf(jiangsu, "e2e-session");
+    const pass = {
+      attemptId: `e2e-${Date.now()}`, candidateId: candidate.id, idNumber, name: candidate.name, categoryCode: "01001",
+      sessionId: "e2e-session", score: 95, passMark: 80, submittedAt: new Date().toISOString(), chainHash: "e5".repeat(32), provinceCode: "320000",
+    };
+    await recordPassResult(jiangsu, pass);
     await jiangsu.ctx.conn.transaction((session) =>
-      enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", {
-        attemptId: `e2e-${Date.now()}`, candidateId: candidate.id, idNumber, name: candidate.name, categoryCode: "01001",
-        sessionId: "e2e-session", score: 95, passMark: 80, submittedAt: new Date().toISOString(), chainHash: "e5".repeat(32), provinceCode: "320000",
-      }, `exam.passed:e2e-${idNumber}`),
+      enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", pass, `exam.passed:e2e-${idNumber}`),
     );
     for (let i = 0; i < 150; i++) {
       const p = await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });

@@ -8,6 +8,7 @@ import {
   issueError,
   officer,
   pendingIssuanceOf,
+  recordPassResult,
   startCertNode,
   type TestNode,
 } from "./support.js";
@@ -120,6 +121,7 @@ describe("certificate issuance from exam.passed", function () {
     await b.feature.start?.();
     const first = await aPass(node, "01001");
     const second = { ...first, attemptId: `${first.attemptId}-b`, categoryCode: "02001" };
+    await recordPassResult(node, second);
     await a.facade.issuance.onExamPassed(first);
     await a.facade.issuance.onExamPassed(second);
     const pending = (await a.facade.issuance.page(officer, { status: "pending" })).issuances;
@@ -155,6 +157,7 @@ describe("certificate issuance from exam.passed", function () {
     )!;
     await inst.facade.issuance.issue(officer, String(p1._id));
     const second = { ...first, attemptId: `${first.attemptId}-b`, categoryCode: "02001" };
+    await recordPassResult(node, second);
     await inst.facade.issuance.onExamPassed(second);
     const p2 = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
       (p) => p.attemptId === second.attemptId,
@@ -169,6 +172,7 @@ describe("certificate issuance from exam.passed", function () {
     expect(verdict.status?.source).to.equal("registry");
     // The same category again is refused.
     const third = { ...first, attemptId: `${first.attemptId}-c` };
+    await recordPassResult(node, third);
     await inst.facade.issuance.onExamPassed(third);
     const p3 = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
       (p) => p.attemptId === third.attemptId,

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { publishedResults } from "../../../server/exams/index.js";
 import {
   anotherInstance,
   aPass,
@@ -44,6 +45,7 @@ describe("certificate issuance waits for the session's results publication", fun
     const pending = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find((p) => p.attemptId === pass.attemptId)!;
     const raced = anotherInstance(node, undefined, undefined, {
       isPublished: (_sessionId, tx) => Promise.resolve(tx === undefined),
+      isOfficialPass: (attemptId, tx) => publishedResults(node.ctx.conn).isOfficialPass(attemptId, tx),
     });
     let error: unknown;
     await raced.facade.issuance.issue(officer, String(pending._id)).catch((e: unknown) => (error = e));

@@ -60,13 +60,45 @@ export function anotherInstance(
  * for it); the report is a stand-in, as these tests read only that the publication exists.
  */
 export async function publishResultsOf(node: Pick<TestNode, "ctx">, sessionId: string): Promise<void> {
+  const publishedAt = new Date();
   await node.ctx.conn
     .collection("exam_publications")
     .updateOne(
       { sessionId },
-      { $setOnInsert: { sessionId, publishedAt: new Date(), publishedBy: "测试经办", report: {} } },
+      { $setOnInsert: { sessionId, publishedAt, publishedBy: "测试经办", report: {} } },
       { upsert: true },
     );
+  // As publication does: the session's results become official.
+  await node.ctx.conn
+    .collection("exam_results")
+    .updateMany({ sessionId, official: { $ne: true } }, { $set: { official: true, publishedAt } });
+}
+
+/**
+ * The result record a graded pass leaves (what issuing checks the pass against), official when
+ * its session is already published.
+ */
+export async function recordPassResult(
+  node: Pick<TestNode, "ctx">,
+  pass: DomainEvents["exam.passed"],
+): Promise<void> {
+  const published =
+    (await node.ctx.conn.collection("exam_publications").countDocuments({ sessionId: pass.sessionId })) > 0;
+  await node.ctx.conn.collection("exam_results").insertOne({
+    attemptId: pass.attemptId,
+    sessionId: pass.sessionId,
+    candidateId: pass.candidateId,
+    categoryCode: pass.categoryCode,
+    score: pass.score,
+    totalPoints: 100,
+    passMark: pass.passMark,
+    passed: true,
+    submittedAt: new Date(pass.submittedAt),
+    closeReason: "candidate",
+    chainHash: pass.chainHash,
+    official: published,
+    ...(published ? { publishedAt: new Date() } : {}),
+  });
 }
 
 let seq = 0;
@@ -83,7 +115,7 @@ export async function aPass(
   seq += 1;
   const sessionId = `session-${Date.now()}-${seq}`;
   if (published) await publishResultsOf(node, sessionId);
-  return {
+  const pass: DomainEvents["exam.passed"] = {
     attemptId: `attempt-${Date.now()}-${seq}`,
     candidateId: c.id,
     idNumber: c.idNumber,
@@ -96,6 +128,8 @@ export async function aPass(
     chainHash: "c3".repeat(32),
     provinceCode: node.ctx.config.provinceCode ?? "",
   };
+  await recordPassResult(node, pass);
+  return pass;
 }
 
 export const officer = {

@@ -5,7 +5,7 @@ import type { LookupAnswer, LookupNoticesPage, StatusListIndexDto } from "../../
 import { createMessageLog, createNodeClient, loadOrCreateNodeKey } from "../../../server/sharing/index.js";
 import { enqueueEvent } from "../../../server/lib/outbox.js";
 import { registerTestCandidate, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { publishResultsOf } from "../certificates/support.js";
+import { publishResultsOf, recordPassResult } from "../certificates/support.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
@@ -48,12 +48,14 @@ describe("demo network: hub, 江苏 and 北京, each with its own database", fun
     const attemptId = `net-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     // Automatic issue waits for the session's results publication: this pass's session is published.
     await publishResultsOf(jiangsu, `net-session-${attemptId}`);
+    const pass = {
+      attemptId, candidateId: candidate.id, idNumber: candidate.idNumber, name: candidate.name, categoryCode: "01001",
+      sessionId: `net-session-${attemptId}`, score: 93, passMark: 80, submittedAt: new Date().toISOString(),
+      chainHash: "d4".repeat(32), provinceCode: "320000",
+    };
+    await recordPassResult(jiangsu, pass);
     await jiangsu.ctx.conn.transaction((session) =>
-      enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", {
-        attemptId, candidateId: candidate.id, idNumber: candidate.idNumber, name: candidate.name, categoryCode: "01001",
-        sessionId: `net-session-${attemptId}`, score: 93, passMark: 80, submittedAt: new Date().toISOString(),
-        chainHash: "d4".repeat(32), provinceCode: "320000",
-      }, `exam.passed:${attemptId}`),
+      enqueueEvent(jiangsu.ctx.conn, session, "exam.passed", pass, `exam.passed:${attemptId}`),
     );
     return { idNumber: candidate.idNumber, name: candidate.name };
   }

@@ -85,6 +85,24 @@ describe("province publisher (the outbox's hub consumer)", () => {
     expect(await provinceDb.conn.collection("sharing_receipts").countDocuments()).to.be.greaterThan(0);
   });
 
+  it("when a pass is voided before publication, then the hub deletes its record and the practitioner no longer shows the category", async () => {
+    const idNumber = aNewIdNumber();
+    const pass = anExamPassed({ idNumber });
+    await anOutboxEvent(provinceDb.conn, "exam.passed", pass, `void-pass:${idNumber}`);
+    const client = switchableClient({ down: false });
+    const publisher = createPublisher({ conn: provinceDb.conn, logger: silent, client: () => client, backoffMs: () => 0, batchSize: 10 });
+    for (let i = 0; i < 3; i++) await publisher.drainOnce();
+    const pointer = () => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+    expect((await pointer())?.categories).to.deep.equal(["02001"]);
+
+    await anOutboxEvent(provinceDb.conn, "exam.voided", { pass, note: "考生携带手机，违纪", voidedAt: new Date().toISOString() }, `void:${idNumber}`);
+    for (let i = 0; i < 3; i++) await publisher.drainOnce();
+    expect(await hubState(`void:${idNumber}`)).to.include({ status: "done" });
+    const changes = await hubChangesOf(idNumber);
+    expect(changes.map((c) => `${c.recordType}:${c.version}`)).to.deep.equal(["exam_pass:1", "exam_pass:2"]);
+    expect((await pointer())?.categories).to.deep.equal([]);
+  });
+
   it("when two instances write one practitioner's events and the first one's clock runs ten minutes ahead, then the hub still receives them in the order they were written", async () => {
     const ahead = () => new Date(Date.now() + 10 * 60_000);
     const onTime = () => new Date();
