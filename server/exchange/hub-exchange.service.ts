@@ -52,19 +52,9 @@ export function createHubExchangeService(
       deps.hub.practitioner(body.practitioner.idNumber),
       body.lookupId ? deps.hub.lookup(body.lookupId) : null,
     ]);
-    if (!p) throw errors.notFound("该从业人员的资格记录", "practitioner_unknown");
-    if (p.homeProvince === sender)
-      throw errors.unprocessable("own_practitioner", "该从业人员的资格由本省管理，无需跨省办理");
-    if (p.name !== body.practitioner.name)
-      throw errors.unprocessable("identity_mismatch", "姓名与全国中心记录的身份证号码不符");
-    if (body.kind !== "notice") {
-      if (!p.certificateNumber) throw errors.conflict("no_certificate", "该从业人员尚未取得从业资格证");
-      if (p.certificateStatus !== "valid")
-        throw errors.conflict(
-          "certificate_not_valid",
-          "该从业人员的从业资格证已注销、吊销或撤销，不能备案或转籍",
-        );
-    }
+    // The lookup first: every refusal below says something about the person (known, whose, which
+    // name, which certificate state), and a case refused is no lookup on record. Checked later, a
+    // filing with any lookup id made an unlogged lookup of anyone.
     if (body.lookupId !== undefined || body.kind !== "notice") {
       const wanted = body.kind === "notice" ? "enforcement" : "filing";
       const fresh = lookup && at.getTime() - lookup.at.getTime() <= LOOKUP_VALID_DAYS * 86_400_000;
@@ -78,6 +68,19 @@ export function createHubExchangeService(
         throw errors.unprocessable(
           "lookup_mismatch",
           `查询凭证不符：须为本省 ${LOOKUP_VALID_DAYS} 日内以“${wanted === "filing" ? "备案" : "执法"}”事由查到该从业人员的查询`,
+        );
+    }
+    if (!p) throw errors.notFound("该从业人员的资格记录", "practitioner_unknown");
+    if (p.homeProvince === sender)
+      throw errors.unprocessable("own_practitioner", "该从业人员的资格由本省管理，无需跨省办理");
+    if (p.name !== body.practitioner.name)
+      throw errors.unprocessable("identity_mismatch", "姓名与全国中心记录的身份证号码不符");
+    if (body.kind !== "notice") {
+      if (!p.certificateNumber) throw errors.conflict("no_certificate", "该从业人员尚未取得从业资格证");
+      if (p.certificateStatus !== "valid")
+        throw errors.conflict(
+          "certificate_not_valid",
+          "该从业人员的从业资格证已注销、吊销或撤销，不能备案或转籍",
         );
     }
     return { home: p.homeProvince, responsible: await deps.hub.issuingDivision(p) };

@@ -30,18 +30,28 @@ describe("cross-province exchange: bad input and forged answers", () => {
     return err;
   }
 
-  it("when 北京 files a practitioner the hub does not know, then it is refused as practitioner_unknown and nothing is written on either side", async () => {
+  it("when 北京 files an ID number its lookup did not find, or cites a lookup that does not exist, then it is refused lookup_mismatch, telling nothing of the person, and nothing is written", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const found = await net.beijing.lookup(bjCounty, p.idNumber);
     const before = await counts();
-    const err = await refusalOf(
+    // Unknown to the hub: before, the refusal (practitioner_unknown) said so without a lookup on record.
+    const unknown = await refusalOf(
       net.beijing.exchange.file(bjCounty, {
         lookupId: found.lookupId,
         practitioner: { idNumber: "320102198001011232", name: "查无此人" },
         details: aFiling(),
       }),
     );
-    expect(err).to.include({ code: "practitioner_unknown", status: 404 });
+    expect(unknown).to.include({ code: "lookup_mismatch", status: 422 });
+    // Known, with a wrong name and a lookup id made up: identity_mismatch used to confirm the ID.
+    const madeUp = await refusalOf(
+      net.beijing.exchange.file(bjCounty, {
+        lookupId: "00000000-0000-4000-8000-000000000000",
+        practitioner: { idNumber: p.idNumber, name: "王猜测" },
+        details: aFiling(),
+      }),
+    );
+    expect(madeUp).to.include({ code: "lookup_mismatch", status: 422 });
     expect(await counts()).to.deep.equal(before);
   });
 
