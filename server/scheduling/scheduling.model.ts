@@ -40,6 +40,8 @@ const examSessionSchema = new Schema(
      * (`SeatAssignment.admissions`), so that a room's check-ins do not all write this document.
      */
     admissions: { type: Number, required: true, default: 0 },
+    /** The first release (发卷) of the session: from then attempts run, and it is not cancelled. */
+    releasedAt: { type: Date, default: null },
     createdBy: { type: String, required: true },
   },
   { timestamps: true, collection: "exam_sessions" },
@@ -85,6 +87,11 @@ const assignmentSchema = new Schema(
      * or an unseating conflict, while check-ins of other seats write other documents.
      */
     admissions: { type: Number, required: true, default: 0 },
+    /**
+     * The candidate's first check-in (入场核验): from then their attempt holds a paper and the
+     * session's times and rules as they were, so the seat is not taken away nor those changed.
+     */
+    admittedAt: { type: Date, default: null },
   },
   { timestamps: true, collection: "seat_assignments" },
 );

@@ -174,6 +174,16 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
           { returnDocument: "after", session },
         ).lean();
         if (!doc) return null;
+        // Attempts copied the times and rules at check-in and run from the release: a change
+        // after either would leave them on the old ones (a cancelled session still graded).
+        if (set.status === "cancelled") {
+          if (doc.releasedAt)
+            throw errors.conflict(
+              "session_released",
+              "本场次已发卷开考，不能取消；请由监考员处理在考考生（强制交卷或作废）",
+            );
+        } else if (await Assignments.exists({ sessionId: id, admittedAt: { $ne: null } }).session(session))
+          throw errors.conflict("session_admitted", "已有考生入场核验，本场次的时间和规则不能再修改");
         if (set.endsAt) {
           // A new time must not put a seated candidate in two rooms at once (a seat elsewhere
           // overlapping it); refused before anything of the move commits. A seating racing the
@@ -224,7 +234,13 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     async claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean> {
       if (!Types.ObjectId.isValid(sessionId)) return false;
       const scheduled = { _id: sessionId, status: "scheduled" as const };
-      return (await claimInTransaction(Sessions, scheduled, "admissions", tx)) === 1;
+      if ((await claimInTransaction(Sessions, scheduled, "admissions", tx)) !== 1) return false;
+      await Sessions.updateOne(
+        { _id: sessionId, releasedAt: null },
+        { $set: { releasedAt: now() } },
+        { session: tx },
+      );
+      return true;
     },
 
     /**
@@ -247,6 +263,11 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (!s) return "session_cancelled";
       const seat = { sessionId, candidateId };
       if ((await claimInTransaction(Assignments, seat, "admissions", tx)) !== 1) return "not_assigned";
+      await Assignments.updateOne(
+        { ...seat, admittedAt: null },
+        { $set: { admittedAt: now() } },
+        { session: tx },
+      );
       return toSessionDto(s, now());
     },
 

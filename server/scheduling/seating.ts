@@ -148,8 +148,20 @@ export function createSeating(core: SchedulingCore) {
       const s = await loadForWrite(actor, sessionId);
       if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能取消安排");
       await audit.transaction(async (session) => {
-        const removed = await Assignments.findOneAndDelete({ sessionId, candidateId }, { session }).lean();
-        if (!removed) throw errors.notFound("座位安排");
+        // Not once checked in: their attempt holds a paper and would be released unseen by the
+        // proctor's seat map (which lists assignments); the proctor voids it instead.
+        const removed = await Assignments.findOneAndDelete(
+          { sessionId, candidateId, admittedAt: null },
+          { session },
+        ).lean();
+        if (!removed) {
+          if (await Assignments.exists({ sessionId, candidateId }).session(session))
+            throw errors.conflict(
+              "candidate_checked_in",
+              "该考生已入场核验，不能取消安排；如需停考，请由监考员作废其考试",
+            );
+          throw errors.notFound("座位安排");
+        }
         await Sessions.updateOne({ _id: sessionId }, { $inc: { assignedCount: -1 } }, { session });
         await audit.append(session, {
           action: "session.candidate_unassigned",

@@ -1,0 +1,117 @@
+import { expect } from "chai";
+import { seedSampleBanks } from "../../../server/question-bank/index.js";
+import { connectSocket, scheduleCandidates, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+import { call, ok, type ExamSocket } from "../exams/support/clients.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/**
+ * Once a candidate is checked in, their attempt holds a paper and the session's times and rules
+ * as they were; once the room is released, attempts run. Unseating such a candidate left an
+ * attempt the release started unseen by the proctor's map; a new length after check-in gave one
+ * room two deadlines; a cancellation after an early release left attempts running and graded.
+ */
+describe("scheduling: changes after check-in and release", function () {
+  this.timeout(120_000);
+  let node: Node;
+  before(async () => {
+    node = await startTestNode();
+    await seedSampleBanks(node.ctx);
+  });
+  after(async () => {
+    await node.stop();
+  });
+
+  /** Two seated candidates, the first checked in by a proctor watching the session. */
+  async function aRoomWithOneCheckedIn() {
+    const fixture = await scheduleCandidates(node, {
+      count: 2,
+      startsInMinutes: 1,
+      earliestHandInMinutes: 0,
+    });
+    const [inside, outside] = fixture.candidates;
+    if (!inside || !outside) throw new Error("fixture");
+    const proctor = await staffAgent(node, {
+      roles: ["proctor"],
+      testCentreId: fixture.room.testCentreId,
+      divisionCode: fixture.session.divisionCode,
+    });
+    const officer: AuthedAgent = await staffAgent(node, {
+      roles: ["officer"],
+      divisionCode: fixture.session.divisionCode,
+    });
+    const socket = (await connectSocket(node, proctor)) as unknown as ExamSocket;
+    ok(await call(socket, "proctor:watch", { sessionId: fixture.session.id }));
+    ok(
+      await call(socket, "proctor:check_in", {
+        sessionId: fixture.session.id,
+        candidateId: inside.id,
+        idNumber: inside.idNumber,
+      }),
+    );
+    return { session: fixture.session, inside, outside, socket, officer };
+  }
+
+  it("when a checked-in candidate is unseated, then it is refused and the seat stays; one not checked in is unseated", async () => {
+    const { session, inside, outside, socket, officer } = await aRoomWithOneCheckedIn();
+    try {
+      const refused = await officer.agent
+        .delete(`/api/exam-sessions/${session.id}/assignments/${inside.id}`)
+        .expect(409);
+      expect(refused.body.error.code).to.equal("candidate_checked_in");
+      expect(
+        await node.ctx.conn
+          .collection("seat_assignments")
+          .countDocuments({ sessionId: session.id, candidateId: inside.id }),
+      ).to.equal(1);
+      await officer.agent.delete(`/api/exam-sessions/${session.id}/assignments/${outside.id}`).expect(204);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("when someone is checked in, then the session's length is not changed; cancelled before the release, the release is refused", async () => {
+    const { session, socket, officer } = await aRoomWithOneCheckedIn();
+    try {
+      const longer = await officer.agent
+        .patch(`/api/exam-sessions/${session.id}`)
+        .send({ durationMinutes: 120 })
+        .expect(409);
+      expect(longer.body.error.code).to.equal("session_admitted");
+      const stored = await officer.agent.get(`/api/exam-sessions/${session.id}`).expect(200);
+      expect(stored.body.session.durationMinutes).to.equal(session.durationMinutes);
+
+      await officer.agent.patch(`/api/exam-sessions/${session.id}`).send({ status: "cancelled" }).expect(200);
+      const release = await call(socket, "proctor:release", {
+        sessionId: session.id,
+        earlyReason: "考生全部到齐，经考点主任同意提前开考",
+      });
+      expect(release.ok).to.equal(false);
+      if (!release.ok) expect(release.error.code).to.equal("session_cancelled");
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("when the room was released early, then the session is not cancelled while its attempts run", async () => {
+    const { session, socket, officer } = await aRoomWithOneCheckedIn();
+    try {
+      ok(
+        await call(socket, "proctor:release", {
+          sessionId: session.id,
+          earlyReason: "考生全部到齐，经考点主任同意提前开考",
+        }),
+      );
+      const refused = await officer.agent
+        .patch(`/api/exam-sessions/${session.id}`)
+        .send({ status: "cancelled" })
+        .expect(409);
+      expect(refused.body.error.code).to.equal("session_released");
+      const stored = await officer.agent.get(`/api/exam-sessions/${session.id}`).expect(200);
+      expect(stored.body.session.status).to.equal("scheduled");
+    } finally {
+      socket.close();
+    }
+  });
+});
