@@ -129,7 +129,11 @@ export interface AttemptEventDto {
     | "extend"
     | "credit"
     | "submit"
-    | "void";
+    | "void"
+    /** A proctor asked for extra time; a second person approves or refuses it (四眼). */
+    | "extension_requested"
+    /** The request was answered (approved: an `extend` follows in the same transaction). */
+    | "extension_answered";
   data: Record<string, unknown>;
   prevHash: string;
   hash: string;

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { AttemptDoc } from "./attempt.model.js";
 import { computeDeadline } from "./clock.js";
 import type { ExamCore } from "./exam-core.js";
 import { rooms, type Actor } from "./ports.js";
@@ -150,23 +149,23 @@ export function createAttemptControls(
     uow: UnitOfWork,
   ): Promise<{ requestId: string } | null> {
     const requestId = `ext_${randomBytes(6).toString("hex")}`;
-    const res = await store.Attempts.updateOne(
-      { _id: attemptId, status: { $in: ["checked_in", "ready", "in_progress"] } },
-      {
-        $push: {
-          pendingExtensions: {
-            requestId,
-            minutes,
-            reason,
-            requestedBy: actor.id,
-            requestedByName: actor.name,
-            requestedAt: now(),
-          },
-        },
-      },
+    // Through the chain like every other change: a request written beside it left the copies of
+    // the attempt other instances keep (and this one) without it, so the next seat pushed from a
+    // copy dropped the badge and the approve button before a second person saw them.
+    const request = { requestId, minutes, reason, requestedBy: actor.id, requestedByName: actor.name };
+    const res = await store.mutate(
+      attemptId,
+      (doc, at) =>
+        doc.status === "checked_in" || doc.status === "ready" || doc.status === "in_progress"
+          ? {
+              filter: { status: doc.status },
+              push: { pendingExtensions: { ...request, requestedAt: at } },
+              event: { type: "extension_requested", data: { by: actor.id, requestId, minutes, reason } },
+            }
+          : null,
       { session: uow.session },
     );
-    if (res.matchedCount !== 1) return null;
+    if (!res.event) return null;
     uow.afterCommit(() => seats.seat(attemptId));
     return { requestId };
   }
@@ -177,14 +176,23 @@ export function createAttemptControls(
     requestId: string,
     uow: UnitOfWork,
   ): Promise<TakenExtension | null> {
-    const before = await store.Attempts.findOneAndUpdate(
-      { _id: attemptId, "pendingExtensions.requestId": requestId },
-      { $pull: { pendingExtensions: { requestId } } },
-      { returnDocument: "before", projection: { pendingExtensions: 1 }, session: uow.session },
-    ).lean<Pick<AttemptDoc, "pendingExtensions">>();
-    const p = before?.pendingExtensions.find((x) => x.requestId === requestId);
+    let taken: TakenExtension | null = null;
+    const res = await store.mutate(
+      attemptId,
+      (doc) => {
+        const p = doc.pendingExtensions.find((x) => x.requestId === requestId);
+        if (!p) return null;
+        taken = { minutes: p.minutes, reason: p.reason, requestedBy: p.requestedBy };
+        return {
+          pull: { pendingExtensions: { requestId } },
+          event: { type: "extension_answered", data: { requestId } },
+        };
+      },
+      { session: uow.session },
+    );
+    if (!res.event) return null;
     uow.afterCommit(() => seats.seat(attemptId));
-    return p ? { minutes: p.minutes, reason: p.reason, requestedBy: p.requestedBy } : null;
+    return taken;
   }
 
   /** Voids an attempt for misconduct (违纪): closed without a result, never counted as a pass. */

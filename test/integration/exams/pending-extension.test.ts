@@ -1,0 +1,65 @@
+import { expect } from "chai";
+import type { SeatViewDto } from "../../../server/contracts/exams.js";
+import { call, connect, ok } from "./support/clients.js";
+import { aRoom, useExamNode } from "./support/setup.js";
+
+/**
+ * A request for extra time waits for a second person (四眼). It used to be written beside the
+ * attempt's chain, so the copy of the attempt the save path keeps did not have it: the seat
+ * pushed after the candidate's next answer came without the request, and the console's badge and
+ * approve button went away before anyone could approve.
+ */
+describe("exam delivery: a pending extension on the seat map", () => {
+  const env = useExamNode();
+
+  it("when the candidate answers after an extension was requested, then the seats pushed still carry the request until a second proctor answers it", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    const second = await connect(env.node.url, {
+      ...room.proctorUser,
+      id: "proctor-2",
+      displayName: "赵监考",
+    });
+    try {
+      ok(await call(second, "proctor:watch", { sessionId: room.session.id }));
+      // The candidate's copy of the attempt is kept by the save path from here on.
+      await c.answer(0, ["T"]);
+      const req = ok(
+        await call(room.proctor, "proctor:extend", {
+          attemptId: c.attemptId,
+          minutes: 10,
+          reason: "考生电脑故障更换",
+          requireSecondApprover: true,
+        }),
+      );
+      const requestId = req.pending?.requestId ?? "";
+      const pushed = new Promise<SeatViewDto[]>((resolve) =>
+        second.on("session:seats", (seats: SeatViewDto[]) => {
+          if (seats.some((s) => s.attemptId === c.attemptId)) resolve(seats);
+        }),
+      );
+      await c.answer(1, ["A"]);
+      const seat = (await pushed).find((s) => s.attemptId === c.attemptId);
+      expect(seat?.pendingExtensions.map((p) => p.requestId)).to.deep.equal([requestId]);
+
+      ok(
+        await call(second, "proctor:approve_extension", { attemptId: c.attemptId, requestId, approve: true }),
+      );
+      const events = await env.node.ctx.conn
+        .collection("exam_attempts")
+        .findOne({ _id: c.attemptId as never }, { projection: { "events.type": 1, pendingExtensions: 1 } });
+      expect(events?.pendingExtensions).to.deep.equal([]);
+      // The request and its answer are in the attempt's chain, before the extension they led to.
+      expect((events?.events as { type: string }[]).map((e) => e.type).slice(-4)).to.deep.equal([
+        "extension_requested",
+        "answer",
+        "extension_answered",
+        "extend",
+      ]);
+    } finally {
+      second.close();
+      room.close();
+    }
+  });
+});
