@@ -9,6 +9,8 @@ import type { CertificateDoc, StoredVersion } from "./certificate.model.js";
 import { sealClaims } from "./crypto/envelope.js";
 import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey } from "../lib/mongo.js";
+import { errors } from "../lib/errors.js";
+import { STATUS_LIST_ENTRIES } from "./crypto/status-list.js";
 
 /**
  * The node's audit log as the certificate services use it: every change runs in
@@ -130,19 +132,30 @@ export async function enqueue<K extends DomainEventName>(
   await enqueueEvent(conn, session, name, payload, key);
 }
 
-/** How many random status indexes an issuance draws before it gives up (the list has room for millions). */
-const MAX_INDEX_TRIES = 8;
+/**
+ * How many random status indexes an issuance draws before it gives up. The list holds 131,072
+ * slots (STATUS_LIST_ENTRIES), never freed: at 90 % full, 32 draws still fail 3 % of the time,
+ * and once full every one does. (The comment here said "room for millions", and the give-up
+ * surfaced as a generic duplicate-record refusal.)
+ */
+const MAX_INDEX_TRIES = 32;
 
 /**
  * Runs `write` (which draws a random status index) again while it fails only because that index is
- * already taken, up to MAX_INDEX_TRIES times; any other failure is the caller's.
+ * already taken, up to MAX_INDEX_TRIES times, then refuses `status_list_full` in words an officer
+ * can pass on; any other failure is the caller's.
  */
 export async function withFreeStatusIndex<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
     } catch (err) {
-      if (!isDuplicateKey(err, "statusIndex") || attempt >= MAX_INDEX_TRIES) throw err;
+      if (!isDuplicateKey(err, "statusIndex")) throw err;
+      if (attempt >= MAX_INDEX_TRIES)
+        throw errors.conflict(
+          "status_list_full",
+          `本省证书状态列表（${STATUS_LIST_ENTRIES} 个位置）已用尽或接近用尽，暂时无法为新证书分配状态位，请联系系统管理员`,
+        );
     }
   }
 }
