@@ -167,6 +167,16 @@ export async function seedNetworkHistory(
     const c = await bjProvince<CaseDto>("GET", `/exchange/cases/${caseId}`);
     return c.state === "acknowledged" || c.issued ? c : null;
   });
-  if (!agreed.issued) await bjProvince("POST", `/certificate-transfers/${caseId}/issue`);
+  // 北京 issues on 江苏's current status as the hub holds it: 江苏's status list reaches the hub a
+  // few seconds after the registration, so a refusal for want of it is tried again.
+  if (!agreed.issued)
+    await eventually("全国中心收到江苏的证书状态列表", 60, async () => {
+      try {
+        return await bjProvince("POST", `/certificate-transfers/${caseId}/issue`);
+      } catch (err) {
+        if (String(err).includes("source_status_unknown")) return null;
+        throw err;
+      }
+    });
   return `江苏已发证 ${issued.length} 本；北京备案 ${filed.name}（江苏已确认），违法抄告 ${noticed.name}，转籍 ${moved.name}（北京已换发）`;
 }

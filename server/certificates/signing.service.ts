@@ -228,6 +228,28 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     return hubCache.list;
   }
 
+  /**
+   * A province's status list as the hub holds it, read now and verified with the national trust
+   * list's keys of that province; null when the hub has none, cannot be reached, or its copy does
+   * not verify or has run out (its province stopped pushing).
+   */
+  async function hubStatusList(
+    hub: { url: string },
+    national: LoadedTrustList,
+    provinceCode: string,
+  ): Promise<LoadedStatusList | null> {
+    try {
+      const doc = await fetchJson(`${hub.url.replace(/\/+$/, "")}/api/hub/v1/status-lists/${provinceCode}`);
+      const keys = national.body.keys.filter((k) => k.provinceCode === provinceCode);
+      const loaded = loadStatusList(doc, keys);
+      if (!loaded || Date.parse(loaded.body.validUntil) <= clock().getTime()) return null;
+      return loaded;
+    } catch (err) {
+      opts.logger.warn({ err, provinceCode }, "status list of the province unavailable at the hub");
+      return null;
+    }
+  }
+
   return {
     /** Opens (first start: generates) the keys and registers their public parts. */
     async start(): Promise<void> {
@@ -280,7 +302,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       statusCache = null;
     },
     /** Everything this node's verifier trusts right now. */
-    async trustContext(): Promise<TrustContext> {
+    async trustContext(options: { currentStatusOf?: string } = {}): Promise<TrustContext> {
       const own = await ownTrustList();
       const status = await ownStatusList();
       const lists = [own.loaded, ...demo];
@@ -292,6 +314,14 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       }
       const national = opts.hub ? await hubList(opts.hub) : null;
       if (national) lists.push(national);
+      // Another province's status as of now: only the hub's copy of its list, read now (a peer's
+      // is up to a minute old, and most provinces are no one's peer); absent when it cannot be had.
+      const other = options.currentStatusOf;
+      if (other && other !== opts.provinceCode) {
+        statusLists.delete(other);
+        const current = opts.hub && national ? await hubStatusList(opts.hub, national, other) : null;
+        if (current) statusLists.set(other, current);
+      }
       return { lists, statusLists };
     },
   };

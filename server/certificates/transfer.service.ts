@@ -120,11 +120,19 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     const { record, signature } = t.source;
     const refuse = (why: string, details?: unknown) =>
       errors.unprocessable("source_certificate_unverified", `原籍证书核验未通过：${why}`, details);
-    const trust = await ports.signing.trustContext();
+    // The home's status now, from the hub's copy of its list: the certificate came with the
+    // agreement and may have been revoked since (a penalty), which its signatures cannot tell.
+    const trust = await ports.signing.trustContext({ currentStatusOf: t.homeProvince });
     const qr = verifyQrText(signature.qr, trust, now);
     if (!qr.authentic || !qr.claims) throw refuse(qr.message, { code: qr.code });
-    // Expired or known to be revoked at home: nothing to carry over.
+    // Expired or revoked at home: nothing to carry over.
     if (qr.code !== "valid") throw refuse(qr.message, { code: qr.code });
+    // Status unknown is not valid: carried over, a certificate revoked at home would live again.
+    if (qr.status?.state !== "valid")
+      throw errors.conflict(
+        "source_status_unknown",
+        "暂时无法从全国中心取得原籍省份证书的当前状态，不能换发；请稍后再试",
+      );
     const bytes = Buffer.from(canonicalJson(record), "utf8");
     const value = Buffer.from(signature.value, "base64url");
     const signedByHome = trust.lists

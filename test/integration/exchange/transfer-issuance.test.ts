@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { decodeStatusBits, getStatusBits } from "../../../server/certificates/crypto/status-list.js";
 import type { CertificateRecord } from "../../../server/contracts/certificates.js";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LookupAnswer } from "../../../server/contracts/hub.js";
@@ -266,6 +267,46 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
       await beijing.ctx.conn.collection("exchange_outgoing").countDocuments({ caseId, purpose: "issued" }),
     ).to.equal(0);
     expect((await certificateAt(jiangsu, p.idNumber))?.status).to.equal("valid");
+  });
+
+  it("when 江苏 revokes the certificate after agreeing to the transfer, then 北京's issuance reads the revocation at the hub and is refused; no valid certificate comes back to life", async () => {
+    const p = await aCertificateHolder(hub, jiangsu);
+    const caseId = await anAgreedTransfer(js, bj, p);
+    await js.agent
+      .post(`/api/certificates/${p.idNumber}/revoke`)
+      .send({ reason: "违法经营，吊销从业资格" })
+      .expect(200);
+    // 江苏 pushes its status list on the change: waited for until the hub's copy says revoked.
+    const index = (await certificateAt(jiangsu, p.idNumber))?.statusIndex as number;
+    await eventually(async () => {
+      const list = await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode: "320000" });
+      const payload = list && JSON.parse(Buffer.from(list.document.payload, "base64url").toString("utf8"));
+      const bits = payload && decodeStatusBits(payload.encodedList);
+      return bits && getStatusBits(bits, index) === "revoked";
+    });
+    const res = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
+    expect(res.status, JSON.stringify(res.body)).to.equal(422);
+    expect(res.body.error).to.include({ code: "source_certificate_unverified" });
+    expect(res.body.error.message).to.contain("吊销");
+    expect(await certificateAt(beijing, p.idNumber)).to.equal(null);
+    expect((await bjCase(caseId)).issued).to.equal(null);
+  });
+
+  it("when the hub holds no current status list of 江苏, then 北京 does not issue on a certificate whose status it cannot know", async () => {
+    const p = await aCertificateHolder(hub, jiangsu);
+    const caseId = await anAgreedTransfer(js, bj, p);
+    const lists = hub.node.ctx.conn.collection("hub_status_lists");
+    const held = await lists.findOne({ provinceCode: "320000" });
+    await lists.deleteOne({ provinceCode: "320000" });
+    try {
+      const res = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
+      expect(res.status, JSON.stringify(res.body)).to.equal(409);
+      expect(res.body.error.code).to.equal("source_status_unknown");
+      expect(await certificateAt(beijing, p.idNumber)).to.equal(null);
+    } finally {
+      // Unless 江苏 pushed a newer one meanwhile, its list goes back for the tests after this one.
+      if (held && !(await lists.findOne({ provinceCode: "320000" }))) await lists.insertOne(held);
+    }
   });
 
   it("when a 北京 officer of another division or a transfer not yet agreed is asked to issue, then it is refused", async () => {

@@ -123,7 +123,10 @@ export async function aProvinceOfHub(hub: TestHub, provinceCode: string, env: Re
   const identity = (await (await fetch(`${node.url}/api/sharing/identity`)).json()) as { publicKey: string };
   const certificateKeys = RegisterNodeBody.shape.certificateKeys.parse(await certificateKeysOf(node.url));
   await hub.registry.register({ provinceCode, name: provinceCode, nodeKey: identity.publicKey, certificateKeys });
-  // The first push of the status list ran before the registration; a real province repeats it on its timer.
+  // The first push of the status list ran before the registration; the node repeats it 2 s later,
+  // as a real province does. Waited for: a transfer out of the province reads it at the hub.
+  for (let i = 0; i < 200 && !(await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode })); i++)
+    await new Promise((r) => setTimeout(r, 100));
   return Object.assign(node, { nodeKeyDir });
 }
 
