@@ -2,16 +2,10 @@ import { expect } from "chai";
 import { Types } from "mongoose";
 import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
-import {
-  anonymousAgent,
-  connectSocket,
-  loginCandidate,
-  scheduleCandidates,
-  staffAgent,
-  type AuthedAgent,
-} from "../../helpers/auth.js";
+import { anonymousAgent, connectSocket, loginCandidate, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 import { call, ok, type ExamSocket } from "./support/clients.js";
+import { aWatchedSession, checkIn, releaseEarly } from "./support/watched-session.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -35,19 +29,9 @@ describe("exam delivery: extra time past the session's nominal end", function ()
 
   /** A candidate released and answering, with a proctor watching; the session's nominal end not yet passed. */
   async function aCandidateSitting() {
-    const fixture = await scheduleCandidates(node, {
-      count: 1,
-      startsInMinutes: 1,
-      earliestHandInMinutes: 0,
-    });
-    const cand = fixture.candidates[0];
+    const { session, candidates, proctor: pSock } = await aWatchedSession(node, 1);
+    const cand = candidates[0];
     if (!cand) throw new Error("fixture");
-    const proctor = await staffAgent(node, {
-      roles: ["proctor"],
-      testCentreId: fixture.room.testCentreId,
-      divisionCode: fixture.session.divisionCode,
-    });
-    const pSock = (await connectSocket(node, proctor)) as unknown as ExamSocket;
     const credentials = {
       idNumber: cand.idNumber,
       ticketNo: cand.assignment.ticketNo,
@@ -55,25 +39,13 @@ describe("exam delivery: extra time past the session's nominal end", function ()
     };
     const login = await loginCandidate(node, credentials);
     const cSock = (await connectSocket(node, login)) as unknown as ExamSocket;
-    ok(await call(pSock, "proctor:watch", { sessionId: fixture.session.id }));
-    ok(
-      await call(pSock, "proctor:check_in", {
-        sessionId: fixture.session.id,
-        candidateId: cand.id,
-        idNumber: cand.idNumber,
-      }),
-    );
+    await checkIn(pSock, session.id, cand);
     const synced = ok(await call(cSock, "attempt:sync", {}));
     ok(await call(cSock, "attempt:confirm", { attemptId: synced.attemptId }));
     const started = new Promise<CandidateAttemptDto>((r) => cSock.once("attempt:started", r));
-    ok(
-      await call(pSock, "proctor:release", {
-        sessionId: fixture.session.id,
-        earlyReason: "考生全部到齐，经考点主任同意提前开考",
-      }),
-    );
+    await releaseEarly(pSock, session.id);
     const paper = await started;
-    return { fixture, login, credentials, pSock, cSock, paper };
+    return { session, login, credentials, pSock, cSock, paper };
   }
 
   /**
@@ -101,9 +73,9 @@ describe("exam delivery: extra time past the session's nominal end", function ()
   }
 
   it("when the nominal end passes while the candidate's deadline has not, then saves go on, the page reloads, and a reloaded kiosk logs in again", async () => {
-    const { fixture, login, credentials, pSock, cSock, paper } = await aCandidateSitting();
+    const { session, login, credentials, pSock, cSock, paper } = await aCandidateSitting();
     try {
-      const held = await passNominalEnd(fixture.session.id, login, cSock);
+      const held = await passNominalEnd(session.id, login, cSock);
       const save = await call(cSock, "attempt:answer", {
         attemptId: paper.attemptId,
         seq: 1,
@@ -152,10 +124,10 @@ describe("exam delivery: extra time past the session's nominal end", function ()
   });
 
   it("when the nominal end passes and the candidate has no attempt running, then the next event is refused and the socket closed, as before", async () => {
-    const { fixture, login, pSock, cSock, paper } = await aCandidateSitting();
+    const { session, login, pSock, cSock, paper } = await aCandidateSitting();
     try {
       ok(await call(cSock, "attempt:submit", { attemptId: paper.attemptId, lastSeq: 0 }));
-      await passNominalEnd(fixture.session.id, login, cSock);
+      await passNominalEnd(session.id, login, cSock);
       const closed = new Promise<string>((resolve) => cSock.once("disconnect", resolve));
       const refused = await call(cSock, "attempt:sync", {});
       expect(refused.ok).to.equal(false);

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
-import { connectSocket, scheduleCandidates, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { staffAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
-import { call, ok, type ExamSocket } from "../exams/support/clients.js";
+import { call } from "../exams/support/clients.js";
+import { aWatchedSession, checkIn, releaseEarly } from "../exams/support/watched-session.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -25,32 +26,12 @@ describe("scheduling: changes after check-in and release", function () {
 
   /** Two seated candidates, the first checked in by a proctor watching the session. */
   async function aRoomWithOneCheckedIn() {
-    const fixture = await scheduleCandidates(node, {
-      count: 2,
-      startsInMinutes: 1,
-      earliestHandInMinutes: 0,
-    });
-    const [inside, outside] = fixture.candidates;
+    const { session, candidates, proctor: socket } = await aWatchedSession(node, 2);
+    const [inside, outside] = candidates;
     if (!inside || !outside) throw new Error("fixture");
-    const proctor = await staffAgent(node, {
-      roles: ["proctor"],
-      testCentreId: fixture.room.testCentreId,
-      divisionCode: fixture.session.divisionCode,
-    });
-    const officer: AuthedAgent = await staffAgent(node, {
-      roles: ["officer"],
-      divisionCode: fixture.session.divisionCode,
-    });
-    const socket = (await connectSocket(node, proctor)) as unknown as ExamSocket;
-    ok(await call(socket, "proctor:watch", { sessionId: fixture.session.id }));
-    ok(
-      await call(socket, "proctor:check_in", {
-        sessionId: fixture.session.id,
-        candidateId: inside.id,
-        idNumber: inside.idNumber,
-      }),
-    );
-    return { session: fixture.session, inside, outside, socket, officer };
+    const officer = await staffAgent(node, { roles: ["officer"], divisionCode: session.divisionCode });
+    await checkIn(socket, session.id, inside);
+    return { session, inside, outside, socket, officer };
   }
 
   it("when a checked-in candidate is unseated, then it is refused and the seat stays; one not checked in is unseated", async () => {
@@ -97,12 +78,7 @@ describe("scheduling: changes after check-in and release", function () {
   it("when the room was released early, then the session is not cancelled while its attempts run", async () => {
     const { session, socket, officer } = await aRoomWithOneCheckedIn();
     try {
-      ok(
-        await call(socket, "proctor:release", {
-          sessionId: session.id,
-          earlyReason: "考生全部到齐，经考点主任同意提前开考",
-        }),
-      );
+      await releaseEarly(socket, session.id);
       const refused = await officer.agent
         .patch(`/api/exam-sessions/${session.id}`)
         .send({ status: "cancelled" })

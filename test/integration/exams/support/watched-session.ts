@@ -1,0 +1,54 @@
+import {
+  connectSocket,
+  scheduleCandidates,
+  staffAgent,
+  type ScheduledCandidates,
+} from "../../../helpers/auth.js";
+import type { startTestNode } from "../../../helpers/node.js";
+import { call, ok, type ExamSocket } from "./clients.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/**
+ * On a whole province node: a session starting in a minute with `count` seated candidates, and a
+ * logged-in proctor of its test centre watching it over a real socket (close it after the test).
+ */
+export async function aWatchedSession(
+  node: Node,
+  count: number,
+): Promise<ScheduledCandidates & { proctor: ExamSocket }> {
+  const fixture = await scheduleCandidates(node, { count, startsInMinutes: 1, earliestHandInMinutes: 0 });
+  const agent = await staffAgent(node, {
+    roles: ["proctor"],
+    testCentreId: fixture.room.testCentreId,
+    divisionCode: fixture.session.divisionCode,
+  });
+  const proctor = (await connectSocket(node, agent)) as unknown as ExamSocket;
+  ok(await call(proctor, "proctor:watch", { sessionId: fixture.session.id }));
+  return { ...fixture, proctor };
+}
+
+/** The proctor checks one seated candidate in (入场核验), acknowledged. */
+export async function checkIn(
+  proctor: ExamSocket,
+  sessionId: string,
+  candidate: { id: string; idNumber: string },
+): Promise<void> {
+  ok(
+    await call(proctor, "proctor:check_in", {
+      sessionId,
+      candidateId: candidate.id,
+      idNumber: candidate.idNumber,
+    }),
+  );
+}
+
+/** The session's release before its scheduled start, with the written reason an early one needs. */
+export async function releaseEarly(proctor: ExamSocket, sessionId: string): Promise<void> {
+  ok(
+    await call(proctor, "proctor:release", {
+      sessionId,
+      earlyReason: "考生全部到齐，经考点主任同意提前开考",
+    }),
+  );
+}
