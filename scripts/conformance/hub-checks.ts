@@ -239,15 +239,19 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
       must(Array.isArray(page.messages) && typeof page.nextCursor === "number", "not an inbox page");
       return `${page.messages.length} messages`;
     }],
-    ["E02", "a filing of a practitioner the hub does not know is refused (404 practitioner_unknown)", async () => {
+    ["E02", "a filing citing a lookup the hub never answered is refused before anything about the person (422 lookup_mismatch)", async () => {
       const stranger = makeIdNumber("650102", "1975-05-05", 3);
       const raw = await send("POST", `${EXCHANGE}/cases`, aCase({ idNumber: stranger, name: "无此人" }));
-      must(raw.status === 404 && errorCode(raw) === "practitioner_unknown", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
+      must(raw.status === 422 && errorCode(raw) === "lookup_mismatch", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
       verifySigned(raw);
       return "refused";
     }],
-    ["E03", "a filing of the province's own practitioner is refused (422 own_practitioner)", async () => {
-      const raw = await send("POST", `${EXCHANGE}/cases`, aCase({ idNumber, name: "测试" }));
+    ["E03", "a filing of the province's own practitioner, citing its own lookup for it, is refused (422 own_practitioner)", async () => {
+      const found = await send("POST", LOOKUP, JSON.stringify({ query: { by: "id_number", idNumber }, officerId: "conformance", reason: "filing", caseReference: "CONF-3" }));
+      must(found.status === 200, `the lookup answered ${found.status}`);
+      const lookupId = conforming(LookupAnswer, found).lookupId;
+      const body = { ...(JSON.parse(aCase({ idNumber, name: "测试" })) as Record<string, unknown>), lookupId };
+      const raw = await send("POST", `${EXCHANGE}/cases`, JSON.stringify(body));
       must(raw.status === 422 && errorCode(raw) === "own_practitioner", `answered ${raw.status} ${errorCode(raw) ?? ""}`);
       return "refused";
     }],

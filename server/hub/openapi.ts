@@ -197,11 +197,12 @@ export function exchangeDocument(): Json {
     "roadcert 跨省数据交换接口 (cross-province exchange interface)",
     `Province-to-province business through the hub: off-site filing (异地备案), transfer (转籍) and enforcement
 notices (抄告). The sending province posts a case with its own caseId (a re-send of the identical case is answered
-again with no second effect; different content under the same id: 409 case_conflict). The hub checks it against its
-pointer index and the catalog lookup it cites (reason \`filing\` for filings and transfers, \`enforcement\` for
-notices, made by the sending province within 30 days and having found this practitioner) and refuses with a stable
-code: 404 practitioner_unknown, 422 own_practitioner / identity_mismatch / lookup_mismatch, 409 no_certificate /
-certificate_not_valid / already_filed (one open filing per practitioner per filing division) / transfer_open.
+again with no second effect; different content under the same id: 409 case_conflict). The hub checks first the
+catalog lookup it cites (reason \`filing\` for filings and transfers, \`enforcement\` for notices, made by the
+sending province within 30 days and having found this practitioner; 422 lookup_mismatch otherwise, saying nothing
+of the person), then its pointer index, and refuses with a stable code: 404 practitioner_unknown, 422
+own_practitioner / identity_mismatch, 409 no_certificate / certificate_not_valid / already_filed (one open filing
+per practitioner per filing division) / transfer_open.
 
 Delivery is store and forward by PULL: the hub holds a message for the receiving province in its inbox until that
 province asks GET /exchange/inbox with an \`after\` cursor at or past the message's seq, which confirms it stored it;

@@ -7,7 +7,7 @@ import { createRegistrationService } from "../../../server/registration/index.js
 import { createSchedulingService } from "../../../server/scheduling/index.js";
 import { accessTrustingActors } from "../../helpers/access.js";
 import { registerTestCandidate } from "../../helpers/auth.js";
-import { publishResultsOf } from "../certificates/support.js";
+import { publishResultsOf, recordPassResult } from "../certificates/support.js";
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 import { EVERYONE, routeRow } from "./row-builders.js";
 
@@ -51,7 +51,7 @@ async function pendingIssuance(fx: RbacFixtures, clock?: () => Date) {
   const c = certificates(fx.node, clock);
   const candidate = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
   const attemptId = `rbac-${fx.unique()}`;
-  await c.issuance.onExamPassed({
+  const pass = {
     attemptId,
     candidateId: candidate.id,
     idNumber: candidate.idNumber,
@@ -63,7 +63,8 @@ async function pendingIssuance(fx: RbacFixtures, clock?: () => Date) {
     submittedAt: new Date().toISOString(),
     chainHash: "ab".repeat(32),
     provinceCode: "320000",
-  });
+  };
+  await c.issuance.onExamPassed(pass);
   const pending = (await c.issuance.page(SYSTEM, { status: "pending" })).issuances.find(
     (p) => p.attemptId === attemptId,
   );
@@ -71,6 +72,7 @@ async function pendingIssuance(fx: RbacFixtures, clock?: () => Date) {
   // Issuing waits for the results publication. The fixture session stays unpublished (other tables
   // read its live report), so the pass moves to a published stand-in session; its division stays.
   const publishedSession = `rbac-published-${attemptId}`;
+  await recordPassResult(fx.node, { ...pass, sessionId: publishedSession });
   await publishResultsOf(fx.node, publishedSession);
   await fx.node.ctx.conn
     .collection("certificate_issuances")

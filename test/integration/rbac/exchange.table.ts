@@ -3,8 +3,10 @@ import type { CollectionReceipt, LookupAnswer } from "../../../server/contracts/
 import { createMessageLog, createNodeClient, generateNodeKey, loadOrCreateNodeKey, type NodeClient } from "../../../server/sharing/index.js";
 import { aCertificateRecord, aNewIdNumber } from "../hub/support.js";
 import {
+  buildStatusList,
   canonicalJson,
   createSigner,
+  emptyStatusBits,
   generateKeyPair,
   keyIdOf,
   randomStatusIndex,
@@ -96,6 +98,14 @@ export const setup: RbacTable["setup"] = async (_node, fx) => {
     certificateKeys: [{ kid, suite: "ed25519", publicKey: pair.publicKey, validFrom: "2020-01-01" }],
   });
   guangdong = { kid, signer: createSigner(pair) };
+  // And its status list at the hub: a transfer's issuance reads the home's current status there.
+  const list = buildStatusList(
+    { provinceCode: "440000", bits: emptyStatusBits(), now: new Date(), validForSeconds: 86_400 },
+    guangdong,
+  );
+  const client = createNodeClient({ key: node, peer: fx.hub.peer, log: createMessageLog(fx.node.ctx.conn) });
+  const pushed = await client.call("POST", "/api/hub/v1/status-lists", list);
+  if (pushed.status !== 200) throw new Error(`广东's status list refused: ${pushed.rawBody}`);
   return {};
 };
 

@@ -5,6 +5,7 @@ import { createOrganisationService } from "../../../server/organisation/index.js
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
 import type { AuthUser } from "../../../server/contracts/auth.js";
+import type { RunningNode } from "../../../server/main.js";
 import {
   anonymousAgent,
   createStaff,
@@ -57,6 +58,45 @@ export interface RbacActor {
   fresh(): Promise<Pick<AuthedAgent, "agent" | "cookie" | "csrfToken">>;
 }
 
+/** A session five minutes ahead in `room` (an hour long). */
+function sessionBody(room: { testCentreId: string; roomId: string }) {
+  return {
+    categoryCode: "01001" as const,
+    testCentreId: room.testCentreId,
+    roomId: room.roomId,
+    startsAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+    durationMinutes: 60,
+    lateEntryMinutes: 20,
+    earliestHandInMinutes: 30,
+  };
+}
+
+/**
+ * Another session of `divisionCode`, in a room of its own, nobody seated: for a row that changes a
+ * session's times or rules, which the fixture's own session refuses once a row checked its
+ * candidate in.
+ */
+export async function anEmptySession(node: RunningNode, divisionCode: string): Promise<string> {
+  const { conn, config } = node.ctx;
+  const org = createOrganisationService(conn, config.provinceCode);
+  const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
+  const sched = createSchedulingService(conn, {
+    provinceCode: config.provinceCode,
+    organisation: org,
+    registration: reg,
+  });
+  const room = await createTestRoom(node, { seats: 1, divisionCode });
+  const actor: AuthUser = {
+    id: "rbac",
+    kind: "staff",
+    roles: ["officer"],
+    displayName: "rbac",
+    divisionCode: "320000",
+    provinceCode: config.provinceCode,
+  };
+  return (await sched.createSession(actor, sessionBody(room))).id;
+}
+
 async function buildDivision(node: RbacNode, divisionCode: string, seats: number): Promise<DivisionFixtures> {
   const { conn, config } = node.ctx;
   const actor: AuthUser = {
@@ -80,15 +120,7 @@ async function buildDivision(node: RbacNode, divisionCode: string, seats: number
   if (!first) throw new Error("no seat");
   const examiner = await createStaff(node, { roles: ["examiner"], divisionCode });
   const candidate = await registerTestCandidate(node, { divisionCode });
-  const session = await sched.createSession(actor, {
-    categoryCode: "01001",
-    testCentreId: room.testCentreId,
-    roomId: room.roomId,
-    startsAt: new Date(Date.now() + 5 * 60_000).toISOString(),
-    durationMinutes: 60,
-    lateEntryMinutes: 20,
-    earliestHandInMinutes: 30,
-  });
+  const session = await sched.createSession(actor, sessionBody(room));
   const assignment = await sched.assign(actor, session.id, {
     candidateId: candidate.id,
     seatId: first.seatId,

@@ -16,6 +16,7 @@ import {
 } from "../../helpers/auth.js";
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 import { routeRow, EVERYONE, LOGGED_IN } from "./row-builders.js";
+import { anEmptySession } from "./fixtures.js";
 
 /** Rows of the identity, organisation, audit, registration and scheduling routes. */
 
@@ -413,7 +414,10 @@ export const rows: RbacRow[] = [
     method: "patch",
     path: "/exam-sessions/:id",
     access: { officer: "own" },
-    request: (fx) => ({ url: `/api/exam-sessions/${fx.own.sessionId}`, body: { lateEntryMinutes: 20 } }),
+    request: async (fx) => ({
+      url: `/api/exam-sessions/${await anEmptySession(fx.node, fx.own.divisionCode)}`,
+      body: { lateEntryMinutes: 20 },
+    }),
   },
   {
     method: "get",
