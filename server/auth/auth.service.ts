@@ -207,12 +207,12 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     if (now < opens) throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
     // Past the nominal end, a candidate still sitting (extra time, a pause, a late release) may
     // log in again, at a reloaded kiosk, until their own deadline.
-    const sitting =
-      now > ticket.endsAt
-        ? await options.candidates.sittingUntil(ticket.sessionId, ticket.candidateId)
-        : null;
-    if (now > ticket.endsAt && !(sitting && now <= sitting))
-      throw errors.forbidden("本场考试已结束", "outside_session_window");
+    let validUntil = ticket.endsAt;
+    if (now > ticket.endsAt) {
+      const sitting = await options.candidates.sittingUntil(ticket.sessionId, ticket.candidateId);
+      if (!sitting || now > sitting) throw errors.forbidden("本场考试已结束", "outside_session_window");
+      validUntil = sitting;
+    }
     const seat = await options.candidates.findLoginSeat(ticket.testCentreId, ticket.roomId, {
       seatToken: body.seatToken,
       ip: body.seatToken ? undefined : from.ip,
@@ -236,7 +236,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         seatId: seat.seatId,
       },
     };
-    return { user, validUntil: sitting ?? ticket.endsAt };
+    return { user, validUntil };
   }
 
   return {

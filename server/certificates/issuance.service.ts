@@ -248,10 +248,12 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     await ports.audit.transaction(async (session) => {
       // Checked again inside the write: the certificate rests on the official result, never on a
       // provisional one (a publication is never taken back, so what is read here stays true).
-      if (!(await ports.resultsPublished(pending.sessionId, session))) refuseUnpublished();
-      // And on that result being a pass still: a pass voided before publication has none.
-      if (!(await ports.officialPass(pending.attemptId, session)))
+      // One read on the way that issues: an official passing result exists only once published;
+      // without one, publication says which refusal it is (a pass voided before it has none).
+      if (!(await ports.officialPass(pending.attemptId, session))) {
+        if (!(await ports.resultsPublished(pending.sessionId, session))) refuseUnpublished();
         throw errors.conflict("pass_voided", "该考试记录已作废或不是合格成绩，不能发证");
+      }
       const decided = await Issuances.updateOne(
         { _id: pending._id, status: "pending" },
         {

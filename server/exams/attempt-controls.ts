@@ -6,7 +6,9 @@ import { clockParts } from "./presenters.js";
 import { holdRoom } from "./release.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { errors } from "../lib/errors.js";
-import { enqueueEvent } from "../lib/outbox.js";
+import { enqueueEvent, outboxModel } from "../lib/outbox.js";
+import type { DomainEvents } from "../contracts/domain-events.js";
+import { passEventKey } from "./closing.js";
 
 /** An extension waiting for its second approver. */
 export interface TakenExtension {
@@ -216,32 +218,19 @@ export function createAttemptControls(
     );
     if (!res.event) return false;
     await results.dropProvisional(attemptId, uow.session);
-    // A pass handed in is taken back: its pending issuance and the hub's record of it learn so.
-    const b = res.before;
-    const tookBackPass = b.status === "submitted" && b.result?.passed === true && b.submittedAt !== null;
-    if (tookBackPass)
+    // A pass handed in is taken back: its pending issuance and the hub's record of it learn so,
+    // from the very event that announced the pass (read in this transaction; none: no pass).
+    const passed = await outboxModel(core.ctx.conn)
+      .findOne({ key: passEventKey(attemptId) }, { payload: 1 })
+      .session(uow.session)
+      .lean<{ payload: DomainEvents["exam.passed"] }>();
+    const tookBackPass = passed !== null;
+    if (passed)
       await enqueueEvent(
         core.ctx.conn,
         uow.session,
         "exam.voided",
-        {
-          pass: {
-            attemptId,
-            candidateId: b.candidateId,
-            idNumber: b.idNumber,
-            name: b.candidateName,
-            categoryCode: b.categoryCode,
-            sessionId: b.sessionId,
-            score: b.result?.score ?? 0,
-            passMark: b.result?.passMark ?? 0,
-            submittedAt: (b.submittedAt ?? res.at).toISOString(),
-            // The head before the void: the hash the pass carried (closing's last event).
-            chainHash: b.chainHash,
-            provinceCode: core.ctx.config.provinceCode ?? "",
-          },
-          note,
-          voidedAt: res.at.toISOString(),
-        },
+        { pass: passed.payload, note, voidedAt: res.at.toISOString() },
         `exam.voided:${attemptId}`,
       );
     uow.afterCommit(() => {

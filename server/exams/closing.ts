@@ -15,6 +15,9 @@ import type { UnitOfWork } from "./unit-of-work.js";
 
 type Claimed = { _id: string; submitClaim?: { reason?: string | null } | null };
 
+/** The outbox key of an attempt's `exam.passed`: one per attempt, however often closing is retried. */
+export const passEventKey = (attemptId: string): string => `exam.passed:${attemptId}`;
+
 /**
  * Closing an attempt: one atomic claim (in_progress → submitting) decides who closes it, then
  * grading, the result and the `exam.passed` outbox entry commit in one transaction. The deadline
@@ -151,7 +154,7 @@ export function createClosing(core: ExamCore) {
           chainHash: event.hash,
           provinceCode: core.ctx.config.provinceCode ?? "",
         },
-        `exam.passed:${attemptId}`,
+        passEventKey(attemptId),
       );
     }
     return grade.passed;

@@ -67,8 +67,11 @@ export async function claimInTransaction<T>(
   filter: QueryFilter<T>,
   counter: keyof T & string,
   session: ClientSession,
+  /** Fields the claim also records, in the same write (e.g. when it happened). */
+  set?: Partial<Record<keyof T & string, unknown>>,
 ): Promise<number> {
-  const r = await model.updateMany(filter, { $inc: { [counter]: 1 } } as UpdateQuery<T>, { session });
+  const update = { $inc: { [counter]: 1 }, ...(set ? { $set: set } : {}) } as UpdateQuery<T>;
+  const r = await model.updateMany(filter, update, { session });
   return r.matchedCount;
 }
 

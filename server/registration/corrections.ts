@@ -2,7 +2,6 @@ import { Types, type ClientSession, type Model } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type { CorrectCandidateBody, Education, LicenceClass } from "../contracts/registration.js";
-import { canSeeDivision } from "../access/index.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { isKnownDivision } from "../organisation/index.js";
@@ -43,10 +42,11 @@ export function createCorrections(d: {
   openSeat: () => OpenSeatPort | undefined;
   rules: Record<CategoryCode, EligibilityRule[]>;
   now: () => Date;
+  /** The registration service's read of one registration within the actor's divisions (else 404). */
+  loadInScope: (actor: AuthUser, id: string) => Promise<CandidateDoc & { _id: Types.ObjectId }>;
 }) {
   async function load(actor: AuthUser, id: string) {
-    const c = Types.ObjectId.isValid(id) ? await d.Candidates.findById(id).lean() : null;
-    if (!c || !canSeeDivision(actor.divisionCode, c.divisionCode)) throw errors.notFound("考生");
+    const c = await d.loadInScope(actor, id);
     if (c.withdrawnAt) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名");
     return c;
   }

@@ -132,6 +132,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
     openSeat: () => options.openSeat?.(),
     rules,
     now,
+    loadInScope,
   });
 
   const applications = createCategoryApplications({ Candidates, audit, rules, now, heldOf, loadInScope });

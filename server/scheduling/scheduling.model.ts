@@ -40,7 +40,7 @@ const examSessionSchema = new Schema(
      * (`SeatAssignment.admissions`), so that a room's check-ins do not all write this document.
      */
     admissions: { type: Number, required: true, default: 0 },
-    /** The first release (发卷) of the session: from then attempts run, and it is not cancelled. */
+    /** The latest release (发卷) of the session: once set, attempts run, and it is not cancelled. */
     releasedAt: { type: Date, default: null },
     createdBy: { type: String, required: true },
   },
@@ -88,7 +88,7 @@ const assignmentSchema = new Schema(
      */
     admissions: { type: Number, required: true, default: 0 },
     /**
-     * The candidate's first check-in (入场核验): from then their attempt holds a paper and the
+     * The candidate's latest check-in (入场核验): once set, their attempt holds a paper and the
      * session's times and rules as they were, so the seat is not taken away nor those changed.
      */
     admittedAt: { type: Date, default: null },

@@ -234,13 +234,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     async claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean> {
       if (!Types.ObjectId.isValid(sessionId)) return false;
       const scheduled = { _id: sessionId, status: "scheduled" as const };
-      if ((await claimInTransaction(Sessions, scheduled, "admissions", tx)) !== 1) return false;
-      await Sessions.updateOne(
-        { _id: sessionId, releasedAt: null },
-        { $set: { releasedAt: now() } },
-        { session: tx },
-      );
-      return true;
+      return (await claimInTransaction(Sessions, scheduled, "admissions", tx, { releasedAt: now() })) === 1;
     },
 
     /**
@@ -262,12 +256,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         .lean()) as SessionLean | null;
       if (!s) return "session_cancelled";
       const seat = { sessionId, candidateId };
-      if ((await claimInTransaction(Assignments, seat, "admissions", tx)) !== 1) return "not_assigned";
-      await Assignments.updateOne(
-        { ...seat, admittedAt: null },
-        { $set: { admittedAt: now() } },
-        { session: tx },
-      );
+      if ((await claimInTransaction(Assignments, seat, "admissions", tx, { admittedAt: now() })) !== 1)
+        return "not_assigned";
       return toSessionDto(s, now());
     },
 
