@@ -201,7 +201,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     const sharing = createSharingFeature(ctx, {
       audit,
       access,
-      statusList: () => certificates.facade.signing.statusListDocument(),
+      statusList: () => certificates.facade.signing.statusListDocument({ fresh: true }),
     });
     features.push(sharing);
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.

@@ -110,21 +110,43 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
 
   async function verifyText(text: string): Promise<VerificationResultDto> {
     const now = clock();
-    const result = verifyQrText(
-      text,
-      { ...(await signing.trustContext()), timeZone: ctx.config.timeZone },
-      now,
-    );
+    const timeZone = ctx.config.timeZone;
+    let result = verifyQrText(text, { ...(await signing.trustContext()), timeZone }, now);
+    const issuer = result.claims?.provinceCode;
+    // Another province's certificate that no peer list covers: its status is the hub's copy of
+    // that province's list. Asked only once the certificate proved authentic, so only provinces on
+    // the trust list are ever asked for.
+    if (result.authentic && result.status?.state === "unknown" && issuer && issuer !== provinceCode) {
+      const withStatus = await signing.trustContext({ recentStatusOf: issuer });
+      result = verifyQrText(text, { ...withStatus, timeZone }, now);
+    }
     // For this node's own certificates the registry knows the exact status, reason and time.
     if (!result.authentic || result.claims?.provinceCode !== provinceCode) return result;
     const doc = await certificateModel(ctx.conn)
       .findOne(
         { certificateNo: result.claims.certificateNo, statusIndex: result.claims.statusIndex },
-        { status: 1, statusReason: 1, statusChangedAt: 1 },
+        { status: 1, statusReason: 1, statusChangedAt: 1, version: 1, issuedAt: 1 },
       )
       .lean();
     if (!doc) return result;
     const state = doc.status;
+    // An earlier card of a renewed certificate (or one issued before a category was added): the
+    // holder was given the newer card and the older one is no longer the certificate.
+    if (state === "valid" && result.code === "valid" && result.claims.version < doc.version) {
+      return {
+        ...result,
+        ok: false,
+        code: "superseded",
+        message: `这是第 ${result.claims.version} 版证书，已由 ${formatZoned(doc.issuedAt.toISOString(), timeZone)} 换发的第 ${doc.version} 版取代，请以新版证书为准`,
+        status: {
+          state,
+          asOf: now.toISOString(),
+          source: "registry" as const,
+          reason: null,
+          changedAt: doc.statusChangedAt.toISOString(),
+        },
+      };
+    }
     const status = {
       state,
       asOf: now.toISOString(),
@@ -140,7 +162,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       ok: false,
       code: statusDecides ? "status_not_valid" : result.code,
       message: statusDecides
-        ? `证书已于 ${formatZoned(status.changedAt, ctx.config.timeZone)} ${label}${status.reason ? `（${status.reason}）` : ""}`
+        ? `证书已于 ${formatZoned(status.changedAt, timeZone)} ${label}${status.reason ? `（${status.reason}）` : ""}`
         : result.message,
       status,
     };

@@ -199,6 +199,8 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
   }
 
   let hubCache: { at: number; list: LoadedTrustList | null } | null = null;
+  /** The hub's copies of other provinces' status lists, for verification (not for issuing). */
+  const hubStatusCache = new Map<string, { at: number; list: LoadedStatusList | null }>();
 
   /**
    * The hub's national trust list, refreshed at most every minute. Trust rests on the pinned hub
@@ -242,12 +244,30 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       const doc = await fetchJson(`${hub.url.replace(/\/+$/, "")}/api/hub/v1/status-lists/${provinceCode}`);
       const keys = national.body.keys.filter((k) => k.provinceCode === provinceCode);
       const loaded = loadStatusList(doc, keys);
-      if (!loaded || Date.parse(loaded.body.validUntil) <= clock().getTime()) return null;
-      return loaded;
+      return loaded && unexpired(loaded);
     } catch (err) {
       opts.logger.warn({ err, provinceCode }, "status list of the province unavailable at the hub");
       return null;
     }
+  }
+
+  /** `hubStatusList`, read at most once a minute per province (a public page must not drive the hub). */
+  async function recentHubStatusList(
+    hub: { url: string },
+    national: LoadedTrustList,
+    provinceCode: string,
+  ): Promise<LoadedStatusList | null> {
+    const cached = hubStatusCache.get(provinceCode);
+    if (cached && Date.now() - cached.at < PEER_REFRESH_MS) return cached.list && unexpired(cached.list);
+    const list = await hubStatusList(hub, national, provinceCode);
+    // Keyed by provinces whose certificates verified: at most one entry per province on the trust list.
+    hubStatusCache.set(provinceCode, { at: Date.now(), list });
+    return list;
+  }
+
+  /** A list past its validUntil says nothing about today: its province stopped publishing. */
+  function unexpired(list: LoadedStatusList): LoadedStatusList | null {
+    return Date.parse(list.body.validUntil) > clock().getTime() ? list : null;
   }
 
   return {
@@ -294,15 +314,28 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     async trustAnchors(): Promise<{ format: "roadcert-trust-anchors/1"; anchors: TrustAnchor[] }> {
       return { format: "roadcert-trust-anchors/1", anchors: await anchors() };
     },
-    async statusListDocument(): Promise<SignedDocument> {
+    /**
+     * `fresh`: built now from the registry, not the few-second cache. The hub's copy is pushed once
+     * per change, and the change may have been made on another instance, whose invalidation this
+     * instance's cache never saw: a cached list pushed then would keep the hub behind until the
+     * next periodic push.
+     */
+    async statusListDocument(options: { fresh?: boolean } = {}): Promise<SignedDocument> {
+      if (options.fresh) statusCache = null;
       return (await ownStatusList()).doc;
     },
     /** Forget cached lists after a status change, so the next list shows it. */
     invalidateStatus(): void {
       statusCache = null;
     },
-    /** Everything this node's verifier trusts right now. */
-    async trustContext(options: { currentStatusOf?: string } = {}): Promise<TrustContext> {
+    /**
+     * Everything this node's verifier trusts right now. `currentStatusOf`: that province's status
+     * from the hub, read now (issuing on its certificate); `recentStatusOf`: a peer's unexpired list,
+     * else the hub's copy at most a minute old (verifying its certificate).
+     */
+    async trustContext(
+      options: { currentStatusOf?: string; recentStatusOf?: string } = {},
+    ): Promise<TrustContext> {
       const own = await ownTrustList();
       const status = await ownStatusList();
       const lists = [own.loaded, ...demo];
@@ -310,7 +343,8 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       for (const p of opts.peers) {
         const entry = await peer(p);
         if (entry.list) lists.push(entry.list);
-        if (entry.status) statusLists.set(p.provinceCode, entry.status);
+        const status = entry.status && unexpired(entry.status);
+        if (status) statusLists.set(p.provinceCode, status);
       }
       const national = opts.hub ? await hubList(opts.hub) : null;
       if (national) lists.push(national);
@@ -321,6 +355,11 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
         statusLists.delete(other);
         const current = opts.hub && national ? await hubStatusList(opts.hub, national, other) : null;
         if (current) statusLists.set(other, current);
+      }
+      const recent = options.recentStatusOf;
+      if (recent && !statusLists.has(recent) && opts.hub && national) {
+        const list = await recentHubStatusList(opts.hub, national, recent);
+        if (list) statusLists.set(recent, list);
       }
       return { lists, statusLists };
     },

@@ -101,6 +101,8 @@ export const VerificationCode = z.enum([
   "certificate_expired",
   "certificate_not_yet_valid",
   "status_not_valid",
+  /** Authentic and in force, but an earlier version: a newer card was issued (renewal, added category). */
+  "superseded",
   "qr_not_found",
 ]);
 export type VerificationCode = z.infer<typeof VerificationCode>;

@@ -47,7 +47,7 @@ describe("certificate lifecycle on a node", function () {
     expect((await a.facade.lifecycle.get(officer, current)).status).to.equal("valid");
   });
 
-  it("when an officer renews inside the window, then a new version with the next six years is signed; outside the window it is refused", async () => {
+  it("when an officer renews inside the window, then a new version with the next six years is signed and the old card no longer verifies as current; outside the window it is refused", async () => {
     const nearExpiry = await issuedAt(new Date(Date.now() - (6 * 365 - 30) * 86_400_000));
     const inst = anotherInstance(node);
     const before = await inst.facade.lifecycle.get(officer, nearExpiry);
@@ -57,6 +57,10 @@ describe("certificate lifecycle on a node", function () {
     expect(
       (await inst.facade.verifyText((await inst.facade.lifecycle.get(officer, nearExpiry)).signature!.qr)).ok,
     ).to.equal(true);
+    // The old card is still within its dates and signed: only the registry knows it was replaced.
+    const oldCard = await inst.facade.verifyText(before.signature!.qr);
+    expect(oldCard).to.deep.include({ ok: false, authentic: true, code: "superseded" });
+    expect(oldCard.message).to.contain(`第 ${before.version} 版`).and.contain(`第 ${renewed.version} 版取代`);
     const fresh = await issuedAt(new Date());
     try {
       await inst.facade.lifecycle.renew(officer, fresh);

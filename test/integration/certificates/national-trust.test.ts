@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { certificateKeysOf } from "../../../scripts/demo-hub-registration.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+import { eventually } from "../exchange/transfers.js";
 import { anotherInstance, aPass, officer } from "./support.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
@@ -73,7 +74,26 @@ describe("certificates verify across provinces through the hub's trust list", fu
     expect(after).to.deep.include({ ok: true, authentic: true, code: "valid" });
     expect(after.claims).to.deep.include({ provinceCode: "320000", suite: "sm2-sm3" });
     expect(after.trust?.issuer).to.equal("hub");
-    expect(after.status?.state).to.equal("unknown");
+    // 北京 is not 江苏's peer: the status is the hub's copy of 江苏's list.
+    expect(after.status).to.deep.include({ state: "valid", source: "status_list" });
+  });
+
+  it("when 江苏 revokes a certificate, then 北京's verification (not 江苏's peer) reads it revoked from the hub's copy of 江苏's list", async () => {
+    const qr = await issuedAtJiangsu();
+    const idNumber = (await anotherInstance(beijing).facade.verifyText(qr)).claims!.certificateNo;
+    // 江苏's node has just built its list (a verifier asked for it); the revocation is made on
+    // another instance, so the node's cached list does not have it.
+    expect((await fetch(`${jiangsu.url}/api/certificates/status-list`)).status).to.equal(200);
+    await anotherInstance(jiangsu).facade.lifecycle.changeStatus(officer, idNumber, "revoke", {
+      reason: "发生重大责任事故",
+    });
+    // 江苏 pushes its list to the hub once per change; a fresh 北京 instance caches nothing.
+    const verdict = await eventually(async () => {
+      const v = await anotherInstance(beijing).facade.verifyText(qr);
+      return v.status?.state === "revoked" ? v : null;
+    });
+    expect(verdict).to.deep.include({ ok: false, authentic: true, code: "status_not_valid" });
+    expect(verdict.status).to.deep.include({ state: "revoked", source: "status_list" });
   });
 
   it("when a list claiming to be the hub's is signed by another key, then 北京 does not trust it", async () => {
