@@ -267,6 +267,9 @@ function sameAt(a: unknown, b: unknown, parts: string[]): boolean {
   for (const part of parts) {
     if (x === y) return true;
     if (x === null || y === null || typeof x !== "object" || typeof y !== "object") return false;
+    // A path through an array reaches every element's field (keys.id), not the array's own
+    // property: two different arrays read as undefined on both sides and looked the same.
+    if (Array.isArray(x) || Array.isArray(y)) return false;
     x = (x as Record<string, unknown>)[part];
     y = (y as Record<string, unknown>)[part];
   }

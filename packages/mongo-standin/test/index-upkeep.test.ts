@@ -123,6 +123,24 @@ describe("mongo-standin: index upkeep on update", () => {
     expect(indexedAndScanned(collection, { "meta.room": "r1" })[0]).to.not.include(valueKey("a5"));
   });
 
+  it("when an update replaces an array an index reaches into (keys.id), then the index answers the new elements and not the old", () => {
+    // The hub's registry: `nodeKeys.keyId` answers "is this key another province's?"; a walk
+    // reading `array.keyId` on both versions saw undefined twice and kept the old keys.
+    const collection = new Collection("app.nodes");
+    collection.addIndex({ v: 2, key: { "nodeKeys.keyId": 1 }, name: "nodeKeys.keyId_1" });
+    collection.addIndex({ v: 2, key: { "nodeKeys.keyId": 1, code: 1 }, name: "nodeKeys.keyId_1_code_1" });
+    const doc = { _id: "n1", code: "110000", nodeKeys: [{ keyId: "K1" }] };
+    collection.apply([{ id: valueKey(doc._id), doc }], 1, null);
+    update(collection, "n1", { $set: { nodeKeys: [{ keyId: "K2" }] } }, 2);
+    update(collection, "n1", { $push: { nodeKeys: { keyId: "K3" } } }, 3);
+    for (const filter of [{ "nodeKeys.keyId": "K1" }, { "nodeKeys.keyId": "K2" }, { "nodeKeys.keyId": "K3" }]) {
+      const [indexed, scanned] = indexedAndScanned(collection, filter);
+      expect(indexed, JSON.stringify(filter)).to.deep.equal(scanned);
+    }
+    expect(indexedAndScanned(collection, { "nodeKeys.keyId": "K2" })[0]).to.deep.equal([valueKey("n1")]);
+    expect(indexedAndScanned(collection, { "nodeKeys.keyId": "K1" })[0]).to.deep.equal([]);
+  });
+
   it("when a batch keeps one document's unique key and gives another document the same key, then it is a duplicate", () => {
     const collection = attempts();
     const a1 = collection.get(valueKey("a1"));

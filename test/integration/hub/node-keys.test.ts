@@ -76,4 +76,16 @@ describe("hub node keys kept between requests", () => {
     await hub.registry.setStatus("110000", "active");
     expect((await ask(p.b)).status).to.equal(200);
   });
+
+  it("when a province's key is replaced and another province then registers that new key, then it is refused as in use", async () => {
+    await aProvince("440000");
+    const replaced = generateNodeKey();
+    await hub.registry.register({ provinceCode: "440000", name: "440000", nodeKey: replaced.publicKeyX, certificateKeys: [] });
+    try {
+      await hub.registry.register({ provinceCode: "450000", name: "450000", nodeKey: replaced.publicKeyX, certificateKeys: [] });
+      expect.fail("two provinces hold one node key");
+    } catch (err) {
+      expect(err).to.have.property("code", "node_key_in_use");
+    }
+  });
 });
