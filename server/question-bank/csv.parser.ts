@@ -63,7 +63,7 @@ export function parseCsvRows(text: string): { line: number; fields: string[] }[]
 export function* readQuestionRows(
   rows: Iterable<{ line: number; fields: string[] }>,
   defaults: ImportDefaults = {},
-  prefix = "csv-row",
+  prefix = "csv",
 ): Generator<ParsedItem> {
   let names: string[] | null = null;
   for (const row of rows) {
@@ -152,6 +152,7 @@ export function rowToItem(
           .filter(Boolean)
       : undefined;
   const raw: Record<string, unknown> = {
+    // Without a ref the row's content names it (contentRef), never its position in the file.
     ref: has("ref") ? get("ref") : `${prefix}-${row.line}`,
     type,
     stem: get("stem"),
@@ -168,7 +169,7 @@ export function rowToItem(
     ...(list("tags") ? { tags: list("tags") } : {}),
     ...(has("source") ? { source: get("source") } : {}),
   };
-  return toItem(location, raw, []);
+  return toItem(location, raw, [], has("ref") ? undefined : prefix);
 }
 
 /** A cell as read (CSV rows arrive with the export's neutralising quote already removed). */

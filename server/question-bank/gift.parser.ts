@@ -236,6 +236,7 @@ function parseQuestion(
       source: "GIFT 导入",
     },
     notes,
+    named?.ref ? undefined : "gift",
   );
   return image && item.outcome === "ok" ? { ...item, image } : item;
 }

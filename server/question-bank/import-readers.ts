@@ -165,7 +165,7 @@ async function* xlsxItems(bytes: Buffer, defaults: ImportDefaults): AsyncGenerat
       row.fields.length < names.length
         ? [...row.fields, ...Array<string>(names.length - row.fields.length).fill("")]
         : row.fields;
-    const item = rowToItem({ line: row.line, fields }, names, defaults, "xlsx-row");
+    const item = rowToItem({ line: row.line, fields }, names, defaults, "xlsx");
     yield row.notes.length ? { ...item, notes: [...row.notes, ...item.notes] } : item;
   }
   if (!names) throw new FileRefusal("工作表为空");

@@ -1,4 +1,5 @@
 import mongoose, { type ClientSession } from "mongoose";
+import { AppError } from "../lib/errors.js";
 import type {
   BlueprintInput,
   ImportFormat,
@@ -193,23 +194,33 @@ export function createBatchWriter(
         );
       }
       for (const w of writes) {
+        // Publishing this version replaces the one candidates are drawn from: one published
+        // version per question (two were counted twice and exported under one ref).
+        if (options.publish && w.kind !== "create") {
+          await Questions.updateMany(
+            { questionId: w.current.questionId, status: "published" },
+            { $set: { status: "superseded" } },
+            { session },
+          );
+        }
         if (w.kind === "update_draft") {
-          await Questions.updateOne(
-            { questionId: w.current.questionId, version: w.current.version },
+          // Still the draft the comparison read: a reviewer may have sent it for review or
+          // published it since, and rewriting it then would put unreviewed content in its place.
+          const updated = await Questions.updateOne(
+            { questionId: w.current.questionId, version: w.current.version, status: "draft" },
             {
               $set: { ...w.question, ...(w.imageId ? { imageId: w.imageId } : {}), status },
               $push: { history: { $each: history(file.name) } },
             },
             { session },
           );
-        } else if (w.kind === "new_version") {
-          if (options.publish) {
-            await Questions.updateMany(
-              { questionId: w.current.questionId, status: "published" },
-              { $set: { status: "superseded" } },
-              { session },
+          if (updated.matchedCount !== 1)
+            throw new AppError(
+              "question_changed_during_import",
+              409,
+              `题目 ${w.question.ref} 在导入期间被他人修改或送审，本批未写入；请重新导入（已写入的批次保留，不会重复）`,
             );
-          }
+        } else if (w.kind === "new_version") {
           await Questions.create(
             [
               {

@@ -313,7 +313,7 @@ function readQuestion(
     }
   }
   if (problems.length) return invalid();
-  const item = toItem(location, raw, notes);
+  const item = toItem(location, raw, notes, named?.ref ? undefined : "moodle");
   return image && item.outcome === "ok" ? { ...item, image } : item;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CategoryCode } from "../contracts/categories.js";
 import { QuestionInput, type BlueprintInput, type ImportFormat } from "../contracts/question-bank.js";
 
@@ -37,10 +38,23 @@ export interface ImportDefaults {
   difficulty?: number;
 }
 
-/** Validates a candidate question with the contract; turns zod issues into readable notes. */
-export function toItem(location: string, raw: Record<string, unknown>, notes: string[]): ParsedItem {
+/**
+ * Validates a candidate question with the contract; turns zod issues into readable notes.
+ * `contentRefPrefix`: the file names no ref for this item, so a valid question's ref is derived
+ * from its content (`contentRef`); `raw.ref` is then only a stand-in for the report.
+ */
+export function toItem(
+  location: string,
+  raw: Record<string, unknown>,
+  notes: string[],
+  contentRefPrefix?: string,
+): ParsedItem {
   const ref = typeof raw.ref === "string" ? raw.ref : undefined;
   const result = QuestionInput.safeParse(raw);
+  if (result.success && contentRefPrefix) {
+    const question = { ...result.data, ref: contentRef(contentRefPrefix, result.data) };
+    return { location, ref: question.ref, outcome: "ok", question, notes };
+  }
   if (result.success) return { location, ref, outcome: "ok", question: result.data, notes };
   const problems = result.error.issues.map(
     (i) => `${FIELD_LABEL[String(i.path[0])] ?? String(i.path[0] ?? "题目")}：${issueText(i)}`,
@@ -87,7 +101,23 @@ function issueText(issue: {
   return issue.message;
 }
 
-/** A short stable reference for formats that have none, derived from the question text. */
+/**
+ * The ref of a question its file does not name: a digest of its type, stem and option texts. The
+ * import matches questions by ref across the whole bank, so a ref must belong to one question:
+ * one taken from the row number (`csv-row-2`) met row 2 of every other file and overwrote that
+ * question, answer key included. The same text and options meet again (a corrected answer key or
+ * explanation updates it); a changed stem or option is a new question. 96 bits: no two questions
+ * of a bank meet by chance.
+ */
+export function contentRef(
+  prefix: string,
+  q: { type: string; stem: string; options: readonly { key: string; text: string }[] },
+): string {
+  const content = JSON.stringify([q.type, q.stem, q.options.map((o) => [o.key, o.text])]);
+  return `${prefix}-${createHash("sha256").update(content, "utf8").digest("hex").slice(0, 24)}`;
+}
+
+/** A short label for an item the report names before its content is known (a skipped GIFT essay). */
 export function derivedRef(prefix: string, text: string): string {
   return `${prefix}-${hash32(text)}`;
 }

@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import { createAuditService } from "../../../server/audit/index.js";
+import { importQuestionBankFiles } from "../../../server/question-bank/index.js";
+import { questionVersionModel } from "../../../server/question-bank/question.model.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { bankContext } from "./bank-context.js";
+
+/** A roadcert CSV with refs: one single-choice question per row. */
+function csvWithRefs(rows: { ref: string; stem: string; answer: string }[]): Buffer {
+  const lines = ["ref,type,stem,A,B,C,D,answer,chapter,categories"];
+  for (const r of rows) lines.push(`${r.ref},single,${r.stem},甲,乙,丙,丁,${r.answer},安全行车,01001`);
+  return Buffer.from(`${lines.join("\n")}\n`, "utf8");
+}
+
+/** A roadcert CSV without a ref column: the questions are named by nothing but their content. */
+function refLessCsv(rows: { stem: string; answer: string }[]): Buffer {
+  const lines = ["type,stem,A,B,C,D,answer,chapter,categories"];
+  for (const r of rows) lines.push(`single,${r.stem},甲,乙,丙,丁,${r.answer},安全行车,01001`);
+  return Buffer.from(`${lines.join("\n")}\n`, "utf8");
+}
+
+/**
+ * Which stored question an imported item is: the import matches by ref across the whole bank, so
+ * a ref must name one question, and what it writes must be conditional on what it read.
+ */
+describe("question import: which question an item is", () => {
+  const db = useTestDatabase("qbident");
+  const ctx = () => bankContext(db.conn);
+  const Questions = () => questionVersionModel(db.conn);
+
+  it("when two files without a ref column are imported one after the other, then row 2 of the second is a new question and the first keeps its text and answer key", async () => {
+    const [first] = await importQuestionBankFiles(
+      ctx(),
+      [{ name: "a.csv", content: refLessCsv([{ stem: "夜间会车应当使用近光灯吗（甲）", answer: "B" }]) }],
+      { publish: true },
+    );
+    const [second] = await importQuestionBankFiles(
+      ctx(),
+      [{ name: "b.csv", content: refLessCsv([{ stem: "车辆起步前应当观察后方吗（乙）", answer: "C" }]) }],
+      { publish: true },
+    );
+    expect(first?.counts).to.deep.include({ created: 1, updated: 0 });
+    expect(second?.counts).to.deep.include({ created: 1, updated: 0 });
+    const stored = await Questions()
+      .find({ stem: /（甲）$/ })
+      .lean();
+    expect(stored).to.have.length(1);
+    expect(stored[0]).to.deep.include({ version: 1, status: "published", answer: ["B"] });
+    expect(await Questions().countDocuments({ stem: /（乙）$/, answer: ["C"] })).to.equal(1);
+  });
+
+  it("when a file without refs is imported again with a corrected answer key, then that question gets a new version; the same file twice is unchanged", async () => {
+    const stem = "高速公路上发生故障应当在车后多远设置警告标志（丙）";
+    await importQuestionBankFiles(ctx(), [{ name: "c.csv", content: refLessCsv([{ stem, answer: "A" }]) }], {
+      publish: true,
+    });
+    const [again] = await importQuestionBankFiles(
+      ctx(),
+      [{ name: "c.csv", content: refLessCsv([{ stem, answer: "A" }]) }],
+      { publish: true },
+    );
+    expect(again?.counts).to.deep.include({ created: 0, updated: 0, unchanged: 1 });
+    const [corrected] = await importQuestionBankFiles(
+      ctx(),
+      [{ name: "c2.csv", content: refLessCsv([{ stem, answer: "D" }]) }],
+      { publish: true },
+    );
+    expect(corrected?.counts).to.deep.include({ created: 0, updated: 1 });
+    const versions = await Questions().find({ stem }).sort({ version: 1 }).lean();
+    expect(versions.map((v) => [v.version, v.status, v.answer])).to.deep.equal([
+      [1, "superseded", ["A"]],
+      [2, "published", ["D"]],
+    ]);
+  });
+
+  it("when a question has a published version and a draft, and an import publishes new content, then exactly one version is published", async () => {
+    const ref = "IDENT-PUB";
+    const stem = (n: number) => `装载危险货物的车辆应当悬挂标志（第 ${n} 稿）`;
+    await importQuestionBankFiles(
+      ctx(),
+      [{ name: "p1.csv", content: csvWithRefs([{ ref, stem: stem(1), answer: "A" }]) }],
+      {
+        publish: true,
+      },
+    );
+    // An examiner's change in progress: a draft version 2 beside the published version 1.
+    await importQuestionBankFiles(ctx(), [
+      { name: "p2.csv", content: csvWithRefs([{ ref, stem: stem(2), answer: "A" }]) },
+    ]);
+    const [published] = await importQuestionBankFiles(
+      ctx(),
+      [{ name: "p3.csv", content: csvWithRefs([{ ref, stem: stem(3), answer: "B" }]) }],
+      { publish: true },
+    );
+    expect(published?.counts).to.deep.include({ updated: 1 });
+    const versions = await Questions().find({ ref }).sort({ version: 1 }).lean();
+    expect(versions.map((v) => [v.version, v.status, v.stem])).to.deep.equal([
+      [1, "superseded", stem(1)],
+      [2, "published", stem(3)],
+    ]);
+  });
+
+  it("when a reviewer sends the draft for review while an import is comparing it, then the import writes nothing over it and says so", async () => {
+    const ref = "IDENT-RACE";
+    await importQuestionBankFiles(ctx(), [
+      { name: "r1.csv", content: csvWithRefs([{ ref, stem: "隧道内可以超车吗（初稿）", answer: "A" }]) },
+    ]);
+    const audit = createAuditService(db.conn);
+    // The batch has compared (the draft is unchanged by anyone yet); the reviewer acts before it writes.
+    const racing = {
+      ...audit,
+      transaction: async <T>(work: Parameters<typeof audit.transaction<T>>[0]) => {
+        await Questions().updateOne({ ref, version: 1 }, { $set: { status: "in_review" } });
+        return audit.transaction(work);
+      },
+    };
+    const [report] = await importQuestionBankFiles(
+      ctx(),
+      [{ name: "r2.csv", content: csvWithRefs([{ ref, stem: "隧道内可以超车吗（改稿）", answer: "B" }]) }],
+      { audit: racing },
+    );
+    expect(report?.rejected).to.equal(true);
+    expect(report?.items[0]?.notes.join("")).to.contain(ref).and.contain("送审");
+    const stored = await Questions().find({ ref }).lean();
+    expect(stored.map((v) => [v.version, v.status, v.stem])).to.deep.equal([
+      [1, "in_review", "隧道内可以超车吗（初稿）"],
+    ]);
+  });
+});
