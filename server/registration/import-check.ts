@@ -267,7 +267,9 @@ async function checkRow(
     });
     return { report, candidate: null };
   }
-  return { report, candidate };
+  // What the schema made of the fields is what is stored: a name as the form stores it (NFC, one
+  // name dot, no spaces between Chinese characters), or a search for 王芳 misses 王　芳.
+  return { report, candidate: { ...candidate, ...body.data } };
 }
 
 /**

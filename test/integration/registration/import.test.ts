@@ -42,6 +42,21 @@ describe("registration: bulk import from a spreadsheet", () => {
     expect(await imported(preview.body.importId)).to.equal(1);
   });
 
+  it("when names come padded or with another dot (王　芳, 阿卜杜拉•买买提), then they are stored as the form stores them and found by the usual spelling", async () => {
+    const rows = [aRow({ 姓名: "王　芳" }), aRow({ 姓名: "阿卜杜拉•买买提" })];
+    const preview = await upload(officer, "旧系统导出.csv", csvFile(rows)).expect(200);
+    await confirm(officer, preview.body.importId).expect(201);
+    for (const [row, name] of [
+      [rows[0], "王芳"],
+      [rows[1], "阿卜杜拉·买买提"],
+    ] as const) {
+      const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber: row?.身份证号 });
+      expect(stored?.name).to.equal(name);
+      const found = await officer.agent.get("/api/candidates").query({ q: name }).expect(200);
+      expect(JSON.stringify(found.body)).to.contain(String(row?.身份证号).slice(-4));
+    }
+  });
+
   it("when a CSV comes in GB18030 as Excel on Chinese Windows writes it, then names and categories read correctly", async () => {
     const res = await upload(officer, "gbk.csv", csvFile([aRow({ 姓名: "欧阳锋" })], "gb18030")).expect(200);
     expect(res.body).to.include({ readAs: "CSV（GB18030 编码）", accepted: 1, refused: 0 });
