@@ -56,14 +56,17 @@ export function createSeating(core: SchedulingCore) {
           `该考生未报考${CATEGORIES[s.categoryCode as CategoryCode]}`,
         );
       }
-      const clash = await Assignments.exists({
-        candidateId: candidate.id,
-        categoryCode: s.categoryCode,
-        endsAt: { $gt: now() },
-        sessionId: { $ne: sessionId },
-        sessionCancelled: { $ne: true },
-      });
-      if (clash) throw errors.conflict("already_scheduled", "该考生已安排在其他未结束的同类别场次");
+      const sameCategorySeat = () =>
+        Assignments.exists({
+          candidateId: candidate.id,
+          categoryCode: s.categoryCode,
+          endsAt: { $gt: now() },
+          sessionId: { $ne: sessionId },
+          sessionCancelled: { $ne: true },
+        });
+      const alreadyScheduled = () =>
+        errors.conflict("already_scheduled", "该考生已安排在其他未结束的同类别场次");
+      if (await sameCategorySeat()) throw alreadyScheduled();
       await options.retakeCheck?.(candidate.id, s.categoryCode as CategoryCode);
       const room = await options.organisation.getRoom(s.testCentreId, s.roomId);
       if (!room) throw errors.conflict("room_gone", "考场已不存在");
@@ -91,6 +94,10 @@ export function createSeating(core: SchedulingCore) {
               "candidate",
             );
             if (clashing) throw clashing;
+            // Read again after the claim: two officers seating one candidate in two sessions of
+            // the category (next week and the week after) do not overlap in time, so only this
+            // check stops both from committing.
+            if (await sameCategorySeat().session(session)) throw alreadyScheduled();
             const counted = await Sessions.updateOne(
               { _id: sessionId, status: "scheduled", assignedCount: { $lt: s.capacity } },
               { $inc: { assignedCount: 1 } },
@@ -135,8 +142,10 @@ export function createSeating(core: SchedulingCore) {
           return toAssignmentDto(created);
         } catch (err) {
           if (isDuplicateKey(err, "candidateId")) throw errors.conflict("already_assigned", "该考生已在本场次");
-          // A racing assignment took the seat or the ticket number: pick again.
-          if (!isDuplicateKey(err) || attempt >= MAX_RETRIES || body.seatId) {
+          // A racing assignment took the seat (pick again, unless the officer named it) or the
+          // random ticket number (draw again, whichever seat: auto-seating names every seat).
+          const again = isDuplicateKey(err, "ticketNo") || (!body.seatId && isDuplicateKey(err));
+          if (!again || attempt >= MAX_RETRIES) {
             if (isDuplicateKey(err, "seatId")) throw errors.conflict("seat_taken", "该座位已安排其他考生");
             throw err;
           }
