@@ -177,7 +177,19 @@ export const BlueprintInput = z
       .meta({ maxProperties: MAX_ACCOMMODATIONS })
       .default({}),
   })
-  .strict();
+  .strict()
+  // Grading passes score >= passMark: above the paper's full marks nobody passes, at 0 a blank
+  // paper passes (and becomes a certificate). Checked wherever a blueprint comes in, not only by
+  // bank:validate.
+  .superRefine((b, ctx) => {
+    const total = b.cells.reduce((sum, c) => sum + c.count * b.points[c.type], 0);
+    if (b.passMark <= 0 || b.passMark > total)
+      ctx.addIssue({
+        code: "custom",
+        path: ["passMark"],
+        message: `及格分须大于 0 且不高于满分 ${total}（现为 ${b.passMark}）`,
+      });
+  });
 export type BlueprintInput = z.infer<typeof BlueprintInput>;
 
 /** A blueprint file in question-bank/ (format "roadcert-blueprint/1"). */

@@ -453,7 +453,7 @@ describe("question bank workflow (browser)", function () {
             categoryCode: "01001",
             title: "端到端测试方案",
             minutes: 60,
-            passMark: 80,
+            passMark: 4,
             points: { true_false: 1, single: 1, multiple: 1 },
             cells: [{ type: "single", chapter, count: 5 }],
           },

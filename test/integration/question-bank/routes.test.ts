@@ -142,6 +142,29 @@ describe("question bank: HTTP routes", () => {
     expect(publish.status).to.equal(403);
   });
 
+  it("when a blueprint's pass mark is above its full marks or zero, then saving it is refused naming the full marks, and nothing is stored", async () => {
+    const before = await node.ctx.conn.collection("blueprints").countDocuments({});
+    for (const passMark of [80, 0]) {
+      const res = await examiner.agent
+        .post("/api/question-bank/blueprints")
+        .send({
+          blueprint: {
+            categoryCode: "04001",
+            title: "出租车",
+            minutes: 60,
+            passMark,
+            points: { true_false: 1, single: 2, multiple: 1 },
+            cells: [{ type: "single", chapter: "节能驾驶", count: 5 }],
+          },
+        })
+        .expect(400);
+      const error = (res.body as { error: { code: string; message: string } }).error;
+      expect(error.code).to.equal("validation_failed");
+      expect(error.message).to.contain("满分 10").and.contain(`现为 ${passMark}`);
+    }
+    expect(await node.ctx.conn.collection("blueprints").countDocuments({})).to.equal(before);
+  });
+
   it("when a blueprint is checked for feasibility, then the short cells are listed", async () => {
     const res = await examiner.agent
       .post("/api/question-bank/blueprints/feasibility")
@@ -150,7 +173,7 @@ describe("question bank: HTTP routes", () => {
           categoryCode: "04001",
           title: "出租车",
           minutes: 60,
-          passMark: 80,
+          passMark: 4,
           points: { true_false: 1, single: 1, multiple: 1 },
           cells: [{ type: "single", chapter: "节能驾驶", count: 5 }],
         },

@@ -291,7 +291,7 @@ describe("question bank: CSV and roadcert JSON import", () => {
         categoryCode: "01001",
         title: "方案",
         minutes: 60,
-        passMark: 80,
+        passMark: 4,
         points: { true_false: 1, single: 1, multiple: 1 },
         cells: [{ type: "single", chapter: "安全行车", count: 5 }],
       },
