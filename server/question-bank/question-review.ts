@@ -213,6 +213,14 @@ export function createQuestionReview(core: BankCore) {
         const actor = options.actor ?? { id: "system", displayName: "系统" };
         for (const r of rows) {
           if (!r.flags.includes("negative_discrimination") || quarantined.has(r.questionId)) continue;
+          // Statistics of a version no longer drawn (superseded by a corrected one) say nothing
+          // about the version papers use now: acting on them quarantined the corrected question
+          // again on every run after its release.
+          const inUse = await Questions.findOne(
+            { questionId: r.questionId, status: "published" },
+            { version: 1 },
+          ).lean();
+          if (inUse?.version !== r.version) continue;
           const newest = await latest(r.questionId);
           await audited(async (session) => {
             await Questions.updateMany(

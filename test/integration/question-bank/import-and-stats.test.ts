@@ -153,6 +153,35 @@ describe("question bank: import, images and item statistics", () => {
     await bank.setQuarantine(reviewer, bad, false, "已复核，题目无误");
     expect((await bank.eligibleSnapshots("01001")).map((q) => q.id)).to.include(bad);
   });
+
+  it("when a quarantined question is corrected and released, then the old version's statistics do not quarantine it again", async () => {
+    const q = await bank.createQuestion(author, questionInput({ chapter: "统计章节二" }));
+    await bank.submitForReview(author, q.id);
+    await bank.approve(reviewer, q.id);
+    // Version 1 had the key on a distractor: the strong candidates got it "wrong".
+    const responses: ItemResponse[] = Array.from({ length: 30 }, (_, c) => ({
+      attemptId: `k${c}`,
+      questionId: q.id,
+      version: 1,
+      optionOrder: ["A", "B", "C", "D"],
+      chosen: [c >= 15 ? "A" : "B"],
+      correct: c < 15,
+      awarded: c < 15 ? 1 : 0,
+      totalScore: 40 + c * 2,
+    }));
+    bank.useResponses((code) => Promise.resolve(code === "01001" ? responses : []));
+    const first = await bank.itemStatistics("01001", { autoQuarantine: true, actor: reviewer });
+    expect(first.find((s) => s.questionId === q.id)).to.deep.include({ quarantined: true });
+    // The examiner corrects the key (version 2), a reviewer approves it and releases the question.
+    await bank.updateQuestion(author, q.id, questionInput({ chapter: "统计章节二", answer: ["A"] }));
+    await bank.submitForReview(author, q.id);
+    await bank.approve(reviewer, q.id);
+    await bank.setQuarantine(reviewer, q.id, false, "答案已更正");
+    const again = await bank.itemStatistics("01001", { autoQuarantine: true, actor: reviewer });
+    expect(again.find((s) => s.questionId === q.id && s.version === 1)?.flags).to.include("negative_discrimination");
+    expect(again.find((s) => s.questionId === q.id)).to.deep.include({ quarantined: false });
+    expect((await bank.eligibleSnapshots("01001")).map((e) => [e.id, e.version])).to.deep.include([q.id, 2]);
+  });
 });
 
 describe("question bank: sample banks", () => {
