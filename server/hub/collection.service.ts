@@ -172,7 +172,10 @@ export function createCollectionService(
         });
       }
       if (accepted.length === 0) return results;
-      const at = now();
+      // The batch's arrival, as the intake ledger dates it: stamped with the round's commit time, a
+      // batch arriving at 23:59:59 on the 31st counted in January in the ledger and in February in
+      // the change log, and both months' reports said the two disagree.
+      const at = batch.receivedAt;
       const counter = await m.Counters.findOneAndUpdate(
         { _id: "changes" },
         { $inc: { value: accepted.length } },

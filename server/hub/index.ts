@@ -35,6 +35,7 @@ export { OPENAPI_DOCUMENTS } from "./openapi.js";
 export { createHubExchangePort, type HubExchangePort } from "./exchange-port.js";
 export {
   createDashboardService,
+  createIntakeLedger,
   createReportService,
   verifyPublishedReport,
   type ExchangeFactsPort,

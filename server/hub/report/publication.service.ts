@@ -4,11 +4,15 @@ import type { AuthUser } from "../../contracts/auth.js";
 import type { PublishedReport, PublishedReportSummary } from "../../contracts/hub-report.js";
 import { canonicalJson, type AuditService } from "../../audit/index.js";
 import { errors } from "../../lib/errors.js";
+import { formatLocal } from "../../lib/local-time.js";
 import { isDuplicateKey } from "../../lib/mongo.js";
 import type { NodeKey } from "../../sharing/index.js";
 import { monthWindow } from "./month.js";
 import { reportModels } from "./report.models.js";
 import type { ReportService } from "./report.service.js";
+
+/** How long after month end a report waits for batches received before it to be committed. */
+export const REPORT_SETTLE_MS = 15 * 60_000;
 
 /**
  * Publishing a monthly report (发布月度通报): the figures of a month that has ended, as canonical
@@ -36,6 +40,15 @@ export function createPublicationService(
     async publish(month: string, actor: AuthUser): Promise<PublishedReportSummary> {
       const window = monthWindow(month, deps.timeZone, now());
       if (window.partial) throw errors.conflict("month_not_over", `${month} 尚未结束，月末之后才能发布通报`);
+      // The ledger dates a record by its batch's arrival, and a batch that arrived at 23:59:59
+      // commits its rounds a little later: published at once, the report (which never changes)
+      // would miss them.
+      const settled = new Date(window.to.getTime() + REPORT_SETTLE_MS);
+      if (now() < settled)
+        throw errors.conflict(
+          "month_not_settled",
+          `${month} 月末收到的批次可能仍在入库，请于 ${formatLocal(settled, deps.timeZone)} 之后发布通报`,
+        );
       const alreadyPublished = () => errors.conflict("report_already_published", `${month} 的通报已发布，不可更改`);
       if (await Published.exists({ month })) throw alreadyPublished();
       const report = await deps.reports.monthReport(month);

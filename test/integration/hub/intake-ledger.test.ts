@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import type { CollectionReceipt } from "../../../server/contracts/hub.js";
+import { createCollectionService, createIntakeLedger } from "../../../server/hub/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
@@ -54,5 +55,26 @@ describe("hub intake ledger: written in the transaction of the record it counts"
     const receipt = await publish("blocked-two", records);
     expect(receipt.results.map((r) => r.outcome)).to.not.include("accepted");
     for (const r of records) expect(await stored(r.practitioner.idNumber)).to.deep.equal({ records: 0, pointer: 0, changes: 0 });
+  });
+
+  it("when a batch's rounds commit seconds after it arrived (across midnight at month end), then the change log dates each record as the ledger does", async () => {
+    // Each reading of this hub instance's clock is 3 s later than the one before: the batch
+    // arrives at the first, its round commits at a later one (a batch received at 23:59:59 on
+    // the 31st and applied at 00:00:02 counted in two months and made both reports disagree).
+    let tick = Date.now();
+    const collection = createCollectionService(db(), {
+      logger: hub.node.ctx.logger,
+      ledger: createIntakeLedger(db()),
+      now: () => new Date((tick += 3_000)),
+    });
+    const records = [aPassRecord(), aPassRecord()];
+    const receipt = await collection.ingest({ batchId: "late-round", records }, "320000");
+    expect(receipt.results.map((r) => r.outcome)).to.deep.equal(["accepted", "accepted"]);
+    for (const r of records) {
+      const change = await db().collection("hub_changes").findOne({ recordId: r.recordId });
+      const counted = await db().collection("hub_intake").findOne({ recordId: r.recordId, outcome: "accepted" });
+      expect(change?.at).to.be.instanceOf(Date);
+      expect(change?.at.getTime(), r.recordId).to.equal(counted?.at.getTime());
+    }
   });
 });

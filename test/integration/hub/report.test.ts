@@ -10,6 +10,10 @@ import type { Dashboard, MonthReport, PublishedReport } from "../../../server/co
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { createHubExchangePort } from "../../../server/hub/index.js";
+import { createPublicationService, REPORT_SETTLE_MS } from "../../../server/hub/report/publication.service.js";
+import type { ReportService } from "../../../server/hub/report/report.service.js";
+import { createAuditService } from "../../../server/audit/index.js";
+import { generateNodeKey } from "../../../server/sharing/index.js";
 import { aCertificateRecord, aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
 // The test's own clock arithmetic, written here rather than imported, so the figures are checked
@@ -255,7 +259,8 @@ describe("hub monthly report, data-quality score and dashboard", () => {
   });
 
   describe("publishing the signed report", () => {
-    const lastMonth = beijingMonth(new Date(), -1);
+    // The month before the one that began at least the settling time ago: publishable now.
+    const lastMonth = beijingMonth(new Date(Date.now() - REPORT_SETTLE_MS), -1);
     let published: PublishedReport;
 
     it("when the current month is published, then it is refused until the month is over", async () => {
@@ -341,6 +346,28 @@ describe("hub monthly report, data-quality score and dashboard", () => {
       expect(both.find((r) => r.status === 409)?.body.error?.code).to.equal("report_already_published");
       const list = (await request(hub.node.url).get("/api/hub/v1/reports")).body as { month: string }[];
       expect(list.filter((r) => r.month === earlier)).to.have.length(1);
+    });
+
+    it("when a month is published minutes after it ended, then it is refused until batches received before the end have settled, naming the time", async () => {
+      const ended = beijingMonthStart(new Date());
+      const justEnded = beijingMonth(new Date(ended.getTime() - HOUR));
+      let asked = false;
+      const publications = createPublicationService(hub.node.ctx.conn, {
+        // Refused before any figure is read.
+        reports: { monthReport: () => ((asked = true), Promise.reject(new Error("figures read"))) } as unknown as ReportService,
+        key: generateNodeKey(),
+        audit: createAuditService(hub.node.ctx.conn),
+        timeZone: "Asia/Shanghai",
+        now: () => new Date(ended.getTime() + 5 * 60_000),
+      });
+      try {
+        await publications.publish(justEnded, { id: "u-op", displayName: "运维员" } as Parameters<typeof publications.publish>[1]);
+        expect.fail("published while batches may still be committing");
+      } catch (err) {
+        expect(err).to.have.property("code", "month_not_settled");
+        expect((err as Error).message).to.contain(" 00:15");
+      }
+      expect(asked).to.equal(false);
     });
 
     it("when a month was never published, then the download is a 404 with its own code", async () => {
