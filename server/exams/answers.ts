@@ -207,7 +207,11 @@ export function createAnswers(
       }
       await sleep(50);
     }
-    await deps.close(attemptId);
+    if (!(await deps.close(attemptId))) {
+      // Not claimed: closed by someone else meanwhile (the view says so), or paused since the read.
+      const current = await store.load(attemptId);
+      if (current.status === "in_progress" && current.pausedAt) throw pausedError();
+    }
     return deps.view(attemptId);
   }
 
