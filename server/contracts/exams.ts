@@ -222,6 +222,15 @@ export interface AttemptClosedDto {
   serverTime: number;
 }
 
+/**
+ * Sent to a candidate's other pages when a newer page opens the same attempt: one page answers
+ * for a seat (two each showed their own choice as saved while the server kept the later one).
+ */
+export interface AttemptTakenOverDto {
+  attemptId: string;
+  serverTime: number;
+}
+
 /** Stable error codes of exam delivery (acks and REST). */
 export const EXAM_ERROR_CODES = [
   "attempt_closed",

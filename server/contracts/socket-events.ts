@@ -63,6 +63,8 @@ export interface ServerToClientEvents {
   "attempt:clock": (payload: Exams.ClockEventDto) => void;
   /** Submitted (by the candidate, the deadline or the proctor) or voided. */
   "attempt:closed": (payload: Exams.AttemptClosedDto) => void;
+  /** A newer page of this candidate opened the attempt: this page stops (and is disconnected). */
+  "attempt:taken_over": (payload: Exams.AttemptTakenOverDto) => void;
 
   // ---- proctor console (to room `session:<id>`) ----
   /** One seat changed state. */
@@ -87,7 +89,10 @@ export type AckDataOf<E extends ClientEvent> =
   Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer R> ? R : never;
 
 /** Events between server instances (via the Redis adapter's serverSideEmit). */
-export type InterServerEvents = Record<string, never>;
+export interface InterServerEvents {
+  /** A candidate's newest page (socket `newest`) opened the attempt: other instances stop its older pages. */
+  "attempt:take_over": (payload: { attemptId: string; newest: string }) => void;
+}
 
 /** What the handshake puts on every socket. */
 export interface SocketData {
@@ -100,4 +105,6 @@ export interface SocketData {
   candidateUntil?: number;
   /** A candidate's socket: the attempt it is bound to, from its first sync or attempt event on. */
   ownAttemptId?: string;
+  /** A newer page of the candidate took the attempt over: this socket is being closed. */
+  replaced?: boolean;
 }

@@ -9,6 +9,7 @@ import {
 import { errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { listenShared, sharedListener, type AckDataOf, type PayloadOf } from "../lib/socket-ack.js";
+import { SplicingAdapter } from "../lib/socket-parser.js";
 import type { AppServer, AppSocket } from "../lib/socket-types.js";
 import type { ExamService } from "./exam.service.js";
 import { rooms } from "./ports.js";
@@ -28,7 +29,10 @@ export interface CandidateSocketDeps {
  * an event naming another candidate's attempt is refused with `forbidden` and audited (by the
  * service: handlers never write audit entries).
  */
-export function createCandidateHandlers(deps: CandidateSocketDeps): { register(socket: AppSocket): void } {
+export function createCandidateHandlers(deps: CandidateSocketDeps): {
+  attach(io: AppServer): void;
+  register(socket: AppSocket): void;
+} {
   const log = deps.logger;
 
   async function own(socket: AppSocket, attemptId: string, event: string): Promise<string> {
@@ -45,6 +49,15 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): { register(s
   async function adopt(socket: AppSocket, attemptId: string) {
     if (socket.data.ownAttemptId === attemptId) return null;
     socket.data.ownAttemptId = attemptId;
+    // One page answers for a seat, the newest (a reloaded or replaced kiosk): two pages each
+    // showed their own choice as saved while the server kept whichever came later. The older
+    // pages are told, then disconnected by the server, which a socket.io client does not undo
+    // by reconnecting. Once per page, on every instance (through the adapter), never per save.
+    const io = deps.io();
+    if (io) {
+      takeOverLocally(io, attemptId, socket.id);
+      if (isClustered(io)) io.serverSideEmit("attempt:take_over", { attemptId, newest: socket.id });
+    }
     await socket.join(rooms.attempt(attemptId));
     const online = await deps.exams.markOnline(attemptId);
     if (online?.cameBack) deps.onReconnect?.(candidateOf(socket).sessionId);
@@ -103,7 +116,7 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): { register(s
   // socket.io calls a "disconnect" listener with the socket as `this`, as for any event.
   function onDisconnect(this: AppSocket): void {
     const attemptId = this.data.ownAttemptId;
-    if (!attemptId) return;
+    if (!attemptId || this.data.replaced) return;
     // Offline only when no other socket of this candidate remains on any instance.
     const othersRemain = async (): Promise<boolean> => {
       const io = deps.io();
@@ -121,6 +134,10 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): { register(s
   }
 
   return {
+    /** Listens for other instances' take-overs (see `adopt`). */
+    attach(io: AppServer): void {
+      io.on("attempt:take_over", ({ attemptId, newest }) => takeOverLocally(io, attemptId, newest));
+    },
     /** Registers the handlers on a candidate's socket; other sockets get none. */
     register(socket) {
       const user = socket.data.user;
@@ -130,6 +147,27 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): { register(s
       socket.on("disconnect", onDisconnect);
     },
   };
+}
+
+/**
+ * Tells this instance's older pages of the attempt that a newer page has it, then disconnects
+ * them: both on this instance's own sockets, so each page gets the message before the disconnect.
+ */
+function takeOverLocally(io: AppServer, attemptId: string, newest: string): void {
+  const nsp = io.of("/");
+  for (const id of [...(nsp.adapter.rooms.get(rooms.attempt(attemptId)) ?? [])]) {
+    const older = id === newest ? undefined : nsp.sockets.get(id);
+    if (!older) continue;
+    // Its disconnect leaves the seat to the newer page, which holds it online.
+    older.data.replaced = true;
+    older.emit("attempt:taken_over", { attemptId, serverTime: Date.now() });
+    older.disconnect();
+  }
+}
+
+/** Several instances share the rooms (the Redis adapter); the node's own adapter is this instance's alone. */
+function isClustered(io: AppServer): boolean {
+  return !(io.of("/").adapter instanceof SplicingAdapter);
 }
 
 /** The candidate behind a socket the handlers were registered on (`register` checked its kind). */

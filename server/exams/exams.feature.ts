@@ -79,6 +79,7 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
     attachSockets(server) {
       io = server;
       notifier.bind(server);
+      candidateHandlers.attach(server);
     },
     onConnection(socket) {
       candidateHandlers.register(socket);

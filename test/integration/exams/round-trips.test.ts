@@ -50,7 +50,8 @@ describe("exam delivery: database commands per request", () => {
 
   it("when a checked-in candidate connects and syncs, then it costs one lookup and one write", async () => {
     const room = await aRoom(env.node, { candidates: 1 });
-    // A second tab of the same candidate: a connect like the first, with nothing else going on.
+    // A second page of the same candidate: a connect like the first. It takes the attempt over,
+    // and the first page's going costs nothing (the seat stays online with the new page).
     const tab = new JournalCandidate(env.node.url, room.candidates[0]?.user as AuthUser);
     try {
       let view: CandidateAttemptDto | null = null;

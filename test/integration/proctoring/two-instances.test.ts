@@ -150,4 +150,24 @@ describe("proctoring: two instances behind Redis", function () {
     }
     expect(await conn.collection("exam_results").countDocuments({ sessionId: session.id })).to.equal(8);
   });
+
+  it("when a candidate's second page opens the attempt on the other instance, then the first page is told and disconnected there", async () => {
+    if (!a || !b) throw new Error("nodes");
+    const { session, assignments } = await createFixtureSession(conn, { candidates: 1 });
+    const seat = assignments[0];
+    if (!seat) throw new Error("fixture");
+    const proctor = await connect(b.url, proctorUser());
+    await checkInAll(proctor, session.id, assignments);
+    const onA = new JournalCandidate(a.url, candidateUser(session.id, seat));
+    await onA.connect();
+    const told = new Promise<string>((r) => onA.socket?.once("attempt:taken_over", (p) => r(p.attemptId)));
+    const gone = new Promise<string>((r) => onA.socket?.once("disconnect", r));
+    const onB = await connect(b.url, onA.user);
+    ok(await call(onB, "attempt:sync", {}));
+    expect(await told).to.equal(onA.attemptId);
+    expect(await gone).to.equal("io server disconnect");
+    onB.close();
+    onA.close();
+    proctor.close();
+  });
 });

@@ -4,6 +4,7 @@ import type { Ack } from "@contracts/errors.js";
 import type {
   AttemptClosedDto,
   AttemptStatus,
+  AttemptTakenOverDto,
   CandidateAttemptDto,
   ClockDto,
   ClockEventDto,
@@ -37,6 +38,8 @@ export const useExamStore = defineStore("exam", () => {
   const status = ref<AttemptStatus | null>(null);
   const result = shallowRef<ProvisionalResultDto | null>(null);
   const pauseReason = ref<string | null>(null);
+  /** A newer page opened this attempt; the server disconnected this one and it answers no more. */
+  const takenOver = ref(false);
   const loadError = ref<{ code: string; message: string } | null>(null);
   const loading = ref(false);
   const connected = ref(false);
@@ -145,6 +148,7 @@ export const useExamStore = defineStore("exam", () => {
   const canAnswer = computed(
     () =>
       status.value === "in_progress" &&
+      !takenOver.value &&
       !clock.value?.paused &&
       journalReady.value &&
       (remaining.value === null || remaining.value > 0),
@@ -270,6 +274,9 @@ export const useExamStore = defineStore("exam", () => {
     pauseReason.value = ev.paused ? (ev.reason ?? "监考员已暂停考试") : null;
     if (!ev.paused && journal && journal.pending().length > 0) void replay([]);
   }
+  function onTakenOver(ev: AttemptTakenOverDto): void {
+    if (!attempt.value || ev.attemptId === attempt.value.attemptId) takenOver.value = true;
+  }
   function onClosed(ev: AttemptClosedDto): void {
     if (attempt.value && ev.attemptId !== attempt.value.attemptId) return;
     status.value = ev.status;
@@ -290,6 +297,7 @@ export const useExamStore = defineStore("exam", () => {
     socket.on("attempt:started", onStarted);
     socket.on("attempt:clock", onClock);
     socket.on("attempt:closed", onClosed);
+    socket.on("attempt:taken_over", onTakenOver);
     ticker = window.setInterval(() => {
       now.value = performance.now();
     }, 250);
@@ -307,6 +315,7 @@ export const useExamStore = defineStore("exam", () => {
     socket.off("attempt:started", onStarted);
     socket.off("attempt:clock", onClock);
     socket.off("attempt:closed", onClosed);
+    socket.off("attempt:taken_over", onTakenOver);
     if (ticker !== null) window.clearInterval(ticker);
     ticker = null;
     if (retryTimer !== null) window.clearTimeout(retryTimer);
@@ -370,6 +379,7 @@ export const useExamStore = defineStore("exam", () => {
     status,
     result,
     pauseReason,
+    takenOver,
     loadError,
     loading,
     connected,
