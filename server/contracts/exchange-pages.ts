@@ -163,6 +163,8 @@ export interface ExchangeStatsRow {
   ackP95Ms: number | null;
   /** Received cases whose deadline passed unanswered (answered late or still open). */
   overdue: number;
+  /** Still waiting for this province's answer now (unanswered, not ended by the sender). */
+  waitingOpen: number;
   /** Still open and overdue now. */
   overdueOpen: number;
 }

@@ -28,7 +28,7 @@ export function createExchangeStats(conn: Connection, deps: { now?: () => Date }
         const key = `${province}:${kind}`;
         let r = rows.get(key);
         if (!r) {
-          r = { province, kind, sent: 0, received: 0, answered: 0, problems: 0, ackMedianMs: null, ackP95Ms: null, overdue: 0, overdueOpen: 0, times: [] };
+          r = { province, kind, sent: 0, received: 0, answered: 0, problems: 0, ackMedianMs: null, ackP95Ms: null, overdue: 0, waitingOpen: 0, overdueOpen: 0, times: [] };
           rows.set(key, r);
         }
         return r;
@@ -45,6 +45,7 @@ export function createExchangeStats(conn: Connection, deps: { now?: () => Date }
         if (c.state === "problem") r.problems++;
         const late = c.answeredAt ? c.answeredAt > c.deadlineAt : c.deadlineAt.getTime() <= t && c.state !== "ended";
         if (c.overdue || late) r.overdue++;
+        if (!c.answeredAt && c.state !== "ended") r.waitingOpen++;
         if (!c.answeredAt && c.state !== "ended" && c.deadlineAt.getTime() <= t) r.overdueOpen++;
       }
       return [...rows.values()]

@@ -18,13 +18,14 @@ const emptyDay = (): DayTally => ({ records: 0, rejected: 0, hourly: Array.from(
 
 /**
  * Cases waiting for each province's answer now, and those of them past their deadline, over every
- * case the hub holds. A filing the sender ended before an answer still counts as waiting here.
+ * case the hub holds. A case its sender ended before an answer waits for nobody (counted as
+ * received less answered, each such case stayed in the backlog for good).
  */
 async function exchangeBacklog(port: ExchangeFactsPort, now: Date): Promise<Map<string, { waiting: number; overdue: number }>> {
   const out = new Map<string, { waiting: number; overdue: number }>();
   for (const r of await port.stats({ from: new Date(0), to: now })) {
     const b = out.get(r.province) ?? { waiting: 0, overdue: 0 };
-    b.waiting += r.received - r.answered;
+    b.waiting += r.waitingOpen;
     b.overdue += r.overdueOpen;
     out.set(r.province, b);
   }
@@ -49,16 +50,19 @@ export function createDashboardService(
    * One streaming pass over the last 24 hours of the ledger, tallied per province: memory grows
    * with the provinces and the last hour's lags, not with the day's records.
    */
-  async function lastDay(since: Date, at: Date): Promise<Map<string, DayTally>> {
+  async function lastDay(firstHour: Date, at: Date): Promise<Map<string, DayTally>> {
     const out = new Map<string, DayTally>();
     const hourAgo = at.getTime() - HOUR;
-    const cursor = Intake.find({ at: { $gte: since } }, { _id: 0, sourceProvince: 1, at: 1, outcome: 1, sourceAt: 1 }).lean().cursor();
+    // The day's counts are the 24 hours to now; the buckets start at the first whole hour, up to
+    // an hour later (counted from there, the "24 h" figures covered 23 to 24 hours).
+    const dayAgo = new Date(at.getTime() - 24 * HOUR);
+    const cursor = Intake.find({ at: { $gte: dayAgo } }, { _id: 0, sourceProvince: 1, at: 1, outcome: 1, sourceAt: 1 }).lean().cursor();
     for await (const r of cursor) {
       let t = out.get(r.sourceProvince);
       if (!t) out.set(r.sourceProvince, (t = emptyDay()));
       t.records++;
       if (r.outcome === "rejected") t.rejected++;
-      const i = Math.floor((r.at.getTime() - since.getTime()) / HOUR);
+      const i = Math.floor((r.at.getTime() - firstHour.getTime()) / HOUR);
       if (i >= 0 && i < 24) t.hourly[i]!++;
       if (r.sourceAt && r.at.getTime() >= hourAgo) t.lagSeconds.push(Math.max(0, (r.at.getTime() - r.sourceAt.getTime()) / 1000));
     }

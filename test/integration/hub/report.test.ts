@@ -139,6 +139,8 @@ describe("hub monthly report, data-quality score and dashboard", () => {
       aCase(4, "transfer", "320000", "110000", at(4), null, "delivered", far),
       // Last month: outside this report, but answered, so no backlog either.
       aCase(5, "filing", "110000", "320000", at(-24 * 60), at(-23 * 60), "acknowledged", far),
+      // Last month too: ended by its sender before 江苏 answered, so it waits for nobody.
+      aCase(6, "filing", "110000", "320000", at(-24 * 60 + 5), null, "ended", far),
     ]);
   });
   after(async () => {
@@ -253,7 +255,8 @@ describe("hub monthly report, data-quality score and dashboard", () => {
       expect(row.failedMessages1h, code).to.equal(0);
       expect(row.lastPublishedAt).to.be.a("string");
     }
-    // Waiting for an answer now: 江苏 the open notice (overdue), 北京 the transfer.
+    // Waiting for an answer now: 江苏 the open notice (overdue; not the filing its sender ended),
+    // 北京 the transfer.
     expect(body.provinces.find((p) => p.provinceCode === "320000")).to.include({ exchangeBacklog: 1, exchangeOverdue: 1 });
     expect(body.provinces.find((p) => p.provinceCode === "110000")).to.include({ exchangeBacklog: 1, exchangeOverdue: 0 });
   });
