@@ -131,6 +131,10 @@ export function createCorrections(d: {
         );
         if (written.matchedCount !== 1)
           throw errors.conflict("candidate_changed", "该考生的报名信息刚被修改，请刷新后重试");
+        // Again after the write, inside the transaction: a seating that committed after the check
+        // above printed the old name on the ticket. A seating claims this candidate's document in
+        // its own transaction, so one racing this write conflicts, and the retry sees its seat.
+        if (changes.name) await assertNotSeated(id, "更正姓名", session);
         await d.audit.append(session, {
           action: "candidate.updated",
           actor,

@@ -339,10 +339,16 @@ export function createRegistrationService(conn: Connection, options: Registratio
      * withdrawn, each then claimed by a write, so a withdrawal in flight conflicts with the seating
      * (one of the two is retried and sees the other) instead of both passing their checks.
      */
-    async claimForSeating(candidateIds: string[], tx: ClientSession): Promise<boolean> {
+    async claimForSeating(
+      candidateIds: string[],
+      tx: ClientSession,
+      copied?: { name: string },
+    ): Promise<boolean> {
       const ids = [...new Set(candidateIds)];
       if (!ids.every((id) => Types.ObjectId.isValid(id))) return false;
-      const registered = { _id: { $in: ids }, withdrawnAt: null };
+      // `copied`: the name the seat (and its ticket) copies, still the registration's: a name
+      // corrected since the seating read the candidate left the old name on the ticket.
+      const registered = { _id: { $in: ids }, withdrawnAt: null, ...(copied ? { name: copied.name } : {}) };
       return (await claimInTransaction(Candidates, registered, "seatClaims", tx)) === ids.length;
     },
 

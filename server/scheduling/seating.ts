@@ -85,8 +85,10 @@ export function createSeating(core: SchedulingCore) {
         try {
           const created = await audit.transaction(async (session) => {
             // Claimed in this transaction: a withdrawal since the check above refuses the seat here.
-            if (!(await options.registration.claimForSeating([candidate.id], session)))
-              throw errors.conflict("candidate_withdrawn", "该考生已撤销报名，不能安排座位");
+            if (!(await options.registration.claimForSeating([candidate.id], session, { name: candidate.name })))
+              throw (await options.registration.getCandidate(candidate.id))?.withdrawn
+                ? errors.conflict("candidate_withdrawn", "该考生已撤销报名，不能安排座位")
+                : errors.conflict("candidate_changed", "该考生的报名信息刚被修改，请刷新后重试");
             // After the claim, inside the transaction: two seatings of one candidate at once write
             // the same claim, so the retried one sees the other's seat here.
             const clashing = timeClash(

@@ -71,6 +71,25 @@ describe("registration: corrections and withdrawal", () => {
     }
   });
 
+  it("when a name correction and a seating of the same candidate race, then the ticket always carries the stored name", async () => {
+    for (let round = 0; round < 8; round++) {
+      const c = await registerTestCandidate(env.node, { name: "孙竞争" });
+      const session = await newSession();
+      const [renamed, seated] = await Promise.all([
+        officer.agent.patch(`/api/candidates/${c.id}`).send({ name: "孙竟争" }),
+        officer.agent.post(`/api/exam-sessions/${session}/assignments`).send({ candidateId: c.id }),
+      ]);
+      // Both may succeed (renamed, then seated under the new name); a refusal says why.
+      expect([200, 409], `correction, round ${round}`).to.include(renamed.status);
+      expect([201, 409], `seating, round ${round}`).to.include(seated.status);
+      const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
+      const ticket = await env.node.ctx.conn.collection("seat_assignments").findOne({ candidateId: c.id });
+      if (ticket) expect(ticket.name, `round ${round}`).to.equal(stored?.name);
+      if (seated.status === 409) expect(seated.body.error.code).to.equal("candidate_changed");
+      if (renamed.status === 409) expect(renamed.body.error.code).to.equal("candidate_seated");
+    }
+  });
+
   it("when a seated candidate's name is corrected or the registration withdrawn, then both are refused until the seat is freed", async () => {
     const c = await registerTestCandidate(env.node, { name: "郑座位" });
     const session = await seat(c.id);
