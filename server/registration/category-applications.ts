@@ -108,7 +108,9 @@ export function createCategoryApplications(d: {
           {
             $push: { categories: { $each: wanted }, heldQualifications: { $each: newlyHeld } },
             $set: {
-              declarations: { ...(c.declarations as Record<string, boolean>), ...body.declarations },
+              // Each key on its own (DeclarationKey names only): a copy of the map as read here
+              // dropped what another category's application declared meanwhile.
+              ...Object.fromEntries(Object.entries(body.declarations).map(([k, v]) => [`declarations.${k}`, v])),
               ...(addedLicence ?? {}),
             },
           },

@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import type { AuthUser } from "../../../server/contracts/auth.js";
+import { createAuditService, type AuditLog } from "../../../server/audit/index.js";
+import { createRegistrationService } from "../../../server/registration/index.js";
 import { registerTestCandidate, staffAgent, useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 
@@ -125,5 +128,44 @@ describe("registration: applying for more categories", () => {
       expect(["category_already_applied", "candidate_changed"]).to.include(refused.body.error.code);
     expect((await stored(c.idNumber))?.categories).to.deep.equal(["02001", "01001"]);
     expect(await audited(c.id)).to.equal(1);
+  });
+
+  it("when two categories are applied for at once with different declarations, then both are added and both declarations kept", async () => {
+    const c = await registerTestCandidate(env.node, { categories: ["02001"] });
+    // Registered without the declarations the two categories ask for.
+    await env.node.ctx.conn
+      .collection("candidates")
+      .updateOne({ idNumber: c.idNumber }, { $set: { declarations: {} } });
+    // Both applications have read the registration before either writes (as two officers'
+    // requests at the same moment): each then writes what it adds.
+    const base = createAuditService(env.node.ctx.conn);
+    let arrived = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    const audit: AuditLog = {
+      ...base,
+      transaction: async (work) => {
+        if (++arrived === 2) bothRead();
+        await barrier;
+        return base.transaction(work);
+      },
+    };
+    const reg = createRegistrationService(env.node.ctx.conn, { provinceCode: "320000", audit });
+    const actor = { ...officer.user, roles: ["officer"] } as AuthUser;
+    await Promise.all([
+      reg.applyForCategories(actor, c.id, {
+        categories: ["01001"],
+        declarations: { noMajorAccident3y: true },
+        heldQualifications: [],
+      }),
+      reg.applyForCategories(actor, c.id, {
+        categories: ["03003"],
+        declarations: { hazmatTraining: true },
+        heldQualifications: [],
+      }),
+    ]);
+    const doc = await stored(c.idNumber);
+    expect(doc?.categories).to.have.members(["02001", "01001", "03003"]);
+    expect(doc?.declarations).to.include({ noMajorAccident3y: true, hazmatTraining: true });
   });
 });
