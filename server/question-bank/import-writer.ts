@@ -1,5 +1,6 @@
 import mongoose, { type ClientSession } from "mongoose";
 import { AppError } from "../lib/errors.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 import type {
   BlueprintInput,
   ImportFormat,
@@ -156,90 +157,107 @@ export function createBatchWriter(
     batches++;
     const created = writes.filter((w) => w.kind === "create").length;
     await commit({ batch: batches, created, updated: writes.length - created }, async (session) => {
-      const creates = writes.flatMap((w) =>
-        w.kind === "create"
-          ? [
-              {
-                questionId: new mongoose.Types.ObjectId().toHexString(),
-                version: 1,
-                status,
-                ...w.question,
-                ...(w.imageId ? { imageId: w.imageId } : {}),
-                authorId: actor.id,
-                authorName: actor.displayName,
-                ...(options.publish ? { reviewerId: actor.id } : {}),
-                history: history(file.name),
-              },
-            ]
-          : [],
+      await writeBatch(writes, session);
+    }).catch((err: unknown) => {
+      // The next version of a question the batch found by its ref exists already: the question
+      // was renamed since (its newer versions carry another ref). Re-running would fail the same
+      // way for ever; say which refs and why.
+      if (!isDuplicateKey(err, "version")) throw err;
+      const refs = writes.flatMap((w) => (w.kind === "new_version" ? [w.question.ref] : [])).slice(0, 5);
+      throw new AppError(
+        "question_ref_renamed",
+        409,
+        `本批未写入：编号 ${refs.join("、")} 中有题目已有更新的版本（编号可能已在题库中更改）；请按题库中的现编号修改文件后再导入`,
+        { refs },
       );
-      // Lean: hydrating and validating 500 mongoose documents per batch was a third of the
-      // importer's CPU (profile in BENCHMARKS.md) for content zod has already checked; the
-      // schema's defaults, timestamps and version key are applied as a hydrated insert would.
-      // The defaults are the schema's, worked out once per writer (applyDefaults walked the
-      // schema for every question, 1.4 of the importer's 25 CPU-s per 100,000); each document
-      // gets its own _id, and the shared default arrays are only serialised, never changed.
-      if (creates.length) {
-        const at = new Date();
-        await Questions.insertMany(
-          creates.map((doc) => ({
-            _id: new mongoose.Types.ObjectId(),
-            ...schemaDefaults,
-            ...doc,
-            __v: 0,
-            createdAt: at,
-            updatedAt: at,
-          })),
-          { session, lean: true },
+    });
+  }
+
+  /** The batch's question writes, inside its transaction. */
+  async function writeBatch(writes: Write[], session: ClientSession): Promise<void> {
+    const creates = writes.flatMap((w) =>
+      w.kind === "create"
+        ? [
+            {
+              questionId: new mongoose.Types.ObjectId().toHexString(),
+              version: 1,
+              status,
+              ...w.question,
+              ...(w.imageId ? { imageId: w.imageId } : {}),
+              authorId: actor.id,
+              authorName: actor.displayName,
+              ...(options.publish ? { reviewerId: actor.id } : {}),
+              history: history(file.name),
+            },
+          ]
+        : [],
+    );
+    // Lean: hydrating and validating 500 mongoose documents per batch was a third of the
+    // importer's CPU (profile in BENCHMARKS.md) for content zod has already checked; the
+    // schema's defaults, timestamps and version key are applied as a hydrated insert would.
+    // The defaults are the schema's, worked out once per writer (applyDefaults walked the
+    // schema for every question, 1.4 of the importer's 25 CPU-s per 100,000); each document
+    // gets its own _id, and the shared default arrays are only serialised, never changed.
+    if (creates.length) {
+      const at = new Date();
+      await Questions.insertMany(
+        creates.map((doc) => ({
+          _id: new mongoose.Types.ObjectId(),
+          ...schemaDefaults,
+          ...doc,
+          __v: 0,
+          createdAt: at,
+          updatedAt: at,
+        })),
+        { session, lean: true },
+      );
+    }
+    for (const w of writes) {
+      // Publishing this version replaces the one candidates are drawn from: one published
+      // version per question (two were counted twice and exported under one ref).
+      if (options.publish && w.kind !== "create") {
+        await Questions.updateMany(
+          { questionId: w.current.questionId, status: "published" },
+          { $set: { status: "superseded" } },
+          { session },
         );
       }
-      for (const w of writes) {
-        // Publishing this version replaces the one candidates are drawn from: one published
-        // version per question (two were counted twice and exported under one ref).
-        if (options.publish && w.kind !== "create") {
-          await Questions.updateMany(
-            { questionId: w.current.questionId, status: "published" },
-            { $set: { status: "superseded" } },
-            { session },
+      if (w.kind === "update_draft") {
+        // Still the draft the comparison read: a reviewer may have sent it for review or
+        // published it since, and rewriting it then would put unreviewed content in its place.
+        const updated = await Questions.updateOne(
+          { questionId: w.current.questionId, version: w.current.version, status: "draft" },
+          {
+            $set: { ...w.question, ...(w.imageId ? { imageId: w.imageId } : {}), status },
+            $push: { history: { $each: history(file.name) } },
+          },
+          { session },
+        );
+        if (updated.matchedCount !== 1)
+          throw new AppError(
+            "question_changed_during_import",
+            409,
+            `题目 ${w.question.ref} 在导入期间被他人修改或送审，本批未写入；请重新导入（已写入的批次保留，不会重复）`,
           );
-        }
-        if (w.kind === "update_draft") {
-          // Still the draft the comparison read: a reviewer may have sent it for review or
-          // published it since, and rewriting it then would put unreviewed content in its place.
-          const updated = await Questions.updateOne(
-            { questionId: w.current.questionId, version: w.current.version, status: "draft" },
+      } else if (w.kind === "new_version") {
+        await Questions.create(
+          [
             {
-              $set: { ...w.question, ...(w.imageId ? { imageId: w.imageId } : {}), status },
-              $push: { history: { $each: history(file.name) } },
+              questionId: w.current.questionId,
+              version: w.current.version + 1,
+              status,
+              ...w.question,
+              imageId: w.imageId ?? w.current.imageId ?? undefined,
+              authorId: actor.id,
+              authorName: actor.displayName,
+              quarantined: w.current.quarantined,
+              history: history(`${file.name}：基于第 ${w.current.version} 版`),
             },
-            { session },
-          );
-          if (updated.matchedCount !== 1)
-            throw new AppError(
-              "question_changed_during_import",
-              409,
-              `题目 ${w.question.ref} 在导入期间被他人修改或送审，本批未写入；请重新导入（已写入的批次保留，不会重复）`,
-            );
-        } else if (w.kind === "new_version") {
-          await Questions.create(
-            [
-              {
-                questionId: w.current.questionId,
-                version: w.current.version + 1,
-                status,
-                ...w.question,
-                imageId: w.imageId ?? w.current.imageId ?? undefined,
-                authorId: actor.id,
-                authorName: actor.displayName,
-                quarantined: w.current.quarantined,
-                history: history(`${file.name}：基于第 ${w.current.version} 版`),
-              },
-            ],
-            { session },
-          );
-        }
+          ],
+          { session },
+        );
       }
-    });
+    }
   }
 
   async function blueprints(inputs: BlueprintInput[]): Promise<ImportReport["blueprints"]> {

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { createAuditService } from "../../../server/audit/index.js";
-import { importQuestionBankFiles } from "../../../server/question-bank/index.js";
+import { createQuestionBankService, importQuestionBankFiles } from "../../../server/question-bank/index.js";
 import { questionVersionModel } from "../../../server/question-bank/question.model.js";
 import { useTestDatabase } from "../../helpers/database.js";
-import { bankContext } from "./bank-context.js";
+import { author, bankContext, questionInput } from "./bank-context.js";
 
 /** A roadcert CSV with refs: one single-choice question per row. */
 function csvWithRefs(rows: { ref: string; stem: string; answer: string }[]): Buffer {
@@ -125,5 +125,45 @@ describe("question import: which question an item is", () => {
     expect(stored.map((v) => [v.version, v.status, v.stem])).to.deep.equal([
       [1, "in_review", "隧道内可以超车吗（初稿）"],
     ]);
+  });
+
+  it("when a question's ref was changed in the bank and a file still names the old ref with new content, then the import refuses naming the ref and why, every time", async () => {
+    const ref = "IDENT-OLD";
+    await importQuestionBankFiles(
+      ctx(),
+      [
+        {
+          name: "o1.csv",
+          content: csvWithRefs([{ ref, stem: "雾天行车应当开启雾灯吗（原稿）", answer: "A" }]),
+        },
+      ],
+      {
+        publish: true,
+      },
+    );
+    const stored = await Questions().findOne({ ref }).lean();
+    // An examiner renames it: version 2 (a draft) carries the new ref.
+    await createQuestionBankService(ctx()).updateQuestion(
+      author,
+      String(stored?.questionId),
+      questionInput({ ref: "IDENT-NEW", stem: "雾天行车应当开启雾灯吗（原稿）" }),
+    );
+    for (let run = 0; run < 2; run++) {
+      const [report] = await importQuestionBankFiles(
+        ctx(),
+        [
+          {
+            name: "o2.csv",
+            content: csvWithRefs([{ ref, stem: "雾天行车应当开启雾灯吗（改稿）", answer: "B" }]),
+          },
+        ],
+        { publish: true },
+      );
+      expect(report?.rejected, `run ${run}`).to.equal(true);
+      expect(report?.items[0]?.notes.join(""), `run ${run}`)
+        .to.contain(ref)
+        .and.contain("编号可能已在题库中更改");
+    }
+    expect(await Questions().countDocuments({ questionId: stored?.questionId })).to.equal(2);
   });
 });
