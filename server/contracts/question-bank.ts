@@ -138,7 +138,7 @@ export const BlueprintCell = z
  * A paper blueprint (组卷方案) for one category. Every figure is configuration: no authoritative
  * national values exist (shared/DOMAIN.md).
  */
-export const BlueprintInput = z
+export const BlueprintShape = z
   .object({
     categoryCode: CategoryCode,
     title: z.string().min(1).max(100),
@@ -177,19 +177,23 @@ export const BlueprintInput = z
       .meta({ maxProperties: MAX_ACCOMMODATIONS })
       .default({}),
   })
-  .strict()
-  // Grading passes score >= passMark: above the paper's full marks nobody passes, at 0 a blank
-  // paper passes (and becomes a certificate). Checked wherever a blueprint comes in, not only by
-  // bank:validate.
-  .superRefine((b, ctx) => {
-    const total = b.cells.reduce((sum, c) => sum + c.count * b.points[c.type], 0);
-    if (b.passMark <= 0 || b.passMark > total)
-      ctx.addIssue({
-        code: "custom",
-        path: ["passMark"],
-        message: `及格分须大于 0 且不高于满分 ${total}（现为 ${b.passMark}）`,
-      });
-  });
+  .strict();
+
+/**
+ * A blueprint as saved, imported or published. Grading passes score >= passMark: above the
+ * paper's full marks nobody passes, at 0 a blank paper passes (and becomes a certificate).
+ * Checked wherever a blueprint comes in, not only by bank:validate; a feasibility check (can the
+ * bank fill these cells?) takes the bare shape.
+ */
+export const BlueprintInput = BlueprintShape.superRefine((b, ctx) => {
+  const total = b.cells.reduce((sum, c) => sum + c.count * b.points[c.type], 0);
+  if (b.passMark <= 0 || b.passMark > total)
+    ctx.addIssue({
+      code: "custom",
+      path: ["passMark"],
+      message: `及格分须大于 0 且不高于满分 ${total}（现为 ${b.passMark}）`,
+    });
+});
 export type BlueprintInput = z.infer<typeof BlueprintInput>;
 
 /** A blueprint file in question-bank/ (format "roadcert-blueprint/1"). */
@@ -311,7 +315,7 @@ export const ReviewQueueDto = z.object({
 export type ReviewQueueDto = z.infer<typeof ReviewQueueDto>;
 
 /** What examiners see of a blueprint version, with whether the current bank can assemble it. */
-export const BlueprintDto = BlueprintInput.extend({
+export const BlueprintDto = BlueprintShape.extend({
   id: Id,
   version: z.number().int(),
   status: z.enum(["draft", "published", "retired"]),

@@ -1,6 +1,11 @@
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper } from "../contracts/paper.js";
-import { BlueprintInput, type BlueprintDto, type FeasibilityDto } from "../contracts/question-bank.js";
+import {
+  BlueprintInput,
+  BlueprintShape,
+  type BlueprintDto,
+  type FeasibilityDto,
+} from "../contracts/question-bank.js";
 import { errors } from "../lib/errors.js";
 import { assemblePaper, checkFeasibility } from "./assembly.js";
 import { parseInput, type BankCore } from "./bank-core.js";
@@ -82,7 +87,8 @@ export function createBlueprints(core: BankCore) {
 
     /** Whether the published bank can satisfy a blueprint, cell by cell. */
     async feasibility(raw: unknown): Promise<FeasibilityDto> {
-      const input = parseInput(BlueprintInput, raw);
+      // The bare shape: whether the bank can fill the cells does not wait for a valid pass mark.
+      const input = parseInput(BlueprintShape, raw);
       const { cells, shortfalls } = checkFeasibility(await eligibleSnapshots(input.categoryCode), input);
       return {
         feasible: shortfalls.length === 0,

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
 import {
   BlueprintInput,
+  BlueprintShape,
   QuestionImportBody,
   QuestionInput,
   QuestionListQuery,
@@ -30,7 +31,7 @@ const Quarantine = z
   .strict();
 const CategoryParam = z.object({ categoryCode: CategoryCode }).strict();
 const SaveBlueprint = z.object({ blueprint: BlueprintInput, publish: z.boolean().default(false) }).strict();
-const Feasibility = z.object({ blueprint: BlueprintInput }).strict();
+const Feasibility = z.object({ blueprint: BlueprintShape }).strict();
 const PreviewPaper = z
   .object({
     categoryCode: CategoryCode,
