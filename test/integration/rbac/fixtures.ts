@@ -76,15 +76,18 @@ function sessionBody(room: { testCentreId: string; roomId: string }) {
  * session's times or rules, which the fixture's own session refuses once a row checked its
  * candidate in.
  */
-export async function anEmptySession(node: RunningNode, divisionCode: string): Promise<string> {
+/** The organisation, registration and scheduling services of the node, built as the node builds them. */
+function servicesOf(node: RunningNode) {
   const { conn, config } = node.ctx;
   const org = createOrganisationService(conn, config.provinceCode);
   const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
-  const sched = createSchedulingService(conn, {
-    provinceCode: config.provinceCode,
-    organisation: org,
-    registration: reg,
-  });
+  const sched = createSchedulingService(conn, { provinceCode: config.provinceCode, organisation: org, registration: reg });
+  return { org, reg, sched };
+}
+
+export async function anEmptySession(node: RunningNode, divisionCode: string): Promise<string> {
+  const { config } = node.ctx;
+  const { sched } = servicesOf(node);
   const room = await createTestRoom(node, { seats: 1, divisionCode });
   const actor: AuthUser = {
     id: "rbac",
@@ -98,7 +101,7 @@ export async function anEmptySession(node: RunningNode, divisionCode: string): P
 }
 
 async function buildDivision(node: RbacNode, divisionCode: string, seats: number): Promise<DivisionFixtures> {
-  const { conn, config } = node.ctx;
+  const { config } = node.ctx;
   const actor: AuthUser = {
     id: "rbac",
     kind: "staff",
@@ -107,13 +110,7 @@ async function buildDivision(node: RbacNode, divisionCode: string, seats: number
     divisionCode: "320000",
     provinceCode: config.provinceCode,
   };
-  const org = createOrganisationService(conn, config.provinceCode);
-  const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
-  const sched = createSchedulingService(conn, {
-    provinceCode: config.provinceCode,
-    organisation: org,
-    registration: reg,
-  });
+  const { org, sched } = servicesOf(node);
   const authority = await org.createAuthority(actor, { name: `运管处${divisionCode}`, divisionCode });
   const room = await createTestRoom(node, { seats, divisionCode });
   const first = room.seats[0];
