@@ -16,6 +16,7 @@ import { SYSTEM_ACTOR, type AuditInput } from "./ports.js";
 import { sameContent } from "./bank-core.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
+import { claimRefs } from "./ref-claims.js";
 import { toBlueprint, toQuestionInput } from "./question.presenter.js";
 
 type Lean = QuestionVersionDoc & { _id?: unknown };
@@ -199,6 +200,12 @@ export function createBatchWriter(
     // schema for every question, 1.4 of the importer's 25 CPU-s per 100,000); each document
     // gets its own _id, and the shared default arrays are only serialised, never changed.
     if (creates.length) {
+      // Another import of the same new refs may have committed since this batch's lookup.
+      await claimRefs(
+        ctx.conn,
+        session,
+        creates.map((c) => ({ ref: c.ref, questionId: c.questionId })),
+      );
       const at = new Date();
       await Questions.insertMany(
         creates.map((doc) => ({

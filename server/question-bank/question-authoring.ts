@@ -3,6 +3,7 @@ import { QuestionInput, type QuestionDto } from "../contracts/question-bank.js";
 import { errors } from "../lib/errors.js";
 import { contentOf, parseInput, type BankCore, type Lean } from "./bank-core.js";
 import type { Actor } from "./ports.js";
+import { claimRefs } from "./ref-claims.js";
 import { toQuestionDto, toQuestionInput } from "./question.presenter.js";
 
 /**
@@ -10,7 +11,7 @@ import { toQuestionDto, toQuestionInput } from "./question.presenter.js";
  * question as a new draft version) and its image. Each change commits with its audit entry.
  */
 export function createQuestionAuthoring(core: BankCore) {
-  const { Questions, images, event, audited, audit, latest, assertRefFree } = core;
+  const { ctx, Questions, images, event, audited, audit, latest, assertRefFree } = core;
 
   /**
    * Applies an edit to a question: a draft is changed in place; a published question gets a new
@@ -23,13 +24,15 @@ export function createQuestionAuthoring(core: BankCore) {
     imageId: string | null | undefined,
   ): Promise<QuestionDto> {
     const current = await latest(questionId);
-    if (input.ref !== current.ref) await assertRefFree(input.ref, questionId);
+    const renamed = input.ref !== current.ref;
+    if (renamed) await assertRefFree(input.ref, questionId);
     const nextImage = imageId === undefined ? (current.imageId ?? undefined) : (imageId ?? undefined);
     if (current.status === "in_review")
       throw errors.conflict("question_in_review", "题目正在审核中，不能修改；请审核人先退回");
     if (current.status === "retired") throw errors.conflict("question_retired", "题目已停用，不能修改");
     if (current.status === "draft") {
       return audited(async (session) => {
+        if (renamed) await claimRefs(ctx.conn, session, [{ ref: input.ref, questionId }]);
         const updated = await Questions.findOneAndUpdate(
           { questionId, version: current.version, status: "draft" },
           {
@@ -56,6 +59,7 @@ export function createQuestionAuthoring(core: BankCore) {
       });
     }
     return audited(async (session) => {
+      if (renamed) await claimRefs(ctx.conn, session, [{ ref: input.ref, questionId }]);
       const [created] = await Questions.create(
         [
           {
@@ -90,6 +94,7 @@ export function createQuestionAuthoring(core: BankCore) {
       await assertRefFree(input.ref, null);
       const questionId = new mongoose.Types.ObjectId().toHexString();
       return audited(async (session) => {
+        await claimRefs(ctx.conn, session, [{ ref: input.ref, questionId }]);
         const [created] = await Questions.create(
           [
             {

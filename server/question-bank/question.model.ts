@@ -64,3 +64,25 @@ export function questionVersionModel(conn: Connection): Model<QuestionVersionDoc
     conn.model("QuestionVersion", questionVersionSchema)
   );
 }
+
+/**
+ * Which question first used a ref. A ref stays with its question for good (old versions keep it
+ * after a rename), and `assertRefFree` reads the versions before a write; two writers that both
+ * read "free" (two examiners importing one new file, a create racing a rename) would each write
+ * their own question under the ref. Both insert this one document in their transaction instead,
+ * so one of them loses. Refs used before this collection existed are caught by the read.
+ */
+const questionRefSchema = new Schema({
+  _id: { type: String, required: true },
+  questionId: { type: String, required: true },
+  at: { type: Date, required: true },
+});
+
+export type QuestionRefDoc = InferSchemaType<typeof questionRefSchema> & { _id: string };
+
+export function questionRefModel(conn: Connection): Model<QuestionRefDoc> {
+  return (
+    (conn.models.QuestionRef as Model<QuestionRefDoc> | undefined) ??
+    conn.model<QuestionRefDoc>("QuestionRef", questionRefSchema, "question_refs")
+  );
+}

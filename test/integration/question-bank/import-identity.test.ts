@@ -166,4 +166,64 @@ describe("question import: which question an item is", () => {
     }
     expect(await Questions().countDocuments({ questionId: stored?.questionId })).to.equal(2);
   });
+
+  it("when two examiners import the same new file at once, then the ref names one question and the import that lost says so", async () => {
+    const ref = "IDENT-TWICE";
+    const audit = createAuditService(db.conn);
+    // Both imports have looked the ref up (and found nothing) before either writes.
+    let arrived = 0;
+    let bothLookedUp!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothLookedUp = resolve));
+    const waiting = {
+      ...audit,
+      transaction: async <T>(work: Parameters<typeof audit.transaction<T>>[0]) => {
+        if (++arrived === 2) bothLookedUp();
+        await barrier;
+        return audit.transaction(work);
+      },
+    };
+    const file = () => [
+      {
+        name: "same.csv",
+        content: csvWithRefs([{ ref, stem: "车辆在雨天行驶应当降低车速吗", answer: "A" }]),
+      },
+    ];
+    const reports = await Promise.all([
+      importQuestionBankFiles(ctx(), file(), { publish: true, audit: waiting }),
+      importQuestionBankFiles(ctx(), file(), { publish: true, audit: waiting }),
+    ]);
+    const outcomes = reports.map(([r]) => (r?.rejected ? "rejected" : r?.items[0]?.outcome));
+    expect(outcomes.sort()).to.deep.equal(["created", "rejected"]);
+    const lost = reports.map(([r]) => r).find((r) => r?.rejected);
+    expect(lost?.items[0]?.notes.join("")).to.contain(ref).and.contain("已被其他题目使用");
+    expect(await Questions().distinct("questionId", { ref })).to.have.length(1);
+    // The file imported again by the examiner who lost finds the question the other one wrote.
+    const [again] = await importQuestionBankFiles(ctx(), file(), { publish: true });
+    expect(again?.counts).to.deep.include({ created: 0, unchanged: 1 });
+  });
+
+  it("when two examiners write a new question with the same ref at once, then one of them is refused ref_taken", async () => {
+    const audit = createAuditService(db.conn);
+    let arrived = 0;
+    let bothChecked!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothChecked = resolve));
+    const waiting = {
+      ...audit,
+      transaction: async <T>(work: Parameters<typeof audit.transaction<T>>[0]) => {
+        if (++arrived === 2) bothChecked();
+        await barrier;
+        return audit.transaction(work);
+      },
+    };
+    const bank = createQuestionBankService(ctx(), { audit: waiting });
+    const input = questionInput({ ref: "IDENT-AUTHOR-TWICE" });
+    const results = await Promise.allSettled([
+      bank.createQuestion(author, input),
+      bank.createQuestion(author, { ...input, stem: "另一位出题人的题干" }),
+    ]);
+    expect(results.map((r) => r.status).sort()).to.deep.equal(["fulfilled", "rejected"]);
+    const refused = results.find((r) => r.status === "rejected");
+    expect((refused as PromiseRejectedResult).reason).to.include({ code: "ref_taken", status: 409 });
+    expect(await Questions().distinct("questionId", { ref: "IDENT-AUTHOR-TWICE" })).to.have.length(1);
+  });
 });
