@@ -103,7 +103,14 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
   r.post("/auth/password", access.route("account:change-password"), async (req, res) => {
     const actor = actorOf(req);
     const body = parse(ChangePasswordBody, req.body);
-    await auth.changeOwnPassword(actor, body.currentPassword, body.newPassword);
+    const { endedLogins } = await auth.changeOwnPassword(
+      actor,
+      body.currentPassword,
+      body.newPassword,
+      req.sessionID,
+    );
+    // This page's login stays; the others ended with the change, and so do their sockets.
+    for (const login of endedLogins) sockets.endLoginSession(login);
     res.status(204).end();
   });
 

@@ -14,6 +14,7 @@ import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { assertNodeDivision } from "../organisation/index.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
+import { endStaffLogins } from "./session.js";
 import { staffUserModel, type StaffUserDoc } from "./user.model.js";
 
 /** A candidate's admission ticket as the candidate login needs it (supplied by scheduling). */
@@ -195,10 +196,10 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
   ): Promise<{ user: AuthUser; validUntil: Date }> {
     const idNumber = body.idNumber.trim().toUpperCase();
     const key = `candidate:${idNumber}`;
-    await throttle.assertNotLocked(key);
+    await throttle.attempt(key);
     const ticket = await options.candidates.findTicket(body.ticketNo.trim());
     if (!ticket || ticket.idNumber !== idNumber) {
-      await throttle.recordFailure(key);
+      await throttle.failed(key);
       throw invalidTicket();
     }
     await throttle.reset(key);
@@ -285,20 +286,22 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         changes.divisionCode = { from: user.divisionCode, to: body.divisionCode };
         user.divisionCode = body.divisionCode;
       }
-      if (body.roles !== undefined) {
+      // The edit dialog sends every field: only a real change is one (an unchanged role list
+      // audited as a role change and closed the user's live sockets at every name fix).
+      if (body.roles !== undefined && [...body.roles].sort().join() !== [...user.roles].sort().join()) {
         assertRolesAllowed(body.roles);
         if (self && !body.roles.includes("admin"))
           throw errors.conflict("cannot_demote_self", "不能撤销自己的管理员角色");
         changes.roles = { from: [...user.roles], to: body.roles };
         user.roles = body.roles;
       }
-      if (body.testCentreId !== undefined) {
+      if (body.testCentreId !== undefined && body.testCentreId !== (user.testCentreId ?? null)) {
         changes.testCentreId = { from: user.testCentreId ?? null, to: body.testCentreId };
         user.testCentreId = body.testCentreId;
       }
       await assertProctorBinding(actor, user.roles as StaffRole[], user.testCentreId);
       if (body.displayName !== undefined) user.displayName = body.displayName;
-      if (body.active !== undefined) {
+      if (body.active !== undefined && body.active !== (user.active !== false)) {
         if (self && !body.active) throw errors.conflict("cannot_deactivate_self", "不能停用自己的账号");
         changes.active = body.active;
         user.active = body.active;
@@ -311,6 +314,8 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       if (unlock) changes.unlocked = true;
       await audit.transaction(async (session) => {
         await user.save({ session });
+        if (changes.passwordReset || changes.active === false)
+          await endStaffLogins(conn, session, String(user._id));
         await audit.append(session, {
           action: changes.roles ? "user.roles_changed" : "user.updated",
           actor,
@@ -323,21 +328,40 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       return { user: toDto(user.toObject() as StaffLean), changes };
     },
 
-    async changeOwnPassword(actor: AuthUser, currentPassword: string, newPassword: string): Promise<void> {
+    /**
+     * A staff member changes their own password. The current password is checked under the
+     * login's lockout (a taken session must not guess it at scrypt speed), and every other login
+     * of the account ends with the change; returns those logins.
+     */
+    async changeOwnPassword(
+      actor: AuthUser,
+      currentPassword: string,
+      newPassword: string,
+      keepLogin?: string,
+    ): Promise<{ endedLogins: string[] }> {
       const user = await Users.findById(actor.id);
-      if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
+      if (!user) throw invalidCredentials();
+      const key = `staff:${user.username}`;
+      await throttle.attempt(key);
+      if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+        await throttle.failed(key);
         throw errors.badRequest("wrong_password", "当前密码不正确");
       }
+      await throttle.reset(key);
       user.passwordHash = await hashPassword(newPassword);
-      await audit.transaction(async (session) => {
+      const endedLogins = await audit.transaction(async (session) => {
         await user.save({ session });
+        const ended = await endStaffLogins(conn, session, actor.id, keepLogin);
         await audit.append(session, {
           action: "auth.password_changed",
           actor,
           divisionCode: actor.divisionCode,
           target: { type: "user", id: actor.id },
+          details: { endedLogins: ended.length },
         });
+        return ended;
       });
+      return { endedLogins };
     },
 
     /** Records a logout (the caller ends the login session). */
@@ -358,11 +382,11 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       const name = username.trim().toLowerCase();
       const key = `staff:${name}`;
       const authUser = await auditedLogin("auth.login_failed", name, from.ip, async () => {
-        await throttle.assertNotLocked(key);
+        await throttle.attempt(key);
         const user = (await Users.findOne({ username: name }).lean()) as StaffLean | null;
         const ok = await verify(password, user?.passwordHash ?? (await dummyHash()));
         if (!user || !ok || user.active === false) {
-          await throttle.recordFailure(key);
+          await throttle.failed(key);
           throw invalidCredentials();
         }
         await throttle.reset(key);

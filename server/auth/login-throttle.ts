@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import type { Connection } from "mongoose";
 import { AppError, errors } from "../lib/errors.js";
 import { loginThrottleModel } from "./user.model.js";
@@ -14,18 +15,30 @@ export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, windowMs: 15 * 6
 /** Per-name lockout in the database (shared by every instance of the node). */
 export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DEFAULT_LOCKOUT) {
   const Throttle = loginThrottleModel(conn);
+  /** Locks the name unless it is locked already; returns until when it is locked. */
+  async function lock(key: string, now: Date): Promise<Date> {
+    const until = new Date(now.getTime() + policy.lockMs);
+    const row = await Throttle.findOneAndUpdate(
+      { key, $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }] },
+      { $set: { lockedUntil: until, failures: 0, windowStartedAt: now } },
+      { returnDocument: "after" },
+    ).lean();
+    if (row) return until;
+    return (await Throttle.findOne({ key }).lean())?.lockedUntil ?? until;
+  }
   return {
-    /** Throws 423 `account_locked` while the name is locked. */
-    async assertNotLocked(key: string, now = new Date()): Promise<void> {
-      const row = await Throttle.findOne({ key }).lean();
-      if (row?.lockedUntil && row.lockedUntil > now) {
-        throw lockedError(row.lockedUntil);
-      }
-    },
-    /** Counts one failure; locks the name when the policy's limit is reached. */
-    async recordFailure(key: string, now = new Date()): Promise<{ locked: boolean }> {
+    /**
+     * Counts an attempt before its password is checked, and throws 423 `account_locked` while the
+     * name is locked or when the attempt is past the limit. Counting first is what makes the limit
+     * hold for attempts sent at once: each takes its number in one atomic increment, so the sixth
+     * of sixty parallel guesses is refused before any scrypt work (checking "not locked" and then
+     * counting the failure after the check let all sixty through). `reset` on success clears it.
+     */
+    async attempt(key: string, now = new Date()): Promise<void> {
+      const known = await Throttle.findOne({ key }).lean();
+      if (known?.lockedUntil && known.lockedUntil > now) throw lockedError(known.lockedUntil);
       const windowFloor = new Date(now.getTime() - policy.windowMs);
-      // Restart the window when the last one has expired, then count this failure.
+      // Restart the window when the last one has expired, then count this attempt.
       await Throttle.updateOne(
         { key, windowStartedAt: { $lt: windowFloor } },
         { $set: { failures: 0, windowStartedAt: now, lockedUntil: null } },
@@ -35,16 +48,15 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
         { $inc: { failures: 1 }, $setOnInsert: { windowStartedAt: now } },
         { upsert: true, returnDocument: "after" },
       ).lean();
-      if (row && row.failures >= policy.maxFailures) {
-        await Throttle.updateOne(
-          { key },
-          {
-            $set: { lockedUntil: new Date(now.getTime() + policy.lockMs), failures: 0, windowStartedAt: now },
-          },
-        );
-        return { locked: true };
-      }
-      return { locked: false };
+      if (row?.lockedUntil && row.lockedUntil > now) throw lockedError(row.lockedUntil);
+      if (row && row.failures > policy.maxFailures) throw lockedError(await lock(key, now));
+    },
+    /** The attempt counted by `attempt` failed: the one that reaches the limit locks the name. */
+    async failed(key: string, now = new Date()): Promise<{ locked: boolean }> {
+      const row = await Throttle.findOne({ key }).lean();
+      if (!row || row.failures < policy.maxFailures) return { locked: false };
+      await lock(key, now);
+      return { locked: true };
     },
     /** The locks in effect now among `keys` (key → until); names never locked are absent. */
     async locksOf(keys: readonly string[], now = new Date()): Promise<Map<string, Date>> {
@@ -64,18 +76,51 @@ export function lockedError(until: Date): AppError {
   return new AppError("account_locked", 423, `登录失败次数过多，请 ${minutes} 分钟后再试`);
 }
 
+/** Addresses a limiter keeps windows for; past it, finished windows go first, then the oldest. */
+const LIMITER_CAPACITY = 10_000;
+
 /**
- * In-memory fixed-window limit of login attempts per client IP (a first line against password
- * spraying across many names; the per-name lockout above is the durable one).
+ * Who an IP limit counts: an IPv4 address (also as IPv4-mapped IPv6), or an IPv6 /64. One
+ * IPv6 customer is routinely given a whole /64, so counting single addresses let one client
+ * rotate through 2^64 of them.
+ */
+export function clientKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const parsed = ipaddr.process(ip);
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${parts.map((p) => p.toString(16)).join(":")}::/64`;
+}
+
+/**
+ * In-memory fixed-window limit of login attempts per client (IPv4 address or IPv6 /64; a first
+ * line against password spraying across many names; the per-name lockout above is the durable
+ * one).
  */
 export function createIpRateLimiter(limitPerMinute: number) {
   const windows = new Map<string, { start: number; count: number }>();
+  /**
+   * Room for one more client without forgetting a client that is over the limit (clearing every
+   * window let a flood of new addresses lift a client's limit): finished windows go first, then
+   * the oldest of those still under the limit.
+   */
+  function makeRoom(now: number): void {
+    if (windows.size < LIMITER_CAPACITY) return;
+    for (const [key, w] of windows) if (now - w.start >= 60_000) windows.delete(key);
+    // Map order is insertion order: the oldest windows are first.
+    for (const [key, w] of windows) {
+      if (windows.size < LIMITER_CAPACITY) break;
+      if (w.count <= limitPerMinute) windows.delete(key);
+    }
+  }
   return {
     hit(ip: string, now = Date.now()): void {
-      const w = windows.get(ip);
+      const key = clientKey(ip);
+      const w = windows.get(key);
       if (!w || now - w.start >= 60_000) {
-        if (windows.size > 10_000) windows.clear();
-        windows.set(ip, { start: now, count: 1 });
+        windows.delete(key);
+        makeRoom(now);
+        windows.set(key, { start: now, count: 1 });
         return;
       }
       w.count += 1;

@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import { MongoStore } from "connect-mongo";
 import type { RequestHandler } from "express";
 import session from "express-session";
-import type { Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import { AppError } from "../lib/errors.js";
 
 declare module "express-session" {
@@ -107,6 +107,31 @@ function refuseToRecreate(store: MongoStore, conn: Connection): void {
       (err: unknown) => callback?.(err),
     );
   };
+}
+
+/**
+ * Ends a staff member's logins, all of them or all but `keep` (the login changing its own
+ * password), inside the caller's transaction. The account is re-read on every request but the
+ * password is not: without this, a cookie taken before a password change or reset, or kept over a
+ * deactivation and re-activation, stayed logged in. Returns the ended logins (their sockets are
+ * the caller's to close).
+ */
+export async function endStaffLogins(
+  conn: Connection,
+  tx: ClientSession,
+  userId: string,
+  keep?: string,
+): Promise<string[]> {
+  const sessions = conn.collection<{ _id: string }>(SESSION_COLLECTION);
+  // With `stringify: false` the session is stored as a document: passport's record is queryable.
+  const filter = {
+    "session.passport.user.k": "staff",
+    "session.passport.user.id": userId,
+    ...(keep ? { _id: { $ne: keep } } : {}),
+  };
+  const ended = await sessions.find(filter, { session: tx, projection: { _id: 1 } }).toArray();
+  await sessions.deleteMany(filter, { session: tx });
+  return ended.map((s) => s._id);
 }
 
 /** A fresh random secret for dev/test nodes without SESSION_SECRET (sessions die with the process). */
