@@ -32,3 +32,9 @@ export const CANCELLATION_REASON_LABELS: Record<CancellationReason, string> = {
   expired_180_days: "有效期届满 180 日未换证",
   transferred: "转籍",
 };
+/**
+ * What an officer may cancel for by hand: 转籍 is written only by a transfer (with the new
+ * province's certificate beside it); by hand it told the hub of a transfer no province made.
+ */
+export const ManualCancellationReason = CancellationReason.exclude(["transferred"]);
+export type ManualCancellationReason = z.infer<typeof ManualCancellationReason>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NON_DRIVING_CATEGORIES } from "./categories.js";
-import { CancellationReason, CertificateStatus, SignatureSuite } from "./certificate-base.js";
+import { CertificateStatus, ManualCancellationReason, SignatureSuite } from "./certificate-base.js";
 import { IdNumber, IsoDate, IsoInstant, TimeIdCursor } from "./validation.js";
 
 /**
@@ -182,7 +182,7 @@ export const IssuanceListQuery = z.strictObject({
 export type IssuanceListQuery = z.infer<typeof IssuanceListQuery>;
 export const ReasonBody = z.strictObject({ reason: Text(200) });
 export const CancelBody = z.strictObject({
-  reason: CancellationReason,
+  reason: ManualCancellationReason,
   note: z.string().trim().max(200).default(""),
 });
 

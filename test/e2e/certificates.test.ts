@@ -139,6 +139,8 @@ describe("certificate pages and verification in the browser (browser)", function
       expect(await page.locator(".el-alert", { hasText: "吊销" }).first().textContent()).to.include(
         clock(changedAt, "Asia/Shanghai"),
       );
+      // The trust list's compiler by name, not `province:320000`.
+      expect(await page.locator('[data-test="trust-issuer"]').textContent()).to.equal("江苏省");
       await screenshot(page, "verify-revoked");
 
       // A photo of the printed certificate: the page rendered at 150 dpi, read in the browser.

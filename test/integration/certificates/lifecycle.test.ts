@@ -160,4 +160,16 @@ describe("certificate lifecycle on a node", function () {
     const doc = await inst.facade.lifecycle.get(officer, no);
     expect(doc.statusHistory.map((s) => s.to)).to.deep.equal(["withdrawn"]);
   });
+
+  it("when an officer cancels a certificate by hand with the reason 转籍, then it is refused and the certificate stays valid", async () => {
+    const no = await issuedAt(new Date());
+    const { agent } = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
+    const refused = await agent
+      .post(`/api/certificates/${no}/cancel`)
+      .send({ reason: "transferred", note: "手工转籍" });
+    expect(refused.status).to.equal(400);
+    expect(refused.body.error.code).to.equal("validation_failed");
+    expect((await anotherInstance(node).facade.lifecycle.get(officer, no)).status).to.equal("valid");
+    await agent.post(`/api/certificates/${no}/cancel`).send({ reason: "holder_request" }).expect(200);
+  });
 });
