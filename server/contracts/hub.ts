@@ -338,6 +338,12 @@ export interface OutboundEntryDto {
 
 // ---------------------------------------------------------------- legacy register import (数据清洗)
 
+/**
+ * Record ids of register entries: `legacy:<证号>`. The hub reads the prefix too: an entry's
+ * updateTime is its issue date, years old, and is no measure of how promptly the province reports.
+ */
+export const LEGACY_RECORD_PREFIX = "legacy:";
+
 /** Largest register file accepted (bytes), for the server's check and the page's alike. */
 export const LEGACY_REGISTER_MAX_BYTES = 2 * 1024 * 1024;
 

@@ -21,7 +21,7 @@ export function createExchangeStats(conn: Connection, deps: { now?: () => Date }
     async stats(range: { from: Date; to: Date }): Promise<ExchangeStatsRow[]> {
       const cases = await m.Cases.find(
         { sentAt: { $gte: range.from, $lt: range.to } },
-        { _id: 0, kind: 1, fromProvince: 1, toProvince: 1, sentAt: 1, answeredAt: 1, state: 1, overdue: 1, deadlineAt: 1 },
+        { _id: 0, kind: 1, fromProvince: 1, toProvince: 1, sentAt: 1, answeredAt: 1, state: 1, ack: 1, overdue: 1, deadlineAt: 1 },
       ).lean();
       const rows = new Map<string, ExchangeStatsRow & { times: number[] }>();
       const row = (province: string, kind: ExchangeKind) => {
@@ -42,7 +42,8 @@ export function createExchangeStats(conn: Connection, deps: { now?: () => Date }
           r.answered++;
           r.times.push(c.answeredAt.getTime() - c.sentAt.getTime());
         }
-        if (c.state === "problem") r.problems++;
+        // The answer, not the state: a problem answer its sender then ended is still a problem answered.
+        if ((c.ack as { outcome?: string } | null)?.outcome === "problem") r.problems++;
         const late = c.answeredAt ? c.answeredAt > c.deadlineAt : c.deadlineAt.getTime() <= t && c.state !== "ended";
         if (c.overdue || late) r.overdue++;
         if (!c.answeredAt && c.state !== "ended") r.waitingOpen++;

@@ -1,6 +1,11 @@
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import { CERTIFICATE_STATUS_LABELS, type CertificateStatus } from "../contracts/certificates.js";
-import { QualificationRecord, type CleaningReport, type RejectReason } from "../contracts/hub.js";
+import {
+  LEGACY_RECORD_PREFIX,
+  QualificationRecord,
+  type CleaningReport,
+  type RejectReason,
+} from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import { FileRefusal } from "../lib/file-refusal.js";
 import { readSheetFile } from "../lib/sheet-file.js";
@@ -27,8 +32,6 @@ export const REGISTER_COLUMNS = [
   "状态",
 ] as const;
 export const REGISTER_MAX_ROWS = 20_000;
-/** Record ids of register entries: `legacy:<证号>` (a transfer cancels them by id, legacy-transfer.ts). */
-export const LEGACY_RECORD_PREFIX = "legacy:";
 
 export interface RegisterRow {
   line: number;

@@ -2,7 +2,7 @@ import type { ClientSession, Connection } from "mongoose";
 import type { AuditRecordInput } from "../audit/index.js";
 import type { QualificationRecord } from "../contracts/hub.js";
 import { enqueueEvent } from "../lib/outbox.js";
-import { LEGACY_RECORD_PREFIX } from "./legacy-register.js";
+import { LEGACY_RECORD_PREFIX } from "../contracts/hub.js";
 import { toUpdateTime } from "./record-mapper.js";
 
 /** The receiving province issued on a transfer this province agreed to (its issuance notice). */

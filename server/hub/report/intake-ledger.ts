@@ -1,5 +1,5 @@
 import type { ClientSession, Connection } from "mongoose";
-import type { RecordResult } from "../../contracts/hub.js";
+import { LEGACY_RECORD_PREFIX, type RecordResult } from "../../contracts/hub.js";
 import { completenessOf } from "./figures.js";
 import { reportModels } from "./report.models.js";
 
@@ -54,7 +54,9 @@ export function intakeRow(
     recordType,
     outcome: result.outcome,
     reasonCodes: [...new Set(result.reasons.map((x) => x.code))],
-    sourceAt: updateTimeInstant(obj.updateTime),
+    // A register entry's updateTime is its issue date: publishing a register of old certificates
+    // is not years of lateness (it sank the month's timeliness score to nothing).
+    sourceAt: result.recordId?.startsWith(LEGACY_RECORD_PREFIX) ? null : updateTimeInstant(obj.updateTime),
     elements: result.outcome === "accepted" ? completenessOf(obj) : {},
   };
 }

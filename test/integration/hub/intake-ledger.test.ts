@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { CollectionReceipt } from "../../../server/contracts/hub.js";
 import { createCollectionService, createIntakeLedger } from "../../../server/hub/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
-import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+import { aCertificateRecord, aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
 /**
  * The monthly report's intake ledger counts an accepted record in the record's own transaction:
@@ -76,5 +76,17 @@ describe("hub intake ledger: written in the transaction of the record it counts"
       expect(change?.at).to.be.instanceOf(Date);
       expect(change?.at.getTime(), r.recordId).to.equal(counted?.at.getTime());
     }
+  });
+
+  it("when a province publishes its register of old certificates beside a new pass, then only the pass counts towards reporting time", async () => {
+    const idNumber = aNewIdNumber();
+    // What the register import sends: the entry's updateTime is its issue date, years ago.
+    const entry = { ...aCertificateRecord({ idNumber }), recordId: `legacy:JS${idNumber}`, updateTime: "20120301000000" };
+    const pass = aPassRecord();
+    const receipt = await publish("register-and-pass", [entry, pass]);
+    expect(receipt.results.map((r) => r.outcome)).to.deep.equal(["accepted", "accepted"]);
+    const row = (recordId: string) => db().collection("hub_intake").findOne({ recordId, outcome: "accepted" });
+    expect((await row(entry.recordId))?.sourceAt).to.equal(null);
+    expect((await row(pass.recordId))?.sourceAt).to.be.instanceOf(Date);
   });
 });

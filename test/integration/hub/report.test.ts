@@ -129,12 +129,14 @@ describe("hub monthly report, data-quality score and dashboard", () => {
     const aCase = (n: number, kind: string, from: string, to: string, sent: Date, answered: Date | null, state: string, deadline: Date, overdue = false) => ({
       caseId: `case-${n}-${Math.random().toString(36).slice(2)}`, kind, fromProvince: from, toProvince: to, senderDivision: from, responsibleDivision: to,
       idNumber: aNewIdNumber(), lookupId: null, body: {}, bodyHash: "0".repeat(64), state, sentAt: sent, deliveredAt: sent, deadlineAt: deadline,
-      answeredAt: answered, ack: null, endedAt: null, end: null, overdue, escalatedAt: overdue ? new Date() : null,
+      answeredAt: answered, ack: answered ? { outcome: state === "ended" ? "problem" : state } : null, endedAt: null, end: null, overdue, escalatedAt: overdue ? new Date() : null,
     });
     const far = new Date(Date.now() + 72 * HOUR);
     await hub.node.ctx.conn.collection("exchange_cases").insertMany([
       aCase(1, "filing", "110000", "320000", at(1), at(31), "acknowledged", far),
       aCase(2, "filing", "110000", "320000", at(2), at(62), "problem", far),
+      // Answered with a problem, then ended by its sender: still a problem answered.
+      aCase(7, "filing", "110000", "320000", at(7), at(52), "ended", far),
       aCase(3, "notice", "110000", "320000", at(3), null, "delivered", new Date(Date.now() - 1000), true),
       aCase(4, "transfer", "320000", "110000", at(4), null, "delivered", far),
       // Last month: outside this report, but answered, so no backlog either.
@@ -179,12 +181,12 @@ describe("hub monthly report, data-quality score and dashboard", () => {
       const division = got.completeness.find((e) => e.key === "division_below_province")!;
       expect(division).to.include({ applicable: mine.accepted, present: mine.precise });
       // The README's formula: weights 0.4 / 0.3 / 0.2 / 0.1. Exchange cases received this month:
-      // 江苏 3 (one overdue), 北京 1 (none overdue).
+      // 江苏 4 (one overdue), 北京 1 (none overdue).
       const elements = got.completeness.reduce((a, e) => [a[0]! + e.present, a[1]! + e.applicable], [0, 0]);
       const a = mine.accepted / (mine.accepted + mine.rejected);
       const t = timely / mine.latencyMs.length;
       const c = elements[0]! / elements[1]!;
-      const r = code === "320000" ? 2 / 3 : 1;
+      const r = code === "320000" ? 3 / 4 : 1;
       expect(got.score).to.equal(Math.round(1000 * (0.4 * a + 0.3 * t + 0.2 * c + 0.1 * r)) / 10);
     }
   });
@@ -192,10 +194,10 @@ describe("hub monthly report, data-quality score and dashboard", () => {
   it("when filings, transfers and notices were exchanged, then each province's exchange figures equal the cases the test stored", async () => {
     const body = await report();
     const ex = (code: string, kind: string) => body.provinces.find((p) => p.provinceCode === code)!.exchange.find((x) => x.kind === kind);
-    expect(ex("320000", "filing")).to.deep.equal({ kind: "filing", sent: 0, received: 2, answered: 2, problems: 1, overdue: 0, ackMedianSeconds: 30 * 60, ackP95Seconds: 60 * 60 });
+    expect(ex("320000", "filing")).to.deep.equal({ kind: "filing", sent: 0, received: 3, answered: 3, problems: 2, overdue: 0, ackMedianSeconds: 45 * 60, ackP95Seconds: 60 * 60 });
     expect(ex("320000", "notice")).to.include({ received: 1, answered: 0, overdue: 1, ackMedianSeconds: null });
     expect(ex("320000", "transfer")).to.include({ sent: 1, received: 0 });
-    expect(ex("110000", "filing")).to.include({ sent: 2, received: 0 });
+    expect(ex("110000", "filing")).to.include({ sent: 3, received: 0 });
     expect(ex("110000", "notice")).to.include({ sent: 1, received: 0 });
     expect(ex("110000", "transfer")).to.include({ sent: 0, received: 1, answered: 0, overdue: 0 });
   });
