@@ -32,7 +32,7 @@ export interface StoredCategory {
 
 export interface StoredVersion {
   version: number;
-  kind: "first_issue" | "category_added" | "renewal" | "transfer";
+  kind: "first_issue" | "category_added" | "renewal" | "transfer" | "reissue";
   at: Date;
   by: string;
   categories: string[];
@@ -144,7 +144,7 @@ const categorySchema = new Schema(
 const versionSchema = new Schema(
   {
     version: Number,
-    kind: { type: String, enum: ["first_issue", "category_added", "renewal", "transfer"] },
+    kind: { type: String, enum: ["first_issue", "category_added", "renewal", "transfer", "reissue"] },
     at: Date,
     by: String,
     categories: [String],

@@ -8,7 +8,7 @@ import { errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { certificateModel, issuanceModel, type IssuanceDoc } from "./certificate.model.js";
 import { randomStatusIndex } from "./crypto/status-list.js";
-import { chinaDate, validityEnd } from "./lifecycle.js";
+import { chinaDate, issueOnto, validityEnd } from "./lifecycle.js";
 import {
   SYSTEM_ACTOR,
   actorName,
@@ -196,14 +196,22 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       attemptId: pending.attemptId,
       chainHash: pending.chainHash,
     };
-    if (existing && existing.status !== "valid")
-      throw errors.conflict("certificate_not_valid", "该持证人的证书已注销、吊销或撤销，不能增加类别");
-    if (existing?.categories.some((c) => c.code === pending.categoryCode)) {
-      throw errors.conflict("category_already_held", "该持证人已持有此类别");
-    }
-    const kind = existing ? ("category_added" as const) : ("first_issue" as const);
+    const onto = issueOnto(
+      existing && {
+        status: existing.status,
+        validTo: existing.validTo,
+        categoryCodes: existing.categories.map((c) => c.code),
+      },
+      pending.categoryCode,
+      today,
+    );
+    if (onto.refusal) throw errors.conflict(onto.refusal.code, onto.refusal.message);
+    const { kind } = onto;
     const version = (existing?.version ?? 0) + 1;
-    const base = existing ?? {
+    // A category added keeps the certificate's dates; a first issue and a reissue start them
+    // afresh. A reissue keeps the document (one per ID number) and its status index: earlier
+    // cards of it have ended validity dates, which verification refuses on their own.
+    const fresh = {
       provinceCode: ports.provinceCode,
       certificateNo: pending.idNumber,
       candidateId: pending.candidateId,
@@ -214,8 +222,9 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       status: "valid" as const,
       statusReason: null,
       statusChangedAt: now,
-      statusIndex: randomStatusIndex(),
+      statusIndex: existing?.statusIndex ?? randomStatusIndex(),
     };
+    const base = kind === "category_added" && existing ? existing : fresh;
     const doc = {
       ...base,
       holder: {
@@ -278,9 +287,38 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
           issuedAt: now,
           signature,
         };
+        const reissued =
+          kind === "reissue"
+            ? {
+                candidateId: doc.candidateId,
+                firstIssuedOn: doc.firstIssuedOn,
+                validFrom: doc.validFrom,
+                validTo: doc.validTo,
+                status: "valid" as const,
+                statusReason: null,
+                statusChangedAt: now,
+                supersededBy: null,
+                transferredFrom: null,
+              }
+            : {};
+        const statusEntry = {
+          from: existing.status,
+          to: "valid",
+          reason: `考试合格，重新发证（${doc.categories[0]?.name ?? pending.categoryCode}）`,
+          at: now,
+          by: actor.id,
+          byName: actorName(actor),
+        };
         const res = await Certificates.updateOne(
-          { _id: existing._id, version: existing.version, status: "valid" },
-          { $set: changes, $push: { versions: versionEntry } },
+          // The status read: a lapse cancellation or a revocation landing meanwhile wins.
+          { _id: existing._id, version: existing.version, status: existing.status },
+          {
+            $set: { ...changes, ...reissued },
+            $push: {
+              versions: versionEntry,
+              ...(existing.status === "valid" ? {} : { statusHistory: statusEntry }),
+            },
+          },
           { session },
         );
         if (res.matchedCount !== 1) throw errors.conflict("certificate_busy", "证书正被他人修改，请重试");

@@ -2,9 +2,11 @@ import type { CancellationReason, CertificateStatus } from "../contracts/certifi
 
 /**
  * The certificate lifecycle as pure rules (道路运输从业人员管理规定): valid 6 years; renewal within
- * the configured window before expiry; cancellation (注销) on the holder's request, death, age, or
- * automatically 180 days after expiry; revocation (吊销) and withdrawal (撤销) with a reason. Only a
- * valid certificate changes status; cancelled, revoked and withdrawn are final.
+ * the configured window before expiry until 180 days after it; cancellation (注销) on the holder's
+ * request, death, age, or automatically 180 days after expiry; revocation (吊销) and withdrawal
+ * (撤销) with a reason. Only a valid certificate changes status, and within one issuance version
+ * cancelled, revoked and withdrawn are final: a cancelled certificate comes back only as a new
+ * version (a new pass, `issueOnto`, or the holder transferred back).
  */
 export const VALIDITY_YEARS = 6;
 export const CANCEL_AFTER_EXPIRY_DAYS = 180;
@@ -57,7 +59,10 @@ export function refuseStatusChange(
   return null;
 }
 
-/** Renewal is allowed from `windowDays` before the last valid day through that day, for a valid certificate. */
+/**
+ * Renewal is allowed from `windowDays` before the last valid day until 180 days after it (a late
+ * renewal; past that the certificate is cancelled), for a valid certificate.
+ */
 export function refuseRenewal(
   current: CertificateStatus,
   validTo: string,
@@ -71,9 +76,52 @@ export function refuseRenewal(
       message: `有效期届满前 ${windowDays} 日内方可换证（${addDays(validTo, -windowDays)} 起）`,
     };
   }
-  if (today > validTo)
-    return { code: "renewal_too_late", message: "证书已过有效期，不能换证，请重新参加考试" };
+  // 有效期届满后 180 日内未换证的注销: until then a late renewal is still a renewal.
+  if (today > addDays(validTo, CANCEL_AFTER_EXPIRY_DAYS))
+    return {
+      code: "renewal_too_late",
+      message: `证书有效期届满已超过 ${CANCEL_AFTER_EXPIRY_DAYS} 日，不能换证，请重新参加考试`,
+    };
   return null;
+}
+
+/** What a new pass does to the holder's certificate, or why it cannot be issued. */
+export type IssueOnto =
+  | { kind: "first_issue" | "category_added" | "reissue"; refusal?: undefined }
+  | { kind?: undefined; refusal: NonNullable<Refusal> };
+
+/**
+ * How a pass in `categoryCode` is issued onto the holder's existing certificate (one per ID
+ * number). A valid one gains the category; a cancelled one (注销: lapsed, given up, transferred
+ * away) or one past its 180 days (about to be cancelled) is issued anew for the category the
+ * holder passed; one in its 180 days after expiry is renewed first. Revoked (吊销) and withdrawn
+ * (撤销) stay refused: whether and when such a holder may hold a certificate again is an
+ * authority's decision, not a pass's.
+ */
+export function issueOnto(
+  existing: { status: CertificateStatus; validTo: string; categoryCodes: readonly string[] } | null,
+  categoryCode: string,
+  today: string,
+): IssueOnto {
+  if (!existing) return { kind: "first_issue" };
+  if (existing.status === "revoked" || existing.status === "withdrawn")
+    return {
+      refusal: {
+        code: "certificate_not_valid",
+        message: `该持证人的证书已被${existing.status === "revoked" ? "吊销" : "撤销"}，不能凭考试合格发证`,
+      },
+    };
+  if (existing.status === "cancelled" || isLapsed(existing.validTo, today)) return { kind: "reissue" };
+  if (today > existing.validTo)
+    return {
+      refusal: {
+        code: "renewal_due",
+        message: `该持证人的证书已于 ${existing.validTo} 到期：请先办理换证（届满后 ${CANCEL_AFTER_EXPIRY_DAYS} 日内可办理），再发此类别`,
+      },
+    };
+  if (existing.categoryCodes.includes(categoryCode))
+    return { refusal: { code: "category_already_held", message: "该持证人已持有此类别" } };
+  return { kind: "category_added" };
 }
 
 /** A lapsed certificate: valid status, last valid day more than 180 days ago. */

@@ -11,6 +11,7 @@ import type { QualificationRecord } from "../contracts/hub.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { errors } from "../lib/errors.js";
 import { certificateModel, type CertificateDoc } from "./certificate.model.js";
+import type { CertificateLean } from "./lifecycle.service.js";
 import { canonicalJson } from "./crypto/signed-document.js";
 import { randomStatusIndex } from "./crypto/status-list.js";
 import { createVerifier } from "./crypto/suites.js";
@@ -246,7 +247,12 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     t: AcceptedTransfer,
     src: TransferSource,
     now: Date,
+    earlier: CertificateLean | null,
   ): Promise<CertificateRecord> {
+    // A holder coming back (A → B → A): this province's certificate, cancelled when they left, is
+    // issued again as its next version (one document per ID number, its status index kept; the
+    // hub's record of it moves on from the cancellation).
+    const version = (earlier?.version ?? 0) + 1;
     const doc: CertificateDoc = {
       provinceCode: ports.provinceCode,
       certificateNo: t.idNumber,
@@ -258,7 +264,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       issuingAuthority: { divisionCode: t.division, name: ports.divisionName(t.division) },
       divisionCode: t.division,
       firstIssuedOn: src.firstIssuedOn,
-      version: 1,
+      version,
       issuedAt: now,
       // A transfer moves the qualification, it does not renew it: the validity still ends where it did.
       validFrom: chinaDate(now),
@@ -266,7 +272,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       status: "valid",
       statusReason: null,
       statusChangedAt: now,
-      statusIndex: randomStatusIndex(),
+      statusIndex: earlier?.statusIndex ?? randomStatusIndex(),
       signature: null,
       versions: [],
       statusHistory: [],
@@ -284,13 +290,36 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     const qr = sealQr(ports.signing, record, src.categories.at(-1)?.chainHash ?? "0".repeat(64));
     const signature = signatureFor(ports.signing, record, qr);
     const versionEntry = versionEntryFor(record, signature, {
-      version: 1,
+      version,
       kind: "transfer",
       at: now,
       by: actor.displayName,
     });
     await ports.audit.transaction(async (session) => {
-      await Certificates.create([{ ...doc, signature, versions: [versionEntry] }], { session });
+      if (earlier) {
+        const { versions: _versions, statusHistory: _history, ...fields } = doc;
+        const res = await Certificates.updateOne(
+          { _id: earlier._id, version: earlier.version, status: "cancelled" },
+          {
+            $set: { ...fields, signature },
+            $push: {
+              versions: versionEntry,
+              statusHistory: {
+                from: "cancelled",
+                to: "valid",
+                reason: `转籍转回：${src.provinceCode} 转出`,
+                at: now,
+                by: actor.id,
+                byName: actor.displayName,
+              },
+            },
+          },
+          { session },
+        );
+        if (res.matchedCount !== 1) throw errors.conflict("certificate_busy", "证书正被他人修改，请重试");
+      } else {
+        await Certificates.create([{ ...doc, signature, versions: [versionEntry] }], { session });
+      }
       await ports.transfers.recordIssued(session, actor, t.caseId, {
         certificateNo: record.certificateNo,
         version: record.version,
@@ -304,7 +333,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
         divisionCode: t.division,
         target: { type: "certificate", id: record.certificateNo },
         details: {
-          version: 1,
+          version,
           kind: "transfer",
           caseId: t.caseId,
           fromProvince: src.provinceCode,
@@ -318,8 +347,8 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
         conn,
         session,
         "certificate.issued",
-        { record, signature, kind: "transfer", flag: 1 },
-        `certificate.issued:${record.provinceCode}:${record.certificateNo}:1`,
+        { record, signature, kind: "transfer", flag: earlier ? 2 : 1 },
+        `certificate.issued:${record.provinceCode}:${record.certificateNo}:${version}`,
       );
     });
     return record;
@@ -331,11 +360,17 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       const t = await ports.transfers.accepted(actor, caseId);
       const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
       const source = await verifiedSource(t, now, input);
-      if (await Certificates.exists({ certificateNo: t.idNumber }))
-        throw errors.conflict("certificate_exists", "本省已有该持证人的证书，不能因转籍再发");
+      const earlier = await Certificates.findOne({ certificateNo: t.idNumber }).lean<CertificateLean>();
+      if (earlier && earlier.status !== "cancelled")
+        throw errors.conflict(
+          "certificate_exists",
+          earlier.status === "valid"
+            ? "本省已有该持证人的有效证书，不能因转籍再发"
+            : `本省该持证人的证书已被${earlier.status === "revoked" ? "吊销" : "撤销"}，不能因转籍发证`,
+        );
       let record: CertificateRecord;
       try {
-        record = await withFreeStatusIndex(() => issueOnce(actor, t, source, now));
+        record = await withFreeStatusIndex(() => issueOnce(actor, t, source, now, earlier));
       } catch (err) {
         if (isDuplicateKey(err, "certificateNo"))
           throw errors.conflict("certificate_exists", "本省已有该持证人的证书，不能因转籍再发");

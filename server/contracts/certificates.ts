@@ -150,12 +150,13 @@ export const SignedCertificateRecord = z
   .strict();
 
 /** How a certificate version came to be. */
-export type IssueKind = "first_issue" | "category_added" | "renewal" | "transfer";
+export type IssueKind = "first_issue" | "category_added" | "renewal" | "transfer" | "reissue";
 export const ISSUE_KIND_LABELS: Readonly<Record<IssueKind, string>> = {
   first_issue: "首次发证",
   category_added: "增加类别",
   renewal: "换证",
   transfer: "转籍换发",
+  reissue: "重新发证",
 };
 
 /** Outbox payloads the certificates feature writes; the hub publishes them (issue 12). */

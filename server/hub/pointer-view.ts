@@ -62,6 +62,11 @@ export function transferCancellationAhead(
   return (
     record.sourceProvince !== home &&
     record.certificate?.status === "cancelled" &&
-    !others.some((r) => (r.record as QualificationRecord).sourceProvince === home)
+    // The new home's valid certificate, not any record of it: on a transfer back (A → B → A) the
+    // new home still holds its own cancelled certificate from before.
+    !others.some((r) => {
+      const other = r.record as QualificationRecord;
+      return other.sourceProvince === home && other.recordType === "certificate" && other.state === "valid";
+    })
   );
 }

@@ -193,7 +193,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
     );
   });
 
-  it("when a transfer to 北京 was issued, then the person can later be transferred on (here back to 江苏), since the finished transfer no longer holds the practitioner's one open transfer", async () => {
+  it("when a transfer to 北京 was issued, then the person can be transferred back to 江苏, which issues its cancelled certificate again as its next version", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
     const caseId = await anAgreedTransfer(js, bj, p);
     await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({}).expect(201);
@@ -206,6 +206,27 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
     const back = await anAgreedTransfer(bj, js, p);
     expect(back).to.not.equal(caseId);
     expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "320000" });
+
+    // 江苏 issues again: its own certificate, cancelled (转籍) when the person left, becomes valid
+    // as its next version, and the hub takes it (a version 1 would have been stale there).
+    await eventually(async () => (await certificateAt(jiangsu, p.idNumber))?.status === "cancelled");
+    const again = await js.agent.post(`/api/certificate-transfers/${back}/issue`).send({});
+    expect(again.status, JSON.stringify(again.body)).to.equal(201);
+    expect((again.body as { record: CertificateRecord }).record).to.include({
+      provinceCode: "320000",
+      version: 2,
+      status: "valid",
+    });
+    const mine = await certificateAt(jiangsu, p.idNumber);
+    expect(mine).to.deep.include({ status: "valid", supersededBy: null });
+    expect(mine?.transferredFrom).to.include({ provinceCode: "110000", caseId: back });
+    expect(mine?.statusHistory.map((e: { to: string }) => e.to)).to.deep.equal(["cancelled", "valid"]);
+    await eventually(async () => (await certificateAt(beijing, p.idNumber))?.status === "cancelled");
+    const pointer = await eventually(async () => {
+      const doc = await hubPointer(p.idNumber);
+      return doc?.certificateStatus === "valid" && doc.homeProvince === "320000" ? doc : null;
+    });
+    expect(pointer).to.include({ homeProvince: "320000", certificateStatus: "valid" });
   });
 
   it("when 北京 issues on the transfer of a legacy register holder, then 江苏 cancels its register entry at the hub once, through the collection interface, and the pointer stays with 北京's valid certificate", async () => {
