@@ -73,7 +73,8 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         ? { url: ctx.config.hub.url, publicKey: ctx.config.hub.publicKey }
         : null,
     logger: ctx.logger,
-    clock,
+    // Only an injected clock: without one, status lists are dated by the database's clock.
+    ...(deps.clock ? { clock: deps.clock } : {}),
     timeZone: ctx.config.timeZone,
   });
   const divisionName = (code: string) => deps.divisionName(code) ?? code;

@@ -27,6 +27,7 @@ import {
 import { buildTrustList, loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
 import { keyCoversIssue, type TrustContext } from "./crypto/verify-qr.js";
 import { formatZoned } from "./crypto/zoned-time.js";
+import { databaseTime } from "../lib/mongo.js";
 
 export interface SigningOptions {
   provinceCode: string;
@@ -142,6 +143,11 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
 
   async function ownStatusList(): Promise<{ doc: SignedDocument; loaded: LoadedStatusList }> {
     if (statusCache && Date.now() - statusCache.at < CACHE_MS) return statusCache;
+    // Dated by the database's clock, read before the registry: the hub keeps the list with the
+    // latest date, so dates must order what the lists saw. Each instance's own clock did not (one
+    // a few seconds ahead built a list before a revocation and dated it after the list that
+    // carried it, and the hub dropped the revocation). A test's injected clock still rules.
+    const now = opts.clock ? opts.clock() : await databaseTime(conn);
     const bits = emptyStatusBits();
     const rows = await Certificates.find(
       { provinceCode: opts.provinceCode, status: { $ne: "valid" } },
@@ -149,7 +155,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     ).lean();
     for (const r of rows) setStatusBits(bits, r.statusIndex, r.status);
     const doc = buildStatusList(
-      { provinceCode: opts.provinceCode, bits, now: clock(), validForSeconds: STATUS_LIST_VALID_S },
+      { provinceCode: opts.provinceCode, bits, now, validForSeconds: STATUS_LIST_VALID_S },
       keys().active("certificate"),
     );
     const loaded = loadStatusList(doc, (await ownTrustList()).loaded.body.keys);

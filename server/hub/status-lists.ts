@@ -31,6 +31,9 @@ function statusListModel(conn: Connection): Model<StatusListDoc> {
  * same keys its national trust list vouches for) before it keeps the list. An older list than the
  * one held is answered `stale` and ignored.
  */
+/** How far ahead of the hub's clock a list may be dated (clocks drift; a list never comes from the future). */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
 export function createStatusListService(conn: Connection, deps: { registry: RegistryService }) {
   const Lists = statusListModel(conn);
 
@@ -50,6 +53,13 @@ export function createStatusListService(conn: Connection, deps: { registry: Regi
       // Real instants: the schema refused any other time above.
       const generatedAt = new Date(body.data.generatedAt);
       const validUntil = new Date(body.data.validUntil);
+      // The latest date wins: one list dated ahead would shut out every true list until then.
+      if (generatedAt.getTime() > Date.now() + FUTURE_SKEW_MS)
+        throw new AppError(
+          "status_list_from_future",
+          422,
+          `状态列表的生成时间 ${body.data.generatedAt} 晚于全国中心当前时间超过 ${FUTURE_SKEW_MS / 60_000} 分钟，请校准节点时钟`,
+        );
       const fields = { document: doc.data, generatedAt, validUntil, ttlMs: body.data.ttlMs };
       const replaceOlder = async () =>
         (

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { getStatusBits, loadStatusList } from "../../../server/certificates/index.js";
+import { createSigningService } from "../../../server/certificates/signing.service.js";
 import type { CertificateDto, TrustListBody } from "../../../server/contracts/certificates.js";
 import type { LookupAnswer, LookupNoticesPage, StatusListIndexDto } from "../../../server/contracts/hub.js";
 import { createMessageLog, createNodeClient, loadOrCreateNodeKey } from "../../../server/sharing/index.js";
@@ -143,6 +144,24 @@ describe("demo network: hub, 江苏 and 北京, each with its own database", fun
     expect(answers.map((a) => a.status)).to.deep.equal([200, 200]);
     const kept = await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode: "320000" });
     expect(kept?.generatedAt).to.deep.equal(new Date(generatedAt(newer)));
+  });
+
+  it("when 江苏 pushes a status list dated ten minutes ahead of the hub's clock, then it is refused status_list_from_future and the held list stays", async () => {
+    const held = await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode: "320000" });
+    const ahead = createSigningService(jiangsu.ctx.conn, {
+      provinceCode: "320000",
+      suite: jiangsu.ctx.config.certificates.suite,
+      keysDir: jiangsu.ctx.config.certificates.keysDir,
+      trustDemo: false,
+      peers: [],
+      logger: jiangsu.ctx.logger,
+      clock: () => new Date(Date.now() + 10 * 60_000),
+    });
+    const jsClient = createNodeClient({ key: loadOrCreateNodeKey(jiangsu.nodeKeyDir), peer: hub.peer, log: createMessageLog(jiangsu.ctx.conn) });
+    const answer = await jsClient.call("POST", "/api/hub/v1/status-lists", await ahead.statusListDocument({ fresh: true }));
+    expect(answer.status).to.equal(422);
+    expect(answer.error?.code).to.equal("status_list_from_future");
+    expect(await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode: "320000" })).to.deep.equal(held);
   });
 
   it("when a 北京 officer looks up without a reason or case reference, then the node refuses it and asks nothing of the hub", async () => {
