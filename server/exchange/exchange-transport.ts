@@ -169,14 +169,18 @@ export function createExchangeTransport(options: TransportOptions) {
       );
       return;
     }
+    const takenBack = result.kind === "refused" && entry.purpose === "answer";
     await m.Outgoing.updateOne(
       { _id: entry._id },
       {
         $set: {
-          status: result.kind === "done" ? "done" : "dead",
+          status: result.kind === "done" || takenBack ? "done" : "dead",
           attempts: entry.attempts + 1,
           leaseUntil: null,
           lastError: result.kind === "refused" ? `${result.error.code}: ${result.error.message}` : null,
+          // A refused answer is taken back below: the hub's word on it is final (done, so it does
+          // not hold the case's later entries back) and its key is free for the next answer.
+          ...(takenBack ? { key: `${entry.key}:refused:${entry.seq}` } : {}),
         },
       },
       { session },
@@ -201,18 +205,26 @@ export function createExchangeTransport(options: TransportOptions) {
         { session },
       );
     } else {
-      // Only a refused new case changes state; a refused answer or ending leaves the case as it was, with the reason shown.
+      // A refused new case is refused, and a refused answer is taken back: the case reads as the
+      // hub holds it, answerable again (an answer the hub refused showed as given for good). A
+      // refused ending leaves the case as it was. The reason is shown either way.
       const refusal = { code: result.error.code, message: result.error.message };
+      const undo =
+        entry.purpose === "submit"
+          ? { state: "refused" }
+          : entry.purpose === "answer"
+            ? { state: "delivered", ack: null }
+            : {};
       await m.Cases.updateOne(
         { caseId: c.caseId },
         {
-          $set: { refusal, ...(entry.purpose === "submit" ? { state: "refused" } : {}) },
+          $set: { refusal, ...undo },
           // A refused filing is not open: the division may file the person again.
           ...(entry.purpose === "submit" ? { $unset: { openKey: 1 } } : {}),
           $push: {
             history: {
               at,
-              state: entry.purpose === "submit" ? "refused" : c.state,
+              state: "state" in undo ? undo.state : c.state,
               by: "全国中心",
               note: refusal.message,
             },
@@ -396,3 +408,4 @@ export function createExchangeTransport(options: TransportOptions) {
   };
 }
 export type ExchangeTransport = ReturnType<typeof createExchangeTransport>;
+

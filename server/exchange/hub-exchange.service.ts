@@ -179,6 +179,13 @@ export function createHubExchangeService(
       if (c.kind === "transfer" && ack.outcome === "acknowledged" && !ack.certificate) {
         const r = await deps.hub.certificateRecord(c.idNumber, c.toProvince);
         if (r?.state === "valid" && r.certificate?.status === "valid") sourceRecord = r;
+        // Nothing to issue from: agreeing would move the person to a province that can never
+        // issue, with the case open for good.
+        if (!sourceRecord)
+          throw errors.conflict(
+            "no_valid_certificate",
+            "本省没有该人员的有效证书（全国中心亦无有效记录），不能同意转籍；请答复存在问题",
+          );
       }
       const next: HubCaseDoc = {
         ...c,
@@ -246,26 +253,48 @@ export function createHubExchangeService(
       return caseReceipt(next);
     },
 
-    /** The filing province ends a filing; the home province is told. */
+    /**
+     * The sending province ends a filing, or withdraws a transfer its officer has not issued on;
+     * the home province is told. A transfer the home had agreed to gives the pointer back to the
+     * home (the agreement moved it; with no certificate issued, a transfer that could never
+     * finish kept the person's one open transfer and sent their filings to a province holding no
+     * certificate of them). Notices are not ended.
+     */
     async end(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
       const end = EndBody.parse(raw);
       const c = await caseFor(caseId);
       if (c.fromProvince !== province)
-        throw errors.forbidden("只有办理备案的省份可以终止备案", "not_case_sender");
-      if (c.kind !== "filing") throw errors.conflict("not_a_filing", "只有异地备案可以终止");
+        throw errors.forbidden("只有发起该事项的省份可以终止", "not_case_sender");
+      if (c.kind === "notice") throw errors.conflict("not_endable", "抄告不能终止");
       if (c.state === "ended") {
         if (hashOf(c.end) === hashOf(end)) return caseReceipt(c);
-        throw errors.conflict("case_ended", "该备案已终止");
+        throw errors.conflict("case_ended", "该事项已终止");
       }
+      if (c.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
       const at = now();
-      const next: HubCaseDoc = { ...c, state: "ended", end, endedAt: at };
+      let next: HubCaseDoc = { ...c, state: "ended", end, endedAt: at };
       await tx(async (session) => {
+        // Read again inside: an answer landing meanwhile decides whether the pointer moves back.
+        const current = await m.Cases.findOne({ caseId }).session(session).lean<HubCaseDoc>();
+        if (!current || current.state === "ended") throw errors.conflict("case_ended", "该事项已终止");
+        if (current.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
+        next = { ...current, state: "ended", end, endedAt: at };
         const res = await m.Cases.updateOne(
-          { caseId, state: { $ne: "ended" } },
+          { caseId, state: current.state, issued: null },
           { $set: { state: "ended", end, endedAt: at }, $unset: { openKey: 1 } },
           { session },
         );
-        if (res.matchedCount !== 1) throw errors.conflict("case_ended", "该备案已终止");
+        if (res.matchedCount !== 1) throw errors.conflict("case_busy", "该事项正被处理，请稍后重试");
+        const movedBack =
+          c.kind === "transfer" &&
+          current.state === "acknowledged" &&
+          (await deps.hub.moveHome(c.idNumber, c.fromProvince, c.toProvince, c.caseId, session));
+        // A filing ended, or the move back (which files the province as a former home): the
+        // sender keeps the person's changes only while another filing of theirs is open.
+        if (c.kind === "transfer" && !movedBack) {
+          await hold(session, c.toProvince, "state", next, at);
+          return;
+        }
         const others = await m.Cases.exists({
           kind: "filing",
           idNumber: c.idNumber,
@@ -273,7 +302,14 @@ export function createHubExchangeService(
           state: { $in: OPEN },
           caseId: { $ne: caseId },
         }).session(session);
-        if (!others) await deps.hub.unfile(c.idNumber, province, session);
+        // A former home (the person transferred away from it) keeps their changes for good.
+        const formerHome = await m.Cases.exists({
+          kind: "transfer",
+          idNumber: c.idNumber,
+          toProvince: province,
+          issued: { $ne: null },
+        }).session(session);
+        if (!others && !formerHome) await deps.hub.unfile(c.idNumber, province, session);
         await hold(session, c.toProvince, "state", next, at);
       });
       return caseReceipt(next);

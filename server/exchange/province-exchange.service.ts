@@ -183,7 +183,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     const seq = await nextSeq();
     await deps.audit.transaction(async (session) => {
       const res = await m.Cases.updateOne(
-        { caseId: c.caseId, state: c.state, ack: c.ack ?? null },
+        // Not issued meanwhile: an issuance and a withdrawal of one transfer, one of them wins.
+        { caseId: c.caseId, state: c.state, ack: c.ack ?? null, ...(c.kind === "transfer" ? { issued: null } : {}) },
         {
           $set: { ...set, state },
           $push: { history: { at, state, by: actor.displayName, note } },
@@ -268,11 +269,15 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       return followUp(actor, c, "answer", body, { ack }, input.outcome, note);
     },
 
-    /** The filing province ends one of its filings. */
+    /** The sending province ends one of its filings, or withdraws a transfer not yet issued on. */
     async end(actor: AuthUser, caseId: string, input: { endDate: string; reason: string }) {
       const c = await visibleCase(actor, caseId, "out");
-      if (c.kind !== "filing") throw errors.conflict("not_a_filing", "只有异地备案可以终止");
-      if (!OPEN.includes(c.state as CaseState)) throw errors.conflict("case_ended", "该备案已终止或未被受理");
+      // A transfer not yet issued on may be withdrawn (the home may never answer, or agree and
+      // then revoke, and issuance would then fail for good); a notice is only ever answered.
+      if (c.kind === "notice") throw errors.conflict("not_endable", "抄告不能终止");
+      if (c.kind === "transfer" && c.issued)
+        throw errors.conflict("already_issued", "该转籍已换发本省证书，不能终止");
+      if (!OPEN.includes(c.state as CaseState)) throw errors.conflict("case_ended", "该事项已终止或未被受理");
       const body: EndBody = { ...input, officer: officerOf(actor) };
       return followUp(actor, c, "end", body, { end: input }, "ended", input.reason);
     },
@@ -282,6 +287,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       const c = await visibleCase(actor, caseId, "out");
       if (c.kind !== "transfer") throw errors.conflict("not_a_transfer", "该事项不是转籍");
       if (c.issued) throw errors.conflict("already_issued", "该转籍已换发本省证书");
+      if (c.state === "ended") throw errors.conflict("case_ended", "该转籍已撤回，不能换发");
       if (c.state !== "acknowledged")
         throw errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍");
       const source = (c.ack as { certificate?: SignedCertificateRecord | null } | null)?.certificate ?? null;

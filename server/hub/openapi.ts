@@ -239,16 +239,24 @@ against the entry it received with the notice.`,
           summary: "The home province acknowledges a case or raises a problem",
           parameters: [...signedHeaders(), CaseId],
           requestBody: { required: true, content: { "application/json": { schema: schema(AckBody) } } },
-          responses: responses(CaseReceipt, { "404": "case_not_found" }),
+          responses: responses(CaseReceipt, {
+            "404": "case_not_found",
+            "409": "already_answered / case_ended / no_valid_certificate (a transfer agreed with no certificate to issue from)",
+          }),
         },
       },
       "/exchange/cases/{caseId}/end": {
         post: {
+          // The operation id stays: tools written against earlier documents name it.
           operationId: "endFiling",
-          summary: "The filing province ends a filing",
+          summary:
+            "The sending province ends a filing, or withdraws a transfer not yet issued on (an agreed one gives the practitioner back to the home province)",
           parameters: [...signedHeaders(), CaseId],
           requestBody: { required: true, content: { "application/json": { schema: schema(EndBody) } } },
-          responses: responses(CaseReceipt, { "404": "case_not_found" }),
+          responses: responses(CaseReceipt, {
+            "404": "case_not_found",
+            "409": "not_endable / already_issued / case_ended / case_busy",
+          }),
         },
       },
       "/exchange/cases/{caseId}/issued": {

@@ -54,6 +54,9 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
       const button = bj.page.locator('[data-test="case-issue"]');
       await button.waitFor();
       await bj.page.getByText("原籍证书", { exact: true }).waitFor();
+      // Until it is issued on, the transfer can be withdrawn; afterwards it cannot.
+      const withdraw = bj.page.locator('[data-test="case-end"]');
+      expect(await withdraw.textContent()).to.contain("撤回转籍");
       await screenshot(bj.page, "exchange-transfer-agreed");
       await button.click();
       const issued = bj.page.locator('[data-test="case-issued"]');
@@ -65,6 +68,7 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
       expect(after.issued?.serial).to.be.a("string");
       expect(await issued.textContent()).to.contain(after.issued?.serial);
       expect(await button.count()).to.equal(0);
+      expect(await withdraw.count()).to.equal(0);
       expect(bj.errors).to.deep.equal([]);
     } finally {
       await bj.close();
