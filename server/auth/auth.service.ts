@@ -15,49 +15,17 @@ import { assertNodeDivision } from "../organisation/index.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { endStaffLogins } from "./session.js";
+import { createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
+
+export {
+  CANDIDATE_LOGIN_OPENS_MINUTES,
+  type CandidateLoginPort,
+  type CandidateTicket,
+} from "./candidate-login.js";
 import { staffUserModel, type StaffUserDoc } from "./user.model.js";
-
-/** A candidate's admission ticket as the candidate login needs it (supplied by scheduling). */
-export interface CandidateTicket {
-  candidateId: string;
-  sessionId: string;
-  ticketNo: string;
-  idNumber: string;
-  name: string;
-  divisionCode: string;
-  testCentreId: string;
-  roomId: string;
-  /** The seat the candidate is assigned to: the only seat they may log in from. */
-  seatId: string;
-  seatNo: number;
-  startsAt: Date;
-  endsAt: Date;
-  status: string;
-}
-
-/** What the candidate login reads from scheduling and organisation (wired in server/features.ts). */
-export interface CandidateLoginPort {
-  findTicket(ticketNo: string): Promise<CandidateTicket | null>;
-  findLoginSeat(
-    testCentreId: string,
-    roomId: string,
-    from: { seatToken?: string; ip?: string },
-  ): Promise<{ seatId: string; seatNo: number } | null>;
-  /** Division of a test centre, to check a proctor's binding; null when it does not exist. */
-  testCentreDivision(testCentreId: string): Promise<string | null>;
-  /**
-   * Until when the candidate's sitting of the session runs (their attempt's deadline and grace,
-   * past the session's nominal end with extra time), or null when no attempt is in progress.
-   */
-  sittingUntil(sessionId: string, candidateId: string): Promise<Date | null>;
-}
-
-/** Candidates may log in from this long before the session starts (check-in). */
-export const CANDIDATE_LOGIN_OPENS_MINUTES = 30;
 
 /** The same answer for an unknown name and a wrong password: no user enumeration. */
 const invalidCredentials = () => errors.unauthorized("用户名或密码错误", "invalid_credentials");
-const invalidTicket = () => errors.unauthorized("身份证号或准考证号错误", "invalid_credentials");
 
 export interface AuthServiceOptions {
   provinceCode: string | null;
@@ -75,6 +43,11 @@ type StaffLean = StaffUserDoc & { _id: Types.ObjectId; createdAt?: Date };
 export function createAuthService(conn: Connection, options: AuthServiceOptions) {
   const Users = staffUserModel(conn);
   const throttle = createLoginThrottle(conn, options.lockout);
+  const checkCandidate = createCandidateCheck({
+    throttle,
+    candidates: options.candidates,
+    provinceCode: options.provinceCode,
+  });
   const verify = options.verifyPassword ?? verifyPassword;
   const audit = options.audit ?? createAuditService(conn);
 
@@ -187,57 +160,6 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     const user = await Users.findById(id);
     if (!user || !canSeeDivision(actor.divisionCode, user.divisionCode)) throw errors.notFound("用户");
     return user;
-  }
-
-  async function checkCandidate(
-    body: CandidateLoginBody,
-    from: { ip?: string },
-    now = new Date(),
-  ): Promise<{ user: AuthUser; validUntil: Date }> {
-    const idNumber = body.idNumber.trim().toUpperCase();
-    const key = `candidate:${idNumber}`;
-    await throttle.attempt(key);
-    const ticket = await options.candidates.findTicket(body.ticketNo.trim());
-    if (!ticket || ticket.idNumber !== idNumber) {
-      await throttle.failed(key);
-      throw invalidTicket();
-    }
-    await throttle.reset(key);
-    if (ticket.status !== "scheduled") throw errors.forbidden("该考试场次已取消", "session_cancelled");
-    const opens = new Date(ticket.startsAt.getTime() - CANDIDATE_LOGIN_OPENS_MINUTES * 60_000);
-    if (now < opens) throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
-    // Past the nominal end, a candidate still sitting (extra time, a pause, a late release) may
-    // log in again, at a reloaded kiosk, until their own deadline.
-    let validUntil = ticket.endsAt;
-    if (now > ticket.endsAt) {
-      const sitting = await options.candidates.sittingUntil(ticket.sessionId, ticket.candidateId);
-      if (!sitting || now > sitting) throw errors.forbidden("本场考试已结束", "outside_session_window");
-      validUntil = sitting;
-    }
-    const seat = await options.candidates.findLoginSeat(ticket.testCentreId, ticket.roomId, {
-      seatToken: body.seatToken,
-      ip: body.seatToken ? undefined : from.ip,
-    });
-    if (!seat) throw errors.forbidden("请在本场考试的考场座位上登录", "not_from_session_room");
-    // Another seat of the same room would bind the candidate's attempt to a seat they do not sit at
-    // (proctors see the wrong desk, a neighbour's kiosk runs their paper): only their own seat counts.
-    if (seat.seatId !== ticket.seatId)
-      throw errors.forbidden(`请在准考证指定的 ${ticket.seatNo} 号座位上登录`, "not_assigned_seat");
-    const user: AuthUser = {
-      id: ticket.candidateId,
-      kind: "candidate",
-      roles: ["candidate"],
-      displayName: ticket.name,
-      divisionCode: ticket.divisionCode,
-      provinceCode: options.provinceCode,
-      candidate: {
-        candidateId: ticket.candidateId,
-        sessionId: ticket.sessionId,
-        ticketNo: ticket.ticketNo,
-        seatId: seat.seatId,
-      },
-    };
-    return { user, validUntil };
   }
 
   return {
