@@ -217,7 +217,14 @@ export function createAttemptControls(
       { session: uow.session },
     );
     if (!res.event) return false;
-    await results.dropProvisional(attemptId, uow.session);
+    // Read again in this transaction: a publication committed since the desk's check made the
+    // result official, and a void now would leave an official pass beside a voided attempt
+    // (certificates issue on the official pass). Publication and void write the same audit head,
+    // so the later of two racing ones runs again and reads the other.
+    const locked = () => errors.conflict("results_locked", "本场次成绩已发布并锁定");
+    if (await results.isPublished(res.before.sessionId, uow.session)) throw locked();
+    const dropped = await results.dropProvisional(attemptId, uow.session);
+    if (res.before.status === "submitted" && !dropped) throw locked();
     // A pass handed in is taken back: its pending issuance and the hub's record of it learn so,
     // from the very event that announced the pass (read in this transaction; none: no pass).
     const passed = await outboxModel(core.ctx.conn)

@@ -49,8 +49,8 @@ export function createResultRecords(conn: Connection) {
       await Results.create([result], { session });
     },
     /** A voided attempt has no result (only while unpublished: an official result never goes). */
-    async dropProvisional(attemptId: string, session?: ClientSession): Promise<void> {
-      await Results.deleteOne({ attemptId, official: false }, { session });
+    async dropProvisional(attemptId: string, session?: ClientSession): Promise<boolean> {
+      return (await Results.deleteOne({ attemptId, official: false }, { session })).deletedCount === 1;
     },
     /** Publication record and official results, inside the caller's transaction (with its audit entry). */
     async publish(

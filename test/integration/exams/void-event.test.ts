@@ -45,4 +45,57 @@ describe("exam delivery: voiding a handed-in attempt", () => {
       room.close();
     }
   });
+
+  it("when the session's results are published between the proctor's check and the void, then the void is refused and the official pass stands with its attempt", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const [handedIn] = room.candidates;
+    if (!handedIn) throw new Error("fixture");
+    const Publications = env.node.ctx.conn.model("ExamPublication");
+    const exists = Publications.exists.bind(Publications);
+    try {
+      for (let i = 0; i < 10; i++) await handedIn.answer(i, tinyKey(i));
+      ok(await handedIn.submit());
+      // The desk asks "published?" (no), and the officer's publication commits right after.
+      let published = false;
+      Publications.exists = ((filter: Record<string, unknown>) => {
+        const asked = exists(filter);
+        if (!published && filter.sessionId === room.session.id) {
+          published = true;
+          const run = asked.exec.bind(asked);
+          asked.exec = (async () => {
+            const found = await run();
+            const db = env.node.ctx.conn;
+            await db
+              .collection("exam_results")
+              .updateMany({ sessionId: room.session.id }, { $set: { official: true } });
+            await db
+              .collection("exam_publications")
+              .insertOne({ sessionId: room.session.id, at: new Date(), by: "officer", report: {} });
+            return found;
+          }) as typeof asked.exec;
+        }
+        return asked;
+      }) as typeof Publications.exists;
+      const answer = await call(room.proctor, "proctor:void", {
+        attemptId: handedIn.attemptId,
+        note: "违纪",
+      });
+      expect(published).to.equal(true);
+      expect(answer.ok).to.equal(false);
+      if (!answer.ok) expect(answer.error.code).to.equal("results_locked");
+      const attempt = await examDb(env.node.ctx.conn).Attempts.findById(handedIn.attemptId).lean();
+      expect(attempt?.status).to.equal("submitted");
+      expect(
+        await env.node.ctx.conn
+          .collection("exam_results")
+          .countDocuments({ attemptId: handedIn.attemptId, official: true }),
+      ).to.equal(1);
+      expect(
+        await outboxModel(env.node.ctx.conn).countDocuments({ key: `exam.voided:${handedIn.attemptId}` }),
+      ).to.equal(0);
+    } finally {
+      Publications.exists = exists;
+      room.close();
+    }
+  });
 });

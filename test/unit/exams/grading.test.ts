@@ -47,4 +47,28 @@ describe("grading", () => {
     expect(pass.items.map((i) => i.correct)).to.deep.equal([true, true, false]);
     expect(gradePaper(paper, [["F"], undefined, ["A", "C"]])).to.include({ score: 1, passed: false });
   });
+
+  it("when partial credits add up exactly to the pass mark, then the paper passes; just below it, it fails", () => {
+    const third = q("multiple", ["A", "B", "C"], 1) as PaperQuestion;
+    const twoPoint = q("multiple", ["A", "B", "C"], 2) as PaperQuestion;
+    const one = q("single", ["B"], 1) as PaperQuestion;
+    // 1 + three one-third credits = 2 exactly (items rounded first made it 1.99, a fail).
+    const exact = {
+      questions: [one, third, third, third],
+      passMark: 2,
+      totalPoints: 4,
+      multipleScoring: "partial" as const,
+    };
+    expect(gradePaper(exact, [["B"], ["A"], ["B"], ["C"]])).to.include({ score: 2, passed: true });
+    // Three two-thirds credits are 2 exactly (items rounded first said 2.01).
+    const below = {
+      questions: [twoPoint, twoPoint, twoPoint],
+      passMark: 3,
+      totalPoints: 6,
+      multipleScoring: "partial" as const,
+    };
+    const graded = gradePaper(below, [["A"], ["B"], ["C"]]);
+    expect(graded).to.include({ score: 2, passed: false });
+    expect(graded.items.map((i) => i.awarded)).to.deep.equal([0.67, 0.67, 0.67]);
+  });
 });
