@@ -1,4 +1,8 @@
-import type { CancellationReason, CertificateStatus } from "../contracts/certificates.js";
+import {
+  CANCEL_AFTER_EXPIRY_DAYS,
+  type CancellationReason,
+  type CertificateStatus,
+} from "../contracts/certificates.js";
 
 /**
  * The certificate lifecycle as pure rules (道路运输从业人员管理规定): valid 6 years; renewal within
@@ -9,7 +13,7 @@ import type { CancellationReason, CertificateStatus } from "../contracts/certifi
  * version (a new pass, `issueOnto`, or the holder transferred back).
  */
 export const VALIDITY_YEARS = 6;
-export const CANCEL_AFTER_EXPIRY_DAYS = 180;
+export { CANCEL_AFTER_EXPIRY_DAYS };
 
 /** Calendar date in China Standard Time (UTC+8, no DST), which is what certificates print. */
 export function chinaDate(at: Date): string {

@@ -38,3 +38,6 @@ export const CANCELLATION_REASON_LABELS: Record<CancellationReason, string> = {
  */
 export const ManualCancellationReason = CancellationReason.exclude(["transferred"]);
 export type ManualCancellationReason = z.infer<typeof ManualCancellationReason>;
+
+/** 有效期届满后 180 日内未换证的注销: the days after expiry a certificate still stands (late renewal). */
+export const CANCEL_AFTER_EXPIRY_DAYS = 180;

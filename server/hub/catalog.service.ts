@@ -9,6 +9,7 @@ import type {
   PractitionerView,
 } from "../contracts/hub.js";
 import { createCommitNumbering, unnumberedSeq } from "../lib/commit-numbering.js";
+import { maskIdNumber } from "../lib/id-number.js";
 import { hubModels, type PointerDoc } from "./hub.models.js";
 
 /**
@@ -23,9 +24,8 @@ const MASKED_FIELDS: Record<LookupReason, readonly ("idNumber" | "name")[]> = {
   employer_check: ["idNumber", "name"],
 };
 
-function maskId(id: string): string {
-  return `${id.slice(0, 6)}********${id.slice(14)}`;
-}
+/** As the contract documents it and every page masks (`3201**********1234`): the county code and sex digit stay hidden. */
+const maskId = maskIdNumber;
 function maskName(name: string): string {
   const chars = [...name];
   return chars[0] + "*".repeat(Math.max(1, chars.length - 1));

@@ -18,15 +18,25 @@ export function pointerFrom(
   // certificate stays on file but no longer speaks for the practitioner.
   const live =
     home && all.some((r) => r.sourceProvince === home) ? all.filter((r) => r.sourceProvince === home) : all;
-  const categories = [
-    ...new Set(live.filter((r) => r.state === "valid").flatMap((r) => r.categories)),
-  ].sort();
   const certs = live
     .filter((r) => r.recordType === "certificate" && r.certificate)
     .sort((a, b) =>
       a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1,
     );
-  const cert = certs.at(-1)?.certificate ?? null;
+  const latestCert = certs.at(-1);
+  const cert = latestCert?.certificate ?? null;
+  // What the person holds: the current certificate's categories while it is valid, and passes
+  // newer than it (awaiting issuance) unless it was revoked or withdrawn. Every valid record's
+  // categories counted the passes behind a revoked certificate as held.
+  const barred = cert?.status === "revoked" || cert?.status === "withdrawn";
+  const held = live.filter((r) =>
+    r.state !== "valid"
+      ? false
+      : r.recordType === "certificate"
+        ? r === latestCert
+        : !latestCert || (!barred && r.updateTime > latestCert.updateTime),
+  );
+  const categories = [...new Set(held.flatMap((r) => r.categories))].sort();
   // Only the home's own certificates address its office (as HubExchangePort.issuingDivision reads them).
   const homeCerts = home
     ? all

@@ -94,7 +94,9 @@ export function checkRecord(raw: unknown, ctx: { signerProvince: string; now: Da
     if (!r.exam) add("missing_field", "exam", "考试合格记录须含考试信息");
     if (r.certificate) add("inconsistent", "certificate", "考试合格记录不应含证件信息");
     if (r.exam) {
-      if (!r.categories.includes(r.exam.categoryCode)) add("inconsistent", "categories", "考试类别须在从业资格类别中");
+      // A pass qualifies its own category only: any other named beside it was shown as held.
+      if (r.categories.length !== 1 || r.categories[0] !== r.exam.categoryCode)
+        add("inconsistent", "categories", "考试合格记录的从业资格类别须且仅须为考试类别");
       if (r.exam.score < r.exam.passMark) add("inconsistent", "exam.score", "成绩低于合格分数，不是合格记录");
       if (r.exam.passedOn > today) add("future_date", "exam.passedOn", "考试日期晚于今天");
       if (id.ok && r.exam.passedOn < id.info.birthDate) add("inconsistent", "exam.passedOn", "考试日期早于出生日期");

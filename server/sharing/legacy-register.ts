@@ -1,5 +1,9 @@
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
-import { CERTIFICATE_STATUS_LABELS, type CertificateStatus } from "../contracts/certificates.js";
+import {
+  CANCEL_AFTER_EXPIRY_DAYS,
+  CERTIFICATE_STATUS_LABELS,
+  type CertificateStatus,
+} from "../contracts/certificates.js";
 import {
   LEGACY_RECORD_PREFIX,
   QualificationRecord,
@@ -77,11 +81,23 @@ const CATEGORY_BY_NAME = new Map(
   Object.entries(CATEGORIES).map(([k, v]) => [v as string, k as CategoryCode]),
 );
 
-/** YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYYMMDD, and a day that exists; else null. */
+/** The calendar day `days` after `date` (YYYY-MM-DD). */
+function daysAfter(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * YYYY-MM-DD, YYYY/MM/DD or YYYY.MM.DD (one separator throughout, month and day of one or two
+ * digits) or exactly YYYYMMDD, and a day that exists; else null. Without separators a short form
+ * is ambiguous (202011 read as 2020-01-01, 2020111 as November or January): refused.
+ */
 function parseDate(text: string): string | null {
-  const m = /^(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})$/.exec(text.trim());
+  const t = text.trim();
+  const m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$/.exec(t) ?? /^(\d{4})()(\d{2})(\d{2})$/.exec(t);
   if (!m) return null;
-  const iso = `${m[1]}-${m[2]!.padStart(2, "0")}-${m[3]!.padStart(2, "0")}`;
+  const iso = `${m[1]}-${m[3]!.padStart(2, "0")}-${m[4]!.padStart(2, "0")}`;
   const d = new Date(`${iso}T00:00:00Z`);
   return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? null : iso;
 }
@@ -112,6 +128,7 @@ export function cleanRegister(
     (row.fields[names.indexOf(name)] ?? "").trim();
   const today = new Date(ctx.now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
   const seen = new Map<string, number>();
+  const seenNumbers = new Map<string, number>();
   const records: QualificationRecord[] = [];
   for (const row of body) {
     report.rows++;
@@ -167,9 +184,22 @@ export function cleanRegister(
     if (first && id?.ok && first < id.info.birthDate) add("inconsistent", "初领日期", "初领日期早于出生日期");
     const status = STATUS_BY_LABEL.get(col(row, "状态"));
     if (!status) add("invalid_status", "状态", "状态须为 有效、注销、吊销 或 撤销");
+    // 有效 in the old register, but past the 180 days after expiry: by rule it is cancelled, and
+    // the hub would answer 有效 for it for good (nothing at the hub lapses a register entry).
+    if (status === "valid" && to && today > daysAfter(to, CANCEL_AFTER_EXPIRY_DAYS))
+      add(
+        "lapsed",
+        "状态",
+        `有效期至 ${to} 已届满超过 ${CANCEL_AFTER_EXPIRY_DAYS} 日，应为注销，不能按有效上报`,
+      );
     const earlier = seen.get(idNumber);
     if (earlier !== undefined) add("duplicate", "身份证号", `与第 ${earlier} 行为同一人`);
     else if (idNumber) seen.set(idNumber, row.line);
+    // The record id is the certificate number: a second row with it would be refused at the hub.
+    const sameNumber = seenNumbers.get(certificateNumber);
+    if (sameNumber !== undefined && earlier === undefined)
+      add("duplicate", "证号", `与第 ${sameNumber} 行证号相同`);
+    else if (certificateNumber && sameNumber === undefined) seenNumbers.set(certificateNumber, row.line);
 
     if (reasons.length > 0 || !status || !first || !issued || !from || !to) {
       report.refused.push({

@@ -74,7 +74,7 @@ describe("hub catalog interface", () => {
     for (const query of [{ by: "name_id_number", name: "赵六", idNumber }, { by: "certificate_number", certificateNumber: idNumber }]) {
       const answer = await lookup({ query, officerId: "bj-2", reason: "employer_check", caseReference: "雇主核验-1" });
       const match = answer.body.matches[0];
-      expect(match?.idNumber).to.equal(`${idNumber.slice(0, 6)}********${idNumber.slice(14)}`);
+      expect(match?.idNumber).to.equal(`${idNumber.slice(0, 4)}**********${idNumber.slice(14)}`);
       expect(match?.name).to.equal("赵*");
       expect(match?.certificateNumber).to.not.equal(idNumber);
       expect(answer.rawBody).to.not.contain(idNumber);

@@ -122,6 +122,14 @@ describe("hub collection interface", () => {
     expect(await pointer(idNumber)).to.deep.include({ certificateStatus: "revoked", categories: [] });
   });
 
+  it("when an exam pass names a category beside the one examined, then it is rejected and the practitioner holds nothing from it", async () => {
+    const pass = { ...aPassRecord(), categories: ["02001", "03001"] };
+    const result = (await publish(jiangsu, [pass])).body.results[0];
+    expect(result?.outcome).to.equal("rejected");
+    expect(result?.reasons.map((r) => r.field)).to.include("categories");
+    expect(await pointer(pass.practitioner.idNumber)).to.equal(null);
+  });
+
   it("when the same version comes with different content, then it is rejected as version_conflict", async () => {
     const idNumber = aNewIdNumber();
     await publish(jiangsu, [aCertificateRecord({ idNumber, version: 1 })]);

@@ -42,16 +42,25 @@ describe("legacy register import (数据清洗)", function () {
       row(twice),
       row(twice, { name: "王五二" }),
       row(aNewIdNumber(), { status: "作废" }),
+      // 有效 in the old register, but expired long ago: by rule it is cancelled.
+      row(aNewIdNumber(), { first: "2010-03-01", issued: "2010-03-01", from: "2010-03-01", to: "2016-02-28" }),
+      // Another person under a certificate number already in the file.
+      [row(aNewIdNumber()).split(",").slice(0, 3), clean, row(clean).split(",").slice(4)].flat().join(","),
+      // Dates without separators must be whole: 202011 is not a day.
+      row(aNewIdNumber(), { first: "202011" }),
     ].join("\r\n");
     const check = await officer.agent.post("/api/sharing/legacy-register/check").send(upload(text)).expect(200);
     const report = check.body as CleaningReport;
-    expect(report).to.include({ rows: 7, clean: 2 });
+    expect(report).to.include({ rows: 10, clean: 2 });
     const byLine = new Map(report.refused.map((r) => [r.line, r.reasons.map((x) => x.code)]));
     expect(byLine.get(3)).to.include("id_check_digit");
     expect(byLine.get(4)).to.include.members(["unknown_category", "unknown_division"]);
     expect(byLine.get(5)).to.include.members(["invalid_date", "inconsistent"]);
     expect(byLine.get(7)).to.deep.equal(["duplicate"]);
     expect(byLine.get(8)).to.deep.equal(["invalid_status"]);
+    expect(byLine.get(9)).to.deep.equal(["lapsed"]);
+    expect(byLine.get(10)).to.deep.equal(["duplicate"]);
+    expect(byLine.get(11)).to.deep.equal(["invalid_date"]);
     expect(byLine.has(2)).to.equal(false);
     // Found by row and name; the ID number masked as on every other page.
     expect(report.refused[0]).to.deep.include({ line: 3, name: "王五", idNumberMasked: "3201**********0011" });

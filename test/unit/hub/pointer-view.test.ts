@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { QualificationRecord } from "../../../server/contracts/hub.js";
-import { transferCancellationAhead } from "../../../server/hub/pointer-view.js";
+import { pointerFrom, transferCancellationAhead } from "../../../server/hub/pointer-view.js";
 
 /** A certificate record of `province` in `state`, as far as the pointer's rule reads it. */
 function certificateOf(province: string, status: "valid" | "cancelled"): QualificationRecord {
@@ -39,5 +39,52 @@ describe("hub pointer: a former home's transfer cancellation that arrives first"
   it("when the new home has no record yet, then the cancellation waits; a cancellation by the home itself never does", () => {
     expect(transferCancellationAhead(certificateOf("110000", "cancelled"), "320000", [])).to.equal(true);
     expect(transferCancellationAhead(certificateOf("320000", "cancelled"), "320000", [])).to.equal(false);
+  });
+});
+
+describe("hub pointer: the categories a practitioner holds", () => {
+  const pass = (category: string, updateTime: string): QualificationRecord =>
+    ({
+      recordId: `pass:${category}`,
+      recordType: "exam_pass",
+      sourceProvince: "320000",
+      operation: "add",
+      state: "valid",
+      updateTime,
+      version: 1,
+      practitioner: { idNumber: "320102198001011234", name: "冯雪" },
+      categories: [category],
+      issuingDivision: "320000",
+      exam: {
+        categoryCode: category,
+        passedOn: "2026-01-01",
+        score: 90,
+        passMark: 80,
+        chainHash: "a".repeat(64),
+      },
+    }) as QualificationRecord;
+  const certificate = (status: "valid" | "revoked", updateTime: string): QualificationRecord => ({
+    ...certificateOf("320000", status === "valid" ? "valid" : "cancelled"),
+    state: status === "valid" ? "valid" : "invalid",
+    updateTime,
+    categories: ["01001"],
+    certificate: { ...certificateOf("320000", "valid").certificate!, status },
+  });
+  const view = (records: QualificationRecord[]) =>
+    pointerFrom(
+      records.map((record) => ({ record, version: record.version })),
+      records.at(-1)!,
+      "320000",
+    );
+
+  it("when the certificate is revoked, then the pass behind it no longer shows as held", () => {
+    const records = [pass("01001", "20260101100000"), certificate("revoked", "20260301100000")];
+    expect(view(records)).to.include({ certificateStatus: "revoked" });
+    expect(view(records).categories).to.deep.equal([]);
+  });
+
+  it("when the certificate is valid and a later pass awaits issuance, then both categories show", () => {
+    const records = [certificate("valid", "20260101100000"), pass("02001", "20260201100000")];
+    expect(view(records).categories).to.deep.equal(["01001", "02001"]);
   });
 });
