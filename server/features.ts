@@ -202,6 +202,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       audit,
       access,
       statusList: () => certificates.facade.signing.statusListDocument({ fresh: true }),
+      lookupNotices: (before, limit) => exchangeReady().lookupNotices(before, limit),
     });
     features.push(sharing);
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.

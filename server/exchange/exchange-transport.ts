@@ -235,6 +235,47 @@ export function createExchangeTransport(options: TransportOptions) {
     }
   }
 
+  /**
+   * Pulls the hub's notices of lookups made of this province's people into the node's copy
+   * (idempotent: each notice once, the cursor only moves forward; two pulls at once are harmless).
+   */
+  async function pullLookupNotices(): Promise<void> {
+    const client = options.client();
+    if (!client) return;
+    for (let more = true; more;) {
+      const after = await cursor("lookups");
+      const answer = await client.call(
+        "GET",
+        `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=500`,
+      );
+      if (answer.status !== 200) throw new PeerRefusal("lookup notices pull", answer);
+      const page = LookupNoticesPage.parse(answer.body);
+      for (const l of page.lookups) {
+        await m.LookupNotices.updateOne(
+          { lookupId: l.lookupId, idNumber: l.idNumber },
+          {
+            $setOnInsert: {
+              seq: l.seq,
+              at: new Date(l.at),
+              requestingProvince: l.requestingProvince,
+              officerId: l.officerId,
+              officerName: l.officerName,
+              reason: l.reason,
+              caseReference: l.caseReference,
+            },
+          },
+          { upsert: true },
+        );
+      }
+      await m.Counters.updateOne(
+        { _id: "cursor:lookups" },
+        { $max: { value: page.nextCursor } },
+        { upsert: true },
+      );
+      more = page.hasMore;
+    }
+  }
+
   /** Claims one due entry whose earlier entries for the same case are done. */
   async function claim(): Promise<Entry | null> {
     const candidates = await m.Outgoing.find(DUE, { _id: 1, caseId: 1, seq: 1 })
@@ -371,40 +412,11 @@ export function createExchangeTransport(options: TransportOptions) {
       // Confirms the last page (the hub marks delivered what the cursor covers).
       if (applied > 0)
         await client.call("GET", `/api/hub/v1/exchange/inbox?after=${await cursor("inbox")}&limit=1`);
-      for (let more = true; more;) {
-        const after = await cursor("lookups");
-        const answer = await client.call(
-          "GET",
-          `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=500`,
-        );
-        if (answer.status !== 200) throw new PeerRefusal("lookup notices pull", answer);
-        const page = LookupNoticesPage.parse(answer.body);
-        for (const l of page.lookups) {
-          await m.LookupNotices.updateOne(
-            { lookupId: l.lookupId, idNumber: l.idNumber },
-            {
-              $setOnInsert: {
-                seq: l.seq,
-                at: new Date(l.at),
-                requestingProvince: l.requestingProvince,
-                officerId: l.officerId,
-                officerName: l.officerName,
-                reason: l.reason,
-                caseReference: l.caseReference,
-              },
-            },
-            { upsert: true },
-          );
-        }
-        await m.Counters.updateOne(
-          { _id: "cursor:lookups" },
-          { $max: { value: page.nextCursor } },
-          { upsert: true },
-        );
-        more = page.hasMore;
-      }
+      await pullLookupNotices();
       return applied;
     },
+
+    pullLookupNotices,
   };
 }
 export type ExchangeTransport = ReturnType<typeof createExchangeTransport>;

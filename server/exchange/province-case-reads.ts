@@ -1,6 +1,7 @@
 import type { Connection } from "mongoose";
 import { canSeeDivision, divisionFilter, divisionLevel } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
+import type { LookupNoticesPage, LookupReason } from "../contracts/hub.js";
 import {
   ESCALATION_LEVELS,
   type CaseDto,
@@ -47,6 +48,45 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
   return {
     visibleCase,
     present,
+
+    /**
+     * Lookups other provinces made of this province's practitioners, as pulled from the hub, newest
+     * first, before the cursor (a `seq`). The hub's own feed runs oldest first: a page of it read
+     * from the start showed the first hundred for good.
+     */
+    async lookupNotices(before: number | undefined, limit: number): Promise<LookupNoticesPage> {
+      const rows = await m.LookupNotices.find(before ? { seq: { $lt: before } } : {})
+        .sort({ seq: -1, idNumber: 1 })
+        .limit(limit + 1)
+        .lean();
+      const page = rows.slice(0, limit);
+      // One lookup may have found several of this province's people (one row each): a page ends
+      // after the whole lookup, so the cursor (its seq) skips none of them.
+      const last = page.at(-1);
+      if (last && rows.length > limit && rows[limit]?.seq === last.seq)
+        page.push(
+          ...(await m.LookupNotices.find({ seq: last.seq, idNumber: { $gt: last.idNumber } })
+            .sort({ idNumber: 1 })
+            .lean()),
+        );
+      const hasMore =
+        rows.length > limit && (await m.LookupNotices.exists({ seq: { $lt: page.at(-1)!.seq } })) !== null;
+      return {
+        lookups: page.map((l) => ({
+          seq: l.seq,
+          lookupId: l.lookupId,
+          at: l.at.toISOString(),
+          requestingProvince: l.requestingProvince,
+          officerId: l.officerId,
+          officerName: l.officerName ?? null,
+          reason: l.reason as LookupReason,
+          caseReference: l.caseReference,
+          idNumber: l.idNumber,
+        })),
+        nextCursor: page.at(-1)?.seq ?? before ?? 0,
+        hasMore,
+      };
+    },
 
     async get(actor: AuthUser, caseId: string): Promise<CaseDto> {
       return present(await visibleCase(actor, caseId));

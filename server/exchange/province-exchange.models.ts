@@ -147,6 +147,7 @@ const lookupNoticeSchema = new Schema(
 );
 lookupNoticeSchema.index({ lookupId: 1, idNumber: 1 }, { unique: true });
 lookupNoticeSchema.index({ idNumber: 1, at: -1 });
+lookupNoticeSchema.index({ seq: -1 });
 
 const counterSchema = new Schema(
   { _id: { type: String, required: true }, value: { type: Number, required: true } },

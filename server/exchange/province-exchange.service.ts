@@ -378,6 +378,16 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     },
 
     ...reads,
+
+    /**
+     * Lookups made of this province's people, newest first. The first page pulls what the hub has
+     * logged since the last pull (so a lookup made a moment ago shows); when the hub cannot be
+     * reached the node's copy is shown as it is.
+     */
+    async lookupNotices(before: number | undefined, limit: number) {
+      if (before === undefined) await deps.transport.pullLookupNotices().catch(() => undefined);
+      return reads.lookupNotices(before, limit);
+    },
   };
 }
 export type ProvinceExchangeService = ReturnType<typeof createProvinceExchangeService>;

@@ -12,6 +12,7 @@ import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
 import { sharingRouter } from "./sharing.routes.js";
 import { createStatusListPusher, type StatusListPusher } from "./status-list-pusher.js";
 import type { SignedDocument } from "../contracts/certificates.js";
+import type { LookupNoticesPage } from "../contracts/hub.js";
 import type { AuditRecordInput } from "../audit/index.js";
 import type { ClientSession } from "mongoose";
 
@@ -44,6 +45,11 @@ export function createSharingFeature(
     access: Access;
     /** This node's signed certificate status list (from the certificates feature), which the hub serves. */
     statusList?: () => Promise<SignedDocument>;
+    /**
+     * Lookups made of this province's people as the node has pulled them (the exchange keeps
+     * them), newest first; without it the page asks the hub's feed, oldest first.
+     */
+    lookupNotices?: (before: number | undefined, limit: number) => Promise<LookupNoticesPage>;
     key?: NodeKey;
     publisher?: Partial<PublisherOptions>;
   },
@@ -74,7 +80,9 @@ export function createSharingFeature(
   router.get("/sharing/identity", noQuery, (_req, res) => {
     res.json({ keyId: key.keyId, publicKey: key.publicKeyX, alg: "ed25519", provinceCode: config.provinceCode });
   });
-  router.use(sharingRouter({ publisher, lookups, legacy, access: options.access }));
+  router.use(
+    sharingRouter({ publisher, lookups, legacy, access: options.access, lookupNotices: options.lookupNotices }),
+  );
   return {
     name: "sharing",
     router,

@@ -1,7 +1,12 @@
 import type { Router } from "express";
 import { z } from "zod";
 import { actorOf, type Access } from "../access/index.js";
-import { LegacyRegisterUpload, OfficerLookupBody, type OutboundEntryDto } from "../contracts/hub.js";
+import {
+  LegacyRegisterUpload,
+  OfficerLookupBody,
+  type LookupNoticesPage,
+  type OutboundEntryDto,
+} from "../contracts/hub.js";
 import { wholeNumber } from "../contracts/validation.js";
 import { errors } from "../lib/errors.js";
 import { noBody, parse, strictRouter } from "../lib/http.js";
@@ -12,6 +17,8 @@ import { recordOf, type HubDeliveryResult, type Publisher } from "./publisher.js
 
 const NoticesQuery = z.strictObject({
   after: wholeNumber(0).default(0),
+  /** Newest first, before this seq (the node's own copy; `after` reads the hub's feed). */
+  before: wholeNumber(1).optional(),
   limit: wholeNumber(1, 200).default(100),
 });
 
@@ -66,6 +73,7 @@ export function sharingRouter(deps: {
   lookups: LookupService;
   legacy: LegacyImportService;
   access: Access;
+  lookupNotices?: (before: number | undefined, limit: number) => Promise<LookupNoticesPage>;
 }): Router {
   const r = strictRouter();
   const officer = deps.access.route("sharing:manage");
@@ -77,7 +85,11 @@ export function sharingRouter(deps: {
   });
   r.get("/sharing/lookup-notices", officer, async (req, res) => {
     const q = parse(NoticesQuery, req.query);
-    res.json(await deps.lookups.notices(q.after, q.limit));
+    res.json(
+      deps.lookupNotices && q.after === 0
+        ? await deps.lookupNotices(q.before, q.limit)
+        : await deps.lookups.notices(q.after, q.limit),
+    );
   });
 
   // The legacy register (数据清洗): check gives the cleaning report and writes nothing; publish

@@ -19,7 +19,9 @@ export const sharingApi = {
     api.post<CleaningReport>("/api/sharing/legacy-register/check", file, { notify: false }),
   publishRegister: (file: LegacyRegisterUpload) =>
     api.post<LegacyPublishDto>("/api/sharing/legacy-register/publish", file, { notify: false }),
-  lookupNotices: () => api.get<LookupNoticesPage>("/api/sharing/lookup-notices", { notify: false }),
+  /** Newest first; `before` is the previous page's `nextCursor`. */
+  lookupNotices: (before?: number) =>
+    api.get<LookupNoticesPage>("/api/sharing/lookup-notices", { notify: false, query: { before } }),
   outbound: (status?: OutboundEntry["status"]) => api.get<OutboundEntry[]>("/api/sharing/outbound", { query: { status } }),
   retry: (id: string) => api.post<{ ok: true }>(`/api/sharing/outbound/${id}/retry`, {}),
 };
