@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createAuditService } from "../../../server/audit/index.js";
+import { createAuditService, type AuditLog } from "../../../server/audit/index.js";
 import { createQuestionBankService, importQuestionBankFiles } from "../../../server/question-bank/index.js";
 import { questionVersionModel } from "../../../server/question-bank/question.model.js";
 import { useTestDatabase } from "../../helpers/database.js";
@@ -17,6 +17,24 @@ function refLessCsv(rows: { stem: string; answer: string }[]): Buffer {
   const lines = ["type,stem,A,B,C,D,answer,chapter,categories"];
   for (const r of rows) lines.push(`single,${r.stem},甲,乙,丙,丁,${r.answer},安全行车,01001`);
   return Buffer.from(`${lines.join("\n")}\n`, "utf8");
+}
+
+/**
+ * The audit log with its transactions held until two have been asked for: two writers then have
+ * both read before either writes (what two examiners at once do on two instances).
+ */
+function transactionsThatWaitForEachOther(audit: AuditLog): AuditLog {
+  let arrived = 0;
+  let bothArrived!: () => void;
+  const barrier = new Promise<void>((resolve) => (bothArrived = resolve));
+  return {
+    ...audit,
+    transaction: async <T>(work: Parameters<typeof audit.transaction<T>>[0]) => {
+      if (++arrived === 2) bothArrived();
+      await barrier;
+      return audit.transaction(work);
+    },
+  };
 }
 
 /**
@@ -169,19 +187,8 @@ describe("question import: which question an item is", () => {
 
   it("when two examiners import the same new file at once, then the ref names one question and the import that lost says so", async () => {
     const ref = "IDENT-TWICE";
-    const audit = createAuditService(db.conn);
     // Both imports have looked the ref up (and found nothing) before either writes.
-    let arrived = 0;
-    let bothLookedUp!: () => void;
-    const barrier = new Promise<void>((resolve) => (bothLookedUp = resolve));
-    const waiting = {
-      ...audit,
-      transaction: async <T>(work: Parameters<typeof audit.transaction<T>>[0]) => {
-        if (++arrived === 2) bothLookedUp();
-        await barrier;
-        return audit.transaction(work);
-      },
-    };
+    const waiting = transactionsThatWaitForEachOther(createAuditService(db.conn));
     const file = () => [
       {
         name: "same.csv",
@@ -203,18 +210,8 @@ describe("question import: which question an item is", () => {
   });
 
   it("when two examiners write a new question with the same ref at once, then one of them is refused ref_taken", async () => {
-    const audit = createAuditService(db.conn);
-    let arrived = 0;
-    let bothChecked!: () => void;
-    const barrier = new Promise<void>((resolve) => (bothChecked = resolve));
-    const waiting = {
-      ...audit,
-      transaction: async <T>(work: Parameters<typeof audit.transaction<T>>[0]) => {
-        if (++arrived === 2) bothChecked();
-        await barrier;
-        return audit.transaction(work);
-      },
-    };
+    // Both have checked the ref free before either writes.
+    const waiting = transactionsThatWaitForEachOther(createAuditService(db.conn));
     const bank = createQuestionBankService(ctx(), { audit: waiting });
     const input = questionInput({ ref: "IDENT-AUTHOR-TWICE" });
     const results = await Promise.allSettled([
