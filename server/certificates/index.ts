@@ -58,3 +58,5 @@ export {
   type CertificatesDeps,
   type CertificatesFacade,
 } from "./certificates.feature.js";
+/** The lapse rule (有效期届满后 180 日), for records of certificates this node never issued (the old register). */
+export { isLapsed } from "./lifecycle.js";

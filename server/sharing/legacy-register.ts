@@ -15,6 +15,7 @@ import { FileRefusal } from "../lib/file-refusal.js";
 import { readSheetFile } from "../lib/sheet-file.js";
 import { looksLikeXlsx } from "../lib/xlsx-rows.js";
 import { checkIdNumber, maskIdNumber } from "../lib/id-number.js";
+import { isLapsed } from "../certificates/index.js";
 import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
 
 /**
@@ -80,13 +81,6 @@ const STATUS_BY_LABEL = new Map(
 const CATEGORY_BY_NAME = new Map(
   Object.entries(CATEGORIES).map(([k, v]) => [v as string, k as CategoryCode]),
 );
-
-/** The calendar day `days` after `date` (YYYY-MM-DD). */
-function daysAfter(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 /**
  * YYYY-MM-DD, YYYY/MM/DD or YYYY.MM.DD (one separator throughout, month and day of one or two
@@ -186,7 +180,7 @@ export function cleanRegister(
     if (!status) add("invalid_status", "状态", "状态须为 有效、注销、吊销 或 撤销");
     // 有效 in the old register, but past the 180 days after expiry: by rule it is cancelled, and
     // the hub would answer 有效 for it for good (nothing at the hub lapses a register entry).
-    if (status === "valid" && to && today > daysAfter(to, CANCEL_AFTER_EXPIRY_DAYS))
+    if (status === "valid" && to && isLapsed(to, today))
       add(
         "lapsed",
         "状态",

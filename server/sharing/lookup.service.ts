@@ -1,11 +1,6 @@
 import type { AuditAction } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
-import {
-  LookupAnswer,
-  LookupNoticesPage,
-  type LookupBody,
-  type OfficerLookupBody,
-} from "../contracts/hub.js";
+import { LookupAnswer, type LookupBody, type OfficerLookupBody } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { TransportError, type NodeClient, type SignedAnswer } from "./node-client.js";
@@ -68,14 +63,6 @@ export function createLookupService(deps: {
       });
       const answer = await call<unknown>("POST", "/api/hub/v1/catalog/lookups", body);
       const parsed = LookupAnswer.safeParse(answer.body);
-      if (!parsed.success) throw new AppError("hub_answer_invalid", 502, "全国中心的应答不符合接口规范");
-      return parsed.data;
-    },
-
-    /** Lookups made elsewhere of this province's own practitioners, from the hub's log. */
-    async notices(after: number, limit: number): Promise<LookupNoticesPage> {
-      const answer = await call<unknown>("GET", `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=${limit}`);
-      const parsed = LookupNoticesPage.safeParse(answer.body);
       if (!parsed.success) throw new AppError("hub_answer_invalid", 502, "全国中心的应答不符合接口规范");
       return parsed.data;
     },

@@ -45,11 +45,8 @@ export function createSharingFeature(
     access: Access;
     /** This node's signed certificate status list (from the certificates feature), which the hub serves. */
     statusList?: () => Promise<SignedDocument>;
-    /**
-     * Lookups made of this province's people as the node has pulled them (the exchange keeps
-     * them), newest first; without it the page asks the hub's feed, oldest first.
-     */
-    lookupNotices?: (before: number | undefined, limit: number) => Promise<LookupNoticesPage>;
+    /** Lookups made of this province's people, newest first, as the exchange keeps them. */
+    lookupNotices: (before: number | undefined, limit: number) => Promise<LookupNoticesPage>;
     key?: NodeKey;
     publisher?: Partial<PublisherOptions>;
   },

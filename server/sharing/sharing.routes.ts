@@ -15,9 +15,8 @@ import type { LegacyImportService } from "./legacy-import.service.js";
 import type { LookupService } from "./lookup.service.js";
 import { recordOf, type HubDeliveryResult, type Publisher } from "./publisher.js";
 
+/** Newest first, before this seq (the previous page's `nextCursor`). */
 const NoticesQuery = z.strictObject({
-  after: wholeNumber(0).default(0),
-  /** Newest first, before this seq (the node's own copy; `after` reads the hub's feed). */
   before: wholeNumber(1).optional(),
   limit: wholeNumber(1, 200).default(100),
 });
@@ -73,7 +72,8 @@ export function sharingRouter(deps: {
   lookups: LookupService;
   legacy: LegacyImportService;
   access: Access;
-  lookupNotices?: (before: number | undefined, limit: number) => Promise<LookupNoticesPage>;
+  /** Lookups made of this province's people, as the node keeps them (the exchange pulls them). */
+  lookupNotices: (before: number | undefined, limit: number) => Promise<LookupNoticesPage>;
 }): Router {
   const r = strictRouter();
   const officer = deps.access.route("sharing:manage");
@@ -85,11 +85,7 @@ export function sharingRouter(deps: {
   });
   r.get("/sharing/lookup-notices", officer, async (req, res) => {
     const q = parse(NoticesQuery, req.query);
-    res.json(
-      deps.lookupNotices && q.after === 0
-        ? await deps.lookupNotices(q.before, q.limit)
-        : await deps.lookups.notices(q.after, q.limit),
-    );
+    res.json(await deps.lookupNotices(q.before, q.limit));
   });
 
   // The legacy register (数据清洗): check gives the cleaning report and writes nothing; publish
