@@ -14,15 +14,15 @@ import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { assertNodeDivision } from "../organisation/index.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
-import { endStaffLogins } from "./session.js";
 import { createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
+import { endStaffLogins } from "./session.js";
+import { staffUserModel, type StaffUserDoc } from "./user.model.js";
 
 export {
   CANDIDATE_LOGIN_OPENS_MINUTES,
   type CandidateLoginPort,
   type CandidateTicket,
 } from "./candidate-login.js";
-import { staffUserModel, type StaffUserDoc } from "./user.model.js";
 
 /** The same answer for an unknown name and a wrong password: no user enumeration. */
 const invalidCredentials = () => errors.unauthorized("用户名或密码错误", "invalid_credentials");
@@ -264,9 +264,9 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       const user = await Users.findById(actor.id);
       if (!user) throw invalidCredentials();
       const key = `staff:${user.username}`;
-      await throttle.attempt(key);
+      const counted = await throttle.attempt(key);
       if (!(await verifyPassword(currentPassword, user.passwordHash))) {
-        await throttle.failed(key);
+        await throttle.failed(key, counted);
         throw errors.badRequest("wrong_password", "当前密码不正确");
       }
       await throttle.reset(key);
@@ -304,11 +304,11 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       const name = username.trim().toLowerCase();
       const key = `staff:${name}`;
       const authUser = await auditedLogin("auth.login_failed", name, from.ip, async () => {
-        await throttle.attempt(key);
+        const counted = await throttle.attempt(key);
         const user = (await Users.findOne({ username: name }).lean()) as StaffLean | null;
         const ok = await verify(password, user?.passwordHash ?? (await dummyHash()));
         if (!user || !ok || user.active === false) {
-          await throttle.failed(key);
+          await throttle.failed(key, counted);
           throw invalidCredentials();
         }
         await throttle.reset(key);

@@ -58,10 +58,10 @@ export function createCandidateCheck(deps: {
   ): Promise<{ user: AuthUser; validUntil: Date }> {
     const idNumber = body.idNumber.trim().toUpperCase();
     const key = `candidate:${idNumber}`;
-    await deps.throttle.attempt(key);
+    const counted = await deps.throttle.attempt(key);
     const ticket = await deps.candidates.findTicket(body.ticketNo.trim());
     if (!ticket || ticket.idNumber !== idNumber) {
-      await deps.throttle.failed(key);
+      await deps.throttle.failed(key, counted);
       throw invalidTicket();
     }
     await deps.throttle.reset(key);

@@ -34,13 +34,16 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
      * of sixty parallel guesses is refused before any scrypt work (checking "not locked" and then
      * counting the failure after the check let all sixty through). `reset` on success clears it.
      */
-    async attempt(key: string, now = new Date()): Promise<void> {
-      const known = await Throttle.findOne({ key }).lean();
-      if (known?.lockedUntil && known.lockedUntil > now) throw lockedError(known.lockedUntil);
+    async attempt(key: string, now = new Date()): Promise<number> {
       const windowFloor = new Date(now.getTime() - policy.windowMs);
-      // Restart the window when the last one has expired, then count this attempt.
+      // Restart the window when the last one has expired (never under a lock still running),
+      // then count this attempt; the count comes back with the lock, so one read decides.
       await Throttle.updateOne(
-        { key, windowStartedAt: { $lt: windowFloor } },
+        {
+          key,
+          windowStartedAt: { $lt: windowFloor },
+          $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }],
+        },
         { $set: { failures: 0, windowStartedAt: now, lockedUntil: null } },
       );
       const row = await Throttle.findOneAndUpdate(
@@ -49,12 +52,13 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
         { upsert: true, returnDocument: "after" },
       ).lean();
       if (row?.lockedUntil && row.lockedUntil > now) throw lockedError(row.lockedUntil);
-      if (row && row.failures > policy.maxFailures) throw lockedError(await lock(key, now));
+      const counted = row?.failures ?? 1;
+      if (counted > policy.maxFailures) throw lockedError(await lock(key, now));
+      return counted;
     },
-    /** The attempt counted by `attempt` failed: the one that reaches the limit locks the name. */
-    async failed(key: string, now = new Date()): Promise<{ locked: boolean }> {
-      const row = await Throttle.findOne({ key }).lean();
-      if (!row || row.failures < policy.maxFailures) return { locked: false };
+    /** The attempt `attempt` counted as `counted` failed: the one that reaches the limit locks the name. */
+    async failed(key: string, counted: number, now = new Date()): Promise<{ locked: boolean }> {
+      if (counted < policy.maxFailures) return { locked: false };
       await lock(key, now);
       return { locked: true };
     },
