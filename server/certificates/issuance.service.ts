@@ -12,6 +12,7 @@ import { chinaDate, issueOnto, validityEnd } from "./lifecycle.js";
 import {
   SYSTEM_ACTOR,
   actorName,
+  statusEntry,
   enqueue,
   sealQr,
   signatureFor,
@@ -209,8 +210,9 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     const { kind } = onto;
     const version = (existing?.version ?? 0) + 1;
     // A category added keeps the certificate's dates; a first issue and a reissue start them
-    // afresh. A reissue keeps the document (one per ID number) and its status index: earlier
-    // cards of it have ended validity dates, which verification refuses on their own.
+    // afresh. A reissue keeps the document (one per ID number) and its status index, as a renewal
+    // does: this node's verification calls an earlier card superseded (registry version); a
+    // verifier holding only the status list reads the index's current status for it.
     const fresh = {
       provinceCode: ports.provinceCode,
       certificateNo: pending.idNumber,
@@ -301,14 +303,13 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
                 transferredFrom: null,
               }
             : {};
-        const statusEntry = {
-          from: existing.status,
-          to: "valid",
-          reason: `考试合格，重新发证（${doc.categories[0]?.name ?? pending.categoryCode}）`,
-          at: now,
-          by: actor.id,
-          byName: actorName(actor),
-        };
+        const backToValid = statusEntry(
+          existing.status,
+          "valid",
+          `考试合格，重新发证（${doc.categories[0]?.name ?? pending.categoryCode}）`,
+          actor,
+          now,
+        );
         const res = await Certificates.updateOne(
           // The status read: a lapse cancellation or a revocation landing meanwhile wins.
           { _id: existing._id, version: existing.version, status: existing.status },
@@ -316,7 +317,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
             $set: { ...changes, ...reissued },
             $push: {
               versions: versionEntry,
-              ...(existing.status === "valid" ? {} : { statusHistory: statusEntry }),
+              ...(existing.status === "valid" ? {} : { statusHistory: backToValid }),
             },
           },
           { session },

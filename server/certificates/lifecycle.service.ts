@@ -27,6 +27,7 @@ import {
 import {
   SYSTEM_ACTOR,
   actorName,
+  statusEntry,
   enqueue,
   sealQr,
   signatureFor,
@@ -90,7 +91,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       updatedAt: now.toISOString(),
     };
     const signature = signatureFor(ports.signing, record, doc.signature?.qr ?? "");
-    const entry = { from: doc.status, to, reason, at: now, by: actor.id, byName: actorName(actor) };
+    const entry = statusEntry(doc.status, to, reason, actor, now);
     const res = await Certificates.updateOne(
       { _id: doc._id, version: doc.version, status: doc.status },
       {

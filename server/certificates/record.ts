@@ -5,7 +5,7 @@ import type { AuthUser } from "../contracts/auth.js";
 import type { CertificateRecord, RecordSignature } from "../contracts/certificates.js";
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import { enqueueEvent } from "../lib/outbox.js";
-import type { CertificateDoc, StoredVersion } from "./certificate.model.js";
+import type { CertificateDoc, StoredStatusEntry, StoredVersion } from "./certificate.model.js";
 import { sealClaims } from "./crypto/envelope.js";
 import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey } from "../lib/mongo.js";
@@ -22,6 +22,17 @@ export type CertificateAuditPort = Pick<AuditLog, "transaction" | "append">;
 export type Actor = AuthUser | AuditActor;
 export const SYSTEM_ACTOR: AuditActor = { id: "system", kind: "system", name: "系统" };
 export const actorName = (a: Actor): string => ("displayName" in a ? a.displayName : a.name);
+
+/** One entry of a certificate's status history (every status change writes one). */
+export function statusEntry(
+  from: string,
+  to: string,
+  reason: string,
+  actor: Actor,
+  at: Date,
+): StoredStatusEntry {
+  return { from, to, reason, at, by: actor.id, byName: actorName(actor) };
+}
 
 type StoredCertificate = CertificateDoc & { _id: unknown };
 

@@ -221,6 +221,8 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
     expect(mine).to.deep.include({ status: "valid", supersededBy: null });
     expect(mine?.transferredFrom).to.include({ provinceCode: "110000", caseId: back });
     expect(mine?.statusHistory.map((e: { to: string }) => e.to)).to.deep.equal(["cancelled", "valid"]);
+    // The history names the province, not its code.
+    expect(mine?.statusHistory.at(-1)?.reason).to.equal("转籍转回：由北京市道路运输管理机构转回本省");
     await eventually(async () => (await certificateAt(beijing, p.idNumber))?.status === "cancelled");
     const pointer = await eventually(async () => {
       const doc = await hubPointer(p.idNumber);
