@@ -172,6 +172,8 @@ export const CreditOutagePayload = z
     sessionId: Id,
     attemptIds: z.array(Id).min(1).max(500),
     minutes: z.number().int().min(1).max(120),
+    /** The end (epoch ms) of the outage credited, from its proposal: each outage is credited once. */
+    outageTo: z.number().int().positive(),
     reason: Reason,
   })
   .strict();

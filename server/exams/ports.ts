@@ -180,7 +180,7 @@ export interface ExamDeliveryPort {
   ): Promise<{ minutes: number; reason: string; requestedBy: string } | null>;
   forceSubmit(actor: Actor, attemptId: string, uow: UnitOfWork): Promise<boolean>;
   voidAttempt(actor: Actor, attemptId: string, note: string, uow: UnitOfWork): Promise<boolean>;
-  markOutageCredited(attemptId: string, until: Date, uow: UnitOfWork): Promise<void>;
+  claimOutageCredit(attemptId: string, until: Date, uow: UnitOfWork): Promise<boolean>;
 
   ownerOf(attemptId: string): Promise<{ candidateId: string; sessionId: string } | null>;
   attemptIds(sessionId: string): Promise<string[]>;

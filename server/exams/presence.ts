@@ -79,14 +79,20 @@ export function createPresence(core: ExamCore, view: (doc: AttemptLean) => Promi
     return new Set(live.map((d) => d._id));
   }
 
-  /** Records that away intervals up to `until` were credited, so they are not proposed again. */
-  async function markOutageCredited(attemptId: string, until: Date, uow: UnitOfWork): Promise<void> {
-    await Attempts.updateOne(
-      { _id: attemptId },
-      { $max: { outageCreditedUntil: until } },
+  /**
+   * Claims the credit for an outage that ended at `until`: false when the attempt was already
+   * credited for it (a second proctor, or the same proposal sent again). The claim is a
+   * conditional write in the credit's transaction, so of two concurrent credits one finds it taken.
+   * Away intervals up to `until` are not proposed again.
+   */
+  async function claimOutageCredit(attemptId: string, until: Date, uow: UnitOfWork): Promise<boolean> {
+    const claimed = await Attempts.updateOne(
+      { _id: attemptId, $or: [{ outageCreditedUntil: null }, { outageCreditedUntil: { $lt: until } }] },
+      { $set: { outageCreditedUntil: until } },
       { session: uow.session },
     );
+    return claimed.modifiedCount === 1;
   }
 
-  return { markOnline, markOffline, heartbeat, liveInstances, markOutageCredited };
+  return { markOnline, markOffline, heartbeat, liveInstances, claimOutageCredit };
 }

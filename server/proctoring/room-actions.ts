@@ -12,6 +12,9 @@ import { errors } from "../lib/errors.js";
 import { decodePhoto } from "./check-in-photo.js";
 import { toActor, type ProctorDesk } from "./proctor-desk.js";
 
+/** How far ahead of this instance's clock a proposal's outage end may lie (clocks of instances differ). */
+const OUTAGE_CLOCK_SLACK_MS = 60_000;
+
 /**
  * A proctor's actions on a session's room: check-in, release, pause and resume (the whole room or
  * named seats), incident reports and outage credit. Each commits with its audit entry.
@@ -133,27 +136,36 @@ export function createRoomActions(desk: ProctorDesk) {
       return dto;
     },
 
-    /** Applies an outage credit with a reason; the credited away intervals are not proposed again. */
+    /**
+     * Applies an outage credit with a reason, once per outage and seat: a seat already credited for
+     * this outage (by another proctor, or by this proposal sent again) is skipped as
+     * `already_credited`. The credited away intervals are not proposed again.
+     */
     async creditOutage(user: AuthUser, p: CreditOutagePayload): Promise<ProctorActionResultDto> {
       await authorize(user, p.sessionId);
+      // An outage "ending" later than now would mark future drops as credited before they happen.
+      if (p.outageTo > now().getTime() + OUTAGE_CLOCK_SLACK_MS)
+        throw errors.badRequest("outage_in_future", "断线补时所对应的中断结束时间晚于当前时间");
       const t = await targets(p.sessionId, p.attemptIds);
-      const at = now();
-      const affected = await audited(async (uow) => {
-        const credited: string[] = [];
+      const until = new Date(p.outageTo);
+      const { credited, already } = await audited(async (uow) => {
+        const done = { credited: [] as string[], already: [] as string[] };
         for (const id of t.ids) {
-          if (await deps.exams.credit(toActor(user), id, p.minutes, p.reason, "credit", uow)) {
-            credited.push(id);
-            await deps.exams.markOutageCredited(id, at, uow);
-          }
+          if (!(await deps.exams.claimOutageCredit(id, until, uow))) done.already.push(id);
+          else if (await deps.exams.credit(toActor(user), id, p.minutes, p.reason, "credit", uow))
+            done.credited.push(id);
         }
         await entry(uow, user, "proctor.credit_outage", p.sessionId, {
           minutes: p.minutes,
           reason: p.reason,
-          attemptIds: credited,
+          outageTo: until.toISOString(),
+          attemptIds: done.credited,
         });
-        return credited;
+        return done;
       });
-      return outcome(t, affected);
+      const answer = outcome({ ids: t.ids.filter((id) => !already.includes(id)), skipped: t.skipped }, credited);
+      answer.skipped.push(...already.map((attemptId) => ({ attemptId, code: "already_credited" })));
+      return answer;
     },
   };
 }

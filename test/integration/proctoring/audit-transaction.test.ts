@@ -144,6 +144,7 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
           sessionId: r.session.id,
           attemptIds: r.candidates.map((c) => c.attemptId),
           minutes: 3,
+          outageTo: Date.now() - 1_000,
           reason: "断网",
         }),
     },

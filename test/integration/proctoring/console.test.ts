@@ -221,6 +221,7 @@ describe("proctoring: the live console", () => {
           sessionId: room.session.id,
           attemptIds: proposal.attemptIds,
           minutes: proposal.minutes,
+          outageTo: proposal.to,
           reason: "考场网络中断约 1 分钟",
         }),
       );

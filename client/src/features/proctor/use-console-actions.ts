@@ -39,17 +39,22 @@ export function useConsoleActions(room: Room) {
 
   function report<T>(
     ack: Ack<T & { affected?: string[]; skipped?: { attemptId: string; code: string }[] }>,
-    done: string,
+    done: string | ((affected: number) => string),
   ): boolean {
     if (!ack.ok) {
       ElMessage({ type: "error", message: ack.error.message, showClose: true });
       return false;
     }
-    const skipped = ack.data.skipped?.length ?? 0;
-    ElMessage({
-      type: skipped ? "warning" : "success",
-      message: skipped ? `${done}；${skipped} 人不适用已跳过` : done,
-    });
+    const skipped = ack.data.skipped ?? [];
+    // Seats another proctor already credited for this outage are named apart from those not in progress.
+    const already = skipped.filter((s) => s.code === "already_credited").length;
+    const other = skipped.length - already;
+    const notes = [
+      ...(already ? [`${already} 人此前已补偿过本次中断`] : []),
+      ...(other ? [`${other} 人不适用已跳过`] : []),
+    ];
+    const said = typeof done === "string" ? done : done(ack.data.affected?.length ?? 0);
+    ElMessage({ type: notes.length ? "warning" : "success", message: [said, ...notes].join("；") });
     return true;
   }
 
@@ -112,7 +117,7 @@ export function useConsoleActions(room: Room) {
   async function send(
     kind: ReasonAction | null,
     input: ReasonInput,
-  ): Promise<{ ack: ActionAck; done: string } | null> {
+  ): Promise<{ ack: ActionAck; done: string | ((affected: number) => string) } | null> {
     const seat = actionSeat.value;
     const attemptId = seat?.attemptId ?? null;
     switch (kind) {
@@ -147,9 +152,10 @@ export function useConsoleActions(room: Room) {
           ack: await room.creditOutage({
             attemptIds: p.attemptIds,
             minutes: input.minutes,
+            outageTo: p.to,
             reason: input.reason,
           }),
-          done: `已为 ${p.attemptIds.length} 名考生补偿 ${input.minutes} 分钟`,
+          done: (n: number) => `已为 ${n} 名考生补偿 ${input.minutes} 分钟`,
         };
       }
       default:
