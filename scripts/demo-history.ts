@@ -117,6 +117,10 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
         const bp = await bank.getBlueprint(ref.id, ref.version);
         return { retake: bp.retake, accommodations: bp.accommodations };
       },
+      currentBlueprint: async (categoryCode) => {
+        const bp = await bank.getCurrentBlueprint(categoryCode);
+        return bp ? { id: bp.id, version: bp.version, minutes: bp.minutes } : null;
+      },
     },
   });
   const proctoring = createProctoringService(ctx, { exams, scheduling, audit, access, notifier, now: clock });

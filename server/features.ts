@@ -19,7 +19,7 @@ import {
   divisionName,
   type RoomUsePort,
 } from "./organisation/index.js";
-import { createExamsFeature } from "./exams/index.js";
+import { createExamsFeature, type PaperPort } from "./exams/index.js";
 import { createProctoringFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
 import {
@@ -27,7 +27,12 @@ import {
   createRegistrationService,
   type OpenSeatPort,
 } from "./registration/index.js";
-import { createSchedulingFeature, createSchedulingService, type RetakeCheck } from "./scheduling/index.js";
+import {
+  createSchedulingFeature,
+  createSchedulingService,
+  type RetakeCheck,
+  type SchedulingOptions,
+} from "./scheduling/index.js";
 
 /**
  * Identity over organisation and scheduling (a candidate logs in with the ticket scheduling issued,
@@ -88,6 +93,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   });
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
   let retakeCheck: RetakeCheck | undefined;
+  let currentBlueprint: SchedulingOptions["currentBlueprint"];
   let publishedAmong: ((sessionIds: string[]) => Promise<Set<string>>) | undefined;
   let passedCandidates: ((categoryCode: CategoryCode) => Promise<Set<string>>) | undefined;
   let sittingUntil: ((sessionId: string, candidateId: string) => Promise<Date | null>) | undefined;
@@ -99,7 +105,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     roomReserveMinutes: config.exam.roomReserveMinutes,
     timeZone: config.timeZone,
     publishedAmong: (ids) => publishedAmong?.(ids) ?? Promise.resolve(new Set<string>()),
-    retakeCheck: (candidateId, categoryCode) => retakeCheck?.(candidateId, categoryCode) ?? Promise.resolve(),
+    retakeCheck: (candidateId, session) => retakeCheck?.(candidateId, session) ?? Promise.resolve(),
+    currentBlueprint: (categoryCode) => currentBlueprint?.(categoryCode) ?? Promise.resolve(null),
     passedCandidates: (categoryCode) =>
       passedCandidates?.(categoryCode) ?? Promise.resolve(new Set<string>()),
   });
@@ -141,19 +148,24 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     features.push(bank);
     // Exam delivery: papers from the bank at check-in, sessions from scheduling; it feeds the bank's
     // item statistics and answers scheduling's retake check.
+    const papers: PaperPort = {
+      buildPaper: (input) => bank.service.buildPaper(input),
+      policies: async (ref) => {
+        const bp = await bank.service.getBlueprint(ref.id, ref.version);
+        return { retake: bp.retake, accommodations: bp.accommodations };
+      },
+      currentBlueprint: async (categoryCode) => {
+        const bp = await bank.service.getCurrentBlueprint(categoryCode);
+        return bp ? { id: bp.id, version: bp.version, minutes: bp.minutes } : null;
+      },
+      currentRetakePolicy: async (categoryCode) =>
+        (await bank.service.getCurrentBlueprint(categoryCode))?.retake ?? null,
+    };
     const delivery = createExamsFeature(ctx, {
       scheduling,
       audit,
       access,
-      papers: {
-        buildPaper: (input) => bank.service.buildPaper(input),
-        policies: async (ref) => {
-          const bp = await bank.service.getBlueprint(ref.id, ref.version);
-          return { retake: bp.retake, accommodations: bp.accommodations };
-        },
-        currentRetakePolicy: async (categoryCode) =>
-          (await bank.service.getCurrentBlueprint(categoryCode))?.retake ?? null,
-      },
+      papers,
       // A seat back online may end a room-wide outage: the console then proposes the credit.
       onSeatBack: (sessionId) => {
         void room.proctoring
@@ -162,7 +174,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       },
     });
     bank.service.useResponses((categoryCode) => delivery.exams.itemResponses(categoryCode));
-    retakeCheck = (candidateId, categoryCode) => delivery.exams.retakeCheck(candidateId, categoryCode);
+    retakeCheck = (candidateId, session) => delivery.exams.retakeCheck(candidateId, session);
+    currentBlueprint = (categoryCode) => papers.currentBlueprint(categoryCode);
     publishedAmong = (ids) => delivery.results.publishedAmong(ids);
     passedCandidates = (categoryCode) => delivery.exams.passedCandidates(categoryCode);
     sittingUntil = (sessionId, candidateId) => delivery.exams.sittingUntil(sessionId, candidateId);

@@ -121,6 +121,16 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
       );
       return doc.session;
     },
+    // As scheduling does: only a session without a blueprint is pinned, and the pin is answered.
+    async pinBlueprint(sessionId, ref) {
+      await Fixtures.updateOne(
+        { _id: sessionId, "session.blueprint": null },
+        { $set: { "session.blueprint": ref } },
+      );
+      return (
+        (await Fixtures.findById(sessionId, { session: 1 }).lean<FixtureDoc>())?.session.blueprint ?? null
+      );
+    },
   };
 }
 
@@ -152,6 +162,8 @@ export interface FixtureSessionOptions {
   lateEntryMinutes?: number;
   earliestHandInMinutes?: number;
   testCentreId?: string;
+  /** A session scheduled before its category had a blueprint: the first check-in pins one. */
+  unpinned?: boolean;
 }
 
 /** Creates one session with `candidates` assigned candidates on seats 1..n. */
@@ -175,6 +187,8 @@ export async function createFixtureSession(
       startsAt.getTime() + ((o.durationMinutes ?? 60) + (o.lateEntryMinutes ?? 20)) * 60_000,
     ).toISOString(),
     overrunBy: null,
+    // Pinned as scheduling pins a session when its category has a blueprint (the fixture papers' one).
+    blueprint: o.unpinned ? null : { id: "bp-test", version: 1 },
     capacity: o.candidates,
     lateEntryMinutes: o.lateEntryMinutes ?? 20,
     earliestHandInMinutes: o.earliestHandInMinutes ?? 0,
@@ -266,6 +280,9 @@ export function tinyPapers(
     async policies() {
       return { retake: o.retake ?? { freeRetakes: 1, waitDays: 30 }, accommodations: { low_vision: 15 } };
     },
+    async currentBlueprint() {
+      return { id: "bp-test", version: 1, minutes: o.minutes ?? 60 };
+    },
   };
 }
 
@@ -313,6 +330,10 @@ export async function samplePapers(dir = path.resolve("question-bank")): Promise
     },
     async policies() {
       return { retake: { freeRetakes: 1, waitDays: 30 }, accommodations: {} };
+    },
+    async currentBlueprint(categoryCode) {
+      const bp = blueprints.get(categoryCode);
+      return bp ? { id: `bp-${categoryCode}`, version: 1, minutes: bp.minutes } : null;
     },
   };
 }

@@ -26,6 +26,12 @@ export const SESSION_LIFECYCLE_LABELS: Record<SessionLifecycle, string> = {
   cancelled: "已取消",
 };
 
+/** A blueprint version (组卷方案 id and version number). */
+export interface BlueprintRef {
+  id: string;
+  version: number;
+}
+
 /** One exam session as other features see it. Times are ISO-8601 strings in UTC. */
 export interface ExamSessionDto {
   id: string;
@@ -42,6 +48,8 @@ export interface ExamSessionDto {
   bookedUntil: string;
   /** An earlier session in this room runs until `until`, past this one's start (the office must act). */
   overrunBy: { sessionId: string; until: string } | null;
+  /** The blueprint version its papers are drawn from; null until the category has one published. */
+  blueprint: BlueprintRef | null;
   capacity: number;
   /** No entry after this many minutes from the start (exam-room practice, default 20). */
   lateEntryMinutes: number;
@@ -106,7 +114,8 @@ export const CreateSessionBody = z
     testCentreId: z.string().min(1).max(64),
     roomId: z.string().min(1).max(64),
     startsAt: isoDate,
-    durationMinutes: z.number().int().min(10).max(480).default(60),
+    /** Omit to take the minutes of the category's current blueprint (60 when it has none). */
+    durationMinutes: z.number().int().min(10).max(480).optional(),
     capacity: z.number().int().min(1).max(500).optional(),
     lateEntryMinutes: z.number().int().min(0).max(120).default(20),
     earliestHandInMinutes: z.number().int().min(0).max(240).default(30),

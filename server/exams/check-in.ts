@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { ClientSession } from "mongoose";
-import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper } from "../contracts/paper.js";
-import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
+import type { BlueprintRef, ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
 import { formatLocal } from "../lib/local-time.js";
 import { errors } from "../lib/errors.js";
 import { checkInPhotoModel, exposureModel, type AttemptDoc } from "./attempt.model.js";
@@ -13,6 +13,13 @@ import { rooms, type Actor, type CheckInInput, type CheckInOutcome } from "./por
 import { toSeatView, type AttemptLean } from "./presenters.js";
 import { checkRetake, type PastAttempt, type RetakePolicy } from "./retake.js";
 import type { Commit } from "./unit-of-work.js";
+
+/** The session a retake is judged for at scheduling time: its category, start and blueprint. */
+export interface RetakeSession {
+  categoryCode: CategoryCode;
+  startsAt: Date;
+  blueprint: BlueprintRef | null;
+}
 
 /** A voided attempt does not count as the candidate's attempt in a session (they may be checked in again). */
 const ABSENT_STATUSES: "voided"[] = ["voided"];
@@ -80,6 +87,21 @@ export function createCheckIn(core: ExamCore) {
     }
   }
 
+  /**
+   * The blueprint version the session's papers are drawn from: pinned when it was scheduled, or,
+   * for a session scheduled before its category had one, pinned now to the current one (the first
+   * check-in decides for the whole sitting).
+   */
+  async function sessionBlueprint(session: ExamSessionDto): Promise<BlueprintRef> {
+    if (session.blueprint) return session.blueprint;
+    const current = await deps.papers.currentBlueprint(session.categoryCode);
+    if (!current)
+      throw errors.notFound(`类别 ${CATEGORIES[session.categoryCode]} 的组卷方案`, "blueprint_not_found");
+    const pinned = await deps.scheduling.pinBlueprint(session.id, { id: current.id, version: current.version });
+    if (!pinned) throw errors.conflict("session_cancelled", "本场次已取消");
+    return pinned;
+  }
+
   /** The new (or existing) attempt's seat, as the proctor console sees it. */
   const outcome = (attempt: AttemptLean, assignment: SeatAssignmentDto): CheckInOutcome => ({
     attemptId: attempt._id,
@@ -138,8 +160,10 @@ export function createCheckIn(core: ExamCore) {
     const avoid = [...new Set(seenPapers.flatMap((p) => p.paper.questions.map((q) => q.questionId)))];
     // Counter keys are the question ids (sanitised only if an id had `.` or `$`; such an id then
     // counts as unexposed, which merely weakens a balancing preference).
+    const blueprintRef = await sessionBlueprint(session);
     const paper = await deps.papers.buildPaper({
       categoryCode: session.categoryCode,
+      blueprintRef,
       seed,
       avoidQuestionIds: avoid,
       exposure,
@@ -197,7 +221,7 @@ export function createCheckIn(core: ExamCore) {
       // refused or failed check-in leaves nothing behind in any collection. Two check-ins of the
       // same candidate racing both claim the seat, so the loser meets a write conflict, is retried
       // whole, and finds the winner's attempt above; other candidates' check-ins claim other seats.
-      await claimSeat(core, session, input.candidateId, tx);
+      await claimSeat(core, session, input.candidateId, tx, blueprintRef);
       await papers.Papers.create(
         [
           {
@@ -253,12 +277,14 @@ export function createCheckIn(core: ExamCore) {
   }
 
   /**
-   * Whether the candidate may sit the category again, at scheduling time (the scheduling feature's
-   * `retakeCheck` port): refuses `already_passed` once a finished attempt of the category passed
-   * (automatic seating gave such candidates a seat and an admission ticket), and `retake_wait`
-   * while a failed run still has to wait.
+   * Whether the candidate may sit the session's category again, at scheduling time (the scheduling
+   * feature's `retakeCheck` port): refuses `already_passed` once a finished attempt of the category
+   * passed (automatic seating gave such candidates a seat and an admission ticket), and
+   * `retake_wait` when a failed run still has to wait on the session's start (a session next
+   * month may be booked today) under the session's blueprint (the current one while it has none).
    */
-  async function retakeCheck(candidateId: string, categoryCode: CategoryCode): Promise<void> {
+  async function retakeCheck(candidateId: string, session: RetakeSession): Promise<void> {
+    const { categoryCode } = session;
     const past = await pastAttempts(candidateId, categoryCode);
     const passed = past.find((p) => p.passed);
     if (passed)
@@ -266,8 +292,10 @@ export function createCheckIn(core: ExamCore) {
         "already_passed",
         `该考生已于 ${formatLocal(passed.submittedAt, core.ctx.config.timeZone, "date")} 通过本类别考试，无需再次安排`,
       );
-    const policy = await deps.papers.currentRetakePolicy?.(categoryCode);
-    if (policy) assertRetakeAllowed(policy, past, now());
+    const policy = session.blueprint
+      ? (await deps.papers.policies(session.blueprint)).retake
+      : await deps.papers.currentRetakePolicy?.(categoryCode);
+    if (policy) assertRetakeAllowed(policy, past, session.startsAt);
   }
 
   /** The candidates with a passed, finished attempt of the category (automatic seating leaves them out). */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ClientSession } from "mongoose";
-import type { ExamSessionDto } from "../contracts/scheduling.js";
+import type { BlueprintRef, ExamSessionDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { createAttemptStore, type AttemptStore } from "./attempt-store.js";
@@ -110,12 +110,14 @@ export async function claimSeat(
   checked: ExamSessionDto,
   candidateId: string,
   tx: ClientSession,
+  blueprint: BlueprintRef,
 ): Promise<void> {
   const live = await core.deps.scheduling.claimSeat(checked.id, candidateId, tx);
   if (live === "session_cancelled") throw errors.conflict("session_cancelled", "本场次已取消");
   if (live === "not_assigned") throw errors.unprocessable("not_assigned", "该考生未被安排在本场次");
   const copied = ["startsAt", "durationMinutes", "lateEntryMinutes", "earliestHandInMinutes"] as const;
-  if (copied.some((field) => live[field] !== checked[field]))
+  const drawnFrom = live.blueprint?.id === blueprint.id && live.blueprint.version === blueprint.version;
+  if (copied.some((field) => live[field] !== checked[field]) || !drawnFrom)
     throw errors.conflict("session_changed", "本场次的时间或规则刚刚变更，请重新核验入场");
 }
 

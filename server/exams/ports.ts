@@ -2,7 +2,7 @@ import type { AuditAction } from "../contracts/audit.js";
 import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper } from "../contracts/paper.js";
-import type { ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
+import type { BlueprintRef, ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
 import type { SeatViewDto } from "../contracts/exams.js";
 import type { ServerToClientEvents } from "../contracts/socket-events.js";
 import type { RetakePolicy } from "./retake.js";
@@ -41,6 +41,11 @@ export interface SchedulingPort {
     candidateId: string,
     tx: ClientSession,
   ): Promise<ExamSessionDto | "session_cancelled" | "not_assigned">;
+  /**
+   * Pins a session scheduled before its category had a blueprint to `ref`; answers the session's
+   * blueprint (an earlier pin wins), or null when the session is gone.
+   */
+  pinBlueprint(sessionId: string, ref: BlueprintRef): Promise<BlueprintRef | null>;
 }
 
 /** The question bank (`server/question-bank/index.ts`): paper assembly and the blueprint's policies. */
@@ -57,6 +62,8 @@ export interface PaperPort {
     id: string;
     version: number;
   }): Promise<{ retake: RetakePolicy; accommodations: Record<string, number> }>;
+  /** The category's current published blueprint version; null when it has none. */
+  currentBlueprint(categoryCode: CategoryCode): Promise<(BlueprintRef & { minutes: number }) | null>;
   /** Retake policy of the category's current blueprint (for the check at scheduling time); null when none. */
   currentRetakePolicy?(categoryCode: CategoryCode): Promise<RetakePolicy | null>;
 }

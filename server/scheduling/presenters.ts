@@ -34,6 +34,7 @@ export function toSessionDto(s: SessionLean, at: Date, published = false): ExamS
     endsAt: s.endsAt.toISOString(),
     bookedUntil: (s.bookedUntil ?? s.endsAt).toISOString(),
     overrunBy: s.overrunBy ? { sessionId: s.overrunBy.sessionId, until: s.overrunBy.until.toISOString() } : null,
+    blueprint: s.blueprint ? { id: s.blueprint.id, version: s.blueprint.version } : null,
     capacity: s.capacity,
     lateEntryMinutes: s.lateEntryMinutes,
     earliestHandInMinutes: s.earliestHandInMinutes,

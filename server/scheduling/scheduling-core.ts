@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { Types, type Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
+import type { BlueprintRef } from "../contracts/scheduling.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import { decide } from "../access/index.js";
 import { errors } from "../lib/errors.js";
@@ -12,14 +13,25 @@ import { assignmentModel, examSessionModel, roomBookingLockModel } from "./sched
 import { createRoomBooking } from "./room-booking.js";
 import type { SessionLean } from "./presenters.js";
 
-/** Retake policy at scheduling time (the exam feature supplies it); throws an AppError to refuse. */
-export type RetakeCheck = (candidateId: string, categoryCode: CategoryCode) => Promise<void>;
+/**
+ * Retake policy at scheduling time (the exam feature supplies it), judged on the session's start
+ * and under its blueprint; throws an AppError to refuse.
+ */
+export type RetakeCheck = (
+  candidateId: string,
+  session: { categoryCode: CategoryCode; startsAt: Date; blueprint: BlueprintRef | null },
+) => Promise<void>;
 
 export interface SchedulingOptions {
   provinceCode: string | null;
   organisation: OrganisationService;
   registration: RegistrationService;
   retakeCheck?: RetakeCheck;
+  /**
+   * The category's current published blueprint (the question bank answers): a new session is
+   * pinned to it and takes its minutes when none are given; null when the category has none.
+   */
+  currentBlueprint?: (categoryCode: CategoryCode) => Promise<(BlueprintRef & { minutes: number }) | null>;
   /** The candidates who passed the category already: automatic seating does not offer them a seat. */
   passedCandidates?: (categoryCode: CategoryCode) => Promise<Set<string>>;
   /** Where changes are audited, inside their own transaction (default: this database's log). */

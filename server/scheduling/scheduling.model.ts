@@ -25,6 +25,18 @@ const examSessionSchema = new Schema(
       ),
       default: null,
     },
+    /**
+     * The blueprint version (组卷方案) every paper of the session is drawn from: the current one when
+     * the session is scheduled, or, when the category had none then, the current one at the first
+     * check-in. Publishing a new version does not change it, so one sitting has one pass mark.
+     */
+    blueprint: {
+      type: new Schema(
+        { id: { type: String, required: true }, version: { type: Number, required: true } },
+        { _id: false },
+      ),
+      default: null,
+    },
     capacity: { type: Number, required: true },
     lateEntryMinutes: { type: Number, required: true },
     earliestHandInMinutes: { type: Number, required: true },

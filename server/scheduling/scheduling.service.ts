@@ -1,6 +1,7 @@
 import { Types, type ClientSession, type Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type {
+  BlueprintRef,
   CreateSessionBody,
   ExamSessionDto,
   ExamSessionListDto,
@@ -17,6 +18,9 @@ import { createSchedulingCore, type SchedulingOptions } from "./scheduling-core.
 import { createSeating } from "./seating.js";
 
 export type { RetakeCheck, SchedulingOptions } from "./scheduling-core.js";
+
+/** A session's length when the officer gives none and the category has no blueprint yet. */
+const DEFAULT_SESSION_MINUTES = 60;
 
 /**
  * Scheduling (考试安排): sessions (场次) per test-centre room, seat assignments and admission
@@ -50,13 +54,16 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         throw errors.forbidden("无权在该考点安排考试", "division_out_of_scope");
       const startsAt = new Date(body.startsAt);
       if (startsAt <= now()) throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
-      const endsAt = new Date(startsAt.getTime() + body.durationMinutes * 60_000);
+      // The session's papers follow the blueprint current now, whatever is published later.
+      const blueprint = (await options.currentBlueprint?.(body.categoryCode)) ?? null;
+      const durationMinutes = body.durationMinutes ?? blueprint?.minutes ?? DEFAULT_SESSION_MINUTES;
+      const endsAt = new Date(startsAt.getTime() + durationMinutes * 60_000);
       const capacity = body.capacity ?? room.seats.length;
       if (capacity > room.seats.length) {
         throw errors.badRequest("capacity_exceeds_seats", `容量不能超过考场座位数 ${room.seats.length}`);
       }
       const bookedUntil = bookedUntilOf(
-        { startsAt, lateEntryMinutes: body.lateEntryMinutes, durationMinutes: body.durationMinutes },
+        { startsAt, lateEntryMinutes: body.lateEntryMinutes, durationMinutes },
         reserve,
       );
       await booking.ensureLock(room.roomId);
@@ -76,8 +83,9 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
               roomId: room.roomId,
               roomName: room.roomName,
               startsAt,
-              durationMinutes: body.durationMinutes,
+              durationMinutes,
               endsAt,
+              blueprint: blueprint ? { id: blueprint.id, version: blueprint.version } : null,
               bookedUntil,
               capacity,
               lateEntryMinutes: body.lateEntryMinutes,
@@ -103,6 +111,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
             roomId: created.roomId,
             startsAt: created.startsAt.toISOString(),
             durationMinutes: created.durationMinutes,
+            blueprint: blueprint ? `${blueprint.id}@${blueprint.version}` : null,
           },
         });
         return created;
@@ -245,6 +254,18 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
      * the assignments they affect, so each conflicts with a check-in in flight (one of the two is
      * retried and sees the other) instead of slipping between its check and its write.
      */
+    /**
+     * Pins a session that has no blueprint yet (scheduled before its category had one) to `ref`, at
+     * its first check-in; answers the session's blueprint, which is the earlier pin when there was
+     * one, so that every check-in of the session draws from one version.
+     */
+    async pinBlueprint(sessionId: string, ref: BlueprintRef): Promise<BlueprintRef | null> {
+      if (!Types.ObjectId.isValid(sessionId)) return null;
+      await Sessions.updateOne({ _id: sessionId, blueprint: null }, { $set: { blueprint: ref } });
+      const s = await Sessions.findById(sessionId, { blueprint: 1 }).lean();
+      return s?.blueprint ? { id: s.blueprint.id, version: s.blueprint.version } : null;
+    },
+
     async claimSeat(
       sessionId: string,
       candidateId: string,

@@ -67,7 +67,11 @@ export function createSeating(core: SchedulingCore) {
       const alreadyScheduled = () =>
         errors.conflict("already_scheduled", "该考生已安排在其他未结束的同类别场次");
       if (await sameCategorySeat()) throw alreadyScheduled();
-      await options.retakeCheck?.(candidate.id, s.categoryCode as CategoryCode);
+      await options.retakeCheck?.(candidate.id, {
+        categoryCode: s.categoryCode as CategoryCode,
+        startsAt: s.startsAt,
+        blueprint: s.blueprint ?? null,
+      });
       const room = await options.organisation.getRoom(s.testCentreId, s.roomId);
       if (!room) throw errors.conflict("room_gone", "考场已不存在");
 

@@ -383,7 +383,7 @@ describe("exam delivery: candidate protocol", () => {
     }
   });
 
-  it("when a candidate failed the free retake, then the next check-in is refused with retake_wait", async () => {
+  it("when a candidate failed the free retake, then the next check-in is refused with retake_wait, and a seat is refused only in sessions before the wait ends", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     const c = room.candidates[0];
     const seat = room.assignments[0];
@@ -427,6 +427,16 @@ describe("exam delivery: candidate protocol", () => {
         idNumber: "110101199001011237",
       });
       expect(!wrongId.ok && wrongId.error.code).to.equal("identity_mismatch");
+      // Seating asks the same rule on the session's start: next month's session may be booked today.
+      const retake = (startsAt: Date) =>
+        env.node.delivery.exams
+          .retakeCheck(seat.candidateId, { categoryCode: "01001", startsAt, blueprint: third.session.blueprint })
+          .then(
+            () => "allowed",
+            (err: { code?: string }) => err.code,
+          );
+      expect(await retake(new Date(Date.now() + 86_400_000))).to.equal("retake_wait");
+      expect(await retake(new Date(Date.now() + 31 * 86_400_000))).to.equal("allowed");
     } finally {
       room.close();
     }

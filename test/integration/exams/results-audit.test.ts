@@ -47,6 +47,7 @@ describe("exam results: publication and its audit entry are one transaction", ()
     claimScheduled: async (id) => id === session.id && session.status === "scheduled",
     claimSeat: async (id) =>
       id === session.id && session.status === "scheduled" ? session : "session_cancelled",
+    pinBlueprint: async (id) => (id === session.id ? session.blueprint : null),
   });
   const nobody = { reportAttempts: async () => [] };
   const entries = (sessionId: string) =>

@@ -50,10 +50,27 @@ const extra = (fx: RbacFixtures, key: string): string => fx.extra.exams?.[key] ?
  * Checks the own division's fixture candidate in to the own session with an on-site photo, through
  * the proctoring and exam services of the public surfaces (the node's own papers come from the
  * question bank, which has no 01001 blueprint here, so a fixture paper port stands in; the attempt,
- * its chain and photo land in the node's database, where the routes read them).
+ * its chain and photo land in the node's database, where the routes read them). The check-in pins
+ * the session to the fixture paper's blueprint, so the node's bank holds that version too (retired,
+ * so it is no category's current one): seating in the session asks its retake policy.
  */
 export const setup: RbacTable["setup"] = async (node, fx) => {
   const { conn } = node.ctx;
+  await conn.collection("blueprints").insertOne({
+    blueprintId: "bp-test",
+    version: 1,
+    status: "retired",
+    categoryCode: "01001",
+    title: "矩阵测试方案",
+    minutes: 60,
+    passMark: 8,
+    points: { true_false: 1, single: 1, multiple: 1 },
+    cells: [{ type: "single", chapter: "安全行车", count: 10 }],
+    multipleScoring: "all_or_nothing",
+    retake: { freeRetakes: 1, waitDays: 30 },
+    accommodations: {},
+    createdBy: "rbac",
+  });
   const sched = scheduling(node);
   const audit = createAuditService(conn);
   const exams = createExamService(node.ctx, {

@@ -17,6 +17,7 @@ function aMap(seats: number, seated: number): SeatMapDto {
       endsAt: "2026-12-01T02:00:00.000Z",
       bookedUntil: "2026-12-01T02:50:00.000Z",
       overrunBy: null,
+      blueprint: { id: "bp-1", version: 1 },
       capacity: seats,
       lateEntryMinutes: 20,
       earliestHandInMinutes: 30,
