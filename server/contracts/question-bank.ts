@@ -6,6 +6,13 @@ import { wholeNumber } from "./validation.js";
 export const QuestionType = z.enum(["true_false", "single", "multiple"]);
 export type QuestionType = z.infer<typeof QuestionType>;
 
+/** The question types as examiners, proctors and candidates read them. */
+export const QUESTION_TYPE_NAMES: Record<QuestionType, string> = {
+  true_false: "判断题",
+  single: "单选题",
+  multiple: "多选题",
+};
+
 export const OptionKey = z.enum(["A", "B", "C", "D"]);
 /** True/false questions answer "T" (正确) or "F" (错误) and carry no options. */
 export const TrueFalseKey = z.enum(["T", "F"]);

@@ -1,10 +1,11 @@
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper, PaperQuestion } from "../contracts/paper.js";
-import type {
-  BankQuestionSnapshot,
-  BankShortfall,
-  Blueprint,
-  QuestionType,
+import {
+  QUESTION_TYPE_NAMES,
+  type BankQuestionSnapshot,
+  type BankShortfall,
+  type Blueprint,
+  type QuestionType,
 } from "../contracts/question-bank.js";
 import { AppError } from "../lib/errors.js";
 import { createRng, shuffle, type Rng } from "./prng.js";
@@ -195,7 +196,7 @@ export function assemblePaper(input: AssemblyInput): Paper {
     throw new AppError(
       "bank_insufficient",
       422,
-      `题库不足以按组卷方案组卷：${shortfalls.map((s) => `${s.chapter}/${s.type} 需 ${s.needed} 题，仅有 ${s.available} 题`).join("；")}`,
+      `题库不足以按组卷方案组卷：${shortfalls.map((s) => `${s.chapter}/${QUESTION_TYPE_NAMES[s.type]} 需 ${s.needed} 题，仅有 ${s.available} 题`).join("；")}`,
       { shortfalls },
     );
   }

@@ -3,6 +3,7 @@ import type { Paper } from "../contracts/paper.js";
 import {
   BlueprintInput,
   BlueprintShape,
+  QUESTION_TYPE_NAMES,
   type BlueprintDto,
   type FeasibilityDto,
 } from "../contracts/question-bank.js";
@@ -11,7 +12,7 @@ import { assemblePaper, checkFeasibility } from "./assembly.js";
 import { parseInput, type BankCore } from "./bank-core.js";
 import type { BlueprintDoc } from "./blueprint.model.js";
 import type { Actor } from "./ports.js";
-import { toBlueprintDto } from "./question.presenter.js";
+import { toBlueprint, toBlueprintDto } from "./question.presenter.js";
 
 /**
  * Blueprints (组卷方案): versions per category (published ones never change; sessions pin them),
@@ -19,6 +20,17 @@ import { toBlueprintDto } from "./question.presenter.js";
  */
 export function createBlueprints(core: BankCore) {
   const { Blueprints, audited, audit, eligibleSnapshots, getBlueprint, getCurrentBlueprint } = core;
+
+  /** Refuses (`bank_insufficient`) a blueprint the published bank cannot fill, naming the short cells. */
+  async function assertFillable(b: Pick<BlueprintInput, "categoryCode" | "cells">): Promise<void> {
+    const { shortfalls } = checkFeasibility(await eligibleSnapshots(b.categoryCode), b);
+    if (shortfalls.length)
+      throw errors.unprocessable(
+        "bank_insufficient",
+        `题库不足，不能发布：${shortfalls.map((s) => `${s.chapter}/${QUESTION_TYPE_NAMES[s.type]} 需 ${s.needed} 题，仅有 ${s.available} 题`).join("；")}`,
+        { shortfalls },
+      );
+  }
 
   return {
     /** Every version of every blueprint (optionally of one category), newest first. */
@@ -39,6 +51,7 @@ export function createBlueprints(core: BankCore) {
       options: { publish?: boolean; id?: string } = {},
     ): Promise<BlueprintDto> {
       const input = parseInput(BlueprintInput, raw);
+      if (options.publish) await assertFillable(input);
       const blueprintId = options.id ?? `bp-${input.categoryCode}`;
       const last = await Blueprints.findOne({ blueprintId }).sort({ version: -1 }).lean<BlueprintDoc>();
       if (last && last.categoryCode !== input.categoryCode)
@@ -68,9 +81,31 @@ export function createBlueprints(core: BankCore) {
       });
     },
 
-    /** Publishes a draft blueprint version; it becomes the category's current blueprint. */
+    /**
+     * Publishes a draft blueprint version; it becomes the category's current blueprint. The
+     * blueprint decides the pass mark and the paper, so it is published by someone other than its
+     * author, only while no later version is published (the newest published version is the
+     * current one, here and on the page), and only when the bank can fill it (otherwise every
+     * check-in of every session pinned to it would fail).
+     */
     async publishBlueprint(actor: Actor, id: string, version: number): Promise<BlueprintDto> {
+      const draft = await Blueprints.findOne({ blueprintId: id, version }).lean<BlueprintDoc>();
+      if (!draft || draft.status !== "draft")
+        throw errors.conflict("invalid_transition", "只有草稿状态的组卷方案可以发布");
+      if (draft.createdBy === actor.id)
+        throw errors.forbidden("组卷方案须由起草人以外的审核人发布", "own_blueprint");
+      await assertFillable(toBlueprint(draft));
       return audited(async (session) => {
+        const newer = await Blueprints.exists({
+          blueprintId: id,
+          status: "published",
+          version: { $gt: version },
+        }).session(session);
+        if (newer)
+          throw errors.conflict(
+            "blueprint_superseded",
+            `已有更新的版本发布，第 ${version} 版不能再发布；请在现行版本基础上另存新版本`,
+          );
         const doc = await Blueprints.findOneAndUpdate(
           { blueprintId: id, version, status: "draft" },
           { $set: { status: "published", publishedAt: new Date() } },

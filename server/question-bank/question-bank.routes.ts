@@ -1,5 +1,5 @@
 import type { Router } from "express";
-import { actorOf, can, type Access } from "../access/index.js";
+import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
 import {
@@ -243,9 +243,11 @@ export function questionBankRouter(
     async (req, res) => {
       const body = parsed<z.infer<typeof SaveBlueprint>>(res, "body");
       const actor = actorOf(req);
-      // Saving and publishing in one step is publishing: only those the publish route admits.
-      if (body.publish && !can(actor, "blueprint:publish"))
-        throw errors.forbidden("只有审核人或管理员可以发布组卷方案", "publish_not_allowed");
+      // Saving and publishing in one step skips the second person: the administrator's direct
+      // act (as a direct import of published questions is); everyone else saves a draft that
+      // another reviewer publishes.
+      if (body.publish && !actor.roles.includes("admin"))
+        throw errors.forbidden("只有管理员可以保存并直接发布组卷方案，请保存草稿后由审核人发布", "publish_not_allowed");
       res.status(201).json(await bank.saveBlueprint(actor, body.blueprint, { publish: body.publish }));
     },
   );

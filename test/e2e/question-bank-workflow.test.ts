@@ -421,8 +421,9 @@ describe("question bank workflow (browser)", function () {
     const blueprints = node.ctx.conn.collection("blueprints");
     const blueprintsBefore = await blueprints.countDocuments({});
 
-    // Reviewer too: only publishers see the publish button (an examiner may save drafts only).
-    const examiner = await createStaff(node, { roles: ["examiner", "reviewer"] });
+    // Administrator too: only an administrator saves and publishes in one step (anyone else saves a
+    // draft that another reviewer publishes), so only they see the publish button.
+    const examiner = await createStaff(node, { roles: ["examiner", "admin"] });
     const { context, page, errors } = await openContext(browser, node.url);
     try {
       await loginThroughForm(page, examiner.username, examiner.password);

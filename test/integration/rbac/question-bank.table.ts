@@ -192,8 +192,9 @@ export const rows: RbacRow[] = [
     method: "post",
     path: "/question-bank/blueprints/:id/versions/:version/publish",
     access: { reviewer: "all", admin: "all" },
+    // A fresh draft of the category the setup's published questions fill (publishing checks the bank).
     request: async (fx) => {
-      const draft = await bank(fx).saveBlueprint(author, { ...blueprint, categoryCode: "04002" });
+      const draft = await bank(fx).saveBlueprint(author, blueprint);
       return { url: `/api/question-bank/blueprints/${draft.id}/versions/${draft.version}/publish`, body: {} };
     },
   },

@@ -91,4 +91,28 @@ describe("four-eyes: no writer of a version reviews it; blueprints publish only 
     expect(draft.status).to.equal(201);
     expect((draft.body as BlueprintDto).status).to.equal("draft");
   });
+
+  it("when one account holding examiner and reviewer writes a blueprint, then it may neither save-and-publish it nor publish its own draft, and another reviewer may", async () => {
+    const categoryCode = "03003";
+    const q = (
+      await colleague.agent
+        .post("/api/question-bank/questions")
+        .send(questionInput({ categories: [categoryCode] }))
+        .expect(201)
+    ).body as QuestionDto;
+    await colleague.agent.post(`/api/question-bank/questions/${q.id}/submit`).send({}).expect(200);
+    await reviewer.agent.post(`/api/question-bank/questions/${q.id}/approve`).send({}).expect(200);
+    const bp = blueprintInput(1, { categoryCode });
+
+    const oneStep = await author.agent.post("/api/question-bank/blueprints").send({ blueprint: bp, publish: true });
+    expect([oneStep.status, codeOf(oneStep.body)]).to.deep.equal([403, "publish_not_allowed"]);
+    const draft = (await author.agent.post("/api/question-bank/blueprints").send({ blueprint: bp }).expect(201))
+      .body as BlueprintDto;
+    const own = await author.agent.post(`/api/question-bank/blueprints/${draft.id}/versions/${draft.version}/publish`);
+    expect([own.status, codeOf(own.body)]).to.deep.equal([403, "own_blueprint"]);
+    const byReviewer = await reviewer.agent
+      .post(`/api/question-bank/blueprints/${draft.id}/versions/${draft.version}/publish`)
+      .expect(200);
+    expect((byReviewer.body as BlueprintDto).status).to.equal("published");
+  });
 });

@@ -32,4 +32,29 @@ describe("blueprint editor form (client)", () => {
     expect(duplicateAccommodations(form)).to.deep.equal([]);
     expect(toBlueprintInput("01001", form).accommodations).to.deep.equal({ low_vision: 15, hearing: 10 });
   });
+
+  it("when a rule row has questions but no chapter, then the form refuses it instead of saving a smaller paper under the same pass mark", () => {
+    const form = {
+      ...blueprintForm(null),
+      passMark: 80,
+      cells: [
+        { type: "single" as const, chapter: "安全行车", count: 80 },
+        { type: "single" as const, chapter: "", count: 20 },
+      ],
+    };
+    expect(() => toBlueprintInput("01001", form))
+      .to.throw(BlueprintFormRefusal)
+      .with.property("message", "组卷规则第 2 行填写了 20 题但未选择章节");
+  });
+
+  it("when a rule row is left empty (no chapter, no questions), then it is left out and the rest is saved", () => {
+    const form = {
+      ...blueprintForm(null),
+      cells: [
+        { type: "single" as const, chapter: "安全行车", count: 80 },
+        { type: "multiple" as const, chapter: "", count: 0 },
+      ],
+    };
+    expect(toBlueprintInput("01001", form).cells).to.deep.equal([{ type: "single", chapter: "安全行车", count: 80 }]);
+  });
 });

@@ -51,12 +51,17 @@ export function duplicateAccommodations(form: Pick<BlueprintForm, "accommodation
 }
 
 /**
- * The blueprint the editor describes: empty cells and unnamed accommodations are left out, and the
- * difficulty mix is sent only when some level has a share. Two rows for the same accommodation are
- * refused: the blueprint keeps one number of minutes per case, and taking either row silently would
- * give candidates extra time the author did not choose.
+ * The blueprint the editor describes: rows with no questions and unnamed accommodations are left
+ * out, and the difficulty mix is sent only when some level has a share. Two rows for the same
+ * accommodation are refused: the blueprint keeps one number of minutes per case, and taking either
+ * row silently would give candidates extra time the author did not choose. A row with questions but
+ * no chapter is refused too: the page counts it in the paper's size and full marks, so dropping it
+ * would save a smaller paper under the same pass mark.
  */
 export function toBlueprintInput(categoryCode: CategoryCode, form: BlueprintForm): BlueprintInput {
+  const unnamed = form.cells.findIndex((c) => c.count > 0 && !c.chapter.trim());
+  if (unnamed >= 0)
+    throw new BlueprintFormRefusal(`组卷规则第 ${unnamed + 1} 行填写了 ${form.cells[unnamed]?.count} 题但未选择章节`);
   const [duplicate] = duplicateAccommodations(form);
   if (duplicate !== undefined) {
     const times = form.accommodations.filter((a) => a.name.trim() === duplicate).length;
@@ -68,7 +73,7 @@ export function toBlueprintInput(categoryCode: CategoryCode, form: BlueprintForm
     minutes: form.minutes,
     passMark: form.passMark,
     points: { ...form.points },
-    cells: form.cells.filter((c) => c.chapter && c.count > 0).map((c) => ({ ...c })),
+    cells: form.cells.filter((c) => c.count > 0).map((c) => ({ ...c, chapter: c.chapter.trim() })),
     multipleScoring: form.multipleScoring,
     retake: { freeRetakes: form.freeRetakes, waitDays: form.waitDays },
     accommodations: Object.fromEntries(
