@@ -1,3 +1,4 @@
+import type { ClientSession } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type {
@@ -11,7 +12,7 @@ import { canSeeDivision } from "../access/index.js";
 import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { autoSeat } from "./auto-seating.js";
-import { toAssignmentDto, toSessionDto, type AssignmentLean } from "./presenters.js";
+import { toAssignmentDto, toSessionDto, type AssignmentLean, type SessionLean } from "./presenters.js";
 import type { SchedulingCore } from "./scheduling-core.js";
 
 const MAX_RETRIES = 8;
@@ -35,6 +36,15 @@ export function createSeating(core: SchedulingCore) {
     overlappingSeats,
     timeClash,
   } = core;
+
+  /** Why the session's seat count could not be taken inside a seating's transaction. */
+  async function whyNotSeated(sessionId: string, read: SessionLean, tx: ClientSession) {
+    const live = await Sessions.findById(sessionId, { status: 1, startsAt: 1, endsAt: 1 }).session(tx).lean();
+    if (!live || live.status !== "scheduled") return errors.conflict("session_cancelled", "该场次已取消");
+    if (live.startsAt.getTime() !== read.startsAt.getTime() || live.endsAt.getTime() !== read.endsAt.getTime())
+      return errors.conflict("session_changed", "该场次的时间刚被修改，请刷新后重试");
+    return errors.conflict("session_full", "该场次已达容量上限");
+  }
 
   const seating = {
     /**
@@ -104,12 +114,20 @@ export function createSeating(core: SchedulingCore) {
             // the category (next week and the week after) do not overlap in time, so only this
             // check stops both from committing.
             if (await sameCategorySeat().session(session)) throw alreadyScheduled();
+            // Conditional on the times read before: the seat copies them (and the clash checks
+            // above used them), so a session moved meanwhile refuses the seating.
             const counted = await Sessions.updateOne(
-              { _id: sessionId, status: "scheduled", assignedCount: { $lt: s.capacity } },
+              {
+                _id: sessionId,
+                status: "scheduled",
+                startsAt: s.startsAt,
+                endsAt: s.endsAt,
+                assignedCount: { $lt: s.capacity },
+              },
               { $inc: { assignedCount: 1 } },
               { session },
             );
-            if (counted.modifiedCount !== 1) throw errors.conflict("session_full", "该场次已达容量上限");
+            if (counted.modifiedCount !== 1) throw await whyNotSeated(sessionId, s, session);
             const [a] = await Assignments.create(
               [
                 {
@@ -134,7 +152,8 @@ export function createSeating(core: SchedulingCore) {
             await audit.append(session, {
               action: "session.candidate_assigned",
               actor,
-              divisionCode: actor.divisionCode,
+              // Filed where the session is, beside its creation: a city reads its own sessions' log.
+              divisionCode: s.divisionCode,
               target: { type: "exam_session", id: sessionId },
               details: {
                 candidateName: a.name,
@@ -181,7 +200,7 @@ export function createSeating(core: SchedulingCore) {
         await audit.append(session, {
           action: "session.candidate_unassigned",
           actor,
-          divisionCode: actor.divisionCode,
+          divisionCode: s.divisionCode,
           target: { type: "exam_session", id: sessionId },
           details: { candidateName: removed.name, candidateId, seatNo: removed.seatNo },
         });
