@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { decimalNumber, wholeNumber } from "./contracts/validation.js";
+import { DEFAULT_TIME_ZONE } from "./lib/local-time.js";
 
 /** GB/T 2260 province-level code: two significant digits then `0000` (e.g. 320000 江苏). */
 export const ProvinceCode = z
@@ -130,7 +131,7 @@ const Env = z
     /** IANA time zone every page and export shows times in, whatever the browser's. */
     TIME_ZONE: z
       .string()
-      .default("Asia/Shanghai")
+      .default(DEFAULT_TIME_ZONE)
       .refine(isTimeZone, "must be an IANA time zone such as Asia/Shanghai"),
     /** Signature suite of this node's certificate keys (SM2 with SM3 per GB/T 32918, or Ed25519). */
     CERT_SUITE: z.enum(["ed25519", "sm2-sm3"]).default("ed25519"),

@@ -89,6 +89,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   const registration = createRegistrationService(conn, {
     provinceCode: config.provinceCode,
     audit,
+    timeZone: config.timeZone,
     openSeat: () => openSeat.port,
   });
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.

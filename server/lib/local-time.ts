@@ -22,3 +22,15 @@ export function formatLocal(
   const time = `${get("hour")}:${get("minute")}`;
   return what === "date" ? date : what === "time" ? time : `${date} ${time}`;
 }
+
+/** The zone a node runs in unless TIME_ZONE says otherwise (China keeps one official time). */
+export const DEFAULT_TIME_ZONE = "Asia/Shanghai";
+
+/**
+ * The calendar day `at` falls on in `timeZone`, as that day's UTC midnight: the form the
+ * date-of-birth and anniversary rules count in (their dates are days, read through UTC fields).
+ * Before 08:00 in Beijing the UTC date is still yesterday: a 61st birthday would count as 60.
+ */
+export function calendarDay(at: Date, timeZone: string): Date {
+  return new Date(`${formatLocal(at, timeZone, "date")}T00:00:00Z`);
+}

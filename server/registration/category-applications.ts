@@ -26,7 +26,8 @@ export function createCategoryApplications(d: {
   Candidates: Model<CandidateDoc>;
   audit: AuditLog;
   rules: Record<CategoryCode, EligibilityRule[]>;
-  now: () => Date;
+  /** Today in the node's time zone (see calendarDay). */
+  today: () => Date;
   heldOf: (idNumber: string, declared: Held[]) => Promise<Held[]>;
   /** The registration service's read of one registration within the actor's divisions (else 404). */
   loadInScope: (actor: AuthUser, id: string) => Promise<CandidateDoc & { _id: Types.ObjectId }>;
@@ -83,7 +84,7 @@ export function createCategoryApplications(d: {
         declarations: body.declarations,
       };
       const results: EligibilityDto[] = wanted.map((k) =>
-        evaluateEligibility(k, applicant, d.rules, d.now()),
+        evaluateEligibility(k, applicant, d.rules, d.today()),
       );
       const refused = results.filter((r) => !r.eligible);
       if (refused.length > 0) {

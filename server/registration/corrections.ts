@@ -42,6 +42,8 @@ export function createCorrections(d: {
   openSeat: () => OpenSeatPort | undefined;
   rules: Record<CategoryCode, EligibilityRule[]>;
   now: () => Date;
+  /** Today in the node's time zone (see calendarDay). */
+  today: () => Date;
   /** The registration service's read of one registration within the actor's divisions (else 404). */
   loadInScope: (actor: AuthUser, id: string) => Promise<CandidateDoc & { _id: Types.ObjectId }>;
 }) {
@@ -75,7 +77,7 @@ export function createCorrections(d: {
       declarations: {},
     };
     const results = (c.categories as CategoryCode[]).map((k) =>
-      recheckCorrectedFacts(k, applicant, d.rules, d.now()),
+      recheckCorrectedFacts(k, applicant, d.rules, d.today()),
     );
     const refused = results.filter((r) => !r.eligible);
     if (refused.length > 0)

@@ -92,11 +92,11 @@ function birthday(born: string, years: number): string {
  * Dates no applicant can have: a driving licence or a qualification dated before they were born,
  * or after today, and a licence before the holder was 18. A typo such as 1902 for 2012 used to
  * pass every rule (a licence held for 124 years) and was printed on the certificate; so did 1999
- * for 2009 (a licence at nine). The category's own age limits are the rules' business. Today is
- * taken a day late, so that no time zone's today is refused.
+ * for 2009 (a licence at nine). The category's own age limits are the rules' business. `on` is the
+ * node's calendar day (calendarDay), so today itself is a possible date and tomorrow is not.
  */
 function impossibleDates(a: Applicant, on: Date): RuleFailureDto[] {
-  const latest = new Date(on.getTime() + 86_400_000).toISOString().slice(0, 10);
+  const latest = on.toISOString().slice(0, 10);
   const born = a.birthDate;
   const problem = (what: string, day: string): string | null => {
     if (day > latest) return `${what}（${day}）晚于今天，请核对`;
@@ -122,8 +122,9 @@ function impossibleDates(a: Applicant, on: Date): RuleFailureDto[] {
 }
 
 /**
- * Evaluates every rule of a category and names each one that fails; a candidate who already holds
- * the category is told so (`already_held`).
+ * Evaluates every rule of a category on the day `on` (the node's calendar day as UTC midnight,
+ * see calendarDay) and names each one that fails; a candidate who already holds the category is
+ * told so (`already_held`).
  */
 export function evaluateEligibility(
   categoryCode: CategoryCode,

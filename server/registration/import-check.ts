@@ -50,7 +50,8 @@ export interface CheckContext {
   actor: AuthUser;
   provinceCode: string | null;
   rules: Record<CategoryCode, EligibilityRule[]>;
-  now: Date;
+  /** Today in the node's time zone, as that day's UTC midnight (see calendarDay). */
+  today: Date;
   /** Qualifications the person already holds, by normalised ID number. */
   heldOf: (idNumber: string) => Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]>;
   /** Existing registrations of the file's ID numbers on this node. */
@@ -133,7 +134,7 @@ async function checkRow(
       "身份证号单元格是数值格式，Excel 只保留 15 位有效数字：请把该列设为文本后重新填写",
     );
   else if (rawId !== null) {
-    const id = checkIdNumber(rawId, { isKnownDivision: isPlausibleIdDivision, today: ctx.now });
+    const id = checkIdNumber(rawId, { isKnownDivision: isPlausibleIdDivision, today: ctx.today });
     if (id.ok) ({ idNumber, birthDate, sex } = id.info);
     else for (const p of id.problems) problem(p.code, p.message);
   }
@@ -167,7 +168,7 @@ async function checkRow(
   const licenceFirstIssuedOn = licenceDateText === "" ? null : isoDay(licenceDateText);
   if (licenceDateText !== "" && !licenceFirstIssuedOn)
     problem("invalid_field", "驾驶证初领日期须为日期，如 2012-03-01");
-  else if (licenceFirstIssuedOn && licenceFirstIssuedOn > localDay(ctx.now))
+  else if (licenceFirstIssuedOn && licenceFirstIssuedOn > ctx.today.toISOString().slice(0, 10))
     problem("invalid_field", "驾驶证初领日期晚于今天");
   if (licenceText !== "" && licenceDateText === "")
     problem("missing_field", `缺少「${HEADER.licenceFirstIssuedOn}」：填写准驾车型时须同时填写`);
@@ -225,7 +226,7 @@ async function checkRow(
       declarations,
     };
     for (const c of categories) {
-      const r = evaluateEligibility(c, applicant, ctx.rules, ctx.now);
+      const r = evaluateEligibility(c, applicant, ctx.rules, ctx.today);
       if (!r.eligible)
         problem(
           "not_eligible",
@@ -288,8 +289,3 @@ function isoDay(text: string): string | null {
   return `${m[1]}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
 
-/** Today in the node's time zone, `YYYY-MM-DD`. */
-function localDay(now: Date): string {
-  const y = now.getFullYear();
-  return `${y}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
-}

@@ -38,6 +38,8 @@ export function createRegistrationImport(d: {
   provinceCode: string | null;
   rules: Record<CategoryCode, EligibilityRule[]>;
   now: () => Date;
+  /** Today in the node's time zone (see calendarDay). */
+  today: () => Date;
   heldOf: (idNumber: string) => Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]>;
   alreadyRegistered: (actor: AuthUser, prior: { _id: unknown; divisionCode: string }) => AppError;
 }) {
@@ -54,7 +56,7 @@ export function createRegistrationImport(d: {
       actor,
       provinceCode: d.provinceCode,
       rules: d.rules,
-      now: d.now(),
+      today: d.today(),
       heldOf: d.heldOf,
       registered: new Map(prior.map((p) => [p.idNumber, p])),
       alreadyRegistered: d.alreadyRegistered,

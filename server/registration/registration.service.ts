@@ -21,6 +21,7 @@ import { assertDivisionInScope, divisionName, isPlausibleIdDivision } from "../o
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
+import { calendarDay, DEFAULT_TIME_ZONE } from "../lib/local-time.js";
 import { decodePhoto } from "./photo.js";
 import { createCorrections, type OpenSeatPort } from "./corrections.js";
 import { createCategoryApplications } from "./category-applications.js";
@@ -39,6 +40,8 @@ export interface RegistrationOptions {
   audit?: AuditLog;
   /** Scheduling's view of the candidate's seats (set once scheduling exists). */
   openSeat?: () => OpenSeatPort | undefined;
+  /** The node's time zone (TIME_ZONE): ages and licence years count on its calendar day. */
+  timeZone?: string;
   now?: () => Date;
 }
 
@@ -109,6 +112,8 @@ export function createRegistrationService(conn: Connection, options: Registratio
   const audit = options.audit ?? createAuditService(conn);
   const rules = options.rules ?? DEFAULT_ELIGIBILITY_RULES;
   const now = options.now ?? (() => new Date());
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  const today = () => calendarDay(now(), timeZone);
 
   async function heldOf(
     idNumber: string | undefined,
@@ -132,10 +137,11 @@ export function createRegistrationService(conn: Connection, options: Registratio
     openSeat: () => options.openSeat?.(),
     rules,
     now,
+    today,
     loadInScope,
   });
 
-  const applications = createCategoryApplications({ Candidates, audit, rules, now, heldOf, loadInScope });
+  const applications = createCategoryApplications({ Candidates, audit, rules, today, heldOf, loadInScope });
 
   const bulk = createRegistrationImport({
     conn,
@@ -144,6 +150,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
     provinceCode: options.provinceCode,
     rules,
     now,
+    today,
     heldOf: (idNumber) => heldOf(idNumber, []),
     alreadyRegistered,
   });
@@ -163,7 +170,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
       let birthDate: string | undefined;
       let idNumber: string | undefined;
       if (body.idNumber) {
-        const r = checkIdNumber(body.idNumber, { isKnownDivision: isPlausibleIdDivision, today: now() });
+        const r = checkIdNumber(body.idNumber, { isKnownDivision: isPlausibleIdDivision, today: today() });
         if (r.ok) {
           birthDate = r.info.birthDate;
           idNumber = r.info.idNumber;
@@ -184,7 +191,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
         heldQualifications: await heldOf(idNumber, body.heldQualifications),
         declarations: body.declarations,
       };
-      const eligibility = body.categories.map((c) => evaluateEligibility(c, applicant, rules, now()));
+      const eligibility = body.categories.map((c) => evaluateEligibility(c, applicant, rules, today()));
       const existing = idNumber
         ? await Candidates.findOne({ ...divisionFilter(actor.divisionCode), idNumber }, { _id: 1 }).lean()
         : null;
@@ -199,7 +206,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
     async register(actor: AuthUser, body: RegisterCandidateBody): Promise<CandidateDto> {
       const divisionCode = body.divisionCode ?? actor.divisionCode;
       assertDivisionInScope(actor, divisionCode, options.provinceCode);
-      const id = checkIdNumber(body.idNumber, { isKnownDivision: isPlausibleIdDivision, today: now() });
+      const id = checkIdNumber(body.idNumber, { isKnownDivision: isPlausibleIdDivision, today: today() });
       if (!id.ok)
         throw errors.unprocessable("invalid_id_number", id.problems.map((p) => p.message).join("；"), {
           problems: id.problems,
@@ -220,7 +227,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
       };
       const categories = [...new Set(body.categories)];
       const results: EligibilityDto[] = categories.map((c) =>
-        evaluateEligibility(c, applicant, rules, now()),
+        evaluateEligibility(c, applicant, rules, today()),
       );
       const refused = results.filter((r) => !r.eligible);
       if (refused.length > 0) {
