@@ -142,6 +142,15 @@ export const BlueprintCell = z
   .strict();
 
 /**
+ * Points with at most two decimals: grading sums them exactly in hundredths (a hundred 0.1-point
+ * items summed as binary fractions make 9.99999999999998 and fail a pass mark of 10).
+ */
+const centPoints = (schema: z.ZodNumber) =>
+  schema
+    .max(10_000)
+    .refine((x) => Math.abs(x * 100 - Math.round(x * 100)) < 1e-6, "分值最多保留两位小数");
+
+/**
  * A paper blueprint (组卷方案) for one category. Every figure is configuration: no authoritative
  * national values exist (shared/DOMAIN.md).
  */
@@ -151,13 +160,13 @@ export const BlueprintShape = z
     title: z.string().min(1).max(100),
     minutes: z.number().int().min(5).max(300),
     /** Pass mark on the paper's total score. */
-    passMark: z.number().min(0),
+    passMark: centPoints(z.number().min(0)),
     /** Points per question of each type. */
     points: z
       .object({
-        true_false: z.number().positive(),
-        single: z.number().positive(),
-        multiple: z.number().positive(),
+        true_false: centPoints(z.number().positive()),
+        single: centPoints(z.number().positive()),
+        multiple: centPoints(z.number().positive()),
       })
       .strict(),
     cells: z.array(BlueprintCell).min(1).max(MAX_BLUEPRINT_CELLS),

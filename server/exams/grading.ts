@@ -22,7 +22,14 @@ const sameSet = (a: readonly string[], b: readonly string[]) => {
 };
 
 /**
- * Points for one question as an exact fraction (numerator, denominator). Multiple choice is
+ * Points in hundredths, a whole number: a blueprint's points and pass mark have at most two
+ * decimals (BlueprintShape), and summing them as binary fractions is not exact (a hundred 0.1-point
+ * items make 9.99999999999998, which fails a pass mark of 10).
+ */
+const inHundredths = (points: number) => Math.round(points * 100);
+
+/**
+ * Points for one question as an exact fraction (numerator in hundredths of a point, denominator). Multiple choice is
  * all-or-nothing unless the blueprint says `partial`: then a correct subset (no wrong option) earns
  * points in proportion to the keys chosen, and any wrong option earns nothing (the usual 多选 rule:
  * 错选不得分, 少选按比例).
@@ -33,11 +40,11 @@ function pointsEarned(
   scoring: Paper["multipleScoring"],
 ): { correct: boolean; num: number; den: number } {
   const correct = chosen.length > 0 && sameSet(chosen, q.answer);
-  if (correct) return { correct, num: q.points, den: 1 };
+  if (correct) return { correct, num: inHundredths(q.points), den: 1 };
   if (q.type !== "multiple" || scoring !== "partial" || chosen.length === 0) return { correct, num: 0, den: 1 };
   const key = new Set(q.answer);
   if (chosen.some((c) => !key.has(c))) return { correct, num: 0, den: 1 };
-  return { correct, num: q.points * new Set(chosen).size, den: key.size };
+  return { correct, num: inHundredths(q.points) * new Set(chosen).size, den: key.size };
 }
 
 const hundredths = (x: number) => Math.round(x * 100) / 100;
@@ -50,12 +57,13 @@ export function gradeQuestion(
   scoring: Paper["multipleScoring"],
 ): { correct: boolean; awarded: number } {
   const { correct, num, den } = pointsEarned(q, chosen, scoring);
-  return { correct, awarded: hundredths(num / den) };
+  return { correct, awarded: hundredths(num / den / 100) };
 }
 
 /**
  * Grades a whole paper from the answers stored per question index (missing = unanswered). The
- * score is summed exactly (over the common denominator of the items' fractions) and rounded once:
+ * score is summed exactly (whole hundredths over the common denominator of the items' fractions)
+ * and rounded once:
  * items rounded first made three one-third points 0.99, failing a paper exactly at its pass mark,
  * and three two-thirds 2.01, passing one just below it. Pass or fail compares the exact sum.
  */
@@ -69,12 +77,16 @@ export function gradePaper(
   }));
   const common = earned.reduce((l, e) => (l / gcd(l, e.den)) * e.den, 1);
   const exact = earned.reduce((sum, e) => sum + e.num * (common / e.den), 0);
-  const items = earned.map(({ index, correct, num, den }) => ({ index, correct, awarded: hundredths(num / den) }));
+  const items = earned.map(({ index, correct, num, den }) => ({
+    index,
+    correct,
+    awarded: hundredths(num / den / 100),
+  }));
   return {
-    score: hundredths(exact / common),
+    score: hundredths(exact / common / 100),
     totalPoints: paper.totalPoints,
     passMark: paper.passMark,
-    passed: exact >= paper.passMark * common,
+    passed: exact >= inHundredths(paper.passMark) * common,
     items,
   };
 }

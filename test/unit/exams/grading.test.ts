@@ -71,4 +71,19 @@ describe("grading", () => {
     expect(graded).to.include({ score: 2, passed: false });
     expect(graded.items.map((i) => i.awarded)).to.deep.equal([0.67, 0.67, 0.67]);
   });
+
+  it("when a hundred 0.1-point questions are all right and the pass mark is 10, then the paper passes with 10", () => {
+    const tenth = q("single", ["B"], 0.1) as PaperQuestion;
+    const paper = {
+      questions: Array.from({ length: 100 }, () => tenth),
+      passMark: 10,
+      totalPoints: 10,
+      multipleScoring: "all_or_nothing" as const,
+    };
+    expect(gradePaper(paper, paper.questions.map(() => ["B"]))).to.include({ score: 10, passed: true });
+    expect(gradePaper(paper, paper.questions.map((_, i) => (i === 0 ? ["A"] : ["B"])))).to.include({
+      score: 9.9,
+      passed: false,
+    });
+  });
 });

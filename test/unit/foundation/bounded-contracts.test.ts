@@ -63,6 +63,26 @@ describe("every contract bounds its arrays and strings", () => {
     expect(shape.error?.issues.some((i) => i.path.join(".") === "accommodations")).to.equal(true);
   });
 
+  it("when a blueprint's points or pass mark have more than two decimals, then the contract refuses them; two decimals pass", async () => {
+    const { BlueprintInput } = await import("../../../server/contracts/question-bank.js");
+    const blueprint = (points: number, passMark: number) => ({
+      categoryCode: "01001",
+      title: "分值测试",
+      minutes: 60,
+      passMark,
+      points: { true_false: points, single: points, multiple: points },
+      cells: [{ type: "single", chapter: "安全行车", count: 100 }],
+    });
+    const refused = BlueprintInput.safeParse(blueprint(0.333, 30));
+    expect(refused.error?.issues.map((i) => [i.path.join("."), i.message])).to.deep.include([
+      "points.single",
+      "分值最多保留两位小数",
+    ]);
+    const passMark = BlueprintInput.safeParse(blueprint(0.5, 30.125));
+    expect(passMark.error?.issues.map((i) => i.path.join("."))).to.deep.equal(["passMark"]);
+    expect(BlueprintInput.safeParse(blueprint(0.25, 20.5)).success).to.equal(true);
+  });
+
   it("when a question update carries 100,000 categories, then the contract refuses it", async () => {
     const { QuestionInput } = await import("../../../server/contracts/question-bank.js");
     const result = QuestionInput.safeParse({
