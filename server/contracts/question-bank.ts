@@ -95,6 +95,20 @@ export const QuestionInput = z
     }
     if (q.options.length !== 4 || keys.size !== 4)
       ctx.addIssue({ code: "custom", path: ["options"], message: "选择题须有 A、B、C、D 四个选项" });
+    // Two choices reading the same (after width and spacing are evened out) show the candidate
+    // identical options of which only one scores; a blank one shows nothing to choose.
+    const seen = new Map<string, string>();
+    q.options.forEach((o, i) => {
+      const reads = o.text.normalize("NFKC").replace(/\s+/g, " ").trim();
+      if (!reads) ctx.addIssue({ code: "custom", path: ["options", i, "text"], message: `选项 ${o.key} 内容为空` });
+      else if (seen.has(reads))
+        ctx.addIssue({
+          code: "custom",
+          path: ["options", i, "text"],
+          message: `选项 ${o.key} 与选项 ${seen.get(reads)} 内容相同`,
+        });
+      else seen.set(reads, o.key);
+    });
     for (const a of q.answer) {
       if (!keys.has(a as z.infer<typeof OptionKey>))
         ctx.addIssue({ code: "custom", path: ["answer"], message: `答案 ${a} 不是本题选项` });
