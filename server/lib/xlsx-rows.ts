@@ -46,6 +46,11 @@ export interface XlsxReadOptions {
    * date is only the serial number Excel stores (41030 for 2012-05-01).
    */
   dates?: boolean;
+  /**
+   * With `dates`: note every date cell on its row. Where a date is not expected (a question's
+   * option typed 2007/3/1 is Excel's date, read as 2007-03-01), the importer says so.
+   */
+  noteDates?: boolean;
 }
 
 /**
@@ -83,7 +88,7 @@ export async function* readXlsxRows(bytes: Buffer, options: XlsxReadOptions = {}
 }
 
 /** The first worksheet's rows as `SheetRow`s, from exceljs rows (values 1-based). */
-function sheetRow(line: number, values: unknown[], formulas: "result" | "text"): SheetRow | null {
+function sheetRow(line: number, values: unknown[], options: XlsxReadOptions): SheetRow | null {
   const notes: string[] = [];
   const fields: string[] = [];
   const imprecise: number[] = [];
@@ -92,7 +97,7 @@ function sheetRow(line: number, values: unknown[], formulas: "result" | "text"):
     const value = values[c];
     if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) imprecise.push(c - 1);
     if (typeof value === "object" && value !== null && "sharedString" in value) throw new IncompleteRead();
-    fields.push(cellText(value, c, notes, formulas));
+    fields.push(cellText(value, c, notes, options));
   }
   while (fields.length && fields[fields.length - 1] === "") fields.pop();
   return fields.some((f) => f.trim() !== "") ? { line, fields, notes, imprecise } : null;
@@ -115,7 +120,7 @@ async function loadedRows(bytes: Buffer, options: XlsxReadOptions): Promise<Shee
   const rows: SheetRow[] = [];
   sheet.eachRow((row, line) => {
     const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
-    const read = sheetRow(line, values, options.formulas ?? "result");
+    const read = sheetRow(line, values, options);
     if (read) rows.push(read);
   });
   return rows;
@@ -123,7 +128,6 @@ async function loadedRows(bytes: Buffer, options: XlsxReadOptions): Promise<Shee
 
 async function* streamRows(bytes: Buffer, options: XlsxReadOptions): AsyncGenerator<SheetRow> {
   const maxRows = options.maxRows ?? XLSX_MAX_ROWS;
-  const formulas = options.formulas ?? "result";
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
     worksheets: "emit",
     sharedStrings: "cache",
@@ -143,7 +147,7 @@ async function* streamRows(bytes: Buffer, options: XlsxReadOptions): AsyncGenera
         rows++;
         if (rows > maxRows) throw new FileRefusal(`工作表超过 ${maxRows} 行，请拆分为多个文件`);
         const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
-        const read = sheetRow(row.number, values, formulas);
+        const read = sheetRow(row.number, values, options);
         if (read) yield read;
       }
     }
@@ -164,11 +168,16 @@ export function columnLetters(c: number): string {
   return s;
 }
 
-function cellText(value: unknown, c: number, notes: string[], formulas: "result" | "text"): string {
+function cellText(value: unknown, c: number, notes: string[], options: XlsxReadOptions): string {
+  const formulas = options.formulas ?? "result";
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (value instanceof Date) {
+    const day = value.toISOString().slice(0, 10);
+    if (options.noteDates) notes.push(`${columnLetters(c)} 列是 Excel 日期，按 ${day} 导入，请核对`);
+    return day;
+  }
   if (typeof value === "object") {
     const v = value as {
       richText?: { text: string }[];
@@ -185,7 +194,7 @@ function cellText(value: unknown, c: number, notes: string[], formulas: "result"
         return `=${v.formula ?? v.sharedFormula ?? ""}`;
       }
       notes.push(`${columnLetters(c)} 列是公式，按其计算结果导入`);
-      return v.result === undefined ? "" : cellText(v.result, c, notes, formulas);
+      return v.result === undefined ? "" : cellText(v.result, c, notes, options);
     }
     if (v.error !== undefined) return String(v.error);
     if (typeof v.text === "string") return v.text;

@@ -155,7 +155,9 @@ function* refusing(chunks: () => Generator<string>): Generator<string> {
 
 async function* xlsxItems(bytes: Buffer, defaults: ImportDefaults): AsyncGenerator<ParsedItem> {
   let names: string[] | null = null;
-  for await (const row of readXlsxRows(bytes)) {
+  // Dates read as their day and noted: an option or stem typed 2007/3/1 is an Excel date cell,
+  // which without the styles would import silently as its serial number (39142).
+  for await (const row of readXlsxRows(bytes, { dates: true, noteDates: true })) {
     if (!names) {
       names = checkHeader(row);
       continue;
