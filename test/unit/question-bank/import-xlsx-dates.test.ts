@@ -8,7 +8,7 @@ async function withDateInOptionC(day: Date): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load((await toXlsx([aQuestionInput({ ref: "DATE-1" })])) as unknown as ArrayBuffer);
   const sheet = workbook.worksheets[0]!;
-  const header = (sheet.getRow(1).values as unknown[]).map((v) => String(v ?? ""));
+  const header = (sheet.getRow(1).values as unknown[]).map((v) => (typeof v === "string" ? v : ""));
   const cell = sheet.getRow(2).getCell(header.indexOf("C"));
   cell.value = day;
   cell.numFmt = "yyyy/m/d";
