@@ -9,6 +9,8 @@ import { isPlainObject } from "./storage/values.js";
 export function typeBracket(value: unknown): number {
   if (value === undefined) return 2;
   if (value === null) return 2;
+  // Before Long: bson's Timestamp is a subclass of Long, and a timestamp is no number.
+  if (value instanceof Timestamp) return 11;
   if (typeof value === "number" || value instanceof Int32 || value instanceof Double) return 3;
   if (value instanceof Long || value instanceof Decimal128) return 3;
   if (typeof value === "string") return 4;
@@ -18,7 +20,6 @@ export function typeBracket(value: unknown): number {
   if (value instanceof ObjectId) return 8;
   if (typeof value === "boolean") return 9;
   if (value instanceof Date) return 10;
-  if (value instanceof Timestamp) return 11;
   if (value instanceof RegExp) return 12;
   const tag = (value as { _bsontype?: string })._bsontype;
   if (tag === "MinKey") return 1;

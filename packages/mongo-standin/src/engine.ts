@@ -11,7 +11,9 @@ import { Query } from "mingo/query";
 import type { CollectionResolver } from "mingo/types";
 import { resolve } from "mingo/util";
 import { compareBson, typeBracket } from "./bson-order.js";
+import { EXPRESSION_COMPARISONS } from "./expression-compare.js";
 import { elementKey } from "./filter-guards.js";
+import { NULL_AWARE_EQUALITY } from "./null-equality.js";
 import { noDigitNamedFields } from "./storage/array-facts.js";
 import { isPlainObject } from "./storage/values.js";
 
@@ -235,10 +237,14 @@ export function rangeMatches(op: RangeOperator, parts: string[], operand: unknow
   return rangeHolds(ORDER_TESTS[op], parts, operand, doc, true);
 }
 
-/** The operators the stand-in runs with: all of mingo's, with BSON-aware `$type`, `$all` and ranges. */
+/**
+ * The operators the stand-in runs with: all of mingo's, with BSON-aware `$type`, `$all` and ranges,
+ * null equality through arrays as the server has it (null-equality.ts), and the comparison
+ * expressions in the server's aggregation order (expression-compare.ts).
+ */
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
-  expression: expressionOperators,
+  expression: { ...expressionOperators, ...EXPRESSION_COMPARISONS },
   pipeline: pipelineOperators,
   projection: projectionOperators,
   query: {
@@ -248,6 +254,7 @@ const CONTEXT = Context.init({
     $mod,
     $size,
     ...RANGE_OPERATORS,
+    ...NULL_AWARE_EQUALITY,
   },
   window: windowOperators,
 });

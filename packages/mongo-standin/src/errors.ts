@@ -31,6 +31,7 @@ export const ErrorCodes = {
   DuplicateKey: 11000,
   // Codes the server raises from a `uassert` site without a name of their own.
   Location15974: 15974,
+  Location16020: 16020,
   Location17419: 17419,
   Location31250: 31250,
   Location31254: 31254,

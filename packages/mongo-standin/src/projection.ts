@@ -36,14 +36,16 @@ export function isExpressionProjection(projection: Document): boolean {
 /**
  * Parses a find projection as MongoDB does: 1/true include, 0/false exclude, `{$slice}` slices an
  * array (and alone keeps every other field), `{$elemMatch}` and `field.$` keep the first matching
- * element (and make the projection an inclusion). Mixing inclusion and exclusion (other than of
- * `_id`) answers 31254/31253; `{$meta}` is refused.
+ * element (and make the projection an inclusion). `{_id: 1}` with no other inclusion or exclusion is
+ * an inclusion. Mixing inclusion and exclusion (other than of `_id`) answers 31254/31253; `{$meta}`
+ * is refused.
  */
 export function parseProjection(spec: Document, elementMatcher: ElementMatcher): Projection {
   const rules = new Map<string, FieldRule>();
   let includes = 0;
   let excludes = 0;
   let keepId = true;
+  let idIncluded = false;
   for (const [rawPath, value] of Object.entries(spec)) {
     let path = rawPath;
     let rule: FieldRule;
@@ -64,6 +66,7 @@ export function parseProjection(spec: Document, elementMatcher: ElementMatcher):
       const on = value === true || (typeof value === "number" && value !== 0);
       if (path === "_id") {
         keepId = on;
+        idIncluded = on;
         continue;
       }
       rule = on ? { kind: "include" } : { kind: "exclude" };
@@ -80,7 +83,9 @@ export function parseProjection(spec: Document, elementMatcher: ElementMatcher):
       `Cannot do exclusion on field ${excluded?.[0] ?? "?"} in inclusion projection`,
     );
   }
-  return { inclusion: includes > 0, rules, keepId };
+  // `_id` alone decides only where no other field does: `{_id: 1}` (even beside a `$slice`) is an
+  // inclusion, while `{_id: 1, a: 0}` stays an exclusion (the server's computeProjectionType).
+  return { inclusion: includes > 0 || (excludes === 0 && idIncluded), rules, keepId };
 }
 
 function sliceRule(value: unknown): FieldRule {

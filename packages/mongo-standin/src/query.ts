@@ -336,7 +336,8 @@ export function isReplacement(update: Document): boolean {
 
 /**
  * The document an upsert starts from: the filter's equality conditions (including dotted paths
- * and conditions inside `$and`), as MongoDB seeds it before applying the update.
+ * and conditions inside `$and`), as MongoDB seeds it before applying the update. A regular
+ * expression as a field's value is a pattern match, not an equality, and seeds nothing.
  */
 export function seedFromFilter(filter: Document): Doc {
   const seed: Record<string, unknown> = {};
@@ -348,14 +349,24 @@ export function seedFromFilter(filter: Document): Doc {
       }
       if (key.startsWith("$")) continue;
       if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith("$"))) {
-        if ("$eq" in value) setPath(seed, key, deepClone(value.$eq));
+        if (!("$eq" in value)) continue;
+        // `{$eq: /re/}` is an equality with the regular expression itself; whether the server then
+        // seeds the regex was not checked, so it is refused rather than guessed.
+        if (isRegex(value.$eq)) throw unsupported("an upsert seeded from $eq with a regular expression");
+        setPath(seed, key, deepClone(value.$eq));
         continue;
       }
+      if (isRegex(value)) continue;
       setPath(seed, key, deepClone(value));
     }
   };
   visit(filter);
   return seed;
+}
+
+/** A JavaScript RegExp or a BSON regular expression the driver could not turn into one. */
+function isRegex(value: unknown): boolean {
+  return value instanceof RegExp || (value as { _bsontype?: string } | null)?._bsontype === "BSONRegExp";
 }
 
 function containsDecimal(value: unknown): boolean {
