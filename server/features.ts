@@ -26,6 +26,7 @@ import {
   createRegistrationFeature,
   createRegistrationService,
   type OpenSeatPort,
+  type QualificationsPort,
 } from "./registration/index.js";
 import {
   createSchedulingFeature,
@@ -86,10 +87,13 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   });
   // Correcting a name or withdrawing asks scheduling whether the candidate holds a seat (set below).
   const openSeat: { port?: OpenSeatPort } = {};
+  // Qualifications this node certified (set once certificates exist): eligibility reads them.
+  const qualifications: { of?: QualificationsPort } = {};
   const registration = createRegistrationService(conn, {
     provinceCode: config.provinceCode,
     audit,
     timeZone: config.timeZone,
+    qualificationsOf: (idNumber) => qualifications.of?.(idNumber) ?? Promise.resolve([]),
     openSeat: () => openSeat.port,
   });
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
@@ -211,6 +215,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       },
     });
     features.push(certificates.feature);
+    qualifications.of = (idNumber) => certificates.facade.qualificationsOf(idNumber);
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
     const sharing = createSharingFeature(ctx, {
       audit,

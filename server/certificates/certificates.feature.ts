@@ -1,5 +1,7 @@
 import type { ClientSession } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
+import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
+import { formatLocal } from "../lib/local-time.js";
 import type { VerificationResultDto } from "../contracts/certificates.js";
 import type { CandidateDto } from "../contracts/registration.js";
 import type { AdmissionTicketDto, SeatMapDto } from "../contracts/scheduling.js";
@@ -175,6 +177,22 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     lifecycle,
     transfers,
     verifyText,
+    /**
+     * What this node has certified the person for (registration's qualifications port): the
+     * categories of their valid, in-date certificate, each from the day it was first issued. An
+     * officer registering them then need not retype them, and cannot register a category they hold.
+     */
+    async qualificationsOf(
+      idNumber: string,
+    ): Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]> {
+      const today = formatLocal(clock(), ctx.config.timeZone, "date");
+      const doc = await certificateModel(ctx.conn)
+        .findOne({ certificateNo: idNumber, status: "valid", validTo: { $gte: today } }, { categories: 1 })
+        .lean();
+      return (doc?.categories ?? [])
+        .filter((c): c is typeof c & { code: CategoryCode } => c.code in CATEGORIES)
+        .map((c) => ({ categoryCode: c.code, firstIssuedOn: c.firstIssuedOn }));
+    },
     async verifyPdf(bytes: Buffer): Promise<VerificationResultDto> {
       const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };
       if (sniffMediaType(bytes) !== "application/pdf")

@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { anotherInstance, aPass, officer, startCertNode, type TestNode } from "./support.js";
+
+/**
+ * Registration reads what this node certified: a holder of the freight certificate for three
+ * years meets the dangerous-goods prerequisite without the officer retyping it.
+ */
+describe("certificates: registration reads the qualifications this node certified", function () {
+  this.timeout(120_000);
+  let node: TestNode;
+  let agent: AuthedAgent;
+  before(async () => {
+    node = await startCertNode({}, { keysMadeAt: new Date(Date.now() - 4 * 365 * 86_400_000) });
+    agent = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
+  });
+  after(async () => node.stop());
+
+  /** A freight driver whose certificate was issued `daysAgo` days back; their candidate id. */
+  async function freightHolder(daysAgo: number): Promise<string> {
+    const inst = anotherInstance(node, () => new Date(Date.now() - daysAgo * 86_400_000));
+    await inst.feature.start?.();
+    const pass = await aPass(node, "02001");
+    await inst.facade.issuance.onExamPassed(pass);
+    const p = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
+      (x) => x.attemptId === pass.attemptId,
+    );
+    if (!p) throw new Error("no pending issuance");
+    await inst.facade.issuance.issue(officer, String(p._id));
+    return pass.candidateId;
+  }
+
+  const applyForDangerousGoods = (candidateId: string) =>
+    agent.agent
+      .post(`/api/candidates/${candidateId}/categories`)
+      .send({ categories: ["03001"], declarations: { noMajorAccident3y: true, hazmatTraining: true } });
+
+  it("when a freight driver certified here three years ago applies for dangerous goods, then the prerequisite is met from the certificate", async () => {
+    const candidateId = await freightHolder(3 * 365);
+    const res = await applyForDangerousGoods(candidateId);
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body.candidate.categories).to.deep.equal(["02001", "03001"]);
+  });
+
+  it("when the certificate is a year old, then the two-year prerequisite is refused, named", async () => {
+    const candidateId = await freightHolder(365);
+    const res = await applyForDangerousGoods(candidateId);
+    expect(res.status).to.equal(422);
+    expect(
+      res.body.error.details.eligibility[0].failures.map((f: { rule: string }) => f.rule),
+    ).to.deep.equal(["prerequisite"]);
+  });
+});
