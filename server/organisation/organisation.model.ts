@@ -7,6 +7,8 @@ const authoritySchema = new Schema(
     phone: { type: String, default: null },
     /** Retired (停用): kept for the records that name it, offered for nothing new. */
     retiredAt: { type: Date, default: null },
+    /** Bumped by every centre created under it, in that centre's transaction (see retireAuthority). */
+    centreClaims: { type: Number, default: 0 },
   },
   { timestamps: true, collection: "authorities" },
 );

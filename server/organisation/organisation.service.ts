@@ -70,6 +70,9 @@ function toDivisionDto(code: string): DivisionDto {
   return { code, name: divisionName(code) ?? code, level: divisionLevel(code), parentCode: parentOf(code) };
 }
 
+const authorityRetired = () =>
+  errors.conflict("authority_retired", "该运管机构已停用，不能再设立隶属于它的考点");
+
 /** Organisation: divisions, authorities (运管机构), test centres (考点) with rooms and seats. */
 export function createOrganisationService(
   conn: Connection,
@@ -220,8 +223,20 @@ export function createOrganisationService(
         if (!authority || !canSeeDivision(actor.divisionCode, authority.divisionCode)) {
           throw errors.badRequest("unknown_authority", "运管机构不存在");
         }
+        if (authority.retiredAt) throw authorityRetired();
       }
       const c = await audit.transaction(async (session) => {
+        // A write on the authority while it is in use: a retirement committing meanwhile conflicts
+        // with this transaction, and the one retried sees the other (retireAuthority counts again).
+        if (
+          body.authorityId &&
+          (await Authorities.updateOne(
+            { _id: body.authorityId, retiredAt: null },
+            { $inc: { centreClaims: 1 } },
+            { session },
+          )).modifiedCount !== 1
+        )
+          throw authorityRetired();
         const [created] = await Centres.create(
           [{ ...body, authorityId: body.authorityId ?? null, rooms: [] }],
           {

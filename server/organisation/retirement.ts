@@ -135,6 +135,13 @@ export function createRetirement(d: RetirementDeps) {
         });
       authority.retiredAt = d.now();
       await d.audit.transaction(async (session) => {
+        // Counted again inside the transaction: a centre created meanwhile claims the authority
+        // in its own transaction (createTestCentre), so one of the two sees the other.
+        const now = await d.Centres.countDocuments({ authorityId: id, retiredAt: null }).session(session);
+        if (now > 0)
+          throw errors.conflict("in_use", `仍有 ${now} 个在用考点隶属该运管机构，请先停用或改隶这些考点`, {
+            testCentres: now,
+          });
         await authority.save({ session });
         await d.audit.append(session, {
           action: "authority.retired",

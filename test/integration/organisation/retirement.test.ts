@@ -132,6 +132,34 @@ describe("organisation: editing and retiring", () => {
     expect(again.body.error.code).to.equal("already_retired");
   });
 
+  it("when a centre is set up under a retired authority, then it is refused; racing the retirement, never both succeed", async () => {
+    const anAuthority = async (name: string) =>
+      (await admin.agent.post("/api/authorities").send({ name, divisionCode: "320100" }).expect(201)).body
+        .authority as { id: string };
+    const retired = await anAuthority(`已停用运管处${Math.random().toString(16).slice(2, 8)}`);
+    await admin.agent.post(`/api/authorities/${retired.id}/retire`).send({}).expect(204);
+    const refused = await admin.agent
+      .post("/api/test-centres")
+      .send({ name: "迟到考点", address: "玄武区 2 号", divisionCode: "320102", authorityId: retired.id });
+    expect([refused.status, refused.body.error.code]).to.deep.equal([409, "authority_retired"]);
+
+    for (let round = 0; round < 6; round++) {
+      const authority = await anAuthority(`竞速运管处${round}-${Math.random().toString(16).slice(2, 8)}`);
+      const [retirement, centre] = await Promise.all([
+        admin.agent.post(`/api/authorities/${authority.id}/retire`).send({}),
+        admin.agent
+          .post("/api/test-centres")
+          .send({ name: `竞速考点${round}`, address: "玄武区 3 号", divisionCode: "320102", authorityId: authority.id }),
+      ]);
+      expect([retirement.status, centre.status], `round ${round}`).to.not.deep.equal([204, 201]);
+      const inUse = await node.ctx.conn.collection("test_centres").countDocuments({ authorityId: authority.id });
+      const isRetired = (await admin.agent.get("/api/authorities").expect(200)).body.authorities.find(
+        (a: { id: string }) => a.id === authority.id,
+      )?.retired;
+      expect(isRetired && inUse > 0, `round ${round}: retired authority with a centre`).to.equal(false);
+    }
+  });
+
   it("when an officer tries to retire a room, then it is forbidden", async () => {
     const { centre, room } = await aCentre();
     await officer.agent.post(`/api/test-centres/${centre.id}/rooms/${room.id}/retire`).send({}).expect(403);
