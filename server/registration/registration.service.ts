@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { createHash } from "node:crypto";
 import { Types, type ClientSession, type Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
@@ -17,7 +18,12 @@ import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { binaryToBuffer, claimInTransaction, isDuplicateKey, newestPage } from "../lib/mongo.js";
 import { checkIdNumber } from "../lib/id-number.js";
-import { assertDivisionInScope, divisionName, isPlausibleIdDivision } from "../organisation/index.js";
+import {
+  assertDivisionInScope,
+  divisionName,
+  isKnownDivision,
+  isPlausibleIdDivision,
+} from "../organisation/index.js";
 import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
@@ -44,6 +50,11 @@ export interface RegistrationOptions {
   timeZone?: string;
   now?: () => Date;
 }
+
+/** A registration's address as the form's field: a current division (refused in place otherwise). */
+const CurrentAddress = z.object({
+  addressDivisionCode: z.string().refine(isKnownDivision, "不是现行行政区划，请选择现住址所在区县"),
+});
 
 type CandidateLean = CandidateDoc & { _id: Types.ObjectId; createdAt?: Date };
 
@@ -216,6 +227,9 @@ export function createRegistrationService(conn: Connection, options: Registratio
           problems: [{ code: "sex_mismatch", message: "性别与身份证号码不符" }],
         });
       }
+      // The address is printed by name on the certificate: a code that is no current division (an
+      // ID number's abolished first six digits, 342600 巢湖地区) would be printed as digits.
+      CurrentAddress.parse({ addressDivisionCode: body.addressDivisionCode });
       const photo = decodePhoto(body.photo.mimeType, body.photo.dataBase64);
       const applicant: Applicant = {
         birthDate: id.info.birthDate,

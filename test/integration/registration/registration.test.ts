@@ -53,6 +53,18 @@ describe("candidate registration", () => {
     ).to.equal(1);
   });
 
+  it("when the address is no current division (an abolished ID prefix), then the field is refused in place and nothing is written", async () => {
+    const before = await Promise.all([count("candidates"), count("candidate_photos")]);
+    const idNumber = makeIdNumber("342600", "1980-04-02", 17);
+    const res = await officer.agent.post("/api/candidates").send(body({ idNumber, addressDivisionCode: "342600" }));
+    expect(res.status).to.equal(400);
+    expect(res.body.error.code).to.equal("validation_failed");
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).to.deep.equal(["addressDivisionCode"]);
+    expect(await Promise.all([count("candidates"), count("candidate_photos")])).to.deep.equal(before);
+    // The same person with their current county is registered.
+    await officer.agent.post("/api/candidates").send(body({ idNumber, addressDivisionCode: "340181" })).expect(201);
+  });
+
   it("when more registrations match than the list holds, then the answer says how many match in all", async () => {
     const surname = `列${Math.random().toString(36).slice(2, 6)}`;
     for (const n of ["甲", "乙", "丙"]) await officer.agent.post("/api/candidates").send(body({ name: `${surname}${n}` })).expect(201);
