@@ -179,6 +179,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       },
     });
     bank.service.useResponses((categoryCode) => delivery.exams.itemResponses(categoryCode));
+    bank.service.usePaperImages((candidateId, sessionId, imageId) =>
+      delivery.exams.paperShowsImage(candidateId, sessionId, imageId),
+    );
     retakeCheck = (candidateId, session) => delivery.exams.retakeCheck(candidateId, session);
     currentBlueprint = (categoryCode) => papers.currentBlueprint(categoryCode);
     publishedAmong = (ids) => delivery.results.publishedAmong(ids);

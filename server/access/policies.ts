@@ -70,7 +70,7 @@ export const POLICIES = {
   "question:write": { roles: ["examiner"] },
   "question:review": { roles: ["reviewer"] },
   "question:retire": { roles: ["examiner", "reviewer"] },
-  /** Candidates see images of their paper questions, so any signed-in account may fetch one by id. */
+  /** Any signed-in account; a candidate only the images of their own paper (the route checks which). */
   "question-image:read": { roles: "*" },
   "blueprint:read": { roles: ["examiner", "reviewer", "admin", "officer"] },
   "blueprint:write": { roles: ["examiner", "admin"] },

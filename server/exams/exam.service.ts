@@ -65,6 +65,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     release: release.release,
     ...answers,
     closeAttempt: closing.closeAttempt,
+    paperShowsImage: core.papers.paperShowsImage,
     sweepOnce: closing.sweepOnce,
     ...controls,
     ...presence,

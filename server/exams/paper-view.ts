@@ -54,6 +54,11 @@ export function createPaperViews(conn: Connection, now: () => Date) {
     return toCandidateAttempt(doc, now(), qs, official);
   }
 
-  return { Papers, cacheQuestions, questionsOf, candidateView };
+  /** Whether the candidate's paper in the session has a question showing the image. */
+  async function paperShowsImage(candidateId: string, sessionId: string, imageId: string): Promise<boolean> {
+    return (await Papers.exists({ candidateId, sessionId, "paper.questions.imageId": imageId })) !== null;
+  }
+
+  return { Papers, cacheQuestions, questionsOf, candidateView, paperShowsImage };
 }
 export type PaperViews = ReturnType<typeof createPaperViews>;

@@ -13,6 +13,9 @@ export const SYSTEM_ACTOR: Actor = { id: "system", displayName: "系统" };
 /** Finished attempts' responses for a category; provided by the exam feature. */
 export type ResponsesPort = (categoryCode: CategoryCode) => Promise<ItemResponse[]>;
 
+/** Whether the candidate's paper in their session holds a question showing the image (exam delivery answers). */
+export type PaperImagesPort = (candidateId: string, sessionId: string, imageId: string) => Promise<boolean>;
+
 /**
  * One audited change, in the shape of the audit feature's `record` input (server/audit), so its
  * service can be passed in directly.

@@ -198,13 +198,17 @@ export function questionBankRouter(
       res.json(await bank.removeImage(actorOf(req), parsed<z.infer<typeof Id>>(res, "params").id));
     },
   );
-  // Candidates see images of their paper questions, so any logged-in user may fetch one by id.
+  // Staff fetch any image by id; a candidate only those of their own paper (others look like none).
   r.get(
     `${base}/images/:imageId`,
     access.route("question-image:read"),
     noQuery, validate("params", ImageId),
-    async (_req, res) => {
-      const image = await bank.images.get(parsed<z.infer<typeof ImageId>>(res, "params").imageId);
+    async (req, res) => {
+      const { imageId } = parsed<z.infer<typeof ImageId>>(res, "params");
+      const actor = actorOf(req);
+      if (actor.kind === "candidate" && !(actor.candidate && (await bank.candidateSeesImage(actor.candidate, imageId))))
+        throw errors.notFound("图片");
+      const image = await bank.images.get(imageId);
       res.setHeader("Content-Type", image.contentType);
       res.setHeader("Cache-Control", "private, max-age=3600, immutable");
       res.setHeader("X-Content-Type-Options", "nosniff");

@@ -1,7 +1,7 @@
 import type { FeatureContext } from "../feature.js";
 import { createBankCore, type QuestionBankDeps } from "./bank-core.js";
 import { createBlueprints } from "./blueprints.js";
-import type { ResponsesPort } from "./ports.js";
+import type { PaperImagesPort, ResponsesPort } from "./ports.js";
 import { createQuestionAuthoring } from "./question-authoring.js";
 import { createQuestionQueries } from "./question-queries.js";
 import { createQuestionReview } from "./question-review.js";
@@ -16,6 +16,7 @@ export type { QuestionListQuery } from "./question-queries.js";
  */
 export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBankDeps = {}) {
   const core = createBankCore(ctx, deps);
+  let paperImages: PaperImagesPort | undefined;
   return {
     models: { Questions: core.Questions, Blueprints: core.Blueprints },
     images: core.images,
@@ -23,6 +24,19 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
     /** Lets the exam feature supply finished attempts' responses after both are built. */
     useResponses(port: ResponsesPort): void {
       core.responses.port = port;
+    },
+
+    /** Lets the exam feature say which images a candidate's own paper shows. */
+    usePaperImages(port: PaperImagesPort): void {
+      paperImages = port;
+    },
+
+    /**
+     * Whether a candidate may see an image: only one their own paper shows. Image ids come from a
+     * clock and a counter, so any signed-in candidate could otherwise fetch draft questions' images.
+     */
+    async candidateSeesImage(candidate: { candidateId: string; sessionId: string }, imageId: string) {
+      return (await paperImages?.(candidate.candidateId, candidate.sessionId, imageId)) ?? false;
     },
 
     ...createQuestionQueries(core),

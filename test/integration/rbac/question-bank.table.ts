@@ -1,7 +1,7 @@
 import type { RunningNode } from "../../../server/main.js";
 import { createQuestionBankService, type Actor } from "../../../server/question-bank/index.js";
 import type { RbacFixtures, RbacRow, RbacTable } from "./rbac-types.js";
-import { routeRow, LOGGED_IN } from "./row-builders.js";
+import { routeRow } from "./row-builders.js";
 
 /**
  * Rows of the question bank. The bank is the province node's content, not a division's, so every
@@ -168,7 +168,8 @@ export const rows: RbacRow[] = [
   {
     method: "get",
     path: "/question-bank/images/:imageId",
-    access: LOGGED_IN,
+    // A candidate sees only the images of their own paper: the setup's image is on none.
+    access: { examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" },
     request: (fx) => ({ url: `/api/question-bank/images/${extra(fx, "imageId")}` }),
   },
   routeRow("get", "/question-bank/review-queue", { reviewer: "all" }),
