@@ -285,6 +285,29 @@ export async function assignTestCandidate(
   return sched.assign(systemActor(node), sessionId, seatId ? { candidateId, seatId } : { candidateId });
 }
 
+/**
+ * A 01001 session in a new room of `seats` seats (南京), scheduled by `officer` through the REST
+ * route as the office page does, starting at `startsAt`; the session as the route answers it.
+ */
+export async function aSessionThroughApi(
+  node: RunningNode,
+  officer: AuthedAgent,
+  startsAt: Date,
+  seats = 1,
+): Promise<ExamSessionDto> {
+  const room = await createTestRoom(node, { seats });
+  const created = await officer.agent
+    .post("/api/exam-sessions")
+    .send({
+      categoryCode: "01001",
+      testCentreId: room.testCentreId,
+      roomId: room.roomId,
+      startsAt: startsAt.toISOString(),
+    })
+    .expect(201);
+  return (created.body as { session: ExamSessionDto }).session;
+}
+
 export interface ScheduledCandidates {
   room: TestRoom;
   session: ExamSessionDto;

@@ -4,8 +4,8 @@ import path from "node:path";
 import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import {
+  aSessionThroughApi,
   connectSocket,
-  createTestRoom,
   registerTestCandidate,
   scheduleCandidates,
   staffAgent,
@@ -98,17 +98,7 @@ describe("exam delivery: a session keeps the blueprint version it was pinned to"
 
   it("when an officer schedules a session without a length, then it takes the current version's minutes and keeps that version after a newer one is published", async () => {
     const current = await publishVersion({ minutes: 75, passMark: 85 });
-    const room = await createTestRoom(node, { seats: 1 });
-    const created = await officer.agent
-      .post("/api/exam-sessions")
-      .send({
-        categoryCode: "01001",
-        testCentreId: room.testCentreId,
-        roomId: room.roomId,
-        startsAt: new Date(Date.now() + 60_000).toISOString(),
-      })
-      .expect(201);
-    const session = created.body.session as ExamSessionDto;
+    const session = await aSessionThroughApi(node, officer, new Date(Date.now() + 60_000));
     expect(session.durationMinutes).to.equal(75);
     expect(session.blueprint).to.deep.equal({ id: "bp-01001", version: current });
 

@@ -3,7 +3,7 @@ import type { AuthUser } from "../../../server/contracts/auth.js";
 import { createOrganisationService } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
-import { createTestRoom, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
+import { aSessionThroughApi, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 
 /** A seating and a change of its session, committing in the order a busy node can produce. */
@@ -44,18 +44,8 @@ describe("scheduling: a seating racing a change of its session", () => {
   }
 
   it("when a session is moved while a candidate is being seated in it, then the seat does not keep the old times: the seating is refused as session_changed", async () => {
-    const room = await createTestRoom(env.node, { seats: 2 });
     const startsAt = new Date(Date.now() + 3 * 86_400_000);
-    const created = await officer.agent
-      .post("/api/exam-sessions")
-      .send({
-        categoryCode: "01001",
-        testCentreId: room.testCentreId,
-        roomId: room.roomId,
-        startsAt: startsAt.toISOString(),
-      })
-      .expect(201);
-    const sessionId = (created.body as { session: { id: string } }).session.id;
+    const sessionId = (await aSessionThroughApi(env.node, officer, startsAt, 2)).id;
     const candidate = await registerTestCandidate(env.node, { categories: ["01001"] });
 
     const held = heldSeating();
@@ -76,17 +66,7 @@ describe("scheduling: a seating racing a change of its session", () => {
   });
 
   it("when a province officer seats a candidate in a city's session, then the entry is filed under the session's division, where the city reads it", async () => {
-    const room = await createTestRoom(env.node, { seats: 1 });
-    const created = await officer.agent
-      .post("/api/exam-sessions")
-      .send({
-        categoryCode: "01001",
-        testCentreId: room.testCentreId,
-        roomId: room.roomId,
-        startsAt: new Date(Date.now() + 4 * 86_400_000).toISOString(),
-      })
-      .expect(201);
-    const sessionId = (created.body as { session: { id: string } }).session.id;
+    const sessionId = (await aSessionThroughApi(env.node, officer, new Date(Date.now() + 4 * 86_400_000))).id;
     const candidate = await registerTestCandidate(env.node, { categories: ["01001"] });
     const held = heldSeating();
     held.release();
