@@ -25,7 +25,10 @@ const question: fc.Arbitrary<QuestionInput> = fc
     ref,
     type: fc.constantFrom("true_false", "single", "multiple" as const),
     stem: textOf(4, 60),
-    options: fc.tuple(textOf(1, 20), textOf(1, 20), textOf(1, 20), textOf(1, 20)),
+    // Four options that read differently: the contract refuses two that read the same.
+    options: fc
+      .tuple(textOf(1, 20), textOf(1, 20), textOf(1, 20), textOf(1, 20))
+      .filter((texts) => new Set(texts.map((t) => t.normalize("NFKC").replace(/\s+/g, " ").trim())).size === 4),
     keys: fc.subarray(["A", "B", "C", "D"] as const, { minLength: 2 }),
     tf: fc.constantFrom("T", "F" as const),
     explanation: fc.oneof(fc.constant(""), textOf(1, 40)),
