@@ -163,8 +163,6 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
         const bp = await bank.service.getCurrentBlueprint(categoryCode);
         return bp ? { id: bp.id, version: bp.version, minutes: bp.minutes } : null;
       },
-      currentRetakePolicy: async (categoryCode) =>
-        (await bank.service.getCurrentBlueprint(categoryCode))?.retake ?? null,
     };
     const delivery = createExamsFeature(ctx, {
       scheduling,

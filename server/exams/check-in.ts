@@ -292,10 +292,8 @@ export function createCheckIn(core: ExamCore) {
         "already_passed",
         `该考生已于 ${formatLocal(passed.submittedAt, core.ctx.config.timeZone, "date")} 通过本类别考试，无需再次安排`,
       );
-    const policy = session.blueprint
-      ? (await deps.papers.policies(session.blueprint)).retake
-      : await deps.papers.currentRetakePolicy?.(categoryCode);
-    if (policy) assertRetakeAllowed(policy, past, session.startsAt);
+    const blueprint = session.blueprint ?? (await deps.papers.currentBlueprint(categoryCode));
+    if (blueprint) assertRetakeAllowed((await deps.papers.policies(blueprint)).retake, past, session.startsAt);
   }
 
   /** The candidates with a passed, finished attempt of the category (automatic seating leaves them out). */

@@ -64,8 +64,6 @@ export interface PaperPort {
   }): Promise<{ retake: RetakePolicy; accommodations: Record<string, number> }>;
   /** The category's current published blueprint version; null when it has none. */
   currentBlueprint(categoryCode: CategoryCode): Promise<(BlueprintRef & { minutes: number }) | null>;
-  /** Retake policy of the category's current blueprint (for the check at scheduling time); null when none. */
-  currentRetakePolicy?(categoryCode: CategoryCode): Promise<RetakePolicy | null>;
 }
 
 /** What one audit entry says (`server/audit/index.ts` `AuditRecordInput`). */

@@ -182,6 +182,13 @@ function freezeQuestion(q: BankQuestionSnapshot, points: number, rng: Rng): Pape
   return { ...base, options, optionOrder, answer };
 }
 
+/** The short cells as examiners and proctors read them: 安全行车/单选题 需 20 题，仅有 14 题；… */
+export function shortfallText(shortfalls: readonly BankShortfall[]): string {
+  return shortfalls
+    .map((s) => `${s.chapter}/${QUESTION_TYPE_NAMES[s.type]} 需 ${s.needed} 题，仅有 ${s.available} 题`)
+    .join("；");
+}
+
 /**
  * Builds one candidate's paper from published questions and a blueprint. Pure and deterministic:
  * the same inputs and seed always give the same paper, so the stored seed rebuilds it for audit.
@@ -196,7 +203,7 @@ export function assemblePaper(input: AssemblyInput): Paper {
     throw new AppError(
       "bank_insufficient",
       422,
-      `题库不足以按组卷方案组卷：${shortfalls.map((s) => `${s.chapter}/${QUESTION_TYPE_NAMES[s.type]} 需 ${s.needed} 题，仅有 ${s.available} 题`).join("；")}`,
+      `题库不足以按组卷方案组卷：${shortfallText(shortfalls)}`,
       { shortfalls },
     );
   }

@@ -3,12 +3,11 @@ import type { Paper } from "../contracts/paper.js";
 import {
   BlueprintInput,
   BlueprintShape,
-  QUESTION_TYPE_NAMES,
   type BlueprintDto,
   type FeasibilityDto,
 } from "../contracts/question-bank.js";
 import { errors } from "../lib/errors.js";
-import { assemblePaper, checkFeasibility } from "./assembly.js";
+import { assemblePaper, checkFeasibility, shortfallText } from "./assembly.js";
 import { parseInput, type BankCore } from "./bank-core.js";
 import type { BlueprintDoc } from "./blueprint.model.js";
 import type { Actor } from "./ports.js";
@@ -27,7 +26,7 @@ export function createBlueprints(core: BankCore) {
     if (shortfalls.length)
       throw errors.unprocessable(
         "bank_insufficient",
-        `题库不足，不能发布：${shortfalls.map((s) => `${s.chapter}/${QUESTION_TYPE_NAMES[s.type]} 需 ${s.needed} 题，仅有 ${s.available} 题`).join("；")}`,
+        `题库不足，不能发布：${shortfallText(shortfalls)}`,
         { shortfalls },
       );
   }

@@ -1,11 +1,8 @@
 import { CATEGORIES, type CategoryCode } from "@contracts/categories.js";
-import type { QuestionStatus, QuestionType } from "@contracts/question-bank.js";
+import { QUESTION_TYPE_NAMES, type QuestionStatus } from "@contracts/question-bank.js";
 
-export const TYPE_LABEL: Record<QuestionType, string> = {
-  true_false: "判断题",
-  single: "单选题",
-  multiple: "多选题",
-};
+/** The contract's names, the ones the server's refusals use too. */
+export const TYPE_LABEL = QUESTION_TYPE_NAMES;
 
 export const STATUS_LABEL: Record<QuestionStatus, string> = {
   draft: "草稿",
