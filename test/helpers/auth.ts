@@ -286,16 +286,18 @@ export async function assignTestCandidate(
 }
 
 /**
- * A 01001 session in a new room of `seats` seats (南京), scheduled by `officer` through the REST
- * route as the office page does, starting at `startsAt`; the session as the route answers it.
+ * A 01001 session in `room`, or in a new room of that many seats (南京), scheduled by `officer`
+ * through the REST route as the office page does, starting at `startsAt`; the session as the
+ * route answers it.
  */
 export async function aSessionThroughApi(
   node: RunningNode,
   officer: AuthedAgent,
   startsAt: Date,
-  seats = 1,
+  roomOrSeats: TestRoom | number = 1,
 ): Promise<ExamSessionDto> {
-  const room = await createTestRoom(node, { seats });
+  const room =
+    typeof roomOrSeats === "number" ? await createTestRoom(node, { seats: roomOrSeats }) : roomOrSeats;
   const created = await officer.agent
     .post("/api/exam-sessions")
     .send({

@@ -3,7 +3,7 @@ import type { ClientSession } from "mongoose";
 import { createOrganisationService } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
-import { createTestRoom, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { aSessionThroughApi, createTestRoom, staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
@@ -35,18 +35,7 @@ describe("a room's exam overrunning into the next booking", function () {
   /** Two sessions in one room, the second starting right when the first's booking ends. */
   async function backToBack(daysAhead: number) {
     const room = await createTestRoom(node, { seats: 2 });
-    const schedule = async (startsAt: Date) =>
-      (
-        await officer.agent
-          .post("/api/exam-sessions")
-          .send({
-            categoryCode: "01001",
-            testCentreId: room.testCentreId,
-            roomId: room.roomId,
-            startsAt: startsAt.toISOString(),
-          })
-          .expect(201)
-      ).body.session as { id: string; bookedUntil: string; startsAt: string };
+    const schedule = (startsAt: Date) => aSessionThroughApi(node, officer, startsAt, room);
     const first = await schedule(new Date(Date.now() + daysAhead * 86_400_000));
     const next = await schedule(new Date(first.bookedUntil));
     return { first, next };
