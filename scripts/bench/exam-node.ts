@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../server/app.js";
-import { createAuditService } from "../../server/audit/index.js";
+import { createAuditService, type AuditService } from "../../server/audit/index.js";
 import { loadConfig } from "../../server/config.js";
 import { AuthUser } from "../../server/contracts/auth.js";
 import {
@@ -44,6 +44,8 @@ export interface ExamNode {
   io: AppServer;
   http: HttpServer;
   delivery: { exams: ExamService; proctoring: ProctoringService; results: ResultsService };
+  /** The audit service every feature of the node writes through (tests step into its transactions). */
+  audit: AuditService;
   stop(): Promise<void>;
 }
 
@@ -136,6 +138,7 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
     io,
     http,
     delivery,
+    audit,
     stop: () =>
       (stopping ??= (async () => {
         for (const f of features) await f.stop?.();

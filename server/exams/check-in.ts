@@ -21,9 +21,6 @@ export interface RetakeSession {
   blueprint: BlueprintRef | null;
 }
 
-/** A voided attempt does not count as the candidate's attempt in a session (they may be checked in again). */
-const ABSENT_STATUSES: "voided"[] = ["voided"];
-
 /** A question id as a field name of the exposure counter (no `.` or leading `$`). */
 export function exposureKey(questionId: string): string {
   return questionId.replace(/[.$]/g, "_");
@@ -97,7 +94,10 @@ export function createCheckIn(core: ExamCore) {
     const current = await deps.papers.currentBlueprint(session.categoryCode);
     if (!current)
       throw errors.notFound(`类别 ${CATEGORIES[session.categoryCode]} 的组卷方案`, "blueprint_not_found");
-    const pinned = await deps.scheduling.pinBlueprint(session.id, { id: current.id, version: current.version });
+    const pinned = await deps.scheduling.pinBlueprint(session.id, {
+      id: current.id,
+      version: current.version,
+    });
     if (!pinned) throw errors.conflict("session_cancelled", "本场次已取消");
     return pinned;
   }
@@ -109,10 +109,20 @@ export function createCheckIn(core: ExamCore) {
     photoId: assignment.photoId ?? null,
   });
 
-  const currentAttempt = (sessionId: string, candidateId: string, tx: ClientSession | null) =>
-    Attempts.findOne({ sessionId, candidateId, status: { $nin: ABSENT_STATUSES } }, LIGHT)
-      .session(tx)
-      .lean<AttemptLean>();
+  /**
+   * The candidate's attempt in the session, if any. A voided one counts too: a candidate whose
+   * sitting was voided for misconduct (违纪作废) is refused, not handed a fresh paper in the same room.
+   */
+  async function currentAttempt(
+    sessionId: string,
+    candidateId: string,
+    tx: ClientSession | null,
+  ): Promise<AttemptLean | null> {
+    const found = await Attempts.findOne({ sessionId, candidateId }, LIGHT).session(tx).lean<AttemptLean>();
+    if (found?.status === "voided")
+      throw errors.conflict("attempt_voided", "该考生本场考试已因违纪作废，不得再次入场");
+    return found;
+  }
 
   /**
    * Proctor check-in (入场核验): the typed ID number must match the registration, the candidate is
@@ -293,7 +303,8 @@ export function createCheckIn(core: ExamCore) {
         `该考生已于 ${formatLocal(passed.submittedAt, core.ctx.config.timeZone, "date")} 通过本类别考试，无需再次安排`,
       );
     const blueprint = session.blueprint ?? (await deps.papers.currentBlueprint(categoryCode));
-    if (blueprint) assertRetakeAllowed((await deps.papers.policies(blueprint)).retake, past, session.startsAt);
+    if (blueprint)
+      assertRetakeAllowed((await deps.papers.policies(blueprint)).retake, past, session.startsAt);
   }
 
   /** The candidates with a passed, finished attempt of the category (automatic seating leaves them out). */

@@ -54,26 +54,56 @@ export function createResultsService(
   const records = createResultRecords(ctx.conn);
   const now = deps.now ?? (() => new Date());
 
-  async function currentReport(sessionId: string): Promise<SessionReportDto> {
-    const session = await deps.scheduling.getSession(sessionId);
-    if (!session) throw errors.notFound("考试场次", "session_not_found");
-    const named = sessionByName(session);
-    const published = await records.publishedReport(sessionId);
-    if (published) return { ...published, session: named };
+  /** The session's report as it stands now (unpublished). */
+  async function draftReport(session: ExamSessionDto): Promise<SessionReportDto> {
     const [assignments, attempts] = await Promise.all([
-      deps.scheduling.listAssignments(sessionId),
-      deps.exams.reportAttempts(sessionId),
+      deps.scheduling.listAssignments(session.id),
+      deps.exams.reportAttempts(session.id),
     ]);
     return buildSessionReport({
-      sessionId,
+      sessionId: session.id,
       categoryCode: session.categoryCode,
       sessionEndsAt: new Date(session.endsAt),
       assignments,
       attempts,
       publishedAt: null,
       publishedBy: null,
-      session: named,
+      session: sessionByName(session),
     });
+  }
+
+  /** The report as published, or as it stands while unpublished. */
+  async function currentReport(sessionId: string): Promise<SessionReportDto> {
+    const session = await deps.scheduling.getSession(sessionId);
+    if (!session) throw errors.notFound("考试场次", "session_not_found");
+    const published = await records.publishedReport(sessionId);
+    if (published) return { ...published, session: sessionByName(session) };
+    return draftReport(session);
+  }
+
+  /** The session, when its results may be published at `at`; otherwise the refusal saying why. */
+  async function publishable(sessionId: string, at: Date): Promise<ExamSessionDto> {
+    const session = await deps.scheduling.getSession(sessionId);
+    if (!session) throw errors.notFound("考试场次", "session_not_found");
+    // A cancelled session was never sat as scheduled: publishing it would make every seated
+    // candidate officially absent (缺考) from a sitting that did not take place.
+    if (session.status === "cancelled")
+      throw errors.conflict("session_cancelled", "本场次已取消，没有可发布的成绩");
+    const over = overAt(session).getTime();
+    if (at.getTime() < over)
+      throw errors.conflict(
+        "session_not_over",
+        `场次 ${formatLocal(new Date(over), ctx.config.timeZone)} 才结束，结束前不能发布成绩`,
+        { endsAt: new Date(over).toISOString() },
+      );
+    const open = (await deps.exams.reportAttempts(sessionId)).filter(
+      (a) => !["submitted", "voided"].includes(a.status),
+    );
+    if (open.length)
+      throw errors.conflict("attempts_open", "仍有考生未交卷，不能发布成绩", {
+        attemptIds: open.map((a) => a.attemptId),
+      });
+    return session;
   }
 
   return {
@@ -81,35 +111,30 @@ export function createResultsService(
 
     /**
      * Publishes a session's results once, after the session is over: its scheduled end has passed
-     * (and the late-entry window with it, so nobody can still check in) and every attempt is closed.
+     * (and the late-entry window with it, so nobody can still check in), it was not cancelled and
+     * every attempt is closed.
      */
     async publish(actor: Actor, sessionId: string): Promise<SessionReportDto> {
-      if (await records.isPublished(sessionId))
-        throw errors.conflict("results_locked", "本场次成绩已发布，不能再次发布");
-      const session = await deps.scheduling.getSession(sessionId);
-      if (!session) throw errors.notFound("考试场次", "session_not_found");
-      const over = overAt(session).getTime();
-      if (now().getTime() < over)
-        throw errors.conflict(
-          "session_not_over",
-          `场次 ${formatLocal(new Date(over), ctx.config.timeZone)} 才结束，结束前不能发布成绩`,
-          { endsAt: new Date(over).toISOString() },
-        );
-      const open = (await deps.exams.reportAttempts(sessionId)).filter(
-        (a) => !["submitted", "voided"].includes(a.status),
-      );
-      if (open.length)
-        throw errors.conflict("attempts_open", "仍有考生未交卷，不能发布成绩", {
-          attemptIds: open.map((a) => a.attemptId),
-        });
       const at = now();
-      const draft = await currentReport(sessionId);
-      const report: SessionReportDto = { ...draft, publishedAt: at.toISOString(), publishedBy: actor.name };
       // Publication, official results, the audit entry and the outbox event commit together or not
       // at all: automatic certificate issue follows the event, so a crash right after the commit
       // delays it until the outbox is delivered again instead of losing it.
-      await deps.audit.transaction(async (tx) => {
-        await records.publish(tx, sessionId, at, actor.name, report);
+      const report = await deps.audit.transaction(async (tx) => {
+        // Everything the report says is read after this transaction's first read. A void, a
+        // force-submit or a cancellation committing later writes the audit head this transaction
+        // writes too, so one of the two runs again and reads the other; read before the
+        // transaction, a void landing in between left a published report that still showed the
+        // voided pass.
+        if (await records.isPublished(sessionId, tx))
+          throw errors.conflict("results_locked", "本场次成绩已发布，不能再次发布");
+        const session = await publishable(sessionId, at);
+        const draft = await draftReport(session);
+        const published: SessionReportDto = {
+          ...draft,
+          publishedAt: at.toISOString(),
+          publishedBy: actor.name,
+        };
+        await records.publish(tx, sessionId, at, actor.name, published);
         await enqueueEvent(
           ctx.conn,
           tx,
@@ -122,10 +147,11 @@ export function createResultsService(
           actor: { id: actor.id, kind: actor.kind, name: actor.name },
           target: { type: "exam_session", id: sessionId },
           details: {
-            submitted: report.attendance.submitted,
-            late: at.getTime() > new Date(report.publishDueBy).getTime(),
+            submitted: published.attendance.submitted,
+            late: at.getTime() > new Date(published.publishDueBy).getTime(),
           },
         });
+        return published;
       });
       deps.onOutbox?.();
       return report;

@@ -1,0 +1,109 @@
+import { expect } from "chai";
+import request from "supertest";
+import { testUserHeader } from "../../../scripts/bench/exam-node.js";
+import {
+  cancelFixtureSession,
+  createFixtureSession,
+  moveFixtureSessionBack,
+  tinyKey,
+} from "../../../scripts/bench/exam-fixtures.js";
+import type { SessionReportDto } from "../../../server/contracts/exams.js";
+import { call, ok, officerUser } from "./support/clients.js";
+import { examDb } from "./support/models.js";
+import { aRoom, useExamNode } from "./support/setup.js";
+
+/** Long enough back for any fixture session (60 minutes, 20 of late entry) to be over. */
+const OVER = 3 * 60;
+
+/**
+ * What may be published, and what a publication says: only a session that took place and is over,
+ * with the report read inside the publication's own transaction; and a voided sitting stays voided.
+ */
+describe("exam delivery: publishing a session and voided sittings", function () {
+  this.timeout(60_000);
+  const env = useExamNode();
+  const publish = (sessionId: string) =>
+    request(env.node.url)
+      .post(`/api/exam-sessions/${sessionId}/results/publish`)
+      .set("x-test-user", testUserHeader(officerUser()))
+      .send({});
+
+  it("when a session was cancelled before anyone sat it, then its results cannot be published and nobody is made absent", async () => {
+    const { session } = await createFixtureSession(env.node.ctx.conn, { candidates: 2 });
+    await cancelFixtureSession(env.node.ctx.conn, session.id);
+    await moveFixtureSessionBack(env.node.ctx.conn, session.id, OVER);
+    const refused = await publish(session.id);
+    expect(refused.status).to.equal(409);
+    expect(refused.body.error.code).to.equal("session_cancelled");
+    expect(refused.body.error.message).to.match(/已取消/);
+    expect(
+      await env.node.ctx.conn.collection("exam_publications").countDocuments({ sessionId: session.id }),
+    ).to.equal(0);
+  });
+
+  it("when a proctor checks in a candidate whose sitting was voided, then it is refused and the candidate gets no second paper", async () => {
+    const room = await aRoom(env.node, { candidates: 1 });
+    try {
+      const [assignment] = room.assignments;
+      const [candidate] = room.candidates;
+      if (!assignment || !candidate) throw new Error("fixture");
+      ok(await call(room.proctor, "proctor:void", { attemptId: candidate.attemptId, note: "替考，违纪" }));
+      const again = await call(room.proctor, "proctor:check_in", {
+        sessionId: room.session.id,
+        candidateId: assignment.candidateId,
+        idNumber: assignment.idNumber,
+      });
+      expect(!again.ok && again.error.code).to.equal("attempt_voided");
+      expect(!again.ok && again.error.message).to.match(/违纪作废/);
+      const { Attempts, Papers } = examDb(env.node.ctx.conn);
+      const attempts = await Attempts.find({ sessionId: room.session.id }).lean();
+      expect(attempts.map((a) => a.status)).to.deep.equal(["voided"]);
+      expect(await Papers.countDocuments({ sessionId: room.session.id })).to.equal(1);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a void commits after the officer pressed publish but before the publication, then the published report shows the sitting voided", async () => {
+    const room = await aRoom(env.node, { candidates: 2, release: true });
+    const [voided, kept] = room.candidates;
+    if (!voided || !kept) throw new Error("fixture");
+    const audit = env.node.audit;
+    const transaction = audit.transaction;
+    try {
+      for (const c of [voided, kept]) {
+        for (let i = 0; i < 10; i++) await c.answer(i, tinyKey(i));
+        ok(await c.submit());
+      }
+      await moveFixtureSessionBack(env.node.ctx.conn, room.session.id, OVER);
+      // The next audited transaction is the publication's: a proctor's void commits just before it.
+      let stepped = false;
+      audit.transaction = (async (work: Parameters<typeof transaction>[0]) => {
+        if (!stepped) {
+          stepped = true;
+          ok(
+            await call(room.proctor, "proctor:void", { attemptId: voided.attemptId, note: "夹带资料，违纪" }),
+          );
+        }
+        return transaction(work);
+      }) as typeof transaction;
+      const published = await publish(room.session.id);
+      expect(stepped).to.equal(true);
+      expect(published.status).to.equal(200);
+      const report = published.body as SessionReportDto;
+      const statusOf = (attemptId: string) => report.results.find((r) => r.attemptId === attemptId)?.status;
+      expect(statusOf(voided.attemptId)).to.equal("voided");
+      expect(statusOf(kept.attemptId)).to.equal("submitted");
+      expect(report.attendance).to.include({ submitted: 1, voided: 1 });
+      const stored = await env.node.ctx.conn
+        .collection<{ report: SessionReportDto }>("exam_publications")
+        .findOne({ sessionId: room.session.id });
+      expect(stored?.report.attendance).to.include({ submitted: 1, voided: 1 });
+      const attempt = await examDb(env.node.ctx.conn).Attempts.findById(voided.attemptId).lean();
+      expect(attempt?.status).to.equal("voided");
+    } finally {
+      audit.transaction = transaction;
+      room.close();
+    }
+  });
+});
