@@ -37,9 +37,25 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
 
   async function own(socket: AppSocket, attemptId: string, event: string): Promise<string> {
     if (attemptId === socket.data.ownAttemptId) return attemptId;
-    await deps.exams.assertOwnAttempt(candidateOf(socket).me, attemptId, event);
+    await assertOwn(socket, attemptId, event);
     await adopt(socket, attemptId);
     return attemptId;
+  }
+
+  /**
+   * The audited ownership check. A refused socket is disconnected once its refusal is acked: every
+   * refusal is an audit transaction, queued behind the node's others (check-ins, releases, voids),
+   * so a page looping over made-up attempt ids would otherwise stall every proctor on the node. A
+   * kiosk's own page never names another attempt; a new connection has to sign in again.
+   */
+  async function assertOwn(socket: AppSocket, attemptId: string, event: string): Promise<void> {
+    try {
+      await deps.exams.assertOwnAttempt(candidateOf(socket).me, attemptId, event);
+    } catch (err) {
+      // After the ack (sent when this rejection settles), not before: the page learns why.
+      setImmediate(() => socket.disconnect(true));
+      throw err;
+    }
   }
 
   /**
@@ -92,11 +108,10 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
       "attempt:sync",
       SyncPayload,
       async (socket, p) => {
-        const { sessionId, candidateId, me } = candidateOf(socket);
+        const { sessionId, candidateId } = candidateOf(socket);
         const id = p.attemptId ?? (await deps.exams.candidateAttemptId(sessionId, candidateId));
         if (!id) throw errors.notFound("考试记录（请等待监考员核验身份）", "attempt_not_found");
-        if (p.attemptId && id !== socket.data.ownAttemptId)
-          await deps.exams.assertOwnAttempt(me, id, "attempt:sync");
+        if (p.attemptId && id !== socket.data.ownAttemptId) await assertOwn(socket, id, "attempt:sync");
         // The connect write read the attempt: the view is built from that copy (no second read).
         const online = await adopt(socket, id);
         return online ? online.view() : deps.exams.view(id);
@@ -178,6 +193,6 @@ function candidateOf(socket: AppSocket) {
   return {
     candidateId,
     sessionId,
-    me: { id: user.id, name: user.displayName, kind: "candidate" as const, candidateId },
+    me: { id: user.id, name: user.displayName, kind: "candidate" as const, candidateId, sessionId },
   };
 }

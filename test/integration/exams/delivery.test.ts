@@ -206,11 +206,13 @@ describe("exam delivery: candidate protocol", () => {
     }
   });
 
-  it("when a candidate sends events for another candidate's attempt, then they are refused with forbidden and audited", async () => {
+  it("when a candidate sends events for another candidate's attempt, then each is refused with forbidden, audited, and the socket is dropped", async () => {
     const room = await aRoom(env.node, { candidates: 2, release: true });
     const [me, other] = room.candidates;
     if (!me?.socket || !other) throw new Error("fixture");
+    const again = await connect(env.node.url, me.user);
     try {
+      const dropped = new Promise<string>((resolve) => me.socket?.once("disconnect", resolve));
       const ack = await call(me.socket, "attempt:answer", {
         attemptId: other.attemptId,
         seq: 1,
@@ -218,7 +220,9 @@ describe("exam delivery: candidate protocol", () => {
         choice: ["T"],
       });
       expect(!ack.ok && ack.error.code).to.equal("forbidden");
-      const sync = await call(me.socket, "attempt:sync", { attemptId: other.attemptId });
+      // Every refusal is an audit transaction: the page that sent it is not left to send more.
+      expect(await dropped).to.equal("io server disconnect");
+      const sync = await call(again, "attempt:sync", { attemptId: other.attemptId });
       expect(!sync.ok && sync.error.code).to.equal("forbidden");
       const audit = await env.node.ctx.conn
         .collection("audit_log")
@@ -231,7 +235,32 @@ describe("exam delivery: candidate protocol", () => {
       const doc = await examDb(env.node.ctx.conn).Attempts.findById(other.attemptId).lean();
       expect(doc?.answers[0]?.seq).to.equal(0);
     } finally {
+      again.close();
       room.close();
+    }
+  });
+
+  it("when a candidate signed in for one sitting names their own attempt in another session, then it is refused", async () => {
+    const first = await aRoom(env.node, { candidates: 1, release: true });
+    const second = await aRoom(env.node, { candidates: 1 });
+    const [mine] = first.candidates;
+    const [elsewhere] = second.assignments;
+    if (!mine || !elsewhere) throw new Error("fixture");
+    // The same person, signed in with the ticket of the second sitting.
+    const login = candidateUser(second.session.id, {
+      ...elsewhere,
+      candidateId: mine.user.candidate?.candidateId ?? "",
+    });
+    const socket = await connect(env.node.url, login);
+    try {
+      const sync = await call(socket, "attempt:sync", { attemptId: mine.attemptId });
+      expect(!sync.ok && sync.error.code).to.equal("forbidden");
+      const doc = await examDb(env.node.ctx.conn).Attempts.findById(mine.attemptId).lean();
+      expect(doc?.status).to.equal("in_progress");
+    } finally {
+      socket.close();
+      first.close();
+      second.close();
     }
   });
 
@@ -430,7 +459,11 @@ describe("exam delivery: candidate protocol", () => {
       // Seating asks the same rule on the session's start: next month's session may be booked today.
       const retake = (startsAt: Date) =>
         env.node.delivery.exams
-          .retakeCheck(seat.candidateId, { categoryCode: "01001", startsAt, blueprint: third.session.blueprint })
+          .retakeCheck(seat.candidateId, {
+            categoryCode: "01001",
+            startsAt,
+            blueprint: third.session.blueprint,
+          })
           .then(
             () => "allowed",
             (err: { code?: string }) => err.code,
