@@ -10,6 +10,9 @@ import { enqueueEvent, outboxModel } from "../lib/outbox.js";
 import type { DomainEvents } from "../contracts/domain-events.js";
 import { passEventKey } from "./closing.js";
 
+/** The states of a sitting that can still be given time (or asked for it). */
+const OPEN: readonly string[] = ["checked_in", "ready", "in_progress"];
+
 /** An extension waiting for its second approver. */
 export interface TakenExtension {
   minutes: number;
@@ -158,7 +161,7 @@ export function createAttemptControls(
     const res = await store.mutate(
       attemptId,
       (doc, at) =>
-        doc.status === "checked_in" || doc.status === "ready" || doc.status === "in_progress"
+        OPEN.includes(doc.status)
           ? {
               filter: { status: doc.status },
               push: { pendingExtensions: { ...request, requestedAt: at } },
@@ -183,9 +186,12 @@ export function createAttemptControls(
       attemptId,
       (doc) => {
         const p = doc.pendingExtensions.find((x) => x.requestId === requestId);
-        if (!p) return null;
+        // Only an open sitting's request can be answered (closing clears them; this also holds
+        // for an attempt closed before that rule).
+        if (!p || !OPEN.includes(doc.status)) return null;
         taken = { minutes: p.minutes, reason: p.reason, requestedBy: p.requestedBy };
         return {
+          filter: { status: doc.status },
           pull: { pendingExtensions: { requestId } },
           event: { type: "extension_answered", data: { requestId } },
         };
@@ -211,7 +217,13 @@ export function createAttemptControls(
           ? null
           : {
               filter: { status: doc.status },
-              set: { status: "voided", voidedAt: at, voidNote: note, closeReason: "voided" },
+              set: {
+                status: "voided",
+                voidedAt: at,
+                voidNote: note,
+                closeReason: "voided",
+                pendingExtensions: [],
+              },
               event: { type: "void", data: { by: actor.id, note, previous: doc.status } },
             },
       { session: uow.session },

@@ -71,6 +71,19 @@ export function createCheckIn(core: ExamCore) {
       .map((p) => ({ submittedAt: p.submittedAt as Date, passed: p.result?.passed ?? false }));
   }
 
+  /**
+   * Refuses with `already_passed` once a finished attempt of the category passed: at scheduling, and
+   * again at check-in, since a candidate seated in two sittings may pass the first before the second.
+   */
+  function assertNotPassed(past: readonly PastAttempt[], then: string): void {
+    const passed = past.find((p) => p.passed);
+    if (passed)
+      throw errors.unprocessable(
+        "already_passed",
+        `该考生已于 ${formatLocal(passed.submittedAt, core.ctx.config.timeZone, "date")} 通过本类别考试，${then}`,
+      );
+  }
+
   /** Refuses with `retake_wait` while the candidate's failed runs in this category still have to wait. */
   function assertRetakeAllowed(policy: RetakePolicy, past: readonly PastAttempt[], at: Date): void {
     const decision = checkRetake(policy, past, at);
@@ -179,7 +192,9 @@ export function createCheckIn(core: ExamCore) {
       exposure,
     });
     const policies = await deps.papers.policies({ id: paper.blueprintId, version: paper.blueprintVersion });
-    assertRetakeAllowed(policies.retake, await pastAttempts(input.candidateId, session.categoryCode), at);
+    const past = await pastAttempts(input.candidateId, session.categoryCode);
+    assertNotPassed(past, "不再入场");
+    assertRetakeAllowed(policies.retake, past, at);
     const accommodationMinutes = input.accommodation
       ? approvedMinutes(policies.accommodations, input.accommodation)
       : 0;
@@ -296,12 +311,7 @@ export function createCheckIn(core: ExamCore) {
   async function retakeCheck(candidateId: string, session: RetakeSession): Promise<void> {
     const { categoryCode } = session;
     const past = await pastAttempts(candidateId, categoryCode);
-    const passed = past.find((p) => p.passed);
-    if (passed)
-      throw errors.unprocessable(
-        "already_passed",
-        `该考生已于 ${formatLocal(passed.submittedAt, core.ctx.config.timeZone, "date")} 通过本类别考试，无需再次安排`,
-      );
+    assertNotPassed(past, "无需再次安排");
     const blueprint = session.blueprint ?? (await deps.papers.currentBlueprint(categoryCode));
     if (blueprint)
       assertRetakeAllowed((await deps.papers.policies(blueprint)).retake, past, session.startsAt);

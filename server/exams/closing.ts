@@ -111,6 +111,9 @@ export function createClosing(core: ExamCore) {
           status: "submitted",
           submittedAt: at,
           closeReason: reason,
+          // A request for more time dies with the sitting: left pending, a second proctor could
+          // still answer it and move the chain head of a graded (or published) attempt.
+          pendingExtensions: [],
           result: {
             score: grade.score,
             totalPoints: grade.totalPoints,

@@ -62,4 +62,45 @@ describe("exam delivery: a pending extension on the seat map", () => {
       room.close();
     }
   });
+
+  it("when the candidate hands in while a request for more time waits, then the request goes with the sitting and a second proctor can no longer answer it", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    const second = await connect(env.node.url, {
+      ...room.proctorUser,
+      id: "proctor-2",
+      displayName: "赵监考",
+    });
+    try {
+      ok(await call(second, "proctor:watch", { sessionId: room.session.id }));
+      const req = ok(
+        await call(room.proctor, "proctor:extend", {
+          attemptId: c.attemptId,
+          minutes: 10,
+          reason: "考生电脑故障更换",
+          requireSecondApprover: true,
+        }),
+      );
+      ok(await c.submit());
+      const Attempts = env.node.ctx.conn.collection("exam_attempts");
+      const handedIn = await Attempts.findOne({ _id: c.attemptId as never });
+      expect(handedIn?.pendingExtensions).to.deep.equal([]);
+      for (const approve of [false, true]) {
+        const answer = await call(second, "proctor:approve_extension", {
+          attemptId: c.attemptId,
+          requestId: req.pending?.requestId ?? "",
+          approve,
+        });
+        expect(!answer.ok && answer.error.code).to.equal("extension_not_found");
+      }
+      // The graded sitting's chain ends where it was handed in.
+      const after = await Attempts.findOne({ _id: c.attemptId as never });
+      expect(after?.chainHash).to.equal(handedIn?.chainHash);
+      expect((after?.events as { type: string }[]).at(-1)?.type).to.equal("submit");
+    } finally {
+      second.close();
+      room.close();
+    }
+  });
 });

@@ -19,7 +19,7 @@ const OVER = 3 * 60;
  * What may be published, and what a publication says: only a session that took place and is over,
  * with the report read inside the publication's own transaction; and a voided sitting stays voided.
  */
-describe("exam delivery: publishing a session and voided sittings", function () {
+describe("exam delivery: who may sit again, and what a publication says", function () {
   this.timeout(60_000);
   const env = useExamNode();
   const publish = (sessionId: string) =>
@@ -59,6 +59,34 @@ describe("exam delivery: publishing a session and voided sittings", function () 
       const attempts = await Attempts.find({ sessionId: room.session.id }).lean();
       expect(attempts.map((a) => a.status)).to.deep.equal(["voided"]);
       expect(await Papers.countDocuments({ sessionId: room.session.id })).to.equal(1);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a candidate seated in two sittings passed the first, then the second check-in is refused and no paper is drawn", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const [candidate] = room.candidates;
+    const [seat] = room.assignments;
+    if (!candidate || !seat) throw new Error("fixture");
+    try {
+      for (let i = 0; i < 10; i++) await candidate.answer(i, tinyKey(i));
+      ok(await candidate.submit());
+      // Seated in July's sitting too, back when June's had not been sat yet.
+      const july = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
+      await env.node.ctx.conn
+        .collection("test_fixture_sessions")
+        .updateOne({ _id: july.session.id as never }, { $set: { "assignments.0": seat } });
+      const refused = await call(room.proctor, "proctor:check_in", {
+        sessionId: july.session.id,
+        candidateId: seat.candidateId,
+        idNumber: seat.idNumber,
+      });
+      expect(!refused.ok && refused.error.code).to.equal("already_passed");
+      expect(!refused.ok && refused.error.message).to.match(/通过本类别考试，不再入场/);
+      const { Attempts, Papers } = examDb(env.node.ctx.conn);
+      expect(await Attempts.countDocuments({ sessionId: july.session.id })).to.equal(0);
+      expect(await Papers.countDocuments({ sessionId: july.session.id })).to.equal(0);
     } finally {
       room.close();
     }
