@@ -1,4 +1,4 @@
-import express, { type Router } from "express";
+import express, { type RequestHandler, type Router } from "express";
 import { z } from "zod";
 import {
   CancelBody,
@@ -10,16 +10,37 @@ import {
 } from "../contracts/certificates.js";
 import { IdNumber } from "../contracts/validation.js";
 import { actorOf, type Access } from "../access/index.js";
-import { errors } from "../lib/errors.js";
+import { AppError, errors } from "../lib/errors.js";
 import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { CertificatesFacade } from "./certificates.feature.js";
+import { MAX_VERIFY_PDF_BYTES } from "./crypto/pdf-payload.js";
 import { toCertificateDto, toIssuanceDto } from "./presenters.js";
 
 const IdParam = z.string().min(1).max(64);
 const CaseId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 /** A certificate's number is its holder's ID number. */
 const CertificateNo = IdNumber;
-const MAX_PDF_UPLOAD = 5 * 1024 * 1024;
+
+const rawPdf = express.raw({ type: () => true, limit: MAX_VERIFY_PDF_BYTES });
+/**
+ * The uploaded file's bytes, refused when larger than any certificate PDF can be (the body parser
+ * stops at the limit, or at once on a larger Content-Length) with the upload's own code and limit.
+ */
+const pdfUpload: RequestHandler = (req, res, next) => {
+  rawPdf(req, res, (err?: unknown) => {
+    if ((err as { type?: unknown } | undefined)?.type === "entity.too.large") {
+      next(
+        new AppError(
+          "pdf_too_large",
+          413,
+          `PDF 文件超过 ${MAX_VERIFY_PDF_BYTES / 1024 / 1024} MB：签发的证书 PDF 远小于此，请上传原始文件，或扫描证书上的二维码验证`,
+        ),
+      );
+      return;
+    }
+    next(err);
+  });
+};
 
 /**
  * Public: trust list, trust anchors, status list and verification (text or PDF), for anyone.
@@ -49,14 +70,9 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
   });
   // A PDF upload: the QR text roadcert embeds in the file's Info dictionary is verified. A JSON
   // body (parsed before this route) is not a file: its fields are refused, not verified as nothing.
-  r.post(
-    "/certificates/verify-pdf",
-    noBody,
-    express.raw({ type: () => true, limit: MAX_PDF_UPLOAD }),
-    async (req, res) => {
-      res.json(await c.verifyPdf(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
-    },
-  );
+  r.post("/certificates/verify-pdf", noBody, pdfUpload, async (req, res) => {
+    res.json(await c.verifyPdf(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
+  });
 
   r.get("/certificate-issuances", access.route("certificate:manage"), async (req, res) => {
     const q = parse(IssuanceListQuery, req.query);

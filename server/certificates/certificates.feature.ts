@@ -9,7 +9,7 @@ import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
 import { certificatesRouter } from "./certificate.routes.js";
-import { extractQrFromPdf } from "./crypto/pdf-payload.js";
+import { MAX_PDF_QR_ENTRIES, findQrInPdf } from "./crypto/pdf-payload.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
 import { formatZoned } from "./crypto/zoned-time.js";
 import { createIssuanceService } from "./issuance.service.js";
@@ -197,7 +197,14 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };
       if (sniffMediaType(bytes) !== "application/pdf")
         return { ...base, code: "not_roadcert_certificate", message: "上传的文件不是 PDF" };
-      const text = extractQrFromPdf(bytes);
+      const found = findQrInPdf(bytes);
+      if (!found.ok)
+        return {
+          ...base,
+          code: "not_roadcert_certificate",
+          message: `PDF 中的证书数据超过 ${MAX_PDF_QR_ENTRIES} 处，不是 roadcert 生成的证书文件`,
+        };
+      const text = found.text;
       if (!text)
         return {
           ...base,

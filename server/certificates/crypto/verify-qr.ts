@@ -54,8 +54,9 @@ function result(
 
 /**
  * Verifies QR text offline: envelope, then a trusted key with that id (every key with the id is
- * tried, as in the EU DCC), its province and validity window, the trust list's freshness, the
- * certificate's dates, and finally the status list if one is known. Pure; never throws.
+ * tried, as in the EU DCC; of the lists holding it, a current one counts, see `preferred`), its
+ * province and validity window, the trust list's freshness, the certificate's dates, and finally
+ * the status list if one is known. Pure; never throws.
  */
 export function verifyQrText(text: string, ctx: TrustContext, now: Date): VerificationResultDto {
   const opened = openEnvelope(text);
@@ -70,10 +71,21 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   );
   if (candidates.length === 0)
     return result("unknown_issuer_key", `签发密钥 ${claims.kid} 不在信任列表中`, { claims });
-  const match = candidates.find(({ key }) => verifierFor(key).verify(opened.signedBytes, opened.signature));
+  // The same key is usually on several lists (own, a peer's, the hub's): its signature is checked once.
+  const checked = new Map<string, boolean>();
+  const verified = candidates.filter(({ key }) => {
+    const id = `${key.suite}:${key.publicKey}`;
+    let ok = checked.get(id);
+    if (ok === undefined) {
+      ok = verifierFor(key).verify(opened.signedBytes, opened.signature);
+      checked.set(id, ok);
+    }
+    return ok;
+  });
+  const match = preferred(verified, claims, now);
   if (!match) return result("signature_invalid", "签名无效：证书内容被篡改或不是由该密钥签发", { claims });
 
-  const trust = trustState(match.list, now);
+  const { trust } = match;
   const warnings: string[] = [];
   if (trust.demo) warnings.push("演示信任列表：仅供演示，不能证明真实资格");
   if (match.key.provinceCode !== claims.provinceCode) {
@@ -128,6 +140,30 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
     );
   }
   return { ...authentic, ok: true, code: "valid", message: "证书真实有效", status };
+}
+
+/**
+ * Of the trusted lists whose key verified the signature, the one whose word counts. The verifier's
+ * lists come in a fixed order (own, demo, peers, hub) and a peer's or the hub's copy is kept when
+ * its refresh fails, so the first holder of a key may be a copy that ran out while another list
+ * vouches for the same key today: an unexpired list comes first (only when none holds the key is
+ * the answer trust_list_expired); then one that vouches for this certificate (the key is of the
+ * claimed province and was in use at issue); then a fresh one before a stale one. Ties keep the
+ * lists' order.
+ */
+function preferred(
+  verified: { key: TrustListKey; list: LoadedTrustList }[],
+  claims: { provinceCode: string; issuedAt: string },
+  now: Date,
+): { key: TrustListKey; list: LoadedTrustList; trust: TrustState } | null {
+  let best: { key: TrustListKey; list: LoadedTrustList; trust: TrustState; rank: number } | null = null;
+  for (const { key, list } of verified) {
+    const trust = trustState(list, now);
+    const vouches = key.provinceCode === claims.provinceCode && keyCoversIssue(key, claims.issuedAt);
+    const rank = (trust.state === "expired" ? 4 : 0) + (vouches ? 0 : 2) + (trust.state === "stale" ? 1 : 0);
+    if (!best || rank < best.rank) best = { key, list, trust, rank };
+  }
+  return best && { key: best.key, list: best.list, trust: best.trust };
 }
 
 /**

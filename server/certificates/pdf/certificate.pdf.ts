@@ -143,8 +143,7 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
     .font("cjk")
     .fontSize(10)
     .fillColor("#5a6270")
-    .text("Road Transport Practitioner Qualification Certificate", 0, 40 * MM, { width: W, align: "center" });
-  doc.fontSize(10).text(`证书编号 ${r.serial}`, 0, 46 * MM, { width: W, align: "center" });
+    .text(`证书编号 ${r.serial}`, 0, 46 * MM, { width: W, align: "center" });
 
   const left = 24 * MM;
   const photoW = 30 * MM;

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import request from "supertest";
+import { MAX_PDF_QR_ENTRIES, MAX_VERIFY_PDF_BYTES } from "../../../server/certificates/crypto/pdf-payload.js";
+import { MAX_PHOTO_BYTES } from "../../../server/contracts/registration.js";
 import { staffAgent } from "../../helpers/auth.js";
 import { anotherInstance, aPass, officer, startCertNode, type TestNode } from "./support.js";
 
@@ -147,6 +149,69 @@ describe("certificate PDF, QR and the verification API (Debian tools: pdftotext,
     };
     expect(body.statusSize).to.equal(2);
     expect(body.encodedList.startsWith("u")).to.equal(true);
+  });
+
+  /** The certificate PDF of `idNumber` as an officer downloads it. */
+  async function downloadedPdf(idNumber: string): Promise<Buffer> {
+    const { agent } = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
+    const res = await agent
+      .get(`/api/certificates/${idNumber}/pdf`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on("data", (c: Buffer) => chunks.push(c));
+        r.on("end", () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    return res.body as Buffer;
+  }
+  const uploadPdf = (body: Buffer) =>
+    request(node.url).post("/api/certificates/verify-pdf").set("content-type", "application/pdf").send(body);
+
+  it("when a certificate is printed, then its headings are Simplified Chinese only: no English subtitle", async () => {
+    const { pass } = await issued();
+    const file = join(dir, "headings.pdf");
+    writeFileSync(file, await downloadedPdf(pass.idNumber));
+    const text = run("pdftotext", [file, "-"]);
+    expect(text).to.contain("道路运输从业人员从业资格证");
+    expect(text).not.to.match(/Road Transport|Practitioner|Qualification|Certificate/i);
+  });
+
+  it("when a genuine certificate PDF is uploaded, then it verifies, and even with the largest photo registration accepts it stays far below the upload limit", async () => {
+    const { pass } = await issued();
+    const file = await downloadedPdf(pass.idNumber);
+    const verdict = (await uploadPdf(file).expect(200)).body as { ok: boolean; claims: { name: string } };
+    expect(verdict).to.deep.include({ ok: true });
+    expect(verdict.claims.name).to.equal(pass.name);
+    // The photo is embedded as uploaded; everything else (text, font subset, vector QR) is small.
+    expect(file.length + MAX_PHOTO_BYTES).to.be.below(MAX_VERIFY_PDF_BYTES / 2);
+  });
+
+  it("when an uploaded PDF carries more QR entries than a roadcert PDF ever has, then it is answered not_roadcert_certificate, though one of them is genuine", async () => {
+    const { pass } = await issued();
+    const genuine = await downloadedPdf(pass.idNumber);
+    // The crafted upload: a flood of Info references to objects the file does not hold.
+    const flood = Array.from({ length: 1_000 }, (_, i) => `\n/RoadcertQR ${i + 90_000} 0 R`).join("");
+    const res = await uploadPdf(Buffer.concat([genuine, Buffer.from(flood, "latin1")])).expect(200);
+    expect(res.body as object).to.deep.include({
+      ok: false,
+      authentic: false,
+      code: "not_roadcert_certificate",
+    });
+    expect((res.body as { message: string }).message).to.contain(`${MAX_PDF_QR_ENTRIES}`);
+    // A flood as large as the upload limit allows is answered the same (the search stops at the cap).
+    const big = `%PDF-1.7\n${"/RoadcertQR 1 0 R\n".repeat(Math.floor(MAX_VERIFY_PDF_BYTES / 18) - 1)}`;
+    const bigRes = await uploadPdf(Buffer.from(big, "latin1")).expect(200);
+    expect((bigRes.body as { code: string }).code).to.equal("not_roadcert_certificate");
+  });
+
+  it("when an upload is larger than any certificate PDF can be, then it is refused 413 pdf_too_large with a Chinese message", async () => {
+    const body = Buffer.concat([Buffer.from("%PDF-1.7\n", "latin1"), Buffer.alloc(MAX_VERIFY_PDF_BYTES)]);
+    const res = await uploadPdf(body);
+    expect(res.status).to.equal(413);
+    const error = (res.body as { error: { code: string; message: string } }).error;
+    expect(error.code).to.equal("pdf_too_large");
+    expect(error.message).to.match(/PDF.*MB/);
   });
 
   it("when the verification API gets garbage, truncated, wrongly prefixed, huge or non-PDF input, then each gets a clear verdict and never a 500", async () => {

@@ -79,6 +79,24 @@ for (const suite of ["ed25519", "sm2-sm3"] as SignatureSuite[]) {
       expect(stale.warnings.join()).to.contain("信任列表");
     });
 
+    it("when a peer's cached list holding the key has expired but the hub's current list holds it too, then the current list vouches and the certificate is valid", () => {
+      const later = new Date(NOW.getTime() + 8 * 86_400_000);
+      const peerCopy = list; // generated at NOW: expired by `later`
+      const { list: national } = aTrustList([jiangsu.entry], { now: later });
+      for (const lists of [
+        [peerCopy, national],
+        [national, peerCopy],
+      ]) {
+        const r = verifyQrText(qr, { lists }, later);
+        expect(r).to.deep.include({ ok: true, authentic: true, code: "valid" });
+        expect(r.trust).to.deep.include({ state: "fresh", generatedAt: later.toISOString() });
+      }
+      // Only when no current list vouches for the key is the answer trust_list_expired.
+      const { list: otherProvinces } = aTrustList([aProvinceKey(suite, "110000").entry], { now: later });
+      const r = verifyQrText(qr, { lists: [peerCopy, otherProvinces] }, later);
+      expect(r).to.deep.include({ ok: false, code: "trust_list_expired" });
+    });
+
     it("when the certificate is revoked on the status list, then it is authentic, not ok, and shows revoked as of the list's time", () => {
       const bits = emptyStatusBits();
       setStatusBits(bits, sampleClaims.statusIndex, "revoked");
