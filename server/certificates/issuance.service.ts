@@ -241,6 +241,9 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
           ? { licenceClass: candidate.licenceClass, licenceFirstIssuedOn: candidate.licenceFirstIssuedOn }
           : {}),
       },
+      // The PDF draws the photo of the certificate's candidate: a category added from another
+      // registration (one who came by transfer has none here) names it, not only its photo.
+      candidateId: pending.candidateId,
       photoId: candidate.photoId,
       categories: [...base.categories, category],
       issuingAuthority: {
@@ -281,6 +284,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       if (existing) {
         const changes = {
           holder: doc.holder,
+          candidateId: doc.candidateId,
           photoId: doc.photoId,
           categories: doc.categories,
           issuingAuthority: doc.issuingAuthority,
@@ -292,7 +296,6 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         const reissued =
           kind === "reissue"
             ? {
-                candidateId: doc.candidateId,
                 firstIssuedOn: doc.firstIssuedOn,
                 validFrom: doc.validFrom,
                 validTo: doc.validTo,
