@@ -22,7 +22,7 @@ import { createExamService, createResultsService } from "../server/exams/index.j
 import type { FeatureContext } from "../server/feature.js";
 import { createIdentityAndAccess } from "../server/features.js";
 import { makeIdNumber } from "../server/lib/id-number.js";
-import { createOrganisationService, divisionName } from "../server/organisation/index.js";
+import { createOrganisationService, divisionFullName, divisionName } from "../server/organisation/index.js";
 import { createProctoringService } from "../server/proctoring/index.js";
 import { questionBankFeature } from "../server/question-bank/index.js";
 import { createRegistrationService } from "../server/registration/index.js";
@@ -130,7 +130,7 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
     candidates: registration,
     sessions: scheduling,
     results,
-    divisionName,
+    divisionName: divisionFullName,
     audit,
     access,
     clock,

@@ -16,6 +16,7 @@ import { createSharingFeature } from "./sharing/index.js";
 import {
   createOrganisationFeature,
   createOrganisationService,
+  divisionFullName,
   divisionName,
   type RoomUsePort,
 } from "./organisation/index.js";
@@ -205,7 +206,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       candidates: registration,
       sessions: scheduling,
       results: delivery.results,
-      divisionName,
+      divisionName: divisionFullName,
       audit,
       access,
       transfers: {

@@ -43,6 +43,10 @@ export interface CertificatesDeps {
     isPublished(sessionId: string, tx?: ClientSession): Promise<boolean>;
     isOfficialPass(attemptId: string, tx?: ClientSession): Promise<boolean>;
   };
+  /**
+   * A division's full name (江苏省徐州市鼓楼区), as the certificate prints a holder's address and an
+   * issuing authority; null when the code is not a current division.
+   */
   divisionName(code: string): string | null;
   access: Access;
   /** The node's audit log: every certificate change and its entry are one transaction. */

@@ -31,6 +31,28 @@ export function divisionName(code: string): string | null {
 }
 
 /**
+ * The division's name with its province and city before it (江苏省徐州市鼓楼区), or null when the
+ * code is not a current division. A county's name alone is often shared (鼓楼区 is a district of
+ * 南京, 徐州, 福州 and 开封), so what is printed for a person or an authority names the whole path.
+ * City levels that are no city are left out: a municipality's 市辖区/县 level (北京市东城区, not
+ * 北京市北京市（市辖区）东城区) and the standard's group entries (河南省济源市, not
+ * 河南省省直辖县级行政区划济源市).
+ */
+export function divisionFullName(code: string): string | null {
+  if (code === MINISTRY_CODE) return MINISTRY_NAME;
+  const own = byCode.get(code);
+  if (!own) return null;
+  const province = provinceOf(code);
+  const provinceName = byCode.get(province)?.name ?? "";
+  if (code === province) return own.name;
+  const city = cityOf(code);
+  const cityName = city && city !== code ? byCode.get(city)?.name : undefined;
+  const realCity =
+    cityName !== undefined && !cityName.startsWith(`${provinceName}（`) && !cityName.includes("直辖县级");
+  return `${provinceName}${realCity ? cityName : ""}${own.name}`;
+}
+
+/**
  * Whether an ID number's 6-digit prefix can be a real division: its province must exist. Cities
  * and counties are not checked: an ID number keeps the code of the division where it was first
  * issued, and many of those (巢湖地区 342600, counties merged into districts) are no longer on the

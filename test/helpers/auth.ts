@@ -235,6 +235,8 @@ export interface CandidateOptions {
   idNumber?: string;
   categories?: CategoryCode[];
   divisionCode?: string;
+  /** Where the candidate lives (default 320102, 南京 秦淮区). */
+  addressDivisionCode?: string;
   education?: Education;
   licenceClass?: LicenceClass;
   licenceFirstIssuedOn?: string;
@@ -252,7 +254,7 @@ export async function registerTestCandidate(
     name: options.name ?? "张测试",
     idNumber: options.idNumber ?? uniqueIdNumber(),
     phone: "13800000000",
-    addressDivisionCode: "320102",
+    addressDivisionCode: options.addressDivisionCode ?? "320102",
     education: options.education ?? "senior_middle",
     ...(options.withoutLicence
       ? {}

@@ -38,7 +38,8 @@ describe("certificate PDF, QR and the verification API (Debian tools: pdftotext,
   }
 
   it("when an officer downloads an issued certificate, then its text, embedded subset CJK font and scannable QR are all there, and the QR verifies through the API", async () => {
-    const { pass, record } = await issued();
+    // 鼓楼区 is a district of 南京 and of 徐州 (among others): the address names which.
+    const { pass, record } = await issued("01001", { candidate: { addressDivisionCode: "320302" } });
     const { agent } = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
     const res = await agent
       .get(`/api/certificates/${pass.idNumber}/pdf`)
@@ -57,6 +58,7 @@ describe("certificate PDF, QR and the verification API (Debian tools: pdftotext,
     expect(text).to.contain(pass.name);
     expect(text).to.contain(pass.idNumber);
     expect(text).to.contain("经营性道路旅客运输驾驶员");
+    expect(text).to.contain("江苏省徐州市鼓楼区");
     const [y, m, d] = record.validTo.split("-");
     expect(text).to.contain(`${y}年${m}月${d}日`);
 

@@ -4,7 +4,7 @@ import { createAuditService } from "../../../server/audit/index.js";
 import { createCertificatesFeature, type CertificatesDeps } from "../../../server/certificates/index.js";
 import { publishedResults } from "../../../server/exams/index.js";
 import { outboxModel } from "../../../server/lib/outbox.js";
-import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
+import { createOrganisationService, divisionFullName } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
 import { accessTrustingActors } from "../../helpers/access.js";
@@ -48,7 +48,7 @@ export function anotherInstance(
     candidates: registration,
     sessions: scheduling,
     results,
-    divisionName,
+    divisionName: divisionFullName,
     access: accessTrustingActors(scheduling),
     audit,
     clock,

@@ -2,7 +2,7 @@ import { createAuditService } from "../../../server/audit/index.js";
 import { createCertificatesFeature } from "../../../server/certificates/index.js";
 import { publishedResults } from "../../../server/exams/index.js";
 import type { RunningNode } from "../../../server/main.js";
-import { createOrganisationService, divisionName } from "../../../server/organisation/index.js";
+import { createOrganisationService, divisionFullName } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
 import { accessTrustingActors } from "../../helpers/access.js";
@@ -39,7 +39,7 @@ function certificates(node: RunningNode, clock?: () => Date) {
     candidates: registration,
     sessions: scheduling,
     results: publishedResults(conn),
-    divisionName,
+    divisionName: divisionFullName,
     access: accessTrustingActors(scheduling),
     audit: createAuditService(conn),
     clock,

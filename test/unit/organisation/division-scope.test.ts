@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { canSeeDivision, divisionLevel, provinceOf } from "../../../server/access/index.js";
-import { DIVISIONS, parentOf } from "../../../server/organisation/index.js";
+import { DIVISIONS, divisionFullName, parentOf } from "../../../server/organisation/index.js";
 
 describe("divisions and scoping", () => {
   it("when the list is read, then it has all 34 province-level divisions plus the 兵团 660000, 江苏's 13 cities and 南京's 11 districts", () => {
@@ -53,5 +53,16 @@ describe("divisions and scoping", () => {
   it("when a county officer looks, then only that county is visible", () => {
     expect(canSeeDivision("320505", "320505")).to.equal(true);
     expect(canSeeDivision("320505", "320506")).to.equal(false);
+  });
+
+  it("when a division is printed for a person or an authority, then its full name names the province and city, skipping levels the list lacks", () => {
+    expect(divisionFullName("320302")).to.equal("江苏省徐州市鼓楼区");
+    expect(divisionFullName("320106")).to.equal("江苏省南京市鼓楼区");
+    expect(divisionFullName("320100")).to.equal("江苏省南京市");
+    expect(divisionFullName("320000")).to.equal("江苏省");
+    // Municipalities list their districts under the province; 济源 has no city above it.
+    expect(divisionFullName("110101")).to.equal("北京市东城区");
+    expect(divisionFullName("419001")).to.equal("河南省济源市");
+    expect(divisionFullName("342600")).to.equal(null);
   });
 });
