@@ -210,14 +210,17 @@ export const LookupQuery = z.union([
 export const LookupBody = z
   .object({
     query: LookupQuery,
-    officerId: z.string().trim().min(1).max(64),
+    // The official's id and the case reference are read by the home province's officers in their
+    // lookup log, like the name: no invisible characters (a bidirectional control reorders what
+    // they read, a zero-width space makes one reference two).
+    officerId: refuseInvisible(z.string().trim().min(1).max(64)),
     /**
      * The official's name as the practitioner's home province will read it in its lookup log (an
      * id alone named nobody). Optional so that nodes written before it keep working.
      */
     officerName: personName(1, 50).optional(),
     reason: LookupReason,
-    caseReference: z.string().trim().min(1).max(64),
+    caseReference: refuseInvisible(z.string().trim().min(1).max(64)),
   })
   .strict();
 export type LookupBody = z.infer<typeof LookupBody>;
@@ -300,7 +303,7 @@ export const OfficerLookupBody = z
   .object({
     query: LookupQuery,
     reason: LookupReason,
-    caseReference: z.string().trim().min(1, "请填写案卷或业务编号").max(64),
+    caseReference: refuseInvisible(z.string().trim().min(1, "请填写案卷或业务编号").max(64)),
   })
   .strict();
 export type OfficerLookupBody = z.infer<typeof OfficerLookupBody>;

@@ -12,6 +12,8 @@ export const OPEN: HubCaseDoc["state"][] = ["sent", "delivered", "acknowledged",
  * removes it; so does a transfer's last step (issued by the receiver, or refused with a problem by
  * the home province), since a transfer cannot be ended and would otherwise bar every later transfer
  * of the person (moving on again, or asking again once the problem is cleared). Notices hold none.
+ * The filing division is the sender's own current division (checked by assertOwnOffice before a
+ * case is taken): a division made up or another province's opened another filing of the person.
  */
 export function openKeyOf(
   kind: ExchangeKind,

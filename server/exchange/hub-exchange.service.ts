@@ -16,6 +16,7 @@ import type { HubExchangePort } from "../hub/index.js";
 import { hubExchangeModels, type HubCaseDoc } from "./hub-exchange.models.js";
 import { caseReceipt, createHubInbox } from "./hub-inbox.js";
 import { createHubCaseUpkeep, OPEN, openKeyOf } from "./hub-case-upkeep.js";
+import { assertOwnOffice } from "./office-division.js";
 
 /** Hours a home province has to answer each kind of case (server/config.ts `exchange.ackHours`). */
 export type AckHours = Readonly<Record<ExchangeKind, number>>;
@@ -102,6 +103,8 @@ export function createHubExchangeService(
       const body = CaseBody.parse(raw);
       const bodyHash = hashOf(body);
       try {
+        // Inside the try: a re-send of a case already held is still answered below.
+        assertOwnOffice(body.officer.divisionCode, sender, "officer.divisionCode");
         const at = now();
         const { home, responsible } = await check(body, sender, at);
         const doc: HubCaseDoc = {
@@ -170,6 +173,7 @@ export function createHubExchangeService(
         if (hashOf(c.ack) === hashOf(stored)) return caseReceipt(c);
         throw errors.conflict("already_answered", "该事项已经答复");
       }
+      assertOwnOffice(ack.officer.divisionCode, province, "officer.divisionCode");
       if (c.state === "ended") throw errors.conflict("case_ended", "该事项已终止");
       const at = now();
       // A transfer agreed without a signed certificate (the home holds none: a legacy register
@@ -235,6 +239,8 @@ export function createHubExchangeService(
         if (hashOf(c.issued) === hashOf(issued)) return caseReceipt(c);
         throw errors.conflict("already_issued", "该转籍已报告换发");
       }
+      assertOwnOffice(issued.issuingAuthority.divisionCode, province, "issuingAuthority.divisionCode");
+      assertOwnOffice(issued.officer.divisionCode, province, "officer.divisionCode");
       if (c.state !== "acknowledged")
         throw errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍");
       if (issued.certificateNo !== c.idNumber)
@@ -270,6 +276,7 @@ export function createHubExchangeService(
         if (hashOf(c.end) === hashOf(end)) return caseReceipt(c);
         throw errors.conflict("case_ended", "该事项已终止");
       }
+      assertOwnOffice(end.officer.divisionCode, province, "officer.divisionCode");
       if (c.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
       const at = now();
       let next: HubCaseDoc = { ...c, state: "ended", end, endedAt: at };

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { ChangesPage, CollectionReceipt, LookupAnswer, LookupNoticesPage } from "../../../server/contracts/hub.js";
+import { OfficerLookupBody, type ChangesPage, type CollectionReceipt, type LookupAnswer, type LookupNoticesPage } from "../../../server/contracts/hub.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { aCertificateRecord, aNewIdNumber, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
@@ -59,6 +59,21 @@ describe("hub catalog interface", () => {
       expect(refused.status, officerName).to.equal(400);
     }
     expect(await Lookups.countDocuments()).to.equal(before);
+  });
+
+  it("when a lookup's official id or case reference carries an invisible character, then it is refused as such and nothing is logged", async () => {
+    const before = await hub.node.ctx.conn.collection("hub_lookups").countDocuments();
+    // The home province's officers read both in their lookup log: a bidirectional control shows
+    // them the characters in another order, a zero-width space makes one reference two.
+    for (const [officerId, caseReference] of [["bj\u202e-officer", "京交执 2026-130"], ["bj-officer-9", "京交执\u200b2026-130"]]) {
+      const refused = await lookup({ query: { by: "id_number", idNumber }, officerId, reason: "enforcement", caseReference });
+      expect(refused.status, `${officerId} ${caseReference}`).to.equal(400);
+      expect(refused.rawBody).to.include("不可见字符");
+    }
+    expect(await hub.node.ctx.conn.collection("hub_lookups").countDocuments()).to.equal(before);
+    // The officer's own form at their node, which the node forwards as it is.
+    const typed = OfficerLookupBody.safeParse({ query: { by: "id_number", idNumber }, reason: "enforcement", caseReference: "京交执\u2066 2026-130" });
+    expect(typed.success).to.equal(false);
   });
 
   it("when a lookup carries no reason or no case reference, then it is refused and nothing is logged", async () => {
