@@ -1,15 +1,18 @@
 import type { ClientSession, Connection } from "mongoose";
-import { CaseReceipt, InboxPage, type CaseState, type IssuedBody } from "../contracts/exchange.js";
+import { CaseReceipt, InboxPage, type IssuedBody } from "../contracts/exchange.js";
 import { LookupNoticesPage, type QualificationRecord } from "../contracts/hub.js";
 import { DocumentContent } from "../contracts/exchange-documents.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { dueNow, retryAt } from "../lib/queue-due.js";
+import { dueNow } from "../lib/queue-due.js";
 import { createHoldPause } from "../lib/queue-hold.js";
 import { notRegisteredAtPeer, PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
-import { applyMessage, RANK } from "./inbox-apply.js";
+import { applyMessage } from "./inbox-apply.js";
+import { settleDelivery, type Delivery, type OutgoingEntry as Entry } from "./outgoing-settle.js";
 import { heldDocumentContent } from "./province-documents.js";
-import { provinceExchangeModels, type OutgoingDoc } from "./province-exchange.models.js";
+import { provinceExchangeModels } from "./province-exchange.models.js";
+
+export type { Delivery } from "./outgoing-settle.js";
 
 export interface TransportOptions {
   conn: Connection;
@@ -58,20 +61,11 @@ const LEASE_MS = 60_000;
  */
 const DUE = dueNow({ inFlight: "sending", lease: { until: "leaseUntil" } });
 
-/** The outcome of one delivery attempt of an outgoing entry. */
-export type Delivery =
-  | { kind: "done"; receipt: CaseReceipt }
-  | { kind: "refused"; error: AppError }
-  | { kind: "retry"; error: string }
-  /** The hub does not know this node's key yet: the entry waits, its attempt not counted (queue-hold.ts). */
-  | { kind: "hold"; reason: string };
-
-type Entry = OutgoingDoc & { _id: unknown };
-
 /**
  * Store and forward, province side. Sending: entries of `exchange_outgoing` go to the hub in
  * order per case, retried with exponential backoff and jitter while the hub cannot be reached or
- * answers 5xx/429; a 4xx refusal is final. Receiving: the inbox is PULLED from the hub — the
+ * answers 5xx/429, held while the hub does not take this node's messages (key unknown, node
+ * suspended); any other 4xx refusal is final. Receiving: the inbox is PULLED from the hub — the
  * province needs no reachable endpoint (provincial networks sit behind gateways), the hub keeps
  * every message until the province's next pull confirms it stored it, and a province that was
  * down simply pulls from its old cursor. Each page is applied in one transaction with its message
@@ -118,6 +112,12 @@ export function createExchangeTransport(options: TransportOptions) {
     // went dead after maxAttempts, about an hour); a 401 under a key it knows still counts below.
     if (notRegisteredAtPeer(answer))
       return { kind: "hold", reason: "全国中心尚未登记本节点的密钥 (401 unknown_key)，案件在本地等待" };
+    // Suspended by the hub operator: every message of this node is refused until it is active
+    // again, whatever it says. Taken as final, an ending or issuance report died after this province
+    // had moved on (a filing the hub never closed, a former home never told its certificate was
+    // superseded); counted, the same after maxAttempts. It waits, uncounted, like an unknown key.
+    if (answer.status === 403 && answer.error?.code === "node_suspended")
+      return { kind: "hold", reason: "全国中心已停用本节点 (403 node_suspended)，消息在本地等待恢复" };
     const e = answer.error;
     // A replay still in progress, rate limiting and the hub's own failures are worth another try.
     if (
@@ -138,102 +138,9 @@ export function createExchangeTransport(options: TransportOptions) {
     };
   }
 
-  /** Records what the hub answered for `entry` (in the caller's transaction). */
-  async function settle(session: ClientSession, entry: Entry, result: Delivery, at: Date): Promise<void> {
-    if (result.kind === "hold") {
-      await m.Outgoing.updateOne(
-        { _id: entry._id },
-        { $set: { status: "pending", leaseUntil: null, lastError: result.reason } },
-        { session },
-      );
-      return;
-    }
-    if (result.kind === "retry") {
-      const attempts = entry.attempts + 1;
-      const dead = attempts >= maxAttempts;
-      // Due again by the database's clock plus a jittered backoff (see DUE), whatever this instance's says.
-      await m.Outgoing.updateOne(
-        { _id: entry._id },
-        [
-          {
-            $set: {
-              status: { $literal: dead ? "dead" : "pending" },
-              attempts,
-              lastError: { $literal: result.error },
-              availableAt: retryAt(backoff(attempts)),
-              leaseUntil: null,
-            },
-          },
-        ],
-        { session, updatePipeline: true },
-      );
-      return;
-    }
-    const takenBack = result.kind === "refused" && entry.purpose === "answer";
-    await m.Outgoing.updateOne(
-      { _id: entry._id },
-      {
-        $set: {
-          status: result.kind === "done" || takenBack ? "done" : "dead",
-          attempts: entry.attempts + 1,
-          leaseUntil: null,
-          lastError: result.kind === "refused" ? `${result.error.code}: ${result.error.message}` : null,
-          // A refused answer is taken back below: the hub's word on it is final (done, so it does
-          // not hold the case's later entries back) and its key is free for the next answer.
-          ...(takenBack ? { key: `${entry.key}:refused:${entry.seq}` } : {}),
-        },
-      },
-      { session },
-    );
-    const c = await m.Cases.findOne({ caseId: entry.caseId }).session(session).lean();
-    if (!c) return;
-    if (result.kind === "done") {
-      const r = result.receipt;
-      const set: Record<string, unknown> = {
-        sentAt: new Date(r.sentAt),
-        deadlineAt: new Date(r.deadlineAt),
-        toProvince: r.toProvince,
-      };
-      const advance = RANK[r.state] > RANK[c.state as CaseState];
-      if (advance) set.state = r.state;
-      await m.Cases.updateOne(
-        { caseId: c.caseId },
-        {
-          $set: set,
-          ...(advance ? { $push: { history: { at, state: r.state, by: "全国中心", note: null } } } : {}),
-        },
-        { session },
-      );
-    } else {
-      // A refused new case is refused, and a refused answer is taken back: the case reads as the
-      // hub holds it, answerable again (an answer the hub refused showed as given for good). A
-      // refused ending leaves the case as it was. The reason is shown either way.
-      const refusal = { code: result.error.code, message: result.error.message };
-      const undo =
-        entry.purpose === "submit"
-          ? { state: "refused" }
-          : entry.purpose === "answer"
-            ? { state: "delivered", ack: null }
-            : {};
-      await m.Cases.updateOne(
-        { caseId: c.caseId },
-        {
-          $set: { refusal, ...undo },
-          // A refused filing is not open: the division may file the person again.
-          ...(entry.purpose === "submit" ? { $unset: { openKey: 1 } } : {}),
-          $push: {
-            history: {
-              at,
-              state: "state" in undo ? undo.state : c.state,
-              by: "全国中心",
-              note: refusal.message,
-            },
-          },
-        },
-        { session },
-      );
-    }
-  }
+  /** Records what the hub answered for `entry` (in the caller's transaction): outgoing-settle.ts. */
+  const settle = (session: ClientSession, entry: Entry, result: Delivery, at: Date): Promise<void> =>
+    settleDelivery(m, { maxAttempts, backoff }, session, entry, result, at);
 
   /**
    * Pulls the hub's notices of lookups made of this province's people into the node's copy

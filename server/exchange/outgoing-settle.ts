@@ -1,0 +1,165 @@
+import type { ClientSession } from "mongoose";
+import type { CaseReceipt, CaseState } from "../contracts/exchange.js";
+import type { AppError } from "../lib/errors.js";
+import { retryAt } from "../lib/queue-due.js";
+import { RANK } from "./inbox-apply.js";
+import type { OutgoingDoc, ProvinceExchangeModels } from "./province-exchange.models.js";
+
+/** An entry of `exchange_outgoing` as read, with its id. */
+export type OutgoingEntry = OutgoingDoc & { _id: unknown };
+
+/** The outcome of one delivery attempt of an outgoing entry. */
+export type Delivery =
+  | { kind: "done"; receipt: CaseReceipt }
+  | { kind: "refused"; error: AppError }
+  | { kind: "retry"; error: string }
+  /**
+   * The hub takes nothing from this node for now (its key not registered yet, or the node suspended
+   * by the hub operator): the entry waits, its attempt not counted (queue-hold.ts).
+   */
+  | { kind: "hold"; reason: string };
+
+/** What each kind of outgoing entry is, as a case's history names it. */
+const PURPOSE_LABELS: Readonly<Record<OutgoingDoc["purpose"], string>> = {
+  submit: "案件",
+  answer: "答复",
+  end: "终止",
+  issued: "换发报告",
+  document: "文书",
+};
+
+/**
+ * Records what the hub answered for `entry` (in the caller's transaction): a hold waits uncounted,
+ * a retry is due again after a backoff (dead after `maxAttempts`), a receipt advances the case, a
+ * refusal is shown on it.
+ */
+export async function settleDelivery(
+  m: ProvinceExchangeModels,
+  limits: { maxAttempts: number; backoff: (attempt: number) => number },
+  session: ClientSession,
+  entry: OutgoingEntry,
+  result: Delivery,
+  at: Date,
+): Promise<void> {
+  const { maxAttempts, backoff } = limits;
+  if (result.kind === "hold") {
+    await m.Outgoing.updateOne(
+      { _id: entry._id },
+      { $set: { status: "pending", leaseUntil: null, lastError: result.reason } },
+      { session },
+    );
+    return;
+  }
+  if (result.kind === "retry") {
+    const attempts = entry.attempts + 1;
+    const dead = attempts >= maxAttempts;
+    // Due again by the database's clock plus a jittered backoff (see DUE in exchange-transport.ts),
+    // whatever this instance's says.
+    await m.Outgoing.updateOne(
+      { _id: entry._id },
+      [
+        {
+          $set: {
+            status: { $literal: dead ? "dead" : "pending" },
+            attempts,
+            lastError: { $literal: result.error },
+            availableAt: retryAt(backoff(attempts)),
+            leaseUntil: null,
+          },
+        },
+      ],
+      { session, updatePipeline: true },
+    );
+    // Nothing lists dead entries and nothing sends them again: the case's history says so, where
+    // its officers look (an ending or issuance report dying unseen left the other side unaware).
+    if (dead) {
+      const c = await m.Cases.findOne({ caseId: entry.caseId }, { state: 1 }).session(session).lean();
+      if (c)
+        await m.Cases.updateOne(
+          { caseId: entry.caseId },
+          {
+            $push: {
+              history: {
+                at,
+                state: c.state,
+                by: "本省节点",
+                note: `${PURPOSE_LABELS[entry.purpose]}未能送达全国中心，已停止自动重发（共 ${attempts} 次）：${result.error}`,
+              },
+            },
+          },
+          { session },
+        );
+    }
+    return;
+  }
+  const takenBack = result.kind === "refused" && entry.purpose === "answer";
+  await m.Outgoing.updateOne(
+    { _id: entry._id },
+    {
+      $set: {
+        status: result.kind === "done" || takenBack ? "done" : "dead",
+        attempts: entry.attempts + 1,
+        leaseUntil: null,
+        lastError: result.kind === "refused" ? `${result.error.code}: ${result.error.message}` : null,
+        // A refused answer is taken back below: the hub's word on it is final (done, so it does
+        // not hold the case's later entries back) and its key is free for the next answer.
+        ...(takenBack ? { key: `${entry.key}:refused:${entry.seq}` } : {}),
+      },
+    },
+    { session },
+  );
+  const c = await m.Cases.findOne({ caseId: entry.caseId }).session(session).lean();
+  if (!c) return;
+  if (result.kind === "done") {
+    const r = result.receipt;
+    const set: Record<string, unknown> = {
+      sentAt: new Date(r.sentAt),
+      deadlineAt: new Date(r.deadlineAt),
+      toProvince: r.toProvince,
+    };
+    const advance = RANK[r.state] > RANK[c.state as CaseState];
+    if (advance) set.state = r.state;
+    await m.Cases.updateOne(
+      { caseId: c.caseId },
+      {
+        $set: set,
+        ...(advance ? { $push: { history: { at, state: r.state, by: "全国中心", note: null } } } : {}),
+      },
+      { session },
+    );
+  } else {
+    // A refused new case is refused, and a refused answer is taken back: the case reads as the
+    // hub holds it, answerable again (an answer the hub refused showed as given for good). The
+    // state goes back only from the one this answer set: a case a pulled message moved on meanwhile
+    // (the sender ended it, which is why the hub refused) stays there, else it read as open at home
+    // for good. A refused ending leaves the case as it was. The reason is shown either way.
+    const refusal = { code: result.error.code, message: result.error.message };
+    const answered = entry.purpose === "answer" && c.state === (entry.body as { outcome?: string }).outcome;
+    const undo =
+      entry.purpose === "submit"
+        ? { state: "refused" }
+        : answered
+          ? { state: "delivered", ack: null }
+          : entry.purpose === "answer"
+            ? { ack: null }
+            : {};
+    await m.Cases.updateOne(
+      // The state read above, in this transaction: a pull moving the case on conflicts and retries.
+      { caseId: c.caseId, state: c.state },
+      {
+        $set: { refusal, ...undo },
+        // A refused filing is not open: the division may file the person again.
+        ...(entry.purpose === "submit" ? { $unset: { openKey: 1 } } : {}),
+        $push: {
+          history: {
+            at,
+            state: "state" in undo ? undo.state : c.state,
+            by: "全国中心",
+            note: refusal.message,
+          },
+        },
+      },
+      { session },
+    );
+  }
+}
