@@ -56,6 +56,27 @@ export function createExchangeStats(conn: Connection, deps: { now?: () => Date }
         })
         .sort((a, b) => (a.province === b.province ? a.kind.localeCompare(b.kind) : a.province.localeCompare(b.province)));
     },
+
+    /**
+     * Cases waiting for each province's answer at `at` (sent before it, unanswered, not ended), and
+     * those of them past their deadline: the live dashboard's backlog, the sum of `stats`'
+     * waitingOpen and overdueOpen over every case. Counted by the database over the open cases
+     * (the state index) on each refresh: `stats` from the first case read every case ever held.
+     * Unanswered and not ended is sent or delivered: an answer sets its state and answeredAt at once.
+     */
+    async backlog(at: Date): Promise<{ province: string; waiting: number; overdue: number }[]> {
+      const rows = await m.Cases.aggregate<{ _id: string; waiting: number; overdue: number }>([
+        { $match: { state: { $in: ["sent", "delivered"] }, answeredAt: null, sentAt: { $lt: at } } },
+        {
+          $group: {
+            _id: "$toProvince",
+            waiting: { $sum: 1 },
+            overdue: { $sum: { $cond: [{ $lte: ["$deadlineAt", at] }, 1, 0] } },
+          },
+        },
+      ]);
+      return rows.map((r) => ({ province: r._id, waiting: r.waiting, overdue: r.overdue }));
+    },
   };
 }
 export type ExchangeStats = ReturnType<typeof createExchangeStats>;

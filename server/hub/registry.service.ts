@@ -8,7 +8,8 @@ import { keyIdOf, publicKeyFromX, type KnownNode } from "../sharing/index.js";
  * The hub's registry of trusted province nodes (X-Road's "members"): the hub operator registers a
  * province's GB/T 2260 code, its node key (which signs inter-node messages) and its certificate
  * signing keys (which the national trust list publishes). A re-registration with a new node key
- * retires the old one: messages signed with it are refused from then on.
+ * retires the old one: messages signed with it are refused from then on, and it is never taken
+ * again (a new key is generated instead).
  */
 const nodeSchema = new Schema(
   {
@@ -116,6 +117,11 @@ export function createRegistryService(conn: Connection) {
       if (holder) throw errors.conflict("node_key_in_use", "该节点密钥已登记给其他省份");
       const now = new Date();
       const existing = await Nodes.findOne({ provinceCode: body.provinceCode }).lean();
+      // A retired key stays retired: taken again it stayed retired and retired the current one
+      // (the province had no key left and every message it sent was refused unknown_key), and
+      // bringing it back would trust again a key that may have been retired because it leaked.
+      if (existing?.nodeKeys.some((k) => k.keyId === keyId && k.retiredAt))
+        throw errors.conflict("node_key_retired", "该节点密钥已停用，不能再次登记；请为该省节点生成新的密钥");
       const nodeKeys: { keyId: string; publicKey: string; addedAt: Date; retiredAt: Date | null }[] = (
         existing?.nodeKeys ?? []
       ).map((k) => ({

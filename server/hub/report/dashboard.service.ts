@@ -19,17 +19,13 @@ const emptyDay = (): DayTally => ({ records: 0, rejected: 0, hourly: Array.from(
 /**
  * Cases waiting for each province's answer now, and those of them past their deadline, over every
  * case the hub holds. A case its sender ended before an answer waits for nobody (counted as
- * received less answered, each such case stayed in the backlog for good).
+ * received less answered, each such case stayed in the backlog for good). Counted by the database
+ * (the port's `backlog`): the month's `stats` from the first case read every case ever held into
+ * memory on each 10 s refresh.
  */
 async function exchangeBacklog(port: ExchangeFactsPort, now: Date): Promise<Map<string, { waiting: number; overdue: number }>> {
-  const out = new Map<string, { waiting: number; overdue: number }>();
-  for (const r of await port.stats({ from: new Date(0), to: now })) {
-    const b = out.get(r.province) ?? { waiting: 0, overdue: 0 };
-    b.waiting += r.waitingOpen;
-    b.overdue += r.overdueOpen;
-    out.set(r.province, b);
-  }
-  return out;
+  const rows = await port.backlog(now);
+  return new Map(rows.map((r) => [r.province, { waiting: r.waiting, overdue: r.overdue }]));
 }
 
 /**

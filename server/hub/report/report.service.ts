@@ -25,6 +25,8 @@ import { reportModels } from "./report.models.js";
  */
 export interface ExchangeFactsPort {
   stats(range: { from: Date; to: Date }): Promise<ExchangeStatsRow[]>;
+  /** Per province, the cases waiting for its answer at `at` and those of them overdue (the dashboard's). */
+  backlog(at: Date): Promise<{ province: string; waiting: number; overdue: number }[]>;
 }
 
 /** The exchange rows of a window, by province, in the report's shape. */

@@ -77,6 +77,28 @@ describe("hub node keys kept between requests", () => {
     expect((await ask(p.b)).status).to.equal(200);
   });
 
+  it("when the operator registers a province's retired key again, then it is refused as retired and the current key keeps working", async () => {
+    const p = await aProvince("510000");
+    const current = generateNodeKey();
+    await hub.registry.register({ provinceCode: "510000", name: "510000", nodeKey: current.publicKeyX, certificateKeys: [] });
+    const log = createMessageLog(provinceDb.conn);
+    const withCurrent = createNodeClient({ key: current, peer: hub.peer, log });
+    expect((await ask(withCurrent)).status).to.equal(200);
+    const before = await hub.registry.list();
+    try {
+      await hub.registry.register({ provinceCode: "510000", name: "510000", nodeKey: p.key.publicKeyX, certificateKeys: [] });
+      expect.fail("a retired key was registered again");
+    } catch (err) {
+      expect(err).to.include({ code: "node_key_retired", status: 409 });
+    }
+    expect(await hub.registry.list()).to.deep.equal(before);
+    expect((await ask(withCurrent)).status).to.equal(200);
+    expect((await ask(p.a)).status).to.equal(401);
+    // The current key registered again (a name or certificate keys changed) is no rotation.
+    await hub.registry.register({ provinceCode: "510000", name: "四川", nodeKey: current.publicKeyX, certificateKeys: [] });
+    expect((await ask(createNodeClient({ key: current, peer: second.peer, log }))).status).to.equal(200);
+  });
+
   it("when a province's key is replaced and another province then registers that new key, then it is refused as in use", async () => {
     await aProvince("440000");
     const replaced = generateNodeKey();
