@@ -49,6 +49,7 @@ export function createAttemptControls(
           ? {
               filter: { status: "in_progress", pausedAt: null },
               set: { pausedAt: at },
+              push: { pauses: { from: at, to: null } },
               event: { type: "pause", data: { by: actor.id, reason } },
             }
           : null,
@@ -72,9 +73,11 @@ export function createAttemptControls(
         if (doc.status !== "in_progress" || !doc.pausedAt) return null;
         const pausedMs = (doc.pausedMs ?? 0) + Math.max(0, at.getTime() - doc.pausedAt.getTime());
         const deadline = computeDeadline({ ...clockParts(doc), pausedMs, pausedAt: null });
+        // The open pause is closed (the filter restates the pause read, so the list is as read).
+        const pauses = (doc.pauses ?? []).map((p) => (p.to === null ? { from: p.from, to: at } : p));
         return {
           filter: { status: "in_progress", pausedAt: doc.pausedAt },
-          set: { pausedAt: null, pausedMs, deadline },
+          set: { pausedAt: null, pausedMs, deadline, pauses },
           event: { type: "resume", data: { by: actor.id, pausedMs } },
         };
       },

@@ -32,6 +32,15 @@ const awaySchema = new Schema(
   { _id: false },
 );
 
+/** One pause of the attempt's clock (`to` null while paused): outage credit leaves these out. */
+const pauseSchema = new Schema(
+  {
+    from: { type: Date, required: true },
+    to: { type: Date, default: null },
+  },
+  { _id: false },
+);
+
 const pendingExtensionSchema = new Schema(
   {
     requestId: { type: String, required: true },
@@ -77,6 +86,8 @@ const attemptSchema = new Schema(
     creditedMinutes: { type: Number, default: 0 },
     pausedMs: { type: Number, default: 0 },
     pausedAt: { type: Date, default: null },
+    /** Every pause so far (a proctor's act, so few): time away while paused cost the candidate nothing. */
+    pauses: { type: [pauseSchema], default: [] },
     earliestHandInMinutes: { type: Number, default: 0 },
     startedAt: { type: Date, default: null },
     /** Persisted so the sweeper on any instance, after any restart, can find expired attempts. */

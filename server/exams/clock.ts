@@ -49,3 +49,23 @@ export function clockOf(p: ClockParts, now: Date): ClockDto {
 export function acceptsSaves(deadline: Date | null, now: Date, graceSeconds: number): boolean {
   return deadline !== null && now.getTime() <= deadline.getTime() + graceSeconds * 1000;
 }
+
+/** A span of time (epoch ms); `to` null while it lasts. */
+export interface Span {
+  from: number;
+  to: number | null;
+}
+
+/**
+ * The part of a time away (`away`, closed) that cost the candidate exam time: the clock runs
+ * unless paused, so every pause overlapping the absence is taken out (a proctor who pauses the room
+ * for a network outage already gave that time back). An open pause counts as lasting until `now`.
+ */
+export function timeLostMs(away: { from: number; to: number }, pauses: readonly Span[], now: number): number {
+  let paused = 0;
+  for (const p of pauses) {
+    const overlap = Math.min(away.to, p.to ?? now) - Math.max(away.from, p.from);
+    if (overlap > 0) paused += overlap;
+  }
+  return Math.max(0, away.to - away.from - paused);
+}

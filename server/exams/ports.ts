@@ -190,9 +190,11 @@ export interface ExamDeliveryPort {
   ownerOf(attemptId: string): Promise<{ candidateId: string; sessionId: string } | null>;
   attemptIds(sessionId: string): Promise<string[]>;
   seatViews(sessionId: string): Promise<SeatViewDto[]>;
-  awayIntervals(
-    sessionId: string,
-  ): Promise<{ inProgress: number; intervals: { attemptId: string; from: number; to: number | null }[] }>;
+  /** Uncredited absences of the session's seats in progress; `lostMs` leaves out paused time. */
+  awayIntervals(sessionId: string): Promise<{
+    inProgress: number;
+    intervals: { attemptId: string; from: number; to: number | null; lostMs: number | null }[];
+  }>;
   pendingExtension(attemptId: string, requestId: string): Promise<{ requestedBy: string } | null>;
   isPublished(sessionId: string): Promise<boolean>;
 }

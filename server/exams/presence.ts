@@ -5,6 +5,9 @@ import type { ExamCore } from "./exam-core.js";
 import { PRESENCE_STALE_MS, type AttemptLean } from "./presenters.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
+/** The most absences an attempt keeps (an exam has a handful; a reconnect loop has thousands). */
+export const MAX_AWAY = 100;
+
 /**
  * Presence for the seat map ("disconnected since") and outage credit: which seats are connected,
  * since when they are away, and which instances are alive to vouch for the seats they hold.
@@ -61,7 +64,9 @@ export function createPresence(core: ExamCore, view: (doc: AttemptLean) => Promi
     const set = { $set: { online: false, disconnectedAt: at } };
     const away = await Attempts.updateOne(
       { ...unchanged, status: "in_progress" },
-      { ...set, $push: { away: { from: at, to: null, credited: false } } },
+      // Only the latest MAX_AWAY absences are kept: a page reconnecting in a loop would otherwise
+      // grow the attempt toward the document limit (and every outage check with it).
+      { ...set, $push: { away: { $each: [{ from: at, to: null, credited: false }], $slice: -MAX_AWAY } } },
     );
     if (away.matchedCount === 0) await Attempts.updateOne(unchanged, set);
     seats.seat(attemptId);

@@ -5,6 +5,7 @@ import type { Paper } from "../contracts/paper.js";
 import { errors } from "../lib/errors.js";
 import { binaryToBuffer } from "../lib/mongo.js";
 import { checkInPhotoModel, type AttemptDoc } from "./attempt.model.js";
+import { timeLostMs } from "./clock.js";
 import { LIGHT } from "./attempt-store.js";
 import type { ExamCore } from "./exam-core.js";
 import type { ChainEvent } from "./event-chain.js";
@@ -19,6 +20,8 @@ export interface AwayIntervalDto {
   attemptId: string;
   from: number;
   to: number | null;
+  /** The exam time it cost: the time away less any pause of the attempt's clock (null while away). */
+  lostMs: number | null;
 }
 
 /**
@@ -100,13 +103,22 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
     async awayIntervals(sessionId: string): Promise<{ inProgress: number; intervals: AwayIntervalDto[] }> {
       const inProgress = await Attempts.find(
         { sessionId, status: "in_progress" },
-        { away: 1, outageCreditedUntil: 1 },
-      ).lean<Pick<AttemptDoc, "_id" | "away" | "outageCreditedUntil">[]>();
-      const intervals = inProgress.flatMap((a) =>
-        (a.away ?? [])
+        { away: 1, outageCreditedUntil: 1, pauses: 1 },
+      ).lean<Pick<AttemptDoc, "_id" | "away" | "outageCreditedUntil" | "pauses">[]>();
+      const at = now().getTime();
+      const intervals = inProgress.flatMap((a) => {
+        const pauses = (a.pauses ?? []).map((p) => ({
+          from: p.from.getTime(),
+          to: p.to ? p.to.getTime() : null,
+        }));
+        return (a.away ?? [])
           .filter((w) => !a.outageCreditedUntil || w.from.getTime() > a.outageCreditedUntil.getTime())
-          .map((w) => ({ attemptId: a._id, from: w.from.getTime(), to: w.to ? w.to.getTime() : null })),
-      );
+          .map((w) => {
+            const span = { from: w.from.getTime(), to: w.to ? w.to.getTime() : null };
+            const lostMs = span.to === null ? null : timeLostMs({ from: span.from, to: span.to }, pauses, at);
+            return { attemptId: a._id, ...span, lostMs };
+          });
+      });
       return { inProgress: inProgress.length, intervals };
     },
 

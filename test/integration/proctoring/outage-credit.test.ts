@@ -7,11 +7,15 @@ describe("proctoring: outage credit is given once per outage", () => {
   const env = useExamNode();
 
   const deadlines = async (ids: string[]) => {
-    const docs = await examDb(env.node.ctx.conn).Attempts.find({ _id: { $in: ids } }).lean();
+    const docs = await examDb(env.node.ctx.conn)
+      .Attempts.find({ _id: { $in: ids } })
+      .lean();
     return Object.fromEntries(docs.map((d) => [d._id, d.deadline?.getTime() ?? 0]));
   };
   const credits = async (ids: string[]) => {
-    const docs = await examDb(env.node.ctx.conn).Attempts.find({ _id: { $in: ids } }).lean();
+    const docs = await examDb(env.node.ctx.conn)
+      .Attempts.find({ _id: { $in: ids } })
+      .lean();
     return docs.flatMap((d) => d.events.filter((e) => e.type === "credit")).length;
   };
 
@@ -91,6 +95,44 @@ describe("proctoring: outage credit is given once per outage", () => {
       expect(await deadlines(ids)).to.deep.equal(before);
       const doc = await examDb(env.node.ctx.conn).Attempts.findById(ids[0]).lean();
       expect(doc?.outageCreditedUntil ?? null).to.equal(null);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when the proctor paused the room for the whole time its seats were away, then no credit is proposed and the pause is on record", async () => {
+    const room = await aRoom(env.node, { candidates: 3, release: true });
+    try {
+      const ids = room.candidates.map((c) => c.attemptId);
+      ok(
+        await call(room.proctor, "proctor:pause", {
+          sessionId: room.session.id,
+          attemptIds: ids,
+          reason: "考场网络中断",
+        }),
+      );
+      const away = new Set<string>();
+      const allAway = new Promise<void>((r) =>
+        room.proctor.on("session:seat", (seat) => {
+          if (seat.state === "disconnected" && seat.attemptId) away.add(seat.attemptId);
+          if (away.size === ids.length) r();
+        }),
+      );
+      for (const c of room.candidates) c.close();
+      await allAway;
+      for (const c of room.candidates) await c.connect();
+      ok(await call(room.proctor, "proctor:resume", { sessionId: room.session.id, attemptIds: ids }));
+      // The pause gave the time back already: crediting the absence as well would count it twice.
+      const view = ok(await call(room.proctor, "proctor:watch", { sessionId: room.session.id }));
+      expect(view.outageProposal).to.equal(null);
+      const docs = await examDb(env.node.ctx.conn)
+        .Attempts.find({ _id: { $in: ids } })
+        .lean();
+      for (const d of docs) {
+        expect(d.pauses, d._id).to.have.length(1);
+        expect(d.pauses[0]?.to, d._id).to.be.an.instanceOf(Date);
+        expect(d.away, d._id).to.have.length(1);
+      }
     } finally {
       room.close();
     }

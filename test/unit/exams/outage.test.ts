@@ -3,15 +3,24 @@ import { proposeOutageCredit } from "../../../server/proctoring/index.js";
 
 const m = 60_000;
 
+/** A drop of seat `attemptId`; closed ones lost all their time unless `lostMs` says otherwise. */
+const drop = (
+  attemptId: string,
+  from: number,
+  to: number | null,
+  lostMs = to === null ? null : to - from,
+) => ({
+  attemptId,
+  from,
+  to,
+  lostMs,
+});
+
 describe("outage credit proposal", () => {
   it("when many seats of a room drop together and all come back, then the lost minutes are proposed, rounded up", () => {
     const p = proposeOutageCredit(
       "s1",
-      [
-        { attemptId: "a", from: 0, to: 3 * m },
-        { attemptId: "b", from: 10_000, to: 3.5 * m },
-        { attemptId: "c", from: 20_000, to: 2 * m },
-      ],
+      [drop("a", 0, 3 * m), drop("b", 10_000, 3.5 * m), drop("c", 20_000, 2 * m)],
       6,
     );
     expect(p).to.deep.equal({
@@ -24,44 +33,45 @@ describe("outage credit proposal", () => {
   });
 
   it("when only a few seats of a big room drop, then nothing is proposed", () => {
-    expect(
-      proposeOutageCredit(
-        "s1",
-        [
-          { attemptId: "a", from: 0, to: m },
-          { attemptId: "b", from: 0, to: m },
-          { attemptId: "c", from: 0, to: m },
-        ],
-        30,
-      ),
-    ).to.equal(null);
+    expect(proposeOutageCredit("s1", [drop("a", 0, m), drop("b", 0, m), drop("c", 0, m)], 30)).to.equal(null);
   });
 
   it("when seats drop far apart in time, then they are not one outage", () => {
     expect(
-      proposeOutageCredit(
-        "s1",
-        [
-          { attemptId: "a", from: 0, to: m },
-          { attemptId: "b", from: 5 * m, to: 6 * m },
-          { attemptId: "c", from: 10 * m, to: 11 * m },
-        ],
-        3,
-      ),
+      proposeOutageCredit("s1", [drop("a", 0, m), drop("b", 5 * m, 6 * m), drop("c", 10 * m, 11 * m)], 3),
     ).to.equal(null);
   });
 
   it("when some seats are still away, then the proposal waits until they are back", () => {
+    expect(proposeOutageCredit("s1", [drop("a", 0, m), drop("b", 0, null), drop("c", 0, m)], 3)).to.equal(
+      null,
+    );
+  });
+
+  it("when the room was paused during the outage, then only the time the clock ran is proposed, and a seat away only while paused is left out", () => {
+    // Dropped at 0, paused from 1 to 15 minutes, back at 15: one minute lost, not fifteen.
+    const p = proposeOutageCredit(
+      "s1",
+      [
+        drop("a", 0, 15 * m, 1 * m),
+        drop("b", 5_000, 15 * m, 55_000),
+        drop("c", 10_000, 15 * m, 50_000),
+        drop("d", 61_000, 14 * m, 0),
+      ],
+      4,
+    );
+    expect(p).to.deep.include({ attemptIds: ["a", "b", "c"], minutes: 1 });
+  });
+
+  it("when every seat of the outage was away only while paused, then nothing is proposed", () => {
     expect(
-      proposeOutageCredit(
-        "s1",
-        [
-          { attemptId: "a", from: 0, to: m },
-          { attemptId: "b", from: 0, to: null },
-          { attemptId: "c", from: 0, to: m },
-        ],
-        3,
-      ),
+      proposeOutageCredit("s1", [drop("a", 0, m, 0), drop("b", 0, m, 0), drop("c", 0, m, 0)], 3),
     ).to.equal(null);
+  });
+
+  it("when seats reconnect in a loop, then the outage among thousands of drops is still found", () => {
+    const loop = Array.from({ length: 5_000 }, (_, i) => drop("loop", i * 1_000, i * 1_000 + 500));
+    const p = proposeOutageCredit("s1", [...loop, drop("a", 30 * m, 33 * m), drop("b", 30 * m, 32 * m)], 3);
+    expect(p).to.deep.include({ attemptIds: ["a", "b", "loop"], from: 30 * m - 60_000, minutes: 3 });
   });
 });
