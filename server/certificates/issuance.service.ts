@@ -2,7 +2,6 @@ import type { ClientSession, Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type { CertificateRecord, IssuanceListQuery } from "../contracts/certificates.js";
-import type { DomainEvents } from "../contracts/domain-events.js";
 import type { CandidateDto } from "../contracts/registration.js";
 import { errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
@@ -10,7 +9,6 @@ import { certificateModel, issuanceModel, type IssuanceDoc } from "./certificate
 import { randomStatusIndex } from "./crypto/status-list.js";
 import { chinaDate, issueOnto, validityEnd } from "./lifecycle.js";
 import {
-  SYSTEM_ACTOR,
   actorName,
   statusEntry,
   enqueue,
@@ -25,6 +23,7 @@ import {
 import type { Logger } from "../lib/logger.js";
 import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey, newestPage } from "../lib/mongo.js";
+import { createIssuanceEvents } from "./issuance-events.js";
 
 export interface IssuancePorts {
   candidate(candidateId: string): Promise<CandidateDto | null>;
@@ -44,7 +43,7 @@ export interface IssuancePorts {
   clock?: () => Date;
 }
 
-type IssuanceLean = IssuanceDoc & { _id: unknown };
+export type IssuanceLean = IssuanceDoc & { _id: unknown };
 
 /** Issuances one page of the officer's list holds. */
 const ISSUANCE_PAGE = 200;
@@ -65,98 +64,6 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
   function assertScope(actor: Actor, divisionCode: string): void {
     if ("divisionCode" in actor && !canSeeDivision(actor.divisionCode, divisionCode))
       throw errors.notFound("待发证记录");
-  }
-
-  async function onExamPassed(e: DomainEvents["exam.passed"]): Promise<void> {
-    const divisionCode = (await ports.sessionDivision(e.sessionId)) ?? ports.provinceCode;
-    // Upsert on the unique attemptId: a repeated delivery or a second instance finds it there.
-    const res = await Issuances.updateOne(
-      { attemptId: e.attemptId },
-      {
-        $setOnInsert: {
-          candidateId: e.candidateId,
-          idNumber: e.idNumber,
-          name: e.name,
-          categoryCode: e.categoryCode,
-          sessionId: e.sessionId,
-          score: e.score,
-          passedAt: new Date(e.submittedAt),
-          chainHash: e.chainHash,
-          divisionCode,
-          status: "pending",
-        },
-      },
-      { upsert: true },
-    ).catch((err: unknown) => {
-      if (isDuplicateKey(err)) return { upsertedCount: 0 };
-      throw err;
-    });
-    // A pass delivered after its session's publication is issued at once; the others wait for it.
-    if (ports.autoIssue && res.upsertedCount === 1 && (await ports.resultsPublished(e.sessionId))) {
-      const created = await Issuances.findOne({ attemptId: e.attemptId }).lean<IssuanceLean>();
-      if (created) await autoIssue(created);
-    }
-  }
-
-  /**
-   * A pass was voided (违纪) before publication: its pending issuance is rejected with
-   * the proctor's note, so the officer's list no longer offers it and publication's automatic issue
-   * passes it by. (Delivered after the pass's own event: both are the person's, in order.)
-   */
-  async function onExamVoided(e: DomainEvents["exam.voided"]): Promise<void> {
-    const pending = await Issuances.findOne({
-      attemptId: e.pass.attemptId,
-      status: "pending",
-    }).lean<IssuanceLean>();
-    if (!pending) return;
-    const reason = `考试已作废（违纪）：${e.note}`;
-    await ports.audit.transaction(async (session) => {
-      const res = await Issuances.updateOne(
-        { _id: pending._id, status: "pending" },
-        { $set: { status: "rejected", decidedBy: actorName(SYSTEM_ACTOR), decidedAt: clock(), reason } },
-        { session },
-      );
-      // Decided meanwhile by an officer (rejected: the same outcome); a repeated delivery: done.
-      if (res.matchedCount !== 1) return;
-      await ports.audit.append(session, {
-        action: "certificate.issuance_rejected",
-        actor: SYSTEM_ACTOR,
-        divisionCode: pending.divisionCode,
-        target: { type: "certificate_issuance", id: String(pending._id) },
-        details: { reason, attemptId: pending.attemptId, voided: true },
-      });
-    });
-  }
-
-  /**
-   * A failed automatic issue leaves the issuance pending for an officer; it must not fail the
-   * event's delivery (the dispatcher would deliver it again) but it must not go unnoticed either.
-   */
-  async function autoIssue(pending: IssuanceLean): Promise<void> {
-    await issue(SYSTEM_ACTOR, String(pending._id)).catch((err: unknown) =>
-      ports.logger?.warn({ err, attemptId: pending.attemptId }, "automatic certificate issue failed"),
-    );
-  }
-
-  /** A session's results were published: with automatic issue, its pending passes are issued now. */
-  async function onResultsPublished(sessionId: string): Promise<void> {
-    if (!ports.autoIssue) return;
-    // Page by _id rather than take one capped read: every pass of the session is issued however
-    // many there are, and one whose issue failed (left pending) is not read again in this round.
-    const PAGE = 500;
-    for (let after: unknown = null; ;) {
-      const page = await Issuances.find({
-        sessionId,
-        status: "pending",
-        ...(after === null ? {} : { _id: { $gt: after } }),
-      })
-        .sort({ _id: 1 })
-        .limit(PAGE)
-        .lean<IssuanceLean[]>();
-      for (const p of page) await autoIssue(p);
-      if (page.length < PAGE) return;
-      after = page[page.length - 1]?._id;
-    }
   }
 
   function refuseUnpublished(): never {
@@ -357,9 +264,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
   }
 
   return {
-    onExamPassed,
-    onExamVoided,
-    onResultsPublished,
+    ...createIssuanceEvents(conn, ports, issue),
     issue,
     async reject(actor: AuthUser, issuanceId: string, reason: string): Promise<void> {
       const pending = await Issuances.findById(issuanceId).lean<IssuanceLean>();

@@ -69,4 +69,29 @@ describe("certificate issuance: a pass voided before publication", function () {
     // Still pending (the void's event will reject it), and nothing signed, audited or sent.
     await expectNothingIssued(node, pass);
   });
+
+  it("when the void is delivered before the pass it voids, then the pass arriving later opens no pending issuance and publication issues nothing", async () => {
+    const inst = anotherInstance(autoNode);
+    const pass = await aPass(autoNode, "01001", { published: false });
+    const voided = await voidPass(autoNode, pass);
+    // The pass's delivery failed once and waits for its retry; the void's is due at once.
+    await inst.facade.issuance.onExamVoided(voided);
+    await inst.facade.issuance.onExamPassed(pass);
+    const db = autoNode.ctx.conn;
+    const issuances = await db
+      .collection("certificate_issuances")
+      .find({ attemptId: pass.attemptId })
+      .toArray();
+    expect(issuances).to.have.length(1);
+    expect(issuances[0]).to.include({ status: "rejected", idNumber: pass.idNumber });
+    expect(issuances[0]?.reason).to.contain("考生携带手机，违纪");
+    expect(
+      await db
+        .collection("audit_log")
+        .countDocuments({ action: "certificate.issuance_rejected", "details.attemptId": pass.attemptId }),
+    ).to.equal(1);
+    await publishResultsOf(autoNode, pass.sessionId);
+    await inst.facade.issuance.onResultsPublished(pass.sessionId);
+    expect(await db.collection("certificates").countDocuments({ certificateNo: pass.idNumber })).to.equal(0);
+  });
 });
