@@ -16,13 +16,13 @@ import {
   type NodeClient,
   type NodeKey,
 } from "../sharing/index.js";
-import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import { createExchangeTransport, type TransportOptions } from "./exchange-transport.js";
 import { hubExchangeAdminRouter, hubExchangeNodeRouter } from "./hub-exchange.routes.js";
 import { createHubExchangeService, type HubExchangeService } from "./hub-exchange.service.js";
 import { createHubDocuments } from "./hub-documents.js";
 import { createPractitionerPages, type CertificateView } from "./practitioner-page.js";
 import { provinceExchangeRouter } from "./province-exchange.routes.js";
+import type { TransferSource } from "./transfer-source.js";
 import { createProvinceExchangeService, type ProvinceExchangeService } from "./province-exchange.service.js";
 
 /**
@@ -130,8 +130,8 @@ export function createExchangeProvinceFeature(
     access: Access;
     audit: AuditLog;
     certificates: (actor: AuthUser, idNumber: string) => Promise<CertificateView[]>;
-    /** This province's signed certificate, sent with its agreement to a transfer. */
-    sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<SignedCertificateRecord | null>;
+    /** This node's certificate of the person, for its agreement to a transfer (see TransferSource). */
+    sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<TransferSource>;
     /** The receiving province issued on a transfer: supersede this province's certificate. */
     onTransferIssued?: TransportOptions["onTransferIssued"];
     key?: NodeKey;

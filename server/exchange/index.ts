@@ -22,4 +22,5 @@ export { createProvinceExchangeService, type ProvinceExchangeService } from "./p
 export { toCaseDto } from "./province-case-dto.js";
 export { EXCHANGE_API_PREFIX } from "./hub-exchange.routes.js";
 export type { CertificateView } from "./practitioner-page.js";
+export type { TransferSource } from "./transfer-source.js";
 export { createExchangeHubFeature, createExchangeProvinceFeature, type ProvinceExchangeFeature } from "./exchange.feature.js";

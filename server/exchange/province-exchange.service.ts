@@ -23,6 +23,7 @@ import { provinceExchangeModels, transferOpenKey, type LocalCaseDoc } from "./pr
 import { newOutgoingCaseDocs } from "./province-new-case.js";
 import { createCaseReads } from "./province-case-reads.js";
 import { createProvinceDocuments } from "./province-documents.js";
+import { agreementOn, type TransferSource } from "./transfer-source.js";
 
 const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
 const alreadyFiled = () => errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
@@ -37,12 +38,11 @@ export interface ProvinceExchangeDeps {
   /** Wakes the sender after a change queued something. */
   kick?: () => void;
   /**
-   * This province's valid certificate of the person as signed, sent with its agreement to a
-   * transfer (转籍) so the receiving province can verify it and issue from it (certificates
-   * feature). Null when this node holds none (e.g. a legacy register entry). Our certificate stays
-   * valid until the receiving province's `issued` notice supersedes it.
+   * What this node holds of the person for its agreement to a transfer (转籍), from the
+   * certificates feature; see TransferSource. Our certificate stays valid until the receiving
+   * province's `issued` notice supersedes it.
    */
-  sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<SignedCertificateRecord | null>;
+  sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<TransferSource>;
   /** Hours an uploaded notice document no notice names is kept (EXCHANGE_UPLOAD_TTL_HOURS). */
   uploadTtlHours?: number;
 }
@@ -249,10 +249,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       let note = input.problem?.note ?? null;
       let certificate: SignedCertificateRecord | null = null;
       if (c.kind === "transfer" && input.outcome === "acknowledged" && deps.sourceCertificate) {
-        certificate = await deps.sourceCertificate(actor, c.idNumber);
-        note = certificate
-          ? "已附本省证书（签名）供对方核验换发"
-          : "本节点无该人员的签名证书（历史登记），对方据全国中心的记录换发";
+        // Refused here, before anything is written, when we hold a certificate we cannot send.
+        ({ certificate, note } = agreementOn(await deps.sourceCertificate(actor, c.idNumber)));
       }
       const body: AckBody = {
         outcome: input.outcome,

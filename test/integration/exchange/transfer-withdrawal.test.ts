@@ -12,7 +12,7 @@ import { aCertifiedPractitioner, aFiling, anOfficer, useExchangeNetwork, type Te
 describe("cross-province exchange: a transfer withdrawn, and an agreement with nothing to issue from", () => {
   const net = useExchangeNetwork({
     // 江苏's node holds no signed certificates here: the hub's record is what 北京 would issue from.
-    jiangsu: { sourceCertificate: () => Promise.resolve(null) },
+    jiangsu: { sourceCertificate: () => Promise.resolve({ held: "none" }) },
   });
   const bjOfficer = anOfficer("110000", "北京市厅业务员");
   const jsOfficer = anOfficer("320000", "江苏省厅业务员");

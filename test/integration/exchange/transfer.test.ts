@@ -6,11 +6,14 @@ import { aCertifiedPractitioner, anOfficer, useExchangeNetwork, type TestProvinc
 describe("cross-province exchange: transfer (转籍)", () => {
   /** Whose certificate 江苏 was asked to send with its agreement (this node holds none: a register entry). */
   const asked: string[] = [];
+  /** People 江苏's node holds a certificate of that it cannot send, with that certificate's status. */
+  const heldUnsendable = new Map<string, "valid" | "revoked">();
   const net = useExchangeNetwork({
     jiangsu: {
       sourceCertificate: (_actor, idNumber) => {
         asked.push(idNumber);
-        return Promise.resolve(null);
+        const status = heldUnsendable.get(idNumber);
+        return Promise.resolve(status ? { held: "held", status } : { held: "none" });
       },
     },
   });
@@ -85,6 +88,31 @@ describe("cross-province exchange: transfer (转籍)", () => {
     expect((await publish(net.jiangsu, jsRevoke)).body.results[0]?.outcome).to.equal("accepted");
     expect(await pointer(q.idNumber)).to.include({ homeProvince: "110000", certificateStatus: "revoked" });
   });
+
+  for (const [status, code] of [
+    ["revoked", "certificate_not_valid"],
+    ["valid", "certificate_out_of_division"],
+  ] as const) {
+    it(`when 江苏's node holds a ${status} certificate of the person it cannot send, then its agreement is refused ${code}, nothing is written or sent, and the hub's record does not stand in`, async () => {
+      const p = await aCertifiedPractitioner(net.jiangsu, { name: "陈不符" });
+      heldUnsendable.set(p.idNumber, status);
+      const found = await net.beijing.lookup(bjOfficer, p.idNumber);
+      const transfer = await net.beijing.exchange.transfer(bjOfficer, { lookupId: found.lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+      await net.jiangsu.pull();
+      const refused = await net.jiangsu.exchange.answer(jsOfficer, transfer.caseId, { outcome: "acknowledged" }).then(
+        () => null,
+        (e: unknown) => e as { code: string; status: number },
+      );
+      expect(refused).to.include({ code, status: 409 });
+      expect(await net.jiangsu.exchange.get(jsOfficer, transfer.caseId)).to.deep.include({ state: "delivered", ack: null });
+      expect(await net.jiangsu.conn.collection("exchange_outgoing").countDocuments({ caseId: transfer.caseId })).to.equal(0);
+      await net.jiangsu.send();
+      const atHub = await net.hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId: transfer.caseId });
+      expect(atHub).to.include({ ack: null });
+      expect(atHub?.sourceRecord ?? null).to.equal(null);
+      expect(await pointer(p.idNumber)).to.include({ homeProvince: "320000" });
+    });
+  }
 
   it("when a transfer is answered with a problem, then no certificate is sent and the pointer stays", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu, { name: "陈异议" });

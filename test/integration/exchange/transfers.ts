@@ -34,15 +34,24 @@ export async function aCertificateHolder(
 }
 
 /**
- * `to`'s officer looks the holder up and asks for the transfer, `home`'s officer agrees; resolves
- * with the case id once `to` has the agreement.
+ * `to`'s officer looks the holder up and asks for the transfer; resolves with the case id once
+ * `home` has received it (not yet answered).
  */
-export async function anAgreedTransfer(home: AuthedAgent, to: AuthedAgent, p: { idNumber: string; name: string }): Promise<string> {
+export async function aTransferAskedOf(home: AuthedAgent, to: AuthedAgent, p: { idNumber: string; name: string }): Promise<string> {
   const found = await to.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: p.idNumber }, reason: "filing", caseReference: "京转 2026-7" }).expect(200);
   const sent = await to.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
   expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
   const caseId = (sent.body as CaseDto).caseId;
   await eventually(async () => (await home.agent.get(`/api/exchange/cases/${caseId}`)).status === 200);
+  return caseId;
+}
+
+/**
+ * `to`'s officer looks the holder up and asks for the transfer, `home`'s officer agrees; resolves
+ * with the case id once `to` has the agreement.
+ */
+export async function anAgreedTransfer(home: AuthedAgent, to: AuthedAgent, p: { idNumber: string; name: string }): Promise<string> {
+  const caseId = await aTransferAskedOf(home, to, p);
   await home.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" }).expect(200);
   await eventually(async () => ((await to.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto).state === "acknowledged");
   return caseId;
