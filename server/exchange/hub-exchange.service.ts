@@ -10,7 +10,7 @@ import {
   type ExchangeKind,
 } from "../contracts/exchange.js";
 import type { QualificationRecord } from "../contracts/hub.js";
-import { errors } from "../lib/errors.js";
+import { errors, type AppError } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { HubExchangePort } from "../hub/index.js";
 import { hubExchangeModels, type HubCaseDoc } from "./hub-exchange.models.js";
@@ -23,6 +23,13 @@ export type AckHours = Readonly<Record<ExchangeKind, number>>;
 
 /** A lookup older than this cannot found a filing or transfer: look again. */
 const LOOKUP_VALID_DAYS = 30;
+
+/** The one refusal of a notice citing no lookup that the hub cannot deliver, whatever the reason. */
+const noticeNeedsLookup = () =>
+  errors.unprocessable(
+    "lookup_required",
+    "全国中心无法按所填身份证号码和姓名投递该抄告：请先以“执法”事由查询该从业人员，再凭查询凭证发送",
+  );
 
 const hashOf = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
@@ -71,11 +78,18 @@ export function createHubExchangeService(
           `查询凭证不符：须为本省 ${LOOKUP_VALID_DAYS} 日内以“${wanted === "filing" ? "备案" : "执法"}”事由查到该从业人员的查询`,
         );
     }
-    if (!p) throw errors.notFound("该从业人员的资格记录", "practitioner_unknown");
+    // A notice may cite no lookup: the penalising officer has the card and the decision in hand,
+    // and a notice taken reaches the home province, which sees who sent it. One refused reaches
+    // nobody: told apart, these refusals answered, with no lookup on record (Prüm, EUCARIS: every
+    // query logged with officer and reason), whether the index knows an ID number, whose it is
+    // and under which name. Such a notice gets one answer for all three, naming the lookup to make.
+    const unlogged = body.lookupId === undefined;
+    const refuse = (precise: AppError) => (unlogged ? noticeNeedsLookup() : precise);
+    if (!p) throw refuse(errors.notFound("该从业人员的资格记录", "practitioner_unknown"));
     if (p.homeProvince === sender)
-      throw errors.unprocessable("own_practitioner", "该从业人员的资格由本省管理，无需跨省办理");
+      throw refuse(errors.unprocessable("own_practitioner", "该从业人员的资格由本省管理，无需跨省办理"));
     if (p.name !== body.practitioner.name)
-      throw errors.unprocessable("identity_mismatch", "姓名与全国中心记录的身份证号码不符");
+      throw refuse(errors.unprocessable("identity_mismatch", "姓名与全国中心记录的身份证号码不符"));
     if (body.kind !== "notice") {
       if (!p.certificateNumber) throw errors.conflict("no_certificate", "该从业人员尚未取得从业资格证");
       if (p.certificateStatus !== "valid")

@@ -202,7 +202,9 @@ catalog lookup it cites (reason \`filing\` for filings and transfers, \`enforcem
 sending province within 30 days and having found this practitioner; 422 lookup_mismatch otherwise, saying nothing
 of the person), then its pointer index, and refuses with a stable code: 404 practitioner_unknown, 422
 own_practitioner / identity_mismatch, 409 no_certificate / certificate_not_valid / already_filed (one open filing
-per practitioner per filing division) / transfer_open.
+per practitioner per filing division) / transfer_open. A notice may cite no lookup; if the hub cannot deliver such a
+notice (practitioner unknown, the sender's own, or another name than the hub holds) it answers 422 lookup_required
+whatever the reason, so that a notice nobody receives tells nothing of the person without a lookup on record.
 
 Delivery is store and forward by PULL: the hub holds a message for the receiving province in its inbox until that
 province asks GET /exchange/inbox with an \`after\` cursor at or past the message's seq, which confirms it stored it;
@@ -230,7 +232,7 @@ against the entry it received with the notice.`,
           summary: "Send a filing, transfer or enforcement notice to the practitioner's home province",
           parameters: signedHeaders(),
           requestBody: { required: true, content: { "application/json": { schema: schema(CaseBody) } } },
-          responses: responses(CaseReceipt, { "404": "practitioner_unknown", "422": "own_practitioner / identity_mismatch / lookup_mismatch / office_division_invalid (the officer's division is not a current division of the signing province)" }),
+          responses: responses(CaseReceipt, { "404": "practitioner_unknown", "422": "own_practitioner / identity_mismatch / lookup_mismatch / lookup_required (a notice citing no lookup that cannot be delivered, whatever the reason) / office_division_invalid (the officer's division is not a current division of the signing province)" }),
         },
       },
       "/exchange/cases/{caseId}/answer": {

@@ -174,14 +174,15 @@ describe("cross-province exchange: enforcement notice documents", () => {
       dataBase64: pdf().toString("base64"),
     });
     const p = await aCertifiedPractitioner(net.jiangsu, { issuingDivision: "320100" });
-    // Another name than the hub holds for the ID number: identity_mismatch, refused outright.
+    // Another name than the hub holds for the ID number, and no lookup cited: refused outright
+    // (lookup_required, the one answer to a notice the hub cannot deliver without a lookup on record).
     const err = await refusal(
       net.beijing.exchange.notify(bjCounty, {
         practitioner: { ...p, name: "李冒名" },
         details: { ...aNotice(), documents: [doc] },
       }),
     );
-    expect(err.code).to.equal("identity_mismatch");
+    expect(err.code).to.equal("lookup_required");
     expect(
       await net.beijing.conn.collection("exchange_local_cases").countDocuments({ idNumber: p.idNumber }),
     ).to.equal(0);
