@@ -5,8 +5,8 @@ import { DocumentContent } from "../contracts/exchange-documents.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { dueNow } from "../lib/queue-due.js";
-import { createHoldPause } from "../lib/queue-hold.js";
-import { notRegisteredAtPeer, PeerRefusal, TransportError, type NodeClient } from "../sharing/index.js";
+import { createHoldPause, HOLD_REASONS } from "../lib/queue-hold.js";
+import { notRegisteredAtPeer, PeerRefusal, suspendedAtPeer, TransportError, type NodeClient } from "../sharing/index.js";
 import { applyMessage } from "./inbox-apply.js";
 import { settleDelivery, type Delivery, type OutgoingEntry as Entry } from "./outgoing-settle.js";
 import { heldDocumentContent } from "./province-documents.js";
@@ -111,13 +111,12 @@ export function createExchangeTransport(options: TransportOptions) {
     // Signed by the hub: it has not registered this node yet. Not the case's failure (counted, it
     // went dead after maxAttempts, about an hour); a 401 under a key it knows still counts below.
     if (notRegisteredAtPeer(answer))
-      return { kind: "hold", reason: "全国中心尚未登记本节点的密钥 (401 unknown_key)，案件在本地等待" };
+      return { kind: "hold", reason: HOLD_REASONS.unknownKey("案件") };
     // Suspended by the hub operator: every message of this node is refused until it is active
     // again, whatever it says. Taken as final, an ending or issuance report died after this province
     // had moved on (a filing the hub never closed, a former home never told its certificate was
     // superseded); counted, the same after maxAttempts. It waits, uncounted, like an unknown key.
-    if (answer.status === 403 && answer.error?.code === "node_suspended")
-      return { kind: "hold", reason: "全国中心已停用本节点 (403 node_suspended)，消息在本地等待恢复" };
+    if (suspendedAtPeer(answer)) return { kind: "hold", reason: HOLD_REASONS.suspended("消息") };
     const e = answer.error;
     // A replay still in progress, rate limiting and the hub's own failures are worth another try.
     if (

@@ -12,6 +12,7 @@ export { createMessageLog, type MessageLog, type MessageLogDoc, type MessageLogI
 export {
   createNodeClient,
   notRegisteredAtPeer,
+  suspendedAtPeer,
   PeerRefusal,
   TransportError,
   type NodeClient,

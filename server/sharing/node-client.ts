@@ -43,6 +43,14 @@ export function notRegisteredAtPeer(answer: { status: number; error: { code: str
   return answer.status === 401 && answer.error?.code === "unknown_key";
 }
 
+/**
+ * Whether a refusal says the hub operator suspended this node: every message is refused until it
+ * is active again, whatever it says, so a queue waits rather than counting its tries.
+ */
+export function suspendedAtPeer(answer: { status: number; error: { code: string } | null }): boolean {
+  return answer.status === 403 && answer.error?.code === "node_suspended";
+}
+
 /** A peer's signed refusal, thrown by a caller that needed a 2xx; `code` is the peer's own. */
 export class PeerRefusal extends Error {
   readonly error: ErrorBody | null;

@@ -4,7 +4,8 @@ import { CollectionReceipt, type QualificationRecord, type RejectReason } from "
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import type { Logger } from "../lib/logger.js";
 import { createOutboxConsumer, type Delivery, type OutboxConsumerOptions, type OutboxEntry } from "../lib/outbox.js";
-import { notRegisteredAtPeer, TransportError, type NodeClient } from "./node-client.js";
+import { HOLD_REASONS } from "../lib/queue-hold.js";
+import { notRegisteredAtPeer, suspendedAtPeer, TransportError, type NodeClient } from "./node-client.js";
 import { sharingModels } from "./outbound.model.js";
 import { certificateRecord, passRecord, voidedPassRecord } from "./record-mapper.js";
 
@@ -88,11 +89,13 @@ export function createPublisher(options: PublisherOptions) {
       return outcomes;
     }
     // Signed by the hub (the answer was verified against its pinned key): it does not know this
-    // node's key yet. Records wait uncounted until the operator registers the node; any other
-    // refusal (a key it knows with a wrong signature, a suspended node) is a failure and says so.
-    if (notRegisteredAtPeer(answer)) {
-      for (const s of sendable)
-        outcomes[s.entryIndex] = { kind: "hold", reason: "全国中心尚未登记本节点的密钥 (401 unknown_key)，记录在本地等待" };
+    // node's key yet, or its operator suspended the node. Records wait uncounted until the node is
+    // registered or active again: counted, a suspension of more than about an hour (maxAttempts at
+    // the capped backoff) parked every record and the hub never learned of those certificates. Any
+    // other refusal (a key it knows with a wrong signature) is a failure and says so.
+    const held = notRegisteredAtPeer(answer) ? HOLD_REASONS.unknownKey("记录") : suspendedAtPeer(answer) ? HOLD_REASONS.suspended("记录") : null;
+    if (held) {
+      for (const s of sendable) outcomes[s.entryIndex] = { kind: "hold", reason: held };
       return outcomes;
     }
     if (answer.status !== 200) {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { createLogger } from "../../../server/lib/logger.js";
+import { createHoldPause, HOLD_REASONS } from "../../../server/lib/queue-hold.js";
 import {
   createMessageLog,
   createNodeClient,
@@ -270,6 +271,58 @@ describe("province publisher (the outbox's hub consumer)", () => {
       await publisher.drainOnce();
       expect(await state(`after:${second}`)).to.include({ status: "pending", attempts: 0 });
       expect(warnings().map((l) => l.msg)).to.deep.equal(["receiver stopped taking deliveries from this node's key; holding the queue"]);
+    });
+
+    it("when the hub operator suspends the node, then its records wait without using up attempts, the warning names the suspension and not the key, and they arrive once the node is active again", async () => {
+      const key = generateNodeKey();
+      await register("370000", key);
+      const client = clientOf(key);
+      const { logger, warnings } = recordingLogger();
+      // One attempt would park a record that counted its tries: a suspension may last days.
+      const publisher = createPublisher({ conn: db.conn, logger, client: () => client, backoffMs: () => 0, maxAttempts: 1, holdMs: { first: 20, max: 40 } });
+      const first = aNewIdNumber("370102");
+      await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber: first, province: "370000" }), `active:${first}`);
+      await publisher.drainOnce();
+      expect(await state(`active:${first}`)).to.include({ status: "done" });
+
+      const second = aNewIdNumber("370102");
+      await hub.registry.setStatus("370000", "suspended");
+      try {
+        await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber: second, province: "370000" }), `suspended:${second}`);
+        for (let i = 0; i < 3; i++) {
+          await publisher.drainOnce();
+          await sleep(50);
+        }
+        expect(await state(`suspended:${second}`)).to.include({ status: "pending", attempts: 0 });
+        expect(String((await state(`suspended:${second}`))?.lastError)).to.include("node_suspended");
+        expect(await hubChangesOf(second)).to.have.length(0);
+        const said = warnings().map((l) => l.msg);
+        expect(said).to.have.length.at.least(1);
+        for (const msg of said) {
+          expect(msg).to.match(/suspended this node/);
+          expect(msg).to.not.match(/key/);
+        }
+      } finally {
+        await hub.registry.setStatus("370000", "active");
+      }
+      await sleep(50);
+      await publisher.drainOnce();
+      expect(await state(`suspended:${second}`)).to.include({ status: "done", attempts: 1 });
+      expect((await hubChangesOf(second)).map((c) => `${c.recordType}:${c.version}`)).to.deep.equal(["exam_pass:1"]);
+    });
+
+    it("when a queue has been held by a suspension for longer than the warning interval, then the warning asks for the node to be reactivated, not for its key to be registered", () => {
+      let clock = 0;
+      const { logger, warnings } = recordingLogger();
+      const pause = createHoldPause({ logger, consumer: "hub", warnAfterMs: 60_000, now: () => clock });
+      for (let i = 0; i < 3; i++) {
+        pause.held(HOLD_REASONS.suspended("记录"));
+        clock += 60_000;
+      }
+      expect(warnings().map((l) => l.msg)).to.deep.equal([
+        "receiver has suspended this node for a long time; ask the hub operator to reactivate it",
+        "receiver has suspended this node for a long time; ask the hub operator to reactivate it",
+      ]);
     });
   });
 });
