@@ -12,6 +12,7 @@ import { createAuditService, type AuditLog } from "../audit/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { assertNodeDivision } from "../organisation/index.js";
+import { assertMayEditAccount, assertOwnRolesKept, createProctorBindingCheck } from "./account-rules.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
@@ -103,23 +104,12 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     if (bad.length > 0) throw errors.badRequest("role_not_allowed", `本节点不能授予角色：${bad.join(", ")}`);
   }
 
-  async function assertProctorBinding(
-    actor: AuthUser | null,
-    roles: readonly StaffRole[],
-    testCentreId: string | null | undefined,
-  ): Promise<void> {
-    if (!roles.includes("proctor")) return;
-    if (!testCentreId) throw errors.badRequest("test_centre_required", "监考员须绑定考点");
-    const division = await options.candidates.testCentreDivision(testCentreId);
-    if (!division || (actor && !canSeeDivision(actor.divisionCode, division))) {
-      throw errors.badRequest("unknown_test_centre", "考点不存在");
-    }
-  }
+  const assertProctorBinding = createProctorBindingCheck(options.candidates);
 
   /** Creates the account; with an acting admin, audited in the same transaction. */
   async function insertUser(actor: AuthUser | null, body: CreateUserBody): Promise<StaffUserDto> {
     assertRolesAllowed(body.roles);
-    await assertProctorBinding(actor, body.roles, body.testCentreId);
+    await assertProctorBinding(actor, body);
     const fields = {
       username: body.username.toLowerCase(),
       displayName: body.displayName,
@@ -155,10 +145,16 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     return u && u.active !== false ? toAuthUser(u) : null;
   }
 
-  async function loadInScope(actor: AuthUser, id: string) {
+  /** The account `actor` may edit with `body`: in their scope, and within the rules of account-rules.ts. */
+  async function loadEditable(actor: AuthUser, id: string, body: UpdateUserBody) {
     if (!Types.ObjectId.isValid(id)) throw errors.notFound("用户");
     const user = await Users.findById(id);
     if (!user || !canSeeDivision(actor.divisionCode, user.divisionCode)) throw errors.notFound("用户");
+    assertMayEditAccount(
+      actor,
+      { id: String(user._id), roles: user.roles, divisionCode: user.divisionCode },
+      body,
+    );
     return user;
   }
 
@@ -200,9 +196,14 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       id: string,
       body: UpdateUserBody,
     ): Promise<{ user: StaffUserDto; changes: Record<string, unknown> }> {
-      const user = await loadInScope(actor, id);
+      const user = await loadEditable(actor, id, body);
+      const account = { id: String(user._id), roles: [...user.roles], divisionCode: user.divisionCode };
       const changes: Record<string, unknown> = {};
-      const self = String(user._id) === actor.id;
+      const self = account.id === actor.id;
+      if (body.displayName !== undefined && body.displayName !== user.displayName) {
+        changes.displayName = { from: user.displayName, to: body.displayName };
+        user.displayName = body.displayName;
+      }
       if (body.divisionCode !== undefined && body.divisionCode !== user.divisionCode) {
         assertNodeDivision(actor, body.divisionCode, options.provinceCode, "工作人员");
         changes.divisionCode = { from: user.divisionCode, to: body.divisionCode };
@@ -212,8 +213,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       // audited as a role change and closed the user's live sockets at every name fix).
       if (body.roles !== undefined && [...body.roles].sort().join() !== [...user.roles].sort().join()) {
         assertRolesAllowed(body.roles);
-        if (self && !body.roles.includes("admin"))
-          throw errors.conflict("cannot_demote_self", "不能撤销自己的管理员角色");
+        assertOwnRolesKept(actor, account);
         changes.roles = { from: [...user.roles], to: body.roles };
         user.roles = body.roles;
       }
@@ -221,8 +221,14 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         changes.testCentreId = { from: user.testCentreId ?? null, to: body.testCentreId };
         user.testCentreId = body.testCentreId;
       }
-      await assertProctorBinding(actor, user.roles as StaffRole[], user.testCentreId);
-      if (body.displayName !== undefined) user.displayName = body.displayName;
+      // The binding is asked only when what it depends on changes: re-asking it at every edit
+      // refused to deactivate a proctor whose centre the acting admin does not see.
+      if (changes.roles || changes.testCentreId || changes.divisionCode)
+        await assertProctorBinding(actor, {
+          roles: user.roles as StaffRole[],
+          divisionCode: user.divisionCode,
+          testCentreId: user.testCentreId,
+        });
       if (body.active !== undefined && body.active !== (user.active !== false)) {
         if (self && !body.active) throw errors.conflict("cannot_deactivate_self", "不能停用自己的账号");
         changes.active = body.active;

@@ -1,6 +1,7 @@
 import type { AuthUser, CandidateLoginBody } from "../contracts/auth.js";
 import { errors } from "../lib/errors.js";
-import type { LoginThrottle } from "./login-throttle.js";
+import { hashSeatToken } from "../organisation/index.js";
+import { clientKey, type LoginThrottle } from "./login-throttle.js";
 
 /** A candidate's admission ticket as the candidate login needs it (supplied by scheduling). */
 export interface CandidateTicket {
@@ -28,8 +29,11 @@ export interface CandidateLoginPort {
     roomId: string,
     from: { seatToken?: string; ip?: string },
   ): Promise<{ seatId: string; seatNo: number } | null>;
-  /** Division of a test centre, to check a proctor's binding; null when it does not exist. */
-  testCentreDivision(testCentreId: string): Promise<string | null>;
+  /**
+   * A test centre's division and whether it is retired, to check a proctor's binding; null when it
+   * does not exist.
+   */
+  testCentreDivision(testCentreId: string): Promise<{ divisionCode: string; retired: boolean } | null>;
   /**
    * Until when the candidate's sitting of the session runs (their attempt's deadline and grace,
    * past the session's nominal end with extra time), or null when no attempt is in progress.
@@ -43,8 +47,26 @@ export const CANDIDATE_LOGIN_OPENS_MINUTES = 30;
 const invalidTicket = () => errors.unauthorized("身份证号或准考证号错误", "invalid_credentials");
 
 /**
- * The candidate login's checks (auditing is the caller's): ID number and ticket under the per-name
- * lockout, the session's window (held on while the candidate still sits), and their own seat.
+ * Whose failures an attempt adds to: the ID number where the attempt comes from (the seat token it
+ * carries, else the client's address). Counted by ID number alone, five bad requests from anywhere
+ * locked a candidate out in the middle of their exam; this way only attempts made at the
+ * candidate's own seat (its token or its registered address) can lock them out there.
+ */
+function lockoutKey(idNumber: string, body: CandidateLoginBody, from: { ip?: string }): string {
+  const source = body.seatToken ? `seat:${hashSeatToken(body.seatToken)}` : `ip:${clientKey(from.ip ?? "")}`;
+  return `candidate:${idNumber}@${source}`;
+}
+
+/**
+ * The candidate login's checks (auditing is the caller's): the ticket's room, then ID number and
+ * ticket under the lockout of where the attempt comes from, the session's window (held on while
+ * the candidate still sits), and their own seat.
+ *
+ * The room is asked first, before the ID number is compared: a request from no seat of the
+ * ticket's room gets the same answer whether the numbers belong together or not, so guesses from
+ * made-up seat tokens or addresses (each a fresh lockout key) learn nothing of the pairing, and
+ * they are not counted against the candidate. What guesses the pairing is a seat of that room, and
+ * there each seat's failures are counted.
  */
 export function createCandidateCheck(deps: {
   throttle: LoginThrottle;
@@ -57,10 +79,17 @@ export function createCandidateCheck(deps: {
     now = new Date(),
   ): Promise<{ user: AuthUser; validUntil: Date }> {
     const idNumber = body.idNumber.trim().toUpperCase();
-    const key = `candidate:${idNumber}`;
-    const counted = await deps.throttle.attempt(key);
     const ticket = await deps.candidates.findTicket(body.ticketNo.trim());
-    if (!ticket || ticket.idNumber !== idNumber) {
+    const seat = ticket
+      ? await deps.candidates.findLoginSeat(ticket.testCentreId, ticket.roomId, {
+          seatToken: body.seatToken,
+          ip: body.seatToken ? undefined : from.ip,
+        })
+      : null;
+    if (ticket && !seat) throw errors.forbidden("请在本场考试的考场座位上登录", "not_from_session_room");
+    const key = lockoutKey(idNumber, body, from);
+    const counted = await deps.throttle.attempt(key);
+    if (!ticket || !seat || ticket.idNumber !== idNumber) {
       await deps.throttle.failed(key, counted);
       throw invalidTicket();
     }
@@ -76,11 +105,6 @@ export function createCandidateCheck(deps: {
       if (!sitting || now > sitting) throw errors.forbidden("本场考试已结束", "outside_session_window");
       validUntil = sitting;
     }
-    const seat = await deps.candidates.findLoginSeat(ticket.testCentreId, ticket.roomId, {
-      seatToken: body.seatToken,
-      ip: body.seatToken ? undefined : from.ip,
-    });
-    if (!seat) throw errors.forbidden("请在本场考试的考场座位上登录", "not_from_session_room");
     // Another seat of the same room would bind the candidate's attempt to a seat they do not sit at
     // (proctors see the wrong desk, a neighbour's kiosk runs their paper): only their own seat counts.
     if (seat.seatId !== ticket.seatId)

@@ -23,7 +23,8 @@ export function staffUserModel(conn: Connection): Model<StaffUserDoc> {
 }
 
 /**
- * Failed-login counters keyed by login name (staff username or candidate ID number), kept whether
+ * Failed-login counters keyed by login name (staff username, or candidate ID number with the seat
+ * token or address the attempts come from: see candidate-login.ts), kept whether
  * or not the name exists, so lockout behaves the same for unknown names (no enumeration). Stored
  * in the database so every instance of a node enforces the same lockout.
  */

@@ -192,6 +192,7 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   candidateName: "考生",
   candidateId: "考生编号",
   name: "名称",
+  displayName: "姓名",
   username: "用户名",
   roles: "角色",
   categoryCode: "类别",

@@ -70,6 +70,9 @@ function toDivisionDto(code: string): DivisionDto {
   return { code, name: divisionName(code) ?? code, level: divisionLevel(code), parentCode: parentOf(code) };
 }
 
+/** A changed field as the audit log records it: what it held and what it holds now. */
+type Change = { from: string | null; to: string | null };
+
 const authorityRetired = () =>
   errors.conflict("authority_retired", "该运管机构已停用，不能再设立隶属于它的考点");
 
@@ -171,8 +174,15 @@ export function createOrganisationService(
       if (!Types.ObjectId.isValid(id)) throw errors.notFound("运管机构");
       const a = await Authorities.findById(id);
       if (!a || !canSeeDivision(actor.divisionCode, a.divisionCode)) throw errors.notFound("运管机构");
-      if (body.name !== undefined) a.name = body.name;
-      if (body.phone !== undefined) a.phone = body.phone;
+      const changes: Record<string, Change> = {};
+      if (body.name !== undefined && body.name !== a.name) {
+        changes.name = { from: a.name, to: body.name };
+        a.name = body.name;
+      }
+      if (body.phone !== undefined && body.phone !== (a.phone ?? null)) {
+        changes.phone = { from: a.phone ?? null, to: body.phone };
+        a.phone = body.phone;
+      }
       await audit.transaction(async (session) => {
         await a.save({ session });
         await audit.append(session, {
@@ -180,6 +190,7 @@ export function createOrganisationService(
           actor,
           divisionCode: a.divisionCode,
           target: { type: "authority", id: String(a._id) },
+          details: changes,
         });
       });
       return {
@@ -262,8 +273,15 @@ export function createOrganisationService(
       body: z.infer<typeof UpdateTestCentreBody>,
     ): Promise<TestCentreDto> {
       const c = await loadCentre(actor, id);
-      if (body.name !== undefined) c.name = body.name;
-      if (body.address !== undefined) c.address = body.address;
+      const changes: Record<string, Change> = {};
+      if (body.name !== undefined && body.name !== c.name) {
+        changes.name = { from: c.name, to: body.name };
+        c.name = body.name;
+      }
+      if (body.address !== undefined && body.address !== c.address) {
+        changes.address = { from: c.address, to: body.address };
+        c.address = body.address;
+      }
       await audit.transaction(async (session) => {
         await c.save({ session });
         await audit.append(session, {
@@ -271,6 +289,7 @@ export function createOrganisationService(
           actor,
           divisionCode: c.divisionCode,
           target: { type: "test_centre", id: String(c._id) },
+          details: changes,
         });
       });
       return toCentreDto(c);

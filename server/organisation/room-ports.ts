@@ -85,11 +85,14 @@ export function createRoomPorts(Centres: Model<TestCentreDoc>) {
       return seat ? { seatId: String(seat._id), seatNo: seat.seatNo } : null;
     },
 
-    /** Whether a test centre exists inside the actor's scope (for binding proctors). */
-    async testCentreDivision(id: string): Promise<string | null> {
+    /**
+     * A test centre's division and whether it is retired (for binding proctors, who are bound only
+     * to centres in use); null when it does not exist.
+     */
+    async testCentreDivision(id: string): Promise<{ divisionCode: string; retired: boolean } | null> {
       if (!Types.ObjectId.isValid(id)) return null;
-      const c = await Centres.findById(id, { divisionCode: 1 }).lean();
-      return c?.divisionCode ?? null;
+      const c = await Centres.findById(id, { divisionCode: 1, retiredAt: 1 }).lean();
+      return c ? { divisionCode: c.divisionCode, retired: Boolean(c.retiredAt) } : null;
     },
   };
 }

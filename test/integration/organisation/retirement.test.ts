@@ -41,6 +41,29 @@ describe("organisation: editing and retiring", () => {
   }
   const retiredAudits = (action: string) => node.ctx.conn.collection("audit_log").countDocuments({ action });
 
+  it("when an authority or a test centre is edited, then the audit entry records each changed field from and to, and nothing unchanged", async () => {
+    const authority = (
+      await admin.agent
+        .post("/api/authorities")
+        .send({ name: "南京市旧名运管处", divisionCode: "320100", phone: "025-1111111" })
+        .expect(201)
+    ).body.authority as { id: string };
+    await admin.agent
+      .patch(`/api/authorities/${authority.id}`)
+      .send({ name: "南京市新名运管处", phone: "025-1111111" })
+      .expect(200);
+    const { centre } = await aCentre();
+    await admin.agent.patch(`/api/test-centres/${centre.id}`).send({ address: "玄武区 9 号" }).expect(200);
+    const entryOf = (action: string, id: string) =>
+      node.ctx.conn.collection("audit_log").findOne({ action, "target.id": id });
+    expect((await entryOf("authority.updated", authority.id))?.details).to.deep.equal({
+      name: { from: "南京市旧名运管处", to: "南京市新名运管处" },
+    });
+    expect((await entryOf("test_centre.updated", centre.id))?.details).to.deep.equal({
+      address: { from: "玄武区 1 号", to: "玄武区 9 号" },
+    });
+  });
+
   it("when a room still has a session to come, then retiring it is refused and names the session; once cancelled, the room retires and takes no new session", async () => {
     const { centre, room } = await aCentre();
     const session = (

@@ -1,0 +1,91 @@
+import type { AuthUser, StaffRole, UpdateUserBody } from "../contracts/auth.js";
+import { canSeeDivision } from "../access/index.js";
+import { errors } from "../lib/errors.js";
+import type { CandidateLoginPort } from "./candidate-login.js";
+
+/** The account an admin edits, as the rules below read it. */
+interface EditedAccount {
+  id: string;
+  roles: readonly string[];
+  divisionCode: string;
+}
+
+/**
+ * What the user administration may not do to an account, before any field is looked at:
+ *
+ * - On the admin's own account, no password and no unlock: changing one's own password asks for
+ *   the current one under the login's lockout (POST /auth/password), so a taken session cannot
+ *   set a password of its choosing here, nor lift the lock its guesses earned.
+ * - No other admin at the actor's level or above: a peer could otherwise reset the password and
+ *   log in as them, strip their role, or re-activate an account a higher admin deactivated. Admins
+ *   are managed from a strictly higher division (a province admin manages its city admins). The
+ *   one exception is deactivating a peer (a colleague who left): the node's top division has no
+ *   admin above it, and a departed admin's account must not stay open. It gives nobody access.
+ *
+ * Own roles are refused where they change (see `assertOwnRolesKept`); other own fields (the name)
+ * stay the admin's to fix.
+ */
+export function assertMayEditAccount(actor: AuthUser, account: EditedAccount, body: UpdateUserBody): void {
+  if (account.id === actor.id) {
+    if (body.password !== undefined)
+      throw errors.forbidden(
+        "不能在用户管理中设置自己的密码，请在“修改密码”页面输入当前密码后修改",
+        "own_password_needs_current",
+      );
+    if (body.unlock)
+      throw errors.forbidden(
+        "不能解除自己的登录锁定：锁定到期后自动解除，或请上级管理员解除",
+        "cannot_unlock_self",
+      );
+    return;
+  }
+  // The account is in the actor's scope (their division or below): seeing the actor's division
+  // from the account's means the account sits at the actor's own level.
+  if (
+    account.roles.includes("admin") &&
+    canSeeDivision(account.divisionCode, actor.divisionCode) &&
+    !onlyDeactivates(body)
+  )
+    throw errors.forbidden("同级管理员的账号只能由上级行政区划的管理员修改", "peer_admin_account");
+}
+
+/** Whether the edit does nothing but deactivate the account. */
+function onlyDeactivates(body: UpdateUserBody): boolean {
+  return (
+    body.active === false &&
+    Object.entries(body).every(([key, value]) => key === "active" || value === undefined)
+  );
+}
+
+/**
+ * Refuses any change of the actor's own roles: granting oneself officer or hub_operator opens
+ * what those roles guard (officer lookups, report publication, which is not the administrator's),
+ * and removing one's own admin role could leave a division with no admin. An admin of a higher
+ * division changes them; a node's top division has none above it, and there it takes the node's
+ * operator.
+ */
+export function assertOwnRolesKept(actor: AuthUser, account: EditedAccount): void {
+  if (account.id === actor.id)
+    throw errors.conflict("cannot_change_own_roles", "不能修改自己的角色，请由上级管理员修改");
+}
+
+/**
+ * A proctor works at one test centre: it must exist, be in sight of the admin binding it, lie in
+ * the proctor's own division (their scope is what they may act on), and be in use (a retired
+ * centre holds no more sessions). Asked where a binding is set, not at every edit of the account.
+ */
+export function createProctorBindingCheck(candidates: CandidateLoginPort) {
+  return async function assertProctorBinding(
+    actor: AuthUser | null,
+    user: { roles: readonly StaffRole[]; divisionCode: string; testCentreId?: string | null | undefined },
+  ): Promise<void> {
+    if (!user.roles.includes("proctor")) return;
+    if (!user.testCentreId) throw errors.badRequest("test_centre_required", "监考员须绑定考点");
+    const centre = await candidates.testCentreDivision(user.testCentreId);
+    if (!centre || (actor && !canSeeDivision(actor.divisionCode, centre.divisionCode)))
+      throw errors.badRequest("unknown_test_centre", "考点不存在");
+    if (!canSeeDivision(user.divisionCode, centre.divisionCode))
+      throw errors.badRequest("test_centre_out_of_division", "监考员只能绑定其所属行政区划内的考点");
+    if (centre.retired) throw errors.conflict("test_centre_retired", "该考点已停用，不能再绑定监考员");
+  };
+}

@@ -1,0 +1,77 @@
+import { expect } from "chai";
+import { anonymousAgent, loginCandidate, scheduleCandidates } from "../../helpers/auth.js";
+import { useTestNode } from "../../helpers/node.js";
+
+/** A ticket number no assignment holds (tickets are two province digits, the date and six digits). */
+const madeUpTicket = (i: number) => `99000101${String(i).padStart(4, "0")}`;
+
+/**
+ * The candidate login's lockout counts failures where they come from (the candidate's ID number at
+ * one seat or one address): someone elsewhere cannot lock a candidate out in the middle of their
+ * exam, while guessing at the candidate's own seat still locks.
+ */
+describe("candidate login: lockout by where the attempts come from", function () {
+  this.timeout(60_000);
+  const env = useTestNode({ env: { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" } });
+
+  async function tries(bodies: object[]): Promise<(string | number)[]> {
+    const { agent } = await anonymousAgent(env.node);
+    const answers = [];
+    for (const body of bodies) {
+      const res = await agent.post("/api/auth/candidate-login").send(body);
+      answers.push(res.status === 200 ? 200 : (res.body.error?.code as string));
+    }
+    return answers;
+  }
+
+  it("when someone away from the candidate's seat fails with the candidate's ID number again and again, then the candidate still logs in from their seat", async () => {
+    const fx = await scheduleCandidates(env.node, { count: 1 });
+    const elsewhere = await scheduleCandidates(env.node, { count: 1 });
+    const c = fx.candidates[0]!;
+    const away = await tries([
+      ...Array.from({ length: 6 }, (_, i) => ({ idNumber: c.idNumber, ticketNo: madeUpTicket(i) })),
+      ...Array.from({ length: 6 }, () => ({
+        idNumber: c.idNumber,
+        ticketNo: c.assignment.ticketNo,
+        seatToken: elsewhere.candidates[0]!.seatToken,
+      })),
+    ]);
+    // The made-up tickets lock that address for this ID number; the seat refusals count nowhere.
+    expect(away.slice(0, 6)).to.deep.equal([...Array(5).fill("invalid_credentials"), "account_locked"]);
+    expect(away.slice(6)).to.deep.equal(Array(6).fill("not_from_session_room"));
+    const own = await loginCandidate(env.node, {
+      idNumber: c.idNumber,
+      ticketNo: c.assignment.ticketNo,
+      seatToken: c.seatToken,
+    });
+    expect(own.user.candidate?.seatId).to.equal(c.assignment.seatId);
+  });
+
+  it("when someone at the candidate's seat guesses ticket numbers, then after five failures even the right ticket is refused there", async () => {
+    const fx = await scheduleCandidates(env.node, { count: 2 });
+    const [c, neighbour] = fx.candidates;
+    const atSeat = (ticketNo: string) => ({ idNumber: c!.idNumber, ticketNo, seatToken: c!.seatToken });
+    const answers = await tries([
+      atSeat(madeUpTicket(1)),
+      atSeat(neighbour!.assignment.ticketNo),
+      atSeat(madeUpTicket(2)),
+      atSeat(neighbour!.assignment.ticketNo),
+      atSeat(madeUpTicket(3)),
+      atSeat(c!.assignment.ticketNo),
+    ]);
+    expect(answers).to.deep.equal([...Array(5).fill("invalid_credentials"), "account_locked"]);
+  });
+
+  it("when tickets are tried from a made-up seat token, then a right ticket answers as a wrong one does, so no seat-less guess learns the pairing", async () => {
+    const fx = await scheduleCandidates(env.node, { count: 2 });
+    const [c, neighbour] = fx.candidates;
+    const answers = await tries(
+      [neighbour!.assignment.ticketNo, c!.assignment.ticketNo].map((ticketNo, i) => ({
+        idNumber: c!.idNumber,
+        ticketNo,
+        seatToken: `made-up-token-${i}-${Date.now()}`,
+      })),
+    );
+    expect(answers).to.deep.equal(["not_from_session_room", "not_from_session_room"]);
+  });
+});
