@@ -6,6 +6,20 @@ import type { Plan } from "./attempt-store.js";
 import { clockParts, missingSeqs, type AttemptLean } from "./presenters.js";
 import { recordSeq } from "./received-seqs.js";
 
+/**
+ * The most chain events an attempt takes from saves. A sitting changes its answers a few times per
+ * question; a script changing them in a loop grew the attempt toward MongoDB's 16 MB document limit,
+ * past which nothing of it, its grading included, could be written. At about 250 bytes an event
+ * this keeps the chain near 5 MB.
+ */
+export const MAX_SAVE_EVENTS = 20_000;
+
+/** The most seqs listed as arrived out of order (a real page has a handful; see received-seqs.ts). */
+export const MAX_OUT_OF_ORDER = 1_000;
+
+const savesExhausted = () =>
+  errors.conflict("saves_exhausted", "本场考试的作答保存次数已达上限，请举手联系监考员");
+
 export type SaveInput = { seq: number; index: number } & ({ choice: string[] } | { flagged: boolean });
 
 function saveAck(
@@ -84,8 +98,10 @@ export function savePlan(doc: AttemptLean, input: SaveInput, at: Date, grace: nu
     deadline: { $gte: new Date(at.getTime() - grace * 1000) },
   };
   filter[seqPath] = { $lt: input.seq };
+  if (doc.chainN >= MAX_SAVE_EVENTS) throw savesExhausted();
   // The seq joins the received ones (submit waits for them) in the same update.
   const received = recordSeq(doc, input.seq);
+  if (received?.addToSet && doc.seen.length >= MAX_OUT_OF_ORDER) throw savesExhausted();
   const max: Record<string, number> = { lastSeq: input.seq };
   if (received?.max) max.seenUpTo = received.max.seenUpTo;
   const set: Record<string, unknown> = {};
@@ -170,6 +186,8 @@ export function createAnswers(
   ): Promise<SaveAckDto> {
     if (!stale) throw closedError();
     const received = recordSeq(stale.doc, input.seq);
+    // A seq below the slot's is not applied, but a new one is still listed: bounded like any other.
+    if (received?.addToSet && stale.doc.seen.length >= MAX_OUT_OF_ORDER) throw savesExhausted();
     if (received)
       await store.Attempts.updateOne(
         { _id: attemptId },

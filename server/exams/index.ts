@@ -30,7 +30,14 @@ export {
   type ExamServiceDeps,
 } from "./exam.service.js";
 export { applyLocally, applyInPlace, createAttemptStore, type Plan } from "./attempt-store.js";
-export { pathsOf, savePlan, sortedChoice, type SaveInput } from "./answers.js";
+export {
+  MAX_OUT_OF_ORDER,
+  MAX_SAVE_EVENTS,
+  pathsOf,
+  savePlan,
+  sortedChoice,
+  type SaveInput,
+} from "./answers.js";
 export { recordSeq, missingSeqsOf, hasReceived, type ReceivedSeqs, type SeqRecord } from "./received-seqs.js";
 export { createGroupCommit, MAX_GROUP, type GroupCommit, type GroupedUpdate } from "./group-commit.js";
 export { inUnitOfWork, type UnitOfWork } from "./unit-of-work.js";

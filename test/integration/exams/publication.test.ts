@@ -8,6 +8,7 @@ import {
   tinyKey,
 } from "../../../scripts/bench/exam-fixtures.js";
 import type { SessionReportDto } from "../../../server/contracts/exams.js";
+import { MAX_OUT_OF_ORDER, MAX_SAVE_EVENTS } from "../../../server/exams/index.js";
 import { call, ok, officerUser } from "./support/clients.js";
 import { examDb } from "./support/models.js";
 import { aRoom, useExamNode } from "./support/setup.js";
@@ -131,6 +132,58 @@ describe("exam delivery: who may sit again, and what a publication says", functi
       expect(attempt?.status).to.equal("voided");
     } finally {
       audit.transaction = transaction;
+      room.close();
+    }
+  });
+});
+
+describe("exam delivery: an attempt's saves are bounded", function () {
+  this.timeout(60_000);
+  const env = useExamNode();
+
+  it("when a page has saved more than any sitting does, then further saves are refused saves_exhausted and the attempt is unchanged", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const [c] = room.candidates;
+    if (!c?.socket) throw new Error("fixture");
+    try {
+      await c.answer(0, ["A"]);
+      const Attempts = env.node.ctx.conn.collection("exam_attempts");
+      // As if the page had looped over its answers: the chain is at the bound (only its count
+      // matters to the rule; the chain itself is not read).
+      await Attempts.updateOne({ _id: c.attemptId as never }, { $set: { chainN: MAX_SAVE_EVENTS } });
+      const before = await Attempts.findOne({ _id: c.attemptId as never });
+      const refused = await call(c.socket, "attempt:answer", {
+        attemptId: c.attemptId,
+        seq: 1_000,
+        index: 1,
+        choice: ["B"],
+      });
+      expect(!refused.ok && refused.error.code).to.equal("saves_exhausted");
+      expect(!refused.ok && refused.error.message).to.match(/联系监考员/);
+      const after = await Attempts.findOne({ _id: c.attemptId as never });
+      expect(after?.answers).to.deep.equal(before?.answers);
+      expect(after?.events).to.have.length((before?.events as unknown[]).length);
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when a page sends seqs far out of order, then the list of them stops growing at its bound", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const [c] = room.candidates;
+    if (!c?.socket) throw new Error("fixture");
+    try {
+      const send = (seq: number) =>
+        call(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq, index: seq % 10, choice: ["A"] });
+      // Seq 1 never comes: every even seq after it is listed as out of order.
+      for (let i = 1; i <= MAX_OUT_OF_ORDER; i++) ok(await send(2 * i));
+      const refused = await send(2 * MAX_OUT_OF_ORDER + 2);
+      expect(!refused.ok && refused.error.code).to.equal("saves_exhausted");
+      const after = await env.node.ctx.conn
+        .collection("exam_attempts")
+        .findOne({ _id: c.attemptId as never });
+      expect(after?.seen).to.have.length(MAX_OUT_OF_ORDER);
+    } finally {
       room.close();
     }
   });
