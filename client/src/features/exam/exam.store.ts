@@ -45,6 +45,8 @@ export const useExamStore = defineStore("exam", () => {
   const connected = ref(false);
   /** Unacknowledged journal entries (drives "n 条作答待同步"). */
   const pendingCount = ref(0);
+  /** Why the server refuses this page's saves for good (their bound reached): shown until resolved. */
+  const saveRefusal = ref<string | null>(null);
   const journalDurable = ref(true);
   const journalReady = ref(false);
   const { slots, answeredCount, flaggedCount, slot, saveState, applyServerAnswers, overlayPending } =
@@ -115,6 +117,9 @@ export const useExamStore = defineStore("exam", () => {
       await journal?.acknowledge(entry.seq);
     } else if (ack.error.code === "attempt_closed" || ack.error.code === "attempt_paused") {
       void resync();
+    } else if (ack.error.code === "saves_exhausted") {
+      // Kept in the journal (nothing is dropped): the proctor decides, and the page says why.
+      saveRefusal.value = ack.error.message;
     }
     pendingCount.value = journal?.pending().length ?? 0;
     return ack;
@@ -384,6 +389,7 @@ export const useExamStore = defineStore("exam", () => {
     loading,
     connected,
     pendingCount,
+    saveRefusal,
     journalDurable,
     remaining,
     earliestSubmitInMs,
