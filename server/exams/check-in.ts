@@ -53,6 +53,24 @@ function approvedMinutes(accommodations: Record<string, number>, key: string): n
   return minutes;
 }
 
+/**
+ * A second check-in of a checked-in candidate answers with the existing attempt (a proctor's page
+ * repeating one whose answer it missed). One that adds what the first did not (an accommodation,
+ * another seat, an on-site photo) would be answered as done while none of it was applied: the
+ * accommodation's minutes never reached the clock. It is refused instead.
+ */
+function assertSameCheckIn(existing: AttemptLean, input: CheckInInput): void {
+  const differs =
+    (input.accommodation ?? null) !== (existing.accommodation ?? null) ||
+    (input.seatId !== undefined && input.seatId !== existing.seatId) ||
+    (input.photo !== undefined && !existing.onSitePhoto);
+  if (differs)
+    throw errors.conflict(
+      "already_checked_in",
+      "该考生已核验入场；照顾措施、座位和现场照片须在核验时一并提交，现在不能补充（延时请用“延长时间”）",
+    );
+}
+
 /** Check-in (入场核验) and the retake policy, which check-in and scheduling both enforce. */
 export function createCheckIn(core: ExamCore) {
   const { store, papers, deps, now } = core;
@@ -160,7 +178,10 @@ export function createCheckIn(core: ExamCore) {
       throw errors.unprocessable("identity_mismatch", "身份证号码与报名信息不一致");
     }
     const existing = await currentAttempt(session.id, input.candidateId, null);
-    if (existing) return commit(() => Promise.resolve(outcome(existing, assignment)));
+    if (existing) {
+      assertSameCheckIn(existing, input);
+      return commit(() => Promise.resolve(outcome(existing, assignment)));
+    }
 
     const at = now();
     // Exam-room practice: no entry later than `lateEntryMinutes` after the start (counts as absent).
@@ -240,7 +261,10 @@ export function createCheckIn(core: ExamCore) {
       const tx = uow.session;
       // A racing check-in of the same candidate committed first: keep the one that won.
       const winner = await currentAttempt(session.id, input.candidateId, tx);
-      if (winner) return outcome(winner, assignment);
+      if (winner) {
+        assertSameCheckIn(winner, input);
+        return outcome(winner, assignment);
+      }
       // Paper, attempt, exposure count and photo commit together (with the audit entry) or not at
       // all, and only while the session is still scheduled and the seat still the candidate's: a
       // refused or failed check-in leaves nothing behind in any collection. Two check-ins of the

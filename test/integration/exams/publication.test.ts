@@ -188,3 +188,42 @@ describe("exam delivery: an attempt's saves are bounded", function () {
     }
   });
 });
+
+describe("exam delivery: a second check-in of a checked-in candidate", function () {
+  this.timeout(60_000);
+  // The tiny papers' blueprint approves 15 minutes for low_vision.
+  const env = useExamNode();
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 7)]);
+
+  it("when a second check-in adds an accommodation or a photo the first did not have, then it is refused and the clock is unchanged; a plain repeat still answers", async () => {
+    const room = await aRoom(env.node, { candidates: 1 });
+    const [assignment] = room.assignments;
+    if (!assignment) throw new Error("fixture");
+    const checkIn = (extra: Record<string, unknown>) =>
+      call(room.proctor, "proctor:check_in", {
+        sessionId: room.session.id,
+        candidateId: assignment.candidateId,
+        idNumber: assignment.idNumber,
+        ...extra,
+      });
+    try {
+      const Attempts = examDb(env.node.ctx.conn).Attempts;
+      const before = await Attempts.findOne({ sessionId: room.session.id }).lean();
+      for (const extra of [
+        { accommodation: "low_vision" },
+        { photo: `data:image/jpeg;base64,${jpeg.toString("base64")}` },
+      ]) {
+        const refused = await checkIn(extra);
+        expect(!refused.ok && refused.error.code, JSON.stringify(Object.keys(extra))).to.equal(
+          "already_checked_in",
+        );
+      }
+      const after = await Attempts.findOne({ sessionId: room.session.id }).lean();
+      expect(after?.accommodationMinutes).to.equal(before?.accommodationMinutes);
+      expect(after?.onSitePhoto).to.equal(false);
+      expect(ok(await checkIn({})).seat.attemptId).to.equal(before?._id);
+    } finally {
+      room.close();
+    }
+  });
+});
