@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { computeDeadline } from "./clock.js";
 import type { ExamCore } from "./exam-core.js";
 import { rooms, type Actor } from "./ports.js";
-import { clockParts } from "./presenters.js";
+import { clockParts, type AttemptLean } from "./presenters.js";
 import { holdRoom } from "./release.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { errors } from "../lib/errors.js";
@@ -100,6 +100,29 @@ export function createAttemptControls(
     return resumed.map((m) => m.before._id);
   }
 
+  /**
+   * The deadline an extension gives the attempt at the earliest, which the room must be free until.
+   * Before release the attempt has none yet: it starts no earlier than now and the session's start.
+   * While paused the stored deadline leaves the pause so far out, which resuming adds.
+   */
+  async function projectedDeadline(doc: AttemptLean, minutes: number, at: Date): Promise<Date | null> {
+    const parts = clockParts(doc);
+    let startedAt = parts.startedAt;
+    if (!startedAt) {
+      const session = await deps.scheduling.getSession(doc.sessionId);
+      const startsAt = session ? new Date(session.startsAt).getTime() : 0;
+      startedAt = new Date(Math.max(at.getTime(), startsAt));
+    }
+    const running = parts.pausedAt ? Math.max(0, at.getTime() - parts.pausedAt.getTime()) : 0;
+    return computeDeadline({
+      ...parts,
+      startedAt,
+      creditedMinutes: parts.creditedMinutes + minutes,
+      pausedMs: parts.pausedMs + running,
+      pausedAt: null,
+    });
+  }
+
   /** Adds minutes to an attempt's clock (extension or outage credit). */
   async function credit(
     actor: Actor,
@@ -129,14 +152,14 @@ export function createAttemptControls(
     );
     if (!res.event) return false;
     const deadline = credited as Date | null;
+    const roomUntil = kind === "extend" ? await projectedDeadline(res.before, minutes, res.at) : null;
     // The room's booking grows in the credit's own transaction: it commits with the credit (and its
     // audit entry) or not at all. An extension is a choice and may wait: refused when the room is
     // booked for the next session by then, which aborts the credit just written. Outage credit is
     // owed to the candidate: granted, and an overrun is flagged and logged (holdRoom).
     if (
-      kind === "extend" &&
-      deadline &&
-      !(await deps.scheduling.holdRoomUntil(res.before.sessionId, deadline, false, uow.session))
+      roomUntil &&
+      !(await deps.scheduling.holdRoomUntil(res.before.sessionId, roomUntil, false, uow.session))
     )
       throw errors.conflict("room_booked", `延长 ${minutes} 分钟后将占用本考场已安排给其他场次的时间`);
     if (deadline && kind === "credit") await holdRoom(core, res.before.sessionId, [deadline], uow.session);

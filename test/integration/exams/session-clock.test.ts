@@ -69,6 +69,38 @@ describe("exam delivery: the session's clock", function () {
     }
   });
 
+  it("when an extension before release would run into the next session booked in the room, then it is refused", async () => {
+    const startsAt = new Date(Date.now() + 5 * MINUTE);
+    const room = await aRoom(env.node, { candidates: 1, durationMinutes: 30, startsAt });
+    try {
+      const [waiting] = room.candidates;
+      if (!waiting) throw new Error("fixture");
+      // The next session takes the room 10 minutes after this one's scheduled end.
+      await env.node.ctx.conn
+        .collection("test_fixture_sessions")
+        .updateOne(
+          { _id: room.session.id as never },
+          { $set: { roomTakenAfter: new Date(startsAt.getTime() + 40 * MINUTE) } },
+        );
+      const extend = (attemptId: string) =>
+        call(room.proctor, "proctor:extend", { attemptId, minutes: 15, reason: "考生电脑故障" });
+      // Not released yet: the clock will start no earlier than the session's start.
+      const early = await extend(waiting.attemptId);
+      expect(!early.ok && early.error.code).to.equal("room_booked");
+      const { Attempts } = examDb(env.node.ctx.conn);
+      expect((await Attempts.findById(waiting.attemptId).lean())?.creditedMinutes).to.equal(0);
+      ok(
+        await call(room.proctor, "proctor:extend", {
+          attemptId: waiting.attemptId,
+          minutes: 5,
+          reason: "考生电脑故障",
+        }),
+      );
+    } finally {
+      room.close();
+    }
+  });
+
   it("when an extension is asked for an attempt already handed in, then it is refused and the room's booking does not grow", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true, durationMinutes: 30 });
     try {
