@@ -107,4 +107,6 @@ export interface SocketData {
   ownAttemptId?: string;
   /** A newer page of the candidate took the attempt over: this socket is being closed. */
   replaced?: boolean;
+  /** When this socket's last refusal of another attempt was audited (epoch ms; see exam.socket.ts). */
+  refusalAuditedAt?: number;
 }

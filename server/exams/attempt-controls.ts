@@ -48,8 +48,9 @@ export function createAttemptControls(
         doc.status === "in_progress" && !doc.pausedAt
           ? {
               filter: { status: "in_progress", pausedAt: null },
-              set: { pausedAt: at },
-              push: { pauses: { from: at, to: null } },
+              // The whole list, not a push: the seat's clock is then pushed from the update's own
+              // result, with no read per seat (the filter restates the chain head, so it is as read).
+              set: { pausedAt: at, pauses: [...(doc.pauses ?? []), { from: at, to: null }] },
               event: { type: "pause", data: { by: actor.id, reason } },
             }
           : null,

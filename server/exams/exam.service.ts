@@ -39,21 +39,23 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
    * Refuses (403, audited) an event a candidate aims at an attempt that is not theirs in the
    * session they signed in for: a login is issued for one sitting (准考证), so it does not reach the
    * same person's attempt in another room either. The refusal changes nothing else, so its entry is
-   * an audit record of its own.
+   * an audit record of its own (`audit: false`: the caller audited this source's refusals lately).
    */
   async function assertOwnAttempt(
     candidate: Actor & { candidateId: string; sessionId: string },
     attemptId: string,
     event: string,
+    options: { audit: boolean } = { audit: true },
   ): Promise<void> {
     const owner = await queries.ownerOf(attemptId);
     if (owner?.candidateId === candidate.candidateId && owner.sessionId === candidate.sessionId) return;
-    await deps.audit.record({
-      action: "exam.cross_attempt_refused",
-      actor: { id: candidate.id, kind: candidate.kind, name: candidate.name },
-      target: { type: "exam_attempt", id: attemptId },
-      details: { event, candidateId: candidate.candidateId, sessionId: candidate.sessionId },
-    });
+    if (options.audit)
+      await deps.audit.record({
+        action: "exam.cross_attempt_refused",
+        actor: { id: candidate.id, kind: candidate.kind, name: candidate.name },
+        target: { type: "exam_attempt", id: attemptId },
+        details: { event, candidateId: candidate.candidateId, sessionId: candidate.sessionId },
+      });
     throw errors.forbidden("不能操作其他考生或其他场次的考试");
   }
 

@@ -22,6 +22,9 @@ export interface CandidateSocketDeps {
   onReconnect?: (sessionId: string) => void;
 }
 
+/** How often one socket's refusals of other attempts are audited (see `assertOwn`). */
+const REFUSAL_AUDIT_INTERVAL_MS = 60_000;
+
 /**
  * The candidate's `attempt:*` handlers, made once per node and shared by every candidate's socket
  * (a socket's own state is `socket.data.ownAttemptId`): per-socket closures were most of what a
@@ -43,17 +46,18 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
   }
 
   /**
-   * The audited ownership check. A refused socket is disconnected once its refusal is acked: every
-   * refusal is an audit transaction, queued behind the node's others (check-ins, releases, voids),
-   * so a page looping over made-up attempt ids would otherwise stall every proctor on the node. A
-   * kiosk's own page never names another attempt; a new connection has to sign in again.
+   * The ownership check, audited at most once a minute per socket. Every audited refusal is a
+   * transaction queued behind the node's others (check-ins, releases, voids): a page looping over
+   * made-up attempt ids stalled every proctor on the node. The refusals in between are answered
+   * alike, unaudited; a new connection (signing in again) is audited anew.
    */
   async function assertOwn(socket: AppSocket, attemptId: string, event: string): Promise<void> {
+    const at = Date.now();
+    const audit = at - (socket.data.refusalAuditedAt ?? 0) >= REFUSAL_AUDIT_INTERVAL_MS;
     try {
-      await deps.exams.assertOwnAttempt(candidateOf(socket).me, attemptId, event);
+      await deps.exams.assertOwnAttempt(candidateOf(socket).me, attemptId, event, { audit });
     } catch (err) {
-      // After the ack (sent when this rejection settles), not before: the page learns why.
-      setImmediate(() => socket.disconnect(true));
+      if (audit) socket.data.refusalAuditedAt = at;
       throw err;
     }
   }
