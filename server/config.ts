@@ -96,6 +96,12 @@ const Env = z
     REPORT_LATENCY_TARGET_HOURS: envDecimal(0.1, 24 * 31).default(24),
     /** Login attempts allowed per client IP per minute before 429 (per-name lockout is separate). */
     LOGIN_RATE_LIMIT_PER_MINUTE: envInt(1).default(60),
+    /**
+     * How often an open staff socket's login and account are asked again. A console that only
+     * listens sends no events to be checked: an expired login, or a revocation broadcast this
+     * instance missed (Redis pub/sub delivers at most once), closes it within this time.
+     */
+    STAFF_SOCKET_RECHECK_SECONDS: envInt(1, 3600).default(60),
     /** How long after the deadline in-flight answer saves are still accepted. */
     EXAM_GRACE_SECONDS: envInt(0, 60).default(5),
     /**
@@ -247,7 +253,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       earlyRelease: e.EXAM_EARLY_RELEASE,
       roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
     },
-    auth: { loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE },
+    auth: {
+      loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+      staffSocketRecheckMs: e.STAFF_SOCKET_RECHECK_SECONDS * 1000,
+    },
     timeZone: e.TIME_ZONE,
     certificates: {
       suite: e.CERT_SUITE,

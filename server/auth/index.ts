@@ -144,6 +144,24 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       [...live.roles].sort().join() === [...user.roles].sort().join();
     return sameScope ? null : sessionEnded();
   };
+  /**
+   * A staff socket that only listens (a proctor console watching its room) is asked nothing by
+   * `guardEvents`: its login and live account are asked again on a timer, so a login that expired,
+   * or a revocation broadcast this instance missed, closes it within one period. Candidates'
+   * sockets are left out: thousands of them, each asked at its next save anyway.
+   */
+  const recheckWhileOpen = (socket: AppSocket) => {
+    const timer = setInterval(() => {
+      Promise.resolve(socketRefusal(socket)).then(
+        (refusal) => {
+          if (refusal) socket.disconnect(true);
+        },
+        (err: unknown) => logger.warn({ err }, "staff socket recheck failed"),
+      );
+    }, config.auth.staffSocketRecheckMs);
+    timer.unref();
+    socket.once("disconnect", () => clearInterval(timer));
+  };
   const ipLimiter = createIpRateLimiter(
     options.loginRateLimitPerMinute ?? config.auth.loginRateLimitPerMinute,
   );
@@ -185,6 +203,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       if (!user) return;
       sockets.join(socket, user, socket.data.loginSessionId);
       guardEvents(socket, () => socketRefusal(socket), logger);
+      if (user.kind === "staff") recheckWhileOpen(socket);
       connectRefusal(socket).then(
         (refusal) => {
           if (refusal) socket.disconnect(true);
