@@ -90,6 +90,11 @@ export interface CandidateAttemptDto extends ClockDto {
   ticketNo: string;
   seatNo: number | null;
   minutes: number;
+  /**
+   * How the paper scores multiple choice: all options right, or (`partial`) a right subset in
+   * proportion to the keys chosen, any wrong option nothing. The page tells the candidate which.
+   */
+  multipleScoring: "all_or_nothing" | "partial";
   /** Highest seq the server has received; the client continues from max(local, this) + 1. */
   lastSeq: number;
   /** Seqs ≤ lastSeq the server has not received yet (the client replays them from its journal). */

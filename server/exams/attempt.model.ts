@@ -80,6 +80,8 @@ const attemptSchema = new Schema(
     /** The frozen paper lives in `exam_papers` (same id): it never changes, and keeping it out of this document keeps every save small. */
     paperSeed: { type: String, required: true },
     questionCount: { type: Number, required: true },
+    /** How the paper scores multiple choice (its blueprint's rule), as the candidate is told. */
+    multipleScoring: { type: String, enum: ["all_or_nothing", "partial"], default: "all_or_nothing" },
     minutes: { type: Number, required: true },
     accommodation: { type: String, default: null },
     accommodationMinutes: { type: Number, default: 0 },

@@ -243,6 +243,7 @@ export function createCheckIn(core: ExamCore) {
       status: "checked_in" as const,
       paperSeed: seed,
       questionCount: paper.questions.length,
+      multipleScoring: paper.multipleScoring,
       // The session's length rules (the room is booked for it and the ticket prints it); the
       // blueprint's minutes only suggest a default when the officer schedules the session.
       minutes: session.durationMinutes,

@@ -112,6 +112,7 @@ export function toCandidateAttempt(
     ticketNo: a.ticketNo,
     seatNo: a.seatNo ?? null,
     minutes: a.minutes + (a.accommodationMinutes ?? 0),
+    multipleScoring: a.multipleScoring === "partial" ? "partial" : "all_or_nothing",
     ...clockOf(clockParts(a), now),
     lastSeq: a.lastSeq,
     missingSeqs: missingSeqs(a),
