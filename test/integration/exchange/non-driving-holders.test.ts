@@ -2,10 +2,17 @@ import { expect } from "chai";
 import type { CertificateRecord } from "../../../server/contracts/certificates.js";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LookupAnswer } from "../../../server/contracts/hub.js";
-import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+import type { AuthedAgent } from "../../helpers/auth.js";
+import { type aProvinceOfHub, type TestHub } from "../hub/support.js";
 import { aFiling } from "./support.js";
-import { aCertificateHolder, aLegacyRegisterHolder, anAgreedTransfer, eventually } from "./transfers.js";
+import {
+  aCertificateHolder,
+  aLegacyRegisterHolder,
+  anAgreedTransfer,
+  eventually,
+  twoProvincesOfHub,
+  type TwoProvinces,
+} from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
@@ -22,19 +29,13 @@ describe("cross-province exchange: holders without a driving licence, hub and tw
   let js: AuthedAgent;
   let bj: AuthedAgent;
 
+  let network: TwoProvinces | undefined;
   before(async function () {
     this.timeout(180_000);
-    hub = await startTestHub();
-    const env = { CERT_AUTO_ISSUE: "true", EXCHANGE_POLL_MS: "100" };
-    jiangsu = await aProvinceOfHub(hub, "320000", env);
-    beijing = await aProvinceOfHub(hub, "110000", env);
-    js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
-    bj = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
+    network = await twoProvincesOfHub();
+    ({ hub, jiangsu, beijing, js, bj } = network);
   });
-  after(async () => {
-    await Promise.all([jiangsu?.stop(), beijing?.stop()]);
-    await hub?.node.stop();
-  });
+  after(async () => network?.stop());
 
   const certificateAt = (node: Node, idNumber: string) =>
     node.ctx.conn.collection("certificates").findOne({ certificateNo: idNumber });

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
-import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
-import { aCertificateHolder, aTransferAskedOf } from "./transfers.js";
+import type { AuthedAgent } from "../../helpers/auth.js";
+import { type aProvinceOfHub, type TestHub } from "../hub/support.js";
+import { aCertificateHolder, aTransferAskedOf, twoProvincesOfHub, type TwoProvinces } from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
@@ -18,25 +18,19 @@ describe("cross-province exchange: the home province agrees to a transfer only o
   this.timeout(120_000);
   let hub: TestHub;
   let jiangsu: Node;
-  let beijing: Node;
   let js: AuthedAgent;
   let bj: AuthedAgent;
 
+  let network: TwoProvinces | undefined;
   before(async function () {
     this.timeout(180_000);
-    hub = await startTestHub();
-    const env = { CERT_AUTO_ISSUE: "true", EXCHANGE_POLL_MS: "100" };
-    jiangsu = await aProvinceOfHub(hub, "320000", env);
-    beijing = await aProvinceOfHub(hub, "110000", env);
-    js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
-    bj = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
+    network = await twoProvincesOfHub();
+    ({ hub, jiangsu, js, bj } = network);
   });
-  after(async () => {
-    await Promise.all([jiangsu?.stop(), beijing?.stop()]);
-    await hub?.node.stop();
-  });
+  after(async () => network?.stop());
 
-  const hubPointer = (idNumber: string) => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+  const hubPointer = (idNumber: string) =>
+    hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
   const hubCase = (caseId: string) => hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId });
   const jsCase = async (caseId: string) =>
     (await js.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;
@@ -59,12 +53,20 @@ describe("cross-province exchange: the home province agrees to a transfer only o
       const p = await aCertificateHolder(hub, jiangsu);
       const caseId = await aTransferAskedOf(js, bj, p);
       await whileJiangsuIsCutOff(async () => {
-        await js.agent.post(`/api/certificates/${p.idNumber}/${action}`).send({ reason: "违法经营" }).expect(200);
+        await js.agent
+          .post(`/api/certificates/${p.idNumber}/${action}`)
+          .send({ reason: "违法经营" })
+          .expect(200);
         // The precondition of the harm: the hub's copy of 江苏's record still says valid.
-        expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "320000", certificateStatus: "valid" });
+        expect(await hubPointer(p.idNumber)).to.include({
+          homeProvince: "320000",
+          certificateStatus: "valid",
+        });
         const before = await jsCase(caseId);
 
-        const res = await js.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" });
+        const res = await js.agent
+          .post(`/api/exchange/cases/${caseId}/answer`)
+          .send({ outcome: "acknowledged" });
         expect(res.status, JSON.stringify(res.body)).to.equal(409);
         expect(res.body.error.code).to.equal("certificate_not_valid");
         expect(res.body.error.message).to.contain(label);

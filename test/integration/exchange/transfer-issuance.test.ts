@@ -2,10 +2,17 @@ import { expect } from "chai";
 import { decodeStatusBits, getStatusBits } from "../../../server/certificates/crypto/status-list.js";
 import type { CertificateRecord } from "../../../server/contracts/certificates.js";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
-import type { LookupAnswer } from "../../../server/contracts/hub.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
-import { aCertificateHolder, aLegacyRegisterHolder, anAgreedTransfer, eventually } from "./transfers.js";
+import { type aProvinceOfHub, type TestHub } from "../hub/support.js";
+import {
+  aTransferAskedOf,
+  aCertificateHolder,
+  aLegacyRegisterHolder,
+  anAgreedTransfer,
+  eventually,
+  twoProvincesOfHub,
+  type TwoProvinces,
+} from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
@@ -22,19 +29,13 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
   let js: AuthedAgent;
   let bj: AuthedAgent;
 
+  let network: TwoProvinces | undefined;
   before(async function () {
     this.timeout(180_000);
-    hub = await startTestHub();
-    const env = { CERT_AUTO_ISSUE: "true", EXCHANGE_POLL_MS: "100" };
-    jiangsu = await aProvinceOfHub(hub, "320000", env);
-    beijing = await aProvinceOfHub(hub, "110000", env);
-    js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
-    bj = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
+    network = await twoProvincesOfHub();
+    ({ hub, jiangsu, beijing, js, bj } = network);
   });
-  after(async () => {
-    await Promise.all([jiangsu?.stop(), beijing?.stop()]);
-    await hub?.node.stop();
-  });
+  after(async () => network?.stop());
 
   const hubPointer = (idNumber: string) =>
     hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
@@ -334,23 +335,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
 
   it("when a 北京 officer of another division or a transfer not yet agreed is asked to issue, then it is refused", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const found = await bj.agent
-      .post("/api/sharing/lookups")
-      .send({
-        query: { by: "id_number", idNumber: p.idNumber },
-        reason: "filing",
-        caseReference: "京转 2026-8",
-      })
-      .expect(200);
-    const sent = await bj.agent
-      .post("/api/exchange/transfers")
-      .send({
-        lookupId: (found.body as LookupAnswer).lookupId,
-        practitioner: p,
-        details: { reason: "户籍迁入北京市" },
-      })
-      .expect(201);
-    const caseId = (sent.body as CaseDto).caseId;
+    const caseId = await aTransferAskedOf(js, bj, p);
     const early = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
     expect((early.body as { error: { code: string } }).error.code).to.equal("transfer_not_accepted");
     const county = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110105" });

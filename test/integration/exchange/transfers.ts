@@ -1,14 +1,17 @@
 import { expect } from "chai";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LegacyPublishDto, LookupAnswer } from "../../../server/contracts/hub.js";
-import type { AuthedAgent, CandidateOptions } from "../../helpers/auth.js";
+import { staffAgent, type AuthedAgent, type CandidateOptions } from "../../helpers/auth.js";
 import { aPass } from "../certificates/support.js";
-import { aNewIdNumber, anOutboxEvent, type aProvinceOfHub, type TestHub } from "../hub/support.js";
+import { aNewIdNumber, anOutboxEvent, aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
 /** Waits for what the nodes reach on their own (outbox, publisher, inbox pull); fails after `tries`. */
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, tries = 200): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  tries = 200,
+): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const value = await probe();
     if (value) return value;
@@ -29,7 +32,11 @@ export async function aCertificateHolder(
 ): Promise<{ idNumber: string; name: string }> {
   const pass = await aPass(home, categoryCode, { candidate });
   await anOutboxEvent(home.ctx.conn, "exam.passed", pass, `exam.passed:${pass.attemptId}`);
-  await eventually(async () => (await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: pass.idNumber }))?.certificateStatus === "valid");
+  await eventually(
+    async () =>
+      (await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: pass.idNumber }))
+        ?.certificateStatus === "valid",
+  );
   return { idNumber: pass.idNumber, name: pass.name };
 }
 
@@ -37,9 +44,26 @@ export async function aCertificateHolder(
  * `to`'s officer looks the holder up and asks for the transfer; resolves with the case id once
  * `home` has received it (not yet answered).
  */
-export async function aTransferAskedOf(home: AuthedAgent, to: AuthedAgent, p: { idNumber: string; name: string }): Promise<string> {
-  const found = await to.agent.post("/api/sharing/lookups").send({ query: { by: "id_number", idNumber: p.idNumber }, reason: "filing", caseReference: "京转 2026-7" }).expect(200);
-  const sent = await to.agent.post("/api/exchange/transfers").send({ lookupId: (found.body as LookupAnswer).lookupId, practitioner: p, details: { reason: "户籍迁入北京市" } });
+export async function aTransferAskedOf(
+  home: AuthedAgent,
+  to: AuthedAgent,
+  p: { idNumber: string; name: string },
+): Promise<string> {
+  const found = await to.agent
+    .post("/api/sharing/lookups")
+    .send({
+      query: { by: "id_number", idNumber: p.idNumber },
+      reason: "filing",
+      caseReference: "京转 2026-7",
+    })
+    .expect(200);
+  const sent = await to.agent
+    .post("/api/exchange/transfers")
+    .send({
+      lookupId: (found.body as LookupAnswer).lookupId,
+      practitioner: p,
+      details: { reason: "户籍迁入北京市" },
+    });
   expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
   const caseId = (sent.body as CaseDto).caseId;
   await eventually(async () => (await home.agent.get(`/api/exchange/cases/${caseId}`)).status === 200);
@@ -50,10 +74,17 @@ export async function aTransferAskedOf(home: AuthedAgent, to: AuthedAgent, p: { 
  * `to`'s officer looks the holder up and asks for the transfer, `home`'s officer agrees; resolves
  * with the case id once `to` has the agreement.
  */
-export async function anAgreedTransfer(home: AuthedAgent, to: AuthedAgent, p: { idNumber: string; name: string }): Promise<string> {
+export async function anAgreedTransfer(
+  home: AuthedAgent,
+  to: AuthedAgent,
+  p: { idNumber: string; name: string },
+): Promise<string> {
   const caseId = await aTransferAskedOf(home, to, p);
   await home.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" }).expect(200);
-  await eventually(async () => ((await to.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto).state === "acknowledged");
+  await eventually(
+    async () =>
+      ((await to.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto).state === "acknowledged",
+  );
   return caseId;
 }
 
@@ -72,11 +103,52 @@ export async function aLegacyRegisterHolder(
 ): Promise<{ idNumber: string; name: string; published: LegacyPublishDto }> {
   const register = [
     "姓名,身份证号,从业资格类别,证号,发证机关,发证机关代码,初领日期,发证日期,有效期起,有效期至,状态",
-    [name, idNumber, categoryCode, idNumber, "南京市道路运输管理机构", "320100", "2015-03-01", "2021-03-01", "2021-03-01", "2030-02-28", "有效"].join(","),
+    [
+      name,
+      idNumber,
+      categoryCode,
+      idNumber,
+      "南京市道路运输管理机构",
+      "320100",
+      "2015-03-01",
+      "2021-03-01",
+      "2021-03-01",
+      "2030-02-28",
+      "有效",
+    ].join(","),
   ].join("\r\n");
   const res = await home.agent
     .post("/api/sharing/legacy-register/publish")
     .send({ fileName: "register.csv", dataBase64: Buffer.from(register, "utf8").toString("base64") })
     .expect(200);
   return { idNumber, name, published: res.body as LegacyPublishDto };
+}
+
+/** The network transfers run on: a hub, 江苏 and 北京 (automatic issue, quick polling), an officer of each. */
+export interface TwoProvinces {
+  hub: TestHub;
+  jiangsu: Awaited<ReturnType<typeof aProvinceOfHub>>;
+  beijing: Awaited<ReturnType<typeof aProvinceOfHub>>;
+  js: AuthedAgent;
+  bj: AuthedAgent;
+  stop(): Promise<void>;
+}
+
+/** Starts `TwoProvinces` (a `before` hook's work; its `stop` is the `after` hook's). */
+export async function twoProvincesOfHub(): Promise<TwoProvinces> {
+  const hub = await startTestHub();
+  const env = { CERT_AUTO_ISSUE: "true", EXCHANGE_POLL_MS: "100" };
+  const jiangsu = await aProvinceOfHub(hub, "320000", env);
+  const beijing = await aProvinceOfHub(hub, "110000", env);
+  return {
+    hub,
+    jiangsu,
+    beijing,
+    js: await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" }),
+    bj: await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" }),
+    async stop() {
+      await Promise.all([jiangsu.stop(), beijing.stop()]);
+      await hub.node.stop();
+    },
+  };
 }
