@@ -12,7 +12,6 @@ import {
   type TransferSource,
   createExchangeStats,
 } from "./exchange/index.js";
-import { AppError } from "./lib/errors.js";
 import { createHubFeature } from "./hub/index.js";
 import { createSharingFeature } from "./sharing/index.js";
 import {
@@ -37,9 +36,6 @@ import {
   type RetakeCheck,
   type SchedulingOptions,
 } from "./scheduling/index.js";
-
-/** Reads a certificate for the exchange's answer to a transfer, whatever the officer's division. */
-const TRANSFER_READER = { id: "exchange", kind: "system" as const, name: "跨省交换（转籍）" };
 
 /**
  * Identity over organisation and scheduling (a candidate logs in with the ticket scheduling issued,
@@ -240,17 +236,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       // Agreeing to a transfer sends our signed certificate; the receiving province's issuance
       // notice then supersedes it (cancelled, reason 转籍). Any certificate of the person this node
       // holds, in any division, counts: only for a holder it has none of does the hub's record stand in.
-      sourceCertificate: async (actor, idNumber): Promise<TransferSource> => {
-        const { lifecycle } = certificates.facade;
-        const certificate = await lifecycle.signedCurrent(actor, idNumber);
-        if (certificate) return { held: "signed", certificate };
-        // A system reader sees every division (the officer's may not hold the certificate).
-        const doc = await lifecycle.load(TRANSFER_READER, idNumber).catch((err: unknown) => {
-          if (err instanceof AppError && err.status === 404) return null;
-          throw err;
-        });
-        return doc ? { held: "held", status: doc.status } : { held: "none" };
-      },
+      sourceCertificate: (actor, idNumber): Promise<TransferSource> =>
+        certificates.facade.lifecycle.transferSource(actor, idNumber),
       // A holder known only from the old register has no certificate here: the register entry the
       // hub holds is cancelled instead, through the collection interface.
       onTransferIssued: async (session, n) => {

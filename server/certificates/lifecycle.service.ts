@@ -195,13 +195,24 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
     },
 
     /**
-     * The holder's valid certificate as signed (record and signature), for a transfer the actor
-     * agrees to: the receiving province verifies it and issues from it. Null when none is held.
+     * What this node holds of the person for a transfer the actor agrees to, read in one go across
+     * the whole node: `signed`, the valid certificate as signed (the receiving province verifies it
+     * and issues from it); `held`, one it cannot send (not valid, unsigned, or out of the actor's
+     * divisions), with its status; `none`, no certificate at all (a holder of the old register).
      */
-    async signedCurrent(actor: AuthUser, certificateNo: string): Promise<SignedCertificateRecord | null> {
-      const doc = await Certificates.findOne({ certificateNo, status: "valid" }).lean<CertificateLean>();
-      if (!doc?.signature || !canSeeDivision(actor.divisionCode, doc.divisionCode)) return null;
-      return { record: toRecord(doc), signature: doc.signature };
+    async transferSource(
+      actor: AuthUser,
+      certificateNo: string,
+    ): Promise<
+      | { held: "signed"; certificate: SignedCertificateRecord }
+      | { held: "held"; status: CertificateStatus }
+      | { held: "none" }
+    > {
+      const doc = await Certificates.findOne({ certificateNo }).lean<CertificateLean>();
+      if (!doc) return { held: "none" };
+      if (doc.status === "valid" && doc.signature && canSeeDivision(actor.divisionCode, doc.divisionCode))
+        return { held: "signed", certificate: { record: toRecord(doc), signature: doc.signature } };
+      return { held: "held", status: doc.status };
     },
 
     /**
