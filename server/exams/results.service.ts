@@ -54,11 +54,11 @@ export function createResultsService(
   const records = createResultRecords(ctx.conn);
   const now = deps.now ?? (() => new Date());
 
-  /** The session's report as it stands now (unpublished). */
-  async function draftReport(session: ExamSessionDto): Promise<SessionReportDto> {
+  /** The session's report as it stands now (unpublished), from its attempts when already read. */
+  async function draftReport(session: ExamSessionDto, read?: ReportAttempt[]): Promise<SessionReportDto> {
     const [assignments, attempts] = await Promise.all([
       deps.scheduling.listAssignments(session.id),
-      deps.exams.reportAttempts(session.id),
+      read ?? deps.exams.reportAttempts(session.id),
     ]);
     return buildSessionReport({
       sessionId: session.id,
@@ -81,8 +81,14 @@ export function createResultsService(
     return draftReport(session);
   }
 
-  /** The session, when its results may be published at `at`; otherwise the refusal saying why. */
-  async function publishable(sessionId: string, at: Date): Promise<ExamSessionDto> {
+  /**
+   * The session and its attempts, when its results may be published at `at`; otherwise the refusal
+   * saying why.
+   */
+  async function publishable(
+    sessionId: string,
+    at: Date,
+  ): Promise<{ session: ExamSessionDto; attempts: ReportAttempt[] }> {
     const session = await deps.scheduling.getSession(sessionId);
     if (!session) throw errors.notFound("考试场次", "session_not_found");
     // A cancelled session was never sat as scheduled: publishing it would make every seated
@@ -96,14 +102,13 @@ export function createResultsService(
         `场次 ${formatLocal(new Date(over), ctx.config.timeZone)} 才结束，结束前不能发布成绩`,
         { endsAt: new Date(over).toISOString() },
       );
-    const open = (await deps.exams.reportAttempts(sessionId)).filter(
-      (a) => !["submitted", "voided"].includes(a.status),
-    );
+    const attempts = await deps.exams.reportAttempts(sessionId);
+    const open = attempts.filter((a) => !["submitted", "voided"].includes(a.status));
     if (open.length)
       throw errors.conflict("attempts_open", "仍有考生未交卷，不能发布成绩", {
         attemptIds: open.map((a) => a.attemptId),
       });
-    return session;
+    return { session, attempts };
   }
 
   return {
@@ -127,8 +132,8 @@ export function createResultsService(
         // voided pass.
         if (await records.isPublished(sessionId, tx))
           throw errors.conflict("results_locked", "本场次成绩已发布，不能再次发布");
-        const session = await publishable(sessionId, at);
-        const draft = await draftReport(session);
+        const { session, attempts } = await publishable(sessionId, at);
+        const draft = await draftReport(session, attempts);
         const published: SessionReportDto = {
           ...draft,
           publishedAt: at.toISOString(),
