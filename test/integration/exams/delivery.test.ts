@@ -16,7 +16,7 @@ import {
 } from "./support/clients.js";
 import { testUserHeader } from "../../../scripts/bench/exam-node.js";
 import { moveFixtureSessionBack, tinyKey } from "../../../scripts/bench/exam-fixtures.js";
-import { aRoom, useExamNode } from "./support/setup.js";
+import { anotherSittingOf, aRoom, aSecondProctor, useExamNode } from "./support/setup.js";
 
 const answerAll = async (
   c: { answer(i: number, ch: string[]): Promise<unknown> },
@@ -311,11 +311,7 @@ describe("exam delivery: candidate protocol", () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     const c = room.candidates[0];
     if (!c?.socket) throw new Error("fixture");
-    const second = await connect(env.node.url, {
-      ...room.proctorUser,
-      id: "proctor-2",
-      displayName: "赵监考",
-    });
+    const second = await aSecondProctor(env.node, room);
     try {
       const req = ok(
         await call(room.proctor, "proctor:extend", {
@@ -417,13 +413,9 @@ describe("exam delivery: candidate protocol", () => {
     if (!c || !seat) throw new Error("fixture");
     try {
       ok(await c.submit());
-      const { createFixtureSession } = await import("../../../scripts/bench/exam-fixtures.js");
       const { Attempts } = examDb(env.node.ctx.conn);
       // Second sitting (the free retake), failed too.
-      const second = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
-      await env.node.ctx.conn
-        .collection("test_fixture_sessions")
-        .updateOne({ _id: second.session.id as never }, { $set: { "assignments.0": seat } });
+      const second = { session: await anotherSittingOf(env.node, seat) };
       ok(
         await call(room.proctor, "proctor:check_in", {
           sessionId: second.session.id,
@@ -438,10 +430,7 @@ describe("exam delivery: candidate protocol", () => {
         name: "t",
         kind: "system",
       });
-      const third = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
-      await env.node.ctx.conn
-        .collection("test_fixture_sessions")
-        .updateOne({ _id: third.session.id as never }, { $set: { "assignments.0": seat } });
+      const third = { session: await anotherSittingOf(env.node, seat) };
       const refused = await call(room.proctor, "proctor:check_in", {
         sessionId: third.session.id,
         candidateId: seat.candidateId,

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { SeatViewDto } from "../../../server/contracts/exams.js";
-import { call, connect, ok } from "./support/clients.js";
-import { aRoom, useExamNode } from "./support/setup.js";
+import { call, ok } from "./support/clients.js";
+import { aRoom, aSecondProctor, useExamNode } from "./support/setup.js";
 
 /**
  * A request for extra time waits for a second person (四眼). It used to be written beside the
@@ -16,13 +16,8 @@ describe("exam delivery: a pending extension on the seat map", () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     const c = room.candidates[0];
     if (!c?.socket) throw new Error("fixture");
-    const second = await connect(env.node.url, {
-      ...room.proctorUser,
-      id: "proctor-2",
-      displayName: "赵监考",
-    });
+    const second = await aSecondProctor(env.node, room);
     try {
-      ok(await call(second, "proctor:watch", { sessionId: room.session.id }));
       // The candidate's copy of the attempt is kept by the save path from here on.
       await c.answer(0, ["T"]);
       const req = ok(
@@ -67,13 +62,8 @@ describe("exam delivery: a pending extension on the seat map", () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     const c = room.candidates[0];
     if (!c?.socket) throw new Error("fixture");
-    const second = await connect(env.node.url, {
-      ...room.proctorUser,
-      id: "proctor-2",
-      displayName: "赵监考",
-    });
+    const second = await aSecondProctor(env.node, room);
     try {
-      ok(await call(second, "proctor:watch", { sessionId: room.session.id }));
       const req = ok(
         await call(room.proctor, "proctor:extend", {
           attemptId: c.attemptId,

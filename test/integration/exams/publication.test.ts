@@ -11,7 +11,7 @@ import type { SessionReportDto } from "../../../server/contracts/exams.js";
 import { MAX_OUT_OF_ORDER, MAX_SAVE_EVENTS } from "../../../server/exams/index.js";
 import { call, ok, officerUser } from "./support/clients.js";
 import { examDb } from "./support/models.js";
-import { aRoom, useExamNode } from "./support/setup.js";
+import { anotherSittingOf, aRoom, useExamNode } from "./support/setup.js";
 
 /** Long enough back for any fixture session (60 minutes, 20 of late entry) to be over. */
 const OVER = 3 * 60;
@@ -74,10 +74,7 @@ describe("exam delivery: who may sit again, and what a publication says", functi
       for (let i = 0; i < 10; i++) await candidate.answer(i, tinyKey(i));
       ok(await candidate.submit());
       // Seated in July's sitting too, back when June's had not been sat yet.
-      const july = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
-      await env.node.ctx.conn
-        .collection("test_fixture_sessions")
-        .updateOne({ _id: july.session.id as never }, { $set: { "assignments.0": seat } });
+      const july = { session: await anotherSittingOf(env.node, seat) };
       const refused = await call(room.proctor, "proctor:check_in", {
         sessionId: july.session.id,
         candidateId: seat.candidateId,

@@ -83,3 +83,19 @@ export async function aRoom(
     },
   };
 }
+
+/** Another proctor of the room's test centre (赵监考), watching it: the second person of 四眼 rules. */
+export async function aSecondProctor(node: ExamNode, room: Room): Promise<ExamSocket> {
+  const second = await connect(node.url, { ...room.proctorUser, id: "proctor-2", displayName: "赵监考" });
+  ok(await call(second, "proctor:watch", { sessionId: room.session.id }));
+  return second;
+}
+
+/** A new session seating `seat`'s candidate again (the same person booked in a later sitting). */
+export async function anotherSittingOf(node: ExamNode, seat: SeatAssignmentDto): Promise<ExamSessionDto> {
+  const { session } = await createFixtureSession(node.ctx.conn, { candidates: 1 });
+  await node.ctx.conn
+    .collection("test_fixture_sessions")
+    .updateOne({ _id: session.id as never }, { $set: { "assignments.0": seat } });
+  return session;
+}
