@@ -134,15 +134,12 @@ export function createAttemptControls(
     uow: UnitOfWork,
     extra: Record<string, unknown> = {},
   ): Promise<boolean> {
-    let credited = null as Date | null;
     const res = await store.mutate(
       attemptId,
       (doc) => {
-        if (doc.status !== "in_progress" && doc.status !== "checked_in" && doc.status !== "ready")
-          return null;
+        if (!OPEN.includes(doc.status)) return null;
         const creditedMinutes = (doc.creditedMinutes ?? 0) + minutes;
         const deadline = computeDeadline({ ...clockParts(doc), creditedMinutes });
-        credited = deadline;
         return {
           filter: { status: doc.status },
           set: { creditedMinutes, deadline },
@@ -152,18 +149,20 @@ export function createAttemptControls(
       { session: uow.session },
     );
     if (!res.event) return false;
-    const deadline = credited as Date | null;
-    const roomUntil = kind === "extend" ? await projectedDeadline(res.before, minutes, res.at) : null;
-    // The room's booking grows in the credit's own transaction: it commits with the credit (and its
-    // audit entry) or not at all. An extension is a choice and may wait: refused when the room is
-    // booked for the next session by then, which aborts the credit just written. Outage credit is
-    // owed to the candidate: granted, and an overrun is flagged and logged (holdRoom).
-    if (
-      roomUntil &&
-      !(await deps.scheduling.holdRoomUntil(res.before.sessionId, roomUntil, false, uow.session))
-    )
-      throw errors.conflict("room_booked", `延长 ${minutes} 分钟后将占用本考场已安排给其他场次的时间`);
-    if (deadline && kind === "credit") await holdRoom(core, res.before.sessionId, [deadline], uow.session);
+    // The room's booking grows in the credit's own transaction, to the deadline the credit gives at
+    // the earliest (before release and while paused the stored one falls short): it commits with
+    // the credit (and its audit entry) or not at all. An extension is a choice and may wait:
+    // refused when the room is booked for the next session by then, which aborts the credit just
+    // written. Outage credit is owed to the candidate: granted, and an overrun is flagged and
+    // logged (holdRoom).
+    const roomUntil = await projectedDeadline(res.before, minutes, res.at);
+    if (kind === "extend") {
+      if (
+        roomUntil &&
+        !(await deps.scheduling.holdRoomUntil(res.before.sessionId, roomUntil, false, uow.session))
+      )
+        throw errors.conflict("room_booked", `延长 ${minutes} 分钟后将占用本考场已安排给其他场次的时间`);
+    } else if (roomUntil) await holdRoom(core, res.before.sessionId, [roomUntil], uow.session);
     uow.afterCommit(async () => {
       await seats.emitClock(
         attemptId,

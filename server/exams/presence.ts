@@ -6,7 +6,7 @@ import { PRESENCE_STALE_MS, type AttemptLean } from "./presenters.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 /** The most absences an attempt keeps (an exam has a handful; a reconnect loop has thousands). */
-export const MAX_AWAY = 100;
+const MAX_AWAY = 100;
 
 /**
  * Presence for the seat map ("disconnected since") and outage credit: which seats are connected,
