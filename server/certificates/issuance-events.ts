@@ -62,7 +62,6 @@ export function createIssuanceEvents(
    */
   async function onExamVoided(e: DomainEvents["exam.voided"]): Promise<void> {
     const reason = `考试已作废（违纪）：${e.note}`;
-    const fields = await issuanceOf(e.pass);
     await ports.audit.transaction(async (session) => {
       const decided = {
         status: "rejected" as const,
@@ -70,12 +69,13 @@ export function createIssuanceEvents(
         decidedAt: clock(),
         reason,
       };
-      const found = await Issuances.findOne({ attemptId: e.pass.attemptId }, { status: 1 })
+      const found = await Issuances.findOne({ attemptId: e.pass.attemptId }, { status: 1, divisionCode: 1 })
         .session(session)
-        .lean<Pick<IssuanceLean, "_id" | "status">>();
+        .lean<Pick<IssuanceLean, "_id" | "status" | "divisionCode">>();
       // Decided meanwhile by an officer (rejected: the same outcome); a repeated delivery: done.
       if (found && found.status !== "pending") return;
       let id: unknown = found?._id;
+      let divisionCode = found?.divisionCode;
       if (found) {
         const res = await Issuances.updateOne(
           { _id: found._id, status: "pending" },
@@ -84,13 +84,16 @@ export function createIssuanceEvents(
         );
         if (res.matchedCount !== 1) return;
       } else {
+        // The void came first: the pass's fields (its session's division read only now) are kept.
+        const fields = await issuanceOf(e.pass);
         const [created] = await Issuances.create([{ ...fields, ...decided }], { session });
         id = created?._id;
+        divisionCode = fields.divisionCode;
       }
       await ports.audit.append(session, {
         action: "certificate.issuance_rejected",
         actor: SYSTEM_ACTOR,
-        divisionCode: fields.divisionCode,
+        divisionCode: divisionCode ?? ports.provinceCode,
         target: { type: "certificate_issuance", id: String(id) },
         details: { reason, attemptId: e.pass.attemptId, voided: true },
       });
