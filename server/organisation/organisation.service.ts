@@ -18,6 +18,7 @@ import type {
 import { canSeeDivision, divisionFilter, divisionLevel, MINISTRY_CODE, provinceOf } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
+import { claimInTransaction } from "../lib/mongo.js";
 import { childDivisions, divisionName, isKnownDivision, parentOf } from "./division-scope.js";
 import { DIVISIONS } from "./divisions.data.js";
 import { authorityModel, testCentreModel } from "./organisation.model.js";
@@ -241,11 +242,12 @@ export function createOrganisationService(
         // with this transaction, and the one retried sees the other (retireAuthority counts again).
         if (
           body.authorityId &&
-          (await Authorities.updateOne(
+          (await claimInTransaction(
+            Authorities,
             { _id: body.authorityId, retiredAt: null },
-            { $inc: { centreClaims: 1 } },
-            { session },
-          )).modifiedCount !== 1
+            "centreClaims",
+            session,
+          )) !== 1
         )
           throw authorityRetired();
         const [created] = await Centres.create(
