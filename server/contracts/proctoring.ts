@@ -64,10 +64,12 @@ export interface PendingExtensionDto {
 export interface OutageProposalDto {
   sessionId: string;
   attemptIds: string[];
-  /** Start and end (epoch ms) of the window in which the seats were away. */
+  /** What each seat lost, in whole minutes rounded up: the credit each is given. */
+  seats: { attemptId: string; minutes: number }[];
+  /** Start and end (epoch ms) of the window in which the seats were away: the outage's identity. */
   from: number;
   to: number;
-  /** Whole minutes to credit, rounded up. */
+  /** The most any seat lost, in whole minutes rounded up. */
   minutes: number;
 }
 
@@ -171,8 +173,11 @@ export const CreditOutagePayload = z
   .object({
     sessionId: Id,
     attemptIds: z.array(Id).min(1).max(500),
-    minutes: z.number().int().min(1).max(120),
-    /** The end (epoch ms) of the outage credited, from its proposal: each outage is credited once. */
+    /**
+     * The outage credited, as its proposal names it (epoch ms): the server credits each seat what
+     * that outage cost it, and only while it is still the outage proposed.
+     */
+    outageFrom: z.number().int().positive(),
     outageTo: z.number().int().positive(),
     reason: Reason,
   })

@@ -115,7 +115,10 @@ const attemptSchema = new Schema(
     presenceGen: { type: Number, default: 0 },
     disconnectedAt: { type: Date, default: null },
     away: { type: [awaySchema], default: [] },
-    /** Away intervals starting before this were already credited by an outage credit. */
+    /**
+     * Written by the earlier outage credit (one mark per attempt, before each drop carried its own
+     * `credited`): drops starting up to it count as credited. No longer written.
+     */
     outageCreditedUntil: { type: Date, default: null },
     pendingExtensions: { type: [pendingExtensionSchema], default: [] },
     submitClaim: {

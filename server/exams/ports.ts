@@ -185,15 +185,24 @@ export interface ExamDeliveryPort {
   ): Promise<{ minutes: number; reason: string; requestedBy: string } | null>;
   forceSubmit(actor: Actor, attemptId: string, uow: UnitOfWork): Promise<boolean>;
   voidAttempt(actor: Actor, attemptId: string, note: string, uow: UnitOfWork): Promise<boolean>;
-  claimOutageCredit(attemptId: string, until: Date, uow: UnitOfWork): Promise<boolean>;
+  claimOutageCredit(attemptId: string, dropsFrom: Date[], uow: UnitOfWork): Promise<boolean>;
 
   ownerOf(attemptId: string): Promise<{ candidateId: string; sessionId: string } | null>;
   attemptIds(sessionId: string): Promise<string[]>;
   seatViews(sessionId: string): Promise<SeatViewDto[]>;
-  /** Uncredited absences of the session's seats in progress; `lostMs` leaves out paused time. */
-  awayIntervals(sessionId: string): Promise<{
+  /** Absences of the session's seats in progress; `lostMs` leaves out paused time. */
+  awayIntervals(
+    sessionId: string,
+    uow?: UnitOfWork,
+  ): Promise<{
     inProgress: number;
-    intervals: { attemptId: string; from: number; to: number | null; lostMs: number | null }[];
+    intervals: {
+      attemptId: string;
+      from: number;
+      to: number | null;
+      lostMs: number | null;
+      credited: boolean;
+    }[];
   }>;
   pendingExtension(attemptId: string, requestId: string): Promise<{ requestedBy: string } | null>;
   isPublished(sessionId: string): Promise<boolean>;

@@ -85,16 +85,21 @@ export function createPresence(core: ExamCore, view: (doc: AttemptLean) => Promi
   }
 
   /**
-   * Claims the credit for an outage that ended at `until`: false when the attempt was already
-   * credited for it (a second proctor, or the same proposal sent again). The claim is a
-   * conditional write in the credit's transaction, so of two concurrent credits one finds it taken.
-   * Away intervals up to `until` are not proposed again.
+   * Claims the credit for an outage: marks the attempt's drops that started at `dropsFrom` credited,
+   * false when any of them already was (a second proctor, or the same proposal sent again) or the
+   * attempt is no longer in progress. The claim is a conditional write in the credit's
+   * transaction, so of two concurrent credits one finds it taken; credited drops are never
+   * proposed again, and drops outside this outage keep their own claim.
    */
-  async function claimOutageCredit(attemptId: string, until: Date, uow: UnitOfWork): Promise<boolean> {
+  async function claimOutageCredit(attemptId: string, dropsFrom: Date[], uow: UnitOfWork): Promise<boolean> {
     const claimed = await Attempts.updateOne(
-      { _id: attemptId, $or: [{ outageCreditedUntil: null }, { outageCreditedUntil: { $lt: until } }] },
-      { $set: { outageCreditedUntil: until } },
-      { session: uow.session },
+      {
+        _id: attemptId,
+        status: "in_progress",
+        away: { $not: { $elemMatch: { from: { $in: dropsFrom }, credited: true } } },
+      },
+      { $set: { "away.$[drop].credited": true } },
+      { arrayFilters: [{ "drop.from": { $in: dropsFrom } }], session: uow.session },
     );
     return claimed.modifiedCount === 1;
   }

@@ -8,6 +8,7 @@ import { checkInPhotoModel, type AttemptDoc } from "./attempt.model.js";
 import { timeLostMs } from "./clock.js";
 import { LIGHT } from "./attempt-store.js";
 import type { ExamCore } from "./exam-core.js";
+import type { UnitOfWork } from "./unit-of-work.js";
 import type { ChainEvent } from "./event-chain.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
 import type { ReportAttempt } from "./report.js";
@@ -15,13 +16,15 @@ import type { ReportAttempt } from "./report.js";
 /** How long a paused attempt's login is held before its deadline is asked again. */
 const PAUSED_LOGIN_HOLD_MS = 10 * 60_000;
 
-/** A disconnection of one in-progress attempt not yet credited (epoch ms; `to` null while away). */
+/** A disconnection of one in-progress attempt (epoch ms; `to` null while away). */
 export interface AwayIntervalDto {
   attemptId: string;
   from: number;
   to: number | null;
   /** The exam time it cost: the time away less any pause of the attempt's clock (null while away). */
   lostMs: number | null;
+  /** Given back by an outage credit already. */
+  credited: boolean;
 }
 
 /**
@@ -99,25 +102,35 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
       return attempts.map((a) => toSeatView(a, now(), live));
     },
 
-    /** Away intervals of in-progress attempts not yet credited, and how many attempts are in progress. */
-    async awayIntervals(sessionId: string): Promise<{ inProgress: number; intervals: AwayIntervalDto[] }> {
+    /**
+     * Away intervals of in-progress attempts, credited or not, and how many attempts are in
+     * progress. In a credit's transaction (`uow`) the read sees what that transaction will commit
+     * against. Drops before `outageCreditedUntil` were credited by the earlier one-mark-per-attempt
+     * rule (attempts from before per-drop credit): they count as credited.
+     */
+    async awayIntervals(
+      sessionId: string,
+      uow?: UnitOfWork,
+    ): Promise<{ inProgress: number; intervals: AwayIntervalDto[] }> {
       const inProgress = await Attempts.find(
         { sessionId, status: "in_progress" },
         { away: 1, outageCreditedUntil: 1, pauses: 1 },
-      ).lean<Pick<AttemptDoc, "_id" | "away" | "outageCreditedUntil" | "pauses">[]>();
+      )
+        .session(uow?.session ?? null)
+        .lean<Pick<AttemptDoc, "_id" | "away" | "outageCreditedUntil" | "pauses">[]>();
       const at = now().getTime();
       const intervals = inProgress.flatMap((a) => {
         const pauses = (a.pauses ?? []).map((p) => ({
           from: p.from.getTime(),
           to: p.to ? p.to.getTime() : null,
         }));
-        return (a.away ?? [])
-          .filter((w) => !a.outageCreditedUntil || w.from.getTime() > a.outageCreditedUntil.getTime())
-          .map((w) => {
-            const span = { from: w.from.getTime(), to: w.to ? w.to.getTime() : null };
-            const lostMs = span.to === null ? null : timeLostMs({ from: span.from, to: span.to }, pauses, at);
-            return { attemptId: a._id, ...span, lostMs };
-          });
+        const legacyUntil = a.outageCreditedUntil?.getTime() ?? -Infinity;
+        return (a.away ?? []).map((w) => {
+          const span = { from: w.from.getTime(), to: w.to ? w.to.getTime() : null };
+          const lostMs = span.to === null ? null : timeLostMs({ from: span.from, to: span.to }, pauses, at);
+          const credited = w.credited === true || span.from <= legacyUntil;
+          return { attemptId: a._id, ...span, lostMs, credited };
+        });
       });
       return { inProgress: inProgress.length, intervals };
     },

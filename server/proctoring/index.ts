@@ -6,7 +6,7 @@
  *   disconnected since, submitted (score), voided.
  * - pause / resume: stops a candidate's clock; the paused time is added back on resume.
  * - extension: extra minutes with a reason, optionally waiting for a second approver.
- * - outage credit: minutes proposed when many seats of a room drop together, applied by the proctor.
+ * - outage credit: what each seat lost when many seats of a room drop together, applied by the proctor.
  * - incident: environment / candidate / staff / technical report.
  *
  * Every action is authorised by the access layer (`session:proctor`, `session:watch`) against the
@@ -20,5 +20,12 @@ export {
   type ProctoringService,
 } from "./proctoring.service.js";
 export { registerProctorHandlers } from "./proctor.socket.js";
-export { proposeOutageCredit, DEFAULT_OUTAGE_RULE, type AwayInterval, type OutageRule } from "./outage.js";
+export {
+  findOutage,
+  proposeOutageCredit,
+  DEFAULT_OUTAGE_RULE,
+  type AwayInterval,
+  type FoundOutage,
+  type OutageRule,
+} from "./outage.js";
 export { createProctoringFeature, type ProctoringFeatureDeps } from "./proctoring.feature.js";

@@ -8,6 +8,15 @@ export interface AwayInterval {
   to: number | null;
   /** The exam time it cost: the time away less any pause of the seat's clock (null while away). */
   lostMs: number | null;
+  /** Already given back by an outage credit: never proposed again (absent means not credited). */
+  credited?: boolean;
+}
+
+/** An outage found in a room's drops: the proposal shown, and which drops of each seat it credits. */
+export interface FoundOutage {
+  proposal: OutageProposalDto;
+  /** The start (epoch ms) of every drop the proposal covers, by attempt: what a credit marks credited. */
+  drops: Map<string, number[]>;
 }
 
 export interface OutageRule {
@@ -26,12 +35,6 @@ export const DEFAULT_OUTAGE_RULE: OutageRule = { windowMs: 60_000, minSeats: 3, 
  * Proposes crediting the minutes lost when many seats of a room dropped together (断点续考: an
  * outage must not cost the candidate time). Only outages that are over (every seat back) are
  * proposed, so the minutes are known; the proctor applies the proposal with a reason.
- *
- * The minutes are what the outage cost the seat that lost most: time away while the clock was
- * paused is not lost (the pause already gave it back), so a room paused for the outage is not
- * credited twice, and seats that lost nothing are not proposed. The windows are found in one pass
- * over the drops sorted by start (each drop enters and leaves the window once), so a room with
- * many reconnects costs n log n, not n².
  */
 export function proposeOutageCredit(
   sessionId: string,
@@ -39,12 +42,32 @@ export function proposeOutageCredit(
   seatsInProgress: number,
   rule: OutageRule = DEFAULT_OUTAGE_RULE,
 ): OutageProposalDto | null {
-  const sorted = [...intervals].sort((a, b) => a.from - b.from);
+  return findOutage(sessionId, intervals, seatsInProgress, rule)?.proposal ?? null;
+}
+
+/**
+ * The outage to propose among drops not yet credited, with the drops it covers.
+ *
+ * Each seat is credited what the outage cost that seat (its drops in the window, rounded up to
+ * whole minutes), not what the worst-hit seat lost: time away while the clock was paused is not
+ * lost (the pause already gave it back), so a room paused for the outage is not credited twice,
+ * and seats that lost nothing are not proposed. Credited drops are left out, so an earlier
+ * outage still uncredited is proposed after a later one is credited. The windows are found in one
+ * pass over the drops sorted by start (each drop enters and leaves the window once), so a room
+ * with many reconnects costs n log n, not n².
+ */
+export function findOutage(
+  sessionId: string,
+  intervals: readonly AwayInterval[],
+  seatsInProgress: number,
+  rule: OutageRule = DEFAULT_OUTAGE_RULE,
+): FoundOutage | null {
+  const sorted = intervals.filter((w) => !w.credited).sort((a, b) => a.from - b.from);
   const needed = Math.max(rule.minSeats, Math.ceil(seatsInProgress * rule.minShare));
   const dropsBySeat = new Map<string, number>();
   let open = 0;
   let end = 0;
-  let best: OutageProposalDto | null = null;
+  let best: FoundOutage | null = null;
   let bestDrops = 0;
   for (let i = 0; i < sorted.length; i++) {
     const start = sorted[i];
@@ -78,19 +101,27 @@ export function proposeOutageCredit(
   return best;
 }
 
-/** The credit for one window of drops, all over: the seats that lost time, and the most one lost. */
-function proposalOf(sessionId: string, cluster: readonly AwayInterval[]): OutageProposalDto | null {
+/** The credit for one window of drops, all over: each seat that lost time, and what it lost. */
+function proposalOf(sessionId: string, cluster: readonly AwayInterval[]): FoundOutage | null {
   const lostBySeat = new Map<string, number>();
   for (const c of cluster) lostBySeat.set(c.attemptId, (lostBySeat.get(c.attemptId) ?? 0) + (c.lostMs ?? 0));
-  const losing = [...lostBySeat].filter(([, lost]) => lost > 0);
-  if (losing.length === 0) return null;
+  const seats = [...lostBySeat]
+    .filter(([, lost]) => lost > 0)
+    .map(([attemptId, lost]) => ({ attemptId, minutes: Math.ceil(lost / 60_000) }))
+    .sort((a, b) => (a.attemptId < b.attemptId ? -1 : a.attemptId > b.attemptId ? 1 : 0));
   const first = cluster[0];
-  if (!first) return null;
-  return {
+  if (seats.length === 0 || !first) return null;
+  const drops = new Map<string, number[]>();
+  for (const c of cluster) {
+    if (lostBySeat.get(c.attemptId)) drops.set(c.attemptId, [...(drops.get(c.attemptId) ?? []), c.from]);
+  }
+  const proposal = {
     sessionId,
-    attemptIds: losing.map(([id]) => id).sort(),
+    attemptIds: seats.map((s) => s.attemptId),
+    seats,
     from: first.from,
     to: Math.max(...cluster.map((c) => c.to ?? 0)),
-    minutes: Math.max(1, Math.ceil(Math.max(...losing.map(([, lost]) => lost)) / 60_000)),
+    minutes: Math.max(...seats.map((s) => s.minutes)),
   };
+  return { proposal, drops };
 }

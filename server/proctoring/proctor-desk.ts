@@ -15,7 +15,7 @@ import {
 import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
 import { createIncidentLog } from "./incident-log.js";
-import { DEFAULT_OUTAGE_RULE, proposeOutageCredit, type OutageRule } from "./outage.js";
+import { DEFAULT_OUTAGE_RULE, findOutage, type FoundOutage, type OutageRule } from "./outage.js";
 
 export interface ProctoringDeps {
   exams: ExamDeliveryPort;
@@ -161,9 +161,14 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
         .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
     ]);
 
+  /** The outage to credit now, with the drops it covers (in a credit's transaction: `uow`). */
+  async function currentOutage(sessionId: string, uow?: UnitOfWork): Promise<FoundOutage | null> {
+    const { inProgress, intervals } = await deps.exams.awayIntervals(sessionId, uow);
+    return findOutage(sessionId, intervals, inProgress, rule);
+  }
+
   async function outageProposal(sessionId: string): Promise<OutageProposalDto | null> {
-    const { inProgress, intervals } = await deps.exams.awayIntervals(sessionId);
-    return proposeOutageCredit(sessionId, intervals, inProgress, rule);
+    return (await currentOutage(sessionId))?.proposal ?? null;
   }
 
   return {
@@ -179,6 +184,7 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
     result,
     outcome,
     outageProposal,
+    currentOutage,
   };
 }
 export type ProctorDesk = ReturnType<typeof createProctorDesk>;

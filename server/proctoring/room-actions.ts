@@ -7,20 +7,32 @@ import type {
   IncidentPayload,
   ProctorActionResultDto,
 } from "../contracts/exams.js";
-import { rooms } from "../exams/index.js";
+import { rooms, type UnitOfWork } from "../exams/index.js";
 import { errors } from "../lib/errors.js";
 import { decodePhoto } from "./check-in-photo.js";
 import { toActor, type ProctorDesk } from "./proctor-desk.js";
 
-/** How far ahead of this instance's clock a proposal's outage end may lie (clocks of instances differ). */
-const OUTAGE_CLOCK_SLACK_MS = 60_000;
+type Skipped = { attemptId: string; code: string };
 
 /**
  * A proctor's actions on a session's room: check-in, release, pause and resume (the whole room or
  * named seats), incident reports and outage credit. Each commits with its audit entry.
  */
 export function createRoomActions(desk: ProctorDesk) {
-  const { deps, incidents, now, authorize, audited, entry, targets, result, outcome } = desk;
+  const { deps, incidents, now, authorize, audited, entry, targets, result, outcome, currentOutage } = desk;
+
+  /** The seats among `ids` with a credited drop inside the outage named (a credit already given). */
+  async function creditedWithin(
+    p: CreditOutagePayload,
+    ids: string[],
+    uow: UnitOfWork,
+  ): Promise<Set<string>> {
+    const { intervals } = await deps.exams.awayIntervals(p.sessionId, uow);
+    const credited = intervals.filter(
+      (w) => w.credited && w.from >= p.outageFrom && w.from <= p.outageTo && ids.includes(w.attemptId),
+    );
+    return new Set(credited.map((w) => w.attemptId));
+  }
 
   return {
     async checkIn(user: AuthUser, p: CheckInPayload): Promise<CheckInResultDto> {
@@ -137,34 +149,50 @@ export function createRoomActions(desk: ProctorDesk) {
     },
 
     /**
-     * Applies an outage credit with a reason, once per outage and seat: a seat already credited for
-     * this outage (by another proctor, or by this proposal sent again) is skipped as
-     * `already_credited`. The credited away intervals are not proposed again.
+     * Applies the outage credit proposed now, with a reason: each named seat of the outage is given
+     * what that outage cost it, computed here from its own drops (never a number from the page), and
+     * its drops are marked credited so the outage is not proposed again. A seat already credited
+     * for it (by another proctor, or by this proposal sent again) is skipped as `already_credited`;
+     * a seat the outage does not cover, as `not_in_outage`. When the outage named is no longer the
+     * one proposed (seats dropped again, or it was credited and another is proposed), the credit
+     * is refused `outage_changed` and nothing changes. The outage is read and credited in one
+     * transaction with the audit entry.
      */
     async creditOutage(user: AuthUser, p: CreditOutagePayload): Promise<ProctorActionResultDto> {
       await authorize(user, p.sessionId);
-      // An outage "ending" later than now would mark future drops as credited before they happen.
-      if (p.outageTo > now().getTime() + OUTAGE_CLOCK_SLACK_MS)
-        throw errors.badRequest("outage_in_future", "断线补时所对应的中断结束时间晚于当前时间");
       const t = await targets(p.sessionId, p.attemptIds);
-      const until = new Date(p.outageTo);
-      const { credited, already } = await audited(async (uow) => {
-        const done = { credited: [] as string[], already: [] as string[] };
-        for (const id of t.ids) {
-          if (!(await deps.exams.claimOutageCredit(id, until, uow))) done.already.push(id);
-          else if (await deps.exams.credit(toActor(user), id, p.minutes, p.reason, "credit", uow))
-            done.credited.push(id);
+      const { credited, skipped } = await audited(async (uow) => {
+        const outage = await currentOutage(p.sessionId, uow);
+        const named = outage?.proposal.from === p.outageFrom && outage.proposal.to === p.outageTo;
+        const done = { credited: [] as { attemptId: string; minutes: number }[], skipped: [] as Skipped[] };
+        const wereCredited = named ? new Set<string>() : await creditedWithin(p, t.ids, uow);
+        if (!named && wereCredited.size === 0)
+          throw errors.conflict("outage_changed", "断线情况已有变化，请按考场页面最新的补时建议重新操作");
+        for (const attemptId of t.ids) {
+          const seat = named ? outage.proposal.seats.find((s) => s.attemptId === attemptId) : undefined;
+          const dropsFrom = (outage?.drops.get(attemptId) ?? []).map((from) => new Date(from));
+          if (!seat) {
+            const code = wereCredited.has(attemptId) ? "already_credited" : "not_in_outage";
+            done.skipped.push({ attemptId, code });
+          } else if (!(await deps.exams.claimOutageCredit(attemptId, dropsFrom, uow)))
+            done.skipped.push({ attemptId, code: "already_credited" });
+          else if (await deps.exams.credit(toActor(user), attemptId, seat.minutes, p.reason, "credit", uow))
+            done.credited.push(seat);
         }
         await entry(uow, user, "proctor.credit_outage", p.sessionId, {
-          minutes: p.minutes,
           reason: p.reason,
-          outageTo: until.toISOString(),
-          attemptIds: done.credited,
+          outageFrom: new Date(p.outageFrom).toISOString(),
+          outageTo: new Date(p.outageTo).toISOString(),
+          seats: done.credited,
         });
         return done;
       });
-      const answer = outcome({ ids: t.ids.filter((id) => !already.includes(id)), skipped: t.skipped }, credited);
-      answer.skipped.push(...already.map((attemptId) => ({ attemptId, code: "already_credited" })));
+      const ids = t.ids.filter((id) => !skipped.some((s) => s.attemptId === id));
+      const answer = outcome(
+        { ids, skipped: t.skipped },
+        credited.map((c) => c.attemptId),
+      );
+      answer.skipped.push(...skipped);
       return answer;
     },
   };

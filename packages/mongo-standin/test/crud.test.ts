@@ -121,6 +121,29 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
     ]);
   });
 
+  it("when a claim marks some array elements only if none of them is marked yet, then the second claim matches nothing", async () => {
+    // roadcert's outage credit: $not/$elemMatch over dates in the filter, $in over dates in arrayFilters.
+    const coll = t.db.collection("claims");
+    const at = (hour: number) => new Date(Date.UTC(2026, 11, 6, hour));
+    const [d1, d2, d3] = [at(1), at(2), at(3)];
+    await coll.insertOne({
+      _id: new ObjectId(),
+      tag: "c",
+      away: [d1, d2, d3].map((from) => ({ from, credited: false })),
+    });
+    const claim = (froms: Date[]) =>
+      coll.updateOne(
+        { tag: "c", away: { $not: { $elemMatch: { from: { $in: froms }, credited: true } } } },
+        { $set: { "away.$[drop].credited": true } },
+        { arrayFilters: [{ "drop.from": { $in: froms } }] },
+      );
+    expect((await claim([d1, d2])).modifiedCount).to.equal(1);
+    expect((await claim([d2, d3])).matchedCount).to.equal(0);
+    expect((await claim([d3])).modifiedCount).to.equal(1);
+    const doc = await coll.findOne({ tag: "c" });
+    expect(doc?.away.map((w: { credited: boolean }) => w.credited)).to.deep.equal([true, true, true]);
+  });
+
   it("when an update would change _id, then it fails with 66 ImmutableField and the document is unchanged", async () => {
     const coll = t.db.collection("immutable");
     await coll.insertOne({ _id: "fixed" as unknown as ObjectId, v: 1 });

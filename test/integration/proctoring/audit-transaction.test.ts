@@ -11,7 +11,7 @@ import {
 import { createFixtureSession, fixtureScheduling } from "../../../scripts/bench/exam-fixtures.js";
 import { proctorUser } from "../exams/support/clients.js";
 import { examDb } from "../exams/support/models.js";
-import { aRoom, useExamNode, type Room } from "../exams/support/setup.js";
+import { aRoom, dropsOf, useExamNode, type Room } from "../exams/support/setup.js";
 
 /**
  * Every proctor action writes its attempt change and its audit entry in one transaction: when the
@@ -59,7 +59,7 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
         startedAt: 1,
         submittedAt: 1,
         voidedAt: 1,
-        outageCreditedUntil: 1,
+        away: 1,
         pendingExtensions: 1,
       })
       .lean();
@@ -70,9 +70,17 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
   const entries = (action: string, sessionId: string) =>
     env.node.ctx.conn.collection("audit_log").countDocuments({ action, "details.sessionId": sessionId });
 
-  /** A released room of two, one of them paused and one waiting for a second approver. */
+  /**
+   * A released room of three, one of them paused and one waiting for a second approver, all back
+   * from an outage 10 minutes ago not yet credited.
+   */
   async function aBusyRoom(): Promise<Room & { pendingId: string }> {
-    const room = await aRoom(env.node, { candidates: 2, release: true });
+    const room = await aRoom(env.node, { candidates: 3, release: true });
+    await dropsOf(
+      env.node,
+      room,
+      [0, 1, 2].map((seat) => ({ seat, agoMs: 600_000, awayMs: 120_000 })),
+    );
     const real = env.node.delivery.proctoring;
     const [a, b] = room.candidates.map((c) => c.attemptId);
     await real.pause(room.proctorUser, room.session.id, [b!], "考生身体不适");
@@ -139,14 +147,17 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
       name: "outage credit",
       audit: "proctor.credit_outage",
       target: 0,
-      run: (s, r, u) =>
-        s.creditOutage(u, {
+      run: async (s, r, u) => {
+        const outage = await s.outageProposal(r.session.id);
+        if (!outage) throw new Error("fixture: no outage proposed");
+        return s.creditOutage(u, {
           sessionId: r.session.id,
-          attemptIds: r.candidates.map((c) => c.attemptId),
-          minutes: 3,
-          outageTo: Date.now() - 1_000,
+          attemptIds: outage.attemptIds,
+          outageFrom: outage.from,
+          outageTo: outage.to,
           reason: "断网",
-        }),
+        });
+      },
     },
   ];
 

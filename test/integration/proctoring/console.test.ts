@@ -216,11 +216,12 @@ describe("proctoring: the live console", () => {
       for (const c of room.candidates) await c.connect();
       const proposal = await proposed;
       expect(proposal.minutes).to.equal(1);
+      expect(proposal.seats.map((s) => s.minutes)).to.deep.equal([1, 1, 1]);
       const applied = ok(
         await call(room.proctor, "proctor:credit_outage", {
           sessionId: room.session.id,
           attemptIds: proposal.attemptIds,
-          minutes: proposal.minutes,
+          outageFrom: proposal.from,
           outageTo: proposal.to,
           reason: "考场网络中断约 1 分钟",
         }),

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { examDb } from "../exams/support/models.js";
-import { call, connect, ok, proctorUser } from "../exams/support/clients.js";
-import { aRoom, useExamNode } from "../exams/support/setup.js";
+import { call, ok } from "../exams/support/clients.js";
+import type { OutageProposalDto } from "../../../server/contracts/exams.js";
+import { aRoom, aSecondProctor, dropsOf, useExamNode, type Room } from "../exams/support/setup.js";
 
 describe("proctoring: outage credit is given once per outage", () => {
   const env = useExamNode();
@@ -19,32 +20,50 @@ describe("proctoring: outage credit is given once per outage", () => {
     return docs.flatMap((d) => d.events.filter((e) => e.type === "credit")).length;
   };
 
-  it("when two proctors apply the same outage proposal, then each seat gains the minutes once and the second proctor is told they were already credited", async () => {
-    const room = await aRoom(env.node, { candidates: 3, release: true });
-    const second = await connect(env.node.url, proctorUser({ id: "proctor-second", displayName: "王监考" }));
+  const m = 60_000;
+  const proposalOf = async (room: Room) =>
+    ok(await call(room.proctor, "proctor:watch", { sessionId: room.session.id })).outageProposal;
+  const creditOf = (room: Room, p: OutageProposalDto, reason = "考场网络中断") => ({
+    sessionId: room.session.id,
+    attemptIds: p.attemptIds,
+    outageFrom: p.from,
+    outageTo: p.to,
+    reason,
+  });
+
+  it("when two proctors apply the same outage proposal, then each seat gains what it lost once and the second proctor is told they were already credited", async () => {
+    const room = await aRoom(env.node, { candidates: 4, release: true });
+    const second = await aSecondProctor(env.node, room);
     try {
-      ok(await call(second, "proctor:watch", { sessionId: room.session.id }));
+      // Three of four seats drop within a minute, for 3.5, 1.2 and 0.5 minutes; seat 3 stays.
+      await dropsOf(env.node, room, [
+        { seat: 0, agoMs: 10 * m, awayMs: 3.5 * m },
+        { seat: 1, agoMs: 10 * m - 5_000, awayMs: 1.2 * m },
+        { seat: 2, agoMs: 10 * m - 9_000, awayMs: 0.5 * m },
+      ]);
       const ids = room.candidates.map((c) => c.attemptId);
+      const proposal = await proposalOf(room);
+      if (!proposal) throw new Error("no outage proposed");
+      const lost = [4, 2, 1];
+      expect(proposal.seats).to.have.deep.members(lost.map((minutes, i) => ({ attemptId: ids[i], minutes })));
+      expect(proposal.minutes).to.equal(4);
       const before = await deadlines(ids);
-      const payload = {
-        sessionId: room.session.id,
-        attemptIds: ids,
-        minutes: 2,
-        outageTo: Date.now() - 5_000,
-        reason: "考场网络中断约 2 分钟",
-      };
+      // The page names every seat; the one that stayed is not the outage's.
+      const payload = { ...creditOf(room, proposal), attemptIds: ids };
       const [a, b] = await Promise.all([
         call(room.proctor, "proctor:credit_outage", payload),
         call(second, "proctor:credit_outage", payload),
       ]);
       const results = [ok(a), ok(b)];
-      const affected = results.flatMap((r) => r.affected).sort();
-      expect(affected).to.deep.equal([...ids].sort());
+      expect(results.flatMap((r) => r.affected).sort()).to.deep.equal(ids.slice(0, 3).sort());
       const already = results.flatMap((r) => r.skipped.filter((s) => s.code === "already_credited"));
-      expect(already.map((s) => s.attemptId).sort()).to.deep.equal([...ids].sort());
+      expect(already.map((s) => s.attemptId).sort()).to.deep.equal(ids.slice(0, 3).sort());
+      for (const r of results)
+        expect(r.skipped).to.deep.include({ attemptId: ids[3], code: "not_in_outage" });
       const after = await deadlines(ids);
-      for (const id of ids) expect((after[id] ?? 0) - (before[id] ?? 0), id).to.equal(120_000);
+      ids.forEach((id, i) => expect((after[id] ?? 0) - (before[id] ?? 0), id).to.equal((lost[i] ?? 0) * m));
       expect(await credits(ids)).to.equal(3);
+      expect(await proposalOf(room)).to.equal(null);
 
       // The same proposal sent again changes nothing either.
       const again = ok(await call(room.proctor, "proctor:credit_outage", payload));
@@ -56,45 +75,80 @@ describe("proctoring: outage credit is given once per outage", () => {
     }
   });
 
-  it("when a later outage is credited after an earlier one, then both are given", async () => {
-    const room = await aRoom(env.node, { candidates: 1, release: true });
+  it("when a later outage is credited first, then the earlier one is still proposed and credited", async () => {
+    const room = await aRoom(env.node, { candidates: 4, release: true });
     try {
       const ids = room.candidates.map((c) => c.attemptId);
+      // An earlier outage of three seats (2 minutes each), a later one of all four (1 minute each):
+      // the bigger, later one is proposed first.
+      await dropsOf(env.node, room, [
+        ...[0, 1, 2].map((seat) => ({ seat, agoMs: 30 * m, awayMs: 2 * m })),
+        ...[0, 1, 2, 3].map((seat) => ({ seat, agoMs: 10 * m, awayMs: 1 * m })),
+      ]);
       const before = await deadlines(ids);
-      const credit = (outageTo: number) =>
-        call(room.proctor, "proctor:credit_outage", {
-          sessionId: room.session.id,
-          attemptIds: ids,
-          minutes: 1,
-          outageTo,
-          reason: "断网",
-        });
-      expect(ok(await credit(Date.now() - 60_000)).affected).to.deep.equal(ids);
-      expect(ok(await credit(Date.now() - 1_000)).affected).to.deep.equal(ids);
+      const later = await proposalOf(room);
+      expect(later?.attemptIds).to.have.length(4);
+      expect(
+        ok(await call(room.proctor, "proctor:credit_outage", creditOf(room, later!))).affected,
+      ).to.have.length(4);
+      const earlier = await proposalOf(room);
+      expect(earlier?.attemptIds).to.deep.equal(ids.slice(0, 3).sort());
+      expect(earlier?.from).to.be.below(later!.from);
+      expect(
+        ok(await call(room.proctor, "proctor:credit_outage", creditOf(room, earlier!))).affected,
+      ).to.have.length(3);
       const after = await deadlines(ids);
-      expect((after[ids[0]!] ?? 0) - (before[ids[0]!] ?? 0)).to.equal(120_000);
+      ids.forEach((id, i) => expect((after[id] ?? 0) - (before[id] ?? 0), id).to.equal(i < 3 ? 3 * m : m));
+      expect(await proposalOf(room)).to.equal(null);
     } finally {
       room.close();
     }
   });
 
-  it("when a credit names an outage ending in the future, then it is refused and no seat changes", async () => {
-    const room = await aRoom(env.node, { candidates: 1, release: true });
+  it("when a credit names an outage that is not the one proposed, then it is refused and no seat changes", async () => {
+    const room = await aRoom(env.node, { candidates: 3, release: true });
     try {
       const ids = room.candidates.map((c) => c.attemptId);
+      await dropsOf(
+        env.node,
+        room,
+        [0, 1, 2].map((seat) => ({ seat, agoMs: 10 * m, awayMs: 2 * m })),
+      );
+      const proposal = await proposalOf(room);
+      if (!proposal) throw new Error("no outage proposed");
       const before = await deadlines(ids);
-      const refused = await call(room.proctor, "proctor:credit_outage", {
-        sessionId: room.session.id,
-        attemptIds: ids,
-        minutes: 5,
-        outageTo: Date.now() + 3_600_000,
-        reason: "断网",
-      });
-      expect(refused.ok).to.equal(false);
-      if (!refused.ok) expect(refused.error.code).to.equal("outage_in_future");
+      for (const made of [
+        // A window of its own (the whole exam so far, say), or one ending in the future.
+        { ...creditOf(room, proposal), outageFrom: 1, outageTo: Date.now() },
+        { ...creditOf(room, proposal), outageTo: Date.now() + 3_600_000 },
+      ]) {
+        const refused = await call(room.proctor, "proctor:credit_outage", made);
+        expect(refused.ok).to.equal(false);
+        if (!refused.ok) expect(refused.error.code).to.equal("outage_changed");
+      }
+      // A drop of a seat with no outage at all is no outage either.
+      const lone = await aRoom(env.node, { candidates: 3, release: true });
+      try {
+        await dropsOf(env.node, lone, [{ seat: 0, agoMs: 5 * m, awayMs: 4 * m }]);
+        expect(await proposalOf(lone)).to.equal(null);
+        const at = Date.now();
+        const refused = await call(lone.proctor, "proctor:credit_outage", {
+          sessionId: lone.session.id,
+          attemptIds: [lone.candidates[0]!.attemptId],
+          outageFrom: at - 5 * m,
+          outageTo: at - m,
+          reason: "断网",
+        });
+        expect(refused.ok).to.equal(false);
+        if (!refused.ok) expect(refused.error.code).to.equal("outage_changed");
+      } finally {
+        lone.close();
+      }
       expect(await deadlines(ids)).to.deep.equal(before);
-      const doc = await examDb(env.node.ctx.conn).Attempts.findById(ids[0]).lean();
-      expect(doc?.outageCreditedUntil ?? null).to.equal(null);
+      const docs = await examDb(env.node.ctx.conn)
+        .Attempts.find({ _id: { $in: ids } })
+        .lean();
+      for (const d of docs) expect(d.away.map((w) => w.credited)).to.deep.equal([false]);
     } finally {
       room.close();
     }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { proposeOutageCredit } from "../../../server/proctoring/index.js";
+import { findOutage, proposeOutageCredit } from "../../../server/proctoring/index.js";
 
 const m = 60_000;
 
@@ -17,7 +17,7 @@ const drop = (
 });
 
 describe("outage credit proposal", () => {
-  it("when many seats of a room drop together and all come back, then the lost minutes are proposed, rounded up", () => {
+  it("when many seats of a room drop together and all come back, then each seat's lost minutes are proposed, rounded up", () => {
     const p = proposeOutageCredit(
       "s1",
       [drop("a", 0, 3 * m), drop("b", 10_000, 3.5 * m), drop("c", 20_000, 2 * m)],
@@ -26,10 +26,45 @@ describe("outage credit proposal", () => {
     expect(p).to.deep.equal({
       sessionId: "s1",
       attemptIds: ["a", "b", "c"],
+      seats: [
+        { attemptId: "a", minutes: 3 },
+        { attemptId: "b", minutes: 4 },
+        { attemptId: "c", minutes: 2 },
+      ],
       from: 0,
       to: 3.5 * m,
       minutes: 4,
     });
+  });
+
+  it("when a seat dropped twice in the outage, then it is credited both drops, and the credit covers exactly the outage's drops", () => {
+    const found = findOutage(
+      "s1",
+      [
+        // Away 40 s, back 10 s, away 30 s again: 70 s in all, two minutes rounded up.
+        drop("a", 0, 40_000),
+        drop("a", 50_000, 80_000),
+        drop("b", 10_000, m),
+        drop("c", 20_000, m),
+        drop("a", 20 * m, 21 * m),
+      ],
+      3,
+    );
+    expect(found?.proposal.seats[0]).to.deep.equal({ attemptId: "a", minutes: 2 });
+    expect(found?.drops.get("a")).to.deep.equal([0, 50_000]);
+  });
+
+  it("when the larger outage of two is credited, then the other is proposed, and once both are credited nothing is", () => {
+    const early = ["a", "b", "c"].map((id) => drop(id, 0, 2 * m));
+    const late = ["a", "b", "c", "d"].map((id) => drop(id, 30 * m, 31 * m));
+    expect(proposeOutageCredit("s1", [...early, ...late], 4)?.from).to.equal(30 * m);
+    const lateCredited = late.map((d) => ({ ...d, credited: true }));
+    expect(proposeOutageCredit("s1", [...early, ...lateCredited], 4)).to.deep.include({
+      from: 0,
+      minutes: 2,
+    });
+    const all = [...early, ...late].map((d) => ({ ...d, credited: true }));
+    expect(proposeOutageCredit("s1", all, 4)).to.equal(null);
   });
 
   it("when only a few seats of a big room drop, then nothing is proposed", () => {
@@ -61,6 +96,7 @@ describe("outage credit proposal", () => {
       4,
     );
     expect(p).to.deep.include({ attemptIds: ["a", "b", "c"], minutes: 1 });
+    expect(p?.seats.map((s) => s.minutes)).to.deep.equal([1, 1, 1]);
   });
 
   it("when every seat of the outage was away only while paused, then nothing is proposed", () => {

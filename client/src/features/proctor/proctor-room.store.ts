@@ -162,7 +162,11 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
   }
   const release = async (attemptIds?: string[], earlyReason?: string) =>
     settle(
-      await emitWithAck("proctor:release", { sessionId: sid(), attemptIds, earlyReason }, { timeoutMs: 20_000 }),
+      await emitWithAck(
+        "proctor:release",
+        { sessionId: sid(), attemptIds, earlyReason },
+        { timeoutMs: 20_000 },
+      ),
     );
   const pause = async (reason: string, attemptIds?: string[]) =>
     settle(await emitWithAck("proctor:pause", { sessionId: sid(), attemptIds, reason }));
@@ -180,6 +184,9 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
   ): Promise<Ack<ProctorActionResultDto>> {
     const ack = await settle(await emitWithAck("proctor:credit_outage", { ...payload, sessionId: sid() }));
     if (ack.ok) outage.value = null;
+    // The outage shown is no longer the one to credit (seats dropped again, or another proctor
+    // credited it): the room's current proposal replaces it.
+    else if (ack.error.code === "outage_changed") void load();
     return ack;
   }
   async function reportIncident(payload: Omit<IncidentPayload, "sessionId">): Promise<Ack<IncidentDto>> {

@@ -31,8 +31,15 @@ export function useConsoleActions(room: Room) {
   const releasable = computed(
     () => room.seats.filter((s) => s.state === "ready" || s.state === "checked_in").length,
   );
+  /** What the outage cost its seats, as the banner and the dialog word it: "各 2 分钟" or "1–4 分钟不等". */
+  const lostRange = computed(() => {
+    const minutes = (room.outage?.seats ?? []).map((s) => s.minutes);
+    const [least, most] = [Math.min(...minutes), Math.max(...minutes)];
+    return least === most ? `各损失 ${most} 分钟` : `各损失 ${least}–${most} 分钟不等`;
+  });
   const actionTarget = computed(() => {
-    if (action.value === "credit") return `${room.outage?.attemptIds.length ?? 0} 名断线考生`;
+    if (action.value === "credit")
+      return `${room.outage?.attemptIds.length ?? 0} 名断线考生（${lostRange.value}）`;
     if (actionSeat.value) return `${actionSeat.value.seatNo ?? "—"} 号座 ${actionSeat.value.candidateName}`;
     return `全场答题中的 ${runningCount.value} 名考生`;
   });
@@ -151,11 +158,11 @@ export function useConsoleActions(room: Room) {
         return {
           ack: await room.creditOutage({
             attemptIds: p.attemptIds,
-            minutes: input.minutes,
+            outageFrom: p.from,
             outageTo: p.to,
             reason: input.reason,
           }),
-          done: (n: number) => `已为 ${n} 名考生补偿 ${input.minutes} 分钟`,
+          done: (n: number) => `已为 ${n} 名考生补足各自断线损失的考试时间`,
         };
       }
       default:
@@ -164,6 +171,8 @@ export function useConsoleActions(room: Room) {
   }
 
   async function confirmAction(input: ReasonInput): Promise<void> {
+    // Enter in the minutes field submits the dialog's form again: an extension is not idempotent.
+    if (actionBusy.value) return;
     actionBusy.value = true;
     actionError.value = null;
     try {
@@ -206,6 +215,7 @@ export function useConsoleActions(room: Room) {
     actionBusy,
     actionError,
     actionTarget,
+    lostRange,
     incidentOpen,
     incidentBusy,
     incidentError,

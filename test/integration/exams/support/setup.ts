@@ -14,6 +14,7 @@ import {
 } from "./clients.js";
 import { startExamNode, type ExamNode, type ExamNodeOptions } from "../../../../scripts/bench/exam-node.js";
 import { createFixtureSession, type FixtureSessionOptions } from "../../../../scripts/bench/exam-fixtures.js";
+import { examDb } from "./models.js";
 
 /** One exam node for the calling describe block (own database), stopped after it. */
 export function useExamNode(options: Partial<ExamNodeOptions> = {}): { readonly node: ExamNode } {
@@ -98,4 +99,22 @@ export async function anotherSittingOf(node: ExamNode, seat: SeatAssignmentDto):
     .collection("test_fixture_sessions")
     .updateOne({ _id: session.id as never }, { $set: { "assignments.0": seat } });
   return session;
+}
+
+/**
+ * Seats of `room` that were away and are back, as their attempts record it: each drop started
+ * `agoMs` before now and lasted `awayMs` (written directly, so no test waits minutes for a real one).
+ */
+export async function dropsOf(
+  node: ExamNode,
+  room: Room,
+  drops: { seat: number; agoMs: number; awayMs: number }[],
+): Promise<void> {
+  const at = Date.now();
+  for (const d of drops) {
+    const attemptId = room.candidates[d.seat]?.attemptId;
+    if (!attemptId) throw new Error(`fixture: no seat ${d.seat}`);
+    const drop = { from: new Date(at - d.agoMs), to: new Date(at - d.agoMs + d.awayMs), credited: false };
+    await examDb(node.ctx.conn).Attempts.updateOne({ _id: attemptId }, { $push: { away: drop } });
+  }
 }
