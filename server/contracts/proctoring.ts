@@ -130,7 +130,7 @@ export const CheckInPayload = z
     candidateId: Id,
     /** ID number as typed or read from the card; must match the registration. */
     idNumber: typedCode().min(15).max(18),
-    /** Defaults to the assigned seat. */
+    /** The assigned seat (the default); any other is refused `seat_not_assigned` (seating moves seats). */
     seatId: Id.optional(),
     /** Approved accommodation key from the blueprint (e.g. "low_vision"). */
     accommodation: z.string().min(1).max(32).optional(),

@@ -177,6 +177,11 @@ export function createCheckIn(core: ExamCore) {
     if (assignment.idNumber.toUpperCase() !== input.idNumber.trim().toUpperCase()) {
       throw errors.unprocessable("identity_mismatch", "身份证号码与报名信息不一致");
     }
+    // Another seat is a change of the seat plan: seating checks that it is in the room and free
+    // (and its seat number); a check-in naming one would record a seat nobody checked.
+    if (input.seatId !== undefined && input.seatId !== assignment.seatId) {
+      throw errors.unprocessable("seat_not_assigned", "只能在安排的座位入场；如需调换座位，请先在排座中调整");
+    }
     const existing = await currentAttempt(session.id, input.candidateId, null);
     if (existing) {
       assertSameCheckIn(existing, input);
@@ -220,7 +225,7 @@ export function createCheckIn(core: ExamCore) {
       ? approvedMinutes(policies.accommodations, input.accommodation)
       : 0;
 
-    const seatId = input.seatId ?? assignment.seatId;
+    const seatId = assignment.seatId;
     const attemptId = `att_${randomBytes(10).toString("hex")}`;
     const first = nextEvent(
       null,
@@ -237,7 +242,7 @@ export function createCheckIn(core: ExamCore) {
       idNumber: assignment.idNumber,
       ticketNo: assignment.ticketNo,
       seatId,
-      seatNo: seatId === assignment.seatId ? assignment.seatNo : null,
+      seatNo: assignment.seatNo,
       photoId: assignment.photoId ?? null,
       onSitePhoto: Boolean(input.photo),
       status: "checked_in" as const,

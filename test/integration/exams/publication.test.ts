@@ -9,7 +9,7 @@ import {
 } from "../../../scripts/bench/exam-fixtures.js";
 import type { SessionReportDto } from "../../../server/contracts/exams.js";
 import { MAX_OUT_OF_ORDER, MAX_SAVE_EVENTS } from "../../../server/exams/index.js";
-import { call, ok, officerUser } from "./support/clients.js";
+import { call, connect, ok, officerUser, proctorUser } from "./support/clients.js";
 import { examDb } from "./support/models.js";
 import { anotherSittingOf, aRoom, useExamNode } from "./support/setup.js";
 
@@ -221,6 +221,45 @@ describe("exam delivery: a second check-in of a checked-in candidate", function 
       expect(ok(await checkIn({})).seat.attemptId).to.equal(before?._id);
     } finally {
       room.close();
+    }
+  });
+});
+
+describe("exam delivery: the seat a check-in names", () => {
+  const env = useExamNode();
+
+  it("when a check-in names a seat other than the assigned one, then it is refused and nothing is written; the assigned seat checks in with its number", async () => {
+    const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 2 });
+    const [first, second] = assignments;
+    if (!first || !second) throw new Error("fixture");
+    const proctor = await connect(env.node.url, proctorUser());
+    try {
+      ok(await call(proctor, "proctor:watch", { sessionId: session.id }));
+      const checkIn = (seatId: string) =>
+        call(proctor, "proctor:check_in", {
+          sessionId: session.id,
+          candidateId: first.candidateId,
+          idNumber: first.idNumber,
+          seatId,
+        });
+      // The neighbour's seat, and a seat that is not in the room at all.
+      for (const seatId of [second.seatId, "seat-not-in-room"]) {
+        const refused = await checkIn(seatId);
+        expect(!refused.ok && refused.error.code, seatId).to.equal("seat_not_assigned");
+      }
+      const Attempts = examDb(env.node.ctx.conn).Attempts;
+      expect(await Attempts.countDocuments({ sessionId: session.id })).to.equal(0);
+      ok(await checkIn(first.seatId));
+      const attempt = await Attempts.findOne({
+        sessionId: session.id,
+        candidateId: first.candidateId,
+      }).lean();
+      expect({ seatId: attempt?.seatId, seatNo: attempt?.seatNo }).to.deep.equal({
+        seatId: first.seatId,
+        seatNo: first.seatNo,
+      });
+    } finally {
+      proctor.close();
     }
   });
 });
