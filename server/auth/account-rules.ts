@@ -70,6 +70,23 @@ export function assertOwnRolesKept(actor: AuthUser, account: EditedAccount): voi
 }
 
 /**
+ * An admin account is set up only below the acting admin's level: a peer admin, once made, is an
+ * account its maker can no longer manage (see `assertMayEditAccount`), and could reset the
+ * maker's colleagues. Asked when an account is created with the admin role, or when an edit
+ * grants it or moves an admin account; the admins of a node's top division are the operator's.
+ */
+export function assertAdminBelowActor(
+  actor: AuthUser,
+  account: { roles: readonly string[]; divisionCode: string },
+): void {
+  if (account.roles.includes("admin") && canSeeDivision(account.divisionCode, actor.divisionCode))
+    throw errors.forbidden(
+      "管理员账号只能设在下级行政区划；同级管理员须由上级管理员或节点运维人员设立",
+      "admin_not_below",
+    );
+}
+
+/**
  * A proctor works at one test centre: it must exist, be in sight of the admin binding it, lie in
  * the proctor's own division (their scope is what they may act on), and be in use (a retired
  * centre holds no more sessions). Asked where a binding is set, not at every edit of the account.

@@ -12,7 +12,12 @@ import { createAuditService, type AuditLog } from "../audit/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { assertNodeDivision } from "../organisation/index.js";
-import { assertMayEditAccount, assertOwnRolesKept, createProctorBindingCheck } from "./account-rules.js";
+import {
+  assertAdminBelowActor,
+  assertMayEditAccount,
+  assertOwnRolesKept,
+  createProctorBindingCheck,
+} from "./account-rules.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
@@ -178,6 +183,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     /** An admin creates a staff user inside their own division scope. */
     createUser(actor: AuthUser, body: CreateUserBody): Promise<StaffUserDto> {
       assertNodeDivision(actor, body.divisionCode, options.provinceCode, "工作人员");
+      assertAdminBelowActor(actor, body);
       return insertUser(actor, body);
     },
 
@@ -221,6 +227,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         changes.testCentreId = { from: user.testCentreId ?? null, to: body.testCentreId };
         user.testCentreId = body.testCentreId;
       }
+      if (changes.roles || changes.divisionCode) assertAdminBelowActor(actor, user);
       // The binding is asked only when what it depends on changes: re-asking it at every edit
       // refused to deactivate a proctor whose centre the acting admin does not see.
       if (changes.roles || changes.testCentreId || changes.divisionCode)

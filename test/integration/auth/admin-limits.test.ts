@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
-import { createStaff, createTestRoom, loginStaff, staffAgent, TEST_PASSWORD } from "../../helpers/auth.js";
+import {
+  createStaff,
+  createTestRoom,
+  loginStaff,
+  newUserBody,
+  staffAgent,
+  TEST_PASSWORD,
+} from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 
 const NEW_PASSWORD = "Reset-Passw0rd-2026";
@@ -107,6 +114,35 @@ describe("staff administration: limits of an admin over accounts", function () {
     const countyAdmin = await createStaff(env.node, { roles: ["admin"], divisionCode: "320102" });
     await city.agent.patch(`/api/users/${countyAdmin.user.id}`).send({ active: false }).expect(200);
     expect((await storedUser(countyAdmin.user.id))?.active).to.equal(false);
+  });
+
+  it("when a city admin makes an admin of their own level (created, granted or moved up), then it is refused and nothing is written; an admin below is made", async () => {
+    const cityAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320100" });
+    const made = await cityAdmin.agent
+      .post("/api/users")
+      .send(newUserBody({ displayName: "同级管理员", roles: ["admin"], divisionCode: "320100" }));
+    expect([made.status, made.body.error?.code]).to.deep.equal([403, "admin_not_below"]);
+    expect(await staffUsers().countDocuments({ displayName: "同级管理员" })).to.equal(0);
+
+    const officer = await createStaff(env.node, { roles: ["officer"], divisionCode: "320100" });
+    const countyAdmin = await createStaff(env.node, { roles: ["admin"], divisionCode: "320102" });
+    const before = [await storedUser(officer.user.id), await storedUser(countyAdmin.user.id)];
+    for (const [id, body] of [
+      [officer.user.id, { roles: ["officer", "admin"] }],
+      [countyAdmin.user.id, { divisionCode: "320100" }],
+    ] as const) {
+      const res = await cityAdmin.agent.patch(`/api/users/${id}`).send(body);
+      expect([res.status, res.body.error?.code], JSON.stringify(body)).to.deep.equal([
+        403,
+        "admin_not_below",
+      ]);
+    }
+    expect([await storedUser(officer.user.id), await storedUser(countyAdmin.user.id)]).to.deep.equal(before);
+
+    await cityAdmin.agent
+      .post("/api/users")
+      .send(newUserBody({ displayName: "区管理员", roles: ["admin"], divisionCode: "320102" }))
+      .expect(201);
   });
 
   it("when a city admin deactivates a proctor of the city bound to a centre elsewhere, then it is done without asking about the binding", async () => {
