@@ -15,12 +15,14 @@ export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, windowMs: 15 * 6
 /** Per-name lockout in the database (shared by every instance of the node). */
 export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DEFAULT_LOCKOUT) {
   const Throttle = loginThrottleModel(conn);
+  /** A row touched at `now` outlives its window and a lock taken now (then the TTL index drops it). */
+  const expiry = (now: Date) => new Date(now.getTime() + policy.windowMs + policy.lockMs);
   /** Locks the name unless it is locked already; returns until when it is locked. */
   async function lock(key: string, now: Date): Promise<Date> {
     const until = new Date(now.getTime() + policy.lockMs);
     const row = await Throttle.findOneAndUpdate(
       { key, $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }] },
-      { $set: { lockedUntil: until, failures: 0, windowStartedAt: now } },
+      { $set: { lockedUntil: until, failures: 0, windowStartedAt: now, expireAt: expiry(now) } },
       { returnDocument: "after" },
     ).lean();
     if (row) return until;
@@ -48,7 +50,7 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
       );
       const row = await Throttle.findOneAndUpdate(
         { key },
-        { $inc: { failures: 1 }, $setOnInsert: { windowStartedAt: now } },
+        { $inc: { failures: 1 }, $set: { expireAt: expiry(now) }, $setOnInsert: { windowStartedAt: now } },
         { upsert: true, returnDocument: "after" },
       ).lean();
       if (row?.lockedUntil && row.lockedUntil > now) throw lockedError(row.lockedUntil);

@@ -34,9 +34,15 @@ const loginThrottleSchema = new Schema(
     failures: { type: Number, default: 0 },
     windowStartedAt: { type: Date, required: true },
     lockedUntil: { type: Date, default: null },
+    /**
+     * When the row says nothing any more (its window and any lock are over): every guess at an
+     * unknown name writes a row, and without an end the collection grew with every spray.
+     */
+    expireAt: { type: Date, default: null },
   },
   { collection: "login_throttle" },
 );
+loginThrottleSchema.index({ expireAt: 1 }, { expireAfterSeconds: 0 });
 
 export type LoginThrottleDoc = InferSchemaType<typeof loginThrottleSchema>;
 

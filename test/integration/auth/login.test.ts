@@ -84,6 +84,26 @@ describe("staff login, lockout, CSRF and sockets", () => {
     expect(audit).to.equal(6);
   });
 
+  it("when logins fail for a name nobody has, then its throttle row carries an end past its window and its lock, which a TTL index enforces", async () => {
+    const { agent } = await anonymousAgent(node);
+    const Throttle = node.ctx.conn.collection("login_throttle");
+    const ghost = `spray_${Date.now()}`;
+    const row = async () => Throttle.findOne({ key: `staff:${ghost}` });
+    const started = Date.now();
+    await agent.post("/api/auth/login").send({ username: ghost, password: "wrong-password" }).expect(401);
+    const window = 15 * 60_000;
+    const lock = 15 * 60_000;
+    const first = await row();
+    expect(first?.expireAt).to.be.an.instanceOf(Date);
+    expect(first?.expireAt.getTime()).to.be.at.least(started + window + lock);
+    for (let i = 0; i < 5; i++)
+      await agent.post("/api/auth/login").send({ username: ghost, password: "x-wrong" });
+    const locked = await row();
+    expect(locked?.lockedUntil.getTime()).to.be.at.most(locked?.expireAt.getTime());
+    const ttl = (await Throttle.indexes()).find((i) => i.key.expireAt === 1);
+    expect(ttl?.expireAfterSeconds).to.equal(0);
+  });
+
   it("when a user is locked, then the user list shows the lock until an admin unlocks them, after which they can log in again", async () => {
     const { username, user } = await createStaff(node, { roles: ["officer"], divisionCode: "320100" });
     const anon = await anonymousAgent(node);
@@ -186,11 +206,16 @@ describe("cookies behind a TLS-terminating proxy", () => {
   it("when COOKIE_SECURE=false opts out behind the proxy, then the session cookie is not Secure even over https", async () => {
     const optedOut = await startTestNode({ env: { TRUST_PROXY: "true", COOKIE_SECURE: "false" } });
     try {
-      const res = await request(optedOut.url).get("/api/auth/csrf").set("x-forwarded-proto", "https").expect(200);
+      const res = await request(optedOut.url)
+        .get("/api/auth/csrf")
+        .set("x-forwarded-proto", "https")
+        .expect(200);
       const cookie = ([] as string[])
         .concat(res.headers["set-cookie"] ?? [])
         .find((c) => c.startsWith("roadcert.sid="));
-      expect(cookie).to.be.a("string").and.not.match(/;\s*Secure/i);
+      expect(cookie)
+        .to.be.a("string")
+        .and.not.match(/;\s*Secure/i);
     } finally {
       await optedOut.stop();
     }
