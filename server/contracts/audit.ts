@@ -71,6 +71,7 @@ export const AUDIT_ACTION_LABELS = {
   "session.created": "新建考试场次",
   "session.updated": "修改考试场次",
   "session.cancelled": "取消考试场次",
+  "session.blueprint_pinned": "确定场次组卷方案版本",
   "session.candidate_assigned": "安排考生座位",
   "session.candidate_unassigned": "取消考生座位",
   "exam.check_in": "考生签到",

@@ -120,15 +120,16 @@ export function createCheckIn(core: ExamCore) {
    * for a session scheduled before its category had one, pinned now to the current one (the first
    * check-in decides for the whole sitting).
    */
-  async function sessionBlueprint(session: ExamSessionDto): Promise<BlueprintRef> {
+  async function sessionBlueprint(session: ExamSessionDto, by: Actor): Promise<BlueprintRef> {
     if (session.blueprint) return session.blueprint;
     const current = await deps.papers.currentBlueprint(session.categoryCode);
     if (!current)
       throw errors.notFound(`类别 ${CATEGORIES[session.categoryCode]} 的组卷方案`, "blueprint_not_found");
-    const pinned = await deps.scheduling.pinBlueprint(session.id, {
-      id: current.id,
-      version: current.version,
-    });
+    const pinned = await deps.scheduling.pinBlueprint(
+      session.id,
+      { id: current.id, version: current.version },
+      by,
+    );
     if (!pinned) throw errors.conflict("session_cancelled", "本场次已取消");
     return pinned;
   }
@@ -209,7 +210,7 @@ export function createCheckIn(core: ExamCore) {
     const avoid = [...new Set(seenPapers.flatMap((p) => p.paper.questions.map((q) => q.questionId)))];
     // Counter keys are the question ids (sanitised only if an id had `.` or `$`; such an id then
     // counts as unexposed, which merely weakens a balancing preference).
-    const blueprintRef = await sessionBlueprint(session);
+    const blueprintRef = await sessionBlueprint(session, actor);
     const paper = await deps.papers.buildPaper({
       categoryCode: session.categoryCode,
       blueprintRef,

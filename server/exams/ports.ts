@@ -42,10 +42,10 @@ export interface SchedulingPort {
     tx: ClientSession,
   ): Promise<ExamSessionDto | "session_cancelled" | "not_assigned">;
   /**
-   * Pins a session scheduled before its category had a blueprint to `ref`; answers the session's
-   * blueprint (an earlier pin wins), or null when the session is gone.
+   * Pins a session scheduled before its category had a blueprint to `ref`, audited as `by`'s act;
+   * answers the session's blueprint (an earlier pin wins), or null when the session is gone.
    */
-  pinBlueprint(sessionId: string, ref: BlueprintRef): Promise<BlueprintRef | null>;
+  pinBlueprint(sessionId: string, ref: BlueprintRef, by: Actor): Promise<BlueprintRef | null>;
 }
 
 /** The question bank (`server/question-bank/index.ts`): paper assembly and the blueprint's policies. */

@@ -9,6 +9,7 @@ import type {
   UpdateSessionBody,
 } from "../contracts/scheduling.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
+import type { AuditActor } from "../contracts/audit.js";
 import { errors } from "../lib/errors.js";
 import { claimInTransaction, newestPage } from "../lib/mongo.js";
 import { bookedUntilOf } from "./room-booking.js";
@@ -247,6 +248,35 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     },
 
     /**
+     * Pins a session that has no blueprint yet (scheduled before its category had one) to `ref`, at
+     * its first check-in by `by`; answers the session's blueprint, which is the earlier pin when
+     * there was one, so that every check-in of the session draws from one version. The pin decides
+     * every paper of the sitting: it is audited in its own transaction, once (the check-in that
+     * pins may still fail afterwards, and the pin stays).
+     */
+    async pinBlueprint(sessionId: string, ref: BlueprintRef, by: AuditActor): Promise<BlueprintRef | null> {
+      if (!Types.ObjectId.isValid(sessionId)) return null;
+      return audit.transaction(async (tx) => {
+        const pin = await Sessions.updateOne(
+          { _id: sessionId, blueprint: null },
+          { $set: { blueprint: ref } },
+          { session: tx },
+        );
+        const s = await Sessions.findById(sessionId, { blueprint: 1, divisionCode: 1 }).session(tx).lean();
+        if (!s?.blueprint) return null;
+        if (pin.modifiedCount === 1)
+          await audit.append(tx, {
+            action: "session.blueprint_pinned",
+            actor: by,
+            divisionCode: s.divisionCode,
+            target: { type: "exam_session", id: sessionId },
+            details: { blueprintId: ref.id, blueprintVersion: ref.version },
+          });
+        return { id: s.blueprint.id, version: s.blueprint.version };
+      });
+    },
+
+    /**
      * Inside a check-in's transaction `tx`: the session as that transaction sees it while it is
      * scheduled and the candidate holds a seat in it, and the seat is then claimed by a write on
      * the candidate's own assignment. Check-ins of one room write different documents and never
@@ -254,18 +284,6 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
      * the assignments they affect, so each conflicts with a check-in in flight (one of the two is
      * retried and sees the other) instead of slipping between its check and its write.
      */
-    /**
-     * Pins a session that has no blueprint yet (scheduled before its category had one) to `ref`, at
-     * its first check-in; answers the session's blueprint, which is the earlier pin when there was
-     * one, so that every check-in of the session draws from one version.
-     */
-    async pinBlueprint(sessionId: string, ref: BlueprintRef): Promise<BlueprintRef | null> {
-      if (!Types.ObjectId.isValid(sessionId)) return null;
-      await Sessions.updateOne({ _id: sessionId, blueprint: null }, { $set: { blueprint: ref } });
-      const s = await Sessions.findById(sessionId, { blueprint: 1 }).lean();
-      return s?.blueprint ? { id: s.blueprint.id, version: s.blueprint.version } : null;
-    },
-
     async claimSeat(
       sessionId: string,
       candidateId: string,
@@ -289,7 +307,10 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     },
 
     /** A seat the candidate holds in a scheduled session that has not ended, or null (registration asks). */
-    async openSeatOf(candidateId: string, session?: ClientSession): Promise<{ sessionStartsAt: Date } | null> {
+    async openSeatOf(
+      candidateId: string,
+      session?: ClientSession,
+    ): Promise<{ sessionStartsAt: Date } | null> {
       const seats = await Assignments.find({ candidateId, endsAt: { $gt: now() } }, { sessionId: 1 })
         .session(session ?? null)
         .lean();

@@ -94,6 +94,15 @@ describe("exam delivery: a session keeps the blueprint version it was pinned to"
     expect(`${session.body.session.blueprint.id}@${session.body.session.blueprint.version}`).to.equal(
       pinned.blueprint,
     );
+    // The pin decided both papers: it is on record once, as the first check-in's proctor's act.
+    const pins = await node.ctx.conn
+      .collection("audit_log")
+      .find({ action: "session.blueprint_pinned", "target.id": fixture.session.id })
+      .toArray();
+    expect(pins.map((e) => `${e.details.blueprintId}@${e.details.blueprintVersion}`)).to.deep.equal([
+      pinned.blueprint,
+    ]);
+    expect(pins[0]?.actor.kind).to.equal("staff");
   });
 
   it("when an officer schedules a session without a length, then it takes the current version's minutes and keeps that version after a newer one is published", async () => {
