@@ -14,6 +14,7 @@ import { verifyQrText } from "./crypto/verify-qr.js";
 import { formatZoned } from "./crypto/zoned-time.js";
 import { createIssuanceService } from "./issuance.service.js";
 import { createLifecycleService } from "./lifecycle.service.js";
+import { publicStatusReason } from "./lifecycle.js";
 import { renderAdmissionTicketPdf } from "./pdf/admission-ticket.pdf.js";
 import { renderCertificatePdf } from "./pdf/certificate.pdf.js";
 import { renderSeatingPlanPdf } from "./pdf/seating-plan.pdf.js";
@@ -158,7 +159,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       state,
       asOf: now.toISOString(),
       source: "registry" as const,
-      reason: doc.statusReason ?? null,
+      reason: publicStatusReason(doc.statusReason),
       changedAt: doc.statusChangedAt.toISOString(),
     };
     if (state === "valid") return { ...result, status };

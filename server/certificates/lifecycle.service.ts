@@ -22,6 +22,7 @@ import {
   refuseStatusChange,
   validityEnd,
   CANCEL_AFTER_EXPIRY_DAYS,
+  MAX_STATUS_REASON,
   type StatusAction,
 } from "./lifecycle.js";
 import {
@@ -56,6 +57,21 @@ const SEARCH_PAGE = 200;
  * read (so concurrent changes cannot both apply), appends a status entry with who, when and why,
  * re-signs the record, writes the audit entry and the outbox entry for the hub.
  */
+/**
+ * A cancellation's stored reason: its ground's label, then the officer's words. Together they must
+ * still fit the record (the words alone may be the record's whole length).
+ */
+function cancellationReason(ground: CancellationReason, words: string): string {
+  const label = CANCELLATION_REASON_LABELS[ground];
+  const reason = [label, words].filter(Boolean).join("：");
+  if (reason.length > MAX_STATUS_REASON)
+    throw errors.badRequest(
+      "reason_too_long",
+      `说明过长：连同注销原因“${label}”最多 ${MAX_STATUS_REASON} 字，请删减至 ${MAX_STATUS_REASON - label.length - 1} 字以内`,
+    );
+  return reason;
+}
+
 export function createLifecycleService(conn: Connection, ports: LifecyclePorts) {
   const Certificates = certificateModel(conn);
   const clock = ports.clock ?? (() => new Date());
@@ -186,9 +202,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
         today: chinaDate(clock()),
       });
       if (refusal) throw errors.conflict(refusal.code, refusal.message);
-      const reason = input.cancellation
-        ? [CANCELLATION_REASON_LABELS[input.cancellation], input.reason].filter(Boolean).join("：")
-        : input.reason;
+      const reason = input.cancellation ? cancellationReason(input.cancellation, input.reason) : input.reason;
       const record = await applyStatus(actor, doc, TARGET_STATUS[action], reason);
       if (!record) throw errors.conflict("certificate_busy", "证书状态已被他人变更");
       return record;

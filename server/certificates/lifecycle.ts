@@ -1,5 +1,6 @@
 import {
   CANCEL_AFTER_EXPIRY_DAYS,
+  CANCELLATION_REASON_LABELS,
   type CancellationReason,
   type CertificateStatus,
 } from "../contracts/certificates.js";
@@ -131,4 +132,21 @@ export function issueOnto(
 /** A lapsed certificate: valid status, last valid day more than 180 days ago. */
 export function isLapsed(validTo: string, today: string): boolean {
   return today > addDays(validTo, CANCEL_AFTER_EXPIRY_DAYS);
+}
+
+/** The longest stored status reason: what a certificate record carries (its contract's bound). */
+export const MAX_STATUS_REASON = 200;
+
+/**
+ * What public verification says of why a certificate is no longer valid: the cancellation's
+ * ground (持证人死亡, 本人申请 …), which the officer picks from a fixed list, and nothing of the
+ * officer's own words. Those are written for the office (a penalty's case, a person's
+ * circumstances) and stay on the officer's pages; anyone holding the QR code can verify.
+ */
+export function publicStatusReason(statusReason: string | null): string | null {
+  if (!statusReason) return null;
+  const ground = Object.values(CANCELLATION_REASON_LABELS).find(
+    (label) => statusReason === label || statusReason.startsWith(`${label}：`),
+  );
+  return ground ?? null;
 }

@@ -172,4 +172,25 @@ describe("certificate lifecycle on a node", function () {
     expect((await anotherInstance(node).facade.lifecycle.get(officer, no)).status).to.equal("valid");
     await agent.post(`/api/certificates/${no}/cancel`).send({ reason: "holder_request" }).expect(200);
   });
+
+  it("when a cancellation's note and ground together are longer than a record holds, then it is refused; once cancelled, public verification names the ground and not the officer's note", async () => {
+    const inst = anotherInstance(node);
+    const no = await issuedAt(new Date());
+    const { agent } = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
+    const signed = await inst.facade.lifecycle.get(officer, no);
+    const long = await agent
+      .post(`/api/certificates/${no}/cancel`)
+      .send({ reason: "death", note: "经".repeat(200) });
+    expect([long.status, long.body.error?.code]).to.deep.equal([400, "reason_too_long"]);
+    expect((await inst.facade.lifecycle.get(officer, no)).status).to.equal("valid");
+
+    const note = "家属持死亡证明办理，经办人张三";
+    await agent.post(`/api/certificates/${no}/cancel`).send({ reason: "death", note }).expect(200);
+    expect((await inst.facade.lifecycle.get(officer, no)).statusHistory.at(-1)?.reason).to.equal(
+      `持证人死亡：${note}`,
+    );
+    const verdict = await inst.facade.verifyText(signed.signature!.qr);
+    expect(verdict.status).to.deep.include({ state: "cancelled", reason: "持证人死亡" });
+    expect(verdict.message).to.include("持证人死亡").and.not.include("经办人");
+  });
 });
