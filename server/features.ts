@@ -194,6 +194,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       audit,
       access,
       notifier: delivery.notifier,
+      now: delivery.now,
     });
     features.push(delivery.feature, room.feature);
     // Certificates: issued from exam.passed; holder data from registration, sessions and tickets from scheduling.

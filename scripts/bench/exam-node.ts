@@ -99,6 +99,7 @@ export async function startExamNode(o: ExamNodeOptions): Promise<ExamNode> {
     audit,
     access,
     notifier: exams.notifier,
+    now: exams.now,
   });
   proctoring = room.proctoring;
   const delivery = { exams: exams.exams, proctoring: room.proctoring, results: exams.results };

@@ -1,5 +1,6 @@
 import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
+import { createDatabaseClock } from "../lib/database-clock.js";
 import { createOutboxDispatcher } from "../lib/outbox.js";
 import type { AppServer } from "../lib/socket-types.js";
 import { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
@@ -28,6 +29,8 @@ export interface ExamsFeature {
   results: ResultsService;
   /** Pushes to the node's socket rooms once sockets are attached (proctoring pushes through it too). */
   notifier: Notifier;
+  /** The time exam delivery decides by (the database's clock): the proctor console uses it too. */
+  now: () => Date;
 }
 
 /**
@@ -39,6 +42,8 @@ export interface ExamsFeature {
 export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps): ExamsFeature {
   const notifier = createIoNotifier();
   let io: AppServer | null = null;
+  // Deadlines are written by one instance and enforced by another: all of them read one clock.
+  const clock = createDatabaseClock(ctx.conn, { logger: ctx.logger });
   const outbox = createOutboxDispatcher({
     conn: ctx.conn,
     events: ctx.events,
@@ -52,6 +57,7 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
     notifier,
     onOutbox: () => outbox.kick(),
     options: deps.options,
+    now: clock.now,
   });
   const candidateHandlers = createCandidateHandlers({
     exams,
@@ -64,6 +70,7 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
     scheduling: deps.scheduling,
     audit: deps.audit,
     onOutbox: () => outbox.kick(),
+    now: clock.now,
   });
   const sweeper = createDeadlineSweeper(() => exams.sweepOnce(), ctx.logger, deps.sweepIntervalMs);
   // Every 10 s this instance says it is alive; seats it holds go "disconnected" when it stops (see PRESENCE_STALE_MS).
@@ -85,6 +92,7 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
       candidateHandlers.register(socket);
     },
     async start() {
+      await clock.start();
       sweeper.start();
       heartbeat.start();
       outbox.start();
@@ -93,7 +101,8 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
       await sweeper.stop();
       await heartbeat.stop();
       await outbox.stop();
+      clock.stop();
     },
   };
-  return { feature, exams, results, notifier };
+  return { feature, exams, results, notifier, now: clock.now };
 }

@@ -13,6 +13,8 @@ export interface ProctoringFeatureDeps {
   access: Access;
   /** Exam delivery's notifier: the console pushes to the same socket rooms. */
   notifier: Notifier;
+  /** Exam delivery's clock (the database's): pauses, credits and projected deadlines read it. */
+  now?: () => Date;
 }
 
 /** The proctor console as a node feature: the room snapshot route and the `proctor:*` socket handlers. */
