@@ -1,7 +1,6 @@
 import type { ClientSession } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
-import { formatLocal } from "../lib/local-time.js";
 import type { VerificationResultDto } from "../contracts/certificates.js";
 import type { CandidateDto } from "../contracts/registration.js";
 import type { AdmissionTicketDto, SeatMapDto } from "../contracts/scheduling.js";
@@ -14,7 +13,7 @@ import { verifyQrText } from "./crypto/verify-qr.js";
 import { formatZoned } from "./crypto/zoned-time.js";
 import { createIssuanceService } from "./issuance.service.js";
 import { createLifecycleService } from "./lifecycle.service.js";
-import { publicStatusReason } from "./lifecycle.js";
+import { chinaDate, publicStatusReason } from "./lifecycle.js";
 import { renderAdmissionTicketPdf } from "./pdf/admission-ticket.pdf.js";
 import { renderCertificatePdf } from "./pdf/certificate.pdf.js";
 import { renderSeatingPlanPdf } from "./pdf/seating-plan.pdf.js";
@@ -190,7 +189,9 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     async qualificationsOf(
       idNumber: string,
     ): Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]> {
-      const today = formatLocal(clock(), ctx.config.timeZone, "date");
+      // Validity dates are China's calendar days (what the certificate prints and `isLapsed` reads),
+      // whatever zone the node displays in.
+      const today = chinaDate(clock());
       const doc = await certificateModel(ctx.conn)
         .findOne({ certificateNo: idNumber, status: "valid", validTo: { $gte: today } }, { categories: 1 })
         .lean();

@@ -46,8 +46,45 @@ describe("certificates: registration reads the qualifications this node certifie
     const candidateId = await freightHolder(365);
     const res = await applyForDangerousGoods(candidateId);
     expect(res.status).to.equal(422);
-    expect(
-      res.body.error.details.eligibility[0].failures.map((f: { rule: string }) => f.rule),
-    ).to.deep.equal(["prerequisite"]);
+    expect(res.body.error.details.eligibility[0].failures.map((f: { rule: string }) => f.rule)).to.deep.equal(
+      ["prerequisite"],
+    );
+  });
+});
+
+describe("certificates: a held qualification's last day is China's calendar day", function () {
+  this.timeout(120_000);
+  let node: TestNode;
+  before(async () => {
+    node = await startCertNode({ TIME_ZONE: "America/New_York" });
+  });
+  after(async () => node.stop());
+
+  it("when the node shows another zone and the certificate's last valid day is over in China, then it no longer counts", async () => {
+    // The next 02:00 UTC (after the node's keys were made): 10:00 in Beijing, the evening before in New York.
+    const at = new Date(Date.now() + 86_400_000);
+    at.setUTCHours(2, 0, 0, 0);
+    const chinaDay = new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const newYorkDay = new Date(at.getTime() - 5 * 3_600_000).toISOString().slice(0, 10);
+    const inst = anotherInstance(node, () => at);
+    await inst.feature.start?.();
+    const pass = await aPass(node, "02001");
+    await inst.facade.issuance.onExamPassed(pass);
+    const p = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
+      (x) => x.attemptId === pass.attemptId,
+    );
+    if (!p) throw new Error("no pending issuance");
+    await inst.facade.issuance.issue(officer, String(p._id));
+    await node.ctx.conn
+      .collection("certificates")
+      .updateOne({ certificateNo: pass.idNumber }, { $set: { validTo: newYorkDay } });
+    expect(await inst.facade.qualificationsOf(pass.idNumber)).to.deep.equal([]);
+    // Ending on China's today, it still counts.
+    await node.ctx.conn
+      .collection("certificates")
+      .updateOne({ certificateNo: pass.idNumber }, { $set: { validTo: chinaDay } });
+    expect((await inst.facade.qualificationsOf(pass.idNumber)).map((q) => q.categoryCode)).to.deep.equal([
+      "02001",
+    ]);
   });
 });
