@@ -34,6 +34,12 @@ export interface SheetRow {
    * only 15, so an ID number typed into a number cell has already lost its last digits.
    */
   imprecise: number[];
+  /**
+   * With `numberFormats`: columns (0-based) holding a number under a format this reader cannot
+   * show as Excel does (currency, fractions, scientific, sections): its text is the bare number,
+   * which is not what the author saw.
+   */
+  unshown?: number[];
 }
 
 export interface XlsxReadOptions {
@@ -51,6 +57,13 @@ export interface XlsxReadOptions {
    * option typed 2007/3/1 is Excel's date, read as 2007-03-01), the importer says so.
    */
   noteDates?: boolean;
+  /**
+   * Read a number cell as its number format shows it: 10% for 0.1 under `0%`, 2.50 for 2.5 under
+   * `0.00`, 12,345 under `#,##0`. Without it the cell reads as the number stored (0.1), which as a
+   * question's option is another answer than the one the examiner typed. A format it cannot show
+   * is named in the row's notes and `unshown`.
+   */
+  numberFormats?: boolean;
 }
 
 /**
@@ -87,20 +100,33 @@ export async function* readXlsxRows(bytes: Buffer, options: XlsxReadOptions = {}
   }
 }
 
+/** An exceljs row: its values (1-based) and each cell's number format. */
+interface ExcelRow {
+  values: unknown;
+  getCell(c: number): { numFmt?: unknown };
+}
+
 /** The first worksheet's rows as `SheetRow`s, from exceljs rows (values 1-based). */
-function sheetRow(line: number, values: unknown[], options: XlsxReadOptions): SheetRow | null {
+function sheetRow(line: number, row: ExcelRow, options: XlsxReadOptions): SheetRow | null {
+  const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
   const notes: string[] = [];
   const fields: string[] = [];
   const imprecise: number[] = [];
+  const unshown: number[] = [];
   // exceljs rows are 1-based: values[0] is always empty.
   for (let c = 1; c < values.length; c++) {
     const value = values[c];
     if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) imprecise.push(c - 1);
     if (typeof value === "object" && value !== null && "sharedString" in value) throw new IncompleteRead();
-    fields.push(cellText(value, c, notes, options));
+    const format = options.numberFormats ? row.getCell(c).numFmt : undefined;
+    const cell: CellRead = { c, notes, options, format: typeof format === "string" ? format : undefined };
+    const text = cellText(value, cell);
+    if (cell.unshown) unshown.push(c - 1);
+    fields.push(text);
   }
   while (fields.length && fields[fields.length - 1] === "") fields.pop();
-  return fields.some((f) => f.trim() !== "") ? { line, fields, notes, imprecise } : null;
+  if (!fields.some((f) => f.trim() !== "")) return null;
+  return { line, fields, notes, imprecise, ...(options.numberFormats ? { unshown } : {}) };
 }
 
 /** The whole file read at once (the fallback of readXlsxRows), with the same limits and refusals. */
@@ -119,8 +145,7 @@ async function loadedRows(bytes: Buffer, options: XlsxReadOptions): Promise<Shee
   if (sheet.rowCount > maxRows) throw new FileRefusal(`工作表超过 ${maxRows} 行，请拆分为多个文件`);
   const rows: SheetRow[] = [];
   sheet.eachRow((row, line) => {
-    const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
-    const read = sheetRow(line, values, options);
+    const read = sheetRow(line, row, options);
     if (read) rows.push(read);
   });
   return rows;
@@ -132,7 +157,7 @@ async function* streamRows(bytes: Buffer, options: XlsxReadOptions): AsyncGenera
     worksheets: "emit",
     sharedStrings: "cache",
     hyperlinks: "ignore",
-    styles: options.dates ? "cache" : "ignore",
+    styles: options.dates || options.numberFormats ? "cache" : "ignore",
     entries: "ignore",
   });
   let sheets = 0;
@@ -146,8 +171,7 @@ async function* streamRows(bytes: Buffer, options: XlsxReadOptions): AsyncGenera
       for await (const row of sheet) {
         rows++;
         if (rows > maxRows) throw new FileRefusal(`工作表超过 ${maxRows} 行，请拆分为多个文件`);
-        const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
-        const read = sheetRow(row.number, values, options);
+        const read = sheetRow(row.number, row, options);
         if (read) yield read;
       }
     }
@@ -168,10 +192,30 @@ export function columnLetters(c: number): string {
   return s;
 }
 
-function cellText(value: unknown, c: number, notes: string[], options: XlsxReadOptions): string {
+/** One cell being read: its column, its row's notes, its number format (with `numberFormats`). */
+interface CellRead {
+  c: number;
+  notes: string[];
+  options: XlsxReadOptions;
+  format: string | undefined;
+  /** Set when the cell is a number whose format could not be shown. */
+  unshown?: boolean;
+}
+
+function cellText(value: unknown, cell: CellRead): string {
+  const { c, notes, options } = cell;
   const formulas = options.formulas ?? "result";
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
+  if (typeof value === "number" && cell.format !== undefined) {
+    const shown = showNumber(value, cell.format);
+    if (shown !== null) return shown;
+    cell.unshown = true;
+    notes.push(
+      `${columnLetters(c)} 列是设置了数字格式「${cell.format}」的数字 ${value}，无法确定表格中显示的文字：请把该列设为文本格式后重新输入`,
+    );
+    return String(value);
+  }
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (value instanceof Date) {
     const day = value.toISOString().slice(0, 10);
@@ -194,10 +238,36 @@ function cellText(value: unknown, c: number, notes: string[], options: XlsxReadO
         return `=${v.formula ?? v.sharedFormula ?? ""}`;
       }
       notes.push(`${columnLetters(c)} 列是公式，按其计算结果导入`);
-      return v.result === undefined ? "" : cellText(v.result, c, notes, options);
+      return v.result === undefined ? "" : cellText(v.result, cell);
     }
     if (v.error !== undefined) return String(v.error);
     if (typeof v.text === "string") return v.text;
   }
   return "";
+}
+
+/** `0`, `0.00`, `#,##0.0`, `0%`, `0.00%`…: the formats read exactly (Excel's built-ins 1–4, 9, 10 and the like). */
+const PLAIN_FORMAT = /^(#,##)?0(?:\.(0+))?(%)?$/;
+
+/**
+ * A number as Excel shows it under `format`, or null for a format not read here. General and text
+ * (`@`) show the number as stored; the plain formats round half away from zero at the decimals
+ * they ask for, as Excel does (2.345 under 0.00 shows 2.35, where toFixed gives 2.34 or 2.35 by
+ * the binary value).
+ */
+export function showNumber(value: number, format: string): string | null {
+  const f = format.trim();
+  if (f === "" || f.toLowerCase() === "general" || f === "@") return String(value);
+  const m = PLAIN_FORMAT.exec(f);
+  if (!m || !Number.isFinite(value)) return null;
+  const decimals = m[2]?.length ?? 0;
+  const scaled = m[3] ? value * 100 : value;
+  // Rounded in decimal: 15 significant digits (what Excel keeps) make 1.005 × 100 the 100.5 it was
+  // typed as, not the binary 100.49999….
+  const shifted = Number((Math.abs(scaled) * 10 ** decimals).toPrecision(15));
+  const digits = ((Math.sign(scaled) * Math.round(shifted)) / 10 ** decimals).toFixed(decimals);
+  if (!/^-?\d+(\.\d+)?$/.test(digits)) return null;
+  const [whole = "", fraction] = digits.split(".");
+  const grouped = m[1] ? whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") : whole;
+  return `${grouped}${fraction === undefined ? "" : `.${fraction}`}${m[3] ?? ""}`;
 }

@@ -157,7 +157,8 @@ async function* xlsxItems(bytes: Buffer, defaults: ImportDefaults): AsyncGenerat
   let names: string[] | null = null;
   // Dates read as their day and noted: an option or stem typed 2007/3/1 is an Excel date cell,
   // which without the styles would import silently as its serial number (39142).
-  for await (const row of readXlsxRows(bytes, { dates: true, noteDates: true })) {
+  // Numbers read as their format shows them: an option typed 10% is the cell 0.1 under `0%`.
+  for await (const row of readXlsxRows(bytes, { dates: true, noteDates: true, numberFormats: true })) {
     if (!names) {
       names = checkHeader(row);
       continue;
@@ -168,7 +169,15 @@ async function* xlsxItems(bytes: Buffer, defaults: ImportDefaults): AsyncGenerat
         ? [...row.fields, ...Array<string>(names.length - row.fields.length).fill("")]
         : row.fields;
     const item = rowToItem({ line: row.line, fields }, names, defaults, "xlsx");
-    yield row.notes.length ? { ...item, notes: [...row.notes, ...item.notes] } : item;
+    // A number whose shown text is unknown would import as another text than the author typed.
+    if (row.unshown?.length)
+      yield {
+        location: item.location,
+        ...(item.ref === undefined ? {} : { ref: item.ref }),
+        outcome: "invalid",
+        notes: [...row.notes, ...item.notes],
+      };
+    else yield row.notes.length ? { ...item, notes: [...row.notes, ...item.notes] } : item;
   }
   if (!names) throw new FileRefusal("工作表为空");
 }
