@@ -18,6 +18,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readCommandLineOrExit } from "./command-line.js";
+import { createAuditService } from "../server/audit/index.js";
 import { loadConfig } from "../server/config.js";
 import { createLogger } from "../server/lib/logger.js";
 import { connectMongo, redactUri } from "../server/lib/mongo.js";
@@ -124,7 +125,13 @@ async function main(): Promise<number> {
   const logger = createLogger({ level: "warn", name: "bank-import" });
   const conn = await connectMongo(uri, { dbName: values.db });
   try {
+    // The node's own audit log: each written batch (and the blueprints) commits with its
+    // question_bank.imported entry, as an import through the node's page does. Published questions
+    // and blueprints written here are what candidates are examined on; without the log they would
+    // leave no trace but a log line below the CLI's log level.
+    const audit = createAuditService(conn);
     const imported = await importQuestionBankFiles({ conn, logger }, files, {
+      audit,
       onProgress,
       dryRun: values["dry-run"],
       partial: values.partial,
