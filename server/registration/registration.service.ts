@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { createHash } from "node:crypto";
 import { Types, type ClientSession, type Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
@@ -32,6 +31,7 @@ import { decodePhoto } from "./photo.js";
 import { createCorrections, type OpenSeatPort } from "./corrections.js";
 import { createCategoryApplications } from "./category-applications.js";
 import { createRegistrationImport } from "./registration-import.service.js";
+import { writeRegistration } from "./registration-write.js";
 
 /** Qualifications a person already holds (the certificates feature supplies them when present). */
 export type QualificationsPort = (
@@ -203,8 +203,12 @@ export function createRegistrationService(conn: Connection, options: Registratio
         declarations: body.declarations,
       };
       const eligibility = body.categories.map((c) => evaluateEligibility(c, applicant, rules, today()));
+      // A withdrawn registration is no obstacle: registering the person again reopens it.
       const existing = idNumber
-        ? await Candidates.findOne({ ...divisionFilter(actor.divisionCode), idNumber }, { _id: 1 }).lean()
+        ? await Candidates.findOne(
+            { ...divisionFilter(actor.divisionCode), idNumber, withdrawnAt: null },
+            { _id: 1 },
+          ).lean()
         : null;
       return { idNumber: idResult, eligibility, existingCandidateId: existing ? String(existing._id) : null };
     },
@@ -212,7 +216,8 @@ export function createRegistrationService(conn: Connection, options: Registratio
     /**
      * Registers a candidate with their photo. Refuses (422) with every failed ID check or
      * eligibility rule named; the photo and the candidate are written in one transaction, so a
-     * failure leaves nothing behind.
+     * failure leaves nothing behind. A withdrawn registration of the same person is reopened
+     * with the new details (reopenWithdrawn), checked as a new registration's.
      */
     async register(actor: AuthUser, body: RegisterCandidateBody): Promise<CandidateDto> {
       const divisionCode = body.divisionCode ?? actor.divisionCode;
@@ -248,58 +253,51 @@ export function createRegistrationService(conn: Connection, options: Registratio
         const summary = refused.map((r) => r.failures.map((f) => f.message).join("；")).join("；");
         throw errors.unprocessable("not_eligible", `不符合报考条件：${summary}`, { eligibility: results });
       }
-      const prior = await Candidates.findOne({ idNumber: id.info.idNumber }, { divisionCode: 1 }).lean();
-      if (prior) throw alreadyRegistered(actor, prior);
-      const created = await audit.transaction(async (session) => {
-        const [p] = await Photos.create(
-          [
-            {
-              mimeType: body.photo.mimeType,
-              data: photo,
-              size: photo.length,
-              sha256: createHash("sha256").update(photo).digest("hex"),
-            },
-          ],
-          { session },
-        );
-        if (!p) throw new Error("photo not written");
-        const [c] = await Candidates.create(
-          [
-            {
-              name: body.name,
-              sex: id.info.sex,
-              idNumber: id.info.idNumber,
-              birthDate: id.info.birthDate,
-              phone: body.phone,
-              addressDivisionCode: body.addressDivisionCode,
-              divisionCode,
-              education: body.education,
-              licenceClass: body.licenceClass,
-              licenceFirstIssuedOn: body.licenceFirstIssuedOn,
-              categories,
-              heldQualifications: body.heldQualifications,
-              declarations: body.declarations,
-              photoId: String(p._id),
-              registeredBy: actor.id,
-            },
-          ],
-          { session },
-        );
-        if (!c) throw new Error("candidate not written");
-        await audit.append(session, {
-          action: "candidate.registered",
-          actor,
-          divisionCode: c.divisionCode,
-          target: { type: "candidate", id: String(c._id) },
-          details: { categories: [...c.categories] },
+      const prior = await Candidates.findOne(
+        { idNumber: id.info.idNumber },
+        { divisionCode: 1, withdrawnAt: 1 },
+      ).lean();
+      // A withdrawn registration the officer may see is reopened with these details (registration-write.ts).
+      const reopen =
+        prior?.withdrawnAt && canSeeDivision(actor.divisionCode, prior.divisionCode)
+          ? {
+              prior: { _id: prior._id, withdrawnAt: prior.withdrawnAt },
+              refused: () => alreadyRegistered(actor, prior),
+            }
+          : null;
+      if (prior && !reopen) throw alreadyRegistered(actor, prior);
+      const fields = {
+        name: body.name,
+        sex: id.info.sex,
+        idNumber: id.info.idNumber,
+        birthDate: id.info.birthDate,
+        phone: body.phone,
+        addressDivisionCode: body.addressDivisionCode,
+        divisionCode,
+        education: body.education,
+        licenceClass: body.licenceClass,
+        licenceFirstIssuedOn: body.licenceFirstIssuedOn,
+        categories,
+        heldQualifications: body.heldQualifications,
+        declarations: body.declarations,
+        registeredBy: actor.id,
+      };
+      const created = await audit
+        .transaction((session) =>
+          writeRegistration(
+            { Candidates, Photos, audit },
+            session,
+            actor,
+            { fields, photo: { mimeType: body.photo.mimeType, data: photo } },
+            reopen,
+          ),
+        )
+        .catch(async (err: unknown) => {
+          // Registered concurrently: the unique index refused it, so answer as the check above does.
+          if (!isDuplicateKey(err, "idNumber")) throw err;
+          const raced = await Candidates.findOne({ idNumber: id.info.idNumber }, { divisionCode: 1 }).lean();
+          throw raced ? alreadyRegistered(actor, raced) : err;
         });
-        return c.toObject() as CandidateLean;
-      }).catch(async (err: unknown) => {
-        // Registered concurrently: the unique index refused it, so answer as the check above does.
-        if (!isDuplicateKey(err, "idNumber")) throw err;
-        const raced = await Candidates.findOne({ idNumber: id.info.idNumber }, { divisionCode: 1 }).lean();
-        throw raced ? alreadyRegistered(actor, raced) : err;
-      });
       return toDto(created);
     },
 
