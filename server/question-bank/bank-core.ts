@@ -1,5 +1,5 @@
 import type { AuditAction } from "../contracts/audit.js";
-import type { ClientSession } from "mongoose";
+import type { ClientSession, Model } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type {
   BankQuestionSnapshot,
@@ -61,6 +61,19 @@ export function sameContent(
       q.imageId ?? null,
     ]);
   return norm(a) === norm(b);
+}
+
+/** The questions a paper of the category may draw: published and not quarantined. */
+export async function eligibleSnapshotsOf(
+  Questions: Model<QuestionVersionDoc>,
+  categoryCode: CategoryCode,
+): Promise<BankQuestionSnapshot[]> {
+  const docs = await Questions.find({
+    status: "published",
+    quarantined: { $ne: true },
+    categories: categoryCode,
+  }).lean<Lean[]>();
+  return docs.map(toSnapshot);
 }
 
 /** Status names as the UI and error messages show them. */
@@ -154,14 +167,7 @@ export function createBankCore(ctx: FeatureContext, deps: QuestionBankDeps) {
     if (other) throw errors.conflict("ref_taken", `题目编号 ${ref} 已被其他题目使用`, { ref });
   }
 
-  async function eligibleSnapshots(categoryCode: CategoryCode): Promise<BankQuestionSnapshot[]> {
-    const docs = await Questions.find({
-      status: "published",
-      quarantined: { $ne: true },
-      categories: categoryCode,
-    }).lean<Lean[]>();
-    return docs.map(toSnapshot);
-  }
+  const eligibleSnapshots = (categoryCode: CategoryCode) => eligibleSnapshotsOf(Questions, categoryCode);
 
   async function getBlueprint(id: string, version: number): Promise<Blueprint> {
     const doc = await Blueprints.findOne({ blueprintId: id, version }).lean<BlueprintDoc>();

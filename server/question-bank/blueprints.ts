@@ -3,6 +3,7 @@ import type { Paper } from "../contracts/paper.js";
 import {
   BlueprintInput,
   BlueprintShape,
+  type BankQuestionSnapshot,
   type BlueprintDto,
   type FeasibilityDto,
 } from "../contracts/question-bank.js";
@@ -14,22 +15,30 @@ import type { Actor } from "./ports.js";
 import { toBlueprint, toBlueprintDto } from "./question.presenter.js";
 
 /**
+ * Refuses (`bank_insufficient`) a blueprint the published questions cannot fill, naming the short
+ * cells: published, it would fail every check-in of every session pinned to it. Every way a
+ * blueprint becomes published asks this (saving, publishing a draft, importing as published).
+ */
+export function assertBankFills(
+  questions: readonly BankQuestionSnapshot[],
+  b: Pick<BlueprintInput, "categoryCode" | "cells">,
+): void {
+  const { shortfalls } = checkFeasibility(questions, b);
+  if (shortfalls.length)
+    throw errors.unprocessable("bank_insufficient", `题库不足，不能发布：${shortfallText(shortfalls)}`, {
+      shortfalls,
+    });
+}
+
+/**
  * Blueprints (组卷方案): versions per category (published ones never change; sessions pin them),
  * feasibility against the published bank, and paper assembly from a blueprint.
  */
 export function createBlueprints(core: BankCore) {
   const { Blueprints, audited, audit, eligibleSnapshots, getBlueprint, getCurrentBlueprint } = core;
 
-  /** Refuses (`bank_insufficient`) a blueprint the published bank cannot fill, naming the short cells. */
-  async function assertFillable(b: Pick<BlueprintInput, "categoryCode" | "cells">): Promise<void> {
-    const { shortfalls } = checkFeasibility(await eligibleSnapshots(b.categoryCode), b);
-    if (shortfalls.length)
-      throw errors.unprocessable(
-        "bank_insufficient",
-        `题库不足，不能发布：${shortfallText(shortfalls)}`,
-        { shortfalls },
-      );
-  }
+  const assertFillable = async (b: Pick<BlueprintInput, "categoryCode" | "cells">) =>
+    assertBankFills(await eligibleSnapshots(b.categoryCode), b);
 
   return {
     /** Every version of every blueprint (optionally of one category), newest first. */

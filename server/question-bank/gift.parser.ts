@@ -1,6 +1,6 @@
 import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./html-text.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
-import { fitRef, derivedRef, toItem } from "./parsed-item.js";
+import { fitRef, derivedRef, toItem, withImage } from "./parsed-item.js";
 import { textLines } from "../lib/text-decode.js";
 
 /**
@@ -238,7 +238,8 @@ function parseQuestion(
     notes,
     named?.ref ? undefined : "gift",
   );
-  return image && item.outcome === "ok" ? { ...item, image } : item;
+  // A GIFT title is the question's name in its quiz, not a bank-wide identifier: a weak ref.
+  return withImage({ ...item, weakRef: true }, image);
 }
 
 function convert(text: string, format: TextFormat): PlainText {

@@ -9,11 +9,13 @@ import type {
 } from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
 import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
-import { checkImage, createImageStore, imageHash } from "./image.store.js";
+import { createImageStore, imageHash } from "./image.store.js";
 import type { ImportFile } from "./import-readers.js";
+import { matchStored } from "./import-match.js";
 import type { ParsedItem } from "./parsed-item.js";
 import { SYSTEM_ACTOR, type AuditInput } from "./ports.js";
-import { sameContent } from "./bank-core.js";
+import { eligibleSnapshotsOf, sameContent } from "./bank-core.js";
+import { assertBankFills } from "./blueprints.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
 import { claimRefs } from "./ref-claims.js";
@@ -110,29 +112,28 @@ export function createBatchWriter(
     const writes: Write[] = [];
     for (const { index, item } of batch) {
       const r = report.items[index];
-      const q = item.question;
-      if (!r || !q) continue;
+      if (!r || !item.question) continue;
+      // (The image passed its size/type check while the file was read: parsed-item withImage.)
       let image = item.image;
-      if (image) {
-        try {
-          checkImage(image.data);
-        } catch (err) {
-          r.outcome = "invalid";
-          r.notes.push(
-            `图片 ${image.filename} 不能导入：${err instanceof Error ? err.message : String(err)}`,
-          );
-          continue;
-        }
-      }
-      const current = latest.get(q.ref);
+      const current = latest.get(item.question.ref);
       // The same image bytes as the stored one is no change (re-importing a file with images is idempotent).
       if (image && current?.imageId && knownHashes.get(current.imageId) === imageHash(image.data))
         image = undefined;
-      const imageId = image && !dryRun ? await images.put(image.data, image.filename, actor.id) : undefined;
+      const stored = async () =>
+        image && !dryRun ? await images.put(image.data, image.filename, actor.id) : undefined;
       if (!current) {
         r.outcome = "created";
-        writes.push({ kind: "create", question: q, imageId });
-      } else if (
+        writes.push({ kind: "create", question: item.question, imageId: await stored() });
+        continue;
+      }
+      const match = matchStored(toQuestionInput(current), item.question, item.weakRef ?? false);
+      if (match.kind === "conflict") {
+        r.outcome = "skipped";
+        r.notes.push(match.note);
+        continue;
+      }
+      const q = match.question;
+      if (
         sameContent(toQuestionInput(current), q) &&
         !image &&
         (!options.publish || current.status === "published")
@@ -145,6 +146,8 @@ export function createBatchWriter(
         );
       } else {
         r.outcome = "updated";
+        r.notes.push(...match.notes);
+        const imageId = await stored();
         writes.push(
           current.status === "draft"
             ? { kind: "update_draft", question: q, current, imageId }
@@ -220,6 +223,18 @@ export function createBatchWriter(
       );
     }
     for (const w of writes) {
+      if (w.kind === "new_version") {
+        // Still the version the comparison read, in the status it had: a question retired (or
+        // changed) since must get no new version, published or draft, after its retirement. A
+        // write rather than a read, so a retire still in flight conflicts with this transaction
+        // (one of the two is retried and sees the other) instead of both committing.
+        const held = await Questions.updateOne(
+          { questionId: w.current.questionId, version: w.current.version, status: w.current.status },
+          { $set: { updatedAt: new Date() } },
+          { session },
+        );
+        if (held.matchedCount !== 1) throw changedDuringImport(w.question.ref);
+      }
       // Publishing this version replaces the one candidates are drawn from: one published
       // version per question (two were counted twice and exported under one ref).
       if (options.publish && w.kind !== "create") {
@@ -240,12 +255,7 @@ export function createBatchWriter(
           },
           { session },
         );
-        if (updated.matchedCount !== 1)
-          throw new AppError(
-            "question_changed_during_import",
-            409,
-            `题目 ${w.question.ref} 在导入期间被他人修改或送审，本批未写入；请重新导入（已写入的批次保留，不会重复）`,
-          );
+        if (updated.matchedCount !== 1) throw changedDuringImport(w.question.ref);
       } else if (w.kind === "new_version") {
         await Questions.create(
           [
@@ -286,6 +296,13 @@ export function createBatchWriter(
       });
       if (!same) changes.push({ input: bp, blueprintId, version });
     }
+    // Published by the import as by saveBlueprint(publish): only when the published bank can fill
+    // it, so a whole category's check-ins cannot fail on it. Questions of files imported before it
+    // in the same run count (they are published by then); a dry run writes none, so it checks
+    // against the bank as it stands.
+    if (options.publish)
+      for (const c of changes)
+        assertBankFills(await eligibleSnapshotsOf(Questions, c.input.categoryCode), c.input);
     if (dryRun || !changes.length) return out;
     const changed = out.filter((b) => b.outcome !== "unchanged");
     await commit({ blueprints: changed }, async (session) => {
@@ -314,4 +331,14 @@ export function createBatchWriter(
 function stripId(b: BlueprintInput & { id: string; version: number }) {
   const { id: _id, version: _version, ...rest } = b;
   return { ...rest, difficultyMix: rest.difficultyMix ?? null, accommodations: rest.accommodations };
+}
+
+/** A question the batch compared was changed, sent for review or retired before the batch wrote. */
+function changedDuringImport(ref: string): AppError {
+  return new AppError(
+    "question_changed_during_import",
+    409,
+    `题目 ${ref} 在导入期间被他人修改、送审或停用，本批未写入；请重新导入（已写入的批次保留，不会重复）`,
+    { ref },
+  );
 }

@@ -2,7 +2,7 @@ import { SaxesParser } from "saxes";
 import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./html-text.js";
 import { imageName } from "./gift.parser.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
-import { derivedRef, FileRefusal, fitRef, toItem } from "./parsed-item.js";
+import { derivedRef, FileRefusal, fitRef, toItem, withImage } from "./parsed-item.js";
 import { decodeBase64OrNull } from "../lib/base64.js";
 import { ownEntry } from "../contracts/own-entry.js";
 
@@ -314,7 +314,8 @@ function readQuestion(
   }
   if (problems.length) return invalid();
   const item = toItem(location, raw, notes, named?.ref ? undefined : "moodle");
-  return image && item.outcome === "ok" ? { ...item, image } : item;
+  // Only an ID number is meant to identify a question; a name ("Q1") repeats from quiz to quiz.
+  return withImage(idnumber ? item : { ...item, weakRef: true }, image);
 }
 
 const emptyEl: El = { name: "", attrs: {}, children: [], text: "" };

@@ -5,6 +5,7 @@ import { QuestionInput, type BlueprintInput, type ImportFormat } from "../contra
 /** Whole-file faults: the shared reader type (server/lib), named here for the parsers. */
 export { FileRefusal } from "../lib/file-refusal.js";
 import { ownString } from "../lib/text-decode.js";
+import { checkImage } from "./image.store.js";
 
 /**
  * What every import parser yields per item: a valid question, an item skipped because the format
@@ -15,6 +16,13 @@ export interface ParsedItem {
   /** Human-readable place in the file: "第 12 行", "第 3 题「name」". */
   location: string;
   ref?: string;
+  /**
+   * The ref is no identifier the file's author chose for the bank: a digest of the content (the
+   * file names no ref) or a GIFT/Moodle question's name ("Q1" repeats from quiz to quiz). It may
+   * meet a different question of another category, so the writer does not overwrite on it alone
+   * (import-match.ts).
+   */
+  weakRef?: boolean;
   outcome: "ok" | "skipped" | "invalid";
   question?: QuestionInput;
   /** Why skipped/invalid, or what was dropped from an imported item. */
@@ -49,17 +57,36 @@ export function toItem(
   notes: string[],
   contentRefPrefix?: string,
 ): ParsedItem {
-  const ref = typeof raw.ref === "string" ? raw.ref : undefined;
-  const result = QuestionInput.safeParse(raw);
+  const plain = withPlainIdentity(raw);
+  const ref = typeof plain.ref === "string" ? plain.ref : undefined;
+  const result = QuestionInput.safeParse(plain);
   if (result.success && contentRefPrefix) {
     const question = { ...result.data, ref: contentRef(contentRefPrefix, result.data) };
-    return { location, ref: question.ref, outcome: "ok", question, notes };
+    return { location, ref: question.ref, weakRef: true, outcome: "ok", question, notes };
   }
   if (result.success) return { location, ref, outcome: "ok", question: result.data, notes };
   const problems = result.error.issues.map(
     (i) => `${FIELD_LABEL[String(i.path[0])] ?? String(i.path[0] ?? "题目")}：${issueText(i)}`,
   );
   return { location, ref, outcome: "invalid", notes: [...notes, ...problems] };
+}
+
+/**
+ * A question's identity as the bank matches it: the ref trimmed and NFKC-normalised (full-width
+ * letters and digits as plain ones), the chapter trimmed. "PF-1 " from a JSON file and "PF-1"
+ * became two questions, and a ref of spaces only passed as a ref; now the first is the same ref
+ * and the second is empty, which the contract refuses. The chapter is only trimmed: NFKC would turn
+ * a chapter's full-width brackets into ASCII ones while the blueprint cells (the contract's
+ * BlueprintCell) keep theirs, and the cell would no longer find its questions.
+ */
+export function withPlainIdentity<T>(raw: T): T {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const r = raw as Record<string, unknown>;
+  return {
+    ...raw,
+    ...(typeof r.ref === "string" ? { ref: r.ref.normalize("NFKC").trim() } : {}),
+    ...(typeof r.chapter === "string" ? { chapter: r.chapter.trim() } : {}),
+  };
 }
 
 const FIELD_LABEL: Record<string, string> = {
@@ -106,7 +133,9 @@ function issueText(issue: {
  * import matches questions by ref across the whole bank, so a ref must belong to one question:
  * one taken from the row number (`csv-row-2`) met row 2 of every other file and overwrote that
  * question, answer key included. The same text and options meet again (a corrected answer key or
- * explanation updates it); a changed stem or option is a new question. 96 bits: no two questions
+ * explanation updates it); a changed stem or option is a new question. The categories are not part
+ * of it: the same question imported for passenger and for freight drivers is one question serving
+ * both (import-match.ts says when such a meeting is refused instead). 96 bits: no two questions
  * of a bank meet by chance.
  */
 export function contentRef(
@@ -115,6 +144,29 @@ export function contentRef(
 ): string {
   const content = JSON.stringify([q.type, q.stem, q.options.map((o) => [o.key, o.text])]);
   return `${prefix}-${createHash("sha256").update(content, "utf8").digest("hex").slice(0, 24)}`;
+}
+
+/**
+ * Attaches the image a format embeds to a valid item, after the size/type check. Checked here, while
+ * the file is read, so that an image the bank cannot keep makes its item invalid before anything is
+ * written: checked only while writing, it skipped its item in the second pass and the rest of the
+ * file was written and reported as imported, all-or-nothing notwithstanding (and a dry run showed
+ * nothing wrong).
+ */
+export function withImage(item: ParsedItem, image: ParsedItem["image"]): ParsedItem {
+  if (!image || item.outcome !== "ok") return item;
+  try {
+    checkImage(image.data);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      ...item,
+      outcome: "invalid",
+      question: undefined,
+      notes: [...item.notes, `图片 ${image.filename} 不能导入：${why}`],
+    };
+  }
+  return { ...item, image };
 }
 
 /** A short label for an item the report names before its content is known (a skipped GIFT essay). */

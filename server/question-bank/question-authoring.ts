@@ -2,6 +2,7 @@ import mongoose from "mongoose";
 import { QuestionInput, type QuestionDto } from "../contracts/question-bank.js";
 import { errors } from "../lib/errors.js";
 import { contentOf, parseInput, type BankCore, type Lean } from "./bank-core.js";
+import { withPlainIdentity } from "./parsed-item.js";
 import type { Actor } from "./ports.js";
 import { claimRefs } from "./ref-claims.js";
 import { toQuestionDto, toQuestionInput } from "./question.presenter.js";
@@ -90,7 +91,7 @@ export function createQuestionAuthoring(core: BankCore) {
   return {
     /** An examiner writes a new question: version 1, draft. */
     async createQuestion(actor: Actor, raw: unknown): Promise<QuestionDto> {
-      const input = parseInput(QuestionInput, raw);
+      const input = parseInput(QuestionInput, withPlainIdentity(raw));
       await assertRefFree(input.ref, null);
       const questionId = new mongoose.Types.ObjectId().toHexString();
       return audited(async (session) => {
@@ -122,7 +123,7 @@ export function createQuestionAuthoring(core: BankCore) {
 
     /** Edits a draft in place, or starts a new version of a published question. */
     async updateQuestion(actor: Actor, questionId: string, raw: unknown): Promise<QuestionDto> {
-      return edit(actor, questionId, parseInput(QuestionInput, raw), undefined);
+      return edit(actor, questionId, parseInput(QuestionInput, withPlainIdentity(raw)), undefined);
     },
 
     /** Stores a checked image and attaches it to the question (as an edit, so published questions get a new version). */

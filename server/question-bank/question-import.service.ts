@@ -48,7 +48,7 @@ export interface ImportOptions {
  * file is read and checked first, and an invalid item rejects it before anything is written. Then it
  * is read again and written in batches, each batch one transaction (far below MongoDB's 60 s limit).
  * Items match existing questions by `ref`: unchanged content (and image) is left alone, changed
- * content becomes a new version. So a re-run after an interrupted import finds the written batches
+ * content becomes a new version; a question's categories only grow (import-match.ts). So a re-run after an interrupted import finds the written batches
  * unchanged and completes the rest, without duplicates.
  */
 export async function importQuestionBankFiles(

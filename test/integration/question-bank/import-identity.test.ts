@@ -145,6 +145,50 @@ describe("question import: which question an item is", () => {
     ]);
   });
 
+  for (const publish of [true, false])
+    it(`when the question is retired between an import's lookup and its write (${publish ? "publishing" : "as a draft"}), then no new version is written over it and the import says so`, async () => {
+      const ref = `IDENT-RETIRE-${publish ? "PUB" : "DRAFT"}`;
+      await importQuestionBankFiles(
+        ctx(),
+        [
+          {
+            name: "t1.csv",
+            content: csvWithRefs([{ ref, stem: "山区下长坡应当提前减速吗（原稿）", answer: "A" }]),
+          },
+        ],
+        { publish: true },
+      );
+      const questionId = String((await Questions().findOne({ ref }).lean())?.questionId);
+      const audit = createAuditService(db.conn);
+      // The batch has compared (the question is published and may get a new version); the
+      // question is retired before the batch writes.
+      let retired = false;
+      const racing = {
+        ...audit,
+        transaction: async <T>(work: Parameters<typeof audit.transaction<T>>[0]) => {
+          if (!retired) {
+            retired = true;
+            await createQuestionBankService(ctx()).retire(author, questionId, "内容过时");
+          }
+          return audit.transaction(work);
+        },
+      };
+      const [report] = await importQuestionBankFiles(
+        ctx(),
+        [
+          {
+            name: "t2.csv",
+            content: csvWithRefs([{ ref, stem: "山区下长坡应当提前减速吗（原稿）", answer: "B" }]),
+          },
+        ],
+        { publish, audit: racing },
+      );
+      expect(report?.rejected).to.equal(true);
+      expect(report?.items[0]?.notes.join("")).to.contain(ref).and.contain("停用");
+      const stored = await Questions().find({ ref }).lean();
+      expect(stored.map((v) => [v.version, v.status, v.answer])).to.deep.equal([[1, "retired", ["A"]]]);
+    });
+
   it("when a question's ref was changed in the bank and a file still names the old ref with new content, then the import refuses naming the ref and why, every time", async () => {
     const ref = "IDENT-OLD";
     await importQuestionBankFiles(
@@ -183,6 +227,45 @@ describe("question import: which question an item is", () => {
         .and.contain("编号可能已在题库中更改");
     }
     expect(await Questions().countDocuments({ questionId: stored?.questionId })).to.equal(2);
+  });
+
+  it("when a roadcert JSON file names a stored question's ref with a trailing space, then it is that question, not a second one", async () => {
+    const file = (ref: string, answer: string) => ({
+      name: "refs.json",
+      content: JSON.stringify({
+        format: "roadcert-questions/1",
+        title: "编号空格",
+        questions: [
+          questionInput({ ref, stem: "车辆通过铁路道口时应当减速慢行吗（编号空格）", answer: [answer] }),
+        ],
+      }),
+    });
+    await importQuestionBankFiles(ctx(), [file("IDENT-SPACE", "B")], { publish: true });
+    const [again] = await importQuestionBankFiles(ctx(), [file("IDENT-SPACE ", "C")], { publish: true });
+    expect(again?.counts).to.deep.include({ created: 0, updated: 1 });
+    expect(await Questions().distinct("questionId", { ref: /^IDENT-SPACE/ })).to.have.length(1);
+    expect(await Questions().countDocuments({ ref: "IDENT-SPACE " })).to.equal(0);
+  });
+
+  it("when an examiner types a ref with spaces around it, then it is stored plain and a file naming the plain ref finds that question", async () => {
+    const bank = createQuestionBankService(ctx());
+    const input = questionInput({
+      ref: " IDENT-TYPED\u3000",
+      stem: "驾驶员发现乘客携带危险品时应当拒绝其上车吗",
+    });
+    const created = await bank.createQuestion(author, input);
+    expect(created.ref).to.equal("IDENT-TYPED");
+    const [report] = await importQuestionBankFiles(ctx(), [
+      {
+        name: "typed.json",
+        content: JSON.stringify({
+          format: "roadcert-questions/1",
+          title: "录入编号",
+          questions: [{ ...input, ref: "IDENT-TYPED" }],
+        }),
+      },
+    ]);
+    expect(report?.counts).to.deep.include({ created: 0, unchanged: 1 });
   });
 
   it("when two examiners import the same new file at once, then the ref names one question and the import that lost says so", async () => {
