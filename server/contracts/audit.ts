@@ -54,6 +54,7 @@ export const AUDIT_ACTION_LABELS = {
   "candidate.imported": "批量导入报名",
   "candidate.updated": "修改报名信息",
   "candidate.withdrawn": "撤销报名",
+  "candidate.reinstated": "恢复报名",
   "candidate.categories_added": "报考新类别",
   "user.created": "新建用户",
   "user.updated": "修改用户",

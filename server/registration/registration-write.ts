@@ -92,7 +92,7 @@ const RECORDED = [
  * The registration keeps its id, so the seats, papers and results of its first life stay linked
  * to it; its details are the new ones, checked by `register` exactly as a new registration's.
  * The history is kept: the withdrawal's entry stays in the audit log, the earlier photo stays
- * stored, and this reopening's `candidate.registered` entry names what was recorded before and
+ * stored, and this reopening's `candidate.reinstated` entry names what was recorded before and
  * the withdrawal it ends. Written only while the registration is still withdrawn as read; a
  * registration reopened meanwhile is refused with `refused()`.
  */
@@ -118,13 +118,12 @@ export async function reopenWithdrawn(
   const after = (await d.Candidates.findById(prior._id, null, { session }).lean()) as CandidateLean | null;
   if (!after) throw refused();
   await d.audit.append(session, {
-    action: "candidate.registered",
+    action: "candidate.reinstated",
     actor,
     divisionCode: after.divisionCode,
     target: { type: "candidate", id: String(after._id) },
     details: {
       categories: [...after.categories],
-      reinstated: true,
       withdrawnAt: before.withdrawnAt?.toISOString() ?? null,
       withdrawReason: before.withdrawReason ?? null,
       ...Object.fromEntries(RECORDED.map((k) => [`${k}Before`, before[k] ?? null])),

@@ -61,11 +61,11 @@ describe("registration: registering a withdrawn candidate again", () => {
     // The new photo is stored; the one of the first registration is kept with its history.
     expect(await count("candidate_photos")).to.equal(photos + 1);
     expect(await env.node.ctx.conn.collection("candidates").countDocuments({ idNumber })).to.equal(1);
-    const registered = await audits("candidate.registered", id);
-    expect(registered).to.have.length(2);
-    expect(registered[1]?.details).to.deep.include({
+    expect(await audits("candidate.registered", id)).to.have.length(1);
+    const reinstated = await audits("candidate.reinstated", id);
+    expect(reinstated).to.have.length(1);
+    expect(reinstated[0]?.details).to.deep.include({
       categories: ["02001"],
-      reinstated: true,
       withdrawReason: "考生本人申请撤销",
       categoriesBefore: ["01001"],
     });
@@ -90,6 +90,7 @@ describe("registration: registering a withdrawn candidate again", () => {
     expect(stored.body.candidate).to.include({ withdrawn: true, phone: "13912345678" });
     expect(await count("candidate_photos")).to.equal(photos);
     expect(await audits("candidate.registered", id)).to.have.length(1);
+    expect(await audits("candidate.reinstated", id)).to.have.length(0);
   });
 
   it("when an officer of another city registers a person withdrawn here, then it is refused without saying so and nothing changes", async () => {
