@@ -20,6 +20,15 @@ function recordKey(r: { sourceProvince: string; recordId: string }): string {
   return `${r.sourceProvince}\u0000${r.recordId}`;
 }
 
+/**
+ * The reason of a record that lost a write race inside the hub (two rounds creating the same
+ * practitioner at once): the hub's own trouble, not a judgement of the record, which the province
+ * sends again (its publisher retries this code) and which is judged and counted then.
+ */
+export const CONFLICT_RETRY = "conflict_retry";
+const hubsOwnConflict = (r: RecordResult) =>
+  r.reasons.length > 0 && r.reasons.every((x) => x.code === CONFLICT_RETRY);
+
 /** A record of the batch that passed the checks, with what its ledger row needs. */
 interface ValidRecord {
   index: number;
@@ -296,7 +305,7 @@ export function createCollectionService(
           outcome: "rejected",
           hubSeq: null,
           recordHash: null,
-          reasons: [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }],
+          reasons: [{ code: CONFLICT_RETRY, field: null, message: "并发写入冲突，请重新发送" }],
         });
       }
     }
@@ -340,9 +349,11 @@ export function createCollectionService(
       for (const round of rounds(valid))
         for (const r of await applyRoundOrEach(round, info)) results[r.index] = r;
       // Records that changed nothing are counted after the batch; a lost row here shows only in
-      // published/rejected figures, never as an accepted record the change log lacks.
+      // published/rejected figures, never as an accepted record the change log lacks. A write race
+      // of the hub's own is not counted at all: as a rejection it lowered the province's
+      // acceptance rate (接收合格率) for the hub's trouble, and the re-send is counted anyway.
       const unchanged = results
-        .filter((r) => r.outcome !== "accepted")
+        .filter((r) => r.outcome !== "accepted" && !hubsOwnConflict(r))
         .map((r) => intakeRow(info, r, batch.records[r.index]));
       await deps.ledger
         ?.write(unchanged)

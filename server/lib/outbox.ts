@@ -83,6 +83,12 @@ export type Delivery =
    */
   | { kind: "hold"; reason: string };
 
+/** Shown on the queue for an entry set aside behind its subject's parked one (whose retry releases it). */
+export const WAITING_BEHIND_PARKED = "此人有一条更早的记录被搁置，本条待其重新发送并送达后再发送";
+
+/** An entry the consumer's deliver() answered nothing for (a consumer's fault): tried again. */
+const NO_OUTCOME = "未得到本条的处理结果";
+
 /** The one retry policy: exponential from 500 ms, capped at 5 minutes; full jitter is applied on top. */
 export function outboxBackoffMs(attempt: number): number {
   return Math.min(300_000, 500 * 2 ** (attempt - 1));
@@ -154,6 +160,12 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   const pause = createHoldPause({ logger: options.logger, consumer: options.name, holdMs: options.holdMs });
 
   type Candidate = { _id: Types.ObjectId; subject?: string | null; subjectSeq?: number | null; createdAt: Date };
+  const ordered = options.inOrderPerSubject === true;
+  /**
+   * Marks an entry set aside behind its subject's parked (`failed`) entry (see setAside): left in
+   * the candidate window, such entries filled it and starved every other subject's beyond it.
+   */
+  const BLOCKED = at("blocked");
 
   /**
    * Entries this consumer may claim now, by the database's clock (queue-due.ts); claims and retry
@@ -161,7 +173,8 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
    * yet (`deliveries.<name>` absent) has never been tried by it.
    */
   const due = dueNow({ at, inFlight: "processing", lease: { claimedAt: "claimedAt", ms: leaseMs } });
-  const DUE = { ...names, $or: [{ [at("status")]: null }, ...due.$or] };
+  const DUE = { ...names, ...(ordered ? { [BLOCKED]: { $ne: true } } : {}), $or: [{ [at("status")]: null }, ...due.$or] };
+  const window = Math.max(10, batchSize * 3);
 
   /**
    * The subject's first undelivered entry: the only one of its entries that may be delivered now.
@@ -170,46 +183,79 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
    * themselves by time.
    */
   async function headOf(subject: string): Promise<Candidate | null> {
-    return Outbox.findOne({ ...names, subject, [at("status")]: { $ne: "done" } }, { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1 })
+    return Outbox.findOne({ ...names, subject, [at("status")]: { $ne: "done" } }, { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1, [at("status")]: 1 })
       .sort({ subjectSeq: 1, createdAt: 1, _id: 1 })
       .lean<Candidate>();
   }
 
+  const parked = (head: Candidate | null) => head !== null && stateOf(head as OutboxEntry).status === "failed";
+
+  /**
+   * Sets the subject's other undelivered entries aside behind its parked `head`; answers how many.
+   * Through the driver: the bus consumer's state is top-level, where the schema has no such field.
+   * The head is read again after the write: a retry between the first read and the write released
+   * the subject before this wrote (releaseSubject runs after the head's own change), so this does.
+   */
+  async function setAside(head: Candidate, subject: string): Promise<number> {
+    const res = await Outbox.collection.updateMany(
+      { ...names, subject, _id: { $ne: head._id }, [at("status")]: { $ne: "done" }, [BLOCKED]: { $ne: true } },
+      { $set: { [BLOCKED]: true, [at("lastError")]: WAITING_BEHIND_PARKED } },
+    );
+    if (parked(await headOf(subject))) return res.modifiedCount;
+    await releaseSubject(subject);
+    return 0;
+  }
+
+  /** Puts the subject's set-aside entries back in the queue (its parked entry was retried). */
+  async function releaseSubject(subject: string): Promise<void> {
+    const filter = { ...names, subject, [BLOCKED]: true };
+    await Outbox.collection.updateMany(filter, { $unset: { [BLOCKED]: "" }, $set: { [at("lastError")]: null } });
+  }
+
   async function claimBatch(): Promise<OutboxEntry[]> {
     const filter = DUE;
-    const candidates = await Outbox.find(filter, { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1 })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(Math.max(10, batchSize * 3))
-      .lean<Candidate[]>();
     const claimed: OutboxEntry[] = [];
     const subjects = new Set<string>();
-    for (const c of candidates) {
-      if (claimed.length >= batchSize) break;
-      let pick = c;
-      if (options.inOrderPerSubject && c.subject) {
-        // One entry per subject per batch, and only its first undelivered one. Candidates come by
-        // time, which is not a subject's order when instance clocks differ: a candidate waiting
-        // behind an earlier entry leads to that entry, which may lie beyond this list (skipping
-        // the candidate instead could leave a whole list of waiting entries claiming nothing).
-        if (subjects.has(c.subject)) continue;
-        subjects.add(c.subject);
-        const head = await headOf(c.subject);
-        if (!head) continue;
-        pick = head;
+    // Looked at again while a look set entries aside: the window then holds entries it did not
+    // before. Bounded: each entry is set aside once, until its subject's parked entry is retried.
+    for (;;) {
+      let setAsideNow = 0;
+      const candidates = await Outbox.find(filter, { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1 })
+        .sort({ createdAt: 1, _id: 1 })
+        .limit(window)
+        .lean<Candidate[]>();
+      for (const c of candidates) {
+        if (claimed.length >= batchSize) break;
+        let pick = c;
+        if (ordered && c.subject) {
+          // One entry per subject per batch, and only its first undelivered one. Candidates come by
+          // time, which is not a subject's order when instance clocks differ: a candidate waiting
+          // behind an earlier entry leads to that entry, which may lie beyond this list (skipping
+          // the candidate instead could leave a whole list of waiting entries claiming nothing).
+          if (subjects.has(c.subject)) continue;
+          subjects.add(c.subject);
+          const head = await headOf(c.subject);
+          if (!head) continue;
+          if (parked(head)) {
+            setAsideNow += await setAside(head, c.subject);
+            continue;
+          }
+          pick = head;
+        }
+        // The claim re-checks that it is due: a head in flight or backing off holds its subject.
+        const entry = await Outbox.findOneAndUpdate(
+          { _id: pick._id, ...filter },
+          {
+            $set: { [at("status")]: "processing", [at("claimedBy")]: instanceId },
+            $currentDate: { [at("claimedAt")]: true },
+            $inc: { [at("attempts")]: 1 },
+          },
+          { returnDocument: "after" },
+        ).lean<OutboxEntry>();
+        if (entry) claimed.push(entry);
       }
-      // The claim re-checks that it is due: a head in flight, backing off or parked holds its subject.
-      const entry = await Outbox.findOneAndUpdate(
-        { _id: pick._id, ...filter },
-        {
-          $set: { [at("status")]: "processing", [at("claimedBy")]: instanceId },
-          $currentDate: { [at("claimedAt")]: true },
-          $inc: { [at("attempts")]: 1 },
-        },
-        { returnDocument: "after" },
-      ).lean<OutboxEntry>();
-      if (entry) claimed.push(entry);
+      if (claimed.length >= batchSize || setAsideNow === 0) return claimed;
     }
-    return claimed;
   }
 
   function stateOf(entry: OutboxEntry): DeliveryState {
@@ -245,8 +291,11 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     }
     const attempts = stateOf(entry).attempts || 1;
     const failed = delivery.kind === "failed" || attempts >= maxAttempts;
-    if (delivery.kind === "retry")
-      options.logger.warn({ consumer: options.name, key: entry.key, attempts, failed, error: delivery.error }, "outbox delivery failed");
+    // Every passing failure and every parking is a warning: a parked entry holds its subject's
+    // later entries (see setAside) until someone retries it, which nobody does unless told.
+    const words = failed ? "outbox entry parked; it and its subject's later entries wait until it is retried" : "outbox delivery failed";
+    if (delivery.kind === "retry" || failed)
+      options.logger.warn({ consumer: options.name, key: entry.key, entryId: String(entry._id), attempts, failed, error: delivery.error }, words);
     // An update pipeline, so the retry time is the database's clock plus the backoff (see DUE);
     // every value but that one is a $literal (an error text may start with "$").
     await Outbox.updateOne(
@@ -280,7 +329,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
         outcomes = batch.map(() => ({ kind: "retry", error }));
       }
       for (const [i, entry] of batch.entries())
-        await settle(entry, outcomes[i] ?? { kind: "retry", error: "no outcome for this entry" });
+        await settle(entry, outcomes[i] ?? { kind: "retry", error: NO_OUTCOME });
       handled += batch.length;
       if (outcomes.some((o) => o.kind === "done")) pause.delivered();
       const held = outcomes.find((o) => o.kind === "hold");
@@ -319,13 +368,17 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     },
     /** Puts a failed entry back in this consumer's queue (someone fixed the cause). */
     async retry(id: string): Promise<boolean> {
-      const res = await Outbox.updateOne(
+      const entry = await Outbox.findOneAndUpdate(
         { _id: id, ...names, [at("status")]: "failed" },
         { $set: { [at("status")]: "pending", [at("attempts")]: 0, [at("lastError")]: null,
           ...(prefix ? { [at("result")]: null } : {}) }, $currentDate: { [at("availableAt")]: true } },
-      );
+        { projection: { subject: 1 } },
+      ).lean<{ subject?: string | null }>();
+      // After the entry's own change, never before (see setAside): its subject's entries set aside
+      // behind it may follow it again.
+      if (entry?.subject && ordered) await releaseSubject(entry.subject);
       this.kick();
-      return res.modifiedCount === 1;
+      return entry !== null;
     },
     /** This consumer's entries, newest first; `status` filters by its delivery state. */
     async list(query: { status?: DeliveryState["status"]; limit: number }): Promise<OutboxEntry[]> {

@@ -35,6 +35,44 @@ export function recordOf(entry: Pick<OutboxEntry, "name" | "payload">): Qualific
   }
 }
 
+/**
+ * What the delivery queue (上报队列) shows a province officer for each outcome, in Chinese (the
+ * entry's state beside it says whether it is tried again or parked); a machine code in
+ * parentheses only where it tells the operator what to ask the hub about. The raw error (a system
+ * message, in English) goes to the log, never here.
+ */
+export const QUEUE_WORDS = {
+  hubNotConfigured: "全国中心未配置 (HUB_URL, HUB_PUBLIC_KEY)，记录在本地等待",
+  notMappable: "该事件无法转换为上报记录",
+  notSent: "本批未发出",
+  unreachable: "无法连接全国中心",
+  unverified: "全国中心的应答签名无法验证 (response_unverified)",
+  malformed: "全国中心的应答不是合法的 JSON",
+  sendFailed: "发送到全国中心时出错",
+  refused: (status: number, code: string) => `全国中心拒收本批记录 (${status} ${code})`,
+  notAReceipt: "全国中心的回执不符合接口规范",
+  noResult: "全国中心的回执缺少本条记录的结果",
+  rejected: "全国中心拒收该记录，见拒收原因",
+  conflict: "全国中心并发写入冲突 (conflict_retry)",
+  failedHere: "本节点处理全国中心的回执时出错",
+} as const;
+
+/** The words of a failed send: by the transport's stable code, never the error's own text. */
+function sendFailure(err: unknown): string {
+  if (!(err instanceof TransportError)) return QUEUE_WORDS.sendFailed;
+  if (err.code === "hub_unreachable") return QUEUE_WORDS.unreachable;
+  if (err.code === "response_unverified") return QUEUE_WORDS.unverified;
+  if (err.code === "response_malformed") return QUEUE_WORDS.malformed;
+  return QUEUE_WORDS.sendFailed;
+}
+
+/**
+ * Reasons that are the hub's own passing trouble, not a judgement of the record: sent again after
+ * the backoff like an outage. Parked, a write race at the hub (two provinces creating the same
+ * practitioner at once) held that person's records until an officer noticed.
+ */
+const HUB_RETRY_REASONS = new Set(["conflict_retry"]);
+
 /** What the publisher keeps of the hub's answer to one record (shown on the delivery queue). */
 export interface HubDeliveryResult {
   recordId: string;
@@ -57,15 +95,17 @@ export interface PublisherOptions
  * (`deliveries.hub`), so it shares the dispatcher's claims, leases, backoff with jitter and failure
  * parking. Several instances are safe; a killed instance's batch is re-sent after its lease and the
  * hub answers `duplicate` (no second effect). Each practitioner's entries go in order, one per batch;
- * a failed one holds that person's later ones back until an officer retries it. Records the hub
- * rejects are parked at once with its reasons; the signed receipt of every batch is kept.
+ * a failed one holds that person's later ones back until an officer retries it (and is set aside
+ * so others' records go on, see outbox.ts). Records the hub rejects are parked at once with its
+ * reasons, except for its own write races (conflict_retry), which are sent again; the signed
+ * receipt of every batch is kept.
  */
 export function createPublisher(options: PublisherOptions) {
   const m = sharingModels(options.conn);
 
   async function deliver(entries: OutboxEntry[]): Promise<Delivery[]> {
     const client = options.client();
-    if (!client) return entries.map(() => ({ kind: "retry", error: "全国中心未配置 (HUB_URL, HUB_PUBLIC_KEY)" }));
+    if (!client) return entries.map(() => ({ kind: "retry", error: QUEUE_WORDS.hubNotConfigured }));
     const records: (QualificationRecord | null)[] = entries.map((e) => {
       try {
         return recordOf(e);
@@ -75,7 +115,7 @@ export function createPublisher(options: PublisherOptions) {
     });
     const sendable = records.flatMap((r, i) => (r ? [{ record: r, entryIndex: i }] : []));
     const outcomes: Delivery[] = records.map((r) =>
-      r ? { kind: "retry", error: "not sent" } : { kind: "failed", error: "该事件无法转换为上报记录" },
+      r ? { kind: "retry", error: QUEUE_WORDS.notSent } : { kind: "failed", error: QUEUE_WORDS.notMappable },
     );
     if (sendable.length === 0) return outcomes;
     const batchId = randomUUID();
@@ -83,9 +123,8 @@ export function createPublisher(options: PublisherOptions) {
     try {
       answer = await client.call("POST", "/api/hub/v1/collection/records", { batchId, records: sendable.map((s) => s.record) });
     } catch (err) {
-      const reason = err instanceof TransportError ? `${err.code}: ${err.message}` : String(err);
       options.logger.warn({ err, batchId, count: sendable.length }, "hub publish failed; backing off");
-      for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: reason };
+      for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: sendFailure(err) };
       return outcomes;
     }
     // Signed by the hub (the answer was verified against its pinned key): it does not know this
@@ -100,12 +139,12 @@ export function createPublisher(options: PublisherOptions) {
     }
     if (answer.status !== 200) {
       const code = answer.error?.code ?? `http_${answer.status}`;
-      for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: `hub answered ${answer.status} ${code}` };
+      for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: QUEUE_WORDS.refused(answer.status, code) };
       return outcomes;
     }
     const parsed = CollectionReceipt.safeParse(answer.body);
     if (!parsed.success) {
-      for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: "receipt does not match the interface" };
+      for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: QUEUE_WORDS.notAReceipt };
       return outcomes;
     }
     const receipt = parsed.data;
@@ -113,13 +152,16 @@ export function createPublisher(options: PublisherOptions) {
     for (const [index, s] of sendable.entries()) {
       const r = receipt.results.find((x) => x.index === index);
       if (!r) {
-        outcomes[s.entryIndex] = { kind: "retry", error: "receipt has no result for this record" };
+        outcomes[s.entryIndex] = { kind: "retry", error: QUEUE_WORDS.noResult };
         continue;
       }
       const result: HubDeliveryResult = { recordId: s.record.recordId, outcome: r.outcome, reasons: r.reasons, hubSeq: r.hubSeq, receiptId: receipt.receiptId };
-      outcomes[s.entryIndex] = r.outcome === "rejected"
-        ? { kind: "failed", error: "hub rejected the record", result: { ...result } }
-        : { kind: "done", result: { ...result } };
+      const hubsOwn = r.outcome === "rejected" && r.reasons.length > 0 && r.reasons.every((x) => HUB_RETRY_REASONS.has(x.code));
+      outcomes[s.entryIndex] = hubsOwn
+        ? { kind: "retry", error: QUEUE_WORDS.conflict }
+        : r.outcome === "rejected"
+          ? { kind: "failed", error: QUEUE_WORDS.rejected, result: { ...result } }
+          : { kind: "done", result: { ...result } };
     }
     return outcomes;
   }
@@ -139,7 +181,13 @@ export function createPublisher(options: PublisherOptions) {
     name: "hub",
     events: PUBLISHED_EVENTS,
     inOrderPerSubject: true,
-    deliver,
+    // Its own failures too get the queue's words (a failed write of the receipt, say): the
+    // consumer would store the error's English text, and the re-send is answered `duplicate`.
+    deliver: (entries) =>
+      deliver(entries).catch((err: unknown) => {
+        options.logger.error({ err, count: entries.length }, "hub publish failed on this node; retrying");
+        return entries.map((): Delivery => ({ kind: "retry", error: QUEUE_WORDS.failedHere }));
+      }),
   });
 }
 export type Publisher = ReturnType<typeof createPublisher>;

@@ -24,7 +24,8 @@ describe("hub intake ledger: written in the transaction of the record it counts"
     // A ledger row this batch id cannot be written (unique batch id, already taken): the way to
     // make the ledger's own store refuse while everything else works.
     const intake = hub.node.ctx.conn.collection("hub_intake");
-    await intake.createIndex({ batchId: 1 }, { unique: true, partialFilterExpression: { batchId: { $regex: "^blocked-" } } });
+    // Every id starting "blocked-" by range ("." follows "-"): MongoDB refuses $regex in a partial index.
+    await intake.createIndex({ batchId: 1 }, { unique: true, partialFilterExpression: { batchId: { $gte: "blocked-", $lt: "blocked." } } });
     await intake.insertMany([{ batchId: "blocked-one", at: new Date(0) }, { batchId: "blocked-two", at: new Date(0) }]);
   });
   after(async () => {
@@ -88,5 +89,25 @@ describe("hub intake ledger: written in the transaction of the record it counts"
     const row = (recordId: string) => db().collection("hub_intake").findOne({ recordId, outcome: "accepted" });
     expect((await row(entry.recordId))?.sourceAt).to.equal(null);
     expect((await row(pass.recordId))?.sourceAt).to.be.instanceOf(Date);
+  });
+
+  it("when the hub meets a write race of its own on a record (conflict_retry), then the ledger counts no rejection against the province, and the re-send is counted once", async () => {
+    // The hub's next change number already taken: every round fails on the change log's unique
+    // seq, as a round losing a race to another hub instance does.
+    const counter = await db().collection<{ _id: string; value: number }>("hub_counters").findOne({ _id: "changes" });
+    const stray = await db().collection("hub_changes").insertOne({ seq: (counter?.value ?? 0) + 1, idNumber: "stray" });
+    const record = aPassRecord();
+    try {
+      const receipt = await publish("race-one", [record]);
+      expect(receipt.results[0]?.outcome).to.equal("rejected");
+      expect(receipt.results[0]?.reasons.map((r) => r.code)).to.deep.equal(["conflict_retry"]);
+    } finally {
+      await db().collection("hub_changes").deleteOne({ _id: stray.insertedId });
+    }
+    expect(await db().collection("hub_intake").countDocuments({ batchId: "race-one" })).to.equal(0);
+
+    expect((await publish("race-two", [record])).results[0]?.outcome).to.equal("accepted");
+    const rows = await db().collection("hub_intake").find({ recordId: record.recordId }).toArray();
+    expect(rows.map((r) => r.outcome)).to.deep.equal(["accepted"]);
   });
 });

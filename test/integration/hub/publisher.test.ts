@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { createLogger } from "../../../server/lib/logger.js";
+import { WAITING_BEHIND_PARKED } from "../../../server/lib/outbox.js";
 import { createHoldPause, HOLD_REASONS } from "../../../server/lib/queue-hold.js";
 import {
   createMessageLog,
@@ -178,13 +179,15 @@ describe("province publisher (the outbox's hub consumer)", () => {
     expect(state).to.include({ status: "failed" });
     expect((state?.result as { outcome: string; reasons: { code: string }[] }).outcome).to.equal("rejected");
     expect((state?.result as { reasons: { code: string }[] }).reasons.map((r) => r.code)).to.include("future_date");
-    expect(await hubState(`good:${idNumber}`)).to.equal(undefined);
+    // Set aside behind the parked one, unsent, and the queue says why.
+    expect(await hubState(`good:${idNumber}`)).to.deep.equal({ blocked: true, lastError: WAITING_BEHIND_PARKED });
     expect(await hubChangesOf(idNumber)).to.have.length(0);
     const listed = await publisher.list({ status: "failed", limit: 50 });
     expect(listed.map((e) => e.key)).to.include(`bad:${idNumber}`);
 
     expect(await publisher.retry(String(dead?._id))).to.equal(true);
     expect(await hubState(`bad:${idNumber}`)).to.include({ status: "pending", attempts: 0 });
+    expect(await hubState(`good:${idNumber}`)).to.deep.equal({ lastError: null });
   });
   describe("while the hub does not know the node's key", () => {
     // Its own outbox, emptied before each test: a publisher claims every due entry, and one test's
@@ -250,8 +253,11 @@ describe("province publisher (the outbox's hub consumer)", () => {
       const idNumber = aNewIdNumber("340102");
       await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber, province: "340000" }), `wrong:${idNumber}`);
       await publisher.drainOnce();
-      expect(await state(`wrong:${idNumber}`)).to.include({ status: "failed", attempts: 1, lastError: "hub answered 401 signature_invalid" });
-      expect(warnings().map((l) => [l.msg, l.detail.error])).to.deep.equal([["outbox delivery failed", "hub answered 401 signature_invalid"]]);
+      const refused = "全国中心拒收本批记录 (401 signature_invalid)";
+      expect(await state(`wrong:${idNumber}`)).to.include({ status: "failed", attempts: 1, lastError: refused });
+      expect(warnings().map((l) => [l.msg, l.detail.error])).to.deep.equal([
+        ["outbox entry parked; it and its subject's later entries wait until it is retried", refused],
+      ]);
     });
 
     it("when the hub stops knowing a key it took records under (the operator registered another), then the next records wait and the wait is logged as a warning", async () => {

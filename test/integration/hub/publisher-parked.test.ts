@@ -1,0 +1,138 @@
+import { expect } from "chai";
+import {
+  createMessageLog,
+  createNodeClient,
+  createPublisher,
+  type NodeClient,
+} from "../../../server/sharing/index.js";
+import { useTestDatabase } from "../../helpers/database.js";
+import { recordingLogger } from "../../helpers/recording-logger.js";
+import {
+  aCertificateEvent,
+  aNewIdNumber,
+  anExamPassed,
+  anOutboxEvent,
+  aRegisteredProvince,
+  startTestHub,
+  type TestHub,
+} from "./support.js";
+
+/**
+ * Parked entries (a hub rejection, or attempts used up in an outage) hold their own person's later
+ * records and nobody else's: the publisher looks at a bounded window of the oldest due entries, and
+ * a window full of entries waiting behind parked ones delivered nothing at all.
+ */
+describe("province publisher: records parked at the head of a person's queue", () => {
+  const db = useTestDatabase("prov_parked");
+  let hub: TestHub;
+  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
+
+  before(async () => {
+    hub = await startTestHub();
+    jiangsu = await aRegisteredProvince(hub, "320000", db.conn);
+  });
+  after(async () => {
+    await hub.node.stop();
+  });
+  // Each test its own queue: a publisher claims every due entry in the outbox.
+  beforeEach(() => db.conn.collection("outbox").deleteMany({}));
+
+  /** A client whose network can be cut: while `down`, every request fails to connect. */
+  function switchableClient(state: { down: boolean }): NodeClient {
+    const fetchImpl: typeof fetch = (input, init) =>
+      state.down ? Promise.reject(new TypeError("fetch failed: connect ECONNREFUSED")) : fetch(input, init);
+    return createNodeClient({ key: jiangsu.key, peer: hub.peer, log: createMessageLog(db.conn), fetchImpl });
+  }
+  const hubChangesOf = (idNumber: string) =>
+    hub.node.ctx.conn.collection("hub_changes").find({ idNumber }).sort({ seq: 1 }).toArray();
+  const hubState = async (key: string) =>
+    (
+      (await db.conn.collection("outbox").findOne({ key }))?.deliveries as
+        { hub?: Record<string, unknown> } | undefined
+    )?.hub;
+  /** A pass dated three days ahead: the hub rejects it (future_date), so it is parked at once. */
+  const aFuturePass = (idNumber: string) => ({
+    ...anExamPassed({ idNumber }),
+    submittedAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+  });
+
+  it("when more people than one claim looks at have a parked first record and a later one, then another person's record beyond them is still delivered", async () => {
+    const parked = Array.from({ length: 12 }, () => aNewIdNumber());
+    for (const idNumber of parked) {
+      await anOutboxEvent(db.conn, "exam.passed", aFuturePass(idNumber), `parked-head:${idNumber}`);
+      await anOutboxEvent(
+        db.conn,
+        "certificate.issued",
+        aCertificateEvent({ idNumber }),
+        `parked-later:${idNumber}`,
+      );
+    }
+    const healthy = aNewIdNumber();
+    await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber: healthy }), `healthy:${healthy}`);
+    const client = switchableClient({ down: false });
+    const { logger, warnings } = recordingLogger();
+    // One entry per batch: a claim looks at the ten oldest due entries, fewer than the twelve waiting.
+    const publisher = createPublisher({
+      conn: db.conn,
+      logger,
+      client: () => client,
+      backoffMs: () => 0,
+      batchSize: 1,
+    });
+    for (let i = 0; i < 5; i++) await publisher.drainOnce();
+
+    expect((await hubChangesOf(healthy)).map((c) => `${c.recordType}:${c.version}`)).to.deep.equal([
+      "exam_pass:1",
+    ]);
+    expect(await hubState(`healthy:${healthy}`)).to.include({ status: "done" });
+    for (const idNumber of parked) {
+      expect(await hubState(`parked-head:${idNumber}`)).to.include({ status: "failed" });
+      // Order per person is kept: the later record still waits behind the parked one.
+      expect(await hubChangesOf(idNumber)).to.have.length(0);
+      expect((await hubState(`parked-later:${idNumber}`))?.status ?? "pending").to.equal("pending");
+    }
+    // Not silent: each parked record is a warning naming what it holds back.
+    const parkedWarnings = warnings().filter((l) => l.msg.includes("parked"));
+    expect(parkedWarnings.map((l) => l.detail.key)).to.include.members(
+      parked.map((id) => `parked-head:${id}`),
+    );
+  });
+
+  it("when an officer retries a parked first record, then it is delivered and that person's later records follow it in order", async () => {
+    const network = { down: true };
+    const client = switchableClient(network);
+    const { logger } = recordingLogger();
+    // One attempt: the outage parks the first record at once, as 24 failed attempts would after an hour.
+    const publisher = createPublisher({
+      conn: db.conn,
+      logger,
+      client: () => client,
+      backoffMs: () => 0,
+      maxAttempts: 1,
+      batchSize: 1,
+    });
+    const idNumber = aNewIdNumber();
+    await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber }), `retry-head:${idNumber}`);
+    await anOutboxEvent(
+      db.conn,
+      "certificate.issued",
+      aCertificateEvent({ idNumber }),
+      `retry-later:${idNumber}`,
+    );
+    for (let i = 0; i < 3; i++) await publisher.drainOnce();
+    expect(await hubState(`retry-head:${idNumber}`)).to.include({ status: "failed" });
+
+    network.down = false;
+    for (let i = 0; i < 3; i++) await publisher.drainOnce();
+    expect(await hubChangesOf(idNumber)).to.have.length(0);
+
+    const head = await db.conn.collection("outbox").findOne({ key: `retry-head:${idNumber}` });
+    expect(await publisher.retry(String(head?._id))).to.equal(true);
+    for (let i = 0; i < 3; i++) await publisher.drainOnce();
+    expect((await hubChangesOf(idNumber)).map((c) => `${c.recordType}:${c.version}`)).to.deep.equal([
+      "exam_pass:1",
+      "certificate:1",
+    ]);
+    expect(await hubState(`retry-later:${idNumber}`)).to.include({ status: "done" });
+  });
+});
