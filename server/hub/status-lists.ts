@@ -1,10 +1,26 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { z } from "zod";
 import { openSignedDocument } from "../certificates/index.js";
 import { SignedDocument, StatusListBody } from "../contracts/certificates.js";
 import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub.js";
 import { AppError, errors } from "../lib/errors.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 import type { RegistryService } from "./registry.service.js";
+import { checkStatusBits } from "./status-list-bits.js";
+
+/** The index of held lists (GET /status-lists), as the route answers it and the OpenAPI document describes it. */
+export const StatusListIndex = z.object({
+  lists: z.array(
+    z.object({
+      provinceCode: z.string(),
+      url: z.string(),
+      generatedAt: z.string(),
+      validUntil: z.string(),
+      ttlMs: z.number().int(),
+      receivedAt: z.string(),
+    }),
+  ),
+}) satisfies z.ZodType<StatusListIndexDto>;
 
 /** The latest signed status list of each province, kept exactly as the province signed it. */
 const statusListSchema = new Schema(
@@ -28,8 +44,8 @@ function statusListModel(conn: Connection): Model<StatusListDoc> {
  * Every province's certificate status list (W3C Bitstring Status List), served by the hub so a
  * verifier anywhere needs one address. The hub does not re-sign: the list stays signed by the
  * province's certificate key, which the hub checks against that province's registered keys (the
- * same keys its national trust list vouches for) before it keeps the list. An older list than the
- * one held is answered `stale` and ignored.
+ * same keys its national trust list vouches for) and decodes its bitstring before it keeps the
+ * list. An older list than the one held is answered `stale` and ignored.
  */
 /** How far ahead of the hub's clock a list may be dated (clocks drift; a list never comes from the future). */
 const FUTURE_SKEW_MS = 5 * 60_000;
@@ -50,6 +66,14 @@ export function createStatusListService(conn: Connection, deps: { registry: Regi
       if (!body.success) throw errors.badRequest("invalid_status_list", "状态列表内容不符合 roadcert-status-list/1");
       if (body.data.provinceCode !== signer)
         throw new AppError("provenance_mismatch", 403, `状态列表属于 ${body.data.provinceCode}，签名节点为 ${signer}`);
+      // Decoded before it is kept: a list signed by a registered key but holding no readable
+      // bitstring (or too short a one) replaced the good list, and every verifier then read the
+      // province's certificates from nothing.
+      const bits = checkStatusBits(body.data.encodedList, body.data.statusSize);
+      if (!bits.ok)
+        throw errors.unprocessable("status_list_bits_invalid", `状态列表的位串无法解码：${bits.message}`, {
+          problem: bits.problem,
+        });
       // Real instants: the schema refused any other time above.
       const generatedAt = new Date(body.data.generatedAt);
       const validUntil = new Date(body.data.validUntil);
