@@ -70,6 +70,16 @@ function conforming<S extends z.ZodType>(contract: S, raw: Raw): z.infer<S> {
   return parsed.data;
 }
 
+/** The test practitioner's name: a masked answer must not carry it. */
+const NAME = "测试";
+
+/** Every string value in a parsed answer, at any depth. */
+function valuesOf(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (value && typeof value === "object") return Object.values(value).flatMap(valuesOf);
+  return [];
+}
+
 export async function runHubChecks(options: HubCheckOptions): Promise<CheckResult[]> {
   const base = options.hubUrl.replace(/\/+$/, "");
   const results: CheckResult[] = [];
@@ -103,7 +113,7 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
 
   const now = new Date(Date.now() + 8 * 3600_000 - 60_000);
   const updateTime = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  const record = (version: number, name = "测试") => ({
+  const record = (version: number, name = NAME) => ({
     recordId, recordType: "exam_pass", sourceProvince: options.provinceCode, operation: version === 1 ? "add" : "update", state: "valid",
     updateTime, version, practitioner: { idNumber, name }, categories: ["02001"], issuingDivision: options.provinceCode,
     exam: { categoryCode: "02001", passedOn: now.toISOString().slice(0, 10), score: 90 + version, passMark: 80, chainHash: "c".repeat(64) },
@@ -174,12 +184,19 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
       must(result?.outcome === "rejected", `record outcome ${result?.outcome ?? "missing"}`);
       return "bounded receipt";
     }],
-    ["S01", "a replayed request gets the original answer again", async () => {
+    ["S01", "a replayed request gets the original answer again, with no second effect", async () => {
       const body = batch([{ ...record(3) }]);
       const first = await send("POST", COLLECT, body);
+      // The original must be an answer to replay: two identical refusals show nothing of replays.
+      must(first.status === 200, `the original request answered ${first.status} ${errorCode(first) ?? ""}, not a receipt`);
+      const receipt = conforming(CollectionReceipt, first);
       const again = await send("POST", COLLECT, body, { headers: first.requestHeaders });
-      must(again.status === first.status && again.text === first.text, `replay answered ${again.status} with a different body`);
-      return "same answer";
+      must(again.status === 200, `replay answered ${again.status} ${errorCode(again) ?? ""}`);
+      const replayed = conforming(CollectionReceipt, again);
+      // Another receipt is another application of the batch: the second effect a replay must not have.
+      must(replayed.receiptId === receipt.receiptId, `replay answered receipt ${replayed.receiptId}, the original ${receipt.receiptId}`);
+      must(again.text === first.text, "replay answered the original receipt with a different body");
+      return `receipt ${receipt.receiptId} again`;
     }],
     ["S02", "a body changed after signing is refused (401 content_digest_mismatch)", async () => {
       const body = batch([record(4)]);
@@ -215,11 +232,19 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
       must(match?.idNumber === idNumber && match.homeProvince === options.provinceCode, "the practitioner was not found");
       return "found";
     }],
-    ["L03", "an employer check masks the ID number and name", async () => {
+    ["L03", "an employer check finds the practitioner and masks the ID number and name, saying so in `masked`", async () => {
       const raw = await send("POST", LOOKUP, JSON.stringify({ query: { by: "id_number", idNumber }, officerId: "conformance", reason: "employer_check", caseReference: "CONF-2" }));
       must(raw.status === 200, `answered ${raw.status}`);
-      must(!raw.text.includes(idNumber) && !raw.text.includes("测试"), "the answer contains the full ID number or name");
-      return "masked";
+      // Parsed, not searched as text: a hub escaping non-ASCII (\u6d4b\u8bd5) sent the full name
+      // with no Chinese character in its bytes, and an answer with no match masked nothing at all.
+      const answer = conforming(LookupAnswer, raw);
+      must(answer.matches.length === 1, `expected one match, got ${answer.matches.length}`);
+      const match = answer.matches[0]!;
+      for (const field of ["idNumber", "name"]) must(match.masked.includes(field), `masked does not list ${field}`);
+      must(match.idNumber !== idNumber && !match.idNumber.includes(idNumber.slice(4, 14)), "the ID number is not masked (its middle digits are shown)");
+      must(match.name !== NAME && !match.name.includes(NAME), "the name is not masked (answered in full)");
+      must(!valuesOf(answer).some((v) => v.includes(idNumber) || v.includes(NAME)), "another field of the answer carries the full ID number or name");
+      return `masked as ${match.idNumber}`;
     }],
     ["L04", "the change feed returns this province's changes after a cursor, in hub order", async () => {
       const raw = await send("GET", "/api/hub/v1/catalog/changes?after=0&limit=1000");
