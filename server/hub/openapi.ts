@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   ChangesPage,
   ChangesQuery,
+  CollectionBatch,
   CollectionReceipt,
   LookupAnswer,
   LookupBody,
@@ -14,6 +15,7 @@ import { AckBody, CaseBody, CaseReceipt, EndBody, InboxPage, InboxQuery, IssuedB
 import { SignedDocument } from "../contracts/certificates.js";
 import { DocumentContent, MAX_DOCUMENT_BYTES } from "../contracts/exchange-documents.js";
 import { ErrorBody } from "../contracts/errors.js";
+import { StatusListIndex } from "./status-lists.js";
 
 /**
  * The OpenAPI 3.1 documents of the hub's interfaces, generated from the same zod contracts the
@@ -82,6 +84,21 @@ function signedHeaders(): Json[] {
   }));
 }
 
+/** What every signed operation may answer whatever it does (the node gate's refusals). */
+const GATE_REFUSALS: Record<string, string> = {
+  "400": "Malformed request (validation_failed)",
+  "401": "Node authentication failed (stable error.code, see description)",
+  "403": "Node suspended (node_suspended)",
+  "409": "The same nonce is still being processed (replay_in_progress)",
+  "429": "Per-node rate limit (rate_limited)",
+};
+
+/**
+ * A signed operation's answers: the gate's refusals, each joined by the operation's own codes for
+ * the same status (`extra`, which the unit test openapi-codes.test.ts compares with the codes the
+ * route's code throws). A route's own 403 or 409 used to replace the gate's description or be
+ * left out.
+ */
 function responses(ok: z.ZodType, extra: Record<string, string> = {}): Json {
   const signed = {
     "Signature-Input": { schema: { type: "string" }, required: true },
@@ -93,14 +110,25 @@ function responses(ok: z.ZodType, extra: Record<string, string> = {}): Json {
     headers: signed,
     content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } },
   });
+  const statuses = [...new Set([...Object.keys(GATE_REFUSALS), ...Object.keys(extra)])].sort();
+  const description = (status: string) =>
+    [GATE_REFUSALS[status], extra[status]].filter((d): d is string => d !== undefined).join("; ");
   return {
     "200": { description: "Signed answer", headers: signed, content: { "application/json": { schema: schema(ok, "output") } } },
-    "400": error("Malformed request (validation_failed / invalid_batch)"),
-    "401": error("Node authentication failed (stable error.code, see description)"),
-    "403": error("Node suspended"),
-    "409": error("The same nonce is still being processed (replay_in_progress)"),
-    ...Object.fromEntries(Object.entries(extra).map(([status, d]) => [status, error(d)])),
-    "429": error("Per-node rate limit (rate_limited)"),
+    ...Object.fromEntries(statuses.map((status) => [status, error(description(status))])),
+  };
+}
+
+/** A public operation's answers (unsigned transport: the document is signed by its own key). */
+function publicResponses(description: string, ok: z.ZodType, refusals: Record<string, string> = {}): Json {
+  return {
+    "200": { description, content: { "application/json": { schema: schema(ok, "output") } } },
+    ...Object.fromEntries(
+      Object.entries(refusals).map(([status, d]) => [
+        status,
+        { description: d, content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } } },
+      ]),
+    ),
   };
 }
 
@@ -115,16 +143,16 @@ function document(title: string, description: string, paths: Json): Json {
 }
 
 export function collectionDocument(): Json {
-  const Batch = z.object({
-    batchId: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/),
-    records: z.array(QualificationRecord).min(1).max(MAX_BATCH_RECORDS),
-  });
+  // The route's own envelope (strict: no field beyond these two), with the records it checks one
+  // by one (as unknown) documented in full.
+  const Batch = CollectionBatch.extend({ records: z.array(QualificationRecord).min(1).max(MAX_BATCH_RECORDS) });
   return document(
     "roadcert 数据资源采集接口 (collection interface)",
     `A province publishes qualification records. Each record is validated and applied on its own
 (accepted / duplicate: identical re-send, no effect / stale: older version, ignored / rejected with reasons);
 only the practitioner's home province may write. More than ${MAX_BATCH_RECORDS} records: 413 batch_too_large.
-The signed response is the receipt the province keeps.`,
+A record rejected with the one reason \`conflict_retry\` lost a write race inside the hub: it was not judged and is
+not counted against the province; send it again. The signed response is the receipt the province keeps.`,
     {
       "/collection/records": {
         post: {
@@ -132,7 +160,10 @@ The signed response is the receipt the province keeps.`,
           summary: "Publish a batch of qualification records",
           parameters: signedHeaders(),
           requestBody: { required: true, content: { "application/json": { schema: schema(Batch) } } },
-          responses: responses(CollectionReceipt, { "413": "More records than allowed (batch_too_large)" }),
+          responses: responses(CollectionReceipt, {
+            "400": "Not a batch (invalid_batch)",
+            "413": "More records than allowed (batch_too_large)",
+          }),
         },
       },
       "/status-lists": {
@@ -140,11 +171,17 @@ The signed response is the receipt the province keeps.`,
           operationId: "publishStatusList",
           summary: "Publish the province's signed certificate status list (roadcert-status-list/1 in roadcert-signed/1)",
           description: `Signed by one of the province's registered certificate keys (the keys on the national trust list);
-the list's provinceCode must be the signing node's. An older list than the one held is answered stale.`,
+the list's provinceCode must be the signing node's, and its encodedList must decode (multibase base64url of a GZIP
+bitstring of at least 131,072 two-bit entries). An older list than the one held is answered stale; a refused list
+never replaces the one held.`,
           parameters: signedHeaders(),
           requestBody: { required: true, content: { "application/json": { schema: schema(SignedDocument) } } },
           responses: responses(StatusListReceipt, {
-            "422": "Signing key not registered for this province (unknown_signing_key) or bad signature (status_list_signature_invalid)",
+            "400": "Not a signed status list (invalid_status_list)",
+            "403": "The list belongs to another province than the signing node (provenance_mismatch)",
+            "422":
+              "Signing key not registered for this province (unknown_signing_key), bad signature (status_list_signature_invalid), " +
+              "a bitstring that does not decode or is too short (status_list_bits_invalid), or generated more than 5 minutes ahead of the hub's clock (status_list_from_future)",
           }),
         },
       },
@@ -175,16 +212,31 @@ Incremental download of changes to the practitioners homed in or filed with the 
       "/catalog/lookup-notices": {
         get: { operationId: "lookupNotices", parameters: [...signedHeaders(), ...Cursor], responses: responses(LookupNoticesPage) },
       },
+      "/trust-list": {
+        get: {
+          operationId: "trustList",
+          summary: "The national trust list: every registered province's certificate keys, signed by the hub (public, unsigned transport)",
+          description: "A roadcert-signed/1 document of a roadcert-trust-list/1 body, signed with the hub's key (GET /identity). Cache-Control max-age is its refresh interval.",
+          responses: publicResponses("The signed trust list", SignedDocument),
+        },
+      },
+      "/status-lists": {
+        get: {
+          operationId: "statusListIndex",
+          summary: "Which provinces' status lists the hub holds, and how fresh each is (public)",
+          responses: publicResponses("The index of held lists", StatusListIndex),
+        },
+      },
       "/status-lists/{provinceCode}": {
         get: {
           operationId: "statusList",
           summary: "A province's signed certificate status list, as the province signed it (public, unsigned transport)",
           description: "Verify it with the province's keys from the hub's signed trust list (GET /trust-list). Cache-Control max-age is the list's ttl.",
           parameters: [{ name: "provinceCode", in: "path", required: true, schema: { type: "string", pattern: "^[1-9]\\d0000$" } }],
-          responses: {
-            "200": { description: "The signed status list", content: { "application/json": { schema: schema(SignedDocument, "output") } } },
-            "404": { description: "No list held for this province (status_list_not_found)", content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } } },
-          },
+          responses: publicResponses("The signed status list", SignedDocument, {
+            "400": "Not a province code (validation_failed)",
+            "404": "No list held for this province (status_list_not_found)",
+          }),
         },
       },
     },
@@ -232,7 +284,13 @@ against the entry it received with the notice.`,
           summary: "Send a filing, transfer or enforcement notice to the practitioner's home province",
           parameters: signedHeaders(),
           requestBody: { required: true, content: { "application/json": { schema: schema(CaseBody) } } },
-          responses: responses(CaseReceipt, { "404": "practitioner_unknown", "422": "own_practitioner / identity_mismatch / lookup_mismatch / lookup_required (a notice citing no lookup that cannot be delivered, whatever the reason) / office_division_invalid (the officer's division is not a current division of the signing province)" }),
+          responses: responses(CaseReceipt, {
+            "404": "practitioner_unknown",
+            "409":
+              "case_conflict (another case under this caseId) / no_certificate / certificate_not_valid / already_filed (one open filing per practitioner per filing division) / transfer_open",
+            "422":
+              "own_practitioner / identity_mismatch / lookup_mismatch / lookup_required (a notice citing no lookup that cannot be delivered, whatever the reason) / office_division_invalid (the officer's division is not a current division of the signing province)",
+          }),
         },
       },
       "/exchange/cases/{caseId}/answer": {
@@ -242,9 +300,10 @@ against the entry it received with the notice.`,
           parameters: [...signedHeaders(), CaseId],
           requestBody: { required: true, content: { "application/json": { schema: schema(AckBody) } } },
           responses: responses(CaseReceipt, {
+            "403": "not_case_recipient (only the province the case was sent to answers it)",
             "404": "case_not_found",
             "409": "already_answered / case_ended / no_valid_certificate (a transfer agreed with no certificate to issue from)",
-            "422": "office_division_invalid",
+            "422": "office_division_invalid / certificate_not_expected (a certificate with an answer to anything but a transfer)",
           }),
         },
       },
@@ -257,6 +316,7 @@ against the entry it received with the notice.`,
           parameters: [...signedHeaders(), CaseId],
           requestBody: { required: true, content: { "application/json": { schema: schema(EndBody) } } },
           responses: responses(CaseReceipt, {
+            "403": "not_case_sender (only the province that sent the case ends it)",
             "404": "case_not_found",
             "409": "not_endable / already_issued / case_ended / case_busy",
             "422": "office_division_invalid",
@@ -270,9 +330,11 @@ against the entry it received with the notice.`,
           parameters: [...signedHeaders(), CaseId],
           requestBody: { required: true, content: { "application/json": { schema: schema(IssuedBody) } } },
           responses: responses(CaseReceipt, {
+            "403": "not_case_sender (only the province that asked for the transfer reports its issue)",
             "404": "case_not_found",
-            "409": "transfer_not_accepted / already_issued",
-            "422": "office_division_invalid (the issuing authority or officer is not a current division of the signing province)",
+            "409": "not_a_transfer / transfer_not_accepted / already_issued",
+            "422":
+              "office_division_invalid (the issuing authority or officer is not a current division of the signing province) / identity_mismatch (the certificate number is not the transferred practitioner's)",
           }),
         },
       },
@@ -283,7 +345,8 @@ against the entry it received with the notice.`,
           parameters: [...signedHeaders(), CaseId],
           requestBody: { required: true, content: { "application/json": { schema: schema(DocumentContent) } } },
           responses: responses(CaseReceipt, {
-            "403": "node_suspended / not_case_sender",
+            "400": "document_empty / invalid_base64 (dataBase64 is not canonical base64)",
+            "403": "not_case_sender",
             "404": "case_not_found / document_not_in_case",
             "413": "document_too_large",
             "415": "document_type_unsupported",
