@@ -2,11 +2,12 @@ import type { Connection } from "mongoose";
 import type { ExchangeKind, ExchangeStatsRow } from "../contracts/exchange.js";
 import { hubExchangeModels } from "./hub-exchange.models.js";
 
-/** The value at fraction `q` of sorted numbers (nearest rank), or null for none. */
-function quantile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? null;
+/** The 0-based position of the value at fraction `q` of `n` sorted numbers (nearest rank). */
+function rankOf(q: number, n: number): number {
+  return Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
 }
+
+type Group = { _id: { province: string; kind: ExchangeKind } };
 
 /**
  * The exchange figures per province and kind for cases sent in [from, to): what the monthly
@@ -18,43 +19,78 @@ export function createExchangeStats(conn: Connection, deps: { now?: () => Date }
   const m = hubExchangeModels(conn);
   const now = deps.now ?? (() => new Date());
   return {
-    async stats(range: { from: Date; to: Date }): Promise<ExchangeStatsRow[]> {
-      const cases = await m.Cases.find(
-        { sentAt: { $gte: range.from, $lt: range.to } },
-        { _id: 0, kind: 1, fromProvince: 1, toProvince: 1, sentAt: 1, answeredAt: 1, state: 1, ack: 1, overdue: 1, deadlineAt: 1 },
-      ).lean();
-      const rows = new Map<string, ExchangeStatsRow & { times: number[] }>();
-      const row = (province: string, kind: ExchangeKind) => {
-        const key = `${province}:${kind}`;
+    /**
+     * Counted by the database, grouped by province and kind; the answer-time percentiles read one
+     * sorted stream of answer times, keeping only the two ranks of each group. It used to read
+     * every case of the month into the hub's memory on each report, CSV and publication, and for
+     * every province when one was asked for. With `province`, only its rows are computed.
+     */
+    async stats(range: { from: Date; to: Date }, province?: string): Promise<ExchangeStatsRow[]> {
+      const t = now();
+      const inRange = { sentAt: { $gte: range.from, $lt: range.to } };
+      const answered = { $ne: [{ $ifNull: ["$answeredAt", null] }, null] };
+      const open = { $and: [{ $not: [answered] }, { $ne: ["$state", "ended"] }] };
+      // As before: answered after the deadline, or unanswered past it and not ended; or escalated.
+      const late = {
+        $cond: [answered, { $gt: ["$answeredAt", "$deadlineAt"] }, { $and: [{ $lte: ["$deadlineAt", t] }, { $ne: ["$state", "ended"] }] }],
+      };
+      const count = (condition: unknown) => ({ $sum: { $cond: [condition, 1, 0] } });
+      const [sent, received] = await Promise.all([
+        m.Cases.aggregate<Group & { sent: number }>([
+          { $match: { ...inRange, ...(province ? { fromProvince: province } : {}) } },
+          { $group: { _id: { province: "$fromProvince", kind: "$kind" }, sent: { $sum: 1 } } },
+        ]),
+        m.Cases.aggregate<Group & Pick<ExchangeStatsRow, "received" | "answered" | "problems" | "overdue" | "waitingOpen" | "overdueOpen">>([
+          { $match: { ...inRange, ...(province ? { toProvince: province } : {}) } },
+          {
+            $group: {
+              _id: { province: "$toProvince", kind: "$kind" },
+              received: { $sum: 1 },
+              answered: count(answered),
+              // The answer, not the state: a problem answer its sender then ended is still a problem answered.
+              problems: count({ $eq: ["$ack.outcome", "problem"] }),
+              overdue: count({ $or: [{ $eq: ["$overdue", true] }, late] }),
+              waitingOpen: count(open),
+              overdueOpen: count({ $and: [open, { $lte: ["$deadlineAt", t] }] }),
+            },
+          },
+        ]),
+      ]);
+      const rows = new Map<string, ExchangeStatsRow>();
+      const row = ({ province: p, kind }: Group["_id"]) => {
+        const key = `${p}:${kind}`;
         let r = rows.get(key);
         if (!r) {
-          r = { province, kind, sent: 0, received: 0, answered: 0, problems: 0, ackMedianMs: null, ackP95Ms: null, overdue: 0, waitingOpen: 0, overdueOpen: 0, times: [] };
+          r = { province: p, kind, sent: 0, received: 0, answered: 0, problems: 0, ackMedianMs: null, ackP95Ms: null, overdue: 0, waitingOpen: 0, overdueOpen: 0 };
           rows.set(key, r);
         }
         return r;
       };
-      const t = now().getTime();
-      for (const c of cases) {
-        row(c.fromProvince, c.kind).sent++;
-        const r = row(c.toProvince, c.kind);
-        r.received++;
-        if (c.answeredAt) {
-          r.answered++;
-          r.times.push(c.answeredAt.getTime() - c.sentAt.getTime());
-        }
-        // The answer, not the state: a problem answer its sender then ended is still a problem answered.
-        if ((c.ack as { outcome?: string } | null)?.outcome === "problem") r.problems++;
-        const late = c.answeredAt ? c.answeredAt > c.deadlineAt : c.deadlineAt.getTime() <= t && c.state !== "ended";
-        if (c.overdue || late) r.overdue++;
-        if (!c.answeredAt && c.state !== "ended") r.waitingOpen++;
-        if (!c.answeredAt && c.state !== "ended" && c.deadlineAt.getTime() <= t) r.overdueOpen++;
+      for (const g of sent) row(g._id).sent = g.sent;
+      for (const { _id, ...figures } of received) Object.assign(row(_id), figures);
+
+      // Each group's answer times in order; a group's size is its `answered`, so the ranks are known
+      // before its first time arrives.
+      type AnswerTime = { p: string; kind: ExchangeKind; ms: number };
+      const times = m.Cases.aggregate<AnswerTime>([
+        { $match: { ...inRange, ...(province ? { toProvince: province } : {}), answeredAt: { $ne: null } } },
+        { $project: { _id: 0, p: "$toProvince", kind: 1, ms: { $subtract: ["$answeredAt", "$sentAt"] } } },
+        { $sort: { p: 1, kind: 1, ms: 1 } },
+      ]).cursor<AnswerTime>();
+      let group = "";
+      let position = 0;
+      for await (const x of times) {
+        const key = `${x.p}:${x.kind}`;
+        position = key === group ? position + 1 : 0;
+        group = key;
+        const r = rows.get(key);
+        if (!r) continue;
+        if (position === rankOf(0.5, r.answered)) r.ackMedianMs = x.ms;
+        if (position === rankOf(0.95, r.answered)) r.ackP95Ms = x.ms;
       }
-      return [...rows.values()]
-        .map(({ times, ...r }) => {
-          const sorted = times.sort((a, b) => a - b);
-          return { ...r, ackMedianMs: quantile(sorted, 0.5), ackP95Ms: quantile(sorted, 0.95) };
-        })
-        .sort((a, b) => (a.province === b.province ? a.kind.localeCompare(b.kind) : a.province.localeCompare(b.province)));
+      return [...rows.values()].sort((a, b) =>
+        a.province === b.province ? a.kind.localeCompare(b.kind) : a.province.localeCompare(b.province),
+      );
     },
 
     /**

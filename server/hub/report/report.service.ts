@@ -24,15 +24,20 @@ import { reportModels } from "./report.models.js";
  * exchange figures instead of showing zeros.
  */
 export interface ExchangeFactsPort {
-  stats(range: { from: Date; to: Date }): Promise<ExchangeStatsRow[]>;
+  /** With `province`, that province's rows only (a one-province report computes no other's). */
+  stats(range: { from: Date; to: Date }, province?: string): Promise<ExchangeStatsRow[]>;
   /** Per province, the cases waiting for its answer at `at` and those of them overdue (the dashboard's). */
   backlog(at: Date): Promise<{ province: string; waiting: number; overdue: number }[]>;
 }
 
 /** The exchange rows of a window, by province, in the report's shape. */
-export async function exchangeByProvince(port: ExchangeFactsPort, range: { from: Date; to: Date }): Promise<Map<string, ExchangeFigures[]>> {
+export async function exchangeByProvince(
+  port: ExchangeFactsPort,
+  range: { from: Date; to: Date },
+  province?: string,
+): Promise<Map<string, ExchangeFigures[]>> {
   const out = new Map<string, ExchangeFigures[]>();
-  for (const r of await port.stats(range)) {
+  for (const r of await port.stats(range, province)) {
     const list = out.get(r.province) ?? [];
     list.push({
       kind: r.kind,
@@ -203,7 +208,7 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
       const [tally, changes, exchange] = await Promise.all([
         tallies(window, provinces),
         changesAccepted(window, provinces),
-        deps.exchange ? exchangeByProvince(deps.exchange, window) : Promise.resolve(null),
+        deps.exchange ? exchangeByProvince(deps.exchange, window, province) : Promise.resolve(null),
       ]);
       return {
         format: "roadcert-monthly-report/1",
