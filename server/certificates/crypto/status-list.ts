@@ -34,8 +34,9 @@ export function setStatusBits(bits: Uint8Array, index: number, status: Certifica
   bits[byte] = ((bits[byte] ?? 0) & ~(0b11 << shift)) | (value << shift);
 }
 
+/** The slot `index` of a list (of any length: a peer's list may be longer than this node's). */
 export function getStatusBits(bits: Uint8Array, index: number): CertificateStatus | null {
-  if (!Number.isSafeInteger(index) || index < 0 || index >= STATUS_LIST_ENTRIES) return null;
+  if (!Number.isSafeInteger(index) || index < 0 || index >= (bits.length * 8) / STATUS_SIZE) return null;
   const bit = index * STATUS_SIZE;
   const shift = 8 - STATUS_SIZE - (bit & 7);
   return STATUS_CODES[((bits[bit >> 3] ?? 0) >> shift) & 0b11] ?? null;
@@ -45,12 +46,22 @@ export function encodeStatusBits(bits: Uint8Array): string {
   return `u${gzipSync(bits, { level: 9 }).toString("base64url")}`;
 }
 
-/** Decodes an encoded list, refusing anything that does not inflate to exactly the list's size. */
+/**
+ * The most a list is inflated to (16 MiB, 64 million entries): GZIP shrinks a run of zeros about a
+ * thousandfold, so an unbounded inflate of a small download could take gigabytes.
+ */
+const MAX_LIST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Decodes an encoded list: at least the spec's 131,072 entries (this node publishes exactly that
+ * many; another province's software may publish more, which the spec allows), within the bound.
+ * Anything else is null. Every byte holds four whole 2-bit entries.
+ */
 export function decodeStatusBits(encoded: string): Uint8Array | null {
   if (!encoded.startsWith("u")) return null;
   try {
-    const bits = gunzipSync(Buffer.from(encoded.slice(1), "base64url"), { maxOutputLength: LIST_BYTES });
-    return bits.length === LIST_BYTES ? new Uint8Array(bits) : null;
+    const bits = gunzipSync(Buffer.from(encoded.slice(1), "base64url"), { maxOutputLength: MAX_LIST_BYTES });
+    return bits.length >= LIST_BYTES ? new Uint8Array(bits) : null;
   } catch {
     return null;
   }
