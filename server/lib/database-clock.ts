@@ -20,7 +20,7 @@ export interface DatabaseClockOptions {
  * whichever instance a save reaches; read off each machine's own clock, two instances a few
  * seconds apart would cut a candidate off early on one and take answers past the deadline on the
  * other. `now()` stays synchronous (it is read on every save): the offset is measured at start
- * and every minute (half the round trip counted), and a failed measurement keeps the last one.
+ * and every minute, and a failed measurement keeps the last one.
  */
 export function createDatabaseClock(conn: Connection, options: DatabaseClockOptions) {
   const databaseNow = options.databaseNow ?? (() => databaseTime(conn));
@@ -31,7 +31,10 @@ export function createDatabaseClock(conn: Connection, options: DatabaseClockOpti
     const sent = Date.now();
     const at = (await databaseNow()).getTime();
     const received = Date.now();
-    offsetMs = Math.round(at - (sent + received) / 2);
+    // The database read its clock somewhere between `sent` and `received`: the true offset lies in
+    // [at - received, at - sent]. The value of that range nearest zero is taken, so two clocks that
+    // agree (NTP) read as equal rather than a round trip's noise apart.
+    offsetMs = at < sent ? at - sent : at > received ? at - received : 0;
     if (Math.abs(offsetMs) > WARN_OFFSET_MS)
       options.logger.warn(
         { offsetMs },
