@@ -1,5 +1,6 @@
 import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from "bson";
-import { isPlainObject } from "./storage/values.js";
+import { unsupported } from "./errors.js";
+import { EMPTY_ARRAY_KEY, exactDouble, isPlainObject } from "./storage/values.js";
 
 /**
  * MongoDB's total order over BSON values ("Comparison/Sort Order" in the manual): first by type
@@ -8,6 +9,8 @@ import { isPlainObject } from "./storage/values.js";
  */
 export function typeBracket(value: unknown): number {
   if (value === undefined) return 2;
+  // An empty array's key (`undefined` on the server) sorts after MinKey and before null.
+  if (value === EMPTY_ARRAY_KEY) return 1.5;
   if (value === null) return 2;
   // Before Long: bson's Timestamp is a subclass of Long, and a timestamp is no number.
   if (value instanceof Timestamp) return 11;
@@ -32,6 +35,13 @@ export function typeBracket(value: unknown): number {
 function asNumber(value: unknown): number {
   if (typeof value === "number") return value;
   if (value instanceof Long) return value.toNumber();
+  if (value instanceof Decimal128) {
+    // Compared exactly where a double holds the decimal; any other would be compared wrongly.
+    const exact = exactDouble(value.toString());
+    if (exact === null)
+      throw unsupported(`comparing the Decimal128 ${value.toString()}, which no double holds exactly`);
+    return exact;
+  }
   return Number((value as { valueOf(): unknown }).valueOf());
 }
 
@@ -117,7 +127,8 @@ export function bsonEquals(a: unknown, b: unknown): boolean {
 
 /**
  * The value a document sorts by on one field: an array sorts by its smallest element ascending
- * and its largest descending; a missing field sorts as null; an empty array before null.
+ * and its largest descending; a missing field sorts as null; an empty array (`EMPTY_ARRAY_KEY`,
+ * as the caller's `pathValues` gives it) before null.
  */
 export function sortValue(values: unknown[], direction: 1 | -1): unknown {
   let best: unknown;

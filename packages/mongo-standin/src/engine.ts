@@ -1,6 +1,6 @@
-import type { Document } from "bson";
+import { Long, type Document } from "bson";
 import { Aggregator } from "mingo/aggregator";
-import { Context } from "mingo/core";
+import { Context, evalExpr, ProcessingMode } from "mingo/core";
 import * as accumulatorOperators from "mingo/operators/accumulator";
 import * as expressionOperators from "mingo/operators/expression";
 import * as pipelineOperators from "mingo/operators/pipeline";
@@ -10,11 +10,13 @@ import * as windowOperators from "mingo/operators/window";
 import { Query } from "mingo/query";
 import type { CollectionResolver } from "mingo/types";
 import { resolve } from "mingo/util";
+import { ADD_FIELDS_STAGES } from "./add-fields.js";
 import { compareBson, typeBracket } from "./bson-order.js";
 import { EXPRESSION_COMPARISONS } from "./expression-compare.js";
-import { elementKey } from "./filter-guards.js";
-import { NULL_AWARE_EQUALITY } from "./null-equality.js";
-import { noDigitNamedFields } from "./storage/array-facts.js";
+import { comparable } from "./comparable.js";
+import { EQUALITY } from "./equality.js";
+import { unsupported } from "./errors.js";
+import { givenPattern, withPcrePatterns } from "./pcre.js";
 import { isPlainObject } from "./storage/values.js";
 
 /** BSON type numbers of the `$type` query operator, by their string aliases. */
@@ -67,27 +69,49 @@ function bsonType(value: unknown): string {
   return (tag && byTag[tag]) ?? "object";
 }
 
+/** Type names a stored number cannot answer: the codec reads int32, int64 and double alike. */
+const WIRE_NUMBER_TYPES = new Set(["int", "long", "double"]);
+
 function typeMatches(value: unknown, wanted: unknown): boolean {
   const name = typeof wanted === "number" ? TYPE_ALIASES[wanted] : String(wanted);
   const actual = bsonType(value);
   if (name === "number") return ["int", "long", "double", "decimal"].includes(actual);
+  if (name !== undefined && WIRE_NUMBER_TYPES.has(name) && typeof value === "number")
+    throw unsupported(`$type ${JSON.stringify(wanted)} on a stored number (its wire type, int32, int64 or double, is not kept)`);
   return actual === name;
 }
 
 /**
- * `$type` with the BSON type names mingo lacks (objectId, binData, timestamp, decimal, ...).
- * An array field matches "array" itself, or any type one of its elements has.
+ * `$type` with the BSON type names mingo lacks (objectId, binData, timestamp, decimal, ...). It
+ * tests the values the path reaches as the server walks it (`comparable`): an array there matches
+ * "array" itself, and any type one of its elements has; an array met midway is entered, so
+ * `{"a.b": {$type: "array"}}` does not match `{a: [{b: "x"}]}`.
  */
 const $type: typeof queryOperators.$type = (selector, wanted) => {
   const types: unknown[] = Array.isArray(wanted) ? (wanted as unknown[]) : [wanted];
+  const parts = selector.split(".");
   return (doc) => {
-    const value: unknown = resolve(doc as Document, selector);
-    if (value === undefined) return false;
-    return types.some(
-      (t) =>
-        typeMatches(value, t) ||
-        (Array.isArray(value) && (value as unknown[]).some((item) => typeMatches(item, t))),
-    );
+    const values = isPlainObject(doc) ? comparable(doc, parts) : [resolve(doc as Document, selector)];
+    return values.some((value) => value !== undefined && types.some((t) => typeMatches(value, t)));
+  };
+};
+
+/**
+ * `$regex` (and `field: /re/`): a string the pattern matches, or a stored regular expression with
+ * the same pattern and options (the server's RegexMatchExpression), which the engine never matched.
+ */
+const $regex: typeof queryOperators.$regex = (selector, value) => {
+  const re = value as RegExp;
+  const given = givenPattern(re);
+  const parts = selector.split(".");
+  return (doc) => {
+    const values = isPlainObject(doc) ? comparable(doc, parts) : [resolve(doc as Document, selector)];
+    return values.some((found) => {
+      if (typeof found === "string") return re.test(found);
+      if (found instanceof RegExp) return found.source === given.pattern && [...found.flags].sort().join("") === given.options;
+      const bson = found as { _bsontype?: string; pattern?: string; options?: string } | null;
+      return bson?._bsontype === "BSONRegExp" && bson.pattern === given.pattern && [...(bson.options ?? "")].sort().join("") === given.options;
+    });
   };
 };
 
@@ -101,48 +125,6 @@ const $all: typeof queryOperators.$all = (selector, values) => {
   const query = newQuery({ $and: (values as unknown[]).map((value) => ({ [selector]: value })) });
   return (doc) => query.test(doc as Document);
 };
-
-/**
- * Every value a path reaches for a comparison: terminal arrays both as a whole and element by
- * element, arrays on the way descended (numeric parts index them, and also name a field of each
- * element, as on the server). Collected into one array: a save's filter (`answers.31.seq`) walks
- * the hundred answers for a field "31", and building an array per element and per level there was
- * a fifth of the bytes the stand-in allocated per save (issue 17).
- */
-function comparable(
-  doc: unknown,
-  parts: string[],
-  from = 0,
-  out: unknown[] = [],
-  stored = false,
-): unknown[] {
-  if (from === parts.length) {
-    out.push(doc);
-    if (Array.isArray(doc)) for (const item of doc as unknown[]) out.push(item);
-    return out;
-  }
-  const part = parts[from] ?? "";
-  if (Array.isArray(doc)) {
-    const index = /^\d+$/.test(part);
-    if (index) comparable((doc as unknown[])[Number(part)], parts, from + 1, out, stored);
-    // Where no element has a field named `part`, the elements add nothing unless the path ends
-    // here (each then adds `undefined`). Known only of arrays never changed in place (array-facts.ts):
-    // a stored document's, not the engine's copies in a pipeline, which its stages may change.
-    if (index && stored && from + 1 < parts.length && noDigitNamedFields(doc as unknown[])) return out;
-    // A field named like an index is read by number (the same property; see filter-guards.ts).
-    const key = index ? elementKey(part) : part;
-    for (const item of doc as unknown[]) {
-      if (!isPlainObject(item)) continue;
-      const inner = (item as Record<string | number, unknown>)[key];
-      // An element without that field adds nothing unless the path ends here (then it adds
-      // `undefined`, which `$gte: null` counts as missing): skip it rather than descend.
-      if (inner !== undefined || from + 1 === parts.length) comparable(inner, parts, from + 1, out, stored);
-    }
-    return out;
-  }
-  if (doc === null || typeof doc !== "object") return out;
-  return comparable((doc as Record<string, unknown>)[part], parts, from + 1, out, stored);
-}
 
 /**
  * The range operators in MongoDB's order: only values of the operand's type bracket compare
@@ -171,27 +153,40 @@ function rangeHolds(
     return values.length === 0 || values.some((value) => value === null || value === undefined);
   }
   const bracket = typeBracket(operand);
-  return comparable(doc, parts, 0, [], stored).some(
-    (value) => value !== undefined && typeBracket(value) === bracket && test(compareBson(value, operand)),
-  );
+  const nanOperand = typeof operand === "number" && Number.isNaN(operand);
+  return comparable(doc, parts, 0, [], stored).some((value) => {
+    if (value === undefined || typeBracket(value) !== bracket) return false;
+    // NaN equals NaN and compares with nothing else: only $gte/$lte NaN match it (the server's
+    // ComparisonMatchExpression), though NaN sorts below every number.
+    if (nanOperand || (typeof value === "number" && Number.isNaN(value)))
+      return nanOperand && typeof value === "number" && Number.isNaN(value) && test(0);
+    return test(compareBson(value, operand));
+  });
 }
 
 /**
  * `$mod` and `$size` refuse malformed arguments with BadValue as the server does, where the
- * engine would silently match nothing.
+ * engine would silently match nothing. `$mod` divides the integer part of a fractional value
+ * (the server truncates it to a 64-bit integer: 5.7 mod 4 is 1), which the engine did not.
  */
-const $mod: typeof queryOperators.$mod = (selector, value, options) => {
+const $mod: typeof queryOperators.$mod = (selector, value) => {
   const args = value as unknown[];
   if (!Array.isArray(args) || args.length < 2) throw new Error("malformed mod, not enough elements");
   if (args.length > 2) throw new Error("malformed mod, too many elements");
   if (!args.every((n) => typeof n === "number" && Number.isFinite(n)))
     throw new Error("malformed mod, divisor and remainder must be numbers");
-  if (Math.trunc(args[0] as number) === 0) throw new Error("divisor cannot be 0");
-  return queryOperators.$mod(
-    selector,
-    args.map((n) => Math.trunc(n as number)),
-    options,
-  );
+  const divisor = Math.trunc(args[0] as number);
+  const remainder = Math.trunc(args[1] as number);
+  if (divisor === 0) throw new Error("divisor cannot be 0");
+  const parts = selector.split(".");
+  return (doc) =>
+    comparable(doc, parts).some((found) => {
+      const n = found instanceof Long ? found.toNumber() : found;
+      if (found instanceof Long && !Number.isSafeInteger(n)) throw unsupported("$mod over a Long beyond 2^53");
+      if (typeof n !== "number") return false;
+      if (!Number.isFinite(n)) throw unsupported("$mod over NaN or an infinite value");
+      return Math.trunc(n) % divisor === remainder;
+    });
 };
 
 const $size: typeof queryOperators.$size = (selector, value, options) => {
@@ -201,6 +196,18 @@ const $size: typeof queryOperators.$size = (selector, value, options) => {
     throw new Error(`Failed to parse $size. Expected an integer in: $size: ${value}`);
   if (value < 0) throw new Error(`Failed to parse $size. Expected a non-negative number in: $size: ${value}`);
   return queryOperators.$size(selector, value, options);
+};
+
+/**
+ * `$count` as the server runs it, a `$group` of everything then a `$project` of the count: no
+ * input gives no document (the engine's own gave `{n: 0}`).
+ */
+const $count: typeof pipelineOperators.$count = (collection, field, options) => {
+  if (typeof field !== "string" || field === "") throw new Error("the count field must be a non-empty string");
+  if (field.startsWith("$")) throw new Error("the count field cannot be a $-prefixed path");
+  if (field.includes(".")) throw new Error("the count field cannot contain '.'");
+  const grouped = pipelineOperators.$group(collection, { _id: null, [field]: { $sum: 1 } }, options);
+  return pipelineOperators.$project(grouped, { _id: 0 }, options);
 };
 
 /** The stand-in's range operators, by name. */
@@ -239,25 +246,47 @@ export function rangeMatches(op: RangeOperator, parts: string[], operand: unknow
 
 /**
  * The operators the stand-in runs with: all of mingo's, with BSON-aware `$type`, `$all` and ranges,
- * null equality through arrays as the server has it (null-equality.ts), and the comparison
+ * null equality through arrays and BSON equality as the server has them (equality.ts), and the comparison
  * expressions in the server's aggregation order (expression-compare.ts).
  */
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
   expression: { ...expressionOperators, ...EXPRESSION_COMPARISONS },
-  pipeline: pipelineOperators,
+  pipeline: {
+    ...pipelineOperators,
+    ...ADD_FIELDS_STAGES,
+    $count,
+    // A later `$match` reads patterns as PCRE too, as a filter does (pcre.ts).
+    $match: (collection, filter, options) => pipelineOperators.$match(collection, withPcrePatterns(filter), options),
+  } satisfies Partial<typeof pipelineOperators>,
   projection: projectionOperators,
   query: {
     ...queryOperators,
     $type,
+    $regex,
     $all,
     $mod,
     $size,
     ...RANGE_OPERATORS,
-    ...NULL_AWARE_EQUALITY,
+    ...EQUALITY,
   },
   window: windowOperators,
 });
+
+/** The engine's defaults (as `Query` and `Aggregator` take them) with the stand-in's operators. */
+const EXPRESSION_OPTIONS = {
+  context: CONTEXT,
+  idKey: "_id",
+  processingMode: ProcessingMode.CLONE_OFF,
+  useStrictMode: true,
+  scriptEnabled: true,
+  failOnError: true,
+};
+
+/** An aggregation expression evaluated against one document (undefined: missing). */
+export function evaluateExpression(root: Document, expression: unknown): unknown {
+  return evalExpr(root, expression, EXPRESSION_OPTIONS);
+}
 
 export function newQuery(filter: Document): Query {
   return new Query(filter, { context: CONTEXT });

@@ -1,7 +1,7 @@
 import { ObjectId, type Document } from "bson";
 import { CommandError, unsupported } from "./errors.js";
 import { compileFilter } from "./query.js";
-import { hasPath, pathValues, valueKey, type Doc } from "./storage/values.js";
+import { EMPTY_ARRAY_KEY, hasPath, isPlainObject, pathValues, valueKey, type Doc } from "./storage/values.js";
 
 /** An index definition as `createIndexes` receives it and `listIndexes` returns it. */
 export interface IndexSpec extends Document {
@@ -58,6 +58,12 @@ export class Index {
    */
   private readonly children = new Map<number, Map<string, Set<string>>>();
   private readonly partial: ((doc: Doc) => boolean) | null;
+  /**
+   * Per field: whether any document added so far reached an array on its path (MongoDB's multikey
+   * flag, sticky as the server's). A range over such a field may be met bound by bound by
+   * different elements, so the index cannot narrow by all bounds at once (collection.ts).
+   */
+  private readonly multikey: boolean[];
 
   constructor(spec: IndexSpec) {
     for (const [field, kind] of Object.entries(spec.key)) {
@@ -68,6 +74,7 @@ export class Index {
     this.fields = Object.keys(spec.key);
     this.paths = this.fields.map((field) => field.split("."));
     this.levels = this.fields.map(() => new Map<string, Holders>());
+    this.multikey = this.fields.map(() => false);
     this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : null;
   }
 
@@ -108,7 +115,7 @@ export class Index {
     if (!this.holds(doc)) return [];
     let combos: unknown[][] = [[]];
     for (const field of this.fields) {
-      const values = dedupe(pathValues(doc, field));
+      const values = dedupe(pathValues(doc, field, EMPTY_ARRAY_KEY));
       combos = combos.flatMap((prefix) => values.map((value) => [...prefix, value]));
     }
     return combos.map((values) => ({ key: values.map(valueKey).join("\u0000"), values }));
@@ -125,7 +132,7 @@ export class Index {
     const levels: string[][] = [];
     let prefixes = [""];
     this.fields.forEach((field, depth) => {
-      const keys = dedupe(pathValues(doc, field)).map(valueKey);
+      const keys = dedupe(pathValues(doc, field, EMPTY_ARRAY_KEY)).map(valueKey);
       prefixes = [
         ...new Set(
           prefixes.flatMap((prefix) => keys.map((key) => (depth === 0 ? key : `${prefix}\u0000${key}`))),
@@ -142,7 +149,7 @@ export class Index {
    * never split from a key (a string value may itself hold the separator).
    */
   private childPairs(doc: Doc, levels: string[][], depth: number): Array<[string, string]> {
-    const next = dedupe(pathValues(doc, this.fields[depth] as string)).map(valueKey);
+    const next = dedupe(pathValues(doc, this.fields[depth] as string, EMPTY_ARRAY_KEY)).map(valueKey);
     return (levels[depth - 1] ?? []).flatMap((p) =>
       next.map((key): [string, string] => [p, `${p}\u0000${key}`]),
     );
@@ -174,8 +181,16 @@ export class Index {
     }
   }
 
+  /** Whether the field at `position` of the key pattern ever held an array (see `multikey`). */
+  isMultikey(position: number): boolean {
+    return this.multikey[position] === true;
+  }
+
   add(id: string, doc: Doc): void {
     const levels = this.levelKeysFor(doc);
+    this.paths.forEach((parts, position) => {
+      if (!this.multikey[position] && reachesArray(doc, parts)) this.multikey[position] = true;
+    });
     for (const [depth, byParent] of this.children) this.addChildren(doc, levels, depth, byParent);
     levels.forEach((keys, depth) => {
       const level = this.level(depth + 1);
@@ -216,6 +231,51 @@ export class Index {
     }
   }
 
+  /**
+   * The error the server raises when building this index's keys for `doc`, if any: a hashed field
+   * holding an array (16766), or two fields of a compound index reaching different arrays
+   * (171 CannotIndexParallelArrays: the keys would be the arrays' cross product).
+   */
+  keyError(doc: Doc): CommandError | null {
+    if (!this.holds(doc)) return null;
+    const arrays: string[][] = [];
+    for (const [position, parts] of this.paths.entries()) {
+      const field = this.fields[position] ?? "";
+      const found = arrayPrefixes(doc, parts, 0, "", []);
+      if (this.spec.key[field] === "hashed" && found.length > 0)
+        return new CommandError(
+          "Location16766",
+          `Error: hashed indexes do not currently support array values. Found array at path: ${found[0]}`,
+        );
+      for (const earlier of arrays) {
+        for (const mine of found) {
+          const other = earlier.find((prefix) => !nested(prefix, mine));
+          if (other !== undefined)
+            return new CommandError(
+              "CannotIndexParallelArrays",
+              `cannot index parallel arrays [${lastPart(mine)}] [${lastPart(other)}]`,
+            );
+        }
+      }
+      arrays.push(found);
+    }
+    return null;
+  }
+
+  /** Each encoded key of the first field with the ids holding it (the TTL pass reads dates here). */
+  *firstFieldKeys(): Iterable<[string, Iterable<string>]> {
+    for (const [key, held] of this.level(1)) yield [key, typeof held === "string" ? [held] : held];
+  }
+
+  /**
+   * The seconds after its indexed date a document expires, or null when this is no TTL index: the
+   * server's TTL monitor ignores the option on a compound index.
+   */
+  get expireAfterSeconds(): number | null {
+    const seconds: unknown = this.spec.expireAfterSeconds;
+    return typeof seconds === "number" && this.fields.length === 1 ? seconds : null;
+  }
+
   /** Ids of the documents holding exactly this encoded key of the first `depth` fields. */
   lookup(key: string, depth = this.fields.length): Iterable<string> {
     const held = this.level(depth).get(key);
@@ -236,7 +296,9 @@ export class Index {
   /** The E11000 error MongoDB reports for this index, with `keyPattern` and `keyValue`. */
   duplicateError(ns: string, values: unknown[]): CommandError {
     const keyValue: Record<string, unknown> = {};
-    this.fields.forEach((field, i) => (keyValue[field] = values[i] ?? null));
+    this.fields.forEach(
+      (field, i) => (keyValue[field] = values[i] === EMPTY_ARRAY_KEY ? undefined : (values[i] ?? null)),
+    );
     const shown = this.fields.map((field, i) => `${field}: ${formatValue(values[i])}`).join(", ");
     return new CommandError(
       "DuplicateKey",
@@ -276,6 +338,40 @@ function sameAt(a: unknown, b: unknown, parts: string[]): boolean {
   return x === y;
 }
 
+/** The dotted paths (within `parts`) at which walking from `value` meets an array. */
+function arrayPrefixes(value: unknown, parts: string[], i: number, prefix: string, out: string[]): string[] {
+  if (Array.isArray(value)) {
+    if (!out.includes(prefix)) out.push(prefix);
+    if (i < parts.length)
+      for (const item of value as unknown[])
+        if (isPlainObject(item)) arrayPrefixes(item, parts, i, prefix, out);
+    return out;
+  }
+  if (i === parts.length || !isPlainObject(value)) return out;
+  const part = parts[i] ?? "";
+  return arrayPrefixes(value[part], parts, i + 1, prefix ? `${prefix}.${part}` : part, out);
+}
+
+/** Whether one of two array paths lies within the other (the same array, or one inside the other). */
+function nested(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+}
+
+function lastPart(path: string): string {
+  return path.slice(path.lastIndexOf(".") + 1);
+}
+
+/** True when walking `parts` from `value` meets an array (on the way or at the end). */
+function reachesArray(value: unknown, parts: string[]): boolean {
+  let current = value;
+  for (const part of parts) {
+    if (Array.isArray(current)) return true;
+    if (current === null || typeof current !== "object") return false;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return Array.isArray(current);
+}
+
 function dedupe(values: unknown[]): unknown[] {
   const seen = new Map<string, unknown>();
   for (const value of values) if (!seen.has(valueKey(value))) seen.set(valueKey(value), value);
@@ -283,6 +379,7 @@ function dedupe(values: unknown[]): unknown[] {
 }
 
 function formatValue(value: unknown): string {
+  if (value === EMPTY_ARRAY_KEY) return "undefined";
   if (value === undefined || value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value);
   if (value instanceof ObjectId) return `ObjectId('${value.toHexString()}')`;

@@ -15,10 +15,26 @@ function conditionsOn(filter: Document, arrayPath: string): Document[] {
       for (const part of value as unknown[])
         if (isPlainObject(part)) found.push(...conditionsOn(part, arrayPath));
     } else if (key === arrayPath || key.startsWith(`${arrayPath}.`)) {
-      found.push({ [key]: value });
+      const positive = withoutNegations(value);
+      if (positive !== undefined) found.push({ [key]: positive });
     }
   }
   return found;
+}
+
+/** Operators that match by what an array does not hold, so they record no element's position. */
+const NEGATIONS = new Set(["$ne", "$nin", "$not"]);
+
+/**
+ * A condition without its negations, or undefined when nothing else is left: on the server only
+ * a positive condition records the element the positional `$` refers to.
+ */
+function withoutNegations(condition: unknown): unknown {
+  if (!isPlainObject(condition)) return condition;
+  const keys = Object.keys(condition);
+  if (!keys.some((key) => NEGATIONS.has(key))) return condition;
+  const kept = Object.fromEntries(Object.entries(condition).filter(([key]) => !NEGATIONS.has(key)));
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 /** A shallow copy of `doc` whose value at `path` is `value` (objects on the way are copied). */

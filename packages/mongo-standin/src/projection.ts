@@ -1,4 +1,5 @@
 import type { Document } from "bson";
+import { applyComputed, computes, type ComputedTree } from "./computed-paths.js";
 import { CommandError, unsupported } from "./errors.js";
 import { isPlainObject, putData, type Doc } from "./storage/values.js";
 
@@ -9,6 +10,7 @@ type FieldRule =
   | { kind: "slice"; skip: number; limit: number | null }
   | { kind: "elemMatch"; matches: (element: unknown) => boolean }
   | { kind: "positional" }
+  | { kind: "computed"; expression: unknown }
   | { kind: "nested"; rules: Map<string, FieldRule> };
 
 /** A parsed find projection: inclusion or exclusion, with `_id` handled on its own. */
@@ -16,22 +18,16 @@ export interface Projection {
   inclusion: boolean;
   rules: Map<string, FieldRule>;
   keepId: boolean;
+  /** The computed (expression) fields, applied after the inclusions; null when there are none. */
+  computed: ComputedTree | null;
+  evaluate: ExpressionEvaluator;
 }
 
 /** Compiles a query over one array element for `$elemMatch` (documents and scalars alike). */
 export type ElementMatcher = (criteria: Document) => (element: unknown) => boolean;
 
-/** True when a projection value is an aggregation expression (computed field), not a rule. */
-export function isExpressionProjection(projection: Document): boolean {
-  return Object.values(projection).some((value) => {
-    if (typeof value === "number" || typeof value === "boolean") return false;
-    if (isPlainObject(value)) {
-      const keys = Object.keys(value);
-      return !(keys.length === 1 && (keys[0] === "$slice" || keys[0] === "$elemMatch"));
-    }
-    return true;
-  });
-}
+/** Evaluates an aggregation expression against a whole document (undefined: missing). */
+export type ExpressionEvaluator = (expression: unknown, root: Doc) => unknown;
 
 /**
  * Parses a find projection as MongoDB does: 1/true include, 0/false exclude, `{$slice}` slices an
@@ -40,24 +36,38 @@ export function isExpressionProjection(projection: Document): boolean {
  * an inclusion. Mixing inclusion and exclusion (other than of `_id`) answers 31254/31253; `{$meta}`
  * is refused.
  */
-export function parseProjection(spec: Document, elementMatcher: ElementMatcher): Projection {
+export function parseProjection(
+  spec: Document,
+  elementMatcher: ElementMatcher,
+  evaluate: ExpressionEvaluator,
+): Projection {
   const rules = new Map<string, FieldRule>();
   let includes = 0;
   let excludes = 0;
   let keepId = true;
   let idIncluded = false;
-  for (const [rawPath, value] of Object.entries(spec)) {
+  for (const [rawPath, value] of flattened(spec)) {
     let path = rawPath;
     let rule: FieldRule;
     if (isPlainObject(value)) {
       if ("$meta" in value) throw unsupported("$meta projections");
       if ("$slice" in value) rule = sliceRule(value.$slice);
       else if ("$elemMatch" in value) {
+        if (path.includes("."))
+          throw new CommandError("Location31275", "Cannot use $elemMatch projection on a nested field.");
         if (!isPlainObject(value.$elemMatch))
           throw new CommandError("BadValue", "elemMatch: Invalid argument, object required.");
         rule = { kind: "elemMatch", matches: elementMatcher(value.$elemMatch) };
         includes += 1;
-      } else throw unsupported("this projection form");
+      } else {
+        // An operator expression (`{$literal: 5}`, `{$add: […]}`): a computed field.
+        rule = { kind: "computed", expression: value };
+        includes += 1;
+      }
+    } else if (typeof value !== "number" && typeof value !== "boolean") {
+      // Any other value (a string such as "$field", an array, null…) is an expression too.
+      rule = { kind: "computed", expression: value };
+      includes += 1;
     } else if (path.endsWith(".$")) {
       path = path.slice(0, -2);
       rule = { kind: "positional" };
@@ -85,7 +95,45 @@ export function parseProjection(spec: Document, elementMatcher: ElementMatcher):
   }
   // `_id` alone decides only where no other field does: `{_id: 1}` (even beside a `$slice`) is an
   // inclusion, while `{_id: 1, a: 0}` stays an exclusion (the server's computeProjectionType).
-  return { inclusion: includes > 0 || (excludes === 0 && idIncluded), rules, keepId };
+  const computed = computedTree(rules);
+  return {
+    inclusion: includes > 0 || (excludes === 0 && idIncluded),
+    rules,
+    keepId,
+    computed: computes(computed) ? computed : null,
+    evaluate,
+  };
+}
+
+/**
+ * The projection's entries with nested objects spelled as dotted paths (`{a: {b: 1}}` is
+ * `{"a.b": 1}`, as the server parses a sub-projection); an operator object stays a value.
+ */
+function flattened(spec: Document, prefix = ""): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(spec)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (!isPlainObject(value)) {
+      out.push([path, value]);
+      continue;
+    }
+    const first = Object.keys(value)[0];
+    if (first === undefined)
+      throw new CommandError("BadValue", `An empty sub-projection is not a valid value. Found empty object at path ${path}`);
+    if (first.startsWith("$")) out.push([path, value]);
+    else out.push(...flattened(value, path));
+  }
+  return out;
+}
+
+/** The computed fields of the rules, as the tree computed-paths.ts applies. */
+function computedTree(rules: Map<string, FieldRule>): ComputedTree {
+  const tree: ComputedTree = new Map();
+  for (const [field, rule] of rules) {
+    if (rule.kind === "computed") tree.set(field, { kind: "expression", expression: rule.expression });
+    else if (rule.kind === "nested") tree.set(field, { kind: "path", children: computedTree(rule.rules) });
+  }
+  return tree;
 }
 
 function sliceRule(value: unknown): FieldRule {
@@ -126,7 +174,11 @@ export function project(
   projection: Projection,
   positionalIndex: (path: string) => number | null,
 ): Doc {
-  const out = applyRules(doc, projection.rules, projection.inclusion, "", positionalIndex) as Doc;
+  let out = applyRules(doc, projection.rules, projection.inclusion, "", positionalIndex) as Doc;
+  // Computed fields come after the inclusions, each evaluated against the whole document; find
+  // leaves arrays nested in arrays as they are (computed-paths.ts).
+  if (projection.computed)
+    out = applyComputed(out, projection.computed, (expression) => projection.evaluate(expression, doc), "keep");
   if (!projection.keepId) delete out._id;
   else if (projection.inclusion && doc._id !== undefined && !("_id" in out)) {
     return { _id: doc._id, ...out };
@@ -143,6 +195,7 @@ function applyRules(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const put = (key: string, value: unknown): void => putData(out, key, value);
+  const late: Array<[string, unknown]> = [];
   // for…in and the path only where a rule needs it: every read by _id of an attempt projects its
   // fields here, and the entries arrays and defineProperty per field were a fifth of such a read's
   // CPU in the stand-in (issue 17).
@@ -159,6 +212,8 @@ function applyRules(
         put(key, value);
         break;
       case "exclude":
+      case "computed":
+        // A computed field is set after the inclusions (`project`), not copied from the document.
         break;
       case "slice":
         put(key, Array.isArray(value) ? slice(value as unknown[], rule.skip, rule.limit) : value);
@@ -166,7 +221,9 @@ function applyRules(
       case "elemMatch": {
         if (!Array.isArray(value)) break;
         const found = (value as unknown[]).find((element) => rule.matches(element));
-        if (found !== undefined) put(key, [found]);
+        // The server puts an `$elemMatch` field after the other fields it keeps, wherever it
+        // stands in the document (only top-level fields take one).
+        if (found !== undefined) late.push([key, [found]]);
         break;
       }
       case "positional": {
@@ -187,6 +244,7 @@ function applyRules(
       }
     }
   }
+  for (const [key, value] of late) put(key, value);
   return out;
 }
 

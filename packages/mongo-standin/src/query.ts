@@ -1,13 +1,21 @@
 import { Decimal128, Long, type Document } from "bson";
 import { compareBson, sortValue } from "./bson-order.js";
-import { newAggregator, newQuery } from "./engine.js";
+import { evaluateExpression, newAggregator, newQuery } from "./engine.js";
 import { CommandError, unsupported } from "./errors.js";
 import { fastPredicate, shapeAnswer, shapeKey, shapeTest, type ShapeTest } from "./fast-filter.js";
 import { filterGuard } from "./filter-guards.js";
+import { withPcrePatterns } from "./pcre.js";
 import { positionalIndex } from "./positional.js";
-import { isExpressionProjection, parseProjection, project } from "./projection.js";
+import { parseProjection, project } from "./projection.js";
 import { applyOperators, checkUpdatedSize } from "./update/apply.js";
-import { deepClone, isPlainObject, pathValues, setPath, valueKey, type Doc } from "./storage/values.js";
+import {
+  deepClone,
+  EMPTY_ARRAY_KEY,
+  isPlainObject,
+  pathValues,
+  valueKey,
+  type Doc,
+} from "./storage/values.js";
 
 /** Query operators the stand-in refuses: they need text/geo indexes or server-side JavaScript. */
 const REFUSED_QUERY_OPERATORS = new Set([
@@ -157,7 +165,8 @@ function shaped(shape: FilterShape, filter: Document): (doc: Doc) => boolean {
 
 /** The engine's predicate for a filter (checked as `compileFilter` checks it). */
 export function compileWithEngine(filter: Document): (doc: Doc) => boolean {
-  const query = engine(() => newQuery(filter));
+  // Regular expressions are PCRE on the server: translated or refused first (pcre.ts).
+  const query = engine(() => newQuery(withPcrePatterns(filter)));
   const guard = filterGuard(filter);
   if (!guard) return (doc) => engine(() => query.test(doc));
   return (doc) => {
@@ -184,14 +193,14 @@ export function shape(docs: Doc[], options: ReadShape): Doc[] {
   if (options.limit) result = result.slice(0, Math.abs(options.limit));
   const projection = options.projection;
   if (projection && Object.keys(projection).length > 0) {
-    if (isExpressionProjection(projection)) {
-      const projected = engine(() => newQuery({}).find<Doc>(result, projection).all());
-      return projected.map((doc) => ("_id" in doc ? { _id: doc._id as unknown, ...doc } : doc));
-    }
-    const parsed = parseProjection(projection, (criteria) => {
-      const matches = compileFilter({ element: { $elemMatch: criteria } });
-      return (element) => matches({ element: [element] });
-    });
+    const parsed = parseProjection(
+      projection,
+      (criteria) => {
+        const matches = compileFilter({ element: { $elemMatch: criteria } });
+        return (element) => matches({ element: [element] });
+      },
+      (expression, root) => engine(() => evaluateExpression(root, expression)),
+    );
     const filter = options.filter ?? {};
     return result.map((doc) =>
       project(doc, parsed, (path) => positionalIndex(doc, filter, path, compileFilter)),
@@ -217,7 +226,7 @@ function sortDocuments(docs: Doc[], sort: Document): Doc[] {
   });
   const keyed = docs.map((doc, position) => {
     const keys = fields.map(({ field, direction }) => {
-      const values = pathValues(doc, field);
+      const values = pathValues(doc, field, EMPTY_ARRAY_KEY);
       if (values.some((v) => v instanceof Decimal128)) throw unsupported("sorting on Decimal128 values");
       return sortValue(values, direction);
     });
@@ -238,10 +247,28 @@ export function assertPipelineSupported(pipeline: Document[]): void {
   for (const stage of pipeline) {
     const name = Object.keys(stage)[0] ?? "";
     if (REFUSED_STAGES.has(name)) throw unsupported(`the ${name} aggregation stage`);
+    if (name === "$limit" || name === "$skip") assertCountArgument(name, stage[name]);
     if (name !== "$match" && containsDecimal(stage))
       throw unsupported("Decimal128 arithmetic in aggregation");
     assertSupported(stage, "a pipeline");
   }
+}
+
+/**
+ * `$limit` and `$skip` take a non-negative integer (5107201/5107200) and `$limit` a positive one
+ * (15958), as the server parses them; the engine would take anything.
+ */
+function assertCountArgument(name: "$limit" | "$skip", value: unknown): void {
+  const code = name === "$limit" ? "Location5107201" : "Location5107200";
+  const shown = JSON.stringify(value) ?? String(value);
+  if (typeof value !== "number" || !Number.isInteger(value))
+    throw new CommandError(code, `invalid argument to ${name} stage: Expected an integer: ${name}: ${shown}`);
+  if (value < 0)
+    throw new CommandError(
+      code,
+      `invalid argument to ${name} stage: Expected a non-negative number in: ${name}: ${shown}`,
+    );
+  if (name === "$limit" && value === 0) throw new CommandError("Location15958", "the limit must be positive");
 }
 
 /** Runs a pipeline over copies of the input; `resolve` serves `$lookup`/`$unionWith` collections. */
@@ -332,41 +359,6 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
 /** True when an update document holds no operators (a whole-document replacement). */
 export function isReplacement(update: Document): boolean {
   return Object.keys(update).every((key) => !key.startsWith("$"));
-}
-
-/**
- * The document an upsert starts from: the filter's equality conditions (including dotted paths
- * and conditions inside `$and`), as MongoDB seeds it before applying the update. A regular
- * expression as a field's value is a pattern match, not an equality, and seeds nothing.
- */
-export function seedFromFilter(filter: Document): Doc {
-  const seed: Record<string, unknown> = {};
-  const visit = (clause: Document): void => {
-    for (const [key, value] of Object.entries(clause)) {
-      if (key === "$and" && Array.isArray(value)) {
-        for (const part of value as Document[]) visit(part);
-        continue;
-      }
-      if (key.startsWith("$")) continue;
-      if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith("$"))) {
-        if (!("$eq" in value)) continue;
-        // `{$eq: /re/}` is an equality with the regular expression itself; whether the server then
-        // seeds the regex was not checked, so it is refused rather than guessed.
-        if (isRegex(value.$eq)) throw unsupported("an upsert seeded from $eq with a regular expression");
-        setPath(seed, key, deepClone(value.$eq));
-        continue;
-      }
-      if (isRegex(value)) continue;
-      setPath(seed, key, deepClone(value));
-    }
-  };
-  visit(filter);
-  return seed;
-}
-
-/** A JavaScript RegExp or a BSON regular expression the driver could not turn into one. */
-function isRegex(value: unknown): boolean {
-  return value instanceof RegExp || (value as { _bsontype?: string } | null)?._bsontype === "BSONRegExp";
 }
 
 function containsDecimal(value: unknown): boolean {

@@ -23,6 +23,11 @@ export interface StandinOptions {
    * V8 heap (storage/encoded.ts); default 30 s. Infinity keeps every document an object.
    */
   coldAfterMs?: number;
+  /**
+   * How often TTL indexes expire documents (the server's TTL monitor sleeps 60 s, its default
+   * `ttlMonitorSleepSecs`); Infinity never expires any.
+   */
+  ttlMonitorIntervalMs?: number;
 }
 
 /**
@@ -90,6 +95,18 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
         if (done) restUntil = now + coldAfterMs * COLD_PASS_REST_SHARE;
       }, COLD_SLICE_EVERY_MS).unref()
     : null;
+  const ttlEveryMs = options.ttlMonitorIntervalMs ?? 60_000;
+  const ttlPass = Number.isFinite(ttlEveryMs)
+    ? setInterval(() => {
+        const removed = store.expireTtl(Date.now());
+        if (removed === 0) return;
+        logger?.debug({ removed }, "mongo-standin: TTL pass deleted expired documents");
+        // Durable as a command's writes are; the next command's flush would also write them.
+        store
+          .flush()
+          ?.catch((error: unknown) => logger?.error({ err: error }, "mongo-standin: journal sync failed"));
+      }, ttlEveryMs).unref()
+    : null;
   const sockets = new Set<net.Socket>();
   let stopped = false;
   const server = net.createServer((socket) => {
@@ -121,6 +138,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       if (stopped) return;
       stopped = true;
       if (coldPass) clearInterval(coldPass);
+      if (ttlPass) clearInterval(ttlPass);
       state.sessions.abortAll();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -143,6 +143,8 @@ export class Transaction implements Access {
       if ((holder && holder !== this) || collection.writtenAt(change.id) > this.snapshot.at)
         throw writeConflict();
     }
+    const keyError = collection.checkKeys(changes);
+    if (keyError) throw keyError;
     const own = this.writes.get(ns) ?? new OwnWrites();
     const error = own.conflict(collection, changes, this.snapshot.at);
     if (error === "write_conflict") throw writeConflict();

@@ -92,6 +92,9 @@ export function skipOnRealMongo(ctx: Mocha.Context, reason: string): void {
   ctx.skip();
 }
 
+/** A document whose `_id` is a number, as tests that write small literal documents type their collections. */
+export type Numbered = { _id: number } & Record<string, unknown>;
+
 /** The error a promise rejects with (fails the test if it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<
   Error & {

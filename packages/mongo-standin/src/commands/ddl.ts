@@ -4,6 +4,7 @@ import { defaultIndexName, idIndexSpec, type IndexSpec } from "../indexes.js";
 import { compileFilter } from "../query.js";
 import { splitNs } from "../storage/store.js";
 import { namespaceOf, type Handler } from "./context.js";
+import { assertIndexOptions } from "./index-options.js";
 
 const create: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
@@ -83,6 +84,7 @@ const createIndexes: Handler = (command, ctx) => {
     if (!key || Object.keys(key).length === 0)
       throw new CommandError("BadValue", "Index key pattern must be a non-empty object");
     const { key: _key, name: _name, v: _v, background: _background, ...options } = raw;
+    assertIndexOptions(key, options);
     const spec: IndexSpec = {
       v: 2,
       key,

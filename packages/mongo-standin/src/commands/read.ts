@@ -13,21 +13,38 @@ function asNumber(value: unknown): number | undefined {
   return n;
 }
 
+/**
+ * A find argument the server's command parser bounds at zero (find_command.idl: `skip`, `limit`
+ * and `batchSize` have `validator: { gte: 0 }`), which answers 51024 when one is negative.
+ */
+function nonNegative(command: Document, field: string): number | undefined {
+  const n = asNumber(command[field]);
+  if (n !== undefined && n < 0)
+    throw new CommandError(
+      "Location51024",
+      `BSON field 'find.${field}' value must be >= 0, actual value '${n}'`,
+    );
+  return n;
+}
+
 const find: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
+  const skip = nonNegative(command, "skip");
+  const limit = nonNegative(command, "limit");
+  const batchSize = nonNegative(command, "batchSize");
   const filter = (command.filter as Document | undefined) ?? {};
   const docs = shape(findHinted(ns, filter, command.hint, ctx), {
     sort: command.sort as Document | undefined,
-    skip: asNumber(command.skip),
-    limit: asNumber(command.limit),
+    skip,
+    limit,
     projection: command.projection as Document | undefined,
     filter: command.filter as Document | undefined,
   });
   if (command.singleBatch === true) {
-    const size = asNumber(command.batchSize) ?? docs.length;
+    const size = batchSize ?? docs.length;
     return { cursor: ctx.cursors.first(ns, docs.slice(0, size || docs.length), docs.length) };
   }
-  return { cursor: ctx.cursors.first(ns, docs, asNumber(command.batchSize)) };
+  return { cursor: ctx.cursors.first(ns, docs, batchSize) };
 };
 
 const getMore: Handler = (command, ctx) => {

@@ -1,6 +1,7 @@
 import type { Document } from "bson";
 import { CommandError } from "../errors.js";
 import { aggregateCommands } from "./aggregate.js";
+import { assertSimpleCollations } from "./collation.js";
 import type { CommandContext, Handler } from "./context.js";
 import { ddlCommands } from "./ddl.js";
 import { diagnosticCommands } from "./diagnostics.js";
@@ -31,5 +32,6 @@ export function runCommand(command: Document, ctx: CommandContext): Document {
   const name = commandName(command);
   const handler = handlers.get(name);
   if (!handler) throw new CommandError("CommandNotFound", `no such command: '${name}'`);
+  assertSimpleCollations(command);
   return handler(command, ctx);
 }

@@ -1,9 +1,10 @@
 import { calculateObjectSize, type Document } from "bson";
 import { CommandError } from "../errors.js";
 import { idIndexSpec, Index } from "../indexes.js";
-import { applyUpdate, seedFromFilter, shape, type UpdateSpec } from "../query.js";
+import { applyUpdate, isReplacement, shape, type UpdateSpec } from "../query.js";
 import { shareSlots } from "../storage/shared-slots.js";
 import { sameBson, valueKey, withId, type Doc } from "../storage/values.js";
+import { seedFromFilter } from "../upsert-seed.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
 import { changedForCertain } from "../update/apply.js";
 import { rememberSize } from "../update/size-bound.js";
@@ -75,7 +76,8 @@ export function unchanged(before: Doc, after: Doc): boolean {
  * applies with `$setOnInsert` active. Returns the new document.
  */
 export function upsertOne(ns: string, filter: Document, spec: UpdateSpec, ctx: CommandContext): Doc {
-  const doc = withId(applyUpdate(seedFromFilter(filter), spec, true));
+  const replacement = !Array.isArray(spec.update) && isReplacement(spec.update);
+  const doc = withId(applyUpdate(seedFromFilter(filter, replacement), spec, true));
   insertOne(ns, doc, ctx);
   return doc;
 }

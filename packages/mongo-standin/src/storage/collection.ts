@@ -3,7 +3,7 @@ import { CommandError } from "../errors.js";
 import { Index, idIndexSpec, type IndexSpec } from "../indexes.js";
 import { decodeStored, encodeExact } from "./encoded.js";
 import { isIndexable, mayBeInRange, planFor, type IndexPlan } from "./index-plans.js";
-import { valueKey, type Doc } from "./values.js";
+import { dateOfKey, valueKey, type Doc } from "./values.js";
 
 /**
  * One committed state of a document; `doc: null` records a delete. A cold document may be held
@@ -164,6 +164,17 @@ export class Collection {
     return this.live;
   }
 
+  /** The error building any index's keys for the changed documents raises, if any (`Index.keyError`). */
+  checkKeys(changes: Change[]): CommandError | null {
+    for (const index of this.indexes) {
+      for (const change of changes) {
+        const error = change.doc ? index.keyError(change.doc) : null;
+        if (error) return error;
+      }
+    }
+    return null;
+  }
+
   /** The unique-index violation `changes` would cause against the current state, if any. */
   checkUnique(changes: Change[]): CommandError | null {
     const touched = new Set(changes.map((change) => change.id));
@@ -259,11 +270,18 @@ export class Collection {
     this.trimRecent(oldestSnapshot);
   }
 
-  /** Builds an index over the current documents; fails (E11000) over existing duplicates. */
-  addIndex(spec: IndexSpec): void {
+  /**
+   * Builds an index over the current documents; fails (E11000) over existing duplicates, and over
+   * a document whose keys the server cannot build (`Index.keyError`) unless `checkKeys` is false:
+   * a journal replayed holds only what was accepted when it was written, perhaps by an older
+   * stand-in that did not check.
+   */
+  addIndex(spec: IndexSpec, checkKeys = true): void {
     const index = new Index(spec);
     const holders = new Map<string, string>();
     for (const [id, doc] of this.current()) {
+      const error = checkKeys ? index.keyError(doc) : null;
+      if (error) throw error;
       for (const { key, values } of index.keysFor(doc)) {
         const other = holders.get(key);
         if (index.unique && other !== undefined && other !== id) throw index.duplicateError(this.ns, values);
@@ -295,10 +313,33 @@ export class Collection {
         for (const key of plan.keys) for (const id of index.lookup(key, depth)) ids.add(id);
         continue;
       }
+      // Over a field that held an array, each bound may be met by a different element (no
+      // `$elemMatch`), so one bound narrows alone: a matching document has an element meeting it.
+      const bounds = index.isMultikey(depth) ? range.slice(0, 1) : range;
       for (const key of plan.keys)
         for (const child of index.childrenOf(key, depth, () => this.current()))
-          if (mayBeInRange(child.slice(key.length + 1), range))
+          if (mayBeInRange(child.slice(key.length + 1), bounds))
             for (const id of index.lookup(child, depth + 1)) ids.add(id);
+    }
+    return ids;
+  }
+
+  /**
+   * Ids of the documents a TTL pass at `now` (epoch ms) deletes: for each TTL index, those holding a
+   * date key at least `expireAfterSeconds` old. A document whose earliest date has expired holds
+   * such a key, and one holding such a key has an earliest date at least as old, so reading the
+   * keys finds exactly the documents the server's monitor deletes (and decodes no cold document).
+   */
+  expiredIds(now: number): Set<string> {
+    const ids = new Set<string>();
+    for (const index of this.indexes) {
+      const seconds = index.expireAfterSeconds;
+      if (seconds === null) continue;
+      const cutoff = now - seconds * 1000;
+      for (const [key, holders] of index.firstFieldKeys()) {
+        const ms = dateOfKey(key);
+        if (ms !== null && ms <= cutoff) for (const id of holders) ids.add(id);
+      }
     }
     return ids;
   }

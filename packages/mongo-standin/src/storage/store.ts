@@ -87,7 +87,7 @@ export class Store {
       this.clock,
       null,
     );
-    for (const index of source.indexes.slice(1)) target.addIndex(index.spec);
+    for (const index of source.indexes.slice(1)) target.addIndex(index.spec, false);
     this.collections.delete(from);
     this.collections.set(to, target);
     this.log({ op: "rename", from, to });
@@ -121,7 +121,8 @@ export class Store {
     const live = batches.filter((batch) => batch.changes.length > 0);
     if (live.length === 0) return;
     for (const batch of live) {
-      const error = this.ensure(batch.ns).checkUnique(batch.changes);
+      const collection = this.ensure(batch.ns);
+      const error = collection.checkKeys(batch.changes) ?? collection.checkUnique(batch.changes);
       if (error) throw error;
     }
     this.clock += 1;
@@ -145,6 +146,22 @@ export class Store {
       if (i < names.length - 1 && performance.now() > deadline) return false;
     }
     return true;
+  }
+
+  /**
+   * One pass of the TTL monitor at `now` (epoch ms): deletes every document a TTL index says has
+   * expired, as ordinary writes (journaled; a transaction that wrote one then fails at commit with
+   * a retryable WriteConflict, as after any concurrent delete). Returns how many were deleted.
+   */
+  expireTtl(now: number): number {
+    let removed = 0;
+    for (const collection of [...this.collections.values()]) {
+      const ids = collection.expiredIds(now);
+      if (ids.size === 0) continue;
+      this.write([{ ns: collection.ns, changes: [...ids].map((id) => ({ id, doc: null })) }]);
+      removed += ids.size;
+    }
+    return removed;
   }
 
   /** Registers an open snapshot at the current clock; call `release` when the transaction ends. */
@@ -232,7 +249,7 @@ export class Store {
         this.rename(record.from as string, record.to as string);
         break;
       case "index":
-        this.ensure(ns).addIndex(record.spec as IndexSpec);
+        this.ensure(ns).addIndex(record.spec as IndexSpec, false);
         break;
       case "dropIndex":
         this.dropIndex(ns, record.name as string);

@@ -114,6 +114,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  */
 export function valueKey(value: unknown): string {
   if (value === undefined || value === null) return "n";
+  if (value === EMPTY_ARRAY_KEY) return "u";
   if (typeof value === "number") return `d:${value}`;
   if (typeof value === "string") return `s:${value}`;
   if (typeof value === "boolean") return `b:${value}`;
@@ -136,7 +137,7 @@ export function dateOfKey(key: string): number | null {
 }
 
 /** The double exactly equal to a decimal string (`1.5`, `2E+3`), or null when none is. */
-function exactDouble(decimal: string): number | null {
+export function exactDouble(decimal: string): number | null {
   const match = /^(-?)(\d+)(?:\.(\d*))?(?:E([+-]?\d+))?$/i.exec(decimal);
   if (!match) return null; // NaN, Infinity
   const [, sign, whole = "", fraction = "", exponentText = "0"] = match;
@@ -168,16 +169,24 @@ function exactDouble(decimal: string): number | null {
 }
 
 /**
- * Every value reachable at a dotted path, descending into arrays the way MongoDB's multikey
- * indexes do: an array contributes one value per element; a missing field contributes `null`.
+ * The key an empty array contributes to an index or a sort: the server keys it as `undefined`,
+ * which is neither null nor missing (a unique index holds both beside it) and sorts before them.
  */
-export function pathValues(doc: unknown, path: string): unknown[] {
+export const EMPTY_ARRAY_KEY: unknown = Object.freeze({ emptyArrayKey: true });
+
+/**
+ * Every value reachable at a dotted path, descending into arrays the way MongoDB's multikey
+ * indexes do: an array contributes one value per element; a missing field contributes `null`; an
+ * empty array contributes `emptyArray` (undefined, as missing, unless the caller builds keys and
+ * passes `EMPTY_ARRAY_KEY`).
+ */
+export function pathValues(doc: unknown, path: string, emptyArray: unknown = undefined): unknown[] {
   const parts = path.split(".");
   const out: unknown[] = [];
   const walk = (value: unknown, i: number): void => {
     if (i === parts.length) {
       if (Array.isArray(value)) {
-        if (value.length === 0) out.push(undefined);
+        if (value.length === 0) out.push(emptyArray);
         else out.push(...(value as unknown[]));
       } else out.push(value);
       return;

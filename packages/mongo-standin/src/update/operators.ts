@@ -2,7 +2,7 @@ import { Decimal128, Double, Int32, Long, Timestamp } from "bson";
 import { bsonEquals, compareBson, sortValue } from "../bson-order.js";
 import { CommandError, unsupported } from "../errors.js";
 import type { FilterCompiler } from "../positional.js";
-import { deepClone, isPlainObject, pathValues, type Doc } from "../storage/values.js";
+import { deepClone, EMPTY_ARRAY_KEY, isPlainObject, pathValues, type Doc } from "../storage/values.js";
 import { putField, show, valueAt, type Location } from "./paths.js";
 
 /** What an operator needs besides its location and argument. */
@@ -65,7 +65,10 @@ function arithmetic(
       return;
     }
     const result = current === undefined && name === "$mul" ? 0 : combine(Number(base), Number(arg));
-    putField(at.container, at.key, result);
+    // Two 32-bit integers whose result leaves that range give a 64-bit integer on the server (a
+    // stored integral double reads back as a number too, and would stay a double there).
+    const overflows = isInt32(base) && isInt32(arg) && Number.isSafeInteger(result) && !isInt32(result);
+    putField(at.container, at.key, overflows ? Long.fromNumber(result) : result);
   };
 }
 
@@ -170,7 +173,7 @@ function sortArray(array: unknown[], spec: unknown): void {
   const keyed = array.map((element, position) => ({
     element,
     position,
-    keys: fields.map(({ field, direction }) => sortValue(pathValues(element, field), direction)),
+    keys: fields.map(({ field, direction }) => sortValue(pathValues(element, field, EMPTY_ARRAY_KEY), direction)),
   }));
   keyed.sort((a, b) => {
     for (const [i, { direction }] of fields.entries()) {
@@ -235,9 +238,13 @@ const pull: Operator = (at, arg, ctx) => {
   if (isPlainObject(arg) && first !== undefined && (!first.startsWith("$") || LOGICAL.has(first))) {
     const query = ctx.compile(arg);
     matches = (element) => isPlainObject(element) && query(element);
-  } else {
+  } else if (isPlainObject(arg) || arg instanceof RegExp || (arg as { _bsontype?: string } | null)?._bsontype === "BSONRegExp") {
     const query = ctx.compile({ value: arg });
     matches = (element) => query({ value: element });
+  } else {
+    // A plain value (a scalar or an array) removes the elements equal to it, compared whole: an
+    // element that is an array holding the value is no match (the server's equality matcher).
+    matches = (element) => bsonEquals(element, arg);
   }
   putKept(at, current as unknown[], (current as unknown[]).filter((element) => !matches(element)));
 };
@@ -306,6 +313,11 @@ const bit: Operator = (at, arg, ctx) => {
 function toBigInt(value: unknown): bigint {
   if (value instanceof Long) return value.toBigInt();
   return BigInt(Number(value));
+}
+
+function isInt32(value: unknown): boolean {
+  if (value instanceof Int32) return true;
+  return typeof value === "number" && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647;
 }
 
 function isInteger(value: unknown): boolean {

@@ -1,0 +1,81 @@
+import type * as queryOperators from "mingo/operators/query";
+import { bsonEquals } from "./bson-order.js";
+import { comparable } from "./comparable.js";
+import { NULL_AWARE_EQUALITY } from "./null-equality.js";
+import { isPlainObject } from "./storage/values.js";
+
+type Predicate = (doc: Record<string, unknown>) => boolean;
+type Options = Parameters<typeof queryOperators.$eq>[2];
+
+/**
+ * Equality by the server's BSON comparison where the engine's own differs: an operand that is a
+ * sub-document (the engine ignored field order, so `{a: {y: 2, x: 1}}` matched `{a: {x: 1, y: 2}}`)
+ * or an array (`$in: [[1, 2]]` never matched a field equal to `[1, 2]`), and any operand on a path
+ * with a numeric part (the engine missed elements' fields named by digits: `{"a.0": 5}` over
+ * `{a: [{"0": 5}]}`). Such equalities test the values `comparable` reaches (the field as a whole
+ * and, where it is an array, its elements) with `bsonEquals`. Null keeps its own rules
+ * (null-equality.ts), and every other equality is the engine's, as before.
+ */
+function ownEquality(selector: string, value: unknown): boolean {
+  if (value === null || value === undefined || isRegex(value)) return false;
+  return Array.isArray(value) || isPlainObject(value) || hasNumericPart(selector);
+}
+
+/** Whether `value` equals some value the path reaches in `doc` (a document root). */
+function equalAt(doc: unknown, parts: string[], values: unknown[]): boolean {
+  return comparable(doc, parts).some(
+    (found) => found !== undefined && values.some((value) => bsonEquals(found, value)),
+  );
+}
+
+/** The predicate of equality with any of `values` (all `ownEquality` operands) on `selector`. */
+function equalityWith(selector: string, values: unknown[], fallback: Predicate): Predicate {
+  const parts = selector.split(".");
+  // Only a document root is walked here: what `$elemMatch` hands the engine for an array's scalar
+  // elements stays the engine's, as in null-equality.ts.
+  return (doc) => (isPlainObject(doc) ? equalAt(doc, parts, values) : fallback(doc));
+}
+
+const $eq: typeof queryOperators.$eq = (selector, value, options) => {
+  const engine = NULL_AWARE_EQUALITY.$eq(selector, value, options);
+  return ownEquality(selector, value) ? equalityWith(selector, [value], engine) : engine;
+};
+
+const $ne: typeof queryOperators.$ne = (selector, value, options) => {
+  if (!ownEquality(selector, value)) return NULL_AWARE_EQUALITY.$ne(selector, value, options);
+  const equal = equalityWith(selector, [value], NULL_AWARE_EQUALITY.$eq(selector, value, options));
+  return (doc) => !equal(doc);
+};
+
+/**
+ * `$in` whose list holds operands `ownEquality` takes: those are tested here, the others (null,
+ * patterns, and scalars on paths without a numeric part) by the engine's `$in` as before.
+ */
+function inPredicate(selector: string, value: unknown, options: Options): Predicate | null {
+  if (!Array.isArray(value)) return null;
+  const own = (value as unknown[]).filter((item) => ownEquality(selector, item));
+  if (own.length === 0) return null;
+  const others = (value as unknown[]).filter((item) => !ownEquality(selector, item));
+  const rest = others.length > 0 ? NULL_AWARE_EQUALITY.$in(selector, others, options) : () => false;
+  const equal = equalityWith(selector, own, NULL_AWARE_EQUALITY.$in(selector, value, options));
+  return (doc) => equal(doc) || rest(doc);
+}
+
+const $in: typeof queryOperators.$in = (selector, value, options) =>
+  inPredicate(selector, value, options) ?? NULL_AWARE_EQUALITY.$in(selector, value, options);
+
+const $nin: typeof queryOperators.$nin = (selector, value, options) => {
+  const within = inPredicate(selector, value, options);
+  return within ? (doc) => !within(doc) : NULL_AWARE_EQUALITY.$nin(selector, value, options);
+};
+
+function hasNumericPart(selector: string): boolean {
+  return selector.split(".").some((part) => /^\d+$/.test(part));
+}
+
+function isRegex(value: unknown): boolean {
+  return value instanceof RegExp || (value as { _bsontype?: string } | null)?._bsontype === "BSONRegExp";
+}
+
+/** The equality query operators: null-aware, and by BSON comparison where the engine's differs. */
+export const EQUALITY = { $eq, $ne, $in, $nin };
