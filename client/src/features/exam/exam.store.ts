@@ -1,5 +1,5 @@
 import { defineStore } from "pinia";
-import { computed, ref, shallowRef } from "vue";
+import { computed, ref, shallowRef, watch } from "vue";
 import type { Ack } from "@contracts/errors.js";
 import type {
   AttemptClosedDto,
@@ -16,10 +16,12 @@ import { AnswerJournal, type JournalDraft, type JournalEntry } from "@/shared/an
 import { emitWithAck, useSocket } from "@/shared/socket.js";
 import { useAnswerSlots } from "./answer-slots.js";
 import { anchorClock, newerAnchor, remainingMs, serverNow, type ClockAnchor } from "./exam-clock.js";
+import { emitSave, fillMissingSeqs } from "./save-emit.js";
+import { retriesSave, unsavedAnswerIndexes } from "./save-retry.js";
+import { useSaveRetry } from "./use-save-retry.js";
 
 export type { AnswerSlot, SaveState } from "./answer-slots.js";
 
-const SAVE_TIMEOUT_MS = 8000;
 const SUBMIT_TIMEOUT_MS = 20_000;
 const CHECK_IN_POLL_MS = 3000;
 
@@ -48,6 +50,8 @@ export const useExamStore = defineStore("exam", () => {
   /** Why the server refuses this page's saves for good (their bound reached): shown until resolved. */
   const saveRefusal = ref<string | null>(null);
   const journalDurable = ref(true);
+  /** Questions whose newest answer never reached the server before it closed the attempt. */
+  const unsavedAtClose = ref<number[]>([]);
   const journalReady = ref(false);
   const { slots, answeredCount, flaggedCount, slot, saveState, applyServerAnswers, overlayPending } =
     useAnswerSlots(connected);
@@ -60,6 +64,10 @@ export const useExamStore = defineStore("exam", () => {
   let retryTimer: number | null = null;
 
   const remaining = computed(() => remainingMs(clock.value, now.value));
+  const saveRetry = useSaveRetry({
+    msToDeadline: () => remainingMs(clock.value, performance.now()),
+    flush: flushPending,
+  });
   const earliestSubmitInMs = computed(() => {
     const at = attempt.value?.earliestSubmitAt;
     if (!at || !clock.value) return 0;
@@ -90,26 +98,10 @@ export const useExamStore = defineStore("exam", () => {
 
   /** Sends one journalled save; it stays in the journal unless the server settled it. */
   async function send(entry: JournalEntry): Promise<Ack<SaveAckDto>> {
-    const socket = useSocket();
-    if (!socket.connected) return { ok: false, error: { code: "offline", message: "网络已断开" } };
-    const ack =
-      entry.kind === "answer"
-        ? await emitWithAck(
-            "attempt:answer",
-            {
-              attemptId: entry.attemptId,
-              seq: entry.seq,
-              index: entry.index,
-              choice: entry.choice as ("A" | "B" | "C" | "D" | "T" | "F")[],
-            },
-            { timeoutMs: SAVE_TIMEOUT_MS },
-          )
-        : await emitWithAck(
-            "attempt:flag",
-            { attemptId: entry.attemptId, seq: entry.seq, index: entry.index, flagged: entry.flagged },
-            { timeoutMs: SAVE_TIMEOUT_MS },
-          );
+    if (!useSocket().connected) return { ok: false, error: { code: "offline", message: "网络已断开" } };
+    const ack = await emitSave(entry);
     if (ack.ok) {
+      saveRetry.succeeded();
       onAck(entry, ack.data);
       await journal?.acknowledge(entry.seq);
     } else if (ack.error.code === "validation_failed" || ack.error.code === "question_out_of_range") {
@@ -121,6 +113,7 @@ export const useExamStore = defineStore("exam", () => {
       // Kept in the journal (nothing is dropped): the proctor decides, and the page says why.
       saveRefusal.value = ack.error.message;
     }
+    if (!ack.ok && retriesSave(ack.error.code)) saveRetry.failed();
     pendingCount.value = journal?.pending().length ?? 0;
     return ack;
   }
@@ -161,9 +154,7 @@ export const useExamStore = defineStore("exam", () => {
 
   /**
    * Replays every journalled save in seq order (sequentially, so the server sees them in order),
-   * then fills seqs the server misses but no journal holds (another browser on this seat sent
-   * them and died) with harmless repeats of what the server already stores, so submit cannot wait
-   * on them forever.
+   * then fills the seqs the server misses that no journal holds (`fillMissingSeqs`).
    */
   async function replay(missing: number[]): Promise<void> {
     if (!journal) return;
@@ -171,25 +162,19 @@ export const useExamStore = defineStore("exam", () => {
       const ack = await send(entry);
       if (!ack.ok && (ack.error.code === "ack_timeout" || ack.error.code === "offline")) return;
     }
-    const held = new Set(journal.pending().map((e) => e.seq));
     const a = attempt.value;
-    if (!a) return;
-    for (const seq of missing) {
-      if (held.has(seq)) continue;
-      const filler = a.answers.find((x) => x.seq > seq) ?? a.answers[0];
-      const index = filler?.index ?? 0;
-      const ack = await emitWithAck(
-        "attempt:answer",
-        {
-          attemptId: a.attemptId,
-          seq,
-          index,
-          choice: (filler?.choice ?? []) as ("A" | "B" | "C" | "D" | "T" | "F")[],
-        },
-        { timeoutMs: SAVE_TIMEOUT_MS },
-      );
-      if (!ack.ok && ack.error.code === "ack_timeout") return;
-    }
+    if (a) await fillMissingSeqs(a, missing, new Set(journal.pending().map((e) => e.seq)));
+  }
+
+  /**
+   * The retry timer's resend: after a running resync (which replays by itself), whatever the
+   * journal still holds, while connected and the attempt takes saves (a pause replays on resume).
+   */
+  async function flushPending(): Promise<void> {
+    if (syncing) await syncing;
+    if (!journal || journal.pending().length === 0 || !useSocket().connected || takenOver.value) return;
+    if (status.value !== "in_progress" || clock.value?.paused) return;
+    await replay([]);
   }
 
   async function syncOnce(): Promise<void> {
@@ -213,6 +198,11 @@ export const useExamStore = defineStore("exam", () => {
     // Re-apply local changes still in the journal over the server's older state.
     overlayPending(journal.pending(), true);
     if (first.data.status === "submitted" || first.data.status === "voided") {
+      // Never dropped silently: answers the server closed the attempt without are named on the
+      // result page (a voided attempt scores nothing, so nothing is missing from it).
+      if (first.data.status === "submitted" && journal.pending().length > 0)
+        unsavedAtClose.value = unsavedAnswerIndexes(journal.pending(), (i) => slot(i).savedSeq);
+      saveRetry.cancel();
       await journal.clear();
       pendingCount.value = 0;
       return;
@@ -286,9 +276,8 @@ export const useExamStore = defineStore("exam", () => {
     if (attempt.value && ev.attemptId !== attempt.value.attemptId) return;
     status.value = ev.status;
     result.value = ev.result;
-    void journal?.clear();
-    pendingCount.value = 0;
-    // Pick up the final state (closeReason, official flag) from the server.
+    // The resync picks up the final state (closeReason, official flag, the answers stored) and
+    // only then clears the journal, telling which journalled answers the server never stored.
     void resync();
   }
 
@@ -325,7 +314,16 @@ export const useExamStore = defineStore("exam", () => {
     ticker = null;
     if (retryTimer !== null) window.clearTimeout(retryTimer);
     retryTimer = null;
+    saveRetry.cancel();
   }
+
+  // Time up: send what is left at once, while the server's grace after the deadline still takes it.
+  watch(
+    () => remaining.value === 0 && !clock.value?.paused,
+    (up) => {
+      if (up && pendingCount.value > 0) saveRetry.now();
+    },
+  );
 
   /** checked_in → ready: the candidate confirmed the photo, name and ID shown. */
   async function confirmIdentity(): Promise<Ack<CandidateAttemptDto>> {
@@ -390,6 +388,8 @@ export const useExamStore = defineStore("exam", () => {
     connected,
     pendingCount,
     saveRefusal,
+    retrying: saveRetry.retrying,
+    unsavedAtClose,
     journalDurable,
     remaining,
     earliestSubmitInMs,

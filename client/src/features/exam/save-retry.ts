@@ -1,0 +1,53 @@
+/** First retry of a failed save after 1 s, doubling per failure … */
+export const SAVE_RETRY_BASE_MS = 1000;
+/** … up to 15 s between retries, so a long database failover does not flood the server. */
+export const SAVE_RETRY_MAX_MS = 15_000;
+
+/**
+ * Codes after which the page does not resend on its timer: the server refused the save for good
+ * (`validation_failed`, `question_out_of_range`: dropped; `saves_exhausted`: the proctor decides),
+ * or another path resends it (`attempt_closed` / `attempt_paused`: the resync; `offline`: the
+ * reconnect). Anything else (`ack_timeout`, `internal_error`, a code this page does not know) is
+ * a server that may accept it next time.
+ */
+const NOT_RETRIED = new Set([
+  "validation_failed",
+  "question_out_of_range",
+  "saves_exhausted",
+  "attempt_closed",
+  "attempt_paused",
+  "offline",
+]);
+
+/** Whether a save refused with `code` stays due for a timed retry while the socket is connected. */
+export function retriesSave(code: string): boolean {
+  return !NOT_RETRIED.has(code);
+}
+
+/**
+ * Delay before the `failures`-th retry (1-based) of the journal's unacknowledged saves: 1 s, 2 s,
+ * 4 s … capped at 15 s. Never later than the deadline (`msToDeadline`, null when there is none):
+ * what is left must reach the server inside its grace after the deadline, and past the deadline it
+ * is retried every second until the server closes the attempt.
+ */
+export function saveRetryDelayMs(failures: number, msToDeadline: number | null): number {
+  const backoff = Math.min(SAVE_RETRY_MAX_MS, SAVE_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
+  if (msToDeadline === null) return backoff;
+  if (msToDeadline > 0) return Math.min(backoff, msToDeadline);
+  return SAVE_RETRY_BASE_MS;
+}
+
+/**
+ * The questions whose newest journalled answer the server never stored (`savedSeqOf` = the seq
+ * the server holds for a question's answer), in question order. Flags do not count: they do not
+ * score. Read once the attempt is closed, before the journal is cleared, so the page can say
+ * which answers did not count instead of dropping them silently.
+ */
+export function unsavedAnswerIndexes(
+  pending: readonly { kind: "answer" | "flag"; seq: number; index: number }[],
+  savedSeqOf: (index: number) => number,
+): number[] {
+  const lost = new Set<number>();
+  for (const e of pending) if (e.kind === "answer" && e.seq > savedSeqOf(e.index)) lost.add(e.index);
+  return [...lost].sort((a, b) => a - b);
+}

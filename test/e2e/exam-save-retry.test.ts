@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import type { Browser, WebSocketRoute } from "playwright-core";
+import type { SessionRoomDto } from "../../server/contracts/exams.js";
+import { loginCandidate, scheduleCandidates, staffAgent } from "../helpers/auth.js";
+import { launchBrowser, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { startTestNode } from "../helpers/node.js";
+import { io as ioClient } from "socket.io-client";
+import { call, ok, type ExamSocket } from "../integration/exams/support/clients.js";
+import { releaseEarly } from "../integration/exams/support/watched-session.js";
+import { contextAs, seedBank } from "./exam-fixtures.js";
+
+/**
+ * A save the server fails (a database failover answers `internal_error`) is resent by the page on
+ * its own while the socket stays connected: before, only a reconnect, an unpause or the hand-in
+ * resent it, and the time-up closed the attempt without that answer.
+ */
+describe("exam room (browser): a failed save is retried without a reconnect", function () {
+  this.timeout(180_000);
+  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let browser: Browser;
+
+  before(async function () {
+    this.timeout(240_000);
+    const dist = await ensureClientBuilt();
+    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
+    await seedBank(node);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  it("when the server answers a save with internal_error, then the page retries it on the same connection and the answer is stored", async () => {
+    const fixture = await scheduleCandidates(node, { count: 1, startsInMinutes: 15 });
+    const c = fixture.candidates[0];
+    if (!c) throw new Error("fixture");
+    const proctor = await staffAgent(node, {
+      roles: ["proctor"],
+      testCentreId: fixture.room.testCentreId,
+      divisionCode: fixture.room.divisionCode,
+    });
+    const desk: ExamSocket = ioClient(node.url, {
+      transports: ["websocket"],
+      extraHeaders: { cookie: proctor.cookie, origin: node.url },
+      forceNew: true,
+      reconnection: false,
+    });
+    await new Promise<void>((resolve, reject) => {
+      desk.once("connect", resolve);
+      desk.once("connect_error", reject);
+    });
+    try {
+      ok(await call(desk, "proctor:watch", { sessionId: fixture.session.id }));
+      ok(
+        await call(desk, "proctor:check_in", {
+          sessionId: fixture.session.id,
+          candidateId: c.id,
+          idNumber: c.idNumber,
+        }),
+      );
+      const who = await loginCandidate(node, {
+        idNumber: c.idNumber,
+        ticketNo: c.assignment.ticketNo,
+        seatToken: c.seatToken,
+      });
+      const { context, page, errors } = await contextAs(browser, node.url, who);
+
+      // Between page and server: the first `attempt:answer` is answered with internal_error in the
+      // server's place (socket.io frame `42<id>[event, payload]`, ack `43<id>[body]`); every other
+      // frame passes. Each websocket the page opens is counted: a retry must not need a new one.
+      const connections: WebSocketRoute[] = [];
+      const answers: string[] = [];
+      await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+        connections.push(ws);
+        const server = ws.connectToServer();
+        ws.onMessage((frame) => {
+          const text = typeof frame === "string" ? frame : frame.toString("utf8");
+          const m = /^42(\d+)\["attempt:answer"/.exec(text);
+          if (m) {
+            answers.push(text);
+            if (answers.length === 1) {
+              const body = { ok: false, error: { code: "internal_error", message: "服务器内部错误" } };
+              ws.send(`43${m[1]}${JSON.stringify([body])}`);
+              return;
+            }
+          }
+          server.send(frame);
+        });
+      });
+
+      await page.goto("/exam");
+      await page.locator('[data-test="confirm-identity"]').click({ timeout: 15_000 });
+      await page.locator('[data-test="waiting-room"]').waitFor();
+      await releaseEarly(desk, fixture.session.id);
+      await page.locator('[data-test="exam-sheet"]').waitFor({ timeout: 15_000 });
+
+      const first = page.locator('[data-test="question"] button[role="option"]').first();
+      await first.click();
+      // The failure is said, not hidden behind a spinner that never ends …
+      await page
+        .locator('[data-test="sync-state"]')
+        .getByText("保存未成功，正在自动重试")
+        .waitFor({ timeout: 5_000 });
+      await screenshot(page, "exam-save-retrying");
+      // … and about a second later the same save goes again and is stored.
+      await page
+        .locator('[data-test="sync-state"]')
+        .getByText("全部作答已保存到服务器")
+        .waitFor({ timeout: 10_000 });
+      await page.locator('[data-test="save-state"][data-state="saved"]').waitFor();
+      expect(answers).to.have.length(2);
+      expect(connections).to.have.length(1);
+      const room = (await proctor.agent.get(`/api/exam-sessions/${fixture.session.id}/room`).expect(200))
+        .body as SessionRoomDto;
+      expect(room.seats.find((s) => s.candidateId === c.id)?.answered).to.equal(1);
+
+      // The result page opened before the end says so, instead of loading for ever.
+      await page.goto("/exam/result");
+      await page.locator('[data-test="result-not-closed"]').getByText("考试尚未结束").waitFor();
+      expect(await page.locator(".el-skeleton").count()).to.equal(0);
+      expect(errors).to.deep.equal([]);
+      await context.close();
+    } finally {
+      desk.close();
+    }
+  });
+});

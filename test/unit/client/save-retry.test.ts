@@ -1,0 +1,49 @@
+import { expect } from "chai";
+import {
+  retriesSave,
+  saveRetryDelayMs,
+  unsavedAnswerIndexes,
+} from "../../../client/src/features/exam/save-retry.js";
+
+/** Journal entries as the page keeps them (answer-journal.ts), reduced to what the check reads. */
+const answer = (seq: number, index: number) => ({ seq, kind: "answer" as const, index });
+const flag = (seq: number, index: number) => ({ seq, kind: "flag" as const, index });
+
+describe("exam page: retrying saves the server did not acknowledge", () => {
+  it("when saves keep failing, then they are retried after 1 s, 2 s, 4 s … and never more than 15 s apart", () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7, 12].map((n) => saveRetryDelayMs(n, null));
+    expect(delays).to.deep.equal([1000, 2000, 4000, 8000, 15_000, 15_000, 15_000, 15_000]);
+  });
+
+  it("when the deadline comes before the next retry, then the retry is at the deadline, inside the server's grace", () => {
+    expect(saveRetryDelayMs(5, 3_000)).to.equal(3_000);
+    expect(saveRetryDelayMs(1, 60_000)).to.equal(1_000);
+    // Past the deadline (the grace still runs): every second, never a tight loop.
+    expect(saveRetryDelayMs(9, 0)).to.equal(1_000);
+  });
+
+  it("when the server failed or did not answer, then the save is retried; when it refused it for good or another path resends it, then not", () => {
+    for (const code of ["ack_timeout", "internal_error", "too_many_requests", "something_new"])
+      expect(retriesSave(code), code).to.equal(true);
+    for (const code of [
+      "validation_failed",
+      "question_out_of_range",
+      "attempt_closed",
+      "attempt_paused",
+      "saves_exhausted",
+      "offline",
+    ])
+      expect(retriesSave(code), code).to.equal(false);
+  });
+
+  it("when the attempt closes with journalled answers newer than what the server stored, then those questions are named, flags and stored ones not", () => {
+    const saved = new Map([
+      [0, 3],
+      [1, 0],
+      [2, 9],
+    ]);
+    const pending = [answer(3, 0), answer(5, 1), answer(6, 1), flag(7, 4), answer(8, 2)];
+    expect(unsavedAnswerIndexes(pending, (i) => saved.get(i) ?? 0)).to.deep.equal([1]);
+    expect(unsavedAnswerIndexes([], () => 0)).to.deep.equal([]);
+  });
+});
