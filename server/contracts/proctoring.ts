@@ -56,7 +56,13 @@ export interface PendingExtensionDto {
   attemptId: string;
   minutes: number;
   reason: string;
+  /** Display name of the proctor who asked (shown on the console). */
   requestedBy: string;
+  /**
+   * Account id of the proctor who asked: the server refuses their own approval
+   * (`second_approver_required`), so the console offers 批准/驳回 to everyone else only.
+   */
+  requestedById: string;
   requestedAt: string;
 }
 

@@ -159,6 +159,7 @@ export function toSeatView(a: AttemptLean, now: Date, liveInstances?: ReadonlySe
       minutes: p.minutes,
       reason: p.reason,
       requestedBy: p.requestedByName,
+      requestedById: p.requestedBy,
       requestedAt: p.requestedAt.toISOString(),
     })),
   };

@@ -49,6 +49,7 @@ export function createAttemptActions(desk: ProctorDesk) {
           minutes: p.minutes,
           reason: p.reason,
           requestedBy: user.displayName,
+          requestedById: user.id,
           requestedAt: now().toISOString(),
         };
         deps.notifier.toRoom(rooms.session(session.id), "session:extension_pending", dto);

@@ -242,4 +242,98 @@ describe("proctor console (browser): check-in, release, pause, extend, incident,
     await cand.context.close();
     await con.context.close();
   });
+
+  it("when a proctor asks for an extension that needs a second approver, then they cannot approve it themselves, and an officer watching is offered only the approval", async () => {
+    const own = await scheduleCandidates(node, { count: 1, startsInMinutes: 15, earliestHandInMinutes: 0 });
+    const c = own.candidates[0];
+    if (!c) throw new Error("one candidate");
+    const sessionId = own.session.id;
+    const seat = `[data-test="seat-${c.assignment.seatNo}"]`;
+    const requester = await staffAgent(node, {
+      roles: ["proctor"],
+      testCentreId: own.room.testCentreId,
+      divisionCode: own.room.divisionCode,
+      displayName: "周监考",
+    });
+    const officer = await staffAgent(node, {
+      roles: ["officer"],
+      divisionCode: own.room.divisionCode,
+      displayName: "赵考务",
+    });
+    // The room in progress, set up over sockets: check-in, the candidate's confirmation, release.
+    const desk = await connectSocket(node, requester);
+    const cs = await connectSocket(
+      node,
+      await loginCandidate(node, {
+        idNumber: c.idNumber,
+        ticketNo: c.assignment.ticketNo,
+        seatToken: c.seatToken,
+      }),
+    );
+    sockets.push(desk, cs);
+    expect((await desk.emitWithAck("proctor:watch", { sessionId })).ok).to.equal(true);
+    const checked = await desk.emitWithAck("proctor:check_in", {
+      sessionId,
+      candidateId: c.id,
+      idNumber: c.idNumber,
+    });
+    expect(checked.ok).to.equal(true);
+    const sync = await cs.emitWithAck("attempt:sync", {});
+    if (!sync.ok) throw new Error(sync.error.message);
+    expect((await cs.emitWithAck("attempt:confirm", { attemptId: sync.data.attemptId })).ok).to.equal(true);
+    const released = await desk.emitWithAck("proctor:release", {
+      sessionId,
+      earlyReason: "考生全部到齐，经考点主任同意提前开考",
+    });
+    expect(released.ok).to.equal(true);
+
+    // The proctor asks for 5 minutes with a second approver: the request shows who asked, and
+    // the requester is told to wait instead of being offered 批准/驳回 (the server would refuse).
+    const mine = await contextAs(browser, node.url, requester);
+    await mine.page.goto(`/proctor/sessions/${sessionId}`);
+    await mine.page.locator(`${seat}[data-state="in_progress"]`).click();
+    await mine.page.locator('[data-test="extend"]').click();
+    await field(mine.page, "action-reason").waitFor();
+    await mine.page.getByText("需另一名监考员 / 考务人员审批后生效").click();
+    await confirmReason(mine.page, "考生机器故障更换座位，耽误约 5 分钟", 5);
+    const pending = mine.page.locator('[data-test="pending-extension"]');
+    await pending.locator('[data-test="pending-own"]').waitFor();
+    expect(await pending.innerText())
+      .to.contain("周监考")
+      .and.contain("等待另一名监考员或考务人员审批");
+    expect(await pending.getByRole("button", { name: "批准" }).count()).to.equal(0);
+    // After a reload too: the seat map names the requester's account.
+    await mine.page.reload();
+    await mine.page.locator(seat).click();
+    await mine.page.locator('[data-test="pending-own"]').waitFor();
+
+    // The officer watches: no room control, no seat action, but the approval.
+    const off = await contextAs(browser, node.url, officer);
+    const op = off.page;
+    await op.goto(`/proctor/sessions/${sessionId}`);
+    await op.locator(`${seat}[data-state="in_progress"]`).click();
+    await op.locator('[data-test="watch-only"]').waitFor();
+    for (const t of [
+      "release-room",
+      "pause-room",
+      "resume-room",
+      "incident",
+      "pause-one",
+      "extend",
+      "force-submit",
+      "void",
+    ])
+      expect(await op.locator(`[data-test="${t}"]`).count(), t).to.equal(0);
+    const offered = op.locator('[data-test="pending-extension"]');
+    expect(await offered.innerText()).to.contain("周监考");
+    await screenshot(op, "proctor-console-officer");
+    await offered.getByRole("button", { name: "批准" }).click();
+    await op.locator(seat).getByText("+5 分钟").waitFor();
+    expect((await roomOf(requester, sessionId)).seats[0]?.extraMinutes).to.equal(5);
+
+    expect(mine.errors).to.deep.equal([]);
+    expect(off.errors).to.deep.equal([]);
+    await mine.context.close();
+    await off.context.close();
+  });
 });

@@ -37,6 +37,8 @@ describe("exam delivery: a pending extension on the seat map", () => {
       await c.answer(1, ["A"]);
       const seat = (await pushed).find((s) => s.attemptId === c.attemptId);
       expect(seat?.pendingExtensions.map((p) => p.requestId)).to.deep.equal([requestId]);
+      // The requester by account too: the console offers the approval to anyone else only.
+      expect(seat?.pendingExtensions[0]?.requestedById).to.equal(room.proctorUser.id);
 
       ok(
         await call(second, "proctor:approve_extension", { attemptId: c.attemptId, requestId, approve: true }),

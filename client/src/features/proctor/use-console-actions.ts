@@ -187,12 +187,19 @@ export function useConsoleActions(room: Room) {
     }
   }
 
+  /** One decision at a time: a double click would be refused as "no such request" after the first. */
+  let approving = false;
   async function approve(seat: SeatViewDto, requestId: string, yes: boolean): Promise<void> {
-    if (!seat.attemptId) return;
-    report(
-      await room.approveExtension(seat.attemptId, requestId, yes),
-      yes ? "已批准延时" : "已驳回延时申请",
-    );
+    if (!seat.attemptId || approving) return;
+    approving = true;
+    try {
+      report(
+        await room.approveExtension(seat.attemptId, requestId, yes),
+        yes ? "已批准延时" : "已驳回延时申请",
+      );
+    } finally {
+      approving = false;
+    }
   }
 
   async function confirmIncident(input: Omit<IncidentPayload, "sessionId">): Promise<void> {
