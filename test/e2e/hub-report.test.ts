@@ -12,7 +12,7 @@ import { launchBrowser, loginThroughForm, openContext, screenshot } from "../hel
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { useTestDatabase } from "../helpers/database.js";
 import { aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "../integration/hub/support.js";
-import { reasonLabel } from "../../client/src/features/hub/reason-labels.js";
+import { reasonLabel } from "../../client/src/shared/reason-labels.js";
 
 const updateTimeAgo = (ms: number) =>
   new Date(Date.now() - ms + 8 * 3600_000).toISOString().replace(/[-:T]/g, "").slice(0, 14);

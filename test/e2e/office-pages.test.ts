@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { OutboundEntryDto } from "../../server/contracts/hub.js";
 import { registerTestCandidate, TEST_PASSWORD } from "../helpers/auth.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
@@ -148,6 +149,51 @@ describe("examination office pages (browser)", function () {
       expect(warning).to.include("晚于本场次开考时间");
       expect(warning).to.match(/\d{2}:\d{2}/);
       await screenshot(page, "office-session-overrun");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the queue to the hub holds more refused records than a page, then reasons read in words, the page says how many it shows, and 加载更多 reads further", async () => {
+    // The queue's answer is made here (a refusal needs a hub that refuses): the newest `limit`
+    // entries of 73, as the server answers them, without a count or a cursor.
+    const entry = (i: number): OutboundEntryDto => ({
+      id: i.toString(16).padStart(24, "0"),
+      at: new Date(Date.UTC(2026, 10, 30, 8, 0) - i * 60_000).toISOString(),
+      event: "exam.passed",
+      recordId: `320000-EXAM-${String(i).padStart(4, "0")}`,
+      idNumber: "320102199001011234",
+      status: "dead",
+      attempts: 1,
+      outcome: i === 0 ? "rejected" : null,
+      reasons:
+        i === 0 ? [{ code: "id_check_digit", field: "idNumber", message: "身份证号码校验位错误" }] : [],
+      lastError: i === 0 ? null : "全国中心暂时无法接收（HTTP 503）",
+      hubSeq: null,
+      receiptId: null,
+      availableAt: null,
+    });
+    const asked: string[] = [];
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await page.route("**/api/sharing/outbound?*", async (route) => {
+        const limit = Number(new URL(route.request().url()).searchParams.get("limit") ?? "50");
+        asked.push(String(limit));
+        await route.fulfill({ json: Array.from({ length: Math.min(limit, 73) }, (_, i) => entry(i)) });
+      });
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/sharing/outbound");
+      const table = page.locator('[data-test="sharing-outbound"]');
+      await table.locator('[data-test="outbound-reason"]').getByText("身份证校验位错误").waitFor();
+      expect(await table.innerText()).not.to.include("id_check_digit");
+      const extent = page.locator('[data-test="outbound-extent"]');
+      expect(await extent.innerText()).to.include("显示最新 50 条");
+      await screenshot(page, "sharing-outbound");
+      await page.locator('[data-test="outbound-more"]').click();
+      await extent.getByText("共 73 条").waitFor();
+      expect(await page.locator('[data-test="outbound-more"]').count()).to.equal(0);
+      expect(asked).to.deep.equal(["50", "100"]);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

@@ -88,7 +88,10 @@ describe("client shell (browser)", function () {
       await loginThroughForm(page, username, password);
       await page.locator('[data-test="side-menu"]').getByText("首页").waitFor();
       await page.getByText("张建国").first().waitFor();
-      await page.locator('[data-test="node-info"]').getByText("江苏省（320000）").waitFor();
+      // The province and the site by name: no GB/T 2260 code beside them.
+      await page.locator('[data-test="node-info"]').getByText("江苏省", { exact: true }).waitFor();
+      expect(await page.locator('[data-test="node-info"]').innerText()).not.to.include("（320000）");
+      expect(await page.locator('header [data-test="node-name"]').innerText()).to.equal("江苏省考试节点");
       // 所在辖区 names the division (南京市), not its code (320100).
       await page.locator('[data-test="node-info"]').getByText("南京市", { exact: true }).waitFor({ timeout: 5_000 });
       expect(await page.title()).to.equal(`首页 - ${APP_TITLE}`);

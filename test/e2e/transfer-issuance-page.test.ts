@@ -9,6 +9,22 @@ import { aCertificateHolder, aLegacyRegisterHolder, anAgreedTransfer } from "../
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
+/** Picks the holder's address by name, 北京市 › its city level › 朝阳区 (GB/T 2260 110105). */
+async function pickAddress(page: Page): Promise<void> {
+  const address = page.locator('[data-test="holder-address"]');
+  const choose = async (select: string, name: string | null) => {
+    const box = address.locator(`[data-test="${select}"]`);
+    await box.click();
+    // This select's own list (the one it names), not the previous one still fading out.
+    const list = await box.locator('[role="combobox"]').getAttribute("aria-controls");
+    const options = page.locator(`[id="${list}"] .el-select-dropdown__item`);
+    await (name ? options.filter({ hasText: name }) : options).first().click();
+  };
+  await choose("address-province", "北京市");
+  await choose("address-city", null);
+  await choose("address-county", "朝阳区");
+}
+
 /**
  * The transfer issuance (转籍换发) button of the case page in the browser: 江苏 holds a certificate,
  * 北京 asks for the transfer and 江苏 agrees (through the API); 北京's officer opens the case, sees
@@ -89,10 +105,10 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
       // Nothing filled in: each field says what it needs, and nothing is issued.
       await button.click();
       await form.getByText("请选择准驾车型").waitFor();
-      expect(await form.getByText("须为 6 位行政区划代码").count()).to.equal(1);
+      expect(await form.getByText("请选择住址所在的省、市、区县").count()).to.equal(1);
       expect(await bj.page.locator('[data-test="case-issued"]').count()).to.equal(0);
 
-      await bj.page.locator('input[data-test="holder-address"], [data-test="holder-address"] input').first().fill("110105");
+      await pickAddress(bj.page);
       await bj.page.locator('[data-test="holder-licence-class"]').click();
       await bj.page.getByRole("option", { name: "A2", exact: true }).click();
       await form.locator(".el-form-item", { hasText: "驾驶证初领日期" }).locator("input").fill("2012-05-01");
@@ -130,7 +146,7 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
       const form = bj.page.locator('[data-test="case-holder-form"]');
       await form.getByText("所转类别均无须驾驶证").waitFor();
       await bj.page.getByText("道路危险货物运输押运人员").first().waitFor();
-      await bj.page.locator('input[data-test="holder-address"], [data-test="holder-address"] input').first().fill("110105");
+      await pickAddress(bj.page);
       await screenshot(bj.page, "exchange-transfer-legacy-escort-form");
       await bj.page.locator('[data-test="case-issue"]').click();
       const issued = bj.page.locator('[data-test="case-issued"]');

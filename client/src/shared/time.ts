@@ -112,7 +112,21 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }
 
-/** Today's calendar day in the node's zone (`YYYY-MM-DD`). */
-export function todayInZone(): string {
-  return isoToZonedWallTime(Date.now()).slice(0, 10);
+/** The calendar day of `v` (default: now) in the node's zone (`YYYY-MM-DD`). */
+export function todayInZone(v: Instant = Date.now()): string {
+  return isoToZonedWallTime(v).slice(0, 10);
+}
+
+/** The calendar month of `v` (default: now) in the node's zone (`YYYY-MM`). */
+export function monthInZone(v: Instant = Date.now()): string {
+  return isoToZonedWallTime(v).slice(0, 7);
+}
+
+/**
+ * The month a month picker's cell stands for (`YYYY-MM`). Element Plus builds each cell as the
+ * browser's local midnight of its first day, so it is read with the browser's own calendar: read
+ * in the node's zone, a browser east of the node saw 1 January as 31 December.
+ */
+export function pickedMonth(d: Date): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
 }

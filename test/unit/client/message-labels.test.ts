@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { messageOperation } from "../../../client/src/features/hub/message-labels.js";
+import { messageCodeLabel, messageOperation } from "../../../client/src/features/hub/message-labels.js";
 
 describe("hub message log operation names (client)", () => {
   it("when a poll of the inbox is logged with its query string, then it is named as the exchange inbox poll", () => {
@@ -19,5 +19,11 @@ describe("hub message log operation names (client)", () => {
     expect(messageOperation("POST", "/api/hub/v1/exchange/cases/x/unknown")).to.equal(null);
     expect(messageOperation("POST", "/api/hub/v2/collection/records")).to.equal(null);
     expect(messageOperation("POST", "/collection/records")).to.equal(null);
+  });
+
+  it("when a message was refused with an error code, then the operator reads why in Chinese; an unknown code is 其他错误", () => {
+    expect(messageCodeLabel("signature_invalid")).to.equal("签名验证失败");
+    expect(messageCodeLabel("nonce_reused")).to.equal("请求标识已被其他消息使用");
+    expect(messageCodeLabel("something_new")).to.equal("其他错误");
   });
 });

@@ -3,6 +3,8 @@ import {
   addDays,
   formatDateTime,
   isoToZonedWallTime,
+  monthInZone,
+  pickedMonth,
   setDisplayTimeZone,
   todayInZone,
   zonedWallTimeToIso,
@@ -53,6 +55,27 @@ describe("client times in the node's zone, whatever the browser's", () => {
       expect(todayInZone()).to.equal("2026-12-05");
     } finally {
       Date.now = realNow;
+    }
+  });
+
+  it("when a page open past midnight asks again, then today and this month follow the instant it asks with", () => {
+    setDisplayTimeZone("Asia/Shanghai");
+    expect(todayInZone("2026-12-31T15:59:00.000Z")).to.equal("2026-12-31");
+    expect(todayInZone("2026-12-31T16:01:00.000Z")).to.equal("2027-01-01");
+    expect(monthInZone("2026-12-31T16:01:00.000Z")).to.equal("2027-01");
+  });
+
+  it("when a browser east of the node shows the month picker, then the cell of 1 January is January, not the node's 31 December", () => {
+    setDisplayTimeZone("Asia/Shanghai");
+    process.env.TZ = "Asia/Tokyo";
+    try {
+      // The picker's cell: the browser's local midnight of the month's first day.
+      const cell = new Date(2027, 0, 1);
+      expect(pickedMonth(cell)).to.equal("2027-01");
+      // Read in the node's zone (the old check) it was still December, so January stayed pickable.
+      expect(isoToZonedWallTime(cell).slice(0, 7)).to.equal("2026-12");
+    } finally {
+      process.env.TZ = "America/New_York";
     }
   });
 

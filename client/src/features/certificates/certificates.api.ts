@@ -29,8 +29,11 @@ export const certificatesApi = {
     api.get<{ certificates: CertificateDto[]; total: number; next: string | null }>("/api/certificates", {
       query,
     }),
+  /** One certificate; the page shows a failure itself (`notify: false`), with 重试. */
   get: (no: string) =>
-    api.get<{ certificate: CertificateDto }>(`/api/certificates/${no}`).then((r) => r.certificate),
+    api
+      .get<{ certificate: CertificateDto }>(`/api/certificates/${no}`, { notify: false })
+      .then((r) => r.certificate),
   pdfUrl: (no: string) => `/api/certificates/${no}/pdf`,
   renew: (no: string) => api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/renew`, {}),
   cancel: (no: string, body: Sent<typeof CancelBody>) =>

@@ -28,3 +28,32 @@ export function messageOperation(method: string, target: string): string | null 
   const rest = path.slice(PREFIX.length);
   return OPERATIONS.find(([m, re]) => m === method && re.test(rest))?.[2] ?? null;
 }
+
+/** Why the hub refused or failed a message, for the operator (the code stays beside it, muted). */
+const CODE_LABELS: Readonly<Record<string, string>> = {
+  unknown_key: "未登记的节点密钥",
+  node_suspended: "节点已被停用",
+  node_unauthenticated: "未经节点签名认证",
+  signature_missing: "消息未签名",
+  signature_malformed: "签名格式不合法",
+  signature_invalid: "签名验证失败",
+  signature_expired: "签名已过期",
+  signature_components_missing: "签名未覆盖必需的组件",
+  signature_params_missing: "签名参数缺失或不合法",
+  signature_alg_unsupported: "签名算法不受支持",
+  content_digest_mismatch: "消息体摘要不符",
+  clock_skew: "签名时间超出允许的时钟偏差",
+  nonce_reused: "请求标识已被其他消息使用",
+  replay_in_progress: "同一消息正在处理中",
+  rate_limited: "节点请求过于频繁",
+  validation_failed: "请求内容不合法",
+  not_found: "请求的资源不存在",
+  forbidden: "无权执行该操作",
+  payload_too_large: "消息过大",
+  internal_error: "服务器内部错误",
+};
+
+/** The Chinese name of a message's error code; a code this table does not know is 其他错误. */
+export function messageCodeLabel(code: string): string {
+  return CODE_LABELS[code] ?? "其他错误";
+}

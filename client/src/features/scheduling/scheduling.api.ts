@@ -23,7 +23,8 @@ export const schedulingApi = {
     api.post<{ session: ExamSessionDto }>("/api/exam-sessions", body).then((r) => r.session),
   update: (id: string, body: Sent<typeof UpdateSessionBody>) =>
     api.patch<{ session: ExamSessionDto }>(`/api/exam-sessions/${id}`, body).then((r) => r.session),
-  seatMap: (id: string) => api.get<SeatMapDto>(`/api/exam-sessions/${id}/seat-map`),
+  seatMap: (id: string, options?: { notify?: boolean }) =>
+    api.get<SeatMapDto>(`/api/exam-sessions/${id}/seat-map`, options),
   assign: (id: string, body: Sent<typeof AssignBody>) =>
     api
       .post<{ assignment: SeatAssignmentDto }>(`/api/exam-sessions/${id}/assignments`, body)

@@ -22,6 +22,8 @@ export const sharingApi = {
   /** Newest first; `before` is the previous page's `nextCursor`. */
   lookupNotices: (before?: number) =>
     api.get<LookupNoticesPage>("/api/sharing/lookup-notices", { notify: false, query: { before } }),
-  outbound: (status?: OutboundEntry["status"]) => api.get<OutboundEntry[]>("/api/sharing/outbound", { query: { status } }),
+  /** The newest `limit` entries (the server answers at most 200, without a count or a cursor). */
+  outbound: (status?: OutboundEntry["status"], limit?: number) =>
+    api.get<OutboundEntry[]>("/api/sharing/outbound", { query: { status, limit } }),
   retry: (id: string) => api.post<{ ok: true }>(`/api/sharing/outbound/${id}/retry`, {}),
 };

@@ -1,4 +1,7 @@
-/** The collection interface's rejection reason codes as the hub operator reads them. */
+/**
+ * The collection interface's rejection reason codes in words: the hub operator's pages and the
+ * province's queue to the hub read them alike.
+ */
 const REASON_LABELS: Readonly<Record<string, string>> = {
   invalid_field: "字段格式不合法",
   missing_field: "缺少必需信息",
