@@ -131,6 +131,8 @@ export interface PrecheckDto {
   eligibility: EligibilityDto[];
   /** An existing registration with the same ID number on this node. */
   existingCandidateId: string | null;
+  /** A withdrawn registration of this ID number in the officer's scope: registering reopens it. */
+  reopensWithdrawn: boolean;
 }
 
 export interface CandidateDto {

@@ -203,14 +203,21 @@ export function createRegistrationService(conn: Connection, options: Registratio
         declarations: body.declarations,
       };
       const eligibility = body.categories.map((c) => evaluateEligibility(c, applicant, rules, today()));
-      // A withdrawn registration is no obstacle: registering the person again reopens it.
+      // A withdrawn registration is no obstacle: registering the person again reopens it, which
+      // the form says before the officer submits.
       const existing = idNumber
         ? await Candidates.findOne(
-            { ...divisionFilter(actor.divisionCode), idNumber, withdrawnAt: null },
-            { _id: 1 },
+            { ...divisionFilter(actor.divisionCode), idNumber },
+            { _id: 1, withdrawnAt: 1 },
           ).lean()
         : null;
-      return { idNumber: idResult, eligibility, existingCandidateId: existing ? String(existing._id) : null };
+      const withdrawn = Boolean(existing?.withdrawnAt);
+      return {
+        idNumber: idResult,
+        eligibility,
+        existingCandidateId: existing && !withdrawn ? String(existing._id) : null,
+        reopensWithdrawn: withdrawn,
+      };
     },
 
     /**

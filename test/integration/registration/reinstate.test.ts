@@ -46,6 +46,7 @@ describe("registration: registering a withdrawn candidate again", () => {
     // The form's check while typing does not call the person registered (and send them to 报考新类别).
     const precheck = await officer.agent.post("/api/candidates/precheck").send({ idNumber }).expect(200);
     expect(precheck.body.existingCandidateId).to.equal(null);
+    expect(precheck.body.reopensWithdrawn).to.equal(true);
     const photos = await count("candidate_photos");
     const res = await officer.agent
       .post("/api/candidates")
