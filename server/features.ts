@@ -195,6 +195,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       access,
       notifier: delivery.notifier,
       now: delivery.now,
+      logins: { unlockCandidate: (idNumber, session) => auth.unlockCandidateLogins(idNumber, session) },
     });
     features.push(delivery.feature, room.feature);
     // Certificates: issued from exam.passed; holder data from registration, sessions and tickets from scheduling.

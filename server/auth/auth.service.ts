@@ -1,4 +1,4 @@
-import { Types, type Connection } from "mongoose";
+import { Types, type ClientSession, type Connection } from "mongoose";
 import type {
   AuthUser,
   CandidateLoginBody,
@@ -20,7 +20,7 @@ import {
 } from "./account-rules.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
-import { createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
+import { candidateLockoutPrefix, createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
 import { endStaffLogins } from "./session.js";
 import { staffUserModel, type StaffUserDoc } from "./user.model.js";
 
@@ -297,6 +297,15 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         return ended;
       });
       return { endedLogins };
+    },
+
+    /**
+     * Lifts a candidate's login lockouts wherever they were earned (each seat and address counts
+     * its own), in the caller's transaction: the proctor in the room has checked the person. The
+     * failure counts go too. Answers whether any lock was in effect.
+     */
+    async unlockCandidateLogins(idNumber: string, session: ClientSession): Promise<boolean> {
+      return (await throttle.resetPrefix(candidateLockoutPrefix(idNumber), session)) > 0;
     },
 
     /** Records a logout (the caller ends the login session). */

@@ -54,7 +54,12 @@ const invalidTicket = () => errors.unauthorized("身份证号或准考证号错�
  */
 function lockoutKey(idNumber: string, body: CandidateLoginBody, from: { ip?: string }): string {
   const source = body.seatToken ? `seat:${hashSeatToken(body.seatToken)}` : `ip:${clientKey(from.ip ?? "")}`;
-  return `candidate:${idNumber}@${source}`;
+  return `${candidateLockoutPrefix(idNumber)}${source}`;
+}
+
+/** What every lockout key of the candidate with `idNumber` starts with, wherever they tried. */
+export function candidateLockoutPrefix(idNumber: string): string {
+  return `candidate:${idNumber}@`;
 }
 
 /**

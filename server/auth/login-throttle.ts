@@ -1,5 +1,5 @@
 import ipaddr from "ipaddr.js";
-import type { Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import { AppError, errors } from "../lib/errors.js";
 import { loginThrottleModel } from "./user.model.js";
 
@@ -71,6 +71,16 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
     },
     async reset(key: string): Promise<void> {
       await Throttle.deleteOne({ key });
+    },
+    /**
+     * Clears every name starting with `prefix` (a candidate's lockouts at each seat or address),
+     * in `session` when given; answers how many of them were locked at `now`.
+     */
+    async resetPrefix(prefix: string, session?: ClientSession, now = new Date()): Promise<number> {
+      const filter = { key: { $regex: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}` } };
+      const locked = await Throttle.countDocuments({ ...filter, lockedUntil: { $gt: now } }, { session });
+      await Throttle.deleteMany(filter, { session });
+      return locked;
     },
   };
 }

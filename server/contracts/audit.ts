@@ -91,6 +91,7 @@ export const AUDIT_ACTION_LABELS = {
   "proctor.void": "作废答卷",
   "proctor.incident": "记录考场事件",
   "proctor.credit_outage": "补偿断线时间",
+  "proctor.unlock_login": "解除考生登录锁定",
   "question_bank.imported": "导入试题",
   "question_bank.question_created": "新建试题",
   "question_bank.question_edited": "编辑试题",

@@ -175,6 +175,12 @@ export const VoidPayload = z.object({ attemptId: Id, note: Reason }).strict();
 export const IncidentPayload = z
   .object({ sessionId: Id, attemptId: Id.optional(), kind: IncidentKind, note: Reason })
   .strict();
+/** Lifts a seated candidate's login lockout (five wrong tries at the seat lock it for 15 minutes). */
+export const UnlockLoginPayload = z.object({ sessionId: Id, candidateId: Id }).strict();
+/** Whether a lock was in effect (the failure counts are cleared either way). */
+export interface UnlockLoginResultDto {
+  unlocked: boolean;
+}
 export const CreditOutagePayload = z
   .object({
     sessionId: Id,
@@ -200,3 +206,4 @@ export type ForceSubmitPayload = z.infer<typeof ForceSubmitPayload>;
 export type VoidPayload = z.infer<typeof VoidPayload>;
 export type IncidentPayload = z.infer<typeof IncidentPayload>;
 export type CreditOutagePayload = z.infer<typeof CreditOutagePayload>;
+export type UnlockLoginPayload = z.infer<typeof UnlockLoginPayload>;

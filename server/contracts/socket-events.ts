@@ -51,6 +51,11 @@ export interface ClientToServerEvents {
     payload: Exams.CreditOutagePayload,
     ack: AckCallback<Exams.ProctorActionResultDto>,
   ) => void;
+  /** Lifts a seated candidate's login lockout, the person checked by the proctor in the room. */
+  "proctor:unlock_login": (
+    payload: Exams.UnlockLoginPayload,
+    ack: AckCallback<Exams.UnlockLoginResultDto>,
+  ) => void;
 }
 
 export interface ServerToClientEvents {

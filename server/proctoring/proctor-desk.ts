@@ -1,3 +1,4 @@
+import type { ClientSession } from "mongoose";
 import type { AuditAction } from "../contracts/audit.js";
 import type { Access } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
@@ -25,6 +26,8 @@ export interface ProctoringDeps {
   notifier: Notifier;
   outageRule?: OutageRule;
   now?: () => Date;
+  /** Candidate logins (auth): a proctor lifts a seated candidate's lockout. Absent where candidates never log in. */
+  logins?: { unlockCandidate(idNumber: string, session: ClientSession): Promise<boolean> };
 }
 
 const SESSION_CACHE_MS = 10_000;

@@ -2,6 +2,7 @@ import {
   ApproveExtensionPayload,
   CheckInPayload,
   CreditOutagePayload,
+  UnlockLoginPayload,
   ExtendPayload,
   ForceSubmitPayload,
   IncidentPayload,
@@ -86,4 +87,5 @@ export function registerProctorHandlers(
   on(socket, "proctor:void", VoidPayload, (p) => proctoring.voidAttempt(user, p.attemptId, p.note), logger);
   on(socket, "proctor:incident", IncidentPayload, (p) => proctoring.incident(user, p), logger);
   on(socket, "proctor:credit_outage", CreditOutagePayload, (p) => proctoring.creditOutage(user, p), logger);
+  on(socket, "proctor:unlock_login", UnlockLoginPayload, (p) => proctoring.unlockLogin(user, p), logger);
 }

@@ -3,6 +3,7 @@ import type { AuditPort, ExamDeliveryPort, Notifier, SchedulingPort } from "../e
 import type { Feature, FeatureContext } from "../feature.js";
 import { registerProctorHandlers } from "./proctor.socket.js";
 import { proctoringRouter } from "./proctoring.routes.js";
+import type { ProctoringDeps } from "./proctor-desk.js";
 import { createProctoringService, type ProctoringService } from "./proctoring.service.js";
 
 export interface ProctoringFeatureDeps {
@@ -15,6 +16,8 @@ export interface ProctoringFeatureDeps {
   notifier: Notifier;
   /** Exam delivery's clock (the database's): pauses, credits and projected deadlines read it. */
   now?: () => Date;
+  /** Candidate logins (auth): the proctor lifts a seated candidate's lockout. */
+  logins?: ProctoringDeps["logins"];
 }
 
 /** The proctor console as a node feature: the room snapshot route and the `proctor:*` socket handlers. */

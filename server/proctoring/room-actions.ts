@@ -6,6 +6,8 @@ import type {
   IncidentDto,
   IncidentPayload,
   ProctorActionResultDto,
+  UnlockLoginPayload,
+  UnlockLoginResultDto,
 } from "../contracts/exams.js";
 import { rooms, type UnitOfWork } from "../exams/index.js";
 import { errors } from "../lib/errors.js";
@@ -194,6 +196,33 @@ export function createRoomActions(desk: ProctorDesk) {
       );
       answer.skipped.push(...skipped);
       return answer;
+    },
+
+    /**
+     * Lifts a seated candidate's login lockout (five wrong tries at their seat lock them out for 15
+     * minutes, maybe mid-exam): the proctor has the person in front of them. Only for a candidate
+     * seated in this session; audited with whether a lock was in effect.
+     */
+    async unlockLogin(user: AuthUser, p: UnlockLoginPayload): Promise<UnlockLoginResultDto> {
+      await authorize(user, p.sessionId);
+      const logins = deps.logins;
+      if (!logins)
+        throw errors.conflict("login_unlock_unavailable", "本节点考生不在考场登录，没有可解除的登录锁定");
+      const seated = (await deps.scheduling.listAssignments(p.sessionId)).find(
+        (a) => a.candidateId === p.candidateId,
+      );
+      if (!seated) throw errors.unprocessable("not_assigned", "该考生未被安排在本场次");
+      const unlocked = await audited(async (uow) => {
+        const was = await logins.unlockCandidate(seated.idNumber, uow.session);
+        await entry(uow, user, "proctor.unlock_login", p.sessionId, {
+          candidateId: seated.candidateId,
+          candidateName: seated.name,
+          seatNo: seated.seatNo,
+          unlocked: was,
+        });
+        return was;
+      });
+      return { unlocked };
     },
   };
 }

@@ -198,6 +198,9 @@ describe("proctor console (browser): check-in, release, pause, extend, incident,
     const moved = await clock;
     expect((moved.deadline ?? 0) - (before.data.deadline ?? 0)).to.equal(10 * 60_000);
     await pp.locator(seat(c2)).getByText("+10 分钟").waitFor();
+    // Nothing locks candidate 2's login: lifting it says so (the lock itself is tested against the API).
+    await pp.locator('[data-test="unlock-login"]').click();
+    await pp.locator(".el-message", { hasText: "当前没有登录锁定" }).waitFor();
 
     // An incident report lands in the console's log.
     await pp.locator('[data-test="incident"]').click();
@@ -322,6 +325,7 @@ describe("proctor console (browser): check-in, release, pause, extend, incident,
       "extend",
       "force-submit",
       "void",
+      "unlock-login",
     ])
       expect(await op.locator(`[data-test="${t}"]`).count(), t).to.equal(0);
     const offered = op.locator('[data-test="pending-extension"]');

@@ -107,6 +107,7 @@ const senders: { [E in ClientEvent]: Sender<E> } = {
   "proctor:void": (s, p, done) => s.emit("proctor:void", p, done),
   "proctor:incident": (s, p, done) => s.emit("proctor:incident", p, done),
   "proctor:credit_outage": (s, p, done) => s.emit("proctor:credit_outage", p, done),
+  "proctor:unlock_login": (s, p, done) => s.emit("proctor:unlock_login", p, done),
 };
 
 /**

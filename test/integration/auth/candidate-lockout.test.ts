@@ -1,5 +1,11 @@
 import { expect } from "chai";
-import { anonymousAgent, loginCandidate, scheduleCandidates } from "../../helpers/auth.js";
+import {
+  anonymousAgent,
+  connectSocket,
+  loginCandidate,
+  scheduleCandidates,
+  staffAgent,
+} from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 
 /** A ticket number no assignment holds (tickets are two province digits, the date and six digits). */
@@ -73,5 +79,46 @@ describe("candidate login: lockout by where the attempts come from", function ()
       })),
     );
     expect(answers).to.deep.equal(["not_from_session_room", "not_from_session_room"]);
+  });
+
+  it("when a candidate locked out at their seat is checked by the room's proctor, then the proctor lifts the lock, audited, and the candidate logs in", async () => {
+    const fx = await scheduleCandidates(env.node, { count: 1 });
+    const other = await scheduleCandidates(env.node, { count: 1 });
+    const c = fx.candidates[0]!;
+    const atSeat = (ticketNo: string) => ({ idNumber: c.idNumber, ticketNo, seatToken: c.seatToken });
+    const locked = await tries([
+      ...[1, 2, 3, 4, 5].map((i) => atSeat(madeUpTicket(i))),
+      atSeat(c.assignment.ticketNo),
+    ]);
+    expect(locked.at(-1)).to.equal("account_locked");
+
+    const { testCentreId, divisionCode } = fx.session;
+    const proctor = await staffAgent(env.node, { roles: ["proctor"], testCentreId, divisionCode });
+    const officer = await staffAgent(env.node, { roles: ["officer"], divisionCode });
+    const [room, office] = await Promise.all([
+      connectSocket(env.node, proctor),
+      connectSocket(env.node, officer),
+    ]);
+    const unlock = (socket: typeof room, candidateId: string) =>
+      socket.emitWithAck("proctor:unlock_login", { sessionId: fx.session.id, candidateId });
+    try {
+      // An officer watches rooms but does not act in them; a candidate of another sitting is not this room's.
+      const refusal = (ack: Awaited<ReturnType<typeof unlock>>) => (ack.ok ? "ok" : ack.error.code);
+      expect(refusal(await unlock(office, c.id))).to.equal("forbidden");
+      expect(refusal(await unlock(room, other.candidates[0]!.id))).to.equal("not_assigned");
+      expect(await tries([atSeat(c.assignment.ticketNo)])).to.deep.equal(["account_locked"]);
+
+      expect(await unlock(room, c.id)).to.deep.include({ ok: true, data: { unlocked: true } });
+      expect(await tries([atSeat(c.assignment.ticketNo)])).to.deep.equal([200]);
+      expect(await unlock(room, c.id)).to.deep.include({ ok: true, data: { unlocked: false } });
+      const entries = await env.node.ctx.conn
+        .collection("audit_log")
+        .find({ action: "proctor.unlock_login", "details.candidateId": c.id })
+        .toArray();
+      expect(entries.map((e) => e.details.unlocked)).to.deep.equal([true, false]);
+    } finally {
+      room.close();
+      office.close();
+    }
   });
 });

@@ -51,6 +51,7 @@ const SCHEMAS: Record<ClientEvent, z.ZodType> = {
   "proctor:void": Exams.VoidPayload,
   "proctor:incident": Exams.IncidentPayload,
   "proctor:credit_outage": Exams.CreditOutagePayload,
+  "proctor:unlock_login": Exams.UnlockLoginPayload,
 };
 const EVENTS = Object.keys(SCHEMAS) as ClientEvent[];
 const ROLES = ["candidate", "proctor", "officer", "examiner", "reviewer", "admin"] as const;

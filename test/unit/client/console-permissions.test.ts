@@ -32,16 +32,21 @@ const proctor = { canProctor: true, resultsPublished: false };
 const officer = { canProctor: false, resultsPublished: false };
 
 describe("proctor console: what each viewer is offered", () => {
-  it("when a proctor selects a running seat, then pause, extend, force-submit and void are offered", () => {
-    expect(seatActions(seat({}), proctor)).to.deep.equal(["pause", "extend", "force_submit", "void"]);
+  it("when a proctor selects a seat still sitting, then its actions and lifting a login lockout are offered", () => {
+    const unlock = "unlock_login";
+    expect(seatActions(seat({}), proctor)).to.deep.equal(["pause", "extend", "force_submit", "void", unlock]);
     expect(seatActions(seat({ paused: true }), proctor)).to.deep.equal([
       "resume",
       "extend",
       "force_submit",
       "void",
+      unlock,
     ]);
-    expect(seatActions(seat({ state: "not_arrived", attemptId: null }), proctor)).to.deep.equal(["check_in"]);
-    expect(seatActions(seat({ state: "ready" }), proctor)).to.deep.equal(["release", "void"]);
+    expect(seatActions(seat({ state: "not_arrived", attemptId: null }), proctor)).to.deep.equal([
+      "check_in",
+      unlock,
+    ]);
+    expect(seatActions(seat({ state: "ready" }), proctor)).to.deep.equal(["release", "void", unlock]);
   });
 
   it("when an officer watches the room, then no seat action is offered (the server refuses them all)", () => {
@@ -52,7 +57,7 @@ describe("proctor console: what each viewer is offered", () => {
   it("when the session's results are published, then void, extend and force-submit are no longer offered", () => {
     const locked = { canProctor: true, resultsPublished: true };
     expect(seatActions(seat({ state: "submitted" }), locked)).to.deep.equal([]);
-    expect(seatActions(seat({}), locked)).to.deep.equal(["pause"]);
+    expect(seatActions(seat({}), locked)).to.deep.equal(["pause", "unlock_login"]);
     expect(seatActions(seat({ state: "submitted" }), proctor)).to.deep.equal(["void"]);
   });
 

@@ -15,7 +15,8 @@ export interface ConsoleViewer {
 }
 
 /** An action of the seat panel. */
-export type SeatAction = "check_in" | "release" | "pause" | "resume" | "extend" | "force_submit" | "void";
+export type SeatAction =
+  "check_in" | "release" | "pause" | "resume" | "extend" | "force_submit" | "void" | "unlock_login";
 
 /** The seat panel's actions for this seat and viewer, in the order they are shown. */
 export function seatActions(seat: SeatViewDto, viewer: ConsoleViewer): SeatAction[] {
@@ -29,6 +30,9 @@ export function seatActions(seat: SeatViewDto, viewer: ConsoleViewer): SeatActio
     if (!locked) out.push("extend", "force_submit");
   }
   if (seat.attemptId && seat.state !== "voided" && !locked) out.push("void");
+  // Five wrong tries at the seat lock the candidate's login there; while they may still sit, the
+  // proctor who has them in front of them can lift it.
+  if (seat.state !== "submitted" && seat.state !== "voided") out.push("unlock_login");
   return out;
 }
 

@@ -179,6 +179,8 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     settle(await emitWithAck("proctor:force_submit", { attemptId, reason }, { timeoutMs: 20_000 }));
   const voidAttempt = async (attemptId: string, note: string) =>
     settle(await emitWithAck("proctor:void", { attemptId, note }));
+  const unlockLogin = (candidateId: string) =>
+    emitWithAck("proctor:unlock_login", { sessionId: sid(), candidateId });
   async function creditOutage(
     payload: Omit<CreditOutagePayload, "sessionId">,
   ): Promise<Ack<ProctorActionResultDto>> {
@@ -217,6 +219,7 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     extend,
     approveExtension,
     forceSubmit,
+    unlockLogin,
     voidAttempt,
     creditOutage,
     reportIncident,

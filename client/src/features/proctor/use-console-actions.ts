@@ -113,6 +113,20 @@ export function useConsoleActions(room: Room) {
     report(await room.resume(ids), seat ? `${seat.candidateName} 已恢复考试` : "全场已恢复考试");
   }
 
+  /** Lifts the seated candidate's login lockout (the proctor has checked the person). */
+  async function unlockLogin(seat: SeatViewDto): Promise<void> {
+    const ack = await room.unlockLogin(seat.candidateId);
+    if (!ack.ok) {
+      ElMessage({ type: "error", message: ack.error.message, showClose: true });
+      return;
+    }
+    ElMessage(
+      ack.data.unlocked
+        ? { type: "success", message: `已解除 ${seat.candidateName} 的登录锁定，请考生重新登录` }
+        : { type: "info", message: `${seat.candidateName} 当前没有登录锁定` },
+    );
+  }
+
   function openAction(kind: ReasonAction, seat: SeatViewDto | null): void {
     action.value = kind;
     actionSeat.value = seat;
@@ -231,6 +245,7 @@ export function useConsoleActions(room: Room) {
     releaseRoom,
     releaseOne,
     resume,
+    unlockLogin,
     openAction,
     confirmAction,
     approve,
