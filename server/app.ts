@@ -7,7 +7,7 @@ import type { Connection } from "mongoose";
 import { pinoHttp } from "pino-http";
 import type { Config } from "./config.js";
 import type { Feature } from "./feature.js";
-import { healthRouter } from "./health/index.js";
+import { healthRouter, type Readiness } from "./health/index.js";
 import { HUB_API_PREFIX } from "./hub/index.js";
 import {
   errorHandler,
@@ -24,10 +24,12 @@ export interface AppDeps {
   logger: Logger;
   conn: Connection;
   features: Feature[];
+  /** What `/readyz` asks besides the database (Redis, shutdown); main.ts makes it. */
+  readiness?: Readiness;
 }
 
 /** Builds the Express app without listening, so tests can drive it in-process. */
-export function createApp({ config, logger, conn, features }: AppDeps): Express {
+export function createApp({ config, logger, conn, features, readiness }: AppDeps): Express {
   const app = express();
   // One spelling per route (see strictRouter); must be set before the app's router is first used.
   app.set("case sensitive routing", true);
@@ -75,7 +77,13 @@ export function createApp({ config, logger, conn, features }: AppDeps): Express 
   );
   app.use(normaliseBody);
 
-  app.use(healthRouter(conn, { role: config.role, provinceCode: config.provinceCode, nodeName: config.nodeName }));
+  app.use(
+    healthRouter(
+      conn,
+      { role: config.role, provinceCode: config.provinceCode, nodeName: config.nodeName },
+      readiness,
+    ),
+  );
 
   for (const feature of features) for (const mw of feature.middleware ?? []) app.use(mw);
   const api = strictRouter();

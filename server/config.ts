@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AllowedOrigin, crossKeyProblems, ignoredKeyNotices, provinceCodeProblem } from "./config-checks.js";
 import { decimalNumber, wholeNumber } from "./contracts/validation.js";
 import { DEFAULT_TIME_ZONE } from "./lib/local-time.js";
 
@@ -28,8 +29,12 @@ const Env = z
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
     /** `province` runs a provincial node; `hub` runs the national data-sharing platform. */
     ROLE: z.enum(["province", "hub"]).default("province"),
-    /** Required when ROLE=province. */
-    PROVINCE_CODE: ProvinceCode.optional(),
+    /** Required when ROLE=province: a province of the shipped division list (config-checks.ts). */
+    PROVINCE_CODE: ProvinceCode.superRefine((code, ctx) => {
+      // Only a well-formed code is looked up: a malformed one is already named by its format.
+      const problem = ProvinceCode.safeParse(code).success ? provinceCodeProblem(code) : null;
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }).optional(),
     /** Human-readable node name used in logs and the embedded database folder. */
     NODE_NAME: z.string().regex(/^[a-z0-9-]+$/).optional(),
     HOST: z.string().default("127.0.0.1"),
@@ -52,8 +57,9 @@ const Env = z
      */
     COOKIE_SECURE: boolish.optional(),
     /**
-     * Origins (comma-separated, e.g. `https://exam.example.gov.cn`) whose pages may open sockets
-     * besides the node's own origin; a browser handshake from any other Origin is refused.
+     * Origins (comma-separated http(s) URLs, e.g. `https://exam.example.gov.cn`) whose pages may
+     * open sockets besides the node's own origin; a browser handshake from any other Origin is
+     * refused. An entry without a scheme is an error (config-checks.ts AllowedOrigin).
      */
     ALLOWED_ORIGINS: z
       .string()
@@ -64,11 +70,13 @@ const Env = z
           .map((o) => o.trim())
           .filter(Boolean),
       )
-      .pipe(z.array(z.url().transform((u) => new URL(u).origin)).max(32)),
+      .pipe(z.array(AllowedOrigin).max(32)),
     /** Built client assets served in production. */
     CLIENT_DIST: z.string().default("dist/client"),
-    /** URL of the national hub, used by province nodes. */
-    HUB_URL: z.url().optional(),
+    /** URL of the national hub (http or https), used by province nodes; needs HUB_PUBLIC_KEY. */
+    HUB_URL: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://hub:3000" })
+      .optional(),
     /** The hub's Ed25519 node key (base64url), pinned by province nodes: the hub's answers must be signed with it. */
     HUB_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key").optional(),
     /** Where this node keeps its Ed25519 node key (made on first start). Default `<DATA_DIR>/<NODE_NAME>/keys`. */
@@ -152,7 +160,10 @@ const Env = z
       .string()
       .regex(/^(\d{6}=https?:\/\/[^,\s]+)(,\d{6}=https?:\/\/[^,\s]+)*$/, "must look like 110000=http://host:port,…")
       .optional(),
-    /** Also trust the committed demo trust list (province 990000); never in production. */
+    /**
+     * Also trust the committed demo trust list (province 990000). Defaults to true outside
+     * production; `true` in production is a config error (its private keys are public).
+     */
     CERT_TRUST_DEMO: boolish.optional(),
     /** Hours the home province has to answer an off-site filing (the paper process took up to 30 days). */
     EXCHANGE_FILING_ACK_HOURS: envInt(1, 24 * 60).default(72),
@@ -173,8 +184,11 @@ const Env = z
      * uploaded and never sent); then a sweep removes it. Documents a notice names are kept.
      */
     EXCHANGE_UPLOAD_TTL_HOURS: envInt(1, 24 * 30).default(24),
-    /** How long to wait for in-flight requests on SIGTERM before forcing exit. */
-    SHUTDOWN_TIMEOUT_MS: envInt(100).default(10_000),
+    /**
+     * How long a SIGTERM's whole graceful stop may take (features, sockets, in-flight requests)
+     * before connections are cut. At most ten minutes: beyond 2^31 ms Node's timer fires at once.
+     */
+    SHUTDOWN_TIMEOUT_MS: envInt(100, 600_000).default(10_000),
   });
 
 type Env = z.infer<typeof Env>;
@@ -211,6 +225,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       "COOKIE_SECURE=false in production: session cookies are sent without Secure, so anyone on the " +
         "network path can read them; put the node behind a TLS-terminating proxy and set TRUST_PROXY=true",
     );
+  const notices = ignoredKeyNotices(e, source);
   const nodeName = e.NODE_NAME ?? (e.ROLE === "hub" ? "hub" : `province-${e.PROVINCE_CODE}`);
   return deepFreeze({
     env: e.NODE_ENV,
@@ -278,41 +293,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     /** Allowed but risky settings, logged loudly at every boot. */
     warnings,
+    /** Settings that have no effect (e.g. PROVINCE_CODE on the hub), logged at every boot. */
+    notices,
   });
 }
 
 export type Config = ReturnType<typeof loadConfig>;
-
-/**
- * Rules that tie keys together, on the values as parsed (defaults applied); a key that did not
- * parse is absent and its own problem already named. `raw` says whether a key was set at all.
- */
-function crossKeyProblems(e: Partial<Env>, raw: NodeJS.ProcessEnv): { key: string; message: string }[] {
-  const problems: { key: string; message: string }[] = [];
-  if (e.ROLE === "province" && !raw.PROVINCE_CODE) {
-    problems.push({ key: "PROVINCE_CODE", message: "is required when ROLE=province" });
-  }
-  if (e.NODE_ENV === "production" && !raw.SESSION_SECRET) {
-    problems.push({ key: "SESSION_SECRET", message: "is required in production" });
-  }
-  // Behind no proxy the node sees plain HTTP, and express-session then never sends a Secure
-  // cookie: every login would silently fail.
-  if (e.COOKIE_SECURE === true && e.TRUST_PROXY === false) {
-    problems.push({
-      key: "COOKIE_SECURE",
-      message: "true needs TRUST_PROXY=true (the node serves plain HTTP; TLS must end at a proxy that sends X-Forwarded-Proto)",
-    });
-  }
-  // Session cookies in clear text are a production risk that must be chosen, not defaulted into.
-  if (e.NODE_ENV === "production" && e.TRUST_PROXY === false && raw.COOKIE_SECURE === undefined) {
-    problems.push({
-      key: "TRUST_PROXY",
-      message:
-        "production needs TRUST_PROXY=true (TLS ends at a proxy, session cookies are Secure) or an explicit COOKIE_SECURE=false (plain HTTP, cookies not Secure)",
-    });
-  }
-  return problems;
-}
 
 function isTimeZone(zone: string): boolean {
   try {

@@ -3,12 +3,13 @@ import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { createApp } from "./app.js";
 import { loadConfig, type Config } from "./config.js";
-import type { FeatureContext } from "./feature.js";
+import type { Feature, FeatureContext } from "./feature.js";
 import { createFeatures } from "./features.js";
+import { createReadiness } from "./health/index.js";
 import { createEventBus } from "./lib/event-bus.js";
 import { answerClientErrors } from "./lib/http.js";
 import { createLogger, type Logger } from "./lib/logger.js";
-import { connectMongo, redactUri } from "./lib/mongo.js";
+import { assertReplicaSet, buildIndexes, connectMongo, redactUri } from "./lib/mongo.js";
 import { createSocketServer } from "./socket-server.js";
 import type { AppServer } from "./lib/socket-types.js";
 
@@ -25,27 +26,68 @@ export interface RunningNode {
 /**
  * Composition root: config → mongo → features → app → socket.io → listen. The database URI is
  * given, never discovered here: `scripts/node.ts` supplies the embedded default when none is set.
+ * The node refuses to start on a database that cannot run transactions or whose indexes fail to
+ * build; it starts without Redis (not ready until Redis answers).
  */
 export async function startNode(
   config: Config,
-  options: { mongoUri: string; dbName?: string; logger?: Logger },
+  options: {
+    mongoUri: string;
+    dbName?: string;
+    logger?: Logger;
+    /** The node's features; tests add their own (default: createFeatures). */
+    features?: (ctx: FeatureContext) => Feature[];
+  },
 ): Promise<RunningNode> {
   const logger = options.logger ?? createLogger({ level: config.log.level, name: config.nodeName });
   for (const warning of config.warnings) logger.warn({ config: true }, `INSECURE CONFIGURATION: ${warning}`);
+  for (const notice of config.notices) logger.warn({ config: true }, `CONFIGURATION IGNORED: ${notice}`);
   const conn = await connectMongo(options.mongoUri, { dbName: options.dbName });
-  const ctx: FeatureContext = { config, logger, conn, events: createEventBus(logger) };
-  const features = createFeatures(ctx);
-  const app = createApp({ config, logger, conn, features });
-
-  const http = createServer(app);
-  answerClientErrors(http);
-  const { io, closeRedis } = await createSocketServer(http, { config, conn, features });
-  for (const f of features) await f.start?.();
-
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(config.http.port, config.http.host, resolve);
+  // What has been opened so far, closed again when the start fails: a half-started node must not
+  // hold the process open with its connections.
+  const undo: (() => Promise<unknown>)[] = [() => conn.close()];
+  const started = await (async () => {
+    await assertReplicaSet(conn);
+    const ctx: FeatureContext = { config, logger, conn, events: createEventBus(logger) };
+    const features = (options.features ?? createFeatures)(ctx);
+    const readiness = createReadiness();
+    const app = createApp({ config, logger, conn, features, readiness });
+    const http = createServer(app);
+    answerClientErrors(http);
+    const shutdown = { draining: false };
+    const { io, redis, closeRedis } = await createSocketServer(http, {
+      config,
+      conn,
+      features,
+      logger,
+      refusingNew: () => shutdown.draining,
+    });
+    if (closeRedis) undo.unshift(closeRedis);
+    if (redis)
+      readiness.add(() =>
+        redis.up()
+          ? null
+          : {
+              code: "redis_unavailable",
+              message: "Redis 不可用：其他实例上的考生与监考员暂时收不到本实例的消息",
+            },
+      );
+    // Before any background work or request: a feature's duplicate-key guard relies on its index.
+    await buildIndexes(conn);
+    for (const f of features) {
+      await f.start?.();
+      if (f.stop) undo.unshift(() => f.stop?.() ?? Promise.resolve());
+    }
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(config.http.port, config.http.host, resolve);
+    });
+    return { ctx, features, readiness, http, shutdown, io, closeRedis };
+  })().catch(async (err: unknown) => {
+    for (const step of undo) await step().catch(() => undefined);
+    throw err;
   });
+  const { ctx, features, readiness, http, shutdown, io, closeRedis } = started;
   const port = (http.address() as AddressInfo).port;
   const url = `http://${config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host}:${port}`;
   logger.info({ url, role: config.role, provinceCode: config.provinceCode, db: redactUri(options.mongoUri) }, "node listening");
@@ -61,9 +103,8 @@ export async function startNode(
   // was the shutdown's "unhandled error: Server is closed"; stop() waits for these instead.
   const handling = new Set<ServerResponse>();
   let handled: () => void = () => undefined;
-  let draining = false;
   http.on("request", (_req: IncomingMessage, res: ServerResponse) => {
-    if (draining) res.shouldKeepAlive = false;
+    if (shutdown.draining) res.shouldKeepAlive = false;
     pending.add(res);
     handling.add(res);
     const settle = () => {
@@ -92,20 +133,61 @@ export async function startNode(
       };
     });
 
+  /**
+   * Stops the features in reverse order, each awaited until `deadline`; past it the rest are still
+   * told to stop (their timers must end) but not waited for. Answers the names still stopping.
+   */
+  const stopFeatures = async (deadline: number): Promise<string[]> => {
+    const late: string[] = [];
+    for (const f of [...features].reverse()) {
+      if (!f.stop) continue;
+      const stopped = f.stop().then(
+        () => true,
+        (err: unknown) => {
+          logger.error({ err, feature: f.name }, "feature failed to stop");
+          return true;
+        },
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const inTime = await Promise.race([
+        stopped,
+        new Promise<false>(
+          (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))),
+        ),
+      ]);
+      clearTimeout(timer);
+      if (!inTime) late.push(f.name);
+    }
+    return late;
+  };
+
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
+      // One deadline for the whole stop, not one per phase: the orchestrator's kill comes after
+      // SHUTDOWN_TIMEOUT_MS (plus its own grace), however the time was spent.
       const deadline = Date.now() + config.shutdownTimeoutMs;
-      draining = true;
+      const left = () => Math.max(0, deadline - Date.now());
+      // First out of rotation: /readyz answers 503 on connections still open, the listener closes
+      // (new connections are refused, so the load balancer sends them elsewhere; idle keep-alive
+      // connections are closed with it), and no new socket session is accepted.
+      readiness.shuttingDown();
+      shutdown.draining = true;
+      http.close();
       for (const res of pending) if (!res.headersSent) res.shouldKeepAlive = false;
-      for (const f of [...features].reverse()) await f.stop?.();
+      const late = await stopFeatures(deadline);
+      if (late.length > 0)
+        logger.warn(
+          { features: late, timeoutMs: config.shutdownTimeoutMs },
+          "features still stopping at the shutdown deadline; closing without waiting for them",
+        );
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
+        const cut = setTimeout(() => {
           http.closeAllConnections();
-        }, config.shutdownTimeoutMs);
-        // io.close() also closes the HTTP server and waits for in-flight requests.
+        }, left());
+        // io.close() closes the sockets and waits for the HTTP server's remaining connections.
         void io.close(() => {
-          clearTimeout(timer);
+          clearTimeout(cut);
           resolve();
         });
         http.closeIdleConnections();
@@ -140,13 +222,52 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
   process.on("SIGINT", onSignal);
 }
 
-// Production entry (`node dist/server/main.js`): a real MongoDB is required here.
+/**
+ * Logs every promise rejection nobody handled, loudly, and keeps the process running. Node 20's
+ * default is to exit: one unawaited promise failing in a dependency (the Redis adapter's publish
+ * in a Redis blip) took down every instance at once, and with them every candidate's exam socket.
+ * A rejection nobody awaits has, by construction, nobody depending on its outcome, so running on
+ * is the smaller risk; the log line is the bug report. Uncaught exceptions (thrown mid-operation,
+ * state unknown) still end the process as Node decides.
+ */
+export function logUnhandledRejections(logger: Logger): void {
+  const holder = process as NodeJS.Process & { __roadcertRejectionLogger?: boolean };
+  if (holder.__roadcertRejectionLogger) return;
+  holder.__roadcertRejectionLogger = true;
+  process.on("unhandledRejection", (reason: unknown) => {
+    logger.error(
+      { err: reason },
+      "unhandled promise rejection (a bug: a promise nobody awaits failed); the process keeps running",
+    );
+  });
+}
+
+// Production entry (`node dist/server/main.js`, the Docker image): a real MongoDB and
+// NODE_ENV=production are required here. Anything else is refused rather than warned about:
+// outside production the config defaults to trusting the demo keys (whose private halves are in
+// the repository) and to a session secret kept in the database. The demo (`npm start`) and
+// development (`npm run dev`) have their own entries.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const config = loadConfig();
+  if (config.env !== "production") {
+    console.error(
+      `server/main is the production entry and runs only with NODE_ENV=production (it is ${config.env}); ` +
+        "use `npm start` for the demo network or `npm run dev` for development.",
+    );
+    process.exit(1);
+  }
   if (!config.mongo.uri) {
     console.error("MONGODB_URI is required for server/main; use `npm start` for the embedded database.");
     process.exit(1);
   }
-  const node = await startNode(config, { mongoUri: config.mongo.uri });
-  stopOnSignals(node.stop, node.ctx.logger);
+  const logger = createLogger({ level: config.log.level, name: config.nodeName });
+  logUnhandledRejections(logger);
+  try {
+    const node = await startNode(config, { mongoUri: config.mongo.uri, logger });
+    stopOnSignals(node.stop, logger);
+  } catch (err) {
+    logger.fatal({ err }, "node failed to start");
+    console.error(`node failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
 }

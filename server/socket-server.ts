@@ -3,7 +3,8 @@ import type { Connection } from "mongoose";
 import { Server } from "socket.io";
 import type { Config } from "./config.js";
 import type { Feature } from "./feature.js";
-import { adapterKey, useRedisAdapter } from "./lib/redis-adapter.js";
+import { createLogger, type Logger } from "./lib/logger.js";
+import { adapterKey, useRedisAdapter, type RedisLink } from "./lib/redis-adapter.js";
 import { refuseUnhandledEvents } from "./lib/socket-ack.js";
 import { originCheck } from "./lib/socket-origin.js";
 import { ChunkedFrameServer } from "./lib/socket-frames.js";
@@ -21,12 +22,25 @@ import type { AppServer } from "./lib/socket-types.js";
  */
 export async function createSocketServer(
   http: HttpServer,
-  o: { config: Config; conn: Connection; features: readonly Feature[] },
-): Promise<{ io: AppServer; closeRedis: (() => Promise<void>) | null }> {
+  o: {
+    config: Config;
+    conn: Connection;
+    features: readonly Feature[];
+    logger?: Logger;
+    /** Whether new socket.io sessions are refused (the node is stopping); existing ones go on. */
+    refusingNew?: () => boolean;
+  },
+): Promise<{ io: AppServer; closeRedis: (() => Promise<void>) | null; redis: RedisLink | null }> {
+  const origins = originCheck(o.config.http.allowedOrigins);
   const io: AppServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: 256 * 1024,
-    allowRequest: originCheck(o.config.http.allowedOrigins),
+    // engine.io asks this for handshakes only: a stopping node takes no new socket sessions (the
+    // client reconnects to another instance), while those it has finish their requests.
+    allowRequest: (req, callback) => {
+      if (o.refusingNew?.()) callback("shutting down", false);
+      else origins(req, callback);
+    },
     // Papers go out with their JSON text made once at check-in, and a room's frame of a paper is
     // copied from its questions' UTF-8 bytes (socket-parser.ts).
     parser: socketParser,
@@ -35,8 +49,9 @@ export async function createSocketServer(
     // of a new 24 KB buffer per paper (socket-frames.ts).
     wsEngine: ChunkedFrameServer,
   });
-  const closeRedis = o.config.redis.url
-    ? await useRedisAdapter(io, o.config.redis.url, adapterKey(o.config.nodeName, o.conn.name))
+  const logger = o.logger ?? createLogger({ level: o.config.log.level, name: o.config.nodeName });
+  const redis = o.config.redis.url
+    ? await useRedisAdapter(io, o.config.redis.url, adapterKey(o.config.nodeName, o.conn.name), logger)
     : null;
   io.engine.use(noteUpgradeResponse);
   for (const f of o.features) for (const mw of f.engineMiddleware ?? []) io.engine.use(mw);
@@ -49,5 +64,5 @@ export async function createSocketServer(
     for (const f of o.features) f.onConnection?.(socket);
     refuseUnhandledEvents(socket);
   });
-  return { io, closeRedis };
+  return { io, closeRedis: redis ? () => redis.close() : null, redis };
 }

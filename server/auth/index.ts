@@ -79,7 +79,12 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     return createSessionMiddleware(conn, { secret, secure: config.http.cookieSecure });
   };
   const sessionMw: RequestHandler = (req, res, next) => {
-    built ??= buildSession();
+    // A failed build is forgotten, not kept: one database blip on the first request would
+    // otherwise fail every later request until a restart. The next request builds it again.
+    built ??= buildSession().catch((err: unknown) => {
+      built = null;
+      throw err;
+    });
     built.then(
       (mw) => mw(req, res, next),
       (err: unknown) => next(err),

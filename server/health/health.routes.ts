@@ -1,20 +1,29 @@
 import type { Router } from "express";
 import { strictRouter } from "../lib/http.js";
 import mongoose, { type Connection } from "mongoose";
+import type { Readiness } from "./readiness.js";
 
 /**
  * `/healthz` says the process is up (for the load balancer and Docker HEALTHCHECK); `/readyz` says
- * the database answers, so an instance without its database is taken out of rotation.
+ * the instance should get work: it is not stopping, what `readiness` checks holds (Redis, so that
+ * an instance cut off from the other instances' rooms is taken out of rotation), and the database
+ * answers. Each refusal is a 503 naming its reason.
  */
 export function healthRouter(
   conn: Connection,
   info: { role: string; provinceCode: string | null; nodeName: string },
+  readiness?: Readiness,
 ): Router {
   const router = strictRouter();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok", ...info });
   });
   router.get("/readyz", async (_req, res) => {
+    const problem = readiness?.current();
+    if (problem) {
+      res.status(503).json({ error: problem });
+      return;
+    }
     try {
       if (conn.readyState !== mongoose.ConnectionStates.connected || !conn.db)
         throw new Error(`connection state ${conn.readyState}`);

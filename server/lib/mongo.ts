@@ -28,6 +28,57 @@ export async function connectMongo(
 }
 
 /**
+ * Why a database server cannot carry a node, from its `hello` reply, or null when it can. Every
+ * multi-document change runs in a transaction, which MongoDB allows only on a replica set member
+ * (hello names its `setName`) or through a mongos (`msg: "isdbgrid"`). A standalone mongod
+ * answered every read and `/readyz` said ready, while every grading, booking and issuance failed.
+ * The project's stand-in answers as a one-member replica set, so it passes as such.
+ */
+export function replicaSetProblem(hello: Record<string, unknown>): string | null {
+  if (typeof hello.setName === "string" && hello.setName !== "") return null;
+  if (hello.msg === "isdbgrid") return null;
+  return (
+    "the database is not a replica set (its hello names no setName, and it is no mongos): " +
+    "roadcert writes in transactions, which MongoDB allows only on a replica set; " +
+    "run mongod with --replSet and rs.initiate() (one member is enough) and name it in MONGODB_URI (?replicaSet=rs0)"
+  );
+}
+
+/** Asks the server `hello` and throws replicaSetProblem's reason when it cannot carry transactions. */
+export async function assertReplicaSet(conn: Connection): Promise<void> {
+  const hello = await conn.getClient().db("admin").command({ hello: 1 });
+  const problem = replicaSetProblem(hello);
+  if (problem) throw new Error(problem);
+}
+
+/**
+ * Waits for every model registered on `conn` to have built its indexes, and throws naming each
+ * model and index that failed. mongoose starts the builds when a model is registered (autoIndex)
+ * but keeps their failure to itself: a release adding a unique index over data that already had
+ * duplicates started silently, and the duplicate-key guards that rely on the index did nothing.
+ */
+export async function buildIndexes(conn: Connection): Promise<void> {
+  const models = Object.values(conn.models);
+  const outcomes = await Promise.allSettled(models.map((model) => model.init()));
+  const failures = outcomes.flatMap((outcome, i) => {
+    const model = models[i];
+    if (outcome.status === "fulfilled" || !model) return [];
+    const message = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+    // MongoDB and the stand-in both name the index in a duplicate-key refusal ("index: username_1").
+    const index = /index: (\S+)/.exec(message)?.[1];
+    const which = index
+      ? `index ${index}`
+      : `one of its indexes (${model.schema
+          .indexes()
+          .map(([fields]) => JSON.stringify(fields))
+          .join(", ")})`;
+    return [`model ${model.modelName} (collection ${model.collection.name}): ${which}: ${message}`];
+  });
+  if (failures.length > 0)
+    throw new Error(`index builds failed, the node does not start:\n  - ${failures.join("\n  - ")}`);
+}
+
+/**
  * The database server's clock (`hello`'s localTime): the one clock every instance of a node shares,
  * the clock the outbox and the exchange sender decide by ($$NOW). For decisions an officer sees,
  * where the time also has to appear in the answer, so a literal is needed rather than $$NOW.

@@ -23,6 +23,9 @@ export function originAllowed(
   allowed: ReadonlySet<string>,
 ): boolean {
   if (origin === undefined) return true;
+  // `Origin: null` comes from sandboxed iframes, file:// pages and some redirects: no page anyone
+  // can name, so no entry may allow it (config refuses such an entry; this holds if one slips by).
+  if (origin === "null") return false;
   if (allowed.has(origin)) return true;
   let parsed: URL;
   try {

@@ -1,0 +1,124 @@
+import { z } from "zod";
+import { isKnownDivision } from "./organisation/index.js";
+
+/**
+ * Checks of config.ts that need more than a type: what a value must mean (a province that
+ * exists, an origin a browser can send) and the rules that tie keys together. Kept apart so the
+ * key list in config.ts stays readable.
+ */
+export interface ConfigProblem {
+  key: string;
+  message: string;
+}
+
+/** The made-up province of the committed demo trust list (trust/); never a node's own. */
+const DEMO_PROVINCE_CODE = "990000";
+
+/**
+ * A PROVINCE_CODE must be a province of the division list the node ships (GB/T 2260 plus the 兵团
+ * 660000): the format alone let 170000 through, and every record the node then issued named a
+ * province no other node or the hub knows. 990000 is refused with its own reason: a node under it
+ * would sign as the demo province whose private keys are committed to the repository.
+ */
+export function provinceCodeProblem(code: string): string | null {
+  if (code === DEMO_PROVINCE_CODE)
+    return `${code} is the made-up province of the demo trust list (its private keys are public), not a node's province`;
+  if (!isKnownDivision(code)) return `${code} is no province of the GB/T 2260 division list`;
+  return null;
+}
+
+/**
+ * One ALLOWED_ORIGINS entry, kept as its origin. `new URL("exam.example.gov.cn:443")` parses (the
+ * host is read as a scheme) with the origin "null": the real front end was refused without a word
+ * and any page sending `Origin: null` (a sandboxed iframe, a file:// page) was let in. So an entry
+ * must be an http(s) URL; the error names the entry as written.
+ */
+export const AllowedOrigin = z.string().transform((entry, ctx) => {
+  const url = URL.canParse(entry) ? new URL(entry) : null;
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.origin === "null") {
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(entry)} is not an http(s) URL such as https://exam.example.gov.cn`,
+    });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+/** The environment as parsed (defaults applied); a key that did not parse is absent. */
+export interface ParsedKeys {
+  NODE_ENV?: "development" | "test" | "production";
+  ROLE?: "province" | "hub";
+  PROVINCE_CODE?: string;
+  SESSION_SECRET?: string;
+  TRUST_PROXY?: boolean;
+  COOKIE_SECURE?: boolean;
+  HUB_URL?: string;
+  HUB_PUBLIC_KEY?: string;
+  CERT_TRUST_DEMO?: boolean;
+}
+
+/**
+ * Rules that tie keys together, on the values as parsed (defaults applied); a key that did not
+ * parse is absent and its own problem already named. `raw` says whether a key was set at all.
+ */
+export function crossKeyProblems(e: ParsedKeys, raw: NodeJS.ProcessEnv): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (e.ROLE === "province" && !raw.PROVINCE_CODE) {
+    problems.push({ key: "PROVINCE_CODE", message: "is required when ROLE=province" });
+  }
+  if (e.NODE_ENV === "production" && !raw.SESSION_SECRET) {
+    problems.push({ key: "SESSION_SECRET", message: "is required in production" });
+  }
+  // Behind no proxy the node sees plain HTTP, and express-session then never sends a Secure
+  // cookie: every login would silently fail.
+  if (e.COOKIE_SECURE === true && e.TRUST_PROXY === false) {
+    problems.push({
+      key: "COOKIE_SECURE",
+      message:
+        "true needs TRUST_PROXY=true (the node serves plain HTTP; TLS must end at a proxy that sends X-Forwarded-Proto)",
+    });
+  }
+  // Session cookies in clear text are a production risk that must be chosen, not defaulted into.
+  if (e.NODE_ENV === "production" && e.TRUST_PROXY === false && raw.COOKIE_SECURE === undefined) {
+    problems.push({
+      key: "TRUST_PROXY",
+      message:
+        "production needs TRUST_PROXY=true (TLS ends at a proxy, session cookies are Secure) or an explicit COOKIE_SECURE=false (plain HTTP, cookies not Secure)",
+    });
+  }
+  // The demo trust list's private keys are in the repository: trusting it lets anyone forge a
+  // certificate that verifies. A production node must not be talked into it.
+  if (e.NODE_ENV === "production" && e.CERT_TRUST_DEMO === true) {
+    problems.push({
+      key: "CERT_TRUST_DEMO",
+      message:
+        "must not be true in production: the demo trust list's private keys are public, so anyone could sign certificates this node accepts",
+    });
+  }
+  // A province talks to the hub only with both: the URL alone sent nothing (one warning at boot)
+  // and a key alone pins a hub it never reaches.
+  if (e.ROLE === "province" && raw.HUB_URL !== undefined && raw.HUB_PUBLIC_KEY === undefined) {
+    problems.push({
+      key: "HUB_PUBLIC_KEY",
+      message: "is required with HUB_URL (the hub's node key, pinned: GET <hub>/api/hub/v1/identity)",
+    });
+  }
+  if (e.ROLE === "province" && raw.HUB_PUBLIC_KEY !== undefined && raw.HUB_URL === undefined) {
+    problems.push({ key: "HUB_URL", message: "is required with HUB_PUBLIC_KEY" });
+  }
+  return problems;
+}
+
+/**
+ * Settings that have no effect, said at every boot. A warning rather than a refusal: the demo
+ * network starts the hub with the shell's environment, where a PROVINCE_CODE may well be set.
+ */
+export function ignoredKeyNotices(e: ParsedKeys, raw: NodeJS.ProcessEnv): string[] {
+  const notices: string[] = [];
+  if (e.ROLE === "hub" && raw.PROVINCE_CODE)
+    notices.push(
+      `PROVINCE_CODE=${raw.PROVINCE_CODE} is ignored when ROLE=hub: the hub belongs to no province`,
+    );
+  return notices;
+}
