@@ -17,7 +17,7 @@ import { loadConfig, type Config } from "../server/config.js";
 import { createEventBus } from "../server/lib/event-bus.js";
 import { createLogger, type Logger } from "../server/lib/logger.js";
 import { connectMongo, redactUri } from "../server/lib/mongo.js";
-import { startNode, stopOnSignals } from "../server/main.js";
+import { logUnhandledRejections, startNode, stopOnSignals } from "../server/main.js";
 import { runDemoSeeds, type DemoSeedOutcome } from "./demo-seeds.js";
 
 /** What `scripts/node.ts` tells a parent process over IPC. */
@@ -57,6 +57,8 @@ async function main(): Promise<void> {
   });
   // The one line that says which database this node uses and why.
   logger.info({ database: db.kind, uri: redactUri(db.uri) }, `database: ${db.kind} (${db.reason})`);
+  // As in production: a promise nobody awaited is logged, not the end of the demo node.
+  logUnhandledRejections(logger);
 
   // The embedded database serves only this node; on a shared server each node names its own.
   const dbName = flags.dbName ?? (db.kind === "external" ? undefined : "roadcert");

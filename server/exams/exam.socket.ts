@@ -136,15 +136,17 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
   function onDisconnect(this: AppSocket): void {
     const attemptId = this.data.ownAttemptId;
     if (!attemptId || this.data.replaced) return;
-    // Offline only when no other socket of this candidate remains on any instance.
+    // Offline only when no other socket of this candidate remains on any instance. With Redis
+    // away the other instances cannot be asked: this instance's own sockets still answer (a
+    // candidate reconnected here stays online) rather than none at all.
     const othersRemain = async (): Promise<boolean> => {
       const io = deps.io();
-      const others = io
-        ? await io
-            .in(rooms.attempt(attemptId))
-            .fetchSockets()
-            .catch(() => [])
-        : [];
+      if (!io) return false;
+      const room = rooms.attempt(attemptId);
+      const others = await io
+        .in(room)
+        .fetchSockets()
+        .catch(() => io.local.in(room).fetchSockets());
       return others.length > 0;
     };
     deps.exams
