@@ -198,12 +198,15 @@ export function createExchangeProvinceFeature(
     exchange,
     start: () => {
       abort = new AbortController();
+      transport.start();
       sender.start();
       puller.start();
       uploadSweep.start();
       return Promise.resolve();
     },
     stop: async () => {
+      // The transport first: the pass in flight ends after its current entry, not the whole queue.
+      await transport.stop();
       await sender.stop();
       await uploadSweep.stop();
       abort.abort();

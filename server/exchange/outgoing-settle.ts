@@ -12,7 +12,8 @@ export type OutgoingEntry = OutgoingDoc & { _id: unknown };
 export type Delivery =
   | { kind: "done"; receipt: CaseReceipt }
   | { kind: "refused"; error: AppError }
-  | { kind: "retry"; error: string }
+  /** `error`: what officers read (Chinese, OUTGOING_WORDS in exchange-transport.ts); `cause`: for the log only. */
+  | { kind: "retry"; error: string; cause?: unknown }
   /**
    * The hub takes nothing from this node for now (its key not registered yet, or the node suspended
    * by the hub operator): the entry waits, its attempt not counted (queue-hold.ts).
@@ -100,7 +101,8 @@ export async function settleDelivery(
         status: result.kind === "done" || takenBack ? "done" : "dead",
         attempts: entry.attempts + 1,
         leaseUntil: null,
-        lastError: result.kind === "refused" ? `${result.error.code}: ${result.error.message}` : null,
+        // The hub's own words (Chinese) with its code in parentheses, as the queues put it.
+        lastError: result.kind === "refused" ? `${result.error.message} (${result.error.code})` : null,
         // A refused answer is taken back below: the hub's word on it is final (done, so it does
         // not hold the case's later entries back) and its key is free for the next answer.
         ...(takenBack ? { key: `${entry.key}:refused:${entry.seq}` } : {}),

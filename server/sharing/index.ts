@@ -41,6 +41,7 @@ export {
   type TimeWindow,
 } from "./signed-message.js";
 export { createPublisher, PUBLISHED_EVENTS, recordOf, type Publisher } from "./publisher.js";
+export { hubAnswerCode, SEND_WORDS, sendFailure } from "./send-words.js";
 export { certificateRecord, certificateRecordVersion, passRecord, toUpdateTime } from "./record-mapper.js";
 export { createLegacyTransferOut, type LegacyTransferOut, type TransferIssuedNotice } from "./legacy-transfer.js";
 export { createLookupService, type LookupService } from "./lookup.service.js";

@@ -5,8 +5,9 @@ import type { DomainEventName, DomainEvents } from "../contracts/domain-events.j
 import type { Logger } from "../lib/logger.js";
 import { createOutboxConsumer, type Delivery, type OutboxConsumerOptions, type OutboxEntry } from "../lib/outbox.js";
 import { HOLD_REASONS } from "../lib/queue-hold.js";
-import { notRegisteredAtPeer, suspendedAtPeer, TransportError, type NodeClient } from "./node-client.js";
+import { notRegisteredAtPeer, suspendedAtPeer, type NodeClient } from "./node-client.js";
 import { sharingModels } from "./outbound.model.js";
+import { SEND_WORDS, sendFailure } from "./send-words.js";
 import { certificateRecord, passRecord, voidedPassRecord } from "./record-mapper.js";
 
 /** The domain events the hub is told of, each as a collection-interface record. */
@@ -39,16 +40,17 @@ export function recordOf(entry: Pick<OutboxEntry, "name" | "payload">): Qualific
  * What the delivery queue (上报队列) shows a province officer for each outcome, in Chinese (the
  * entry's state beside it says whether it is tried again or parked); a machine code in
  * parentheses only where it tells the operator what to ask the hub about. The raw error (a system
- * message, in English) goes to the log, never here.
+ * message, in English) goes to the log, never here. The transport's words are shared with the
+ * exchange's queue (send-words.ts).
  */
 export const QUEUE_WORDS = {
-  hubNotConfigured: "全国中心未配置 (HUB_URL, HUB_PUBLIC_KEY)，记录在本地等待",
+  hubNotConfigured: SEND_WORDS.hubNotConfigured("记录"),
   notMappable: "该事件无法转换为上报记录",
   notSent: "本批未发出",
-  unreachable: "无法连接全国中心",
-  unverified: "全国中心的应答签名无法验证 (response_unverified)",
-  malformed: "全国中心的应答不是合法的 JSON",
-  sendFailed: "发送到全国中心时出错",
+  unreachable: SEND_WORDS.unreachable,
+  unverified: SEND_WORDS.unverified,
+  malformed: SEND_WORDS.malformed,
+  sendFailed: SEND_WORDS.sendFailed,
   refused: (status: number, code: string) => `全国中心拒收本批记录 (${status} ${code})`,
   notAReceipt: "全国中心的回执不符合接口规范",
   noResult: "全国中心的回执缺少本条记录的结果",
@@ -56,15 +58,6 @@ export const QUEUE_WORDS = {
   conflict: "全国中心并发写入冲突 (conflict_retry)",
   failedHere: "本节点处理全国中心的回执时出错",
 } as const;
-
-/** The words of a failed send: by the transport's stable code, never the error's own text. */
-function sendFailure(err: unknown): string {
-  if (!(err instanceof TransportError)) return QUEUE_WORDS.sendFailed;
-  if (err.code === "hub_unreachable") return QUEUE_WORDS.unreachable;
-  if (err.code === "response_unverified") return QUEUE_WORDS.unverified;
-  if (err.code === "response_malformed") return QUEUE_WORDS.malformed;
-  return QUEUE_WORDS.sendFailed;
-}
 
 /**
  * Reasons that are the hub's own passing trouble, not a judgement of the record: sent again after

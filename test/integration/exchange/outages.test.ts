@@ -146,8 +146,8 @@ describe("cross-province exchange: store and forward through outages", () => {
       const caseId = await aQueuedFiling();
       const impostor = aSender({ ...generateNodeKey(), keyId: net.beijing.key.keyId });
       await impostor.transport.sendOnce();
-      expect(await entryOf(caseId)).to.deep.include({ status: "pending", attempts: 2, lastError: "hub answered 401 signature_invalid" });
-      expect(impostor.warnings().map((l) => [l.msg, l.detail.caseId, l.detail.error])).to.deep.equal([
+      expect(await entryOf(caseId)).to.deep.include({ status: "pending", attempts: 2, lastError: "全国中心暂未受理该消息 (401 signature_invalid)" });
+      expect(impostor.warnings().map((l) => [l.msg, l.detail.caseId, l.detail.err])).to.deep.equal([
         ["exchange send failed; retrying later", caseId, "hub answered 401 signature_invalid"],
       ]);
       await net.beijing.send();
