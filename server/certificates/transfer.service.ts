@@ -47,7 +47,11 @@ export interface AcceptedTransfer {
    * hub held it when the home agreed, sent by the hub with the agreement (null: none).
    */
   hubRecord?: QualificationRecord | null;
+  /** The hub's record of it now (null: none); throws `source_status_unknown` when it cannot be read. */
+  currentHubRecord(): Promise<QualificationRecord | null>;
 }
+
+const hashOf = (x: QualificationRecord) => createHash("sha256").update(canonicalJson(x)).digest("hex");
 
 /** What a transfer issues from, whichever its basis: the qualification the new certificate carries over. */
 interface TransferSource {
@@ -177,9 +181,10 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
    * certificate is the source of truth. It reached this node signed by the hub with the agreement,
    * and the hub took it from the home province's signed collection messages. It must name the
    * case's practitioner and home, be valid and unexpired; the holder facts it does not carry
-   * (address, licence) are the officer's, from the holder's documents.
+   * (address, licence) are the officer's, from the holder's documents. It must still be the hub's
+   * record now: the home may have revoked or corrected it since it agreed, which the copy cannot tell.
    */
-  function fromHubRecord(t: AcceptedTransfer, now: Date, input: TransferIssueBody): TransferSource {
+  async function fromHubRecord(t: AcceptedTransfer, now: Date, input: TransferIssueBody) {
     const r = t.hubRecord;
     if (!r?.certificate)
       throw errors.unprocessable(
@@ -215,9 +220,20 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     if (!id.ok)
       throw errors.unprocessable("source_record_unusable", "全国中心的原籍证书记录身份证号码不合法");
     // Binds each carried-over category to the exact hub record it came from.
-    const recordHash = createHash("sha256").update(canonicalJson(r)).digest("hex");
+    const recordHash = hashOf(r);
+    const current = await t.currentHubRecord();
+    if (!current || hashOf(current) !== recordHash) {
+      const ended = !current || current.state !== "valid" || current.certificate?.status !== "valid";
+      throw errors.conflict(
+        "source_record_changed",
+        ended
+          ? "原籍省份在同意转籍后已注销或吊销其证书记录，不能换发"
+          : "原籍省份在同意转籍后更正了其证书记录，不能按同意时的记录换发；请撤回转籍后重新申请",
+        { version: current?.version ?? null, status: current?.certificate?.status ?? null },
+      );
+    }
     return {
-      basis: "hub_record",
+      basis: "hub_record" as const,
       provinceCode: r.sourceProvince,
       certificateNo: t.idNumber,
       version: r.version,

@@ -1,6 +1,13 @@
 import type { Request, Response, Router } from "express";
 import { z } from "zod";
-import { CaseParams, CaseReceipt, CaseState, InboxPage, InboxQuery } from "../contracts/exchange.js";
+import {
+  CaseParams,
+  CaseReceipt,
+  CaseSourceRecord,
+  CaseState,
+  InboxPage,
+  InboxQuery,
+} from "../contracts/exchange.js";
 import { ProvinceCode } from "../contracts/hub.js";
 import { wholeNumber } from "../contracts/validation.js";
 import type { Access } from "../access/index.js";
@@ -52,6 +59,11 @@ export function hubExchangeNodeRouter(deps: {
   signed.get("/cases/:caseId/documents/:sha256", noQuery, async (req, res) => {
     const { caseId, sha256 } = parse(DocumentParams, req.params);
     await send(req, res, DocumentContent, await documents.give(caseId, sha256, authenticatedNode(res).peer));
+  });
+  // The hub's current record of the home's certificate, for issuance on an agreed transfer.
+  signed.get("/cases/:caseId/source-record", noQuery, async (req, res) => {
+    const { caseId } = parse(CaseParams, req.params);
+    await send(req, res, CaseSourceRecord, await exchange.sourceRecord(caseId, authenticatedNode(res).peer));
   });
   signed.get("/inbox", async (req, res) => {
     const q = parse(InboxQuery, req.query);

@@ -7,6 +7,7 @@ import {
   EndBody,
   IssuedBody,
   type CaseReceipt,
+  type CaseSourceRecord,
   type ExchangeKind,
 } from "../contracts/exchange.js";
 import type { QualificationRecord } from "../contracts/hub.js";
@@ -345,6 +346,23 @@ export function createHubExchangeService(
 
     /** Answers every waiting inbox request now (the hub is stopping). */
     releaseWaits,
+
+    /**
+     * The hub's current record of the home's certificate on an agreed transfer, for the receiving
+     * province about to issue from the copy that came with the agreement: the home may have revoked
+     * or corrected it since (a collection message), which the copy cannot tell. Only the province
+     * that asked for the transfer reads it, and only while the transfer stands agreed.
+     */
+    async sourceRecord(caseId: string, province: string): Promise<CaseSourceRecord> {
+      const c = await caseFor(caseId);
+      if (c.fromProvince !== province)
+        throw errors.forbidden("只有申请转籍的省份可以查询原籍证书记录", "not_case_sender");
+      if (c.kind !== "transfer") throw errors.conflict("not_a_transfer", "该事项不是转籍");
+      if (c.state === "ended") throw errors.conflict("case_ended", "该事项已终止");
+      if (c.state !== "acknowledged")
+        throw errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍");
+      return { caseId, sourceRecord: await deps.hub.certificateRecord(c.idNumber, c.toProvince) };
+    },
 
     ...createHubCaseUpkeep(m, { tx, hold, now }),
   };

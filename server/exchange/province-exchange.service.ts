@@ -298,6 +298,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         division: c.division,
         source,
         hubRecord,
+        // Read when issuing on `hubRecord`: the home may have changed it at the hub since it agreed.
+        currentHubRecord: () => deps.transport.currentSourceRecord(caseId),
       };
     },
 

@@ -34,6 +34,10 @@ const GETS: Record<string, { caller: Caller; url: string }> = {
     caller: "province",
     url: `/api/hub/v1/exchange/cases/c-1/documents/${SHA}`,
   },
+  "/hub/v1/exchange/cases/:caseId/source-record": {
+    caller: "province",
+    url: "/api/hub/v1/exchange/cases/c-1/source-record",
+  },
   "/hub/nodes": { caller: "operator", url: "/api/hub/nodes" },
   "/hub/messages": { caller: "operator", url: "/api/hub/messages" },
   "/hub/messages/verify": { caller: "operator", url: "/api/hub/messages/verify" },

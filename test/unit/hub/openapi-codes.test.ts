@@ -141,6 +141,10 @@ const ROUTES: Record<string, Region[]> = {
     DOCUMENT_CASE_FOR,
     { file: `${EXCHANGE}hub-documents.ts`, from: "async give(" },
   ],
+  "get /exchange/cases/{caseId}/source-record": [
+    CASE_FOR,
+    { file: `${EXCHANGE}hub-exchange.service.ts`, from: "async sourceRecord(", to: "...createHubCaseUpkeep" },
+  ],
   "get /exchange/inbox": [{ file: `${EXCHANGE}hub-inbox.ts`, from: "" }],
 };
 

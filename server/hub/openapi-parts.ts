@@ -1,0 +1,138 @@
+import { z } from "zod";
+import { ErrorBody } from "../contracts/errors.js";
+
+/**
+ * What every OpenAPI document of the hub shares (openapi.ts, openapi-exchange.ts): JSON Schema
+ * from the zod contracts, the signing rules, the gate's refusals and the shape of an operation's
+ * answers.
+ */
+export type Json = Record<string, unknown>;
+
+export function schema(s: z.ZodType, io: "input" | "output" = "input"): Json {
+  const out = z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any" }) as Json;
+  delete out.$schema;
+  return out;
+}
+
+/**
+ * An operation's query parameters from the zod schema its route parses (bounds and defaults
+ * included), so the document cannot promise a bound the route does not keep. Hand-written, they
+ * had already said nothing of the defaults.
+ */
+export function queryParameters(query: z.ZodObject, descriptions: Record<string, string> = {}): Json[] {
+  return Object.entries(query.shape).map(([name, field]) => ({
+    name,
+    in: "query",
+    required: !(field as z.ZodType).safeParse(undefined).success,
+    schema: schema(field as z.ZodType, "output"),
+    ...(descriptions[name] ? { description: descriptions[name] } : {}),
+  }));
+}
+
+/** What the hub answers on every refusal: the contract's one error body, so its published bounds are the real ones. */
+const Refusal = z.object({ error: ErrorBody });
+
+const SIGNING = `Every request and every response is signed per RFC 9421 (HTTP Message Signatures) with an
+RFC 9530 \`Content-Digest\` (sha-256) over the exact body bytes (an empty body too).
+
+Request signature \`sig1\` covers \`("@method" "@target-uri" "@authority" "content-digest")\` with the
+parameters \`created\`, \`expires\` (at most 300 s after created), \`nonce\` (16–128 characters, never
+reused), \`keyid\` (RFC 7638 JWK thumbprint of the node's Ed25519 key) and \`alg="ed25519"\`.
+The receiver refuses a \`created\` more than the configured skew (default 120 s) from its clock.
+
+Response signature \`sig1\` covers \`("@status" "content-digest" "@method";req "@target-uri";req
+"signature";req;key="sig1")\` with \`created\`, \`keyid\` and \`alg="ed25519"\`: the answer is bound to the
+request it answers. A replayed request (same key, nonce and signature) gets the stored original answer
+and has no second effect; the same nonce with another signature is refused (\`nonce_reused\`).
+
+Authentication failures answer 401/403 with a stable \`error.code\`: \`signature_missing\`,
+\`signature_malformed\`, \`signature_components_missing\`, \`signature_params_missing\`,
+\`signature_alg_unsupported\`, \`clock_skew\`, \`signature_expired\`, \`content_digest_mismatch\`,
+\`unknown_key\`, \`signature_invalid\`, \`nonce_reused\`, \`node_suspended\`; 429 \`rate_limited\`.
+
+Strict inputs: a query parameter an operation does not declare (any query on a POST), and a body
+field its schema does not name (\`additionalProperties: false\`), are refused with 400
+\`validation_failed\` naming the field, never ignored; the refusal is signed like any answer. The
+signed formats (\`roadcert-signed/1\` envelopes, the \`roadcert-status-list/1\`,
+\`roadcert-trust-list/1\` and \`roadcert-monthly-report/1\` bodies, certificate records) name
+every field of their version: a reader refuses a document with one more, so a new field means a new
+format version.`;
+
+export function signedHeaders(): Json[] {
+  return ["Signature-Input", "Signature", "Content-Digest"].map((name) => ({
+    name,
+    in: "header",
+    required: true,
+    schema: { type: "string" },
+    description: `RFC 9421 / RFC 9530 ${name} header (see the document description).`,
+  }));
+}
+
+/** What every signed operation may answer whatever it does (the node gate's refusals). */
+const GATE_REFUSALS: Record<string, string> = {
+  "400": "Malformed request (validation_failed)",
+  "401": "Node authentication failed (stable error.code, see description)",
+  "403": "Node suspended (node_suspended)",
+  "409": "The same nonce is still being processed (replay_in_progress)",
+  "429": "Per-node rate limit (rate_limited)",
+};
+
+/**
+ * A signed operation's answers: the gate's refusals, each joined by the operation's own codes for
+ * the same status (`extra`, which the unit test openapi-codes.test.ts compares with the codes the
+ * route's code throws). A route's own 403 or 409 used to replace the gate's description or be
+ * left out.
+ */
+export function responses(ok: z.ZodType, extra: Record<string, string> = {}): Json {
+  const signed = {
+    "Signature-Input": { schema: { type: "string" }, required: true },
+    Signature: { schema: { type: "string" }, required: true },
+    "Content-Digest": { schema: { type: "string" }, required: true },
+  };
+  const error = (description: string) => ({
+    description,
+    headers: signed,
+    content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } },
+  });
+  const statuses = [...new Set([...Object.keys(GATE_REFUSALS), ...Object.keys(extra)])].sort();
+  const description = (status: string) =>
+    [GATE_REFUSALS[status], extra[status]].filter((d): d is string => d !== undefined).join("; ");
+  return {
+    "200": {
+      description: "Signed answer",
+      headers: signed,
+      content: { "application/json": { schema: schema(ok, "output") } },
+    },
+    ...Object.fromEntries(statuses.map((status) => [status, error(description(status))])),
+  };
+}
+
+/** A public operation's answers (unsigned transport: the document is signed by its own key). */
+export function publicResponses(
+  description: string,
+  ok: z.ZodType,
+  refusals: Record<string, string> = {},
+): Json {
+  return {
+    "200": { description, content: { "application/json": { schema: schema(ok, "output") } } },
+    ...Object.fromEntries(
+      Object.entries(refusals).map(([status, d]) => [
+        status,
+        {
+          description: d,
+          content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } },
+        },
+      ]),
+    ),
+  };
+}
+
+export function document(title: string, description: string, paths: Json): Json {
+  return {
+    openapi: "3.1.0",
+    info: { title, version: "1.0.0", description: `${description}\n\n${SIGNING}` },
+    servers: [{ url: "/api/hub/v1", description: "The national hub" }],
+    paths,
+    components: { schemas: { ErrorBody: schema(Refusal, "output") } },
+  };
+}
