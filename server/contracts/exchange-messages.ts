@@ -3,6 +3,7 @@ import { CategoryCode, needsDrivingLicence } from "./categories.js";
 import { SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, QualificationRecord } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
+import { readableText, type TextRule } from "./exchange-text.js";
 import { IdNumber, IsoDate, refuseInvisible, personName, typedCode, wholeNumber } from "./validation.js";
 
 export { PenaltyDocument } from "./exchange-documents.js";
@@ -58,105 +59,6 @@ export const Practitioner = z.object({ idNumber: IdNumber, name: personName(1, 5
 /** A name the other province's officers read (an officer, an employer, an authority): no invisible characters. */
 const ReadName = (max: number) => refuseInvisible(Text(max));
 
-export const Officer = z.object({ id: Text(64), name: ReadName(50), divisionCode: DivisionCode }).strict();
-
-/** Off-site filing: what the filing province records (DOMAIN.md: category, employer, start, licence, status). */
-export const FilingDetails = z
-  .object({
-    employer: z
-      .object({
-        name: ReadName(100),
-        // Codes as typed: full-width forms and lower-case letters are the code they stand for.
-        creditCode: typedCode()
-          .toUpperCase()
-          .regex(/^[0-9A-Z]{18}$/, "须为 18 位统一社会信用代码")
-          .optional(),
-      })
-      .strict(),
-    startDate: IsoDate,
-    categoryCode: CategoryCode,
-    /** The practitioner's driving licence: required for a driver category, absent for the others. */
-    licence: z
-      .object({
-        number: typedCode().toUpperCase().min(1).max(30),
-        class: typedCode()
-          .toUpperCase()
-          .regex(/^[A-D][1-3]?$/, "准驾车型如 A1、B2、C1"),
-      })
-      .strict()
-      .optional()
-      .meta({ description: "Required for a driver category; may be absent for 03002 and 03003 only." }),
-    contact: z
-      .object({
-        phone: typedCode().regex(/^[0-9+\- ]{5,20}$/, "须为电话号码"),
-      })
-      .strict(),
-  })
-  .strict()
-  .refine((d) => d.licence !== undefined || !needsDrivingLicence(d.categoryCode), {
-    message: "驾驶员类别备案须填写驾驶证号和准驾车型",
-    path: ["licence"],
-  });
-export type FilingDetails = z.infer<typeof FilingDetails>;
-
-/** Enforcement notice (抄告): the penalty decided in the reporting province. */
-export const NoticeDetails = z
-  .object({
-    caseNumber: Text(64),
-    decidedOn: IsoDate,
-    legalBasis: Text(300),
-    facts: Text(1000),
-    points: z.int().min(0).max(100).optional(),
-    fineYuan: z.number().min(0).max(10_000_000).optional(),
-    /** The penalty's documents by digest (exchange-documents.ts); their content follows separately. */
-    documents: z.array(PenaltyDocument).max(MAX_NOTICE_DOCUMENTS).default([]),
-  })
-  .strict()
-  .refine((d) => d.points !== undefined || d.fineYuan !== undefined, {
-    message: "须填写记分或罚款",
-    path: ["points"],
-  });
-export type NoticeDetails = z.infer<typeof NoticeDetails>;
-
-/** Transfer (转籍): the receiving province's new certificate replaces the home province's. */
-export const TransferDetails = z
-  .object({
-    reason: Text(300),
-    newCertificateNumber: z
-      .string()
-      .regex(/^[0-9A-Z-]{6,40}$/)
-      .optional(),
-  })
-  .strict();
-export type TransferDetails = z.infer<typeof TransferDetails>;
-
-// ---------------------------------------------------------------- inter-node messages (province → hub)
-
-const CaseBase = {
-  caseId: Id,
-  /** The catalog lookup (reason `filing` for filings and transfers) that found the practitioner. */
-  lookupId: z.string().uuid(),
-  practitioner: Practitioner,
-  /** The sending office's division (a county officer files in their county). */
-  officer: Officer,
-};
-export const FilingBody = z
-  .object({ ...CaseBase, kind: z.literal("filing"), details: FilingDetails })
-  .strict();
-export const TransferBody = z
-  .object({ ...CaseBase, kind: z.literal("transfer"), details: TransferDetails })
-  .strict();
-export const NoticeBody = z
-  .object({
-    ...CaseBase,
-    lookupId: z.string().uuid().optional(),
-    kind: z.literal("notice"),
-    details: NoticeDetails,
-  })
-  .strict();
-export const CaseBody = z.discriminatedUnion("kind", [FilingBody, TransferBody, NoticeBody]);
-export type CaseBody = z.infer<typeof CaseBody>;
-
 export const ProblemCode = z.enum([
   "certificate_revoked",
   "identity_mismatch",
@@ -171,7 +73,166 @@ export const PROBLEM_LABELS: Readonly<Record<z.infer<typeof ProblemCode>, string
   other: "其他",
 };
 
-export const AckProblem = z.object({ code: ProblemCode, note: Text(500) }).strict();
+/**
+ * The inter-node messages whose free text the other province's officers read, built under one
+ * rule for that text (exchange-text.ts): `typed` for our officers' forms and what the hub takes,
+ * `received` for the inbox the hub hands a province. One definition, so the two cannot drift.
+ */
+function messagesUnder(rule: TextRule) {
+  /** Free text under `rule`, named for the officer as `label`; `lines` for a text area's. */
+  const read = (base: z.ZodString, label: string, lines = false) => readableText(base, rule, label, lines);
+
+  const Officer = z
+    .object({ id: read(Text(64), "经办人标识"), name: ReadName(50), divisionCode: DivisionCode })
+    .strict();
+
+  /** Off-site filing: what the filing province records (DOMAIN.md: category, employer, start, licence, status). */
+  const FilingDetails = z
+    .object({
+      employer: z
+        .object({
+          name: ReadName(100),
+          // Codes as typed: full-width forms and lower-case letters are the code they stand for.
+          creditCode: typedCode()
+            .toUpperCase()
+            .regex(/^[0-9A-Z]{18}$/, "须为 18 位统一社会信用代码")
+            .optional(),
+        })
+        .strict(),
+      startDate: IsoDate,
+      categoryCode: CategoryCode,
+      /** The practitioner's driving licence: required for a driver category, absent for the others. */
+      licence: z
+        .object({
+          number: read(typedCode().toUpperCase().min(1).max(30), "驾驶证号"),
+          class: typedCode()
+            .toUpperCase()
+            .regex(/^[A-D][1-3]?$/, "准驾车型如 A1、B2、C1"),
+        })
+        .strict()
+        .optional()
+        .meta({ description: "Required for a driver category; may be absent for 03002 and 03003 only." }),
+      contact: z
+        .object({
+          phone: typedCode().regex(/^[0-9+\- ]{5,20}$/, "须为电话号码"),
+        })
+        .strict(),
+    })
+    .strict()
+    .refine((d) => d.licence !== undefined || !needsDrivingLicence(d.categoryCode), {
+      message: "驾驶员类别备案须填写驾驶证号和准驾车型",
+      path: ["licence"],
+    });
+
+  /** Enforcement notice (抄告): the penalty decided in the reporting province. */
+  const NoticeDetails = z
+    .object({
+      caseNumber: read(Text(64), "处罚决定书文号"),
+      decidedOn: IsoDate,
+      legalBasis: read(Text(300), "法律依据"),
+      facts: read(Text(1000), "违法事实", true),
+      points: z.int().min(0).max(100).optional(),
+      fineYuan: z.number().min(0).max(10_000_000).optional(),
+      /** The penalty's documents by digest (exchange-documents.ts); their content follows separately. */
+      documents: z.array(PenaltyDocument).max(MAX_NOTICE_DOCUMENTS).default([]),
+    })
+    .strict()
+    .refine((d) => d.points !== undefined || d.fineYuan !== undefined, {
+      message: "须填写记分或罚款",
+      path: ["points"],
+    });
+
+  /** Transfer (转籍): the receiving province's new certificate replaces the home province's. */
+  const TransferDetails = z
+    .object({
+      reason: read(Text(300), "转籍原因", true),
+      newCertificateNumber: z
+        .string()
+        .regex(/^[0-9A-Z-]{6,40}$/)
+        .optional(),
+    })
+    .strict();
+
+  const CaseBase = {
+    caseId: Id,
+    /** The catalog lookup (reason `filing` for filings and transfers) that found the practitioner. */
+    lookupId: z.string().uuid(),
+    practitioner: Practitioner,
+    /** The sending office's division (a county officer files in their county). */
+    officer: Officer,
+  };
+  const FilingBody = z.object({ ...CaseBase, kind: z.literal("filing"), details: FilingDetails }).strict();
+  const TransferBody = z
+    .object({ ...CaseBase, kind: z.literal("transfer"), details: TransferDetails })
+    .strict();
+  const NoticeBody = z
+    .object({
+      ...CaseBase,
+      lookupId: z.string().uuid().optional(),
+      kind: z.literal("notice"),
+      details: NoticeDetails,
+    })
+    .strict();
+
+  const AckProblem = z.object({ code: ProblemCode, note: read(Text(500), "说明", true) }).strict();
+
+  /**
+   * The receiving province issued its own certificate on an agreed transfer (转籍换发): the home
+   * province is told, and marks its certificate as superseded by this one (cancelled, reason 转籍).
+   */
+  const IssuedBody = z
+    .object({
+      certificateNo: IdNumber,
+      version: z.int().min(1).max(1000),
+      serial: read(z.string().max(40), "证书编号"),
+      issuedAt: z.iso.datetime(),
+      issuingAuthority: z.object({ divisionCode: DivisionCode, name: ReadName(80) }).strict(),
+      officer: Officer,
+    })
+    .strict();
+
+  /** The filing province ends a filing (the practitioner left the employer or the province). */
+  const EndReason = read(Text(300), "终止原因", true);
+  const EndBody = z.object({ endDate: IsoDate, reason: EndReason, officer: Officer }).strict();
+
+  return {
+    Officer,
+    FilingDetails,
+    NoticeDetails,
+    TransferDetails,
+    FilingBody,
+    TransferBody,
+    NoticeBody,
+    CaseBody: z.discriminatedUnion("kind", [FilingBody, TransferBody, NoticeBody]),
+    AckProblem,
+    IssuedBody,
+    EndReason,
+    EndBody,
+  };
+}
+
+/** As our officers type them and the hub takes them, from every province (exchange-text.ts). */
+const typed = messagesUnder("typed");
+/** As the hub hands them to a province in its inbox. */
+const received = messagesUnder("received");
+
+export const Officer = typed.Officer;
+export const FilingDetails = typed.FilingDetails;
+export type FilingDetails = z.infer<typeof FilingDetails>;
+export const NoticeDetails = typed.NoticeDetails;
+export type NoticeDetails = z.infer<typeof NoticeDetails>;
+export const TransferDetails = typed.TransferDetails;
+export type TransferDetails = z.infer<typeof TransferDetails>;
+
+// ---------------------------------------------------------------- inter-node messages (province → hub)
+
+export const FilingBody = typed.FilingBody;
+export const TransferBody = typed.TransferBody;
+export const NoticeBody = typed.NoticeBody;
+export const CaseBody = typed.CaseBody;
+export type CaseBody = z.infer<typeof CaseBody>;
+
+export const AckProblem = typed.AckProblem;
 
 /** The home province's answer to a case. */
 export const AckBody = z
@@ -197,24 +258,12 @@ export const AckBody = z
   });
 export type AckBody = z.infer<typeof AckBody>;
 
-/**
- * The receiving province issued its own certificate on an agreed transfer (转籍换发): the home
- * province is told, and marks its certificate as superseded by this one (cancelled, reason 转籍).
- */
-export const IssuedBody = z
-  .object({
-    certificateNo: IdNumber,
-    version: z.int().min(1).max(1000),
-    serial: z.string().max(40),
-    issuedAt: z.iso.datetime(),
-    issuingAuthority: z.object({ divisionCode: DivisionCode, name: ReadName(80) }).strict(),
-    officer: Officer,
-  })
-  .strict();
+export const IssuedBody = typed.IssuedBody;
 export type IssuedBody = z.infer<typeof IssuedBody>;
 
-/** The filing province ends a filing (the practitioner left the employer or the province). */
-export const EndBody = z.object({ endDate: IsoDate, reason: Text(300), officer: Officer }).strict();
+/** An ending's reason as the officer types it (the ending's form, exchange-pages.ts). */
+export const EndReason = typed.EndReason;
+export const EndBody = typed.EndBody;
 export type EndBody = z.infer<typeof EndBody>;
 
 /** The hub's answer to a case, acknowledgement or ending: the case as the hub now holds it. */
@@ -231,6 +280,15 @@ export const CaseReceipt = z.object({
   deadlineAt: Time,
 });
 export type CaseReceipt = z.infer<typeof CaseReceipt>;
+
+/**
+ * The hub's current record of the home province's certificate on an agreed transfer (GET
+ * /exchange/cases/{caseId}/source-record), asked by the receiving province when it issues on the
+ * record that came with the agreement (a legacy holder's): the home may have revoked or corrected
+ * it since. Null when the home has no certificate record at the hub now.
+ */
+export const CaseSourceRecord = z.object({ caseId: Id, sourceRecord: QualificationRecord.nullable() });
+export type CaseSourceRecord = z.infer<typeof CaseSourceRecord>;
 
 // ---------------------------------------------------------------- the inbox (hub → province, pulled)
 
@@ -253,19 +311,19 @@ export const InboxMessage = z.object({
   deadlineAt: Time,
   overdue: z.boolean(),
   /** The whole case (type `case`): practitioner, officer, lookup and details. */
-  body: CaseBody.nullable(),
+  body: received.CaseBody.nullable(),
   /** The answer or ending that caused a `state` message. */
   ack: z
     .object({
       outcome: z.enum(["acknowledged", "problem"]),
-      problem: AckProblem.nullable(),
-      officer: Officer,
+      problem: received.AckProblem.nullable(),
+      officer: received.Officer,
       certificate: SignedCertificateRecord.nullable().default(null),
     })
     .nullable(),
-  end: EndBody.nullable(),
+  end: received.EndBody.nullable(),
   /** The receiving province's new certificate on a transfer (its `issued` message). */
-  issued: IssuedBody.nullable().default(null),
+  issued: received.IssuedBody.nullable().default(null),
   /**
    * An agreed transfer of a holder whose home node keeps no signed certificate (a legacy register
    * entry): the home province's certificate record as the hub holds it, which the receiving

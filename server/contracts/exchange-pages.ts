@@ -6,6 +6,7 @@ import { TimeIdCursor, wholeNumber } from "./validation.js";
 import {
   AckProblem,
   CaseState,
+  EndReason,
   ExchangeKind,
   FilingDetails,
   Id,
@@ -13,7 +14,6 @@ import {
   IsoDate,
   NoticeDetails,
   Practitioner,
-  Text,
   TransferDetails,
 } from "./exchange-messages.js";
 
@@ -47,7 +47,7 @@ export const OfficerAckBody = z
     message: "有异议时须说明问题",
     path: ["problem"],
   });
-export const OfficerEndBody = z.object({ endDate: IsoDate, reason: Text(300) }).strict();
+export const OfficerEndBody = z.object({ endDate: IsoDate, reason: EndReason }).strict();
 
 export const CaseListQuery = z.strictObject({
   box: z.enum(["in", "out"]),
