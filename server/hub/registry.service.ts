@@ -1,6 +1,7 @@
 import { Schema, type ClientSession, type Connection, type InferSchemaType, type Model } from "mongoose";
 import type { RegisterNodeBody, RegisteredNodeDto } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 import { isKnownDivision } from "../organisation/index.js";
 import { keyIdOf, publicKeyFromX, type KnownNode } from "../sharing/index.js";
 
@@ -37,6 +38,11 @@ const nodeSchema = new Schema(
     ],
     endpoint: { type: String, default: null },
     registeredAt: { type: Date, required: true },
+    /**
+     * Steps with every registration: a registration writes only over the revision it read (absent
+     * on nodes registered before it existed), so two at once cannot both write their key list.
+     */
+    revision: { type: Number, default: 0 },
   },
   { timestamps: true, minimize: false },
 );
@@ -131,23 +137,44 @@ export function createRegistryService(conn: Connection) {
         retiredAt: k.retiredAt ?? (k.keyId === keyId ? null : now),
       }));
       if (!nodeKeys.some((k) => k.keyId === keyId)) nodeKeys.push({ keyId, publicKey: body.nodeKey, addedAt: now, retiredAt: null });
-      const doc = await changeNode((session) => Nodes.findOneAndUpdate(
-        { provinceCode: body.provinceCode },
-        {
-          $set: {
-            name: body.name,
-            nodeKeys,
-            certificateKeys: body.certificateKeys
-              ? body.certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? null, validTo: k.validTo ?? null }))
-              : (existing?.certificateKeys ?? []),
-            endpoint: body.endpoint ?? null,
-          },
-          $setOnInsert: { provinceCode: body.provinceCode, status: "active", registeredAt: now },
-        },
-        { upsert: true, returnDocument: "after", session },
-      ).lean());
-      if (!doc) throw new Error("registration upsert returned nothing");
-      return toDto(doc);
+      const fields = {
+        name: body.name,
+        nodeKeys,
+        certificateKeys: body.certificateKeys
+          ? body.certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? null, validTo: k.validTo ?? null }))
+          : (existing?.certificateKeys ?? []),
+        endpoint: body.endpoint ?? null,
+      };
+      // Written over the state read above, never over another registration's: the key list is
+      // computed from that state, and two key changes at once each wrote their own list, the
+      // second dropping the first's key (neither current nor retired). The one that lost is refused.
+      const refused = () =>
+        errors.conflict("registration_conflict", "该省节点的登记刚被他人修改，请刷新后核对，再重新提交");
+      try {
+        const doc = await changeNode(async (session) => {
+          if (!existing) {
+            const [created] = await Nodes.create(
+              [{ ...fields, provinceCode: body.provinceCode, status: "active", registeredAt: now, revision: 1 }],
+              { session },
+            );
+            return created?.toObject();
+          }
+          const read = existing.revision === undefined ? { $exists: false } : existing.revision;
+          const updated = await Nodes.findOneAndUpdate(
+            { provinceCode: body.provinceCode, revision: read },
+            { $set: fields, $inc: { revision: 1 } },
+            { returnDocument: "after", session },
+          ).lean();
+          if (!updated) throw refused();
+          return updated;
+        });
+        if (!doc) throw new Error("registration returned nothing");
+        return toDto(doc);
+      } catch (err) {
+        // Another registration created the province's node first (the unique province code).
+        if (!existing && isDuplicateKey(err, "provinceCode")) throw refused();
+        throw err;
+      }
     },
 
     async setStatus(provinceCode: string, status: "active" | "suspended"): Promise<RegisteredNodeDto> {
