@@ -97,7 +97,11 @@ export const POLICIES = {
   "attempt-photo:read": { roles: "*" },
   /** Pending issuances, certificates, their PDFs and lifecycle changes (services scope them by division). */
   "certificate:manage": { roles: ["officer"] },
-  /** A province's delivery queue to the hub and its retry, and the lookups others made of its people. */
+  /**
+   * A province's delivery queue to the hub and its retry, and the lookups others made of its people:
+   * the province's, not a division's, so the sharing routes also require a province-level account
+   * (province_level_only).
+   */
   "sharing:manage": { roles: ["officer", "admin"] },
   /** Looking a practitioner up at the hub (with a reason and a case): an officer's business only. */
   "sharing:lookup": { roles: ["officer"] },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
+import type { DivisionLevel } from "./organisation.js";
 import {
   IsoDate,
   personName,
@@ -321,6 +322,15 @@ export const LOOKUP_REASON_LABELS: Record<LookupReason, string> = {
   employer_check: "用人单位核验",
   holder_request: "本人申请",
 };
+
+/**
+ * The levels whose accounts run a province node's delivery queue (上报队列, with its retry) and
+ * read the lookups others made of its people: the province's, not a division's (an entry names no
+ * office — a pass record only the province — and a retry releases the person's later records,
+ * whichever city issued them). The server refuses the others with `province_level_only`, and the
+ * client hides the pages by the same list.
+ */
+export const SHARING_QUEUE_LEVELS: readonly DivisionLevel[] = ["province", "ministry"];
 
 /** One entry of a province's delivery queue to the hub (上报队列); `dead` entries wait for a retry. */
 export interface OutboundEntryDto {

@@ -2,12 +2,16 @@ import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 import { routeRow, EVERYONE } from "./row-builders.js";
 
 /**
- * Rows of the province's sharing routes. The delivery queue is the province node's, not a
- * division's: officers and admins of any division see and retry it; the node key is public.
+ * Rows of the province's sharing routes. The delivery queue and the lookup notices are the province
+ * node's, not a division's: only province-level officers and admins see and retry them
+ * (province_level_only), and the matrix's actors are all of a city, so every one is refused; the
+ * province-level answer is tested in sharing/queue-access.test.ts. The node key is public.
  * Lookups at the hub are officers' case work; the matrix node is connected to a real test hub.
  */
 
 const officers = { officer: "all", admin: "all" } as const;
+/** Province-level tools: the matrix's city-level actors are all refused. */
+const provinceLevelOnly = {} as const;
 
 /** A dead-lettered outbox entry to retry: each request gets its own (a retry makes it pending). */
 async function aDeadEntry(fx: RbacFixtures): Promise<string> {
@@ -43,12 +47,12 @@ export const rows: RbacRow[] = [
       body: { query: { by: "id_number", idNumber: "110101199003070014" }, reason: "filing", caseReference: "RBAC-1" },
     }),
   },
-  routeRow("get", "/sharing/lookup-notices", officers),
-  { method: "get", path: "/sharing/outbound", access: officers, request: () => ({ url: "/api/sharing/outbound?status=dead" }) },
+  routeRow("get", "/sharing/lookup-notices", provinceLevelOnly),
+  { method: "get", path: "/sharing/outbound", access: provinceLevelOnly, request: () => ({ url: "/api/sharing/outbound?status=dead" }) },
   {
     method: "post",
     path: "/sharing/outbound/:id/retry",
-    access: officers,
+    access: provinceLevelOnly,
     request: async (fx) => ({ url: `/api/sharing/outbound/${await aDeadEntry(fx)}/retry`, body: {} }),
   },
 ];

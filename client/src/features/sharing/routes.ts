@@ -1,11 +1,13 @@
 import { Bell, DocumentChecked, Search, Upload } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
+import { SHARING_QUEUE_LEVELS } from "@contracts/hub.js";
 
 const GROUP = "全国共享";
 
 /**
  * The province's side of the national hub: lookups at the hub (the panel is reused by filing),
- * the lookups others made of this province's practitioners, the delivery queue and its dead letters.
+ * the lookups others made of this province's practitioners, the delivery queue and its dead letters
+ * (those two are the province's: province-level accounts only, as the server requires).
  */
 export const routes: RouteRecordRaw[] = [
   {
@@ -18,7 +20,13 @@ export const routes: RouteRecordRaw[] = [
     path: "/sharing/lookup-notices",
     name: "sharing-lookup-notices",
     component: () => import("./lookup-notices.page.vue"),
-    meta: { title: "本省人员被查询记录", roles: ["officer", "admin"], feature: "sharing", menu: { group: GROUP, icon: Bell, order: 60 } },
+    meta: {
+      title: "本省人员被查询记录",
+      roles: ["officer", "admin"],
+      levels: SHARING_QUEUE_LEVELS,
+      feature: "sharing",
+      menu: { group: GROUP, icon: Bell, order: 60 },
+    },
   },
   {
     path: "/sharing/legacy-register",
@@ -30,6 +38,12 @@ export const routes: RouteRecordRaw[] = [
     path: "/sharing/outbound",
     name: "sharing-outbound",
     component: () => import("./outbound.page.vue"),
-    meta: { title: "上报队列", roles: ["officer", "admin"], feature: "sharing", menu: { group: GROUP, icon: Upload, order: 61 } },
+    meta: {
+      title: "上报队列",
+      roles: ["officer", "admin"],
+      levels: SHARING_QUEUE_LEVELS,
+      feature: "sharing",
+      menu: { group: GROUP, icon: Upload, order: 61 },
+    },
   },
 ];
