@@ -4,16 +4,8 @@ import request from "supertest";
 import type { ClockEventDto } from "../../../server/contracts/exams.js";
 import { call, ok, officerUser } from "./support/clients.js";
 import { testUserHeader } from "../../../scripts/bench/exam-node.js";
-import { moveFixtureSessionBack, tinyKey } from "../../../scripts/bench/exam-fixtures.js";
-import { anotherSittingOf, aRoom, aSecondProctor, useExamNode } from "./support/setup.js";
-
-const answerAll = async (
-  c: { answer(i: number, ch: string[]): Promise<unknown> },
-  n: number,
-  right: boolean,
-) => {
-  for (let i = 0; i < n; i++) await c.answer(i, right ? tinyKey(i) : i % 3 === 0 ? ["F"] : ["D"]);
-};
+import { moveFixtureSessionBack } from "../../../scripts/bench/exam-fixtures.js";
+import { anotherSittingOf, answerAll, aRoom, aSecondProctor, useExamNode } from "./support/setup.js";
 
 /**
  * Exam delivery under the proctor's and the officer's acts: a pause, an extension waiting for a

@@ -5,15 +5,7 @@ import { findBrokenLink, missingSeqsOf, type ChainEvent } from "../../../server/
 import { outboxModel } from "../../../server/lib/outbox.js";
 import { call, callRaw, candidateUser, connect, leaks, ok, type Choice } from "./support/clients.js";
 import { tinyKey } from "../../../scripts/bench/exam-fixtures.js";
-import { aRoom, useExamNode } from "./support/setup.js";
-
-const answerAll = async (
-  c: { answer(i: number, ch: string[]): Promise<unknown> },
-  n: number,
-  right: boolean,
-) => {
-  for (let i = 0; i < n; i++) await c.answer(i, right ? tinyKey(i) : i % 3 === 0 ? ["F"] : ["D"]);
-};
+import { answerAll, aRoom, useExamNode } from "./support/setup.js";
 
 describe("exam delivery: candidate protocol", () => {
   const env = useExamNode();

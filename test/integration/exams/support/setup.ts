@@ -13,7 +13,11 @@ import {
   type ExamSocket,
 } from "./clients.js";
 import { startExamNode, type ExamNode, type ExamNodeOptions } from "../../../../scripts/bench/exam-node.js";
-import { createFixtureSession, type FixtureSessionOptions } from "../../../../scripts/bench/exam-fixtures.js";
+import {
+  createFixtureSession,
+  tinyKey,
+  type FixtureSessionOptions,
+} from "../../../../scripts/bench/exam-fixtures.js";
 import { examDb } from "./models.js";
 
 /** One exam node for the calling describe block (own database), stopped after it. */
@@ -117,4 +121,13 @@ export async function dropsOf(
     const drop = { from: new Date(at - d.agoMs), to: new Date(at - d.agoMs + d.awayMs), credited: false };
     await examDb(node.ctx.conn).Attempts.updateOne({ _id: attemptId }, { $push: { away: drop } });
   }
+}
+
+/** Answers the first `n` questions of a tiny paper, all right or all wrong. */
+export async function answerAll(
+  c: { answer(i: number, ch: string[]): Promise<unknown> },
+  n: number,
+  right: boolean,
+): Promise<void> {
+  for (let i = 0; i < n; i++) await c.answer(i, right ? tinyKey(i) : i % 3 === 0 ? ["F"] : ["D"]);
 }
