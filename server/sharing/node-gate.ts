@@ -4,10 +4,14 @@ import passportModule, { type Strategy, type StrategyCreated } from "passport";
 import { AppError, isDatabaseClosed, isUnexpected, toAppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { contentDigest, SignatureError, type MessageView } from "./http-signature.js";
-import type { MessageLog } from "./message-log.js";
+import type { MessageLog, MessageLogInput } from "./message-log.js";
 import type { NonceReservation, NonceStore } from "./nonce-store.js";
-import { createRefusalBudget, type RefusalBudget, type RefusalBudgetOptions } from "./refusal-budget.js";
-import { createRefusalSummaries, type RefusalSummaries } from "./refusal-summary.js";
+import { createRefusalBudget, type RefusalBudget, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
+import {
+  createRefusalSummaries,
+  type RefusalSummaries,
+  type RefusalSummary,
+} from "../lib/refusal-summary.js";
 import {
   signResponse,
   verifyRequest,
@@ -56,6 +60,25 @@ export interface NodeGateOptions {
   now?: () => Date;
 }
 
+/** The message-log entry summing up unsigned refusals the budget only counted. */
+export function unsignedSummaryEntry(summary: RefusalSummary): MessageLogInput {
+  return {
+    direction: "in",
+    peer: "unknown",
+    keyId: null,
+    nonce: null,
+    method: "*",
+    target: `未逐条记录的未认证请求 ${summary.count} 条，来自 ${summary.sources} 个来源`,
+    requestDigest: null,
+    requestSignature: null,
+    status: null,
+    responseDigest: null,
+    responseSignature: null,
+    outcome: "refused",
+    code: "unauthenticated_not_logged",
+  };
+}
+
 /**
  * One budget and one summary writer per message log in the process, shared by every gate writing
  * to it (hub and exchange).
@@ -65,7 +88,8 @@ function budgetFor(log: MessageLog, options: RefusalBudgetOptions, logger: Logge
   let entry = budgets.get(log);
   if (!entry) {
     const budget = createRefusalBudget(options);
-    entry = { budget, summaries: createRefusalSummaries({ budget, log, logger }) };
+    const write = (summary: RefusalSummary) => log.append(unsignedSummaryEntry(summary));
+    entry = { budget, summaries: createRefusalSummaries({ budget, write, logger }) };
     budgets.set(log, entry);
   }
   return entry;

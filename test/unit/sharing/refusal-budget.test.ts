@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createRefusalBudget } from "../../../server/sharing/refusal-budget.js";
+import { createRefusalBudget } from "../../../server/lib/refusal-budget.js";
 
 describe("sharing: the log budget for unauthenticated refusals", () => {
   const clock = () => {

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { createLogger } from "../../../server/lib/logger.js";
 import type { MessageLog, MessageLogInput } from "../../../server/sharing/message-log.js";
-import { createRefusalBudget } from "../../../server/sharing/refusal-budget.js";
-import { createRefusalSummaries } from "../../../server/sharing/refusal-summary.js";
+import { createRefusalBudget } from "../../../server/lib/refusal-budget.js";
+import { createRefusalSummaries } from "../../../server/lib/refusal-summary.js";
+import { unsignedSummaryEntry } from "../../../server/sharing/node-gate.js";
 
 /** A message log that keeps what was appended and can wait for the next entry. */
 function keptLog() {
@@ -38,7 +39,11 @@ describe("sharing: the summary of unauthenticated refusals", () => {
       summaryWindowMs: 30,
     });
     const kept = keptLog();
-    const summaries = createRefusalSummaries({ budget, log: kept.log, logger });
+    const summaries = createRefusalSummaries({
+      budget,
+      write: (summary) => kept.log.append(unsignedSummaryEntry(summary)),
+      logger,
+    });
     for (let i = 0; i < 7; i++) if (!budget.admit("10.0.0.9")) summaries.schedule();
     expect(kept.entries, "not before the window has passed").to.have.length(0);
     // Silence from here on: no further refusal arrives to carry the summary.
@@ -62,7 +67,11 @@ describe("sharing: the summary of unauthenticated refusals", () => {
       summaryWindowMs: 3_600_000,
     });
     const kept = keptLog();
-    const summaries = createRefusalSummaries({ budget, log: kept.log, logger });
+    const summaries = createRefusalSummaries({
+      budget,
+      write: (summary) => kept.log.append(unsignedSummaryEntry(summary)),
+      logger,
+    });
     for (let i = 0; i < 4; i++) if (!budget.admit(`10.0.0.${i % 2}`)) summaries.schedule();
     expect(kept.entries).to.have.length(0);
     await summaries.close();

@@ -1,14 +1,23 @@
-import type { Logger } from "../lib/logger.js";
-import type { MessageLog } from "./message-log.js";
+import type { Logger } from "./logger.js";
 import type { RefusalBudget } from "./refusal-budget.js";
 
+/** What a summary says: refusals counted but not recorded one by one, and from how many sources. */
+export interface RefusalSummary {
+  count: number;
+  sources: number;
+}
+
 /**
- * Writes the summary of unauthenticated refusals the budget only counted (refusal-budget.ts) as
- * one message-log entry: on a timer one summary window after the first of them, and at shutdown.
- * It used to be written only when the next unsigned refusal arrived, so a burst followed by
- * silence was never summed up and the log under-stated what the hub refused.
+ * Writes the summary of refusals the budget only counted (refusal-budget.ts) with `write` (the
+ * hub's message log, a node's audit log): on a timer one summary window after the first of them,
+ * and at shutdown. It used to be written only when the next refusal arrived, so a burst followed by
+ * silence was never summed up and the record under-stated what was refused.
  */
-export function createRefusalSummaries(deps: { budget: RefusalBudget; log: MessageLog; logger: Logger }) {
+export function createRefusalSummaries(deps: {
+  budget: RefusalBudget;
+  write: (summary: RefusalSummary) => Promise<unknown>;
+  logger: Logger;
+}) {
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> = Promise.resolve();
   let closed = false;
@@ -17,24 +26,12 @@ export function createRefusalSummaries(deps: { budget: RefusalBudget; log: Messa
     const next = writing.then(async () => {
       const summary = deps.budget.takeSummary({ force });
       if (!summary) return;
-      await deps.log.append({
-        direction: "in",
-        peer: "unknown",
-        keyId: null,
-        nonce: null,
-        method: "*",
-        target: `未逐条记录的未认证请求 ${summary.count} 条，来自 ${summary.sources} 个来源`,
-        requestDigest: null,
-        requestSignature: null,
-        status: null,
-        responseDigest: null,
-        responseSignature: null,
-        outcome: "refused",
-        code: "unauthenticated_not_logged",
-      });
+      await deps.write(summary);
     });
     // A failed write is reported, never thrown at a timer; its counts are lost with it.
-    writing = next.catch((err: unknown) => deps.logger.error({ err }, "refusal summary could not be logged"));
+    writing = next.catch((err: unknown) =>
+      deps.logger.error({ err }, "refusal summary could not be written"),
+    );
     return writing;
   }
 
