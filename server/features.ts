@@ -52,12 +52,14 @@ export function createIdentityAndAccess(
     scheduling: ReturnType<typeof createSchedulingService>;
     /** Exam delivery's answer to how long a candidate is still sitting (absent: until the nominal end). */
     sittingUntil?: (sessionId: string, candidateId: string) => Promise<Date | null>;
+    logger?: FeatureContext["logger"];
   },
 ) {
   const { organisation, scheduling } = deps;
   const auth = createAuthService(conn, {
     provinceCode: deps.provinceCode,
     audit: deps.audit,
+    logger: deps.logger,
     candidates: {
       findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
       findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
@@ -123,6 +125,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
 
   const { auth, access } = createIdentityAndAccess(conn, {
     provinceCode: config.provinceCode,
+    logger: ctx.logger,
     audit,
     organisation,
     scheduling,

@@ -18,6 +18,9 @@ import {
   assertOwnRolesKept,
   createProctorBindingCheck,
 } from "./account-rules.js";
+import { createLogger, type Logger } from "../lib/logger.js";
+import { createRefusalBudget, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
+import { createRefusalSummaries } from "../lib/refusal-summary.js";
 import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { candidateLockoutPrefix, createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
@@ -41,7 +44,22 @@ export interface AuthServiceOptions {
   audit?: AuditLog;
   /** Password check (injected so tests can observe that unknown names cost the same scrypt work). */
   verifyPassword?: (password: string, stored: string) => Promise<boolean>;
+  /** How many failed logins are audited one by one (default FAILED_LOGIN_BUDGET); the rest are summed up. */
+  failedLoginBudget?: RefusalBudgetOptions;
+  logger?: Logger;
 }
+
+/**
+ * Failed logins audited one by one: 10 a minute per client address and 120 a minute in all; the
+ * rest are counted and audited as one summary a minute. Anyone can send a failed login, and each
+ * was an entry in the hash-chained audit log that every audited action waits behind: a flood from
+ * many addresses held proctors' and officers' actions. The lockouts count every failure still.
+ */
+export const FAILED_LOGIN_BUDGET: RefusalBudgetOptions = {
+  perSourcePerMinute: 10,
+  totalPerMinute: 120,
+  maxSources: 10_000,
+};
 
 type StaffLean = StaffUserDoc & { _id: Types.ObjectId; createdAt?: Date };
 
@@ -56,6 +74,13 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
   });
   const verify = options.verifyPassword ?? verifyPassword;
   const audit = options.audit ?? createAuditService(conn);
+  const failures = createRefusalBudget(options.failedLoginBudget ?? FAILED_LOGIN_BUDGET);
+  const failureSummaries = createRefusalSummaries({
+    budget: failures,
+    logger: options.logger ?? createLogger({ level: "warn" }),
+    write: (summary) =>
+      audit.record({ action: "auth.login_failures_summarised", actor: null, details: { ...summary } }),
+  });
 
   /** Every refused login is audited with its reason code, whatever refused it. */
   async function auditedLogin<T>(
@@ -67,11 +92,13 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     try {
       return await attempt();
     } catch (err) {
-      await audit.record({
-        action: failedAction,
-        actor: null,
-        details: { loginName, reason: err instanceof AppError ? err.code : "error", ip: ip ?? "" },
-      });
+      if (failures.admit(ip ?? ""))
+        await audit.record({
+          action: failedAction,
+          actor: null,
+          details: { loginName, reason: err instanceof AppError ? err.code : "error", ip: ip ?? "" },
+        });
+      else failureSummaries.schedule();
       throw err;
     }
   }
@@ -307,6 +334,9 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     async unlockCandidateLogins(idNumber: string, session: ClientSession): Promise<boolean> {
       return (await throttle.resetPrefix(candidateLockoutPrefix(idNumber), session)) > 0;
     },
+
+    /** Audits the failed logins still only counted (node shutdown). */
+    closeFailureSummaries: (): Promise<void> => failureSummaries.close(),
 
     /** Records a logout (the caller ends the login session). */
     async logout(actor: AuthUser): Promise<void> {

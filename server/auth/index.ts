@@ -173,6 +173,8 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
 
   return {
     name: "identity",
+    // Failed logins still only counted are audited before the node closes its database.
+    stop: () => auth.closeFailureSummaries(),
     middleware: [sessionMw, passportInit, passportSession, csrfProtection()],
     router: authRouter({ auth, passport, access: options.access, ipLimiter, sockets }),
     engineMiddleware: [

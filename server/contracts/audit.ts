@@ -50,6 +50,7 @@ export const AUDIT_ACTION_LABELS = {
   "auth.password_changed": "修改密码",
   "candidate.login": "考生登录",
   "candidate.login_failed": "考生登录失败",
+  "auth.login_failures_summarised": "登录失败汇总（超出逐条记录限额）",
   "candidate.registered": "考生报名",
   "candidate.imported": "批量导入报名",
   "candidate.updated": "修改报名信息",

@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import { createAuthService } from "../../../server/auth/index.js";
+import { useTestNode } from "../../helpers/node.js";
+
+/**
+ * Failed logins are audited one by one within a budget per client address; past it they are counted
+ * and audited as one summary: anyone can send them, and each was an entry in the audit chain that
+ * every audited action waits behind.
+ */
+describe("staff login: failed logins audited within a budget", function () {
+  this.timeout(60_000);
+  const env = useTestNode();
+
+  it("when one address fails more often than its budget, then the first are audited one by one and the rest as one summary", async () => {
+    const auth = createAuthService(env.node.ctx.conn, {
+      provinceCode: env.node.ctx.config.provinceCode,
+      candidates: {
+        findTicket: () => Promise.resolve(null),
+        findLoginSeat: () => Promise.resolve(null),
+        testCentreDivision: () => Promise.resolve(null),
+        sittingUntil: () => Promise.resolve(null),
+      },
+      failedLoginBudget: {
+        perSourcePerMinute: 2,
+        totalPerMinute: 100,
+        maxSources: 10,
+        summaryWindowMs: 3_600_000,
+      },
+    });
+    const name = `spray_${Date.now()}`;
+    const tries = (ip: string, n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          auth
+            .authenticateStaff(`${name}_${i}`, "wrong-password", { ip })
+            .catch((err: { code?: string }) => err.code),
+        ),
+      );
+    expect(await tries("10.9.0.1", 5)).to.deep.equal(Array(5).fill("invalid_credentials"));
+    // Another address keeps its own budget.
+    await tries("10.9.0.2", 1);
+    const audit = env.node.ctx.conn.collection("audit_log");
+    const one = await audit.countDocuments({
+      action: "auth.login_failed",
+      "details.loginName": { $regex: `^${name}` },
+    });
+    expect(one).to.equal(3);
+    await auth.closeFailureSummaries();
+    const summaries = await audit.find({ action: "auth.login_failures_summarised" }).toArray();
+    expect(summaries.map((e) => e.details)).to.deep.include({ count: 3, sources: 1 });
+  });
+});
