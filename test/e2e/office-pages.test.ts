@@ -182,7 +182,8 @@ describe("examination office pages (browser)", function () {
         asked.push(String(limit));
         await route.fulfill({ json: Array.from({ length: Math.min(limit, 73) }, (_, i) => entry(i)) });
       });
-      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      // The queue is the province's (province_level_only): its province-level officer reads it.
+      await loginThroughForm(page, "js_officer_prov", TEST_PASSWORD);
       await page.goto("/sharing/outbound");
       const table = page.locator('[data-test="sharing-outbound"]');
       await table.locator('[data-test="outbound-reason"]').getByText("身份证校验位错误").waitFor();
