@@ -113,7 +113,8 @@ export const useExamStore = defineStore("exam", () => {
       // Kept in the journal (nothing is dropped): the proctor decides, and the page says why.
       saveRefusal.value = ack.error.message;
     }
-    if (!ack.ok && retriesSave(ack.error.code)) saveRetry.failed();
+    // Only while the page runs: a save in flight failing after stop() would arm a timer nobody cancels.
+    if (started && !ack.ok && retriesSave(ack.error.code)) saveRetry.failed();
     pendingCount.value = journal?.pending().length ?? 0;
     return ack;
   }
@@ -160,7 +161,8 @@ export const useExamStore = defineStore("exam", () => {
     if (!journal) return;
     for (const entry of journal.pending()) {
       const ack = await send(entry);
-      if (!ack.ok && (ack.error.code === "ack_timeout" || ack.error.code === "offline")) return;
+      // A failure the timer retries (or the reconnect does) ends this pass: the rest would fail alike.
+      if (!ack.ok && (ack.error.code === "offline" || retriesSave(ack.error.code))) return;
     }
     const a = attempt.value;
     if (a) await fillMissingSeqs(a, missing, new Set(journal.pending().map((e) => e.seq)));
@@ -190,6 +192,8 @@ export const useExamStore = defineStore("exam", () => {
     loadError.value = null;
     if (!journal || journal.attemptId !== first.data.attemptId) {
       journal = await AnswerJournal.open(first.data.attemptId);
+      // Another attempt (the next candidate at this seat): the last one's unsaved answers are not theirs.
+      unsavedAtClose.value = [];
       journalDurable.value = journal.durable;
       journalReady.value = true;
     }

@@ -27,14 +27,14 @@ export function retriesSave(code: string): boolean {
 /**
  * Delay before the `failures`-th retry (1-based) of the journal's unacknowledged saves: 1 s, 2 s,
  * 4 s … capped at 15 s. Never later than the deadline (`msToDeadline`, null when there is none):
- * what is left must reach the server inside its grace after the deadline, and past the deadline it
- * is retried every second until the server closes the attempt.
+ * what is left must reach the server inside its grace after the deadline. Past the deadline the
+ * backoff holds too: a whole room reaches its deadline at once, and during a database outage the
+ * server cannot close the attempts either, so retrying every second would flood it.
  */
 export function saveRetryDelayMs(failures: number, msToDeadline: number | null): number {
   const backoff = Math.min(SAVE_RETRY_MAX_MS, SAVE_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
-  if (msToDeadline === null) return backoff;
-  if (msToDeadline > 0) return Math.min(backoff, msToDeadline);
-  return SAVE_RETRY_BASE_MS;
+  if (msToDeadline !== null && msToDeadline > 0) return Math.min(backoff, msToDeadline);
+  return backoff;
 }
 
 /**

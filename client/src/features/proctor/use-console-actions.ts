@@ -31,7 +31,7 @@ export function useConsoleActions(room: Room) {
   const releasable = computed(
     () => room.seats.filter((s) => s.state === "ready" || s.state === "checked_in").length,
   );
-  /** What the outage cost its seats, as the banner and the dialog word it: "各 2 分钟" or "1–4 分钟不等". */
+  /** What the outage cost its seats, as the banner and the dialog word it: "各损失 2 分钟" or "各损失 1–4 分钟不等". */
   const lostRange = computed(() => {
     const minutes = (room.outage?.seats ?? []).map((s) => s.minutes);
     const [least, most] = [Math.min(...minutes), Math.max(...minutes)];
@@ -114,8 +114,12 @@ export function useConsoleActions(room: Room) {
   }
 
   /** Lifts the seated candidate's login lockout (the proctor has checked the person). */
+  let unlocking = false;
   async function unlockLogin(seat: SeatViewDto): Promise<void> {
-    const ack = await room.unlockLogin(seat.candidateId);
+    // A second click would write a second audit entry and answer "no lock" after the first lifted it.
+    if (unlocking) return;
+    unlocking = true;
+    const ack = await room.unlockLogin(seat.candidateId).finally(() => (unlocking = false));
     if (!ack.ok) {
       ElMessage({ type: "error", message: ack.error.message, showClose: true });
       return;
