@@ -62,8 +62,8 @@ interface OpenedStatusList {
 /**
  * A status list opened one step at a time, so a failure names its step: the envelope, the signature
  * against the trust list's keys, the body's format, then the bitstring's size on its own. The
- * certificates feature's loader answers null for any of these, and requires exactly the size our
- * node writes: a list that was too short read as "does not verify", and a valid larger one failed.
+ * certificates feature's loader answers null for any of these (a list too short read as "does not
+ * verify"), so the kit opens the list itself to say which step failed.
  */
 function openStatusList(file: unknown, keys: readonly TrustListKey[]): OpenedStatusList {
   const doc = SignedDocument.safeParse(file);

@@ -53,11 +53,6 @@ export type CertificateLean = CertificateDoc & { _id: unknown; createdAt?: Date 
 const SEARCH_PAGE = 200;
 
 /**
- * Renewal and status changes. Each is one transaction that restates the version and status it
- * read (so concurrent changes cannot both apply), appends a status entry with who, when and why,
- * re-signs the record, writes the audit entry and the outbox entry for the hub.
- */
-/**
  * A cancellation's stored reason: its ground's label, then the officer's words. Together they must
  * still fit the record (the words alone may be the record's whole length).
  */
@@ -72,6 +67,11 @@ function cancellationReason(ground: CancellationReason, words: string): string {
   return reason;
 }
 
+/**
+ * Renewal and status changes. Each is one transaction that restates the version and status it
+ * read (so concurrent changes cannot both apply), appends a status entry with who, when and why,
+ * re-signs the record, writes the audit entry and the outbox entry for the hub.
+ */
 export function createLifecycleService(conn: Connection, ports: LifecyclePorts) {
   const Certificates = certificateModel(conn);
   const clock = ports.clock ?? (() => new Date());

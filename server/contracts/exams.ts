@@ -257,6 +257,13 @@ export const EXAM_ERROR_CODES = [
   "invalid_transition",
   "question_out_of_range",
   "validation_failed",
+  "saves_exhausted",
+  "attempt_voided",
+  "already_passed",
+  "already_checked_in",
+  "not_assigned_seat",
+  "outage_changed",
+  "login_unlock_unavailable",
 ] as const;
 
 /**

@@ -136,7 +136,7 @@ export const CheckInPayload = z
     candidateId: Id,
     /** ID number as typed or read from the card; must match the registration. */
     idNumber: typedCode().min(15).max(18),
-    /** The assigned seat (the default); any other is refused `seat_not_assigned` (seating moves seats). */
+    /** The assigned seat (the default); any other is refused `not_assigned_seat` (seating moves seats). */
     seatId: Id.optional(),
     /** Approved accommodation key from the blueprint (e.g. "low_vision"). */
     accommodation: z.string().min(1).max(32).optional(),

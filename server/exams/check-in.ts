@@ -181,7 +181,7 @@ export function createCheckIn(core: ExamCore) {
     // Another seat is a change of the seat plan: seating checks that it is in the room and free
     // (and its seat number); a check-in naming one would record a seat nobody checked.
     if (input.seatId !== undefined && input.seatId !== assignment.seatId) {
-      throw errors.unprocessable("seat_not_assigned", "只能在安排的座位入场；如需调换座位，请先在排座中调整");
+      throw errors.unprocessable("not_assigned_seat", "只能在安排的座位入场；如需调换座位，请先在排座中调整");
     }
     const existing = await currentAttempt(session.id, input.candidateId, null);
     if (existing) {

@@ -7,7 +7,8 @@ export interface NotReady {
 /**
  * What `/readyz` asks besides the database: checks registered by the parts of a node that can
  * fail on their own (the Redis adapter), and the node's own shutdown. The composition root makes
- * one per node and hands it to the app and the socket server.
+ * one per node and hands it to the app's `/readyz`; the socket server only learns from the
+ * shutdown that it must refuse new handshakes (its `refusingNew` option).
  */
 export interface Readiness {
   /** Adds a check answering why the node is not ready, or null while it is. */

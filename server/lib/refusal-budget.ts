@@ -1,11 +1,12 @@
 /**
- * How many refused requests that no node signed the message log records one by one. Anyone can
- * send those, and each would be an insert into the insert-only, hash-chained log that every
- * authenticated message waits behind: one sender could grow it without bound and hold its head.
+ * How many refusals anyone can provoke are recorded one by one in a hash-chained log: the hub's
+ * unsigned requests in its message log (HUB_UNSIGNED_LOG_*), a node's failed logins in its audit
+ * log (FAILED_LOGIN_BUDGET in auth.service.ts). Each would be an insert into an insert-only chain
+ * that every other entry waits behind: one sender could grow it without bound and hold its head.
  * Each source gets a few entries a minute and all sources together a bounded number; the rest
  * are counted and summed up in one entry per summary window (`takeSummary`, written on a timer by
- * refusal-summary.ts, so a burst followed by silence is still summed up).
- * Authenticated messages never pass through here: every one of them is logged.
+ * refusal-summary.ts, so a burst followed by silence is still summed up). What an authenticated
+ * caller does never passes through here: every one of those is recorded.
  */
 export interface RefusalBudgetOptions {
   /** Entries per source (client address) per minute. */

@@ -245,7 +245,7 @@ describe("exam delivery: the seat a check-in names", () => {
       // The neighbour's seat, and a seat that is not in the room at all.
       for (const seatId of [second.seatId, "seat-not-in-room"]) {
         const refused = await checkIn(seatId);
-        expect(!refused.ok && refused.error.code, seatId).to.equal("seat_not_assigned");
+        expect(!refused.ok && refused.error.code, seatId).to.equal("not_assigned_seat");
       }
       const Attempts = examDb(env.node.ctx.conn).Attempts;
       expect(await Attempts.countDocuments({ sessionId: session.id })).to.equal(0);
