@@ -263,6 +263,7 @@ export const EXAM_ERROR_CODES = [
   "already_checked_in",
   "not_assigned_seat",
   "outage_changed",
+  "outage_partial",
   "login_unlock_unavailable",
 ] as const;
 

@@ -170,6 +170,14 @@ export function createRoomActions(desk: ProctorDesk) {
         const wereCredited = named ? new Set<string>() : await creditedWithin(p, t.ids, uow);
         if (!named && wereCredited.size === 0)
           throw errors.conflict("outage_changed", "断线情况已有变化，请按考场页面最新的补时建议重新操作");
+        // Crediting some of an outage's seats could leave the rest too few to be proposed again:
+        // they would never be credited. One credit takes every seat the outage covers.
+        const left = named ? outage.proposal.seats.filter((s) => !t.ids.includes(s.attemptId)) : [];
+        if (left.length > 0)
+          throw errors.conflict(
+            "outage_partial",
+            `本次断线须为全部 ${outage?.proposal.seats.length ?? 0} 名受影响考生一并补偿，不能只补偿其中一部分`,
+          );
         for (const attemptId of t.ids) {
           const seat = named ? outage.proposal.seats.find((s) => s.attemptId === attemptId) : undefined;
           const dropsFrom = (outage?.drops.get(attemptId) ?? []).map((from) => new Date(from));

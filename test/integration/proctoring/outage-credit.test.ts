@@ -126,6 +126,12 @@ describe("proctoring: outage credit is given once per outage", () => {
         expect(refused.ok).to.equal(false);
         if (!refused.ok) expect(refused.error.code).to.equal("outage_changed");
       }
+      // Two of its three seats: the third would be left too few to be proposed again.
+      const some = await call(room.proctor, "proctor:credit_outage", {
+        ...creditOf(room, proposal),
+        attemptIds: ids.slice(0, 2),
+      });
+      expect(some.ok ? "ok" : some.error.code).to.equal("outage_partial");
       // A drop of a seat with no outage at all is no outage either.
       const lone = await aRoom(env.node, { candidates: 3, release: true });
       try {
