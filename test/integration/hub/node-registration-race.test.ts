@@ -89,7 +89,7 @@ describe("hub registry: concurrent registrations of one province", () => {
     expect(held.has(a.keyId) && held.has(b.keyId)).to.equal(true);
   });
 
-  it("when a province is registered for the first time twice at once, then one registration is recorded and the other refused with a conflict", async () => {
+  it("when a province is registered for the first time twice at once, then neither is silently lost: each is recorded or refused with a conflict, and one at least is recorded", async () => {
     const provinceCode = "530000";
     const keys = [generateNodeKey(), generateNodeKey()];
     const registries = [hub.registry, createRegistryService(hub.node.ctx.conn)];
