@@ -16,7 +16,13 @@ import {
 import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
 import { createIncidentLog } from "./incident-log.js";
-import { DEFAULT_OUTAGE_RULE, findOutage, type FoundOutage, type OutageRule } from "./outage.js";
+import {
+  DEFAULT_OUTAGE_RULE,
+  findOutage,
+  type AwayInterval,
+  type FoundOutage,
+  type OutageRule,
+} from "./outage.js";
 
 export interface ProctoringDeps {
   exams: ExamDeliveryPort;
@@ -164,14 +170,20 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
         .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
     ]);
 
-  /** The outage to credit now, with the drops it covers (in a credit's transaction: `uow`). */
-  async function currentOutage(sessionId: string, uow?: UnitOfWork): Promise<FoundOutage | null> {
+  /**
+   * The outage to credit now, with the drops it covers, and every drop read (a credit also asks
+   * which were credited before): one read, in a credit's transaction when `uow` is given.
+   */
+  async function currentOutage(
+    sessionId: string,
+    uow?: UnitOfWork,
+  ): Promise<{ outage: FoundOutage | null; intervals: AwayInterval[] }> {
     const { inProgress, intervals } = await deps.exams.awayIntervals(sessionId, uow);
-    return findOutage(sessionId, intervals, inProgress, rule);
+    return { outage: findOutage(sessionId, intervals, inProgress, rule), intervals };
   }
 
   async function outageProposal(sessionId: string): Promise<OutageProposalDto | null> {
-    return (await currentOutage(sessionId))?.proposal ?? null;
+    return (await currentOutage(sessionId)).outage?.proposal ?? null;
   }
 
   return {

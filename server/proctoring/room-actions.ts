@@ -9,9 +9,10 @@ import type {
   UnlockLoginPayload,
   UnlockLoginResultDto,
 } from "../contracts/exams.js";
-import { rooms, type UnitOfWork } from "../exams/index.js";
+import { rooms } from "../exams/index.js";
 import { errors } from "../lib/errors.js";
 import { decodePhoto } from "./check-in-photo.js";
+import type { AwayInterval } from "./outage.js";
 import { toActor, type ProctorDesk } from "./proctor-desk.js";
 
 type Skipped = { attemptId: string; code: string };
@@ -24,12 +25,7 @@ export function createRoomActions(desk: ProctorDesk) {
   const { deps, incidents, now, authorize, audited, entry, targets, result, outcome, currentOutage } = desk;
 
   /** The seats among `ids` with a credited drop inside the outage named (a credit already given). */
-  async function creditedWithin(
-    p: CreditOutagePayload,
-    ids: string[],
-    uow: UnitOfWork,
-  ): Promise<Set<string>> {
-    const { intervals } = await deps.exams.awayIntervals(p.sessionId, uow);
+  function creditedWithin(p: CreditOutagePayload, ids: string[], intervals: AwayInterval[]): Set<string> {
     const credited = intervals.filter(
       (w) => w.credited && w.from >= p.outageFrom && w.from <= p.outageTo && ids.includes(w.attemptId),
     );
@@ -164,10 +160,10 @@ export function createRoomActions(desk: ProctorDesk) {
       await authorize(user, p.sessionId);
       const t = await targets(p.sessionId, p.attemptIds);
       const { credited, skipped } = await audited(async (uow) => {
-        const outage = await currentOutage(p.sessionId, uow);
+        const { outage, intervals } = await currentOutage(p.sessionId, uow);
         const named = outage?.proposal.from === p.outageFrom && outage.proposal.to === p.outageTo;
         const done = { credited: [] as { attemptId: string; minutes: number }[], skipped: [] as Skipped[] };
-        const wereCredited = named ? new Set<string>() : await creditedWithin(p, t.ids, uow);
+        const wereCredited = named ? new Set<string>() : creditedWithin(p, t.ids, intervals);
         if (!named && wereCredited.size === 0)
           throw errors.conflict("outage_changed", "断线情况已有变化，请按考场页面最新的补时建议重新操作");
         // Crediting some of an outage's seats could leave the rest too few to be proposed again:
