@@ -7,7 +7,7 @@ import { createOutboxConsumer, type Delivery, type OutboxConsumerOptions, type O
 import { HOLD_REASONS } from "../lib/queue-hold.js";
 import { notRegisteredAtPeer, suspendedAtPeer, type NodeClient } from "./node-client.js";
 import { sharingModels } from "./outbound.model.js";
-import { SEND_WORDS, sendFailure } from "./send-words.js";
+import { hubAnswerCode, SEND_WORDS, sendFailure } from "./send-words.js";
 import { certificateRecord, passRecord, voidedPassRecord } from "./record-mapper.js";
 
 /** The domain events the hub is told of, each as a collection-interface record. */
@@ -51,7 +51,7 @@ export const QUEUE_WORDS = {
   unverified: SEND_WORDS.unverified,
   malformed: SEND_WORDS.malformed,
   sendFailed: SEND_WORDS.sendFailed,
-  refused: (status: number, code: string) => `全国中心拒收本批记录 (${status} ${code})`,
+  refused: (status: number, code: string | undefined) => `全国中心拒收本批记录 (${hubAnswerCode(status, code)})`,
   notAReceipt: "全国中心的回执不符合接口规范",
   noResult: "全国中心的回执缺少本条记录的结果",
   rejected: "全国中心拒收该记录，见拒收原因",
@@ -131,8 +131,8 @@ export function createPublisher(options: PublisherOptions) {
       return outcomes;
     }
     if (answer.status !== 200) {
-      const code = answer.error?.code ?? `http_${answer.status}`;
-      for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: QUEUE_WORDS.refused(answer.status, code) };
+      for (const s of sendable)
+        outcomes[s.entryIndex] = { kind: "retry", error: QUEUE_WORDS.refused(answer.status, answer.error?.code) };
       return outcomes;
     }
     const parsed = CollectionReceipt.safeParse(answer.body);
