@@ -115,8 +115,10 @@ export async function reopenWithdrawn(
     { session, returnDocument: "before" },
   ).lean()) as CandidateLean | null;
   if (!before) throw refused();
-  const after = (await d.Candidates.findById(prior._id, null, { session }).lean()) as CandidateLean | null;
-  if (!after) throw refused();
+  // What the write made of it, without reading it again: the fields set, the licence unset (its
+  // updatedAt stays the earlier one; nothing here reads it).
+  const after = { ...before, ...fields, withdrawnAt: null, withdrawReason: null } as CandidateLean;
+  for (const k of unset) delete after[k];
   await d.audit.append(session, {
     action: "candidate.reinstated",
     actor,
