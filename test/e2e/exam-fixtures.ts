@@ -1,9 +1,11 @@
 import { expect } from "chai";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { importQuestionBankFiles } from "../../server/question-bank/index.js";
-import type { AuthedAgent } from "../helpers/auth.js";
+import { io as ioClient } from "socket.io-client";
+import { loginCandidate, scheduleCandidates, staffAgent, type AuthedAgent } from "../helpers/auth.js";
 import { openContext } from "../helpers/browser.js";
 import type { startTestNode } from "../helpers/node.js";
+import { call, ok, type ExamSocket } from "../integration/exams/support/clients.js";
 
 /**
  * Shared fixtures of the exam-room browser tests: a small 01001 bank whose correct answers the
@@ -133,6 +135,51 @@ export async function seedBank(node: Awaited<ReturnType<typeof startTestNode>>):
   for (const r of reports) expect(r.rejected, `${r.file}: ${JSON.stringify(r.items)}`).to.equal(false);
 }
 
+/**
+ * One candidate of a session starting in 15 minutes, checked in by the room's proctor from a desk
+ * socket (the console's connection on the proctor's own login) and logged in at their seat. The
+ * caller closes `desk`.
+ */
+export async function aCheckedInSeat(node: Awaited<ReturnType<typeof startTestNode>>) {
+  const fixture = await scheduleCandidates(node, { count: 1, startsInMinutes: 15 });
+  const c = fixture.candidates[0];
+  if (!c) throw new Error("fixture");
+  const proctor = await staffAgent(node, {
+    roles: ["proctor"],
+    testCentreId: fixture.room.testCentreId,
+    divisionCode: fixture.room.divisionCode,
+  });
+  const desk: ExamSocket = ioClient(node.url, {
+    transports: ["websocket"],
+    extraHeaders: { cookie: proctor.cookie, origin: node.url },
+    forceNew: true,
+    reconnection: false,
+  });
+  await new Promise<void>((resolve, reject) => {
+    desk.once("connect", resolve);
+    desk.once("connect_error", reject);
+  });
+  try {
+    ok(await call(desk, "proctor:watch", { sessionId: fixture.session.id }));
+    ok(
+      await call(desk, "proctor:check_in", {
+        sessionId: fixture.session.id,
+        candidateId: c.id,
+        idNumber: c.idNumber,
+      }),
+    );
+    const who = await loginCandidate(node, {
+      idNumber: c.idNumber,
+      ticketNo: c.assignment.ticketNo,
+      seatToken: c.seatToken,
+    });
+    return { fixture, candidate: c, proctor, desk, who };
+  } catch (err) {
+    desk.close();
+    throw err;
+  }
+}
+
 /** Opens a browser context already logged in as `who` (the session cookie of a real login). */
 export async function contextAs(
   browser: Browser,
@@ -159,7 +206,10 @@ export function field(page: Page, name: string): Locator {
  * after they are scheduled, so every release in these tests is before the start): a reason, then
  * 提前开考. The prompt says the planned time and how early it is.
  */
-export async function confirmEarlyRelease(page: Page, reason = "考生全部到齐，经考点主任同意提前开考"): Promise<string> {
+export async function confirmEarlyRelease(
+  page: Page,
+  reason = "考生全部到齐，经考点主任同意提前开考",
+): Promise<string> {
   const box = page.locator(".el-message-box");
   await box.waitFor();
   const text = (await box.textContent()) ?? "";

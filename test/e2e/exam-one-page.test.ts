@@ -1,12 +1,9 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import { loginCandidate, scheduleCandidates, staffAgent } from "../helpers/auth.js";
 import { launchBrowser, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
-import { io as ioClient } from "socket.io-client";
-import { call, ok, type ExamSocket } from "../integration/exams/support/clients.js";
-import { contextAs, seedBank } from "./exam-fixtures.js";
+import { aCheckedInSeat, contextAs, seedBank } from "./exam-fixtures.js";
 
 /**
  * One page answers for a seat: a candidate who opens the exam in a second tab finds the first tab
@@ -30,39 +27,8 @@ describe("exam room (browser): one page per seat", function () {
   });
 
   it("when the candidate opens the exam in a second tab, then the first tab stops and says so, and the second carries on", async () => {
-    const fixture = await scheduleCandidates(node, { count: 1, startsInMinutes: 15 });
-    const c = fixture.candidates[0];
-    if (!c) throw new Error("fixture");
-    const proctor = await staffAgent(node, {
-      roles: ["proctor"],
-      testCentreId: fixture.room.testCentreId,
-      divisionCode: fixture.room.divisionCode,
-    });
-    // The proctor's desk: a socket on the proctor's own login session (the console's connection).
-    const desk: ExamSocket = ioClient(node.url, {
-      transports: ["websocket"],
-      extraHeaders: { cookie: proctor.cookie, origin: node.url },
-      forceNew: true,
-      reconnection: false,
-    });
-    await new Promise<void>((resolve, reject) => {
-      desk.once("connect", resolve);
-      desk.once("connect_error", reject);
-    });
+    const { desk, who } = await aCheckedInSeat(node);
     try {
-      ok(await call(desk, "proctor:watch", { sessionId: fixture.session.id }));
-      ok(
-        await call(desk, "proctor:check_in", {
-          sessionId: fixture.session.id,
-          candidateId: c.id,
-          idNumber: c.idNumber,
-        }),
-      );
-      const who = await loginCandidate(node, {
-        idNumber: c.idNumber,
-        ticketNo: c.assignment.ticketNo,
-        seatToken: c.seatToken,
-      });
       const { context, page: first, errors } = await contextAs(browser, node.url, who);
       await first.goto("/exam");
       await first.locator('[data-test="identity-confirm"]').waitFor({ timeout: 15_000 });
@@ -72,7 +38,9 @@ describe("exam room (browser): one page per seat", function () {
       await second.locator('[data-test="identity-confirm"]').waitFor({ timeout: 15_000 });
       const notice = first.locator('[data-test="exam-taken-over"]');
       await notice.waitFor({ timeout: 15_000 });
-      expect(await notice.innerText()).to.contain("本场考试已在其他页面打开").and.contain("本页已停止作答");
+      expect(await notice.innerText())
+        .to.contain("本场考试已在其他页面打开")
+        .and.contain("本页已停止作答");
       await screenshot(first, "exam-taken-over");
       // The identity screen is gone from the first tab: nothing there can be answered any more.
       expect(await first.locator('[data-test="identity-confirm"]').count()).to.equal(0);

@@ -1,14 +1,11 @@
 import { expect } from "chai";
 import type { Browser, WebSocketRoute } from "playwright-core";
 import type { SessionRoomDto } from "../../server/contracts/exams.js";
-import { loginCandidate, scheduleCandidates, staffAgent } from "../helpers/auth.js";
 import { launchBrowser, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode } from "../helpers/node.js";
-import { io as ioClient } from "socket.io-client";
-import { call, ok, type ExamSocket } from "../integration/exams/support/clients.js";
 import { releaseEarly } from "../integration/exams/support/watched-session.js";
-import { contextAs, seedBank } from "./exam-fixtures.js";
+import { aCheckedInSeat, contextAs, seedBank } from "./exam-fixtures.js";
 
 /**
  * A save the server fails (a database failover answers `internal_error`) is resent by the page on
@@ -33,38 +30,8 @@ describe("exam room (browser): a failed save is retried without a reconnect", fu
   });
 
   it("when the server answers a save with internal_error, then the page retries it on the same connection and the answer is stored", async () => {
-    const fixture = await scheduleCandidates(node, { count: 1, startsInMinutes: 15 });
-    const c = fixture.candidates[0];
-    if (!c) throw new Error("fixture");
-    const proctor = await staffAgent(node, {
-      roles: ["proctor"],
-      testCentreId: fixture.room.testCentreId,
-      divisionCode: fixture.room.divisionCode,
-    });
-    const desk: ExamSocket = ioClient(node.url, {
-      transports: ["websocket"],
-      extraHeaders: { cookie: proctor.cookie, origin: node.url },
-      forceNew: true,
-      reconnection: false,
-    });
-    await new Promise<void>((resolve, reject) => {
-      desk.once("connect", resolve);
-      desk.once("connect_error", reject);
-    });
+    const { fixture, candidate: c, proctor, desk, who } = await aCheckedInSeat(node);
     try {
-      ok(await call(desk, "proctor:watch", { sessionId: fixture.session.id }));
-      ok(
-        await call(desk, "proctor:check_in", {
-          sessionId: fixture.session.id,
-          candidateId: c.id,
-          idNumber: c.idNumber,
-        }),
-      );
-      const who = await loginCandidate(node, {
-        idNumber: c.idNumber,
-        ticketNo: c.assignment.ticketNo,
-        seatToken: c.seatToken,
-      });
       const { context, page, errors } = await contextAs(browser, node.url, who);
 
       // Between page and server: `attempt:answer` is answered with internal_error in the server's
