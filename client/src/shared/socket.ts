@@ -37,7 +37,11 @@ export function useSocket(): AppClientSocket {
   const s: AppClientSocket = io({
     path: "/socket.io",
     withCredentials: true,
-    transports: ["websocket", "polling"],
+    // WebSocket only: one socket is one connection to one instance, so several instances behind a
+    // load balancer need no session affinity (a polling session lives in one instance's memory).
+    // Listing "polling" second changed nothing (without tryAllTransports only the first is tried)
+    // but read as a fallback that was not there.
+    transports: ["websocket"],
   });
   conn.state = "connecting";
   s.on("connect", () => {
