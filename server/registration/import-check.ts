@@ -19,6 +19,7 @@ import { checkIdNumber, maskIdNumber } from "../lib/id-number.js";
 import { assertDivisionInScope, isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import type { SheetRegistration } from "./import-sheet.js";
+import { reopenable, type PriorRegistration } from "./registration-write.js";
 
 /** What a row without problems registers (the single registration's fields, less the photo). */
 export type ImportedCandidate = Pick<
@@ -43,6 +44,8 @@ export interface CheckedRow {
   report: ImportRowDto;
   /** Present exactly when the row has no problem. */
   candidate: ImportedCandidate | null;
+  /** The withdrawn registration of the same person this row reopens (see `reopenable`), or null. */
+  reopens: { _id: PriorRegistration["_id"]; withdrawnAt: Date } | null;
 }
 
 /** The live facts a check needs, read by the caller (inside its transaction when confirming). */
@@ -54,8 +57,8 @@ export interface CheckContext {
   today: Date;
   /** Qualifications the person already holds, by normalised ID number. */
   heldOf: (idNumber: string) => Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]>;
-  /** Existing registrations of the file's ID numbers on this node. */
-  registered: Map<string, { _id: unknown; divisionCode: string }>;
+  /** Existing registrations of the file's ID numbers on this node, withdrawn ones included. */
+  registered: Map<string, PriorRegistration>;
   /** The single registration's refusal for a registered ID number (same codes, same scope rule). */
   alreadyRegistered: (actor: AuthUser, prior: { _id: unknown; divisionCode: string }) => AppError;
 }
@@ -205,12 +208,14 @@ async function checkRow(
     problem(err.code, `报名单位：${err.message}`);
   }
 
+  let reopens: CheckedRow["reopens"] = null;
   if (idNumber) {
     const first = firstLineOf.get(idNumber);
     if (first !== undefined) problem("duplicate_in_file", `身份证号与第 ${first} 行重复`);
     else firstLineOf.set(idNumber, row.line);
     const prior = ctx.registered.get(idNumber);
-    if (prior) {
+    reopens = reopenable(ctx.actor, prior);
+    if (prior && !reopens) {
       const refusal = ctx.alreadyRegistered(ctx.actor, prior);
       problem(refusal.code, refusal.message);
     }
@@ -240,10 +245,11 @@ async function checkRow(
     name: (name ?? "").slice(0, 32),
     idNumberMasked: maskIdNumber((idNumber ?? rawId ?? "").slice(0, 18)),
     problems,
-    notes: row.notes,
+    // Said before the confirmation, as the single form says it (precheck's reopensWithdrawn).
+    notes: reopens ? [...row.notes, "此人的报名曾被撤销，导入将以本行信息恢复该报名"] : row.notes,
   };
   if (problems.length || !idNumber || !name || !phone || !address || !education || !licenceSound)
-    return { report, candidate: null };
+    return { report, candidate: null, reopens: null };
   const candidate: ImportedCandidate = {
     name,
     sex,
@@ -266,11 +272,11 @@ async function checkRow(
       code: "invalid_field",
       message: body.error.issues.map((i) => i.message).join("；"),
     });
-    return { report, candidate: null };
+    return { report, candidate: null, reopens: null };
   }
   // What the schema made of the fields is what is stored: a name as the form stores it (NFC, one
   // name dot, no spaces between Chinese characters), or a search for 王芳 misses 王　芳.
-  return { report, candidate: { ...candidate, ...body.data } };
+  return { report, candidate: { ...candidate, ...body.data }, reopens };
 }
 
 /**

@@ -13,10 +13,11 @@ import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { CandidateDoc } from "./candidate.model.js";
 import type { EligibilityRule } from "./eligibility.js";
-import { checkRows, idNumbersOf, type CheckedRow } from "./import-check.js";
+import { checkRows, idNumbersOf, type CheckedRow, type ImportedCandidate } from "./import-check.js";
 import { readRegistrationSheet, type SheetRegistration } from "./import-sheet.js";
 import { registrationImportModel, type RegistrationImportDoc } from "./import.model.js";
 import { decodeBase64 } from "../lib/base64.js";
+import { reopenWithdrawn } from "./registration-write.js";
 
 /** How long a dry run waits for its confirmation before it must be uploaded again. */
 const PREVIEW_TTL_MS = 60 * 60 * 1000;
@@ -24,6 +25,9 @@ const PREVIEW_TTL_MS = 60 * 60 * 1000;
 const CONFIRMED_TTL_MS = 24 * 60 * 60 * 1000;
 
 type StoredImport = RegistrationImportDoc & { _id: Types.ObjectId };
+
+/** Thrown inside the confirmation when a row's withdrawn registration was reopened meanwhile. */
+const REOPEN_RACED = errors.conflict("candidate_exists", "该身份证号码刚被登记");
 
 /**
  * Bulk registration (批量导入报名): a dry run that stores the rows and reports every problem, then
@@ -49,7 +53,7 @@ export function createRegistrationImport(d: {
   async function check(actor: AuthUser, rows: SheetRegistration[], session?: ClientSession) {
     const prior = await d.Candidates.find(
       { idNumber: { $in: idNumbersOf(rows) } },
-      { idNumber: 1, divisionCode: 1 },
+      { idNumber: 1, divisionCode: 1, withdrawnAt: 1 },
       { session },
     ).lean();
     return checkRows(rows, {
@@ -149,31 +153,46 @@ export function createRegistrationImport(d: {
           );
           if (marked.matchedCount !== 1)
             throw errors.conflict("import_already_confirmed", "该批报名已经导入，不会重复写入");
+          const fieldsOf = (c: CheckedRow) => ({
+            ...(c.candidate as ImportedCandidate),
+            heldQualifications: [],
+            photoId: null,
+            registeredBy: actor.id,
+          });
           const written = await d.Candidates.insertMany(
-            checked.map((c) => ({
-              ...c.candidate,
-              heldQualifications: [],
-              photoId: null,
-              registeredBy: actor.id,
-            })),
+            checked.filter((c) => !c.reopens).map(fieldsOf),
             { session },
           );
+          // A withdrawn registration of a row's person is reopened with the row's details, as the
+          // single form reopens it: audited `candidate.reinstated` each, naming what it replaced.
+          let reopened = 0;
+          for (const c of checked) {
+            if (!c.reopens) continue;
+            await reopenWithdrawn(d, session, actor, c.reopens, fieldsOf(c), () => REOPEN_RACED);
+            reopened += 1;
+          }
           await d.audit.append(session, {
             action: "candidate.imported",
             actor,
             divisionCode: actor.divisionCode,
             target: { type: "registration_import", id: importId },
-            details: { filename: stored.filename, registered: written.length, sha256: stored.sha256 },
+            details: {
+              filename: stored.filename,
+              registered: written.length + reopened,
+              reopened,
+              sha256: stored.sha256,
+            },
           });
-          return { stored, registered: written.length };
+          return { stored, registered: written.length + reopened };
         });
       try {
         const { registered } = await run();
         return { importId, registered };
       } catch (err) {
-        // A person registered by someone else between the re-check and the write: the unique index
-        // refused the insert and the transaction wrote nothing; answer with the report as it now is.
-        if (!isDuplicateKey(err, "idNumber")) throw err;
+        // A person registered (or a withdrawn one reopened) by someone else between the re-check and
+        // the write: the unique index or the reopening's condition refused it and the transaction
+        // wrote nothing; answer with the report as it now is.
+        if (err !== REOPEN_RACED && !isDuplicateKey(err, "idNumber")) throw err;
         const stored = (await Imports.findById(importId).lean()) as StoredImport | null;
         if (!stored) throw err;
         const checked = await check(actor, rowsOf(stored));

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ClientSession, Model, Types } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
+import { canSeeDivision } from "../access/index.js";
 import type { AuditLog } from "../audit/index.js";
 import type { AppError } from "../lib/errors.js";
 import type { CandidateDoc, CandidatePhotoDoc } from "./candidate.model.js";
@@ -20,8 +21,29 @@ export interface RegistrationFields {
   categories: string[];
   heldQualifications: { categoryCode: string; firstIssuedOn: string }[];
   declarations: Record<string, unknown>;
-  photoId: string;
+  /** Null for a bulk import's row, which carries no photo: the proctor takes one at check-in. */
+  photoId: string | null;
   registeredBy: string;
+}
+
+/** An existing registration of the same ID number, as `reopenable` reads it. */
+export interface PriorRegistration {
+  _id: Types.ObjectId;
+  divisionCode: string;
+  withdrawnAt?: Date | null;
+}
+
+/**
+ * The registration a new registration of the same person reopens: a withdrawn one the officer may
+ * see. Any other prior registration refuses the new one (the single form and the bulk import alike).
+ */
+export function reopenable(
+  actor: AuthUser,
+  prior: PriorRegistration | null | undefined,
+): { _id: Types.ObjectId; withdrawnAt: Date } | null {
+  return prior?.withdrawnAt && canSeeDivision(actor.divisionCode, prior.divisionCode)
+    ? { _id: prior._id, withdrawnAt: prior.withdrawnAt }
+    : null;
 }
 
 type CandidateLean = CandidateDoc & { _id: Types.ObjectId };

@@ -31,7 +31,7 @@ import { decodePhoto } from "./photo.js";
 import { createCorrections, type OpenSeatPort } from "./corrections.js";
 import { createCategoryApplications } from "./category-applications.js";
 import { createRegistrationImport } from "./registration-import.service.js";
-import { writeRegistration } from "./registration-write.js";
+import { reopenable, writeRegistration } from "./registration-write.js";
 
 /** Qualifications a person already holds (the certificates feature supplies them when present). */
 export type QualificationsPort = (
@@ -265,13 +265,8 @@ export function createRegistrationService(conn: Connection, options: Registratio
         { divisionCode: 1, withdrawnAt: 1 },
       ).lean();
       // A withdrawn registration the officer may see is reopened with these details (registration-write.ts).
-      const reopen =
-        prior?.withdrawnAt && canSeeDivision(actor.divisionCode, prior.divisionCode)
-          ? {
-              prior: { _id: prior._id, withdrawnAt: prior.withdrawnAt },
-              refused: () => alreadyRegistered(actor, prior),
-            }
-          : null;
+      const reopening = reopenable(actor, prior);
+      const reopen = reopening && prior ? { prior: reopening, refused: () => alreadyRegistered(actor, prior) } : null;
       if (prior && !reopen) throw alreadyRegistered(actor, prior);
       const fields = {
         name: body.name,

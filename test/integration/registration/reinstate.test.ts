@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { TEST_PHOTO, uniqueIdNumber, useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
+import { aRow, codesByLine, confirm, csvFile, upload } from "./import-support.js";
 
 /** A registration form as the officer sends it. */
 function body(idNumber: string, overrides: Record<string, unknown> = {}) {
@@ -102,6 +103,47 @@ describe("registration: registering a withdrawn candidate again", () => {
       .send(body(idNumber, { addressDivisionCode: "320505" }))
       .expect(409);
     expect(res.body.error.code).to.equal("id_number_unavailable");
+    const stored = await officer.agent.get(`/api/candidates/${id}`).expect(200);
+    expect(stored.body.candidate).to.include({ withdrawn: true, divisionCode: "320100" });
+  });
+
+  it("when a bulk import names a withdrawn person, then its preview says the registration is reopened and its confirmation reopens it with the row's details, audited", async () => {
+    const idNumber = uniqueIdNumber();
+    const id = await withdrawn(idNumber);
+    const fresh = aRow({ 姓名: "钱新报" });
+    const file = csvFile([aRow({ 姓名: "赵复报", 身份证号: idNumber, 手机号: "13700002222" }), fresh]);
+    const preview = await upload(officer, "报名.csv", file).expect(200);
+    expect(preview.body).to.include({ accepted: 2, refused: 0 });
+    expect(preview.body.rows[0].notes).to.include("此人的报名曾被撤销，导入将以本行信息恢复该报名");
+    expect(preview.body.rows[1].notes).to.deep.equal([]);
+
+    const done = await confirm(officer, preview.body.importId).expect(201);
+    expect(done.body.registered).to.equal(2);
+    const stored = await env.node.ctx.conn.collection("candidates").find({ idNumber }).toArray();
+    expect(stored).to.have.length(1);
+    expect(String(stored[0]?._id)).to.equal(id);
+    // The row carries no photo: the reopened registration has none, as an imported one (the proctor
+    // takes it at check-in); the first registration's photo stays on record in the audit entry.
+    expect(stored[0]).to.deep.include({ withdrawnAt: null, phone: "13700002222", photoId: null });
+    const reinstated = await audits("candidate.reinstated", id);
+    expect(reinstated).to.have.length(1);
+    expect(reinstated[0]?.details).to.deep.include({ withdrawReason: "考生本人申请撤销" });
+    expect(reinstated[0]?.details.photoIdBefore).to.be.a("string");
+    const entry = await env.node.ctx.conn
+      .collection("audit_log")
+      .findOne({ action: "candidate.imported", "target.id": preview.body.importId });
+    expect(entry?.details).to.deep.include({ registered: 2, reopened: 1 });
+  });
+
+  it("when a bulk import names a person withdrawn in another city, then that row is refused without saying so and nothing of the file is written", async () => {
+    const idNumber = uniqueIdNumber();
+    const id = await withdrawn(idNumber);
+    const file = csvFile([aRow({ 身份证号: idNumber, 住址行政区划代码: "320505" }), aRow()]);
+    const preview = await upload(suzhou, "报名.csv", file).expect(200);
+    expect(codesByLine(preview.body)).to.deep.equal({ 2: ["id_number_unavailable"], 3: [] });
+    expect(preview.body.rows[0].notes).to.deep.equal([]);
+    const res = await confirm(suzhou, preview.body.importId).expect(422);
+    expect(res.body.error.code).to.equal("import_has_problems");
     const stored = await officer.agent.get(`/api/candidates/${id}`).expect(200);
     expect(stored.body.candidate).to.include({ withdrawn: true, divisionCode: "320100" });
   });
