@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { Schema, type ClientSession, type Connection, type Model, type Types } from "mongoose";
+import { Schema, type ClientSession, type Connection, type Model } from "mongoose";
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import type { EventBus } from "./event-bus.js";
 import type { Logger } from "./logger.js";
 import { createHoldPause } from "./queue-hold.js";
 import { dueNow, retryAt } from "./queue-due.js";
 import { outboxModel, type OutboxEntry } from "./outbox.model.js";
+import { createSubjectOrder, type SubjectCandidate } from "./outbox-subjects.js";
 
 export { outboxModel, type OutboxDoc, type OutboxEntry } from "./outbox.model.js";
 
@@ -83,8 +84,7 @@ export type Delivery =
    */
   | { kind: "hold"; reason: string };
 
-/** Shown on the queue for an entry set aside behind its subject's parked one (whose retry releases it). */
-export const WAITING_BEHIND_PARKED = "此人有一条更早的记录被搁置，本条待其重新发送并送达后再发送";
+export { WAITING_BEHIND_PARKED } from "./outbox-subjects.js";
 
 /** An entry the consumer's deliver() answered nothing for (a consumer's fault): tried again. */
 const NO_OUTCOME = "未得到本条的处理结果";
@@ -159,13 +159,18 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   let halting = false;
   const pause = createHoldPause({ logger: options.logger, consumer: options.name, holdMs: options.holdMs });
 
-  type Candidate = { _id: Types.ObjectId; subject?: string | null; subjectSeq?: number | null; createdAt: Date };
   const ordered = options.inOrderPerSubject === true;
+  const order = createSubjectOrder({
+    Outbox,
+    names,
+    at,
+    isParked: (head) => stateOf(head as unknown as OutboxEntry).status === "failed",
+  });
   /**
-   * Marks an entry set aside behind its subject's parked (`failed`) entry (see setAside): left in
+   * Set on an entry set aside behind its subject's parked (`failed`) entry (see setAside): left in
    * the candidate window, such entries filled it and starved every other subject's beyond it.
    */
-  const BLOCKED = at("blocked");
+  const BLOCKED = order.BLOCKED;
 
   /**
    * Entries this consumer may claim now, by the database's clock (queue-due.ts); claims and retry
@@ -175,42 +180,6 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
   const due = dueNow({ at, inFlight: "processing", lease: { claimedAt: "claimedAt", ms: leaseMs } });
   const DUE = { ...names, ...(ordered ? { [BLOCKED]: { $ne: true } } : {}), $or: [{ [at("status")]: null }, ...due.$or] };
   const window = Math.max(10, batchSize * 3);
-
-  /**
-   * The subject's first undelivered entry: the only one of its entries that may be delivered now.
-   * First by the subject's number (enqueueEvent), never by the time an instance stamped; entries
-   * written before the numbers existed (subjectSeq null, which sorts first) come first, and among
-   * themselves by time.
-   */
-  async function headOf(subject: string): Promise<Candidate | null> {
-    return Outbox.findOne({ ...names, subject, [at("status")]: { $ne: "done" } }, { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1, [at("status")]: 1 })
-      .sort({ subjectSeq: 1, createdAt: 1, _id: 1 })
-      .lean<Candidate>();
-  }
-
-  const parked = (head: Candidate | null) => head !== null && stateOf(head as OutboxEntry).status === "failed";
-
-  /**
-   * Sets the subject's other undelivered entries aside behind its parked `head`; answers how many.
-   * Through the driver: the bus consumer's state is top-level, where the schema has no such field.
-   * The head is read again after the write: a retry between the first read and the write released
-   * the subject before this wrote (releaseSubject runs after the head's own change), so this does.
-   */
-  async function setAside(head: Candidate, subject: string): Promise<number> {
-    const res = await Outbox.collection.updateMany(
-      { ...names, subject, _id: { $ne: head._id }, [at("status")]: { $ne: "done" }, [BLOCKED]: { $ne: true } },
-      { $set: { [BLOCKED]: true, [at("lastError")]: WAITING_BEHIND_PARKED } },
-    );
-    if (parked(await headOf(subject))) return res.modifiedCount;
-    await releaseSubject(subject);
-    return 0;
-  }
-
-  /** Puts the subject's set-aside entries back in the queue (its parked entry was retried). */
-  async function releaseSubject(subject: string): Promise<void> {
-    const filter = { ...names, subject, [BLOCKED]: true };
-    await Outbox.collection.updateMany(filter, { $unset: { [BLOCKED]: "" }, $set: { [at("lastError")]: null } });
-  }
 
   async function claimBatch(): Promise<OutboxEntry[]> {
     const filter = DUE;
@@ -223,7 +192,10 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
       const candidates = await Outbox.find(filter, { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1 })
         .sort({ createdAt: 1, _id: 1 })
         .limit(window)
-        .lean<Candidate[]>();
+        .lean<SubjectCandidate[]>();
+      const heads = ordered
+        ? await order.headsOf([...new Set(candidates.flatMap((c) => (c.subject ? [c.subject] : [])))])
+        : new Map<string, SubjectCandidate>();
       for (const c of candidates) {
         if (claimed.length >= batchSize) break;
         let pick = c;
@@ -234,10 +206,10 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
           // the candidate instead could leave a whole list of waiting entries claiming nothing).
           if (subjects.has(c.subject)) continue;
           subjects.add(c.subject);
-          const head = await headOf(c.subject);
+          const head = heads.get(c.subject);
           if (!head) continue;
-          if (parked(head)) {
-            setAsideNow += await setAside(head, c.subject);
+          if (stateOf(head as unknown as OutboxEntry).status === "failed") {
+            setAsideNow += await order.setAside(head, c.subject);
             continue;
           }
           pick = head;
@@ -376,7 +348,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
       ).lean<{ subject?: string | null }>();
       // After the entry's own change, never before (see setAside): its subject's entries set aside
       // behind it may follow it again.
-      if (entry?.subject && ordered) await releaseSubject(entry.subject);
+      if (entry?.subject && ordered) await order.releaseSubject(entry.subject);
       this.kick();
       return entry !== null;
     },

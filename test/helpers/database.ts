@@ -38,12 +38,15 @@ export function uniqueDbName(prefix = "t"): string {
  * Gives the calling `describe` block its own database: a connection opened before its tests and
  * dropped and closed after them. Read `db.conn` / `db.uri` inside tests.
  */
-export function useTestDatabase(prefix = "t"): { readonly conn: Connection; readonly uri: string; readonly dbName: string } {
+export function useTestDatabase(
+  prefix = "t",
+  options: { monitorCommands?: boolean } = {},
+): { readonly conn: Connection; readonly uri: string; readonly dbName: string } {
   const state: { conn?: Connection; uri?: string; dbName: string } = { dbName: uniqueDbName(prefix) };
   before(async () => {
     const db = await testDatabase();
     state.uri = db.uri;
-    state.conn = await connectMongo(db.uri, { dbName: state.dbName });
+    state.conn = await connectMongo(db.uri, { dbName: state.dbName, ...options });
   });
   after(async () => {
     if (!state.conn) return;
