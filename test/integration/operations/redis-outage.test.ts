@@ -86,7 +86,7 @@ describe("operations: Redis outages", function () {
     return node;
   }
 
-  it("when Redis goes away for 3 s while an instance emits across it, then both instances stay up, /readyz says redis_unavailable during it and ready after, and cross-instance events flow again", async () => {
+  it("when Redis goes away while an instance emits across it, then both instances stay up, /readyz says redis_unavailable during it and ready after, and cross-instance events flow again", async () => {
     redis = await ownRedis(await aPortToRestartOn());
     const dbName = uniqueDbName("redis_outage");
     const a = await start(redis.url, dbName);
@@ -108,11 +108,17 @@ describe("operations: Redis outages", function () {
       }
     })();
     await redis.kill();
+    // Both leave rotation however long their Redis clients take to notice, and stay out while B
+    // keeps emitting: the outage lasts for a number of readiness polls, not for a time.
+    const unavailable = { status: 503, code: "redis_unavailable" };
+    const outOfRotation = async () =>
+      JSON.stringify(await readyz(a)) === JSON.stringify(unavailable) &&
+      JSON.stringify(await readyz(b)) === JSON.stringify(unavailable);
+    const leftRotation = await eventually(outOfRotation, 20_000);
     const during: { a: Awaited<ReturnType<typeof readyz>>; b: Awaited<ReturnType<typeof readyz>> }[] = [];
-    const outageEnds = Date.now() + 3000;
-    while (Date.now() < outageEnds) {
+    for (let poll = 0; poll < 8; poll += 1) {
       during.push({ a: await readyz(a), b: await readyz(b) });
-      await sleep(250);
+      await sleep(100);
     }
     await redis.restart();
     const readyAgain = await eventually(
@@ -125,11 +131,10 @@ describe("operations: Redis outages", function () {
 
     expect(unhandled.map(String), "unhandled rejections (each would exit the process)").to.deep.equal([]);
     for (const node of [a, b]) await request(node.url).get("/healthz").expect(200);
-    const last = during.at(-1);
-    expect(last, "readiness during the outage").to.deep.equal({
-      a: { status: 503, code: "redis_unavailable" },
-      b: { status: 503, code: "redis_unavailable" },
-    });
+    expect(leftRotation, "both report redis_unavailable during the outage").to.equal(true);
+    expect(during, "readiness all through the outage").to.deep.equal(
+      Array.from({ length: 8 }, () => ({ a: unavailable, b: unavailable })),
+    );
     expect(readyAgain, "both ready again once Redis is back").to.equal(true);
     expect(flowsAgain, "a probe from B reaches the socket on A again").to.equal(true);
   });
