@@ -48,7 +48,7 @@ export async function autoSeat(
 
   const result: AutoAssignResultDto = { seated: [], refused: [] };
   for (const c of candidates) {
-    const name = c.name ?? (await deps.registration.getCandidate(c.candidateId))?.name ?? "（未知考生）";
+    const name = c.name ?? (await nameInScope(deps, actor, c.candidateId));
     const refuse = (code: string, message: string) =>
       result.refused.push({ candidateId: c.candidateId, name, code, message });
     if (seatedHere.has(c.candidateId)) {
@@ -87,6 +87,20 @@ export async function autoSeat(
     }
   }
   return result;
+}
+
+/**
+ * The name a refusal shows, read through the officer's scope: a candidate of another division
+ * answers exactly as an id nobody registered (as `assign` refuses both with `not_found`), so the
+ * refusal list tells neither their name nor that they exist.
+ */
+async function nameInScope(deps: AutoSeatingDeps, actor: AuthUser, candidateId: string): Promise<string> {
+  try {
+    return (await deps.registration.get(actor, candidateId)).name;
+  } catch (err) {
+    if (err instanceof AppError && err.code === "not_found") return "（未知考生）";
+    throw err;
+  }
 }
 
 /**

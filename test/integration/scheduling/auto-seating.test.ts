@@ -70,6 +70,28 @@ describe("automatic seating (自动排座)", () => {
     expect(seated.map((a) => a.candidateId).sort()).to.deep.equal([ok1.id, ok2.id].sort());
   });
 
+  it("when an officer names a candidate of another division, then the refusal reads exactly as for an unknown id and names nobody", async () => {
+    const session = await aSessionWithUnboundSeatOne(3);
+    const elsewhere = await registerTestCandidate(env.node, { name: "外市考生", divisionCode: "320500" });
+    const unknown = "0123456789abcdef01234567";
+    const result = (
+      await officer.agent
+        .post(`/api/exam-sessions/${session.id}/auto-assign`)
+        .send({ candidateIds: [elsewhere.id, unknown] })
+        .expect(200)
+    ).body as AutoAssignResultDto;
+    expect(result.seated).to.deep.equal([]);
+    const [outOfScope, notThere] = result.refused;
+    expect(outOfScope?.candidateId).to.equal(elsewhere.id);
+    expect(notThere?.candidateId).to.equal(unknown);
+    expect({ ...outOfScope, candidateId: "" }).to.deep.equal({ ...notThere, candidateId: "" });
+    expect(notThere).to.include({ name: "（未知考生）", code: "not_found" });
+    expect(JSON.stringify(result)).not.to.contain("外市考生");
+    expect(
+      await env.node.ctx.conn.collection("seat_assignments").countDocuments({ sessionId: session.id }),
+    ).to.equal(0);
+  });
+
   it("when no candidates are named, then the waiting ones of the category are seated in registration order until the room is full", async () => {
     const session = await aSessionWithUnboundSeatOne(2);
     // Start from a clean slate: only the candidates below are waiting in this node's 南京.
