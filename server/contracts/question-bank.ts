@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CATEGORIES, CategoryCode } from "./categories.js";
+import { inHundredths } from "./points.js";
 import { wholeNumber } from "./validation.js";
 
 /** 判断 / 单选 / 多选. */
@@ -216,8 +217,11 @@ export const BlueprintShape = z
  * bank fill these cells?) takes the bare shape.
  */
 export const BlueprintInput = BlueprintShape.superRefine((b, ctx) => {
-  const total = b.cells.reduce((sum, c) => sum + c.count * b.points[c.type], 0);
-  if (b.passMark <= 0 || b.passMark > total)
+  // In hundredths, as grading compares: summed as binary fractions, 0.7 + 0.1 fell below a pass
+  // mark of 0.8 and refused a blueprint whose pass mark is exactly full marks.
+  const hundredths = b.cells.reduce((sum, c) => sum + c.count * inHundredths(b.points[c.type]), 0);
+  const total = hundredths / 100;
+  if (b.passMark <= 0 || inHundredths(b.passMark) > hundredths)
     ctx.addIssue({
       code: "custom",
       path: ["passMark"],

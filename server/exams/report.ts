@@ -1,4 +1,5 @@
 import type { SessionReportDto } from "../contracts/exams.js";
+import { inHundredths } from "../contracts/points.js";
 import type { SeatAssignmentDto } from "../contracts/scheduling.js";
 
 /** What the report needs of one attempt. */
@@ -18,6 +19,18 @@ const DAY = 86_400_000;
 export const PUBLISH_WITHIN_DAYS = 10;
 
 /**
+ * The score band (0–9, tens of percent of the paper's total points) in whole hundredths of a point:
+ * a score exactly on a band's edge lands in that band. As fractions of binary doubles, 8.1 of 9
+ * made 89.99…% and 80 of a full mark summed as 100.0000000000001 made 79.99…%, one band too low.
+ */
+function bandOf(score: number, totalPoints: number): number {
+  const total = inHundredths(totalPoints);
+  if (total <= 0) return 0;
+  const tenths = inHundredths(score) * 10;
+  return Math.min(9, Math.max(0, (tenths - (tenths % total)) / total));
+}
+
+/**
  * Builds a session report: attendance, pass rate per category and the score distribution (in
  * tens of percent of the paper's total points, the last bucket closed at 100).
  */
@@ -31,9 +44,12 @@ export function buildSessionReport(input: {
   publishedBy: string | null;
   session: SessionReportDto["session"];
 }): SessionReportDto {
-  const byCandidate = new Map(input.attempts.map((a) => [a.candidateId, a]));
-  const submitted = input.attempts.filter((a) => a.status === "submitted");
-  const voided = input.attempts.filter((a) => a.status === "voided");
+  // A cancelled session was not sat: nobody in it is absent (缺考) and nothing in it is a result.
+  const cancelled = input.session.status === "cancelled";
+  const attempts = cancelled ? [] : input.attempts;
+  const byCandidate = new Map(attempts.map((a) => [a.candidateId, a]));
+  const submitted = attempts.filter((a) => a.status === "submitted");
+  const voided = attempts.filter((a) => a.status === "voided");
   const categories = new Map<string, { sat: number; passed: number }>();
   for (const a of submitted) {
     const c = categories.get(a.categoryCode) ?? { sat: 0, passed: 0 };
@@ -43,11 +59,11 @@ export function buildSessionReport(input: {
   }
   const buckets = Array.from({ length: 10 }, (_, i) => ({ from: i * 10, to: i * 10 + 10, count: 0 }));
   for (const a of submitted) {
-    const pct = a.totalPoints ? ((a.score ?? 0) / a.totalPoints) * 100 : 0;
-    const bucket = buckets[Math.min(9, Math.max(0, Math.floor(pct / 10)))];
+    const bucket = buckets[bandOf(a.score ?? 0, a.totalPoints ?? 0)];
     if (bucket) bucket.count++;
   }
-  const results: SessionReportDto["results"] = input.assignments.map((s) => {
+  const seated = cancelled ? [] : input.assignments;
+  const results: SessionReportDto["results"] = seated.map((s) => {
     const a = byCandidate.get(s.candidateId);
     const status: "submitted" | "voided" | "absent" =
       a?.status === "submitted" ? "submitted" : a?.status === "voided" ? "voided" : "absent";
@@ -62,7 +78,7 @@ export function buildSessionReport(input: {
       chainHash: status === "submitted" ? (a?.chainHash ?? null) : null,
     };
   });
-  const checkedIn = input.assignments.filter((s) => byCandidate.has(s.candidateId)).length;
+  const checkedIn = seated.filter((s) => byCandidate.has(s.candidateId)).length;
   return {
     sessionId: input.sessionId,
     categoryCode: input.categoryCode,
@@ -74,7 +90,7 @@ export function buildSessionReport(input: {
       assigned: input.assignments.length,
       checkedIn,
       submitted: submitted.length,
-      absent: input.assignments.length - checkedIn,
+      absent: seated.length - checkedIn,
       voided: voided.length,
     },
     passRateByCategory: [...categories.entries()].map(([categoryCode, c]) => ({

@@ -1,5 +1,6 @@
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper, PaperQuestion } from "../contracts/paper.js";
+import { sumPoints } from "../contracts/points.js";
 import {
   QUESTION_TYPE_NAMES,
   type BankQuestionSnapshot,
@@ -236,7 +237,7 @@ export function assemblePaper(input: AssemblyInput): Paper {
     seed,
     minutes: blueprint.minutes,
     passMark: blueprint.passMark,
-    totalPoints: frozen.reduce((s, q) => s + q.points, 0),
+    totalPoints: sumPoints(frozen.map((q) => q.points)),
     multipleScoring: blueprint.multipleScoring,
     questions: frozen,
   };

@@ -13,7 +13,7 @@ const seat = (i: number): SeatAssignmentDto => ({
 });
 
 describe("session report", () => {
-  const report = buildSessionReport({
+  const input: Parameters<typeof buildSessionReport>[0] = {
     sessionId: "s1",
     categoryCode: "01001",
     sessionEndsAt: new Date("2026-05-10T02:00:00Z"),
@@ -69,8 +69,10 @@ describe("session report", () => {
       startsAt: "2026-05-10T01:00:00.000Z",
       endsAt: "2026-05-10T02:00:00.000Z",
       overAt: "2026-05-10T02:00:00.000Z",
+      status: "scheduled",
     },
-  });
+  };
+  const report = buildSessionReport(input);
 
   it("when a session has sat, absent and voided candidates, then attendance counts each", () => {
     expect(report.attendance).to.deep.equal({
@@ -91,6 +93,29 @@ describe("session report", () => {
     ]);
   });
 
+  it("when a score sits exactly on a band's lower edge, then it lands in that band, also on a paper whose full marks were summed as binary fractions", () => {
+    const bandsOf = (pairs: [score: number, totalPoints: number][]) =>
+      buildSessionReport({
+        ...input,
+        assignments: pairs.map((_, i) => seat(i + 1)),
+        attempts: pairs.map(([score, totalPoints], i) => ({
+          attemptId: `e${i}`,
+          candidateId: `c${i + 1}`,
+          categoryCode: "01001",
+          status: "submitted",
+          score,
+          totalPoints,
+          passed: true,
+          chainHash: null,
+        })),
+      }).scoreDistribution.flatMap((b) => Array<number>(b.count).fill(b.from));
+    // 40 × 0.5 + 50 × 1.2 + 10 × 2 added one question at a time, as papers built before were stored.
+    expect(bandsOf([[80, 100.0000000000001]])).to.deep.equal([80]);
+    // 8.1 / 9 is 90 %, though 8.1 / 9 × 100 is 89.99999999999999 in binary fractions.
+    expect(bandsOf([[8.1, 9]])).to.deep.equal([90]);
+    expect(bandsOf([[79.99, 100]])).to.deep.equal([70]);
+  });
+
   it("when the report is published late, then the due date is 10 days after the session", () => {
     expect(report.publishDueBy).to.equal("2026-05-20T02:00:00.000Z");
   });
@@ -108,9 +133,9 @@ describe("session report", () => {
   it("when exported, then the session, categories and times read as names and the node's local time, never codes or ISO strings", () => {
     const csv = reportToCsv(report, "Asia/Shanghai");
     expect(csv).to.include("经营性道路旅客运输驾驶员 · 南京市第一考点 第一考场");
-    // 01:00Z is 09:00 in Shanghai; the due date is the 10th day after the session.
+    // 01:00Z is 09:00 in Shanghai; the deadline is the instant 10 days after the session's end.
     expect(csv).to.include("2026-05-10 09:00 – 10:00");
-    expect(csv).to.include("须于 2026-05-20 前发布");
+    expect(csv).to.include("须于 2026-05-20 10:00 前发布");
     expect(csv).to.include("类别合格率,经营性道路旅客运输驾驶员");
     expect(csv).not.to.match(/\b01001\b/);
     expect(csv).not.to.match(/\d{4}-\d{2}-\d{2}T/);

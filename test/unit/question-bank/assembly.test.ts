@@ -1,6 +1,10 @@
 import { expect } from "chai";
 import type { Paper } from "../../../server/contracts/paper.js";
-import type { BankQuestionSnapshot, QuestionType } from "../../../server/contracts/question-bank.js";
+import {
+  BlueprintInput,
+  type BankQuestionSnapshot,
+  type QuestionType,
+} from "../../../server/contracts/question-bank.js";
 import { AppError } from "../../../server/lib/errors.js";
 import { assemblePaper, checkFeasibility, createRng } from "../../../server/question-bank/index.js";
 import { aBlueprint, aQuestion, questions } from "../../helpers/bank-builders.js";
@@ -295,5 +299,44 @@ describe("question bank: paper assembly", () => {
         paper,
       );
     }
+  });
+});
+
+describe("question bank: full marks", () => {
+  it("when a paper's points have decimals, then its full marks are their exact sum, not a sum of binary fractions", () => {
+    const blueprint = aBlueprint(
+      [
+        { type: "true_false", chapter: "安全行车", count: 40 },
+        { type: "single", chapter: "安全行车", count: 50 },
+        { type: "multiple", chapter: "安全行车", count: 10 },
+      ],
+      { points: { true_false: 0.5, single: 1.2, multiple: 2 } },
+    );
+    const bank = [
+      ...questions(40, { type: "true_false" }),
+      ...questions(50, { type: "single" }),
+      ...questions(10, { type: "multiple" }),
+    ];
+    // Added one question at a time in binary fractions, these make 100.0000000000001.
+    expect(assemblePaper({ questions: bank, blueprint, seed: "full-marks" }).totalPoints).to.equal(100);
+  });
+
+  it("when a blueprint's pass mark equals full marks with decimal points, then it is accepted, and a higher one is refused naming the exact full marks", () => {
+    const blueprint = {
+      categoryCode: "01001",
+      title: "小数分值方案",
+      minutes: 60,
+      points: { true_false: 0.7, single: 0.1, multiple: 1 },
+      cells: [
+        { type: "true_false", chapter: "安全行车", count: 1 },
+        { type: "single", chapter: "安全行车", count: 1 },
+      ],
+    };
+    // 0.7 + 0.1 is 0.7999999999999999 in binary fractions, below a pass mark of 0.8.
+    expect(BlueprintInput.safeParse({ ...blueprint, passMark: 0.8 }).success).to.equal(true);
+    const refused = BlueprintInput.safeParse({ ...blueprint, passMark: 1 });
+    expect(refused.error?.issues.map((i) => i.message)).to.deep.equal([
+      "及格分须大于 0 且不高于满分 0.8（现为 1）",
+    ]);
   });
 });
