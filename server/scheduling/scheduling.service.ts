@@ -176,14 +176,26 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       if (rebooked) await booking.ensureLock(s.roomId);
       const updated = await audit.transaction(async (session) => {
         if (rebooked) await booking.reserve(session, s.roomId, startsAt, rebooked, id);
-        // Conditional on the status checked above: a change racing a cancellation must not land
-        // on the cancelled session (nor a cancellation twice).
+        // Conditional on the session as read above: a change racing a cancellation must not land
+        // on the cancelled session (nor a cancellation twice), and the times and rules this change
+        // keeps from the read must still be the session's, or it would undo another officer's.
         const doc = await Sessions.findOneAndUpdate(
-          { _id: id, status: "scheduled" },
+          {
+            _id: id,
+            status: "scheduled",
+            startsAt: s.startsAt,
+            durationMinutes: s.durationMinutes,
+            lateEntryMinutes: s.lateEntryMinutes,
+          },
           { $set: set },
           { returnDocument: "after", session },
         ).lean();
-        if (!doc) return null;
+        if (!doc) {
+          const live = await Sessions.findById(id, { status: 1 }).session(session).lean();
+          throw live?.status === "scheduled"
+            ? errors.conflict("session_changed", "该场次刚被其他人修改，请刷新后重试")
+            : errors.conflict("session_cancelled", "该场次已取消");
+        }
         // Attempts copied the times and rules at check-in and run from the release: a change
         // after either would leave them on the old ones (a cancelled session still graded).
         if (set.status === "cancelled") {
@@ -227,7 +239,6 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         });
         return doc as SessionLean;
       });
-      if (!updated) throw errors.conflict("session_cancelled", "该场次已取消");
       return toSessionDto(updated, now());
     },
 
