@@ -251,7 +251,8 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         ticket,
         photo: await deps.candidates.getCandidatePhoto(ticket.candidateId),
         timeZone: ctx.config.timeZone,
-        preparedAt: new Date(ticket.startsAt),
+        // When it was printed, as the seating plan: the exam's start named a PDF made days before it.
+        preparedAt: new Date(Math.floor(clock().getTime() / 1000) * 1000),
       });
     },
   };

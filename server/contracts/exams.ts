@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CandidateQuestion } from "./paper.js";
+import type { SessionStatus } from "./scheduling.js";
 
 export * from "./proctoring.js";
 
@@ -144,7 +145,10 @@ export interface AttemptEventDto {
   hash: string;
 }
 
-/** The session report produced when results are published. */
+/**
+ * The session report produced when results are published (provisional until then). A cancelled
+ * session's report (`session.status`) holds no results: nobody sat it, so nobody is absent.
+ */
 export interface SessionReportDto {
   sessionId: string;
   categoryCode: string;
@@ -157,10 +161,12 @@ export interface SessionReportDto {
     endsAt: string;
     /** From here results may be published: the end, and the late-entry window, have passed. */
     overAt: string;
+    /** A cancelled session was never sat: its report holds no results and nothing is due. */
+    status: SessionStatus;
   };
   publishedAt: string | null;
   publishedBy: string | null;
-  /** Latest date the regulation allows publication (10 days after the session). */
+  /** Latest instant the regulation allows publication (10 days after the session's end). */
   publishDueBy: string;
   attendance: { assigned: number; checkedIn: number; submitted: number; absent: number; voided: number };
   passRateByCategory: { categoryCode: string; sat: number; passed: number; passRate: number }[];
@@ -236,7 +242,10 @@ export interface AttemptTakenOverDto {
   serverTime: number;
 }
 
-/** Stable error codes of exam delivery (acks and REST). */
+/**
+ * Stable error codes of exam delivery and the proctor desk (acks and REST). Complete: a unit test
+ * compares it with the codes server/exams and server/proctoring throw.
+ */
 export const EXAM_ERROR_CODES = [
   "attempt_closed",
   "attempt_paused",
@@ -265,6 +274,17 @@ export const EXAM_ERROR_CODES = [
   "outage_changed",
   "outage_partial",
   "login_unlock_unavailable",
+  "attempts_open",
+  "attempt_busy",
+  "session_cancelled",
+  "session_changed",
+  "session_not_found",
+  "blueprint_not_found",
+  "unknown_accommodation",
+  "invalid_photo",
+  "photo_not_found",
+  "extension_not_found",
+  "second_approver_required",
 ] as const;
 
 /**

@@ -8,6 +8,16 @@ const STATUS_LABEL = { submitted: "已交卷", voided: "违纪作废", absent: "
 const categoryName = (code: string) => CATEGORIES[code as CategoryCode] ?? code;
 
 /**
+ * Where the results stand. The deadline is an instant (10 days after the session's end), so it is
+ * named to the minute: a bare date with 前 read as "before that day" and lost the day itself.
+ */
+function resultsStatus(r: SessionReportDto, timeZone: string): string {
+  if (r.publishedAt) return `已发布（${formatLocal(r.publishedAt, timeZone)}，${r.publishedBy ?? ""}）`;
+  if (r.session.status === "cancelled") return "已取消（无成绩）";
+  return `未发布（暂定成绩，须于 ${formatLocal(r.publishDueBy, timeZone)} 前发布）`;
+}
+
+/**
  * The session report as the office reads it, one array per line: the session by name and local
  * time (the node's zone), attendance, pass rate per category, the score distribution, then one
  * row per candidate. CSV and Excel are written from these same rows, so they never disagree.
@@ -17,12 +27,7 @@ export function reportRows(r: SessionReportDto, timeZone: string): CsvValue[][] 
   return [
     ["考试场次", `${s.categoryName} · ${s.testCentreName} ${s.roomName}`],
     ["考试时间", `${formatLocal(s.startsAt, timeZone)} – ${formatLocal(s.endsAt, timeZone, "time")}`],
-    [
-      "成绩状态",
-      r.publishedAt
-        ? `已发布（${formatLocal(r.publishedAt, timeZone)}，${r.publishedBy ?? ""}）`
-        : `未发布（暂定成绩，须于 ${formatLocal(r.publishDueBy, timeZone, "date")} 前发布）`,
-    ],
+    ["成绩状态", resultsStatus(r, timeZone)],
     [
       "应考",
       r.attendance.assigned,

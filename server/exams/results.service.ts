@@ -26,6 +26,7 @@ function sessionByName(s: ExamSessionDto): SessionReportDto["session"] {
     startsAt: s.startsAt,
     endsAt: s.endsAt,
     overAt: overAt(s).toISOString(),
+    status: s.status,
   };
 }
 

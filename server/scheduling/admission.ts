@@ -1,8 +1,17 @@
 import type { AuthUser } from "../contracts/auth.js";
 import type { AdmissionTicketDto, SeatAssignmentDto } from "../contracts/scheduling.js";
 import { errors } from "../lib/errors.js";
-import { toAssignmentDto, toTicket, type AssignmentLean } from "./presenters.js";
+import { toAssignmentDto, toTicket, type AssignmentLean, type SessionLean } from "./presenters.js";
 import type { SchedulingCore } from "./scheduling-core.js";
+
+/**
+ * The ticket of a seat, refused once its session is cancelled: a ticket admits to a sitting that
+ * will not take place, and a printed one (stamped or not) still brings the candidate to the door.
+ */
+function ticketOf(s: SessionLean, a: AssignmentLean): AdmissionTicketDto {
+  if (s.status === "cancelled") throw errors.conflict("session_cancelled", "该考试场次已取消，准考证作废");
+  return toTicket(s, a);
+}
 
 /**
  * Admission (准考证): tickets for officers and for the candidate, the registration photo the
@@ -16,7 +25,7 @@ export function createAdmission(core: SchedulingCore) {
       const s = await loadForRead(actor, sessionId);
       const a = (await Assignments.findOne({ sessionId, candidateId }).lean()) as AssignmentLean | null;
       if (!a) throw errors.notFound("准考证");
-      return toTicket(s, a);
+      return ticketOf(s, a);
     },
 
     /** The registration photo of a candidate seated in a session the actor may read (proctor check-in). */
@@ -42,7 +51,7 @@ export function createAdmission(core: SchedulingCore) {
         candidateId: c.candidateId,
       }).lean()) as AssignmentLean | null;
       if (!s || !a) throw errors.notFound("准考证");
-      return toTicket(s, a);
+      return ticketOf(s, a);
     },
 
     /** Every assignment of a session, by seat number. */

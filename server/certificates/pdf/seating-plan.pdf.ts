@@ -1,5 +1,6 @@
 import { CATEGORIES } from "../../contracts/categories.js";
 import type { SeatMapDto } from "../../contracts/scheduling.js";
+import { errors } from "../../lib/errors.js";
 import { formatLocal } from "../../lib/local-time.js";
 import { newDocument, toBuffer } from "./certificate.pdf.js";
 
@@ -22,11 +23,16 @@ const LIST_ROWS_PER_PAGE = 30;
  * The seating plan (座位表) of one session, for the door of the room and the proctor's desk: page
  * one is the room as seen from the front (讲台 on top, seats by number, each with the candidate's
  * name and ticket number, unbound seats marked), the following pages the sign-in sheet (签到表) by
- * seat. A pure function of the seat map: no ID numbers (the plan hangs on a door), nothing secret.
+ * seat. A pure function of the seat map: no ID numbers (the plan hangs on a door), nothing secret;
+ * a cancelled session has none (`session_cancelled`).
  */
 export async function renderSeatingPlanPdf(data: SeatingPlanPdfData): Promise<Buffer> {
   const { map, timeZone } = data;
   const s = map.session;
+  // Refused, not stamped: a plan on the door or a sign-in sheet on the desk would still gather the
+  // candidates of a sitting that will not take place (the seat map itself stays readable).
+  if (s.status === "cancelled")
+    throw errors.conflict("session_cancelled", "该考试场次已取消，不能打印座位表");
   const category = CATEGORIES[s.categoryCode];
   const doc = newDocument({
     title: `座位表 ${s.testCentreName} ${s.roomName} ${formatLocal(s.startsAt, timeZone)}`,

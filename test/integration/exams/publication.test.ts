@@ -42,6 +42,32 @@ describe("exam delivery: who may sit again, and what a publication says", functi
     ).to.equal(0);
   });
 
+  it("when a cancelled session's report is read or exported, then it says cancelled and holds no results: nobody is absent and no publication deadline is named", async () => {
+    const { session } = await createFixtureSession(env.node.ctx.conn, { candidates: 2 });
+    await cancelFixtureSession(env.node.ctx.conn, session.id);
+    const read = (suffix: string) =>
+      request(env.node.url)
+        .get(`/api/exam-sessions/${session.id}/${suffix}`)
+        .set("x-test-user", testUserHeader(officerUser()));
+    const report = (await read("report").expect(200)).body as SessionReportDto;
+    expect(report.session.status).to.equal("cancelled");
+    expect(report.results).to.deep.equal([]);
+    expect(report.attendance).to.deep.equal({
+      assigned: 2,
+      checkedIn: 0,
+      submitted: 0,
+      absent: 0,
+      voided: 0,
+    });
+
+    const csv = (await read("report.csv").expect(200)).text;
+    const lines = csv.split(/\r?\n/).filter((l) => l !== "");
+    expect(lines).to.include("成绩状态,已取消（无成绩）");
+    expect(csv).not.to.include("须于");
+    // Nothing under the candidates' header: no row reads 缺考.
+    expect(lines.at(-1)).to.match(/^准考证号,/);
+  });
+
   it("when a proctor checks in a candidate whose sitting was voided, then it is refused and the candidate gets no second paper", async () => {
     const room = await aRoom(env.node, { candidates: 1 });
     try {
