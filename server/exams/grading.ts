@@ -1,4 +1,5 @@
 import type { Paper, PaperQuestion } from "../contracts/paper.js";
+import { inHundredths, sumPoints } from "../contracts/points.js";
 
 /** One graded question. */
 export interface GradedItem {
@@ -21,12 +22,6 @@ const sameSet = (a: readonly string[], b: readonly string[]) => {
   return sa.size === new Set(b).size && b.every((x) => sa.has(x));
 };
 
-/**
- * Points in hundredths, a whole number: a blueprint's points and pass mark have at most two
- * decimals (BlueprintShape), and summing them as binary fractions is not exact (a hundred 0.1-point
- * items make 9.99999999999998, which fails a pass mark of 10).
- */
-const inHundredths = (points: number) => Math.round(points * 100);
 
 /**
  * Points for one question as an exact fraction (numerator in hundredths of a point, denominator). Multiple choice is
@@ -84,7 +79,9 @@ export function gradePaper(
   }));
   return {
     score: hundredths(exact / common / 100),
-    totalPoints: paper.totalPoints,
+    // Summed again exactly: a paper frozen before its total was summed in hundredths carries the
+    // binary-fraction sum (100.0000000000001 for 40 × 0.5 + 50 × 1.2 + 10 × 2).
+    totalPoints: sumPoints(paper.questions.map((q) => q.points)),
     passMark: paper.passMark,
     passed: exact >= inHundredths(paper.passMark) * common,
     items,

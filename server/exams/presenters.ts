@@ -9,6 +9,7 @@ import type { CandidateQuestion, PaperQuestion } from "../contracts/paper.js";
 import type { AttemptDoc } from "./attempt.model.js";
 import { clockOf, type ClockParts } from "./clock.js";
 import { maskIdNumber } from "../lib/id-number.js";
+import { inHundredths } from "../contracts/points.js";
 import { missingSeqsOf } from "./received-seqs.js";
 
 export { maskIdNumber };
@@ -69,7 +70,8 @@ export function resultOf(
   if (!r || !a.submittedAt) return null;
   return {
     score: r.score ?? 0,
-    totalPoints: r.totalPoints ?? 0,
+    // To hundredths: results graded before full marks were summed exactly hold 100.0000000000001.
+    totalPoints: inHundredths(r.totalPoints ?? 0) / 100,
     passMark: r.passMark ?? 0,
     passed: r.passed ?? false,
     official,

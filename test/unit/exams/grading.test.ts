@@ -86,4 +86,16 @@ describe("grading", () => {
       passed: false,
     });
   });
+
+  it("when a paper was frozen with its full marks summed as binary fractions, then the result carries the exact full marks", () => {
+    const questions = [
+      ...Array.from({ length: 40 }, () => q("true_false", ["T"], 0.5)),
+      ...Array.from({ length: 50 }, () => q("single", ["B"], 1.2)),
+      ...Array.from({ length: 10 }, () => q("multiple", ["A", "B"], 2)),
+    ] as PaperQuestion[];
+    const frozenTotal = questions.reduce((sum, x) => sum + x.points, 0);
+    expect(frozenTotal).to.not.equal(100);
+    const paper = { questions, passMark: 80, totalPoints: frozenTotal, multipleScoring: "all_or_nothing" as const };
+    expect(gradePaper(paper, [])).to.include({ score: 0, totalPoints: 100, passed: false });
+  });
 });

@@ -103,6 +103,19 @@ describe("exam presenters", () => {
     expect(v.missingSeqs).to.deep.equal([]);
   });
 
+  it("when a result was graded with full marks summed as binary fractions, then the candidate sees them to the hundredth", () => {
+    const v = toCandidateAttempt(
+      attempt({
+        status: "submitted",
+        submittedAt: now,
+        result: { score: 80, totalPoints: 100.0000000000001, passMark: 80, passed: true },
+      } as Partial<AttemptLean>),
+      now,
+      [],
+    );
+    expect(v.result).to.include({ score: 80, totalPoints: 100 });
+  });
+
   it("when the instance holding a candidate stopped beating, then the seat shows disconnected since the candidate's last connection", () => {
     const seenAt = new Date(now.getTime() - PRESENCE_STALE_MS - 1000);
     const live = new Set(["instance-b"]);
