@@ -1,7 +1,8 @@
 import type { RequestHandler } from "express";
 import type { AuthUser } from "../contracts/auth.js";
+import { DIVISION_LEVEL_LABELS } from "../contracts/organisation.js";
 import { errors, type AppError } from "../lib/errors.js";
-import { canSeeDivision } from "./division-scope.js";
+import { canSeeDivision, divisionLevel, type DivisionLevel } from "./division-scope.js";
 import { POLICIES, type Action, type Denial, type Policy, type SessionRelation } from "./policies.js";
 
 /** The fields of an exam session that decide who may act on it. */
@@ -43,22 +44,30 @@ function relates(actor: AuthUser, session: SessionScope, relation: SessionRelati
 }
 
 function denial(deny: Denial | undefined): AppError {
-  if (deny?.kind === "not_found") return errors.notFound(deny.what);
+  if (deny?.kind === "not_found") return errors.notFound(deny.what, deny.code);
   return errors.forbidden(deny?.message);
+}
+
+/** The refusal of an account below the levels a province-wide tool is for; it names those levels. */
+function levelRefusal(levels: readonly DivisionLevel[]): AppError {
+  const allowed = levels.map((l) => DIVISION_LEVEL_LABELS[l]).join("、");
+  return errors.forbidden(`该功能仅供${allowed}运管机构的账号使用，您的账号无权使用`, "province_level_only");
 }
 
 /**
  * The decision itself, on an account already read live: without a session, whether the actor
- * holds a role the action allows (403); with one, whether the actor relates to the session as
- * the action requires (refused the way the action's policy says, e.g. 404 for reads so a session
- * outside one's scope looks like none). Pure, so a service holding the loaded session asks it too.
+ * holds a role the action allows (403); then, for a province-wide action, whether the account's
+ * division is at a level the policy names (403 `province_level_only`); with a session, whether the
+ * actor relates to it as the action requires (refused the way the action's policy says, e.g. 404
+ * for reads so a session outside one's scope looks like none). Pure, so a service holding the
+ * live account (and the loaded session) asks it too.
  */
 export function decide(live: AuthUser, action: Action, session?: SessionScope): void {
   const policy: Policy = POLICIES[action];
-  if (!session) {
-    if (!holdsRole(live, policy)) throw errors.forbidden();
-    return;
-  }
+  if (!session && !holdsRole(live, policy)) throw errors.forbidden();
+  if (policy.levels && !policy.levels.includes(divisionLevel(live.divisionCode)))
+    throw levelRefusal(policy.levels);
+  if (!session) return;
   if (!policy.session?.some((rel) => relates(live, session, rel))) throw denial(policy.deny);
 }
 

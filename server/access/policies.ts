@@ -1,14 +1,31 @@
+import {
+  AUDIT_VERIFY_LEVELS,
+  ESCALATION_LEVELS,
+  LEGACY_REGISTER_LEVELS,
+  SHARING_QUEUE_LEVELS,
+} from "../contracts/access-levels.js";
 import type { Role } from "../contracts/auth.js";
+import type { DivisionLevel } from "../contracts/organisation.js";
 
 /** How an actor relates to an exam session: an officer through its division, a proctor through its test centre. */
 export type SessionRelation = "officer_of_division" | "proctor_of_centre";
 
-/** What refusing a resource looks like: as if it did not exist, or a plain 403 with a message. */
-export type Denial = { kind: "not_found"; what: string } | { kind: "forbidden"; message?: string };
+/**
+ * What refusing a resource looks like: as if it did not exist (with the code a missing one answers,
+ * so the two cannot be told apart), or a plain 403 with a message.
+ */
+export type Denial =
+  { kind: "not_found"; what: string; code?: string } | { kind: "forbidden"; message?: string };
 
 export interface Policy {
   /** Roles that may attempt the action at all; `"*"` means any signed-in account. */
   roles: readonly Role[] | "*";
+  /**
+   * Division levels (GB/T 2260: 部/省/市/县) whose accounts may attempt it; absent = every level.
+   * A province-wide tool names the province level here once (contracts/access-levels.ts), and the
+   * access layer refuses the others with `province_level_only`.
+   */
+  levels?: readonly DivisionLevel[];
   /** For session actions: the relations (any one suffices) the actor must have to the session. */
   session?: readonly SessionRelation[];
   /** How a session the actor has no relation to is refused. */
@@ -29,6 +46,8 @@ export const POLICIES = {
   "account:change-password": { roles: STAFF },
   "user:manage": { roles: ["admin"] },
   "audit:read": { roles: ["admin"] },
+  /** Verifying the node's whole hash chain reads every division's entries: the province level's. */
+  "audit:verify": { roles: ["admin"], levels: AUDIT_VERIFY_LEVELS },
   "division:read": { roles: "*" },
   "authority:read": { roles: ["admin", "officer"] },
   "organisation:manage": { roles: ["admin"] },
@@ -54,11 +73,15 @@ export const POLICIES = {
     session: ["proctor_of_centre"],
     deny: { kind: "forbidden", message: "您不是本场次的监考员" },
   },
-  /** Watching the room: its proctors, and the officers of its division. */
+  /**
+   * Watching the room: its proctors, and the officers of its division. Anyone else is answered as
+   * if the session did not exist (as `session:read` answers), so the console cannot be used to
+   * learn which session ids exist in other centres.
+   */
   "session:watch": {
     roles: ["proctor", "officer"],
     session: ["proctor_of_centre", "officer_of_division"],
-    deny: { kind: "forbidden", message: "您不是本场次的监考员" },
+    deny: { kind: "not_found", what: "考试场次", code: "session_not_found" },
   },
   /** Results, the session report and attempt event chains: officers of its division. */
   "session:results": {
@@ -84,8 +107,8 @@ export const POLICIES = {
   "exchange:send": { roles: ["officer"] },
   "exchange:read": { roles: ["officer"] },
   "exchange:answer": { roles: ["officer"] },
-  /** Overdue cases escalated to the province level: the service admits province-level officers only. */
-  "exchange:escalations": { roles: ["officer"] },
+  /** Overdue cases escalated to the province level (逾期督办): province-level officers only. */
+  "exchange:escalations": { roles: ["officer"], levels: ESCALATION_LEVELS },
   "practitioner:read": { roles: ["officer"] },
   /** The ministry level on the hub: every case in the network. */
   "exchange:oversee": { roles: ["admin", "hub_operator"] },
@@ -99,10 +122,15 @@ export const POLICIES = {
   "certificate:manage": { roles: ["officer"] },
   /**
    * A province's delivery queue to the hub and its retry, and the lookups others made of its people:
-   * the province's, not a division's, so the sharing routes also require a province-level account
-   * (province_level_only).
+   * the province's, not a division's, so province-level accounts only.
    */
-  "sharing:manage": { roles: ["officer", "admin"] },
+  "sharing:queue": { roles: ["officer", "admin"], levels: SHARING_QUEUE_LEVELS },
+  /**
+   * Checking and publishing the legacy register (存量数据清洗) to the hub: it names holders of every
+   * city, and the hub keeps what it is sent for good, so province-level accounts only (the service
+   * also refuses rows issued outside the actor's division).
+   */
+  "sharing:register": { roles: ["officer", "admin"], levels: LEGACY_REGISTER_LEVELS },
   /** Looking a practitioner up at the hub (with a reason and a case): an officer's business only. */
   "sharing:lookup": { roles: ["officer"] },
   /** The hub's operator pages: registered provinces, the message log, rejections, lookups. */

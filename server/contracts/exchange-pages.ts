@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { CategoryCode } from "./categories.js";
 import { ProvinceCode } from "./hub.js";
-import type { DivisionLevel } from "./organisation.js";
 import { TimeIdCursor, wholeNumber } from "./validation.js";
 import {
   AckProblem,
@@ -18,10 +17,10 @@ import {
 } from "./exchange-messages.js";
 
 /**
- * Who follows up overdue received cases (逾期督办): the province level (and the ministry on its
- * own node). The server refuses the list below it and the client offers the page by the same list.
+ * Who follows up overdue received cases (逾期督办), defined once in access-levels.ts with the
+ * server's policies; re-exported here for the exchange pages.
  */
-export const ESCALATION_LEVELS: readonly DivisionLevel[] = ["province", "ministry"];
+export { ESCALATION_LEVELS } from "./access-levels.js";
 
 /**
  * What an officer's pages exchange with their own node (new cases, answers, endings, lists, the

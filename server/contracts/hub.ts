@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
-import type { DivisionLevel } from "./organisation.js";
 import {
   IsoDate,
   personName,
@@ -324,13 +323,11 @@ export const LOOKUP_REASON_LABELS: Record<LookupReason, string> = {
 };
 
 /**
- * The levels whose accounts run a province node's delivery queue (上报队列, with its retry) and
- * read the lookups others made of its people: the province's, not a division's (an entry names no
- * office — a pass record only the province — and a retry releases the person's later records,
- * whichever city issued them). The server refuses the others with `province_level_only`, and the
- * client hides the pages by the same list.
+ * The levels of the province's sharing tools (the delivery queue and lookup notices; the legacy
+ * register), defined once in access-levels.ts with the server's policies; re-exported here for the
+ * sharing pages.
  */
-export const SHARING_QUEUE_LEVELS: readonly DivisionLevel[] = ["province", "ministry"];
+export { LEGACY_REGISTER_LEVELS, SHARING_QUEUE_LEVELS } from "./access-levels.js";
 
 /** One entry of a province's delivery queue to the hub (上报队列); `dead` entries wait for a retry. */
 export interface OutboundEntryDto {

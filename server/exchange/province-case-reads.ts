@@ -1,14 +1,8 @@
 import type { Connection } from "mongoose";
-import { canSeeDivision, divisionFilter, divisionLevel } from "../access/index.js";
+import { canSeeDivision, decide, divisionFilter } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
 import type { LookupNoticesPage, LookupReason } from "../contracts/hub.js";
-import {
-  ESCALATION_LEVELS,
-  type CaseDto,
-  type CaseListDto,
-  type CaseState,
-  type ExchangeKind,
-} from "../contracts/exchange.js";
+import type { CaseDto, CaseListDto, CaseState, ExchangeKind } from "../contracts/exchange.js";
 import { errors } from "../lib/errors.js";
 import { databaseTime, newestPage } from "../lib/mongo.js";
 import { toCaseDto } from "./province-case-dto.js";
@@ -120,10 +114,11 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
     /**
      * Received cases past their deadline and unanswered, the longest overdue first: the province
      * level's escalation list, at most ESCALATIONS_SHOWN of them with how many there are in all.
+     * Who may read it is the `exchange:escalations` policy's (its levels), asked again here for
+     * callers that reach the service without the route.
      */
     async escalations(actor: AuthUser): Promise<{ cases: CaseDto[]; total: number }> {
-      if (!ESCALATION_LEVELS.includes(divisionLevel(actor.divisionCode)))
-        throw errors.forbidden("逾期事项由省级运管机构督办", "province_level_only");
+      decide(actor, "exchange:escalations");
       const now = await databaseNow();
       const overdue: Record<string, unknown> = {
         box: "in",

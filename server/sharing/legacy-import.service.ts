@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { canSeeDivision } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
 import {
   CollectionReceipt,
@@ -33,17 +34,22 @@ export function createLegacyImportService(deps: {
 }) {
   const now = deps.now ?? (() => new Date());
 
-  async function clean(file: LegacyRegisterUpload) {
-    return cleanRegister(await readRows(file), { provinceCode: deps.provinceCode, now: now() });
+  /** The file's rows cleaned, a row issued outside the actor's division refused with the rest. */
+  async function clean(actor: AuthUser, file: LegacyRegisterUpload) {
+    return cleanRegister(await readRows(file), {
+      provinceCode: deps.provinceCode,
+      now: now(),
+      inScope: (division) => canSeeDivision(actor.divisionCode, division),
+    });
   }
 
   return {
-    async check(file: LegacyRegisterUpload): Promise<CleaningReport> {
-      return (await clean(file)).report;
+    async check(actor: AuthUser, file: LegacyRegisterUpload): Promise<CleaningReport> {
+      return (await clean(actor, file)).report;
     },
 
     async publish(actor: AuthUser, file: LegacyRegisterUpload): Promise<LegacyPublishDto> {
-      const { report, records } = await clean(file);
+      const { report, records } = await clean(actor, file);
       if (report.fileProblems.length > 0 || report.refused.length > 0)
         throw new AppError(
           "register_not_clean",

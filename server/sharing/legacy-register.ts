@@ -99,11 +99,12 @@ function parseDate(text: string): string | null {
 /**
  * Cleans the register rows of `provinceCode` into collection records (certificate records, version
  * 1, `legacy:<证号>`, so a re-published file is answered `duplicate`). Every problem of a row is
- * named: invalid ID numbers, unknown division or category codes, impossible dates, duplicates.
+ * named: invalid ID numbers, unknown division or category codes, issuing offices outside the
+ * province or outside what the uploading account may see (`inScope`), impossible dates, duplicates.
  */
 export function cleanRegister(
   rows: RegisterRow[],
-  ctx: { provinceCode: string; now: Date },
+  ctx: { provinceCode: string; now: Date; inScope?: (division: string) => boolean },
 ): { report: CleaningReport; records: QualificationRecord[] } {
   const report: CleaningReport = { rows: 0, clean: 0, refused: [], fileProblems: [] };
   const [header, ...body] = rows;
@@ -166,6 +167,10 @@ export function cleanRegister(
       add("unknown_division", "发证机关代码", `未知的行政区划代码 ${division.slice(0, 12)}`);
     else if (division.slice(0, 2) !== ctx.provinceCode.slice(0, 2))
       add("division_outside_province", "发证机关代码", "发证机关不在本省");
+    // A second line behind the province-level policy: an account publishes only what its own
+    // division issued, since the hub keeps a published record for good.
+    else if (ctx.inScope && !ctx.inScope(division))
+      add("division_out_of_scope", "发证机关代码", "发证机关不在本账号的管辖范围内");
     const dates = (["初领日期", "发证日期", "有效期起", "有效期至"] as const).map((f) => {
       const d = parseDate(col(row, f));
       if (!d) add("invalid_date", f, `${f}不是合法日期（${col(row, f).slice(0, 20) || "空"}）`);

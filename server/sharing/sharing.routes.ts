@@ -1,10 +1,9 @@
-import type { RequestHandler, Router } from "express";
+import type { Router } from "express";
 import { z } from "zod";
-import { actorOf, divisionLevel, type Access } from "../access/index.js";
+import { actorOf, type Access } from "../access/index.js";
 import {
   LegacyRegisterUpload,
   OfficerLookupBody,
-  SHARING_QUEUE_LEVELS,
   type LookupNoticesPage,
   type OutboundEntryDto,
 } from "../contracts/hub.js";
@@ -65,9 +64,10 @@ const OutboundQuery = z.strictObject({
 
 /**
  * The province officer's side of sharing: lookups at the hub (each with a reason and a case
- * reference), the lookups others made of this province's practitioners, and the delivery queue to
- * the hub with its dead letters and a retry. The last two are province-level tools
- * (SHARING_QUEUE_LEVELS): a city officer with `sharing:manage` saw and retried the whole province's.
+ * reference), the lookups others made of this province's practitioners, the delivery queue to the
+ * hub with its dead letters and a retry, and the legacy register. All but the lookups are the
+ * province level's tools: their policies (`sharing:queue`, `sharing:register`) name the levels, and
+ * the access layer refuses a city or county account with `province_level_only`.
  */
 export function sharingRouter(deps: {
   publisher: Publisher;
@@ -78,38 +78,28 @@ export function sharingRouter(deps: {
   lookupNotices: (before: number | undefined, limit: number) => Promise<LookupNoticesPage>;
 }): Router {
   const r = strictRouter();
-  const officer = deps.access.route("sharing:manage");
-  // The queue and the lookup notices, after `officer` (which puts the live account on the request).
-  const provinceLevel: RequestHandler = (req, _res, next) => {
-    if (SHARING_QUEUE_LEVELS.includes(divisionLevel(actorOf(req).divisionCode))) next();
-    else
-      next(
-        errors.forbidden(
-          "上报队列和本省人员被查询记录由省级账号管理，市、县级账号无权查看或重试",
-          "province_level_only",
-        ),
-      );
-  };
+  const queue = deps.access.route("sharing:queue");
+  const register = deps.access.route("sharing:register");
 
   // Looking people up is an officer's business only: an administrator manages the node, not cases.
   r.post("/sharing/lookups", deps.access.route("sharing:lookup"), async (req, res) => {
     const body = parse(OfficerLookupBody, req.body);
     res.json(await deps.lookups.lookup(actorOf(req), body));
   });
-  r.get("/sharing/lookup-notices", officer, provinceLevel, async (req, res) => {
+  r.get("/sharing/lookup-notices", queue, async (req, res) => {
     const q = parse(NoticesQuery, req.query);
     res.json(await deps.lookupNotices(q.before, q.limit));
   });
 
   // The legacy register (数据清洗): check gives the cleaning report and writes nothing; publish
   // sends a clean register to the hub, or refuses the whole file with the same report.
-  r.post("/sharing/legacy-register/check", officer, async (req, res) => {
-    res.json(await deps.legacy.check(parse(LegacyRegisterUpload, req.body)));
+  r.post("/sharing/legacy-register/check", register, async (req, res) => {
+    res.json(await deps.legacy.check(actorOf(req), parse(LegacyRegisterUpload, req.body)));
   });
-  r.post("/sharing/legacy-register/publish", officer, async (req, res) => {
+  r.post("/sharing/legacy-register/publish", register, async (req, res) => {
     res.json(await deps.legacy.publish(actorOf(req), parse(LegacyRegisterUpload, req.body)));
   });
-  r.get("/sharing/outbound", officer, provinceLevel, async (req, res) => {
+  r.get("/sharing/outbound", queue, async (req, res) => {
     const q = parse(OutboundQuery, req.query);
     const rows = await deps.publisher.list({
       status: q.status ? FROM_QUEUE_STATUS[q.status] : undefined,
@@ -117,7 +107,7 @@ export function sharingRouter(deps: {
     });
     res.json(rows.map((e) => toOutboundDto(e, deps.publisher.stateOf(e))));
   });
-  r.post("/sharing/outbound/:id/retry", officer, provinceLevel, noBody, async (req, res) => {
+  r.post("/sharing/outbound/:id/retry", queue, noBody, async (req, res) => {
     const id = parse(z.string().regex(/^[0-9a-f]{24}$/), req.params.id);
     if (!(await deps.publisher.retry(id))) throw errors.notFound("待重发的记录");
     res.json({ ok: true });

@@ -248,7 +248,8 @@ export const rows: RbacRow[] = [
 
   // --- audit ---
   routeRow("get", "/audit", { admin: "all" }),
-  routeRow("get", "/audit/verify", { admin: "all" }),
+  // The whole chain, every division's entries: province-level admins only (the matrix's are a city's).
+  routeRow("get", "/audit/verify", {}),
 
   // --- registration ---
   {

@@ -2,14 +2,14 @@ import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 import { routeRow, EVERYONE } from "./row-builders.js";
 
 /**
- * Rows of the province's sharing routes. The delivery queue and the lookup notices are the province
- * node's, not a division's: only province-level officers and admins see and retry them
- * (province_level_only), and the matrix's actors are all of a city, so every one is refused; the
- * province-level answer is tested in sharing/queue-access.test.ts. The node key is public.
- * Lookups at the hub are officers' case work; the matrix node is connected to a real test hub.
+ * Rows of the province's sharing routes. The delivery queue, the lookup notices and the legacy
+ * register are the province node's, not a division's: only province-level officers and admins see,
+ * retry, check and publish them (province_level_only), and the matrix's actors are all of a city,
+ * so every one is refused; the province-level answers are tested in sharing/queue-access.test.ts
+ * and sharing/legacy-register-access.test.ts. The node key is public. Lookups at the hub are
+ * officers' case work; the matrix node is connected to a real test hub.
  */
 
-const officers = { officer: "all", admin: "all" } as const;
 /** Province-level tools: the matrix's city-level actors are all refused. */
 const provinceLevelOnly = {} as const;
 
@@ -34,8 +34,8 @@ const REGISTER = {
 };
 
 export const rows: RbacRow[] = [
-  { method: "post", path: "/sharing/legacy-register/check", access: officers, request: () => ({ url: "/api/sharing/legacy-register/check", body: REGISTER }) },
-  { method: "post", path: "/sharing/legacy-register/publish", access: officers, request: () => ({ url: "/api/sharing/legacy-register/publish", body: REGISTER }) },
+  { method: "post", path: "/sharing/legacy-register/check", access: provinceLevelOnly, request: () => ({ url: "/api/sharing/legacy-register/check", body: REGISTER }) },
+  { method: "post", path: "/sharing/legacy-register/publish", access: provinceLevelOnly, request: () => ({ url: "/api/sharing/legacy-register/publish", body: REGISTER }) },
   routeRow("get", "/sharing/identity", EVERYONE),
   {
     method: "post",

@@ -111,4 +111,43 @@ describe("access layer", () => {
       AppError,
     );
   });
+
+  it("when a proctor of another test centre watches a session, then it looks like none (404 session_not_found)", () => {
+    const stranger = staff({ roles: ["proctor"], testCentreId: "centre-sz" });
+    const err = refusalOf(() => decide(stranger, "session:watch", nanjingSession));
+    expect([err.status, err.code]).to.deep.equal([404, "session_not_found"]);
+  });
+
+  it("when a city or county account holding the role asks for a province-level action, then it is refused province_level_only naming the levels", () => {
+    for (const [divisionCode, roles] of [
+      ["320100", ["officer"]],
+      ["320102", ["officer"]],
+      ["320100", ["admin"]],
+    ] as const) {
+      for (const action of ["sharing:register", "sharing:queue"] as const) {
+        const err = refusalOf(() => decide(staff({ divisionCode, roles: [...roles] }), action));
+        expect([err.status, err.code], `${divisionCode} ${action}`).to.deep.equal([
+          403,
+          "province_level_only",
+        ]);
+        expect(err.message).to.include("省级").and.include("部级");
+      }
+    }
+    const cityAdmin = staff({ divisionCode: "320100", roles: ["admin"] });
+    expect(refusalOf(() => decide(cityAdmin, "audit:verify")).code).to.equal("province_level_only");
+    expect(refusalOf(() => decide(staff(), "exchange:escalations")).code).to.equal("province_level_only");
+  });
+
+  it("when a province or ministry account asks for a province-level action, then its role decides: allowed with it, plain forbidden without", () => {
+    for (const divisionCode of ["320000", "000000"]) {
+      expect(() => decide(staff({ divisionCode }), "sharing:register")).not.to.throw();
+      expect(() => decide(staff({ divisionCode, roles: ["admin"] }), "audit:verify")).not.to.throw();
+      const err = refusalOf(() => decide(staff({ divisionCode, roles: ["examiner"] }), "sharing:register"));
+      expect([err.status, err.code]).to.deep.equal([403, "forbidden"]);
+    }
+  });
+
+  it("when an action names no levels, then a county officer holding its role is allowed", () => {
+    expect(() => decide(staff({ divisionCode: "320102" }), "sharing:lookup")).not.to.throw();
+  });
 });
