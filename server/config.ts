@@ -142,6 +142,13 @@ const Env = z
      * room is free.
      */
     EXAM_ROOM_RESERVE_MINUTES: envInt(0, 240).default(30),
+    /**
+     * Extra time a proctor may give alone (DOMAIN: time changes need a second authorisation): an
+     * extension after which the candidate's extra time in all (extensions, outage credit and
+     * accommodation) would reach this many minutes waits for a second proctor or officer to
+     * approve it. 0 sends every extension for approval. The proctor can ask for approval below it.
+     */
+    EXAM_EXTENSION_APPROVAL_MINUTES: envInt(0, 600).default(20),
     /** IANA time zone every page and export shows times in, whatever the browser's. */
     TIME_ZONE: z
       .string()
@@ -267,6 +274,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       attemptCacheSize: e.EXAM_ATTEMPT_CACHE_SIZE,
       earlyRelease: e.EXAM_EARLY_RELEASE,
       roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
+      extensionApprovalMinutes: e.EXAM_EXTENSION_APPROVAL_MINUTES,
     },
     auth: {
       loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,

@@ -9,13 +9,27 @@ import { toActor, type ProctorDesk } from "./proctor-desk.js";
  * force-submit and void. Each is refused once the session's results are published, and commits
  * with its audit entry.
  */
-export function createAttemptActions(desk: ProctorDesk) {
+export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number) {
   const { deps, now, authorize, audited, entry, attemptSession, refuseIfPublished, result } = desk;
+
+  /**
+   * Whether an extension waits for a second approver. The server decides (Pearson VUE: time changes
+   * need a second authorisation); the requester's flag can only add the approval. One proctor alone
+   * may bring a candidate's extra time in all (extensions, outage credit, accommodation) to below
+   * EXAM_EXTENSION_APPROVAL_MINUTES: counting what was given before, so a run of small extensions
+   * cannot add up to what one large one may not.
+   */
+  async function needsApproval(sessionId: string, p: ExtendPayload): Promise<boolean> {
+    if (p.requireSecondApprover || approvalMinutes === 0 || p.minutes >= approvalMinutes) return true;
+    const seat = (await deps.exams.seatViews(sessionId)).find((s) => s.attemptId === p.attemptId);
+    return (seat?.extraMinutes ?? 0) + p.minutes >= approvalMinutes;
+  }
 
   return {
     /**
-     * Extends one attempt (reason required). With `requireSecondApprover` the request waits until a
-     * different proctor or officer approves it (Pearson VUE: time changes need a second authorisation).
+     * Extends one attempt (reason required). The request waits until a different proctor or officer
+     * approves it when the proctor asks for that, or when it reaches the approval threshold
+     * (`needsApproval`); otherwise the time is given at once.
      */
     async extend(
       user: AuthUser,
@@ -23,7 +37,7 @@ export function createAttemptActions(desk: ProctorDesk) {
     ): Promise<ProctorActionResultDto & { pending: PendingExtensionDto | null }> {
       const session = await attemptSession(user, p.attemptId);
       await refuseIfPublished(session.id);
-      if (p.requireSecondApprover) {
+      if (await needsApproval(session.id, p)) {
         const pending = await audited(async (uow) => {
           const added = await deps.exams.addPendingExtension(
             toActor(user),

@@ -1,6 +1,6 @@
 import type { ClientSession } from "mongoose";
 import type { AuditAction } from "../contracts/audit.js";
-import type { Access } from "../access/index.js";
+import { decide, type Access } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
 import type { OutageProposalDto, ProctorActionResultDto } from "../contracts/exams.js";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
@@ -15,6 +15,8 @@ import {
 } from "../exams/index.js";
 import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
+import { createRefusalBudget, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
+import { createRefusalSummaries } from "../lib/refusal-summary.js";
 import { createIncidentLog } from "./incident-log.js";
 import {
   DEFAULT_OUTAGE_RULE,
@@ -34,9 +36,26 @@ export interface ProctoringDeps {
   now?: () => Date;
   /** Candidate logins (auth): a proctor lifts a seated candidate's lockout. Absent where candidates never log in. */
   logins?: { unlockCandidate(idNumber: string, session: ClientSession): Promise<boolean> };
+  /** How many refusals are audited one by one (default PROCTOR_REFUSAL_BUDGET); the rest are summed up. */
+  refusalBudget?: RefusalBudgetOptions;
 }
 
 const SESSION_CACHE_MS = 10_000;
+
+/**
+ * Refusals of staff acting on a session that is not theirs, audited one by one: 5 a minute per
+ * account and 60 a minute in all; the rest are counted and audited as one summary entry a minute
+ * (refusal-budget.ts, as failed logins are). Each refusal was an entry in the serial, hash-chained
+ * audit log that every proctor's action waits behind: a console looping `proctor:pause` or the
+ * room snapshot over other centres' sessions held every room's actions on the node.
+ */
+export const PROCTOR_REFUSAL_BUDGET: RefusalBudgetOptions = {
+  perSourcePerMinute: 5,
+  totalPerMinute: 60,
+  maxSources: 10_000,
+};
+
+const SYSTEM_ACTOR = { id: "system", kind: "system", name: "系统" } as const;
 
 export function toActor(user: AuthUser): Actor {
   return { id: user.id, name: user.displayName, kind: user.kind };
@@ -52,6 +71,18 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   const now = deps.now ?? (() => new Date());
   const rule = deps.outageRule ?? DEFAULT_OUTAGE_RULE;
   const sessionCache = new Map<string, { at: number; session: ExamSessionDto }>();
+  const refusals = createRefusalBudget(deps.refusalBudget ?? PROCTOR_REFUSAL_BUDGET);
+  const refusalSummaries = createRefusalSummaries({
+    budget: refusals,
+    logger: ctx.logger,
+    write: (summary) =>
+      deps.audit.record({
+        action: "proctor.refused",
+        actor: SYSTEM_ACTOR,
+        target: null,
+        details: { reason: "summary", refused: summary.count, accounts: summary.sources },
+      }),
+  });
 
   async function getSession(sessionId: string): Promise<ExamSessionDto> {
     const hit = sessionCache.get(sessionId);
@@ -63,9 +94,11 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   }
 
   /**
-   * Asks the access layer, with the live account: a proctor acts only on sessions of their own test
-   * centre (`session:proctor`); watching the room is also open to officers of its division
-   * (`session:watch`). A refusal is audited.
+   * Asks the access layer, with the live account: watching the room is open to its test centre's
+   * proctors and its division's officers (`session:watch`), and anyone else is answered 404 as if
+   * the session did not exist (as `session:read` answers); acting on it is its proctors' alone
+   * (`session:proctor`, 403 for the division's officer who may watch). A refusal is audited, within
+   * the refusal budget.
    */
   async function authorize(
     user: AuthUser,
@@ -74,13 +107,21 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   ): Promise<ExamSessionDto> {
     const session = await getSession(sessionId);
     try {
-      await deps.access.assert(user, opts.watchOnly ? "session:watch" : "session:proctor", { session });
+      const live = await deps.access.assert(user, "session:watch", { session });
+      if (!opts.watchOnly) decide(live, "session:proctor", session);
     } catch (err) {
-      if (err instanceof AppError && err.status === 403)
-        await audit(user, "proctor.refused", sessionId, { reason: "not_this_session" });
+      if (err instanceof AppError && (err.status === 403 || err.status === 404))
+        await refused(user, sessionId);
       throw err;
     }
     return session;
+  }
+
+  /** Audits a refusal while the account's budget lasts; beyond it, counts it for the summary. */
+  async function refused(user: AuthUser, sessionId: string): Promise<void> {
+    if (refusals.admit(user.id))
+      await audit(user, "proctor.refused", sessionId, { reason: "not_this_session" });
+    else refusalSummaries.schedule();
   }
 
   /** Records a refusal, which changes nothing else, as an audit entry of its own. */
@@ -191,6 +232,8 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
     incidents,
     now,
     authorize,
+    /** Audits the refusals still only counted (node shutdown). */
+    closeRefusalSummaries: (): Promise<void> => refusalSummaries.close(),
     audited,
     entry,
     targets,

@@ -32,6 +32,7 @@ export function createProctoringFeature(
     onConnection(socket) {
       registerProctorHandlers(socket, proctoring, ctx.logger);
     },
+    stop: () => proctoring.stop(),
   };
   return { feature, proctoring };
 }

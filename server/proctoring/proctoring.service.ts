@@ -54,9 +54,12 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
     },
 
     ...createRoomActions(desk),
-    ...createAttemptActions(desk),
+    ...createAttemptActions(desk, ctx.config.exam.extensionApprovalMinutes),
 
     outageProposal,
+
+    /** Audits the refusals the budget only counted so far (node shutdown). */
+    stop: (): Promise<void> => desk.closeRefusalSummaries(),
 
     /** After a seat reconnects: if that ended a room-wide outage, propose the credit to the proctors. */
     async checkOutage(sessionId: string): Promise<void> {

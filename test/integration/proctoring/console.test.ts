@@ -111,7 +111,7 @@ describe("proctoring: the live console", () => {
     }
   });
 
-  it("when a proctor of another test centre acts on a session, then it is refused and audited", async () => {
+  it("when a proctor of another test centre acts on a session, then it is refused as a session that does not exist and audited", async () => {
     const { session, assignments } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
     const stranger = await connect(env.node.url, proctorUser({ id: "proctor-x", testCentreId: "tc-other" }));
     try {
@@ -121,7 +121,7 @@ describe("proctoring: the live console", () => {
         candidateId: a.candidateId,
         idNumber: a.idNumber,
       });
-      expect(!ack.ok && ack.error.code).to.equal("forbidden");
+      expect(!ack.ok && ack.error.code).to.equal("session_not_found");
       const audited = await env.node.ctx.conn
         .collection("audit_log")
         .countDocuments({ action: "proctor.refused", "actor.id": "proctor-x", "target.id": session.id });
@@ -140,7 +140,7 @@ describe("proctoring: the live console", () => {
     }
   });
 
-  it("when a proctor bound to no test centre watches a session, then it is refused and audited", async () => {
+  it("when a proctor bound to no test centre watches a session, then it is refused as a session that does not exist and audited", async () => {
     const { session } = await createFixtureSession(env.node.ctx.conn, { candidates: 1 });
     const unbound = await connect(
       env.node.url,
@@ -148,7 +148,7 @@ describe("proctoring: the live console", () => {
     );
     try {
       const ack = await call(unbound, "proctor:watch", { sessionId: session.id });
-      expect(!ack.ok && ack.error.code).to.equal("forbidden");
+      expect(!ack.ok && ack.error.code).to.equal("session_not_found");
       const audited = await env.node.ctx.conn.collection("audit_log").countDocuments({
         action: "proctor.refused",
         "actor.id": "proctor-unbound",
