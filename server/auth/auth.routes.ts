@@ -103,14 +103,23 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
   r.post("/auth/password", access.route("account:change-password"), async (req, res) => {
     const actor = actorOf(req);
     const body = parse(ChangePasswordBody, req.body);
+    const before = req.sessionID;
     const { endedLogins } = await auth.changeOwnPassword(
       actor,
       body.currentPassword,
       body.newPassword,
-      req.sessionID,
+      before,
     );
-    // This page's login stays; the others ended with the change, and so do their sockets.
-    for (const login of endedLogins) sockets.endLoginSession(login);
+    // The others ended with the change, and so do their sockets. This page stays logged in, under
+    // a new session id (as at login): a session id read before the change (a shared computer, a
+    // proxy log) no longer opens the account. Its CSRF token is carried over, so the page's next
+    // write needs no new one; its sockets were opened under the old id and end with it.
+    await new Promise<void>((resolve, reject) => {
+      req.logIn(actor, { session: true, keepSessionInfo: true }, (err: unknown) =>
+        err ? reject(err instanceof Error ? err : new Error("login session not renewed")) : resolve(),
+      );
+    });
+    for (const login of [...endedLogins, before]) sockets.endLoginSession(login);
     res.status(204).end();
   });
 
