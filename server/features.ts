@@ -118,6 +118,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     currentBlueprint: (categoryCode) => currentBlueprint?.(categoryCode) ?? Promise.resolve(null),
     passedCandidates: (categoryCode) =>
       passedCandidates?.(categoryCode) ?? Promise.resolve(new Set<string>()),
+    // A withdrawal asks whether the candidate is still sitting past the nominal end (openSeatOf).
+    sittingUntil: (sessionId, candidateId) => sittingUntil?.(sessionId, candidateId) ?? Promise.resolve(null),
   });
 
   openSeat.port = (candidateId, session) => scheduling.openSeatOf(candidateId, session);

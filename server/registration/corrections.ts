@@ -21,13 +21,14 @@ type CorrectableField = (typeof CORRECTABLE_FIELDS)[number];
 const FACT_FIELDS: readonly CorrectableField[] = ["education", "licenceClass", "licenceFirstIssuedOn"];
 
 /**
- * Scheduling's answer: does the candidate hold a seat in a session that has not ended? Read inside
- * `session` when given (a withdrawal asks inside its own transaction).
+ * Scheduling's answer: does the candidate hold a seat in a session that has not ended, or are they
+ * still sitting one past its nominal end (`sittingUntil`, exam delivery's answer: extra time, a
+ * pause)? Read inside `session` when given (a withdrawal asks inside its own transaction).
  */
 export type OpenSeatPort = (
   candidateId: string,
   session?: ClientSession,
-) => Promise<{ sessionStartsAt: Date } | null>;
+) => Promise<{ sessionStartsAt: Date; sittingUntil?: Date | null } | null>;
 
 /**
  * Correcting and withdrawing a registration (更正 / 撤销报名). A candidate who holds a seat in a
@@ -55,6 +56,10 @@ export function createCorrections(d: {
 
   async function assertNotSeated(candidateId: string, what: string, session?: ClientSession): Promise<void> {
     const seat = await d.openSeat()?.(candidateId, session);
+    // Mid-sitting (past the nominal end, with extra time or paused) there is no seat to take away:
+    // the change waits until the candidate has handed in or the proctor has closed the attempt.
+    if (seat?.sittingUntil)
+      throw errors.conflict("candidate_sitting", `该考生正在考试中，请待其交卷或考试结束后再${what}`);
     if (seat)
       throw errors.conflict("candidate_seated", `该考生已安排在未结束的考试场次，请先取消座位安排再${what}`);
   }

@@ -23,12 +23,22 @@ export type { RetakeCheck, SchedulingOptions } from "./scheduling-core.js";
 /** A session's length when the officer gives none and the category has no blueprint yet. */
 const DEFAULT_SESSION_MINUTES = 60;
 
+/** What scheduling asks exam delivery, beside its own options (wired in server/features.ts). */
+export interface SittingPort {
+  /**
+   * Until when the candidate is still sitting the session (their attempt's deadline with extra
+   * time, pauses and a late release), or null when no attempt of theirs is in progress there.
+   * Absent (a node without exam delivery): nobody sits past the nominal end.
+   */
+  sittingUntil?: (sessionId: string, candidateId: string) => Promise<Date | null>;
+}
+
 /**
  * Scheduling (考试安排): sessions (场次) per test-centre room, seat assignments and admission
  * tickets (准考证). A facade: sessions are created, listed, changed and cancelled here; seating and
  * admission live in their own modules (see their files).
  */
-export function createSchedulingService(conn: Connection, options: SchedulingOptions) {
+export function createSchedulingService(conn: Connection, options: SchedulingOptions & SittingPort) {
   const core = createSchedulingCore(conn, options);
   const {
     Sessions,
@@ -317,20 +327,39 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       return s ? toSessionDto(s, now()) : null;
     },
 
-    /** A seat the candidate holds in a scheduled session that has not ended, or null (registration asks). */
+    /**
+     * A seat the candidate holds in a scheduled session that has not ended, or a sitting of theirs
+     * still in progress past its session's nominal end, or null (registration asks before a
+     * withdrawal or a name correction). The nominal end alone let a candidate with extra time, a
+     * pause or a late release be withdrawn mid-sitting and certified afterwards: for every session
+     * they were admitted to whose nominal end has passed, exam delivery is asked (`sittingUntil`).
+     */
     async openSeatOf(
       candidateId: string,
       session?: ClientSession,
-    ): Promise<{ sessionStartsAt: Date } | null> {
-      const seats = await Assignments.find({ candidateId, endsAt: { $gt: now() } }, { sessionId: 1 })
+    ): Promise<{ sessionStartsAt: Date; sittingUntil: Date | null } | null> {
+      const at = now();
+      const seats = await Assignments.find(
+        { candidateId, $or: [{ endsAt: { $gt: at } }, { admittedAt: { $ne: null } }] },
+        { sessionId: 1, endsAt: 1, startsAt: 1 },
+      )
         .session(session ?? null)
         .lean();
-      const ids = seats.map((a) => a.sessionId).filter((id) => Types.ObjectId.isValid(id));
-      if (ids.length === 0) return null;
-      const open = await Sessions.findOne({ _id: { $in: ids }, status: "scheduled" }, { startsAt: 1 })
-        .session(session ?? null)
-        .lean();
-      return open ? { sessionStartsAt: open.startsAt } : null;
+      const ids = seats
+        .filter((a) => a.endsAt > at)
+        .map((a) => a.sessionId)
+        .filter((id) => Types.ObjectId.isValid(id));
+      if (ids.length > 0) {
+        const open = await Sessions.findOne({ _id: { $in: ids }, status: "scheduled" }, { startsAt: 1 })
+          .session(session ?? null)
+          .lean();
+        if (open) return { sessionStartsAt: open.startsAt, sittingUntil: null };
+      }
+      for (const seat of seats.filter((a) => a.endsAt <= at)) {
+        const until = await options.sittingUntil?.(seat.sessionId, candidateId);
+        if (until && until > at) return { sessionStartsAt: seat.startsAt, sittingUntil: until };
+      }
+      return null;
     },
 
     /** Scheduled sessions in these rooms not over by `at` (organisation refuses to retire such rooms). */
