@@ -1,15 +1,37 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { z } from "zod";
 import { SignatureSuite } from "../../contracts/certificates.js";
+import { errors } from "../../lib/errors.js";
 import { createSigner, generateKeyPair, keyIdOf, type Signer } from "./suites.js";
 
 /**
  * A node's signing keys, kept in its data directory (never in the repository, never sent anywhere):
  * `certificate` keys sign QR payloads, records and status lists; the `trust-list` key signs the
  * node's own trust list until the hub signs the national one. Generated on first start; rotation
- * closes the current key (`validTo`) and adds a new one, and closed keys stay on the trust list so
- * everything they signed still verifies.
+ * ends the current key (`validTo`) at a switch time (now, or later with a lead) and adds a new one
+ * from then, and closed keys stay on the trust list so everything they signed still verifies.
+ *
+ * Every app instance of the node shares the directory. Each one signs with the key whose validity
+ * covers its own clock's now, read from the file as it is now (an instance that kept its first read
+ * went on signing with a key another instance had closed, and everything it issued then was refused
+ * `key_not_valid_at_issue`); a rotation changes the file under a lock, from the file as it is then
+ * (one that wrote its own stale copy dropped the key another instance had added).
  */
 const StoredKey = z.object({
   purpose: z.enum(["certificate", "trust-list"]),
@@ -32,14 +54,38 @@ export interface ActiveKey {
   key: StoredKey;
 }
 
+export interface RotateOptions {
+  /** The new key's suite; the current key's by default. */
+  suite?: SignatureSuite;
+  /**
+   * How long after now the new key takes over (0: at once). Published ahead, the new key is on
+   * every instance's and every peer's copy of the trust list before anything is signed with it.
+   */
+  leadMs?: number;
+}
+
 export interface KeyStore {
   /** Every key ever used, public parts only matter to callers; closed ones included. */
   all(): StoredKey[];
+  /** The key of `purpose` in use at the clock's now, as the shared key file says now. */
   active(purpose: StoredKey["purpose"]): ActiveKey;
-  rotate(purpose: StoredKey["purpose"], suite?: SignatureSuite): StoredKey;
+  /**
+   * Ends every key of `purpose` still in use (or waiting to start) at the switch, now + `leadMs`,
+   * and adds a new one from then. Refused `key_rotation_in_progress` while another instance rotates.
+   */
+  rotate(purpose: StoredKey["purpose"], options?: RotateOptions): StoredKey;
 }
 
-function newKey(purpose: StoredKey["purpose"], suite: SignatureSuite, now: Date): StoredKey {
+export interface KeyStoreOptions {
+  /** How long a rotation waits for another instance's lock before it is refused. */
+  lockWaitMs?: number;
+}
+
+/** A lock older than this was left by a rotation that died (a rotation takes milliseconds). */
+const STALE_LOCK_MS = 60_000;
+const LOCK_WAIT_MS = 5_000;
+
+function newKey(purpose: StoredKey["purpose"], suite: SignatureSuite, from: Date): StoredKey {
   const pair = generateKeyPair(suite);
   return {
     purpose,
@@ -47,9 +93,94 @@ function newKey(purpose: StoredKey["purpose"], suite: SignatureSuite, now: Date)
     suite,
     publicKey: pair.publicKey,
     privateKey: pair.privateKey,
-    validFrom: now.toISOString(),
+    validFrom: from.toISOString(),
     validTo: null,
   };
+}
+
+/**
+ * The key of `purpose` to sign with at `now`: of those not yet ended, the latest started; when none
+ * has started by this clock (it runs behind the one that made the keys), the next to start, which
+ * the caller still checks against the time it signs for.
+ */
+function keyInUse(keys: readonly StoredKey[], purpose: StoredKey["purpose"], now: Date): StoredKey | null {
+  const at = now.getTime();
+  const open = keys.filter(
+    (k) => k.purpose === purpose && (k.validTo === null || Date.parse(k.validTo) > at),
+  );
+  const started = open.filter((k) => Date.parse(k.validFrom) <= at);
+  const pick = (list: StoredKey[], later: (a: number, b: number) => boolean) =>
+    list.reduce<StoredKey | null>(
+      (best, k) => (best && !later(Date.parse(k.validFrom), Date.parse(best.validFrom)) ? best : k),
+      null,
+    );
+  return pick(started, (a, b) => a >= b) ?? pick(open, (a, b) => a < b);
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const sameFile = (a: Stats, b: Stats) => a.ino === b.ino && a.dev === b.dev;
+
+/**
+ * Takes `lockPath` (created exclusively; its holder is written into it) and returns its release,
+ * which removes only the lock it took. A lock older than STALE_LOCK_MS is moved aside first: only the
+ * instance whose rename moved that very file removes it; one that moved a fresh lock instead (taken
+ * just then by another instance) puts it back.
+ */
+function takeLock(lockPath: string, waitMs: number): () => void {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const fd = openSync(lockPath, "wx", 0o600);
+      let mine: Stats;
+      try {
+        writeSync(fd, JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+        mine = fstatSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return () => {
+        try {
+          if (sameFile(statSync(lockPath), mine)) rmSync(lockPath, { force: true });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    if (breakIfStale(lockPath)) continue;
+    if (Date.now() >= deadline)
+      throw errors.conflict(
+        "key_rotation_in_progress",
+        "另一个实例正在更换签名密钥，请稍后查看密钥列表，确有需要再重试",
+      );
+    sleep(Math.min(50, Math.max(1, deadline - Date.now())));
+  }
+}
+
+/** Moves a stale lock out of the way; true when the lock may be tried again at once. */
+function breakIfStale(lockPath: string): boolean {
+  let seen: Stats;
+  try {
+    seen = statSync(lockPath);
+  } catch {
+    return true; // released meanwhile
+  }
+  if (Date.now() - seen.mtimeMs < STALE_LOCK_MS) return false;
+  const aside = `${lockPath}.${randomBytes(6).toString("hex")}.stale`;
+  try {
+    renameSync(lockPath, aside);
+  } catch {
+    return true; // another instance moved it first
+  }
+  try {
+    if (!sameFile(statSync(aside), seen)) linkSync(aside, lockPath);
+  } catch {
+    // A newer lock is in place already: it holds, the one moved aside is dropped.
+  } finally {
+    rmSync(aside, { force: true });
+  }
+  return true;
 }
 
 /**
@@ -60,16 +191,18 @@ export function openKeyStore(
   dir: string,
   suite: SignatureSuite,
   clock: () => Date = () => new Date(),
+  options: KeyStoreOptions = {},
 ): KeyStore {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, FILE);
+  const tmpPath = () => `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   if (!existsSync(path)) {
     const now = clock();
     const initial: KeyFile = {
       format: "roadcert-node-keys/1",
       keys: [newKey("certificate", suite, now), newKey("trust-list", suite, now)],
     };
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    const tmp = tmpPath();
     writeFileSync(tmp, JSON.stringify(initial, null, 2), { mode: 0o600 });
     try {
       linkSync(tmp, path);
@@ -79,17 +212,37 @@ export function openKeyStore(
       rmSync(tmp, { force: true });
     }
   }
-  let file = KeyFile.parse(JSON.parse(readFileSync(path, "utf8")));
+  let file: KeyFile = { format: "roadcert-node-keys/1", keys: [] };
+  let read: Stats | null = null;
   const signers = new Map<string, Signer>();
 
+  /**
+   * The file as it is now: read again when another instance replaced it (a rotation renames a new
+   * file over it, so its inode changes; size and times are compared too). One stat per use.
+   */
+  function current(): KeyFile {
+    const now = statSync(path);
+    if (
+      !read ||
+      !sameFile(now, read) ||
+      now.size !== read.size ||
+      now.mtimeMs !== read.mtimeMs ||
+      now.ctimeMs !== read.ctimeMs
+    ) {
+      file = KeyFile.parse(JSON.parse(readFileSync(path, "utf8")));
+      read = now;
+    }
+    return file;
+  }
+
   function activeKey(purpose: StoredKey["purpose"]): StoredKey {
-    const key = file.keys.filter((k) => k.purpose === purpose && k.validTo === null).at(-1);
-    if (!key) throw new Error(`no active ${purpose} key in ${path}`);
+    const key = keyInUse(current().keys, purpose, clock());
+    if (!key) throw new Error(`no ${purpose} key in use in ${path}`);
     return key;
   }
 
   return {
-    all: () => file.keys.map((k) => ({ ...k })),
+    all: () => current().keys.map((k) => ({ ...k })),
     active(purpose) {
       const key = activeKey(purpose);
       let signer = signers.get(key.kid);
@@ -99,18 +252,28 @@ export function openKeyStore(
       }
       return { kid: key.kid, signer, key };
     },
-    rotate(purpose, nextSuite) {
-      const now = clock();
-      const current = activeKey(purpose);
-      const next = newKey(purpose, nextSuite ?? current.suite, now);
-      file = {
-        ...file,
-        keys: [...file.keys.map((k) => (k === current ? { ...k, validTo: now.toISOString() } : k)), next],
-      };
-      const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
-      renameSync(tmp, path);
-      return next;
+    rotate(purpose, rotation = {}) {
+      const release = takeLock(`${path}.lock`, options.lockWaitMs ?? LOCK_WAIT_MS);
+      try {
+        // Read under the lock: another instance's rotation may have changed the file since.
+        read = null;
+        const keys = current().keys;
+        const switchAt = new Date(clock().getTime() + Math.max(0, rotation.leadMs ?? 0));
+        const latest = keys.filter((k) => k.purpose === purpose).at(-1);
+        const next = newKey(purpose, rotation.suite ?? latest?.suite ?? suite, switchAt);
+        const at = switchAt.getTime();
+        const ended = (k: StoredKey): StoredKey =>
+          k.purpose !== purpose || (k.validTo !== null && Date.parse(k.validTo) <= at)
+            ? k
+            : { ...k, validTo: new Date(Math.max(at, Date.parse(k.validFrom))).toISOString() };
+        const changed: KeyFile = { ...file, keys: [...keys.map(ended), next] };
+        const tmp = tmpPath();
+        writeFileSync(tmp, JSON.stringify(changed, null, 2), { mode: 0o600 });
+        renameSync(tmp, path);
+        return next;
+      } finally {
+        release();
+      }
     },
   };
 }
