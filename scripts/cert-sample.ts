@@ -88,8 +88,6 @@ const qr = sealClaims(
 const pdf = await renderCertificatePdf({
   record,
   qr,
-  suite,
-  kid: key.kid,
   addressName: "演示省",
   sample: true,
 });

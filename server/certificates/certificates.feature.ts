@@ -225,8 +225,6 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       return renderCertificatePdf({
         record: dto.record,
         qr: dto.qr,
-        suite: dto.suite === "sm2-sm3" ? "sm2-sm3" : "ed25519",
-        kid: dto.kid,
         photo: await deps.candidates.getCandidatePhoto(doc.candidateId),
         addressName: divisionName(dto.record.holder.addressDivisionCode),
       });

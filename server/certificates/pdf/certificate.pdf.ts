@@ -4,16 +4,19 @@ import {
   type CertificateRecord,
   type SignatureSuite,
 } from "../../contracts/certificates.js";
+import { openEnvelope } from "../crypto/envelope.js";
 import { PDF_QR_INFO_KEY } from "../crypto/pdf-payload.js";
 import { cjkFonts } from "./fonts.js";
 import { drawQr, qrMatrix } from "./qr.js";
 
 export interface CertificatePdfData {
   record: CertificateRecord;
-  /** The signed QR text of this issuance version. */
+  /**
+   * The signed QR text of this issuance version. The key named under it is read from its own
+   * protected header: the record's signature is renewed on every status change, with whatever key
+   * is current then, while the QR keeps the key that sealed it at issue.
+   */
   qr: string;
-  suite: SignatureSuite;
-  kid: string;
   photo?: { mimeType: string; data: Buffer } | null;
   /** Human name of the holder's address division (the record keeps its GB/T 2260 code). */
   addressName?: string;
@@ -27,6 +30,14 @@ export const QR_PRINT_MM = 40;
 
 const SEX = { male: "男", female: "女" } as const;
 const cnDate = (d: string) => `${d.slice(0, 4)}年${d.slice(5, 7)}月${d.slice(8, 10)}日`;
+
+/** The suite and key id in the QR's protected header (null when the text is no roadcert QR). */
+export function qrSealedBy(qr: string): { suite: SignatureSuite; kid: string } | null {
+  const opened = openEnvelope(qr);
+  return opened.ok ? { suite: opened.claims.suite, kid: opened.claims.kid } : null;
+}
+
+const SUITE_LABELS: Record<SignatureSuite, string> = { ed25519: "Ed25519", "sm2-sm3": "SM2/SM3" };
 
 /** Renders a PDF document into a Buffer. */
 export function toBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
@@ -227,10 +238,13 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
   drawQr(doc, matrix, qrX, qrY, qrSize);
   doc.font("cjk").fontSize(8).fillColor("#5a6270");
   doc.text("扫码离线验证签名", qrX, qrY + qrSize + 1.5 * MM, { width: qrSize, align: "center" });
-  doc.text(`${data.suite === "sm2-sm3" ? "SM2/SM3" : "Ed25519"} · ${data.kid}`, qrX, qrY + qrSize + 5 * MM, {
-    width: qrSize,
-    align: "center",
-  });
+  const sealedBy = qrSealedBy(data.qr);
+  if (sealedBy) {
+    doc.text(`${SUITE_LABELS[sealedBy.suite]} · ${sealedBy.kid}`, qrX, qrY + qrSize + 5 * MM, {
+      width: qrSize,
+      align: "center",
+    });
+  }
 
   const noteW = qrX - left - 8 * MM;
   doc
