@@ -52,6 +52,7 @@ export {
 export { renderCertificatePdf, QR_PRINT_MM, type CertificatePdfData } from "./pdf/certificate.pdf.js";
 export { renderAdmissionTicketPdf, type AdmissionTicketPdfData } from "./pdf/admission-ticket.pdf.js";
 export { qrMatrix } from "./pdf/qr.js";
+export { assertNamePrintable, missingGlyphs } from "./pdf/fonts.js";
 export type { AcceptedTransfer, TransferCasesPort } from "./transfer.service.js";
 export {
   createCertificatesFeature,

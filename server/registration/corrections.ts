@@ -7,6 +7,7 @@ import { errors } from "../lib/errors.js";
 import { isKnownDivision } from "../organisation/index.js";
 import type { CandidateDoc } from "./candidate.model.js";
 import { recheckCorrectedFacts, type Applicant, type EligibilityRule } from "./eligibility.js";
+import { assertNamePrintable } from "../certificates/index.js";
 
 const CORRECTABLE_FIELDS = [
   "name",
@@ -100,7 +101,11 @@ export function createCorrections(d: {
       const c = await load(actor, id);
       if (body.addressDivisionCode && !isKnownDivision(body.addressDivisionCode))
         throw errors.badRequest("unknown_division", `行政区划代码 ${body.addressDivisionCode} 不存在`);
-      if (body.name !== undefined && body.name !== c.name) await assertNotSeated(id, "更正姓名");
+      if (body.name !== undefined && body.name !== c.name) {
+        // Printed on the ticket, the seating plan and the certificate: refused now, not at issuance.
+        assertNamePrintable(body.name);
+        await assertNotSeated(id, "更正姓名");
+      }
       const changes: Partial<Record<CorrectableField, { from: string | null; to: string | null }>> = {};
       for (const key of CORRECTABLE_FIELDS) {
         const to = body[key];

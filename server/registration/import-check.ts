@@ -20,6 +20,7 @@ import { assertDivisionInScope, isKnownDivision, isPlausibleIdDivision } from ".
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import type { SheetRegistration } from "./import-sheet.js";
 import { reopenable, type PriorRegistration } from "./registration-write.js";
+import { missingGlyphs } from "../certificates/index.js";
 
 /** What a row without problems registers (the single registration's fields, less the photo). */
 export type ImportedCandidate = Pick<
@@ -125,6 +126,15 @@ async function checkRow(
     if (FORMULA_START.test(name))
       problem("formula_text", "姓名以 = + - @ 等公式字符开头，疑似公式，不予导入");
     else if ([...name].length < 2 || [...name].length > 32) problem("invalid_field", "姓名须为 2 至 32 个字");
+    else {
+      // Printed on the ticket, the seating plan and the certificate (see assertNamePrintable).
+      const unprintable = missingGlyphs(name);
+      if (unprintable.length > 0)
+        problem(
+          "name_glyph_missing",
+          `姓名中的“${unprintable.join("”“")}”超出准考证与证书所用字库，打印出来将是空白方框`,
+        );
+    }
   }
 
   let idNumber: string | null = null;
@@ -294,4 +304,3 @@ function isoDay(text: string): string | null {
     return null;
   return `${m[1]}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
-

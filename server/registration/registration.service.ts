@@ -32,6 +32,7 @@ import { createCorrections, type OpenSeatPort } from "./corrections.js";
 import { createCategoryApplications } from "./category-applications.js";
 import { createRegistrationImport } from "./registration-import.service.js";
 import { reopenable, writeRegistration } from "./registration-write.js";
+import { assertNamePrintable } from "../certificates/index.js";
 
 /** Qualifications a person already holds (the certificates feature supplies them when present). */
 export type QualificationsPort = (
@@ -239,6 +240,9 @@ export function createRegistrationService(conn: Connection, options: Registratio
           problems: [{ code: "sex_mismatch", message: "性别与身份证号码不符" }],
         });
       }
+      // The name is printed on the ticket, the seating plan and the certificate: a character the
+      // documents' font lacks would print as a blank box, so it is refused here, not at issuance.
+      assertNamePrintable(body.name);
       // The address is printed by name on the certificate: a code that is no current division (an
       // ID number's abolished first six digits, 342600 巢湖地区) would be printed as digits.
       CurrentAddress.parse({ addressDivisionCode: body.addressDivisionCode });
