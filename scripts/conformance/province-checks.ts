@@ -4,15 +4,23 @@
  * list that list's keys sign — and, given the hub, that the hub holds the same keys on the national
  * trust list and a current copy of the status list. Each check says pass or fail with the reason.
  */
-import { loadTrustList, openSignedDocument } from "../../server/certificates/index.js";
 import {
-  SignedDocument,
-  StatusListBody,
+  hubCopyMaxLag,
+  loadTrustList,
+  openStatusList,
+  type StatusListRefusal,
+} from "../../server/certificates/index.js";
+import {
   TrustAnchorsFile,
   TrustListBody,
+  type StatusListBody,
   type TrustListKey,
 } from "../../server/contracts/certificates.js";
-import { checkStatusBits, MIN_STATUS_ENTRIES, type StatusBitsCheck } from "../../server/hub/index.js";
+import {
+  MAX_INFLATED_BYTES,
+  MIN_STATUS_ENTRIES,
+  type DecodedStatusList,
+} from "../../server/lib/bitstring-status-list.js";
 import { keyIdOf, publicKeyFromX } from "../../server/sharing/index.js";
 import type { CheckResult } from "./hub-checks.js";
 
@@ -39,45 +47,68 @@ function maxAge(headers: Headers): number | null {
 }
 
 /** Why a bitstring is no status list, in the kit's words. */
-function bitsProblem(check: Exclude<StatusBitsCheck, { ok: true }>): string {
-  switch (check.problem) {
+function bitsProblem(decoded: Extract<DecodedStatusList, { ok: false }>): string {
+  switch (decoded.problem) {
+    case "bad_status_size":
+      return "the list's statusSize is not a whole number of bits from 1 to 8";
     case "not_multibase":
-      return "the bitstring is not multibase base64url (u prefix)";
+      return "the bitstring is not multibase base64url (u prefix, URL-safe alphabet, no padding)";
     case "not_gzip":
       return "the bitstring is not GZIP-compressed";
     case "too_large":
-      return "the bitstring inflates beyond the kit's bound (16 MiB)";
+      return `the bitstring inflates beyond the kit's bound (${MAX_INFLATED_BYTES / 1024 / 1024} MiB)`;
     case "partial_entry":
-      return `the bitstring's ${(check.bytes ?? 0) * 8} bits are not a whole number of 2-bit entries`;
+      return `the bitstring's ${(decoded.bytes ?? 0) * 8} bits are not a whole number of 2-bit entries`;
     case "too_few_entries":
-      return `the bitstring holds ${check.entries ?? 0} entries, fewer than ${MIN_STATUS_ENTRIES}`;
+      return `the bitstring holds ${decoded.entries ?? 0} entries, fewer than ${MIN_STATUS_ENTRIES}`;
   }
 }
 
-interface OpenedStatusList {
+/** Why a status list was not opened, in the kit's words: the step that failed. */
+function refusalReason(r: StatusListRefusal): string {
+  switch (r.step) {
+    case "document":
+      return "the status list is not a roadcert-signed/1 document";
+    case "unknown_key":
+      return `the status list is signed by ${r.kid} (${r.suite}), not a key on the trust list`;
+    case "signature":
+      return "the status list's signature does not verify with the province's trust-list keys";
+    case "body":
+      return "the signed body is not roadcert-status-list/1";
+    case "province":
+      return `the list is for ${r.provinceCode}, signed by a key of ${r.keyProvince}`;
+    case "key_retired":
+      return `the status list is dated ${r.generatedAt}, after its signing key ${r.kid} was retired (${r.validTo})`;
+    case "bits":
+      return bitsProblem(r.decoded);
+  }
+}
+
+interface OpenedList {
   body: StatusListBody;
   entries: number;
 }
 
 /**
- * A status list opened one step at a time, so a failure names its step: the envelope, the signature
- * against the trust list's keys, the body's format, then the bitstring's size on its own. The
- * certificates feature's loader answers null for any of these (a list too short read as "does not
- * verify"), so the kit opens the list itself to say which step failed.
+ * A status list opened as every verifier opens it (the certificates feature's openStatusList, over
+ * the shared bitstring module), one step at a time, so a failure names its step: the envelope, the
+ * signature against the trust list's keys, the body's format, the key's province and retirement,
+ * then the bitstring.
  */
-function openStatusList(file: unknown, keys: readonly TrustListKey[]): OpenedStatusList {
-  const doc = SignedDocument.safeParse(file);
-  must(doc.success, "the status list is not a roadcert-signed/1 document");
-  const signer = doc.data.signer;
-  const candidates = keys.filter((k) => k.kid === signer.kid && k.suite === signer.suite);
-  must(candidates.length > 0, `the status list is signed by ${signer.kid} (${signer.suite}), not a key on the trust list`);
-  const opened = candidates.map((k) => openSignedDocument(doc.data, k)).find((b) => b !== null);
-  must(opened !== undefined, "the status list's signature does not verify with the province's trust-list keys");
-  const body = StatusListBody.safeParse(opened);
-  must(body.success, "the signed body is not roadcert-status-list/1");
-  const bits = checkStatusBits(body.data.encodedList, body.data.statusSize);
-  must(bits.ok, bits.ok ? "" : bitsProblem(bits));
-  return { body: body.data, entries: bits.entries };
+function openList(file: unknown, keys: readonly TrustListKey[]): OpenedList {
+  const opened = openStatusList(file, keys);
+  must(opened.ok, opened.ok ? "" : refusalReason(opened.refusal));
+  return { body: opened.list.body, entries: opened.entries };
+}
+
+/** How the national list's dates of a key fail to cover the province's own (none when they do). */
+function datesNotCovered(own: TrustListKey, national: TrustListKey): string[] {
+  const gaps: string[] = [];
+  if (Date.parse(national.validFrom) > Date.parse(own.validFrom))
+    gaps.push(`${own.kid} from ${national.validFrom} there, from ${own.validFrom} at the province`);
+  if (national.validTo !== null && (own.validTo === null || Date.parse(national.validTo) < Date.parse(own.validTo)))
+    gaps.push(`${own.kid} until ${national.validTo} there, until ${own.validTo ?? "open"} at the province`);
+  return gaps;
 }
 
 export async function runProvinceChecks(options: { provinceUrl: string; hubUrl?: string; now?: Date }): Promise<CheckResult[]> {
@@ -86,7 +117,7 @@ export async function runProvinceChecks(options: { provinceUrl: string; hubUrl?:
   const results: CheckResult[] = [];
   let provinceCode = "";
   let trustKeys: TrustListKey[] = [];
-  let status: OpenedStatusList | null = null;
+  let status: OpenedList | null = null;
 
   async function check(id: string, title: string, run: () => Promise<string>): Promise<void> {
     try {
@@ -130,7 +161,7 @@ export async function runProvinceChecks(options: { provinceUrl: string; hubUrl?:
   await check("P03", "its status list verifies with its trust list's keys and covers at least 131,072 entries", async () => {
     const r = await getJson(`${base}/api/certificates/status-list`);
     must(r.status === 200, `GET /api/certificates/status-list answered ${r.status}`);
-    const opened = openStatusList(r.body, trustKeys);
+    const opened = openList(r.body, trustKeys);
     must(opened.body.provinceCode === provinceCode, `the list is for ${opened.body.provinceCode}`);
     must(new Date(opened.body.validUntil) > now, "the status list has expired");
     status = opened;
@@ -148,29 +179,36 @@ export async function runProvinceChecks(options: { provinceUrl: string; hubUrl?:
 
   if (options.hubUrl) {
     const hub = options.hubUrl.replace(/\/+$/, "");
-    await check("P05", "the hub's national trust list carries every current key of the province", async () => {
+    await check("P05", "the hub's national trust list carries every current key of the province, dated to cover the province's own dates", async () => {
       const r = await getJson(`${hub}/api/hub/v1/trust-list`);
       must(r.status === 200, `the hub's trust list answered ${r.status}`);
       const payload = (r.body as { payload?: unknown }).payload;
       must(typeof payload === "string", "the hub's trust list is not a signed document");
       const body = TrustListBody.parse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
-      const national = new Set(body.keys.filter((k) => k.provinceCode === provinceCode).map((k) => `${k.kid}:${k.publicKey}`));
+      const national = new Map(body.keys.filter((k) => k.provinceCode === provinceCode).map((k) => [`${k.kid}:${k.publicKey}`, k]));
       const missing = trustKeys.filter((k) => !k.validTo && !national.has(`${k.kid}:${k.publicKey}`));
       must(missing.length === 0, `not on the national list: ${missing.map((k) => k.kid).join(", ")}`);
-      return `${national.size} key(s) of ${provinceCode} on the national list`;
+      // A verifier with only the national list refuses what a key signed outside the national dates
+      // (key_not_valid_at_issue), so they must cover the province's (a day on the hub's list is UTC midnight).
+      const narrower = trustKeys.flatMap((own) => {
+        const there = national.get(`${own.kid}:${own.publicKey}`);
+        return there ? datesNotCovered(own, there) : [];
+      });
+      must(narrower.length === 0, `the national list dates keys narrower than the province: ${narrower.join("; ")}`);
+      return `${national.size} key(s) of ${provinceCode} on the national list, their dates covering the province's`;
     });
     await check("P06", "the hub serves the province's status list, signed by the province, no older than a ttl behind", async () => {
       must(status, "no status list (P03)");
       const r = await getJson(`${hub}/api/hub/v1/status-lists/${provinceCode}`);
       must(r.status === 200, `GET /api/hub/v1/status-lists/${provinceCode} answered ${r.status}`);
-      let atHub: OpenedStatusList;
+      let atHub: OpenedList;
       try {
-        atHub = openStatusList(r.body, trustKeys);
+        atHub = openList(r.body, trustKeys);
       } catch (err) {
         throw new CheckFailed(`the hub's copy: ${err instanceof Error ? err.message : String(err)}`);
       }
       const lag = new Date(status.body.generatedAt).getTime() - new Date(atHub.body.generatedAt).getTime();
-      must(lag <= Math.max(atHub.body.ttlMs, 15 * 60_000), `the hub's copy is ${Math.round(lag / 1000)} s older than the province's`);
+      must(lag <= hubCopyMaxLag(atHub.body.ttlMs), `the hub's copy is ${Math.round(lag / 1000)} s older than the province's`);
       return `hub copy generated ${atHub.body.generatedAt}`;
     });
   }

@@ -231,9 +231,68 @@ const keyRegistrySchema = new Schema(
   { timestamps: true, collection: "certificate_keys" },
 );
 
+/**
+ * Every status-list index handed out since slots were kept (record.ts `createStatusSlots`), unique,
+ * so a new draw can never land on an index in use or retired. An index is retired when its
+ * certificate moves to a new one (a reissue after cancellation, a holder transferred back): the
+ * earlier card still carries the old index, so the index keeps the status that version ended with
+ * for good, and the node's status list keeps publishing it.
+ */
+export interface StatusSlotDoc {
+  statusIndex: number;
+  certificateNo: string;
+  /** When it was drawn; null for an index drawn before slots were kept, recorded when retired. */
+  drawnAt: Date | null;
+  retired: boolean;
+  /** The status the index's last version ended with (never valid), once retired. */
+  retiredStatus: Exclude<CertificateStatus, "valid"> | null;
+  retiredAt: Date | null;
+  /** The last certificate version that carried the index. */
+  lastVersion: number | null;
+}
+
+const statusSlotSchema = new Schema(
+  {
+    statusIndex: { type: Number, required: true, unique: true },
+    certificateNo: { type: String, required: true },
+    drawnAt: { type: Date, default: null },
+    retired: { type: Boolean, required: true, default: false },
+    retiredStatus: { type: String, enum: ["cancelled", "revoked", "withdrawn", null], default: null },
+    retiredAt: { type: Date, default: null },
+    lastVersion: { type: Number, default: null },
+  },
+  { collection: "certificate_status_slots", versionKey: false },
+);
+// The status list reads, and the capacity counts, the retired ones.
+statusSlotSchema.index({ retired: 1 });
+
+/**
+ * The province's status-list capacity: indexes are drawn from [0, capacity), and the list is built
+ * with that many entries (never fewer than the W3C minimum). It doubles once more than half is
+ * used (record.ts), so a province never runs out; it never shrinks, as cards in use carry indexes.
+ */
+export interface StatusCapacityDoc {
+  provinceCode: string;
+  capacity: number;
+  grownAt: Date | null;
+}
+
+const statusCapacitySchema = new Schema(
+  {
+    provinceCode: { type: String, required: true, unique: true },
+    capacity: { type: Number, required: true },
+    grownAt: { type: Date, default: null },
+  },
+  { collection: "certificate_status_capacity", versionKey: false },
+);
+
 export const issuanceModel = (conn: Connection) =>
   modelOn<IssuanceDoc>(conn, "CertificateIssuance", issuanceSchema);
 export const certificateModel = (conn: Connection) =>
   modelOn<CertificateDoc>(conn, "Certificate", certificateSchema);
 export const keyRegistryModel = (conn: Connection) =>
   modelOn<KeyRegistryDoc>(conn, "CertificateKey", keyRegistrySchema);
+export const statusSlotModel = (conn: Connection) =>
+  modelOn<StatusSlotDoc>(conn, "CertificateStatusSlot", statusSlotSchema);
+export const statusCapacityModel = (conn: Connection) =>
+  modelOn<StatusCapacityDoc>(conn, "CertificateStatusCapacity", statusCapacitySchema);

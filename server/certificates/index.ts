@@ -26,16 +26,20 @@ export { MAX_QR_TEXT, QR_PREFIX, openEnvelope, sealClaims, type SealingKey } fro
 export { canonicalJson, openSignedDocument, signDocument } from "./crypto/signed-document.js";
 export { buildTrustList, loadTrustList, trustState, type LoadedTrustList } from "./crypto/trust-list.js";
 export {
-  STATUS_LIST_ENTRIES,
+  HUB_COPY_MAX_LAG_MS,
   buildStatusList,
-  decodeStatusBits,
   emptyStatusBits,
-  encodeStatusBits,
   getStatusBits,
+  hubCopyMaxLag,
   loadStatusList,
+  openStatusList,
   randomStatusIndex,
+  retiredBefore,
   setStatusBits,
   type LoadedStatusList,
+  type OpenedStatusList,
+  type StatusListKey,
+  type StatusListRefusal,
 } from "./crypto/status-list.js";
 export { verifyQrText, type TrustContext } from "./crypto/verify-qr.js";
 export { DEFAULT_TIME_ZONE, formatZoned } from "./crypto/zoned-time.js";

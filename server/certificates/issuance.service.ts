@@ -6,7 +6,6 @@ import type { CandidateDto } from "../contracts/registration.js";
 import { errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { certificateModel, issuanceModel, type IssuanceDoc } from "./certificate.model.js";
-import { randomStatusIndex } from "./crypto/status-list.js";
 import { chinaDate, issueOnto, validityEnd } from "./lifecycle.js";
 import {
   actorName,
@@ -16,6 +15,7 @@ import {
   signatureFor,
   versionEntryFor,
   toRecord,
+  createStatusSlots,
   withFreeStatusIndex,
   type Actor,
   type CertificateAuditPort,
@@ -59,6 +59,7 @@ const ISSUANCE_PAGE = 200;
 export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
   const Issuances = issuanceModel(conn);
   const Certificates = certificateModel(conn);
+  const slots = createStatusSlots(conn, ports.provinceCode);
   const clock = ports.clock ?? (() => new Date());
 
   function assertScope(actor: Actor, divisionCode: string): void {
@@ -78,7 +79,8 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     if (!(await ports.resultsPublished(pending.sessionId))) refuseUnpublished();
     const candidate = await ports.candidate(pending.candidateId);
     if (!candidate) throw errors.unprocessable("holder_missing", "找不到考生报名信息，无法发证");
-    const once = () => withFreeStatusIndex(() => issueOnce(actor, pending, candidate));
+    const capacity = await slots.capacity();
+    const once = () => withFreeStatusIndex(() => issueOnce(actor, pending, candidate, capacity), capacity);
     // Two categories of one new holder issued at once both read "no certificate yet" before their
     // transactions; the second insert then meets the certificate the first committed (E11000 on
     // certificateNo: committed before this transaction began, so no retried WriteConflict). Issued
@@ -93,6 +95,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     actor: Actor,
     pending: IssuanceLean,
     candidate: CandidateDto,
+    capacity: number,
   ): Promise<CertificateRecord> {
     const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
     const today = chinaDate(now);
@@ -116,24 +119,28 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     if (onto.refusal) throw errors.conflict(onto.refusal.code, onto.refusal.message);
     const { kind } = onto;
     const version = (existing?.version ?? 0) + 1;
-    // A category added keeps the certificate's dates; a first issue and a reissue start them
-    // afresh. A reissue keeps the document (one per ID number) and its status index, as a renewal
-    // does: this node's verification calls an earlier card superseded (registry version); a
-    // verifier holding only the status list reads the index's current status for it.
-    const fresh = {
-      provinceCode: ports.provinceCode,
-      certificateNo: pending.idNumber,
-      candidateId: pending.candidateId,
-      categories: [],
-      firstIssuedOn: today,
-      validFrom: today,
-      validTo: validityEnd(today),
-      status: "valid" as const,
-      statusReason: null,
-      statusChangedAt: now,
-      statusIndex: existing?.statusIndex ?? randomStatusIndex(),
-    };
-    const base = kind === "category_added" && existing ? existing : fresh;
+    // A category added keeps the certificate's dates and status index; a first issue and a reissue
+    // start them afresh. A reissue keeps the document (one per ID number) but draws a new index and
+    // retires the old one with the status it ended with: the earlier card, cancelled, carries the
+    // old index, and a verifier holding only the status list read it valid again when the index
+    // was kept (record.ts, createStatusSlots).
+    const added = kind === "category_added" && existing;
+    const base = added
+      ? existing
+      : {
+          provinceCode: ports.provinceCode,
+          certificateNo: pending.idNumber,
+          candidateId: pending.candidateId,
+          categories: [],
+          firstIssuedOn: today,
+          validFrom: today,
+          validTo: validityEnd(today),
+          status: "valid" as const,
+          statusReason: null,
+          statusChangedAt: now,
+          statusIndex: slots.draw(capacity),
+        };
+    const drawn = added ? null : base.statusIndex;
     const doc = {
       ...base,
       holder: {
@@ -188,6 +195,18 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         { session },
       );
       if (decided.matchedCount !== 1) throw errors.conflict("issuance_decided", "该记录已处理");
+      if (drawn !== null) await slots.claim(session, drawn, record.certificateNo, now);
+      if (existing && drawn !== null)
+        await slots.retire(
+          session,
+          {
+            statusIndex: existing.statusIndex,
+            certificateNo: existing.certificateNo,
+            status: existing.status,
+            version: existing.version,
+          },
+          now,
+        );
       if (existing) {
         const changes = {
           holder: doc.holder,
@@ -209,6 +228,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
                 status: "valid" as const,
                 statusReason: null,
                 statusChangedAt: now,
+                statusIndex: doc.statusIndex,
                 supersededBy: null,
                 transferredFrom: null,
               }

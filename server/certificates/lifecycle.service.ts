@@ -38,11 +38,14 @@ import {
   type CertificateAuditPort,
 } from "./record.js";
 import type { SigningService } from "./signing.service.js";
+import type { Logger } from "../lib/logger.js";
 
 export interface LifecyclePorts {
   audit: CertificateAuditPort;
   signing: SigningService;
   renewalWindowDays: number;
+  /** Where a transfer issued over a certificate revoked or withdrawn here is reported (besides the audit log). */
+  logger?: Pick<Logger, "warn">;
   onOutbox?: () => void;
   clock?: () => Date;
 }
@@ -236,6 +239,13 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
      * commit, so the change happens exactly once). Idempotent (a notice for a case already applied
      * finds it done). `superseded` is false when there is no valid certificate to supersede; the
      * caller runs `afterCommit` once its transaction committed.
+     *
+     * A certificate revoked or withdrawn here after the home agreed is not superseded (its status is
+     * final), but it is not passed over in silence either: the receiving province issued on the
+     * strength of a certificate that no longer stands, which its check of the hub's copy of this
+     * province's status list missed. The notice writes an audit entry
+     * (`certificate.transfer_issued_over_ended`) in the same transaction and a warning, and answers
+     * `ended` with the status, so the caller can tell the receiving province.
      */
     async supersede(
       session: ClientSession,
@@ -246,13 +256,45 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
         serial: string;
         caseId: string;
       },
-    ): Promise<{ superseded: boolean; afterCommit: () => void }> {
+    ): Promise<{
+      superseded: boolean;
+      ended?: Exclude<CertificateStatus, "valid" | "cancelled">;
+      afterCommit: () => void;
+    }> {
       const none = { superseded: false, afterCommit: () => undefined };
       const doc = await Certificates.findOne({ certificateNo: by.certificateNo })
         .session(session)
         .lean<CertificateLean>();
       if (!doc) return none;
       if (doc.supersededBy?.caseId === by.caseId) return { ...none, superseded: true };
+      if (doc.status === "revoked" || doc.status === "withdrawn") {
+        const ended = doc.status;
+        const details = {
+          caseId: by.caseId,
+          status: ended,
+          statusChangedAt: doc.statusChangedAt.toISOString(),
+          toProvince: by.provinceCode,
+          serial: by.serial,
+          version: doc.version,
+        };
+        await ports.audit.append(session, {
+          action: "certificate.transfer_issued_over_ended",
+          actor: { id: "exchange", kind: "system", name: "跨省交换（转籍）" },
+          divisionCode: doc.divisionCode,
+          target: { type: "certificate", id: doc.certificateNo },
+          details: {
+            ...details,
+            reason: `${by.provinceName}已凭本省证书换发新证 ${by.serial}，但本省证书已于此前${ended === "revoked" ? "吊销" : "撤销"}：请通知${by.provinceName}核查其新证`,
+          },
+        });
+        // Warned now, not after the commit: the composition root passes a notice this does not
+        // supersede on to the legacy register, whose answer (and `afterCommit`) it returns.
+        ports.logger?.warn(
+          details,
+          "a transfer was issued elsewhere on a certificate this province had revoked or withdrawn",
+        );
+        return { ...none, ended };
+      }
       if (doc.status !== "valid") return none;
       const reason = `${CANCELLATION_REASON_LABELS.transferred}：已由${by.provinceName}换发新证 ${by.serial}`;
       const supersededBy = {

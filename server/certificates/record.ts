@@ -2,15 +2,23 @@ import type { ClientSession, Connection } from "mongoose";
 import type { AuditLog } from "../audit/index.js";
 import type { AuditActor } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
-import type { CertificateRecord, RecordSignature } from "../contracts/certificates.js";
+import type { CertificateRecord, CertificateStatus, RecordSignature } from "../contracts/certificates.js";
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import { enqueueEvent } from "../lib/outbox.js";
-import type { CertificateDoc, StoredStatusEntry, StoredVersion } from "./certificate.model.js";
+import {
+  certificateModel,
+  statusCapacityModel,
+  statusSlotModel,
+  type CertificateDoc,
+  type StoredStatusEntry,
+  type StoredVersion,
+} from "./certificate.model.js";
 import { sealClaims } from "./crypto/envelope.js";
 import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { errors } from "../lib/errors.js";
-import { STATUS_LIST_ENTRIES } from "./crypto/status-list.js";
+import { randomStatusIndex } from "./crypto/status-list.js";
+import { MIN_STATUS_ENTRIES } from "../lib/bitstring-status-list.js";
 
 /**
  * The node's audit log as the certificate services use it: every change runs in
@@ -144,19 +152,23 @@ export async function enqueue<K extends DomainEventName>(
 }
 
 /**
- * How many random status indexes an issuance draws before it gives up. The list holds 131,072
- * slots (STATUS_LIST_ENTRIES), never freed: at 90 % full, 32 draws still fail 3 % of the time,
- * and once full every one does. (The comment here said "room for millions", and the give-up
- * surfaced as a generic duplicate-record refusal.)
+ * How many random status indexes an issuance draws before it gives up. Indexes are drawn from the
+ * province's capacity, which doubles once more than half is used (`createStatusSlots`), so a draw
+ * meets a taken index at most half the time and 32 draws all fail about once in four billion
+ * issuances; running out means the capacity could not grow. (The list used to hold a fixed 131,072
+ * slots, never freed: a province with more holders could not issue at all.)
  */
 const MAX_INDEX_TRIES = 32;
 
 /**
- * Runs `write` (which draws a random status index) again while it fails only because that index is
- * already taken, up to MAX_INDEX_TRIES times, then refuses `status_list_full` in words an officer
- * can pass on; any other failure is the caller's.
+ * Runs `write` (which draws a random status index below `capacity`) again while it fails only
+ * because that index is already taken, up to MAX_INDEX_TRIES times, then refuses
+ * `status_list_full` in words an officer can pass on; any other failure is the caller's.
  */
-export async function withFreeStatusIndex<T>(write: () => Promise<T>): Promise<T> {
+export async function withFreeStatusIndex<T>(
+  write: () => Promise<T>,
+  capacity: number = MIN_STATUS_ENTRIES,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
@@ -165,8 +177,103 @@ export async function withFreeStatusIndex<T>(write: () => Promise<T>): Promise<T
       if (attempt >= MAX_INDEX_TRIES)
         throw errors.conflict(
           "status_list_full",
-          `本省证书状态列表（${STATUS_LIST_ENTRIES} 个位置）已用尽或接近用尽，暂时无法为新证书分配状态位，请联系系统管理员`,
+          `本省证书状态列表（${capacity} 个位置）已用尽或接近用尽，暂时无法为新证书分配状态位，请联系系统管理员`,
         );
     }
   }
 }
+
+/** More than this share of the capacity in use, and it doubles before the next draw. */
+const GROW_ABOVE = 0.5;
+
+/**
+ * The province's status-list indexes (W3C Bitstring Status List, random per certificate version for
+ * herd privacy). A first issue, a reissue and a transfer in or back draw a new index below the
+ * capacity and claim it in their transaction (a slot, unique: a taken index fails the write with a
+ * duplicate key and `withFreeStatusIndex` draws again). A reissue or a transfer back retires the
+ * index the certificate had: the earlier card carries it, so it keeps the status that version ended
+ * with (a card cancelled at the holder's request stays cancelled on every verifier's list, though
+ * the holder passed again and the certificate is valid on a new index). Kept the index, the old card
+ * read valid again everywhere the status list is the only source.
+ */
+export function createStatusSlots(conn: Connection, provinceCode: string) {
+  const Slots = statusSlotModel(conn);
+  const Capacity = statusCapacityModel(conn);
+  const Certificates = certificateModel(conn);
+
+  async function stored(): Promise<number> {
+    const doc = await Capacity.findOne({ provinceCode }, { capacity: 1 }).lean();
+    if (doc) return doc.capacity;
+    await Capacity.updateOne(
+      { provinceCode },
+      { $setOnInsert: { capacity: MIN_STATUS_ENTRIES, grownAt: null } },
+      { upsert: true },
+    ).catch((err: unknown) => {
+      // Another instance created it meanwhile: its value is read below.
+      if (!isDuplicateKey(err)) throw err;
+    });
+    return (await Capacity.findOne({ provinceCode }, { capacity: 1 }).lean())?.capacity ?? MIN_STATUS_ENTRIES;
+  }
+
+  return {
+    /**
+     * The capacity to draw from now, doubled first (once per instance that sees it, by a
+     * conditional update: two instances growing at once double it once) while more than half is
+     * used: every certificate holds one index, every retired slot another.
+     */
+    async capacity(): Promise<number> {
+      let capacity = await stored();
+      const used =
+        (await Certificates.estimatedDocumentCount()) + (await Slots.countDocuments({ retired: true }));
+      while (used > capacity * GROW_ABOVE) {
+        await Capacity.updateOne(
+          { provinceCode, capacity },
+          { $set: { capacity: capacity * 2, grownAt: new Date() } },
+        );
+        capacity = await stored();
+      }
+      return capacity;
+    },
+    /** A random index below `capacity`; `claim` makes it the certificate's. */
+    draw: (capacity: number): number => randomStatusIndex(capacity),
+    /** Claims `statusIndex` for `certificateNo` inside the transaction `session`; a taken index throws a duplicate key. */
+    async claim(session: ClientSession, statusIndex: number, certificateNo: string, at: Date): Promise<void> {
+      await Slots.create(
+        [
+          {
+            statusIndex,
+            certificateNo,
+            drawnAt: at,
+            retired: false,
+            retiredStatus: null,
+            retiredAt: null,
+            lastVersion: null,
+          },
+        ],
+        { session },
+      );
+    },
+    /**
+     * Retires the index a certificate leaves, inside the transaction `session` that gives it its
+     * new one, with the status its last version ended with (a version superseded while still
+     * valid, as a lapsed certificate reissued, ends cancelled: its card is no longer the
+     * certificate). An index drawn before slots were kept gets its slot now.
+     */
+    async retire(
+      session: ClientSession,
+      from: { statusIndex: number; certificateNo: string; status: CertificateStatus; version: number },
+      at: Date,
+    ): Promise<void> {
+      const retiredStatus = from.status === "valid" ? "cancelled" : from.status;
+      await Slots.updateOne(
+        { statusIndex: from.statusIndex },
+        {
+          $set: { retired: true, retiredStatus, retiredAt: at, lastVersion: from.version },
+          $setOnInsert: { certificateNo: from.certificateNo, drawnAt: null },
+        },
+        { upsert: true, session },
+      );
+    },
+  };
+}
+export type StatusSlots = ReturnType<typeof createStatusSlots>;

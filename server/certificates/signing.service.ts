@@ -8,7 +8,12 @@ import type {
 } from "../contracts/certificates.js";
 import { errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { certificateModel, keyRegistryModel } from "./certificate.model.js";
+import {
+  certificateModel,
+  keyRegistryModel,
+  statusCapacityModel,
+  statusSlotModel,
+} from "./certificate.model.js";
 import { openKeyStore, type ActiveKey, type KeyStore } from "./crypto/key-store.js";
 import { canonicalJson } from "./crypto/signed-document.js";
 import {
@@ -65,6 +70,8 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
   const clock = opts.clock ?? (() => new Date());
   const Registry = keyRegistryModel(conn);
   const Certificates = certificateModel(conn);
+  const Slots = statusSlotModel(conn);
+  const Capacity = statusCapacityModel(conn);
   let store: KeyStore | null = null;
   let trustCache: { at: number; doc: SignedDocument; loaded: LoadedTrustList } | null = null;
   let statusCache: { at: number; doc: SignedDocument; loaded: LoadedStatusList } | null = null;
@@ -148,12 +155,22 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     // a few seconds ahead built a list before a revocation and dated it after the list that
     // carried it, and the hub dropped the revocation). A test's injected clock still rules.
     const now = opts.clock ? opts.clock() : await databaseTime(conn);
-    const bits = emptyStatusBits();
     const rows = await Certificates.find(
       { provinceCode: opts.provinceCode, status: { $ne: "valid" } },
       { statusIndex: 1, status: 1 },
     ).lean();
-    for (const r of rows) setStatusBits(bits, r.statusIndex, r.status);
+    // Indexes a certificate left (a reissue, a transfer back): the earlier card carries them, so
+    // they keep the status their version ended with (record.ts, createStatusSlots).
+    const retired = await Slots.find({ retired: true }, { statusIndex: 1, retiredStatus: 1 }).lean();
+    const ended = [
+      ...rows.map((r) => ({ index: r.statusIndex, status: r.status })),
+      ...retired.map((r) => ({ index: r.statusIndex, status: r.retiredStatus ?? ("cancelled" as const) })),
+    ];
+    // As many entries as the province's capacity (read after the rows: it only grows, so every
+    // index drawn before them is below it), and never fewer than any index set.
+    const capacity = (await Capacity.findOne({ provinceCode: opts.provinceCode }).lean())?.capacity ?? 0;
+    const bits = emptyStatusBits(ended.reduce((n, e) => Math.max(n, e.index + 1), capacity));
+    for (const e of ended) setStatusBits(bits, e.index, e.status);
     const doc = buildStatusList(
       { provinceCode: opts.provinceCode, bits, now, validForSeconds: STATUS_LIST_VALID_S },
       keys().active("certificate"),

@@ -5,6 +5,7 @@ import { CATEGORIES, needsDrivingLicence } from "../contracts/categories.js";
 import type {
   CertificateRecord,
   SignedCertificateRecord,
+  StatusListBody,
   TransferIssueBody,
 } from "../contracts/certificates.js";
 import type { QualificationRecord } from "../contracts/hub.js";
@@ -13,9 +14,10 @@ import { errors } from "../lib/errors.js";
 import { certificateModel, type CertificateDoc } from "./certificate.model.js";
 import type { CertificateLean } from "./lifecycle.service.js";
 import { canonicalJson } from "./crypto/signed-document.js";
-import { randomStatusIndex } from "./crypto/status-list.js";
 import { createVerifier } from "./crypto/suites.js";
+import { hubCopyMaxLag } from "./crypto/status-list.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
+import { formatZoned } from "./crypto/zoned-time.js";
 import { chinaDate } from "./lifecycle.js";
 import {
   enqueue,
@@ -25,6 +27,7 @@ import {
   statusEntry,
   versionEntryFor,
   toRecord,
+  createStatusSlots,
   withFreeStatusIndex,
   type CertificateAuditPort,
 } from "./record.js";
@@ -49,9 +52,41 @@ export interface AcceptedTransfer {
   hubRecord?: QualificationRecord | null;
   /** The hub's record of it now (null: none); throws `source_status_unknown` when it cannot be read. */
   currentHubRecord(): Promise<QualificationRecord | null>;
+  /**
+   * When the home province agreed (the hub's time of its answer). The hub's copy of the home's
+   * status list that issuance relies on must not be older. Absent (an exchange that does not say):
+   * only the age bound applies.
+   */
+  agreedAt?: string | null;
 }
 
 const hashOf = (x: QualificationRecord) => createHash("sha256").update(canonicalJson(x)).digest("hex");
+
+/**
+ * Refuses issuing on the hub's copy of the home province's status list when it may not show a
+ * revocation that raced the transfer: the copy is up to a day old while unexpired, and a home that
+ * revoked after agreeing (a penalty) saw its certificate carried over valid. The copy must be
+ * within the lag the home keeps the hub's copy to (`hubCopyMaxLag`, the conformance kit's P06
+ * bound: 15 minutes, or the list's ttl if longer) and made no earlier than the home agreed.
+ */
+function refuseStaleHomeList(body: StatusListBody, now: Date, agreedAt: string | null): void {
+  const generated = Date.parse(body.generatedAt);
+  const maxLagMs = hubCopyMaxLag(body.ttlMs);
+  const agreed = agreedAt === null ? Number.NaN : Date.parse(agreedAt);
+  const details = { generatedAt: body.generatedAt, maxLagMs, agreedAt };
+  if (now.getTime() - generated > maxLagMs)
+    throw errors.conflict(
+      "source_status_stale",
+      `全国中心保存的原籍省份证书状态列表生成于 ${formatZoned(body.generatedAt)}，已超过 ${Math.round(maxLagMs / 60_000)} 分钟未更新，可能未反映其后的注销或吊销，不能据此换发；请稍后再试，或请原籍省份检查其状态列表的推送`,
+      details,
+    );
+  if (generated < agreed)
+    throw errors.conflict(
+      "source_status_stale",
+      `全国中心保存的原籍省份证书状态列表生成于 ${formatZoned(body.generatedAt)}，早于原籍省份同意转籍的时间 ${formatZoned(new Date(agreed).toISOString())}，不能据此换发；请待原籍省份推送新的状态列表后再试`,
+      details,
+    );
+}
 
 /** What a transfer issues from, whichever its basis: the qualification the new certificate carries over. */
 interface TransferSource {
@@ -114,6 +149,7 @@ export interface TransferIssuancePorts {
  */
 export function createTransferIssuance(conn: Connection, ports: TransferIssuancePorts) {
   const Certificates = certificateModel(conn);
+  const slots = createStatusSlots(conn, ports.provinceCode);
   const clock = ports.clock ?? (() => new Date());
 
   /** The source certificate if its signatures and contents hold; else a refusal naming why. */
@@ -134,11 +170,13 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     // Expired or revoked at home: nothing to carry over.
     if (qr.code !== "valid") throw refuse(qr.message, { code: qr.code });
     // Status unknown is not valid: carried over, a certificate revoked at home would live again.
-    if (qr.status?.state !== "valid")
+    const homeList = trust.statusLists?.get(t.homeProvince);
+    if (qr.status?.state !== "valid" || !homeList)
       throw errors.conflict(
         "source_status_unknown",
         "暂时无法从全国中心取得原籍省份证书的当前状态，不能换发；请稍后再试",
       );
+    refuseStaleHomeList(homeList.body, now, t.agreedAt ?? null);
     const bytes = Buffer.from(canonicalJson(record), "utf8");
     const value = Buffer.from(signature.value, "base64url");
     const signedByHome = trust.lists
@@ -265,11 +303,14 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     src: TransferSource,
     now: Date,
     earlier: CertificateLean | null,
+    capacity: number,
   ): Promise<CertificateRecord> {
     // A holder coming back (A → B → A): this province's certificate, cancelled when they left, is
-    // issued again as its next version (one document per ID number, its status index kept; the
-    // hub's record of it moves on from the cancellation).
+    // issued again as its next version (one document per ID number; the hub's record of it moves
+    // on from the cancellation) on a new status index. The old index is retired cancelled: the
+    // card the holder had before leaving carries it, and kept, it read valid again on the list.
     const version = (earlier?.version ?? 0) + 1;
+    const statusIndex = slots.draw(capacity);
     const doc: CertificateDoc = {
       provinceCode: ports.provinceCode,
       certificateNo: t.idNumber,
@@ -289,7 +330,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       status: "valid",
       statusReason: null,
       statusChangedAt: now,
-      statusIndex: earlier?.statusIndex ?? randomStatusIndex(),
+      statusIndex,
       signature: null,
       versions: [],
       statusHistory: [],
@@ -313,7 +354,18 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       by: actor.displayName,
     });
     await ports.audit.transaction(async (session) => {
+      await slots.claim(session, statusIndex, record.certificateNo, now);
       if (earlier) {
+        await slots.retire(
+          session,
+          {
+            statusIndex: earlier.statusIndex,
+            certificateNo: earlier.certificateNo,
+            status: earlier.status,
+            version: earlier.version,
+          },
+          now,
+        );
         const { versions: _versions, statusHistory: _history, ...fields } = doc;
         const res = await Certificates.updateOne(
           { _id: earlier._id, version: earlier.version, status: "cancelled" },
@@ -386,7 +438,11 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
         );
       let record: CertificateRecord;
       try {
-        record = await withFreeStatusIndex(() => issueOnce(actor, t, source, now, earlier));
+        const capacity = await slots.capacity();
+        record = await withFreeStatusIndex(
+          () => issueOnce(actor, t, source, now, earlier, capacity),
+          capacity,
+        );
       } catch (err) {
         if (isDuplicateKey(err, "certificateNo"))
           throw errors.conflict("certificate_exists", "本省已有该持证人的证书，不能因转籍再发");

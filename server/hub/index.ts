@@ -32,7 +32,6 @@ export { createCatalogService, type CatalogService } from "./catalog.service.js"
 export { checkRecord, recordHash } from "./record-validation.js";
 export { HUB_API_PREFIX } from "./hub.routes.js";
 export { OPENAPI_DOCUMENTS } from "./openapi.js";
-export { checkStatusBits, MIN_STATUS_ENTRIES, type StatusBitsCheck } from "./status-list-bits.js";
 export { createHubExchangePort, type HubExchangePort } from "./exchange-port.js";
 export {
   createDashboardService,

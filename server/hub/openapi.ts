@@ -49,10 +49,10 @@ not counted against the province; send it again. The signed response is the rece
         post: {
           operationId: "publishStatusList",
           summary: "Publish the province's signed certificate status list (roadcert-status-list/1 in roadcert-signed/1)",
-          description: `Signed by one of the province's registered certificate keys (the keys on the national trust list);
-the list's provinceCode must be the signing node's, and its encodedList must decode (multibase base64url of a GZIP
-bitstring of at least 131,072 two-bit entries). An older list than the one held is answered stale; a refused list
-never replaces the one held.`,
+          description: `Signed by one of the province's registered certificate keys (the keys on the national trust list),
+not one retired before the list's generatedAt; the list's provinceCode must be the signing node's, and its encodedList
+must decode (strict multibase base64url, no padding, of a GZIP bitstring of at least 131,072 two-bit entries). An older
+list than the one held is answered stale; a refused list never replaces the one held.`,
           parameters: signedHeaders(),
           requestBody: { required: true, content: { "application/json": { schema: schema(SignedDocument) } } },
           responses: responses(StatusListReceipt, {
@@ -60,6 +60,7 @@ never replaces the one held.`,
             "403": "The list belongs to another province than the signing node (provenance_mismatch)",
             "422":
               "Signing key not registered for this province (unknown_signing_key), bad signature (status_list_signature_invalid), " +
+              "signing key retired before the list's generatedAt (status_list_key_retired), " +
               "a bitstring that does not decode or is too short (status_list_bits_invalid), or generated more than 5 minutes ahead of the hub's clock (status_list_from_future)",
           }),
         },

@@ -1,12 +1,11 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 import { z } from "zod";
-import { openSignedDocument } from "../certificates/index.js";
-import { SignedDocument, StatusListBody } from "../contracts/certificates.js";
+import { openStatusList } from "../certificates/index.js";
+import { SignedDocument } from "../contracts/certificates.js";
 import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub.js";
 import { AppError, errors } from "../lib/errors.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 import type { RegistryService } from "./registry.service.js";
-import { checkStatusBits } from "./status-list-bits.js";
 
 /** The index of held lists (GET /status-lists), as the route answers it and the OpenAPI document describes it. */
 export const StatusListIndex = z.object({
@@ -55,36 +54,56 @@ export function createStatusListService(conn: Connection, deps: { registry: Regi
 
   return {
     async publish(raw: unknown, signer: string): Promise<StatusListReceipt> {
-      const doc = SignedDocument.safeParse(raw);
-      if (!doc.success) throw errors.badRequest("invalid_status_list", "状态列表须为 roadcert-signed/1 签名文档");
-      const keys = (await deps.registry.certificateKeys()).find((p) => p.provinceCode === signer)?.keys ?? [];
-      const key = keys.find((k) => k.kid === doc.data.signer.kid && k.suite === doc.data.signer.suite);
-      if (!key) throw new AppError("unknown_signing_key", 422, `签名密钥 ${doc.data.signer.kid} 未登记为 ${signer} 的证照签名密钥`);
-      const opened = openSignedDocument(doc.data, key);
-      if (opened === null) throw new AppError("status_list_signature_invalid", 422, "状态列表签名无效");
-      const body = StatusListBody.safeParse(opened);
-      if (!body.success) throw errors.badRequest("invalid_status_list", "状态列表内容不符合 roadcert-status-list/1");
-      if (body.data.provinceCode !== signer)
-        throw new AppError("provenance_mismatch", 403, `状态列表属于 ${body.data.provinceCode}，签名节点为 ${signer}`);
-      // Decoded before it is kept: a list signed by a registered key but holding no readable
-      // bitstring (or too short a one) replaced the good list, and every verifier then read the
-      // province's certificates from nothing.
-      const bits = checkStatusBits(body.data.encodedList, body.data.statusSize);
-      if (!bits.ok)
-        throw errors.unprocessable("status_list_bits_invalid", `状态列表的位串无法解码：${bits.message}`, {
-          problem: bits.problem,
-        });
+      const registered = (await deps.registry.certificateKeys()).find((p) => p.provinceCode === signer)?.keys ?? [];
+      // Opened as every verifier opens it (certificates' openStatusList), each step its own refusal.
+      const opened = openStatusList(
+        raw,
+        registered.map((k) => ({ ...k, provinceCode: signer, validTo: k.validTo ?? null })),
+      );
+      if (!opened.ok) {
+        const r = opened.refusal;
+        switch (r.step) {
+          case "document":
+            throw errors.badRequest("invalid_status_list", "状态列表须为 roadcert-signed/1 签名文档");
+          case "unknown_key":
+            throw new AppError("unknown_signing_key", 422, `签名密钥 ${r.kid} 未登记为 ${signer} 的证照签名密钥`);
+          case "signature":
+            throw new AppError("status_list_signature_invalid", 422, "状态列表签名无效");
+          case "body":
+            throw errors.badRequest("invalid_status_list", "状态列表内容不符合 roadcert-status-list/1");
+          case "province":
+            throw new AppError("provenance_mismatch", 403, `状态列表属于 ${r.provinceCode}，签名节点为 ${signer}`);
+          case "key_retired":
+            // A retired key stays registered (what it signed still verifies) but signs no newer list:
+            // one that leaked could otherwise turn any certificate of the province back to valid.
+            throw new AppError(
+              "status_list_key_retired",
+              422,
+              `状态列表生成于 ${r.generatedAt}，晚于签名密钥 ${r.kid} 的停用时间 ${r.validTo}：已停用的密钥不能再签发状态列表，请用当前密钥签发`,
+              { kid: r.kid, validTo: r.validTo, generatedAt: r.generatedAt },
+            );
+          case "bits":
+            // Decoded before it is kept: a list signed by a registered key but holding no readable
+            // bitstring (or too short a one) replaced the good list, and every verifier then read the
+            // province's certificates from nothing.
+            throw errors.unprocessable("status_list_bits_invalid", `状态列表的位串无法解码：${r.decoded.message}`, {
+              problem: r.decoded.problem,
+            });
+        }
+      }
+      const body = opened.list.body;
       // Real instants: the schema refused any other time above.
-      const generatedAt = new Date(body.data.generatedAt);
-      const validUntil = new Date(body.data.validUntil);
+      const generatedAt = new Date(body.generatedAt);
+      const validUntil = new Date(body.validUntil);
       // The latest date wins: one list dated ahead would shut out every true list until then.
       if (generatedAt.getTime() > Date.now() + FUTURE_SKEW_MS)
         throw new AppError(
           "status_list_from_future",
           422,
-          `状态列表的生成时间 ${body.data.generatedAt} 晚于全国中心当前时间超过 ${FUTURE_SKEW_MS / 60_000} 分钟，请校准节点时钟`,
+          `状态列表的生成时间 ${body.generatedAt} 晚于全国中心当前时间超过 ${FUTURE_SKEW_MS / 60_000} 分钟，请校准节点时钟`,
         );
-      const fields = { document: doc.data, generatedAt, validUntil, ttlMs: body.data.ttlMs };
+      // Kept exactly as the province signed it (opened above, so it is a signed document).
+      const fields = { document: SignedDocument.parse(raw), generatedAt, validUntil, ttlMs: body.ttlMs };
       const replaceOlder = async () =>
         (
           await Lists.updateOne(
@@ -104,7 +123,7 @@ export function createStatusListService(conn: Connection, deps: { registry: Regi
           accepted = await replaceOlder();
         }
       }
-      return { provinceCode: signer, outcome: accepted ? "accepted" : "stale", generatedAt: body.data.generatedAt };
+      return { provinceCode: signer, outcome: accepted ? "accepted" : "stale", generatedAt: body.generatedAt };
     },
 
     async get(provinceCode: string) {

@@ -8,6 +8,10 @@ import { notRegisteredAtPeer, type NodeClient } from "./node-client.js";
  * certificate issue and status change (woken by the bus) and every `intervalMs` (the list's validity runs
  * out even when nothing changes). Latest wins, so there is no queue: a failed push is simply
  * repeated by the next one, and the hub ignores a list older than the one it holds.
+ *
+ * Every 5 minutes by default: another province issues on a transfer out of this one only on a hub
+ * copy at most 15 minutes old (certificates' `hubCopyMaxLag`, the conformance kit's P06), and a copy
+ * renewed every 15 minutes was, for a moment at the end of each interval, just older than that.
  */
 export function createStatusListPusher(deps: {
   client: () => NodeClient | null;
@@ -89,7 +93,7 @@ export function createStatusListPusher(deps: {
     start(): void {
       stopped = false;
       push();
-      timer = setInterval(push, deps.intervalMs ?? 15 * 60_000);
+      timer = setInterval(push, deps.intervalMs ?? 5 * 60_000);
       timer.unref();
     },
     async stop(): Promise<void> {

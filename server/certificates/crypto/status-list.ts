@@ -1,71 +1,49 @@
 import { randomInt } from "node:crypto";
-import { gunzipSync, gzipSync } from "node:zlib";
 import {
   STATUS_CODES,
   SignedDocument,
   StatusListBody,
   type CertificateStatus,
-  type TrustListKey,
+  type SignatureSuite,
 } from "../../contracts/certificates.js";
+import * as bitstring from "../../lib/bitstring-status-list.js";
 import { openSignedDocument, signDocument } from "./signed-document.js";
 import type { Signer } from "./suites.js";
 
 /**
  * W3C Bitstring Status List 1.0 with statusPurpose `message` and statusSize 2: every certificate
- * owns a random 2-bit slot (herd privacy: the list reveals nothing about who is who) holding 0 valid,
- * 1 cancelled, 2 revoked, 3 withdrawn. 131,072 entries (the spec's minimum), GZIP, multibase
- * base64url (`u` prefix). Bit 0 is the most significant bit of the first byte, as the spec says.
+ * version owns a random 2-bit entry (herd privacy: the list reveals nothing about who is who) holding
+ * 0 valid, 1 cancelled, 2 revoked, 3 withdrawn. At least the spec's 131,072 entries, more once the
+ * province's capacity grew (record.ts). The bitstring itself is lib/bitstring-status-list.ts.
  */
-export const STATUS_LIST_ENTRIES = 131_072;
 const STATUS_SIZE = 2;
-const LIST_BYTES = (STATUS_LIST_ENTRIES * STATUS_SIZE) / 8;
 
-export const randomStatusIndex = (): number => randomInt(0, STATUS_LIST_ENTRIES);
+/** A random index among the first `capacity` entries (the province's capacity, see record.ts). */
+export const randomStatusIndex = (capacity: number = bitstring.MIN_STATUS_ENTRIES): number =>
+  randomInt(0, capacity);
 
-export function emptyStatusBits(): Uint8Array {
-  return new Uint8Array(LIST_BYTES);
+/** A zeroed list (every certificate valid) of at least `entries` entries, never fewer than the minimum. */
+export function emptyStatusBits(entries: number = bitstring.MIN_STATUS_ENTRIES): Uint8Array {
+  return bitstring.allocate(entries, STATUS_SIZE);
 }
 
 export function setStatusBits(bits: Uint8Array, index: number, status: CertificateStatus): void {
-  const value = STATUS_CODES.indexOf(status);
-  const bit = index * STATUS_SIZE;
-  const byte = bit >> 3;
-  const shift = 8 - STATUS_SIZE - (bit & 7);
-  bits[byte] = ((bits[byte] ?? 0) & ~(0b11 << shift)) | (value << shift);
+  bitstring.set(bits, STATUS_SIZE, index, STATUS_CODES.indexOf(status));
 }
 
 /** The slot `index` of a list (of any length: a peer's list may be longer than this node's). */
 export function getStatusBits(bits: Uint8Array, index: number): CertificateStatus | null {
-  if (!Number.isSafeInteger(index) || index < 0 || index >= (bits.length * 8) / STATUS_SIZE) return null;
-  const bit = index * STATUS_SIZE;
-  const shift = 8 - STATUS_SIZE - (bit & 7);
-  return STATUS_CODES[((bits[bit >> 3] ?? 0) >> shift) & 0b11] ?? null;
-}
-
-export function encodeStatusBits(bits: Uint8Array): string {
-  return `u${gzipSync(bits, { level: 9 }).toString("base64url")}`;
+  const value = bitstring.get(bits, STATUS_SIZE, index);
+  return value === null ? null : (STATUS_CODES[value] ?? null);
 }
 
 /**
- * The most a list is inflated to (16 MiB, 64 million entries): GZIP shrinks a run of zeros about a
- * thousandfold, so an unbounded inflate of a small download could take gigabytes.
+ * How old another province's list, as the hub holds it, may be when this node relies on it to
+ * issue (a transfer): at most a ttl behind, and never more than 15 minutes unless the list itself
+ * says it is refreshed less often. The conformance kit's P06 holds the hub to the same bound.
  */
-const MAX_LIST_BYTES = 16 * 1024 * 1024;
-
-/**
- * Decodes an encoded list: at least the spec's 131,072 entries (this node publishes exactly that
- * many; another province's software may publish more, which the spec allows), within the bound.
- * Anything else is null. Every byte holds four whole 2-bit entries.
- */
-export function decodeStatusBits(encoded: string): Uint8Array | null {
-  if (!encoded.startsWith("u")) return null;
-  try {
-    const bits = gunzipSync(Buffer.from(encoded.slice(1), "base64url"), { maxOutputLength: MAX_LIST_BYTES });
-    return bits.length >= LIST_BYTES ? new Uint8Array(bits) : null;
-  } catch {
-    return null;
-  }
-}
+export const HUB_COPY_MAX_LAG_MS = 15 * 60_000;
+export const hubCopyMaxLag = (ttlMs: number): number => Math.max(ttlMs, HUB_COPY_MAX_LAG_MS);
 
 export interface StatusListInput {
   provinceCode: string;
@@ -83,9 +61,9 @@ export function buildStatusList(
     format: "roadcert-status-list/1",
     provinceCode: input.provinceCode,
     statusPurpose: "message",
-    statusSize: 2,
+    statusSize: STATUS_SIZE,
     statusMessages: STATUS_CODES.map((status, i) => ({ status: `0x${i}`, message: status })),
-    encodedList: encodeStatusBits(input.bits),
+    encodedList: bitstring.encode(input.bits),
     generatedAt: input.now.toISOString(),
     validUntil: new Date(input.now.getTime() + input.validForSeconds * 1000).toISOString(),
     ttlMs: Math.min(input.validForSeconds * 1000, 300_000),
@@ -98,15 +76,87 @@ export interface LoadedStatusList {
   bits: Uint8Array;
 }
 
-/** Verifies a status list against the trust list's keys for its province; null if anything is off. */
-export function loadStatusList(file: unknown, keys: readonly TrustListKey[]): LoadedStatusList | null {
+/** A key a status list may be signed with: a trust list's, or one the hub registered for the province. */
+export interface StatusListKey {
+  provinceCode: string;
+  kid: string;
+  suite: SignatureSuite;
+  publicKey: string;
+  /** When the key was retired (an instant, or a date read as its midnight UTC); null while in use. */
+  validTo: string | null;
+}
+
+/**
+ * Whether `key` was retired before `generatedAt`: a retired key stays on the trust list so what it
+ * signed still verifies, but it signs no list dated after its retirement. (A retired key, one taken
+ * out of use because it may have leaked, could otherwise sign a list that turns any certificate of
+ * the province back to valid.)
+ */
+export function retiredBefore(key: Pick<StatusListKey, "validTo">, generatedAt: string): boolean {
+  return key.validTo !== null && Date.parse(generatedAt) > Date.parse(key.validTo);
+}
+
+/** Why a status list is not taken, step by step, so each reader can name the step in its own words. */
+export type StatusListRefusal =
+  | { step: "document" }
+  | { step: "unknown_key"; kid: string; suite: string }
+  | { step: "signature" }
+  | { step: "body" }
+  | { step: "province"; provinceCode: string; keyProvince: string }
+  | { step: "key_retired"; kid: string; validTo: string; generatedAt: string }
+  | { step: "bits"; decoded: Extract<bitstring.DecodedStatusList, { ok: false }> };
+
+export type OpenedStatusList =
+  | { ok: true; list: LoadedStatusList; entries: number; key: StatusListKey }
+  | { ok: false; refusal: StatusListRefusal };
+
+/**
+ * Opens a status list against `keys`, in order: the signed envelope, a key with the signer's kid
+ * and suite whose signature verifies, the body's format, the key's province, the key's retirement
+ * (no list dated after it), then the bitstring (lib/bitstring-status-list.ts). The node, the hub and
+ * the conformance kit all open lists here.
+ */
+export function openStatusList(file: unknown, keys: readonly StatusListKey[]): OpenedStatusList {
   const doc = SignedDocument.safeParse(file);
-  if (!doc.success) return null;
-  for (const key of keys.filter((k) => k.kid === doc.data.signer.kid && k.suite === doc.data.signer.suite)) {
-    const body = StatusListBody.safeParse(openSignedDocument(doc.data, key));
-    if (!body.success || body.data.provinceCode !== key.provinceCode) continue;
-    const bits = decodeStatusBits(body.data.encodedList);
-    if (bits) return { body: body.data, bits };
+  if (!doc.success) return { ok: false, refusal: { step: "document" } };
+  const { signer } = doc.data;
+  const candidates = keys.filter((k) => k.kid === signer.kid && k.suite === signer.suite);
+  if (candidates.length === 0)
+    return { ok: false, refusal: { step: "unknown_key", kid: signer.kid, suite: signer.suite } };
+  let key: StatusListKey | undefined;
+  let opened: unknown = null;
+  for (const k of candidates) {
+    opened = openSignedDocument(doc.data, k);
+    if (opened !== null) {
+      key = k;
+      break;
+    }
   }
-  return null;
+  if (!key) return { ok: false, refusal: { step: "signature" } };
+  const body = StatusListBody.safeParse(opened);
+  if (!body.success) return { ok: false, refusal: { step: "body" } };
+  if (body.data.provinceCode !== key.provinceCode)
+    return {
+      ok: false,
+      refusal: { step: "province", provinceCode: body.data.provinceCode, keyProvince: key.provinceCode },
+    };
+  if (key.validTo !== null && retiredBefore(key, body.data.generatedAt))
+    return {
+      ok: false,
+      refusal: {
+        step: "key_retired",
+        kid: key.kid,
+        validTo: key.validTo,
+        generatedAt: body.data.generatedAt,
+      },
+    };
+  const decoded = bitstring.decode(body.data.encodedList, body.data.statusSize);
+  if (!decoded.ok) return { ok: false, refusal: { step: "bits", decoded } };
+  return { ok: true, list: { body: body.data, bits: decoded.bits }, entries: decoded.entries, key };
+}
+
+/** Verifies a status list against the trust list's keys for its province; null if anything is off. */
+export function loadStatusList(file: unknown, keys: readonly StatusListKey[]): LoadedStatusList | null {
+  const opened = openStatusList(file, keys);
+  return opened.ok ? opened.list : null;
 }

@@ -1,6 +1,8 @@
 import { expect } from "chai";
-import { decodeStatusBits, getStatusBits } from "../../../server/certificates/crypto/status-list.js";
-import type { CertificateRecord } from "../../../server/contracts/certificates.js";
+import { getStatusBits, loadStatusList } from "../../../server/certificates/index.js";
+import { createSigningService } from "../../../server/certificates/signing.service.js";
+import * as bitstring from "../../../server/lib/bitstring-status-list.js";
+import { TrustListBody, type CertificateRecord } from "../../../server/contracts/certificates.js";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { type aProvinceOfHub, type TestHub } from "../hub/support.js";
@@ -305,8 +307,8 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
     await eventually(async () => {
       const list = await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode: "320000" });
       const payload = list && JSON.parse(Buffer.from(list.document.payload, "base64url").toString("utf8"));
-      const bits = payload && decodeStatusBits(payload.encodedList);
-      return bits && getStatusBits(bits, index) === "revoked";
+      const decoded = payload && bitstring.decode(payload.encodedList, payload.statusSize);
+      return decoded?.ok && getStatusBits(decoded.bits, index) === "revoked";
     });
     const res = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
     expect(res.status, JSON.stringify(res.body)).to.equal(422);
@@ -331,6 +333,119 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
       // Unless 江苏 pushed a newer one meanwhile, its list goes back for the tests after this one.
       if (held && !(await lists.findOne({ provinceCode: "320000" }))) await lists.insertOne(held);
     }
+  });
+
+  /** 江苏's status list as the hub serves it to every verifier, checked with 江苏's keys on the national trust list. */
+  async function jiangsuListAtHub() {
+    const trust = (await (await fetch(`${hub.node.url}/api/hub/v1/trust-list`)).json()) as {
+      payload: string;
+    };
+    const keys = TrustListBody.parse(
+      JSON.parse(Buffer.from(trust.payload, "base64url").toString("utf8")),
+    ).keys.filter((k) => k.provinceCode === "320000");
+    const res = await fetch(`${hub.node.url}/api/hub/v1/status-lists/320000`);
+    return res.ok ? loadStatusList(await res.json(), keys) : null;
+  }
+
+  it("when a holder transferred to 北京 comes back and 江苏 issues again, then the new version has a new status index and the card they held before leaving reads cancelled on 江苏's list everywhere", async () => {
+    const p = await aCertificateHolder(hub, jiangsu);
+    const before = await certificateAt(jiangsu, p.idNumber);
+    const caseId = await anAgreedTransfer(js, bj, p);
+    await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({}).expect(201);
+    await eventually(async () => (await hubPointer(p.idNumber))?.homeProvince === "110000");
+    const back = await anAgreedTransfer(bj, js, p);
+    await eventually(async () => (await certificateAt(jiangsu, p.idNumber))?.status === "cancelled");
+    await js.agent.post(`/api/certificate-transfers/${back}/issue`).send({}).expect(201);
+
+    const mine = await certificateAt(jiangsu, p.idNumber);
+    expect(mine).to.include({ status: "valid", version: 2 });
+    const oldIndex = before?.statusIndex as number;
+    expect(mine?.statusIndex).to.not.equal(oldIndex);
+    expect(
+      await jiangsu.ctx.conn.collection("certificate_status_slots").findOne({ statusIndex: oldIndex }),
+    ).to.include({ retired: true, retiredStatus: "cancelled", lastVersion: 1 });
+    // The hub's copy, which verifiers anywhere read: the old card cancelled, the new one valid.
+    const list = await eventually(async () => {
+      const l = await jiangsuListAtHub();
+      return l && getStatusBits(l.bits, oldIndex) === "cancelled" ? l : null;
+    });
+    expect(getStatusBits(list.bits, mine?.statusIndex as number)).to.equal("valid");
+  });
+
+  it("when the hub's copy of 江苏's status list is older than 15 minutes, then 北京 does not issue on it (source_status_stale) and writes nothing", async () => {
+    const p = await aCertificateHolder(hub, jiangsu);
+    const caseId = await anAgreedTransfer(js, bj, p);
+    // 江苏's list as it was 20 minutes ago, signed by its key: what the hub still holds when 江苏's
+    // pushes stopped reaching it (unexpired: a list is valid for a day).
+    const earlier = new Date(Date.now() - 20 * 60_000);
+    const old = await createSigningService(jiangsu.ctx.conn, {
+      provinceCode: "320000",
+      suite: jiangsu.ctx.config.certificates.suite,
+      keysDir: jiangsu.ctx.config.certificates.keysDir,
+      trustDemo: false,
+      peers: [],
+      logger: jiangsu.ctx.logger,
+      clock: () => earlier,
+    }).statusListDocument({ fresh: true });
+    const lists = hub.node.ctx.conn.collection("hub_status_lists");
+    const held = await lists.findOne({ provinceCode: "320000" });
+    await lists.updateOne({ provinceCode: "320000" }, { $set: { document: old, generatedAt: earlier } });
+    try {
+      const res = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
+      expect(res.status, JSON.stringify(res.body)).to.equal(409);
+      expect(res.body.error.code).to.equal("source_status_stale");
+      expect(res.body.error.message)
+        .to.match(/[\u4e00-\u9fff]/)
+        .and.contain("15 分钟");
+      expect(await certificateAt(beijing, p.idNumber)).to.equal(null);
+      expect((await bjCase(caseId)).issued).to.equal(null);
+      expect(
+        await beijing.ctx.conn.collection("exchange_outgoing").countDocuments({ caseId, purpose: "issued" }),
+      ).to.equal(0);
+    } finally {
+      // 江苏's list goes back for the tests after this one, unless 江苏 pushed a newer one meanwhile.
+      if (held) {
+        const { _id: _held, ...fields } = held;
+        await lists.updateOne({ provinceCode: "320000", generatedAt: earlier }, { $set: fields });
+      }
+    }
+  });
+
+  it("when 江苏 revokes after agreeing and 北京 issues before the hub's copy of 江苏's list shows it, then 江苏 keeps its certificate revoked and, when 北京's notice arrives, records the conflict in its audit log", async () => {
+    const p = await aCertificateHolder(hub, jiangsu);
+    const caseId = await anAgreedTransfer(js, bj, p);
+    // Nothing of 江苏's reaches the hub meanwhile: its copy of 江苏's list, minutes old, still says valid.
+    await hub.registry.setStatus("320000", "suspended");
+    try {
+      await js.agent
+        .post(`/api/certificates/${p.idNumber}/revoke`)
+        .send({ reason: "违法经营，吊销从业资格" })
+        .expect(200);
+      const issued = await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({});
+      expect(issued.status, JSON.stringify(issued.body)).to.equal(201);
+    } finally {
+      await hub.registry.setStatus("320000", "active");
+    }
+    const entry = await eventually(() =>
+      jiangsu.ctx.conn
+        .collection("audit_log")
+        .findOne({ action: "certificate.transfer_issued_over_ended", "target.id": p.idNumber }),
+    );
+    expect(entry.details).to.include({ caseId, status: "revoked", toProvince: "110000" });
+    expect(entry.details.reason).to.match(/[\u4e00-\u9fff]/);
+    // The notice is applied once and the revocation stands: not superseded, not cancelled.
+    await eventually(
+      async () => ((await js.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto).issued,
+    );
+    expect(await certificateAt(jiangsu, p.idNumber)).to.deep.include({
+      status: "revoked",
+      supersededBy: null,
+    });
+    expect(
+      await jiangsu.ctx.conn
+        .collection("audit_log")
+        .countDocuments({ action: "certificate.transfer_issued_over_ended", "target.id": p.idNumber }),
+    ).to.equal(1);
   });
 
   it("when a 北京 officer of another division or a transfer not yet agreed is asked to issue, then it is refused", async () => {

@@ -181,7 +181,10 @@ describe("conformance kit: checks that must be able to fail", () => {
      * A province serving a valid identity, trust anchor and trust list, and the status list that
      * `statusList` builds with its certificate key (on the trust list) or a key that is not.
      */
-    async function aProvince(statusList: (keys: { listed: Key; unlisted: Key }) => SignedDocument) {
+    async function aProvince(
+      statusList: (keys: { listed: Key; unlisted: Key }) => SignedDocument,
+      listedValidTo: string | null = null,
+    ) {
       const nodeKey = generateNodeKey();
       const anchorPair = generateKeyPair("ed25519");
       const listedPair = generateKeyPair("ed25519");
@@ -198,6 +201,15 @@ describe("conformance kit: checks that must be able to fail", () => {
               kid: "cert-1",
               suite: "ed25519",
               publicKey: listedPair.publicKey,
+              validFrom: "2020-01-01",
+              validTo: listedValidTo,
+            },
+            // Its current key (a province with only retired keys fails P02 before P03 is asked).
+            {
+              provinceCode: "440000",
+              kid: "cert-2",
+              suite: "ed25519",
+              publicKey: generateKeyPair("ed25519").publicKey,
               validFrom: "2020-01-01",
               validTo: null,
             },
@@ -241,23 +253,24 @@ describe("conformance kit: checks that must be able to fail", () => {
     }
     type Key = { kid: string; signer: ReturnType<typeof createSigner> };
 
-    /** A list signed by `key` whose bitstring is `bytes` zero bytes. */
-    function aList(key: Key, bytes: number): SignedDocument {
+    /** A list signed by `key` whose bitstring is `bytes` zero bytes (`padding` after its encoding). */
+    function aList(key: Key, bytes: number, padding = ""): SignedDocument {
       const good = buildStatusList(
         { provinceCode: "440000", bits: emptyStatusBits(), now: new Date(), validForSeconds: 3600 },
         key,
       );
       const body = JSON.parse(Buffer.from(good.payload, "base64url").toString("utf8")) as StatusListBody;
       return signDocument(
-        { ...body, encodedList: `u${gzipSync(new Uint8Array(bytes)).toString("base64url")}` },
+        { ...body, encodedList: `u${gzipSync(new Uint8Array(bytes)).toString("base64url")}${padding}` },
         key,
       );
     }
 
     async function p03(
       statusList: (keys: { listed: Key; unlisted: Key }) => SignedDocument,
+      listedValidTo: string | null = null,
     ): Promise<CheckResult> {
-      const province = await aProvince(statusList);
+      const province = await aProvince(statusList, listedValidTo);
       try {
         const results = await runProvinceChecks({ provinceUrl: province.url });
         expect(results.filter((r) => ["P01", "P02"].includes(r.id) && !r.ok)).to.deep.equal([]);
@@ -279,6 +292,18 @@ describe("conformance kit: checks that must be able to fail", () => {
       const result = await p03(({ listed }) => aList(listed, 65_536));
       expect(result, result.reason).to.include({ ok: true });
       expect(result.reason).to.match(/262144 entries/);
+    });
+
+    it("when a province's list carries '=' padding after its base64url, then P03 fails naming the encoding, as the hub and every node refuse it", async () => {
+      const result = await p03(({ listed }) => aList(listed, 32_768, "=="));
+      expect(result.ok).to.equal(false);
+      expect(result.reason).to.match(/not multibase base64url/);
+    });
+
+    it("when a province's list is signed by a key its trust list says was retired before the list's date, then P03 fails naming the retired key", async () => {
+      const result = await p03(({ listed }) => aList(listed, 32_768), "2024-01-01T00:00:00.000Z");
+      expect(result.ok).to.equal(false);
+      expect(result.reason).to.match(/after its signing key cert-1 was retired/);
     });
 
     it("when a province's list is signed by a key not on its trust list, then P03 fails naming the signature", async () => {

@@ -51,8 +51,12 @@ describe("hub status lists: the bitstring is decoded before a list is kept", () 
   const gzipped = (bytes: number) => `u${gzipSync(new Uint8Array(bytes)).toString("base64url")}`;
 
   async function refusal(list: unknown): Promise<AppError> {
+    return refusalOf(list, "320000");
+  }
+
+  async function refusalOf(list: unknown, signer: string): Promise<AppError> {
     try {
-      await service.publish(list, "320000");
+      await service.publish(list, signer);
     } catch (err) {
       if (err instanceof AppError) return err;
       throw err;
@@ -91,6 +95,70 @@ describe("hub status lists: the bitstring is decoded before a list is kept", () 
       expect(err.message).to.match(/[\u4e00-\u9fff]/);
     }
     expect(await service.get("320000")).to.deep.equal(held);
+  });
+
+  it("when a validly signed list's encodedList carries '=' padding or '+', then it is refused (not_multibase, as at every node) and the held list stays", async () => {
+    expect((await service.publish(aSignedList(), "320000")).outcome).to.equal("accepted");
+    const held = await service.get("320000");
+    const good = gzipped(32_768);
+    for (const encodedList of [`${good}=`, `${good}==`, `${good.slice(0, -1)}+`]) {
+      const err = await refusal(aSignedList(encodedList));
+      expect(err.code, encodedList.slice(-4)).to.equal("status_list_bits_invalid");
+      expect(err.details).to.deep.equal({ problem: "not_multibase" });
+    }
+    expect(await service.get("320000")).to.deep.equal(held);
+  });
+
+  describe("a list signed by a retired key", () => {
+    const old = generateKeyPair("ed25519");
+    const oldKey = { kid: "zj-cert-old", signer: createSigner(old) };
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    before(async () => {
+      // 浙江's first key, retired yesterday (the hub keeps key validity as dates), and its current key.
+      await createRegistryService(db.conn).register({
+        provinceCode: "330000",
+        name: "浙江",
+        nodeKey: generateNodeKey().publicKeyX,
+        certificateKeys: [
+          {
+            kid: oldKey.kid,
+            suite: "ed25519",
+            publicKey: old.publicKey,
+            validFrom: day(-400),
+            validTo: day(-1),
+          },
+          {
+            kid: "zj-cert-2",
+            suite: "ed25519",
+            publicKey: generateKeyPair("ed25519").publicKey,
+            validFrom: day(-1),
+          },
+        ],
+      });
+    });
+    const aListOf330000 = (now: Date) =>
+      buildStatusList(
+        { provinceCode: "330000", bits: emptyStatusBits(), now, validForSeconds: 3600 },
+        oldKey,
+      );
+
+    it("when the list is dated after the key's retirement, then the hub refuses it status_list_key_retired with a Chinese message and keeps the list it held", async () => {
+      const held = await service.get("330000");
+      const err = await refusalOf(aListOf330000(new Date()), "330000");
+      expect({ code: err.code, status: err.status }).to.deep.equal({
+        code: "status_list_key_retired",
+        status: 422,
+      });
+      expect(err.message)
+        .to.match(/[\u4e00-\u9fff]/)
+        .and.include(oldKey.kid);
+      expect(await service.get("330000")).to.deep.equal(held);
+    });
+
+    it("when the list was dated while the key was in use, then the hub keeps it", async () => {
+      const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+      expect((await service.publish(aListOf330000(twoDaysAgo), "330000")).outcome).to.equal("accepted");
+    });
   });
 
   it("when a list holds more entries than the minimum, then it is kept (the W3C list sets a minimum, not a size)", async () => {

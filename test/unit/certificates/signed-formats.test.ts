@@ -9,6 +9,7 @@ import {
   loadStatusList,
   loadTrustList,
   openSignedDocument,
+  setStatusBits,
   signDocument,
 } from "../../../server/certificates/index.js";
 import {
@@ -109,6 +110,49 @@ describe("signed document formats", () => {
     expect(
       loadStatusList(signDocument({ ...body, statusMessages: messages }, key.sealing), [key.entry]),
     ).to.equal(null);
+  });
+
+  it("when a signed status list's encodedList is padded with '=', then the node's loader refuses it as the hub does", () => {
+    const key = aProvinceKey("ed25519");
+    const bits = emptyStatusBits();
+    setStatusBits(bits, 42, "revoked");
+    const good = buildStatusList(
+      { provinceCode: "320000", bits, now: new Date(), validForSeconds: 300 },
+      key.sealing,
+    );
+    expect(loadStatusList(good, [key.entry])).to.not.equal(null);
+    const body = StatusListBody.parse(openSignedDocument(good, key.entry));
+    const padded = signDocument({ ...body, encodedList: `${body.encodedList}=` }, key.sealing);
+    expect(loadStatusList(padded, [key.entry])).to.equal(null);
+  });
+
+  describe("a status list signed by a retired key", () => {
+    const at = (iso: string) => new Date(iso);
+    function aListAt(now: Date, validTo: string | null) {
+      const key = aProvinceKey("ed25519");
+      const list = buildStatusList(
+        { provinceCode: "320000", bits: emptyStatusBits(), now, validForSeconds: 86_400 },
+        key.sealing,
+      );
+      return { list, entry: { ...key.entry, validTo } };
+    }
+
+    it("when a list is dated after its signing key's validTo, then the loader refuses it: a retired key signs no newer list", () => {
+      const { list, entry } = aListAt(at("2026-03-02T08:00:00.000Z"), "2026-03-01T00:00:00.000Z");
+      expect(loadStatusList(list, [entry])).to.equal(null);
+    });
+
+    it("when a list is dated before its key was retired, or its key is in use, then it loads", () => {
+      const before = aListAt(at("2026-02-28T08:00:00.000Z"), "2026-03-01T00:00:00.000Z");
+      expect(loadStatusList(before.list, [before.entry])).to.not.equal(null);
+      const current = aListAt(at("2026-03-02T08:00:00.000Z"), null);
+      expect(loadStatusList(current.list, [current.entry])).to.not.equal(null);
+    });
+
+    it("when the key's validTo is a date (as the hub registers it), then a list dated after that day's start is refused", () => {
+      const { list, entry } = aListAt(at("2026-03-01T00:00:01.000Z"), "2026-03-01");
+      expect(loadStatusList(list, [entry])).to.equal(null);
+    });
   });
 
   describe("a published monthly report", () => {
