@@ -46,6 +46,12 @@ export const CertificateSigningKey = z
     suite: CertificateKeySuite,
     /** base64url: raw Ed25519 key (32 B) or uncompressed SM2 point (65 B). */
     publicKey: z.string().min(1).max(300),
+    /**
+     * The first day the key signs (the province's own list's validFrom, as a day). Absent, the hub
+     * dates the key from the day it is first registered and keeps that date on later registrations:
+     * a certificate the key signed before then is refused by provinces that only have the national
+     * list, so send it (conformance P05 checks the national dates cover the province's own).
+     */
     validFrom: IsoDate.optional(),
     validTo: IsoDate.optional(),
   })

@@ -54,6 +54,12 @@ function nodeModel(conn: Connection): Model<NodeDoc> {
   return (conn.models.HubNode as Model<NodeDoc> | undefined) ?? conn.model<NodeDoc>("HubNode", nodeSchema, "hub_nodes");
 }
 
+/** A registered certificate key with the day the hub vouches for it from (see `registeredFrom`). */
+export type DatedCertificateKey = RegisteredNodeDto["certificateKeys"][number] & { validFrom: string };
+
+/** The UTC day of an instant, `YYYY-MM-DD`: it starts no later than the instant. */
+const dayOf = (at: Date): string => at.toISOString().slice(0, 10);
+
 /**
  * The registry's version, one document (`_id: "nodes"`) in `hub_registry_meta`, stepped in the
  * transaction of every change to a node (registration, new key, status).
@@ -85,6 +91,24 @@ export function createRegistryService(conn: Connection) {
    */
   const cache = keyCaches.get(conn) ?? { version: -1, keys: new Map<string, KnownNode>() };
   keyCaches.set(conn, cache);
+
+  /**
+   * Since when the hub vouches for a key registered without a start date: since it was first
+   * registered (kept through later registrations of the same key), as a day (the hub keeps key
+   * validity by date; a day starts no later than the registration). Dated once, at registration: a
+   * list that dated it from each read had provinces with only that list refuse everything the key
+   * signed before the read. A key kept from before dates were stored is dated from its node's
+   * registration.
+   */
+  function registeredFrom(
+    key: { kid: string; publicKey: string },
+    existing: Pick<NodeDoc, "certificateKeys" | "registeredAt"> | null,
+    now: Date,
+  ): string {
+    const known = existing?.certificateKeys.find((k) => k.kid === key.kid && k.publicKey === key.publicKey);
+    if (known && existing) return known.validFrom ?? dayOf(existing.registeredAt);
+    return dayOf(now);
+  }
 
   function toDto(n: NodeDoc): RegisteredNodeDto {
     return {
@@ -141,7 +165,11 @@ export function createRegistryService(conn: Connection) {
         name: body.name,
         nodeKeys,
         certificateKeys: body.certificateKeys
-          ? body.certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? null, validTo: k.validTo ?? null }))
+          ? body.certificateKeys.map((k) => ({
+              ...k,
+              validFrom: k.validFrom ?? registeredFrom(k, existing, now),
+              validTo: k.validTo ?? null,
+            }))
           : (existing?.certificateKeys ?? []),
         endpoint: body.endpoint ?? null,
       };
@@ -226,11 +254,15 @@ export function createRegistryService(conn: Connection) {
     /**
      * Every registered province's certificate signing keys (for the national trust list), a
      * suspended node's too: suspension stops its messages, while the certificates it signed stay
-     * genuine (a key that must no longer be trusted is ended by its own validity).
+     * genuine (a key that must no longer be trusted is ended by its own validity). Each key is
+     * dated: one kept from before registration dates were stored, from its node's registration.
      */
-    async certificateKeys(): Promise<{ provinceCode: string; keys: RegisteredNodeDto["certificateKeys"] }[]> {
+    async certificateKeys(): Promise<{ provinceCode: string; keys: DatedCertificateKey[] }[]> {
       const rows = await Nodes.find({}).sort({ provinceCode: 1 }).lean();
-      return rows.map((n) => ({ provinceCode: n.provinceCode, keys: toDto(n).certificateKeys }));
+      return rows.map((n) => ({
+        provinceCode: n.provinceCode,
+        keys: toDto(n).certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? dayOf(n.registeredAt) })),
+      }));
     },
   };
 }

@@ -26,7 +26,8 @@ export async function buildTrustList(registry: RegistryService, key: NodeKey, no
         kid: k.kid,
         suite: k.suite,
         publicKey: k.publicKey,
-        validFrom: k.validFrom ?? now.toISOString(),
+        // Dated by the registry, never by this read (see RegistryService.certificateKeys).
+        validFrom: k.validFrom,
         validTo: k.validTo ?? null,
       })),
     ),

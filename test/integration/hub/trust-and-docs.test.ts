@@ -1,8 +1,21 @@
 import { verify } from "node:crypto";
 import { expect } from "chai";
-import { publicKeyFromX } from "../../../server/sharing/index.js";
+import { runProvinceChecks } from "../../../scripts/conformance/province-checks.js";
+import { certificateKeysOf } from "../../../scripts/demo-hub-registration.js";
+import {
+  createSigner,
+  generateKeyPair,
+  keyIdOf,
+  loadTrustList,
+  sealClaims,
+  verifyQrText,
+} from "../../../server/certificates/index.js";
+import { RegisterNodeBody } from "../../../server/contracts/hub.js";
+import { buildTrustList, trustListKid } from "../../../server/hub/trust-list.js";
+import { generateNodeKey, loadOrCreateNodeKey, publicKeyFromX } from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
-import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+import { signingKeysDir } from "../../helpers/signing-keys.js";
+import { aPassRecord, aProvinceOfHub, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
 describe("hub trust list, API documents and rate limits", () => {
   const provinceDb = useTestDatabase("prov_trust");
@@ -99,6 +112,112 @@ describe("hub trust list, API documents and rate limits", () => {
     expect(statuses).to.deep.equal([401, 401, 401, 401, 401]);
     // HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE=2: the other three are only counted.
     expect((await logged()) - before).to.equal(2);
+  });
+});
+
+/**
+ * The dates the national list gives a province's certificate keys. A hub of their own: a province
+ * node started here sends requests from the same address as the rate-limit tests above.
+ */
+describe("hub national trust list dates", () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startTestHub();
+  });
+  after(async () => hub?.node.stop());
+
+  /** A certificate key of `provinceCode` and a QR it sealed at `issuedAt`. */
+  function aSignedCertificate(provinceCode: string, issuedAt: Date) {
+    const pair = generateKeyPair("ed25519");
+    const kid = keyIdOf("ed25519", pair.publicKey);
+    const qr = sealClaims(
+      {
+        provinceCode,
+        certificateNo: "36010219900101123X",
+        version: 1,
+        name: "张三",
+        categories: ["01001"],
+        validFrom: "2026-01-01",
+        validTo: "2031-12-31",
+        issuedAt: new Date(Math.floor(issuedAt.getTime() / 1000) * 1000).toISOString(),
+        statusIndex: 7,
+        chainHash: "ab".repeat(32),
+      },
+      { kid, signer: createSigner(pair) },
+    );
+    return { key: { kid, suite: "ed25519" as const, publicKey: pair.publicKey }, qr };
+  }
+
+  /** The national list as the hub would build it at `now`, loaded with the pinned hub key. */
+  async function nationalListAt(now: Date) {
+    const key = loadOrCreateNodeKey(hub.keyDir);
+    const { document } = await buildTrustList(hub.registry, key, now);
+    const anchor = { name: "hub", kid: trustListKid(key), suite: "ed25519" as const, publicKey: hub.identity.publicKey, provinces: "*" as const };
+    const loaded = loadTrustList(document, [anchor]);
+    if (!loaded.ok) throw new Error(loaded.reason);
+    return loaded.list;
+  }
+
+  it("when a province registered a key without a start date, then the national list dates it from the registration on every read, and what it signed after verifies days later", async () => {
+    const registeredAt = new Date();
+    const { key, qr } = aSignedCertificate("360000", new Date(registeredAt.getTime() + 3_600_000));
+    await hub.registry.register({ provinceCode: "360000", name: "江西", nodeKey: generateNodeKey().publicKeyX, certificateKeys: [key] });
+    const threeDaysOn = new Date(registeredAt.getTime() + 3 * 86_400_000);
+    const dates = async (now: Date) =>
+      (await nationalListAt(now)).body.keys.filter((k) => k.kid === key.kid).map((k) => k.validFrom);
+    const first = await dates(new Date(registeredAt.getTime() + 86_400_000));
+    expect(first).to.have.length(1);
+    expect(Date.parse(first[0] ?? "")).to.be.at.most(registeredAt.getTime());
+    expect(await dates(threeDaysOn)).to.deep.equal(first);
+    // A province that only has the hub's list: the certificate signed an hour after registration.
+    expect(verifyQrText(qr, { lists: [await nationalListAt(threeDaysOn)] }, threeDaysOn).code).to.equal("valid");
+    expect((await hub.registry.list()).find((n) => n.provinceCode === "360000")?.certificateKeys[0]?.validFrom).to.equal(first[0]);
+  });
+
+  it("when a key is registered again without a start date, then it keeps the date it had, and a key registered before dates were kept is dated from the node's registration", async () => {
+    const kept = aSignedCertificate("350000", new Date()).key;
+    const legacy = aSignedCertificate("350000", new Date()).key;
+    const nodeKey = generateNodeKey().publicKeyX;
+    await hub.registry.register({ provinceCode: "350000", name: "福建", nodeKey, certificateKeys: [kept, legacy] });
+    // As the registry held them: the first registered long ago, the other before dates were kept.
+    await hub.node.ctx.conn.collection("hub_nodes").updateOne(
+      { provinceCode: "350000" },
+      {
+        $set: {
+          registeredAt: new Date("2025-06-01T08:00:00.000Z"),
+          "certificateKeys.0.validFrom": "2025-07-01",
+          "certificateKeys.1.validFrom": null,
+        },
+      },
+    );
+    const listed = async () =>
+      Object.fromEntries(
+        (await nationalListAt(new Date())).body.keys
+          .filter((k) => k.provinceCode === "350000")
+          .map((k) => [k.kid, k.validFrom]),
+      );
+    expect(await listed()).to.deep.equal({ [kept.kid]: "2025-07-01", [legacy.kid]: "2025-06-01" });
+    await hub.registry.register({ provinceCode: "350000", name: "福建", nodeKey, certificateKeys: [kept, legacy] });
+    expect(await listed()).to.deep.equal({ [kept.kid]: "2025-07-01", [legacy.kid]: "2025-06-01" });
+  });
+
+  it("when the national list dates a province's key later than the province does, then conformance P05 fails naming the key, and passes once registered with the province's dates", async () => {
+    const province = await aProvinceOfHub(hub, "370000", { CERT_KEYS_DIR: signingKeysDir({ madeAt: new Date("2025-03-01T00:00:00.000Z") }) });
+    try {
+      const own = RegisterNodeBody.shape.certificateKeys.parse(await certificateKeysOf(province.url)) ?? [];
+      const nodeKey = (await hub.registry.list()).find((n) => n.provinceCode === "370000")?.nodeKeys.find((k) => !k.retiredAt)?.publicKey ?? "";
+      // Registered without dates in the first place: the hub can date them only from today.
+      await hub.registry.register({ provinceCode: "370000", name: "山东", nodeKey, certificateKeys: [] });
+      await hub.registry.register({ provinceCode: "370000", name: "山东", nodeKey, certificateKeys: own.map(({ kid, suite, publicKey }) => ({ kid, suite, publicKey })) });
+      const p05 = async () => (await runProvinceChecks({ provinceUrl: province.url, hubUrl: hub.node.url })).find((r) => r.id === "P05");
+      const failed = await p05();
+      expect(failed?.ok).to.equal(false);
+      expect(failed?.reason).to.contain(own[0]?.kid).and.to.contain("2025-03-01");
+      await hub.registry.register({ provinceCode: "370000", name: "山东", nodeKey, certificateKeys: own });
+      expect(await p05()).to.deep.include({ ok: true });
+    } finally {
+      await province.stop();
+    }
   });
 });
 
