@@ -99,6 +99,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
   });
   const lifecycle = createLifecycleService(ctx.conn, {
     audit,
+    logger: ctx.logger,
     signing,
     renewalWindowDays: opts.renewalWindowDays,
     clock,

@@ -24,6 +24,7 @@ import type { Logger } from "../lib/logger.js";
 import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey, newestPage } from "../lib/mongo.js";
 import { createIssuanceEvents } from "./issuance-events.js";
+import { assertNamePrintable } from "./pdf/fonts.js";
 
 export interface IssuancePorts {
   candidate(candidateId: string): Promise<CandidateDto | null>;
@@ -79,6 +80,9 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     if (!(await ports.resultsPublished(pending.sessionId))) refuseUnpublished();
     const candidate = await ports.candidate(pending.candidateId);
     if (!candidate) throw errors.unprocessable("holder_missing", "找不到考生报名信息，无法发证");
+    // A registration withdrawn after the pass (or mid-sitting, before that was refused) is no holder.
+    if (candidate.withdrawn) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名，不能发证");
+    assertNamePrintable(candidate.name);
     const capacity = await slots.capacity();
     const once = () => withFreeStatusIndex(() => issueOnce(actor, pending, candidate, capacity), capacity);
     // Two categories of one new holder issued at once both read "no certificate yet" before their
@@ -169,7 +173,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       issuedAt: now,
     };
     const record = toRecord(doc as Parameters<typeof toRecord>[0]);
-    const qr = sealQr(ports.signing, record, pending.chainHash);
+    const qr = await sealQr(ports.signing, record, pending.chainHash);
     const signature = signatureFor(ports.signing, record, qr);
     const versionEntry = versionEntryFor(record, signature, { version, kind, at: now, by: actorName(actor) });
 

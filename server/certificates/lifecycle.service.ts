@@ -340,7 +340,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
         updatedAt: now.toISOString(),
       };
       const chainHash = doc.categories.at(-1)?.chainHash ?? "0".repeat(64);
-      const qr = sealQr(ports.signing, record, chainHash);
+      const qr = await sealQr(ports.signing, record, chainHash);
       const signature = signatureFor(ports.signing, record, qr);
       const versionEntry = versionEntryFor(record, signature, {
         version,

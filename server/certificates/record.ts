@@ -93,7 +93,12 @@ export const serialOf = (certificateNo: string, version: number) =>
   `${certificateNo}-${String(version).padStart(2, "0")}`;
 
 /** Seals the QR payload for a new issuance version (the chain hash of the pass behind it). */
-export function sealQr(signing: SigningService, record: CertificateRecord, chainHash: string): string {
+export async function sealQr(
+  signing: SigningService,
+  record: CertificateRecord,
+  chainHash: string,
+): Promise<string> {
+  const key = await signing.sealingKey(record.issuedAt);
   return sealClaims(
     {
       provinceCode: record.provinceCode,
@@ -107,7 +112,7 @@ export function sealQr(signing: SigningService, record: CertificateRecord, chain
       statusIndex: record.statusIndex,
       chainHash,
     },
-    signing.sealingKey(record.issuedAt),
+    key,
   );
 }
 

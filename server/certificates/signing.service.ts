@@ -305,7 +305,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
      * never verifies. It happens when the issuing clock is behind the key's making (a clock set
      * back, an instance whose clock lags the one that rotated the key, a back-dated demo history).
      */
-    sealingKey(issuedAt: string): ActiveKey {
+    async sealingKey(issuedAt: string): Promise<ActiveKey> {
       const active = keys().active("certificate");
       if (!keyCoversIssue(active.key, issuedAt)) {
         throw errors.conflict(
@@ -314,6 +314,24 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
           { kid: active.kid, keyValidFrom: active.key.validFrom, issuedAt },
         );
       }
+      // Verifiers read the key registry (this node's trust list), not this instance's key file: an
+      // instance whose keys directory is not the others' (it must be shared) would sign with a key
+      // the registry shows closed, or never registered, and every such certificate would fail.
+      const registered = () => Registry.findOne({ kid: active.kid }, { validFrom: 1, validTo: 1 }).lean();
+      let listed = await registered();
+      if (!listed) {
+        await register();
+        listed = await registered();
+      }
+      if (
+        !listed ||
+        !keyCoversIssue({ validFrom: listed.validFrom, validTo: listed.validTo ?? null }, issuedAt)
+      )
+        throw errors.conflict(
+          "signing_key_closed",
+          `本节点当前签名密钥 ${active.kid} 在密钥登记中已停用或未登记，签出的证书将无法通过核验，已拒绝签发；请确认各实例共用同一密钥目录`,
+          { kid: active.kid, registeredValidTo: listed?.validTo ?? null, issuedAt },
+        );
       return active;
     },
     /** Closes the current key (it stays on the trust list) and signs with a new one from now on. */

@@ -33,6 +33,7 @@ import {
 } from "./record.js";
 import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey } from "../lib/mongo.js";
+import { assertNamePrintable } from "./pdf/fonts.js";
 
 /** An agreed transfer (转籍) as this province (the receiving one) holds it in the exchange. */
 export interface AcceptedTransfer {
@@ -305,6 +306,8 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     earlier: CertificateLean | null,
     capacity: number,
   ): Promise<CertificateRecord> {
+    // A name from another province's record is printed here too (see assertNamePrintable).
+    assertNamePrintable(src.holder.name);
     // A holder coming back (A → B → A): this province's certificate, cancelled when they left, is
     // issued again as its next version (one document per ID number; the hub's record of it moves
     // on from the cancellation) on a new status index. The old index is retired cancelled: the
@@ -345,7 +348,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       supersededBy: null,
     };
     const record = toRecord(doc);
-    const qr = sealQr(ports.signing, record, src.categories.at(-1)?.chainHash ?? "0".repeat(64));
+    const qr = await sealQr(ports.signing, record, src.categories.at(-1)?.chainHash ?? "0".repeat(64));
     const signature = signatureFor(ports.signing, record, qr);
     const versionEntry = versionEntryFor(record, signature, {
       version,
