@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
 import { seriousA11yViolations } from "../helpers/a11y.js";
-import { createStaff } from "../helpers/auth.js";
+import { createStaff, staffAgent } from "../helpers/auth.js";
+import { aQuestionInput } from "../helpers/bank-builders.js";
 import { launchBrowser, loginThroughForm, openContext } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import {
@@ -14,10 +15,11 @@ import {
 
 /**
  * axe-core (WCAG 2.1 A/AA) on the pages the public and officers use for certificates and
- * lookups: no serious or critical violations. The candidate exam page and the proctor console
+ * lookups, and on the staff lists with filters and editors (questions, blueprints, candidates,
+ * audit log): no serious or critical violations. The candidate exam page and the proctor console
  * are not covered here yet.
  */
-describe("accessibility of the verify, certificate and lookup pages (browser, axe-core)", function () {
+describe("accessibility of the verify, certificate, lookup and staff list pages (browser, axe-core)", function () {
   this.timeout(180_000);
   let node: TestNode;
   let browser: Browser;
@@ -34,6 +36,32 @@ describe("accessibility of the verify, certificate and lookup pages (browser, ax
     )!;
     certificateNo = (await inst.facade.issuance.issue(officer, String(pending._id))).certificateNo;
     await inst.facade.issuance.onExamPassed(await aPass(node));
+    // A question in review and a draft blueprint with a rule and an accommodation, so their rows'
+    // controls (row links, pickers, number inputs, delete buttons) are there to be checked.
+    const writer = await staffAgent(node, { roles: ["examiner"] });
+    const question = await writer.agent
+      .post("/api/question-bank/questions")
+      .send(aQuestionInput())
+      .expect(201);
+    await writer.agent
+      .post(`/api/question-bank/questions/${(question.body as { id: string }).id}/submit`)
+      .send({})
+      .expect(200);
+    await writer.agent
+      .post("/api/question-bank/blueprints")
+      .send({
+        blueprint: {
+          categoryCode: "01001",
+          title: "无障碍检查方案",
+          minutes: 60,
+          passMark: 4,
+          points: { true_false: 1, single: 1, multiple: 1 },
+          cells: [{ type: "single", chapter: "安全行车", count: 5 }],
+          accommodations: { low_vision: 15 },
+        },
+        publish: false,
+      })
+      .expect(201);
     browser = await launchBrowser();
   });
   after(async () => {
@@ -56,13 +84,19 @@ describe("accessibility of the verify, certificate and lookup pages (browser, ax
     }
   });
 
-  for (const [name, path] of [
-    ["pending issuances", "/certificates/issuances"],
-    ["certificate", "/certificates/:no"],
-    ["hub lookup", "/sharing/lookup"],
+  for (const [name, path, role] of [
+    ["pending issuances", "/certificates/issuances", "officer"],
+    ["certificate", "/certificates/:no", "officer"],
+    ["hub lookup", "/sharing/lookup", "officer"],
+    ["certificate list", "/certificates", "officer"],
+    ["candidate list", "/registration/candidates", "officer"],
+    ["question list", "/question-bank/questions", "examiner"],
+    ["review queue", "/question-bank/review", "reviewer"],
+    ["blueprint", "/question-bank/blueprints", "examiner"],
+    ["audit log", "/admin/audit", "admin"],
   ] as const) {
-    it(`when an officer opens the ${name} page, then axe finds no serious or critical violation`, async () => {
-      const staff = await createStaff(node, { roles: ["officer"] });
+    it(`when ${/^[aeiou]/.test(role) ? "an" : "a"} ${role} opens the ${name} page, then axe finds no serious or critical violation`, async () => {
+      const staff = await createStaff(node, { roles: [role] });
       const { context, page } = await openContext(browser, node.url);
       try {
         await loginThroughForm(page, staff.username, staff.password);

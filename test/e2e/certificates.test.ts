@@ -14,7 +14,14 @@ import {
   screenshot,
 } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
-import { anotherInstance, aPass, startCertNode, type TestNode } from "../integration/certificates/support.js";
+import {
+  anotherInstance,
+  aPass,
+  pendingIssuanceOf,
+  officer as officerActor,
+  startCertNode,
+  type TestNode,
+} from "../integration/certificates/support.js";
 
 /** `2026-11-30 21:40:05`-style wall time of an instant in a zone, as the pages write it (hh:mm:ss). */
 const clock = (iso: string, timeZone: string) =>
@@ -91,6 +98,12 @@ describe("certificate pages and verification in the browser (browser)", function
 
       await page.goto(`/certificates/${pass.idNumber}`);
       await page.getByText("发证记录").waitFor();
+      // 证号 is the ID number, as on every other page; the card's serial is 证书编号.
+      const fields = page.locator(".el-descriptions").first();
+      const labels = (await fields.locator(".el-descriptions__label").allInnerTexts()).map((l) => l.trim());
+      expect(labels).to.include.members(["证号", "证书编号"]);
+      expect(await fields.innerText()).to.match(new RegExp(`证号\\s+${pass.idNumber}\\s`));
+      expect(await fields.innerText()).to.match(new RegExp(`证书编号\\s+${pass.idNumber}-\\d+`));
       const download = page.waitForEvent("download");
       await page.getByRole("button", { name: "下载 PDF" }).click();
       pdfPath = join(work, "certificate.pdf");
@@ -159,7 +172,40 @@ describe("certificate pages and verification in the browser (browser)", function
     }
   });
 
-  it("when the certificate is held up to the camera on /verify, then the code is read from the video and verified", async () => {
+  it("when a valid certificate was verified and the next check cannot reach the server, then its 证书真实有效 is gone and the failure says why", async () => {
+    const inst = anotherInstance(node);
+    const pass = await aPass(node);
+    const { certificateNo: validNo } = await inst.facade.issuance.issue(
+      officerActor,
+      await pendingIssuanceOf(inst, pass),
+    );
+    const stored = await node.ctx.conn.collection("certificates").findOne({ certificateNo: validNo });
+    const { context, page, errors } = await newYorkContext(browser, node.url);
+    try {
+      await page.goto("/verify");
+      await page.locator('[data-test="qr-text"]').fill((stored?.signature as { qr: string }).qr);
+      await page.locator('[data-test="verify"]').click();
+      const verdict = page.locator('[data-test="verdict"]');
+      await verdict.getByText("证书真实有效").waitFor();
+
+      await page.route("**/api/certificates/verify", (route) => route.abort("connectionfailed"));
+      await page.locator('[data-test="qr-text"]').fill("RC1:另一张证书的二维码内容");
+      await page.locator('[data-test="verify"]').click();
+      await verdict.getByText("验证未通过").waitFor();
+      expect(await verdict.innerText())
+        .to.include("无法连接服务器")
+        .and.not.include("证书真实有效");
+      expect(await page.getByText("证书真实有效").count()).to.equal(0);
+      // The other certificate's fields went with its verdict.
+      expect(await page.locator(".result").innerText()).not.to.include(validNo);
+      await screenshot(page, "verify-failed-after-valid");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when 打开摄像头 is pressed twice and the certificate is held up to the camera, then the code is read from the video and verified, and no camera is left on", async () => {
     // Chromium's fake camera plays a Y4M file: the certificate page, greyscale, as one frame.
     execFileSync("pdftoppm", ["-r", "150", "-gray", "-singlefile", pdfPath, join(work, "page")]);
     const video = join(work, "camera.y4m");
@@ -183,11 +229,26 @@ describe("certificate pages and verification in the browser (browser)", function
       const page = await context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (err) => errors.push(err.message));
+      // Every camera stream the page opens, to see afterwards that none was left running.
+      // (Page scripts as text: the tests are type-checked without the DOM's types.)
+      await page.addInitScript(`(() => {
+        const streams = [];
+        globalThis.cameraStreams = streams;
+        const media = navigator.mediaDevices;
+        const open = media.getUserMedia.bind(media);
+        media.getUserMedia = (constraints) =>
+          open(constraints).then((stream) => (streams.push(stream), stream));
+      })()`);
       await page.goto("/verify");
       await page.getByRole("tab", { name: "摄像头扫码" }).click();
-      await page.getByRole("button", { name: "打开摄像头" }).click();
+      // Pressed twice: one camera, and it is off once the code is read.
+      await page.getByRole("button", { name: "打开摄像头" }).dblclick();
       await page.locator('[data-test="verify-status"]').waitFor({ timeout: 60_000 });
       expect(await page.locator(".el-descriptions").textContent()).to.include(certificateNo);
+      const tracks = (await page.evaluate(
+        "globalThis.cameraStreams.map((s) => s.getTracks().map((t) => t.readyState))",
+      )) as string[][];
+      expect(tracks).to.deep.equal([["ended"]]);
       expect(errors).to.deep.equal([]);
     } finally {
       await camera.close();

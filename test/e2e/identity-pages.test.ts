@@ -304,4 +304,31 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await context.close();
     }
   });
+
+  it("when an officer corrects a registration's address, then the dialog shows the recorded county by name and the county picked instead is saved", async () => {
+    const c = await registerTestCandidate(env.node, { name: "周改址", addressDivisionCode: "320102" });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/registration/candidates");
+      await page.getByPlaceholder("姓名或身份证号开头").fill("周改址");
+      await page.getByPlaceholder("姓名或身份证号开头").press("Enter");
+      const row = page.locator('[data-test="candidates-table"] .el-table__row', { hasText: "周改址" });
+      await row.locator('[data-test="candidate-correct"]').click();
+      const dialog = page.locator('[data-test="correct-candidate-dialog"]');
+      const county = dialog.locator('[data-test="address-county"]');
+      await county.getByText("玄武区").waitFor();
+      expect(await dialog.locator('[data-test="address-city"]').innerText()).to.include("南京市");
+      await county.click();
+      await page.locator(".el-select-dropdown__item:visible", { hasText: "秦淮区" }).first().click();
+      await screenshot(page, "registration-correct-address");
+      await dialog.locator('[data-test="correct-submit"]').click();
+      await page.getByText("报名信息已更正").waitFor();
+      const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
+      expect(stored).to.include({ addressDivisionCode: "320104", name: "周改址" });
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

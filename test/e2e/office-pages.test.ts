@@ -200,4 +200,74 @@ describe("examination office pages (browser)", function () {
       await context.close();
     }
   });
+
+  it("when an admin reads the seats and adds a test centre, then each seat names its binding in words, and each dialog opens empty, without another's input or refusal", async () => {
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_admin", TEST_PASSWORD);
+      await page.goto("/admin/organisation");
+      // The binding is in the seat's name, not only in its colour (the demo binds seat 1 by IP).
+      const room = page.locator(".rc-room", { hasText: "第一考场" }).first();
+      await room.getByRole("button", { name: "1 号座位，已绑定考试机 IP 127.0.0.1", exact: true }).waitFor();
+      await room.getByRole("button", { name: "3 号座位，未绑定考试机", exact: true }).waitFor();
+      await screenshot(page, "office-organisation-seats");
+
+      // A refused centre: its fields say why.
+      await page.locator('[data-test="centre-create"]').click();
+      const centreForm = page.locator('[data-test="centre-form"]');
+      await page.locator('[data-test="centre-save"]').click();
+      await centreForm.locator(".el-form-item__error").first().waitFor();
+      await page.locator(".el-dialog", { hasText: "添加考点" }).getByRole("button", { name: "取消" }).click();
+      // Another dialog does not show that refusal under its own fields.
+      await page.getByRole("button", { name: "添加考场" }).first().click();
+      const roomDialog = page.locator(".el-dialog", { hasText: "考场名称" });
+      await roomDialog.waitFor();
+      expect(await roomDialog.locator(".el-form-item__error").count()).to.equal(0);
+      await roomDialog.getByRole("button", { name: "取消" }).click();
+
+      // A centre added: the dialog opens empty for the next one, without the last refusal either.
+      await page.locator('[data-test="centre-create"]').click();
+      // (The messages fade out: gone once their leave transition ends.)
+      await centreForm.locator(".el-form-item__error").first().waitFor({ state: "detached", timeout: 5_000 });
+      const name = `端到端考点${Date.now()}`;
+      await centreForm.locator(".el-form-item", { hasText: "名称" }).locator("input").fill(name);
+      await centreForm
+        .locator(".el-form-item", { hasText: "地址" })
+        .locator("input")
+        .fill("南京市玄武区中山路 1 号");
+      await centreForm.locator(".el-form-item", { hasText: "行政区划" }).locator(".el-select").click();
+      await page.locator(".el-select-dropdown__item:visible").first().click();
+      await page.locator('[data-test="centre-save"]').click();
+      await page.getByText(name).waitFor();
+      await page.locator('[data-test="centre-create"]').click();
+      for (const input of await centreForm.locator("input:visible").all())
+        expect(await input.inputValue()).to.equal("");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the candidate list cannot be read, then the page says why with 重试 instead of 本辖区暂无考生, and 重试 shows the candidates", async () => {
+    await registerTestCandidate(env.node, { name: "郑重试", divisionCode: "320100" });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      const candidateList = (url: URL) => url.pathname === "/api/candidates";
+      await page.route(candidateList, (route) => route.abort("connectionfailed"));
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/registration/candidates");
+      const failed = page.locator('[data-test="load-failed"]');
+      await failed.getByText("无法连接服务器").waitFor();
+      expect(await page.getByText("本辖区暂无考生").count()).to.equal(0);
+      // Said once, in place of the list: no toast repeats it.
+      expect(await page.locator(".el-message").count()).to.equal(0);
+      await screenshot(page, "office-candidates-load-failed");
+      await page.unroute(candidateList);
+      await page.locator('[data-test="load-retry"]').click();
+      await page.locator('[data-test="candidates-table"]').getByText("郑重试").waitFor();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

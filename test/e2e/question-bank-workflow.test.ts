@@ -120,8 +120,12 @@ describe("question bank workflow (browser)", function () {
       await ex.page.locator('[data-test="chapter"]').click();
       await pickOption(ex.page, "安全行车");
       await ex.page.locator('[data-test="categories"]').click();
-      await pickOption(ex.page, /^\s*01001\b/);
+      // Offered and shown by name; the code is only secondary text in the list.
+      await pickOption(ex.page, /^\s*经营性道路旅客运输驾驶员/);
       await ex.page.keyboard.press("Escape");
+      expect(await ex.page.locator('[data-test="categories"] .el-tag').innerText()).to.equal(
+        "经营性道路旅客运输驾驶员",
+      );
 
       // The live preview follows the form before anything is saved.
       const preview = ex.page.locator('[data-test="candidate-preview"]');
@@ -512,6 +516,134 @@ describe("question bank workflow (browser)", function () {
       expect(await questions.countDocuments({ ref: { $regex: `^IMP-${tag}-` } })).to.equal(0);
       const listed = await context.request.get(`/api/question-bank/questions?q=IMP-${tag}`);
       expect(((await listed.json()) as { total: number }).total).to.equal(0);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when a reviewer double-clicks 审核通过, then only the question shown is approved and the next one stays in review", async function () {
+    this.timeout(120_000);
+    const writer: AuthedAgent = await staffAgent(node, { roles: ["examiner"] });
+    const tag = suffix();
+    const refs = [`DBL-${tag}-1`, `DBL-${tag}-2`];
+    const ids: string[] = [];
+    for (const ref of refs) {
+      const created = await writer.agent
+        .post("/api/question-bank/questions")
+        .send(aQuestionInput({ ref }))
+        .expect(201);
+      const id = (created.body as QuestionDto).id;
+      await writer.agent.post(`/api/question-bank/questions/${id}/submit`).send({}).expect(200);
+      ids.push(id);
+    }
+    const reviewer = await createStaff(node, { roles: ["reviewer"] });
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      const approvals: string[] = [];
+      page.on("request", (r) => {
+        if (r.method() === "POST" && new URL(r.url()).pathname.endsWith("/approve")) approvals.push(r.url());
+      });
+      await loginThroughForm(page, reviewer.username, reviewer.password);
+      await page.goto("/question-bank/review");
+      const table = page.locator('[data-test="review-table"]');
+      await table.getByText(refs[0]!).click();
+      await page.locator('[data-test="review-detail"]').getByText(refs[0]!).waitFor();
+      await page.locator('[data-test="approve"]').dblclick();
+      await successMessage(page, "已审核通过并发布");
+      await table.getByText(refs[0]!).waitFor({ state: "detached" });
+      expect(approvals).to.have.length(1);
+      expect((await storedVersions(ids[0]!))[0]?.status).to.equal("published");
+      expect((await storedVersions(ids[1]!))[0]?.status).to.equal("in_review");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  /** A draft blueprint of `categoryCode` the bank can hold (5 single-choice questions, pass at 4), saved through the API. */
+  async function aDraftBlueprint(categoryCode: string, title: string): Promise<void> {
+    const writer: AuthedAgent = await staffAgent(node, { roles: ["examiner"] });
+    await writer.agent
+      .post("/api/question-bank/blueprints")
+      .send({
+        blueprint: {
+          categoryCode,
+          title,
+          minutes: 60,
+          passMark: 4,
+          points: { true_false: 1, single: 1, multiple: 1 },
+          cells: [{ type: "single", chapter: "安全行车", count: 5 }],
+        },
+        publish: false,
+      })
+      .expect(201);
+  }
+
+  /** Waits until the blueprint editor holds the version titled `title` (filled once its category has loaded). */
+  async function editorShows(page: Page, title: string): Promise<void> {
+    const titleInput = page.locator(".el-form-item", { hasText: "方案名称" }).locator("input");
+    for (let i = 0; i < 100 && (await titleInput.inputValue()) !== title; i++) await page.waitForTimeout(100);
+    expect(await titleInput.inputValue()).to.equal(title);
+  }
+
+  /** Picks a category in the blueprint page's picker (by its name). */
+  async function pickBlueprintCategory(page: Page, name: string): Promise<void> {
+    await page.locator('[data-test="category"]').click();
+    await pickOption(page, new RegExp(name));
+  }
+
+  it("when an examiner double-clicks 保存为草稿版本, then one draft version is stored", async function () {
+    this.timeout(120_000);
+    const title = `双击方案${suffix()}`;
+    await aDraftBlueprint("03003", title);
+    const blueprints = node.ctx.conn.collection("blueprints");
+    const examiner = await createStaff(node, { roles: ["examiner"] });
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      const saves: string[] = [];
+      page.on("request", (r) => {
+        if (r.method() === "POST" && new URL(r.url()).pathname === "/api/question-bank/blueprints")
+          saves.push(r.url());
+      });
+      await loginThroughForm(page, examiner.username, examiner.password);
+      await page.goto("/question-bank/blueprints");
+      await page.locator('[data-test="summary"]').waitFor();
+      await pickBlueprintCategory(page, "道路危险货物运输押运人员");
+      await editorShows(page, title);
+      const before = await blueprints.countDocuments({});
+      await page.getByRole("button", { name: "保存为草稿版本" }).dblclick();
+      await successMessage(page, /已保存第 \d+ 版草稿/);
+      expect(saves).to.have.length(1);
+      expect(await blueprints.countDocuments({})).to.equal(before + 1);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the picked category's blueprints cannot be read, then the page says why with 重试 instead of showing the last category's rules, and 重试 loads them", async function () {
+    this.timeout(120_000);
+    const title = `重试方案${suffix()}`;
+    await aDraftBlueprint("04002", title);
+    const examiner = await createStaff(node, { roles: ["examiner"] });
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, examiner.username, examiner.password);
+      await page.goto("/question-bank/blueprints");
+      await page.locator('[data-test="summary"]').waitFor();
+      const blueprintsOf04002 = (url: URL) =>
+        url.pathname === "/api/question-bank/blueprints" && url.searchParams.get("categoryCode") === "04002";
+      await page.route(blueprintsOf04002, (route) => route.abort("connectionfailed"));
+      await pickBlueprintCategory(page, "网络预约出租汽车驾驶员");
+      await page.locator('[data-test="load-failed"]').getByText("无法连接服务器").waitFor();
+      expect(await page.locator('[data-test="cells"]').count()).to.equal(0);
+      expect(await page.getByRole("button", { name: "保存为草稿版本" }).count()).to.equal(0);
+      await screenshot(page, "qb-09-blueprint-load-failed");
+
+      await page.unroute(blueprintsOf04002);
+      await page.locator('[data-test="load-retry"]').click();
+      await editorShows(page, title);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

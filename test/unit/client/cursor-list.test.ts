@@ -1,17 +1,22 @@
 import { expect } from "chai";
 import { useCursorList } from "../../../client/src/shared/cursor-list.js";
 
-/** A server list of `count` rows per filter, newest first, `size` a page, cursors as row numbers. */
+/**
+ * A server list of `count` rows per filter, newest first, `size` a page, cursors as row numbers;
+ * a read of a filter in `failing` is refused (as a server error or a lost connection is).
+ */
 function aServer(count: number, size: number) {
   const asked: { filter: string; before: string | undefined }[] = [];
+  const failing = new Set<string>();
   const read = ({ filter, before }: { filter: string; before?: string }) => {
     asked.push({ filter, before });
+    if (failing.has(filter)) return Promise.reject(new Error("服务器错误（500），请稍后重试"));
     const start = before ? Number(before) : 0;
     const rows = Array.from({ length: Math.min(size, count - start) }, (_, i) => `${filter}-${start + i}`);
     const end = start + rows.length;
     return Promise.resolve({ rows, total: count, next: end < count ? String(end) : null });
   };
-  return { read, asked };
+  return { read, asked, failing };
 }
 
 describe("a list read a page at a time (client)", () => {
@@ -69,5 +74,56 @@ describe("a list read a page at a time (client)", () => {
     expect(list.total.value).to.equal(1);
     expect(list.next.value).to.equal(null);
     expect(list.loading.value).to.equal(false);
+  });
+
+  it("when the first page under a new filter fails, then the old filter's rows are gone, the error says why and 加载更多 asks nothing", async () => {
+    const server = aServer(5, 2);
+    let filter = "a";
+    const list = useCursorList(server.read, "rows", () => ({ filter }));
+    await list.reload();
+    filter = "b";
+    server.failing.add("b");
+    await list.reload();
+    expect(list.rows.value).to.deep.equal([]);
+    expect(list.total.value).to.equal(0);
+    expect(list.next.value).to.equal(null);
+    expect(list.error.value).to.equal("服务器错误（500），请稍后重试");
+    expect(list.loading.value).to.equal(false);
+    const asked = server.asked.length;
+    await list.loadMore();
+    expect(server.asked.length).to.equal(asked);
+  });
+
+  it("when a failed first page is asked for again and answers, then the error clears and the next page is of the new filter", async () => {
+    const server = aServer(5, 2);
+    let filter = "a";
+    const list = useCursorList(server.read, "rows", () => ({ filter }));
+    await list.reload();
+    filter = "b";
+    server.failing.add("b");
+    await list.reload();
+    server.failing.delete("b");
+    await list.reload();
+    expect(list.error.value).to.equal(null);
+    await list.loadMore();
+    expect(list.rows.value).to.deep.equal(["b-0", "b-1", "b-2", "b-3"]);
+    expect(server.asked.at(-1)).to.deep.equal({ filter: "b", before: "2" });
+  });
+
+  it("when a later page fails, then the rows and the cursor stay so 加载更多 can ask again, and the failure reaches the caller", async () => {
+    const server = aServer(5, 2);
+    const list = useCursorList(server.read, "rows", () => ({ filter: "a" }));
+    await list.reload();
+    server.failing.add("a");
+    let refused: unknown = null;
+    await list.loadMore().catch((err: unknown) => (refused = err));
+    expect(refused).to.be.instanceOf(Error);
+    expect(list.rows.value).to.deep.equal(["a-0", "a-1"]);
+    expect(list.next.value).to.equal("2");
+    expect(list.error.value).to.equal(null);
+    expect(list.loading.value).to.equal(false);
+    server.failing.delete("a");
+    await list.loadMore();
+    expect(list.rows.value).to.deep.equal(["a-0", "a-1", "a-2", "a-3"]);
   });
 });

@@ -16,18 +16,20 @@ export type { CertificateDto, IssuanceDto };
 /** REST calls of the certificates feature (发证、证书管理、验证). */
 export const certificatesApi = {
   /** A page of the issuances of a status, newest pass first, how many in all and where the next page starts. */
-  issuances: (query: Sent<typeof IssuanceListQuery>) =>
+  issuances: (query: Sent<typeof IssuanceListQuery>, options?: { notify?: boolean }) =>
     api.get<{ issuances: IssuanceDto[]; total: number; next: string | null }>("/api/certificate-issuances", {
       query,
+      ...options,
     }),
   issue: (id: string) =>
     api.post<{ record: CertificateRecord }>(`/api/certificate-issuances/${id}/issue`, {}),
   reject: (id: string, body: Sent<typeof ReasonBody>) =>
     api.post<void>(`/api/certificate-issuances/${id}/reject`, body),
   /** The newest certificates under the query, and how many there are in all. */
-  search: (query: Sent<typeof CertificateListQuery>) =>
+  search: (query: Sent<typeof CertificateListQuery>, options?: { notify?: boolean }) =>
     api.get<{ certificates: CertificateDto[]; total: number; next: string | null }>("/api/certificates", {
       query,
+      ...options,
     }),
   /** One certificate; the page shows a failure itself (`notify: false`), with 重试. */
   get: (no: string) =>

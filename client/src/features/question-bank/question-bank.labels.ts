@@ -42,8 +42,12 @@ export const FLAG_LABEL: Record<string, string> = {
   few_responses: "作答人数少",
 };
 
+/**
+ * The categories for a picker, labelled by name as every other page names them; a picker shows the
+ * code only as muted secondary text beside it (`<span class="rc-option-code">`), never as the label.
+ */
 export const CATEGORY_OPTIONS = (Object.entries(CATEGORIES) as [CategoryCode, string][]).map(
-  ([code, name]) => ({ value: code, label: `${code} ${name}` }),
+  ([code, name]) => ({ value: code, label: name }),
 );
 
 /** Chapters named in shared/DOMAIN.md, offered as suggestions (free text is allowed). */

@@ -16,9 +16,10 @@ import { api, type Sent } from "@/shared/api.js";
 /** REST calls of candidate registration (报名). */
 export const registrationApi = {
   /** The newest 200 registrations under the query, and how many there are in all. */
-  list: (query: Omit<Sent<typeof ListCandidatesQuery>, "limit">) =>
+  list: (query: Omit<Sent<typeof ListCandidatesQuery>, "limit">, options?: { notify?: boolean }) =>
     api.get<{ candidates: CandidateDto[]; total: number; next: string | null }>("/api/candidates", {
       query: { ...query, limit: 200 },
+      ...options,
     }),
   /** 更正: refusals (a field, not_eligible, still seated) are the dialog's to show. */
   correct: (id: string, body: Sent<typeof CorrectCandidateBody>) =>
