@@ -113,7 +113,7 @@ async function main(): Promise<number> {
         dryRun: values["dry-run"],
         rejected: true,
         counts: { created: 0, updated: 0, unchanged: 0, skipped: 0, invalid: 1 },
-        items: [{ location: "文件", outcome: "invalid", notes: [`${why}：${p}`] }],
+        items: [{ location: "文件", outcome: "invalid", code: "file_unreadable", notes: [`${why}：${p}`] }],
         blueprints: [],
       });
     }

@@ -120,6 +120,7 @@ export function rowToItem(
     return {
       location,
       outcome: "invalid",
+      code: "malformed_item",
       notes: [`应有 ${names.length} 列，实有 ${row.fields.length} 列`],
     };
   }
@@ -130,6 +131,7 @@ export function rowToItem(
     return {
       location,
       outcome: "invalid",
+      code: "malformed_item",
       notes: [`${unlabelled.join("、")} 列有内容，但该列没有表头：请填写列名或删除该列`],
     };
   const get = (col: string) => cellValue(row.fields[names.indexOf(col)] ?? "");

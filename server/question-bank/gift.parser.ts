@@ -1,4 +1,5 @@
 import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./html-text.js";
+import type { ImportItemCode } from "../contracts/question-bank.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
 import { fitRef, derivedRef, toItem, withImage } from "./parsed-item.js";
 import { textLines } from "../lib/text-decode.js";
@@ -151,22 +152,29 @@ function parseQuestion(
   }
   const location = `第 ${line} 行（第 ${index} 题${title ? `「${title.slice(0, 40)}」` : ""}）`;
   const named = title ? fitRef(title) : null;
-  const early = (outcome: "skipped" | "invalid", why: string, ref?: string): ParsedItem => ({
+  const early = (outcome: "skipped" | "invalid", code: ImportItemCode, why: string): ParsedItem => ({
     location,
-    ref: named?.ref ?? ref,
+    ref: named?.ref,
     outcome,
+    code,
     notes: [...(named?.notes ?? []), why],
   });
 
   const open = src.indexOf("{");
   const close = src.indexOf("}");
-  if (open < 0 && close < 0) return early("skipped", "说明文字（description）不是题目，未导入");
-  if (open < 0 || close < open) return early("invalid", "花括号不成对：答案区须以 { 开始、以 } 结束");
+  if (open < 0 && close < 0)
+    return early("skipped", "not_a_question", "说明文字（description）不是题目，未导入");
+  if (open < 0 || close < open)
+    return early("invalid", "malformed_item", "花括号不成对：答案区须以 { 开始、以 } 结束");
   if (src.indexOf("{", open + 1) >= 0 && src.indexOf("{", open + 1) < close)
-    return early("invalid", "答案区内有未转义的 {（文字中的花括号须写作 \\{）");
+    return early("invalid", "malformed_item", "答案区内有未转义的 {（文字中的花括号须写作 \\{）");
   const after = src.slice(close + 1).trim();
   if (after.includes("{") || after.includes("}"))
-    return early("invalid", "一道题只能有一个答案区 {…}（文字中的花括号须写作 \\{ 或 \\}）");
+    return early(
+      "invalid",
+      "malformed_item",
+      "一道题只能有一个答案区 {…}（文字中的花括号须写作 \\{ 或 \\}）",
+    );
 
   let answerText = src.slice(open + 1, close).trim();
   let generalFeedback = "";
@@ -182,12 +190,25 @@ function parseQuestion(
   const notes: string[] = [...(named?.notes ?? [])];
   const problems: string[] = [];
   const ref = named?.ref ?? derivedRef("gift", stem);
-  const skip = (why: string): ParsedItem => ({ location, ref, outcome: "skipped", notes: [...notes, why] });
+  const skip = (code: ImportItemCode, why: string): ParsedItem => ({
+    location,
+    ref,
+    outcome: "skipped",
+    code,
+    notes: [...notes, why],
+  });
+  const invalid = (): ParsedItem => ({
+    location,
+    ref,
+    outcome: "invalid",
+    code: "invalid_item",
+    notes: [...notes, ...problems],
+  });
 
-  if (answerText === "") return skip("简答/论述题（essay）无法自动评分，roadcert 不支持");
-  if (answerText.startsWith("#")) return skip("数值题（numerical）roadcert 不支持");
+  if (answerText === "") return skip("unsupported_type", "简答/论述题（essay）无法自动评分，roadcert 不支持");
+  if (answerText.startsWith("#")) return skip("unsupported_type", "数值题（numerical）roadcert 不支持");
   if (!answerText.includes("~") && answerText.includes("=") && answerText.includes("->"))
-    return skip("配对题（matching）roadcert 不支持");
+    return skip("unsupported_type", "配对题（matching）roadcert 不支持");
 
   const feedbackSource = withFormat(generalFeedback, stemSource.format);
   const explanation = convert(feedbackSource.text, feedbackSource.format);
@@ -206,21 +227,25 @@ function parseQuestion(
     if (!["T", "TRUE", "F", "FALSE"].includes(word)) {
       if (["T", "TRUE", "F", "FALSE"].includes(word.toUpperCase()))
         return skip(
+          "unsupported_type",
           `答案「${word}」不是判断题写法：Moodle 只认大写 T/TRUE/F/FALSE，小写按简答题读取；roadcert 不支持简答题`,
         );
-      return skip("填空/简答题（short answer）roadcert 不支持");
+      return skip("unsupported_type", "填空/简答题（short answer）roadcert 不支持");
     }
     if (hash > 0) notes.push("判断题的答题反馈（#…）未导入");
     type = "true_false";
     answer = [word.startsWith("T") ? "T" : "F"];
   } else {
     const choice = readChoice(answerText, stemSource.format, problems, notes);
-    if (!choice) return { location, ref, outcome: "invalid", notes: [...notes, ...problems] };
+    if (!choice) return invalid();
     if (choice.options.length !== 4)
-      return skip(`选择题有 ${choice.options.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`);
+      return skip(
+        "unsupported_option_count",
+        `选择题有 ${choice.options.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`,
+      );
     ({ type, options, answer } = choice);
   }
-  if (problems.length) return { location, ref, outcome: "invalid", notes: [...notes, ...problems] };
+  if (problems.length) return invalid();
   const item = toItem(
     location,
     {

@@ -175,6 +175,7 @@ async function* xlsxItems(bytes: Buffer, defaults: ImportDefaults): AsyncGenerat
         location: item.location,
         ...(item.ref === undefined ? {} : { ref: item.ref }),
         outcome: "invalid",
+        code: "number_format_unknown",
         notes: [...row.notes, ...item.notes],
       };
     else yield row.notes.length ? { ...item, notes: [...row.notes, ...item.notes] } : item;

@@ -129,6 +129,7 @@ export function createBatchWriter(
       const match = matchStored(toQuestionInput(current), item.question, item.weakRef ?? false);
       if (match.kind === "conflict") {
         r.outcome = "skipped";
+        r.code = "ref_category_mismatch";
         r.notes.push(match.note);
         continue;
       }
@@ -141,6 +142,7 @@ export function createBatchWriter(
         r.outcome = "unchanged";
       } else if (current.status === "in_review" || current.status === "retired") {
         r.outcome = "skipped";
+        r.code = current.status === "in_review" ? "question_in_review" : "question_retired";
         r.notes.push(
           current.status === "in_review" ? "同编号题目正在审核中，未覆盖" : "同编号题目已停用，未覆盖",
         );

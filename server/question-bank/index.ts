@@ -10,6 +10,9 @@
  * - paper: one candidate's frozen questions (server/contracts/paper.ts), built by `assemblePaper`
  *   deterministically from a seed so it can be rebuilt for audit.
  * - quarantine: an item with negative discrimination kept out of new papers until released.
+ * - import report: per file and item, what an import did; a skipped or invalid item carries a
+ *   stable `code` for software (ImportItemCode, meanings in IMPORT_ITEM_CODES) beside the Chinese
+ *   notes people read.
  *
  * Other features use only what this file exports.
  */

@@ -219,6 +219,8 @@ function readQuestion(
       location,
       ref: named?.ref,
       outcome: "skipped",
+      // Moodle's description "question" is text shown between questions, not a question at all.
+      code: type === "description" ? "not_a_question" : "unsupported_type",
       notes: [...notes, `${ownEntry(SUPPORTED_NOT, type) ?? `题型 ${type || "（未注明）"}`} roadcert 不支持`],
     };
   }
@@ -263,7 +265,13 @@ function readQuestion(
     source: "Moodle XML 导入",
     ...(defaults.difficulty ? { difficulty: defaults.difficulty } : {}),
   };
-  const invalid = (): ParsedItem => ({ location, ref, outcome: "invalid", notes: [...notes, ...problems] });
+  const invalid = (): ParsedItem => ({
+    location,
+    ref,
+    outcome: "invalid",
+    code: "invalid_item",
+    notes: [...notes, ...problems],
+  });
   if (answers.some((a) => !Number.isFinite(a.fraction) || a.fraction > 100 || a.fraction < -100))
     problems.push("答案分值（fraction）须为 -100～100 的数");
 
@@ -280,6 +288,7 @@ function readQuestion(
         location,
         ref,
         outcome: "skipped",
+        code: "unsupported_option_count",
         notes: [...notes, `选择题有 ${answers.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`],
       };
     }

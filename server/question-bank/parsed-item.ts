@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import type { CategoryCode } from "../contracts/categories.js";
-import { QuestionInput, type BlueprintInput, type ImportFormat } from "../contracts/question-bank.js";
+import {
+  QuestionInput,
+  type BlueprintInput,
+  type ImportFormat,
+  type ImportItemCode,
+} from "../contracts/question-bank.js";
 
 /** Whole-file faults: the shared reader type (server/lib), named here for the parsers. */
 export { FileRefusal } from "../lib/file-refusal.js";
@@ -10,9 +15,13 @@ import { checkImage } from "./image.store.js";
 /**
  * What every import parser yields per item: a valid question, an item skipped because the format
  * construct has no roadcert equivalent, or an invalid item (which rejects the whole file unless the
- * caller asks for partial import).
+ * caller asks for partial import). A skipped or invalid item always says why with a stable code
+ * (the report's ImportItemCode) besides its notes.
  */
-export interface ParsedItem {
+export type ParsedItem = ParsedItemFields &
+  ({ outcome: "ok"; code?: undefined } | { outcome: "skipped" | "invalid"; code: ImportItemCode });
+
+interface ParsedItemFields {
   /** Human-readable place in the file: "第 12 行", "第 3 题「name」". */
   location: string;
   ref?: string;
@@ -23,7 +32,6 @@ export interface ParsedItem {
    * (import-match.ts).
    */
   weakRef?: boolean;
-  outcome: "ok" | "skipped" | "invalid";
   question?: QuestionInput;
   /** Why skipped/invalid, or what was dropped from an imported item. */
   notes: string[];
@@ -68,16 +76,19 @@ export function toItem(
   const problems = result.error.issues.map(
     (i) => `${FIELD_LABEL[String(i.path[0])] ?? String(i.path[0] ?? "题目")}：${issueText(i)}`,
   );
-  return { location, ref, outcome: "invalid", notes: [...notes, ...problems] };
+  return { location, ref, outcome: "invalid", code: "invalid_item", notes: [...notes, ...problems] };
 }
 
 /**
  * A question's identity as the bank matches it: the ref trimmed and NFKC-normalised (full-width
  * letters and digits as plain ones), the chapter trimmed. "PF-1 " from a JSON file and "PF-1"
  * became two questions, and a ref of spaces only passed as a ref; now the first is the same ref
- * and the second is empty, which the contract refuses. The chapter is only trimmed: NFKC would turn
- * a chapter's full-width brackets into ASCII ones while the blueprint cells (the contract's
- * BlueprintCell) keep theirs, and the cell would no longer find its questions.
+ * and the second is empty, which the contract refuses. The contract reads a ref so itself
+ * (QuestionInput's `ref`); the import reads it so before the contract too, because an item the
+ * contract refuses has no parsed ref, and its report and the repeated-ref check
+ * (refuseRepeatedRefs) still name it by the ref the bank would match. The chapter is only trimmed:
+ * NFKC would turn a chapter's full-width brackets into ASCII ones while the blueprint cells (the
+ * contract's BlueprintCell) keep theirs, and the cell would no longer find its questions.
  */
 export function withPlainIdentity<T>(raw: T): T {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return raw;
@@ -162,6 +173,7 @@ export function withImage(item: ParsedItem, image: ParsedItem["image"]): ParsedI
     return {
       ...item,
       outcome: "invalid",
+      code: "image_refused",
       question: undefined,
       notes: [...item.notes, `图片 ${image.filename} 不能导入：${why}`],
     };
@@ -224,6 +236,7 @@ export function refuseRepeatedRefs(): (item: ParsedItem) => ParsedItem {
     return {
       ...item,
       outcome: "invalid",
+      code: "repeated_ref",
       question: undefined,
       image: undefined,
       notes: [

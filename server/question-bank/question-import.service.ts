@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ImportFormat, ImportReport } from "../contracts/question-bank.js";
+import { ImportItemCode, type ImportFormat, type ImportReport } from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
 import { openImportFile, type ImportFile } from "./import-readers.js";
@@ -87,9 +87,19 @@ function failedReport(file: ImportFile, options: ImportOptions, err: unknown): I
     err instanceof AppError
       ? err.message
       : "导入中断（数据库或服务器错误）：已写入的批次保留；问题排除后重新导入同一文件即可补全，不会重复";
+  // The refusal's own code when the report documents it (bank_insufficient, ref_taken…); any other
+  // fault is one code, its particulars in the note and the log.
+  const known = err instanceof AppError ? ImportItemCode.safeParse(err.code) : null;
   report.rejected = true;
   report.counts.invalid = 1;
-  report.items = [{ location: "文件", outcome: "invalid", notes: [message] }];
+  report.items = [
+    {
+      location: "文件",
+      outcome: "invalid",
+      code: known?.success ? known.data : "import_failed",
+      notes: [message],
+    },
+  ];
   return report;
 }
 
@@ -102,7 +112,12 @@ async function importOneFile(
   const report = emptyReport(file, opened.format, options);
   const refuse = (errorsList: string[]) => {
     report.rejected = true;
-    report.items = errorsList.map((e) => ({ location: "文件", outcome: "invalid", notes: [e] }));
+    report.items = errorsList.map((e) => ({
+      location: "文件",
+      outcome: "invalid",
+      code: "file_refused",
+      notes: [e],
+    }));
     report.counts.invalid = errorsList.length;
     return report;
   };
@@ -123,6 +138,7 @@ async function importOneFile(
         location: item.location,
         ...(item.ref ? { ref: item.ref } : {}),
         outcome: item.outcome === "invalid" ? "invalid" : "skipped",
+        ...(item.code ? { code: item.code } : {}),
         notes: [...item.notes],
       });
       if (item.outcome === "invalid") report.counts.invalid++;
@@ -138,7 +154,12 @@ async function importOneFile(
   if (report.counts.invalid > 0 && !options.partial) {
     // All or nothing: the valid items are reported as skipped, saying so (a bare 跳过 read as a
     // fault of the item), the invalid ones with their reasons.
-    for (const i of fine) report.items[i]?.notes.push(NOT_WRITTEN);
+    for (const i of fine) {
+      const r = report.items[i];
+      if (!r) continue;
+      r.code = "file_rejected";
+      r.notes.push(NOT_WRITTEN);
+    }
     report.rejected = true;
     recount(report);
     return report;

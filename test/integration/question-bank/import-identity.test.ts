@@ -139,6 +139,7 @@ describe("question import: which question an item is", () => {
     );
     expect(report?.rejected).to.equal(true);
     expect(report?.items[0]?.notes.join("")).to.contain(ref).and.contain("送审");
+    expect(report?.items[0]?.code).to.equal("question_changed_during_import");
     const stored = await Questions().find({ ref }).lean();
     expect(stored.map((v) => [v.version, v.status, v.stem])).to.deep.equal([
       [1, "in_review", "隧道内可以超车吗（初稿）"],
@@ -185,6 +186,7 @@ describe("question import: which question an item is", () => {
       );
       expect(report?.rejected).to.equal(true);
       expect(report?.items[0]?.notes.join("")).to.contain(ref).and.contain("停用");
+      expect(report?.items[0]?.code).to.equal("question_changed_during_import");
       const stored = await Questions().find({ ref }).lean();
       expect(stored.map((v) => [v.version, v.status, v.answer])).to.deep.equal([[1, "retired", ["A"]]]);
     });
@@ -225,6 +227,7 @@ describe("question import: which question an item is", () => {
       expect(report?.items[0]?.notes.join(""), `run ${run}`)
         .to.contain(ref)
         .and.contain("编号可能已在题库中更改");
+      expect(report?.items[0]?.code, `run ${run}`).to.equal("question_ref_renamed");
     }
     expect(await Questions().countDocuments({ questionId: stored?.questionId })).to.equal(2);
   });
@@ -286,6 +289,7 @@ describe("question import: which question an item is", () => {
     expect(outcomes.sort()).to.deep.equal(["created", "rejected"]);
     const lost = reports.map(([r]) => r).find((r) => r?.rejected);
     expect(lost?.items[0]?.notes.join("")).to.contain(ref).and.contain("已被其他题目使用");
+    expect(lost?.items[0]?.code).to.equal("ref_taken");
     expect(await Questions().distinct("questionId", { ref })).to.have.length(1);
     // The file imported again by the examiner who lost finds the question the other one wrote.
     const [again] = await importQuestionBankFiles(ctx(), file(), { publish: true });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { QuestionDto } from "../../../server/contracts/question-bank.js";
+import type { ImportReport, QuestionDto } from "../../../server/contracts/question-bank.js";
 import type { RunningNode } from "../../../server/main.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
@@ -10,6 +10,10 @@ const PNG_1PX = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
   "base64",
 );
+
+/** ASCII as a Chinese input method types it in full-width mode (ＰＦ－１ for PF-1). */
+const fullWidth = (text: string) =>
+  text.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
 
 describe("question bank: HTTP routes", () => {
   let node: RunningNode;
@@ -140,6 +144,52 @@ describe("question bank: HTTP routes", () => {
       .post("/api/question-bank/import")
       .send({ files: [{ name: "a.csv", content }], publish: true });
     expect(publish.status).to.equal(403);
+  });
+
+  it("when an examiner writes a 64-character ref in full width with spaces around it, then it is stored plain, an edit sending it padded keeps it, and a ref of spaces only is refused as empty", async () => {
+    const plain = `HTTP-REF-${Date.now().toString(36).toUpperCase()}-`.padEnd(64, "X");
+    const padded = `\u3000${fullWidth(plain)} `;
+    const created = await examiner.agent
+      .post("/api/question-bank/questions")
+      .send(questionInput({ ref: padded }))
+      .expect(201);
+    const q = created.body as QuestionDto;
+    expect(q.ref).to.equal(plain);
+    const edited = await examiner.agent
+      .put(`/api/question-bank/questions/${q.id}`)
+      .send(questionInput({ ref: ` ${plain}\u3000`, explanation: "改写后的解析" }))
+      .expect(200);
+    expect((edited.body as QuestionDto).ref).to.equal(plain);
+    const taken = await examiner.agent
+      .post("/api/question-bank/questions")
+      .send(questionInput({ ref: plain }));
+    expect(taken.status).to.equal(409);
+    expect((taken.body as { error: { code: string } }).error.code).to.equal("ref_taken");
+    const blank = await examiner.agent
+      .post("/api/question-bank/questions")
+      .send(questionInput({ ref: " \u3000 " }))
+      .expect(400);
+    const error = (blank.body as { error: { code: string; message: string } }).error;
+    expect(error.code).to.equal("validation_failed");
+    expect(error.message).to.contain("编号").and.contain("空");
+  });
+
+  it("when an import over HTTP names an examiner's question by its ref in full width with spaces around it, then it finds that question unchanged", async () => {
+    const ref = `HTTP-IMP-${Date.now().toString(36).toUpperCase()}`;
+    const input = questionInput({ ref, stem: "车辆通过学校门口时应当减速慢行吗（全角编号）" });
+    await examiner.agent.post("/api/question-bank/questions").send(input).expect(201);
+    const file = {
+      format: "roadcert-questions/1",
+      title: "全角编号",
+      questions: [{ ...input, ref: ` ${fullWidth(ref)}\u3000` }],
+    };
+    const res = await examiner.agent
+      .post("/api/question-bank/import")
+      .send({ files: [{ name: "wide.json", content: JSON.stringify(file) }] })
+      .expect(200);
+    const [report] = (res.body as { reports: ImportReport[] }).reports;
+    expect(report?.counts).to.deep.include({ created: 0, updated: 0, unchanged: 1 });
+    expect(report?.items[0]?.ref).to.equal(ref);
   });
 
   it("when a blueprint's pass mark is above its full marks or zero, then saving it is refused naming the full marks, and nothing is stored", async () => {

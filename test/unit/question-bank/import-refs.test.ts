@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { QuestionInput } from "../../../server/contracts/question-bank.js";
 import { parseImportFile } from "../../../server/question-bank/index.js";
 import { aQuestionInput } from "../../helpers/bank-builders.js";
 
@@ -36,5 +37,22 @@ describe("question import: refs and chapters as written in roadcert JSON", () =>
     const [item] = parseImportFile(roadcertFile([aQuestionInput({ ref: " \u3000 " })])).items;
     expect(item?.outcome).to.equal("invalid");
     expect(item?.notes.join("")).to.contain("编号（ref）");
+  });
+});
+
+describe("question contract: a question's ref as every path stores it", () => {
+  it("when a ref is padded with spaces or typed in full width, then the contract reads the plain ref, padding not counted in its 64 characters", () => {
+    const long = `ＰＦ－${"Ｘ".repeat(61)}`;
+    const parsed = [" PF-1 ", "\u3000ＰＦ－１\u3000", `\u3000${long} `].map(
+      (ref) => QuestionInput.safeParse(aQuestionInput({ ref })).data?.ref,
+    );
+    expect(parsed).to.deep.equal(["PF-1", "PF-1", `PF-${"X".repeat(61)}`]);
+  });
+
+  it("when a ref is only spaces, then the contract refuses it saying in Chinese that the ref is empty", () => {
+    const result = QuestionInput.safeParse(aQuestionInput({ ref: " \u3000 " }));
+    expect(result.success).to.equal(false);
+    const issue = result.error?.issues.find((i) => i.path[0] === "ref");
+    expect(issue?.message).to.match(/编号/u).and.match(/空/u);
   });
 });

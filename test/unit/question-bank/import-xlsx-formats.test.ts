@@ -75,6 +75,7 @@ describe("question import: formatted number cells in XLSX", () => {
     const parsed = await parseImportFileAsync({ name: "formats.xlsx", content });
     const [item] = parsed.items;
     expect(item?.outcome).to.equal("invalid");
+    expect(item?.code).to.equal("number_format_unknown");
     expect(item?.notes.join("；")).to.contain("D 列").and.to.contain("E 列").and.to.contain("文本格式");
   });
 
