@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { ObjectId } from "mongodb";
 import { TEST_PASSWORD } from "../helpers/auth.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
@@ -62,6 +63,29 @@ describe("session results page (browser)", function () {
       const xlsx = await page.request.get(xlsxHref ?? "");
       expect(xlsx.status()).to.equal(200);
       expect(xlsx.headers()["content-type"]).to.match(/spreadsheetml/);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when an officer opens a cancelled session, then its results say it has none, nothing can be published and no seating plan is offered", async () => {
+    const sessions = env.node.ctx.conn.collection("exam_sessions");
+    const demo = await sessions.findOne({});
+    if (!demo) throw new Error("demo session");
+    const cancelled = { ...demo, _id: new ObjectId(), status: "cancelled" };
+    await sessions.insertOne(cancelled);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto(`/scheduling/sessions/${String(cancelled._id)}/results`);
+      await page.locator('[data-test="results-cancelled"]').getByText("本场次已取消，没有成绩").waitFor();
+      expect(await page.locator('[data-test="results-publish"]').count()).to.equal(0);
+      expect(await page.locator('[data-test="results-unpublished"]').count()).to.equal(0);
+      await screenshot(page, "results-cancelled");
+      await page.goto(`/scheduling/sessions/${String(cancelled._id)}`);
+      await page.locator('[data-test="session-results"]').waitFor();
+      expect(await page.locator('[data-test="seating-plan"]').count()).to.equal(0);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

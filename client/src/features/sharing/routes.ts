@@ -1,13 +1,14 @@
 import { Bell, DocumentChecked, Search, Upload } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
-import { SHARING_QUEUE_LEVELS } from "@contracts/hub.js";
+import { LEGACY_REGISTER_LEVELS, SHARING_QUEUE_LEVELS } from "@contracts/hub.js";
 
 const GROUP = "全国共享";
 
 /**
  * The province's side of the national hub: lookups at the hub (the panel is reused by filing),
  * the lookups others made of this province's practitioners, the delivery queue and its dead letters
- * (those two are the province's: province-level accounts only, as the server requires).
+ * and the legacy register (those three are the province's: province-level accounts only, as the
+ * server requires).
  */
 export const routes: RouteRecordRaw[] = [
   {
@@ -32,7 +33,13 @@ export const routes: RouteRecordRaw[] = [
     path: "/sharing/legacy-register",
     name: "sharing-legacy-register",
     component: () => import("./legacy-register.page.vue"),
-    meta: { title: "存量数据清洗", roles: ["officer", "admin"], feature: "sharing", menu: { group: GROUP, icon: DocumentChecked, order: 62 } },
+    meta: {
+      title: "存量数据清洗",
+      roles: ["officer", "admin"],
+      levels: LEGACY_REGISTER_LEVELS,
+      feature: "sharing",
+      menu: { group: GROUP, icon: DocumentChecked, order: 62 },
+    },
   },
   {
     path: "/sharing/outbound",
