@@ -13,6 +13,7 @@ import { parseInput, type BankCore } from "./bank-core.js";
 import type { BlueprintDoc } from "./blueprint.model.js";
 import type { Actor } from "./ports.js";
 import { toBlueprint, toBlueprintDto } from "./question.presenter.js";
+import { inHundredths } from "../contracts/points.js";
 
 /**
  * Refuses (`bank_insufficient`) a blueprint the published questions cannot fill, naming the short
@@ -138,7 +139,8 @@ export function createBlueprints(core: BankCore) {
         cells,
         shortfalls,
         totalQuestions: cells.reduce((s, c) => s + c.needed, 0),
-        totalPoints: cells.reduce((s, c) => s + c.needed * input.points[c.type], 0),
+        // In hundredths, as the paper and the blueprint's pass-mark check sum (contracts/points.ts).
+        totalPoints: cells.reduce((s, c) => s + c.needed * inHundredths(input.points[c.type]), 0) / 100,
       };
     },
 

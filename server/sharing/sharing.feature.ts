@@ -67,9 +67,8 @@ export function createSharingFeature(
   for (const name of PUBLISHED_EVENTS) events.subscribe(name, () => publisher.kick());
   const statusList = options.statusList;
   const pusher = statusList ? createStatusListPusher({ client: () => client, statusList, logger }) : null;
-  // Every event that can change a certificate's slot: a transfer back (A→B→A) re-issues a cancelled
-  // certificate in its old slot with only `certificate.issued`, and the hub's copy showed the valid
-  // certificate as cancelled until the next timed push (up to 15 minutes).
+  // Every event that can change a slot: an issue (a reissue or a transfer back retires its old slot
+  // with only `certificate.issued`) and a status change; the timed push (every 5 minutes) follows.
   for (const name of ["certificate.issued", "certificate.status_changed"] as const) events.subscribe(name, () => pusher?.push());
   const lookups = createLookupService({ client: () => client, audit: options.audit, logger });
   const legacy = createLegacyImportService({ provinceCode: config.provinceCode ?? "", client: () => client, audit: options.audit, logger });

@@ -39,7 +39,7 @@ export const REFUSAL_RECORDS = {
 
 /**
  * The calls a province's own timers make to the hub whatever the requests do, each logged in its
- * message log: the status-list push (every 15 minutes, and after a status change), and the exchange
+ * message log: the status-list push (every 5 minutes, and after an issue or a status change), and the exchange
  * puller's inbox pull and lookup-notice poll (every EXCHANGE_POLL_MS; the fuzz world sets the
  * longest, 10 minutes, so a sweep longer than that meets it mid-batch: seen at FUZZ_RUNS=200 as
  * message_log growing during refused batches of unrelated routes). No request kicks the puller, so
