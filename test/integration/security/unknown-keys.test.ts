@@ -19,14 +19,17 @@ describe("Unknown keys in requests: every route refuses what it would otherwise 
   this.timeout(180_000);
   let world: Awaited<ReturnType<typeof buildRbacWorld>>;
   let fx: RbacFixtures;
-  /** The matrix has no province-level officer; the routes only such an officer may use get one. */
-  let provinceOfficer: () => Promise<TestAgent>;
+  /**
+   * The matrix has no province-level staff; the routes only they may use (an officer's sharing
+   * queue, an administrator's audit chain check) get one account holding both roles.
+   */
+  let provinceStaff: () => Promise<TestAgent>;
 
   before(async () => {
     world = await buildRbacWorld(tables);
     fx = world.fx;
-    const made = await createStaff(fx.node, { roles: ["officer"], divisionCode: "320000" });
-    provinceOfficer = async () => (await loginStaff(fx.node, made.username, made.password)).agent;
+    const made = await createStaff(fx.node, { roles: ["officer", "admin"], divisionCode: "320000" });
+    provinceStaff = async () => (await loginStaff(fx.node, made.username, made.password)).agent;
   });
   after(async () => world?.stop());
 
@@ -34,7 +37,7 @@ describe("Unknown keys in requests: every route refuses what it would otherwise 
   async function allowedAgent(row: RbacRow): Promise<TestAgent> {
     const role = MATRIX_ROLES.find((r) => row.access[r] === "all" || row.access[r] === "own");
     const actor = role ? world.actors.get(`${role}:own`) : undefined;
-    if (!actor) return provinceOfficer();
+    if (!actor) return provinceStaff();
     return row.fresh ? (await actor.fresh()).agent : actor.session.agent;
   }
 
