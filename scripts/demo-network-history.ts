@@ -168,13 +168,14 @@ export async function seedNetworkHistory(
     return c.state === "acknowledged" || c.issued ? c : null;
   });
   // 北京 issues on 江苏's current status as the hub holds it: 江苏's status list reaches the hub a
-  // few seconds after the registration, so a refusal for want of it is tried again.
+  // few seconds after the registration, and the one made since its agreement a moment after the
+  // agreement, so a refusal for want of either is tried again.
   if (!agreed.issued)
     await eventually("全国中心收到江苏的证书状态列表", 60, async () => {
       try {
         return await bjProvince("POST", `/certificate-transfers/${caseId}/issue`);
       } catch (err) {
-        if (String(err).includes("source_status_unknown")) return null;
+        if (/source_status_(unknown|stale)/.test(String(err))) return null;
         throw err;
       }
     });

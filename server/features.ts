@@ -245,8 +245,13 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       // holds, in any division, counts: only for a holder it has none of does the hub's record stand in.
       sourceCertificate: (actor, idNumber): Promise<TransferSource> =>
         certificates.facade.lifecycle.transferSource(actor, idNumber),
+      // The receiving province issues only on a hub copy of our status list made since the hub took
+      // our agreement: pushed at once, not up to 5 minutes later by the timed push.
+      onTransferAgreed: () => sharing.statusLists?.push(),
       // A holder known only from the old register has no certificate here: the register entry the
-      // hub holds is cancelled instead, through the collection interface.
+      // hub holds is cancelled instead, through the collection interface. A certificate revoked or
+      // withdrawn here before the notice came stays as it is, and the receiving province, which
+      // issued on it, is told on the case: its officers decide about their certificate.
       onTransferIssued: async (session, n) => {
         const toProvinceName = divisionName(n.toProvince) ?? n.toProvince;
         const superseded = await certificates.facade.lifecycle.supersede(session, {
@@ -257,6 +262,12 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
           caseId: n.caseId,
         });
         if (superseded.superseded) return superseded;
+        if (superseded.ended)
+          return exchangeReady().recordSourceEnded(
+            session,
+            { caseId: n.caseId, serial: n.issued.serial, toProvinceName },
+            { certificateNo: n.idNumber, ...superseded.ended },
+          );
         return sharing.legacyTransferIssued(session, {
           caseId: n.caseId,
           idNumber: n.idNumber,

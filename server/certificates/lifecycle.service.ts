@@ -245,7 +245,8 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
      * strength of a certificate that no longer stands, which its check of the hub's copy of this
      * province's status list missed. The notice writes an audit entry
      * (`certificate.transfer_issued_over_ended`) in the same transaction and a warning, and answers
-     * `ended` with the status, so the caller can tell the receiving province.
+     * `ended` (the status, the version, when and why it ended), so the caller can tell the
+     * receiving province.
      */
     async supersede(
       session: ClientSession,
@@ -258,7 +259,12 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       },
     ): Promise<{
       superseded: boolean;
-      ended?: Exclude<CertificateStatus, "valid" | "cancelled">;
+      ended?: {
+        status: Exclude<CertificateStatus, "valid" | "cancelled">;
+        version: number;
+        statusChangedAt: string;
+        reason: string;
+      };
       afterCommit: () => void;
     }> {
       const none = { superseded: false, afterCommit: () => undefined };
@@ -269,6 +275,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       if (doc.supersededBy?.caseId === by.caseId) return { ...none, superseded: true };
       if (doc.status === "revoked" || doc.status === "withdrawn") {
         const ended = doc.status;
+        const word = ended === "revoked" ? "吊销" : "撤销";
         const details = {
           caseId: by.caseId,
           status: ended,
@@ -284,16 +291,24 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
           target: { type: "certificate", id: doc.certificateNo },
           details: {
             ...details,
-            reason: `${by.provinceName}已凭本省证书换发新证 ${by.serial}，但本省证书已于此前${ended === "revoked" ? "吊销" : "撤销"}：请通知${by.provinceName}核查其新证`,
+            reason: `${by.provinceName}已凭本省证书换发新证 ${by.serial}，但本省证书已于此前${word}，未予注销：转籍案件中告知${by.provinceName}核查其新证`,
           },
         });
-        // Warned now, not after the commit: the composition root passes a notice this does not
-        // supersede on to the legacy register, whose answer (and `afterCommit`) it returns.
+        // Warned now, not after the commit: the composition root answers this notice with its
+        // own message to the receiving province, whose `afterCommit` it returns.
         ports.logger?.warn(
           details,
           "a transfer was issued elsewhere on a certificate this province had revoked or withdrawn",
         );
-        return { ...none, ended };
+        return {
+          ...none,
+          ended: {
+            status: ended,
+            version: doc.version,
+            statusChangedAt: details.statusChangedAt,
+            reason: doc.statusReason ?? word,
+          },
+        };
       }
       if (doc.status !== "valid") return none;
       const reason = `${CANCELLATION_REASON_LABELS.transferred}：已由${by.provinceName}换发新证 ${by.serial}`;

@@ -70,6 +70,14 @@ const hashOf = (x: QualificationRecord) => createHash("sha256").update(canonical
  * within the lag the home keeps the hub's copy to (`hubCopyMaxLag`, the conformance kit's P06
  * bound: 15 minutes, or the list's ttl if longer) and made no earlier than the home agreed.
  */
+/**
+ * `agreedAt` is the hub's clock, a list's `generatedAt` the home's: the home pushes right after the
+ * hub's receipt of its agreement, and a home clock a few seconds behind dated that list "before"
+ * the agreement, refused until the next timed push. A list made that close to the agreement was
+ * still made after the home agreed, which it does only for a valid certificate.
+ */
+const AGREEMENT_CLOCK_TOLERANCE_MS = 60_000;
+
 function refuseStaleHomeList(body: StatusListBody, now: Date, agreedAt: string | null): void {
   const generated = Date.parse(body.generatedAt);
   const maxLagMs = hubCopyMaxLag(body.ttlMs);
@@ -81,7 +89,7 @@ function refuseStaleHomeList(body: StatusListBody, now: Date, agreedAt: string |
       `全国中心保存的原籍省份证书状态列表生成于 ${formatZoned(body.generatedAt)}，已超过 ${Math.round(maxLagMs / 60_000)} 分钟未更新，可能未反映其后的注销或吊销，不能据此换发；请稍后再试，或请原籍省份检查其状态列表的推送`,
       details,
     );
-  if (generated < agreed)
+  if (generated + AGREEMENT_CLOCK_TOLERANCE_MS < agreed)
     throw errors.conflict(
       "source_status_stale",
       `全国中心保存的原籍省份证书状态列表生成于 ${formatZoned(body.generatedAt)}，早于原籍省份同意转籍的时间 ${formatZoned(new Date(agreed).toISOString())}，不能据此换发；请待原籍省份推送新的状态列表后再试`,

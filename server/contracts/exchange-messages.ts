@@ -191,6 +191,24 @@ function messagesUnder(rule: TextRule) {
     })
     .strict();
 
+  /**
+   * The home province's certificate had been revoked (吊销) or withdrawn (撤销) when the receiving
+   * province's issuance notice reached it (a revocation racing the transfer, which the receiving
+   * province's check of the hub's copy of the home's status list missed): not superseded, since its
+   * status is final, and the receiving province is told on the case. Its officers decide what
+   * becomes of the certificate they issued; nothing there changes by itself. Sent by the home's
+   * node, not by an officer: it answers the issuance notice.
+   */
+  const SourceEndedBody = z
+    .object({
+      certificateNo: IdNumber,
+      version: z.int().min(1).max(1000),
+      status: z.enum(["revoked", "withdrawn"]),
+      statusChangedAt: z.iso.datetime(),
+      reason: read(Text(300), "吊销或撤销原因", true),
+    })
+    .strict();
+
   /** The filing province ends a filing (the practitioner left the employer or the province). */
   const EndReason = read(Text(300), "终止原因", true);
   const EndBody = z.object({ endDate: IsoDate, reason: EndReason, officer: Officer }).strict();
@@ -206,6 +224,7 @@ function messagesUnder(rule: TextRule) {
     CaseBody: z.discriminatedUnion("kind", [FilingBody, TransferBody, NoticeBody]),
     AckProblem,
     IssuedBody,
+    SourceEndedBody,
     EndReason,
     EndBody,
   };
@@ -260,6 +279,14 @@ export type AckBody = z.infer<typeof AckBody>;
 
 export const IssuedBody = typed.IssuedBody;
 export type IssuedBody = z.infer<typeof IssuedBody>;
+
+export const SourceEndedBody = typed.SourceEndedBody;
+export type SourceEndedBody = z.infer<typeof SourceEndedBody>;
+/** How a case history and the officers' pages name the home's certificate's end. */
+export const SOURCE_ENDED_LABELS: Readonly<Record<SourceEndedBody["status"], string>> = {
+  revoked: "吊销",
+  withdrawn: "撤销",
+};
 
 /** An ending's reason as the officer types it (the ending's form, exchange-pages.ts). */
 export const EndReason = typed.EndReason;
@@ -330,6 +357,12 @@ export const InboxMessage = z.object({
    * province issues from (the hub's record is the source of truth for legacy holders).
    */
   sourceRecord: QualificationRecord.nullable().default(null),
+  /**
+   * A transfer issued on: the home province's certificate had been revoked or withdrawn before the
+   * issuance notice reached it (its `source-ended` message), for the receiving province's officers
+   * to decide on the certificate they issued.
+   */
+  sourceEnded: received.SourceEndedBody.nullable().default(null),
 });
 export type InboxMessage = z.infer<typeof InboxMessage>;
 

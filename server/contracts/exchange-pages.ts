@@ -106,6 +106,17 @@ export interface CaseDto {
   } | null;
   /** A transfer: the receiving province's certificate issued on it. */
   issued: { certificateNo: string; serial: string; issuedAt: string; issuingAuthority: string } | null;
+  /**
+   * A transfer issued on a certificate the home province had revoked or withdrawn meanwhile: what
+   * the home said (`at`: when the hub passed it on, or when the home sent it). On the receiving side
+   * its officers decide what becomes of the certificate they issued.
+   */
+  sourceEnded: {
+    status: "revoked" | "withdrawn";
+    statusChangedAt: string;
+    reason: string;
+    at: string;
+  } | null;
 }
 
 /** The home province's page of one practitioner. */

@@ -45,7 +45,8 @@ export interface TransportOptions {
    * once (a re-read page, a later message about the case or a second pulling instance finds the
    * message received and the case issued, and does not call it). It must still be idempotent, since
    * a transaction retried on a write conflict runs it again. `afterCommit` (if returned) runs once
-   * the transaction committed.
+   * the transaction committed; `note` (if returned) is what the case's history says of the notice,
+   * when this province's certificate was not cancelled by it (it had been revoked or withdrawn).
    */
   onTransferIssued?: (
     session: ClientSession,
@@ -57,7 +58,14 @@ export interface TransportOptions {
       /** The hub's record of this province's certificate that went with the agreement (legacy holder), if any. */
       sourceRecord: QualificationRecord | null;
     },
-  ) => Promise<{ afterCommit?: () => void } | void>;
+  ) => Promise<{ afterCommit?: () => void; note?: string } | void>;
+  /**
+   * The hub took this province's agreement to a transfer (its receipt for the answer says
+   * acknowledged): called after the answer's delivery is recorded. The receiving province issues
+   * only on a hub copy of this province's status list made since the hub took the agreement
+   * (certificates' transfer issuance), so the node pushes one now rather than at its next timed push.
+   */
+  onTransferAgreed?: () => void;
 }
 
 /**
@@ -70,6 +78,9 @@ const OUTGOING_WORDS = {
   notTaken: (status: number, code: string | null | undefined) =>
     `全国中心暂未受理该消息 (${hubAnswerCode(status, code)})`,
 } as const;
+
+/** A receipt for an answer that agreed to a transfer: the hub holds the case acknowledged. */
+const agreesToTransfer = (r: CaseReceipt) => r.kind === "transfer" && r.state === "acknowledged";
 
 /** How long an instance may hold an entry it is sending before another instance takes it over. */
 const LEASE_MS = 60_000;
@@ -230,6 +241,8 @@ export function createExchangeTransport(options: TransportOptions) {
       await options.conn.transaction((session) => settle(session, e, result, clock()));
       sent++;
       if (result.kind === "done") pause.delivered();
+      if (result.kind === "done" && e.purpose === "answer" && agreesToTransfer(result.receipt))
+        options.onTransferAgreed?.();
       if (result.kind === "hold") {
         pause.held(result.reason);
         break;
@@ -334,6 +347,14 @@ export function createExchangeTransport(options: TransportOptions) {
                 sourceRecord: msg.sourceRecord ?? (c.sourceRecord as QualificationRecord | null) ?? null,
               });
               if (done?.afterCommit) committed.push(done.afterCommit);
+              // What became of this province's certificate, in the history entry the notice just
+              // added (the one after those read above), when it was not cancelled.
+              if (done?.note)
+                await m.Cases.updateOne(
+                  { caseId: msg.caseId },
+                  { $set: { [`history.${c.history.length}.note`]: done.note } },
+                  { session },
+                );
             }
             pageApplied++;
           }

@@ -134,6 +134,8 @@ export function createExchangeProvinceFeature(
     sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<TransferSource>;
     /** The receiving province issued on a transfer: supersede this province's certificate. */
     onTransferIssued?: TransportOptions["onTransferIssued"];
+    /** The hub took this province's agreement to a transfer: push the status list now. */
+    onTransferAgreed?: TransportOptions["onTransferAgreed"];
     key?: NodeKey;
   },
 ): ProvinceExchangeFeature {
@@ -157,6 +159,7 @@ export function createExchangeProvinceFeature(
     // The issuance notice's handler appends audit entries in the pull's transaction.
     transaction: (work) => deps.audit.transaction(work),
     onTransferIssued: deps.onTransferIssued,
+    onTransferAgreed: deps.onTransferAgreed,
   });
   const onError = (err: unknown) => {
     // Until the hub operator registers this node every call is refused: expected on a new network.

@@ -34,6 +34,13 @@ const caseSchema = new Schema(
     /** A transfer: the receiving province's certificate issued on it (IssuedBody), once. */
     issuedAt: { type: Date, default: null },
     issued: { type: Schema.Types.Mixed, default: null },
+    /**
+     * A transfer issued on: the home province's word that its certificate had been revoked or
+     * withdrawn before the issuance notice reached it (SourceEndedBody), once, passed on to the
+     * receiving province.
+     */
+    sourceEndedAt: { type: Date, default: null },
+    sourceEnded: { type: Schema.Types.Mixed, default: null },
     /** Set once when the deadline passed unanswered: escalated to the home province's province level. */
     overdue: { type: Boolean, default: false },
     escalatedAt: { type: Date, default: null },

@@ -47,6 +47,16 @@ export function hubExchangeNodeRouter(deps: {
     const { caseId } = parse(CaseParams, req.params);
     await send(req, res, CaseReceipt, await exchange.issued(caseId, req.body, authenticatedNode(res).peer));
   });
+  // The former home's word that its certificate had ended before a transfer's issuance notice came.
+  signed.post("/cases/:caseId/source-ended", async (req, res) => {
+    const { caseId } = parse(CaseParams, req.params);
+    await send(
+      req,
+      res,
+      CaseReceipt,
+      await exchange.sourceEnded(caseId, req.body, authenticatedNode(res).peer),
+    );
+  });
   signed.post("/cases/:caseId/end", async (req, res) => {
     const { caseId } = parse(CaseParams, req.params);
     await send(req, res, CaseReceipt, await exchange.end(caseId, req.body, authenticatedNode(res).peer));

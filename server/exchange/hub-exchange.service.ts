@@ -6,6 +6,7 @@ import {
   CaseBody,
   EndBody,
   IssuedBody,
+  SourceEndedBody,
   type CaseReceipt,
   type CaseSourceRecord,
   type ExchangeKind,
@@ -145,6 +146,8 @@ export function createHubExchangeService(
           escalatedAt: null,
           issuedAt: null,
           issued: null,
+          sourceEndedAt: null,
+          sourceEnded: null,
           ...openKeyOf(body.kind, body.practitioner.idNumber, sender, body.officer.divisionCode),
         };
         await tx(async (session) => {
@@ -270,6 +273,42 @@ export function createHubExchangeService(
         );
         if (res.matchedCount !== 1) throw errors.conflict("already_issued", "该转籍已报告换发");
         await hold(session, c.toProvince, "state", next, at);
+      });
+      return caseReceipt(next);
+    },
+
+    /**
+     * The former home of a transfer issued on says its certificate had been revoked or withdrawn
+     * before the issuance notice reached it; the receiving province is told (a state message with
+     * `sourceEnded`), and its officers decide. Only the home, only after the issuance, once; an
+     * identical re-send is answered again.
+     */
+    async sourceEnded(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
+      const ended = SourceEndedBody.parse(raw);
+      const c = await caseFor(caseId);
+      if (c.toProvince !== province)
+        throw errors.forbidden("只有转籍人员的原籍省份可以告知其证书已吊销或撤销", "not_case_recipient");
+      if (c.kind !== "transfer") throw errors.conflict("not_a_transfer", "该事项不是转籍");
+      if (c.sourceEnded) {
+        if (hashOf(c.sourceEnded) === hashOf(ended)) return caseReceipt(c);
+        throw errors.conflict("source_ended_reported", "该转籍的原籍证书吊销或撤销已告知");
+      }
+      // Before the issuance there is nothing to tell: the receiving province does not issue on a
+      // certificate the home's current status list shows revoked.
+      if (!c.issued) throw errors.conflict("transfer_not_issued", "对方尚未凭该转籍换发新证，无须告知");
+      if (ended.certificateNo !== c.idNumber)
+        throw errors.unprocessable("identity_mismatch", "告知的证书号码与转籍人员不符");
+      const at = now();
+      const next: HubCaseDoc = { ...c, sourceEnded: ended, sourceEndedAt: at };
+      await tx(async (session) => {
+        const res = await m.Cases.updateOne(
+          { caseId, sourceEnded: null },
+          { $set: { sourceEnded: ended, sourceEndedAt: at } },
+          { session },
+        );
+        if (res.matchedCount !== 1)
+          throw errors.conflict("source_ended_reported", "该转籍的原籍证书吊销或撤销已告知");
+        await hold(session, c.fromProvince, "state", next, at);
       });
       return caseReceipt(next);
     },

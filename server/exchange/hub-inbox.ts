@@ -114,6 +114,7 @@ export function createHubInbox(conn: Connection, m: HubExchangeModels, now: () =
       end: (c.end ?? null) as InboxMessage["end"],
       issued: (c.issued ?? null) as InboxMessage["issued"],
       sourceRecord: (c.sourceRecord ?? null) as InboxMessage["sourceRecord"],
+      sourceEnded: (c.sourceEnded ?? null) as InboxMessage["sourceEnded"],
     };
     heldFor.get(session)?.add(to);
     // Not numbered yet (negative, unique, never read by a pull): numberPending numbers it once committed.

@@ -1,4 +1,4 @@
-import type { CaseState, InboxMessage } from "../contracts/exchange.js";
+import { SOURCE_ENDED_LABELS, type CaseState, type InboxMessage } from "../contracts/exchange.js";
 import { divisionName } from "../organisation/index.js";
 import type { LocalCaseDoc } from "./province-exchange.models.js";
 
@@ -66,20 +66,28 @@ export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: str
     const { officer: _officer, ...issued } = msg.issued;
     set.issued = { ...issued, at: msg.at };
   }
+  // The home's word that the certificate this province issued on had ended before: kept for the
+  // officers, who decide (nothing of this province's certificate changes by itself).
+  const ended = c.box === "out" && !c.sourceEnded ? msg.sourceEnded : null;
+  if (ended) set.sourceEnded = { ...ended, at: msg.at };
   if (Object.keys(set).length === 0) return null;
   const note = issuedNow
     ? `对方已换发新证 ${msg.issued?.serial ?? ""}，本省证书已注销（转籍）`
-    : msg.overdue && !c.overdue
-      ? "逾期未确认，已升级至省级"
-      : (msg.ack?.problem?.note ?? msg.end?.reason ?? null);
+    : ended
+      ? `原籍省份告知：本次换发所依据的原籍证书已被${SOURCE_ENDED_LABELS[ended.status]}（${ended.reason}），早于本省换发新证。本省证书未自动撤销，请核查后决定是否撤销或吊销本省证书`
+      : msg.overdue && !c.overdue
+        ? "逾期未确认，已升级至省级"
+        : (msg.ack?.problem?.note ?? msg.end?.reason ?? null);
   const by =
     issuedNow && msg.issued
       ? officerOf(msg.issued.officer.name, msg.fromProvince)
-      : msg.ack
-        ? officerOf(msg.ack.officer.name, msg.toProvince)
-        : msg.end
-          ? officerOf(msg.end.officer.name, msg.fromProvince)
-          : "全国中心";
+      : ended
+        ? `原籍省份（${divisionName(msg.toProvince) ?? msg.toProvince}）`
+        : msg.ack
+          ? officerOf(msg.ack.officer.name, msg.toProvince)
+          : msg.end
+            ? officerOf(msg.end.officer.name, msg.fromProvince)
+            : "全国中心";
   return {
     insert: undefined,
     issuedNow,

@@ -27,6 +27,7 @@ const PURPOSE_LABELS: Readonly<Record<OutgoingDoc["purpose"], string>> = {
   end: "终止",
   issued: "换发报告",
   document: "文书",
+  source_ended: "原籍证书吊销或撤销告知",
 };
 
 /**

@@ -1,4 +1,4 @@
-import type { CaseDto, CaseState, IssuedBody } from "../contracts/exchange.js";
+import type { CaseDto, CaseState, IssuedBody, SourceEndedBody } from "../contracts/exchange.js";
 import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import type { QualificationRecord } from "../contracts/hub.js";
 import type { CategoryCode } from "../contracts/categories.js";
@@ -63,6 +63,14 @@ export function toCaseDto(c: LocalCaseDoc, now: Date): CaseDto {
           issuedAt,
           issuingAuthority: issuingAuthority.name,
         }))(c.issued as IssuedBody)
+      : null,
+    sourceEnded: c.sourceEnded
+      ? (({ status, statusChangedAt, reason, at }: SourceEndedBody & { at: string }) => ({
+          status,
+          statusChangedAt,
+          reason,
+          at,
+        }))(c.sourceEnded as SourceEndedBody & { at: string })
       : null,
   };
 }

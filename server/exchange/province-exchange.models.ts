@@ -49,6 +49,11 @@ const localCaseSchema = new Schema(
     /** A transfer: the receiving province's certificate issued on it (IssuedBody without the officer, plus `at`). */
     issued: { type: Schema.Types.Mixed, default: null },
     /**
+     * A transfer issued on a certificate its home had revoked or withdrawn meanwhile: the home's
+     * word of it (SourceEndedBody plus `at`), at either end; the receiving side's officers decide.
+     */
+    sourceEnded: { type: Schema.Types.Mixed, default: null },
+    /**
      * Sender's side of an agreed transfer of a legacy holder: the home's certificate record as the
      * hub held it (QualificationRecord), which this province issues from.
      */
@@ -77,7 +82,11 @@ const outgoingSchema = new Schema(
     seq: { type: Number, required: true, unique: true },
     caseId: { type: String, required: true },
     // A `document` entry names its content by digest; the transport reads the bytes when it sends.
-    purpose: { type: String, required: true, enum: ["submit", "answer", "end", "issued", "document"] },
+    purpose: {
+      type: String,
+      required: true,
+      enum: ["submit", "answer", "end", "issued", "document", "source_ended"],
+    },
     path: { type: String, required: true },
     body: { type: Schema.Types.Mixed, required: true },
     status: {

@@ -14,6 +14,7 @@ import type {
   NoticeDetails,
   TransferDetails,
 } from "../contracts/exchange.js";
+import { SOURCE_ENDED_LABELS, SourceEndedBody } from "../contracts/exchange.js";
 import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import type { QualificationRecord } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
@@ -288,7 +289,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       if (c.state === "ended") throw errors.conflict("case_ended", "该转籍已撤回，不能换发");
       if (c.state !== "acknowledged")
         throw errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍");
-      const source = (c.ack as { certificate?: SignedCertificateRecord | null } | null)?.certificate ?? null;
+      const ack = c.ack as { certificate?: SignedCertificateRecord | null; at?: string } | null;
+      const source = ack?.certificate ?? null;
       const hubRecord = (c.sourceRecord ?? null) as QualificationRecord | null;
       return {
         caseId,
@@ -298,6 +300,10 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         division: c.division,
         source,
         hubRecord,
+        // The hub's time of the agreement: the inbox message that brought the answer is dated when
+        // the hub took it (inbox-apply keeps it as `ack.at`). Issuance refuses a hub copy of the
+        // home's status list made before it: it cannot show a revocation made since.
+        agreedAt: ack?.at ?? null,
         // Read when issuing on `hubRecord`: the home may have changed it at the hub since it agreed.
         currentHubRecord: () => deps.transport.currentSourceRecord(caseId),
       };
@@ -355,6 +361,51 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         target: { type: "exchange_case", id: caseId },
         details: { certificateNo: issued.certificateNo, serial: issued.serial },
       });
+    },
+
+    /**
+     * Inside the transaction that applies a transfer's issuance notice, at the former home: this
+     * province's certificate had been revoked or withdrawn before the notice came, so it was not
+     * superseded, and the receiving province, which issued on it, is told on the case (its
+     * `source-ended` message is queued; its officers decide). Answers what the case's history says
+     * of the notice (the certificate was not cancelled) and the sender's wake-up for after the commit.
+     */
+    async recordSourceEnded(
+      session: ClientSession,
+      notice: { caseId: string; serial: string; toProvinceName: string },
+      ended: SourceEndedBody,
+    ): Promise<{ note: string; afterCommit: () => void }> {
+      const { caseId } = notice;
+      const word = SOURCE_ENDED_LABELS[ended.status];
+      // The reason as this province's officer gave it; one the exchange's text rule refuses gives
+      // way to the kind of end. Thrown here, it would stop this province's whole inbox.
+      const parsed = SourceEndedBody.safeParse(ended);
+      const body: SourceEndedBody = parsed.success ? parsed.data : { ...ended, reason: `原籍证书已${word}` };
+      const at = new Date();
+      const seq = await nextSeq();
+      await m.Cases.updateOne(
+        { caseId, box: "in", kind: "transfer", sourceEnded: null },
+        { $set: { sourceEnded: { ...body, at: at.toISOString() } } },
+        { session },
+      );
+      await m.Outgoing.create(
+        [
+          {
+            key: `source_ended:${caseId}`,
+            seq,
+            caseId,
+            purpose: "source_ended",
+            path: `/cases/${caseId}/source-ended`,
+            body,
+            availableAt: at,
+          },
+        ],
+        { session },
+      );
+      return {
+        note: `对方已换发新证 ${notice.serial}，但本省证书此前已${word}，未予注销；已告知${notice.toProvinceName}核查其新证`,
+        afterCommit: () => deps.kick?.(),
+      };
     },
 
     /** Wakes the sender (after a change queued a message in someone else's transaction). */

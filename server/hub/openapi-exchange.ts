@@ -7,6 +7,7 @@ import {
   InboxPage,
   InboxQuery,
   IssuedBody,
+  SourceEndedBody,
 } from "../contracts/exchange.js";
 import { DocumentContent, MAX_DOCUMENT_BYTES } from "../contracts/exchange-documents.js";
 import { document, queryParameters, responses, schema, signedHeaders, type Json } from "./openapi-parts.js";
@@ -40,10 +41,15 @@ sent to: 403 not_case_recipient) → ended (a filing ended by its sender, POST /
 acknowledgement carries the home province's signed certificate record (record + signature with its QR); the receiving
 province verifies both signatures against the national trust list, issues its own certificate and reports it once with
 POST /cases/{caseId}/issued (409 transfer_not_accepted / already_issued), which the home province receives as a state
-message with \`issued\` and answers by cancelling its certificate (reason 转籍). A transfer agreed without a signed
-certificate (the home keeps only a register entry, held at the hub) carries the hub's record of it instead
-(\`sourceRecord\`); the receiving province reads the hub's current record with GET /cases/{caseId}/source-record
-when it issues, and issues only while it is still the one agreed (the home may have revoked or corrected it since).
+message with \`issued\` and answers by cancelling its certificate (reason 转籍). If its certificate had been revoked or
+withdrawn meanwhile (a revocation racing the transfer), it cancels nothing and tells the receiving province once with
+POST /cases/{caseId}/source-ended (status, when and why it ended), which the receiving province receives as a state
+message with \`sourceEnded\` for its officers to decide on the certificate they issued; nothing changes there by itself.
+The receiving province issues only on a hub copy of the home's status list made since the hub took the agreement (the
+time of the state message that brought it), so the home pushes its list at once when the hub has taken its agreement.
+A transfer agreed without a signed certificate (the home keeps only a register entry, held at the hub) carries the
+hub's record of it instead (\`sourceRecord\`); the receiving province reads the hub's current record with GET
+/cases/{caseId}/source-record when it issues, and issues only while it is still the one agreed (the home may have revoked or corrected it since).
 Each case has an answer deadline by kind (hub configuration); when it passes unanswered the case is marked overdue once and both
 provinces receive a state message (escalation to the home province's province level).
 
@@ -121,6 +127,25 @@ characters removed.`,
             "409": "not_a_transfer / transfer_not_accepted / already_issued",
             "422":
               "office_division_invalid (the issuing authority or officer is not a current division of the signing province) / identity_mismatch (the certificate number is not the transferred practitioner's)",
+          }),
+        },
+      },
+      "/exchange/cases/{caseId}/source-ended": {
+        post: {
+          operationId: "reportTransferSourceEnded",
+          summary:
+            "The former home province says its certificate had been revoked or withdrawn before the issuance notice of the transfer reached it",
+          parameters: [...signedHeaders(), CaseId],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: schema(SourceEndedBody) } },
+          },
+          responses: responses(CaseReceipt, {
+            "403": "not_case_recipient (only the province the transfer was asked of tells it)",
+            "404": "case_not_found",
+            "409":
+              "not_a_transfer / transfer_not_issued (nothing issued on the transfer yet) / source_ended_reported (said already, differently)",
+            "422": "identity_mismatch (the certificate number is not the transferred practitioner's)",
           }),
         },
       },

@@ -5,7 +5,9 @@ import { notRegisteredAtPeer, type NodeClient } from "./node-client.js";
 
 /**
  * Keeps the hub's copy of this province's signed status list current: pushed after every
- * certificate issue and status change (woken by the bus) and every `intervalMs` (the list's validity runs
+ * certificate issue and status change (woken by the bus), when the hub took this province's
+ * agreement to a transfer (the exchange, through the composition root: the receiving province
+ * issues only on a copy made since) and every `intervalMs` (the list's validity runs
  * out even when nothing changes). Latest wins, so there is no queue: a failed push is simply
  * repeated by the next one, and the hub ignores a list older than the one it holds.
  *

@@ -63,7 +63,7 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
     const holder = await aCertificateHolder(hub, jiangsu);
     const js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
     const bjApi = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
-    const caseId = await anAgreedTransfer(js, bjApi, holder);
+    const caseId = await anAgreedTransfer(js, bjApi, holder, hub);
     const bj = await asBeijingOfficer();
     try {
       await bj.page.goto(`/exchange/cases/${caseId}`);
@@ -95,7 +95,7 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
     const js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
     const bjApi = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
     const { idNumber, name } = await aLegacyRegisterHolder(js, { name: "赵旧档" });
-    const caseId = await anAgreedTransfer(js, bjApi, { idNumber, name });
+    const caseId = await anAgreedTransfer(js, bjApi, { idNumber, name }, hub);
     const bj = await asBeijingOfficer();
     try {
       await bj.page.goto(`/exchange/cases/${caseId}`);
@@ -139,7 +139,7 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
     const js = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
     const bjApi = await staffAgent(beijing, { roles: ["officer"], divisionCode: "110000" });
     const { idNumber, name } = await aLegacyRegisterHolder(js, { name: "钱旧押运", categoryCode: "03003" });
-    const caseId = await anAgreedTransfer(js, bjApi, { idNumber, name });
+    const caseId = await anAgreedTransfer(js, bjApi, { idNumber, name }, hub);
     const bj = await asBeijingOfficer();
     try {
       await bj.page.goto(`/exchange/cases/${caseId}`);

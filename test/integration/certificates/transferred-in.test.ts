@@ -90,7 +90,7 @@ describe("a certificate transferred in, then extended by a category passed here"
 
   it("when a transferred-in certificate gains a category passed here, then its PDF shows the photo the certificate now names", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({}).expect(201);
 
     const inst = anotherInstance(beijing);

@@ -50,7 +50,7 @@ describe("cross-province exchange: holders without a driving licence, hub and tw
       "licenceClass",
       "licenceFirstIssuedOn",
     );
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     expect((await bjCase(caseId)).sourceCertificate).to.deep.include({
       basis: "signed_certificate",
       categories: ["03003"],
@@ -71,7 +71,7 @@ describe("cross-province exchange: holders without a driving licence, hub and tw
 
   it("when a legacy register escort is transferred, then 北京 issues with the address alone; a legacy freight driver given no licence is refused naming the licence fields and nothing is written", async () => {
     const escort = await aLegacyRegisterHolder(js, { name: "孙押运", categoryCode: "03003" });
-    const escortCase = await anAgreedTransfer(js, bj, { idNumber: escort.idNumber, name: "孙押运" });
+    const escortCase = await anAgreedTransfer(js, bj, { idNumber: escort.idNumber, name: "孙押运" }, hub);
     const bare = await issue(escortCase, {});
     expect(bare.status).to.equal(422);
     expect(bare.body.error).to.deep.include({
@@ -85,7 +85,7 @@ describe("cross-province exchange: holders without a driving licence, hub and tw
     expect(record.holder).not.to.have.any.keys("licenceClass", "licenceFirstIssuedOn");
 
     const driver = await aLegacyRegisterHolder(js, { name: "周货运" });
-    const driverCase = await anAgreedTransfer(js, bj, { idNumber: driver.idNumber, name: "周货运" });
+    const driverCase = await anAgreedTransfer(js, bj, { idNumber: driver.idNumber, name: "周货运" }, hub);
     const refused = await issue(driverCase, { holder: { addressDivisionCode: "110105" } });
     expect(refused.status).to.equal(422);
     expect(refused.body.error).to.deep.include({

@@ -48,7 +48,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
 
   it("when 江苏 agrees to a transfer and 北京's officer issues on it, then 北京's certificate carries its provenance, is published with the pointer at 北京, and 江苏's is superseded through the exchange", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     // The agreement brought 江苏's signed certificate; 江苏's stays valid until 北京 has issued.
     expect((await bjCase(caseId)).sourceCertificate).to.include({
       provinceCode: "320000",
@@ -141,7 +141,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
     const { idNumber } = await aLegacyRegisterHolder(js);
     const p = { idNumber, name: "李历史" };
     expect(await certificateAt(jiangsu, idNumber)).to.equal(null);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     // The hub sent its record of 江苏's certificate with the agreement.
     expect((await bjCase(caseId)).sourceCertificate).to.include({
       provinceCode: "320000",
@@ -198,7 +198,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
 
   it("when a transfer to 北京 was issued, then the person can be transferred back to 江苏, which issues its cancelled certificate again as its next version", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({}).expect(201);
     await eventually(
       async () =>
@@ -206,7 +206,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
         (await hubPointer(p.idNumber))?.certificateStatus === "valid",
     );
 
-    const back = await anAgreedTransfer(bj, js, p);
+    const back = await anAgreedTransfer(bj, js, p, hub);
     expect(back).to.not.equal(caseId);
     expect(await hubPointer(p.idNumber)).to.include({ homeProvince: "320000" });
 
@@ -237,7 +237,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
   it("when 北京 issues on the transfer of a legacy register holder, then 江苏 cancels its register entry at the hub once, through the collection interface, and the pointer stays with 北京's valid certificate", async () => {
     const { idNumber, name } = await aLegacyRegisterHolder(js, { name: "王旧档" });
     const p = { idNumber, name };
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     const holder = { addressDivisionCode: "110105", licenceClass: "A2", licenceFirstIssuedOn: "2012-05-01" };
     await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({ holder }).expect(201);
     const entry = () =>
@@ -279,7 +279,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
 
   it("when the source certificate that came with the agreement does not verify, then 北京's issuance is refused and nothing is written", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     // A longer validity than 江苏 signed: the record's signature no longer holds.
     await beijing.ctx.conn
       .collection("exchange_local_cases")
@@ -297,7 +297,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
 
   it("when 江苏 revokes the certificate after agreeing to the transfer, then 北京's issuance reads the revocation at the hub and is refused; no valid certificate comes back to life", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     await js.agent
       .post(`/api/certificates/${p.idNumber}/revoke`)
       .send({ reason: "违法经营，吊销从业资格" })
@@ -320,7 +320,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
 
   it("when the hub holds no current status list of 江苏, then 北京 does not issue on a certificate whose status it cannot know", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     const lists = hub.node.ctx.conn.collection("hub_status_lists");
     const held = await lists.findOne({ provinceCode: "320000" });
     await lists.deleteOne({ provinceCode: "320000" });
@@ -350,10 +350,10 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
   it("when a holder transferred to 北京 comes back and 江苏 issues again, then the new version has a new status index and the card they held before leaving reads cancelled on 江苏's list everywhere", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
     const before = await certificateAt(jiangsu, p.idNumber);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     await bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({}).expect(201);
     await eventually(async () => (await hubPointer(p.idNumber))?.homeProvince === "110000");
-    const back = await anAgreedTransfer(bj, js, p);
+    const back = await anAgreedTransfer(bj, js, p, hub);
     await eventually(async () => (await certificateAt(jiangsu, p.idNumber))?.status === "cancelled");
     await js.agent.post(`/api/certificate-transfers/${back}/issue`).send({}).expect(201);
 
@@ -374,7 +374,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
 
   it("when the hub's copy of 江苏's status list is older than 15 minutes, then 北京 does not issue on it (source_status_stale) and writes nothing", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     // 江苏's list as it was 20 minutes ago, signed by its key: what the hub still holds when 江苏's
     // pushes stopped reaching it (unexpired: a list is valid for a day).
     const earlier = new Date(Date.now() - 20 * 60_000);
@@ -413,7 +413,7 @@ describe("cross-province exchange: issuance on a transfer (转籍换发), hub an
 
   it("when 江苏 revokes after agreeing and 北京 issues before the hub's copy of 江苏's list shows it, then 江苏 keeps its certificate revoked and, when 北京's notice arrives, records the conflict in its audit log", async () => {
     const p = await aCertificateHolder(hub, jiangsu);
-    const caseId = await anAgreedTransfer(js, bj, p);
+    const caseId = await anAgreedTransfer(js, bj, p, hub);
     // Nothing of 江苏's reaches the hub meanwhile: its copy of 江苏's list, minutes old, still says valid.
     await hub.registry.setStatus("320000", "suspended");
     try {

@@ -41,7 +41,7 @@ describe("cross-province exchange: issuance on a legacy holder's transfer reads 
     agreed: QualificationRecord;
   }> {
     const { idNumber, name } = await aLegacyRegisterHolder(net.js);
-    const caseId = await anAgreedTransfer(net.js, net.bj, { idNumber, name });
+    const caseId = await anAgreedTransfer(net.js, net.bj, { idNumber, name }, net.hub);
     const local = await net.beijing.ctx.conn.collection("exchange_local_cases").findOne({ caseId });
     return { caseId, idNumber, agreed: local?.sourceRecord as QualificationRecord };
   }

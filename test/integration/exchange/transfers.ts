@@ -71,20 +71,36 @@ export async function aTransferAskedOf(
 }
 
 /**
+ * Resolves with the time the hub's copy of `provinceCode`'s status list was made, once it was made
+ * no earlier than `since`.
+ */
+export async function aHubStatusListSince(hub: TestHub, provinceCode: string, since: string): Promise<Date> {
+  return eventually(async () => {
+    const list = await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode });
+    const made = list?.generatedAt as Date | undefined;
+    return made && made.getTime() >= Date.parse(since) ? made : null;
+  });
+}
+
+/**
  * `to`'s officer looks the holder up and asks for the transfer, `home`'s officer agrees; resolves
- * with the case id once `to` has the agreement.
+ * with the case id once `to` has the agreement and, with `hub`, once the hub holds the home's
+ * status list made since the agreement (the home pushes it then), which issuance on the transfer
+ * requires.
  */
 export async function anAgreedTransfer(
   home: AuthedAgent,
   to: AuthedAgent,
   p: { idNumber: string; name: string },
+  hub?: TestHub,
 ): Promise<string> {
   const caseId = await aTransferAskedOf(home, to, p);
   await home.agent.post(`/api/exchange/cases/${caseId}/answer`).send({ outcome: "acknowledged" }).expect(200);
-  await eventually(
-    async () =>
-      ((await to.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto).state === "acknowledged",
-  );
+  const agreed = await eventually(async () => {
+    const c = (await to.agent.get(`/api/exchange/cases/${caseId}`)).body as CaseDto;
+    return c.state === "acknowledged" ? c : null;
+  });
+  if (hub && agreed.ack) await aHubStatusListSince(hub, agreed.toProvince, agreed.ack.at);
   return caseId;
 }
 

@@ -86,6 +86,8 @@ async function aNoticeWithDocument(fx: RbacFixtures): Promise<{ caseId: string; 
  * national trust list once a minute), so a transfer's source certificate verifies on this node.
  */
 let guangdong: SealingKey | null = null;
+/** When 广东's list at the hub was made: its agreements are dated no later (issuance needs a list made since). */
+let guangdongListAt = new Date(0);
 export const setup: RbacTable["setup"] = async (_node, fx) => {
   // Another world in the same run (the fuzz sweep builds its own): nothing cached from the last.
   clients = null;
@@ -99,8 +101,9 @@ export const setup: RbacTable["setup"] = async (_node, fx) => {
   });
   guangdong = { kid, signer: createSigner(pair) };
   // And its status list at the hub: a transfer's issuance reads the home's current status there.
+  guangdongListAt = new Date();
   const list = buildStatusList(
-    { provinceCode: "440000", bits: emptyStatusBits(), now: new Date(), validForSeconds: 86_400 },
+    { provinceCode: "440000", bits: emptyStatusBits(), now: guangdongListAt, validForSeconds: 86_400 },
     guangdong,
   );
   const client = createNodeClient({ key: node, peer: fx.hub.peer, log: createMessageLog(fx.node.ctx.conn) });
@@ -132,7 +135,7 @@ async function anAgreedTransfer(fx: RbacFixtures): Promise<string> {
     caseId, kind: "transfer", box: "out", state: "acknowledged", fromProvince: "320000", toProvince: "440000", division: fx.own.divisionCode,
     idNumber, name: "矩阵", officer: { id: "x", name: "某", divisionCode: fx.own.divisionCode }, lookupId: null, details: { reason: "户籍迁入本省" },
     sentAt: at, deadlineAt: new Date(at.getTime() + 86_400_000), overdue: false, escalatedAt: null, refusal: null, history: [], end: null, issued: null,
-    ack: { outcome: "acknowledged", problem: null, officer: { id: "y", name: "粤", divisionCode: "440000" }, certificate: { record, signature: { suite: "ed25519", kid: guangdong.kid, value, qr } }, at: at.toISOString() },
+    ack: { outcome: "acknowledged", problem: null, officer: { id: "y", name: "粤", divisionCode: "440000" }, certificate: { record, signature: { suite: "ed25519", kid: guangdong.kid, value, qr } }, at: guangdongListAt.toISOString() },
     createdAt: at, updatedAt: at,
   });
   return caseId;

@@ -119,8 +119,12 @@ const ROUTES: Record<string, Region[]> = {
   ],
   "post /exchange/cases/{caseId}/issued": [
     CASE_FOR,
-    { file: `${EXCHANGE}hub-exchange.service.ts`, from: "async issued(", to: "async end(" },
+    { file: `${EXCHANGE}hub-exchange.service.ts`, from: "async issued(", to: "async sourceEnded(" },
     OWN_OFFICE,
+  ],
+  "post /exchange/cases/{caseId}/source-ended": [
+    CASE_FOR,
+    { file: `${EXCHANGE}hub-exchange.service.ts`, from: "async sourceEnded(", to: "async end(" },
   ],
   "post /exchange/cases/{caseId}/end": [
     CASE_FOR,
