@@ -126,11 +126,14 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   /**
    * The window given at login has passed: the candidate may still be sitting (extra time, a
    * pause), so their attempt is asked, and the window moved to its deadline (one read per
-   * deadline, not per save).
+   * deadline, not per save). Exam delivery answers on the database's clock, which deadlines are
+   * kept in (null once deadline and grace have passed): its answer is taken as it is, not compared
+   * with this instance's clock, which cut candidates off early when it ran ahead. The window check
+   * above stays on this instance's clock: it only decides when to ask.
    */
   const candidateRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
     const until = await auth.candidateSittingUntil(user);
-    if (!until || Date.now() > until.getTime()) return sessionEnded();
+    if (!until) return sessionEnded();
     socket.data.candidateUntil = until.getTime();
     return null;
   };

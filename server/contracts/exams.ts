@@ -17,8 +17,11 @@ export * from "./proctoring.js";
  *
  * Save rule: each answer or flag carries a per-attempt sequence number `seq` (1, 2, 3, … with no
  * gaps, kept in the client's journal). A repeated seq is acknowledged again and not re-applied; a
- * seq older than the one stored for the same question never overwrites it. `attempt:submit` carries
- * the last seq the client sent and the server waits until it has every seq up to it.
+ * seq older than the one stored for the same question never overwrites it. The stored seq arriving
+ * with another answer or flag than the one stored is no repeat (two pages numbered different saves
+ * alike): it is refused `seq_conflict` with `details.lastSeq`, and the client numbers that save
+ * anew after it. `attempt:submit` carries the last seq the client sent and the server waits until
+ * it has every seq up to it.
  */
 
 const Id = z.string().min(1).max(64);
@@ -49,6 +52,13 @@ export interface ClockDto {
   paused: boolean;
   /** Remaining time in ms: frozen while paused; null before start. */
   remainingMs: number | null;
+  /**
+   * The attempt's version this clock (and status) was read at: its event count, which every change
+   * of it moves on. Messages cross (a sync reply built from a read made before a resume arrives
+   * after the resume's `attempt:clock`): the page keeps the state of the highest version, and of
+   * two of one version the later `serverTime`.
+   */
+  version: number;
 }
 
 /** One question slot of the candidate's saved state. */
@@ -224,13 +234,24 @@ export interface ClockEventDto extends ClockDto {
   reason: string | null;
 }
 
-/** Sent to a candidate when their attempt ends. */
+/**
+ * Sent to a candidate when their attempt ends. It carries what the server graded, so the page can
+ * name every journalled answer that did not count without asking again: after a close at the
+ * deadline the candidate's login window is over and a sync would be refused.
+ */
 export interface AttemptClosedDto {
   attemptId: string;
   status: "submitted" | "voided";
   closeReason: CloseReason;
   result: ProvisionalResultDto | null;
+  /**
+   * The answers stored when the attempt closed (as in `CandidateAttemptDto.answers`: only the
+   * questions a save reached; any other stored nothing, seq 0). Empty for a voided attempt.
+   */
+  answers: SavedAnswerDto[];
   serverTime: number;
+  /** The attempt's version once closed (see `ClockDto.version`). */
+  version: number;
 }
 
 /**
@@ -285,6 +306,8 @@ export const EXAM_ERROR_CODES = [
   "photo_not_found",
   "extension_not_found",
   "second_approver_required",
+  "approval_required",
+  "seq_conflict",
 ] as const;
 
 /**
@@ -294,7 +317,10 @@ export const EXAM_ERROR_CODES = [
  * - `POST /exam-sessions/:sessionId/results/publish` (officer) → SessionReportDto; locks the results
  * - `GET  /exam-sessions/:sessionId/report.csv` (officer) → text/csv (UTF-8 with BOM, for Excel)
  * - `GET  /exam-sessions/:sessionId/report.xlsx` (officer) → the same rows as an Excel workbook
- * - `GET  /attempts/:attemptId/events` (officer) → { events: AttemptEventDto[]; valid: boolean }
+ * - `GET  /attempts/:attemptId/events` (officer) → { events: AttemptEventDto[]; valid: boolean;
+ *   paper: "intact" | "changed" | "unrecorded" }: `valid` when every link holds and the paper
+ *   stored is the one the check-in event names (and each closing graded); `unrecorded` for chains
+ *   made before check-in named it
  * - `GET  /attempts/:attemptId/check-in-photo` (the attempt's own candidate, proctor, officer) → image/jpeg|png
  */
 export const EXAM_REST_ROUTES = [

@@ -41,6 +41,7 @@ function saveAck(
     deadline: v.deadline,
     paused: v.paused,
     remainingMs: v.remainingMs,
+    version: doc.chainN,
   };
 }
 
@@ -78,6 +79,36 @@ export function pathsOf(index: number): SlotPaths {
 /** The options chosen, each once and in order (one option, the usual answer, needs neither step). */
 export function sortedChoice(choice: readonly string[]): string[] {
   return choice.length < 2 ? choice.slice() : [...new Set(choice)].sort();
+}
+
+const seqConflict = (lastSeq: number) =>
+  errors.conflict("seq_conflict", "该作答的序号已被另一作答占用，请重新保存", { lastSeq });
+
+/**
+ * How a save meets what its question holds: null when its seq is above the stored one (a new
+ * save, applied), else the stored seq it is acknowledged with and not applied: a repeat of the
+ * stored save, or an older one (a newer save already won). The stored seq carrying another answer
+ * or flag than the save is no repeat: two pages numbered different saves alike (one synced
+ * before the other's save landed). Acknowledging it showed the page's answer as saved while the
+ * server held the other, so it is refused `seq_conflict` with the highest seq received, after
+ * which the page numbers its save anew. Expects the slot to exist (`question_out_of_range` first).
+ */
+export function storedSaveFor(doc: AttemptLean, input: SaveInput): number | null {
+  const slot = doc.answers[input.index];
+  const isFlag = "flagged" in input;
+  const stored = (isFlag ? slot?.flagSeq : slot?.seq) ?? 0;
+  if (stored < input.seq) return null;
+  if (stored === input.seq) {
+    const same = isFlag
+      ? (slot?.flagged ?? false) === input.flagged
+      : sameChoice(slot?.choice ?? [], sortedChoice(input.choice));
+    if (!same) throw seqConflict(doc.lastSeq);
+  }
+  return stored;
+}
+
+function sameChoice(stored: readonly string[], sorted: readonly string[]): boolean {
+  return stored.length === sorted.length && stored.every((option, i) => option === sorted[i]);
 }
 
 /**
@@ -145,7 +176,6 @@ export function createAnswers(
     // A plain function and one `then`, not an async task: an async frame held across the write was a
     // kilobyte of every save's garbage (issue 17). The rare repeat goes to `repeated`.
     return store.serial(attemptId, () => {
-      const isFlag = "flagged" in input;
       let stale: { doc: AttemptLean; stored: number } | null = null;
       return store
         .mutate(
@@ -154,10 +184,10 @@ export function createAnswers(
             if (doc.status !== "in_progress" || !acceptsSaves(doc.deadline ?? null, at, grace))
               throw closedError();
             if (doc.pausedAt) throw pausedError();
-            const slot = doc.answers[input.index];
-            if (!slot) throw errors.badRequest("question_out_of_range", "题号超出试卷范围");
-            const stored = (isFlag ? slot.flagSeq : slot.seq) ?? 0;
-            if (stored >= input.seq) {
+            if (!doc.answers[input.index])
+              throw errors.badRequest("question_out_of_range", "题号超出试卷范围");
+            const stored = storedSaveFor(doc, input);
+            if (stored !== null) {
               stale = { doc, stored };
               return null;
             }

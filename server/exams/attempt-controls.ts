@@ -124,7 +124,13 @@ export function createAttemptControls(
     });
   }
 
-  /** Adds minutes to an attempt's clock (extension or outage credit). */
+  /**
+   * Adds minutes to an attempt's clock (extension or outage credit). With `approvalMinutes` (an
+   * extension one proctor gives alone) the candidate's extra time in all (credited and
+   * accommodation) must stay below it, judged on the attempt as this transaction reads it: two
+   * requests that each looked below it before either was credited would otherwise both be given
+   * (refused with `approval_required`, and nothing written).
+   */
   async function credit(
     actor: Actor,
     attemptId: string,
@@ -133,11 +139,15 @@ export function createAttemptControls(
     kind: "extend" | "credit",
     uow: UnitOfWork,
     extra: Record<string, unknown> = {},
+    approvalMinutes?: number,
   ): Promise<boolean> {
     const res = await store.mutate(
       attemptId,
       (doc) => {
         if (!OPEN.includes(doc.status)) return null;
+        const extraMinutes = (doc.creditedMinutes ?? 0) + (doc.accommodationMinutes ?? 0) + minutes;
+        if (approvalMinutes !== undefined && extraMinutes >= approvalMinutes)
+          throw errors.conflict("approval_required", `延时累计达到 ${approvalMinutes} 分钟，须由第二人批准`);
         const creditedMinutes = (doc.creditedMinutes ?? 0) + minutes;
         const deadline = computeDeadline({ ...clockParts(doc), creditedMinutes });
         return {
@@ -255,6 +265,7 @@ export function createAttemptControls(
       { session: uow.session },
     );
     if (!res.event) return false;
+    const version = res.event.n;
     // Read again in this transaction: a publication committed since the desk's check made the
     // result official, and a void now would leave an official pass beside a voided attempt
     // (certificates issue on the official pass). Publication and void write the same audit head,
@@ -285,7 +296,10 @@ export function createAttemptControls(
         status: "voided",
         closeReason: "voided",
         result: null,
+        // A voided attempt scores nothing: no answer of it is missing from a result.
+        answers: [],
         serverTime: now().getTime(),
+        version,
       });
       seats.seat(attemptId);
     });

@@ -8,7 +8,7 @@ import { errors } from "../lib/errors.js";
 import { checkInPhotoModel, exposureModel, type AttemptDoc } from "./attempt.model.js";
 import { LIGHT } from "./attempt-store.js";
 import { claimSeat, liveSession, type ExamCore } from "./exam-core.js";
-import { nextEvent } from "./event-chain.js";
+import { nextEvent, paperHash } from "./event-chain.js";
 import { rooms, type Actor, type CheckInInput, type CheckInOutcome } from "./ports.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
 import { checkRetake, type PastAttempt, type RetakePolicy } from "./retake.js";
@@ -228,10 +228,18 @@ export function createCheckIn(core: ExamCore) {
 
     const seatId = assignment.seatId;
     const attemptId = `att_${randomBytes(10).toString("hex")}`;
+    // The chain commits to the frozen paper itself (keys, option orders), not only to its seed:
+    // assembly also weighs earlier papers and exposure, so the seed alone cannot rebuild it.
     const first = nextEvent(
       null,
       "check_in",
-      { by: actor.id, seatId, paperSeed: seed, blueprint: `${paper.blueprintId}@${paper.blueprintVersion}` },
+      {
+        by: actor.id,
+        seatId,
+        paperSeed: seed,
+        blueprint: `${paper.blueprintId}@${paper.blueprintVersion}`,
+        paperHash: paperHash(paper),
+      },
       at,
     );
     const doc = {
@@ -325,6 +333,7 @@ export function createCheckIn(core: ExamCore) {
           deadline: null,
           paused: false,
           remainingMs: null,
+          version: created.chainN,
           reason: "已通过身份核验",
         });
       });

@@ -31,8 +31,8 @@ export function remainingMs(p: ClockParts, now: Date): number | null {
   return Math.max(0, deadline.getTime() - at.getTime());
 }
 
-/** The clock fields every ack carries. */
-export function clockOf(p: ClockParts, now: Date): ClockDto {
+/** The clock fields every ack carries, but the version (the attempt's, which its presenter adds). */
+export function clockOf(p: ClockParts, now: Date): Omit<ClockDto, "version"> {
   const deadline = computeDeadline(p);
   return {
     serverTime: now.getTime(),

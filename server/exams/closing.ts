@@ -5,9 +5,8 @@ import type { Paper } from "../contracts/paper.js";
 import { errors } from "../lib/errors.js";
 import { enqueueEvent } from "../lib/outbox.js";
 import type { AttemptDoc } from "./attempt.model.js";
-import { LIGHT } from "./attempt-store.js";
 import type { ExamCore } from "./exam-core.js";
-import { nextEvent } from "./event-chain.js";
+import { nextEvent, paperHash, type ChainEvent } from "./event-chain.js";
 import { gradePaper } from "./grading.js";
 import { rooms, SYSTEM, type Actor } from "./ports.js";
 import { toCandidateAttempt, toSeatView } from "./presenters.js";
@@ -82,9 +81,10 @@ export function createClosing(core: ExamCore) {
     reason: CloseReason,
     actor: Actor,
   ): Promise<boolean> {
+    // Of the event log only its first entry, the check-in, which names the paper checked in.
     const doc = await Attempts.findOne(
       { _id: attemptId, status: "submitting", "submitClaim.token": token },
-      LIGHT,
+      { events: { $slice: 1 } },
     )
       .session(session)
       .lean<AttemptDoc>();
@@ -97,11 +97,29 @@ export function createClosing(core: ExamCore) {
       stored.paper,
       doc.answers.map((a) => a.choice ?? []),
     );
+    // The closing names the paper it graded, so the chain shows a paper changed since check-in
+    // (paperOnRecord). The result stands as graded (refusing would leave the sitting unclosed for
+    // good); the change is logged for the exam office at once.
+    const graded = paperHash(stored.paper);
+    const first = doc.events[0] as ChainEvent | undefined;
+    const checkedIn = first?.type === "check_in" ? first.data.paperHash : undefined;
+    if (typeof checkedIn === "string" && checkedIn !== graded)
+      core.ctx.logger.error(
+        { attemptId, checkedIn, graded },
+        "the paper graded is not the paper checked in: it was changed after check-in",
+      );
     const at = now();
     const event = nextEvent(
       { n: doc.chainN, hash: doc.chainHash },
       "submit",
-      { reason, by: actor.id, score: grade.score, passed: grade.passed, lastSeq: doc.lastSeq },
+      {
+        reason,
+        by: actor.id,
+        score: grade.score,
+        passed: grade.passed,
+        lastSeq: doc.lastSeq,
+        paperHash: graded,
+      },
       at,
     );
     const res = await Attempts.updateOne(
@@ -173,12 +191,16 @@ export function createClosing(core: ExamCore) {
     const doc = await store.find(attemptId);
     if (!doc) return;
     const v = toCandidateAttempt(doc, now(), null);
+    // The answers graded go with it: the page names its journalled answers that did not count
+    // from them, since its sync after a close at the deadline meets an ended login window.
     deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", {
       attemptId,
       status: "submitted",
       closeReason: reason,
       result: v.result,
+      answers: v.answers,
       serverTime: v.serverTime,
+      version: v.version,
     });
     deps.notifier.toRoom(rooms.session(doc.sessionId), "session:seat", toSeatView(doc, now()));
   }

@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import type { AttemptEventDto } from "../contracts/exams.js";
+import type { Paper } from "../contracts/paper.js";
 import { wellFormed } from "../lib/well-formed.js";
 
 /** The hash the first event of every attempt links to. */
@@ -130,4 +131,41 @@ export function findBrokenLink(events: readonly ChainEvent[]): number | null {
     prev = e.hash;
   }
   return null;
+}
+
+/**
+ * sha256 of a frozen paper's canonical text, answer keys and option orders included: what an
+ * attempt's chain commits to. A paper cannot be rebuilt from its seed (assembly also weighs the
+ * candidate's earlier papers and the room's exposure counts), so without it an edit of the stored
+ * paper before closing changed the grade and left every link intact. Members holding null or
+ * undefined are left out, so the paper as assembled and as read back (where the store may have
+ * written an absent optional member as null) hash alike.
+ */
+export function paperHash(paper: Paper): string {
+  return hash("sha256", canonical(withoutEmpty(paper)), "hex");
+}
+
+function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmpty);
+  if (value === null || typeof value !== "object" || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) if (member != null) out[key] = withoutEmpty(member);
+  return out;
+}
+
+/** What a chain says of the paper stored now: the one checked in, another, or nothing (older chains). */
+export type PaperOnRecord = "intact" | "changed" | "unrecorded";
+
+/**
+ * Compares the paper's hash now (`current`) with the one the check-in event names and the ones
+ * closings name (the paper each graded): `changed` when any differs, `unrecorded` for a chain
+ * whose check-in named none (made before it did). Check the links with `findBrokenLink`.
+ */
+export function paperOnRecord(events: readonly ChainEvent[], current: string): PaperOnRecord {
+  const first = events[0];
+  const recorded = first?.type === "check_in" ? first.data.paperHash : undefined;
+  if (typeof recorded !== "string") return "unrecorded";
+  if (recorded !== current) return "changed";
+  const graded = events.filter((e) => e.type === "submit" && e.data.paperHash !== undefined);
+  return graded.every((e) => e.data.paperHash === recorded) ? "intact" : "changed";
 }

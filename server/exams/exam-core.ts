@@ -22,6 +22,11 @@ export interface ExamOptions {
    * test can land a cancellation exactly there. Never set in production.
    */
   afterSessionCheck?: (sessionId: string) => Promise<void>;
+  /**
+   * Test seam: runs after an attempt was read for the candidate's view and before the view is
+   * built, so a test can land a proctor's change exactly there. Never set in production.
+   */
+  beforeCandidateView?: (attemptId: string) => Promise<void>;
 }
 
 export const DEFAULT_EXAM_OPTIONS: ExamOptions = {

@@ -73,9 +73,11 @@ export function examRouter(deps: {
     const owner = await deps.exams.ownerOf(attemptId);
     if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
     await access.assert(actorOf(req), "session:results", { sessionId: owner.sessionId });
-    const events = await deps.exams.events(attemptId);
+    const { events, paper } = await deps.exams.chain(attemptId);
+    // Valid: every link holds and the paper stored is the one checked in and graded.
     res.json({
-      valid: findBrokenLink(events) === null,
+      valid: findBrokenLink(events) === null && paper !== "changed",
+      paper,
       events: events.map((e) => ({
         n: e.n,
         at: e.at.toISOString(),

@@ -10,7 +10,10 @@
  * - deadline: startedAt + minutes + credited minutes + accommodation (+ paused time); server-owned.
  * - sweeper: claims each expired attempt atomically and submits it with its saved answers.
  * - event chain: every attempt event carries the hash of the previous; the final hash is stored
- *   with the result (certificates sign it).
+ *   with the result (certificates sign it). The check-in event names the frozen paper's hash and
+ *   each closing the hash of the paper it graded (`paperHash`, checked by `paperOnRecord`).
+ * - version: the attempt's event count (`chainN`) a clock-bearing message was read at; messages
+ *   cross, and the candidate's page keeps the state of the newest.
  * - provisional / official result: official once an officer publishes the session (then locked).
  * - group commit: the saves of one moment written as one bulk write, each answered with its own
  *   outcome (`createGroupCommit`).
@@ -36,6 +39,7 @@ export {
   pathsOf,
   savePlan,
   sortedChoice,
+  storedSaveFor,
   type SaveInput,
 } from "./answers.js";
 export { recordSeq, missingSeqsOf, hasReceived, type ReceivedSeqs, type SeqRecord } from "./received-seqs.js";
@@ -79,7 +83,10 @@ export {
   canonical,
   isoText,
   CHAIN_GENESIS,
+  paperHash,
+  paperOnRecord,
   type ChainEvent,
+  type PaperOnRecord,
 } from "./event-chain.js";
 export { checkRetake, type RetakePolicy, type PastAttempt } from "./retake.js";
 export { buildSessionReport, PUBLISH_WITHIN_DAYS } from "./report.js";

@@ -162,6 +162,10 @@ export interface ExamDeliveryPort {
   pause(actor: Actor, attemptIds: string[], reason: string, uow: UnitOfWork): Promise<string[]>;
   /** Resumes the paused attempts among `attemptIds` in one read and one write; returns those resumed. */
   resume(actor: Actor, attemptIds: string[], uow: UnitOfWork): Promise<string[]>;
+  /**
+   * Adds minutes to the clock; with `approvalMinutes`, only while the candidate's extra time in all
+   * stays below it as the unit of work reads the attempt (else `approval_required`, nothing written).
+   */
   credit(
     actor: Actor,
     attemptId: string,
@@ -170,6 +174,7 @@ export interface ExamDeliveryPort {
     kind: "extend" | "credit",
     uow: UnitOfWork,
     extra?: Record<string, unknown>,
+    approvalMinutes?: number,
   ): Promise<boolean>;
   addPendingExtension(
     actor: Actor,

@@ -116,6 +116,7 @@ export function toCandidateAttempt(
     minutes: a.minutes + (a.accommodationMinutes ?? 0),
     multipleScoring: a.multipleScoring === "partial" ? "partial" : "all_or_nothing",
     ...clockOf(clockParts(a), now),
+    version: a.chainN,
     lastSeq: a.lastSeq,
     missingSeqs: missingSeqs(a),
     questions: SHOWS_QUESTIONS.has(a.status) ? questions : null,

@@ -9,7 +9,7 @@ import { timeLostMs } from "./clock.js";
 import { LIGHT } from "./attempt-store.js";
 import type { ExamCore } from "./exam-core.js";
 import type { UnitOfWork } from "./unit-of-work.js";
-import type { ChainEvent } from "./event-chain.js";
+import { paperHash, paperOnRecord, type ChainEvent, type PaperOnRecord } from "./event-chain.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
 import type { ReportAttempt } from "./report.js";
 
@@ -41,6 +41,7 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
 
   /** The candidate's view of an attempt as read (official result once the session is published). */
   async function viewOf(doc: AttemptLean): Promise<CandidateAttemptDto> {
+    await core.opts.beforeCandidateView?.(doc._id);
     return papers.candidateView(
       doc,
       doc.status === "submitted" && (await results.isPublished(doc.sessionId)),
@@ -61,7 +62,10 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
      * attempt's deadline plus the grace. Accommodation, extensions, credited outages, pauses and a
      * late release all move it past the session's nominal end, where the login used to stop and
      * every later save was refused. While the attempt is paused its deadline is still moving, so
-     * the answer is a while from now (asked again then). Null when no attempt is in progress.
+     * the answer is a while from now (asked again then). Null when no attempt is in progress, and
+     * once its deadline and grace have passed: decided here on the database's clock, which
+     * deadlines are kept in. The asker takes a date as "holds" and compares nothing of its own
+     * (an instance whose clock ran ahead of the database's cut candidates off before their time).
      */
     async sittingUntil(sessionId: string, candidateId: string): Promise<Date | null> {
       const open = await Attempts.findOne(
@@ -69,8 +73,11 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
         { deadline: 1, pausedAt: 1 },
       ).lean<Pick<AttemptDoc, "deadline" | "pausedAt">>();
       if (!open) return null;
-      if (open.pausedAt) return new Date(core.now().getTime() + PAUSED_LOGIN_HOLD_MS);
-      return open.deadline ? new Date(open.deadline.getTime() + core.grace * 1000) : null;
+      const at = core.now().getTime();
+      if (open.pausedAt) return new Date(at + PAUSED_LOGIN_HOLD_MS);
+      if (!open.deadline) return null;
+      const until = open.deadline.getTime() + core.grace * 1000;
+      return until >= at ? new Date(until) : null;
     },
 
     /** The id of the candidate's current attempt in their session (newest first), or null. */
@@ -158,10 +165,19 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
       }));
     },
 
-    async events(attemptId: string): Promise<ChainEvent[]> {
-      const doc = await Attempts.findById(attemptId, { events: 1 }).lean<Pick<AttemptDoc, "events">>();
+    /**
+     * The attempt's chain and what it says of the paper stored now (`paperOnRecord`): the links
+     * alone do not cover the paper, which lives in its own collection.
+     */
+    async chain(attemptId: string): Promise<{ events: ChainEvent[]; paper: PaperOnRecord }> {
+      const [doc, stored] = await Promise.all([
+        Attempts.findById(attemptId, { events: 1 }).lean<Pick<AttemptDoc, "events">>(),
+        papers.Papers.findById(attemptId, { paper: 1 }).lean<{ paper: Paper }>(),
+      ]);
       if (!doc) throw errors.notFound("考试记录", "attempt_not_found");
-      return doc.events as ChainEvent[];
+      const events = doc.events as ChainEvent[];
+      // A paper gone from its collection is no paper the chain names.
+      return { events, paper: stored ? paperOnRecord(events, paperHash(stored.paper)) : "changed" };
     },
 
     /** Item responses of finished attempts of a category: the question bank's statistics port. */

@@ -80,6 +80,7 @@ export function createSeatFeed(deps: {
       attemptId,
       status: doc.status,
       ...clockOf(clockParts(doc), now()),
+      version: doc.chainN,
       reason,
     };
     notifier.toRoom(rooms.attempt(attemptId), "attempt:clock", payload);

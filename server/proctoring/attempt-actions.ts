@@ -1,7 +1,7 @@
 import type { AuthUser } from "../contracts/auth.js";
 import type { ExtendPayload, PendingExtensionDto, ProctorActionResultDto } from "../contracts/exams.js";
 import { rooms } from "../exams/index.js";
-import { errors } from "../lib/errors.js";
+import { AppError, errors } from "../lib/errors.js";
 import { toActor, type ProctorDesk } from "./proctor-desk.js";
 
 /**
@@ -29,7 +29,10 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number)
     /**
      * Extends one attempt (reason required). The request waits until a different proctor or officer
      * approves it when the proctor asks for that, or when it reaches the approval threshold
-     * (`needsApproval`); otherwise the time is given at once.
+     * (`needsApproval`); otherwise the time is given at once. The threshold is judged again inside
+     * the credit's own transaction, on the attempt as it reads it: two requests sent together each
+     * found the extra time below it and were both given. The one that finds it reached waits for
+     * approval instead, in the same transaction.
      */
     async extend(
       user: AuthUser,
@@ -37,26 +40,53 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number)
     ): Promise<ProctorActionResultDto & { pending: PendingExtensionDto | null }> {
       const session = await attemptSession(user, p.attemptId);
       await refuseIfPublished(session.id);
-      if (await needsApproval(session.id, p)) {
-        const pending = await audited(async (uow) => {
-          const added = await deps.exams.addPendingExtension(
-            toActor(user),
-            p.attemptId,
-            p.minutes,
-            p.reason,
-            uow,
-          );
-          if (!added) throw errors.conflict("invalid_transition", "该考生当前不能延时");
-          await entry(
-            uow,
-            user,
-            "proctor.extend_requested",
-            session.id,
-            { minutes: p.minutes, reason: p.reason, requestId: added.requestId },
-            p.attemptId,
-          );
-          return added;
-        });
+      const asked = await needsApproval(session.id, p);
+      const pending = await audited(async (uow) => {
+        if (!asked) {
+          try {
+            const ok = await deps.exams.credit(
+              toActor(user),
+              p.attemptId,
+              p.minutes,
+              p.reason,
+              "extend",
+              uow,
+              {},
+              approvalMinutes,
+            );
+            if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+            await entry(
+              uow,
+              user,
+              "proctor.extend",
+              session.id,
+              { minutes: p.minutes, reason: p.reason },
+              p.attemptId,
+            );
+            return null;
+          } catch (err) {
+            if (!(err instanceof AppError && err.code === "approval_required")) throw err;
+          }
+        }
+        const added = await deps.exams.addPendingExtension(
+          toActor(user),
+          p.attemptId,
+          p.minutes,
+          p.reason,
+          uow,
+        );
+        if (!added) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+        await entry(
+          uow,
+          user,
+          "proctor.extend_requested",
+          session.id,
+          { minutes: p.minutes, reason: p.reason, requestId: added.requestId },
+          p.attemptId,
+        );
+        return added;
+      });
+      if (pending) {
         const dto: PendingExtensionDto = {
           requestId: pending.requestId,
           attemptId: p.attemptId,
@@ -69,18 +99,6 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number)
         deps.notifier.toRoom(rooms.session(session.id), "session:extension_pending", dto);
         return { ...result([], []), pending: dto };
       }
-      await audited(async (uow) => {
-        const ok = await deps.exams.credit(toActor(user), p.attemptId, p.minutes, p.reason, "extend", uow);
-        if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
-        await entry(
-          uow,
-          user,
-          "proctor.extend",
-          session.id,
-          { minutes: p.minutes, reason: p.reason },
-          p.attemptId,
-        );
-      });
       return { ...result([p.attemptId], []), pending: null };
     },
 

@@ -46,6 +46,46 @@ describe("exam delivery: one page per seat", () => {
     }
   });
 
+  it("when the newer page numbers its answer with a seq the older page's save already took, then it is refused seq_conflict, not shown saved; a true repeat is still acknowledged", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const c = room.candidates[0];
+    if (!c?.socket) throw new Error("fixture");
+    const first = c.socket;
+    const second = await connect(env.node.url, c.user);
+    try {
+      ok(await call(first, "attempt:answer", { attemptId: c.attemptId, seq: 1, index: 0, choice: ["T"] }));
+      ok(await call(second, "attempt:sync", {}));
+      // The second page numbered its answer before it learned of the first page's save (its sync
+      // crossed that save): its own seq 1 for the same question, another answer.
+      const clash = await call(second, "attempt:answer", {
+        attemptId: c.attemptId,
+        seq: 1,
+        index: 0,
+        choice: ["F"],
+      });
+      expect(clash.ok).to.equal(false);
+      if (!clash.ok) {
+        expect(clash.error.code).to.equal("seq_conflict");
+        expect(clash.error.details).to.deep.equal({ lastSeq: 1 });
+      }
+      // The page renumbers after the server's last seq and is stored.
+      const renumbered = ok(
+        await call(second, "attempt:answer", { attemptId: c.attemptId, seq: 2, index: 0, choice: ["F"] }),
+      );
+      expect(renumbered).to.include({ applied: true, savedSeq: 2 });
+      // Sent again as it was (a lost ack), the same save is a repeat, acknowledged as stored.
+      const repeat = ok(
+        await call(second, "attempt:answer", { attemptId: c.attemptId, seq: 2, index: 0, choice: ["F"] }),
+      );
+      expect(repeat).to.include({ applied: false, savedSeq: 2 });
+      const doc = await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean();
+      expect(doc?.answers[0]).to.deep.include({ choice: ["F"], seq: 2 });
+    } finally {
+      second.close();
+      room.close();
+    }
+  });
+
   it("when another candidate's page opens their own attempt, then this candidate's page stays connected", async () => {
     const room = await aRoom(env.node, { candidates: 2, release: true });
     const [a, b] = room.candidates;

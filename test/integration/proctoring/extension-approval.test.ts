@@ -70,6 +70,31 @@ describe("proctoring: extensions at the approval threshold wait for a second app
     }
   });
 
+  it("when two proctors extend one attempt by 15 minutes at once, then at most one is credited without approval and the other waits", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const second = await aSecondProctor(env.node, room);
+    try {
+      const attemptId = room.candidates[0]!.attemptId;
+      // Each alone stays below the threshold (20); both together reach it. Sent together, each
+      // request finds no extra time given yet when it first looks.
+      const [a, b] = await Promise.all(
+        [room.proctor, second].map((desk) =>
+          call(desk, "proctor:extend", { attemptId, minutes: 15, reason: "考生电脑故障" }),
+        ),
+      );
+      const answers = [ok(a!), ok(b!)];
+      expect(answers.filter((x) => x.affected.includes(attemptId))).to.have.length(1);
+      expect(answers.filter((x) => x.pending !== null)).to.have.length(1);
+      const doc = await attemptDoc(attemptId);
+      expect(doc?.creditedMinutes).to.equal(15);
+      expect(doc?.pendingExtensions.map((p) => p.minutes)).to.deep.equal([15]);
+      expect(doc?.events.filter((e) => e.type === "extend")).to.have.length(1);
+    } finally {
+      second.close();
+      room.close();
+    }
+  });
+
   it("when a proctor asks for approval of an extension below the threshold, then it waits too", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     try {

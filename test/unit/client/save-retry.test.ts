@@ -34,6 +34,7 @@ describe("exam page: retrying saves the server did not acknowledge", () => {
       "attempt_paused",
       "saves_exhausted",
       "offline",
+      "seq_conflict",
     ])
       expect(retriesSave(code), code).to.equal(false);
   });

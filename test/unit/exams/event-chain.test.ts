@@ -8,8 +8,11 @@ import {
   findBrokenLink,
   isoText,
   nextEvent,
+  paperHash,
+  paperOnRecord,
   type ChainEvent,
 } from "../../../server/exams/index.js";
+import type { Paper } from "../../../server/contracts/paper.js";
 
 function chain(n: number): ChainEvent[] {
   const out: ChainEvent[] = [];
@@ -186,5 +189,109 @@ describe("attempt event chain: canonical text of data already in order", () => {
       if (expected instanceof Error) expect(() => canonical(value)).to.throw();
       else expect(canonical(value)).to.equal(expected);
     }
+  });
+
+  describe("the paper a chain commits to", () => {
+    const aPaper = (): Paper => ({
+      categoryCode: "01001",
+      blueprintId: "bp-1",
+      blueprintVersion: 2,
+      seed: "abc",
+      minutes: 60,
+      passMark: 90,
+      totalPoints: 2,
+      multipleScoring: "all_or_nothing",
+      questions: [
+        {
+          questionId: "q1",
+          version: 1,
+          type: "single",
+          chapter: "安全行车",
+          difficulty: 2,
+          stem: "连续驾驶 4 小时后至少休息多久？",
+          options: [
+            { key: "A", text: "20 分钟" },
+            { key: "B", text: "5 分钟" },
+          ],
+          optionOrder: ["B", "A"],
+          answer: ["A"],
+          explanation: "",
+          points: 1,
+        },
+        {
+          questionId: "q2",
+          version: 3,
+          type: "true_false",
+          chapter: "安全行车",
+          difficulty: 1,
+          stem: "押运人员可以离开危险货物运输车辆。",
+          options: [],
+          optionOrder: [],
+          answer: ["F"],
+          explanation: "",
+          points: 1,
+          imageId: undefined,
+        },
+      ],
+    });
+
+    /** A chain whose check-in names `hash`, and whose closing (if any) names `graded`. */
+    function sitting(hash: string | undefined, graded?: string): ChainEvent[] {
+      const at = new Date(Date.UTC(2026, 4, 10, 1, 0, 0));
+      const first = nextEvent(null, "check_in", { by: "p", seatId: "s", ...(hash && { paperHash: hash }) }, at);
+      const answer = nextEvent(first, "answer", { choice: ["A"], index: 0, seq: 1 }, at);
+      if (graded === undefined) return [first, answer];
+      return [first, answer, nextEvent(answer, "submit", { reason: "candidate", paperHash: graded }, at)];
+    }
+
+    it("when a paper is stored and read back, then its hash is the same: key order and an absent optional member do not count", () => {
+      const paper = aPaper();
+      const stored = JSON.parse(JSON.stringify(paper)) as Paper;
+      const reordered = Object.fromEntries(Object.entries(stored).reverse()) as Paper;
+      const withNull = { ...stored, questions: stored.questions.map((q) => ({ ...q, imageId: null })) };
+      expect(paperHash(paper)).to.match(/^[0-9a-f]{64}$/);
+      expect(paperHash(stored)).to.equal(paperHash(paper));
+      expect(paperHash(reordered)).to.equal(paperHash(paper));
+      expect(paperHash(withNull as unknown as Paper)).to.equal(paperHash(paper));
+    });
+
+    it("when a key, an option order or a question of the paper changes, then its hash does", () => {
+      const base = paperHash(aPaper());
+      const edits: ((p: Paper) => void)[] = [
+        (p) => void (p.questions[0]!.answer = ["B"]),
+        (p) => void (p.questions[0]!.optionOrder = ["A", "B"]),
+        (p) => void (p.questions[1]!.version = 4),
+        (p) => void p.questions.reverse(),
+        (p) => void (p.passMark = 80),
+      ];
+      for (const edit of edits) {
+        const p = aPaper();
+        edit(p);
+        expect(paperHash(p)).to.not.equal(base);
+      }
+    });
+
+    it("when the paper is edited after check-in, then the check says changed although every link of the chain holds", () => {
+      const hash = paperHash(aPaper());
+      const edited = aPaper();
+      edited.questions[0]!.answer = ["B"];
+      const events = sitting(hash);
+      expect(findBrokenLink(events)).to.equal(null);
+      expect(paperOnRecord(events, hash)).to.equal("intact");
+      expect(paperOnRecord(events, paperHash(edited))).to.equal("changed");
+    });
+
+    it("when the closing graded another paper than the one checked in, then the check says changed, even with the original restored", () => {
+      const hash = paperHash(aPaper());
+      const edited = aPaper();
+      edited.questions[0]!.answer = ["B"];
+      expect(paperOnRecord(sitting(hash, hash), hash)).to.equal("intact");
+      expect(paperOnRecord(sitting(hash, paperHash(edited)), hash)).to.equal("changed");
+    });
+
+    it("when a chain was made before check-in named the paper, then the check says so instead of guessing", () => {
+      expect(paperOnRecord(sitting(undefined), paperHash(aPaper()))).to.equal("unrecorded");
+      expect(paperOnRecord([], paperHash(aPaper()))).to.equal("unrecorded");
+    });
   });
 });

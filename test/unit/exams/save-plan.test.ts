@@ -1,9 +1,11 @@
 import { expect } from "chai";
+import { AppError } from "../../../server/lib/errors.js";
 import {
   applyInPlace,
   pathsOf,
   savePlan,
   sortedChoice,
+  storedSaveFor,
   type AttemptLean,
 } from "../../../server/exams/index.js";
 
@@ -88,5 +90,57 @@ describe("the update one save plans", () => {
     const doc = anAttempt([6, 7, 9], 5);
     applyInPlace(doc, {}, undefined, { seenUpTo: 7 }, { seen: 7 });
     expect(doc).to.deep.include({ seen: [9], seenUpTo: 7 });
+  });
+
+  describe("a save meeting the one its question holds", () => {
+    /** Question 0 holds answer A at seq 4 and the flag at seq 6; seq 9 is the highest received. */
+    const holding = () =>
+      ({
+        _id: "a",
+        lastSeq: 9,
+        answers: [{ choice: ["A"], seq: 4, flagged: true, flagSeq: 6 }],
+      }) as unknown as AttemptLean;
+    const refusal = (run: () => unknown): AppError => {
+      try {
+        run();
+      } catch (err) {
+        if (err instanceof AppError) return err;
+        throw err;
+      }
+      throw new Error("not refused");
+    };
+
+    it("when a save's seq is above the stored one, then it is new (applied)", () => {
+      expect(storedSaveFor(holding(), { seq: 5, index: 0, choice: ["B"] })).to.equal(null);
+      expect(storedSaveFor(holding(), { seq: 7, index: 0, flagged: false })).to.equal(null);
+    });
+
+    it("when a save repeats the stored seq with what is stored, then it is a repeat of that seq (acknowledged, not applied)", () => {
+      expect(storedSaveFor(holding(), { seq: 4, index: 0, choice: ["A"] })).to.equal(4);
+      expect(storedSaveFor(holding(), { seq: 6, index: 0, flagged: true })).to.equal(6);
+    });
+
+    it("when a save is older than the stored one, then it is acknowledged with the stored seq, whatever it holds", () => {
+      expect(storedSaveFor(holding(), { seq: 3, index: 0, choice: ["C"] })).to.equal(4);
+      expect(storedSaveFor(holding(), { seq: 5, index: 0, flagged: false })).to.equal(6);
+    });
+
+    it("when a save carries the stored seq with another answer or flag, then it is refused seq_conflict with the highest seq received", () => {
+      for (const input of [
+        { seq: 4, index: 0, choice: ["B"] },
+        { seq: 4, index: 0, choice: [] },
+        { seq: 4, index: 0, choice: ["A", "B"] },
+        { seq: 6, index: 0, flagged: false },
+      ]) {
+        const err = refusal(() => storedSaveFor(holding(), input));
+        expect(err.code, JSON.stringify(input)).to.equal("seq_conflict");
+        expect(err.details).to.deep.equal({ lastSeq: 9 });
+      }
+      // The same options in another order are the same answer.
+      const twice = { ...holding(), answers: [{ choice: ["A", "B"], seq: 4, flagged: false, flagSeq: 0 }] };
+      expect(
+        storedSaveFor(twice as unknown as AttemptLean, { seq: 4, index: 0, choice: ["B", "A"] }),
+      ).to.equal(4);
+    });
   });
 });

@@ -19,6 +19,7 @@ export function anchorClock(clock: ClockDto, at: number): ClockAnchor {
     deadline: clock.deadline,
     paused: clock.paused,
     remainingMs: clock.remainingMs,
+    version: clock.version,
     receivedAt: at,
   };
 }
@@ -52,11 +53,22 @@ export function formatRemaining(ms: number | null): string {
 }
 
 /**
- * Keeps the newer of two anchors: acks can arrive out of order, and an older server reading must
- * not move the countdown backwards. A clock event (pause, extension) always carries a newer
- * `serverTime` than the acks sent before it.
+ * Keeps the newer of two anchors. Messages cross: a sync reply built from the attempt as read
+ * before a resume can arrive after the resume's `attempt:clock`, with a later `serverTime` (it was
+ * sent later) and the paused clock. So the attempt's version the clock was read at decides, and
+ * of two of one version (acks of saves, which leave the clock as it was) the later server reading,
+ * so an older one never moves the countdown backwards.
  */
 export function newerAnchor(current: ClockAnchor | null, next: ClockAnchor): ClockAnchor {
   if (!current) return next;
+  if (next.version !== current.version) return next.version > current.version ? next : current;
   return next.serverTime >= current.serverTime ? next : current;
+}
+
+/**
+ * Whether a message read at the attempt's version `next` may change the status the page shows,
+ * last taken from version `shown` (null: none yet): not when it is older.
+ */
+export function showsNewer(shown: number | null, next: number): boolean {
+  return shown === null || next >= shown;
 }

@@ -15,7 +15,14 @@ import type { CandidateQuestion } from "@contracts/paper.js";
 import { AnswerJournal, type JournalDraft, type JournalEntry } from "@/shared/answer-journal.js";
 import { emitWithAck, useSocket } from "@/shared/socket.js";
 import { useAnswerSlots } from "./answer-slots.js";
-import { anchorClock, newerAnchor, remainingMs, serverNow, type ClockAnchor } from "./exam-clock.js";
+import {
+  anchorClock,
+  newerAnchor,
+  remainingMs,
+  serverNow,
+  showsNewer,
+  type ClockAnchor,
+} from "./exam-clock.js";
 import { emitSave, fillMissingSeqs } from "./save-emit.js";
 import { retriesSave, unsavedAnswerIndexes } from "./save-retry.js";
 import { useSaveRetry } from "./use-save-retry.js";
@@ -62,6 +69,8 @@ export const useExamStore = defineStore("exam", () => {
   let syncing: Promise<void> | null = null;
   let syncAgain = false;
   let retryTimer: number | null = null;
+  /** The attempt's version whose status is shown (null: none yet); older messages do not change it. */
+  let shownVersion: number | null = null;
 
   const remaining = computed(() => remainingMs(clock.value, now.value));
   const saveRetry = useSaveRetry({
@@ -77,15 +86,26 @@ export const useExamStore = defineStore("exam", () => {
     clock.value = newerAnchor(clock.value, anchorClock(c, performance.now()));
   }
 
-  /** Takes the server's full state, keeping local changes the server has not acknowledged yet. */
+  /**
+   * Takes the server's full state, keeping local changes the server has not acknowledged yet. Its
+   * status and clock only when not older than what the page shows (a reply read before a resume
+   * can arrive after the resume's clock event); the answers merge by seq whatever the order.
+   */
   function applyAttempt(dto: CandidateAttemptDto): void {
+    if (attempt.value?.attemptId !== dto.attemptId) {
+      // Another attempt (the next candidate at this seat): its versions start afresh.
+      shownVersion = null;
+      clock.value = null;
+    }
     attempt.value = dto;
-    status.value = dto.status;
-    result.value = dto.result;
     if (dto.questions) questions.value = dto.questions;
-    // A full sync is authoritative for the clock even if an ack with a later time is in flight.
-    clock.value = anchorClock(dto, performance.now());
-    if (!dto.paused) pauseReason.value = null;
+    clock.value = newerAnchor(clock.value, anchorClock(dto, performance.now()));
+    if (showsNewer(shownVersion, dto.version)) {
+      shownVersion = dto.version;
+      status.value = dto.status;
+      result.value = dto.result;
+      if (!dto.paused) pauseReason.value = null;
+    }
     applyServerAnswers(dto.answers);
   }
 
@@ -112,11 +132,41 @@ export const useExamStore = defineStore("exam", () => {
     } else if (ack.error.code === "saves_exhausted") {
       // Kept in the journal (nothing is dropped): the proctor decides, and the page says why.
       saveRefusal.value = ack.error.message;
+    } else if (ack.error.code === "seq_conflict") {
+      await renumber(entry, ack.error.details);
     }
     // Only while the page runs: a save in flight failing after stop() would arm a timer nobody cancels.
     if (started && !ack.ok && retriesSave(ack.error.code)) saveRetry.failed();
     pendingCount.value = journal?.pending().length ?? 0;
     return ack;
+  }
+
+  /**
+   * The server holds another save under this entry's seq (another page of the seat numbered its
+   * own alike): shown as saved, the page's answer would not be the one graded. The change is
+   * journalled again under a seq after the server's last (the refusal names it) and sent, unless a
+   * newer change of the same question is journalled already (that one wins anyway); then the old
+   * entry leaves the journal.
+   */
+  async function renumber(entry: JournalEntry, details: unknown): Promise<void> {
+    if (!journal || journal.attemptId !== entry.attemptId) return;
+    const lastSeq = (details as { lastSeq?: unknown } | undefined)?.lastSeq;
+    if (typeof lastSeq === "number") await journal.catchUp(lastSeq);
+    const superseded = journal
+      .pending()
+      .some((e) => e.kind === entry.kind && e.index === entry.index && e.seq > entry.seq);
+    if (!superseded) {
+      // On screen again too: a sync may have shown the other save, stored under the same seq.
+      const s = slot(entry.index);
+      if (entry.kind === "answer") s.choice = [...entry.choice];
+      else s.flagged = entry.flagged;
+      await record(
+        entry.kind === "answer"
+          ? { kind: "answer", index: entry.index, choice: entry.choice }
+          : { kind: "flag", index: entry.index, flagged: entry.flagged },
+      );
+    }
+    await journal.acknowledge(entry.seq);
   }
 
   async function record(draft: JournalDraft): Promise<void> {
@@ -179,6 +229,20 @@ export const useExamStore = defineStore("exam", () => {
     await replay([]);
   }
 
+  /**
+   * The attempt is closed, and the slots hold what the server stored: the journalled answers it
+   * closed without are named on the result page, never dropped silently (a voided attempt scores
+   * nothing, so nothing is missing from it); then the journal is cleared.
+   */
+  async function settleClosed(closed: "submitted" | "voided"): Promise<void> {
+    if (!journal) return;
+    if (closed === "submitted" && journal.pending().length > 0)
+      unsavedAtClose.value = unsavedAnswerIndexes(journal.pending(), (i) => slot(i).savedSeq);
+    saveRetry.cancel();
+    pendingCount.value = 0;
+    await journal.clear();
+  }
+
   async function syncOnce(): Promise<void> {
     const first = await emitWithAck(
       "attempt:sync",
@@ -202,13 +266,7 @@ export const useExamStore = defineStore("exam", () => {
     // Re-apply local changes still in the journal over the server's older state.
     overlayPending(journal.pending(), true);
     if (first.data.status === "submitted" || first.data.status === "voided") {
-      // Never dropped silently: answers the server closed the attempt without are named on the
-      // result page (a voided attempt scores nothing, so nothing is missing from it).
-      if (first.data.status === "submitted" && journal.pending().length > 0)
-        unsavedAtClose.value = unsavedAnswerIndexes(journal.pending(), (i) => slot(i).savedSeq);
-      saveRetry.cancel();
-      await journal.clear();
-      pendingCount.value = 0;
+      await settleClosed(first.data.status);
       return;
     }
     if (first.data.status !== "in_progress" && first.data.status !== "submitting") return;
@@ -268,7 +326,9 @@ export const useExamStore = defineStore("exam", () => {
   }
   function onClock(ev: ClockEventDto): void {
     if (attempt.value && ev.attemptId !== attempt.value.attemptId) return;
-    clock.value = anchorClock(ev, performance.now());
+    clock.value = newerAnchor(clock.value, anchorClock(ev, performance.now()));
+    if (!showsNewer(shownVersion, ev.version)) return;
+    shownVersion = ev.version;
     status.value = ev.status;
     pauseReason.value = ev.paused ? (ev.reason ?? "监考员已暂停考试") : null;
     if (!ev.paused && journal && journal.pending().length > 0) void replay([]);
@@ -278,11 +338,18 @@ export const useExamStore = defineStore("exam", () => {
   }
   function onClosed(ev: AttemptClosedDto): void {
     if (attempt.value && ev.attemptId !== attempt.value.attemptId) return;
+    if (!showsNewer(shownVersion, ev.version)) return;
+    shownVersion = ev.version;
     status.value = ev.status;
     result.value = ev.result;
-    // The resync picks up the final state (closeReason, official flag, the answers stored) and
-    // only then clears the journal, telling which journalled answers the server never stored.
-    void resync();
+    // The event carries the answers the server graded: the journal is settled against them at
+    // once. A sync would not do: after a close at the deadline the candidate's login window is
+    // over and the server refuses it (and closes the socket). Only a page that has no journal of
+    // this attempt yet (still loading) asks.
+    if (journal?.attemptId === ev.attemptId) {
+      applyServerAnswers(ev.answers);
+      void settleClosed(ev.status);
+    } else void resync();
   }
 
   /** Starts listening to the socket and loads the attempt; idempotent. */

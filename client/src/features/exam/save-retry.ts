@@ -7,7 +7,7 @@ export const SAVE_RETRY_MAX_MS = 15_000;
  * Codes after which the page does not resend on its timer: the server refused the save for good
  * (`validation_failed`, `question_out_of_range`: dropped; `saves_exhausted`: the proctor decides),
  * or another path resends it (`attempt_closed` / `attempt_paused`: the resync; `offline`: the
- * reconnect). Anything else (`ack_timeout`, `internal_error`, a code this page does not know) is
+ * reconnect; `seq_conflict`: numbered anew and sent at once). Anything else (`ack_timeout`, `internal_error`, a code this page does not know) is
  * a server that may accept it next time.
  */
 const NOT_RETRIED = new Set([
@@ -17,6 +17,7 @@ const NOT_RETRIED = new Set([
   "attempt_closed",
   "attempt_paused",
   "offline",
+  "seq_conflict",
 ]);
 
 /** Whether a save refused with `code` stays due for a timed retry while the socket is connected. */

@@ -1,0 +1,108 @@
+import { expect } from "chai";
+import { Types } from "mongoose";
+import type { Browser } from "playwright-core";
+import { launchBrowser, screenshot } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { startTestNode } from "../helpers/node.js";
+import { examDb } from "../integration/exams/support/models.js";
+import { releaseEarly } from "../integration/exams/support/watched-session.js";
+import { aCheckedInSeat, contextAs, seedBank } from "./exam-fixtures.js";
+
+/**
+ * Time up with an answer still on its way: the server closes the attempt at the deadline (plus
+ * grace) without it, and the result page must say which question did not count. A room released
+ * at its scheduled start ends at its nominal end, so by then the candidate's login window is over
+ * too and the page cannot ask the server again: what `attempt:closed` carries has to do.
+ */
+describe("exam room (browser): an answer pending at time-up", function () {
+  this.timeout(180_000);
+  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let browser: Browser;
+
+  before(async function () {
+    this.timeout(240_000);
+    const dist = await ensureClientBuilt();
+    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
+    await seedBank(node);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  it("when the deadline closes the attempt after the login window while an answer is unsent, then the result page names that question as not counted", async () => {
+    const { fixture, desk, who } = await aCheckedInSeat(node);
+    try {
+      const { context, page, errors } = await contextAs(browser, node.url, who);
+      // Between page and server: once `holding`, the page's answer saves never reach the server
+      // (a network that takes frames and answers nothing); every other frame passes.
+      let holding = false;
+      await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((frame) => {
+          const text = typeof frame === "string" ? frame : frame.toString("utf8");
+          if (holding && /^42\d+\["attempt:answer"/.test(text)) return;
+          server.send(frame);
+        });
+      });
+
+      await page.goto("/exam");
+      await page.locator('[data-test="confirm-identity"]').click({ timeout: 15_000 });
+      await page.locator('[data-test="waiting-room"]').waitFor();
+      // Released early only to keep the test short: the login window is ended below before the
+      // deadline, as a release at the scheduled start leaves it.
+      await releaseEarly(desk, fixture.session.id);
+      await page.locator('[data-test="exam-sheet"]').waitFor({ timeout: 15_000 });
+
+      // Question 1 is answered and stored; question 2's answer stays on the page.
+      await page.locator('[data-test="question"] button[role="option"]').first().click();
+      await page.locator('[data-test="save-state"][data-state="saved"]').waitFor({ timeout: 15_000 });
+      holding = true;
+      await page.locator('[data-test="next"]').click();
+      await page.locator('[data-test="question"][data-index="1"]').waitFor();
+      await page.locator('[data-test="question"] button[role="option"]').first().click();
+      await page.locator('[data-test="save-state"][data-state="saving"]').waitFor();
+
+      // The session's end passes: the login, and the socket the page holds, were given until then …
+      const past = new Date(Date.now() - 60_000);
+      await node.ctx.conn
+        .collection("exam_sessions")
+        .updateOne({ _id: new Types.ObjectId(fixture.session.id) }, { $set: { endsAt: past } });
+      await node.ctx.conn
+        .collection("sessions")
+        .updateMany(
+          { "session.passport.user.user.id": who.user.id },
+          { $set: { "session.candidateUntil": past.getTime() } },
+        );
+      const held = [...node.io.sockets.sockets.values()].filter((s) => s.data.user?.id === who.user.id);
+      expect(held, "the page's socket on the server").to.have.length(1);
+      for (const s of held) s.data.candidateUntil = past.getTime();
+      // … and then the attempt's deadline and grace: the sweeper closes it without question 2.
+      const attempt = await examDb(node.ctx.conn)
+        .Attempts.findOne({ sessionId: fixture.session.id }, { _id: 1 })
+        .lean();
+      if (!attempt) throw new Error("no attempt");
+      await examDb(node.ctx.conn).Attempts.updateOne(
+        { _id: attempt._id },
+        { $set: { deadline: new Date(Date.now() - 60_000) } },
+      );
+
+      await page.locator('[data-test="result"]').waitFor({ timeout: 20_000 });
+      const warning = page.locator('[data-test="unsaved-at-close"]');
+      await warning.waitFor({ timeout: 15_000 });
+      expect(await warning.innerText())
+        .to.contain("第 2 题")
+        .and.contain("未计入成绩")
+        .and.not.contain("第 1 题");
+      await screenshot(page, "exam-unsaved-at-close");
+      const stored = await examDb(node.ctx.conn).Attempts.findById(attempt._id).lean();
+      expect(stored?.status).to.equal("submitted");
+      expect(stored?.answers[1]?.seq).to.equal(0);
+      expect(errors).to.deep.equal([]);
+      await context.close();
+    } finally {
+      desk.close();
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { expect } from "chai";
+import { Types } from "mongoose";
+import type { AttemptClosedDto, CandidateAttemptDto } from "../../../server/contracts/exams.js";
+import { seedSampleBanks } from "../../../server/question-bank/index.js";
+import { connectSocket, loginCandidate } from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+import { call, ok, type ExamSocket } from "./support/clients.js";
+import { examDb } from "./support/models.js";
+import { aWatchedSession, checkIn, releaseEarly } from "./support/watched-session.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/**
+ * A room released at its scheduled start ends at its nominal end: the candidate's login window
+ * (the session's end, then the attempt's deadline and grace) is over by the time the sweeper closes
+ * the attempt. The page used to learn which of its answers the server stored only by syncing after
+ * `attempt:closed`, and that sync is refused `session_ended`: an answer still in its journal at
+ * time-up was never named as not counted. `attempt:closed` now carries what the server stored.
+ */
+describe("exam delivery: what the page learns when the deadline closes an attempt after its login window", function () {
+  this.timeout(120_000);
+  let node: Node;
+  before(async () => {
+    node = await startTestNode();
+    await seedSampleBanks(node.ctx);
+  });
+  after(async () => {
+    await node.stop();
+  });
+
+  it("when the sweeper closes the attempt after the login window, then attempt:closed names the seq stored per question, though a sync is refused", async () => {
+    const { session, candidates, proctor } = await aWatchedSession(node, 1);
+    const cand = candidates[0];
+    if (!cand) throw new Error("fixture");
+    const login = await loginCandidate(node, {
+      idNumber: cand.idNumber,
+      ticketNo: cand.assignment.ticketNo,
+      seatToken: cand.seatToken,
+    });
+    const page = (await connectSocket(node, login)) as unknown as ExamSocket;
+    try {
+      await checkIn(proctor, session.id, cand);
+      const synced = ok(await call(page, "attempt:sync", {}));
+      ok(await call(page, "attempt:confirm", { attemptId: synced.attemptId }));
+      const started = new Promise<CandidateAttemptDto>((r) => page.once("attempt:started", r));
+      // Released early only to keep the test short: the window is moved to end before the
+      // deadline below, as a release at the scheduled start leaves it.
+      await releaseEarly(proctor, session.id);
+      const paper = await started;
+      const attemptId = paper.attemptId;
+      ok(await call(page, "attempt:answer", { attemptId, seq: 1, index: 0, choice: ["T"] }));
+      ok(await call(page, "attempt:answer", { attemptId, seq: 2, index: 1, choice: ["A"] }));
+      // Seq 3 (question 1 again) stays in the page's journal: the time is up before it is sent.
+
+      // The session's end and the windows the login and its socket were given are over …
+      const past = new Date(Date.now() - 60_000);
+      await node.ctx.conn
+        .collection("exam_sessions")
+        .updateOne({ _id: new Types.ObjectId(session.id) }, { $set: { endsAt: past } });
+      await node.ctx.conn
+        .collection("sessions")
+        .updateMany(
+          { "session.passport.user.user.id": login.user.id },
+          { $set: { "session.candidateUntil": past.getTime() } },
+        );
+      const held = node.io.sockets.sockets.get(page.id ?? "");
+      if (!held) throw new Error("socket not on this node");
+      held.data.candidateUntil = past.getTime();
+      // … and so are the deadline and its grace: the sweeper closes the attempt.
+      const closed = new Promise<AttemptClosedDto>((r) => page.once("attempt:closed", r));
+      await examDb(node.ctx.conn).Attempts.updateOne(
+        { _id: attemptId },
+        { $set: { deadline: new Date(Date.now() - 60_000) } },
+      );
+      const note = await closed;
+      expect(note).to.include({ attemptId, status: "submitted", closeReason: "deadline" });
+      expect(note.answers.map((a) => ({ index: a.index, seq: a.seq, choice: a.choice }))).to.deep.equal([
+        { index: 0, seq: 1, choice: ["T"] },
+        { index: 1, seq: 2, choice: ["A"] },
+      ]);
+
+      // What the page used to rely on: the sync after the close is refused, the socket closed.
+      const refused = await call(page, "attempt:sync", { attemptId });
+      expect(refused.ok).to.equal(false);
+      if (!refused.ok) expect(refused.error.code).to.equal("session_ended");
+    } finally {
+      proctor.close();
+      page.close();
+    }
+  });
+});
