@@ -123,7 +123,10 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   });
 
   openSeat.port = (candidateId, session) => scheduling.openSeatOf(candidateId, session);
-  roomUse.port = { openSessions: (roomIds, at, session) => scheduling.openSessions(roomIds, at, session) };
+  roomUse.port = {
+    openSessions: (roomIds, at, session) => scheduling.openSessions(roomIds, at, session),
+    renameInSessions: (where, names, at, session) => scheduling.renameInSessions(where, names, at, session),
+  };
 
   const { auth, access } = createIdentityAndAccess(conn, {
     provinceCode: config.provinceCode,

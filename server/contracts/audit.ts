@@ -203,6 +203,7 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   categoryCode: "类别",
   categories: "类别",
   testCentreName: "考点",
+  sessionsRenamed: "随之更新的待考场次数",
   roomName: "考场",
   seatNo: "座位号",
   ticketNo: "准考证号",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DivisionCode } from "./auth.js";
+import { DivisionCode, ObjectIdString } from "./auth.js";
 import { visibleName } from "./validation.js";
 
 /**
@@ -95,7 +95,7 @@ export const CreateTestCentreBody = z
     name: Name,
     address: z.string().trim().min(1).max(200),
     divisionCode: DivisionCode,
-    authorityId: z.string().min(1).max(64).optional(),
+    authorityId: ObjectIdString.optional(),
   })
   .strict();
 export const UpdateTestCentreBody = z

@@ -62,6 +62,15 @@ export function isPlausibleIdDivision(code: string): boolean {
   return /^\d{6}$/.test(code) && byCode.has(provinceOf(code));
 }
 
+/**
+ * Whether the code is one of GB/T 2260's group entries (XX9000, 省/自治区直辖县级行政区划): a list of
+ * county-level cities a province administers directly, not a division anyone works in. An account
+ * or a body there would sit above those cities as if it were a city's.
+ */
+export function isGroupDivision(code: string): boolean {
+  return divisionLevel(code) === "city" && (byCode.get(code)?.name.endsWith("直辖县级行政区划") ?? false);
+}
+
 /** Divisions listed as children of a code (from the data file). */
 export function childDivisions(code: string): { code: string; name: string }[] {
   return DIVISIONS.filter((d) => d.code !== code && parentOf(d.code) === code);

