@@ -47,6 +47,7 @@ export function createApp({ config, logger, conn, features, readiness }: AppDeps
         return id;
       },
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+      serializers: { req: redactRequest, res: redactResponse },
     }),
   );
   app.use(
@@ -102,6 +103,60 @@ export function createApp({ config, logger, conn, features, readiness }: AppDeps
   serveClient(app, config.http.clientDist);
   app.use(errorHandler(logger));
   return app;
+}
+
+/** What the request log holds of a request (pino's standard serializer's fields). */
+interface LoggedRequest {
+  url?: string;
+  query?: unknown;
+  headers?: Record<string, unknown>;
+}
+
+const REDACTED = "[redacted]";
+
+/**
+ * The request as the log keeps it: without a kiosk seat token (`seat=`, in the query of kiosk
+ * addresses issued before the token moved into the fragment; whoever reads the log could log
+ * candidates in as that seat), nor the login cookie and CSRF token (they are the login itself).
+ * Copies: the serializer's fields are the live request's own objects.
+ */
+function redactRequest(req: LoggedRequest): LoggedRequest {
+  const out: LoggedRequest = Object.assign(
+    Object.create(Object.getPrototypeOf(req) as object) as object,
+    req,
+  );
+  if (typeof req.url === "string") out.url = withoutSeatToken(req.url);
+  if (req.query && typeof req.query === "object" && "seat" in req.query)
+    out.query = { ...(req.query as Record<string, unknown>), seat: REDACTED };
+  if (req.headers) {
+    const headers = { ...req.headers };
+    if (typeof headers.referer === "string") headers.referer = withoutSeatToken(headers.referer);
+    for (const name of ["cookie", "x-csrf-token"]) if (name in headers) headers[name] = REDACTED;
+    out.headers = headers;
+  }
+  return out;
+}
+
+/**
+ * The response as the log keeps it: without the session cookie a login sets (its value is the
+ * login itself). A copy, as redactRequest's.
+ */
+function redactResponse(res: { headers?: Record<string, unknown> }): { headers?: Record<string, unknown> } {
+  if (!res.headers || !("set-cookie" in res.headers)) return res;
+  const out = Object.assign(Object.create(Object.getPrototypeOf(res) as object) as object, res) as typeof res;
+  out.headers = { ...res.headers, "set-cookie": REDACTED };
+  return out;
+}
+
+/** A URL (a path with its query, or a whole address) with any `seat` parameter's value replaced. */
+function withoutSeatToken(url: string): string {
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const end = url.indexOf("#", q);
+  const params = new URLSearchParams(url.slice(q + 1, end < 0 ? undefined : end));
+  if (!params.has("seat")) return url;
+  params.set("seat", REDACTED);
+  return `${url.slice(0, q)}?${params.toString()}${end < 0 ? "" : url.slice(end)}`;
 }
 
 /** Serves the built Vue app (production) with history-mode fallback to index.html. */

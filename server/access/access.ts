@@ -1,7 +1,7 @@
 import type { RequestHandler } from "express";
 import type { AuthUser } from "../contracts/auth.js";
 import { DIVISION_LEVEL_LABELS } from "../contracts/organisation.js";
-import { errors, type AppError } from "../lib/errors.js";
+import { AppError, errors } from "../lib/errors.js";
 import { canSeeDivision, divisionLevel, type DivisionLevel } from "./division-scope.js";
 import { POLICIES, type Action, type Denial, type Policy, type SessionRelation } from "./policies.js";
 
@@ -25,6 +25,16 @@ export interface AccessPorts {
   /** An exam session's scope by id, or null when there is none. */
   sessionScope(sessionId: string): Promise<SessionScope | null>;
 }
+
+/**
+ * What an account whose password an admin set (a new account, a reset) may still do: look at
+ * itself and change the password. The admin knows that password; until its owner replaces it,
+ * whatever is done with it may not be the owner's doing.
+ */
+const WHILE_PASSWORD_CHANGE_REQUIRED: ReadonlySet<Action> = new Set<Action>([
+  "account:self",
+  "account:change-password",
+]);
 
 function holdsRole(actor: AuthUser, policy: Policy): boolean {
   return policy.roles === "*" || actor.roles.some((r) => (policy.roles as readonly string[]).includes(r));
@@ -63,6 +73,12 @@ function levelRefusal(levels: readonly DivisionLevel[]): AppError {
  * live account (and the loaded session) asks it too.
  */
 export function decide(live: AuthUser, action: Action, session?: SessionScope): void {
+  if (live.mustChangePassword && !WHILE_PASSWORD_CHANGE_REQUIRED.has(action))
+    throw new AppError(
+      "password_change_required",
+      403,
+      "您的密码由管理员设置，请先在“修改密码”页面设置自己的新密码，再使用其他功能",
+    );
   const policy: Policy = POLICIES[action];
   if (!session && !holdsRole(live, policy)) throw errors.forbidden();
   if (policy.levels && !policy.levels.includes(divisionLevel(live.divisionCode)))

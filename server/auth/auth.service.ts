@@ -1,4 +1,4 @@
-import { Types, type ClientSession, type Connection } from "mongoose";
+import mongoose, { Types, type ClientSession, type Connection } from "mongoose";
 import type {
   AuthUser,
   CandidateLoginBody,
@@ -7,7 +7,7 @@ import type {
   StaffUserDto,
   UpdateUserBody,
 } from "../contracts/auth.js";
-import { HUB_STAFF_ROLES, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
+import { HUB_STAFF_ROLES, isCommonPassword, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
@@ -113,7 +113,9 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       divisionCode: u.divisionCode,
       provinceCode: options.provinceCode,
     };
-    if (u.testCentreId) user.testCentreId = u.testCentreId;
+    // Lower-cased: an account bound before ids were checked may hold one typed in upper case.
+    if (u.testCentreId) user.testCentreId = u.testCentreId.toLowerCase();
+    if (u.mustChangePassword) user.mustChangePassword = true;
     return user;
   }
 
@@ -126,6 +128,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       divisionCode: u.divisionCode,
       testCentreId: u.testCentreId ?? null,
       active: u.active ?? true,
+      mustChangePassword: u.mustChangePassword ?? false,
       lockedUntil: lockedUntil ? lockedUntil.toISOString() : null,
       createdAt: (u.createdAt ?? new Date(0)).toISOString(),
     };
@@ -138,17 +141,29 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
 
   const assertProctorBinding = createProctorBindingCheck(options.candidates);
 
-  /** Creates the account; with an acting admin, audited in the same transaction. */
+  /** Refuses a password every guesser tries first (see isCommonPassword), wherever one is set. */
+  function assertNotCommon(password: string): void {
+    if (isCommonPassword(password))
+      throw errors.badRequest("password_too_common", "该密码过于常见，很容易被猜中，请换一个");
+  }
+
+  /**
+   * Creates the account; with an acting admin, audited in the same transaction, and flagged to
+   * change the password the admin chose at its first login.
+   */
   async function insertUser(actor: AuthUser | null, body: CreateUserBody): Promise<StaffUserDto> {
     assertRolesAllowed(body.roles);
-    await assertProctorBinding(actor, body);
+    assertNotCommon(body.password);
+    const centreId = await assertProctorBinding(actor, body);
     const fields = {
       username: body.username.toLowerCase(),
       displayName: body.displayName,
       passwordHash: await hashPassword(body.password),
       roles: body.roles,
       divisionCode: body.divisionCode,
-      testCentreId: body.testCentreId ?? null,
+      // The centre's own id when it was looked up (access compares it as text with sessions').
+      testCentreId: centreId ?? body.testCentreId ?? null,
+      mustChangePassword: actor !== null,
     };
     if (!actor) return toDto((await Users.create(fields)).toObject() as StaffLean);
     const doc = await audit.transaction(async (session) => {
@@ -231,6 +246,9 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     ): Promise<{ user: StaffUserDto; changes: Record<string, unknown> }> {
       const user = await loadEditable(actor, id, body);
       const account = { id: String(user._id), roles: [...user.roles], divisionCode: user.divisionCode };
+      // The write lands only on the account as the rules above judged it: a role or division given
+      // meanwhile (a higher admin making it a peer admin of the actor) refuses this edit instead.
+      user.$where = { roles: account.roles, divisionCode: account.divisionCode };
       const changes: Record<string, unknown> = {};
       const self = account.id === actor.id;
       if (body.displayName !== undefined && body.displayName !== user.displayName) {
@@ -257,25 +275,34 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       if (changes.roles || changes.divisionCode) assertAdminBelowActor(actor, user);
       // The binding is asked only when what it depends on changes: re-asking it at every edit
       // refused to deactivate a proctor whose centre the acting admin does not see.
-      if (changes.roles || changes.testCentreId || changes.divisionCode)
-        await assertProctorBinding(actor, {
+      if (changes.roles || changes.testCentreId || changes.divisionCode) {
+        const centreId = await assertProctorBinding(actor, {
           roles: user.roles as StaffRole[],
           divisionCode: user.divisionCode,
           testCentreId: user.testCentreId,
         });
+        if (centreId && centreId !== user.testCentreId) user.testCentreId = centreId;
+      }
       if (body.active !== undefined && body.active !== (user.active !== false)) {
         if (self && !body.active) throw errors.conflict("cannot_deactivate_self", "不能停用自己的账号");
         changes.active = body.active;
         user.active = body.active;
       }
       if (body.password !== undefined) {
+        assertNotCommon(body.password);
         user.passwordHash = await hashPassword(body.password);
+        // The admin knows it now: the owner must change it before doing anything else.
+        user.mustChangePassword = true;
         changes.passwordReset = true;
       }
       const unlock = body.password !== undefined || Boolean(body.unlock);
       if (unlock) changes.unlocked = true;
       await audit.transaction(async (session) => {
-        await user.save({ session });
+        await user.save({ session }).catch((err: unknown) => {
+          throw err instanceof mongoose.Error.DocumentNotFoundError
+            ? errors.conflict("account_changed", "该账号刚被其他管理员修改，请刷新后重试")
+            : err;
+        });
         if (changes.passwordReset || changes.active === false)
           await endStaffLogins(conn, session, String(user._id));
         await audit.append(session, {
@@ -303,6 +330,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     ): Promise<{ endedLogins: string[] }> {
       const user = await Users.findById(actor.id);
       if (!user) throw invalidCredentials();
+      assertNotCommon(newPassword);
       const key = `staff:${user.username}`;
       const counted = await throttle.attempt(key);
       if (!(await verifyPassword(currentPassword, user.passwordHash))) {
@@ -310,7 +338,11 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         throw errors.badRequest("wrong_password", "当前密码不正确");
       }
       await throttle.reset(key);
+      // A "change" to the same password would clear a reset's flag and leave the admin's password.
+      if (newPassword === currentPassword)
+        throw errors.badRequest("password_unchanged", "新密码不能与当前密码相同");
       user.passwordHash = await hashPassword(newPassword);
+      user.mustChangePassword = false;
       const endedLogins = await audit.transaction(async (session) => {
         await user.save({ session });
         const ended = await endStaffLogins(conn, session, actor.id, keepLogin);

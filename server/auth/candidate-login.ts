@@ -30,10 +30,12 @@ export interface CandidateLoginPort {
     from: { seatToken?: string; ip?: string },
   ): Promise<{ seatId: string; seatNo: number } | null>;
   /**
-   * A test centre's division and whether it is retired, to check a proctor's binding; null when it
-   * does not exist.
+   * A test centre's own id (as stored: the binding keeps it, not the request's spelling), its
+   * division and whether it is retired, to check a proctor's binding; null when it does not exist.
    */
-  testCentreDivision(testCentreId: string): Promise<{ divisionCode: string; retired: boolean } | null>;
+  testCentreDivision(
+    testCentreId: string,
+  ): Promise<{ id: string; divisionCode: string; retired: boolean } | null>;
   /**
    * Until when the candidate's sitting of the session runs (their attempt's deadline and grace,
    * past the session's nominal end with extra time), or null when no attempt is in progress.
@@ -47,14 +49,36 @@ export const CANDIDATE_LOGIN_OPENS_MINUTES = 30;
 const invalidTicket = () => errors.unauthorized("身份证号或准考证号错误", "invalid_credentials");
 
 /**
- * Whose failures an attempt adds to: the ID number where the attempt comes from (the seat token it
- * carries, else the client's address). Counted by ID number alone, five bad requests from anywhere
- * locked a candidate out in the middle of their exam; this way only attempts made at the
- * candidate's own seat (its token or its registered address) can lock them out there.
+ * Whose failures an attempt adds to: the typed ID number where the attempt comes from. Counted by
+ * ID number alone, five bad requests from anywhere locked a candidate out in the middle of their
+ * exam; this way only attempts made at the candidate's own seat can lock them out there. "Where"
+ * is the seat token when one is sent (it names one seat), else the seat the request's address
+ * resolved to, else the address (an IPv6 /64, see clientKey). The resolved seat, not the address:
+ * a room's seats on IPv6 usually share one /64, so keyed by the address every neighbour's failures
+ * counted against the candidate.
  */
-function lockoutKey(idNumber: string, body: CandidateLoginBody, from: { ip?: string }): string {
-  const source = body.seatToken ? `seat:${hashSeatToken(body.seatToken)}` : `ip:${clientKey(from.ip ?? "")}`;
+function lockoutKey(
+  idNumber: string,
+  body: CandidateLoginBody,
+  from: { ip?: string },
+  seat: { seatId: string } | null,
+): string {
+  const source = body.seatToken
+    ? `seat:${hashSeatToken(body.seatToken)}`
+    : seat
+      ? `seat-id:${seat.seatId}`
+      : `ip:${clientKey(from.ip ?? "")}`;
   return `${candidateLockoutPrefix(idNumber)}${source}`;
+}
+
+/**
+ * The failures of a ticket at its seat, whatever ID number was typed with it: counted only by the
+ * typed ID number, one known ticket let its holder's ID number be guessed one number after another
+ * without ever locking. Under the ticket's own ID number, so the proctor's unlock of that candidate
+ * (`candidateLockoutPrefix`) lifts it too.
+ */
+function ticketLockoutKey(ticket: CandidateTicket): string {
+  return `${candidateLockoutPrefix(ticket.idNumber)}ticket:${ticket.ticketNo}`;
 }
 
 /** What every lockout key of the candidate with `idNumber` starts with, wherever they tried. */
@@ -63,15 +87,17 @@ export function candidateLockoutPrefix(idNumber: string): string {
 }
 
 /**
- * The candidate login's checks (auditing is the caller's): the ticket's room, then ID number and
- * ticket under the lockout of where the attempt comes from, the session's window (held on while
- * the candidate still sits), and their own seat.
+ * The candidate login's checks (auditing is the caller's): the ticket's room and seat, then ID
+ * number and ticket under the lockouts, then the session's state and window (held on while the
+ * candidate still sits).
  *
- * The room is asked first, before the ID number is compared: a request from no seat of the
- * ticket's room gets the same answer whether the numbers belong together or not, so guesses from
- * made-up seat tokens or addresses (each a fresh lockout key) learn nothing of the pairing, and
- * they are not counted against the candidate. What guesses the pairing is a seat of that room, and
- * there each seat's failures are counted.
+ * The room and the seat are asked first, before the ID number is compared: a request from no seat
+ * of the ticket's room, or from another seat of it, gets the same answer whether the numbers belong
+ * together or not (the seat answer names the ticket's seat, which the seating plan posted at the
+ * room shows anyway), so guesses from there learn nothing of the pairing and are not counted
+ * against the candidate. What can guess the pairing is the ticket's own seat, and there every
+ * failure counts twice: against the typed ID number at that seat, and against the ticket whatever
+ * ID number was typed.
  */
 export function createCandidateCheck(deps: {
   throttle: LoginThrottle;
@@ -92,13 +118,18 @@ export function createCandidateCheck(deps: {
         })
       : null;
     if (ticket && !seat) throw errors.forbidden("请在本场考试的考场座位上登录", "not_from_session_room");
-    const key = lockoutKey(idNumber, body, from);
-    const counted = await deps.throttle.attempt(key);
+    // Another seat of the same room would bind the candidate's attempt to a seat they do not sit at
+    // (proctors see the wrong desk, a neighbour's kiosk runs their paper): only their own seat counts.
+    if (ticket && seat && seat.seatId !== ticket.seatId)
+      throw errors.forbidden(`请在准考证指定的 ${ticket.seatNo} 号座位上登录`, "not_assigned_seat");
+    const keys = [lockoutKey(idNumber, body, from, seat), ...(ticket ? [ticketLockoutKey(ticket)] : [])];
+    const counted: number[] = [];
+    for (const key of keys) counted.push(await deps.throttle.attempt(key));
     if (!ticket || !seat || ticket.idNumber !== idNumber) {
-      await deps.throttle.failed(key, counted);
+      for (const [i, key] of keys.entries()) await deps.throttle.failed(key, counted[i] ?? 1);
       throw invalidTicket();
     }
-    await deps.throttle.reset(key);
+    for (const key of keys) await deps.throttle.reset(key);
     if (ticket.status !== "scheduled") throw errors.forbidden("该考试场次已取消", "session_cancelled");
     const opens = new Date(ticket.startsAt.getTime() - CANDIDATE_LOGIN_OPENS_MINUTES * 60_000);
     if (now < opens) throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
@@ -110,10 +141,6 @@ export function createCandidateCheck(deps: {
       if (!sitting || now > sitting) throw errors.forbidden("本场考试已结束", "outside_session_window");
       validUntil = sitting;
     }
-    // Another seat of the same room would bind the candidate's attempt to a seat they do not sit at
-    // (proctors see the wrong desk, a neighbour's kiosk runs their paper): only their own seat counts.
-    if (seat.seatId !== ticket.seatId)
-      throw errors.forbidden(`请在准考证指定的 ${ticket.seatNo} 号座位上登录`, "not_assigned_seat");
     const user: AuthUser = {
       id: ticket.candidateId,
       kind: "candidate",

@@ -4,8 +4,11 @@
  *
  * Glossary: *staff* log in with username + password and act inside a division (GB/T 2260);
  * *candidates* log in with ID number + admission ticket number (准考证号) only during their
- * session's window and only from a seat of its room; *lockout* locks a login name (a candidate's:
- * their ID number at one seat or address) after repeated failures; the *CSRF token* must accompany every cookie-authenticated write as `x-csrf-token`.
+ * session's window and only from their own seat; *lockout* locks a login name (a candidate's:
+ * the typed ID number at one seat or address, and the ticket at its seat whatever ID number was
+ * typed) after repeated failures; *must change password*: an account whose password an admin set
+ * may do nothing else until its owner changes it; the *CSRF token* must accompany every
+ * cookie-authenticated write as `x-csrf-token`.
  * Who may do what is decided by the access layer (server/access); this feature answers its
  * question "what is this account now?" with `auth.currentAccount(actor)`.
  */

@@ -10,6 +10,12 @@ const staffUserSchema = new Schema(
     divisionCode: { type: String, required: true, index: true },
     testCentreId: { type: String, default: null },
     active: { type: Boolean, default: true },
+    /**
+     * Set when an admin sets the password (a new account, a reset): the admin knows it, so the
+     * account may do nothing but change it. Cleared by the owner's change. Accounts set up by the
+     * seed scripts are not flagged.
+     */
+    mustChangePassword: { type: Boolean, default: false },
   },
   { timestamps: true, collection: "staff_users" },
 );
@@ -23,8 +29,8 @@ export function staffUserModel(conn: Connection): Model<StaffUserDoc> {
 }
 
 /**
- * Failed-login counters keyed by login name (staff username, or candidate ID number with the seat
- * token or address the attempts come from: see candidate-login.ts), kept whether
+ * Failed-login counters keyed by login name (staff username; a candidate's typed ID number with
+ * the seat or address the attempts come from, and a ticket at its seat: see candidate-login.ts), kept whether
  * or not the name exists, so lockout behaves the same for unknown names (no enumeration). Stored
  * in the database so every instance of a node enforces the same lockout.
  */

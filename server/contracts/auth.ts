@@ -31,6 +31,18 @@ export const ROLE_LABELS: Readonly<Record<Role, string>> = {
 export const DivisionCode = z.string().regex(/^\d{6}$/, "行政区划代码须为 6 位数字");
 
 /**
+ * A database id as text (a MongoDB ObjectId: 24 hexadecimal digits), lower-cased. Ids are compared
+ * as strings (a proctor's centre with a session's, a centre's authority when counting its centres);
+ * one typed in upper case, which the database's own lookup accepts, was stored as typed and then
+ * matched none of them.
+ */
+export const ObjectIdString = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-f\d]{24}$/, "标识须为 24 位十六进制数");
+
+/**
  * Who is acting: what passport puts on `req.user` and on `socket.data.user`. Staff act inside a
  * division; candidates carry their registration and scheduled session.
  */
@@ -46,6 +58,11 @@ export const AuthUser = z.object({
   provinceCode: z.string().max(6).nullable(),
   /** Test centre a proctor belongs to. */
   testCentreId: z.string().max(64).optional(),
+  /**
+   * Staff whose password an admin set (a new account, a reset): until they change it, the account
+   * may do nothing else (`password_change_required`).
+   */
+  mustChangePassword: z.literal(true).optional(),
   /** For candidates: their exam session and seat binding. */
   candidate: z
     .object({
@@ -76,6 +93,66 @@ const Username = z
   .max(64)
   .regex(/^[a-zA-Z0-9._-]+$/, "用户名只能包含字母、数字和 . _ -");
 const Password = z.string().min(10, "密码至少 10 位").max(128);
+
+/**
+ * The passwords guessers try first, as far as the 10-character minimum lets them through:
+ * keyboard runs, number runs with a letter, and the Chinese favourites (我爱你 = 520, 一生一世 =
+ * 1314). A short list of our own, compared ignoring case; not a dictionary.
+ */
+const COMMON_PASSWORDS: ReadonlySet<string> = new Set([
+  "1234567890",
+  "0123456789",
+  "0987654321",
+  "9876543210",
+  "12345678910",
+  "123456789a",
+  "a123456789",
+  "a1234567890",
+  "1234567890a",
+  "123456789abc",
+  "abc1234567",
+  "abc123456789",
+  "abcd123456",
+  "aa12345678",
+  "aa123456789",
+  "qwertyuiop",
+  "qwertyuiop123",
+  "qwer123456",
+  "qwe1234567",
+  "asdfghjkl1",
+  "asdfghjkl123",
+  "zxcvbnm123",
+  "1qaz2wsx3edc",
+  "1qaz2wsx3e",
+  "1q2w3e4r5t",
+  "1q2w3e4r5t6y",
+  "q1w2e3r4t5",
+  "qazwsxedc123",
+  "password123",
+  "password1234",
+  "passw0rd123",
+  "iloveyou123",
+  "woaini1314",
+  "woaini520",
+  "woaini5201314",
+  "5201314520",
+  "5201314woaini",
+  "1314520520",
+  "13145201314",
+  "5211314521",
+  "admin12345",
+  "admin123456",
+  "root123456",
+]);
+
+/**
+ * Whether a password is one every guesser tries first: on the list (ignoring case and spaces at
+ * the ends), or one character over and over (`1111111111`).
+ */
+export function isCommonPassword(password: string): boolean {
+  const p = password.trim().toLowerCase();
+  return COMMON_PASSWORDS.has(p) || /^(.)\1*$/u.test(p);
+}
 
 /** POST /api/auth/login (staff). */
 export const LoginBody = z
@@ -122,7 +199,7 @@ export const CreateUserBody = z
     password: Password,
     roles: z.array(StaffRole).min(1).max(6),
     divisionCode: DivisionCode,
-    testCentreId: z.string().min(1).max(64).optional(),
+    testCentreId: ObjectIdString.optional(),
   })
   .strict();
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
@@ -132,7 +209,7 @@ export const UpdateUserBody = z
     displayName: DisplayName.optional(),
     roles: z.array(StaffRole).min(1).max(6).optional(),
     divisionCode: DivisionCode.optional(),
-    testCentreId: z.string().min(1).max(64).nullable().optional(),
+    testCentreId: ObjectIdString.nullable().optional(),
     active: z.boolean().optional(),
     /** Admin reset: sets a new password and clears any lockout. */
     password: Password.optional(),
@@ -153,6 +230,8 @@ export interface StaffUserDto {
   divisionCode: string;
   testCentreId: string | null;
   active: boolean;
+  /** The password was set by an admin and has not been changed by its owner since. */
+  mustChangePassword: boolean;
   lockedUntil: string | null;
   createdAt: string;
 }

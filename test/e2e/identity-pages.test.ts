@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
-import { registerTestCandidate, TEST_PASSWORD } from "../helpers/auth.js";
+import { createStaff, createTestRoom, registerTestCandidate, TEST_PASSWORD } from "../helpers/auth.js";
 import { makeIdNumber } from "../../server/lib/id-number.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
@@ -326,6 +326,67 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.getByText("报名信息已更正").waitFor();
       const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
       expect(stored).to.include({ addressDivisionCode: "320104", name: "周改址" });
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when an admin has set a staff member's password, then the login lands on the password page, which says why, and after the change the page asked for opens", async () => {
+    const { user, username } = await createStaff(env.node, { roles: ["officer"], divisionCode: "320100" });
+    // As an admin's reset leaves the account (password-policy.test.ts covers the reset itself).
+    await env.node.ctx.conn
+      .collection("staff_users")
+      .updateOne({ _id: new Types.ObjectId(user.id) }, { $set: { mustChangePassword: true } });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await page.goto("/registration/candidates");
+      await page.waitForURL(/\/login/);
+      await page.locator('[data-test="username"]').fill(username);
+      await page.locator('[data-test="password"]').fill(TEST_PASSWORD);
+      await page.locator('[data-test="login-submit"]').click();
+      await page.waitForURL((url) => url.pathname === "/account/password");
+      await page.locator('[data-test="password-change-required"]').getByText("由管理员设置").waitFor();
+      await screenshot(page, "identity-password-required");
+      // Typed in again or reloaded, the page asked for still leads back to the password page.
+      await page.goto("/registration/candidates");
+      await page.waitForURL((url) => url.pathname === "/account/password");
+      await page.reload();
+      await page.waitForURL((url) => url.pathname === "/account/password");
+      const fill = async (field: string, value: string) =>
+        page.locator(`[data-test="${field}"] input, input[data-test="${field}"]`).first().fill(value);
+      await fill("current-password", TEST_PASSWORD);
+      await fill("new-password", "My-Own-Passw0rd-2026");
+      await fill("confirm-password", "My-Own-Passw0rd-2026");
+      await page.locator('[data-test="password-save"]').click();
+      await page.waitForURL((url) => url.pathname === "/registration/candidates");
+      await page.locator('[data-test="candidates-table"]').waitFor();
+      const stored = await env.node.ctx.conn
+        .collection("staff_users")
+        .findOne({ _id: new Types.ObjectId(user.id) });
+      expect(stored?.mustChangePassword).to.equal(false);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when a seat computer opens its kiosk address, then it is bound to the seat and the token is gone from the address bar", async () => {
+    const room = await createTestRoom(env.node, { seats: 1 });
+    const token = room.seats[0]!.seatToken;
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await page.goto(`/login?as=candidate#seat=${encodeURIComponent(token)}`);
+      await page.locator('[data-test="seat-bound"]').waitFor();
+      await page.waitForURL((url) => !url.href.includes("seat="));
+      expect(page.url()).to.not.include(encodeURIComponent(token));
+      // The login page's own storage of the binding (client/src/shared/kiosk.ts).
+      const kept = await page.evaluate(() => {
+        const storage = (globalThis as { localStorage?: { getItem(key: string): string | null } })
+          .localStorage;
+        return storage?.getItem("roadcert.seatToken") ?? null;
+      });
+      expect(kept).to.equal(token);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

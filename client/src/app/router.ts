@@ -5,6 +5,7 @@ import { pageRefusal } from "@/shared/roles.js";
 import { useSessionStore } from "@/shared/session.store.js";
 import "@/shared/route-meta.js";
 import { APP_TITLE } from "./app-title.js";
+import { pageAfterLogin } from "@/features/auth/index.js";
 
 /** Every feature contributes `client/src/features/<feature>/routes.ts` exporting `routes`. */
 const featureModules = import.meta.glob<{ routes: RouteRecordRaw[] }>("../features/*/routes.ts", {
@@ -60,6 +61,10 @@ export function createAppRouter(): Router {
       return true;
     }
     if (!session.user) return { name: "login", query: { redirect: to.fullPath } };
+    // An account whose password an admin set may do nothing else until its owner changes it (the
+    // server refuses password_change_required): also after a reload or a typed address.
+    if (session.user.mustChangePassword && to.name !== "auth-password")
+      return pageAfterLogin(session.user, to.fullPath);
     const refusal = pageRefusal(session.user, to.meta);
     if (refusal) {
       ElMessage({ type: "warning", message: refusal, grouping: true });

@@ -107,6 +107,11 @@ describe("staff administration: limits of an admin over accounts", function () {
       .expect(200);
     const city = await loginStaff(env.node, cityAdmin.username, NEW_PASSWORD);
     expect(city.user.roles).to.deep.equal(["admin", "officer"]);
+    // The password the province admin set is changed first (password-policy.test.ts).
+    await city.agent
+      .post("/api/auth/password")
+      .send({ currentPassword: NEW_PASSWORD, newPassword: "City-Own-Passw0rd-2026" })
+      .expect(204);
 
     const officer = await createStaff(env.node, { roles: ["officer"], divisionCode: "320100" });
     await city.agent.patch(`/api/users/${officer.user.id}`).send({ password: NEW_PASSWORD }).expect(200);
@@ -213,5 +218,68 @@ describe("staff administration: limits of an admin over accounts", function () {
       passwordReset: true,
       unlocked: true,
     });
+  });
+
+  it("when a proctor is created or bound with their centre's id typed in upper case, then the id is stored as the centre's and they act on their centre's sessions", async () => {
+    const admin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
+    const officer = await staffAgent(env.node, { roles: ["officer"], divisionCode: "320000" });
+    const room = await createTestRoom(env.node, { seats: 1, divisionCode: "320102" });
+    const session = (
+      await officer.agent
+        .post("/api/exam-sessions")
+        .send({
+          categoryCode: "01001",
+          testCentreId: room.testCentreId,
+          roomId: room.roomId,
+          startsAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+        })
+        .expect(201)
+    ).body.session as { id: string };
+    const body = newUserBody({
+      roles: ["proctor"],
+      divisionCode: "320102",
+      testCentreId: room.testCentreId.toUpperCase(),
+    });
+    const created = (await admin.agent.post("/api/users").send(body).expect(201)).body.user as { id: string };
+    expect((await storedUser(created.id))?.testCentreId).to.equal(room.testCentreId);
+    const examiner = await createStaff(env.node, { roles: ["examiner"], divisionCode: "320102" });
+    await admin.agent
+      .patch(`/api/users/${examiner.user.id}`)
+      .send({ roles: ["examiner", "proctor"], testCentreId: room.testCentreId.toUpperCase() })
+      .expect(200);
+    expect((await storedUser(examiner.user.id))?.testCentreId).to.equal(room.testCentreId);
+    const proctor = await loginStaff(env.node, examiner.username, TEST_PASSWORD);
+    await proctor.agent.get(`/api/exam-sessions/${session.id}`).expect(200);
+    const listed = (await proctor.agent.get("/api/exam-sessions").expect(200)).body.sessions as {
+      id: string;
+    }[];
+    expect(listed.map((s) => s.id)).to.include(session.id);
+  });
+
+  it("when a city admin resets an officer's password while a province admin makes that officer a city admin, then the city admin never sets a peer admin's password", async () => {
+    const provinceAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
+    const cityAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320100" });
+    for (let round = 0; round < 5; round++) {
+      const officer = await createStaff(env.node, { roles: ["officer"], divisionCode: "320100" });
+      const [reset, promoted] = await Promise.all([
+        cityAdmin.agent.patch(`/api/users/${officer.user.id}`).send({ password: NEW_PASSWORD }),
+        provinceAdmin.agent.patch(`/api/users/${officer.user.id}`).send({ roles: ["admin"] }),
+      ]);
+      expect(promoted.status, `round ${round}`).to.equal(200);
+      // The reset is refused (the account changed under it, or is a peer's by now) or lands first.
+      expect([200, 403, 409], `round ${round}`).to.include(reset.status);
+      expect((await storedUser(officer.user.id))?.roles, `round ${round}`).to.deep.equal(["admin"]);
+      // A reset that landed was written before the promotion, to an officer's account.
+      const entries = await env.node.ctx.conn
+        .collection("audit_log")
+        .find({ "target.id": officer.user.id, action: { $in: ["user.updated", "user.roles_changed"] } })
+        .sort({ seq: 1 })
+        .toArray();
+      expect(
+        entries.map((e) => e.action),
+        `round ${round}: reset ${reset.status}`,
+      ).to.deep.equal(reset.status === 200 ? ["user.updated", "user.roles_changed"] : ["user.roles_changed"]);
+      if (reset.status === 409) expect(reset.body.error.code).to.equal("account_changed");
+    }
   });
 });

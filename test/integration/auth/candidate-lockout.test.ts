@@ -1,10 +1,13 @@
 import { expect } from "chai";
+import type TestAgent from "supertest/lib/agent.js";
 import {
   anonymousAgent,
   connectSocket,
   loginCandidate,
   scheduleCandidates,
   staffAgent,
+  uniqueIdNumber,
+  type ScheduledCandidates,
 } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 
@@ -53,7 +56,7 @@ describe("candidate login: lockout by where the attempts come from", function ()
     expect(own.user.candidate?.seatId).to.equal(c.assignment.seatId);
   });
 
-  it("when someone at the candidate's seat guesses ticket numbers, then after five failures even the right ticket is refused there", async () => {
+  it("when someone at the candidate's seat guesses ticket numbers, then after five failures even the right ticket is refused there; a neighbour's ticket only names its own seat", async () => {
     const fx = await scheduleCandidates(env.node, { count: 2 });
     const [c, neighbour] = fx.candidates;
     const atSeat = (ticketNo: string) => ({ idNumber: c!.idNumber, ticketNo, seatToken: c!.seatToken });
@@ -63,9 +66,19 @@ describe("candidate login: lockout by where the attempts come from", function ()
       atSeat(madeUpTicket(2)),
       atSeat(neighbour!.assignment.ticketNo),
       atSeat(madeUpTicket(3)),
+      atSeat(madeUpTicket(4)),
+      atSeat(madeUpTicket(5)),
       atSeat(c!.assignment.ticketNo),
     ]);
-    expect(answers).to.deep.equal([...Array(5).fill("invalid_credentials"), "account_locked"]);
+    // The neighbour's ticket is answered by its seat before any number is compared: not counted.
+    expect(answers).to.deep.equal([
+      "invalid_credentials",
+      "not_assigned_seat",
+      "invalid_credentials",
+      "not_assigned_seat",
+      ...Array(3).fill("invalid_credentials"),
+      "account_locked",
+    ]);
   });
 
   it("when tickets are tried from a made-up seat token, then a right ticket answers as a wrong one does, so no seat-less guess learns the pairing", async () => {
@@ -120,5 +133,101 @@ describe("candidate login: lockout by where the attempts come from", function ()
       room.close();
       office.close();
     }
+  });
+
+  it("when someone at a ticket's seat types one ID number after another with that ticket, then after five the ticket is locked there, even for the right ID number, and the proctor's unlock lifts it", async () => {
+    const fx = await scheduleCandidates(env.node, { count: 1 });
+    const c = fx.candidates[0]!;
+    const withId = (idNumber: string) => ({
+      idNumber,
+      ticketNo: c.assignment.ticketNo,
+      seatToken: c.seatToken,
+    });
+    const answers = await tries([
+      ...Array.from({ length: 5 }, () => withId(uniqueIdNumber())),
+      withId(c.idNumber),
+    ]);
+    expect(answers).to.deep.equal([...Array(5).fill("invalid_credentials"), "account_locked"]);
+
+    const { testCentreId, divisionCode } = fx.session;
+    const proctor = await staffAgent(env.node, { roles: ["proctor"], testCentreId, divisionCode });
+    const room = await connectSocket(env.node, proctor);
+    try {
+      const ack = await room.emitWithAck("proctor:unlock_login", {
+        sessionId: fx.session.id,
+        candidateId: c.id,
+      });
+      expect(ack).to.deep.include({ ok: true, data: { unlocked: true } });
+    } finally {
+      room.close();
+    }
+    expect(await tries([withId(c.idNumber)])).to.deep.equal([200]);
+  });
+
+  it("when a ticket is tried at another seat of its room, then the answer names the ticket's seat whether the ID number is right or wrong, and counts against nobody", async () => {
+    const fx = await scheduleCandidates(env.node, { count: 2 });
+    const [c, neighbour] = fx.candidates;
+    const atNeighbour = (idNumber: string) => ({
+      idNumber,
+      ticketNo: c!.assignment.ticketNo,
+      seatToken: neighbour!.seatToken,
+    });
+    const answers = await tries([
+      ...Array.from({ length: 6 }, () => atNeighbour(uniqueIdNumber())),
+      atNeighbour(c!.idNumber),
+    ]);
+    expect(answers).to.deep.equal(Array(7).fill("not_assigned_seat"));
+    expect(
+      await tries([{ idNumber: c!.idNumber, ticketNo: c!.assignment.ticketNo, seatToken: c!.seatToken }]),
+    ).to.deep.equal([200]);
+  });
+});
+
+/**
+ * Seats bound by their registered IPv6 addresses: every seat of a room usually sits in one /64,
+ * which the address limiter counts as one client. The lockout counts the seat itself.
+ */
+describe("candidate login: lockout at seats bound by IPv6 address", function () {
+  this.timeout(60_000);
+  const env = useTestNode({
+    env: { LOGIN_RATE_LIMIT_PER_MINUTE: "100000", TRUST_PROXY: "true", COOKIE_SECURE: "false" },
+  });
+
+  async function bindSeatsByIp(fx: ScheduledCandidates, ips: string[]): Promise<void> {
+    const admin = await staffAgent(env.node, { roles: ["admin"], divisionCode: fx.room.divisionCode });
+    for (const [i, seat] of fx.room.seats.entries())
+      await admin.agent
+        .patch(`/api/test-centres/${fx.room.testCentreId}/rooms/${fx.room.roomId}/seats/${seat.seatId}`)
+        .send({ ip: ips[i], clearToken: true })
+        .expect(200);
+  }
+
+  async function from(ip: string, bodies: object[]): Promise<(string | number)[]> {
+    const { agent } = await anonymousAgent(env.node);
+    const answers = [];
+    for (const body of bodies) {
+      const res = await (agent as TestAgent)
+        .post("/api/auth/candidate-login")
+        .set("x-forwarded-for", ip)
+        .send(body);
+      answers.push(res.status === 200 ? 200 : (res.body.error?.code as string));
+    }
+    return answers;
+  }
+
+  it("when the neighbouring seat on the same IPv6 /64 fails again and again with a candidate's ID number, then the candidate still logs in at their own seat", async () => {
+    const fx = await scheduleCandidates(env.node, { count: 2 });
+    const [c, neighbour] = fx.candidates;
+    await bindSeatsByIp(fx, ["2001:db8:7:1::a", "2001:db8:7:1::b"]);
+    const fromNeighbour = await from("2001:db8:7:1::b", [
+      ...Array.from({ length: 5 }, (_, i) => ({ idNumber: c!.idNumber, ticketNo: madeUpTicket(100 + i) })),
+      ...Array.from({ length: 3 }, () => ({
+        idNumber: c!.idNumber,
+        ticketNo: neighbour!.assignment.ticketNo,
+      })),
+    ]);
+    expect(fromNeighbour.slice(0, 5)).to.deep.equal(Array(5).fill("invalid_credentials"));
+    const own = await from("2001:db8:7:1::a", [{ idNumber: c!.idNumber, ticketNo: c!.assignment.ticketNo }]);
+    expect(own).to.deep.equal([200]);
   });
 });

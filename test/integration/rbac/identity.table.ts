@@ -97,7 +97,8 @@ export const rows: RbacRow[] = [
     access: staff,
     request: () => ({
       url: "/api/auth/password",
-      body: { currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD },
+      // A new password (the same one is refused, password_unchanged); each actor changes it once.
+      body: { currentPassword: TEST_PASSWORD, newPassword: "Rbac-Changed-Passw0rd-2026" },
     }),
   },
   routeRow(

@@ -1,0 +1,29 @@
+import { expect } from "chai";
+import type { AuthUser } from "../../../server/contracts/auth.js";
+import { pageAfterLogin } from "../../../client/src/features/auth/login-target.js";
+
+const officer: AuthUser = {
+  id: "u1",
+  kind: "staff",
+  roles: ["officer"],
+  displayName: "王",
+  divisionCode: "320100",
+  provinceCode: "320000",
+};
+
+describe("where a staff login lands (client)", () => {
+  it("when the password was set by an admin, then the login lands on the password page, which then goes on to the page asked for", () => {
+    expect(pageAfterLogin({ ...officer, mustChangePassword: true }, "/scheduling/sessions")).to.deep.equal({
+      name: "auth-password",
+      query: { redirect: "/scheduling/sessions" },
+    });
+    expect(pageAfterLogin({ ...officer, mustChangePassword: true }, "/")).to.deep.equal({
+      name: "auth-password",
+    });
+  });
+
+  it("when the password is the owner's own, then the login lands on the page asked for", () => {
+    expect(pageAfterLogin(officer, "/registration/candidates")).to.equal("/registration/candidates");
+    expect(pageAfterLogin({ ...officer, kind: "candidate", roles: ["candidate"] }, "/")).to.equal("/");
+  });
+});
