@@ -92,28 +92,29 @@ export function toRecord(doc: StoredCertificate | CertificateDoc): CertificateRe
 export const serialOf = (certificateNo: string, version: number) =>
   `${certificateNo}-${String(version).padStart(2, "0")}`;
 
+/** What a certificate's QR claims: the record's identity, validity and status slot, and the pass. */
+export function qrClaimsOf(record: CertificateRecord, chainHash: string): Parameters<typeof sealClaims>[0] {
+  return {
+    provinceCode: record.provinceCode,
+    certificateNo: record.certificateNo,
+    version: record.version,
+    name: record.holder.name,
+    categories: record.categories.map((c) => c.code),
+    validFrom: record.validFrom,
+    validTo: record.validTo,
+    issuedAt: record.issuedAt,
+    statusIndex: record.statusIndex,
+    chainHash,
+  };
+}
+
 /** Seals the QR payload for a new issuance version (the chain hash of the pass behind it). */
 export async function sealQr(
   signing: SigningService,
   record: CertificateRecord,
   chainHash: string,
 ): Promise<string> {
-  const key = await signing.sealingKey(record.issuedAt);
-  return sealClaims(
-    {
-      provinceCode: record.provinceCode,
-      certificateNo: record.certificateNo,
-      version: record.version,
-      name: record.holder.name,
-      categories: record.categories.map((c) => c.code),
-      validFrom: record.validFrom,
-      validTo: record.validTo,
-      issuedAt: record.issuedAt,
-      statusIndex: record.statusIndex,
-      chainHash,
-    },
-    key,
-  );
+  return sealClaims(qrClaimsOf(record, chainHash), await signing.sealingKey(record.issuedAt));
 }
 
 /** The record signature plus the QR text of the issuance version it belongs to. */

@@ -12,6 +12,7 @@ import {
 } from "../../../server/certificates/index.js";
 import type { CertificateLean } from "../../../server/certificates/lifecycle.service.js";
 import { toCertificateDto } from "../../../server/certificates/presenters.js";
+import { qrClaimsOf } from "../../../server/certificates/record.js";
 import type { CertificateRecord, SignatureSuite } from "../../../server/contracts/certificates.js";
 
 /** A certificate key as the key store would hand it out. */
@@ -57,22 +58,7 @@ const record: CertificateRecord = {
   updatedAt: "2026-05-01T02:00:00.000Z",
 };
 
-const sealWith = (key: ReturnType<typeof aKey>) =>
-  sealClaims(
-    {
-      provinceCode: record.provinceCode,
-      certificateNo: record.certificateNo,
-      version: record.version,
-      name: record.holder.name,
-      categories: record.categories.map((c) => c.code),
-      validFrom: record.validFrom,
-      validTo: record.validTo,
-      issuedAt: record.issuedAt,
-      statusIndex: record.statusIndex,
-      chainHash,
-    },
-    key,
-  );
+const sealWith = (key: ReturnType<typeof aKey>) => sealClaims(qrClaimsOf(record, chainHash), key);
 
 describe("the key named under a certificate's QR", () => {
   // Sealed at issue with the key then in use; revoked after a rotation, so the record was re-signed
