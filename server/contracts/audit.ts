@@ -123,6 +123,7 @@ export const AUDIT_ACTION_LABELS = {
   "exchange.transfer.problem": "对转籍申请提出异议",
   "exchange.transfer.ended": "终止转籍",
   "exchange.transfer.issued": "转籍换发新证",
+  "exchange.transfer.source_ended": "原籍省份告知换发所依据的证书此前已吊销或撤销",
   "exchange.notice.sent": "发出违法抄告",
   "exchange.notice.refused": "违法抄告被拒收",
   "exchange.notice.acknowledged": "确认违法抄告",

@@ -66,6 +66,15 @@ export interface TransportOptions {
    * (certificates' transfer issuance), so the node pushes one now rather than at its next timed push.
    */
   onTransferAgreed?: () => void;
+  /**
+   * The home province told this one, on a transfer case it issued on, that the source certificate
+   * had been revoked or withdrawn before: called inside the pull's transaction, once per case (the
+   * case keeps the first such word), so its audit entry commits with the case's change.
+   */
+  onSourceEnded?: (
+    session: ClientSession,
+    notice: { caseId: string; idNumber: string; division: string; homeProvince: string; status: string; reason: string },
+  ) => Promise<void>;
 }
 
 /**
@@ -330,6 +339,15 @@ export function createExchangeTransport(options: TransportOptions) {
             if (change?.insert) await m.Cases.create([change.insert], { session });
             else if (change?.update)
               await m.Cases.updateOne({ caseId: msg.caseId }, change.update, { session });
+            if (change?.sourceEndedNow && c && msg.sourceEnded && options.onSourceEnded)
+              await options.onSourceEnded(session, {
+                caseId: msg.caseId,
+                idNumber: c.idNumber,
+                division: c.division,
+                homeProvince: msg.toProvince,
+                status: msg.sourceEnded.status,
+                reason: msg.sourceEnded.reason,
+              });
             // The issuance notice takes effect here, with the message that brought it, once.
             if (
               change?.issuedNow &&

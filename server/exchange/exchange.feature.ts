@@ -160,6 +160,17 @@ export function createExchangeProvinceFeature(
     transaction: (work) => deps.audit.transaction(work),
     onTransferIssued: deps.onTransferIssued,
     onTransferAgreed: deps.onTransferAgreed,
+    // Audited here, not only in the case history: the receiving province's officers must decide
+    // about a certificate they issued on one the home had revoked or withdrawn.
+    onSourceEnded: async (session, n) => {
+      await deps.audit.append(session, {
+        action: "exchange.transfer.source_ended",
+        actor: { id: "exchange", kind: "system", name: "跨省交换（转籍）" },
+        divisionCode: n.division,
+        target: { type: "exchange_case", id: n.caseId },
+        details: { idNumber: n.idNumber, homeProvince: n.homeProvince, status: n.status, reason: n.reason },
+      });
+    },
   });
   const onError = (err: unknown) => {
     // Until the hub operator registers this node every call is refused: expected on a new network.

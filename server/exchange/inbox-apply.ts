@@ -26,6 +26,7 @@ export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: str
     return {
       update: undefined,
       issuedNow: false,
+      sourceEndedNow: false,
       insert: {
         caseId: msg.caseId,
         kind: msg.kind,
@@ -91,6 +92,8 @@ export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: str
   return {
     insert: undefined,
     issuedNow,
+    /** The home's word, new to this case, that the certificate it issued on had ended before. */
+    sourceEndedNow: ended !== null && ended !== undefined,
     update: {
       $set: set,
       $push: { history: { at, state: advance ? msg.state : c.state, by, note } },

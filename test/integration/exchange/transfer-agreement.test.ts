@@ -161,8 +161,14 @@ describe("cross-province exchange: from a transfer's agreement to its issuance, 
       const note = told.history.at(-1);
       expect(note?.by).to.contain("江苏");
       expect(note?.note).to.contain(`原籍证书已被${word}`).and.contain("请核查后决定");
-      // An officer decides: 北京's certificate stands until then.
+      // An officer decides: 北京's certificate stands until then. The word is in 北京's audit log.
       expect(await certificateAt(beijing, p.idNumber)).to.include({ status: "valid" });
+      const entries = await beijing.ctx.conn
+        .collection("audit_log")
+        .find({ action: "exchange.transfer.source_ended", "target.id": caseId })
+        .toArray();
+      expect(entries).to.have.length(1);
+      expect(entries[0]?.details).to.include({ idNumber: p.idNumber, homeProvince: "320000", status: done });
 
       // 江苏 keeps its certificate as it ended, and its case does not claim it was cancelled.
       expect(await certificateAt(jiangsu, p.idNumber)).to.deep.include({ status: done, supersededBy: null });
