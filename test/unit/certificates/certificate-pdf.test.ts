@@ -80,8 +80,9 @@ describe("the key named under a certificate's QR", () => {
     }
   });
 
-  it("when the record was re-signed with a later key after the QR was sealed, then the officer's view names the key that sealed the QR", () => {
-    const doc = {
+  /** The stored certificate of `record`, its first version sealed by `sealing` with `qr`. */
+  function storedCertificate(signature: CertificateLean["signature"], versionQr: string): CertificateLean {
+    return {
       _id: "c1",
       provinceCode: record.provinceCode,
       certificateNo: record.certificateNo,
@@ -100,7 +101,7 @@ describe("the key named under a certificate's QR", () => {
       statusReason: record.statusReason,
       statusChangedAt: new Date(record.statusChangedAt),
       statusIndex: record.statusIndex,
-      signature: { suite: later.suite, kid: later.kid, value: "sig", qr },
+      signature,
       versions: [
         {
           version: 1,
@@ -112,56 +113,23 @@ describe("the key named under a certificate's QR", () => {
           validTo: record.validTo,
           kid: sealing.kid,
           suite: sealing.suite,
-          qr,
+          qr: versionQr,
         },
       ],
       statusHistory: [],
     } satisfies CertificateLean;
-    const dto = toCertificateDto(doc, { opensOn: "2032-01-30", allowed: false, reason: null });
+  }
+  const renewal = { opensOn: "2032-01-30", allowed: false, reason: null };
+
+  it("when the record was re-signed with a later key after the QR was sealed, then the officer's view names the key that sealed the QR", () => {
+    const signature = { suite: later.suite, kid: later.kid, value: "sig", qr };
+    const dto = toCertificateDto(storedCertificate(signature, qr), renewal);
     expect({ suite: dto.suite, kid: dto.kid }).to.deep.equal({ suite: "sm2-sm3", kid: sealing.kid });
     expect(dto.versions.map((v) => v.kid)).to.deep.equal([sealing.kid]);
   });
 
   it("when a certificate has no QR, then the officer's view names the key of its current version's entry", () => {
-    const dto = toCertificateDto(
-      {
-        _id: "c2",
-        provinceCode: record.provinceCode,
-        certificateNo: record.certificateNo,
-        candidateId: "cand-1",
-        holder: record.holder,
-        photoId: null,
-        categories: record.categories,
-        issuingAuthority: record.issuingAuthority,
-        divisionCode: "320100",
-        firstIssuedOn: record.firstIssuedOn,
-        version: 1,
-        issuedAt: new Date(record.issuedAt),
-        validFrom: record.validFrom,
-        validTo: record.validTo,
-        status: "valid",
-        statusReason: null,
-        statusChangedAt: new Date(record.issuedAt),
-        statusIndex: record.statusIndex,
-        signature: null,
-        versions: [
-          {
-            version: 1,
-            kind: "first_issue",
-            at: new Date(record.issuedAt),
-            by: "officer",
-            categories: ["01001"],
-            validFrom: record.validFrom,
-            validTo: record.validTo,
-            kid: sealing.kid,
-            suite: sealing.suite,
-            qr: "",
-          },
-        ],
-        statusHistory: [],
-      },
-      { opensOn: "2032-01-30", allowed: false, reason: null },
-    );
+    const dto = toCertificateDto(storedCertificate(null, ""), renewal);
     expect({ suite: dto.suite, kid: dto.kid }).to.deep.equal({ suite: "sm2-sm3", kid: sealing.kid });
   });
 });
