@@ -3,8 +3,9 @@ import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { importQuestionBankFiles } from "../../server/question-bank/index.js";
 import { io as ioClient } from "socket.io-client";
 import { loginCandidate, scheduleCandidates, staffAgent, type AuthedAgent } from "../helpers/auth.js";
-import { openContext } from "../helpers/browser.js";
-import type { startTestNode } from "../helpers/node.js";
+import { startTestNode } from "../helpers/node.js";
+import { launchBrowser, openContext } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
 import { call, ok, type ExamSocket } from "../integration/exams/support/clients.js";
 
 /**
@@ -217,4 +218,36 @@ export async function confirmEarlyRelease(
   await box.getByRole("button", { name: "提前开考" }).click();
   await box.waitFor({ state: "hidden" });
   return text;
+}
+
+/**
+ * For the calling `describe`: a province node serving the built client, with the sample bank
+ * seeded, and a browser; both closed after its tests. Read `.node` and `.browser` inside tests.
+ */
+export function useExamBrowser(): {
+  readonly node: Awaited<ReturnType<typeof startTestNode>>;
+  readonly browser: Browser;
+} {
+  const state: { node?: Awaited<ReturnType<typeof startTestNode>>; browser?: Browser } = {};
+  before(async function () {
+    this.timeout(240_000);
+    const dist = await ensureClientBuilt();
+    state.node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
+    await seedBank(state.node);
+    state.browser = await launchBrowser();
+  });
+  after(async () => {
+    await state.browser?.close();
+    await state.node?.stop();
+  });
+  return {
+    get node() {
+      if (!state.node) throw new Error("useExamBrowser: the node is only available inside tests");
+      return state.node;
+    },
+    get browser() {
+      if (!state.browser) throw new Error("useExamBrowser: the browser is only available inside tests");
+      return state.browser;
+    },
+  };
 }

@@ -1,9 +1,6 @@
 import { expect } from "chai";
-import type { Browser } from "playwright-core";
-import { launchBrowser, screenshot } from "../helpers/browser.js";
-import { ensureClientBuilt } from "../helpers/client-build.js";
-import { startTestNode } from "../helpers/node.js";
-import { aCheckedInSeat, contextAs, seedBank } from "./exam-fixtures.js";
+import { screenshot } from "../helpers/browser.js";
+import { aCheckedInSeat, contextAs, useExamBrowser } from "./exam-fixtures.js";
 
 /**
  * One page answers for a seat: a candidate who opens the exam in a second tab finds the first tab
@@ -11,25 +8,12 @@ import { aCheckedInSeat, contextAs, seedBank } from "./exam-fixtures.js";
  */
 describe("exam room (browser): one page per seat", function () {
   this.timeout(180_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(240_000);
-    const dist = await ensureClientBuilt();
-    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedBank(node);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  const env = useExamBrowser();
 
   it("when the candidate opens the exam in a second tab, then the first tab stops and says so, and the second carries on", async () => {
-    const { desk, who } = await aCheckedInSeat(node);
+    const { desk, who } = await aCheckedInSeat(env.node);
     try {
-      const { context, page: first, errors } = await contextAs(browser, node.url, who);
+      const { context, page: first, errors } = await contextAs(env.browser, env.node.url, who);
       await first.goto("/exam");
       await first.locator('[data-test="identity-confirm"]').waitFor({ timeout: 15_000 });
 

@@ -1,11 +1,9 @@
 import { expect } from "chai";
-import type { Browser, WebSocketRoute } from "playwright-core";
+import type { WebSocketRoute } from "playwright-core";
 import type { SessionRoomDto } from "../../server/contracts/exams.js";
-import { launchBrowser, screenshot } from "../helpers/browser.js";
-import { ensureClientBuilt } from "../helpers/client-build.js";
-import { startTestNode } from "../helpers/node.js";
+import { screenshot } from "../helpers/browser.js";
 import { releaseEarly } from "../integration/exams/support/watched-session.js";
-import { aCheckedInSeat, contextAs, seedBank } from "./exam-fixtures.js";
+import { aCheckedInSeat, contextAs, useExamBrowser } from "./exam-fixtures.js";
 
 /**
  * A save the server fails (a database failover answers `internal_error`) is resent by the page on
@@ -14,25 +12,12 @@ import { aCheckedInSeat, contextAs, seedBank } from "./exam-fixtures.js";
  */
 describe("exam room (browser): a failed save is retried without a reconnect", function () {
   this.timeout(180_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(240_000);
-    const dist = await ensureClientBuilt();
-    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedBank(node);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  const env = useExamBrowser();
 
   it("when the server answers a save with internal_error, then the page retries it on the same connection and the answer is stored", async () => {
-    const { fixture, candidate: c, proctor, desk, who } = await aCheckedInSeat(node);
+    const { fixture, candidate: c, proctor, desk, who } = await aCheckedInSeat(env.node);
     try {
-      const { context, page, errors } = await contextAs(browser, node.url, who);
+      const { context, page, errors } = await contextAs(env.browser, env.node.url, who);
 
       // Between page and server: `attempt:answer` is answered with internal_error in the server's
       // place (socket.io frame `42<id>[event, payload]`, ack `43<id>[body]`) until the test has seen

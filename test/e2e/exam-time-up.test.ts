@@ -1,12 +1,9 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
-import type { Browser } from "playwright-core";
-import { launchBrowser, screenshot } from "../helpers/browser.js";
-import { ensureClientBuilt } from "../helpers/client-build.js";
-import { startTestNode } from "../helpers/node.js";
+import { screenshot } from "../helpers/browser.js";
 import { examDb } from "../integration/exams/support/models.js";
 import { releaseEarly } from "../integration/exams/support/watched-session.js";
-import { aCheckedInSeat, contextAs, seedBank } from "./exam-fixtures.js";
+import { aCheckedInSeat, contextAs, useExamBrowser } from "./exam-fixtures.js";
 
 /**
  * Time up with an answer still on its way: the server closes the attempt at the deadline (plus
@@ -16,25 +13,12 @@ import { aCheckedInSeat, contextAs, seedBank } from "./exam-fixtures.js";
  */
 describe("exam room (browser): an answer pending at time-up", function () {
   this.timeout(180_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(240_000);
-    const dist = await ensureClientBuilt();
-    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedBank(node);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  const env = useExamBrowser();
 
   it("when the deadline closes the attempt after the login window while an answer is unsent, then the result page names that question as not counted", async () => {
-    const { fixture, desk, who } = await aCheckedInSeat(node);
+    const { fixture, desk, who } = await aCheckedInSeat(env.node);
     try {
-      const { context, page, errors } = await contextAs(browser, node.url, who);
+      const { context, page, errors } = await contextAs(env.browser, env.node.url, who);
       // Between page and server: once `holding`, the page's answer saves never reach the server
       // (a network that takes frames and answers nothing); every other frame passes.
       let holding = false;
@@ -66,24 +50,24 @@ describe("exam room (browser): an answer pending at time-up", function () {
 
       // The session's end passes: the login, and the socket the page holds, were given until then …
       const past = new Date(Date.now() - 60_000);
-      await node.ctx.conn
+      await env.node.ctx.conn
         .collection("exam_sessions")
         .updateOne({ _id: new Types.ObjectId(fixture.session.id) }, { $set: { endsAt: past } });
-      await node.ctx.conn
+      await env.node.ctx.conn
         .collection("sessions")
         .updateMany(
           { "session.passport.user.user.id": who.user.id },
           { $set: { "session.candidateUntil": past.getTime() } },
         );
-      const held = [...node.io.sockets.sockets.values()].filter((s) => s.data.user?.id === who.user.id);
+      const held = [...env.node.io.sockets.sockets.values()].filter((s) => s.data.user?.id === who.user.id);
       expect(held, "the page's socket on the server").to.have.length(1);
       for (const s of held) s.data.candidateUntil = past.getTime();
       // … and then the attempt's deadline and grace: the sweeper closes it without question 2.
-      const attempt = await examDb(node.ctx.conn)
+      const attempt = await examDb(env.node.ctx.conn)
         .Attempts.findOne({ sessionId: fixture.session.id }, { _id: 1 })
         .lean();
       if (!attempt) throw new Error("no attempt");
-      await examDb(node.ctx.conn).Attempts.updateOne(
+      await examDb(env.node.ctx.conn).Attempts.updateOne(
         { _id: attempt._id },
         { $set: { deadline: new Date(Date.now() - 60_000) } },
       );
@@ -96,7 +80,7 @@ describe("exam room (browser): an answer pending at time-up", function () {
         .and.contain("未计入成绩")
         .and.not.contain("第 1 题");
       await screenshot(page, "exam-unsaved-at-close");
-      const stored = await examDb(node.ctx.conn).Attempts.findById(attempt._id).lean();
+      const stored = await examDb(env.node.ctx.conn).Attempts.findById(attempt._id).lean();
       expect(stored?.status).to.equal("submitted");
       expect(stored?.answers[1]?.seq).to.equal(0);
       expect(errors).to.deep.equal([]);
