@@ -1,12 +1,11 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
-import type { AttemptClosedDto, CandidateAttemptDto } from "../../../server/contracts/exams.js";
+import type { AttemptClosedDto } from "../../../server/contracts/exams.js";
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
-import { connectSocket, loginCandidate } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
-import { call, ok, type ExamSocket } from "./support/clients.js";
+import { call, ok } from "./support/clients.js";
 import { examDb } from "./support/models.js";
-import { aWatchedSession, checkIn, releaseEarly } from "./support/watched-session.js";
+import { aCandidateSitting } from "./support/watched-session.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -29,24 +28,10 @@ describe("exam delivery: what the page learns when the deadline closes an attemp
   });
 
   it("when the sweeper closes the attempt after the login window, then attempt:closed names the seq stored per question, though a sync is refused", async () => {
-    const { session, candidates, proctor } = await aWatchedSession(node, 1);
-    const cand = candidates[0];
-    if (!cand) throw new Error("fixture");
-    const login = await loginCandidate(node, {
-      idNumber: cand.idNumber,
-      ticketNo: cand.assignment.ticketNo,
-      seatToken: cand.seatToken,
-    });
-    const page = (await connectSocket(node, login)) as unknown as ExamSocket;
+    // Released early only to keep the test short: the window is moved to end before the
+    // deadline below, as a release at the scheduled start leaves it.
+    const { session, login, pSock: proctor, cSock: page, paper } = await aCandidateSitting(node);
     try {
-      await checkIn(proctor, session.id, cand);
-      const synced = ok(await call(page, "attempt:sync", {}));
-      ok(await call(page, "attempt:confirm", { attemptId: synced.attemptId }));
-      const started = new Promise<CandidateAttemptDto>((r) => page.once("attempt:started", r));
-      // Released early only to keep the test short: the window is moved to end before the
-      // deadline below, as a release at the scheduled start leaves it.
-      await releaseEarly(proctor, session.id);
-      const paper = await started;
       const attemptId = paper.attemptId;
       ok(await call(page, "attempt:answer", { attemptId, seq: 1, index: 0, choice: ["T"] }));
       ok(await call(page, "attempt:answer", { attemptId, seq: 2, index: 1, choice: ["A"] }));

@@ -1,11 +1,10 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
-import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
-import { anonymousAgent, connectSocket, loginCandidate, type AuthedAgent } from "../../helpers/auth.js";
+import { anonymousAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
 import { call, ok, type ExamSocket } from "./support/clients.js";
-import { aWatchedSession, checkIn, releaseEarly } from "./support/watched-session.js";
+import { aCandidateSitting as aCandidateSittingOn } from "./support/watched-session.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -27,26 +26,7 @@ describe("exam delivery: extra time past the session's nominal end", function ()
     await node.stop();
   });
 
-  /** A candidate released and answering, with a proctor watching; the session's nominal end not yet passed. */
-  async function aCandidateSitting() {
-    const { session, candidates, proctor: pSock } = await aWatchedSession(node, 1);
-    const cand = candidates[0];
-    if (!cand) throw new Error("fixture");
-    const credentials = {
-      idNumber: cand.idNumber,
-      ticketNo: cand.assignment.ticketNo,
-      seatToken: cand.seatToken,
-    };
-    const login = await loginCandidate(node, credentials);
-    const cSock = (await connectSocket(node, login)) as unknown as ExamSocket;
-    await checkIn(pSock, session.id, cand);
-    const synced = ok(await call(cSock, "attempt:sync", {}));
-    ok(await call(cSock, "attempt:confirm", { attemptId: synced.attemptId }));
-    const started = new Promise<CandidateAttemptDto>((r) => cSock.once("attempt:started", r));
-    await releaseEarly(pSock, session.id);
-    const paper = await started;
-    return { session, login, credentials, pSock, cSock, paper };
-  }
+  const aCandidateSitting = () => aCandidateSittingOn(node);
 
   /**
    * The nominal end passes while the candidate's own deadline (their 90 minutes from release) has

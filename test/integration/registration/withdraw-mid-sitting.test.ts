@@ -1,11 +1,10 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
-import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
-import { connectSocket, loginCandidate, staffAgent } from "../../helpers/auth.js";
+import { staffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
-import { call, ok, type ExamSocket } from "../exams/support/clients.js";
-import { aWatchedSession, checkIn, releaseEarly } from "../exams/support/watched-session.js";
+import { call, ok } from "../exams/support/clients.js";
+import { aCandidateSitting } from "../exams/support/watched-session.js";
 
 /**
  * A registration is not withdrawn (nor renamed) under a candidate who is still sitting: the seat
@@ -22,23 +21,8 @@ describe("registration: withdrawing a candidate who is still sitting", function 
 
   it("when a candidate is still sitting past the session's nominal end, then withdrawal and renaming are refused candidate_sitting, and once they hand in the withdrawal goes through", async () => {
     const node = env.node;
-    const { session, candidates, proctor } = await aWatchedSession(node, 1);
-    const cand = candidates[0];
-    if (!cand) throw new Error("fixture");
-    const login = await loginCandidate(node, {
-      idNumber: cand.idNumber,
-      ticketNo: cand.assignment.ticketNo,
-      seatToken: cand.seatToken,
-    });
-    const sitting = (await connectSocket(node, login)) as unknown as ExamSocket;
+    const { session, cand, pSock: proctor, cSock: sitting, paper } = await aCandidateSitting(node);
     try {
-      await checkIn(proctor, session.id, cand);
-      const synced = ok(await call(sitting, "attempt:sync", {}));
-      ok(await call(sitting, "attempt:confirm", { attemptId: synced.attemptId }));
-      const started = new Promise<CandidateAttemptDto>((r) => sitting.once("attempt:started", r));
-      await releaseEarly(proctor, session.id);
-      const paper = await started;
-
       // The nominal end passes while the candidate's own deadline (extra time) has not.
       const past = new Date(Date.now() - 60_000);
       await node.ctx.conn

@@ -1,5 +1,7 @@
+import type { CandidateAttemptDto } from "../../../../server/contracts/exams.js";
 import {
   connectSocket,
+  loginCandidate,
   scheduleCandidates,
   staffAgent,
   type ScheduledCandidates,
@@ -51,4 +53,29 @@ export async function releaseEarly(proctor: ExamSocket, sessionId: string): Prom
       earlyReason: "考生全部到齐，经考点主任同意提前开考",
     }),
   );
+}
+
+/**
+ * A candidate of a watched session logged in at their seat, checked in, confirmed and released
+ * (early, to keep tests short): answering, the session's nominal end not yet passed. Close
+ * `pSock` and `cSock` after the test.
+ */
+export async function aCandidateSitting(node: Node) {
+  const { session, candidates, proctor: pSock } = await aWatchedSession(node, 1);
+  const cand = candidates[0];
+  if (!cand) throw new Error("fixture");
+  const credentials = {
+    idNumber: cand.idNumber,
+    ticketNo: cand.assignment.ticketNo,
+    seatToken: cand.seatToken,
+  };
+  const login = await loginCandidate(node, credentials);
+  const cSock = (await connectSocket(node, login)) as unknown as ExamSocket;
+  await checkIn(pSock, session.id, cand);
+  const synced = ok(await call(cSock, "attempt:sync", {}));
+  ok(await call(cSock, "attempt:confirm", { attemptId: synced.attemptId }));
+  const started = new Promise<CandidateAttemptDto>((r) => cSock.once("attempt:started", r));
+  await releaseEarly(pSock, session.id);
+  const paper = await started;
+  return { session, cand, login, credentials, pSock, cSock, paper };
 }
