@@ -1,7 +1,6 @@
 import type { CertificateDto, IssuanceDto } from "../contracts/certificates.js";
 import type { IssuanceDoc } from "./certificate.model.js";
 import type { CertificateLean } from "./lifecycle.service.js";
-import { qrSealedBy } from "./pdf/certificate.pdf.js";
 import { toRecord } from "./record.js";
 
 /** What an officer sees of a pending issuance. */
@@ -27,16 +26,14 @@ export function toIssuanceDto(i: IssuanceDoc & { _id: unknown }): IssuanceDto {
 /**
  * The certificate view: the signed record, its QR text, every version and every status entry, and
  * whether it may be renewed today (the lifecycle service's `renewalOf`). `suite` and `kid` name the
- * key that sealed the QR, read from its protected header (else the current version's entry): never
- * the record signature's, which a status change renews with the key current then, so after a
- * rotation and a revocation the view named a key the QR was never signed with.
+ * key that sealed the QR, as the current version's entry stored it when the QR was sealed
+ * (versionEntryFor): never the record signature's, which a status change renews with the key
+ * current then, so after a rotation and a revocation the view named a key the QR was never signed
+ * with. Read from the stored entries, not decoded from each QR (a list shows 200 certificates).
  */
 export function toCertificateDto(doc: CertificateLean, renewal: CertificateDto["renewal"]): CertificateDto {
   const current = doc.versions.find((v) => v.version === doc.version);
-  const sealedBy = qrSealedBy(doc.signature?.qr ? doc.signature.qr : (current?.qr ?? "")) ?? {
-    suite: current?.suite ?? "",
-    kid: current?.kid ?? "",
-  };
+  const sealedBy = { suite: current?.suite ?? "", kid: current?.kid ?? "" };
   return {
     renewal,
     record: toRecord(doc),
@@ -52,7 +49,7 @@ export function toCertificateDto(doc: CertificateLean, renewal: CertificateDto["
       categories: v.categories,
       validFrom: v.validFrom ?? "",
       validTo: v.validTo ?? "",
-      kid: qrSealedBy(v.qr ?? "")?.kid ?? v.kid ?? "",
+      kid: v.kid ?? "",
     })),
     statusHistory: doc.statusHistory.map((s) => ({
       from: s.from ?? "",
