@@ -21,7 +21,7 @@ import {
 import { createLogger, type Logger } from "../lib/logger.js";
 import { createRefusalBudget, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
 import { createRefusalSummaries } from "../lib/refusal-summary.js";
-import { createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
+import { clientKey, createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { candidateLockoutPrefix, createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
 import { endStaffLogins } from "./session.js";
@@ -55,7 +55,7 @@ export interface AuthServiceOptions {
  * was an entry in the hash-chained audit log that every audited action waits behind: a flood from
  * many addresses held proctors' and officers' actions. The lockouts count every failure still.
  */
-export const FAILED_LOGIN_BUDGET: RefusalBudgetOptions = {
+const FAILED_LOGIN_BUDGET: RefusalBudgetOptions = {
   perSourcePerMinute: 10,
   totalPerMinute: 120,
   maxSources: 10_000,
@@ -92,7 +92,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     try {
       return await attempt();
     } catch (err) {
-      if (failures.admit(ip ?? ""))
+      if (failures.admit(clientKey(ip ?? "")))
         await audit.record({
           action: failedAction,
           actor: null,

@@ -26,7 +26,6 @@ export { MAX_QR_TEXT, QR_PREFIX, openEnvelope, sealClaims, type SealingKey } fro
 export { canonicalJson, openSignedDocument, signDocument } from "./crypto/signed-document.js";
 export { buildTrustList, loadTrustList, trustState, type LoadedTrustList } from "./crypto/trust-list.js";
 export {
-  HUB_COPY_MAX_LAG_MS,
   buildStatusList,
   emptyStatusBits,
   getStatusBits,
@@ -34,11 +33,8 @@ export {
   loadStatusList,
   openStatusList,
   randomStatusIndex,
-  retiredBefore,
   setStatusBits,
   type LoadedStatusList,
-  type OpenedStatusList,
-  type StatusListKey,
   type StatusListRefusal,
 } from "./crypto/status-list.js";
 export { verifyQrText, type TrustContext } from "./crypto/verify-qr.js";

@@ -2,6 +2,7 @@ import type { ClientSession, Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import {
   CANCELLATION_REASON_LABELS,
+  CERTIFICATE_STATUS_LABELS,
   type CancellationReason,
   type CertificateDto,
   type CertificateRecord,
@@ -275,7 +276,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       if (doc.supersededBy?.caseId === by.caseId) return { ...none, superseded: true };
       if (doc.status === "revoked" || doc.status === "withdrawn") {
         const ended = doc.status;
-        const word = ended === "revoked" ? "吊销" : "撤销";
+        const word = CERTIFICATE_STATUS_LABELS[ended];
         const details = {
           caseId: by.caseId,
           status: ended,

@@ -282,4 +282,3 @@ export function createStatusSlots(conn: Connection, provinceCode: string) {
     },
   };
 }
-export type StatusSlots = ReturnType<typeof createStatusSlots>;

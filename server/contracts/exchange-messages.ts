@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CategoryCode, needsDrivingLicence } from "./categories.js";
-import { SignedCertificateRecord } from "./certificates.js";
+import { CERTIFICATE_STATUS_LABELS, SignedCertificateRecord } from "./certificates.js";
 import { DivisionCode, QualificationRecord } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
 import { readableText, type TextRule } from "./exchange-text.js";
@@ -284,8 +284,8 @@ export const SourceEndedBody = typed.SourceEndedBody;
 export type SourceEndedBody = z.infer<typeof SourceEndedBody>;
 /** How a case history and the officers' pages name the home's certificate's end. */
 export const SOURCE_ENDED_LABELS: Readonly<Record<SourceEndedBody["status"], string>> = {
-  revoked: "吊销",
-  withdrawn: "撤销",
+  revoked: CERTIFICATE_STATUS_LABELS.revoked,
+  withdrawn: CERTIFICATE_STATUS_LABELS.withdrawn,
 };
 
 /** An ending's reason as the officer types it (the ending's form, exchange-pages.ts). */

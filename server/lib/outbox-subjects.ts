@@ -85,5 +85,5 @@ export function createSubjectOrder(d: {
     return 0;
   }
 
-  return { BLOCKED, headsOf, setAside, releaseSubject };
+  return { BLOCKED, headsOf, setAside, releaseSubject, isParked: d.isParked };
 }

@@ -208,7 +208,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
           subjects.add(c.subject);
           const head = heads.get(c.subject);
           if (!head) continue;
-          if (stateOf(head as unknown as OutboxEntry).status === "failed") {
+          if (order.isParked(head)) {
             setAsideNow += await order.setAside(head, c.subject);
             continue;
           }

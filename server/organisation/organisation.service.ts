@@ -58,7 +58,7 @@ export function assertNodeDivision(
  * Refuses a GB/T 2260 group entry (省直辖县级行政区划 and the like) as the division of an account or
  * a body: it only groups county-level cities, and the refusal names them.
  */
-export function assertNotGroupDivision(code: string): void {
+function assertNotGroupDivision(code: string): void {
   if (!isGroupDivision(code)) return;
   const cities = childDivisions(code).map((d) => d.name);
   throw errors.badRequest(

@@ -17,12 +17,11 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number)
    * need a second authorisation); the requester's flag can only add the approval. One proctor alone
    * may bring a candidate's extra time in all (extensions, outage credit, accommodation) to below
    * EXAM_EXTENSION_APPROVAL_MINUTES: counting what was given before, so a run of small extensions
-   * cannot add up to what one large one may not.
+   * cannot add up to what one large one may not. What was given before is counted by the credit
+   * itself, inside its transaction (see extend): this only answers what the request alone decides.
    */
-  async function needsApproval(sessionId: string, p: ExtendPayload): Promise<boolean> {
-    if (p.requireSecondApprover || approvalMinutes === 0 || p.minutes >= approvalMinutes) return true;
-    const seat = (await deps.exams.seatViews(sessionId)).find((s) => s.attemptId === p.attemptId);
-    return (seat?.extraMinutes ?? 0) + p.minutes >= approvalMinutes;
+  function needsApproval(p: ExtendPayload): boolean {
+    return p.requireSecondApprover || approvalMinutes === 0 || p.minutes >= approvalMinutes;
   }
 
   return {
@@ -40,7 +39,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number)
     ): Promise<ProctorActionResultDto & { pending: PendingExtensionDto | null }> {
       const session = await attemptSession(user, p.attemptId);
       await refuseIfPublished(session.id);
-      const asked = await needsApproval(session.id, p);
+      const asked = needsApproval(p);
       const pending = await audited(async (uow) => {
         if (!asked) {
           try {

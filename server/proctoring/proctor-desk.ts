@@ -49,7 +49,7 @@ const SESSION_CACHE_MS = 10_000;
  * audit log that every proctor's action waits behind: a console looping `proctor:pause` or the
  * room snapshot over other centres' sessions held every room's actions on the node.
  */
-export const PROCTOR_REFUSAL_BUDGET: RefusalBudgetOptions = {
+const PROCTOR_REFUSAL_BUDGET: RefusalBudgetOptions = {
   perSourcePerMinute: 5,
   totalPerMinute: 60,
   maxSources: 10_000,

@@ -24,7 +24,7 @@ export type { RetakeCheck, SchedulingOptions } from "./scheduling-core.js";
 const DEFAULT_SESSION_MINUTES = 60;
 
 /** What scheduling asks exam delivery, beside its own options (wired in server/features.ts). */
-export interface SittingPort {
+interface SittingPort {
   /**
    * Until when the candidate is still sitting the session (their attempt's deadline with extra
    * time, pauses and a late release), or null when no attempt of theirs is in progress there.
