@@ -336,7 +336,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     },
     /** Closes the current key (it stays on the trust list) and signs with a new one from now on. */
     async rotate(purpose: "certificate" | "trust-list" = "certificate"): Promise<string> {
-      const next = keys().rotate(purpose);
+      const next = await keys().rotate(purpose);
       await register();
       statusCache = null;
       return next.kid;

@@ -19,6 +19,7 @@ import { z } from "zod";
 import { SignatureSuite } from "../../contracts/certificates.js";
 import { errors } from "../../lib/errors.js";
 import { createSigner, generateKeyPair, keyIdOf, type Signer } from "./suites.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /**
  * A node's signing keys, kept in its data directory (never in the repository, never sent anywhere):
@@ -73,7 +74,7 @@ export interface KeyStore {
    * Ends every key of `purpose` still in use (or waiting to start) at the switch, now + `leadMs`,
    * and adds a new one from then. Refused `key_rotation_in_progress` while another instance rotates.
    */
-  rotate(purpose: StoredKey["purpose"], options?: RotateOptions): StoredKey;
+  rotate(purpose: StoredKey["purpose"], options?: RotateOptions): Promise<StoredKey>;
 }
 
 export interface KeyStoreOptions {
@@ -117,7 +118,6 @@ function keyInUse(keys: readonly StoredKey[], purpose: StoredKey["purpose"], now
   return pick(started, (a, b) => a >= b) ?? pick(open, (a, b) => a < b);
 }
 
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 const sameFile = (a: Stats, b: Stats) => a.ino === b.ino && a.dev === b.dev;
 
 /**
@@ -126,7 +126,7 @@ const sameFile = (a: Stats, b: Stats) => a.ino === b.ino && a.dev === b.dev;
  * instance whose rename moved that very file removes it; one that moved a fresh lock instead (taken
  * just then by another instance) puts it back.
  */
-function takeLock(lockPath: string, waitMs: number): () => void {
+async function takeLock(lockPath: string, waitMs: number): Promise<() => void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
@@ -154,7 +154,8 @@ function takeLock(lockPath: string, waitMs: number): () => void {
         "key_rotation_in_progress",
         "另一个实例正在更换签名密钥，请稍后查看密钥列表，确有需要再重试",
       );
-    sleep(Math.min(50, Math.max(1, deadline - Date.now())));
+    // Waits without holding the event loop (a rotation runs inside a serving node).
+    await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
   }
 }
 
@@ -252,8 +253,8 @@ export function openKeyStore(
       }
       return { kid: key.kid, signer, key };
     },
-    rotate(purpose, rotation = {}) {
-      const release = takeLock(`${path}.lock`, options.lockWaitMs ?? LOCK_WAIT_MS);
+    async rotate(purpose, rotation = {}) {
+      const release = await takeLock(`${path}.lock`, options.lockWaitMs ?? LOCK_WAIT_MS);
       try {
         // Read under the lock: another instance's rotation may have changed the file since.
         read = null;
