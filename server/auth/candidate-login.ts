@@ -38,7 +38,8 @@ export interface CandidateLoginPort {
   ): Promise<{ id: string; divisionCode: string; retired: boolean } | null>;
   /**
    * Until when the candidate's sitting of the session runs (their attempt's deadline and grace,
-   * past the session's nominal end with extra time), or null when no attempt is in progress.
+   * past the session's nominal end with extra time), or null when no attempt is in progress or
+   * its deadline and grace have passed by the database's clock.
    */
   sittingUntil(sessionId: string, candidateId: string): Promise<Date | null>;
 }
@@ -138,7 +139,9 @@ export function createCandidateCheck(deps: {
     let validUntil = ticket.endsAt;
     if (now > ticket.endsAt) {
       const sitting = await deps.candidates.sittingUntil(ticket.sessionId, ticket.candidateId);
-      if (!sitting || now > sitting) throw errors.forbidden("本场考试已结束", "outside_session_window");
+      // Exam delivery answers on the database's clock (null once deadline and grace have passed),
+      // as the socket and session checks take it: not compared again with this instance's clock.
+      if (!sitting) throw errors.forbidden("本场考试已结束", "outside_session_window");
       validUntil = sitting;
     }
     const user: AuthUser = {
