@@ -1,7 +1,6 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 import { z } from "zod";
 import { openStatusList } from "../certificates/index.js";
-import { SignedDocument } from "../contracts/certificates.js";
 import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub.js";
 import { AppError, errors } from "../lib/errors.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
@@ -103,7 +102,7 @@ export function createStatusListService(conn: Connection, deps: { registry: Regi
           `状态列表的生成时间 ${body.generatedAt} 晚于全国中心当前时间超过 ${FUTURE_SKEW_MS / 60_000} 分钟，请校准节点时钟`,
         );
       // Kept exactly as the province signed it (opened above, so it is a signed document).
-      const fields = { document: SignedDocument.parse(raw), generatedAt, validUntil, ttlMs: body.ttlMs };
+      const fields = { document: opened.document, generatedAt, validUntil, ttlMs: body.ttlMs };
       const replaceOlder = async () =>
         (
           await Lists.updateOne(

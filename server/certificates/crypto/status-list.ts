@@ -107,7 +107,7 @@ export type StatusListRefusal =
   | { step: "bits"; decoded: Extract<bitstring.DecodedStatusList, { ok: false }> };
 
 export type OpenedStatusList =
-  | { ok: true; list: LoadedStatusList; entries: number; key: StatusListKey }
+  | { ok: true; list: LoadedStatusList; entries: number; key: StatusListKey; document: SignedDocument }
   | { ok: false; refusal: StatusListRefusal };
 
 /**
@@ -152,7 +152,13 @@ export function openStatusList(file: unknown, keys: readonly StatusListKey[]): O
     };
   const decoded = bitstring.decode(body.data.encodedList, body.data.statusSize);
   if (!decoded.ok) return { ok: false, refusal: { step: "bits", decoded } };
-  return { ok: true, list: { body: body.data, bits: decoded.bits }, entries: decoded.entries, key };
+  return {
+    ok: true,
+    list: { body: body.data, bits: decoded.bits },
+    entries: decoded.entries,
+    key,
+    document: doc.data,
+  };
 }
 
 /** Verifies a status list against the trust list's keys for its province; null if anything is off. */

@@ -192,7 +192,7 @@ describe("verification edge cases", () => {
 });
 
 describe("key rotation", () => {
-  it("when a node rotates its key, then certificates signed with the old key still verify and new ones use the new key", () => {
+  it("when a node rotates its key, then certificates signed with the old key still verify and new ones use the new key", async () => {
     const dir = mkdtempSync(join(tmpdir(), "keys-"));
     try {
       let t = new Date("2026-01-01T00:00:00Z");
@@ -200,7 +200,7 @@ describe("key rotation", () => {
       const old = store.active("certificate");
       const oldQr = sealSample(old, { issuedAt: "2026-02-01T00:00:00.000Z" });
       t = new Date("2026-03-01T00:00:00Z");
-      store.rotate("certificate");
+      await store.rotate("certificate");
       const fresh = store.active("certificate");
       expect(fresh.kid).to.not.equal(old.kid);
       const newQr = sealSample(fresh, { issuedAt: "2026-04-01T00:00:00.000Z" });
