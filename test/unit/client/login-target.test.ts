@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { AuthUser } from "../../../server/contracts/auth.js";
-import { pageAfterLogin } from "../../../client/src/features/auth/login-target.js";
+import { pageAfterLogin, safeRedirect } from "../../../client/src/features/auth/login-target.js";
 
 const officer: AuthUser = {
   id: "u1",
@@ -25,5 +25,11 @@ describe("where a staff login lands (client)", () => {
   it("when the password is the owner's own, then the login lands on the page asked for", () => {
     expect(pageAfterLogin(officer, "/registration/candidates")).to.equal("/registration/candidates");
     expect(pageAfterLogin({ ...officer, kind: "candidate", roles: ["candidate"] }, "/")).to.equal("/");
+  });
+
+  it("when the redirect is another site, a protocol-relative address or no path, then the page goes home instead", () => {
+    expect(safeRedirect("/registration/candidates?q=1")).to.equal("/registration/candidates?q=1");
+    for (const r of ["//evil.example/x", "https://evil.example/", "evil", "", undefined, ["/a"]])
+      expect(safeRedirect(r), String(r)).to.equal("/");
   });
 });

@@ -3,4 +3,4 @@
  * (made on the organisation page, read by the login page), and where a staff login lands.
  */
 export { kioskAddress, takeSeatToken } from "./kiosk-link.js";
-export { pageAfterLogin } from "./login-target.js";
+export { pageAfterLogin, safeRedirect } from "./login-target.js";

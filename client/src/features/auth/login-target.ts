@@ -12,8 +12,8 @@ export function pageAfterLogin(user: AuthUser, redirect: string): RouteLocationR
   return redirect === "/" ? { name: "auth-password" } : { name: "auth-password", query: { redirect } };
 }
 
-/** The page a password page opened after login goes on to: a path of this app, else home. */
-export function redirectAfterPasswordChange(redirect: unknown): string {
+/** A `redirect` to go on to after a login or a password change: a path of this app, else home. */
+export function safeRedirect(redirect: unknown): string {
   return typeof redirect === "string" && redirect.startsWith("/") && !redirect.startsWith("//")
     ? redirect
     : "/";
