@@ -317,16 +317,16 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       // Verifiers read the key registry (this node's trust list), not this instance's key file: an
       // instance whose keys directory is not the others' (it must be shared) would sign with a key
       // the registry shows closed, or never registered, and every such certificate would fail.
-      // Asked of the node's own trust list, which is built from the registry and kept 5 s, so an
-      // issuance costs no read; a key missing from it is registered (which renews the list) once.
-      const listedIn = async () =>
-        (await ownTrustList()).loaded.body.keys.find((k) => k.kid === active.kid) ?? null;
-      let listed = await listedIn();
+      const registered = () => Registry.findOne({ kid: active.kid }, { validFrom: 1, validTo: 1 }).lean();
+      let listed = await registered();
       if (!listed) {
         await register();
-        listed = await listedIn();
+        listed = await registered();
       }
-      if (!listed || !keyCoversIssue(listed, issuedAt))
+      if (
+        !listed ||
+        !keyCoversIssue({ validFrom: listed.validFrom, validTo: listed.validTo ?? null }, issuedAt)
+      )
         throw errors.conflict(
           "signing_key_closed",
           `本节点当前签名密钥 ${active.kid} 在密钥登记中已停用或未登记，签出的证书将无法通过核验，已拒绝签发；请确认各实例共用同一密钥目录`,
