@@ -9,8 +9,8 @@ import {
   anAgreedTransfer,
   aTransferAskedOf,
   eventually,
-  twoProvincesOfHub,
-  type TwoProvinces,
+  certificateAt,
+  useTwoProvinces,
 } from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
@@ -24,22 +24,9 @@ type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
  */
 describe("cross-province exchange: from a transfer's agreement to its issuance, hub and two province nodes", function () {
   this.timeout(120_000);
-  let hub: TestHub;
-  let jiangsu: Node;
-  let beijing: Node;
-  let js: AuthedAgent;
-  let bj: AuthedAgent;
+  let hub: TestHub, jiangsu: Node, beijing: Node, js: AuthedAgent, bj: AuthedAgent;
+  useTwoProvinces((net) => ({ hub, jiangsu, beijing, js, bj } = net));
 
-  let network: TwoProvinces | undefined;
-  before(async function () {
-    this.timeout(180_000);
-    network = await twoProvincesOfHub();
-    ({ hub, jiangsu, beijing, js, bj } = network);
-  });
-  after(async () => network?.stop());
-
-  const certificateAt = (node: Node, idNumber: string) =>
-    node.ctx.conn.collection("certificates").findOne({ certificateNo: idNumber });
   const caseAt = async (officer: AuthedAgent, caseId: string) =>
     (await officer.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;
 

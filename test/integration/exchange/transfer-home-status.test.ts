@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { AuthedAgent } from "../../helpers/auth.js";
 import { type aProvinceOfHub, type TestHub } from "../hub/support.js";
-import { aCertificateHolder, aTransferAskedOf, twoProvincesOfHub, type TwoProvinces } from "./transfers.js";
+import { aCertificateHolder, aTransferAskedOf, useTwoProvinces } from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
@@ -16,18 +16,8 @@ type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
  */
 describe("cross-province exchange: the home province agrees to a transfer only on a valid certificate of its own", function () {
   this.timeout(120_000);
-  let hub: TestHub;
-  let jiangsu: Node;
-  let js: AuthedAgent;
-  let bj: AuthedAgent;
-
-  let network: TwoProvinces | undefined;
-  before(async function () {
-    this.timeout(180_000);
-    network = await twoProvincesOfHub();
-    ({ hub, jiangsu, js, bj } = network);
-  });
-  after(async () => network?.stop());
+  let hub: TestHub, jiangsu: Node, js: AuthedAgent, bj: AuthedAgent;
+  useTwoProvinces((net) => ({ hub, jiangsu, js, bj } = net));
 
   const hubPointer = (idNumber: string) =>
     hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });

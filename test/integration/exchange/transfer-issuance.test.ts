@@ -12,8 +12,8 @@ import {
   aLegacyRegisterHolder,
   anAgreedTransfer,
   eventually,
-  twoProvincesOfHub,
-  type TwoProvinces,
+  certificateAt,
+  useTwoProvinces,
 } from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
@@ -25,24 +25,11 @@ type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
  */
 describe("cross-province exchange: issuance on a transfer (转籍换发), hub and two province nodes", function () {
   this.timeout(120_000);
-  let hub: TestHub;
-  let jiangsu: Node;
-  let beijing: Node;
-  let js: AuthedAgent;
-  let bj: AuthedAgent;
-
-  let network: TwoProvinces | undefined;
-  before(async function () {
-    this.timeout(180_000);
-    network = await twoProvincesOfHub();
-    ({ hub, jiangsu, beijing, js, bj } = network);
-  });
-  after(async () => network?.stop());
+  let hub: TestHub, jiangsu: Node, beijing: Node, js: AuthedAgent, bj: AuthedAgent;
+  useTwoProvinces((net) => ({ hub, jiangsu, beijing, js, bj } = net));
 
   const hubPointer = (idNumber: string) =>
     hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
-  const certificateAt = (node: Node, idNumber: string) =>
-    node.ctx.conn.collection("certificates").findOne({ certificateNo: idNumber });
   const bjCase = async (caseId: string) =>
     (await bj.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;
 

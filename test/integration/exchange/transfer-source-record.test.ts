@@ -2,15 +2,13 @@ import { expect } from "chai";
 import type { CollectionReceipt, QualificationRecord } from "../../../server/contracts/hub.js";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import { createMessageLog, createNodeClient, loadOrCreateNodeKey } from "../../../server/sharing/index.js";
-import type { aProvinceOfHub } from "../hub/support.js";
 import {
   aLegacyRegisterHolder,
   anAgreedTransfer,
-  twoProvincesOfHub,
+  certificateAt,
   type TwoProvinces,
+  useTwoProvinces,
 } from "./transfers.js";
-
-type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
 /**
  * Issuance on a transfer of a legacy holder (the home node keeps no signed certificate) rests on
@@ -22,15 +20,9 @@ type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 describe("cross-province exchange: issuance on a legacy holder's transfer reads the hub's current record", function () {
   this.timeout(120_000);
   let net: TwoProvinces;
-  before(async function () {
-    this.timeout(180_000);
-    net = await twoProvincesOfHub();
-  });
-  after(async () => net?.stop());
+  useTwoProvinces((started) => (net = started));
 
   const holder = { addressDivisionCode: "110105", licenceClass: "A2", licenceFirstIssuedOn: "2012-05-01" };
-  const certificateAt = (node: Node, idNumber: string) =>
-    node.ctx.conn.collection("certificates").findOne({ certificateNo: idNumber });
   const issue = (caseId: string) =>
     net.bj.agent.post(`/api/certificate-transfers/${caseId}/issue`).send({ holder });
 

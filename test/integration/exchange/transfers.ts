@@ -168,3 +168,22 @@ export async function twoProvincesOfHub(): Promise<TwoProvinces> {
     },
   };
 }
+
+/**
+ * The `before`/`after` pair every transfer suite needs: starts `TwoProvinces` once for the suite
+ * (three whole nodes take longer than a test's timeout) and hands it to `use`, which keeps the
+ * parts under the names the suite's tests read; stops it after the suite.
+ */
+export function useTwoProvinces(use: (net: TwoProvinces) => void): void {
+  let net: TwoProvinces | undefined;
+  before(async function () {
+    this.timeout(180_000);
+    net = await twoProvincesOfHub();
+    use(net);
+  });
+  after(async () => net?.stop());
+}
+
+/** A node's stored certificate of that number (in these suites, the holder's id number). */
+export const certificateAt = (node: Awaited<ReturnType<typeof aProvinceOfHub>>, certificateNo: string) =>
+  node.ctx.conn.collection("certificates").findOne({ certificateNo });
