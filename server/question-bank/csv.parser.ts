@@ -179,42 +179,44 @@ function cellValue(raw: string): string {
   return raw.trim();
 }
 
+/** What the CSV and spreadsheet writers need of a question. */
+export interface ExportableQuestion {
+  ref: string;
+  type: string;
+  stem: string;
+  options: { key: string; text: string }[];
+  answer: string[];
+  explanation: string;
+  chapter: string;
+  categories: string[];
+  difficulty: number;
+  tags: string[];
+  source: string;
+}
+
+/** A question's cells in `CSV_COLUMNS` order: one mapping for every writer, so CSV and XLSX cannot drift. */
+export function questionCells(q: ExportableQuestion): string[] {
+  const opt = (k: string) => q.options.find((o) => o.key === k)?.text ?? "";
+  return [
+    q.ref,
+    q.type,
+    q.stem,
+    opt("A"),
+    opt("B"),
+    opt("C"),
+    opt("D"),
+    q.answer.join(""),
+    q.explanation,
+    q.chapter,
+    q.categories.join("|"),
+    String(q.difficulty),
+    q.tags.join("|"),
+    q.source,
+  ];
+}
+
 /** Writes questions as roadcert CSV (the same columns `parseCsv` reads), formula cells neutralised. */
-export function toCsv(
-  questions: {
-    ref: string;
-    type: string;
-    stem: string;
-    options: { key: string; text: string }[];
-    answer: string[];
-    explanation: string;
-    chapter: string;
-    categories: string[];
-    difficulty: number;
-    tags: string[];
-    source: string;
-  }[],
-): string {
-  const rows: string[][] = [[...CSV_COLUMNS]];
-  for (const q of questions) {
-    const opt = (k: string) => q.options.find((o) => o.key === k)?.text ?? "";
-    const cells = [
-      q.ref,
-      q.type,
-      q.stem,
-      opt("A"),
-      opt("B"),
-      opt("C"),
-      opt("D"),
-      q.answer.join(""),
-      q.explanation,
-      q.chapter,
-      q.categories.join("|"),
-      String(q.difficulty),
-      q.tags.join("|"),
-      q.source,
-    ];
-    rows.push(cells);
-  }
+export function toCsv(questions: ExportableQuestion[]): string {
+  const rows: string[][] = [[...CSV_COLUMNS], ...questions.map(questionCells)];
   return toCsvText(rows);
 }

@@ -1,6 +1,6 @@
 import ExcelJS from "exceljs";
 import type { QuestionInput } from "../contracts/question-bank.js";
-import { CSV_COLUMNS } from "./csv.parser.js";
+import { CSV_COLUMNS, questionCells } from "./csv.parser.js";
 
 /**
  * Writers for the formats the importer reads, so a bank can travel to Moodle and back (and the
@@ -90,24 +90,6 @@ export async function toXlsx(questions: QuestionInput[]): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet("题目");
   sheet.addRow([...CSV_COLUMNS]);
-  for (const q of questions) {
-    const opt = (k: string) => q.options.find((o) => o.key === k)?.text ?? "";
-    sheet.addRow([
-      q.ref,
-      q.type,
-      q.stem,
-      opt("A"),
-      opt("B"),
-      opt("C"),
-      opt("D"),
-      q.answer.join(""),
-      q.explanation,
-      q.chapter,
-      q.categories.join("|"),
-      String(q.difficulty),
-      q.tags.join("|"),
-      q.source,
-    ]);
-  }
+  for (const q of questions) sheet.addRow(questionCells(q));
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
