@@ -28,7 +28,7 @@ import {
   type ImportFile,
   type ImportProgress,
 } from "../server/question-bank/index.js";
-import { ImportDefaultsBody, type ImportReport } from "../server/contracts/question-bank.js";
+import { ImportDefaultsBody, type ImportReport } from "../server/contracts/question-import.js";
 import { wholeNumber } from "../server/contracts/validation.js";
 
 const OUTCOME: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./html-text.js";
-import type { ImportItemCode } from "../contracts/question-bank.js";
+import type { ImportItemCode } from "../contracts/question-import.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
 import { fitRef, derivedRef, toItem, withImage } from "./parsed-item.js";
 import { textLines } from "../lib/text-decode.js";

@@ -1,5 +1,6 @@
 import path from "node:path";
-import type { BlueprintInput, ImportFormat } from "../contracts/question-bank.js";
+import type { BlueprintInput } from "../contracts/question-bank.js";
+import type { ImportFormat } from "../contracts/question-import.js";
 import { readCsvRows } from "../lib/csv.js";
 import { checkHeader, readQuestionRows, rowToItem } from "./csv.parser.js";
 import { readGift } from "./gift.parser.js";

@@ -1,12 +1,8 @@
 import mongoose, { type ClientSession } from "mongoose";
 import { AppError } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
-import type {
-  BlueprintInput,
-  ImportFormat,
-  ImportReport,
-  QuestionInput,
-} from "../contracts/question-bank.js";
+import type { BlueprintInput, QuestionInput } from "../contracts/question-bank.js";
+import type { ImportFormat, ImportReport } from "../contracts/question-import.js";
 import type { FeatureContext } from "../feature.js";
 import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
 import { createImageStore, imageHash } from "./image.store.js";

@@ -1,11 +1,7 @@
 import { createHash } from "node:crypto";
 import type { CategoryCode } from "../contracts/categories.js";
-import {
-  QuestionInput,
-  type BlueprintInput,
-  type ImportFormat,
-  type ImportItemCode,
-} from "../contracts/question-bank.js";
+import { QuestionInput, type BlueprintInput } from "../contracts/question-bank.js";
+import { type ImportFormat, type ImportItemCode } from "../contracts/question-import.js";
 
 /** Whole-file faults: the shared reader type (server/lib), named here for the parsers. */
 export { FileRefusal } from "../lib/file-refusal.js";

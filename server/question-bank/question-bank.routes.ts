@@ -2,14 +2,8 @@ import type { Router } from "express";
 import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
-import {
-  BlueprintInput,
-  BlueprintShape,
-  QuestionImportBody,
-  QuestionInput,
-  QuestionListQuery,
-  type ImportReport,
-} from "../contracts/question-bank.js";
+import { BlueprintInput, BlueprintShape, QuestionInput, QuestionListQuery } from "../contracts/question-bank.js";
+import { QuestionImportBody, type ImportReport } from "../contracts/question-import.js";
 import { wholeNumber } from "../contracts/validation.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ImportItemCode, type ImportFormat, type ImportReport } from "../contracts/question-bank.js";
+import { ImportItemCode, type ImportFormat, type ImportReport } from "../contracts/question-import.js";
 import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
 import { openImportFile, type ImportFile } from "./import-readers.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { CategoryCode } from "../../../server/contracts/categories.js";
-import { ImportReport } from "../../../server/contracts/question-bank.js";
+import { ImportReport } from "../../../server/contracts/question-import.js";
 import { createQuestionBankService, importQuestionBankFiles } from "../../../server/question-bank/index.js";
 import { questionVersionModel } from "../../../server/question-bank/question.model.js";
 import { useTestDatabase } from "../../helpers/database.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import ExcelJS from "exceljs";
-import type { ImportReport } from "../../../server/contracts/question-bank.js";
+import type { ImportReport } from "../../../server/contracts/question-import.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 import { unpaddedBase64 } from "../../helpers/base64.js";

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import type { ImportReport, QuestionDto } from "../../../server/contracts/question-bank.js";
+import type { QuestionDto } from "../../../server/contracts/question-bank.js";
+import type { ImportReport } from "../../../server/contracts/question-import.js";
 import type { RunningNode } from "../../../server/main.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { IMPORT_ITEM_CODES, ImportItemCode } from "../../../server/contracts/question-bank.js";
+import { IMPORT_ITEM_CODES, ImportItemCode } from "../../../server/contracts/question-import.js";
 import { parseImportFile } from "../../../server/question-bank/index.js";
 import { aQuestionInput } from "../../helpers/bank-builders.js";
 

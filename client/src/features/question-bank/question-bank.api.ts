@@ -5,14 +5,13 @@ import type {
   BlueprintDto,
   BlueprintInput,
   FeasibilityDto,
-  ImportReport,
   QuestionDto,
-  QuestionImportBody,
   QuestionInput,
   QuestionListQuery,
   QuestionType,
   ReviewQueueDto,
 } from "@contracts/question-bank.js";
+import type { ImportReport, QuestionImportBody } from "@contracts/question-import.js";
 import { api, type Sent } from "@/shared/api.js";
 
 const base = "/api/question-bank";
