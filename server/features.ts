@@ -106,6 +106,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   let publishedAmong: ((sessionIds: string[]) => Promise<Set<string>>) | undefined;
   let passedCandidates: ((categoryCode: CategoryCode) => Promise<Set<string>>) | undefined;
   let sittingUntil: ((sessionId: string, candidateId: string) => Promise<Date | null>) | undefined;
+  let sittingsUntil: ((candidateId: string, sessionIds: string[]) => Promise<Map<string, Date>>) | undefined;
   const scheduling = createSchedulingService(conn, {
     provinceCode: config.provinceCode,
     organisation,
@@ -119,7 +120,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     passedCandidates: (categoryCode) =>
       passedCandidates?.(categoryCode) ?? Promise.resolve(new Set<string>()),
     // A withdrawal asks whether the candidate is still sitting past the nominal end (openSeatOf).
-    sittingUntil: (sessionId, candidateId) => sittingUntil?.(sessionId, candidateId) ?? Promise.resolve(null),
+    sittingsUntil: (candidateId, sessionIds) =>
+      sittingsUntil?.(candidateId, sessionIds) ?? Promise.resolve(new Map<string, Date>()),
   });
 
   openSeat.port = (candidateId, session) => scheduling.openSeatOf(candidateId, session);
@@ -195,6 +197,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     publishedAmong = (ids) => delivery.results.publishedAmong(ids);
     passedCandidates = (categoryCode) => delivery.exams.passedCandidates(categoryCode);
     sittingUntil = (sessionId, candidateId) => delivery.exams.sittingUntil(sessionId, candidateId);
+    sittingsUntil = (candidateId, sessionIds) => delivery.exams.sittingsUntil(candidateId, sessionIds);
     // The proctor console works on exam delivery through its narrow port and pushes through its notifier.
     const room = createProctoringFeature(ctx, {
       exams: delivery.exams,

@@ -53,6 +53,31 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
     return viewOf(await store.load(attemptId));
   }
 
+  /**
+   * `sittingUntil` for several of one candidate's sessions in one read: the sessions where they
+   * are still sitting, each with until when (sessions they are not sitting are left out).
+   * Scheduling's open-seat check asks it for every admitted sitting past its nominal end at once:
+   * asked one session at a time, a candidate with a long history cost a read per sitting.
+   */
+  async function sittingsUntil(
+    candidateId: string,
+    sessionIds: readonly string[],
+  ): Promise<Map<string, Date>> {
+    const until = new Map<string, Date>();
+    if (sessionIds.length === 0) return until;
+    const open = await Attempts.find(
+      { candidateId, sessionId: { $in: [...sessionIds] }, status: { $in: ["in_progress", "submitting"] } },
+      { sessionId: 1, deadline: 1, pausedAt: 1 },
+    ).lean<Pick<AttemptDoc, "sessionId" | "deadline" | "pausedAt">[]>();
+    const at = core.now().getTime();
+    for (const attempt of open) {
+      const holds = holdsUntil(attempt, at, core.grace);
+      const earlier = until.get(attempt.sessionId);
+      if (holds && (!earlier || holds > earlier)) until.set(attempt.sessionId, holds);
+    }
+    return until;
+  }
+
   return {
     view,
     viewOf,
@@ -68,17 +93,10 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
      * (an instance whose clock ran ahead of the database's cut candidates off before their time).
      */
     async sittingUntil(sessionId: string, candidateId: string): Promise<Date | null> {
-      const open = await Attempts.findOne(
-        { sessionId, candidateId, status: { $in: ["in_progress", "submitting"] } },
-        { deadline: 1, pausedAt: 1 },
-      ).lean<Pick<AttemptDoc, "deadline" | "pausedAt">>();
-      if (!open) return null;
-      const at = core.now().getTime();
-      if (open.pausedAt) return new Date(at + PAUSED_LOGIN_HOLD_MS);
-      if (!open.deadline) return null;
-      const until = open.deadline.getTime() + core.grace * 1000;
-      return until >= at ? new Date(until) : null;
+      return (await sittingsUntil(candidateId, [sessionId])).get(sessionId) ?? null;
     },
+
+    sittingsUntil,
 
     /** The id of the candidate's current attempt in their session (newest first), or null. */
     async candidateAttemptId(sessionId: string, candidateId: string): Promise<string | null> {
@@ -223,4 +241,16 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
 
     isPublished: (sessionId: string) => results.isPublished(sessionId),
   };
+}
+
+/** Until when an open attempt holds its candidate's login at `at` (see `sittingUntil`), or null. */
+function holdsUntil(
+  open: Pick<AttemptDoc, "deadline" | "pausedAt">,
+  at: number,
+  graceSeconds: number,
+): Date | null {
+  if (open.pausedAt) return new Date(at + PAUSED_LOGIN_HOLD_MS);
+  if (!open.deadline) return null;
+  const until = open.deadline.getTime() + graceSeconds * 1000;
+  return until >= at ? new Date(until) : null;
 }

@@ -26,11 +26,11 @@ const DEFAULT_SESSION_MINUTES = 60;
 /** What scheduling asks exam delivery, beside its own options (wired in server/features.ts). */
 interface SittingPort {
   /**
-   * Until when the candidate is still sitting the session (their attempt's deadline with extra
-   * time, pauses and a late release), or null when no attempt of theirs is in progress there.
-   * Absent (a node without exam delivery): nobody sits past the nominal end.
+   * Of the candidate's sessions named, those they are still sitting, each with until when (their
+   * attempt's deadline with extra time, pauses and a late release); the others are left out. One
+   * ask for them all. Absent (a node without exam delivery): nobody sits past the nominal end.
    */
-  sittingUntil?: (sessionId: string, candidateId: string) => Promise<Date | null>;
+  sittingsUntil?: (candidateId: string, sessionIds: string[]) => Promise<ReadonlyMap<string, Date>>;
 }
 
 /**
@@ -333,8 +333,9 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
      * A seat the candidate holds in a scheduled session that has not ended, or a sitting of theirs
      * still in progress past its session's nominal end, or null (registration asks before a
      * withdrawal or a name correction). The nominal end alone let a candidate with extra time, a
-     * pause or a late release be withdrawn mid-sitting and certified afterwards: for every session
-     * they were admitted to whose nominal end has passed, exam delivery is asked (`sittingUntil`).
+     * pause or a late release be withdrawn mid-sitting and certified afterwards: for the sessions
+     * they were admitted to whose nominal end has passed, exam delivery is asked (`sittingsUntil`),
+     * once for them all (one ask per sitting made a long history cost a read per sitting).
      */
     async openSeatOf(
       candidateId: string,
@@ -357,8 +358,12 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
           .lean();
         if (open) return { sessionStartsAt: open.startsAt, sittingUntil: null };
       }
-      for (const seat of seats.filter((a) => a.endsAt <= at)) {
-        const until = await options.sittingUntil?.(seat.sessionId, candidateId);
+      const past = seats.filter((a) => a.endsAt <= at);
+      if (past.length === 0 || !options.sittingsUntil) return null;
+      const asked = past.map((a) => a.sessionId);
+      const sitting = await options.sittingsUntil(candidateId, asked);
+      for (const seat of past) {
+        const until = sitting.get(seat.sessionId);
         if (until && until > at) return { sessionStartsAt: seat.startsAt, sittingUntil: until };
       }
       return null;
