@@ -32,6 +32,7 @@ import { authorityModel, testCentreModel } from "./organisation.model.js";
 import { toCentreDto, toRoomDto } from "./presenters.js";
 import { createRetirement, type RoomUsePort, type SessionNames } from "./retirement.js";
 import { canonicalIp, createRoomPorts, hashSeatToken } from "./room-ports.js";
+import { assertRoomNameFree, roomsInTransaction } from "./room-names.js";
 
 /**
  * Where this node keeps a body or a staff member: the hub keeps the ministry level only (a
@@ -96,7 +97,6 @@ function toDivisionDto(code: string): DivisionDto {
 type Change = { from: string | null; to: string | null };
 
 const centreRetired = () => errors.conflict("test_centre_retired", "该考点已停用，不能再添加考场");
-const roomExists = () => errors.conflict("room_exists", "该考场名称已存在");
 
 const authorityRetired = () =>
   errors.conflict("authority_retired", "该运管机构已停用，不能再设立隶属于它的考点");
@@ -354,7 +354,7 @@ export function createOrganisationService(
       const c = await loadCentre(actor, idAsSent);
       const centreId = String(c._id);
       if (c.retiredAt) throw centreRetired();
-      if (c.rooms.some((r) => r.name === body.name)) throw roomExists();
+      assertRoomNameFree(c.rooms, body.name);
       const room = {
         _id: new Types.ObjectId(),
         name: body.name,
@@ -367,18 +367,19 @@ export function createOrganisationService(
         })),
       };
       await audit.transaction(async (session) => {
-        // Added only to the centre as it must be: in use, and with no room of that name. Two adds
-        // of one name at once both passed the check above and both pushed; now the second matches
-        // nothing, and so does an add racing the centre's retirement.
+        // Added only to the centre as it must be: in use, and with no room of a name that reads
+        // the same. Two adds of one name at once (or an add and a rename) both passed the check
+        // above; checked again inside the transaction that writes the centre, the one retried
+        // after the write conflict sees the other (see roomsInTransaction), and a retirement too.
+        const current = await roomsInTransaction(Centres, c._id, session);
+        if (!current || current.retiredAt) throw centreRetired();
+        assertRoomNameFree(current.rooms, body.name);
         const added = await Centres.updateOne(
-          { _id: c._id, retiredAt: null, "rooms.name": { $ne: body.name } },
+          { _id: c._id, retiredAt: null },
           { $push: { rooms: room } },
           { session },
         );
-        if (added.matchedCount !== 1) {
-          const now = await Centres.findById(c._id, { retiredAt: 1 }).session(session).lean();
-          throw now?.retiredAt ? centreRetired() : roomExists();
-        }
+        if (added.matchedCount !== 1) throw centreRetired();
         await audit.append(session, {
           action: "room.created",
           actor,

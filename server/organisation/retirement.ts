@@ -5,6 +5,7 @@ import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { formatLocal } from "../lib/local-time.js";
 import type { AuthorityDoc, TestCentreDoc } from "./organisation.model.js";
+import { assertRoomNameFree, roomsInTransaction } from "./room-names.js";
 
 /** What scheduling tells organisation about a room's sessions (wired in server/features.ts). */
 export interface RoomUsePort {
@@ -82,12 +83,20 @@ export function createRetirement(d: RetirementDeps) {
       const room = findRoom(centre, roomIdAsSent);
       // The ids as stored (sessions and the audit log compare them as text), not as the request spells them.
       const [centreId, roomId] = [String(centre._id), String(room._id)];
-      if (centre.rooms.some((r) => r.name === name && String(r._id) !== roomId))
-        throw errors.conflict("room_exists", "该考场名称已存在");
-      const before = room.name;
-      room.name = name;
+      // Refused early on the copy read above; decided again inside the transaction (see roomsInTransaction).
+      assertRoomNameFree(centre.rooms, name, roomId);
       await d.audit.transaction(async (session) => {
-        await centre.save({ session });
+        const current = await roomsInTransaction(d.Centres, centre._id, session);
+        const before = current?.rooms.find((r) => String(r._id) === roomId)?.name;
+        if (!current || before === undefined) throw errors.notFound("考场");
+        assertRoomNameFree(current.rooms, name, roomId);
+        // The room addressed by its id, as the transaction read it: not a save of the copy read
+        // before it, which addresses the room by its position then.
+        await d.Centres.updateOne(
+          { _id: centre._id, "rooms._id": room._id },
+          { $set: { "rooms.$.name": name } },
+          { session },
+        );
         const sessionsRenamed = await d.renameInSessions(
           { testCentreId: centreId, roomId },
           { roomName: name },
