@@ -24,19 +24,24 @@ function resultsStatus(r: SessionReportDto, timeZone: string): string {
  */
 export function reportRows(r: SessionReportDto, timeZone: string): CsvValue[][] {
   const s = r.session;
+  // A cancelled session was not sat: nobody in it was expected to sit (应考). Offices add these
+  // lines up into a centre's or a month's figures, where its seats counted as expected and not
+  // sat read as an attendance of 0. The seats it had are kept at the end of the line, named.
+  const cancelled = s.status === "cancelled";
   return [
     ["考试场次", `${s.categoryName} · ${s.testCentreName} ${s.roomName}`],
     ["考试时间", `${formatLocal(s.startsAt, timeZone)} – ${formatLocal(s.endsAt, timeZone, "time")}`],
     ["成绩状态", resultsStatus(r, timeZone)],
     [
       "应考",
-      r.attendance.assigned,
+      cancelled ? 0 : r.attendance.assigned,
       "实考",
       r.attendance.submitted,
       "缺考",
       r.attendance.absent,
       "违纪",
       r.attendance.voided,
+      ...(cancelled ? ["原安排（场次已取消）", r.attendance.assigned] : []),
     ],
     ...r.passRateByCategory.map((c) => [
       "类别合格率",

@@ -63,6 +63,8 @@ describe("exam delivery: who may sit again, and what a publication says", functi
     const csv = (await read("report.csv").expect(200)).text;
     const lines = csv.split(/\r?\n/).filter((l) => l !== "");
     expect(lines).to.include("成绩状态,已取消（无成绩）");
+    // Added up into a centre's or a month's figures, its seats are neither expected nor absent.
+    expect(lines).to.include("应考,0,实考,0,缺考,0,违纪,0,原安排（场次已取消）,2");
     expect(csv).not.to.include("须于");
     // Nothing under the candidates' header: no row reads 缺考.
     expect(lines.at(-1)).to.match(/^准考证号,/);
