@@ -52,6 +52,8 @@ export function createIdentityAndAccess(
     scheduling: ReturnType<typeof createSchedulingService>;
     /** Exam delivery's answer to how long a candidate is still sitting (absent: until the nominal end). */
     sittingUntil?: (sessionId: string, candidateId: string) => Promise<Date | null>;
+    /** Exam delivery's clock (the database's): login windows and lockouts are judged on it too. */
+    now?: () => Date;
     logger?: FeatureContext["logger"];
   },
 ) {
@@ -60,6 +62,7 @@ export function createIdentityAndAccess(
     provinceCode: deps.provinceCode,
     audit: deps.audit,
     logger: deps.logger,
+    now: deps.now,
     candidates: {
       findTicket: (ticketNo) => scheduling.findTicket(ticketNo),
       findLoginSeat: (centreId, roomId, from) => organisation.findLoginSeat(centreId, roomId, from),
@@ -107,6 +110,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   let passedCandidates: ((categoryCode: CategoryCode) => Promise<Set<string>>) | undefined;
   let sittingUntil: ((sessionId: string, candidateId: string) => Promise<Date | null>) | undefined;
   let sittingsUntil: ((candidateId: string, sessionIds: string[]) => Promise<Map<string, Date>>) | undefined;
+  // Exam delivery's clock (set once it exists): identity decides login windows and lockouts on it.
+  let deliveryNow: (() => Date) | undefined;
   const scheduling = createSchedulingService(conn, {
     provinceCode: config.provinceCode,
     organisation,
@@ -137,6 +142,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     organisation,
     scheduling,
     sittingUntil: (sessionId, candidateId) => sittingUntil?.(sessionId, candidateId) ?? Promise.resolve(null),
+    now: () => deliveryNow?.() ?? new Date(),
   });
 
   const features: Feature[] = [
@@ -198,6 +204,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     passedCandidates = (categoryCode) => delivery.exams.passedCandidates(categoryCode);
     sittingUntil = (sessionId, candidateId) => delivery.exams.sittingUntil(sessionId, candidateId);
     sittingsUntil = (candidateId, sessionIds) => delivery.exams.sittingsUntil(candidateId, sessionIds);
+    deliveryNow = delivery.now;
     // The proctor console works on exam delivery through its narrow port and pushes through its notifier.
     const room = createProctoringFeature(ctx, {
       exams: delivery.exams,

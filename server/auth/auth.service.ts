@@ -44,6 +44,12 @@ export interface AuthServiceOptions {
   audit?: AuditLog;
   /** Password check (injected so tests can observe that unknown names cost the same scrypt work). */
   verifyPassword?: (password: string, stored: string) => Promise<boolean>;
+  /**
+   * The time login decisions are made at (a candidate's window, lockouts): the node's database
+   * clock, which exam delivery decides by, so every instance and the socket answer alike (wired in
+   * server/features.ts). Default: this instance's own clock.
+   */
+  now?: () => Date;
   /** How many failed logins are audited one by one (default FAILED_LOGIN_BUDGET); the rest are summed up. */
   failedLoginBudget?: RefusalBudgetOptions;
   logger?: Logger;
@@ -66,11 +72,13 @@ type StaffLean = StaffUserDoc & { _id: Types.ObjectId; createdAt?: Date };
 /** Staff accounts, staff and candidate authentication, and the AuthUser they act as. */
 export function createAuthService(conn: Connection, options: AuthServiceOptions) {
   const Users = staffUserModel(conn);
-  const throttle = createLoginThrottle(conn, options.lockout);
+  const clock = options.now ?? (() => new Date());
+  const throttle = createLoginThrottle(conn, options.lockout, clock);
   const checkCandidate = createCandidateCheck({
     throttle,
     candidates: options.candidates,
     provinceCode: options.provinceCode,
+    now: clock,
   });
   const verify = options.verifyPassword ?? verifyPassword;
   const audit = options.audit ?? createAuditService(conn);
@@ -207,6 +215,9 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
 
   return {
     toAuthUser,
+
+    /** The time identity decides by (see AuthServiceOptions.now): the socket guard and sessions read it too. */
+    now: clock,
 
     /**
      * A candidate's login window, asked again once the one given at login has passed: it holds on
@@ -414,7 +425,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     async authenticateCandidate(
       body: CandidateLoginBody,
       from: { ip?: string },
-      now = new Date(),
+      now = clock(),
     ): Promise<{ user: AuthUser; validUntil: Date }> {
       const idNumber = body.idNumber.trim().toUpperCase();
       const result = await auditedLogin("candidate.login_failed", idNumber, from.ip, () =>

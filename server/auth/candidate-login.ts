@@ -104,11 +104,18 @@ export function createCandidateCheck(deps: {
   throttle: LoginThrottle;
   candidates: CandidateLoginPort;
   provinceCode: string | null;
+  /**
+   * The time the window is judged at: the node's database clock, the one exam delivery judges the
+   * sitting by (`sittingUntil`) and the socket's guard compares the window with. On the instance's
+   * own clock, an instance running behind let a candidate in after the session had ended (and one
+   * running ahead refused them before it had), while the socket said the opposite.
+   */
+  now: () => Date;
 }) {
   return async function checkCandidate(
     body: CandidateLoginBody,
     from: { ip?: string },
-    now = new Date(),
+    now = deps.now(),
   ): Promise<{ user: AuthUser; validUntil: Date }> {
     const idNumber = body.idNumber.trim().toUpperCase();
     const ticket = await deps.candidates.findTicket(body.ticketNo.trim());
@@ -125,9 +132,9 @@ export function createCandidateCheck(deps: {
       throw errors.forbidden(`请在准考证指定的 ${ticket.seatNo} 号座位上登录`, "not_assigned_seat");
     const keys = [lockoutKey(idNumber, body, from, seat), ...(ticket ? [ticketLockoutKey(ticket)] : [])];
     const counted: number[] = [];
-    for (const key of keys) counted.push(await deps.throttle.attempt(key));
+    for (const key of keys) counted.push(await deps.throttle.attempt(key, now));
     if (!ticket || !seat || ticket.idNumber !== idNumber) {
-      for (const [i, key] of keys.entries()) await deps.throttle.failed(key, counted[i] ?? 1);
+      for (const [i, key] of keys.entries()) await deps.throttle.failed(key, counted[i] ?? 1, now);
       throw invalidTicket();
     }
     for (const key of keys) await deps.throttle.reset(key);

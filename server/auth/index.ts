@@ -96,8 +96,9 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   const sockets = createSocketSessions(logger);
   const sessionsCollection = conn.collection<{ _id: string; expires?: Date }>(SESSION_COLLECTION);
   const sessionEnded = () => errors.unauthorized("登录已失效，请重新登录", "session_ended");
+  // On the database's clock, as its TTL index that removes expired logins.
   const loginHolds = (login: { expires?: Date } | null) =>
-    login !== null && !(login.expires && login.expires.getTime() < Date.now());
+    login !== null && !(login.expires && login.expires.getTime() < auth.now().getTime());
   /**
    * A logout that finished while a handshake was between reading its session and joining the
    * login's room closed nothing of that socket (it was in no room yet), and a candidate's events
@@ -116,23 +117,26 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   };
   /**
    * Whether the account behind a socket still holds now: never trust what the handshake saw. A
-   * candidate's answer is its login window against the clock, given at once (every save asks);
-   * a staff member's reads the live account and the login.
+   * candidate's answer is its login window against the node's database clock (the one the login
+   * gave the window by), given at once (every save asks); a staff member's reads the live account
+   * and the login.
    */
   const socketRefusal = (socket: AppSocket): AppError | null | Promise<AppError | null> => {
     const user = socket.data.user;
     if (!user) return sessionEnded();
     if (user.kind === "candidate")
-      return Date.now() <= (socket.data.candidateUntil ?? 0) ? null : candidateRefusal(socket, user);
+      return auth.now().getTime() <= (socket.data.candidateUntil ?? 0)
+        ? null
+        : candidateRefusal(socket, user);
     return staffRefusal(socket, user);
   };
   /**
    * The window given at login has passed: the candidate may still be sitting (extra time, a
    * pause), so their attempt is asked, and the window moved to its deadline (one read per
    * deadline, not per save). Exam delivery answers on the database's clock, which deadlines are
-   * kept in (null once deadline and grace have passed): its answer is taken as it is, not compared
-   * with this instance's clock, which cut candidates off early when it ran ahead. The window check
-   * above stays on this instance's clock: it only decides when to ask.
+   * kept in (null once deadline and grace have passed): its answer is taken as it is. The window
+   * check above reads the same clock: on this instance's own, one running behind let a candidate
+   * act past a window the login (or another instance) already held to be over.
    */
   const candidateRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
     const until = await auth.candidateSittingUntil(user);

@@ -12,8 +12,18 @@ export interface LockoutPolicy {
 
 export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
 
-/** Per-name lockout in the database (shared by every instance of the node). */
-export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DEFAULT_LOCKOUT) {
+/**
+ * Per-name lockout in the database (shared by every instance of the node). Its times are read off
+ * `clock`, the node's database clock: on each instance's own clock, a lock written by one instance
+ * and read by another ran longer or shorter by however far their clocks were apart (not at all
+ * where the reader ran ahead by more than the lock), and the TTL index that drops the row runs on
+ * the database's clock anyway.
+ */
+export function createLoginThrottle(
+  conn: Connection,
+  policy: LockoutPolicy = DEFAULT_LOCKOUT,
+  clock: () => Date = () => new Date(),
+) {
   const Throttle = loginThrottleModel(conn);
   /** A row touched at `now` outlives its window and a lock taken now (then the TTL index drops it). */
   const expiry = (now: Date) => new Date(now.getTime() + policy.windowMs + policy.lockMs);
@@ -36,7 +46,7 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
      * of sixty parallel guesses is refused before any scrypt work (checking "not locked" and then
      * counting the failure after the check let all sixty through). `reset` on success clears it.
      */
-    async attempt(key: string, now = new Date()): Promise<number> {
+    async attempt(key: string, now = clock()): Promise<number> {
       const windowFloor = new Date(now.getTime() - policy.windowMs);
       // Restart the window when the last one has expired (never under a lock still running),
       // then count this attempt; the count comes back with the lock, so one read decides.
@@ -53,19 +63,19 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
         { $inc: { failures: 1 }, $set: { expireAt: expiry(now) }, $setOnInsert: { windowStartedAt: now } },
         { upsert: true, returnDocument: "after" },
       ).lean();
-      if (row?.lockedUntil && row.lockedUntil > now) throw lockedError(row.lockedUntil);
+      if (row?.lockedUntil && row.lockedUntil > now) throw lockedError(row.lockedUntil, now);
       const counted = row?.failures ?? 1;
-      if (counted > policy.maxFailures) throw lockedError(await lock(key, now));
+      if (counted > policy.maxFailures) throw lockedError(await lock(key, now), now);
       return counted;
     },
     /** The attempt `attempt` counted as `counted` failed: the one that reaches the limit locks the name. */
-    async failed(key: string, counted: number, now = new Date()): Promise<{ locked: boolean }> {
+    async failed(key: string, counted: number, now = clock()): Promise<{ locked: boolean }> {
       if (counted < policy.maxFailures) return { locked: false };
       await lock(key, now);
       return { locked: true };
     },
     /** The locks in effect now among `keys` (key → until); names never locked are absent. */
-    async locksOf(keys: readonly string[], now = new Date()): Promise<Map<string, Date>> {
+    async locksOf(keys: readonly string[], now = clock()): Promise<Map<string, Date>> {
       const rows = await Throttle.find({ key: { $in: keys }, lockedUntil: { $gt: now } }).lean();
       return new Map(rows.flatMap((r) => (r.lockedUntil ? [[r.key, r.lockedUntil] as const] : [])));
     },
@@ -76,7 +86,7 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
      * Clears every name starting with `prefix` (a candidate's lockouts at each seat or address),
      * in `session` when given; answers how many of them were locked at `now`.
      */
-    async resetPrefix(prefix: string, session?: ClientSession, now = new Date()): Promise<number> {
+    async resetPrefix(prefix: string, session?: ClientSession, now = clock()): Promise<number> {
       const filter = { key: { $regex: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}` } };
       const locked = await Throttle.countDocuments({ ...filter, lockedUntil: { $gt: now } }, { session });
       await Throttle.deleteMany(filter, { session });
@@ -86,9 +96,9 @@ export function createLoginThrottle(conn: Connection, policy: LockoutPolicy = DE
 }
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
 
-/** 423 Locked, with the minutes left (the same answer for existing and unknown names). */
-export function lockedError(until: Date): AppError {
-  const minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000));
+/** 423 Locked, with the minutes left at `now` (the same answer for existing and unknown names). */
+export function lockedError(until: Date, now: Date): AppError {
+  const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
   return new AppError("account_locked", 423, `登录失败次数过多，请 ${minutes} 分钟后再试`);
 }
 

@@ -58,7 +58,8 @@ export function createPassport(auth: AuthService) {
     (req: Request, record: SessionRecord, done: (err: unknown, user?: Express.User | false) => void) => {
       if (record.k === "candidate") {
         const until = req.session.candidateUntil ?? 0;
-        if (Date.now() <= until) return done(null, record.user);
+        // The window was given on the node's database clock: it is read on that clock too.
+        if (auth.now().getTime() <= until) return done(null, record.user);
         // Past the window given at login: held on while the candidate is still sitting, as exam
         // delivery decides on the database's clock (null once over), not this instance's.
         auth.candidateSittingUntil(record.user).then((later) => {

@@ -1,0 +1,219 @@
+import { expect } from "chai";
+import { Types } from "mongoose";
+import {
+  anonymousAgent,
+  connectSocket,
+  loginCandidate,
+  scheduleCandidates,
+  staffAgent,
+  type AuthedAgent,
+  type TestSocket,
+} from "../../helpers/auth.js";
+import { testDatabase } from "../../helpers/database.js";
+import { startTestNode, type TestNode } from "../../helpers/node.js";
+import { databaseTime } from "../../../server/lib/mongo.js";
+import { startSkewedDatabase } from "../../helpers/skewed-database.js";
+
+const MINUTE = 60_000;
+/** How far the node's clock and its database's are apart: far more than a request takes. */
+const SKEW = 20 * MINUTE;
+
+/**
+ * Exam delivery decides whether a candidate is sitting on the database's clock, the one every
+ * instance of a node shares; the login decided on its instance's own clock. With the two apart,
+ * a kiosk's login said "your session is open" while the socket said it had ended, or the other
+ * way round, and a lockout lasted a different time on each instance. Each node here reads its
+ * database's clock `SKEW` away from its own, through a proxy (the test database runs in this
+ * process, so nothing else can set the clocks apart).
+ */
+function useSkewedNode(offsetMs: number): { readonly node: TestNode } {
+  const state: { node?: TestNode; stopProxy?: () => Promise<void> } = {};
+  before(async () => {
+    const proxy = await startSkewedDatabase((await testDatabase()).uri, offsetMs);
+    state.stopProxy = () => proxy.stop();
+    state.node = await startTestNode({
+      mongoUri: proxy.uri,
+      env: { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" },
+    });
+  });
+  after(async () => {
+    await state.node?.stop();
+    await state.stopProxy?.();
+  });
+  return {
+    get node() {
+      if (!state.node) throw new Error("the skewed node is only available inside tests");
+      return state.node;
+    },
+  };
+}
+
+interface Sitter {
+  sessionId: string;
+  credentials: { idNumber: string; ticketNo: string; seatToken: string };
+  login: AuthedAgent;
+  socket: TestSocket;
+}
+
+/** A candidate logged in at their seat (session open by both clocks), socket connected, not checked in. */
+async function aLoggedInCandidate(node: TestNode): Promise<Sitter> {
+  const { session, candidates } = await scheduleCandidates(node, { count: 1, startsInMinutes: 5 });
+  const c = candidates[0];
+  if (!c) throw new Error("fixture");
+  const credentials = { idNumber: c.idNumber, ticketNo: c.assignment.ticketNo, seatToken: c.seatToken };
+  const login = await loginCandidate(node, credentials);
+  const socket = await connectSocket(node, login);
+  return { sessionId: session.id, credentials, login, socket };
+}
+
+/**
+ * Moves the session (an hour long) to end at `endsAt`, and the window its login and socket were
+ * given to `until` (default: the end), as the login, or exam delivery's answer past the end
+ * (`sittingUntil`), would have given it.
+ */
+async function endSessionAt(node: TestNode, s: Sitter, endsAt: number, until = endsAt): Promise<void> {
+  const { conn } = node.ctx;
+  const moved = await conn
+    .collection("exam_sessions")
+    .updateOne(
+      { _id: new Types.ObjectId(s.sessionId) },
+      { $set: { startsAt: new Date(endsAt - 60 * MINUTE), endsAt: new Date(endsAt) } },
+    );
+  expect(moved.modifiedCount, "the session's times").to.equal(1);
+  const held = node.io.sockets.sockets.get(s.socket.id ?? "");
+  if (!held) throw new Error("socket not on this node");
+  held.data.candidateUntil = until;
+  const logins = await conn
+    .collection("sessions")
+    .updateMany(
+      { "session.passport.user.user.id": s.login.user.id },
+      { $set: { "session.candidateUntil": until } },
+    );
+  expect(logins.modifiedCount, "the candidate's login session").to.be.greaterThan(0);
+}
+
+/** "open", "ended", or whatever other code came back (which no test expects). */
+type Answer = string;
+
+/**
+ * What the node answers the candidate now, three ways: a kiosk logging in again, the page asking
+ * who is logged in, and the socket's next event (answered `attempt_not_found` by exam delivery when
+ * the login holds: the candidate waits for the proctor's check-in).
+ */
+async function answers(node: TestNode, s: Sitter): Promise<{ login: Answer; page: Answer; socket: Answer }> {
+  const again = await (
+    await anonymousAgent(node)
+  ).agent
+    .post("/api/auth/candidate-login")
+    .send(s.credentials);
+  const login =
+    again.status === 200
+      ? "open"
+      : again.body.error?.code === "outside_session_window"
+        ? "ended"
+        : String(again.body.error?.code);
+  const me = await s.login.agent.get("/api/auth/me");
+  const page = me.status === 200 ? "open" : me.status === 401 ? "ended" : String(me.status);
+  const ack = await s.socket.emitWithAck("attempt:sync", {});
+  const code = ack.ok ? "ok" : ack.error.code;
+  const socket = code === "attempt_not_found" ? "open" : code === "session_ended" ? "ended" : code;
+  return { login, page, socket };
+}
+
+describe("identity on the database's clock: its clock 20 minutes ahead of this instance's", function () {
+  this.timeout(60_000);
+  const env = useSkewedNode(SKEW);
+
+  it("when the session has ended by the database's clock but not by this instance's, then the login, the page and the socket all say it has ended", async () => {
+    const s = await aLoggedInCandidate(env.node);
+    try {
+      // Ten minutes ago by the database's clock; in ten minutes by this instance's.
+      await endSessionAt(env.node, s, Date.now() + SKEW - 10 * MINUTE);
+      expect(await answers(env.node, s)).to.deep.equal({ login: "ended", page: "ended", socket: "ended" });
+    } finally {
+      s.socket.close();
+    }
+  });
+
+  it("when the sitting the candidate was last given has passed by the database's clock but not by this instance's, then the page and the socket say it has ended, as the login does", async () => {
+    const s = await aLoggedInCandidate(env.node);
+    try {
+      // The nominal end passed on both clocks; the window held on to ten minutes ago by the
+      // database's clock (in ten minutes by this instance's), and no attempt runs any more.
+      await endSessionAt(env.node, s, Date.now() - MINUTE, Date.now() + SKEW - 10 * MINUTE);
+      expect(await answers(env.node, s)).to.deep.equal({ login: "ended", page: "ended", socket: "ended" });
+    } finally {
+      s.socket.close();
+    }
+  });
+
+  it("when check-in has opened by the database's clock but not yet by this instance's, then the candidate logs in and the socket holds", async () => {
+    // 25 minutes away by the database's clock (login opens 30 minutes before); 45 by this instance's.
+    const { candidates } = await scheduleCandidates(env.node, { count: 1, startsInMinutes: 45 });
+    const c = candidates[0];
+    if (!c) throw new Error("fixture");
+    const login = await loginCandidate(env.node, {
+      idNumber: c.idNumber,
+      ticketNo: c.assignment.ticketNo,
+      seatToken: c.seatToken,
+    });
+    const socket = await connectSocket(env.node, login);
+    try {
+      const ack = await socket.emitWithAck("attempt:sync", {});
+      expect(ack.ok ? "ok" : ack.error.code).to.equal("attempt_not_found");
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("when a staff name is locked, then the lock runs its 15 minutes on the database's clock, as every instance reads it", async () => {
+    const admin = await staffAgent(env.node, { roles: ["admin"] });
+    const target = await staffAgent(env.node, { roles: ["officer"] });
+    const { agent } = await anonymousAgent(env.node);
+    const codes = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await agent
+        .post("/api/auth/login")
+        .send({ username: target.staff.username, password: "wrong-1" });
+      codes.push(res.body.error?.code as string);
+    }
+    expect(codes.at(-1)).to.equal("account_locked");
+    const at = (await databaseTime(env.node.ctx.conn)).getTime();
+    const list = await admin.agent.get("/api/users").expect(200);
+    const row = (list.body.users as { id: string; lockedUntil: string | null }[]).find(
+      (u) => u.id === target.staff.id,
+    );
+    const left = new Date(row?.lockedUntil ?? 0).getTime() - at;
+    // Locked at most a few seconds before `at`, for 15 minutes of the database's time.
+    expect(left).to.be.within(14 * MINUTE, 15 * MINUTE);
+  });
+});
+
+describe("identity on the database's clock: its clock 20 minutes behind this instance's", function () {
+  this.timeout(60_000);
+  const env = useSkewedNode(-SKEW);
+
+  it("when the session has ended by this instance's clock but not by the database's, then the login, the page and the socket all say it is open", async () => {
+    const s = await aLoggedInCandidate(env.node);
+    try {
+      // In ten minutes by the database's clock; ten minutes ago by this instance's.
+      await endSessionAt(env.node, s, Date.now() - SKEW + 10 * MINUTE);
+      expect(await answers(env.node, s)).to.deep.equal({ login: "open", page: "open", socket: "open" });
+    } finally {
+      s.socket.close();
+    }
+  });
+
+  it("when check-in has opened by this instance's clock but not yet by the database's, then the login is refused", async () => {
+    // 15 minutes away by this instance's clock; 35 by the database's.
+    const { candidates } = await scheduleCandidates(env.node, { count: 1, startsInMinutes: 15 });
+    const c = candidates[0];
+    if (!c) throw new Error("fixture");
+    const { agent } = await anonymousAgent(env.node);
+    const res = await agent
+      .post("/api/auth/candidate-login")
+      .send({ idNumber: c.idNumber, ticketNo: c.assignment.ticketNo, seatToken: c.seatToken });
+    expect(res.status).to.equal(403);
+    expect(res.body.error?.code).to.equal("outside_session_window");
+  });
+});
