@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import type { ClockDto } from "../../../server/contracts/exams.js";
+import type {
+  AttemptClosedDto,
+  AttemptStatus,
+  CandidateAttemptDto,
+  ClockDto,
+  ClockEventDto,
+} from "../../../server/contracts/exams.js";
+import { useAttemptView } from "../../../client/src/features/exam/attempt-view.js";
 import {
   anchorClock,
   newerAnchor,
@@ -56,3 +63,89 @@ describe("exam page: which clock the page shows when messages cross (client)", (
     expect(showsNewer(8, 9)).to.equal(true);
   });
 });
+
+/** An attempt as a sync reply carries it, read at `version` (only what the view reads matters). */
+function anAttempt(
+  attemptId: string,
+  version: number,
+  status: AttemptStatus,
+  deadline: number,
+): CandidateAttemptDto {
+  return {
+    ...clock(version, 10 * MINUTE, false, deadline),
+    attemptId,
+    status,
+    questions: null,
+    answers: [],
+    result: null,
+  } as unknown as CandidateAttemptDto;
+}
+
+describe("exam page: the attempt's versions when the page moves on to another attempt (client)", () => {
+  it("when the next attempt on the page has lower versions than the last one, then its clock and status are shown and its later messages taken", () => {
+    const view = useAttemptView();
+    view.applyAttempt(anAttempt("first", 40, "in_progress", 60 * MINUTE), 0);
+    view.applyClosed({ ...closedAt("first", 41), status: "submitted" });
+    expect(view.status.value).to.equal("submitted");
+
+    // The next sitting (or the next candidate signing in on this page) starts at low versions.
+    view.applyAttempt(anAttempt("second", 3, "in_progress", 90 * MINUTE), 1_000);
+    expect(view.attempt.value?.attemptId).to.equal("second");
+    expect(view.status.value).to.equal("in_progress");
+    expect(view.clock.value).to.deep.include({ version: 3, deadline: 90 * MINUTE, paused: false });
+    expect(view.result.value).to.equal(null);
+
+    // Its pause (version 4) is shown, though the first attempt reached version 41.
+    const pause: ClockEventDto = {
+      ...clock(4, 11 * MINUTE, true, 90 * MINUTE),
+      attemptId: "second",
+      status: "in_progress",
+      reason: "考场断电",
+    };
+    expect(view.applyClockEvent(pause, 2_000)).to.equal(true);
+    expect(view.clock.value).to.deep.include({ version: 4, paused: true });
+    expect(view.pauseReason.value).to.equal("考场断电");
+
+    // A late message of the first attempt, at a higher version, changes nothing of the second's.
+    view.applyAckClock("first", clock(45, 12 * MINUTE, false, 60 * MINUTE), 3_000);
+    expect(
+      view.applyClockEvent(
+        { ...pause, ...clock(46, 12 * MINUTE, false, 60 * MINUTE), attemptId: "first" },
+        3_000,
+      ),
+    ).to.equal(false);
+    expect(view.applyClosed({ ...closedAt("first", 47), status: "voided" })).to.equal(false);
+    expect(view.clock.value).to.deep.include({ version: 4, paused: true, deadline: 90 * MINUTE });
+    expect(view.status.value).to.equal("in_progress");
+  });
+
+  it("when the page forgets the attempt (another candidate signed in), then the next attempt's first message is taken whatever its version", () => {
+    const view = useAttemptView();
+    view.applyAttempt(anAttempt("first", 30, "submitted", 60 * MINUTE), 0);
+    view.reset();
+    expect(view.attempt.value).to.equal(null);
+    expect(view.status.value).to.equal(null);
+    expect(view.clock.value).to.equal(null);
+    const started: ClockEventDto = {
+      ...clock(2, 5 * MINUTE, false, 65 * MINUTE),
+      attemptId: "next",
+      status: "in_progress",
+      reason: null,
+    };
+    expect(view.applyClockEvent(started, 10)).to.equal(true);
+    expect(view.status.value).to.equal("in_progress");
+    expect(remainingMs(view.clock.value, 10)).to.equal(60 * MINUTE);
+  });
+});
+
+function closedAt(attemptId: string, version: number): AttemptClosedDto {
+  return {
+    attemptId,
+    status: "submitted",
+    closeReason: "candidate",
+    result: null,
+    answers: [],
+    serverTime: 0,
+    version,
+  };
+}

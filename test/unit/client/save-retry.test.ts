@@ -1,9 +1,11 @@
 import { expect } from "chai";
 import {
+  missingSeqFiller,
   retriesSave,
   saveRetryDelayMs,
   unsavedAnswerIndexes,
 } from "../../../client/src/features/exam/save-retry.js";
+import { aSeatServer } from "./support/seat-server.js";
 
 /** Journal entries as the page keeps them (answer-journal.ts), reduced to what the check reads. */
 const answer = (seq: number, index: number) => ({ seq, kind: "answer" as const, index });
@@ -48,5 +50,48 @@ describe("exam page: retrying saves the server did not acknowledge", () => {
     const pending = [answer(3, 0), answer(5, 1), answer(6, 1), flag(7, 4), answer(8, 2)];
     expect(unsavedAnswerIndexes(pending, (i) => saved.get(i) ?? 0)).to.deep.equal([1]);
     expect(unsavedAnswerIndexes([], () => 0)).to.deep.equal([]);
+  });
+});
+
+describe("exam page: filling seqs the server misses (client)", () => {
+  it("when the seqs above a missing one are flags, then its filler repeats one of them and never stores an older answer over a newer one", () => {
+    const server = aSeatServer("attempt-fill", 2);
+    // Another page of the seat answered question 0 (seq 1), lost its seq 3 and flagged question 1 (seq 4);
+    // this page's sync read that, then its journalled answer to question 0 (seq 2) was stored.
+    server.fromOtherPage({ seq: 1, kind: "answer", index: 0, choice: ["A"] });
+    server.fromOtherPage({ seq: 4, kind: "flag", index: 1, flagged: true });
+    const synced = [
+      { index: 0, choice: ["A"], seq: 1, flagged: false, flagSeq: 0 },
+      { index: 1, choice: [], seq: 0, flagged: true, flagSeq: 4 },
+    ];
+    expect(server.fromThisPage({ seq: 2, kind: "answer", index: 0, choice: ["B"] })).to.deep.include({
+      ok: true,
+    });
+    expect(server.missing()).to.deep.equal([3]);
+
+    const ack = server.fromThisPage(missingSeqFiller(synced, 3));
+    expect(ack.ok && ack.data.applied).to.equal(false);
+    expect(server.answers[0]).to.deep.include({ choice: ["B"], seq: 2 });
+    expect(server.answers[1]).to.deep.include({ flagged: true, flagSeq: 4 });
+    // Submit waits for nothing more.
+    expect(server.missing()).to.deep.equal([]);
+  });
+
+  it("when answers are stored above a missing seq, then its filler repeats one of them; when nothing is, then it is a flag, never an answer", () => {
+    const stored = [
+      { index: 0, choice: ["A"], seq: 2, flagged: false, flagSeq: 0 },
+      { index: 3, choice: ["C", "D"], seq: 7, flagged: true, flagSeq: 5 },
+    ];
+    expect(missingSeqFiller(stored, 4)).to.deep.equal({
+      kind: "answer",
+      seq: 4,
+      index: 3,
+      choice: ["C", "D"],
+    });
+    expect(missingSeqFiller(stored, 1)).to.deep.include({ seq: 1 });
+    // Above everything stored (a seq the server refused for good): a flag, which does not score.
+    expect(missingSeqFiller(stored, 7)).to.deep.equal({ kind: "flag", seq: 7, index: 0, flagged: false });
+    expect(missingSeqFiller(stored, 9)).to.deep.include({ kind: "flag" });
+    expect(missingSeqFiller([], 1)).to.deep.equal({ kind: "flag", seq: 1, index: 0, flagged: false });
   });
 });

@@ -1,6 +1,6 @@
 import { computed, reactive, type Ref } from "vue";
 import type { SavedAnswerDto } from "@contracts/exams.js";
-import type { JournalEntry } from "@/shared/answer-journal.js";
+import type { JournalEntry } from "./answer-journal.js";
 
 /** What the page shows for one question slot. */
 export interface AnswerSlot {
@@ -79,5 +79,10 @@ export function useAnswerSlots(connected: Ref<boolean>) {
     }
   }
 
-  return { slots, answeredCount, flaggedCount, slot, saveState, applyServerAnswers, overlayPending };
+  /** Empties the sheet (the page moved on to another attempt). */
+  function clear(): void {
+    slots.clear();
+  }
+
+  return { slots, answeredCount, flaggedCount, slot, saveState, applyServerAnswers, overlayPending, clear };
 }

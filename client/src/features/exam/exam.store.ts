@@ -1,28 +1,19 @@
 import { defineStore } from "pinia";
-import { computed, ref, shallowRef, watch } from "vue";
+import { computed, ref, watch } from "vue";
 import type { Ack } from "@contracts/errors.js";
 import type {
   AttemptClosedDto,
-  AttemptStatus,
   AttemptTakenOverDto,
   CandidateAttemptDto,
-  ClockDto,
   ClockEventDto,
-  ProvisionalResultDto,
-  SaveAckDto,
 } from "@contracts/exams.js";
-import type { CandidateQuestion } from "@contracts/paper.js";
-import { AnswerJournal, type JournalDraft, type JournalEntry } from "@/shared/answer-journal.js";
-import { emitWithAck, useSocket } from "@/shared/socket.js";
+import { useSessionStore } from "@/shared/session.store.js";
+import { emitWithAck, useSocket, type AppClientSocket } from "@/shared/socket.js";
+import { AnswerJournal } from "./answer-journal.js";
+import { useAnswerSaves } from "./answer-saves.js";
 import { useAnswerSlots } from "./answer-slots.js";
-import {
-  anchorClock,
-  newerAnchor,
-  remainingMs,
-  serverNow,
-  showsNewer,
-  type ClockAnchor,
-} from "./exam-clock.js";
+import { useAttemptView } from "./attempt-view.js";
+import { remainingMs, serverNow } from "./exam-clock.js";
 import { emitSave, fillMissingSeqs } from "./save-emit.js";
 import { retriesSave, unsavedAnswerIndexes } from "./save-retry.js";
 import { useSaveRetry } from "./use-save-retry.js";
@@ -40,28 +31,30 @@ const CHECK_IN_POLL_MS = 3000;
  * the candidate's newer, not yet acknowledged changes.
  */
 export const useExamStore = defineStore("exam", () => {
-  const attempt = shallowRef<CandidateAttemptDto | null>(null);
-  const questions = shallowRef<CandidateQuestion[]>([]);
-  const clock = shallowRef<ClockAnchor | null>(null);
+  const view = useAttemptView();
+  const { attempt, questions, clock, status, result, pauseReason } = view;
   const now = ref(performance.now());
-  const status = ref<AttemptStatus | null>(null);
-  const result = shallowRef<ProvisionalResultDto | null>(null);
-  const pauseReason = ref<string | null>(null);
   /** A newer page opened this attempt; the server disconnected this one and it answers no more. */
   const takenOver = ref(false);
   const loadError = ref<{ code: string; message: string } | null>(null);
   const loading = ref(false);
   const connected = ref(false);
-  /** Unacknowledged journal entries (drives "n 条作答待同步"). */
-  const pendingCount = ref(0);
   /** Why the server refuses this page's saves for good (their bound reached): shown until resolved. */
   const saveRefusal = ref<string | null>(null);
   const journalDurable = ref(true);
   /** Questions whose newest answer never reached the server before it closed the attempt. */
   const unsavedAtClose = ref<number[]>([]);
   const journalReady = ref(false);
-  const { slots, answeredCount, flaggedCount, slot, saveState, applyServerAnswers, overlayPending } =
-    useAnswerSlots(connected);
+  const {
+    slots,
+    answeredCount,
+    flaggedCount,
+    slot,
+    saveState,
+    applyServerAnswers,
+    overlayPending,
+    clear: clearSlots,
+  } = useAnswerSlots(connected);
 
   let journal: AnswerJournal | null = null;
   let ticker: number | null = null;
@@ -69,129 +62,70 @@ export const useExamStore = defineStore("exam", () => {
   let syncing: Promise<void> | null = null;
   let syncAgain = false;
   let retryTimer: number | null = null;
-  /** The attempt's version whose status is shown (null: none yet); older messages do not change it. */
-  let shownVersion: number | null = null;
+  /** Who the shown attempt was loaded for (see `start`). */
+  let loadedFor: string | null = null;
+  /**
+   * The socket `start` listens on. `stop` takes the listeners off that one: asking `useSocket()`
+   * there after a sign-out (the page unmounts after the socket was closed) opened a new socket
+   * without a session, refused, which the next candidate's page then waited on forever.
+   */
+  let listening: AppClientSocket | null = null;
 
   const remaining = computed(() => remainingMs(clock.value, now.value));
   const saveRetry = useSaveRetry({
     msToDeadline: () => remainingMs(clock.value, performance.now()),
     flush: flushPending,
   });
+  const saves = useAnswerSaves({
+    transport: { connected: () => useSocket().connected, emit: emitSave },
+    journal: () => journal,
+    slot,
+    outcomes: {
+      stored(entry, ack) {
+        saveRetry.succeeded();
+        view.applyAckClock(entry.attemptId, ack, performance.now());
+      },
+      refused(_entry, error) {
+        if (error.code === "attempt_closed" || error.code === "attempt_paused") void resync();
+        // Kept in the journal (nothing is dropped): the proctor decides, and the page says why.
+        else if (error.code === "saves_exhausted") saveRefusal.value = error.message;
+        // Only while the page runs: a save in flight failing after stop() would arm a timer nobody cancels.
+        if (started && retriesSave(error.code)) saveRetry.failed();
+      },
+      overtaken: () => void resync(),
+    },
+  });
+  const pendingCount = saves.pendingCount;
   const earliestSubmitInMs = computed(() => {
     const at = attempt.value?.earliestSubmitAt;
     if (!at || !clock.value) return 0;
     return Math.max(0, at - serverNow(clock.value, now.value));
   });
-  function applyClock(c: ClockDto): void {
-    clock.value = newerAnchor(clock.value, anchorClock(c, performance.now()));
-  }
 
   /**
-   * Takes the server's full state, keeping local changes the server has not acknowledged yet. Its
-   * status and clock only when not older than what the page shows (a reply read before a resume
-   * can arrive after the resume's clock event); the answers merge by seq whatever the order.
+   * Takes the server's full state, keeping local changes the server has not acknowledged yet (see
+   * `useAttemptView` for status and clock); the answers merge by seq whatever the order. Another
+   * attempt starts on an empty sheet: the last one's answers, numbered higher, would otherwise
+   * stay on screen over the new attempt's.
    */
   function applyAttempt(dto: CandidateAttemptDto): void {
-    if (attempt.value?.attemptId !== dto.attemptId) {
-      // Another attempt (the next candidate at this seat): its versions start afresh.
-      shownVersion = null;
-      clock.value = null;
+    if (attempt.value && attempt.value.attemptId !== dto.attemptId) {
+      clearSlots();
+      saveRefusal.value = null;
     }
-    attempt.value = dto;
-    if (dto.questions) questions.value = dto.questions;
-    clock.value = newerAnchor(clock.value, anchorClock(dto, performance.now()));
-    if (showsNewer(shownVersion, dto.version)) {
-      shownVersion = dto.version;
-      status.value = dto.status;
-      result.value = dto.result;
-      if (!dto.paused) pauseReason.value = null;
-    }
+    view.applyAttempt(dto, performance.now());
     applyServerAnswers(dto.answers);
-  }
-
-  function onAck(entry: JournalEntry, data: SaveAckDto): void {
-    const s = slot(entry.index);
-    if (entry.kind === "answer") s.savedSeq = Math.max(s.savedSeq, data.savedSeq);
-    else s.flagSavedSeq = Math.max(s.flagSavedSeq, data.savedSeq);
-    applyClock(data);
-  }
-
-  /** Sends one journalled save; it stays in the journal unless the server settled it. */
-  async function send(entry: JournalEntry): Promise<Ack<SaveAckDto>> {
-    if (!useSocket().connected) return { ok: false, error: { code: "offline", message: "网络已断开" } };
-    const ack = await emitSave(entry);
-    if (ack.ok) {
-      saveRetry.succeeded();
-      onAck(entry, ack.data);
-      await journal?.acknowledge(entry.seq);
-    } else if (ack.error.code === "validation_failed" || ack.error.code === "question_out_of_range") {
-      // A save the server can never accept would block submit forever if replayed; drop it.
-      await journal?.acknowledge(entry.seq);
-    } else if (ack.error.code === "attempt_closed" || ack.error.code === "attempt_paused") {
-      void resync();
-    } else if (ack.error.code === "saves_exhausted") {
-      // Kept in the journal (nothing is dropped): the proctor decides, and the page says why.
-      saveRefusal.value = ack.error.message;
-    } else if (ack.error.code === "seq_conflict") {
-      await renumber(entry, ack.error.details);
-    }
-    // Only while the page runs: a save in flight failing after stop() would arm a timer nobody cancels.
-    if (started && !ack.ok && retriesSave(ack.error.code)) saveRetry.failed();
-    pendingCount.value = journal?.pending().length ?? 0;
-    return ack;
-  }
-
-  /**
-   * The server holds another save under this entry's seq (another page of the seat numbered its
-   * own alike): shown as saved, the page's answer would not be the one graded. The change is
-   * journalled again under a seq after the server's last (the refusal names it) and sent, unless a
-   * newer change of the same question is journalled already (that one wins anyway); then the old
-   * entry leaves the journal.
-   */
-  async function renumber(entry: JournalEntry, details: unknown): Promise<void> {
-    if (!journal || journal.attemptId !== entry.attemptId) return;
-    const lastSeq = (details as { lastSeq?: unknown } | undefined)?.lastSeq;
-    if (typeof lastSeq === "number") await journal.catchUp(lastSeq);
-    const superseded = journal
-      .pending()
-      .some((e) => e.kind === entry.kind && e.index === entry.index && e.seq > entry.seq);
-    if (!superseded) {
-      // On screen again too: a sync may have shown the other save, stored under the same seq.
-      const s = slot(entry.index);
-      if (entry.kind === "answer") s.choice = [...entry.choice];
-      else s.flagged = entry.flagged;
-      await record(
-        entry.kind === "answer"
-          ? { kind: "answer", index: entry.index, choice: entry.choice }
-          : { kind: "flag", index: entry.index, flagged: entry.flagged },
-      );
-    }
-    await journal.acknowledge(entry.seq);
-  }
-
-  async function record(draft: JournalDraft): Promise<void> {
-    if (!journal) return;
-    const entry = await journal.record(draft);
-    const s = slot(draft.index);
-    if (entry.kind === "answer") s.choiceSeq = entry.seq;
-    else s.flagSeq = entry.seq;
-    pendingCount.value = journal.pending().length;
-    void send(entry);
   }
 
   /** Records an answer: on screen at once, in the journal before it is sent. */
   function answer(index: number, choice: string[]): void {
     if (!canAnswer.value) return;
-    const s = slot(index);
-    s.choice = [...choice];
-    void record({ kind: "answer", index, choice });
+    saves.change({ kind: "answer", index, choice });
   }
 
   function toggleFlag(index: number): void {
     if (!canAnswer.value) return;
-    const s = slot(index);
-    s.flagged = !s.flagged;
-    void record({ kind: "flag", index, flagged: s.flagged });
+    saves.change({ kind: "flag", index, flagged: !slot(index).flagged });
   }
 
   const canAnswer = computed(
@@ -208,12 +142,7 @@ export const useExamStore = defineStore("exam", () => {
    * then fills the seqs the server misses that no journal holds (`fillMissingSeqs`).
    */
   async function replay(missing: number[]): Promise<void> {
-    if (!journal) return;
-    for (const entry of journal.pending()) {
-      const ack = await send(entry);
-      // A failure the timer retries (or the reconnect does) ends this pass: the rest would fail alike.
-      if (!ack.ok && (ack.error.code === "offline" || retriesSave(ack.error.code))) return;
-    }
+    if (!journal || !(await saves.replayPending())) return;
     const a = attempt.value;
     if (a) await fillMissingSeqs(a, missing, new Set(journal.pending().map((e) => e.seq)));
   }
@@ -281,7 +210,7 @@ export const useExamStore = defineStore("exam", () => {
       applyAttempt(second.data);
       overlayPending(journal.pending(), false);
     }
-    pendingCount.value = journal.pending().length;
+    saves.countPending();
   }
 
   /** Full resync (after every connect, and when the server says the attempt moved on). */
@@ -321,27 +250,17 @@ export const useExamStore = defineStore("exam", () => {
     connected.value = false;
   }
   function onStarted(dto: CandidateAttemptDto): void {
-    if (attempt.value && dto.attemptId !== attempt.value.attemptId) return;
-    applyAttempt(dto);
+    if (view.concerns(dto.attemptId)) applyAttempt(dto);
   }
   function onClock(ev: ClockEventDto): void {
-    if (attempt.value && ev.attemptId !== attempt.value.attemptId) return;
-    clock.value = newerAnchor(clock.value, anchorClock(ev, performance.now()));
-    if (!showsNewer(shownVersion, ev.version)) return;
-    shownVersion = ev.version;
-    status.value = ev.status;
-    pauseReason.value = ev.paused ? (ev.reason ?? "监考员已暂停考试") : null;
+    if (!view.applyClockEvent(ev, performance.now())) return;
     if (!ev.paused && journal && journal.pending().length > 0) void replay([]);
   }
   function onTakenOver(ev: AttemptTakenOverDto): void {
     if (!attempt.value || ev.attemptId === attempt.value.attemptId) takenOver.value = true;
   }
   function onClosed(ev: AttemptClosedDto): void {
-    if (attempt.value && ev.attemptId !== attempt.value.attemptId) return;
-    if (!showsNewer(shownVersion, ev.version)) return;
-    shownVersion = ev.version;
-    status.value = ev.status;
-    result.value = ev.result;
+    if (!view.applyClosed(ev)) return;
     // The event carries the answers the server graded: the journal is settled against them at
     // once. A sync would not do: after a close at the deadline the candidate's login window is
     // over and the server refuses it (and closes the socket). Only a page that has no journal of
@@ -352,11 +271,35 @@ export const useExamStore = defineStore("exam", () => {
     } else void resync();
   }
 
+  /**
+   * Forgets everything of the attempt shown: another candidate (or the same one for another
+   * sitting) signed in on this page without a reload. Kept, the page asked the server for the last
+   * attempt by id, was refused as reaching into another candidate's exam, and never showed the new one.
+   */
+  function forgetAttempt(): void {
+    view.reset();
+    clearSlots();
+    saveRetry.cancel();
+    journal = null;
+    journalReady.value = false;
+    saves.countPending();
+    takenOver.value = false;
+    loadError.value = null;
+    saveRefusal.value = null;
+    unsavedAtClose.value = [];
+  }
+
   /** Starts listening to the socket and loads the attempt; idempotent. */
   function start(): void {
     if (started) return;
     started = true;
+    // The store outlives a sign-out; what it shows belongs to one signed-in sitting.
+    const user = useSessionStore().user;
+    const signedIn = user ? `${user.id}|${user.candidate?.sessionId ?? ""}` : null;
+    if (signedIn !== loadedFor) forgetAttempt();
+    loadedFor = signedIn;
     const socket = useSocket();
+    listening = socket;
     socket.on("connect", onConnect);
     socket.on("disconnect", onDisconnect);
     socket.on("attempt:started", onStarted);
@@ -374,13 +317,14 @@ export const useExamStore = defineStore("exam", () => {
   function stop(): void {
     if (!started) return;
     started = false;
-    const socket = useSocket();
-    socket.off("connect", onConnect);
-    socket.off("disconnect", onDisconnect);
-    socket.off("attempt:started", onStarted);
-    socket.off("attempt:clock", onClock);
-    socket.off("attempt:closed", onClosed);
-    socket.off("attempt:taken_over", onTakenOver);
+    const socket = listening;
+    listening = null;
+    socket?.off("connect", onConnect);
+    socket?.off("disconnect", onDisconnect);
+    socket?.off("attempt:started", onStarted);
+    socket?.off("attempt:clock", onClock);
+    socket?.off("attempt:closed", onClosed);
+    socket?.off("attempt:taken_over", onTakenOver);
     if (ticker !== null) window.clearInterval(ticker);
     ticker = null;
     if (retryTimer !== null) window.clearTimeout(retryTimer);
@@ -431,8 +375,8 @@ export const useExamStore = defineStore("exam", () => {
       );
       if (last.ok) {
         applyAttempt(last.data);
-        await journal.clear();
-        pendingCount.value = 0;
+        // As at any close: a journalled answer the server closed without is named, not dropped.
+        await settleClosed(last.data.status === "voided" ? "voided" : "submitted");
         return last;
       }
       if (last.error.code !== "saves_pending") return last;

@@ -1,7 +1,8 @@
 import type { Ack } from "@contracts/errors.js";
 import type { CandidateAttemptDto, SaveAckDto } from "@contracts/exams.js";
-import type { JournalEntry } from "@/shared/answer-journal.js";
+import type { JournalEntry } from "./answer-journal.js";
 import { emitWithAck } from "@/shared/socket.js";
+import { missingSeqFiller } from "./save-retry.js";
 
 /** How long a save waits for its ack before it counts as failed (and is retried). */
 export const SAVE_TIMEOUT_MS = 8000;
@@ -26,8 +27,8 @@ export function emitSave(entry: JournalEntry): Promise<Ack<SaveAckDto>> {
 
 /**
  * Fills seqs the server misses but no journal holds (another browser on this seat sent them and
- * died) with harmless repeats of what the server already stores, so submit cannot wait on them
- * forever. Stops at the first unanswered one.
+ * died) with harmless repeats of what the server stores under later seqs (`missingSeqFiller`), so
+ * submit cannot wait on them forever. Stops at the first unanswered one.
  */
 export async function fillMissingSeqs(
   a: CandidateAttemptDto,
@@ -36,12 +37,7 @@ export async function fillMissingSeqs(
 ): Promise<void> {
   for (const seq of missing) {
     if (held.has(seq)) continue;
-    const filler = a.answers.find((x) => x.seq > seq) ?? a.answers[0];
-    const ack = await emitWithAck(
-      "attempt:answer",
-      { attemptId: a.attemptId, seq, index: filler?.index ?? 0, choice: (filler?.choice ?? []) as Choice },
-      { timeoutMs: SAVE_TIMEOUT_MS },
-    );
+    const ack = await emitSave({ ...missingSeqFiller(a.answers, seq), attemptId: a.attemptId, at: 0 });
     if (!ack.ok && ack.error.code === "ack_timeout") return;
   }
 }

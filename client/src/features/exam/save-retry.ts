@@ -1,3 +1,5 @@
+import type { SavedAnswerDto } from "@contracts/exams.js";
+
 /** First retry of a failed save after 1 s, doubling per failure … */
 export const SAVE_RETRY_BASE_MS = 1000;
 /** … up to 15 s between retries, so a long database failover does not flood the server. */
@@ -51,4 +53,25 @@ export function unsavedAnswerIndexes(
   const lost = new Set<number>();
   for (const e of pending) if (e.kind === "answer" && e.seq > savedSeqOf(e.index)) lost.add(e.index);
   return [...lost].sort((a, b) => a - b);
+}
+
+/** A save that fills a seq the server misses: sent as `attempt:answer` or `attempt:flag`. */
+export type Filler =
+  | { kind: "answer"; seq: number; index: number; choice: string[] }
+  | { kind: "flag"; seq: number; index: number; flagged: boolean };
+
+/**
+ * The filler of `seq`, a seq the server misses that no journal holds: a repeat of an answer or
+ * flag the server stores under a later seq, so it is acknowledged and never applied (stored seqs
+ * only grow, so an older read still tells). A repeat of an answer stored under an older seq could
+ * be applied: sent under `seq`, it went over the candidate's newer answer whenever the later seqs
+ * were flags, or were this page's saves stored after the read. When nothing is stored above `seq`
+ * (a seq this page numbered and the server refused for good), the filler is a flag, which may be
+ * applied but never changes an answer: flags do not score.
+ */
+export function missingSeqFiller(answers: readonly SavedAnswerDto[], seq: number): Filler {
+  const answer = answers.find((x) => x.seq > seq);
+  if (answer) return { kind: "answer", seq, index: answer.index, choice: answer.choice };
+  const flag = answers.find((x) => x.flagSeq > seq) ?? answers[0];
+  return { kind: "flag", seq, index: flag?.index ?? 0, flagged: flag?.flagged ?? false };
 }

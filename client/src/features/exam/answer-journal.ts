@@ -42,7 +42,8 @@ let dbPromise: Promise<IDBPDatabase<JournalDb> | null> | null = null;
 
 function database(): Promise<IDBPDatabase<JournalDb> | null> {
   dbPromise ??= (async () => {
-    if (typeof indexedDB === "undefined") return null;
+    // Named through globalThis: the journal also runs where there is none (unit tests in Node).
+    if (!("indexedDB" in globalThis)) return null;
     try {
       return await openDB<JournalDb>(DB_NAME, DB_VERSION, {
         upgrade(db) {
@@ -58,7 +59,12 @@ function database(): Promise<IDBPDatabase<JournalDb> | null> {
   return dbPromise;
 }
 
-/** The journal of one attempt. Calls are serialised so seq numbers are handed out without gaps. */
+/**
+ * The journal of one attempt. Seqs are handed out at once, in call order, without gaps; the writes
+ * to IndexedDB are serialised behind them. Numbering does not wait for a write: a change made
+ * while a refused save is numbered anew (see `useAnswerSaves`) was numbered before it when both
+ * waited, and the older answer then won.
+ */
 export class AnswerJournal {
   readonly attemptId: string;
   /** True when entries survive a reload (IndexedDB open); false = memory only. */
@@ -104,60 +110,70 @@ export class AnswerJournal {
 
   /**
    * Continues numbering after `serverLastSeq` when the server has seen more than this journal (a
-   * new browser on the same seat), so a fresh seq is never mistaken for a repeat.
+   * new browser on the same seat), so a fresh seq is never mistaken for a repeat. The next
+   * `record` numbers after it at once; the promise is the write.
    */
-  async catchUp(serverLastSeq: number): Promise<void> {
-    await this.serial(async () => {
-      if (serverLastSeq <= this.last) return;
-      this.last = serverLastSeq;
-      await this.db?.put("meta", { attemptId: this.attemptId, lastSeq: this.last }).catch(() => undefined);
+  catchUp(serverLastSeq: number): Promise<void> {
+    if (serverLastSeq <= this.last) return Promise.resolve();
+    this.last = serverLastSeq;
+    return this.serial(async () => {
+      await this.db
+        ?.put("meta", { attemptId: this.attemptId, lastSeq: serverLastSeq })
+        .catch(() => undefined);
     });
   }
 
-  /** Numbers a save and stores it before it is sent; resolves with the stored entry. */
-  record(draft: JournalDraft): Promise<JournalEntry> {
-    return this.serial(async () => {
-      const seq = this.last + 1;
-      const entry: JournalEntry =
-        draft.kind === "answer"
-          ? {
-              attemptId: this.attemptId,
-              seq,
-              kind: "answer",
-              index: draft.index,
-              choice: [...draft.choice],
-              at: Date.now(),
-            }
-          : {
-              attemptId: this.attemptId,
-              seq,
-              kind: "flag",
-              index: draft.index,
-              flagged: draft.flagged,
-              at: Date.now(),
-            };
-      this.last = seq;
-      this.memory.set(seq, entry);
-      if (this.db) {
-        try {
-          const tx = this.db.transaction(["entries", "meta"], "readwrite");
-          await Promise.all([
-            tx.objectStore("entries").put(entry),
-            tx.objectStore("meta").put({ attemptId: this.attemptId, lastSeq: seq }),
-            tx.done,
-          ]);
-        } catch {
-          // Storage refused (quota): the entry stays in memory and is still replayed on reconnect.
-        }
+  /**
+   * Numbers a save at once (it is pending from here on) and stores it; `stored` resolves once it
+   * is written (never rejects), and the save is sent only then.
+   */
+  record(draft: JournalDraft): { entry: JournalEntry; stored: Promise<void> } {
+    const seq = this.last + 1;
+    const entry: JournalEntry =
+      draft.kind === "answer"
+        ? {
+            attemptId: this.attemptId,
+            seq,
+            kind: "answer",
+            index: draft.index,
+            choice: [...draft.choice],
+            at: Date.now(),
+          }
+        : {
+            attemptId: this.attemptId,
+            seq,
+            kind: "flag",
+            index: draft.index,
+            flagged: draft.flagged,
+            at: Date.now(),
+          };
+    this.last = seq;
+    this.memory.set(seq, entry);
+    const stored = this.serial(async () => {
+      if (!this.db) return;
+      try {
+        const tx = this.db.transaction(["entries", "meta"], "readwrite");
+        await Promise.all([
+          tx.objectStore("entries").put(entry),
+          tx.objectStore("meta").put({ attemptId: this.attemptId, lastSeq: seq }),
+          tx.done,
+        ]);
+      } catch {
+        // Storage refused (quota): the entry stays in memory and is still replayed on reconnect.
       }
-      return entry;
     });
+    return { entry, stored };
   }
 
-  /** The server acknowledged `seq`: it no longer needs replaying. */
+  /** Whether `seq` is still pending (not acknowledged, not cleared). */
+  holds(seq: number): boolean {
+    return this.memory.has(seq);
+  }
+
+  /** The server acknowledged `seq`: it no longer needs replaying (at once; the promise is the write). */
   acknowledge(seq: number): Promise<void> {
+    if (!this.memory.delete(seq)) return Promise.resolve();
     return this.serial(async () => {
-      if (!this.memory.delete(seq)) return;
       await this.db?.delete("entries", [this.attemptId, seq]).catch(() => undefined);
     });
   }
@@ -169,8 +185,8 @@ export class AnswerJournal {
 
   /** The attempt is closed: nothing is left to replay. Keeps `lastSeq` only until the page goes. */
   clear(): Promise<void> {
+    this.memory.clear();
     return this.serial(async () => {
-      this.memory.clear();
       if (!this.db) return;
       try {
         const tx = this.db.transaction(["entries", "meta"], "readwrite");
