@@ -191,6 +191,8 @@ export interface SessionReportDto {
     passed: boolean | null;
     status: "submitted" | "voided" | "absent";
     chainHash: string | null;
+    /** Handed in but not graded, for review (`paper_changed`: the paper changed after check-in); score null. */
+    review?: "paper_changed";
   }[];
 }
 
@@ -308,6 +310,7 @@ export const EXAM_ERROR_CODES = [
   "second_approver_required",
   "approval_required",
   "seq_conflict",
+  "paper_changed",
 ] as const;
 
 /**

@@ -140,6 +140,19 @@ const attemptSchema = new Schema(
       ),
       default: null,
     },
+    /**
+     * Set at closing instead of a result when the attempt could not be graded as it was sat:
+     * `paper_changed` = the stored paper is not the one the check-in event recorded (its hash
+     * differs), so the candidate answered another paper than the one a grade would use. The
+     * exam office reviews it; reports show it and publication names it (results.service.ts).
+     */
+    review: {
+      type: new Schema(
+        { code: { type: String, enum: ["paper_changed"] }, at: Date, checkedIn: String, graded: String },
+        { _id: false },
+      ),
+      default: null,
+    },
     voidedAt: { type: Date, default: null },
     voidNote: { type: String, default: null },
   },

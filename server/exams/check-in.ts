@@ -84,8 +84,9 @@ export function createCheckIn(core: ExamCore) {
       { candidateId, categoryCode, status: "submitted" },
       { submittedAt: 1, "result.passed": 1 },
     ).lean<Pick<AttemptDoc, "submittedAt" | "result">[]>();
+    // A sitting closed ungraded for review (result null: its paper changed) is no failure.
     return past
-      .filter((p) => p.submittedAt)
+      .filter((p) => p.submittedAt && p.result)
       .map((p) => ({ submittedAt: p.submittedAt as Date, passed: p.result?.passed ?? false }));
   }
 

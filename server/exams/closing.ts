@@ -93,33 +93,40 @@ export function createClosing(core: ExamCore) {
       .session(session)
       .lean<{ paper: Paper }>();
     if (!stored) throw new Error(`attempt ${attemptId} has no paper`);
-    const grade = gradePaper(
-      stored.paper,
-      doc.answers.map((a) => a.choice ?? []),
-    );
-    // The closing names the paper it graded, so the chain shows a paper changed since check-in
-    // (paperOnRecord). The result stands as graded (refusing would leave the sitting unclosed for
-    // good); the change is logged for the exam office at once.
+    // The closing names the paper it found, so the chain shows a paper changed since check-in
+    // (paperOnRecord). A changed paper is not graded: its key or order is not what the candidate
+    // answered, and a grade from it is a score that looks right and is not. The attempt still
+    // closes (a sitting left open for good would hold the room and its publication), with every
+    // answer kept, no score and no result record, marked for the exam office to review.
     const graded = paperHash(stored.paper);
     const first = doc.events[0] as ChainEvent | undefined;
     const checkedIn = first?.type === "check_in" ? first.data.paperHash : undefined;
-    if (typeof checkedIn === "string" && checkedIn !== graded)
+    const changed = typeof checkedIn === "string" && checkedIn !== graded;
+    if (changed)
       core.ctx.logger.error(
         { attemptId, checkedIn, graded },
-        "the paper graded is not the paper checked in: it was changed after check-in",
+        "the paper stored is not the paper checked in: the attempt is closed ungraded, for review",
       );
+    const grade = changed
+      ? null
+      : gradePaper(
+          stored.paper,
+          doc.answers.map((a) => a.choice ?? []),
+        );
     const at = now();
     const event = nextEvent(
       { n: doc.chainN, hash: doc.chainHash },
       "submit",
-      {
-        reason,
-        by: actor.id,
-        score: grade.score,
-        passed: grade.passed,
-        lastSeq: doc.lastSeq,
-        paperHash: graded,
-      },
+      grade
+        ? {
+            reason,
+            by: actor.id,
+            score: grade.score,
+            passed: grade.passed,
+            lastSeq: doc.lastSeq,
+            paperHash: graded,
+          }
+        : { reason, by: actor.id, review: "paper_changed", lastSeq: doc.lastSeq, paperHash: graded },
       at,
     );
     const res = await Attempts.updateOne(
@@ -132,13 +139,16 @@ export function createClosing(core: ExamCore) {
           // A request for more time dies with the sitting: left pending, a second proctor could
           // still answer it and move the chain head of a graded (or published) attempt.
           pendingExtensions: [],
-          result: {
-            score: grade.score,
-            totalPoints: grade.totalPoints,
-            passMark: grade.passMark,
-            passed: grade.passed,
-            items: grade.items,
-          },
+          result: grade
+            ? {
+                score: grade.score,
+                totalPoints: grade.totalPoints,
+                passMark: grade.passMark,
+                passed: grade.passed,
+                items: grade.items,
+              }
+            : null,
+          review: grade ? null : { code: "paper_changed", at, checkedIn, graded },
           chainN: event.n,
           chainHash: event.hash,
         },
@@ -147,6 +157,8 @@ export function createClosing(core: ExamCore) {
       { session },
     );
     if (res.matchedCount !== 1) throw errors.conflict("attempt_busy", "考试记录正忙，请重试");
+    // No grade, no result record: nothing of this sitting can become official or issue a certificate.
+    if (!grade) return false;
     await results.record(session, {
       attemptId,
       sessionId: doc.sessionId,

@@ -11,6 +11,8 @@ import type { ResultsService } from "./results.service.js";
 const Id = z.string().min(1).max(64);
 const SessionParams = z.object({ sessionId: Id }).strict();
 const AttemptParams = z.object({ attemptId: Id }).strict();
+/** The sittings under review (`paper_changed`) the officer publishes without a result (成绩暂缓发布). */
+const PublishBody = z.object({ withheld: z.array(Id).max(1000).optional() }).strict();
 
 /**
  * REST side of exam delivery: results publication, the report and its CSV and Excel exports, event
@@ -63,9 +65,13 @@ export function examRouter(deps: {
 
   r.post("/exam-sessions/:sessionId/results/publish", access.route("session:results"), async (req, res) => {
     const { sessionId } = parse(SessionParams, req.params);
-    parse(z.object({}).strict(), req.body ?? {});
+    const body = parse(PublishBody, req.body ?? {});
     const user = await access.assert(actorOf(req), "session:results", { sessionId });
-    res.json(await deps.results.publish({ id: user.id, name: user.displayName, kind: "staff" }, sessionId));
+    res.json(
+      await deps.results.publish({ id: user.id, name: user.displayName, kind: "staff" }, sessionId, {
+        withheld: body.withheld,
+      }),
+    );
   });
 
   r.get("/attempts/:attemptId/events", access.route("session:results"), noQuery, async (req, res) => {

@@ -12,6 +12,8 @@
  * - event chain: every attempt event carries the hash of the previous; the final hash is stored
  *   with the result (certificates sign it). The check-in event names the frozen paper's hash and
  *   each closing the hash of the paper it graded (`paperHash`, checked by `paperOnRecord`).
+ * - review: an attempt closed without a score because its paper is not the one checked in
+ *   (`paper_changed`); reports show it and publication withholds it only when named (results.service.ts).
  * - version: the attempt's event count (`chainN`) a clock-bearing message was read at; messages
  *   cross, and the candidate's page keeps the state of the newest.
  * - provisional / official result: official once an officer publishes the session (then locked).

@@ -180,6 +180,7 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
         totalPoints: a.result?.totalPoints ?? null,
         passed: a.result?.passed ?? null,
         chainHash: a.status === "submitted" ? a.chainHash : null,
+        review: a.review?.code === "paper_changed" ? "paper_changed" : null,
       }));
     },
 
@@ -213,7 +214,8 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
       const out: ItemResponse[] = [];
       for (const d of docs) {
         const paper = byId.get(d._id);
-        if (!paper) continue;
+        // A sitting closed ungraded for review (its paper changed) says nothing of any question.
+        if (!paper || !d.result) continue;
         const items = (d.result?.items ?? []) as { index: number; correct: boolean; awarded: number }[];
         paper.questions.forEach((q, i) => {
           const item = items[i];

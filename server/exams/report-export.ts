@@ -5,6 +5,8 @@ import { toCsvText, type CsvValue } from "../lib/csv.js";
 import { formatLocal } from "../lib/local-time.js";
 
 const STATUS_LABEL = { submitted: "已交卷", voided: "违纪作废", absent: "缺考" } as const;
+/** Why a handed-in sitting has no score (report.ts `review`). */
+const REVIEW_LABEL = { paper_changed: "已交卷（待复核：试卷在作答后被改动，不计分）" } as const;
 const categoryName = (code: string) => CATEGORIES[code as CategoryCode] ?? code;
 
 /**
@@ -60,7 +62,7 @@ export function reportRows(r: SessionReportDto, timeZone: string): CsvValue[][] 
     ...r.results.map((x) => [
       x.ticketNo,
       x.candidateName,
-      STATUS_LABEL[x.status],
+      x.review ? REVIEW_LABEL[x.review] : STATUS_LABEL[x.status],
       x.score,
       x.passed === null ? "" : x.passed ? "合格" : "不合格",
       x.chainHash,

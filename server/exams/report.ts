@@ -12,6 +12,8 @@ export interface ReportAttempt {
   totalPoints: number | null;
   passed: boolean | null;
   chainHash: string | null;
+  /** Closed without a score, for the exam office to review (`paper_changed`: see closing.ts). */
+  review?: "paper_changed" | null;
 }
 
 const DAY = 86_400_000;
@@ -50,15 +52,17 @@ export function buildSessionReport(input: {
   const byCandidate = new Map(attempts.map((a) => [a.candidateId, a]));
   const submitted = attempts.filter((a) => a.status === "submitted");
   const voided = attempts.filter((a) => a.status === "voided");
+  // A sitting under review was handed in (实考) but has no score: it is in no pass rate and no band.
+  const graded = submitted.filter((a) => !a.review);
   const categories = new Map<string, { sat: number; passed: number }>();
-  for (const a of submitted) {
+  for (const a of graded) {
     const c = categories.get(a.categoryCode) ?? { sat: 0, passed: 0 };
     c.sat++;
     if (a.passed) c.passed++;
     categories.set(a.categoryCode, c);
   }
   const buckets = Array.from({ length: 10 }, (_, i) => ({ from: i * 10, to: i * 10 + 10, count: 0 }));
-  for (const a of submitted) {
+  for (const a of graded) {
     const bucket = buckets[bandOf(a.score ?? 0, a.totalPoints ?? 0)];
     if (bucket) bucket.count++;
   }
@@ -67,15 +71,18 @@ export function buildSessionReport(input: {
     const a = byCandidate.get(s.candidateId);
     const status: "submitted" | "voided" | "absent" =
       a?.status === "submitted" ? "submitted" : a?.status === "voided" ? "voided" : "absent";
+    const review = status === "submitted" ? a?.review : null;
     return {
       attemptId: a?.attemptId ?? "",
       candidateId: s.candidateId,
       candidateName: s.name,
       ticketNo: s.ticketNo,
-      score: status === "submitted" ? (a?.score ?? null) : null,
-      passed: status === "submitted" ? (a?.passed ?? null) : null,
+      score: status === "submitted" && !review ? (a?.score ?? null) : null,
+      passed: status === "submitted" && !review ? (a?.passed ?? null) : null,
       status,
       chainHash: status === "submitted" ? (a?.chainHash ?? null) : null,
+      // Only on a sitting under review, so every other row reads as it always did.
+      ...(review ? { review } : {}),
     };
   });
   const checkedIn = seated.filter((s) => byCandidate.has(s.candidateId)).length;

@@ -89,7 +89,8 @@ export function createResultsService(
   async function publishable(
     sessionId: string,
     at: Date,
-  ): Promise<{ session: ExamSessionDto; attempts: ReportAttempt[] }> {
+    withheld: readonly string[],
+  ): Promise<{ session: ExamSessionDto; attempts: ReportAttempt[]; review: string[] }> {
     const session = await deps.scheduling.getSession(sessionId);
     if (!session) throw errors.notFound("考试场次", "session_not_found");
     // A cancelled session was never sat as scheduled: publishing it would make every seated
@@ -109,7 +110,21 @@ export function createResultsService(
       throw errors.conflict("attempts_open", "仍有考生未交卷，不能发布成绩", {
         attemptIds: open.map((a) => a.attemptId),
       });
-    return { session, attempts };
+    // A sitting closed ungraded because its paper changed after check-in has no score to publish.
+    // Published unnoticed it would read as a result withheld for no reason, and the publication
+    // locks the session; refusing until it is resolved would hold every other candidate's result
+    // past the 10-day rule. What a results officer expects is the usual 成绩暂缓发布: publication
+    // names the sittings under review and goes ahead only when the officer withholds exactly
+    // those (`withheld`), leaving them without any official result.
+    const review = attempts.filter((a) => a.status === "submitted" && a.review).map((a) => a.attemptId);
+    const named = new Set(withheld);
+    if (review.some((id) => !named.has(id)))
+      throw errors.conflict(
+        "paper_changed",
+        `有 ${review.length} 名考生的试卷在作答后被改动，未计分，须复核：请确认暂缓发布这些考生的成绩`,
+        { attemptIds: review },
+      );
+    return { session, attempts, review };
   }
 
   return {
@@ -118,9 +133,13 @@ export function createResultsService(
     /**
      * Publishes a session's results once, after the session is over: its scheduled end has passed
      * (and the late-entry window with it, so nobody can still check in), it was not cancelled and
-     * every attempt is closed.
+     * every attempt is closed. Sittings under review (no score) must be named in `withheld`.
      */
-    async publish(actor: Actor, sessionId: string): Promise<SessionReportDto> {
+    async publish(
+      actor: Actor,
+      sessionId: string,
+      opts: { withheld?: readonly string[] } = {},
+    ): Promise<SessionReportDto> {
       const at = now();
       // Publication, official results, the audit entry and the outbox event commit together or not
       // at all: automatic certificate issue follows the event, so a crash right after the commit
@@ -133,7 +152,7 @@ export function createResultsService(
         // voided pass.
         if (await records.isPublished(sessionId, tx))
           throw errors.conflict("results_locked", "本场次成绩已发布，不能再次发布");
-        const { session, attempts } = await publishable(sessionId, at);
+        const { session, attempts, review } = await publishable(sessionId, at, opts.withheld ?? []);
         const draft = await draftReport(session, attempts);
         const published: SessionReportDto = {
           ...draft,
@@ -155,6 +174,7 @@ export function createResultsService(
           details: {
             submitted: published.attendance.submitted,
             late: at.getTime() > new Date(published.publishDueBy).getTime(),
+            ...(review.length ? { withheldForReview: review } : {}),
           },
         });
         return published;

@@ -1,7 +1,13 @@
 import { expect } from "chai";
 import type { SeatAssignmentDto } from "../../../server/contracts/scheduling.js";
 import ExcelJS from "exceljs";
-import { buildSessionReport, maskIdNumber, reportToCsv, reportToXlsx } from "../../../server/exams/index.js";
+import {
+  buildSessionReport,
+  maskIdNumber,
+  reportRows,
+  reportToCsv,
+  reportToXlsx,
+} from "../../../server/exams/index.js";
 
 const seat = (i: number): SeatAssignmentDto => ({
   candidateId: `c${i}`,
@@ -154,6 +160,42 @@ describe("session report", () => {
     sheet?.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
     const header = rows.findIndex((r) => r[0] === "准考证号");
     expect(rows[header + 1]?.slice(0, 3)).to.deep.equal(["T1", "=1+1", "已交卷"]);
+  });
+
+  it("when a sitting was closed for review (its paper changed), then its row has no score and says why, and it is in no pass rate or score band", () => {
+    const review = buildSessionReport({
+      ...input,
+      attempts: [
+        ...input.attempts,
+        {
+          attemptId: "a5",
+          candidateId: "c5",
+          categoryCode: "01001",
+          status: "submitted",
+          score: null,
+          totalPoints: null,
+          passed: null,
+          chainHash: "h5",
+          review: "paper_changed",
+        },
+      ],
+    });
+    expect(review.results.find((r) => r.attemptId === "a5")).to.deep.equal({
+      attemptId: "a5",
+      candidateId: "c5",
+      candidateName: "考生5",
+      ticketNo: "T5",
+      score: null,
+      passed: null,
+      status: "submitted",
+      chainHash: "h5",
+      review: "paper_changed",
+    });
+    expect(review.attendance.submitted).to.equal(4);
+    expect(review.passRateByCategory).to.deep.equal(report.passRateByCategory);
+    expect(review.scoreDistribution).to.deep.equal(report.scoreDistribution);
+    const row = reportRows(review, "Asia/Shanghai").find((r) => r[0] === "T5");
+    expect(row?.slice(2, 5)).to.deep.equal(["已交卷（待复核：试卷在作答后被改动，不计分）", null, ""]);
   });
 
   it("when an ID number is masked, then only the first and last four characters remain", () => {
