@@ -1,10 +1,11 @@
+import type { mongo } from "mongoose";
 import { MAX_PAPER_QUESTIONS, type CandidateAttemptDto, type SaveAckDto } from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
 import { acceptsSaves, clockOf } from "./clock.js";
 import { closedError, pausedError, type ExamCore } from "./exam-core.js";
 import type { Plan } from "./attempt-store.js";
 import { clockParts, missingSeqs, type AttemptLean } from "./presenters.js";
-import { recordSeq } from "./received-seqs.js";
+import { hasReceived, recordSeq } from "./received-seqs.js";
 
 /**
  * The most chain events an attempt takes from saves. A sitting changes its answers a few times per
@@ -87,17 +88,23 @@ const seqConflict = (lastSeq: number) =>
 /**
  * How a save meets what its question holds: null when its seq is above the stored one (a new
  * save, applied), else the stored seq it is acknowledged with and not applied: a repeat of the
- * stored save, or an older one (a newer save already won). The stored seq carrying another answer
- * or flag than the save is no repeat: two pages numbered different saves alike (one synced
- * before the other's save landed). Acknowledging it showed the page's answer as saved while the
- * server held the other, so it is refused `seq_conflict` with the highest seq received, after
- * which the page numbers its save anew. Expects the slot to exist (`question_out_of_range` first).
+ * stored save, or an older one (a newer save already won; when its seq was received before, the
+ * caller asks the chain whether it was this save, `isChainedSave`). One seq names one save: the
+ * stored seq carrying another answer or flag than the save is no repeat, nor is a seq already
+ * received arriving above what its question holds (the save it named was another question's or
+ * the other kind's). Two pages numbered different saves alike (one synced before the other's
+ * save landed); acknowledging it showed the page's answer as saved while the server held the
+ * other, so it is refused `seq_conflict` with the highest seq received, after which the page
+ * numbers its save anew. Expects the slot to exist (`question_out_of_range` first).
  */
 export function storedSaveFor(doc: AttemptLean, input: SaveInput): number | null {
   const slot = doc.answers[input.index];
   const isFlag = "flagged" in input;
   const stored = (isFlag ? slot?.flagSeq : slot?.seq) ?? 0;
-  if (stored < input.seq) return null;
+  if (stored < input.seq) {
+    if (receivedBy(doc, input.seq)) throw seqConflict(doc.lastSeq);
+    return null;
+  }
   if (stored === input.seq) {
     const same = isFlag
       ? (slot?.flagged ?? false) === input.flagged
@@ -105,6 +112,23 @@ export function storedSaveFor(doc: AttemptLean, input: SaveInput): number | null
     if (!same) throw seqConflict(doc.lastSeq);
   }
   return stored;
+}
+
+/** Whether `seq` was received already (an attempt read without its received seqs: none). */
+function receivedBy(doc: Pick<AttemptLean, "seen" | "seenUpTo">, seq: number): boolean {
+  return hasReceived({ seen: doc.seen ?? [], seenUpTo: doc.seenUpTo }, seq);
+}
+
+/**
+ * The filter terms saying `seq` is not received yet: the seq rule (`storedSaveFor`) decides on a
+ * read, and a seq recorded as received leaves the chain head as it was (`repeated`), so the write
+ * that takes the seq restates it. A document from before the watermark has no `seenUpTo` (0).
+ */
+export function notReceivedFilter(seq: number): {
+  seen: { $ne: number };
+  seenUpTo: { $not: { $gte: number } };
+} {
+  return { seen: { $ne: seq }, seenUpTo: { $not: { $gte: seq } } };
 }
 
 function sameChoice(stored: readonly string[], sorted: readonly string[]): boolean {
@@ -129,6 +153,10 @@ export function savePlan(doc: AttemptLean, input: SaveInput, at: Date, grace: nu
     deadline: { $gte: new Date(at.getTime() - grace * 1000) },
   };
   filter[seqPath] = { $lt: input.seq };
+  // One seq names one save: decided on a read that may be this instance's copy, so restated here.
+  const unreceived = notReceivedFilter(input.seq);
+  filter.seen = unreceived.seen;
+  filter.seenUpTo = unreceived.seenUpTo;
   if (doc.chainN >= MAX_SAVE_EVENTS) throw savesExhausted();
   // The seq joins the received ones (submit waits for them) in the same update.
   const received = recordSeq(doc, input.seq);
@@ -207,6 +235,11 @@ export function createAnswers(
   /**
    * A repeat or an older seq: remembered as arrived (submit waits for it), nothing else changed.
    * `stale` is what the save's decision found on a fresh read; none means the attempt refused.
+   * A seq received before, below what its question holds, is acknowledged only when the chain
+   * shows it named this very save (a resend of one since superseded); otherwise it named another
+   * save, and acknowledging it as superseded hid the page's answer behind the other page's
+   * (`seq_conflict`). A seq new to the attempt is recorded only while it still is, in the same
+   * write: taken meanwhile (another instance), it is decided again.
    */
   async function repeated(
     attemptId: string,
@@ -215,19 +248,43 @@ export function createAnswers(
     stale: { doc: AttemptLean; stored: number } | null,
   ): Promise<SaveAckDto> {
     if (!stale) throw closedError();
-    const received = recordSeq(stale.doc, input.seq);
+    const { doc, stored } = stale;
+    const received = recordSeq({ seen: doc.seen ?? [], seenUpTo: doc.seenUpTo }, input.seq);
+    if (!received) {
+      if (stored > input.seq && !(await isChainedSave(attemptId, input))) throw seqConflict(doc.lastSeq);
+      return saveAck(doc, at, input.index, input.seq, stored, false);
+    }
     // A seq below the slot's is not applied, but a new one is still listed: bounded like any other.
-    if (received?.addToSet && stale.doc.seen.length >= MAX_OUT_OF_ORDER) throw savesExhausted();
-    if (received)
-      await store.Attempts.updateOne(
-        { _id: attemptId },
-        {
-          $max: { lastSeq: input.seq, ...received.max },
-          ...(received.addToSet && { $addToSet: received.addToSet }),
-          ...(received.pullUpTo && { $pull: { seen: { $lte: received.pullUpTo.seen } } }),
-        },
-      );
-    return saveAck(stale.doc, at, input.index, input.seq, stale.stored, false);
+    if (received.addToSet && (doc.seen ?? []).length >= MAX_OUT_OF_ORDER) throw savesExhausted();
+    const res = await store.Attempts.updateOne(
+      { _id: attemptId, ...notReceivedFilter(input.seq) },
+      {
+        $max: { lastSeq: input.seq, ...received.max },
+        ...(received.addToSet && { $addToSet: received.addToSet }),
+        ...(received.pullUpTo && { $pull: { seen: { $lte: received.pullUpTo.seen } } }),
+      },
+    );
+    if (res.matchedCount === 1) return saveAck(doc, at, input.index, input.seq, stored, false);
+    const fresh = await store.load(attemptId);
+    // Received now, so never new: a seq taken meanwhile above the slot's stored one is refused here.
+    const again = storedSaveFor(fresh, input);
+    if (again === null) throw seqConflict(fresh.lastSeq);
+    return repeated(attemptId, input, at, { doc: fresh, stored: again });
+  }
+
+  /** Whether the attempt's chain holds this very save under its seq (an answer or flag applied then). */
+  async function isChainedSave(attemptId: string, input: SaveInput): Promise<boolean> {
+    const named: Record<string, unknown> =
+      "flagged" in input
+        ? { type: "flag", "data.seq": input.seq, "data.index": input.index, "data.flagged": input.flagged }
+        : {
+            type: "answer",
+            "data.seq": input.seq,
+            "data.index": input.index,
+            "data.choice": sortedChoice(input.choice),
+          };
+    const raw = store.Attempts.collection as unknown as mongo.Collection<{ _id: string }>;
+    return (await raw.countDocuments({ _id: attemptId, events: { $elemMatch: named } }, { limit: 1 })) > 0;
   }
 
   /**

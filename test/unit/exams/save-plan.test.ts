@@ -38,7 +38,7 @@ describe("the update one save plans", () => {
     expect(pathsOf(499).flagSeq).to.equal("answers.499.flagSeq");
   });
 
-  it("when an answer is saved, then its update restates status, pause, deadline and the slot's seq, and sets the answer and its seq", () => {
+  it("when an answer is saved, then its update restates status, pause, deadline, the slot's seq and that its seq is not received yet, and sets the answer and its seq", () => {
     const at = new Date("2026-12-02T10:00:00.000Z");
     const plan = savePlan(anAttempt([], 4), { seq: 5, index: 3, choice: ["B", "A"] }, at, 30);
     expect(plan.filter).to.deep.equal({
@@ -46,9 +46,19 @@ describe("the update one save plans", () => {
       pausedAt: null,
       deadline: { $gte: new Date("2026-12-02T09:59:30.000Z") },
       "answers.3.seq": { $lt: 5 },
+      // One seq names one save: a seq another instance took meanwhile leaves the chain head as it was.
+      seen: { $ne: 5 },
+      seenUpTo: { $not: { $gte: 5 } },
     });
     // The key order is the update's as sent: it is part of what the database is given.
-    expect(Object.keys(plan.filter ?? {})).to.deep.equal(["status", "pausedAt", "deadline", "answers.3.seq"]);
+    expect(Object.keys(plan.filter ?? {})).to.deep.equal([
+      "status",
+      "pausedAt",
+      "deadline",
+      "answers.3.seq",
+      "seen",
+      "seenUpTo",
+    ]);
     expect(Object.entries(plan.set ?? {})).to.deep.equal([
       ["answers.3.choice", ["A", "B"]],
       ["answers.3.seq", 5],
@@ -66,7 +76,7 @@ describe("the update one save plans", () => {
   it("when a flag is saved out of order, then its update restates the flag's own seq and lists the seq as received", () => {
     const at = new Date("2026-12-02T10:00:00.000Z");
     const plan = savePlan(anAttempt([], 4), { seq: 9, index: 3, flagged: true }, at, 0);
-    expect(Object.entries(plan.filter ?? {}).at(-1)).to.deep.equal(["answers.3.flagSeq", { $lt: 9 }]);
+    expect(plan.filter).to.deep.include({ "answers.3.flagSeq": { $lt: 9 }, seen: { $ne: 9 } });
     expect(Object.entries(plan.set ?? {})).to.deep.equal([
       ["answers.3.flagged", true],
       ["answers.3.flagSeq", 9],
@@ -141,6 +151,25 @@ describe("the update one save plans", () => {
       expect(
         storedSaveFor(twice as unknown as AttemptLean, { seq: 4, index: 0, choice: ["B", "A"] }),
       ).to.equal(4);
+    });
+
+    it("when a save's seq is above the stored one but was received already, then it named another save and is refused seq_conflict", () => {
+      // Seqs 1..9 received: seq 7 went to another question or to the flag.
+      const received = { ...holding(), seen: [], seenUpTo: 9 } as unknown as AttemptLean;
+      for (const input of [
+        { seq: 7, index: 0, choice: ["B"] },
+        { seq: 8, index: 0, flagged: false },
+      ]) {
+        const err = refusal(() => storedSaveFor(received, input));
+        expect(err.code, JSON.stringify(input)).to.equal("seq_conflict");
+        expect(err.details).to.deep.equal({ lastSeq: 9 });
+      }
+      // Listed out of order counts alike; a seq never received is new.
+      const listed = { ...holding(), seen: [7], seenUpTo: 0 } as unknown as AttemptLean;
+      expect(refusal(() => storedSaveFor(listed, { seq: 7, index: 0, choice: ["B"] })).code).to.equal(
+        "seq_conflict",
+      );
+      expect(storedSaveFor(listed, { seq: 8, index: 0, choice: ["B"] })).to.equal(null);
     });
   });
 });
