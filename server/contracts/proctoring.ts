@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CloseReason } from "./exams.js";
+import type { SessionStatus } from "./scheduling.js";
 import { typedCode } from "./validation.js";
 
 /**
@@ -97,6 +98,8 @@ export interface SessionRoomDto {
   sessionId: string;
   categoryCode: string;
   roomName: string;
+  /** A cancelled session is not to be sat: its room has no seats and refuses every action (`session_cancelled`). */
+  status: SessionStatus;
   startsAt: string;
   lateEntryMinutes: number;
   earliestHandInMinutes: number;

@@ -84,13 +84,17 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
       }),
   });
 
-  async function getSession(sessionId: string): Promise<ExamSessionDto> {
-    const hit = sessionCache.get(sessionId);
-    if (hit && Date.now() - hit.at < SESSION_CACHE_MS) return hit.session;
+  /** The session as scheduling holds it now (and kept for the next few seconds' access checks). */
+  async function readSession(sessionId: string): Promise<ExamSessionDto> {
     const session = await deps.scheduling.getSession(sessionId);
     if (!session) throw errors.notFound("考试场次", "session_not_found");
     sessionCache.set(sessionId, { at: Date.now(), session });
     return session;
+  }
+
+  function cachedSession(sessionId: string): ExamSessionDto | undefined {
+    const hit = sessionCache.get(sessionId);
+    return hit && Date.now() - hit.at < SESSION_CACHE_MS ? hit.session : undefined;
   }
 
   /**
@@ -98,14 +102,16 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
    * proctors and its division's officers (`session:watch`), and anyone else is answered 404 as if
    * the session did not exist (as `session:read` answers); acting on it is its proctors' alone
    * (`session:proctor`, 403 for the division's officer who may watch). A refusal is audited, within
-   * the refusal budget.
+   * the refusal budget. Every action but the room's view (`view`) is refused `session_cancelled`
+   * on a cancelled session: nothing of it is to be sat, so nothing in it is to be acted on.
    */
   async function authorize(
     user: AuthUser,
     sessionId: string,
-    opts: { watchOnly?: boolean } = {},
+    opts: { watchOnly?: boolean; view?: boolean } = {},
   ): Promise<ExamSessionDto> {
-    const session = await getSession(sessionId);
+    const hit = cachedSession(sessionId);
+    const session = hit ?? (await readSession(sessionId));
     try {
       const live = await deps.access.assert(user, "session:watch", { session });
       if (!opts.watchOnly) decide(live, "session:proctor", session);
@@ -114,7 +120,13 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
         await refused(user, sessionId);
       throw err;
     }
-    return session;
+    // The access check may use a copy a few seconds old (a session's centre and division do not
+    // change), its status may not: a console that watched the room before it was cancelled went
+    // on showing it to be sat, and acting on it, until the copy aged out.
+    const current = hit ? await readSession(sessionId) : session;
+    if (!opts.view && current.status === "cancelled")
+      throw errors.conflict("session_cancelled", "本场次已取消，不能再进行考场操作");
+    return current;
   }
 
   /** Audits a refusal while the account's budget lasts; beyond it, counts it for the summary. */

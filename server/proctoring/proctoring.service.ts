@@ -22,15 +22,20 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
   return {
     authorize,
 
-    /** The live seat map: every assigned candidate, with or without an attempt yet. */
+    /**
+     * The live seat map: every assigned candidate, with or without an attempt yet. A cancelled
+     * session says so and has no seat: nobody is to sit it (its report counts nobody expected,
+     * 应考 0), and the console opened by its address showed every booked candidate as awaited.
+     */
     async room(user: AuthUser, sessionId: string): Promise<SessionRoomDto> {
-      const session = await authorize(user, sessionId, { watchOnly: true });
+      const session = await authorize(user, sessionId, { watchOnly: true, view: true });
+      const cancelled = session.status === "cancelled";
       const [assignments, attemptSeats, sessionIncidents, published, proposal] = await Promise.all([
-        deps.scheduling.listAssignments(sessionId),
-        deps.exams.seatViews(sessionId),
+        cancelled ? [] : deps.scheduling.listAssignments(sessionId),
+        cancelled ? [] : deps.exams.seatViews(sessionId),
         incidents.list(sessionId),
         deps.exams.isPublished(sessionId),
-        outageProposal(sessionId),
+        cancelled ? null : outageProposal(sessionId),
       ]);
       const at = now();
       const byCandidate = new Map<string, SeatViewDto>();
@@ -42,6 +47,7 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         sessionId,
         categoryCode: session.categoryCode,
         roomName: session.roomName,
+        status: session.status,
         startsAt: session.startsAt,
         lateEntryMinutes: session.lateEntryMinutes,
         earliestHandInMinutes: session.earliestHandInMinutes,
