@@ -102,7 +102,7 @@ const Env = z
     HUB_UNSIGNED_LOG_SUMMARY_MS: envInt(10, 3_600_000).default(60_000),
     /** Hub monthly report: a record reaching the hub within this many hours of its UpdateTime counts as timely. */
     REPORT_LATENCY_TARGET_HOURS: envDecimal(0.1, 24 * 31).default(24),
-    /** Login attempts allowed per client IP per minute before 429 (per-name lockout is separate). */
+    /** Login attempts allowed per client IP per minute, across every instance of the node, before 429 (per-name lockout is separate). */
     LOGIN_RATE_LIMIT_PER_MINUTE: envInt(1).default(60),
     /**
      * How often an open staff socket's login and account are asked again. A console that only

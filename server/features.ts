@@ -4,6 +4,7 @@ import { createAuditFeature, createAuditService } from "./audit/index.js";
 import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import { createCertificatesFeature } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
+import { createDatabaseClock } from "./lib/database-clock.js";
 import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
 import {
   createExchangeHubFeature,
@@ -135,6 +136,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     renameInSessions: (where, names, at, session) => scheduling.renameInSessions(where, names, at, session),
   };
 
+  // The hub runs no exam delivery, whose database clock identity reads on a province node: identity
+  // runs one of its own there, so a hub lockout lasts as long on every instance.
+  const hubClock = config.role === "hub" ? createDatabaseClock(conn, { logger: ctx.logger }) : undefined;
   const { auth, access } = createIdentityAndAccess(conn, {
     provinceCode: config.provinceCode,
     logger: ctx.logger,
@@ -142,11 +146,11 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     organisation,
     scheduling,
     sittingUntil: (sessionId, candidateId) => sittingUntil?.(sessionId, candidateId) ?? Promise.resolve(null),
-    now: () => deliveryNow?.() ?? new Date(),
+    now: () => deliveryNow?.() ?? hubClock?.now() ?? new Date(),
   });
 
   const features: Feature[] = [
-    createIdentityFeature(ctx, { auth, access }),
+    createIdentityFeature(ctx, { auth, access, clock: hubClock }),
     createAuditFeature(audit, access),
     createOrganisationFeature(organisation, access),
     systemSocketFeature(),

@@ -12,7 +12,7 @@ import {
 } from "../contracts/auth.js";
 import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
-import type { createIpRateLimiter } from "./login-throttle.js";
+import type { LoginRateLimiter } from "./login-rates.js";
 import { logIn, runStrategy, type PassportInstance } from "./passport.js";
 import { issueCsrfToken, requireCsrfToken, SESSION_COOKIE } from "./session.js";
 import type { SocketSessions } from "../lib/socket-session.js";
@@ -23,7 +23,7 @@ interface Deps {
   auth: AuthService;
   passport: PassportInstance;
   access: Access;
-  ipLimiter: ReturnType<typeof createIpRateLimiter>;
+  ipLimiter: LoginRateLimiter;
   /** Open sockets end with the login (logout) or the account (deactivation, role or scope change). */
   sockets: SocketSessions;
 }
@@ -40,7 +40,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
   const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? "";
 
   async function login(req: Request, res: Response, strategy: "staff-local" | "candidate") {
-    ipLimiter.hit(clientIp(req));
+    await ipLimiter.hit(clientIp(req));
     // The auth service audits the attempt, refused or not, where it decides it.
     const user = await runStrategy(passport, strategy, req, res);
     await logIn(req, user);

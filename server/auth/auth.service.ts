@@ -19,9 +19,10 @@ import {
   createProctorBindingCheck,
 } from "./account-rules.js";
 import { createLogger, type Logger } from "../lib/logger.js";
-import { createRefusalBudget, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
+import type { RefusalBudgetOptions } from "../lib/refusal-budget.js";
 import { createRefusalSummaries } from "../lib/refusal-summary.js";
 import { clientKey, createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
+import { createFailedLoginBudget, createLoginRates } from "./login-rates.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { candidateLockoutPrefix, createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
 import { endStaffLogins } from "./session.js";
@@ -56,8 +57,9 @@ export interface AuthServiceOptions {
 }
 
 /**
- * Failed logins audited one by one: 10 a minute per client address and 120 a minute in all; the
- * rest are counted and audited as one summary a minute. Anyone can send a failed login, and each
+ * Failed logins audited one by one: 10 a minute per client address and 120 a minute in all, across
+ * every instance of the node (counted in the database, see login-rates.ts); the rest are counted
+ * and audited as one summary a minute (per instance). Anyone can send a failed login, and each
  * was an entry in the hash-chained audit log that every audited action waits behind: a flood from
  * many addresses held proctors' and officers' actions. The lockouts count every failure still.
  */
@@ -82,10 +84,12 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
   });
   const verify = options.verifyPassword ?? verifyPassword;
   const audit = options.audit ?? createAuditService(conn);
-  const failures = createRefusalBudget(options.failedLoginBudget ?? FAILED_LOGIN_BUDGET);
+  const logger = options.logger ?? createLogger({ level: "warn" });
+  const rates = createLoginRates(conn, clock);
+  const failures = createFailedLoginBudget(options.failedLoginBudget ?? FAILED_LOGIN_BUDGET, rates, logger);
   const failureSummaries = createRefusalSummaries({
-    budget: failures,
-    logger: options.logger ?? createLogger({ level: "warn" }),
+    budget: failures.tally,
+    logger,
     write: (summary) =>
       audit.record({ action: "auth.login_failures_summarised", actor: null, details: { ...summary } }),
   });
@@ -100,7 +104,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     try {
       return await attempt();
     } catch (err) {
-      if (failures.admit(clientKey(ip ?? "")))
+      if (await failures.admit(clientKey(ip ?? "")))
         await audit.record({
           action: failedAction,
           actor: null,

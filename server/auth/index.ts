@@ -17,6 +17,7 @@ import type { Connection } from "mongoose";
 import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.js";
 import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
+import type { DatabaseClock } from "../lib/database-clock.js";
 import { errors, type AppError } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { createSocketSessions, guardEvents } from "../lib/socket-session.js";
@@ -24,7 +25,7 @@ import type { AppSocket } from "../lib/socket-types.js";
 import { createOrganisationService } from "../organisation/index.js";
 import { authRouter } from "./auth.routes.js";
 import { createAuthService, type AuthService } from "./auth.service.js";
-import { createIpRateLimiter } from "./login-throttle.js";
+import { createLoginRateLimiter, createLoginRates } from "./login-rates.js";
 import { createPassport } from "./passport.js";
 import {
   createSessionMiddleware,
@@ -49,8 +50,16 @@ export interface IdentityOptions {
   /** The node's account service (built by the composition root, which also gives it to access). */
   auth: AuthService;
   access: Access;
-  /** Login attempts per client IP per minute before 429 (default: config LOGIN_RATE_LIMIT_PER_MINUTE). */
+  /**
+   * Login attempts per client IP per minute before 429, across every instance of the node
+   * (default: config LOGIN_RATE_LIMIT_PER_MINUTE).
+   */
   loginRateLimitPerMinute?: number;
+  /**
+   * The database clock `auth.now` reads, when no other feature runs it (the hub has no exam
+   * delivery): started and stopped with identity.
+   */
+  clock?: DatabaseClock | undefined;
 }
 
 /**
@@ -177,14 +186,24 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     timer.unref();
     socket.once("disconnect", () => clearInterval(timer));
   };
-  const ipLimiter = createIpRateLimiter(
+  // Counted in the node's database on the clock identity decides by (auth.now).
+  const ipLimiter = createLoginRateLimiter(
     options.loginRateLimitPerMinute ?? config.auth.loginRateLimitPerMinute,
+    createLoginRates(conn, auth.now),
   );
 
   return {
     name: "identity",
+    // Measured before the first request: a lockout taken on the instance's own clock would run
+    // longer or shorter than on the other instances'.
+    start: async () => {
+      await options.clock?.start();
+    },
     // Failed logins still only counted are audited before the node closes its database.
-    stop: () => auth.closeFailureSummaries(),
+    stop: async () => {
+      options.clock?.stop();
+      await auth.closeFailureSummaries();
+    },
     middleware: [sessionMw, passportInit, passportSession, csrfProtection()],
     router: authRouter({ auth, passport, access: options.access, ipLimiter, sockets }),
     engineMiddleware: [

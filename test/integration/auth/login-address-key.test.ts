@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { expect } from "chai";
 import { createAuthService } from "../../../server/auth/index.js";
 import { useTestNode } from "../../helpers/node.js";
@@ -13,10 +13,16 @@ describe("failed logins counted by client address: IPv6 /64 and IPv4-mapped addr
   this.timeout(60_000);
   const env = useTestNode();
 
-  /** An auth service on the node's database whose budget audits `perSource` failures per address. */
-  const authWithBudget = (perSource: number) =>
-    createAuthService(env.node.ctx.conn, {
+  /**
+   * An auth service on the node's database whose budget audits `perSource` failures per address.
+   * The budget is counted in the database per minute of the service's clock: each service's clock
+   * stands still at a minute of its own, so each starts with a budget of its own.
+   */
+  const authWithBudget = (perSource: number) => {
+    const at = new Date(Date.now() + randomInt(1, 1_000_000) * 60_000);
+    return createAuthService(env.node.ctx.conn, {
       provinceCode: env.node.ctx.config.provinceCode,
+      now: () => at,
       candidates: {
         findTicket: () => Promise.resolve(null),
         findLoginSeat: () => Promise.resolve(null),
@@ -30,6 +36,7 @@ describe("failed logins counted by client address: IPv6 /64 and IPv4-mapped addr
         summaryWindowMs: 3_600_000,
       },
     });
+  };
 
   /** Failed staff logins from each of `ips` in turn (a fresh name each); how many were audited one by one. */
   async function auditedOneByOne(ips: string[]): Promise<number> {
