@@ -162,6 +162,12 @@ const Env = z
     CERT_AUTO_ISSUE: boolish.default(false),
     /** How many days before expiry renewal opens. */
     CERT_RENEWAL_WINDOW_DAYS: envInt(30, 365).default(90),
+    /**
+     * Hours a rotated certificate key waits before it signs, announced to the hub meanwhile. 48: the
+     * hub's national list tells verifiers to refresh daily, so one day has the key on every list that
+     * follows that; the second is for the announcement's retries while the hub is unreachable.
+     */
+    CERT_KEY_ROTATION_LEAD_HOURS: envInt(0, 24 * 30).default(48),
     /** Other nodes whose trust and status lists this node fetches: `110000=http://host:port,…`. */
     CERT_PEERS: z
       .string()
@@ -286,6 +292,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       keysDir: e.CERT_KEYS_DIR ?? `${e.DATA_DIR}/${nodeName}/keys`,
       autoIssue: e.CERT_AUTO_ISSUE,
       renewalWindowDays: e.CERT_RENEWAL_WINDOW_DAYS,
+      rotationLeadMs: e.CERT_KEY_ROTATION_LEAD_HOURS * 3_600_000,
       peers: (e.CERT_PEERS ?? "")
         .split(",")
         .filter(Boolean)

@@ -248,6 +248,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       audit,
       access,
       statusList: () => certificates.facade.signing.statusListDocument({ fresh: true }),
+      certificateKeys: certificates.facade.signing.hubKeys,
       lookupNotices: (before, limit) => exchangeReady().lookupNotices(before, limit),
     });
     features.push(sharing);

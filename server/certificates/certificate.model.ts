@@ -103,6 +103,11 @@ export interface KeyRegistryDoc {
   publicKey: string;
   validFrom: string;
   validTo: string | null;
+  /**
+   * The days the hub's national trust list carries a certificate key from and to, as the hub last
+   * answered this node's announcement; null (absent) while the hub does not list it.
+   */
+  hub?: { validFrom: string; validTo: string | null } | null;
 }
 
 /**
@@ -227,6 +232,13 @@ const keyRegistrySchema = new Schema(
     publicKey: { type: String, required: true },
     validFrom: { type: String, required: true },
     validTo: { type: String, default: null },
+    hub: {
+      type: new Schema(
+        { validFrom: { type: String, required: true }, validTo: { type: String, default: null } },
+        { _id: false },
+      ),
+      default: null,
+    },
   },
   { timestamps: true, collection: "certificate_keys" },
 );

@@ -78,6 +78,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       ctx.config.hub.url && ctx.config.hub.publicKey
         ? { url: ctx.config.hub.url, publicKey: ctx.config.hub.publicKey }
         : null,
+    rotationLeadMs: opts.rotationLeadMs,
     logger: ctx.logger,
     // Only an injected clock: without one, status lists are dated by the database's clock.
     ...(deps.clock ? { clock: deps.clock } : {}),

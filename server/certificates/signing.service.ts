@@ -32,6 +32,7 @@ import {
 import { buildTrustList, loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
 import { keyCoversIssue, type TrustContext } from "./crypto/verify-qr.js";
 import { formatZoned } from "./crypto/zoned-time.js";
+import { createHubKeys } from "./hub-keys.js";
 import { databaseTime } from "../lib/mongo.js";
 
 export interface SigningOptions {
@@ -47,6 +48,12 @@ export interface SigningOptions {
    * every province's certificate keys, so a certificate from anywhere verifies here.
    */
   hub?: { url: string; publicKey: string } | null;
+  /**
+   * How long after a rotation the new certificate key starts signing (CERT_KEY_ROTATION_LEAD_HOURS):
+   * meanwhile it is on this node's trust list and announced to the hub, so every verifier has it
+   * before the first certificate it seals. 0: at once.
+   */
+  rotationLeadMs?: number;
   logger: Logger;
   clock?: () => Date;
   /** The zone times in refusals are written in (the node's TIME_ZONE); CST by default. */
@@ -79,6 +86,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     string,
     { at: number; list: LoadedTrustList | null; status: LoadedStatusList | null }
   >();
+  const hubKeys = createHubKeys(conn, opts.provinceCode);
   const demo = opts.trustDemo
     ? readTrustLists([DEMO_TRUST_LIST_FILE], readAnchorsFile(DEMO_ANCHORS_FILE)).lists
     : [];
@@ -107,6 +115,12 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     }
     trustCache = null;
   }
+
+  /** The node's first certificate key, registered at the hub with the node itself (not announced). */
+  const isFirstKey = (kid: string): boolean =>
+    keys()
+      .all()
+      .find((k) => k.purpose === "certificate")?.kid === kid;
 
   async function anchors(): Promise<TrustAnchor[]> {
     const rows = await Registry.find({ provinceCode: opts.provinceCode, purpose: "trust-list" }).lean();
@@ -317,7 +331,8 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       // Verifiers read the key registry (this node's trust list), not this instance's key file: an
       // instance whose keys directory is not the others' (it must be shared) would sign with a key
       // the registry shows closed, or never registered, and every such certificate would fail.
-      const registered = () => Registry.findOne({ kid: active.kid }, { validFrom: 1, validTo: 1 }).lean();
+      const registered = () =>
+        Registry.findOne({ kid: active.kid }, { validFrom: 1, validTo: 1, hub: 1 }).lean();
       let listed = await registered();
       if (!listed) {
         await register();
@@ -332,15 +347,28 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
           `本节点当前签名密钥 ${active.kid} 在密钥登记中已停用或未登记，签出的证书将无法通过核验，已拒绝签发；请确认各实例共用同一密钥目录`,
           { kid: active.kid, registeredValidTo: listed?.validTo ?? null, issuedAt },
         );
+      // Other provinces verify through the hub's list alone (hub-keys.ts); with no hub there is none.
+      if (opts.hub) hubKeys.assertListed(active.kid, listed.hub ?? null, issuedAt, isFirstKey);
       return active;
     },
-    /** Closes the current key (it stays on the trust list) and signs with a new one from now on. */
+    /**
+     * Closes the current key (it stays on the trust list) and adds a new one. A certificate key
+     * switches after the configured lead, while the push announces it to the hub; a trust-list key
+     * at once (peers read this node's anchors from the node itself at every refresh).
+     */
     async rotate(purpose: "certificate" | "trust-list" = "certificate"): Promise<string> {
-      const next = await keys().rotate(purpose);
+      const leadMs = purpose === "certificate" ? (opts.rotationLeadMs ?? 0) : 0;
+      const next = await keys().rotate(purpose, { leadMs });
       await register();
       statusCache = null;
+      if (purpose === "certificate") hubKeys.wake();
       return next.kid;
     },
+    /**
+     * This node's certificate keys for the hub's national list (the sharing feature's status-list
+     * push announces them), and where the hub's answer is kept for `sealingKey`.
+     */
+    hubKeys: hubKeys.port,
     /** Signature over the record's canonical JSON with the current certificate key. */
     signRecord(record: CertificateRecord): { suite: SignatureSuite; kid: string; value: string } {
       const key = keys().active("certificate");

@@ -407,6 +407,37 @@ export const StatusListReceipt = z.object({
 });
 export type StatusListReceipt = z.infer<typeof StatusListReceipt>;
 
+/** The most certificate keys the hub lists for one province (as many as one registration may name). */
+export const MAX_CERTIFICATE_KEYS = 20;
+
+/**
+ * A province's own certificate signing keys, announced by the province (POST /certificate-keys,
+ * signed with its node key) ahead of the time it signs with a new one: the hub adds keys it does not
+ * list and ends listed keys earlier, never later, never removes one (RegistryService.announceCertificateKeys).
+ */
+export const CertificateKeysAnnouncement = z
+  .object({ certificateKeys: z.array(CertificateSigningKey).min(1).max(MAX_CERTIFICATE_KEYS) })
+  .strict();
+export type CertificateKeysAnnouncement = z.infer<typeof CertificateKeysAnnouncement>;
+
+/** The hub's answer: every key its national list now carries for the province, and what it did not take. */
+export const CertificateKeysReceipt = z.object({
+  provinceCode: ProvinceCode,
+  listed: z
+    .array(z.object({ kid: z.string().min(1).max(64), validFrom: IsoDate, validTo: IsoDate.nullable() }))
+    .max(MAX_CERTIFICATE_KEYS),
+  refused: z
+    .array(
+      z.object({
+        kid: z.string().min(1).max(64),
+        code: z.enum(["kid_in_use", "too_many_keys"]),
+        message: z.string().max(200),
+      }),
+    )
+    .max(MAX_CERTIFICATE_KEYS),
+});
+export type CertificateKeysReceipt = z.infer<typeof CertificateKeysReceipt>;
+
 /** Which provinces' status lists the hub holds, and how fresh each is. */
 export interface StatusListIndexDto {
   lists: { provinceCode: string; url: string; generatedAt: string; validUntil: string; ttlMs: number; receivedAt: string }[];

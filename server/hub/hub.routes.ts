@@ -1,6 +1,8 @@
 import type { Request, Response, Router } from "express";
 import { z } from "zod";
 import {
+  CertificateKeysAnnouncement,
+  CertificateKeysReceipt,
   ChangesPage,
   ChangesQuery,
   CollectionReceipt,
@@ -103,6 +105,12 @@ export function hubNodeRouter(deps: {
   signed.post("/status-lists", async (req, res) => {
     const node = authenticatedNode(res);
     await send(req, res, StatusListReceipt, await deps.statusLists.publish(req.body, node.peer));
+  });
+  // A province's own certificate keys, announced before it signs with a new one (rotation).
+  signed.post("/certificate-keys", async (req, res) => {
+    const node = authenticatedNode(res);
+    const body = parse(CertificateKeysAnnouncement, req.body);
+    await send(req, res, CertificateKeysReceipt, await deps.registry.announceCertificateKeys(body, node.peer));
   });
   signed.get("/catalog/changes", async (req, res) => {
     const node = authenticatedNode(res);

@@ -1,5 +1,11 @@
 import { Schema, type ClientSession, type Connection, type InferSchemaType, type Model } from "mongoose";
-import type { RegisterNodeBody, RegisteredNodeDto } from "../contracts/hub.js";
+import {
+  MAX_CERTIFICATE_KEYS,
+  type CertificateKeysAnnouncement,
+  type CertificateKeysReceipt,
+  type RegisterNodeBody,
+  type RegisteredNodeDto,
+} from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { isKnownDivision } from "../organisation/index.js";
@@ -68,6 +74,46 @@ const REGISTRY_VERSION = "nodes";
 
 /** The node keys known per connection, shared by every registry on it (the hub's and the exchange's gates). */
 const keyCaches = new WeakMap<Connection, { version: number; keys: Map<string, KnownNode> }>();
+
+interface HeldCertificateKey {
+  kid: string;
+  suite: "ed25519" | "sm2-sm3";
+  publicKey: string;
+  validFrom?: string | null;
+  validTo?: string | null;
+}
+
+/** The hub's keys of a province with those it announced merged in (see announceCertificateKeys). */
+function mergeAnnouncedKeys(
+  held: readonly HeldCertificateKey[],
+  announced: CertificateKeysAnnouncement["certificateKeys"],
+  today: string,
+): { keys: HeldCertificateKey[]; changed: boolean; refused: CertificateKeysReceipt["refused"] } {
+  const keys = held.map((k) => ({ kid: k.kid, suite: k.suite, publicKey: k.publicKey, validFrom: k.validFrom ?? null, validTo: k.validTo ?? null }));
+  const refused: CertificateKeysReceipt["refused"] = [];
+  let changed = false;
+  for (const a of announced) {
+    const known = keys.find((k) => k.kid === a.kid);
+    if (known && known.publicKey !== a.publicKey) {
+      refused.push({ kid: a.kid, code: "kid_in_use", message: `密钥标识 ${a.kid} 已登记为另一把公钥` });
+    } else if (known) {
+      if (a.validTo && (!known.validTo || a.validTo < known.validTo)) {
+        known.validTo = a.validTo;
+        changed = true;
+      }
+    } else if (a.validTo && a.validTo <= today) {
+      // Ended before the hub heard of it: from today on it signs nothing the list could vouch for.
+      continue;
+    } else if (keys.length >= MAX_CERTIFICATE_KEYS) {
+      refused.push({ kid: a.kid, code: "too_many_keys", message: `每省至多登记 ${MAX_CERTIFICATE_KEYS} 把证照签名密钥，请联系全国中心运维人员` });
+    } else {
+      const validFrom = a.validFrom && a.validFrom > today ? a.validFrom : today;
+      keys.push({ kid: a.kid, suite: a.suite, publicKey: a.publicKey, validFrom, validTo: a.validTo ?? null });
+      changed = true;
+    }
+  }
+  return { keys, changed, refused };
+}
 
 export function createRegistryService(conn: Connection) {
   const Nodes = nodeModel(conn);
@@ -202,6 +248,42 @@ export function createRegistryService(conn: Connection) {
         // Another registration created the province's node first (the unique province code).
         if (!existing && isDuplicateKey(err, "provinceCode")) throw refused();
         throw err;
+      }
+    },
+
+    /**
+     * A province's own announcement of its certificate keys (signed with its node key, so only for
+     * its own province). Only what keeps every certificate it signed verifiable is taken: a key the
+     * hub does not list is added, dated from no earlier than today (the hub never vouches for a key
+     * before it learned of it, so a stolen node key cannot back-date one), and a listed key may be
+     * ended earlier, never later (a key ended because it leaked stays ended). Nothing is removed;
+     * the operator's registration still replaces the whole list.
+     */
+    async announceCertificateKeys(
+      body: CertificateKeysAnnouncement,
+      provinceCode: string,
+      now = new Date(),
+    ): Promise<CertificateKeysReceipt> {
+      const today = dayOf(now);
+      for (let attempt = 1; ; attempt++) {
+        const existing = await Nodes.findOne({ provinceCode }).lean();
+        if (!existing) throw errors.notFound("省级节点");
+        const merged = mergeAnnouncedKeys(existing.certificateKeys, body.certificateKeys, today);
+        const listed = (keys: readonly HeldCertificateKey[]) =>
+          keys.map((k) => ({ kid: k.kid, validFrom: k.validFrom ?? dayOf(existing.registeredAt), validTo: k.validTo ?? null }));
+        if (!merged.changed) return { provinceCode, listed: listed(existing.certificateKeys), refused: merged.refused };
+        // Over the revision read, as a registration: one made meanwhile is read again and merged with.
+        const read = existing.revision === undefined ? { $exists: false } : existing.revision;
+        const updated = await changeNode((session) =>
+          Nodes.findOneAndUpdate(
+            { provinceCode, revision: read },
+            { $set: { certificateKeys: merged.keys }, $inc: { revision: 1 } },
+            { returnDocument: "after", session },
+          ).lean(),
+        );
+        if (updated) return { provinceCode, listed: listed(updated.certificateKeys), refused: merged.refused };
+        if (attempt >= 3)
+          throw errors.conflict("registration_conflict", "该省节点的登记刚被他人修改，请稍后重新提交证照签名密钥");
       }
     },
 

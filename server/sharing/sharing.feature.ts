@@ -10,7 +10,7 @@ import { createLookupService, type LookupAuditPort } from "./lookup.service.js";
 import { createPublisher, PUBLISHED_EVENTS, type Publisher, type PublisherOptions } from "./publisher.js";
 import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
 import { sharingRouter } from "./sharing.routes.js";
-import { createStatusListPusher, type StatusListPusher } from "./status-list-pusher.js";
+import { createStatusListPusher, type CertificateKeysPort, type StatusListPusher } from "./status-list-pusher.js";
 import type { SignedDocument } from "../contracts/certificates.js";
 import type { LookupNoticesPage } from "../contracts/hub.js";
 import type { AuditRecordInput } from "../audit/index.js";
@@ -45,6 +45,8 @@ export function createSharingFeature(
     access: Access;
     /** This node's signed certificate status list (from the certificates feature), which the hub serves. */
     statusList?: () => Promise<SignedDocument>;
+    /** This node's certificate keys, announced to the hub with the status list (a rotated key before it signs). */
+    certificateKeys?: CertificateKeysPort;
     /** Lookups made of this province's people, newest first, as the exchange keeps them. */
     lookupNotices: (before: number | undefined, limit: number) => Promise<LookupNoticesPage>;
     key?: NodeKey;
@@ -66,7 +68,7 @@ export function createSharingFeature(
   // commit) only wakes it instead of waiting for its next poll.
   for (const name of PUBLISHED_EVENTS) events.subscribe(name, () => publisher.kick());
   const statusList = options.statusList;
-  const pusher = statusList ? createStatusListPusher({ client: () => client, statusList, logger }) : null;
+  const pusher = statusList ? createStatusListPusher({ client: () => client, statusList, logger, keys: options.certificateKeys }) : null;
   // Every event that can change a slot: an issue (a reissue or a transfer back retires its old slot
   // with only `certificate.issued`) and a status change; the timed push (every 5 minutes) follows.
   for (const name of ["certificate.issued", "certificate.status_changed"] as const) events.subscribe(name, () => pusher?.push());

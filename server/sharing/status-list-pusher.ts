@@ -1,7 +1,23 @@
+import type { z } from "zod";
 import type { SignedDocument } from "../contracts/certificates.js";
-import { StatusListReceipt } from "../contracts/hub.js";
+import { CertificateKeysReceipt, StatusListReceipt, type CertificateSigningKey } from "../contracts/hub.js";
 import type { Logger } from "../lib/logger.js";
-import { notRegisteredAtPeer, type NodeClient } from "./node-client.js";
+import { notRegisteredAtPeer, type NodeClient, type SignedAnswer } from "./node-client.js";
+
+/**
+ * This node's certificate signing keys as the hub should list them (the certificates feature's
+ * signing service). The hub's national trust list is what other provinces verify against, so a key
+ * the node rotates to must be listed there before it signs: the pusher announces the keys before
+ * each status list whenever they differ from what the hub last answered for.
+ */
+export interface CertificateKeysPort {
+  /** Every certificate key of the node, dated as the hub keeps keys (days). */
+  current(): Promise<z.infer<typeof CertificateSigningKey>[]>;
+  /** What the hub's list now carries for this province (its answer to the announcement). */
+  listed(keys: CertificateKeysReceipt["listed"]): Promise<void>;
+  /** Calls `wake` when the keys changed or a key the hub does not list yet was needed. */
+  onChange(wake: () => void): void;
+}
 
 /**
  * Keeps the hub's copy of this province's signed status list current: pushed after every
@@ -14,6 +30,11 @@ import { notRegisteredAtPeer, type NodeClient } from "./node-client.js";
  * Every 5 minutes by default: another province issues on a transfer out of this one only on a hub
  * copy at most 15 minutes old (certificates' `hubCopyMaxLag`, the conformance kit's P06), and a copy
  * renewed every 15 minutes was, for a moment at the end of each interval, just older than that.
+ *
+ * With `keys`, each push first announces the node's certificate keys when they changed since the
+ * hub last took them (a rotation on any instance, or this process's first push): after a key's
+ * switch the list itself is signed with the new key, which the hub must list first. A failed
+ * announcement is repeated by the next push, exactly like a failed list.
  */
 export function createStatusListPusher(deps: {
   client: () => NodeClient | null;
@@ -28,6 +49,7 @@ export function createStatusListPusher(deps: {
    * the wait doubles up to `retryMs` so an unregistered node does not knock every few seconds forever.
    */
   notRegisteredRetryMs?: number;
+  keys?: CertificateKeysPort;
 }) {
   let timer: NodeJS.Timeout | null = null;
   let retry: NodeJS.Timeout | null = null;
@@ -38,25 +60,68 @@ export function createStatusListPusher(deps: {
   const firstNotRegisteredRetryMs = Math.min(deps.notRegisteredRetryMs ?? 2_000, maxRetryMs);
   let nextRetryMs = maxRetryMs;
   let notRegisteredRetryMs = firstNotRegisteredRetryMs;
+  /** The key list the hub last answered for, as sent; null until then (each process announces once). */
+  let announced: string | null = null;
+  /** The last announcement failed: the push is repeated even when the list itself was taken. */
+  let keysOwed = false;
+
+  /** Sets when to try again after the hub refused `what`. */
+  function refused(answer: Pick<SignedAnswer, "status" | "body" | "error">, what: string): void {
+    if (notRegisteredAtPeer(answer)) {
+      // Expected on a new network until the hub operator registers this node: not a warning.
+      deps.logger.info({ retryInMs: notRegisteredRetryMs }, `hub does not know this node's key yet; ${what} push will be repeated`);
+      nextRetryMs = notRegisteredRetryMs;
+      notRegisteredRetryMs = Math.min(notRegisteredRetryMs * 2, maxRetryMs);
+    } else {
+      deps.logger.warn({ status: answer.status, body: answer.body }, `hub refused the ${what}`);
+      nextRetryMs = maxRetryMs;
+    }
+  }
+
+  /**
+   * Announces the certificate keys when they changed since the hub last took them: `taken` (or
+   * nothing to announce), `owed` (to be repeated), or `unknown_node` (the hub does not know this
+   * node's key, so it would refuse the list as well).
+   */
+  async function announceKeys(client: NodeClient, port: CertificateKeysPort): Promise<"taken" | "owed" | "unknown_node"> {
+    const keys = await port.current();
+    const sent = JSON.stringify(keys);
+    if (!keys.length || sent === announced) return "taken";
+    const answer = await client.call("POST", "/api/hub/v1/certificate-keys", { certificateKeys: keys });
+    const receipt = CertificateKeysReceipt.safeParse(answer.body);
+    if (answer.status !== 200 || !receipt.success) {
+      refused(answer, "certificate keys");
+      return notRegisteredAtPeer(answer) ? "unknown_node" : "owed";
+    }
+    // Refused keys are not retried (the hub would answer the same): the operator has to act.
+    if (receipt.data.refused.length) deps.logger.warn({ refused: receipt.data.refused }, "hub did not list some certificate keys");
+    await port.listed(receipt.data.listed);
+    announced = sent;
+    return "taken";
+  }
 
   async function pushOnce(): Promise<StatusListReceipt | null> {
     const client = deps.client();
     if (!client) return null;
+    // Keys first, but a failure there does not hold the list back (a hub that cannot take keys
+    // still needs the province's statuses); it is repeated with the next push.
+    const port = deps.keys;
+    const keys = port
+      ? await announceKeys(client, port).catch((err: unknown) => {
+          deps.logger.warn({ err }, "certificate key announcement failed; the next push repeats it");
+          nextRetryMs = maxRetryMs;
+          return "owed" as const;
+        })
+      : "taken";
+    keysOwed = keys !== "taken";
+    if (keys === "unknown_node") return null;
     const answer = await client.call("POST", "/api/hub/v1/status-lists", await deps.statusList());
     const receipt = StatusListReceipt.safeParse(answer.body);
     if (answer.status !== 200 || !receipt.success) {
-      if (notRegisteredAtPeer(answer)) {
-        // Expected on a new network until the hub operator registers this node: not a warning.
-        deps.logger.info({ retryInMs: notRegisteredRetryMs }, "hub does not know this node's key yet; status list push will be repeated");
-        nextRetryMs = notRegisteredRetryMs;
-        notRegisteredRetryMs = Math.min(notRegisteredRetryMs * 2, maxRetryMs);
-      } else {
-        deps.logger.warn({ status: answer.status, body: answer.body }, "hub refused the status list");
-        nextRetryMs = maxRetryMs;
-      }
+      refused(answer, "status list");
       return null;
     }
-    notRegisteredRetryMs = firstNotRegisteredRetryMs;
+    if (!keysOwed) notRegisteredRetryMs = firstNotRegisteredRetryMs;
     return receipt.data;
   }
 
@@ -73,7 +138,7 @@ export function createStatusListPusher(deps: {
         return null;
       })
       .then((receipt) => {
-        if (receipt || stopped || retry || !deps.client()) return;
+        if ((receipt && !keysOwed) || stopped || retry || !deps.client()) return;
         retry = setTimeout(() => {
           retry = null;
           push();
@@ -88,6 +153,11 @@ export function createStatusListPusher(deps: {
         }
       });
   }
+
+  // A rotation (or a key needed before the hub listed it) is announced now, not at the next interval.
+  deps.keys?.onChange(() => {
+    if (!stopped) push();
+  });
 
   return {
     pushOnce,
