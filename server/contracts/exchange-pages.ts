@@ -177,6 +177,14 @@ export interface ExchangeStatsRow {
   waitingOpen: number;
   /** Still open and overdue now. */
   overdueOpen: number;
+  /** Of those received: answered by their deadline. */
+  answeredInTime: number;
+  /**
+   * Of those received: answered, or past their deadline unanswered (what the monthly report's
+   * response rate divides by). A case still open before its deadline is in neither: counted as
+   * answered, a report published right after month end scored the month's last days as on time.
+   */
+  due: number;
 }
 
 export const ProvinceOfCase = ProvinceCode;

@@ -84,12 +84,14 @@ export interface RegisteredNodeDto {
   registeredAt: string;
 }
 
-/** The hub's own identity, which provinces pin. */
-export interface HubIdentityDto {
-  keyId: string;
-  publicKey: string;
-  alg: "ed25519";
-}
+/** The hub's own identity (GET /identity), which provinces pin. */
+export const HubIdentity = z.object({
+  /** RFC 7638 JWK thumbprint of the key: the `keyid` of every answer the hub signs. */
+  keyId: z.string().min(1).max(64),
+  publicKey: Ed25519PublicKey,
+  alg: z.literal("ed25519"),
+});
+export type HubIdentityDto = z.infer<typeof HubIdentity>;
 
 // ---------------------------------------------------------------- 1. collection interface
 
@@ -97,30 +99,88 @@ export const RecordOperation = z.enum(["add", "update", "delete"]);
 export const CertificateStatus = z.enum(["valid", "cancelled", "revoked", "withdrawn"]);
 
 /**
+ * What the hub hashes (RecordResult.recordHash, PractitionerView.recordHash). Written out because a
+ * province hashing its own record as it sent it got another hash: the hub normalises the name first.
+ */
+export const RECORD_HASH_RULE =
+  "SHA-256 (lower-case hex) of the record as the hub stores it, written as canonical JSON: object keys " +
+  "sorted by UTF-16 code unit at every level, no white space, strings and numbers as JSON.stringify " +
+  "writes them, exactly the fields sent (no defaults added). The one field the hub changes before storing " +
+  "and hashing is practitioner.name: Unicode NFC, trimmed of surrounding white space, and between two " +
+  "Chinese characters any separator dot (U+00B7, U+0387, U+2022, U+2027, U+2219, U+22C5, U+30FB, U+FF65, " +
+  "U+2E31, U+002E, U+FF0E) with the spaces around it becomes U+00B7 and spaces are removed: " +
+  "\" 阿卜杜 . 热合曼 \" is stored and hashed as \"阿卜杜·热合曼\". A province comparing hashes normalises " +
+  "the name first.";
+
+/**
  * One qualification record (资格记录) as a province publishes it. `recordId` is stable at the
- * source and versions grow with each change; the hub keeps the highest version it accepted.
+ * source and versions grow with each change; the hub keeps the highest version it accepted. The
+ * descriptions state the rules the hub checks beyond the shape (record-validation.ts), with the
+ * code each breach is rejected with: provinces read them in the OpenAPI document.
  */
 export const QualificationRecord = z
   .object({
     recordId: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/, "recordId 须为 1–100 位字母、数字或 :._-"),
     recordType: z.enum(["exam_pass", "certificate"]),
     /** 数据来源省份 (provenance). */
-    sourceProvince: ProvinceCode,
+    sourceProvince: ProvinceCode.meta({
+      description:
+        "数据来源省份: must be the province whose node key signed the batch (else provenance_mismatch). " +
+        "Only the practitioner's home province (the first to publish them, or the one a transfer moved " +
+        "them to) writes new records of them (else not_home_province); a former home may still update " +
+        "the records it published.",
+    }),
     /** Flag: add / update / delete. */
-    operation: RecordOperation,
+    operation: RecordOperation.meta({
+      description:
+        "add / update / delete. A delete withdraws the record: it must have state invalid (else " +
+        "inconsistent) and no longer counts towards what the practitioner holds.",
+    }),
     /** State: valid / invalid. */
-    state: z.enum(["valid", "invalid"]),
-    updateTime: UpdateTime,
-    version: z.int().min(1).max(2_147_483_647),
+    state: z.enum(["valid", "invalid"]).meta({
+      description:
+        "valid / invalid. A delete must be invalid; on a certificate record the state must agree with " +
+        "certificate.status: valid exactly when the status is valid, except on a delete (else inconsistent).",
+    }),
+    updateTime: UpdateTime.meta({
+      description:
+        "YYYYMMDDhhmmss in Beijing time (UTC+8, no daylight saving), as MOT interface specifications " +
+        "write UpdateTime: a time that does not exist is rejected invalid_date, one more than 5 minutes " +
+        "ahead of the hub's clock future_date.",
+    }),
+    version: z.int().min(1).max(2_147_483_647).meta({
+      description:
+        "Grows with each change of the record. Lower than the version held: answered stale (ignored); " +
+        "equal with the same content (recordHash): duplicate; equal with other content: rejected " +
+        "version_conflict.",
+    }),
     practitioner: z
       .object({
         idNumber: z.string().min(1).max(18),
         name: personName(1, 50),
       })
-      .strict(),
-    categories: z.array(CategoryCode).min(1).max(7),
+      .strict()
+      .meta({
+        description:
+          "idNumber: an 18-character GB 11643 citizen identity number, its check character an upper-case " +
+          "X or a digit: wrong length id_length, other characters or a lower-case x id_format, a province " +
+          "that does not exist id_division, a birth date that is no real day from 1900-01-01 to today " +
+          "id_birth_date, a wrong check character id_check_digit; a record's ID number never changes " +
+          "(inconsistent). name: stored normalised (see recordHash in the receipt).",
+      }),
+    categories: z
+      .array(CategoryCode)
+      .min(1)
+      .max(7)
+      .meta({
+        description: "No code twice (duplicate_category); an exam pass names exactly its exam's category.",
+      }),
     /** The GB/T 2260 division of the authority that examined or issued. */
-    issuingDivision: DivisionCode,
+    issuingDivision: DivisionCode.meta({
+      description:
+        "The GB/T 2260 division of the authority that examined or issued: a current code (else " +
+        "unknown_division) inside the source province (else division_outside_province).",
+    }),
     exam: z
       .object({
         categoryCode: CategoryCode,
@@ -130,6 +190,13 @@ export const QualificationRecord = z
         chainHash: z.string().regex(/^[0-9a-f]{64}$/),
       })
       .strict()
+      .meta({
+        description:
+          "Required on an exam_pass record, refused on a certificate record (missing_field / " +
+          "inconsistent). A pass carries exactly its own category: categories must be exactly " +
+          "[categoryCode]; score must be at least passMark; passedOn not after today in Beijing " +
+          "(future_date) nor before the birth date in the ID number (inconsistent).",
+      })
       .optional(),
     certificate: z
       .object({
@@ -144,6 +211,14 @@ export const QualificationRecord = z
         validTo: IsoDate,
       })
       .strict()
+      .meta({
+        description:
+          "Required on a certificate record, refused on an exam_pass record (missing_field / " +
+          "inconsistent). status must agree with the record's state (valid exactly when state is valid, " +
+          "except on a delete); validFrom not after validTo; firstIssueDate not after issueDate, issueDate " +
+          "not after today in Beijing (future_date), firstIssueDate not before the birth date " +
+          "(inconsistent).",
+      })
       .optional(),
     /** Provenance of a certificate issued on a transfer (转籍): the former home's certificate and the exchange case. */
     transferredFrom: z
@@ -169,9 +244,43 @@ export const CollectionBatch = z
   })
   .strict();
 
+/**
+ * Every code the hub rejects a record with (record-validation.ts, collection.service.ts), with its
+ * meaning in Chinese as the hub's and the provinces' pages show it. A new code is a change of the
+ * interface: the hub checks its receipts against this list before they leave.
+ */
+export const REJECT_CODE_LABELS = {
+  invalid_field: "字段格式不合法",
+  missing_field: "缺少必需信息",
+  inconsistent: "内容前后不一致",
+  provenance_mismatch: "来源省份与签名节点不符",
+  not_home_province: "非归属省份写入",
+  version_conflict: "同版本内容不同",
+  too_many_records: "该人员记录数已达上限",
+  conflict_retry: "并发冲突待重发",
+  unknown_division: "未知行政区划",
+  division_outside_province: "机构不在来源省份",
+  duplicate_category: "资格类别重复",
+  invalid_date: "日期不合法",
+  future_date: "日期晚于当前",
+  id_length: "身份证号码位数错误",
+  id_format: "身份证号码格式错误",
+  id_division: "身份证地区码不存在",
+  id_birth_date: "身份证出生日期错误",
+  id_check_digit: "身份证校验位错误",
+} as const;
+export type RejectCode = keyof typeof REJECT_CODE_LABELS;
+export const RejectCode = z
+  .enum(Object.keys(REJECT_CODE_LABELS) as [RejectCode, ...RejectCode[]])
+  .meta({
+    description: `Why the record was rejected (code: 含义): ${Object.entries(REJECT_CODE_LABELS)
+      .map(([code, label]) => `${code}: ${label}`)
+      .join("; ")}.`,
+  });
+
 /** Why a record was rejected: a stable code, the offending field's path and a Chinese message. */
 export const RejectReason = z.object({
-  code: z.string().min(1).max(64),
+  code: RejectCode,
   field: z.string().max(200).nullable(),
   message: z.string().max(500),
 });
@@ -186,8 +295,14 @@ export const RecordResult = z.object({
   reasons: z.array(RejectReason).max(MAX_REJECT_REASONS),
   /** Hub sequence number of the change (accepted only). */
   hubSeq: z.int().nullable(),
-  /** SHA-256 of the record's canonical form, hex. */
-  recordHash: z.string().max(128).nullable(),
+  /** SHA-256 of the record's canonical form, hex (RECORD_HASH_RULE). */
+  recordHash: z
+    .string()
+    .max(128)
+    .nullable()
+    .meta({
+      description: `${RECORD_HASH_RULE} Null when the hub holds no version of the record (rejected).`,
+    }),
 });
 export type RecordResult = z.infer<typeof RecordResult>;
 
@@ -241,7 +356,10 @@ export const PractitionerView = z.object({
   certificateStatus: CertificateStatus.nullable(),
   validTo: z.string().max(10).nullable(),
   version: z.int(),
-  recordHash: z.string().max(128),
+  recordHash: z
+    .string()
+    .max(128)
+    .meta({ description: `The hash of the practitioner's latest accepted record: ${RECORD_HASH_RULE}` }),
   updatedAt: Timestamp,
   /** Which fields were masked for this reason. */
   masked: z.array(z.string().max(64)).max(20),
@@ -360,6 +478,37 @@ export interface OutboundEntryDto {
  */
 export const LEGACY_RECORD_PREFIX = "legacy:";
 
+/**
+ * The conformance kit's test records (scripts/conformance): record ids `conformance:<random>`, of
+ * practitioners whose ID numbers carry a division code of the form PP0090–PP0099, which GB/T 2260
+ * never gives (the middle pair 00 is the province itself), so no person holds them. The kit
+ * withdraws them at the end of each run. They are no province's reporting: the monthly report
+ * leaves them out. Both marks are needed, so a province cannot hide a real practitioner's record
+ * from its figures by its record id.
+ */
+export const CONFORMANCE_RECORD_PREFIX = "conformance:";
+/** The test practitioners' division codes (the first six digits of their ID numbers). */
+export const CONFORMANCE_ID_DIVISION = /^[1-9]\d009\d/;
+
+/** Whether a published record (any shape, as received) is one of the conformance kit's. */
+export function isConformanceRecord(record: unknown): boolean {
+  type Shape = { recordId?: unknown; practitioner?: { idNumber?: unknown } | null };
+  const r: Shape = record && typeof record === "object" ? (record as Shape) : {};
+  const person = r.practitioner && typeof r.practitioner === "object" ? r.practitioner : {};
+  return (
+    typeof r.recordId === "string" &&
+    r.recordId.startsWith(CONFORMANCE_RECORD_PREFIX) &&
+    typeof person.idNumber === "string" &&
+    CONFORMANCE_ID_DIVISION.test(person.idNumber)
+  );
+}
+
+/** The same test as a filter on the hub's records or change log (recordId, idNumber), for the report. */
+export const CONFORMANCE_RECORD_FILTER = {
+  recordId: { $regex: `^${CONFORMANCE_RECORD_PREFIX}` },
+  idNumber: { $regex: CONFORMANCE_ID_DIVISION.source },
+} as const;
+
 /** Largest register file accepted (bytes), for the server's check and the page's alike. */
 export const LEGACY_REGISTER_MAX_BYTES = 2 * 1024 * 1024;
 
@@ -375,6 +524,16 @@ export const LegacyRegisterUpload = z
   .strict();
 export type LegacyRegisterUpload = z.infer<typeof LegacyRegisterUpload>;
 
+/**
+ * Why a register row was refused before publishing: the hub's codes (RejectCode) and the cleaning's
+ * own (imprecise_number, lapsed, duplicate, ...), which never reach the hub.
+ */
+export interface CleaningReason {
+  code: string;
+  field: string | null;
+  message: string;
+}
+
 /** The cleaning report of a checked register: how many rows are clean, and why each other row was refused. */
 export interface CleaningReport {
   rows: number;
@@ -383,7 +542,7 @@ export interface CleaningReport {
    * The refused rows, with what finds them in the sheet: the row, the name and the ID number masked
    * as on every other page (the report is shown, and may be kept, beyond the file itself).
    */
-  refused: { line: number; name: string; idNumberMasked: string | null; reasons: RejectReason[] }[];
+  refused: { line: number; name: string; idNumberMasked: string | null; reasons: CleaningReason[] }[];
   /** Problems of the file as a whole (header, size); when any, no row was read. */
   fileProblems: string[];
 }

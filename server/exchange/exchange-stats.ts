@@ -34,13 +34,14 @@ export function createExchangeStats(conn: Connection, deps: { now?: () => Date }
       const late = {
         $cond: [answered, { $gt: ["$answeredAt", "$deadlineAt"] }, { $and: [{ $lte: ["$deadlineAt", t] }, { $ne: ["$state", "ended"] }] }],
       };
+      const overdue = { $or: [{ $eq: ["$overdue", true] }, late] };
       const count = (condition: unknown) => ({ $sum: { $cond: [condition, 1, 0] } });
       const [sent, received] = await Promise.all([
         m.Cases.aggregate<Group & { sent: number }>([
           { $match: { ...inRange, ...(province ? { fromProvince: province } : {}) } },
           { $group: { _id: { province: "$fromProvince", kind: "$kind" }, sent: { $sum: 1 } } },
         ]),
-        m.Cases.aggregate<Group & Pick<ExchangeStatsRow, "received" | "answered" | "problems" | "overdue" | "waitingOpen" | "overdueOpen">>([
+        m.Cases.aggregate<Group & Pick<ExchangeStatsRow, "received" | "answered" | "problems" | "overdue" | "waitingOpen" | "overdueOpen" | "answeredInTime" | "due">>([
           { $match: { ...inRange, ...(province ? { toProvince: province } : {}) } },
           {
             $group: {
@@ -49,7 +50,11 @@ export function createExchangeStats(conn: Connection, deps: { now?: () => Date }
               answered: count(answered),
               // The answer, not the state: a problem answer its sender then ended is still a problem answered.
               problems: count({ $eq: ["$ack.outcome", "problem"] }),
-              overdue: count({ $or: [{ $eq: ["$overdue", true] }, late] }),
+              overdue: count(overdue),
+              // Not yet due (open, deadline ahead) is neither answered in time nor missed: counted as
+              // answered, a report made right after month end scored the last days' open cases as met.
+              answeredInTime: count({ $and: [answered, { $not: [overdue] }] }),
+              due: count({ $or: [answered, overdue] }),
               waitingOpen: count(open),
               overdueOpen: count({ $and: [open, { $lte: ["$deadlineAt", t] }] }),
             },
@@ -61,7 +66,7 @@ export function createExchangeStats(conn: Connection, deps: { now?: () => Date }
         const key = `${p}:${kind}`;
         let r = rows.get(key);
         if (!r) {
-          r = { province: p, kind, sent: 0, received: 0, answered: 0, problems: 0, ackMedianMs: null, ackP95Ms: null, overdue: 0, waitingOpen: 0, overdueOpen: 0 };
+          r = { province: p, kind, sent: 0, received: 0, answered: 0, problems: 0, ackMedianMs: null, ackP95Ms: null, overdue: 0, waitingOpen: 0, overdueOpen: 0, answeredInTime: 0, due: 0 };
           rows.set(key, r);
         }
         return r;

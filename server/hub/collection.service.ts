@@ -2,16 +2,23 @@ import { randomUUID } from "node:crypto";
 import type { Connection } from "mongoose";
 import {
   CollectionBatch,
+  isConformanceRecord,
   MAX_BATCH_RECORDS,
+  RecordResult,
   type CollectionReceipt,
   type QualificationRecord,
-  type RecordResult,
+  type RejectCode,
 } from "../contracts/hub.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { hubModels } from "./hub.models.js";
-import { pointerFrom, transferCancellationAhead } from "./pointer-view.js";
-import { checkRecord } from "./record-validation.js";
+import { hubModels, type HubRecordDoc } from "./hub.models.js";
+import {
+  POINTER_FACTS_PROJECTION,
+  pointerFrom,
+  transferCancellationAhead,
+  type PointerFacts,
+} from "./pointer-view.js";
+import { checkRecord, MAX_RECORDS_PER_PRACTITIONER, TOO_MANY_RECORDS } from "./record-validation.js";
 import { intakeRow, type IntakeLedger } from "./report/intake-ledger.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 
@@ -25,7 +32,7 @@ function recordKey(r: { sourceProvince: string; recordId: string }): string {
  * practitioner at once): the hub's own trouble, not a judgement of the record, which the province
  * sends again (its publisher retries this code) and which is judged and counted then.
  */
-export const CONFLICT_RETRY = "conflict_retry";
+export const CONFLICT_RETRY: RejectCode = "conflict_retry";
 const hubsOwnConflict = (r: RecordResult) =>
   r.reasons.length > 0 && r.reasons.every((x) => x.code === CONFLICT_RETRY);
 
@@ -37,6 +44,13 @@ interface ValidRecord {
   raw: unknown;
 }
 type BatchInfo = { batchId: string; sourceProvince: string; receivedAt: Date };
+/** A held record as a round reads it: what judging a re-send needs, and the pointer's facts. */
+type HeldRecord = Pick<
+  HubRecordDoc,
+  "sourceProvince" | "recordId" | "idNumber" | "version" | "hash" | "hubSeq"
+> & {
+  record: PointerFacts;
+};
 
 /**
  * The collection interface (数据资源采集): a province publishes qualification records; each is
@@ -47,10 +61,11 @@ type BatchInfo = { batchId: string; sourceProvince: string; receivedAt: Date };
  */
 export function createCollectionService(
   conn: Connection,
-  deps: { logger: Logger; now?: () => Date; ledger?: IntakeLedger },
+  deps: { logger: Logger; now?: () => Date; ledger?: IntakeLedger; maxRecordsPerPractitioner?: number },
 ) {
   const m = hubModels(conn);
   const now = deps.now ?? (() => new Date());
+  const maxRecords = deps.maxRecordsPerPractitioner ?? MAX_RECORDS_PER_PRACTITIONER;
 
   /**
    * This instance's rounds apply one at a time. Every round takes the hub's one change counter in
@@ -72,9 +87,9 @@ export function createCollectionService(
 
   /**
    * Applies a round of records — each of a different practitioner and a different record id — in
-   * one transaction: one read of the records held (this record and every record of the person, from
-   * which the pointer is recomputed), one of the pointers, one counter step, and one bulk write per
-   * collection, whatever the round's size. Each record is still judged on its own (stale,
+   * one transaction: one read of the records held (this record and every record of the person, of
+   * which only what the pointer is recomputed from), one of the pointers, one counter step, and
+   * one bulk write per collection, whatever the round's size. Each record is still judged on its own (stale,
    * duplicate, conflicts, home province) exactly as if it came alone.
    */
   async function applyRoundNow(round: ValidRecord[], batch: BatchInfo): Promise<RecordResult[]> {
@@ -89,10 +104,18 @@ export function createCollectionService(
             { idNumber: { $in: people } },
           ],
         },
-        { sourceProvince: 1, recordId: 1, idNumber: 1, version: 1, hash: 1, hubSeq: 1, record: 1 },
+        {
+          sourceProvince: 1,
+          recordId: 1,
+          idNumber: 1,
+          version: 1,
+          hash: 1,
+          hubSeq: 1,
+          ...POINTER_FACTS_PROJECTION,
+        },
       )
         .session(session)
-        .lean();
+        .lean<HeldRecord[]>();
       const pointers = await m.Pointers.find(
         { idNumber: { $in: people } },
         { idNumber: 1, homeProvince: 1, filedWith: 1 },
@@ -122,7 +145,7 @@ export function createCollectionService(
       for (const v of round) {
         const { index, record, hash } = v;
         const base = { index, recordId: record.recordId, version: record.version };
-        const reject = (code: string, field: string | null, message: string) =>
+        const reject = (code: RejectCode, field: string | null, message: string) =>
           results.push({
             ...base,
             outcome: "rejected",
@@ -165,6 +188,17 @@ export function createCollectionService(
             "not_home_province",
             "sourceProvince",
             `该从业人员的资格由 ${pointer.homeProvince} 管理，其他省份不得写入`,
+          );
+          continue;
+        }
+        // Counted from the read above (a round holds one record of a person), for new records only:
+        // a province keeps updating what it already published.
+        const ownHeld = (heldOfPerson.get(idNumber) ?? []).filter((r) => r.sourceProvince === signer).length;
+        if (!existing && ownHeld >= maxRecords) {
+          reject(
+            TOO_MANY_RECORDS,
+            "recordId",
+            `该从业人员在本省已有 ${ownHeld} 条记录，达到上限 ${maxRecords} 条，请更新已有记录而非新增`,
           );
           continue;
         }
@@ -257,9 +291,11 @@ export function createCollectionService(
         hubSeq,
         recordHash: v.hash,
       }));
-      // Counted in the same transaction as the changes it counts (a failed write undoes them).
+      // Counted in the same transaction as the changes it counts (a failed write undoes them). The
+      // conformance kit's test records count nowhere: a province that runs the kit against the
+      // national hub would otherwise see its test's deliberate refusals in its signed report.
       await deps.ledger?.write(
-        done.map((r, i) => intakeRow(batch, r, rows[i]?.v.raw)),
+        done.flatMap((r, i) => (isConformanceRecord(rows[i]?.v.raw) ? [] : [intakeRow(batch, r, rows[i]?.v.raw)])),
         session,
       );
       return [...results, ...done];
@@ -346,6 +382,11 @@ export function createCollectionService(
             recordHash: null,
           };
       }
+      // Everything the receipt echoes of what was sent is bounded to the receipt's contract before
+      // anything is written: a result the hub could not send, found after its rounds committed,
+      // answered 500 over applied records, and the province retried the batch forever.
+      if (results.some((r) => !RecordResult.safeParse(r).success))
+        throw new Error("a rejection of the batch breaks the receipt contract");
       for (const round of rounds(valid))
         for (const r of await applyRoundOrEach(round, info)) results[r.index] = r;
       // Records that changed nothing are counted after the batch; a lost row here shows only in
@@ -353,7 +394,7 @@ export function createCollectionService(
       // of the hub's own is not counted at all: as a rejection it lowered the province's
       // acceptance rate (接收合格率) for the hub's trouble, and the re-send is counted anyway.
       const unchanged = results
-        .filter((r) => r.outcome !== "accepted" && !hubsOwnConflict(r))
+        .filter((r) => r.outcome !== "accepted" && !hubsOwnConflict(r) && !isConformanceRecord(batch.records[r.index]))
         .map((r) => intakeRow(info, r, batch.records[r.index]));
       await deps.ledger
         ?.write(unchanged)

@@ -1,5 +1,4 @@
 import type { QualificationRecord } from "../contracts/hub.js";
-import type { HubRecordDoc } from "./hub.models.js";
 
 /**
  * The pointer's view of a practitioner (name, categories, current certificate) as the collection
@@ -7,22 +6,64 @@ import type { HubRecordDoc } from "./hub.models.js";
  * rule of a transfer (转籍) that holds it back. Pure: the collection service reads and writes.
  */
 
+type Certificate = NonNullable<QualificationRecord["certificate"]>;
+
+/**
+ * What the pointer is computed from, of each record held: every new record of a person re-reads
+ * all the others inside the round's transaction, on the queue every province shares, so only these
+ * fields are read (POINTER_FACTS_PROJECTION), never the exam or the certificate's other details.
+ */
+export type PointerFacts = Pick<
+  QualificationRecord,
+  | "sourceProvince"
+  | "recordType"
+  | "operation"
+  | "state"
+  | "updateTime"
+  | "version"
+  | "categories"
+  | "issuingDivision"
+> & {
+  practitioner: Pick<QualificationRecord["practitioner"], "name">;
+  certificate?: Pick<Certificate, "certificateNumber" | "status" | "validTo">;
+};
+
+/** The stored record's fields of PointerFacts (`record.<path>`), for the read that feeds pointerFrom. */
+export const POINTER_FACTS_PROJECTION = Object.fromEntries(
+  [
+    "sourceProvince",
+    "recordType",
+    "operation",
+    "state",
+    "updateTime",
+    "version",
+    "categories",
+    "issuingDivision",
+    "practitioner.name",
+    "certificate.certificateNumber",
+    "certificate.status",
+    "certificate.validTo",
+  ].map((path) => [`record.${path}`, 1 as const]),
+);
+
+/** Oldest first by (updateTime, version): UpdateTime says when the source changed it. */
+const byUpdateTimeThenVersion = (a: PointerFacts, b: PointerFacts) =>
+  a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1;
+
 /** What the pointer says after this change, recomputed from every record held for the person. */
 export function pointerFrom(
-  records: Pick<HubRecordDoc, "record" | "version">[],
-  latest: QualificationRecord,
+  records: readonly { record: PointerFacts }[],
+  latest: PointerFacts,
   home?: string,
 ) {
-  const all = records.map((r) => r.record as QualificationRecord).filter((r) => r.operation !== "delete");
+  const all = records.map((r) => r.record).filter((r) => r.operation !== "delete");
   // After a transfer (转籍) the new home province's records decide; the old home's cancelled
   // certificate stays on file but no longer speaks for the practitioner.
   const live =
     home && all.some((r) => r.sourceProvince === home) ? all.filter((r) => r.sourceProvince === home) : all;
   const certs = live
     .filter((r) => r.recordType === "certificate" && r.certificate)
-    .sort((a, b) =>
-      a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1,
-    );
+    .sort(byUpdateTimeThenVersion);
   const latestCert = certs.at(-1);
   const cert = latestCert?.certificate ?? null;
   // What the person holds: the current certificate's categories while it is valid, and passes
@@ -41,13 +82,15 @@ export function pointerFrom(
   const homeCerts = home
     ? all
         .filter((r) => r.sourceProvince === home && r.recordType === "certificate")
-        .sort((a, b) =>
-          a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1,
-        )
+        .sort(byUpdateTimeThenVersion)
     : [];
+  // The name lookups match (name + ID number) is the newest live record's: taken from the record
+  // that arrived last, an older exam pass delivered late renamed the person to its older spelling
+  // and a lookup by the current name missed.
+  const newest = [...live].sort(byUpdateTimeThenVersion).at(-1) ?? latest;
   return {
     issuingDivision: homeCerts.at(-1)?.issuingDivision ?? home ?? latest.sourceProvince,
-    name: latest.practitioner.name,
+    name: newest.practitioner.name,
     categories,
     certificateNumber: cert?.certificateNumber ?? null,
     certificateStatus: cert?.status ?? null,
@@ -65,9 +108,9 @@ export function pointerFrom(
  * home's records). A revocation or withdrawal by the former home is applied at once as before.
  */
 export function transferCancellationAhead(
-  record: QualificationRecord,
+  record: PointerFacts,
   home: string,
-  others: Pick<HubRecordDoc, "record">[],
+  others: readonly { record: PointerFacts }[],
 ): boolean {
   return (
     record.sourceProvince !== home &&
@@ -75,7 +118,7 @@ export function transferCancellationAhead(
     // The new home's valid certificate, not any record of it: on a transfer back (A → B → A) the
     // new home still holds its own cancelled certificate from before.
     !others.some((r) => {
-      const other = r.record as QualificationRecord;
+      const other = r.record;
       return other.sourceProvince === home && other.recordType === "certificate" && other.state === "valid";
     })
   );

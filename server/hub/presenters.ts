@@ -1,4 +1,4 @@
-import type { MessageLogEntryDto, RejectionEntryDto } from "../contracts/hub.js";
+import type { MessageLogEntryDto, RejectCode, RejectionEntryDto } from "../contracts/hub.js";
 import type { MessageLogDoc } from "../sharing/index.js";
 import type { RejectionDoc } from "./hub.models.js";
 
@@ -28,6 +28,11 @@ export function toRejectionEntryDto(r: RejectionDoc): RejectionEntryDto {
     batchId: r.batchId,
     recordId: r.recordId ?? null,
     version: r.version ?? null,
-    reasons: r.reasons.map((x) => ({ code: x.code ?? "", field: x.field ?? null, message: x.message ?? "" })),
+    // Stored only from receipts the hub sent, and it sends none whose codes are not RejectCode.
+    reasons: r.reasons.map((x) => ({
+      code: x.code as RejectCode,
+      field: x.field ?? null,
+      message: x.message ?? "",
+    })),
   };
 }

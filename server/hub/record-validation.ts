@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { MAX_REJECT_REASONS, QualificationRecord, type RejectReason } from "../contracts/hub.js";
+import { MAX_REJECT_REASONS, QualificationRecord, type RejectCode, type RejectReason } from "../contracts/hub.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
 
@@ -8,11 +8,25 @@ export type RecordCheck =
   | { ok: false; recordId: string | null; version: number | null; reasons: RejectReason[] };
 
 /**
+ * The reason of a new record refused because its practitioner already holds the most records one
+ * province may publish of a person (MAX_RECORDS_PER_PRACTITIONER); updates of held records apply.
+ */
+export const TOO_MANY_RECORDS: RejectCode = "too_many_records";
+
+/**
+ * Records one province may hold of one practitioner (by record id; versions replace each other).
+ * A person has a pass per category (seven) and a certificate or a few per province, so this leaves
+ * room for decades of re-examinations and re-issues; without a bound, every new record of a person
+ * re-read all the others inside its round's transaction, on the queue every province's rounds share.
+ */
+export const MAX_RECORDS_PER_PRACTITIONER = 50;
+
+/**
  * A reason within the published bounds (RejectReason: field ≤ 200, message ≤ 500 characters).
  * zod's messages quote what was sent (an unknown key's name, for one), so a province could
  * otherwise make the hub's receipt as long as its request, and the hub would refuse to send it.
  */
-function bounded(code: string, field: string | null, message: string): RejectReason {
+function bounded(code: RejectCode, field: string | null, message: string): RejectReason {
   const max = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
   return {
     code,
@@ -49,7 +63,15 @@ function canonical(value: unknown): string {
 }
 
 export function recordHash(record: QualificationRecord): string {
-  return createHash("sha256").update(canonical(record)).digest("hex");
+  return contentHash(record);
+}
+
+/**
+ * The same hash of anything a province sent, a record that failed its checks included: the
+ * report counts a rejected record once per content, however often it is re-sent.
+ */
+export function contentHash(raw: unknown): string {
+  return createHash("sha256").update(canonical(raw)).digest("hex");
 }
 
 /**
@@ -59,8 +81,11 @@ export function recordHash(record: QualificationRecord): string {
  */
 export function checkRecord(raw: unknown, ctx: { signerProvince: string; now: Date }): RecordCheck {
   const ids = raw && typeof raw === "object" ? (raw as { recordId?: unknown; version?: unknown }) : {};
+  // Echoed in the receipt, so bounded to what the receipt contract carries (RecordResult): a
+  // version beyond 2^53 is an integer to Number.isInteger but not to z.int(), and the hub, having
+  // written part of the batch, then refused to send its own answer (500; the province retried).
   const recordId = typeof ids.recordId === "string" ? ids.recordId.slice(0, 100) : null;
-  const version = typeof ids.version === "number" && Number.isInteger(ids.version) ? ids.version : null;
+  const version = typeof ids.version === "number" && Number.isSafeInteger(ids.version) ? ids.version : null;
   const parsed = QualificationRecord.safeParse(raw);
   if (!parsed.success) {
     const reasons = parsed.error.issues
@@ -70,7 +95,7 @@ export function checkRecord(raw: unknown, ctx: { signerProvince: string; now: Da
   }
   const r = parsed.data;
   const reasons: RejectReason[] = [];
-  const add = (code: string, field: string | null, message: string) => {
+  const add = (code: RejectCode, field: string | null, message: string) => {
     if (reasons.length < MAX_REJECT_REASONS) reasons.push(bounded(code, field, message));
   };
 

@@ -8,7 +8,7 @@ import {
   LEGACY_RECORD_PREFIX,
   QualificationRecord,
   type CleaningReport,
-  type RejectReason,
+  type CleaningReason,
 } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import { FileRefusal } from "../lib/file-refusal.js";
@@ -127,7 +127,7 @@ export function cleanRegister(
   const records: QualificationRecord[] = [];
   for (const row of body) {
     report.rows++;
-    const reasons: RejectReason[] = [];
+    const reasons: CleaningReason[] = [];
     const add = (code: string, field: string, message: string) => reasons.push({ code, field, message });
     // A number cell Excel cut to 15 digits: 320102199001011234 reads as …1200. Checked as text, a
     // cut 证号 passed its pattern and went to the hub as another certificate's number.

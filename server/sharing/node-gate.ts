@@ -339,7 +339,11 @@ export function createNodeGate(options: NodeGateOptions) {
         if (isDatabaseClosed(err))
           options.logger.warn({ path: req.path }, "inter-node request abandoned: the node stopped while handling it");
         else options.logger.error({ err: appError.cause ?? err, path: req.path }, "inter-node request failed");
-        // Nothing was applied (changes run in transactions): let the sender retry with the same nonce.
+        // Let the sender retry with the same nonce. Not "nothing was applied": a collection batch
+        // commits round by round, so a failure after a round (its rejections' log, say) leaves
+        // records applied. A retry is still safe there: applied records come back `duplicate`, and
+        // the report counts a re-sent rejection once. What the receipt echoes is checked before
+        // the first write, so the answer's contract cannot be what fails after a commit.
         if (node && res.locals.nonceReserved === true) {
           await options.nonces.release(node.keyId, node.verified.nonce);
           res.locals.nonceReserved = false;

@@ -1,5 +1,6 @@
 import type { ClientSession, Connection } from "mongoose";
 import { LEGACY_RECORD_PREFIX, type RecordResult } from "../../contracts/hub.js";
+import { contentHash } from "../record-validation.js";
 import { completenessOf } from "./figures.js";
 import { reportModels } from "./report.models.js";
 
@@ -33,6 +34,31 @@ export interface IntakeRow {
   reasonCodes: string[];
   sourceAt: Date | null;
   elements: Record<string, boolean>;
+  /** SHA-256 of a rejected record's canonical content: its re-sends count once (see the report's tallies). */
+  contentHash: string | null;
+}
+
+/**
+ * A certificate register entry exactly as the legacy register import builds it
+ * (sharing/legacy-register.ts): its record id is the certificate number under the register's
+ * prefix and its UpdateTime the issue date at midnight. Only such an entry's UpdateTime is no
+ * time of reporting; the prefix alone let any province take records out of the timeliness score.
+ */
+function isRegisterEntry(obj: Record<string, unknown>, recordId: string | null): boolean {
+  const certificate =
+    obj.certificate && typeof obj.certificate === "object"
+      ? (obj.certificate as Record<string, unknown>)
+      : null;
+  const number = certificate?.certificateNumber;
+  const issued = certificate?.issueDate;
+  return (
+    obj.recordType === "certificate" &&
+    typeof number === "string" &&
+    typeof issued === "string" &&
+    recordId === `${LEGACY_RECORD_PREFIX}${number}` &&
+    obj.recordId === recordId &&
+    obj.updateTime === `${issued.replaceAll("-", "")}000000`
+  );
 }
 
 /** The ledger row of one record's result; `raw` is the record as published (any shape). */
@@ -56,8 +82,9 @@ export function intakeRow(
     reasonCodes: [...new Set(result.reasons.map((x) => x.code))],
     // A register entry's updateTime is its issue date: publishing a register of old certificates
     // is not years of lateness (it sank the month's timeliness score to nothing).
-    sourceAt: result.recordId?.startsWith(LEGACY_RECORD_PREFIX) ? null : updateTimeInstant(obj.updateTime),
+    sourceAt: isRegisterEntry(obj, result.recordId) ? null : updateTimeInstant(obj.updateTime),
     elements: result.outcome === "accepted" ? completenessOf(obj) : {},
+    contentHash: result.outcome === "rejected" ? contentHash(raw ?? null) : null,
   };
 }
 

@@ -11,6 +11,13 @@ import { monthWindow } from "./month.js";
 import { reportModels } from "./report.models.js";
 import type { ReportService } from "./report.service.js";
 
+/**
+ * Who published, as the public list of reports says it: the role and the organisation, never the
+ * operator's name (only the hub_operator role may publish, see access/policies.ts). The name stays
+ * on the stored report and in the audit log, for the hub's own people.
+ */
+export const PUBLIC_PUBLISHER = "全国中心运营人员";
+
 /** How long after month end a report waits for batches received before it to be committed. */
 export const REPORT_SETTLE_MS = 15 * 60_000;
 
@@ -34,6 +41,12 @@ export function createPublicationService(
     payload: doc.payload,
     signature: doc.signature,
   });
+
+  /** The published reports, newest first, naming the operator who published each (the hub's pages). */
+  async function list(): Promise<PublishedReportSummary[]> {
+    const rows = await Published.find({}, { _id: 0, month: 1, publishedAt: 1, publishedBy: 1, sha256: 1 }).sort({ month: -1 }).lean();
+    return rows.map((r) => ({ month: r.month, publishedAt: r.publishedAt.toISOString(), publishedBy: r.publishedBy, sha256: r.sha256 }));
+  }
 
   return {
     /** Signs and stores the report of an ended month, once; the audit entry is written in the same transaction. */
@@ -81,9 +94,11 @@ export function createPublicationService(
       return { month, publishedAt: doc.publishedAt.toISOString(), publishedBy: doc.publishedBy, sha256 };
     },
 
-    async list(): Promise<PublishedReportSummary[]> {
-      const rows = await Published.find({}, { _id: 0, month: 1, publishedAt: 1, publishedBy: 1, sha256: 1 }).sort({ month: -1 }).lean();
-      return rows.map((r) => ({ month: r.month, publishedAt: r.publishedAt.toISOString(), publishedBy: r.publishedBy, sha256: r.sha256 }));
+    list,
+
+    /** The same list for anyone: the publisher is the role, not a person (PUBLIC_PUBLISHER). */
+    async publicList(): Promise<PublishedReportSummary[]> {
+      return (await list()).map((r) => ({ ...r, publishedBy: PUBLIC_PUBLISHER }));
     },
 
     /** The signed report of a month, exactly as published. */

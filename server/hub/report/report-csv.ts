@@ -1,5 +1,6 @@
 import type { MonthReport, ProvinceMonthFigures } from "../../contracts/hub-report.js";
 import { toCsvText, type CsvValue } from "../../lib/csv.js";
+import { REJECT_CODE_LABELS } from "../../contracts/hub.js";
 
 const EXCHANGE_LABELS = { filing: "异地备案", transfer: "转籍", notice: "抄告" } as const;
 
@@ -8,6 +9,9 @@ const wallTime = (iso: string, zone: string) =>
   new Intl.DateTimeFormat("zh-CN", { timeZone: zone, dateStyle: "medium", timeStyle: "medium", hourCycle: "h23" }).format(new Date(iso));
 const percent = (present: number, of: number): CsvValue => (of === 0 ? "" : Math.round((1000 * present) / of) / 10);
 const seconds = (v: number | null): CsvValue => (v === null ? "" : Math.round(v));
+/** A rejection reason as the pages name it (the contract's words); a code unknown there shown as itself, marked. */
+const reasonLabel = (code: string): string =>
+  Object.hasOwn(REJECT_CODE_LABELS, code) ? REJECT_CODE_LABELS[code as keyof typeof REJECT_CODE_LABELS] : `其他（${code}）`;
 
 /**
  * The monthly report as one CSV row per province (UTF-8 with BOM for Excel), written through the
@@ -29,7 +33,8 @@ export function monthReportCsv(report: MonthReport): string {
     const elements = p.completeness.reduce((a, e) => ({ present: a.present + e.present, of: a.of + e.applicable }), { present: 0, of: 0 });
     const cells: CsvValue[] = [
       report.month, p.provinceName, p.provinceCode, p.published, p.accepted, p.duplicate, p.stale, p.rejected,
-      p.rejectedByReason.map((r) => `${r.code}:${r.count}`).join("; "),
+      // Read by people in Excel: the reason's words, as the pages show them, not its code.
+      p.rejectedByReason.map((r) => `${reasonLabel(r.code)}：${r.count}`).join("；"),
       seconds(p.examLatency.medianSeconds), seconds(p.examLatency.p95Seconds),
       seconds(p.recordLatency.medianSeconds), seconds(p.recordLatency.p95Seconds),
       p.recordLatency.withinTarget, percent(elements.present, elements.of),

@@ -21,6 +21,8 @@ const intakeSchema = new Schema(
     sourceAt: { type: Date, default: null },
     /** Completeness element key → present, for accepted records. */
     elements: { type: Schema.Types.Mixed, default: {} },
+    /** SHA-256 of a rejected record's canonical content (null otherwise, and on rows written before it). */
+    contentHash: { type: String, default: null },
   },
   { minimize: false, versionKey: false },
 );

@@ -58,7 +58,7 @@ export function reportOperatorRouter(deps: ReportRouteDeps): Router {
 export function reportPublicRouter(deps: { publications: PublicationService }): Router {
   const r = strictRouter();
   r.get("/hub/v1/reports", noQuery, async (_req, res) => {
-    res.set("cache-control", "public, max-age=300").json(await deps.publications.list());
+    res.set("cache-control", "public, max-age=300").json(await deps.publications.publicList());
   });
   r.get("/hub/v1/reports/:month", noQuery, async (req, res) => {
     const { month } = parse(ReportMonthParams, req.params);

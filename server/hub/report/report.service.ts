@@ -1,5 +1,6 @@
 import type { Connection } from "mongoose";
 import type { ExchangeStatsRow } from "../../contracts/exchange.js";
+import { CONFORMANCE_RECORD_FILTER } from "../../contracts/hub.js";
 import type { ExchangeFigures, LatencySummary, MonthReport, ProvinceMonthFigures } from "../../contracts/hub-report.js";
 import { errors } from "../../lib/errors.js";
 import { divisionName, isKnownDivision } from "../../organisation/index.js";
@@ -30,16 +31,25 @@ export interface ExchangeFactsPort {
   backlog(at: Date): Promise<{ province: string; waiting: number; overdue: number }[]>;
 }
 
+/** A province's exchange figures in the report's shape, and its response rate's two counts. */
+interface ProvinceExchange {
+  figures: ExchangeFigures[];
+  answeredInTime: number;
+  due: number;
+}
+
 /** The exchange rows of a window, by province, in the report's shape. */
 export async function exchangeByProvince(
   port: ExchangeFactsPort,
   range: { from: Date; to: Date },
   province?: string,
-): Promise<Map<string, ExchangeFigures[]>> {
-  const out = new Map<string, ExchangeFigures[]>();
+): Promise<Map<string, ProvinceExchange>> {
+  const out = new Map<string, ProvinceExchange>();
   for (const r of await port.stats(range, province)) {
-    const list = out.get(r.province) ?? [];
-    list.push({
+    const p = out.get(r.province) ?? { figures: [], answeredInTime: 0, due: 0 };
+    p.answeredInTime += r.answeredInTime;
+    p.due += r.due;
+    p.figures.push({
       kind: r.kind,
       sent: r.sent,
       received: r.received,
@@ -49,7 +59,7 @@ export async function exchangeByProvince(
       ackMedianSeconds: r.ackMedianMs === null ? null : r.ackMedianMs / 1000,
       ackP95Seconds: r.ackP95Ms === null ? null : r.ackP95Ms / 1000,
     });
-    out.set(r.province, list);
+    out.set(r.province, p);
   }
   return out;
 }
@@ -116,13 +126,29 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
     const out = new Map(provinces.map((p) => [p, emptyTally()]));
     const cursor = Intake.find(
       { sourceProvince: { $in: provinces }, at: { $gte: window.from, $lt: window.to } },
-      { _id: 0, sourceProvince: 1, outcome: 1, reasonCodes: 1, recordType: 1, at: 1, sourceAt: 1, elements: 1 },
+      {
+        _id: 0, sourceProvince: 1, outcome: 1, reasonCodes: 1, recordType: 1, at: 1, sourceAt: 1, elements: 1,
+        // What a rejection is recognised by when it is re-sent.
+        recordId: 1, version: 1, contentHash: 1,
+      },
     )
       .lean()
       .cursor();
+    // A rejected record is counted once a month per (record id, version, content), however often it
+    // is re-sent: a province's publisher re-signs each attempt (new nonce, new batch id), so the
+    // hub cannot tell a retry from a new batch by its envelope, and a stored answer per batch id
+    // would miss exactly those retries. Its content can: the same record judged again says nothing
+    // new of the province, while a corrected one (other content) is a new judgement and counts.
+    // Rows written before the content was kept have none and count each, as they always did.
+    const rejectedSeen = new Set<string>();
     for await (const row of cursor) {
       const t = out.get(row.sourceProvince);
       if (!t) continue;
+      if (row.outcome === "rejected" && row.contentHash) {
+        const key = JSON.stringify([row.sourceProvince, row.recordId, row.version, row.contentHash]);
+        if (rejectedSeen.has(key)) continue;
+        rejectedSeen.add(key);
+      }
       t.published++;
       t.outcomes[row.outcome]++;
       if (row.outcome === "rejected") for (const code of row.reasonCodes) t.reasons.set(code, (t.reasons.get(code) ?? 0) + 1);
@@ -150,13 +176,14 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
    */
   async function changesAccepted(window: MonthWindow, provinces: readonly string[]): Promise<Map<string, number>> {
     const rows = await hub.Changes.aggregate<{ _id: string; n: number }>([
-      { $match: { at: { $gte: window.from, $lt: window.to }, recordType: { $ne: "transfer" } } },
+      // The conformance kit's test records are left out here as in the intake ledger (ledgerConsistent).
+      { $match: { at: { $gte: window.from, $lt: window.to }, recordType: { $ne: "transfer" }, $nor: [CONFORMANCE_RECORD_FILTER] } },
       { $group: { _id: { $ifNull: ["$sourceProvince", "$homeProvince"] }, n: { $sum: 1 } } },
     ]);
     return new Map(rows.filter((r) => provinces.includes(r._id)).map((r) => [r._id, r.n]));
   }
 
-  function figuresOf(code: string, t: Tally, changes: number, exchange: ExchangeFigures[] | null): ProvinceMonthFigures {
+  function figuresOf(code: string, t: Tally, changes: number, exchange: ProvinceExchange | null): ProvinceMonthFigures {
     const completeness = COMPLETENESS_ELEMENTS.map((e) => ({
       key: e.key,
       label: e.label,
@@ -164,8 +191,6 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
       present: t.elements.get(e.key)?.present ?? 0,
     }));
     const recordLatency = latencySummary(t.recordLatency, targetSeconds);
-    const received = exchange?.reduce((n, x) => n + x.received, 0) ?? 0;
-    const overdue = exchange?.reduce((n, x) => n + x.overdue, 0) ?? 0;
     const values: Record<ScoreKey, number | null> = {
       acceptance: ratio(t.outcomes.accepted, t.outcomes.accepted + t.outcomes.rejected),
       timeliness: ratio(recordLatency.withinTarget, recordLatency.count),
@@ -173,7 +198,7 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
         completeness.reduce((n, e) => n + e.present, 0),
         completeness.reduce((n, e) => n + e.applicable, 0),
       ),
-      responsiveness: exchange ? ratio(received - overdue, received) : null,
+      responsiveness: exchange ? ratio(exchange.answeredInTime, exchange.due) : null,
     };
     return {
       provinceCode: code,
@@ -186,7 +211,7 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
       examLatency: latencySummary(t.examLatency, targetSeconds),
       recordLatency,
       completeness,
-      exchange: exchange ?? [],
+      exchange: exchange?.figures ?? [],
       score: qualityScore(values),
       components: (Object.keys(SCORE_WEIGHTS) as ScoreKey[]).map((key) => ({
         key,
@@ -221,7 +246,12 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
         latencyTargetHours: deps.latencyTargetHours,
         exchangeIncluded: exchange !== null,
         provinces: provinces.map((code) =>
-          figuresOf(code, tally.get(code) ?? emptyTally(), changes.get(code) ?? 0, exchange ? (exchange.get(code) ?? []) : null),
+          figuresOf(
+            code,
+            tally.get(code) ?? emptyTally(),
+            changes.get(code) ?? 0,
+            exchange ? (exchange.get(code) ?? { figures: [], answeredInTime: 0, due: 0 }) : null,
+          ),
         ),
       };
     },

@@ -102,6 +102,8 @@ describe("exchange figures of the monthly report", () => {
       overdue: 9,
       waitingOpen: 0,
       overdueOpen: 0,
+      answeredInTime: 14,
+      due: 23,
       ackMedianMs: nearestRank(answerTimes, 50),
       ackP95Ms: nearestRank(answerTimes, 95),
     });
@@ -111,6 +113,8 @@ describe("exchange figures of the monthly report", () => {
       overdue: 1,
       waitingOpen: 1,
       overdueOpen: 1,
+      answeredInTime: 0,
+      due: 1,
       ackMedianMs: null,
       ackP95Ms: null,
     });

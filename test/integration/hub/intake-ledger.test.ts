@@ -82,7 +82,11 @@ describe("hub intake ledger: written in the transaction of the record it counts"
   it("when a province publishes its register of old certificates beside a new pass, then only the pass counts towards reporting time", async () => {
     const idNumber = aNewIdNumber();
     // What the register import sends: the entry's updateTime is its issue date, years ago.
-    const entry = { ...aCertificateRecord({ idNumber }), recordId: `legacy:JS${idNumber}`, updateTime: "20120301000000" };
+    // Only a genuine register entry is exempt: its recordId and updateTime are what the import builds.
+    const base = aCertificateRecord({ idNumber });
+    const issued = { firstIssueDate: "2012-03-01", issueDate: "2012-03-01", validFrom: "2012-03-01" };
+    const certificate = { ...base.certificate!, certificateNumber: `JS${idNumber}`, ...issued };
+    const entry = { ...base, recordId: `legacy:JS${idNumber}`, updateTime: "20120301000000", certificate };
     const pass = aPassRecord();
     const receipt = await publish("register-and-pass", [entry, pass]);
     expect(receipt.results.map((r) => r.outcome)).to.deep.equal(["accepted", "accepted"]);

@@ -157,7 +157,7 @@ describe("province publisher: what the delivery queue says", () => {
   });
 
   it("when the hub rejects a record, then it is parked with a Chinese reason beside the hub's reasons", async () => {
-    const reasons = [{ code: "future_date", field: "exam.passedOn", message: "日期晚于当前时间" }];
+    const reasons: RecordResult["reasons"] = [{ code: "future_date", field: "exam.passedOn", message: "日期晚于当前时间" }];
     const client = fakeHub((body) => ({
       status: 200,
       body: receiptOf(body, { outcome: "rejected", reasons }),
@@ -169,7 +169,7 @@ describe("province publisher: what the delivery queue says", () => {
   });
 
   it("when the hub answers conflict_retry (a write race of its own), then the record is sent again later, not parked", async () => {
-    const reasons = [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }];
+    const reasons: RecordResult["reasons"] = [{ code: "conflict_retry", field: null, message: "并发写入冲突，请重新发送" }];
     const client = fakeHub((body) => ({
       status: 200,
       body: receiptOf(body, { outcome: "rejected", reasons }),
