@@ -1,5 +1,13 @@
 import { z } from "zod";
 import { ErrorBody } from "../contracts/errors.js";
+import { MAX_BODY_DEPTH } from "../lib/http.js";
+
+/**
+ * The largest request body the HTTP layer reads (express.json's "2mb" in app.ts): beyond it the
+ * request is refused before the node gate. An integration test sends one byte more and one byte
+ * less (openapi-truth.test.ts), so this figure cannot drift from what runs unseen.
+ */
+export const MAX_REQUEST_BODY_BYTES = 2 * 1024 * 1024;
 
 /**
  * What every OpenAPI document of the hub shares (openapi.ts, openapi-exchange.ts): JSON Schema
@@ -50,6 +58,15 @@ Authentication failures answer 401/403 with a stable \`error.code\`: \`signature
 \`signature_alg_unsupported\`, \`clock_skew\`, \`signature_expired\`, \`content_digest_mismatch\`,
 \`unknown_key\`, \`signature_invalid\`, \`nonce_reused\`, \`node_suspended\`; 429 \`rate_limited\`.
 
+Refusals before authentication, NOT signed: the HTTP layer reads a JSON body (\`Content-Type:
+application/json\`) before the node gate checks the signature, and refuses what it cannot read with
+400 \`invalid_json\` (the body is not JSON), 400 \`body_too_deep\` (nested deeper than ${MAX_BODY_DEPTH}
+levels), 413 \`payload_too_large\` (a body of more than ${MAX_REQUEST_BODY_BYTES.toLocaleString("en")} bytes) or
+\`bad_request\` (400 or 415: an unsupported charset or content encoding). These answers are not signed
+(no \`Signature-Input\`, \`Signature\` or \`Content-Digest\`), carry the one error body, are not
+written to the hub's message log and are not stored against the nonce, which stays unused: correct
+the body and send it signed again. Every other answer, every other refusal included, is signed.
+
 Strict inputs: a query parameter an operation does not declare (any query on a POST), and a body
 field its schema does not name (\`additionalProperties: false\`), are refused with 400
 \`validation_failed\` naming the field, never ignored; the refusal is signed like any answer. The
@@ -67,6 +84,15 @@ export function signedHeaders(): Json[] {
     description: `RFC 9421 / RFC 9530 ${name} header (see the document description).`,
   }));
 }
+
+/**
+ * What the HTTP layer answers to a body it cannot read, before the node gate: unsigned (see
+ * SIGNING). Joined to the 400 and 413 answers of every documented POST by `document`.
+ */
+const BODY_REFUSALS: Record<string, string> = {
+  "400": `invalid_json (unsigned: the body is not JSON) / body_too_deep (unsigned: nested deeper than ${MAX_BODY_DEPTH} levels)`,
+  "413": `payload_too_large (unsigned: the body is larger than ${MAX_REQUEST_BODY_BYTES.toLocaleString("en")} bytes)`,
+};
 
 /** What every signed operation may answer whatever it does (the node gate's refusals). */
 const GATE_REFUSALS: Record<string, string> = {
@@ -127,12 +153,40 @@ export function publicResponses(
   };
 }
 
+type Answers = Record<string, { description: string; headers?: Record<string, Json> }>;
+
+/**
+ * Every signed POST (one answering 401) with the body parser's refusals joined under 400 and 413,
+ * whose signature headers are then not required: those answers come unsigned.
+ */
+function withBodyRefusals(paths: Json): Json {
+  for (const operations of Object.values(paths) as Record<string, { responses?: Answers }>[]) {
+    const answers = operations.post?.responses;
+    if (!answers?.["401"]) continue;
+    for (const [status, refusal] of Object.entries(BODY_REFUSALS)) {
+      const own = answers[status];
+      const headers = Object.fromEntries(
+        Object.entries(own?.headers ?? answers["401"].headers ?? {}).map(([name, h]) => [
+          name,
+          { ...h, required: false },
+        ]),
+      );
+      answers[status] = {
+        ...(own ?? answers["401"]),
+        description: own ? `${own.description}; ${refusal}` : refusal,
+        headers,
+      };
+    }
+  }
+  return paths;
+}
+
 export function document(title: string, description: string, paths: Json): Json {
   return {
     openapi: "3.1.0",
     info: { title, version: "1.0.0", description: `${description}\n\n${SIGNING}` },
     servers: [{ url: "/api/hub/v1", description: "The national hub" }],
-    paths,
+    paths: withBodyRefusals(paths),
     components: { schemas: { ErrorBody: schema(Refusal, "output") } },
   };
 }

@@ -1,20 +1,32 @@
 import { z } from "zod";
 import {
+  CertificateKeysAnnouncement,
+  CertificateKeysReceipt,
   ChangesPage,
   ChangesQuery,
   CollectionBatch,
   CollectionReceipt,
+  HubIdentity,
   LookupAnswer,
   LookupBody,
   LookupNoticesPage,
   MAX_BATCH_RECORDS,
+  MAX_REJECT_REASONS,
   QualificationRecord,
+  REJECT_CODE_LABELS,
   StatusListReceipt,
 } from "../contracts/hub.js";
 import { SignedDocument } from "../contracts/certificates.js";
+import { PublishedReport, PublishedReportSummary, ReportMonth } from "../contracts/hub-report.js";
 import { exchangeDocument } from "./openapi-exchange.js";
 import { document, publicResponses, queryParameters, responses, schema, signedHeaders, type Json } from "./openapi-parts.js";
+import { MAX_RECORDS_PER_PRACTITIONER } from "./record-validation.js";
 import { StatusListIndex } from "./status-lists.js";
+
+/** The rejection codes with their meanings, as the collection document lists them. */
+const REJECT_CODES = Object.entries(REJECT_CODE_LABELS)
+  .map(([code, label]) => `\`${code}\` (${label})`)
+  .join(", ");
 
 /**
  * The OpenAPI 3.1 documents of the hub's interfaces, generated from the same zod contracts the
@@ -30,8 +42,18 @@ export function collectionDocument(): Json {
     `A province publishes qualification records. Each record is validated and applied on its own
 (accepted / duplicate: identical re-send, no effect / stale: older version, ignored / rejected with reasons);
 only the practitioner's home province may write. More than ${MAX_BATCH_RECORDS} records: 413 batch_too_large.
-A record rejected with the one reason \`conflict_retry\` lost a write race inside the hub: it was not judged and is
-not counted against the province; send it again. The signed response is the receipt the province keeps.`,
+The signed response is the receipt the province keeps.
+
+A rejected record is given up to ${MAX_REJECT_REASONS} reasons, each a code of this closed list (a new code is a
+new version of the interface): ${REJECT_CODES}. The record schema's field descriptions state the rule behind
+each. A record rejected with the one reason \`conflict_retry\` lost a write race inside the hub: it was not
+judged and is not counted against the province; send it again. A province holds at most
+${MAX_RECORDS_PER_PRACTITIONER} records (record ids) of one practitioner: a new one beyond is rejected
+\`too_many_records\`, updates of held records still apply.
+
+The hub hashes each record it holds (\`recordHash\` in the receipt and in lookups) after normalising the
+practitioner's name, so a province hashing the record as it sent it may get another hash: see
+\`recordHash\` in the receipt's schema for exactly what is hashed.`,
     {
       "/collection/records": {
         post: {
@@ -42,6 +64,22 @@ not counted against the province; send it again. The signed response is the rece
           responses: responses(CollectionReceipt, {
             "400": "Not a batch (invalid_batch)",
             "413": "More records than allowed (batch_too_large)",
+          }),
+        },
+      },
+      "/certificate-keys": {
+        post: {
+          operationId: "announceCertificateKeys",
+          summary: "Announce the province's certificate signing keys ahead of signing with a new one",
+          description: `Signed with the province's node key, so only for its own province. A key the hub does not list
+is added, dated from no earlier than the hub's today; a listed key may be ended earlier, never later; nothing is
+removed. A kid the hub lists with another public key is refused (kid_in_use), as is a key beyond the most one
+province may list (too_many_keys), each in the receipt's \`refused\`.`,
+          parameters: signedHeaders(),
+          requestBody: { required: true, content: { "application/json": { schema: schema(CertificateKeysAnnouncement) } } },
+          responses: responses(CertificateKeysReceipt, {
+            "404": "The signing province's node is no longer registered (not_found)",
+            "409": "The registration changed meanwhile, three times over: send again (registration_conflict)",
           }),
         },
       },
@@ -78,6 +116,16 @@ export function catalogDocument(): Json {
 at the hub and shown to the practitioner's home province. employer_check answers mask the ID number and name.
 Incremental download of changes to the practitioners homed in or filed with the asking province, by hub sequence.`,
     {
+      "/identity": {
+        get: {
+          operationId: "hubIdentity",
+          summary: "The hub's Ed25519 node key, which provinces pin (public, unsigned transport)",
+          description: "Every answer the hub signs carries this key's keyId; the trust list and the published reports are signed with it.",
+          responses: publicResponses("The hub's node key", HubIdentity, {
+            "400": "A query parameter (validation_failed)",
+          }),
+        },
+      },
       "/catalog/lookups": {
         post: {
           operationId: "lookup",
@@ -105,6 +153,29 @@ Incremental download of changes to the practitioners homed in or filed with the 
           operationId: "statusListIndex",
           summary: "Which provinces' status lists the hub holds, and how fresh each is (public)",
           responses: publicResponses("The index of held lists", StatusListIndex),
+        },
+      },
+      "/reports": {
+        get: {
+          operationId: "publishedReports",
+          summary: "The monthly reports (月度通报) the hub has published, newest first (public)",
+          responses: publicResponses("The published months", z.array(PublishedReportSummary), {
+            "400": "A query parameter (validation_failed)",
+          }),
+        },
+      },
+      "/reports/{month}": {
+        get: {
+          operationId: "publishedReport",
+          summary: "A published monthly report as signed (public, unsigned transport)",
+          description: `A roadcert-signed/1 document: \`payload\` is base64url of the canonical JSON of the
+roadcert-monthly-report/1 body, \`signature\` the hub's Ed25519 signature over those bytes with the key of GET
+/identity. Verify it offline (npm run report:verify); it never changes once published.`,
+          parameters: [{ name: "month", in: "path", required: true, schema: schema(ReportMonth) }],
+          responses: publicResponses("The signed report", PublishedReport, {
+            "400": "Not a month YYYY-MM (validation_failed)",
+            "404": "No report published for the month (report_not_published)",
+          }),
         },
       },
       "/status-lists/{provinceCode}": {

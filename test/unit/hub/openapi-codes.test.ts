@@ -86,6 +86,17 @@ const ROUTES: Record<string, Region[]> = {
     { file: `${HUB}collection.service.ts`, from: "async ingest(", to: "async rejections(" },
   ],
   "post /status-lists": [{ file: `${HUB}status-lists.ts`, from: "async publish(", to: "async get(" }],
+  "post /certificate-keys": [
+    { file: `${HUB}registry.service.ts`, from: "async announceCertificateKeys(", to: "async setStatus(" },
+  ],
+  "get /identity": [{ file: `${HUB}hub.routes.ts`, from: "/identity`", to: "/openapi/:name.json`" }],
+  "get /reports": [
+    { file: `${HUB}report/report.routes.ts`, from: '"/hub/v1/reports"', to: '"/hub/v1/reports/:month"' },
+  ],
+  "get /reports/{month}": [
+    { file: `${HUB}report/report.routes.ts`, from: '"/hub/v1/reports/:month"' },
+    { file: `${HUB}report/publication.service.ts`, from: "async get(" },
+  ],
   "post /catalog/lookups": [
     { file: `${HUB}catalog.service.ts`, from: "async lookup(", to: "async changes(" },
   ],
@@ -175,7 +186,10 @@ function undocumented(route: string, documents = OPENAPI_DOCUMENTS): string[] {
     .map((pair) => `${route}: ${pair}`);
 }
 
-/** The routes a province node can call, as hub.routes.ts and hub-exchange.routes.ts register them. */
+/**
+ * The routes a province node can call, as hub.routes.ts, hub-exchange.routes.ts and the published
+ * reports' router (report.routes.ts) register them.
+ */
 function registeredRoutes(): string[] {
   const node = regionText({
     file: `${HUB}hub.routes.ts`,
@@ -187,20 +201,34 @@ function registeredRoutes(): string[] {
     from: "export function hubExchangeNodeRouter(",
     to: "const CasesQuery",
   });
+  const reports = regionText({
+    file: `${HUB}report/report.routes.ts`,
+    from: "export function reportPublicRouter(",
+  });
   const paths = (text: string, prefix: string) =>
     [...text.matchAll(/\b(?:r|signed)\.(get|post)\(\s*[`"]([^`"]+)[`"]/g)].map(
       (m) =>
-        `${m[1]} ${prefix}${m[2]!.replace("${HUB_API_PREFIX}", "").replace(/:([A-Za-z0-9]+)(\.json)?/g, "{$1}$2")}`,
+        `${m[1]} ${prefix}${m[2]!
+          .replace("${HUB_API_PREFIX}", "")
+          .replace(/^\/hub\/v1/, "")
+          .replace(/:([A-Za-z0-9]+)(\.json)?/g, "{$1}$2")}`,
     );
-  // The node's key, the documents themselves and their page describe the interface, they are not part of it.
-  const about = new Set(["get /identity", "get /openapi/{name}.json", "get /docs"]);
-  return [...paths(node, ""), ...paths(exchange, "/exchange")].filter((r) => !about.has(r)).sort();
+  // The documents themselves and their page describe the interface, they are not part of it.
+  const about = new Set(["get /openapi/{name}.json", "get /docs"]);
+  return [...paths(node, ""), ...paths(exchange, "/exchange"), ...paths(reports, "")]
+    .filter((r) => !about.has(r))
+    .sort();
 }
 
 describe("hub OpenAPI documents against the codes their routes answer", () => {
   it("when a province node can call a route, then a document describes it (and the table below names its code)", () => {
     const routes = registeredRoutes();
-    expect(routes).to.include.members(["get /trust-list", "get /status-lists"]);
+    expect(routes).to.include.members([
+      "get /trust-list",
+      "get /status-lists",
+      "get /identity",
+      "get /reports/{month}",
+    ]);
     expect(routes.filter((r) => !operationOf(r))).to.deep.equal([]);
     expect(routes).to.deep.equal(Object.keys(ROUTES).sort());
   });
