@@ -347,6 +347,10 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.locator('[data-test="login-submit"]').click();
       await page.waitForURL((url) => url.pathname === "/account/password");
       await page.locator('[data-test="password-change-required"]').getByText("由管理员设置").waitFor();
+      // Nothing to go to but the password form and 退出: every page would lead back here.
+      expect(await page.locator('[data-test="side-menu"] .el-menu-item').count()).to.equal(0);
+      expect(await page.getByRole("menuitem").count()).to.equal(0);
+      expect(await page.locator('[data-test="logout"]').isVisible()).to.equal(true);
       await screenshot(page, "identity-password-required");
       // Typed in again or reloaded, the page asked for still leads back to the password page.
       await page.goto("/registration/candidates");
@@ -361,6 +365,9 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.locator('[data-test="password-save"]').click();
       await page.waitForURL((url) => url.pathname === "/registration/candidates");
       await page.locator('[data-test="candidates-table"]').waitFor();
+      // Changed: the menu is back.
+      await page.locator('[data-test="side-menu"] .el-menu-item').first().waitFor({ state: "attached" });
+      expect(await page.locator('[data-test="side-menu"] .el-menu-item').count()).to.be.greaterThan(1);
       const stored = await env.node.ctx.conn
         .collection("staff_users")
         .findOne({ _id: new Types.ObjectId(user.id) });

@@ -1,6 +1,8 @@
 import type { Component } from "vue";
 import type { RouteRecordNormalized } from "vue-router";
-import { admitsPage, type PageVisitor } from "@/shared/roles.js";
+import { admitsPage, type PageVisitor } from "../shared/roles.js";
+// The route meta's fields (menu, roles, levels), for any program that compiles this file (its unit test).
+import type {} from "../shared/route-meta.js";
 
 export interface MenuItem {
   path: string;
@@ -17,16 +19,24 @@ export interface MenuGroup {
   items: MenuItem[];
 }
 
+/** Who the menu is for: a page visitor, and whether they must change their password first. */
+export type MenuVisitor = PageVisitor & { mustChangePassword?: boolean };
+
 /**
  * The staff side menu: every route that asks for a menu entry, takes no parameters, renders in
  * the staff frame, admits the user (roles and division level), and needs only features this node runs
  * (`runs`); grouped by `meta.menu.group`.
+ *
+ * Nothing while the account must change its password: every entry led back to the password page
+ * (the router and the server refuse everything else, password_change_required), so the menu
+ * offered pages the account may not open. 退出 stays in the header.
  */
 export function buildStaffMenu(
   routes: readonly RouteRecordNormalized[],
-  visitor: PageVisitor,
+  visitor: MenuVisitor,
   runs: (feature: string | undefined) => boolean,
 ): MenuGroup[] {
+  if (visitor.mustChangePassword) return [];
   const groups = new Map<string | null, MenuGroup>();
   for (const r of routes) {
     const menu = r.meta.menu;
