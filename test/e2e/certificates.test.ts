@@ -133,6 +133,53 @@ describe("certificate pages and verification in the browser (browser)", function
     }
   });
 
+  it("when the second click of a double click on 发证 arrives after the first was issued, then the pass that moved up under the pointer stays pending", async () => {
+    const inst = anotherInstance(node);
+    const passes = [await aPass(node), await aPass(node)];
+    for (const pass of passes) await inst.facade.issuance.onExamPassed(pass);
+    const { context, page, errors } = await newYorkContext(browser, node.url);
+    try {
+      await loginThroughForm(page, officer.username, officer.password);
+      await page.goto("/certificates/issuances");
+      const rows = page.locator(".el-table__body .el-table__row");
+      const first = rows.first();
+      await first.waitFor();
+      const firstId = (await first.innerText()).match(/\d{17}[\dX]/)?.[0];
+      const next = passes.find((p) => p.idNumber !== firstId);
+      if (!passes.some((p) => p.idNumber === firstId) || !next)
+        throw new Error("the two passes are not listed first");
+      await rows.nth(1).filter({ hasText: next.idNumber }).waitFor();
+      const box = await first.getByRole("button", { name: "发证", exact: true }).boundingBox();
+      if (!box) throw new Error("no 发证 button");
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      // A quick node answers the first click before the second: the issued row leaves, the next moves up.
+      await page.mouse.move(x, y);
+      await page.mouse.down({ clickCount: 1 });
+      await page.mouse.up({ clickCount: 1 });
+      await rows.filter({ hasText: firstId }).waitFor({ state: "detached" });
+      await page.mouse.down({ clickCount: 2 });
+      await page.mouse.up({ clickCount: 2 });
+      // An issue the click started shows at once (its button spins); let any such finish before counting.
+      const spinning = page.locator(".el-table__body .el-button.is-loading");
+      const startedByTheSecondClick = await spinning.count();
+      await spinning.first().waitFor({ state: "detached" });
+      expect(startedByTheSecondClick).to.equal(0);
+      // The next pass is still listed, with its own 发证 to press.
+      await rows
+        .filter({ hasText: next.idNumber })
+        .getByRole("button", { name: "发证", exact: true })
+        .waitFor();
+      const issued = await node.ctx.conn
+        .collection("certificates")
+        .countDocuments({ certificateNo: { $in: passes.map((p) => p.idNumber) } });
+      expect(issued).to.equal(1);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("when anyone pastes the revoked certificate's QR text or uploads a photo of it on /verify, then it is authentic but revoked, with the revocation and as-of times in the node's zone", async () => {
     const stored = await node.ctx.conn.collection("certificates").findOne({ certificateNo });
     const qr = (stored?.signature as { qr: string }).qr;
@@ -172,7 +219,7 @@ describe("certificate pages and verification in the browser (browser)", function
     }
   });
 
-  it("when a valid certificate was verified and the next check cannot reach the server, then its 证书真实有效 is gone and the failure says why", async () => {
+  it("when a valid certificate was verified and the next check cannot reach the server, then its 证书真实有效 is gone and the page says the check could not be made, not that the certificate failed it", async () => {
     const inst = anotherInstance(node);
     const pass = await aPass(node);
     const { certificateNo: validNo } = await inst.facade.issuance.issue(
@@ -191,14 +238,34 @@ describe("certificate pages and verification in the browser (browser)", function
       await page.route("**/api/certificates/verify", (route) => route.abort("connectionfailed"));
       await page.locator('[data-test="qr-text"]').fill("RC1:另一张证书的二维码内容");
       await page.locator('[data-test="verify"]').click();
-      await verdict.getByText("验证未通过").waitFor();
-      expect(await verdict.innerText())
+      // No verdict at all: an officer must not read a lost connection as a forged certificate.
+      const unavailable = page.locator('[data-test="verify-unavailable"]');
+      await unavailable.getByText("无法连接核验服务，请稍后重试").waitFor();
+      expect(await unavailable.innerText())
         .to.include("无法连接服务器")
-        .and.not.include("证书真实有效");
+        .and.include("不表示证书有问题");
+      expect(await verdict.count()).to.equal(0);
+      expect(await page.getByText("验证未通过").count()).to.equal(0);
       expect(await page.getByText("证书真实有效").count()).to.equal(0);
       // The other certificate's fields went with its verdict.
       expect(await page.locator(".result").innerText()).not.to.include(validNo);
       await screenshot(page, "verify-failed-after-valid");
+
+      // A node whose verification service fails (a 5xx) is no verdict either.
+      await page.unroute("**/api/certificates/verify");
+      await page.route("**/api/certificates/verify", (route) =>
+        route.fulfill({ status: 502, contentType: "text/html", body: "<h1>502 Bad Gateway</h1>" }),
+      );
+      await page.locator('[data-test="verify"]').click();
+      await unavailable.getByText("服务器错误（502）").waitFor();
+      expect(await unavailable.innerText()).to.include("无法连接核验服务，请稍后重试");
+      expect(await page.getByText("验证未通过").count()).to.equal(0);
+
+      // Reachable again, the same text gets the server's own verdict on it.
+      await page.unroute("**/api/certificates/verify");
+      await page.locator('[data-test="verify"]').click();
+      await verdict.getByText("验证未通过").waitFor();
+      expect(await unavailable.count()).to.equal(0);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

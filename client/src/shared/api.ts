@@ -1,6 +1,7 @@
 import { ElMessage } from "element-plus";
 import type { z } from "zod";
 import type { ErrorBody } from "@contracts/errors.js";
+import { ApiError } from "./api-error.js";
 
 /**
  * What a route's zod schema in `@contracts` accepts: the body or query as the client sends it
@@ -13,20 +14,9 @@ type SentFields<In, Out> = {
   [K in keyof In]: unknown extends In[K] ? (K extends keyof Out ? Out[K] : never) : In[K];
 };
 
-/** A failed API call: the server's stable error code and its zh-CN message. */
-export class ApiError extends Error {
-  readonly code: string;
-  readonly status: number;
-  readonly details: unknown;
-
-  constructor(status: number, body: ErrorBody) {
-    super(body.message);
-    this.name = "ApiError";
-    this.code = body.code;
-    this.status = status;
-    this.details = body.details;
-  }
-}
+// In its own module, so code that only tells the server's refusals apart (use-load, unit tests
+// in Node) does not take in the browser-only request code.
+export { ApiError } from "./api-error.js";
 
 /** Header the server's CSRF check reads on every state-changing request. */
 export const CSRF_HEADER = "x-csrf-token";

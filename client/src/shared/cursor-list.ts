@@ -89,8 +89,15 @@ export function useCursorList<Key extends string, Row, Filters extends object>(
     error,
     // Argument-free: bound to @change or @click, the event's value must not read as a cursor.
     reload: (): Promise<void> => firstPage(),
-    // One page at a time: a second press while a page is on its way would append it twice.
-    loadMore: (): Promise<void> => (next.value && !loading.value ? laterPage(next.value) : Promise.resolve()),
+    /**
+     * One page at a time: a second press while a page is on its way would append it twice, and the
+     * second click of a double click (`detail` counts the clicks in a row) read a second page after
+     * a quick first one had answered. Bound to @click, only the click's count is read.
+     */
+    loadMore: (event?: { detail?: unknown }): Promise<void> =>
+      next.value && !loading.value && !(typeof event?.detail === "number" && event.detail > 1)
+        ? laterPage(next.value)
+        : Promise.resolve(),
     /** Takes a row out where it stands (decided, withdrawn), keeping the pages already loaded. */
     drop: (match: (row: Row) => boolean): void => {
       const before = rows.value.length;

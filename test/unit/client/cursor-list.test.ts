@@ -45,6 +45,41 @@ describe("a list read a page at a time (client)", () => {
     expect(list.rows.value).to.have.length(3);
   });
 
+  it("when 加载更多 is triggered twice before the page answers, then the page is asked for once and appended once", async () => {
+    const server = aServer(6, 2);
+    const list = useCursorList(server.read, "rows", () => ({ filter: "a" }));
+    await list.reload();
+    const asked = server.asked.length;
+    await Promise.all([list.loadMore(), list.loadMore()]);
+    expect(server.asked.length).to.equal(asked + 1);
+    expect(list.rows.value).to.deep.equal(["a-0", "a-1", "a-2", "a-3"]);
+  });
+
+  it("when the second click of a double click on 加载更多 arrives after the page has answered, then no further page is asked for", async () => {
+    const server = aServer(8, 2);
+    const list = useCursorList(server.read, "rows", () => ({ filter: "a" }));
+    await list.reload();
+    await list.loadMore({ detail: 1 });
+    await list.loadMore({ detail: 2 });
+    expect(server.asked.map((a) => a.before)).to.deep.equal([undefined, "2"]);
+    expect(list.rows.value).to.deep.equal(["a-0", "a-1", "a-2", "a-3"]);
+    // A later single click, or a press from the keyboard (detail 0), reads on.
+    await list.loadMore({ detail: 0 });
+    await list.loadMore();
+    expect(server.asked.map((a) => a.before)).to.deep.equal([undefined, "2", "4", "6"]);
+  });
+
+  it("when 加载更多 is triggered while the first page is on its way, then nothing more is asked for", async () => {
+    const server = aServer(6, 2);
+    const list = useCursorList(server.read, "rows", () => ({ filter: "a" }));
+    await list.reload();
+    const first = list.reload();
+    await list.loadMore();
+    await first;
+    expect(server.asked.map((a) => a.before)).to.deep.equal([undefined, undefined]);
+    expect(list.rows.value).to.deep.equal(["a-0", "a-1"]);
+  });
+
   it("when a row is dropped, then it leaves the rows shown and the total counts one fewer", async () => {
     const list = useCursorList(aServer(5, 2).read, "rows", () => ({ filter: "a" }));
     await list.reload();

@@ -40,6 +40,8 @@ export const adminApi = {
     api.post<void>(`/api/test-centres/${centreId}/rooms/${roomId}/retire`, {}),
   retireTestCentre: (id: string) => api.post<void>(`/api/test-centres/${id}/retire`, {}),
   retireAuthority: (id: string) => api.post<void>(`/api/authorities/${id}/retire`, {}),
-  audit: (query: Sent<typeof ListAuditQuery>) => api.get<AuditListDto>("/api/audit", { query }),
+  /** A page of the audit log; the page shows a first page's failure itself (`notify: false`), with 重试. */
+  audit: (query: Sent<typeof ListAuditQuery>, options?: { notify?: boolean }) =>
+    api.get<AuditListDto>("/api/audit", { query, ...options }),
   verifyAudit: () => api.get<AuditVerificationDto>("/api/audit/verify"),
 };

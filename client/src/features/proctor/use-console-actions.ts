@@ -2,6 +2,7 @@ import { computed, ref } from "vue";
 import { ElMessage, ElMessageBox } from "element-plus";
 import type { Ack } from "@contracts/errors.js";
 import type { IncidentPayload, SeatViewDto } from "@contracts/exams.js";
+import { useOnce } from "@/shared/once.js";
 import { formatClock } from "@/shared/time.js";
 import type { useProctorRoomStore } from "./proctor-room.store.js";
 import type { ReasonAction, ReasonInput } from "./reason-action.js";
@@ -20,11 +21,16 @@ export function useConsoleActions(room: Room) {
   const action = ref<ReasonAction | null>(null);
   const actionSeat = ref<SeatViewDto | null>(null);
   const actionOpen = ref(false);
-  const actionBusy = ref(false);
+  /**
+   * A reason action in flight: Enter in the minutes field submits the dialog's form again, and an
+   * extension is not idempotent.
+   */
+  const { busy: actionBusy, once: onceAction } = useOnce();
   const actionError = ref<string | null>(null);
 
   const incidentOpen = ref(false);
-  const incidentBusy = ref(false);
+  /** An incident report in flight: a second press would record the same incident twice. */
+  const { busy: incidentBusy, once: onceIncident } = useOnce();
   const incidentError = ref<string | null>(null);
 
   const runningCount = computed(() => room.seats.filter(isRunning).length);
@@ -188,50 +194,37 @@ export function useConsoleActions(room: Room) {
     }
   }
 
-  async function confirmAction(input: ReasonInput): Promise<void> {
-    // Enter in the minutes field submits the dialog's form again: an extension is not idempotent.
-    if (actionBusy.value) return;
-    actionBusy.value = true;
-    actionError.value = null;
-    try {
+  function confirmAction(input: ReasonInput): Promise<void> {
+    return onceAction(async () => {
+      actionError.value = null;
       const sent = await send(action.value, input);
       if (!sent) return;
       if (sent.ack.ok) {
         report(sent.ack, sent.done);
         actionOpen.value = false;
       } else actionError.value = sent.ack.error.message;
-    } finally {
-      actionBusy.value = false;
-    }
+    });
   }
 
   /** One decision at a time: a double click would be refused as "no such request" after the first. */
-  let approving = false;
-  async function approve(seat: SeatViewDto, requestId: string, yes: boolean): Promise<void> {
-    if (!seat.attemptId || approving) return;
-    approving = true;
-    try {
-      report(
-        await room.approveExtension(seat.attemptId, requestId, yes),
-        yes ? "已批准延时" : "已驳回延时申请",
-      );
-    } finally {
-      approving = false;
-    }
+  const { once: onceDecision } = useOnce();
+  function approve(seat: SeatViewDto, requestId: string, yes: boolean): Promise<void> {
+    const attemptId = seat.attemptId;
+    if (!attemptId) return Promise.resolve();
+    return onceDecision(async () => {
+      report(await room.approveExtension(attemptId, requestId, yes), yes ? "已批准延时" : "已驳回延时申请");
+    });
   }
 
-  async function confirmIncident(input: Omit<IncidentPayload, "sessionId">): Promise<void> {
-    incidentBusy.value = true;
-    incidentError.value = null;
-    try {
+  function confirmIncident(input: Omit<IncidentPayload, "sessionId">): Promise<void> {
+    return onceIncident(async () => {
+      incidentError.value = null;
       const ack = await room.reportIncident(input);
       if (ack.ok) {
         ElMessage({ type: "success", message: "事件已记录" });
         incidentOpen.value = false;
       } else incidentError.value = ack.error.message;
-    } finally {
-      incidentBusy.value = false;
-    }
+    });
   }
 
   return {
