@@ -116,6 +116,11 @@ export interface CandidateAttemptDto extends ClockDto {
   /** Earliest moment a candidate may hand in (epoch ms), null before start. */
   earliestSubmitAt: number | null;
   result: ProvisionalResultDto | null;
+  /**
+   * Handed in but not graded, for the exam office to review (`paper_changed`: the paper changed
+   * after check-in): `result` stays null for good, so the page says so instead of waiting for a score.
+   */
+  review?: "paper_changed";
 }
 
 /** Ack of one save: which seq is stored for that question and the clock. */
@@ -246,6 +251,8 @@ export interface AttemptClosedDto {
   status: "submitted" | "voided";
   closeReason: CloseReason;
   result: ProvisionalResultDto | null;
+  /** As in `CandidateAttemptDto.review`: closed without a score, for review. */
+  review?: "paper_changed";
   /**
    * The answers stored when the attempt closed (as in `CandidateAttemptDto.answers`: only the
    * questions a save reached; any other stored nothing, seq 0). Empty for a voided attempt.

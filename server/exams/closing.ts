@@ -210,6 +210,7 @@ export function createClosing(core: ExamCore) {
       status: "submitted",
       closeReason: reason,
       result: v.result,
+      ...(v.review ? { review: v.review } : {}),
       answers: v.answers,
       serverTime: v.serverTime,
       version: v.version,

@@ -123,6 +123,8 @@ export function toCandidateAttempt(
     answers: SHOWS_QUESTIONS.has(a.status) ? answersOf(a) : [],
     earliestSubmitAt: started === null ? null : started + (a.earliestHandInMinutes ?? 0) * 60_000,
     result: resultOf(a, official),
+    // Without it a sitting closed ungraded reads as a score still being computed, forever.
+    ...(a.review?.code === "paper_changed" ? { review: "paper_changed" as const } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ export function useAttemptView() {
   const clock = shallowRef<ClockAnchor | null>(null);
   const status = ref<AttemptStatus | null>(null);
   const result = shallowRef<ProvisionalResultDto | null>(null);
+  /** Closed without a score for the exam office to review: no result will come to wait for. */
+  const review = ref<"paper_changed" | null>(null);
   const pauseReason = ref<string | null>(null);
   /** The attempt's version whose status is shown (null: none yet); older messages do not change it. */
   let shownVersion: number | null = null;
@@ -40,6 +42,7 @@ export function useAttemptView() {
     clock.value = null;
     status.value = null;
     result.value = null;
+    review.value = null;
     pauseReason.value = null;
     shownVersion = null;
   }
@@ -59,6 +62,7 @@ export function useAttemptView() {
       shownVersion = dto.version;
       status.value = dto.status;
       result.value = dto.result;
+      review.value = dto.review ?? null;
       if (!dto.paused) pauseReason.value = null;
     }
   }
@@ -86,6 +90,7 @@ export function useAttemptView() {
     shownVersion = ev.version;
     status.value = ev.status;
     result.value = ev.result;
+    review.value = ev.review ?? null;
     return true;
   }
 
@@ -95,6 +100,7 @@ export function useAttemptView() {
     clock,
     status,
     result,
+    review,
     pauseReason,
     concerns,
     reset,

@@ -32,7 +32,7 @@ const CHECK_IN_POLL_MS = 3000;
  */
 export const useExamStore = defineStore("exam", () => {
   const view = useAttemptView();
-  const { attempt, questions, clock, status, result, pauseReason } = view;
+  const { attempt, questions, clock, status, result, review, pauseReason } = view;
   const now = ref(performance.now());
   /** A newer page opened this attempt; the server disconnected this one and it answers no more. */
   const takenOver = ref(false);
@@ -396,6 +396,7 @@ export const useExamStore = defineStore("exam", () => {
     clock,
     status,
     result,
+    review,
     pauseReason,
     takenOver,
     loadError,
