@@ -6,12 +6,15 @@ import { isRunning } from "./seat-labels.js";
  * (`session:proctor`) and its division's officers only watch it and approve extensions
  * (`session:watch`); every refused click is still written to the audit log as `proctor.refused`,
  * so the console offers a person only what the server will do for them. Once the session's
- * results are published the server refuses extend, force-submit and void (`results_locked`).
+ * results are published the server refuses extend, force-submit and void (`results_locked`); a
+ * cancelled session refuses every action (`session_cancelled`).
  */
 export interface ConsoleViewer {
   /** Holds the proctor role (the server checks the test centre too). */
   canProctor: boolean;
   resultsPublished: boolean;
+  /** The session was cancelled (`SessionRoomDto.status`); absent reads as not cancelled. */
+  sessionCancelled?: boolean;
 }
 
 /** An action of the seat panel. */
@@ -20,7 +23,7 @@ export type SeatAction =
 
 /** The seat panel's actions for this seat and viewer, in the order they are shown. */
 export function seatActions(seat: SeatViewDto, viewer: ConsoleViewer): SeatAction[] {
-  if (!viewer.canProctor) return [];
+  if (!viewer.canProctor || viewer.sessionCancelled) return [];
   const out: SeatAction[] = [];
   const locked = viewer.resultsPublished;
   if (seat.state === "not_arrived") out.push("check_in");

@@ -14,7 +14,7 @@ import type {
   SeatViewDto,
   SessionRoomDto,
 } from "@contracts/exams.js";
-import { emitWithAck, useSocket } from "@/shared/socket.js";
+import { emitWithAck, useSocket, type AppClientSocket } from "@/shared/socket.js";
 
 /**
  * The live room of the proctor console. `proctor:watch` answers the whole seat map and joins the
@@ -34,6 +34,12 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
   const serverAnchor = ref<{ serverTime: number; at: number } | null>(null);
   const now = ref(performance.now());
   let ticker: number | null = null;
+  /**
+   * The socket `watch` listens on. `unwatch` takes the listeners off that one: asking `useSocket()`
+   * there after a sign-out (the console unmounts after the socket was closed) opened a new socket
+   * without a session, refused and never retried, which the next sign-in's console then waited on.
+   */
+  let listening: AppClientSocket | null = null;
 
   const serverNow = computed(() =>
     serverAnchor.value ? serverAnchor.value.serverTime + (now.value - serverAnchor.value.at) : Date.now(),
@@ -110,6 +116,7 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     unwatch();
     sessionId.value = id;
     const socket = useSocket();
+    listening = socket;
     socket.on("connect", onConnect);
     socket.on("session:seat", onSeat);
     socket.on("session:seats", onSeats);
@@ -123,14 +130,17 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
   function unwatch(): void {
     const id = sessionId.value;
     if (!id) return;
-    const socket = useSocket();
-    socket.off("connect", onConnect);
-    socket.off("session:seat", onSeat);
-    socket.off("session:seats", onSeats);
-    socket.off("session:outage", onOutage);
-    socket.off("session:incident", onIncident);
-    socket.off("session:extension_pending", onExtensionPending);
-    if (socket.connected) void emitWithAck("proctor:unwatch", { sessionId: id }, { timeoutMs: 5000 });
+    const socket = listening;
+    listening = null;
+    socket?.off("connect", onConnect);
+    socket?.off("session:seat", onSeat);
+    socket?.off("session:seats", onSeats);
+    socket?.off("session:outage", onOutage);
+    socket?.off("session:incident", onIncident);
+    socket?.off("session:extension_pending", onExtensionPending);
+    // On the socket watched, never a new one: a closed socket is not connected, so nothing is sent.
+    if (socket?.connected)
+      void emitWithAck("proctor:unwatch", { sessionId: id }, { timeoutMs: 5000, socket });
     if (ticker !== null) window.clearInterval(ticker);
     ticker = null;
     sessionId.value = null;
