@@ -56,8 +56,9 @@ function sentBeforeRefusal(collection: string, doc: Record<string, unknown>): bo
 }
 
 /**
- * A refused login is recorded by design: its audit entry (the failed attempt, with the name tried)
- * and its count towards the lockout.
+ * A refused login is recorded by design: its audit entry (the failed attempt, with the name tried),
+ * its count towards the lockout, and its count towards the address's login rate and failed-login
+ * budget, which every instance of the node shares (login_rates).
  */
 const LOGINS = new Set(["POST /auth/login", "POST /auth/candidate-login"]);
 const failedLogin = (collection: string, doc: Record<string, unknown>) =>
@@ -70,7 +71,7 @@ function writesOnRefusal(route: string): {
   skip?: (collection: string, doc: Record<string, unknown>) => boolean;
 } {
   if (SENT_THEN_REFUSED.has(route)) return { ignore: ["exchange_local_counters"], skip: sentBeforeRefusal };
-  if (LOGINS.has(route)) return { ignore: ["login_throttle"], skip: failedLogin };
+  if (LOGINS.has(route)) return { ignore: ["login_throttle", "login_rates"], skip: failedLogin };
   return { ignore: [] };
 }
 
