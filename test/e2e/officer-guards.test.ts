@@ -171,7 +171,8 @@ describe("officers' pages: guards against incomplete input, unoffered controls a
       expect(await page.locator(".el-message-box:visible").count()).to.equal(1);
       await page.locator(".el-message-box").getByRole("button", { name: "发布" }).click();
       await page.locator('[data-test="results-published"]').waitFor();
-      expect(await page.locator(".el-message-box:visible").count()).to.equal(0);
+      // The confirmation fades out after the answer: it must close (not stay open for a second press).
+      await page.locator(".el-message-box").waitFor({ state: "hidden" });
       expect(publishes).to.have.length(1);
       expect(await page.locator(".el-message--error").count()).to.equal(0);
       expect(
