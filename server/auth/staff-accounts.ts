@@ -1,0 +1,223 @@
+/**
+ * Staff account administration: an admin (or a seed script) creates, lists and edits staff
+ * accounts under the rules of account-rules.ts. Kept apart from auth.service.ts, which keeps the
+ * logins and the AuthUser they act as, so each reads in one file; the auth service hands these
+ * operations out unchanged.
+ */
+import mongoose, { Types, type Connection } from "mongoose";
+import type { AuthUser, CreateUserBody, StaffRole, StaffUserDto, UpdateUserBody } from "../contracts/auth.js";
+import { HUB_STAFF_ROLES, isCommonPassword, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
+import type { AuditLog } from "../audit/index.js";
+import { errors } from "../lib/errors.js";
+import { canSeeDivision, divisionFilter } from "../access/index.js";
+import { assertNodeDivision } from "../organisation/index.js";
+import {
+  assertAdminBelowActor,
+  assertMayEditAccount,
+  assertOwnRolesKept,
+  createProctorBindingCheck,
+} from "./account-rules.js";
+import type { CandidateLoginPort } from "./candidate-login.js";
+import type { LoginThrottle } from "./login-throttle.js";
+import { hashPassword } from "./password.js";
+import { endStaffLogins } from "./session.js";
+import { staffUserModel, type StaffUserDoc } from "./user.model.js";
+
+/** A staff account as read with `.lean()`. */
+export type StaffLean = StaffUserDoc & { _id: Types.ObjectId; createdAt?: Date };
+
+/** Refuses a password every guesser tries first (see isCommonPassword), wherever one is set. */
+export function assertNotCommon(password: string): void {
+  if (isCommonPassword(password))
+    throw errors.badRequest("password_too_common", "该密码过于常见，很容易被猜中，请换一个");
+}
+
+function toDto(u: StaffLean, lockedUntil: Date | null = null): StaffUserDto {
+  return {
+    id: String(u._id),
+    username: u.username,
+    displayName: u.displayName,
+    roles: u.roles as StaffRole[],
+    divisionCode: u.divisionCode,
+    testCentreId: u.testCentreId ?? null,
+    active: u.active ?? true,
+    mustChangePassword: u.mustChangePassword ?? false,
+    lockedUntil: lockedUntil ? lockedUntil.toISOString() : null,
+    createdAt: (u.createdAt ?? new Date(0)).toISOString(),
+  };
+}
+
+export interface StaffAccountsDeps {
+  provinceCode: string | null;
+  candidates: CandidateLoginPort;
+  audit: AuditLog;
+  /** The login lockouts: the list shows them, and an admin's unlock or password reset lifts them. */
+  throttle: LoginThrottle;
+}
+
+/** Creating, listing and editing staff accounts (the auth service's user administration). */
+export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
+  const Users = staffUserModel(conn);
+  const { audit, throttle } = deps;
+  const allowedRoles: readonly StaffRole[] = deps.provinceCode ? PROVINCE_STAFF_ROLES : HUB_STAFF_ROLES;
+
+  function assertRolesAllowed(roles: readonly StaffRole[]): void {
+    const bad = roles.filter((r) => !allowedRoles.includes(r));
+    if (bad.length > 0) throw errors.badRequest("role_not_allowed", `本节点不能授予角色：${bad.join(", ")}`);
+  }
+
+  const assertProctorBinding = createProctorBindingCheck(deps.candidates);
+
+  /**
+   * Creates the account; with an acting admin, audited in the same transaction, and flagged to
+   * change the password the admin chose at its first login.
+   */
+  async function insertUser(actor: AuthUser | null, body: CreateUserBody): Promise<StaffUserDto> {
+    assertRolesAllowed(body.roles);
+    assertNotCommon(body.password);
+    const centreId = await assertProctorBinding(actor, body);
+    const fields = {
+      username: body.username.toLowerCase(),
+      displayName: body.displayName,
+      passwordHash: await hashPassword(body.password),
+      roles: body.roles,
+      divisionCode: body.divisionCode,
+      // The centre's own id when it was looked up (access compares it as text with sessions').
+      testCentreId: centreId ?? body.testCentreId ?? null,
+      mustChangePassword: actor !== null,
+    };
+    if (!actor) return toDto((await Users.create(fields)).toObject() as StaffLean);
+    const doc = await audit.transaction(async (session) => {
+      const [created] = await Users.create([fields], { session });
+      if (!created) throw new Error("user not written");
+      await audit.append(session, {
+        action: "user.created",
+        actor,
+        divisionCode: created.divisionCode,
+        target: { type: "user", id: String(created._id) },
+        details: {
+          username: created.username,
+          roles: [...created.roles],
+          testCentreId: created.testCentreId ?? null,
+        },
+      });
+      return created;
+    });
+    return toDto(doc.toObject() as StaffLean);
+  }
+
+  /** The account `actor` may edit with `body`: in their scope, and within the rules of account-rules.ts. */
+  async function loadEditable(actor: AuthUser, id: string, body: UpdateUserBody) {
+    if (!Types.ObjectId.isValid(id)) throw errors.notFound("用户");
+    const user = await Users.findById(id);
+    if (!user || !canSeeDivision(actor.divisionCode, user.divisionCode)) throw errors.notFound("用户");
+    assertMayEditAccount(
+      actor,
+      { id: String(user._id), roles: user.roles, divisionCode: user.divisionCode },
+      body,
+    );
+    return user;
+  }
+
+  /** Creates a staff user without an acting admin (seed scripts, test helpers, first admin). */
+  function bootstrapUser(body: CreateUserBody): Promise<StaffUserDto> {
+    return insertUser(null, body);
+  }
+
+  /** An admin creates a staff user inside their own division scope. */
+  function createUser(actor: AuthUser, body: CreateUserBody): Promise<StaffUserDto> {
+    assertNodeDivision(actor, body.divisionCode, deps.provinceCode, "工作人员");
+    assertAdminBelowActor(actor, body);
+    return insertUser(actor, body);
+  }
+
+  async function listUsers(actor: AuthUser): Promise<StaffUserDto[]> {
+    const rows = (await Users.find(divisionFilter(actor.divisionCode))
+      .sort({ divisionCode: 1, username: 1 })
+      .lean()) as StaffLean[];
+    // The list is where an admin looks for a locked account to unlock: it shows each lock in effect.
+    const locks = await throttle.locksOf(rows.map((u) => `staff:${u.username}`));
+    return rows.map((u) => toDto(u, locks.get(`staff:${u.username}`) ?? null));
+  }
+
+  /** Updates a user in the actor's scope; returns the DTO and what changed (for the audit log). */
+  async function updateUser(
+    actor: AuthUser,
+    id: string,
+    body: UpdateUserBody,
+  ): Promise<{ user: StaffUserDto; changes: Record<string, unknown> }> {
+    const user = await loadEditable(actor, id, body);
+    const account = { id: String(user._id), roles: [...user.roles], divisionCode: user.divisionCode };
+    // The write lands only on the account as the rules above judged it: a role or division given
+    // meanwhile (a higher admin making it a peer admin of the actor) refuses this edit instead.
+    user.$where = { roles: account.roles, divisionCode: account.divisionCode };
+    const changes: Record<string, unknown> = {};
+    const self = account.id === actor.id;
+    if (body.displayName !== undefined && body.displayName !== user.displayName) {
+      changes.displayName = { from: user.displayName, to: body.displayName };
+      user.displayName = body.displayName;
+    }
+    if (body.divisionCode !== undefined && body.divisionCode !== user.divisionCode) {
+      assertNodeDivision(actor, body.divisionCode, deps.provinceCode, "工作人员");
+      changes.divisionCode = { from: user.divisionCode, to: body.divisionCode };
+      user.divisionCode = body.divisionCode;
+    }
+    // The edit dialog sends every field: only a real change is one (an unchanged role list
+    // audited as a role change and closed the user's live sockets at every name fix).
+    if (body.roles !== undefined && [...body.roles].sort().join() !== [...user.roles].sort().join()) {
+      assertRolesAllowed(body.roles);
+      assertOwnRolesKept(actor, account);
+      changes.roles = { from: [...user.roles], to: body.roles };
+      user.roles = body.roles;
+    }
+    if (body.testCentreId !== undefined && body.testCentreId !== (user.testCentreId ?? null)) {
+      changes.testCentreId = { from: user.testCentreId ?? null, to: body.testCentreId };
+      user.testCentreId = body.testCentreId;
+    }
+    if (changes.roles || changes.divisionCode) assertAdminBelowActor(actor, user);
+    // The binding is asked only when what it depends on changes: re-asking it at every edit
+    // refused to deactivate a proctor whose centre the acting admin does not see.
+    if (changes.roles || changes.testCentreId || changes.divisionCode) {
+      const centreId = await assertProctorBinding(actor, {
+        roles: user.roles as StaffRole[],
+        divisionCode: user.divisionCode,
+        testCentreId: user.testCentreId,
+      });
+      if (centreId && centreId !== user.testCentreId) user.testCentreId = centreId;
+    }
+    if (body.active !== undefined && body.active !== (user.active !== false)) {
+      if (self && !body.active) throw errors.conflict("cannot_deactivate_self", "不能停用自己的账号");
+      changes.active = body.active;
+      user.active = body.active;
+    }
+    if (body.password !== undefined) {
+      assertNotCommon(body.password);
+      user.passwordHash = await hashPassword(body.password);
+      // The admin knows it now: the owner must change it before doing anything else.
+      user.mustChangePassword = true;
+      changes.passwordReset = true;
+    }
+    const unlock = body.password !== undefined || Boolean(body.unlock);
+    if (unlock) changes.unlocked = true;
+    await audit.transaction(async (session) => {
+      await user.save({ session }).catch((err: unknown) => {
+        throw err instanceof mongoose.Error.DocumentNotFoundError
+          ? errors.conflict("account_changed", "该账号刚被其他管理员修改，请刷新后重试")
+          : err;
+      });
+      if (changes.passwordReset || changes.active === false)
+        await endStaffLogins(conn, session, String(user._id));
+      await audit.append(session, {
+        action: changes.roles ? "user.roles_changed" : "user.updated",
+        actor,
+        divisionCode: user.divisionCode,
+        target: { type: "user", id: String(user._id) },
+        details: changes,
+      });
+    });
+    if (unlock) await throttle.reset(`staff:${user.username}`);
+    return { user: toDto(user.toObject() as StaffLean), changes };
+  }
+
+  return { bootstrapUser, createUser, listUsers, updateUser };
+}
