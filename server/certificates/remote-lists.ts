@@ -1,0 +1,136 @@
+/**
+ * Other nodes' lists, for this node's verifier: peers' trust and status lists, the hub's national
+ * trust list and its copies of provinces' status lists, each fetched over HTTP and cached for a
+ * minute. Kept apart from signing.service.ts, which keeps this node's own keys and lists: nothing
+ * here signs or reads this node's database, and the signing service assembles both into its
+ * verifier's trust context.
+ */
+import type { TrustAnchor } from "../contracts/certificates.js";
+import type { Logger } from "../lib/logger.js";
+import { loadStatusList, type LoadedStatusList } from "./crypto/status-list.js";
+import { loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
+
+const PEER_REFRESH_MS = 60_000;
+
+/** Fetches and caches peers' and the hub's lists (see the module header). */
+export function createRemoteLists(opts: { logger: Logger; clock: () => Date }) {
+  const { clock } = opts;
+  const peerCache = new Map<
+    string,
+    { at: number; list: LoadedTrustList | null; status: LoadedStatusList | null }
+  >();
+
+  async function fetchJson(url: string): Promise<unknown> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    return res.json() as Promise<unknown>;
+  }
+
+  /**
+   * A peer's lists, refreshed at most every minute. The peer's anchor is taken from the peer but
+   * scoped to the province configured for it, so a peer can only vouch for its own keys; when the
+   * hub signs the national list (issue 12) its anchor replaces these. A failed refresh keeps the
+   * last good copy, which then ages into stale and expired like any list.
+   */
+  async function peer(p: { provinceCode: string; url: string }) {
+    const cached = peerCache.get(p.url);
+    if (cached && Date.now() - cached.at < PEER_REFRESH_MS) return cached;
+    try {
+      const base = p.url.replace(/\/+$/, "");
+      const anchorDoc = (await fetchJson(`${base}/api/certificates/trust-anchors`)) as {
+        anchors?: TrustAnchor[];
+      };
+      const scoped = (anchorDoc.anchors ?? []).map((a) => ({ ...a, provinces: [p.provinceCode] }));
+      const list = loadTrustList(await fetchJson(`${base}/api/certificates/trust-list`), scoped);
+      const status = list.ok
+        ? loadStatusList(await fetchJson(`${base}/api/certificates/status-list`), list.list.body.keys)
+        : null;
+      const entry = {
+        at: Date.now(),
+        list: list.ok ? list.list : (cached?.list ?? null),
+        status: status ?? cached?.status ?? null,
+      };
+      peerCache.set(p.url, entry);
+      return entry;
+    } catch (err) {
+      opts.logger.warn({ err, peer: p.url }, "certificate peer lists unavailable");
+      const entry = { at: Date.now(), list: cached?.list ?? null, status: cached?.status ?? null };
+      peerCache.set(p.url, entry);
+      return entry;
+    }
+  }
+
+  let hubCache: { at: number; list: LoadedTrustList | null } | null = null;
+  /** The hub's copies of other provinces' status lists, for verification (not for issuing). */
+  const hubStatusCache = new Map<string, { at: number; list: LoadedStatusList | null }>();
+
+  /**
+   * The hub's national trust list, refreshed at most every minute. Trust rests on the pinned hub
+   * key alone: the anchor takes the document's own key id (a hint, as kids are) but verifies with
+   * the pinned key, for every province. A failed refresh keeps the last good copy, which then ages
+   * into stale and expired like any list.
+   */
+  async function hubList(hub: { url: string; publicKey: string }): Promise<LoadedTrustList | null> {
+    if (hubCache && Date.now() - hubCache.at < PEER_REFRESH_MS) return hubCache.list;
+    try {
+      const doc = await fetchJson(`${hub.url.replace(/\/+$/, "")}/api/hub/v1/trust-list`);
+      const kid = (doc as { signer?: { kid?: unknown } } | null)?.signer?.kid;
+      const anchor: TrustAnchor = {
+        name: "全国中心",
+        kid: typeof kid === "string" ? kid : "",
+        suite: "ed25519",
+        publicKey: hub.publicKey,
+        provinces: "*",
+      };
+      const loaded = loadTrustList(doc, [anchor]);
+      if (!loaded.ok) opts.logger.warn({ reason: loaded.reason }, "hub trust list refused");
+      hubCache = { at: Date.now(), list: loaded.ok ? loaded.list : (hubCache?.list ?? null) };
+    } catch (err) {
+      opts.logger.warn({ err, hub: hub.url }, "hub trust list unavailable");
+      hubCache = { at: Date.now(), list: hubCache?.list ?? null };
+    }
+    return hubCache.list;
+  }
+
+  /**
+   * A province's status list as the hub holds it, read now and verified with the national trust
+   * list's keys of that province; null when the hub has none, cannot be reached, or its copy does
+   * not verify or has run out (its province stopped pushing).
+   */
+  async function hubStatusList(
+    hub: { url: string },
+    national: LoadedTrustList,
+    provinceCode: string,
+  ): Promise<LoadedStatusList | null> {
+    try {
+      const doc = await fetchJson(`${hub.url.replace(/\/+$/, "")}/api/hub/v1/status-lists/${provinceCode}`);
+      const keys = national.body.keys.filter((k) => k.provinceCode === provinceCode);
+      const loaded = loadStatusList(doc, keys);
+      return loaded && unexpired(loaded);
+    } catch (err) {
+      opts.logger.warn({ err, provinceCode }, "status list of the province unavailable at the hub");
+      return null;
+    }
+  }
+
+  /** `hubStatusList`, read at most once a minute per province (a public page must not drive the hub). */
+  async function recentHubStatusList(
+    hub: { url: string },
+    national: LoadedTrustList,
+    provinceCode: string,
+  ): Promise<LoadedStatusList | null> {
+    const cached = hubStatusCache.get(provinceCode);
+    if (cached && Date.now() - cached.at < PEER_REFRESH_MS) return cached.list && unexpired(cached.list);
+    const list = await hubStatusList(hub, national, provinceCode);
+    // Keyed by provinces whose certificates verified: at most one entry per province on the trust list.
+    hubStatusCache.set(provinceCode, { at: Date.now(), list });
+    return list;
+  }
+
+  /** A list past its validUntil says nothing about today: its province stopped publishing. */
+  function unexpired(list: LoadedStatusList): LoadedStatusList | null {
+    return Date.parse(list.body.validUntil) > clock().getTime() ? list : null;
+  }
+
+  return { peer, hubList, hubStatusList, recentHubStatusList, unexpired };
+}
