@@ -245,7 +245,7 @@ export const CollectionBatch = z
   .strict();
 
 /**
- * Every code the hub rejects a record with (record-validation.ts, collection.service.ts), with its
+ * Every code the hub rejects a record with (record-validation.ts, collection.service.ts, collection-rounds.ts), with its
  * meaning in Chinese as the hub's and the provinces' pages show it. A new code is a change of the
  * interface: the hub checks its receipts against this list before they leave.
  */

@@ -34,7 +34,9 @@ const source = (file: string) => readFileSync(new URL(`../../../${file}`, import
 function producedCodes(): string[] {
   const found = new Set<string>();
   const validation = source("server/hub/record-validation.ts");
-  const collection = source("server/hub/collection.service.ts");
+  const collection = ["collection.service.ts", "collection-rounds.ts"]
+    .map((f) => source(`server/hub/${f}`))
+    .join("\n");
   for (const m of validation.matchAll(/\b(?:add|bounded)\(\s*"([a-z_]+)"/g)) found.add(m[1]!);
   for (const m of collection.matchAll(/\breject\(\s*"([a-z_]+)"/g)) found.add(m[1]!);
   // Codes named once as constants (CONFLICT_RETRY, TOO_MANY_RECORDS) and passed by name.
