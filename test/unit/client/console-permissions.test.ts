@@ -76,3 +76,22 @@ describe("proctor console: what each viewer is offered", () => {
     expect(requestedByViewer(p, null)).to.equal(false);
   });
 });
+
+describe("proctor console: a cancelled session", () => {
+  it("when the session is cancelled, then no seat action is offered to its proctor (the server refuses them all as session_cancelled)", () => {
+    const cancelled = { canProctor: true, resultsPublished: false, sessionCancelled: true };
+    for (const state of ["not_arrived", "checked_in", "ready", "in_progress", "submitted"] as const)
+      expect(
+        seatActions(seat({ state, attemptId: state === "not_arrived" ? null : "a1" }), cancelled),
+        state,
+      ).to.deep.equal([]);
+  });
+
+  it("when the session is not cancelled, then its proctor is still offered the seat's actions", () => {
+    const scheduled = { canProctor: true, resultsPublished: false, sessionCancelled: false };
+    expect(seatActions(seat({ state: "not_arrived", attemptId: null }), scheduled)).to.deep.equal([
+      "check_in",
+      "unlock_login",
+    ]);
+  });
+});
