@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createAuthService } from "../../../server/auth/index.js";
+import { authWithFailedLoginBudget } from "../../helpers/budgeted-auth.js";
 import { useTestNode } from "../../helpers/node.js";
 
 /**
@@ -15,22 +15,7 @@ describe("staff login: failed logins audited within a budget", function () {
     // The budget is counted per minute of the service's clock: it stands still here, so the
     // failures below fall into one minute wherever the test runs.
     const at = new Date();
-    const auth = createAuthService(env.node.ctx.conn, {
-      provinceCode: env.node.ctx.config.provinceCode,
-      now: () => at,
-      candidates: {
-        findTicket: () => Promise.resolve(null),
-        findLoginSeat: () => Promise.resolve(null),
-        testCentreDivision: () => Promise.resolve(null),
-        sittingUntil: () => Promise.resolve(null),
-      },
-      failedLoginBudget: {
-        perSourcePerMinute: 2,
-        totalPerMinute: 100,
-        maxSources: 10,
-        summaryWindowMs: 3_600_000,
-      },
-    });
+    const auth = authWithFailedLoginBudget(env.node, { perSource: 2, total: 100, maxSources: 10 }, at);
     const name = `spray_${Date.now()}`;
     const tries = (ip: string, n: number) =>
       Promise.all(

@@ -1,6 +1,6 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { createAuthService } from "../../../server/auth/index.js";
+import { authWithFailedLoginBudget } from "../../helpers/budgeted-auth.js";
 import { useTestNode } from "../../helpers/node.js";
 
 /**
@@ -18,25 +18,8 @@ describe("failed logins counted by client address: IPv6 /64 and IPv4-mapped addr
    * The budget is counted in the database per minute of the service's clock: each service's clock
    * stands still at a minute of its own, so each starts with a budget of its own.
    */
-  const authWithBudget = (perSource: number) => {
-    const at = new Date(Date.now() + randomInt(1, 1_000_000) * 60_000);
-    return createAuthService(env.node.ctx.conn, {
-      provinceCode: env.node.ctx.config.provinceCode,
-      now: () => at,
-      candidates: {
-        findTicket: () => Promise.resolve(null),
-        findLoginSeat: () => Promise.resolve(null),
-        testCentreDivision: () => Promise.resolve(null),
-        sittingUntil: () => Promise.resolve(null),
-      },
-      failedLoginBudget: {
-        perSourcePerMinute: perSource,
-        totalPerMinute: 1000,
-        maxSources: 100,
-        summaryWindowMs: 3_600_000,
-      },
-    });
-  };
+  const authWithBudget = (perSource: number) =>
+    authWithFailedLoginBudget(env.node, { perSource, total: 1000 });
 
   /** Failed staff logins from each of `ips` in turn (a fresh name each); how many were audited one by one. */
   async function auditedOneByOne(ips: string[]): Promise<number> {

@@ -1,8 +1,9 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { expect } from "chai";
-import { createAuthService, type AuthService } from "../../../server/auth/index.js";
+import type { AuthService } from "../../../server/auth/index.js";
 import { databaseTime } from "../../../server/lib/mongo.js";
 import { anonymousAgent } from "../../helpers/auth.js";
+import { aMinuteOfItsOwn, authWithFailedLoginBudget } from "../../helpers/budgeted-auth.js";
 import { startTestNode, useTestNode, type TestNode } from "../../helpers/node.js";
 
 /** The login limit per address on both instances here: small, so a test reaches it quickly. */
@@ -121,24 +122,8 @@ describe("failed-login audit budget: shared by every instance of a node", functi
    * own, on one clock fixed at a minute of their own (the budgets count per minute of it).
    */
   function twoInstances(budget: { perSource: number; total: number }): AuthService[] {
-    const at = new Date(Date.now() + randomInt(1, 1_000_000) * MINUTE);
-    const instance = () =>
-      createAuthService(env.node.ctx.conn, {
-        provinceCode: env.node.ctx.config.provinceCode,
-        now: () => at,
-        candidates: {
-          findTicket: () => Promise.resolve(null),
-          findLoginSeat: () => Promise.resolve(null),
-          testCentreDivision: () => Promise.resolve(null),
-          sittingUntil: () => Promise.resolve(null),
-        },
-        failedLoginBudget: {
-          perSourcePerMinute: budget.perSource,
-          totalPerMinute: budget.total,
-          maxSources: 100,
-          summaryWindowMs: 3_600_000,
-        },
-      });
+    const at = aMinuteOfItsOwn();
+    const instance = () => authWithFailedLoginBudget(env.node, budget, at);
     return [instance(), instance()];
   }
 
