@@ -65,6 +65,8 @@ describe("proctor console (browser): signing out and in again, a cancelled sessi
     await pp.goto(`/proctor/sessions/${sessionId}`);
     await pp.locator('[data-test="cancelled"]').getByText("本场次已取消").waitFor();
     expect(await pp.locator('[data-test="stats"]').count()).to.equal(0);
+    // No seat map to wait for: the seat area says why, not 正在加载考场座位.
+    await pp.locator('[data-test="seats-cancelled"]').waitFor();
     for (const t of ["release-room", "pause-room", "resume-room", "incident"])
       expect(await pp.locator(`[data-test="${t}"]`).count(), t).to.equal(0);
     await screenshot(pp, "proctor-console-cancelled");
