@@ -12,7 +12,7 @@ import {
 import { testDatabase } from "../../helpers/database.js";
 import { startTestNode, type TestNode } from "../../helpers/node.js";
 import { databaseTime } from "../../../server/lib/mongo.js";
-import { startSkewedDatabase } from "../../helpers/skewed-database.js";
+import { startWireProxy } from "../../helpers/wire-proxy.js";
 
 const MINUTE = 60_000;
 /** How far the node's clock and its database's are apart: far more than a request takes. */
@@ -29,11 +29,12 @@ const SKEW = 20 * MINUTE;
 function useSkewedNode(offsetMs: number, role: "province" | "hub" = "province"): { readonly node: TestNode } {
   const state: { node?: TestNode; stopProxy?: () => Promise<void> } = {};
   before(async () => {
-    const proxy = await startSkewedDatabase((await testDatabase()).uri, offsetMs);
+    const proxy = await startWireProxy((await testDatabase()).uri);
+    proxy.skewClock(offsetMs);
     state.stopProxy = () => proxy.stop();
     state.node = await startTestNode({
       role,
-      mongoUri: proxy.uri,
+      mongoUri: proxy.uri(),
       env: { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" },
     });
   });

@@ -8,7 +8,7 @@ import { startNode } from "../../../server/main.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import { trackChild } from "../../helpers/interrupt.js";
 import { testConfig } from "../../helpers/test-config.js";
-import { startWireProxy } from "./support/wire-proxy.js";
+import { startWireProxy } from "../../helpers/wire-proxy.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const silent = createLogger({ level: "silent" });

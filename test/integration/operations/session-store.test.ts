@@ -4,7 +4,7 @@ import { createLogger } from "../../../server/lib/logger.js";
 import { startNode } from "../../../server/main.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import { testConfig } from "../../helpers/test-config.js";
-import { startWireProxy } from "./support/wire-proxy.js";
+import { startWireProxy } from "../../helpers/wire-proxy.js";
 
 describe("session store set-up", function () {
   this.timeout(60_000);

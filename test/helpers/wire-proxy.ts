@@ -69,6 +69,11 @@ export async function startWireProxy(targetUri: string): Promise<{
   uri: (dbName?: string) => string;
   /** From now on, hello answers look like a standalone mongod's (no setName, hosts, primary). */
   actStandalone(): void;
+  /**
+   * From now on, hello answers' `localTime` is `offsetMs` away from the server's: how a test runs a
+   * node whose own clock has drifted from its database's (server/lib/database-clock.ts reads it).
+   */
+  skewClock(offsetMs: number): void;
   /** Answers the next `times` commands matching `match` with `{ ok: 0 }` instead of forwarding them. */
   fail(match: (command: Doc) => boolean, times?: number): void;
   /** Commands failed so far. */
@@ -78,6 +83,7 @@ export async function startWireProxy(targetUri: string): Promise<{
   const target = new URL(targetUri.replace(/^mongodb(\+srv)?:/, "http:"));
   const sockets = new Set<net.Socket>();
   let standalone = false;
+  let clockSkewMs = 0;
   const failures: { match: (c: Doc) => boolean; left: number }[] = [];
   let failedCount = 0;
 
@@ -95,18 +101,23 @@ export async function startWireProxy(targetUri: string): Promise<{
     upstream.on(
       "data",
       framer((message) => {
-        const body = standalone ? bodyOf(message) : null;
-        if (body && "setName" in body.doc) {
-          const {
-            setName: _s,
-            setVersion: _v,
-            hosts: _h,
-            primary: _p,
-            me: _m,
-            electionId: _e,
-            ...rest
-          } = body.doc;
-          client.write(withBody(message, body.at, rest));
+        const body = standalone || clockSkewMs !== 0 ? bodyOf(message) : null;
+        if (body && ((standalone && "setName" in body.doc) || body.doc.localTime instanceof Date)) {
+          let doc = body.doc;
+          if (standalone) {
+            const {
+              setName: _s,
+              setVersion: _v,
+              hosts: _h,
+              primary: _p,
+              me: _m,
+              electionId: _e,
+              ...rest
+            } = doc;
+            doc = rest;
+          }
+          if (doc.localTime instanceof Date) doc.localTime = new Date(doc.localTime.getTime() + clockSkewMs);
+          client.write(withBody(message, body.at, doc));
         } else client.write(message);
       }),
     );
@@ -138,6 +149,9 @@ export async function startWireProxy(targetUri: string): Promise<{
     uri: (dbName = "") => `mongodb://127.0.0.1:${port}/${dbName}?directConnection=true`,
     actStandalone() {
       standalone = true;
+    },
+    skewClock(offsetMs) {
+      clockSkewMs = offsetMs;
     },
     fail(match, times = 1) {
       failures.push({ match, left: times });
