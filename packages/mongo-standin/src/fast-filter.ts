@@ -11,12 +11,15 @@ import { isPlainObject, type Doc } from "./storage/values.js";
  * engine's `$in` hashes its whole operand again for every document it tests (a round of 500
  * records read ~1,000 documents, each hashing two 500-value lists).
  *
- * Only plain conditions qualify: equality (`field: v` or `{$eq: v}`) and `$in` with strings,
- * finite numbers, booleans, null or Dates (an `$in` list is put in a set once, here), the range
- * operators, which run the stand-in's own range predicates (the same functions the engine calls),
- * and `$and`/`$or` of such conditions. Equality and `$in` are decided here only where the path
- * meets plain sub-documents and ends at such a scalar (or nothing); anywhere else (an array on the
- * way, an ObjectId, Long, Decimal128…) the document is tested by `full`, the engine's predicate,
+ * Only plain conditions qualify: equality (`field: v` or `{$eq: v}`), `$ne` and `$in` with
+ * strings, finite numbers, booleans, null or Dates (an `$in` list is put in a set once, here), the
+ * range operators and `$not` of them, which run the stand-in's own range predicates (the same
+ * functions the engine calls), and `$and`/`$or` of such conditions. A save's filter restates that
+ * its seq was not received (`seen: {$ne: 7}, seenUpTo: {$not: {$gte: 7}}`); without `$ne` and
+ * `$not` here every save went back to an engine compile (issue 17). Equality, `$ne` and `$in` are
+ * decided here only where the path meets plain sub-documents and ends at such a scalar, nothing,
+ * or (equality and `$ne`) an array of such scalars; anywhere else (an array on the way, an
+ * ObjectId, Long, Decimal128…) the document is tested by `full`, the engine's predicate,
  * so every answer is the one the engine gives. Returns null for any other filter (other operators,
  * sub-document values…): the caller compiles it as before.
  */
@@ -35,7 +38,7 @@ export function fastPredicate(
 
 /**
  * The shape of a filter whose test can be shared by every filter of that shape: top-level field
- * conditions only, each `field: v`, `{$eq: v}` or range operators, with plain scalar operands
+ * conditions only, each `field: v`, `{$eq: v}`, `{$ne: v}`, range operators or `$not` of them, with plain scalar operands
  * (`isPlainScalar`). The key lists the fields and operators in order and each operand's kind
  * (string, number, flag, null or date); what the filter's guard, its support check and its test
  * do depends on nothing else, so they are worked out once per shape and the operands read from
@@ -56,7 +59,14 @@ export function shapeKey(filter: Document): string | null {
       let ops = 0;
       for (const op in condition) {
         if (!Object.prototype.hasOwnProperty.call(condition, op)) continue;
-        if (op !== "$eq" && !RANGES.has(op)) return null;
+        if (op === "$not") {
+          const inner = rangesKey(condition[op]);
+          if (inner === null) return null;
+          key += "$not\u0000" + inner;
+          ops += 1;
+          continue;
+        }
+        if (op !== "$eq" && op !== "$ne" && !RANGES.has(op)) return null;
         const kind = scalarKind(condition[op]);
         if (kind === null) return null;
         key += op + "\u0000" + kind;
@@ -71,6 +81,26 @@ export function shapeKey(filter: Document): string | null {
     }
   }
   return key;
+}
+
+/**
+ * The key part of a `$not` operand the fast path takes: a non-empty object of range operators with
+ * plain scalar operands (`{$gte: 7}`, `{$gt: 1, $lt: 9}`); null for anything else (`$not` of a
+ * regular expression, of `$in`, of equality…), which the engine decides.
+ */
+function rangesKey(operand: unknown): string | null {
+  if (!isPlainObject(operand)) return null;
+  let key = "{";
+  let ops = 0;
+  for (const op in operand) {
+    if (!Object.prototype.hasOwnProperty.call(operand, op)) continue;
+    if (!RANGES.has(op)) return null;
+    const kind = scalarKind(operand[op]);
+    if (kind === null) return null;
+    key += op + "\u0000" + kind;
+    ops += 1;
+  }
+  return ops === 0 ? null : key + "}";
 }
 
 /**
@@ -114,7 +144,11 @@ export function shapeTest(filter: Document): ShapeTest {
     for (const op in condition) {
       if (!Object.prototype.hasOwnProperty.call(condition, op)) continue;
       if (op === "$eq") tests.push((doc, f) => equalTo(doc, parts, (f[field] as Document).$eq));
-      else
+      else if (op === "$ne") tests.push((doc, f) => negated(equalTo(doc, parts, (f[field] as Document).$ne)));
+      else if (op === "$not") {
+        const ranges = Object.keys(condition.$not as Document) as RangeOperator[];
+        tests.push((doc, f) => !allRanges(ranges, parts, (f[field] as Document).$not as Document, doc));
+      } else
         tests.push((doc, f) =>
           rangeMatches(op as RangeOperator, parts, (f[field] as Document)[op], doc),
         );
@@ -158,6 +192,8 @@ function conjunction(filter: Document): Test | null {
       if (ops.length === 0) return null;
       for (const [op, operand] of ops) {
         if (op === "$eq" && isPlainScalar(operand)) tests.push(equality(parts, operand));
+        else if (op === "$ne" && isPlainScalar(operand)) tests.push(inequality(parts, operand));
+        else if (op === "$not" && rangesKey(operand) !== null) tests.push(outsideRanges(parts, operand as Document));
         else if (op === "$in" && Array.isArray(operand) && operand.every(isPlainScalar))
           tests.push(membership(parts, operand));
         else if (RANGES.has(op) && isPlainScalar(operand))
@@ -211,9 +247,43 @@ function equality(parts: string[], value: unknown): Test {
   return (doc) => equalTo(doc, parts, value);
 }
 
+/**
+ * `$ne`: the negation of equality, decided wherever equality is (an array of plain scalars at the
+ * path's end included, which is what a save's `seen: {$ne: seq}` meets).
+ */
+function inequality(parts: string[], value: unknown): Test {
+  return (doc) => negated(equalTo(doc, parts, value));
+}
+
+function negated(answer: Answer): Answer {
+  return answer === UNSURE ? UNSURE : !answer;
+}
+
+/**
+ * `$not` of range operators: true unless every range holds. The ranges are the stand-in's own
+ * predicates, which decide every value (arrays included), so the negation is always definite.
+ */
+function outsideRanges(parts: string[], ranges: Document): Test {
+  const ops = Object.keys(ranges) as RangeOperator[];
+  return (doc) => !allRanges(ops, parts, ranges, doc);
+}
+
+function allRanges(ops: RangeOperator[], parts: string[], ranges: Document, doc: Doc): boolean {
+  for (const op of ops) if (!rangeMatches(op, parts, ranges[op], doc)) return false;
+  return true;
+}
+
+/**
+ * Equality with a plain scalar. At the path's end an array of plain scalars matches when one of
+ * its elements equals the value (an array never equals a scalar itself); an array anywhere else,
+ * or holding anything but plain scalars, is the engine's to decide.
+ */
 function equalTo(doc: Doc, parts: string[], value: unknown): Answer {
-  const found = plainValueAt(doc, parts);
-  return found === UNSURE ? UNSURE : sameScalar(found, value);
+  const found = plainValueAt(doc, parts, true);
+  if (found === UNSURE) return UNSURE;
+  if (!Array.isArray(found)) return sameScalar(found, value);
+  for (const element of found as unknown[]) if (sameScalar(element, value)) return true;
+  return false;
 }
 
 /**
@@ -247,8 +317,11 @@ function isPlainScalar(value: unknown): boolean {
   return value instanceof Date && !Number.isNaN(value.getTime());
 }
 
-/** The scalar at `parts` through plain sub-documents (undefined: missing), or UNSURE. */
-function plainValueAt(doc: Doc, parts: string[]): unknown {
+/**
+ * The scalar at `parts` through plain sub-documents (undefined: missing), or UNSURE. With
+ * `scalarArrays`, an array of plain scalars at the end is returned as it is (equality looks into it).
+ */
+function plainValueAt(doc: Doc, parts: string[], scalarArrays = false): unknown {
   let current: unknown = doc;
   for (const part of parts) {
     if (current === undefined || current === null) return undefined;
@@ -261,6 +334,7 @@ function plainValueAt(doc: Doc, parts: string[]): unknown {
     current = (current as Record<string, unknown>)[part];
   }
   if (current === undefined || current === null) return current;
+  if (scalarArrays && Array.isArray(current)) return current.every(isPlainScalar) ? current : UNSURE;
   return isPlainScalar(current) ? current : UNSURE;
 }
 

@@ -40,6 +40,14 @@ const STORED: unknown[] = [
   { c: 1 },
   { seq: 3 },
   [{ seq: 3 }, { seq: 9 }],
+  // What a save's `seen` holds, and arrays a `$ne` must look into or leave to the engine.
+  [3, 5],
+  [1, null],
+  [-0],
+  [DAY, "a"],
+  [NaN],
+  [OID],
+  [1, [7]],
 ];
 
 /** Documents holding those values at `a`, under `s.a`, in an answers array, as null, or not at all. */
@@ -63,6 +71,11 @@ function filters(): Document[] {
     for (const op of ["$gt", "$gte", "$lt", "$lte"])
       out.push({ a: { [op]: v } }, { "answers.0.seq": { [op]: v } });
     out.push({ a: { $gte: v, $lt: 8 } });
+    // $ne (equality's negation, arrays at the end looked into) and $not of ranges.
+    out.push({ a: { $ne: v } }, { "s.a": { $ne: v } }, { "answers.0.seq": { $ne: v } }, { a: { $ne: v, $lt: 8 } });
+    for (const op of ["$gt", "$gte", "$lt", "$lte"])
+      out.push({ a: { $not: { [op]: v } } }, { "s.a": { $not: { [op]: v } } }, { "answers.0.seq": { $not: { [op]: v } } });
+    out.push({ a: { $not: { $gte: v, $lt: 8 } } }, { $or: [{ a: { $ne: v } }, { b: { $not: { $lt: v } } }] });
   }
   // $in lists (hashed once by the fast path), alone, mixed with ranges, and under $or/$and.
   const lists: unknown[][] = [[], [1], [0, "1", true], [null], [null, 7], [DAY, "a"], [LATER, 1.5, false], operands];
@@ -81,6 +94,7 @@ function filters(): Document[] {
     { "s.constructor": 1 },
     { "answers.seq": 3 },
     { "s.a.c": 1 },
+    { _id: "a3", "answers.1.seq": { $lt: 9 }, a: { $ne: 3 }, s: { $not: { $gte: 3 } } },
   );
   return out;
 }
@@ -150,6 +164,33 @@ describe("mongo-standin: filters answered without the engine", () => {
     // A value the fast path does not decide (a Long) is handed to the engine's predicate.
     expect(save?.({ ...doc, chainN: Long.fromNumber(5) })).to.equal(true);
     expect(built).to.equal(1);
+  });
+
+  it("when a save's filter restates that its seq was not received ($ne, $not of a range), then it is answered without the engine", () => {
+    let built = 0;
+    const filter = (seq: number): Document => ({
+      _id: "att_1",
+      chainN: 5,
+      "answers.3.seq": { $lt: seq },
+      seen: { $ne: seq },
+      seenUpTo: { $not: { $gte: seq } },
+    });
+    const save = (seq: number) =>
+      fastPredicate(filter(seq), () => {
+        built += 1;
+        return () => true;
+      });
+    const doc = { _id: "att_1", chainN: 5, answers: [{}, {}, {}, { seq: 2 }], seen: [5, 9], seenUpTo: 3 };
+    expect(save(4)?.(doc)).to.equal(true);
+    expect(save(5)?.(doc), "a seq already in seen").to.equal(false);
+    expect(save(3)?.(doc), "a seq under the watermark").to.equal(false);
+    expect(save(4)?.({ ...doc, seen: undefined, seenUpTo: undefined }), "a document from before seen").to.equal(true);
+    expect(built).to.equal(0);
+    // The shared shape answers each filter by its own seq, as the engine does.
+    for (const seq of [1, 3, 4, 5, 6, 9, 10]) {
+      expect(compileFilter(filter(seq))(doc), `seq ${seq}`).to.equal(compileWithEngine(filter(seq))(doc));
+    }
+    expect(shapeKey(filter(4))).to.equal(shapeKey(filter(7)));
   });
 
   it("when a batch read's $or of $in lists is compiled, then no engine query is built and each list is hashed once", () => {
@@ -225,9 +266,15 @@ describe("mongo-standin: filters answered without the engine", () => {
       { a: { $in: 1 } },
       { a: { $nin: [1] } },
       { $or: [] },
-      { $or: [{ a: { $ne: 1 } }] },
       { $nor: [{ a: 1 }] },
-      { a: { $ne: 1 } },
+      { a: { $ne: OID } },
+      { a: { $ne: [1] } },
+      { a: { $ne: NaN } },
+      { a: { $not: { $in: [1] } } },
+      { a: { $not: { $eq: 1 } } },
+      { a: { $not: /a/ } },
+      { a: { $not: {} } },
+      { a: { $not: { $gte: OID } } },
       { a: { c: 1 } },
       { a: [1] },
       { a: OID },
