@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AllowedOrigin, crossKeyProblems, ignoredKeyNotices, provinceCodeProblem } from "./config-checks.js";
+import { ReportingExemptions } from "./contracts/hub-report.js";
 import { decimalNumber, wholeNumber } from "./contracts/validation.js";
 import { DEFAULT_TIME_ZONE } from "./lib/local-time.js";
 
@@ -102,6 +103,16 @@ const Env = z
     HUB_UNSIGNED_LOG_SUMMARY_MS: envInt(10, 3_600_000).default(60_000),
     /** Hub monthly report: a record reaching the hub within this many hours of its UpdateTime counts as timely. */
     REPORT_LATENCY_TARGET_HOURS: envDecimal(0.1, 24 * 31).default(24),
+    /**
+     * Hub monthly report: legacy exemptions (存量系统过渡期), months a province owes no report, as
+     * `province:YYYY-MM..YYYY-MM` entries separated by commas (no end month: until further notice).
+     */
+    HUB_REPORT_EXEMPTIONS: ReportingExemptions.default([]).superRefine((list, ctx) => {
+      for (const e of list) {
+        const problem = provinceCodeProblem(e.provinceCode);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }
+    }),
     /** Login attempts allowed per client IP per minute, across every instance of the node, before 429 (per-name lockout is separate). */
     LOGIN_RATE_LIMIT_PER_MINUTE: envInt(1).default(60),
     /**
@@ -268,6 +279,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
         summaryWindowMs: e.HUB_UNSIGNED_LOG_SUMMARY_MS,
       },
       reportLatencyTargetHours: e.REPORT_LATENCY_TARGET_HOURS,
+      reportExemptions: e.HUB_REPORT_EXEMPTIONS,
     },
     nodeKey: {
       dir: e.NODE_KEY_DIR ?? `${e.DATA_DIR.replace(/\/+$/, "")}/${nodeName}/keys`,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProvinceCode } from "./hub.js";
+import { ProvinceCode } from "./hub-base.js";
 
 // Bounded like every contract: the verify script parses published reports from files.
 const Text = (max = 100) => z.string().max(max);
@@ -59,6 +59,56 @@ export const ScoreComponent = z.strictObject({
   value: z.number().nullable(),
 });
 
+/**
+ * A province's standing in a month's reporting (上报状态), as a stable code with the Chinese name
+ * the pages and the CSV show. Only `not_reported` is a failure: a province that sent nothing owed
+ * nothing when an exemption covered the month (存量系统过渡期, HUB_REPORT_EXEMPTIONS) or when it was
+ * not yet in the network (it owes reports from the first whole month after its registration).
+ * A province that sent records is `reported`, whatever it owed.
+ */
+export const REPORTING_STATUS_LABELS = {
+  reported: "已上报",
+  not_reported: "未上报",
+  exempted: "豁免上报（存量系统过渡期）",
+  not_due: "未到上报期（尚未接入）",
+} as const;
+export type ReportingStatus = keyof typeof REPORTING_STATUS_LABELS;
+export const ReportingStatus = z.enum(Object.keys(REPORTING_STATUS_LABELS) as [ReportingStatus, ...ReportingStatus[]]);
+
+/** At most this many exemption entries in the setting (one or two per province is plenty). */
+const MAX_EXEMPTIONS = 200;
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
+/** One legacy exemption: the province owes no report in the months `from`–`to` (no `to`: until further notice). */
+export const ReportingExemption = z.strictObject({ provinceCode: ProvinceCode, from: Month, to: Month.nullable() });
+export type ReportingExemption = z.infer<typeof ReportingExemption>;
+
+/**
+ * The HUB_REPORT_EXEMPTIONS setting: comma-separated `province:from..to` entries, months
+ * `YYYY-MM`, `to` left out for an exemption until further notice, e.g.
+ * `110000:2026-01..2026-06,440000:2026-03..`. Each bad entry is named; none is skipped.
+ */
+export const ReportingExemptions = z
+  .string()
+  .max(10_000)
+  .transform((text, ctx): ReportingExemption[] => {
+    if (text.trim() === "") return [];
+    const out: ReportingExemption[] = [];
+    const entries = text.split(",");
+    if (entries.length > MAX_EXEMPTIONS) {
+      ctx.addIssue({ code: "custom", message: `at most ${MAX_EXEMPTIONS} exemptions` });
+      return z.NEVER;
+    }
+    for (const raw of entries) {
+      const entry = raw.trim();
+      const m = /^(\d{6}):(\d{4}-\d{2})\.\.(\d{4}-\d{2})?$/.exec(entry);
+      const parsed = m ? ReportingExemption.safeParse({ provinceCode: m[1], from: m[2], to: m[3] ?? null }) : null;
+      if (!parsed?.success || (parsed.data.to !== null && parsed.data.to < parsed.data.from))
+        ctx.addIssue({ code: "custom", message: `"${entry.slice(0, 40)}" is no exemption: write province:YYYY-MM..YYYY-MM (or province:YYYY-MM.. with no end), from no later than to` });
+      else out.push(parsed.data);
+    }
+    return out;
+  });
+
 export const ProvinceMonthFigures = z.strictObject({
   provinceCode: Text(6),
   provinceName: Text(),
@@ -87,8 +137,15 @@ export const ProvinceMonthFigures = z.strictObject({
 });
 export type ProvinceMonthFigures = z.infer<typeof ProvinceMonthFigures>;
 
-export const MonthReport = z.strictObject({
-  format: z.literal("roadcert-monthly-report/1"),
+/** A province's figures with its reporting status (format /2 on). */
+export const ProvinceMonthReport = ProvinceMonthFigures.extend({
+  reportingStatus: ReportingStatus,
+  /** The status's Chinese name (REPORTING_STATUS_LABELS), so readers of the signed file need no table. */
+  reportingStatusLabel: Text(40),
+});
+export type ProvinceMonthReport = z.infer<typeof ProvinceMonthReport>;
+
+const monthReportFields = {
   month: ReportMonth,
   timeZone: Text(64),
   from: z.iso.datetime(),
@@ -99,8 +156,29 @@ export const MonthReport = z.strictObject({
   latencyTargetHours: z.number(),
   /** Whether the exchange interface's figures are part of this report. */
   exchangeIncluded: z.boolean(),
+};
+
+/**
+ * The monthly report as the hub makes it now: each province with its reporting status. A new
+ * field is a new format version (signed formats name every field of their version).
+ */
+export const CurrentMonthReport = z.strictObject({
+  format: z.literal("roadcert-monthly-report/2"),
+  ...monthReportFields,
+  provinces: z.array(ProvinceMonthReport).max(MAX_PROVINCES),
+});
+export type CurrentMonthReport = z.infer<typeof CurrentMonthReport>;
+
+/** The first format, as reports published before the reporting status were signed: they still verify. */
+export const MonthReportV1 = z.strictObject({
+  format: z.literal("roadcert-monthly-report/1"),
+  ...monthReportFields,
   provinces: z.array(ProvinceMonthFigures).max(MAX_PROVINCES),
 });
+export type MonthReportV1 = z.infer<typeof MonthReportV1>;
+
+/** A monthly report of any format the hub has signed (what a verifier reads). */
+export const MonthReport = z.discriminatedUnion("format", [CurrentMonthReport, MonthReportV1]);
 export type MonthReport = z.infer<typeof MonthReport>;
 
 /** A published report: the exact signed bytes, the hub's Ed25519 signature, and the key that made it. */
@@ -130,7 +208,10 @@ export const DashboardProvince = z.object({
   lastBatch: z
     .object({ batchId: Text(), records: z.int(), accepted: z.int(), rejected: z.int() })
     .nullable(),
-  /** Records received and rejected in the last 24 hours. */
+  /**
+   * Records received and rejected in the last 24 hours, counted as the monthly report counts them:
+   * a rejected record re-sent unchanged once, the conformance kit's test records not at all.
+   */
   records24h: z.int(),
   rejected24h: z.int(),
   /** Signed messages from the province in the last hour, and those refused or failed. */

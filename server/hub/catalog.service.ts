@@ -7,7 +7,7 @@ import type {
   LookupNoticesPage,
   LookupReason,
   PractitionerView,
-} from "../contracts/hub.js";
+} from "../contracts/hub-catalog.js";
 import { createCommitNumbering, unnumberedSeq } from "../lib/commit-numbering.js";
 import { maskIdNumber } from "../lib/id-number.js";
 import { hubModels, type PointerDoc } from "./hub.models.js";

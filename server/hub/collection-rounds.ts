@@ -4,7 +4,7 @@ import {
   type QualificationRecord,
   type RecordResult,
   type RejectCode,
-} from "../contracts/hub.js";
+} from "../contracts/hub-collection.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { hubModels, type HubRecordDoc } from "./hub.models.js";
 import {

@@ -6,7 +6,7 @@ import {
   MAX_BATCH_RECORDS,
   RecordResult,
   type CollectionReceipt,
-} from "../contracts/hub.js";
+} from "../contracts/hub-collection.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { hubModels } from "./hub.models.js";
@@ -17,7 +17,7 @@ import {
   type BatchInfo,
   type ValidRecord,
 } from "./collection-rounds.js";
-import { checkRecord, MAX_RECORDS_PER_PRACTITIONER } from "./record-validation.js";
+import { checkRecord, MAX_RECORDS_PER_PRACTITIONER, type RecordCheck } from "./record-validation.js";
 import { intakeRow, type IntakeLedger } from "./report/intake-ledger.js";
 
 export { CONFLICT_RETRY };
@@ -35,11 +35,19 @@ const hubsOwnConflict = (r: RecordResult) =>
  */
 export function createCollectionService(
   conn: Connection,
-  deps: { logger: Logger; now?: () => Date; ledger?: IntakeLedger; maxRecordsPerPractitioner?: number },
+  deps: {
+    logger: Logger;
+    now?: () => Date;
+    ledger?: IntakeLedger;
+    maxRecordsPerPractitioner?: number;
+    /** The record check (record-validation.ts); swapped only by tests of the receipt guard below. */
+    check?: (raw: unknown, ctx: { signerProvince: string; now: Date }) => RecordCheck;
+  },
 ) {
   const m = hubModels(conn);
   const now = deps.now ?? (() => new Date());
   const maxRecords = deps.maxRecordsPerPractitioner ?? MAX_RECORDS_PER_PRACTITIONER;
+  const check = deps.check ?? checkRecord;
   // One applier per service: its queue of rounds is this instance's (see createRoundApplier).
   const { applyRoundOrEach } = createRoundApplier(conn, { ledger: deps.ledger, maxRecords });
 
@@ -62,26 +70,34 @@ export function createCollectionService(
       const receivedAt = now();
       const results: RecordResult[] = [];
       const valid: ValidRecord[] = [];
+      // `results` has holes until the rounds fill them: the rejections are also kept densely here.
+      const rejectedByCheck: RecordResult[] = [];
       const info: BatchInfo = { batchId: batch.batchId, sourceProvince: signer, receivedAt };
       for (const [index, raw] of batch.records.entries()) {
-        const check = checkRecord(raw, { signerProvince: signer, now: receivedAt });
-        if (check.ok) valid.push({ index, record: check.record, hash: check.hash, raw });
-        else
-          results[index] = {
+        const checked = check(raw, { signerProvince: signer, now: receivedAt });
+        if (checked.ok) valid.push({ index, record: checked.record, hash: checked.hash, raw });
+        else {
+          const result: RecordResult = {
             index,
-            recordId: check.recordId,
-            version: check.version,
+            recordId: checked.recordId,
+            version: checked.version,
             outcome: "rejected",
-            reasons: check.reasons,
+            reasons: checked.reasons,
             hubSeq: null,
             recordHash: null,
           };
+          results[index] = result;
+          rejectedByCheck.push(result);
+        }
       }
       // Everything the receipt echoes of what was sent is bounded to the receipt's contract before
       // anything is written: a result the hub could not send, found after its rounds committed,
       // answered 500 over applied records, and the province retried the batch forever.
-      if (results.some((r) => !RecordResult.safeParse(r).success))
-        throw new Error("a rejection of the batch breaks the receipt contract");
+      // The hub's own fault, so an opaque 500 (logged, naming the record) that the province retries
+      // once the hub is fixed; never a 4xx, which it would take as a judgement of its records.
+      const unsendable = rejectedByCheck.find((r) => !RecordResult.safeParse(r).success);
+      if (unsendable)
+        throw new Error(`the rejection of record ${unsendable.index} of batch ${batch.batchId} breaks the receipt contract`);
       for (const round of rounds(valid))
         for (const r of await applyRoundOrEach(round, info)) results[r.index] = r;
       // Records that changed nothing are counted after the batch; a lost row here shows only in

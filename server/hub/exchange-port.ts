@@ -1,5 +1,5 @@
 import type { ClientSession, Connection } from "mongoose";
-import type { QualificationRecord } from "../contracts/hub.js";
+import type { QualificationRecord } from "../contracts/hub-collection.js";
 import { hubModels } from "./hub.models.js";
 
 /**

@@ -85,6 +85,7 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
     audit: options.audit,
     timeZone: config.timeZone,
     latencyTargetHours: config.hub.reportLatencyTargetHours,
+    exemptions: config.hub.reportExemptions,
     exchange: options.exchangeFacts,
   });
   const catalog = createCatalogService(conn);

@@ -71,7 +71,7 @@ Strict inputs: a query parameter an operation does not declare (any query on a P
 field its schema does not name (\`additionalProperties: false\`), are refused with 400
 \`validation_failed\` naming the field, never ignored; the refusal is signed like any answer. The
 signed formats (\`roadcert-signed/1\` envelopes, the \`roadcert-status-list/1\`,
-\`roadcert-trust-list/1\` and \`roadcert-monthly-report/1\` bodies, certificate records) name
+\`roadcert-trust-list/1\` and \`roadcert-monthly-report/2\` bodies, certificate records) name
 every field of their version: a reader refuses a document with one more, so a new field means a new
 format version.`;
 

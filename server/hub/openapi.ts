@@ -169,7 +169,8 @@ Incremental download of changes to the practitioners homed in or filed with the 
           operationId: "publishedReport",
           summary: "A published monthly report as signed (public, unsigned transport)",
           description: `A roadcert-signed/1 document: \`payload\` is base64url of the canonical JSON of the
-roadcert-monthly-report/1 body, \`signature\` the hub's Ed25519 signature over those bytes with the key of GET
+roadcert-monthly-report/2 body (/1 for months published before each province's reporting status was
+part of it), \`signature\` the hub's Ed25519 signature over those bytes with the key of GET
 /identity. Verify it offline (npm run report:verify); it never changes once published.`,
           parameters: [{ name: "month", in: "path", required: true, schema: schema(ReportMonth) }],
           responses: publicResponses("The signed report", PublishedReport, {

@@ -1,4 +1,4 @@
-import type { QualificationRecord } from "../contracts/hub.js";
+import type { QualificationRecord } from "../contracts/hub-collection.js";
 
 /**
  * The pointer's view of a practitioner (name, categories, current certificate) as the collection

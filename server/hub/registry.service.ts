@@ -5,7 +5,7 @@ import {
   type CertificateKeysReceipt,
   type RegisterNodeBody,
   type RegisteredNodeDto,
-} from "../contracts/hub.js";
+} from "../contracts/hub-registry.js";
 import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { isKnownDivision } from "../organisation/index.js";

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 import { z } from "zod";
 import { openStatusList } from "../certificates/index.js";
-import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub.js";
+import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub-registry.js";
 import { AppError, errors } from "../lib/errors.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 import type { RegistryService } from "./registry.service.js";

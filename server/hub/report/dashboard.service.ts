@@ -52,8 +52,23 @@ export function createDashboardService(
     // The day's counts are the 24 hours to now; the buckets start at the first whole hour, up to
     // an hour later (counted from there, the "24 h" figures covered 23 to 24 hours).
     const dayAgo = new Date(at.getTime() - 24 * HOUR);
-    const cursor = Intake.find({ at: { $gte: dayAgo } }, { _id: 0, sourceProvince: 1, at: 1, outcome: 1, sourceAt: 1 }).lean().cursor();
+    const cursor = Intake.find(
+      { at: { $gte: dayAgo } },
+      { _id: 0, sourceProvince: 1, at: 1, outcome: 1, sourceAt: 1, recordId: 1, version: 1, contentHash: 1 },
+    )
+      .lean()
+      .cursor();
+    // A rejected record counts once per (record id, version, content) however often it is re-sent,
+    // as in the monthly report (report.service.ts, tallies): our publisher re-signs each retry as a
+    // new batch, and counted per row a retried rejection grew the day's rejections with every retry.
+    // The conformance kit's records are in no ledger row (collection-rounds.ts), so in no figure here.
+    const rejectedSeen = new Set<string>();
     for await (const r of cursor) {
+      if (r.outcome === "rejected" && r.contentHash) {
+        const key = JSON.stringify([r.sourceProvince, r.recordId, r.version, r.contentHash]);
+        if (rejectedSeen.has(key)) continue;
+        rejectedSeen.add(key);
+      }
       let t = out.get(r.sourceProvince);
       if (!t) out.set(r.sourceProvince, (t = emptyDay()));
       t.records++;

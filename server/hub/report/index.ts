@@ -9,6 +9,7 @@
  * with the hub's node key and never changed.
  */
 import type { Connection } from "mongoose";
+import type { ReportingExemption } from "../../contracts/hub-report.js";
 import type { Access } from "../../access/index.js";
 import type { AuditService } from "../../audit/index.js";
 import type { Logger } from "../../lib/logger.js";
@@ -22,7 +23,7 @@ import { createReportService, type ExchangeFactsPort } from "./report.service.js
 export { createIntakeLedger, intakeRow, updateTimeInstant, type IntakeLedger, type IntakeRow } from "./intake-ledger.js";
 export { COMPLETENESS_ELEMENTS, median, percentile, qualityScore, SCORE_WEIGHTS } from "./figures.js";
 export { monthOf, monthWindow } from "./month.js";
-export { createReportService, type ExchangeFactsPort, type ReportService } from "./report.service.js";
+export { createReportService, reportingStatus, type ExchangeFactsPort, type ReportService } from "./report.service.js";
 export { createDashboardService, type DashboardService } from "./dashboard.service.js";
 export { verifyPublishedReport, type ReportVerdict } from "./verify-report.js";
 
@@ -36,6 +37,8 @@ export interface HubReportDeps {
   audit: AuditService;
   timeZone: string;
   latencyTargetHours: number;
+  /** Legacy exemptions from reporting (config HUB_REPORT_EXEMPTIONS). */
+  exemptions?: readonly ReportingExemption[];
   exchange?: ExchangeFactsPort;
 }
 

@@ -1,6 +1,6 @@
-import type { MonthReport, ProvinceMonthFigures } from "../../contracts/hub-report.js";
+import type { MonthReport, ProvinceMonthFigures, ProvinceMonthReport } from "../../contracts/hub-report.js";
 import { toCsvText, type CsvValue } from "../../lib/csv.js";
-import { REJECT_CODE_LABELS } from "../../contracts/hub.js";
+import { REJECT_CODE_LABELS } from "../../contracts/hub-collection.js";
 
 const EXCHANGE_LABELS = { filing: "异地备案", transfer: "转籍", notice: "抄告" } as const;
 
@@ -19,7 +19,7 @@ const reasonLabel = (code: string): string =>
  */
 export function monthReportCsv(report: MonthReport): string {
   const header: CsvValue[] = [
-    "月份", "省份", "省级代码", "上报记录", "接收", "重复", "过期版本", "被拒", "被拒原因",
+    "月份", "省份", "省级代码", "上报状态", "上报记录", "接收", "重复", "过期版本", "被拒", "被拒原因",
     "考试至中心时延中位数(秒)", "考试至中心时延P95(秒)", "记录时延中位数(秒)", "记录时延P95(秒)",
     `${report.latencyTargetHours}小时内到达`, "数据完整率(%)",
   ];
@@ -29,10 +29,12 @@ export function monthReportCsv(report: MonthReport): string {
       header.push(`${EXCHANGE_LABELS[k]}发出`, `${EXCHANGE_LABELS[k]}收到`, `${EXCHANGE_LABELS[k]}已答复`, `${EXCHANGE_LABELS[k]}有异议`, `${EXCHANGE_LABELS[k]}逾期`, `${EXCHANGE_LABELS[k]}确认时长中位数(秒)`);
   header.push("数据质量评分", "与变更日志一致", "截至");
 
-  const row = (p: ProvinceMonthFigures): CsvValue[] => {
+  // Reports of format /1 (published before the status existed) have no status: the cell stays empty.
+  const row = (p: ProvinceMonthFigures | ProvinceMonthReport): CsvValue[] => {
     const elements = p.completeness.reduce((a, e) => ({ present: a.present + e.present, of: a.of + e.applicable }), { present: 0, of: 0 });
     const cells: CsvValue[] = [
-      report.month, p.provinceName, p.provinceCode, p.published, p.accepted, p.duplicate, p.stale, p.rejected,
+      // The status by its name: 未上报 and 豁免 must not read alike as a row of zeros.
+      report.month, p.provinceName, p.provinceCode, "reportingStatusLabel" in p ? p.reportingStatusLabel : "", p.published, p.accepted, p.duplicate, p.stale, p.rejected,
       // Read by people in Excel: the reason's words, as the pages show them, not its code.
       p.rejectedByReason.map((r) => `${reasonLabel(r.code)}：${r.count}`).join("；"),
       seconds(p.examLatency.medianSeconds), seconds(p.examLatency.p95Seconds),
@@ -47,5 +49,6 @@ export function monthReportCsv(report: MonthReport): string {
     cells.push(p.score ?? "无数据", p.ledgerConsistent ? "是" : "否", wallTime(report.partial ? report.generatedAt : report.to, report.timeZone));
     return cells;
   };
-  return toCsvText([header, ...report.provinces.map(row)], { bom: true });
+  const provinces: readonly (ProvinceMonthFigures | ProvinceMonthReport)[] = report.provinces;
+  return toCsvText([header, ...provinces.map(row)], { bom: true });
 }

@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import { actorOf, type Access } from "../../access/index.js";
-import { Dashboard, MonthReport, PublishedReport, ReportMonthParams, ReportQuery } from "../../contracts/hub-report.js";
+import { CurrentMonthReport, Dashboard, PublishedReport, ReportMonthParams, ReportQuery } from "../../contracts/hub-report.js";
 import { noBody, noQuery, parse, strictRouter } from "../../lib/http.js";
 import type { DashboardService } from "./dashboard.service.js";
 import type { PublicationService } from "./publication.service.js";
@@ -26,7 +26,7 @@ export function reportOperatorRouter(deps: ReportRouteDeps): Router {
   r.get("/hub/report/months/:month", read, async (req, res) => {
     const { month } = parse(ReportMonthParams, req.params);
     const q = parse(ReportQuery, req.query);
-    res.json(MonthReport.parse(await deps.reports.monthReport(month, q.province)));
+    res.json(CurrentMonthReport.parse(await deps.reports.monthReport(month, q.province)));
   });
   r.get("/hub/report/months/:month/report.csv", read, async (req, res) => {
     const { month } = parse(ReportMonthParams, req.params);

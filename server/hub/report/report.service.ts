@@ -1,7 +1,15 @@
 import type { Connection } from "mongoose";
 import type { ExchangeStatsRow } from "../../contracts/exchange.js";
-import { CONFORMANCE_RECORD_FILTER } from "../../contracts/hub.js";
-import type { ExchangeFigures, LatencySummary, MonthReport, ProvinceMonthFigures } from "../../contracts/hub-report.js";
+import { CONFORMANCE_RECORD_FILTER } from "../../contracts/hub-collection.js";
+import {
+  REPORTING_STATUS_LABELS,
+  type CurrentMonthReport,
+  type ExchangeFigures,
+  type LatencySummary,
+  type ProvinceMonthReport,
+  type ReportingExemption,
+  type ReportingStatus,
+} from "../../contracts/hub-report.js";
 import { errors } from "../../lib/errors.js";
 import { divisionName, isKnownDivision } from "../../organisation/index.js";
 import { hubModels } from "../hub.models.js";
@@ -68,8 +76,37 @@ export interface ReportDeps {
   registry: RegistryService;
   timeZone: string;
   latencyTargetHours: number;
+  /** Legacy exemptions (HUB_REPORT_EXEMPTIONS): months a province owes no report. */
+  exemptions?: readonly ReportingExemption[];
   exchange?: ExchangeFactsPort;
   now?: () => Date;
+}
+
+/** A province the report covers: its code and since when it is in the network. */
+interface CoveredProvince {
+  code: string;
+  registeredAt: Date;
+}
+
+/**
+ * A province's reporting status in a month (REPORTING_STATUS_LABELS). Records sent make it
+ * `reported` whatever it owed; having sent none is a failure (`not_reported`) only if it owed a
+ * report: not when an exemption covers the month, nor before the first whole month after its
+ * registration (a province that joins on the 20th owes no report for the ten days it had).
+ */
+export function reportingStatus(
+  p: CoveredProvince,
+  window: MonthWindow,
+  published: number,
+  exemptions: readonly ReportingExemption[],
+): ReportingStatus {
+  if (published > 0) return "reported";
+  const exempt = exemptions.some(
+    (e) => e.provinceCode === p.code && e.from <= window.month && (e.to === null || window.month <= e.to),
+  );
+  if (exempt) return "exempted";
+  if (p.registeredAt.getTime() >= window.from.getTime()) return "not_due";
+  return "not_reported";
 }
 
 /** The Chinese name of a province, never its code alone. */
@@ -112,14 +149,14 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
   const targetSeconds = deps.latencyTargetHours * 3600;
 
   /** The provinces a report covers: every registered one, or the one asked for (refused when unknown). */
-  async function provincesFor(province: string | undefined): Promise<string[]> {
-    const registered = (await deps.registry.list()).map((n) => n.provinceCode);
+  async function provincesFor(province: string | undefined): Promise<CoveredProvince[]> {
+    const registered = (await deps.registry.list()).map((n) => ({ code: n.provinceCode, registeredAt: new Date(n.registeredAt) }));
     if (!province) return registered;
     if (!isKnownDivision(province) || !province.endsWith("0000"))
       throw errors.badRequest("unknown_province", `${province} 不是 GB/T 2260 省级行政区划代码`);
-    if (!registered.includes(province))
-      throw errors.notFound(`${provinceLabel(province)}的省级节点（未在全国中心登记）`, "province_not_registered");
-    return [province];
+    const node = registered.find((n) => n.code === province);
+    if (!node) throw errors.notFound(`${provinceLabel(province)}的省级节点（未在全国中心登记）`, "province_not_registered");
+    return [node];
   }
 
   async function tallies(window: MonthWindow, provinces: readonly string[]): Promise<Map<string, Tally>> {
@@ -183,7 +220,15 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
     return new Map(rows.filter((r) => provinces.includes(r._id)).map((r) => [r._id, r.n]));
   }
 
-  function figuresOf(code: string, t: Tally, changes: number, exchange: ProvinceExchange | null): ProvinceMonthFigures {
+  function figuresOf(
+    province: CoveredProvince,
+    window: MonthWindow,
+    t: Tally,
+    changes: number,
+    exchange: ProvinceExchange | null,
+  ): ProvinceMonthReport {
+    const code = province.code;
+    const status = reportingStatus(province, window, t.published, deps.exemptions ?? []);
     const completeness = COMPLETENESS_ELEMENTS.map((e) => ({
       key: e.key,
       label: e.label,
@@ -203,6 +248,8 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
     return {
       provinceCode: code,
       provinceName: provinceLabel(code),
+      reportingStatus: status,
+      reportingStatusLabel: REPORTING_STATUS_LABELS[status],
       published: t.published,
       ...t.outcomes,
       rejectedByReason: [...t.reasons.entries()]
@@ -226,17 +273,18 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
 
   return {
     /** The report of `month` (YYYY-MM in the hub's zone), for every registered province or one. */
-    async monthReport(month: string, province?: string): Promise<MonthReport> {
+    async monthReport(month: string, province?: string): Promise<CurrentMonthReport> {
       const at = now();
       const window = monthWindow(month, deps.timeZone, at);
-      const provinces = await provincesFor(province);
+      const covered = await provincesFor(province);
+      const provinces = covered.map((p) => p.code);
       const [tally, changes, exchange] = await Promise.all([
         tallies(window, provinces),
         changesAccepted(window, provinces),
         deps.exchange ? exchangeByProvince(deps.exchange, window, province) : Promise.resolve(null),
       ]);
       return {
-        format: "roadcert-monthly-report/1",
+        format: "roadcert-monthly-report/2",
         month: window.month,
         timeZone: deps.timeZone,
         from: window.from.toISOString(),
@@ -245,12 +293,13 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
         generatedAt: at.toISOString(),
         latencyTargetHours: deps.latencyTargetHours,
         exchangeIncluded: exchange !== null,
-        provinces: provinces.map((code) =>
+        provinces: covered.map((p) =>
           figuresOf(
-            code,
-            tally.get(code) ?? emptyTally(),
-            changes.get(code) ?? 0,
-            exchange ? (exchange.get(code) ?? { figures: [], answeredInTime: 0, due: 0 }) : null,
+            p,
+            window,
+            tally.get(p.code) ?? emptyTally(),
+            changes.get(p.code) ?? 0,
+            exchange ? (exchange.get(p.code) ?? { figures: [], answeredInTime: 0, due: 0 }) : null,
           ),
         ),
       };

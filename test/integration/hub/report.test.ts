@@ -220,10 +220,10 @@ describe("hub monthly report, data-quality score and dashboard", () => {
     expect(res.status).to.equal(200);
     expect(res.headers["content-type"]).to.match(/^text\/csv/);
     const text = res.body as string;
-    expect(text.startsWith("\uFEFF月份,省份,省级代码,上报记录,接收")).to.equal(true);
+    expect(text.startsWith("\uFEFF月份,省份,省级代码,上报状态,上报记录,接收")).to.equal(true);
     const js = text.split("\r\n").find((l) => l.includes(",江苏省,"))!;
     const s = sent["320000"];
-    expect(js.split(",").slice(0, 8)).to.deep.equal([month, "江苏省", "320000", `${s.published}`, `${s.accepted}`, `${s.duplicate}`, `${s.stale}`, `${s.rejected}`]);
+    expect(js.split(",").slice(0, 9)).to.deep.equal([month, "江苏省", "320000", "已上报", `${s.published}`, `${s.accepted}`, `${s.duplicate}`, `${s.stale}`, `${s.rejected}`]);
   });
 
   it("when the month is malformed, in the future or before the programme, or the province unknown or unregistered, then each is refused with its own code", async () => {

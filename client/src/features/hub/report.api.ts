@@ -1,9 +1,9 @@
-import type { Dashboard, MonthReport, PublishedReportSummary } from "@contracts/hub-report.js";
+import type { CurrentMonthReport, Dashboard, PublishedReportSummary } from "@contracts/hub-report.js";
 import { api } from "@/shared/api.js";
 
 /** REST calls of the hub's monthly report and live dashboard pages. */
 export const reportApi = {
-  month: (month: string) => api.get<MonthReport>(`/api/hub/report/months/${month}`),
+  month: (month: string) => api.get<CurrentMonthReport>(`/api/hub/report/months/${month}`),
   csvUrl: (month: string) => `/api/hub/report/months/${month}/report.csv`,
   publish: (month: string) => api.post<PublishedReportSummary>(`/api/hub/report/months/${month}/publish`, {}),
   published: () => api.get<PublishedReportSummary[]>("/api/hub/report/published"),

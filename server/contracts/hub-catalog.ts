@@ -1,0 +1,146 @@
+import { z } from "zod";
+import { HubId, MAX_LOOKUP_MATCHES, MAX_PAGE_SIZE, Timestamp } from "./hub-base.js";
+import { CertificateStatus, RECORD_HASH_RULE, RecordOperation } from "./hub-collection.js";
+import { personName, refuseInvisible, typedCode, wholeNumber } from "./validation.js";
+
+/**
+ * 2. The catalog service interface (数据资源目录服务, hub → province): lookups with their purpose,
+ * the practitioner view, the change feed and the lookup notices; and an officer's lookup as a
+ * province node takes it from its own officers.
+ */
+
+// ---------------------------------------------------------------- 2. catalog service interface
+
+export const LookupReason = z.enum(["filing", "enforcement", "employer_check", "holder_request"]);
+export type LookupReason = z.infer<typeof LookupReason>;
+
+export const LookupQuery = z.union([
+  z.object({ by: z.literal("id_number"), idNumber: typedCode().min(1).max(18) }).strict(),
+  z
+    .object({
+      by: z.literal("name_id_number"),
+      name: personName(1, 50),
+      idNumber: typedCode().min(1).max(18),
+    })
+    .strict(),
+  z.object({ by: z.literal("certificate_number"), certificateNumber: typedCode().min(1).max(40) }).strict(),
+]);
+
+/** Every lookup names the official, the purpose and the case (Prüm, EUCARIS): else refused. */
+export const LookupBody = z
+  .object({
+    query: LookupQuery,
+    // The official's id and the case reference are read by the home province's officers in their
+    // lookup log, like the name: no invisible characters (a bidirectional control reorders what
+    // they read, a zero-width space makes one reference two).
+    officerId: refuseInvisible(z.string().trim().min(1).max(64)),
+    /**
+     * The official's name as the practitioner's home province will read it in its lookup log (an
+     * id alone named nobody). Optional so that nodes written before it keep working.
+     */
+    officerName: personName(1, 50).optional(),
+    reason: LookupReason,
+    caseReference: refuseInvisible(z.string().trim().min(1).max(64)),
+  })
+  .strict();
+export type LookupBody = z.infer<typeof LookupBody>;
+
+export const PractitionerView = z.object({
+  /** Masked (e.g. `3201**********1234`) for reasons that need no full number. */
+  idNumber: z.string().max(18),
+  name: z.string().max(50),
+  homeProvince: z.string().max(6),
+  categories: z.array(z.string().max(8)).max(7),
+  certificateNumber: z.string().max(40).nullable(),
+  certificateStatus: CertificateStatus.nullable(),
+  validTo: z.string().max(10).nullable(),
+  version: z.int(),
+  recordHash: z
+    .string()
+    .max(128)
+    .meta({ description: `The hash of the practitioner's latest accepted record: ${RECORD_HASH_RULE}` }),
+  updatedAt: Timestamp,
+  /** Which fields were masked for this reason. */
+  masked: z.array(z.string().max(64)).max(20),
+});
+export type PractitionerView = z.infer<typeof PractitionerView>;
+
+export const LookupAnswer = z.object({
+  lookupId: HubId,
+  reason: LookupReason,
+  matches: z.array(PractitionerView).max(MAX_LOOKUP_MATCHES),
+});
+export type LookupAnswer = z.infer<typeof LookupAnswer>;
+
+export const ChangesQuery = z.strictObject({
+  after: wholeNumber(0).default(0),
+  limit: wholeNumber(1, MAX_PAGE_SIZE).default(200),
+});
+
+export const ChangeEntry = z.object({
+  seq: z.int(),
+  idNumber: z.string().max(18),
+  homeProvince: z.string().max(6),
+  recordId: z.string().max(100),
+  recordType: z.string().max(32),
+  operation: RecordOperation,
+  version: z.int(),
+  at: Timestamp,
+});
+export const ChangesPage = z.object({
+  changes: z.array(ChangeEntry).max(MAX_PAGE_SIZE),
+  nextCursor: z.int(),
+  hasMore: z.boolean(),
+});
+export type ChangesPage = z.infer<typeof ChangesPage>;
+
+/** A lookup of one of the asking province's own practitioners, made elsewhere. */
+export const LookupNotice = z.object({
+  seq: z.int(),
+  lookupId: HubId,
+  at: Timestamp,
+  requestingProvince: z.string().max(6),
+  officerId: z.string().max(64),
+  /** Null when the asking node did not name its official (older nodes); a hub before it omits it. */
+  officerName: z.string().max(50).nullable().default(null),
+  reason: LookupReason,
+  caseReference: z.string().max(64),
+  idNumber: z.string().max(18),
+});
+/** A page holds up to `limit` lookups, each noticed once per matching practitioner of the province. */
+export const LookupNoticesPage = z.object({
+  lookups: z.array(LookupNotice).max(MAX_PAGE_SIZE * MAX_LOOKUP_MATCHES),
+  nextCursor: z.int(),
+  hasMore: z.boolean(),
+});
+export type LookupNoticesPage = z.infer<typeof LookupNoticesPage>;
+
+// ---------------------------------------------------------------- officer lookups at a province node
+
+/**
+ * What a province officer sends to their own node to look a practitioner up at the hub. The node
+ * adds the officer's id; the reason and the case reference are the officer's (Prüm: no lookup
+ * without a purpose).
+ */
+export const OfficerLookupBody = z
+  .object({
+    query: LookupQuery,
+    reason: LookupReason,
+    caseReference: refuseInvisible(z.string().trim().min(1, "请填写案卷或业务编号").max(64)),
+  })
+  .strict();
+export type OfficerLookupBody = z.infer<typeof OfficerLookupBody>;
+
+/** The ways a lookup names its practitioner, as officers read them. */
+export const LOOKUP_BY_LABELS: Readonly<Record<z.infer<typeof LookupQuery>["by"], string>> = {
+  id_number: "身份证号",
+  name_id_number: "姓名 + 身份证号",
+  certificate_number: "证号",
+};
+
+export const LOOKUP_REASON_LABELS: Record<LookupReason, string> = {
+  filing: "异地从业备案",
+  enforcement: "执法检查",
+  employer_check: "用人单位核验",
+  holder_request: "本人申请",
+};
