@@ -32,6 +32,7 @@ import {
   type QualificationsPort,
 } from "./registration/index.js";
 import {
+  createPinnedBlueprints,
   createSchedulingFeature,
   createSchedulingService,
   type RetakeCheck,
@@ -171,7 +172,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       createRegistrationFeature(registration, access),
       createSchedulingFeature(scheduling, access),
     );
-    const bank = questionBankFeature(ctx, { audit, access });
+    // A retirement, quarantine or approval that would leave a blueprint a session pinned short is
+    // refused: the bank asks scheduling which versions sessions not yet over pinned.
+    const bank = questionBankFeature(ctx, { audit, access, pinnedBlueprints: createPinnedBlueprints(conn) });
     features.push(bank);
     // Exam delivery: papers from the bank at check-in, sessions from scheduling; it feeds the bank's
     // item statistics and answers scheduling's retake check.

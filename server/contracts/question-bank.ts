@@ -277,6 +277,16 @@ export const BankShortfall = z.object({
 });
 export type BankShortfall = z.infer<typeof BankShortfall>;
 
+/** A question auto-quarantine left in new papers: without it a blueprint in use falls short (`bank_in_use`). */
+export const QuarantineKept = z.object({
+  questionId: Id,
+  version: z.number().int().min(1),
+  ref: z.string().max(64).optional(),
+  /** The `bank_in_use` refusal's message: which blueprints and cells. */
+  message: z.string().max(2000),
+});
+export type QuarantineKeptDto = z.infer<typeof QuarantineKept>;
+
 /** A review comment or workflow step on a question version (history). */
 export const QuestionEvent = z.object({
   at: Timestamp,

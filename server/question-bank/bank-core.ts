@@ -13,7 +13,7 @@ import { errors, toAppError } from "../lib/errors.js";
 import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
 import { createImageStore } from "./image.store.js";
 import type { ItemStatsOptions } from "./item-stats.js";
-import type { Actor, AuditPort, ResponsesPort } from "./ports.js";
+import type { Actor, AuditPort, PinnedBlueprintsPort, ResponsesPort } from "./ports.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
 import { toBlueprint, toSnapshot } from "./question.presenter.js";
 
@@ -26,6 +26,11 @@ export interface QuestionBankDeps {
   /** Finished attempts' responses, from the exam feature (item statistics). */
   responses?: ResponsesPort;
   itemStats?: Partial<ItemStatsOptions>;
+  /**
+   * Blueprint versions pinned by sessions not yet over, from scheduling: a change that would leave
+   * one short is refused (bank-in-use.ts). Absent (the bank alone), only the current version counts.
+   */
+  pinnedBlueprints?: PinnedBlueprintsPort;
 }
 
 export type Lean = QuestionVersionDoc & { _id?: unknown; createdAt?: Date; updatedAt?: Date };

@@ -1,3 +1,4 @@
+import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { Paper } from "../contracts/paper.js";
 import {
@@ -10,6 +11,7 @@ import {
 import { errors } from "../lib/errors.js";
 import { assemblePaper, checkFeasibility, shortfallText } from "./assembly.js";
 import { parseInput, type BankCore } from "./bank-core.js";
+import type { BankInUse } from "./bank-in-use.js";
 import type { BlueprintDoc } from "./blueprint.model.js";
 import type { Actor } from "./ports.js";
 import { toBlueprint, toBlueprintDto } from "./question.presenter.js";
@@ -35,11 +37,16 @@ export function assertBankFills(
  * Blueprints (组卷方案): versions per category (published ones never change; sessions pin them),
  * feasibility against the published bank, and paper assembly from a blueprint.
  */
-export function createBlueprints(core: BankCore) {
+export function createBlueprints(core: BankCore, inUse: BankInUse) {
   const { Blueprints, audited, audit, eligibleSnapshots, getBlueprint, getCurrentBlueprint } = core;
 
-  const assertFillable = async (b: Pick<BlueprintInput, "categoryCode" | "cells">) =>
-    assertBankFills(await eligibleSnapshots(b.categoryCode), b);
+  /**
+   * Inside the publishing transaction, under the category's guard: a retirement or quarantine
+   * committing meanwhile conflicts with the publication (one is retried and sees the other)
+   * instead of each passing its own check and together leaving the new version short.
+   */
+  const assertFillable = async (b: Pick<BlueprintInput, "categoryCode" | "cells">, session: ClientSession) =>
+    assertBankFills(await inUse.eligibleUnderGuard(b.categoryCode, session), b);
 
   return {
     /** Every version of every blueprint (optionally of one category), newest first. */
@@ -60,12 +67,12 @@ export function createBlueprints(core: BankCore) {
       options: { publish?: boolean; id?: string } = {},
     ): Promise<BlueprintDto> {
       const input = parseInput(BlueprintInput, raw);
-      if (options.publish) await assertFillable(input);
       const blueprintId = options.id ?? `bp-${input.categoryCode}`;
       const last = await Blueprints.findOne({ blueprintId }).sort({ version: -1 }).lean<BlueprintDoc>();
       if (last && last.categoryCode !== input.categoryCode)
         throw errors.badRequest("blueprint_category_mismatch", "组卷方案不能改变从业类别");
       return audited(async (session) => {
+        if (options.publish) await assertFillable(input, session);
         const [created] = await Blueprints.create(
           [
             {
@@ -103,7 +110,6 @@ export function createBlueprints(core: BankCore) {
         throw errors.conflict("invalid_transition", "只有草稿状态的组卷方案可以发布");
       if (draft.createdBy === actor.id)
         throw errors.forbidden("组卷方案须由起草人以外的审核人发布", "own_blueprint");
-      await assertFillable(toBlueprint(draft));
       return audited(async (session) => {
         const newer = await Blueprints.exists({
           blueprintId: id,
@@ -115,6 +121,7 @@ export function createBlueprints(core: BankCore) {
             "blueprint_superseded",
             `已有更新的版本发布，第 ${version} 版不能再发布；请在现行版本基础上另存新版本`,
           );
+        await assertFillable(toBlueprint(draft), session);
         const doc = await Blueprints.findOneAndUpdate(
           { blueprintId: id, version, status: "draft" },
           { $set: { status: "published", publishedAt: new Date() } },

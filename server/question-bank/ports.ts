@@ -38,3 +38,20 @@ export interface AuditPort {
   append(session: ClientSession, input: AuditInput): Promise<unknown>;
   record(input: AuditInput): Promise<unknown>;
 }
+
+/** A blueprint version sessions not yet over have pinned (their papers are drawn from it at check-in). */
+export interface PinnedBlueprint {
+  blueprint: { id: string; version: number };
+  /** How many such sessions pin it. */
+  sessions: number;
+}
+
+/**
+ * The blueprint versions pinned by sessions of these categories that are neither cancelled nor
+ * over, read inside the caller's transaction `session` when given; provided by scheduling
+ * (server/scheduling/pinned-blueprints.ts).
+ */
+export type PinnedBlueprintsPort = (
+  categoryCodes: readonly CategoryCode[],
+  session?: ClientSession,
+) => Promise<PinnedBlueprint[]>;

@@ -309,7 +309,8 @@ export function questionBankRouter(
     noBody, validate("params", CategoryParam),
     async (req, res) => {
       const code = parsed<z.infer<typeof CategoryParam>>(res, "params").categoryCode;
-      res.json({ items: await bank.itemStatistics(code, { autoQuarantine: true, actor: actorOf(req) }) });
+      // `kept`: items left in new papers because a blueprint in use needs them (bank_in_use).
+      res.json(await bank.quarantineNegative(code, actorOf(req)));
     },
   );
   return r;

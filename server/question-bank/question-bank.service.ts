@@ -1,5 +1,6 @@
 import type { FeatureContext } from "../feature.js";
 import { createBankCore, type QuestionBankDeps } from "./bank-core.js";
+import { createBankInUse } from "./bank-in-use.js";
 import { createBlueprints } from "./blueprints.js";
 import type { PaperImagesPort, ResponsesPort } from "./ports.js";
 import { createQuestionAuthoring } from "./question-authoring.js";
@@ -16,6 +17,8 @@ export type { QuestionListQuery } from "./question-queries.js";
  */
 export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBankDeps = {}) {
   const core = createBankCore(ctx, deps);
+  // One guard for every change that can leave a blueprint in use short (bank-in-use.ts).
+  const inUse = createBankInUse(core);
   let paperImages: PaperImagesPort | undefined;
   return {
     models: { Questions: core.Questions, Blueprints: core.Blueprints },
@@ -41,8 +44,8 @@ export function createQuestionBankService(ctx: FeatureContext, deps: QuestionBan
 
     ...createQuestionQueries(core),
     ...createQuestionAuthoring(core),
-    ...createQuestionReview(core),
-    ...createBlueprints(core),
+    ...createQuestionReview(core, inUse),
+    ...createBlueprints(core, inUse),
   };
 }
 

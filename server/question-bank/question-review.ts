@@ -1,8 +1,14 @@
 import type { CategoryCode } from "../contracts/categories.js";
 import type { ItemStat } from "../contracts/item-stats.js";
-import type { QuestionDto, QuestionEvent, QuestionStatus } from "../contracts/question-bank.js";
-import { errors } from "../lib/errors.js";
+import type {
+  QuarantineKeptDto,
+  QuestionDto,
+  QuestionEvent,
+  QuestionStatus,
+} from "../contracts/question-bank.js";
+import { AppError, errors } from "../lib/errors.js";
 import { STATUS_LABEL, type BankCore, type Lean } from "./bank-core.js";
+import type { BankInUse } from "./bank-in-use.js";
 import { CONTENT_ACTIONS, contributorsOf } from "./four-eyes.js";
 import { computeItemStats } from "./item-stats.js";
 import type { Actor } from "./ports.js";
@@ -11,9 +17,11 @@ import { toQuestionDto } from "./question.presenter.js";
 /**
  * The review workflow (draft → in review → published, returned, retired) under the four-eyes
  * rule, and quarantine (by hand, or automatically from item statistics). Each change commits with
- * its audit entry.
+ * its audit entry. A change that takes a published version out of new papers first asks
+ * `inUse.assertStillFills` inside its transaction: it is refused `bank_in_use` when a blueprint in
+ * use (current, or pinned by a session not yet over) could no longer fill a paper.
  */
-export function createQuestionReview(core: BankCore) {
+export function createQuestionReview(core: BankCore, inUse: BankInUse) {
   const { Questions, event, audited, audit, latest, deps } = core;
 
   async function transition(
@@ -76,6 +84,101 @@ export function createQuestionReview(core: BankCore) {
     };
   }
 
+  /**
+   * Item statistics from finished attempts. With `autoQuarantine`, items with negative
+   * discrimination are quarantined from new papers (an examiner can release them), each in a
+   * transaction of its own; an item a blueprint in use cannot do without is left in and reported
+   * in `kept` (quarantining it would fail those sessions' check-ins: a reviewer decides by hand
+   * once the bank has a replacement).
+   */
+  async function statistics(
+    categoryCode: CategoryCode,
+    options: { autoQuarantine?: boolean; actor?: Actor },
+  ): Promise<{ items: ItemStat[]; kept: QuarantineKeptDto[] }> {
+    const rows = computeItemStats(
+      core.responses.port ? await core.responses.port(categoryCode) : [],
+      deps.itemStats,
+    );
+    const ids = [...new Set(rows.map((r) => r.questionId))];
+    const quarantined = new Set(
+      (await Questions.find({ questionId: { $in: ids }, quarantined: true }, { questionId: 1 }).lean()).map(
+        (d) => d.questionId,
+      ),
+    );
+    const kept: { questionId: string; version: number; message: string }[] = [];
+    if (options.autoQuarantine) {
+      const actor = options.actor ?? { id: "system", displayName: "系统" };
+      for (const r of rows) {
+        if (!r.flags.includes("negative_discrimination") || quarantined.has(r.questionId)) continue;
+        // Statistics of a version no longer drawn (superseded by a corrected one) say nothing
+        // about the version papers use now: acting on them quarantined the corrected question
+        // again on every run after its release.
+        const drawn = await Questions.findOne(
+          { questionId: r.questionId, status: "published" },
+          { version: 1 },
+        ).lean();
+        if (drawn?.version !== r.version) continue;
+        const newest = await latest(r.questionId);
+        try {
+          await audited(async (session) => {
+            await inUse.assertStillFills(
+              { questionId: r.questionId, afterVersion: null, verb: "自动暂停组卷" },
+              session,
+            );
+            await Questions.updateMany(
+              { questionId: r.questionId },
+              { $set: { quarantined: true } },
+              { session },
+            );
+            await Questions.updateOne(
+              { questionId: r.questionId, version: newest.version },
+              {
+                $push: {
+                  history: event(
+                    actor,
+                    "quarantined",
+                    `区分度为负（${r.discrimination?.toFixed(2) ?? "—"}），自动停止组卷`,
+                  ),
+                },
+              },
+              { session },
+            );
+            await audit(
+              session,
+              actor,
+              "question_quarantined",
+              { type: "question", id: r.questionId },
+              { discrimination: r.discrimination, automatic: true },
+            );
+          });
+        } catch (err) {
+          if (!(err instanceof AppError) || err.code !== "bank_in_use") throw err;
+          kept.push({ questionId: r.questionId, version: r.version, message: err.message });
+          continue;
+        }
+        quarantined.add(r.questionId);
+      }
+    }
+    const versions = await Questions.find(
+      { questionId: { $in: ids } },
+      { questionId: 1, version: 1, ref: 1, stem: 1 },
+    ).lean();
+    const label = new Map(
+      versions.map((v) => [`${v.questionId}\u0000${v.version}`, { ref: v.ref, stem: v.stem }]),
+    );
+    return {
+      items: rows.map((r) => ({
+        ...r,
+        ...label.get(`${r.questionId}\u0000${r.version}`),
+        quarantined: quarantined.has(r.questionId),
+      })),
+      kept: kept.map((k) => {
+        const ref = label.get(`${k.questionId}\u0000${k.version}`)?.ref;
+        return { ...k, ...(ref ? { ref } : {}) };
+      }),
+    };
+  }
+
   return {
     /** The author hands a draft to review. */
     async submitForReview(actor: Actor, questionId: string): Promise<QuestionDto> {
@@ -97,6 +200,12 @@ export function createQuestionReview(core: BankCore) {
         );
       }
       await audited(async (session) => {
+        // The new version may change the type, chapter or categories: the cell the published
+        // version filled loses it.
+        await inUse.assertStillFills(
+          { questionId, afterVersion: current.version, verb: "审核通过（新版本的题型、章节或从业类别有变）" },
+          session,
+        );
         await Questions.updateMany(
           { questionId, status: "published", version: { $lt: current.version } },
           { $set: { status: "superseded" } },
@@ -144,6 +253,7 @@ export function createQuestionReview(core: BankCore) {
       const current = await latest(questionId);
       if (current.status === "retired") throw errors.conflict("invalid_transition", "题目已停用");
       await audited(async (session) => {
+        await inUse.assertStillFills({ questionId, afterVersion: null, verb: "停用" }, session);
         await Questions.updateMany(
           { questionId, status: { $in: ["published", "draft", "in_review"] } },
           { $set: { status: "retired" } },
@@ -174,6 +284,8 @@ export function createQuestionReview(core: BankCore) {
     ): Promise<QuestionDto> {
       const current = await latest(questionId);
       await audited(async (session) => {
+        if (quarantined)
+          await inUse.assertStillFills({ questionId, afterVersion: null, verb: "暂停组卷" }, session);
         await Questions.updateMany({ questionId }, { $set: { quarantined } }, { session });
         await Questions.updateOne(
           { questionId, version: current.version },
@@ -191,79 +303,23 @@ export function createQuestionReview(core: BankCore) {
       return toQuestionDto(await latest(questionId));
     },
 
-    /**
-     * Item statistics from finished attempts. With `autoQuarantine`, items with negative
-     * discrimination are quarantined from new papers (an examiner can release them).
-     */
+    /** Item statistics from finished attempts (see `statistics`); the auto-quarantine's report left out. */
     async itemStatistics(
       categoryCode: CategoryCode,
       options: { autoQuarantine?: boolean; actor?: Actor } = {},
     ): Promise<ItemStat[]> {
-      const rows = computeItemStats(
-        core.responses.port ? await core.responses.port(categoryCode) : [],
-        deps.itemStats,
-      );
-      const ids = [...new Set(rows.map((r) => r.questionId))];
-      const quarantined = new Set(
-        (await Questions.find({ questionId: { $in: ids }, quarantined: true }, { questionId: 1 }).lean()).map(
-          (d) => d.questionId,
-        ),
-      );
-      if (options.autoQuarantine) {
-        const actor = options.actor ?? { id: "system", displayName: "系统" };
-        for (const r of rows) {
-          if (!r.flags.includes("negative_discrimination") || quarantined.has(r.questionId)) continue;
-          // Statistics of a version no longer drawn (superseded by a corrected one) say nothing
-          // about the version papers use now: acting on them quarantined the corrected question
-          // again on every run after its release.
-          const inUse = await Questions.findOne(
-            { questionId: r.questionId, status: "published" },
-            { version: 1 },
-          ).lean();
-          if (inUse?.version !== r.version) continue;
-          const newest = await latest(r.questionId);
-          await audited(async (session) => {
-            await Questions.updateMany(
-              { questionId: r.questionId },
-              { $set: { quarantined: true } },
-              { session },
-            );
-            await Questions.updateOne(
-              { questionId: r.questionId, version: newest.version },
-              {
-                $push: {
-                  history: event(
-                    actor,
-                    "quarantined",
-                    `区分度为负（${r.discrimination?.toFixed(2) ?? "—"}），自动停止组卷`,
-                  ),
-                },
-              },
-              { session },
-            );
-            await audit(
-              session,
-              actor,
-              "question_quarantined",
-              { type: "question", id: r.questionId },
-              { discrimination: r.discrimination, automatic: true },
-            );
-          });
-          quarantined.add(r.questionId);
-        }
-      }
-      const versions = await Questions.find(
-        { questionId: { $in: ids } },
-        { questionId: 1, version: 1, ref: 1, stem: 1 },
-      ).lean();
-      const label = new Map(
-        versions.map((v) => [`${v.questionId}\u0000${v.version}`, { ref: v.ref, stem: v.stem }]),
-      );
-      return rows.map((r) => ({
-        ...r,
-        ...label.get(`${r.questionId}\u0000${r.version}`),
-        quarantined: quarantined.has(r.questionId),
-      }));
+      return (await statistics(categoryCode, options)).items;
+    },
+
+    /**
+     * Quarantines the published items with negative discrimination and answers the statistics
+     * after it, with the items left in new papers because a blueprint in use needs them (`kept`).
+     */
+    quarantineNegative(
+      categoryCode: CategoryCode,
+      actor: Actor,
+    ): Promise<{ items: ItemStat[]; kept: QuarantineKeptDto[] }> {
+      return statistics(categoryCode, { autoQuarantine: true, actor });
     },
   };
 }

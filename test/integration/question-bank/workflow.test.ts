@@ -136,6 +136,13 @@ describe("question bank: review workflow and versions", () => {
       blueprintInput(2, { cells: [{ type: "single", chapter: "停用章节", count: 2 }] }),
       { publish: true, id: "bp-retire" },
     );
+    // A later version that needs one: no session pins the first (this bank has no scheduling), so
+    // retiring leaves no blueprint in use short (bank-in-use.test.ts covers the refusal).
+    await bank.saveBlueprint(
+      author,
+      blueprintInput(1, { cells: [{ type: "single", chapter: "停用章节", count: 1 }] }),
+      { publish: true, id: "bp-retire" },
+    );
     const first = qs[0];
     if (!first) throw new Error("no question");
     await bank.retire(author, first.id, "法规已修订");

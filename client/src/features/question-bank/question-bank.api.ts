@@ -5,6 +5,7 @@ import type {
   BlueprintDto,
   BlueprintInput,
   FeasibilityDto,
+  QuarantineKeptDto,
   QuestionDto,
   QuestionInput,
   QuestionListQuery,
@@ -67,5 +68,8 @@ export const bankApi = {
   statistics: (categoryCode: CategoryCode) =>
     api.get<{ items: ItemStat[] }>(`${base}/statistics/${categoryCode}`),
   quarantineNegative: (categoryCode: CategoryCode) =>
-    api.post<{ items: ItemStat[] }>(`${base}/statistics/${categoryCode}/quarantine-negative`, {}),
+    api.post<{ items: ItemStat[]; kept: QuarantineKeptDto[] }>(
+      `${base}/statistics/${categoryCode}/quarantine-negative`,
+      {},
+    ),
 };
