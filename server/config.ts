@@ -22,6 +22,13 @@ const envDecimal = (min: number, max: number) =>
   decimalNumber(min, max, "must be a decimal number such as 24 or 0.5");
 
 /**
+ * Minutes before a session's scheduled start when its candidates may first log in (auth's
+ * CANDIDATE_LOGIN_OPENS_MINUTES; a unit test keeps the two equal): check-in opens then, and no
+ * release may come earlier (EXAM_EARLY_RELEASE_MAX_MINUTES is bounded by it).
+ */
+const SESSION_DOORS_OPEN_MINUTES = 30;
+
+/**
  * Every environment key the server reads, with its default and meaning. This module is the only
  * reader of `process.env`; the README's configuration table mirrors this list.
  */
@@ -147,6 +154,13 @@ const Env = z
      * reason (audited as 提前放行), `refuse` forbids it.
      */
     EXAM_EARLY_RELEASE: z.enum(["reason", "refuse"]).default("reason"),
+    /**
+     * How many minutes before its scheduled start a room may be released at the earliest (with the
+     * reason EXAM_EARLY_RELEASE asks for). Each deadline is the release plus the session's length,
+     * and candidates may log in only from SESSION_DOORS_OPEN_MINUTES before the start: a room
+     * released earlier spent their time before they could sit, and ran outside its room booking.
+     */
+    EXAM_EARLY_RELEASE_MAX_MINUTES: envInt(0, SESSION_DOORS_OPEN_MINUTES).default(SESSION_DOORS_OPEN_MINUTES),
     /**
      * Minutes a room stays booked after a session's last regular deadline (start + late entry +
      * length), for accommodations and extensions; a deadline beyond it extends the booking if the
@@ -291,6 +305,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       saveGroupsInFlight: e.EXAM_SAVE_GROUPS_IN_FLIGHT,
       attemptCacheSize: e.EXAM_ATTEMPT_CACHE_SIZE,
       earlyRelease: e.EXAM_EARLY_RELEASE,
+      earlyReleaseMaxMinutes: e.EXAM_EARLY_RELEASE_MAX_MINUTES,
+      checkInOpensMinutes: SESSION_DOORS_OPEN_MINUTES,
       roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
       extensionApprovalMinutes: e.EXAM_EXTENSION_APPROVAL_MINUTES,
     },

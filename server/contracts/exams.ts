@@ -285,6 +285,7 @@ export const EXAM_ERROR_CODES = [
   "saves_pending",
   "too_early",
   "late_entry",
+  "check_in_too_early",
   "identity_mismatch",
   "not_assigned",
   "retake_wait",

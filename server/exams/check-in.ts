@@ -191,8 +191,19 @@ export function createCheckIn(core: ExamCore) {
     }
 
     const at = now();
+    const startsAt = new Date(session.startsAt).getTime();
+    // Check-in opens when candidate login does (config exam.checkInOpensMinutes): a paper frozen
+    // hours ahead, for a candidate who cannot yet sit, only waits for a release that could not
+    // come before then anyway (EXAM_EARLY_RELEASE_MAX_MINUTES is bounded by the same window).
+    const opens = core.ctx.config.exam.checkInOpensMinutes;
+    if (at.getTime() < startsAt - opens * 60_000) {
+      throw errors.unprocessable("check_in_too_early", `入场核验在开考前 ${opens} 分钟开始，请到时再核验`, {
+        startsAt: session.startsAt,
+        opensAt: new Date(startsAt - opens * 60_000).toISOString(),
+      });
+    }
     // Exam-room practice: no entry later than `lateEntryMinutes` after the start (counts as absent).
-    if (at.getTime() > new Date(session.startsAt).getTime() + session.lateEntryMinutes * 60_000) {
+    if (at.getTime() > startsAt + session.lateEntryMinutes * 60_000) {
       throw errors.unprocessable("late_entry", `开考 ${session.lateEntryMinutes} 分钟后不得入场`);
     }
     const seenPapers = await papers.Papers.find(

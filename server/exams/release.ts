@@ -47,16 +47,28 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
   /**
    * Before the scheduled start a release needs a written reason, or is refused outright when the
    * node is configured so (EXAM_EARLY_RELEASE): a room released 12 minutes early ends 12 minutes
-   * before candidates who arrive on time expect, and nobody could tell why afterwards.
+   * before candidates who arrive on time expect, and nobody could tell why afterwards. A reason
+   * never opens it earlier than EXAM_EARLY_RELEASE_MAX_MINUTES before the start (at most when
+   * candidate login opens): each deadline is the release plus the session's length, so a room
+   * released two hours early had spent its candidates' time before any of them could log in.
+   * `at` is exam delivery's clock (the database's), as the deadlines are.
    */
   function assertReleasable(session: ExamSessionDto, at: Date, earlyReason: string | undefined): void {
     const startsAt = new Date(session.startsAt);
     if (at >= startsAt) return;
     const minutes = Math.ceil((startsAt.getTime() - at.getTime()) / 60_000);
-    if (core.ctx.config.exam.earlyRelease === "refuse")
+    const { earlyRelease, earlyReleaseMaxMinutes: max } = core.ctx.config.exam;
+    if (earlyRelease === "refuse" || max === 0)
       throw errors.conflict("release_too_early", `距计划开考还有 ${minutes} 分钟，本考点不允许提前开考`, {
         startsAt: session.startsAt,
       });
+    const earliest = new Date(startsAt.getTime() - max * 60_000);
+    if (at < earliest)
+      throw errors.conflict(
+        "release_too_early",
+        `距计划开考还有 ${minutes} 分钟：最早可在开考前 ${max} 分钟开考，请到时再开考`,
+        { startsAt: session.startsAt, earliestAt: earliest.toISOString() },
+      );
     if (!earlyReason)
       throw errors.conflict(
         "early_release_reason_required",
@@ -80,8 +92,11 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
   ): Promise<AttemptsOutcome & { early: boolean }> {
     const tx = uow.session;
     const session = await liveSession(core, sessionId);
-    const early = now() < new Date(session.startsAt);
-    assertReleasable(session, now(), earlyReason);
+    // One reading decides both: read twice, the start could pass in between and a release let
+    // through without a reason would be audited as early.
+    const askedAt = now();
+    const early = askedAt < new Date(session.startsAt);
+    assertReleasable(session, askedAt, earlyReason);
     const filter: Record<string, unknown> = { sessionId };
     if (attemptIds) filter._id = { $in: attemptIds };
     // One read of the room. Answers, seqs and events are left out: before the start no save can

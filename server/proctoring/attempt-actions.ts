@@ -110,6 +110,9 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number)
       const owner = await deps.exams.ownerOf(attemptId);
       if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
       await authorize(user, owner.sessionId, { watchOnly: true });
+      // Locked like extend, force-submit and void: a request answered after publication was told
+      // `extension_not_found`, as if nobody had ever asked.
+      await refuseIfPublished(owner.sessionId);
       const pending = await deps.exams.pendingExtension(attemptId, requestId);
       if (!pending) throw errors.notFound("延时申请", "extension_not_found");
       if (pending.requestedBy === user.id)

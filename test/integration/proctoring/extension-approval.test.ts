@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import { call, ok } from "../exams/support/clients.js";
+import request from "supertest";
+import { testUserHeader } from "../../../scripts/bench/exam-node.js";
+import { moveFixtureSessionBack } from "../../../scripts/bench/exam-fixtures.js";
+import { call, officerUser, ok } from "../exams/support/clients.js";
 import { examDb } from "../exams/support/models.js";
 import { aRoom, aSecondProctor, useExamNode } from "../exams/support/setup.js";
 
@@ -129,6 +132,58 @@ describe("proctoring: with the approval threshold at 0", () => {
       const doc = await examDb(env.node.ctx.conn).Attempts.findById(attemptId).lean();
       expect(doc?.creditedMinutes).to.equal(0);
     } finally {
+      room.close();
+    }
+  });
+});
+
+/**
+ * Published results are locked: extend, force-submit and void refuse with `results_locked`, and
+ * so does answering a request for more time (it was answered `extension_not_found`, as if the
+ * request had never existed).
+ */
+describe("proctoring: answering an extension request once results are published", function () {
+  this.timeout(60_000);
+  const env = useExamNode();
+
+  it("when a second proctor answers a request after the session's results were published, then it is refused results_locked and the sitting is unchanged", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true, durationMinutes: 30 });
+    const second = await aSecondProctor(env.node, room);
+    try {
+      const c = room.candidates[0];
+      if (!c) throw new Error("fixture");
+      const asked = ok(
+        await call(room.proctor, "proctor:extend", {
+          attemptId: c.attemptId,
+          minutes: 5,
+          reason: "考生电脑故障",
+          requireSecondApprover: true,
+        }),
+      );
+      ok(await c.submit());
+      await moveFixtureSessionBack(env.node.ctx.conn, room.session.id, 31);
+      const published = await request(env.node.url)
+        .post(`/api/exam-sessions/${room.session.id}/results/publish`)
+        .set("x-test-user", testUserHeader(officerUser()))
+        .send({});
+      expect(published.status).to.equal(200);
+      const before = await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean();
+      for (const approve of [true, false]) {
+        const answer = await call(second, "proctor:approve_extension", {
+          attemptId: c.attemptId,
+          requestId: asked.pending?.requestId ?? "",
+          approve,
+        });
+        expect(!answer.ok && answer.error.code).to.equal("results_locked");
+      }
+      const after = await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean();
+      expect([after?.chainHash, after?.deadline, after?.creditedMinutes]).to.deep.equal([
+        before?.chainHash,
+        before?.deadline,
+        before?.creditedMinutes,
+      ]);
+    } finally {
+      second.close();
       room.close();
     }
   });
