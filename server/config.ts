@@ -193,6 +193,12 @@ const Env = z
      * follows that; the second is for the announcement's retries while the hub is unreachable.
      */
     CERT_KEY_ROTATION_LEAD_HOURS: envInt(0, 24 * 30).default(48),
+    /**
+     * Days a certificate key signs before the node rotates it on its own (the new key is made and
+     * announced CERT_KEY_ROTATION_LEAD_HOURS ahead and takes over at the end); 0: only when an
+     * operator rotates. Keep it well above the lead. 365: a year, as DCC signing keys commonly run.
+     */
+    CERT_KEY_LIFETIME_DAYS: envInt(0, 3650).default(365),
     /** Other nodes whose trust and status lists this node fetches: `110000=http://host:port,…`. */
     CERT_PEERS: z
       .string()
@@ -321,6 +327,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       autoIssue: e.CERT_AUTO_ISSUE,
       renewalWindowDays: e.CERT_RENEWAL_WINDOW_DAYS,
       rotationLeadMs: e.CERT_KEY_ROTATION_LEAD_HOURS * 3_600_000,
+      keyLifetimeMs: e.CERT_KEY_LIFETIME_DAYS * 86_400_000,
       peers: (e.CERT_PEERS ?? "")
         .split(",")
         .filter(Boolean)

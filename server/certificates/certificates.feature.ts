@@ -12,6 +12,7 @@ import { MAX_PDF_QR_ENTRIES, findQrInPdf } from "./crypto/pdf-payload.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
 import { formatZoned } from "./crypto/zoned-time.js";
 import { createIssuanceService } from "./issuance.service.js";
+import { createKeyRotation } from "./key-rotation.js";
 import { createLifecycleService } from "./lifecycle.service.js";
 import { chinaDate, publicStatusReason } from "./lifecycle.js";
 import { renderAdmissionTicketPdf } from "./pdf/admission-ticket.pdf.js";
@@ -19,7 +20,8 @@ import { renderCertificatePdf } from "./pdf/certificate.pdf.js";
 import { renderSeatingPlanPdf } from "./pdf/seating-plan.pdf.js";
 import type { CertificateAuditPort } from "./record.js";
 import { createSigningService } from "./signing.service.js";
-import { createTransferIssuance, type TransferCasesPort } from "./transfer.service.js";
+import { createTransferIssuance } from "./transfer.service.js";
+import type { TransferCasesPort } from "./transfer.ports.js";
 import { certificateModel } from "./certificate.model.js";
 import { toCertificateDto } from "./presenters.js";
 import { sniffMediaType } from "../lib/media-type.js";
@@ -56,6 +58,8 @@ export interface CertificatesDeps {
   /** Overrides for tests: a clock, the key directory. */
   clock?: () => Date;
   lapseCheckMs?: number;
+  /** How often each instance checks whether the certificate key is due for rotation (hourly by default). */
+  keyRotationCheckMs?: number;
 }
 
 /**
@@ -83,6 +87,15 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     // Only an injected clock: without one, status lists are dated by the database's clock.
     ...(deps.clock ? { clock: deps.clock } : {}),
     timeZone: ctx.config.timeZone,
+  });
+  const keyRotation = createKeyRotation(ctx.conn, {
+    provinceCode,
+    audit,
+    signing,
+    lifetimeMs: opts.keyLifetimeMs,
+    leadMs: opts.rotationLeadMs,
+    clock,
+    logger: ctx.logger,
   });
   const divisionName = (code: string) => deps.divisionName(code) ?? code;
   const issuance = createIssuanceService(ctx.conn, {
@@ -179,6 +192,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
 
   const facade = {
     signing,
+    keyRotation,
     issuance,
     lifecycle,
     transfers,
@@ -257,11 +271,21 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     },
   };
 
-  let timer: NodeJS.Timeout | null = null;
+  const timers: NodeJS.Timeout[] = [];
   const lapseCheck = () => {
     lifecycle
       .cancelLapsed()
       .catch((err: unknown) => ctx.logger.warn({ err }, "certificate lapse check failed"));
+  };
+  // Not at start but ten minutes in (or one interval, if shorter), then every interval: a node
+  // started only briefly (a script, a test) never rotates keys made long ago, and one redeployed
+  // more often than hourly still checks (a key's lead is days; minutes are nothing).
+  const rotationCheck = () => {
+    keyRotation
+      .rotateIfDue()
+      .catch((err: unknown) =>
+        ctx.logger.warn({ err }, "scheduled certificate key rotation failed; the next check retries"),
+      );
   };
   const feature: Feature = {
     name: "certificates",
@@ -271,11 +295,21 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       ctx.events.subscribe("exam.passed", (e) => issuance.onExamPassed(e));
       ctx.events.subscribe("exam.voided", (e) => issuance.onExamVoided(e));
       ctx.events.subscribe("exam.results_published", (e) => issuance.onResultsPublished(e.sessionId));
-      timer = setInterval(lapseCheck, deps.lapseCheckMs ?? 3_600_000);
-      timer.unref();
+      const rotationEvery = deps.keyRotationCheckMs ?? 3_600_000;
+      timers.push(
+        setInterval(lapseCheck, deps.lapseCheckMs ?? 3_600_000),
+        setTimeout(rotationCheck, Math.min(rotationEvery, 600_000)),
+        setInterval(rotationCheck, rotationEvery),
+      );
+      for (const t of timers) t.unref();
+      if (opts.keyLifetimeMs > 0 && opts.keyLifetimeMs <= opts.rotationLeadMs)
+        ctx.logger.warn(
+          { keyLifetimeMs: opts.keyLifetimeMs, rotationLeadMs: opts.rotationLeadMs },
+          "CERT_KEY_LIFETIME_DAYS is not longer than CERT_KEY_ROTATION_LEAD_HOURS: every certificate key is rotated as soon as it starts signing",
+        );
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      for (const t of timers.splice(0)) clearInterval(t);
     },
   };
   return { feature, facade };

@@ -53,7 +53,7 @@ export { renderCertificatePdf, QR_PRINT_MM, type CertificatePdfData } from "./pd
 export { renderAdmissionTicketPdf, type AdmissionTicketPdfData } from "./pdf/admission-ticket.pdf.js";
 export { qrMatrix } from "./pdf/qr.js";
 export { assertNamePrintable, missingGlyphs } from "./pdf/fonts.js";
-export type { AcceptedTransfer, TransferCasesPort } from "./transfer.service.js";
+export type { AcceptedTransfer, TransferCasesPort } from "./transfer.ports.js";
 export {
   createCertificatesFeature,
   type CertificatesDeps,

@@ -11,8 +11,7 @@ import {
   actorName,
   statusEntry,
   enqueue,
-  sealQr,
-  signatureFor,
+  sealAndSign,
   versionEntryFor,
   toRecord,
   createStatusSlots,
@@ -173,8 +172,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       issuedAt: now,
     };
     const record = toRecord(doc as Parameters<typeof toRecord>[0]);
-    const qr = await sealQr(ports.signing, record, pending.chainHash);
-    const signature = signatureFor(ports.signing, record, qr);
+    const signature = await sealAndSign(ports.signing, record, pending.chainHash);
     const versionEntry = versionEntryFor(record, signature, { version, kind, at: now, by: actorName(actor) });
 
     await ports.audit.transaction(async (session) => {

@@ -4,7 +4,6 @@ import {
   CANCELLATION_REASON_LABELS,
   CERTIFICATE_STATUS_LABELS,
   type CancellationReason,
-  type CertificateDto,
   type CertificateRecord,
   type CertificateStatus,
   type SignedCertificateRecord,
@@ -19,9 +18,7 @@ import {
   addDays,
   chinaDate,
   isLapsed,
-  refuseRenewal,
   refuseStatusChange,
-  validityEnd,
   CANCEL_AFTER_EXPIRY_DAYS,
   MAX_STATUS_REASON,
   type StatusAction,
@@ -31,14 +28,13 @@ import {
   actorName,
   statusEntry,
   enqueue,
-  sealQr,
   signatureFor,
-  versionEntryFor,
   toRecord,
   type Actor,
   type CertificateAuditPort,
 } from "./record.js";
 import type { SigningService } from "./signing.service.js";
+import { createRenewal } from "./renewal.service.js";
 import type { Logger } from "../lib/logger.js";
 
 export interface LifecyclePorts {
@@ -72,13 +68,14 @@ function cancellationReason(ground: CancellationReason, words: string): string {
 }
 
 /**
- * Renewal and status changes. Each is one transaction that restates the version and status it
+ * Status changes, and renewal (renewal.service.ts). Each is one transaction that restates the version and status it
  * read (so concurrent changes cannot both apply), appends a status entry with who, when and why,
  * re-signs the record, writes the audit entry and the outbox entry for the hub.
  */
 export function createLifecycleService(conn: Connection, ports: LifecyclePorts) {
   const Certificates = certificateModel(conn);
   const clock = ports.clock ?? (() => new Date());
+  const renewal = createRenewal(conn, ports, { load, clock });
 
   async function load(actor: Actor, certificateNo: string): Promise<CertificateLean> {
     const doc = await Certificates.findOne({ certificateNo }).lean<CertificateLean>();
@@ -325,73 +322,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       return record ? { superseded: true, afterCommit: afterStatusCommit } : none;
     },
 
-    /** Whether `renew` would accept the certificate today, and from which day it would. */
-    renewalOf(doc: Pick<CertificateLean, "status" | "validTo">): CertificateDto["renewal"] {
-      const refusal = refuseRenewal(doc.status, doc.validTo, chinaDate(clock()), ports.renewalWindowDays);
-      return {
-        opensOn: addDays(doc.validTo, -ports.renewalWindowDays),
-        allowed: refusal === null,
-        reason: refusal?.message ?? null,
-      };
-    },
-
-    /** A new issuance version with the next six years, inside the renewal window. */
-    async renew(actor: AuthUser, certificateNo: string): Promise<CertificateRecord> {
-      const doc = await load(actor, certificateNo);
-      const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
-      const refusal = refuseRenewal(doc.status, doc.validTo, chinaDate(now), ports.renewalWindowDays);
-      if (refusal) throw errors.conflict(refusal.code, refusal.message);
-      // The new card is valid from the renewal day (so it verifies as soon as it is printed) until six
-      // years after the old one ends: renewing early never costs the holder days.
-      const validFrom = chinaDate(now);
-      const validTo = validityEnd(addDays(doc.validTo, 1));
-      const version = doc.version + 1;
-      const record: CertificateRecord = {
-        ...toRecord(doc),
-        version,
-        serial: `${doc.certificateNo}-${String(version).padStart(2, "0")}`,
-        validFrom,
-        validTo,
-        issuedAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-      };
-      const chainHash = doc.categories.at(-1)?.chainHash ?? "0".repeat(64);
-      const qr = await sealQr(ports.signing, record, chainHash);
-      const signature = signatureFor(ports.signing, record, qr);
-      const versionEntry = versionEntryFor(record, signature, {
-        version,
-        kind: "renewal",
-        at: now,
-        by: actorName(actor),
-      });
-      await ports.audit.transaction(async (session) => {
-        const res = await Certificates.updateOne(
-          { _id: doc._id, version: doc.version, status: "valid" },
-          {
-            $set: { version, validFrom: record.validFrom, validTo: record.validTo, issuedAt: now, signature },
-            $push: { versions: versionEntry },
-          },
-          { session },
-        );
-        if (res.matchedCount !== 1) throw errors.conflict("certificate_busy", "证书正被他人修改，请重试");
-        await ports.audit.append(session, {
-          action: "certificate.renewed",
-          actor,
-          divisionCode: doc.divisionCode,
-          target: { type: "certificate", id: doc.certificateNo },
-          details: { version, validFrom: record.validFrom, validTo: record.validTo },
-        });
-        await enqueue(
-          conn,
-          session,
-          "certificate.issued",
-          { record, signature, kind: "renewal", flag: 2 },
-          `certificate.issued:${record.provinceCode}:${record.certificateNo}:${version}`,
-        );
-      });
-      ports.onOutbox?.();
-      return record;
-    },
+    ...renewal,
 
     /**
      * Cancels every certificate whose last valid day is more than 180 days ago. Safe on several

@@ -108,16 +108,26 @@ export function qrClaimsOf(record: CertificateRecord, chainHash: string): Parame
   };
 }
 
-/** Seals the QR payload for a new issuance version (the chain hash of the pass behind it). */
-export async function sealQr(
+/**
+ * The QR text and the record signature of a new issuance version (first issue, a category added,
+ * renewal, transfer), made with one key picked once, for the record's issue time: picked apart, a
+ * certificate issued as the key switched (a rotation's lead running out, or another instance rotating
+ * without one) named one key in its QR and was signed by another in its record.
+ */
+export async function sealAndSign(
   signing: SigningService,
   record: CertificateRecord,
   chainHash: string,
-): Promise<string> {
-  return sealClaims(qrClaimsOf(record, chainHash), await signing.sealingKey(record.issuedAt));
+): Promise<RecordSignature> {
+  const key = await signing.sealingKey(record.issuedAt);
+  const qr = sealClaims(qrClaimsOf(record, chainHash), key);
+  return { ...signing.signRecord(record, key), qr };
 }
 
-/** The record signature plus the QR text of the issuance version it belongs to. */
+/**
+ * The record signature of a status change, with the key in use now, beside the QR of the issuance
+ * version it changes (the card in the holder's hands keeps its QR).
+ */
 export function signatureFor(
   signing: SigningService,
   record: CertificateRecord,

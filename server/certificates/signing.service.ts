@@ -239,24 +239,53 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     /**
      * Closes the current key (it stays on the trust list) and adds a new one. A certificate key
      * switches after the configured lead, while the push announces it to the hub; a trust-list key
-     * at once (peers read this node's anchors from the node itself at every refresh).
+     * at once (peers read this node's anchors from the node itself at every refresh). `leadMs`
+     * overrides the lead; `expectOpen` refuses (`key_rotated_meanwhile`) when that key is no longer
+     * the one in use. Audited and run once across instances by key-rotation.ts, which calls this.
      */
-    async rotate(purpose: "certificate" | "trust-list" = "certificate"): Promise<string> {
-      const leadMs = purpose === "certificate" ? (opts.rotationLeadMs ?? 0) : 0;
-      const next = await keys().rotate(purpose, { leadMs });
+    async rotate(
+      purpose: "certificate" | "trust-list" = "certificate",
+      options: { expectOpen?: string; leadMs?: number } = {},
+    ): Promise<string> {
+      const leadMs = options.leadMs ?? (purpose === "certificate" ? (opts.rotationLeadMs ?? 0) : 0);
+      const next = await keys().rotate(purpose, {
+        leadMs,
+        ...(options.expectOpen !== undefined ? { expectOpen: options.expectOpen } : {}),
+      });
       await register();
       statusCache = null;
       if (purpose === "certificate") hubKeys.wake();
       return next.kid;
+    },
+    /** When the key `kid` starts signing (its switch, for a key a rotation made); null: no such key. */
+    validFromOf(kid: string): string | null {
+      return (
+        keys()
+          .all()
+          .find((k) => k.kid === kid)?.validFrom ?? null
+      );
+    },
+    /** The key of `purpose` in use now (the newest not ended), public parts only; null: none. */
+    openKey(purpose: "certificate" | "trust-list"): { kid: string; validFrom: string } | null {
+      const open = keys()
+        .all()
+        .filter((k) => k.purpose === purpose && k.validTo === null)
+        .at(-1);
+      return open ? { kid: open.kid, validFrom: open.validFrom } : null;
     },
     /**
      * This node's certificate keys for the hub's national list (the sharing feature's status-list
      * push announces them), and where the hub's answer is kept for `sealingKey`.
      */
     hubKeys: hubKeys.port,
-    /** Signature over the record's canonical JSON with the current certificate key. */
-    signRecord(record: CertificateRecord): { suite: SignatureSuite; kid: string; value: string } {
-      const key = keys().active("certificate");
+    /**
+     * Signature over the record's canonical JSON: with `key` (the one `sealingKey` picked for the
+     * version's QR, record.ts `sealAndSign`), else with the certificate key in use now.
+     */
+    signRecord(
+      record: CertificateRecord,
+      key: ActiveKey = keys().active("certificate"),
+    ): { suite: SignatureSuite; kid: string; value: string } {
       const value = Buffer.from(key.signer.sign(Buffer.from(canonicalJson(record), "utf8"))).toString(
         "base64url",
       );

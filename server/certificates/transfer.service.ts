@@ -1,13 +1,8 @@
-import type { ClientSession, Connection } from "mongoose";
+import type { Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import { createHash } from "node:crypto";
 import { CATEGORIES, needsDrivingLicence } from "../contracts/categories.js";
-import type {
-  CertificateRecord,
-  SignedCertificateRecord,
-  StatusListBody,
-  TransferIssueBody,
-} from "../contracts/certificates.js";
+import type { CertificateRecord, TransferIssueBody } from "../contracts/certificates.js";
 import type { QualificationRecord } from "../contracts/hub.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import { errors } from "../lib/errors.js";
@@ -15,15 +10,13 @@ import { certificateModel, type CertificateDoc } from "./certificate.model.js";
 import type { CertificateLean } from "./lifecycle.service.js";
 import { canonicalJson } from "./crypto/signed-document.js";
 import { createVerifier } from "./crypto/suites.js";
-import { hubCopyMaxLag } from "./crypto/status-list.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
-import { formatZoned } from "./crypto/zoned-time.js";
+import { refuseStaleHomeList } from "./home-status.js";
 import { chinaDate } from "./lifecycle.js";
 import {
   enqueue,
-  sealQr,
+  sealAndSign,
   serialOf,
-  signatureFor,
   statusEntry,
   versionEntryFor,
   toRecord,
@@ -32,70 +25,11 @@ import {
   type CertificateAuditPort,
 } from "./record.js";
 import type { SigningService } from "./signing.service.js";
+import type { AcceptedTransfer, TransferCasesPort } from "./transfer.ports.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
 
-/** An agreed transfer (转籍) as this province (the receiving one) holds it in the exchange. */
-export interface AcceptedTransfer {
-  caseId: string;
-  idNumber: string;
-  name: string;
-  /** The practitioner's former home province, whose certificate this one replaces. */
-  homeProvince: string;
-  /** The office of this province that handles the case: it issues. */
-  division: string;
-  /** The home province's certificate and its signature, sent with its agreement (null: none held). */
-  source: SignedCertificateRecord | null;
-  /**
-   * No signed certificate at home (a legacy register entry): the home's certificate record as the
-   * hub held it when the home agreed, sent by the hub with the agreement (null: none).
-   */
-  hubRecord?: QualificationRecord | null;
-  /** The hub's record of it now (null: none); throws `source_status_unknown` when it cannot be read. */
-  currentHubRecord(): Promise<QualificationRecord | null>;
-  /**
-   * When the home province agreed (the hub's time of its answer). The hub's copy of the home's
-   * status list that issuance relies on must not be older. Absent (an exchange that does not say):
-   * only the age bound applies.
-   */
-  agreedAt?: string | null;
-}
-
 const hashOf = (x: QualificationRecord) => createHash("sha256").update(canonicalJson(x)).digest("hex");
-
-/**
- * Refuses issuing on the hub's copy of the home province's status list when it may not show a
- * revocation that raced the transfer: the copy is up to a day old while unexpired, and a home that
- * revoked after agreeing (a penalty) saw its certificate carried over valid. The copy must be
- * within the lag the home keeps the hub's copy to (`hubCopyMaxLag`, the conformance kit's P06
- * bound: 15 minutes, or the list's ttl if longer) and made no earlier than the home agreed.
- */
-/**
- * `agreedAt` is the hub's clock, a list's `generatedAt` the home's: the home pushes right after the
- * hub's receipt of its agreement, and a home clock a few seconds behind dated that list "before"
- * the agreement, refused until the next timed push. A list made that close to the agreement was
- * still made after the home agreed, which it does only for a valid certificate.
- */
-const AGREEMENT_CLOCK_TOLERANCE_MS = 60_000;
-
-function refuseStaleHomeList(body: StatusListBody, now: Date, agreedAt: string | null): void {
-  const generated = Date.parse(body.generatedAt);
-  const maxLagMs = hubCopyMaxLag(body.ttlMs);
-  const agreed = agreedAt === null ? Number.NaN : Date.parse(agreedAt);
-  const details = { generatedAt: body.generatedAt, maxLagMs, agreedAt };
-  if (now.getTime() - generated > maxLagMs)
-    throw errors.conflict(
-      "source_status_stale",
-      `全国中心保存的原籍省份证书状态列表生成于 ${formatZoned(body.generatedAt)}，已超过 ${Math.round(maxLagMs / 60_000)} 分钟未更新，可能未反映其后的注销或吊销，不能据此换发；请稍后再试，或请原籍省份检查其状态列表的推送`,
-      details,
-    );
-  if (generated + AGREEMENT_CLOCK_TOLERANCE_MS < agreed)
-    throw errors.conflict(
-      "source_status_stale",
-      `全国中心保存的原籍省份证书状态列表生成于 ${formatZoned(body.generatedAt)}，早于原籍省份同意转籍的时间 ${formatZoned(new Date(agreed).toISOString())}，不能据此换发；请待原籍省份推送新的状态列表后再试`,
-      details,
-    );
-}
 
 /** What a transfer issues from, whichever its basis: the qualification the new certificate carries over. */
 interface TransferSource {
@@ -110,30 +44,6 @@ interface TransferSource {
   categories: CertificateRecord["categories"];
   firstIssuedOn: string;
   validTo: string;
-}
-
-/** What the certificates feature needs of the exchange for a transfer; given by the composition root. */
-export interface TransferCasesPort {
-  /** The actor's agreed, not yet issued transfer case; refuses anything else. */
-  accepted(actor: AuthUser, caseId: string): Promise<AcceptedTransfer>;
-  /**
-   * Marks the case issued and queues the `issued` message to the home province, in the caller's
-   * transaction; refuses (and so aborts the issuance) when the case was issued already.
-   */
-  recordIssued(
-    session: ClientSession,
-    actor: AuthUser,
-    caseId: string,
-    issued: {
-      certificateNo: string;
-      version: number;
-      serial: string;
-      issuedAt: string;
-      issuingAuthority: { divisionCode: string; name: string };
-    },
-  ): Promise<void>;
-  /** Wakes the exchange sender after the issuance committed. */
-  kick(): void;
 }
 
 export interface TransferIssuancePorts {
@@ -356,8 +266,11 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       supersededBy: null,
     };
     const record = toRecord(doc);
-    const qr = await sealQr(ports.signing, record, src.categories.at(-1)?.chainHash ?? "0".repeat(64));
-    const signature = signatureFor(ports.signing, record, qr);
+    const signature = await sealAndSign(
+      ports.signing,
+      record,
+      src.categories.at(-1)?.chainHash ?? "0".repeat(64),
+    );
     const versionEntry = versionEntryFor(record, signature, {
       version,
       kind: "transfer",

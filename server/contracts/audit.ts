@@ -112,6 +112,7 @@ export const AUDIT_ACTION_LABELS = {
   "certificate.revoked": "吊销证书",
   "certificate.withdrawn": "撤销证书",
   "certificate.transfer_issued_over_ended": "他省转籍换发时本省证书已吊销或撤销",
+  "certificate.key_rotated": "轮换签名密钥",
   "exchange.filing.sent": "发出异地备案",
   "exchange.filing.refused": "异地备案被拒收",
   "exchange.filing.acknowledged": "确认异地备案",

@@ -63,6 +63,11 @@ export interface RotateOptions {
    * every instance's and every peer's copy of the trust list before anything is signed with it.
    */
   leadMs?: number;
+  /**
+   * The kid the caller saw in use (the open key of `purpose`): when another rotation has replaced it
+   * since, this one is refused `key_rotated_meanwhile` instead of rotating a second time.
+   */
+  expectOpen?: string;
 }
 
 export interface KeyStore {
@@ -259,6 +264,13 @@ export function openKeyStore(
         // Read under the lock: another instance's rotation may have changed the file since.
         read = null;
         const keys = current().keys;
+        const open = keys.filter((k) => k.purpose === purpose && k.validTo === null).at(-1);
+        if (rotation.expectOpen !== undefined && open?.kid !== rotation.expectOpen)
+          throw errors.conflict(
+            "key_rotated_meanwhile",
+            "签名密钥已由其他实例更换，本次未再更换；请查看密钥列表",
+            { expected: rotation.expectOpen, open: open?.kid ?? null },
+          );
         const switchAt = new Date(clock().getTime() + Math.max(0, rotation.leadMs ?? 0));
         const latest = keys.filter((k) => k.purpose === purpose).at(-1);
         const next = newKey(purpose, rotation.suite ?? latest?.suite ?? suite, switchAt);

@@ -35,6 +35,7 @@ export function anotherInstance(
   clock?: () => Date,
   audit: CertificatesDeps["audit"] = createAuditService(node.ctx.conn),
   results: CertificatesDeps["results"] = publishedResults(node.ctx.conn),
+  timers: Pick<CertificatesDeps, "lapseCheckMs" | "keyRotationCheckMs"> = {},
 ) {
   const { conn, config } = node.ctx;
   const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
@@ -52,6 +53,7 @@ export function anotherInstance(
     access: accessTrustingActors(scheduling),
     audit,
     clock,
+    ...timers,
   });
 }
 
