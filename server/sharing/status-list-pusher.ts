@@ -19,6 +19,9 @@ export interface CertificateKeysPort {
   onChange(wake: () => void): void;
 }
 
+/** The stable code of an older hub without POST /certificate-keys (log entries, `keysStatus`). */
+export const HUB_LACKS_KEYS_ROUTE = "hub_certificate_keys_unsupported";
+
 /**
  * Keeps the hub's copy of this province's signed status list current: pushed after every
  * certificate issue and status change (woken by the bus), when the hub took this province's
@@ -50,6 +53,8 @@ export function createStatusListPusher(deps: {
    */
   notRegisteredRetryMs?: number;
   keys?: CertificateKeysPort;
+  /** The longest wait between key announcements to a hub that answered 404 (no such route). */
+  keysRouteMaxBackoffMs?: number;
 }) {
   let timer: NodeJS.Timeout | null = null;
   let retry: NodeJS.Timeout | null = null;
@@ -64,6 +69,14 @@ export function createStatusListPusher(deps: {
   let announced: string | null = null;
   /** The last announcement failed: the push is repeated even when the list itself was taken. */
   let keysOwed = false;
+  /**
+   * The hub answered 404 to the key announcement: an older hub without POST /certificate-keys. It
+   * will answer the same until its operator upgrades it, so the announcement is tried again after a
+   * wait that doubles from `retryMs` up to `keysRouteMaxBackoffMs` (the list push goes on meanwhile),
+   * not every `retryMs` forever; reported once, with a stable code, and in `keysStatus()`.
+   */
+  let keysRouteMissing: { since: string; backoffMs: number; nextAt: number } | null = null;
+  const maxKeysBackoffMs = Math.max(deps.keysRouteMaxBackoffMs ?? 3_600_000, maxRetryMs);
 
   /** Sets when to try again after the hub refused `what`. */
   function refused(answer: Pick<SignedAnswer, "status" | "body" | "error">, what: string): void {
@@ -83,11 +96,25 @@ export function createStatusListPusher(deps: {
    * nothing to announce), `owed` (to be repeated), or `unknown_node` (the hub does not know this
    * node's key, so it would refuse the list as well).
    */
-  async function announceKeys(client: NodeClient, port: CertificateKeysPort): Promise<"taken" | "owed" | "unknown_node"> {
+  async function announceKeys(
+    client: NodeClient,
+    port: CertificateKeysPort,
+  ): Promise<"taken" | "owed" | "deferred" | "unknown_node"> {
     const keys = await port.current();
     const sent = JSON.stringify(keys);
     if (!keys.length || sent === announced) return "taken";
+    if (keysRouteMissing && Date.now() < keysRouteMissing.nextAt) return "deferred";
     const answer = await client.call("POST", "/api/hub/v1/certificate-keys", { certificateKeys: keys });
+    if (answer.status === 404) {
+      const backoffMs = keysRouteMissing ? Math.min(keysRouteMissing.backoffMs * 2, maxKeysBackoffMs) : maxRetryMs;
+      if (!keysRouteMissing)
+        deps.logger.warn(
+          { code: HUB_LACKS_KEYS_ROUTE, retryInMs: backoffMs },
+          "the hub has no certificate-key route (an older hub): rotated keys cannot be announced, so issuing with them is refused until it is upgraded; announcing again with a growing wait",
+        );
+      keysRouteMissing = { since: keysRouteMissing?.since ?? new Date().toISOString(), backoffMs, nextAt: Date.now() + backoffMs };
+      return "deferred";
+    }
     const receipt = CertificateKeysReceipt.safeParse(answer.body);
     if (answer.status !== 200 || !receipt.success) {
       refused(answer, "certificate keys");
@@ -97,6 +124,8 @@ export function createStatusListPusher(deps: {
     if (receipt.data.refused.length) deps.logger.warn({ refused: receipt.data.refused }, "hub did not list some certificate keys");
     await port.listed(receipt.data.listed);
     announced = sent;
+    if (keysRouteMissing) deps.logger.info({ code: HUB_LACKS_KEYS_ROUTE }, "the hub takes certificate keys again");
+    keysRouteMissing = null;
     return "taken";
   }
 
@@ -113,7 +142,8 @@ export function createStatusListPusher(deps: {
           return "owed" as const;
         })
       : "taken";
-    keysOwed = keys !== "taken";
+    // Deferred (an older hub): the timed push tries again once the wait is over, not the 30 s retry.
+    keysOwed = keys === "owed" || keys === "unknown_node";
     if (keys === "unknown_node") return null;
     const answer = await client.call("POST", "/api/hub/v1/status-lists", await deps.statusList());
     const receipt = StatusListReceipt.safeParse(answer.body);
@@ -162,6 +192,14 @@ export function createStatusListPusher(deps: {
   return {
     pushOnce,
     push,
+    /** For the node's status page: null while the hub takes key announcements. */
+    keysStatus(): { code: typeof HUB_LACKS_KEYS_ROUTE; since: string; nextAttemptAt: string } | null {
+      return keysRouteMissing && {
+        code: HUB_LACKS_KEYS_ROUTE,
+        since: keysRouteMissing.since,
+        nextAttemptAt: new Date(keysRouteMissing.nextAt).toISOString(),
+      };
+    },
     start(): void {
       stopped = false;
       push();

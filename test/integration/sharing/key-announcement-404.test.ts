@@ -1,0 +1,55 @@
+import { expect } from "chai";
+import type { SignedDocument } from "../../../server/contracts/certificates.js";
+import type { Logger } from "../../../server/lib/logger.js";
+import { createStatusListPusher, type NodeClient } from "../../../server/sharing/index.js";
+
+// An older hub answers 404 to POST /certificate-keys: it will until its operator upgrades it.
+const KEYS = "/api/hub/v1/certificate-keys";
+const LISTS = "/api/hub/v1/status-lists";
+
+describe("certificate keys announced to an older hub without the route", () => {
+  it("when the hub answers 404 to the key announcement, then the node backs off instead of retrying every retryMs, says so once with a stable code, and still pushes its list", async () => {
+    const calls: string[] = [];
+    const warnings: { code?: string }[] = [];
+    const logger = {
+      info: () => undefined,
+      warn: (o: { code?: string }) => void warnings.push(o),
+    } as unknown as Logger;
+    const client = {
+      call: (_m: string, path: string) => {
+        calls.push(path);
+        const answer =
+          path === KEYS
+            ? { status: 404, body: { error: { code: "not_found", message: "没有此接口" } } }
+            : {
+                status: 200,
+                body: { provinceCode: "320000", outcome: "accepted", generatedAt: new Date().toISOString() },
+              };
+        const error = answer.status === 200 ? null : (answer.body as { error: unknown }).error;
+        return Promise.resolve({ ...answer, error, rawBody: JSON.stringify(answer.body), proof: {} });
+      },
+    } as unknown as NodeClient;
+    const key = { kid: "k1", suite: "ed25519" as const, publicKey: "pk-k1", validFrom: "2026-01-01" };
+    const pusher = createStatusListPusher({
+      client: () => client,
+      statusList: () => Promise.resolve({ document: "list" } as unknown as SignedDocument),
+      logger,
+      retryMs: 10,
+      keys: {
+        current: () => Promise.resolve([key]),
+        listed: () => Promise.resolve(),
+        onChange: () => undefined,
+      },
+    });
+    pusher.start();
+    try {
+      await new Promise((r) => setTimeout(r, 400));
+    } finally {
+      await pusher.stop();
+    }
+    // Retried every 10 ms, 400 ms held about 40 announcements; backed off, one or two.
+    expect(calls.filter((p) => p === KEYS).length).to.be.at.most(2);
+    expect(calls.filter((p) => p === LISTS).length).to.be.at.least(1);
+    expect(warnings.filter((w) => w.code === "hub_certificate_keys_unsupported")).to.have.length(1);
+  });
+});
