@@ -3,6 +3,7 @@ import { ref } from "vue";
 import { AnswerJournal } from "../../../client/src/features/exam/answer-journal.js";
 import { useAnswerSaves, type SaveOutcomes } from "../../../client/src/features/exam/answer-saves.js";
 import { useAnswerSlots } from "../../../client/src/features/exam/answer-slots.js";
+import { handIn } from "../../../client/src/features/exam/hand-in.js";
 import { aSeatServer, settle, type Arrival } from "./support/seat-server.js";
 
 let attempts = 0;
@@ -31,7 +32,17 @@ async function aPage(questions = 6, outcomes: Partial<SaveOutcomes> = {}) {
   });
   const answer = (index: number, ...choice: string[]) => saves.change({ kind: "answer", index, choice });
   const flag = (index: number, flagged: boolean) => saves.change({ kind: "flag", index, flagged });
-  return { server, journal, slot, saveState, saves, refusals, answer, flag };
+  /** 交卷 as the store does it, against the fake server. */
+  const handInNow = () =>
+    handIn({
+      lastSeq: () => journal.lastSeq,
+      saves,
+      replayMissing: async () => {
+        await saves.replayPending();
+      },
+      submit: (lastSeq) => server.submit(lastSeq),
+    });
+  return { server, journal, slot, saveState, saves, refusals, answer, flag, handIn: handInNow };
 }
 
 /** The page's saves of question `index` the server applied, in order: answers, or `flag:<value>`. */
@@ -202,5 +213,56 @@ describe("exam page: a save the server acknowledged without applying it (client)
     expect(pageArrivals(page.server.arrivals).at(-1)).to.equal("1 Q0 A not_applied");
     expect(overtaken).to.deep.equal([]);
     expect(page.saveState(0)).to.equal("saved");
+  });
+});
+
+describe("exam page: handing in while a save is numbered anew (client)", () => {
+  it("when the renumbered save is refused seq_conflict again during the hand-in, then the hand-in waits for its next number and the answer is stored before the attempt closes", async () => {
+    const page = await aPage(2);
+    page.answer(0, "A");
+    await page.server.deliverAll();
+    page.answer(1, "B");
+    await settle();
+    // The kiosk's previous page is still sending: its seq 2 lands before this page's …
+    page.server.fromOtherPage({ seq: 2, kind: "answer", index: 0, choice: ["C"] });
+    const handedIn = page.handIn();
+    await settle();
+    page.server.deliverOne();
+    await settle();
+    // … and its seq 3 right after the refusal that had this page number "B" anew as 3.
+    page.server.fromOtherPage({ seq: 3, kind: "flag", index: 0, flagged: true });
+    await page.server.deliverAll();
+    const ack = await handedIn;
+
+    const why = `${pageArrivals(page.server.arrivals).join(", ")}; hand-ins ${JSON.stringify(page.server.handIns)}`;
+    expect(ack.ok, why).to.equal(true);
+    expect(page.server.closed, why).to.equal(true);
+    // "B" was stored before the close, under a seq the hand-in named …
+    expect(page.server.answers[1]?.choice, why).to.deep.equal(["B"]);
+    expect(page.server.handIns.at(-1)?.lastSeq, why).to.be.at.least(page.server.answers[1]?.seq ?? 0);
+    // … no save of the page was refused as too late, and nothing is left unsent.
+    expect(
+      pageArrivals(page.server.arrivals).filter((a) => a.endsWith("attempt_closed")),
+      why,
+    ).to.deep.equal([]);
+    expect(page.journal.pending(), why).to.deep.equal([]);
+  });
+
+  it("when the save in flight at the hand-in is refused seq_conflict once, then it is stored under its new number before the close, and sent once under it", async () => {
+    const page = await aPage(2);
+    page.answer(1, "B");
+    await settle();
+    page.server.fromOtherPage({ seq: 1, kind: "answer", index: 0, choice: ["C"] });
+    const ack = page.handIn();
+    await page.server.deliverAll();
+
+    const why = pageArrivals(page.server.arrivals).join(", ");
+    expect((await ack).ok, why).to.equal(true);
+    expect(page.server.answers[1]?.choice, why).to.deep.equal(["B"]);
+    expect(
+      pageArrivals(page.server.arrivals).filter((a) => a.startsWith("2 Q1 B")),
+      why,
+    ).to.deep.equal(["2 Q1 B applied"]);
+    expect(page.server.handIns, why).to.deep.equal([{ lastSeq: 2, outcome: "closed", missing: [] }]);
   });
 });

@@ -69,11 +69,31 @@ describe("exam page: filling seqs the server misses (client)", () => {
     });
     expect(server.missing()).to.deep.equal([3]);
 
-    const ack = server.fromThisPage(missingSeqFiller(synced, 3));
+    const ack = server.fromThisPage(missingSeqFiller(synced, [], 3));
     expect(ack.ok && ack.data.applied).to.equal(false);
     expect(server.answers[0]).to.deep.include({ choice: ["B"], seq: 2 });
     expect(server.answers[1]).to.deep.include({ flagged: true, flagSeq: 4 });
     // Submit waits for nothing more.
+    expect(server.missing()).to.deep.equal([]);
+  });
+
+  it("when the page flagged a question after its last read and a seq is missing above that flag, then the filler leaves the flag as the candidate set it", () => {
+    const server = aSeatServer("attempt-fill-flag", 2);
+    // The page's read (a sync) found nothing flagged; then the candidate flagged question 0 (seq 1),
+    // stored and acknowledged: the page shows it flagged under seq 1.
+    const read: { index: number; choice: string[]; seq: number; flagged: boolean; flagSeq: number }[] = [];
+    expect(server.fromThisPage({ seq: 1, kind: "flag", index: 0, flagged: true })).to.deep.include({
+      ok: true,
+    });
+    const shown = [{ index: 0, flagged: true, flagSeq: 1 }];
+    // Seq 2 never arrives (another page of the seat died with it); its seq 3 flagged question 1.
+    server.fromOtherPage({ seq: 3, kind: "flag", index: 1, flagged: true });
+    expect(server.missing()).to.deep.equal([2]);
+
+    server.fromThisPage(missingSeqFiller(read, shown, 2));
+    // The filler applied, if at all, what the candidate last set: question 0 stays flagged.
+    expect(server.answers[0]).to.deep.include({ flagged: true });
+    expect(server.answers[1]).to.deep.include({ flagged: true, flagSeq: 3 });
     expect(server.missing()).to.deep.equal([]);
   });
 
@@ -82,16 +102,24 @@ describe("exam page: filling seqs the server misses (client)", () => {
       { index: 0, choice: ["A"], seq: 2, flagged: false, flagSeq: 0 },
       { index: 3, choice: ["C", "D"], seq: 7, flagged: true, flagSeq: 5 },
     ];
-    expect(missingSeqFiller(stored, 4)).to.deep.equal({
+    expect(missingSeqFiller(stored, [], 4)).to.deep.equal({
       kind: "answer",
       seq: 4,
       index: 3,
       choice: ["C", "D"],
     });
-    expect(missingSeqFiller(stored, 1)).to.deep.include({ seq: 1 });
-    // Above everything stored (a seq the server refused for good): a flag, which does not score.
-    expect(missingSeqFiller(stored, 7)).to.deep.equal({ kind: "flag", seq: 7, index: 0, flagged: false });
-    expect(missingSeqFiller(stored, 9)).to.deep.include({ kind: "flag" });
-    expect(missingSeqFiller([], 1)).to.deep.equal({ kind: "flag", seq: 1, index: 0, flagged: false });
+    expect(missingSeqFiller(stored, [], 1)).to.deep.include({ seq: 1 });
+    // Above everything stored (a seq the server refused for good): a flag, which does not score,
+    // restating the state of the flag changed last …
+    expect(missingSeqFiller(stored, [], 7)).to.deep.equal({ kind: "flag", seq: 7, index: 3, flagged: true });
+    expect(missingSeqFiller(stored, [], 9)).to.deep.include({ kind: "flag" });
+    expect(missingSeqFiller([], [], 1)).to.deep.equal({ kind: "flag", seq: 1, index: 0, flagged: false });
+    // … as the page shows it: its own change after the read is the newer state.
+    expect(missingSeqFiller(stored, [{ index: 3, flagged: false, flagSeq: 8 }], 9)).to.deep.equal({
+      kind: "flag",
+      seq: 9,
+      index: 3,
+      flagged: false,
+    });
   });
 });

@@ -5,6 +5,12 @@ import type { AnswerJournal, JournalDraft, JournalEntry } from "./answer-journal
 import type { AnswerSlot } from "./answer-slots.js";
 import { retriesSave } from "./save-retry.js";
 
+/**
+ * Passes the hand-in gives saves numbered anew before it names its last seq: each pass answers
+ * one renumbering, and only another page taking seq after seq of this page's needs a second.
+ */
+const SETTLE_PASSES = 5;
+
 /** How saves reach the server (the socket on the page, a fake server in the tests). */
 export interface SaveTransport {
   /** Whether a save sent now can reach the server; one sent offline waits for the reconnect's replay. */
@@ -40,6 +46,8 @@ export function useAnswerSaves(deps: {
 }) {
   /** Unacknowledged journal entries (drives "n 条作答待同步"). */
   const pendingCount = ref(0);
+  /** Sends that `change` started and nobody awaits, by seq: the hand-in waits for them. */
+  const sending = new Map<number, Promise<Ack<SaveAckDto>>>();
 
   function countPending(): void {
     pendingCount.value = deps.journal()?.pending().length ?? 0;
@@ -116,7 +124,11 @@ export function useAnswerSaves(deps: {
       s.flagSeq = entry.seq;
     }
     countPending();
-    void stored.then(() => send(entry));
+    const sent = stored.then(() => send(entry));
+    sending.set(entry.seq, sent);
+    void sent.then(() => {
+      if (sending.get(entry.seq) === sent) sending.delete(entry.seq);
+    });
   }
 
   /**
@@ -134,7 +146,30 @@ export function useAnswerSaves(deps: {
     return true;
   }
 
-  return { pendingCount, countPending, send, change, replayPending };
+  /**
+   * What the hand-in waits for before it names its last seq: every journalled save answered, the
+   * ones numbered anew meanwhile included. Renumbered after `attempt:submit` named its last seq,
+   * a save refused `seq_conflict` during the hand-in came after the close it should have been in,
+   * and was refused `attempt_closed`: the candidate's answer did not count. A save already on its
+   * way is waited for, not sent twice. True when nothing is left; false when a save failed or was
+   * refused in a way that keeps it (the server then waits for what it misses, or says so).
+   */
+  async function settlePending(): Promise<boolean> {
+    const journal = deps.journal();
+    if (!journal) return false;
+    for (let pass = 0; pass < SETTLE_PASSES; pass++) {
+      const pending = journal.pending();
+      if (pending.length === 0) return true;
+      for (const entry of pending) {
+        if (!journal.holds(entry.seq)) continue;
+        const ack = await (sending.get(entry.seq) ?? send(entry));
+        if (!ack.ok && journal.holds(entry.seq)) return false;
+      }
+    }
+    return journal.pending().length === 0;
+  }
+
+  return { pendingCount, countPending, send, change, replayPending, settlePending };
 }
 
 function draftOf(entry: JournalEntry): JournalDraft {

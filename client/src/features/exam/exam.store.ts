@@ -15,6 +15,7 @@ import { useAnswerSlots } from "./answer-slots.js";
 import { useAttemptView } from "./attempt-view.js";
 import { remainingMs, serverNow } from "./exam-clock.js";
 import { emitSave, fillMissingSeqs } from "./save-emit.js";
+import { handIn } from "./hand-in.js";
 import { retriesSave, unsavedAnswerIndexes } from "./save-retry.js";
 import { useSaveRetry } from "./use-save-retry.js";
 
@@ -36,6 +37,12 @@ export const useExamStore = defineStore("exam", () => {
   const now = ref(performance.now());
   /** A newer page opened this attempt; the server disconnected this one and it answers no more. */
   const takenOver = ref(false);
+  /**
+   * The server refused this page's connection (its handshake, or closed it after connecting): the
+   * login is over, and socket.io does not try again. Past the deadline that means the attempt no
+   * longer runs (a candidate's login holds while it does), so it was handed in without this page.
+   */
+  const loginEnded = ref(false);
   const loadError = ref<{ code: string; message: string } | null>(null);
   const loading = ref(false);
   const connected = ref(false);
@@ -72,6 +79,8 @@ export const useExamStore = defineStore("exam", () => {
   let listening: AppClientSocket | null = null;
 
   const remaining = computed(() => remainingMs(clock.value, now.value));
+  /** The countdown reached zero (not paused): the server closes the attempt at the deadline and grace. */
+  const timeUp = computed(() => remaining.value === 0 && !clock.value?.paused);
   const saveRetry = useSaveRetry({
     msToDeadline: () => remainingMs(clock.value, performance.now()),
     flush: flushPending,
@@ -96,6 +105,15 @@ export const useExamStore = defineStore("exam", () => {
     },
   });
   const pendingCount = saves.pendingCount;
+  /**
+   * Questions whose newest journalled answer the server has not acknowledged, as the journal holds
+   * them now: what a page that can no longer reach the server names as possibly not counted.
+   */
+  const unacknowledgedAnswers = computed(() => {
+    // The journal is not reactive; its count is, and changes whenever an entry leaves or joins it.
+    if (pendingCount.value === 0 || !journal) return [];
+    return unsavedAnswerIndexes(journal.pending(), (i) => slot(i).savedSeq);
+  });
   const earliestSubmitInMs = computed(() => {
     const at = attempt.value?.earliestSubmitAt;
     if (!at || !clock.value) return 0;
@@ -144,7 +162,14 @@ export const useExamStore = defineStore("exam", () => {
   async function replay(missing: number[]): Promise<void> {
     if (!journal || !(await saves.replayPending())) return;
     const a = attempt.value;
-    if (a) await fillMissingSeqs(a, missing, new Set(journal.pending().map((e) => e.seq)));
+    if (!a) return;
+    // The flags as shown (the read merged with this page's changes): a filler restates them.
+    const shown = [...slots.entries()].map(([index, s]) => ({
+      index,
+      flagged: s.flagged,
+      flagSeq: s.flagSeq,
+    }));
+    await fillMissingSeqs(a, shown, missing, new Set(journal.pending().map((e) => e.seq)));
   }
 
   /**
@@ -244,10 +269,17 @@ export const useExamStore = defineStore("exam", () => {
 
   function onConnect(): void {
     connected.value = true;
+    loginEnded.value = false;
     void resync();
   }
-  function onDisconnect(): void {
+  function onDisconnect(reason: string): void {
     connected.value = false;
+    // The server closed it (a take-over says so first): socket.io does not reconnect by itself.
+    if (reason === "io server disconnect" && !takenOver.value) loginEnded.value = true;
+  }
+  /** A refused handshake leaves the socket inactive; a network failure keeps it trying. */
+  function onConnectError(): void {
+    if (listening && !listening.active) loginEnded.value = true;
   }
   function onStarted(dto: CandidateAttemptDto): void {
     if (view.concerns(dto.attemptId)) applyAttempt(dto);
@@ -284,6 +316,7 @@ export const useExamStore = defineStore("exam", () => {
     journalReady.value = false;
     saves.countPending();
     takenOver.value = false;
+    loginEnded.value = false;
     loadError.value = null;
     saveRefusal.value = null;
     unsavedAtClose.value = [];
@@ -302,6 +335,7 @@ export const useExamStore = defineStore("exam", () => {
     listening = socket;
     socket.on("connect", onConnect);
     socket.on("disconnect", onDisconnect);
+    socket.on("connect_error", onConnectError);
     socket.on("attempt:started", onStarted);
     socket.on("attempt:clock", onClock);
     socket.on("attempt:closed", onClosed);
@@ -321,6 +355,7 @@ export const useExamStore = defineStore("exam", () => {
     listening = null;
     socket?.off("connect", onConnect);
     socket?.off("disconnect", onDisconnect);
+    socket?.off("connect_error", onConnectError);
     socket?.off("attempt:started", onStarted);
     socket?.off("attempt:clock", onClock);
     socket?.off("attempt:closed", onClosed);
@@ -333,12 +368,9 @@ export const useExamStore = defineStore("exam", () => {
   }
 
   // Time up: send what is left at once, while the server's grace after the deadline still takes it.
-  watch(
-    () => remaining.value === 0 && !clock.value?.paused,
-    (up) => {
-      if (up && pendingCount.value > 0) saveRetry.now();
-    },
-  );
+  watch(timeUp, (up) => {
+    if (up && pendingCount.value > 0) saveRetry.now();
+  });
 
   /** checked_in → ready: the candidate confirmed the photo, name and ID shown. */
   async function confirmIdentity(): Promise<Ack<CandidateAttemptDto>> {
@@ -350,41 +382,29 @@ export const useExamStore = defineStore("exam", () => {
   }
 
   /**
-   * Hands in: first sends whatever the journal holds, then `attempt:submit` with the last seq so
-   * the server grades only after every save arrived. `saves_pending` (the server still misses some
-   * seqs) replays them and tries again.
+   * Hands in (see `handIn`): the journal's saves first, then `attempt:submit` with the last seq so
+   * the server grades only after every save arrived; `saves_pending` replays what it misses.
    */
   async function submit(): Promise<Ack<CandidateAttemptDto>> {
     const a = attempt.value;
-    if (!a || !journal) return { ok: false, error: { code: "attempt_not_found", message: "未找到考试记录" } };
+    const j = journal;
+    if (!a || !j) return { ok: false, error: { code: "attempt_not_found", message: "未找到考试记录" } };
     if (!useSocket().connected)
       return {
         ok: false,
         error: { code: "offline", message: "网络连接中断，恢复连接后才能交卷，已作答内容不会丢失" },
       };
-    let last: Ack<CandidateAttemptDto> = {
-      ok: false,
-      error: { code: "saves_pending", message: "作答尚未全部保存" },
-    };
-    for (let round = 0; round < 3; round++) {
-      await replay([]);
-      last = await emitWithAck(
-        "attempt:submit",
-        { attemptId: a.attemptId, lastSeq: journal.lastSeq },
-        { timeoutMs: SUBMIT_TIMEOUT_MS },
-      );
-      if (last.ok) {
-        applyAttempt(last.data);
-        // As at any close: a journalled answer the server closed without is named, not dropped.
-        await settleClosed(last.data.status === "voided" ? "voided" : "submitted");
-        return last;
-      }
-      if (last.error.code !== "saves_pending") return last;
-      const details = last.error.details as { missing?: unknown } | undefined;
-      const missing = Array.isArray(details?.missing)
-        ? details.missing.filter((n): n is number => typeof n === "number")
-        : [];
-      await replay(missing);
+    const last = await handIn({
+      lastSeq: () => j.lastSeq,
+      saves,
+      replayMissing: (missing) => replay(missing),
+      submit: (lastSeq) =>
+        emitWithAck("attempt:submit", { attemptId: a.attemptId, lastSeq }, { timeoutMs: SUBMIT_TIMEOUT_MS }),
+    });
+    if (last.ok) {
+      applyAttempt(last.data);
+      // As at any close: a journalled answer the server closed without is named, not dropped.
+      await settleClosed(last.data.status === "voided" ? "voided" : "submitted");
     }
     return last;
   }
@@ -399,6 +419,7 @@ export const useExamStore = defineStore("exam", () => {
     review,
     pauseReason,
     takenOver,
+    loginEnded,
     loadError,
     loading,
     connected,
@@ -408,6 +429,8 @@ export const useExamStore = defineStore("exam", () => {
     unsavedAtClose,
     journalDurable,
     remaining,
+    timeUp,
+    unacknowledgedAnswers,
     earliestSubmitInMs,
     answeredCount,
     flaggedCount,

@@ -60,18 +60,42 @@ export type Filler =
   | { kind: "answer"; seq: number; index: number; choice: string[] }
   | { kind: "flag"; seq: number; index: number; flagged: boolean };
 
+/** A question's review flag (标记) as the page shows it: the newest state it knows, and its seq. */
+export interface ShownFlag {
+  index: number;
+  flagged: boolean;
+  /** Seq of that state: the server's, or the page's own change (acknowledged or still pending). */
+  flagSeq: number;
+}
+
 /**
- * The filler of `seq`, a seq the server misses that no journal holds: a repeat of an answer or
- * flag the server stores under a later seq, so it is acknowledged and never applied (stored seqs
- * only grow, so an older read still tells). A repeat of an answer stored under an older seq could
- * be applied: sent under `seq`, it went over the candidate's newer answer whenever the later seqs
- * were flags, or were this page's saves stored after the read. When nothing is stored above `seq`
- * (a seq this page numbered and the server refused for good), the filler is a flag, which may be
- * applied but never changes an answer: flags do not score.
+ * The filler of `seq`, a seq the server misses that no journal holds: a repeat of an answer the
+ * server stores under a later seq (`stored`, the page's last read), so it is acknowledged and never
+ * applied (stored seqs only grow, so an older read still tells). A repeat of an answer stored
+ * under an older seq could be applied: sent under `seq`, it went over the candidate's newer answer
+ * whenever the later seqs were flags, or were this page's saves stored after the read.
+ *
+ * Otherwise the filler is a flag, which never changes an answer (flags do not score) but may be
+ * applied: it restates the newest flag state the page knows (`shown`, the read merged with the
+ * page's own changes by seq) of the question changed last. Taken from the read alone, a flag the
+ * candidate set after the read went back to the read's state under `seq` (标记 flipped back)
+ * whenever no flag was stored above `seq`. Above `seq`, the restatement is a repeat, never applied.
  */
-export function missingSeqFiller(answers: readonly SavedAnswerDto[], seq: number): Filler {
-  const answer = answers.find((x) => x.seq > seq);
+export function missingSeqFiller(
+  stored: readonly SavedAnswerDto[],
+  shown: readonly ShownFlag[],
+  seq: number,
+): Filler {
+  const answer = stored.find((x) => x.seq > seq);
   if (answer) return { kind: "answer", seq, index: answer.index, choice: answer.choice };
-  const flag = answers.find((x) => x.flagSeq > seq) ?? answers[0];
-  return { kind: "flag", seq, index: flag?.index ?? 0, flagged: flag?.flagged ?? false };
+  const newest = new Map<number, ShownFlag>();
+  for (const x of [...stored, ...shown]) {
+    const known = newest.get(x.index);
+    if (!known || x.flagSeq >= known.flagSeq)
+      newest.set(x.index, { index: x.index, flagged: x.flagged, flagSeq: x.flagSeq });
+  }
+  let last: ShownFlag | undefined;
+  for (const f of newest.values())
+    if (!last || f.flagSeq > last.flagSeq || (f.flagSeq === last.flagSeq && f.index < last.index)) last = f;
+  return { kind: "flag", seq, index: last?.index ?? 0, flagged: last?.flagged ?? false };
 }

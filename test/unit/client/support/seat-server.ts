@@ -31,7 +31,20 @@ export interface Arrival {
   index: number;
   choice?: string[];
   flagged?: boolean;
-  outcome: "applied" | "not_applied" | "seq_conflict";
+  outcome: "applied" | "not_applied" | "seq_conflict" | "attempt_closed";
+}
+
+/** A hand-in as the server answered it: the last seq it named and whether it closed the attempt. */
+export interface HandInArrival {
+  lastSeq: number;
+  outcome: "closed" | "saves_pending";
+  missing: number[];
+}
+
+/** What `attempt:submit` acknowledges in this fake: the attempt closed, and the last seq received. */
+export interface ClosedDto {
+  status: "submitted";
+  lastSeq: number;
 }
 
 /** Lets pending promise callbacks run (the memory journal does no I/O, so one turn settles it all). */
@@ -53,6 +66,9 @@ function named(save: Save): string {
  * acknowledged unapplied, unless it was received before naming another save (`repeated` and
  * `isChainedSave` in server/exams/answers.ts); received seqs are recorded with `recordSeq`. Saves the page sends wait in flight until the test delivers them, in order, so a
  * test can let another page's saves land first or change an answer while one is in flight.
+ * A hand-in (`submitByCandidate`) closes the attempt once every seq up to its `lastSeq` arrived,
+ * waiting meanwhile (until nothing else is in flight: its wait then runs out, `saves_pending`);
+ * once closed, every save is refused `attempt_closed`, as the real one is.
  */
 export function aSeatServer(attemptId: string, questions: number) {
   const answers: StoredSlot[] = Array.from({ length: questions }, () => ({
@@ -66,7 +82,11 @@ export function aSeatServer(attemptId: string, questions: number) {
   /** Seq → the save applied under it (the attempt's event chain). */
   const chain = new Map<number, string>();
   const arrivals: Arrival[] = [];
-  const inFlight: { entry: JournalEntry; answer: (ack: Ack<SaveAckDto>) => void }[] = [];
+  const inFlight: { deliver: () => void }[] = [];
+  const handIns: HandInArrival[] = [];
+  /** Hand-ins waiting for seqs that have not arrived yet (the real one polls for `submitWaitMs`). */
+  let waiting: { lastSeq: number; answer: (ack: Ack<ClosedDto>) => void }[] = [];
+  let closed = false;
 
   function doc(): AttemptLean {
     return { _id: attemptId, answers, lastSeq, ...received } as unknown as AttemptLean;
@@ -88,6 +108,10 @@ export function aSeatServer(attemptId: string, questions: number) {
         : { seq: entry.seq, index: entry.index, flagged: entry.flagged };
     const arrival: Arrival = { from, ...input, outcome: "applied" };
     arrivals.push(arrival);
+    if (closed) {
+      arrival.outcome = "attempt_closed";
+      return { ok: false, error: { code: "attempt_closed", message: "考试已结束，答案不再接受" } };
+    }
     let stored: number | null;
     try {
       stored = storedSaveFor(doc(), input);
@@ -113,6 +137,7 @@ export function aSeatServer(attemptId: string, questions: number) {
       chain.set(entry.seq, named(entry));
     } else arrival.outcome = "not_applied";
     receive(entry.seq);
+    closeIfDue();
     const clock = { serverTime: 0, deadline: null, paused: false, remainingMs: null, version: 1 };
     return {
       ok: true,
@@ -127,14 +152,58 @@ export function aSeatServer(attemptId: string, questions: number) {
     };
   }
 
+  /** Answers the hand-ins whose seqs have all arrived: the first closes the attempt. */
+  function closeIfDue(): void {
+    const due = waiting.filter((w) => closed || missingSeqsOf(received, w.lastSeq).length === 0);
+    waiting = waiting.filter((w) => !due.includes(w));
+    for (const w of due) {
+      closed = true;
+      handIns.push({ lastSeq: w.lastSeq, outcome: "closed", missing: [] });
+      w.answer({ ok: true, data: { status: "submitted", lastSeq } });
+    }
+  }
+
+  /** The hand-ins still waiting give up (`submitWaitMs` passed) and name what they miss. */
+  function waitRunsOut(): void {
+    const expired = waiting;
+    waiting = [];
+    for (const w of expired) {
+      const missing = missingSeqsOf(received, w.lastSeq);
+      handIns.push({ lastSeq: w.lastSeq, outcome: "saves_pending", missing });
+      w.answer({
+        ok: false,
+        error: { code: "saves_pending", message: "仍有答案未保存，请稍候重试", details: { missing } },
+      });
+    }
+  }
+
   const transport: SaveTransport = {
     connected: () => true,
-    emit: (entry) => new Promise((answer) => inFlight.push({ entry, answer })),
+    emit: (entry: JournalEntry) =>
+      new Promise((answer) => inFlight.push({ deliver: () => answer(save("page", entry)) })),
   };
+
+  /** The page's `attempt:submit`: in flight, in order with its saves, until delivered. */
+  function submit(lastSeqSent: number): Promise<Ack<ClosedDto>> {
+    return new Promise((answer) =>
+      inFlight.push({
+        deliver: () => {
+          waiting.push({ lastSeq: lastSeqSent, answer });
+          closeIfDue();
+        },
+      }),
+    );
+  }
 
   return {
     transport,
+    submit,
     arrivals,
+    handIns,
+    /** Whether a hand-in closed the attempt. */
+    get closed() {
+      return closed;
+    },
     answers,
     get lastSeq() {
       return lastSeq;
@@ -151,13 +220,17 @@ export function aSeatServer(attemptId: string, questions: number) {
     deliverOne(): void {
       const next = inFlight.shift();
       if (!next) throw new Error("nothing in flight");
-      next.answer(save("page", next.entry));
+      next.deliver();
     },
-    /** Delivers every save in flight, and those the page sends in reply, until none is left. */
+    /**
+     * Delivers every save and hand-in in flight, and those the page sends in reply, until none is
+     * left; a hand-in still waiting when nothing else comes runs out of time (`saves_pending`).
+     */
     async deliverAll(): Promise<void> {
       await settle();
-      while (inFlight.length > 0) {
-        this.deliverOne();
+      while (inFlight.length > 0 || waiting.length > 0) {
+        if (inFlight.length > 0) this.deliverOne();
+        else waitRunsOut();
         await settle();
       }
     },

@@ -1,0 +1,42 @@
+import type { Ack } from "@contracts/errors.js";
+import type { useAnswerSaves } from "./answer-saves.js";
+
+/** Rounds of "send what is left, then hand in" before the page shows the server's refusal. */
+export const HAND_IN_ROUNDS = 3;
+
+/** What the hand-in needs of the page: its journal's saves and the socket's `attempt:submit`. */
+export interface HandInDeps<T> {
+  /** Highest seq handed out (the journal's `lastSeq`), read when `attempt:submit` is sent. */
+  lastSeq(): number;
+  /** The page's saves: the journal is settled before `attempt:submit` names its last seq. */
+  saves: Pick<ReturnType<typeof useAnswerSaves>, "settlePending">;
+  /** Sends again the seqs the server says it misses (journal entries, then fillers). */
+  replayMissing(missing: number[]): Promise<void>;
+  /** `attempt:submit` with the last seq the page numbered. */
+  submit(lastSeq: number): Promise<Ack<T>>;
+}
+
+/**
+ * 交卷: settles what the journal holds (`settlePending`: saves numbered anew meanwhile included),
+ * then `attempt:submit` with the last seq, so the server grades only once every save up to it arrived. `saves_pending` (the server still misses seqs) sends
+ * those and tries again, at most `HAND_IN_ROUNDS` times.
+ */
+export async function handIn<T>(deps: HandInDeps<T>): Promise<Ack<T>> {
+  let last: Ack<T> = { ok: false, error: { code: "saves_pending", message: "作答尚未全部保存" } };
+  for (let round = 0; round < HAND_IN_ROUNDS; round++) {
+    // Settled first, the renumbered saves included: the last seq is read after them.
+    await deps.saves.settlePending();
+    last = await deps.submit(deps.lastSeq());
+    if (last.ok || last.error.code !== "saves_pending") return last;
+    await deps.replayMissing(missingOf(last.error.details));
+  }
+  return last;
+}
+
+/** The seqs a `saves_pending` refusal names (bounded by the server: at most 1,000). */
+function missingOf(details: unknown): number[] {
+  const missing = (details as { missing?: unknown } | undefined)?.missing;
+  return Array.isArray(missing)
+    ? missing.filter((n): n is number => Number.isInteger(n) && n > 0).slice(0, 1000)
+    : [];
+}
