@@ -104,6 +104,14 @@ export const UpdateTestCentreBody = z
 
 export const RenameRoomBody = z.object({ name: Name }).strict();
 
+/**
+ * The most rooms one test centre holds, retired ones included (they stay for the records). Every
+ * room and seat lives in the centre's one document, which each seat login and new session reads:
+ * rooms added without end would grow it towards the database's 16 MB document limit (up to 300
+ * seats a room). Refused beyond with `too_many_rooms`.
+ */
+export const MAX_ROOMS_PER_CENTRE = 100;
+
 /** Adds a room with seats numbered 1..seatCount. */
 export const CreateRoomBody = z.object({ name: Name, seatCount: z.number().int().min(1).max(300) }).strict();
 

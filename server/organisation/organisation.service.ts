@@ -1,4 +1,11 @@
-import { Types, type ClientSession, type Connection } from "mongoose";
+import {
+  Types,
+  type ClientSession,
+  type Connection,
+  type Model,
+  type QueryFilter,
+  type UpdateQuery,
+} from "mongoose";
 import type { z } from "zod";
 import type { AuthUser } from "../contracts/auth.js";
 import type {
@@ -93,6 +100,29 @@ type Change = { from: string | null; to: string | null };
 
 const authorityRetired = () =>
   errors.conflict("authority_retired", "该运管机构已停用，不能再设立隶属于它的考点");
+const authorityRetiredEdit = () => errors.conflict("authority_retired", "该运管机构已停用，不能再修改");
+const centreRetiredEdit = () => errors.conflict("test_centre_retired", "该考点已停用，不能再修改");
+
+/**
+ * Inside `session`: the changed fields (each to its `to`) written on the document only while it is
+ * not retired, else `retired()` is thrown. A save of the copy read before the transaction wrote
+ * over a retirement committed meanwhile. With nothing changed, only looked at.
+ */
+async function writeWhileInUse<T>(
+  model: Model<T>,
+  id: Types.ObjectId,
+  changes: Record<string, Change>,
+  session: ClientSession,
+  retired: () => Error,
+): Promise<void> {
+  const set = Object.fromEntries(Object.entries(changes).map(([field, change]) => [field, change.to]));
+  const inUse = { _id: id, retiredAt: null } as QueryFilter<T>;
+  const found =
+    Object.keys(set).length > 0
+      ? (await model.updateOne(inUse, { $set: set } as UpdateQuery<T>, { session })).matchedCount === 1
+      : Boolean(await model.exists(inUse).session(session));
+  if (!found) throw retired();
+}
 
 /** Organisation: divisions, authorities (运管机构), test centres (考点) with rooms and seats. */
 export function createOrganisationService(
@@ -209,6 +239,7 @@ export function createOrganisationService(
       if (!Types.ObjectId.isValid(id)) throw errors.notFound("运管机构");
       const a = await Authorities.findById(id);
       if (!a || !canSeeDivision(actor.divisionCode, a.divisionCode)) throw errors.notFound("运管机构");
+      if (a.retiredAt) throw authorityRetiredEdit();
       const changes: Record<string, Change> = {};
       if (body.name !== undefined && body.name !== a.name) {
         changes.name = { from: a.name, to: body.name };
@@ -219,7 +250,8 @@ export function createOrganisationService(
         a.phone = body.phone;
       }
       await audit.transaction(async (session) => {
-        await a.save({ session });
+        // Only while in use: a retirement committed since the read above refuses the edit.
+        await writeWhileInUse(Authorities, a._id, changes, session, authorityRetiredEdit);
         await audit.append(session, {
           action: "authority.updated",
           actor,
@@ -310,6 +342,7 @@ export function createOrganisationService(
       body: z.infer<typeof UpdateTestCentreBody>,
     ): Promise<TestCentreDto> {
       const c = await loadCentre(actor, id);
+      if (c.retiredAt) throw centreRetiredEdit();
       const changes: Record<string, Change> = {};
       if (body.name !== undefined && body.name !== c.name) {
         changes.name = { from: c.name, to: body.name };
@@ -320,7 +353,8 @@ export function createOrganisationService(
         c.address = body.address;
       }
       await audit.transaction(async (session) => {
-        await c.save({ session });
+        // Only while in use, as for an authority (a retired centre's sessions have all ended).
+        await writeWhileInUse(Centres, c._id, changes, session, centreRetiredEdit);
         // Tickets of sessions still to come print the centre as it is now (see renameInSessions).
         const sessionsRenamed =
           changes.name || changes.address

@@ -144,17 +144,23 @@ export function createRetirement(d: RetirementDeps) {
       const centre = await d.loadCentre(actor, idAsSent);
       const centreId = String(centre._id);
       if (centre.retiredAt) throw errors.conflict("already_retired", "该考点已停用");
-      const roomIds = centre.rooms.map((r) => String(r._id));
-      await assertRoomsFree(roomIds, `考点“${centre.name}”`);
+      await assertRoomsFree(
+        centre.rooms.map((r) => String(r._id)),
+        `考点“${centre.name}”`,
+      );
       const at = d.now();
       await d.audit.transaction(async (session) => {
-        // As for a room: written first and conditionally, then the sessions looked at again inside.
+        // As for a room: written first and conditionally, then the sessions looked at again inside,
+        // in the rooms as this transaction reads them: a room added since the read above (with a
+        // session booked in it) was not among the rooms looked at, and the centre retired under it.
         const written = await d.Centres.updateOne(
           { _id: centre._id, retiredAt: null },
           { $set: { retiredAt: at } },
           { session },
         );
         if (written.matchedCount !== 1) throw errors.conflict("already_retired", "该考点已停用");
+        const current = await roomsInTransaction(d.Centres, centre._id, session);
+        const roomIds = (current?.rooms ?? []).map((r) => String(r._id));
         await assertRoomsFree(roomIds, `考点“${centre.name}”`, session);
         await d.audit.append(session, {
           action: "test_centre.retired",
@@ -178,8 +184,16 @@ export function createRetirement(d: RetirementDeps) {
         throw errors.conflict("in_use", `仍有 ${centres} 个在用考点隶属该运管机构，请先停用或改隶这些考点`, {
           testCentres: centres,
         });
-      authority.retiredAt = d.now();
+      const at = d.now();
       await d.audit.transaction(async (session) => {
+        // Written only while the authority is in use: a save of the copy read above retired it a
+        // second time (and audited it twice) when another admin's retirement committed meanwhile.
+        const written = await d.Authorities.updateOne(
+          { _id: authority._id, retiredAt: null },
+          { $set: { retiredAt: at } },
+          { session },
+        );
+        if (written.matchedCount !== 1) throw errors.conflict("already_retired", "该运管机构已停用");
         // Counted again inside the transaction: a centre created meanwhile claims the authority
         // in its own transaction (createTestCentre), so one of the two sees the other.
         const now = await d.Centres.countDocuments({ authorityId, retiredAt: null }).session(session);
@@ -187,7 +201,6 @@ export function createRetirement(d: RetirementDeps) {
           throw errors.conflict("in_use", `仍有 ${now} 个在用考点隶属该运管机构，请先停用或改隶这些考点`, {
             testCentres: now,
           });
-        await authority.save({ session });
         await d.audit.append(session, {
           action: "authority.retired",
           actor,

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { Types, type HydratedDocument, type Model } from "mongoose";
+import { Types, type ClientSession, type HydratedDocument, type Model } from "mongoose";
 import type { z } from "zod";
 import type { AuthUser } from "../contracts/auth.js";
-import type {
-  CreateRoomBody,
-  RoomDto,
-  SeatTokenIssuedDto,
-  UpdateSeatBody,
+import {
+  MAX_ROOMS_PER_CENTRE,
+  type CreateRoomBody,
+  type RoomDto,
+  type SeatTokenIssuedDto,
+  type UpdateSeatBody,
 } from "../contracts/organisation.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
@@ -23,6 +24,47 @@ export interface RoomsAndSeatsDeps {
 }
 
 const centreRetired = () => errors.conflict("test_centre_retired", "该考点已停用，不能再添加考场");
+const tooManyRooms = () =>
+  errors.conflict(
+    "too_many_rooms",
+    `一个考点最多 ${MAX_ROOMS_PER_CENTRE} 个考场（含已停用的），不能再添加；请另设考点`,
+  );
+
+/** A seat as the checks below read it: the copy before the transaction or the one inside it. */
+type SeatState = { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null };
+type CentreState = {
+  retiredAt?: Date | null;
+  rooms: { _id: Types.ObjectId; retiredAt?: Date | null; seats: SeatState[] }[];
+};
+
+/**
+ * The room and seat addressed, refused when missing, retired, or when `ip` (canonical, see
+ * canonicalIp) is registered to another seat of the room: the login seats whoever comes from an
+ * address on the first seat that has it, so one address on two seats put the second seat's
+ * candidate on the first's.
+ */
+function seatToChange(centre: CentreState, roomId: string, seatId: string, ip: string | null | undefined) {
+  const room = centre.rooms.find((r) => String(r._id) === roomId);
+  const seat = room?.seats.find((s) => String(s._id) === seatId);
+  if (!room || !seat) throw errors.notFound("座位");
+  if (centre.retiredAt) throw errors.conflict("test_centre_retired", "该考点已停用，不能再登记座位");
+  if (room.retiredAt) throw errors.conflict("room_retired", "该考场已停用，不能再登记座位");
+  const taken = (s: SeatState) => s !== seat && typeof s.ip === "string" && canonicalIp(s.ip) === ip;
+  if (ip && room.seats.some(taken)) throw errors.conflict("seat_ip_taken", "该 IP 已登记给本考场的其他座位");
+  return { room, seat };
+}
+
+/** The centre's seats (and what retires them) as the transaction `session` reads them. */
+function seatsInTransaction(Centres: Model<TestCentreDoc>, centreId: Types.ObjectId, session: ClientSession) {
+  return Centres.findById(centreId, {
+    retiredAt: 1,
+    "rooms._id": 1,
+    "rooms.retiredAt": 1,
+    "rooms.seats": 1,
+  })
+    .session(session)
+    .lean<CentreState>();
+}
 
 /**
  * Adding rooms (考场) to a test centre and registering its seats (座位: an IP, a kiosk seat
@@ -35,6 +77,7 @@ export function createRoomsAndSeats({ Centres, audit, loadCentre }: RoomsAndSeat
       const c = await loadCentre(actor, idAsSent);
       const centreId = String(c._id);
       if (c.retiredAt) throw centreRetired();
+      if (c.rooms.length >= MAX_ROOMS_PER_CENTRE) throw tooManyRooms();
       assertRoomNameFree(c.rooms, body.name);
       const room = {
         _id: new Types.ObjectId(),
@@ -48,15 +91,17 @@ export function createRoomsAndSeats({ Centres, audit, loadCentre }: RoomsAndSeat
         })),
       };
       await audit.transaction(async (session) => {
-        // Added only to the centre as it must be: in use, and with no room of a name that reads
-        // the same. Two adds of one name at once (or an add and a rename) both passed the check
-        // above; checked again inside the transaction that writes the centre, the one retried
-        // after the write conflict sees the other (see roomsInTransaction), and a retirement too.
+        // Added only to the centre as it must be: in use, with room for one more, and with no room
+        // of a name that reads the same. Two adds at once (or an add and a rename) both passed the
+        // checks above; checked again inside the transaction that writes the centre, the one
+        // retried after the write conflict sees the other (see roomsInTransaction), and a
+        // retirement too.
         const current = await roomsInTransaction(Centres, c._id, session);
         if (!current || current.retiredAt) throw centreRetired();
+        if (current.rooms.length >= MAX_ROOMS_PER_CENTRE) throw tooManyRooms();
         assertRoomNameFree(current.rooms, body.name);
         const added = await Centres.updateOne(
-          { _id: c._id, retiredAt: null },
+          { _id: c._id, retiredAt: null, [`rooms.${MAX_ROOMS_PER_CENTRE - 1}`]: { $exists: false } },
           { $push: { rooms: room } },
           { session },
         );
@@ -75,54 +120,64 @@ export function createRoomsAndSeats({ Centres, audit, loadCentre }: RoomsAndSeat
     async updateSeat(
       actor: AuthUser,
       idAsSent: string,
-      roomId: string,
-      seatId: string,
+      roomIdAsSent: string,
+      seatIdAsSent: string,
       body: z.infer<typeof UpdateSeatBody>,
     ): Promise<SeatTokenIssuedDto> {
       const c = await loadCentre(actor, idAsSent);
       const centreId = String(c._id);
-      const room = c.rooms.find((r) => String(r._id) === roomId.toLowerCase());
-      const seat = room?.seats.find((s) => String(s._id) === seatId.toLowerCase());
-      if (!room || !seat) throw errors.notFound("座位");
-      if (body.ip !== undefined) {
-        // Stored and compared in one spelling (see canonicalIp), as the login compares them.
-        const ip = body.ip === null ? null : canonicalIp(body.ip);
-        if (body.ip !== null && ip === null) throw errors.badRequest("invalid_ip", "IP 地址格式不正确");
-        const taken = (s: (typeof room.seats)[number]) =>
-          s !== seat && typeof s.ip === "string" && canonicalIp(s.ip) === ip;
-        if (ip && room.seats.some(taken))
-          throw errors.conflict("seat_ip_taken", "该 IP 已登记给本考场的其他座位");
-        seat.ip = ip;
-      }
+      const [roomId, seatId] = [roomIdAsSent.toLowerCase(), seatIdAsSent.toLowerCase()];
+      // Stored and compared in one spelling (see canonicalIp), as the login compares them.
+      const ip = body.ip === undefined || body.ip === null ? body.ip : canonicalIp(body.ip);
+      if (body.ip && ip === null) throw errors.badRequest("invalid_ip", "IP 地址格式不正确");
+      // Refused early on the copy read above; decided again inside the transaction.
+      seatToChange(c, roomId, seatId, ip);
       let seatToken: string | undefined;
-      if (body.clearToken) seat.tokenHash = null;
+      let tokenHash: string | null | undefined;
+      if (body.clearToken) tokenHash = null;
       if (body.issueToken) {
         seatToken = randomBytes(24).toString("base64url");
-        seat.tokenHash = hashSeatToken(seatToken);
+        tokenHash = hashSeatToken(seatToken);
       }
-      await audit.transaction(async (session) => {
-        await c.save({ session });
+      const set: Record<string, string | null> = {};
+      if (ip !== undefined) set["rooms.$[room].seats.$[seat].ip"] = ip;
+      if (tokenHash !== undefined) set["rooms.$[room].seats.$[seat].tokenHash"] = tokenHash;
+      const seat = await audit.transaction(async (session) => {
+        // The checks made again on the centre as this transaction reads it, and the seat written
+        // by its id: a save of the copy read before wrote it over a binding (or a retirement)
+        // committed meanwhile, and two admins bound one address to two seats at once. Both
+        // write the centre, so on two instances one is retried and reads the other's here.
+        const current = await seatsInTransaction(Centres, c._id, session);
+        if (!current) throw errors.notFound("座位");
+        const { room, seat: live } = seatToChange(current, roomId, seatId, ip);
+        if (Object.keys(set).length > 0)
+          await Centres.updateOne(
+            { _id: c._id },
+            { $set: set },
+            { session, arrayFilters: [{ "room._id": room._id }, { "seat._id": live._id }] },
+          );
+        const after = {
+          id: String(live._id),
+          seatNo: live.seatNo,
+          ip: ip !== undefined ? ip : (live.ip ?? null),
+          hasToken: tokenHash !== undefined ? Boolean(tokenHash) : Boolean(live.tokenHash),
+        };
         await audit.append(session, {
           action: "seat.updated",
           actor,
           // The centre's division: its city's admins see who bound their seats and issued tokens.
           divisionCode: c.divisionCode,
-          target: { type: "seat", id: String(seat._id) },
+          target: { type: "seat", id: after.id },
           details: {
             testCentreId: centreId,
-            ip: seat.ip ?? null,
+            ip: after.ip,
             tokenIssued: Boolean(seatToken),
             tokenCleared: Boolean(body.clearToken),
           },
         });
+        return after;
       });
-      const dto = {
-        id: String(seat._id),
-        seatNo: seat.seatNo,
-        ip: seat.ip ?? null,
-        hasToken: Boolean(seat.tokenHash),
-      };
-      return seatToken ? { seat: dto, seatToken } : { seat: dto };
+      return seatToken ? { seat, seatToken } : { seat };
     },
   };
 }

@@ -16,6 +16,7 @@ export {
 } from "./registration.service.js";
 export { registrationRouter } from "./registration.routes.js";
 export type { OpenSeatPort } from "./corrections.js";
+export type { QualificationsOfManyPort } from "./registration-import.service.js";
 export {
   evaluateEligibility,
   fullYearsBetween,

@@ -30,7 +30,7 @@ import { calendarDay, DEFAULT_TIME_ZONE } from "../lib/local-time.js";
 import { decodePhoto } from "./photo.js";
 import { createCorrections, type OpenSeatPort } from "./corrections.js";
 import { createCategoryApplications } from "./category-applications.js";
-import { createRegistrationImport } from "./registration-import.service.js";
+import { createRegistrationImport, type QualificationsOfManyPort } from "./registration-import.service.js";
 import { reopenable, writeRegistration } from "./registration-write.js";
 import { assertNamePrintable } from "../certificates/index.js";
 
@@ -43,6 +43,8 @@ export interface RegistrationOptions {
   provinceCode: string | null;
   rules?: Record<CategoryCode, EligibilityRule[]>;
   qualificationsOf?: QualificationsPort;
+  /** The same for many people in one ask (a bulk import's rows); without it, each is asked alone. */
+  qualificationsOfMany?: QualificationsOfManyPort;
   /** Where registrations are audited, inside their own transaction (default: this database's log). */
   audit?: AuditLog;
   /** Scheduling's view of the candidate's seats (set once scheduling exists). */
@@ -164,6 +166,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
     now,
     today,
     heldOf: (idNumber) => heldOf(idNumber, []),
+    ...(options.qualificationsOfMany ? { heldOfMany: options.qualificationsOfMany } : {}),
     alreadyRegistered,
   });
 

@@ -6,7 +6,6 @@ import type {
   ExamSessionDto,
   ExamSessionListDto,
   ListSessionsQuery,
-  UpdateSessionBody,
 } from "../contracts/scheduling.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import type { AuditActor } from "../contracts/audit.js";
@@ -17,6 +16,7 @@ import { toSessionDto, type SessionLean } from "./presenters.js";
 import { createAdmission } from "./admission.js";
 import { createSchedulingCore, type SchedulingOptions } from "./scheduling-core.js";
 import { createSeating } from "./seating.js";
+import { createSessionUpdates } from "./session-updates.js";
 
 export type { RetakeCheck, SchedulingOptions } from "./scheduling-core.js";
 
@@ -35,24 +35,12 @@ interface SittingPort {
 
 /**
  * Scheduling (考试安排): sessions (场次) per test-centre room, seat assignments and admission
- * tickets (准考证). A facade: sessions are created, listed, changed and cancelled here; seating and
- * admission live in their own modules (see their files).
+ * tickets (准考证). A facade: sessions are created and listed here; changing and cancelling them,
+ * seating and admission live in their own modules (see their files).
  */
 export function createSchedulingService(conn: Connection, options: SchedulingOptions & SittingPort) {
   const core = createSchedulingCore(conn, options);
-  const {
-    Sessions,
-    Assignments,
-    audit,
-    now,
-    booking,
-    reserve,
-    loadSession,
-    loadForRead,
-    loadForWrite,
-    overlappingSeats,
-    timeClash,
-  } = core;
+  const { Sessions, Assignments, audit, now, booking, reserve, loadSession, loadForRead } = core;
 
   return {
     async createSession(actor: AuthUser, body: CreateSessionBody): Promise<ExamSessionDto> {
@@ -132,7 +120,6 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       return toSessionDto(s.toObject() as SessionLean, now());
     },
 
-    /** The 500 latest-starting sessions the actor may see, and how many there are in all. */
     /** A page of the sessions the actor may see, latest start first (see `ListSessionsQuery`). */
     async listSessions(actor: AuthUser, q: ListSessionsQuery): Promise<ExamSessionListDto> {
       const scopes: Record<string, unknown>[] = [];
@@ -163,97 +150,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       return toSessionDto(s, now(), published);
     },
 
-    async updateSession(actor: AuthUser, id: string, body: UpdateSessionBody): Promise<ExamSessionDto> {
-      const s = await loadForWrite(actor, id);
-      if (s.status !== "scheduled") throw errors.conflict("session_cancelled", "该场次已取消");
-      if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能修改");
-      const set: Record<string, unknown> = {};
-      const startsAt = body.startsAt ? new Date(body.startsAt) : s.startsAt;
-      const duration = body.durationMinutes ?? s.durationMinutes;
-      if (body.startsAt && startsAt <= now())
-        throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
-      const lateEntryMinutes = body.lateEntryMinutes ?? s.lateEntryMinutes;
-      const endsAt = new Date(startsAt.getTime() + duration * 60_000);
-      if (body.startsAt || body.durationMinutes || body.lateEntryMinutes !== undefined) {
-        const bookedUntil = bookedUntilOf({ startsAt, lateEntryMinutes, durationMinutes: duration }, reserve);
-        // The booking is checked anew below (reserve): once accepted it overlaps no other session,
-        // including one whose owed time ran into the old slot, so that warning no longer holds.
-        Object.assign(set, { startsAt, durationMinutes: duration, endsAt, bookedUntil, overrunBy: null });
-      }
-      if (body.lateEntryMinutes !== undefined) set.lateEntryMinutes = body.lateEntryMinutes;
-      if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
-      if (body.status === "cancelled") set.status = "cancelled";
-      // A new time or length books the room anew, checked and written under the room's lock.
-      const rebooked = set.bookedUntil instanceof Date ? set.bookedUntil : null;
-      if (rebooked) await booking.ensureLock(s.roomId);
-      const updated = await audit.transaction(async (session) => {
-        if (rebooked) await booking.reserve(session, s.roomId, startsAt, rebooked, id);
-        // Conditional on the session as read above: a change racing a cancellation must not land
-        // on the cancelled session (nor a cancellation twice), and the times and rules this change
-        // keeps from the read must still be the session's, or it would undo another officer's.
-        const doc = await Sessions.findOneAndUpdate(
-          {
-            _id: id,
-            status: "scheduled",
-            startsAt: s.startsAt,
-            durationMinutes: s.durationMinutes,
-            lateEntryMinutes: s.lateEntryMinutes,
-          },
-          { $set: set },
-          { returnDocument: "after", session },
-        ).lean();
-        if (!doc) {
-          const live = await Sessions.findById(id, { status: 1 }).session(session).lean();
-          throw live?.status === "scheduled"
-            ? errors.conflict("session_changed", "该场次刚被其他人修改，请刷新后重试")
-            : errors.conflict("session_cancelled", "该场次已取消");
-        }
-        // Attempts copied the times and rules at check-in and run from the release: a change
-        // after either would leave them on the old ones (a cancelled session still graded).
-        if (set.status === "cancelled") {
-          if (doc.releasedAt)
-            throw errors.conflict(
-              "session_released",
-              "本场次已发卷开考，不能取消；请由监考员处理在考考生（强制交卷或作废）",
-            );
-        } else if (await Assignments.exists({ sessionId: id, admittedAt: { $ne: null } }).session(session))
-          throw errors.conflict("session_admitted", "已有考生入场核验，本场次的时间和规则不能再修改");
-        if (set.endsAt) {
-          // A new time must not put a seated candidate in two rooms at once (a seat elsewhere
-          // overlapping it); refused before anything of the move commits. A seating racing the
-          // move cannot slip past on its older snapshot: both write the audit chain's head, so
-          // one is retried and reads the other.
-          const seated = await Assignments.distinct("candidateId", { sessionId: id }).session(session);
-          const clashing = timeClash(
-            await overlappingSeats(seated, id, startsAt, endsAt).session(session),
-            "session",
-          );
-          if (clashing) throw clashing;
-        }
-        // Every change (a cancellation, a new time, new rules) writes the session's seats, which is
-        // what a check-in in flight claims (`claimSeat`): the two conflict and the one retried
-        // sees the other's outcome.
-        await Assignments.updateMany(
-          { sessionId: id },
-          {
-            $inc: { admissions: 1 },
-            ...(set.endsAt ? { $set: { startsAt, endsAt } } : {}),
-            ...(set.status === "cancelled" ? { $set: { sessionCancelled: true } } : {}),
-          },
-          { session },
-        );
-        await audit.append(session, {
-          action: body.status === "cancelled" ? "session.cancelled" : "session.updated",
-          actor,
-          divisionCode: doc.divisionCode,
-          target: { type: "exam_session", id },
-          details: { ...body },
-        });
-        return doc as SessionLean;
-      });
-      return toSessionDto(updated, now());
-    },
-
+    ...createSessionUpdates(core),
     ...createSeating(core),
     ...createAdmission(core),
 

@@ -1,0 +1,187 @@
+import type { AuthUser } from "../contracts/auth.js";
+import type { CategoryCode } from "../contracts/categories.js";
+import type { BlueprintRef, ExamSessionDto, UpdateSessionBody } from "../contracts/scheduling.js";
+import { AppError, errors } from "../lib/errors.js";
+import { bookedUntilOf } from "./room-booking.js";
+import { toSessionDto, type SessionLean } from "./presenters.js";
+import type { SchedulingCore } from "./scheduling-core.js";
+
+/** How many seated candidates' retake policy is asked at once when a session moves. */
+const RETAKE_CHECKS_AT_ONCE = 10;
+/** How many refused candidates a refusal's message names (its details list every one). */
+const NAMED_IN_MESSAGE = 5;
+
+/** A seated candidate the retake policy refuses at the session's new time, and why. */
+interface RetakeRefusal {
+  candidateId: string;
+  name: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Changing a session (场次): a new time or length, new rules, or a cancellation, with its audit
+ * entry in one transaction. Kept apart from the scheduling facade (scheduling.service.ts) so that
+ * file stays within the size limit.
+ */
+export function createSessionUpdates(core: SchedulingCore) {
+  const {
+    options,
+    Sessions,
+    Assignments,
+    audit,
+    now,
+    booking,
+    reserve,
+    loadForWrite,
+    overlappingSeats,
+    timeClash,
+  } = core;
+
+  /**
+   * The seated candidates the retake policy (already passed, retake wait) refuses for `session`:
+   * it was judged on the start they were seated for, and the check-in judges it again on the start
+   * the session has then, so a moved session would seat people the door turns away. Refusals of
+   * the policy (AppErrors) are collected; anything else is an error and is thrown.
+   */
+  async function retakeRefusals(
+    seated: { candidateId: string; name: string }[],
+    session: { categoryCode: CategoryCode; startsAt: Date; blueprint: BlueprintRef | null },
+  ): Promise<RetakeRefusal[]> {
+    const check = options.retakeCheck;
+    if (!check) return [];
+    const refusals: RetakeRefusal[] = [];
+    for (let i = 0; i < seated.length; i += RETAKE_CHECKS_AT_ONCE) {
+      const batch = seated.slice(i, i + RETAKE_CHECKS_AT_ONCE);
+      const outcomes = await Promise.allSettled(batch.map((c) => check(c.candidateId, session)));
+      outcomes.forEach((outcome, j) => {
+        const c = batch[j];
+        if (outcome.status === "fulfilled" || !c) return;
+        if (!(outcome.reason instanceof AppError)) throw outcome.reason;
+        refusals.push({ ...c, code: outcome.reason.code, message: outcome.reason.message });
+      });
+    }
+    return refusals;
+  }
+
+  /** `seated_candidates_refused`, naming the first few candidates with the policy's reason each. */
+  function refusedSeated(refusals: RetakeRefusal[]): AppError {
+    const named = refusals.slice(0, NAMED_IN_MESSAGE).map((r) => `${r.name}（${r.message}）`);
+    const more = refusals.length > named.length ? `等 ${refusals.length} 名考生` : "";
+    return errors.conflict(
+      "seated_candidates_refused",
+      `考生${named.join("；")}${more}不能参加新时间的考试，请先取消其座位再修改开考时间`,
+      { candidates: refusals.map(({ candidateId, name, code }) => ({ candidateId, name, code })) },
+    );
+  }
+
+  return {
+    async updateSession(actor: AuthUser, id: string, body: UpdateSessionBody): Promise<ExamSessionDto> {
+      const s = await loadForWrite(actor, id);
+      if (s.status !== "scheduled") throw errors.conflict("session_cancelled", "该场次已取消");
+      if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能修改");
+      const set: Record<string, unknown> = {};
+      const startsAt = body.startsAt ? new Date(body.startsAt) : s.startsAt;
+      const duration = body.durationMinutes ?? s.durationMinutes;
+      if (body.startsAt && startsAt <= now())
+        throw errors.badRequest("starts_in_past", "开考时间须晚于当前时间");
+      const lateEntryMinutes = body.lateEntryMinutes ?? s.lateEntryMinutes;
+      const endsAt = new Date(startsAt.getTime() + duration * 60_000);
+      if (body.startsAt || body.durationMinutes || body.lateEntryMinutes !== undefined) {
+        const bookedUntil = bookedUntilOf({ startsAt, lateEntryMinutes, durationMinutes: duration }, reserve);
+        // The booking is checked anew below (reserve): once accepted it overlaps no other session,
+        // including one whose owed time ran into the old slot, so that warning no longer holds.
+        Object.assign(set, { startsAt, durationMinutes: duration, endsAt, bookedUntil, overrunBy: null });
+      }
+      if (body.lateEntryMinutes !== undefined) set.lateEntryMinutes = body.lateEntryMinutes;
+      if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
+      if (body.status === "cancelled") set.status = "cancelled";
+      const moved = set.status !== "cancelled" && startsAt.getTime() !== s.startsAt.getTime();
+      // A new time or length books the room anew, checked and written under the room's lock.
+      const rebooked = set.bookedUntil instanceof Date ? set.bookedUntil : null;
+      if (rebooked) await booking.ensureLock(s.roomId);
+      const updated = await audit.transaction(async (session) => {
+        if (rebooked) await booking.reserve(session, s.roomId, startsAt, rebooked, id);
+        // Conditional on the session as read above: a change racing a cancellation must not land
+        // on the cancelled session (nor a cancellation twice), and the times and rules this change
+        // keeps from the read must still be the session's, or it would undo another officer's.
+        const doc = await Sessions.findOneAndUpdate(
+          {
+            _id: id,
+            status: "scheduled",
+            startsAt: s.startsAt,
+            durationMinutes: s.durationMinutes,
+            lateEntryMinutes: s.lateEntryMinutes,
+          },
+          { $set: set },
+          { returnDocument: "after", session },
+        ).lean();
+        if (!doc) {
+          const live = await Sessions.findById(id, { status: 1 }).session(session).lean();
+          throw live?.status === "scheduled"
+            ? errors.conflict("session_changed", "该场次刚被其他人修改，请刷新后重试")
+            : errors.conflict("session_cancelled", "该场次已取消");
+        }
+        // Attempts copied the times and rules at check-in and run from the release: a change
+        // after either would leave them on the old ones (a cancelled session still graded).
+        if (set.status === "cancelled") {
+          if (doc.releasedAt)
+            throw errors.conflict(
+              "session_released",
+              "本场次已发卷开考，不能取消；请由监考员处理在考考生（强制交卷或作废）",
+            );
+        } else if (await Assignments.exists({ sessionId: id, admittedAt: { $ne: null } }).session(session))
+          throw errors.conflict("session_admitted", "已有考生入场核验，本场次的时间和规则不能再修改");
+        if (set.endsAt) {
+          // A new time must not put a seated candidate in two rooms at once (a seat elsewhere
+          // overlapping it); refused before anything of the move commits. A seating racing the
+          // move cannot slip past on its older snapshot: both write the audit chain's head, so
+          // one is retried and reads the other.
+          const seated = await Assignments.find({ sessionId: id }, { candidateId: 1, name: 1, _id: 0 })
+            .session(session)
+            .lean<{ candidateId: string; name: string }[]>();
+          const clashing = timeClash(
+            await overlappingSeats(
+              seated.map((a) => a.candidateId),
+              id,
+              startsAt,
+              endsAt,
+            ).session(session),
+            "session",
+          );
+          if (clashing) throw clashing;
+          // The retake policy on the new start, for everyone seated (the same seats as above).
+          if (moved) {
+            const refusals = await retakeRefusals(seated, {
+              categoryCode: doc.categoryCode as CategoryCode,
+              startsAt,
+              blueprint: (doc as SessionLean).blueprint ?? null,
+            });
+            if (refusals.length > 0) throw refusedSeated(refusals);
+          }
+        }
+        // Every change (a cancellation, a new time, new rules) writes the session's seats, which is
+        // what a check-in in flight claims (`claimSeat`): the two conflict and the one retried
+        // sees the other's outcome.
+        await Assignments.updateMany(
+          { sessionId: id },
+          {
+            $inc: { admissions: 1 },
+            ...(set.endsAt ? { $set: { startsAt, endsAt } } : {}),
+            ...(set.status === "cancelled" ? { $set: { sessionCancelled: true } } : {}),
+          },
+          { session },
+        );
+        await audit.append(session, {
+          action: body.status === "cancelled" ? "session.cancelled" : "session.updated",
+          actor,
+          divisionCode: doc.divisionCode,
+          target: { type: "exam_session", id },
+          details: { ...body },
+        });
+        return doc as SessionLean;
+      });
+      return toSessionDto(updated, now());
+    },
+  };
+}
