@@ -1,6 +1,6 @@
 import type { ClientSession, Connection } from "mongoose";
-import { CaseReceipt, InboxPage, type IssuedBody } from "../contracts/exchange.js";
-import { LookupNoticesPage, type QualificationRecord } from "../contracts/hub.js";
+import { CaseReceipt, InboxPage } from "../contracts/exchange.js";
+import { LookupNoticesPage } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { dueNow } from "../lib/queue-due.js";
@@ -15,14 +15,14 @@ import {
   type NodeClient,
 } from "../sharing/index.js";
 import { createHubReads } from "./hub-reads.js";
-import { applyMessage } from "./inbox-apply.js";
+import { applyInboxPage, type InboxHooks } from "./inbox-pull.js";
 import { settleDelivery, type Delivery, type OutgoingEntry as Entry } from "./outgoing-settle.js";
 import { heldDocumentContent } from "./province-documents.js";
 import { provinceExchangeModels } from "./province-exchange.models.js";
 
 export type { Delivery } from "./outgoing-settle.js";
 
-export interface TransportOptions {
+export interface TransportOptions extends InboxHooks {
   conn: Connection;
   logger: Logger;
   /** The signed client to the hub; null while no hub is configured (cases wait). */
@@ -34,31 +34,10 @@ export interface TransportOptions {
   /** This instance's clock, for the times written into case histories; never what decides that an entry is due (DUE). Injected by tests. */
   now?: () => Date;
   /**
-   * Runs one transaction; the node passes its audit log's, since the handler below appends audit
-   * entries in it. Defaults to the connection's.
+   * Runs one transaction; the node passes its audit log's, since the inbox hooks (inbox-pull.ts)
+   * append audit entries in it. Defaults to the connection's.
    */
   transaction?: <T>(work: (session: ClientSession) => Promise<T>) => Promise<T>;
-  /**
-   * The receiving province issued its certificate on a transfer this province agreed to. Called
-   * inside the transaction that records the message as received and marks the case issued, only
-   * when that message is new and the case was not issued yet: its change commits with them exactly
-   * once (a re-read page, a later message about the case or a second pulling instance finds the
-   * message received and the case issued, and does not call it). It must still be idempotent, since
-   * a transaction retried on a write conflict runs it again. `afterCommit` (if returned) runs once
-   * the transaction committed; `note` (if returned) is what the case's history says of the notice,
-   * when this province's certificate was not cancelled by it (it had been revoked or withdrawn).
-   */
-  onTransferIssued?: (
-    session: ClientSession,
-    notice: {
-      caseId: string;
-      idNumber: string;
-      toProvince: string;
-      issued: IssuedBody;
-      /** The hub's record of this province's certificate that went with the agreement (legacy holder), if any. */
-      sourceRecord: QualificationRecord | null;
-    },
-  ) => Promise<{ afterCommit?: () => void; note?: string } | void>;
   /**
    * The hub took this province's agreement to a transfer (its receipt for the answer says
    * acknowledged): called after the answer's delivery is recorded. The receiving province issues
@@ -66,15 +45,6 @@ export interface TransportOptions {
    * (certificates' transfer issuance), so the node pushes one now rather than at its next timed push.
    */
   onTransferAgreed?: () => void;
-  /**
-   * The home province told this one, on a transfer case it issued on, that the source certificate
-   * had been revoked or withdrawn before: called inside the pull's transaction, once per case (the
-   * case keeps the first such word), so its audit entry commits with the case's change.
-   */
-  onSourceEnded?: (
-    session: ClientSession,
-    notice: { caseId: string; idNumber: string; division: string; homeProvince: string; status: string; reason: string },
-  ) => Promise<void>;
 }
 
 /**
@@ -108,7 +78,7 @@ const DUE = dueNow({ inFlight: "sending", lease: { until: "leaseUntil" } });
  * province needs no reachable endpoint (provincial networks sit behind gateways), the hub keeps
  * every message until the province's next pull confirms it stored it, and a province that was
  * down simply pulls from its old cursor. Each page is applied in one transaction with its message
- * ids, so a message re-read after a crash is recognised and applied once.
+ * ids, so a message re-read after a crash is recognised and applied once (inbox-pull.ts).
  */
 export function createExchangeTransport(options: TransportOptions) {
   const m = provinceExchangeModels(options.conn);
@@ -322,66 +292,7 @@ export function createExchangeTransport(options: TransportOptions) {
         );
         if (answer.status !== 200) throw new PeerRefusal("inbox pull", answer);
         const page = InboxPage.parse(answer.body);
-        const committed: (() => void)[] = [];
-        let pageApplied = 0;
-        await transaction(async (session) => {
-          // A transaction retried on a write conflict starts over.
-          committed.length = 0;
-          pageApplied = 0;
-          for (const msg of page.messages) {
-            const seen = await m.Received.exists({ messageId: msg.messageId }).session(session);
-            if (seen) continue;
-            await m.Received.create([{ messageId: msg.messageId, seq: msg.seq, at: new Date() }], {
-              session,
-            });
-            const c = await m.Cases.findOne({ caseId: msg.caseId }).session(session).lean();
-            const change = applyMessage(c, msg, own);
-            if (change?.insert) await m.Cases.create([change.insert], { session });
-            else if (change?.update)
-              await m.Cases.updateOne({ caseId: msg.caseId }, change.update, { session });
-            if (change?.sourceEndedNow && c && msg.sourceEnded && options.onSourceEnded)
-              await options.onSourceEnded(session, {
-                caseId: msg.caseId,
-                idNumber: c.idNumber,
-                division: c.division,
-                homeProvince: msg.toProvince,
-                status: msg.sourceEnded.status,
-                reason: msg.sourceEnded.reason,
-              });
-            // The issuance notice takes effect here, with the message that brought it, once.
-            if (
-              change?.issuedNow &&
-              c &&
-              msg.issued &&
-              c.box === "in" &&
-              msg.kind === "transfer" &&
-              options.onTransferIssued
-            ) {
-              const done = await options.onTransferIssued(session, {
-                caseId: msg.caseId,
-                idNumber: c.idNumber,
-                toProvince: msg.fromProvince,
-                issued: msg.issued,
-                sourceRecord: msg.sourceRecord ?? (c.sourceRecord as QualificationRecord | null) ?? null,
-              });
-              if (done?.afterCommit) committed.push(done.afterCommit);
-              // What became of this province's certificate, in the history entry the notice just
-              // added (the one after those read above), when it was not cancelled.
-              if (done?.note)
-                await m.Cases.updateOne(
-                  { caseId: msg.caseId },
-                  { $set: { [`history.${c.history.length}.note`]: done.note } },
-                  { session },
-                );
-            }
-            pageApplied++;
-          }
-          await m.Counters.updateOne(
-            { _id: "cursor:inbox" },
-            { $max: { value: page.nextCursor } },
-            { upsert: true, session },
-          );
-        });
+        const { applied: pageApplied, committed } = await applyInboxPage(m, options, transaction, page, own);
         applied += pageApplied;
         for (const after of committed) after();
         more = page.hasMore;

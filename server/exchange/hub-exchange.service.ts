@@ -12,10 +12,11 @@ import {
   type ExchangeKind,
 } from "../contracts/exchange.js";
 import type { QualificationRecord } from "../contracts/hub.js";
-import { errors, type AppError } from "../lib/errors.js";
+import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { HubExchangePort } from "../hub/index.js";
 import { hubExchangeModels, type HubCaseDoc } from "./hub-exchange.models.js";
+import { createHubCaseCheck } from "./hub-case-check.js";
 import { caseReceipt, createHubInbox } from "./hub-inbox.js";
 import { createHubCaseUpkeep, OPEN, openKeyOf } from "./hub-case-upkeep.js";
 import { assertOwnOffice } from "./office-division.js";
@@ -23,22 +24,12 @@ import { assertOwnOffice } from "./office-division.js";
 /** Hours a home province has to answer each kind of case (server/config.ts `exchange.ackHours`). */
 export type AckHours = Readonly<Record<ExchangeKind, number>>;
 
-/** A lookup older than this cannot found a filing or transfer: look again. */
-const LOOKUP_VALID_DAYS = 30;
-
-/** The one refusal of a notice citing no lookup that the hub cannot deliver, whatever the reason. */
-const noticeNeedsLookup = () =>
-  errors.unprocessable(
-    "lookup_required",
-    "全国中心无法按所填身份证号码和姓名投递该抄告：请先以“执法”事由查询该从业人员，再凭查询凭证发送",
-  );
-
 const hashOf = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
 /**
  * The hub's exchange service (its upkeep — open-key backfill, overdue sweep, ministry list — is
  * hub-case-upkeep.ts, composed here): accepts cases from the sending province (checked against the
- * pointer index and the catalog lookup they cite), holds a message for the home province until it
+ * pointer index and the catalog lookup they cite: hub-case-check.ts), holds a message for the home province until it
  * confirms it stored it, takes the home province's answer and the sender's ending, and escalates
  * cases whose deadline passed. Every change to a case and the messages it causes are one
  * transaction, so a message is never held for a change that did not happen, or the reverse.
@@ -50,58 +41,7 @@ export function createHubExchangeService(
   const m = hubExchangeModels(conn);
   const now = deps.now ?? (() => new Date());
   const { tx, hold, page, releaseWaits } = createHubInbox(conn, m, now);
-
-  /** Refuses what the hub's own records contradict; returns the home province and responsible office. */
-  async function check(
-    body: CaseBody,
-    sender: string,
-    at: Date,
-  ): Promise<{ home: string; responsible: string }> {
-    // Independent reads, both needed by every filing and transfer: one wait instead of two.
-    const [p, lookup] = await Promise.all([
-      deps.hub.practitioner(body.practitioner.idNumber),
-      body.lookupId ? deps.hub.lookup(body.lookupId) : null,
-    ]);
-    // The lookup first: every refusal below says something about the person (known, whose, which
-    // name, which certificate state), and a case refused is no lookup on record. Checked later, a
-    // filing with any lookup id made an unlogged lookup of anyone.
-    if (body.lookupId !== undefined || body.kind !== "notice") {
-      const wanted = body.kind === "notice" ? "enforcement" : "filing";
-      const fresh = lookup && at.getTime() - lookup.at.getTime() <= LOOKUP_VALID_DAYS * 86_400_000;
-      if (
-        !lookup ||
-        !fresh ||
-        lookup.requestingProvince !== sender ||
-        lookup.reason !== wanted ||
-        !lookup.matches.some((x) => x.idNumber === body.practitioner.idNumber)
-      )
-        throw errors.unprocessable(
-          "lookup_mismatch",
-          `查询凭证不符：须为本省 ${LOOKUP_VALID_DAYS} 日内以“${wanted === "filing" ? "备案" : "执法"}”事由查到该从业人员的查询`,
-        );
-    }
-    // A notice may cite no lookup: the penalising officer has the card and the decision in hand,
-    // and a notice taken reaches the home province, which sees who sent it. One refused reaches
-    // nobody: told apart, these refusals answered, with no lookup on record (Prüm, EUCARIS: every
-    // query logged with officer and reason), whether the index knows an ID number, whose it is
-    // and under which name. Such a notice gets one answer for all three, naming the lookup to make.
-    const unlogged = body.lookupId === undefined;
-    const refuse = (precise: AppError) => (unlogged ? noticeNeedsLookup() : precise);
-    if (!p) throw refuse(errors.notFound("该从业人员的资格记录", "practitioner_unknown"));
-    if (p.homeProvince === sender)
-      throw refuse(errors.unprocessable("own_practitioner", "该从业人员的资格由本省管理，无需跨省办理"));
-    if (p.name !== body.practitioner.name)
-      throw refuse(errors.unprocessable("identity_mismatch", "姓名与全国中心记录的身份证号码不符"));
-    if (body.kind !== "notice") {
-      if (!p.certificateNumber) throw errors.conflict("no_certificate", "该从业人员尚未取得从业资格证");
-      if (p.certificateStatus !== "valid")
-        throw errors.conflict(
-          "certificate_not_valid",
-          "该从业人员的从业资格证已注销、吊销或撤销，不能备案或转籍",
-        );
-    }
-    return { home: p.homeProvince, responsible: await deps.hub.issuingDivision(p) };
-  }
+  const check = createHubCaseCheck(deps.hub);
 
   async function caseFor(caseId: string): Promise<HubCaseDoc> {
     const c = await m.Cases.findOne({ caseId }).lean();

@@ -1,5 +1,9 @@
+import type { AuthUser } from "../contracts/auth.js";
 import type { CaseBody, ExchangeKind } from "../contracts/exchange.js";
 import { filingOpenKey, transferOpenKey } from "./province-exchange.models.js";
+
+/** The officer as a message to the hub names them. */
+export const officerOf = (a: AuthUser) => ({ id: a.id, name: a.displayName, divisionCode: a.divisionCode });
 
 /** What `send` knows of a new outgoing case once it is checked and numbered. */
 export interface NewOutgoingCase {

@@ -114,12 +114,8 @@ const ROUTES: Record<string, Region[]> = {
     { file: `${HUB}hub.routes.ts`, from: "/status-lists/:provinceCode`", to: "/docs`" },
   ],
   "post /exchange/cases": [
-    { file: `${EXCHANGE}hub-exchange.service.ts`, from: "const noticeNeedsLookup", to: "const hashOf" },
-    {
-      file: `${EXCHANGE}hub-exchange.service.ts`,
-      from: "async function check(",
-      to: "async function caseFor(",
-    },
+    { file: `${EXCHANGE}hub-case-check.ts`, from: "const noticeNeedsLookup", to: "export function" },
+    { file: `${EXCHANGE}hub-case-check.ts`, from: "return async function check(" },
     { file: `${EXCHANGE}hub-exchange.service.ts`, from: "async submit(", to: "async answer(" },
     OWN_OFFICE,
   ],

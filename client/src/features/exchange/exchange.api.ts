@@ -26,7 +26,9 @@ export const exchangeApi = {
   /** A page of cases, newest first, how many match in all and where the next page starts. */
   list: (query: Omit<Sent<typeof CaseListQuery>, "limit">) =>
     api.get<CaseListDto>("/api/exchange/cases", { query: { ...query, limit: 100 }, notify: false }),
-  get: (caseId: string) => api.get<CaseDto>(`/api/exchange/cases/${caseId}`),
+  /** One case; `notify: false` when a failed read must not add a toast (the re-read after a refusal). */
+  get: (caseId: string, options: { notify?: boolean } = {}) =>
+    api.get<CaseDto>(`/api/exchange/cases/${caseId}`, options),
   answer: (caseId: string, body: Sent<typeof OfficerAckBody>) =>
     api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body),
   end: (caseId: string, body: Sent<typeof OfficerEndBody>) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body),

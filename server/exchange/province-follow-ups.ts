@@ -1,0 +1,181 @@
+import type { AuditLog } from "../audit/index.js";
+import type { AuthUser } from "../contracts/auth.js";
+import type { AckBody, CaseDto, CaseState, EndBody } from "../contracts/exchange.js";
+import type { SignedCertificateRecord } from "../contracts/certificates.js";
+import { errors, type AppError } from "../lib/errors.js";
+import { officerOf } from "./province-new-case.js";
+import type { LocalCaseDoc, ProvinceExchangeModels } from "./province-exchange.models.js";
+import { agreementOn, type TransferSource } from "./transfer-source.js";
+
+/** The states in which a sent case is still open (the sender may end it). */
+export const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
+
+/** Why a received case can no longer be answered (null: it can). ANSWERABLE is the same rule as a filter. */
+function notAnswerable(c: LocalCaseDoc): AppError | null {
+  if (c.ack || !["sent", "delivered"].includes(c.state))
+    return errors.conflict("already_answered", "该事项已经答复或已终止");
+  return null;
+}
+const ANSWERABLE = { box: "in", ack: null, state: { $in: ["sent", "delivered"] } };
+
+/**
+ * Why a sent case cannot be ended or withdrawn (null: it can). A transfer not yet issued on may be
+ * withdrawn (the home may never answer, or agree and then revoke, and issuance would then fail for
+ * good); a notice is only ever answered. ENDABLE is the same rule as a filter: an issuance and a
+ * withdrawal of one transfer, one of them wins.
+ */
+function notEndable(c: LocalCaseDoc): AppError | null {
+  if (c.kind === "notice") return errors.conflict("not_endable", "抄告不能终止");
+  if (c.kind === "transfer" && c.issued)
+    return errors.conflict("already_issued", "该转籍已换发本省证书，不能终止");
+  if (!OPEN.includes(c.state as CaseState)) return errors.conflict("case_ended", "该事项已终止或未被受理");
+  return null;
+}
+const ENDABLE = { box: "out", kind: { $ne: "notice" }, issued: null, state: { $in: OPEN } };
+
+export interface FollowUpDeps {
+  m: ProvinceExchangeModels;
+  audit: AuditLog;
+  /** The next outbox number (province-exchange.service.ts). */
+  nextSeq: () => Promise<number>;
+  visibleCase: (actor: AuthUser, caseId: string, box?: "in" | "out") => Promise<LocalCaseDoc>;
+  present: (c: LocalCaseDoc) => Promise<CaseDto>;
+  /** Wakes the sender after a change queued something. */
+  kick?: () => void;
+  /** See ProvinceExchangeDeps.sourceCertificate. */
+  sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<TransferSource>;
+}
+
+/**
+ * An officer's follow-ups on a case: the home province's answer to a received case, and the
+ * sending province's ending of a filing or withdrawal of a transfer. Each queues one message to
+ * the hub with its local change and audit entry, in one transaction.
+ */
+export function createFollowUps(deps: FollowUpDeps) {
+  const { m, visibleCase, present } = deps;
+
+  /**
+   * Queues a follow-up message (answer or ending) with its local change and audit entry. The change
+   * is made only while `refusal` still finds nothing against it, checked by the update's filter
+   * (`allowed`, the same rule as a query) rather than against the state read before: a state
+   * message pulled meanwhile (sent → delivered, the home's answer) must not turn an officer's
+   * ending into a refusal, and of two presses of one button (a double click, a second tab, a
+   * second instance) exactly one changes the case, queues one message and writes one audit entry.
+   */
+  async function followUp(
+    actor: AuthUser,
+    c: LocalCaseDoc,
+    purpose: "answer" | "end",
+    change: {
+      body: AckBody | EndBody;
+      set: Record<string, unknown>;
+      state: "acknowledged" | "problem" | "ended";
+      note: string | null;
+      allowed: Record<string, unknown>;
+      refusal: (c: LocalCaseDoc) => AppError | null;
+    },
+  ) {
+    const { body, set, state, note } = change;
+    const at = new Date();
+    const seq = await deps.nextSeq();
+    await deps.audit.transaction(async (session) => {
+      const res = await m.Cases.updateOne(
+        { caseId: c.caseId, ...change.allowed },
+        {
+          $set: { ...set, state },
+          $push: { history: { at, state, by: actor.displayName, note } },
+          // An ended filing no longer holds the person in this division.
+          ...(state === "ended" ? { $unset: { openKey: 1 } } : {}),
+        },
+        { session },
+      );
+      if (res.matchedCount !== 1) {
+        // The other press won: this one is told what a later press would be, so the officer
+        // learns the case was answered or ended, not that someone else did something.
+        const now = await m.Cases.findOne({ caseId: c.caseId }).session(session).lean();
+        throw (now && change.refusal(now)) ?? errors.conflict("case_busy", "该事项已被他人处理，请刷新");
+      }
+      await m.Outgoing.create(
+        [
+          {
+            key: `${purpose}:${c.caseId}`,
+            seq,
+            caseId: c.caseId,
+            purpose,
+            path: `/cases/${c.caseId}/${purpose}`,
+            body,
+            availableAt: at,
+          },
+        ],
+        { session },
+      );
+      await deps.audit.append(session, {
+        action: `exchange.${c.kind}.${purpose === "answer" ? state : "ended"}`,
+        actor,
+        divisionCode: c.division,
+        target: { type: "exchange_case", id: c.caseId },
+        details: { note },
+      });
+    });
+    deps.kick?.();
+    return present(await visibleCase(actor, c.caseId));
+  }
+
+  return {
+    /** The home province's answer to a received case, by an officer of the responsible office or above. */
+    async answer(
+      actor: AuthUser,
+      caseId: string,
+      input: { outcome: "acknowledged" | "problem"; problem?: NonNullable<AckBody["problem"]> },
+    ) {
+      const c = await visibleCase(actor, caseId, "in");
+      const refused = notAnswerable(c);
+      if (refused) throw refused;
+      // Agreeing to a transfer sends our signed certificate along: the receiving province issues
+      // from it, and its `issued` notice then supersedes ours (DOMAIN.md: the original issuer
+      // cancels and archives once notified), so the holder is never without a valid certificate.
+      let note = input.problem?.note ?? null;
+      let certificate: SignedCertificateRecord | null = null;
+      if (c.kind === "transfer" && input.outcome === "acknowledged" && deps.sourceCertificate) {
+        // Refused here, before anything is written, when we hold a certificate we cannot send.
+        ({ certificate, note } = agreementOn(await deps.sourceCertificate(actor, c.idNumber)));
+      }
+      const body: AckBody = {
+        outcome: input.outcome,
+        ...(input.problem ? { problem: input.problem } : {}),
+        officer: officerOf(actor),
+        ...(certificate ? { certificate } : {}),
+      };
+      const ack = {
+        outcome: input.outcome,
+        problem: input.problem ?? null,
+        officer: officerOf(actor),
+        at: new Date().toISOString(),
+      };
+      return followUp(actor, c, "answer", {
+        body,
+        set: { ack },
+        state: input.outcome,
+        note,
+        allowed: ANSWERABLE,
+        refusal: notAnswerable,
+      });
+    },
+
+    /** The sending province ends one of its filings, or withdraws a transfer not yet issued on. */
+    async end(actor: AuthUser, caseId: string, input: { endDate: string; reason: string }) {
+      const c = await visibleCase(actor, caseId, "out");
+      const refused = notEndable(c);
+      if (refused) throw refused;
+      const body: EndBody = { ...input, officer: officerOf(actor) };
+      return followUp(actor, c, "end", {
+        body,
+        set: { end: input },
+        state: "ended",
+        note: input.reason,
+        allowed: ENDABLE,
+        refusal: notEndable,
+      });
+    },
+  };
+}
