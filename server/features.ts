@@ -29,6 +29,7 @@ import {
   createRegistrationFeature,
   createRegistrationService,
   type OpenSeatPort,
+  type QualificationsOfManyPort,
   type QualificationsPort,
 } from "./registration/index.js";
 import {
@@ -97,12 +98,14 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   // Correcting a name or withdrawing asks scheduling whether the candidate holds a seat (set below).
   const openSeat: { port?: OpenSeatPort } = {};
   // Qualifications this node certified (set once certificates exist): eligibility reads them.
-  const qualifications: { of?: QualificationsPort } = {};
+  const qualifications: { of?: QualificationsPort; ofMany?: QualificationsOfManyPort } = {};
   const registration = createRegistrationService(conn, {
     provinceCode: config.provinceCode,
     audit,
     timeZone: config.timeZone,
     qualificationsOf: (idNumber) => qualifications.of?.(idNumber) ?? Promise.resolve([]),
+    // One read per import instead of one per row; a node without certificates holds nothing.
+    qualificationsOfMany: (idNumbers) => qualifications.ofMany?.(idNumbers) ?? Promise.resolve(new Map()),
     openSeat: () => openSeat.port,
   });
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
@@ -246,6 +249,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     });
     features.push(certificates.feature);
     qualifications.of = (idNumber) => certificates.facade.qualificationsOf(idNumber);
+    qualifications.ofMany = (idNumbers) => certificates.facade.qualificationsOfMany(idNumbers);
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
     const sharing = createSharingFeature(ctx, {
       audit,

@@ -67,6 +67,15 @@ export interface CertificatesDeps {
  * trust/status lists and verification, the officer API, the PDFs, and runs the hourly lapse check
  * (cancellation 180 days after expiry, once per certificate across instances).
  */
+/** A certificate's categories as qualifications registration reads (codes this node does not know left out). */
+function heldCategories(
+  categories: readonly { code: string; firstIssuedOn: string }[] | undefined,
+): { categoryCode: CategoryCode; firstIssuedOn: string }[] {
+  return (categories ?? [])
+    .filter((c): c is typeof c & { code: CategoryCode } => c.code in CATEGORIES)
+    .map((c) => ({ categoryCode: c.code, firstIssuedOn: c.firstIssuedOn }));
+}
+
 export function createCertificatesFeature(ctx: FeatureContext, deps: CertificatesDeps) {
   const provinceCode = ctx.config.provinceCode ?? "";
   const opts = ctx.config.certificates;
@@ -211,9 +220,26 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       const doc = await certificateModel(ctx.conn)
         .findOne({ certificateNo: idNumber, status: "valid", validTo: { $gte: today } }, { categories: 1 })
         .lean();
-      return (doc?.categories ?? [])
-        .filter((c): c is typeof c & { code: CategoryCode } => c.code in CATEGORIES)
-        .map((c) => ({ categoryCode: c.code, firstIssuedOn: c.firstIssuedOn }));
+      return heldCategories(doc?.categories);
+    },
+    /**
+     * `qualificationsOf` for many people in one read (a registration import of up to 2,000 rows
+     * asked once per row inside its transaction). As `findOne` there, one valid certificate per
+     * person counts: the first found.
+     */
+    async qualificationsOfMany(
+      idNumbers: string[],
+    ): Promise<ReadonlyMap<string, { categoryCode: CategoryCode; firstIssuedOn: string }[]>> {
+      const today = chinaDate(clock());
+      const docs = await certificateModel(ctx.conn)
+        .find(
+          { certificateNo: { $in: [...new Set(idNumbers)] }, status: "valid", validTo: { $gte: today } },
+          { certificateNo: 1, categories: 1 },
+        )
+        .lean();
+      const held = new Map<string, { categoryCode: CategoryCode; firstIssuedOn: string }[]>();
+      for (const d of docs) if (!held.has(d.certificateNo)) held.set(d.certificateNo, heldCategories(d.categories));
+      return held;
     },
     async verifyPdf(bytes: Buffer): Promise<VerificationResultDto> {
       const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };
