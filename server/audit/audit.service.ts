@@ -182,8 +182,9 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
     },
 
     /**
-     * Entries newest first, restricted to the viewer's division scope, and how many the viewer
-     * may see under the same filter (ignoring paging).
+     * Entries newest first, restricted to the viewer's division scope, how many the viewer may see
+     * under the same filter (ignoring paging), and the cursor of the next, older page: the last
+     * entry's sequence number, given only when an older entry exists (one more is read to know).
      */
     async list(viewer: AuthUser, query: ListAuditQuery): Promise<AuditListDto> {
       const conditions: Record<string, unknown>[] = [visibleTo(viewer.divisionCode)];
@@ -191,12 +192,18 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
       if (query.actorId) conditions.push({ "actor.id": query.actorId });
       if (query.targetId) conditions.push({ "target.id": query.targetId });
       const filter = { $and: conditions };
-      const page = query.beforeSeq ? { $and: [...conditions, { seq: { $lt: query.beforeSeq } }] } : filter;
-      const [rows, total] = await Promise.all([
-        Entries.find(page).sort({ seq: -1 }).limit(query.limit).lean(),
+      const page = query.before ? { $and: [...conditions, { seq: { $lt: Number(query.before) } }] } : filter;
+      const [read, total] = await Promise.all([
+        Entries.find(page)
+          .sort({ seq: -1 })
+          .limit(query.limit + 1)
+          .lean(),
         Entries.countDocuments(filter),
       ]);
+      const rows = read.slice(0, query.limit);
+      const last = rows.at(-1);
       return {
+        next: read.length > query.limit && last ? String(last.seq) : null,
         entries: rows.map((r) => ({
           ...toDto(r),
           divisionName: r.divisionCode ? (nameOf(r.divisionCode) ?? r.divisionCode) : null,

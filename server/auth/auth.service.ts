@@ -4,9 +4,9 @@ import { createAuditService, type AuditLog } from "../audit/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { createLogger, type Logger } from "../lib/logger.js";
 import type { RefusalBudgetOptions } from "../lib/refusal-budget.js";
-import { createRefusalSummaries } from "../lib/refusal-summary.js";
 import { clientKey, createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
 import { createFailedLoginBudget, createLoginRates } from "./login-rates.js";
+import { createFailureSummaries } from "./failure-summaries.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { candidateLockoutPrefix, createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
 import { endStaffLogins } from "./session.js";
@@ -44,7 +44,7 @@ export interface AuthServiceOptions {
 /**
  * Failed logins audited one by one: 10 a minute per client address and 120 a minute in all, across
  * every instance of the node (counted in the database, see login-rates.ts); the rest are counted
- * and audited as one summary a minute (per instance). Anyone can send a failed login, and each
+ * and audited as one summary a minute for the whole node (failure-summaries.ts). Anyone can send a failed login, and each
  * was an entry in the hash-chained audit log that every audited action waits behind: a flood from
  * many addresses held proctors' and officers' actions. The lockouts count every failure still.
  */
@@ -69,12 +69,13 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
   const audit = options.audit ?? createAuditService(conn);
   const logger = options.logger ?? createLogger({ level: "warn" });
   const rates = createLoginRates(conn, clock);
-  const failures = createFailedLoginBudget(options.failedLoginBudget ?? FAILED_LOGIN_BUDGET, rates, logger);
-  const failureSummaries = createRefusalSummaries({
-    budget: failures.tally,
+  const budget = options.failedLoginBudget ?? FAILED_LOGIN_BUDGET;
+  const failures = createFailedLoginBudget(budget, rates, logger, clock);
+  const failureSummaries = createFailureSummaries(conn, {
+    windowMs: budget.summaryWindowMs ?? 60_000,
+    clock,
+    audit,
     logger,
-    write: (summary) =>
-      audit.record({ action: "auth.login_failures_summarised", actor: null, details: { ...summary } }),
   });
 
   /** Every refused login is audited with its reason code, whatever refused it. */
@@ -93,7 +94,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
           actor: null,
           details: { loginName, reason: err instanceof AppError ? err.code : "error", ip: ip ?? "" },
         });
-      else failureSummaries.schedule();
+      else await failureSummaries.count(clientKey(ip ?? ""));
       throw err;
     }
   }

@@ -88,7 +88,8 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       );
       secret = await sharedDevSecret(conn);
     }
-    return createSessionMiddleware(conn, { secret, secure: config.http.cookieSecure });
+    // Logins expire on the clock the socket guard and the TTL index judge them by (auth.now).
+    return createSessionMiddleware(conn, { secret, secure: config.http.cookieSecure, now: auth.now });
   };
   const sessionMw: RequestHandler = (req, res, next) => {
     // A failed build is forgotten, not kept: one database blip on the first request would

@@ -8,36 +8,50 @@ import { clientKey, createIpRateLimiter } from "./login-throttle.js";
 const MINUTE = 60_000;
 
 /**
- * Per-minute counts of login attempts and failures, kept in the node's database so that every
- * instance behind the load balancer counts into the same number (in each instance's memory, N
- * instances let an address try N times its limit, and a restart forgot it). `_id` is
- * `<what>:<client>:<minute>`; a row is dropped by the TTL index a minute after its window.
+ * Login counts kept in the node's database, so that every instance behind the load balancer
+ * counts into the same number (in each instance's memory, N instances let an address try N times
+ * its limit, and a restart forgot it). Three kinds of row, each dropped by the TTL index once it
+ * can no longer matter: a per-minute count (`count`, `_id` `<what>:<client>:<minute>`), a token
+ * bucket (`tokens` at `at`, see `spend`), and the failed-login summaries of failure-summaries.ts
+ * (`count`, `period`, `summarised`).
  */
 const loginRateSchema = new Schema(
   {
     _id: { type: String, required: true },
-    count: { type: Number, required: true },
+    count: { type: Number },
+    tokens: { type: Number },
+    /** When `tokens` was last worked out (epoch ms of the database clock). */
+    at: { type: Number },
+    period: { type: Number },
+    summarised: { type: Boolean },
     expireAt: { type: Date, required: true },
   },
   { collection: "login_rates", versionKey: false },
 );
 loginRateSchema.index({ expireAt: 1 }, { expireAfterSeconds: 0 });
 
-interface LoginRateDoc {
+export interface LoginRateDoc {
   _id: string;
-  count: number;
+  count?: number;
+  tokens?: number;
+  at?: number;
+  period?: number;
+  summarised?: boolean;
   expireAt: Date;
 }
 
-function loginRateModel(conn: Connection): Model<LoginRateDoc> {
+export function loginRateModel(conn: Connection): Model<LoginRateDoc> {
   return (
     (conn.models.LoginRate as Model<LoginRateDoc> | undefined) ??
     conn.model<LoginRateDoc>("LoginRate", loginRateSchema)
   );
 }
 
+/** How often a bucket is tried again when another instance spent from it in between. */
+const SPEND_TRIES = 5;
+
 /**
- * The shared counts. Windows are whole minutes of `clock`, the node's database clock (see
+ * The shared counts. Windows and buckets run on `clock`, the node's database clock (see
  * AuthServiceOptions.now): on each instance's own clock, two instances apart would count one
  * attempt into different windows.
  */
@@ -51,6 +65,39 @@ export function createLoginRates(conn: Connection, clock: () => Date) {
     ).lean();
     return row?.count ?? 1;
   }
+
+  /** One try at taking a token from `key`'s bucket: true or false, or null when it changed under us. */
+  async function trySpend(key: string, perMinute: number, t: number): Promise<boolean | null> {
+    // Gone once it would be full again anyway: a full bucket and no row are the same.
+    const expireAt = new Date(t + 2 * MINUTE);
+    const row = await Rates.findById(key, { tokens: 1, at: 1 }).lean();
+    if (!row || row.tokens === undefined || row.at === undefined) {
+      if (perMinute < 1) return false;
+      return Rates.create({ _id: key, tokens: perMinute - 1, at: t, expireAt }).then(
+        () => true,
+        (err: unknown) => {
+          if (isDuplicateKey(err)) return null;
+          throw err;
+        },
+      );
+    }
+    // Another instance's database clock may read a few ms behind the one that wrote `at`: no
+    // refill then. A bucket written more than a minute "later" than now is from a clock that was
+    // set back (or a test's clock of its own): it would be full by now on any clock, so it is.
+    const setBack = t < row.at - MINUTE;
+    const at = setBack ? t : Math.max(t, row.at);
+    const tokens = setBack
+      ? perMinute
+      : Math.min(perMinute, row.tokens + ((at - row.at) * perMinute) / MINUTE);
+    // A refusal writes nothing: a flood past the budget costs one read each.
+    if (tokens < 1) return false;
+    const spent = await Rates.updateOne(
+      { _id: key, tokens: row.tokens, at: row.at },
+      { $set: { tokens: tokens - 1, at, expireAt } },
+    );
+    return spent.matchedCount === 1 ? true : null;
+  }
+
   return {
     /** The window `count` counts in now. */
     minute: (): number => Math.floor(clock().getTime() / MINUTE),
@@ -63,6 +110,24 @@ export function createLoginRates(conn: Connection, clock: () => Date) {
         if (!isDuplicateKey(err)) throw err;
         return add(id, minute);
       });
+    },
+    /**
+     * Takes one of `perMinute` tokens from `key`'s bucket, which refills continuously at
+     * `perMinute` a minute up to `perMinute` (as createRefusalBudget's do in memory): true when
+     * taken. Counted per whole minute instead, a burst straddling a minute's turn got two minutes'
+     * worth. Read, then written only if nobody wrote in between (compare and set); a bucket still
+     * contended after a few tries answers false, the side that admits less.
+     */
+    async spend(key: string, perMinute: number): Promise<boolean> {
+      for (let i = 0; i < SPEND_TRIES; i++) {
+        const taken = await trySpend(key, perMinute, clock().getTime());
+        if (taken !== null) return taken;
+      }
+      return false;
+    },
+    /** Gives back a token `spend` took (the other budget it was spent with refused). */
+    async refund(key: string): Promise<void> {
+      await Rates.updateOne({ _id: key, tokens: { $exists: true } }, { $inc: { tokens: 1 } });
     },
   };
 }
@@ -96,64 +161,39 @@ export function createLoginRateLimiter(limitPerMinute: number, rates: LoginRates
 export type LoginRateLimiter = ReturnType<typeof createLoginRateLimiter>;
 
 /**
- * This instance's counts in the current minute, a first check before the shared ones: the oldest
- * client is forgotten past `maxSources` (it is then only asked of the database again).
+ * The failed-login audit budget (FAILED_LOGIN_BUDGET in auth.service.ts) in shared token buckets:
+ * at most `perSourcePerMinute` entries per client and `totalPerMinute` in all reach the audit chain
+ * one by one, node-wide, whatever the number of instances; a burst gets a bucket's worth and then
+ * its rate, wherever the minute turns. A token is spent from both buckets or from neither: a
+ * source over its own budget spends none of everyone's. Each instance first asks its own buckets
+ * in memory at the same numbers (createRefusalBudget), which see only its share of the failures
+ * and so spare the database the budget's reads and writes for most of a flood; the shared
+ * buckets decide every admission. Failures not admitted are summed up (failure-summaries.ts).
  */
-function createLocalCounts(maxSources: number) {
-  let window = Number.NaN;
-  const counts = new Map<string, number>();
-  return {
-    add(key: string, minute: number): number {
-      if (minute !== window) {
-        counts.clear();
-        window = minute;
-      }
-      const n = (counts.get(key) ?? 0) + 1;
-      if (!counts.has(key) && counts.size >= maxSources) {
-        const oldest = counts.keys().next().value;
-        if (oldest !== undefined) counts.delete(oldest);
-      }
-      counts.set(key, n);
-      return n;
-    },
-  };
-}
-
-/**
- * The failed-login audit budget (FAILED_LOGIN_BUDGET in auth.service.ts) in the shared counts: at
- * most `perSourcePerMinute` entries per client and `totalPerMinute` in all reach the audit chain
- * one by one each minute, node-wide, whatever the number of instances. A source over its own
- * budget spends none of everyone's. The rest are tallied in this instance's `tally` and summed up
- * by its refusal summaries (refusal-summary.ts): at most one summary entry per instance and window.
- * A failure whose count cannot be written is summed up too, never audited past the budget.
- */
-export function createFailedLoginBudget(options: RefusalBudgetOptions, rates: LoginRates, logger: Logger) {
-  const local = createLocalCounts(options.maxSources);
-  // A budget of nothing admits no refusal: it only counts them, and sources, for the summary.
-  const tally = createRefusalBudget({ ...options, perSourcePerMinute: 0, totalPerMinute: 0 });
+export function createFailedLoginBudget(
+  options: RefusalBudgetOptions,
+  rates: LoginRates,
+  logger: Logger,
+  clock: () => Date,
+) {
+  const local = createRefusalBudget({ ...options, now: () => clock().getTime() });
   const EVERYONE = "failed-all";
 
-  async function sharedAdmits(key: string, minute: number): Promise<boolean> {
-    if ((await rates.count(key, minute)) > options.perSourcePerMinute) return false;
-    return (await rates.count(EVERYONE, minute)) <= options.totalPerMinute;
+  async function sharedAdmits(key: string): Promise<boolean> {
+    if (!(await rates.spend(key, options.perSourcePerMinute))) return false;
+    if (await rates.spend(EVERYONE, options.totalPerMinute)) return true;
+    await rates.refund(key);
+    return false;
   }
 
   return {
-    tally,
-    /** True when this failed login from `source` is audited one by one; false when it is only tallied. */
+    /** True when this failed login from `source` is audited one by one; false when it is only summed up. */
     async admit(source: string): Promise<boolean> {
-      const minute = rates.minute();
-      const key = `failed:${source}`;
-      // Memory first, at the same numbers: it can only refuse earlier than the shared counts.
-      const admitted =
-        local.add(key, minute) <= options.perSourcePerMinute &&
-        local.add(EVERYONE, minute) <= options.totalPerMinute &&
-        (await sharedAdmits(key, minute).catch((err: unknown) => {
-          logger.warn({ err }, "failed-login count not written; the failure is summed up");
-          return false;
-        }));
-      if (!admitted) tally.admit(source);
-      return admitted;
+      if (!local.admit(source)) return false;
+      return sharedAdmits(`failed:${source}`).catch((err: unknown) => {
+        logger.warn({ err }, "failed-login budget not read; the failure is summed up");
+        return false;
+      });
     },
   };
 }

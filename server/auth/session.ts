@@ -24,13 +24,14 @@ const SESSION_TTL_SECONDS = 8 * 3600;
 /**
  * Sessions stored in MongoDB through the node's own connection (so every instance behind a load
  * balancer shares them). Cookies are HttpOnly and SameSite=Lax, and Secure when the node runs
- * behind a TLS-terminating proxy (`COOKIE_SECURE`, which defaults to `TRUST_PROXY`).
+ * behind a TLS-terminating proxy (`COOKIE_SECURE`, which defaults to `TRUST_PROXY`). A login's
+ * expiry is kept and judged on `now`, the node's database clock (see createSessionStore).
  */
 export function createSessionMiddleware(
   conn: Connection,
-  options: { secret: string; secure: boolean },
+  options: { secret: string; secure: boolean; now?: () => Date },
 ): RequestHandler {
-  const store = createSessionStore(conn);
+  const store = createSessionStore(conn, options.now);
   return session({
     name: SESSION_COOKIE,
     secret: options.secret,
@@ -42,18 +43,26 @@ export function createSessionMiddleware(
   });
 }
 
-/** What connect-mongo 6 fails a touch with when the session's document is gone. */
-const GONE_ON_TOUCH = "Unable to find the session to touch";
+/** A stored login session, as connect-mongo writes it with `stringify: false`. */
+interface SessionDoc {
+  _id: string;
+  session?: session.SessionData;
+  expires?: Date;
+}
 
 /**
- * The session store: connect-mongo over the node's connection, except that touching a session
- * that is gone is no error. A request that loaded the session before a concurrent logout destroyed
- * it touches the session when it ends (express-session does so for every unmodified session);
- * connect-mongo then fails, express-session passes that failure to the error middleware after the
- * answer was sent, and it was logged as an unhandled error at every such logout. The session
- * ended: there is nothing to extend, and nothing to report.
+ * The session store: connect-mongo over the node's connection, except that
+ * - touching a session that is gone is no error. A request that loaded the session before a
+ *   concurrent logout destroyed it touches the session when it ends (express-session does so for
+ *   every unmodified session); connect-mongo then fails, express-session passes that failure to
+ *   the error middleware after the answer was sent, and it was logged as an unhandled error at
+ *   every such logout. The session ended: there is nothing to extend, and nothing to report.
+ * - a login's expiry is written and judged on `now`, the node's database clock, as the socket
+ *   guard judges it and the TTL index removes it. connect-mongo reads and stamps it on this
+ *   instance's clock: with instances apart, a login held on one and had ended on another, and a
+ *   page said "logged in" where the socket said "ended" (or the other way round).
  */
-export function createSessionStore(conn: Connection): MongoStore {
+export function createSessionStore(conn: Connection, now: () => Date = () => new Date()): MongoStore {
   const store = MongoStore.create({
     // mongoose bundles its own copy of the mongodb driver; the client is the same API at runtime,
     // only the two packages' declarations differ.
@@ -63,13 +72,40 @@ export function createSessionStore(conn: Connection): MongoStore {
     ttl: SESSION_TTL_SECONDS,
     stringify: false,
   });
-  const touch = store.touch.bind(store);
-  store.touch = (sid, data, callback) =>
-    touch(sid, data, (err: unknown) =>
-      callback?.(err instanceof Error && err.message === GONE_ON_TOUCH ? null : err),
+  const sessions = conn.collection<SessionDoc>(SESSION_COLLECTION);
+  const clock = databaseExpiry(now);
+  store.get = (sid, callback) => {
+    sessions.findOne({ _id: sid }).then(
+      (doc) => callback(null, doc?.session && clock.holds(doc.expires) ? doc.session : null),
+      (err: unknown) => callback(err),
     );
-  refuseToRecreate(store, conn);
+  };
+  store.touch = (sid, data, callback) => {
+    // Gone (a concurrent logout) is no error, see above: the update simply matches nothing.
+    sessions.updateOne({ _id: sid }, { $set: { expires: clock.expiresOf(data.cookie) } }).then(
+      () => callback?.(null),
+      (err: unknown) => callback?.(err),
+    );
+  };
+  refuseToRecreate(store, conn, clock);
   return store;
+}
+
+/**
+ * A login's expiry on the database clock `now`. express-session sets the cookie's expiry on this
+ * instance's clock (`maxAge` from now); the same span from the database's now is what is stored.
+ */
+function databaseExpiry(now: () => Date) {
+  return {
+    expiresOf(cookie: { expires?: Date | string | null | undefined }): Date {
+      const left = cookie.expires
+        ? new Date(cookie.expires).getTime() - Date.now()
+        : SESSION_TTL_SECONDS * 1000;
+      return new Date(now().getTime() + left);
+    },
+    /** A login without an expiry holds (as connect-mongo reads it); one past it has ended. */
+    holds: (expires: Date | undefined): boolean => !expires || expires.getTime() > now().getTime(),
+  };
 }
 
 /**
@@ -77,10 +113,14 @@ export function createSessionStore(conn: Connection): MongoStore {
  * connect-mongo saves by upsert, so a request that changed its session (a CSRF token, a candidate's
  * time) while a logout destroyed it wrote the whole session back when it ended, login included: a
  * logout that did not hold. A loaded session whose document is gone was destroyed (or expired):
- * nothing is written. New sessions (first save, or regenerated at login) still go through
- * connect-mongo's upsert.
+ * nothing is written. New sessions (first save, or regenerated at login) are upserted, as
+ * connect-mongo would.
  */
-function refuseToRecreate(store: MongoStore, conn: Connection): void {
+function refuseToRecreate(
+  store: MongoStore,
+  conn: Connection,
+  clock: ReturnType<typeof databaseExpiry>,
+): void {
   // express-session makes every session it loads through createSession, and saves that object.
   const loaded = new WeakSet<object>();
   const createSession = store.createSession.bind(store);
@@ -89,20 +129,16 @@ function refuseToRecreate(store: MongoStore, conn: Connection): void {
     loaded.add(made);
     return made;
   };
-  const upsert = store.set.bind(store);
   const sessions = conn.collection<{ _id: string }>(SESSION_COLLECTION);
   store.set = (sid, data, callback) => {
-    if (!loaded.has(data)) return upsert(sid, data, callback);
     // The document as connect-mongo writes it with `stringify: false`: the session's own fields,
-    // the cookie as JSON, and its expiry for the TTL index.
+    // the cookie as JSON, and its expiry (on the database clock) for the TTL index.
     const fields: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(data))
       fields[key] =
         key === "cookie" ? ((data.cookie as { toJSON?: () => unknown }).toJSON?.() ?? value) : value;
-    const expires = data.cookie.expires
-      ? new Date(data.cookie.expires)
-      : new Date(Date.now() + SESSION_TTL_SECONDS * 1000);
-    sessions.updateOne({ _id: sid }, { $set: { session: fields, expires } }).then(
+    const update = { $set: { session: fields, expires: clock.expiresOf(data.cookie) } };
+    sessions.updateOne({ _id: sid }, update, { upsert: !loaded.has(data) }).then(
       () => callback?.(null),
       (err: unknown) => callback?.(err),
     );

@@ -146,10 +146,14 @@ export function auditActionLabel(action: string): string {
   return ownEntry(AUDIT_ACTION_LABELS, action) ?? action;
 }
 
-/** GET /api/audit: a page of entries and how many entries the viewer may see under the filter. */
+/**
+ * GET /api/audit: a page of entries (newest first), how many entries the viewer may see under the
+ * filter, and where the next, older page starts (`before`), or null on the last page.
+ */
 export interface AuditListDto {
   entries: AuditEntryDto[];
   total: number;
+  next: string | null;
   /** The names of the divisions the entries' details name by code (`DIVISION_DETAIL_KEYS`). */
   divisionNames: Record<string, string>;
 }
@@ -177,6 +181,16 @@ export function divisionCodesIn(details: Record<string, unknown>): string[] {
   return codes;
 }
 
+/**
+ * Where a page of the audit log starts: the `next` the page before it answered, passed back as
+ * it is. The log only grows at its new end, so a page read by it holds still while entries are
+ * recorded (an offset would shift by every new entry, showing one twice).
+ */
+export const AuditCursor = z
+  .string()
+  .max(16)
+  .regex(/^[1-9]\d{0,15}$/, "不是本列表给出的翻页位置");
+
 export const ListAuditQuery = z
   .object({
     // One of the recorded actions: a mistyped one is refused, not answered with an empty page
@@ -188,7 +202,7 @@ export const ListAuditQuery = z
       .optional(),
     actorId: z.string().max(64).optional(),
     targetId: z.string().max(64).optional(),
-    beforeSeq: wholeNumber(1).optional(),
+    before: AuditCursor.optional(),
     limit: wholeNumber(1, 200).default(50),
   })
   .strict();
@@ -235,6 +249,8 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   validTo: "有效期至",
   kind: "发证方式",
   kid: "签名密钥",
+  previousKid: "更换前的签名密钥",
+  scheduled: "按计划自动执行",
   attemptId: "答卷编号",
   attemptIds: "答卷",
   done: "已执行",

@@ -10,16 +10,16 @@ export const aMinuteOfItsOwn = (): Date => new Date(Date.now() + randomInt(1, 1_
  * given, on a clock standing still at `at`. The budget is counted in the database per minute of
  * that clock and shared by every service on it (as by the instances of one node): services built
  * with one `at` share one budget, and a minute of its own (the default) gives a budget of its own
- * wherever and however long the test runs.
+ * wherever and however long the test runs. A test that moves the time passes a clock instead of `at`.
  */
 export function authWithFailedLoginBudget(
   node: TestNode,
   budget: { perSource: number; total: number; maxSources?: number },
-  at: Date = aMinuteOfItsOwn(),
+  at: Date | (() => Date) = aMinuteOfItsOwn(),
 ): AuthService {
   return createAuthService(node.ctx.conn, {
     provinceCode: node.ctx.config.provinceCode,
-    now: () => at,
+    now: typeof at === "function" ? at : () => at,
     candidates: {
       findTicket: () => Promise.resolve(null),
       findLoginSeat: () => Promise.resolve(null),

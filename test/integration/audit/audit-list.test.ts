@@ -82,18 +82,59 @@ describe("audit list: what each admin sees", () => {
     expect(list.entries.map((e) => e.action)).to.not.include("auth.login_failed");
   });
 
-  it("when the province admin pages with beforeSeq, then the total stays the count of the whole filter", async () => {
+  it("when the province admin follows `next` page by page, then every entry is read once, newest first, and the last page has no next", async () => {
     const all = await listAll(provinceAdmin);
-    const newest = all.entries[0];
-    if (!newest) throw new Error("no entries");
-    const page = (
-      await provinceAdmin.agent
+    expect(all.total, "enough entries for several pages").to.be.greaterThan(3);
+    const seen: number[] = [];
+    let before: string | undefined;
+    for (let pages = 0; pages <= all.total; pages++) {
+      const res = await provinceAdmin.agent
         .get("/api/audit")
-        .query({ beforeSeq: String(newest.seq), limit: "1" })
-        .expect(200)
+        .query({ limit: "2", ...(before ? { before } : {}) })
+        .expect(200);
+      const page = res.body as Omit<AuditListDto, "next"> & { next?: unknown };
+      expect(page.entries.length).to.be.at.most(2);
+      // The whole filter's count as it is now: one more entry recorded before each page after the first.
+      expect(page.total).to.equal(all.total + pages);
+      seen.push(...page.entries.map((e) => e.seq));
+      // An entry recorded while the admin pages (a new one is newest) neither shifts nor repeats a page.
+      await provinceAdmin.agent
+        .post("/api/test-centres")
+        .send({ name: `翻页考点${pages}`, address: "测试路 2 号", divisionCode: "320100" })
+        .expect(201);
+      expect(page).to.have.property("next");
+      if (page.next === null) break;
+      expect(page.next).to.be.a("string");
+      before = page.next as string;
+    }
+    expect(seen).to.deep.equal(all.entries.map((e) => e.seq));
+  });
+
+  it("when a page is asked past the bound or with a cursor the list never gave, then it is refused", async () => {
+    for (const query of [
+      { limit: "201" },
+      { limit: "0" },
+      { before: "seq-12" },
+      { before: "1e3" },
+      { before: "" },
+    ]) {
+      const res = await provinceAdmin.agent.get("/api/audit").query(query);
+      expect(res.status, JSON.stringify(query)).to.equal(400);
+      expect((res.body as { error: { code: string } }).error.code).to.equal("validation_failed");
+    }
+  });
+
+  it("when a city admin follows `next`, then the pages stay inside their division", async () => {
+    const first = (await cityAdmin.agent.get("/api/audit").query({ limit: "1" }).expect(200))
+      .body as AuditListDto;
+    expect(first.total, "the centre and its room at least").to.be.greaterThan(1);
+    expect(first.entries).to.have.length(1);
+    if (first.next === null) throw new Error("a first page of one entry out of several has a next");
+    const second = (
+      await cityAdmin.agent.get("/api/audit").query({ limit: "200", before: first.next }).expect(200)
     ).body as AuditListDto;
-    expect(page.entries).to.have.length(1);
-    expect(page.entries[0]?.seq).to.be.lessThan(newest.seq);
-    expect(page.total).to.equal(all.total);
+    expect(second.entries.every((e) => e.divisionCode?.startsWith("3201"))).to.equal(true);
+    expect(first.entries.length + second.entries.length).to.equal(first.total);
+    expect(second.next).to.equal(null);
   });
 });

@@ -122,6 +122,24 @@ async function answers(node: TestNode, s: Sitter): Promise<{ login: Answer; page
   return { login, page, socket };
 }
 
+/** The stored login sessions of staff member `userId`. */
+function staffLogins(node: TestNode, userId: string) {
+  return node.ctx.conn
+    .collection<{ _id: string; expires?: Date }>("sessions")
+    .find({ "session.passport.user.k": "staff", "session.passport.user.id": userId });
+}
+
+/** Sets when staff member `userId`'s logins expire, as stored. */
+async function expireStaffLoginsAt(node: TestNode, userId: string, at: number): Promise<void> {
+  const moved = await node.ctx.conn
+    .collection("sessions")
+    .updateMany(
+      { "session.passport.user.k": "staff", "session.passport.user.id": userId },
+      { $set: { expires: new Date(at) } },
+    );
+  expect(moved.modifiedCount, "the staff member's login").to.equal(1);
+}
+
 describe("identity on the database's clock: its clock 20 minutes ahead of this instance's", function () {
   this.timeout(60_000);
   const env = useSkewedNode(SKEW);
@@ -170,6 +188,29 @@ describe("identity on the database's clock: its clock 20 minutes ahead of this i
 
   it("when a staff name is locked, then the lock runs its 15 minutes on the database's clock, as every instance reads it", async () => {
     expect(await minutesLockedByDatabaseClock(env.node, "officer")).to.be.within(14, 15);
+  });
+
+  it("when a staff member logs in and asks a page, then the login is kept for its 8 hours of the database's clock", async () => {
+    const officer = await staffAgent(env.node, { roles: ["officer"] });
+    await officer.agent.get("/api/auth/me").expect(200);
+    const [login] = await staffLogins(env.node, officer.user.id).toArray();
+    const at = (await databaseTime(env.node.ctx.conn)).getTime();
+    expect(((login?.expires?.getTime() ?? 0) - at) / MINUTE).to.be.within(479, 480);
+  });
+
+  it("when a staff login has expired by the database's clock but not by this instance's, then the socket and the page both say it has ended", async () => {
+    const officer = await staffAgent(env.node, { roles: ["officer"] });
+    const socket = await connectSocket(env.node, officer);
+    try {
+      // Ten minutes ago by the database's clock; in ten minutes by this instance's.
+      await expireStaffLoginsAt(env.node, officer.user.id, Date.now() + SKEW - 10 * MINUTE);
+      const ack = await socket.emitWithAck("attempt:sync", {});
+      expect(ack.ok ? "ok" : ack.error.code, "the socket").to.equal("session_ended");
+      const me = await officer.agent.get("/api/auth/me");
+      expect(me.status, "the page").to.equal(401);
+    } finally {
+      socket.close();
+    }
   });
 });
 
@@ -227,6 +268,21 @@ describe("identity on the database's clock: its clock 20 minutes behind this ins
       expect(await answers(env.node, s)).to.deep.equal({ login: "open", page: "open", socket: "open" });
     } finally {
       s.socket.close();
+    }
+  });
+
+  it("when a staff login has expired by this instance's clock but not by the database's, then the page and the socket both say it holds", async () => {
+    const officer = await staffAgent(env.node, { roles: ["officer"] });
+    const socket = await connectSocket(env.node, officer);
+    try {
+      // In ten minutes by the database's clock; ten minutes ago by this instance's.
+      await expireStaffLoginsAt(env.node, officer.user.id, Date.now() - SKEW + 10 * MINUTE);
+      const me = await officer.agent.get("/api/auth/me");
+      expect(me.status, "the page").to.equal(200);
+      const ack = await socket.emitWithAck("attempt:sync", {});
+      expect(ack.ok ? "ok" : ack.error.code, "the socket").to.not.equal("session_ended");
+    } finally {
+      socket.close();
     }
   });
 

@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { MongoStore } from "connect-mongo";
 import express, { type ErrorRequestHandler } from "express";
 import request from "supertest";
 import { createSessionMiddleware } from "../../../server/auth/session.js";
@@ -58,19 +57,6 @@ describe("login sessions: a request that ends after a concurrent logout", () => 
     const errors: unknown[] = [];
     const { entered, inside, release, gate } = aGate();
 
-    // Told when connect-mongo has answered the slow request's touch (on for the whole test: the
-    // store may take its touch method when it is made).
-    let touched: () => void = () => undefined;
-    const touchAnswered = new Promise<void>((resolve) => (touched = resolve));
-    type Touch = (this: MongoStore, ...args: Parameters<MongoStore["touch"]>) => void;
-    const original = Reflect.get(MongoStore.prototype, "touch") as Touch;
-    const spy: Touch = function (sid, session, callback) {
-      original.call(this, sid, session, (err: unknown) => {
-        callback?.(err);
-        touched();
-      });
-    };
-    Reflect.set(MongoStore.prototype, "touch", spy);
     const app = aSessionApp(errors, (a) =>
       a.get("/slow", async (req, res) => {
         entered();
@@ -79,20 +65,16 @@ describe("login sessions: a request that ends after a concurrent logout", () => 
       }),
     );
 
-    try {
-      const agent = request.agent(app);
-      await agent.post("/login").expect(204);
-      const slow = agent.get("/slow").then((res) => res);
-      await inside;
-      await agent.post("/logout").expect(204);
-      release();
-      expect((await slow).body).to.deep.equal({ who: "officer" });
-      // express-session hands a failed touch to the error middleware on the next turn.
-      await touchAnswered;
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      Reflect.set(MongoStore.prototype, "touch", original);
-    }
+    const agent = request.agent(app);
+    await agent.post("/login").expect(204);
+    const slow = agent.get("/slow").then((res) => res);
+    await inside;
+    await agent.post("/logout").expect(204);
+    release();
+    // express-session ends the answer only once the store has answered its touch, and hands a
+    // failed touch to the error middleware on the next turn.
+    expect((await slow).body).to.deep.equal({ who: "officer" });
+    await new Promise((resolve) => setImmediate(resolve));
     expect(errors.map(String)).to.deep.equal([]);
     expect(await db.conn.collection("sessions").countDocuments()).to.equal(0);
   });

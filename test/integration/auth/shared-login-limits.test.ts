@@ -161,6 +161,28 @@ describe("failed-login audit budget: shared by every instance of a node", functi
     expect(counts).to.deep.equal({ oneByOne: 2, summedUp: 4 });
   });
 
+  it("when both instances sum up failures of one period, then the audit chain gets one summary of them all, not one per instance", async () => {
+    const audit = env.node.ctx.conn.collection<{ seq: number; details?: unknown }>("audit_log");
+    const last = async () => (await audit.find().sort({ seq: -1 }).limit(1).toArray())[0]?.seq ?? 0;
+    const from = await last();
+    const [a, b] = twoInstances({ perSource: 1, total: 100 });
+    const name = freshName();
+    const address = freshAddress();
+    // Three on each instance: the first is audited one by one, the five after it are summed up.
+    for (const [i, auth] of [a, b, a, b, a, b].entries()) {
+      const code = await auth!.authenticateStaff(`${name}_${i}`, "wrong-password", { ip: address }).then(
+        () => "ok",
+        (err: { code?: string }) => err.code,
+      );
+      expect(code).to.equal("invalid_credentials");
+    }
+    await Promise.all([a!.closeFailureSummaries(), b!.closeFailureSummaries()]);
+    const summaries = await audit
+      .find({ seq: { $gt: from }, action: "auth.login_failures_summarised" })
+      .toArray();
+    expect(summaries.map((e) => e.details)).to.deep.equal([{ count: 5, sources: 1 }]);
+  });
+
   it("when many addresses fail on two instances, then the node audits one by one only within the total budget across both", async () => {
     const addresses = Array.from({ length: 8 }, (_, i) => `203.0.113.${i + 1}`);
     const counts = await failOn(twoInstances({ perSource: 100, total: 3 }), addresses);
