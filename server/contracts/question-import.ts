@@ -32,6 +32,7 @@ export const ImportItemCode = z.enum([
   "question_ref_renamed",
   "ref_taken",
   "bank_insufficient",
+  "bank_in_use",
   "import_failed",
 ]);
 export type ImportItemCode = z.infer<typeof ImportItemCode>;
@@ -56,6 +57,8 @@ export const IMPORT_ITEM_CODES: Record<ImportItemCode, string> = {
   question_ref_renamed: "invalid：同编号题目已有更新的版本（编号已在题库中更改），本批未写入",
   ref_taken: "invalid：编号已被同时写入的其他题目使用，本批未写入",
   bank_insufficient: "invalid：组卷方案按已发布导入，但题库不足以组卷，未写入",
+  bank_in_use:
+    "skipped：按已发布导入的新版本会使在用的组卷方案（现行版本或未结束场次所用版本）无法组卷，本题未写入",
   import_failed: "invalid：导入中断（数据库或服务器错误），已写入的批次保留",
 };
 

@@ -11,6 +11,7 @@ import { matchStored } from "./import-match.js";
 import type { ParsedItem } from "./parsed-item.js";
 import { SYSTEM_ACTOR, type AuditInput } from "./ports.js";
 import { eligibleSnapshotsOf, sameContent } from "./bank-core.js";
+import { createImportBankCheck, mayShrinkCells } from "./import-in-use.js";
 import { assertBankFills } from "./blueprints.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
@@ -19,10 +20,20 @@ import { toBlueprint, toQuestionInput } from "./question.presenter.js";
 
 type Lean = QuestionVersionDoc & { _id?: unknown };
 
+/**
+ * `index` is the item's place in the report. `mayShrink`: publishing it replaces a published
+ * version it may take out of a blueprint's cell (see `mayShrinkCells`), so it is checked first.
+ */
 type Write =
-  | { kind: "create"; question: QuestionInput; imageId?: string }
-  | { kind: "update_draft"; question: QuestionInput; current: Lean; imageId?: string }
-  | { kind: "new_version"; question: QuestionInput; current: Lean; imageId?: string };
+  | { kind: "create"; index: number; question: QuestionInput; imageId?: string }
+  | {
+      kind: "update_draft" | "new_version";
+      index: number;
+      question: QuestionInput;
+      current: Lean;
+      imageId?: string;
+      mayShrink: boolean;
+    };
 
 /** Documents the lookup asks for in its one reply (a batch's refs with all their versions). */
 const LOOKUP_BATCH = 100_000;
@@ -50,6 +61,7 @@ export function createBatchWriter(
   const Questions = questionVersionModel(ctx.conn);
   const Blueprints = blueprintModel(ctx.conn);
   const images = createImageStore(ctx.conn);
+  const { inUse, refusalToPublish } = createImportBankCheck(ctx, options.bankInUse, options.audit);
   const actor = options.actor ?? SYSTEM_ACTOR;
   const dryRun = options.dryRun ?? false;
   const status = options.publish ? "published" : "draft";
@@ -68,22 +80,26 @@ export function createBatchWriter(
    * Runs one batch's writes with its entry as one transaction (`audit.transaction` + `append`);
    * without an audit log (a script's own database) the entry goes to the log instead.
    */
-  async function commit(details: Record<string, unknown>, work: (session: ClientSession) => Promise<void>) {
-    const entry: AuditInput = {
+  async function commit(
+    details: () => Record<string, unknown>,
+    work: (session: ClientSession) => Promise<void>,
+  ) {
+    // The details once the work has run: it may have refused items (bank_in_use).
+    const entry = (): AuditInput => ({
       action: "question_bank.imported",
       actor: auditActor,
       target: { type: "import", id: file.name },
-      details: { format, publish: Boolean(options.publish), ...details },
-    };
+      details: { format, publish: Boolean(options.publish), ...details() },
+    });
     const { audit } = options;
     if (!audit) {
       await ctx.conn.transaction(work);
-      ctx.logger.info({ audit: entry }, "question bank import");
+      ctx.logger.info({ audit: entry() }, "question bank import");
       return;
     }
     await audit.transaction(async (session) => {
       await work(session);
-      await audit.append(session, entry);
+      await audit.append(session, entry());
     });
   }
 
@@ -98,9 +114,11 @@ export function createBatchWriter(
       .batchSize(LOOKUP_BATCH)
       .lean<Lean[]>();
     const latest = new Map<string, Lean>();
+    const published = new Map<string, Lean>();
     for (const doc of found) {
       const seen = latest.get(doc.ref);
       if (!seen || seen.version < doc.version) latest.set(doc.ref, doc);
+      if (doc.status === "published") published.set(doc.questionId, doc);
     }
     const knownHashes = await images.hashes(
       [...latest.values()].flatMap((d) => (d.imageId ? [d.imageId] : [])),
@@ -119,7 +137,7 @@ export function createBatchWriter(
         image && !dryRun ? await images.put(image.data, image.filename, actor.id) : undefined;
       if (!current) {
         r.outcome = "created";
-        writes.push({ kind: "create", question: item.question, imageId: await stored() });
+        writes.push({ kind: "create", index, question: item.question, imageId: await stored() });
         continue;
       }
       const match = matchStored(toQuestionInput(current), item.question, item.weakRef ?? false);
@@ -146,11 +164,14 @@ export function createBatchWriter(
         r.outcome = "updated";
         r.notes.push(...match.notes);
         const imageId = await stored();
-        writes.push(
-          current.status === "draft"
-            ? { kind: "update_draft", question: q, current, imageId }
-            : { kind: "new_version", question: q, current, imageId },
-        );
+        writes.push({
+          kind: current.status === "draft" ? "update_draft" : "new_version",
+          index,
+          question: q,
+          current,
+          imageId,
+          mayShrink: mayShrinkCells(published.get(current.questionId), q),
+        });
       }
     }
     if (dryRun || !writes.length) return;
@@ -158,9 +179,21 @@ export function createBatchWriter(
     importWork.written += writes.length;
     batches++;
     const created = writes.filter((w) => w.kind === "create").length;
-    await commit({ batch: batches, created, updated: writes.length - created }, async (session) => {
-      await writeBatch(writes, session);
-    }).catch((err: unknown) => {
+    // Per attempt: a retried transaction checks (and refuses) afresh.
+    let refused = new Map<number, string>();
+    const batchNo = batches;
+    await commit(
+      () => ({
+        batch: batchNo,
+        created,
+        updated: writes.length - created - refused.size,
+        refused: refused.size,
+      }),
+      async (session) => {
+        refused = new Map();
+        await writeBatch(writes, session, refused);
+      },
+    ).catch((err: unknown) => {
       // The next version of a question the batch found by its ref exists already: the question
       // was renamed since (its newer versions carry another ref). Re-running would fail the same
       // way for ever; say which refs and why.
@@ -173,10 +206,25 @@ export function createBatchWriter(
         { refs },
       );
     });
+    for (const [index, message] of refused) {
+      const r = report.items[index];
+      if (!r) continue;
+      r.outcome = "skipped";
+      r.code = "bank_in_use";
+      r.notes.push(message);
+    }
   }
 
-  /** The batch's question writes, inside its transaction. */
-  async function writeBatch(writes: Write[], session: ClientSession): Promise<void> {
+  /**
+   * The batch's question writes, inside its transaction. An item whose published version would
+   * leave a blueprint in use short is refused into `refused` (its report index and why) before any
+   * write of it, so nothing of it is written; the rest of the batch is, and checks after it see it.
+   */
+  async function writeBatch(
+    writes: Write[],
+    session: ClientSession,
+    refused: Map<number, string>,
+  ): Promise<void> {
     const creates = writes.flatMap((w) =>
       w.kind === "create"
         ? [
@@ -221,6 +269,14 @@ export function createBatchWriter(
       );
     }
     for (const w of writes) {
+      if (w.kind === "create") continue;
+      if (options.publish && w.mayShrink) {
+        const why = await refusalToPublish(w.current.questionId, w.question, session);
+        if (why) {
+          refused.set(w.index, why);
+          continue;
+        }
+      }
       if (w.kind === "new_version") {
         // Still the version the comparison read, in the status it had: a question retired (or
         // changed) since must get no new version, published or draft, after its retirement. A
@@ -235,7 +291,7 @@ export function createBatchWriter(
       }
       // Publishing this version replaces the one candidates are drawn from: one published
       // version per question (two were counted twice and exported under one ref).
-      if (options.publish && w.kind !== "create") {
+      if (options.publish) {
         await Questions.updateMany(
           { questionId: w.current.questionId, status: "published" },
           { $set: { status: "superseded" } },
@@ -254,7 +310,7 @@ export function createBatchWriter(
           { session },
         );
         if (updated.matchedCount !== 1) throw changedDuringImport(w.question.ref);
-      } else if (w.kind === "new_version") {
+      } else {
         await Questions.create(
           [
             {
@@ -296,30 +352,36 @@ export function createBatchWriter(
     }
     // Published by the import as by saveBlueprint(publish): only when the published bank can fill
     // it, so a whole category's check-ins cannot fail on it. Questions of files imported before it
-    // in the same run count (they are published by then); a dry run writes none, so it checks
-    // against the bank as it stands.
-    if (options.publish)
+    // in the same run count (they are published by then). The check runs inside the commit, under
+    // the category's guard (bank-in-use.ts), so a retirement committing meanwhile conflicts with it
+    // instead of leaving the blueprint short; a dry run writes none, so it checks the bank as it stands.
+    if (options.publish && dryRun)
       for (const c of changes)
         assertBankFills(await eligibleSnapshotsOf(Questions, c.input.categoryCode), c.input);
     if (dryRun || !changes.length) return out;
     const changed = out.filter((b) => b.outcome !== "unchanged");
-    await commit({ blueprints: changed }, async (session) => {
-      for (const c of changes) {
-        await Blueprints.create(
-          [
-            {
-              blueprintId: c.blueprintId,
-              version: c.version,
-              status: options.publish ? "published" : "draft",
-              ...c.input,
-              createdBy: actor.id,
-              ...(options.publish ? { publishedAt: new Date() } : {}),
-            },
-          ],
-          { session },
-        );
-      }
-    });
+    await commit(
+      () => ({ blueprints: changed }),
+      async (session) => {
+        for (const c of changes) {
+          if (options.publish)
+            assertBankFills(await inUse.eligibleUnderGuard(c.input.categoryCode, session), c.input);
+          await Blueprints.create(
+            [
+              {
+                blueprintId: c.blueprintId,
+                version: c.version,
+                status: options.publish ? "published" : "draft",
+                ...c.input,
+                createdBy: actor.id,
+                ...(options.publish ? { publishedAt: new Date() } : {}),
+              },
+            ],
+            { session },
+          );
+        }
+      },
+    );
     return out;
   }
 

@@ -9,6 +9,7 @@ import { openImportFile, type ImportFile } from "./import-readers.js";
 import { createBatchWriter } from "./import-writer.js";
 import type { ImportDefaults, ParsedItem } from "./parsed-item.js";
 import { FileRefusal } from "./parsed-item.js";
+import type { BankInUse } from "./bank-in-use.js";
 import type { Actor, AuditPort } from "./ports.js";
 
 export { detectFormat, parseImportFile, parseImportFileAsync, type ImportFile } from "./import-readers.js";
@@ -40,6 +41,12 @@ export interface ImportOptions {
   batchSize?: number;
   /** Largest file accepted, in bytes (default IMPORT_MAX_BYTES). */
   maxBytes?: number;
+  /**
+   * The node's blueprints-in-use check (with the sessions' pinned versions): a published import
+   * replacing a version a blueprint in use needs is refused per item `bank_in_use`. Absent (a
+   * script's own database), the writer builds one that knows only the current blueprints.
+   */
+  bankInUse?: BankInUse;
 }
 
 /**

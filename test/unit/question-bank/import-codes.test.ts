@@ -125,6 +125,7 @@ describe("question import: a machine-readable code for every skipped or invalid 
     const root = new URL("../../../", import.meta.url);
     const source = (file: string) => readFileSync(new URL(file, root), "utf8");
     const bankFills = source("server/question-bank/blueprints.ts");
+    const inUse = source("server/question-bank/bank-in-use.ts");
     const regions = [
       source("server/question-bank/import-writer.ts"),
       source("server/question-bank/ref-claims.ts"),
@@ -132,6 +133,8 @@ describe("question import: a machine-readable code for every skipped or invalid 
         bankFills.indexOf("export function assertBankFills("),
         bankFills.indexOf("export function createBlueprints("),
       ),
+      // The writer reports an item refused by the blueprints-in-use check with its code.
+      inUse.slice(inUse.indexOf("export function bankInUse(")),
     ];
     const thrown = new Set<string>();
     for (const text of regions) {
@@ -139,8 +142,8 @@ describe("question import: a machine-readable code for every skipped or invalid 
         thrown.add(m[1]!);
       for (const m of text.matchAll(/new AppError\(\s*"([a-z0-9_]+)"/g)) thrown.add(m[1]!);
     }
-    // (bank_insufficient, question_changed_during_import, question_ref_renamed, ref_taken today.)
-    expect(thrown.size).to.be.at.least(4);
+    // (bank_insufficient, bank_in_use, question_changed_during_import, question_ref_renamed, ref_taken today.)
+    expect(thrown.size).to.be.at.least(5);
     const listed = new Set<string>(ImportItemCode.options);
     expect([...thrown].filter((c) => !listed.has(c))).to.deep.equal([]);
   });

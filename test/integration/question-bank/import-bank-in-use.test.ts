@@ -1,0 +1,188 @@
+import { expect } from "chai";
+import type { BlueprintDto, QuestionDto } from "../../../server/contracts/question-bank.js";
+import type { ImportReport } from "../../../server/contracts/question-import.js";
+import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
+import {
+  aSessionThroughApi,
+  connectSocket,
+  registerTestCandidate,
+  staffAgent,
+  type AuthedAgent,
+} from "../../helpers/auth.js";
+import { startTestNode } from "../../helpers/node.js";
+import { call, ok, type ExamSocket } from "../exams/support/clients.js";
+import { examDb } from "../exams/support/models.js";
+import { blueprintInput, questionInput } from "./bank-context.js";
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/**
+ * An import that publishes replaces a question's published version, as an approval does: a new
+ * version moved to another chapter (or type) takes the question out of its cell. When that leaves a
+ * blueprint a session pinned short, the item is refused `bank_in_use` (the rest of the file is
+ * written) and nothing of that question is written; check-ins still get full papers.
+ */
+describe("question import: a published version that would leave a blueprint in use unfillable", function () {
+  this.timeout(180_000);
+  let node: Node;
+  let admin: AuthedAgent;
+  let examiner: AuthedAgent;
+  let reviewerAgent: AuthedAgent;
+  let officer: AuthedAgent;
+
+  before(async () => {
+    node = await startTestNode();
+    admin = await staffAgent(node, { roles: ["admin"] });
+    examiner = await staffAgent(node, { roles: ["examiner"] });
+    reviewerAgent = await staffAgent(node, { roles: ["reviewer"] });
+    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
+  });
+  after(async () => {
+    await node?.stop();
+  });
+
+  /** `n` published single-choice questions of 01001 in `chapter`, each with the input it was written from. */
+  async function publishedQuestions(n: number, chapter: string) {
+    const out: { input: Record<string, unknown>; dto: QuestionDto }[] = [];
+    for (let i = 0; i < n; i++) {
+      const input = questionInput({ chapter });
+      const created = await examiner.agent.post("/api/question-bank/questions").send(input).expect(201);
+      const id = (created.body as QuestionDto).id;
+      await examiner.agent.post(`/api/question-bank/questions/${id}/submit`).expect(200);
+      const approved = await reviewerAgent.agent
+        .post(`/api/question-bank/questions/${id}/approve`)
+        .send({})
+        .expect(200);
+      out.push({ input, dto: approved.body as QuestionDto });
+    }
+    return out;
+  }
+
+  async function publishedBlueprint(count: number, chapter: string, title: string): Promise<BlueprintDto> {
+    const saved = await examiner.agent
+      .post("/api/question-bank/blueprints")
+      .send({ blueprint: blueprintInput(count, { title, cells: [{ type: "single", chapter, count }] }) })
+      .expect(201);
+    const { id, version } = saved.body as BlueprintDto;
+    const published = await reviewerAgent.agent
+      .post(`/api/question-bank/blueprints/${id}/versions/${version}/publish`)
+      .expect(200);
+    return published.body as BlueprintDto;
+  }
+
+  /** v1 needs all 3 questions of `chapter` and a session with one candidate pins it; v2 (needing 2) is current. */
+  async function aSessionNeedingEveryQuestion(chapter: string) {
+    const questions = await publishedQuestions(3, chapter);
+    const v1 = await publishedBlueprint(3, chapter, `${chapter}方案`);
+    const session = await aSessionThroughApi(node, officer, new Date(Date.now() + 60_000));
+    expect(session.blueprint).to.deep.equal({ id: v1.id, version: v1.version });
+    const candidate = await registerTestCandidate(node, { categories: ["01001"] });
+    await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: candidate.id })
+      .expect(201);
+    await publishedBlueprint(2, chapter, `${chapter}新方案`);
+    return { questions, v1, session, candidate };
+  }
+
+  async function checkIn(session: ExamSessionDto, candidate: { id: string; idNumber: string }) {
+    const proctor = await staffAgent(node, {
+      roles: ["proctor"],
+      testCentreId: session.testCentreId,
+      divisionCode: session.divisionCode,
+    });
+    const socket = (await connectSocket(node, proctor)) as unknown as ExamSocket;
+    try {
+      ok(await call(socket, "proctor:watch", { sessionId: session.id }));
+      const res = await call(socket, "proctor:check_in", {
+        sessionId: session.id,
+        candidateId: candidate.id,
+        idNumber: candidate.idNumber,
+      });
+      if (!res.ok) return res.error.code;
+      const paper = await examDb(node.ctx.conn).Papers.findById(res.data.seat.attemptId).lean();
+      return paper?.paper.questions.length;
+    } finally {
+      socket.close();
+    }
+  }
+
+  /** The admin imports `questions` as published, in one roadcert file. */
+  async function importPublished(questions: Record<string, unknown>[]): Promise<ImportReport> {
+    const res = await admin.agent
+      .post("/api/question-bank/import")
+      .send({
+        publish: true,
+        files: [
+          {
+            name: "在用.json",
+            content: JSON.stringify({ format: "roadcert-questions/1", title: "在用", questions }),
+          },
+        ],
+      })
+      .expect(200);
+    return (res.body as { reports: ImportReport[] }).reports[0]!;
+  }
+
+  const versionsOf = (questionId: string) =>
+    node.ctx.conn
+      .collection("question_versions")
+      .find({ questionId })
+      .sort({ version: 1 })
+      .project<{ version: number; status: string; chapter: string }>({
+        _id: 0,
+        version: 1,
+        status: 1,
+        chapter: 1,
+      })
+      .toArray();
+
+  it("when an import publishes a new version moving a question the pinned blueprint needs to another chapter, then that item is refused bank_in_use, nothing of it is written, the rest of the file is, and check-in still gets a full paper", async () => {
+    const { questions, v1, session, candidate } = await aSessionNeedingEveryQuestion("导入在用章节");
+    const target = questions[0]!;
+    // Another chapter: a new published question of the same cell would keep it full (as it should).
+    const fresh = questionInput({ chapter: "导入新题章节" });
+    const report = await importPublished([{ ...target.input, chapter: "导入别的章节" }, fresh]);
+
+    const moved = report.items.find((i) => i.ref === target.input.ref);
+    expect([moved?.outcome, moved?.code]).to.deep.equal(["skipped", "bank_in_use"]);
+    expect(moved?.notes.join()).to.contain(`${v1.id} 第 ${v1.version} 版`);
+    expect(moved?.notes.join()).to.contain("导入在用章节/单选题 需 3 题，仅有 2 题");
+    expect(report.items.find((i) => i.ref === fresh.ref)?.outcome).to.equal("created");
+    expect(report.rejected).to.equal(false);
+    expect(report.counts).to.deep.include({ created: 1, updated: 0, skipped: 1 });
+    expect(await versionsOf(target.dto.id)).to.deep.equal([
+      { version: target.dto.version, status: "published", chapter: "导入在用章节" },
+    ]);
+    expect(await checkIn(session, candidate)).to.equal(3);
+  });
+
+  it("when the same file also publishes a new question of that cell, then the move is written (the checks see the batch's own writes)", async () => {
+    const { questions, session, candidate } = await aSessionNeedingEveryQuestion("导入补题章节");
+    const target = questions[0]!;
+    const fresh = questionInput({ chapter: "导入补题章节" });
+    const report = await importPublished([fresh, { ...target.input, chapter: "导入别的章节" }]);
+    expect(report.items.map((i) => i.outcome)).to.deep.equal(["created", "updated"]);
+    expect((await versionsOf(target.dto.id)).map((v) => v.status)).to.deep.equal(["superseded", "published"]);
+    expect(await checkIn(session, candidate)).to.equal(3);
+  });
+
+  it("when an import publishes a new version changing a needed question's type, then it is refused bank_in_use too", async () => {
+    const { questions } = await aSessionNeedingEveryQuestion("导入改题型章节");
+    const target = questions[1]!;
+    const report = await importPublished([
+      { ...target.input, type: "true_false", options: [], answer: ["T"] },
+    ]);
+    const item = report.items.find((i) => i.ref === target.input.ref);
+    expect([item?.outcome, item?.code]).to.deep.equal(["skipped", "bank_in_use"]);
+    expect((await versionsOf(target.dto.id)).map((v) => v.status)).to.deep.equal(["published"]);
+  });
+
+  it("when an import publishes a new version of a needed question that stays in its cell, then it is written (the cell keeps its count)", async () => {
+    const { questions } = await aSessionNeedingEveryQuestion("导入改文字章节");
+    const target = questions[2]!;
+    const report = await importPublished([{ ...target.input, explanation: "依据《道路运输条例》" }]);
+    expect(report.items.find((i) => i.ref === target.input.ref)?.outcome).to.equal("updated");
+    expect((await versionsOf(target.dto.id)).map((v) => v.status)).to.deep.equal(["superseded", "published"]);
+  });
+});
