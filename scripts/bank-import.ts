@@ -29,6 +29,7 @@ import {
   type ImportProgress,
 } from "../server/question-bank/index.js";
 import { ImportDefaultsBody, type ImportReport } from "../server/contracts/question-import.js";
+import { createPinnedBlueprints } from "../server/scheduling/index.js";
 import { wholeNumber } from "../server/contracts/validation.js";
 
 const OUTCOME: Record<string, string> = {
@@ -137,6 +138,9 @@ async function main(): Promise<number> {
       partial: values.partial,
       publish: !values.draft,
       defaults,
+      // As through the node's page: a question a session's pinned blueprint needs is not replaced
+      // by a version that leaves its cell short (bank_in_use).
+      pinnedBlueprints: createPinnedBlueprints(conn),
     });
     const reports = [...unreadable, ...imported];
     console.log(`数据库：${redactUri(uri)}${values.db ? ` / ${values.db}` : ""}`);

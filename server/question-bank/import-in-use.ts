@@ -4,7 +4,7 @@ import type { FeatureContext } from "../feature.js";
 import { AppError } from "../lib/errors.js";
 import { createBankCore, type Lean } from "./bank-core.js";
 import { createBankInUse, type BankInUse } from "./bank-in-use.js";
-import type { AuditPort } from "./ports.js";
+import type { AuditPort, PinnedBlueprintsPort } from "./ports.js";
 
 /** The act a `bank_in_use` refusal of an imported item names ("不能…：…后，"). */
 const IMPORT_VERB = "导入发布新版本（题型或章节有变）";
@@ -33,10 +33,12 @@ export function createImportBankCheck(
   ctx: Pick<FeatureContext, "conn" | "logger">,
   bankInUse: BankInUse | undefined,
   audit: AuditPort | undefined,
+  pinnedBlueprints?: PinnedBlueprintsPort,
 ) {
-  // Without the node's (a script's own database) only the current blueprints count, not those
-  // sessions pinned. (The bank core reads only `conn` and `logger` of its context.)
-  const core = createBankCore(ctx as FeatureContext, { audit });
+  // Without the node's check (a script's own database), the sessions' pinned versions count when
+  // the script gives them, else only the current blueprints. (The bank core reads only `conn` and
+  // `logger` of its context.)
+  const core = createBankCore(ctx as FeatureContext, { audit, pinnedBlueprints });
   const inUse = bankInUse ?? createBankInUse(core);
   const { Questions } = core;
 

@@ -61,7 +61,12 @@ export function createBatchWriter(
   const Questions = questionVersionModel(ctx.conn);
   const Blueprints = blueprintModel(ctx.conn);
   const images = createImageStore(ctx.conn);
-  const { inUse, refusalToPublish } = createImportBankCheck(ctx, options.bankInUse, options.audit);
+  const { inUse, refusalToPublish } = createImportBankCheck(
+    ctx,
+    options.bankInUse,
+    options.audit,
+    options.pinnedBlueprints,
+  );
   const actor = options.actor ?? SYSTEM_ACTOR;
   const dryRun = options.dryRun ?? false;
   const status = options.publish ? "published" : "draft";

@@ -10,7 +10,7 @@ import { createBatchWriter } from "./import-writer.js";
 import type { ImportDefaults, ParsedItem } from "./parsed-item.js";
 import { FileRefusal } from "./parsed-item.js";
 import type { BankInUse } from "./bank-in-use.js";
-import type { Actor, AuditPort } from "./ports.js";
+import type { Actor, AuditPort, PinnedBlueprintsPort } from "./ports.js";
 
 export { detectFormat, parseImportFile, parseImportFileAsync, type ImportFile } from "./import-readers.js";
 
@@ -44,9 +44,12 @@ export interface ImportOptions {
   /**
    * The node's blueprints-in-use check (with the sessions' pinned versions): a published import
    * replacing a version a blueprint in use needs is refused per item `bank_in_use`. Absent (a
-   * script's own database), the writer builds one that knows only the current blueprints.
+   * script's own database), the writer builds one from `pinnedBlueprints`, or one that knows only
+   * the current blueprints.
    */
   bankInUse?: BankInUse;
+  /** The sessions' pinned blueprint versions, for an import run outside the node (scripts/bank-import.ts). */
+  pinnedBlueprints?: PinnedBlueprintsPort;
 }
 
 /**
