@@ -45,8 +45,9 @@ export async function operatorSession(hubUrl: string, username: string, password
 /**
  * A province's certificate signing keys as the hub registers them, read from the province's own
  * signed trust list (in the demo the operator and the province are one person; in production the
- * keys come with the province's registration papers). The hub keeps key validity as dates: from
- * the day a key was made, through the day it was retired.
+ * keys come with the province's registration papers). The operator registers validity as whole
+ * days, from the day a key was made through the day it was retired; the province's own
+ * announcements (POST /certificate-keys) carry exact instants.
  */
 export async function certificateKeysOf(provinceUrl: string) {
   const doc = (await (await fetch(`${provinceUrl}/api/certificates/trust-list`)).json()) as {

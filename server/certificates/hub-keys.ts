@@ -10,14 +10,6 @@ import { keyRegistryModel } from "./certificate.model.js";
 import { keyCoversIssue } from "./crypto/verify-qr.js";
 
 /**
- * A key's start and end as the hub keeps keys, in whole (UTC) days: from the day it starts, through
- * the day it ends (what the demo registration sends for the operator, scripts/demo-hub-registration.ts).
- */
-const startDay = (iso: string): string => iso.slice(0, 10);
-const dayAfter = (iso: string): string =>
-  new Date(Date.parse(iso.slice(0, 10)) + 86_400_000).toISOString().slice(0, 10);
-
-/**
  * This node's certificate keys as the hub's national trust list should carry them, which is what
  * other provinces verify this node's certificates against. `port` is what the sharing feature's
  * status-list push announces them through (its CertificateKeysPort): the keys from the key
@@ -63,12 +55,15 @@ export function createHubKeys(conn: Connection, provinceCode: string) {
           .sort({ validFrom: 1, kid: 1 })
           .lean();
         // The newest keys when there are more than the hub lists: the ones that sign from now on.
+        // Their bounds are sent as the instants the registry holds: rounded out to whole days, the
+        // hub's national list vouched for a key ended now (a rotation, a leak) until the next UTC
+        // midnight, and whatever it signed meanwhile verified in every other province.
         return rows.slice(-MAX_CERTIFICATE_KEYS).map((r) => ({
           kid: r.kid,
           suite: r.suite,
           publicKey: r.publicKey,
-          validFrom: startDay(r.validFrom),
-          ...(r.validTo ? { validTo: dayAfter(r.validTo) } : {}),
+          validFrom: r.validFrom,
+          ...(r.validTo ? { validTo: r.validTo } : {}),
         }));
       },
       /** Keeps what the hub lists on each key's registry entry (shared by every instance); a key it left out, none. */

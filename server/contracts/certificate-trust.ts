@@ -8,10 +8,12 @@ import { IsoDate, IsoInstant } from "./validation.js";
  */
 
 /**
- * A key's validity bound: an instant on a province's own list, a day on the hub's national list
- * (the hub registers key validity by date); either parses with Date.parse, a day as UTC midnight.
+ * A key's validity bound: an instant (a province's own list; the hub's national list as provinces
+ * announce their keys), or a day (the hub's list for keys registered or announced by date, as older
+ * nodes and the operator did); either parses with Date.parse, a day as its UTC midnight. An end
+ * sent as a day is the day after the key's last day, so both mean "up to this instant".
  */
-const KeyBound = z.union([IsoInstant, IsoDate]);
+export const KeyBound = z.union([IsoInstant, IsoDate]);
 
 // ---- trust list and status list ----
 

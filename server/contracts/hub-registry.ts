@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Ed25519PublicKey, ProvinceCode, Timestamp } from "./hub-base.js";
-import { IsoDate, visibleName } from "./validation.js";
+import { KeyBound } from "./certificate-trust.js";
+import { visibleName } from "./validation.js";
 
 /**
  * The hub's node registry and what a registered node tells the hub about its keys and lists: the
@@ -17,13 +18,19 @@ export const CertificateSigningKey = z
     /** base64url: raw Ed25519 key (32 B) or uncompressed SM2 point (65 B). */
     publicKey: z.string().min(1).max(300),
     /**
-     * The first day the key signs (the province's own list's validFrom, as a day). Absent, the hub
-     * dates the key from the day it is first registered and keeps that date on later registrations:
-     * a certificate the key signed before then is refused by provinces that only have the national
-     * list, so send it (conformance P05 checks the national dates cover the province's own).
+     * When the key starts signing: the province's own list's validFrom, as sent (an instant; a day,
+     * from older nodes, means from its UTC midnight). Absent, the hub dates the key from the day it
+     * is first registered and keeps that date on later registrations: a certificate the key signed
+     * before then is refused by provinces that only have the national list, so send it (conformance
+     * P05 checks the national dates cover the province's own).
      */
-    validFrom: IsoDate.optional(),
-    validTo: IsoDate.optional(),
+    validFrom: KeyBound.optional(),
+    /**
+     * When the key stops signing: the instant it was ended (a rotation, a leak). A day, from older
+     * nodes, is the day after its last day (its UTC midnight); the hub keeps what was sent, so an
+     * instant ends the key on the national list then, not at the next midnight.
+     */
+    validTo: KeyBound.optional(),
   })
   .strict();
 
@@ -90,7 +97,7 @@ export type CertificateKeysAnnouncement = z.infer<typeof CertificateKeysAnnounce
 export const CertificateKeysReceipt = z.object({
   provinceCode: ProvinceCode,
   listed: z
-    .array(z.object({ kid: z.string().min(1).max(64), validFrom: IsoDate, validTo: IsoDate.nullable() }))
+    .array(z.object({ kid: z.string().min(1).max(64), validFrom: KeyBound, validTo: KeyBound.nullable() }))
     .max(MAX_CERTIFICATE_KEYS),
   refused: z
     .array(

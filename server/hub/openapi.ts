@@ -72,8 +72,8 @@ practitioner's name, so a province hashing the record as it sent it may get anot
           operationId: "announceCertificateKeys",
           summary: "Announce the province's certificate signing keys ahead of signing with a new one",
           description: `Signed with the province's node key, so only for its own province. A key the hub does not list
-is added, dated from no earlier than the hub's today; a listed key may be ended earlier, never later; nothing is
-removed. A kid the hub lists with another public key is refused (kid_in_use), as is a key beyond the most one
+is added, dated from no earlier than the hub's current time (bounds are kept as sent: instants, or days from
+older nodes, a day meaning its UTC midnight); a listed key may be ended earlier, never later; nothing is removed. A kid the hub lists with another public key is refused (kid_in_use), as is a key beyond the most one
 province may list (too_many_keys), each in the receipt's \`refused\`.`,
           parameters: signedHeaders(),
           requestBody: { required: true, content: { "application/json": { schema: schema(CertificateKeysAnnouncement) } } },

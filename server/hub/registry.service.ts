@@ -60,7 +60,7 @@ function nodeModel(conn: Connection): Model<NodeDoc> {
   return (conn.models.HubNode as Model<NodeDoc> | undefined) ?? conn.model<NodeDoc>("HubNode", nodeSchema, "hub_nodes");
 }
 
-/** A registered certificate key with the day the hub vouches for it from (see `registeredFrom`). */
+/** A registered certificate key with when the hub vouches for it from (see `registeredFrom`). */
 export type DatedCertificateKey = RegisteredNodeDto["certificateKeys"][number] & { validFrom: string };
 
 /** The UTC day of an instant, `YYYY-MM-DD`: it starts no later than the instant. */
@@ -83,11 +83,19 @@ interface HeldCertificateKey {
   validTo?: string | null;
 }
 
+/**
+ * A key bound as an instant, in ms. Bounds are kept as sent, an instant or (older nodes, the
+ * operator) a day, and a day means its UTC midnight, as every verifier reads it (keyCoversIssue): a
+ * day-only end is the day after the key's last day. Compared as strings, a day and an instant of
+ * that day were misordered, and an instant ended nothing before the next day.
+ */
+const boundMs = (bound: string): number => Date.parse(bound);
+
 /** The hub's keys of a province with those it announced merged in (see announceCertificateKeys). */
 function mergeAnnouncedKeys(
   held: readonly HeldCertificateKey[],
   announced: CertificateKeysAnnouncement["certificateKeys"],
-  today: string,
+  now: Date,
 ): { keys: HeldCertificateKey[]; changed: boolean; refused: CertificateKeysReceipt["refused"] } {
   const keys = held.map((k) => ({ kid: k.kid, suite: k.suite, publicKey: k.publicKey, validFrom: k.validFrom ?? null, validTo: k.validTo ?? null }));
   const refused: CertificateKeysReceipt["refused"] = [];
@@ -97,17 +105,19 @@ function mergeAnnouncedKeys(
     if (known && known.publicKey !== a.publicKey) {
       refused.push({ kid: a.kid, code: "kid_in_use", message: `密钥标识 ${a.kid} 已登记为另一把公钥` });
     } else if (known) {
-      if (a.validTo && (!known.validTo || a.validTo < known.validTo)) {
+      if (a.validTo && (!known.validTo || boundMs(a.validTo) < boundMs(known.validTo))) {
         known.validTo = a.validTo;
         changed = true;
       }
-    } else if (a.validTo && a.validTo <= today) {
-      // Ended before the hub heard of it: from today on it signs nothing the list could vouch for.
+    } else if (a.validTo && boundMs(a.validTo) <= now.getTime()) {
+      // Ended before the hub heard of it: from now on it signs nothing the list could vouch for.
       continue;
     } else if (keys.length >= MAX_CERTIFICATE_KEYS) {
       refused.push({ kid: a.kid, code: "too_many_keys", message: `每省至多登记 ${MAX_CERTIFICATE_KEYS} 把证照签名密钥，请联系全国中心运维人员` });
     } else {
-      const validFrom = a.validFrom && a.validFrom > today ? a.validFrom : today;
+      // From when the hub heard of it at the earliest, to the instant: dated from the start of its
+      // day, a key announced by a stolen node key was vouched for hours back.
+      const validFrom = a.validFrom && boundMs(a.validFrom) > now.getTime() ? a.validFrom : now.toISOString();
       keys.push({ kid: a.kid, suite: a.suite, publicKey: a.publicKey, validFrom, validTo: a.validTo ?? null });
       changed = true;
     }
@@ -254,21 +264,20 @@ export function createRegistryService(conn: Connection) {
     /**
      * A province's own announcement of its certificate keys (signed with its node key, so only for
      * its own province). Only what keeps every certificate it signed verifiable is taken: a key the
-     * hub does not list is added, dated from no earlier than today (the hub never vouches for a key
+     * hub does not list is added, dated from no earlier than now (the hub never vouches for a key
      * before it learned of it, so a stolen node key cannot back-date one), and a listed key may be
-     * ended earlier, never later (a key ended because it leaked stays ended). Nothing is removed;
-     * the operator's registration still replaces the whole list.
+     * ended earlier, never later (a key ended because it leaked stays ended), to the instant sent.
+     * Nothing is removed; the operator's registration still replaces the whole list.
      */
     async announceCertificateKeys(
       body: CertificateKeysAnnouncement,
       provinceCode: string,
       now = new Date(),
     ): Promise<CertificateKeysReceipt> {
-      const today = dayOf(now);
       for (let attempt = 1; ; attempt++) {
         const existing = await Nodes.findOne({ provinceCode }).lean();
         if (!existing) throw errors.notFound("省级节点");
-        const merged = mergeAnnouncedKeys(existing.certificateKeys, body.certificateKeys, today);
+        const merged = mergeAnnouncedKeys(existing.certificateKeys, body.certificateKeys, now);
         const listed = (keys: readonly HeldCertificateKey[]) =>
           keys.map((k) => ({ kid: k.kid, validFrom: k.validFrom ?? dayOf(existing.registeredAt), validTo: k.validTo ?? null }));
         if (!merged.changed) return { provinceCode, listed: listed(existing.certificateKeys), refused: merged.refused };

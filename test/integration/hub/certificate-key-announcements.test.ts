@@ -8,7 +8,7 @@ import { aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 const DAY_MS = 86_400_000;
 const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
 
-/** A fresh certificate key as a province announces it, dated by days. */
+/** A fresh certificate key as a province announces it, dated by instants or (an older node) by days. */
 function aCertificateKey(validFrom: string, validTo?: string) {
   const pair = generateKeyPair("ed25519");
   return {
@@ -23,7 +23,7 @@ function aCertificateKey(validFrom: string, validTo?: string) {
 /**
  * A province announces its own certificate keys to the hub (signed with its node key), so a key it
  * rotates to is on the national list before it signs. The hub takes only what keeps every
- * certificate verifiable: new keys from today on, earlier ends; it never back-dates, reopens or drops.
+ * certificate verifiable: new keys from its now on, earlier ends (to the instant); it never back-dates, reopens or drops.
  */
 describe("certificate keys announced by their province", function () {
   this.timeout(60_000);
@@ -45,11 +45,11 @@ describe("certificate keys announced by their province", function () {
   const nationalKeys = async (provinceCode: string) =>
     (await hub.registry.certificateKeys()).find((p) => p.provinceCode === provinceCode)?.keys ?? [];
 
-  it("when a province announces a key the hub does not list, then the hub lists it from the day it starts, and one dated before today only from today", async () => {
+  it("when a province announces a key the hub does not list, then the hub lists it from when it starts, and one dated before now only from the hub's now", async () => {
     const { client } = await aRegisteredProvince(hub, "340000", logDb.conn);
-    const today = dayOf(Date.now());
     const ahead = aCertificateKey(dayOf(Date.now() + 2 * DAY_MS));
     const backDated = aCertificateKey("2020-01-01");
+    const sentAt = Date.now();
     const res = await announce(client, [ahead, backDated]);
     expect(res.status).to.equal(200);
     expect(res.body.refused).to.deep.equal([]);
@@ -58,7 +58,9 @@ describe("certificate keys announced by their province", function () {
       validFrom: ahead.validFrom,
       publicKey: ahead.publicKey,
     });
-    expect(listed.find((k) => k.kid === backDated.kid)?.validFrom).to.equal(today);
+    // Not from the start of today: the hub never vouches for a key before it heard of it.
+    const from = Date.parse(listed.find((k) => k.kid === backDated.kid)?.validFrom ?? "");
+    expect(from).to.be.within(sentAt, Date.now());
     expect(res.body.listed.map((k) => k.kid)).to.have.members([ahead.kid, backDated.kid]);
   });
 
@@ -72,6 +74,33 @@ describe("certificate keys announced by their province", function () {
     await announce(client, [key]);
     await announce(client, [{ ...key, validTo: dayOf(Date.now() + 30 * DAY_MS) }]);
     expect((await nationalKeys("350000")).find((k) => k.kid === key.kid)?.validTo).to.equal(end);
+  });
+
+  it("when a province ends a listed key at an instant, then the hub keeps that instant, not its day: a later instant leaves it, a day-only end the next day leaves it, an earlier instant ends it then", async () => {
+    const { client } = await aRegisteredProvince(hub, "370000", logDb.conn);
+    const key = aCertificateKey(new Date(Date.now() - DAY_MS).toISOString());
+    await announce(client, [key]);
+    const end = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const res = await announce(client, [{ ...key, validTo: end }]);
+    expect(res.status).to.equal(200);
+    expect(res.body.listed.find((k) => k.kid === key.kid)?.validTo).to.equal(end);
+    expect((await nationalKeys("370000")).find((k) => k.kid === key.kid)?.validTo).to.equal(end);
+    // Neither is earlier: a day-only end (an older node's) means that day's UTC midnight.
+    await announce(client, [{ ...key, validTo: new Date(Date.parse(end) + 60_000).toISOString() }]);
+    await announce(client, [{ ...key, validTo: dayOf(Date.parse(end) + DAY_MS) }]);
+    expect((await nationalKeys("370000")).find((k) => k.kid === key.kid)?.validTo).to.equal(end);
+    const earlier = new Date(Date.now() + 3_600_000).toISOString();
+    await announce(client, [{ ...key, validTo: earlier }]);
+    expect((await nationalKeys("370000")).find((k) => k.kid === key.kid)?.validTo).to.equal(earlier);
+  });
+
+  it("when a province announces a key it has already ended, even earlier today, then the hub does not list it", async () => {
+    const { client } = await aRegisteredProvince(hub, "410000", logDb.conn);
+    const current = aCertificateKey(dayOf(Date.now()));
+    const ended = aCertificateKey(dayOf(Date.now() - DAY_MS), new Date(Date.now() - 60_000).toISOString());
+    const res = await announce(client, [current, ended]);
+    expect(res.status).to.equal(200);
+    expect(res.body.listed.map((k) => k.kid)).to.deep.equal([current.kid]);
   });
 
   it("when a province leaves a listed key out, or names its key id with another public key, then the listed key stays as it was and the other is refused kid_in_use", async () => {

@@ -114,7 +114,7 @@ describe("hub status lists: the bitstring is decoded before a list is kept", () 
     const oldKey = { kid: "zj-cert-old", signer: createSigner(old) };
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
     before(async () => {
-      // 浙江's first key, retired yesterday (the hub keeps key validity as dates), and its current key.
+      // 浙江's first key, retired yesterday (registered by the operator as whole days), and its current key.
       await createRegistryService(db.conn).register({
         provinceCode: "330000",
         name: "浙江",
