@@ -5,14 +5,14 @@ import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import {
   aSessionThroughApi,
-  connectSocket,
   registerTestCandidate,
   scheduleCandidates,
   staffAgent,
   type AuthedAgent,
 } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
-import { call, ok, type ExamSocket } from "./support/clients.js";
+import { checkInAck } from "../question-bank/pinned-bank.js";
+import { ok } from "./support/clients.js";
 import { examDb } from "./support/models.js";
 
 /**
@@ -53,32 +53,15 @@ describe("exam delivery: a session keeps the blueprint version it was pinned to"
   }
 
   async function checkIn(session: ExamSessionDto, candidate: { id: string; idNumber: string }) {
-    const proctor = await staffAgent(node, {
-      roles: ["proctor"],
-      testCentreId: session.testCentreId,
-      divisionCode: session.divisionCode,
-    });
-    const socket = (await connectSocket(node, proctor)) as unknown as ExamSocket;
-    try {
-      ok(await call(socket, "proctor:watch", { sessionId: session.id }));
-      const checked = ok(
-        await call(socket, "proctor:check_in", {
-          sessionId: session.id,
-          candidateId: candidate.id,
-          idNumber: candidate.idNumber,
-        }),
-      );
-      const { Attempts, Papers } = examDb(node.ctx.conn);
-      const attempt = await Attempts.findById(checked.seat.attemptId).lean();
-      const paper = await Papers.findById(checked.seat.attemptId).lean();
-      return {
-        blueprint: attempt?.events[0]?.data?.blueprint as string,
-        passMark: paper?.paper.passMark,
-        minutes: attempt?.minutes,
-      };
-    } finally {
-      socket.close();
-    }
+    const checked = ok(await checkInAck(node, session, candidate));
+    const { Attempts, Papers } = examDb(node.ctx.conn);
+    const attempt = await Attempts.findById(checked.seat.attemptId).lean();
+    const paper = await Papers.findById(checked.seat.attemptId).lean();
+    return {
+      blueprint: attempt?.events[0]?.data?.blueprint as string,
+      passMark: paper?.paper.passMark,
+      minutes: attempt?.minutes,
+    };
   }
 
   it("when a new version is published between two check-ins of a session scheduled before it, then both candidates sit the version the first check-in pinned", async () => {

@@ -1,21 +1,20 @@
 import { expect } from "chai";
 import type { ItemResponse } from "../../../server/contracts/item-stats.js";
-import type { BlueprintDto, QuestionDto } from "../../../server/contracts/question-bank.js";
-import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
+import type { QuestionDto } from "../../../server/contracts/question-bank.js";
 import { AppError } from "../../../server/lib/errors.js";
 import { createQuestionBankService, type QuestionBankService } from "../../../server/question-bank/index.js";
-import {
-  aSessionThroughApi,
-  connectSocket,
-  registerTestCandidate,
-  staffAgent,
-  type AuthedAgent,
-} from "../../helpers/auth.js";
+import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { startTestNode } from "../../helpers/node.js";
-import { call, ok, type ExamSocket } from "../exams/support/clients.js";
-import { examDb } from "../exams/support/models.js";
 import { author, bankContext, blueprintInput, questionInput, reviewer } from "./bank-context.js";
+import {
+  aBankNode,
+  aSessionNeedingEveryQuestion,
+  checkIn,
+  publishedBlueprint,
+  publishedQuestions,
+  type BankNode,
+} from "./pinned-bank.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -27,6 +26,7 @@ type Node = Awaited<ReturnType<typeof startTestNode>>;
  */
 describe("question bank: a change that would leave a blueprint in use unfillable", function () {
   this.timeout(180_000);
+  let bank: BankNode;
   let node: Node;
   let second: Node;
   let examiner: AuthedAgent;
@@ -35,91 +35,16 @@ describe("question bank: a change that would leave a blueprint in use unfillable
   let officer: AuthedAgent;
 
   before(async () => {
-    node = await startTestNode();
+    bank = await aBankNode();
+    ({ node, examiner, reviewer: reviewerAgent, officer } = bank);
     // A second app instance on the same database, as a scaled-out node runs.
     second = await startTestNode({ shareDatabase: node.dbName });
-    examiner = await staffAgent(node, { roles: ["examiner"] });
     secondExaminer = await staffAgent(second, { roles: ["examiner"] });
-    reviewerAgent = await staffAgent(node, { roles: ["reviewer"] });
-    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
   });
   after(async () => {
     await second?.stop();
     await node?.stop();
   });
-
-  /** `n` published single-choice questions of 01001 in `chapter`: written by the examiner, approved by the reviewer. */
-  async function publishedQuestions(n: number, chapter: string): Promise<QuestionDto[]> {
-    const out: QuestionDto[] = [];
-    for (let i = 0; i < n; i++) {
-      const created = await examiner.agent
-        .post("/api/question-bank/questions")
-        .send(questionInput({ chapter }))
-        .expect(201);
-      const id = (created.body as QuestionDto).id;
-      await examiner.agent.post(`/api/question-bank/questions/${id}/submit`).expect(200);
-      const approved = await reviewerAgent.agent
-        .post(`/api/question-bank/questions/${id}/approve`)
-        .send({})
-        .expect(200);
-      out.push(approved.body as QuestionDto);
-    }
-    return out;
-  }
-
-  /** A blueprint version with one cell of `count` × `chapter`, saved by the examiner, published by the reviewer: current from then on. */
-  async function publishedBlueprint(count: number, chapter: string, title: string): Promise<BlueprintDto> {
-    const saved = await examiner.agent
-      .post("/api/question-bank/blueprints")
-      .send({ blueprint: blueprintInput(count, { title, cells: [{ type: "single", chapter, count }] }) })
-      .expect(201);
-    const { id, version } = saved.body as BlueprintDto;
-    const published = await reviewerAgent.agent
-      .post(`/api/question-bank/blueprints/${id}/versions/${version}/publish`)
-      .expect(200);
-    return published.body as BlueprintDto;
-  }
-
-  /**
-   * The audit's repro: v1 needs exactly the `chapter` questions there are (3), a session with one
-   * candidate pins v1, then v2 (needing 2) becomes the current version, so only the session holds v1.
-   */
-  async function aSessionNeedingEveryQuestion(chapter: string, startsAt = new Date(Date.now() + 60_000)) {
-    const questions = await publishedQuestions(3, chapter);
-    const v1 = await publishedBlueprint(3, chapter, `${chapter}方案`);
-    const session = await aSessionThroughApi(node, officer, startsAt);
-    expect(session.blueprint).to.deep.equal({ id: v1.id, version: v1.version });
-    const candidate = await registerTestCandidate(node, { categories: ["01001"] });
-    await officer.agent
-      .post(`/api/exam-sessions/${session.id}/assignments`)
-      .send({ candidateId: candidate.id })
-      .expect(201);
-    const v2 = await publishedBlueprint(2, chapter, `${chapter}新方案`);
-    return { questions, v1, v2, session, candidate };
-  }
-
-  /** The proctor checks the candidate in: the frozen paper's question count, or the refusal's code. */
-  async function checkIn(session: ExamSessionDto, candidate: { id: string; idNumber: string }) {
-    const proctor = await staffAgent(node, {
-      roles: ["proctor"],
-      testCentreId: session.testCentreId,
-      divisionCode: session.divisionCode,
-    });
-    const socket = (await connectSocket(node, proctor)) as unknown as ExamSocket;
-    try {
-      ok(await call(socket, "proctor:watch", { sessionId: session.id }));
-      const res = await call(socket, "proctor:check_in", {
-        sessionId: session.id,
-        candidateId: candidate.id,
-        idNumber: candidate.idNumber,
-      });
-      if (!res.ok) return res.error.code;
-      const paper = await examDb(node.ctx.conn).Papers.findById(res.data.seat.attemptId).lean();
-      return paper?.paper.questions.length;
-    } finally {
-      socket.close();
-    }
-  }
 
   const statusOf = async (id: string) =>
     ((await examiner.agent.get(`/api/question-bank/questions/${id}`).expect(200)).body as QuestionDto).status;
@@ -127,8 +52,8 @@ describe("question bank: a change that would leave a blueprint in use unfillable
     node.ctx.conn.collection("audit_log").countDocuments({ action, "target.id": id });
 
   it("when an examiner retires a question the blueprint a session pinned needs, then it is refused bank_in_use naming the version and the short cell, nothing is written, and the check-in still gets a full paper", async () => {
-    const { questions, v1, session, candidate } = await aSessionNeedingEveryQuestion("在用停用章节");
-    const target = questions[0]!;
+    const { questions, v1, session, candidate } = await aSessionNeedingEveryQuestion(bank, "在用停用章节");
+    const target = questions[0]!.dto;
     const res = await examiner.agent
       .post(`/api/question-bank/questions/${target.id}/retire`)
       .send({ comment: "法规已修订" });
@@ -141,12 +66,12 @@ describe("question bank: a change that would leave a blueprint in use unfillable
     ]);
     expect(await statusOf(target.id)).to.equal("published");
     expect(await auditCount("question_bank.question_retired", target.id)).to.equal(0);
-    expect(await checkIn(session, candidate)).to.equal(3);
+    expect(await checkIn(node, session, candidate)).to.equal(3);
   });
 
   it("when a reviewer quarantines such a question, then it is refused bank_in_use and the question stays in new papers", async () => {
-    const { questions, session, candidate } = await aSessionNeedingEveryQuestion("在用暂停章节");
-    const target = questions[1]!;
+    const { questions, session, candidate } = await aSessionNeedingEveryQuestion(bank, "在用暂停章节");
+    const target = questions[1]!.dto;
     const res = await reviewerAgent.agent
       .post(`/api/question-bank/questions/${target.id}/quarantine`)
       .send({ quarantined: true, reason: "统计分析后暂停" });
@@ -156,12 +81,12 @@ describe("question bank: a change that would leave a blueprint in use unfillable
       .body as QuestionDto;
     expect(stored.quarantined).to.equal(false);
     expect(await auditCount("question_bank.question_quarantined", target.id)).to.equal(0);
-    expect(await checkIn(session, candidate)).to.equal(3);
+    expect(await checkIn(node, session, candidate)).to.equal(3);
   });
 
   it("when a reviewer approves a new version that moves such a question to another chapter, then it is refused bank_in_use and the published version stays in use", async () => {
-    const { questions, session, candidate } = await aSessionNeedingEveryQuestion("在用改章章节");
-    const q = questions[2]!;
+    const { questions, session, candidate } = await aSessionNeedingEveryQuestion(bank, "在用改章章节");
+    const q = questions[2]!.dto;
     const { ref, type, stem, options, answer, explanation, categories, difficulty, tags, source } = q;
     const edited = await examiner.agent
       .put(`/api/question-bank/questions/${q.id}`)
@@ -189,15 +114,16 @@ describe("question bank: a change that would leave a blueprint in use unfillable
       [1, "published"],
       [2, "in_review"],
     ]);
-    expect(await checkIn(session, candidate)).to.equal(3);
+    expect(await checkIn(node, session, candidate)).to.equal(3);
   });
 
   it("when the session pinning the blueprint is cancelled, then retiring the question is allowed (the current version still fills)", async () => {
     const { questions, session } = await aSessionNeedingEveryQuestion(
+      bank,
       "在用取消章节",
       new Date(Date.now() + 86_400_000),
     );
-    const target = questions[0]!;
+    const target = questions[0]!.dto;
     await officer.agent.patch(`/api/exam-sessions/${session.id}`).send({ status: "cancelled" }).expect(200);
     await examiner.agent
       .post(`/api/question-bank/questions/${target.id}/retire`)
@@ -207,8 +133,8 @@ describe("question bank: a change that would leave a blueprint in use unfillable
   });
 
   it("when two examiners on two app instances retire two questions at once and either alone would leave enough, then exactly one is retired and the other is refused bank_in_use", async () => {
-    const questions = await publishedQuestions(3, "并发停用章节");
-    await publishedBlueprint(2, "并发停用章节", "并发方案");
+    const questions = (await publishedQuestions(bank, 3, "并发停用章节")).map((q) => q.dto);
+    await publishedBlueprint(bank, 2, "并发停用章节", "并发方案");
     const [a, b] = questions as [QuestionDto, QuestionDto];
     const results = await Promise.all([
       examiner.agent.post(`/api/question-bank/questions/${a.id}/retire`).send({}),

@@ -1,18 +1,9 @@
 import { expect } from "chai";
-import type { BlueprintDto, QuestionDto } from "../../../server/contracts/question-bank.js";
 import type { ImportReport } from "../../../server/contracts/question-import.js";
-import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
-import {
-  aSessionThroughApi,
-  connectSocket,
-  registerTestCandidate,
-  staffAgent,
-  type AuthedAgent,
-} from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
-import { call, ok, type ExamSocket } from "../exams/support/clients.js";
-import { examDb } from "../exams/support/models.js";
-import { blueprintInput, questionInput } from "./bank-context.js";
+import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import type { startTestNode } from "../../helpers/node.js";
+import { questionInput } from "./bank-context.js";
+import { aBankNode, aSessionNeedingEveryQuestion, checkIn, type BankNode } from "./pinned-bank.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -24,88 +15,18 @@ type Node = Awaited<ReturnType<typeof startTestNode>>;
  */
 describe("question import: a published version that would leave a blueprint in use unfillable", function () {
   this.timeout(180_000);
+  let bank: BankNode;
   let node: Node;
   let admin: AuthedAgent;
-  let examiner: AuthedAgent;
-  let reviewerAgent: AuthedAgent;
-  let officer: AuthedAgent;
 
   before(async () => {
-    node = await startTestNode();
+    bank = await aBankNode();
+    node = bank.node;
     admin = await staffAgent(node, { roles: ["admin"] });
-    examiner = await staffAgent(node, { roles: ["examiner"] });
-    reviewerAgent = await staffAgent(node, { roles: ["reviewer"] });
-    officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
   });
   after(async () => {
     await node?.stop();
   });
-
-  /** `n` published single-choice questions of 01001 in `chapter`, each with the input it was written from. */
-  async function publishedQuestions(n: number, chapter: string) {
-    const out: { input: Record<string, unknown>; dto: QuestionDto }[] = [];
-    for (let i = 0; i < n; i++) {
-      const input = questionInput({ chapter });
-      const created = await examiner.agent.post("/api/question-bank/questions").send(input).expect(201);
-      const id = (created.body as QuestionDto).id;
-      await examiner.agent.post(`/api/question-bank/questions/${id}/submit`).expect(200);
-      const approved = await reviewerAgent.agent
-        .post(`/api/question-bank/questions/${id}/approve`)
-        .send({})
-        .expect(200);
-      out.push({ input, dto: approved.body as QuestionDto });
-    }
-    return out;
-  }
-
-  async function publishedBlueprint(count: number, chapter: string, title: string): Promise<BlueprintDto> {
-    const saved = await examiner.agent
-      .post("/api/question-bank/blueprints")
-      .send({ blueprint: blueprintInput(count, { title, cells: [{ type: "single", chapter, count }] }) })
-      .expect(201);
-    const { id, version } = saved.body as BlueprintDto;
-    const published = await reviewerAgent.agent
-      .post(`/api/question-bank/blueprints/${id}/versions/${version}/publish`)
-      .expect(200);
-    return published.body as BlueprintDto;
-  }
-
-  /** v1 needs all 3 questions of `chapter` and a session with one candidate pins it; v2 (needing 2) is current. */
-  async function aSessionNeedingEveryQuestion(chapter: string) {
-    const questions = await publishedQuestions(3, chapter);
-    const v1 = await publishedBlueprint(3, chapter, `${chapter}方案`);
-    const session = await aSessionThroughApi(node, officer, new Date(Date.now() + 60_000));
-    expect(session.blueprint).to.deep.equal({ id: v1.id, version: v1.version });
-    const candidate = await registerTestCandidate(node, { categories: ["01001"] });
-    await officer.agent
-      .post(`/api/exam-sessions/${session.id}/assignments`)
-      .send({ candidateId: candidate.id })
-      .expect(201);
-    await publishedBlueprint(2, chapter, `${chapter}新方案`);
-    return { questions, v1, session, candidate };
-  }
-
-  async function checkIn(session: ExamSessionDto, candidate: { id: string; idNumber: string }) {
-    const proctor = await staffAgent(node, {
-      roles: ["proctor"],
-      testCentreId: session.testCentreId,
-      divisionCode: session.divisionCode,
-    });
-    const socket = (await connectSocket(node, proctor)) as unknown as ExamSocket;
-    try {
-      ok(await call(socket, "proctor:watch", { sessionId: session.id }));
-      const res = await call(socket, "proctor:check_in", {
-        sessionId: session.id,
-        candidateId: candidate.id,
-        idNumber: candidate.idNumber,
-      });
-      if (!res.ok) return res.error.code;
-      const paper = await examDb(node.ctx.conn).Papers.findById(res.data.seat.attemptId).lean();
-      return paper?.paper.questions.length;
-    } finally {
-      socket.close();
-    }
-  }
 
   /** The admin imports `questions` as published, in one roadcert file. */
   async function importPublished(questions: Record<string, unknown>[]): Promise<ImportReport> {
@@ -138,7 +59,7 @@ describe("question import: a published version that would leave a blueprint in u
       .toArray();
 
   it("when an import publishes a new version moving a question the pinned blueprint needs to another chapter, then that item is refused bank_in_use, nothing of it is written, the rest of the file is, and check-in still gets a full paper", async () => {
-    const { questions, v1, session, candidate } = await aSessionNeedingEveryQuestion("导入在用章节");
+    const { questions, v1, session, candidate } = await aSessionNeedingEveryQuestion(bank, "导入在用章节");
     const target = questions[0]!;
     // Another chapter: a new published question of the same cell would keep it full (as it should).
     const fresh = questionInput({ chapter: "导入新题章节" });
@@ -154,21 +75,21 @@ describe("question import: a published version that would leave a blueprint in u
     expect(await versionsOf(target.dto.id)).to.deep.equal([
       { version: target.dto.version, status: "published", chapter: "导入在用章节" },
     ]);
-    expect(await checkIn(session, candidate)).to.equal(3);
+    expect(await checkIn(node, session, candidate)).to.equal(3);
   });
 
   it("when the same file also publishes a new question of that cell, then the move is written (the checks see the batch's own writes)", async () => {
-    const { questions, session, candidate } = await aSessionNeedingEveryQuestion("导入补题章节");
+    const { questions, session, candidate } = await aSessionNeedingEveryQuestion(bank, "导入补题章节");
     const target = questions[0]!;
     const fresh = questionInput({ chapter: "导入补题章节" });
     const report = await importPublished([fresh, { ...target.input, chapter: "导入别的章节" }]);
     expect(report.items.map((i) => i.outcome)).to.deep.equal(["created", "updated"]);
     expect((await versionsOf(target.dto.id)).map((v) => v.status)).to.deep.equal(["superseded", "published"]);
-    expect(await checkIn(session, candidate)).to.equal(3);
+    expect(await checkIn(node, session, candidate)).to.equal(3);
   });
 
   it("when an import publishes a new version changing a needed question's type, then it is refused bank_in_use too", async () => {
-    const { questions } = await aSessionNeedingEveryQuestion("导入改题型章节");
+    const { questions } = await aSessionNeedingEveryQuestion(bank, "导入改题型章节");
     const target = questions[1]!;
     const report = await importPublished([
       { ...target.input, type: "true_false", options: [], answer: ["T"] },
@@ -179,7 +100,7 @@ describe("question import: a published version that would leave a blueprint in u
   });
 
   it("when an import publishes a new version of a needed question that stays in its cell, then it is written (the cell keeps its count)", async () => {
-    const { questions } = await aSessionNeedingEveryQuestion("导入改文字章节");
+    const { questions } = await aSessionNeedingEveryQuestion(bank, "导入改文字章节");
     const target = questions[2]!;
     const report = await importPublished([{ ...target.input, explanation: "依据《道路运输条例》" }]);
     expect(report.items.find((i) => i.ref === target.input.ref)?.outcome).to.equal("updated");
