@@ -18,6 +18,17 @@ const seat = (i: number): SeatAssignmentDto => ({
   idNumber: "32010219850315001X",
 });
 
+/** The session facts a report prints: one session of 01001 in 南京市第一考点, in the given state. */
+const sessionFacts = (status: "scheduled" | "cancelled") => ({
+  categoryName: "经营性道路旅客运输驾驶员",
+  testCentreName: "南京市第一考点",
+  roomName: "第一考场",
+  startsAt: "2026-05-10T01:00:00.000Z",
+  endsAt: "2026-05-10T02:00:00.000Z",
+  overAt: "2026-05-10T02:00:00.000Z",
+  status,
+});
+
 describe("session report", () => {
   const input: Parameters<typeof buildSessionReport>[0] = {
     sessionId: "s1",
@@ -68,15 +79,7 @@ describe("session report", () => {
     ],
     publishedAt: null,
     publishedBy: null,
-    session: {
-      categoryName: "经营性道路旅客运输驾驶员",
-      testCentreName: "南京市第一考点",
-      roomName: "第一考场",
-      startsAt: "2026-05-10T01:00:00.000Z",
-      endsAt: "2026-05-10T02:00:00.000Z",
-      overAt: "2026-05-10T02:00:00.000Z",
-      status: "scheduled",
-    },
+    session: sessionFacts("scheduled"),
   };
   const report = buildSessionReport(input);
 
@@ -229,15 +232,7 @@ describe("the report of a cancelled session", () => {
     })),
     publishedAt: null,
     publishedBy: null,
-    session: {
-      categoryName: "经营性道路旅客运输驾驶员",
-      testCentreName: "南京市第一考点",
-      roomName: "第一考场",
-      startsAt: "2026-05-10T01:00:00.000Z",
-      endsAt: "2026-05-10T02:00:00.000Z",
-      overAt: "2026-05-10T02:00:00.000Z",
-      status: "cancelled",
-    },
+    session: sessionFacts("cancelled"),
   });
 
   it("when candidates were checked in before the cancellation, then nobody counts as checked in, sat, absent or voided, and nothing as a result", () => {
