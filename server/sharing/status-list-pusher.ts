@@ -105,7 +105,9 @@ export function createStatusListPusher(deps: {
     if (!keys.length || sent === announced) return "taken";
     if (keysRouteMissing && Date.now() < keysRouteMissing.nextAt) return "deferred";
     const answer = await client.call("POST", "/api/hub/v1/certificate-keys", { certificateKeys: keys });
-    if (answer.status === 404) {
+    // Only the hub's "no such route" answer means an older hub; another 404 (a node the hub does not
+    // know) is a refusal like any other, retried as one.
+    if (answer.status === 404 && answer.error?.code === "route_not_found") {
       const backoffMs = keysRouteMissing ? Math.min(keysRouteMissing.backoffMs * 2, maxKeysBackoffMs) : maxRetryMs;
       if (!keysRouteMissing)
         deps.logger.warn(

@@ -20,7 +20,12 @@ describe("certificate keys announced to an older hub without the route", () => {
         calls.push(path);
         const answer =
           path === KEYS
-            ? { status: 404, body: { error: { code: "not_found", message: "没有此接口" } } }
+            ? {
+                status: 404,
+                body: {
+                  error: { code: "route_not_found", message: "找不到接口 POST /api/hub/v1/certificate-keys" },
+                },
+              }
             : {
                 status: 200,
                 body: { provinceCode: "320000", outcome: "accepted", generatedAt: new Date().toISOString() },
