@@ -188,8 +188,8 @@ export function divisionCodesIn(details: Record<string, unknown>): string[] {
  */
 export const AuditCursor = z
   .string()
-  .max(16)
-  .regex(/^[1-9]\d{0,15}$/, "不是本列表给出的翻页位置");
+  // At most 15 digits: every such number is a safe integer, so Number() reads it exactly.
+  .regex(/^[1-9]\d{0,14}$/, "不是本列表给出的翻页位置");
 
 export const ListAuditQuery = z
   .object({
