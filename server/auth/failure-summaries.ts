@@ -79,8 +79,10 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
           { _id: sourceKey(period, source) },
           { $setOnInsert: { period, expireAt: expiry(period) } },
           { upsert: true },
-        ).catch((err: unknown) => {
-          if (!isDuplicateKey(err)) throw err;
+        ).catch(() => {
+          // The failure is counted already (above): a marker that is a duplicate, or that could
+          // not be written, at most leaves this source out of the period's source count. Thrown
+          // on, the caller's fallback would count the failure a second time.
         });
         return period;
       } catch (err) {

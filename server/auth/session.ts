@@ -29,7 +29,7 @@ const SESSION_TTL_SECONDS = 8 * 3600;
  */
 export function createSessionMiddleware(
   conn: Connection,
-  options: { secret: string; secure: boolean; now?: () => Date },
+  options: { secret: string; secure: boolean; now: () => Date },
 ): RequestHandler {
   const store = createSessionStore(conn, options.now);
   return session({
@@ -62,7 +62,7 @@ interface SessionDoc {
  *   instance's clock: with instances apart, a login held on one and had ended on another, and a
  *   page said "logged in" where the socket said "ended" (or the other way round).
  */
-export function createSessionStore(conn: Connection, now: () => Date = () => new Date()): MongoStore {
+export function createSessionStore(conn: Connection, now: () => Date): MongoStore {
   const store = MongoStore.create({
     // mongoose bundles its own copy of the mongodb driver; the client is the same API at runtime,
     // only the two packages' declarations differ.

@@ -36,7 +36,7 @@ describe("login sessions: a request that ends after a concurrent logout", () => 
    */
   function aSessionApp(errors: unknown[], extra: (app: express.Express) => void) {
     const app = express();
-    app.use(createSessionMiddleware(db.conn, { secret: "test-secret", secure: false }));
+    app.use(createSessionMiddleware(db.conn, { secret: "test-secret", secure: false, now: () => new Date() }));
     app.post("/login", (req, res) => {
       req.session.who = "officer";
       res.status(204).end();
