@@ -62,11 +62,6 @@ export interface CertificatesDeps {
   keyRotationCheckMs?: number;
 }
 
-/**
- * The certificates feature on a province node: subscribes to `exam.passed`, serves the public
- * trust/status lists and verification, the officer API, the PDFs, and runs the hourly lapse check
- * (cancellation 180 days after expiry, once per certificate across instances).
- */
 /** A certificate's categories as qualifications registration reads (codes this node does not know left out). */
 function heldCategories(
   categories: readonly { code: string; firstIssuedOn: string }[] | undefined,
@@ -76,6 +71,11 @@ function heldCategories(
     .map((c) => ({ categoryCode: c.code, firstIssuedOn: c.firstIssuedOn }));
 }
 
+/**
+ * The certificates feature on a province node: subscribes to `exam.passed`, serves the public
+ * trust/status lists and verification, the officer API, the PDFs, and runs the hourly lapse check
+ * (cancellation 180 days after expiry, once per certificate across instances).
+ */
 export function createCertificatesFeature(ctx: FeatureContext, deps: CertificatesDeps) {
   const provinceCode = ctx.config.provinceCode ?? "";
   const opts = ctx.config.certificates;
@@ -322,11 +322,9 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       ctx.events.subscribe("exam.voided", (e) => issuance.onExamVoided(e));
       ctx.events.subscribe("exam.results_published", (e) => issuance.onResultsPublished(e.sessionId));
       const rotationEvery = deps.keyRotationCheckMs ?? 3_600_000;
-      timers.push(
-        setInterval(lapseCheck, deps.lapseCheckMs ?? 3_600_000),
-        setTimeout(rotationCheck, Math.min(rotationEvery, 600_000)),
-        setInterval(rotationCheck, rotationEvery),
-      );
+      timers.push(setInterval(lapseCheck, deps.lapseCheckMs ?? 3_600_000), setInterval(rotationCheck, rotationEvery));
+      // A first check ten minutes after start, unless the interval's own first tick comes as soon.
+      if (rotationEvery > 600_000) timers.push(setTimeout(rotationCheck, 600_000));
       for (const t of timers) t.unref();
       if (opts.keyLifetimeMs > 0 && opts.keyLifetimeMs <= opts.rotationLeadMs)
         ctx.logger.warn(
