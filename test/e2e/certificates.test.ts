@@ -149,15 +149,16 @@ describe("certificate pages and verification in the browser (browser)", function
       if (!passes.some((p) => p.idNumber === firstId) || !next)
         throw new Error("the two passes are not listed first");
       await rows.nth(1).filter({ hasText: next.idNumber }).waitFor();
-      const box = await first.getByRole("button", { name: "发证", exact: true }).boundingBox();
-      if (!box) throw new Error("no 发证 button");
-      const x = box.x + box.width / 2;
-      const y = box.y + box.height / 2;
+      // The first click through the locator, which waits for the table's layout to settle: a raw
+      // click at a box measured while the table was still laying out could land beside the button.
+      await first.getByRole("button", { name: "发证", exact: true }).click();
       // A quick node answers the first click before the second: the issued row leaves, the next moves up.
-      await page.mouse.move(x, y);
-      await page.mouse.down({ clickCount: 1 });
-      await page.mouse.up({ clickCount: 1 });
       await rows.filter({ hasText: firstId }).waitFor({ state: "detached" });
+      const movedUp = rows.first().filter({ hasText: next.idNumber });
+      const box = await movedUp.getByRole("button", { name: "发证", exact: true }).boundingBox();
+      if (!box) throw new Error("the next pass did not move up");
+      // The double click's second click (detail 2) lands on the button now under the pointer.
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.mouse.down({ clickCount: 2 });
       await page.mouse.up({ clickCount: 2 });
       // An issue the click started shows at once (its button spins); let any such finish before counting.
