@@ -1,35 +1,49 @@
 import { expect } from "chai";
 import { ref } from "vue";
-import { AnswerJournal } from "../../../client/src/features/exam/answer-journal.js";
-import { useAnswerSaves, type SaveOutcomes } from "../../../client/src/features/exam/answer-saves.js";
 import { useAnswerSlots } from "../../../client/src/features/exam/answer-slots.js";
 import { handIn } from "../../../client/src/features/exam/hand-in.js";
+import {
+  useAttemptJournal,
+  type AttemptJournalDeps,
+} from "../../../client/src/features/exam/use-attempt-journal.js";
 import { aSeatServer, settle, type Arrival } from "./support/seat-server.js";
 
 let attempts = 0;
 
 /**
- * The candidate's page as far as saving goes: a journal (in memory, as without IndexedDB), the
- * slots the sheet shows, and the save pipeline, sending to a fake server that decides with the
- * real server's seq rule.
+ * The candidate's page as far as saving goes: the attempt's journal as the store holds it (in
+ * memory, as without IndexedDB), the slots the sheet shows, and the save pipeline, sending to a
+ * fake server that decides with the real server's seq rule.
  */
-async function aPage(questions = 6, outcomes: Partial<SaveOutcomes> = {}) {
+async function aPage(questions = 6, outcomes: Partial<Pick<AttemptJournalDeps, "overtaken">> = {}) {
   const attemptId = `attempt-${++attempts}`;
   const server = aSeatServer(attemptId, questions);
-  const journal = await AnswerJournal.open(attemptId);
-  const { slot, saveState } = useAnswerSlots(ref(true));
+  // The socket's state as the page sees it: a save sent while offline is not sent at all.
+  let online = true;
+  const { slots, slot, saveState } = useAnswerSlots(ref(true));
   const refusals: string[] = [];
-  const saves = useAnswerSaves({
-    transport: server.transport,
-    journal: () => journal,
-    slot,
-    outcomes: {
-      stored: () => undefined,
-      refused: (_entry, error) => refusals.push(error.code),
-      overtaken: () => undefined,
-      ...outcomes,
+  const attemptJournal = useAttemptJournal({
+    transport: {
+      connected: () => online && server.transport.connected(),
+      emit: (entry) => server.transport.emit(entry),
     },
+    fillMissing: () => Promise.resolve(),
+    // No attempt read: the replay sends no fillers (save-retry.test.ts covers them).
+    attempt: () => null,
+    slots,
+    slot,
+    msToDeadline: () => null,
+    resendDue: () => online,
+    syncing: () => null,
+    // Not running: a failed save arms no retry timer (there is no window here).
+    running: () => false,
+    stored: () => undefined,
+    refused: (_entry, error) => refusals.push(error.code),
+    overtaken: () => undefined,
+    ...outcomes,
   });
+  const journal = await attemptJournal.follow(attemptId, 0);
+  const saves = attemptJournal.saves;
   const answer = (index: number, ...choice: string[]) => saves.change({ kind: "answer", index, choice });
   const flag = (index: number, flagged: boolean) => saves.change({ kind: "flag", index, flagged });
   /** 交卷 as the store does it, against the fake server. */
@@ -37,12 +51,27 @@ async function aPage(questions = 6, outcomes: Partial<SaveOutcomes> = {}) {
     handIn({
       lastSeq: () => journal.lastSeq,
       saves,
-      replayMissing: async () => {
-        await saves.replayPending();
-      },
+      replayMissing: (missing) => attemptJournal.replay(missing),
       submit: (lastSeq) => server.submit(lastSeq),
     });
-  return { server, journal, slot, saveState, saves, refusals, answer, flag, handIn: handInNow };
+  /** What the store runs once the socket connects again (between its two syncs). */
+  const reconnect = () => attemptJournal.replay([]);
+  const goOffline = () => {
+    online = false;
+  };
+  return {
+    server,
+    journal,
+    slot,
+    saveState,
+    saves,
+    refusals,
+    answer,
+    flag,
+    handIn: handInNow,
+    reconnect,
+    goOffline,
+  };
 }
 
 /** The page's saves of question `index` the server applied, in order: answers, or `flag:<value>`. */
@@ -142,15 +171,18 @@ describe("exam page: saves numbered anew after seq_conflict (client)", () => {
     }
   });
 
-  it("when a refused save was sent twice (a replay crossed it), then it is numbered anew once, and a later change still wins", async () => {
+  it("when a refused save was sent twice (a resend after its timed-out ack crossed it), then it is numbered anew once, and a later change still wins", async () => {
     const page = await aPage(2);
     page.answer(0, "A");
     await page.server.deliverAll();
     page.answer(0, "B");
     await settle();
     page.server.fromOtherPage({ seq: 2, kind: "answer", index: 0, choice: ["C"] });
-    // The retry timer's replay sends the same save again while the first is in flight.
-    const replayed = page.saves.replayPending();
+    // The same save goes again while the first is in flight (the first's ack timed out; the retry
+    // timer's resend only waits for saves nobody has given up on).
+    const entry = page.journal.pending()[0];
+    if (!entry) throw new Error("no pending save");
+    const replayed = page.saves.send(entry);
     await settle();
     expect(page.server.inFlight()).to.equal(2);
     page.server.deliverOne();
@@ -264,5 +296,45 @@ describe("exam page: handing in while a save is numbered anew (client)", () => {
       why,
     ).to.deep.equal(["2 Q1 B applied"]);
     expect(page.server.handIns, why).to.deep.equal([{ lastSeq: 2, outcome: "closed", missing: [] }]);
+  });
+});
+
+describe("exam page: one resend of the journal for reconnect and hand-in (client)", () => {
+  it("when the socket reconnects while a save is in flight, then that save is sent once", async () => {
+    const page = await aPage(2);
+    page.answer(0, "A");
+    page.answer(1, "B");
+    await settle();
+    expect(page.server.inFlight()).to.equal(2);
+    // The socket is back (its connect event runs the replay) while both saves are on their way.
+    const replayed = page.reconnect();
+    await page.server.deliverAll();
+    await replayed;
+
+    expect(pageArrivals(page.server.arrivals)).to.deep.equal(["1 Q0 A applied", "2 Q1 B applied"]);
+    expect(page.journal.pending()).to.deep.equal([]);
+    expect(page.server.missing()).to.deep.equal([]);
+  });
+
+  it("when hand-in finds an entry it could not confirm, then it sends no attempt:submit and names that question as unconfirmed", async () => {
+    const page = await aPage(3);
+    page.answer(0, "A");
+    await page.server.deliverAll();
+    // The network goes: question 1's answer stays in the journal, never confirmed.
+    page.goOffline();
+    page.answer(1, "B");
+    await settle();
+    const handedIn = page.handIn();
+    await page.server.deliverAll();
+    const ack = await handedIn;
+
+    expect(ack.ok).to.equal(false);
+    expect(!ack.ok && ack.error.code).to.equal("offline");
+    expect(ack.unconfirmed).to.deep.equal([1]);
+    // Sent while the socket is down, `attempt:submit` would wait in socket.io's buffer and could
+    // close the attempt once it reconnects, after the page had told the candidate it failed.
+    expect(page.server.handIns).to.deep.equal([]);
+    expect(page.server.closed).to.equal(false);
+    expect(page.journal.pending().map((e) => e.seq)).to.deep.equal([2]);
   });
 });

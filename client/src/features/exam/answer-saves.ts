@@ -3,13 +3,26 @@ import type { Ack } from "@contracts/errors.js";
 import type { SaveAckDto } from "@contracts/exams.js";
 import type { AnswerJournal, JournalDraft, JournalEntry } from "./answer-journal.js";
 import type { AnswerSlot } from "./answer-slots.js";
-import { retriesSave } from "./save-retry.js";
+import { unsavedAnswerIndexes } from "./save-retry.js";
 
 /**
- * Passes the hand-in gives saves numbered anew before it names its last seq: each pass answers
- * one renumbering, and only another page taking seq after seq of this page's needs a second.
+ * Passes a resend of the journal gives saves numbered anew (the hand-in's, before it names its last
+ * seq): each pass answers one renumbering, and only another page taking seq after seq of this
+ * page's needs a second.
  */
 const SETTLE_PASSES = 5;
+
+type SettleError = { code: string; message: string };
+
+/**
+ * What a resend of the journal left: nothing, or why it stopped and the questions whose newest
+ * answer is therefore not confirmed (what the pages name as possibly not counted).
+ */
+export type SettleOutcome = { settled: true } | { settled: false; error: SettleError; unconfirmed: number[] };
+
+const NO_JOURNAL: SettleError = { code: "attempt_not_found", message: "未找到考试记录" };
+/** Every pass ended with a save numbered anew again: another page keeps taking this page's seqs. */
+const STILL_RENUMBERED: SettleError = { code: "saves_pending", message: "作答尚未全部保存" };
 
 /** How saves reach the server (the socket on the page, a fake server in the tests). */
 export interface SaveTransport {
@@ -46,8 +59,11 @@ export function useAnswerSaves(deps: {
 }) {
   /** Unacknowledged journal entries (drives "n 条作答待同步"). */
   const pendingCount = ref(0);
-  /** Sends that `change` started and nobody awaits, by seq: the hand-in waits for them. */
-  const sending = new Map<number, Promise<Ack<SaveAckDto>>>();
+  /**
+   * Sends that `change` started and nobody awaits, by attempt and seq (a seq alone is also the
+   * next attempt's): `settlePending` waits for them instead of sending them again.
+   */
+  const sending = new Map<string, Promise<Ack<SaveAckDto>>>();
 
   function countPending(): void {
     pendingCount.value = deps.journal()?.pending().length ?? 0;
@@ -125,51 +141,49 @@ export function useAnswerSaves(deps: {
     }
     countPending();
     const sent = stored.then(() => send(entry));
-    sending.set(entry.seq, sent);
+    const key = sendingKey(entry);
+    sending.set(key, sent);
     void sent.then(() => {
-      if (sending.get(entry.seq) === sent) sending.delete(entry.seq);
+      if (sending.get(key) === sent) sending.delete(key);
     });
   }
 
   /**
-   * Resends every journalled save in seq order, one at a time, so the server sees them in order.
-   * False when a failure ended the pass (the rest would fail alike; the retry timer or the
-   * reconnect sends them).
+   * The one resend of the journal (reconnect, unpause, retry timer, hand-in): every journalled
+   * save not yet acknowledged is answered, in seq order, one at a time so the server sees them in
+   * order, and the ones numbered anew meanwhile too. A save already on its way (a change's own
+   * send) is waited for, never sent a second time. The passes take in saves numbered anew
+   * meanwhile (`seq_conflict`): renumbered after `attempt:submit` named its last seq, such a save
+   * came after the close it should have been in, refused `attempt_closed`. Stops at the first
+   * save that failed or was refused in a way that keeps it (the rest would fail alike): the
+   * outcome says why, and which questions' newest answers are therefore not confirmed.
    */
-  async function replayPending(): Promise<boolean> {
+  async function settlePending(): Promise<SettleOutcome> {
     const journal = deps.journal();
-    if (!journal) return false;
-    for (const entry of journal.pending()) {
-      const ack = await send(entry);
-      if (!ack.ok && (ack.error.code === "offline" || retriesSave(ack.error.code))) return false;
-    }
-    return true;
-  }
-
-  /**
-   * What the hand-in waits for before it names its last seq: every journalled save answered, the
-   * ones numbered anew meanwhile included. Renumbered after `attempt:submit` named its last seq,
-   * a save refused `seq_conflict` during the hand-in came after the close it should have been in,
-   * and was refused `attempt_closed`: the candidate's answer did not count. A save already on its
-   * way is waited for, not sent twice. True when nothing is left; false when a save failed or was
-   * refused in a way that keeps it (the server then waits for what it misses, or says so).
-   */
-  async function settlePending(): Promise<boolean> {
-    const journal = deps.journal();
-    if (!journal) return false;
+    if (!journal) return { settled: false, error: NO_JOURNAL, unconfirmed: [] };
     for (let pass = 0; pass < SETTLE_PASSES; pass++) {
       const pending = journal.pending();
-      if (pending.length === 0) return true;
+      if (pending.length === 0) return { settled: true };
       for (const entry of pending) {
         if (!journal.holds(entry.seq)) continue;
-        const ack = await (sending.get(entry.seq) ?? send(entry));
-        if (!ack.ok && journal.holds(entry.seq)) return false;
+        const ack = await (sending.get(sendingKey(entry)) ?? send(entry));
+        if (!ack.ok && journal.holds(entry.seq)) return unsettled(journal, ack.error);
       }
     }
-    return journal.pending().length === 0;
+    return journal.pending().length === 0 ? { settled: true } : unsettled(journal, STILL_RENUMBERED);
   }
 
-  return { pendingCount, countPending, send, change, replayPending, settlePending };
+  /** The questions whose newest journalled answer the server has not acknowledged (flags do not score). */
+  function unsettled(journal: AnswerJournal, error: SettleError): SettleOutcome {
+    const unconfirmed = unsavedAnswerIndexes(journal.pending(), (i) => deps.slot(i).savedSeq);
+    return { settled: false, error, unconfirmed };
+  }
+
+  return { pendingCount, countPending, send, change, settlePending };
+}
+
+function sendingKey(entry: JournalEntry): string {
+  return `${entry.attemptId}|${entry.seq}`;
 }
 
 function draftOf(entry: JournalEntry): JournalDraft {

@@ -9,15 +9,12 @@ import type {
 } from "@contracts/exams.js";
 import { useSessionStore } from "@/shared/session.store.js";
 import { emitWithAck, useSocket, type AppClientSocket } from "@/shared/socket.js";
-import { AnswerJournal } from "./answer-journal.js";
-import { useAnswerSaves } from "./answer-saves.js";
 import { useAnswerSlots } from "./answer-slots.js";
 import { useAttemptView } from "./attempt-view.js";
 import { remainingMs, serverNow } from "./exam-clock.js";
 import { emitSave, fillMissingSeqs } from "./save-emit.js";
-import { handIn } from "./hand-in.js";
-import { retriesSave, unsavedAnswerIndexes } from "./save-retry.js";
-import { useSaveRetry } from "./use-save-retry.js";
+import { HAND_IN_OFFLINE, handIn, type HandInResult } from "./hand-in.js";
+import { useAttemptJournal } from "./use-attempt-journal.js";
 
 export type { AnswerSlot, SaveState } from "./answer-slots.js";
 
@@ -27,9 +24,9 @@ const CHECK_IN_POLL_MS = 3000;
 /**
  * The candidate's attempt on this page: the paper, the answers with their save state, and the
  * server-anchored clock. Every change goes into the IndexedDB journal first and is sent with its
- * seq; an ack removes it. After every (re)connect the page resyncs the attempt, replays what the
- * journal still holds, and resyncs again, so the screen always ends up equal to the server plus
- * the candidate's newer, not yet acknowledged changes.
+ * seq; an ack removes it (`useAttemptJournal`). After every (re)connect the page resyncs the
+ * attempt, replays what the journal still holds, and resyncs again, so the screen always ends up
+ * equal to the server plus the candidate's newer, not yet acknowledged changes.
  */
 export const useExamStore = defineStore("exam", () => {
   const view = useAttemptView();
@@ -48,10 +45,6 @@ export const useExamStore = defineStore("exam", () => {
   const connected = ref(false);
   /** Why the server refuses this page's saves for good (their bound reached): shown until resolved. */
   const saveRefusal = ref<string | null>(null);
-  const journalDurable = ref(true);
-  /** Questions whose newest answer never reached the server before it closed the attempt. */
-  const unsavedAtClose = ref<number[]>([]);
-  const journalReady = ref(false);
   const {
     slots,
     answeredCount,
@@ -63,7 +56,6 @@ export const useExamStore = defineStore("exam", () => {
     clear: clearSlots,
   } = useAnswerSlots(connected);
 
-  let journal: AnswerJournal | null = null;
   let ticker: number | null = null;
   let started = false;
   let syncing: Promise<void> | null = null;
@@ -81,39 +73,27 @@ export const useExamStore = defineStore("exam", () => {
   const remaining = computed(() => remainingMs(clock.value, now.value));
   /** The countdown reached zero (not paused): the server closes the attempt at the deadline and grace. */
   const timeUp = computed(() => remaining.value === 0 && !clock.value?.paused);
-  const saveRetry = useSaveRetry({
-    msToDeadline: () => remainingMs(clock.value, performance.now()),
-    flush: flushPending,
-  });
-  const saves = useAnswerSaves({
+  const journal = useAttemptJournal({
     transport: { connected: () => useSocket().connected, emit: emitSave },
-    journal: () => journal,
+    fillMissing: fillMissingSeqs,
+    attempt: () => attempt.value,
+    slots,
     slot,
-    outcomes: {
-      stored(entry, ack) {
-        saveRetry.succeeded();
-        view.applyAckClock(entry.attemptId, ack, performance.now());
-      },
-      refused(_entry, error) {
-        if (error.code === "attempt_closed" || error.code === "attempt_paused") void resync();
-        // Kept in the journal (nothing is dropped): the proctor decides, and the page says why.
-        else if (error.code === "saves_exhausted") saveRefusal.value = error.message;
-        // Only while the page runs: a save in flight failing after stop() would arm a timer nobody cancels.
-        if (started && retriesSave(error.code)) saveRetry.failed();
-      },
-      overtaken: () => void resync(),
+    msToDeadline: () => remainingMs(clock.value, performance.now()),
+    // Connected, this page's, and the attempt takes saves (a pause replays on resume).
+    resendDue: () =>
+      useSocket().connected && !takenOver.value && status.value === "in_progress" && !clock.value?.paused,
+    syncing: () => syncing,
+    running: () => started,
+    stored: (entry, ack) => view.applyAckClock(entry.attemptId, ack, performance.now()),
+    refused(_entry, error) {
+      if (error.code === "attempt_closed" || error.code === "attempt_paused") void resync();
+      // Kept in the journal (nothing is dropped): the proctor decides, and the page says why.
+      else if (error.code === "saves_exhausted") saveRefusal.value = error.message;
     },
+    overtaken: () => void resync(),
   });
-  const pendingCount = saves.pendingCount;
-  /**
-   * Questions whose newest journalled answer the server has not acknowledged, as the journal holds
-   * them now: what a page that can no longer reach the server names as possibly not counted.
-   */
-  const unacknowledgedAnswers = computed(() => {
-    // The journal is not reactive; its count is, and changes whenever an entry leaves or joins it.
-    if (pendingCount.value === 0 || !journal) return [];
-    return unsavedAnswerIndexes(journal.pending(), (i) => slot(i).savedSeq);
-  });
+  const { saves, pendingCount } = journal;
   const earliestSubmitInMs = computed(() => {
     const at = attempt.value?.earliestSubmitAt;
     if (!at || !clock.value) return 0;
@@ -151,51 +131,9 @@ export const useExamStore = defineStore("exam", () => {
       status.value === "in_progress" &&
       !takenOver.value &&
       !clock.value?.paused &&
-      journalReady.value &&
+      journal.ready.value &&
       (remaining.value === null || remaining.value > 0),
   );
-
-  /**
-   * Replays every journalled save in seq order (sequentially, so the server sees them in order),
-   * then fills the seqs the server misses that no journal holds (`fillMissingSeqs`).
-   */
-  async function replay(missing: number[]): Promise<void> {
-    if (!journal || !(await saves.replayPending())) return;
-    const a = attempt.value;
-    if (!a) return;
-    // The flags as shown (the read merged with this page's changes): a filler restates them.
-    const shown = [...slots.entries()].map(([index, s]) => ({
-      index,
-      flagged: s.flagged,
-      flagSeq: s.flagSeq,
-    }));
-    await fillMissingSeqs(a, shown, missing, new Set(journal.pending().map((e) => e.seq)));
-  }
-
-  /**
-   * The retry timer's resend: after a running resync (which replays by itself), whatever the
-   * journal still holds, while connected and the attempt takes saves (a pause replays on resume).
-   */
-  async function flushPending(): Promise<void> {
-    if (syncing) await syncing;
-    if (!journal || journal.pending().length === 0 || !useSocket().connected || takenOver.value) return;
-    if (status.value !== "in_progress" || clock.value?.paused) return;
-    await replay([]);
-  }
-
-  /**
-   * The attempt is closed, and the slots hold what the server stored: the journalled answers it
-   * closed without are named on the result page, never dropped silently (a voided attempt scores
-   * nothing, so nothing is missing from it); then the journal is cleared.
-   */
-  async function settleClosed(closed: "submitted" | "voided"): Promise<void> {
-    if (!journal) return;
-    if (closed === "submitted" && journal.pending().length > 0)
-      unsavedAtClose.value = unsavedAnswerIndexes(journal.pending(), (i) => slot(i).savedSeq);
-    saveRetry.cancel();
-    pendingCount.value = 0;
-    await journal.clear();
-  }
 
   async function syncOnce(): Promise<void> {
     const first = await emitWithAck(
@@ -208,24 +146,17 @@ export const useExamStore = defineStore("exam", () => {
       return;
     }
     loadError.value = null;
-    if (!journal || journal.attemptId !== first.data.attemptId) {
-      journal = await AnswerJournal.open(first.data.attemptId);
-      // Another attempt (the next candidate at this seat): the last one's unsaved answers are not theirs.
-      unsavedAtClose.value = [];
-      journalDurable.value = journal.durable;
-      journalReady.value = true;
-    }
-    await journal.catchUp(first.data.lastSeq);
+    const j = await journal.follow(first.data.attemptId, first.data.lastSeq);
     applyAttempt(first.data);
     // Re-apply local changes still in the journal over the server's older state.
-    overlayPending(journal.pending(), true);
+    overlayPending(j.pending(), true);
     if (first.data.status === "submitted" || first.data.status === "voided") {
-      await settleClosed(first.data.status);
+      await journal.settleClosed(first.data.status);
       return;
     }
     if (first.data.status !== "in_progress" && first.data.status !== "submitting") return;
-    if (journal.pending().length === 0 && first.data.missingSeqs.length === 0) return;
-    await replay(first.data.missingSeqs);
+    if (j.pending().length === 0 && first.data.missingSeqs.length === 0) return;
+    await journal.replay(first.data.missingSeqs);
     const second = await emitWithAck(
       "attempt:sync",
       { attemptId: first.data.attemptId },
@@ -233,7 +164,7 @@ export const useExamStore = defineStore("exam", () => {
     );
     if (second.ok) {
       applyAttempt(second.data);
-      overlayPending(journal.pending(), false);
+      overlayPending(j.pending(), false);
     }
     saves.countPending();
   }
@@ -286,7 +217,7 @@ export const useExamStore = defineStore("exam", () => {
   }
   function onClock(ev: ClockEventDto): void {
     if (!view.applyClockEvent(ev, performance.now())) return;
-    if (!ev.paused && journal && journal.pending().length > 0) void replay([]);
+    if (!ev.paused && journal.pending().length > 0) void journal.replay([]);
   }
   function onTakenOver(ev: AttemptTakenOverDto): void {
     if (!attempt.value || ev.attemptId === attempt.value.attemptId) takenOver.value = true;
@@ -297,9 +228,9 @@ export const useExamStore = defineStore("exam", () => {
     // once. A sync would not do: after a close at the deadline the candidate's login window is
     // over and the server refuses it (and closes the socket). Only a page that has no journal of
     // this attempt yet (still loading) asks.
-    if (journal?.attemptId === ev.attemptId) {
+    if (journal.current()?.attemptId === ev.attemptId) {
       applyServerAnswers(ev.answers);
-      void settleClosed(ev.status);
+      void journal.settleClosed(ev.status);
     } else void resync();
   }
 
@@ -311,15 +242,11 @@ export const useExamStore = defineStore("exam", () => {
   function forgetAttempt(): void {
     view.reset();
     clearSlots();
-    saveRetry.cancel();
-    journal = null;
-    journalReady.value = false;
-    saves.countPending();
+    journal.forget();
     takenOver.value = false;
     loginEnded.value = false;
     loadError.value = null;
     saveRefusal.value = null;
-    unsavedAtClose.value = [];
   }
 
   /** Starts listening to the socket and loads the attempt; idempotent. */
@@ -364,12 +291,12 @@ export const useExamStore = defineStore("exam", () => {
     ticker = null;
     if (retryTimer !== null) window.clearTimeout(retryTimer);
     retryTimer = null;
-    saveRetry.cancel();
+    journal.stopRetrying();
   }
 
   // Time up: send what is left at once, while the server's grace after the deadline still takes it.
   watch(timeUp, (up) => {
-    if (up && pendingCount.value > 0) saveRetry.now();
+    if (up && pendingCount.value > 0) journal.resendNow();
   });
 
   /** checked_in → ready: the candidate confirmed the photo, name and ID shown. */
@@ -383,28 +310,32 @@ export const useExamStore = defineStore("exam", () => {
 
   /**
    * Hands in (see `handIn`): the journal's saves first, then `attempt:submit` with the last seq so
-   * the server grades only after every save arrived; `saves_pending` replays what it misses.
+   * the server grades only after every save arrived; `saves_pending` replays what it misses. A
+   * refusal names the questions whose newest answer is not confirmed.
    */
-  async function submit(): Promise<Ack<CandidateAttemptDto>> {
+  async function submit(): Promise<HandInResult<CandidateAttemptDto>> {
     const a = attempt.value;
-    const j = journal;
-    if (!a || !j) return { ok: false, error: { code: "attempt_not_found", message: "未找到考试记录" } };
+    const j = journal.current();
+    const notFound = { code: "attempt_not_found", message: "未找到考试记录" };
+    if (!a || !j) return { ok: false, error: notFound, unconfirmed: [] };
     if (!useSocket().connected)
       return {
         ok: false,
-        error: { code: "offline", message: "网络连接中断，恢复连接后才能交卷，已作答内容不会丢失" },
+        error: HAND_IN_OFFLINE,
+        unconfirmed: journal.unacknowledgedAnswers.value,
       };
     const last = await handIn({
       lastSeq: () => j.lastSeq,
       saves,
-      replayMissing: (missing) => replay(missing),
+      replayMissing: (missing) => journal.replay(missing),
       submit: (lastSeq) =>
         emitWithAck("attempt:submit", { attemptId: a.attemptId, lastSeq }, { timeoutMs: SUBMIT_TIMEOUT_MS }),
     });
     if (last.ok) {
       applyAttempt(last.data);
-      // As at any close: a journalled answer the server closed without is named, not dropped.
-      await settleClosed(last.data.status === "voided" ? "voided" : "submitted");
+      // As at any close: a journalled answer the server closed without is named, not dropped (the
+      // server's closing state decides, not `last.unconfirmed`: a save whose ack was lost arrived).
+      await journal.settleClosed(last.data.status === "voided" ? "voided" : "submitted");
     }
     return last;
   }
@@ -425,12 +356,12 @@ export const useExamStore = defineStore("exam", () => {
     connected,
     pendingCount,
     saveRefusal,
-    retrying: saveRetry.retrying,
-    unsavedAtClose,
-    journalDurable,
+    retrying: journal.retrying,
+    unsavedAtClose: journal.unsavedAtClose,
+    journalDurable: journal.durable,
     remaining,
     timeUp,
-    unacknowledgedAnswers,
+    unacknowledgedAnswers: journal.unacknowledgedAnswers,
     earliestSubmitInMs,
     answeredCount,
     flaggedCount,

@@ -17,20 +17,41 @@ export interface HandInDeps<T> {
 }
 
 /**
- * 交卷: settles what the journal holds (`settlePending`: saves numbered anew meanwhile included),
- * then `attempt:submit` with the last seq, so the server grades only once every save up to it arrived. `saves_pending` (the server still misses seqs) sends
- * those and tries again, at most `HAND_IN_ROUNDS` times.
+ * A hand-in's answer, with the questions whose newest answer the page could not get confirmed
+ * before it named its last seq (empty when every save was acknowledged). The server stays the
+ * judge of what counts: once it closed the attempt, the page names what its closing state lacks.
  */
-export async function handIn<T>(deps: HandInDeps<T>): Promise<Ack<T>> {
+export type HandInResult<T> = Ack<T> & { unconfirmed: number[] };
+
+/** Why the page hands nothing in while its socket is down (the dialog says so before, too). */
+export const HAND_IN_OFFLINE = {
+  code: "offline",
+  message: "网络连接中断，恢复连接后才能交卷，已作答内容不会丢失",
+};
+
+/**
+ * 交卷: settles what the journal holds (`settlePending`: saves numbered anew meanwhile included),
+ * then `attempt:submit` with the last seq, so the server grades only once every save up to it
+ * arrived. `saves_pending` (the server still misses seqs) sends those and tries again, at most
+ * `HAND_IN_ROUNDS` times. A save the page could not confirm is not taken as delivered: the result
+ * names its question, and when the connection is gone no `attempt:submit` is sent at all (it
+ * would wait in socket.io's buffer until its timeout, for the candidate a hand-in hanging for
+ * 20 s; the dialog already says hand-in needs the connection).
+ */
+export async function handIn<T>(deps: HandInDeps<T>): Promise<HandInResult<T>> {
   let last: Ack<T> = { ok: false, error: { code: "saves_pending", message: "作答尚未全部保存" } };
+  let unconfirmed: number[] = [];
   for (let round = 0; round < HAND_IN_ROUNDS; round++) {
     // Settled first, the renumbered saves included: the last seq is read after them.
-    await deps.saves.settlePending();
+    const settled = await deps.saves.settlePending();
+    unconfirmed = settled.settled ? [] : settled.unconfirmed;
+    if (!settled.settled && settled.error.code === "offline")
+      return { ok: false, error: HAND_IN_OFFLINE, unconfirmed };
     last = await deps.submit(deps.lastSeq());
-    if (last.ok || last.error.code !== "saves_pending") return last;
+    if (last.ok || last.error.code !== "saves_pending") return { ...last, unconfirmed };
     await deps.replayMissing(missingOf(last.error.details));
   }
-  return last;
+  return { ...last, unconfirmed };
 }
 
 /** The seqs a `saves_pending` refusal names (bounded by the server: at most 1,000). */

@@ -17,7 +17,8 @@ export function useSaveRetry(options: {
   /** True from a failed save until a save succeeds: the page says it is retrying. */
   const retrying = ref(false);
   let failures = 0;
-  let timer: number | null = null;
+  // The global timers, not `window`'s: the unit tests run this in Node, where there is no window.
+  let timer: ReturnType<typeof setTimeout> | null = null;
 
   function fire(): void {
     timer = null;
@@ -29,7 +30,7 @@ export function useSaveRetry(options: {
     retrying.value = true;
     if (timer !== null) return;
     failures += 1;
-    timer = window.setTimeout(fire, saveRetryDelayMs(failures, options.msToDeadline()));
+    timer = setTimeout(fire, saveRetryDelayMs(failures, options.msToDeadline()));
   }
 
   /** A save was acknowledged: the next failure is retried after the shortest delay again. */
@@ -45,7 +46,7 @@ export function useSaveRetry(options: {
   }
 
   function cancel(): void {
-    if (timer !== null) window.clearTimeout(timer);
+    if (timer !== null) clearTimeout(timer);
     timer = null;
   }
 
