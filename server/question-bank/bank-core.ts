@@ -68,16 +68,20 @@ export function sameContent(
   return norm(a) === norm(b);
 }
 
-/** The questions a paper of the category may draw: published and not quarantined. */
+/** The filter of the questions a paper of the category may draw: published and not quarantined. */
+export function eligibleFilter(categoryCode: CategoryCode) {
+  return { status: "published" as const, quarantined: { $ne: true }, categories: categoryCode };
+}
+
+/** The questions a paper of the category may draw, inside the transaction `session` when given. */
 export async function eligibleSnapshotsOf(
   Questions: Model<QuestionVersionDoc>,
   categoryCode: CategoryCode,
+  session?: ClientSession,
 ): Promise<BankQuestionSnapshot[]> {
-  const docs = await Questions.find({
-    status: "published",
-    quarantined: { $ne: true },
-    categories: categoryCode,
-  }).lean<Lean[]>();
+  const docs = await Questions.find(eligibleFilter(categoryCode))
+    .session(session ?? null)
+    .lean<Lean[]>();
   return docs.map(toSnapshot);
 }
 
@@ -172,7 +176,8 @@ export function createBankCore(ctx: FeatureContext, deps: QuestionBankDeps) {
     if (other) throw errors.conflict("ref_taken", `题目编号 ${ref} 已被其他题目使用`, { ref });
   }
 
-  const eligibleSnapshots = (categoryCode: CategoryCode) => eligibleSnapshotsOf(Questions, categoryCode);
+  const eligibleSnapshots = (categoryCode: CategoryCode, session?: ClientSession) =>
+    eligibleSnapshotsOf(Questions, categoryCode, session);
 
   async function getBlueprint(id: string, version: number): Promise<Blueprint> {
     const doc = await Blueprints.findOne({ blueprintId: id, version }).lean<BlueprintDoc>();
@@ -180,9 +185,14 @@ export function createBankCore(ctx: FeatureContext, deps: QuestionBankDeps) {
     return toBlueprint(doc);
   }
 
-  async function getCurrentBlueprint(categoryCode: CategoryCode): Promise<Blueprint | null> {
+  /** The category's current published version (the next session pins it), inside `session` when given. */
+  async function getCurrentBlueprint(
+    categoryCode: CategoryCode,
+    session?: ClientSession,
+  ): Promise<Blueprint | null> {
     const doc = await Blueprints.findOne({ categoryCode, status: "published" })
       .sort({ publishedAt: -1, version: -1 })
+      .session(session ?? null)
       .lean<BlueprintDoc>();
     return doc ? toBlueprint(doc) : null;
   }

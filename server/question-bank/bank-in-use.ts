@@ -1,12 +1,17 @@
 import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
-import type { BankQuestionSnapshot, BankShortfall, QuestionType } from "../contracts/question-bank.js";
-import { errors } from "../lib/errors.js";
+import type {
+  BankQuestionSnapshot,
+  BankShortfall,
+  Blueprint,
+  QuestionType,
+} from "../contracts/question-bank.js";
+import { errors, type AppError } from "../lib/errors.js";
 import { mergeCells, shortfallText } from "./assembly.js";
 import { bankGuardModel, takeBankGuards } from "./bank-guard.js";
-import type { BankCore, Lean } from "./bank-core.js";
+import { eligibleFilter, type BankCore, type Lean } from "./bank-core.js";
 import type { BlueprintDoc } from "./blueprint.model.js";
-import { toSnapshot } from "./question.presenter.js";
+import { toBlueprint } from "./question.presenter.js";
 
 /** A blueprint version a change would leave short, as `bank_in_use` names it. */
 export interface BlueprintInUseShort {
@@ -29,18 +34,42 @@ export interface BankChange {
   verb: string;
 }
 
+/** Where a version is drawn: the cell of its type and chapter in each of its categories. */
+export interface DrawnCells {
+  type: string;
+  chapter: string;
+  categories: readonly string[];
+}
+
+/**
+ * One question's change as cells see it: the version new papers draw now (null: none, e.g. a new
+ * or quarantined question) and the one they draw after (null: none, retired or quarantined).
+ */
+export interface CellChange {
+  before: DrawnCells | null;
+  after: DrawnCells | null;
+}
+
+/** The fill check of several changes in a row (see `fillCheck`). */
+export interface FillCheck {
+  /** The blueprints in use that `change` would leave short, after the changes recorded so far. */
+  shortsOf(change: CellChange): Promise<BlueprintInUseShort[]>;
+  /** Counts an accepted change against the later checks (pending mode only; else it is written). */
+  record(change: CellChange): void;
+}
+
 /** The blueprints a refusal lists in its message and details at most (the rest are counted). */
 const MAX_NAMED = 5;
 const MAX_DETAILED = 20;
 
-/** Who can still be drawn: the filter of `eligibleSnapshotsOf`, for one cell. */
-const eligibleIn = (categoryCode: CategoryCode, type: QuestionType, chapter: string) => ({
-  status: "published" as const,
-  quarantined: { $ne: true },
-  categories: categoryCode,
-  type,
-  chapter,
-});
+const cellKey = (code: string, type: string, chapter: string) => `${code}\u0000${type}\u0000${chapter}`;
+
+/** A blueprint in use and why: the category's current version, and the sessions that pinned it. */
+interface InUse {
+  blueprint: Blueprint;
+  current: boolean;
+  sessions: number;
+}
 
 /**
  * Keeps the blueprints in use fillable. Papers are drawn from the published bank at check-in by the
@@ -48,29 +77,24 @@ const eligibleIn = (categoryCode: CategoryCode, type: QuestionType, chapter: str
  * of those sessions on the exam morning. The blueprints in use are the category's current
  * published version (the next session pins it) and every version pinned by a session that is
  * neither cancelled nor over (scheduling's `pinnedBlueprints` port; absent, only the current one).
- * Everything here runs inside the change's own transaction, under the category's guard
- * (bank-guard.ts), so two changes each leaving exactly enough cannot both commit.
+ * A change's check runs inside its own transaction, under the category's guard (bank-guard.ts), so
+ * two changes each leaving exactly enough cannot both commit; a dry run reads the bank as it
+ * stands and takes no guard.
  */
 export function createBankInUse(core: BankCore) {
   const { Questions, Blueprints, deps } = core;
   const Guards = bankGuardModel(core.ctx.conn);
 
-  async function currentOf(categoryCode: CategoryCode, session: ClientSession) {
-    return Blueprints.findOne({ categoryCode, status: "published" })
-      .sort({ publishedAt: -1, version: -1 })
-      .session(session)
-      .lean<BlueprintDoc>();
-  }
-
-  /** The blueprints in use for these categories, each with why it is in use. */
-  async function blueprintsInUse(codes: readonly CategoryCode[], session: ClientSession) {
-    const inUse = new Map<string, { doc: BlueprintDoc; current: boolean; sessions: number }>();
+  /** The blueprints in use for these categories, each with why it is in use: current ones first. */
+  async function blueprintsInUse(codes: readonly CategoryCode[], session: ClientSession | null) {
+    const inUse = new Map<string, InUse>();
     const key = (id: string, version: number) => `${id}\u0000${version}`;
     for (const code of codes) {
-      const doc = await currentOf(code, session);
-      if (doc) inUse.set(key(doc.blueprintId, doc.version), { doc, current: true, sessions: 0 });
+      const current = await core.getCurrentBlueprint(code, session ?? undefined);
+      if (current)
+        inUse.set(key(current.id, current.version), { blueprint: current, current: true, sessions: 0 });
     }
-    const pinned = deps.pinnedBlueprints ? await deps.pinnedBlueprints(codes, session) : [];
+    const pinned = deps.pinnedBlueprints ? await deps.pinnedBlueprints(codes, session ?? undefined) : [];
     const missing = pinned.filter((p) => !inUse.has(key(p.blueprint.id, p.blueprint.version)));
     const docs = missing.length
       ? await Blueprints.find({
@@ -80,7 +104,11 @@ export function createBankInUse(core: BankCore) {
           .lean<BlueprintDoc[]>()
       : [];
     for (const doc of docs)
-      inUse.set(key(doc.blueprintId, doc.version), { doc, current: false, sessions: 0 });
+      inUse.set(key(doc.blueprintId, doc.version), {
+        blueprint: toBlueprint(doc),
+        current: false,
+        sessions: 0,
+      });
     for (const p of pinned) {
       const entry = inUse.get(key(p.blueprint.id, p.blueprint.version));
       if (entry) entry.sessions += p.sessions;
@@ -89,12 +117,97 @@ export function createBankInUse(core: BankCore) {
   }
 
   /**
-   * The blueprints in use that `change` would leave short. Only the cell the question's published
-   * version fills can shrink, by one, in each of its categories; an approval that keeps the type,
-   * chapter and category shrinks nothing there.
+   * A fill check for one or more changes in one transaction `session` (null: a dry run, which
+   * reads the bank as it stands, takes no guard and writes nothing). The blueprints in use are read
+   * once per category and the guards taken once. With `pending`, the caller writes nothing until
+   * every change is checked (a batch, a dry run): each cell is counted once and the changes it
+   * `record`s count against the later checks. Without, the caller writes each accepted change
+   * before the next check, which then counts its cell afresh.
    */
-  async function shortsAfter(change: BankChange, session: ClientSession): Promise<BlueprintInUseShort[]> {
-    const row = { questionId: 1, type: 1, chapter: 1, categories: 1 } as const;
+  function fillCheck(session: ClientSession | null, options: { pending: boolean }): FillCheck {
+    const inUseOf = new Map<string, InUse[]>();
+    const guarded = new Set<string>();
+    const counted = new Map<string, number>();
+    const delta = new Map<string, number>();
+
+    async function inUseFor(codes: CategoryCode[]): Promise<InUse[]> {
+      const unread = codes.filter((c) => !inUseOf.has(c));
+      if (unread.length) {
+        for (const c of unread) inUseOf.set(c, []);
+        for (const entry of await blueprintsInUse(unread, session))
+          inUseOf.get(entry.blueprint.categoryCode)?.push(entry);
+      }
+      const all = codes.flatMap((c) => inUseOf.get(c) ?? []);
+      return [...all.filter((e) => e.current), ...all.filter((e) => !e.current)];
+    }
+
+    /** Who can still be drawn in the cell: one count per question (one published version each). */
+    async function pool(code: CategoryCode, type: QuestionType, chapter: string): Promise<number> {
+      const key = cellKey(code, type, chapter);
+      let n = options.pending ? counted.get(key) : undefined;
+      if (n === undefined) {
+        n = await Questions.countDocuments({ ...eligibleFilter(code), type, chapter }).session(session);
+        if (options.pending) counted.set(key, n);
+      }
+      return n + (delta.get(key) ?? 0);
+    }
+
+    return {
+      // Only the cell the published version fills can shrink, by one, in each of its categories; a
+      // version after it that keeps the type, chapter and category shrinks nothing there.
+      async shortsOf({ before, after }) {
+        if (!before) return [];
+        const stays = (code: string) =>
+          !!after &&
+          after.type === before.type &&
+          after.chapter === before.chapter &&
+          after.categories.includes(code);
+        const codes = (before.categories as CategoryCode[]).filter((c) => !stays(c));
+        if (codes.length === 0) return [];
+        const unguarded = codes.filter((c) => !guarded.has(c));
+        if (session && unguarded.length) {
+          await takeBankGuards(Guards, unguarded, session);
+          for (const c of unguarded) guarded.add(c);
+        }
+        const type = before.type as QuestionType;
+        const shorts: BlueprintInUseShort[] = [];
+        for (const { blueprint, current, sessions } of await inUseFor(codes)) {
+          const code = blueprint.categoryCode;
+          const cell = mergeCells(blueprint).find((c) => c.type === type && c.chapter === before.chapter);
+          if (!cell) continue;
+          const available = (await pool(code, type, before.chapter)) - 1;
+          if (available >= cell.count) continue;
+          shorts.push({
+            id: blueprint.id,
+            version: blueprint.version,
+            title: blueprint.title,
+            current,
+            sessions,
+            shortfalls: [
+              { categoryCode: code, type, chapter: before.chapter, needed: cell.count, available },
+            ],
+          });
+        }
+        return shorts;
+      },
+
+      record({ before, after }) {
+        if (!options.pending) return;
+        const add = (cells: DrawnCells, n: number) => {
+          for (const code of cells.categories) {
+            const key = cellKey(code, cells.type, cells.chapter);
+            delta.set(key, (delta.get(key) ?? 0) + n);
+          }
+        };
+        if (before) add(before, -1);
+        if (after) add(after, 1);
+      },
+    };
+  }
+
+  /** Why `change` must not commit (`bank_in_use`), or null; inside its transaction, before its writes. */
+  async function refusalOf(change: BankChange, session: ClientSession): Promise<AppError | null> {
+    const row = { type: 1, chapter: 1, categories: 1 } as const;
     const before = await Questions.findOne(
       { questionId: change.questionId, status: "published", quarantined: { $ne: true } },
       row,
@@ -102,7 +215,7 @@ export function createBankInUse(core: BankCore) {
       .session(session)
       .lean<Pick<Lean, "type" | "chapter" | "categories">>();
     // Not drawn now (a new question, a quarantined one): the change can only add to the bank.
-    if (!before) return [];
+    if (!before) return null;
     const after =
       change.afterVersion === null
         ? null
@@ -112,52 +225,12 @@ export function createBankInUse(core: BankCore) {
           )
             .session(session)
             .lean<Pick<Lean, "type" | "chapter" | "categories">>();
-    const stays = (code: string) =>
-      !!after &&
-      after.type === before.type &&
-      after.chapter === before.chapter &&
-      after.categories.includes(code);
-    const codes = (before.categories as CategoryCode[]).filter((c) => !stays(c));
-    if (codes.length === 0) return [];
-    await takeBankGuards(Guards, codes, session);
-
-    const type = before.type as QuestionType;
-    const pools = new Map<CategoryCode, number>();
-    const poolOf = async (code: CategoryCode) => {
-      let n = pools.get(code);
-      if (n === undefined) {
-        const ids = await Questions.find(eligibleIn(code, type, before.chapter), { questionId: 1 })
-          .session(session)
-          .lean();
-        n = new Set(ids.map((d) => d.questionId)).size;
-        pools.set(code, n);
-      }
-      return n;
-    };
-    const shorts: BlueprintInUseShort[] = [];
-    for (const { doc, current, sessions } of await blueprintsInUse(codes, session)) {
-      const code = doc.categoryCode as CategoryCode;
-      if (!codes.includes(code)) continue;
-      const cell = mergeCells({
-        cells: doc.cells.map((c) => ({ type: c.type as QuestionType, chapter: c.chapter, count: c.count })),
-      }).find((c) => c.type === type && c.chapter === before.chapter);
-      if (!cell) continue;
-      const available = (await poolOf(code)) - 1;
-      if (available >= cell.count) continue;
-      shorts.push({
-        id: doc.blueprintId,
-        version: doc.version,
-        title: doc.title,
-        current,
-        sessions,
-        shortfalls: [{ categoryCode: code, type, chapter: before.chapter, needed: cell.count, available }],
-      });
-    }
-    return shorts;
+    const shorts = await fillCheck(session, { pending: false }).shortsOf({ before, after });
+    return shorts.length ? bankInUse(change.verb, shorts) : null;
   }
 
   return {
-    shortsAfter,
+    fillCheck,
 
     /**
      * Inside the change's transaction, before its writes: refuses with 409 `bank_in_use`, naming
@@ -165,8 +238,8 @@ export function createBankInUse(core: BankCore) {
      * fill a paper. The caller's transaction then aborts, so nothing is written.
      */
     async assertStillFills(change: BankChange, session: ClientSession): Promise<void> {
-      const shorts = await shortsAfter(change, session);
-      if (shorts.length) throw bankInUse(change.verb, shorts);
+      const refusal = await refusalOf(change, session);
+      if (refusal) throw refusal;
     },
 
     /**
@@ -179,14 +252,7 @@ export function createBankInUse(core: BankCore) {
       session: ClientSession,
     ): Promise<BankQuestionSnapshot[]> {
       await takeBankGuards(Guards, [categoryCode], session);
-      const docs = await Questions.find({
-        status: "published",
-        quarantined: { $ne: true },
-        categories: categoryCode,
-      })
-        .session(session)
-        .lean<Lean[]>();
-      return docs.map(toSnapshot);
+      return core.eligibleSnapshots(categoryCode, session);
     },
   };
 }

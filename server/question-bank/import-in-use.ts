@@ -1,10 +1,10 @@
 import type { ClientSession } from "mongoose";
+import type { CategoryCode } from "../contracts/categories.js";
 import type { QuestionInput } from "../contracts/question-bank.js";
 import type { FeatureContext } from "../feature.js";
-import { AppError } from "../lib/errors.js";
-import { createBankCore, type Lean } from "./bank-core.js";
-import { createBankInUse, type BankInUse } from "./bank-in-use.js";
-import type { AuditPort, PinnedBlueprintsPort } from "./ports.js";
+import type { Lean } from "./bank-core.js";
+import { bankInUse, type BankInUse, type DrawnCells, type FillCheck } from "./bank-in-use.js";
+import { questionVersionModel } from "./question.model.js";
 
 /** The act a `bank_in_use` refusal of an imported item names ("不能…：…后，"). */
 const IMPORT_VERB = "导入发布新版本（题型或章节有变）";
@@ -25,51 +25,59 @@ export function mayShrinkCells(published: Cell | undefined, next: QuestionInput)
   );
 }
 
+/** One item's refusal: why publishing it would leave a blueprint in use short, or null. */
+export type PublishRefusal = (questionId: string, question: QuestionInput) => Promise<string | null>;
+
 /**
  * The import's side of bank-in-use.ts: a published import replaces a question's published version
- * as an approval does, and must not leave a blueprint in use short either.
+ * as an approval does, and must not leave a blueprint in use short either. Built once per import
+ * run, on the node's check (or the one the run built).
  */
-export function createImportBankCheck(
-  ctx: Pick<FeatureContext, "conn" | "logger">,
-  bankInUse: BankInUse | undefined,
-  audit: AuditPort | undefined,
-  pinnedBlueprints?: PinnedBlueprintsPort,
-) {
-  // Without the node's check (a script's own database), the sessions' pinned versions count when
-  // the script gives them, else only the current blueprints. (The bank core reads only `conn` and
-  // `logger` of its context.)
-  const core = createBankCore(ctx as FeatureContext, { audit, pinnedBlueprints });
-  const inUse = bankInUse ?? createBankInUse(core);
-  const { Questions } = core;
+export function createImportBankCheck(ctx: Pick<FeatureContext, "conn">, inUse: BankInUse) {
+  const Questions = questionVersionModel(ctx.conn);
+  const message = (check: FillCheck, before: DrawnCells | null, next: QuestionInput) =>
+    check
+      .shortsOf({ before, after: next })
+      .then((shorts) => (shorts.length ? bankInUse(IMPORT_VERB, shorts).message : null));
+  let dryRun: FillCheck | undefined;
 
-  /**
-   * Inside the batch's transaction, before any write of the question: why publishing `question`
-   * would leave a blueprint in use short (the `bank_in_use` refusal's message), or null. Only a
-   * published version the new one does not keep in its cell can shrink one; it is read again here,
-   * on the transaction's snapshot.
-   */
-  async function refusalToPublish(
-    questionId: string,
-    question: QuestionInput,
-    session: ClientSession,
-  ): Promise<string | null> {
-    const before = await Questions.findOne(
-      { questionId, status: "published", quarantined: { $ne: true } },
-      { type: 1, chapter: 1, categories: 1 },
-    )
-      .session(session)
-      .lean<Cell>();
-    if (!before || !mayShrinkCells(before, question)) return null;
-    try {
-      // As a retirement: the new version is in none of the cells checked (its type or chapter
-      // differs; an import's categories only grow, import-match.ts).
-      await inUse.assertStillFills({ questionId, afterVersion: null, verb: IMPORT_VERB }, session);
-      return null;
-    } catch (err) {
-      if (err instanceof AppError && err.code === "bank_in_use") return err.message;
-      throw err;
-    }
-  }
+  return {
+    /** A published blueprint's fill check (import-blueprints.ts). */
+    eligibleUnderGuard: (code: CategoryCode, session: ClientSession) =>
+      inUse.eligibleUnderGuard(code, session),
 
-  return { inUse, refusalToPublish };
+    /**
+     * Inside a batch's transaction `session` (one per attempt: a retry checks afresh), before any
+     * write of the question. Only a published version the new one does not keep in its cell can
+     * shrink one; it is read once, here, on the transaction's snapshot. The batch writes each
+     * accepted item before the next check, which so sees it.
+     */
+    inTransaction(session: ClientSession): PublishRefusal {
+      const check = inUse.fillCheck(session, { pending: false });
+      return async (questionId, question) => {
+        const before = await Questions.findOne(
+          { questionId, status: "published", quarantined: { $ne: true } },
+          { type: 1, chapter: 1, categories: 1 },
+        )
+          .session(session)
+          .lean<Cell>();
+        if (!before || !mayShrinkCells(before, question)) return null;
+        return message(check, before, question);
+      };
+    },
+
+    /**
+     * The same check for a dry run, which writes nothing: one for the whole run (every file), so
+     * the items it would write (`wouldWrite`) count against the later ones as the import's writes
+     * would. `before` is the published version the run looked up (null: none drawn now).
+     */
+    dryRun() {
+      const check = (dryRun ??= inUse.fillCheck(null, { pending: true }));
+      return {
+        refusal: (before: DrawnCells | null, question: QuestionInput) => message(check, before, question),
+        wouldWrite: (before: DrawnCells | null, after: DrawnCells | null) => check.record({ before, after }),
+      };
+    },
+  };
 }
+export type ImportBankCheck = ReturnType<typeof createImportBankCheck>;

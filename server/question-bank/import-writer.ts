@@ -1,22 +1,21 @@
 import mongoose, { type ClientSession } from "mongoose";
 import { AppError } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
-import type { BlueprintInput, QuestionInput } from "../contracts/question-bank.js";
+import type { QuestionInput } from "../contracts/question-bank.js";
 import type { ImportFormat, ImportReport } from "../contracts/question-import.js";
 import type { FeatureContext } from "../feature.js";
-import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
 import { createImageStore, imageHash } from "./image.store.js";
 import type { ImportFile } from "./import-readers.js";
 import { matchStored } from "./import-match.js";
 import type { ParsedItem } from "./parsed-item.js";
 import { SYSTEM_ACTOR, type AuditInput } from "./ports.js";
-import { eligibleSnapshotsOf, sameContent } from "./bank-core.js";
-import { createImportBankCheck, mayShrinkCells } from "./import-in-use.js";
-import { assertBankFills } from "./blueprints.js";
+import { sameContent } from "./bank-core.js";
+import { createBlueprintImport } from "./import-blueprints.js";
+import { mayShrinkCells, type ImportBankCheck } from "./import-in-use.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
 import { claimRefs } from "./ref-claims.js";
-import { toBlueprint, toQuestionInput } from "./question.presenter.js";
+import { toQuestionInput } from "./question.presenter.js";
 
 type Lean = QuestionVersionDoc & { _id?: unknown };
 
@@ -51,22 +50,17 @@ export const importWork = { lookups: 0, transactions: 0, refsLookedUp: 0, writte
  * one transaction for the batch's question writes and its audit entry (what the batch created and
  * updated), so a batch is stored with its entry or not at all. Comparing on every run is what
  * makes a re-run idempotent: what an earlier run wrote is found unchanged (and not audited again).
+ * `bankCheck` is the run's `bank_in_use` check (import-in-use.ts), built once for all its files.
  */
 export function createBatchWriter(
   ctx: Pick<FeatureContext, "conn" | "logger">,
   file: ImportFile,
   format: ImportFormat,
   options: ImportOptions,
+  bankCheck: ImportBankCheck,
 ) {
   const Questions = questionVersionModel(ctx.conn);
-  const Blueprints = blueprintModel(ctx.conn);
   const images = createImageStore(ctx.conn);
-  const { inUse, refusalToPublish } = createImportBankCheck(
-    ctx,
-    options.bankInUse,
-    options.audit,
-    options.pinnedBlueprints,
-  );
   const actor = options.actor ?? SYSTEM_ACTOR;
   const dryRun = options.dryRun ?? false;
   const status = options.publish ? "published" : "draft";
@@ -179,7 +173,12 @@ export function createBatchWriter(
         });
       }
     }
-    if (dryRun || !writes.length) return;
+    if (dryRun) {
+      // A dry run writes nothing, but says which items the import would refuse bank_in_use.
+      if (options.publish) markRefused(report, await predictRefusals(writes, published));
+      return;
+    }
+    if (!writes.length) return;
     importWork.transactions++;
     importWork.written += writes.length;
     batches++;
@@ -211,13 +210,28 @@ export function createBatchWriter(
         { refs },
       );
     });
-    for (const [index, message] of refused) {
-      const r = report.items[index];
-      if (!r) continue;
-      r.outcome = "skipped";
-      r.code = "bank_in_use";
-      r.notes.push(message);
+    markRefused(report, refused);
+  }
+
+  /**
+   * A dry run's `bank_in_use`: the same check as `writeBatch`'s, in the order it writes (the batch's
+   * new questions first), each item it would write counted against the later ones (the run's check
+   * remembers them across batches and files). `published`: the versions the batch looked up.
+   */
+  async function predictRefusals(writes: Write[], published: Map<string, Lean>) {
+    const refused = new Map<number, string>();
+    const check = bankCheck.dryRun();
+    for (const w of writes) if (w.kind === "create") check.wouldWrite(null, w.question);
+    for (const w of writes) {
+      if (w.kind === "create") continue;
+      const drawn = published.get(w.current.questionId);
+      const before = drawn && !drawn.quarantined ? drawn : null;
+      const why = w.mayShrink ? await check.refusal(before, w.question) : null;
+      if (why) refused.set(w.index, why);
+      // The new version inherits the question's quarantine (writeBatch), and is drawn only without it.
+      else check.wouldWrite(before, w.current.quarantined ? null : w.question);
     }
+    return refused;
   }
 
   /**
@@ -230,6 +244,7 @@ export function createBatchWriter(
     session: ClientSession,
     refused: Map<number, string>,
   ): Promise<void> {
+    const refusalToPublish = bankCheck.inTransaction(session);
     const creates = writes.flatMap((w) =>
       w.kind === "create"
         ? [
@@ -276,7 +291,7 @@ export function createBatchWriter(
     for (const w of writes) {
       if (w.kind === "create") continue;
       if (options.publish && w.mayShrink) {
-        const why = await refusalToPublish(w.current.questionId, w.question, session);
+        const why = await refusalToPublish(w.current.questionId, w.question);
         if (why) {
           refused.set(w.index, why);
           continue;
@@ -336,66 +351,9 @@ export function createBatchWriter(
     }
   }
 
-  async function blueprints(inputs: BlueprintInput[]): Promise<ImportReport["blueprints"]> {
-    const out: ImportReport["blueprints"] = [];
-    const changes: { input: BlueprintInput; blueprintId: string; version: number }[] = [];
-    for (const bp of inputs) {
-      const blueprintId = `bp-${bp.categoryCode}`;
-      const last = await Blueprints.findOne({ blueprintId }).sort({ version: -1 }).lean<BlueprintDoc>();
-      const same =
-        last &&
-        JSON.stringify(stripId(toBlueprint(last))) ===
-          JSON.stringify(stripId({ ...bp, id: "", version: 0 })) &&
-        (!options.publish || last.status === "published");
-      const version = same && last ? last.version : (last?.version ?? 0) + 1;
-      out.push({
-        categoryCode: bp.categoryCode,
-        outcome: !last ? "created" : same ? "unchanged" : "updated",
-        version,
-      });
-      if (!same) changes.push({ input: bp, blueprintId, version });
-    }
-    // Published by the import as by saveBlueprint(publish): only when the published bank can fill
-    // it, so a whole category's check-ins cannot fail on it. Questions of files imported before it
-    // in the same run count (they are published by then). The check runs inside the commit, under
-    // the category's guard (bank-in-use.ts), so a retirement committing meanwhile conflicts with it
-    // instead of leaving the blueprint short; a dry run writes none, so it checks the bank as it stands.
-    if (options.publish && dryRun)
-      for (const c of changes)
-        assertBankFills(await eligibleSnapshotsOf(Questions, c.input.categoryCode), c.input);
-    if (dryRun || !changes.length) return out;
-    const changed = out.filter((b) => b.outcome !== "unchanged");
-    await commit(
-      () => ({ blueprints: changed }),
-      async (session) => {
-        for (const c of changes) {
-          if (options.publish)
-            assertBankFills(await inUse.eligibleUnderGuard(c.input.categoryCode, session), c.input);
-          await Blueprints.create(
-            [
-              {
-                blueprintId: c.blueprintId,
-                version: c.version,
-                status: options.publish ? "published" : "draft",
-                ...c.input,
-                createdBy: actor.id,
-                ...(options.publish ? { publishedAt: new Date() } : {}),
-              },
-            ],
-            { session },
-          );
-        }
-      },
-    );
-    return out;
-  }
+  const blueprints = createBlueprintImport(ctx, options, commit, bankCheck.eligibleUnderGuard);
 
   return { write, blueprints };
-}
-
-function stripId(b: BlueprintInput & { id: string; version: number }) {
-  const { id: _id, version: _version, ...rest } = b;
-  return { ...rest, difficultyMix: rest.difficultyMix ?? null, accommodations: rest.accommodations };
 }
 
 /** A question the batch compared was changed, sent for review or retired before the batch wrote. */
@@ -406,4 +364,15 @@ function changedDuringImport(ref: string): AppError {
     `题目 ${ref} 在导入期间被他人修改、送审或停用，本批未写入；请重新导入（已写入的批次保留，不会重复）`,
     { ref },
   );
+}
+
+/** Reports the items a batch refused `bank_in_use` (their report index and why) as skipped. */
+function markRefused(report: ImportReport, refused: Map<number, string>): void {
+  for (const [index, message] of refused) {
+    const r = report.items[index];
+    if (!r) continue;
+    r.outcome = "skipped";
+    r.code = "bank_in_use";
+    r.notes.push(message);
+  }
 }

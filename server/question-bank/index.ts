@@ -24,7 +24,15 @@ export {
   type ItemStatsOptions,
 } from "./item-stats.js";
 export { createRng, shuffle, type Rng } from "./prng.js";
-export { SYSTEM_ACTOR, type Actor, type AuditInput, type AuditPort, type ResponsesPort } from "./ports.js";
+export {
+  SYSTEM_ACTOR,
+  type Actor,
+  type AuditInput,
+  type AuditPort,
+  type PinnedBlueprint,
+  type PinnedBlueprintsPort,
+  type ResponsesPort,
+} from "./ports.js";
 export {
   createQuestionBankService,
   STATUS_LABEL,

@@ -3,6 +3,7 @@ import type { ClientSession } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { ItemResponse } from "../contracts/item-stats.js";
+import type { BlueprintRef } from "../contracts/scheduling.js";
 
 /** Who acts on the bank: the fields of the logged-in user the bank records. */
 export type Actor = Pick<AuthUser, "id" | "displayName"> & Partial<Pick<AuthUser, "kind" | "divisionCode">>;
@@ -39,9 +40,12 @@ export interface AuditPort {
   record(input: AuditInput): Promise<unknown>;
 }
 
-/** A blueprint version sessions not yet over have pinned (their papers are drawn from it at check-in). */
+/**
+ * A blueprint version sessions not yet over have pinned (their papers are drawn from it at
+ * check-in). The one declaration: scheduling's provider returns it (server/scheduling/pinned-blueprints.ts).
+ */
 export interface PinnedBlueprint {
-  blueprint: { id: string; version: number };
+  blueprint: BlueprintRef;
   /** How many such sessions pin it. */
   sessions: number;
 }

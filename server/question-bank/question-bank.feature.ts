@@ -1,9 +1,7 @@
 import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
-import { createBankCore } from "./bank-core.js";
-import { createBankInUse } from "./bank-in-use.js";
-import type { AuditPort } from "./ports.js";
 import {
+  createBankParts,
   createQuestionBankService,
   type QuestionBankDeps,
   type QuestionBankService,
@@ -16,13 +14,13 @@ export function questionBankFeature(
   ctx: FeatureContext,
   deps: QuestionBankDeps & { access: Access },
 ): Feature & { service: QuestionBankService } {
-  const service = createQuestionBankService(ctx, deps);
-  const audit: AuditPort | undefined = deps.audit;
-  // The import's published versions and blueprints are checked against the blueprints in use,
-  // sessions' pinned versions included, as a retirement is (bank-in-use.ts).
-  const bankInUse = createBankInUse(createBankCore(ctx, deps));
+  // One bank machinery for the service and the import: the import's published versions and
+  // blueprints are checked against the blueprints in use, sessions' pinned versions included, as a
+  // retirement is (bank-in-use.ts).
+  const parts = createBankParts(ctx, deps);
+  const service = createQuestionBankService(ctx, deps, parts);
   const router = questionBankRouter(ctx, service, deps.access, (files, options) =>
-    importQuestionBankFiles(ctx, files, { ...options, audit, bankInUse }),
+    importQuestionBankFiles(ctx, files, { ...options, audit: deps.audit, bankInUse: parts.inUse }),
   );
   return { name: "question-bank", router, service };
 }

@@ -9,7 +9,9 @@ import { openImportFile, type ImportFile } from "./import-readers.js";
 import { createBatchWriter } from "./import-writer.js";
 import type { ImportDefaults, ParsedItem } from "./parsed-item.js";
 import { FileRefusal } from "./parsed-item.js";
-import type { BankInUse } from "./bank-in-use.js";
+import { createBankCore } from "./bank-core.js";
+import { createBankInUse, type BankInUse } from "./bank-in-use.js";
+import { createImportBankCheck, type ImportBankCheck } from "./import-in-use.js";
 import type { Actor, AuditPort, PinnedBlueprintsPort } from "./ports.js";
 
 export { detectFormat, parseImportFile, parseImportFileAsync, type ImportFile } from "./import-readers.js";
@@ -43,9 +45,9 @@ export interface ImportOptions {
   maxBytes?: number;
   /**
    * The node's blueprints-in-use check (with the sessions' pinned versions): a published import
-   * replacing a version a blueprint in use needs is refused per item `bank_in_use`. Absent (a
-   * script's own database), the writer builds one from `pinnedBlueprints`, or one that knows only
-   * the current blueprints.
+   * replacing a version a blueprint in use needs is refused per item `bank_in_use` (a dry run
+   * reports the items it would refuse). Absent (a script's own database), the import builds one
+   * from `pinnedBlueprints`, or one that knows only the current blueprints.
    */
   bankInUse?: BankInUse;
   /** The sessions' pinned blueprint versions, for an import run outside the node (scripts/bank-import.ts). */
@@ -67,9 +69,20 @@ export async function importQuestionBankFiles(
   options: ImportOptions = {},
 ): Promise<ImportReport[]> {
   const reports: ImportReport[] = [];
+  // One check for the whole run: a dry run's predictions carry over from file to file, as the
+  // writes they stand for would. (The bank core reads only `conn` and `logger` of its context.)
+  const inUse =
+    options.bankInUse ??
+    createBankInUse(
+      createBankCore(ctx as FeatureContext, {
+        audit: options.audit,
+        pinnedBlueprints: options.pinnedBlueprints,
+      }),
+    );
+  const bankCheck = createImportBankCheck(ctx, inUse);
   for (const file of files) {
     try {
-      reports.push(await importOneFile(ctx, file, options));
+      reports.push(await importOneFile(ctx, file, options, bankCheck));
     } catch (err) {
       // A fault of ours or of the database: this file is reported, the next one still runs.
       ctx.logger.error({ err, file: file.name }, "question import failed");
@@ -117,6 +130,7 @@ async function importOneFile(
   ctx: Pick<FeatureContext, "conn" | "logger">,
   file: ImportFile,
   options: ImportOptions,
+  bankCheck: ImportBankCheck,
 ): Promise<ImportReport> {
   const opened = openImportFile(file, options.defaults, options.maxBytes);
   const report = emptyReport(file, opened.format, options);
@@ -179,7 +193,7 @@ async function importOneFile(
   // stores the one before (at most one batch in flight, so memory stays one batch deep): reading
   // is the importer's own CPU and writing mostly the database's, and on two cores they overlap.
   // Batches still commit one after another, in file order, each only after the one before.
-  const writer = createBatchWriter(ctx, file, opened.format, options);
+  const writer = createBatchWriter(ctx, file, opened.format, options, bankCheck);
   const batchSize = options.batchSize ?? 500;
   let batch: { index: number; item: ParsedItem }[] = [];
   let index = 0;

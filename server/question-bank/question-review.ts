@@ -6,13 +6,16 @@ import type {
   QuestionEvent,
   QuestionStatus,
 } from "../contracts/question-bank.js";
-import { AppError, errors } from "../lib/errors.js";
+import { errors } from "../lib/errors.js";
 import { STATUS_LABEL, type BankCore, type Lean } from "./bank-core.js";
-import type { BankInUse } from "./bank-in-use.js";
+import { bankInUse, type BankInUse } from "./bank-in-use.js";
 import { CONTENT_ACTIONS, contributorsOf } from "./four-eyes.js";
 import { computeItemStats } from "./item-stats.js";
 import type { Actor } from "./ports.js";
 import { toQuestionDto } from "./question.presenter.js";
+
+/** One item's statistics as computed, before the bank's labels are added. */
+type StatRow = ReturnType<typeof computeItemStats>[number];
 
 /**
  * The review workflow (draft → in review → published, returned, retired) under the four-eyes
@@ -85,9 +88,89 @@ export function createQuestionReview(core: BankCore, inUse: BankInUse) {
   }
 
   /**
+   * Quarantines the `flagged` items as one batch, in one transaction: their versions read once, one
+   * fill check for all (bank-in-use.ts: the blueprints in use read once, each cell counted once,
+   * each item taken out counted against the next), then one write per kind and an audit entry per
+   * item. An item a blueprint in use cannot do without is kept, with the refusal's message.
+   */
+  async function quarantineFlagged(flagged: StatRow[], actor: Actor) {
+    return audited(async (session) => {
+      const kept: { questionId: string; version: number; message: string }[] = [];
+      const taken: { row: StatRow; newest: number }[] = [];
+      const versions = await Questions.find(
+        { questionId: { $in: flagged.map((r) => r.questionId) } },
+        { questionId: 1, version: 1, status: 1, quarantined: 1, type: 1, chapter: 1, categories: 1 },
+      )
+        .session(session)
+        .lean<
+          Pick<
+            Lean,
+            "questionId" | "version" | "status" | "quarantined" | "type" | "chapter" | "categories"
+          >[]
+        >();
+      const drawn = new Map(versions.filter((v) => v.status === "published").map((v) => [v.questionId, v]));
+      const newest = new Map<string, number>();
+      for (const v of versions) newest.set(v.questionId, Math.max(newest.get(v.questionId) ?? 0, v.version));
+      const check = inUse.fillCheck(session, { pending: true });
+      for (const row of flagged) {
+        const published = drawn.get(row.questionId);
+        // Statistics of a version no longer drawn (superseded by a corrected one) say nothing
+        // about the version papers use now: acting on them quarantined the corrected question
+        // again on every run after its release.
+        if (!published || published.version !== row.version) continue;
+        const change = { before: published.quarantined ? null : published, after: null };
+        const shorts = await check.shortsOf(change);
+        if (shorts.length) {
+          kept.push({
+            questionId: row.questionId,
+            version: row.version,
+            message: bankInUse("自动暂停组卷", shorts).message,
+          });
+          continue;
+        }
+        check.record(change);
+        taken.push({ row, newest: newest.get(row.questionId) ?? row.version });
+      }
+      if (taken.length) {
+        await Questions.updateMany(
+          { questionId: { $in: taken.map((t) => t.row.questionId) } },
+          { $set: { quarantined: true } },
+          { session },
+        );
+        await Questions.bulkWrite(
+          taken.map(({ row, newest: version }) => ({
+            updateOne: {
+              filter: { questionId: row.questionId, version },
+              update: {
+                $push: {
+                  history: event(
+                    actor,
+                    "quarantined",
+                    `区分度为负（${row.discrimination?.toFixed(2) ?? "—"}），自动停止组卷`,
+                  ),
+                },
+              },
+            },
+          })),
+          { session },
+        );
+        for (const { row } of taken)
+          await audit(
+            session,
+            actor,
+            "question_quarantined",
+            { type: "question", id: row.questionId },
+            { discrimination: row.discrimination, automatic: true },
+          );
+      }
+      return { kept, taken: taken.map((t) => t.row.questionId) };
+    });
+  }
+
+  /**
    * Item statistics from finished attempts. With `autoQuarantine`, items with negative
-   * discrimination are quarantined from new papers (an examiner can release them), each in a
-   * transaction of its own; an item a blueprint in use cannot do without is left in and reported
+   * discrimination are quarantined from new papers (an examiner can release them), as one batch
+   * (`quarantineFlagged`); an item a blueprint in use cannot do without is left in and reported
    * in `kept` (quarantining it would fail those sessions' check-ins: a reviewer decides by hand
    * once the bank has a replacement).
    */
@@ -105,58 +188,15 @@ export function createQuestionReview(core: BankCore, inUse: BankInUse) {
         (d) => d.questionId,
       ),
     );
-    const kept: { questionId: string; version: number; message: string }[] = [];
+    let kept: { questionId: string; version: number; message: string }[] = [];
     if (options.autoQuarantine) {
-      const actor = options.actor ?? { id: "system", displayName: "系统" };
-      for (const r of rows) {
-        if (!r.flags.includes("negative_discrimination") || quarantined.has(r.questionId)) continue;
-        // Statistics of a version no longer drawn (superseded by a corrected one) say nothing
-        // about the version papers use now: acting on them quarantined the corrected question
-        // again on every run after its release.
-        const drawn = await Questions.findOne(
-          { questionId: r.questionId, status: "published" },
-          { version: 1 },
-        ).lean();
-        if (drawn?.version !== r.version) continue;
-        const newest = await latest(r.questionId);
-        try {
-          await audited(async (session) => {
-            await inUse.assertStillFills(
-              { questionId: r.questionId, afterVersion: null, verb: "自动暂停组卷" },
-              session,
-            );
-            await Questions.updateMany(
-              { questionId: r.questionId },
-              { $set: { quarantined: true } },
-              { session },
-            );
-            await Questions.updateOne(
-              { questionId: r.questionId, version: newest.version },
-              {
-                $push: {
-                  history: event(
-                    actor,
-                    "quarantined",
-                    `区分度为负（${r.discrimination?.toFixed(2) ?? "—"}），自动停止组卷`,
-                  ),
-                },
-              },
-              { session },
-            );
-            await audit(
-              session,
-              actor,
-              "question_quarantined",
-              { type: "question", id: r.questionId },
-              { discrimination: r.discrimination, automatic: true },
-            );
-          });
-        } catch (err) {
-          if (!(err instanceof AppError) || err.code !== "bank_in_use") throw err;
-          kept.push({ questionId: r.questionId, version: r.version, message: err.message });
-          continue;
-        }
-        quarantined.add(r.questionId);
+      const flagged = rows.filter(
+        (r) => r.flags.includes("negative_discrimination") && !quarantined.has(r.questionId),
+      );
+      if (flagged.length) {
+        const done = await quarantineFlagged(flagged, options.actor ?? { id: "system", displayName: "系统" });
+        kept = done.kept;
+        for (const id of done.taken) quarantined.add(id);
       }
     }
     const versions = await Questions.find(

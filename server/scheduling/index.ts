@@ -13,7 +13,7 @@ export {
   type SchedulingService,
 } from "./scheduling.service.js";
 export { schedulingRouter } from "./scheduling.routes.js";
-export { createPinnedBlueprints, type PinnedBlueprint } from "./pinned-blueprints.js";
+export { createPinnedBlueprints } from "./pinned-blueprints.js";
 
 import type { Access } from "../access/index.js";
 import type { Feature } from "../feature.js";

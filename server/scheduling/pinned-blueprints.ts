@@ -1,25 +1,23 @@
 import type { ClientSession, Connection } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
-import type { BlueprintRef } from "../contracts/scheduling.js";
+import type { PinnedBlueprint, PinnedBlueprintsPort } from "../question-bank/index.js";
+import { notOverAt } from "./not-over.js";
 import { examSessionModel } from "./scheduling.model.js";
 
-/** A blueprint version pinned by sessions not yet over, and by how many. */
-export interface PinnedBlueprint {
-  blueprint: BlueprintRef;
-  sessions: number;
-}
-
 /**
- * A read port for the question bank (wired in server/features.ts): the blueprint versions pinned
- * by sessions of these categories that are neither cancelled nor over, read inside the caller's
- * transaction `session` when given. Papers are drawn from the pinned version at check-in, so
- * the bank refuses a change that would leave one of these short.
+ * The question bank's `pinnedBlueprints` port (wired in server/features.ts): the blueprint versions
+ * pinned by sessions of these categories that are neither cancelled nor over, read inside the
+ * caller's transaction `session` when given. Papers are drawn from the pinned version at check-in,
+ * so the bank refuses a change that would leave one of these short.
  *
- * "Not over" is the room booking's rule (room-booking.ts): the booking covers the late-entry window,
- * the sitting and its reserve, and grows with owed time, so every check-in falls inside it. A session
+ * "Not over" is the room booking's rule (not-over.ts), so every check-in falls inside it. A session
  * with no pin yet takes the current version at its first check-in, which the bank checks anyway.
+ * The query has its index on the sessions' schema (scheduling.model.ts).
  */
-export function createPinnedBlueprints(conn: Connection, options: { now?: () => Date } = {}) {
+export function createPinnedBlueprints(
+  conn: Connection,
+  options: { now?: () => Date } = {},
+): PinnedBlueprintsPort {
   const Sessions = examSessionModel(conn);
   const now = options.now ?? (() => new Date());
 
@@ -28,13 +26,12 @@ export function createPinnedBlueprints(conn: Connection, options: { now?: () => 
     session?: ClientSession,
   ): Promise<PinnedBlueprint[]> {
     if (categoryCodes.length === 0) return [];
-    const at = now();
     const rows = await Sessions.find(
       {
         categoryCode: { $in: [...categoryCodes] },
         status: "scheduled",
         blueprint: { $ne: null },
-        $or: [{ bookedUntil: { $gt: at } }, { bookedUntil: null, endsAt: { $gt: at } }],
+        ...notOverAt(now()),
       },
       { blueprint: 1 },
     )
@@ -52,4 +49,3 @@ export function createPinnedBlueprints(conn: Connection, options: { now?: () => 
     return [...pinned.values()];
   };
 }
-export type PinnedBlueprintsReader = ReturnType<typeof createPinnedBlueprints>;

@@ -1,6 +1,7 @@
 import type { ClientSession, Model } from "mongoose";
 import { errors } from "../lib/errors.js";
 import { claimInTransaction, isDuplicateKey, retryTransaction } from "../lib/mongo.js";
+import { notOverAt } from "./not-over.js";
 import type { ExamSessionDoc, RoomBookingLockDoc } from "./scheduling.model.js";
 
 /**
@@ -25,7 +26,7 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
       status: "scheduled",
       startsAt: { $lt: until },
       // Sessions written before bookings existed hold the room until their nominal end.
-      $or: [{ bookedUntil: { $gt: from } }, { bookedUntil: null, endsAt: { $gt: from } }],
+      ...notOverAt(from),
     };
     if (exceptId) filter._id = { $ne: exceptId };
     return filter;
@@ -69,7 +70,7 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
         {
           roomId: { $in: roomIds },
           status: "scheduled",
-          $or: [{ bookedUntil: { $gt: at } }, { bookedUntil: null, endsAt: { $gt: at } }],
+          ...notOverAt(at),
         },
         { startsAt: 1 },
       )

@@ -4,6 +4,7 @@ import type { QuestionDto } from "../../../server/contracts/question-bank.js";
 import { AppError } from "../../../server/lib/errors.js";
 import { createQuestionBankService, type QuestionBankService } from "../../../server/question-bank/index.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { commandsDuring } from "../../helpers/commands.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { startTestNode } from "../../helpers/node.js";
 import { author, bankContext, blueprintInput, questionInput, reviewer } from "./bank-context.js";
@@ -149,7 +150,7 @@ describe("question bank: a change that would leave a blueprint in use unfillable
 
 /** The bank alone (no audit log queueing its transactions): the guard and auto-quarantine. */
 describe("question bank: the fill guard without the audit log", () => {
-  const db = useTestDatabase("qbinuse");
+  const db = useTestDatabase("qbinuse", { monitorCommands: true });
   let bank: QuestionBankService;
   before(() => {
     bank = createQuestionBankService(bankContext(db.conn));
@@ -222,5 +223,35 @@ describe("question bank: the fill guard without the audit log", () => {
     expect(result.kept[0]?.message).to.contain("自动暂停章节/单选题 需 3 题，仅有 2 题");
     const eligible = (await bank.eligibleSnapshots("01001")).filter((q) => q.chapter === "自动暂停章节");
     expect(eligible).to.have.length(3);
+  });
+
+  it("when auto-quarantine flags several items, then it checks them as one batch: the round trips do not grow with the items", async () => {
+    const qs = [];
+    for (let i = 0; i < 8; i++) qs.push(await published("批量暂停章节"));
+    await bank.saveBlueprint(
+      author,
+      blueprintInput(2, { cells: [{ type: "single", chapter: "批量暂停章节", count: 2 }] }),
+      { publish: true, id: "bp-batch" },
+    );
+    const run = async (bad: string[]) => {
+      bank.useResponses((c) => Promise.resolve(c === "01001" ? negativeResponses(bad) : []));
+      let result: Awaited<ReturnType<QuestionBankService["quarantineNegative"]>> | undefined;
+      const commands = await commandsDuring(db.conn, async () => {
+        result = await bank.quarantineNegative("01001", reviewer);
+      });
+      expect(result?.kept).to.deep.equal([]);
+      expect(
+        result?.items
+          .filter((s) => s.quarantined)
+          .map((s) => s.questionId)
+          .sort(),
+      ).to.deep.equal([...bad].sort());
+      return commands;
+    };
+    const two = await run([qs[0]!.id, qs[1]!.id]);
+    const four = await run([qs[2]!.id, qs[3]!.id, qs[4]!.id, qs[5]!.id]);
+    expect(four).to.deep.equal(two);
+    const eligible = (await bank.eligibleSnapshots("01001")).filter((q) => q.chapter === "批量暂停章节");
+    expect(eligible).to.have.length(2);
   });
 });

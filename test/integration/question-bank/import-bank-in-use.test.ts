@@ -3,7 +3,13 @@ import type { ImportReport } from "../../../server/contracts/question-import.js"
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import type { startTestNode } from "../../helpers/node.js";
 import { questionInput } from "./bank-context.js";
-import { aBankNode, aSessionNeedingEveryQuestion, checkIn, type BankNode } from "./pinned-bank.js";
+import {
+  aBankNode,
+  aSessionNeedingEveryQuestion,
+  checkIn,
+  publishedQuestions,
+  type BankNode,
+} from "./pinned-bank.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -28,12 +34,16 @@ describe("question import: a published version that would leave a blueprint in u
     await node?.stop();
   });
 
-  /** The admin imports `questions` as published, in one roadcert file. */
-  async function importPublished(questions: Record<string, unknown>[]): Promise<ImportReport> {
+  /** The admin imports `questions` as published, in one roadcert file (a dry run with `dryRun`). */
+  async function importPublished(
+    questions: Record<string, unknown>[],
+    dryRun = false,
+  ): Promise<ImportReport> {
     const res = await admin.agent
       .post("/api/question-bank/import")
       .send({
         publish: true,
+        dryRun,
         files: [
           {
             name: "在用.json",
@@ -105,5 +115,60 @@ describe("question import: a published version that would leave a blueprint in u
     const report = await importPublished([{ ...target.input, explanation: "依据《道路运输条例》" }]);
     expect(report.items.find((i) => i.ref === target.input.ref)?.outcome).to.equal("updated");
     expect((await versionsOf(target.dto.id)).map((v) => v.status)).to.deep.equal(["superseded", "published"]);
+  });
+
+  const versionCount = () => node.ctx.conn.collection("question_versions").countDocuments({});
+
+  it("when a dry-run import would retire/replace a question a pinned session needs, then the report names it bank_in_use and nothing is written", async () => {
+    const { questions, v1 } = await aSessionNeedingEveryQuestion(bank, "预演在用章节");
+    const target = questions[0]!;
+    const fresh = questionInput({ chapter: "预演新题章节" });
+    const before = await versionCount();
+    const report = await importPublished([{ ...target.input, chapter: "预演别的章节" }, fresh], true);
+
+    expect(report.dryRun).to.equal(true);
+    const moved = report.items.find((i) => i.ref === target.input.ref);
+    expect([moved?.outcome, moved?.code]).to.deep.equal(["skipped", "bank_in_use"]);
+    expect(moved?.notes.join()).to.contain(`${v1.id} 第 ${v1.version} 版`);
+    expect(moved?.notes.join()).to.contain("预演在用章节/单选题 需 3 题，仅有 2 题");
+    expect(report.items.find((i) => i.ref === fresh.ref)?.outcome).to.equal("created");
+    expect(report.counts).to.deep.include({ created: 1, updated: 0, skipped: 1 });
+    expect(await versionCount()).to.equal(before);
+    expect(await versionsOf(target.dto.id)).to.deep.equal([
+      { version: target.dto.version, status: "published", chapter: "预演在用章节" },
+    ]);
+  });
+
+  it("when a dry run moves two questions out of a cell with one to spare, then it predicts what the import does: the first is written, the second bank_in_use", async () => {
+    const { questions } = await aSessionNeedingEveryQuestion(bank, "预演两题章节");
+    await publishedQuestions(bank, 1, "预演两题章节");
+    const files = [
+      { ...questions[0]!.input, chapter: "预演别的章节" },
+      { ...questions[1]!.input, chapter: "预演别的章节" },
+    ];
+    const predicted = await importPublished(files, true);
+    expect(predicted.items.map((i) => [i.outcome, i.code])).to.deep.equal([
+      ["updated", undefined],
+      ["skipped", "bank_in_use"],
+    ]);
+    const done = await importPublished(files);
+    expect(done.items.map((i) => [i.outcome, i.code])).to.deep.equal([
+      ["updated", undefined],
+      ["skipped", "bank_in_use"],
+    ]);
+  });
+
+  it("when a dry run publishes a new question of that cell before the move, then it predicts the move is written, as the import does", async () => {
+    const { questions } = await aSessionNeedingEveryQuestion(bank, "预演补题章节");
+    const before = await versionCount();
+    const report = await importPublished(
+      [questionInput({ chapter: "预演补题章节" }), { ...questions[0]!.input, chapter: "预演别的章节" }],
+      true,
+    );
+    expect(report.items.map((i) => [i.outcome, i.code])).to.deep.equal([
+      ["created", undefined],
+      ["updated", undefined],
+    ]);
+    expect(await versionCount()).to.equal(before);
   });
 });
