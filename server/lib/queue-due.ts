@@ -1,5 +1,5 @@
 /**
- * The one rule both store-and-forward queues (the outbox's consumers, lib/outbox.ts, and the
+ * The one rule both store-and-forward queues (the outbox's consumers, lib/outbox-consumer.ts, and the
  * exchange's outgoing cases, exchange/exchange-transport.ts) use to decide when an entry may be
  * taken and when a failed one is tried again: by the DATABASE's clock ($$NOW) alone, never an
  * instance's. Instances' clocks differ: with one ahead a sender took over a claim still being
