@@ -59,6 +59,12 @@ export interface SeatDto {
   ip: string | null;
   /** Only whether a kiosk token is set; the token itself is shown once, when issued. */
   hasToken: boolean;
+  /**
+   * The numbers of the room's other seats registered to the same IP (empty when none): the login
+   * seats a candidate on the first of them, so the admin must bind them apart. New bindings of a
+   * taken address are refused (`seat_ip_taken`); this marks pairs stored before that was sure.
+   */
+  ipSharedWith: number[];
 }
 
 export interface RoomDto {

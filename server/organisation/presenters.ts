@@ -1,6 +1,7 @@
 import type { Types } from "mongoose";
 import type { RoomDto, TestCentreDto } from "../contracts/organisation.js";
 import { divisionName } from "./division-scope.js";
+import { canonicalIp } from "./room-ports.js";
 
 /** What leaves the organisation feature about test centres and rooms (never a seat token's hash). */
 
@@ -29,6 +30,7 @@ export function toCentreDto(c: {
 }
 
 export function toRoomDto(r: RoomLike): RoomDto {
+  const sharing = seatsByAddress(r.seats);
   return {
     id: String(r._id),
     name: r.name,
@@ -37,7 +39,34 @@ export function toRoomDto(r: RoomLike): RoomDto {
       seatNo: s.seatNo,
       ip: s.ip ?? null,
       hasToken: Boolean(s.tokenHash),
+      ipSharedWith: (sharing.get(addressOf(s)) ?? []).filter((n) => n !== s.seatNo),
     })),
     retired: Boolean(r.retiredAt),
   };
+}
+
+/** A seat's registered address in the spelling the login compares (see canonicalIp); "" for none. */
+const addressOf = (s: { ip?: string | null }) => (s.ip ? (canonicalIp(s.ip) ?? s.ip) : "");
+
+/**
+ * The seat numbers registered to each address of a room. Binding an address already on another
+ * seat is refused, but two admins binding one address at once both got through before that check
+ * moved inside the transaction, and such pairs are still stored: the login seats whoever comes
+ * from the address on the first of them, so the admin is shown them (ipSharedWith) to rebind.
+ */
+function seatsByAddress(seats: SeatLike[]): Map<string, number[]> {
+  const byAddress = new Map<string, number[]>();
+  for (const s of seats) {
+    const address = addressOf(s);
+    if (address) byAddress.set(address, [...(byAddress.get(address) ?? []), s.seatNo]);
+  }
+  return byAddress;
+}
+
+/** The numbers of the seats other than `seatNo` registered to `ip` (for one seat; see seatsByAddress). */
+export function ipSharedWith(seats: SeatLike[], seatNo: number, ip: string | null): number[] {
+  const address = addressOf({ ip });
+  return address
+    ? seats.filter((s) => s.seatNo !== seatNo && addressOf(s) === address).map((s) => s.seatNo)
+    : [];
 }

@@ -71,6 +71,12 @@ export function createRetirement(d: RetirementDeps) {
       );
   }
 
+  /** Refused as seat bindings are (rooms-and-seats.ts): a retired centre's or room's data stays as it was. */
+  function assertRoomInUse(centre: { retiredAt?: Date | null }, room: { retiredAt?: Date | null }): void {
+    if (centre.retiredAt) throw errors.conflict("test_centre_retired", "该考点已停用，不能再修改其考场");
+    if (room.retiredAt) throw errors.conflict("room_retired", "该考场已停用，不能再改名");
+  }
+
   function findRoom(centre: HydratedDocument<TestCentreDoc>, roomId: string) {
     const room = centre.rooms.find((r) => String(r._id) === roomId.toLowerCase());
     if (!room) throw errors.notFound("考场");
@@ -84,12 +90,16 @@ export function createRetirement(d: RetirementDeps) {
       // The ids as stored (sessions and the audit log compare them as text), not as the request spells them.
       const [centreId, roomId] = [String(centre._id), String(room._id)];
       // Refused early on the copy read above; decided again inside the transaction (see roomsInTransaction).
+      assertRoomInUse(centre, room);
       assertRoomNameFree(centre.rooms, name, roomId);
       await d.audit.transaction(async (session) => {
-        const current = await roomsInTransaction(d.Centres, centre._id, session);
-        const before = current?.rooms.find((r) => String(r._id) === roomId)?.name;
-        if (!current || before === undefined) throw errors.notFound("考场");
+        const current = await roomsInTransaction(d.Centres, centre._id, session, ["name", "retiredAt"]);
+        const live = current?.rooms.find((r) => String(r._id) === roomId);
+        if (!current || !live) throw errors.notFound("考场");
+        // A retired room keeps the name its sessions, tickets and audit entries were made under.
+        assertRoomInUse(current, live);
         assertRoomNameFree(current.rooms, name, roomId);
+        const before = live.name;
         // The room addressed by its id, as the transaction read it: not a save of the copy read
         // before it, which addresses the room by its position then.
         await d.Centres.updateOne(
@@ -159,7 +169,7 @@ export function createRetirement(d: RetirementDeps) {
           { session },
         );
         if (written.matchedCount !== 1) throw errors.conflict("already_retired", "该考点已停用");
-        const current = await roomsInTransaction(d.Centres, centre._id, session);
+        const current = await roomsInTransaction(d.Centres, centre._id, session, []);
         const roomIds = (current?.rooms ?? []).map((r) => String(r._id));
         await assertRoomsFree(roomIds, `考点“${centre.name}”`, session);
         await d.audit.append(session, {

@@ -25,19 +25,37 @@ export function assertRoomNameFree(
   if (rooms.some((r) => String(r._id) !== except && roomNameKey(r.name) === key)) throw roomExists();
 }
 
+/** A seat as the checks inside a transaction read it. */
+export type SeatState = {
+  _id: Types.ObjectId;
+  seatNo: number;
+  ip?: string | null;
+  tokenHash?: string | null;
+};
+/** A room with every field a check may ask for (see roomsInTransaction). */
+type RoomState = { _id: Types.ObjectId; name: string; retiredAt?: Date | null; seats: SeatState[] };
+
 /**
- * The centre's rooms as the transaction `session` sees them, for the check a room's name is added
- * or changed under. The caller then writes the centre in the same transaction: two such changes
- * of one centre at once (on one instance or on two) both write that document, so one of them
- * meets a write conflict and is retried whole, and its check, made again here, sees the other's
- * name. A check on a copy read before the transaction let both through.
+ * The centre (whether retired) and its rooms' ids and the `fields` asked for, as the transaction
+ * `session` sees them, for the checks a room is added, renamed or retired, or a seat bound under.
+ * Only those fields are read: a centre's seats take megabytes (MAX_ROOMS_PER_CENTRE rooms of up to
+ * 300 seats) and a name check needs none of them. The caller then writes the centre in the same
+ * transaction: two such changes of one centre at once (on one instance or on two) both write that
+ * document, so one of them meets a write conflict and is retried whole, and its check, made again
+ * here, sees the other's change. A check on a copy read before the transaction let both through.
  */
-export async function roomsInTransaction(
+export async function roomsInTransaction<F extends Exclude<keyof RoomState, "_id">>(
   Centres: Model<TestCentreDoc>,
   centreId: Types.ObjectId,
   session: ClientSession,
-): Promise<{ retiredAt: Date | null; rooms: { _id: Types.ObjectId; name: string }[] } | null> {
-  return Centres.findById(centreId, { retiredAt: 1, "rooms._id": 1, "rooms.name": 1 })
+  fields: readonly F[],
+): Promise<{ retiredAt?: Date | null; rooms: Pick<RoomState, "_id" | F>[] } | null> {
+  const projection = Object.fromEntries([
+    ["retiredAt", 1],
+    ["rooms._id", 1],
+    ...fields.map((f) => [`rooms.${f}`, 1]),
+  ]) as Record<string, 1>;
+  return Centres.findById(centreId, projection)
     .session(session)
-    .lean<{ retiredAt: Date | null; rooms: { _id: Types.ObjectId; name: string }[] }>();
+    .lean<{ retiredAt?: Date | null; rooms: Pick<RoomState, "_id" | F>[] }>();
 }

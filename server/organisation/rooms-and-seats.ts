@@ -1,20 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { Types, type ClientSession, type HydratedDocument, type Model } from "mongoose";
+import { Types, type HydratedDocument, type Model } from "mongoose";
 import type { z } from "zod";
 import type { AuthUser } from "../contracts/auth.js";
 import {
   MAX_ROOMS_PER_CENTRE,
   type CreateRoomBody,
   type RoomDto,
+  type SeatDto,
   type SeatTokenIssuedDto,
   type UpdateSeatBody,
 } from "../contracts/organisation.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import type { TestCentreDoc } from "./organisation.model.js";
-import { toRoomDto } from "./presenters.js";
+import { ipSharedWith, toRoomDto } from "./presenters.js";
 import { canonicalIp, hashSeatToken } from "./room-ports.js";
-import { assertRoomNameFree, roomsInTransaction } from "./room-names.js";
+import { assertRoomNameFree, roomsInTransaction, type SeatState } from "./room-names.js";
 
 export interface RoomsAndSeatsDeps {
   Centres: Model<TestCentreDoc>;
@@ -30,8 +31,7 @@ const tooManyRooms = () =>
     `一个考点最多 ${MAX_ROOMS_PER_CENTRE} 个考场（含已停用的），不能再添加；请另设考点`,
   );
 
-/** A seat as the checks below read it: the copy before the transaction or the one inside it. */
-type SeatState = { _id: Types.ObjectId; seatNo: number; ip?: string | null; tokenHash?: string | null };
+/** A centre as the seat checks below read it: the copy before the transaction or the one inside it. */
 type CentreState = {
   retiredAt?: Date | null;
   rooms: { _id: Types.ObjectId; retiredAt?: Date | null; seats: SeatState[] }[];
@@ -54,16 +54,20 @@ function seatToChange(centre: CentreState, roomId: string, seatId: string, ip: s
   return { room, seat };
 }
 
-/** The centre's seats (and what retires them) as the transaction `session` reads them. */
-function seatsInTransaction(Centres: Model<TestCentreDoc>, centreId: Types.ObjectId, session: ClientSession) {
-  return Centres.findById(centreId, {
-    retiredAt: 1,
-    "rooms._id": 1,
-    "rooms.retiredAt": 1,
-    "rooms.seats": 1,
-  })
-    .session(session)
-    .lean<CentreState>();
+/**
+ * Why the add's conditional write matched nothing although the checks inside its transaction
+ * passed: another change committed meanwhile (on a database that decides the condition at the
+ * write). Told apart on the centre as committed now, not as the transaction's snapshot still
+ * shows it: a retirement, or the last free place taken by another admin's room. Neither seen
+ * (nothing else makes the write miss), the add is refused as a conflict to try again, never
+ * reported as a reason that is not so.
+ */
+async function whyNotAdded(Centres: Model<TestCentreDoc>, centreId: Types.ObjectId): Promise<Error> {
+  const now = await Centres.findById(centreId, { retiredAt: 1, "rooms._id": 1 }).lean();
+  if (!now) return errors.notFound("考点");
+  if (now.retiredAt) return centreRetired();
+  if (now.rooms.length >= MAX_ROOMS_PER_CENTRE) return tooManyRooms();
+  return errors.conflict("test_centre_changed", "该考点刚被其他人修改，请刷新后重试");
 }
 
 /**
@@ -96,7 +100,7 @@ export function createRoomsAndSeats({ Centres, audit, loadCentre }: RoomsAndSeat
         // checks above; checked again inside the transaction that writes the centre, the one
         // retried after the write conflict sees the other (see roomsInTransaction), and a
         // retirement too.
-        const current = await roomsInTransaction(Centres, c._id, session);
+        const current = await roomsInTransaction(Centres, c._id, session, ["name"]);
         if (!current || current.retiredAt) throw centreRetired();
         if (current.rooms.length >= MAX_ROOMS_PER_CENTRE) throw tooManyRooms();
         assertRoomNameFree(current.rooms, body.name);
@@ -105,7 +109,7 @@ export function createRoomsAndSeats({ Centres, audit, loadCentre }: RoomsAndSeat
           { $push: { rooms: room } },
           { session },
         );
-        if (added.matchedCount !== 1) throw centreRetired();
+        if (added.matchedCount !== 1) throw await whyNotAdded(Centres, c._id);
         await audit.append(session, {
           action: "room.created",
           actor,
@@ -147,7 +151,7 @@ export function createRoomsAndSeats({ Centres, audit, loadCentre }: RoomsAndSeat
         // by its id: a save of the copy read before wrote it over a binding (or a retirement)
         // committed meanwhile, and two admins bound one address to two seats at once. Both
         // write the centre, so on two instances one is retried and reads the other's here.
-        const current = await seatsInTransaction(Centres, c._id, session);
+        const current = await roomsInTransaction(Centres, c._id, session, ["retiredAt", "seats"]);
         if (!current) throw errors.notFound("座位");
         const { room, seat: live } = seatToChange(current, roomId, seatId, ip);
         if (Object.keys(set).length > 0)
@@ -156,11 +160,14 @@ export function createRoomsAndSeats({ Centres, audit, loadCentre }: RoomsAndSeat
             { $set: set },
             { session, arrayFilters: [{ "room._id": room._id }, { "seat._id": live._id }] },
           );
-        const after = {
+        const ipAfter = ip !== undefined ? ip : (live.ip ?? null);
+        const after: SeatDto = {
           id: String(live._id),
           seatNo: live.seatNo,
-          ip: ip !== undefined ? ip : (live.ip ?? null),
+          ip: ipAfter,
           hasToken: tokenHash !== undefined ? Boolean(tokenHash) : Boolean(live.tokenHash),
+          // Only a seat left on an address another seat already had (stored before that was refused).
+          ipSharedWith: ipSharedWith(room.seats, live.seatNo, ipAfter),
         };
         await audit.append(session, {
           action: "seat.updated",

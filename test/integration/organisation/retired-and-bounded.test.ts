@@ -4,6 +4,7 @@ import { createAuditService, type AuditLog } from "../../../server/audit/index.j
 import { MAX_ROOMS_PER_CENTRE } from "../../../server/contracts/organisation.js";
 import { AppError } from "../../../server/lib/errors.js";
 import { createOrganisationService } from "../../../server/organisation/index.js";
+import { testCentreModel } from "../../../server/organisation/organisation.model.js";
 import { createTestRoom, useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 
@@ -114,5 +115,135 @@ describe("organisation: retired data is not edited, and a centre's rooms are bou
     expect(again.body.error.message).to.include(String(MAX_ROOMS_PER_CENTRE));
     const stored = await centres().findOne({ _id: new Types.ObjectId(room.testCentreId) });
     expect(stored?.rooms).to.have.length(MAX_ROOMS_PER_CENTRE);
+  });
+
+  it("when a retired room is renamed, then it is refused room_retired and nothing changes", async () => {
+    const room = await createTestRoom(env.node, { seats: 1 });
+    await admin.agent
+      .post(`/api/test-centres/${room.testCentreId}/rooms/${room.roomId}/retire`)
+      .send({})
+      .expect(204);
+    const before = await centres().findOne({ _id: new Types.ObjectId(room.testCentreId) });
+    const res = await admin.agent
+      .patch(`/api/test-centres/${room.testCentreId}/rooms/${room.roomId}`)
+      .send({ name: "改名考场" });
+    expect([res.status, res.body.error?.code]).to.deep.equal([409, "room_retired"]);
+    expect(await centres().findOne({ _id: new Types.ObjectId(room.testCentreId) })).to.deep.equal(before);
+    expect(
+      await env.node.ctx.conn
+        .collection("audit_log")
+        .countDocuments({ action: "room.updated", "target.id": room.testCentreId }),
+    ).to.equal(0);
+  });
+
+  it("when a room is retired while another admin renames it, then the rename is refused room_retired and the room keeps its name", async () => {
+    const room = await createTestRoom(env.node, { seats: 1 });
+    const { conn, config } = env.node.ctx;
+    const audit = createAuditService(conn);
+    let pending: (() => Promise<void>) | null = async () => {
+      // Retired after the rename read the centre, before its transaction.
+      await admin.agent
+        .post(`/api/test-centres/${room.testCentreId}/rooms/${room.roomId}/retire`)
+        .send({})
+        .expect(204);
+    };
+    const raced: AuditLog = {
+      ...audit,
+      async transaction(work) {
+        const first = pending;
+        pending = null;
+        if (first) await first();
+        return audit.transaction(work);
+      },
+    };
+    const service = createOrganisationService(conn, config.provinceCode, raced);
+    const refused = await service.renameRoom(admin.user, room.testCentreId, room.roomId, "改名考场").then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).to.be.instanceOf(AppError);
+    expect(refused).to.include({ code: "room_retired", status: 409 });
+    const stored = await centres().findOne({ _id: new Types.ObjectId(room.testCentreId) });
+    expect(stored?.rooms[0].name).to.equal("第一考场");
+  });
+
+  it("when a room of a retired centre is renamed, then it is refused test_centre_retired and nothing changes", async () => {
+    const room = await createTestRoom(env.node, { seats: 1 });
+    await admin.agent.post(`/api/test-centres/${room.testCentreId}/retire`).send({}).expect(204);
+    const before = await centres().findOne({ _id: new Types.ObjectId(room.testCentreId) });
+    const res = await admin.agent
+      .patch(`/api/test-centres/${room.testCentreId}/rooms/${room.roomId}`)
+      .send({ name: "改名考场" });
+    expect([res.status, res.body.error?.code]).to.deep.equal([409, "test_centre_retired"]);
+    expect(await centres().findOne({ _id: new Types.ObjectId(room.testCentreId) })).to.deep.equal(before);
+  });
+
+  /**
+   * A centre one room short of the bound, and an add whose conditional write loses to `meanwhile`,
+   * another admin's change committed after this add's checks (the write's condition is then what
+   * refuses it): answers what the add was refused with, and the rooms stored.
+   */
+  async function anAddLosingTo(meanwhile: (centreId: Types.ObjectId) => Promise<unknown>) {
+    const room = await createTestRoom(env.node, { seats: 1 });
+    const centreId = new Types.ObjectId(room.testCentreId);
+    const filler = Array.from({ length: MAX_ROOMS_PER_CENTRE - 2 }, (_, i) => ({
+      _id: new Types.ObjectId(),
+      name: `机房${i + 1}`,
+      seats: [],
+      retiredAt: null,
+    }));
+    await centres().updateOne({ _id: centreId }, { $push: { rooms: { $each: filler } } } as never);
+    const { conn, config } = env.node.ctx;
+    const Centres = testCentreModel(conn);
+    const write = Centres.updateOne.bind(Centres);
+    const own = Object.getOwnPropertyDescriptor(Centres, "updateOne");
+    let raced = false;
+    // The add's conditional write, taken by the other admin's change just before it: the
+    // condition no longer holds, so the write matches nothing.
+    const losing = async (filter: Record<string, unknown>, update: unknown, options: unknown) => {
+      if (!raced && `rooms.${MAX_ROOMS_PER_CENTRE - 1}` in filter) {
+        raced = true;
+        await meanwhile(centreId);
+        return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
+      }
+      return write(filter as never, update as never, options as never);
+    };
+    Centres.updateOne = losing as unknown as typeof Centres.updateOne;
+    try {
+      const service = createOrganisationService(conn, config.provinceCode);
+      const refused = await service
+        .addRoom(admin.user, room.testCentreId, { name: "多出一间", seatCount: 1 })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(raced, "the add's conditional write was reached").to.equal(true);
+      const stored = await centres().findOne({ _id: centreId });
+      return { refused, rooms: (stored?.rooms as { name: string }[]).map((r) => r.name) };
+    } finally {
+      if (own) Object.defineProperty(Centres, "updateOne", own);
+      else Reflect.deleteProperty(Centres, "updateOne");
+    }
+  }
+
+  it("when two admins add the 100th room at once, then the loser is refused too_many_rooms, not test_centre_retired", async () => {
+    const { refused, rooms } = await anAddLosingTo((centreId) =>
+      centres().updateOne({ _id: centreId }, {
+        $push: { rooms: { _id: new Types.ObjectId(), name: "最后一间", seats: [], retiredAt: null } },
+      } as never),
+    );
+    expect(refused).to.be.instanceOf(AppError);
+    expect(refused).to.include({ code: "too_many_rooms", status: 409 });
+    expect(rooms).to.have.length(MAX_ROOMS_PER_CENTRE);
+    expect(rooms).to.include("最后一间").and.not.include("多出一间");
+  });
+
+  it("when the centre is retired while its 100th room is added, then the add is refused test_centre_retired", async () => {
+    const { refused, rooms } = await anAddLosingTo((centreId) =>
+      centres().updateOne({ _id: centreId }, { $set: { retiredAt: new Date() } }),
+    );
+    expect(refused).to.be.instanceOf(AppError);
+    expect(refused).to.include({ code: "test_centre_retired", status: 409 });
+    expect(rooms).to.have.length(MAX_ROOMS_PER_CENTRE - 1);
   });
 });

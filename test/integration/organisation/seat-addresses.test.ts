@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
+import type { TestCentreDto } from "../../../server/contracts/organisation.js";
 import {
   anonymousAgent,
+  createTestRoom,
   scheduleCandidates,
   staffAgent,
   type AuthedAgent,
@@ -56,5 +58,47 @@ describe("organisation: seat addresses in one spelling", function () {
       .set("x-forwarded-for", "2001:db8:0:5::a")
       .send({ idNumber: c.idNumber, ticketNo: c.assignment.ticketNo });
     expect([res.status, res.body.error?.code]).to.deep.equal([200, undefined]);
+  });
+
+  it("when two seats already share an IP, then the room's seats are read with the duplicate marked, and a third seat is still refused that IP", async () => {
+    const room = await createTestRoom(env.node, { seats: 3 });
+    const centreId = new Types.ObjectId(room.testCentreId);
+    // Bound before binding was checked inside the transaction (two admins at once), one of them
+    // in the spelling stored before addresses were stored canonically.
+    await env.node.ctx.conn
+      .collection("test_centres")
+      .updateOne(
+        { _id: centreId },
+        { $set: { "rooms.0.seats.0.ip": "10.0.0.7", "rooms.0.seats.1.ip": "::FFFF:10.0.0.7" } },
+      );
+    const seatsOf = (c: TestCentreDto) =>
+      c.rooms[0]!.seats.map((s) => ({ seatNo: s.seatNo, ipSharedWith: s.ipSharedWith }));
+    const expected = [
+      { seatNo: 1, ipSharedWith: [2] },
+      { seatNo: 2, ipSharedWith: [1] },
+      { seatNo: 3, ipSharedWith: [] },
+    ];
+    const one = await admin.agent.get(`/api/test-centres/${room.testCentreId}`).expect(200);
+    expect(seatsOf(one.body.testCentre as TestCentreDto)).to.deep.equal(expected);
+    const list = await admin.agent.get("/api/test-centres").expect(200);
+    const listed = (list.body.testCentres as TestCentreDto[]).find((c) => c.id === room.testCentreId);
+    expect(listed && seatsOf(listed)).to.deep.equal(expected);
+
+    const third = await admin.agent
+      .patch(`/api/test-centres/${room.testCentreId}/rooms/${room.roomId}/seats/${room.seats[2]!.seatId}`)
+      .send({ ip: "10.0.0.7" });
+    expect([third.status, third.body.error?.code]).to.deep.equal([409, "seat_ip_taken"]);
+
+    // Unbinding one of the two clears the mark on both.
+    await admin.agent
+      .patch(`/api/test-centres/${room.testCentreId}/rooms/${room.roomId}/seats/${room.seats[1]!.seatId}`)
+      .send({ ip: null })
+      .expect(200);
+    const after = await admin.agent.get(`/api/test-centres/${room.testCentreId}`).expect(200);
+    expect(seatsOf(after.body.testCentre as TestCentreDto).map((s) => s.ipSharedWith)).to.deep.equal([
+      [],
+      [],
+      [],
+    ]);
   });
 });

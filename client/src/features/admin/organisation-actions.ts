@@ -1,5 +1,6 @@
 import { ElMessage, ElMessageBox } from "element-plus";
 import type { AuthorityDto, RoomDto, TestCentreDto } from "@contracts/organisation.js";
+import { ApiError } from "@/shared/api.js";
 import { adminApi } from "./admin.api.js";
 
 /**
@@ -66,4 +67,14 @@ export async function retireAuthority(a: AuthorityDto): Promise<boolean> {
   await adminApi.retireAuthority(a.id);
   ElMessage.success("运管机构已停用");
   return true;
+}
+
+/** Runs an edit or retirement above and reloads when it changed something (refusals show the server's reason). */
+export async function act(change: Promise<boolean>, reload: () => Promise<unknown>): Promise<void> {
+  try {
+    if (await change) await reload();
+  } catch (err) {
+    // Already shown to the admin by the API layer (e.g. 还有 1 个未结束的考试场次…).
+    if (!(err instanceof ApiError)) throw err;
+  }
 }
