@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { CategoryCode, needsDrivingLicence } from "./categories.js";
 import { CERTIFICATE_STATUS_LABELS, SignedCertificateRecord } from "./certificates.js";
-import { DivisionCode, QualificationRecord } from "./hub.js";
+import { DivisionCode } from "./hub.js";
 import { MAX_NOTICE_DOCUMENTS, PenaltyDocument } from "./exchange-documents.js";
-import { readableText, type TextRule } from "./exchange-text.js";
-import { IdNumber, IsoDate, refuseInvisible, personName, typedCode, wholeNumber } from "./validation.js";
+import { ReceivedQualificationRecord } from "./exchange-records.js";
+import { readableName, readablePersonName, readableText, type TextRule } from "./exchange-text.js";
+import { IdNumber, IsoDate, typedCode, wholeNumber } from "./validation.js";
 
 export { PenaltyDocument } from "./exchange-documents.js";
 
@@ -55,10 +56,6 @@ export const KIND_LABELS: Readonly<Record<ExchangeKind, string>> = {
   notice: "违法抄告",
 };
 
-export const Practitioner = z.object({ idNumber: IdNumber, name: personName(1, 50) }).strict();
-/** A name the other province's officers read (an officer, an employer, an authority): no invisible characters. */
-const ReadName = (max: number) => refuseInvisible(Text(max));
-
 export const ProblemCode = z.enum([
   "certificate_revoked",
   "identity_mismatch",
@@ -81,9 +78,17 @@ export const PROBLEM_LABELS: Readonly<Record<z.infer<typeof ProblemCode>, string
 function messagesUnder(rule: TextRule) {
   /** Free text under `rule`, named for the officer as `label`; `lines` for a text area's. */
   const read = (base: z.ZodString, label: string, lines = false) => readableText(base, rule, label, lines);
+  /** A name the other province's officers read (an officer, an employer, an authority). */
+  const ReadName = (max: number, label: string) => readableName(Text(max), rule, label);
+
+  const Practitioner = z.object({ idNumber: IdNumber, name: readablePersonName(rule, 1, 50) }).strict();
 
   const Officer = z
-    .object({ id: read(Text(64), "经办人标识"), name: ReadName(50), divisionCode: DivisionCode })
+    .object({
+      id: read(Text(64), "经办人标识"),
+      name: ReadName(50, "经办人姓名"),
+      divisionCode: DivisionCode,
+    })
     .strict();
 
   /** Off-site filing: what the filing province records (DOMAIN.md: category, employer, start, licence, status). */
@@ -91,7 +96,7 @@ function messagesUnder(rule: TextRule) {
     .object({
       employer: z
         .object({
-          name: ReadName(100),
+          name: ReadName(100, "用人单位名称"),
           // Codes as typed: full-width forms and lower-case letters are the code they stand for.
           creditCode: typedCode()
             .toUpperCase()
@@ -186,7 +191,7 @@ function messagesUnder(rule: TextRule) {
       version: z.int().min(1).max(1000),
       serial: read(z.string().max(40), "证书编号"),
       issuedAt: z.iso.datetime(),
-      issuingAuthority: z.object({ divisionCode: DivisionCode, name: ReadName(80) }).strict(),
+      issuingAuthority: z.object({ divisionCode: DivisionCode, name: ReadName(80, "发证机关名称") }).strict(),
       officer: Officer,
     })
     .strict();
@@ -214,6 +219,7 @@ function messagesUnder(rule: TextRule) {
   const EndBody = z.object({ endDate: IsoDate, reason: EndReason, officer: Officer }).strict();
 
   return {
+    Practitioner,
     Officer,
     FilingDetails,
     NoticeDetails,
@@ -235,6 +241,7 @@ const typed = messagesUnder("typed");
 /** As the hub hands them to a province in its inbox. */
 const received = messagesUnder("received");
 
+export const Practitioner = typed.Practitioner;
 export const Officer = typed.Officer;
 export const FilingDetails = typed.FilingDetails;
 export type FilingDetails = z.infer<typeof FilingDetails>;
@@ -314,7 +321,10 @@ export type CaseReceipt = z.infer<typeof CaseReceipt>;
  * record that came with the agreement (a legacy holder's): the home may have revoked or corrected
  * it since. Null when the home has no certificate record at the hub now.
  */
-export const CaseSourceRecord = z.object({ caseId: Id, sourceRecord: QualificationRecord.nullable() });
+export const CaseSourceRecord = z.object({
+  caseId: Id,
+  sourceRecord: ReceivedQualificationRecord.nullable(),
+});
 export type CaseSourceRecord = z.infer<typeof CaseSourceRecord>;
 
 // ---------------------------------------------------------------- the inbox (hub → province, pulled)
@@ -356,7 +366,7 @@ export const InboxMessage = z.object({
    * entry): the home province's certificate record as the hub holds it, which the receiving
    * province issues from (the hub's record is the source of truth for legacy holders).
    */
-  sourceRecord: QualificationRecord.nullable().default(null),
+  sourceRecord: ReceivedQualificationRecord.nullable().default(null),
   /**
    * A transfer issued on: the home province's certificate had been revoked or withdrawn before the
    * issuance notice reached it (its `source-ended` message), for the receiving province's officers

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { refuseInvisible } from "./validation.js";
+import { canonicalPersonName, personName, refuseInvisible } from "./validation.js";
 
 /**
  * Free text of the exchange that the other province's officers read: a notice's facts, a
@@ -13,6 +13,8 @@ import { refuseInvisible } from "./validation.js";
  * - `received`: the inbox the hub hands a province. Messages the hub took before it refused such
  *   text still wait there; refused at the province, one of them stopped its whole inbox (a page is
  *   applied whole or not at all). Taken, with the characters removed: officers read what is seen.
+ *   Names too (an officer's, an employer's, an authority's, a practitioner's): the hub took them
+ *   before it refused them in names (15bfd33).
  */
 export type TextRule = "typed" | "received";
 
@@ -44,4 +46,30 @@ export function readableText(base: z.ZodString, rule: TextRule, label: string, l
         `${label}含不可见字符（零宽字符、方向控制符等），请删除后重新输入`,
       )
     : base.overwrite((s) => withoutInvisible(s, lines));
+}
+
+/**
+ * A name the other province's officers read (an officer's, an employer's, an authority's): `base`
+ * refusing invisible characters under `typed` (the message of every refused name), cleaned under
+ * `received` as `readableText` cleans free text, and trimmed again once cleaned.
+ */
+export function readableName(base: z.ZodString, rule: TextRule, label: string): z.ZodString {
+  return rule === "typed" ? refuseInvisible(base) : readableText(base, rule, label).trim();
+}
+
+/**
+ * A practitioner's name (`personName`'s rules) under `rule`. Received, its invisible characters go
+ * first, so that the name is then spelled as `personName` spells it (a zero-width space between
+ * 阿卜杜 and · kept the dot from being made the ID card's).
+ */
+export function readablePersonName(rule: TextRule, min: number, max: number): z.ZodString {
+  if (rule === "typed") return personName(min, max);
+  return z
+    .string()
+    .overwrite((s) => withoutInvisible(s, false))
+    .normalize("NFC")
+    .trim()
+    .overwrite(canonicalPersonName)
+    .min(min)
+    .max(max);
 }

@@ -56,6 +56,7 @@ const OUTGOING_WORDS = {
   hubNotConfigured: SEND_WORDS.hubNotConfigured("消息"),
   notTaken: (status: number, code: string | null | undefined) =>
     `全国中心暂未受理该消息 (${hubAnswerCode(status, code)})`,
+  badReceipt: "全国中心的回执不符合接口规范",
 } as const;
 
 /** A receipt for an answer that agreed to a transfer: the hub holds the case acknowledged. */
@@ -113,7 +114,14 @@ export function createExchangeTransport(options: TransportOptions) {
     } catch (err) {
       return { kind: "retry", error: sendFailure(err), cause: err };
     }
-    if (answer.status === 200) return { kind: "done", receipt: CaseReceipt.parse(answer.body) };
+    if (answer.status === 200) {
+      // A receipt breaking the published contract (a non-conforming hub) is a failed attempt like an
+      // outage: thrown here, the entry stayed `sending` for good (taken again after each lease,
+      // never counted, never given up) and the officer was told their own form was invalid.
+      const receipt = CaseReceipt.safeParse(answer.body);
+      if (receipt.success) return { kind: "done", receipt: receipt.data };
+      return { kind: "retry", error: OUTGOING_WORDS.badReceipt, cause: receipt.error };
+    }
     // Signed by the hub: it has not registered this node yet. Not the case's failure (counted, it
     // went dead after maxAttempts, about an hour); a 401 under a key it knows still counts below.
     if (notRegisteredAtPeer(answer))
@@ -136,6 +144,11 @@ export function createExchangeTransport(options: TransportOptions) {
         error: OUTGOING_WORDS.notTaken(answer.status, e?.code),
         cause: `hub answered ${answer.status} ${e?.code ?? ""}`.trim(),
       };
+    // Final. Every other 4xx the hub gives before it commits anything of the message: its checks
+    // (contract, office, pointer, lookup, duplicates) run before the transaction, a re-send of what
+    // it already holds is answered 200 with the receipt, and a failure after its commit (its answer
+    // breaking the contract included, hub-exchange.routes.ts) is a 5xx, retried above. So a refused
+    // new case may be removed here (province-exchange.service.ts): the hub holds none of it.
     return {
       kind: "refused",
       error: new AppError(

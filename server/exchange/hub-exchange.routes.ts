@@ -32,8 +32,15 @@ export function hubExchangeNodeRouter(deps: {
   documents: HubDocuments;
 }): Router {
   const { gate, exchange, documents } = deps;
-  const send = <S extends z.ZodType>(req: Request, res: Response, contract: S, body: z.infer<S>) =>
-    gate.reply(req, res, 200, contract.parse(body));
+  // As hub.routes.ts: an answer breaking the published contract is the hub's own fault, never the
+  // caller's. A ZodError here mapped to 400 validation_failed blaming the province (and a province's
+  // pull of an inbox holding such a message was refused on every try); a plain Error is an opaque
+  // 500, and the nonce is released so the province may ask again.
+  const send = <S extends z.ZodType>(req: Request, res: Response, contract: S, body: z.infer<S>) => {
+    const checked = contract.safeParse(body);
+    if (!checked.success) throw new Error("hub answer breaks its published contract", { cause: checked.error });
+    return gate.reply(req, res, 200, checked.data);
+  };
   const signed = strictRouter();
   signed.use(gate.authenticate, noQueryOnWrites);
   signed.post("/cases", async (req, res) => {

@@ -20,6 +20,7 @@ import { createHubCaseCheck } from "./hub-case-check.js";
 import { caseReceipt, createHubInbox } from "./hub-inbox.js";
 import { createHubCaseUpkeep, OPEN, openKeyOf } from "./hub-case-upkeep.js";
 import { assertOwnOffice } from "./office-division.js";
+import { checkCaseDates, checkEndDate, filingStart } from "./exchange-dates.js";
 
 /** Hours a home province has to answer each kind of case (server/config.ts `exchange.ackHours`). */
 export type AckHours = Readonly<Record<ExchangeKind, number>>;
@@ -62,6 +63,7 @@ export function createHubExchangeService(
         // Inside the try: a re-send of a case already held is still answered below.
         assertOwnOffice(body.officer.divisionCode, sender, "officer.divisionCode");
         const at = now();
+        checkCaseDates(body, at);
         const { home, responsible } = await check(body, sender, at);
         const doc: HubCaseDoc = {
           caseId: body.caseId,
@@ -176,8 +178,15 @@ export function createHubExchangeService(
         if (res.matchedCount !== 1) throw errors.conflict("already_answered", "该事项已经答复");
         // An agreed transfer moves the pointer to the receiving province, once: from now on only its
         // records decide what lookups answer (the old home's cancellation still reaches the hub).
-        if (c.kind === "transfer" && ack.outcome === "acknowledged")
-          await deps.hub.moveHome(c.idNumber, c.toProvince, c.fromProvince, c.caseId, session);
+        // No move (the pointer no longer names the answering province as home): recorded agreed
+        // anyway, the receiver would issue while lookups still answered from another home. Thrown,
+        // the whole answer rolls back.
+        if (
+          c.kind === "transfer" &&
+          ack.outcome === "acknowledged" &&
+          !(await deps.hub.moveHome(c.idNumber, c.toProvince, c.fromProvince, c.caseId, session))
+        )
+          throw errors.conflict("home_moved", "该从业人员的主管省份已不是本省，不能同意转籍；请答复存在问题");
         await hold(session, c.fromProvince, "state", next, at);
       });
       return caseReceipt(next);
@@ -273,6 +282,7 @@ export function createHubExchangeService(
       assertOwnOffice(end.officer.divisionCode, province, "officer.divisionCode");
       if (c.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
       const at = now();
+      checkEndDate(end.endDate, filingStart(c.kind, (c.body as { details?: unknown }).details), at);
       let next: HubCaseDoc = { ...c, state: "ended", end, endedAt: at };
       await tx(async (session) => {
         // Read again inside: an answer landing meanwhile decides whether the pointer moves back.

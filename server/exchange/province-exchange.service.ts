@@ -19,6 +19,7 @@ import { createCaseReads } from "./province-case-reads.js";
 import { createProvinceDocuments } from "./province-documents.js";
 import { createFollowUps, OPEN } from "./province-follow-ups.js";
 import { createTransferSteps } from "./province-transfer-steps.js";
+import { checkCaseDates } from "./exchange-dates.js";
 import type { TransferSource } from "./transfer-source.js";
 
 const alreadyFiled = () => errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
@@ -82,6 +83,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     input: { lookupId?: string; practitioner: { idNumber: string; name: string }; details: Details[K] },
   ): Promise<CaseDto> {
     checkLookup(kind, input.lookupId);
+    // Refused here, so the officer's form gets the answer the hub would give later.
+    checkCaseDates({ kind, details: input.details }, new Date());
     const officer = officerOf(actor);
     if (kind === "filing") {
       const open = await m.Cases.exists({
@@ -144,6 +147,9 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       const result = await deps.transport.attempt(entry);
       if (result.kind === "refused") {
         // Refused outright: nothing of it stays on this side either (the audit log keeps the refusal).
+        // Safe to remove: the hub refuses (4xx) only before it commits a case, and answers a re-send
+        // of one it holds with its receipt; a failure after its commit is a 5xx, a retry (the
+        // refusal's comment in exchange-transport.ts).
         await deps.audit.transaction(async (session) => {
           await m.Cases.deleteOne({ caseId }, { session });
           await m.Outgoing.deleteMany({ caseId }, { session });

@@ -3,6 +3,7 @@ import type { AuthUser } from "../contracts/auth.js";
 import type { AckBody, CaseDto, CaseState, EndBody } from "../contracts/exchange.js";
 import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import { errors, type AppError } from "../lib/errors.js";
+import { checkEndDate, filingStart } from "./exchange-dates.js";
 import { officerOf } from "./province-new-case.js";
 import type { LocalCaseDoc, ProvinceExchangeModels } from "./province-exchange.models.js";
 import { agreementOn, type TransferSource } from "./transfer-source.js";
@@ -167,6 +168,7 @@ export function createFollowUps(deps: FollowUpDeps) {
       const c = await visibleCase(actor, caseId, "out");
       const refused = notEndable(c);
       if (refused) throw refused;
+      checkEndDate(input.endDate, filingStart(c.kind, c.details), new Date());
       const body: EndBody = { ...input, officer: officerOf(actor) };
       return followUp(actor, c, "end", {
         body,

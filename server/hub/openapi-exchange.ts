@@ -66,7 +66,13 @@ or an ending's reason, an answer's note, officer ids, licence numbers, serials) 
 control characters, format characters (zero-width spaces and joiners, bidirectional controls) and line or paragraph
 separators are refused with 400 validation_failed naming the field; line breaks and tabs are text in the multi-line
 fields (facts, reasons, note). Messages the hub took before it refused such text reach the inbox with those
-characters removed.`,
+characters removed, names included (an officer's, an employer's, an authority's, the practitioner's, and those of a
+\`sourceRecord\`, here and from GET /cases/{caseId}/source-record).
+
+Dates are Beijing dates (UTC+8), checked against the hub's clock as the collection interface checks its own: a
+notice's decidedOn after today, a filing's startDate more than 30 days after today and an endDate after today are
+refused 422 future_date, a filing's endDate before its startDate 422 invalid_date. Messages the hub already holds
+reach the inbox as they are.`,
     {
       "/exchange/cases": {
         post: {
@@ -79,7 +85,7 @@ characters removed.`,
             "409":
               "case_conflict (another case under this caseId) / no_certificate / certificate_not_valid / already_filed (one open filing per practitioner per filing division) / transfer_open",
             "422":
-              "own_practitioner / identity_mismatch / lookup_mismatch / lookup_required (a notice citing no lookup that cannot be delivered, whatever the reason) / office_division_invalid (the officer's division is not a current division of the signing province)",
+              "own_practitioner / identity_mismatch / lookup_mismatch / lookup_required (a notice citing no lookup that cannot be delivered, whatever the reason) / office_division_invalid (the officer's division is not a current division of the signing province) / future_date (a notice's decidedOn after today, a filing's startDate more than 30 days after today, Beijing dates)",
           }),
         },
       },
@@ -93,7 +99,7 @@ characters removed.`,
             "403": "not_case_recipient (only the province the case was sent to answers it)",
             "404": "case_not_found",
             "409":
-              "already_answered / case_ended / no_valid_certificate (a transfer agreed with no certificate to issue from)",
+              "already_answered / case_ended / no_valid_certificate (a transfer agreed with no certificate to issue from) / home_moved (a transfer agreed while the hub no longer holds the answering province as the practitioner's home: nothing is recorded)",
             "422":
               "office_division_invalid / certificate_not_expected (a certificate with an answer to anything but a transfer)",
           }),
@@ -111,7 +117,8 @@ characters removed.`,
             "403": "not_case_sender (only the province that sent the case ends it)",
             "404": "case_not_found",
             "409": "not_endable / already_issued / case_ended / case_busy",
-            "422": "office_division_invalid",
+            "422":
+              "office_division_invalid / future_date (endDate after today, a Beijing date) / invalid_date (a filing's endDate before its startDate)",
           }),
         },
       },

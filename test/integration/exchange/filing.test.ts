@@ -43,10 +43,10 @@ describe("cross-province exchange: filing, ending and notice stories", () => {
     await net.jiangsu.pull();
     await net.jiangsu.exchange.answer(jsProvince, filed.caseId, { outcome: "acknowledged" });
     await net.jiangsu.send();
-    await net.beijing.exchange.end(bjCounty, filed.caseId, { endDate: "2027-03-31", reason: "与用人单位解除劳动合同" });
+    await net.beijing.exchange.end(bjCounty, filed.caseId, { endDate: "2026-12-05", reason: "与用人单位解除劳动合同" });
     await net.beijing.send();
     await net.jiangsu.pull();
-    expect(await net.jiangsu.exchange.get(jsProvince, filed.caseId)).to.deep.include({ state: "ended", end: { endDate: "2027-03-31", reason: "与用人单位解除劳动合同" } });
+    expect(await net.jiangsu.exchange.get(jsProvince, filed.caseId)).to.deep.include({ state: "ended", end: { endDate: "2026-12-05", reason: "与用人单位解除劳动合同" } });
     expect((await net.beijing.exchange.get(bjCounty, filed.caseId)).state).to.equal("ended");
     expect(await hubCase(filed.caseId)).to.include({ state: "ended" });
     const again = await net.beijing.lookup(bjCounty, p.idNumber);

@@ -22,7 +22,7 @@ describe("cross-province exchange: an answer the hub refuses", () => {
     await net.jiangsu.pull();
     // 江苏's answer is queued (its sender has not run yet) when 北京 ends the filing.
     await net.jiangsu.exchange.answer(jsProvince, caseId, { outcome: "acknowledged" });
-    await net.beijing.exchange.end(bjCounty, caseId, { endDate: "2026-12-31", reason: "离职" });
+    await net.beijing.exchange.end(bjCounty, caseId, { endDate: "2026-12-05", reason: "离职" });
     await net.beijing.send();
     await net.jiangsu.pull();
     expect(await localCase(caseId)).to.include({ state: "ended" });

@@ -117,7 +117,7 @@ describe("cross-province exchange: one person filed twice at once by one divisio
       practitioner: p,
       details: aFiling(),
     });
-    await net.beijing.exchange.end(chaoyang, filed.caseId, { endDate: "2026-12-31", reason: "离职" });
+    await net.beijing.exchange.end(chaoyang, filed.caseId, { endDate: "2026-12-05", reason: "离职" });
     await net.beijing.send();
     const again = await net.beijing.lookup(chaoyang, p.idNumber);
     expect(await fileState(again.lookupId, p)).to.be.oneOf(["queued", "sent"]);

@@ -46,7 +46,7 @@ describe("cross-province exchange: a node the hub has suspended", () => {
     const caseId = await aFilingAtTheHub();
     const sender = aSender();
     await whileSuspended(async () => {
-      await net.beijing.exchange.end(bjCounty, caseId, { endDate: "2026-12-31", reason: "离职" });
+      await net.beijing.exchange.end(bjCounty, caseId, { endDate: "2026-12-05", reason: "离职" });
       for (let i = 0; i < 3; i++) {
         await sender.sendOnce();
         await pause();
@@ -84,7 +84,7 @@ describe("cross-province exchange: a node the hub has suspended", () => {
 
   it("when 北京's ending cannot reach the hub within its attempts, then the entry is dead and the case's history says the ending was not delivered", async () => {
     const caseId = await aFilingAtTheHub();
-    await net.beijing.exchange.end(bjCounty, caseId, { endDate: "2026-12-31", reason: "离职" });
+    await net.beijing.exchange.end(bjCounty, caseId, { endDate: "2026-12-05", reason: "离职" });
     net.beijing.link.down = true;
     try {
       await aSender(1).sendOnce();

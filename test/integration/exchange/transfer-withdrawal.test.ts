@@ -132,7 +132,7 @@ describe("cross-province exchange: a transfer withdrawn, and an agreement with n
       practitioner: p,
       details: aFiling(),
     });
-    await net.jiangsu.exchange.end(jsOfficer, filed.caseId, { endDate: "2027-01-31", reason: "离职" });
+    await net.jiangsu.exchange.end(jsOfficer, filed.caseId, { endDate: "2026-12-05", reason: "离职" });
     await net.jiangsu.send();
     expect(await hubCase(filed.caseId)).to.include({ state: "ended" });
     expect((await pointer(p.idNumber))?.filedWith).to.include("320000");

@@ -190,7 +190,7 @@ export const rows: RbacRow[] = [
   },
   {
     method: "post", path: "/exchange/cases/:caseId/end", access: officerOwn,
-    request: async (fx) => ({ url: `/api/exchange/cases/${(await aLocalCase(fx, "out")).caseId}/end`, body: { endDate: "2027-01-31", reason: "离职" } }),
+    request: async (fx) => ({ url: `/api/exchange/cases/${(await aLocalCase(fx, "out")).caseId}/end`, body: { endDate: "2026-12-05", reason: "离职" } }),
   },
   {
     method: "post", path: "/certificate-transfers/:caseId/issue", access: officerOwn,
