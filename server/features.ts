@@ -5,7 +5,7 @@ import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import { createCertificatesFeature } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { createDatabaseClock } from "./lib/database-clock.js";
-import { systemInfoFeature, systemSocketFeature } from "./health/index.js";
+import { reportNodeStatus, systemInfoFeature, systemSocketFeature } from "./health/index.js";
 import {
   createExchangeHubFeature,
   createExchangeProvinceFeature,
@@ -259,6 +259,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       lookupNotices: (before, limit) => exchangeReady().lookupNotices(before, limit),
     });
     features.push(sharing);
+    // The pusher's hub key announcements (an older hub without the route is backed off): in /healthz.
+    reportNodeStatus(conn, "hubCertificateKeys", () => sharing.statusLists?.keysStatus() ?? null);
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.
     const exchangeFeature = createExchangeProvinceFeature(ctx, {
       access,

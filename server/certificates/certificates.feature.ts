@@ -1,6 +1,5 @@
 import type { ClientSession } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
-import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type { VerificationResultDto } from "../contracts/certificates.js";
 import type { CandidateDto } from "../contracts/registration.js";
 import type { AdmissionTicketDto, SeatMapDto } from "../contracts/scheduling.js";
@@ -12,18 +11,18 @@ import { MAX_PDF_QR_ENTRIES, findQrInPdf } from "./crypto/pdf-payload.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
 import { formatZoned } from "./crypto/zoned-time.js";
 import { createIssuanceService } from "./issuance.service.js";
-import { createKeyRotation } from "./key-rotation.js";
+import { createNodeSigning } from "./key-rotation.js";
 import { createLifecycleService } from "./lifecycle.service.js";
 import { chinaDate, publicStatusReason } from "./lifecycle.js";
 import { renderAdmissionTicketPdf } from "./pdf/admission-ticket.pdf.js";
 import { renderCertificatePdf } from "./pdf/certificate.pdf.js";
 import { renderSeatingPlanPdf } from "./pdf/seating-plan.pdf.js";
 import type { CertificateAuditPort } from "./record.js";
-import { createSigningService } from "./signing.service.js";
 import { createTransferIssuance } from "./transfer.service.js";
 import type { TransferCasesPort } from "./transfer.ports.js";
 import { certificateModel } from "./certificate.model.js";
 import { toCertificateDto } from "./presenters.js";
+import { heldQualifications, type HeldQualification } from "./qualifications.js";
 import { sniffMediaType } from "../lib/media-type.js";
 
 type Photo = { mimeType: string; data: Buffer } | null;
@@ -62,15 +61,6 @@ export interface CertificatesDeps {
   keyRotationCheckMs?: number;
 }
 
-/** A certificate's categories as qualifications registration reads (codes this node does not know left out). */
-function heldCategories(
-  categories: readonly { code: string; firstIssuedOn: string }[] | undefined,
-): { categoryCode: CategoryCode; firstIssuedOn: string }[] {
-  return (categories ?? [])
-    .filter((c): c is typeof c & { code: CategoryCode } => c.code in CATEGORIES)
-    .map((c) => ({ categoryCode: c.code, firstIssuedOn: c.firstIssuedOn }));
-}
-
 /**
  * The certificates feature on a province node: subscribes to `exam.passed`, serves the public
  * trust/status lists and verification, the officer API, the PDFs, and runs the hourly lapse check
@@ -81,30 +71,10 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
   const opts = ctx.config.certificates;
   const clock = deps.clock ?? (() => new Date());
   const audit = deps.audit;
-  const signing = createSigningService(ctx.conn, {
-    provinceCode,
-    suite: opts.suite,
-    keysDir: opts.keysDir,
-    trustDemo: opts.trustDemo,
-    peers: opts.peers,
-    hub:
-      ctx.config.hub.url && ctx.config.hub.publicKey
-        ? { url: ctx.config.hub.url, publicKey: ctx.config.hub.publicKey }
-        : null,
-    rotationLeadMs: opts.rotationLeadMs,
-    logger: ctx.logger,
-    // Only an injected clock: without one, status lists are dated by the database's clock.
-    ...(deps.clock ? { clock: deps.clock } : {}),
-    timeZone: ctx.config.timeZone,
-  });
-  const keyRotation = createKeyRotation(ctx.conn, {
-    provinceCode,
+  const { signing, keyRotation } = createNodeSigning(ctx.conn, ctx.config, {
     audit,
-    signing,
-    lifetimeMs: opts.keyLifetimeMs,
-    leadMs: opts.rotationLeadMs,
-    clock,
     logger: ctx.logger,
+    ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const divisionName = (code: string) => deps.divisionName(code) ?? code;
   const issuance = createIssuanceService(ctx.conn, {
@@ -210,36 +180,18 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
      * What this node has certified the person for (registration's qualifications port): the
      * categories of their valid, in-date certificate, each from the day it was first issued. An
      * officer registering them then need not retype them, and cannot register a category they hold.
+     * Validity dates are China's calendar days (what the certificate prints and `isLapsed` reads),
+     * whatever zone the node displays in.
      */
-    async qualificationsOf(
-      idNumber: string,
-    ): Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]> {
-      // Validity dates are China's calendar days (what the certificate prints and `isLapsed` reads),
-      // whatever zone the node displays in.
-      const today = chinaDate(clock());
-      const doc = await certificateModel(ctx.conn)
-        .findOne({ certificateNo: idNumber, status: "valid", validTo: { $gte: today } }, { categories: 1 })
-        .lean();
-      return heldCategories(doc?.categories);
+    async qualificationsOf(idNumber: string): Promise<HeldQualification[]> {
+      return (await heldQualifications(ctx.conn, [idNumber], chinaDate(clock()))).get(idNumber) ?? [];
     },
     /**
      * `qualificationsOf` for many people in one read (a registration import of up to 2,000 rows
-     * asked once per row inside its transaction). As `findOne` there, one valid certificate per
-     * person counts: the first found.
+     * asked once per row inside its transaction); the same read (qualifications.ts).
      */
-    async qualificationsOfMany(
-      idNumbers: string[],
-    ): Promise<ReadonlyMap<string, { categoryCode: CategoryCode; firstIssuedOn: string }[]>> {
-      const today = chinaDate(clock());
-      const docs = await certificateModel(ctx.conn)
-        .find(
-          { certificateNo: { $in: [...new Set(idNumbers)] }, status: "valid", validTo: { $gte: today } },
-          { certificateNo: 1, categories: 1 },
-        )
-        .lean();
-      const held = new Map<string, { categoryCode: CategoryCode; firstIssuedOn: string }[]>();
-      for (const d of docs) if (!held.has(d.certificateNo)) held.set(d.certificateNo, heldCategories(d.categories));
-      return held;
+    async qualificationsOfMany(idNumbers: string[]): Promise<ReadonlyMap<string, HeldQualification[]>> {
+      return heldQualifications(ctx.conn, idNumbers, chinaDate(clock()));
     },
     async verifyPdf(bytes: Buffer): Promise<VerificationResultDto> {
       const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };

@@ -59,5 +59,7 @@ export {
   type CertificatesDeps,
   type CertificatesFacade,
 } from "./certificates.feature.js";
+/** The node's signing service and key rotation from its configuration (the operator's rotation command). */
+export { createNodeSigning, type KeyRotation } from "./key-rotation.js";
 /** The lapse rule (有效期届满后 180 日), for records of certificates this node never issued (the old register). */
 export { isLapsed } from "./lifecycle.js";

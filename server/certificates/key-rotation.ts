@@ -1,16 +1,20 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
-import type { AuthUser } from "../contracts/auth.js";
+import type { AuditActor } from "../contracts/audit.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { isDuplicateKey } from "../lib/mongo.js";
+import { toAuditActor } from "../audit/index.js";
 import { SYSTEM_ACTOR, type Actor, type CertificateAuditPort } from "./record.js";
-import type { SigningService } from "./signing.service.js";
+import type { Config } from "../config.js";
+import { createSigningService, type SigningService } from "./signing.service.js";
 
 /**
  * One document per key rotated away from (`_id`: province, purpose, kid of the key ended): the claim
  * that lets exactly one instance rotate it, kept in the database every instance shares (a claim in
  * one process's memory let two instances that checked together both rotate, and the second ended
  * the key the first had just announced). `done` once the rotation and its audit entry committed.
+ * `actor`: who asked (absent on claims made before it was kept), for the entry of a rotation that
+ * another instance finishes after the one that rotated stopped (see `finishInterrupted`).
  */
 const rotationSchema = new Schema(
   {
@@ -21,6 +25,17 @@ const rotationSchema = new Schema(
     status: { type: String, required: true, enum: ["rotating", "done"] },
     scheduled: { type: Boolean, required: true },
     claimedAt: { type: Date, required: true },
+    actor: {
+      type: new Schema(
+        {
+          id: { type: String, required: true },
+          kind: { type: String, required: true, enum: ["staff", "candidate", "system", "anonymous"] },
+          name: { type: String, required: true },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
     toKid: { type: String, default: null },
     switchAt: { type: String, default: null },
     doneAt: { type: Date, default: null },
@@ -47,7 +62,7 @@ type Purpose = "certificate" | "trust-list";
 export interface KeyRotationOptions {
   provinceCode: string;
   audit: CertificateAuditPort;
-  signing: Pick<SigningService, "rotate" | "openKey" | "validFromOf">;
+  signing: Pick<SigningService, "rotate" | "openKey" | "validFromOf" | "successorOf" | "start">;
   /** How long a certificate key signs (CERT_KEY_LIFETIME_DAYS); 0: rotated only when asked. */
   lifetimeMs: number;
   /** How long before it switches a new certificate key is made and announced (CERT_KEY_ROTATION_LEAD_HOURS). */
@@ -63,7 +78,8 @@ export interface KeyRotationOptions {
  * signs anything, and takes over at the old key's end (or a lead from now, when the check comes
  * late: never without the lead). Every instance runs the check; the claim in the database lets one
  * rotate, and the key file's own check (`expectOpen`) refuses a second rotation of the same key.
- * The claim's completion and the audit entry (`certificate.key_rotated`) commit together.
+ * The claim's completion and the audit entry (`certificate.key_rotated`) commit together; a
+ * rotation interrupted between the key file and that commit is finished by the next check.
  */
 export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
   const Rotations = rotationModel(conn);
@@ -73,6 +89,7 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
     purpose: Purpose,
     fromKid: string,
     scheduled: boolean,
+    actor: Actor,
     now: Date,
   ): Promise<string | null> {
     const _id = `${opts.provinceCode}:${purpose}:${fromKid}`;
@@ -85,6 +102,7 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
         status: "rotating",
         scheduled,
         claimedAt: now,
+        actor: toAuditActor(actor),
       });
       return _id;
     } catch (err) {
@@ -93,9 +111,99 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
     const stale = new Date(now.getTime() - CLAIM_STALE_MS);
     const taken = await Rotations.updateOne(
       { _id, status: "rotating", claimedAt: { $lt: stale } },
-      { $set: { claimedAt: now, scheduled } },
+      { $set: { claimedAt: now, scheduled, actor: toAuditActor(actor) } },
     );
     return taken.modifiedCount === 1 ? _id : null;
+  }
+
+  /**
+   * Marks the claim `done` and appends the rotation's audit entry, in one transaction, only when
+   * the claim is still `rotating` as `held` says (else another instance finished it, or took it
+   * over, meanwhile): the entry is written once, by whoever moves the claim. False when it did not.
+   */
+  async function record(
+    held: { _id: string; claimedAt?: Date },
+    entry: {
+      purpose: Purpose;
+      kid: string;
+      previousKid: string;
+      validFrom: string;
+      scheduled: boolean;
+      actor: Actor;
+    },
+    recovered: boolean,
+  ): Promise<boolean> {
+    return opts.audit.transaction(async (session) => {
+      const moved = await Rotations.updateOne(
+        { _id: held._id, status: "rotating", ...(held.claimedAt ? { claimedAt: held.claimedAt } : {}) },
+        { $set: { status: "done", toKid: entry.kid, switchAt: entry.validFrom, doneAt: opts.clock() } },
+        { session },
+      );
+      if (moved.modifiedCount !== 1) return false;
+      await opts.audit.append(session, {
+        action: "certificate.key_rotated",
+        actor: entry.actor,
+        divisionCode: opts.provinceCode,
+        target: {
+          type: entry.purpose === "certificate" ? "certificate_key" : "trust_list_key",
+          id: entry.kid,
+        },
+        details: {
+          kid: entry.kid,
+          previousKid: entry.previousKid,
+          validFrom: entry.validFrom,
+          scheduled: entry.scheduled,
+          ...(recovered ? { recovered: true } : {}),
+        },
+      });
+      return true;
+    });
+  }
+
+  /**
+   * Finishes the rotations an instance left half done: it rotated the key file, then stopped before
+   * the transaction of the claim's completion and its audit entry, so the claim stayed `rotating`
+   * with no entry, and nothing would ever finish it (the key it names is no longer the open one,
+   * so no later rotation claims it again). A claim older than CLAIM_STALE_MS whose key the key
+   * file shows rotated is rolled forward: `done`, with the key that rotation made and its entry
+   * (`recovered: true`, the actor the claim kept), after the key file's keys are registered (the
+   * stop may have come before the rotation registered its new key, which the trust list and the
+   * hub announcement read from the registry). A stale claim whose key is still open rotated
+   * nothing: the next rotation of that key takes it over (`claim`). Run before every check.
+   */
+  async function finishInterrupted(now: Date): Promise<void> {
+    const stale = await Rotations.find({
+      provinceCode: opts.provinceCode,
+      status: "rotating",
+      claimedAt: { $lt: new Date(now.getTime() - CLAIM_STALE_MS) },
+    }).lean();
+    let registered = false;
+    for (const c of stale) {
+      const next = opts.signing.successorOf(c.fromKid);
+      if (!next) continue;
+      if (!registered) await opts.signing.start();
+      registered = true;
+      const purpose = c.purpose as Purpose;
+      const finished = await record(
+        { _id: c._id, claimedAt: c.claimedAt },
+        {
+          purpose,
+          kid: next.kid,
+          previousKid: c.fromKid,
+          validFrom: next.validFrom,
+          scheduled: c.scheduled,
+          actor: c.actor
+            ? { id: c.actor.id, kind: c.actor.kind as AuditActor["kind"], name: c.actor.name }
+            : SYSTEM_ACTOR,
+        },
+        true,
+      );
+      if (finished)
+        opts.logger.warn(
+          { purpose, kid: next.kid, previousKid: c.fromKid, claimedAt: c.claimedAt },
+          "a key rotation interrupted before its audit entry was finished: entry written now",
+        );
+    }
   }
 
   /**
@@ -110,7 +218,7 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
   ): Promise<{ kid: string; previousKid: string; validFrom: string } | null> {
     const open = opts.signing.openKey(purpose);
     if (!open) throw new Error(`no ${purpose} key in use`);
-    const id = await claim(purpose, open.kid, scheduled, opts.clock());
+    const id = await claim(purpose, open.kid, scheduled, actor, opts.clock());
     if (!id) return null;
     let kid: string;
     try {
@@ -125,20 +233,9 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
       throw err;
     }
     const validFrom = opts.signing.validFromOf(kid) ?? opts.clock().toISOString();
-    await opts.audit.transaction(async (session) => {
-      await Rotations.updateOne(
-        { _id: id },
-        { $set: { status: "done", toKid: kid, switchAt: validFrom, doneAt: opts.clock() } },
-        { session },
-      );
-      await opts.audit.append(session, {
-        action: "certificate.key_rotated",
-        actor,
-        divisionCode: opts.provinceCode,
-        target: { type: purpose === "certificate" ? "certificate_key" : "trust_list_key", id: kid },
-        details: { kid, previousKid: open.kid, validFrom, scheduled },
-      });
-    });
+    // Finished by another instance meanwhile only if this one took longer than CLAIM_STALE_MS to
+    // get here; its entry is written then, not a second one.
+    await record({ _id: id }, { purpose, kid, previousKid: open.kid, validFrom, scheduled, actor }, false);
     return { kid, previousKid: open.kid, validFrom };
   }
 
@@ -150,6 +247,7 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
      * instance rotated).
      */
     async rotateIfDue(): Promise<string | null> {
+      await finishInterrupted(opts.clock());
       if (opts.lifetimeMs <= 0) return null;
       const open = opts.signing.openKey("certificate");
       if (!open) return null;
@@ -168,10 +266,12 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
       return rotated?.kid ?? null;
     },
     /**
-     * An operator's rotation (a leaked key, a suite change): refused `key_rotation_in_progress` while
+     * An operator's rotation (a leaked key, a suite change; `npm run cert:rotate-key`, whose actor
+     * names the command and the account that ran it): refused `key_rotation_in_progress` while
      * another rotation of the same key runs or has just replaced it.
      */
-    async rotate(actor: AuthUser, purpose: Purpose = "certificate"): Promise<string> {
+    async rotate(actor: Actor, purpose: Purpose = "certificate"): Promise<string> {
+      await finishInterrupted(opts.clock());
       const rotated = await rotateOnce(purpose, actor, false);
       if (!rotated)
         throw errors.conflict(
@@ -183,3 +283,43 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
   };
 }
 export type KeyRotation = ReturnType<typeof createKeyRotation>;
+
+/**
+ * The node's signing service and key rotation as its configuration makes them: the certificates
+ * feature's, and the operator's rotation command's (scripts/cert-rotate-key.ts), so both sign,
+ * rotate and audit alike. `clock` only when injected (tests): without it, status lists are dated by
+ * the database's clock.
+ */
+export function createNodeSigning(
+  conn: Connection,
+  config: Config,
+  deps: { audit: CertificateAuditPort; logger: Logger; clock?: () => Date },
+): { signing: SigningService; keyRotation: KeyRotation } {
+  const opts = config.certificates;
+  const provinceCode = config.provinceCode ?? "";
+  const signing = createSigningService(conn, {
+    provinceCode,
+    suite: opts.suite,
+    keysDir: opts.keysDir,
+    trustDemo: opts.trustDemo,
+    peers: opts.peers,
+    hub:
+      config.hub.url && config.hub.publicKey
+        ? { url: config.hub.url, publicKey: config.hub.publicKey }
+        : null,
+    rotationLeadMs: opts.rotationLeadMs,
+    logger: deps.logger,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    timeZone: config.timeZone,
+  });
+  const keyRotation = createKeyRotation(conn, {
+    provinceCode,
+    audit: deps.audit,
+    signing,
+    lifetimeMs: opts.keyLifetimeMs,
+    leadMs: opts.rotationLeadMs,
+    clock: deps.clock ?? (() => new Date()),
+    logger: deps.logger,
+  });
+  return { signing, keyRotation };
+}

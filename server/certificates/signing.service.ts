@@ -265,13 +265,21 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
           .find((k) => k.kid === kid)?.validFrom ?? null
       );
     },
-    /** The key of `purpose` in use now (the newest not ended), public parts only; null: none. */
+    /**
+     * The open key of `purpose` (key-store.ts `openKeyOf`: the newest no rotation has ended, which
+     * may still wait for its switch), public parts only; null: none.
+     */
     openKey(purpose: "certificate" | "trust-list"): { kid: string; validFrom: string } | null {
-      const open = keys()
-        .all()
-        .filter((k) => k.purpose === purpose && k.validTo === null)
-        .at(-1);
-      return open ? { kid: open.kid, validFrom: open.validFrom } : null;
+      const open = keys().open(purpose);
+      return open && { kid: open.kid, validFrom: open.validFrom };
+    },
+    /**
+     * The key the rotation that ended `kid` made (key-store.ts `successorOf`), public parts only;
+     * null while `kid` is open: how an interrupted rotation is found to have happened.
+     */
+    successorOf(kid: string): { kid: string; validFrom: string } | null {
+      const next = keys().successorOf(kid);
+      return next && { kid: next.kid, validFrom: next.validFrom };
     },
     /**
      * This node's certificate keys for the hub's national list (the sharing feature's status-list

@@ -8,9 +8,9 @@ import { IsoDate, IsoInstant } from "./validation.js";
  */
 
 /**
- * A key's validity bound: an instant (a province's own list; the hub's national list as provinces
- * announce their keys), or a day (the hub's list for keys registered or announced by date, as older
- * nodes and the operator did); either parses with Date.parse, a day as its UTC midnight. An end
+ * A key's validity bound: an instant (a province's own list; the hub's national list, which
+ * answers instants since it converts the days older nodes and operators registered at read), or a
+ * day (an older hub's list); either parses with Date.parse, a day as its UTC midnight. An end
  * sent as a day is the day after the key's last day, so both mean "up to this instant".
  */
 export const KeyBound = z.union([IsoInstant, IsoDate]);

@@ -19,8 +19,9 @@ export const CertificateSigningKey = z
     publicKey: z.string().min(1).max(300),
     /**
      * When the key starts signing: the province's own list's validFrom, as sent (an instant; a day,
-     * from older nodes, means from its UTC midnight). Absent, the hub dates the key from the day it
-     * is first registered and keeps that date on later registrations: a certificate the key signed
+     * from older nodes, means from its UTC midnight). Absent, the hub dates the key from the instant
+     * it is first registered (keys kept from before, from their node's registration day) and keeps
+     * that start on later registrations: a certificate the key signed
      * before then is refused by provinces that only have the national list, so send it (conformance
      * P05 checks the national dates cover the province's own).
      */

@@ -1,10 +1,13 @@
 import type { Router } from "express";
 import { strictRouter } from "../lib/http.js";
 import mongoose, { type Connection } from "mongoose";
+import { nodeStatusOf } from "./node-status.js";
 import type { Readiness } from "./readiness.js";
 
 /**
- * `/healthz` says the process is up (for the load balancer and Docker HEALTHCHECK); `/readyz` says
+ * `/healthz` says the process is up (for the load balancer and Docker HEALTHCHECK), with what the
+ * node's background work reports for operators (node-status.ts; on a province node
+ * `hubCertificateKeys`: null, or why rotated keys cannot reach the hub); `/readyz` says
  * the instance should get work: it is not stopping, what `readiness` checks holds (Redis, so that
  * an instance cut off from the other instances' rooms is taken out of rotation), and the database
  * answers. Each refusal is a 503 naming its reason.
@@ -16,7 +19,8 @@ export function healthRouter(
 ): Router {
   const router = strictRouter();
   router.get("/healthz", (_req, res) => {
-    res.json({ status: "ok", ...info });
+    // Reported, not judged: a background problem does not take the instance out of rotation.
+    res.json({ status: "ok", ...info, ...nodeStatusOf(conn) });
   });
   router.get("/readyz", async (_req, res) => {
     const problem = readiness?.current();

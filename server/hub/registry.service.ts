@@ -63,8 +63,21 @@ function nodeModel(conn: Connection): Model<NodeDoc> {
 /** A registered certificate key with when the hub vouches for it from (see `registeredFrom`). */
 export type DatedCertificateKey = RegisteredNodeDto["certificateKeys"][number] & { validFrom: string };
 
-/** The UTC day of an instant, `YYYY-MM-DD`: it starts no later than the instant. */
-const dayOf = (at: Date): string => at.toISOString().slice(0, 10);
+/**
+ * A key bound as the hub answers it: an instant, always. Keys registered or announced now are kept
+ * as instants; records from before keep the day they were stored with (a day means its UTC
+ * midnight, as every verifier reads it, keyCoversIssue), converted here at each read rather than
+ * rewritten, so an old record means exactly what it meant, now in the one form every reader gets.
+ */
+const asInstant = (bound: string): string => new Date(Date.parse(bound)).toISOString();
+
+/**
+ * The start of a key kept from before starts were stored: its node's registration, from the UTC
+ * midnight of that day, as the hub always dated such keys (not the instant: a certificate the key
+ * signed earlier that day verified, and must go on verifying).
+ */
+const legacyStart = (registeredAt: Date): string =>
+  new Date(Date.UTC(registeredAt.getUTCFullYear(), registeredAt.getUTCMonth(), registeredAt.getUTCDate())).toISOString();
 
 /**
  * The registry's version, one document (`_id: "nodes"`) in `hub_registry_meta`, stepped in the
@@ -83,11 +96,23 @@ interface HeldCertificateKey {
   validTo?: string | null;
 }
 
+/** A held key with its bounds as instants (`asInstant`; a missing start is its node's `legacyStart`). */
+function datedKey(key: HeldCertificateKey, registeredAt: Date): HeldCertificateKey & { validFrom: string; validTo: string | null } {
+  return {
+    kid: key.kid,
+    suite: key.suite,
+    publicKey: key.publicKey,
+    validFrom: key.validFrom ? asInstant(key.validFrom) : legacyStart(registeredAt),
+    validTo: key.validTo ? asInstant(key.validTo) : null,
+  };
+}
+
 /**
- * A key bound as an instant, in ms. Bounds are kept as sent, an instant or (older nodes, the
- * operator) a day, and a day means its UTC midnight, as every verifier reads it (keyCoversIssue): a
- * day-only end is the day after the key's last day. Compared as strings, a day and an instant of
- * that day were misordered, and an instant ended nothing before the next day.
+ * A key bound as an instant, in ms. Bounds arrive as an instant or (older nodes, the operator) a
+ * day, and records stored before bounds were kept as instants hold days; a day means its UTC
+ * midnight, as every verifier reads it (keyCoversIssue): a day-only end is the day after the key's
+ * last day. Compared as strings, a day and an instant of that day were misordered, and an instant
+ * ended nothing before the next day.
  */
 const boundMs = (bound: string): number => Date.parse(bound);
 
@@ -106,7 +131,7 @@ function mergeAnnouncedKeys(
       refused.push({ kid: a.kid, code: "kid_in_use", message: `密钥标识 ${a.kid} 已登记为另一把公钥` });
     } else if (known) {
       if (a.validTo && (!known.validTo || boundMs(a.validTo) < boundMs(known.validTo))) {
-        known.validTo = a.validTo;
+        known.validTo = asInstant(a.validTo);
         changed = true;
       }
     } else if (a.validTo && boundMs(a.validTo) <= now.getTime()) {
@@ -117,8 +142,9 @@ function mergeAnnouncedKeys(
     } else {
       // From when the hub heard of it at the earliest, to the instant: dated from the start of its
       // day, a key announced by a stolen node key was vouched for hours back.
-      const validFrom = a.validFrom && boundMs(a.validFrom) > now.getTime() ? a.validFrom : now.toISOString();
-      keys.push({ kid: a.kid, suite: a.suite, publicKey: a.publicKey, validFrom, validTo: a.validTo ?? null });
+      // Kept as instants, whatever form was sent (an older node sends days).
+      const validFrom = a.validFrom && boundMs(a.validFrom) > now.getTime() ? asInstant(a.validFrom) : now.toISOString();
+      keys.push({ kid: a.kid, suite: a.suite, publicKey: a.publicKey, validFrom, validTo: a.validTo ? asInstant(a.validTo) : null });
       changed = true;
     }
   }
@@ -150,11 +176,11 @@ export function createRegistryService(conn: Connection) {
 
   /**
    * Since when the hub vouches for a key registered without a start date: since it was first
-   * registered (kept through later registrations of the same key), as a day (the hub keeps key
-   * validity by date; a day starts no later than the registration). Dated once, at registration: a
-   * list that dated it from each read had provinces with only that list refuse everything the key
-   * signed before the read. A key kept from before dates were stored is dated from its node's
-   * registration.
+   * registered (kept through later registrations of the same key), as the instant, as an announced
+   * key is dated (`mergeAnnouncedKeys`): the UTC day it used to be dated from vouched for the key
+   * hours before anyone registered it. Dated once, at registration: a list that dated it from each
+   * read had provinces with only that list refuse everything the key signed before the read. A key
+   * kept from before starts were stored keeps the start it always had (`legacyStart`).
    */
   function registeredFrom(
     key: { kid: string; publicKey: string },
@@ -162,8 +188,8 @@ export function createRegistryService(conn: Connection) {
     now: Date,
   ): string {
     const known = existing?.certificateKeys.find((k) => k.kid === key.kid && k.publicKey === key.publicKey);
-    if (known && existing) return known.validFrom ?? dayOf(existing.registeredAt);
-    return dayOf(now);
+    if (known && existing) return datedKey(known, existing.registeredAt).validFrom;
+    return now.toISOString();
   }
 
   function toDto(n: NodeDoc): RegisteredNodeDto {
@@ -177,13 +203,17 @@ export function createRegistryService(conn: Connection) {
         addedAt: k.addedAt.toISOString(),
         retiredAt: k.retiredAt ? k.retiredAt.toISOString() : null,
       })),
-      certificateKeys: n.certificateKeys.map((k) => ({
-        kid: k.kid,
-        suite: k.suite,
-        publicKey: k.publicKey,
-        ...(k.validFrom ? { validFrom: k.validFrom } : {}),
-        ...(k.validTo ? { validTo: k.validTo } : {}),
-      })),
+      // Every start and end as an instant, old records' days and missing starts converted (`datedKey`).
+      certificateKeys: n.certificateKeys.map((held) => {
+        const k = datedKey(held, n.registeredAt);
+        return {
+          kid: k.kid,
+          suite: k.suite,
+          publicKey: k.publicKey,
+          validFrom: k.validFrom,
+          ...(k.validTo ? { validTo: k.validTo } : {}),
+        };
+      }),
       endpoint: n.endpoint ?? null,
       registeredAt: n.registeredAt.toISOString(),
     };
@@ -223,8 +253,9 @@ export function createRegistryService(conn: Connection) {
         certificateKeys: body.certificateKeys
           ? body.certificateKeys.map((k) => ({
               ...k,
-              validFrom: k.validFrom ?? registeredFrom(k, existing, now),
-              validTo: k.validTo ?? null,
+              // Kept as instants, whatever form was sent (a day is its UTC midnight).
+              validFrom: k.validFrom ? asInstant(k.validFrom) : registeredFrom(k, existing, now),
+              validTo: k.validTo ? asInstant(k.validTo) : null,
             }))
           : (existing?.certificateKeys ?? []),
         endpoint: body.endpoint ?? null,
@@ -279,7 +310,10 @@ export function createRegistryService(conn: Connection) {
         if (!existing) throw errors.notFound("省级节点");
         const merged = mergeAnnouncedKeys(existing.certificateKeys, body.certificateKeys, now);
         const listed = (keys: readonly HeldCertificateKey[]) =>
-          keys.map((k) => ({ kid: k.kid, validFrom: k.validFrom ?? dayOf(existing.registeredAt), validTo: k.validTo ?? null }));
+          keys.map((held) => {
+            const k = datedKey(held, existing.registeredAt);
+            return { kid: k.kid, validFrom: k.validFrom, validTo: k.validTo };
+          });
         if (!merged.changed) return { provinceCode, listed: listed(existing.certificateKeys), refused: merged.refused };
         // Over the revision read, as a registration: one made meanwhile is read again and merged with.
         const read = existing.revision === undefined ? { $exists: false } : existing.revision;
@@ -346,13 +380,14 @@ export function createRegistryService(conn: Connection) {
      * Every registered province's certificate signing keys (for the national trust list), a
      * suspended node's too: suspension stops its messages, while the certificates it signed stay
      * genuine (a key that must no longer be trusted is ended by its own validity). Each key is
-     * dated: one kept from before registration dates were stored, from its node's registration.
+     * dated in instants (`toDto`): one kept from before starts were stored, from its node's
+     * registration day.
      */
     async certificateKeys(): Promise<{ provinceCode: string; keys: DatedCertificateKey[] }[]> {
       const rows = await Nodes.find({}).sort({ provinceCode: 1 }).lean();
       return rows.map((n) => ({
         provinceCode: n.provinceCode,
-        keys: toDto(n).certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? dayOf(n.registeredAt) })),
+        keys: toDto(n).certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? legacyStart(n.registeredAt) })),
       }));
     },
   };

@@ -75,6 +75,10 @@ export interface KeyStore {
   all(): StoredKey[];
   /** The key of `purpose` in use at the clock's now, as the shared key file says now. */
   active(purpose: StoredKey["purpose"]): ActiveKey;
+  /** The open key of `purpose` (see `openKeyOf`), as the shared key file says now; null: none. */
+  open(purpose: StoredKey["purpose"]): StoredKey | null;
+  /** The key the rotation that ended `kid` made (see `successorOf`); null while `kid` is open. */
+  successorOf(kid: string): StoredKey | null;
   /**
    * Ends every key of `purpose` still in use (or waiting to start) at the switch, now + `leadMs`,
    * and adds a new one from then. Refused `key_rotation_in_progress` while another instance rotates.
@@ -102,6 +106,30 @@ function newKey(purpose: StoredKey["purpose"], suite: SignatureSuite, from: Date
     validFrom: from.toISOString(),
     validTo: null,
   };
+}
+
+/**
+ * The open key of `purpose`: the newest that no rotation has ended yet (`validTo` null), whether it
+ * signs already or waits for its switch. It is the one the next rotation ends, so this one rule
+ * decides what a rotation expects (`expectOpen`), what the signing service reports open and which
+ * key the scheduled rotation times. Not `keyInUse`: during a rotation's lead the old key still
+ * signs, but it is no longer open (it has its end), and rotating it again would be a second rotation.
+ */
+export function openKeyOf(keys: readonly StoredKey[], purpose: StoredKey["purpose"]): StoredKey | null {
+  return keys.filter((k) => k.purpose === purpose && k.validTo === null).at(-1) ?? null;
+}
+
+/**
+ * The key made by the rotation that ended `kid`: the next key of its purpose in the file. A
+ * rotation, under the file's lock, ends every open key and appends its new one, so the key after
+ * `kid` is that rotation's, whatever later rotations added. Null while `kid` is open (not rotated)
+ * or unknown. How an interrupted rotation is found finished (key-rotation.ts).
+ */
+export function successorOf(keys: readonly StoredKey[], kid: string): StoredKey | null {
+  const from = keys.find((k) => k.kid === kid);
+  if (!from || from.validTo === null) return null;
+  const same = keys.filter((k) => k.purpose === from.purpose);
+  return same[same.indexOf(from) + 1] ?? null;
 }
 
 /**
@@ -249,6 +277,14 @@ export function openKeyStore(
 
   return {
     all: () => current().keys.map((k) => ({ ...k })),
+    open(purpose) {
+      const key = openKeyOf(current().keys, purpose);
+      return key && { ...key };
+    },
+    successorOf(kid) {
+      const key = successorOf(current().keys, kid);
+      return key && { ...key };
+    },
     active(purpose) {
       const key = activeKey(purpose);
       let signer = signers.get(key.kid);
@@ -264,7 +300,7 @@ export function openKeyStore(
         // Read under the lock: another instance's rotation may have changed the file since.
         read = null;
         const keys = current().keys;
-        const open = keys.filter((k) => k.purpose === purpose && k.validTo === null).at(-1);
+        const open = openKeyOf(keys, purpose);
         if (rotation.expectOpen !== undefined && open?.kid !== rotation.expectOpen)
           throw errors.conflict(
             "key_rotated_meanwhile",

@@ -88,3 +88,57 @@ describe("certificates: a held qualification's last day is China's calendar day"
     ]);
   });
 });
+
+describe("certificates: one held-qualifications read, in a pinned order", function () {
+  this.timeout(120_000);
+  let node: TestNode;
+  before(async () => {
+    node = await startCertNode();
+  });
+  after(async () => node.stop());
+
+  /** The reads of `certificates` that `work` made, as the driver was asked them (method, filter, options). */
+  async function certificateReads(
+    work: () => Promise<unknown>,
+  ): Promise<{ method: string; args: unknown[] }[]> {
+    const reads: { method: string; args: unknown[] }[] = [];
+    node.ctx.conn.set("debug", (collection: string, method: string, ...args: unknown[]) => {
+      if (collection === "certificates") reads.push({ method, args });
+    });
+    try {
+      await work();
+    } finally {
+      node.ctx.conn.set("debug", false);
+    }
+    return reads;
+  }
+
+  it("when registration asks for one person and for many, then both are answered by the same read, sorted so that which certificate counts is pinned", async () => {
+    const inst = anotherInstance(node);
+    const pass = await aPass(node, "02001");
+    await inst.facade.issuance.onExamPassed(pass);
+    const p = (await inst.facade.issuance.page(officer, { status: "pending" })).issuances.find(
+      (x) => x.attemptId === pass.attemptId,
+    );
+    if (!p) throw new Error("no pending issuance");
+    await inst.facade.issuance.issue(officer, String(p._id));
+
+    let one: unknown;
+    let many: unknown;
+    const oneReads = await certificateReads(async () => {
+      one = await inst.facade.qualificationsOf(pass.idNumber);
+    });
+    const manyReads = await certificateReads(async () => {
+      many = (await inst.facade.qualificationsOfMany([pass.idNumber, "110101199003071234"])).get(
+        pass.idNumber,
+      );
+    });
+    expect(one).to.deep.equal(many);
+    expect((one as { categoryCode: string }[]).map((q) => q.categoryCode)).to.deep.equal(["02001"]);
+    expect(oneReads.map((r) => r.method)).to.deep.equal(["find"]);
+    expect(manyReads.map((r) => r.method)).to.deep.equal(["find"]);
+    const options = (r: { args: unknown[] } | undefined) => JSON.stringify(r?.args[1] ?? null);
+    expect(options(oneReads[0])).to.equal(options(manyReads[0]));
+    expect(options(oneReads[0])).to.match(/"sort":\{[^}]+\}/);
+  });
+});

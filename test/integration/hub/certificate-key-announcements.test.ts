@@ -54,8 +54,9 @@ describe("certificate keys announced by their province", function () {
     expect(res.status).to.equal(200);
     expect(res.body.refused).to.deep.equal([]);
     const listed = await nationalKeys("340000");
+    // A day (an older node's form) is kept and answered as the instant it means, its UTC midnight.
     expect(listed.find((k) => k.kid === ahead.kid)).to.include({
-      validFrom: ahead.validFrom,
+      validFrom: `${ahead.validFrom}T00:00:00.000Z`,
       publicKey: ahead.publicKey,
     });
     // Not from the start of today: the hub never vouches for a key before it heard of it.
@@ -68,8 +69,10 @@ describe("certificate keys announced by their province", function () {
     const { client } = await aRegisteredProvince(hub, "350000", logDb.conn);
     const key = aCertificateKey(dayOf(Date.now()));
     await announce(client, [key]);
-    const end = dayOf(Date.now() + 3 * DAY_MS);
-    await announce(client, [{ ...key, validTo: end }]);
+    const endDay = dayOf(Date.now() + 3 * DAY_MS);
+    // Answered as the instant the day means, its UTC midnight.
+    const end = `${endDay}T00:00:00.000Z`;
+    await announce(client, [{ ...key, validTo: endDay }]);
     expect((await nationalKeys("350000")).find((k) => k.kid === key.kid)?.validTo).to.equal(end);
     await announce(client, [key]);
     await announce(client, [{ ...key, validTo: dayOf(Date.now() + 30 * DAY_MS) }]);

@@ -158,23 +158,27 @@ describe("hub national trust list dates", () => {
     return loaded.list;
   }
 
-  it("when a province registered a key without a start date, then the national list dates it from the registration on every read, and what it signed after verifies days later", async () => {
+  it("when a province registered a key without a start date, then the national list dates it from the registration's instant on every read, and what it signed after verifies days later", async () => {
     const registeredAt = new Date();
     const { key, qr } = aSignedCertificate("360000", new Date(registeredAt.getTime() + 3_600_000));
     await hub.registry.register({ provinceCode: "360000", name: "江西", nodeKey: generateNodeKey().publicKeyX, certificateKeys: [key] });
+    const registeredBy = Date.now();
     const threeDaysOn = new Date(registeredAt.getTime() + 3 * 86_400_000);
     const dates = async (now: Date) =>
       (await nationalListAt(now)).body.keys.filter((k) => k.kid === key.kid).map((k) => k.validFrom);
     const first = await dates(new Date(registeredAt.getTime() + 86_400_000));
     expect(first).to.have.length(1);
-    expect(Date.parse(first[0] ?? "")).to.be.at.most(registeredAt.getTime());
+    // An instant, as the hub keeps an announced key's start: not the UTC day, which vouched for the
+    // key hours before anyone registered it.
+    expect(first[0]).to.match(/T\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(first[0] ?? "")).to.be.within(registeredAt.getTime(), registeredBy);
     expect(await dates(threeDaysOn)).to.deep.equal(first);
     // A province that only has the hub's list: the certificate signed an hour after registration.
     expect(verifyQrText(qr, { lists: [await nationalListAt(threeDaysOn)] }, threeDaysOn).code).to.equal("valid");
     expect((await hub.registry.list()).find((n) => n.provinceCode === "360000")?.certificateKeys[0]?.validFrom).to.equal(first[0]);
   });
 
-  it("when a key is registered again without a start date, then it keeps the date it had, and a key registered before dates were kept is dated from the node's registration", async () => {
+  it("when a key is registered again without a start date, then it keeps the start it had, and old records read as the instants they meant: a stored day its UTC midnight, no start the node's registration day", async () => {
     const kept = aSignedCertificate("350000", new Date()).key;
     const legacy = aSignedCertificate("350000", new Date()).key;
     const nodeKey = generateNodeKey().publicKeyX;
@@ -196,9 +200,16 @@ describe("hub national trust list dates", () => {
           .filter((k) => k.provinceCode === "350000")
           .map((k) => [k.kid, k.validFrom]),
       );
-    expect(await listed()).to.deep.equal({ [kept.kid]: "2025-07-01", [legacy.kid]: "2025-06-01" });
+    const asRead = { [kept.kid]: "2025-07-01T00:00:00.000Z", [legacy.kid]: "2025-06-01T00:00:00.000Z" };
+    expect(await listed()).to.deep.equal(asRead);
+    const registry = async () =>
+      Object.fromEntries(
+        ((await hub.registry.list()).find((n) => n.provinceCode === "350000")?.certificateKeys ?? []).map((k) => [k.kid, k.validFrom]),
+      );
+    expect(await registry()).to.deep.equal(asRead);
     await hub.registry.register({ provinceCode: "350000", name: "福建", nodeKey, certificateKeys: [kept, legacy] });
-    expect(await listed()).to.deep.equal({ [kept.kid]: "2025-07-01", [legacy.kid]: "2025-06-01" });
+    expect(await listed()).to.deep.equal(asRead);
+    expect(await registry()).to.deep.equal(asRead);
   });
 
   it("when the national list dates a province's key later than the province does, then conformance P05 fails naming the key, and passes once registered with the province's dates", async () => {

@@ -57,4 +57,53 @@ describe("certificate keys announced to an older hub without the route", () => {
     expect(calls.filter((p) => p === LISTS).length).to.be.at.least(1);
     expect(warnings.filter((w) => w.code === "hub_certificate_keys_unsupported")).to.have.length(1);
   });
+
+  it("when the hub answers 404 for a node it does not know (not_found, not route_not_found), then the announcement is retried as a refusal every retryMs, not backed off for an hour, and no keysStatus is reported", async () => {
+    const calls: string[] = [];
+    const warnings: { code?: string; status?: number }[] = [];
+    const logger = {
+      info: () => undefined,
+      warn: (o: { code?: string; status?: number }) => void warnings.push(o),
+    } as unknown as Logger;
+    const client = {
+      call: (_m: string, path: string) => {
+        calls.push(path);
+        // What the hub's registry answers when the signing node has no registration there (yet).
+        const answer =
+          path === KEYS
+            ? { status: 404, body: { error: { code: "not_found", message: "省级节点不存在" } } }
+            : {
+                status: 200,
+                body: { provinceCode: "320000", outcome: "accepted", generatedAt: new Date().toISOString() },
+              };
+        const error = answer.status === 200 ? null : (answer.body as { error: unknown }).error;
+        return Promise.resolve({ ...answer, error, rawBody: JSON.stringify(answer.body), proof: {} });
+      },
+    } as unknown as NodeClient;
+    const key = { kid: "k1", suite: "ed25519" as const, publicKey: "pk-k1", validFrom: "2026-01-01" };
+    const pusher = createStatusListPusher({
+      client: () => client,
+      statusList: () => Promise.resolve({ document: "list" } as unknown as SignedDocument),
+      logger,
+      retryMs: 10,
+      keys: {
+        current: () => Promise.resolve([key]),
+        listed: () => Promise.resolve(),
+        onChange: () => undefined,
+      },
+    });
+    pusher.start();
+    let status: ReturnType<typeof pusher.keysStatus>;
+    try {
+      await new Promise((r) => setTimeout(r, 400));
+      status = pusher.keysStatus();
+    } finally {
+      await pusher.stop();
+    }
+    // Every 10 ms over 400 ms: many announcements (backed off as an older hub's, one or two).
+    expect(calls.filter((p) => p === KEYS).length).to.be.at.least(5);
+    expect(warnings.filter((w) => w.code === "hub_certificate_keys_unsupported")).to.have.length(0);
+    expect(warnings.some((w) => w.status === 404)).to.equal(true);
+    expect(status).to.equal(null);
+  });
 });
