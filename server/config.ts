@@ -22,11 +22,11 @@ const envDecimal = (min: number, max: number) =>
   decimalNumber(min, max, "must be a decimal number such as 24 or 0.5");
 
 /**
- * Minutes before a session's scheduled start when its candidates may first log in (auth's
- * CANDIDATE_LOGIN_OPENS_MINUTES; a unit test keeps the two equal): check-in opens then, and no
+ * Minutes before a session's scheduled start when its candidates may first log in (the candidate
+ * login in server/auth reads it here): check-in opens then (`exam.checkInOpensMinutes`), and no
  * release may come earlier (EXAM_EARLY_RELEASE_MAX_MINUTES is bounded by it).
  */
-const SESSION_DOORS_OPEN_MINUTES = 30;
+export const SESSION_DOORS_OPEN_MINUTES = 30;
 
 /**
  * Every environment key the server reads, with its default and meaning. This module is the only

@@ -36,6 +36,7 @@ import {
   createPinnedBlueprints,
   createSchedulingFeature,
   createSchedulingService,
+  type RetakeBlockers,
   type RetakeCheck,
   type SchedulingOptions,
 } from "./scheduling/index.js";
@@ -110,6 +111,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   });
   // Set by the exam feature (retake policy); scheduling asks it lazily, so the two can be built in any order.
   let retakeCheck: RetakeCheck | undefined;
+  let retakeBlockersOf: RetakeBlockers | undefined;
   let currentBlueprint: SchedulingOptions["currentBlueprint"];
   let publishedAmong: ((sessionIds: string[]) => Promise<Set<string>>) | undefined;
   let passedCandidates: ((categoryCode: CategoryCode) => Promise<Set<string>>) | undefined;
@@ -126,6 +128,8 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     timeZone: config.timeZone,
     publishedAmong: (ids) => publishedAmong?.(ids) ?? Promise.resolve(new Set<string>()),
     retakeCheck: (candidateId, session) => retakeCheck?.(candidateId, session) ?? Promise.resolve(),
+    retakeBlockersOf: (candidateIds, session) =>
+      retakeBlockersOf?.(candidateIds, session) ?? Promise.resolve(new Map()),
     currentBlueprint: (categoryCode) => currentBlueprint?.(categoryCode) ?? Promise.resolve(null),
     passedCandidates: (categoryCode) =>
       passedCandidates?.(categoryCode) ?? Promise.resolve(new Set<string>()),
@@ -209,6 +213,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       delivery.exams.paperShowsImage(candidateId, sessionId, imageId),
     );
     retakeCheck = (candidateId, session) => delivery.exams.retakeCheck(candidateId, session);
+    retakeBlockersOf = (candidateIds, session) => delivery.exams.retakeBlockersOf(candidateIds, session);
     currentBlueprint = (categoryCode) => papers.currentBlueprint(categoryCode);
     publishedAmong = (ids) => delivery.results.publishedAmong(ids);
     passedCandidates = (categoryCode) => delivery.exams.passedCandidates(categoryCode);

@@ -13,11 +13,7 @@ import { endStaffLogins } from "./session.js";
 import { assertNotCommon, createStaffAccounts, type StaffLean } from "./staff-accounts.js";
 import { staffUserModel } from "./user.model.js";
 
-export {
-  CANDIDATE_LOGIN_OPENS_MINUTES,
-  type CandidateLoginPort,
-  type CandidateTicket,
-} from "./candidate-login.js";
+export { type CandidateLoginPort, type CandidateTicket } from "./candidate-login.js";
 
 /** The same answer for an unknown name and a wrong password: no user enumeration. */
 const invalidCredentials = () => errors.unauthorized("用户名或密码错误", "invalid_credentials");

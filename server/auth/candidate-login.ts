@@ -1,3 +1,4 @@
+import { SESSION_DOORS_OPEN_MINUTES } from "../config.js";
 import type { AuthUser, CandidateLoginBody } from "../contracts/auth.js";
 import { errors } from "../lib/errors.js";
 import { hashSeatToken } from "../organisation/index.js";
@@ -43,9 +44,6 @@ export interface CandidateLoginPort {
    */
   sittingUntil(sessionId: string, candidateId: string): Promise<Date | null>;
 }
-
-/** Candidates may log in from this long before the session starts (check-in). */
-export const CANDIDATE_LOGIN_OPENS_MINUTES = 30;
 
 const invalidTicket = () => errors.unauthorized("身份证号或准考证号错误", "invalid_credentials");
 
@@ -139,8 +137,13 @@ export function createCandidateCheck(deps: {
     }
     for (const key of keys) await deps.throttle.reset(key);
     if (ticket.status !== "scheduled") throw errors.forbidden("该考试场次已取消", "session_cancelled");
-    const opens = new Date(ticket.startsAt.getTime() - CANDIDATE_LOGIN_OPENS_MINUTES * 60_000);
-    if (now < opens) throw errors.forbidden("未到登录时间：开考前 30 分钟开放登录", "outside_session_window");
+    // Candidates may log in from when check-in opens (the configuration's window, not a copy of it).
+    const opens = new Date(ticket.startsAt.getTime() - SESSION_DOORS_OPEN_MINUTES * 60_000);
+    if (now < opens)
+      throw errors.forbidden(
+        `未到登录时间：开考前 ${SESSION_DOORS_OPEN_MINUTES} 分钟开放登录`,
+        "outside_session_window",
+      );
     // Past the nominal end, a candidate still sitting (extra time, a pause, a late release) may
     // log in again, at a reloaded kiosk, until their own deadline.
     let validUntil = ticket.endsAt;

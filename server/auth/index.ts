@@ -37,7 +37,6 @@ import {
 
 export {
   createAuthService,
-  CANDIDATE_LOGIN_OPENS_MINUTES,
   type AuthService,
   type CandidateLoginPort,
   type CandidateTicket,

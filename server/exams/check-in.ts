@@ -3,7 +3,6 @@ import type { ClientSession } from "mongoose";
 import type { Paper } from "../contracts/paper.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type { BlueprintRef, ExamSessionDto, SeatAssignmentDto } from "../contracts/scheduling.js";
-import { formatLocal } from "../lib/local-time.js";
 import { errors } from "../lib/errors.js";
 import { checkInPhotoModel, exposureModel, type AttemptDoc } from "./attempt.model.js";
 import { LIGHT } from "./attempt-store.js";
@@ -11,15 +10,8 @@ import { claimSeat, liveSession, type ExamCore } from "./exam-core.js";
 import { nextEvent, paperHash } from "./event-chain.js";
 import { rooms, type Actor, type CheckInInput, type CheckInOutcome } from "./ports.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
-import { checkRetake, type PastAttempt, type RetakePolicy } from "./retake.js";
+import { createRetakeChecks } from "./retake-checks.js";
 import type { Commit } from "./unit-of-work.js";
-
-/** The session a retake is judged for at scheduling time: its category, start and blueprint. */
-export interface RetakeSession {
-  categoryCode: CategoryCode;
-  startsAt: Date;
-  blueprint: BlueprintRef | null;
-}
 
 /** A question id as a field name of the exposure counter (no `.` or leading `$`). */
 export function exposureKey(questionId: string): string {
@@ -78,43 +70,9 @@ export function createCheckIn(core: ExamCore) {
   const Exposure = exposureModel(core.ctx.conn);
   const Photos = checkInPhotoModel(core.ctx.conn);
 
-  /** The candidate's finished attempts of the category, as the retake rules read them. */
-  async function pastAttempts(candidateId: string, categoryCode: string): Promise<PastAttempt[]> {
-    const past = await Attempts.find(
-      { candidateId, categoryCode, status: "submitted" },
-      { submittedAt: 1, "result.passed": 1 },
-    ).lean<Pick<AttemptDoc, "submittedAt" | "result">[]>();
-    // A sitting closed ungraded for review (result null: its paper changed) is no failure.
-    return past
-      .filter((p) => p.submittedAt && p.result)
-      .map((p) => ({ submittedAt: p.submittedAt as Date, passed: p.result?.passed ?? false }));
-  }
-
-  /**
-   * Refuses with `already_passed` once a finished attempt of the category passed: at scheduling, and
-   * again at check-in, since a candidate seated in two sittings may pass the first before the second.
-   */
-  function assertNotPassed(past: readonly PastAttempt[], then: string): void {
-    const passed = past.find((p) => p.passed);
-    if (passed)
-      throw errors.unprocessable(
-        "already_passed",
-        `该考生已于 ${formatLocal(passed.submittedAt, core.ctx.config.timeZone, "date")} 通过本类别考试，${then}`,
-      );
-  }
-
-  /** Refuses with `retake_wait` while the candidate's failed runs in this category still have to wait. */
-  function assertRetakeAllowed(policy: RetakePolicy, past: readonly PastAttempt[], at: Date): void {
-    const decision = checkRetake(policy, past, at);
-    if (!decision.allowed) {
-      throw errors.unprocessable(
-        "retake_wait",
-        // The day as the exam office counts it: a UTC date is the day before after 16:00 here.
-        `补考次数已用完，须于 ${formatLocal(decision.until, core.ctx.config.timeZone, "date")} 之后再考`,
-        { until: decision.until.toISOString() },
-      );
-    }
-  }
+  // The retake rules check-in enforces again at the door (retake-checks.ts).
+  const retakes = createRetakeChecks(core);
+  const { pastAttempts, assertNotPassed, assertRetakeAllowed } = retakes;
 
   /**
    * The blueprint version the session's papers are drawn from: pinned when it was scheduled, or,
@@ -353,22 +311,6 @@ export function createCheckIn(core: ExamCore) {
     });
   }
 
-  /**
-   * Whether the candidate may sit the session's category again, at scheduling time (the scheduling
-   * feature's `retakeCheck` port): refuses `already_passed` once a finished attempt of the category
-   * passed (automatic seating gave such candidates a seat and an admission ticket), and
-   * `retake_wait` when a failed run still has to wait on the session's start (a session next
-   * month may be booked today) under the session's blueprint (the current one while it has none).
-   */
-  async function retakeCheck(candidateId: string, session: RetakeSession): Promise<void> {
-    const { categoryCode } = session;
-    const past = await pastAttempts(candidateId, categoryCode);
-    assertNotPassed(past, "无需再次安排");
-    const blueprint = session.blueprint ?? (await deps.papers.currentBlueprint(categoryCode));
-    if (blueprint)
-      assertRetakeAllowed((await deps.papers.policies(blueprint)).retake, past, session.startsAt);
-  }
-
   /** The candidates with a passed, finished attempt of the category (automatic seating leaves them out). */
   async function passedCandidates(categoryCode: CategoryCode): Promise<Set<string>> {
     const rows = await Attempts.find(
@@ -378,5 +320,10 @@ export function createCheckIn(core: ExamCore) {
     return new Set(rows.map((r) => String(r.candidateId)));
   }
 
-  return { checkIn, retakeCheck, passedCandidates };
+  return {
+    checkIn,
+    retakeCheck: retakes.retakeCheck,
+    retakeBlockersOf: retakes.retakeBlockersOf,
+    passedCandidates,
+  };
 }

@@ -64,6 +64,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
     assertOwnAttempt,
     checkIn: checkIns.checkIn,
     retakeCheck: checkIns.retakeCheck,
+    retakeBlockersOf: checkIns.retakeBlockersOf,
     passedCandidates: checkIns.passedCandidates,
     confirm: release.confirm,
     release: release.release,

@@ -4,10 +4,12 @@
  *
  * For exam delivery: `getSession(sessionId)`, `listAssignments(sessionId)` on the service
  * (DTOs in server/contracts/scheduling.ts). Retake policy at scheduling time is an injected
- * `retakeCheck` port.
+ * `retakeCheck` port (one candidate being seated) and `retakeBlockersOf` (everyone seated in a
+ * session that moves, in one ask).
  */
 export {
   createSchedulingService,
+  type RetakeBlockers,
   type RetakeCheck,
   type SchedulingOptions,
   type SchedulingService,

@@ -83,6 +83,38 @@ export function createRoomBooking(Sessions: Model<ExamSessionDoc>, Locks: Model<
     ensureLock,
 
     /**
+     * Inside `session`, under the room's lock (so a booking growing meanwhile conflicts with it):
+     * the latest end among the room's scheduled sessions that start before `startsAt` and whose
+     * booking has not ended by `at`, or null when the room is free of them by then. The lock
+     * document exists (`ensureLock`) or the transaction is run again once it does.
+     */
+    async heldBefore(
+      session: ClientSession,
+      roomId: string,
+      sessionId: string,
+      startsAt: Date,
+      at: Date,
+    ): Promise<{ sessionId: string; until: Date } | null> {
+      await takeLock(roomId, session);
+      const held = await Sessions.find(
+        {
+          roomId,
+          status: "scheduled",
+          _id: { $ne: sessionId },
+          startsAt: { $lt: startsAt },
+          ...notOverAt(at),
+        },
+        { bookedUntil: 1, endsAt: 1 },
+      )
+        .session(session)
+        .lean();
+      return held.reduce<{ sessionId: string; until: Date } | null>((latest, h) => {
+        const until = h.bookedUntil ?? h.endsAt;
+        return latest && latest.until >= until ? latest : { sessionId: String(h._id), until };
+      }, null);
+    },
+
+    /**
      * Inside the booking's transaction (call `ensureLock` before it): takes the room's lock, then
      * refuses with `room_busy` when another session holds the room in [from, until). The check and
      * the write that follows it are one atomic step: a concurrent booking of the same room

@@ -17,16 +17,35 @@ import type { SessionLean } from "./presenters.js";
  * Retake policy at scheduling time (the exam feature supplies it), judged on the session's start
  * and under its blueprint; throws an AppError to refuse.
  */
-export type RetakeCheck = (
-  candidateId: string,
-  session: { categoryCode: CategoryCode; startsAt: Date; blueprint: BlueprintRef | null },
-) => Promise<void>;
+export type RetakeCheck = (candidateId: string, session: RetakeSession) => Promise<void>;
+
+/** The session a retake is judged for: its category, its start and its blueprint. */
+export interface RetakeSession {
+  categoryCode: CategoryCode;
+  startsAt: Date;
+  blueprint: BlueprintRef | null;
+}
+
+/**
+ * The retake policy for many candidates at once (the exam feature supplies it): of `candidateIds`,
+ * those it refuses for the session, each with its refusal (as `RetakeCheck` would throw it), in a
+ * fixed number of reads however many candidates are asked.
+ */
+export type RetakeBlockers = (
+  candidateIds: string[],
+  session: RetakeSession,
+) => Promise<ReadonlyMap<string, { code: string; message: string }>>;
 
 export interface SchedulingOptions {
   provinceCode: string | null;
   organisation: OrganisationService;
   registration: RegistrationService;
   retakeCheck?: RetakeCheck;
+  /**
+   * The same policy for everyone seated in a session that moves. Required with `retakeCheck`: a
+   * move is refused rather than left unchecked without it.
+   */
+  retakeBlockersOf?: RetakeBlockers;
   /**
    * The category's current published blueprint (the question bank answers): a new session is
    * pinned to it and takes its minutes when none are given; null when the category has none.
@@ -137,6 +156,7 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
     loadForRead,
     loadForWrite,
     newTicketNo,
+    timeZone,
   };
 }
 export type SchedulingCore = ReturnType<typeof createSchedulingCore>;

@@ -10,6 +10,7 @@ import type {
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import type { AuditActor } from "../contracts/audit.js";
 import { errors } from "../lib/errors.js";
+import { formatLocal } from "../lib/local-time.js";
 import { claimInTransaction, newestPage } from "../lib/mongo.js";
 import { bookedUntilOf } from "./room-booking.js";
 import { toSessionDto, type SessionLean } from "./presenters.js";
@@ -18,7 +19,7 @@ import { createSchedulingCore, type SchedulingOptions } from "./scheduling-core.
 import { createSeating } from "./seating.js";
 import { createSessionUpdates } from "./session-updates.js";
 
-export type { RetakeCheck, SchedulingOptions } from "./scheduling-core.js";
+export type { RetakeBlockers, RetakeCheck, SchedulingOptions } from "./scheduling-core.js";
 
 /** A session's length when the officer gives none and the category has no blueprint yet. */
 const DEFAULT_SESSION_MINUTES = 60;
@@ -40,7 +41,7 @@ interface SittingPort {
  */
 export function createSchedulingService(conn: Connection, options: SchedulingOptions & SittingPort) {
   const core = createSchedulingCore(conn, options);
-  const { Sessions, Assignments, audit, now, booking, reserve, loadSession, loadForRead } = core;
+  const { Sessions, Assignments, audit, now, booking, reserve, loadSession, loadForRead, timeZone } = core;
 
   return {
     async createSession(actor: AuthUser, body: CreateSessionBody): Promise<ExamSessionDto> {
@@ -160,11 +161,30 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
      * Inside the caller's transaction: true while the session is scheduled, and then claimed by a
      * write on it, so a cancellation committing meanwhile conflicts with the caller (one of the two
      * is retried and sees the other) instead of slipping in between; false when cancelled or gone.
+     * Before the start, throws `room_still_in_use` while the room's previous session holds the room.
      */
     async claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean> {
       if (!Types.ObjectId.isValid(sessionId)) return false;
-      const scheduled = { _id: sessionId, status: "scheduled" as const };
-      return (await claimInTransaction(Sessions, scheduled, "admissions", tx, { releasedAt: now() })) === 1;
+      const at = now();
+      const claimed = await Sessions.findOneAndUpdate(
+        { _id: sessionId, status: "scheduled" },
+        { $inc: { admissions: 1 }, $set: { releasedAt: at } },
+        { session: tx, projection: { roomId: 1, startsAt: 1 } },
+      ).lean();
+      if (!claimed) return false;
+      // The release is the session's claim on its room, which is booked from the start only: an
+      // early one (EXAM_EARLY_RELEASE_MAX_MINUTES) would run beside the room's previous session
+      // while that one's candidates may still be writing. Refused until its booking has ended.
+      if (at < claimed.startsAt) {
+        const held = await booking.heldBefore(tx, claimed.roomId, sessionId, claimed.startsAt, at);
+        if (held)
+          throw errors.conflict(
+            "room_still_in_use",
+            `本考场的上一场次尚未结束（考场占用至 ${formatLocal(held.until, timeZone, "time")}），届时才能提前开考`,
+            { previousSessionId: held.sessionId, until: held.until.toISOString() },
+          );
+      }
+      return true;
     },
 
     /**

@@ -1,13 +1,11 @@
 import type { AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { BlueprintRef, ExamSessionDto, UpdateSessionBody } from "../contracts/scheduling.js";
-import { AppError, errors } from "../lib/errors.js";
+import { errors, type AppError } from "../lib/errors.js";
 import { bookedUntilOf } from "./room-booking.js";
 import { toSessionDto, type SessionLean } from "./presenters.js";
-import type { SchedulingCore } from "./scheduling-core.js";
+import type { RetakeSession, SchedulingCore } from "./scheduling-core.js";
 
-/** How many seated candidates' retake policy is asked at once when a session moves. */
-const RETAKE_CHECKS_AT_ONCE = 10;
 /** How many refused candidates a refusal's message names (its details list every one). */
 const NAMED_IN_MESSAGE = 5;
 
@@ -18,6 +16,12 @@ interface RetakeRefusal {
   code: string;
   message: string;
 }
+
+/** The retake policy's refusals, by candidate id (those it lets through are absent). */
+type Verdicts = ReadonlyMap<string, { code: string; message: string }>;
+
+const sameBlueprint = (a: BlueprintRef | null, b: BlueprintRef | null) =>
+  a === b || (!!a && !!b && a.id === b.id && a.version === b.version);
 
 /**
  * Changing a session (场次): a new time or length, new rules, or a cancellation, with its audit
@@ -39,29 +43,19 @@ export function createSessionUpdates(core: SchedulingCore) {
   } = core;
 
   /**
-   * The seated candidates the retake policy (already passed, retake wait) refuses for `session`:
-   * it was judged on the start they were seated for, and the check-in judges it again on the start
-   * the session has then, so a moved session would seat people the door turns away. Refusals of
-   * the policy (AppErrors) are collected; anything else is an error and is thrown.
+   * The retake policy's refusals (already passed, retake wait) of `candidateIds` for `session`, in
+   * one ask: they were judged on the start they were seated for, and the check-in judges them again
+   * on the start the session has then, so a moved session would seat people the door turns away.
+   * A node that judges seatings (`retakeCheck`) but cannot judge a room at once refuses the move.
    */
-  async function retakeRefusals(
-    seated: { candidateId: string; name: string }[],
-    session: { categoryCode: CategoryCode; startsAt: Date; blueprint: BlueprintRef | null },
-  ): Promise<RetakeRefusal[]> {
-    const check = options.retakeCheck;
-    if (!check) return [];
-    const refusals: RetakeRefusal[] = [];
-    for (let i = 0; i < seated.length; i += RETAKE_CHECKS_AT_ONCE) {
-      const batch = seated.slice(i, i + RETAKE_CHECKS_AT_ONCE);
-      const outcomes = await Promise.allSettled(batch.map((c) => check(c.candidateId, session)));
-      outcomes.forEach((outcome, j) => {
-        const c = batch[j];
-        if (outcome.status === "fulfilled" || !c) return;
-        if (!(outcome.reason instanceof AppError)) throw outcome.reason;
-        refusals.push({ ...c, code: outcome.reason.code, message: outcome.reason.message });
-      });
-    }
-    return refusals;
+  async function retakeVerdicts(candidateIds: string[], session: RetakeSession): Promise<Verdicts> {
+    if (candidateIds.length === 0) return new Map();
+    if (options.retakeBlockersOf) return options.retakeBlockersOf(candidateIds, session);
+    if (options.retakeCheck)
+      throw new Error(
+        "scheduling: retakeCheck is set without retakeBlockersOf, so a moved session cannot be checked",
+      );
+    return new Map();
   }
 
   /** `seated_candidates_refused`, naming the first few candidates with the policy's reason each. */
@@ -100,6 +94,24 @@ export function createSessionUpdates(core: SchedulingCore) {
       // A new time or length books the room anew, checked and written under the room's lock.
       const rebooked = set.bookedUntil instanceof Date ? set.bookedUntil : null;
       if (rebooked) await booking.ensureLock(s.roomId);
+      // The retake policy on the new start, asked before the transaction for everyone seated now:
+      // the audit transaction queues the node's other audited changes, and the policy's reads
+      // (attempts, blueprint) take nothing from its snapshot. Its refusal is raised inside, where
+      // the other checks come first; a candidate seated since (or a blueprint pinned since) is
+      // asked there. An attempt finished meanwhile is judged again at the check-in, as always.
+      const retakeAt: RetakeSession = {
+        categoryCode: s.categoryCode as CategoryCode,
+        startsAt,
+        blueprint: s.blueprint ?? null,
+      };
+      const askedBefore = moved
+        ? (
+            await Assignments.find({ sessionId: id }, { candidateId: 1, _id: 0 }).lean<
+              { candidateId: string }[]
+            >()
+          ).map((a) => a.candidateId)
+        : [];
+      const verdictsBefore = await retakeVerdicts(askedBefore, retakeAt);
       const updated = await audit.transaction(async (session) => {
         if (rebooked) await booking.reserve(session, s.roomId, startsAt, rebooked, id);
         // Conditional on the session as read above: a change racing a cancellation must not land
@@ -152,10 +164,16 @@ export function createSessionUpdates(core: SchedulingCore) {
           if (clashing) throw clashing;
           // The retake policy on the new start, for everyone seated (the same seats as above).
           if (moved) {
-            const refusals = await retakeRefusals(seated, {
-              categoryCode: doc.categoryCode as CategoryCode,
-              startsAt,
-              blueprint: (doc as SessionLean).blueprint ?? null,
+            const blueprint = (doc as SessionLean).blueprint ?? null;
+            const stillValid = sameBlueprint(blueprint, retakeAt.blueprint);
+            const asked = new Set(stillValid ? askedBefore : []);
+            const verdicts = new Map(stillValid ? verdictsBefore : []);
+            const unasked = seated.filter((c) => !asked.has(c.candidateId)).map((c) => c.candidateId);
+            for (const [candidateId, v] of await retakeVerdicts(unasked, { ...retakeAt, blueprint }))
+              verdicts.set(candidateId, v);
+            const refusals = seated.flatMap((c): RetakeRefusal[] => {
+              const v = verdicts.get(c.candidateId);
+              return v ? [{ ...c, code: v.code, message: v.message }] : [];
             });
             if (refusals.length > 0) throw refusedSeated(refusals);
           }

@@ -52,19 +52,27 @@ export async function loadRbacTables(): Promise<{ name: string; table: RbacTable
 export type RbacNode = TestNode;
 export type Side = "own" | "other";
 
+/** Two days, in minutes: how far ahead a session starts whose seats or times rows change. */
+const DAYS_AHEAD = 2 * 24 * 60;
+
 /** A logged-in actor (anonymous: a session with only a CSRF token) and a way to log in again. */
 export interface RbacActor {
   session: Pick<AuthedAgent, "agent" | "cookie" | "csrfToken">;
   fresh(): Promise<Pick<AuthedAgent, "agent" | "cookie" | "csrfToken">>;
 }
 
-/** A session five minutes ahead in `room` (an hour long). */
-function sessionBody(room: { testCentreId: string; roomId: string }) {
+/**
+ * A session `startsInMinutes` ahead in `room` (an hour long). Five minutes for the session its
+ * candidate sits (inside the login and check-in window); days for a session whose seats or times
+ * rows change, which a session refuses once it has started (`session_started`): a loaded combined
+ * run can outlast five minutes, never days.
+ */
+function sessionBody(room: { testCentreId: string; roomId: string }, startsInMinutes: number) {
   return {
     categoryCode: "01001" as const,
     testCentreId: room.testCentreId,
     roomId: room.roomId,
-    startsAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+    startsAt: new Date(Date.now() + startsInMinutes * 60_000).toISOString(),
     durationMinutes: 60,
     lateEntryMinutes: 20,
     earliestHandInMinutes: 30,
@@ -97,7 +105,7 @@ export async function anEmptySession(node: RunningNode, divisionCode: string): P
     divisionCode: "320000",
     provinceCode: config.provinceCode,
   };
-  return (await sched.createSession(actor, sessionBody(room))).id;
+  return (await sched.createSession(actor, sessionBody(room, DAYS_AHEAD))).id;
 }
 
 async function buildDivision(node: RbacNode, divisionCode: string, seats: number): Promise<DivisionFixtures> {
@@ -117,7 +125,9 @@ async function buildDivision(node: RbacNode, divisionCode: string, seats: number
   if (!first) throw new Error("no seat");
   const examiner = await createStaff(node, { roles: ["examiner"], divisionCode });
   const candidate = await registerTestCandidate(node, { divisionCode });
-  const session = await sched.createSession(actor, sessionBody(room));
+  const session = await sched.createSession(actor, sessionBody(room, 5));
+  // In the same room, long after the first session's booking ends: rows seat and unseat there.
+  const seatingSession = await sched.createSession(actor, sessionBody(room, DAYS_AHEAD));
   const assignment = await sched.assign(actor, session.id, {
     candidateId: candidate.id,
     seatId: first.seatId,
@@ -134,6 +144,7 @@ async function buildDivision(node: RbacNode, divisionCode: string, seats: number
     ticketNo: assignment.ticketNo,
     seatToken: first.seatToken,
     sessionId: session.id,
+    seatingSessionId: seatingSession.id,
   };
 }
 

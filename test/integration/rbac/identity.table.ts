@@ -57,7 +57,7 @@ async function freshAuthority(fx: RbacFixtures): Promise<string> {
 
 async function freshAssignment(fx: RbacFixtures): Promise<string> {
   const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
-  await assignTestCandidate(fx.node, fx.own.sessionId, c.id);
+  await assignTestCandidate(fx.node, fx.own.seatingSessionId, c.id);
   return c.id;
 }
 
@@ -433,7 +433,10 @@ export const rows: RbacRow[] = [
     access: { officer: "own" },
     request: async (fx) => {
       const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
-      return { url: `/api/exam-sessions/${fx.own.sessionId}/assignments`, body: { candidateId: c.id } };
+      return {
+        url: `/api/exam-sessions/${fx.own.seatingSessionId}/assignments`,
+        body: { candidateId: c.id },
+      };
     },
   },
   {
@@ -443,7 +446,10 @@ export const rows: RbacRow[] = [
     access: { officer: "own" },
     request: async (fx) => {
       const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
-      return { url: `/api/exam-sessions/${fx.own.sessionId}/auto-assign`, body: { candidateIds: [c.id] } };
+      return {
+        url: `/api/exam-sessions/${fx.own.seatingSessionId}/auto-assign`,
+        body: { candidateIds: [c.id] },
+      };
     },
   },
   {
@@ -451,7 +457,7 @@ export const rows: RbacRow[] = [
     path: "/exam-sessions/:id/assignments/:candidateId",
     access: { officer: "own" },
     request: async (fx) => ({
-      url: `/api/exam-sessions/${fx.own.sessionId}/assignments/${await freshAssignment(fx)}`,
+      url: `/api/exam-sessions/${fx.own.seatingSessionId}/assignments/${await freshAssignment(fx)}`,
     }),
   },
   {

@@ -38,7 +38,13 @@ export interface DivisionFixtures {
   idNumber: string;
   ticketNo: string;
   seatToken: string;
+  /** The session the division's candidate is seated and checked in for: it starts minutes ahead. */
   sessionId: string;
+  /**
+   * A session of the division days ahead with free seats, for rows that seat or unseat candidates:
+   * a session refuses those once it has started (`session_started`).
+   */
+  seatingSessionId: string;
 }
 
 export interface RbacFixtures {

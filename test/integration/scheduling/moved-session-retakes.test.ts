@@ -4,7 +4,7 @@ import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
 import { AppError, errors } from "../../../server/lib/errors.js";
 import { createOrganisationService } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
-import { createSchedulingService, type RetakeCheck } from "../../../server/scheduling/index.js";
+import { createSchedulingService, type RetakeBlockers } from "../../../server/scheduling/index.js";
 import { aSessionThroughApi, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 
@@ -79,19 +79,25 @@ describe("scheduling: moving a session re-checks its seated candidates' retake p
     const free = await registerTestCandidate(env.node, { name: "周首考" });
     await seat(session.id, waiting.id);
     await seat(session.id, free.id);
-    const asked: string[] = [];
+    const asked: string[][] = [];
     // The policy as the exam feature judges it: 李补考 failed twice and waits until day 30.
-    const retakeCheck: RetakeCheck = (candidateId, s) => {
-      asked.push(candidateId);
-      return candidateId === waiting.id && s.startsAt < waitUntil
-        ? Promise.reject(errors.unprocessable("retake_wait", "补考次数已用完，须于 30 天后再考"))
-        : Promise.resolve();
+    const retakeBlockersOf: RetakeBlockers = (candidateIds, s) => {
+      asked.push([...candidateIds].sort());
+      const refused = candidateIds.includes(waiting.id) && s.startsAt < waitUntil;
+      return Promise.resolve(
+        new Map(
+          refused
+            ? [[waiting.id, errors.unprocessable("retake_wait", "补考次数已用完，须于 30 天后再考")]]
+            : [],
+        ),
+      );
     };
     const sched = createSchedulingService(conn, {
       provinceCode: config.provinceCode,
       organisation: createOrganisationService(conn, config.provinceCode),
       registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
-      retakeCheck,
+      retakeCheck: () => Promise.resolve(),
+      retakeBlockersOf,
     });
 
     const tooEarly = new Date(Date.now() + 10 * DAY).toISOString();
@@ -102,7 +108,8 @@ describe("scheduling: moving a session re-checks its seated candidates' retake p
     expect(refused).to.be.instanceOf(AppError);
     expect(refused).to.include({ code: "seated_candidates_refused", status: 409 });
     expect((refused as AppError).message).to.match(/李补考（补考次数已用完/);
-    expect(asked.sort()).to.deep.equal([waiting.id, free.id].sort());
+    // Everyone seated, in one ask.
+    expect(asked).to.deep.equal([[waiting.id, free.id].sort()]);
     expect((await storedSession(session.id)).startsAt).to.equal(startsAt.toISOString());
 
     const allowed = new Date(Date.now() + 31 * DAY).toISOString();

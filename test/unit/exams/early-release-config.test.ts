@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { CANDIDATE_LOGIN_OPENS_MINUTES } from "../../../server/auth/index.js";
 import { loadConfig } from "../../../server/config.js";
 
 const province = { ROLE: "province", PROVINCE_CODE: "320000" };
@@ -10,12 +9,6 @@ const province = { ROLE: "province", PROVINCE_CODE: "320000" };
  * window, and check-in opens with it.
  */
 describe("exam delivery: the early-release bound in the configuration", () => {
-  it("when EXAM_EARLY_RELEASE_MAX_MINUTES is unset, then releases and check-ins open when candidate login opens", () => {
-    const { exam } = loadConfig(province);
-    expect(exam.earlyReleaseMaxMinutes).to.equal(CANDIDATE_LOGIN_OPENS_MINUTES);
-    expect(exam.checkInOpensMinutes).to.equal(CANDIDATE_LOGIN_OPENS_MINUTES);
-  });
-
   it("when EXAM_EARLY_RELEASE_MAX_MINUTES is beyond the login window, then boot fails naming it; within, it is used", () => {
     expect(() => loadConfig({ ...province, EXAM_EARLY_RELEASE_MAX_MINUTES: "31" })).to.throw(
       /- EXAM_EARLY_RELEASE_MAX_MINUTES:/,
