@@ -27,7 +27,8 @@ export interface SchedulingPort {
   /**
    * Inside the caller's transaction `tx`: true while the session is scheduled, claimed by a write
    * on it so that a concurrent cancellation conflicts with the caller's transaction; false when
-   * the session is cancelled or gone. Release starts attempts only through it.
+   * the session is cancelled or gone. Release starts attempts only through it. Before the
+   * session's start it refuses `room_still_in_use` while an earlier session still books the room.
    */
   claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean>;
   /**
