@@ -90,7 +90,8 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
           actor: null,
           details: { loginName, reason: err instanceof AppError ? err.code : "error", ip: ip ?? "" },
         });
-      else await failureSummaries.count(clientKey(ip ?? ""));
+      // Counted in memory: a flood past the budget waits on no database write (failure-summaries.ts).
+      else failureSummaries.count(clientKey(ip ?? ""));
       throw err;
     }
   }

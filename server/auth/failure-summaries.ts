@@ -2,18 +2,26 @@ import mongoose, { type Connection } from "mongoose";
 import type { AuditLog } from "../audit/index.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { Logger } from "../lib/logger.js";
-import { createRefusalBudget } from "../lib/refusal-budget.js";
+import { createRefusalBudget, type CountedRefusals } from "../lib/refusal-budget.js";
 import { createRefusalSummaries } from "../lib/refusal-summary.js";
 import { loginRateModel } from "./login-rates.js";
 
-/** How long after a period ends its summary is written: failures counted a moment late still get in. */
+/** How long after a period ends its summary is written: the instances' counts handed in a moment late still get in. */
 const GRACE_MS = 2_000;
-/** How many later periods a failure tries when the one it fell in was summed up already. */
+/** How many later periods a count tries when the one it fell in was summed up already. */
 const LATE_TRIES = 3;
-/** How many times a period's summary is tried before its count is given up (and logged as lost). */
+/** How many times a period's summary is tried before this instance leaves it (logged). */
 const WRITE_TRIES = 3;
-/** Sources remembered for the summary written when the shared counts are out of reach. */
-const FALLBACK_SOURCES = 10_000;
+/**
+ * Sources an instance remembers and hands in per period. It bounds the instance's memory and the
+ * node's row (at most instances × this many client keys a period); past it the summary says its
+ * source count is a lower bound (`sourcesLeftOut`).
+ */
+const SOURCES_PER_INSTANCE = 1_000;
+/** How many periods back an instance looks for periods counted into and never summed up. */
+const ORPHAN_PERIODS = 60;
+
+const ACTION = "auth.login_failures_summarised";
 
 export interface FailureSummaryOptions {
   /** The length of a summary's period (default a minute); periods are whole multiples of it on `clock`. */
@@ -24,66 +32,100 @@ export interface FailureSummaryOptions {
   logger: Logger;
 }
 
+/** A period waiting to be summed up by this instance: when to try, and the tries failed so far. */
+interface Waiting {
+  period: number;
+  at: number;
+  failed: number;
+}
+
 /**
  * The summaries of failed logins not audited one by one (login-rates.ts `createFailedLoginBudget`),
- * one per period for the whole node. Each instance wrote its own before, so N instances behind the
- * load balancer put N summaries a period into the audit chain, each with a part of the count.
+ * one per period for the whole node.
  *
- * Every failure summed up is counted in the period it fell in, in the node's database
- * (`login_rates`, row `failed-summary:<window>:<period>`), and its source marked there once per
- * period (rows `failed-source:…`), so `sources` counts a source that failed on two instances once.
- * Once the period is over, the instances that counted into it each try to write its summary: the
- * one whose transaction marks the row `summarised` writes the entry in that same transaction, the
- * others find it marked and write nothing. A failure that arrives once its period is summed up is
- * counted into the next one. Where the shared counts cannot be written at all, the failure is
- * summed up by this instance alone (as before), so it is never lost from the record.
+ * Each instance counts them in its own memory (a refusal budget that admits none, so it only
+ * counts, refusal-budget.ts): a flood past the budget costs no database write per failure, and the
+ * login never waits on one. They were two upserts each on one contended row, during exactly the
+ * flood the budget exists for. Once the period is over, the instance hands its count in, one
+ * update of the node's row (`login_rates`, `failed-summary:<window>:<period>`: `$inc` of the count
+ * and `$addToSet` of its distinct sources, at most SOURCES_PER_INSTANCE), so `sources` counts a
+ * source that failed on two instances once. A grace after the period ends, every instance that
+ * handed in tries to write the period's summary: the one whose transaction marks the row
+ * `summarised` writes the entry in that same transaction, the others find it marked and write
+ * nothing. A count handed in once its period is summed up goes into the next period. Where the
+ * node's row cannot be written, the instance audits its own count itself, so it is never lost
+ * from the record. Both steps run on refusal-summary.ts's timers, and at once at shutdown.
+ *
+ * What a crash loses: an instance that stops without shutting down (close) loses the failures it
+ * counted since it last handed in: its own share of the period under way, and of the one before
+ * if the crash came in the moment before that period's hand-in (it hands in at every period's
+ * end, so never more). A period it handed in but did not sum up is not lost: the next instance
+ * that sums up any period sums it up too, late, ORPHAN_PERIODS back at most (its row is kept that
+ * long). A count neither handed in nor audited alone (the database out of reach for both) is
+ * logged as lost.
  */
 export function createFailureSummaries(conn: Connection, options: FailureSummaryOptions) {
   const Rates = loginRateModel(conn);
   const { windowMs, clock, audit, logger } = options;
-  const periodKey = (p: number) => `failed-summary:${windowMs}:${p}`;
-  const sourceKey = (p: number, source: string) => `failed-source:${windowMs}:${p}:${source}`;
-  // A row outlives its period by long enough for a late instance to write it.
-  const expiry = (p: number) => new Date((p + 2) * windowMs + 10 * 60_000);
-  /** Periods this instance counted into and has not seen summed up yet, with the tries failed so far. */
-  const pending = new Map<number, number>();
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
+  const now = () => clock().getTime();
+  const prefix = `failed-summary:${windowMs}:`;
+  const periodKey = (p: number) => `${prefix}${p}`;
+  // A row outlives its period by long enough for a late instance, or an orphan sweep, to write it.
+  const expiry = (p: number) => new Date((p + 2 + ORPHAN_PERIODS) * windowMs + 10 * 60_000);
+  const retryMs = Math.min(windowMs, 10_000);
+  /** Shut down: a summary that fails now is not tried again here (the orphan sweep of another is). */
+  let closing = false;
 
-  // The database out of reach: this instance's own count, summed up as each instance did before.
-  const fallback = createRefusalBudget({
+  // This instance's failures since it last handed them in: none admitted, every one counted.
+  const counted = createRefusalBudget({
     perSourcePerMinute: 0,
     totalPerMinute: 0,
-    maxSources: FALLBACK_SOURCES,
+    maxSources: SOURCES_PER_INSTANCE,
     summaryWindowMs: windowMs,
+    aligned: true,
+    now,
   });
-  const fallbackSummaries = createRefusalSummaries({
-    budget: fallback,
+  const handing = createRefusalSummaries<CountedRefusals>({
+    budget: { msUntilSummary: () => counted.msUntilSummary(), takeSummary: (o) => counted.takeCounted(o) },
+    write: handIn,
     logger,
-    write: (summary) =>
-      audit.record({ action: "auth.login_failures_summarised", actor: null, details: { ...summary } }),
   });
 
-  /** Counts one failure into period `p`, or a later one when `p` is summed up; answers the period. */
-  async function countInto(p: number, source: string): Promise<number> {
+  /** Periods this instance handed a count into and has not seen summed up yet. */
+  const waiting = new Map<number, Waiting>();
+  const summing = createRefusalSummaries<Waiting[]>({
+    budget: {
+      msUntilSummary: () =>
+        waiting.size === 0 ? null : Math.max(0, Math.min(...[...waiting.values()].map((w) => w.at)) - now()),
+      takeSummary: ({ force }) => {
+        const t = now();
+        const due = [...waiting.values()]
+          .filter((w) => force || w.at <= t)
+          .sort((a, b) => a.period - b.period);
+        for (const w of due) waiting.delete(w.period);
+        return due.length > 0 ? due : null;
+      },
+    },
+    write: summariseDue,
+    logger,
+  });
+
+  /** Adds `c` into period `p`'s row, or a later one's when `p` is summed up; answers the period. */
+  async function addInto(p: number, c: CountedRefusals): Promise<number> {
     let period = p;
     for (let tries = 0; tries <= 2 * LATE_TRIES && period <= p + LATE_TRIES; tries++) {
       try {
         // Filtered on `summarised: false`: on a summed-up row the upsert's insert collides instead.
         await Rates.updateOne(
           { _id: periodKey(period), summarised: false },
-          { $inc: { count: 1 }, $setOnInsert: { period, expireAt: expiry(period) } },
+          {
+            $inc: { count: c.count },
+            $addToSet: { sources: { $each: c.sources } },
+            ...(c.sourcesLeftOut ? { $set: { sourcesLeftOut: true } } : {}),
+            $setOnInsert: { period, expireAt: expiry(period) },
+          },
           { upsert: true },
         );
-        await Rates.updateOne(
-          { _id: sourceKey(period, source) },
-          { $setOnInsert: { period, expireAt: expiry(period) } },
-          { upsert: true },
-        ).catch(() => {
-          // The failure is counted already (above): a marker that is a duplicate, or that could
-          // not be written, at most leaves this source out of the period's source count. Thrown
-          // on, the caller's fallback would count the failure a second time.
-        });
         return period;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
@@ -95,6 +137,26 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
     throw new Error("failed-login summary periods all summed up");
   }
 
+  /** Hands this instance's count in to the node's row; where it cannot be, audits it alone. */
+  async function handIn(c: CountedRefusals): Promise<void> {
+    let period: number;
+    try {
+      period = await addInto(Math.floor(c.since / windowMs), c);
+    } catch (err) {
+      logger.warn({ err }, "failed-login count not handed in to the node; this instance sums it up");
+      // Thrown on when this fails too: refusal-summary.ts logs the count as lost.
+      await audit.record({
+        action: ACTION,
+        actor: null,
+        details: details(c.count, c.sources.length, c.sourcesLeftOut),
+      });
+      return;
+    }
+    if (!waiting.has(period))
+      waiting.set(period, { period, at: (period + 1) * windowMs + GRACE_MS, failed: 0 });
+    summing.schedule();
+  }
+
   /** Writes period `p`'s summary unless another instance has; the mark and the entry commit together. */
   async function summarise(p: number): Promise<void> {
     await audit.transaction(async (session) => {
@@ -104,35 +166,55 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
         { session, returnDocument: "after" },
       ).lean();
       if (!row) return;
-      const sources = await Rates.countDocuments(
-        { _id: { $gte: sourceKey(p, ""), $lt: `${sourceKey(p, "")}\uffff` } },
-        { session },
-      );
       await audit.append(session, {
-        action: "auth.login_failures_summarised",
+        action: ACTION,
         actor: null,
-        details: { count: row.count ?? 0, sources },
+        details: details(row.count ?? 0, row.sources?.length ?? 0, row.sourcesLeftOut === true),
       });
     });
   }
 
-  /** Writes the summaries of the pending periods that are over (all of them with `force`). */
-  async function summariseDue(force: boolean): Promise<void> {
-    const now = clock().getTime();
-    for (const [p, failed] of [...pending].sort(([a], [b]) => a - b)) {
-      if (!force && (p + 1) * windowMs + GRACE_MS > now) continue;
+  /**
+   * Periods another instance handed a count into and never summed up (it stopped in between) that
+   * are over: summed up here with this instance's own, late but not lost.
+   */
+  async function orphans(own: Waiting[]): Promise<number[]> {
+    const over = Math.floor((now() - GRACE_MS) / windowMs) - 1;
+    const rows = await Rates.find(
+      {
+        _id: { $gte: prefix, $lt: `${prefix}\uffff` },
+        summarised: false,
+        period: { $gte: over - ORPHAN_PERIODS, $lte: over },
+      },
+      { period: 1 },
+    ).lean();
+    const mine = new Set(own.map((w) => w.period));
+    return rows.flatMap((r) => (r.period === undefined || mine.has(r.period) ? [] : [r.period]));
+  }
+
+  /** Writes the summaries of the periods due; one that fails is tried again a few times. */
+  async function summariseDue(due: Waiting[]): Promise<void> {
+    for (const w of due) {
       try {
-        await summarise(p);
-        pending.delete(p);
+        await summarise(w.period);
       } catch (err) {
-        // Tried again by the next timer (or shutdown) a few times; never in a loop without end,
-        // and not at all once the connection is closed (another instance may still write it).
-        const lost = failed + 1 >= WRITE_TRIES || isClosed();
-        if (lost) pending.delete(p);
-        else pending.set(p, failed + 1);
-        logger.error({ err, period: p, lost }, "failed-login summary could not be written");
+        // Not in a loop without end, and not at all once shut down or the connection is closed:
+        // no timer is left to try. Its row stays, so another instance may still write it (its own
+        // try, or its orphan sweep); `lost` says this instance gave it up.
+        const lost = w.failed + 1 >= WRITE_TRIES || closing || isClosed();
+        if (!lost) waiting.set(w.period, { ...w, at: now() + retryMs, failed: w.failed + 1 });
+        logger.error({ err, period: w.period, lost }, "failed-login summary could not be written");
       }
     }
+    if (isClosed()) return;
+    const left = await orphans(due).catch((err: unknown) => {
+      logger.warn({ err }, "failed-login periods left unsummarised not read");
+      return [];
+    });
+    for (const p of left)
+      await summarise(p).catch((err: unknown) =>
+        logger.warn({ err, period: p }, "unsummarised failed-login period could not be written"),
+      );
   }
 
   /** The connection is closed or closing: nothing can be written. */
@@ -140,45 +222,24 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
     conn.readyState === mongoose.ConnectionStates.disconnected ||
     conn.readyState === mongoose.ConnectionStates.disconnecting;
 
-  /** Arms the timer for the earliest pending period's end. */
-  function schedule(): void {
-    if (timer || closed || pending.size === 0) return;
-    const due = (Math.min(...pending.keys()) + 1) * windowMs + GRACE_MS;
-    // Some seconds apart at least: a summary that failed is not retried in a tight loop.
-    timer = setTimeout(
-      () => {
-        timer = null;
-        void summariseDue(false).then(schedule);
-      },
-      Math.max(Math.min(windowMs, 10_000), due - clock().getTime()),
-    );
-    // A pending summary never keeps the process alive; shutdown writes it (close).
-    timer.unref();
-  }
-
   return {
-    /** A failure from `source` not audited one by one: counted for its period's summary. */
-    async count(source: string): Promise<void> {
-      try {
-        const period = await countInto(Math.floor(clock().getTime() / windowMs), source);
-        if (!pending.has(period)) pending.set(period, 0);
-        if (closed) await summariseDue(true);
-        else schedule();
-      } catch (err) {
-        logger.warn({ err }, "failed-login summary count not written; this instance sums it up");
-        fallback.admit(source);
-        fallbackSummaries.schedule();
-      }
+    /** A failure from `source` not audited one by one: counted in memory for its period's summary. */
+    count(source: string): void {
+      counted.admit(source);
+      handing.schedule();
     },
 
-    /** Writes the summaries still pending at once, this instance's own too (node shutdown). */
+    /** Hands in what is still counted and writes the summaries still waiting at once (node shutdown). */
     async close(): Promise<void> {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await summariseDue(true);
-      await fallbackSummaries.close();
+      closing = true;
+      await handing.close();
+      await summing.close();
     },
   };
 }
 export type FailureSummaries = ReturnType<typeof createFailureSummaries>;
+
+/** An entry's details: the source count says when it is a lower bound. */
+function details(count: number, sources: number, sourcesLeftOut: boolean) {
+  return sourcesLeftOut ? { count, sources, sourcesLeftOut: true } : { count, sources };
+}

@@ -2,7 +2,7 @@ import { Schema, type Connection, type Model } from "mongoose";
 import { AppError, errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { Logger } from "../lib/logger.js";
-import { createRefusalBudget, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
+import { createRefusalBudget, refilledTokens, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
 import { clientKey, createIpRateLimiter } from "./login-throttle.js";
 
 const MINUTE = 60_000;
@@ -13,7 +13,7 @@ const MINUTE = 60_000;
  * its limit, and a restart forgot it). Three kinds of row, each dropped by the TTL index once it
  * can no longer matter: a per-minute count (`count`, `_id` `<what>:<client>:<minute>`), a token
  * bucket (`tokens` at `at`, see `spend`), and the failed-login summaries of failure-summaries.ts
- * (`count`, `period`, `summarised`).
+ * (`count`, `sources`, `sourcesLeftOut`, `period`, `summarised`).
  */
 const loginRateSchema = new Schema(
   {
@@ -22,6 +22,10 @@ const loginRateSchema = new Schema(
     tokens: { type: Number },
     /** When `tokens` was last worked out (epoch ms of the database clock). */
     at: { type: Number },
+    /** The distinct sources of a failed-login period, at most a bounded number per instance. */
+    sources: { type: [String], default: undefined },
+    /** Some instance counted more sources than it hands in (see failure-summaries.ts). */
+    sourcesLeftOut: { type: Boolean },
     period: { type: Number },
     summarised: { type: Boolean },
     expireAt: { type: Date, required: true },
@@ -35,6 +39,8 @@ export interface LoginRateDoc {
   count?: number;
   tokens?: number;
   at?: number;
+  sources?: string[];
+  sourcesLeftOut?: boolean;
   period?: number;
   summarised?: boolean;
   expireAt: Date;
@@ -86,9 +92,7 @@ export function createLoginRates(conn: Connection, clock: () => Date) {
     // set back (or a test's clock of its own): it would be full by now on any clock, so it is.
     const setBack = t < row.at - MINUTE;
     const at = setBack ? t : Math.max(t, row.at);
-    const tokens = setBack
-      ? perMinute
-      : Math.min(perMinute, row.tokens + ((at - row.at) * perMinute) / MINUTE);
+    const tokens = setBack ? perMinute : refilledTokens(row.tokens, row.at, at, perMinute);
     // A refusal writes nothing: a flood past the budget costs one read each.
     if (tokens < 1) return false;
     const spent = await Rates.updateOne(
