@@ -93,8 +93,8 @@ export const POLICIES = {
   "question:write": { roles: ["examiner"] },
   "question:review": { roles: ["reviewer"] },
   "question:retire": { roles: ["examiner", "reviewer"] },
-  /** Any signed-in account; a candidate only the images of their own paper (the route checks which). */
-  "question-image:read": { roles: "*" },
+  /** Bank content, as question:read; a candidate only the images of their own paper (the route checks). */
+  "question-image:read": { roles: [...CONTENT_READERS, "candidate"] },
   "blueprint:read": { roles: ["examiner", "reviewer", "admin", "officer"] },
   "blueprint:write": { roles: ["examiner", "admin"] },
   "blueprint:publish": { roles: ["reviewer", "admin"] },

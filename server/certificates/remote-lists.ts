@@ -4,6 +4,12 @@
  * minute. Kept apart from signing.service.ts, which keeps this node's own keys and lists: nothing
  * here signs or reads this node's database, and the signing service assembles both into its
  * verifier's trust context.
+ *
+ * No fetched list may take the place of an older-dated one: whoever answers the fetch (a plain-HTTP
+ * path, a caching proxy, a lagging mirror) could otherwise serve an older list, still signed and
+ * unexpired, in which a revoked certificate is valid or a retired key still open. The newest list
+ * seen is kept per kind, source and province, in this instance's memory: a restart, or another
+ * instance, starts from whatever it fetches first (as the caches themselves do).
  */
 import type { TrustAnchor } from "../contracts/certificates.js";
 import type { Logger } from "../lib/logger.js";
@@ -11,10 +17,43 @@ import { loadStatusList, type LoadedStatusList } from "./crypto/status-list.js";
 import { loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
 
 const PEER_REFRESH_MS = 60_000;
+/** Clocks drift (verify-qr.ts allows the same margin). */
+const CLOCK_MARGIN_MS = 10 * 60_000;
 
-/** Fetches and caches peers' and the hub's lists (see the module header). */
-export function createRemoteLists(opts: { logger: Logger; clock: () => Date }) {
+type Dated = { body: { generatedAt: string } };
+
+/**
+ * Fetches and caches peers' and the hub's lists (see the module header). `refreshMs`: how long a
+ * fetched list is served from the cache (a minute; tests set 0 to fetch every time).
+ */
+export function createRemoteLists(opts: { logger: Logger; clock: () => Date; refreshMs?: number }) {
   const { clock } = opts;
+  const refreshMs = opts.refreshMs ?? PEER_REFRESH_MS;
+  /** The newest verified list seen, by `peer:<province>`, `hub:<province>` or `hub:national`. */
+  const newestTrust = new Map<string, LoadedTrustList>();
+  const newestStatus = new Map<string, LoadedStatusList>();
+
+  /**
+   * `fresh`, unless it was generated before the newest list already seen under `key`: then that
+   * one, and a warning. A kept list dated beyond this node's clock (its signer's clock ran fast)
+   * holds nothing back, or that one list would pin the cache until it expired.
+   */
+  function keepNewest<T extends Dated>(seen: Map<string, T>, key: string, fresh: T): T {
+    const kept = seen.get(key);
+    if (kept) {
+      const keptAt = Date.parse(kept.body.generatedAt);
+      const inPast = keptAt <= clock().getTime() + CLOCK_MARGIN_MS;
+      if (inPast && !(Date.parse(fresh.body.generatedAt) >= keptAt)) {
+        opts.logger.warn(
+          { list: key, generatedAt: fresh.body.generatedAt, keptGeneratedAt: kept.body.generatedAt },
+          "older signed list refused: the newer one already seen is kept",
+        );
+        return kept;
+      }
+    }
+    seen.set(key, fresh);
+    return fresh;
+  }
   const peerCache = new Map<
     string,
     { at: number; list: LoadedTrustList | null; status: LoadedStatusList | null }
@@ -34,21 +73,25 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date }) {
    */
   async function peer(p: { provinceCode: string; url: string }) {
     const cached = peerCache.get(p.url);
-    if (cached && Date.now() - cached.at < PEER_REFRESH_MS) return cached;
+    if (cached && Date.now() - cached.at < refreshMs) return cached;
     try {
       const base = p.url.replace(/\/+$/, "");
       const anchorDoc = (await fetchJson(`${base}/api/certificates/trust-anchors`)) as {
         anchors?: TrustAnchor[];
       };
       const scoped = (anchorDoc.anchors ?? []).map((a) => ({ ...a, provinces: [p.provinceCode] }));
-      const list = loadTrustList(await fetchJson(`${base}/api/certificates/trust-list`), scoped);
-      const status = list.ok
-        ? loadStatusList(await fetchJson(`${base}/api/certificates/status-list`), list.list.body.keys)
+      const loaded = loadTrustList(await fetchJson(`${base}/api/certificates/trust-list`), scoped);
+      const list = loaded.ok ? keepNewest(newestTrust, `peer:${p.provinceCode}`, loaded.list) : null;
+      // Checked against the kept trust list's keys, not an older list's that may still hold a key since retired.
+      const status = list
+        ? loadStatusList(await fetchJson(`${base}/api/certificates/status-list`), list.body.keys)
         : null;
       const entry = {
         at: Date.now(),
-        list: list.ok ? list.list : (cached?.list ?? null),
-        status: status ?? cached?.status ?? null,
+        list: list ?? cached?.list ?? null,
+        status: status
+          ? keepNewest(newestStatus, `peer:${p.provinceCode}`, status)
+          : (cached?.status ?? null),
       };
       peerCache.set(p.url, entry);
       return entry;
@@ -71,7 +114,7 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date }) {
    * into stale and expired like any list.
    */
   async function hubList(hub: { url: string; publicKey: string }): Promise<LoadedTrustList | null> {
-    if (hubCache && Date.now() - hubCache.at < PEER_REFRESH_MS) return hubCache.list;
+    if (hubCache && Date.now() - hubCache.at < refreshMs) return hubCache.list;
     try {
       const doc = await fetchJson(`${hub.url.replace(/\/+$/, "")}/api/hub/v1/trust-list`);
       const kid = (doc as { signer?: { kid?: unknown } } | null)?.signer?.kid;
@@ -84,7 +127,10 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date }) {
       };
       const loaded = loadTrustList(doc, [anchor]);
       if (!loaded.ok) opts.logger.warn({ reason: loaded.reason }, "hub trust list refused");
-      hubCache = { at: Date.now(), list: loaded.ok ? loaded.list : (hubCache?.list ?? null) };
+      hubCache = {
+        at: Date.now(),
+        list: loaded.ok ? keepNewest(newestTrust, "hub:national", loaded.list) : (hubCache?.list ?? null),
+      };
     } catch (err) {
       opts.logger.warn({ err, hub: hub.url }, "hub trust list unavailable");
       hubCache = { at: Date.now(), list: hubCache?.list ?? null };
@@ -95,7 +141,8 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date }) {
   /**
    * A province's status list as the hub holds it, read now and verified with the national trust
    * list's keys of that province; null when the hub has none, cannot be reached, or its copy does
-   * not verify or has run out (its province stopped pushing).
+   * not verify or has run out (its province stopped pushing). A copy older than one already seen
+   * gives way to that one.
    */
   async function hubStatusList(
     hub: { url: string },
@@ -106,7 +153,7 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date }) {
       const doc = await fetchJson(`${hub.url.replace(/\/+$/, "")}/api/hub/v1/status-lists/${provinceCode}`);
       const keys = national.body.keys.filter((k) => k.provinceCode === provinceCode);
       const loaded = loadStatusList(doc, keys);
-      return loaded && unexpired(loaded);
+      return loaded && unexpired(keepNewest(newestStatus, `hub:${provinceCode}`, loaded));
     } catch (err) {
       opts.logger.warn({ err, provinceCode }, "status list of the province unavailable at the hub");
       return null;
@@ -120,7 +167,7 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date }) {
     provinceCode: string,
   ): Promise<LoadedStatusList | null> {
     const cached = hubStatusCache.get(provinceCode);
-    if (cached && Date.now() - cached.at < PEER_REFRESH_MS) return cached.list && unexpired(cached.list);
+    if (cached && Date.now() - cached.at < refreshMs) return cached.list && unexpired(cached.list);
     const list = await hubStatusList(hub, national, provinceCode);
     // Keyed by provinces whose certificates verified: at most one entry per province on the trust list.
     hubStatusCache.set(provinceCode, { at: Date.now(), list });

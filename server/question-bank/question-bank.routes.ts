@@ -192,7 +192,8 @@ export function questionBankRouter(
       res.json(await bank.removeImage(actorOf(req), parsed<z.infer<typeof Id>>(res, "params").id));
     },
   );
-  // Staff fetch any image by id; a candidate only those of their own paper (others look like none).
+  // The bank's readers fetch any image by id; a candidate only those of their own paper (others look
+  // like none). No proctor or officer page shows a question, so neither may fetch its image.
   r.get(
     `${base}/images/:imageId`,
     access.route("question-image:read"),

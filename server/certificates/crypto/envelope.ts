@@ -2,6 +2,7 @@ import base45 from "base45";
 import { Tagged, decode, encode, rfc8949EncodeOptions, type DecodeOptions } from "cborg";
 import { deflateSync, inflateSync } from "node:zlib";
 import type { QrClaims, SignatureSuite, VerificationCode } from "../../contracts/certificates.js";
+import { IsoDate } from "../../contracts/validation.js";
 import { COSE_ALG, suiteForCoseAlg, type Signer } from "./suites.js";
 
 /**
@@ -28,9 +29,16 @@ export interface SealingKey {
 type ClaimsInput = Omit<QrClaims, "kid" | "suite">;
 
 const toDateInt = (d: string): number => Number(d.replaceAll("-", ""));
-const fromDateInt = (n: number): string => {
+/**
+ * The `YYYY-MM-DD` of a claimed date, or null unless it is a real calendar day of at most eight
+ * digits: `20261399` read as `2026-13-99` did not parse, compared false with every bound (NaN), and
+ * a certificate with it read as valid; a ninth digit was silently cut off.
+ */
+const fromDateInt = (n: number): string | null => {
+  if (n > 99_991_231) return null;
   const s = String(n).padStart(8, "0");
-  return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+  const date = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+  return IsoDate.safeParse(date).success ? date : null;
 };
 
 /** RFC 8949 §4.2.1 core deterministic encoding, so the same claims always give the same bytes. */
@@ -177,6 +185,7 @@ export function openEnvelope(input: string): OpenedEnvelope {
 }
 
 const str = (v: unknown, re: RegExp): v is string => typeof v === "string" && re.test(v);
+const MAX_EPOCH_SECONDS = 8.64e12;
 const int = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
 function readClaims(body: unknown, suite: SignatureSuite, kid: string): QrClaims | null {
@@ -190,6 +199,10 @@ function readClaims(body: unknown, suite: SignatureSuite, kid: string): QrClaims
     return null;
   if (!int(b.vf) || !int(b.vt) || !int(b.it) || !int(b.si)) return null;
   if (!(b.h instanceof Uint8Array) || b.h.length !== 32) return null;
+  const validFrom = fromDateInt(b.vf);
+  const validTo = fromDateInt(b.vt);
+  // Seconds up to ECMAScript's last representable instant; beyond it there is no issue time.
+  if (validFrom === null || validTo === null || b.it > MAX_EPOCH_SECONDS) return null;
   return {
     suite,
     kid,
@@ -198,8 +211,8 @@ function readClaims(body: unknown, suite: SignatureSuite, kid: string): QrClaims
     version: b.r,
     name: b.nm,
     categories: b.c as string[],
-    validFrom: fromDateInt(b.vf),
-    validTo: fromDateInt(b.vt),
+    validFrom,
+    validTo,
     issuedAt: new Date(b.it * 1000).toISOString(),
     statusIndex: b.si,
     chainHash: Buffer.from(b.h).toString("hex"),

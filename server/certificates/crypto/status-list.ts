@@ -93,7 +93,8 @@ export interface StatusListKey {
  * the province back to valid.)
  */
 export function retiredBefore(key: Pick<StatusListKey, "validTo">, generatedAt: string): boolean {
-  return key.validTo !== null && Date.parse(generatedAt) > Date.parse(key.validTo);
+  // A time that does not parse (NaN, false in every comparison) counts as after retirement: refused.
+  return key.validTo !== null && !(Date.parse(generatedAt) <= Date.parse(key.validTo));
 }
 
 /** Why a status list is not taken, step by step, so each reader can name the step in its own words. */

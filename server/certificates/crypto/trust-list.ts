@@ -79,7 +79,12 @@ export function trustState(list: LoadedTrustList, now: Date): TrustState {
   const generated = Date.parse(list.body.generatedAt);
   const until = Date.parse(list.body.validUntil);
   const t = now.getTime();
-  const state = t >= until ? "expired" : t > generated + list.body.refreshSeconds * 1000 ? "stale" : "fresh";
+  // Written so that a time that does not parse (NaN) reads as expired, never as fresh.
+  const state = !(t < until)
+    ? "expired"
+    : !(t <= generated + list.body.refreshSeconds * 1000)
+      ? "stale"
+      : "fresh";
   return {
     state,
     issuer: list.body.issuer,

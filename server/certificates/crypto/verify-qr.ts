@@ -172,8 +172,10 @@ function preferred(
  */
 export function keyCoversIssue(key: Pick<TrustListKey, "validFrom" | "validTo">, issuedAt: string): boolean {
   const issued = Date.parse(issuedAt);
-  if (issued + CLOCK_SKEW_MS < Date.parse(key.validFrom)) return false;
-  return key.validTo === null || issued <= Date.parse(key.validTo) + CLOCK_SKEW_MS;
+  const from = Date.parse(key.validFrom);
+  const to = key.validTo === null ? Infinity : Date.parse(key.validTo);
+  // Written so that a time that does not parse (NaN, false in every comparison) refuses, not passes.
+  return issued + CLOCK_SKEW_MS >= from && issued <= to + CLOCK_SKEW_MS;
 }
 
 /** For callers that show the list's age without verifying a certificate. */

@@ -168,8 +168,9 @@ export const rows: RbacRow[] = [
   {
     method: "get",
     path: "/question-bank/images/:imageId",
-    // A candidate sees only the images of their own paper: the setup's image is on none.
-    access: { examiner: "all", reviewer: "all", proctor: "all", officer: "all", admin: "all" },
+    // Bank content, as the questions are; a candidate sees only the images of their own paper
+    // (the setup's image is on none); no proctor or officer page shows a question.
+    access: { examiner: "all", reviewer: "all", admin: "all" },
     request: (fx) => ({ url: `/api/question-bank/images/${extra(fx, "imageId")}` }),
   },
   routeRow("get", "/question-bank/review-queue", { reviewer: "all" }),
