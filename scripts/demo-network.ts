@@ -49,7 +49,8 @@ function nodeSpecs(): NodeSpec[] {
   const [hubPort, jsPort, bjPort] = demoPorts();
   const hubUrl = `http://127.0.0.1:${hubPort}`;
   return [
-    { label: "全国中心 hub", nodeName: "hub", port: hubPort, env: { ROLE: "hub" } },
+    // PUBLIC_URL: the address the provinces sign their requests for (their HUB_URL).
+    { label: "全国中心 hub", nodeName: "hub", port: hubPort, env: { ROLE: "hub", PUBLIC_URL: hubUrl } },
     {
       label: "江苏 320000",
       provinceName: "江苏省",

@@ -45,6 +45,24 @@ export const AllowedOrigin = z.string().transform((entry, ctx) => {
   return url.origin;
 });
 
+/**
+ * PUBLIC_URL: a node's own origin as other nodes address it, kept as its origin (lower-case scheme
+ * and host, no default port). Signed inter-node requests must name it, so it must be exactly an
+ * origin: a path, query or credentials would be a different address than the one signers use.
+ */
+export const PublicOrigin = z.string().transform((entry, ctx) => {
+  const url = URL.canParse(entry) ? new URL(entry) : null;
+  const bare = url && url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || !bare) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(entry)} is not an http(s) origin such as https://hub.example.gov.cn (no path)`,
+    });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
 /** The environment as parsed (defaults applied); a key that did not parse is absent. */
 export interface ParsedKeys {
   NODE_ENV?: "development" | "test" | "production";
@@ -102,6 +120,15 @@ export function crossKeyProblems(e: ParsedKeys, raw: NodeJS.ProcessEnv): ConfigP
     problems.push({
       key: "HUB_PUBLIC_KEY",
       message: "is required with HUB_URL (the hub's node key, pinned: GET <hub>/api/hub/v1/identity)",
+    });
+  }
+  // Signed requests are carried out only when signed for this node's own address; in production
+  // that address is a name behind a proxy, which the node cannot see for itself.
+  if (e.ROLE === "hub" && e.NODE_ENV === "production" && raw.PUBLIC_URL === undefined) {
+    problems.push({
+      key: "PUBLIC_URL",
+      message:
+        "is required on the hub in production: the origin provinces reach it at (their HUB_URL, e.g. https://hub.example.gov.cn); signed requests addressed to any other origin are refused",
     });
   }
   if (e.ROLE === "province" && raw.HUB_PUBLIC_KEY !== undefined && raw.HUB_URL === undefined) {

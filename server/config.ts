@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AllowedOrigin, crossKeyProblems, ignoredKeyNotices, provinceCodeProblem } from "./config-checks.js";
+import { AllowedOrigin, crossKeyProblems, ignoredKeyNotices, provinceCodeProblem, PublicOrigin } from "./config-checks.js";
 import { ReportingExemptions } from "./contracts/hub-report.js";
 import { decimalNumber, wholeNumber } from "./contracts/validation.js";
 import { DEFAULT_TIME_ZONE } from "./lib/local-time.js";
@@ -81,6 +81,12 @@ const Env = z
       .pipe(z.array(AllowedOrigin).max(32)),
     /** Built client assets served in production. */
     CLIENT_DIST: z.string().default("dist/client"),
+    /**
+     * This node's own origin as other nodes address it (e.g. `https://hub.example.gov.cn`, the
+     * provinces' HUB_URL); signed inter-node requests addressed to another origin are refused.
+     * Required on the hub in production; unset, the address a connection reached (development).
+     */
+    PUBLIC_URL: PublicOrigin.optional(),
     /** URL of the national hub (http or https), used by province nodes; needs HUB_PUBLIC_KEY. */
     HUB_URL: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://hub:3000" })
@@ -283,6 +289,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       cookieSecure,
       clientDist: e.CLIENT_DIST,
       allowedOrigins: e.ALLOWED_ORIGINS,
+      publicOrigin: e.PUBLIC_URL ?? null,
     },
     mongo: { uri: e.MONGODB_URI ?? null, dataDir: e.DATA_DIR },
     redis: { url: e.REDIS_URL ?? null },

@@ -143,6 +143,13 @@ function collectionChecks(k: HubContext): Check[] {
       verifySigned(again);
       return "refused";
     }],
+    ["S07", "a request signed for another hub's address, relayed with that Host, is refused (401 wrong_audience), not carried out", async () => {
+      const raw = await k.session.sendForAuthority("conformance-other-hub.invalid", "/api/hub/v1/catalog/changes?after=0&limit=1");
+      // 421 Misdirected Request: a front end that serves only the hub's own name refused it first.
+      if (raw.status === 421) return "refused by the front end (421)";
+      refusedWith(raw, 401, "wrong_audience");
+      return "refused";
+    }],
   ];
 }
 

@@ -4,6 +4,8 @@
  * kit published so that it can withdraw it.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { z } from "zod";
 import { ErrorBody } from "../../server/contracts/errors.js";
 import { QualificationRecord } from "../../server/contracts/hub.js";
@@ -267,10 +269,50 @@ export function createHubSession(options: { hubUrl: string; key: NodeKey }, coll
     return raw;
   }
 
+  /**
+   * A GET signed for `authority` instead of the hub under test, delivered to the hub with that
+   * authority in its Host header: what a relay does with a request made for another hub (fetch
+   * cannot set Host, hence node:http). A GET, so a hub that carries it out changes nothing.
+   */
+  function sendForAuthority(authority: string, path: string): Promise<Raw> {
+    const target = new URL(`${base}${path}`);
+    const url = `${target.protocol}//${authority}${path}`;
+    const signed = signRequest(options.key, { method: "GET", url, body: "" }).headers;
+    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise<Raw>((resolve, reject) => {
+      const req = send(
+        target,
+        { method: "GET", headers: { ...signed, host: authority }, timeout: 15_000 },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => {
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(res.headers))
+              if (typeof value === "string") headers.set(name, value);
+            resolve({
+              status: res.statusCode ?? 0,
+              text,
+              headers,
+              requestHeaders: signed,
+              url,
+              method: "GET",
+            });
+          });
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("no answer within 15 s")));
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
   return {
     base,
     published,
     send,
+    sendForAuthority,
     /** A fresh nonce, as the transport makes them. */
     nonce: () => randomBytes(18).toString("base64url"),
     pinHubKey: (keyId: string, publicKeyX: string): void => {

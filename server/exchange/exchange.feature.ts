@@ -80,6 +80,7 @@ export function createExchangeHubFeature(
     key,
     resolveNode: (keyId) => registry.resolveKey(keyId),
     keptNode: (keyId) => registry.keptKey(keyId),
+    publicOrigin: config.http.publicOrigin,
     nonces: createNonceStore(conn, { keepSeconds: window.maxSkewSeconds * 2 + window.maxLifetimeSeconds }),
     log: createMessageLog(conn),
     logger,

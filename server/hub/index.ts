@@ -65,6 +65,7 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
     key,
     resolveNode: (keyId) => registry.resolveKey(keyId),
     keptNode: (keyId) => registry.keptKey(keyId),
+    publicOrigin: config.http.publicOrigin,
     nonces: createNonceStore(conn, { keepSeconds: window.maxSkewSeconds * 2 + window.maxLifetimeSeconds }),
     log,
     logger,

@@ -47,6 +47,10 @@ Request signature \`sig1\` covers \`("@method" "@target-uri" "@authority" "conte
 parameters \`created\`, \`expires\` (at most 300 s after created), \`nonce\` (16–128 characters, never
 reused), \`keyid\` (RFC 7638 JWK thumbprint of the node's Ed25519 key) and \`alg="ed25519"\`.
 The receiver refuses a \`created\` more than the configured skew (default 120 s) from its clock.
+\`@target-uri\` must name the receiver's own public origin (the hub's published URL, the provinces'
+\`HUB_URL\`; scheme and host compared case-insensitively, default ports left out) and the path sent:
+a request signed for another address (another hub, a staging hub) is refused 401 \`wrong_audience\`
+before its nonce is kept, and is carried out nowhere but where it was addressed.
 
 Response signature \`sig1\` covers \`("@status" "content-digest" "@method";req "@target-uri";req
 "signature";req;key="sig1")\` with \`created\`, \`keyid\` and \`alg="ed25519"\`: the answer is bound to the
@@ -56,7 +60,8 @@ and has no second effect; the same nonce with another signature is refused (\`no
 Authentication failures answer 401/403 with a stable \`error.code\`: \`signature_missing\`,
 \`signature_malformed\`, \`signature_components_missing\`, \`signature_params_missing\`,
 \`signature_alg_unsupported\`, \`clock_skew\`, \`signature_expired\`, \`content_digest_mismatch\`,
-\`unknown_key\`, \`signature_invalid\`, \`nonce_reused\`, \`node_suspended\`; 429 \`rate_limited\`.
+\`unknown_key\`, \`signature_invalid\`, \`wrong_audience\`, \`nonce_reused\`, \`node_suspended\`; 429
+\`rate_limited\`.
 
 Refusals before authentication, NOT signed: the HTTP layer reads a JSON body (\`Content-Type:
 application/json\`) before the node gate checks the signature, and refuses what it cannot read with

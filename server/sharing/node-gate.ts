@@ -46,6 +46,12 @@ export interface NodeGateOptions {
    * confirms the key, instead of after: one round trip fewer in sequence on every message.
    */
   keptNode?: (keyId: string) => KnownNode | null;
+  /**
+   * This node's own origin as other nodes address it (config `http.publicOrigin`, PUBLIC_URL).
+   * Absent or null (development, tests): the address and port the connection reached. A request
+   * signed for any other origin is refused `wrong_audience` (see verifyRequest).
+   */
+  publicOrigin?: string | null;
   nonces: NonceStore;
   log: MessageLog;
   logger: Logger;
@@ -102,6 +108,19 @@ export function requestView(req: Request): MessageView {
     targetUri: `${req.protocol}://${req.get("host") ?? ""}${req.originalUrl}`,
     header: (name) => req.get(name),
   };
+}
+
+/**
+ * The target URI a request to this node must have been signed for: its public origin plus the path
+ * as received. Without PUBLIC_URL, the local address the TCP connection reached, which is what a
+ * development or test node is addressed by (http://127.0.0.1:<port>); a name such as `localhost`
+ * or a relay's Host then does not match, so the default refuses rather than trusts the Host header.
+ */
+export function ownTargetUri(req: Request, publicOrigin: string | null | undefined): string {
+  if (publicOrigin) return `${publicOrigin}${req.originalUrl}`;
+  const address = (req.socket.localAddress ?? "127.0.0.1").replace(/^::ffff:(?=\d+\.)/, "");
+  const host = address.includes(":") ? `[${address}]` : address;
+  return `http://${host}:${req.socket.localPort ?? 0}${req.originalUrl}`;
 }
 
 export function authenticatedNode(res: Response): AuthenticatedNode {
@@ -164,6 +183,7 @@ export function createNodeGate(options: NodeGateOptions) {
       verifyRequest(requestView(req), req.rawBody ?? "", {
         now: now(),
         window: options.window,
+        expectedTargetUri: ownTargetUri(req, options.publicOrigin),
         resolveKey: async (keyId) => {
           kept = options.keptNode?.(keyId) ?? null;
           if (kept) return kept.publicKey;

@@ -4,6 +4,7 @@
  * the conformance kit) sign and check messages only through these functions.
  *
  * Request:  ("@method" "@target-uri" "@authority" "content-digest");created;expires;nonce;keyid;alg="ed25519"
+ *           and `@target-uri` must name the receiver's own public origin (PUBLIC_URL), else wrong_audience.
  * Response: ("@status" "content-digest" "@method";req "@target-uri";req "signature";req;key="sig1");created;keyid;alg="ed25519"
  * The response covers the request's signature, so a receipt proves which request it answers (X-Road).
  */
@@ -112,14 +113,38 @@ export interface VerifiedRequest {
 }
 
 /**
+ * Whether the `@target-uri` a signature covers names `expected` (this node's own origin and the
+ * path received): the same origin as WHATWG URL normalises it (scheme and host case, default port),
+ * and the same path and query. `@authority` is derived from the target URI, so it is checked too.
+ */
+export function sameTarget(covered: string, expected: string): boolean {
+  if (!URL.canParse(covered) || !URL.canParse(expected)) return false;
+  const a = new URL(covered);
+  const b = new URL(expected);
+  return a.origin === b.origin && a.pathname === b.pathname && a.search === b.search;
+}
+
+/**
  * Checks a received request against the profile. Order matters: everything that needs no key is
  * checked first; the nonce is NOT checked here (the caller reserves it after this succeeds, so an
  * unsigned request cannot burn a nonce). Throws SignatureError with a stable code.
+ *
+ * `expectedTargetUri` is this node's own public origin plus the path received. A signature covers
+ * `@target-uri` and `@authority`, but the receiver rebuilds both from the request's own Host
+ * header: without this comparison a request signed for another hub (a conformance run elsewhere, a
+ * staging hub) could be relayed here byte for byte and carried out. It is checked after the
+ * signature, so `wrong_audience` only ever names a request the key really signed, and before the
+ * caller reserves the nonce, so a misdirected copy burns nothing here.
  */
 export async function verifyRequest(
   view: MessageView,
   body: Buffer | string,
-  options: { resolveKey: (keyId: string) => Promise<KeyObject | null>; now?: Date; window?: TimeWindow },
+  options: {
+    resolveKey: (keyId: string) => Promise<KeyObject | null>;
+    expectedTargetUri: string;
+    now?: Date;
+    window?: TimeWindow;
+  },
 ): Promise<VerifiedRequest> {
   const parsed = parseSignature(view, SIGNATURE_LABEL);
   for (const c of REQUEST_COMPONENTS)
@@ -139,6 +164,8 @@ export async function verifyRequest(
   const key = await options.resolveKey(keyId);
   if (!key) throw new SignatureError("unknown_key", "未登记的节点密钥");
   verifyParsed(parsed, key, view);
+  if (!sameTarget(view.targetUri ?? "", options.expectedTargetUri))
+    throw new SignatureError("wrong_audience", "该请求签名时发往的不是本节点的地址");
   return { keyId, nonce, created, expires, signature: view.header("signature") ?? "" };
 }
 

@@ -109,6 +109,7 @@ describe("boot", () => {
         MONGODB_URI: "mongodb://127.0.0.1:1/x",
         SESSION_SECRET: "s".repeat(32),
         COOKIE_SECURE: "false",
+        PUBLIC_URL: "http://hub.example:3000",
       },
       "INSECURE CONFIGURATION",
     );

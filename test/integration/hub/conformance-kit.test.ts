@@ -6,6 +6,7 @@ import { isConformanceRecord, type QualificationRecord } from "../../../server/c
 import { hubModels } from "../../../server/hub/hub.models.js";
 import { isKnownDivision } from "../../../server/organisation/index.js";
 import { createMessageLog, createNodeClient, type NodeKey } from "../../../server/sharing/index.js";
+import { aPortToRestartOn } from "../../helpers/ports.js";
 import { aMisbehavingHub, type Rewrite } from "./misbehaving-hub.js";
 import { aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
@@ -36,9 +37,12 @@ describe("conformance kit against a hub that misbehaves", function () {
   this.timeout(120_000);
   let hub: TestHub;
   let key: NodeKey;
+  /** The proxy's port, the hub's public address: the kit's requests are signed for the proxy. */
+  let proxyPort: number;
 
   before(async () => {
-    hub = await startTestHub();
+    proxyPort = await aPortToRestartOn();
+    hub = await startTestHub({ PUBLIC_URL: `http://127.0.0.1:${proxyPort}` });
     ({ key } = await aRegisteredProvince(hub, "440000", hub.node.ctx.conn));
   });
   after(async () => {
@@ -47,7 +51,7 @@ describe("conformance kit against a hub that misbehaves", function () {
 
   /** Runs every hub check through a proxy that rewrites what `rewrite` replaces; results by id. */
   async function runVia(rewrite: Rewrite): Promise<Map<string, CheckResult>> {
-    const proxy = await aMisbehavingHub(hub, rewrite);
+    const proxy = await aMisbehavingHub(hub, rewrite, proxyPort);
     try {
       const results = await runHubChecks({ hubUrl: proxy.url, provinceCode: "440000", key });
       return new Map(results.map((r) => [r.id, r]));
@@ -72,24 +76,39 @@ describe("conformance kit against a hub that misbehaves", function () {
 
   it("when the hub holds more than 1,000 changes of the province before the kit's, then L04 still finds the kit's change", async () => {
     // The province's own software has published 1,001 records before the kit runs.
-    const publisher = createNodeClient({ key, peer: hub.peer, log: createMessageLog(hub.node.ctx.conn) });
-    for (const size of [500, 500, 1]) {
-      const records = Array.from({ length: size }, () =>
-        aPassRecord({ province: "440000", idNumber: aNewIdNumber("440102") }),
-      );
-      const answer = await publisher.call("POST", COLLECT, {
-        batchId: `bulk-${size}-${Date.now()}`,
-        records,
-      });
-      expect(answer.status).to.equal(200);
+    const proxy = await aMisbehavingHub(hub, () => undefined, proxyPort);
+    try {
+      const peer = { ...hub.peer, url: proxy.url };
+      const publisher = createNodeClient({ key, peer, log: createMessageLog(hub.node.ctx.conn) });
+      for (const size of [500, 500, 1]) {
+        const records = Array.from({ length: size }, () =>
+          aPassRecord({ province: "440000", idNumber: aNewIdNumber("440102") }),
+        );
+        const answer = await publisher.call("POST", COLLECT, {
+          batchId: `bulk-${size}-${Date.now()}`,
+          records,
+        });
+        expect(answer.status).to.equal(200);
+      }
+      const results = await runHubChecks({ hubUrl: proxy.url, provinceCode: "440000", key });
+      expect(results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.reason}`)).to.deep.equal([]);
+      expect(results.map((r) => r.id)).to.include.members([
+        "L04",
+        "L05",
+        "C07",
+        "C08",
+        "C09",
+        "S06",
+        "S07",
+        "W01",
+      ]);
+    } finally {
+      await proxy.close();
     }
-    const results = await runHubChecks({ hubUrl: hub.node.url, provinceCode: "440000", key });
-    expect(results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.reason}`)).to.deep.equal([]);
-    expect(results.map((r) => r.id)).to.include.members(["L04", "L05", "C07", "C08", "C09", "S06", "W01"]);
   });
 
   it("when the kit has run, then each record it published is withdrawn, its practitioners hold nothing and their ID numbers name no division", async () => {
-    await runHubChecks({ hubUrl: hub.node.url, provinceCode: "440000", key });
+    await runVia(() => undefined);
     const { kit, people, pointers } = await kitRecords();
     expect(kit.length).to.be.greaterThan(0);
     for (const r of kit) {
@@ -160,6 +179,17 @@ describe("conformance kit against a hub that misbehaves", function () {
     );
     expect(results.get("S06")?.ok).to.equal(false);
     expect(results.get("S06")?.reason).to.match(/answered 200/);
+  });
+
+  it("when a hub carries out a request signed for another hub's address, then S07 fails", async () => {
+    const results = await runVia((_req, up) =>
+      up.status === 401 && up.text.includes("wrong_audience")
+        ? { status: 200, body: { changes: [], nextCursor: 0, hasMore: false } }
+        : undefined,
+    );
+    expect(results.get("S07")?.ok).to.equal(false);
+    expect(results.get("S07")?.reason).to.match(/answered 200/);
+    expect(failures(results).filter((f) => !f.startsWith("S07"))).to.deep.equal([]);
   });
 
   it("when a hub refuses with the right status and code but a body outside the contract, then C05, L01 and E04 fail naming the contract", async () => {

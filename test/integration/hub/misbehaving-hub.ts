@@ -40,6 +40,8 @@ function readAll(stream: IncomingMessage): Promise<Buffer> {
 export async function aMisbehavingHub(
   hub: TestHub,
   rewrite: Rewrite,
+  /** The port of the hub's PUBLIC_URL: the hub carries out only requests signed for its public address. */
+  port = 0,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const hubKey = loadOrCreateNodeKey(hub.keyDir);
   const target = new URL(hub.node.url);
@@ -95,7 +97,7 @@ export async function aMisbehavingHub(
       res.writeHead(502).end(String(err));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -17,6 +17,7 @@ const production = {
   ROLE: "hub",
   SESSION_SECRET: "s".repeat(32),
   TRUST_PROXY: "true",
+  PUBLIC_URL: "https://hub.example.gov.cn",
 };
 /** A valid base64url Ed25519 public key (43 characters); any will do for the config's shape check. */
 const HUB_KEY = "A".repeat(43);
@@ -67,6 +68,40 @@ describe("config: settings an operator gets wrong", () => {
 
     it('when a handshake says Origin: null, then it is refused even if "null" were in the allowed set', () => {
       expect(originAllowed("null", "127.0.0.1:3001", new Set(["null"]))).to.equal(false);
+    });
+  });
+
+  describe("PUBLIC_URL (the address signed requests must be made for)", () => {
+    it("when the hub runs in production without PUBLIC_URL, then boot fails naming PUBLIC_URL", () => {
+      const { PUBLIC_URL: _omitted, ...withoutUrl } = production;
+      expect(bootError(withoutUrl)).to.include("- PUBLIC_URL: is required on the hub in production");
+      // A province receives no signed requests, and development derives the address it listens on.
+      expect(
+        loadConfig({ ...withoutUrl, ROLE: "province", PROVINCE_CODE: "320000" }).http.publicOrigin,
+      ).to.equal(null);
+      expect(loadConfig({ ROLE: "hub" }).http.publicOrigin).to.equal(null);
+    });
+
+    it("when PUBLIC_URL is not a bare http(s) origin, then boot fails naming the value", () => {
+      for (const url of [
+        "hub.example.gov.cn",
+        "ftp://hub.example",
+        "https://hub.example/api",
+        "https://hub.example/?x=1",
+        "https://u:p@hub.example",
+      ]) {
+        const message = bootError({ ROLE: "hub", PUBLIC_URL: url });
+        expect(message, url).to.include("- PUBLIC_URL:").and.to.include(JSON.stringify(url));
+      }
+    });
+
+    it("when PUBLIC_URL is given with upper case, a default port or a trailing slash, then it is kept as its origin", () => {
+      expect(
+        loadConfig({ ROLE: "hub", PUBLIC_URL: "HTTPS://Hub.Example.GOV.cn:443/" }).http.publicOrigin,
+      ).to.equal("https://hub.example.gov.cn");
+      expect(loadConfig({ ROLE: "hub", PUBLIC_URL: "http://hub:3000" }).http.publicOrigin).to.equal(
+        "http://hub:3000",
+      );
     });
   });
 

@@ -78,7 +78,12 @@ describe("config", () => {
   });
 
   describe("session cookies in production", () => {
-    const production = { NODE_ENV: "production", ROLE: "hub", SESSION_SECRET: "s".repeat(32) };
+    const production = {
+      NODE_ENV: "production",
+      ROLE: "hub",
+      SESSION_SECRET: "s".repeat(32),
+      PUBLIC_URL: "https://hub.example.gov.cn",
+    };
 
     it("when production sets neither TRUST_PROXY nor COOKIE_SECURE, then boot fails naming TRUST_PROXY", () => {
       expect(bootError(production)).to.include("- TRUST_PROXY: production needs TRUST_PROXY=true");
