@@ -1,5 +1,6 @@
 import { createAccess } from "./access/index.js";
 import type { CategoryCode } from "./contracts/categories.js";
+import type { AttemptClosedDto } from "./contracts/exams.js";
 import { createAuditFeature, createAuditService } from "./audit/index.js";
 import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import { createCertificatesFeature } from "./certificates/index.js";
@@ -119,6 +120,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   let sittingsUntil: ((candidateId: string, sessionIds: string[]) => Promise<Map<string, Date>>) | undefined;
   // Exam delivery's clock (set once it exists): identity decides login windows and lockouts on it.
   let deliveryNow: (() => Date) | undefined;
+  // How a candidate's attempt closed (set once exam delivery exists): told to a page refused after it.
+  let closedAttempt:
+    ((sessionId: string, candidateId: string) => Promise<AttemptClosedDto | null>) | undefined;
   const scheduling = createSchedulingService(conn, {
     provinceCode: config.provinceCode,
     organisation,
@@ -158,7 +162,13 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   });
 
   const features: Feature[] = [
-    createIdentityFeature(ctx, { auth, access, clock: hubClock }),
+    createIdentityFeature(ctx, {
+      auth,
+      access,
+      clock: hubClock,
+      closedAttempt: (sessionId, candidateId) =>
+        closedAttempt?.(sessionId, candidateId) ?? Promise.resolve(null),
+    }),
     createAuditFeature(audit, access),
     createOrganisationFeature(organisation, access),
     systemSocketFeature(),
@@ -220,6 +230,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     sittingUntil = (sessionId, candidateId) => delivery.exams.sittingUntil(sessionId, candidateId);
     sittingsUntil = (candidateId, sessionIds) => delivery.exams.sittingsUntil(candidateId, sessionIds);
     deliveryNow = delivery.now;
+    closedAttempt = (sessionId, candidateId) => delivery.exams.closedView(sessionId, candidateId);
     // The proctor console works on exam delivery through its narrow port and pushes through its notifier.
     const room = createProctoringFeature(ctx, {
       exams: delivery.exams,

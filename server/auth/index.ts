@@ -15,6 +15,7 @@
 import type { RequestHandler } from "express";
 import type { Connection } from "mongoose";
 import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.js";
+import type { HandshakeRefusalDto, ServerToClientEvents } from "../contracts/socket-events.js";
 import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import type { DatabaseClock } from "../lib/database-clock.js";
@@ -59,7 +60,21 @@ export interface IdentityOptions {
    * delivery): started and stopped with identity.
    */
   clock?: DatabaseClock | undefined;
+  /**
+   * Exam delivery's account of how a candidate's current attempt in the session closed (null
+   * while it runs, or none): told to a page refused because the sitting is over (absent: nothing).
+   */
+  closedAttempt?: (sessionId: string, candidateId: string) => Promise<ClosedAttempt | null>;
 }
+
+/** How a candidate's attempt closed, as the socket contract's `attempt:closed` carries it. */
+type ClosedAttempt = Parameters<ServerToClientEvents["attempt:closed"]>[0];
+/** The part of a stored login this feature reads: passport's record of a candidate keeps the user. */
+type StoredLogin = {
+  _id: string;
+  expires?: Date;
+  session?: { passport?: { user?: { k?: string; user?: AuthUser } } };
+};
 
 /**
  * The identity feature. Its `middleware` (session → passport → CSRF) must run before every other
@@ -103,7 +118,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     );
   };
   const sockets = createSocketSessions(logger);
-  const sessionsCollection = conn.collection<{ _id: string; expires?: Date }>(SESSION_COLLECTION);
+  const sessionsCollection = conn.collection<StoredLogin>(SESSION_COLLECTION);
   const sessionEnded = () => errors.unauthorized("登录已失效，请重新登录", "session_ended");
   // On the database's clock, as its TTL index that removes expired logins.
   const loginHolds = (login: { expires?: Date } | null) =>
@@ -149,9 +164,40 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
    */
   const candidateRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
     const until = await auth.candidateSittingUntil(user);
-    if (!until) return sessionEnded();
+    if (!until) {
+      // Emitted before the refusal's ack and close, which engine.io sends after it, in order.
+      const closed = await closedSitting(socket.data.loginSessionId);
+      if (closed && socket.connected) socket.emit("attempt:closed", closed);
+      return sessionEnded();
+    }
     socket.data.candidateUntil = until.getTime();
     return null;
+  };
+  /**
+   * How the sitting of the candidate logged in as `loginSessionId` closed, for a page refused
+   * because it is over: refused alone, the page says "handed in automatically" (已自动交卷), a
+   * voided attempt included. Read from the login as stored now, so a login logged out or expired
+   * meanwhile is told nothing; null too while the attempt is not closed (the sweeper's to close).
+   */
+  const closedSitting = async (loginSessionId: string | undefined): Promise<ClosedAttempt | null> => {
+    if (!loginSessionId || !options.closedAttempt) return null;
+    const login = await sessionsCollection.findOne(
+      { _id: loginSessionId },
+      { projection: { expires: 1, "session.passport.user": 1 } },
+    );
+    const record = login?.session?.passport?.user;
+    const candidate = record?.k === "candidate" ? record.user?.candidate : undefined;
+    if (!candidate || !loginHolds(login)) return null;
+    return options.closedAttempt(candidate.sessionId, candidate.candidateId);
+  };
+  /**
+   * A handshake without a user: passport found none, and for a candidate past the window given at
+   * login whose sitting is over that is the refusal a page offline at the close meets when it
+   * comes back. `connect_error` is all such a page hears, so how the attempt closed goes with it.
+   */
+  const handshakeRefusal = async (loginSessionId: string | undefined): Promise<HandshakeRefusalDto> => {
+    const closed = await closedSitting(loginSessionId);
+    return closed ? { ...sessionEnded().toBody(), closed } : errors.unauthorized().toBody();
   };
   const staffRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
     const { loginSessionId } = socket.data;
@@ -221,9 +267,13 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
         };
         const user = request.user;
         if (!user) {
-          const err = new Error("请先登录") as Error & { data?: unknown };
-          err.data = errors.unauthorized().toBody();
-          return next(err);
+          const refuse = (data: HandshakeRefusalDto) =>
+            next(Object.assign(new Error(data.message), { data }));
+          handshakeRefusal(request.sessionID).then(refuse, (err: unknown) => {
+            logger.warn({ err }, "reading how a refused candidate's sitting closed failed");
+            refuse(errors.unauthorized().toBody());
+          });
+          return;
         }
         // Everything later checks read these, not the request: the node lets go of the upgrade
         // request once the handshake is done (releaseUpgradeRequest), ~1 KB per socket.

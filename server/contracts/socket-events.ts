@@ -1,4 +1,4 @@
-import type { AckCallback } from "./errors.js";
+import type { AckCallback, ErrorBody } from "./errors.js";
 import type * as Exams from "./exams.js";
 
 /**
@@ -84,6 +84,16 @@ export interface ServerToClientEvents {
   "session:incident": (payload: Exams.IncidentDto) => void;
   "session:extension_pending": (payload: Exams.PendingExtensionDto) => void;
 }
+
+/**
+ * What a refused handshake's `connect_error` carries as `err.data`: the error body, and for a
+ * candidate refused because their sitting is over, how their attempt closed (what `attempt:closed`
+ * would have told the page had it been connected), so a page offline at the close does not take a
+ * voided attempt for one handed in at the deadline.
+ */
+export type HandshakeRefusalDto = ErrorBody & {
+  closed?: Parameters<ServerToClientEvents["attempt:closed"]>[0];
+};
 
 /** Names of client→server events. */
 export type ClientEvent = keyof ClientToServerEvents;

@@ -71,6 +71,7 @@ export {
 export {
   toSeatView,
   toCandidateAttempt,
+  toAttemptClosed,
   toCandidateQuestion,
   maskIdNumber,
   PRESENCE_STALE_MS,

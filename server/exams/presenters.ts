@@ -1,4 +1,5 @@
 import type {
+  AttemptClosedDto,
   CandidateAttemptDto,
   CloseReason,
   ProvisionalResultDto,
@@ -125,6 +126,36 @@ export function toCandidateAttempt(
     result: resultOf(a, official),
     // Without it a sitting closed ungraded reads as a score still being computed, forever.
     ...(a.review?.code === "paper_changed" ? { review: "paper_changed" as const } : {}),
+  };
+}
+
+/**
+ * What `attempt:closed` tells the candidate's page of a closed attempt (null while it is not
+ * closed): the candidate's view (`toCandidateAttempt`) cut to how it closed. A voided attempt
+ * carries no result and no answers: it scores nothing, so no answer is missing from a result.
+ */
+export function toAttemptClosed(a: AttemptLean, now: Date, official = false): AttemptClosedDto | null {
+  if (a.status === "voided")
+    return {
+      attemptId: a._id,
+      status: "voided",
+      closeReason: "voided",
+      result: null,
+      answers: [],
+      serverTime: now.getTime(),
+      version: a.chainN,
+    };
+  if (a.status !== "submitted") return null;
+  const v = toCandidateAttempt(a, now, null, official);
+  return {
+    attemptId: a._id,
+    status: "submitted",
+    closeReason: (a.closeReason ?? "candidate") as CloseReason,
+    result: v.result,
+    ...(v.review ? { review: v.review } : {}),
+    answers: v.answers,
+    serverTime: v.serverTime,
+    version: v.version,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CandidateAttemptDto, SeatViewDto } from "../contracts/exams.js";
+import type { AttemptClosedDto, CandidateAttemptDto, SeatViewDto } from "../contracts/exams.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { ItemResponse } from "../contracts/item-stats.js";
 import type { Paper } from "../contracts/paper.js";
@@ -10,7 +10,7 @@ import { LIGHT } from "./attempt-store.js";
 import type { ExamCore } from "./exam-core.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { paperHash, paperOnRecord, type ChainEvent, type PaperOnRecord } from "./event-chain.js";
-import { toSeatView, type AttemptLean } from "./presenters.js";
+import { toAttemptClosed, toSeatView, type AttemptLean } from "./presenters.js";
 import type { ReportAttempt } from "./report.js";
 
 /** How long a paused attempt's login is held before its deadline is asked again. */
@@ -104,6 +104,21 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
         .sort({ checkedInAt: -1 })
         .lean<{ _id: string }>();
       return doc?._id ?? null;
+    },
+
+    /**
+     * How the candidate's current attempt in their session closed, as `attempt:closed` told it
+     * (official result once the session is published); null while it is not closed or there is
+     * none. Identity tells it a page it refuses because the sitting is over: refused alone, a page
+     * offline at the close took a voided attempt for one handed in at the deadline.
+     */
+    async closedView(sessionId: string, candidateId: string): Promise<AttemptClosedDto | null> {
+      const doc = await Attempts.findOne({ sessionId, candidateId }, LIGHT)
+        .sort({ checkedInAt: -1 })
+        .lean<AttemptLean>();
+      if (!doc) return null;
+      const official = doc.status === "submitted" && (await results.isPublished(doc.sessionId));
+      return toAttemptClosed(doc, now(), official);
     },
 
     async ownerOf(attemptId: string): Promise<{ candidateId: string; sessionId: string } | null> {

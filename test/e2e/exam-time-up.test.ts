@@ -91,7 +91,7 @@ describe("exam room (browser): an answer pending at time-up", function () {
     }
   });
 
-  it("when the page is offline at time-up and its login is over once it reconnects, then it says the exam was handed in, what counts, and names the unconfirmed answer", async () => {
+  it("when the page is offline at time-up and its login is over once it reconnects, then the refusal says it was handed in: the result page shows it and names the unconfirmed answer", async () => {
     const { fixture, desk, who } = await aCheckedInSeat(env.node);
     try {
       const { context, page, errors } = await contextAs(env.browser, env.node.url, who);
@@ -171,18 +171,19 @@ describe("exam room (browser): an answer pending at time-up", function () {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
 
-      // The network is back: the server refuses the page's login, and the page says what it knows.
+      // The network is back: the server refuses the page's login, saying how the attempt closed:
+      // the result page shows the score, and names the unconfirmed answer as not counted.
       offline = false;
-      const shown = page.locator('[data-test="handed-in-offline"]');
-      await shown.waitFor({ timeout: 30_000 });
-      expect(await shown.locator("h1").innerText()).to.contain("系统已自动交卷");
-      expect(await page.locator('[data-test="handed-in-offline-safe"]').innerText()).to.contain("共 1 题");
-      expect(await page.locator('[data-test="handed-in-offline-unsaved"]').innerText())
+      await page.locator('[data-test="result"]').waitFor({ timeout: 30_000 });
+      const warning = page.locator('[data-test="unsaved-at-close"]');
+      await warning.waitFor({ timeout: 15_000 });
+      expect(await warning.innerText())
         .to.contain("第 2 题")
+        .and.contain("未计入成绩")
         .and.not.contain("第 1 题");
-      expect(await shown.innerText()).to.contain(fixture.candidates[0]?.assignment.ticketNo ?? "?");
+      expect(await page.locator('[data-test="handed-in-offline"]').count()).to.equal(0);
       expect(await page.locator('[data-test="exam-sheet"]').count()).to.equal(0);
-      await screenshot(page, "exam-handed-in-offline");
+      await screenshot(page, "exam-closed-offline-after-window");
       const stored = await examDb(env.node.ctx.conn).Attempts.findById(attempt._id).lean();
       expect(stored?.status).to.equal("submitted");
       expect(stored?.answers[1]?.seq).to.equal(0);

@@ -1,6 +1,7 @@
 import { defineStore } from "pinia";
 import { computed, ref, watch } from "vue";
 import type { Ack } from "@contracts/errors.js";
+import type { HandshakeRefusalDto } from "@contracts/socket-events.js";
 import type {
   AttemptClosedDto,
   AttemptTakenOverDto,
@@ -208,8 +209,14 @@ export const useExamStore = defineStore("exam", () => {
     // The server closed it (a take-over says so first): socket.io does not reconnect by itself.
     if (reason === "io server disconnect" && !takenOver.value) loginEnded.value = true;
   }
-  /** A refused handshake leaves the socket inactive; a network failure keeps it trying. */
-  function onConnectError(): void {
+  /**
+   * A refused handshake leaves the socket inactive; a network failure keeps it trying. A page
+   * refused because its sitting is over is told how the attempt closed (voided, or handed in with
+   * its result): the refusal alone reads as handed in at the deadline.
+   */
+  function onConnectError(err: Error): void {
+    const closed = (err as Error & { data?: HandshakeRefusalDto }).data?.closed;
+    if (closed) onClosed(closed);
     if (listening && !listening.active) loginEnded.value = true;
   }
   function onStarted(dto: CandidateAttemptDto): void {
