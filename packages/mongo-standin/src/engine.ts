@@ -15,6 +15,9 @@ import { compareBson, typeBracket } from "./bson-order.js";
 import { EXPRESSION_COMPARISONS } from "./expression-compare.js";
 import { comparable } from "./comparable.js";
 import { EQUALITY } from "./equality.js";
+import { ORDERED_ACCUMULATORS, ORDERED_EXTREMES_EXPRESSIONS } from "./ordered-accumulators.js";
+import { ORDERED_EXPRESSIONS } from "./ordered-expressions.js";
+import { GROUP_KEY_EXPRESSIONS, ORDERED_STAGES } from "./ordered-stages.js";
 import { unsupported } from "./errors.js";
 import { givenPattern, withPcrePatterns } from "./pcre.js";
 import { isPlainObject } from "./storage/values.js";
@@ -206,7 +209,7 @@ const $count: typeof pipelineOperators.$count = (collection, field, options) => 
   if (typeof field !== "string" || field === "") throw new Error("the count field must be a non-empty string");
   if (field.startsWith("$")) throw new Error("the count field cannot be a $-prefixed path");
   if (field.includes(".")) throw new Error("the count field cannot contain '.'");
-  const grouped = pipelineOperators.$group(collection, { _id: null, [field]: { $sum: 1 } }, options);
+  const grouped = ORDERED_STAGES.$group(collection, { _id: null, [field]: { $sum: 1 } }, options);
   return pipelineOperators.$project(grouped, { _id: 0 }, options);
 };
 
@@ -246,15 +249,25 @@ export function rangeMatches(op: RangeOperator, parts: string[], operand: unknow
 
 /**
  * The operators the stand-in runs with: all of mingo's, with BSON-aware `$type`, `$all` and ranges,
- * null equality through arrays and BSON equality as the server has them (equality.ts), and the comparison
- * expressions in the server's aggregation order (expression-compare.ts).
+ * null equality through arrays and BSON equality as the server has them (equality.ts), the comparison
+ * expressions in the server's aggregation order (expression-compare.ts), and the stages, accumulators
+ * and expressions that sort, group or match values in the server's order and equality, or refusing
+ * where the stand-in does not model it (ordered-stages.ts, ordered-accumulators.ts,
+ * ordered-expressions.ts).
  */
 const CONTEXT = Context.init({
-  accumulator: accumulatorOperators,
-  expression: { ...expressionOperators, ...EXPRESSION_COMPARISONS },
+  accumulator: { ...accumulatorOperators, ...ORDERED_ACCUMULATORS },
+  expression: {
+    ...expressionOperators,
+    ...EXPRESSION_COMPARISONS,
+    ...ORDERED_EXPRESSIONS,
+    ...ORDERED_EXTREMES_EXPRESSIONS,
+    ...GROUP_KEY_EXPRESSIONS,
+  },
   pipeline: {
     ...pipelineOperators,
     ...ADD_FIELDS_STAGES,
+    ...ORDERED_STAGES,
     $count,
     // A later `$match` reads patterns as PCRE too, as a filter does (pcre.ts).
     $match: (collection, filter, options) => pipelineOperators.$match(collection, withPcrePatterns(filter), options),

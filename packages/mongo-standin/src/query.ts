@@ -1,21 +1,14 @@
 import { Decimal128, Long, type Document } from "bson";
-import { compareBson, sortValue } from "./bson-order.js";
 import { evaluateExpression, newAggregator, newQuery } from "./engine.js";
 import { CommandError, unsupported } from "./errors.js";
 import { fastPredicate, shapeAnswer, shapeKey, shapeTest, type ShapeTest } from "./fast-filter.js";
 import { filterGuard } from "./filter-guards.js";
 import { withPcrePatterns } from "./pcre.js";
 import { positionalIndex } from "./positional.js";
+import { sortDocuments } from "./sort-order.js";
 import { parseProjection, project } from "./projection.js";
 import { applyOperators, checkUpdatedSize } from "./update/apply.js";
-import {
-  deepClone,
-  EMPTY_ARRAY_KEY,
-  isPlainObject,
-  pathValues,
-  valueKey,
-  type Doc,
-} from "./storage/values.js";
+import { deepClone, isPlainObject, pathValues, valueKey, type Doc } from "./storage/values.js";
 
 /** Query operators the stand-in refuses: they need text/geo indexes or server-side JavaScript. */
 const REFUSED_QUERY_OPERATORS = new Set([
@@ -39,6 +32,11 @@ const REFUSED_STAGES = new Set([
   "$currentOp",
   "$listSessions",
   "$planCacheStats",
+  // These order or match values by the engine's own comparisons (UTF-16 strings, arrays element by
+  // element, documents without their field order), not the server's; see ordered-stages.ts.
+  "$bucketAuto",
+  "$densify",
+  "$graphLookup",
 ]);
 const PIPELINE_UPDATE_STAGES = new Set([
   "$set",
@@ -207,39 +205,6 @@ export function shape(docs: Doc[], options: ReadShape): Doc[] {
     );
   }
   return result;
-}
-
-/**
- * A stable sort in MongoDB's order (type brackets, Binary by length/subtype/bytes, an array by its
- * smallest element ascending and largest descending). Sorting Decimal128 is refused.
- */
-function sortDocuments(docs: Doc[], sort: Document): Doc[] {
-  const fields = Object.entries(sort).map(([field, direction]) => {
-    if (isPlainObject(direction)) throw unsupported(`sorting by ${JSON.stringify(direction)}`);
-    const n = Number(direction);
-    if (n !== 1 && n !== -1)
-      throw new CommandError(
-        "Location15974",
-        "$sort key ordering must be 1 (for ascending) or -1 (for descending)",
-      );
-    return { field, direction: n as 1 | -1 };
-  });
-  const keyed = docs.map((doc, position) => {
-    const keys = fields.map(({ field, direction }) => {
-      const values = pathValues(doc, field, EMPTY_ARRAY_KEY);
-      if (values.some((v) => v instanceof Decimal128)) throw unsupported("sorting on Decimal128 values");
-      return sortValue(values, direction);
-    });
-    return { doc, position, keys };
-  });
-  keyed.sort((a, b) => {
-    for (const [i, { direction }] of fields.entries()) {
-      const order = compareBson(a.keys[i], b.keys[i]) * direction;
-      if (order !== 0) return order;
-    }
-    return a.position - b.position;
-  });
-  return keyed.map(({ doc }) => doc);
 }
 
 /** Checks an aggregation pipeline for refused stages, operators and Decimal128 arithmetic. */
