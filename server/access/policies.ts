@@ -2,6 +2,7 @@ import {
   AUDIT_VERIFY_LEVELS,
   ESCALATION_LEVELS,
   LEGACY_REGISTER_LEVELS,
+  PROVINCE_LEVELS,
   SHARING_QUEUE_LEVELS,
 } from "../contracts/access-levels.js";
 import type { Role } from "../contracts/auth.js";
@@ -120,6 +121,12 @@ export const POLICIES = {
   "attempt-photo:read": { roles: "*" },
   /** Pending issuances, certificates, their PDFs and lifecycle changes (services scope them by division). */
   "certificate:manage": { roles: ["officer"] },
+  /**
+   * Rotating the node's certificate or trust-list signing key (a leaked key, a suite change): the
+   * key signs every city's certificates, so province-level admins only, as `cert:rotate-key` is
+   * run by the province's operators.
+   */
+  "certificate-key:rotate": { roles: ["admin"], levels: PROVINCE_LEVELS },
   /**
    * A province's delivery queue to the hub and its retry, and the lookups others made of its people:
    * the province's, not a division's, so province-level accounts only.

@@ -20,6 +20,8 @@ const IdParam = z.string().min(1).max(64);
 const CaseId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 /** A certificate's number is its holder's ID number. */
 const CertificateNo = IdNumber;
+/** Which of the node's signing keys to rotate; named, never defaulted, for a change this grave. */
+const RotateKeyBody = z.strictObject({ purpose: z.enum(["certificate", "trust-list"]) });
 
 const rawPdf = express.raw({ type: () => true, limit: MAX_VERIFY_PDF_BYTES });
 /**
@@ -45,7 +47,8 @@ const pdfUpload: RequestHandler = (req, res, next) => {
 /**
  * Public: trust list, trust anchors, status list and verification (text or PDF), for anyone.
  * Officers: pending issuances, issue/reject, the certificate view and PDF, renew, cancel, revoke,
- * withdraw; the admission ticket PDF for officers and for the candidate themself.
+ * withdraw; the admission ticket PDF for officers and for the candidate themself. Province-level
+ * admins: rotating a signing key.
  */
 export function certificatesRouter(c: CertificatesFacade, access: Access): Router {
   const r = strictRouter();
@@ -72,6 +75,13 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
   // body (parsed before this route) is not a file: its fields are refused, not verified as nothing.
   r.post("/certificates/verify-pdf", noBody, pdfUpload, async (req, res) => {
     res.json(await c.verifyPdf(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
+  });
+
+  // The operator's rotation (as `npm run cert:rotate-key`): claimed once across instances, refused
+  // `key_rotation_in_progress` while another runs, audited with the claim's completion.
+  r.post("/certificates/keys/rotate", access.route("certificate-key:rotate"), async (req, res) => {
+    const { purpose } = parse(RotateKeyBody, req.body);
+    res.status(201).json({ purpose, kid: await c.keyRotation.rotate(actorOf(req), purpose) });
   });
 
   r.get("/certificate-issuances", access.route("certificate:manage"), async (req, res) => {

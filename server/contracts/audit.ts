@@ -136,6 +136,9 @@ export const AUDIT_ACTION_LABELS = {
   "hub.legacy_register_published": "上报存量数据",
   "hub.legacy_register_entry_cancelled": "存量记录因转籍注销",
   "hub.report_published": "签名发布月度通报",
+  "hub.node_registered": "登记或更新省级节点（节点密钥）",
+  "hub.node_status_changed": "暂停或恢复省级节点",
+  "hub.certificate_keys_announced": "省级节点公告证照签名密钥",
 } as const satisfies Record<string, string>;
 
 /** An action the log may record: only one with a readable name, so no screen shows a bare code. */
@@ -290,6 +293,14 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   active: "启用",
   passwordReset: "重置密码",
   unlocked: "解除锁定",
+  firstRegistration: "首次登记",
+  nodeKeysAdded: "新登记的节点密钥",
+  nodeKeysRetired: "随之停用的节点密钥",
+  certificateKids: "登记的证照签名密钥",
+  endpoint: "节点地址",
+  nodeStatus: "节点状态",
+  kidsAdded: "新列入的证照签名密钥",
+  kidsEnded: "提前截止的证照签名密钥",
 };
 
 /**
@@ -302,6 +313,7 @@ const DETAIL_VALUE_LABELS: Readonly<Record<string, Readonly<Record<string, strin
   to: CERTIFICATE_STATUS_LABELS,
   kind: ISSUE_KIND_LABELS,
   by: LOOKUP_BY_LABELS,
+  nodeStatus: { active: "正常", suspended: "暂停" },
   reason: {
     ...CANCELLATION_REASON_LABELS,
     ...LOOKUP_REASON_LABELS,

@@ -14,7 +14,7 @@ import {
   type HubIdentityDto,
 } from "../contracts/hub.js";
 import { wholeNumber } from "../contracts/validation.js";
-import type { Access } from "../access/index.js";
+import { actorOf, type Access } from "../access/index.js";
 import { errors } from "../lib/errors.js";
 import { noQuery, noQueryOnWrites, parse, strictRouter } from "../lib/http.js";
 import { authenticatedNode, type MessageLog, type NodeGate, type NodeKey } from "../sharing/index.js";
@@ -153,11 +153,11 @@ export function hubAdminRouter(deps: {
     res.json(await deps.registry.list());
   });
   r.post("/hub/nodes", operator, async (req, res) => {
-    res.status(201).json(await deps.registry.register(parse(RegisterNodeBody, req.body)));
+    res.status(201).json(await deps.registry.register(parse(RegisterNodeBody, req.body), actorOf(req)));
   });
   r.post("/hub/nodes/:provinceCode/status", operator, async (req, res) => {
     const body = parse(z.object({ status: z.enum(["active", "suspended"]) }).strict(), req.body);
-    res.json(await deps.registry.setStatus(String(req.params.provinceCode), body.status));
+    res.json(await deps.registry.setStatus(String(req.params.provinceCode), body.status, actorOf(req)));
   });
   r.get("/hub/messages", operator, async (req, res) => {
     const q = parse(MessagesQuery, req.query);

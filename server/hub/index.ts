@@ -58,7 +58,8 @@ export interface HubFeatureOptions {
 export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions): HubFeature {
   const { conn, config, logger } = ctx;
   const key = options.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
-  const registry = createRegistryService(conn);
+  // The hub's shared audit log: each registry change is recorded in its own transaction.
+  const registry = createRegistryService(conn, { audit: options.audit });
   const log = createMessageLog(conn);
   const window = { maxSkewSeconds: config.nodeKey.maxSkewSeconds, maxLifetimeSeconds: 300 };
   const gate = createNodeGate({

@@ -1,83 +1,27 @@
-import { Schema, type ClientSession, type Connection, type InferSchemaType, type Model } from "mongoose";
-import {
-  MAX_CERTIFICATE_KEYS,
-  type CertificateKeysAnnouncement,
-  type CertificateKeysReceipt,
-  type RegisterNodeBody,
-  type RegisteredNodeDto,
+import type { ClientSession, Connection } from "mongoose";
+import { createAuditService, type AuditLog, type AuditRecordInput } from "../audit/index.js";
+import type { AuditActor } from "../contracts/audit.js";
+import type {
+  CertificateKeysAnnouncement,
+  CertificateKeysReceipt,
+  RegisterNodeBody,
+  RegisteredNodeDto,
 } from "../contracts/hub-registry.js";
 import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
-import { isKnownDivision } from "../organisation/index.js";
+import { divisionName, isKnownDivision } from "../organisation/index.js";
 import { keyIdOf, publicKeyFromX, type KnownNode } from "../sharing/index.js";
-
-/**
- * The hub's registry of trusted province nodes (X-Road's "members"): the hub operator registers a
- * province's GB/T 2260 code, its node key (which signs inter-node messages) and its certificate
- * signing keys (which the national trust list publishes). A re-registration with a new node key
- * retires the old one: messages signed with it are refused from then on, and it is never taken
- * again (a new key is generated instead).
- */
-const nodeSchema = new Schema(
-  {
-    provinceCode: { type: String, required: true, unique: true },
-    name: { type: String, required: true },
-    status: { type: String, required: true, enum: ["active", "suspended"], default: "active" },
-    nodeKeys: [
-      {
-        _id: false,
-        keyId: { type: String, required: true },
-        publicKey: { type: String, required: true },
-        addedAt: { type: Date, required: true },
-        retiredAt: { type: Date, default: null },
-      },
-    ],
-    certificateKeys: [
-      {
-        _id: false,
-        kid: { type: String, required: true },
-        suite: { type: String, required: true, enum: ["ed25519", "sm2-sm3"] },
-        publicKey: { type: String, required: true },
-        validFrom: { type: String, default: null },
-        validTo: { type: String, default: null },
-      },
-    ],
-    endpoint: { type: String, default: null },
-    registeredAt: { type: Date, required: true },
-    /**
-     * Steps with every registration: a registration writes only over the revision it read (absent
-     * on nodes registered before it existed), so two at once cannot both write their key list.
-     */
-    revision: { type: Number, default: 0 },
-  },
-  { timestamps: true, minimize: false },
-);
-nodeSchema.index({ "nodeKeys.keyId": 1 });
-
-type NodeDoc = InferSchemaType<typeof nodeSchema>;
-
-function nodeModel(conn: Connection): Model<NodeDoc> {
-  return (conn.models.HubNode as Model<NodeDoc> | undefined) ?? conn.model<NodeDoc>("HubNode", nodeSchema, "hub_nodes");
-}
+import {
+  asInstant,
+  datedKey,
+  legacyStart,
+  mergeAnnouncedKeys,
+  type HeldCertificateKey,
+} from "./certificate-key-bounds.js";
+import { nodeModel, type NodeDoc } from "./node.model.js";
 
 /** A registered certificate key with when the hub vouches for it from (see `registeredFrom`). */
 export type DatedCertificateKey = RegisteredNodeDto["certificateKeys"][number] & { validFrom: string };
-
-/**
- * A key bound as the hub answers it: an instant, always. Keys registered or announced now are kept
- * as instants; records from before keep the day they were stored with (a day means its UTC
- * midnight, as every verifier reads it, keyCoversIssue), converted here at each read rather than
- * rewritten, so an old record means exactly what it meant, now in the one form every reader gets.
- */
-const asInstant = (bound: string): string => new Date(Date.parse(bound)).toISOString();
-
-/**
- * The start of a key kept from before starts were stored: its node's registration, from the UTC
- * midnight of that day, as the hub always dated such keys (not the instant: a certificate the key
- * signed earlier that day verified, and must go on verifying).
- */
-const legacyStart = (registeredAt: Date): string =>
-  new Date(Date.UTC(registeredAt.getUTCFullYear(), registeredAt.getUTCMonth(), registeredAt.getUTCDate())).toISOString();
 
 /**
  * The registry's version, one document (`_id: "nodes"`) in `hub_registry_meta`, stepped in the
@@ -88,76 +32,35 @@ const REGISTRY_VERSION = "nodes";
 /** The node keys known per connection, shared by every registry on it (the hub's and the exchange's gates). */
 const keyCaches = new WeakMap<Connection, { version: number; keys: Map<string, KnownNode> }>();
 
-interface HeldCertificateKey {
-  kid: string;
-  suite: "ed25519" | "sm2-sm3";
-  publicKey: string;
-  validFrom?: string | null;
-  validTo?: string | null;
-}
+/** Who changed the registry when no operator did: a script or a test setting the network up. */
+const REGISTRY_SYSTEM_ACTOR: AuditActor = { id: "system:hub-registry", kind: "system", name: "系统（脚本登记）" };
 
-/** A held key with its bounds as instants (`asInstant`; a missing start is its node's `legacyStart`). */
-function datedKey(key: HeldCertificateKey, registeredAt: Date): HeldCertificateKey & { validFrom: string; validTo: string | null } {
-  return {
-    kid: key.kid,
-    suite: key.suite,
-    publicKey: key.publicKey,
-    validFrom: key.validFrom ? asInstant(key.validFrom) : legacyStart(registeredAt),
-    validTo: key.validTo ? asInstant(key.validTo) : null,
-  };
-}
+type Actor = AuditRecordInput["actor"];
+const actorDivision = (actor: Actor): string | null =>
+  actor && "divisionCode" in actor ? actor.divisionCode : null;
 
 /**
- * A key bound as an instant, in ms. Bounds arrive as an instant or (older nodes, the operator) a
- * day, and records stored before bounds were kept as instants hold days; a day means its UTC
- * midnight, as every verifier reads it (keyCoversIssue): a day-only end is the day after the key's
- * last day. Compared as strings, a day and an instant of that day were misordered, and an instant
- * ended nothing before the next day.
+ * The hub's registry of trusted province nodes (X-Road's "members"; the schema is node.model.ts).
+ * Every change is the network's root of trust changing (whose messages every node believes, whose
+ * certificates the national list vouches for), so each is audited in its own transaction. `audit`
+ * is the hub's shared log; a registry made without it (the exchange's gate only reads, scripts and
+ * tests) appends through a log of its own on the same database, so no change goes unaudited.
  */
-const boundMs = (bound: string): number => Date.parse(bound);
-
-/** The hub's keys of a province with those it announced merged in (see announceCertificateKeys). */
-function mergeAnnouncedKeys(
-  held: readonly HeldCertificateKey[],
-  announced: CertificateKeysAnnouncement["certificateKeys"],
-  now: Date,
-): { keys: HeldCertificateKey[]; changed: boolean; refused: CertificateKeysReceipt["refused"] } {
-  const keys = held.map((k) => ({ kid: k.kid, suite: k.suite, publicKey: k.publicKey, validFrom: k.validFrom ?? null, validTo: k.validTo ?? null }));
-  const refused: CertificateKeysReceipt["refused"] = [];
-  let changed = false;
-  for (const a of announced) {
-    const known = keys.find((k) => k.kid === a.kid);
-    if (known && known.publicKey !== a.publicKey) {
-      refused.push({ kid: a.kid, code: "kid_in_use", message: `密钥标识 ${a.kid} 已登记为另一把公钥` });
-    } else if (known) {
-      if (a.validTo && (!known.validTo || boundMs(a.validTo) < boundMs(known.validTo))) {
-        known.validTo = asInstant(a.validTo);
-        changed = true;
-      }
-    } else if (a.validTo && boundMs(a.validTo) <= now.getTime()) {
-      // Ended before the hub heard of it: from now on it signs nothing the list could vouch for.
-      continue;
-    } else if (keys.length >= MAX_CERTIFICATE_KEYS) {
-      refused.push({ kid: a.kid, code: "too_many_keys", message: `每省至多登记 ${MAX_CERTIFICATE_KEYS} 把证照签名密钥，请联系全国中心运维人员` });
-    } else {
-      // From when the hub heard of it at the earliest, to the instant: dated from the start of its
-      // day, a key announced by a stolen node key was vouched for hours back.
-      // Kept as instants, whatever form was sent (an older node sends days).
-      const validFrom = a.validFrom && boundMs(a.validFrom) > now.getTime() ? asInstant(a.validFrom) : now.toISOString();
-      keys.push({ kid: a.kid, suite: a.suite, publicKey: a.publicKey, validFrom, validTo: a.validTo ? asInstant(a.validTo) : null });
-      changed = true;
-    }
-  }
-  return { keys, changed, refused };
-}
-
-export function createRegistryService(conn: Connection) {
+export function createRegistryService(conn: Connection, deps: { audit?: AuditLog } = {}) {
   const Nodes = nodeModel(conn);
   const Meta = conn.collection<{ _id: string; version: number }>("hub_registry_meta");
+  let ownAudit: AuditLog | null = null;
+  const audit = (): AuditLog => deps.audit ?? (ownAudit ??= createAuditService(conn));
 
-  /** Writes a node change and steps the registry version in one transaction, so no instance keeps trusting a stale key. */
+  /**
+   * Writes a node change, its audit entry (appended by `write`) and the registry's next version in
+   * one transaction, so no instance keeps trusting a stale key and no change is left unrecorded.
+   * Every change writes the one version document, so two changes at once conflict and the later is
+   * run again on what the first wrote: a check `write` makes inside (a key held by another
+   * province) cannot pass for both.
+   */
   async function changeNode<T>(write: (session: ClientSession) => Promise<T>): Promise<T> {
-    return conn.transaction(async (session) => {
+    return audit().transaction(async (session) => {
       const result = await write(session);
       await Meta.updateOne({ _id: REGISTRY_VERSION }, { $inc: { version: 1 } }, { upsert: true, session });
       return result;
@@ -220,8 +123,13 @@ export function createRegistryService(conn: Connection) {
   }
 
   return {
-    /** Registers a province node, or updates it (a new node key retires the previous one). */
-    async register(body: RegisterNodeBody): Promise<RegisteredNodeDto> {
+    /**
+     * Registers a province node, or updates it (a new node key retires the previous one), as
+     * `actor` (the hub operator; a script or test setting up without one is the system). Refused
+     * `node_key_in_use` when another province holds the key, current or retired: two provinces
+     * with one key let either's node sign as the other.
+     */
+    async register(body: RegisterNodeBody, actor: Actor = REGISTRY_SYSTEM_ACTOR): Promise<RegisteredNodeDto> {
       if (!isKnownDivision(body.provinceCode)) throw errors.badRequest("unknown_province", `未知的省级代码 ${body.provinceCode}`);
       try {
         publicKeyFromX(body.nodeKey);
@@ -229,8 +137,6 @@ export function createRegistryService(conn: Connection) {
         throw errors.badRequest("invalid_node_key", "节点公钥不是合法的 Ed25519 公钥");
       }
       const keyId = keyIdOf(body.nodeKey);
-      const holder = await Nodes.findOne({ "nodeKeys.keyId": keyId, provinceCode: { $ne: body.provinceCode } }).lean();
-      if (holder) throw errors.conflict("node_key_in_use", "该节点密钥已登记给其他省份");
       const now = new Date();
       const existing = await Nodes.findOne({ provinceCode: body.provinceCode }).lean();
       // A retired key stays retired: taken again it stayed retired and retired the current one
@@ -260,6 +166,15 @@ export function createRegistryService(conn: Connection) {
           : (existing?.certificateKeys ?? []),
         endpoint: body.endpoint ?? null,
       };
+      const details = {
+        name: body.name,
+        firstRegistration: !existing,
+        nodeKeysAdded: existing?.nodeKeys.some((k) => k.keyId === keyId) ? [] : [keyId],
+        // Those this registration retires: stamped with this very `now` above (earlier ones keep theirs).
+        nodeKeysRetired: nodeKeys.filter((k) => k.retiredAt === now).map((k) => k.keyId),
+        certificateKids: fields.certificateKeys.map((k) => k.kid),
+        endpoint: fields.endpoint,
+      };
       // Written over the state read above, never over another registration's: the key list is
       // computed from that state, and two key changes at once each wrote their own list, the
       // second dropping the first's key (neither current nor retired). The one that lost is refused.
@@ -267,21 +182,36 @@ export function createRegistryService(conn: Connection) {
         errors.conflict("registration_conflict", "该省节点的登记刚被他人修改，请刷新后核对，再重新提交");
       try {
         const doc = await changeNode(async (session) => {
+          // Inside the transaction (checked before it, two provinces registering one key at once
+          // both passed): a registration meanwhile conflicts on the version and this runs again.
+          const holder = await Nodes.findOne({ "nodeKeys.keyId": keyId, provinceCode: { $ne: body.provinceCode } })
+            .session(session)
+            .lean();
+          if (holder) throw errors.conflict("node_key_in_use", "该节点密钥已登记给其他省份，请为该省节点生成新的密钥");
+          let written: NodeDoc | null | undefined;
           if (!existing) {
             const [created] = await Nodes.create(
               [{ ...fields, provinceCode: body.provinceCode, status: "active", registeredAt: now, revision: 1 }],
               { session },
             );
-            return created?.toObject();
+            written = created?.toObject();
+          } else {
+            const read = existing.revision === undefined ? { $exists: false } : existing.revision;
+            written = await Nodes.findOneAndUpdate(
+              { provinceCode: body.provinceCode, revision: read },
+              { $set: fields, $inc: { revision: 1 } },
+              { returnDocument: "after", session },
+            ).lean();
+            if (!written) throw refused();
           }
-          const read = existing.revision === undefined ? { $exists: false } : existing.revision;
-          const updated = await Nodes.findOneAndUpdate(
-            { provinceCode: body.provinceCode, revision: read },
-            { $set: fields, $inc: { revision: 1 } },
-            { returnDocument: "after", session },
-          ).lean();
-          if (!updated) throw refused();
-          return updated;
+          await audit().append(session, {
+            action: "hub.node_registered",
+            actor,
+            divisionCode: actorDivision(actor),
+            target: { type: "hub_node", id: body.provinceCode },
+            details,
+          });
+          return written;
         });
         if (!doc) throw new Error("registration returned nothing");
         return toDto(doc);
@@ -317,24 +247,47 @@ export function createRegistryService(conn: Connection) {
         if (!merged.changed) return { provinceCode, listed: listed(existing.certificateKeys), refused: merged.refused };
         // Over the revision read, as a registration: one made meanwhile is read again and merged with.
         const read = existing.revision === undefined ? { $exists: false } : existing.revision;
-        const updated = await changeNode((session) =>
-          Nodes.findOneAndUpdate(
+        const updated = await changeNode(async (session) => {
+          const doc = await Nodes.findOneAndUpdate(
             { provinceCode, revision: read },
             { $set: { certificateKeys: merged.keys }, $inc: { revision: 1 } },
             { returnDocument: "after", session },
-          ).lean(),
-        );
+          ).lean();
+          // The province itself is the actor: the message was signed with its node key.
+          if (doc)
+            await audit().append(session, {
+              action: "hub.certificate_keys_announced",
+              actor: { id: `node:${provinceCode}`, kind: "system", name: `${divisionName(provinceCode) ?? provinceCode}节点（节点密钥签名）` },
+              divisionCode: provinceCode,
+              target: { type: "hub_node", id: provinceCode },
+              details: { kidsAdded: merged.added, kidsEnded: merged.ended },
+            });
+          return doc;
+        });
         if (updated) return { provinceCode, listed: listed(updated.certificateKeys), refused: merged.refused };
         if (attempt >= 3)
           throw errors.conflict("registration_conflict", "该省节点的登记刚被他人修改，请稍后重新提交证照签名密钥");
       }
     },
 
-    async setStatus(provinceCode: string, status: "active" | "suspended"): Promise<RegisteredNodeDto> {
-      const doc = await changeNode((session) =>
-        Nodes.findOneAndUpdate({ provinceCode }, { $set: { status } }, { returnDocument: "after", session }).lean(),
-      );
-      if (!doc) throw errors.notFound("省级节点");
+    /** Suspends a node (its messages are refused from the next request on) or makes it active again, as `actor`. */
+    async setStatus(
+      provinceCode: string,
+      status: "active" | "suspended",
+      actor: Actor = REGISTRY_SYSTEM_ACTOR,
+    ): Promise<RegisteredNodeDto> {
+      const doc = await changeNode(async (session) => {
+        const before = await Nodes.findOneAndUpdate({ provinceCode }, { $set: { status } }, { session }).lean();
+        if (!before) throw errors.notFound("省级节点");
+        await audit().append(session, {
+          action: "hub.node_status_changed",
+          actor,
+          divisionCode: actorDivision(actor),
+          target: { type: "hub_node", id: provinceCode },
+          details: { nodeStatus: { from: before.status, to: status } },
+        });
+        return { ...before, status };
+      });
       return toDto(doc);
     },
 
@@ -357,7 +310,10 @@ export function createRegistryService(conn: Connection) {
       const seen = version === cache.version ? cache.keys : new Map<string, KnownNode>();
       const cached = seen.get(keyId);
       if (cached) return cached;
-      const node = await Nodes.findOne({ nodeKeys: { $elemMatch: { keyId, retiredAt: null } } }).lean();
+      const holders = await Nodes.find({ nodeKeys: { $elemMatch: { keyId, retiredAt: null } } }).limit(2).lean();
+      // A key two provinces hold (registered before `register` checked inside its transaction)
+      // would let either's node sign as the other: trusted for neither until the operator fixes it.
+      const node = holders.length === 1 ? holders[0] : undefined;
       const key = node?.nodeKeys.find((k) => k.keyId === keyId);
       if (!node || !key) return null;
       const known = { peer: node.provinceCode, publicKey: publicKeyFromX(key.publicKey), active: node.status === "active" };

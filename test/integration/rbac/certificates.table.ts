@@ -107,6 +107,13 @@ export const rows: RbacRow[] = [
     access: PUBLIC,
     request: () => ({ url: "/api/certificates/verify-pdf", body: {} }),
   },
+  // Rotating a signing key: province-level admins only (the matrix's admins are a city's).
+  {
+    method: "post",
+    path: "/certificates/keys/rotate",
+    access: {},
+    request: () => ({ url: "/api/certificates/keys/rotate", body: { purpose: "trust-list" } }),
+  },
   routeRow("get", "/certificate-issuances", { officer: "all" }),
   {
     method: "post",
