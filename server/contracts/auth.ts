@@ -42,6 +42,26 @@ export const ObjectIdString = z
   .toLowerCase()
   .regex(/^[a-f\d]{24}$/, "标识须为 24 位十六进制数");
 
+const OBJECT_ID_ANY_CASE = /^[a-f\d]{24}$/i;
+
+/**
+ * The one text form of an id: an ObjectId (24 hexadecimal digits, in either case) lower-cased,
+ * as the database writes it into every field that refers to it; any other id as it is.
+ */
+export function canonicalId(id: string): string {
+  return OBJECT_ID_ANY_CASE.test(id) ? id.toLowerCase() : id;
+}
+
+/**
+ * An id sent by a client that is an ObjectId on a province node (sessions, candidates, seats) but
+ * comes from a feature's port, whose stand-ins may use other forms (`ses_…`), or has a form of its
+ * own (`att_…`). Made canonical here (`canonicalId`), as `ObjectIdString` is: the database's lookup
+ * by id takes an ObjectId in upper case too, so a session typed that way passed the access check,
+ * and every action then matched the id as typed against fields holding it in lower case: a release
+ * audited with nobody released, an incident outside its room's list.
+ */
+export const RecordId = z.string().min(1).max(64).overwrite(canonicalId);
+
 /**
  * Who is acting: what passport puts on `req.user` and on `socket.data.user`. Staff act inside a
  * division; candidates carry their registration and scheduled session.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RecordId } from "./auth.js";
 import type { CloseReason } from "./exams.js";
 import type { SessionStatus } from "./scheduling.js";
 import { typedCode } from "./validation.js";
@@ -9,7 +10,8 @@ import { typedCode } from "./validation.js";
  * Re-exported by `exams.ts`, whose clock and save rules the console shows.
  */
 
-const Id = z.string().min(1).max(64);
+/** Session, candidate and seat ids (ObjectIds on a province node) arrive lower-cased (see RecordId). */
+const Id = RecordId;
 const Reason = z.string().trim().min(2).max(500);
 
 /** What the proctor's seat map shows for one seat (seat states named in issue 6). */

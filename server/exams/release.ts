@@ -92,12 +92,15 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
   ): Promise<AttemptsOutcome & { early: boolean }> {
     const tx = uow.session;
     const session = await liveSession(core, sessionId);
+    // From here on the session's own id: the one its attempts store (the id sent may be in
+    // another form the lookup also takes, such as an ObjectId in upper case).
+    const { id } = session;
     // One reading decides both: read twice, the start could pass in between and a release let
     // through without a reason would be audited as early.
     const askedAt = now();
     const early = askedAt < new Date(session.startsAt);
     assertReleasable(session, askedAt, earlyReason);
-    const filter: Record<string, unknown> = { sessionId };
+    const filter: Record<string, unknown> = { sessionId: id };
     if (attemptIds) filter._id = { $in: attemptIds };
     // One read of the room. Answers, seqs and events are left out: before the start no save can
     // apply (saves need in_progress), so they are still as check-in wrote them, and the start
@@ -121,7 +124,7 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
       );
       return { doc, deadline, event };
     });
-    await core.opts.afterSessionCheck?.(sessionId);
+    await core.opts.afterSessionCheck?.(id);
     // The whole room starts in one bulk write of conditional updates (each names the chain head it
     // read), so "everyone starts at once" costs one round trip, not one per candidate. The starts
     // commit only while the session is still scheduled (claimed in the same transaction). Like a
@@ -130,7 +133,7 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
     // and events cost the node more than building them. `updatedAt` is set as timestamps would.
     let matched = 0;
     if (planned.length) {
-      await claimSession(core, sessionId, tx);
+      await claimSession(core, id, tx);
       const raw = Attempts.collection as unknown as mongo.Collection<{ _id: string }>;
       const res = await raw.bulkWrite(
         planned.map(({ doc, deadline, event }) => ({
@@ -200,10 +203,10 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
         );
       }
       // The proctor console gets the room's start as one push, not one per seat.
-      seats.pushSeats(sessionId, started);
+      seats.pushSeats(id, started);
       await holdRoom(
         core,
-        sessionId,
+        id,
         planned.filter((p) => stamped.has(p.doc._id)).map((p) => p.deadline),
       );
     });

@@ -84,11 +84,16 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
       }),
   });
 
-  /** The session as scheduling holds it now (and kept for the next few seconds' access checks). */
+  /**
+   * The session as scheduling holds it now (and kept for the next few seconds' access checks, under
+   * the id asked and its own id: audit entries find its division by the latter).
+   */
   async function readSession(sessionId: string): Promise<ExamSessionDto> {
     const session = await deps.scheduling.getSession(sessionId);
     if (!session) throw errors.notFound("考试场次", "session_not_found");
-    sessionCache.set(sessionId, { at: Date.now(), session });
+    const hit = { at: Date.now(), session };
+    sessionCache.set(sessionId, hit);
+    sessionCache.set(session.id, hit);
     return session;
   }
 
@@ -104,6 +109,11 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
    * (`session:proctor`, 403 for the division's officer who may watch). A refusal is audited, within
    * the refusal budget. Every action but the room's view (`view`) is refused `session_cancelled`
    * on a cancelled session: nothing of it is to be sat, so nothing in it is to be acted on.
+   *
+   * Callers act on the session returned, by its own `id`, never on the id they were sent: the
+   * lookup may take an id in another form than the one every record of the session stores (an
+   * ObjectId in upper case), and an action matched on the id as sent changed nothing while
+   * answering ok.
    */
   async function authorize(
     user: AuthUser,

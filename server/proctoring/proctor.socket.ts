@@ -32,7 +32,8 @@ export function registerProctorHandlers(
     WatchPayload,
     async (p) => {
       const room = await proctoring.room(user, p.sessionId);
-      await socket.join(rooms.session(p.sessionId));
+      // The room of the session found, as its updates are sent: not of the id as sent.
+      await socket.join(rooms.session(room.sessionId));
       return room;
     },
     logger,

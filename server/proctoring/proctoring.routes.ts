@@ -1,10 +1,11 @@
 import type { Router } from "express";
 import { z } from "zod";
 import { actorOf, type Access } from "../access/index.js";
+import { RecordId } from "../contracts/auth.js";
 import { noQuery, parse, strictRouter } from "../lib/http.js";
 import type { ProctoringService } from "./proctoring.service.js";
 
-const SessionParams = z.object({ sessionId: z.string().min(1).max(64) }).strict();
+const SessionParams = z.object({ sessionId: RecordId }).strict();
 
 /** REST side of the proctor console: the room snapshot a page loads before it starts watching. */
 export function proctoringRouter(proctoring: ProctoringService, access: Access): Router {

@@ -26,25 +26,27 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
      * The live seat map: every assigned candidate, with or without an attempt yet. A cancelled
      * session says so and has no seat: nobody is to sit it (its report counts nobody expected,
      * 应考 0), and the console opened by its address showed every booked candidate as awaited.
+     * `sessionId` of the answer is the session's own id: the console joins its room by it.
      */
     async room(user: AuthUser, sessionId: string): Promise<SessionRoomDto> {
       const session = await authorize(user, sessionId, { watchOnly: true, view: true });
+      const { id } = session;
       const cancelled = session.status === "cancelled";
       const [assignments, attemptSeats, sessionIncidents, published, proposal] = await Promise.all([
-        cancelled ? [] : deps.scheduling.listAssignments(sessionId),
-        cancelled ? [] : deps.exams.seatViews(sessionId),
-        incidents.list(sessionId),
-        deps.exams.isPublished(sessionId),
-        cancelled ? null : outageProposal(sessionId),
+        cancelled ? [] : deps.scheduling.listAssignments(id),
+        cancelled ? [] : deps.exams.seatViews(id),
+        incidents.list(id),
+        deps.exams.isPublished(id),
+        cancelled ? null : outageProposal(id),
       ]);
       const at = now();
       const byCandidate = new Map<string, SeatViewDto>();
       for (const seat of attemptSeats) byCandidate.set(seat.candidateId, seat);
       const seats: SeatViewDto[] = assignments.map(
-        (s) => byCandidate.get(s.candidateId) ?? notArrivedSeat(sessionId, s),
+        (s) => byCandidate.get(s.candidateId) ?? notArrivedSeat(id, s),
       );
       return {
-        sessionId,
+        sessionId: id,
         categoryCode: session.categoryCode,
         roomName: session.roomName,
         status: session.status,

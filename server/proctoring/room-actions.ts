@@ -19,7 +19,8 @@ type Skipped = { attemptId: string; code: string };
 
 /**
  * A proctor's actions on a session's room: check-in, release, pause and resume (the whole room or
- * named seats), incident reports and outage credit. Each commits with its audit entry.
+ * named seats), incident reports and outage credit. Each commits with its audit entry, and each
+ * reads, writes, audits and broadcasts by the id of the session `authorize` found, never the id sent.
  */
 export function createRoomActions(desk: ProctorDesk) {
   const { deps, incidents, now, authorize, audited, entry, targets, result, outcome, currentOutage } = desk;
@@ -55,7 +56,7 @@ export function createRoomActions(desk: ProctorDesk) {
               uow,
               user,
               "exam.check_in",
-              p.sessionId,
+              session.id,
               { candidateId: p.candidateId, seatId: r.seat.seatId, onSitePhoto: Boolean(photo) },
               r.attemptId,
             );
@@ -71,21 +72,21 @@ export function createRoomActions(desk: ProctorDesk) {
       attemptIds?: string[],
       earlyReason?: string,
     ): Promise<ProctorActionResultDto> {
-      await authorize(user, sessionId);
+      const { id } = await authorize(user, sessionId);
       // The whole room needs no list of its attempts here: the release reads the room itself.
-      const t = attemptIds ? await targets(sessionId, attemptIds) : { ids: [], skipped: [] };
+      const t = attemptIds ? await targets(id, attemptIds) : { ids: [], skipped: [] };
       const r = await audited(async (uow) => {
         const released = await deps.exams.release(
           toActor(user),
-          sessionId,
+          id,
           attemptIds ? t.ids : undefined,
           earlyReason,
           uow,
         );
         const details = { attempts: released.affected.length, whole: !attemptIds };
         if (released.early)
-          await entry(uow, user, "exam.early_release", sessionId, { ...details, reason: earlyReason });
-        else await entry(uow, user, "exam.release", sessionId, details);
+          await entry(uow, user, "exam.early_release", id, { ...details, reason: earlyReason });
+        else await entry(uow, user, "exam.release", id, details);
         return released;
       });
       return result(r.affected, [...t.skipped, ...r.skipped]);
@@ -97,11 +98,11 @@ export function createRoomActions(desk: ProctorDesk) {
       attemptIds: string[] | undefined,
       reason: string,
     ): Promise<ProctorActionResultDto> {
-      await authorize(user, sessionId);
-      const t = await targets(sessionId, attemptIds);
+      const { id } = await authorize(user, sessionId);
+      const t = await targets(id, attemptIds);
       const affected = await audited(async (uow) => {
         const paused = await deps.exams.pause(toActor(user), t.ids, reason, uow);
-        await entry(uow, user, "proctor.pause", sessionId, {
+        await entry(uow, user, "proctor.pause", id, {
           reason,
           attemptIds: paused,
           whole: !attemptIds,
@@ -112,36 +113,36 @@ export function createRoomActions(desk: ProctorDesk) {
     },
 
     async resume(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
-      await authorize(user, sessionId);
-      const t = await targets(sessionId, attemptIds);
+      const { id } = await authorize(user, sessionId);
+      const t = await targets(id, attemptIds);
       const affected = await audited(async (uow) => {
         const resumed = await deps.exams.resume(toActor(user), t.ids, uow);
-        await entry(uow, user, "proctor.resume", sessionId, { attemptIds: resumed, whole: !attemptIds });
+        await entry(uow, user, "proctor.resume", id, { attemptIds: resumed, whole: !attemptIds });
         return resumed;
       });
       return outcome(t, affected);
     },
 
     async incident(user: AuthUser, p: IncidentPayload): Promise<IncidentDto> {
-      await authorize(user, p.sessionId);
+      const { id } = await authorize(user, p.sessionId);
       if (p.attemptId) {
         const owner = await deps.exams.ownerOf(p.attemptId);
-        if (owner?.sessionId !== p.sessionId) throw errors.notFound("考试记录", "attempt_not_found");
+        if (owner?.sessionId !== id) throw errors.notFound("考试记录", "attempt_not_found");
       }
       // The report and its audit entry commit together: no report without its entry, nor the reverse.
       const dto = await audited(async (uow) => {
-        const stored = await incidents.create(user, p, now(), uow.session);
+        const stored = await incidents.create(user, { ...p, sessionId: id }, now(), uow.session);
         await entry(
           uow,
           user,
           "proctor.incident",
-          p.sessionId,
+          id,
           { kind: p.kind, note: p.note, incidentId: stored.id },
           p.attemptId,
         );
         return stored;
       });
-      deps.notifier.toRoom(rooms.session(p.sessionId), "session:incident", dto);
+      deps.notifier.toRoom(rooms.session(id), "session:incident", dto);
       return dto;
     },
 
@@ -156,10 +157,10 @@ export function createRoomActions(desk: ProctorDesk) {
      * transaction with the audit entry.
      */
     async creditOutage(user: AuthUser, p: CreditOutagePayload): Promise<ProctorActionResultDto> {
-      await authorize(user, p.sessionId);
-      const t = await targets(p.sessionId, p.attemptIds);
+      const { id } = await authorize(user, p.sessionId);
+      const t = await targets(id, p.attemptIds);
       const { credited, skipped } = await audited(async (uow) => {
-        const { outage, intervals } = await currentOutage(p.sessionId, uow);
+        const { outage, intervals } = await currentOutage(id, uow);
         const named = outage?.proposal.from === p.outageFrom && outage.proposal.to === p.outageTo;
         const done = { credited: [] as { attemptId: string; minutes: number }[], skipped: [] as Skipped[] };
         const wereCredited = named ? new Set<string>() : creditedWithin(p, t.ids, intervals);
@@ -184,7 +185,7 @@ export function createRoomActions(desk: ProctorDesk) {
           else if (await deps.exams.credit(toActor(user), attemptId, seat.minutes, p.reason, "credit", uow))
             done.credited.push(seat);
         }
-        await entry(uow, user, "proctor.credit_outage", p.sessionId, {
+        await entry(uow, user, "proctor.credit_outage", id, {
           reason: p.reason,
           outageFrom: new Date(p.outageFrom).toISOString(),
           outageTo: new Date(p.outageTo).toISOString(),
@@ -207,17 +208,15 @@ export function createRoomActions(desk: ProctorDesk) {
      * seated in this session; audited with whether a lock was in effect.
      */
     async unlockLogin(user: AuthUser, p: UnlockLoginPayload): Promise<UnlockLoginResultDto> {
-      await authorize(user, p.sessionId);
+      const { id } = await authorize(user, p.sessionId);
       const logins = deps.logins;
       if (!logins)
         throw errors.conflict("login_unlock_unavailable", "本节点考生不在考场登录，没有可解除的登录锁定");
-      const seated = (await deps.scheduling.listAssignments(p.sessionId)).find(
-        (a) => a.candidateId === p.candidateId,
-      );
+      const seated = (await deps.scheduling.listAssignments(id)).find((a) => a.candidateId === p.candidateId);
       if (!seated) throw errors.unprocessable("not_assigned", "该考生未被安排在本场次");
       const unlocked = await audited(async (uow) => {
         const was = await logins.unlockCandidate(seated.idNumber, uow.session);
-        await entry(uow, user, "proctor.unlock_login", p.sessionId, {
+        await entry(uow, user, "proctor.unlock_login", id, {
           candidateId: seated.candidateId,
           candidateName: seated.name,
           seatNo: seated.seatNo,

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { Types, type Connection } from "mongoose";
+import type { Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type { BlueprintRef } from "../contracts/scheduling.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
@@ -64,6 +64,9 @@ export interface SchedulingOptions {
   now?: () => Date;
 }
 
+/** A session id as the database writes it wherever it refers to one (ObjectId, lower case). */
+const CANONICAL_OBJECT_ID = /^[a-f\d]{24}$/;
+
 /**
  * What every part of scheduling is built from: the models, the audit log, the room booking and
  * the session loaders that apply the access policies. One per service.
@@ -76,8 +79,15 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
   const booking = createRoomBooking(Sessions, roomBookingLockModel(conn));
   const reserve = options.roomReserveMinutes ?? 30;
 
+  /**
+   * The session with exactly this id, or null. Only the id's canonical text (24 lower-case hex
+   * digits) is looked up: `findById` also takes it in upper case (and any 12-character string as
+   * raw bytes), and callers go on to match the id they passed against fields that store the
+   * canonical text (seats, attempts, incidents), which then matched nothing while the session had
+   * been found and authorised.
+   */
   async function loadSession(id: string): Promise<SessionLean | null> {
-    if (!Types.ObjectId.isValid(id)) return null;
+    if (!CANONICAL_OBJECT_ID.test(id)) return null;
     return (await Sessions.findById(id).lean()) as SessionLean | null;
   }
 
