@@ -43,6 +43,7 @@ export const ErrorCodes = {
   Location31250: 31250,
   Location31254: 31254,
   Location31275: 31275,
+  Location40400: 40400,
   Location51024: 51024,
   Location5107200: 5107200,
   Location5107201: 5107201,

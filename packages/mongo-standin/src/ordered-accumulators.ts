@@ -5,6 +5,7 @@ import * as expressionOperators from "mingo/operators/expression";
 import { compareBson } from "./bson-order.js";
 import { CommandError, unsupported } from "./errors.js";
 import { equalityKey } from "./group-key.js";
+import { presentValues } from "./missing-accumulators.js";
 import { sortDocuments } from "./sort-order.js";
 import { isPlainObject, type Doc } from "./storage/values.js";
 
@@ -71,12 +72,12 @@ function picked(
 }
 
 /**
- * `$addToSet`: the distinct values by the server's equality (group-key.ts); the engine's own took
- * `{x: 1, y: 2}` and `{y: 2, x: 1}` for one value.
+ * `$addToSet`: the distinct present values by the server's equality (group-key.ts); the engine's
+ * own took `{x: 1, y: 2}` and `{y: 2, x: 1}` for one value and kept a missing value as null.
  */
 const $addToSet: typeof accumulatorOperators.$addToSet = (docs, expr, options) => {
   const seen = new Map<string, unknown>();
-  for (const value of inputs(docs, expr, options)) {
+  for (const value of presentValues(docs, expr, options)) {
     const key = equalityKey(value);
     if (!seen.has(key)) seen.set(key, value);
   }
