@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { computeDeadline } from "./clock.js";
 import type { ExamCore } from "./exam-core.js";
 import { rooms, type Actor } from "./ports.js";
-import { clockParts, type AttemptLean } from "./presenters.js";
+import { clockParts, toVoidedClosed, type AttemptLean } from "./presenters.js";
 import { holdRoom } from "./release.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { errors } from "../lib/errors.js";
@@ -291,16 +291,11 @@ export function createAttemptControls(
       );
     uow.afterCommit(() => {
       if (tookBackPass) deps.onOutbox?.();
-      deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", {
-        attemptId,
-        status: "voided",
-        closeReason: "voided",
-        result: null,
-        // A voided attempt scores nothing: no answer of it is missing from a result.
-        answers: [],
-        serverTime: now().getTime(),
-        version,
-      });
+      deps.notifier.toRoom(
+        rooms.attempt(attemptId),
+        "attempt:closed",
+        toVoidedClosed(attemptId, version, now()),
+      );
       seats.seat(attemptId);
     });
     return true;

@@ -9,7 +9,7 @@ import type { ExamCore } from "./exam-core.js";
 import { nextEvent, paperHash, type ChainEvent } from "./event-chain.js";
 import { gradePaper } from "./grading.js";
 import { rooms, SYSTEM, type Actor } from "./ports.js";
-import { toCandidateAttempt, toSeatView } from "./presenters.js";
+import { toCandidateAttempt, toSeatView, toSubmittedClosed } from "./presenters.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 type Claimed = { _id: string; submitClaim?: { reason?: string | null } | null };
@@ -203,18 +203,7 @@ export function createClosing(core: ExamCore) {
     const doc = await store.find(attemptId);
     if (!doc) return;
     const v = toCandidateAttempt(doc, now(), null);
-    // The answers graded go with it: the page names its journalled answers that did not count
-    // from them, since its sync after a close at the deadline meets an ended login window.
-    deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", {
-      attemptId,
-      status: "submitted",
-      closeReason: reason,
-      result: v.result,
-      ...(v.review ? { review: v.review } : {}),
-      answers: v.answers,
-      serverTime: v.serverTime,
-      version: v.version,
-    });
+    deps.notifier.toRoom(rooms.attempt(attemptId), "attempt:closed", toSubmittedClosed(attemptId, reason, v));
     deps.notifier.toRoom(rooms.session(doc.sessionId), "session:seat", toSeatView(doc, now()));
   }
 

@@ -135,27 +135,51 @@ export function toCandidateAttempt(
  * carries no result and no answers: it scores nothing, so no answer is missing from a result.
  */
 export function toAttemptClosed(a: AttemptLean, now: Date, official = false): AttemptClosedDto | null {
-  if (a.status === "voided")
-    return {
-      attemptId: a._id,
-      status: "voided",
-      closeReason: "voided",
-      result: null,
-      answers: [],
-      serverTime: now.getTime(),
-      version: a.chainN,
-    };
+  if (a.status === "voided") return toVoidedClosed(a._id, a.chainN, now);
   if (a.status !== "submitted") return null;
-  const v = toCandidateAttempt(a, now, null, official);
+  return toSubmittedClosed(
+    a._id,
+    (a.closeReason ?? "candidate") as CloseReason,
+    toCandidateAttempt(a, now, null, official),
+  );
+}
+
+/**
+ * `attempt:closed` of a handed-in attempt from the candidate's view of it: the one builder for the
+ * closing's announcement and a refused page's reply, so the two cannot drift. The answers graded
+ * go with it: the page names its journalled answers that did not count from them, since its sync
+ * after a close at the deadline meets an ended login window.
+ */
+export function toSubmittedClosed(
+  attemptId: string,
+  closeReason: CloseReason,
+  v: Pick<CandidateAttemptDto, "result" | "review" | "answers" | "serverTime" | "version">,
+): AttemptClosedDto {
   return {
-    attemptId: a._id,
+    attemptId,
     status: "submitted",
-    closeReason: (a.closeReason ?? "candidate") as CloseReason,
+    closeReason,
     result: v.result,
     ...(v.review ? { review: v.review } : {}),
     answers: v.answers,
     serverTime: v.serverTime,
     version: v.version,
+  };
+}
+
+/**
+ * `attempt:closed` of a voided attempt at `version`: the one builder for the void's announcement
+ * and a refused page's reply. It scores nothing, so no answer of it is missing from a result.
+ */
+export function toVoidedClosed(attemptId: string, version: number, now: Date): AttemptClosedDto {
+  return {
+    attemptId,
+    status: "voided",
+    closeReason: "voided",
+    result: null,
+    answers: [],
+    serverTime: now.getTime(),
+    version,
   };
 }
 
