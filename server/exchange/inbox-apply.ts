@@ -96,7 +96,7 @@ export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: str
     sourceEndedNow: ended !== null && ended !== undefined,
     update: {
       $set: set,
-      $push: { history: { at, state: advance ? msg.state : c.state, by, note } },
+      $push: { history: { at, state: advance ? msg.state : c.state, by, note, messageId: msg.messageId } },
       // A filing the hub reports ended releases its open key here too (see filingOpenKey), and so
       // does a transfer the home province answered with a problem: its last step (transferOpenKey).
       ...(set.state === "ended" || (c.kind === "transfer" && set.state === "problem") ? { $unset: { openKey: 1 } } : {}),

@@ -1,6 +1,7 @@
 import type { ClientSession } from "mongoose";
 import type { InboxPage, IssuedBody } from "../contracts/exchange.js";
 import type { QualificationRecord } from "../contracts/hub.js";
+import { AppError } from "../lib/errors.js";
 import { applyMessage } from "./inbox-apply.js";
 import type { ProvinceExchangeModels } from "./province-exchange.models.js";
 
@@ -99,14 +100,20 @@ export async function applyInboxPage(
           sourceRecord: msg.sourceRecord ?? (c.sourceRecord as QualificationRecord | null) ?? null,
         });
         if (done?.afterCommit) committed.push(done.afterCommit);
-        // What became of this province's certificate, in the history entry the notice just
-        // added (the one after those read above), when it was not cancelled.
-        if (done?.note)
-          await m.Cases.updateOne(
-            { caseId: msg.caseId },
-            { $set: { [`history.${c.history.length}.note`]: done.note } },
-            { session },
+        // What became of this province's certificate, in the history entry the notice added: found
+        // by the message's id, not by position, since other writes of this transaction may have
+        // moved it. Found nowhere, the note would be lost: the pull refuses and rolls back.
+        if (done?.note) {
+          const res = await m.Cases.updateOne(
+            { caseId: msg.caseId, "history.messageId": msg.messageId },
+            { $set: { "history.$[notice].note": done.note } },
+            { session, arrayFilters: [{ "notice.messageId": msg.messageId }] },
           );
+          if (res.matchedCount !== 1) {
+            const where = { caseId: msg.caseId, messageId: msg.messageId };
+            throw new AppError("exchange_notice_entry_missing", 500, "换发通知未在案件记录中留下条目", where);
+          }
+        }
       }
       applied++;
     }

@@ -16,6 +16,11 @@ const historySchema = new Schema(
     state: { type: String, required: true },
     by: { type: String, required: true },
     note: { type: String, default: null },
+    /**
+     * The inbox message that added the entry, so a later write of the same pull finds it by id,
+     * not by position (absent on entries written by this node and on those stored before).
+     */
+    messageId: { type: String },
   },
   { _id: false },
 );
