@@ -56,8 +56,9 @@ function nodeSpecs(): NodeSpec[] {
       provinceName: "江苏省",
       nodeName: "province-320000",
       port: jsPort,
-      // 江苏 signs certificates with SM2/SM3, 北京 with Ed25519; each trusts the other's lists
-      // (scoped to its province) until the hub signs the national trust list.
+      // 江苏 signs certificates with SM2/SM3, 北京 with Ed25519; each reads the other's status list,
+      // checked with the keys the hub's national list (HUB_PUBLIC_KEY) holds for that province: no
+      // anchor is pinned (CERT_PEER_ANCHORS), so a peer's self-served anchor is never trusted.
       env: {
         ROLE: "province",
         PROVINCE_CODE: "320000",

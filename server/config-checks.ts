@@ -74,6 +74,8 @@ export interface ParsedKeys {
   HUB_URL?: string;
   HUB_PUBLIC_KEY?: string;
   CERT_TRUST_DEMO?: boolean;
+  CERT_PEERS?: string;
+  CERT_PEER_ANCHORS?: string;
 }
 
 /**
@@ -134,7 +136,34 @@ export function crossKeyProblems(e: ParsedKeys, raw: NodeJS.ProcessEnv): ConfigP
   if (e.ROLE === "province" && raw.HUB_PUBLIC_KEY !== undefined && raw.HUB_URL === undefined) {
     problems.push({ key: "HUB_URL", message: "is required with HUB_PUBLIC_KEY" });
   }
+  problems.push(...peerAnchorProblems(e, raw));
   return problems;
+}
+
+/**
+ * A peer's certificates verify against its trust anchor, so the anchor must come from somewhere
+ * its address cannot speak for: a key pinned in CERT_PEER_ANCHORS, or the hub's national list
+ * (signed with the pinned HUB_PUBLIC_KEY). A peer with neither would trust whatever anchor answers
+ * its address (a plain-HTTP path, a proxy, DNS), and with it certificates forged in its name.
+ */
+function peerAnchorProblems(e: ParsedKeys, raw: NodeJS.ProcessEnv): ConfigProblem[] {
+  if (e.ROLE !== "province") return [];
+  const codeOf = (entry: string) => entry.slice(0, 6);
+  const peers = (e.CERT_PEERS ?? "").split(",").filter(Boolean).map(codeOf);
+  const pinned = new Set((e.CERT_PEER_ANCHORS ?? "").split(",").filter(Boolean).map(codeOf));
+  const messages: string[] = [];
+  const unpinned = peers.filter((code) => !pinned.has(code));
+  if (unpinned.length > 0 && raw.HUB_URL === undefined)
+    messages.push(
+      `pins no anchor key for CERT_PEERS ${unpinned.join(", ")} and there is no HUB_URL: the anchor a peer serves for itself proves nothing (whoever answers its address could sign certificates in its name); pin each peer's key (its GET /api/certificates/trust-anchors, checked with that province out of band) or set HUB_URL and HUB_PUBLIC_KEY`,
+    );
+  const stray = [...pinned].filter((code) => !peers.includes(code));
+  if (stray.length > 0)
+    messages.push(
+      `pins ${stray.join(", ")}, which CERT_PEERS does not list: a pin for no peer is a typo or a peer left out`,
+    );
+  // One problem per key: the boot error names each key once.
+  return messages.length > 0 ? [{ key: "CERT_PEER_ANCHORS", message: messages.join("; it also ") }] : [];
 }
 
 /**

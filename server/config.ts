@@ -211,6 +211,16 @@ const Env = z
       .regex(/^(\d{6}=https?:\/\/[^,\s]+)(,\d{6}=https?:\/\/[^,\s]+)*$/, "must look like 110000=http://host:port,…")
       .optional(),
     /**
+     * The list-signing (anchor) key of each peer in CERT_PEERS, pinned: `110000=<public key>,…`, a
+     * province repeated for each key it signs with (a rotation adds one). The anchor a peer serves
+     * counts only if it is pinned here: the address alone is no proof of whom it reaches. A peer
+     * with no pinned key is verified only through the hub's national trust list (HUB_URL).
+     */
+    CERT_PEER_ANCHORS: z
+      .string()
+      .regex(/^(\d{6}=[A-Za-z0-9_-]{40,200})(,\d{6}=[A-Za-z0-9_-]{40,200})*$/, "must look like 110000=<public key>,…")
+      .optional(),
+    /**
      * Also trust the committed demo trust list (province 990000). Defaults to true outside
      * production; `true` in production is a config error (its private keys are public).
      */
@@ -338,7 +348,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       peers: (e.CERT_PEERS ?? "")
         .split(",")
         .filter(Boolean)
-        .map((p) => ({ provinceCode: p.slice(0, 6), url: p.slice(7) })),
+        .map((p) => ({
+          provinceCode: p.slice(0, 6),
+          url: p.slice(7),
+          anchorKeys: (e.CERT_PEER_ANCHORS ?? "")
+            .split(",")
+            .filter((a) => a.startsWith(`${p.slice(0, 6)}=`))
+            .map((a) => a.slice(7)),
+        })),
       trustDemo: e.CERT_TRUST_DEMO ?? e.NODE_ENV !== "production",
     },
     exchange: {

@@ -11,7 +11,7 @@
  * seen is kept per kind, source and province, in this instance's memory: a restart, or another
  * instance, starts from whatever it fetches first (as the caches themselves do).
  */
-import type { TrustAnchor } from "../contracts/certificates.js";
+import type { TrustAnchor, TrustListKey } from "../contracts/certificates.js";
 import type { Logger } from "../lib/logger.js";
 import { loadStatusList, type LoadedStatusList } from "./crypto/status-list.js";
 import { loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
@@ -66,26 +66,53 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date; ref
   }
 
   /**
-   * A peer's lists, refreshed at most every minute. The peer's anchor is taken from the peer but
-   * scoped to the province configured for it, so a peer can only vouch for its own keys; when the
-   * hub signs the national list (issue 12) its anchor replaces these. A failed refresh keeps the
-   * last good copy, which then ages into stale and expired like any list.
+   * A peer's lists, refreshed at most every minute. A peer's anchor is never taken on its own word:
+   * whoever answers its address (a plain-HTTP path, a proxy, DNS) could serve an anchor of its own
+   * and sign certificates in the peer's name. So the trust list verifies only with the anchors
+   * pinned for it (CERT_PEER_ANCHORS; a served anchor counts only if it is a pinned one, scoped to
+   * the peer's province); with no pin, the peer supplies only its status list, checked with the
+   * keys the hub's national list (`national`) holds for its province; with neither, nothing of the
+   * peer is trusted. A failed refresh keeps the last good copy, which then ages into stale and
+   * expired like any list.
    */
-  async function peer(p: { provinceCode: string; url: string }) {
+  async function peer(
+    p: { provinceCode: string; url: string; anchorKeys?: readonly string[] },
+    national: LoadedTrustList | null = null,
+  ) {
     const cached = peerCache.get(p.url);
     if (cached && Date.now() - cached.at < refreshMs) return cached;
+    const pinned = p.anchorKeys ?? [];
     try {
       const base = p.url.replace(/\/+$/, "");
-      const anchorDoc = (await fetchJson(`${base}/api/certificates/trust-anchors`)) as {
-        anchors?: TrustAnchor[];
-      };
-      const scoped = (anchorDoc.anchors ?? []).map((a) => ({ ...a, provinces: [p.provinceCode] }));
-      const loaded = loadTrustList(await fetchJson(`${base}/api/certificates/trust-list`), scoped);
-      const list = loaded.ok ? keepNewest(newestTrust, `peer:${p.provinceCode}`, loaded.list) : null;
-      // Checked against the kept trust list's keys, not an older list's that may still hold a key since retired.
-      const status = list
-        ? loadStatusList(await fetchJson(`${base}/api/certificates/status-list`), list.body.keys)
-        : null;
+      let list: LoadedTrustList | null = null;
+      let keys: TrustListKey[];
+      if (pinned.length > 0) {
+        const anchorDoc = (await fetchJson(`${base}/api/certificates/trust-anchors`)) as {
+          anchors?: TrustAnchor[];
+        };
+        const served = anchorDoc.anchors ?? [];
+        const trusted = served
+          .filter((a) => pinned.includes(a.publicKey))
+          .map((a) => ({ ...a, provinces: [p.provinceCode] }));
+        if (trusted.length < served.length)
+          opts.logger.warn(
+            { peer: p.url, refused: served.filter((a) => !pinned.includes(a.publicKey)).map((a) => a.kid) },
+            "peer served trust anchors not pinned in CERT_PEER_ANCHORS: ignored",
+          );
+        const loaded = loadTrustList(await fetchJson(`${base}/api/certificates/trust-list`), trusted);
+        if (!loaded.ok) opts.logger.warn({ peer: p.url, reason: loaded.reason }, "peer trust list refused");
+        list = loaded.ok ? keepNewest(newestTrust, `peer:${p.provinceCode}`, loaded.list) : null;
+        // Checked against the kept trust list's keys, not an older list's that may still hold a key since retired.
+        keys = list?.body.keys ?? [];
+      } else if (national) {
+        keys = national.body.keys.filter((k) => k.provinceCode === p.provinceCode);
+      } else {
+        throw new Error("no anchor pinned for the peer (CERT_PEER_ANCHORS) and no national trust list");
+      }
+      const status =
+        keys.length > 0
+          ? loadStatusList(await fetchJson(`${base}/api/certificates/status-list`), keys)
+          : null;
       const entry = {
         at: Date.now(),
         list: list ?? cached?.list ?? null,

@@ -42,8 +42,11 @@ export interface SigningOptions {
   keysDir: string;
   /** Trust the committed demo list (province 990000) too; never in production. */
   trustDemo: boolean;
-  /** Other nodes whose trust and status lists this node fetches, each bound to its province. */
-  peers: { provinceCode: string; url: string }[];
+  /**
+   * Other nodes whose trust and status lists this node fetches, each bound to its province, with
+   * the anchor keys pinned for it (CERT_PEER_ANCHORS); unpinned, only the hub's list vouches for it.
+   */
+  peers: readonly { provinceCode: string; url: string; anchorKeys?: readonly string[] }[];
   /**
    * The national hub and its pinned Ed25519 key (HUB_URL, HUB_PUBLIC_KEY): its trust list carries
    * every province's certificate keys, so a certificate from anywhere verifies here.
@@ -239,7 +242,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     /**
      * Closes the current key (it stays on the trust list) and adds a new one. A certificate key
      * switches after the configured lead, while the push announces it to the hub; a trust-list key
-     * at once (peers read this node's anchors from the node itself at every refresh). `leadMs`
+     * at once (a peer that pins this node's anchor, CERT_PEER_ANCHORS, must add the new one). `leadMs`
      * overrides the lead; `expectOpen` refuses (`key_rotated_meanwhile`) when that key is no longer
      * the one in use. Audited and run once across instances by key-rotation.ts, which calls this.
      */
@@ -331,13 +334,14 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       const status = await ownStatusList();
       const lists = [own.loaded, ...demo];
       const statusLists = new Map<string, LoadedStatusList>([[opts.provinceCode, status.loaded]]);
+      // The national list first: it vouches for the keys of peers with no pinned anchor.
+      const national = opts.hub ? await remote.hubList(opts.hub) : null;
       for (const p of opts.peers) {
-        const entry = await remote.peer(p);
+        const entry = await remote.peer(p, national);
         if (entry.list) lists.push(entry.list);
         const status = entry.status && remote.unexpired(entry.status);
         if (status) statusLists.set(p.provinceCode, status);
       }
-      const national = opts.hub ? await remote.hubList(opts.hub) : null;
       if (national) lists.push(national);
       // Another province's status as of now: only the hub's copy of its list, read now (a peer's
       // is up to a minute old, and most provinces are no one's peer); absent when it cannot be had.

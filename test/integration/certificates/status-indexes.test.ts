@@ -26,7 +26,15 @@ describe("certificate status-list indexes: reissue, capacity and list size", fun
   let beijing: TestNode;
   before(async () => {
     jiangsu = await startCertNode();
-    beijing = await startCertNode({ PROVINCE_CODE: "110000", CERT_PEERS: `320000=${jiangsu.url}` });
+    // 北京 pins 江苏's anchor, as an operator would after checking it with 江苏.
+    const { anchors } = (await (await fetch(`${jiangsu.url}/api/certificates/trust-anchors`)).json()) as {
+      anchors: { publicKey: string }[];
+    };
+    beijing = await startCertNode({
+      PROVINCE_CODE: "110000",
+      CERT_PEERS: `320000=${jiangsu.url}`,
+      CERT_PEER_ANCHORS: anchors.map((a) => `320000=${a.publicKey}`).join(","),
+    });
   });
   after(async () => {
     await beijing?.stop();

@@ -73,7 +73,7 @@ describe("signed lists a verifier fetches from others", () => {
     const { server, url } = await aServer(docs);
     servers.push(server);
     const { remote } = lists();
-    const peer = { provinceCode: "320000", url };
+    const peer = { provinceCode: "320000", url, anchorKeys: [anchor.publicKey] };
 
     const first = await remote.peer(peer);
     expect(first.status?.body.generatedAt).to.equal(AT_1000.toISOString());
@@ -108,7 +108,7 @@ describe("signed lists a verifier fetches from others", () => {
     const { server, url } = await aServer(docs);
     servers.push(server);
     const { remote } = lists();
-    const peer = { provinceCode: "320000", url };
+    const peer = { provinceCode: "320000", url, anchorKeys: [anchor.anchor.publicKey] };
     expect((await remote.peer(peer)).list?.body.generatedAt).to.equal(AT_1000.toISOString());
     docs.set("/api/certificates/trust-list", anchor.sign([jiangsu.entry], AT_0800));
     const kept = await remote.peer(peer);
