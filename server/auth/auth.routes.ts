@@ -14,7 +14,7 @@ import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
 import type { LoginRateLimiter } from "./login-rates.js";
 import { logIn, runStrategy, type PassportInstance } from "./passport.js";
-import { issueCsrfToken, requireCsrfToken, SESSION_COOKIE } from "./session.js";
+import { csrfTokenFor, issueCsrfToken, requireCsrfToken, SESSION_COOKIE } from "./session.js";
 import type { SocketSessions } from "../lib/socket-session.js";
 
 const IdParam = z.string().min(1).max(64);
@@ -52,7 +52,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
   }
 
   r.get("/auth/csrf", noQuery, (req, res) => {
-    res.json({ csrfToken: issueCsrfToken(req) });
+    res.json({ csrfToken: csrfTokenFor(req, res) });
   });
 
   // The strategies read req.body: it is replaced by what the contract made of it (the ID and
@@ -91,7 +91,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
     noQuery,
     (req, res, next) => {
       if (currentUser(req)) return next();
-      const anonymous: SessionStateDto = { user: null, csrfToken: issueCsrfToken(req) };
+      const anonymous: SessionStateDto = { user: null, csrfToken: csrfTokenFor(req, res) };
       res.json(anonymous);
     },
     access.route("account:self"),

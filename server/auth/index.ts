@@ -29,6 +29,7 @@ import { createAuthService, type AuthService } from "./auth.service.js";
 import { createLoginRateLimiter, createLoginRates } from "./login-rates.js";
 import { createPassport } from "./passport.js";
 import {
+  bindCsrfKey,
   createSessionMiddleware,
   csrfProtection,
   onlyForHandshake,
@@ -93,8 +94,8 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
   // Without SESSION_SECRET (dev/test) the secret is random but kept in the node's database, so
   // several instances of one node (behind a load balancer, or the two-instance tests) accept each
   // other's cookies. It is read once, on the first request.
-  let built: Promise<RequestHandler> | null = null;
-  const buildSession = async (): Promise<RequestHandler> => {
+  let built: Promise<{ mw: RequestHandler; secret: string }> | null = null;
+  const buildSession = async (): Promise<{ mw: RequestHandler; secret: string }> => {
     let secret = config.session.secret;
     if (!secret) {
       logger.warn(
@@ -103,7 +104,8 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       secret = await sharedDevSecret(conn);
     }
     // Logins expire on the clock the socket guard and the TTL index judge them by (auth.now).
-    return createSessionMiddleware(conn, { secret, secure: config.http.cookieSecure, now: auth.now });
+    const mw = createSessionMiddleware(conn, { secret, secure: config.http.cookieSecure, now: auth.now });
+    return { mw, secret };
   };
   const sessionMw: RequestHandler = (req, res, next) => {
     // A failed build is forgotten, not kept: one database blip on the first request would
@@ -113,7 +115,11 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       throw err;
     });
     built.then(
-      (mw) => mw(req, res, next),
+      ({ mw, secret }) => {
+        // Visitors' CSRF tokens are signed with the session secret (see csrfTokenFor).
+        bindCsrfKey(req, { secret, secure: config.http.cookieSecure });
+        mw(req, res, next);
+      },
       (err: unknown) => next(err),
     );
   };

@@ -1,7 +1,7 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { MongoStore } from "connect-mongo";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import session from "express-session";
 import type { ClientSession, Connection } from "mongoose";
 import { AppError } from "../lib/errors.js";
@@ -17,6 +17,8 @@ declare module "express-session" {
 
 export const SESSION_COOKIE = "roadcert.sid";
 export const CSRF_HEADER = "x-csrf-token";
+/** A visitor's CSRF nonce (not logged in): their token is its HMAC, so nothing is stored for them. */
+export const CSRF_COOKIE = "roadcert.csrf";
 /** The collection login sessions live in (the socket guard asks it whether a login still holds). */
 export const SESSION_COLLECTION = "sessions";
 const SESSION_TTL_SECONDS = 8 * 3600;
@@ -175,10 +177,63 @@ export function randomSessionSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
-/** Issues (or returns) the session's CSRF token. */
+/** Issues (or returns) the session's CSRF token: for a login (it is stored in the session). */
 export function issueCsrfToken(req: { session: session.Session & Partial<session.SessionData> }): string {
   req.session.csrfToken ??= randomBytes(24).toString("base64url");
   return req.session.csrfToken;
+}
+
+/** What signs a visitor's CSRF token, bound to each request by the session middleware. */
+interface CsrfKey {
+  secret: string;
+  secure: boolean;
+}
+const csrfKeys = new WeakMap<object, CsrfKey>();
+
+/** Gives `req` the node's session secret for visitors' CSRF tokens (the session middleware's job). */
+export function bindCsrfKey(req: object, key: CsrfKey): void {
+  csrfKeys.set(req, key);
+}
+
+const NONCE = /^[A-Za-z0-9_-]{32}$/;
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** A visitor's token: the nonce signed with the session secret (domain-separated from cookies). */
+function signNonce(secret: string, nonce: string): string {
+  return createHmac("sha256", secret).update(`csrf-token:${nonce}`).digest("base64url");
+}
+
+/** The request is logged in, or its session already holds a token (it is kept, as before). */
+function usesSessionToken(req: Request): boolean {
+  return (
+    req.user !== undefined || Boolean((req.session as Partial<session.SessionData> | undefined)?.csrfToken)
+  );
+}
+
+/**
+ * The CSRF token for whoever asks: a login's session token (`issueCsrfToken`), or, for a visitor
+ * who is not logged in, the HMAC of a random nonce kept in a cookie (signed double submit). Every
+ * cookieless GET of /api/auth/csrf or /api/auth/session used to store a session document for its
+ * token: a loop of them grew the sessions collection (8 h TTL) and its writes without bound. The
+ * visitor's session is first written when they log in (which regenerates it anyway).
+ */
+export function csrfTokenFor(req: Request, res: Response): string {
+  if (usesSessionToken(req)) return issueCsrfToken(req);
+  const key = csrfKeys.get(req);
+  if (!key) throw new Error("CSRF key not bound: the session middleware did not run");
+  let nonce = readCookie(req, CSRF_COOKIE);
+  if (!nonce || !NONCE.test(nonce)) {
+    nonce = randomBytes(24).toString("base64url");
+    res.cookie(CSRF_COOKIE, nonce, { httpOnly: true, sameSite: "lax", secure: key.secure, path: "/" });
+  }
+  return signNonce(key.secret, nonce);
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -207,21 +262,33 @@ export function csrfProtection(): RequestHandler {
 /**
  * Refuses the request unless it carries the session's CSRF token. Mounted on the login routes:
  * a login must come from a page that first fetched a token (`GET /api/auth/csrf`), so a foreign
- * page cannot log the victim's browser into the attacker's account (login CSRF).
+ * page cannot log the victim's browser into the attacker's account (login CSRF). A visitor's token
+ * is checked against their nonce cookie (see `csrfTokenFor`), a login's against its session.
  */
 export const requireCsrfToken: RequestHandler = (req, _res, next) => {
-  const expected = (req.session as Partial<session.SessionData> | undefined)?.csrfToken;
   const sent = req.get(CSRF_HEADER);
-  if (!expected || !sent || !safeEqual(expected, sent)) {
+  if (!sent || !safeEqual(expectedCsrfToken(req) ?? "", sent)) {
     return next(new AppError("csrf_failed", 403, "页面已过期，请刷新后重试"));
   }
   next();
 };
 
+/**
+ * The token a write must carry: the session's, for a login or a session that holds one; else, for
+ * a visitor, the signature of their nonce cookie (none without the cookie: a token alone is no
+ * proof that this browser fetched it).
+ */
+function expectedCsrfToken(req: Request): string | undefined {
+  if (usesSessionToken(req)) return (req.session as Partial<session.SessionData> | undefined)?.csrfToken;
+  const key = csrfKeys.get(req);
+  const nonce = readCookie(req, CSRF_COOKIE);
+  return key && nonce && NONCE.test(nonce) ? signNonce(key.secret, nonce) : undefined;
+}
+
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
+  return ab.length > 0 && ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
 /**

@@ -75,7 +75,7 @@ export async function createStaff(
   return { user, username, password };
 }
 
-/** A fresh agent with a CSRF token (not logged in); `cookie` is its session's `Cookie` header value. */
+/** A fresh agent with a CSRF token (not logged in); `cookie` is its `Cookie` header value. */
 export async function anonymousAgent(
   node: RunningNode,
 ): Promise<{ agent: TestAgent; csrfToken: string; cookie: string }> {
@@ -83,7 +83,9 @@ export async function anonymousAgent(
   const res = await agent.get("/api/auth/csrf").expect(200);
   const csrfToken = (res.body as { csrfToken: string }).csrfToken;
   agent.set("x-csrf-token", csrfToken);
-  return { agent, csrfToken, cookie: sessionCookie(res.headers["set-cookie"]) };
+  // A visitor's token is signed, not stored: no session cookie yet, only the CSRF nonce's.
+  const cookies = ([] as string[]).concat(res.headers["set-cookie"] ?? []);
+  return { agent, csrfToken, cookie: cookies.map((c) => c.split(";")[0] ?? "").join("; ") };
 }
 
 function sessionCookie(setCookie: string | string[] | undefined): string {

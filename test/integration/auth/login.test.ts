@@ -193,29 +193,49 @@ describe("cookies behind a TLS-terminating proxy", () => {
     await node.stop();
   });
 
-  it("when TRUST_PROXY is set and the proxy says https, then the session cookie is Secure", async () => {
-    const res = await request(node.url).get("/api/auth/csrf").set("x-forwarded-proto", "https").expect(200);
-    const cookie = ([] as string[])
-      .concat(res.headers["set-cookie"] ?? [])
+  /**
+   * A visitor's CSRF nonce cookie (GET /api/auth/csrf), then the session cookie of a login made
+   * with it, both over https as the proxy says. The jar would not send a Secure cookie over the
+   * test's plain http: the nonce is passed on by hand.
+   */
+  async function cookiesOverHttps(target: Node): Promise<{ nonce?: string; session?: string }> {
+    const staff = await createStaff(target, { roles: ["officer"] });
+    const csrf = await request(target.url)
+      .get("/api/auth/csrf")
+      .set("x-forwarded-proto", "https")
+      .expect(200);
+    const nonce = ([] as string[])
+      .concat(csrf.headers["set-cookie"] ?? [])
+      .find((c) => c.startsWith("roadcert.csrf="));
+    const login = await request(target.url)
+      .post("/api/auth/login")
+      .set("x-forwarded-proto", "https")
+      .set("cookie", nonce?.split(";")[0] ?? "")
+      .set("x-csrf-token", (csrf.body as { csrfToken: string }).csrfToken)
+      .send({ username: staff.username, password: staff.password })
+      .expect(200);
+    const session = ([] as string[])
+      .concat(login.headers["set-cookie"] ?? [])
       .find((c) => c.startsWith("roadcert.sid="));
-    expect(cookie)
-      .to.match(/;\s*Secure/i)
-      .and.match(/HttpOnly/i);
+    return { nonce, session };
+  }
+
+  it("when TRUST_PROXY is set and the proxy says https, then the CSRF and session cookies are Secure", async () => {
+    const { nonce, session } = await cookiesOverHttps(node);
+    for (const cookie of [nonce, session])
+      expect(cookie)
+        .to.match(/;\s*Secure/i)
+        .and.match(/HttpOnly/i);
   });
 
-  it("when COOKIE_SECURE=false opts out behind the proxy, then the session cookie is not Secure even over https", async () => {
+  it("when COOKIE_SECURE=false opts out behind the proxy, then the CSRF and session cookies are not Secure even over https", async () => {
     const optedOut = await startTestNode({ env: { TRUST_PROXY: "true", COOKIE_SECURE: "false" } });
     try {
-      const res = await request(optedOut.url)
-        .get("/api/auth/csrf")
-        .set("x-forwarded-proto", "https")
-        .expect(200);
-      const cookie = ([] as string[])
-        .concat(res.headers["set-cookie"] ?? [])
-        .find((c) => c.startsWith("roadcert.sid="));
-      expect(cookie)
-        .to.be.a("string")
-        .and.not.match(/;\s*Secure/i);
+      const { nonce, session } = await cookiesOverHttps(optedOut);
+      for (const cookie of [nonce, session])
+        expect(cookie)
+          .to.be.a("string")
+          .and.not.match(/;\s*Secure/i);
     } finally {
       await optedOut.stop();
     }
