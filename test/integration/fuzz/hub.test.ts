@@ -92,6 +92,8 @@ const SIGNERS: Signer[] = [
 type StaffRole = "anonymous" | "admin" | "hub_operator";
 const STAFF: StaffRole[] = ["anonymous", "admin", "hub_operator", "hub_operator"];
 
+/** login_rates: its TTL index removes rows at any moment, whatever route is being swept. */
+const LOGIN_RATES = ["login_rates"];
 /**
  * What the hub writes for every request to its inter-node prefix, refused or not, by design: the
  * nonces (a replay gets the stored answer), and the message log's record of each message received
@@ -101,10 +103,10 @@ const STAFF: StaffRole[] = ["anonymous", "admin", "hub_operator", "hub_operator"
  * The login sessions are compared like any collection but for their expiry, which every request
  * touches (VOLATILE_FIELDS in test/helpers/store-snapshot.ts).
  */
-const IGNORED_SIGNED = new Set(["node_nonces"]);
+const IGNORED_SIGNED = new Set(["node_nonces", ...LOGIN_RATES]);
 const receivedMessage = (collection: string, doc: Record<string, unknown>) =>
   collection === "message_log" && doc.direction === "in";
-const IGNORED = new Set<string>();
+const IGNORED = new Set<string>(LOGIN_RATES);
 /**
  * The summary of the unsigned refusals the hub only counted (server/sharing/refusal-summary.ts):
  * its timer writes it one window after the refusals it sums up, so it lands in whatever route runs
