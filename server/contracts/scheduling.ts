@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CategoryCode } from "./categories.js";
-import { DivisionCode } from "./auth.js";
+import { canonicalId, DivisionCode, RecordId } from "./auth.js";
 import { IsoInstant, TimeIdCursor, wholeNumber } from "./validation.js";
 
 /**
@@ -111,8 +111,8 @@ const isoDate = z.iso.datetime({ offset: true });
 export const CreateSessionBody = z
   .object({
     categoryCode: CategoryCode,
-    testCentreId: z.string().min(1).max(64),
-    roomId: z.string().min(1).max(64),
+    testCentreId: RecordId,
+    roomId: RecordId,
     startsAt: isoDate,
     /** Omit to take the minutes of the category's current blueprint (60 when it has none). */
     durationMinutes: z.number().int().min(10).max(480).optional(),
@@ -136,9 +136,9 @@ export type UpdateSessionBody = z.infer<typeof UpdateSessionBody>;
 
 export const AssignBody = z
   .object({
-    candidateId: z.string().min(1).max(64),
+    candidateId: RecordId,
     /** Omit to take the lowest free seat. */
-    seatId: z.string().min(1).max(64).optional(),
+    seatId: RecordId.optional(),
   })
   .strict();
 export type AssignBody = z.infer<typeof AssignBody>;
@@ -149,7 +149,7 @@ export type AssignBody = z.infer<typeof AssignBody>;
  * of it, in registration order, until the seats run out.
  */
 export const AutoAssignBody = z
-  .object({ candidateIds: z.array(z.string().min(1).max(64)).min(1).max(500).optional() })
+  .object({ candidateIds: z.array(RecordId).min(1).max(500).optional() })
   .strict();
 export type AutoAssignBody = z.infer<typeof AutoAssignBody>;
 
@@ -163,7 +163,8 @@ export interface AutoAssignResultDto {
 export const ListSessionsQuery = z
   .object({
     categoryCode: CategoryCode.optional(),
-    testCentreId: z.string().max(64).optional(),
+    // Canonical (`canonicalId`) as `RecordId` is; matched against the sessions' stored centre id.
+    testCentreId: z.string().max(64).overwrite(canonicalId).optional(),
     divisionCode: DivisionCode.optional(),
     /** Sessions starting at or after this instant. */
     from: IsoInstant.optional(),

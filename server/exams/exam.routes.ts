@@ -1,6 +1,7 @@
 import type { Router } from "express";
 import { z } from "zod";
 import { actorOf, type Access } from "../access/index.js";
+import { RecordId } from "../contracts/auth.js";
 import { errors } from "../lib/errors.js";
 import { noQuery, parse, strictRouter } from "../lib/http.js";
 import { findBrokenLink } from "./event-chain.js";
@@ -9,7 +10,12 @@ import { reportToCsv, reportToXlsx } from "./report-export.js";
 import type { ResultsService } from "./results.service.js";
 
 const Id = z.string().min(1).max(64);
-const SessionParams = z.object({ sessionId: Id }).strict();
+/**
+ * Canonical (`RecordId`): the access check finds a session typed in upper case too, and the report,
+ * the exports and the publication then match the id as given against records that store it in
+ * lower case (a publication stored under the id as typed would lock nothing).
+ */
+const SessionParams = z.object({ sessionId: RecordId }).strict();
 const AttemptParams = z.object({ attemptId: Id }).strict();
 /** The sittings under review (`paper_changed`) the officer publishes without a result (成绩暂缓发布). */
 const PublishBody = z.object({ withheld: z.array(Id).max(1000).optional() }).strict();

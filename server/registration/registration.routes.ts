@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import { actorOf, type Access } from "../access/index.js";
-import { z } from "zod";
+import { RecordId } from "../contracts/auth.js";
 import {
   ApplyForCategoriesBody,
   CorrectCandidateBody,
@@ -14,7 +14,12 @@ import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import { registrationImportTemplate } from "./import-template.js";
 import type { RegistrationService } from "./registration.service.js";
 
-const IdParam = z.string().min(1).max(64);
+/**
+ * Candidate and import ids, canonical: a candidate typed in upper case was found, then checked for
+ * an open seat by the id as typed, against seats that store it in lower case, and so withdrawn
+ * while seated.
+ */
+const IdParam = RecordId;
 
 /**
  * Officers register candidates, read, correct, extend (more categories) and withdraw those of their division; nobody else

@@ -61,6 +61,10 @@ const CurrentAddress = z.object({
 
 type CandidateLean = CandidateDoc & { _id: Types.ObjectId; createdAt?: Date };
 
+// A candidate id as stored in every reference to it: `findById` takes upper case too, and a seat
+// check by the id as given then matched nothing (a seated candidate withdrawn).
+const isCanonicalId = (id: string) => /^[a-f\d]{24}$/.test(id);
+
 /** The registrations a list query names, within the actor's divisions. */
 function listFilter(
   actor: AuthUser,
@@ -139,7 +143,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
   }
 
   async function loadInScope(actor: AuthUser, id: string): Promise<CandidateLean> {
-    if (!Types.ObjectId.isValid(id)) throw errors.notFound("考生");
+    if (!isCanonicalId(id)) throw errors.notFound("考生");
     const c = (await Candidates.findById(id).lean()) as CandidateLean | null;
     if (!c || !canSeeDivision(actor.divisionCode, c.divisionCode)) throw errors.notFound("考生");
     return c;
@@ -373,7 +377,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
       copied?: { name: string },
     ): Promise<boolean> {
       const ids = [...new Set(candidateIds)];
-      if (!ids.every((id) => Types.ObjectId.isValid(id))) return false;
+      if (!ids.every(isCanonicalId)) return false;
       // `copied`: the name the seat (and its ticket) copies, still the registration's: a name
       // corrected since the seating read the candidate left the old name on the ticket.
       const registered = { _id: { $in: ids }, withdrawnAt: null, ...(copied ? { name: copied.name } : {}) };
@@ -382,14 +386,14 @@ export function createRegistrationService(conn: Connection, options: Registratio
 
     /** For other features (scheduling, exam check-in): a candidate without scope checks. */
     async getCandidate(candidateId: string): Promise<CandidateDto | null> {
-      if (!Types.ObjectId.isValid(candidateId)) return null;
+      if (!isCanonicalId(candidateId)) return null;
       const c = (await Candidates.findById(candidateId).lean()) as CandidateLean | null;
       return c ? toDto(c) : null;
     },
 
     /** For the proctor's check-in: the registration photo. */
     async getCandidatePhoto(candidateId: string): Promise<{ mimeType: string; data: Buffer } | null> {
-      if (!Types.ObjectId.isValid(candidateId)) return null;
+      if (!isCanonicalId(candidateId)) return null;
       const c = await Candidates.findById(candidateId, { photoId: 1 }).lean();
       if (!c?.photoId || !Types.ObjectId.isValid(c.photoId)) return null;
       const p = await Photos.findById(c.photoId).lean();

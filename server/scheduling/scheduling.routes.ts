@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import { actorOf, type Access } from "../access/index.js";
-import { z } from "zod";
+import { RecordId } from "../contracts/auth.js";
 import {
   AssignBody,
   AutoAssignBody,
@@ -11,7 +11,8 @@ import {
 import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { SchedulingService } from "./scheduling.service.js";
 
-const IdParam = z.string().min(1).max(64);
+/** Session and candidate ids in the path, canonical: services match them against stored references. */
+const IdParam = RecordId;
 
 /** Officers schedule sessions and seat candidates; proctors read their test centre's sessions. */
 export function schedulingRouter(sched: SchedulingService, access: Access): Router {

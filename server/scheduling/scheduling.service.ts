@@ -1,4 +1,4 @@
-import { Types, type ClientSession, type Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type {
   BlueprintRef,
@@ -13,6 +13,7 @@ import { errors } from "../lib/errors.js";
 import { formatLocal } from "../lib/local-time.js";
 import { claimInTransaction, newestPage } from "../lib/mongo.js";
 import { bookedUntilOf } from "./room-booking.js";
+import { isCanonicalObjectId } from "./canonical-id.js";
 import { toSessionDto, type SessionLean } from "./presenters.js";
 import { createAdmission } from "./admission.js";
 import { createSchedulingCore, type SchedulingOptions } from "./scheduling-core.js";
@@ -164,7 +165,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
      * Before the start, throws `room_still_in_use` while the room's previous session holds the room.
      */
     async claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean> {
-      if (!Types.ObjectId.isValid(sessionId)) return false;
+      if (!isCanonicalObjectId(sessionId)) return false;
       const at = now();
       const claimed = await Sessions.findOneAndUpdate(
         { _id: sessionId, status: "scheduled" },
@@ -195,7 +196,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
      * pins may still fail afterwards, and the pin stays).
      */
     async pinBlueprint(sessionId: string, ref: BlueprintRef, by: AuditActor): Promise<BlueprintRef | null> {
-      if (!Types.ObjectId.isValid(sessionId)) return null;
+      if (!isCanonicalObjectId(sessionId)) return null;
       return audit.transaction(async (tx) => {
         const pin = await Sessions.updateOne(
           { _id: sessionId, blueprint: null },
@@ -229,7 +230,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       candidateId: string,
       tx: ClientSession,
     ): Promise<ExamSessionDto | "session_cancelled" | "not_assigned"> {
-      if (!Types.ObjectId.isValid(sessionId)) return "session_cancelled";
+      if (!isCanonicalObjectId(sessionId)) return "session_cancelled";
       const s = (await Sessions.findOne({ _id: sessionId, status: "scheduled" })
         .session(tx)
         .lean()) as SessionLean | null;
@@ -268,7 +269,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const ids = seats
         .filter((a) => a.endsAt > at)
         .map((a) => a.sessionId)
-        .filter((id) => Types.ObjectId.isValid(id));
+        .filter((id) => isCanonicalObjectId(id));
       if (ids.length > 0) {
         const open = await Sessions.findOne({ _id: { $in: ids }, status: "scheduled" }, { startsAt: 1 })
           .session(session ?? null)
