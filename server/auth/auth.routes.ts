@@ -1,11 +1,11 @@
 import type { Request, Response, Router } from "express";
 import { actorOf, currentUser, type Access } from "../access/index.js";
-import { z } from "zod";
 import {
   CandidateLoginBody,
   ChangePasswordBody,
   CreateUserBody,
   LoginBody,
+  RecordId,
   UpdateUserBody,
   type LoginResultDto,
   type SessionStateDto,
@@ -17,7 +17,8 @@ import { logIn, runStrategy, type PassportInstance } from "./passport.js";
 import { csrfTokenFor, issueCsrfToken, requireCsrfToken, SESSION_COOKIE } from "./session.js";
 import type { SocketSessions } from "../lib/socket-session.js";
 
-const IdParam = z.string().min(1).max(64);
+/** Ids of records that are ObjectIds, lower-cased: the form every reference to them stores. */
+const IdParam = RecordId;
 
 interface Deps {
   auth: AuthService;

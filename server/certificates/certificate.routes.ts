@@ -8,6 +8,7 @@ import {
   VerifyBody,
   TransferIssueBody,
 } from "../contracts/certificates.js";
+import { RecordId } from "../contracts/auth.js";
 import { IdNumber } from "../contracts/validation.js";
 import { actorOf, type Access } from "../access/index.js";
 import { AppError, errors } from "../lib/errors.js";
@@ -16,7 +17,8 @@ import type { CertificatesFacade } from "./certificates.feature.js";
 import { MAX_VERIFY_PDF_BYTES } from "./crypto/pdf-payload.js";
 import { toCertificateDto, toIssuanceDto } from "./presenters.js";
 
-const IdParam = z.string().min(1).max(64);
+/** Ids of records that are ObjectIds, lower-cased: the form every reference to them stores. */
+const IdParam = RecordId;
 const CaseId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 /** A certificate's number is its holder's ID number. */
 const CertificateNo = IdNumber;

@@ -1,7 +1,7 @@
 import type { Router } from "express";
 import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
-import { DivisionCode } from "../contracts/auth.js";
+import { DivisionCode, RecordId } from "../contracts/auth.js";
 import {
   CreateAuthorityBody,
   CreateRoomBody,
@@ -14,7 +14,8 @@ import {
 import { noQuery, parse, strictRouter } from "../lib/http.js";
 import type { OrganisationService } from "./organisation.service.js";
 
-const IdParam = z.string().min(1).max(64);
+/** Ids of records that are ObjectIds, lower-cased: the form every reference to them stores. */
+const IdParam = RecordId;
 const DivisionsQuery = z.object({ parent: DivisionCode.optional() }).strict();
 const NoBody = z.object({}).strict();
 

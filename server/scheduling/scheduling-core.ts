@@ -11,6 +11,7 @@ import type { OrganisationService } from "../organisation/index.js";
 import type { RegistrationService } from "../registration/index.js";
 import { assignmentModel, examSessionModel, roomBookingLockModel } from "./scheduling.model.js";
 import { createRoomBooking } from "./room-booking.js";
+import { isCanonicalObjectId } from "./canonical-id.js";
 import type { SessionLean } from "./presenters.js";
 
 /**
@@ -64,9 +65,6 @@ export interface SchedulingOptions {
   now?: () => Date;
 }
 
-/** A session id as the database writes it wherever it refers to one (ObjectId, lower case). */
-const CANONICAL_OBJECT_ID = /^[a-f\d]{24}$/;
-
 /**
  * What every part of scheduling is built from: the models, the audit log, the room booking and
  * the session loaders that apply the access policies. One per service.
@@ -87,7 +85,7 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
    * been found and authorised.
    */
   async function loadSession(id: string): Promise<SessionLean | null> {
-    if (!CANONICAL_OBJECT_ID.test(id)) return null;
+    if (!isCanonicalObjectId(id)) return null;
     return (await Sessions.findById(id).lean()) as SessionLean | null;
   }
 
