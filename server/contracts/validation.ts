@@ -50,9 +50,13 @@ export function typedCode() {
 
 /**
  * A real calendar date, `YYYY-MM-DD` (zod checks month lengths and leap years): a digit pattern let
- * `2026-02-30` through.
+ * `2026-02-30` through. Worded here: the zh-CN locale says "无效ISO日期", which an officer who
+ * picked nothing in a date picker cannot act on.
  */
-export const IsoDate = z.iso.date();
+export const IsoDate = z.iso.date({
+  error: (issue) =>
+    issue.input === "" || issue.input === undefined ? "不能为空" : "须为日期（如 2026-12-01）",
+});
 
 /**
  * A real instant, ISO 8601 with `Z` or an offset. Any string used to pass as a time, so a trust
@@ -204,7 +208,7 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   firstIssuedOn: "初领日期",
   declarations: "核实事项",
   photo: "照片",
-  dataBase64: "照片内容",
+  dataBase64: "文件内容",
   mimeType: "文件类型",
   authorityId: "运管机构",
   testCentreId: "考点",
@@ -221,8 +225,8 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   status: "状态",
   reason: "原因",
   facts: "违法事实",
-  legalBasis: "处罚依据",
-  caseNumber: "案件编号",
+  legalBasis: "法律依据",
+  caseNumber: "处罚决定书文号",
   note: "备注",
   serial: "证书编号",
   minutes: "分钟数",
@@ -245,6 +249,33 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   wait: "等待时长（毫秒）",
   version: "版本",
   action: "操作",
+  // A cross-province case (exchange contracts): the officer's form names these fields so.
+  lookupId: "查询凭证",
+  practitioner: "从业人员",
+  employer: "用人单位",
+  creditCode: "统一社会信用代码",
+  startDate: "开始从业日期",
+  licence: "驾驶证",
+  number: "号码",
+  class: "准驾车型",
+  contact: "联系方式",
+  decidedOn: "决定日期",
+  points: "记分",
+  fineYuan: "罚款（元）",
+  documents: "处罚文书",
+  mediaType: "文件类型",
+  sha256: "文件摘要",
+  bytes: "文件大小",
+  newCertificateNumber: "新证书编号",
+  outcome: "答复结果",
+  problem: "异议",
+  code: "代码",
+  endDate: "终止日期",
+  caseId: "事项编号",
+  box: "收发方向",
+  kind: "事项类型",
+  state: "办理状态",
+  overdue: "是否逾期",
   // A wrapper whose fields name themselves (a cross-province case's details): `details.reason` is 原因.
   details: "",
 };

@@ -72,15 +72,28 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       const employerError = bj.page.locator(".el-form-item", { hasText: "用人单位" }).locator(".el-form-item__error");
       await employerError.waitFor();
       expect((await employerError.textContent())?.trim()).to.equal("不能为空");
+      const dateError = bj.page.locator(".el-form-item", { hasText: "开始从业日期" }).locator(".el-form-item__error");
+      expect((await dateError.textContent())?.trim()).to.equal("不能为空");
+      // The toast names the field as the form does, not by its key in the request.
+      const toast = bj.page.locator(".el-message--error");
+      const toastText = (await toast.first().innerText()).trim();
+      expect(toastText).to.match(/^用人单位/);
+      expect(toastText).not.to.match(/employer|details|ISO/);
       await field(bj.page, "filing-employer").fill("北京顺达货运有限公司");
       await bj.page.locator(".el-form-item", { hasText: "开始从业日期" }).locator("input").fill("2026-12-01");
       await bj.page.keyboard.press("Enter");
       await field(bj.page, "filing-licence").fill("320102199001011234");
       await field(bj.page, "filing-phone").fill("010-88886666");
+      // Each field's problem goes as soon as that field is edited, before the form is sent again.
+      expect(await bj.page.locator(".el-form-item.is-error").allInnerTexts()).to.deep.equal([]);
       await screenshot(bj.page, "exchange-filing-form");
       await bj.page.locator('[data-test="exchange-submit"]').click();
       // 江苏 pulls on notification, so the case may already read 已送达 when its page loads.
       await bj.page.locator('[data-test="case-state"]').getByText(/^(已发送|已送达)$/).waitFor();
+      // The refusal of the first press is over once the filing is sent: its toast does not follow it.
+      await toast.waitFor({ state: "detached", timeout: 1_000 });
+      // A case page sits under its menu group, as the lists do.
+      expect((await bj.page.locator(".rc-staff__crumbs").innerText()).replace(/\s+/g, "")).to.equal("首页/跨省业务/跨省事项");
       await screenshot(bj.page, "exchange-filing-sent");
       const caseId = bj.page.url().split("/").at(-1)!;
 

@@ -1,4 +1,4 @@
-import { ElMessage } from "element-plus";
+import { ElMessage, type MessageHandler } from "element-plus";
 import type { z } from "zod";
 import type { ErrorBody } from "@contracts/errors.js";
 import { ApiError } from "./api-error.js";
@@ -60,8 +60,11 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** JSON body (writes only). */
   body?: unknown;
-  /** Show the server's message with ElMessage on failure (default true). */
-  notify?: boolean;
+  /**
+   * Show the server's message with ElMessage on failure (default true); a function decides per
+   * refusal (a page that shows some refusals in place and only those without a toast).
+   */
+  notify?: boolean | ((error: ApiError) => boolean);
   signal?: AbortSignal;
 }
 
@@ -139,10 +142,31 @@ export async function request<T>(method: Method, path: string, options: RequestO
   return data as T;
 }
 
-function fail(error: ApiError, options: RequestOptions): never {
-  if (options.notify !== false)
-    ElMessage({ type: "error", message: error.message, grouping: true, showClose: true });
+/** The error toasts `fail` showed and that are still open. */
+const openToasts = new Set<MessageHandler>();
+
+function fail(error: ApiError, options: Pick<RequestOptions, "notify">): never {
+  const notify = typeof options.notify === "function" ? options.notify(error) : options.notify !== false;
+  if (notify) {
+    const toast: MessageHandler = ElMessage({
+      type: "error",
+      message: error.message,
+      grouping: true,
+      showClose: true,
+      onClose: () => openToasts.delete(toast),
+    });
+    openToasts.add(toast);
+  }
   throw error;
+}
+
+/**
+ * Closes the error toasts requests showed: a page calls it once a later write of its own succeeds
+ * (or is sent again), so a refusal that was put right does not stay on screen beside the success.
+ */
+export function dismissErrorToasts(): void {
+  for (const toast of openToasts) toast.close();
+  openToasts.clear();
 }
 
 /**

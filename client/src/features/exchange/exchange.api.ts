@@ -12,7 +12,7 @@ import type {
 } from "@contracts/exchange.js";
 import type { CertificateRecord, TransferIssueBody } from "@contracts/certificates.js";
 import type { DocumentUploadBody, PenaltyDocument } from "@contracts/exchange-documents.js";
-import { api, type Sent } from "@/shared/api.js";
+import { api, type RequestOptions, type Sent } from "@/shared/api.js";
 
 /**
  * REST calls of the exchange pages (filing, transfer, notices, received cases, practitioner page).
@@ -29,13 +29,15 @@ export const exchangeApi = {
   /** One case; `notify: false` when a failed read must not add a toast (the re-read after a refusal). */
   get: (caseId: string, options: { notify?: boolean } = {}) =>
     api.get<CaseDto>(`/api/exchange/cases/${caseId}`, options),
-  answer: (caseId: string, body: Sent<typeof OfficerAckBody>) =>
-    api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body),
-  end: (caseId: string, body: Sent<typeof OfficerEndBody>) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body),
+  /** The case page's actions pass `notify` to leave out the toast of a refusal it shows itself. */
+  answer: (caseId: string, body: Sent<typeof OfficerAckBody>, options?: Pick<RequestOptions, "notify">) =>
+    api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body, options),
+  end: (caseId: string, body: Sent<typeof OfficerEndBody>, options?: Pick<RequestOptions, "notify">) =>
+    api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body, options),
   escalations: () => api.get<{ cases: CaseDto[]; total: number }>("/api/exchange/escalations", { notify: false }),
   /** Issues this province's certificate on an agreed transfer (certificates feature, 转籍换发). */
-  issueTransfer: (caseId: string, body: TransferIssueBody = {}) =>
-    api.post<{ record: CertificateRecord }>(`/api/certificate-transfers/${caseId}/issue`, body),
+  issueTransfer: (caseId: string, body: TransferIssueBody = {}, options?: Pick<RequestOptions, "notify">) =>
+    api.post<{ record: CertificateRecord }>(`/api/certificate-transfers/${caseId}/issue`, body, options),
   /** Uploads a notice's document (PDF/JPEG/PNG); the answer is its entry for the notice. */
   uploadDocument: (body: Sent<typeof DocumentUploadBody>) => api.post<PenaltyDocument>("/api/exchange/documents", body),
   /** Where a case's document is read (a plain link: the session cookie goes with it). */

@@ -47,7 +47,8 @@ export const routes: RouteRecordRaw[] = [
     name: "exchange-case",
     component: () => import("./case.page.vue"),
     props: true,
-    meta: { title: "跨省事项", roles: ["officer"], feature: "exchange" },
+    // A group without an entry: the menu lists no page with parameters, the breadcrumb names its group.
+    meta: { title: "跨省事项", roles: ["officer"], feature: "exchange", menu: { group: GROUP } },
   },
   {
     path: "/practitioners",
@@ -60,6 +61,6 @@ export const routes: RouteRecordRaw[] = [
     name: "practitioner",
     component: () => import("./practitioner.page.vue"),
     props: true,
-    meta: { title: "从业人员档案", roles: ["officer"], feature: "exchange" },
+    meta: { title: "从业人员档案", roles: ["officer"], feature: "exchange", menu: { group: GROUP } },
   },
 ];
