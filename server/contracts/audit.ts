@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { ROLE_LABELS } from "./auth.js";
-import { CANCELLATION_REASON_LABELS, CERTIFICATE_STATUS_LABELS, ISSUE_KIND_LABELS } from "./certificates.js";
-import { LOOKUP_BY_LABELS, LOOKUP_REASON_LABELS } from "./hub.js";
 import { wholeNumber } from "./validation.js";
 import { ownEntry } from "./own-entry.js";
+import { DETAIL_LABELS, DETAIL_VALUE_LABELS } from "./audit-labels.js";
+
+export { DETAIL_LABELS as AUDIT_DETAIL_LABELS } from "./audit-labels.js";
 
 /** Who did something, as the audit log records it. */
 export interface AuditActor {
@@ -167,6 +167,7 @@ const DIVISION_DETAIL_KEYS: readonly string[] = [
   "fromProvince",
   "toProvince",
   "addressDivisionCode",
+  "homeProvince",
 ];
 
 /**
@@ -211,125 +212,6 @@ export const ListAuditQuery = z
   .strict();
 export type ListAuditQuery = z.infer<typeof ListAuditQuery>;
 
-/** Readable names of the detail fields services write (the log keeps the field codes). */
-const DETAIL_LABELS: Readonly<Record<string, string>> = {
-  candidateName: "考生",
-  candidateId: "考生编号",
-  name: "名称",
-  displayName: "姓名",
-  username: "用户名",
-  roles: "角色",
-  categoryCode: "类别",
-  categories: "类别",
-  testCentreName: "考点",
-  sessionsRenamed: "随之更新的待考场次数",
-  roomName: "考场",
-  seatNo: "座位号",
-  ticketNo: "准考证号",
-  startsAt: "开考时间",
-  durationMinutes: "时长（分钟）",
-  lateEntryMinutes: "迟到禁入（分钟）",
-  earliestHandInMinutes: "最早交卷（分钟）",
-  status: "状态",
-  reason: "理由",
-  note: "说明",
-  minutes: "分钟",
-  attempts: "人数",
-  whole: "全场",
-  submitted: "交卷人数",
-  late: "逾期发布",
-  onSitePhoto: "现场拍照",
-  ip: "IP 地址",
-  tokenIssued: "生成座位令牌",
-  seats: "座位数",
-  divisionCode: "行政区划",
-  phone: "电话",
-  address: "地址",
-  from: "原状态",
-  to: "新状态",
-  version: "版本",
-  validFrom: "有效期起",
-  validTo: "有效期至",
-  kind: "发证方式",
-  kid: "签名密钥",
-  previousKid: "更换前的签名密钥",
-  scheduled: "按计划自动执行",
-  attemptId: "答卷编号",
-  attemptIds: "答卷",
-  done: "已执行",
-  sessionId: "场次编号",
-  seatId: "座位编号",
-  testCentreId: "考点编号",
-  tokenCleared: "清除座位令牌",
-  loginName: "登录名",
-  changed: "修改项",
-  before: "修改前",
-  filename: "文件名",
-  fileName: "文件名",
-  registered: "报名人数",
-  sha256: "文件摘要",
-  format: "格式",
-  publish: "同时发布",
-  provinces: "省份数",
-  rows: "行数",
-  event: "事件",
-  idNumber: "身份证号",
-  lookupId: "查询编号",
-  by: "查询方式",
-  caseReference: "案卷编号",
-  caseId: "事项编号",
-  code: "原因代码",
-  certificateNo: "证号",
-  serial: "证书编号",
-  fromProvince: "原发证省份",
-  toProvince: "转入省份",
-  sourceSerial: "原证书编号",
-  sourceKid: "原签名密钥",
-  basis: "依据",
-  mediaType: "文件类型",
-  bytes: "大小（字节）",
-  uploadedAt: "上传时间",
-  addressDivisionCode: "户籍或居住地",
-  active: "启用",
-  passwordReset: "重置密码",
-  unlocked: "解除锁定",
-  firstRegistration: "首次登记",
-  nodeKeysAdded: "新登记的节点密钥",
-  nodeKeysRetired: "随之停用的节点密钥",
-  certificateKids: "登记的证照签名密钥",
-  endpoint: "节点地址",
-  nodeStatus: "节点状态",
-  kidsAdded: "新列入的证照签名密钥",
-  kidsEnded: "提前截止的证照签名密钥",
-};
-
-/**
- * Codes some detail fields hold, by field, as people read them. A value not listed (free text, a
- * code added later) is shown as it is.
- */
-const DETAIL_VALUE_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  roles: ROLE_LABELS,
-  from: CERTIFICATE_STATUS_LABELS,
-  to: CERTIFICATE_STATUS_LABELS,
-  kind: ISSUE_KIND_LABELS,
-  by: LOOKUP_BY_LABELS,
-  nodeStatus: { active: "正常", suspended: "暂停" },
-  reason: {
-    ...CANCELLATION_REASON_LABELS,
-    ...LOOKUP_REASON_LABELS,
-    // Why a login or a proctor's action was refused (the error code the refusal carried).
-    invalid_credentials: "账号或口令错误",
-    account_locked: "失败次数过多，已暂时锁定",
-    session_cancelled: "考试场次已取消",
-    outside_session_window: "不在登录时段",
-    not_from_session_room: "不在本场考场座位上",
-    not_assigned_seat: "不在指定座位上",
-    validation_failed: "输入不合规",
-    not_this_session: "非本人监考的场次",
-    error: "系统错误",
-  },
-};
-
 /** The field a `…Before` key holds the old value of (a correction records `phoneBefore`, `phone`). */
 function beforeOf(key: string): string | null {
   const base = key.endsWith("Before") ? key.slice(0, -"Before".length) : "";
@@ -353,7 +235,13 @@ function fromTo(v: unknown): { from: unknown; to: unknown } | null {
 }
 
 /** Fields not worth a line once a name says the same (the id behind a name stays in the raw entry). */
-const SHADOWED_BY: Readonly<Record<string, string>> = { candidateId: "candidateName", roomId: "roomName" };
+const SHADOWED_BY: Readonly<Record<string, string>> = {
+  candidateId: "candidateName",
+  roomId: "roomName",
+  testCentreId: "testCentreName",
+  blueprint: "blueprintVersion",
+  blueprintId: "blueprintVersion",
+};
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -371,6 +259,8 @@ export function auditDetailLines(
   },
 ): { label: string; value: string }[] {
   const text = (key: string, v: unknown): string => {
+    // A session scheduled before its category had a blueprint takes one at its first check-in.
+    if (key === "blueprintVersion") return typeof v === "number" ? `第 ${v} 版` : "未确定（首次签到时确定）";
     if (v === null || v === undefined) return "—";
     if (typeof v === "boolean") return v ? "是" : "否";
     if (typeof v === "string") {

@@ -151,7 +151,7 @@ export function createRoomsAndSeats({ Centres, audit, loadCentre }: RoomsAndSeat
         // by its id: a save of the copy read before wrote it over a binding (or a retirement)
         // committed meanwhile, and two admins bound one address to two seats at once. Both
         // write the centre, so on two instances one is retried and reads the other's here.
-        const current = await roomsInTransaction(Centres, c._id, session, ["retiredAt", "seats"]);
+        const current = await roomsInTransaction(Centres, c._id, session, ["retiredAt", "seats", "name"]);
         if (!current) throw errors.notFound("座位");
         const { room, seat: live } = seatToChange(current, roomId, seatId, ip);
         if (Object.keys(set).length > 0)
@@ -175,8 +175,12 @@ export function createRoomsAndSeats({ Centres, audit, loadCentre }: RoomsAndSeat
           // The centre's division: its city's admins see who bound their seats and issued tokens.
           divisionCode: c.divisionCode,
           target: { type: "seat", id: after.id },
+          // Names beside the centre's id: the audit page shows a seat by its centre, room and number.
           details: {
             testCentreId: centreId,
+            testCentreName: c.name,
+            roomName: current.rooms.find((r) => r._id.equals(room._id))?.name ?? null,
+            seatNo: after.seatNo,
             ip: after.ip,
             tokenIssued: Boolean(seatToken),
             tokenCleared: Boolean(body.clearToken),

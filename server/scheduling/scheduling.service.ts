@@ -115,6 +115,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
             startsAt: created.startsAt.toISOString(),
             durationMinutes: created.durationMinutes,
             blueprint: blueprint ? `${blueprint.id}@${blueprint.version}` : null,
+            // What the page shows; null until the first check-in pins one (session.blueprint_pinned).
+            blueprintVersion: blueprint?.version ?? null,
           },
         });
         return created;

@@ -1,8 +1,30 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
+import type { Page } from "playwright-core";
+import sharp from "sharp";
 import { createStaff, createTestRoom, registerTestCandidate, TEST_PASSWORD } from "../helpers/auth.js";
 import { makeIdNumber } from "../../server/lib/id-number.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+
+/** A real (if plain) 120×160 JPEG: the page previews what it is given, so the photo must decode. */
+const portraitJpeg = () =>
+  sharp({ create: { width: 120, height: 160, channels: 3, background: { r: 214, g: 226, b: 240 } } })
+    .jpeg()
+    .toBuffer();
+
+/** The preview decoded: an <img> with a broken source is still "visible", but has no width. */
+async function photoShown(page: Page): Promise<void> {
+  const img = page.locator('img[alt="考生照片"]');
+  await img.waitFor();
+  await page.waitForFunction(
+    // Typed by hand: the tests compile without the DOM library.
+    (el) => {
+      const img = el as unknown as { complete: boolean; naturalWidth: number } | null;
+      return Boolean(img?.complete && img.naturalWidth > 0);
+    },
+    await img.elementHandle(),
+  );
+}
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
 
 describe("identity, organisation, registration and scheduling pages (browser)", function () {
@@ -110,8 +132,9 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.setInputFiles('[data-test="reg-photo"] input[type="file"]', {
         name: "photo.jpg",
         mimeType: "image/jpeg",
-        buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]),
+        buffer: await portraitJpeg(),
       });
+      await photoShown(page);
       await page.locator('[data-test="eligibility-panel"]').getByText("符合", { exact: true }).waitFor();
       await screenshot(page, "identity-registration-filled");
       await page.locator('[data-test="reg-submit"]').click();
@@ -193,8 +216,9 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await page.setInputFiles('[data-test="reg-photo"] input[type="file"]', {
         name: "photo.jpg",
         mimeType: "image/jpeg",
-        buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]),
+        buffer: await portraitJpeg(),
       });
+      await photoShown(page);
       await page.locator('[data-test="eligibility-panel"]').getByText("符合", { exact: true }).waitFor();
       await screenshot(page, "identity-registration-escort");
       await page.locator('[data-test="reg-submit"]').click();
@@ -208,6 +232,39 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber });
       expect(stored?.categories).to.deep.equal(["03003"]);
       expect(stored).not.to.have.any.keys("licenceClass", "licenceFirstIssuedOn");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the chosen photo cannot be shown, then the form says so, shows no broken preview and refuses to submit", async () => {
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, "js_officer", TEST_PASSWORD);
+      await page.goto("/registration/new");
+      // JPEG's first bytes and nothing a browser can decode.
+      await page.setInputFiles('[data-test="reg-photo"] input[type="file"]', {
+        name: "photo.jpg",
+        mimeType: "image/jpeg",
+        buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]),
+      });
+      const warning = page.getByText("照片无法显示，请重新选择清晰的 JPG/PNG 照片", { exact: true });
+      await warning.waitFor();
+      expect(await page.locator('img[alt="考生照片"]').count()).to.equal(0);
+      await warning.scrollIntoViewIfNeeded();
+      await screenshot(page, "identity-registration-photo-broken");
+      await page.locator('[data-test="reg-submit"]').click();
+      await warning.waitFor();
+      expect(page.url()).to.match(/\/registration\/new$/);
+      // A good photo chosen next is shown and clears the warning.
+      await page.setInputFiles('[data-test="reg-photo"] input[type="file"]', {
+        name: "photo.jpg",
+        mimeType: "image/jpeg",
+        buffer: await portraitJpeg(),
+      });
+      await photoShown(page);
+      expect(await warning.count()).to.equal(0);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

@@ -84,6 +84,9 @@ describe("officers' pages: guards against incomplete input, unoffered controls a
         await page.goto("/admin/audit");
         await page.locator('[data-test="audit-count"]').waitFor();
         expect(await page.locator('[data-test="audit-verify"]').count(), username).to.equal(offered ? 1 : 0);
+        // Every detail reads under a Chinese name, a seat's centre by its name rather than its id.
+        const details = (await page.locator('[data-test="audit-details"]').allInnerTexts()).join("\n");
+        expect(details, username).not.to.match(/blueprint|考点编号/);
         if (!offered) await screenshot(page, "audit-city-admin");
         expect(errors).to.deep.equal([]);
       } finally {

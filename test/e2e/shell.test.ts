@@ -91,6 +91,9 @@ describe("client shell (browser)", function () {
       // The province and the site by name: no GB/T 2260 code beside them.
       await page.locator('[data-test="node-info"]').getByText("江苏省", { exact: true }).waitFor();
       expect(await page.locator('[data-test="node-info"]').innerText()).not.to.include("（320000）");
+      // The node's configured name is for support calls: small text under the panel, not a row of it.
+      expect(await page.locator('[data-test="node-info"]').innerText()).not.to.include("节点标识");
+      expect(await page.locator('[data-test="node-id"]').innerText()).to.match(/^系统节点：\S+/);
       expect(await page.locator('header [data-test="node-name"]').innerText()).to.equal("江苏省考试节点");
       // 所在辖区 names the division (南京市), not its code (320100).
       await page.locator('[data-test="node-info"]').getByText("南京市", { exact: true }).waitFor({ timeout: 5_000 });

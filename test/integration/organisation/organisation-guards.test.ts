@@ -61,7 +61,7 @@ describe("organisation: group divisions, rooms of a centre, audit scope", functi
             divisionCode: "320102",
           })
           .expect(201)
-      ).body.testCentre as { id: string };
+      ).body.testCentre as { id: string; name: string };
 
     it("when a room is added to a retired test centre, then it is refused and no room is written", async () => {
       const centre = await aCentre();
@@ -116,6 +116,14 @@ describe("organisation: group divisions, rooms of a centre, audit scope", functi
           action,
         ).to.deep.equal(["320102"]);
       }
+      // The seat's entry names its centre, room and seat: the page shows names, not the centre's id.
+      const seatEntry = (
+        await cityAdmin.agent
+          .get("/api/audit")
+          .query({ action: "seat.updated", targetId: room.seats[0]!.id })
+          .expect(200)
+      ).body.entries[0] as { details: Record<string, unknown> };
+      expect(seatEntry.details).to.include({ testCentreName: centre.name, roomName: "第二考场", seatNo: 1 });
     });
   });
 });

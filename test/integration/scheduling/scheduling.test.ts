@@ -50,6 +50,11 @@ describe("scheduling sessions, seats and tickets", () => {
   it("when a session is created, then its defaults follow exam-room practice and capacity is the room's seats", async () => {
     const { session } = await aSession(6);
     expect(session).to.include({ capacity: 6, lateEntryMinutes: 20, earliestHandInMinutes: 30 });
+    // The log says which blueprint version the papers follow; none yet, until the first check-in.
+    const entry = await env.node.ctx.conn
+      .collection("audit_log")
+      .findOne({ action: "session.created", "target.id": session.id });
+    expect(entry?.details).to.have.property("blueprintVersion", null);
   });
 
   it("when more candidates than the capacity are assigned at once, then exactly the capacity is seated, each on a different seat", async () => {
