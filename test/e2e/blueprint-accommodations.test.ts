@@ -22,10 +22,14 @@ describe("blueprint editor: repeated accommodation rows (browser)", function () 
       const existing = await rows.count();
       await add.click();
       await add.click();
-      await rows.nth(existing).locator("input").first().fill("low_vision");
-      await rows.nth(existing + 1).locator("input").first().fill("low_vision");
+      await rows.nth(existing).locator("input").first().fill("低视力");
+      await rows
+        .nth(existing + 1)
+        .locator("input")
+        .first()
+        .fill("低视力");
       const problem = page.locator('[data-test="accommodation-duplicate"]');
-      expect(await problem.innerText()).to.equal("特殊照顾情形「low_vision」重复，请合并为一行");
+      expect(await problem.innerText()).to.equal("特殊照顾情形「低视力」重复，请合并为一行");
       await screenshot(page, "blueprint-accommodation-duplicate");
       await page.getByRole("button", { name: "保存为草稿版本" }).click();
       await page.locator(".el-message--error", { hasText: "重复填写了 2 次" }).waitFor();

@@ -114,10 +114,21 @@ describe("certificate pages and verification in the browser (browser)", function
       expect(await page.locator('[data-test="renewal-hint"]').textContent()).to.match(
         /有效期届满前 \d+ 日内方可换证（\d{4}-\d{2}-\d{2} 起）/,
       );
+      // The signature in words (who signed, which algorithm); the key id only as 密钥标识 beside it.
+      expect(await page.locator('[data-test="signature-words"]').innerText()).to.match(
+        /^已由江苏省发证机关数字签名（(Ed25519|SM2\/SM3)）$/,
+      );
+      expect(await fields.innerText()).to.match(/密钥标识 \S+/);
       await screenshot(page, "certificate-issued");
 
+      // 注销, 吊销 and 撤销 are told apart: each says what it is, hovered and in its dialog.
+      await page.locator('[data-test="certificate-withdraw"]').hover();
+      await page.locator(".el-popper", { hasText: "撤销：证书本不应核发" }).waitFor();
+      await screenshot(page, "certificate-action-tooltip");
       await page.getByRole("button", { name: "吊销" }).click();
       const dialog = page.locator(".el-dialog", { hasText: "吊销证书" });
+      expect(await dialog.locator('[data-test="status-action-note"]').innerText()).to.include("行政处罚");
+      await screenshot(page, "certificate-revoke-dialog");
       await dialog.locator("textarea").fill("伪造从业经历，经查属实");
       await dialog.getByRole("button", { name: "确定" }).click();
       await page.locator(".el-tag", { hasText: "吊销" }).first().waitFor();
@@ -201,6 +212,15 @@ describe("certificate pages and verification in the browser (browser)", function
       expect(await page.locator(".el-alert", { hasText: "吊销" }).first().textContent()).to.include(
         clock(changedAt, "Asia/Shanghai"),
       );
+      // The banner prints the time as the 状态 row does (年月日), not in a format of its own.
+      const shown = /吊销于 (\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2})/.exec(text)?.[1];
+      expect(shown).to.be.a("string");
+      expect(await page.locator('[data-test="verdict"] .el-alert__description').innerText()).to.equal(
+        `证书已于 ${shown} 吊销`,
+      );
+      expect(await page.locator('[data-test="signature-words"]').innerText()).to.match(
+        /^已由江苏省发证机关数字签名（(Ed25519|SM2\/SM3)）$/,
+      );
       // The trust list's compiler by name, not `province:320000`.
       expect(await page.locator('[data-test="trust-issuer"]').textContent()).to.equal("江苏省");
       await screenshot(page, "verify-revoked");
@@ -250,6 +270,10 @@ describe("certificate pages and verification in the browser (browser)", function
       expect(await page.getByText("证书真实有效").count()).to.equal(0);
       // The other certificate's fields went with its verdict.
       expect(await page.locator(".result").innerText()).not.to.include(validNo);
+      // The page asks the server: its intro does not promise a check that needs no connection.
+      expect(await page.locator(".hint").first().innerText())
+        .to.include("提交本系统核验")
+        .and.not.include("离线");
       await screenshot(page, "verify-failed-after-valid");
 
       // A node whose verification service fails (a 5xx) is no verdict either.

@@ -379,10 +379,20 @@ describe("question bank workflow (browser)", function () {
       expect(await answer.locator(".el-radio.is-checked").count()).to.equal(1);
       const preview = ex.page.locator('[data-test="candidate-preview"]');
       expect(await preview.locator(".is-key").innerText()).to.include("错误");
+      // A true/false question has no A–D to reorder; the image row is a form row like the rest.
+      expect(await ex.page.locator('[data-test="shuffle-note"]').innerText()).to.equal(
+        "每位考生的试卷会打乱题目顺序。",
+      );
+      expect(
+        await ex.page
+          .locator('[data-test="question-form"] .el-form-item__label', { hasText: "试题图片" })
+          .innerText(),
+      ).to.equal("试题图片");
       await screenshot(ex.page, "qb-true-false-answer");
 
       await ex.page.goto(`/question-bank/questions/${ids[1]}`);
       await answer.locator(".el-checkbox.is-checked").first().waitFor();
+      expect(await ex.page.locator('[data-test="shuffle-note"]').innerText()).to.include("重新编排 A–D");
       const checked = await answer.locator(".el-checkbox.is-checked").allInnerTexts();
       expect(checked.map((t) => t.trim())).to.deep.equal(["A", "C"]);
       expect((await preview.locator(".is-key").allInnerTexts()).join("|"))
@@ -509,6 +519,9 @@ describe("question bank workflow (browser)", function () {
       expect(await badRow.innerText()).to.include("无效");
       expect(await report.innerText()).to.include("bad-rows.csv");
       expect(await page.locator('[data-test="do-import"]').isDisabled()).to.equal(true);
+      // Written for the examiner: no command lines, no importer placeholders.
+      const intro = await page.locator(".rc-panel .el-alert").first().innerText();
+      expect(intro).to.include("系统管理员").and.not.include("npm").and.not.include("$CATEGORY");
       await screenshot(page, "qb-08-import-dry-run");
 
       // Nothing reached the bank: not the valid rows, not anything else.

@@ -1,12 +1,11 @@
 import type { CandidateAttemptDto, CloseReason } from "@contracts/exams.js";
-import type { QuestionType } from "@contracts/question-bank.js";
+import { QUESTION_TYPE_NAMES } from "@contracts/question-bank.js";
 
-/** Chinese labels the candidate pages show. */
-export const QUESTION_TYPE_LABELS: Record<QuestionType, string> = {
-  true_false: "判断题",
-  single: "单项选择题",
-  multiple: "多项选择题",
-};
+/**
+ * The question types as the sheet names them: the names the editor and the bank use (判断题 /
+ * 单选题 / 多选题), so a candidate and an examiner speak of the same 多选题.
+ */
+export const QUESTION_TYPE_LABELS = QUESTION_TYPE_NAMES;
 
 export const CLOSE_REASON_LABELS: Record<CloseReason, string> = {
   candidate: "考生交卷",
@@ -23,8 +22,8 @@ export const MULTIPLE_SCORING_HINTS: Record<CandidateAttemptDto["multipleScoring
 
 /** … and in the waiting room's rules. */
 export const MULTIPLE_SCORING_RULES: Record<CandidateAttemptDto["multipleScoring"], string> = {
-  all_or_nothing: "多项选择题须全部选对才得分。",
-  partial: "多项选择题少选按所选正确项的比例得分，选错任何一项不得分。",
+  all_or_nothing: "多选题须全部选对才得分。",
+  partial: "多选题少选按所选正确项的比例得分，选错任何一项不得分。",
 };
 
 /** True/false questions show two fixed answers. */
