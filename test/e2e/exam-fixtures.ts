@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { Types } from "mongoose";
+import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from "playwright-core";
 import { importQuestionBankFiles } from "../../server/question-bank/index.js";
 import { io as ioClient } from "socket.io-client";
 import { loginCandidate, scheduleCandidates, staffAgent, type AuthedAgent } from "../helpers/auth.js";
@@ -7,6 +8,8 @@ import { startTestNode } from "../helpers/node.js";
 import { launchBrowser, openContext } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { call, ok, type ExamSocket } from "../integration/exams/support/clients.js";
+import { examDb } from "../integration/exams/support/models.js";
+import { releaseEarly } from "../integration/exams/support/watched-session.js";
 
 /**
  * Shared fixtures of the exam-room browser tests: a small 01001 bank whose correct answers the
@@ -250,4 +253,128 @@ export function useExamBrowser(): {
       return state.browser;
     },
   };
+}
+
+type TestNode = Awaited<ReturnType<typeof startTestNode>>;
+
+/**
+ * Opens the exam room as the seat's candidate, confirms their identity, and has the proctor's
+ * `desk` release the session early from the waiting room; returns once the exam sheet shows.
+ */
+export async function enterReleasedExam(page: Page, desk: ExamSocket, sessionId: string): Promise<void> {
+  await page.goto("/exam");
+  await page.locator('[data-test="confirm-identity"]').click({ timeout: 15_000 });
+  await page.locator('[data-test="waiting-room"]').waitFor();
+  await releaseEarly(desk, sessionId);
+  await page.locator('[data-test="exam-sheet"]').waitFor({ timeout: 15_000 });
+}
+
+/** The network between an exam page and the server, as `interceptExamSocket` gives it to a test. */
+export interface ExamNetwork {
+  /** While true, the page's answer saves never reach the server (taken, never answered). */
+  holding: boolean;
+  /** Fails every new connection, closes the open ones, and waits for the page to say 网络中断. */
+  goOffline(): Promise<void>;
+  /** Lets the page's next connection attempt through again. */
+  backOnline(): void;
+}
+
+/**
+ * Puts an `ExamNetwork` between `page` and the server's socket.io, before the page connects: at
+ * first every frame passes; the test then holds the page's answer saves or takes the network away.
+ */
+export async function interceptExamSocket(page: Page): Promise<ExamNetwork> {
+  let offline = false;
+  const open: WebSocketRoute[] = [];
+  const network: ExamNetwork = {
+    holding: false,
+    async goOffline() {
+      offline = true;
+      for (const ws of open.splice(0)) await ws.close();
+      await page.locator('[data-test="sync-state"]').getByText("网络中断").waitFor();
+    },
+    backOnline() {
+      offline = false;
+    },
+  };
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (offline) {
+      // No server answers: the page's engine.io reads a frame it cannot parse as a failed
+      // connection and tries again after its backoff (a close before the handshake left it
+      // waiting for its 20 s connect timeout instead), as a real kiosk keeps trying.
+      setTimeout(() => ws.send("offline"), 50);
+      return;
+    }
+    const server = ws.connectToServer();
+    open.push(ws);
+    ws.onMessage((frame) => {
+      const text = typeof frame === "string" ? frame : frame.toString("utf8");
+      // A socket.io event frame: `42<ack id>[event, payload]`.
+      if (network.holding && /^42\d+\["attempt:answer"/.test(text)) return;
+      server.send(frame);
+    });
+  });
+  return network;
+}
+
+/**
+ * Answers question 1 (its first option) and waits until the server has stored it; then, with
+ * `network` holding saves from here on, answers question 2, whose save stays on the page.
+ */
+export async function answerOneStoredOneHeld(page: Page, network: ExamNetwork): Promise<void> {
+  await page.locator('[data-test="question"] button[role="option"]').first().click();
+  await page.locator('[data-test="save-state"][data-state="saved"]').waitFor({ timeout: 15_000 });
+  network.holding = true;
+  await page.locator('[data-test="next"]').click();
+  await page.locator('[data-test="question"][data-index="1"]').waitFor();
+  await page.locator('[data-test="question"] button[role="option"]').first().click();
+}
+
+/** The seated candidate's attempt at `sessionId` (its id only); throws when there is none yet. */
+export async function attemptAt(node: TestNode, sessionId: string) {
+  const attempt = await examDb(node.ctx.conn).Attempts.findOne({ sessionId }, { _id: 1 }).lean();
+  if (!attempt) throw new Error("no attempt");
+  return attempt;
+}
+
+/**
+ * Moves the session's end a minute into the past, and with it the login window that `userId`'s
+ * cookie sessions were given (until the session's end): as when the sitting is over. Returns that
+ * instant. A socket already connected keeps its own copy of the window; the caller ends it there.
+ */
+export async function endSessionAndLoginWindow(
+  node: TestNode,
+  sessionId: string,
+  userId: string,
+): Promise<Date> {
+  const past = new Date(Date.now() - 60_000);
+  await node.ctx.conn
+    .collection("exam_sessions")
+    .updateOne({ _id: new Types.ObjectId(sessionId) }, { $set: { endsAt: past } });
+  await node.ctx.conn
+    .collection("sessions")
+    .updateMany(
+      { "session.passport.user.user.id": userId },
+      { $set: { "session.candidateUntil": past.getTime() } },
+    );
+  return past;
+}
+
+/** Waits for the result page to say the attempt is void (作废), and never that it was handed in. */
+export async function expectVoidedResult(page: Page): Promise<void> {
+  const result = page.locator('[data-test="result"]');
+  await result.waitFor({ timeout: 30_000 });
+  await result.locator("h1").filter({ hasText: "作废" }).waitFor({ timeout: 15_000 });
+  const text = await result.innerText();
+  expect(text).to.contain("本场考试成绩已作废").and.not.contain("已交卷").and.not.contain("自动交卷");
+}
+
+/** The result page's warning names question 2, and only it, as not counted. */
+export async function expectOnlyQuestion2NotCounted(page: Page): Promise<void> {
+  const warning = page.locator('[data-test="unsaved-at-close"]');
+  await warning.waitFor({ timeout: 15_000 });
+  expect(await warning.innerText())
+    .to.contain("第 2 题")
+    .and.contain("未计入成绩")
+    .and.not.contain("第 1 题");
 }

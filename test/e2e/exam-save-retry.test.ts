@@ -6,7 +6,7 @@ import { loginCandidate, scheduleCandidates, staffAgent } from "../helpers/auth.
 import { screenshot } from "../helpers/browser.js";
 import { call, ok, type ExamSocket } from "../integration/exams/support/clients.js";
 import { releaseEarly } from "../integration/exams/support/watched-session.js";
-import { aCheckedInSeat, contextAs, field, useExamBrowser } from "./exam-fixtures.js";
+import { aCheckedInSeat, contextAs, enterReleasedExam, field, useExamBrowser } from "./exam-fixtures.js";
 
 /**
  * A save the server fails (a database failover answers `internal_error`) is resent by the page on
@@ -48,11 +48,7 @@ describe("exam room (browser): a failed save is retried without a reconnect", fu
         });
       });
 
-      await page.goto("/exam");
-      await page.locator('[data-test="confirm-identity"]').click({ timeout: 15_000 });
-      await page.locator('[data-test="waiting-room"]').waitFor();
-      await releaseEarly(desk, fixture.session.id);
-      await page.locator('[data-test="exam-sheet"]').waitFor({ timeout: 15_000 });
+      await enterReleasedExam(page, desk, fixture.session.id);
 
       const first = page.locator('[data-test="question"] button[role="option"]').first();
       await first.click();
@@ -145,11 +141,7 @@ describe("exam room (browser): a save refused seq_conflict is numbered anew", fu
           server.send(frame);
         });
       });
-      await page.goto("/exam");
-      await page.locator('[data-test="confirm-identity"]').click({ timeout: 15_000 });
-      await page.locator('[data-test="waiting-room"]').waitFor();
-      await releaseEarly(desk, fixture.session.id);
-      await page.locator('[data-test="exam-sheet"]').waitFor({ timeout: 15_000 });
+      await enterReleasedExam(page, desk, fixture.session.id);
 
       await page.locator('[data-test="question"] button[role="option"]').first().click();
       await answered;
