@@ -1,6 +1,7 @@
 import { testConfig } from "./test-config.js";
 import { createLogger } from "../../server/lib/logger.js";
 import { startNode, type RunningNode } from "../../server/main.js";
+import { seedSampleBanks } from "../../server/question-bank/index.js";
 import { testDatabase, uniqueDbName } from "./database.js";
 
 export interface TestNodeOptions {
@@ -68,6 +69,28 @@ export function useTestNode(options: TestNodeOptions = {}): { readonly node: Tes
   return {
     get node() {
       if (!state.node) throw new Error("useTestNode: the node is only available inside tests");
+      return state.node;
+    },
+  };
+}
+
+/**
+ * A whole node (as `useTestNode`) with the sample question banks seeded, so that a session
+ * scheduled on it assembles real papers: what exam delivery on a full node needs. Read `env.node`
+ * inside tests.
+ */
+export function useNodeWithSampleBanks(options: TestNodeOptions = {}): { readonly node: TestNode } {
+  const state: { node?: TestNode } = {};
+  before(async () => {
+    state.node = await startTestNode(options);
+    await seedSampleBanks(state.node.ctx);
+  });
+  after(async () => {
+    await state.node?.stop();
+  });
+  return {
+    get node() {
+      if (!state.node) throw new Error("useNodeWithSampleBanks: the node is only available inside tests");
       return state.node;
     },
   };

@@ -1,9 +1,8 @@
 import { expect } from "chai";
-import { seedSampleBanks } from "../../../server/question-bank/index.js";
-import { connectSocket, loginCandidate, useStaffAgent } from "../../helpers/auth.js";
-import { useTestNode } from "../../helpers/node.js";
-import { call, ok, type ExamSocket } from "../exams/support/clients.js";
-import { aWatchedSession, checkIn, releaseEarly } from "../exams/support/watched-session.js";
+import { useStaffAgent } from "../../helpers/auth.js";
+import { useNodeWithSampleBanks } from "../../helpers/node.js";
+import { call, ok } from "../exams/support/clients.js";
+import { aCandidateLoggedInAtTheirSeat, checkIn, releaseEarly } from "../exams/support/watched-session.js";
 
 /**
  * A candidate's login is kept until its window (`candidateUntil`) whatever scheduling does
@@ -12,22 +11,11 @@ import { aWatchedSession, checkIn, releaseEarly } from "../exams/support/watched
  * the session, saves need a released attempt of the login's own session), so none of it goes.
  */
 describe("a candidate logged in when they are unseated or their session is cancelled", function () {
-  const env = useTestNode();
+  const env = useNodeWithSampleBanks();
   const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
-  before(async () => {
-    await seedSampleBanks(env.node.ctx);
-  });
 
   it("when a candidate is unseated while logged in, then their socket finds no attempt and the proctor cannot check them in", async () => {
-    const { session, candidates, proctor } = await aWatchedSession(env.node, 1);
-    const c = candidates[0];
-    if (!c) throw new Error("fixture");
-    const login = await loginCandidate(env.node, {
-      idNumber: c.idNumber,
-      ticketNo: c.assignment.ticketNo,
-      seatToken: c.seatToken,
-    });
-    const socket = (await connectSocket(env.node, login)) as unknown as ExamSocket;
+    const { session, cand: c, pSock: proctor, cSock: socket } = await aCandidateLoggedInAtTheirSeat(env.node);
     try {
       await officer.agent.delete(`/api/exam-sessions/${session.id}/assignments/${c.id}`).expect(204);
       const checkedIn = await call(proctor, "proctor:check_in", {
@@ -46,15 +34,7 @@ describe("a candidate logged in when they are unseated or their session is cance
   });
 
   it("when the session is cancelled after check-in, then no paper is released and the candidate's save is refused", async () => {
-    const { session, candidates, proctor } = await aWatchedSession(env.node, 1);
-    const c = candidates[0];
-    if (!c) throw new Error("fixture");
-    const login = await loginCandidate(env.node, {
-      idNumber: c.idNumber,
-      ticketNo: c.assignment.ticketNo,
-      seatToken: c.seatToken,
-    });
-    const socket = (await connectSocket(env.node, login)) as unknown as ExamSocket;
+    const { session, cand: c, pSock: proctor, cSock: socket } = await aCandidateLoggedInAtTheirSeat(env.node);
     try {
       await checkIn(proctor, session.id, c);
       const synced = ok(await call(socket, "attempt:sync", {}));

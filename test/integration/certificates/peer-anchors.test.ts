@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import {
   buildStatusList,
   buildTrustList,
@@ -11,7 +10,7 @@ import {
 } from "../../../server/certificates/index.js";
 import type { TrustAnchor } from "../../../server/contracts/certificates.js";
 import type { VerificationResultDto } from "../../../server/contracts/certificate-trust.js";
-import { aProvinceKey, sealSample } from "../../unit/certificates/trust-fixtures.js";
+import { aFakePeer, aProvinceKey, sealSample } from "../../unit/certificates/trust-fixtures.js";
 import { startCertNode, type TestNode } from "./support.js";
 
 /**
@@ -53,16 +52,6 @@ function aPublishedProvince(provinceCode: string) {
     ["/api/certificates/status-list", statusList],
   ]);
   return { anchor, docs, qr: sealSample(cert.sealing, { provinceCode }) };
-}
-
-async function aFakePeer(docs: Map<string, unknown>): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const doc = docs.get(req.url ?? "");
-    res.writeHead(doc === undefined ? 404 : 200, { "content-type": "application/json" });
-    res.end(JSON.stringify(doc ?? { error: "not found" }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 describe("a peer province's trust anchor, pinned in the configuration", function () {

@@ -1,13 +1,10 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
 import type { AttemptClosedDto } from "../../../server/contracts/exams.js";
-import { seedSampleBanks } from "../../../server/question-bank/index.js";
-import { startTestNode } from "../../helpers/node.js";
+import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { call, ok } from "./support/clients.js";
 import { examDb } from "./support/models.js";
 import { aCandidateSitting } from "./support/watched-session.js";
-
-type Node = Awaited<ReturnType<typeof startTestNode>>;
 
 /**
  * A room released at its scheduled start ends at its nominal end: the candidate's login window
@@ -18,19 +15,12 @@ type Node = Awaited<ReturnType<typeof startTestNode>>;
  */
 describe("exam delivery: what the page learns when the deadline closes an attempt after its login window", function () {
   this.timeout(120_000);
-  let node: Node;
-  before(async () => {
-    node = await startTestNode();
-    await seedSampleBanks(node.ctx);
-  });
-  after(async () => {
-    await node.stop();
-  });
+  const env = useNodeWithSampleBanks();
 
   it("when the sweeper closes the attempt after the login window, then attempt:closed names the seq stored per question, though a sync is refused", async () => {
     // Released early only to keep the test short: the window is moved to end before the
     // deadline below, as a release at the scheduled start leaves it.
-    const { session, login, pSock: proctor, cSock: page, paper } = await aCandidateSitting(node);
+    const { session, login, pSock: proctor, cSock: page, paper } = await aCandidateSitting(env.node);
     try {
       const attemptId = paper.attemptId;
       ok(await call(page, "attempt:answer", { attemptId, seq: 1, index: 0, choice: ["T"] }));
@@ -39,21 +29,21 @@ describe("exam delivery: what the page learns when the deadline closes an attemp
 
       // The session's end and the windows the login and its socket were given are over …
       const past = new Date(Date.now() - 60_000);
-      await node.ctx.conn
+      await env.node.ctx.conn
         .collection("exam_sessions")
         .updateOne({ _id: new Types.ObjectId(session.id) }, { $set: { endsAt: past } });
-      await node.ctx.conn
+      await env.node.ctx.conn
         .collection("sessions")
         .updateMany(
           { "session.passport.user.user.id": login.user.id },
           { $set: { "session.candidateUntil": past.getTime() } },
         );
-      const held = node.io.sockets.sockets.get(page.id ?? "");
+      const held = env.node.io.sockets.sockets.get(page.id ?? "");
       if (!held) throw new Error("socket not on this node");
       held.data.candidateUntil = past.getTime();
       // … and so are the deadline and its grace: the sweeper closes the attempt.
       const closed = new Promise<AttemptClosedDto>((r) => page.once("attempt:closed", r));
-      await examDb(node.ctx.conn).Attempts.updateOne(
+      await examDb(env.node.ctx.conn).Attempts.updateOne(
         { _id: attemptId },
         { $set: { deadline: new Date(Date.now() - 60_000) } },
       );

@@ -3,14 +3,12 @@ import { Types } from "mongoose";
 import { io as ioClient } from "socket.io-client";
 import type { AttemptClosedDto } from "../../../server/contracts/exams.js";
 import type { HandshakeRefusalDto } from "../../../server/contracts/socket-events.js";
-import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import { connectSocket } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
+import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { call, ok, type ExamSocket } from "./support/clients.js";
 import { examDb } from "./support/models.js";
 import { aCandidateSitting } from "./support/watched-session.js";
 
-type Node = Awaited<ReturnType<typeof startTestNode>>;
 type Sitting = Awaited<ReturnType<typeof aCandidateSitting>>;
 
 /**
@@ -23,22 +21,15 @@ type Sitting = Awaited<ReturnType<typeof aCandidateSitting>>;
  */
 describe("exam delivery: what a page offline at the close learns when it comes back after its login window", function () {
   this.timeout(120_000);
-  let node: Node;
-  before(async () => {
-    node = await startTestNode();
-    await seedSampleBanks(node.ctx);
-  });
-  after(async () => {
-    await node.stop();
-  });
+  const env = useNodeWithSampleBanks();
 
   /** The session's end and the windows the login was given are over (as long after the close). */
   async function windowPassed(s: Sitting): Promise<void> {
     const past = new Date(Date.now() - 60_000);
-    await node.ctx.conn
+    await env.node.ctx.conn
       .collection("exam_sessions")
       .updateOne({ _id: new Types.ObjectId(s.session.id) }, { $set: { endsAt: past } });
-    await node.ctx.conn
+    await env.node.ctx.conn
       .collection("sessions")
       .updateMany(
         { "session.passport.user.user.id": s.login.user.id },
@@ -57,7 +48,7 @@ describe("exam delivery: what a page offline at the close learns when it comes b
     refused: HandshakeRefusalDto | null;
     told: AttemptClosedDto | null;
   }> {
-    const socket: ExamSocket = ioClient(node.url, {
+    const socket: ExamSocket = ioClient(env.node.url, {
       transports: ["websocket"],
       extraHeaders: { cookie },
       reconnection: false,
@@ -93,7 +84,7 @@ describe("exam delivery: what a page offline at the close learns when it comes b
   }
 
   it("when the proctor voids the attempt while the page is offline and it reconnects after its login window, then it is told the attempt is void before the socket closes", async () => {
-    const s = await aCandidateSitting(node);
+    const s = await aCandidateSitting(env.node);
     try {
       const attemptId = s.paper.attemptId;
       ok(await call(s.cSock, "attempt:answer", { attemptId, seq: 1, index: 0, choice: ["T"] }));
@@ -106,7 +97,7 @@ describe("exam delivery: what a page offline at the close learns when it comes b
       const note = back.told;
       expect(note).to.deep.include({ attemptId, status: "voided", closeReason: "voided", result: null });
       expect(note?.answers).to.deep.equal([]);
-      const stored = await examDb(node.ctx.conn).Attempts.findById(attemptId, { chainN: 1 }).lean();
+      const stored = await examDb(env.node.ctx.conn).Attempts.findById(attemptId, { chainN: 1 }).lean();
       expect(note?.version).to.equal(stored?.chainN);
     } finally {
       s.pSock.close();
@@ -114,12 +105,12 @@ describe("exam delivery: what a page offline at the close learns when it comes b
   });
 
   it("when the deadline hands the attempt in while the page is offline and it reconnects after its login window, then it is told the score and the answers stored", async () => {
-    const s = await aCandidateSitting(node);
+    const s = await aCandidateSitting(env.node);
     try {
       const attemptId = s.paper.attemptId;
       ok(await call(s.cSock, "attempt:answer", { attemptId, seq: 1, index: 0, choice: ["T"] }));
       s.cSock.close();
-      const { Attempts } = examDb(node.ctx.conn);
+      const { Attempts } = examDb(env.node.ctx.conn);
       await Attempts.updateOne({ _id: attemptId }, { $set: { deadline: new Date(Date.now() - 60_000) } });
       for (let i = 0; i < 200; i += 1) {
         const a = await Attempts.findById(attemptId, { status: 1 }).lean();
@@ -143,12 +134,12 @@ describe("exam delivery: what a page offline at the close learns when it comes b
   });
 
   it("when a page let in within its window is refused at its next event because the voided sitting is over, then attempt:closed comes before the refusal and the close", async () => {
-    const s = await aCandidateSitting(node);
+    const s = await aCandidateSitting(env.node);
     try {
       const attemptId = s.paper.attemptId;
       s.cSock.close();
       ok(await call(s.pSock, "proctor:void", { attemptId, note: "考生携带手机，违纪" }));
-      const page = (await connectSocket(node, s.login)) as unknown as ExamSocket;
+      const page = (await connectSocket(env.node, s.login)) as unknown as ExamSocket;
       const log: string[] = [];
       const closed: AttemptClosedDto[] = [];
       page.on("attempt:closed", (c) => {
@@ -157,7 +148,7 @@ describe("exam delivery: what a page offline at the close learns when it comes b
       });
       const gone = new Promise<void>((r) => page.once("disconnect", () => r()));
       // The window the socket was given ends while it is open (as a reconnect at its very end).
-      const held = node.io.sockets.sockets.get(page.id ?? "");
+      const held = env.node.io.sockets.sockets.get(page.id ?? "");
       if (!held) throw new Error("socket not on this node");
       held.data.candidateUntil = Date.now() - 60_000;
       const refused = await call(page, "attempt:sync", { attemptId });
@@ -171,7 +162,7 @@ describe("exam delivery: what a page offline at the close learns when it comes b
   });
 
   it("when the candidate logged out before the page reconnects, then the page is refused and told nothing of the attempt", async () => {
-    const s = await aCandidateSitting(node);
+    const s = await aCandidateSitting(env.node);
     try {
       const attemptId = s.paper.attemptId;
       s.cSock.close();

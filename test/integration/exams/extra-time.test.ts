@@ -1,12 +1,9 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
-import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import { anonymousAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
+import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { call, ok, type ExamSocket } from "./support/clients.js";
 import { aCandidateSitting as aCandidateSittingOn } from "./support/watched-session.js";
-
-type Node = Awaited<ReturnType<typeof startTestNode>>;
 
 /**
  * A candidate's login used to end at the session's nominal end (start + length), while their own
@@ -17,16 +14,9 @@ type Node = Awaited<ReturnType<typeof startTestNode>>;
  */
 describe("exam delivery: extra time past the session's nominal end", function () {
   this.timeout(120_000);
-  let node: Node;
-  before(async () => {
-    node = await startTestNode();
-    await seedSampleBanks(node.ctx);
-  });
-  after(async () => {
-    await node.stop();
-  });
+  const env = useNodeWithSampleBanks();
 
-  const aCandidateSitting = () => aCandidateSittingOn(node);
+  const aCandidateSitting = () => aCandidateSittingOn(env.node);
 
   /**
    * The nominal end passes while the candidate's own deadline (their 90 minutes from release) has
@@ -35,14 +25,14 @@ describe("exam delivery: extra time past the session's nominal end", function ()
    */
   async function passNominalEnd(sessionId: string, login: AuthedAgent, cSock: ExamSocket) {
     const past = new Date(Date.now() - 60_000);
-    const moved = await node.ctx.conn
+    const moved = await env.node.ctx.conn
       .collection("exam_sessions")
       .updateOne({ _id: new Types.ObjectId(sessionId) }, { $set: { endsAt: past } });
     expect(moved.modifiedCount, "the session's nominal end").to.equal(1);
-    const held = node.io.sockets.sockets.get(cSock.id ?? "");
+    const held = env.node.io.sockets.sockets.get(cSock.id ?? "");
     if (!held) throw new Error("socket not on this node");
     held.data.candidateUntil = past.getTime();
-    const updated = await node.ctx.conn
+    const updated = await env.node.ctx.conn
       .collection("sessions")
       .updateMany(
         { "session.passport.user.user.id": login.user.id },
@@ -81,7 +71,7 @@ describe("exam delivery: extra time past the session's nominal end", function ()
       expect(me.body.user.id).to.equal(login.user.id);
       // The kiosk restarts: logging in again is accepted until the deadline.
       const again = await (
-        await anonymousAgent(node)
+        await anonymousAgent(env.node)
       ).agent
         .post("/api/auth/candidate-login")
         .send(credentials);
@@ -91,7 +81,7 @@ describe("exam delivery: extra time past the session's nominal end", function ()
       const done = ok(await call(cSock, "attempt:submit", { attemptId: paper.attemptId, lastSeq: 2 }));
       expect(done.status).to.equal("submitted");
       const late = await (
-        await anonymousAgent(node)
+        await anonymousAgent(env.node)
       ).agent
         .post("/api/auth/candidate-login")
         .send(credentials);

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
-import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import {
   connectSocket,
   loginCandidate,
@@ -8,7 +7,7 @@ import {
   staffAgent,
   type TestSocket,
 } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
+import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { call, leaks, ok, type Received } from "./support/clients.js";
 import type { ExamSocket } from "./support/clients.js";
 
@@ -18,35 +17,28 @@ import type { ExamSocket } from "./support/clients.js";
  */
 describe("exam delivery: on a full province node", function () {
   this.timeout(120_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  before(async () => {
-    node = await startTestNode();
-    await seedSampleBanks(node.ctx);
-  });
-  after(async () => {
-    await node.stop();
-  });
+  const env = useNodeWithSampleBanks();
 
   it("when a logged-in proctor checks in and releases a logged-in candidate, then the candidate answers, submits and gets a provisional result", async () => {
-    const fixture = await scheduleCandidates(node, {
+    const fixture = await scheduleCandidates(env.node, {
       count: 1,
       startsInMinutes: 1,
       earliestHandInMinutes: 0,
     });
     const cand = fixture.candidates[0];
     if (!cand) throw new Error("fixture");
-    const proctor = await staffAgent(node, {
+    const proctor = await staffAgent(env.node, {
       roles: ["proctor"],
       testCentreId: fixture.room.testCentreId,
       divisionCode: fixture.session.divisionCode,
     });
-    const pSock = (await connectSocket(node, proctor)) as unknown as ExamSocket;
-    const login = await loginCandidate(node, {
+    const pSock = (await connectSocket(env.node, proctor)) as unknown as ExamSocket;
+    const login = await loginCandidate(env.node, {
       idNumber: cand.idNumber,
       ticketNo: cand.assignment.ticketNo,
       seatToken: cand.seatToken,
     });
-    const cSock = (await connectSocket(node, login)) as TestSocket as unknown as ExamSocket;
+    const cSock = (await connectSocket(env.node, login)) as TestSocket as unknown as ExamSocket;
     const received: Received = { log: [] };
     cSock.onAny((event: string, ...args: unknown[]) => received.log.push(JSON.stringify([event, ...args])));
     try {

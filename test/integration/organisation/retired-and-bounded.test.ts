@@ -22,6 +22,42 @@ describe("organisation: retired data is not edited, and a centre's rooms are bou
   const seatPath = (room: Awaited<ReturnType<typeof createTestRoom>>, i = 0) =>
     `/api/test-centres/${room.testCentreId}/rooms/${room.roomId}/seats/${room.seats[i]!.seatId}`;
 
+  /** A new centre with one room of one seat, and fillers up to one room short of the bound. */
+  async function aCentreOneRoomShort() {
+    const room = await createTestRoom(env.node, { seats: 1 });
+    // Rooms written straight into the centre: building them one request at a time takes minutes.
+    const filler = Array.from({ length: MAX_ROOMS_PER_CENTRE - 2 }, (_, i) => ({
+      _id: new Types.ObjectId(),
+      name: `机房${i + 1}`,
+      seats: [],
+      retiredAt: null,
+    }));
+    await centres().updateOne({ _id: new Types.ObjectId(room.testCentreId) }, {
+      $push: { rooms: { $each: filler } },
+    } as never);
+    return room;
+  }
+
+  /**
+   * The organisation service whose first transaction begins only after `meanwhile` (another
+   * admin's change) has committed: after the service's own reads, before its write.
+   */
+  function anOrganisationServiceRacedBy(meanwhile: () => Promise<void>) {
+    const { conn, config } = env.node.ctx;
+    const audit = createAuditService(conn);
+    let pending: (() => Promise<void>) | null = meanwhile;
+    const raced: AuditLog = {
+      ...audit,
+      async transaction(work) {
+        const first = pending;
+        pending = null;
+        if (first) await first();
+        return audit.transaction(work);
+      },
+    };
+    return createOrganisationService(conn, config.provinceCode, raced);
+  }
+
   it("when a seat of a retired room is bound to an IP or given a token, then it is refused room_retired and the seat is unchanged", async () => {
     const room = await createTestRoom(env.node, { seats: 1 });
     await admin.agent
@@ -70,36 +106,14 @@ describe("organisation: retired data is not edited, and a centre's rooms are bou
   });
 
   it("when a centre's rooms reach the bound, then one more is refused too_many_rooms, also when the last free place is taken meanwhile", async () => {
-    const room = await createTestRoom(env.node, { seats: 1 });
-    // Rooms written straight into the centre: building them one request at a time takes minutes.
-    const filler = Array.from({ length: MAX_ROOMS_PER_CENTRE - 2 }, (_, i) => ({
-      _id: new Types.ObjectId(),
-      name: `机房${i + 1}`,
-      seats: [],
-      retiredAt: null,
-    }));
-    await centres().updateOne({ _id: new Types.ObjectId(room.testCentreId) }, {
-      $push: { rooms: { $each: filler } },
-    } as never);
-    const { conn, config } = env.node.ctx;
-    const audit = createAuditService(conn);
-    let pending: (() => Promise<void>) | null = async () => {
+    const room = await aCentreOneRoomShort();
+    const service = anOrganisationServiceRacedBy(async () => {
       // The last free place, taken by another admin after the first read of the centre.
       await admin.agent
         .post(`/api/test-centres/${room.testCentreId}/rooms`)
         .send({ name: "最后一间", seatCount: 1 })
         .expect(201);
-    };
-    const raced: AuditLog = {
-      ...audit,
-      async transaction(work) {
-        const first = pending;
-        pending = null;
-        if (first) await first();
-        return audit.transaction(work);
-      },
-    };
-    const service = createOrganisationService(conn, config.provinceCode, raced);
+    });
     const refused = await service
       .addRoom(admin.user, room.testCentreId, { name: "多出一间", seatCount: 1 })
       .then(
@@ -138,25 +152,13 @@ describe("organisation: retired data is not edited, and a centre's rooms are bou
 
   it("when a room is retired while another admin renames it, then the rename is refused room_retired and the room keeps its name", async () => {
     const room = await createTestRoom(env.node, { seats: 1 });
-    const { conn, config } = env.node.ctx;
-    const audit = createAuditService(conn);
-    let pending: (() => Promise<void>) | null = async () => {
+    const service = anOrganisationServiceRacedBy(async () => {
       // Retired after the rename read the centre, before its transaction.
       await admin.agent
         .post(`/api/test-centres/${room.testCentreId}/rooms/${room.roomId}/retire`)
         .send({})
         .expect(204);
-    };
-    const raced: AuditLog = {
-      ...audit,
-      async transaction(work) {
-        const first = pending;
-        pending = null;
-        if (first) await first();
-        return audit.transaction(work);
-      },
-    };
-    const service = createOrganisationService(conn, config.provinceCode, raced);
+    });
     const refused = await service.renameRoom(admin.user, room.testCentreId, room.roomId, "改名考场").then(
       () => null,
       (e: unknown) => e,
@@ -184,15 +186,8 @@ describe("organisation: retired data is not edited, and a centre's rooms are bou
    * refuses it): answers what the add was refused with, and the rooms stored.
    */
   async function anAddLosingTo(meanwhile: (centreId: Types.ObjectId) => Promise<unknown>) {
-    const room = await createTestRoom(env.node, { seats: 1 });
+    const room = await aCentreOneRoomShort();
     const centreId = new Types.ObjectId(room.testCentreId);
-    const filler = Array.from({ length: MAX_ROOMS_PER_CENTRE - 2 }, (_, i) => ({
-      _id: new Types.ObjectId(),
-      name: `机房${i + 1}`,
-      seats: [],
-      retiredAt: null,
-    }));
-    await centres().updateOne({ _id: centreId }, { $push: { rooms: { $each: filler } } } as never);
     const { conn, config } = env.node.ctx;
     const Centres = testCentreModel(conn);
     const write = Centres.updateOne.bind(Centres);

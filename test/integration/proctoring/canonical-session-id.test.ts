@@ -5,7 +5,6 @@ import { createAccess } from "../../../server/access/index.js";
 import { createAuditService } from "../../../server/audit/index.js";
 import { rooms } from "../../../server/exams/index.js";
 import { createProctoringService } from "../../../server/proctoring/index.js";
-import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import { fixtureScheduling } from "../../../scripts/bench/exam-fixtures.js";
 import {
   connectSocket,
@@ -13,7 +12,7 @@ import {
   staffAgent,
   type ScheduledCandidates,
 } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
+import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { callRaw, ok, type ExamSocket } from "../exams/support/clients.js";
 import { aRoom, useExamNode } from "../exams/support/setup.js";
 
@@ -28,27 +27,20 @@ const INVALID_ID = ["validation_failed", "invalid_id", "session_not_found"];
  */
 describe("proctoring: a session id typed in upper case", function () {
   this.timeout(120_000);
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  before(async () => {
-    node = await startTestNode();
-    await seedSampleBanks(node.ctx);
-  });
-  after(async () => {
-    await node.stop();
-  });
+  const env = useNodeWithSampleBanks();
 
   async function aCheckedInRoom(): Promise<{ fixture: ScheduledCandidates; proctor: ExamSocket }> {
-    const fixture = await scheduleCandidates(node, {
+    const fixture = await scheduleCandidates(env.node, {
       count: 2,
       startsInMinutes: 1,
       earliestHandInMinutes: 0,
     });
-    const staff = await staffAgent(node, {
+    const staff = await staffAgent(env.node, {
       roles: ["proctor"],
       testCentreId: fixture.room.testCentreId,
       divisionCode: fixture.session.divisionCode,
     });
-    const proctor = (await connectSocket(node, staff)) as unknown as ExamSocket;
+    const proctor = (await connectSocket(env.node, staff)) as unknown as ExamSocket;
     for (const c of fixture.candidates)
       ok(
         (await callRaw(proctor, "proctor:check_in", {
@@ -61,7 +53,7 @@ describe("proctoring: a session id typed in upper case", function () {
   }
 
   const entriesOf = (action: string, sessionId: string) =>
-    node.ctx.conn.collection("audit_log").find({ action, "details.sessionId": sessionId }).toArray();
+    env.node.ctx.conn.collection("audit_log").find({ action, "details.sessionId": sessionId }).toArray();
 
   const EARLY = "考生全部到齐，经考点主任同意提前开考";
 

@@ -1,11 +1,8 @@
 import { expect } from "chai";
-import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import { staffAgent } from "../../helpers/auth.js";
-import { startTestNode } from "../../helpers/node.js";
+import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { call } from "../exams/support/clients.js";
 import { aWatchedSession, checkIn, releaseEarly } from "../exams/support/watched-session.js";
-
-type Node = Awaited<ReturnType<typeof startTestNode>>;
 
 /**
  * Once a candidate is checked in, their attempt holds a paper and the session's times and rules
@@ -15,21 +12,14 @@ type Node = Awaited<ReturnType<typeof startTestNode>>;
  */
 describe("scheduling: changes after check-in and release", function () {
   this.timeout(120_000);
-  let node: Node;
-  before(async () => {
-    node = await startTestNode();
-    await seedSampleBanks(node.ctx);
-  });
-  after(async () => {
-    await node.stop();
-  });
+  const env = useNodeWithSampleBanks();
 
   /** Two seated candidates, the first checked in by a proctor watching the session. */
   async function aRoomWithOneCheckedIn() {
-    const { session, candidates, proctor: socket } = await aWatchedSession(node, 2);
+    const { session, candidates, proctor: socket } = await aWatchedSession(env.node, 2);
     const [inside, outside] = candidates;
     if (!inside || !outside) throw new Error("fixture");
-    const officer = await staffAgent(node, { roles: ["officer"], divisionCode: session.divisionCode });
+    const officer = await staffAgent(env.node, { roles: ["officer"], divisionCode: session.divisionCode });
     await checkIn(socket, session.id, inside);
     return { session, inside, outside, socket, officer };
   }
@@ -42,7 +32,7 @@ describe("scheduling: changes after check-in and release", function () {
         .expect(409);
       expect(refused.body.error.code).to.equal("candidate_checked_in");
       expect(
-        await node.ctx.conn
+        await env.node.ctx.conn
           .collection("seat_assignments")
           .countDocuments({ sessionId: session.id, candidateId: inside.id }),
       ).to.equal(1);

@@ -7,44 +7,52 @@ import { createStatusListPusher, type NodeClient } from "../../../server/sharing
 const KEYS = "/api/hub/v1/certificate-keys";
 const LISTS = "/api/hub/v1/status-lists";
 
+/**
+ * A status-list pusher for one key, retrying every 10 ms, against a hub that accepts the list and
+ * answers the key announcement 404 with `refusal`; it records the paths called and the warnings.
+ * Start it in the test, stop it after.
+ */
+function aPusherWhoseKeysTheHubRefuses(refusal: { code: string; message: string }) {
+  const calls: string[] = [];
+  const warnings: { code?: string; status?: number }[] = [];
+  const logger = {
+    info: () => undefined,
+    warn: (o: { code?: string; status?: number }) => void warnings.push(o),
+  } as unknown as Logger;
+  const client = {
+    call: (_m: string, path: string) => {
+      calls.push(path);
+      const answer =
+        path === KEYS
+          ? { status: 404, body: { error: refusal } }
+          : {
+              status: 200,
+              body: { provinceCode: "320000", outcome: "accepted", generatedAt: new Date().toISOString() },
+            };
+      const error = answer.status === 200 ? null : (answer.body as { error: unknown }).error;
+      return Promise.resolve({ ...answer, error, rawBody: JSON.stringify(answer.body), proof: {} });
+    },
+  } as unknown as NodeClient;
+  const key = { kid: "k1", suite: "ed25519" as const, publicKey: "pk-k1", validFrom: "2026-01-01" };
+  const pusher = createStatusListPusher({
+    client: () => client,
+    statusList: () => Promise.resolve({ document: "list" } as unknown as SignedDocument),
+    logger,
+    retryMs: 10,
+    keys: {
+      current: () => Promise.resolve([key]),
+      listed: () => Promise.resolve(),
+      onChange: () => undefined,
+    },
+  });
+  return { calls, warnings, pusher };
+}
+
 describe("certificate keys announced to an older hub without the route", () => {
   it("when the hub answers 404 to the key announcement, then the node backs off instead of retrying every retryMs, says so once with a stable code, and still pushes its list", async () => {
-    const calls: string[] = [];
-    const warnings: { code?: string }[] = [];
-    const logger = {
-      info: () => undefined,
-      warn: (o: { code?: string }) => void warnings.push(o),
-    } as unknown as Logger;
-    const client = {
-      call: (_m: string, path: string) => {
-        calls.push(path);
-        const answer =
-          path === KEYS
-            ? {
-                status: 404,
-                body: {
-                  error: { code: "route_not_found", message: "找不到接口 POST /api/hub/v1/certificate-keys" },
-                },
-              }
-            : {
-                status: 200,
-                body: { provinceCode: "320000", outcome: "accepted", generatedAt: new Date().toISOString() },
-              };
-        const error = answer.status === 200 ? null : (answer.body as { error: unknown }).error;
-        return Promise.resolve({ ...answer, error, rawBody: JSON.stringify(answer.body), proof: {} });
-      },
-    } as unknown as NodeClient;
-    const key = { kid: "k1", suite: "ed25519" as const, publicKey: "pk-k1", validFrom: "2026-01-01" };
-    const pusher = createStatusListPusher({
-      client: () => client,
-      statusList: () => Promise.resolve({ document: "list" } as unknown as SignedDocument),
-      logger,
-      retryMs: 10,
-      keys: {
-        current: () => Promise.resolve([key]),
-        listed: () => Promise.resolve(),
-        onChange: () => undefined,
-      },
+    const { calls, warnings, pusher } = aPusherWhoseKeysTheHubRefuses({
+      code: "route_not_found",
+      message: "找不到接口 POST /api/hub/v1/certificate-keys",
     });
     pusher.start();
     try {
@@ -59,38 +67,10 @@ describe("certificate keys announced to an older hub without the route", () => {
   });
 
   it("when the hub answers 404 for a node it does not know (not_found, not route_not_found), then the announcement is retried as a refusal every retryMs, not backed off for an hour, and no keysStatus is reported", async () => {
-    const calls: string[] = [];
-    const warnings: { code?: string; status?: number }[] = [];
-    const logger = {
-      info: () => undefined,
-      warn: (o: { code?: string; status?: number }) => void warnings.push(o),
-    } as unknown as Logger;
-    const client = {
-      call: (_m: string, path: string) => {
-        calls.push(path);
-        // What the hub's registry answers when the signing node has no registration there (yet).
-        const answer =
-          path === KEYS
-            ? { status: 404, body: { error: { code: "not_found", message: "省级节点不存在" } } }
-            : {
-                status: 200,
-                body: { provinceCode: "320000", outcome: "accepted", generatedAt: new Date().toISOString() },
-              };
-        const error = answer.status === 200 ? null : (answer.body as { error: unknown }).error;
-        return Promise.resolve({ ...answer, error, rawBody: JSON.stringify(answer.body), proof: {} });
-      },
-    } as unknown as NodeClient;
-    const key = { kid: "k1", suite: "ed25519" as const, publicKey: "pk-k1", validFrom: "2026-01-01" };
-    const pusher = createStatusListPusher({
-      client: () => client,
-      statusList: () => Promise.resolve({ document: "list" } as unknown as SignedDocument),
-      logger,
-      retryMs: 10,
-      keys: {
-        current: () => Promise.resolve([key]),
-        listed: () => Promise.resolve(),
-        onChange: () => undefined,
-      },
+    // What the hub's registry answers when the signing node has no registration there (yet).
+    const { calls, warnings, pusher } = aPusherWhoseKeysTheHubRefuses({
+      code: "not_found",
+      message: "省级节点不存在",
     });
     pusher.start();
     let status: ReturnType<typeof pusher.keysStatus>;

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import {
   buildStatusList,
   buildTrustList,
@@ -13,9 +12,16 @@ import {
   type LoadedStatusList,
 } from "../../../server/certificates/index.js";
 import { createRemoteLists } from "../../../server/certificates/remote-lists.js";
-import type { TrustAnchor, TrustListKey } from "../../../server/contracts/certificates.js";
+import type { TrustListKey } from "../../../server/contracts/certificates.js";
 import { createLogger } from "../../../server/lib/logger.js";
-import { aProvinceKey, aTrustList, sampleClaims, sealSample } from "./trust-fixtures.js";
+import {
+  aFakePeer,
+  aJiangsuAnchor,
+  aProvinceKey,
+  aTrustList,
+  sampleClaims,
+  sealSample,
+} from "./trust-fixtures.js";
 
 /**
  * A verifier's cached lists must never go back in time: whoever answers its fetch (a plain-HTTP
@@ -27,17 +33,6 @@ const AT_0800 = new Date("2026-06-01T00:00:00Z");
 const AT_1000 = new Date("2026-06-01T02:00:00Z");
 const NOW = new Date("2026-06-01T03:00:00Z");
 const DAY_S = 86_400;
-
-/** A fake peer or hub that serves whatever `docs` holds at each path, and counts the requests. */
-async function aServer(docs: Map<string, unknown>): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const doc = docs.get(req.url ?? "");
-    res.writeHead(doc === undefined ? 404 : 200, { "content-type": "application/json" });
-    res.end(JSON.stringify(doc ?? { error: "not found" }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 describe("signed lists a verifier fetches from others", () => {
   const jiangsu = aProvinceKey("ed25519", "320000");
@@ -70,7 +65,7 @@ describe("signed lists a verifier fetches from others", () => {
       ["/api/certificates/trust-list", trustFile],
       ["/api/certificates/status-list", newer],
     ]);
-    const { server, url } = await aServer(docs);
+    const { server, url } = await aFakePeer(docs);
     servers.push(server);
     const { remote } = lists();
     const peer = { provinceCode: "320000", url, anchorKeys: [anchor.publicKey] };
@@ -98,19 +93,19 @@ describe("signed lists a verifier fetches from others", () => {
 
   it("when a peer's fetch returns an older signed trust list than the one cached, then the cached one is kept", async () => {
     // The newer list closed the key (a rotation after a leak); the older one still had it open.
-    const anchor = anAnchor();
+    const anchor = aJiangsuAnchor();
     const retired = { ...jiangsu.entry, validTo: AT_1000.toISOString() };
     const docs = new Map<string, unknown>([
       ["/api/certificates/trust-anchors", { anchors: [anchor.anchor] }],
-      ["/api/certificates/trust-list", anchor.sign([retired], AT_1000)],
+      ["/api/certificates/trust-list", anchor.signTrustList([retired], AT_1000)],
       ["/api/certificates/status-list", newer],
     ]);
-    const { server, url } = await aServer(docs);
+    const { server, url } = await aFakePeer(docs);
     servers.push(server);
     const { remote } = lists();
     const peer = { provinceCode: "320000", url, anchorKeys: [anchor.anchor.publicKey] };
     expect((await remote.peer(peer)).list?.body.generatedAt).to.equal(AT_1000.toISOString());
-    docs.set("/api/certificates/trust-list", anchor.sign([jiangsu.entry], AT_0800));
+    docs.set("/api/certificates/trust-list", anchor.signTrustList([jiangsu.entry], AT_0800));
     const kept = await remote.peer(peer);
     expect(kept.list?.body.generatedAt).to.equal(AT_1000.toISOString());
     expect(kept.list?.body.keys[0]?.validTo).to.equal(AT_1000.toISOString());
@@ -119,7 +114,7 @@ describe("signed lists a verifier fetches from others", () => {
   it("when the hub's copy of a province's status list goes back to an older one, then the newer copy already seen is kept, for the verifier and for issuing alike", async () => {
     const { list: national } = aTrustList([jiangsu.entry], { now: AT_0800 });
     const docs = new Map<string, unknown>([["/api/hub/v1/status-lists/320000", newer]]);
-    const { server, url } = await aServer(docs);
+    const { server, url } = await aFakePeer(docs);
     servers.push(server);
     const { remote } = lists();
     const hub = { url };
@@ -144,7 +139,7 @@ describe("signed lists a verifier fetches from others", () => {
       buildTrustList({ issuer: "hub", keys, now, validForSeconds: 7 * DAY_S, refreshSeconds: DAY_S }, signer);
     const retired = { ...jiangsu.entry, validTo: AT_1000.toISOString() };
     const docs = new Map<string, unknown>([["/api/hub/v1/trust-list", national([retired], AT_1000)]]);
-    const { server, url } = await aServer(docs);
+    const { server, url } = await aFakePeer(docs);
     servers.push(server);
     const { remote } = lists();
     const hub = { url, publicKey: hubPair.publicKey };
@@ -159,7 +154,7 @@ describe("signed lists a verifier fetches from others", () => {
     const ahead = listAt(new Date(NOW.getTime() + 3 * 3600_000), revokedBits);
     const { list: national } = aTrustList([jiangsu.entry], { now: AT_0800 });
     const docs = new Map<string, unknown>([["/api/hub/v1/status-lists/320000", ahead]]);
-    const { server, url } = await aServer(docs);
+    const { server, url } = await aFakePeer(docs);
     servers.push(server);
     const { remote } = lists();
     await remote.hubStatusList({ url }, national, "320000");
@@ -171,25 +166,4 @@ describe("signed lists a verifier fetches from others", () => {
 
 function statusOf(list: LoadedStatusList | null | undefined): Map<string, LoadedStatusList> {
   return new Map(list ? [["320000", list]] : []);
-}
-
-/** A province's list-signing anchor that can sign trust lists at any time. */
-function anAnchor() {
-  const pair = generateKeyPair("ed25519");
-  const anchor: TrustAnchor = {
-    name: "江苏",
-    kid: keyIdOf("ed25519", pair.publicKey),
-    suite: "ed25519",
-    publicKey: pair.publicKey,
-    provinces: ["320000"],
-  };
-  const signer = { kid: anchor.kid, signer: createSigner(pair) };
-  return {
-    anchor,
-    sign: (keys: TrustListKey[], now: Date) =>
-      buildTrustList(
-        { issuer: "province:320000", keys, now, validForSeconds: 7 * DAY_S, refreshSeconds: DAY_S },
-        signer,
-      ),
-  };
 }

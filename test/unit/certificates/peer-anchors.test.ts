@@ -1,19 +1,15 @@
 import { expect } from "chai";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import {
   buildStatusList,
-  buildTrustList,
   createSigner,
   emptyStatusBits,
-  generateKeyPair,
-  keyIdOf,
   verifyQrText,
 } from "../../../server/certificates/index.js";
 import { createRemoteLists } from "../../../server/certificates/remote-lists.js";
 import type { TrustAnchor, TrustListKey } from "../../../server/contracts/certificates.js";
 import { createLogger } from "../../../server/lib/logger.js";
-import { aProvinceKey, aTrustList, sealSample } from "./trust-fixtures.js";
+import { aFakePeer, aJiangsuAnchor, aProvinceKey, aTrustList, sealSample } from "./trust-fixtures.js";
 
 /**
  * A peer's anchor is never taken from the peer's own address: only a pinned anchor, or the keys
@@ -22,35 +18,11 @@ import { aProvinceKey, aTrustList, sealSample } from "./trust-fixtures.js";
 
 const DAY_S = 86_400;
 
-/** A fake peer serving `docs` by path, recording the paths asked for. */
-async function aPeer(docs: Map<string, unknown>) {
-  const asked: string[] = [];
-  const server = createServer((req, res) => {
-    asked.push(req.url ?? "");
-    const doc = docs.get(req.url ?? "");
-    res.writeHead(doc === undefined ? 404 : 200, { "content-type": "application/json" });
-    res.end(JSON.stringify(doc ?? { error: "not found" }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, asked, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
 /** An anchor of 江苏 and what it signs: the anchor a forger would serve in 江苏's name. */
 function anAnchorWithKey() {
-  const pair = generateKeyPair("ed25519");
-  const anchor: TrustAnchor = {
-    name: "江苏",
-    kid: keyIdOf("ed25519", pair.publicKey),
-    suite: "ed25519",
-    publicKey: pair.publicKey,
-    provinces: ["320000"],
-  };
+  const { anchor, signTrustList } = aJiangsuAnchor();
   const cert = aProvinceKey("ed25519", "320000");
-  const trustList = (keys: TrustListKey[]) =>
-    buildTrustList(
-      { issuer: "province:320000", keys, now: new Date(), validForSeconds: 7 * DAY_S, refreshSeconds: DAY_S },
-      { kid: anchor.kid, signer: createSigner(pair) },
-    );
+  const trustList = (keys: TrustListKey[]) => signTrustList(keys, new Date());
   const statusList = buildStatusList(
     { provinceCode: "320000", bits: emptyStatusBits(), now: new Date(), validForSeconds: DAY_S },
     { kid: cert.kid, signer: createSigner(cert.pair) },
@@ -75,7 +47,7 @@ describe("a peer's trust anchor", () => {
       ["/api/certificates/trust-list", forged.trustList([forged.cert.entry])],
       ["/api/certificates/status-list", forged.statusList],
     ]);
-    const peer = await aPeer(docs);
+    const peer = await aFakePeer(docs);
     servers.push(peer.server);
     return { ...peer, docs, forged, qr: sealSample(forged.cert.sealing) };
   }

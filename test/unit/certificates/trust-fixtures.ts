@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { SignatureSuite, TrustAnchor, TrustListKey } from "../../../server/contracts/certificates.js";
 import {
   buildTrustList,
@@ -78,3 +80,45 @@ export const sampleClaims = {
 
 export const sealSample = (key: SealingKey, over: Partial<typeof sampleClaims> = {}) =>
   sealClaims({ ...sampleClaims, ...over }, key);
+
+/**
+ * 江苏's list-signing anchor (a fresh key each call) and the trust lists it signs: issued by
+ * province:320000, valid a week, refreshed daily, generated at `now`.
+ */
+export function aJiangsuAnchor() {
+  const pair = generateKeyPair("ed25519");
+  const anchor: TrustAnchor = {
+    name: "江苏",
+    kid: keyIdOf("ed25519", pair.publicKey),
+    suite: "ed25519",
+    publicKey: pair.publicKey,
+    provinces: ["320000"],
+  };
+  const signer = { kid: anchor.kid, signer: createSigner(pair) };
+  return {
+    anchor,
+    signTrustList: (keys: TrustListKey[], now: Date) =>
+      buildTrustList(
+        { issuer: "province:320000", keys, now, validForSeconds: 7 * 86_400, refreshSeconds: 86_400 },
+        signer,
+      ),
+  };
+}
+
+/**
+ * A fake peer or hub on a local port: serves whatever `docs` holds at each path (404 otherwise) and
+ * records the paths asked for. Close `server` after the test.
+ */
+export async function aFakePeer(
+  docs: Map<string, unknown>,
+): Promise<{ server: Server; url: string; asked: string[] }> {
+  const asked: string[] = [];
+  const server = createServer((req, res) => {
+    asked.push(req.url ?? "");
+    const doc = docs.get(req.url ?? "");
+    res.writeHead(doc === undefined ? 404 : 200, { "content-type": "application/json" });
+    res.end(JSON.stringify(doc ?? { error: "not found" }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, asked, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}

@@ -6,34 +6,25 @@ import {
   toSubmittedClosed,
   toVoidedClosed,
 } from "../../../server/exams/presenters.js";
+import { aClosedAttemptDocument } from "../../helpers/attempt-builders.js";
 
 const now = new Date("2026-05-10T02:10:00Z");
+/** Closed by the proctor (forced) with its last answer flagged, the chain at version 9. */
 function attempt(over: Partial<AttemptLean> = {}): AttemptLean {
-  return {
+  return aClosedAttemptDocument({
     _id: "att_2",
-    sessionId: "s1",
-    candidateId: "c1",
-    categoryCode: "01001",
     candidateName: "李四",
-    idNumber: "32010219850315001X",
     ticketNo: "T2",
-    status: "submitted",
-    questionCount: 2,
-    minutes: 60,
-    startedAt: new Date("2026-05-10T01:00:00Z"),
-    deadline: new Date("2026-05-10T02:00:00Z"),
     answers: [
       { choice: ["B"], seq: 2, flagged: true, flagSeq: 1 },
       { seq: 0, flagSeq: 0 },
-    ],
+    ] as unknown as AttemptLean["answers"],
     seen: [1, 2],
     lastSeq: 2,
     chainN: 9,
     closeReason: "forced",
-    submittedAt: new Date("2026-05-10T02:00:30Z"),
-    result: { score: 1, totalPoints: 2, passMark: 1, passed: true },
     ...over,
-  } as unknown as AttemptLean;
+  } as Partial<AttemptLean>);
 }
 
 /**

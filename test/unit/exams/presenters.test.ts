@@ -7,6 +7,7 @@ import {
   toSeatView,
   type AttemptLean,
 } from "../../../server/exams/index.js";
+import { anAttemptDocument } from "../../helpers/attempt-builders.js";
 
 const q: PaperQuestion = {
   questionId: "q1",
@@ -23,35 +24,24 @@ const q: PaperQuestion = {
 };
 
 const now = new Date("2026-05-10T01:30:00Z");
+/** Seated, connected and answering (question 0 saved and flagged), hand-in allowed after 30 minutes. */
 function attempt(over: Partial<AttemptLean> = {}): AttemptLean {
-  return {
-    _id: "att_1",
-    sessionId: "s1",
-    candidateId: "c1",
-    categoryCode: "01001",
-    candidateName: "张三",
-    idNumber: "32010219850315001X",
-    ticketNo: "T1",
+  return anAttemptDocument({
     seatId: "seat-1",
     seatNo: 1,
-    status: "in_progress",
-    questionCount: 1,
-    minutes: 60,
     accommodationMinutes: 0,
     creditedMinutes: 0,
     pausedMs: 0,
     pausedAt: null,
-    startedAt: new Date("2026-05-10T01:00:00Z"),
-    deadline: new Date("2026-05-10T02:00:00Z"),
     earliestHandInMinutes: 30,
-    answers: [{ choice: ["A"], seq: 1, flagged: true, flagSeq: 2 }],
+    answers: [{ choice: ["A"], seq: 1, flagged: true, flagSeq: 2 }] as unknown as AttemptLean["answers"],
     seen: [1, 2],
     lastSeq: 2,
     online: true,
     seenAt: now,
     disconnectedAt: null,
     ...over,
-  } as unknown as AttemptLean;
+  } as Partial<AttemptLean>);
 }
 
 describe("exam presenters", () => {

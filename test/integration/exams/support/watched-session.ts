@@ -56,11 +56,10 @@ export async function releaseEarly(proctor: ExamSocket, sessionId: string): Prom
 }
 
 /**
- * A candidate of a watched session logged in at their seat, checked in, confirmed and released
- * (early, to keep tests short): answering, the session's nominal end not yet passed. Close
- * `pSock` and `cSock` after the test.
+ * The one candidate of a watched session logged in at their seat, with a real socket, not yet
+ * checked in. Close `pSock` and `cSock` after the test.
  */
-export async function aCandidateSitting(node: Node) {
+export async function aCandidateLoggedInAtTheirSeat(node: Node) {
   const { session, candidates, proctor: pSock } = await aWatchedSession(node, 1);
   const cand = candidates[0];
   if (!cand) throw new Error("fixture");
@@ -71,6 +70,16 @@ export async function aCandidateSitting(node: Node) {
   };
   const login = await loginCandidate(node, credentials);
   const cSock = (await connectSocket(node, login)) as unknown as ExamSocket;
+  return { session, cand, login, credentials, pSock, cSock };
+}
+
+/**
+ * A candidate of a watched session logged in at their seat, checked in, confirmed and released
+ * (early, to keep tests short): answering, the session's nominal end not yet passed. Close
+ * `pSock` and `cSock` after the test.
+ */
+export async function aCandidateSitting(node: Node) {
+  const { session, cand, login, credentials, pSock, cSock } = await aCandidateLoggedInAtTheirSeat(node);
   await checkIn(pSock, session.id, cand);
   const synced = ok(await call(cSock, "attempt:sync", {}));
   ok(await call(cSock, "attempt:confirm", { attemptId: synced.attemptId }));
