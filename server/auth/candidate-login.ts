@@ -32,11 +32,12 @@ export interface CandidateLoginPort {
   ): Promise<{ seatId: string; seatNo: number } | null>;
   /**
    * A test centre's own id (as stored: the binding keeps it, not the request's spelling), its
-   * division and whether it is retired, to check a proctor's binding; null when it does not exist.
+   * name, division and whether it is retired, to check a proctor's binding (and name the centre
+   * in its audit entry); null when it does not exist.
    */
   testCentreDivision(
     testCentreId: string,
-  ): Promise<{ id: string; divisionCode: string; retired: boolean } | null>;
+  ): Promise<{ id: string; name: string; divisionCode: string; retired: boolean } | null>;
   /**
    * Until when the candidate's sitting of the session runs (their attempt's deadline and grace,
    * past the session's nominal end with extra time), or null when no attempt is in progress or

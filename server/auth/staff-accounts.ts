@@ -69,6 +69,18 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
   const assertProctorBinding = createProctorBindingCheck(deps.candidates);
 
   /**
+   * The names of a centre change's two centres, so the audit page shows names rather than ids (an
+   * id was all a reader saw), asked of the organisation through its port; a centre that is gone
+   * (or none) reads as null.
+   */
+  async function centreNames(change: unknown): Promise<{ from: string | null; to: string | null }> {
+    const { from, to } = change as { from: string | null; to: string | null };
+    const name = async (id: string | null) =>
+      id === null ? null : ((await deps.candidates.testCentreDivision(id))?.name ?? null);
+    return { from: await name(from), to: await name(to) };
+  }
+
+  /**
    * Creates the account; with an acting admin, audited in the same transaction, and flagged to
    * change the password the admin chose at its first login.
    */
@@ -207,6 +219,7 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       });
       if (changes.passwordReset || changes.active === false)
         await endStaffLogins(conn, session, String(user._id));
+      if (changes.testCentreId) changes.testCentreName = await centreNames(changes.testCentreId);
       await audit.append(session, {
         action: changes.roles ? "user.roles_changed" : "user.updated",
         actor,

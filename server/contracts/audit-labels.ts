@@ -146,5 +146,7 @@ export const DETAIL_VALUE_LABELS: Readonly<Record<string, Readonly<Record<string
     validation_failed: "输入不合规",
     not_this_session: "非本人监考的场次",
     error: "系统错误",
+    // A proctor.refused entry standing for the refusals past the per-entry budget (counted in `refused`).
+    summary: "超出逐条记录限额，汇总记录",
   },
 };

@@ -99,10 +99,12 @@ export function createRoomPorts(Centres: Model<TestCentreDoc>) {
      */
     async testCentreDivision(
       id: string,
-    ): Promise<{ id: string; divisionCode: string; retired: boolean } | null> {
+    ): Promise<{ id: string; name: string; divisionCode: string; retired: boolean } | null> {
       if (!Types.ObjectId.isValid(id)) return null;
-      const c = await Centres.findById(id, { divisionCode: 1, retiredAt: 1 }).lean();
-      return c ? { id: String(c._id), divisionCode: c.divisionCode, retired: Boolean(c.retiredAt) } : null;
+      const c = await Centres.findById(id, { name: 1, divisionCode: 1, retiredAt: 1 }).lean();
+      return c
+        ? { id: String(c._id), name: c.name, divisionCode: c.divisionCode, retired: Boolean(c.retiredAt) }
+        : null;
     },
   };
 }

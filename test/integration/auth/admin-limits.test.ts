@@ -203,6 +203,33 @@ describe("staff administration: limits of an admin over accounts", function () {
     expect((await storedUser(examiner.user.id))?.roles).to.deep.equal(["examiner"]);
   });
 
+  it("when a proctor is moved to another centre, then the audit entry names both centres, not only their ids", async () => {
+    const provinceAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
+    const first = await createTestRoom(env.node, { seats: 1, divisionCode: "320102" });
+    const second = await createTestRoom(env.node, { seats: 1, divisionCode: "320102" });
+    const proctor = await createStaff(env.node, {
+      roles: ["proctor"],
+      divisionCode: "320102",
+      testCentreId: first.testCentreId,
+    });
+    await provinceAdmin.agent
+      .patch(`/api/users/${proctor.user.id}`)
+      .send({ testCentreId: second.testCentreId })
+      .expect(200);
+    const centreName = async (id: string) =>
+      (await env.node.ctx.conn.collection("test_centres").findOne({ _id: new Types.ObjectId(id) }))?.name;
+    const entry = await env.node.ctx.conn
+      .collection("audit_log")
+      .findOne({ "target.id": proctor.user.id, action: "user.updated" }, { sort: { seq: -1 } });
+    expect(entry?.details).to.deep.equal({
+      testCentreId: { from: first.testCentreId, to: second.testCentreId },
+      testCentreName: {
+        from: await centreName(first.testCentreId),
+        to: await centreName(second.testCentreId),
+      },
+    });
+  });
+
   it("when an admin renames a user, then the audit entry records the name from and to and no password material", async () => {
     const admin = await staffAgent(env.node, { roles: ["admin"] });
     const officer = await createStaff(env.node, { roles: ["officer"], displayName: "王旧名" });

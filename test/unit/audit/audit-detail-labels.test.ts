@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { auditDetailLines } from "../../../server/contracts/audit.js";
+import { DETAIL_VALUE_LABELS } from "../../../server/contracts/audit-labels.js";
 import { UpdateSessionBody } from "../../../server/contracts/scheduling.js";
 
 const SERVER = join(import.meta.dirname, "../../../server");
@@ -26,9 +27,8 @@ function objectAt(text: string, open: number): string {
   return "";
 }
 
-/** Top-level keys of an object literal's text, and those of `...(x ? { k } : {})` spreads. */
-function keysOf(body: string): string[] {
-  const keys: string[] = [];
+/** The top-level `key: value` (or `...spread`) parts of an object literal's text. */
+function partsOf(body: string): string[] {
   let depth = 0;
   let part = "";
   const parts: string[] = [];
@@ -41,7 +41,13 @@ function keysOf(body: string): string[] {
     } else part += ch;
   }
   parts.push(part);
-  for (const p of parts.map((s) => s.trim()).filter(Boolean)) {
+  return parts.map((s) => s.trim()).filter(Boolean);
+}
+
+/** Top-level keys of an object literal's text, and those of `...(x ? { k } : {})` spreads. */
+function keysOf(body: string): string[] {
+  const keys: string[] = [];
+  for (const p of partsOf(body)) {
     if (p.startsWith("...")) {
       for (const m of p.matchAll(/(?<!\$)[{,]\s*([A-Za-z_]\w*)\s*[:,}]/g)) keys.push(m[1]!);
     } else {
@@ -57,14 +63,37 @@ function keysOf(body: string): string[] {
  * literals, and the literal a proctor's entry passes after its action and session
  * (`entry(uow, user, "proctor.pause", id, {…})`). Details built elsewhere are listed by hand below.
  */
-function writtenKeys(): Map<string, string> {
-  const found = new Map<string, string>();
+function writtenDetails(): { file: string; body: string }[] {
+  const found: { file: string; body: string }[] = [];
   for (const file of sources(SERVER)) {
     const text = readFileSync(file, "utf8");
     if (!/audit|entry\(/.test(text)) continue;
     for (const m of text.matchAll(/details:\s*\{|"[a-z_]+\.[a-z_.]+",\s*\w+,\s*\{/g)) {
       const open = m.index + m[0].length - 1;
-      for (const key of keysOf(objectAt(text, open))) found.set(key, relative(SERVER, file));
+      found.push({ file: relative(SERVER, file), body: objectAt(text, open) });
+    }
+  }
+  return found;
+}
+
+function writtenKeys(): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const { file, body } of writtenDetails()) for (const key of keysOf(body)) found.set(key, file);
+  return found;
+}
+
+/**
+ * The codes written as string literals (`reason: "summary"`, `reason: x ? "a" : "error"`) under
+ * keys whose values the page reads by label: "key=code (file)". Codes passed through a variable
+ * (an error's code, a request's field) are the maps' own business (see the lists they spread).
+ */
+function writtenCodes(): string[] {
+  const found: string[] = [];
+  for (const { file, body } of writtenDetails()) {
+    for (const part of partsOf(body)) {
+      const m = /^["']?([A-Za-z_]\w*)["']?\s*:([\s\S]*)$/.exec(part);
+      if (!m || !Object.hasOwn(DETAIL_VALUE_LABELS, m[1]!)) continue;
+      for (const code of m[2]!.matchAll(/"([a-z][a-z0-9_]*)"/g)) found.push(`${m[1]}=${code[1]} (${file})`);
     }
   }
   return found;
@@ -113,6 +142,19 @@ describe("audit detail fields named for people", () => {
       .filter(([key]) => !/\p{Script=Han}/u.test(auditDetailLines({ [key]: "x" }, options)[0]?.label ?? ""))
       .map(([key, file]) => `${key} (${file})`);
     expect(unnamed).to.deep.equal([]);
+  });
+
+  it("when a service writes a code under a field read by label, then the audit page shows the code in Chinese", () => {
+    const codes = writtenCodes();
+    expect(
+      codes.map((c) => c.split(" ")[0]),
+      "the scan found the written codes",
+    ).to.include("reason=not_this_session");
+    const unlabelled = codes.filter((c) => {
+      const [key, code] = c.split(" ")[0]!.split("=") as [string, string];
+      return !/\p{Script=Han}/u.test(auditDetailLines({ [key]: code }, options)[0]?.value ?? "");
+    });
+    expect(unlabelled).to.deep.equal([]);
   });
 
   it("when a session's creation is shown, then its blueprint reads by version and the ids behind it are left out", () => {
