@@ -50,6 +50,19 @@ describe("officers' pages: guards against incomplete input, unoffered controls a
       await page.locator(".el-message--error").getByText("无法连接服务器").waitFor();
       await dialog.locator('[data-test="correct-submit"]').click();
       await dialog.getByText("请选择住址所在的区县").waitFor();
+      // Only the empty county is outlined red: the province and city picked are not what is wrong.
+      await page.waitForTimeout(400); // the outline's colour transition
+      const outline = (select: string) =>
+        dialog
+          .locator(`[data-test="${select}"] .el-select__wrapper`)
+          .evaluate(
+            (el) =>
+              (
+                globalThis as unknown as { getComputedStyle(e: unknown): { boxShadow: string } }
+              ).getComputedStyle(el).boxShadow,
+          );
+      const red = await outline("address-county");
+      expect([await outline("address-province"), await outline("address-city")]).to.not.include(red);
       await screenshot(page, "registration-correct-address-incomplete");
       expect(corrections).to.deep.equal([]);
 
