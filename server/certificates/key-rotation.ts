@@ -84,14 +84,17 @@ export interface KeyRotationOptions {
 export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
   const Rotations = rotationModel(conn);
 
-  /** Claims the rotation of `fromKid` (its claim's id); null when another instance holds or finished it. */
+  /**
+   * Claims the rotation of `fromKid`: the claim's id and the time that marks it as this holder's
+   * (a stale claim taken over gets a new one); null when another instance holds or finished it.
+   */
   async function claim(
     purpose: Purpose,
     fromKid: string,
     scheduled: boolean,
     actor: Actor,
     now: Date,
-  ): Promise<string | null> {
+  ): Promise<{ _id: string; claimedAt: Date } | null> {
     const _id = `${opts.provinceCode}:${purpose}:${fromKid}`;
     try {
       await Rotations.create({
@@ -104,7 +107,7 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
         claimedAt: now,
         actor: toAuditActor(actor),
       });
-      return _id;
+      return { _id, claimedAt: now };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
@@ -113,7 +116,7 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
       { _id, status: "rotating", claimedAt: { $lt: stale } },
       { $set: { claimedAt: now, scheduled, actor: toAuditActor(actor) } },
     );
-    return taken.modifiedCount === 1 ? _id : null;
+    return taken.modifiedCount === 1 ? { _id, claimedAt: now } : null;
   }
 
   /**
@@ -218,8 +221,8 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
   ): Promise<{ kid: string; previousKid: string; validFrom: string } | null> {
     const open = opts.signing.openKey(purpose);
     if (!open) throw new Error(`no ${purpose} key in use`);
-    const id = await claim(purpose, open.kid, scheduled, actor, opts.clock());
-    if (!id) return null;
+    const held = await claim(purpose, open.kid, scheduled, actor, opts.clock());
+    if (!held) return null;
     let kid: string;
     try {
       kid = await opts.signing.rotate(purpose, {
@@ -227,15 +230,28 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
         ...(leadMs !== undefined ? { leadMs } : {}),
       });
     } catch (err) {
-      // Nothing rotated: the claim goes, so the next check (or the operator) can try again.
-      await Rotations.deleteOne({ _id: id, status: "rotating" });
+      // The key was rotated by the holder whose stale claim this one took over: the claim stays,
+      // so the next check finds the successor and audits that rotation once (finishInterrupted);
+      // deleted, nothing would ever record it.
       if (err instanceof AppError && err.code === "key_rotated_meanwhile") return null;
+      // Nothing rotated: this holder's claim goes (not one another instance took over since), so
+      // the next check (or the operator) can try again.
+      await Rotations.deleteOne({ _id: held._id, status: "rotating", claimedAt: held.claimedAt });
       throw err;
     }
     const validFrom = opts.signing.validFromOf(kid) ?? opts.clock().toISOString();
     // Finished by another instance meanwhile only if this one took longer than CLAIM_STALE_MS to
     // get here; its entry is written then, not a second one.
-    await record({ _id: id }, { purpose, kid, previousKid: open.kid, validFrom, scheduled, actor }, false);
+    const recorded = await record(
+      held,
+      { purpose, kid, previousKid: open.kid, validFrom, scheduled, actor },
+      false,
+    );
+    if (!recorded)
+      opts.logger.warn(
+        { purpose, kid },
+        "key rotated after its claim went stale: the check that finishes the claim audits it, once",
+      );
     return { kid, previousKid: open.kid, validFrom };
   }
 
