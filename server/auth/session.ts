@@ -205,9 +205,15 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** A visitor's token: the nonce signed with the session secret (domain-separated from cookies). */
+/**
+ * A visitor's token: the nonce signed with a key derived from the session secret. Not the secret
+ * itself: cookie-signature signs a session id as HMAC(secret, sid) with no prefix, so a token made
+ * with the secret for a chosen nonce would be a valid signature of the session id
+ * `csrf-token:<nonce>` (harmless while no such session is stored, but a signing oracle all the same).
+ */
 function signNonce(secret: string, nonce: string): string {
-  return createHmac("sha256", secret).update(`csrf-token:${nonce}`).digest("base64url");
+  const key = createHmac("sha256", secret).update("roadcert visitor csrf v1").digest();
+  return createHmac("sha256", key).update(nonce).digest("base64url");
 }
 
 /** The request is logged in, or its session already holds a token (it is kept, as before). */
