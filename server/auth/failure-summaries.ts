@@ -14,7 +14,8 @@ const LATE_TRIES = 3;
 const WRITE_TRIES = 3;
 /**
  * Sources an instance remembers and hands in per period. It bounds the instance's memory and the
- * node's row (at most instances × this many client keys a period); past it the summary says its
+ * node's row (instances × this many client keys for each hand-in, and a row can take an
+ * instance's late hand-in of the period before besides its own); past it the summary says its
  * source count is a lower bound (`sourcesLeftOut`).
  */
 const SOURCES_PER_INSTANCE = 1_000;

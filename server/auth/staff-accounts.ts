@@ -211,6 +211,8 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     }
     const unlock = body.password !== undefined || Boolean(body.unlock);
     if (unlock) changes.unlocked = true;
+    // Asked before the transaction: the port reads outside it, and not again on each retry.
+    if (changes.testCentreId) changes.testCentreName = await centreNames(changes.testCentreId);
     await audit.transaction(async (session) => {
       await user.save({ session }).catch((err: unknown) => {
         throw err instanceof mongoose.Error.DocumentNotFoundError
@@ -219,7 +221,6 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       });
       if (changes.passwordReset || changes.active === false)
         await endStaffLogins(conn, session, String(user._id));
-      if (changes.testCentreId) changes.testCentreName = await centreNames(changes.testCentreId);
       await audit.append(session, {
         action: changes.roles ? "user.roles_changed" : "user.updated",
         actor,
