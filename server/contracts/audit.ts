@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { wholeNumber } from "./validation.js";
+import { canonicalId } from "./auth.js";
 import { ownEntry } from "./own-entry.js";
 import { DETAIL_LABELS, DETAIL_VALUE_LABELS } from "./audit-labels.js";
 
@@ -204,8 +205,9 @@ export const ListAuditQuery = z
         error: "不是审计日志记录的操作",
       })
       .optional(),
-    actorId: z.string().max(64).optional(),
-    targetId: z.string().max(64).optional(),
+    // Ids as the log stores them: an ObjectId typed in upper case found nothing (canonicalId).
+    actorId: z.string().max(64).overwrite(canonicalId).optional(),
+    targetId: z.string().max(64).overwrite(canonicalId).optional(),
     before: AuditCursor.optional(),
     limit: wholeNumber(1, 200).default(50),
   })
