@@ -316,7 +316,7 @@ describe("exam page: one resend of the journal for reconnect and hand-in (client
     expect(page.server.missing()).to.deep.equal([]);
   });
 
-  it("when hand-in finds an entry it could not confirm, then it sends no attempt:submit and names that question as unconfirmed", async () => {
+  it("when hand-in, offline, finds an entry it could not confirm, then it sends no attempt:submit and names that question as unconfirmed", async () => {
     const page = await aPage(3);
     page.answer(0, "A");
     await page.server.deliverAll();

@@ -166,11 +166,28 @@ export function useAnswerSaves(deps: {
       if (pending.length === 0) return { settled: true };
       for (const entry of pending) {
         if (!journal.holds(entry.seq)) continue;
-        const ack = await (sending.get(sendingKey(entry)) ?? send(entry));
+        const ack = await sendOnce(entry);
         if (!ack.ok && journal.holds(entry.seq)) return unsettled(journal, ack.error);
       }
     }
     return journal.pending().length === 0 ? { settled: true } : unsettled(journal, STILL_RENUMBERED);
+  }
+
+  /**
+   * The entry's send already on its way, or a new one registered as on its way until it is
+   * answered: two resends at once (an unpause's replay during a resync, time-up during a hand-in)
+   * wait for one send instead of each sending it.
+   */
+  function sendOnce(entry: JournalEntry): Promise<Ack<SaveAckDto>> {
+    const key = sendingKey(entry);
+    const inFlight = sending.get(key);
+    if (inFlight) return inFlight;
+    const sent = send(entry);
+    sending.set(key, sent);
+    void sent.then(() => {
+      if (sending.get(key) === sent) sending.delete(key);
+    });
+    return sent;
   }
 
   /** The questions whose newest journalled answer the server has not acknowledged (flags do not score). */
