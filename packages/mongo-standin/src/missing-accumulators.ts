@@ -41,8 +41,8 @@ const $push: Accumulator = (docs, expr, options) => presentValues(docs, expr, op
 
 /**
  * The numbers of a group, as `$sum`, `$avg` and the standard deviations take them: every other
- * value (missing, null, strings, arrays…) is ignored. Decimal128 and 64-bit integers beyond a
- * double are refused: the engine would ignore them as non-numbers.
+ * value (missing, null, strings, arrays…) is ignored. Decimal128 and every wrapped number (Long,
+ * Int32, Double objects) are refused, however small: the engine would ignore them as non-numbers.
  */
 function numbers(name: string, docs: unknown[], expr: unknown, options: Options): number[] {
   const found: number[] = [];
