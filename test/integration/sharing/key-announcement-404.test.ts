@@ -48,6 +48,11 @@ function aPusherWhoseKeysTheHubRefuses(refusal: { code: string; message: string 
   return { calls, warnings, pusher };
 }
 
+/** Polls `done` every 10 ms for up to 10 s: a wait bounded by what happened, not by the machine's speed. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1_000 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 describe("certificate keys announced to an older hub without the route", () => {
   it("when the hub answers 404 to the key announcement, then the node backs off instead of retrying every retryMs, says so once with a stable code, and still pushes its list", async () => {
     const { calls, warnings, pusher } = aPusherWhoseKeysTheHubRefuses({
@@ -56,6 +61,8 @@ describe("certificate keys announced to an older hub without the route", () => {
     });
     pusher.start();
     try {
+      // Until the list went (however slow the machine), then 400 ms more of a 10 ms retry.
+      await until(() => calls.includes(LISTS));
       await new Promise((r) => setTimeout(r, 400));
     } finally {
       await pusher.stop();
@@ -75,12 +82,12 @@ describe("certificate keys announced to an older hub without the route", () => {
     pusher.start();
     let status: ReturnType<typeof pusher.keysStatus>;
     try {
-      await new Promise((r) => setTimeout(r, 400));
+      // Retried every 10 ms, five announcements come within moments; backed off, never in 10 s.
+      await until(() => calls.filter((p) => p === KEYS).length >= 5);
       status = pusher.keysStatus();
     } finally {
       await pusher.stop();
     }
-    // Every 10 ms over 400 ms: many announcements (backed off as an older hub's, one or two).
     expect(calls.filter((p) => p === KEYS).length).to.be.at.least(5);
     expect(warnings.filter((w) => w.code === "hub_certificate_keys_unsupported")).to.have.length(0);
     expect(warnings.some((w) => w.status === 404)).to.equal(true);
