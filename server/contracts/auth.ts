@@ -30,6 +30,9 @@ export const ROLE_LABELS: Readonly<Record<Role, string>> = {
 /** GB/T 2260 six-digit division code (province XX0000, city XXXX00, county XXXXXX). */
 export const DivisionCode = z.string().regex(/^\d{6}$/, "行政区划代码须为 6 位数字");
 
+const OBJECT_ID_ANY_CASE = /^[a-f\d]{24}$/i;
+const CANONICAL_OBJECT_ID = /^[a-f\d]{24}$/;
+
 /**
  * A database id as text (a MongoDB ObjectId: 24 hexadecimal digits), lower-cased. Ids are compared
  * as strings (a proctor's centre with a session's, a centre's authority when counting its centres);
@@ -40,9 +43,18 @@ export const ObjectIdString = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^[a-f\d]{24}$/, "标识须为 24 位十六进制数");
+  .regex(CANONICAL_OBJECT_ID, "标识须为 24 位十六进制数");
 
-const OBJECT_ID_ANY_CASE = /^[a-f\d]{24}$/i;
+/**
+ * True when `id` is an ObjectId in the one text form the database writes wherever it refers to one
+ * (24 lower-case hexadecimal digits). Lookups by `_id` also take it in upper case (and any
+ * 12-character string as raw bytes), so a looser check let a write find its record and then match
+ * the id as given against fields (`sessionId`, `candidateId`) that store the canonical text, and
+ * so match nothing. Contracts lower-case ids at the edge (`RecordId`); services refuse the rest.
+ */
+export function isCanonicalObjectId(id: string): boolean {
+  return CANONICAL_OBJECT_ID.test(id);
+}
 
 /**
  * The one text form of an id: an ObjectId (24 hexadecimal digits, in either case) lower-cased,

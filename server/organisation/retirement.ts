@@ -1,5 +1,5 @@
 import type { ClientSession, HydratedDocument, Model } from "mongoose";
-import type { AuthUser } from "../contracts/auth.js";
+import { isCanonicalObjectId, type AuthUser } from "../contracts/auth.js";
 import { canSeeDivision } from "../access/index.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
@@ -183,7 +183,7 @@ export function createRetirement(d: RetirementDeps) {
     },
 
     async retireAuthority(actor: AuthUser, id: string): Promise<void> {
-      const authority = /^[a-f\d]{24}$/i.test(id) ? await d.Authorities.findById(id) : null;
+      const authority = isCanonicalObjectId(id) ? await d.Authorities.findById(id) : null;
       if (!authority || !canSeeDivision(actor.divisionCode, authority.divisionCode))
         throw errors.notFound("运管机构");
       if (authority.retiredAt) throw errors.conflict("already_retired", "该运管机构已停用");

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Types, type ClientSession, type Connection } from "mongoose";
-import type { AuthUser } from "../contracts/auth.js";
+import { isCanonicalObjectId, type AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type {
   CandidateDto,
@@ -61,9 +61,6 @@ const CurrentAddress = z.object({
 
 type CandidateLean = CandidateDoc & { _id: Types.ObjectId; createdAt?: Date };
 
-// A candidate id as stored in every reference to it: `findById` takes upper case too, and a seat
-// check by the id as given then matched nothing (a seated candidate withdrawn).
-const isCanonicalId = (id: string) => /^[a-f\d]{24}$/.test(id);
 
 /** The registrations a list query names, within the actor's divisions. */
 function listFilter(
@@ -143,7 +140,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
   }
 
   async function loadInScope(actor: AuthUser, id: string): Promise<CandidateLean> {
-    if (!isCanonicalId(id)) throw errors.notFound("考生");
+    if (!isCanonicalObjectId(id)) throw errors.notFound("考生");
     const c = (await Candidates.findById(id).lean()) as CandidateLean | null;
     if (!c || !canSeeDivision(actor.divisionCode, c.divisionCode)) throw errors.notFound("考生");
     return c;
@@ -377,7 +374,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
       copied?: { name: string },
     ): Promise<boolean> {
       const ids = [...new Set(candidateIds)];
-      if (!ids.every(isCanonicalId)) return false;
+      if (!ids.every(isCanonicalObjectId)) return false;
       // `copied`: the name the seat (and its ticket) copies, still the registration's: a name
       // corrected since the seating read the candidate left the old name on the ticket.
       const registered = { _id: { $in: ids }, withdrawnAt: null, ...(copied ? { name: copied.name } : {}) };
@@ -386,14 +383,14 @@ export function createRegistrationService(conn: Connection, options: Registratio
 
     /** For other features (scheduling, exam check-in): a candidate without scope checks. */
     async getCandidate(candidateId: string): Promise<CandidateDto | null> {
-      if (!isCanonicalId(candidateId)) return null;
+      if (!isCanonicalObjectId(candidateId)) return null;
       const c = (await Candidates.findById(candidateId).lean()) as CandidateLean | null;
       return c ? toDto(c) : null;
     },
 
     /** For the proctor's check-in: the registration photo. */
     async getCandidatePhoto(candidateId: string): Promise<{ mimeType: string; data: Buffer } | null> {
-      if (!isCanonicalId(candidateId)) return null;
+      if (!isCanonicalObjectId(candidateId)) return null;
       const c = await Candidates.findById(candidateId, { photoId: 1 }).lean();
       if (!c?.photoId || !Types.ObjectId.isValid(c.photoId)) return null;
       const p = await Photos.findById(c.photoId).lean();

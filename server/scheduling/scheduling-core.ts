@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { Connection } from "mongoose";
-import type { AuthUser } from "../contracts/auth.js";
+import { isCanonicalObjectId, type AuthUser } from "../contracts/auth.js";
 import type { BlueprintRef } from "../contracts/scheduling.js";
 import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import { decide } from "../access/index.js";
@@ -11,7 +11,6 @@ import type { OrganisationService } from "../organisation/index.js";
 import type { RegistrationService } from "../registration/index.js";
 import { assignmentModel, examSessionModel, roomBookingLockModel } from "./scheduling.model.js";
 import { createRoomBooking } from "./room-booking.js";
-import { isCanonicalObjectId } from "./canonical-id.js";
 import type { SessionLean } from "./presenters.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { ClientSession, Connection } from "mongoose";
-import type { AuthUser } from "../contracts/auth.js";
+import { isCanonicalObjectId, type AuthUser } from "../contracts/auth.js";
 import type {
   BlueprintRef,
   CreateSessionBody,
@@ -13,7 +13,6 @@ import { errors } from "../lib/errors.js";
 import { formatLocal } from "../lib/local-time.js";
 import { claimInTransaction, newestPage } from "../lib/mongo.js";
 import { bookedUntilOf } from "./room-booking.js";
-import { isCanonicalObjectId } from "./canonical-id.js";
 import { toSessionDto, type SessionLean } from "./presenters.js";
 import { createAdmission } from "./admission.js";
 import { createSchedulingCore, type SchedulingOptions } from "./scheduling-core.js";
