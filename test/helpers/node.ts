@@ -80,18 +80,8 @@ export function useTestNode(options: TestNodeOptions = {}): { readonly node: Tes
  * inside tests.
  */
 export function useNodeWithSampleBanks(options: TestNodeOptions = {}): { readonly node: TestNode } {
-  const state: { node?: TestNode } = {};
-  before(async () => {
-    state.node = await startTestNode(options);
-    await seedSampleBanks(state.node.ctx);
-  });
-  after(async () => {
-    await state.node?.stop();
-  });
-  return {
-    get node() {
-      if (!state.node) throw new Error("useNodeWithSampleBanks: the node is only available inside tests");
-      return state.node;
-    },
-  };
+  const env = useTestNode(options);
+  // Mocha runs a block's before hooks in order: the node has started by now.
+  before(() => seedSampleBanks(env.node.ctx));
+  return env;
 }

@@ -48,9 +48,16 @@ function aPusherWhoseKeysTheHubRefuses(refusal: { code: string; message: string 
   return { calls, warnings, pusher };
 }
 
-/** Polls `done` every 10 ms for up to 10 s: a wait bounded by what happened, not by the machine's speed. */
+/**
+ * Polls `done` every 10 ms for up to 10 s: a wait bounded by what happened, not by the machine's
+ * speed. Fails when it never happens, rather than letting the test's counts decide.
+ */
 async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 1_000 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1_000; i++) {
+    if (done()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("condition not reached in 10 s");
 }
 
 describe("certificate keys announced to an older hub without the route", () => {
