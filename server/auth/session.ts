@@ -257,10 +257,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function csrfProtection(): RequestHandler {
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
-    const hasCookie = (req.headers.cookie ?? "")
-      .split(";")
-      .some((c) => c.trim().startsWith(`${SESSION_COOKIE}=`));
-    if (!hasCookie) return next();
+    if (readCookie(req, SESSION_COOKIE) === undefined) return next();
     requireCsrfToken(req, _res, next);
   };
 }

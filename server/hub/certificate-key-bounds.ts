@@ -56,7 +56,7 @@ export function datedKey(
  * last day. Compared as strings, a day and an instant of that day were misordered, and an instant
  * ended nothing before the next day.
  */
-export const boundMs = (bound: string): number => Date.parse(bound);
+const boundMs = (bound: string): number => Date.parse(bound);
 
 /** The hub's keys of a province with those it announced merged in (see announceCertificateKeys). */
 export function mergeAnnouncedKeys(
