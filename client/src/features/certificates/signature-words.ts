@@ -1,5 +1,4 @@
-import { ownEntry } from "@contracts/own-entry.js";
-import { PROVINCES } from "@/shared/provinces.js";
+import { provinceName as knownProvinceName } from "@/shared/provinces.js";
 
 /**
  * The signature in words an officer or the public reads: who signed (the issuing province, by
@@ -7,8 +6,8 @@ import { PROVINCES } from "@/shared/provinces.js";
  * apart as 密钥标识.
  */
 
-/** A signature suite as people name it. */
-export function suiteName(suite: string): string {
+/** A signature suite as people name it (as the certificate PDF writes it). */
+function suiteName(suite: string): string {
   return suite === "sm2-sm3" ? "SM2/SM3" : suite === "ed25519" ? "Ed25519" : suite;
 }
 
@@ -18,7 +17,9 @@ export function suiteName(suite: string): string {
  * `constructor`).
  */
 export function provinceName(code: string): string {
-  return ownEntry(PROVINCES, code) ?? (code === "990000" ? "演示省份（仅供演示）" : `未知省份（${code}）`);
+  const name = knownProvinceName(code);
+  if (name !== code) return name;
+  return code === "990000" ? "演示省份（仅供演示）" : `未知省份（${code}）`;
 }
 
 /**
