@@ -1,5 +1,6 @@
 import type { ExchangeKind } from "../contracts/exchange.js";
 import { errors } from "../lib/errors.js";
+import { formatLocal } from "../lib/local-time.js";
 
 /**
  * Dates in exchange messages are facts the other province's officers act on: a penalty decided, a
@@ -14,9 +15,9 @@ import { errors } from "../lib/errors.js";
 /** How far ahead a filing may start: filed as the practitioner takes up work, not a season before. */
 export const MAX_START_DAYS_AHEAD = 30;
 
-/** The Beijing date (UTC+8, no daylight saving) `days` after `at`'s. */
-export function beijingDate(at: Date, days = 0): string {
-  return new Date(at.getTime() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+/** The Beijing date `days` after `at`'s (whatever the node's own zone: the network's dates are Beijing's). */
+function beijingDate(at: Date, days = 0): string {
+  return formatLocal(new Date(at.getTime() + days * 86_400_000), "Asia/Shanghai", "date");
 }
 
 /** A refusal naming the field, for the officer's form and for the sending node's log. */
