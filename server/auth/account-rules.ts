@@ -92,11 +92,14 @@ export function assertAdminBelowActor(
  * centre holds no more sessions). Asked where a binding is set, not at every edit of the account.
  */
 export function createProctorBindingCheck(candidates: CandidateLoginPort) {
-  /** Answers the centre's own id to store (a proctor), or null (no proctor role: nothing checked). */
+  /**
+   * Answers the centre (its own id to store, and its name for the audit entry) of a proctor, or
+   * null (no proctor role: nothing checked).
+   */
   return async function assertProctorBinding(
     actor: AuthUser | null,
     user: { roles: readonly StaffRole[]; divisionCode: string; testCentreId?: string | null | undefined },
-  ): Promise<string | null> {
+  ): Promise<{ id: string; name: string } | null> {
     if (!user.roles.includes("proctor")) return null;
     if (!user.testCentreId) throw errors.badRequest("test_centre_required", "监考员须绑定考点");
     const centre = await candidates.testCentreDivision(user.testCentreId);
@@ -105,6 +108,6 @@ export function createProctorBindingCheck(candidates: CandidateLoginPort) {
     if (!canSeeDivision(user.divisionCode, centre.divisionCode))
       throw errors.badRequest("test_centre_out_of_division", "监考员只能绑定其所属行政区划内的考点");
     if (centre.retired) throw errors.conflict("test_centre_retired", "该考点已停用，不能再绑定监考员");
-    return centre.id;
+    return { id: centre.id, name: centre.name };
   };
 }

@@ -69,15 +69,12 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
   const assertProctorBinding = createProctorBindingCheck(deps.candidates);
 
   /**
-   * The names of a centre change's two centres, so the audit page shows names rather than ids (an
-   * id was all a reader saw), asked of the organisation through its port; a centre that is gone
-   * (or none) reads as null.
+   * The name of the centre a proctor leaves, for the audit page (an id was all a reader saw),
+   * asked of the organisation through its port; a centre that is gone (or none) reads as null.
+   * The centre they move to was just read by the binding check.
    */
-  async function centreNames(change: unknown): Promise<{ from: string | null; to: string | null }> {
-    const { from, to } = change as { from: string | null; to: string | null };
-    const name = async (id: string | null) =>
-      id === null ? null : ((await deps.candidates.testCentreDivision(id))?.name ?? null);
-    return { from: await name(from), to: await name(to) };
+  async function centreName(id: string | null): Promise<string | null> {
+    return id === null ? null : ((await deps.candidates.testCentreDivision(id))?.name ?? null);
   }
 
   /**
@@ -87,7 +84,7 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
   async function insertUser(actor: AuthUser | null, body: CreateUserBody): Promise<StaffUserDto> {
     assertRolesAllowed(body.roles);
     assertNotCommon(body.password);
-    const centreId = await assertProctorBinding(actor, body);
+    const centre = await assertProctorBinding(actor, body);
     const fields = {
       username: body.username.toLowerCase(),
       displayName: body.displayName,
@@ -95,7 +92,7 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       roles: body.roles,
       divisionCode: body.divisionCode,
       // The centre's own id when it was looked up (access compares it as text with sessions').
-      testCentreId: centreId ?? body.testCentreId ?? null,
+      testCentreId: centre?.id ?? body.testCentreId ?? null,
       mustChangePassword: actor !== null,
     };
     if (!actor) return toDto((await Users.create(fields)).toObject() as StaffLean);
@@ -189,13 +186,14 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     if (changes.roles || changes.divisionCode) assertAdminBelowActor(actor, user);
     // The binding is asked only when what it depends on changes: re-asking it at every edit
     // refused to deactivate a proctor whose centre the acting admin does not see.
+    let binding: { id: string; name: string } | null = null;
     if (changes.roles || changes.testCentreId || changes.divisionCode) {
-      const centreId = await assertProctorBinding(actor, {
+      binding = await assertProctorBinding(actor, {
         roles: user.roles as StaffRole[],
         divisionCode: user.divisionCode,
         testCentreId: user.testCentreId,
       });
-      if (centreId && centreId !== user.testCentreId) user.testCentreId = centreId;
+      if (binding && binding.id !== user.testCentreId) user.testCentreId = binding.id;
     }
     if (body.active !== undefined && body.active !== (user.active !== false)) {
       if (self && !body.active) throw errors.conflict("cannot_deactivate_self", "不能停用自己的账号");
@@ -212,7 +210,13 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     const unlock = body.password !== undefined || Boolean(body.unlock);
     if (unlock) changes.unlocked = true;
     // Asked before the transaction: the port reads outside it, and not again on each retry.
-    if (changes.testCentreId) changes.testCentreName = await centreNames(changes.testCentreId);
+    if (changes.testCentreId) {
+      const { from, to } = changes.testCentreId as { from: string | null; to: string | null };
+      changes.testCentreName = {
+        from: await centreName(from),
+        to: binding?.id === to ? binding.name : await centreName(to),
+      };
+    }
     await audit.transaction(async (session) => {
       await user.save({ session }).catch((err: unknown) => {
         throw err instanceof mongoose.Error.DocumentNotFoundError
