@@ -19,11 +19,8 @@ function inputs(docs: unknown[], expr: unknown, options: Parameters<Accumulator>
 /** The values in MongoDB's order (bson-order.ts), null and missing left out, as `$min`/`$minN` take them. */
 function ordered(values: unknown[], direction: 1 | -1): unknown[] {
   const present = values.filter((value) => value !== null && value !== undefined);
-  // A stable sort: of values equal in that order (1 and 1.0, -0 and 0) the first met comes first.
-  return present
-    .map((value, position) => ({ value, position }))
-    .sort((a, b) => compareBson(a.value, b.value) * direction || a.position - b.position)
-    .map(({ value }) => value);
+  // Stable (ES2019): of values equal in that order (1 and 1.0, -0 and 0) the first met comes first.
+  return present.sort((a, b) => compareBson(a, b) * direction);
 }
 
 /**

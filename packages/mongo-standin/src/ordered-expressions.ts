@@ -59,10 +59,8 @@ const $sortArray: typeof expressionOperators.$sortArray = (obj, expr, options) =
       throw unsupported("$sortArray by fields over elements that are not documents");
     return sortDocuments(values as Doc[], sortBy);
   }
-  return values
-    .map((value, position) => ({ value, position }))
-    .sort((a, b) => compareBson(a.value, b.value) * sortBy || a.position - b.position)
-    .map(({ value }) => value);
+  // A copy (the input stays as it was), sorted stably (ES2019): equal values keep their order.
+  return [...values].sort((a, b) => compareBson(a, b) * sortBy);
 };
 
 /** Set elements on which the engine's equality is the server's: no documents, arrays, decimals… */
