@@ -18,6 +18,7 @@ import {
   renderCertificatePdf,
   sealClaims,
 } from "../server/certificates/index.js";
+import { CHINA_TIME_ZONE, localDate } from "../server/lib/local-time.js";
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +36,8 @@ const keys = JSON.parse(readFileSync(join(DEMO_TRUST_DIR, "DEMO-ONLY-signing-key
 };
 const key = keys.certificate[suite];
 const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-const today = new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+// Certificate dates are China Standard Time calendar days.
+const today = localDate(now, CHINA_TIME_ZONE);
 const end = new Date(`${today}T00:00:00Z`);
 end.setUTCFullYear(end.getUTCFullYear() + 6);
 end.setUTCDate(end.getUTCDate() - 1);

@@ -18,13 +18,13 @@ import {
   DEMO_ANCHORS_FILE,
   DEMO_TRUST_LIST_FILE,
   extractQrFromPdf,
-  formatZoned,
   loadStatusList,
   readAnchorsFile,
   readTrustLists,
   verifyQrText,
   type LoadedStatusList,
 } from "../server/certificates/index.js";
+import { formatShown } from "../server/lib/local-time.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -119,7 +119,8 @@ const verdict = text
       status: null,
     };
 
-const at = (iso: string) => `${formatZoned(iso, timeZone)}`;
+// Times as the verify page prints them (年月日), so the CLI and the page read alike.
+const at = (iso: string) => formatShown(iso, timeZone);
 if (values.json) {
   console.log(JSON.stringify({ source, ...verdict }, null, 2));
 } else {

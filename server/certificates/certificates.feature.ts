@@ -9,11 +9,10 @@ import { errors } from "../lib/errors.js";
 import { certificatesRouter } from "./certificate.routes.js";
 import { MAX_PDF_QR_ENTRIES, findQrInPdf } from "./crypto/pdf-payload.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
-import { formatZoned } from "./crypto/zoned-time.js";
 import { createIssuanceService } from "./issuance.service.js";
 import { createNodeSigning } from "./key-rotation.js";
 import { createLifecycleService } from "./lifecycle.service.js";
-import { chinaDate, publicStatusReason } from "./lifecycle.js";
+import { publicStatusReason } from "./lifecycle.js";
 import { renderAdmissionTicketPdf } from "./pdf/admission-ticket.pdf.js";
 import { renderCertificatePdf } from "./pdf/certificate.pdf.js";
 import { renderSeatingPlanPdf } from "./pdf/seating-plan.pdf.js";
@@ -24,6 +23,7 @@ import { certificateModel } from "./certificate.model.js";
 import { toCertificateDto } from "./presenters.js";
 import { heldQualifications, type HeldQualification } from "./qualifications.js";
 import { sniffMediaType } from "../lib/media-type.js";
+import { CHINA_TIME_ZONE, formatShown, localDate } from "../lib/local-time.js";
 
 type Photo = { mimeType: string; data: Buffer } | null;
 
@@ -138,7 +138,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         ...result,
         ok: false,
         code: "superseded",
-        message: `这是第 ${result.claims.version} 版证书，已由 ${formatZoned(doc.issuedAt.toISOString(), timeZone)} 换发的第 ${doc.version} 版取代，请以新版证书为准`,
+        message: `这是第 ${result.claims.version} 版证书，已由 ${formatShown(doc.issuedAt, timeZone)} 换发的第 ${doc.version} 版取代，请以新版证书为准`,
         status: {
           state,
           asOf: now.toISOString(),
@@ -163,7 +163,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       ok: false,
       code: statusDecides ? "status_not_valid" : result.code,
       message: statusDecides
-        ? `证书已于 ${formatZoned(status.changedAt, timeZone)} ${label}${status.reason ? `（${status.reason}）` : ""}`
+        ? `证书已于 ${formatShown(status.changedAt, timeZone)} ${label}${status.reason ? `（${status.reason}）` : ""}`
         : result.message,
       status,
     };
@@ -184,14 +184,15 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
      * whatever zone the node displays in.
      */
     async qualificationsOf(idNumber: string): Promise<HeldQualification[]> {
-      return (await heldQualifications(ctx.conn, [idNumber], chinaDate(clock()))).get(idNumber) ?? [];
+      const today = localDate(clock(), CHINA_TIME_ZONE);
+      return (await heldQualifications(ctx.conn, [idNumber], today)).get(idNumber) ?? [];
     },
     /**
      * `qualificationsOf` for many people in one read (a registration import of up to 2,000 rows
      * asked once per row inside its transaction); the same read (qualifications.ts).
      */
     async qualificationsOfMany(idNumbers: string[]): Promise<ReadonlyMap<string, HeldQualification[]>> {
-      return heldQualifications(ctx.conn, idNumbers, chinaDate(clock()));
+      return heldQualifications(ctx.conn, idNumbers, localDate(clock(), CHINA_TIME_ZONE));
     },
     async verifyPdf(bytes: Buffer): Promise<VerificationResultDto> {
       const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };

@@ -6,7 +6,7 @@ import type { CandidateDto } from "../contracts/registration.js";
 import { errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { certificateModel, issuanceModel, type IssuanceDoc } from "./certificate.model.js";
-import { chinaDate, issueOnto, validityEnd } from "./lifecycle.js";
+import { issueOnto, validityEnd } from "./lifecycle.js";
 import {
   actorName,
   statusEntry,
@@ -24,6 +24,7 @@ import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey, newestPage } from "../lib/mongo.js";
 import { createIssuanceEvents } from "./issuance-events.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
+import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
 
 export interface IssuancePorts {
   candidate(candidateId: string): Promise<CandidateDto | null>;
@@ -101,7 +102,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     capacity: number,
   ): Promise<CertificateRecord> {
     const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
-    const today = chinaDate(now);
+    const today = localDate(now, CHINA_TIME_ZONE);
     const existing = await Certificates.findOne({ certificateNo: pending.idNumber }).lean();
     const category = {
       code: pending.categoryCode,

@@ -12,14 +12,13 @@ import {
  * (撤销) with a reason. Only a valid certificate changes status, and within one issuance version
  * cancelled, revoked and withdrawn are final: a cancelled certificate comes back only as a new
  * version (a new pass, `issueOnto`, or the holder transferred back).
+ *
+ * Every date here is a China Standard Time calendar day (`YYYY-MM-DD`), what certificates print,
+ * whatever zone the node displays in: callers read "today" with `localDate(now, CHINA_TIME_ZONE)`
+ * (lib/local-time.ts).
  */
 export const VALIDITY_YEARS = 6;
 export { CANCEL_AFTER_EXPIRY_DAYS };
-
-/** Calendar date in China Standard Time (UTC+8, no DST), which is what certificates print. */
-export function chinaDate(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
 
 export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);

@@ -8,13 +8,16 @@
  * No fetched list may take the place of an older-dated one: whoever answers the fetch (a plain-HTTP
  * path, a caching proxy, a lagging mirror) could otherwise serve an older list, still signed and
  * unexpired, in which a revoked certificate is valid or a retired key still open. The newest list
- * seen is kept per kind, source and province, in this instance's memory: a restart, or another
- * instance, starts from whatever it fetches first (as the caches themselves do).
+ * seen is kept per kind, source and province in this instance's memory, and its generation time as
+ * a high-water mark in the database (list-marks.ts), read on first use: a restart, or another
+ * instance, refuses what this one would. Lacking the newer list itself, it then has none from that
+ * source (status unknown) rather than the older one.
  */
 import type { TrustAnchor, TrustListKey } from "../contracts/certificates.js";
 import type { Logger } from "../lib/logger.js";
 import { loadStatusList, type LoadedStatusList } from "./crypto/status-list.js";
 import { loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
+import type { ListKind, ListMarks } from "./list-marks.js";
 
 const PEER_REFRESH_MS = 60_000;
 /** Clocks drift (verify-qr.ts allows the same margin). */
@@ -24,34 +27,88 @@ type Dated = { body: { generatedAt: string } };
 
 /**
  * Fetches and caches peers' and the hub's lists (see the module header). `refreshMs`: how long a
- * fetched list is served from the cache (a minute; tests set 0 to fetch every time).
+ * fetched list is served from the cache (a minute; tests set 0 to fetch every time). `marks`: the
+ * high-water marks shared by restarts and instances (list-marks.ts).
  */
-export function createRemoteLists(opts: { logger: Logger; clock: () => Date; refreshMs?: number }) {
+export function createRemoteLists(opts: {
+  logger: Logger;
+  clock: () => Date;
+  marks: ListMarks;
+  refreshMs?: number;
+}) {
   const { clock } = opts;
   const refreshMs = opts.refreshMs ?? PEER_REFRESH_MS;
   /** The newest verified list seen, by `peer:<province>`, `hub:<province>` or `hub:national`. */
   const newestTrust = new Map<string, LoadedTrustList>();
   const newestStatus = new Map<string, LoadedStatusList>();
+  /**
+   * The stored high-water mark (epoch ms) by `<kind>:<key>`, read once and raised with every list
+   * taken: the fast path, so a fetch costs no read. Only lists dated within the clock margin raise
+   * it (see `keepNewest`).
+   */
+  const marks = new Map<string, number | null>();
+
+  async function markOf(kind: ListKind, key: string): Promise<number | null> {
+    const id = `${kind}:${key}`;
+    if (marks.has(id)) return marks.get(id) ?? null;
+    try {
+      const mark = await opts.marks.read(kind, key);
+      marks.set(id, mark);
+      return mark;
+    } catch (err) {
+      // Unread, the mark is asked again next time; meanwhile memory alone decides, as before.
+      opts.logger.warn(
+        { err, list: key },
+        "newest-list mark unavailable: checked against this instance's lists only",
+      );
+      return null;
+    }
+  }
+
+  async function raiseMark(kind: ListKind, key: string, generatedAt: number): Promise<void> {
+    const id = `${kind}:${key}`;
+    if ((marks.get(id) ?? -Infinity) >= generatedAt) return;
+    marks.set(id, generatedAt);
+    try {
+      await opts.marks.raise(kind, key, new Date(generatedAt));
+    } catch (err) {
+      opts.logger.warn(
+        { err, list: key },
+        "newest-list mark not stored: a restart may accept an older list once",
+      );
+    }
+  }
 
   /**
-   * `fresh`, unless it was generated before the newest list already seen under `key`: then that
-   * one, and a warning. A kept list dated beyond this node's clock (its signer's clock ran fast)
-   * holds nothing back, or that one list would pin the cache until it expired.
+   * `fresh`, unless it was generated before the newest list already seen under `key` (by this
+   * instance, or by any before a restart or beside it, through the stored mark): then the newer one
+   * if this instance holds it, else null, and a warning. A list dated beyond this node's clock (its
+   * signer's clock ran fast) holds nothing back, or that one list would pin the cache until it
+   * expired: kept in memory it is ignored while ahead, and it never raises the stored mark.
    */
-  function keepNewest<T extends Dated>(seen: Map<string, T>, key: string, fresh: T): T {
+  async function keepNewest<T extends Dated>(
+    kind: ListKind,
+    seen: Map<string, T>,
+    key: string,
+    fresh: T,
+  ): Promise<T | null> {
+    const now = clock().getTime();
+    const freshAt = Date.parse(fresh.body.generatedAt);
     const kept = seen.get(key);
-    if (kept) {
-      const keptAt = Date.parse(kept.body.generatedAt);
-      const inPast = keptAt <= clock().getTime() + CLOCK_MARGIN_MS;
-      if (inPast && !(Date.parse(fresh.body.generatedAt) >= keptAt)) {
-        opts.logger.warn(
-          { list: key, generatedAt: fresh.body.generatedAt, keptGeneratedAt: kept.body.generatedAt },
-          "older signed list refused: the newer one already seen is kept",
-        );
-        return kept;
-      }
+    const keptAt = kept ? Date.parse(kept.body.generatedAt) : null;
+    const mark = await markOf(kind, key);
+    // Either may be ahead of this clock (a stored mark by an instance whose clock ran fast): ignored then.
+    const inPast = (at: number | null) => (at !== null && at <= now + CLOCK_MARGIN_MS ? at : -Infinity);
+    const newest = Math.max(inPast(keptAt), inPast(mark));
+    if (newest > -Infinity && !(freshAt >= newest)) {
+      opts.logger.warn(
+        { list: key, generatedAt: fresh.body.generatedAt, keptGeneratedAt: new Date(newest).toISOString() },
+        "older signed list refused: the newer one already seen is kept",
+      );
+      return kept ?? null;
     }
     seen.set(key, fresh);
+    if (freshAt <= now + CLOCK_MARGIN_MS) await raiseMark(kind, key, freshAt);
     return fresh;
   }
   const peerCache = new Map<
@@ -101,7 +158,9 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date; ref
           );
         const loaded = loadTrustList(await fetchJson(`${base}/api/certificates/trust-list`), trusted);
         if (!loaded.ok) opts.logger.warn({ peer: p.url, reason: loaded.reason }, "peer trust list refused");
-        list = loaded.ok ? keepNewest(newestTrust, `peer:${p.provinceCode}`, loaded.list) : null;
+        list = loaded.ok
+          ? await keepNewest("trust", newestTrust, `peer:${p.provinceCode}`, loaded.list)
+          : null;
         // Checked against the kept trust list's keys, not an older list's that may still hold a key since retired.
         keys = list?.body.keys ?? [];
       } else if (national) {
@@ -113,12 +172,11 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date; ref
         keys.length > 0
           ? loadStatusList(await fetchJson(`${base}/api/certificates/status-list`), keys)
           : null;
+      const kept = status && (await keepNewest("status", newestStatus, `peer:${p.provinceCode}`, status));
       const entry = {
         at: Date.now(),
         list: list ?? cached?.list ?? null,
-        status: status
-          ? keepNewest(newestStatus, `peer:${p.provinceCode}`, status)
-          : (cached?.status ?? null),
+        status: kept ?? cached?.status ?? null,
       };
       peerCache.set(p.url, entry);
       return entry;
@@ -154,10 +212,8 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date; ref
       };
       const loaded = loadTrustList(doc, [anchor]);
       if (!loaded.ok) opts.logger.warn({ reason: loaded.reason }, "hub trust list refused");
-      hubCache = {
-        at: Date.now(),
-        list: loaded.ok ? keepNewest(newestTrust, "hub:national", loaded.list) : (hubCache?.list ?? null),
-      };
+      const kept = loaded.ok ? await keepNewest("trust", newestTrust, "hub:national", loaded.list) : null;
+      hubCache = { at: Date.now(), list: kept ?? hubCache?.list ?? null };
     } catch (err) {
       opts.logger.warn({ err, hub: hub.url }, "hub trust list unavailable");
       hubCache = { at: Date.now(), list: hubCache?.list ?? null };
@@ -180,7 +236,8 @@ export function createRemoteLists(opts: { logger: Logger; clock: () => Date; ref
       const doc = await fetchJson(`${hub.url.replace(/\/+$/, "")}/api/hub/v1/status-lists/${provinceCode}`);
       const keys = national.body.keys.filter((k) => k.provinceCode === provinceCode);
       const loaded = loadStatusList(doc, keys);
-      return loaded && unexpired(keepNewest(newestStatus, `hub:${provinceCode}`, loaded));
+      const kept = loaded && (await keepNewest("status", newestStatus, `hub:${provinceCode}`, loaded));
+      return kept && unexpired(kept);
     } catch (err) {
       opts.logger.warn({ err, provinceCode }, "status list of the province unavailable at the hub");
       return null;

@@ -3,7 +3,7 @@ import type { AuthUser } from "../contracts/auth.js";
 import type { CertificateDto, CertificateRecord } from "../contracts/certificates.js";
 import { errors } from "../lib/errors.js";
 import { certificateModel, type CertificateDoc } from "./certificate.model.js";
-import { addDays, chinaDate, refuseRenewal, validityEnd } from "./lifecycle.js";
+import { addDays, refuseRenewal, validityEnd } from "./lifecycle.js";
 import {
   actorName,
   enqueue,
@@ -14,6 +14,7 @@ import {
   type CertificateAuditPort,
 } from "./record.js";
 import type { SigningService } from "./signing.service.js";
+import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
 
 type CertificateLean = CertificateDoc & { _id: unknown };
 
@@ -39,7 +40,12 @@ export function createRenewal(
 
   /** Whether `renew` would accept the certificate today, and from which day it would. */
   function renewalOf(doc: Pick<CertificateLean, "status" | "validTo">): CertificateDto["renewal"] {
-    const refusal = refuseRenewal(doc.status, doc.validTo, chinaDate(clock()), ports.renewalWindowDays);
+    const refusal = refuseRenewal(
+      doc.status,
+      doc.validTo,
+      localDate(clock(), CHINA_TIME_ZONE),
+      ports.renewalWindowDays,
+    );
     return {
       opensOn: addDays(doc.validTo, -ports.renewalWindowDays),
       allowed: refusal === null,
@@ -51,11 +57,16 @@ export function createRenewal(
   async function renew(actor: AuthUser, certificateNo: string): Promise<CertificateRecord> {
     const doc = await load(actor, certificateNo);
     const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
-    const refusal = refuseRenewal(doc.status, doc.validTo, chinaDate(now), ports.renewalWindowDays);
+    const refusal = refuseRenewal(
+      doc.status,
+      doc.validTo,
+      localDate(now, CHINA_TIME_ZONE),
+      ports.renewalWindowDays,
+    );
     if (refusal) throw errors.conflict(refusal.code, refusal.message);
     // The new card is valid from the renewal day (so it verifies as soon as it is printed) until six
     // years after the old one ends: renewing early never costs the holder days.
-    const validFrom = chinaDate(now);
+    const validFrom = localDate(now, CHINA_TIME_ZONE);
     const validTo = validityEnd(addDays(doc.validTo, 1));
     const version = doc.version + 1;
     const record: CertificateRecord = {

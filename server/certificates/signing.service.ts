@@ -14,6 +14,7 @@ import {
   statusCapacityModel,
   statusSlotModel,
 } from "./certificate.model.js";
+import { listMarksOn } from "./list-marks.js";
 import { createRemoteLists } from "./remote-lists.js";
 import { openKeyStore, type ActiveKey, type KeyStore } from "./crypto/key-store.js";
 import { canonicalJson } from "./crypto/signed-document.js";
@@ -86,7 +87,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
   let trustCache: { at: number; doc: SignedDocument; loaded: LoadedTrustList } | null = null;
   let statusCache: { at: number; doc: SignedDocument; loaded: LoadedStatusList } | null = null;
   const hubKeys = createHubKeys(conn, opts.provinceCode);
-  const remote = createRemoteLists({ logger: opts.logger, clock });
+  const remote = createRemoteLists({ logger: opts.logger, clock, marks: listMarksOn(conn) });
   const demo = opts.trustDemo
     ? readTrustLists([DEMO_TRUST_LIST_FILE], readAnchorsFile(DEMO_ANCHORS_FILE)).lists
     : [];

@@ -12,7 +12,6 @@ import { canonicalJson } from "./crypto/signed-document.js";
 import { createVerifier } from "./crypto/suites.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
 import { refuseStaleHomeList } from "./home-status.js";
-import { chinaDate } from "./lifecycle.js";
 import {
   enqueue,
   sealAndSign,
@@ -28,6 +27,7 @@ import type { SigningService } from "./signing.service.js";
 import type { AcceptedTransfer, TransferCasesPort } from "./transfer.ports.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
+import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
 
 const hashOf = (x: QualificationRecord) => createHash("sha256").update(canonicalJson(x)).digest("hex");
 
@@ -156,7 +156,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       r.practitioner.name === t.name &&
       r.state === "valid" &&
       cert.status === "valid" &&
-      cert.validTo >= chinaDate(now);
+      cert.validTo >= localDate(now, CHINA_TIME_ZONE);
     if (!consistent)
       throw errors.unprocessable(
         "source_record_unusable",
@@ -246,7 +246,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       version,
       issuedAt: now,
       // A transfer moves the qualification, it does not renew it: the validity still ends where it did.
-      validFrom: chinaDate(now),
+      validFrom: localDate(now, CHINA_TIME_ZONE),
       validTo: src.validTo,
       status: "valid",
       statusReason: null,

@@ -6,6 +6,15 @@ import { z } from "zod";
 export const SignatureSuite = z.enum(["ed25519", "sm2-sm3"]);
 export type SignatureSuite = z.infer<typeof SignatureSuite>;
 
+/**
+ * A signature suite as people name it: one name per suite on every page and under the PDF's QR.
+ * The wire value stays in the API.
+ */
+export const SIGNATURE_SUITE_NAMES: Readonly<Record<SignatureSuite, string>> = {
+  ed25519: "Ed25519",
+  "sm2-sm3": "SM2/SM3",
+};
+
 /** 有效 valid / 注销 cancelled / 吊销 revoked / 撤销 withdrawn (JT/T 1290 status values). */
 export const CertificateStatus = z.enum(["valid", "cancelled", "revoked", "withdrawn"]);
 export type CertificateStatus = z.infer<typeof CertificateStatus>;

@@ -2,14 +2,14 @@ import type { QualificationRecord } from "../contracts/hub.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { CertificateRecord } from "../contracts/certificates.js";
 import type { DomainEvents } from "../contracts/domain-events.js";
+import { CHINA_TIME_ZONE, localDate, localTimestamp } from "../lib/local-time.js";
 
-/** `YYYYMMDDhhmmss` in Beijing time (UTC+8, no DST), as MOT's interface specs write UpdateTime. */
+/**
+ * `YYYYMMDDhhmmss` in Beijing time, as MOT's interface specs write UpdateTime. The interface's dates
+ * and times are Beijing's whatever zone the node displays in (TIME_ZONE).
+ */
 export function toUpdateTime(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().replace(/[-:T]/g, "").slice(0, 14);
-}
-
-function beijingDate(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  return localTimestamp(at, CHINA_TIME_ZONE);
 }
 
 /** The collection-interface record of an exam pass (`exam.passed`, written by grading). */
@@ -29,7 +29,7 @@ export function passRecord(e: DomainEvents["exam.passed"]): QualificationRecord 
     issuingDivision: e.provinceCode,
     exam: {
       categoryCode: e.categoryCode as CategoryCode,
-      passedOn: beijingDate(at),
+      passedOn: localDate(at, CHINA_TIME_ZONE),
       score: e.score,
       passMark: e.passMark,
       chainHash: e.chainHash,
@@ -87,7 +87,7 @@ export function certificateRecord(
       status: r.status,
       issuingAuthority: r.issuingAuthority.name,
       firstIssueDate: r.firstIssuedOn,
-      issueDate: beijingDate(new Date(r.issuedAt)),
+      issueDate: localDate(r.issuedAt, CHINA_TIME_ZONE),
       validFrom: r.validFrom,
       validTo: r.validTo,
     },

@@ -2,7 +2,8 @@ import base45 from "base45";
 import { Tagged, decode, encode, rfc8949EncodeOptions, type DecodeOptions } from "cborg";
 import { deflateSync, inflateSync } from "node:zlib";
 import type { QrClaims, SignatureSuite, VerificationCode } from "../../contracts/certificates.js";
-import { IsoDate } from "../../contracts/validation.js";
+import { IsoDate, IsoInstant } from "../../contracts/validation.js";
+import { errors } from "../../lib/errors.js";
 import { COSE_ALG, suiteForCoseAlg, type Signer } from "./suites.js";
 
 /**
@@ -65,8 +66,36 @@ function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Arr
   return encode(["Signature1", protectedBytes, new Uint8Array(0), payload], ENCODE);
 }
 
-/** Signs the claims and returns the QR text. Pure apart from the signature's own randomness (SM2). */
+/**
+ * Refuses claims whose dates no verifier would read: a validity day that is not a real calendar day
+ * (`2026-13-99`, `2027-02-29`), an issue time that does not parse, or a validity ending before it
+ * starts. Verifiers refuse such a QR as malformed, so sealing one would hand the holder a signed
+ * card that never verifies; the fault is the issuer's, caught before anything is signed.
+ */
+function assertSealableDates(claims: ClaimsInput): void {
+  const refuse = (message: string) =>
+    errors.unprocessable("certificate_date_invalid", `${message}，已拒绝签发`, {
+      certificateNo: claims.certificateNo,
+    });
+  for (const [field, label] of [
+    ["validFrom", "有效期自"],
+    ["validTo", "有效期至"],
+  ] as const) {
+    if (!IsoDate.safeParse(claims[field]).success)
+      throw refuse(`证书的${label}（${claims[field]}）不是真实的日期`);
+  }
+  if (!IsoInstant.safeParse(claims.issuedAt).success || Number.isNaN(Date.parse(claims.issuedAt)))
+    throw refuse(`证书的签发时间（${claims.issuedAt}）不是有效的时间`);
+  if (claims.validTo < claims.validFrom)
+    throw refuse(`证书的有效期至（${claims.validTo}）早于有效期自（${claims.validFrom}）`);
+}
+
+/**
+ * Signs the claims and returns the QR text. Pure apart from the signature's own randomness (SM2).
+ * Throws AppError `certificate_date_invalid` (nothing signed) for dates no verifier would accept.
+ */
 export function sealClaims(claims: ClaimsInput, key: SealingKey): string {
+  assertSealableDates(claims);
   const body = {
     v: 1,
     s: key.signer.suite,

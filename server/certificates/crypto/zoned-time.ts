@@ -3,7 +3,9 @@
  * TIME_ZONE), never the machine's or the browser's zone and never a bare UTC ISO string. China
  * Standard Time is the default because certificate dates are Chinese calendar dates.
  */
-export const DEFAULT_TIME_ZONE = "Asia/Shanghai";
+import { DEFAULT_TIME_ZONE } from "../../lib/local-time.js";
+
+export { DEFAULT_TIME_ZONE };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

@@ -2,8 +2,10 @@ import PDFDocument from "pdfkit";
 import {
   CERTIFICATE_STATUS_LABELS,
   type CertificateRecord,
+  SIGNATURE_SUITE_NAMES,
   type SignatureSuite,
 } from "../../contracts/certificates.js";
+import { CHINA_TIME_ZONE, localDate } from "../../lib/local-time.js";
 import { openEnvelope } from "../crypto/envelope.js";
 import { PDF_QR_INFO_KEY } from "../crypto/pdf-payload.js";
 import { cjkFonts } from "./fonts.js";
@@ -37,7 +39,6 @@ export function qrSealedBy(qr: string): { suite: SignatureSuite; kid: string } |
   return opened.ok ? { suite: opened.claims.suite, kid: opened.claims.kid } : null;
 }
 
-const SUITE_LABELS: Record<SignatureSuite, string> = { ed25519: "Ed25519", "sm2-sm3": "SM2/SM3" };
 
 /** Renders a PDF document into a Buffer. */
 export function toBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
@@ -223,7 +224,7 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
   const issued: [string, string][] = [
     ["发证机关", r.issuingAuthority.name],
     ["初领日期", cnDate(r.firstIssuedOn)],
-    ["签发日期", cnDate(new Date(Date.parse(r.issuedAt) + 8 * 3600_000).toISOString().slice(0, 10))],
+    ["签发日期", cnDate(localDate(r.issuedAt, CHINA_TIME_ZONE))],
     ["有效期自", cnDate(r.validFrom)],
     ["有效期至", cnDate(r.validTo)],
     ["证书状态", `${CERTIFICATE_STATUS_LABELS[r.status]}${r.statusReason ? `（${r.statusReason}）` : ""}`],
@@ -240,7 +241,7 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
   doc.text("扫码离线验证签名", qrX, qrY + qrSize + 1.5 * MM, { width: qrSize, align: "center" });
   const sealedBy = qrSealedBy(data.qr);
   if (sealedBy) {
-    doc.text(`${SUITE_LABELS[sealedBy.suite]} · ${sealedBy.kid}`, qrX, qrY + qrSize + 5 * MM, {
+    doc.text(`${SIGNATURE_SUITE_NAMES[sealedBy.suite]} · ${sealedBy.kid}`, qrX, qrY + qrSize + 5 * MM, {
       width: qrSize,
       align: "center",
     });

@@ -25,6 +25,17 @@ describe("certificate lifecycle on a node", function () {
     return pass.idNumber;
   }
 
+  it("when a certificate is issued at 00:30 Beijing time (16:30 UTC the day before), then its dates are Beijing's calendar days", async () => {
+    const year = new Date().getUTCFullYear() - 1;
+    const no = await issuedAt(new Date(`${year}-12-06T16:30:00Z`));
+    const doc = await anotherInstance(node).facade.lifecycle.get(officer, no);
+    expect(doc).to.include({
+      validFrom: `${year}-12-07`,
+      validTo: `${year + 6}-12-06`,
+      firstIssuedOn: `${year}-12-07`,
+    });
+  });
+
   it("when two instances run the lapse check at once, then a certificate 180 days past expiry is cancelled exactly once, with one status entry and one outbox entry", async () => {
     const longAgo = new Date(Date.now() - (6 * 365 + 200) * 86_400_000);
     const lapsed = await issuedAt(longAgo);
@@ -61,6 +72,8 @@ describe("certificate lifecycle on a node", function () {
     const oldCard = await inst.facade.verifyText(before.signature!.qr);
     expect(oldCard).to.deep.include({ ok: false, authentic: true, code: "superseded" });
     expect(oldCard.message).to.contain(`第 ${before.version} 版`).and.contain(`第 ${renewed.version} 版取代`);
+    // The banner prints the renewal's time as the verify page prints its own times (年月日).
+    expect(oldCard.message).to.match(/已由 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2} 换发/);
     const fresh = await issuedAt(new Date());
     try {
       await inst.facade.lifecycle.renew(officer, fresh);

@@ -19,6 +19,7 @@ import {
   aJiangsuAnchor,
   aProvinceKey,
   aTrustList,
+  memoryListMarks,
   sampleClaims,
   sealSample,
 } from "./trust-fixtures.js";
@@ -52,10 +53,11 @@ describe("signed lists a verifier fetches from others", () => {
     servers = [];
   });
 
-  /** Fetches on every call (no minute's cache), with this node's clock at NOW. */
+  /** Fetches on every call (no minute's cache), with this node's clock at NOW and no mark stored yet. */
   function lists() {
     const logger = createLogger({ level: "silent" });
-    return { remote: createRemoteLists({ logger, clock: () => NOW, refreshMs: 0 }) };
+    const marks = memoryListMarks();
+    return { remote: createRemoteLists({ logger, clock: () => NOW, refreshMs: 0, marks }) };
   }
 
   it("when a verifier's fetch returns an older signed status list than the one cached, then the cached one is kept and X stays revoked", async () => {

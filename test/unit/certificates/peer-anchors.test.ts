@@ -9,7 +9,14 @@ import {
 import { createRemoteLists } from "../../../server/certificates/remote-lists.js";
 import type { TrustAnchor, TrustListKey } from "../../../server/contracts/certificates.js";
 import { createLogger } from "../../../server/lib/logger.js";
-import { aFakePeer, aJiangsuAnchor, aProvinceKey, aTrustList, sealSample } from "./trust-fixtures.js";
+import {
+  aFakePeer,
+  aJiangsuAnchor,
+  aProvinceKey,
+  aTrustList,
+  memoryListMarks,
+  sealSample,
+} from "./trust-fixtures.js";
 
 /**
  * A peer's anchor is never taken from the peer's own address: only a pinned anchor, or the keys
@@ -37,7 +44,12 @@ describe("a peer's trust anchor", () => {
     servers = [];
   });
   const remote = () =>
-    createRemoteLists({ logger: createLogger({ level: "silent" }), clock: () => new Date(), refreshMs: 0 });
+    createRemoteLists({
+      logger: createLogger({ level: "silent" }),
+      clock: () => new Date(),
+      refreshMs: 0,
+      marks: memoryListMarks(),
+    });
 
   /** A peer address that answers with a forger's anchor, lists and certificate for 江苏. */
   async function aForgedPeer(extraAnchors: TrustAnchor[] = []) {

@@ -1,5 +1,9 @@
+import base45 from "base45";
+import { Tagged, encode, rfc8949EncodeOptions } from "cborg";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { COSE_ALG } from "../../../server/certificates/crypto/suites.js";
+import type { ListMarks } from "../../../server/certificates/list-marks.js";
 import type { SignatureSuite, TrustAnchor, TrustListKey } from "../../../server/contracts/certificates.js";
 import {
   buildTrustList,
@@ -11,6 +15,22 @@ import {
   type LoadedTrustList,
   type SealingKey,
 } from "../../../server/certificates/index.js";
+
+/**
+ * Newest-list marks kept in a map, raised as the database's are (never lowered), for unit tests of
+ * remote-lists.ts; the database side is test/integration/certificates/list-marks.test.ts.
+ */
+export function memoryListMarks(): ListMarks {
+  const stored = new Map<string, number>();
+  return {
+    read: (kind, source) => Promise.resolve(stored.get(`${kind}:${source}`) ?? null),
+    raise: (kind, source, at) => {
+      const id = `${kind}:${source}`;
+      stored.set(id, Math.max(stored.get(id) ?? -Infinity, at.getTime()));
+      return Promise.resolve();
+    },
+  };
+}
 
 /** A province key with its sealing key and its trust-list entry. */
 export function aProvinceKey(
@@ -80,6 +100,45 @@ export const sampleClaims = {
 
 export const sealSample = (key: SealingKey, over: Partial<typeof sampleClaims> = {}) =>
   sealClaims({ ...sampleClaims, ...over }, key);
+
+/**
+ * QR text a forger (or a buggy issuer elsewhere) could sign with `key`: the sample's claims laid out
+ * as `sealClaims` does (COSE_Sign1, RFC 8949 deterministic CBOR, Base45 behind `RC1:`), with the
+ * `YYYYMMDD` date integers given as is. `sealClaims` refuses impossible dates, so a verifier's
+ * refusal of them is tested with this.
+ */
+export function forgeSealed(key: SealingKey, dates: { vf?: number; vt?: number }): string {
+  const c = sampleClaims;
+  const dateInt = (d: string) => Number(d.replaceAll("-", ""));
+  const payload = encode(
+    {
+      v: 1,
+      s: key.signer.suite,
+      p: c.provinceCode,
+      n: c.certificateNo,
+      r: c.version,
+      nm: c.name,
+      c: c.categories,
+      vf: dates.vf ?? dateInt(c.validFrom),
+      vt: dates.vt ?? dateInt(c.validTo),
+      it: Math.floor(Date.parse(c.issuedAt) / 1000),
+      si: c.statusIndex,
+      h: Buffer.from(c.chainHash, "hex"),
+    },
+    rfc8949EncodeOptions,
+  );
+  const protectedBytes = encode(
+    new Map<number, unknown>([
+      [1, COSE_ALG[key.signer.suite]],
+      [4, Buffer.from(key.kid, "base64url")],
+    ]),
+    rfc8949EncodeOptions,
+  );
+  const signed = encode(["Signature1", protectedBytes, new Uint8Array(0), payload], rfc8949EncodeOptions);
+  const signature = key.signer.sign(signed);
+  const cose = encode(new Tagged(18, [protectedBytes, new Map(), payload, signature]), rfc8949EncodeOptions);
+  return `RC1:${base45.encode(Buffer.from(cose))}`;
+}
 
 /**
  * 江苏's list-signing anchor (a fresh key each call) and the trust lists it signs: issued by

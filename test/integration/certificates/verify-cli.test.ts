@@ -1,0 +1,54 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { DEMO_TRUST_DIR, createSigner, sealClaims } from "../../../server/certificates/index.js";
+import type { SignatureSuite } from "../../../server/contracts/certificates.js";
+import { formatShown } from "../../../server/lib/local-time.js";
+
+const run = promisify(execFile);
+
+/**
+ * `npm run cert:verify` prints times as the verify page does (2026年12月7日 00:30:05), so what an
+ * officer reads in a terminal and what the holder sees on /verify say the same thing the same way.
+ */
+describe("the offline verifying command", function () {
+  this.timeout(60_000);
+
+  it("when it verifies a certificate issued at 00:30 Beijing time, then it prints the issue time in the pages' 年月日 format, in Beijing time", async () => {
+    const keys = JSON.parse(readFileSync(join(DEMO_TRUST_DIR, "DEMO-ONLY-signing-keys.json"), "utf8")) as {
+      provinceCode: string;
+      certificate: Record<
+        SignatureSuite,
+        { kid: string; suite: SignatureSuite; publicKey: string; privateKey: string }
+      >;
+    };
+    const key = keys.certificate.ed25519;
+    const issuedAt = "2026-12-06T16:30:05.000Z";
+    const qr = sealClaims(
+      {
+        provinceCode: keys.provinceCode,
+        certificateNo: "990000199001010011",
+        version: 1,
+        name: "示例持证人",
+        categories: ["01001"],
+        validFrom: "2026-12-07",
+        validTo: "2032-12-06",
+        issuedAt,
+        statusIndex: 12_345,
+        chainHash: "5e".repeat(32),
+      },
+      { kid: key.kid, signer: createSigner(key) },
+    );
+    const { stdout } = await run(
+      "node_modules/.bin/tsx",
+      ["scripts/cert-verify.ts", qr, "--now", "2026-12-07T01:00:00Z"],
+      { env: { ...process.env, LOG_LEVEL: "silent" } },
+    );
+    expect(stdout).to.include(`签发时间: ${formatShown(issuedAt, "Asia/Shanghai")}`);
+    expect(stdout).to.match(/签发时间: 2026年12月0?7日 00:30:05/);
+    // No time in the old `2026-12-07 00:30:05` form is left (dates of validity are days, not times).
+    expect(stdout).to.not.match(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+  });
+});
