@@ -1,3 +1,4 @@
+import type { AuditListDto } from "@contracts/audit.js";
 import type {
   CancelBody,
   CertificateDto,
@@ -6,6 +7,7 @@ import type {
   IssuanceDto,
   IssuanceListQuery,
   ReasonBody,
+  SignedDocument,
   VerificationResultDto,
   VerifyBody,
 } from "@contracts/certificates.js";
@@ -44,6 +46,22 @@ export const certificatesApi = {
     api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/revoke`, body),
   withdraw: (no: string, body: Sent<typeof ReasonBody>) =>
     api.post<{ record: CertificateRecord }>(`/api/certificates/${no}/withdraw`, body),
+  /** The node's own trust list (its certificate keys), as any verifier reads it. */
+  trustList: (options?: { notify?: boolean }) =>
+    api.get<SignedDocument>("/api/certificates/trust-list", options),
+  /** The key rotations recorded in the audit log, newest first (province-level admins read all). */
+  keyRotations: (options?: { notify?: boolean }) =>
+    api.get<AuditListDto>("/api/audit", {
+      query: { action: "certificate.key_rotated", limit: 50 },
+      ...options,
+    }),
+  /** Rotates the node's certificate key; the page words a refusal itself (`notify: false`). */
+  rotateKey: () =>
+    api.post<{ purpose: "certificate"; kid: string }>(
+      "/api/certificates/keys/rotate",
+      { purpose: "certificate" },
+      { notify: false },
+    ),
   verifyText: (body: Sent<typeof VerifyBody>) =>
     api.post<VerificationResultDto>("/api/certificates/verify", body, { notify: false }),
   verifyPdf: (file: File) =>

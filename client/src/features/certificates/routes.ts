@@ -1,7 +1,12 @@
-import { Stamp, Tickets } from "@element-plus/icons-vue";
+import { Lock, Stamp, Tickets } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
+import { PROVINCE_LEVELS } from "@contracts/access-levels.js";
 
-/** Public verification (/verify) and the officers' issuance and certificate pages. */
+/**
+ * Public verification (/verify), the officers' issuance and certificate pages, and the province
+ * admins' signing keys page (the key signs the whole province's certificates: rotating it is
+ * `certificate-key:rotate`, province-level admins only, so only they are offered the page).
+ */
 export const routes: RouteRecordRaw[] = [
   {
     path: "/verify",
@@ -29,6 +34,18 @@ export const routes: RouteRecordRaw[] = [
       title: "从业资格证",
       roles: ["officer"],
       menu: { group: "证书管理", icon: Tickets, order: 41 },
+    },
+  },
+  {
+    path: "/certificates/keys",
+    name: "certificate-keys",
+    component: () => import("./keys.page.vue"),
+    meta: {
+      feature: "certificates",
+      title: "签名密钥",
+      roles: ["admin"],
+      levels: PROVINCE_LEVELS,
+      menu: { group: "系统管理", icon: Lock, order: 93 },
     },
   },
   {

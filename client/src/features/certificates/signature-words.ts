@@ -1,15 +1,11 @@
 import { provinceName as knownProvinceName } from "@/shared/provinces.js";
+import { signatureSuiteName } from "@/shared/signature-suite.js";
 
 /**
  * The signature in words an officer or the public reads: who signed (the issuing province, by
  * name) and with which algorithm. The key id means something only to an expert, so pages show it
  * apart as 密钥标识.
  */
-
-/** A signature suite as people name it (as the certificate PDF writes it). */
-function suiteName(suite: string): string {
-  return suite === "sm2-sm3" ? "SM2/SM3" : suite === "ed25519" ? "Ed25519" : suite;
-}
 
 /**
  * A province code as its name. 990000 is the made-up province of the committed demo trust list
@@ -29,6 +25,6 @@ export function provinceName(code: string): string {
 export function signatureWords(provinceCode: string, suite: string, authentic: boolean): string {
   const province = provinceName(provinceCode);
   return authentic
-    ? `已由${province}发证机关数字签名（${suiteName(suite)}）`
-    : `自称由${province}发证机关签名（${suiteName(suite)}），签名未能核验`;
+    ? `已由${province}发证机关数字签名（${signatureSuiteName(suite)}）`
+    : `自称由${province}发证机关签名（${signatureSuiteName(suite)}），签名未能核验`;
 }

@@ -1,0 +1,78 @@
+import { TrustListBody, type SignedDocument, type TrustListKey } from "@contracts/certificate-trust.js";
+import { ownEntry } from "@contracts/own-entry.js";
+
+/**
+ * The words of the signing keys page (签名密钥): what a key is doing now, what rotating one does,
+ * and why a rotation was refused. Kept apart from the page so they are tested without a browser.
+ */
+
+/**
+ * What rotating the certificate key does, read before it is confirmed (server/certificates/
+ * key-rotation.ts): a rotation cannot be undone, and an admin who thinks it voids the certificates
+ * already issued, or that the new key signs at once, would misjudge it.
+ */
+export const ROTATION_NOTE =
+  "轮换将生成新的签名密钥，立即列入本省信任列表并公告至全国中心；提前公告期满后，新密钥开始签发新证书，当前密钥同时停止签发。" +
+  "已签发的证书不受影响：原密钥仍保留在信任列表中，其签发的证书仍可验证。" +
+  "轮换用于密钥可能泄露、更换签名算法等情形，完成后不能撤回。";
+
+/** The certificate keys on the node's own trust list (its signed document's payload), oldest first. */
+export function trustListKeys(doc: SignedDocument): TrustListKey[] {
+  const b64 = doc.payload.replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+  return TrustListBody.parse(JSON.parse(new TextDecoder().decode(bytes))).keys;
+}
+
+/** What a key does at `now` (epoch ms): announced and waiting to sign, signing, or verifying only. */
+export type KeyState = "pending" | "signing" | "ended";
+
+export const KEY_STATE_LABELS: Readonly<Record<KeyState, string>> = {
+  pending: "待启用",
+  signing: "签发中",
+  ended: "已停止签发（仍可验证）",
+};
+
+export function keyState(key: Pick<TrustListKey, "validFrom" | "validTo">, now: number): KeyState {
+  if (Date.parse(key.validFrom) > now) return "pending";
+  return key.validTo !== null && Date.parse(key.validTo) <= now ? "ended" : "signing";
+}
+
+/** A failed rotation as the API layer reports it (ApiError): HTTP status (0: no answer), code, message. */
+export interface RotationFailure {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** The refusals the page words itself, by the server's stable code; others keep the server's message. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  key_rotation_in_progress:
+    "该签名密钥正由其他管理员或实例轮换，或刚已轮换，本次未轮换。请查看下方密钥列表，确有需要再重试。",
+  province_level_only: "仅省级运管机构的系统管理员可以轮换签名密钥，本次未轮换。",
+  forbidden: "您的账号无权轮换签名密钥，本次未轮换。",
+};
+
+/**
+ * Why the rotation failed, in words. No answer, or a server failure, leaves it unknown whether the
+ * key was rotated (the server may have rotated and failed after): the admin is told to look at the
+ * key list before trying again, since a second rotation would end the key the first one made.
+ */
+export function rotationFailureMessage(failure: RotationFailure): string {
+  const unknown = "请刷新页面查看密钥列表，确认未轮换后再重试。";
+  if (failure.status === 0) return `无法连接服务器，不能确定本次是否已轮换。${unknown}`;
+  if (failure.status >= 500) return `服务器出错（${failure.code}），不能确定本次是否已轮换。${unknown}`;
+  return ownEntry(REFUSALS, failure.code) ?? failure.message;
+}
+
+/**
+ * What the page says once the key is rotated: the new key, from when it signs (`switchAt`, in the
+ * node's words; null when the reloaded list does not show it yet) and the key it replaces.
+ */
+export function rotationResult(kid: string, previousKid: string | null, switchAt: string | null): string {
+  const from = switchAt ? `将于 ${switchAt} 起签发新证书` : "将在提前公告期满后签发新证书";
+  const before = previousKid ? `，此前仍由原密钥 ${previousKid} 签发` : "";
+  return (
+    `已生成新的签名密钥 ${kid}，${from}${before}。` +
+    "原密钥签发的证书仍可验证。新密钥已列入本省信任列表，并将公告至全国中心。"
+  );
+}

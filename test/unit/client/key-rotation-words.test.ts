@@ -1,0 +1,92 @@
+import { expect } from "chai";
+import type { RouteRecordRaw } from "vue-router";
+import { POLICIES } from "../../../server/access/policies.js";
+import {
+  keyState,
+  rotationFailureMessage,
+  rotationResult,
+  trustListKeys,
+} from "../../../client/src/features/certificates/key-rotation.js";
+
+/** The certificates feature's routes, loaded at run time (they import Vue components and icons). */
+async function certificateRoutes(): Promise<RouteRecordRaw[]> {
+  const path: string = "../../../client/src/features/certificates/routes.js";
+  return ((await import(path)) as { routes: RouteRecordRaw[] }).routes;
+}
+
+describe("the signing keys page's words: key states, rotation outcomes and who is offered it", () => {
+  it("when the rotation is refused with a stable code, then the page words it; an unknown code keeps the server's message", () => {
+    expect(
+      rotationFailureMessage({ status: 409, code: "key_rotation_in_progress", message: "server words" }),
+    ).to.match(/^该签名密钥正由其他管理员或实例轮换.*本次未轮换/);
+    expect(
+      rotationFailureMessage({ status: 403, code: "province_level_only", message: "server words" }),
+    ).to.include("仅省级运管机构");
+    for (const code of ["validation_failed", "constructor"])
+      expect(rotationFailureMessage({ status: 400, code, message: "请求参数有误" }), code).to.equal(
+        "请求参数有误",
+      );
+  });
+
+  it("when no answer came or the server failed, then the page says it is unknown whether the key was rotated", () => {
+    const lost = rotationFailureMessage({ status: 0, code: "network_error", message: "无法连接服务器" });
+    const failed = rotationFailureMessage({ status: 500, code: "internal_error", message: "服务器错误" });
+    for (const m of [lost, failed]) expect(m).to.include("不能确定本次是否已轮换").and.include("密钥列表");
+  });
+
+  it("when a key's switch is ahead, has come or its end has passed, then it is 待启用, 签发中 or no longer signing", () => {
+    const now = Date.parse("2026-12-06T12:00:00Z");
+    expect(keyState({ validFrom: "2026-12-08T12:00:00Z", validTo: null }, now)).to.equal("pending");
+    expect(keyState({ validFrom: "2026-01-01T00:00:00Z", validTo: "2026-12-08T12:00:00Z" }, now)).to.equal(
+      "signing",
+    );
+    expect(keyState({ validFrom: "2026-01-01T00:00:00Z", validTo: null }, now)).to.equal("signing");
+    expect(keyState({ validFrom: "2026-01-01T00:00:00Z", validTo: "2026-12-06T12:00:00Z" }, now)).to.equal(
+      "ended",
+    );
+  });
+
+  it("when the rotation succeeded, then the result names the new key, the key it replaces and the hub", () => {
+    const text = rotationResult("k-new", "k-old", "2026年12月8日 20:00");
+    expect(text).to.include("k-new").and.include("k-old").and.include("2026年12月8日 20:00");
+    expect(text).to.include("仍可验证").and.include("全国中心");
+    expect(rotationResult("k-new", null, null))
+      .to.include("提前公告期满后")
+      .and.not.include("null");
+  });
+
+  it("when the node's trust list is read, then its keys come from the signed payload", () => {
+    const body = {
+      format: "roadcert-trust-list/1",
+      issuer: "province:320000",
+      generatedAt: "2026-12-06T12:00:00.000Z",
+      validUntil: "2026-12-13T12:00:00.000Z",
+      refreshSeconds: 3600,
+      keys: [
+        {
+          provinceCode: "320000",
+          kid: "k1",
+          suite: "sm2-sm3",
+          publicKey: "AAAA",
+          validFrom: "2026-01-01T00:00:00.000Z",
+          validTo: null,
+        },
+      ],
+    };
+    const payload = Buffer.from(JSON.stringify(body)).toString("base64url");
+    const doc = {
+      format: "roadcert-signed/1" as const,
+      signer: { kid: "t1", suite: "ed25519" as const },
+      payload,
+      signature: "x",
+    };
+    expect(trustListKeys(doc).map((k) => k.kid)).to.deep.equal(["k1"]);
+  });
+
+  it("when the 签名密钥 page is offered, then it is to the roles and levels the rotation route admits", async () => {
+    const page = (await certificateRoutes()).find((r) => r.name === "certificate-keys");
+    const policy = POLICIES["certificate-key:rotate"];
+    expect(page?.meta?.roles).to.deep.equal(policy.roles);
+    expect(page?.meta?.levels).to.deep.equal(policy.levels);
+  });
+});
