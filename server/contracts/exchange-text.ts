@@ -49,18 +49,32 @@ export function readableText(base: z.ZodString, rule: TextRule, label: string, l
 }
 
 /**
+ * What a received name made only of invisible characters reads as. Cleaned, nothing of it is left:
+ * refused as too short, the message stopped the province's inbox for good; kept empty, it read as
+ * no one. Marked, the case arrives and its officers find the person by the ID number. Not a name
+ * anyone types (a typed name is refused with an invisible character, and the brackets say it is
+ * not a name).
+ */
+export const UNREADABLE_NAME = "（无法识别）";
+
+const markedIfEmpty = (s: string) => s || UNREADABLE_NAME;
+
+/**
  * A name the other province's officers read (an officer's, an employer's, an authority's): `base`
  * refusing invisible characters under `typed` (the message of every refused name), cleaned under
- * `received` as `readableText` cleans free text, and trimmed again once cleaned.
+ * `received` as `readableText` cleans free text, trimmed again once cleaned, and UNREADABLE_NAME
+ * when nothing is left.
  */
 export function readableName(base: z.ZodString, rule: TextRule, label: string): z.ZodString {
-  return rule === "typed" ? refuseInvisible(base) : readableText(base, rule, label).trim();
+  return rule === "typed"
+    ? refuseInvisible(base)
+    : readableText(base, rule, label).trim().overwrite(markedIfEmpty);
 }
 
 /**
  * A practitioner's name (`personName`'s rules) under `rule`. Received, its invisible characters go
  * first, so that the name is then spelled as `personName` spells it (a zero-width space between
- * 阿卜杜 and · kept the dot from being made the ID card's).
+ * 阿卜杜 and · kept the dot from being made the ID card's), and UNREADABLE_NAME when nothing is left.
  */
 export function readablePersonName(rule: TextRule, min: number, max: number): z.ZodString {
   if (rule === "typed") return personName(min, max);
@@ -70,6 +84,7 @@ export function readablePersonName(rule: TextRule, min: number, max: number): z.
     .normalize("NFC")
     .trim()
     .overwrite(canonicalPersonName)
+    .overwrite(markedIfEmpty)
     .min(min)
     .max(max);
 }

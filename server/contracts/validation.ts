@@ -280,15 +280,22 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   details: "",
 };
 
-/** The Chinese name of a field path: its last named key, with list positions counted from 1. */
+/** Chinese characters, which Chinese text writes together (用人单位名称, not 用人单位 名称). */
+const HAN = /\p{Script=Han}/u;
+
+/**
+ * The Chinese name of a field path: its named keys' names in order (details, a wrapper, has none),
+ * list positions counted from 1. Names meet without a space, as Chinese words do; a key with no
+ * Chinese name is set apart by one.
+ */
 export function fieldLabel(path: readonly PropertyKey[]): string {
-  const parts: string[] = [];
+  let label = "";
   for (const key of path) {
-    if (typeof key === "number") parts.push(`第 ${key + 1} 项`);
-    else {
-      const label = ownEntry(FIELD_LABELS, String(key)) ?? String(key);
-      if (label) parts.push(label);
-    }
+    const part =
+      typeof key === "number" ? `第 ${key + 1} 项` : (ownEntry(FIELD_LABELS, String(key)) ?? String(key));
+    if (!part) continue;
+    const joined = label === "" || (HAN.test(label.slice(-1)) && HAN.test(part.charAt(0)));
+    label += joined ? part : ` ${part}`;
   }
-  return parts.length ? parts.join(" ") : "请求内容";
+  return label || "请求内容";
 }

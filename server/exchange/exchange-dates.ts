@@ -1,6 +1,7 @@
 import type { ExchangeKind } from "../contracts/exchange.js";
+import { fieldLabel, type ValidationIssue } from "../contracts/validation.js";
 import { errors } from "../lib/errors.js";
-import { formatLocal } from "../lib/local-time.js";
+import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
 
 /**
  * Dates in exchange messages are facts the other province's officers act on: a penalty decided, a
@@ -17,12 +18,18 @@ export const MAX_START_DAYS_AHEAD = 30;
 
 /** The Beijing date `days` after `at`'s (whatever the node's own zone: the network's dates are Beijing's). */
 function beijingDate(at: Date, days = 0): string {
-  return formatLocal(new Date(at.getTime() + days * 86_400_000), "Asia/Shanghai", "date");
+  return localDate(new Date(at.getTime() + days * 86_400_000), CHINA_TIME_ZONE);
 }
 
-/** A refusal naming the field, for the officer's form and for the sending node's log. */
-const refusal = (code: "future_date" | "invalid_date", path: string, message: string) =>
-  errors.unprocessable(code, message, { path });
+/**
+ * A refusal naming the field, for the officer's form and for the sending node's log. Its details
+ * list the field as a validation failure lists its fields (ValidationIssue), so the form shows the
+ * problem under the date it concerns, not as the page's general message.
+ */
+function refusal(code: "future_date" | "invalid_date", path: string, message: string) {
+  const issue: ValidationIssue = { path, field: fieldLabel(path.split(".")), message, code };
+  return errors.unprocessable(code, message, [issue]);
+}
 
 /** A new case's dates at `now`: a notice's penalty decided by today, a filing starting within MAX_START_DAYS_AHEAD. */
 export function checkCaseDates(c: { kind: ExchangeKind; details: object }, now: Date): void {

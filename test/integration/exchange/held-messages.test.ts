@@ -44,6 +44,39 @@ describe("cross-province exchange: messages the hub held before today's rules", 
     expect(await localCase(net.jiangsu.conn, second.caseId)).to.not.equal(null);
   });
 
+  it("when a held case names its practitioner and officer only with invisible characters, then the home province's pull takes it with the names marked unreadable, and the case after it", async () => {
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const first = await net.beijing.exchange.notify(bjOfficer, { practitioner: p, details: aNotice() });
+    const second = await net.beijing.exchange.notify(bjOfficer, { practitioner: p, details: aNotice() });
+    // As the hub held it before it refused such names: cleaned, nothing is left of either.
+    const held = await hubInbox().updateOne(
+      { caseId: first.caseId, type: "case" },
+      {
+        $set: {
+          "message.body.officer.name": "\u202e\u200b",
+          "message.body.practitioner.name": "\u200b\u2066\u2069",
+        },
+      },
+    );
+    expect(held.modifiedCount).to.equal(1);
+
+    expect(await net.jiangsu.pull()).to.equal(2);
+    const kept = await localCase(net.jiangsu.conn, first.caseId);
+    // The officers still find the person by the ID number, and answer the case as any other.
+    expect(kept).to.deep.include({
+      name: "（无法识别）",
+      idNumber: p.idNumber,
+      box: "in",
+      state: "delivered",
+    });
+    expect((kept?.officer as { name: string }).name).to.equal("（无法识别）");
+    expect(await localCase(net.jiangsu.conn, second.caseId)).to.deep.include({ name: p.name });
+    // And the inbox goes on: a later case arrives with the next pull.
+    const third = await net.beijing.exchange.notify(bjOfficer, { practitioner: p, details: aNotice() });
+    expect(await net.jiangsu.pull()).to.equal(1);
+    expect(await localCase(net.jiangsu.conn, third.caseId)).to.not.equal(null);
+  });
+
   it("when a held state message carries the hub's record of a certificate with an invisible character in its authority and holder, then the sender's pull takes it cleaned", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const sent = await net.beijing.exchange.notify(bjOfficer, { practitioner: p, details: aNotice() });

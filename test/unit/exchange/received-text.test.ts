@@ -60,4 +60,30 @@ describe("exchange contracts: free text received from the hub", () => {
     const { caseId: _id, kind: _kind, officer: _officer, ...typed } = notice("超时\u200b驾驶");
     expect(NewNoticeBody.safeParse(typed).success).to.equal(false);
   });
+
+  // Cleaned to nothing, a name used to be refused as too short (a practitioner's) or kept empty (an
+  // officer's): the refusal stopped the inbox for good, and an empty name reads as no one.
+  it("when a held message's practitioner and officer names are made only of invisible characters, then the inbox takes it with each name marked unreadable", () => {
+    const held = page("超时驾驶");
+    const message = held.messages[0];
+    if (!message) throw new Error("the page has a message");
+    message.body.practitioner.name = "\u200b\u2066\u2069";
+    message.body.officer.name = " \u202e ";
+    const parsed = InboxPage.safeParse(held);
+    expect(parsed.success, parsed.error?.message).to.equal(true);
+    const body = parsed.data?.messages[0]?.body;
+    expect(body?.practitioner.name).to.equal("（无法识别）");
+    expect(body?.officer.name).to.equal("（无法识别）");
+    expect(body?.practitioner.idNumber).to.equal("320102198503150019");
+  });
+
+  it("when an officer types a practitioner name that is only invisible characters, then it is still refused", () => {
+    const { caseId: _id, kind: _kind, officer: _officer, ...typed } = notice("超时驾驶");
+    const parsed = NewNoticeBody.safeParse({
+      ...typed,
+      practitioner: { ...typed.practitioner, name: "\u200b" },
+    });
+    expect(parsed.success).to.equal(false);
+    expect(parsed.error?.issues.map((i) => i.path.join("."))).to.deep.equal(["practitioner.name"]);
+  });
 });

@@ -8,7 +8,7 @@ import {
   OfficerAckBody,
   OfficerEndBody,
 } from "../../../server/contracts/exchange.js";
-import type { ValidationIssue } from "../../../server/contracts/validation.js";
+import { fieldLabel, type ValidationIssue } from "../../../server/contracts/validation.js";
 import { refusalOf } from "../../helpers/refusal.js";
 
 /** Each problem of parsing `value` with `schema`, as the refusal's details list it. */
@@ -83,7 +83,22 @@ describe("cross-province forms: every refused field named in Chinese", () => {
         },
       }),
     );
-    expect(err.message).to.equal("用人单位 名称：不能为空");
+    expect(err.message).to.equal("用人单位名称：不能为空");
+  });
+
+  // Chinese words are written together: "用人单位 名称" read as two fields, or as no label the form shows.
+  it("when a problem lies in a nested field, then its parts' names are written together as one Chinese word", () => {
+    expect(fieldLabel(["details", "employer", "name"])).to.equal("用人单位名称");
+    expect(fieldLabel(["details", "licence", "number"])).to.equal("驾驶证号码");
+  });
+
+  it("when a problem lies in a list item, then its position is counted from 1 and only its digits are set apart", () => {
+    expect(fieldLabel(["details", "documents", 0, "sha256"])).to.equal("处罚文书第 1 项文件摘要");
+  });
+
+  it("when a part has no Chinese name, then it is set apart from its neighbours by a space", () => {
+    expect(fieldLabel(["details", "employer", "branch"])).to.equal("用人单位 branch");
+    expect(fieldLabel(["details", "branch", "name"])).to.equal("branch 名称");
   });
 
   it("when a date is blank or no calendar date, then it says so in plain Chinese, not 无效ISO日期", () => {
