@@ -4,7 +4,8 @@ import { staffAgent, type AuthedAgent } from "../helpers/auth.js";
 import { launchBrowser, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
-import { aCertificateHolder, aTransferAskedOf, eventually } from "../integration/exchange/transfers.js";
+import { eventually } from "../helpers/eventually.js";
+import { aCertificateHolder, aTransferAskedOf } from "../integration/exchange/transfers.js";
 import { contextAs } from "./exam-fixtures.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;

@@ -5,6 +5,7 @@ import { createMessageLog, createNodeClient, loadOrCreateNodeKey } from "../../s
 import { createStaff } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, reloadUntilVisible, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
+import { eventually } from "../helpers/eventually.js";
 import { aCertificateRecord, aNewIdNumber, aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
@@ -105,13 +106,13 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       await js.page.locator('[data-test="case-state"]').getByText("已确认").waitFor();
       await screenshot(js.page, "exchange-case-acknowledged");
 
-      for (let i = 0; i < 50; i++) {
-        await bj.page.goto(`/exchange/cases/${caseId}`);
-        await bj.page.locator('[data-test="case-state"]').waitFor();
-        if ((await bj.page.locator('[data-test="case-state"]').textContent())?.includes("已确认")) break;
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      expect(await bj.page.locator('[data-test="case-state"]').textContent()).to.contain("已确认");
+      await eventually(
+        async () => {
+          await bj.page.goto(`/exchange/cases/${caseId}`);
+          return (await bj.page.locator('[data-test="case-state"]').textContent())?.includes("已确认");
+        },
+        { what: "北京's case page shows the filing acknowledged", tries: 50, everyMs: 300 },
+      );
       await screenshot(bj.page, "exchange-outbox-case-acknowledged");
       await bj.page.goto("/exchange/outbox");
       await bj.page.getByText("周师傅").waitFor();
@@ -145,19 +146,23 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       const href = await link.getAttribute("href");
       expect(Buffer.from(await (await bj.page.request.get(href!)).body()).equals(decision)).to.equal(true);
       // 江苏 reads the same bytes through its own case page (fetched from the hub on first read).
-      for (let i = 0; i < 50; i++) {
-        await js.page.goto(`/exchange/cases/${noticeId}`);
-        await js.page.locator('[data-test="case-state"]').waitFor();
-        if (await js.page.locator('[data-test="case-document"] a').count()) break;
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      await eventually(
+        async () => {
+          await js.page.goto(`/exchange/cases/${noticeId}`);
+          await js.page.locator('[data-test="case-state"]').waitFor();
+          return js.page.locator('[data-test="case-document"] a').count();
+        },
+        { what: "江苏's case page links the notice's document", tries: 50, everyMs: 300 },
+      );
       const jsHref = await js.page.locator('[data-test="case-document"] a').getAttribute("href");
-      let got = await js.page.request.get(jsHref!);
-      // The document follows the notice to the hub: until 北京's node sent it, 江苏 is told to wait.
-      for (let i = 0; i < 50 && got.status() === 409; i++) {
-        await new Promise((r) => setTimeout(r, 300));
-        got = await js.page.request.get(jsHref!);
-      }
+      // The document follows the notice to the hub: until 北京's node sent it, 江苏 is told to wait (409).
+      const got = await eventually(
+        async () => {
+          const answer = await js.page.request.get(jsHref!);
+          return answer.status() !== 409 && answer;
+        },
+        { what: "江苏 reads the notice's document", tries: 50, everyMs: 300 },
+      );
       expect(got.status()).to.equal(200);
       expect(got.headers()["content-type"]).to.equal("application/pdf");
       expect(Buffer.from(await got.body()).equals(decision)).to.equal(true);
@@ -179,12 +184,14 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
 
       // 江苏 pulls every EXCHANGE_POLL_MS: reload until the notice is on the practitioner's page.
       const noticeRow = js.page.locator(".el-card", { hasText: "违法抄告" }).getByText("违法抄告", { exact: true }).nth(1);
-      for (let i = 0; i < 50 && !(await noticeRow.count()); i++) {
-        await js.page.goto(`/practitioners/${idNumber}`);
-        await js.page.getByText("在外省的备案").waitFor();
-        if (!(await noticeRow.count())) await new Promise((r) => setTimeout(r, 300));
-      }
-      await noticeRow.waitFor();
+      await eventually(
+        async () => {
+          await js.page.goto(`/practitioners/${idNumber}`);
+          await js.page.getByText("在外省的备案").waitFor();
+          return noticeRow.count();
+        },
+        { what: "江苏's practitioner page lists the notice", tries: 50, everyMs: 300 },
+      );
       expect(await js.page.locator('[data-test="practitioner-credit"]').textContent()).to.contain("累计记分 3 分");
       await js.page.getByText("在外省的备案").waitFor();
       await js.page.locator('[data-test="practitioner-lookups"]').getByText("朝阳备〔2026〕17号").waitFor({ timeout: 20_000 });

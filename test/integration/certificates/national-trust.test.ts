@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { certificateKeysOf } from "../../../scripts/demo-hub-registration.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
-import { eventually } from "../exchange/transfers.js";
+import { eventually } from "../../helpers/eventually.js";
 import { anotherInstance, aPass, officer } from "./support.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;

@@ -5,7 +5,7 @@ import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
 import { createResultsService } from "../../../server/exams/index.js";
 import type { SchedulingPort } from "../../../server/exams/ports.js";
 import { outboxModel } from "../../../server/lib/outbox.js";
-import { eventually } from "../exchange/transfers.js";
+import { eventually } from "../../helpers/eventually.js";
 import { anotherInstance, aPass, startCertNode, type TestNode } from "./support.js";
 
 /**

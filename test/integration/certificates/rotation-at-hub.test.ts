@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadTrustList, verifyQrText, type LoadedTrustList } from "../../../server/certificates/index.js";
-import { aCertificateHolder, eventually } from "../exchange/transfers.js";
+import { eventually } from "../../helpers/eventually.js";
+import { aCertificateHolder } from "../exchange/transfers.js";
 import { anOutboxEvent, aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
 import {
   anotherInstance,

@@ -6,6 +6,7 @@ import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LookupAnswer } from "../../../server/contracts/hub.js";
 import { createProvinceExchangeService } from "../../../server/exchange/index.js";
 import type { AuthedAgent } from "../../helpers/auth.js";
+import { eventually } from "../../helpers/eventually.js";
 import type { aProvinceOfHub, TestHub } from "../hub/support.js";
 import {
   aCertifiedPractitioner,
@@ -14,7 +15,7 @@ import {
   useExchangeNetwork,
   type TestProvince,
 } from "./support.js";
-import { aCertificateHolder, aTransferAskedOf, eventually, useTwoProvinces } from "./transfers.js";
+import { aCertificateHolder, aTransferAskedOf, useTwoProvinces } from "./transfers.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 

@@ -3,13 +3,13 @@ import type { CertificateRecord } from "../../../server/contracts/certificates.j
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LookupAnswer } from "../../../server/contracts/hub.js";
 import type { AuthedAgent } from "../../helpers/auth.js";
+import { eventually } from "../../helpers/eventually.js";
 import { type aProvinceOfHub, type TestHub } from "../hub/support.js";
 import { aFiling } from "./support.js";
 import {
   aCertificateHolder,
   aLegacyRegisterHolder,
   anAgreedTransfer,
-  eventually,
   certificateAt,
   useTwoProvinces,
 } from "./transfers.js";

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createExchangeTransport } from "../../../server/exchange/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import type { NodeClient } from "../../../server/sharing/index.js";
+import { eventually } from "../../helpers/eventually.js";
 import { aCertifiedPractitioner, anOfficer, aNotice, useExchangeNetwork } from "./support.js";
 
 /**
@@ -54,7 +55,8 @@ describe("cross-province exchange: the sender when the node stops", () => {
       backoffMs: () => 0,
     });
     const pass = transport.sendOnce();
-    while (hub.calls() === 0) await new Promise((r) => setTimeout(r, 5));
+    // The hub holds the call until released: the entry stays in flight however long this waits.
+    await eventually(() => hub.calls() > 0, { what: "the first entry is in flight at the hub" });
     const stopped = transport.stop();
     hub.release();
     await stopped;

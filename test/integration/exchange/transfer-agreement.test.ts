@@ -2,13 +2,13 @@ import { expect } from "chai";
 import { createSigningService } from "../../../server/certificates/signing.service.js";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { AuthedAgent } from "../../helpers/auth.js";
+import { eventually } from "../../helpers/eventually.js";
 import { type aProvinceOfHub, type TestHub } from "../hub/support.js";
 import {
   aCertificateHolder,
   aHubStatusListSince,
   anAgreedTransfer,
   aTransferAskedOf,
-  eventually,
   certificateAt,
   useTwoProvinces,
 } from "./transfers.js";

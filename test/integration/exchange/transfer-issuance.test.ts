@@ -4,13 +4,13 @@ import * as bitstring from "../../../server/lib/bitstring-status-list.js";
 import { TrustListBody, type CertificateRecord } from "../../../server/contracts/certificates.js";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { eventually } from "../../helpers/eventually.js";
 import { type aProvinceOfHub, type TestHub } from "../hub/support.js";
 import {
   aTransferAskedOf,
   aCertificateHolder,
   aLegacyRegisterHolder,
   anAgreedTransfer,
-  eventually,
   certificateAt,
   useTwoProvinces,
 } from "./transfers.js";

@@ -2,23 +2,11 @@ import { expect } from "chai";
 import type { CaseDto } from "../../../server/contracts/exchange.js";
 import type { LegacyPublishDto, LookupAnswer } from "../../../server/contracts/hub.js";
 import { staffAgent, type AuthedAgent, type CandidateOptions } from "../../helpers/auth.js";
+import { eventually } from "../../helpers/eventually.js";
 import { aPass } from "../certificates/support.js";
 import { aNewIdNumber, anOutboxEvent, aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
-
-/** Waits for what the nodes reach on their own (outbox, publisher, inbox pull); fails after `tries`. */
-export async function eventually<T>(
-  probe: () => Promise<T | null | undefined | false>,
-  tries = 200,
-): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const value = await probe();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("condition not reached");
-}
 
 /**
  * A holder of a certificate issued by `home` (a node with CERT_AUTO_ISSUE) from a pass in

@@ -11,7 +11,7 @@ import {
 } from "../../../server/certificates/index.js";
 import { createStatusListService } from "../../../server/hub/status-lists.js";
 import { AppError } from "../../../server/lib/errors.js";
-import { eventually } from "../exchange/transfers.js";
+import { eventually } from "../../helpers/eventually.js";
 import { anotherInstance, aPass } from "../certificates/support.js";
 import { anOutboxEvent, aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
 
