@@ -16,6 +16,7 @@ import { EXPRESSION_COMPARISONS } from "./expression-compare.js";
 import { comparable } from "./comparable.js";
 import { EQUALITY } from "./equality.js";
 import { MISSING_ACCUMULATORS, MISSING_EXPRESSIONS } from "./missing-accumulators.js";
+import { NUMERIC_EXPRESSIONS } from "./numeric-expressions.js";
 import { ORDERED_ACCUMULATORS, ORDERED_EXTREMES_EXPRESSIONS } from "./ordered-accumulators.js";
 import { ORDERED_EXPRESSIONS } from "./ordered-expressions.js";
 import { GROUP_KEY_EXPRESSIONS, ORDERED_STAGES } from "./ordered-stages.js";
@@ -254,8 +255,9 @@ export function rangeMatches(op: RangeOperator, parts: string[], operand: unknow
  * expressions in the server's aggregation order (expression-compare.ts), and the stages, accumulators
  * and expressions that sort, group or match values in the server's order and equality, or refusing
  * where the stand-in does not model it (ordered-stages.ts, ordered-accumulators.ts,
- * ordered-expressions.ts), and the accumulators that leave out missing values or ignore
- * non-numbers as the server does (missing-accumulators.ts).
+ * ordered-expressions.ts), the accumulators that leave out missing values or ignore
+ * non-numbers as the server does (missing-accumulators.ts), and arithmetic with the server's
+ * numeric types and precision (numeric-expressions.ts).
  */
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, ...MISSING_ACCUMULATORS, ...ORDERED_ACCUMULATORS },
@@ -265,6 +267,7 @@ const CONTEXT = Context.init({
     ...ORDERED_EXPRESSIONS,
     ...ORDERED_EXTREMES_EXPRESSIONS,
     ...MISSING_EXPRESSIONS,
+    ...NUMERIC_EXPRESSIONS,
     ...GROUP_KEY_EXPRESSIONS,
   },
   pipeline: {

@@ -1,3 +1,4 @@
+import { Long } from "bson";
 import type * as queryOperators from "mingo/operators/query";
 import { bsonEquals } from "./bson-order.js";
 import { comparable } from "./comparable.js";
@@ -36,14 +37,38 @@ function equalityWith(selector: string, values: unknown[], fallback: Predicate):
   return (doc) => (isPlainObject(doc) ? equalAt(doc, parts, values) : fallback(doc));
 }
 
+/**
+ * A stored 64-bit integer (a `Long`: a value `$inc`/`$mul` widened past int32, or one beyond 2^53)
+ * equals the number of the same value, as every numeric type does on the server; the engine took
+ * it for an object. Numeric operands are also tested, exactly, against the Longs the path reaches.
+ */
+function withLongs(selector: string, operands: unknown[], predicate: Predicate): Predicate {
+  const numbers = operands.filter(
+    (value): value is number => typeof value === "number" && Number.isInteger(value),
+  );
+  if (numbers.length === 0) return predicate;
+  const parts = selector.split(".");
+  const wanted = new Set(numbers.map((n) => BigInt(n)));
+  const isWanted = (found: unknown): boolean =>
+    found instanceof Long &&
+    (found as { _bsontype?: string })._bsontype === "Long" &&
+    wanted.has(found.toBigInt());
+  return (doc) => predicate(doc) || (isPlainObject(doc) && comparable(doc, parts).some(isWanted));
+}
+
 const $eq: typeof queryOperators.$eq = (selector, value, options) => {
   const engine = NULL_AWARE_EQUALITY.$eq(selector, value, options);
-  return ownEquality(selector, value) ? equalityWith(selector, [value], engine) : engine;
+  return withLongs(
+    selector,
+    [value],
+    ownEquality(selector, value) ? equalityWith(selector, [value], engine) : engine,
+  );
 };
 
 const $ne: typeof queryOperators.$ne = (selector, value, options) => {
-  if (!ownEquality(selector, value)) return NULL_AWARE_EQUALITY.$ne(selector, value, options);
-  const equal = equalityWith(selector, [value], NULL_AWARE_EQUALITY.$eq(selector, value, options));
+  if (!ownEquality(selector, value) && typeof value !== "number")
+    return NULL_AWARE_EQUALITY.$ne(selector, value, options);
+  const equal = $eq(selector, value, options);
   return (doc) => !equal(doc);
 };
 
@@ -62,10 +87,15 @@ function inPredicate(selector: string, value: unknown, options: Options): Predic
 }
 
 const $in: typeof queryOperators.$in = (selector, value, options) =>
-  inPredicate(selector, value, options) ?? NULL_AWARE_EQUALITY.$in(selector, value, options);
+  withLongs(
+    selector,
+    Array.isArray(value) ? (value as unknown[]) : [],
+    inPredicate(selector, value, options) ?? NULL_AWARE_EQUALITY.$in(selector, value, options),
+  );
 
 const $nin: typeof queryOperators.$nin = (selector, value, options) => {
-  const within = inPredicate(selector, value, options);
+  const numeric = Array.isArray(value) && (value as unknown[]).some((item) => typeof item === "number");
+  const within = numeric ? $in(selector, value, options) : inPredicate(selector, value, options);
   return within ? (doc) => !within(doc) : NULL_AWARE_EQUALITY.$nin(selector, value, options);
 };
 

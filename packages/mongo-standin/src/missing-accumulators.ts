@@ -3,6 +3,7 @@ import * as accumulatorOperators from "mingo/operators/accumulator";
 import * as expressionOperators from "mingo/operators/expression";
 import { CommandError, unsupported } from "./errors.js";
 import { isPlainObject, putData } from "./storage/values.js";
+import { avgOf, constantSum, stdDevOf, sumOf } from "./numeric-types.js";
 import { typeName } from "./update/operators.js";
 
 type Accumulator = typeof accumulatorOperators.$push;
@@ -39,49 +40,31 @@ function asStored(value: unknown): unknown {
 /** `$push`: every present value in document order; a group whose values are all missing gives []. */
 const $push: Accumulator = (docs, expr, options) => presentValues(docs, expr, options);
 
+/** The values an expression gives for a group's documents (a missing one as null, which no numeric accumulator takes). */
+function inputs(docs: unknown[], expr: unknown, options: Options): unknown[] {
+  return accumulatorOperators.$push(docs as Document[], expr, options) as unknown[];
+}
+
 /**
- * The numbers of a group, as `$sum`, `$avg` and the standard deviations take them: every other
- * value (missing, null, strings, arrays…) is ignored. Decimal128 and every wrapped number (Long,
- * Int32, Double objects) are refused, however small: the engine would ignore them as non-numbers.
+ * `$sum` with the server's types and precision (numeric-types.ts): every non-number ignored, an
+ * int total past int32 a long, a long past int64 a double, doubles in a double-double sum.
+ * Decimal128 is refused. `{$sum: 1}` counts: a constant is added once per document.
  */
-function numbers(name: string, docs: unknown[], expr: unknown, options: Options): number[] {
-  const found: number[] = [];
-  for (const value of accumulatorOperators.$push(docs as Document[], expr, options) as unknown[]) {
-    if (typeof value === "number") found.push(value);
-    else if (isWideNumber(value)) throw unsupported(`${name} over Decimal128 or 64-bit integer values`);
-  }
-  return found;
-}
-
-function isWideNumber(value: unknown): boolean {
-  const tag = (value as { _bsontype?: unknown } | null | undefined)?._bsontype;
-  return tag === "Decimal128" || tag === "Long" || tag === "Int32" || tag === "Double";
-}
-
 const $sum: typeof accumulatorOperators.$sum = (docs, expr, options) => {
-  // `{$sum: 1}` counts: the engine's own multiplies the group's size by the constant.
-  if (typeof expr === "number") return accumulatorOperators.$sum(docs, expr, options);
-  return numbers("$sum", docs, expr, options).reduce((total, n) => total + n, 0);
+  if (typeof expr === "number") return constantSum(expr, docs.length) as number;
+  return sumOf("$sum", inputs(docs, expr, options)) as number;
 };
 
-/** `$avg`: the mean of the numbers; null when there are none. */
-const $avg: typeof accumulatorOperators.$avg = (docs, expr, options) => {
-  const found = numbers("$avg", docs, expr, options);
-  return found.length === 0 ? null : found.reduce((total, n) => total + n, 0) / found.length;
-};
+/** `$avg`: the mean of the numbers by the same sum; null when there are none. */
+const $avg: typeof accumulatorOperators.$avg = (docs, expr, options) =>
+  avgOf("$avg", inputs(docs, expr, options));
 
 /**
- * `$stdDevPop` and `$stdDevSamp`: null when there are no numbers (and, for the sample, when there
- * is only one), where the engine's own gave NaN.
+ * `$stdDevPop` and `$stdDevSamp` by the server's online algorithm: null when there are no numbers
+ * (and, for the sample, when there is only one), where the engine's own gave NaN.
  */
 function deviation(name: string, sampled: boolean): typeof accumulatorOperators.$stdDevPop {
-  return (docs, expr, options) => {
-    const found = numbers(name, docs, expr, options);
-    if (found.length < (sampled ? 2 : 1)) return null as unknown as number;
-    const mean = found.reduce((total, n) => total + n, 0) / found.length;
-    const squares = found.reduce((total, n) => total + (n - mean) ** 2, 0);
-    return Math.sqrt(squares / (found.length - (sampled ? 1 : 0)));
-  };
+  return (docs, expr, options) => stdDevOf(name, inputs(docs, expr, options), sampled) as number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Binary, DBRef, Decimal128, EJSON, ObjectId, serialize, UUID, type Document } from "bson";
+import { Binary, DBRef, Decimal128, EJSON, Long, ObjectId, serialize, UUID, type Document } from "bson";
 
 /** A stored document: a plain object as decoded by `bson` (numbers promoted, BSON classes kept). */
 export type Doc = Document;
@@ -125,6 +125,12 @@ export function valueKey(value: unknown): string {
     // and one _id. A decimal that no double equals exactly (0.1) stays a key of its own.
     const exact = exactDouble(value.toString());
     if (exact !== null) return `d:${exact}`;
+  }
+  // A 64-bit integer (one `$inc` widened past int32) is the key of the double equal to it, if any.
+  // bson's Timestamp is a subclass of Long: only the tag tells them apart.
+  if (value instanceof Long && (value as { _bsontype?: string })._bsontype === "Long") {
+    const n = value.toNumber();
+    if (BigInt(n) === value.toBigInt()) return `d:${n}`;
   }
   return `x:${EJSON.stringify({ v: value as Document }, { relaxed: false })}`;
 }

@@ -1,6 +1,15 @@
-import { Decimal128, Double, Int32, Long, Timestamp } from "bson";
+import { Decimal128, Long, Timestamp } from "bson";
 import { bsonEquals, compareBson, sortValue } from "../bson-order.js";
 import { CommandError, unsupported } from "../errors.js";
+import {
+  fitsInt64,
+  integerOf,
+  numericKind,
+  toBigInt,
+  toDouble,
+  widest,
+  type NumericKind,
+} from "../numeric-types.js";
 import type { FilterCompiler } from "../positional.js";
 import { deepClone, EMPTY_ARRAY_KEY, isPlainObject, pathValues, type Doc } from "../storage/values.js";
 import { putField, show, valueAt, type Location } from "./paths.js";
@@ -25,10 +34,10 @@ const unset: Operator = (at) => {
   } else delete at.container[at.key];
 };
 
+/** An int, long or double (a Timestamp, though bson makes it a Long, is none). */
 function isNumeric(value: unknown): boolean {
-  return (
-    typeof value === "number" || value instanceof Long || value instanceof Int32 || value instanceof Double
-  );
+  const kind = numericKind(value);
+  return kind !== null && kind !== "decimal";
 }
 
 function arithmetic(
@@ -50,26 +59,35 @@ function arithmetic(
         "TypeMismatch",
         `Cannot apply ${name} to a value of non-numeric type. {_id: ${show(ctx.doc._id)}} has the field '${at.key}' of non-numeric type ${typeName(current)}`,
       );
-    const base: unknown = current ?? 0;
-    if ((base instanceof Long || arg instanceof Long) && isInteger(base) && isInteger(arg)) {
-      const a =
-        current === undefined && name === "$mul"
-          ? Long.ZERO
-          : Long.fromValue(base instanceof Long ? base : Number(base));
-      const b = Long.fromValue(arg instanceof Long ? arg : Number(arg));
-      putField(
-        at.container,
-        at.key,
-        current === undefined && name === "$mul" ? a : name === "$inc" ? a.add(b) : a.multiply(b),
-      );
-      return;
-    }
-    const result = current === undefined && name === "$mul" ? 0 : combine(Number(base), Number(arg));
-    // Two 32-bit integers whose result leaves that range give a 64-bit integer on the server (a
-    // stored integral double reads back as a number too, and would stay a double there).
-    const overflows = isInt32(base) && isInt32(arg) && Number.isSafeInteger(result) && !isInt32(result);
-    putField(at.container, at.key, overflows ? Long.fromNumber(result) : result);
+    putField(at.container, at.key, arithmeticResult(name, current, arg, combine, ctx));
   };
+}
+
+/**
+ * The result of `$inc`/`$mul` by the server's SafeNum rules (arithmetic_node.cpp): ints and longs
+ * exactly, two int32s past that range a long, a long past int64 the server's BadValue (where
+ * JavaScript's Long wrapped around silently), any double a double. A missing field counts as 0.
+ */
+function arithmeticResult(
+  name: "$inc" | "$mul",
+  current: unknown,
+  arg: unknown,
+  combine: (a: number, b: number) => number,
+  ctx: OperatorContext,
+): unknown {
+  const currentKind = current === undefined ? "int" : (numericKind(current) as NumericKind);
+  const kind = widest(currentKind, numericKind(arg) as NumericKind);
+  if (current === undefined && name === "$mul") return kind === "long" ? Long.ZERO : 0;
+  if (kind === "double") return combine(toDouble(current ?? 0), toDouble(arg));
+  const a = toBigInt(current ?? 0);
+  const b = toBigInt(arg);
+  const result = name === "$inc" ? a + b : a * b;
+  if (!fitsInt64(result))
+    throw new CommandError(
+      "BadValue",
+      `Failed to apply ${name} operations to current value ((${currentKind === "long" ? "NumberLong" : "NumberInt"})${a}) for document {_id: ${show(ctx.doc._id)}}`,
+    );
+  return integerOf(kind, result);
 }
 
 function bound(wantLower: boolean): Operator {
@@ -310,20 +328,10 @@ const bit: Operator = (at, arg, ctx) => {
   );
 };
 
-function toBigInt(value: unknown): bigint {
-  if (value instanceof Long) return value.toBigInt();
-  return BigInt(Number(value));
-}
-
-function isInt32(value: unknown): boolean {
-  if (value instanceof Int32) return true;
-  return typeof value === "number" && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647;
-}
-
+/** An int or long: an integral stored number, a Long (not a Timestamp, its subclass) or an Int32. */
 function isInteger(value: unknown): boolean {
-  return (
-    value instanceof Long || value instanceof Int32 || (typeof value === "number" && Number.isInteger(value))
-  );
+  const kind = numericKind(value);
+  return kind === "int" || kind === "long" || (typeof value === "number" && Number.isInteger(value));
 }
 
 /** The server's name for a value's BSON type, as its error messages use it. */
