@@ -52,6 +52,12 @@ export interface SeatViewDto {
   extraMinutes: number;
   /** Extension requests waiting for a second approver. */
   pendingExtensions: PendingExtensionDto[];
+  /**
+   * The attempt's event count (`chainN`) this seat was read at: it grows with every change of the
+   * attempt, so a console keeps the newest of two pushes that crossed (several instances push seats
+   * of one room). Absent for a seat with no attempt yet.
+   */
+  version?: number;
 }
 
 export interface PendingExtensionDto {

@@ -14,8 +14,8 @@
  *   each closing the hash of the paper it graded (`paperHash`, checked by `paperOnRecord`).
  * - review: an attempt closed without a score because its paper is not the one checked in
  *   (`paper_changed`); reports show it and publication withholds it only when named (results.service.ts).
- * - version: the attempt's event count (`chainN`) a clock-bearing message was read at; messages
- *   cross, and the candidate's page keeps the state of the newest.
+ * - version: the attempt's event count (`chainN`) a clock-bearing message or a seat was read at;
+ *   messages cross, and the candidate's page and the proctor's console keep the newest.
  * - provisional / official result: official once an officer publishes the session (then locked).
  * - group commit: the saves of one moment written as one bulk write, each answered with its own
  *   outcome (`createGroupCommit`).
@@ -95,6 +95,7 @@ export { checkRetake, type RetakePolicy, type PastAttempt } from "./retake.js";
 export { buildSessionReport, PUBLISH_WITHIN_DAYS } from "./report.js";
 export { reportRows, reportToCsv, reportToXlsx } from "./report-export.js";
 export { createIoNotifier } from "./notifier.js";
+export { createSeatFeed, type SeatFeed } from "./seat-feed.js";
 export { createCandidateHandlers } from "./exam.socket.js";
 export { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
 export { examRouter } from "./exam.routes.js";

@@ -222,6 +222,7 @@ export function toSeatView(a: AttemptLean, now: Date, liveInstances?: ReadonlySe
       requestedById: p.requestedBy,
       requestedAt: p.requestedAt.toISOString(),
     })),
+    version: a.chainN,
   };
 }
 

@@ -32,23 +32,16 @@ export function createSeatFeed(deps: {
   }
 
   /**
-   * Pushes the collected seats as they are now: this instance's copies, and one read for those it
-   * has none of (a change outside the save path dropped the copy), so the push is never older than
-   * a state change pushed before it.
+   * Pushes the collected seats as they are now: one read of them all. This instance's copies are
+   * not pushed: a pause, extension, void or close made on another instance since this instance's
+   * save left its copy behind, and pushing that copy took the change back on the console a moment
+   * after the other instance had pushed it.
    */
   async function flush(sessionId: string): Promise<void> {
     const ids = [...(pending.get(sessionId) ?? [])];
     pending.delete(sessionId);
-    const docs: AttemptLean[] = [];
-    const misses: string[] = [];
-    for (const id of ids) {
-      const copy = store.cached(id);
-      if (copy) docs.push(copy);
-      else misses.push(id);
-    }
-    if (misses.length)
-      docs.push(...(await store.Attempts.find({ _id: { $in: misses } }, LIGHT).lean<AttemptLean[]>()));
-    pushSeats(sessionId, docs);
+    if (ids.length === 0) return;
+    pushSeats(sessionId, await store.Attempts.find({ _id: { $in: ids } }, LIGHT).lean<AttemptLean[]>());
   }
 
   /** Pushes several seats of one session to its console as one `session:seats` (none: nothing). */

@@ -33,14 +33,20 @@ describe("exam delivery: database commands per request", () => {
       { ignore: BACKGROUND },
     );
 
-  it("when a released candidate saves answers, then each save is one conditional update of the attempt", async () => {
+  it("when a released candidate saves answers, then each save is one conditional update of the attempt and its collected seat push one read", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     try {
       const c = room.candidates[0];
       if (!c) throw new Error("fixture");
       for (const i of [0, 1, 1]) {
-        const sent = await sentDuring(() => c.answer(i, ["A"]));
-        expect(sent).to.deep.equal(["update exam_attempts"]);
+        // The collected push reads the seats it pushes (another instance may have changed them
+        // since this one's save): one read per session and window, here one per save.
+        const pushed = new Promise((resolve) => room.proctor.once("session:seats", resolve));
+        const sent = await sentDuring(async () => {
+          await c.answer(i, ["A"]);
+          await pushed;
+        });
+        expect(sent).to.deep.equal(["update exam_attempts", "find exam_attempts"]);
       }
       expect(c.journal.size).to.equal(0);
     } finally {

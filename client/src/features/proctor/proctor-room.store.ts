@@ -15,6 +15,7 @@ import type {
   SessionRoomDto,
 } from "@contracts/exams.js";
 import { emitWithAck, useSocket, type AppClientSocket } from "@/shared/socket.js";
+import { isOlderSeat, withNewerHeld } from "./seat-versions.js";
 
 /**
  * The live room of the proctor console. `proctor:watch` answers the whole seat map and joins the
@@ -64,9 +65,11 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     serverAnchor.value = { serverTime, at: performance.now() };
   }
 
+  /** Shows `seat`, unless the console holds a newer reading of its attempt (pushes cross: seat-versions.ts). */
   function upsertSeat(seat: SeatViewDto): void {
     if (seat.sessionId !== sessionId.value) return;
     const i = seats.value.findIndex((s) => s.candidateId === seat.candidateId);
+    if (i >= 0 && isOlderSeat(seats.value[i], seat)) return;
     if (i >= 0) seats.value.splice(i, 1, seat);
     else seats.value.push(seat);
   }
@@ -105,7 +108,9 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     loadError.value = null;
     room.value = ack.data;
     anchor(ack.data.serverTime);
-    seats.value = [...ack.data.seats].sort((a, b) => (a.seatNo ?? 1e9) - (b.seatNo ?? 1e9));
+    seats.value = withNewerHeld(ack.data.seats, seats.value).sort(
+      (a, b) => (a.seatNo ?? 1e9) - (b.seatNo ?? 1e9),
+    );
     incidents.value = [...ack.data.incidents].sort((a, b) => b.at.localeCompare(a.at));
     outage.value = ack.data.outageProposal;
   }
