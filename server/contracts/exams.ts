@@ -319,6 +319,9 @@ export const EXAM_ERROR_CODES = [
   "approval_required",
   "seq_conflict",
   "paper_changed",
+  "too_many_pending_extensions",
+  "pauses_exhausted",
+  "controls_exhausted",
 ] as const;
 
 /**

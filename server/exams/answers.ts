@@ -18,6 +18,17 @@ export const MAX_SAVE_EVENTS = 20_000;
 /** The most seqs listed as arrived out of order (a real page has a handful; see received-seqs.ts). */
 export const MAX_OUT_OF_ORDER = 1_000;
 
+/**
+ * Seqs a hand-in waits for beyond the highest one received: saves the page sent just before it,
+ * still on their way. The page settles its journal before it hands in, so a last seq further ahead
+ * names saves never sent (or made up): waiting cannot bring them, and the page is told at once
+ * which are missing (`saves_pending`), then sends them and hands in again.
+ */
+export const MAX_SAVES_IN_FLIGHT = 100;
+
+const savesPending = (missing: number[]) =>
+  errors.conflict("saves_pending", "仍有答案未保存，请稍候重试", { missing });
+
 const savesExhausted = () =>
   errors.conflict("saves_exhausted", "本场考试的作答保存次数已达上限，请举手联系监考员");
 
@@ -45,6 +56,9 @@ function saveAck(
     version: doc.chainN,
   };
 }
+
+/** Ignores how a promise settled (a hand-in waits for the one before it, whatever its outcome). */
+function settled(): void {}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -157,7 +171,9 @@ export function savePlan(doc: AttemptLean, input: SaveInput, at: Date, grace: nu
   const unreceived = notReceivedFilter(input.seq);
   filter.seen = unreceived.seen;
   filter.seenUpTo = unreceived.seenUpTo;
-  if (doc.chainN >= MAX_SAVE_EVENTS) throw savesExhausted();
+  // The candidate's own events: a proctor's changes have a budget of their own (attempt-controls.ts),
+  // so a console looping an action cannot spend the candidate's saves.
+  if (doc.chainN - (doc.controlEvents ?? 0) >= MAX_SAVE_EVENTS) throw savesExhausted();
   // The seq joins the received ones (submit waits for them) in the same update.
   const received = recordSeq(doc, input.seq);
   if (received?.addToSet && doc.seen.length >= MAX_OUT_OF_ORDER) throw savesExhausted();
@@ -190,7 +206,8 @@ export function createAnswers(
   core: ExamCore,
   deps: {
     view: (attemptId: string) => Promise<CandidateAttemptDto>;
-    close: (attemptId: string) => Promise<boolean>;
+    /** Closes the attempt: the candidate's hand-in, or at its deadline when handed in too late. */
+    close: (attemptId: string, reason: "candidate" | "deadline") => Promise<boolean>;
   },
 ) {
   const { store, seats, grace, now } = core;
@@ -256,8 +273,10 @@ export function createAnswers(
     }
     // A seq below the slot's is not applied, but a new one is still listed: bounded like any other.
     if (received.addToSet && (doc.seen ?? []).length >= MAX_OUT_OF_ORDER) throw savesExhausted();
+    // Only while the attempt is open: a close landing since the read took the attempt's last
+    // write, and recording the seq then told the candidate "received" of a closed attempt.
     const res = await store.Attempts.updateOne(
-      { _id: attemptId, ...notReceivedFilter(input.seq) },
+      { _id: attemptId, status: "in_progress", ...notReceivedFilter(input.seq) },
       {
         $max: { lastSeq: input.seq, ...received.max },
         ...(received.addToSet && { $addToSet: received.addToSet }),
@@ -266,6 +285,7 @@ export function createAnswers(
     );
     if (res.matchedCount === 1) return saveAck(doc, at, input.index, input.seq, stored, false);
     const fresh = await store.load(attemptId);
+    if (fresh.status !== "in_progress") throw closedError();
     // Received now, so never new: a seq taken meanwhile above the slot's stored one is refused here.
     const again = storedSaveFor(fresh, input);
     if (again === null) throw seqConflict(fresh.lastSeq);
@@ -288,17 +308,47 @@ export function createAnswers(
   }
 
   /**
-   * Candidate hand-in (交卷): waits until every seq up to `lastSeq` has arrived (so the last
-   * autosave and the submit never collide), refuses before the earliest hand-in time, then closes.
+   * Hand-ins waiting for their saves, one per attempt: a page (or a script) sending
+   * `attempt:submit` again and again polled the attempt once more per copy, every 50 ms for up to
+   * `submitWaitMs`. A repeat with the same last seq shares the running one's outcome; one with
+   * another last seq runs after it.
    */
-  async function submitByCandidate(attemptId: string, lastSeq: number): Promise<CandidateAttemptDto> {
+  const handIns = new Map<string, { lastSeq: number; done: Promise<CandidateAttemptDto> }>();
+
+  /** Candidate hand-in (交卷), one running per attempt (see `handIns` and `handIn`). */
+  function submitByCandidate(attemptId: string, lastSeq: number): Promise<CandidateAttemptDto> {
+    const running = handIns.get(attemptId);
+    if (running?.lastSeq === lastSeq) return running.done;
+    const after = running ? running.done.then(settled, settled) : Promise.resolve();
+    const done = after.then(() => handIn(attemptId, lastSeq));
+    handIns.set(attemptId, { lastSeq, done });
+    const clear = () => {
+      if (handIns.get(attemptId)?.done === done) handIns.delete(attemptId);
+    };
+    done.then(clear, clear);
+    return done;
+  }
+
+  /**
+   * Waits until every seq up to `lastSeq` has arrived (so the last autosave and the submit never
+   * collide), refuses before the earliest hand-in time, then closes.
+   */
+  async function handIn(attemptId: string, lastSeq: number): Promise<CandidateAttemptDto> {
     const started = Date.now();
+    let reason: "candidate" | "deadline" = "candidate";
     for (;;) {
       const doc = await store.load(attemptId);
       if (doc.status === "submitted" || doc.status === "submitting" || doc.status === "voided")
         return deps.view(attemptId);
       if (doc.status !== "in_progress") throw errors.conflict("attempt_not_started", "考试尚未开始");
       if (doc.pausedAt) throw pausedError();
+      // Past the deadline and its grace no save can arrive any more, and the sweeper would close
+      // it at the deadline: a hand-in then, before the sweeper came, is that same close (its
+      // saves are all in), not the candidate's own.
+      if (!acceptsSaves(doc.deadline ?? null, now(), grace)) {
+        reason = "deadline";
+        break;
+      }
       const earliest = (doc.startedAt?.getTime() ?? 0) + (doc.earliestHandInMinutes ?? 0) * 60_000;
       if (now().getTime() < earliest) {
         throw errors.conflict("too_early", `开考 ${doc.earliestHandInMinutes} 分钟内不得交卷`, {
@@ -307,12 +357,14 @@ export function createAnswers(
       }
       const missing = missingSeqs(doc, lastSeq);
       if (missing.length === 0) break;
-      if (Date.now() - started >= core.opts.submitWaitMs) {
-        throw errors.conflict("saves_pending", "仍有答案未保存，请稍候重试", { missing });
-      }
+      if (
+        lastSeq - (doc.lastSeq ?? 0) > MAX_SAVES_IN_FLIGHT ||
+        Date.now() - started >= core.opts.submitWaitMs
+      )
+        throw savesPending(missing);
       await sleep(50);
     }
-    if (!(await deps.close(attemptId))) {
+    if (!(await deps.close(attemptId, reason))) {
       // Not claimed: closed by someone else meanwhile (the view says so), or paused since the read.
       const current = await store.load(attemptId);
       if (current.status === "in_progress" && current.pausedAt) throw pausedError();

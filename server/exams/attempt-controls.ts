@@ -13,6 +13,30 @@ import { passEventKey } from "./closing.js";
 /** The states of a sitting that can still be given time (or asked for it). */
 const OPEN: readonly string[] = ["checked_in", "ready", "in_progress"];
 
+/**
+ * Bounds on a proctor's changes to one attempt. A console looping an action (a stuck button, a
+ * script) grew the attempt's pauses, pending requests and chain without end, and its events
+ * counted toward the candidate's saves (MAX_SAVE_EVENTS) until the candidate could save no more.
+ * Proctor events are now counted apart (`controlEvents`) and bounded far above any real sitting;
+ * resuming and answering a request stay allowed, as refusing them would strand the candidate
+ * (each is bounded by the pause or request it ends).
+ */
+export const MAX_CONTROL_EVENTS = 200;
+/** The most pauses one attempt takes (a real sitting has a handful). */
+export const MAX_PAUSES = 30;
+/** The most extension requests waiting for a second approver on one attempt. */
+export const MAX_PENDING_EXTENSIONS = 5;
+
+const controlsExhausted = () =>
+  errors.conflict("controls_exhausted", "该考生的监考操作次数已达上限，请登记事件并联系考务人员");
+
+/** The next count of proctor events, refused `controls_exhausted` once the budget is spent. */
+function nextControl(doc: AttemptLean, bounded = true): number {
+  const used = doc.controlEvents ?? 0;
+  if (bounded && used >= MAX_CONTROL_EVENTS) throw controlsExhausted();
+  return used + 1;
+}
+
 /** An extension waiting for its second approver. */
 export interface TakenExtension {
   minutes: number;
@@ -42,21 +66,42 @@ export function createAttemptControls(
     reason: string,
     uow: UnitOfWork,
   ): Promise<string[]> {
+    // Seats at a bound are left out of a room's pause (the rest of the room is paused); a pause
+    // that reaches none but such seats is refused with the bound's code.
+    let bound = null as "pauses_exhausted" | "controls_exhausted" | null;
     const changed = await store.mutateMany(
       attemptIds,
-      (doc, at) =>
-        doc.status === "in_progress" && !doc.pausedAt
-          ? {
-              filter: { status: "in_progress", pausedAt: null },
-              // The whole list, not a push: the seat's clock is then pushed from the update's own
-              // result, with no read per seat (the filter restates the chain head, so it is as read).
-              set: { pausedAt: at, pauses: [...(doc.pauses ?? []), { from: at, to: null }] },
-              event: { type: "pause", data: { by: actor.id, reason } },
-            }
-          : null,
+      (doc, at) => {
+        if (doc.status !== "in_progress" || doc.pausedAt) return null;
+        if ((doc.pauses ?? []).length >= MAX_PAUSES) {
+          bound = "pauses_exhausted";
+          return null;
+        }
+        if ((doc.controlEvents ?? 0) >= MAX_CONTROL_EVENTS) {
+          bound = "controls_exhausted";
+          return null;
+        }
+        return {
+          filter: { status: "in_progress", pausedAt: null },
+          // The whole list, not a push: the seat's clock is then pushed from the update's own
+          // result, with no read per seat (the filter restates the chain head, so it is as read).
+          set: {
+            pausedAt: at,
+            pauses: [...(doc.pauses ?? []), { from: at, to: null }],
+            controlEvents: nextControl(doc),
+          },
+          event: { type: "pause", data: { by: actor.id, reason } },
+        };
+      },
       uow.session,
     );
     const paused = changed.filter((m) => m.event);
+    if (paused.length === 0 && bound === "pauses_exhausted")
+      throw errors.conflict(
+        "pauses_exhausted",
+        `该考生已被暂停 ${MAX_PAUSES} 次，不能再暂停，请登记事件并联系考务人员`,
+      );
+    if (paused.length === 0 && bound === "controls_exhausted") throw controlsExhausted();
     uow.afterCommit(async () => {
       for (const m of paused) await seats.emitClock(m.before._id, `监考员暂停考试：${reason}`, m.after);
     });
@@ -78,7 +123,7 @@ export function createAttemptControls(
         const pauses = (doc.pauses ?? []).map((p) => (p.to === null ? { from: p.from, to: at } : p));
         return {
           filter: { status: "in_progress", pausedAt: doc.pausedAt },
-          set: { pausedAt: null, pausedMs, deadline, pauses },
+          set: { pausedAt: null, pausedMs, deadline, pauses, controlEvents: nextControl(doc, false) },
           event: { type: "resume", data: { by: actor.id, pausedMs } },
         };
       },
@@ -152,7 +197,7 @@ export function createAttemptControls(
         const deadline = computeDeadline({ ...clockParts(doc), creditedMinutes });
         return {
           filter: { status: doc.status },
-          set: { creditedMinutes, deadline },
+          set: { creditedMinutes, deadline, controlEvents: nextControl(doc) },
           event: { type: kind, data: { by: actor.id, minutes, reason, ...extra } },
         };
       },
@@ -196,14 +241,20 @@ export function createAttemptControls(
     const request = { requestId, minutes, reason, requestedBy: actor.id, requestedByName: actor.name };
     const res = await store.mutate(
       attemptId,
-      (doc, at) =>
-        OPEN.includes(doc.status)
-          ? {
-              filter: { status: doc.status },
-              push: { pendingExtensions: { ...request, requestedAt: at } },
-              event: { type: "extension_requested", data: { by: actor.id, requestId, minutes, reason } },
-            }
-          : null,
+      (doc, at) => {
+        if (!OPEN.includes(doc.status)) return null;
+        if ((doc.pendingExtensions ?? []).length >= MAX_PENDING_EXTENSIONS)
+          throw errors.conflict(
+            "too_many_pending_extensions",
+            `该考生已有 ${MAX_PENDING_EXTENSIONS} 项延时申请待批准，请先批准或驳回`,
+          );
+        return {
+          filter: { status: doc.status },
+          set: { controlEvents: nextControl(doc) },
+          push: { pendingExtensions: { ...request, requestedAt: at } },
+          event: { type: "extension_requested", data: { by: actor.id, requestId, minutes, reason } },
+        };
+      },
       { session: uow.session },
     );
     if (!res.event) return null;
@@ -228,6 +279,7 @@ export function createAttemptControls(
         taken = { minutes: p.minutes, reason: p.reason, requestedBy: p.requestedBy };
         return {
           filter: { status: doc.status },
+          set: { controlEvents: nextControl(doc, false) },
           pull: { pendingExtensions: { requestId } },
           event: { type: "extension_answered", data: { requestId } },
         };

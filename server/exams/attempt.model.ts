@@ -103,6 +103,11 @@ const attemptSchema = new Schema(
     seenUpTo: { type: Number, default: 0 },
     lastSeq: { type: Number, default: 0 },
     chainN: { type: Number, default: 0 },
+    /**
+     * Events of the chain that are a proctor's changes (pauses, resumes, extra time, extension
+     * requests and their answers): bounded apart from the candidate's saves (attempt-controls.ts).
+     */
+    controlEvents: { type: Number, default: 0 },
     chainHash: { type: String, required: true },
     events: { type: [eventSchema], default: [] },
     checkedInAt: { type: Date, required: true },

@@ -145,7 +145,9 @@ export function createCheckIn(core: ExamCore) {
     const existing = await currentAttempt(session.id, input.candidateId, null);
     if (existing) {
       assertSameCheckIn(existing, input);
-      return commit(() => Promise.resolve(outcome(existing, assignment)));
+      // Nothing is written (a photo sent again is discarded), so nothing is committed or audited:
+      // committing it appended a second `exam.check_in` entry describing a photo never stored.
+      return { ...outcome(existing, assignment), repeated: true };
     }
 
     const at = now();

@@ -41,9 +41,11 @@ export function createClosing(core: ExamCore) {
     const token = randomUUID();
     // A candidate's hand-in is a candidate's action, refused while the proctor holds the room
     // paused (as saves are): checked in the claim itself, or a pause between the hand-in's read
-    // and its claim let it land. A proctor's force-submit still closes a paused attempt.
+    // and its claim let it land. A proctor's force-submit still closes a paused attempt. A close at
+    // the deadline (a hand-in that came too late) is refused while paused, as the sweeper's is.
+    const unpaused = reason === "candidate" || reason === "deadline";
     const claimed = await Attempts.findOneAndUpdate(
-      { _id: attemptId, status: "in_progress", ...(reason === "candidate" ? { pausedAt: null } : {}) },
+      { _id: attemptId, status: "in_progress", ...(unpaused ? { pausedAt: null } : {}) },
       { $set: { status: "submitting", submitClaim: { token, at: now(), by: instanceId, reason } } },
       { returnDocument: "after", projection: { _id: 1 }, session: uow?.session },
     ).lean();

@@ -29,7 +29,7 @@ export function createExamService(ctx: FeatureContext, deps: ExamServiceDeps) {
   const release = createRelease(core, queries.view);
   const answers = createAnswers(core, {
     view: queries.view,
-    close: (attemptId) => closing.closeAttempt(attemptId, "candidate", SYSTEM),
+    close: (attemptId, reason) => closing.closeAttempt(attemptId, reason, SYSTEM),
   });
   const controls = createAttemptControls(core, (attemptId, actor, uow) =>
     closing.closeAttempt(attemptId, "forced", actor, uow),

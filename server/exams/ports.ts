@@ -128,6 +128,8 @@ export interface CheckInOutcome {
   attemptId: string;
   seat: SeatViewDto;
   photoId: string | null;
+  /** The candidate was checked in already: the existing attempt, nothing written or audited. */
+  repeated?: boolean;
 }
 
 /** Attempts an action changed, and those it left alone with the reason code. */

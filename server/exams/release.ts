@@ -191,6 +191,15 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
         result: null,
       });
     }
+    // The room stays booked until the latest deadline, held in the release's own transaction (as
+    // resume and credit do): a hold that fails refuses the release, rather than leave candidates
+    // started with the room's booking not grown to their deadlines.
+    await holdRoom(
+      core,
+      id,
+      started.map((d) => d.deadline as Date),
+      tx,
+    );
     uow.afterCommit(async () => {
       const questions = await papers.questionsOf(started.map((d) => d._id));
       for (const doc of started) {
@@ -204,11 +213,6 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
       }
       // The proctor console gets the room's start as one push, not one per seat.
       seats.pushSeats(id, started);
-      await holdRoom(
-        core,
-        id,
-        planned.filter((p) => stamped.has(p.doc._id)).map((p) => p.deadline),
-      );
     });
     return { affected, skipped, early };
   }

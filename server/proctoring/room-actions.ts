@@ -63,7 +63,11 @@ export function createRoomActions(desk: ProctorDesk) {
             return r;
           }),
       );
-      return { seat: checkedIn.seat, photoId: checkedIn.photoId, onSitePhoto: Boolean(photo) };
+      return {
+        seat: checkedIn.seat,
+        photoId: checkedIn.photoId,
+        onSitePhoto: Boolean(photo) && !checkedIn.repeated,
+      };
     },
 
     async release(

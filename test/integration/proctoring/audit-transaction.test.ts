@@ -280,6 +280,33 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
     }
   });
 
+  it("when the room cannot be held for a release, then the release is refused and every attempt stays checked in", async () => {
+    const room = await aRoom(env.node, { candidates: 2 });
+    const fixtures = env.node.ctx.conn.collection("test_fixture_sessions");
+    const setHoldFails = (holdFails: boolean) =>
+      fixtures.updateOne({ _id: room.session.id as never }, { $set: { holdFails } });
+    try {
+      const ids = room.candidates.map((c) => c.attemptId);
+      const before = await Promise.all(ids.map(stateOf));
+      await setHoldFails(true);
+      const refused = await env.node.delivery.proctoring.release(room.proctorUser, room.session.id).then(
+        () => false,
+        () => true,
+      );
+      expect(refused, "refused").to.equal(true);
+      expect(await Promise.all(ids.map(stateOf))).to.deep.equal(before);
+      expect(await entries("exam.release", room.session.id)).to.equal(0);
+      await setHoldFails(false);
+      await env.node.delivery.proctoring.release(room.proctorUser, room.session.id);
+      expect((await Promise.all(ids.map(stateOf))).map((s) => s.doc?.status)).to.deep.equal([
+        "in_progress",
+        "in_progress",
+      ]);
+    } finally {
+      room.close();
+    }
+  });
+
   it("when the audit entry of a release cannot be written, then the release is refused and every attempt stays checked in", async () => {
     const room = await aRoom(env.node, { candidates: 2 });
     try {

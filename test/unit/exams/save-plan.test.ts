@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { AppError } from "../../../server/lib/errors.js";
 import {
   applyInPlace,
+  MAX_SAVE_EVENTS,
   pathsOf,
   savePlan,
   sortedChoice,
@@ -170,6 +171,39 @@ describe("the update one save plans", () => {
         "seq_conflict",
       );
       expect(storedSaveFor(listed, { seq: 8, index: 0, choice: ["B"] })).to.equal(null);
+    });
+  });
+
+  describe("the candidate's save budget", () => {
+    /** An attempt whose chain holds `events` events, `controls` of them a proctor's changes. */
+    const withChain = (events: number, controls: number) =>
+      ({
+        _id: "a",
+        seen: [],
+        seenUpTo: 0,
+        chainN: events,
+        controlEvents: controls,
+      }) as unknown as AttemptLean;
+    const input = { seq: 1, index: 0, choice: ["A"] };
+    const codeOf = (fn: () => unknown) => {
+      try {
+        fn();
+        return null;
+      } catch (err) {
+        return err instanceof AppError ? err.code : "unknown";
+      }
+    };
+
+    it("when a proctor's changes fill part of the chain, then the candidate's saves are counted apart from them", () => {
+      expect(codeOf(() => savePlan(withChain(MAX_SAVE_EVENTS + 5, 10), input, new Date(), 30))).to.equal(
+        null,
+      );
+    });
+
+    it("when the candidate's own saves reach the budget, then a further save is refused saves_exhausted", () => {
+      expect(codeOf(() => savePlan(withChain(MAX_SAVE_EVENTS + 10, 10), input, new Date(), 30))).to.equal(
+        "saves_exhausted",
+      );
     });
   });
 });
