@@ -1,7 +1,8 @@
-import { ElMessage, type MessageHandler } from "element-plus";
+import { ElMessage } from "element-plus";
 import type { z } from "zod";
 import type { ErrorBody } from "@contracts/errors.js";
 import { ApiError } from "./api-error.js";
+import { createErrorToasts } from "./toasts.js";
 
 /**
  * What a route's zod schema in `@contracts` accepts: the body or query as the client sends it
@@ -142,31 +143,22 @@ export async function request<T>(method: Method, path: string, options: RequestO
   return data as T;
 }
 
-/** The error toasts `fail` showed and that are still open. */
-const openToasts = new Set<MessageHandler>();
+/** The error toasts `fail` shows. */
+const errorToasts = createErrorToasts(ElMessage);
 
 function fail(error: ApiError, options: Pick<RequestOptions, "notify">): never {
   const notify = typeof options.notify === "function" ? options.notify(error) : options.notify !== false;
-  if (notify) {
-    const toast: MessageHandler = ElMessage({
-      type: "error",
-      message: error.message,
-      grouping: true,
-      showClose: true,
-      onClose: () => openToasts.delete(toast),
-    });
-    openToasts.add(toast);
-  }
+  if (notify) errorToasts.showError(error.message);
   throw error;
 }
 
 /**
- * Closes the error toasts requests showed: a page calls it once a later write of its own succeeds
- * (or is sent again), so a refusal that was put right does not stay on screen beside the success.
+ * Closes the error toasts requests showed, and no other toast: a page calls it once a later write
+ * of its own succeeds (or is sent again), so a refusal that was put right does not stay on screen
+ * beside the success.
  */
 export function dismissErrorToasts(): void {
-  for (const toast of openToasts) toast.close();
-  openToasts.clear();
+  errorToasts.dismiss();
 }
 
 /**

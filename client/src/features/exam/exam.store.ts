@@ -37,8 +37,9 @@ export const useExamStore = defineStore("exam", () => {
   const takenOver = ref(false);
   /**
    * The server refused this page's connection (its handshake, or closed it after connecting): the
-   * login is over, and socket.io does not try again. Past the deadline that means the attempt no
-   * longer runs (a candidate's login holds while it does), so it was handed in without this page.
+   * login is over, and socket.io does not try again. Past the deadline the server hands the
+   * attempt in without this page (a candidate's login holds while it runs); unless the refusal
+   * says how it closed, the page cannot confirm that it has.
    */
   const loginEnded = ref(false);
   const loadError = ref<{ code: string; message: string } | null>(null);
@@ -233,12 +234,25 @@ export const useExamStore = defineStore("exam", () => {
     if (!view.applyClosed(ev)) return;
     // The event carries the answers the server graded: the journal is settled against them at
     // once. A sync would not do: after a close at the deadline the candidate's login window is
-    // over and the server refuses it (and closes the socket). Only a page that has no journal of
-    // this attempt yet (still loading) asks.
+    // over and the server refuses it (and closes the socket).
     if (journal.current()?.attemptId === ev.attemptId) {
       applyServerAnswers(ev.answers);
       void journal.settleClosed(ev.status);
-    } else void resync();
+    } else void settleUnread(ev);
+  }
+  /**
+   * A close told to a page that has not read the attempt yet: loaded afresh while the server could
+   * not be reached, and then refused, the sitting being over. The journal an earlier page of this
+   * attempt left in the browser is opened and settled against the answers the close carries, so
+   * what it kept that the server closed without is named, as on a page open all along; left
+   * unopened, it was never named. A live connection then reads the rest of the attempt (the
+   * paper, the seat); a refused one cannot ask.
+   */
+  async function settleUnread(ev: AttemptClosedDto): Promise<void> {
+    await journal.follow(ev.attemptId, 0);
+    applyServerAnswers(ev.answers);
+    await journal.settleClosed(ev.status);
+    if (listening?.connected) void resync();
   }
 
   /**

@@ -42,6 +42,8 @@ export interface AttemptJournalDeps {
  */
 export function useAttemptJournal(deps: AttemptJournalDeps) {
   let journal: AnswerJournal | null = null;
+  /** The journal being (or last) opened: `journal` becomes it once open (see `open`). */
+  let opening: { attemptId: string; journal: Promise<AnswerJournal> } | null = null;
   /** A journal is open: the candidate may answer (each change needs its seq). */
   const ready = ref(false);
   /** False when the journal lives in memory only (no IndexedDB): a reload would lose it. */
@@ -83,15 +85,32 @@ export function useAttemptJournal(deps: AttemptJournalDeps) {
    * this seat, whose unsaved answers are not the last one's), numbering after the server's last seq.
    */
   async function follow(attemptId: string, serverLastSeq: number): Promise<AnswerJournal> {
-    let j = journal;
-    if (!j || j.attemptId !== attemptId) {
-      j = journal = await AnswerJournal.open(attemptId);
-      unsavedAtClose.value = [];
-      durable.value = j.durable;
-      ready.value = true;
-    }
+    const j = journal?.attemptId === attemptId ? journal : await open(attemptId);
     await j.catchUp(serverLastSeq);
     return j;
+  }
+
+  /**
+   * Opens the journal of `attemptId` once, however many ask at the same time (a sync and a close
+   * both opening it): a second copy opened over the same storage reset `unsavedAtClose` after the
+   * first had named what the close left out, and kept entries the first had cleared.
+   */
+  function open(attemptId: string): Promise<AnswerJournal> {
+    if (opening?.attemptId === attemptId) return opening.journal;
+    const started: { attemptId: string; journal: Promise<AnswerJournal> } = {
+      attemptId,
+      journal: AnswerJournal.open(attemptId).then((j) => {
+        // Forgotten, or another attempt's opened meanwhile: this one is not the page's.
+        if (opening !== started) return j;
+        journal = j;
+        unsavedAtClose.value = [];
+        durable.value = j.durable;
+        ready.value = true;
+        return j;
+      }),
+    };
+    opening = started;
+    return started.journal;
   }
 
   /**
@@ -140,6 +159,7 @@ export function useAttemptJournal(deps: AttemptJournalDeps) {
   function forget(): void {
     retry.cancel();
     journal = null;
+    opening = null;
     ready.value = false;
     saves.countPending();
     unsavedAtClose.value = [];
