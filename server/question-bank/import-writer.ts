@@ -1,7 +1,6 @@
 import mongoose, { type ClientSession } from "mongoose";
 import { AppError } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
-import type { QuestionInput } from "../contracts/question-bank.js";
 import type { ImportFormat, ImportReport } from "../contracts/question-import.js";
 import type { FeatureContext } from "../feature.js";
 import { createImageStore, imageHash } from "./image.store.js";
@@ -15,24 +14,10 @@ import { mayShrinkCells, type ImportBankCheck } from "./import-in-use.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
 import { claimRefs } from "./ref-claims.js";
+import { predictBatch, refRenamed, type Write } from "./import-dry-run.js";
 import { toQuestionInput } from "./question.presenter.js";
 
 type Lean = QuestionVersionDoc & { _id?: unknown };
-
-/**
- * `index` is the item's place in the report. `mayShrink`: publishing it replaces a published
- * version it may take out of a blueprint's cell (see `mayShrinkCells`), so it is checked first.
- */
-type Write =
-  | { kind: "create"; index: number; question: QuestionInput; imageId?: string }
-  | {
-      kind: "update_draft" | "new_version";
-      index: number;
-      question: QuestionInput;
-      current: Lean;
-      imageId?: string;
-      mayShrink: boolean;
-    };
 
 /** Documents the lookup asks for in its one reply (a batch's refs with all their versions). */
 const LOOKUP_BATCH = 100_000;
@@ -174,8 +159,9 @@ export function createBatchWriter(
       }
     }
     if (dryRun) {
-      // A dry run writes nothing, but says which items the import would refuse bank_in_use.
-      if (options.publish) markRefused(report, await predictRefusals(writes, published));
+      // A dry run writes nothing, but says what the import would refuse: items bank_in_use, or
+      // the batch question_ref_renamed (thrown, as the import throws it).
+      markRefused(report, await predictBatch(Questions, bankCheck, writes, Boolean(options.publish)));
       return;
     }
     if (!writes.length) return;
@@ -199,39 +185,11 @@ export function createBatchWriter(
       },
     ).catch((err: unknown) => {
       // The next version of a question the batch found by its ref exists already: the question
-      // was renamed since (its newer versions carry another ref). Re-running would fail the same
-      // way for ever; say which refs and why.
+      // was renamed since (its newer versions carry another ref).
       if (!isDuplicateKey(err, "version")) throw err;
-      const refs = writes.flatMap((w) => (w.kind === "new_version" ? [w.question.ref] : [])).slice(0, 5);
-      throw new AppError(
-        "question_ref_renamed",
-        409,
-        `本批未写入：编号 ${refs.join("、")} 中有题目已有更新的版本（编号可能已在题库中更改）；请按题库中的现编号修改文件后再导入`,
-        { refs },
-      );
+      throw refRenamed(writes);
     });
     markRefused(report, refused);
-  }
-
-  /**
-   * A dry run's `bank_in_use`: the same check as `writeBatch`'s, in the order it writes (the batch's
-   * new questions first), each item it would write counted against the later ones (the run's check
-   * remembers them across batches and files). `published`: the versions the batch looked up.
-   */
-  async function predictRefusals(writes: Write[], published: Map<string, Lean>) {
-    const refused = new Map<number, string>();
-    const check = bankCheck.dryRun();
-    for (const w of writes) if (w.kind === "create") check.wouldWrite(null, w.question);
-    for (const w of writes) {
-      if (w.kind === "create") continue;
-      const drawn = published.get(w.current.questionId);
-      const before = drawn && !drawn.quarantined ? drawn : null;
-      const why = w.mayShrink ? await check.refusal(before, w.question) : null;
-      if (why) refused.set(w.index, why);
-      // The new version inherits the question's quarantine (writeBatch), and is drawn only without it.
-      else check.wouldWrite(before, w.current.quarantined ? null : w.question);
-    }
-    return refused;
   }
 
   /**

@@ -171,4 +171,45 @@ describe("question import: a published version that would leave a blueprint in u
     ]);
     expect(await versionCount()).to.equal(before);
   });
+
+  /** The examiner renames a published question: its new draft version carries `ref`, the published one keeps the old. */
+  const rename = (target: { dto: { id: string }; input: Record<string, unknown> }, ref: string) =>
+    bank.examiner.agent
+      .put(`/api/question-bank/questions/${target.dto.id}`)
+      .send({ ...target.input, ref })
+      .expect(200);
+
+  /** What a report refused, and why: the file's rejection and each item's outcome and code. */
+  const refusals = (r: ImportReport) => ({
+    rejected: r.rejected,
+    items: r.items.map((i) => [i.outcome, i.code]),
+  });
+
+  it("when a dry run publishes a moved version of a question renamed since (its published version under the older ref), then it predicts bank_in_use, as the import does", async () => {
+    const { questions } = await aSessionNeedingEveryQuestion(bank, "预演改号章节");
+    const target = questions[0]!;
+    const ref = `${String(target.input.ref)}-新号`;
+    await rename(target, ref);
+    const files = [{ ...target.input, ref, chapter: "预演别的章节" }];
+
+    const predicted = await importPublished(files, true);
+    const done = await importPublished(files);
+    expect(refusals(done)).to.deep.equal({ rejected: false, items: [["skipped", "bank_in_use"]] });
+    expect(refusals(predicted)).to.deep.equal(refusals(done));
+    expect((await versionsOf(target.dto.id)).map((v) => v.status)).to.deep.equal(["published", "draft"]);
+  });
+
+  it("when a dry run publishes a new version under a question's older ref while a later version carries another ref, then it predicts question_ref_renamed, as the import does", async () => {
+    const { questions } = await aSessionNeedingEveryQuestion(bank, "预演旧号章节");
+    const target = questions[0]!;
+    await rename(target, `${String(target.input.ref)}-新号`);
+    // Stays in its cell: no bank_in_use, so the import reaches the write of the next version.
+    const files = [{ ...target.input, explanation: "依据《道路运输条例》（旧号）" }];
+
+    const predicted = await importPublished(files, true);
+    const done = await importPublished(files);
+    expect(refusals(done)).to.deep.equal({ rejected: true, items: [["invalid", "question_ref_renamed"]] });
+    expect(refusals(predicted)).to.deep.equal(refusals(done));
+    expect((await versionsOf(target.dto.id)).map((v) => v.status)).to.deep.equal(["published", "draft"]);
+  });
 });
