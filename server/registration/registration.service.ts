@@ -1,29 +1,25 @@
 import { z } from "zod";
-import { Types, type ClientSession, type Connection } from "mongoose";
+import type { Connection } from "mongoose";
 import { isCanonicalObjectId, type AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type {
   CandidateDto,
-  Education,
   EligibilityDto,
-  LicenceClass,
   PrecheckBody,
   PrecheckDto,
   RegisterCandidateBody,
 } from "../contracts/registration.js";
-import { canonicalPersonName } from "../contracts/validation.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
-import { binaryToBuffer, claimInTransaction, isDuplicateKey, newestPage } from "../lib/mongo.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import {
   assertDivisionInScope,
-  divisionName,
   isKnownDivision,
   isPlausibleIdDivision,
 } from "../organisation/index.js";
-import { candidateModel, candidatePhotoModel, type CandidateDoc } from "./candidate.model.js";
+import { candidateModel, candidatePhotoModel } from "./candidate.model.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
 import { calendarDay, DEFAULT_TIME_ZONE } from "../lib/local-time.js";
@@ -32,6 +28,8 @@ import { createCorrections, type OpenSeatPort } from "./corrections.js";
 import { createCategoryApplications } from "./category-applications.js";
 import { createRegistrationImport, type QualificationsOfManyPort } from "./registration-import.service.js";
 import { reopenable, writeRegistration } from "./registration-write.js";
+import { toCandidateDto, type CandidateLean } from "./candidate.presenter.js";
+import { createRegistrationReads } from "./registration-reads.js";
 import { assertNamePrintable } from "../certificates/index.js";
 
 /** Qualifications a person already holds (the certificates feature supplies them when present). */
@@ -58,52 +56,6 @@ export interface RegistrationOptions {
 const CurrentAddress = z.object({
   addressDivisionCode: z.string().refine(isKnownDivision, "不是现行行政区划，请选择现住址所在区县"),
 });
-
-type CandidateLean = CandidateDoc & { _id: Types.ObjectId; createdAt?: Date };
-
-
-/** The registrations a list query names, within the actor's divisions. */
-function listFilter(
-  actor: AuthUser,
-  query: { q?: string; categoryCode?: CategoryCode; withdrawn?: "include" },
-): Record<string, unknown> {
-  const filter: Record<string, unknown> = divisionFilter(actor.divisionCode);
-  // Withdrawn registrations are left out of pick lists and automatic seating unless asked for.
-  if (query.withdrawn !== "include") filter.withdrawnAt = null;
-  if (query.categoryCode) filter.categories = query.categoryCode;
-  if (query.q) {
-    filter.$or = /^[\dXx]+$/.test(query.q)
-      ? [{ idNumber: { $regex: `^${query.q.toUpperCase()}` } }]
-      : // Names are stored in one spelling (personName): the search text is brought to it too.
-        [{ name: { $regex: `^${canonicalPersonName(query.q).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}` } }];
-  }
-  return filter;
-}
-
-function toDto(c: CandidateLean): CandidateDto {
-  return {
-    id: String(c._id),
-    name: c.name,
-    sex: c.sex as "male" | "female",
-    idNumber: c.idNumber,
-    birthDate: c.birthDate,
-    phone: c.phone,
-    addressDivisionCode: c.addressDivisionCode,
-    divisionCode: c.divisionCode,
-    divisionName: divisionName(c.divisionCode) ?? c.divisionCode,
-    education: c.education as Education,
-    licenceClass: (c.licenceClass ?? null) as LicenceClass | null,
-    licenceFirstIssuedOn: c.licenceFirstIssuedOn ?? null,
-    categories: c.categories as CategoryCode[],
-    heldQualifications: c.heldQualifications.map((q) => ({
-      categoryCode: q.categoryCode as CategoryCode,
-      firstIssuedOn: q.firstIssuedOn ?? "",
-    })),
-    photoId: c.photoId ?? null,
-    registeredAt: (c.createdAt ?? new Date(0)).toISOString(),
-    withdrawn: Boolean(c.withdrawnAt),
-  };
-}
 
 /**
  * The refusal for an ID number that is registered already (one registration per person in the
@@ -171,10 +123,13 @@ export function createRegistrationService(conn: Connection, options: Registratio
     alreadyRegistered,
   });
 
+  const reads = createRegistrationReads({ Candidates, Photos, loadInScope });
+
   return {
     ...corrections,
     ...applications,
     ...bulk,
+    ...reads,
 
     /**
      * Live validation: ID number problems, eligibility per category, and any existing registration
@@ -308,93 +263,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
           const raced = await Candidates.findOne({ idNumber: id.info.idNumber }, { divisionCode: 1 }).lean();
           throw raced ? alreadyRegistered(actor, raced) : err;
         });
-      return toDto(created);
-    },
-
-    /**
-     * The newest `limit` registrations under the filter, and how many there are in all: a page
-     * that shows the newest 200 must be able to say that there are more.
-     */
-    async page(
-      actor: AuthUser,
-      query: { q?: string; categoryCode?: CategoryCode; limit: number; withdrawn?: "include"; before?: string },
-    ): Promise<{ candidates: CandidateDto[]; total: number; next: string | null }> {
-      const filter = listFilter(actor, query);
-      const { rows, total, next } = await newestPage(
-        Candidates,
-        filter,
-        { time: "createdAt", tie: "_id" },
-        query.before,
-        query.limit,
-      );
-      return { candidates: (rows as CandidateLean[]).map(toDto), total, next };
-    },
-
-    /**
-     * The candidates of a category in the actor's divisions who wait for a seat, first registered
-     * first: not withdrawn, not in `exclude` (seated, passed), at most `limit`. Read oldest first to
-     * the end if need be: the newest 500, which automatic seating took before, left out everyone
-     * registered earlier and still waiting once a division had more.
-     */
-    async waitingFor(
-      actor: AuthUser,
-      categoryCode: CategoryCode,
-      exclude: ReadonlySet<string>,
-      limit: number,
-    ): Promise<CandidateDto[]> {
-      const filter = listFilter(actor, { categoryCode });
-      const out: CandidateDto[] = [];
-      for await (const c of Candidates.find(filter).sort({ createdAt: 1, _id: 1 }).lean().cursor()) {
-        if (exclude.has(String(c._id))) continue;
-        out.push(toDto(c as CandidateLean));
-        if (out.length >= limit) break;
-      }
-      return out;
-    },
-
-    async get(actor: AuthUser, id: string): Promise<CandidateDto> {
-      return toDto(await loadInScope(actor, id));
-    },
-
-    async getPhotoFor(actor: AuthUser, id: string): Promise<{ mimeType: string; data: Buffer }> {
-      const c = await loadInScope(actor, id);
-      const photo = await this.getCandidatePhoto(String(c._id));
-      if (!photo) throw errors.notFound("照片");
-      return photo;
-    },
-
-    /**
-     * For scheduling, inside its seating transaction `tx`: true while none of the candidates is
-     * withdrawn, each then claimed by a write, so a withdrawal in flight conflicts with the seating
-     * (one of the two is retried and sees the other) instead of both passing their checks.
-     */
-    async claimForSeating(
-      candidateIds: string[],
-      tx: ClientSession,
-      copied?: { name: string },
-    ): Promise<boolean> {
-      const ids = [...new Set(candidateIds)];
-      if (!ids.every(isCanonicalObjectId)) return false;
-      // `copied`: the name the seat (and its ticket) copies, still the registration's: a name
-      // corrected since the seating read the candidate left the old name on the ticket.
-      const registered = { _id: { $in: ids }, withdrawnAt: null, ...(copied ? { name: copied.name } : {}) };
-      return (await claimInTransaction(Candidates, registered, "seatClaims", tx)) === ids.length;
-    },
-
-    /** For other features (scheduling, exam check-in): a candidate without scope checks. */
-    async getCandidate(candidateId: string): Promise<CandidateDto | null> {
-      if (!isCanonicalObjectId(candidateId)) return null;
-      const c = (await Candidates.findById(candidateId).lean()) as CandidateLean | null;
-      return c ? toDto(c) : null;
-    },
-
-    /** For the proctor's check-in: the registration photo. */
-    async getCandidatePhoto(candidateId: string): Promise<{ mimeType: string; data: Buffer } | null> {
-      if (!isCanonicalObjectId(candidateId)) return null;
-      const c = await Candidates.findById(candidateId, { photoId: 1 }).lean();
-      if (!c?.photoId || !Types.ObjectId.isValid(c.photoId)) return null;
-      const p = await Photos.findById(c.photoId).lean();
-      return p ? { mimeType: p.mimeType, data: binaryToBuffer(p.data) } : null;
+      return toCandidateDto(created);
     },
   };
 }

@@ -36,16 +36,22 @@ export type RetakeBlockers = (
   session: RetakeSession,
 ) => Promise<ReadonlyMap<string, { code: string; message: string }>>;
 
-export interface SchedulingOptions {
+/**
+ * The retake policy's ports, both or neither: a node that judges a candidate being seated
+ * (`retakeCheck`) must judge everyone seated in a session that moves (`retakeBlockersOf`, the same
+ * policy in one ask), or a move would seat people the check-in turns away. The pair is a type, and
+ * `createSchedulingCore` refuses half of it, so no move finds it missing.
+ */
+export type RetakePorts =
+  | { retakeCheck?: undefined; retakeBlockersOf?: undefined }
+  | { retakeCheck: RetakeCheck; retakeBlockersOf: RetakeBlockers };
+
+export type SchedulingOptions = SchedulingBaseOptions & RetakePorts;
+
+interface SchedulingBaseOptions {
   provinceCode: string | null;
   organisation: OrganisationService;
   registration: RegistrationService;
-  retakeCheck?: RetakeCheck;
-  /**
-   * The same policy for everyone seated in a session that moves. Required with `retakeCheck`: a
-   * move is refused rather than left unchecked without it.
-   */
-  retakeBlockersOf?: RetakeBlockers;
   /**
    * The category's current published blueprint (the question bank answers): a new session is
    * pinned to it and takes its minutes when none are given; null when the category has none.
@@ -69,6 +75,13 @@ export interface SchedulingOptions {
  * the session loaders that apply the access policies. One per service.
  */
 export function createSchedulingCore(conn: Connection, options: SchedulingOptions) {
+  // Checked once, here, for every use: callers without the types (scripts, plain objects) too.
+  if (!options.retakeCheck !== !options.retakeBlockersOf)
+    throw new Error(
+      options.retakeCheck
+        ? "scheduling: retakeCheck is set without retakeBlockersOf, so a moved session could not be checked"
+        : "scheduling: retakeBlockersOf is set without retakeCheck, so a seating would not be checked",
+    );
   const Sessions = examSessionModel(conn);
   const Assignments = assignmentModel(conn);
   const audit = options.audit ?? createAuditService(conn);

@@ -23,6 +23,14 @@ type Verdicts = ReadonlyMap<string, { code: string; message: string }>;
 const sameBlueprint = (a: BlueprintRef | null, b: BlueprintRef | null) =>
   a === b || (!!a && !!b && a.id === b.id && a.version === b.version);
 
+/** Whether every field of a session's change holds what the session has already. */
+function unchanged(s: SessionLean, set: Record<string, unknown>): boolean {
+  return Object.entries(set).every(([key, to]) => {
+    const from = (s as unknown as Record<string, unknown>)[key] ?? null;
+    return to instanceof Date && from instanceof Date ? to.getTime() === from.getTime() : to === from;
+  });
+}
+
 /**
  * Changing a session (场次): a new time or length, new rules, or a cancellation, with its audit
  * entry in one transaction. Kept apart from the scheduling facade (scheduling.service.ts) so that
@@ -46,16 +54,11 @@ export function createSessionUpdates(core: SchedulingCore) {
    * The retake policy's refusals (already passed, retake wait) of `candidateIds` for `session`, in
    * one ask: they were judged on the start they were seated for, and the check-in judges them again
    * on the start the session has then, so a moved session would seat people the door turns away.
-   * A node that judges seatings (`retakeCheck`) but cannot judge a room at once refuses the move.
+   * Without the port the node judges no retakes at all: the core refuses one port without the other.
    */
   async function retakeVerdicts(candidateIds: string[], session: RetakeSession): Promise<Verdicts> {
-    if (candidateIds.length === 0) return new Map();
-    if (options.retakeBlockersOf) return options.retakeBlockersOf(candidateIds, session);
-    if (options.retakeCheck)
-      throw new Error(
-        "scheduling: retakeCheck is set without retakeBlockersOf, so a moved session cannot be checked",
-      );
-    return new Map();
+    if (candidateIds.length === 0 || !options.retakeBlockersOf) return new Map();
+    return options.retakeBlockersOf(candidateIds, session);
   }
 
   /** `seated_candidates_refused`, naming the first few candidates with the policy's reason each. */
@@ -90,6 +93,9 @@ export function createSessionUpdates(core: SchedulingCore) {
       if (body.lateEntryMinutes !== undefined) set.lateEntryMinutes = body.lateEntryMinutes;
       if (body.earliestHandInMinutes !== undefined) set.earliestHandInMinutes = body.earliestHandInMinutes;
       if (body.status === "cancelled") set.status = "cancelled";
+      // A change that changes nothing writes nothing (no entry, no write of the seats, which would
+      // conflict with the room's check-ins) and answers the session as it stands.
+      if (unchanged(s, set)) return toSessionDto(s, now());
       const moved = set.status !== "cancelled" && startsAt.getTime() !== s.startsAt.getTime();
       // A new time or length books the room anew, checked and written under the room's lock.
       const rebooked = set.bookedUntil instanceof Date ? set.bookedUntil : null;

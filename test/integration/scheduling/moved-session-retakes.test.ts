@@ -7,6 +7,7 @@ import { createRegistrationService } from "../../../server/registration/index.js
 import { createSchedulingService, type RetakeBlockers } from "../../../server/scheduling/index.js";
 import { aSessionThroughApi, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
+import { publishedBlueprint, publishedQuestions } from "../question-bank/pinned-bank.js";
 
 const DAY = 86_400_000;
 
@@ -70,6 +71,20 @@ describe("scheduling: moving a session re-checks its seated candidates' retake p
     await officer.agent.patch(`/api/exam-sessions/${session.id}`).send({ durationMinutes: 90 }).expect(200);
   });
 
+  it("when scheduling is given the seating's retake check without the bulk one a move asks, then it is refused when built, not at the first move", () => {
+    const { conn, config } = env.node.ctx;
+    const build = (ports: Record<string, unknown>) => () =>
+      createSchedulingService(conn, {
+        provinceCode: config.provinceCode,
+        organisation: createOrganisationService(conn, config.provinceCode),
+        registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
+        ...(ports as object),
+      });
+    expect(build({ retakeCheck: () => Promise.resolve() })).to.throw(/retakeBlockersOf/);
+    expect(build({ retakeBlockersOf: () => Promise.resolve(new Map()) })).to.throw(/retakeCheck/);
+    expect(build({})).to.not.throw();
+  });
+
   it("when a session is moved earlier than a seated candidate's retake wait allows, then it is refused naming them; moved to a time the wait allows, it goes through", async () => {
     const { conn, config } = env.node.ctx;
     const startsAt = new Date(Date.now() + 40 * DAY);
@@ -115,5 +130,58 @@ describe("scheduling: moving a session re-checks its seated candidates' retake p
     const allowed = new Date(Date.now() + 31 * DAY).toISOString();
     const moved = await sched.updateSession(anOfficer, session.id, { startsAt: allowed });
     expect(moved.startsAt).to.equal(allowed);
+  });
+});
+
+/**
+ * A session scheduled before its category had a blueprint pins one only at its first check-in, so
+ * its retake policy is the current blueprint's. A move judges it on that one and the new start;
+ * what it judged when the candidate was seated (no blueprint, no policy) is not reused.
+ */
+describe("scheduling: moving a session with no pinned blueprint judges the retake policy anew", () => {
+  const env = useTestNode();
+  const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
+  const examiner = useStaffAgent(env, { roles: ["examiner"] });
+  const reviewer = useStaffAgent(env, { roles: ["reviewer"] });
+
+  it("when the category's first blueprint is published after a candidate was seated, then moving the session inside its retake wait is refused naming them, and a time after the wait goes through", async () => {
+    const startsAt = new Date(Date.now() + 40 * DAY);
+    const session = await aSessionThroughApi(env.node, officer, startsAt, 2);
+    expect(session.blueprint).to.equal(null);
+    const waiting = await registerTestCandidate(env.node, { name: "吴待补" });
+    // Failed twice, the last time yesterday: the default policy (one free retake, then 30 days)
+    // lets them sit again from day 29; with no blueprint there is no policy yet.
+    await env.node.ctx.conn.collection("exam_attempts").insertMany(
+      [3, 1].map((daysAgo) => ({
+        _id: `attempt-${waiting.id}-${daysAgo}` as never,
+        candidateId: waiting.id,
+        categoryCode: "01001",
+        status: "submitted",
+        submittedAt: new Date(Date.now() - daysAgo * DAY),
+        result: { passed: false, score: 40 },
+      })),
+    );
+    await officer.agent
+      .post(`/api/exam-sessions/${session.id}/assignments`)
+      .send({ candidateId: waiting.id })
+      .expect(201);
+    const bank = { node: env.node, examiner, reviewer, officer };
+    await publishedQuestions(bank, 1, "未钉方案章节");
+    await publishedBlueprint(bank, 1, "未钉方案章节", "未钉方案");
+
+    const tooEarly = new Date(Date.now() + 10 * DAY).toISOString();
+    const res = await officer.agent.patch(`/api/exam-sessions/${session.id}`).send({ startsAt: tooEarly });
+    expect([res.status, res.body.error?.code]).to.deep.equal([409, "seated_candidates_refused"]);
+    expect(res.body.error.details.candidates).to.deep.equal([
+      { candidateId: waiting.id, name: "吴待补", code: "retake_wait" },
+    ]);
+
+    const allowed = new Date(Date.now() + 35 * DAY).toISOString();
+    const moved = await officer.agent.patch(`/api/exam-sessions/${session.id}`).send({ startsAt: allowed });
+    expect([moved.status, moved.body.session?.startsAt, moved.body.session?.blueprint]).to.deep.equal([
+      200,
+      allowed,
+      null,
+    ]);
   });
 });

@@ -257,6 +257,8 @@ describe("scheduling sessions, seats and tickets", () => {
       organisation,
       registration,
       retakeCheck: () => Promise.reject(errors.conflict("retake_wait", "补考须间隔 30 天")),
+      retakeBlockersOf: (ids) =>
+        Promise.resolve(new Map(ids.map((id) => [id, errors.conflict("retake_wait", "补考须间隔 30 天")]))),
     });
     const { session } = await aSession(2);
     const c = await registerTestCandidate(env.node);
