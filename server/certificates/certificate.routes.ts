@@ -22,8 +22,19 @@ const IdParam = RecordId;
 const CaseId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 /** A certificate's number is its holder's ID number. */
 const CertificateNo = IdNumber;
-/** Which of the node's signing keys to rotate; named, never defaulted, for a change this grave. */
-const RotateKeyBody = z.strictObject({ purpose: z.enum(["certificate", "trust-list"]) });
+/**
+ * Which of the node's signing keys to rotate; named, never defaulted, for a change this grave.
+ * `expectKid`: the key the admin saw open (a kid is 11 base64url characters, crypto/suites.ts
+ * `keyIdOf`; older files' kids may differ, hence only the alphabet and a bound): a page left open
+ * while another admin rotated is refused instead of ending the key that rotation just made.
+ */
+const RotateKeyBody = z.strictObject({
+  purpose: z.enum(["certificate", "trust-list"]),
+  expectKid: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+});
 
 const rawPdf = express.raw({ type: () => true, limit: MAX_VERIFY_PDF_BYTES });
 /**
@@ -80,10 +91,11 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
   });
 
   // The operator's rotation (as `npm run cert:rotate-key`): claimed once across instances, refused
-  // `key_rotation_in_progress` while another runs, audited with the claim's completion.
+  // `key_rotation_in_progress` while another runs and `key_changed_since_viewed` when the key the
+  // admin saw (`expectKid`) is no longer the open one, audited with the claim's completion.
   r.post("/certificates/keys/rotate", access.route("certificate-key:rotate"), async (req, res) => {
-    const { purpose } = parse(RotateKeyBody, req.body);
-    res.status(201).json({ purpose, kid: await c.keyRotation.rotate(actorOf(req), purpose) });
+    const { purpose, expectKid } = parse(RotateKeyBody, req.body);
+    res.status(201).json({ purpose, kid: await c.keyRotation.rotate(actorOf(req), purpose, expectKid) });
   });
 
   r.get("/certificate-issuances", access.route("certificate:manage"), async (req, res) => {

@@ -106,6 +106,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         provinceCode,
         divisionName: (code) => `${divisionName(code)}道路运输管理机构`,
         clock,
+        timeZone: ctx.config.timeZone,
       })
     : null;
 

@@ -210,30 +210,39 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
   }
 
   /**
-   * Rotates the key of `purpose` now in use, once: null when another instance rotated it (or is
-   * rotating it) meanwhile. `leadMs` overrides the configured lead.
+   * Rotates the key of `purpose` now in use, once. `busy`: another instance rotated it (or is
+   * rotating it) meanwhile. `changed`: the caller named the key it saw open (`seen`, an admin's page)
+   * and that key is no longer the open one: rotating the open key would end one the caller never
+   * saw, typically the key another admin's rotation has just made, before it signed anything.
+   * `leadMs` overrides the configured lead.
    */
   async function rotateOnce(
     purpose: Purpose,
     actor: Actor,
     scheduled: boolean,
-    leadMs?: number,
-  ): Promise<{ kid: string; previousKid: string; validFrom: string } | null> {
+    options: { leadMs?: number; seen?: string } = {},
+  ): Promise<{ kid: string; previousKid: string; validFrom: string } | "busy" | "changed"> {
     const open = opts.signing.openKey(purpose);
     if (!open) throw new Error(`no ${purpose} key in use`);
+    // Checked before claiming: a claim names the key it ends, and one on a key nobody asked to end
+    // would stay `rotating` until it went stale.
+    if (options.seen !== undefined && options.seen !== open.kid) return "changed";
     const held = await claim(purpose, open.kid, scheduled, actor, opts.clock());
-    if (!held) return null;
+    if (!held) return "busy";
     let kid: string;
     try {
+      // The key file's compare-and-set, under its lock: the key read above (the one the caller saw,
+      // when it named one) must still be open.
       kid = await opts.signing.rotate(purpose, {
         expectOpen: open.kid,
-        ...(leadMs !== undefined ? { leadMs } : {}),
+        ...(options.leadMs !== undefined ? { leadMs: options.leadMs } : {}),
       });
     } catch (err) {
       // The key was rotated by the holder whose stale claim this one took over: the claim stays,
       // so the next check finds the successor and audits that rotation once (finishInterrupted);
       // deleted, nothing would ever record it.
-      if (err instanceof AppError && err.code === "key_rotated_meanwhile") return null;
+      if (err instanceof AppError && err.code === "key_rotated_meanwhile")
+        return options.seen !== undefined ? "changed" : "busy";
       // Nothing rotated: this holder's claim goes (not one another instance took over since), so
       // the next check (or the operator) can try again.
       await Rotations.deleteOne({ _id: held._id, status: "rotating", claimedAt: held.claimedAt });
@@ -273,23 +282,38 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
       if (from > now) return null;
       const end = from + opts.lifetimeMs;
       if (now < end - opts.leadMs) return null;
-      const rotated = await rotateOnce("certificate", SYSTEM_ACTOR, true, Math.max(opts.leadMs, end - now));
-      if (rotated)
-        opts.logger.info(
-          { kid: rotated.kid, previousKid: rotated.previousKid, switchAt: rotated.validFrom },
-          "certificate signing key rotated on schedule; announced to the hub ahead of its switch",
-        );
-      return rotated?.kid ?? null;
+      const rotated = await rotateOnce("certificate", SYSTEM_ACTOR, true, {
+        leadMs: Math.max(opts.leadMs, end - now),
+      });
+      if (typeof rotated === "string") return null;
+      opts.logger.info(
+        { kid: rotated.kid, previousKid: rotated.previousKid, switchAt: rotated.validFrom },
+        "certificate signing key rotated on schedule; announced to the hub ahead of its switch",
+      );
+      return rotated.kid;
     },
     /**
      * An operator's rotation (a leaked key, a suite change; `npm run cert:rotate-key`, whose actor
      * names the command and the account that ran it): refused `key_rotation_in_progress` while
-     * another rotation of the same key runs or has just replaced it.
+     * another rotation of the same key runs or has just replaced it. `expectKid`: the key the
+     * operator saw open (the admin page's); refused `key_changed_since_viewed` when another
+     * rotation has replaced it since, so a page left open never ends the key a rotation just made.
      */
-    async rotate(actor: Actor, purpose: Purpose = "certificate"): Promise<string> {
+    async rotate(actor: Actor, purpose: Purpose = "certificate", expectKid?: string): Promise<string> {
       await finishInterrupted(opts.clock());
-      const rotated = await rotateOnce(purpose, actor, false);
-      if (!rotated)
+      const rotated = await rotateOnce(
+        purpose,
+        actor,
+        false,
+        expectKid !== undefined ? { seen: expectKid } : {},
+      );
+      if (rotated === "changed")
+        throw errors.conflict(
+          "key_changed_since_viewed",
+          "您看到的签名密钥已被其他管理员或定时轮换更换，本次未轮换；请查看刷新后的密钥列表，确有需要再重试",
+          { expected: expectKid ?? null, open: opts.signing.openKey(purpose)?.kid ?? null },
+        );
+      if (rotated === "busy")
         throw errors.conflict(
           "key_rotation_in_progress",
           "该签名密钥正由其他实例更换或刚已更换，请稍后查看密钥列表，确有需要再重试",

@@ -54,6 +54,8 @@ export interface TransferIssuancePorts {
   divisionName(code: string): string;
   onOutbox?: () => void;
   clock?: () => Date;
+  /** The node's zone (TIME_ZONE), for the times its refusals write; China's when not given. */
+  timeZone?: string;
 }
 
 /**
@@ -95,7 +97,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
         "source_status_unknown",
         "暂时无法从全国中心取得原籍省份证书的当前状态，不能换发；请稍后再试",
       );
-    refuseStaleHomeList(homeList.body, now, t.agreedAt ?? null);
+    refuseStaleHomeList(homeList.body, now, t.agreedAt ?? null, ports.timeZone ?? CHINA_TIME_ZONE);
     const bytes = Buffer.from(canonicalJson(record), "utf8");
     const value = Buffer.from(signature.value, "base64url");
     const signedByHome = trust.lists

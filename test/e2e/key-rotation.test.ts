@@ -162,6 +162,61 @@ describe("the signing keys page and its key rotation (browser)", function () {
     }
   });
 
+  it("when another admin rotated the key after this page read the list, then confirming is refused, the page says the key was already changed and lists the new key", async () => {
+    const first = await createStaff(node, { roles: ["admin"], displayName: "钱管理" });
+    const second = await createStaff(node, { roles: ["admin"], displayName: "孙管理" });
+    const seen = openKid();
+    if (!seen) throw new Error("the node has no certificate key");
+    const stale = await openContext(browser, node.url, { viewport: { width: 1366, height: 900 } });
+    const fresh = await openContext(browser, node.url);
+    try {
+      // Both admins have the page open on the same key list.
+      for (const [ctx, who] of [
+        [stale, first],
+        [fresh, second],
+      ] as const) {
+        await loginThroughForm(ctx.page, who.username, who.password);
+        await ctx.page.goto("/certificates/keys");
+        await keyRows(ctx.page).first().waitFor();
+      }
+      const rowsSeen = await keyRows(stale.page).count();
+      // The stale page's dialog is opened before the other rotation and shows the key then open.
+      await stale.page.getByRole("button", { name: "轮换签名密钥" }).click();
+      const dialog = stale.page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
+      await dialog.waitFor();
+      expect(await dialog.innerText()).to.include(seen);
+      await screenshot(stale.page, "certificate-keys-confirm-stale");
+
+      await fresh.page.getByRole("button", { name: "轮换签名密钥" }).click();
+      await fresh.page.locator(".el-dialog").getByRole("button", { name: "确认轮换" }).click();
+      await fresh.page.locator('[data-test="rotation-result"]').waitFor();
+      const made = openKid();
+      expect(made).to.be.a("string").and.not.equal(seen);
+
+      await dialog.getByRole("button", { name: "确认轮换" }).click();
+      const refused = stale.page.locator('[data-test="rotation-error"]');
+      await refused.waitFor();
+      expect(await refused.innerText())
+        .to.include("未能轮换签名密钥")
+        .and.include("已被更换")
+        .and.include("刷新后的密钥列表");
+      expect(await stale.page.locator('[data-test="rotation-result"]').count()).to.equal(0);
+      // The key the other admin made is untouched, and the refreshed list shows it.
+      expect(openKid()).to.equal(made);
+      await keyRows(stale.page).nth(rowsSeen).waitFor();
+      expect(await keyRows(stale.page).count()).to.equal(rowsSeen + 1);
+      expect((await keyRows(stale.page).allInnerTexts()).find((r) => r.includes(String(made)))).to.include(
+        "待启用",
+      );
+      await screenshot(stale.page, "certificate-keys-changed-since-viewed");
+      expect(stale.errors).to.deep.equal([]);
+      expect(fresh.errors).to.deep.equal([]);
+    } finally {
+      await stale.context.close();
+      await fresh.context.close();
+    }
+  });
+
   it("when a city-level admin or an officer signs in, then 签名密钥 is not offered and its address is refused", async () => {
     const city = await createStaff(node, { roles: ["admin"], divisionCode: "320100" });
     const officer = await createStaff(node, { roles: ["officer"] });

@@ -100,8 +100,9 @@ describe("certificate issuance from exam.passed", function () {
     const pending = await pendingIssuanceOf(behind, pass);
     const error = await issueError(behind, pending);
     expect(error).to.include({ code: "signing_key_not_valid_at_issue", status: 409 });
-    // Both times in the node's zone (Asia/Shanghai here), as the UI shows every time.
-    const localTime = "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}";
+    // Both times in the node's zone (Asia/Shanghai here), written as the pages write theirs
+    // (2026年12月7日 00:30:05), so the officer's screen never mixes two date formats.
+    const localTime = "\\d{4}年\\d{1,2}月\\d{1,2}日 \\d{2}:\\d{2}:\\d{2}";
     expect((error as Error).message).to.match(
       new RegExp(`^签发时间 ${localTime} 早于本节点当前签名密钥的启用时间 ${localTime}，`),
     );

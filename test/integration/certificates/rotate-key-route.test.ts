@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createAuditService } from "../../../server/audit/index.js";
-import { createNodeSigning } from "../../../server/certificates/index.js";
+import { createNodeSigning, openKeyStore } from "../../../server/certificates/index.js";
 import { staffAgent } from "../../helpers/auth.js";
 import { startCertNode, type TestNode } from "./support.js";
 
@@ -58,6 +58,44 @@ describe("POST /api/certificates/keys/rotate, an admin's key rotation", function
       expect(res.status, JSON.stringify(body)).to.equal(400);
     }
     expect(openKid("trust-list")).to.equal(before);
+  });
+
+  it("when two admins confirm a rotation of the key they both saw, one after the other, then the second is refused key_changed_since_viewed and only one new key is made", async () => {
+    const admin = await staffAgent(node, { roles: ["admin"], divisionCode: "320000" });
+    const other = await staffAgent(node, { roles: ["admin"], divisionCode: "320000" });
+    const seen = openKid("certificate");
+    if (!seen) throw new Error("the node has no certificate key");
+    const certificateKeys = () =>
+      openKeyStore(node.ctx.config.certificates.keysDir, node.ctx.config.certificates.suite)
+        .all()
+        .filter((k) => k.purpose === "certificate").length;
+    const keysBefore = certificateKeys();
+
+    const first = await admin.agent.post(ROTATE).send({ purpose: "certificate", expectKid: seen });
+    expect(first.status, JSON.stringify(first.body)).to.equal(201);
+    // The second page still shows the key the first rotation ended, and names it.
+    const second = await other.agent.post(ROTATE).send({ purpose: "certificate", expectKid: seen });
+    expect(second.status, JSON.stringify(second.body)).to.equal(409);
+    expect(second.body.error?.code ?? second.body.code).to.equal("key_changed_since_viewed");
+    expect(second.body.error?.message ?? second.body.message).to.match(/[\u4e00-\u9fff]/);
+
+    expect(openKid("certificate")).to.equal(first.body.kid);
+    expect(certificateKeys()).to.equal(keysBefore + 1);
+    const entries = await node.ctx.conn
+      .collection("audit_log")
+      .countDocuments({ action: "certificate.key_rotated", "details.previousKid": first.body.kid });
+    expect(entries).to.equal(0);
+  });
+
+  it("when the body names the key now open, then it rotates; a kid longer than any key's is refused 400", async () => {
+    const admin = await staffAgent(node, { roles: ["admin"], divisionCode: "320000" });
+    const seen = openKid("trust-list");
+    const res = await admin.agent.post(ROTATE).send({ purpose: "trust-list", expectKid: seen });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    expect(openKid("trust-list")).to.equal(res.body.kid).and.not.equal(seen);
+    const long = await admin.agent.post(ROTATE).send({ purpose: "trust-list", expectKid: "k".repeat(65) });
+    expect(long.status).to.equal(400);
+    expect(openKid("trust-list")).to.equal(res.body.kid);
   });
 
   it("when two rotations of one key are asked at once, then one rotates and the other is refused key_rotation_in_progress", async () => {

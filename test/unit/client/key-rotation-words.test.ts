@@ -3,6 +3,7 @@ import type { RouteRecordRaw } from "vue-router";
 import { POLICIES } from "../../../server/access/policies.js";
 import {
   keyState,
+  openKeyKid,
   rotationFailureMessage,
   rotationResult,
   trustListKeys,
@@ -26,6 +27,24 @@ describe("the signing keys page's words: key states, rotation outcomes and who i
       expect(rotationFailureMessage({ status: 400, code, message: "请求参数有误" }), code).to.equal(
         "请求参数有误",
       );
+  });
+
+  it("when the key the admin saw was changed since (key_changed_since_viewed), then the page says it was already changed and to look at the refreshed list", () => {
+    const m = rotationFailureMessage({
+      status: 409,
+      code: "key_changed_since_viewed",
+      message: "server words",
+    });
+    expect(m).to.include("已被更换").and.include("本次未轮换").and.include("刷新后的密钥列表");
+    expect(m).to.not.include("server words");
+  });
+
+  it("when a rotation is pending its switch, then the key it would end is that one, not the key signing now", () => {
+    const signing = { kid: "k-old", validFrom: "2026-01-01T00:00:00Z", validTo: "2026-12-08T12:00:00Z" };
+    const pending = { kid: "k-new", validFrom: "2026-12-08T12:00:00Z", validTo: null };
+    expect(openKeyKid([signing, pending])).to.equal("k-new");
+    expect(openKeyKid([{ ...signing, validTo: null }])).to.equal("k-old");
+    expect(openKeyKid([])).to.equal(null);
   });
 
   it("when no answer came or the server failed, then the page says it is unknown whether the key was rotated", () => {

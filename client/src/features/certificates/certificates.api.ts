@@ -55,11 +55,14 @@ export const certificatesApi = {
       query: { action: "certificate.key_rotated", limit: 50 },
       ...options,
     }),
-  /** Rotates the node's certificate key; the page words a refusal itself (`notify: false`). */
-  rotateKey: () =>
+  /**
+   * Rotates the node's certificate key if `expectKid` (the key the admin was shown) is still the one
+   * a rotation ends; the page words a refusal itself (`notify: false`).
+   */
+  rotateKey: (expectKid: string) =>
     api.post<{ purpose: "certificate"; kid: string }>(
       "/api/certificates/keys/rotate",
-      { purpose: "certificate" },
+      { purpose: "certificate", expectKid },
       { notify: false },
     ),
   verifyText: (body: Sent<typeof VerifyBody>) =>

@@ -37,6 +37,16 @@ export function keyState(key: Pick<TrustListKey, "validFrom" | "validTo">, now: 
   return key.validTo !== null && Date.parse(key.validTo) <= now ? "ended" : "signing";
 }
 
+/**
+ * The key a rotation would end (server key-store.ts `openKeyOf`): the newest no rotation has ended,
+ * which during a rotation's lead is the new key waiting for its switch, not the one signing. The
+ * page names it in its confirmation and sends it (`expectKid`), so a page left open while another
+ * admin rotated is refused instead of ending the key that rotation just made. Null: none.
+ */
+export function openKeyKid(keys: readonly Pick<TrustListKey, "kid" | "validTo">[]): string | null {
+  return keys.filter((k) => k.validTo === null).at(-1)?.kid ?? null;
+}
+
 /** A failed rotation as the API layer reports it (ApiError): HTTP status (0: no answer), code, message. */
 export interface RotationFailure {
   status: number;
@@ -48,6 +58,8 @@ export interface RotationFailure {
 const REFUSALS: Readonly<Record<string, string>> = {
   key_rotation_in_progress:
     "该签名密钥正由其他管理员或实例轮换，或刚已轮换，本次未轮换。请查看下方密钥列表，确有需要再重试。",
+  key_changed_since_viewed:
+    "您确认时看到的签名密钥已被更换（其他管理员或定时轮换已轮换过），本次未轮换。请查看下方刷新后的密钥列表，确有需要再重试。",
   province_level_only: "仅省级运管机构的系统管理员可以轮换签名密钥，本次未轮换。",
   forbidden: "您的账号无权轮换签名密钥，本次未轮换。",
 };
