@@ -31,7 +31,7 @@ export async function createSocketServer(
     refusingNew?: () => boolean;
   },
 ): Promise<{ io: AppServer; closeRedis: (() => Promise<void>) | null; redis: RedisLink | null }> {
-  const origins = originCheck(o.config.http.allowedOrigins);
+  const origins = originCheck(o.config.http.allowedOrigins, { trustProxy: o.config.http.trustProxy });
   const io: AppServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: 256 * 1024,
