@@ -14,7 +14,7 @@ import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
 import type { LoginRateLimiter } from "./login-rates.js";
 import { logIn, runStrategy, type PassportInstance } from "./passport.js";
-import { csrfTokenFor, issueCsrfToken, requireCsrfToken, SESSION_COOKIE } from "./session.js";
+import { issueCsrfToken, SESSION_COOKIE, type Csrf } from "./session.js";
 import type { SocketSessions } from "../lib/socket-session.js";
 
 /** Ids of records that are ObjectIds, lower-cased: the form every reference to them stores. */
@@ -27,6 +27,8 @@ interface Deps {
   ipLimiter: LoginRateLimiter;
   /** Open sockets end with the login (logout) or the account (deactivation, role or scope change). */
   sockets: SocketSessions;
+  /** The node's CSRF guard: visitors' tokens, and the check on the login routes. */
+  csrf: Csrf;
 }
 
 /** The live account and the session's CSRF token: `/auth/me`, and `/auth/session` once logged in. */
@@ -36,7 +38,7 @@ function answerLoggedIn(req: Request, res: Response): void {
 }
 
 /** Login, logout, the current user, CSRF tokens, and staff account administration. */
-export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps): Router {
+export function authRouter({ auth, passport, access, ipLimiter, sockets, csrf }: Deps): Router {
   const r = strictRouter();
   const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? "";
 
@@ -52,19 +54,19 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
     res.json(result);
   }
 
-  r.get("/auth/csrf", noQuery, (req, res) => {
-    res.json({ csrfToken: csrfTokenFor(req, res) });
+  r.get("/auth/csrf", noQuery, async (req, res) => {
+    res.json({ csrfToken: await csrf.tokenFor(req, res) });
   });
 
   // The strategies read req.body: it is replaced by what the contract made of it (the ID and
   // ticket numbers NFKC-normalised and trimmed), which the check used to throw away, so a
   // correct number typed in full width was compared as typed and refused.
-  r.post("/auth/login", requireCsrfToken, async (req, res) => {
+  r.post("/auth/login", csrf.requireToken, async (req, res) => {
     req.body = parse(LoginBody, req.body);
     await login(req, res, "staff-local");
   });
 
-  r.post("/auth/candidate-login", requireCsrfToken, async (req, res) => {
+  r.post("/auth/candidate-login", csrf.requireToken, async (req, res) => {
     req.body = parse(CandidateLoginBody, req.body);
     await login(req, res, "candidate");
   });
@@ -90,9 +92,9 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets }: Deps)
   r.get(
     "/auth/session",
     noQuery,
-    (req, res, next) => {
+    async (req, res, next) => {
       if (currentUser(req)) return next();
-      const anonymous: SessionStateDto = { user: null, csrfToken: csrfTokenFor(req, res) };
+      const anonymous: SessionStateDto = { user: null, csrfToken: await csrf.tokenFor(req, res) };
       res.json(anonymous);
     },
     access.route("account:self"),

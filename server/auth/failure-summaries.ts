@@ -2,8 +2,7 @@ import mongoose, { type Connection } from "mongoose";
 import type { AuditLog } from "../audit/index.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { Logger } from "../lib/logger.js";
-import { createRefusalBudget, type CountedRefusals } from "../lib/refusal-budget.js";
-import { createRefusalSummaries } from "../lib/refusal-summary.js";
+import { createDueRunner, createFailureCount, type PeriodCount } from "./failure-count.js";
 import { loginRateModel } from "./login-rates.js";
 
 /** How long after a period ends its summary is written: the instances' counts handed in a moment late still get in. */
@@ -44,10 +43,9 @@ interface Waiting {
  * The summaries of failed logins not audited one by one (login-rates.ts `createFailedLoginBudget`),
  * one per period for the whole node.
  *
- * Each instance counts them in its own memory (a refusal budget that admits none, so it only
- * counts, refusal-budget.ts): a flood past the budget costs no database write per failure, and the
- * login never waits on one. They were two upserts each on one contended row, during exactly the
- * flood the budget exists for. Once the period is over, the instance hands its count in, one
+ * Each instance counts them in its own memory (failure-count.ts): a flood past the budget costs
+ * no database write per failure, and the login never waits on one. They were two upserts each on
+ * one contended row, during exactly the flood the budget exists for. Once the period is over, the instance hands its count in, one
  * update of the node's row (`login_rates`, `failed-summary:<window>:<period>`: `$inc` of the count
  * and `$addToSet` of its distinct sources, at most SOURCES_PER_INSTANCE), so `sources` counts a
  * source that failed on two instances once. A grace after the period ends, every instance that
@@ -55,7 +53,7 @@ interface Waiting {
  * `summarised` writes the entry in that same transaction, the others find it marked and write
  * nothing. A count handed in once its period is summed up goes into the next period. Where the
  * node's row cannot be written, the instance audits its own count itself, so it is never lost
- * from the record. Both steps run on refusal-summary.ts's timers, and at once at shutdown.
+ * from the record. Both steps run on failure-count.ts's timers, and at once at shutdown.
  *
  * What a crash loses: an instance that stops without shutting down (close) loses the failures it
  * counted since it last handed in: its own share of the period under way, and of the one before
@@ -77,42 +75,32 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
   /** Shut down: a summary that fails now is not tried again here (the orphan sweep of another is). */
   let closing = false;
 
-  // This instance's failures since it last handed them in: none admitted, every one counted.
-  const counted = createRefusalBudget({
-    perSourcePerMinute: 0,
-    totalPerMinute: 0,
-    maxSources: SOURCES_PER_INSTANCE,
-    summaryWindowMs: windowMs,
-    aligned: true,
-    now,
-  });
-  const handing = createRefusalSummaries<CountedRefusals>({
-    budget: { msUntilSummary: () => counted.msUntilSummary(), takeSummary: (o) => counted.takeCounted(o) },
-    write: handIn,
+  // This instance's failures since it last handed them in.
+  const counted = createFailureCount({ windowMs, maxSources: SOURCES_PER_INSTANCE, now });
+  const handing = createDueRunner<PeriodCount>({
+    msUntilDue: () => counted.msUntilDue(),
+    take: (o) => counted.take(o),
+    run: handIn,
     logger,
   });
 
   /** Periods this instance handed a count into and has not seen summed up yet. */
   const waiting = new Map<number, Waiting>();
-  const summing = createRefusalSummaries<Waiting[]>({
-    budget: {
-      msUntilSummary: () =>
-        waiting.size === 0 ? null : Math.max(0, Math.min(...[...waiting.values()].map((w) => w.at)) - now()),
-      takeSummary: ({ force }) => {
-        const t = now();
-        const due = [...waiting.values()]
-          .filter((w) => force || w.at <= t)
-          .sort((a, b) => a.period - b.period);
-        for (const w of due) waiting.delete(w.period);
-        return due.length > 0 ? due : null;
-      },
+  const summing = createDueRunner<Waiting[]>({
+    msUntilDue: () =>
+      waiting.size === 0 ? null : Math.max(0, Math.min(...[...waiting.values()].map((w) => w.at)) - now()),
+    take: ({ force }) => {
+      const t = now();
+      const due = [...waiting.values()].filter((w) => force || w.at <= t).sort((a, b) => a.period - b.period);
+      for (const w of due) waiting.delete(w.period);
+      return due.length > 0 ? due : null;
     },
-    write: summariseDue,
+    run: summariseDue,
     logger,
   });
 
   /** Adds `c` into period `p`'s row, or a later one's when `p` is summed up; answers the period. */
-  async function addInto(p: number, c: CountedRefusals): Promise<number> {
+  async function addInto(p: number, c: PeriodCount): Promise<number> {
     let period = p;
     for (let tries = 0; tries <= 2 * LATE_TRIES && period <= p + LATE_TRIES; tries++) {
       try {
@@ -139,13 +127,13 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
   }
 
   /** Hands this instance's count in to the node's row; where it cannot be, audits it alone. */
-  async function handIn(c: CountedRefusals): Promise<void> {
+  async function handIn(c: PeriodCount): Promise<void> {
     let period: number;
     try {
-      period = await addInto(Math.floor(c.since / windowMs), c);
+      period = await addInto(c.period, c);
     } catch (err) {
       logger.warn({ err }, "failed-login count not handed in to the node; this instance sums it up");
-      // Thrown on when this fails too: refusal-summary.ts logs the count as lost.
+      // Thrown on when this fails too: the runner (failure-count.ts) logs the count as lost.
       await audit.record({
         action: ACTION,
         actor: null,
@@ -226,7 +214,7 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
   return {
     /** A failure from `source` not audited one by one: counted in memory for its period's summary. */
     count(source: string): void {
-      counted.admit(source);
+      counted.count(source);
       handing.schedule();
     },
 

@@ -15,11 +15,11 @@
 import type { RequestHandler } from "express";
 import type { Connection } from "mongoose";
 import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.js";
-import type { HandshakeRefusalDto, ServerToClientEvents } from "../contracts/socket-events.js";
+import type { HandshakeRefusalDto } from "../contracts/socket-events.js";
 import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import type { DatabaseClock } from "../lib/database-clock.js";
-import { errors, type AppError } from "../lib/errors.js";
+import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { createSocketSessions, guardEvents } from "../lib/socket-session.js";
 import type { AppSocket } from "../lib/socket-types.js";
@@ -28,14 +28,8 @@ import { authRouter } from "./auth.routes.js";
 import { createAuthService, type AuthService } from "./auth.service.js";
 import { createLoginRateLimiter, createLoginRates } from "./login-rates.js";
 import { createPassport } from "./passport.js";
-import {
-  bindCsrfKey,
-  createSessionMiddleware,
-  csrfProtection,
-  onlyForHandshake,
-  randomSessionSecret,
-  SESSION_COLLECTION,
-} from "./session.js";
+import { createCsrf, createSessionMiddleware, onlyForHandshake, randomSessionSecret } from "./session.js";
+import { createSocketChecks, loginStoreOf, type ClosedAttempt } from "./socket-checks.js";
 
 export {
   createAuthService,
@@ -68,15 +62,6 @@ export interface IdentityOptions {
   closedAttempt?: (sessionId: string, candidateId: string) => Promise<ClosedAttempt | null>;
 }
 
-/** How a candidate's attempt closed, as the socket contract's `attempt:closed` carries it. */
-type ClosedAttempt = Parameters<ServerToClientEvents["attempt:closed"]>[0];
-/** The part of a stored login this feature reads: passport's record of a candidate keeps the user. */
-type StoredLogin = {
-  _id: string;
-  expires?: Date;
-  session?: { passport?: { user?: { k?: string; user?: AuthUser } } };
-};
-
 /**
  * The identity feature. Its `middleware` (session → passport → CSRF) must run before every other
  * feature's router, and its `engineMiddleware` gives socket.io handshakes the same session, so a
@@ -107,119 +92,30 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     const mw = createSessionMiddleware(conn, { secret, secure: config.http.cookieSecure, now: auth.now });
     return { mw, secret };
   };
-  const sessionMw: RequestHandler = (req, res, next) => {
-    // A failed build is forgotten, not kept: one database blip on the first request would
-    // otherwise fail every later request until a restart. The next request builds it again.
-    built ??= buildSession().catch((err: unknown) => {
+  // A failed build is forgotten, not kept: one database blip on the first request would
+  // otherwise fail every later request until a restart. The next request builds it again.
+  const session = () =>
+    (built ??= buildSession().catch((err: unknown) => {
       built = null;
       throw err;
-    });
-    built.then(
-      ({ mw, secret }) => {
-        // Visitors' CSRF tokens are signed with the session secret (see csrfTokenFor).
-        bindCsrfKey(req, { secret, secure: config.http.cookieSecure });
-        mw(req, res, next);
-      },
+    }));
+  const sessionMw: RequestHandler = (req, res, next) => {
+    session().then(
+      ({ mw }) => mw(req, res, next),
       (err: unknown) => next(err),
     );
   };
+  // Visitors' CSRF tokens are signed with the session secret (see createCsrf).
+  const csrf = createCsrf({
+    secure: config.http.cookieSecure,
+    secret: () => session().then((s) => s.secret),
+  });
   const sockets = createSocketSessions(logger);
-  const sessionsCollection = conn.collection<StoredLogin>(SESSION_COLLECTION);
-  const sessionEnded = () => errors.unauthorized("登录已失效，请重新登录", "session_ended");
-  // On the database's clock, as its TTL index that removes expired logins.
-  const loginHolds = (login: { expires?: Date } | null) =>
-    login !== null && !(login.expires && login.expires.getTime() < auth.now().getTime());
-  /**
-   * A logout that finished while a handshake was between reading its session and joining the
-   * login's room closed nothing of that socket (it was in no room yet), and a candidate's events
-   * are not checked against the store one by one (one read per save). So once the socket is in
-   * its rooms, the login is looked at once more: logout removes the session before it closes the
-   * room, so any socket that joined too late for the close finds the session gone here.
-   */
-  const connectRefusal = async (socket: AppSocket) => {
-    // A staff socket's check already reads its login (and the live account).
-    if (socket.data.user?.kind !== "candidate") return socketRefusal(socket);
-    const sessionID = socket.data.loginSessionId;
-    const login = sessionID
-      ? await sessionsCollection.findOne({ _id: sessionID }, { projection: { expires: 1 } })
-      : null;
-    return loginHolds(login) ? socketRefusal(socket) : sessionEnded();
-  };
-  /**
-   * Whether the account behind a socket still holds now: never trust what the handshake saw. A
-   * candidate's answer is its login window against the node's database clock (the one the login
-   * gave the window by), given at once (every save asks); a staff member's reads the live account
-   * and the login.
-   */
-  const socketRefusal = (socket: AppSocket): AppError | null | Promise<AppError | null> => {
-    const user = socket.data.user;
-    if (!user) return sessionEnded();
-    if (user.kind === "candidate")
-      return auth.now().getTime() <= (socket.data.candidateUntil ?? 0)
-        ? null
-        : candidateRefusal(socket, user);
-    return staffRefusal(socket, user);
-  };
-  /**
-   * The window given at login has passed: the candidate may still be sitting (extra time, a
-   * pause), so their attempt is asked, and the window moved to its deadline (one read per
-   * deadline, not per save). Exam delivery answers on the database's clock, which deadlines are
-   * kept in (null once deadline and grace have passed): its answer is taken as it is. The window
-   * check above reads the same clock: on this instance's own, one running behind let a candidate
-   * act past a window the login (or another instance) already held to be over.
-   */
-  const candidateRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
-    const until = await auth.candidateSittingUntil(user);
-    if (!until) {
-      // Emitted before the refusal's ack and close, which engine.io sends after it, in order.
-      const closed = await closedSitting(socket.data.loginSessionId);
-      if (closed && socket.connected) socket.emit("attempt:closed", closed);
-      return sessionEnded();
-    }
-    socket.data.candidateUntil = until.getTime();
-    return null;
-  };
-  /**
-   * How the sitting of the candidate logged in as `loginSessionId` closed, for a page refused
-   * because it is over: refused alone, the page says "handed in automatically" (已自动交卷), a
-   * voided attempt included. Read from the login as stored now, so a login logged out or expired
-   * meanwhile is told nothing; null too while the attempt is not closed (the sweeper's to close).
-   */
-  const closedSitting = async (loginSessionId: string | undefined): Promise<ClosedAttempt | null> => {
-    if (!loginSessionId || !options.closedAttempt) return null;
-    const login = await sessionsCollection.findOne(
-      { _id: loginSessionId },
-      { projection: { expires: 1, "session.passport.user": 1 } },
-    );
-    const record = login?.session?.passport?.user;
-    const candidate = record?.k === "candidate" ? record.user?.candidate : undefined;
-    if (!candidate || !loginHolds(login)) return null;
-    return options.closedAttempt(candidate.sessionId, candidate.candidateId);
-  };
-  /**
-   * A handshake without a user: passport found none, and for a candidate past the window given at
-   * login whose sitting is over that is the refusal a page offline at the close meets when it
-   * comes back. `connect_error` is all such a page hears, so how the attempt closed goes with it.
-   */
-  const handshakeRefusal = async (loginSessionId: string | undefined): Promise<HandshakeRefusalDto> => {
-    const closed = await closedSitting(loginSessionId);
-    return closed ? { ...sessionEnded().toBody(), closed } : errors.unauthorized().toBody();
-  };
-  const staffRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
-    const { loginSessionId } = socket.data;
-    const [live, login] = await Promise.all([
-      auth.staffById(user.id),
-      loginSessionId
-        ? sessionsCollection.findOne({ _id: loginSessionId }, { projection: { expires: 1 } })
-        : null,
-    ]);
-    if (!live || !loginHolds(login)) return sessionEnded();
-    const sameScope =
-      live.divisionCode === user.divisionCode &&
-      (live.testCentreId ?? null) === (user.testCentreId ?? null) &&
-      [...live.roles].sort().join() === [...user.roles].sort().join();
-    return sameScope ? null : sessionEnded();
-  };
+  const { connectRefusal, socketRefusal, handshakeRefusal } = createSocketChecks({
+    auth,
+    logins: loginStoreOf(conn),
+    closedAttempt: options.closedAttempt,
+  });
   /**
    * A staff socket that only listens (a proctor console watching its room) is asked nothing by
    * `guardEvents`: its login and live account are asked again on a timer, so a login that expired,
@@ -256,8 +152,8 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       options.clock?.stop();
       await auth.closeFailureSummaries();
     },
-    middleware: [sessionMw, passportInit, passportSession, csrfProtection()],
-    router: authRouter({ auth, passport, access: options.access, ipLimiter, sockets }),
+    middleware: [sessionMw, passportInit, passportSession, csrf.protection()],
+    router: authRouter({ auth, passport, access: options.access, ipLimiter, sockets, csrf }),
     engineMiddleware: [
       onlyForHandshake(sessionMw),
       onlyForHandshake(passportInit),
@@ -294,11 +190,27 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
       const user = socket.data.user;
       if (!user) return;
       sockets.join(socket, user, socket.data.loginSessionId);
-      guardEvents(socket, () => socketRefusal(socket), logger);
+      // Events that arrive while the connect check is still reading wait for its answer: a refusal
+      // there is their refusal too (acked, then the socket closed), and an event never races the
+      // connect check's close (one read of the login between them, not one each).
+      const atConnect = connectRefusal(socket);
+      let connectDecided = false;
+      let waitingOnConnect = 0;
+      guardEvents(
+        socket,
+        () => {
+          if (connectDecided) return socketRefusal(socket);
+          waitingOnConnect += 1;
+          return atConnect.then((refusal) => refusal ?? socketRefusal(socket));
+        },
+        logger,
+      );
       if (user.kind === "staff") recheckWhileOpen(socket);
-      connectRefusal(socket).then(
+      atConnect.then(
         (refusal) => {
-          if (refusal) socket.disconnect(true);
+          connectDecided = true;
+          // An event waiting on this answer refuses and closes the socket itself, after its ack.
+          if (refusal && waitingOnConnect === 0) socket.disconnect(true);
         },
         (err: unknown) => {
           logger.error({ err }, "socket login check at connect failed");

@@ -183,17 +183,14 @@ export function issueCsrfToken(req: { session: session.Session & Partial<session
   return req.session.csrfToken;
 }
 
-/** What signs a visitor's CSRF token, bound to each request by the session middleware. */
-interface CsrfKey {
-  secret: string;
-  secure: boolean;
-}
-const csrfKeys = new WeakMap<object, CsrfKey>();
-
-/** Gives `req` the node's session secret for visitors' CSRF tokens (the session middleware's job). */
-export function bindCsrfKey(req: object, key: CsrfKey): void {
-  csrfKeys.set(req, key);
-}
+/**
+ * A visitor's CSRF nonce cookie. `__Host-` where cookies are Secure: the browser then takes it only
+ * from this exact origin over https, with Path=/ and no Domain, so a sibling subdomain or a
+ * plain-http answer on the path cannot plant a nonce whose token the attacker fetched for
+ * themselves (login CSRF by cookie tossing). Plain-HTTP development cannot set a Secure cookie, so
+ * the prefix would make browsers drop it: the plain name there.
+ */
+export const csrfCookieName = (secure: boolean): string => (secure ? `__Host-${CSRF_COOKIE}` : CSRF_COOKIE);
 
 const NONCE = /^[A-Za-z0-9_-]{32}$/;
 
@@ -223,70 +220,88 @@ function usesSessionToken(req: Request): boolean {
   );
 }
 
-/**
- * The CSRF token for whoever asks: a login's session token (`issueCsrfToken`), or, for a visitor
- * who is not logged in, the HMAC of a random nonce kept in a cookie (signed double submit). Every
- * cookieless GET of /api/auth/csrf or /api/auth/session used to store a session document for its
- * token: a loop of them grew the sessions collection (8 h TTL) and its writes without bound. The
- * visitor's session is first written when they log in (which regenerates it anyway).
- */
-export function csrfTokenFor(req: Request, res: Response): string {
-  if (usesSessionToken(req)) return issueCsrfToken(req);
-  const key = csrfKeys.get(req);
-  if (!key) throw new Error("CSRF key not bound: the session middleware did not run");
-  let nonce = readCookie(req, CSRF_COOKIE);
-  if (!nonce || !NONCE.test(nonce)) {
-    nonce = randomBytes(24).toString("base64url");
-    res.cookie(CSRF_COOKIE, nonce, { httpOnly: true, sameSite: "lax", secure: key.secure, path: "/" });
-  }
-  return signNonce(key.secret, nonce);
-}
-
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * CSRF protection for cookie-authenticated writes (synchroniser token): every unsafe request that
- * carries the session cookie must send the session's token in the `x-csrf-token` header, whatever
- * its path — the check never looks at the path, so no spelling of a route (case, trailing slash,
- * percent-encoding) can step around it. Requests without the session cookie carry no ambient
- * authority (machine-to-machine APIs sign their messages instead) and pass through to their own
- * guards; the login routes, which would otherwise allow login CSRF, add `requireCsrfToken` on the
- * route itself so the check follows the router's own match rather than a list of path strings.
- * Clients read the token from `GET /api/auth/csrf` or from the login answer.
+ * The node's CSRF protection, given what signs visitors' tokens: whether cookies are Secure, and
+ * the session secret (read once from the database on dev/test nodes without SESSION_SECRET, hence
+ * a promise). The guard holds them itself: nothing is bound to requests or kept in module state.
  */
-export function csrfProtection(): RequestHandler {
-  return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method)) return next();
-    if (readCookie(req, SESSION_COOKIE) === undefined) return next();
-    requireCsrfToken(req, _res, next);
+export function createCsrf(key: { secure: boolean; secret: () => Promise<string> }) {
+  const cookieName = csrfCookieName(key.secure);
+  /** The visitor's nonce, from the one cookie name this node sets (a nonce under another name proves nothing). */
+  const nonceOf = (req: Request): string | undefined => {
+    const nonce = readCookie(req, cookieName);
+    return nonce && NONCE.test(nonce) ? nonce : undefined;
+  };
+
+  /**
+   * The token a write must carry: the session's, for a login or a session that holds one; else, for
+   * a visitor, the signature of their nonce cookie (none without the cookie: a token alone is no
+   * proof that this browser fetched it).
+   */
+  async function expectedToken(req: Request): Promise<string | undefined> {
+    if (usesSessionToken(req)) return (req.session as Partial<session.SessionData> | undefined)?.csrfToken;
+    const nonce = nonceOf(req);
+    return nonce && signNonce(await key.secret(), nonce);
+  }
+
+  /**
+   * Refuses the request unless it carries the session's CSRF token. Mounted on the login routes:
+   * a login must come from a page that first fetched a token (`GET /api/auth/csrf`), so a foreign
+   * page cannot log the victim's browser into the attacker's account (login CSRF). A visitor's
+   * token is checked against their nonce cookie (see `tokenFor`), a login's against its session.
+   */
+  const requireToken: RequestHandler = (req, _res, next) => {
+    const sent = req.get(CSRF_HEADER);
+    expectedToken(req).then((expected) => {
+      if (!sent || !safeEqual(expected ?? "", sent))
+        return next(new AppError("csrf_failed", 403, "页面已过期，请刷新后重试"));
+      next();
+    }, next);
+  };
+
+  return {
+    /**
+     * The CSRF token for whoever asks: a login's session token (`issueCsrfToken`), or, for a visitor
+     * who is not logged in, the HMAC of a random nonce kept in a cookie (signed double submit).
+     * Every cookieless GET of /api/auth/csrf or /api/auth/session used to store a session document
+     * for its token: a loop of them grew the sessions collection (8 h TTL) and its writes without
+     * bound. The visitor's session is first written when they log in (which regenerates it anyway).
+     */
+    async tokenFor(req: Request, res: Response): Promise<string> {
+      if (usesSessionToken(req)) return issueCsrfToken(req);
+      let nonce = nonceOf(req);
+      if (!nonce) {
+        nonce = randomBytes(24).toString("base64url");
+        // No Domain (a __Host- cookie must have none): the cookie stays with this host.
+        res.cookie(cookieName, nonce, { httpOnly: true, sameSite: "lax", secure: key.secure, path: "/" });
+      }
+      return signNonce(await key.secret(), nonce);
+    },
+
+    requireToken,
+
+    /**
+     * CSRF protection for cookie-authenticated writes (synchroniser token): every unsafe request
+     * that carries the session cookie must send the session's token in the `x-csrf-token` header,
+     * whatever its path — the check never looks at the path, so no spelling of a route (case,
+     * trailing slash, percent-encoding) can step around it. Requests without the session cookie
+     * carry no ambient authority (machine-to-machine APIs sign their messages instead) and pass
+     * through to their own guards; the login routes, which would otherwise allow login CSRF, add
+     * `requireToken` on the route itself so the check follows the router's own match rather than a
+     * list of path strings. Clients read the token from `GET /api/auth/csrf` or the login answer.
+     */
+    protection(): RequestHandler {
+      return (req, res, next) => {
+        if (SAFE_METHODS.has(req.method)) return next();
+        if (readCookie(req, SESSION_COOKIE) === undefined) return next();
+        requireToken(req, res, next);
+      };
+    },
   };
 }
-
-/**
- * Refuses the request unless it carries the session's CSRF token. Mounted on the login routes:
- * a login must come from a page that first fetched a token (`GET /api/auth/csrf`), so a foreign
- * page cannot log the victim's browser into the attacker's account (login CSRF). A visitor's token
- * is checked against their nonce cookie (see `csrfTokenFor`), a login's against its session.
- */
-export const requireCsrfToken: RequestHandler = (req, _res, next) => {
-  const sent = req.get(CSRF_HEADER);
-  if (!sent || !safeEqual(expectedCsrfToken(req) ?? "", sent)) {
-    return next(new AppError("csrf_failed", 403, "页面已过期，请刷新后重试"));
-  }
-  next();
-};
-
-/**
- * The token a write must carry: the session's, for a login or a session that holds one; else, for
- * a visitor, the signature of their nonce cookie (none without the cookie: a token alone is no
- * proof that this browser fetched it).
- */
-function expectedCsrfToken(req: Request): string | undefined {
-  if (usesSessionToken(req)) return (req.session as Partial<session.SessionData> | undefined)?.csrfToken;
-  const key = csrfKeys.get(req);
-  const nonce = readCookie(req, CSRF_COOKIE);
-  return key && nonce && NONCE.test(nonce) ? signNonce(key.secret, nonce) : undefined;
-}
+export type Csrf = ReturnType<typeof createCsrf>;
 
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);

@@ -20,25 +20,7 @@ export interface RefusalBudgetOptions {
    * once per window); default a minute (HUB_UNSIGNED_LOG_SUMMARY_MS).
    */
   summaryWindowMs?: number;
-  /**
-   * Due once the whole window the first refusal fell in is over (windows are multiples of
-   * summaryWindowMs on `now`) instead of one window after that refusal: where the counts of several
-   * budgets are added up per window (each instance's failed logins, failure-summaries.ts), every
-   * budget hands in its count for the same windows.
-   */
-  aligned?: boolean;
   now?: () => number;
-}
-
-/** What a budget counted but did not log since the last summary, source by source. */
-export interface CountedRefusals {
-  count: number;
-  /** The sources counted, at most `maxSources` of them. */
-  sources: string[];
-  /** Sources that were counted but not kept in `sources`: more than `maxSources` sent refusals. */
-  sourcesLeftOut: boolean;
-  /** When the first of them was counted (on `now`). */
-  since: number;
 }
 
 const MINUTE = 60_000;
@@ -65,34 +47,12 @@ export function createRefusalBudget(options: RefusalBudgetOptions) {
   const everyone: Bucket = { tokens: options.totalPerMinute, at: now() };
   let notLogged = 0;
   const notLoggedFrom = new Set<string>();
-  let leftOut = false;
   /** When the oldest refusal not yet summed up was counted (null: none is waiting). */
   let pendingSince: number | null = null;
 
   function refill(bucket: Bucket, perMinute: number, t: number): void {
     bucket.tokens = refilledTokens(bucket.tokens, bucket.at, t, perMinute);
     bucket.at = t;
-  }
-
-  /** When the summary of refusals counted since `since` is due. */
-  const dueAt = (since: number): number =>
-    options.aligned ? (Math.floor(since / window) + 1) * window : since + window;
-
-  /** As `takeSummary`, with the sources themselves (for adding up with other budgets' counts). */
-  function takeCounted(opts: { force?: boolean } = {}): CountedRefusals | null {
-    if (pendingSince === null || notLogged === 0) return null;
-    if (!opts.force && now() < dueAt(pendingSince)) return null;
-    const counted = {
-      count: notLogged,
-      sources: [...notLoggedFrom],
-      sourcesLeftOut: leftOut,
-      since: pendingSince,
-    };
-    notLogged = 0;
-    notLoggedFrom.clear();
-    leftOut = false;
-    pendingSince = null;
-    return counted;
   }
 
   function sourceBucket(source: string, t: number): Bucket {
@@ -130,17 +90,14 @@ export function createRefusalBudget(options: RefusalBudgetOptions) {
       notLogged += 1;
       pendingSince ??= t;
       if (notLoggedFrom.size < options.maxSources) notLoggedFrom.add(source);
-      else if (!notLoggedFrom.has(source)) leftOut = true;
       return false;
     },
 
     /** Milliseconds until the waiting summary is due (0: now); null when no refusal is waiting. */
     msUntilSummary(): number | null {
       if (pendingSince === null) return null;
-      return Math.max(0, dueAt(pendingSince) - now());
+      return Math.max(0, pendingSince + window - now());
     },
-
-    takeCounted,
 
     /**
      * The refusals counted but not logged since the last summary, once a window has passed since
@@ -148,8 +105,13 @@ export function createRefusalBudget(options: RefusalBudgetOptions) {
      * not yet due.
      */
     takeSummary(opts: { force?: boolean } = {}): { count: number; sources: number } | null {
-      const counted = takeCounted(opts);
-      return counted && { count: counted.count, sources: counted.sources.length };
+      if (pendingSince === null || notLogged === 0) return null;
+      if (!opts.force && now() < pendingSince + window) return null;
+      const summary = { count: notLogged, sources: notLoggedFrom.size };
+      notLogged = 0;
+      notLoggedFrom.clear();
+      pendingSince = null;
+      return summary;
     },
   };
 }

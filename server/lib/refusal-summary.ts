@@ -1,4 +1,5 @@
 import type { Logger } from "./logger.js";
+import type { RefusalBudget } from "./refusal-budget.js";
 
 /** What a summary says: refusals counted but not recorded one by one, and from how many sources. */
 export interface RefusalSummary {
@@ -6,17 +7,8 @@ export interface RefusalSummary {
   sources: number;
 }
 
-/**
- * What the writer sums up: a refusal budget (refusal-budget.ts), or anything else that counts and
- * says when its next summary is due (the failed-login periods waiting to be summed up for the node,
- * failure-summaries.ts).
- */
-export interface Summarised<T> {
-  /** Milliseconds until the next summary is due (0: now); null when nothing is waiting. */
-  msUntilSummary(): number | null;
-  /** What is due (everything waiting with `force`), taken so it is not written twice; null: nothing. */
-  takeSummary(opts: { force?: boolean }): T | null;
-}
+/** What the writer asks of a refusal budget (refusal-budget.ts): when its summary is due, and the summary. */
+type SummarisedBudget = Pick<RefusalBudget, "msUntilSummary" | "takeSummary">;
 
 /**
  * Writes the summary of refusals the budget only counted (refusal-budget.ts) with `write` (the
@@ -24,9 +16,9 @@ export interface Summarised<T> {
  * and at shutdown. It used to be written only when the next refusal arrived, so a burst followed by
  * silence was never summed up and the record under-stated what was refused.
  */
-export function createRefusalSummaries<T = RefusalSummary>(deps: {
-  budget: Summarised<T>;
-  write: (summary: T) => Promise<unknown>;
+export function createRefusalSummaries(deps: {
+  budget: SummarisedBudget;
+  write: (summary: RefusalSummary) => Promise<unknown>;
   logger: Logger;
 }) {
   let timer: NodeJS.Timeout | null = null;

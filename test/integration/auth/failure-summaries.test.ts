@@ -166,26 +166,42 @@ describe("failed-login summaries: counted in memory, one summary a period for th
     const from = await lastSeq(env.node);
     const logger = createLogger({ level: "silent" });
     const audit = createAuditService(env.node.ctx.conn);
-    // Periods short enough to end within the test, on the instance's own clock.
-    const options = { windowMs: 400, clock: () => new Date(), audit, logger };
+    // A period length no other test counts in, and a clock the test moves: the instances' own
+    // timers hand in and sum up, with no wait for a period to start or end.
+    const windowMs = 7_000;
+    const period = Math.floor(aMinuteOfItsOwn().getTime() / windowMs);
+    let t = (period + 1) * windowMs - 1;
+    const options = { windowMs, clock: () => new Date(t), audit, logger };
     const [a, b] = [0, 1].map(() => createFailureSummaries(env.node.ctx.conn, options));
+    const rates = env.node.ctx.conn.collection<{ _id: string; count?: number; summarised?: boolean }>(
+      "login_rates",
+    );
+    const row = () => rates.findOne({ _id: `failed-summary:${windowMs}:${period}` });
     try {
-      // Waits for the start of a period, so every count below falls into one.
-      await new Promise((r) => setTimeout(r, 400 - (Date.now() % 400) + 20));
+      // The last millisecond of the period: every count below falls into it.
       for (let i = 0; i < 5; i++) {
         a!.count("192.0.2.51");
         b!.count(`192.0.2.${52 + (i % 2)}`);
       }
-      let summaries: Record<string, unknown>[] = [];
-      for (let waited = 0; waited < 10_000 && summaries.length === 0; waited += 200) {
-        await new Promise((r) => setTimeout(r, 200));
-        summaries = await summariesAfter(env.node, from);
-      }
-      // A moment more: a second summary of the same period would show now.
-      await new Promise((r) => setTimeout(r, 500));
+      t += 1;
+      await eventually(async () => (await row())?.count === 10, "both instances hand in their count");
+      expect((await row())?.summarised, "not summed up within the grace").to.equal(false);
+      t += 3_000;
+      await eventually(async () => (await row())?.summarised === true, "the period is summed up");
+      // Both instances try: the one left finds the period summed up when it shuts down, at the latest.
+      await Promise.all([a!.close(), b!.close()]);
       expect(await summariesAfter(env.node, from)).to.deep.equal([{ count: 10, sources: 3 }]);
     } finally {
       await Promise.all([a!.close(), b!.close()]);
     }
   });
 });
+
+/** Resolves once `holds` does, asked every few milliseconds; fails the test with `what` after 10 s. */
+async function eventually(holds: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await holds())) {
+    if (Date.now() > deadline) expect.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -204,9 +204,10 @@ describe("cookies behind a TLS-terminating proxy", () => {
       .get("/api/auth/csrf")
       .set("x-forwarded-proto", "https")
       .expect(200);
+    // A __Host- cookie where it can be Secure, the plain name where it cannot.
     const nonce = ([] as string[])
       .concat(csrf.headers["set-cookie"] ?? [])
-      .find((c) => c.startsWith("roadcert.csrf="));
+      .find((c) => /^(__Host-)?roadcert\.csrf=/.test(c));
     const login = await request(target.url)
       .post("/api/auth/login")
       .set("x-forwarded-proto", "https")
@@ -228,10 +229,18 @@ describe("cookies behind a TLS-terminating proxy", () => {
         .and.match(/HttpOnly/i);
   });
 
+  it("when the CSRF nonce cookie is Secure, then it is a __Host- cookie (Path=/, no Domain), so no sibling host or plain-http answer can plant it", async () => {
+    const { nonce } = await cookiesOverHttps(node);
+    expect(nonce).to.match(/^__Host-roadcert\.csrf=/);
+    expect(nonce).to.match(/;\s*Path=\/(;|$)/i);
+    expect(nonce).to.not.match(/;\s*Domain=/i);
+  });
+
   it("when COOKIE_SECURE=false opts out behind the proxy, then the CSRF and session cookies are not Secure even over https", async () => {
     const optedOut = await startTestNode({ env: { TRUST_PROXY: "true", COOKIE_SECURE: "false" } });
     try {
       const { nonce, session } = await cookiesOverHttps(optedOut);
+      expect(nonce, "a __Host- cookie must be Secure: the plain name").to.match(/^roadcert\.csrf=/);
       for (const cookie of [nonce, session])
         expect(cookie)
           .to.be.a("string")

@@ -77,31 +77,6 @@ describe("sharing: the log budget for unauthenticated refusals", () => {
     expect(budget.msUntilSummary()).to.equal(null);
   });
 
-  it("when the budget's summaries are aligned, then one is due when the window the first refusal fell in is over, with the sources themselves", () => {
-    const c = clock();
-    // 1_000_000 is 0 ms into a 10-second window: start 4 seconds into one.
-    c.advance(4_000);
-    const budget = createRefusalBudget({
-      perSourcePerMinute: 0,
-      totalPerMinute: 0,
-      maxSources: 2,
-      summaryWindowMs: 10_000,
-      aligned: true,
-      now: c.now,
-    });
-    for (const source of ["a", "b", "a", "c"]) expect(budget.admit(source)).to.equal(false);
-    expect(budget.msUntilSummary(), "the window's end, not a window after the first").to.equal(6_000);
-    expect(budget.takeCounted()).to.equal(null);
-    c.advance(6_000);
-    expect(budget.takeCounted()).to.deep.equal({
-      count: 4,
-      sources: ["a", "b"],
-      sourcesLeftOut: true,
-      since: 1_004_000,
-    });
-    expect(budget.msUntilSummary(), "taken").to.equal(null);
-  });
-
   it("when more sources appear than it remembers, then the oldest is forgotten and memory stays bounded", () => {
     const c = clock();
     const budget = createRefusalBudget({

@@ -1,0 +1,112 @@
+import type { Logger } from "../lib/logger.js";
+
+/** What one instance counted in one period and has not handed in yet. */
+export interface PeriodCount {
+  /** The period the first of them fell in (whole multiples of `windowMs` on `now`). */
+  period: number;
+  count: number;
+  /** The distinct sources counted, at most `maxSources` of them. */
+  sources: string[];
+  /** More than `maxSources` sources failed: `sources` is a lower bound. */
+  sourcesLeftOut: boolean;
+}
+
+/**
+ * An instance's count of failed logins not audited one by one, for failure-summaries.ts. Due once
+ * the whole period the first of them fell in is over (periods are multiples of `windowMs` on the
+ * node's database clock), so every instance hands in its count for the same periods and the node's
+ * row adds them up. Memory is bounded: a count and at most `maxSources` sources.
+ */
+export function createFailureCount(options: { windowMs: number; maxSources: number; now: () => number }) {
+  const { windowMs, maxSources, now } = options;
+  let count = 0;
+  const sources = new Set<string>();
+  let leftOut = false;
+  /** The period of the oldest failure not yet taken (null: none is waiting). */
+  let period: number | null = null;
+
+  return {
+    /** One failure from `source`. */
+    count(source: string): void {
+      count += 1;
+      period ??= Math.floor(now() / windowMs);
+      if (sources.size < maxSources) sources.add(source);
+      else if (!sources.has(source)) leftOut = true;
+    },
+
+    /** Milliseconds until the count is due (0: now); null when nothing is counted. */
+    msUntilDue(): number | null {
+      return period === null ? null : Math.max(0, (period + 1) * windowMs - now());
+    },
+
+    /** The count once its period is over (at once with `force`, at shutdown), taken so it is handed in once. */
+    take(opts: { force?: boolean } = {}): PeriodCount | null {
+      if (period === null) return null;
+      if (!opts.force && now() < (period + 1) * windowMs) return null;
+      const taken = { period, count, sources: [...sources], sourcesLeftOut: leftOut };
+      count = 0;
+      sources.clear();
+      leftOut = false;
+      period = null;
+      return taken;
+    },
+  };
+}
+export type FailureCount = ReturnType<typeof createFailureCount>;
+
+/**
+ * Runs `run` with what `take` hands out, on a timer when `msUntilDue` says it is due and at once at
+ * `close` (node shutdown): failure-summaries.ts's two steps (hand in the count, sum up the periods
+ * handed in). Runs never overlap, a failed run is logged and never thrown at a timer, and a pending
+ * timer never keeps the process alive.
+ */
+export function createDueRunner<T>(deps: {
+  msUntilDue: () => number | null;
+  take: (opts: { force: boolean }) => T | null;
+  run: (due: T) => Promise<unknown>;
+  logger: Logger;
+}) {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  function runDue(force: boolean): Promise<void> {
+    running = running
+      .then(async () => {
+        const due = deps.take({ force });
+        if (due !== null) await deps.run(due);
+      })
+      .catch((err: unknown) =>
+        deps.logger.error({ err }, "failed-login summary step failed; what it held is lost"),
+      );
+    return running;
+  }
+
+  /** Makes sure what is waiting runs when it is due. */
+  function schedule(): void {
+    const wait = deps.msUntilDue();
+    if (wait === null || timer) return;
+    // Once shut down a timer would outlive the database connection: run at once instead.
+    if (closed) {
+      void runDue(true);
+      return;
+    }
+    timer = setTimeout(() => {
+      timer = null;
+      // Re-armed when the clock said "not yet", or more was counted while it ran.
+      void runDue(false).then(schedule);
+    }, wait);
+    timer.unref();
+  }
+
+  return {
+    schedule,
+    /** Runs what is still waiting at once and stops the timer. */
+    async close(): Promise<void> {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await runDue(true);
+    },
+  };
+}
