@@ -64,13 +64,15 @@ export const ScoreComponent = z.strictObject({
  * the pages and the CSV show. Only `not_reported` is a failure: a province that sent nothing owed
  * nothing when an exemption covered the month (存量系统过渡期, HUB_REPORT_EXEMPTIONS) or when it was
  * not yet in the network (it owes reports from the first whole month after its registration).
- * A province that sent records is `reported`, whatever it owed.
+ * A province that sent records is `reported`, whatever it owed. One that sent none in a month the
+ * hub had its node suspended at any time is `suspended` (暂停接入): the hub refused its batches.
  */
 export const REPORTING_STATUS_LABELS = {
   reported: "已上报",
   not_reported: "未上报",
   exempted: "豁免上报（存量系统过渡期）",
   not_due: "未到上报期（尚未接入）",
+  suspended: "暂停接入",
 } as const;
 export type ReportingStatus = keyof typeof REPORTING_STATUS_LABELS;
 export const ReportingStatus = z.enum(Object.keys(REPORTING_STATUS_LABELS) as [ReportingStatus, ...ReportingStatus[]]);

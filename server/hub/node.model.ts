@@ -32,6 +32,20 @@ const nodeSchema = new Schema(
       },
     ],
     endpoint: { type: String, default: null },
+    /**
+     * When the hub refused the node's messages (`status` suspended), oldest first, the last one
+     * open (`to` null) while it lasts. Written with each status change in the registry's
+     * transaction: the monthly report reads them to tell a month the hub refused the province's
+     * batches (暂停接入) from one it sent nothing in (未上报); the status alone is only today's.
+     * A node suspended before this was kept has no interval for that suspension.
+     */
+    suspensions: [
+      {
+        _id: false,
+        from: { type: Date, required: true },
+        to: { type: Date, default: null },
+      },
+    ],
     registeredAt: { type: Date, required: true },
     /**
      * Steps with every registration: a registration writes only over the revision it read (absent

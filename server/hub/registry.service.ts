@@ -32,6 +32,33 @@ const REGISTRY_VERSION = "nodes";
 /** The node keys known per connection, shared by every registry on it (the hub's and the exchange's gates). */
 const keyCaches = new WeakMap<Connection, { version: number; keys: Map<string, KnownNode> }>();
 
+/** A province as the monthly report covers it (`coverage`). */
+export interface ReportCoverage {
+  provinceCode: string;
+  registeredAt: Date;
+  /** Oldest first; `to` null while the suspension lasts. */
+  suspensions: { from: Date; to: Date | null }[];
+}
+
+type Suspension = { from: Date; to?: Date | null };
+
+/**
+ * The suspension intervals after a status change at `now`: a suspension opens one unless one is
+ * open already (suspending twice is one suspension), a resumption closes the open one. Intervals
+ * before it are kept as they are.
+ */
+export function nextSuspensions(
+  held: readonly Suspension[],
+  status: "active" | "suspended",
+  now: Date,
+): { from: Date; to: Date | null }[] {
+  const out = held.map((s) => ({ from: s.from, to: s.to ?? null }));
+  const open = out.find((s) => s.to === null);
+  if (status === "suspended" && !open) out.push({ from: now, to: null });
+  if (status === "active" && open) open.to = now;
+  return out;
+}
+
 /** Who changed the registry when no operator did: a script or a test setting the network up. */
 const REGISTRY_SYSTEM_ACTOR: AuditActor = { id: "system:hub-registry", kind: "system", name: "系统（脚本登记）" };
 
@@ -270,15 +297,28 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
       }
     },
 
-    /** Suspends a node (its messages are refused from the next request on) or makes it active again, as `actor`. */
+    /**
+     * Suspends a node (its messages are refused from the next request on) or makes it active again,
+     * as `actor`, at `now`. A suspension opens a dated interval and a resumption closes it, in the
+     * same transaction as the status (the monthly report's 暂停接入 is read from them); setting the
+     * status it already has changes no interval.
+     */
     async setStatus(
       provinceCode: string,
       status: "active" | "suspended",
       actor: Actor = REGISTRY_SYSTEM_ACTOR,
+      now: Date = new Date(),
     ): Promise<RegisteredNodeDto> {
+      // No change, nothing written: an entry from X to X, and a new registry version that empties
+      // every instance's key cache, for a click that changed nothing.
+      const current = await Nodes.findOne({ provinceCode }).lean();
+      if (!current) throw errors.notFound("省级节点");
+      if (current.status === status) return toDto(current);
       const doc = await changeNode(async (session) => {
-        const before = await Nodes.findOneAndUpdate({ provinceCode }, { $set: { status } }, { session }).lean();
+        const before = await Nodes.findOne({ provinceCode }).session(session).lean();
         if (!before) throw errors.notFound("省级节点");
+        const suspensions = nextSuspensions(before.suspensions ?? [], status, now);
+        await Nodes.updateOne({ provinceCode }, { $set: { status, suspensions } }, { session });
         await audit().append(session, {
           action: "hub.node_status_changed",
           actor,
@@ -289,6 +329,22 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
         return { ...before, status };
       });
       return toDto(doc);
+    },
+
+    /**
+     * What the monthly report needs of each registered province: since when it is in the network
+     * and when the hub suspended it. Not part of the node DTO (the operator's list): only the
+     * report reads the history.
+     */
+    async coverage(): Promise<ReportCoverage[]> {
+      const rows = await Nodes.find({}, { provinceCode: 1, registeredAt: 1, suspensions: 1 })
+        .sort({ provinceCode: 1 })
+        .lean();
+      return rows.map((n) => ({
+        provinceCode: n.provinceCode,
+        registeredAt: n.registeredAt,
+        suspensions: (n.suspensions ?? []).map((s) => ({ from: s.from, to: s.to ?? null })),
+      }));
     },
 
     async list(): Promise<RegisteredNodeDto[]> {

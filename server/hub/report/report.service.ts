@@ -82,17 +82,29 @@ export interface ReportDeps {
   now?: () => Date;
 }
 
-/** A province the report covers: its code and since when it is in the network. */
+/** A province the report covers: its code, since when it is in the network, when the hub suspended it. */
 interface CoveredProvince {
   code: string;
   registeredAt: Date;
+  /** The registry's dated suspensions (`to` null: still suspended); none for a node never suspended. */
+  suspensions?: readonly { from: Date; to: Date | null }[];
+}
+
+/** Whether the hub had the province suspended at any instant of the month's window (`to` exclusive). */
+function suspendedIn(p: CoveredProvince, window: MonthWindow): boolean {
+  return (p.suspensions ?? []).some(
+    (s) => s.from.getTime() < window.to.getTime() && (s.to === null || s.to.getTime() > window.from.getTime()),
+  );
 }
 
 /**
  * A province's reporting status in a month (REPORTING_STATUS_LABELS). Records sent make it
- * `reported` whatever it owed; having sent none is a failure (`not_reported`) only if it owed a
- * report: not when an exemption covers the month, nor before the first whole month after its
- * registration (a province that joins on the 20th owes no report for the ten days it had).
+ * `reported` whatever it owed, a month partly suspended included: what reached the hub is counted
+ * as any month's. Having sent none is a failure (`not_reported`) only if it owed a report: not when
+ * an exemption covers the month, nor before the first whole month after its registration (a
+ * province that joins on the 20th owes no report for the ten days it had), nor when the hub had
+ * it suspended at any time in the month (`suspended`, 暂停接入): the hub refused its batches
+ * (node_suspended), and the signed report, which cannot be corrected, must not blame it for that.
  */
 export function reportingStatus(
   p: CoveredProvince,
@@ -106,6 +118,7 @@ export function reportingStatus(
   );
   if (exempt) return "exempted";
   if (p.registeredAt.getTime() >= window.from.getTime()) return "not_due";
+  if (suspendedIn(p, window)) return "suspended";
   return "not_reported";
 }
 
@@ -150,7 +163,11 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
 
   /** The provinces a report covers: every registered one, or the one asked for (refused when unknown). */
   async function provincesFor(province: string | undefined): Promise<CoveredProvince[]> {
-    const registered = (await deps.registry.list()).map((n) => ({ code: n.provinceCode, registeredAt: new Date(n.registeredAt) }));
+    const registered = (await deps.registry.coverage()).map((n) => ({
+      code: n.provinceCode,
+      registeredAt: n.registeredAt,
+      suspensions: n.suspensions,
+    }));
     if (!province) return registered;
     if (!isKnownDivision(province) || !province.endsWith("0000"))
       throw errors.badRequest("unknown_province", `${province} 不是 GB/T 2260 省级行政区划代码`);

@@ -69,6 +69,23 @@ describe("hub registry: changes are audited", function () {
     expect(rows[0]!.details).to.deep.include({ nodeStatus: { from: "active", to: "suspended" } });
   });
 
+  it("when an operator sets a node to the status it already has, then nothing is written: no entry, no new registry version", async () => {
+    const operator = await staffAgent(hub.node, { roles: ["hub_operator"] });
+    await hub.registry.register({
+      provinceCode: "230000",
+      name: "黑龙江",
+      nodeKey: generateNodeKey().publicKeyX,
+      certificateKeys: [],
+    });
+    const meta = hub.node.ctx.conn.collection<{ _id: string; version?: number }>("hub_registry_meta");
+    const versionBefore = await meta.find().toArray();
+    const res = await operator.agent.post("/api/hub/nodes/230000/status").send({ status: "active" });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body).to.include({ provinceCode: "230000", status: "active" });
+    expect(await entries("hub.node_status_changed", "230000")).to.have.length(0);
+    expect(await meta.find().toArray()).to.deep.equal(versionBefore);
+  });
+
   it("when a province announces a new certificate key, then an entry names the province as the actor and the key", async () => {
     const { client } = await aRegisteredProvince(hub, "230000", logDb.conn);
     const pair = generateKeyPair("ed25519");
