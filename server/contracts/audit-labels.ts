@@ -64,6 +64,7 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   provinces: "省份数",
   rows: "行数",
   event: "事件",
+  outboxKey: "上报队列记录键",
   idNumber: "身份证号",
   lookupId: "查询编号",
   by: "查询方式",

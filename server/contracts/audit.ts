@@ -136,6 +136,7 @@ export const AUDIT_ACTION_LABELS = {
   "hub.lookup": "全国资格查询",
   "hub.legacy_register_published": "上报存量数据",
   "hub.legacy_register_entry_cancelled": "存量记录因转籍注销",
+  "hub.outbound_retried": "重发被全国中心拒收或搁置的上报记录",
   "hub.report_published": "签名发布月度通报",
   "hub.node_registered": "登记或更新省级节点（节点密钥）",
   "hub.node_status_changed": "暂停或恢复省级节点",

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Connection } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import type { DomainEventName } from "../contracts/domain-events.js";
 import type { Logger } from "./logger.js";
 import { createHoldPause } from "./queue-hold.js";
@@ -15,6 +15,20 @@ import {
 
 /** An entry the consumer's deliver() answered nothing for (a consumer's fault): tried again. */
 const NO_OUTCOME = "未得到本条的处理结果";
+
+/** What a retry reads of the entry it put back (for its audit entry). */
+export interface RetriedEntry {
+  _id: unknown;
+  key?: string;
+  name?: string;
+  subject?: string | null;
+}
+
+/** A retry recorded in the same transaction as its state change (the audit log's). */
+export interface AuditedRetry {
+  transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T>;
+  record(session: ClientSession, entry: RetriedEntry): Promise<void>;
+}
 
 export interface OutboxConsumerOptions {
   conn: Connection;
@@ -136,23 +150,35 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
       if (timer) clearTimeout(timer);
       tick();
     },
-    /** Puts a failed entry back in this consumer's queue (someone fixed the cause). */
-    async retry(id: string): Promise<boolean> {
-      const entry = await Outbox.findOneAndUpdate(
-        { _id: id, ...names, [at("status")]: "failed" },
-        {
-          $set: {
-            [at("status")]: "pending",
-            [at("attempts")]: 0,
-            [at("lastError")]: null,
-            ...(prefix ? { [at("result")]: null } : {}),
+    /**
+     * Puts a failed entry back in this consumer's queue (someone fixed the cause). With `audited`,
+     * the state change runs in `audited.transaction` and `audited.record` is called inside it with
+     * the entry changed, so the retry and its audit entry commit together or not at all.
+     */
+    async retry(id: string, audited?: AuditedRetry): Promise<boolean> {
+      const change = (session?: ClientSession) =>
+        Outbox.findOneAndUpdate(
+          { _id: id, ...names, [at("status")]: "failed" },
+          {
+            $set: {
+              [at("status")]: "pending",
+              [at("attempts")]: 0,
+              [at("lastError")]: null,
+              ...(prefix ? { [at("result")]: null } : {}),
+            },
+            $currentDate: { [at("availableAt")]: true },
           },
-          $currentDate: { [at("availableAt")]: true },
-        },
-        { projection: { subject: 1 } },
-      ).lean<{ subject?: string | null }>();
-      // After the entry's own change, never before (see setAside): its subject's entries set aside
-      // behind it may follow it again.
+          { projection: { subject: 1, key: 1, name: 1 }, ...(session ? { session } : {}) },
+        ).lean<RetriedEntry>();
+      const entry = audited
+        ? await audited.transaction(async (session) => {
+            const changed = await change(session);
+            if (changed) await audited.record(session, changed);
+            return changed;
+          })
+        : await change();
+      // After the entry's own change (committed), never before (see setAside): its subject's
+      // entries set aside behind it may follow it again.
       if (entry?.subject && ordered) await releaseSubject(entry.subject);
       this.kick();
       return entry !== null;

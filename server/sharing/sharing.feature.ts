@@ -8,12 +8,12 @@ import { createLegacyImportService } from "./legacy-import.service.js";
 import { createLegacyTransferOut, type TransferIssuedNotice } from "./legacy-transfer.js";
 import { createLookupService, type LookupAuditPort } from "./lookup.service.js";
 import { createPublisher, PUBLISHED_EVENTS, type Publisher, type PublisherOptions } from "./publisher.js";
+import type { RetryAuditPort } from "./outbound-retry.js";
 import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
 import { sharingRouter } from "./sharing.routes.js";
 import { createStatusListPusher, type CertificateKeysPort, type StatusListPusher } from "./status-list-pusher.js";
 import type { SignedDocument } from "../contracts/certificates.js";
 import type { LookupNoticesPage } from "../contracts/hub.js";
-import type { AuditRecordInput } from "../audit/index.js";
 import type { ClientSession } from "mongoose";
 
 export interface SharingFeature extends Feature {
@@ -39,9 +39,7 @@ export interface SharingFeature extends Feature {
 export function createSharingFeature(
   ctx: FeatureContext,
   options: {
-    audit: LookupAuditPort & {
-      append(session: ClientSession, input: AuditRecordInput): Promise<unknown>;
-    };
+    audit: LookupAuditPort & RetryAuditPort;
     access: Access;
     /** This node's signed certificate status list (from the certificates feature), which the hub serves. */
     statusList?: () => Promise<SignedDocument>;
@@ -82,7 +80,14 @@ export function createSharingFeature(
     res.json({ keyId: key.keyId, publicKey: key.publicKeyX, alg: "ed25519", provinceCode: config.provinceCode });
   });
   router.use(
-    sharingRouter({ publisher, lookups, legacy, access: options.access, lookupNotices: options.lookupNotices }),
+    sharingRouter({
+      publisher,
+      lookups,
+      legacy,
+      access: options.access,
+      audit: options.audit,
+      lookupNotices: options.lookupNotices,
+    }),
   );
   return {
     name: "sharing",

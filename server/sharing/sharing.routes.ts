@@ -7,12 +7,14 @@ import {
   type LookupNoticesPage,
   type OutboundEntryDto,
 } from "../contracts/hub.js";
+import { RecordId } from "../contracts/auth.js";
 import { wholeNumber } from "../contracts/validation.js";
 import { errors } from "../lib/errors.js";
 import { noBody, parse, strictRouter } from "../lib/http.js";
 import type { DeliveryState, OutboxEntry } from "../lib/outbox.js";
 import type { LegacyImportService } from "./legacy-import.service.js";
 import type { LookupService } from "./lookup.service.js";
+import { retryOutbound, type RetryAuditPort } from "./outbound-retry.js";
 import { recordOf, type HubDeliveryResult, type Publisher } from "./publisher.js";
 
 /** Newest first, before this seq (the previous page's `nextCursor`). */
@@ -57,6 +59,12 @@ function toOutboundDto(e: OutboxEntry, state: DeliveryState): OutboundEntryDto {
   };
 }
 
+/**
+ * An outbox entry's id: an ObjectId in either case, made canonical (lower case) as every id the
+ * API takes (`RecordId`); the lower-case-only pattern refused an id copied in upper case with 400.
+ */
+const OutboundId = RecordId.pipe(z.string().regex(/^[0-9a-f]{24}$/, "记录编号须为 24 位十六进制字符"));
+
 const OutboundQuery = z.strictObject({
   status: z.enum(["pending", "sending", "done", "dead"]).optional(),
   limit: wholeNumber(1, 200).default(50),
@@ -74,6 +82,8 @@ export function sharingRouter(deps: {
   lookups: LookupService;
   legacy: LegacyImportService;
   access: Access;
+  /** Where a retry of a dead letter is audited, in the retry's own transaction. */
+  audit: RetryAuditPort;
   /** Lookups made of this province's people, as the node keeps them (the exchange pulls them). */
   lookupNotices: (before: number | undefined, limit: number) => Promise<LookupNoticesPage>;
 }): Router {
@@ -108,8 +118,8 @@ export function sharingRouter(deps: {
     res.json(rows.map((e) => toOutboundDto(e, deps.publisher.stateOf(e))));
   });
   r.post("/sharing/outbound/:id/retry", queue, noBody, async (req, res) => {
-    const id = parse(z.string().regex(/^[0-9a-f]{24}$/), req.params.id);
-    if (!(await deps.publisher.retry(id))) throw errors.notFound("待重发的记录");
+    const id = parse(OutboundId, req.params.id);
+    if (!(await retryOutbound(deps, actorOf(req), id))) throw errors.notFound("待重发的记录");
     res.json({ ok: true });
   });
   return r;
