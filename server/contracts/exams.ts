@@ -250,6 +250,11 @@ export interface AttemptClosedDto {
   attemptId: string;
   status: "submitted" | "voided";
   closeReason: CloseReason;
+  /**
+   * As in `CandidateAttemptDto.categoryCode`: a page refused before it read the attempt knows the
+   * sitting only from this, and its result page names the category (考试类别).
+   */
+  categoryCode: string;
   result: ProvisionalResultDto | null;
   /** As in `CandidateAttemptDto.review`: closed without a score, for review. */
   review?: "paper_changed";

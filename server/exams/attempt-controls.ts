@@ -346,7 +346,7 @@ export function createAttemptControls(
       deps.notifier.toRoom(
         rooms.attempt(attemptId),
         "attempt:closed",
-        toVoidedClosed(attemptId, version, now()),
+        toVoidedClosed(attemptId, res.before.categoryCode, version, now()),
       );
       seats.seat(attemptId);
     });

@@ -135,7 +135,7 @@ export function toCandidateAttempt(
  * carries no result and no answers: it scores nothing, so no answer is missing from a result.
  */
 export function toAttemptClosed(a: AttemptLean, now: Date, official = false): AttemptClosedDto | null {
-  if (a.status === "voided") return toVoidedClosed(a._id, a.chainN, now);
+  if (a.status === "voided") return toVoidedClosed(a._id, a.categoryCode, a.chainN, now);
   if (a.status !== "submitted") return null;
   return toSubmittedClosed(
     a._id,
@@ -153,12 +153,13 @@ export function toAttemptClosed(a: AttemptLean, now: Date, official = false): At
 export function toSubmittedClosed(
   attemptId: string,
   closeReason: CloseReason,
-  v: Pick<CandidateAttemptDto, "result" | "review" | "answers" | "serverTime" | "version">,
+  v: Pick<CandidateAttemptDto, "categoryCode" | "result" | "review" | "answers" | "serverTime" | "version">,
 ): AttemptClosedDto {
   return {
     attemptId,
     status: "submitted",
     closeReason,
+    categoryCode: v.categoryCode,
     result: v.result,
     ...(v.review ? { review: v.review } : {}),
     answers: v.answers,
@@ -171,11 +172,17 @@ export function toSubmittedClosed(
  * `attempt:closed` of a voided attempt at `version`: the one builder for the void's announcement
  * and a refused page's reply. It scores nothing, so no answer of it is missing from a result.
  */
-export function toVoidedClosed(attemptId: string, version: number, now: Date): AttemptClosedDto {
+export function toVoidedClosed(
+  attemptId: string,
+  categoryCode: string,
+  version: number,
+  now: Date,
+): AttemptClosedDto {
   return {
     attemptId,
     status: "voided",
     closeReason: "voided",
+    categoryCode,
     result: null,
     answers: [],
     serverTime: now.getTime(),

@@ -15,6 +15,7 @@ import {
   type ExamNetwork,
 } from "./exam-fixtures.js";
 import type { TestNode } from "../helpers/node.js";
+import { CATEGORIES } from "../../server/contracts/categories.js";
 
 /** Moves the attempt's deadline (and grace) into the past and waits until the sweeper handed it in. */
 async function closeAtDeadline(node: TestNode, attemptId: string): Promise<void> {
@@ -74,6 +75,9 @@ describe("exam room (browser): a page whose login the server refuses", function 
       await page.locator('[data-test="result"]').waitFor({ timeout: 30_000 });
       await expectOnlyQuestion2NotCounted(page);
       expect(await page.locator('[data-test="score-value"]').innerText()).to.match(/^\d+$/);
+      // The page never read the attempt: the category comes from the refusal, shown by its name.
+      const category = page.locator("dt", { hasText: "考试类别" }).locator("xpath=following-sibling::dd");
+      expect((await category.innerText()).trim()).to.equal(CATEGORIES[fixture.session.categoryCode]);
       await screenshot(page, "exam-refused-fresh-page-result");
       // The journal is settled (its clearing follows the naming): nothing of the closed attempt
       // is left to replay.

@@ -143,6 +143,7 @@ function closedAt(attemptId: string, version: number): AttemptClosedDto {
     attemptId,
     status: "submitted",
     closeReason: "candidate",
+    categoryCode: "01001",
     result: null,
     answers: [],
     serverTime: 0,

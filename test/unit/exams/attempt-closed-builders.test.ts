@@ -46,6 +46,6 @@ describe("exam presenters: one attempt:closed payload from the parts each sender
 
   it("when the void builds it from the version it wrote, then it equals what a refused page is told of the voided attempt", () => {
     const doc = attempt({ status: "voided", closeReason: "voided" });
-    expect(toVoidedClosed(doc._id, 9, now)).to.deep.equal(toAttemptClosed(doc, now));
+    expect(toVoidedClosed(doc._id, doc.categoryCode, 9, now)).to.deep.equal(toAttemptClosed(doc, now));
   });
 });

@@ -11,6 +11,7 @@ describe("exam presenters: the closing view (attempt:closed)", () => {
       attemptId: "att_1",
       status: "submitted",
       closeReason: "deadline",
+      categoryCode: "01001",
       version: 7,
     });
     expect(v?.result).to.include({ score: 1, official: true, closeReason: "deadline" });
@@ -24,6 +25,7 @@ describe("exam presenters: the closing view (attempt:closed)", () => {
       attemptId: "att_1",
       status: "voided",
       closeReason: "voided",
+      categoryCode: "01001",
       result: null,
       answers: [],
       serverTime: now.getTime(),

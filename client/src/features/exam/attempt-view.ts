@@ -26,6 +26,8 @@ export function useAttemptView() {
   const result = shallowRef<ProvisionalResultDto | null>(null);
   /** Closed without a score for the exam office to review: no result will come to wait for. */
   const review = ref<"paper_changed" | null>(null);
+  /** The category a close told: a page refused before it read the attempt knows it from nothing else. */
+  const closedCategoryCode = ref<string | null>(null);
   const pauseReason = ref<string | null>(null);
   /** The attempt's version whose status is shown (null: none yet); older messages do not change it. */
   let shownVersion: number | null = null;
@@ -43,6 +45,7 @@ export function useAttemptView() {
     status.value = null;
     result.value = null;
     review.value = null;
+    closedCategoryCode.value = null;
     pauseReason.value = null;
     shownVersion = null;
   }
@@ -91,6 +94,7 @@ export function useAttemptView() {
     status.value = ev.status;
     result.value = ev.result;
     review.value = ev.review ?? null;
+    closedCategoryCode.value = ev.categoryCode;
     return true;
   }
 
@@ -101,6 +105,7 @@ export function useAttemptView() {
     status,
     result,
     review,
+    closedCategoryCode,
     pauseReason,
     concerns,
     reset,

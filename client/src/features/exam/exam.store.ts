@@ -16,6 +16,7 @@ import { remainingMs, serverNow } from "./exam-clock.js";
 import { emitSave, fillMissingSeqs } from "./save-emit.js";
 import { HAND_IN_OFFLINE, handIn, type HandInResult } from "./hand-in.js";
 import { useAttemptJournal } from "./use-attempt-journal.js";
+import { useResyncLoop } from "./resync-loop.js";
 
 export type { AnswerSlot, SaveState } from "./answer-slots.js";
 
@@ -60,8 +61,6 @@ export const useExamStore = defineStore("exam", () => {
 
   let ticker: number | null = null;
   let started = false;
-  let syncing: Promise<void> | null = null;
-  let syncAgain = false;
   let retryTimer: number | null = null;
   /** Who the shown attempt was loaded for (see `start`). */
   let loadedFor: string | null = null;
@@ -85,7 +84,7 @@ export const useExamStore = defineStore("exam", () => {
     // Connected, this page's, and the attempt takes saves (a pause replays on resume).
     resendDue: () =>
       useSocket().connected && !takenOver.value && status.value === "in_progress" && !clock.value?.paused,
-    syncing: () => syncing,
+    syncing: () => loop.syncing(),
     running: () => started,
     stored: (entry, ack) => view.applyAckClock(entry.attemptId, ack, performance.now()),
     refused(_entry, error) {
@@ -171,23 +170,12 @@ export const useExamStore = defineStore("exam", () => {
     saves.countPending();
   }
 
-  /** Full resync (after every connect, and when the server says the attempt moved on). */
-  function resync(): Promise<void> {
-    if (syncing) {
-      syncAgain = true;
-      return syncing;
-    }
-    loading.value = attempt.value === null;
-    syncing = (async () => {
-      try {
-        do {
-          syncAgain = false;
-          await syncOnce();
-        } while (syncAgain);
-      } finally {
-        syncing = null;
-        loading.value = false;
-      }
+  const loop = useResyncLoop({
+    syncOnce,
+    running: () => started,
+    sleep: (ms) => new Promise((resolve) => window.setTimeout(resolve, ms)),
+    ended() {
+      loading.value = false;
       // Check-in happens at the proctor's desk and sends nothing to this seat, so look again
       // shortly: the identity screen appears on its own once the proctor has checked the candidate in.
       if (started && loadError.value?.code === "attempt_not_found" && retryTimer === null) {
@@ -196,8 +184,13 @@ export const useExamStore = defineStore("exam", () => {
           if (started) void resync();
         }, CHECK_IN_POLL_MS);
       }
-    })();
-    return syncing;
+    },
+  });
+
+  /** Full resync (after every connect, and when the server says the attempt moved on). */
+  function resync(): Promise<void> {
+    if (!loop.syncing()) loading.value = attempt.value === null;
+    return loop.resync();
   }
 
   function onConnect(): void {
@@ -369,6 +362,7 @@ export const useExamStore = defineStore("exam", () => {
     status,
     result,
     review,
+    closedCategoryCode: view.closedCategoryCode,
     pauseReason,
     takenOver,
     loginEnded,
