@@ -54,6 +54,7 @@ export const AUDIT_ACTION_LABELS = {
   "auth.login_failures_summarised": "登录失败汇总（超出逐条记录限额）",
   "candidate.registered": "考生报名",
   "candidate.imported": "批量导入报名",
+  "candidate.import_checked": "批量导入报名预检（未写入）",
   "candidate.updated": "修改报名信息",
   "candidate.withdrawn": "撤销报名",
   "candidate.reinstated": "恢复报名",

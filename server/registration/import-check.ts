@@ -14,6 +14,7 @@ import {
   type DeclarationKey,
   type Education,
 } from "../contracts/registration.js";
+import { canSeeDivision } from "../access/index.js";
 import { AppError } from "../lib/errors.js";
 import { checkIdNumber, maskIdNumber } from "../lib/id-number.js";
 import { assertDivisionInScope, isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
@@ -47,6 +48,12 @@ export interface CheckedRow {
   candidate: ImportedCandidate | null;
   /** The withdrawn registration of the same person this row reopens (see `reopenable`), or null. */
   reopens: { _id: PriorRegistration["_id"]; withdrawnAt: Date } | null;
+  /**
+   * The person is registered outside the officer's scope. The row's report says nothing of it (the
+   * precheck answers such a number as a free one, so a dry run is no probe of other counties); the
+   * confirmation refuses the whole file without naming the row.
+   */
+  registeredElsewhere: boolean;
 }
 
 /** The live facts a check needs, read by the caller (inside its transaction when confirming). */
@@ -219,13 +226,16 @@ async function checkRow(
   }
 
   let reopens: CheckedRow["reopens"] = null;
+  let registeredElsewhere = false;
   if (idNumber) {
     const first = firstLineOf.get(idNumber);
     if (first !== undefined) problem("duplicate_in_file", `身份证号与第 ${first} 行重复`);
     else firstLineOf.set(idNumber, row.line);
     const prior = ctx.registered.get(idNumber);
     reopens = reopenable(ctx.actor, prior);
-    if (prior && !reopens) {
+    if (prior && !reopens && !canSeeDivision(ctx.actor.divisionCode, prior.divisionCode))
+      registeredElsewhere = true;
+    else if (prior && !reopens) {
       const refusal = ctx.alreadyRegistered(ctx.actor, prior);
       problem(refusal.code, refusal.message);
     }
@@ -259,7 +269,7 @@ async function checkRow(
     notes: reopens ? [...row.notes, "此人的报名曾被撤销，导入将以本行信息恢复该报名"] : row.notes,
   };
   if (problems.length || !idNumber || !name || !phone || !address || !education || !licenceSound)
-    return { report, candidate: null, reopens: null };
+    return { report, candidate: null, reopens: null, registeredElsewhere };
   const candidate: ImportedCandidate = {
     name,
     sex,
@@ -282,11 +292,11 @@ async function checkRow(
       code: "invalid_field",
       message: body.error.issues.map((i) => i.message).join("；"),
     });
-    return { report, candidate: null, reopens: null };
+    return { report, candidate: null, reopens: null, registeredElsewhere };
   }
   // What the schema made of the fields is what is stored: a name as the form stores it (NFC, one
   // name dot, no spaces between Chinese characters), or a search for 王芳 misses 王　芳.
-  return { report, candidate: { ...candidate, ...body.data }, reopens };
+  return { report, candidate: { ...candidate, ...body.data }, reopens, registeredElsewhere };
 }
 
 /**

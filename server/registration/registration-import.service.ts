@@ -116,6 +116,22 @@ export function createRegistrationImport(d: {
     };
   }
 
+  /**
+   * Why a checked file cannot be written, or null: the rows' own problems first, as the dry run
+   * named them; else a person registered outside the officer's scope, said of the file and never of
+   * a row, as the single registration says it of one number (no report, no line, no masked number).
+   */
+  function refusalOf(stored: StoredImport, checked: CheckedRow[], message: (refused: number) => string): AppError | null {
+    const refused = checked.filter((c) => !c.candidate).length;
+    if (refused > 0) return errors.unprocessable("import_has_problems", message(refused), toDto(stored, checked));
+    if (checked.some((c) => c.registeredElsewhere))
+      return errors.conflict(
+        "id_number_unavailable",
+        "本批有考生的身份证号码无法在本辖区登记，本批考生一个也未写入，请联系省级管理部门",
+      );
+    return null;
+  }
+
   const rowsOf = (stored: StoredImport): SheetRegistration[] =>
     stored.rows.map((r) => ({
       line: r.line,
@@ -125,23 +141,42 @@ export function createRegistrationImport(d: {
     }));
 
   return {
-    /** The dry run: reads and checks the file, remembers it for the confirmation, writes no candidate. */
+    /**
+     * The dry run: reads and checks the file, remembers it for the confirmation, writes no candidate.
+     * Audited (`candidate.import_checked`, with the file's hash and row count) with the import it
+     * stores: a dry run reads the registrations of up to 2,000 ID numbers at once, so repeated ones
+     * must be visible to the province even though they write nothing.
+     */
     async previewImport(actor: AuthUser, body: RegistrationImportBody): Promise<RegistrationImportDto> {
       const bytes = decodeBase64(body.contentBase64, "文件内容");
       const sheet = await readRegistrationSheet(body.filename, bytes);
       const checked = await check(actor, sheet.rows);
-      const [stored] = await Imports.create([
-        {
-          importedBy: actor.id,
-          filename: body.filename,
-          readAs: sheet.readAs,
-          sha256: createHash("sha256").update(bytes).digest("hex"),
-          rows: sheet.rows,
-          expiresAt: new Date(d.now().getTime() + PREVIEW_TTL_MS),
-        },
-      ]);
-      if (!stored) throw new Error("import not stored");
-      return toDto(stored.toObject() as StoredImport, checked);
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      const stored = await d.audit.transaction(async (session) => {
+        const [created] = await Imports.create(
+          [
+            {
+              importedBy: actor.id,
+              filename: body.filename,
+              readAs: sheet.readAs,
+              sha256,
+              rows: sheet.rows,
+              expiresAt: new Date(d.now().getTime() + PREVIEW_TTL_MS),
+            },
+          ],
+          { session },
+        );
+        if (!created) throw new Error("import not stored");
+        await d.audit.append(session, {
+          action: "candidate.import_checked",
+          actor,
+          divisionCode: actor.divisionCode,
+          target: { type: "registration_import", id: String(created._id) },
+          details: { filename: body.filename, rows: sheet.rows.length, sha256 },
+        });
+        return created.toObject() as StoredImport;
+      });
+      return toDto(stored, checked);
     },
 
     /**
@@ -163,13 +198,12 @@ export function createRegistrationImport(d: {
           if (!stored || stored.expiresAt <= now)
             throw errors.notFound("导入批次（或已过期，请重新上传）", "import_not_found");
           const checked = await check(actor, rowsOf(stored), session);
-          const refused = checked.filter((c) => !c.candidate).length;
-          if (refused > 0)
-            throw errors.unprocessable(
-              "import_has_problems",
-              `有 ${refused} 行不能登记，本批考生一个也未写入，请修改文件后重新上传`,
-              toDto(stored, checked),
-            );
+          const refusal = refusalOf(
+            stored,
+            checked,
+            (refused) => `有 ${refused} 行不能登记，本批考生一个也未写入，请修改文件后重新上传`,
+          );
+          if (refusal) throw refusal;
           // The import's one write, before the candidates': a concurrent confirmation of the same
           // import conflicts on it and, retried, finds it confirmed. insertMany below writes every
           // checked row or throws (and the transaction writes nothing), so the count is exact.
@@ -231,10 +265,13 @@ export function createRegistrationImport(d: {
         const stored = (await Imports.findById(importId).lean()) as StoredImport | null;
         if (!stored) throw err;
         const checked = await check(actor, rowsOf(stored));
-        throw errors.unprocessable(
-          "import_has_problems",
-          "导入时有考生刚被登记，本批考生一个也未写入，请查看报告",
-          toDto(stored, checked),
+        throw (
+          refusalOf(stored, checked, () => "导入时有考生刚被登记，本批考生一个也未写入，请查看报告") ??
+          errors.unprocessable(
+            "import_has_problems",
+            "导入时有考生刚被登记，本批考生一个也未写入，请查看报告",
+            toDto(stored, checked),
+          )
         );
       }
     },

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
 import { registerTestCandidate, uniqueIdNumber, useStaffAgent } from "../../helpers/auth.js";
@@ -76,7 +77,7 @@ describe("registration: bulk import from a spreadsheet", () => {
       aRow({ 身份证号: dup }), // 5
       aRow({ 身份证号: dup }), // 6: duplicate of 5
       aRow({ 身份证号: mine.idNumber }), // 7: registered in the officer's scope
-      aRow({ 身份证号: suzhou.idNumber }), // 8: registered out of the officer's scope
+      aRow({ 身份证号: suzhou.idNumber }), // 8: registered out of the officer's scope: read as free here
       aRow({ 报名单位行政区划代码: "320500" }), // 9: registering division out of scope
       aRow({ 报考类别: "飞行员" }), // 10
       aRow({ 姓名: '=HYPERLINK("http://x")' }), // 11
@@ -84,7 +85,7 @@ describe("registration: bulk import from a spreadsheet", () => {
     ];
     const before = await candidates();
     const res = await upload(officer, "问题.csv", csvFile(rows)).expect(200);
-    expect(res.body).to.include({ accepted: 2, refused: 9 });
+    expect(res.body).to.include({ accepted: 3, refused: 8 });
     expect(codesByLine(res.body)).to.deep.equal({
       2: [],
       3: ["id_check_digit"],
@@ -92,7 +93,7 @@ describe("registration: bulk import from a spreadsheet", () => {
       5: [],
       6: ["duplicate_in_file"],
       7: ["candidate_exists"],
-      8: ["id_number_unavailable"],
+      8: [],
       9: ["division_out_of_scope"],
       10: ["unknown_category"],
       11: ["formula_text"],
@@ -105,15 +106,42 @@ describe("registration: bulk import from a spreadsheet", () => {
     expect(messages(3)).to.deep.equal(["身份证号码校验位错误"]);
     expect(messages(4)?.[0]).to.contain("近 3 年无重大以上交通责任事故");
     expect(messages(6)).to.deep.equal(["身份证号与第 5 行重复"]);
-    // The same neutral answer as a single registration: neither that nor where the person is registered.
-    expect(messages(8)).to.deep.equal(["该身份证号码无法在本辖区登记，请联系省级管理部门"]);
     expect(messages(10)).to.deep.equal(["未知的报考类别「飞行员」"]);
 
     const refused = await confirm(officer, res.body.importId).expect(422);
     expect(refused.body.error.code).to.equal("import_has_problems");
-    expect(refused.body.error.details.refused).to.equal(9);
+    expect(refused.body.error.details.refused).to.equal(8);
     expect(await candidates()).to.equal(before);
     expect(await imported(res.body.importId)).to.equal(0);
+  });
+
+  it("when a county officer's file holds an ID number registered in another county, then the dry run shows no problem on that row, the confirmation is refused without naming it, and the dry run is audited", async () => {
+    const elsewhere = await registerTestCandidate(env.node, { divisionCode: "320500" });
+    const rows = [aRow(), aRow({ 身份证号: elsewhere.idNumber })];
+    const bytes = csvFile(rows);
+    const preview = await upload(officer, "外地.csv", bytes).expect(200);
+    // Answered as a free number, as the precheck answers it: the dry run is no probe of other counties.
+    expect(preview.body).to.include({ accepted: 2, refused: 0 });
+    expect(codesByLine(preview.body)).to.deep.equal({ 2: [], 3: [] });
+    const [audited] = await env.node.ctx.conn
+      .collection("audit_log")
+      .find({ action: "candidate.import_checked", "target.id": preview.body.importId })
+      .toArray();
+    expect(audited?.details).to.deep.include({
+      filename: "外地.csv",
+      rows: 2,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+    });
+    expect(audited?.actor.id).to.equal(officer.user.id);
+
+    const before = await candidates();
+    const refused = await confirm(officer, preview.body.importId).expect(409);
+    expect(refused.body.error.code).to.equal("id_number_unavailable");
+    // Which row it is stays unsaid: no report, no line number, no masked ID number.
+    expect(refused.body.error.details ?? null).to.equal(null);
+    expect(refused.body.error.message).to.not.match(/第 \d+ 行/);
+    expect(await candidates()).to.equal(before);
+    expect(await imported(preview.body.importId)).to.equal(0);
   });
 
   it("when someone registers one of the file's people between the dry run and the confirmation, then the confirmation re-checks, names that row and writes nothing", async () => {

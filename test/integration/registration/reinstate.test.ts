@@ -135,15 +135,16 @@ describe("registration: registering a withdrawn candidate again", () => {
     expect(entry?.details).to.deep.include({ registered: 2, reopened: 1 });
   });
 
-  it("when a bulk import names a person withdrawn in another city, then that row is refused without saying so and nothing of the file is written", async () => {
+  it("when a bulk import names a person withdrawn in another city, then the dry run reads the row as free and the confirmation refuses the file without naming it", async () => {
     const idNumber = uniqueIdNumber();
     const id = await withdrawn(idNumber);
     const file = csvFile([aRow({ 身份证号: idNumber, 住址行政区划代码: "320505" }), aRow()]);
     const preview = await upload(suzhou, "报名.csv", file).expect(200);
-    expect(codesByLine(preview.body)).to.deep.equal({ 2: ["id_number_unavailable"], 3: [] });
+    expect(codesByLine(preview.body)).to.deep.equal({ 2: [], 3: [] });
     expect(preview.body.rows[0].notes).to.deep.equal([]);
-    const res = await confirm(suzhou, preview.body.importId).expect(422);
-    expect(res.body.error.code).to.equal("import_has_problems");
+    const res = await confirm(suzhou, preview.body.importId).expect(409);
+    expect(res.body.error.code).to.equal("id_number_unavailable");
+    expect(res.body.error.details ?? null).to.equal(null);
     const stored = await officer.agent.get(`/api/candidates/${id}`).expect(200);
     expect(stored.body.candidate).to.include({ withdrawn: true, divisionCode: "320100" });
   });
