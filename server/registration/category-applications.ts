@@ -95,13 +95,18 @@ export function createCategoryApplications(d: {
       const addedLicence = !recorded && given ? given : null;
       await d.audit.transaction(async (session) => {
         // Only while the registration is as read: not withdrawn, none of the categories applied for
-        // since, and the licence and education the rules were checked on not corrected since; a
-        // change in between is refused, not overwritten.
+        // since, none of the qualifications added here recorded since (another application's day
+        // for one would be pushed beside this one's: one category held twice), and the licence and
+        // education the rules were checked on not corrected since; a change in between is refused,
+        // not overwritten.
         const written = await d.Candidates.updateOne(
           {
             _id: c._id,
             withdrawnAt: null,
             categories: { $nin: wanted },
+            ...(newlyHeld.length > 0
+              ? { "heldQualifications.categoryCode": { $nin: newlyHeld.map((h) => h.categoryCode) } }
+              : {}),
             education: c.education,
             licenceClass: c.licenceClass ?? null,
             licenceFirstIssuedOn: c.licenceFirstIssuedOn ?? null,

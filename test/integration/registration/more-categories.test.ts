@@ -168,4 +168,41 @@ describe("registration: applying for more categories", () => {
     expect(doc?.categories).to.have.members(["02001", "01001", "03003"]);
     expect(doc?.declarations).to.include({ noMajorAccident3y: true, hazmatTraining: true });
   });
+
+  it("when two applications at once declare the same held qualification with different first-issue days, then it is recorded once and the other is refused", async () => {
+    const c = await registerTestCandidate(env.node, { categories: ["01001"] });
+    // Both applications have read the registration (no qualification recorded) before either writes.
+    const base = createAuditService(env.node.ctx.conn);
+    let arrived = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    const audit: AuditLog = {
+      ...base,
+      transaction: async (work) => {
+        if (++arrived === 2) bothRead();
+        await barrier;
+        return base.transaction(work);
+      },
+    };
+    const reg = createRegistrationService(env.node.ctx.conn, { provinceCode: "320000", audit });
+    const actor = { ...officer.user, roles: ["officer"] } as AuthUser;
+    const answers = await Promise.allSettled([
+      reg.applyForCategories(actor, c.id, {
+        categories: ["03001"],
+        declarations: { noMajorAccident3y: true, hazmatTraining: true },
+        heldQualifications: [{ categoryCode: "02001", firstIssuedOn: "2018-01-01" }],
+      }),
+      reg.applyForCategories(actor, c.id, {
+        categories: ["03003"],
+        declarations: { hazmatTraining: true },
+        heldQualifications: [{ categoryCode: "02001", firstIssuedOn: "2019-06-01" }],
+      }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).to.deep.equal(["fulfilled", "rejected"]);
+    const refusal = answers.find((a) => a.status === "rejected");
+    expect((refusal as PromiseRejectedResult).reason).to.include({ code: "candidate_changed" });
+    const held = ((await stored(c.idNumber))?.heldQualifications ?? []) as { categoryCode: string }[];
+    expect(held.filter((h) => h.categoryCode === "02001")).to.have.length(1);
+    expect(await audited(c.id)).to.equal(1);
+  });
 });
