@@ -123,6 +123,9 @@ export const CreateSessionBody = z
   .strict();
 export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
 
+/** Why a cancellation that also changes the time or rules is refused (the route's and the service's). */
+export const CANCELLATION_WITH_CHANGES = "取消场次时不能同时修改时间或规则，请只取消场次";
+
 export const UpdateSessionBody = z
   .object({
     startsAt: isoDate.optional(),
@@ -131,7 +134,18 @@ export const UpdateSessionBody = z
     earliestHandInMinutes: z.number().int().min(0).max(240).optional(),
     status: z.literal("cancelled").optional(),
   })
-  .strict();
+  .strict()
+  // A cancellation is only that: with a new time it booked the room for a session that will not
+  // run, could be refused by that booking, and stored times the session never had.
+  .refine(
+    (b) =>
+      b.status !== "cancelled" ||
+      (b.startsAt === undefined &&
+        b.durationMinutes === undefined &&
+        b.lateEntryMinutes === undefined &&
+        b.earliestHandInMinutes === undefined),
+    { path: ["status"], message: CANCELLATION_WITH_CHANGES },
+  );
 export type UpdateSessionBody = z.infer<typeof UpdateSessionBody>;
 
 export const AssignBody = z
@@ -159,7 +173,11 @@ export interface AutoAssignResultDto {
   refused: { candidateId: string; name: string; code: string; message: string }[];
 }
 
-/** The session list: latest start first, a page at a time (`next` answers where the following one starts). */
+/**
+ * The session list: latest scheduled first (by creation, which a move does not change, so no page
+ * skips or repeats a moved session), a page at a time (`next` answers where the following one
+ * starts); `from`/`to` narrow it to a window of start times.
+ */
 export const ListSessionsQuery = z
   .object({
     categoryCode: CategoryCode.optional(),

@@ -59,8 +59,10 @@ const examSessionSchema = new Schema(
   { timestamps: true, collection: "exam_sessions" },
 );
 examSessionSchema.index({ roomId: 1, startsAt: 1 });
-// The session list: latest start first, the id breaking ties (`newestPage`).
+// The session list's time window (`from`/`to` on the start).
 examSessionSchema.index({ startsAt: -1, _id: -1 });
+// The session list's pages: latest scheduled first, the id breaking ties (`newestPage`).
+examSessionSchema.index({ createdAt: -1, _id: -1 });
 // The question bank's pinned versions (pinned-blueprints.ts): a category's scheduled sessions not
 // over yet, read inside every retirement, quarantine and approval that may shrink a cell.
 examSessionSchema.index({ categoryCode: 1, status: 1, bookedUntil: 1, endsAt: 1 });

@@ -123,7 +123,12 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       return toSessionDto(s.toObject() as SessionLean, now());
     },
 
-    /** A page of the sessions the actor may see, latest start first (see `ListSessionsQuery`). */
+    /**
+     * A page of the sessions the actor may see, latest scheduled first (see `ListSessionsQuery`).
+     * Paged on the creation time, which never changes: paged on the start, which a move changes, a
+     * session moved from a page not yet read to above the cursor was never listed, and one moved the
+     * other way was listed twice.
+     */
     async listSessions(actor: AuthUser, q: ListSessionsQuery): Promise<ExamSessionListDto> {
       const scopes: Record<string, unknown>[] = [];
       if (actor.roles.includes("officer")) scopes.push(divisionFilter(actor.divisionCode));
@@ -139,7 +144,7 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
           ...(q.from ? { $gte: new Date(q.from) } : {}),
           ...(q.to ? { $lt: new Date(q.to) } : {}),
         };
-      const found = await newestPage(Sessions, filter, { time: "startsAt", tie: "_id" }, q.before, q.limit);
+      const found = await newestPage(Sessions, filter, { time: "createdAt", tie: "_id" }, q.before, q.limit);
       const rows = found.rows as SessionLean[];
       const published = (await options.publishedAmong?.(rows.map((r) => String(r._id)))) ?? new Set();
       const at = now();

@@ -1,6 +1,11 @@
 import type { AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
-import type { BlueprintRef, ExamSessionDto, UpdateSessionBody } from "../contracts/scheduling.js";
+import {
+  CANCELLATION_WITH_CHANGES,
+  type BlueprintRef,
+  type ExamSessionDto,
+  type UpdateSessionBody,
+} from "../contracts/scheduling.js";
 import { errors, type AppError } from "../lib/errors.js";
 import { bookedUntilOf } from "./room-booking.js";
 import { toSessionDto, type SessionLean } from "./presenters.js";
@@ -74,9 +79,17 @@ export function createSessionUpdates(core: SchedulingCore) {
 
   return {
     async updateSession(actor: AuthUser, id: string, body: UpdateSessionBody): Promise<ExamSessionDto> {
+      const cancelling = body.status === "cancelled";
+      // The contract refuses it at the edge; a caller that skips the contract is refused here.
+      if (cancelling && Object.keys(body).some((k) => k !== "status"))
+        throw errors.badRequest("cancellation_with_changes", CANCELLATION_WITH_CHANGES);
       const s = await loadForWrite(actor, id);
       if (s.status !== "scheduled") throw errors.conflict("session_cancelled", "该场次已取消");
-      if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能修改");
+      // A session that could not be held (the room lost power before the release) is still
+      // cancelled after its start, so its candidates are not published as 缺考; whether anything
+      // ran (a release, an admission) is checked inside the transaction below.
+      if (s.startsAt <= now() && !cancelling)
+        throw errors.conflict("session_started", "场次已开考，不能修改");
       const set: Record<string, unknown> = {};
       const startsAt = body.startsAt ? new Date(body.startsAt) : s.startsAt;
       const duration = body.durationMinutes ?? s.durationMinutes;
@@ -148,6 +161,16 @@ export function createSessionUpdates(core: SchedulingCore) {
               "session_released",
               "本场次已发卷开考，不能取消；请由监考员处理在考考生（强制交卷或作废）",
             );
+          // After the start a cancellation is for a session that was never held: once anyone was
+          // admitted the proctor's record of the room stands (缺考 or 作废 per candidate).
+          if (
+            doc.startsAt <= now() &&
+            (await Assignments.exists({ sessionId: id, admittedAt: { $ne: null } }).session(session))
+          )
+            throw errors.conflict(
+              "session_admitted",
+              "本场次已开考且已有考生入场核验，不能取消；请由监考员处理在场考生",
+            );
         } else if (await Assignments.exists({ sessionId: id, admittedAt: { $ne: null } }).session(session))
           throw errors.conflict("session_admitted", "已有考生入场核验，本场次的时间和规则不能再修改");
         if (set.endsAt) {
@@ -187,13 +210,14 @@ export function createSessionUpdates(core: SchedulingCore) {
         // Every change (a cancellation, a new time, new rules) writes the session's seats, which is
         // what a check-in in flight claims (`claimSeat`): the two conflict and the one retried
         // sees the other's outcome.
+        // One $set: two spread into the update, the second replaced the first (seats kept old times).
+        const seatSet = {
+          ...(set.endsAt ? { startsAt, endsAt } : {}),
+          ...(set.status === "cancelled" ? { sessionCancelled: true } : {}),
+        };
         await Assignments.updateMany(
           { sessionId: id },
-          {
-            $inc: { admissions: 1 },
-            ...(set.endsAt ? { $set: { startsAt, endsAt } } : {}),
-            ...(set.status === "cancelled" ? { $set: { sessionCancelled: true } } : {}),
-          },
+          { $inc: { admissions: 1 }, ...(Object.keys(seatSet).length > 0 ? { $set: seatSet } : {}) },
           { session },
         );
         await audit.append(session, {

@@ -14,6 +14,34 @@ export interface ReadOptions {
   notify: boolean;
 }
 
+/** A row's identity for `appendOnce`: its `id` where it has one (every list row but audit entries). */
+function idOf(row: unknown): unknown {
+  return typeof row === "object" && row !== null && "id" in row ? row.id : undefined;
+}
+
+/**
+ * The next page joined to the rows shown, each row once: a row already shown (a list paged on a
+ * field that changed between two reads answers it again) is refreshed where it stands, never
+ * listed twice.
+ */
+export function appendOnce<Row>(shown: Row[], page: Row[]): Row[] {
+  const at = new Map<unknown, number>();
+  shown.forEach((row, i) => {
+    const id = idOf(row);
+    if (id !== undefined) at.set(id, i);
+  });
+  const joined = [...shown];
+  for (const row of page) {
+    const id = idOf(row);
+    const i = id === undefined ? undefined : at.get(id);
+    if (i === undefined) {
+      if (id !== undefined) at.set(id, joined.length);
+      joined.push(row);
+    } else joined[i] = row;
+  }
+  return joined;
+}
+
 /**
  * A list read a page at a time with the server's cursor (`next` → `before`), as the candidate,
  * certificate, issuance, session and case lists are: `read` is the list's API call as it stands,
@@ -73,7 +101,7 @@ export function useCursorList<Key extends string, Row, Filters extends object>(
     try {
       const page = await read({ ...shownFilters, before }, { notify: true });
       if (asked !== generation) return;
-      rows.value = [...rows.value, ...page[key]];
+      rows.value = appendOnce(rows.value, page[key]);
       total.value = page.total;
       next.value = page.next;
     } finally {

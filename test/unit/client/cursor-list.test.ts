@@ -80,6 +80,29 @@ describe("a list read a page at a time (client)", () => {
     expect(list.rows.value).to.deep.equal(["a-0", "a-1"]);
   });
 
+  it("when a later page answers a row already shown (moved between two reads), then it is listed once, refreshed where it stands", async () => {
+    const pages: Record<string, { id: string; v: number }[]> = {
+      first: [
+        { id: "s1", v: 1 },
+        { id: "s2", v: 1 },
+      ],
+      "2": [
+        { id: "s2", v: 2 },
+        { id: "s3", v: 1 },
+      ],
+    };
+    const read = ({ before }: { before?: string }) =>
+      Promise.resolve({ sessions: pages[before ?? "first"] ?? [], total: 3, next: before ? null : "2" });
+    const list = useCursorList(read, "sessions", () => ({}));
+    await list.reload();
+    await list.loadMore();
+    expect(list.rows.value).to.deep.equal([
+      { id: "s1", v: 1 },
+      { id: "s2", v: 2 },
+      { id: "s3", v: 1 },
+    ]);
+  });
+
   it("when a row is dropped, then it leaves the rows shown and the total counts one fewer", async () => {
     const list = useCursorList(aServer(5, 2).read, "rows", () => ({ filter: "a" }));
     await list.reload();

@@ -16,7 +16,7 @@ import { api, type Sent } from "@/shared/api.js";
 
 /** REST calls of session scheduling (考试安排). */
 export const schedulingApi = {
-  /** A page of sessions, latest start first, how many match in all and where the next page starts. */
+  /** A page of sessions, latest scheduled first, how many match in all and where the next page starts. */
   sessions: (query: Omit<Sent<typeof ListSessionsQuery>, "limit"> = {}, options?: { notify?: boolean }) =>
     api.get<ExamSessionListDto>("/api/exam-sessions", { query: { ...query, limit: 100 }, ...options }),
   create: (body: Sent<typeof CreateSessionBody>) =>
