@@ -111,6 +111,9 @@ describe("exam room (browser): a page whose login the server refuses", function 
   function expectNothingClaimed(text: string): void {
     expect(text).to.not.match(/已自动交卷|系统自动交卷|已在考试结束时收卷|全部计入|不会丢失/);
     expect(text).to.contain("未能确认").and.contain("举手").and.contain("监考员").and.contain("留在座位");
+    // The server did answer (it refused the login): the card must not say it could not be reached.
+    expect(text).to.contain("服务器不再接受本页登录，未能确认交卷结果").and.not.contain("无法连接");
+    expect(text.split("不再接受本页登录")).to.have.length(2);
   }
 
   it("when the page is offline at time-up and its login is refused before the server closed the attempt, then it does not say the paper was handed in and asks the candidate to stay and tell the proctor", async () => {

@@ -229,6 +229,11 @@ describe("proctor console (browser): check-in, release, pause, extend, incident,
     expect(done2.closeReason).to.equal("forced");
     await pp.locator(`${seat(c2)}[data-state="submitted"]`).waitFor();
     await screenshot(pp, "proctor-console-actions");
+    // The head counts use the legend's words, and a room with no wait before hand-in says so plainly.
+    const stats = await pp.locator('[data-test="stats"]').innerText();
+    expect(stats).to.contain("已签到").and.contain("连接中断").and.contain("已作废").and.not.contain("断线");
+    const strip = await pp.locator(".rc-con__strip").innerText();
+    expect(strip).to.contain("开考后即可交卷").and.not.contain("0 分钟后可交卷");
 
     const room = await roomOf(proctor, sessionId);
     const byId = new Map(room.seats.map((s) => [s.candidateId, s]));

@@ -26,7 +26,7 @@ export type HandInResult<T> = Ack<T> & { unconfirmed: number[] };
 /** Why the page hands nothing in while its socket is down (the dialog says so before, too). */
 export const HAND_IN_OFFLINE = {
   code: "offline",
-  message: "网络连接中断，恢复连接后才能交卷，已作答内容不会丢失",
+  message: "网络连接中断，恢复连接后才能交卷。作答已暂存本机，恢复连接后自动保存",
 };
 
 /**

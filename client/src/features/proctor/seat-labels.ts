@@ -15,11 +15,16 @@ export const SEAT_STATE_TAGS: Record<SeatState, "info" | "primary" | "success" |
   not_arrived: "info",
   checked_in: "primary",
   ready: "primary",
-  in_progress: "success",
+  in_progress: "primary",
   disconnected: "warning",
   submitted: "success",
   voided: "danger",
 };
+
+/** The room's hand-in rule: with no wait, `开考 0 分钟后` would read as a rule that is not there. */
+export function handInRule(minutes: number): string {
+  return minutes > 0 ? `开考 ${minutes} 分钟后可交卷` : "开考后即可交卷";
+}
 
 export const INCIDENT_KIND_LABELS: Record<IncidentKind, string> = {
   environment: "考场环境（停电、噪声、温度等）",
