@@ -78,6 +78,8 @@ describe("exchange forms: a refused date under its field (browser, hub + two pro
       // Only the date is wrong, and the page's general message stays empty.
       expect(await page.locator(".el-form-item.is-error").count()).to.equal(1);
       expect(await page.locator(".el-alert", { hasText: "决定日期晚于今天" }).count()).to.equal(0);
+      // Nor by a toast: the problem is said once, where it is.
+      expect(await page.locator(".el-message--error").count()).to.equal(0);
       await screenshot(page, "exchange-notice-future-date");
 
       // Put right, the problem goes as the field is edited.
@@ -121,6 +123,7 @@ describe("exchange forms: a refused date under its field (browser, hub + two pro
       await dateError.waitFor();
       expect((await dateError.innerText()).trim()).to.equal(`终止日期早于备案的开始从业日期（${startDate}）`);
       expect(await page.locator('[data-test="case-failure"]').count()).to.equal(0);
+      expect(await page.locator(".el-message--error").count()).to.equal(0);
       expect(await page.locator('[data-test="case-state"]').innerText()).to.not.include("已终止");
       await screenshot(page, "exchange-ending-before-start");
       expect(errors).to.deep.equal([]);

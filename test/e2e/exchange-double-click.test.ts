@@ -160,9 +160,10 @@ describe("case page: an answer or withdrawal pressed twice (browser, hub + two p
       await second.page.locator('[data-test="case-acknowledge"]').click();
       const failure = second.page.locator('[data-test="case-failure"]');
       await failure.waitFor();
-      expect((await failure.innerText()).trim()).to.equal("该事项已经答复或已终止");
-      // Answered elsewhere is no failure to fix: said once, in the neutral alert, without a red toast.
-      expect(await failure.getAttribute("class")).to.include("el-alert--info");
+      // Answered elsewhere is no failure to fix, but this press did nothing: a warning says who
+      // handled it and how it stands, once, without a red toast.
+      await failure.getByText("该事项已由江苏省厅业务员处理（已确认），您的操作未执行。", { exact: true }).waitFor();
+      expect(await failure.getAttribute("class")).to.include("el-alert--warning");
       expect(await second.page.locator(".el-message--error").count()).to.equal(0);
       // The tab no longer offers a press that can only be refused: it shows the case as it is.
       await second.page.locator('[data-test="case-state"]').getByText("已确认").waitFor();

@@ -20,9 +20,13 @@ import { api, type RequestOptions, type Sent } from "@/shared/api.js";
  * it); actions keep the toast, since their page's alert may be scrolled out of view.
  */
 export const exchangeApi = {
-  file: (body: Sent<typeof NewFilingBody>) => api.post<CaseDto>("/api/exchange/filings", body),
-  transfer: (body: Sent<typeof NewTransferBody>) => api.post<CaseDto>("/api/exchange/transfers", body),
-  notify: (body: Sent<typeof NewNoticeBody>) => api.post<CaseDto>("/api/exchange/notices", body),
+  /** The sending forms pass `notify` to leave out the toast of problems they show under their fields. */
+  file: (body: Sent<typeof NewFilingBody>, options?: Pick<RequestOptions, "notify">) =>
+    api.post<CaseDto>("/api/exchange/filings", body, options),
+  transfer: (body: Sent<typeof NewTransferBody>, options?: Pick<RequestOptions, "notify">) =>
+    api.post<CaseDto>("/api/exchange/transfers", body, options),
+  notify: (body: Sent<typeof NewNoticeBody>, options?: Pick<RequestOptions, "notify">) =>
+    api.post<CaseDto>("/api/exchange/notices", body, options),
   /** A page of cases, newest first, how many match in all and where the next page starts. */
   list: (query: Omit<Sent<typeof CaseListQuery>, "limit">) =>
     api.get<CaseListDto>("/api/exchange/cases", { query: { ...query, limit: 100 }, notify: false }),

@@ -21,3 +21,14 @@ export function takeFieldRefusals(fields: ReturnType<typeof useFieldErrors>, err
   for (const issue of err.details as ValidationIssue[]) fields.errors[issue.path] = issue.message;
   return true;
 }
+
+/**
+ * Whether every problem of `err` belongs to one of the form's fields (`paths`, as the request
+ * names them): the form then shows each under its field, and a toast would only repeat them, and
+ * outlive them once the fields were put right. A problem the form has no field for keeps the toast.
+ */
+export function placedAtFields(err: unknown, paths: ReadonlySet<string>): boolean {
+  if (!(err instanceof ApiError) || !Array.isArray(err.details) || err.details.length === 0) return false;
+  if (err.code !== "validation_failed" && !FIELD_REFUSALS.has(err.code)) return false;
+  return (err.details as ValidationIssue[]).every((issue) => paths.has(issue.path));
+}
