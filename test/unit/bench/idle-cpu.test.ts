@@ -6,22 +6,39 @@ import { faultMeter, idleCpuMeter } from "../../../scripts/bench/processes.js";
 describe("bench idle-server CPU meter", () => {
   it("when a watched process spins through one step and rests through the next, then each step and the mean say so", async function () {
     if (process.platform !== "linux") this.skip();
-    this.timeout(20_000);
-    // One child spins for 600 ms, then sleeps: the first read holds its work, the second none.
+    this.timeout(60_000);
+    // The child spins for 300 ms of its own CPU once told to (not 300 ms of wall time: on a loaded
+    // machine a wall-clock spin gets a share of a core, and a fixed figure in ms/s failed CI), says
+    // how much CPU the spin took, then rests. The meter's busy figure is checked against that.
     const child = spawn(process.execPath, [
       "-e",
-      "const end = Date.now() + 600; while (Date.now() < end); setTimeout(() => {}, 3000);",
+      `process.stdin.once("data", () => {
+         const from = process.cpuUsage();
+         const spent = () => { const u = process.cpuUsage(from); return (u.user + u.system) / 1000; };
+         while (spent() < 300);
+         process.stdout.write(String(spent()));
+         setTimeout(() => {}, 30000);
+       });
+       process.stdout.write("ready");`,
     ]);
+    const nextLine = () =>
+      new Promise<string>((resolve) => child.stdout.once("data", (b: Buffer) => resolve(String(b))));
     try {
+      await nextLine();
       const meter = idleCpuMeter({ node: child.pid, db: undefined });
       expect(meter.mean()).to.equal(null);
+      const startedAt = performance.now();
       const busyStep = await meter.start();
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const spun = nextLine();
+      child.stdin.write("go\n");
+      const spinMs = Number(await spun);
       const busy = await busyStep();
+      const busySeconds = (performance.now() - startedAt) / 1000;
       const restStep = await meter.start();
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const rest = await restStep();
-      expect(busy.node).to.be.greaterThan(200);
+      // At least the spin's CPU over (at most) the step's wall time, less a clock tick of rounding.
+      expect(busy.node).to.be.at.least(Math.floor((spinMs - 10) / busySeconds));
       expect(rest.node).to.be.lessThan(busy.node / 4);
       // No database watched: its figure is unknown (null in the line), not a database that idled.
       expect(busy.db).to.be.NaN;
