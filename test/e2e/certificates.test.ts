@@ -128,9 +128,13 @@ describe("certificate pages and verification in the browser (browser)", function
       await page.getByRole("button", { name: "吊销" }).click();
       const dialog = page.locator(".el-dialog", { hasText: "吊销证书" });
       expect(await dialog.locator('[data-test="status-action-note"]').innerText()).to.include("行政处罚");
+      // Whose certificate is being revoked, named in the dialog beside a button that says what it does.
+      expect(await dialog.locator('[data-test="status-action-subject"]').innerText()).to.match(
+        new RegExp(`姓名：\\S+\\s+证书编号：${pass.idNumber}-\\d+`),
+      );
       await screenshot(page, "certificate-revoke-dialog");
       await dialog.locator("textarea").fill("伪造从业经历，经查属实");
-      await dialog.getByRole("button", { name: "确定" }).click();
+      await dialog.getByRole("button", { name: "确认吊销" }).click();
       await page.locator(".el-tag", { hasText: "吊销" }).first().waitFor();
       const stored = await node.ctx.conn.collection("certificates").findOne({ certificateNo: pass.idNumber });
       const changedAt = (stored?.statusChangedAt as Date).toISOString();

@@ -54,4 +54,60 @@ describe("the hub's node and key list names signature suites (browser)", functio
       await context.close();
     }
   });
+
+  it("when an operator clicks 停用 or registers a new key for a registered province, then each is confirmed first and 停用 says it was done", async () => {
+    const old = generateNodeKey();
+    const fresh = generateNodeKey();
+    await hub.registry.register({
+      provinceCode: "330000",
+      name: "浙江省",
+      nodeKey: old.publicKeyX,
+      certificateKeys: [],
+    });
+    const operator = await createStaff(hub.node, { roles: ["hub_operator"] });
+    const { context, page, errors } = await openContext(browser, hub.node.url);
+    const status = async () => (await hub.registry.list()).find((n) => n.provinceCode === "330000");
+    try {
+      await loginThroughForm(page, operator.username, operator.password);
+      await page.goto("/hub/nodes");
+      const row = page.locator('[data-test="hub-nodes"] .el-table__row', { hasText: "浙江省" });
+      await row.waitFor();
+      const headers = await page.locator('[data-test="hub-nodes"] th').allInnerTexts();
+      expect(headers.map((h) => h.trim())).to.include.members(["节点公钥指纹", "证书签名密钥"]);
+      const box = page.locator(".el-message-box");
+
+      // 停用: asked first; cancelling leaves the node active, confirming suspends it and says so.
+      await row.getByRole("button", { name: "停用" }).click();
+      expect(await box.innerText()).to.include("停用后浙江省节点将无法收发跨省事项，确认停用？");
+      await screenshot(page, "hub-nodes-suspend-confirm");
+      await box.getByRole("button", { name: "取消" }).click();
+      expect((await status())?.status).to.equal("active");
+      await row.getByRole("button", { name: "停用" }).click();
+      await box.getByRole("button", { name: "确认停用" }).click();
+      await page.locator(".el-message", { hasText: "已停用浙江省节点" }).waitFor();
+      expect((await status())?.status).to.equal("suspended");
+
+      // A new key for a registered province: both fingerprints shown; cancelling keeps the old key.
+      await page.locator(".el-form-item", { hasText: "省份" }).locator(".el-select").click();
+      await page.keyboard.type("浙江");
+      await page.locator(".el-select-dropdown__item", { hasText: "浙江省" }).click();
+      await page.getByPlaceholder("节点公钥（由省级节点提供，43 位字符）").fill(fresh.publicKeyX);
+      await page.getByRole("button", { name: "登记" }).click();
+      await box.waitFor();
+      expect(await box.innerText())
+        .to.include(`原公钥指纹：${old.keyId}`)
+        .and.include(`新公钥指纹：${fresh.keyId}`);
+      await screenshot(page, "hub-nodes-replace-key-confirm");
+      await box.getByRole("button", { name: "取消" }).click();
+      const current = async () => (await status())?.nodeKeys.find((k) => !k.retiredAt)?.keyId;
+      expect(await current()).to.equal(old.keyId);
+      await page.getByRole("button", { name: "登记" }).click();
+      await box.getByRole("button", { name: "确认更换" }).click();
+      await page.locator(".el-message", { hasText: "已登记" }).waitFor();
+      expect(await current()).to.equal(fresh.keyId);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -69,7 +69,8 @@ describe("the signing keys page and its key rotation (browser)", function () {
       await page.getByRole("button", { name: "轮换签名密钥" }).click();
       const dialog = page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
       const note = await dialog.locator('[data-test="rotation-note"]').innerText();
-      expect(note).to.include("新的签名密钥").and.include("仍可验证").and.include("全国中心");
+      expect(note).to.include("新的签名密钥").and.include("仍可验证").and.include("并将公告至全国中心");
+      expect(note).to.not.include("立即");
       await screenshot(page, "certificate-keys-confirm");
       // A double click is one rotation: the second click neither rotates again nor is refused.
       const rotations: string[] = [];
@@ -103,6 +104,9 @@ describe("the signing keys page and its key rotation (browser)", function () {
         .to.include(before)
         .and.include("赵管理")
         .and.include("手动轮换");
+      expect(await page.locator('[data-test="key-rotations"] th', { hasText: "密钥用途" }).count()).to.equal(
+        1,
+      );
       await screenshot(page, "certificate-keys-rotated");
       expect(errors).to.deep.equal([]);
     } finally {
@@ -145,7 +149,7 @@ describe("the signing keys page and its key rotation (browser)", function () {
       await refused.waitFor();
       expect(await refused.innerText())
         .to.include("未能轮换签名密钥")
-        .and.include("正由其他管理员或实例轮换");
+        .and.include("正由其他管理员或定时轮换进行");
       expect(await page.locator('[data-test="rotation-result"]').count()).to.equal(0);
       expect(await keyRows(page).allInnerTexts()).to.deep.equal(before);
       await screenshot(page, "certificate-keys-refused");
@@ -185,6 +189,8 @@ describe("the signing keys page and its key rotation (browser)", function () {
       const dialog = stale.page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
       await dialog.waitFor();
       expect(await dialog.innerText()).to.include(seen);
+      // The notice period, read off the earlier rotation (CERT_KEY_ROTATION_LEAD_HOURS=48).
+      expect(await dialog.locator('[data-test="rotation-note"]').innerText()).to.include("约 48 小时");
       await screenshot(stale.page, "certificate-keys-confirm-stale");
 
       await fresh.page.getByRole("button", { name: "轮换签名密钥" }).click();
@@ -192,6 +198,10 @@ describe("the signing keys page and its key rotation (browser)", function () {
       await fresh.page.locator('[data-test="rotation-result"]').waitFor();
       const made = openKid();
       expect(made).to.be.a("string").and.not.equal(seen);
+      // The key replaced was still waiting: it is not named as the one that signed until now.
+      expect(await fresh.page.locator('[data-test="rotation-result"]').innerText())
+        .to.include(`尚未启用的密钥 ${seen} 已被替换`)
+        .and.not.include(`原密钥 ${seen} 签发`);
 
       await dialog.getByRole("button", { name: "确认轮换" }).click();
       const refused = stale.page.locator('[data-test="rotation-error"]');
@@ -205,9 +215,10 @@ describe("the signing keys page and its key rotation (browser)", function () {
       expect(openKid()).to.equal(made);
       await keyRows(stale.page).nth(rowsSeen).waitFor();
       expect(await keyRows(stale.page).count()).to.equal(rowsSeen + 1);
-      expect((await keyRows(stale.page).allInnerTexts()).find((r) => r.includes(String(made)))).to.include(
-        "待启用",
-      );
+      const staleRows = await keyRows(stale.page).allInnerTexts();
+      expect(staleRows.find((r) => r.includes(String(made)))).to.include("待启用");
+      // The key the other rotation replaced before its switch is not 待启用 any more.
+      expect(staleRows.find((r) => r.includes(seen))).to.include("已被替换（未启用）");
       await screenshot(stale.page, "certificate-keys-changed-since-viewed");
       expect(stale.errors).to.deep.equal([]);
       expect(fresh.errors).to.deep.equal([]);

@@ -2,9 +2,11 @@ import { expect } from "chai";
 import type { RouteRecordRaw } from "vue-router";
 import { POLICIES } from "../../../server/access/policies.js";
 import {
+  KEY_STATE_LABELS,
   keyState,
   openKeyKid,
   rotationFailureMessage,
+  rotationNote,
   rotationResult,
   trustListKeys,
 } from "../../../client/src/features/certificates/key-rotation.js";
@@ -19,7 +21,7 @@ describe("the signing keys page's words: key states, rotation outcomes and who i
   it("when the rotation is refused with a stable code, then the page words it; an unknown code keeps the server's message", () => {
     expect(
       rotationFailureMessage({ status: 409, code: "key_rotation_in_progress", message: "server words" }),
-    ).to.match(/^该签名密钥正由其他管理员或实例轮换.*本次未轮换/);
+    ).to.match(/^该签名密钥正由其他管理员或定时轮换进行.*本次未轮换/);
     expect(
       rotationFailureMessage({ status: 403, code: "province_level_only", message: "server words" }),
     ).to.include("仅省级运管机构");
@@ -51,6 +53,7 @@ describe("the signing keys page's words: key states, rotation outcomes and who i
     const lost = rotationFailureMessage({ status: 0, code: "network_error", message: "无法连接服务器" });
     const failed = rotationFailureMessage({ status: 500, code: "internal_error", message: "服务器错误" });
     for (const m of [lost, failed]) expect(m).to.include("不能确定本次是否已轮换").and.include("密钥列表");
+    expect(failed).to.not.include("internal_error");
   });
 
   it("when a key's switch is ahead, has come or its end has passed, then it is 待启用, 签发中 or no longer signing", () => {
@@ -63,6 +66,26 @@ describe("the signing keys page's words: key states, rotation outcomes and who i
     expect(keyState({ validFrom: "2026-01-01T00:00:00Z", validTo: "2026-12-06T12:00:00Z" }, now)).to.equal(
       "ended",
     );
+  });
+
+  it("when a waiting key was replaced before its switch, then it is 已被替换（未启用）, not 待启用", () => {
+    const now = Date.parse("2026-12-06T12:00:00Z");
+    const replaced = { validFrom: "2026-12-08T12:00:00Z", validTo: "2026-12-08T12:05:00Z" };
+    expect(keyState(replaced, now)).to.equal("superseded");
+    expect(KEY_STATE_LABELS.superseded).to.equal("已被替换（未启用）");
+  });
+
+  it("when the rotation replaced a key still waiting for its switch, then the result does not say that key signed until now", () => {
+    const text = rotationResult("k-c", "k-b", "2026年12月8日 20:05", "k-a");
+    expect(text).to.include("尚未启用的密钥 k-b").and.include("k-a");
+    expect(text).to.not.include("原密钥 k-b");
+  });
+
+  it("when the notice period is known from the rotations, then the note says its length and that the key will be announced, not 立即", () => {
+    const note = rotationNote(48);
+    expect(note).to.include("约 48 小时").and.include("并将公告至全国中心").and.not.include("立即列入");
+    expect(rotationNote(null)).to.include("提前公告期满后").and.not.include("null");
+    expect(rotationNote(0)).to.include("立即开始签发");
   });
 
   it("when the rotation succeeded, then the result names the new key, the key it replaces and the hub", () => {

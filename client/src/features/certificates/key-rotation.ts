@@ -9,12 +9,28 @@ import { ownEntry } from "@contracts/own-entry.js";
 /**
  * What rotating the certificate key does, read before it is confirmed (server/certificates/
  * key-rotation.ts): a rotation cannot be undone, and an admin who thinks it voids the certificates
- * already issued, or that the new key signs at once, would misjudge it.
+ * already issued, or that the new key signs at once, would misjudge it. `leadHours` is the notice
+ * period (CERT_KEY_ROTATION_LEAD_HOURS), as the page reads it off the last rotation (its new key's
+ * start less the rotation's time); null: no rotation yet, so the length is not known to the page.
  */
-export const ROTATION_NOTE =
-  "轮换将生成新的签名密钥，立即列入本省信任列表并公告至全国中心；提前公告期满后，新密钥开始签发新证书，当前密钥同时停止签发。" +
-  "已签发的证书不受影响：原密钥仍保留在信任列表中，其签发的证书仍可验证。" +
-  "轮换用于密钥可能泄露、更换签名算法等情形，完成后不能撤回。";
+export function rotationNote(leadHours: number | null): string {
+  const start =
+    leadHours === 0
+      ? "新密钥立即开始签发新证书，当前密钥同时停止签发。"
+      : `${leadHours === null ? "提前公告期" : `提前公告期（约 ${leadHours} 小时）`}满后，新密钥开始签发新证书，当前密钥同时停止签发。`;
+  return (
+    `轮换将生成新的签名密钥，列入本省信任列表，并将公告至全国中心；${start}` +
+    "已签发的证书不受影响：原密钥仍保留在信任列表中，其签发的证书仍可验证。" +
+    "轮换用于密钥可能泄露、更换签名算法等情形，完成后不能撤回。"
+  );
+}
+
+/** The notice period in whole hours, from a rotation's time and its new key's start; null: unknown. */
+export function leadHoursOf(rotatedAt: string, newKeyFrom: string | null): number | null {
+  if (!newKeyFrom) return null;
+  const ms = Date.parse(newKeyFrom) - Date.parse(rotatedAt);
+  return Number.isFinite(ms) ? Math.max(0, Math.round(ms / 3_600_000)) : null;
+}
 
 /** The certificate keys on the node's own trust list (its signed document's payload), oldest first. */
 export function trustListKeys(doc: SignedDocument): TrustListKey[] {
@@ -23,17 +39,21 @@ export function trustListKeys(doc: SignedDocument): TrustListKey[] {
   return TrustListBody.parse(JSON.parse(new TextDecoder().decode(bytes))).keys;
 }
 
-/** What a key does at `now` (epoch ms): announced and waiting to sign, signing, or verifying only. */
-export type KeyState = "pending" | "signing" | "ended";
+/**
+ * What a key does at `now` (epoch ms): announced and waiting to sign, replaced by a later rotation
+ * before its switch came (its stop is already set), signing, or verifying only.
+ */
+export type KeyState = "pending" | "superseded" | "signing" | "ended";
 
 export const KEY_STATE_LABELS: Readonly<Record<KeyState, string>> = {
   pending: "待启用",
+  superseded: "已被替换（未启用）",
   signing: "签发中",
   ended: "已停止签发（仍可验证）",
 };
 
 export function keyState(key: Pick<TrustListKey, "validFrom" | "validTo">, now: number): KeyState {
-  if (Date.parse(key.validFrom) > now) return "pending";
+  if (Date.parse(key.validFrom) > now) return key.validTo === null ? "pending" : "superseded";
   return key.validTo !== null && Date.parse(key.validTo) <= now ? "ended" : "signing";
 }
 
@@ -57,7 +77,7 @@ export interface RotationFailure {
 /** The refusals the page words itself, by the server's stable code; others keep the server's message. */
 const REFUSALS: Readonly<Record<string, string>> = {
   key_rotation_in_progress:
-    "该签名密钥正由其他管理员或实例轮换，或刚已轮换，本次未轮换。请查看下方密钥列表，确有需要再重试。",
+    "该签名密钥正由其他管理员或定时轮换进行，或刚已轮换，本次未轮换。请查看下方密钥列表，确有需要再重试。",
   key_changed_since_viewed:
     "您确认时看到的签名密钥已被更换（其他管理员或定时轮换已轮换过），本次未轮换。请查看下方刷新后的密钥列表，确有需要再重试。",
   province_level_only: "仅省级运管机构的系统管理员可以轮换签名密钥，本次未轮换。",
@@ -72,17 +92,30 @@ const REFUSALS: Readonly<Record<string, string>> = {
 export function rotationFailureMessage(failure: RotationFailure): string {
   const unknown = "请刷新页面查看密钥列表，确认未轮换后再重试。";
   if (failure.status === 0) return `无法连接服务器，不能确定本次是否已轮换。${unknown}`;
-  if (failure.status >= 500) return `服务器出错（${failure.code}），不能确定本次是否已轮换。${unknown}`;
+  if (failure.status >= 500) return `服务器出错，不能确定本次是否已轮换。${unknown}`;
   return ownEntry(REFUSALS, failure.code) ?? failure.message;
 }
 
 /**
  * What the page says once the key is rotated: the new key, from when it signs (`switchAt`, in the
- * node's words; null when the reloaded list does not show it yet) and the key it replaces.
+ * node's words; null when the reloaded list does not show it yet) and the key it replaces. When
+ * that key was itself still waiting for its switch (`signingKid`, the key signing now, differs), it
+ * is named as replaced before it started, and the key signing now as the one signing until then.
  */
-export function rotationResult(kid: string, previousKid: string | null, switchAt: string | null): string {
+export function rotationResult(
+  kid: string,
+  previousKid: string | null,
+  switchAt: string | null,
+  signingKid: string | null = previousKid,
+): string {
   const from = switchAt ? `将于 ${switchAt} 起签发新证书` : "将在提前公告期满后签发新证书";
-  const before = previousKid ? `，此前仍由原密钥 ${previousKid} 签发` : "";
+  const signing = signingKid ? `，此前仍由原密钥 ${signingKid} 签发` : "";
+  const before =
+    previousKid && previousKid !== signingKid
+      ? `${signing}；尚未启用的密钥 ${previousKid} 已被替换`
+      : previousKid
+        ? `，此前仍由原密钥 ${previousKid} 签发`
+        : "";
   return (
     `已生成新的签名密钥 ${kid}，${from}${before}。` +
     "原密钥签发的证书仍可验证。新密钥已列入本省信任列表，并将公告至全国中心。"
