@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CERTIFICATE_STATUS_LABELS } from "../server/contracts/certificates.js";
 import {
-  DEFAULT_TIME_ZONE,
   DEMO_ANCHORS_FILE,
   DEMO_TRUST_LIST_FILE,
   extractQrFromPdf,
@@ -24,7 +23,7 @@ import {
   verifyQrText,
   type LoadedStatusList,
 } from "../server/certificates/index.js";
-import { formatShown } from "../server/lib/local-time.js";
+import { DEFAULT_TIME_ZONE, formatShown } from "../server/lib/local-time.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -38,7 +38,6 @@ export {
   type StatusListRefusal,
 } from "./crypto/status-list.js";
 export { verifyQrText, type TrustContext } from "./crypto/verify-qr.js";
-export { DEFAULT_TIME_ZONE, formatZoned } from "./crypto/zoned-time.js";
 export { PDF_QR_INFO_KEY, extractQrFromPdf } from "./crypto/pdf-payload.js";
 export { openKeyStore, type KeyStore, type StoredKey } from "./crypto/key-store.js";
 export {
