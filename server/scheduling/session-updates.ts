@@ -171,6 +171,11 @@ export function createSessionUpdates(core: SchedulingCore) {
               "session_admitted",
               "本场次已开考且已有考生入场核验，不能取消；请由监考员处理在场考生",
             );
+          // Results published (every seated candidate officially 缺考) stand: cancelling would leave
+          // official results on a session recorded as never held. Read in the retried transaction,
+          // so a publication committed meanwhile is seen (both write the audit chain's head).
+          if ((await options.publishedAmong?.([id]))?.has(id))
+            throw errors.conflict("results_published", "本场次成绩已发布，不能取消");
         } else if (await Assignments.exists({ sessionId: id, admittedAt: { $ne: null } }).session(session))
           throw errors.conflict("session_admitted", "已有考生入场核验，本场次的时间和规则不能再修改");
         if (set.endsAt) {

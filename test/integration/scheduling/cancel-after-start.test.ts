@@ -66,6 +66,20 @@ describe("scheduling: cancelling a session after its start", () => {
     expect(await statusOf(session.id)).to.equal("scheduled");
   });
 
+  it("when a started session's results were published (every candidate 缺考), then the cancellation is refused as results_published", async () => {
+    const { session } = await aStartedSession();
+    // The exam feature's record of a publication, as results.publish leaves it for this session.
+    await env.node.ctx.conn
+      .collection("exam_publications")
+      .insertOne({ sessionId: session.id, publishedAt: new Date(), report: {} });
+    const res = await officer.agent
+      .patch(`/api/exam-sessions/${session.id}`)
+      .send({ status: "cancelled" })
+      .expect(409);
+    expect(res.body.error.code).to.equal("results_published");
+    expect(await statusOf(session.id)).to.equal("scheduled");
+  });
+
   it("when a started session is given new rules rather than cancelled, then it is still refused as session_started", async () => {
     const { session } = await aStartedSession();
     const res = await officer.agent
