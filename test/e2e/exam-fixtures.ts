@@ -7,6 +7,7 @@ import { loginCandidate, scheduleCandidates, staffAgent, type AuthedAgent } from
 import { startTestNode } from "../helpers/node.js";
 import { launchBrowser, openContext } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
+import { eventually } from "../helpers/eventually.js";
 import { call, ok, type ExamSocket } from "../integration/exams/support/clients.js";
 import { examDb } from "../integration/exams/support/models.js";
 import { releaseEarly } from "../integration/exams/support/watched-session.js";
@@ -335,6 +336,20 @@ export async function attemptAt(node: TestNode, sessionId: string) {
   const attempt = await examDb(node.ctx.conn).Attempts.findOne({ sessionId }, { _id: 1 }).lean();
   if (!attempt) throw new Error("no attempt");
   return attempt;
+}
+
+/**
+ * Moves the attempt's deadline (and grace) a minute into the past and waits until the server's
+ * sweeper has handed it in; fails the test when it never does, so no test goes on past a close
+ * that did not happen.
+ */
+export async function closeAtDeadline(node: TestNode, attemptId: string): Promise<void> {
+  const attempts = examDb(node.ctx.conn).Attempts;
+  await attempts.updateOne({ _id: attemptId }, { $set: { deadline: new Date(Date.now() - 60_000) } });
+  await eventually(
+    async () => (await attempts.findById(attemptId, { status: 1 }).lean())?.status === "submitted",
+    { what: "the sweeper handed the attempt in", tries: 100, everyMs: 200 },
+  );
 }
 
 /**

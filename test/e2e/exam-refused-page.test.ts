@@ -1,11 +1,13 @@
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { screenshot } from "../helpers/browser.js";
+import { eventually } from "../helpers/eventually.js";
 import { examDb } from "../integration/exams/support/models.js";
 import {
   aCheckedInSeat,
   answerOneStoredOneHeld,
   attemptAt,
+  closeAtDeadline,
   contextAs,
   endSessionAndLoginWindow,
   enterReleasedExam,
@@ -14,20 +16,7 @@ import {
   useExamBrowser,
   type ExamNetwork,
 } from "./exam-fixtures.js";
-import type { TestNode } from "../helpers/node.js";
 import { CATEGORIES } from "../../server/contracts/categories.js";
-
-/** Moves the attempt's deadline (and grace) into the past and waits until the sweeper handed it in. */
-async function closeAtDeadline(node: TestNode, attemptId: string): Promise<void> {
-  const attempts = examDb(node.ctx.conn).Attempts;
-  await attempts.updateOne({ _id: attemptId }, { $set: { deadline: new Date(Date.now() - 60_000) } });
-  for (let i = 0; i < 100; i++) {
-    const now = await attempts.findById(attemptId, { status: 1 }).lean();
-    if (now?.status === "submitted") return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error("the sweeper did not hand the attempt in");
-}
 
 /** In the page: how many entries the answer journal (IndexedDB) holds, of any attempt. */
 const JOURNAL_ENTRIES = `new Promise((resolve, reject) => {
@@ -81,9 +70,7 @@ describe("exam room (browser): a page whose login the server refuses", function 
       await screenshot(page, "exam-refused-fresh-page-result");
       // The journal is settled (its clearing follows the naming): nothing of the closed attempt
       // is left to replay.
-      let left: unknown = null;
-      for (let i = 0; i < 50 && left !== 0; i++) left = await page.evaluate(JOURNAL_ENTRIES);
-      expect(left).to.equal(0);
+      await eventually(async () => (await page.evaluate(JOURNAL_ENTRIES)) === 0, { what: "journal cleared" });
       expect(errors).to.deep.equal([]);
       await context.close();
     } finally {

@@ -5,6 +5,7 @@ import {
   aCheckedInSeat,
   answerOneStoredOneHeld,
   attemptAt,
+  closeAtDeadline,
   contextAs,
   endSessionAndLoginWindow,
   enterReleasedExam,
@@ -44,10 +45,7 @@ describe("exam room (browser): an answer pending at time-up", function () {
       for (const s of held) s.data.candidateUntil = past.getTime();
       // … and then the attempt's deadline and grace: the sweeper closes it without question 2.
       const attempt = await attemptAt(env.node, fixture.session.id);
-      await examDb(env.node.ctx.conn).Attempts.updateOne(
-        { _id: attempt._id },
-        { $set: { deadline: new Date(Date.now() - 60_000) } },
-      );
+      await closeAtDeadline(env.node, attempt._id);
 
       await page.locator('[data-test="result"]').waitFor({ timeout: 20_000 });
       await expectOnlyQuestion2NotCounted(page);
@@ -81,19 +79,11 @@ describe("exam room (browser): an answer pending at time-up", function () {
       await page.clock.fastForward("01:00:00");
       await page.locator('[data-test="time-up"]').waitFor({ timeout: 15_000 });
       const attempt = await attemptAt(env.node, fixture.session.id);
-      await examDb(env.node.ctx.conn).Attempts.updateOne(
-        { _id: attempt._id },
-        { $set: { deadline: new Date(Date.now() - 60_000) } },
-      );
 
       // The session's end has passed: the login given until then holds no more, and the server
       // hands the attempt in at the deadline and grace without question 2.
       await endSessionAndLoginWindow(env.node, fixture.session.id, who.user.id);
-      for (let i = 0; i < 100; i++) {
-        const now = await examDb(env.node.ctx.conn).Attempts.findById(attempt._id, { status: 1 }).lean();
-        if (now?.status === "submitted") break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await closeAtDeadline(env.node, attempt._id);
 
       // The network is back: the server refuses the page's login, saying how the attempt closed:
       // the result page shows the score, and names the unconfirmed answer as not counted.

@@ -4,6 +4,7 @@ import { createFailureSummaries } from "../../../server/auth/failure-summaries.j
 import { createAuditService } from "../../../server/audit/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { aMinuteOfItsOwn, authWithFailedLoginBudget } from "../../helpers/budgeted-auth.js";
+import { eventually } from "../../helpers/eventually.js";
 import { useTestNode, type TestNode } from "../../helpers/node.js";
 
 /** The summary period authWithFailedLoginBudget's services count in. */
@@ -184,10 +185,18 @@ describe("failed-login summaries: counted in memory, one summary a period for th
         b!.count(`192.0.2.${52 + (i % 2)}`);
       }
       t += 1;
-      await eventually(async () => (await row())?.count === 10, "both instances hand in their count");
+      await eventually(async () => (await row())?.count === 10, {
+        what: "both instances hand in their count",
+        tries: 500,
+        everyMs: 20,
+      });
       expect((await row())?.summarised, "not summed up within the grace").to.equal(false);
       t += 3_000;
-      await eventually(async () => (await row())?.summarised === true, "the period is summed up");
+      await eventually(async () => (await row())?.summarised === true, {
+        what: "the period is summed up",
+        tries: 500,
+        everyMs: 20,
+      });
       // Both instances try: the one left finds the period summed up when it shuts down, at the latest.
       await Promise.all([a!.close(), b!.close()]);
       expect(await summariesAfter(env.node, from)).to.deep.equal([{ count: 10, sources: 3 }]);
@@ -196,12 +205,3 @@ describe("failed-login summaries: counted in memory, one summary a period for th
     }
   });
 });
-
-/** Resolves once `holds` does, asked every few milliseconds; fails the test with `what` after 10 s. */
-async function eventually(holds: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await holds())) {
-    if (Date.now() > deadline) expect.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

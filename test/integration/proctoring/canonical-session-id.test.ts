@@ -12,6 +12,7 @@ import {
   staffAgent,
   type ScheduledCandidates,
 } from "../../helpers/auth.js";
+import { eventually } from "../../helpers/eventually.js";
 import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { callRaw, ok, type ExamSocket } from "../exams/support/clients.js";
 import { aRoom, useExamNode } from "../exams/support/setup.js";
@@ -72,7 +73,7 @@ describe("proctoring: a session id typed in upper case", function () {
       expect(watch.data.sessionId).to.equal(id);
       expect(watch.data.seats.map((s) => s.state)).to.deep.equal(["checked_in", "checked_in"]);
       ok((await callRaw(proctor, "proctor:release", { sessionId: id, earlyReason: EARLY })) as Ack<unknown>);
-      await until(() => seatEvents.length > 0);
+      await eventually(() => seatEvents.length > 0, { what: "a seat event", tries: 250, everyMs: 20 });
     } finally {
       proctor.close();
     }
@@ -202,12 +203,3 @@ describe("proctoring: a session looked up by another form of its id", () => {
     }
   });
 });
-
-/** Waits (up to 5 s) until `cond` holds. */
-async function until(cond: () => boolean): Promise<void> {
-  const end = Date.now() + 5_000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out waiting for the condition");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type { SignedDocument } from "../../../server/contracts/certificates.js";
 import type { Logger } from "../../../server/lib/logger.js";
 import { createStatusListPusher, type NodeClient } from "../../../server/sharing/index.js";
+import { eventually } from "../../helpers/eventually.js";
 
 // An older hub answers 404 to POST /certificate-keys: it will until its operator upgrades it.
 const KEYS = "/api/hub/v1/certificate-keys";
@@ -48,18 +49,6 @@ function aPusherWhoseKeysTheHubRefuses(refusal: { code: string; message: string 
   return { calls, warnings, pusher };
 }
 
-/**
- * Polls `done` every 10 ms for up to 10 s: a wait bounded by what happened, not by the machine's
- * speed. Fails when it never happens, rather than letting the test's counts decide.
- */
-async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 1_000; i++) {
-    if (done()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("condition not reached in 10 s");
-}
-
 describe("certificate keys announced to an older hub without the route", () => {
   it("when the hub answers 404 to the key announcement, then the node backs off instead of retrying every retryMs, says so once with a stable code, and still pushes its list", async () => {
     const { calls, warnings, pusher } = aPusherWhoseKeysTheHubRefuses({
@@ -69,7 +58,11 @@ describe("certificate keys announced to an older hub without the route", () => {
     pusher.start();
     try {
       // Until the list went (however slow the machine), then 400 ms more of a 10 ms retry.
-      await until(() => calls.includes(LISTS));
+      await eventually(() => calls.includes(LISTS), {
+        what: "the list is pushed",
+        tries: 1_000,
+        everyMs: 10,
+      });
       await new Promise((r) => setTimeout(r, 400));
     } finally {
       await pusher.stop();
@@ -90,7 +83,11 @@ describe("certificate keys announced to an older hub without the route", () => {
     let status: ReturnType<typeof pusher.keysStatus>;
     try {
       // Retried every 10 ms, five announcements come within moments; backed off, never in 10 s.
-      await until(() => calls.filter((p) => p === KEYS).length >= 5);
+      await eventually(() => calls.filter((p) => p === KEYS).length >= 5, {
+        what: "five key announcements",
+        tries: 1_000,
+        everyMs: 10,
+      });
       status = pusher.keysStatus();
     } finally {
       await pusher.stop();
