@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { computeDeadline } from "./clock.js";
 import type { ExamCore } from "./exam-core.js";
-import { rooms, type Actor } from "./ports.js";
+import { rooms, type Actor, type AttemptsOutcome } from "./ports.js";
 import { clockParts, toVoidedClosed, type AttemptLean } from "./presenters.js";
 import { holdRoom } from "./release.js";
 import type { UnitOfWork } from "./unit-of-work.js";
@@ -27,14 +27,16 @@ export const MAX_PAUSES = 30;
 /** The most extension requests waiting for a second approver on one attempt. */
 export const MAX_PENDING_EXTENSIONS = 5;
 
-const controlsExhausted = () =>
-  errors.conflict("controls_exhausted", "该考生的监考操作次数已达上限，请登记事件并联系考务人员");
+const controlsExhausted = (details?: unknown) =>
+  errors.conflict("controls_exhausted", "该考生的监考操作次数已达上限，请登记事件并联系考务人员", details);
+
+/** Whether the attempt's budget of proctor events is spent. */
+const controlsSpent = (doc: AttemptLean): boolean => (doc.controlEvents ?? 0) >= MAX_CONTROL_EVENTS;
 
 /** The next count of proctor events, refused `controls_exhausted` once the budget is spent. */
 function nextControl(doc: AttemptLean, bounded = true): number {
-  const used = doc.controlEvents ?? 0;
-  if (bounded && used >= MAX_CONTROL_EVENTS) throw controlsExhausted();
-  return used + 1;
+  if (bounded && controlsSpent(doc)) throw controlsExhausted();
+  return (doc.controlEvents ?? 0) + 1;
 }
 
 /** An extension waiting for its second approver. */
@@ -58,37 +60,42 @@ export function createAttemptControls(
 
   /**
    * Pauses the running attempts among `attemptIds` (the whole room at once: one read and one write,
-   * see `mutateMany`); returns those it paused.
+   * see `mutateMany`); returns those it paused, and those it left running at a bound with the
+   * bound's code (`pauses_exhausted`, `controls_exhausted`).
    */
   async function pause(
     actor: Actor,
     attemptIds: string[],
     reason: string,
     uow: UnitOfWork,
-  ): Promise<string[]> {
-    // Seats at a bound are left out of a room's pause (the rest of the room is paused); a pause
-    // that reaches none but such seats is refused with the bound's code.
-    let bound = null as "pauses_exhausted" | "controls_exhausted" | null;
+  ): Promise<AttemptsOutcome> {
+    // A seat at a bound is left out of a room's pause (the rest of the room is paused) and named
+    // with its own code, so the proctor is not told it was in the wrong state; a pause that
+    // reaches none but such seats is refused with the first one's code. Keyed by seat: a seat whose
+    // update missed is decided again on a fresh read, which has the last word.
+    const bound = new Map<string, "pauses_exhausted" | "controls_exhausted">();
     const changed = await store.mutateMany(
       attemptIds,
       (doc, at) => {
         if (doc.status !== "in_progress" || doc.pausedAt) return null;
         if ((doc.pauses ?? []).length >= MAX_PAUSES) {
-          bound = "pauses_exhausted";
+          bound.set(doc._id, "pauses_exhausted");
           return null;
         }
-        if ((doc.controlEvents ?? 0) >= MAX_CONTROL_EVENTS) {
-          bound = "controls_exhausted";
+        if (controlsSpent(doc)) {
+          bound.set(doc._id, "controls_exhausted");
           return null;
         }
+        bound.delete(doc._id);
         return {
           filter: { status: "in_progress", pausedAt: null },
           // The whole list, not a push: the seat's clock is then pushed from the update's own
           // result, with no read per seat (the filter restates the chain head, so it is as read).
+          // The budget was checked just above (a spent seat is skipped, not refused).
           set: {
             pausedAt: at,
             pauses: [...(doc.pauses ?? []), { from: at, to: null }],
-            controlEvents: nextControl(doc),
+            controlEvents: nextControl(doc, false),
           },
           event: { type: "pause", data: { by: actor.id, reason } },
         };
@@ -96,16 +103,19 @@ export function createAttemptControls(
       uow.session,
     );
     const paused = changed.filter((m) => m.event);
-    if (paused.length === 0 && bound === "pauses_exhausted")
+    const skipped = [...bound].map(([attemptId, code]) => ({ attemptId, code }));
+    const first = skipped[0];
+    if (paused.length === 0 && first?.code === "pauses_exhausted")
       throw errors.conflict(
         "pauses_exhausted",
         `该考生已被暂停 ${MAX_PAUSES} 次，不能再暂停，请登记事件并联系考务人员`,
+        { skipped },
       );
-    if (paused.length === 0 && bound === "controls_exhausted") throw controlsExhausted();
+    if (paused.length === 0 && first) throw controlsExhausted({ skipped });
     uow.afterCommit(async () => {
       for (const m of paused) await seats.emitClock(m.before._id, `监考员暂停考试：${reason}`, m.after);
     });
-    return paused.map((m) => m.before._id);
+    return { affected: paused.map((m) => m.before._id), skipped };
   }
 
   /**

@@ -275,8 +275,6 @@ export function createAttemptStore(
     mutateMany,
     serial,
     remember,
-    /** This instance's last known copy of an attempt (may be stale; see `mutate`). */
-    cached: (attemptId: string) => docCache.get(attemptId),
     /** Drops this instance's copy (the attempt changed outside `mutate`). */
     forget: (attemptId: string) => void docCache.delete(attemptId),
   };

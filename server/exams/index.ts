@@ -95,7 +95,6 @@ export { checkRetake, type RetakePolicy, type PastAttempt } from "./retake.js";
 export { buildSessionReport, PUBLISH_WITHIN_DAYS } from "./report.js";
 export { reportRows, reportToCsv, reportToXlsx } from "./report-export.js";
 export { createIoNotifier } from "./notifier.js";
-export { createSeatFeed, type SeatFeed } from "./seat-feed.js";
 export { createCandidateHandlers } from "./exam.socket.js";
 export { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
 export { examRouter } from "./exam.routes.js";

@@ -161,8 +161,11 @@ export interface ExamDeliveryPort {
     earlyReason: string | undefined,
     uow: UnitOfWork,
   ): Promise<AttemptsOutcome & { early: boolean }>;
-  /** Pauses the running attempts among `attemptIds` in one read and one write; returns those paused. */
-  pause(actor: Actor, attemptIds: string[], reason: string, uow: UnitOfWork): Promise<string[]>;
+  /**
+   * Pauses the running attempts among `attemptIds` in one read and one write; returns those paused,
+   * and those left running at a bound (`pauses_exhausted`, `controls_exhausted`).
+   */
+  pause(actor: Actor, attemptIds: string[], reason: string, uow: UnitOfWork): Promise<AttemptsOutcome>;
   /** Resumes the paused attempts among `attemptIds` in one read and one write; returns those resumed. */
   resume(actor: Actor, attemptIds: string[], uow: UnitOfWork): Promise<string[]>;
   /**

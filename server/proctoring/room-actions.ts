@@ -104,16 +104,21 @@ export function createRoomActions(desk: ProctorDesk) {
     ): Promise<ProctorActionResultDto> {
       const { id } = await authorize(user, sessionId);
       const t = await targets(id, attemptIds);
-      const affected = await audited(async (uow) => {
-        const paused = await deps.exams.pause(toActor(user), t.ids, reason, uow);
+      const paused = await audited(async (uow) => {
+        const r = await deps.exams.pause(toActor(user), t.ids, reason, uow);
         await entry(uow, user, "proctor.pause", id, {
           reason,
-          attemptIds: paused,
+          attemptIds: r.affected,
           whole: !attemptIds,
         });
-        return paused;
+        return r;
       });
-      return outcome(t, affected);
+      // Seats left running at a bound keep their own code; only the rest are `invalid_transition`.
+      const bound = new Set(paused.skipped.map((s) => s.attemptId));
+      return outcome(
+        { ids: t.ids.filter((a) => !bound.has(a)), skipped: [...t.skipped, ...paused.skipped] },
+        paused.affected,
+      );
     },
 
     async resume(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {

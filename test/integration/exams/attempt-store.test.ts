@@ -64,8 +64,17 @@ describe("exam delivery: changes decided on this instance's copy of an attempt",
       const chain = await chainOf(id);
       expect(findBrokenLink(chain)).to.equal(null);
       expect(chain.filter((e) => e.type === "answer").map((e) => e.data.seq)).to.deep.equal([3, 4]);
-      // The copy kept afterwards is the attempt as written.
-      expect(store.cached(id)?.chainN).to.equal(doc?.chainN);
+      // The copy kept afterwards is the attempt as written: the next cached change is decided on it.
+      let seen: number | null = null;
+      await store.mutate(
+        id,
+        (d) => {
+          seen ??= d.chainN;
+          return null;
+        },
+        { cached: true, uncast: true },
+      );
+      expect(seen).to.equal(doc?.chainN);
     } finally {
       room.close();
     }

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { SeatViewDto } from "../../../server/contracts/exams.js";
-import { createAttemptStore, createSeatFeed, type Notifier } from "../../../server/exams/index.js";
+import { createAttemptStore, type Notifier } from "../../../server/exams/index.js";
+// Exam delivery builds its own seat feed (exam-core.ts); this test builds one over a store of its own.
+import { createSeatFeed } from "../../../server/exams/seat-feed.js";
 import { aRoom, useExamNode } from "./support/setup.js";
 
 /**

@@ -60,6 +60,35 @@ describe("proctoring: bounds on the changes a console makes to one attempt", () 
     }
   });
 
+  it("when the room is paused and one seat is at its pause limit and another at its control budget, then the rest are paused and those two are reported with their own codes", async () => {
+    const room = await aRoom(env.node, { candidates: 3, release: true });
+    try {
+      const [spentPauses, spentControls, running] = room.candidates.map((c) => c.attemptId);
+      const at = Date.now() - 3_600_000;
+      const pauses = Array.from({ length: 30 }, (_, i) => ({
+        from: new Date(at + i * 1000),
+        to: new Date(at + i * 1000 + 500),
+      }));
+      await Attempts().updateOne({ _id: spentPauses }, { $set: { pauses } });
+      await Attempts().updateOne({ _id: spentControls }, { $set: { controlEvents: 200 } });
+      const r = await env.node.delivery.proctoring.pause(
+        room.proctorUser,
+        room.session.id,
+        undefined,
+        "考场停电",
+      );
+      expect(r.affected).to.deep.equal([running]);
+      expect(r.skipped).to.have.deep.members([
+        { attemptId: spentPauses, code: "pauses_exhausted" },
+        { attemptId: spentControls, code: "controls_exhausted" },
+      ]);
+      expect((await Attempts().findById(spentPauses).lean())?.pausedAt ?? null).to.equal(null);
+      expect((await Attempts().findById(running).lean())?.pausedAt).to.be.instanceOf(Date);
+    } finally {
+      room.close();
+    }
+  });
+
   it("when a console's changes have used up their own budget, then a further one is refused and the candidate's saves still land", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     try {
