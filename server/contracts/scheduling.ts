@@ -126,6 +126,23 @@ export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
 /** Why a cancellation that also changes the time or rules is refused (the route's and the service's). */
 export const CANCELLATION_WITH_CHANGES = "取消场次时不能同时修改时间或规则，请只取消场次";
 
+/**
+ * Whether a change cancels the session and also changes something else (refused by the route's
+ * contract and by the service alike). Only defined fields count: one present but undefined changes nothing.
+ */
+export function cancelsWithChanges(body: {
+  status?: "cancelled";
+  startsAt?: unknown;
+  durationMinutes?: unknown;
+  lateEntryMinutes?: unknown;
+  earliestHandInMinutes?: unknown;
+}): boolean {
+  return (
+    body.status === "cancelled" &&
+    Object.entries(body).some(([key, value]) => key !== "status" && value !== undefined)
+  );
+}
+
 export const UpdateSessionBody = z
   .object({
     startsAt: isoDate.optional(),
@@ -137,15 +154,7 @@ export const UpdateSessionBody = z
   .strict()
   // A cancellation is only that: with a new time it booked the room for a session that will not
   // run, could be refused by that booking, and stored times the session never had.
-  .refine(
-    (b) =>
-      b.status !== "cancelled" ||
-      (b.startsAt === undefined &&
-        b.durationMinutes === undefined &&
-        b.lateEntryMinutes === undefined &&
-        b.earliestHandInMinutes === undefined),
-    { path: ["status"], message: CANCELLATION_WITH_CHANGES },
-  );
+  .refine((b) => !cancelsWithChanges(b), { path: ["status"], message: CANCELLATION_WITH_CHANGES });
 export type UpdateSessionBody = z.infer<typeof UpdateSessionBody>;
 
 export const AssignBody = z

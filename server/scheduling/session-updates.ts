@@ -2,6 +2,7 @@ import type { AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import {
   CANCELLATION_WITH_CHANGES,
+  cancelsWithChanges,
   type BlueprintRef,
   type ExamSessionDto,
   type UpdateSessionBody,
@@ -81,7 +82,7 @@ export function createSessionUpdates(core: SchedulingCore) {
     async updateSession(actor: AuthUser, id: string, body: UpdateSessionBody): Promise<ExamSessionDto> {
       const cancelling = body.status === "cancelled";
       // The contract refuses it at the edge; a caller that skips the contract is refused here.
-      if (cancelling && Object.keys(body).some((k) => k !== "status"))
+      if (cancelsWithChanges(body))
         throw errors.badRequest("cancellation_with_changes", CANCELLATION_WITH_CHANGES);
       const s = await loadForWrite(actor, id);
       if (s.status !== "scheduled") throw errors.conflict("session_cancelled", "该场次已取消");

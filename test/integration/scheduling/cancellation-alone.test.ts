@@ -1,7 +1,21 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
+import type { AuthUser } from "../../../server/contracts/auth.js";
+import { UpdateSessionBody } from "../../../server/contracts/scheduling.js";
+import { createOrganisationService } from "../../../server/organisation/index.js";
+import { createRegistrationService } from "../../../server/registration/index.js";
+import { createSchedulingService } from "../../../server/scheduling/index.js";
 import { scheduleCandidates, useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
+
+const serviceOfficer: AuthUser = {
+  id: "test-officer",
+  kind: "staff",
+  roles: ["officer"],
+  displayName: "测试",
+  divisionCode: "320100",
+  provinceCode: "320000",
+};
 
 /**
  * A cancellation is only a cancellation: carrying a new time it booked the room for a session that
@@ -11,6 +25,15 @@ import { useTestNode } from "../../helpers/node.js";
 describe("scheduling: a cancellation carries no other change", () => {
   const env = useTestNode();
   const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
+  /** The service itself, as a caller that skips the route's contract reaches it. */
+  const scheduling = () => {
+    const { conn, config } = env.node.ctx;
+    return createSchedulingService(conn, {
+      provinceCode: config.provinceCode,
+      organisation: createOrganisationService(conn, config.provinceCode),
+      registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
+    });
+  };
 
   for (const [what, change] of [
     ["a new start", { startsAt: new Date(Date.now() + 3 * 86_400_000).toISOString() }],
@@ -44,5 +67,28 @@ describe("scheduling: a cancellation carries no other change", () => {
       .send({ status: "cancelled" })
       .expect(200);
     expect(res.body.session).to.include({ status: "cancelled" });
+  });
+
+  // The contract and the service judge a cancellation by one rule: a field present but undefined
+  // (as a caller spreading optional values sends) changes nothing, so it does not stop the cancellation.
+  it("when a cancellation names other fields left undefined, then the contract accepts it and the service cancels the session", async () => {
+    const { session } = await scheduleCandidates(env.node, { count: 1, startsInMinutes: 120 });
+    const body = { status: "cancelled" as const, startsAt: undefined, durationMinutes: undefined };
+    expect(UpdateSessionBody.safeParse(body).success).to.equal(true);
+    const sched = scheduling();
+    const cancelled = await sched.updateSession(serviceOfficer, session.id, body);
+    expect(cancelled).to.include({ status: "cancelled" });
+  });
+
+  it("when the service is asked to cancel with a new length without the contract, then it refuses cancellation_with_changes", async () => {
+    const { session } = await scheduleCandidates(env.node, { count: 1, startsInMinutes: 120 });
+    const sched = scheduling();
+    const refused = await sched
+      .updateSession(serviceOfficer, session.id, { status: "cancelled", durationMinutes: 90 })
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    expect(refused).to.include({ code: "cancellation_with_changes" });
   });
 });
