@@ -47,7 +47,7 @@ type Suspension = { from: Date; to?: Date | null };
  * open already (suspending twice is one suspension), a resumption closes the open one. Intervals
  * before it are kept as they are.
  */
-export function nextSuspensions(
+function nextSuspensions(
   held: readonly Suspension[],
   status: "active" | "suspended",
   now: Date,
@@ -57,6 +57,11 @@ export function nextSuspensions(
   if (status === "suspended" && !open) out.push({ from: now, to: null });
   if (status === "active" && open) open.to = now;
   return out;
+}
+
+/** What a `changeNode` write returns when it found nothing to change: no version is written. */
+class Unchanged<T> {
+  constructor(readonly value: T) {}
 }
 
 /** Who changed the registry when no operator did: a script or a test setting the network up. */
@@ -86,9 +91,11 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
    * run again on what the first wrote: a check `write` makes inside (a key held by another
    * province) cannot pass for both.
    */
-  async function changeNode<T>(write: (session: ClientSession) => Promise<T>): Promise<T> {
+  async function changeNode<T>(write: (session: ClientSession) => Promise<T | Unchanged<T>>): Promise<T> {
     return audit().transaction(async (session) => {
       const result = await write(session);
+      // Nothing written, so no new version: every instance would empty its key cache for nothing.
+      if (result instanceof Unchanged) return result.value;
       await Meta.updateOne({ _id: REGISTRY_VERSION }, { $inc: { version: 1 } }, { upsert: true, session });
       return result;
     });
@@ -309,14 +316,13 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
       actor: Actor = REGISTRY_SYSTEM_ACTOR,
       now: Date = new Date(),
     ): Promise<RegisteredNodeDto> {
-      // No change, nothing written: an entry from X to X, and a new registry version that empties
-      // every instance's key cache, for a click that changed nothing.
-      const current = await Nodes.findOne({ provinceCode }).lean();
-      if (!current) throw errors.notFound("省级节点");
-      if (current.status === status) return toDto(current);
       const doc = await changeNode(async (session) => {
         const before = await Nodes.findOne({ provinceCode }).session(session).lean();
         if (!before) throw errors.notFound("省级节点");
+        // No change, nothing written: an entry from X to X, and a new registry version that empties
+        // every instance's key cache, for a click that changed nothing. Checked here, inside: two
+        // identical clicks at once conflict on the write, and the one run again finds it done.
+        if (before.status === status) return new Unchanged(before);
         const suspensions = nextSuspensions(before.suspensions ?? [], status, now);
         await Nodes.updateOne({ provinceCode }, { $set: { status, suspensions } }, { session });
         await audit().append(session, {

@@ -86,6 +86,25 @@ describe("hub registry: changes are audited", function () {
     expect(await meta.find().toArray()).to.deep.equal(versionBefore);
   });
 
+  it("when two identical suspensions of a node arrive at once, then exactly one entry is written and the registry version steps once", async () => {
+    await hub.registry.register({
+      provinceCode: "500000",
+      name: "重庆",
+      nodeKey: generateNodeKey().publicKeyX,
+      certificateKeys: [],
+    });
+    const meta = hub.node.ctx.conn.collection<{ _id: string; version?: number }>("hub_registry_meta");
+    const versionBefore = (await meta.findOne({ _id: "nodes" }))?.version ?? 0;
+    // Two registries (two instances of the hub): their transactions really overlap.
+    const registries = [hub.registry, createRegistryService(hub.node.ctx.conn)];
+    const answers = await Promise.all(registries.map((r) => r.setStatus("500000", "suspended")));
+    expect(answers.map((a) => a.status)).to.deep.equal(["suspended", "suspended"]);
+    const rows = await entries("hub.node_status_changed", "500000");
+    expect(rows).to.have.length(1);
+    expect(rows[0]!.details).to.deep.include({ nodeStatus: { from: "active", to: "suspended" } });
+    expect((await meta.findOne({ _id: "nodes" }))?.version).to.equal(versionBefore + 1);
+  });
+
   it("when a province announces a new certificate key, then an entry names the province as the actor and the key", async () => {
     const { client } = await aRegisteredProvince(hub, "230000", logDb.conn);
     const pair = generateKeyPair("ed25519");
