@@ -265,13 +265,11 @@ export function createRegistrationImport(d: {
         const stored = (await Imports.findById(importId).lean()) as StoredImport | null;
         if (!stored) throw err;
         const checked = await check(actor, rowsOf(stored));
+        // A re-check that finds nothing (the racing registration gone again) has no row to report:
+        // the officer is told to check the file again instead of reading a report without problems.
         throw (
           refusalOf(stored, checked, () => "导入时有考生刚被登记，本批考生一个也未写入，请查看报告") ??
-          errors.unprocessable(
-            "import_has_problems",
-            "导入时有考生刚被登记，本批考生一个也未写入，请查看报告",
-            toDto(stored, checked),
-          )
+          errors.conflict("import_raced", "导入时有考生刚被他人登记，本批考生一个也未写入，请重新预检后再提交")
         );
       }
     },

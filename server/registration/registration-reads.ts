@@ -40,6 +40,18 @@ export function createRegistrationReads(d: {
 }) {
   const { Candidates, Photos, loadInScope } = d;
 
+  /**
+   * The registration photo, or null. A local function, not a method: the reads are spread into the
+   * service, where `this` would be whatever object called it.
+   */
+  async function getCandidatePhoto(candidateId: string): Promise<{ mimeType: string; data: Buffer } | null> {
+    if (!isCanonicalObjectId(candidateId)) return null;
+    const c = await Candidates.findById(candidateId, { photoId: 1 }).lean();
+    if (!c?.photoId || !Types.ObjectId.isValid(c.photoId)) return null;
+    const p = await Photos.findById(c.photoId).lean();
+    return p ? { mimeType: p.mimeType, data: binaryToBuffer(p.data) } : null;
+  }
+
   return {
     /**
      * The newest `limit` registrations under the filter, and how many there are in all: a page
@@ -94,7 +106,7 @@ export function createRegistrationReads(d: {
 
     async getPhotoFor(actor: AuthUser, id: string): Promise<{ mimeType: string; data: Buffer }> {
       const c = await loadInScope(actor, id);
-      const photo = await this.getCandidatePhoto(String(c._id));
+      const photo = await getCandidatePhoto(String(c._id));
       if (!photo) throw errors.notFound("照片");
       return photo;
     },
@@ -125,12 +137,6 @@ export function createRegistrationReads(d: {
     },
 
     /** For the proctor's check-in: the registration photo. */
-    async getCandidatePhoto(candidateId: string): Promise<{ mimeType: string; data: Buffer } | null> {
-      if (!isCanonicalObjectId(candidateId)) return null;
-      const c = await Candidates.findById(candidateId, { photoId: 1 }).lean();
-      if (!c?.photoId || !Types.ObjectId.isValid(c.photoId)) return null;
-      const p = await Photos.findById(c.photoId).lean();
-      return p ? { mimeType: p.mimeType, data: binaryToBuffer(p.data) } : null;
-    },
+    getCandidatePhoto,
   };
 }

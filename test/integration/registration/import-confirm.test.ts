@@ -78,4 +78,34 @@ describe("registration: confirming a bulk import", () => {
         .countDocuments({ action: "candidate.imported", "target.id": preview.body.importId }),
     ).to.equal(0);
   });
+
+  it("when the insert is refused by the ID-number index but the re-check after it finds nothing wrong, then the confirmation is refused as import_raced with no report and nothing is written", async () => {
+    const preview = await upload(officer, "gone.csv", csvFile([aRow(), aRow()])).expect(200);
+    const Candidates = env.node.ctx.conn.model("Candidate") as Model<unknown>;
+    const insertMany = Candidates.insertMany.bind(Candidates);
+    let refused = 0;
+    // The unique index's refusal, as MongoDB answers it, of a registration that raced the insert and
+    // is gone again (withdrawn and removed) by the re-check: a report would name no row at all.
+    Candidates.insertMany = (() => {
+      refused += 1;
+      const dup = Object.assign(new Error("E11000 duplicate key error index: idNumber_1 dup key"), {
+        code: 11000,
+        keyPattern: { idNumber: 1 },
+      });
+      return Promise.reject(dup);
+    }) as unknown as typeof Candidates.insertMany;
+    const before = await candidates();
+    let res;
+    try {
+      res = await confirm(officer, preview.body.importId).expect(409);
+    } finally {
+      Candidates.insertMany = insertMany as typeof Candidates.insertMany;
+    }
+    expect(refused).to.equal(1);
+    expect(res.body.error.code).to.equal("import_raced");
+    expect(res.body.error.message).to.contain("请重新预检");
+    expect(res.body.error.details ?? null).to.equal(null);
+    expect(await candidates()).to.equal(before);
+    expect(await importDoc(preview.body.importId)).to.deep.include({ status: "previewed", registered: 0 });
+  });
 });
