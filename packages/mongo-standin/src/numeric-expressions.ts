@@ -2,12 +2,13 @@ import type { Document } from "bson";
 import { evalExpr } from "mingo/core";
 import * as expressionOperators from "mingo/operators/expression";
 import type { AnyObject } from "mingo/types";
-import { CommandError } from "./errors.js";
+import { CommandError, unsupported } from "./errors.js";
 import { MISSING_ACCUMULATORS } from "./missing-accumulators.js";
 import { ORDERED_ACCUMULATORS } from "./ordered-accumulators.js";
 import {
   fitsInt64,
   integerOf,
+  isIntLongOrDouble,
   numericKind,
   toBigInt,
   toDouble,
@@ -21,21 +22,17 @@ type Operator = (obj: AnyObject, expr: unknown, options: Options) => unknown;
 /** The evaluated arguments as literals, so that the engine's operator does not evaluate them again. */
 const literals = (values: unknown[]): unknown[] => values.map((value) => ({ $literal: value }));
 
-/** The kinds of `args` when every one is an int, long or double; null otherwise (left to the engine). */
+/** The kinds of `args` when every one is an int, long or double; null otherwise. */
 function kindsOf(args: unknown[]): NumericKind[] | null {
-  const kinds: NumericKind[] = [];
-  for (const arg of args) {
-    const kind = numericKind(arg);
-    if (kind === null || kind === "decimal") return null;
-    kinds.push(kind);
-  }
-  return kinds;
+  return args.every(isIntLongOrDouble) ? args.map((arg) => numericKind(arg) as NumericKind) : null;
 }
 
 /**
  * An arithmetic expression over ints, longs and doubles as the server types it; anything else
  * (null and missing, dates, non-numbers and their errors) is the engine's, which agrees there. A
- * null or missing operand before any other makes the result null, as on the server.
+ * null or missing operand before any other makes the result null, as on the server. Decimal128 is
+ * refused, as by `$inc`/`$mul`: the engine has no decimal type and would answer in doubles or fail
+ * with its own error.
  */
 function typedArithmetic(
   run: (args: unknown[], kinds: NumericKind[], obj: AnyObject, options: Options) => unknown,
@@ -49,8 +46,10 @@ function typedArithmetic(
     const list = args as unknown[];
     const kinds = kindsOf(list);
     if (kinds !== null) return run(list, kinds, obj, options);
-    const other = list[list.findIndex((arg) => kindsOf([arg]) === null)];
-    return other === null || other === undefined ? null : fallback(obj, literals(list), options);
+    const other = list.find((arg) => !isIntLongOrDouble(arg));
+    if (other === null || other === undefined) return null;
+    if (list.some((arg) => numericKind(arg) === "decimal")) throw unsupported("Decimal128 arithmetic");
+    return fallback(obj, literals(list), options);
   };
 }
 

@@ -29,6 +29,12 @@ export function numericKind(value: unknown): NumericKind | "decimal" | null {
   return null;
 }
 
+/** An int, long or double: a number the stand-in computes with (a Timestamp, though bson makes it a Long, is none). */
+export function isIntLongOrDouble(value: unknown): boolean {
+  const kind = numericKind(value);
+  return kind !== null && kind !== "decimal";
+}
+
 /** The wider of two numeric types (the server's Value::getWidestNumeric). */
 export function widest(a: NumericKind, b: NumericKind): NumericKind {
   return RANK[a] >= RANK[b] ? a : b;

@@ -76,9 +76,19 @@ export function assertSupported(value: unknown, where: string): void {
       if (REFUSED_QUERY_OPERATORS.has(key)) throw unsupported(`the ${key} operator`);
       if (RANGE_OPERATORS.has(key) && item instanceof Decimal128)
         throw unsupported("Decimal128 range comparisons");
+      // Made here, a Decimal128 would be computed on as a double by the engine ($add of
+      // $toDecimal answered 2.1, not NumberDecimal("2.1")): refused like stored ones.
+      if (key === "$toDecimal" || (key === "$convert" && isDecimalTarget(item)))
+        throw unsupported("Decimal128 conversion");
     }
     assertSupported(item, where);
   }
+}
+
+/** Whether a `$convert` asks for a Decimal128 ("decimal", or its BSON type number 19). */
+function isDecimalTarget(spec: unknown): boolean {
+  const to = isPlainObject(spec) ? (spec as { to?: unknown }).to : undefined;
+  return to === "decimal" || to === 19;
 }
 
 /** Runs engine code, turning its errors into BadValue replies instead of crashing the command. */

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Decimal128, Long } from "mongodb";
+import { Decimal128, Long, type Document } from "mongodb";
 import { rejection, skipOnRealMongo, useStandinDatabase } from "./standin-fixtures.js";
 
 /**
@@ -135,6 +135,62 @@ describe("mongo-standin: unsupported features fail loudly", () => {
     expect(await coll.countDocuments({ k: "a" })).to.equal(2);
     const projected = await coll.aggregate([{ $project: { _id: 0, fee: "$fee" } }]).toArray();
     expect(projected.map((d) => String(d.fee))).to.deep.equal(["1.10", "2.20"]);
+  });
+
+  // The pipeline check refuses a stage whose operators name a stored Decimal128 field; a value
+  // renamed by an earlier stage, a find projection, $expr and an update pipeline reach the
+  // arithmetic expressions themselves, which must refuse it too.
+  it("when an expression does arithmetic on a Decimal128 the pipeline check cannot see, then it fails with BadValue", async () => {
+    const coll = t.db.collection("decimalExpressions");
+    await coll.insertOne({ _id: "fee" as never, fee: Decimal128.fromString("0.1"), n: 2 });
+    const renamed = (value: Document) =>
+      coll.aggregate([{ $addFields: { d: "$fee" } }, { $project: { value } }]);
+    const attempts: Array<[string, () => Promise<unknown>]> = [
+      ["$add", () => renamed({ $add: ["$d", 1] }).toArray()],
+      ["$add of three", () => renamed({ $add: [1, "$n", "$d"] }).toArray()],
+      ["$subtract", () => renamed({ $subtract: ["$d", "$n"] }).toArray()],
+      ["$multiply", () => renamed({ $multiply: ["$n", "$d"] }).toArray()],
+      ["$divide", () => renamed({ $divide: ["$d", "$n"] }).toArray()],
+      ["$pow", () => renamed({ $pow: ["$d", "$n"] }).toArray()],
+      ["$sum", () => renamed({ $sum: ["$d", "$n"] }).toArray()],
+      ["$avg", () => renamed({ $avg: ["$d", "$n"] }).toArray()],
+      ["find projection", () => coll.find({}, { projection: { v: { $add: ["$fee", 1] } } }).toArray()],
+      ["$expr", () => coll.find({ $expr: { $gt: [{ $multiply: ["$fee", 1] }, 0] } }).toArray()],
+      [
+        "update pipeline",
+        () => coll.updateOne({ _id: "fee" as never }, [{ $set: { w: { $add: ["$fee", 1] } } }]),
+      ],
+    ];
+    for (const [label, attempt] of attempts) {
+      const error = await rejection(attempt());
+      expect(error.code, label).to.equal(2);
+      expect(error.message, label).to.match(/mongo-standin does not support .*Decimal128/);
+    }
+    // A null operand before the Decimal128 makes the result null, as on the server.
+    const [row] = await renamed({ $add: [null, "$d"] }).toArray();
+    expect(row).to.deep.equal({ _id: "fee", value: null });
+    expect(await coll.findOne({ _id: "fee" as never })).to.not.have.property("w");
+  });
+
+  // A Decimal128 made inside an expression would be computed on as a double ($add of $toDecimal
+  // answering 2.1, not NumberDecimal("2.1")), so making one is refused as storing one is.
+  it("when an expression converts to Decimal128, then it fails with BadValue instead of computing a double", async () => {
+    const coll = t.db.collection("decimalConversions");
+    await coll.insertOne({ _id: "n" as never, n: 2 });
+    const project = (value: Document) => coll.aggregate([{ $project: { value } }]).toArray();
+    const attempts: Array<[string, () => Promise<unknown>]> = [
+      ["$toDecimal", () => project({ $add: [{ $toDecimal: "$n" }, 0.1] })],
+      ["$convert to decimal", () => project({ $convert: { input: "$n", to: "decimal" } })],
+      ["$convert to 19", () => project({ $convert: { input: "$n", to: 19 } })],
+      ["$expr", () => coll.find({ $expr: { $gt: [{ $toDecimal: "$n" }, 1] } }).toArray()],
+    ];
+    for (const [label, attempt] of attempts) {
+      const error = await rejection(attempt());
+      expect(error.code, label).to.equal(2);
+      expect(error.message, label).to.match(/mongo-standin does not support .*Decimal128/);
+    }
+    // Converting to another type still answers.
+    expect(await project({ $convert: { input: "$n", to: "double" } })).to.deep.equal([{ _id: "n", value: 2 }]);
   });
 
   it("when a filter compares with a Long beyond 2^53, then it fails with BadValue instead of comparing doubles", async () => {

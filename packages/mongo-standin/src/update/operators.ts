@@ -4,6 +4,7 @@ import { CommandError, unsupported } from "../errors.js";
 import {
   fitsInt64,
   integerOf,
+  isIntLongOrDouble,
   numericKind,
   toBigInt,
   toDouble,
@@ -34,12 +35,6 @@ const unset: Operator = (at) => {
   } else delete at.container[at.key];
 };
 
-/** An int, long or double (a Timestamp, though bson makes it a Long, is none). */
-function isNumeric(value: unknown): boolean {
-  const kind = numericKind(value);
-  return kind !== null && kind !== "decimal";
-}
-
 function arithmetic(
   name: "$inc" | "$mul",
   verb: string,
@@ -47,14 +42,14 @@ function arithmetic(
 ): Operator {
   return (at, arg, ctx) => {
     if (arg instanceof Decimal128) throw unsupported("Decimal128 arithmetic");
-    if (!isNumeric(arg))
+    if (!isIntLongOrDouble(arg))
       throw new CommandError(
         "TypeMismatch",
         `Cannot ${verb} with non-numeric argument: {${ctx.path}: ${show(arg)}}`,
       );
     const current = valueAt(at);
     if (current instanceof Decimal128) throw unsupported("Decimal128 arithmetic");
-    if (current !== undefined && !isNumeric(current))
+    if (current !== undefined && !isIntLongOrDouble(current))
       throw new CommandError(
         "TypeMismatch",
         `Cannot apply ${name} to a value of non-numeric type. {_id: ${show(ctx.doc._id)}} has the field '${at.key}' of non-numeric type ${typeName(current)}`,
