@@ -23,7 +23,7 @@ import { certificateModel } from "./certificate.model.js";
 import { toCertificateDto } from "./presenters.js";
 import { heldQualifications, type HeldQualification } from "./qualifications.js";
 import { sniffMediaType } from "../lib/media-type.js";
-import { CHINA_TIME_ZONE, formatShown, localDate } from "../lib/local-time.js";
+import { chinaDate, formatShown } from "../lib/local-time.js";
 
 type Photo = { mimeType: string; data: Buffer } | null;
 
@@ -185,7 +185,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
      * whatever zone the node displays in.
      */
     async qualificationsOf(idNumber: string): Promise<HeldQualification[]> {
-      const today = localDate(clock(), CHINA_TIME_ZONE);
+      const today = chinaDate(clock());
       return (await heldQualifications(ctx.conn, [idNumber], today)).get(idNumber) ?? [];
     },
     /**
@@ -193,7 +193,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
      * asked once per row inside its transaction); the same read (qualifications.ts).
      */
     async qualificationsOfMany(idNumbers: string[]): Promise<ReadonlyMap<string, HeldQualification[]>> {
-      return heldQualifications(ctx.conn, idNumbers, localDate(clock(), CHINA_TIME_ZONE));
+      return heldQualifications(ctx.conn, idNumbers, chinaDate(clock()));
     },
     async verifyPdf(bytes: Buffer): Promise<VerificationResultDto> {
       const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };

@@ -1,7 +1,7 @@
 import type { StatusListBody } from "../contracts/certificates.js";
 import { errors } from "../lib/errors.js";
 import { hubCopyMaxLag } from "./crypto/status-list.js";
-import { DEFAULT_TIME_ZONE, formatShown } from "../lib/local-time.js";
+import { formatShown } from "../lib/local-time.js";
 
 /**
  * `agreedAt` is the hub's clock, a list's `generatedAt` the home's: the home pushes right after the
@@ -23,7 +23,7 @@ export function refuseStaleHomeList(
   body: StatusListBody,
   now: Date,
   agreedAt: string | null,
-  timeZone: string = DEFAULT_TIME_ZONE,
+  timeZone?: string,
 ): void {
   const generated = Date.parse(body.generatedAt);
   const maxLagMs = hubCopyMaxLag(body.ttlMs);

@@ -24,7 +24,7 @@ import type { SigningService } from "./signing.service.js";
 import { isDuplicateKey, newestPage } from "../lib/mongo.js";
 import { createIssuanceEvents } from "./issuance-events.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
-import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
+import { chinaDate } from "../lib/local-time.js";
 
 export interface IssuancePorts {
   candidate(candidateId: string): Promise<CandidateDto | null>;
@@ -102,7 +102,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     capacity: number,
   ): Promise<CertificateRecord> {
     const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
-    const today = localDate(now, CHINA_TIME_ZONE);
+    const today = chinaDate(now);
     const existing = await Certificates.findOne({ certificateNo: pending.idNumber }).lean();
     const category = {
       code: pending.categoryCode,

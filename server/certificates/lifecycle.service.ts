@@ -35,7 +35,7 @@ import {
 import type { SigningService } from "./signing.service.js";
 import { createRenewal } from "./renewal.service.js";
 import type { Logger } from "../lib/logger.js";
-import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
+import { chinaDate } from "../lib/local-time.js";
 
 export interface LifecyclePorts {
   audit: CertificateAuditPort;
@@ -200,7 +200,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
       const refusal = refuseStatusChange(doc.status, action, {
         reason: input.cancellation,
         validTo: doc.validTo,
-        today: localDate(clock(), CHINA_TIME_ZONE),
+        today: chinaDate(clock()),
       });
       if (refusal) throw errors.conflict(refusal.code, refusal.message);
       const reason = input.cancellation ? cancellationReason(input.cancellation, input.reason) : input.reason;
@@ -330,7 +330,7 @@ export function createLifecycleService(conn: Connection, ports: LifecyclePorts) 
      * certificate another instance already cancelled is skipped, never cancelled twice.
      */
     async cancelLapsed(): Promise<number> {
-      const today = localDate(clock(), CHINA_TIME_ZONE);
+      const today = chinaDate(clock());
       const cutoff = addDays(today, -CANCEL_AFTER_EXPIRY_DAYS - 1);
       const lapsed = await Certificates.find({ status: "valid", validTo: { $lte: cutoff } })
         .limit(500)

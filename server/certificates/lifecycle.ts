@@ -14,7 +14,7 @@ import {
  * version (a new pass, `issueOnto`, or the holder transferred back).
  *
  * Every date here is a China Standard Time calendar day (`YYYY-MM-DD`), what certificates print,
- * whatever zone the node displays in: callers read "today" with `localDate(now, CHINA_TIME_ZONE)`
+ * whatever zone the node displays in: callers read "today" with `chinaDate(now)`
  * (lib/local-time.ts).
  */
 export const VALIDITY_YEARS = 6;

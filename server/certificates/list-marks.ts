@@ -1,5 +1,5 @@
 import { Schema, type Connection } from "mongoose";
-import { modelOn } from "../lib/mongo.js";
+import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 
 /**
  * How new a signed list this node has already seen, per kind, source and province (`status` or
@@ -39,8 +39,6 @@ export interface ListMarks {
   raise(kind: ListKind, source: string, generatedAt: Date): Promise<void>;
 }
 
-const DUPLICATE_KEY = 11000;
-
 /** The marks in this node's database (collection `certificate_list_marks`). */
 export function listMarksOn(conn: Connection): ListMarks {
   const Marks = listMarkModel(conn);
@@ -60,7 +58,7 @@ export function listMarksOn(conn: Connection): ListMarks {
         await write();
       } catch (err) {
         // Two first raises upserting at once: one inserts, the other meets its key; now it exists.
-        if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+        if (!isDuplicateKey(err)) throw err;
         await write();
       }
     },

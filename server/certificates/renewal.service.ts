@@ -14,7 +14,7 @@ import {
   type CertificateAuditPort,
 } from "./record.js";
 import type { SigningService } from "./signing.service.js";
-import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
+import { chinaDate } from "../lib/local-time.js";
 
 type CertificateLean = CertificateDoc & { _id: unknown };
 
@@ -40,12 +40,7 @@ export function createRenewal(
 
   /** Whether `renew` would accept the certificate today, and from which day it would. */
   function renewalOf(doc: Pick<CertificateLean, "status" | "validTo">): CertificateDto["renewal"] {
-    const refusal = refuseRenewal(
-      doc.status,
-      doc.validTo,
-      localDate(clock(), CHINA_TIME_ZONE),
-      ports.renewalWindowDays,
-    );
+    const refusal = refuseRenewal(doc.status, doc.validTo, chinaDate(clock()), ports.renewalWindowDays);
     return {
       opensOn: addDays(doc.validTo, -ports.renewalWindowDays),
       allowed: refusal === null,
@@ -57,16 +52,11 @@ export function createRenewal(
   async function renew(actor: AuthUser, certificateNo: string): Promise<CertificateRecord> {
     const doc = await load(actor, certificateNo);
     const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
-    const refusal = refuseRenewal(
-      doc.status,
-      doc.validTo,
-      localDate(now, CHINA_TIME_ZONE),
-      ports.renewalWindowDays,
-    );
+    const refusal = refuseRenewal(doc.status, doc.validTo, chinaDate(now), ports.renewalWindowDays);
     if (refusal) throw errors.conflict(refusal.code, refusal.message);
     // The new card is valid from the renewal day (so it verifies as soon as it is printed) until six
     // years after the old one ends: renewing early never costs the holder days.
-    const validFrom = localDate(now, CHINA_TIME_ZONE);
+    const validFrom = chinaDate(now);
     const validTo = validityEnd(addDays(doc.validTo, 1));
     const version = doc.version + 1;
     const record: CertificateRecord = {

@@ -27,7 +27,7 @@ import type { SigningService } from "./signing.service.js";
 import type { AcceptedTransfer, TransferCasesPort } from "./transfer.ports.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
-import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
+import { CHINA_TIME_ZONE, chinaDate } from "../lib/local-time.js";
 
 const hashOf = (x: QualificationRecord) => createHash("sha256").update(canonicalJson(x)).digest("hex");
 
@@ -158,7 +158,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       r.practitioner.name === t.name &&
       r.state === "valid" &&
       cert.status === "valid" &&
-      cert.validTo >= localDate(now, CHINA_TIME_ZONE);
+      cert.validTo >= chinaDate(now);
     if (!consistent)
       throw errors.unprocessable(
         "source_record_unusable",
@@ -248,7 +248,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       version,
       issuedAt: now,
       // A transfer moves the qualification, it does not renew it: the validity still ends where it did.
-      validFrom: localDate(now, CHINA_TIME_ZONE),
+      validFrom: chinaDate(now),
       validTo: src.validTo,
       status: "valid",
       statusReason: null,

@@ -1,7 +1,7 @@
 import type { ExchangeKind } from "../contracts/exchange.js";
 import { fieldLabel, type ValidationIssue } from "../contracts/validation.js";
 import { errors } from "../lib/errors.js";
-import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
+import { chinaDate } from "../lib/local-time.js";
 
 /**
  * Dates in exchange messages are facts the other province's officers act on: a penalty decided, a
@@ -15,11 +15,6 @@ import { CHINA_TIME_ZONE, localDate } from "../lib/local-time.js";
 
 /** How far ahead a filing may start: filed as the practitioner takes up work, not a season before. */
 export const MAX_START_DAYS_AHEAD = 30;
-
-/** The Beijing date `days` after `at`'s (whatever the node's own zone: the network's dates are Beijing's). */
-function beijingDate(at: Date, days = 0): string {
-  return localDate(new Date(at.getTime() + days * 86_400_000), CHINA_TIME_ZONE);
-}
 
 /**
  * A refusal naming the field, for the officer's form and for the sending node's log. Its details
@@ -35,11 +30,11 @@ function refusal(code: "future_date" | "invalid_date", path: string, message: st
 export function checkCaseDates(c: { kind: ExchangeKind; details: object }, now: Date): void {
   if (c.kind === "notice") {
     const { decidedOn } = c.details as { decidedOn: string };
-    if (decidedOn > beijingDate(now)) throw refusal("future_date", "details.decidedOn", "决定日期晚于今天");
+    if (decidedOn > chinaDate(now)) throw refusal("future_date", "details.decidedOn", "决定日期晚于今天");
   }
   if (c.kind === "filing") {
     const { startDate } = c.details as { startDate: string };
-    if (startDate > beijingDate(now, MAX_START_DAYS_AHEAD))
+    if (startDate > chinaDate(now, MAX_START_DAYS_AHEAD))
       throw refusal(
         "future_date",
         "details.startDate",
@@ -50,7 +45,7 @@ export function checkCaseDates(c: { kind: ExchangeKind; details: object }, now: 
 
 /** An ending's date at `now`: by today, and not before the filing's start (`startDate`, a filing's only). */
 export function checkEndDate(endDate: string, startDate: string | undefined, now: Date): void {
-  if (endDate > beijingDate(now)) throw refusal("future_date", "endDate", "终止日期晚于今天");
+  if (endDate > chinaDate(now)) throw refusal("future_date", "endDate", "终止日期晚于今天");
   if (startDate !== undefined && endDate < startDate)
     throw refusal("invalid_date", "endDate", `终止日期早于备案的开始从业日期（${startDate}）`);
 }

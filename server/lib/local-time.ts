@@ -62,6 +62,15 @@ export function localDate(at: Date | string, timeZone: string): string {
   return formatLocal(at, timeZone, "date");
 }
 
+/**
+ * China's calendar date (`YYYY-MM-DD`) `days` days after `at`: certificate and interface dates are
+ * China's calendar days whatever TIME_ZONE says, so validity, issue dates and the MOT and exchange
+ * interfaces never read "today" in the node's display zone.
+ */
+export function chinaDate(at: Date | string, days = 0): string {
+  return localDate(days === 0 ? at : new Date(new Date(at).getTime() + days * 86_400_000), CHINA_TIME_ZONE);
+}
+
 /** `YYYYMMDDhhmmss`, the wall time of `at` in `timeZone`: how MOT's interface specs write UpdateTime. */
 export function localTimestamp(at: Date | string, timeZone: string): string {
   const p = wallParts(at, timeZone);
@@ -78,7 +87,7 @@ const shownFormatters = new Map<string, Intl.DateTimeFormat>();
  */
 export function formatShown(
   at: Date | string,
-  timeZone: string,
+  timeZone: string = DEFAULT_TIME_ZONE,
   precision: "second" | "minute" = "second",
 ): string {
   const d = typeof at === "string" ? new Date(at) : at;

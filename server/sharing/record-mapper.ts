@@ -2,7 +2,7 @@ import type { QualificationRecord } from "../contracts/hub.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { CertificateRecord } from "../contracts/certificates.js";
 import type { DomainEvents } from "../contracts/domain-events.js";
-import { CHINA_TIME_ZONE, localDate, localTimestamp } from "../lib/local-time.js";
+import { CHINA_TIME_ZONE, chinaDate, localTimestamp } from "../lib/local-time.js";
 
 /**
  * `YYYYMMDDhhmmss` in Beijing time, as MOT's interface specs write UpdateTime. The interface's dates
@@ -29,7 +29,7 @@ export function passRecord(e: DomainEvents["exam.passed"]): QualificationRecord 
     issuingDivision: e.provinceCode,
     exam: {
       categoryCode: e.categoryCode as CategoryCode,
-      passedOn: localDate(at, CHINA_TIME_ZONE),
+      passedOn: chinaDate(at),
       score: e.score,
       passMark: e.passMark,
       chainHash: e.chainHash,
@@ -87,7 +87,7 @@ export function certificateRecord(
       status: r.status,
       issuingAuthority: r.issuingAuthority.name,
       firstIssueDate: r.firstIssuedOn,
-      issueDate: localDate(r.issuedAt, CHINA_TIME_ZONE),
+      issueDate: chinaDate(r.issuedAt),
       validFrom: r.validFrom,
       validTo: r.validTo,
     },

@@ -7,7 +7,7 @@ import {
   type LookupNoticesPage,
   type OutboundEntryDto,
 } from "../contracts/hub.js";
-import { RecordId } from "../contracts/auth.js";
+import { ObjectIdString } from "../contracts/auth.js";
 import { wholeNumber } from "../contracts/validation.js";
 import { errors } from "../lib/errors.js";
 import { noBody, parse, strictRouter } from "../lib/http.js";
@@ -58,12 +58,6 @@ function toOutboundDto(e: OutboxEntry, state: DeliveryState): OutboundEntryDto {
     availableAt: state.availableAt ? new Date(state.availableAt).toISOString() : null,
   };
 }
-
-/**
- * An outbox entry's id: an ObjectId in either case, made canonical (lower case) as every id the
- * API takes (`RecordId`); the lower-case-only pattern refused an id copied in upper case with 400.
- */
-const OutboundId = RecordId.pipe(z.string().regex(/^[0-9a-f]{24}$/, "记录编号须为 24 位十六进制字符"));
 
 const OutboundQuery = z.strictObject({
   status: z.enum(["pending", "sending", "done", "dead"]).optional(),
@@ -118,7 +112,7 @@ export function sharingRouter(deps: {
     res.json(rows.map((e) => toOutboundDto(e, deps.publisher.stateOf(e))));
   });
   r.post("/sharing/outbound/:id/retry", queue, noBody, async (req, res) => {
-    const id = parse(OutboundId, req.params.id);
+    const id = parse(ObjectIdString, req.params.id);
     if (!(await retryOutbound(deps, actorOf(req), id))) throw errors.notFound("待重发的记录");
     res.json({ ok: true });
   });

@@ -84,6 +84,7 @@ function assertSealableDates(claims: ClaimsInput): void {
     if (!IsoDate.safeParse(claims[field]).success)
       throw refuse(`证书的${label}（${claims[field]}）不是真实的日期`);
   }
+  // IsoInstant refuses days like 02-30 (Date.parse rolls them over); Date.parse must read it too, as `it` does.
   if (!IsoInstant.safeParse(claims.issuedAt).success || Number.isNaN(Date.parse(claims.issuedAt)))
     throw refuse(`证书的签发时间（${claims.issuedAt}）不是有效的时间`);
   if (claims.validTo < claims.validFrom)

@@ -9,7 +9,7 @@ import { openEnvelope } from "./envelope.js";
 import { getStatusBits, type LoadedStatusList } from "./status-list.js";
 import { createVerifier, type Verifier } from "./suites.js";
 import { trustState, type LoadedTrustList } from "./trust-list.js";
-import { DEFAULT_TIME_ZONE, formatShown } from "../../lib/local-time.js";
+import { formatShown } from "../../lib/local-time.js";
 
 /** A verifier's offline knowledge: verified trust lists and (optionally) status lists per province. */
 export interface TrustContext {
@@ -104,7 +104,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (trust.state === "expired") {
     return result(
       "trust_list_expired",
-      `信任列表已于 ${formatShown(trust.validUntil, ctx.timeZone ?? DEFAULT_TIME_ZONE)} 过期，无法确认证书有效，请更新信任列表`,
+      `信任列表已于 ${formatShown(trust.validUntil, ctx.timeZone)} 过期，无法确认证书有效，请更新信任列表`,
       { claims, trust, warnings },
     );
   }
@@ -138,7 +138,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (state !== "valid") {
     return result(
       "status_not_valid",
-      `证书已${CERTIFICATE_STATUS_LABELS[state]}（状态截至 ${formatShown(statusList.body.generatedAt, ctx.timeZone ?? DEFAULT_TIME_ZONE)}）`,
+      `证书已${CERTIFICATE_STATUS_LABELS[state]}（状态截至 ${formatShown(statusList.body.generatedAt, ctx.timeZone)}）`,
       { ...authentic, status },
     );
   }

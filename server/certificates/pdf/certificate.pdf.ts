@@ -5,7 +5,7 @@ import {
   SIGNATURE_SUITE_NAMES,
   type SignatureSuite,
 } from "../../contracts/certificates.js";
-import { CHINA_TIME_ZONE, localDate } from "../../lib/local-time.js";
+import { chinaDate } from "../../lib/local-time.js";
 import { openEnvelope } from "../crypto/envelope.js";
 import { PDF_QR_INFO_KEY } from "../crypto/pdf-payload.js";
 import { cjkFonts } from "./fonts.js";
@@ -224,7 +224,7 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
   const issued: [string, string][] = [
     ["发证机关", r.issuingAuthority.name],
     ["初领日期", cnDate(r.firstIssuedOn)],
-    ["签发日期", cnDate(localDate(r.issuedAt, CHINA_TIME_ZONE))],
+    ["签发日期", cnDate(chinaDate(r.issuedAt))],
     ["有效期自", cnDate(r.validFrom)],
     ["有效期至", cnDate(r.validTo)],
     ["证书状态", `${CERTIFICATE_STATUS_LABELS[r.status]}${r.statusReason ? `（${r.statusReason}）` : ""}`],

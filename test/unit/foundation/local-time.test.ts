@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { formatDateTime, setDisplayTimeZone } from "../../../client/src/shared/time.js";
-import { CHINA_TIME_ZONE, formatShown, localDate, localTimestamp } from "../../../server/lib/local-time.js";
+import {
+  chinaDate,
+  CHINA_TIME_ZONE,
+  formatShown,
+  localDate,
+  localTimestamp,
+} from "../../../server/lib/local-time.js";
 
 /**
  * Calendar dates and stamps are read in a named zone, never made by adding eight hours by hand:
@@ -37,6 +43,19 @@ describe("local dates and times on the server", () => {
       expect(formatShown(at, zone, "minute")).to.equal(formatDateTime(at));
     }
     expect(formatShown("2026-12-06T16:30:05.000Z", CHINA_TIME_ZONE)).to.match(/^2026年12月0?7日 00:30:05$/);
+  });
+
+  it("when a certificate date is read at 16:30 UTC on 6 December, then it is China's 7 December whatever the node's zone", () => {
+    const at = new Date("2026-12-06T16:30:00Z");
+    expect(chinaDate(at)).to.equal("2026-12-07");
+    expect(chinaDate(at, 30)).to.equal("2027-01-06");
+    expect(chinaDate(new Date("2026-12-06T15:59:59.999Z"))).to.equal("2026-12-06");
+  });
+
+  it("when no zone is given to formatShown, then it prints in the default zone, China's", () => {
+    const at = "2026-12-06T16:30:05.000Z";
+    expect(formatShown(at)).to.equal(formatShown(at, CHINA_TIME_ZONE));
+    expect(formatShown(at)).to.match(/^2026年12月0?7日 00:30:05$/);
   });
 
   it("when the instant does not parse, then the text is kept as given rather than throwing", () => {
