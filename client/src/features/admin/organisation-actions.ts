@@ -1,6 +1,7 @@
 import { ElMessage, ElMessageBox } from "element-plus";
 import type { AuthorityDto, RoomDto, TestCentreDto } from "@contracts/organisation.js";
 import { ApiError } from "@/shared/api.js";
+import { confirmed } from "@/shared/confirm.js";
 import { adminApi } from "./admin.api.js";
 
 /**
@@ -20,14 +21,12 @@ async function ask(title: string, message: string, value: string): Promise<strin
   return answer ? answer.value.trim() : null;
 }
 
-async function confirmRetire(what: string): Promise<boolean> {
-  return ElMessageBox.confirm(
+function confirmRetire(what: string): Promise<boolean> {
+  return confirmed(
     `停用后${what}不再用于新的考试安排，已有记录保留不变。仍有未结束场次时系统将拒绝停用。`,
     `停用${what}`,
-    { type: "warning", confirmButtonText: "停用", cancelButtonText: "取消" },
-  )
-    .then(() => true)
-    .catch(() => false);
+    "停用",
+  );
 }
 
 export async function editCentre(c: TestCentreDto): Promise<boolean> {

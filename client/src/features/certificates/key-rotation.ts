@@ -1,5 +1,8 @@
 import { TrustListBody, type SignedDocument, type TrustListKey } from "@contracts/certificate-trust.js";
 import { ownEntry } from "@contracts/own-entry.js";
+// Relative, not "@/shared": unit tests load this file under tsx with the root tsconfig, which has no "@/" path.
+// eslint-disable-next-line no-restricted-imports
+import { base64UrlToBytes } from "../../shared/file-bytes.js";
 
 /**
  * The words of the signing keys page (签名密钥): what a key is doing now, what rotating one does,
@@ -34,9 +37,8 @@ export function leadHoursOf(rotatedAt: string, newKeyFrom: string | null): numbe
 
 /** The certificate keys on the node's own trust list (its signed document's payload), oldest first. */
 export function trustListKeys(doc: SignedDocument): TrustListKey[] {
-  const b64 = doc.payload.replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
-  return TrustListBody.parse(JSON.parse(new TextDecoder().decode(bytes))).keys;
+  const json = new TextDecoder().decode(base64UrlToBytes(doc.payload));
+  return TrustListBody.parse(JSON.parse(json)).keys;
 }
 
 /**

@@ -2,6 +2,7 @@ import { computed, ref } from "vue";
 import { ElMessage, ElMessageBox } from "element-plus";
 import type { Ack } from "@contracts/errors.js";
 import type { IncidentPayload, SeatViewDto } from "@contracts/exams.js";
+import { confirmed } from "@/shared/confirm.js";
 import { useOnce } from "@/shared/once.js";
 import { formatClock } from "@/shared/time.js";
 import type { useProctorRoomStore } from "./proctor-room.store.js";
@@ -94,12 +95,7 @@ export function useConsoleActions(room: Room) {
       ).catch(() => null);
       return answer ? { go: true, earlyReason: answer.value.trim() } : { go: false };
     }
-    const go = await ElMessageBox.confirm(`计划开考时间 ${planned}。确认${who}开考？`, "开考", {
-      confirmButtonText: "开考",
-      cancelButtonText: "取消",
-      type: "warning",
-    }).catch(() => false);
-    return { go: Boolean(go) };
+    return { go: await confirmed(`计划开考时间 ${planned}。确认${who}开考？`, "开考", "开考") };
   }
 
   async function releaseRoom(): Promise<void> {
