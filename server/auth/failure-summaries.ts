@@ -2,7 +2,8 @@ import mongoose, { type Connection } from "mongoose";
 import type { AuditLog } from "../audit/index.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { Logger } from "../lib/logger.js";
-import { createDueRunner, createFailureCount, type PeriodCount } from "./failure-count.js";
+import { createDueRunner } from "../lib/due-runner.js";
+import { createFailureCount, type PeriodCount } from "./failure-count.js";
 import { loginRateModel } from "./login-rates.js";
 
 /** How long after a period ends its summary is written: the instances' counts handed in a moment late still get in. */
@@ -53,7 +54,7 @@ interface Waiting {
  * `summarised` writes the entry in that same transaction, the others find it marked and write
  * nothing. A count handed in once its period is summed up goes into the next period. Where the
  * node's row cannot be written, the instance audits its own count itself, so it is never lost
- * from the record. Both steps run on failure-count.ts's timers, and at once at shutdown.
+ * from the record. Both steps run on lib/due-runner.ts's timers, and at once at shutdown.
  *
  * What a crash loses: an instance that stops without shutting down (close) loses the failures it
  * counted since it last handed in: its own share of the period under way, and of the one before
@@ -82,6 +83,7 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
     take: (o) => counted.take(o),
     run: handIn,
     logger,
+    failureMessage: "failed-login count could not be handed in or audited; it is lost",
   });
 
   /** Periods this instance handed a count into and has not seen summed up yet. */
@@ -97,6 +99,7 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
     },
     run: summariseDue,
     logger,
+    failureMessage: "failed-login summary step failed; what it held is lost",
   });
 
   /** Adds `c` into period `p`'s row, or a later one's when `p` is summed up; answers the period. */
@@ -133,7 +136,7 @@ export function createFailureSummaries(conn: Connection, options: FailureSummary
       period = await addInto(c.period, c);
     } catch (err) {
       logger.warn({ err }, "failed-login count not handed in to the node; this instance sums it up");
-      // Thrown on when this fails too: the runner (failure-count.ts) logs the count as lost.
+      // Thrown on when this fails too: the runner (lib/due-runner.ts) logs the count as lost.
       await audit.record({
         action: ACTION,
         actor: null,

@@ -190,7 +190,7 @@ export function issueCsrfToken(req: { session: session.Session & Partial<session
  * themselves (login CSRF by cookie tossing). Plain-HTTP development cannot set a Secure cookie, so
  * the prefix would make browsers drop it: the plain name there.
  */
-export const csrfCookieName = (secure: boolean): string => (secure ? `__Host-${CSRF_COOKIE}` : CSRF_COOKIE);
+const csrfCookieName = (secure: boolean): string => (secure ? `__Host-${CSRF_COOKIE}` : CSRF_COOKIE);
 
 const NONCE = /^[A-Za-z0-9_-]{32}$/;
 

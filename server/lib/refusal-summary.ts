@@ -1,3 +1,4 @@
+import { createDueRunner } from "./due-runner.js";
 import type { Logger } from "./logger.js";
 import type { RefusalBudget } from "./refusal-budget.js";
 
@@ -21,51 +22,13 @@ export function createRefusalSummaries(deps: {
   write: (summary: RefusalSummary) => Promise<unknown>;
   logger: Logger;
 }) {
-  let timer: NodeJS.Timeout | null = null;
-  let writing: Promise<void> = Promise.resolve();
-  let closed = false;
-
-  function write(force: boolean): Promise<void> {
-    const next = writing.then(async () => {
-      const summary = deps.budget.takeSummary({ force });
-      if (!summary) return;
-      await deps.write(summary);
-    });
-    // A failed write is reported, never thrown at a timer; its counts are lost with it.
-    writing = next.catch((err: unknown) =>
-      deps.logger.error({ err }, "refusal summary could not be written"),
-    );
-    return writing;
-  }
-
-  /** After a refusal was counted but not logged: makes sure its summary follows within the window. */
-  function schedule(): void {
-    const wait = deps.budget.msUntilSummary();
-    if (wait === null || timer) return;
-    // Once shut down a timer would outlive the database connection: write at once instead.
-    if (closed) {
-      void write(true);
-      return;
-    }
-    timer = setTimeout(() => {
-      timer = null;
-      // Re-armed when the clock said "not yet" (or more were counted since the write began).
-      void write(false).then(schedule);
-    }, wait);
-    // A pending summary never keeps the process alive; shutdown writes it (close).
-    timer.unref();
-  }
-
-  return {
-    schedule,
-
-    /** Writes what is still counted at once and stops the timer (node shutdown). */
-    async close(): Promise<void> {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await write(true);
-    },
-  };
+  // A failed write is logged, never thrown at a timer; its counts are lost with it.
+  return createDueRunner<RefusalSummary>({
+    msUntilDue: () => deps.budget.msUntilSummary(),
+    take: (opts) => deps.budget.takeSummary(opts),
+    run: deps.write,
+    logger: deps.logger,
+    failureMessage: "refusal summary could not be written",
+  });
 }
 export type RefusalSummaries = ReturnType<typeof createRefusalSummaries>;

@@ -10,13 +10,9 @@ type Scheme = "http" | "https";
  * non-browser clients, which carry no ambient cookie of a victim, and pass.
  *
  * The node's scheme is https when the connection is TLS, or when a trusted proxy (`trustProxy`,
- * TRUST_PROXY) says so in X-Forwarded-Proto, as Express judges `req.protocol`. Without
- * `trustProxy` given, X-Forwarded-Proto is honoured when present: a page cannot set that header on
- * a victim's cross-site handshake (not on a WebSocket, and on polling only past a CORS preflight
- * the node never grants), so it moves no attacker's origin onto the node's; pass `trustProxy` to
- * judge it exactly as Express does.
+ * TRUST_PROXY) says so in X-Forwarded-Proto, as Express judges `req.protocol`.
  */
-export function originCheck(allowedOrigins: readonly string[], options: { trustProxy?: boolean } = {}) {
+export function originCheck(allowedOrigins: readonly string[], options: { trustProxy: boolean }) {
   const allowed = new Set(allowedOrigins.flatMap((o) => normalisedOrigin(o) ?? []));
   return (
     req: IncomingMessage,
@@ -27,9 +23,9 @@ export function originCheck(allowedOrigins: readonly string[], options: { trustP
 }
 
 /** The scheme the handshake reached the node by (see originCheck). */
-function schemeOf(req: IncomingMessage, options: { trustProxy?: boolean }): Scheme {
+function schemeOf(req: IncomingMessage, options: { trustProxy: boolean }): Scheme {
   if ((req.socket as { encrypted?: boolean } | undefined)?.encrypted) return "https";
-  if (options.trustProxy === false) return "http";
+  if (!options.trustProxy) return "http";
   const forwarded = req.headers["x-forwarded-proto"];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim().toLowerCase();
   return first === "https" ? "https" : "http";

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { createFailureCount, createDueRunner } from "../../../server/auth/failure-count.js";
-import { createLogger } from "../../../server/lib/logger.js";
+import { createFailureCount } from "../../../server/auth/failure-count.js";
 
 /** A clock standing still at `t` until moved. */
 function stillClock(start: number) {
@@ -36,39 +35,5 @@ describe("auth: an instance's count of failed logins per period", () => {
       sources: ["a", "b"],
       sourcesLeftOut: false,
     });
-  });
-});
-
-describe("auth: running what is due on a timer", () => {
-  const logger = createLogger({ level: "silent" });
-
-  it("when something is due, then it runs once without anyone asking again, and close runs what is left at once", async () => {
-    const c = stillClock(0);
-    let waiting: number[] = [];
-    const ran: number[][] = [];
-    let wake: () => void = () => {};
-    const runner = createDueRunner<number[]>({
-      msUntilDue: () => (waiting.length === 0 ? null : Math.max(0, Math.min(...waiting) - c.now())),
-      take: ({ force }) => {
-        const due = waiting.filter((w) => force || w <= c.now());
-        waiting = waiting.filter((w) => !due.includes(w));
-        return due.length > 0 ? due : null;
-      },
-      run: (due) => {
-        ran.push(due);
-        wake();
-        return Promise.resolve();
-      },
-      logger,
-    });
-    const ranOnce = new Promise<void>((resolve) => (wake = resolve));
-    waiting = [0];
-    runner.schedule();
-    await ranOnce;
-    expect(ran).to.deep.equal([[0]]);
-    waiting = [1_000_000];
-    runner.schedule();
-    await runner.close();
-    expect(ran, "forced at close, not a timer's wait later").to.deep.equal([[0], [1_000_000]]);
   });
 });
