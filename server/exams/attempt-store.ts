@@ -275,6 +275,8 @@ export function createAttemptStore(
     mutateMany,
     serial,
     remember,
+    /** This instance's last known copy of an attempt (may be stale: the seat feed checks its head). */
+    cached: (attemptId: string): AttemptLean | undefined => docCache.get(attemptId),
     /** Drops this instance's copy (the attempt changed outside `mutate`). */
     forget: (attemptId: string) => void docCache.delete(attemptId),
   };

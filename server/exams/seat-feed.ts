@@ -11,6 +11,22 @@ import { clockParts, toSeatView, type AttemptLean } from "./presenters.js";
  * session and pushed together as `session:seats` at most every `throttleMs`: with a room of 100
  * answering every few seconds, one push a second instead of one per save (issue 17).
  */
+/**
+ * What says a seat is unchanged: every change of the attempt's chain moves `chainN`, a connect moves
+ * `presenceGen`, a disconnect clears `online`, and a hand-in's claim sets `status` (submitting) before
+ * its event. Any other write to an attempt goes through one of those.
+ */
+const SEAT_HEAD = { chainN: 1, presenceGen: 1, online: 1, status: 1 } as const;
+
+function sameHead(copy: AttemptLean, head: AttemptLean): boolean {
+  return (
+    copy.chainN === head.chainN &&
+    (copy.presenceGen ?? 0) === (head.presenceGen ?? 0) &&
+    copy.online === head.online &&
+    copy.status === head.status
+  );
+}
+
 export function createSeatFeed(deps: {
   store: AttemptStore;
   notifier: Notifier;
@@ -32,16 +48,28 @@ export function createSeatFeed(deps: {
   }
 
   /**
-   * Pushes the collected seats as they are now: one read of them all. This instance's copies are
-   * not pushed: a pause, extension, void or close made on another instance since this instance's
-   * save left its copy behind, and pushing that copy took the change back on the console a moment
-   * after the other instance had pushed it.
+   * Pushes the collected seats as they are now. This instance's copy of an attempt is pushed only
+   * when the attempt's head in the database still matches it: a pause, extension, void or close
+   * made on another instance since this instance's save left the copy behind, and pushing it took
+   * the change back on the console a moment after the other instance had pushed it. The heads are
+   * one small read per session and window; only attempts whose head moved are read whole (issue 17:
+   * reading every saved attempt whole each second cost the stand-in and the node a copy per save).
    */
   async function flush(sessionId: string): Promise<void> {
     const ids = [...(pending.get(sessionId) ?? [])];
     pending.delete(sessionId);
     if (ids.length === 0) return;
-    pushSeats(sessionId, await store.Attempts.find({ _id: { $in: ids } }, LIGHT).lean<AttemptLean[]>());
+    const heads = await store.Attempts.find({ _id: { $in: ids } }, SEAT_HEAD).lean<AttemptLean[]>();
+    const current: AttemptLean[] = [];
+    const moved: string[] = [];
+    for (const head of heads) {
+      const copy = store.cached(head._id);
+      if (copy && sameHead(copy, head)) current.push(copy);
+      else moved.push(head._id);
+    }
+    if (moved.length)
+      current.push(...(await store.Attempts.find({ _id: { $in: moved } }, LIGHT).lean<AttemptLean[]>()));
+    pushSeats(sessionId, current);
   }
 
   /** Pushes several seats of one session to its console as one `session:seats` (none: nothing). */

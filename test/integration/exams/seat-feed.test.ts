@@ -54,6 +54,29 @@ describe("exam delivery: collected seat pushes across instances", () => {
     }
   });
 
+  it("when another instance marks the candidate offline after this instance's save, then the collected seat push shows the seat disconnected", async () => {
+    const room = await aRoom(env.node, { candidates: 1, release: true });
+    const id = room.candidates[0]?.attemptId ?? "";
+    try {
+      const storeA = createAttemptStore(env.node.ctx.conn, () => new Date());
+      const copy = await storeA.load(id);
+      storeA.remember(copy);
+      expect(copy.online, "fixture: online in A's copy").to.equal(true);
+      // Instance B's disconnect write (presence.ts markOffline): no chain event, so no new version.
+      await storeA.Attempts.updateOne({ _id: id }, { $set: { online: false, disconnectedAt: new Date() } });
+
+      const { feed, pushed, next } = aFeed(storeA);
+      const flushed = next();
+      feed.seat(id, true, copy);
+      await flushed;
+      const seat = pushed.flat().find((s) => s.attemptId === id);
+      expect(seat?.state).to.equal("disconnected");
+      expect(seat?.version).to.equal(copy.chainN);
+    } finally {
+      room.close();
+    }
+  });
+
   it("when a seat is pushed, then it carries the attempt's version, which grows with every change", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     const id = room.candidates[0]?.attemptId ?? "";
