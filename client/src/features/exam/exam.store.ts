@@ -187,16 +187,19 @@ export const useExamStore = defineStore("exam", () => {
     },
   });
 
-  /** Full resync (after every connect, and when the server says the attempt moved on). */
-  function resync(): Promise<void> {
+  /**
+   * Full resync (after every connect, and when the server says the attempt moved on). A (re)connect
+   * cuts the loop's back-off short: the server may have settled the attempt while the page was away.
+   */
+  function resync(afterConnect = false): Promise<void> {
     if (!loop.syncing()) loading.value = attempt.value === null;
-    return loop.resync();
+    return afterConnect ? loop.reconnected() : loop.resync();
   }
 
   function onConnect(): void {
     connected.value = true;
     loginEnded.value = false;
-    void resync();
+    void resync(true);
   }
   function onDisconnect(reason: string): void {
     connected.value = false;
@@ -285,7 +288,7 @@ export const useExamStore = defineStore("exam", () => {
       now.value = performance.now();
     }, 250);
     connected.value = socket.connected;
-    if (socket.connected) void resync();
+    if (socket.connected) void resync(true);
     else loading.value = true;
   }
 
