@@ -17,12 +17,15 @@ import { comparable } from "./comparable.js";
 import { EQUALITY } from "./equality.js";
 import { MISSING_ACCUMULATORS, MISSING_EXPRESSIONS } from "./missing-accumulators.js";
 import { NUMERIC_EXPRESSIONS } from "./numeric-expressions.js";
+import { plainNumber } from "./numeric-types.js";
+import { NUMERIC_UNARY_EXPRESSIONS } from "./numeric-unary.js";
 import { ORDERED_ACCUMULATORS, ORDERED_EXTREMES_EXPRESSIONS } from "./ordered-accumulators.js";
 import { ORDERED_EXPRESSIONS } from "./ordered-expressions.js";
 import { GROUP_KEY_EXPRESSIONS, ORDERED_STAGES } from "./ordered-stages.js";
 import { unsupported } from "./errors.js";
 import { givenPattern, withPcrePatterns } from "./pcre.js";
 import { isPlainObject } from "./storage/values.js";
+import { $expr, TRUTHINESS_EXPRESSIONS } from "./truthiness.js";
 
 /** BSON type numbers of the `$type` query operator, by their string aliases. */
 const TYPE_ALIASES: Record<number, string> = {
@@ -186,7 +189,7 @@ const $mod: typeof queryOperators.$mod = (selector, value) => {
   const parts = selector.split(".");
   return (doc) =>
     comparable(doc, parts).some((found) => {
-      const n = found instanceof Long ? found.toNumber() : found;
+      const n = found instanceof Long ? found.toNumber() : plainNumber(found);
       if (found instanceof Long && !Number.isSafeInteger(n)) throw unsupported("$mod over a Long beyond 2^53");
       if (typeof n !== "number") return false;
       if (!Number.isFinite(n)) throw unsupported("$mod over NaN or an infinite value");
@@ -256,8 +259,9 @@ export function rangeMatches(op: RangeOperator, parts: string[], operand: unknow
  * and expressions that sort, group or match values in the server's order and equality, or refusing
  * where the stand-in does not model it (ordered-stages.ts, ordered-accumulators.ts,
  * ordered-expressions.ts), the accumulators that leave out missing values or ignore
- * non-numbers as the server does (missing-accumulators.ts), and arithmetic with the server's
- * numeric types and precision (numeric-expressions.ts).
+ * non-numbers as the server does (missing-accumulators.ts), arithmetic and math with the server's
+ * numeric types and precision (numeric-expressions.ts, numeric-unary.ts), and conditions by the
+ * server's truthiness, in expressions and `$expr` (truthiness.ts).
  */
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, ...MISSING_ACCUMULATORS, ...ORDERED_ACCUMULATORS },
@@ -268,6 +272,8 @@ const CONTEXT = Context.init({
     ...ORDERED_EXTREMES_EXPRESSIONS,
     ...MISSING_EXPRESSIONS,
     ...NUMERIC_EXPRESSIONS,
+    ...NUMERIC_UNARY_EXPRESSIONS,
+    ...TRUTHINESS_EXPRESSIONS,
     ...GROUP_KEY_EXPRESSIONS,
   },
   pipeline: {
@@ -288,6 +294,7 @@ const CONTEXT = Context.init({
     $size,
     ...RANGE_OPERATORS,
     ...EQUALITY,
+    $expr,
   },
   window: windowOperators,
 });

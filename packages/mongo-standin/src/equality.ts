@@ -3,6 +3,7 @@ import type * as queryOperators from "mingo/operators/query";
 import { bsonEquals } from "./bson-order.js";
 import { comparable } from "./comparable.js";
 import { NULL_AWARE_EQUALITY } from "./null-equality.js";
+import { plainNumber } from "./numeric-types.js";
 import { isPlainObject } from "./storage/values.js";
 
 type Predicate = (doc: Record<string, unknown>) => boolean;
@@ -40,7 +41,8 @@ function equalityWith(selector: string, values: unknown[], fallback: Predicate):
 /**
  * A stored 64-bit integer (a `Long`: a value `$inc`/`$mul` widened past int32, or one beyond 2^53)
  * equals the number of the same value, as every numeric type does on the server; the engine took
- * it for an object. Numeric operands are also tested, exactly, against the Longs the path reaches.
+ * it for an object. Numeric operands are also tested, exactly, against the Longs the path reaches,
+ * and against the `Double`s a pipeline's earlier stage computed.
  */
 function withLongs(selector: string, operands: unknown[], predicate: Predicate): Predicate {
   const numbers = operands.filter(
@@ -49,10 +51,13 @@ function withLongs(selector: string, operands: unknown[], predicate: Predicate):
   if (numbers.length === 0) return predicate;
   const parts = selector.split(".");
   const wanted = new Set(numbers.map((n) => BigInt(n)));
-  const isWanted = (found: unknown): boolean =>
-    found instanceof Long &&
-    (found as { _bsontype?: string })._bsontype === "Long" &&
-    wanted.has(found.toBigInt());
+  const isWanted = (found: unknown): boolean => {
+    if (found instanceof Long)
+      return (found as { _bsontype?: string })._bsontype === "Long" && wanted.has(found.toBigInt());
+    // A whole double an expression computed is a `Double` (numeric-types.ts, asDouble).
+    const n = plainNumber(found);
+    return n !== found && Number.isInteger(n) && wanted.has(BigInt(n as number));
+  };
   return (doc) => predicate(doc) || (isPlainObject(doc) && comparable(doc, parts).some(isWanted));
 }
 

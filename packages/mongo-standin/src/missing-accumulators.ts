@@ -57,7 +57,7 @@ const $sum: typeof accumulatorOperators.$sum = (docs, expr, options) => {
 
 /** `$avg`: the mean of the numbers by the same sum; null when there are none. */
 const $avg: typeof accumulatorOperators.$avg = (docs, expr, options) =>
-  avgOf("$avg", inputs(docs, expr, options));
+  avgOf("$avg", inputs(docs, expr, options)) as number;
 
 /**
  * `$stdDevPop` and `$stdDevSamp` by the server's online algorithm: null when there are no numbers

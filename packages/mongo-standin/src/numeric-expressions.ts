@@ -6,10 +6,12 @@ import { CommandError, unsupported } from "./errors.js";
 import { MISSING_ACCUMULATORS } from "./missing-accumulators.js";
 import { ORDERED_ACCUMULATORS } from "./ordered-accumulators.js";
 import {
+  asDouble,
   fitsInt64,
   integerOf,
   isIntLongOrDouble,
   numericKind,
+  plainNumber,
   toBigInt,
   toDouble,
   widest,
@@ -49,7 +51,8 @@ function typedArithmetic(
     const other = list.find((arg) => !isIntLongOrDouble(arg));
     if (other === null || other === undefined) return null;
     if (list.some((arg) => numericKind(arg) === "decimal")) throw unsupported("Decimal128 arithmetic");
-    return fallback(obj, literals(list), options);
+    // A whole double the stand-in computed is a `Double`, which the engine would take for an object.
+    return fallback(obj, literals(list.map(plainNumber)), options);
   };
 }
 
@@ -76,16 +79,16 @@ const $add = typedArithmetic((args, kinds) => {
       doubleTotal = Number(longTotal) + toDouble(arg);
     }
   }
-  return kind === "double" ? doubleTotal : integerOf(kind, longTotal);
+  return kind === "double" ? asDouble(doubleTotal) : integerOf(kind, longTotal);
 }, expressionOperators.$add);
 
 /** `$subtract` of two numbers (evaluateSubtract): ints give an int or long, longs a long or, on overflow, a double. */
 const $subtract = typedArithmetic(
   ([left, right], kinds) => {
     const kind = widest(kinds[0] as NumericKind, kinds[1] as NumericKind);
-    if (kind === "double") return toDouble(left) - toDouble(right);
+    if (kind === "double") return asDouble(toDouble(left) - toDouble(right));
     const difference = toBigInt(left) - toBigInt(right);
-    if (kind === "long" && !fitsInt64(difference)) return toDouble(left) - toDouble(right);
+    if (kind === "long" && !fitsInt64(difference)) return asDouble(toDouble(left) - toDouble(right));
     return integerOf(kind, difference);
   },
   expressionOperators.$subtract as Operator,
@@ -108,15 +111,15 @@ const $multiply = typedArithmetic((args, kinds) => {
     if (fitsInt64(next)) longProduct = next;
     else kind = "double";
   }
-  return kind === "double" ? doubleProduct : integerOf(kind, longProduct);
+  return kind === "double" ? asDouble(doubleProduct) : integerOf(kind, longProduct);
 }, expressionOperators.$multiply as Operator);
 
-/** `$divide` (evaluateDivide): a double quotient of the numbers' doubles, a long among them too. */
+/** `$divide` (evaluateDivide): a double quotient of the numbers' doubles, ints and longs too (6 / 3 is the double 2). */
 const $divide = typedArithmetic(
   ([numerator, denominator]) => {
     const divisor = toDouble(denominator);
     if (divisor === 0) throw new CommandError("BadValue", "can't $divide by zero");
-    return toDouble(numerator) / divisor;
+    return asDouble(toDouble(numerator) / divisor);
   },
   expressionOperators.$divide as Operator,
   2,
@@ -131,7 +134,7 @@ const $divide = typedArithmetic(
 const $pow = typedArithmetic(
   ([base, exponent], kinds, obj, options) => {
     const kind = widest(kinds[0] as NumericKind, kinds[1] as NumericKind);
-    const double = (): number => Math.pow(toDouble(base), toDouble(exponent));
+    const double = (): unknown => asDouble(Math.pow(toDouble(base), toDouble(exponent)));
     if (toDouble(base) === 0 && toDouble(exponent) < 0)
       return expressionOperators.$pow(obj, literals([base, exponent]), options);
     if (kind === "double") return double();

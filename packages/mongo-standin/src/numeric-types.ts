@@ -1,4 +1,4 @@
-import { Long } from "bson";
+import { Double, Long } from "bson";
 import { unsupported } from "./errors.js";
 
 /**
@@ -33,6 +33,25 @@ export function numericKind(value: unknown): NumericKind | "decimal" | null {
 export function isIntLongOrDouble(value: unknown): boolean {
   const kind = numericKind(value);
   return kind !== null && kind !== "decimal";
+}
+
+/**
+ * A double result as the reply must carry it. The codec writes a whole JavaScript number in the
+ * int32 range as an int32, so such a double is held as bson's `Double` (the server's `$avg` of 1
+ * and 3 is the double 2, which drivers and `$type` tell from the int 2); any other number is
+ * written as a double already and stays a number.
+ */
+export function asDouble(value: number): number | Double {
+  return numericKind(value) === "int" ? new Double(value) : value;
+}
+
+/**
+ * A `Double` or `Int32` as its JavaScript number, for code that computes with numbers (the
+ * engine's own operators took one for an object); any other value as it is.
+ */
+export function plainNumber(value: unknown): unknown {
+  const tag = (value as { _bsontype?: unknown } | null | undefined)?._bsontype;
+  return tag === "Double" || tag === "Int32" ? Number((value as Double).valueOf()) : value;
 }
 
 /** The wider of two numeric types (the server's Value::getWidestNumeric). */
@@ -147,38 +166,41 @@ function summed(inputs: Array<[NumericKind, unknown]>): { kind: NumericKind; tot
  * `$sum` over a group's values (accumulator_sum.cpp, getValue): non-numbers ignored; ints give an
  * int, or a long past int32; longs a long, or a double past int64; any double a double.
  */
-export function sumOf(name: string, values: unknown[]): number | Long {
+export function sumOf(name: string, values: unknown[]): number | Long | Double {
   const { kind, total } = summed(numericInputs(name, values));
   if (kind !== "double" && total.fitsLong()) return integerOf(kind, total.getLong());
-  return total.getDouble();
+  return asDouble(total.getDouble());
 }
 
 /**
  * `$sum` of a constant over `count` documents (`{$sum: 1}` counts): the server adds the constant in
  * turn, widening an int total to a long and a long to a double on overflow (_processInternalConstant).
  */
-export function constantSum(constant: number, count: number): number | Long {
+export function constantSum(constant: number, count: number): number | Long | Double {
   if (numericKind(constant) === "double") {
     let total = 0;
     for (let i = 0; i < count; i += 1) total += constant;
-    return total;
+    return asDouble(total);
   }
   const n = BigInt(constant) * BigInt(count);
   return fitsInt64(n) ? intOrLong(n) : Number(n);
 }
 
-/** `$avg` (accumulator_avg.cpp): the double-double sum over the count of numbers, a double; null without numbers. */
-export function avgOf(name: string, values: unknown[]): number | null {
+/**
+ * `$avg` (accumulator_avg.cpp): the double-double sum over the count of numbers, a double (ints
+ * and longs too, so a whole mean is a `Double`); null without numbers.
+ */
+export function avgOf(name: string, values: unknown[]): number | Double | null {
   const inputs = numericInputs(name, values);
   if (inputs.length === 0) return null;
-  return summed(inputs).total.getDouble() / inputs.length;
+  return asDouble(summed(inputs).total.getDouble() / inputs.length);
 }
 
 /**
  * `$stdDevPop`/`$stdDevSamp` (accumulator_std_dev.cpp): Welford's online algorithm over the numbers as
  * doubles; null when there are none (or, for the sample, only one).
  */
-export function stdDevOf(name: string, values: unknown[], sampled: boolean): number | null {
+export function stdDevOf(name: string, values: unknown[], sampled: boolean): number | Double | null {
   let count = 0;
   let mean = 0;
   let m2 = 0;
@@ -192,5 +214,5 @@ export function stdDevOf(name: string, values: unknown[], sampled: boolean): num
     }
   }
   const adjusted = sampled ? count - 1 : count;
-  return adjusted <= 0 ? null : Math.sqrt(m2 / adjusted);
+  return adjusted <= 0 ? null : asDouble(Math.sqrt(m2 / adjusted));
 }

@@ -8,7 +8,14 @@ import { positionalIndex } from "./positional.js";
 import { sortDocuments } from "./sort-order.js";
 import { parseProjection, project } from "./projection.js";
 import { applyOperators, checkUpdatedSize } from "./update/apply.js";
-import { deepClone, isPlainObject, pathValues, valueKey, type Doc } from "./storage/values.js";
+import {
+  deepClone,
+  isPlainObject,
+  pathValues,
+  valueKey,
+  withPlainNumbers,
+  type Doc,
+} from "./storage/values.js";
 
 /** Query operators the stand-in refuses: they need text/geo indexes or server-side JavaScript. */
 const REFUSED_QUERY_OPERATORS = new Set([
@@ -301,7 +308,9 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
         throw new CommandError("BadValue", `${name} is not allowed to be used within an update`);
     }
     assertPipelineSupported(spec.update);
-    after = engine(() => newAggregator(spec.update as Document[]).run<Doc>([deepClone(doc)]))[0] ?? {};
+    after = withPlainNumbers(
+      engine(() => newAggregator(spec.update as Document[]).run<Doc>([deepClone(doc)]))[0] ?? {},
+    );
   } else if (isReplacement(spec.update)) {
     after = { ...deepClone(spec.update) };
     if (doc._id !== undefined && after._id === undefined) after = { _id: doc._id, ...after };

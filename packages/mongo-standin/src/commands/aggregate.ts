@@ -1,7 +1,7 @@
 import type { Document } from "bson";
 import { CommandError, unsupported } from "../errors.js";
 import { aggregate as runPipeline, assertPipelineSupported } from "../query.js";
-import { deepClone, valueKey, withId, type Doc } from "../storage/values.js";
+import { deepClone, valueKey, withId, withPlainNumbers, type Doc } from "../storage/values.js";
 import type { CommandContext, Handler } from "./context.js";
 import { explainReply } from "./diagnostics.js";
 import { findHinted } from "./plan.js";
@@ -55,7 +55,7 @@ function writeOut(target: unknown, results: Doc[], ctx: CommandContext): void {
     ns,
     existing.map((doc) => ({ id: valueKey(doc._id), doc: null })),
   );
-  for (const doc of results) insertOne(ns, deepClone(doc), ctx);
+  for (const doc of results) insertOne(ns, withPlainNumbers(deepClone(doc)), ctx);
 }
 
 /** `$merge` with the string forms of `whenMatched` and `whenNotMatched`. */
@@ -66,7 +66,7 @@ function mergeInto(spec: Document, results: Doc[], ctx: CommandContext): void {
   const whenNotMatched = spec.whenNotMatched ?? "insert";
   if (typeof whenMatched !== "string") throw unsupported("$merge with a pipeline in whenMatched");
   for (const result of results) {
-    const doc = withId(deepClone(result));
+    const doc = withId(withPlainNumbers(deepClone(result)));
     const filter: Document = {};
     for (const field of on) filter[field] = doc[field] ?? null;
     const existing = ctx.access.find(ns, filter)[0];

@@ -1,4 +1,16 @@
-import { Binary, DBRef, Decimal128, EJSON, Long, ObjectId, serialize, UUID, type Document } from "bson";
+import {
+  Binary,
+  DBRef,
+  Decimal128,
+  Double,
+  EJSON,
+  Int32,
+  Long,
+  ObjectId,
+  serialize,
+  UUID,
+  type Document,
+} from "bson";
 
 /** A stored document: a plain object as decoded by `bson` (numbers promoted, BSON classes kept). */
 export type Doc = Document;
@@ -28,6 +40,29 @@ export function deepClone<T>(value: T): T {
   }
   // ObjectId, Long, Decimal128, Timestamp and the other BSON value classes are immutable.
   return value;
+}
+
+/**
+ * The value as the store keeps it: a `Double` or `Int32` (a whole double an expression computed,
+ * numeric-types.ts `asDouble`) becomes its JavaScript number, as the wire layer decodes one, so
+ * stored documents, their index keys and filters meet numbers only (a stored `2.0` reads back as
+ * `2`, README "Known simplifications"). Arrays and documents holding none are returned as they are.
+ */
+export function withPlainNumbers<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  const tag = (value as { _bsontype?: unknown })._bsontype;
+  if (tag === "Double" || tag === "Int32") return Number(value.valueOf()) as T;
+  if (Array.isArray(value)) {
+    const items = value.map((item: unknown) => withPlainNumbers(item));
+    return items.some((item, i) => !Object.is(item, value[i])) ? (items as T) : value;
+  }
+  if (!isPlainObject(value)) return value;
+  const keys = Object.keys(value);
+  const values = keys.map((key) => withPlainNumbers(value[key]));
+  if (values.every((item, i) => Object.is(item, value[keys[i] as string]))) return value;
+  const copy: Record<string, unknown> = {};
+  keys.forEach((key, i) => putData(copy, key, values[i]));
+  return copy as T;
 }
 
 /**
@@ -117,6 +152,7 @@ export function valueKey(value: unknown): string {
   if (value === EMPTY_ARRAY_KEY) return "u";
   if (typeof value === "number") return `d:${value}`;
   if (typeof value === "string") return `s:${value}`;
+  if (value instanceof Double || value instanceof Int32) return `d:${value.valueOf()}`;
   if (typeof value === "boolean") return `b:${value}`;
   if (value instanceof ObjectId) return `o:${value.toHexString()}`;
   if (value instanceof Date) return `t:${value.getTime()}`;
