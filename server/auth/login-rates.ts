@@ -11,9 +11,10 @@ const MINUTE = 60_000;
  * Login counts kept in the node's database, so that every instance behind the load balancer
  * counts into the same number (in each instance's memory, N instances let an address try N times
  * its limit, and a restart forgot it). Three kinds of row, each dropped by the TTL index once it
- * can no longer matter: a per-minute count (`count`, `_id` `<what>:<client>:<minute>`), a token
- * bucket (`tokens` at `at`, see `spend`), and the failed-login summaries of failure-summaries.ts
- * (`count`, `sources`, `sourcesLeftOut`, `period`, `summarised`).
+ * can no longer matter: a per-minute count (`count`, `_id` `<what>:<client>:<minute>`, read in its
+ * minute and the next, see `countSliding`), a token bucket (`tokens` at `at`, see `spend`), and the
+ * failed-login summaries of failure-summaries.ts (`count`, `sources`, `sourcesLeftOut`, `period`,
+ * `summarised`).
  */
 const loginRateSchema = new Schema(
   {
@@ -53,6 +54,23 @@ export function loginRateModel(conn: Connection): Model<LoginRateDoc> {
   );
 }
 
+/**
+ * The attempts counted for a key, as `countSliding` answers them: `current` in the window now
+ * running (the attempt just counted included), `previous` in the window before, `elapsedMs` into
+ * the current window.
+ */
+export interface SlidingCount {
+  current: number;
+  previous: number;
+  elapsedMs: number;
+}
+
+/** A row's count; undefined when it holds something else (the database took a write it should not have). */
+function countOf(row: { count?: unknown } | null): number | undefined {
+  const n = row?.count;
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
 /** How often a bucket is tried again when another instance spent from it in between. */
 const SPEND_TRIES = 5;
 
@@ -66,10 +84,24 @@ export function createLoginRates(conn: Connection, clock: () => Date) {
   async function add(_id: string, minute: number): Promise<number> {
     const row = await Rates.findOneAndUpdate(
       { _id },
-      { $inc: { count: 1 }, $setOnInsert: { expireAt: new Date((minute + 2) * MINUTE) } },
+      // Kept through the next minute, whose sliding count reads it, and one more: the TTL monitor
+      // runs on the database's own clock, which the instances' reading of it may trail a little.
+      { $inc: { count: 1 }, $setOnInsert: { expireAt: new Date((minute + 3) * MINUTE) } },
       { upsert: true, returnDocument: "after" },
     ).lean();
-    return row?.count ?? 1;
+    const counted = countOf(row);
+    if (counted === undefined) throw new Error(`login count ${_id} is not a count`);
+    return counted;
+  }
+
+  /** Counts one more into `_id` (one atomic upsert); answers the count, this one included. */
+  function count(_id: string, minute: number): Promise<number> {
+    // Two instances creating the same row at once: the loser's insert collides, and its retry
+    // finds the row there and counts into it.
+    return add(_id, minute).catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+      return add(_id, minute);
+    });
   }
 
   /** One try at taking a token from `key`'s bucket: true or false, or null when it changed under us. */
@@ -103,17 +135,29 @@ export function createLoginRates(conn: Connection, clock: () => Date) {
   }
 
   return {
-    /** The window `count` counts in now. */
-    minute: (): number => Math.floor(clock().getTime() / MINUTE),
-    /** Counts one more for `key` in `minute`'s window (one atomic upsert); answers the count, this one included. */
-    async count(key: string, minute: number): Promise<number> {
-      const id = `${key}:${minute}`;
-      // Two instances creating the same row at once: the loser's insert collides, and its retry
-      // finds the row there and counts into it.
-      return add(id, minute).catch((err: unknown) => {
-        if (!isDuplicateKey(err)) throw err;
-        return add(id, minute);
-      });
+    /**
+     * Counts one attempt for `key` now and answers its sliding count: the attempts of the minute
+     * window now running (this one included) and those of the window before, weighted by how much
+     * of that window is still inside the minute ending now (the two-bucket estimate; it takes the
+     * previous window's attempts as spread evenly over it). Counted per whole minute instead, an
+     * address spent its limit at the end of one minute and again at the start of the next.
+     */
+    async countSliding(key: string): Promise<SlidingCount> {
+      // One reading of the clock for the window and the weight: read twice, an attempt at the turn
+      // could take the new window's count with the old window's weight.
+      const t = clock().getTime();
+      const minute = Math.floor(t / MINUTE);
+      // The previous window is closed (on the node's clock): read alongside the count, not after.
+      // An instance whose reading of the database clock trails this one's by a few ms may still
+      // count into it after this read: missed are only the attempts in flight in those ms.
+      const [current, previousRow] = await Promise.all([
+        count(`${key}:${minute}`, minute),
+        Rates.findById(`${key}:${minute - 1}`, { count: 1 }).lean(),
+      ]);
+      const previous = previousRow ? countOf(previousRow) : 0;
+      // A count that is no count would read as none: the attempt must not be let through on it.
+      if (previous === undefined) throw new Error(`login count ${key}:${minute - 1} is not a count`);
+      return { current, previous, elapsedMs: t - minute * MINUTE };
     },
     /**
      * Takes one of `perMinute` tokens from `key`'s bucket, which refills continuously at
@@ -143,22 +187,55 @@ function countUnavailable(cause: unknown): AppError {
 }
 
 /**
- * Login attempts per client (IPv4 address or IPv6 /64, see clientKey) per minute, across every
- * instance of the node: a line against password spraying across many names (the per-name lockout
- * is the other). Each instance first counts in memory at the same limit, which can only refuse
- * earlier, never let more through: a flood at one instance is refused there without a database
- * write per attempt. An attempt that cannot be counted is refused with `login_limit_unavailable`.
+ * Whether an attempt counted as `c` is over `limit` a sliding minute: null when it is within it,
+ * else how long until one more attempt would be (if nobody else tries meanwhile), for the refusal's
+ * retry-after. In whole milliseconds and counts, so that no rounding lets one more through: the
+ * estimate `current + previous × (MINUTE − elapsed) / MINUTE` is compared multiplied by MINUTE.
+ */
+export function slidingRefusal(c: SlidingCount, limit: number): number | null {
+  if (c.current * MINUTE + c.previous * (MINUTE - c.elapsedMs) <= limit * MINUTE) return null;
+  // The next attempt counts one more in this window; the previous one weighs less as it leaves.
+  if (c.current + 1 <= limit && c.previous > 0) {
+    const at = MINUTE - Math.floor(((limit - c.current - 1) * MINUTE) / c.previous);
+    if (at < MINUTE) return at - c.elapsedMs;
+  }
+  // Else in the next window, where this window's count is the previous one.
+  const nextAt = Math.min(MINUTE, Math.max(0, MINUTE - Math.floor(((limit - 1) * MINUTE) / c.current)));
+  return MINUTE - c.elapsedMs + nextAt;
+}
+
+/**
+ * Login attempts per client (IPv4 address or IPv6 /64, see clientKey) per sliding minute (see
+ * `countSliding`), across every instance of the node: a line against password spraying across many
+ * names (the per-name lockout is the other). Each instance first counts in memory at the same
+ * limit, which can only refuse earlier, never let more through: a flood at one instance is refused
+ * there without a database write per attempt. An attempt that cannot be counted is refused with
+ * `login_limit_unavailable`.
+ *
+ * What the estimate bounds: in any span of `d` ms around a window's turn an address is let through
+ * at most `limit × (1 + d / MINUTE)` (the fixed windows let through twice the limit in a moment).
+ * A whole minute holding the end of one window and most of the next may still let through up to
+ * twice the limit, spread over that minute, when the previous window's attempts all came at its
+ * end: the estimate takes them as spread evenly. Over longer spans, the limit a minute on average.
  */
 export function createLoginRateLimiter(limitPerMinute: number, rates: LoginRates) {
   const local = createIpRateLimiter(limitPerMinute);
   return {
-    /** Counts an attempt from `ip`; throws 429 past the limit, 503 when it cannot be counted. */
+    /**
+     * Counts an attempt from `ip`; throws 429 past the limit (`details.retryAfterSeconds`: when one
+     * more would be let through if the client waits), 503 when it cannot be counted. Refused
+     * attempts count too: an address that keeps trying past its limit stays refused.
+     */
     async hit(ip: string): Promise<void> {
       local.hit(ip);
-      const counted = await rates.count(`ip:${clientKey(ip)}`, rates.minute()).catch((err: unknown) => {
+      const counted = await rates.countSliding(`ip:${clientKey(ip)}`).catch((err: unknown) => {
         throw countUnavailable(err);
       });
-      if (counted > limitPerMinute) throw errors.tooMany("登录请求过于频繁，请稍后再试");
+      const wait = slidingRefusal(counted, limitPerMinute);
+      if (wait !== null) {
+        const retryAfterSeconds = Math.max(1, Math.ceil(wait / 1000));
+        throw errors.tooMany("登录请求过于频繁，请稍后再试", { retryAfterSeconds });
+      }
     },
   };
 }

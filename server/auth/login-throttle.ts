@@ -150,7 +150,11 @@ export function createIpRateLimiter(limitPerMinute: number) {
         return;
       }
       w.count += 1;
-      if (w.count > limitPerMinute) throw errors.tooMany("登录请求过于频繁，请稍后再试");
+      if (w.count > limitPerMinute) {
+        // The same refusal as the shared limit's (login-rates.ts), retry-after included.
+        const retryAfterSeconds = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
+        throw errors.tooMany("登录请求过于频繁，请稍后再试", { retryAfterSeconds });
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { clientKey, createIpRateLimiter } from "../../../server/auth/login-throttle.js";
+import { AppError } from "../../../server/lib/errors.js";
 
 /** Hits `ip` n times; returns how many were refused. */
 function refusals(limiter: ReturnType<typeof createIpRateLimiter>, ips: string[], now: number): number {
@@ -37,5 +38,25 @@ describe("login limit per client address", () => {
     );
     refusals(limiter, flood, 2_000);
     expect(refusals(limiter, ["198.51.100.1"], 3_000)).to.equal(1);
+  });
+
+  it("when a client is refused, then it is told in Chinese when its window ends", () => {
+    const limiter = createIpRateLimiter(3);
+    expect(refusals(limiter, Array(3).fill("198.51.100.2"), 1_000)).to.equal(0);
+    const refused = (() => {
+      try {
+        limiter.hit("198.51.100.2", 21_500);
+        return null;
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(refused).to.be.instanceOf(AppError);
+    const { code, message, details } = refused as AppError;
+    expect({ code, message, details }).to.deep.equal({
+      code: "too_many_requests",
+      message: "登录请求过于频繁，请稍后再试",
+      details: { retryAfterSeconds: 40 },
+    });
   });
 });
