@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AllowedOrigin, crossKeyProblems, ignoredKeyNotices, provinceCodeProblem, PublicOrigin } from "./config-checks.js";
+import { MAX_KEY_ROTATION_LEAD_HOURS } from "./contracts/certificates.js";
 import { ReportingExemptions } from "./contracts/hub-report.js";
 import { decimalNumber, wholeNumber } from "./contracts/validation.js";
 import { DEFAULT_TIME_ZONE } from "./lib/local-time.js";
@@ -198,7 +199,7 @@ const Env = z
      * hub's national list tells verifiers to refresh daily, so one day has the key on every list that
      * follows that; the second is for the announcement's retries while the hub is unreachable.
      */
-    CERT_KEY_ROTATION_LEAD_HOURS: envInt(0, 24 * 30).default(48),
+    CERT_KEY_ROTATION_LEAD_HOURS: envInt(0, MAX_KEY_ROTATION_LEAD_HOURS).default(48),
     /**
      * Days a certificate key signs before the node rotates it on its own (the new key is made and
      * announced CERT_KEY_ROTATION_LEAD_HOURS ahead and takes over at the end); 0: only when an

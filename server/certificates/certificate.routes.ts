@@ -61,7 +61,7 @@ const pdfUpload: RequestHandler = (req, res, next) => {
  * Public: trust list, trust anchors, status list and verification (text or PDF), for anyone.
  * Officers: pending issuances, issue/reject, the certificate view and PDF, renew, cancel, revoke,
  * withdraw; the admission ticket PDF for officers and for the candidate themself. Province-level
- * admins: rotating a signing key.
+ * admins: rotating a signing key, and reading how a rotation goes (its lead).
  */
 export function certificatesRouter(c: CertificatesFacade, access: Access): Router {
   const r = strictRouter();
@@ -90,6 +90,11 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
     res.json(await c.verifyPdf(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
   });
 
+  // What a rotation will do, for the page to say before the admin confirms one: the configured lead
+  // of a certificate key rotation (KeyRotationSettingsDto). Its audience is the rotation's.
+  r.get("/certificates/keys/rotation", access.route("certificate-key:rotate"), noQuery, (_req, res) => {
+    res.json(c.keyRotation.settings());
+  });
   // The operator's rotation (as `npm run cert:rotate-key`): claimed once across instances, refused
   // `key_rotation_in_progress` while another runs and `key_changed_since_viewed` when the key the
   // admin saw (`expectKid`) is no longer the open one, audited with the claim's completion.

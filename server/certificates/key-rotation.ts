@@ -1,5 +1,6 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 import type { AuditActor } from "../contracts/audit.js";
+import { KeyRotationSettingsDto } from "../contracts/certificates.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { isDuplicateKey } from "../lib/mongo.js";
@@ -301,12 +302,12 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
      */
     async rotate(actor: Actor, purpose: Purpose = "certificate", expectKid?: string): Promise<string> {
       await finishInterrupted(opts.clock());
-      const rotated = await rotateOnce(
-        purpose,
-        actor,
-        false,
-        expectKid !== undefined ? { seen: expectKid } : {},
-      );
+      // The certificate key's lead passed here, not left to the signing service's default, so the
+      // rotation waits exactly what `settings()` told the admin (both are CERT_KEY_ROTATION_LEAD_HOURS).
+      const rotated = await rotateOnce(purpose, actor, false, {
+        ...(purpose === "certificate" ? { leadMs: opts.leadMs } : {}),
+        ...(expectKid !== undefined ? { seen: expectKid } : {}),
+      });
       if (rotated === "changed")
         throw errors.conflict(
           "key_changed_since_viewed",
@@ -319,6 +320,20 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
           "该签名密钥正由其他实例更换或刚已更换，请稍后查看密钥列表，确有需要再重试",
         );
       return rotated.kid;
+    },
+    /**
+     * What an operator's certificate key rotation does on this node, for the 签名密钥 page to say
+     * before it is confirmed: the new key signs `rotationLeadHours` after the rotation (`rotate`
+     * passes that lead). The configuration allows whole hours in the contract's range only, so a
+     * lead outside it is a defect here (an opaque 500), never the client's 400.
+     */
+    settings(): KeyRotationSettingsDto {
+      const dto = KeyRotationSettingsDto.safeParse({ rotationLeadHours: opts.leadMs / 3_600_000 });
+      if (!dto.success)
+        throw new Error(
+          `certificate key rotation lead of ${opts.leadMs} ms is not a whole number of hours in range`,
+        );
+      return dto.data;
     },
   };
 }

@@ -249,3 +249,20 @@ export interface IssuanceDto {
   decidedAt: string | null;
   reason: string | null;
 }
+
+// ---- signing keys (province-level admins) ----
+
+/** The longest lead a node may set before a rotated certificate key signs (CERT_KEY_ROTATION_LEAD_HOURS): 30 days. */
+export const MAX_KEY_ROTATION_LEAD_HOURS = 24 * 30;
+
+/**
+ * GET /api/certificates/keys/rotation: how an admin's certificate key rotation goes on this node,
+ * so the 签名密钥 page says it before the first rotation as exactly as after. `rotationLeadHours`:
+ * the new key is on the trust list and announced to the hub at once but starts signing this many
+ * whole hours after the rotation, the current key signing meanwhile (CERT_KEY_ROTATION_LEAD_HOURS);
+ * 0: it signs at once. A trust-list key rotation has no lead.
+ */
+export const KeyRotationSettingsDto = z.strictObject({
+  rotationLeadHours: z.number().int().min(0).max(MAX_KEY_ROTATION_LEAD_HOURS),
+});
+export type KeyRotationSettingsDto = z.infer<typeof KeyRotationSettingsDto>;

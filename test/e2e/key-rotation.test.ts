@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page, Route } from "playwright-core";
 import { createAuditService } from "../../server/audit/index.js";
 import { createNodeSigning } from "../../server/certificates/index.js";
 import { createStaff } from "../helpers/auth.js";
@@ -71,6 +71,8 @@ describe("the signing keys page and its key rotation (browser)", function () {
       const note = await dialog.locator('[data-test="rotation-note"]').innerText();
       expect(note).to.include("新的签名密钥").and.include("仍可验证").and.include("并将公告至全国中心");
       expect(note).to.not.include("立即");
+      // Before any rotation, the node's own lead (CERT_KEY_ROTATION_LEAD_HOURS=48), not a vague 提前公告期.
+      expect(note).to.include("轮换后新密钥将于 48 小时后开始签发新证书，期间当前密钥继续签发");
       await screenshot(page, "certificate-keys-confirm");
       // A double click is one rotation: the second click neither rotates again nor is refused.
       const rotations: string[] = [];
@@ -189,8 +191,10 @@ describe("the signing keys page and its key rotation (browser)", function () {
       const dialog = stale.page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
       await dialog.waitFor();
       expect(await dialog.innerText()).to.include(seen);
-      // The notice period, read off the earlier rotation (CERT_KEY_ROTATION_LEAD_HOURS=48).
-      expect(await dialog.locator('[data-test="rotation-note"]').innerText()).to.include("约 48 小时");
+      // The node's lead (CERT_KEY_ROTATION_LEAD_HOURS=48), as before the first rotation.
+      expect(await dialog.locator('[data-test="rotation-note"]').innerText()).to.include(
+        "将于 48 小时后开始签发新证书",
+      );
       await screenshot(stale.page, "certificate-keys-confirm-stale");
 
       await fresh.page.getByRole("button", { name: "轮换签名密钥" }).click();
@@ -225,6 +229,39 @@ describe("the signing keys page and its key rotation (browser)", function () {
     } finally {
       await stale.context.close();
       await fresh.context.close();
+    }
+  });
+
+  it("when the node's lead cannot be read, then the confirmation says so with 重试 and 确认轮换 waits until it is read", async () => {
+    const admin = await createStaff(node, { roles: ["admin"] });
+    const open = openKid();
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await loginThroughForm(page, admin.username, admin.password);
+      const refuse = (route: Route) =>
+        route.fulfill({
+          status: 503,
+          contentType: "application/json",
+          body: JSON.stringify({ error: { code: "unavailable", message: "服务暂不可用" } }),
+        });
+      await page.route("**/api/certificates/keys/rotation", refuse);
+      await page.goto("/certificates/keys");
+      await keyRows(page).first().waitFor();
+      await page.getByRole("button", { name: "轮换签名密钥" }).click();
+      const dialog = page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
+      await dialog.getByText("未能读取提前公告期").waitFor();
+      expect(await dialog.locator('[data-test="rotation-note"]').count()).to.equal(0);
+      expect(await dialog.locator('[data-test="rotate-confirm"]').isDisabled()).to.equal(true);
+      await screenshot(page, "certificate-keys-lead-unread");
+
+      await page.unroute("**/api/certificates/keys/rotation", refuse);
+      await dialog.getByRole("button", { name: "重试" }).click();
+      await dialog.locator('[data-test="rotation-note"]').getByText("将于 48 小时后开始签发新证书").waitFor();
+      expect(await dialog.locator('[data-test="rotate-confirm"]').isDisabled()).to.equal(false);
+      expect(openKid()).to.equal(open);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
     }
   });
 

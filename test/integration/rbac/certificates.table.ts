@@ -114,6 +114,8 @@ export const rows: RbacRow[] = [
     access: {},
     request: () => ({ url: "/api/certificates/keys/rotate", body: { purpose: "trust-list" } }),
   },
+  // How a rotation goes (its announcement lead): the rotation's audience, province-level admins only.
+  routeRow("get", "/certificates/keys/rotation", {}),
   routeRow("get", "/certificate-issuances", { officer: "all" }),
   {
     method: "post",

@@ -81,11 +81,32 @@ describe("the signing keys page's words: key states, rotation outcomes and who i
     expect(text).to.not.include("原密钥 k-b");
   });
 
-  it("when the notice period is known from the rotations, then the note says its length and that the key will be announced, not 立即", () => {
+  it("when the node's lead is 48 hours, then the note says the new key signs 48 hours after the rotation and the current key signs meanwhile", () => {
     const note = rotationNote(48);
-    expect(note).to.include("约 48 小时").and.include("并将公告至全国中心").and.not.include("立即列入");
-    expect(rotationNote(null)).to.include("提前公告期满后").and.not.include("null");
-    expect(rotationNote(0)).to.include("立即开始签发");
+    expect(note).to.include("轮换后新密钥将于 48 小时后开始签发新证书，期间当前密钥继续签发");
+    expect(note).to.include("提前公告期为 48 小时").and.include("并将公告至全国中心");
+    expect(note).to.include("仍可验证").and.not.include("立即");
+    // The exact configured period, not an estimate read off an earlier rotation.
+    expect(note).to.not.include("约");
+  });
+
+  it("when no rotation has happened yet, then the note still says the exact lead the server gave, whatever it is", () => {
+    for (const hours of [1, 7, 720]) {
+      const note = rotationNote(hours);
+      expect(note, String(hours)).to.include(`将于 ${hours} 小时后开始签发新证书`);
+      expect(note, String(hours)).to.not.include("提前公告期满后");
+    }
+  });
+
+  it("when the node has no lead, then the note says the new key signs at once and verifiers may not know it yet", () => {
+    const note = rotationNote(0);
+    expect(note).to.include("立即开始签发新证书").and.include("当前密钥同时停止签发");
+    expect(note).to.include("更新信任列表之前").and.not.include("0 小时");
+  });
+
+  it("when the lead the page got is not a whole number of hours in the configured range, then no note is worded from it", () => {
+    for (const hours of [-1, 1.5, 721, Number.NaN])
+      expect(() => rotationNote(hours), String(hours)).to.throw(RangeError);
   });
 
   it("when the rotation succeeded, then the result names the new key, the key it replaces and the hub", () => {

@@ -1,15 +1,16 @@
 import type { AuditListDto } from "@contracts/audit.js";
-import type {
-  CancelBody,
-  CertificateDto,
-  CertificateRecord,
-  CertificateListQuery,
-  IssuanceDto,
-  IssuanceListQuery,
-  ReasonBody,
-  SignedDocument,
-  VerificationResultDto,
-  VerifyBody,
+import {
+  KeyRotationSettingsDto,
+  type CancelBody,
+  type CertificateDto,
+  type CertificateRecord,
+  type CertificateListQuery,
+  type IssuanceDto,
+  type IssuanceListQuery,
+  type ReasonBody,
+  type SignedDocument,
+  type VerificationResultDto,
+  type VerifyBody,
 } from "@contracts/certificates.js";
 import { api, postFile, type Sent } from "@/shared/api.js";
 
@@ -55,6 +56,14 @@ export const certificatesApi = {
       query: { action: "certificate.key_rotated", limit: 50 },
       ...options,
     }),
+  /**
+   * How a certificate key rotation goes on this node (its lead, in hours), as the contract bounds it:
+   * an answer outside it is not worded into the page's note.
+   */
+  keyRotationSettings: (options?: { notify?: boolean }) =>
+    api
+      .get<unknown>("/api/certificates/keys/rotation", options)
+      .then((body) => KeyRotationSettingsDto.parse(body)),
   /**
    * Rotates the node's certificate key if `expectKid` (the key the admin was shown) is still the one
    * a rotation ends; the page words a refusal itself (`notify: false`).

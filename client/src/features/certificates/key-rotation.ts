@@ -1,4 +1,5 @@
 import { TrustListBody, type SignedDocument, type TrustListKey } from "@contracts/certificate-trust.js";
+import { MAX_KEY_ROTATION_LEAD_HOURS } from "@contracts/certificates.js";
 import { ownEntry } from "@contracts/own-entry.js";
 // Relative, not "@/shared": unit tests load this file under tsx with the root tsconfig, which has no "@/" path.
 // eslint-disable-next-line no-restricted-imports
@@ -12,27 +13,23 @@ import { base64UrlToBytes } from "../../shared/file-bytes.js";
 /**
  * What rotating the certificate key does, read before it is confirmed (server/certificates/
  * key-rotation.ts): a rotation cannot be undone, and an admin who thinks it voids the certificates
- * already issued, or that the new key signs at once, would misjudge it. `leadHours` is the notice
- * period (CERT_KEY_ROTATION_LEAD_HOURS), as the page reads it off the last rotation (its new key's
- * start less the rotation's time); null: no rotation yet, so the length is not known to the page.
+ * already issued, or that the new key signs at once, would misjudge it. `leadHours` is the node's
+ * lead (CERT_KEY_ROTATION_LEAD_HOURS, GET /api/certificates/keys/rotation): the new key is on the
+ * trust list at once, so offline verifiers learn it before it signs. Throws RangeError for a lead
+ * the configuration cannot hold rather than word a wrong period.
  */
-export function rotationNote(leadHours: number | null): string {
+export function rotationNote(leadHours: number): string {
+  if (!Number.isInteger(leadHours) || leadHours < 0 || leadHours > MAX_KEY_ROTATION_LEAD_HOURS)
+    throw new RangeError(`not a key rotation lead: ${leadHours}`);
   const start =
     leadHours === 0
-      ? "新密钥立即开始签发新证书，当前密钥同时停止签发。"
-      : `${leadHours === null ? "提前公告期" : `提前公告期（约 ${leadHours} 小时）`}满后，新密钥开始签发新证书，当前密钥同时停止签发。`;
+      ? "本节点未设提前公告期：新密钥立即开始签发新证书，当前密钥同时停止签发；离线验证方在更新信任列表之前可能无法验证新证书。"
+      : `提前公告期为 ${leadHours} 小时：轮换后新密钥将于 ${leadHours} 小时后开始签发新证书，期间当前密钥继续签发，以便离线验证方先获取新密钥。`;
   return (
-    `轮换将生成新的签名密钥，列入本省信任列表，并将公告至全国中心；${start}` +
+    `轮换将生成新的签名密钥，列入本省信任列表，并将公告至全国中心。${start}` +
     "已签发的证书不受影响：原密钥仍保留在信任列表中，其签发的证书仍可验证。" +
     "轮换用于密钥可能泄露、更换签名算法等情形，完成后不能撤回。"
   );
-}
-
-/** The notice period in whole hours, from a rotation's time and its new key's start; null: unknown. */
-export function leadHoursOf(rotatedAt: string, newKeyFrom: string | null): number | null {
-  if (!newKeyFrom) return null;
-  const ms = Date.parse(newKeyFrom) - Date.parse(rotatedAt);
-  return Number.isFinite(ms) ? Math.max(0, Math.round(ms / 3_600_000)) : null;
 }
 
 /** The certificate keys on the node's own trust list (its signed document's payload), oldest first. */
