@@ -161,9 +161,21 @@ const attemptSchema = new Schema(
     voidedAt: { type: Date, default: null },
     voidNote: { type: String, default: null },
   },
-  { timestamps: true, minimize: false },
+  // No autoIndex: ensureAttemptIndexes (attempt-indexes.ts) builds these at the feature's start,
+  // after replacing the non-unique sitting index older nodes hold. Built on registration, the
+  // unique index would meet that one and fail (IndexOptionsConflict) before any code could act.
+  { timestamps: true, minimize: false, autoIndex: false },
 );
-attemptSchema.index({ sessionId: 1, candidateId: 1 });
+/**
+ * The name of the unique index on a sitting's key. Not the default `sessionId_1_candidateId_1`:
+ * that is the non-unique index nodes from before the rule carry, and the two must never be taken
+ * for each other. The suffix keeps the default's field list, so a duplicate-key refusal read by
+ * its message alone still names sessionId and candidateId (duplicateKeyFields).
+ */
+export const ONE_ATTEMPT_INDEX = "sessionId_1_candidateId_1_unique";
+// One attempt per candidate and session, kept by the database: check-in answers a second check-in
+// with the first attempt, but a race or a bug writing a second sitting could give two results.
+attemptSchema.index({ sessionId: 1, candidateId: 1 }, { unique: true, name: ONE_ATTEMPT_INDEX });
 attemptSchema.index({ candidateId: 1, categoryCode: 1, submittedAt: 1 });
 // The deadline sweeper's query: in-progress, not paused, deadline passed.
 attemptSchema.index({ status: 1, deadline: 1 });

@@ -3,6 +3,7 @@ import type { Feature, FeatureContext } from "../feature.js";
 import { createDatabaseClock } from "../lib/database-clock.js";
 import { createOutboxDispatcher } from "../lib/outbox.js";
 import type { AppServer } from "../lib/socket-types.js";
+import { ensureAttemptIndexes } from "./attempt-indexes.js";
 import { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
 import { examRouter } from "./exam.routes.js";
 import { createExamService, type ExamOptions, type ExamService } from "./exam.service.js";
@@ -92,6 +93,9 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
       candidateHandlers.register(socket);
     },
     async start() {
+      // Before any attempt is written: the index keeping one attempt per candidate and session
+      // (the start is refused over duplicates an operator must clean).
+      await ensureAttemptIndexes(ctx.conn, ctx.logger);
       await clock.start();
       sweeper.start();
       heartbeat.start();

@@ -154,6 +154,8 @@ describe("scheduling: moving a session with no pinned blueprint judges the retak
     await env.node.ctx.conn.collection("exam_attempts").insertMany(
       [3, 1].map((daysAgo) => ({
         _id: `attempt-${waiting.id}-${daysAgo}` as never,
+        // Two sittings of two past sessions: one attempt per session and candidate (a unique index).
+        sessionId: `ses-past-${daysAgo}`,
         candidateId: waiting.id,
         categoryCode: "01001",
         status: "submitted",
