@@ -94,7 +94,14 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
         { $inc: { admissions: 1 } },
         { session: tx },
       );
-      return r.matchedCount === 1;
+      if (r.matchedCount !== 1) return false;
+      // As scheduling does: the first release stays the session's release.
+      await Fixtures.updateOne(
+        { _id: sessionId, "session.releasedAt": null },
+        { $set: { "session.releasedAt": new Date().toISOString() } },
+        { session: tx },
+      );
+      return true;
     },
     // As scheduling does: the session read in the caller's transaction, then a write on the
     // candidate's own seat, which `cancelFixtureSession` writes too. The read's filter holds the
@@ -197,6 +204,7 @@ export async function createFixtureSession(
     status: "scheduled",
     lifecycle: "scheduled",
     assignedCount: o.candidates,
+    releasedAt: null,
   };
   const tag = randomBytes(3).toString("hex");
   const assignments: SeatAssignmentDto[] = Array.from({ length: o.candidates }, (_, i) => ({

@@ -108,7 +108,16 @@ export interface SessionRoomDto {
   roomName: string;
   /** A cancelled session is not to be sat: its room has no seats and refuses every action (`session_cancelled`). */
   status: SessionStatus;
+  /** The scheduled start (计划开考), ISO instant. */
   startsAt: string;
+  /**
+   * When the room was released (开考: papers out, clocks running), ISO instant; null until a
+   * release has started a seat (a release with nobody checked in starts none). It is the first
+   * release: a room released seat by seat shows its first seat's start, and a late candidate
+   * released later does not move it. An early release (提前开考) shows its own instant, before
+   * `startsAt`. Scheduling records it on the session (`ExamSessionDto.releasedAt`).
+   */
+  releasedAt: string | null;
   lateEntryMinutes: number;
   earliestHandInMinutes: number;
   serverTime: number;

@@ -62,6 +62,11 @@ export interface ExamSessionDto {
   status: SessionStatus;
   lifecycle: SessionLifecycle;
   assignedCount: number;
+  /**
+   * The session's first release (开考: the first release that started a seat), ISO; null before.
+   * A late candidate's release afterwards does not move it; an early one (提前开考) is before `startsAt`.
+   */
+  releasedAt: string | null;
 }
 
 /** A candidate's place in a session: what check-in and the proctor seat map need. */

@@ -51,6 +51,9 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
         roomName: session.roomName,
         status: session.status,
         startsAt: session.startsAt,
+        // Read anew by `authorize` (never the access check's cached copy): a console re-watching
+        // after the release must not show the room as not yet released.
+        releasedAt: session.releasedAt,
         lateEntryMinutes: session.lateEntryMinutes,
         earliestHandInMinutes: session.earliestHandInMinutes,
         serverTime: at.getTime(),

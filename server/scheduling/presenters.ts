@@ -43,6 +43,7 @@ export function toSessionDto(s: SessionLean, at: Date, published = false): ExamS
     status: s.status as ExamSessionDto["status"],
     lifecycle: lifecycleOf(s, at, published),
     assignedCount: s.assignedCount,
+    releasedAt: s.releasedAt ? s.releasedAt.toISOString() : null,
   };
 }
 

@@ -52,7 +52,10 @@ const examSessionSchema = new Schema(
      * (`SeatAssignment.admissions`), so that a room's check-ins do not all write this document.
      */
     admissions: { type: Number, required: true, default: 0 },
-    /** The latest release (发卷) of the session: once set, attempts run, and it is not cancelled. */
+    /**
+     * The first release (发卷) of the session that started a seat: once set, attempts run, and it
+     * is not cancelled. Later releases (late candidates) leave it: the proctor console shows it as 已开考.
+     */
     releasedAt: { type: Date, default: null },
     createdBy: { type: String, required: true },
   },

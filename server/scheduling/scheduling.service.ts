@@ -175,8 +175,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
       const at = now();
       const claimed = await Sessions.findOneAndUpdate(
         { _id: sessionId, status: "scheduled" },
-        { $inc: { admissions: 1 }, $set: { releasedAt: at } },
-        { session: tx, projection: { roomId: 1, startsAt: 1 } },
+        { $inc: { admissions: 1 } },
+        { session: tx, projection: { roomId: 1, startsAt: 1, releasedAt: 1 } },
       ).lean();
       if (!claimed) return false;
       // The release is the session's claim on its room, which is booked from the start only: an
@@ -191,6 +191,11 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
             { previousSessionId: held.sessionId, until: held.until.toISOString() },
           );
       }
+      // The first release stays the session's (the console's 已开考): a late candidate released
+      // later does not move it. Read by this transaction's own write on the session, so two first
+      // releases conflict (one is retried and sees the other's) instead of both writing.
+      if (!claimed.releasedAt)
+        await Sessions.updateOne({ _id: sessionId }, { $set: { releasedAt: at } }, { session: tx });
       return true;
     },
 

@@ -26,6 +26,7 @@ function aMap(seats: number, seated: number): SeatMapDto {
       status: "scheduled",
       lifecycle: "scheduled",
       assignedCount: seated,
+      releasedAt: null,
     },
     seats: Array.from({ length: seats }, (_, i) => ({
       seatId: `seat-${i + 1}`,

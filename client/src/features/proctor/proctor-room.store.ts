@@ -74,11 +74,28 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     else seats.value.push(seat);
   }
 
+  /**
+   * A seat pushed with a clock (a deadline) while the room shows no release: someone else released
+   * it (another proctor's console, or a seat pushed by another instance), and seat pushes carry no
+   * room fields. The room is read again so the header stops saying 未开考 and shows when it was
+   * released; once per watched room, so a room that still reads unreleased is not re-read on
+   * every push (a full room pushes its seats every second).
+   */
+  let askedRelease = false;
+  function noteStarted(list: SeatViewDto[]): void {
+    if (askedRelease || room.value?.releasedAt !== null) return;
+    if (!list.some((s) => s.sessionId === sessionId.value && s.deadline !== null)) return;
+    askedRelease = true;
+    void load();
+  }
+
   function onSeat(seat: SeatViewDto): void {
     upsertSeat(seat);
+    noteStarted([seat]);
   }
   function onSeats(list: SeatViewDto[]): void {
     for (const seat of list) upsertSeat(seat);
+    noteStarted(list);
   }
   function onOutage(p: OutageProposalDto): void {
     if (p.sessionId === sessionId.value) outage.value = p;
@@ -149,6 +166,7 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     if (ticker !== null) window.clearInterval(ticker);
     ticker = null;
     sessionId.value = null;
+    askedRelease = false;
     room.value = null;
     seats.value = [];
     incidents.value = [];
