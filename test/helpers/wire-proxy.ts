@@ -12,7 +12,8 @@ function bodyOf(message: Buffer): { doc: Doc; at: number } | null {
   const opCode = message.readInt32LE(12);
   // OP_MSG: header (16), flag bits (4), then the kind-0 section: kind byte, then the document.
   if (opCode === OP_MSG && message.readUInt8(20) === 0)
-    return { doc: BSON.deserialize(message.subarray(21)) as Doc, at: 21 };
+    // Only the body's own bytes: a bulk write's document sequences (kind 1) follow it.
+    return { doc: BSON.deserialize(message.subarray(21, 21 + message.readInt32LE(21))) as Doc, at: 21 };
   // OP_REPLY (the answer to the driver's first, legacy handshake): header, flags (4), cursor id (8),
   // starting from (4), number returned (4), then the documents.
   if (opCode === OP_REPLY)

@@ -11,6 +11,7 @@ import { isRunning } from "./seat-labels.js";
 
 type Room = ReturnType<typeof useProctorRoomStore>;
 type ActionAck = Ack<{ affected: string[]; skipped: { attemptId: string; code: string }[] }>;
+type ReleaseAck = Awaited<ReturnType<Room["release"]>>;
 
 /**
  * The proctor console's commands: release (asking first, with a reason when early), resume, the
@@ -72,42 +73,76 @@ export function useConsoleActions(room: Room) {
     return true;
   }
 
+  /** The early-release prompt (`said` opens it): the reason written, or null when cancelled. */
+  async function askEarlyReason(who: string, said: string): Promise<string | null> {
+    const answer = await ElMessageBox.prompt(said, `提前开考：${who}`, {
+      confirmButtonText: "提前开考",
+      cancelButtonText: "取消",
+      type: "warning",
+      inputPlaceholder: "例如：考生全部到齐，经考点主任同意",
+      inputValidator: (v: string) => (v.trim().length >= 2 ? true : "请填写提前开考的理由（至少 2 个字）"),
+    }).catch(() => null);
+    return answer ? answer.value.trim() : null;
+  }
+
   /**
-   * Asks before a release and says when the session is planned to start; before that time the
-   * proctor must write why (the server refuses an early release without a reason, and audits it).
+   * Asks before a release and says when the session is planned to start; before that time, by the
+   * page's reading of the server's clock, the proctor must write why (the server refuses an early
+   * release without a reason, and audits it).
    */
   async function askRelease(who: string): Promise<{ go: boolean; earlyReason?: string }> {
     if (!room.room) return { go: false };
     const planned = formatClock(room.room.startsAt, false);
     const early = Math.ceil((new Date(room.room.startsAt).getTime() - room.serverNow) / 60_000);
     if (early > 0) {
-      const answer = await ElMessageBox.prompt(
+      const reason = await askEarlyReason(
+        who,
         `计划开考时间 ${planned}，现在提前 ${early} 分钟。提前开考须填写理由，理由将记入审计日志。`,
-        `提前开考：${who}`,
-        {
-          confirmButtonText: "提前开考",
-          cancelButtonText: "取消",
-          type: "warning",
-          inputPlaceholder: "例如：考生全部到齐，经考点主任同意",
-          inputValidator: (v: string) =>
-            v.trim().length >= 2 ? true : "请填写提前开考的理由（至少 2 个字）",
-        },
-      ).catch(() => null);
-      return answer ? { go: true, earlyReason: answer.value.trim() } : { go: false };
+      );
+      return reason ? { go: true, earlyReason: reason } : { go: false };
     }
     return { go: await confirmed(`计划开考时间 ${planned}。确认${who}开考？`, "开考", "开考") };
   }
 
+  /**
+   * Sends a release the proctor agreed to. Whether it is early is the server's call, on its clock
+   * (the database's); the page only estimates that clock (anchored when the room was read, frozen
+   * while the laptop slept), so near the start it can judge "on time" where the server judges
+   * "early". The server then refuses `early_release_reason_required`: the proctor is asked for the
+   * reason and the release is sent again with it. Shown as a plain error instead, every retry went
+   * out without a reason again, and the room could not be released until the page's own estimate
+   * passed the start. Null when the proctor cancelled the prompt.
+   */
+  async function sendRelease(
+    who: string,
+    attemptIds: string[] | undefined,
+    earlyReason: string | undefined,
+  ): Promise<ReleaseAck | null> {
+    const ack = await room.release(attemptIds, earlyReason);
+    // With a reason sent, the server never asks for one: any refusal is shown as it is.
+    if (ack.ok || ack.error.code !== "early_release_reason_required" || earlyReason) return ack;
+    const planned = room.room ? `计划开考时间 ${formatClock(room.room.startsAt, false)}。` : "";
+    const reason = await askEarlyReason(
+      who,
+      `${planned}按服务器时间${ack.error.message}，理由将记入审计日志。`,
+    );
+    return reason ? room.release(attemptIds, reason) : null;
+  }
+
   async function releaseRoom(): Promise<void> {
-    const asked = await askRelease(`全场（${releasable.value} 名已签到考生同时开始计时）`);
-    if (asked.go) report(await room.release(undefined, asked.earlyReason), "已开考");
+    const who = `全场（${releasable.value} 名已签到考生同时开始计时）`;
+    const asked = await askRelease(who);
+    if (!asked.go) return;
+    const ack = await sendRelease(who, undefined, asked.earlyReason);
+    if (ack) report(ack, "已开考");
   }
 
   async function releaseOne(seat: SeatViewDto): Promise<void> {
     if (!seat.attemptId) return;
     const asked = await askRelease(seat.candidateName);
-    if (asked.go)
-      report(await room.release([seat.attemptId], asked.earlyReason), `${seat.candidateName} 已开考`);
+    if (!asked.go) return;
+    const ack = await sendRelease(seat.candidateName, [seat.attemptId], asked.earlyReason);
+    if (ack) report(ack, `${seat.candidateName} 已开考`);
   }
 
   async function resume(seat: SeatViewDto | null): Promise<void> {
