@@ -22,6 +22,7 @@ import {
   startCertNode,
   type TestNode,
 } from "../integration/certificates/support.js";
+import { zhDate } from "../helpers/zh-date.js";
 
 /** `2026-11-30 21:40:05`-style wall time of an instant in a zone, as the pages write it (hh:mm:ss). */
 const clock = (iso: string, timeZone: string) =>
@@ -104,6 +105,18 @@ describe("certificate pages and verification in the browser (browser)", function
       expect(labels).to.include.members(["证号", "证书编号"]);
       expect(await fields.innerText()).to.match(new RegExp(`证号\\s+${pass.idNumber}\\s`));
       expect(await fields.innerText()).to.match(new RegExp(`证书编号\\s+${pass.idNumber}-\\d+`));
+      // Calendar dates are written as the timestamps' dates are (年月日), never as ISO text, and the
+      // validity is the signed one whatever the browser's zone (New York here).
+      const issued = await node.ctx.conn.collection("certificates").findOne({ certificateNo: pass.idNumber });
+      const [validFrom, validTo] = [String(issued?.validFrom), String(issued?.validTo)];
+      const validity = `${zhDate(validFrom)} 至 ${zhDate(validTo)}`;
+      expect(await fields.innerText())
+        .to.include(validity)
+        .and.not.include(validTo);
+      expect(await fields.innerText()).to.match(
+        new RegExp(`初领日期\\s+${zhDate(String(issued?.firstIssuedOn))}`),
+      );
+      expect(await page.locator(".el-table", { hasText: "经办人" }).first().innerText()).to.include(validity);
       const download = page.waitForEvent("download");
       await page.getByRole("button", { name: "下载 PDF" }).click();
       pdfPath = join(work, "certificate.pdf");
@@ -125,8 +138,16 @@ describe("certificate pages and verification in the browser (browser)", function
       await page.locator('[data-test="certificate-withdraw"]').hover();
       await page.locator(".el-popper", { hasText: "撤销：证书本不应核发" }).waitFor();
       await screenshot(page, "certificate-action-tooltip");
+      // The actions that end a certificate as a sanction or an annulment are red, as is each confirmation.
+      for (const action of ["certificate-revoke", "certificate-withdraw"])
+        expect(await page.locator(`[data-test="${action}"]`).getAttribute("class")).to.include(
+          "el-button--danger",
+        );
       await page.getByRole("button", { name: "吊销" }).click();
       const dialog = page.locator(".el-dialog", { hasText: "吊销证书" });
+      expect(await dialog.locator('[data-test="status-action-confirm"]').getAttribute("class")).to.include(
+        "el-button--danger",
+      );
       expect(await dialog.locator('[data-test="status-action-note"]').innerText()).to.include("行政处罚");
       // Whose certificate is being revoked, named in the dialog beside a button that says what it does.
       expect(await dialog.locator('[data-test="status-action-subject"]').innerText()).to.match(
@@ -225,6 +246,14 @@ describe("certificate pages and verification in the browser (browser)", function
       expect(await page.locator('[data-test="signature-words"]').innerText()).to.match(
         /^已由江苏省发证机关数字签名（(Ed25519|SM2\/SM3)）$/,
       );
+      // The validity as the signed claims give it, in 年月日; every instant on the page to the second.
+      const fieldsText = await page.locator(".el-descriptions").innerText();
+      expect(fieldsText).to.include(
+        `${zhDate(String(stored?.validFrom))} 至 ${zhDate(String(stored?.validTo))}`,
+      );
+      const stamp = String.raw`\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}`;
+      expect(fieldsText).to.match(new RegExp(`签发时间\\s+${stamp}`));
+      expect(fieldsText).to.match(new RegExp(`生成于\\s+${stamp}`));
       // The trust list's compiler by name, not `province:320000`.
       expect(await page.locator('[data-test="trust-issuer"]').textContent()).to.equal("江苏省");
       await screenshot(page, "verify-revoked");
@@ -383,6 +412,7 @@ describe("certificate pages and verification in the browser (browser)", function
       await page.getByRole("option", { name: "吊销" }).click();
       await count.getByText("共 1 张", { exact: true }).waitFor();
       expect(await page.locator(".el-table__body").innerText()).to.include(certificateNo);
+      expect(await page.locator(".el-table__body").innerText()).to.include(zhDate(String(template.validTo)));
       await screenshot(page, "certificates-filtered");
       expect(errors).to.deep.equal([]);
     } finally {

@@ -109,6 +109,8 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       await toast.waitFor({ state: "detached", timeout: 1_000 });
       // A case page sits under its menu group, as the lists do.
       expect((await bj.page.locator(".rc-staff__crumbs").innerText()).replace(/\s+/g, "")).to.equal("首页/跨省业务/跨省事项");
+      // The day picked reads as the page's timestamps write their dates (年月日), not as ISO text.
+      expect(await bj.page.locator(".el-descriptions").first().innerText()).to.match(/开始从业日期\s+2026年12月1日/);
       await screenshot(bj.page, "exchange-filing-sent");
       const caseId = bj.page.url().split("/").at(-1)!;
 
@@ -160,6 +162,7 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       // Points with their unit; the document's digest is for checking a copy, shown on hover only.
       const shown = await bj.page.locator(".el-descriptions").first().innerText();
       expect(shown).to.match(/记分\s*3 分/);
+      expect(shown).to.match(/决定日期\s+2026年11月20日/);
       expect(shown).not.to.match(/SHA-256|KB，/);
       await link.hover();
       await bj.page.locator(".el-popper", { hasText: "文件摘要：" }).waitFor();

@@ -4,6 +4,7 @@ import { enqueueEvent } from "../../server/lib/outbox.js";
 import { createStaff, registerTestCandidate } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
+import { zhDate } from "../helpers/zh-date.js";
 import { publishResultsOf, recordPassResult } from "../integration/certificates/support.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
 
@@ -65,6 +66,9 @@ describe("province officer's hub pages: 全国资格查询 and 存量数据清�
       expect(await matches.getByText("江苏省").count()).to.equal(1);
       expect(await matches.getByText("有效", { exact: true }).count()).to.equal(1);
       expect(await matches.getByText("320000").count(), "province codes stay out of the table").to.equal(0);
+      // 有效期至 as the pages write dates (年月日), not the record's ISO text.
+      const held = await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+      expect(await matches.innerText()).to.include(zhDate(String(held?.validTo)));
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

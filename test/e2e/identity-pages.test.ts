@@ -78,7 +78,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       await id.fill(good.slice(0, 17) + (good[17] === "1" ? "2" : "1"));
       await page.getByText("校验位错误").waitFor();
       await id.fill(good);
-      await page.locator('[data-test="reg-id-info"]').getByText("1958-03-01").waitFor();
+      await page.locator('[data-test="reg-id-info"]').getByText("1958年3月1日").waitFor();
       await page.getByText("经营性道路旅客运输驾驶员", { exact: true }).click();
       await page.locator('[data-test="eligibility-panel"] [data-rule="max_age"]').waitFor();
       await page

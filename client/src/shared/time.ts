@@ -44,6 +44,28 @@ export function formatDate(v: Instant, dateStyle: "full" | "long" | "medium" | "
   return new Intl.DateTimeFormat("zh-CN", { dateStyle, timeZone: zone }).format(asDate(v));
 }
 
+/**
+ * A calendar date (`YYYY-MM-DD`: a certificate's validity, a notice's decision day) written as the
+ * pages write a timestamp's date, `2026年12月2日`. It names a day, not an instant, so it is read from
+ * its digits and never goes through a time zone (the node's or the browser's would move it a day).
+ * Text that is not a real date (a 13th month, 30 February, a timestamp) is shown as given, never
+ * as "Invalid Date" or as a neighbouring day; no date at all shows nothing.
+ */
+export function formatCalendarDate(day: string | null | undefined): string {
+  if (day === null || day === undefined) return "";
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(day);
+  if (!m) return day;
+  const [year, month, date] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1 || month < 1 || month > 12 || date < 1 || date > daysInMonth(year, month)) return day;
+  return `${year}年${month}月${date}日`;
+}
+
+/** Days in a month of the Gregorian calendar (the one ID cards and certificates use). */
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+}
+
 /** The time of day, `09:00:05` (or `09:00` with `seconds: false`). */
 export function formatClock(v: Instant, seconds = true): string {
   return new Intl.DateTimeFormat("zh-CN", {
