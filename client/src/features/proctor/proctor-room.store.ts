@@ -15,6 +15,7 @@ import type {
   SessionRoomDto,
 } from "@contracts/exams.js";
 import { emitWithAck, useSocket, type AppClientSocket } from "@/shared/socket.js";
+import { retriesRoomLoad, useRoomLoadLoop } from "./room-load-loop.js";
 import { isOlderSeat, withNewerHeld } from "./seat-versions.js";
 
 /**
@@ -22,7 +23,7 @@ import { isOlderSeat, withNewerHeld } from "./seat-versions.js";
  * session's socket room; after that seat changes arrive as `session:seat` (one) or `session:seats`
  * (a room's start, and seats changed by saves, collected once a second). On every
  * reconnect the room is watched again (full state), so a missed event can never leave a stale
- * seat on screen.
+ * seat on screen. Loads run one at a time and a failed one is retried (room-load-loop.ts).
  */
 export const useProctorRoomStore = defineStore("proctor-room", () => {
   const sessionId = ref<string | null>(null);
@@ -41,6 +42,11 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
    * without a session, refused and never retried, which the next sign-in's console then waited on.
    */
   let listening: AppClientSocket | null = null;
+  /**
+   * Counts watches: a reply to a load sent for an earlier watch is dropped even when it is of the
+   * same session (left and opened again): the new watch's own load, after it, answers.
+   */
+  let watchNo = 0;
 
   const serverNow = computed(() =>
     serverAnchor.value ? serverAnchor.value.serverTime + (now.value - serverAnchor.value.at) : Date.now(),
@@ -110,17 +116,20 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     upsertSeat({ ...seat, pendingExtensions: [...seat.pendingExtensions, p] });
   }
   function onConnect(): void {
-    void load();
+    void loop.reconnected();
   }
 
-  async function load(): Promise<void> {
+  /** One `proctor:watch`, its reply applied; false when it failed in a way worth retrying. */
+  async function loadOnce(): Promise<boolean> {
     const id = sessionId.value;
-    if (!id) return;
-    const ack = await emitWithAck("proctor:watch", { sessionId: id }, { timeoutMs: 15_000 });
-    if (id !== sessionId.value) return;
+    const socket = listening;
+    const watched = watchNo;
+    if (!id || !socket) return true;
+    const ack = await emitWithAck("proctor:watch", { sessionId: id }, { timeoutMs: 15_000, socket });
+    if (watched !== watchNo) return true;
     if (!ack.ok) {
       loadError.value = ack.error;
-      return;
+      return !retriesRoomLoad(ack.error.code);
     }
     loadError.value = null;
     room.value = ack.data;
@@ -130,6 +139,21 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     );
     incidents.value = [...ack.data.incidents].sort((a, b) => b.at.localeCompare(a.at));
     outage.value = ack.data.outageProposal;
+    return true;
+  }
+
+  const loop = useRoomLoadLoop({
+    loadOnce,
+    running: () => sessionId.value !== null && listening?.connected === true,
+    sleep: (ms) => new Promise((resolve) => window.setTimeout(resolve, ms)),
+  });
+
+  /**
+   * Loads the whole room: at once, or once the load under way ends (folded with any others asked
+   * meanwhile), so an older reply never lands after a newer one.
+   */
+  function load(): Promise<void> {
+    return loop.load();
   }
 
   /** Starts watching a session (listeners, first load, a 1 s tick for the time-left column). */
@@ -137,6 +161,7 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     if (sessionId.value === id) return;
     unwatch();
     sessionId.value = id;
+    watchNo++;
     const socket = useSocket();
     listening = socket;
     socket.on("connect", onConnect);
@@ -146,7 +171,8 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     socket.on("session:incident", onIncident);
     socket.on("session:extension_pending", onExtensionPending);
     ticker = window.setInterval(() => (now.value = performance.now()), 1000);
-    if (socket.connected) void load();
+    // A newly watched room starts the retry back-off over, as a reconnect does.
+    if (socket.connected) void loop.reconnected();
   }
 
   function unwatch(): void {
@@ -166,7 +192,10 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     if (ticker !== null) window.clearInterval(ticker);
     ticker = null;
     sessionId.value = null;
+    watchNo++;
     askedRelease = false;
+    // A failure on screen belongs to the room left; the next watch shows its own.
+    loadError.value = null;
     room.value = null;
     seats.value = [];
     incidents.value = [];
