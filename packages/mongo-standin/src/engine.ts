@@ -11,13 +11,14 @@ import { Query } from "mingo/query";
 import type { CollectionResolver } from "mingo/types";
 import { resolve } from "mingo/util";
 import { ADD_FIELDS_STAGES } from "./add-fields.js";
+import { bsonTypeName, parseTypeSet, TYPE_EXPRESSIONS, type TypeSet } from "./bson-types.js";
 import { compareBson, typeBracket } from "./bson-order.js";
 import { EXPRESSION_COMPARISONS } from "./expression-compare.js";
 import { comparable } from "./comparable.js";
 import { EQUALITY } from "./equality.js";
 import { MISSING_ACCUMULATORS, MISSING_EXPRESSIONS } from "./missing-accumulators.js";
 import { NUMERIC_EXPRESSIONS } from "./numeric-expressions.js";
-import { plainNumber } from "./numeric-types.js";
+import { numericKind, plainNumber } from "./numeric-types.js";
 import { NUMERIC_UNARY_EXPRESSIONS } from "./numeric-unary.js";
 import { ORDERED_ACCUMULATORS, ORDERED_EXTREMES_EXPRESSIONS } from "./ordered-accumulators.js";
 import { ORDERED_EXPRESSIONS } from "./ordered-expressions.js";
@@ -27,80 +28,31 @@ import { givenPattern, withPcrePatterns } from "./pcre.js";
 import { isPlainObject } from "./storage/values.js";
 import { $expr, TRUTHINESS_EXPRESSIONS } from "./truthiness.js";
 
-/** BSON type numbers of the `$type` query operator, by their string aliases. */
-const TYPE_ALIASES: Record<number, string> = {
-  1: "double",
-  2: "string",
-  3: "object",
-  4: "array",
-  5: "binData",
-  6: "undefined",
-  7: "objectId",
-  8: "bool",
-  9: "date",
-  10: "null",
-  11: "regex",
-  13: "javascript",
-  16: "int",
-  17: "timestamp",
-  18: "long",
-  19: "decimal",
-  [-1]: "minKey",
-  127: "maxKey",
-};
-
-function bsonType(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "string") return "string";
-  if (typeof value === "boolean") return "bool";
-  if (typeof value === "number")
-    return Number.isInteger(value) && Math.abs(value) <= 0x7fffffff ? "int" : "double";
-  if (Array.isArray(value)) return "array";
-  if (value instanceof Date) return "date";
-  if (value instanceof RegExp) return "regex";
-  if (isPlainObject(value)) return "object";
-  const tag = (value as { _bsontype?: string })._bsontype;
-  const byTag: Record<string, string> = {
-    ObjectId: "objectId",
-    Binary: "binData",
-    Long: "long",
-    Int32: "int",
-    Double: "double",
-    Decimal128: "decimal",
-    Timestamp: "timestamp",
-    BSONRegExp: "regex",
-    Code: "javascript",
-    MinKey: "minKey",
-    MaxKey: "maxKey",
-  };
-  return (tag && byTag[tag]) ?? "object";
-}
-
 /** Type names a stored number cannot answer: the codec reads int32, int64 and double alike. */
 const WIRE_NUMBER_TYPES = new Set(["int", "long", "double"]);
 
-function typeMatches(value: unknown, wanted: unknown): boolean {
-  const name = typeof wanted === "number" ? TYPE_ALIASES[wanted] : String(wanted);
-  const actual = bsonType(value);
-  if (name === "number") return ["int", "long", "double", "decimal"].includes(actual);
-  if (name !== undefined && WIRE_NUMBER_TYPES.has(name) && typeof value === "number")
-    throw unsupported(`$type ${JSON.stringify(wanted)} on a stored number (its wire type, int32, int64 or double, is not kept)`);
-  return actual === name;
+function typeMatches(value: unknown, wanted: TypeSet, shown: unknown): boolean {
+  if (wanted.anyNumber && numericKind(value) !== null) return true;
+  const actual = bsonTypeName(value);
+  if (actual !== null) return wanted.names.has(actual);
+  if ([...wanted.names].some((name) => WIRE_NUMBER_TYPES.has(name)))
+    throw unsupported(`$type ${JSON.stringify(shown)} on a stored number (its wire type, int32, int64 or double, is not kept)`);
+  return false;
 }
 
 /**
- * `$type` with the BSON type names mingo lacks (objectId, binData, timestamp, decimal, ...). It
- * tests the values the path reaches as the server walks it (`comparable`): an array there matches
- * "array" itself, and any type one of its elements has; an array met midway is entered, so
- * `{"a.b": {$type: "array"}}` does not match `{a: [{b: "x"}]}`.
+ * `$type` with the server's BSON type names (bson-types.ts) and its errors for names and numbers
+ * it does not know (the engine matched nothing). It tests the values the path reaches as the
+ * server walks it (`comparable`): an array there matches "array" itself, and any type one of its
+ * elements has; an array met midway is entered, so `{"a.b": {$type: "array"}}` does not match
+ * `{a: [{b: "x"}]}`.
  */
 const $type: typeof queryOperators.$type = (selector, wanted) => {
-  const types: unknown[] = Array.isArray(wanted) ? (wanted as unknown[]) : [wanted];
+  const types = parseTypeSet(selector, wanted);
   const parts = selector.split(".");
   return (doc) => {
     const values = isPlainObject(doc) ? comparable(doc, parts) : [resolve(doc as Document, selector)];
-    return values.some((value) => value !== undefined && types.some((t) => typeMatches(value, t)));
+    return values.some((value) => value !== undefined && typeMatches(value, types, wanted));
   };
 };
 
@@ -261,7 +213,8 @@ export function rangeMatches(op: RangeOperator, parts: string[], operand: unknow
  * ordered-expressions.ts), the accumulators that leave out missing values or ignore
  * non-numbers as the server does (missing-accumulators.ts), arithmetic and math with the server's
  * numeric types and precision (numeric-expressions.ts, numeric-unary.ts), and conditions by the
- * server's truthiness, in expressions and `$expr` (truthiness.ts).
+ * server's truthiness, in expressions and `$expr` (truthiness.ts), and the `$type` expression with
+ * the server's type names (bson-types.ts).
  */
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, ...MISSING_ACCUMULATORS, ...ORDERED_ACCUMULATORS },
@@ -275,6 +228,7 @@ const CONTEXT = Context.init({
     ...NUMERIC_UNARY_EXPRESSIONS,
     ...TRUTHINESS_EXPRESSIONS,
     ...GROUP_KEY_EXPRESSIONS,
+    ...TYPE_EXPRESSIONS,
   },
   pipeline: {
     ...pipelineOperators,

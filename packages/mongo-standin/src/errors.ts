@@ -29,6 +29,7 @@ export const ErrorCodes = {
   NotExactValueField: 111,
   WriteConflict: 112,
   CannotIndexParallelArrays: 171,
+  ConversionFailure: 241,
   NoSuchTransaction: 251,
   TransactionCommitted: 256,
   BSONObjectTooLarge: 10334,

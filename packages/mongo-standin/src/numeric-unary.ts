@@ -14,6 +14,7 @@ import {
   type NumericKind,
 } from "./numeric-types.js";
 import { isPlainObject } from "./storage/values.js";
+import { convertToLong, $toLong } from "./long-conversion.js";
 import { isTruthy } from "./truthiness.js";
 import { typeName } from "./update/operators.js";
 
@@ -257,15 +258,43 @@ const $toBool: Operator = (obj, expr, options) => {
   return expressionOperators.$toBool(obj, { $literal: input }, options);
 };
 
-/** `$convert` with the same rules for numbers to bool and to double; the rest is the engine's. */
+/**
+ * The `$convert` targets the engine converts to as the server does (by alias and number). It took
+ * "boolean" and "number", which the server does not, made a double of "decimal" and fell to
+ * onError for "objectId" and "binData", which the server converts.
+ */
+const CONVERT_TARGETS = new Set<unknown>([
+  "double",
+  1,
+  "string",
+  2,
+  "bool",
+  8,
+  "date",
+  9,
+  "int",
+  16,
+  "long",
+  18,
+]);
+
+/**
+ * `$convert` with the same rules for numbers to bool and to double, and to long a `Long`
+ * (long-conversion.ts); the rest is the engine's.
+ */
 const $convert: Operator = (obj, expr, options) => {
   if (!isPlainObject(expr)) return expressionOperators.$convert(obj, expr as never, options);
   const input = evalExpr(obj, expr.input, options) as unknown;
   const to = evalExpr(obj, expr.to, options) as unknown;
+  if (!CONVERT_TARGETS.has(to))
+    throw unsupported(
+      `$convert to ${JSON.stringify(to)} (the engine converts to its own targets, not the server's)`,
+    );
   const kind = numericKind(input);
   const numeric = kind !== null && kind !== "decimal";
   if (numeric && (to === 8 || to === "bool")) return isTruthy(input);
   if (numeric && (to === 1 || to === "double")) return asDouble(toDouble(input));
+  if (to === 18 || to === "long") return convertToLong(obj, expr, input, options);
   const spec = { ...expr, input: { $literal: plainNumber(input) } };
   const out = expressionOperators.$convert(obj, spec as never, options) as unknown;
   return (to === 1 || to === "double") && typeof out === "number" ? asDouble(out) : out;
@@ -363,5 +392,5 @@ export const NUMERIC_UNARY_EXPRESSIONS = {
   $convert,
   $toString: converting(expressionOperators.$toString as Operator),
   $toInt: converting(expressionOperators.$toInt as Operator),
-  $toLong: converting(expressionOperators.$toLong as Operator),
+  $toLong,
 } as Record<string, Operator>;
