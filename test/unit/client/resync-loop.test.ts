@@ -1,29 +1,6 @@
 import { expect } from "chai";
 import { useResyncLoop } from "../../../client/src/features/exam/resync-loop.js";
-
-/** A clock the test moves by hand: `sleep` resolves once `advance` passes its time. */
-function aFakeClock() {
-  let now = 0;
-  let timers: { at: number; resolve: () => void }[] = [];
-  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-  return {
-    now: () => now,
-    sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ at: now + ms, resolve })),
-    /** Moves the clock on to `until`, waking each sleep at its time and letting the loop run on. */
-    async advance(until: number): Promise<void> {
-      await settle();
-      for (;;) {
-        const next = timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
-        if (!next) break;
-        timers = timers.filter((t) => t !== next);
-        now = next.at;
-        next.resolve();
-        await settle();
-      }
-      now = until;
-    },
-  };
-}
+import { aFakeClock } from "../../helpers/fake-clock.js";
 
 /**
  * A page whose every sync asks for another (each save it replays is refused `attempt_closed` while
