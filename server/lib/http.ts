@@ -147,8 +147,23 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: appError.cause ?? err, reqId: req.id, path: req.path }, "unhandled error");
     }
     if (res.headersSent) return;
+    const retryAfter = retryAfterSeconds(appError);
+    if (retryAfter !== null) res.set("Retry-After", String(retryAfter));
     res.status(appError.status).json({ error: appError.toBody() });
   };
+}
+
+/**
+ * The seconds a 429 or 503 tells the client to wait (`details.retryAfterSeconds`), for the
+ * `Retry-After` header (RFC 9110 §10.2.3: delta-seconds, other statuses do not define it). Only a
+ * whole positive number is written into a header; anything else is left to the body alone.
+ */
+function retryAfterSeconds(err: AppError): number | null {
+  if (err.status !== 429 && err.status !== 503) return null;
+  const details = err.details;
+  if (!details || typeof details !== "object" || Array.isArray(details)) return null;
+  const seconds = (details as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof seconds === "number" && Number.isSafeInteger(seconds) && seconds > 0 ? seconds : null;
 }
 
 function fromBodyParser(err: unknown): AppError | null {

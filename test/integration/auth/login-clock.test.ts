@@ -9,10 +9,9 @@ import {
   type AuthedAgent,
   type TestSocket,
 } from "../../helpers/auth.js";
-import { testDatabase } from "../../helpers/database.js";
-import { startTestNode, type TestNode } from "../../helpers/node.js";
+import type { TestNode } from "../../helpers/node.js";
+import { useSkewedNode } from "../../helpers/skewed-node.js";
 import { databaseTime } from "../../../server/lib/mongo.js";
-import { startWireProxy } from "../../helpers/wire-proxy.js";
 
 const MINUTE = 60_000;
 /** How far the node's clock and its database's are apart: far more than a request takes. */
@@ -26,28 +25,9 @@ const SKEW = 20 * MINUTE;
  * database's clock `SKEW` away from its own, through a proxy (the test database runs in this
  * process, so nothing else can set the clocks apart).
  */
-function useSkewedNode(offsetMs: number, role: "province" | "hub" = "province"): { readonly node: TestNode } {
-  const state: { node?: TestNode; stopProxy?: () => Promise<void> } = {};
-  before(async () => {
-    const proxy = await startWireProxy((await testDatabase()).uri);
-    proxy.skewClock(offsetMs);
-    state.stopProxy = () => proxy.stop();
-    state.node = await startTestNode({
-      role,
-      mongoUri: proxy.uri(),
-      env: { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" },
-    });
-  });
-  after(async () => {
-    await state.node?.stop();
-    await state.stopProxy?.();
-  });
-  return {
-    get node() {
-      if (!state.node) throw new Error("the skewed node is only available inside tests");
-      return state.node;
-    },
-  };
+function useSkewedLoginNode(offsetMs: number, role: "province" | "hub" = "province") {
+  // Logins here come from one address many times a minute: the limit per address is not under test.
+  return useSkewedNode(offsetMs, { role, env: { LOGIN_RATE_LIMIT_PER_MINUTE: "100000" } });
 }
 
 interface Sitter {
@@ -142,7 +122,7 @@ async function expireStaffLoginsAt(node: TestNode, userId: string, at: number): 
 
 describe("identity on the database's clock: its clock 20 minutes ahead of this instance's", function () {
   this.timeout(60_000);
-  const env = useSkewedNode(SKEW);
+  const env = useSkewedLoginNode(SKEW);
 
   it("when the session has ended by the database's clock but not by this instance's, then the login, the page and the socket all say it has ended", async () => {
     const s = await aLoggedInCandidate(env.node);
@@ -249,7 +229,7 @@ async function minutesLockedByDatabaseClock(
  */
 describe("hub identity on the database's clock: its clock 20 minutes ahead of this instance's", function () {
   this.timeout(60_000);
-  const env = useSkewedNode(SKEW, "hub");
+  const env = useSkewedLoginNode(SKEW, "hub");
 
   it("when a hub staff name is locked, then the lock runs its 15 minutes on the database's clock, as every instance reads it", async () => {
     expect(await minutesLockedByDatabaseClock(env.node, "hub_operator")).to.be.within(14, 15);
@@ -258,7 +238,7 @@ describe("hub identity on the database's clock: its clock 20 minutes ahead of th
 
 describe("identity on the database's clock: its clock 20 minutes behind this instance's", function () {
   this.timeout(60_000);
-  const env = useSkewedNode(-SKEW);
+  const env = useSkewedLoginNode(-SKEW);
 
   it("when the session has ended by this instance's clock but not by the database's, then the login, the page and the socket all say it is open", async () => {
     const s = await aLoggedInCandidate(env.node);

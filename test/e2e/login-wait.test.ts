@@ -1,0 +1,50 @@
+import { expect } from "chai";
+import type { Browser } from "playwright-core";
+import { launchBrowser, openContext } from "../helpers/browser.js";
+import { ensureClientBuilt } from "../helpers/client-build.js";
+import { startTestNode, type TestNode } from "../helpers/node.js";
+
+/** Logins allowed from one address a minute on this node: small, so the page reaches the refusal. */
+const LIMIT = 2;
+
+/**
+ * A login refused for too many attempts told the person only "请稍后再试", in a toast that closed
+ * after three seconds; the refusal says how long (details.retryAfterSeconds).
+ */
+describe("login page: the wait after too many attempts (browser)", function () {
+  this.timeout(180_000);
+  let node: TestNode | undefined;
+  let browser: Browser | undefined;
+
+  before(async function () {
+    const dist = await ensureClientBuilt();
+    node = await startTestNode({ env: { CLIENT_DIST: dist, LOGIN_RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  it("when staff logins from one address pass the limit, then the login card says how many seconds to wait", async () => {
+    if (!node || !browser) throw new Error("not started");
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      await page.goto("/login");
+      for (let i = 0; i <= LIMIT; i++) {
+        await page.locator('[data-test="username"]').fill(`nobody_${i}`);
+        await page.locator('[data-test="password"]').fill("wrong-password");
+        const answered = page.waitForResponse((r) => r.url().endsWith("/api/auth/login"));
+        await page.locator('[data-test="login-submit"]').click();
+        await answered;
+      }
+      const wait = page.locator('[data-test="login-wait"]');
+      await wait.waitFor();
+      expect(await wait.innerText()).to.match(/^登录尝试过于频繁，请 \d+ 秒后再试$/);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
