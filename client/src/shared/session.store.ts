@@ -1,7 +1,7 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 import type { AuthUser, CandidateLoginBody, LoginBody, LoginResultDto, Role, SessionStateDto } from "@contracts/auth.js";
-import { api, ApiError, resetCsrf, setCsrfToken } from "./api.js";
+import { api, ApiError, resetCsrf, setCsrfToken, type RequestOptions } from "./api.js";
 import { hasAnyRole } from "./roles.js";
 import { disconnectSocket } from "./socket.js";
 
@@ -35,15 +35,19 @@ export const useSessionStore = defineStore("session", () => {
     }
   }
 
-  async function loginStaff(credentials: LoginBody): Promise<AuthUser> {
+  /** `notify`: which refusals api.ts shows as a toast (the login page says a known wait itself). */
+  async function loginStaff(credentials: LoginBody, options: Pick<RequestOptions, "notify"> = {}): Promise<AuthUser> {
     // The session id rotates at login: the token of the anonymous session is refetched first.
     resetCsrf();
-    return signedIn(await api.post<LoginResultDto>("/api/auth/login", credentials));
+    return signedIn(await api.post<LoginResultDto>("/api/auth/login", credentials, options));
   }
 
-  async function loginCandidate(credentials: CandidateLoginBody): Promise<AuthUser> {
+  async function loginCandidate(
+    credentials: CandidateLoginBody,
+    options: Pick<RequestOptions, "notify"> = {},
+  ): Promise<AuthUser> {
     resetCsrf();
-    return signedIn(await api.post<LoginResultDto>("/api/auth/candidate-login", credentials));
+    return signedIn(await api.post<LoginResultDto>("/api/auth/candidate-login", credentials, options));
   }
 
   function signedIn(result: LoginResultDto): AuthUser {
