@@ -4,7 +4,7 @@ import type { SessionReportDto } from "../contracts/exams.js";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
 import type { FeatureContext } from "../feature.js";
 import { errors } from "../lib/errors.js";
-import { formatLocal } from "../lib/local-time.js";
+import { formatShown } from "../lib/local-time.js";
 import { enqueueEvent } from "../lib/outbox.js";
 import type { ReportAttempt } from "./report.js";
 import type { Actor, AuditPort, SchedulingPort } from "./ports.js";
@@ -101,7 +101,7 @@ export function createResultsService(
     if (at.getTime() < over)
       throw errors.conflict(
         "session_not_over",
-        `场次 ${formatLocal(new Date(over), ctx.config.timeZone)} 才结束，结束前不能发布成绩`,
+        `场次 ${formatShown(new Date(over), ctx.config.timeZone, "minute")} 才结束，结束前不能发布成绩`,
         { endsAt: new Date(over).toISOString() },
       );
     const attempts = await deps.exams.reportAttempts(sessionId);

@@ -1,7 +1,7 @@
 import type { ExchangeKind } from "../contracts/exchange.js";
 import { fieldLabel, type ValidationIssue } from "../contracts/validation.js";
 import { errors } from "../lib/errors.js";
-import { chinaDate } from "../lib/local-time.js";
+import { chinaDate, formatShownDate } from "../lib/local-time.js";
 
 /**
  * Dates in exchange messages are facts the other province's officers act on: a penalty decided, a
@@ -47,7 +47,11 @@ export function checkCaseDates(c: { kind: ExchangeKind; details: object }, now: 
 export function checkEndDate(endDate: string, startDate: string | undefined, now: Date): void {
   if (endDate > chinaDate(now)) throw refusal("future_date", "endDate", "终止日期晚于今天");
   if (startDate !== undefined && endDate < startDate)
-    throw refusal("invalid_date", "endDate", `终止日期早于备案的开始从业日期（${startDate}）`);
+    throw refusal(
+      "invalid_date",
+      "endDate",
+      `终止日期早于备案的开始从业日期（${formatShownDate(startDate)}）`,
+    );
 }
 
 /** The start date of a filing's details as stored (undefined for another kind). */

@@ -107,6 +107,41 @@ export function formatShown(
 }
 
 /**
+ * A calendar date (`YYYY-MM-DD`: a certificate's validity, a filing's start) as the pages print it,
+ * `2026年12月2日`: the text of the client's `formatCalendarDate` (client/src/shared/time.ts), for
+ * server messages shown beside the pages' own dates. It names a day, not an instant, so it is read
+ * from its digits and never goes through a zone (one west of UTC would move it a day). Text that is
+ * not a real Gregorian date (30 February, a 13th month, a timestamp) is returned as given, never
+ * as a neighbouring day.
+ */
+export function formatShownDate(day: string): string {
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(day);
+  if (!m) return day;
+  const [year, month, date] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1 || month < 1 || month > 12 || date < 1 || date > daysInMonth(year, month)) return day;
+  return `${year}年${month}月${date}日`;
+}
+
+/**
+ * A calendar month (`YYYY-MM`: a monthly report's month) as the pages print it, `2026年11月`: the
+ * text of the client's `formatCalendarMonth`, so a refusal names the month as the report page's
+ * picker and lists do. Text that is not a real month is returned as given.
+ */
+export function formatShownMonth(month: string): string {
+  const m = /^([0-9]{4})-([0-9]{2})$/.exec(month);
+  if (!m) return month;
+  const [year, mon] = [Number(m[1]), Number(m[2])];
+  if (year < 1 || mon < 1 || mon > 12) return month;
+  return `${year}年${mon}月`;
+}
+
+/** Days in a month of the Gregorian calendar (the one ID cards and certificates use). */
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+}
+
+/**
  * The calendar day `at` falls on in `timeZone`, as that day's UTC midnight: the form the
  * date-of-birth and anniversary rules count in (their dates are days, read through UTC fields).
  * Before 08:00 in Beijing the UTC date is still yesterday: a 61st birthday would count as 60.

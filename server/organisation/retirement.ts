@@ -3,7 +3,7 @@ import { isCanonicalObjectId, type AuthUser } from "../contracts/auth.js";
 import { canSeeDivision } from "../access/index.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
-import { formatLocal } from "../lib/local-time.js";
+import { formatShown } from "../lib/local-time.js";
 import type { AuthorityDoc, TestCentreDoc } from "./organisation.model.js";
 import { assertRoomNameFree, roomsInTransaction } from "./room-names.js";
 
@@ -66,7 +66,7 @@ export function createRetirement(d: RetirementDeps) {
     if (use.count > 0)
       throw errors.conflict(
         "in_use",
-        `${what}还有 ${use.count} 个未结束的考试场次${use.firstStartsAt ? `（最早 ${formatLocal(use.firstStartsAt, d.timeZone)}）` : ""}，请先取消或等其结束后再停用`,
+        `${what}还有 ${use.count} 个未结束的考试场次${use.firstStartsAt ? `（最早 ${formatShown(use.firstStartsAt, d.timeZone, "minute")}）` : ""}，请先取消或等其结束后再停用`,
         { sessions: use.count },
       );
   }

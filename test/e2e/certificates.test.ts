@@ -124,8 +124,9 @@ describe("certificate pages and verification in the browser (browser)", function
       expect(readFileSync(pdfPath).subarray(0, 5).toString("latin1")).to.equal("%PDF-");
       // Just issued: 换证 is not offered yet, and the page says from when it will be.
       expect(await page.locator('[data-test="certificate-renew"]').isDisabled()).to.equal(true);
+      // From when, written as the dates beside it: 2032年9月7日, not 2032-09-07.
       expect(await page.locator('[data-test="renewal-hint"]').textContent()).to.match(
-        /有效期届满前 \d+ 日内方可换证（\d{4}-\d{2}-\d{2} 起）/,
+        /有效期届满前 \d+ 日内方可换证（\d{4}年\d{1,2}月\d{1,2}日 起）/,
       );
       // The signature in words (who signed, which algorithm); the key id only as 密钥标识 beside it.
       expect(await page.locator('[data-test="signature-words"]').innerText()).to.match(

@@ -5,6 +5,7 @@ import type { LookupAnswer } from "../../server/contracts/hub.js";
 import { staffAgent, type AuthedAgent } from "../helpers/auth.js";
 import { launchBrowser, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
+import { zhDate } from "../helpers/zh-date.js";
 import { aCertificateHolder } from "../integration/exchange/transfers.js";
 import { aFiling } from "../integration/exchange/support.js";
 import { aProvinceOfHub, startTestHub, type TestHub } from "../integration/hub/support.js";
@@ -121,7 +122,9 @@ describe("exchange forms: a refused date under its field (browser, hub + two pro
 
       const dateError = item(page, "终止日期").locator(".el-form-item__error");
       await dateError.waitFor();
-      expect((await dateError.innerText()).trim()).to.equal(`终止日期早于备案的开始从业日期（${startDate}）`);
+      expect((await dateError.innerText()).trim()).to.equal(
+        `终止日期早于备案的开始从业日期（${zhDate(startDate)}）`,
+      );
       expect(await page.locator('[data-test="case-failure"]').count()).to.equal(0);
       expect(await page.locator(".el-message--error").count()).to.equal(0);
       expect(await page.locator('[data-test="case-state"]').innerText()).to.not.include("已终止");

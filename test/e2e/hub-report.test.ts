@@ -86,14 +86,19 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       await page.locator('[data-test="report-table"]').getByText("江苏省").waitFor();
       const t = new Date(Date.now() + 8 * 3600_000);
       const lastMonth = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+      // Months read as the dates beside them (2026年11月), in the picker as in the lists.
+      const lastMonthShown = `${Number(lastMonth.slice(0, 4))}年${Number(lastMonth.slice(5, 7))}月`;
       const picker = page.locator('[data-test="report-month"] input');
-      await picker.fill(lastMonth);
+      expect(await picker.inputValue()).to.match(/^\d{4}年\d{1,2}月$/);
+      await picker.fill(lastMonthShown);
       await picker.press("Enter");
-      await page.getByText(`${lastMonth} 尚未结束`).waitFor({ state: "detached" });
+      await page.getByText(`${lastMonthShown} 尚未结束`).waitFor({ state: "detached" });
+      expect(await picker.inputValue()).to.equal(lastMonthShown);
       await page.locator('[data-test="report-publish"]').click();
       await page.getByRole("button", { name: "发布", exact: true }).click();
       const published = page.locator('[data-test="report-published"]');
-      await published.getByText(lastMonth).waitFor();
+      await published.getByText(lastMonthShown, { exact: true }).waitFor();
+      expect(await published.innerText()).to.not.include(lastMonth);
       expect(await published.getByText("签名文件").count()).to.equal(1);
       expect(await page.locator('[data-test="report-publish"]').textContent()).to.include("已发布");
       await screenshot(page, "hub-report-published");

@@ -60,6 +60,21 @@ export function formatCalendarDate(day: string | null | undefined): string {
   return `${year}年${month}月${date}日`;
 }
 
+/**
+ * A calendar month (`YYYY-MM`: a monthly report's month) as the pages write it, `2026年11月`, the
+ * start of `formatCalendarDate`'s text for any day in it. Only for what people read: values sent
+ * to the server and file names keep `YYYY-MM`. Text that is not a real month is shown as given; no
+ * month at all shows nothing.
+ */
+export function formatCalendarMonth(month: string | null | undefined): string {
+  if (month === null || month === undefined) return "";
+  const m = /^([0-9]{4})-([0-9]{2})$/.exec(month);
+  if (!m) return month;
+  const [year, mon] = [Number(m[1]), Number(m[2])];
+  if (year < 1 || mon < 1 || mon > 12) return month;
+  return `${year}年${mon}月`;
+}
+
 /** Days in a month of the Gregorian calendar (the one ID cards and certificates use). */
 function daysInMonth(year: number, month: number): number {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);

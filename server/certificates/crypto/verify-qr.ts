@@ -9,7 +9,7 @@ import { openEnvelope } from "./envelope.js";
 import { getStatusBits, type LoadedStatusList } from "./status-list.js";
 import { createVerifier, type Verifier } from "./suites.js";
 import { trustState, type LoadedTrustList } from "./trust-list.js";
-import { formatShown } from "../../lib/local-time.js";
+import { formatShown, formatShownDate } from "../../lib/local-time.js";
 
 /** A verifier's offline knowledge: verified trust lists and (optionally) status lists per province. */
 export interface TrustContext {
@@ -116,11 +116,15 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   const authentic = { authentic: true, claims, trust, warnings };
   const today = now.getTime();
   if (today + CLOCK_SKEW_MS < Date.parse(`${claims.validFrom}T00:00:00+08:00`)) {
-    return result("certificate_not_yet_valid", `证书自 ${claims.validFrom} 起有效`, authentic);
+    return result(
+      "certificate_not_yet_valid",
+      `证书自 ${formatShownDate(claims.validFrom)} 起有效`,
+      authentic,
+    );
   }
   // Valid through the whole last day, China Standard Time.
   if (today - CLOCK_SKEW_MS >= Date.parse(`${claims.validTo}T00:00:00+08:00`) + 86_400_000) {
-    return result("certificate_expired", `证书已于 ${claims.validTo} 到期`, authentic);
+    return result("certificate_expired", `证书已于 ${formatShownDate(claims.validTo)} 到期`, authentic);
   }
   const statusList = ctx.statusLists?.get(claims.provinceCode);
   const state = statusList ? getStatusBits(statusList.bits, claims.statusIndex) : null;

@@ -3,6 +3,7 @@ import type { CertificateDto } from "../../../server/contracts/certificates.js";
 import { outboxModel } from "../../../server/lib/outbox.js";
 import { staffAgent } from "../../helpers/auth.js";
 import { anotherInstance, aPass, officer, startCertNode, type TestNode } from "./support.js";
+import { zhDate } from "../../helpers/zh-date.js";
 
 describe("certificate lifecycle on a node", function () {
   this.timeout(120_000);
@@ -93,7 +94,7 @@ describe("certificate lifecycle on a node", function () {
 
     const fresh = await read(await issuedAt(new Date()));
     expect(fresh.renewal.allowed).to.equal(false);
-    expect(fresh.renewal.reason).to.contain(`（${fresh.renewal.opensOn} 起）`);
+    expect(fresh.renewal.reason).to.contain(`（${zhDate(fresh.renewal.opensOn)} 起）`);
     const refused = await agent.post(`/api/certificates/${fresh.record.certificateNo}/renew`).send();
     expect(refused.status).to.equal(409);
     expect(refused.body.error).to.include({ code: "renewal_too_early", message: fresh.renewal.reason });

@@ -79,7 +79,7 @@ describe("organisation: editing and retiring", () => {
       .expect(409);
     expect(refused.body.error.code).to.equal("in_use");
     expect(refused.body.error.message).to.match(
-      /还有 1 个未结束的考试场次（最早 \d{4}-\d{2}-\d{2} \d{2}:\d{2}）/,
+      /还有 1 个未结束的考试场次（最早 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}）/,
     );
     const centreNow = (await admin.agent.get(`/api/test-centres/${centre.id}`).expect(200)).body.testCentre;
     expect(centreNow.rooms[0].retired).to.equal(false);

@@ -4,6 +4,7 @@ import { createAuditService, type AuditLog } from "../../../server/audit/index.j
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { registerTestCandidate, staffAgent, useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
+import { zhDate } from "../../helpers/zh-date.js";
 
 /** 报考新类别: a registered candidate applies for more categories on the same registration. */
 describe("registration: applying for more categories", () => {
@@ -55,7 +56,7 @@ describe("registration: applying for more categories", () => {
     const otherDay = await apply(c.id, { ...body("2019-01-01"), categories: ["03002"] });
     expect(otherDay.status).to.equal(409);
     expect(otherDay.body.error.code).to.equal("held_qualification_recorded");
-    expect(otherDay.body.error.message).to.contain("2019-01-01").and.contain("2020-01-01");
+    expect(otherDay.body.error.message).to.contain(zhDate("2019-01-01")).and.contain(zhDate("2020-01-01"));
     expect((await stored(c.idNumber))?.categories).to.deep.equal(["01001", "03001"]);
   });
 

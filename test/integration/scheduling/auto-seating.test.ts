@@ -146,7 +146,7 @@ describe("automatic seating (自动排座)", () => {
     ).body as AutoAssignResultDto;
     expect(byHand.seated).to.deep.equal([]);
     expect(byHand.refused.map((r) => r.code)).to.deep.equal(["already_passed"]);
-    expect(byHand.refused[0]?.message).to.match(/^该考生已于 \d{4}-\d{2}-\d{2} 通过本类别考试/);
+    expect(byHand.refused[0]?.message).to.match(/^该考生已于 \d{4}年\d{1,2}月\d{1,2}日 通过本类别考试/);
     const seated = await env.node.ctx.conn
       .collection("seat_assignments")
       .find({ sessionId: session.id })

@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { formatCalendarDate, formatDateTime, setDisplayTimeZone } from "../../../client/src/shared/time.js";
+import {
+  formatCalendarDate,
+  formatCalendarMonth,
+  formatDateTime,
+  setDisplayTimeZone,
+} from "../../../client/src/shared/time.js";
 
 describe("calendar dates (YYYY-MM-DD) as the pages write dates", () => {
   const browserZone = process.env.TZ;
@@ -65,5 +70,34 @@ describe("calendar dates (YYYY-MM-DD) as the pages write dates", () => {
   it("when there is no date (a record without one), then nothing is shown", () => {
     expect(formatCalendarDate(null)).to.equal("");
     expect(formatCalendarDate(undefined)).to.equal("");
+  });
+});
+
+describe("calendar months (YYYY-MM) as the pages write months", () => {
+  it("when the hub's monthly report names its month, then it reads 2026年11月, as the dates beside it read", () => {
+    expect(formatCalendarMonth("2026-11")).to.equal("2026年11月");
+    expect(formatCalendarMonth("2027-01")).to.equal("2027年1月");
+    expect(formatCalendarDate("2026-11-01").startsWith(formatCalendarMonth("2026-11"))).to.equal(true);
+  });
+
+  it("when the text is not a real YYYY-MM month, then it is shown as given", () => {
+    for (const text of [
+      "",
+      "2026-13",
+      "2026-00",
+      "0000-01",
+      "2026-1",
+      "2026-11-01",
+      "2026/11",
+      " 2026-11",
+      "2026-11\n",
+      "本月",
+    ])
+      expect(formatCalendarMonth(text), JSON.stringify(text)).to.equal(text);
+  });
+
+  it("when there is no month, then nothing is shown", () => {
+    expect(formatCalendarMonth(null)).to.equal("");
+    expect(formatCalendarMonth(undefined)).to.equal("");
   });
 });

@@ -48,7 +48,7 @@ describe("exchange dates: a refused date names its field", () => {
       {
         path: "endDate",
         field: "终止日期",
-        message: "终止日期早于备案的开始从业日期（2026-11-20）",
+        message: "终止日期早于备案的开始从业日期（2026年11月20日）",
         code: "invalid_date",
       },
     ]);

@@ -115,11 +115,11 @@ describe("eligibility rules per category", () => {
       evaluateEligibility("01001", a, DEFAULT_ELIGIBILITY_RULES, on).failures.map((f) => [f.rule, f.message]);
     // 1902 typed for 2012: it passed every rule before, as a licence held for 124 years.
     expect(failed({ ...eligible(), licenceFirstIssuedOn: "1902-01-01" })).to.deep.equal([
-      ["licence_date", "驾驶证初领日期（1902-01-01）早于出生日期（1985-06-15），请核对"],
+      ["licence_date", "驾驶证初领日期（1902年1月1日）早于出生日期（1985年6月15日），请核对"],
     ]);
     expect(failed({ ...eligible(), licenceFirstIssuedOn: "2026-11-25" })[0]).to.deep.equal([
       "licence_date",
-      "驾驶证初领日期（2026-11-25）晚于今天，请核对",
+      "驾驶证初领日期（2026年11月25日）晚于今天，请核对",
     ]);
     const held = [{ categoryCode: "02001" as const, firstIssuedOn: "1980-01-01" }];
     expect(failed({ ...eligible(), heldQualifications: held }).map(([rule]) => rule)).to.include(
@@ -136,7 +136,9 @@ describe("eligibility rules per category", () => {
     // 1999 typed for 2009 by someone born in 1990: a licence at nine passed every rule before.
     expect(
       failed({ ...eligible(), birthDate: "1990-01-01", licenceFirstIssuedOn: "1999-06-01" }),
-    ).to.deep.equal([["licence_date", "驾驶证初领日期（1999-06-01）早于年满 18 周岁（2008-01-01），请核对"]]);
+    ).to.deep.equal([
+      ["licence_date", "驾驶证初领日期（1999年6月1日）早于年满 18 周岁（2008年1月1日），请核对"],
+    ]);
     expect(
       failed({ ...eligible(), birthDate: "1990-01-01", licenceFirstIssuedOn: "2008-01-01" }),
     ).to.deep.equal([]);
