@@ -1,3 +1,5 @@
+import { calendarDateText, calendarMonthText } from "../contracts/calendar-text.js";
+
 /**
  * Times as people at the node read them: in the node's one time zone (TIME_ZONE), whatever the
  * server's or browser's, in the zh-CN order (2026-12-01 09:00). Exports, PDFs and messages use it,
@@ -115,11 +117,7 @@ export function formatShown(
  * as a neighbouring day.
  */
 export function formatShownDate(day: string): string {
-  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(day);
-  if (!m) return day;
-  const [year, month, date] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (year < 1 || month < 1 || month > 12 || date < 1 || date > daysInMonth(year, month)) return day;
-  return `${year}年${month}月${date}日`;
+  return calendarDateText(day);
 }
 
 /**
@@ -128,17 +126,7 @@ export function formatShownDate(day: string): string {
  * picker and lists do. Text that is not a real month is returned as given.
  */
 export function formatShownMonth(month: string): string {
-  const m = /^([0-9]{4})-([0-9]{2})$/.exec(month);
-  if (!m) return month;
-  const [year, mon] = [Number(m[1]), Number(m[2])];
-  if (year < 1 || mon < 1 || mon > 12) return month;
-  return `${year}年${mon}月`;
-}
-
-/** Days in a month of the Gregorian calendar (the one ID cards and certificates use). */
-function daysInMonth(year: number, month: number): number {
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return calendarMonthText(month);
 }
 
 /**

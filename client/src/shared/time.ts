@@ -1,3 +1,5 @@
+import { calendarDateText, calendarMonthText } from "@contracts/calendar-text.js";
+
 /**
  * Times as the node's people read them: every page shows instants in the node's configured zone
  * (`/api/system` timeZone, default Asia/Shanghai) whatever zone the browser runs in, and the
@@ -52,12 +54,7 @@ export function formatDate(v: Instant, dateStyle: "full" | "long" | "medium" | "
  * as "Invalid Date" or as a neighbouring day; no date at all shows nothing.
  */
 export function formatCalendarDate(day: string | null | undefined): string {
-  if (day === null || day === undefined) return "";
-  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(day);
-  if (!m) return day;
-  const [year, month, date] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (year < 1 || month < 1 || month > 12 || date < 1 || date > daysInMonth(year, month)) return day;
-  return `${year}年${month}月${date}日`;
+  return day === null || day === undefined ? "" : calendarDateText(day);
 }
 
 /**
@@ -67,18 +64,7 @@ export function formatCalendarDate(day: string | null | undefined): string {
  * month at all shows nothing.
  */
 export function formatCalendarMonth(month: string | null | undefined): string {
-  if (month === null || month === undefined) return "";
-  const m = /^([0-9]{4})-([0-9]{2})$/.exec(month);
-  if (!m) return month;
-  const [year, mon] = [Number(m[1]), Number(m[2])];
-  if (year < 1 || mon < 1 || mon > 12) return month;
-  return `${year}年${mon}月`;
-}
-
-/** Days in a month of the Gregorian calendar (the one ID cards and certificates use). */
-function daysInMonth(year: number, month: number): number {
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return month === null || month === undefined ? "" : calendarMonthText(month);
 }
 
 /** The time of day, `09:00:05` (or `09:00` with `seconds: false`). */
