@@ -3,7 +3,9 @@ import { z } from "zod";
 import { openStatusList } from "../certificates/index.js";
 import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub-registry.js";
 import { AppError, errors } from "../lib/errors.js";
+import { formatShown } from "../lib/local-time.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
+import { provinceLabel } from "./report/report.service.js";
 import type { RegistryService } from "./registry.service.js";
 
 /** The index of held lists (GET /status-lists), as the route answers it and the OpenAPI document describes it. */
@@ -65,20 +67,24 @@ export function createStatusListService(conn: Connection, deps: { registry: Regi
           case "document":
             throw errors.badRequest("invalid_status_list", "状态列表须为 roadcert-signed/1 签名文档");
           case "unknown_key":
-            throw new AppError("unknown_signing_key", 422, `签名密钥 ${r.kid} 未登记为 ${signer} 的证照签名密钥`);
+            throw new AppError("unknown_signing_key", 422, `签名密钥 ${r.kid} 未登记为${provinceLabel(signer)}的证照签名密钥`);
           case "signature":
             throw new AppError("status_list_signature_invalid", 422, "状态列表签名无效");
           case "body":
             throw errors.badRequest("invalid_status_list", "状态列表内容不符合 roadcert-status-list/1");
           case "province":
-            throw new AppError("provenance_mismatch", 403, `状态列表属于 ${r.provinceCode}，签名节点为 ${signer}`);
+            throw new AppError(
+              "provenance_mismatch",
+              403,
+              `状态列表属于${provinceLabel(r.provinceCode)}，签名节点为${provinceLabel(signer)}`,
+            );
           case "key_retired":
             // A retired key stays registered (what it signed still verifies) but signs no newer list:
             // one that leaked could otherwise turn any certificate of the province back to valid.
             throw new AppError(
               "status_list_key_retired",
               422,
-              `状态列表生成于 ${r.generatedAt}，晚于签名密钥 ${r.kid} 的停用时间 ${r.validTo}：已停用的密钥不能再签发状态列表，请用当前密钥签发`,
+              `状态列表生成于 ${formatShown(r.generatedAt)}，晚于签名密钥 ${r.kid} 的停用时间 ${formatShown(r.validTo)}：已停用的密钥不能再签发状态列表，请用当前密钥签发`,
               { kid: r.kid, validTo: r.validTo, generatedAt: r.generatedAt },
             );
           case "bits":

@@ -131,6 +131,9 @@ describe("the hub's national list ends a rotated key when the node ended it", fu
     expect(refusal)
       .to.be.instanceOf(AppError)
       .and.to.include({ code: "status_list_key_retired", status: 422 });
+    // Its times read as the pages write them, not as ISO instants.
+    expect((refusal as AppError).message).to.match(/生成于 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}，/);
+    expect((refusal as AppError).message).to.not.match(/\d{4}-\d{2}-\d{2}T/);
     expect(await statusLists.get("320000")).to.deep.equal(held);
   });
 });
