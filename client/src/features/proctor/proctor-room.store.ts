@@ -47,6 +47,9 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
    * same session (left and opened again): the new watch's own load, after it, answers.
    */
   let watchNo = 0;
+  /** Resolves (null) when the room watched now is left: a load waiting on it stops waiting. */
+  let left: Promise<null> = new Promise(() => {});
+  let leave: () => void = () => {};
 
   const serverNow = computed(() =>
     serverAnchor.value ? serverAnchor.value.serverTime + (now.value - serverAnchor.value.at) : Date.now(),
@@ -89,7 +92,8 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
    */
   let askedRelease = false;
   function noteStarted(list: SeatViewDto[]): void {
-    if (askedRelease || room.value?.releasedAt !== null) return;
+    // `!= null`: a reply from an instance still on the code before releasedAt has no such field.
+    if (askedRelease || room.value == null || room.value.releasedAt != null) return;
     if (!list.some((s) => s.sessionId === sessionId.value && s.deadline !== null)) return;
     askedRelease = true;
     void load();
@@ -125,8 +129,13 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     const socket = listening;
     const watched = watchNo;
     if (!id || !socket) return true;
-    const ack = await emitWithAck("proctor:watch", { sessionId: id }, { timeoutMs: 15_000, socket });
-    if (watched !== watchNo) return true;
+    // A room left while its load is unanswered does not hold the next room's first load back for
+    // the ack's 15 s: leaving it ends the wait (its reply would be dropped anyway).
+    const ack = await Promise.race([
+      emitWithAck("proctor:watch", { sessionId: id }, { timeoutMs: 15_000, socket }),
+      left,
+    ]);
+    if (ack === null || watched !== watchNo) return true;
     if (!ack.ok) {
       loadError.value = ack.error;
       return !retriesRoomLoad(ack.error.code);
@@ -162,6 +171,7 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     unwatch();
     sessionId.value = id;
     watchNo++;
+    left = new Promise<null>((resolve) => (leave = () => resolve(null)));
     const socket = useSocket();
     listening = socket;
     socket.on("connect", onConnect);
@@ -193,6 +203,7 @@ export const useProctorRoomStore = defineStore("proctor-room", () => {
     ticker = null;
     sessionId.value = null;
     watchNo++;
+    leave();
     askedRelease = false;
     // A failure on screen belongs to the room left; the next watch shows its own.
     loadError.value = null;
