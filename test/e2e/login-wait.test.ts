@@ -42,6 +42,8 @@ describe("login page: the wait after too many attempts (browser)", function () {
       const wait = page.locator('[data-test="login-wait"]');
       await wait.waitFor();
       expect(await wait.innerText()).to.match(/^登录尝试过于频繁，请 \d+ 秒后再试$/);
+      // A press during the wait would be refused again and start it over: the buttons are off.
+      expect(await page.locator('[data-test="login-submit"]').isDisabled()).to.equal(true);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();
