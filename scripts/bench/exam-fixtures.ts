@@ -88,7 +88,7 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
       return true;
     },
     // As scheduling does: a write on the session inside the caller's transaction, while not cancelled.
-    async claimScheduled(sessionId, tx) {
+    async claimScheduled(sessionId, tx, at) {
       const r = await Fixtures.updateOne(
         { _id: sessionId, "session.status": { $ne: "cancelled" } },
         { $inc: { admissions: 1 } },
@@ -98,7 +98,7 @@ export function fixtureScheduling(conn: Connection): SchedulingPort {
       // As scheduling does: the first release stays the session's release.
       await Fixtures.updateOne(
         { _id: sessionId, "session.releasedAt": null },
-        { $set: { "session.releasedAt": new Date().toISOString() } },
+        { $set: { "session.releasedAt": at.toISOString() } },
         { session: tx },
       );
       return true;

@@ -100,8 +100,13 @@ export async function liveSession(core: ExamCore, sessionId: string): Promise<Ex
  * Inside the admitting transaction: the session must still be scheduled at the write, not only at
  * the check before it (a cancellation in between would otherwise let a paper or a start through).
  */
-export async function claimSession(core: ExamCore, sessionId: string, tx: ClientSession): Promise<void> {
-  if (!(await core.deps.scheduling.claimScheduled(sessionId, tx)))
+export async function claimSession(
+  core: ExamCore,
+  sessionId: string,
+  tx: ClientSession,
+  at: Date,
+): Promise<void> {
+  if (!(await core.deps.scheduling.claimScheduled(sessionId, tx, at)))
     throw errors.conflict("session_cancelled", "本场次已取消");
 }
 

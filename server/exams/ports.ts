@@ -29,8 +29,10 @@ export interface SchedulingPort {
    * on it so that a concurrent cancellation conflicts with the caller's transaction; false when
    * the session is cancelled or gone. Release starts attempts only through it. Before the
    * session's start it refuses `room_still_in_use` while an earlier session still books the room.
+   * `at` is the release's one reading of the clock, the one that judged it early or not: the
+   * session's first release is stamped with it, so the console's 提前开考 agrees with the audit.
    */
-  claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean>;
+  claimScheduled(sessionId: string, tx: ClientSession, at: Date): Promise<boolean>;
   /**
    * Inside a check-in's transaction `tx`: the session as `tx` sees it while it is scheduled and
    * the candidate holds a seat in it, the seat then claimed by a write on the candidate's own

@@ -133,7 +133,7 @@ export function createRelease(core: ExamCore, view: (attemptId: string) => Promi
     // and events cost the node more than building them. `updatedAt` is set as timestamps would.
     let matched = 0;
     if (planned.length) {
-      await claimSession(core, id, tx);
+      await claimSession(core, id, tx, askedAt);
       const raw = Attempts.collection as unknown as mongo.Collection<{ _id: string }>;
       const res = await raw.bulkWrite(
         planned.map(({ doc, deadline, event }) => ({

@@ -170,9 +170,8 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
      * is retried and sees the other) instead of slipping in between; false when cancelled or gone.
      * Before the start, throws `room_still_in_use` while the room's previous session holds the room.
      */
-    async claimScheduled(sessionId: string, tx: ClientSession): Promise<boolean> {
+    async claimScheduled(sessionId: string, tx: ClientSession, at: Date): Promise<boolean> {
       if (!isCanonicalObjectId(sessionId)) return false;
-      const at = now();
       const claimed = await Sessions.findOneAndUpdate(
         { _id: sessionId, status: "scheduled" },
         { $inc: { admissions: 1 } },
