@@ -188,8 +188,8 @@ export const useExamStore = defineStore("exam", () => {
   });
 
   /**
-   * Full resync (after every connect, and when the server says the attempt moved on). A (re)connect
-   * cuts the loop's back-off short: the server may have settled the attempt while the page was away.
+   * Full resync (after every connect, and when the server says the attempt moved on). A (re)connect,
+   * or the candidate's own 重新检查 / 重试, cuts the loop's back-off short: the server may have settled.
    */
   function resync(afterConnect = false): Promise<void> {
     if (!loop.syncing()) loading.value = attempt.value === null;
