@@ -50,7 +50,10 @@ function statusListModel(conn: Connection): Model<StatusListDoc> {
 /** How far ahead of the hub's clock a list may be dated (clocks drift; a list never comes from the future). */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
-export function createStatusListService(conn: Connection, deps: { registry: RegistryService }) {
+export function createStatusListService(
+  conn: Connection,
+  deps: { registry: RegistryService; /** The hub's TIME_ZONE, for times in refusals. */ timeZone: string },
+) {
   const Lists = statusListModel(conn);
 
   return {
@@ -84,7 +87,7 @@ export function createStatusListService(conn: Connection, deps: { registry: Regi
             throw new AppError(
               "status_list_key_retired",
               422,
-              `状态列表生成于 ${formatShown(r.generatedAt)}，晚于签名密钥 ${r.kid} 的停用时间 ${formatShown(r.validTo)}：已停用的密钥不能再签发状态列表，请用当前密钥签发`,
+              `状态列表生成于 ${formatShown(r.generatedAt, deps.timeZone)}，晚于签名密钥 ${r.kid} 的停用时间 ${formatShown(r.validTo, deps.timeZone)}：已停用的密钥不能再签发状态列表，请用当前密钥签发`,
               { kid: r.kid, validTo: r.validTo, generatedAt: r.generatedAt },
             );
           case "bits":
