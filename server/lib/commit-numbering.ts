@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Connection, Model, Types } from "mongoose";
+import { isDuplicateKey } from "./mongo.js";
 
 /** Documents numbered per transaction (one counter step each). */
 const NUMBER_BATCH = 500;
@@ -18,10 +19,6 @@ const LEASE_POLL_MS = 10;
  */
 export function unnumberedSeq(): number {
   return -randomInt(1, 2 ** 47);
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number } | null)?.code === 11000;
 }
 
 /**

@@ -57,4 +57,3 @@ export function createDueRunner<T>(deps: {
     },
   };
 }
-export type DueRunner = ReturnType<typeof createDueRunner>;
