@@ -67,8 +67,12 @@ export function createSeatFeed(deps: {
       if (copy && sameHead(copy, head)) current.push(copy);
       else moved.push(head._id);
     }
-    if (moved.length)
-      current.push(...(await store.Attempts.find({ _id: { $in: moved } }, LIGHT).lean<AttemptLean[]>()));
+    if (moved.length) {
+      const fresh = await store.Attempts.find({ _id: { $in: moved } }, LIGHT).lean<AttemptLean[]>();
+      // Kept as this instance's copy, so the next flush pushes it without reading it whole again.
+      for (const doc of fresh) store.remember(doc);
+      current.push(...fresh);
+    }
     pushSeats(sessionId, current);
   }
 
