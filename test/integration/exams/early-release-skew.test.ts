@@ -5,15 +5,11 @@ import { createOrganisationService } from "../../../server/organisation/index.js
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
-import {
-  connectSocket,
-  scheduleCandidates,
-  staffAgent,
-  type ScheduledCandidates,
-} from "../../helpers/auth.js";
+import { scheduleCandidates, type ScheduledCandidates } from "../../helpers/auth.js";
 import type { TestNode } from "../../helpers/node.js";
 import { useSkewedNode } from "../../helpers/skewed-node.js";
 import { call, ok, type ExamSocket } from "./support/clients.js";
+import { aProctorWatching, checkIn } from "./support/watched-session.js";
 
 const MINUTE = 60_000;
 /** How far the node's database clock and its own are apart: far more than a request takes. */
@@ -88,20 +84,8 @@ async function aCheckedInRoom(
   }
   const cand = fixture.candidates[0];
   if (!cand) throw new Error("fixture");
-  const proctor = await staffAgent(node, {
-    roles: ["proctor"],
-    testCentreId: fixture.room.testCentreId,
-    divisionCode: fixture.session.divisionCode,
-  });
-  const socket = (await connectSocket(node, proctor)) as unknown as ExamSocket;
-  ok(await call(socket, "proctor:watch", { sessionId: fixture.session.id }));
-  ok(
-    await call(socket, "proctor:check_in", {
-      sessionId: fixture.session.id,
-      candidateId: cand.id,
-      idNumber: cand.idNumber,
-    }),
-  );
+  const socket = await aProctorWatching(node, fixture);
+  await checkIn(socket, fixture.session.id, cand);
   return { fixture, socket, ...(previousId ? { previousId } : {}) };
 }
 

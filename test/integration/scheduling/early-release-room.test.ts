@@ -6,9 +6,10 @@ import { createOrganisationService } from "../../../server/organisation/index.js
 import { seedSampleBanks } from "../../../server/question-bank/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
-import { connectSocket, scheduleCandidates, staffAgent } from "../../helpers/auth.js";
+import { scheduleCandidates } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
-import { call, ok, type ExamSocket } from "../exams/support/clients.js";
+import { call, ok } from "../exams/support/clients.js";
+import { aProctorWatching, checkIn } from "../exams/support/watched-session.js";
 
 const MINUTE = 60_000;
 
@@ -69,20 +70,8 @@ describe("scheduling: an early release waits for the room's previous session", f
     );
     const cand = fixture.candidates[0];
     if (!cand) throw new Error("fixture");
-    const proctor = await staffAgent(node, {
-      roles: ["proctor"],
-      testCentreId: fixture.room.testCentreId,
-      divisionCode: fixture.session.divisionCode,
-    });
-    const socket = (await connectSocket(node, proctor)) as unknown as ExamSocket;
-    ok(await call(socket, "proctor:watch", { sessionId: fixture.session.id }));
-    ok(
-      await call(socket, "proctor:check_in", {
-        sessionId: fixture.session.id,
-        candidateId: cand.id,
-        idNumber: cand.idNumber,
-      }),
-    );
+    const socket = await aProctorWatching(node, fixture);
+    await checkIn(socket, fixture.session.id, cand);
     return { fixture, previous, until, socket };
   }
 

@@ -20,6 +20,11 @@ export async function aWatchedSession(
   count: number,
 ): Promise<ScheduledCandidates & { proctor: ExamSocket }> {
   const fixture = await scheduleCandidates(node, { count, startsInMinutes: 1, earliestHandInMinutes: 0 });
+  return { ...fixture, proctor: await aProctorWatching(node, fixture) };
+}
+
+/** A logged-in proctor of the fixture's test centre watching its session over a real socket. */
+export async function aProctorWatching(node: Node, fixture: ScheduledCandidates): Promise<ExamSocket> {
   const agent = await staffAgent(node, {
     roles: ["proctor"],
     testCentreId: fixture.room.testCentreId,
@@ -27,7 +32,7 @@ export async function aWatchedSession(
   });
   const proctor = (await connectSocket(node, agent)) as unknown as ExamSocket;
   ok(await call(proctor, "proctor:watch", { sessionId: fixture.session.id }));
-  return { ...fixture, proctor };
+  return proctor;
 }
 
 /** The proctor checks one seated candidate in (入场核验), acknowledged. */
