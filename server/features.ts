@@ -140,9 +140,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     // A withdrawal asks whether the candidate is still sitting past the nominal end (openSeatOf).
     sittingsUntil: (candidateId, sessionIds) =>
       sittingsUntil?.(candidateId, sessionIds) ?? Promise.resolve(new Map<string, Date>()),
-    // Exam delivery's clock (the database's): a release's claim on the session judges "early"
-    // (the room's previous session must be over) and stamps releasedAt on the clock the release
-    // itself and the deadlines are judged on, the same on every instance.
+    // Exam delivery's clock (the database's), so scheduling's own times (a start in the past, a
+    // session's lifecycle, admissions) agree with releases and deadlines on every instance. A
+    // release passes its own reading to claimScheduled.
     now: () => deliveryNow?.() ?? new Date(),
   });
 
