@@ -27,7 +27,7 @@ import type { SigningService } from "./signing.service.js";
 import type { AcceptedTransfer, TransferCasesPort } from "./transfer.ports.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
-import { CHINA_TIME_ZONE, chinaDate } from "../lib/local-time.js";
+import { chinaDate } from "../lib/local-time.js";
 
 const hashOf = (x: QualificationRecord) => createHash("sha256").update(canonicalJson(x)).digest("hex");
 
@@ -97,7 +97,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
         "source_status_unknown",
         "暂时无法从全国中心取得原籍省份证书的当前状态，不能换发；请稍后再试",
       );
-    refuseStaleHomeList(homeList.body, now, t.agreedAt ?? null, ports.timeZone ?? CHINA_TIME_ZONE);
+    refuseStaleHomeList(homeList.body, now, t.agreedAt ?? null, ports.timeZone);
     const bytes = Buffer.from(canonicalJson(record), "utf8");
     const value = Buffer.from(signature.value, "base64url");
     const signedByHome = trust.lists
