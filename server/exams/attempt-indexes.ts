@@ -1,10 +1,9 @@
 import type { Connection } from "mongoose";
 import { duplicateKeyFields, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { attemptModel, ONE_ATTEMPT_INDEX } from "./attempt.model.js";
+import { attemptModel, ONE_ATTEMPT_INDEX, SITTING_KEY } from "./attempt.model.js";
 
 /** The key of a sitting: one attempt per candidate and session. */
-const SITTING_KEY = { sessionId: 1, candidateId: 1 } as const;
 /** How many duplicate pairs (and attempt ids per pair) a refusal names: enough to start cleaning. */
 const SHOWN = 5;
 /** MongoDB's IndexNotFound: another instance starting at the same moment dropped it first. */

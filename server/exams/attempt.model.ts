@@ -173,9 +173,11 @@ const attemptSchema = new Schema(
  * its message alone still names sessionId and candidateId (duplicateKeyFields).
  */
 export const ONE_ATTEMPT_INDEX = "sessionId_1_candidateId_1_unique";
+/** A sitting's key: one attempt per candidate and session (attempt-indexes.ts finds older indexes on it). */
+export const SITTING_KEY = { sessionId: 1, candidateId: 1 } as const;
 // One attempt per candidate and session, kept by the database: check-in answers a second check-in
 // with the first attempt, but a race or a bug writing a second sitting could give two results.
-attemptSchema.index({ sessionId: 1, candidateId: 1 }, { unique: true, name: ONE_ATTEMPT_INDEX });
+attemptSchema.index(SITTING_KEY, { unique: true, name: ONE_ATTEMPT_INDEX });
 attemptSchema.index({ candidateId: 1, categoryCode: 1, submittedAt: 1 });
 // The deadline sweeper's query: in-progress, not paused, deadline passed.
 attemptSchema.index({ status: 1, deadline: 1 });
