@@ -31,11 +31,11 @@ import { $expr, TRUTHINESS_EXPRESSIONS } from "./truthiness.js";
 /** Type names a stored number cannot answer: the codec reads int32, int64 and double alike. */
 const WIRE_NUMBER_TYPES = new Set(["int", "long", "double"]);
 
-function typeMatches(value: unknown, wanted: TypeSet, shown: unknown): boolean {
+function typeMatches(value: unknown, wanted: TypeSet, wireNumber: boolean, shown: unknown): boolean {
   if (wanted.anyNumber && numericKind(value) !== null) return true;
   const actual = bsonTypeName(value);
   if (actual !== null) return wanted.names.has(actual);
-  if ([...wanted.names].some((name) => WIRE_NUMBER_TYPES.has(name)))
+  if (wireNumber)
     throw unsupported(`$type ${JSON.stringify(shown)} on a stored number (its wire type, int32, int64 or double, is not kept)`);
   return false;
 }
@@ -49,10 +49,12 @@ function typeMatches(value: unknown, wanted: TypeSet, shown: unknown): boolean {
  */
 const $type: typeof queryOperators.$type = (selector, wanted) => {
   const types = parseTypeSet(selector, wanted);
+  // Whether it asks for a type the store does not keep: decided once, not per document.
+  const wireNumber = [...types.names].some((name) => WIRE_NUMBER_TYPES.has(name));
   const parts = selector.split(".");
   return (doc) => {
     const values = isPlainObject(doc) ? comparable(doc, parts) : [resolve(doc as Document, selector)];
-    return values.some((value) => value !== undefined && typeMatches(value, types, wanted));
+    return values.some((value) => value !== undefined && typeMatches(value, types, wireNumber, wanted));
   };
 };
 

@@ -52,6 +52,8 @@ function withLongs(selector: string, operands: unknown[], predicate: Predicate):
   const parts = selector.split(".");
   const wanted = new Set(numbers.map((n) => BigInt(n)));
   const isWanted = (found: unknown): boolean => {
+    // Stored numbers are plain: only an object (a Long, or a computed Double) can be wanted here.
+    if (typeof found !== "object" || found === null) return false;
     if (found instanceof Long)
       return (found as { _bsontype?: string })._bsontype === "Long" && wanted.has(found.toBigInt());
     // A whole double an expression computed is a `Double` (numeric-types.ts, asDouble).

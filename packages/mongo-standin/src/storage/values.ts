@@ -152,10 +152,11 @@ export function valueKey(value: unknown): string {
   if (value === EMPTY_ARRAY_KEY) return "u";
   if (typeof value === "number") return `d:${value}`;
   if (typeof value === "string") return `s:${value}`;
-  if (value instanceof Double || value instanceof Int32) return `d:${value.valueOf()}`;
   if (typeof value === "boolean") return `b:${value}`;
   if (value instanceof ObjectId) return `o:${value.toHexString()}`;
   if (value instanceof Date) return `t:${value.getTime()}`;
+  // Only computed values (a group key) are Doubles: after the common kinds, so ids pay nothing.
+  if (value instanceof Double || value instanceof Int32) return `d:${value.valueOf()}`;
   if (value instanceof Decimal128) {
     // MongoDB's equality is numeric across number types: Decimal128("1.0") and 1 are one index key
     // and one _id. A decimal that no double equals exactly (0.1) stays a key of its own.
