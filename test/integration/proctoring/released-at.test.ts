@@ -84,6 +84,8 @@ describe("proctoring: when the room was released", function () {
       await new Promise((r) => setTimeout(r, 20));
       const two = await room.release([late]);
       expect(two.affected).to.deep.equal([late]);
+      // The premise: the second release came after the first, so an overwrite would show.
+      expect(two.from, "the second release is later").to.be.greaterThan(Date.parse(releasedAt ?? ""));
       expect((await room.watch()).releasedAt).to.equal(releasedAt);
     } finally {
       room.proctor.close();
