@@ -1,4 +1,6 @@
-import { saveRetryDelayMs } from "./save-retry.js";
+// Relative, not "@/shared": unit tests load this file under tsx with the root tsconfig, which has no "@/" path.
+// eslint-disable-next-line no-restricted-imports
+import { backoffMs } from "../../shared/backoff.js";
 
 /**
  * The page's full resync as one loop: a resync asked for while one runs is folded into it (run
@@ -51,7 +53,7 @@ export function useResyncLoop(deps: {
         /** Syncs since the loop (re)started: the back-off's step. */
         let repeats = 0;
         for (;;) {
-          if (repeats > 1 && !fresh) await backOff(saveRetryDelayMs(repeats - 1, null));
+          if (repeats > 1 && !fresh) await backOff(backoffMs(repeats - 1));
           if (fresh) repeats = 0;
           if (synced && !deps.running()) break;
           fresh = false;

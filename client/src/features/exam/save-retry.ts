@@ -1,9 +1,7 @@
 import type { SavedAnswerDto } from "@contracts/exams.js";
-
-/** First retry of a failed save after 1 s, doubling per failure … */
-export const SAVE_RETRY_BASE_MS = 1000;
-/** … up to 15 s between retries, so a long database failover does not flood the server. */
-export const SAVE_RETRY_MAX_MS = 15_000;
+// Relative, not "@/shared": unit tests load this file under tsx with the root tsconfig, which has no "@/" path.
+// eslint-disable-next-line no-restricted-imports
+import { backoffMs } from "../../shared/backoff.js";
 
 /**
  * Codes after which the page does not resend on its timer: the server refused the save for good
@@ -35,7 +33,7 @@ export function retriesSave(code: string): boolean {
  * server cannot close the attempts either, so retrying every second would flood it.
  */
 export function saveRetryDelayMs(failures: number, msToDeadline: number | null): number {
-  const backoff = Math.min(SAVE_RETRY_MAX_MS, SAVE_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
+  const backoff = backoffMs(failures);
   if (msToDeadline !== null && msToDeadline > 0) return Math.min(backoff, msToDeadline);
   return backoff;
 }

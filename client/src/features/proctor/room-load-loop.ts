@@ -1,12 +1,6 @@
-/** First retry of a failed room load after 1 s, doubling per failure … */
-export const ROOM_RETRY_BASE_MS = 1000;
-/** … up to 15 s apart, so a room's consoles do not hammer a server that cannot answer. */
-export const ROOM_RETRY_MAX_MS = 15_000;
-
-/** Delay before the retry that follows the `failures`-th failed load in a row (1-based). */
-export function roomRetryDelayMs(failures: number): number {
-  return Math.min(ROOM_RETRY_MAX_MS, ROOM_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
-}
+// Relative, not "@/shared": unit tests load this file under tsx with the root tsconfig, which has no "@/" path.
+// eslint-disable-next-line no-restricted-imports
+import { backoffMs } from "../../shared/backoff.js";
 
 /**
  * Codes after which a failed room load is retried on the timer: no answer in time (`ack_timeout`,
@@ -94,7 +88,7 @@ export function useRoomLoadLoop(deps: {
           failures = ok ? 0 : failures + 1;
           if (again) continue;
           if (ok) break;
-          await backOff(roomRetryDelayMs(failures));
+          await backOff(backoffMs(failures));
         }
       } finally {
         loading = null;
