@@ -61,7 +61,10 @@ Authentication failures answer 401/403 with a stable \`error.code\`: \`signature
 \`signature_malformed\`, \`signature_components_missing\`, \`signature_params_missing\`,
 \`signature_alg_unsupported\`, \`clock_skew\`, \`signature_expired\`, \`content_digest_mismatch\`,
 \`unknown_key\`, \`signature_invalid\`, \`wrong_audience\`, \`nonce_reused\`, \`node_suspended\`; 429
-\`rate_limited\`.
+\`rate_limited\` when the node sent more than its per-minute limit, with \`error.details.retryAfterSeconds\`
+(whole seconds, at least 1, until the node's limit admits a message again) and the same number in
+\`Retry-After\`. The header is not among the signed components; the body that carries the number is.
+Send again after the wait with a new nonce: the refused one keeps its 429 answer.
 
 Refusals before authentication, NOT signed: the HTTP layer reads a JSON body (\`Content-Type:
 application/json\`) before the node gate checks the signature, and refuses what it cannot read with
@@ -105,7 +108,18 @@ const GATE_REFUSALS: Record<string, string> = {
   "401": "Node authentication failed (stable error.code, see description)",
   "403": "Node suspended (node_suspended)",
   "409": "The same nonce is still being processed (replay_in_progress)",
-  "429": "Per-node rate limit (rate_limited)",
+  "429":
+    "Per-node rate limit (rate_limited); error.details.retryAfterSeconds and Retry-After say how many seconds to wait",
+};
+
+/** Only the gate's rate-limit refusal names a wait (node-gate.ts), in the body and this header. */
+const RETRY_AFTER = {
+  "Retry-After": {
+    description:
+      "Whole seconds until the node may send again; the same number as error.details.retryAfterSeconds (not signed)",
+    schema: { type: "integer", minimum: 1 },
+    required: true,
+  },
 };
 
 /**
@@ -120,9 +134,9 @@ export function responses(ok: z.ZodType, extra: Record<string, string> = {}): Js
     Signature: { schema: { type: "string" }, required: true },
     "Content-Digest": { schema: { type: "string" }, required: true },
   };
-  const error = (description: string) => ({
+  const error = (status: string, description: string) => ({
     description,
-    headers: signed,
+    headers: status === "429" ? { ...signed, ...RETRY_AFTER } : signed,
     content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } },
   });
   const statuses = [...new Set([...Object.keys(GATE_REFUSALS), ...Object.keys(extra)])].sort();
@@ -134,7 +148,7 @@ export function responses(ok: z.ZodType, extra: Record<string, string> = {}): Js
       headers: signed,
       content: { "application/json": { schema: schema(ok, "output") } },
     },
-    ...Object.fromEntries(statuses.map((status) => [status, error(description(status))])),
+    ...Object.fromEntries(statuses.map((status) => [status, error(status, description(status))])),
   };
 }
 

@@ -138,3 +138,20 @@ export function isDatabaseClosed(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The seconds a 429 or 503 tells the client to wait (`details.retryAfterSeconds`), for the
+ * `Retry-After` header (RFC 9110 §10.2.3: delta-seconds, other statuses do not define it). Only a
+ * whole positive number is written into a header; anything else is left to the body alone. The
+ * inter-node gate writes its signed answers' header by the same rule.
+ */
+export function retryAfterSecondsOf(status: number, details: unknown): number | null {
+  if (status !== 429 && status !== 503) return null;
+  if (!details || typeof details !== "object" || Array.isArray(details)) return null;
+  return wholePositiveSeconds((details as { retryAfterSeconds?: unknown }).retryAfterSeconds);
+}
+
+/** `value` when it is a whole positive number (of seconds), else null. */
+export function wholePositiveSeconds(value: unknown): number | null {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null;
+}

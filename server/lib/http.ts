@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import { z } from "zod";
-import { AppError, isDatabaseClosed, isUnexpected, toAppError } from "./errors.js";
+import { AppError, isDatabaseClosed, isUnexpected, retryAfterSecondsOf, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { assertRefusesUnknownKeys } from "./strict-schema.js";
 import { wellFormed } from "./well-formed.js";
@@ -147,23 +147,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: appError.cause ?? err, reqId: req.id, path: req.path }, "unhandled error");
     }
     if (res.headersSent) return;
-    const retryAfter = retryAfterSeconds(appError);
+    const retryAfter = retryAfterSecondsOf(appError.status, appError.details);
     if (retryAfter !== null) res.set("Retry-After", String(retryAfter));
     res.status(appError.status).json({ error: appError.toBody() });
   };
-}
-
-/**
- * The seconds a 429 or 503 tells the client to wait (`details.retryAfterSeconds`), for the
- * `Retry-After` header (RFC 9110 §10.2.3: delta-seconds, other statuses do not define it). Only a
- * whole positive number is written into a header; anything else is left to the body alone.
- */
-function retryAfterSeconds(err: AppError): number | null {
-  if (err.status !== 429 && err.status !== 503) return null;
-  const details = err.details;
-  if (!details || typeof details !== "object" || Array.isArray(details)) return null;
-  const seconds = (details as { retryAfterSeconds?: unknown }).retryAfterSeconds;
-  return typeof seconds === "number" && Number.isSafeInteger(seconds) && seconds > 0 ? seconds : null;
 }
 
 function fromBodyParser(err: unknown): AppError | null {

@@ -1,7 +1,7 @@
 import type { AuditAction } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
 import { LookupAnswer, type LookupBody, type OfficerLookupBody } from "../contracts/hub.js";
-import { AppError } from "../lib/errors.js";
+import { AppError, wholePositiveSeconds } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { TransportError, type NodeClient, type SignedAnswer } from "./node-client.js";
 
@@ -18,6 +18,20 @@ export interface LookupAuditPort {
 
 function queryTarget(q: LookupBody["query"]): string {
   return q.by === "certificate_number" ? q.certificateNumber : q.idNumber;
+}
+
+/**
+ * The hub's 429 as the officer gets it: still 429 under the hub's code (`rate_limited`), with the
+ * wait the hub named in `details.retryAfterSeconds`, so the HTTP layer sets Retry-After and the
+ * app counts it down. The wait in the signed body is believed first; the Retry-After header,
+ * which the signature does not cover, only when the body names none.
+ */
+function rateRefusal(answer: Pick<SignedAnswer, "error" | "retryAfterSeconds">): AppError {
+  const details = answer.error?.details as { retryAfterSeconds?: unknown } | null | undefined;
+  const seconds = wholePositiveSeconds(details?.retryAfterSeconds) ?? wholePositiveSeconds(answer.retryAfterSeconds);
+  const code = answer.error?.code ?? "hub_429";
+  if (seconds === null) return new AppError(code, 429, "全国库查询过于频繁，请稍后再试");
+  return new AppError(code, 429, `全国库查询过于频繁，请 ${seconds} 秒后再试`, { retryAfterSeconds: seconds });
 }
 
 /**
@@ -42,11 +56,12 @@ export function createLookupService(deps: {
       const reason = err instanceof TransportError && err.code === "response_unverified" ? "全国中心的应答签名无效" : "无法连接全国中心";
       throw new AppError("hub_unreachable", 502, `${reason}，请稍后重试`);
     }
+    if (answer.status === 429) throw rateRefusal(answer);
     if (answer.status !== 200) {
       const code = answer.error?.code ?? `hub_${answer.status}`;
       const message = answer.error?.message ?? "全国中心拒绝了请求";
-      // The hub's refusal is passed on as it said it (rate limits stay 429); anything else is a gateway error.
-      throw new AppError(code, answer.status === 429 || answer.status === 400 ? answer.status : 502, `全国中心：${message}`);
+      // The hub's refusal is passed on as it said it (400 stays 400); anything else is a gateway error.
+      throw new AppError(code, answer.status === 400 ? 400 : 502, `全国中心：${message}`);
     }
     return answer;
   }

@@ -20,6 +20,12 @@ export interface SignedAnswer<T = unknown> {
   body: T;
   /** The peer's refusal (`{ error: ErrorBody }`) when the status is not 2xx and the body has that shape, else null. */
   error: ErrorBody | null;
+  /**
+   * The whole seconds of the peer's Retry-After header on a 429 or 503, else null. Outside the
+   * signature (which covers the body, not this header): prefer the refusal's own
+   * `details.retryAfterSeconds`. Optional so hand-made answers in tests need not name it.
+   */
+  retryAfterSeconds?: number | null;
   rawBody: string;
   proof: { signatureInput: string; signature: string; contentDigest: string; requestSignature: string };
 }
@@ -64,6 +70,14 @@ export class PeerRefusal extends Error {
   get notRegistered(): boolean {
     return notRegisteredAtPeer(this);
   }
+}
+
+/** RFC 9110 §10.2.3 delta-seconds on a 429 or 503 (an HTTP-date or anything else is left out). */
+function retryAfterHeader(res: Response): number | null {
+  if (res.status !== 429 && res.status !== 503) return null;
+  const value = res.headers.get("retry-after")?.trim() ?? "";
+  const seconds = /^\d{1,9}$/.test(value) ? Number(value) : 0;
+  return seconds > 0 ? seconds : null;
 }
 
 /**
@@ -166,6 +180,7 @@ export function createNodeClient(options: {
         status: res.status,
         body: parsed as T,
         error,
+        retryAfterSeconds: retryAfterHeader(res),
         rawBody,
         proof: {
           signatureInput: res.headers.get("signature-input") ?? "",

@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import passportModule, { type Strategy, type StrategyCreated } from "passport";
-import { AppError, isDatabaseClosed, isUnexpected, toAppError } from "../lib/errors.js";
+import { AppError, isDatabaseClosed, isUnexpected, retryAfterSecondsOf, toAppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { contentDigest, SignatureError, type MessageView } from "./http-signature.js";
 import type { MessageLog, MessageLogInput } from "./message-log.js";
@@ -219,16 +219,20 @@ export function createNodeGate(options: NodeGateOptions) {
   passport.use(strategy);
 
   const buckets = new Map<string, { tokens: number; at: number }>();
-  function takeToken(keyId: string): boolean {
+  /**
+   * Takes one of the node's tokens: 0 when there was one, else the whole seconds until the bucket
+   * holds one again (at least 1), which the refusal tells the sender (RFC 9110 §10.2.3 Retry-After).
+   */
+  function takeToken(keyId: string): number {
     const t = Date.now();
     const perMs = options.ratePerMinute / 60_000;
     const b = buckets.get(keyId) ?? { tokens: options.ratePerMinute, at: t };
     b.tokens = Math.min(options.ratePerMinute, b.tokens + (t - b.at) * perMs);
     b.at = t;
     buckets.set(keyId, b);
-    if (b.tokens < 1) return false;
+    if (b.tokens < 1) return Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
     b.tokens -= 1;
-    return true;
+    return 0;
   }
 
   /** Sends `body` as the signed answer, stores it with the nonce and logs the message. */
@@ -248,6 +252,10 @@ export function createNodeGate(options: NodeGateOptions) {
       // The request's own signature is missing or unusable: nothing to bind the answer to.
       headers = { "content-digest": contentDigest(text) };
     }
+    // Outside the signature's components, like Content-Type; the same number is in the signed
+    // body (details.retryAfterSeconds), which is what a node should believe.
+    const retryAfter = retryAfterSecondsOf(status, (body as { error?: { details?: unknown } } | null)?.error?.details);
+    if (retryAfter !== null) headers["retry-after"] = String(retryAfter);
     const node = res.locals.node as AuthenticatedNode | undefined;
     // Keeping the answer for replays and logging the message are independent writes: both round
     // trips run at once, and the answer leaves only after both are done.
@@ -341,8 +349,9 @@ export function createNodeGate(options: NodeGateOptions) {
       return false;
     }
     res.locals.nonceReserved = true;
-    if (!takeToken(node.keyId)) {
-      const e = new AppError("rate_limited", 429, "节点请求过于频繁，请稍后再试");
+    const retryAfterSeconds = takeToken(node.keyId);
+    if (retryAfterSeconds > 0) {
+      const e = new AppError("rate_limited", 429, "节点请求过于频繁，请稍后再试", { retryAfterSeconds });
       await reply(req, res, e.status, { error: e.toBody() }, "refused", e.code);
       return false;
     }

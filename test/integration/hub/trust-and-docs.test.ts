@@ -12,7 +12,13 @@ import {
 } from "../../../server/certificates/index.js";
 import { RegisterNodeBody } from "../../../server/contracts/hub.js";
 import { buildTrustList, trustListKid } from "../../../server/hub/trust-list.js";
-import { generateNodeKey, loadOrCreateNodeKey, publicKeyFromX } from "../../../server/sharing/index.js";
+import {
+  createMessageLog,
+  createNodeClient,
+  generateNodeKey,
+  loadOrCreateNodeKey,
+  publicKeyFromX,
+} from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { signingKeysDir } from "../../helpers/signing-keys.js";
 import { aPassRecord, aProvinceOfHub, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
@@ -93,6 +99,35 @@ describe("hub trust list, API documents and rate limits", () => {
     expect(statuses.filter((s) => s === 200)).to.have.length(3);
     expect(statuses.slice(3)).to.deep.equal([429, 429]);
     expect(await hub.node.ctx.conn.collection("hub_records").countDocuments({ sourceProvince: "330000" })).to.equal(3);
+  });
+
+  it("when a node is refused for its rate, then the signed 429 says in details and in Retry-After how many whole seconds until it may send again", async () => {
+    const key = generateNodeKey();
+    await hub.registry.register({ provinceCode: "410000", name: "河南", nodeKey: key.publicKeyX, certificateKeys: [] });
+    const retryAfter: (string | null)[] = [];
+    const client = createNodeClient({
+      key,
+      peer: hub.peer,
+      log: createMessageLog(provinceDb.conn),
+      // The header as it left the hub; the client still verifies the answer's signature.
+      fetchImpl: async (url, init) => {
+        const res = await fetch(url, init);
+        retryAfter.push(res.headers.get("retry-after"));
+        return res;
+      },
+    });
+    let refused: Awaited<ReturnType<typeof client.call>> | undefined;
+    for (let i = 0; i < 4 && !refused; i++) {
+      const answer = await client.call("POST", "/api/hub/v1/collection/records", { batchId: `ra-${i}`, records: [aPassRecord({ province: "410000" })] });
+      if (answer.status === 429) refused = answer;
+    }
+    expect(refused?.error?.code).to.equal("rate_limited");
+    const seconds = (refused?.error?.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    // HUB_RATE_LIMIT_PER_MINUTE=3: one token every 20 s, and the bucket was just emptied.
+    expect(seconds).to.be.a("number").that.satisfies(Number.isSafeInteger).and.is.within(1, 20);
+    expect(retryAfter.at(-1)).to.equal(String(seconds));
+    expect(refused?.retryAfterSeconds).to.equal(seconds);
+    expect(retryAfter.slice(0, -1)).to.deep.equal([null, null, null]);
   });
 
   it("when one sender sends more unsigned requests than the configured log budget, then all are refused and only the budget is logged one by one", async () => {
