@@ -3,7 +3,7 @@ import { AppError, errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { Logger } from "../lib/logger.js";
 import { createRefusalBudget, refilledTokens, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
-import { clientKey, createIpRateLimiter } from "./login-throttle.js";
+import { clientKey, createLocalLoginCounts, networkKey, slidingRefusal } from "./login-throttle.js";
 
 const MINUTE = 60_000;
 
@@ -12,7 +12,7 @@ const MINUTE = 60_000;
  * counts into the same number (in each instance's memory, N instances let an address try N times
  * its limit, and a restart forgot it). Three kinds of row, each dropped by the TTL index once it
  * can no longer matter: a per-minute count (`count`, `_id` `<what>:<client>:<minute>`, read in its
- * minute and the next, see `countSliding`), a token bucket (`tokens` at `at`, see `spend`), and the
+ * minute and the next, see `admitSliding`), a token bucket (`tokens` at `at`, see `spend`), and the
  * failed-login summaries of failure-summaries.ts (`count`, `sources`, `sourcesLeftOut`, `period`,
  * `summarised`).
  */
@@ -54,17 +54,6 @@ export function loginRateModel(conn: Connection): Model<LoginRateDoc> {
   );
 }
 
-/**
- * The attempts counted for a key, as `countSliding` answers them: `current` in the window now
- * running (the attempt just counted included), `previous` in the window before, `elapsedMs` into
- * the current window.
- */
-export interface SlidingCount {
-  current: number;
-  previous: number;
-  elapsedMs: number;
-}
-
 /** A row's count; undefined when it holds something else (the database took a write it should not have). */
 function countOf(row: { count?: unknown } | null): number | undefined {
   const n = row?.count;
@@ -81,27 +70,40 @@ const SPEND_TRIES = 5;
  */
 export function createLoginRates(conn: Connection, clock: () => Date) {
   const Rates = loginRateModel(conn);
-  async function add(_id: string, minute: number): Promise<number> {
-    const row = await Rates.findOneAndUpdate(
-      { _id },
-      // Kept through the next minute, whose sliding count reads it, and one more: the TTL monitor
-      // runs on the database's own clock, which the instances' reading of it may trail a little.
-      { $inc: { count: 1 }, $setOnInsert: { expireAt: new Date((minute + 3) * MINUTE) } },
-      { upsert: true, returnDocument: "after" },
-    ).lean();
-    const counted = countOf(row);
-    if (counted === undefined) throw new Error(`login count ${_id} is not a count`);
-    return counted;
+  /**
+   * Counts one more into `_id` unless it holds `below` or more already (one atomic upsert): true
+   * when counted, false when it holds that many (or something that is no count).
+   */
+  async function addBelow(_id: string, minute: number, below: number): Promise<boolean> {
+    try {
+      const row = await Rates.findOneAndUpdate(
+        { _id, count: { $lt: below } },
+        // Kept through the next minute, whose sliding count reads it, and one more: the TTL monitor
+        // runs on the database's own clock, which the instances' reading of it may trail a little.
+        { $inc: { count: 1 }, $setOnInsert: { expireAt: new Date((minute + 3) * MINUTE) } },
+        { upsert: true, returnDocument: "after" },
+      ).lean();
+      if (countOf(row) === undefined) throw new Error(`login count ${_id} is not a count`);
+      return true;
+    } catch (err) {
+      // The row is there and holds `below` or more, so the upsert's insert collided (or another
+      // instance created it a moment ago): the caller reads again and decides again.
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
   }
 
-  /** Counts one more into `_id` (one atomic upsert); answers the count, this one included. */
-  function count(_id: string, minute: number): Promise<number> {
-    // Two instances creating the same row at once: the loser's insert collides, and its retry
-    // finds the row there and counts into it.
-    return add(_id, minute).catch((err: unknown) => {
-      if (!isDuplicateKey(err)) throw err;
-      return add(_id, minute);
-    });
+  /** The counts of `ids` in one read; a row holding something that is no count throws. */
+  async function readCounts(ids: readonly string[]): Promise<Map<string, number>> {
+    const rows = await Rates.find({ _id: { $in: ids } }, { count: 1 }).lean();
+    const counted = new Map<string, number>();
+    for (const row of rows) {
+      const n = countOf(row);
+      // A count that is no count would read as none: the attempt must not be let through on it.
+      if (n === undefined) throw new Error(`login count ${row._id} is not a count`);
+      counted.set(row._id, n);
+    }
+    return counted;
   }
 
   /** One try at taking a token from `key`'s bucket: true or false, or null when it changed under us. */
@@ -135,29 +137,53 @@ export function createLoginRates(conn: Connection, clock: () => Date) {
   }
 
   return {
+    /** The clock the windows run on (epoch ms). */
+    now: (): number => clock().getTime(),
     /**
-     * Counts one attempt for `key` now and answers its sliding count: the attempts of the minute
-     * window now running (this one included) and those of the window before, weighted by how much
-     * of that window is still inside the minute ending now (the two-bucket estimate; it takes the
-     * previous window's attempts as spread evenly over it). Counted per whole minute instead, an
-     * address spent its limit at the end of one minute and again at the start of the next.
+     * Lets one attempt through every limit of `limits` or none, on sliding minutes: each key's
+     * estimate is the attempts let through in the minute window now running and those of the
+     * window before, weighted by how much of that window is still inside the minute ending now
+     * (the two-bucket estimate; it takes the previous window's attempts as spread evenly over it).
+     * Counted per whole minute instead, an address spent its limit at the end of one minute and
+     * again at the start of the next. Answers, per key, how long until one more would fit (null
+     * where it fits); the attempt is counted into every key when all fit, into none otherwise.
+     *
+     * Every key's two windows are read in one round trip, and a refusal writes nothing: a flood
+     * past the limit costs one read each, and its refusals do not count against it. Counted into
+     * each key only while its count is below what the read allowed (compare and add): an attempt
+     * that lost a race with another instance takes back what it counted and reads again; still
+     * contended after a few tries, it is refused (the side that admits less).
      */
-    async countSliding(key: string): Promise<SlidingCount> {
-      // One reading of the clock for the window and the weight: read twice, an attempt at the turn
-      // could take the new window's count with the old window's weight.
-      const t = clock().getTime();
-      const minute = Math.floor(t / MINUTE);
-      // The previous window is closed (on the node's clock): read alongside the count, not after.
-      // An instance whose reading of the database clock trails this one's by a few ms may still
-      // count into it after this read: missed are only the attempts in flight in those ms.
-      const [current, previousRow] = await Promise.all([
-        count(`${key}:${minute}`, minute),
-        Rates.findById(`${key}:${minute - 1}`, { count: 1 }).lean(),
-      ]);
-      const previous = previousRow ? countOf(previousRow) : 0;
-      // A count that is no count would read as none: the attempt must not be let through on it.
-      if (previous === undefined) throw new Error(`login count ${key}:${minute - 1} is not a count`);
-      return { current, previous, elapsedMs: t - minute * MINUTE };
+    async admitSliding(limits: readonly { key: string; limit: number }[]): Promise<(number | null)[]> {
+      for (let i = 0; i < SPEND_TRIES; i++) {
+        // One reading of the clock for the window and the weight: read twice, an attempt at the
+        // turn could take the new window's count with the old window's weight.
+        const t = clock().getTime();
+        const minute = Math.floor(t / MINUTE);
+        const elapsedMs = t - minute * MINUTE;
+        const windows = limits.map(({ key, limit }) => ({
+          limit,
+          id: `${key}:${minute}`,
+          before: `${key}:${minute - 1}`,
+        }));
+        const counted = await readCounts(windows.flatMap((w) => [w.id, w.before]));
+        const slides = windows.map((w) => ({
+          ...w,
+          count: { current: counted.get(w.id) ?? 0, previous: counted.get(w.before) ?? 0, elapsedMs },
+        }));
+        const waits = slides.map((w) => slidingRefusal(w.count, w.limit));
+        if (waits.some((w) => w !== null)) return waits;
+        const added: string[] = [];
+        for (const { id, limit, count } of slides) {
+          // At most this many let through in this window, beside the previous window's weight.
+          const below = Math.floor((limit * MINUTE - count.previous * (MINUTE - elapsedMs)) / MINUTE);
+          if (!(await addBelow(id, minute, below))) break;
+          added.push(id);
+        }
+        if (added.length === slides.length) return waits;
+        await Promise.all(added.map((id) => Rates.updateOne({ _id: id }, { $inc: { count: -1 } })));
+      }
+      throw new Error(`login counts ${limits.map(({ key }) => key).join(", ")} stayed contended`);
     },
     /**
      * Takes one of `perMinute` tokens from `key`'s bucket, which refills continuously at
@@ -187,30 +213,21 @@ function countUnavailable(cause: unknown): AppError {
 }
 
 /**
- * Whether an attempt counted as `c` is over `limit` a sliding minute: null when it is within it,
- * else how long until one more attempt would be (if nobody else tries meanwhile), for the refusal's
- * retry-after. In whole milliseconds and counts, so that no rounding lets one more through: the
- * estimate `current + previous × (MINUTE − elapsed) / MINUTE` is compared multiplied by MINUTE.
+ * How many times the limit of an IPv6 /64 its /48 may try: a site given a /48 (routinely) is
+ * several networks, but holding one must not give 65,536 limits.
  */
-export function slidingRefusal(c: SlidingCount, limit: number): number | null {
-  if (c.current * MINUTE + c.previous * (MINUTE - c.elapsedMs) <= limit * MINUTE) return null;
-  // The next attempt counts one more in this window; the previous one weighs less as it leaves.
-  if (c.current + 1 <= limit && c.previous > 0) {
-    const at = MINUTE - Math.floor(((limit - c.current - 1) * MINUTE) / c.previous);
-    if (at < MINUTE) return at - c.elapsedMs;
-  }
-  // Else in the next window, where this window's count is the previous one.
-  const nextAt = Math.min(MINUTE, Math.max(0, MINUTE - Math.floor(((limit - 1) * MINUTE) / c.current)));
-  return MINUTE - c.elapsedMs + nextAt;
-}
+export const IPV6_NETWORK_LIMIT_FACTOR = 4;
 
 /**
- * Login attempts per client (IPv4 address or IPv6 /64, see clientKey) per sliding minute (see
- * `countSliding`), across every instance of the node: a line against password spraying across many
- * names (the per-name lockout is the other). Each instance first counts in memory at the same
- * limit, which can only refuse earlier, never let more through: a flood at one instance is refused
- * there without a database write per attempt. An attempt that cannot be counted is refused with
- * `login_limit_unavailable`.
+ * Login attempts per client (IPv4 address or IPv6 /64, see clientKey), and per IPv6 /48 at
+ * IPV6_NETWORK_LIMIT_FACTOR times that (see networkKey), per sliding minute (see `admitSliding`),
+ * across every instance of the node: a line against password spraying across many names (the
+ * per-name lockout is the other). Only attempts let through count: a room behind one NAT that
+ * overran its limit is let in as the attempts let through leave the sliding minute, however
+ * often it retried meanwhile. Each instance first asks its own counts in memory
+ * (createLocalLoginCounts), which can only refuse what the shared count would: a flood at one
+ * instance is refused there without a database read per attempt. An attempt that cannot be
+ * counted is refused with `login_limit_unavailable`.
  *
  * What the estimate bounds: in any span of `d` ms around a window's turn an address is let through
  * at most `limit × (1 + d / MINUTE)` (the fixed windows let through twice the limit in a moment).
@@ -219,23 +236,41 @@ export function slidingRefusal(c: SlidingCount, limit: number): number | null {
  * end: the estimate takes them as spread evenly. Over longer spans, the limit a minute on average.
  */
 export function createLoginRateLimiter(limitPerMinute: number, rates: LoginRates) {
-  const local = createIpRateLimiter(limitPerMinute);
+  const local = createLocalLoginCounts();
+  const refusal = (wait: number) =>
+    errors.tooMany("登录请求过于频繁，请稍后再试", {
+      retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)),
+    });
   return {
     /**
-     * Counts an attempt from `ip`; throws 429 past the limit (`details.retryAfterSeconds`: when one
-     * more would be let through if the client waits), 503 when it cannot be counted. Refused
-     * attempts count too: an address that keeps trying past its limit stays refused.
+     * Counts an attempt from `ip` when it is within every limit; throws 429 past one (the same
+     * refusal for each, `details.retryAfterSeconds`: when one more would be let through if the
+     * client waits and nobody else is let through meanwhile), 503 when it cannot be counted.
      */
     async hit(ip: string): Promise<void> {
-      local.hit(ip);
-      const counted = await rates.countSliding(`ip:${clientKey(ip)}`).catch((err: unknown) => {
+      const network = networkKey(ip);
+      const limits = [
+        { key: `ip:${clientKey(ip)}`, limit: limitPerMinute },
+        ...(network ? [{ key: `ip:${network}`, limit: limitPerMinute * IPV6_NETWORK_LIMIT_FACTOR }] : []),
+      ];
+      const t = rates.now();
+      const localWaits = limits.map(({ key, limit }) => local.refusal(key, limit, t) ?? 0);
+      if (localWaits.some((w) => w > 0)) throw refusal(Math.max(...localWaits));
+      // Counted here while the shared count decides, so that attempts sent at once are held to
+      // the limit here too; taken back unless it lets the attempt through.
+      for (const { key, limit } of limits) local.count(key, limit, t);
+      const waits = await rates.admitSliding(limits).catch((err: unknown) => {
+        for (const { key } of limits) local.uncount(key, t);
         throw countUnavailable(err);
       });
-      const wait = slidingRefusal(counted, limitPerMinute);
-      if (wait !== null) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(wait / 1000));
-        throw errors.tooMany("登录请求过于频繁，请稍后再试", { retryAfterSeconds });
+      if (waits.every((w) => w === null)) return;
+      for (const [k, { key }] of limits.entries()) {
+        local.uncount(key, t);
+        // From `t`, read before the shared count's own reading: never later than it would refuse.
+        const wait = waits[k];
+        if (wait !== null && wait !== undefined) local.refuseUntil(key, t + wait);
       }
+      throw refusal(Math.max(...waits.map((w) => w ?? 0)));
     },
   };
 }

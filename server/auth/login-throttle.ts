@@ -1,6 +1,6 @@
 import ipaddr from "ipaddr.js";
 import type { ClientSession, Connection } from "mongoose";
-import { AppError, errors } from "../lib/errors.js";
+import { AppError } from "../lib/errors.js";
 import { loginThrottleModel } from "./user.model.js";
 
 /** Lockout policy: `maxFailures` failed logins within `windowMs` lock the name for `lockMs`. */
@@ -102,8 +102,10 @@ export function lockedError(until: Date, now: Date): AppError {
   return new AppError("account_locked", 423, `登录失败次数过多，请 ${minutes} 分钟后再试`);
 }
 
-/** Addresses a limiter keeps windows for; past it, finished windows go first, then the oldest. */
+/** Keys the in-memory login counts keep; past it, keys that refuse nothing go first, oldest first. */
 const LIMITER_CAPACITY = 10_000;
+
+const MINUTE = 60_000;
 
 /**
  * Who an IP limit counts: an IPv4 address (also as IPv4-mapped IPv6), or an IPv6 /64. One
@@ -114,47 +116,138 @@ export function clientKey(ip: string): string {
   if (!ipaddr.isValid(ip)) return ip;
   const parsed = ipaddr.process(ip);
   if (parsed.kind() === "ipv4") return parsed.toString();
-  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
-  return `${parts.map((p) => p.toString(16)).join(":")}::/64`;
+  return ipv6Prefix(parsed as ipaddr.IPv6, 4);
 }
 
 /**
- * In-memory fixed-window limit of login attempts per client (IPv4 address or IPv6 /64; a first
- * line against password spraying across many names; the per-name lockout above is the durable
- * one).
+ * The IPv6 /48 an address lies in (null for IPv4 and what is no address): a site is routinely
+ * given a whole /48, so one holder of it could rotate through 65,536 /64s, each with a limit of
+ * its own.
  */
-export function createIpRateLimiter(limitPerMinute: number) {
-  const windows = new Map<string, { start: number; count: number }>();
+export function networkKey(ip: string): string | null {
+  if (!ipaddr.isValid(ip)) return null;
+  const parsed = ipaddr.process(ip);
+  return parsed.kind() === "ipv6" ? ipv6Prefix(parsed as ipaddr.IPv6, 3) : null;
+}
+
+function ipv6Prefix(address: ipaddr.IPv6, groups: number): string {
+  const parts = address.parts.slice(0, groups);
+  return `${parts.map((p) => p.toString(16)).join(":")}::/${groups * 16}`;
+}
+
+/**
+ * The attempts counted for a key: `current` let through in the minute window now running,
+ * `previous` in the window before, `elapsedMs` into the current window.
+ */
+export interface SlidingCount {
+  current: number;
+  previous: number;
+  elapsedMs: number;
+}
+
+/**
+ * Whether one more attempt on top of `c` is over `limit` a sliding minute: null when it fits, else
+ * how long until it would (if nobody is let through meanwhile), for the refusal's retry-after.
+ * Refused attempts are not in `c`: counted, a room behind one NAT that overran its limit kept
+ * itself refused for as long as it retried. In whole milliseconds and counts, so that no rounding
+ * lets one more through: the estimate `current + 1 + previous × (MINUTE − elapsed) / MINUTE` is
+ * compared multiplied by MINUTE. The estimate only falls while nobody is let through, so the wait
+ * is the first moment it fits.
+ */
+export function slidingRefusal(c: SlidingCount, limit: number): number | null {
+  if ((c.current + 1) * MINUTE + c.previous * (MINUTE - c.elapsedMs) <= limit * MINUTE) return null;
+  // Still in this window, where the previous one weighs less as it leaves.
+  if (c.current + 1 <= limit && c.previous > 0) {
+    const at = MINUTE - Math.floor(((limit - c.current - 1) * MINUTE) / c.previous);
+    if (at < MINUTE) return at - c.elapsedMs;
+  }
+  // Else in the next window, where this window's count is the previous one.
+  const nextAt = c.current === 0 ? 0 : Math.max(0, MINUTE - Math.floor(((limit - 1) * MINUTE) / c.current));
+  return MINUTE - c.elapsedMs + nextAt;
+}
+
+/**
+ * One instance's own login counts per key, in memory, on the minute windows and the clock of the
+ * shared ones (login-rates.ts): the attempts this instance sent on to the shared count and it did
+ * not refuse, and until when the shared count last refused each key. Never more than the shared
+ * count holds for the key, so a refusal here is one the shared count would give too (a flood at
+ * one instance is refused there without a database read each); not in its own fixed windows,
+ * which refused a room up to a minute after the shared count would have let it in.
+ */
+export function createLocalLoginCounts(capacity = LIMITER_CAPACITY) {
+  interface Counts {
+    minute: number;
+    current: number;
+    previous: number;
+    limit: number;
+    refusedUntil: number;
+  }
+  const counts = new Map<string, Counts>();
+
+  /** `key`'s counts moved on to the window of `t` (undefined: none kept). */
+  function at(key: string, t: number): Counts | undefined {
+    const c = counts.get(key);
+    const minute = Math.floor(t / MINUTE);
+    if (!c || c.minute === minute) return c;
+    // A clock set back starts the counts afresh: the shared count decides anyway.
+    c.previous = c.minute === minute - 1 ? c.current : 0;
+    c.current = 0;
+    c.minute = minute;
+    return c;
+  }
+  const sliding = (c: Counts, t: number): SlidingCount => ({
+    current: c.current,
+    previous: c.previous,
+    elapsedMs: t - c.minute * MINUTE,
+  });
+  /** What one more attempt for `c` at `t` would wait (null: none). */
+  function wait(c: Counts, t: number): number | null {
+    if (c.refusedUntil > t) return c.refusedUntil - t;
+    return slidingRefusal(sliding(c, t), c.limit);
+  }
   /**
-   * Room for one more client without forgetting a client that is over the limit (clearing every
-   * window let a flood of new addresses lift a client's limit): finished windows go first, then
-   * the oldest of those still under the limit.
+   * Room for one more key without forgetting a key that refuses (clearing every count let a flood
+   * of new addresses lift a client's limit): map order is insertion order, the oldest go first.
    */
-  function makeRoom(now: number): void {
-    if (windows.size < LIMITER_CAPACITY) return;
-    for (const [key, w] of windows) if (now - w.start >= 60_000) windows.delete(key);
-    // Map order is insertion order: the oldest windows are first.
-    for (const [key, w] of windows) {
-      if (windows.size < LIMITER_CAPACITY) break;
-      if (w.count <= limitPerMinute) windows.delete(key);
+  function makeRoom(t: number): void {
+    if (counts.size < capacity) return;
+    for (const [key, c] of counts) {
+      if (counts.size < capacity) break;
+      at(key, t);
+      if (wait(c, t) === null) counts.delete(key);
     }
   }
+
   return {
-    hit(ip: string, now = Date.now()): void {
-      const key = clientKey(ip);
-      const w = windows.get(key);
-      if (!w || now - w.start >= 60_000) {
-        windows.delete(key);
-        makeRoom(now);
-        windows.set(key, { start: now, count: 1 });
-        return;
+    /** How long an attempt for `key` at `t` must wait here (null: send it on to the shared count). */
+    refusal(key: string, limit: number, t: number): number | null {
+      const c = at(key, t);
+      return c ? wait({ ...c, limit }, t) : null;
+    },
+    /** Counts an attempt for `key` sent on at `t`. */
+    count(key: string, limit: number, t: number): void {
+      let c = at(key, t);
+      if (!c) {
+        makeRoom(t);
+        c = { minute: Math.floor(t / MINUTE), current: 0, previous: 0, limit, refusedUntil: 0 };
+        counts.set(key, c);
       }
-      w.count += 1;
-      if (w.count > limitPerMinute) {
-        // The same refusal as the shared limit's (login-rates.ts), retry-after included.
-        const retryAfterSeconds = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
-        throw errors.tooMany("登录请求过于频繁，请稍后再试", { retryAfterSeconds });
-      }
+      c.limit = limit;
+      c.current += 1;
+    },
+    /** The attempt counted at `countedAt` was not let through: it no longer counts. */
+    uncount(key: string, countedAt: number): void {
+      const c = counts.get(key);
+      if (!c) return;
+      const minute = Math.floor(countedAt / MINUTE);
+      if (c.minute === minute) c.current = Math.max(0, c.current - 1);
+      else if (c.minute === minute + 1) c.previous = Math.max(0, c.previous - 1);
+    },
+    /** The shared count refused `key` until `until`: nobody is let through before then. */
+    refuseUntil(key: string, until: number): void {
+      const c = counts.get(key);
+      if (c) c.refusedUntil = Math.max(c.refusedUntil, until);
     },
   };
 }
+export type LocalLoginCounts = ReturnType<typeof createLocalLoginCounts>;

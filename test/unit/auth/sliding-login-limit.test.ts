@@ -1,30 +1,30 @@
 import { expect } from "chai";
-import { slidingRefusal, type SlidingCount } from "../../../server/auth/login-rates.js";
+import { slidingRefusal, type SlidingCount } from "../../../server/auth/login-throttle.js";
 
 const MINUTE = 60_000;
 
 /**
  * The shared login limit per address, as the database counts it: one count per minute window
- * (`ip:<client>:<minute>`). Simulated here in memory, on a clock in ms, so that every moment can be
- * tried: `attempt(t)` counts one into t's window and answers what `slidingRefusal` decides.
+ * (`ip:<client>:<minute>`) of the attempts let through. Simulated here in memory, on a clock in ms,
+ * so that every moment can be tried: `attempt(t)` asks `slidingRefusal` and counts the attempt
+ * into t's window only when it is let through (a refused attempt counts nowhere).
  */
 function simulated(limit: number) {
   const windows = new Map<number, number>();
   const countAt = (t: number): SlidingCount => {
     const minute = Math.floor(t / MINUTE);
-    const current = (windows.get(minute) ?? 0) + 1;
-    windows.set(minute, current);
+    const current = windows.get(minute) ?? 0;
     return { current, previous: windows.get(minute - 1) ?? 0, elapsedMs: t - minute * MINUTE };
   };
   return {
-    attempt: (t: number) => slidingRefusal(countAt(t), limit),
-    /** What an attempt at `t` would be told, without counting it. */
-    peek: (t: number) => {
-      const minute = Math.floor(t / MINUTE);
-      const current = (windows.get(minute) ?? 0) + 1;
-      const previous = windows.get(minute - 1) ?? 0;
-      return slidingRefusal({ current, previous, elapsedMs: t - minute * MINUTE }, limit);
+    attempt: (t: number) => {
+      const counted = countAt(t);
+      const wait = slidingRefusal(counted, limit);
+      if (wait === null) windows.set(Math.floor(t / MINUTE), counted.current + 1);
+      return wait;
     },
+    /** What an attempt at `t` would be told, without counting it. */
+    peek: (t: number) => slidingRefusal(countAt(t), limit),
   };
 }
 
@@ -49,7 +49,7 @@ describe("login limit per address: the sliding minute's arithmetic", () => {
       for (const quietUntil of [10 * MINUTE, 11 * MINUTE - 1_000, 11 * MINUTE - 10, 11 * MINUTE + 30_000]) {
         const limiter = simulated(limit);
         const accepted: number[] = [];
-        // Every 10 ms for three minutes, as often as it would be let through (a refusal would count).
+        // Every 10 ms for three minutes, as often as it would be let through.
         for (let t = quietUntil; t < 13 * MINUTE; t += 10) {
           while (limiter.peek(t) === null) {
             expect(limiter.attempt(t)).to.equal(null);
@@ -69,6 +69,14 @@ describe("login limit per address: the sliding minute's arithmetic", () => {
         }
       }
     }
+  });
+
+  it("when the previous window filled the limit and none are let through yet in this one, then the next waits until a share of the previous one has left the sliding minute", () => {
+    // Four weigh three once a quarter of their window has left: one more fits.
+    expect(slidingRefusal({ current: 0, previous: 4, elapsedMs: 0 }, 4)).to.equal(15_000);
+    expect(slidingRefusal({ current: 0, previous: 4, elapsedMs: 15_000 }, 4)).to.equal(null);
+    // A limit of one: the previous window's one must have left entirely.
+    expect(slidingRefusal({ current: 0, previous: 1, elapsedMs: 100 }, 1)).to.equal(MINUTE - 100);
   });
 
   it("when an attempt is refused, then the wait it names is the first whole second at which the next is accepted", () => {
