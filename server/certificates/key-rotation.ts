@@ -84,6 +84,15 @@ export interface KeyRotationOptions {
  */
 export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
   const Rotations = rotationModel(conn);
+  // The configuration (server/config.ts) holds the lead in whole hours within the contract's range,
+  // so a lead outside it is a defect: refused here, as the node starts, instead of by an opaque
+  // 500 on every GET /api/certificates/keys/rotation.
+  const lead = KeyRotationSettingsDto.safeParse({ rotationLeadHours: opts.leadMs / 3_600_000 });
+  if (!lead.success)
+    throw new Error(
+      `certificate key rotation lead of ${opts.leadMs} ms is not a whole number of hours in range`,
+    );
+  const settings: Readonly<KeyRotationSettingsDto> = Object.freeze(lead.data);
 
   /**
    * Claims the rotation of `fromKid`: the claim's id and the time that marks it as this holder's
@@ -324,16 +333,10 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
     /**
      * What an operator's certificate key rotation does on this node, for the 签名密钥 page to say
      * before it is confirmed: the new key signs `rotationLeadHours` after the rotation (`rotate`
-     * passes that lead). The configuration allows whole hours in the contract's range only, so a
-     * lead outside it is a defect here (an opaque 500), never the client's 400.
+     * passes that lead). Worked out when the node starts (`leadMs` is fixed for its life).
      */
     settings(): KeyRotationSettingsDto {
-      const dto = KeyRotationSettingsDto.safeParse({ rotationLeadHours: opts.leadMs / 3_600_000 });
-      if (!dto.success)
-        throw new Error(
-          `certificate key rotation lead of ${opts.leadMs} ms is not a whole number of hours in range`,
-        );
-      return dto.data;
+      return settings;
     },
   };
 }

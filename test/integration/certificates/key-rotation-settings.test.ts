@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { createAuditService } from "../../../server/audit/index.js";
+import { createNodeSigning } from "../../../server/certificates/index.js";
 import { KeyRotationSettingsDto } from "../../../server/contracts/certificates.js";
 import { anonymousAgent, staffAgent } from "../../helpers/auth.js";
 import { startCertNode, type TestNode } from "./support.js";
@@ -41,6 +43,21 @@ describe("GET /api/certificates/keys/rotation, the lead of a certificate key rot
       rotationLeadHours * 3_600_000 - 1_000,
       rotationLeadHours * 3_600_000 + 60_000,
     );
+  });
+
+  it("when the node's key rotation is made with a lead that is not a whole number of hours, then it is refused as the node starts, not on each GET", () => {
+    const config = node.ctx.config;
+    const make = (rotationLeadMs: number) =>
+      createNodeSigning(
+        node.ctx.conn,
+        { ...config, certificates: { ...config.certificates, rotationLeadMs } },
+        { audit: createAuditService(node.ctx.conn), logger: node.ctx.logger },
+      );
+    expect(() => make(5_400_000)).to.throw(/not a whole number of hours/);
+    // Worked out once, when the node starts: every GET answers that same settings object.
+    const { keyRotation } = make(3 * 3_600_000);
+    expect(keyRotation.settings()).to.deep.equal({ rotationLeadHours: 3 });
+    expect(keyRotation.settings()).to.equal(keyRotation.settings());
   });
 
   it("when a city-level admin, an officer or a visitor asks, then it is refused", async () => {

@@ -9,6 +9,8 @@ import {
   rotationNote,
   rotationResult,
   trustListKeys,
+  trustListRotationNote,
+  trustListRotationResult,
 } from "../../../client/src/features/certificates/key-rotation.js";
 
 /** The certificates feature's routes, loaded at run time (they import Vue components and icons). */
@@ -76,7 +78,13 @@ describe("the signing keys page's words: key states, rotation outcomes and who i
   });
 
   it("when the rotation replaced a key still waiting for its switch, then the result does not say that key signed until now", () => {
-    const text = rotationResult("k-c", "k-b", "2026年12月8日 20:05", "k-a");
+    const text = rotationResult({
+      kid: "k-c",
+      previousKid: "k-b",
+      switchAt: "2026年12月8日 20:05",
+      signingKid: "k-a",
+      leadHours: 48,
+    });
     expect(text).to.include("尚未启用的密钥 k-b").and.include("k-a");
     expect(text).to.not.include("原密钥 k-b");
   });
@@ -110,12 +118,58 @@ describe("the signing keys page's words: key states, rotation outcomes and who i
   });
 
   it("when the rotation succeeded, then the result names the new key, the key it replaces and the hub", () => {
-    const text = rotationResult("k-new", "k-old", "2026年12月8日 20:00");
+    const text = rotationResult({
+      kid: "k-new",
+      previousKid: "k-old",
+      switchAt: "2026年12月8日 20:00",
+      leadHours: 48,
+    });
     expect(text).to.include("k-new").and.include("k-old").and.include("2026年12月8日 20:00");
     expect(text).to.include("仍可验证").and.include("全国中心");
-    expect(rotationResult("k-new", null, null))
+    expect(rotationResult({ kid: "k-new", previousKid: null, switchAt: null, leadHours: null }))
       .to.include("提前公告期满后")
       .and.not.include("null");
+  });
+
+  it("when the node has a lead but the reloaded list does not show the new key yet, then the result says the exact lead, not a vague 提前公告期满后", () => {
+    const text = rotationResult({ kid: "k-new", previousKid: "k-old", switchAt: null, leadHours: 48 });
+    expect(text).to.include("轮换后 48 小时起签发新证书").and.include("此前仍由原密钥 k-old 签发");
+    expect(text).to.not.include("提前公告期满后");
+  });
+
+  it("when the node has no lead (0), then the result says the new key is in use at once and the old one stopped signing, whatever the reloaded list shows", () => {
+    // The reloaded list already shows the new key signing, so the key signing now is the new one.
+    for (const switchAt of [null, "2026年12月8日 20:00"]) {
+      const text = rotationResult({
+        kid: "k-new",
+        previousKid: "k-old",
+        switchAt,
+        signingKid: "k-new",
+        leadHours: 0,
+      });
+      expect(text, String(switchAt)).to.include("新密钥已立即启用").and.include("原密钥 k-old 同时停止签发");
+      expect(text, String(switchAt))
+        .to.not.include("提前公告期满后")
+        .and.not.include("将于")
+        .and.not.include("尚未启用")
+        .and.not.include("此前仍由");
+      expect(text, String(switchAt)).to.include("仍可验证");
+    }
+  });
+
+  it("when the trust-list key is to be rotated, then the note says it signs the list at once, is not announced to the hub, and what pinned peers must do", () => {
+    const note = trustListRotationNote();
+    expect(note).to.include("信任列表签名密钥").and.include("立即");
+    expect(note).to.include("不公告至全国中心").and.include("无提前公告期");
+    expect(note).to.include("CERT_PEER_ANCHORS").and.include("不能撤回");
+    expect(note).to.include("已签发的证书").and.include("证书签名密钥不受影响");
+  });
+
+  it("when the trust-list key was rotated, then the result names the new key and the key it replaced, in use at once", () => {
+    const text = trustListRotationResult("t-new", "t-old");
+    expect(text).to.include("t-new").and.include("t-old").and.include("已立即");
+    expect(text).to.include("不公告至全国中心");
+    expect(trustListRotationResult("t-new", null)).to.include("t-new").and.not.include("null");
   });
 
   it("when the node's trust list is read, then its keys come from the signed payload", () => {

@@ -9,6 +9,7 @@ import {
   type IssuanceListQuery,
   type ReasonBody,
   type SignedDocument,
+  type TrustAnchor,
   type VerificationResultDto,
   type VerifyBody,
 } from "@contracts/certificates.js";
@@ -50,6 +51,12 @@ export const certificatesApi = {
   /** The node's own trust list (its certificate keys), as any verifier reads it. */
   trustList: (options?: { notify?: boolean }) =>
     api.get<SignedDocument>("/api/certificates/trust-list", options),
+  /** The keys allowed to sign the node's trust list (its trust-list keys, ended ones too), as peers pin them. */
+  trustAnchors: (options?: { notify?: boolean }) =>
+    api.get<{ format: "roadcert-trust-anchors/1"; anchors: TrustAnchor[] }>(
+      "/api/certificates/trust-anchors",
+      options,
+    ),
   /** The key rotations recorded in the audit log, newest first (province-level admins read all). */
   keyRotations: (options?: { notify?: boolean }) =>
     api.get<AuditListDto>("/api/audit", {
@@ -65,13 +72,13 @@ export const certificatesApi = {
       .get<unknown>("/api/certificates/keys/rotation", options)
       .then((body) => KeyRotationSettingsDto.parse(body)),
   /**
-   * Rotates the node's certificate key if `expectKid` (the key the admin was shown) is still the one
-   * a rotation ends; the page words a refusal itself (`notify: false`).
+   * Rotates the node's certificate key (or its trust-list key) if `expectKid` (the key the admin was
+   * shown) is still the one a rotation ends; the page words a refusal itself (`notify: false`).
    */
-  rotateKey: (expectKid: string) =>
-    api.post<{ purpose: "certificate"; kid: string }>(
+  rotateKey: (expectKid: string, purpose: "certificate" | "trust-list" = "certificate") =>
+    api.post<{ purpose: "certificate" | "trust-list"; kid: string }>(
       "/api/certificates/keys/rotate",
-      { purpose: "certificate", expectKid },
+      { purpose, expectKid },
       { notify: false },
     ),
   verifyText: (body: Sent<typeof VerifyBody>) =>

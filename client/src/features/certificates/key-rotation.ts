@@ -95,19 +95,38 @@ export function rotationFailureMessage(failure: RotationFailure): string {
   return ownEntry(REFUSALS, failure.code) ?? failure.message;
 }
 
+/** What the page says once a key is rotated; `leadHours`: the node's lead (null: not read). */
+export interface RotationOutcome {
+  kid: string;
+  /** The key the rotation replaced (its audit entry's `previousKid`); null when not read. */
+  previousKid: string | null;
+  /** When the new key signs, in the node's words; null when the reloaded list does not show it yet. */
+  switchAt: string | null;
+  /** The key signing now, from the reloaded list; the replaced key by default. */
+  signingKid?: string | null;
+  leadHours: number | null;
+}
+
 /**
- * What the page says once the key is rotated: the new key, from when it signs (`switchAt`, in the
- * node's words; null when the reloaded list does not show it yet) and the key it replaces. When
- * that key was itself still waiting for its switch (`signingKid`, the key signing now, differs), it
- * is named as replaced before it started, and the key signing now as the one signing until then.
+ * What the page says once the certificate key is rotated: the new key, from when it signs and the
+ * key it replaces. When that key was itself still waiting for its switch (`signingKid`, the key
+ * signing now, differs), it is named as replaced before it started, and the key signing now as the
+ * one signing until then. With no lead (0) the new key signs at once and the replaced key stops
+ * (key-rotation.ts on the server passes the lead): said so, never "after the lead".
  */
-export function rotationResult(
-  kid: string,
-  previousKid: string | null,
-  switchAt: string | null,
-  signingKid: string | null = previousKid,
-): string {
-  const from = switchAt ? `将于 ${switchAt} 起签发新证书` : "将在提前公告期满后签发新证书";
+export function rotationResult(outcome: RotationOutcome): string {
+  const { kid, previousKid, switchAt, leadHours } = outcome;
+  const signingKid = outcome.signingKid === undefined ? previousKid : outcome.signingKid;
+  const after = "原密钥签发的证书仍可验证。新密钥已列入本省信任列表，并将公告至全国中心。";
+  if (leadHours === 0) {
+    const stopped = previousKid ? `；原密钥 ${previousKid} 同时停止签发` : "";
+    return `已生成新的签名密钥 ${kid}，新密钥已立即启用，开始签发新证书${stopped}。${after}`;
+  }
+  const from = switchAt
+    ? `将于 ${switchAt} 起签发新证书`
+    : leadHours !== null
+      ? `将于轮换后 ${leadHours} 小时起签发新证书`
+      : "将在提前公告期满后签发新证书";
   const signing = signingKid ? `，此前仍由原密钥 ${signingKid} 签发` : "";
   const before =
     previousKid && previousKid !== signingKid
@@ -115,8 +134,30 @@ export function rotationResult(
       : previousKid
         ? `，此前仍由原密钥 ${previousKid} 签发`
         : "";
+  return `已生成新的签名密钥 ${kid}，${from}${before}。${after}`;
+}
+
+/**
+ * What rotating the trust-list key does, read before it is confirmed (server signing.service.ts
+ * `rotate`): the key that signs the node's trust list, not certificates. It has no lead: the new
+ * key signs the list at once. The hub's national list carries certificate keys only, so it is not
+ * announced there; a peer that pinned this node's anchor (CERT_PEER_ANCHORS) must add the new one.
+ */
+export function trustListRotationNote(): string {
   return (
-    `已生成新的签名密钥 ${kid}，${from}${before}。` +
-    "原密钥签发的证书仍可验证。新密钥已列入本省信任列表，并将公告至全国中心。"
+    "轮换将生成新的信任列表签名密钥（用于签署本省信任列表，不用于签发证书），并列入本节点的信任锚。" +
+    "信任列表签名密钥无提前公告期：新密钥立即开始签署信任列表，当前密钥同时停止签署，但仍保留为信任锚。" +
+    "该密钥不公告至全国中心（全国中心的信任列表只收录证书签名密钥），外省经全国中心验证本省证书不受影响；" +
+    "固定了本节点信任锚（CERT_PEER_ANCHORS）的对端节点须添加新密钥的公钥，否则在添加之前无法验证本省信任列表。" +
+    "已签发的证书和证书签名密钥不受影响。轮换用于密钥可能泄露、更换签名算法等情形，完成后不能撤回。"
+  );
+}
+
+/** What the page says once the trust-list key is rotated: the new key, in use at once, and the one it replaced. */
+export function trustListRotationResult(kid: string, previousKid: string | null): string {
+  const stopped = previousKid ? `；原密钥 ${previousKid} 同时停止签署，仍保留为信任锚` : "";
+  return (
+    `已生成新的信任列表签名密钥 ${kid}，已立即用于签署本省信任列表${stopped}。` +
+    "该密钥不公告至全国中心；固定了本节点信任锚的对端节点须添加新密钥的公钥。"
   );
 }
