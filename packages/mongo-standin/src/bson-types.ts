@@ -2,6 +2,7 @@ import { evalExpr } from "mingo/core";
 import type * as expressionOperators from "mingo/operators/expression";
 import type { AnyObject } from "mingo/types";
 import { CommandError, unsupported } from "./errors.js";
+import { numericKind } from "./numeric-types.js";
 import { isPlainObject } from "./storage/values.js";
 
 /**
@@ -85,6 +86,15 @@ export function bsonTypeName(value: unknown): string | null {
   // Anything else is no value the codec makes: refused rather than named wrongly.
   if (name === undefined) throw unsupported(`$type of a ${tag || typeof value} value`);
   return name;
+}
+
+/**
+ * A value's type name as the server's error messages give it (typeName(BSONType)): the names
+ * above, a whole number named by the type its bytes would have (an int in the int32 range, else
+ * a double), as the codec writes it.
+ */
+export function typeName(value: unknown): string {
+  return bsonTypeName(value) ?? (numericKind(value) as string);
 }
 
 /** What a query `$type` asks for: type names, and whether "number" (any numeric type). */

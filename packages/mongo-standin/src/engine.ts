@@ -13,6 +13,7 @@ import { resolve } from "mingo/util";
 import { ADD_FIELDS_STAGES } from "./add-fields.js";
 import { bsonTypeName, parseTypeSet, TYPE_EXPRESSIONS, type TypeSet } from "./bson-types.js";
 import { compareBson, typeBracket } from "./bson-order.js";
+import { DATE_DIFFERENCE_EXPRESSIONS } from "./date-differences.js";
 import { EXPRESSION_COMPARISONS } from "./expression-compare.js";
 import { comparable } from "./comparable.js";
 import { EQUALITY } from "./equality.js";
@@ -216,7 +217,7 @@ export function rangeMatches(op: RangeOperator, parts: string[], operand: unknow
  * non-numbers as the server does (missing-accumulators.ts), arithmetic and math with the server's
  * numeric types and precision (numeric-expressions.ts, numeric-unary.ts), and conditions by the
  * server's truthiness, in expressions and `$expr` (truthiness.ts), and the `$type` expression with
- * the server's type names (bson-types.ts).
+ * the server's type names (bson-types.ts), and `$dateDiff` answering a long (date-differences.ts).
  */
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, ...MISSING_ACCUMULATORS, ...ORDERED_ACCUMULATORS },
@@ -231,6 +232,7 @@ const CONTEXT = Context.init({
     ...TRUTHINESS_EXPRESSIONS,
     ...GROUP_KEY_EXPRESSIONS,
     ...TYPE_EXPRESSIONS,
+    ...DATE_DIFFERENCE_EXPRESSIONS,
   },
   pipeline: {
     ...pipelineOperators,

@@ -2,7 +2,7 @@ import { Long } from "bson";
 import { evalExpr } from "mingo/core";
 import type * as expressionOperators from "mingo/operators/expression";
 import type { AnyObject } from "mingo/types";
-import { bsonTypeName } from "./bson-types.js";
+import { typeName } from "./bson-types.js";
 import { CommandError, unsupported } from "./errors.js";
 import { fitsInt64, numericKind, toDouble } from "./numeric-types.js";
 
@@ -50,9 +50,9 @@ export function toLongValue(input: unknown): Long | null {
       throw unsupported(`$toLong of the string ${JSON.stringify(input)}`);
     throw failure(`Failed to parse number '${input}': Did not consume whole string.`);
   }
-  const name = bsonTypeName(input);
+  const name = typeName(input);
   if (name === "timestamp") throw unsupported("$toLong of a Timestamp");
-  throw failure(`Unsupported conversion from ${name ?? "number"} to long`);
+  throw failure(`Unsupported conversion from ${name} to long`);
 }
 
 /** `$toLong`: the shorthand of `$convert` to "long" with no onError. */

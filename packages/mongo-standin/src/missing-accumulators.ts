@@ -4,7 +4,7 @@ import * as expressionOperators from "mingo/operators/expression";
 import { CommandError, unsupported } from "./errors.js";
 import { isPlainObject, putData } from "./storage/values.js";
 import { avgOf, constantSum, stdDevOf, sumOf } from "./numeric-types.js";
-import { typeName } from "./update/operators.js";
+import { typeName } from "./bson-types.js";
 
 type Accumulator = typeof accumulatorOperators.$push;
 type Options = Parameters<Accumulator>[2];

@@ -1,4 +1,4 @@
-import type { Document } from "bson";
+import { Long, type Document } from "bson";
 import { evalExpr } from "mingo/core";
 import * as expressionOperators from "mingo/operators/expression";
 import type { AnyObject } from "mingo/types";
@@ -10,8 +10,8 @@ import {
   fitsInt64,
   integerOf,
   isIntLongOrDouble,
+  engineOperand,
   numericKind,
-  plainNumber,
   toBigInt,
   toDouble,
   widest,
@@ -51,8 +51,9 @@ function typedArithmetic(
     const other = list.find((arg) => !isIntLongOrDouble(arg));
     if (other === null || other === undefined) return null;
     if (list.some((arg) => numericKind(arg) === "decimal")) throw unsupported("Decimal128 arithmetic");
-    // A whole double the stand-in computed is a `Double`, which the engine would take for an object.
-    return fallback(obj, literals(list.map(plainNumber)), options);
+    // A whole double the stand-in computed is a `Double`, and a date difference a `Long`, which the
+    // engine would take for objects (a date plus a long is a date on the server).
+    return fallback(obj, literals(list.map(engineOperand)), options);
   };
 }
 
@@ -82,6 +83,18 @@ const $add = typedArithmetic((args, kinds) => {
   return kind === "double" ? asDouble(doubleTotal) : integerOf(kind, longTotal);
 }, expressionOperators.$add);
 
+/**
+ * `$subtract` of anything but two numbers: two dates give their milliseconds apart as a long
+ * (evaluateSubtract's `long long`; the engine's number went out as an int32 or a double), a date
+ * and a number a date, as the engine's.
+ */
+const subtractOthers: Operator = (obj, expr, options) => {
+  const args = evalExpr(obj, expr, options) as unknown;
+  const [left, right] = Array.isArray(args) ? (args as unknown[]) : [];
+  if (left instanceof Date && right instanceof Date) return Long.fromNumber(left.getTime() - right.getTime());
+  return (expressionOperators.$subtract as Operator)(obj, expr, options);
+};
+
 /** `$subtract` of two numbers (evaluateSubtract): ints give an int or long, longs a long or, on overflow, a double. */
 const $subtract = typedArithmetic(
   ([left, right], kinds) => {
@@ -91,7 +104,7 @@ const $subtract = typedArithmetic(
     if (kind === "long" && !fitsInt64(difference)) return asDouble(toDouble(left) - toDouble(right));
     return integerOf(kind, difference);
   },
-  expressionOperators.$subtract as Operator,
+  subtractOthers,
   2,
 );
 

@@ -1,4 +1,4 @@
-import { Double, Long } from "bson";
+import { Double, type Int32, Long } from "bson";
 import { unsupported } from "./errors.js";
 
 /**
@@ -46,12 +46,33 @@ export function asDouble(value: number): number | Double {
 }
 
 /**
+ * True for bson's `Double` and `Int32` objects, by their tag: the boxed numbers expressions compute
+ * (`asDouble`) and the codec never stores. A JavaScript number has no tag, so plain values pay one
+ * property read.
+ */
+export function isBoxedNumber(value: unknown): value is Double | Int32 {
+  const tag = (value as { _bsontype?: unknown } | null | undefined)?._bsontype;
+  return tag === "Double" || tag === "Int32";
+}
+
+/**
  * A `Double` or `Int32` as its JavaScript number, for code that computes with numbers (the
  * engine's own operators took one for an object); any other value as it is.
  */
 export function plainNumber(value: unknown): unknown {
-  const tag = (value as { _bsontype?: unknown } | null | undefined)?._bsontype;
-  return tag === "Double" || tag === "Int32" ? Number((value as Double).valueOf()) : value;
+  return isBoxedNumber(value) ? Number(value.valueOf()) : value;
+}
+
+/**
+ * An operand for one of the engine's operators: a `Double` or `Int32` as its number, and a long
+ * (`$toLong`, a date difference) too, which the engine took for an object (`$dateAdd` of a long
+ * amount, a date plus a long). A long no double holds exactly is refused, not rounded.
+ */
+export function engineOperand(value: unknown): unknown {
+  if (numericKind(value) !== "long") return plainNumber(value);
+  const n = (value as Long).toNumber();
+  if (!Number.isSafeInteger(n)) throw unsupported("a long beyond 2^53 where the engine computes in doubles");
+  return n;
 }
 
 /** The wider of two numeric types (the server's Value::getWidestNumeric). */

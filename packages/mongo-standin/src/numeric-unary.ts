@@ -5,6 +5,7 @@ import type { AnyObject } from "mingo/types";
 import { CommandError, unsupported, type ErrorCodeName } from "./errors.js";
 import {
   asDouble,
+  engineOperand,
   fitsInt64,
   intOrLong,
   numericKind,
@@ -16,7 +17,7 @@ import {
 import { isPlainObject } from "./storage/values.js";
 import { convertToLong, $toLong } from "./long-conversion.js";
 import { isTruthy } from "./truthiness.js";
-import { typeName } from "./update/operators.js";
+import { typeName } from "./bson-types.js";
 
 type Options = Parameters<typeof expressionOperators.$sqrt>[2];
 type Operator = (obj: AnyObject, expr: unknown, options: Options) => unknown;
@@ -302,13 +303,15 @@ const $convert: Operator = (obj, expr, options) => {
 
 /**
  * One of the engine's operators whose operands are all plain expressions, given a `Double` an
- * earlier expression computed as its number (the engine took one for an object: `$arrayElemAt`
- * at `{$floor: {$divide: …}}` failed). Operators that bind variables (`$map`, `$reduce`, `$let`)
+ * earlier expression computed, or a long, as its number (the engine took one for an object:
+ * `$arrayElemAt` at `{$floor: {$divide: …}}` failed, `$dateAdd` of a `$dateDiff` amount too). Operators that bind variables (`$map`, `$reduce`, `$let`)
  * or run as accumulators in `$group` (`$firstN`…) are not wrapped so.
  */
 function withPlainOperands(engine: Operator): Operator {
   return (obj, expr, options) => {
-    const plain = (operand: unknown): unknown => ({ $literal: plainNumber(evalExpr(obj, operand, options)) });
+    const plain = (operand: unknown): unknown => ({
+      $literal: engineOperand(evalExpr(obj, operand, options)),
+    });
     if (Array.isArray(expr)) return engine(obj, (expr as unknown[]).map(plain), options);
     if (isPlainObject(expr) && Object.keys(expr).every((key) => !key.startsWith("$")))
       return engine(

@@ -4,8 +4,9 @@ import * as expressionOperators from "mingo/operators/expression";
 import type * as queryOperators from "mingo/operators/query";
 import type { AnyObject } from "mingo/types";
 import { CommandError } from "./errors.js";
+import { isBoxedNumber } from "./numeric-types.js";
 import { isPlainObject } from "./storage/values.js";
-import { typeName } from "./update/operators.js";
+import { typeName } from "./bson-types.js";
 
 type Options = Parameters<typeof expressionOperators.$cond>[2];
 type Operator = (obj: AnyObject, expr: unknown, options: Options) => unknown;
@@ -31,7 +32,7 @@ export function isTruthy(value: unknown): boolean {
   // By the tag, not the class: bson's Timestamp is a subclass of Long, and a timestamp is true.
   const tag = (value as { _bsontype?: unknown })._bsontype;
   if (tag === "Long") return !(value as Long).isZero();
-  if (tag === "Int32" || tag === "Double") return Number(value.valueOf()) !== 0;
+  if (isBoxedNumber(value)) return Number(value.valueOf()) !== 0;
   if (tag === "Decimal128") return !decimalIsZero((value as Decimal128).toString());
   return true;
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Long } from "mongodb";
+import { Binary, Code, Decimal128, Long, MinKey, Timestamp } from "mongodb";
 import { rejection, useStandinDatabase, type Numbered } from "./standin-fixtures.js";
 
 /** Update operators where the server's rules are narrower than a query's. */
@@ -48,5 +48,39 @@ describe("mongo-standin: update operators, server rules", () => {
     expect(String(doc?.n)).to.equal("2147483648");
     expect(doc?.m).to.be.instanceOf(Long);
     expect(String(doc?.m)).to.equal("-2147483649");
+  });
+});
+
+/**
+ * The update operators' errors name a value's type as the server's typeName(BSONType) does, the
+ * names the `$type` expression answers: binData, regex, decimal, javascript, timestamp, minKey.
+ */
+describe("mongo-standin: update errors name types as the server does", () => {
+  const t = useStandinDatabase("standin_update_type_names");
+
+  it("when an update operator meets a field of the wrong type, then its error names the type as $type does", async () => {
+    const coll = t.db.collection<Numbered>("wrongTypes");
+    await coll.insertOne({
+      _id: 1,
+      bin: new Binary(Buffer.from("ab")),
+      re: /a/i,
+      dec: Decimal128.fromString("1.5"),
+      code: new Code("f()"),
+      ts: new Timestamp({ t: 1, i: 1 }),
+      min: new MinKey(),
+    });
+    const messages: string[] = [];
+    for (const update of [
+      { $inc: { bin: 1 } },
+      { $push: { re: 1 } },
+      { $addToSet: { dec: 1 } },
+      { $mul: { code: 2 } },
+      { $bit: { ts: { and: 1 } } },
+      { $inc: { min: 1 } },
+    ])
+      messages.push((await rejection(coll.updateOne({ _id: 1 }, update as never))).message);
+    expect(
+      messages.map((message) => message.replace(/^.*type:? /, "").replace(/ in document.*$/, "")),
+    ).to.deep.equal(["binData", "regex", "decimal", "javascript", "timestamp", "minKey"]);
   });
 });

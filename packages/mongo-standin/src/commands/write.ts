@@ -1,10 +1,11 @@
 import { calculateObjectSize, type Document } from "bson";
-import { CommandError } from "../errors.js";
+import { CommandError, unsupported } from "../errors.js";
 import { idIndexSpec, Index } from "../indexes.js";
 import { applyUpdate, isReplacement, shape, type UpdateSpec } from "../query.js";
 import { shareSlots } from "../storage/shared-slots.js";
 import { sameBson, valueKey, withId, type Doc } from "../storage/values.js";
 import { seedFromFilter } from "../upsert-seed.js";
+import { deprecatedTypeIn } from "../wire/command-decode.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
 import { changedForCertain } from "../update/apply.js";
 import { rememberSize } from "../update/size-bound.js";
@@ -56,6 +57,19 @@ function withErrors(reply: Document, errors: WriteError[], ctx: CommandContext):
   return errors.length > 0 ? { ...reply, writeErrors: errors } : reply;
 }
 
+/**
+ * Refuses a write command (or one statement of its document sequence) that carried a BSON symbol
+ * or undefined: the server stores those deprecated types as they are, but the stand-in decoded
+ * them as a string and a missing value (read back as null), and would store a different type.
+ */
+function refuseDeprecatedTypes(decoded: Document): void {
+  const type = deprecatedTypeIn(decoded);
+  if (type !== undefined)
+    throw unsupported(
+      `storing a BSON ${type} (a deprecated type, which it would read back as ${type === "symbol" ? "a string" : "null"})`,
+    );
+}
+
 /** Inserts a document (given a fresh object) and returns its `_id`. */
 export function insertOne(ns: string, input: Doc, ctx: CommandContext): unknown {
   const doc = withId(input);
@@ -84,9 +98,11 @@ export function upsertOne(ns: string, filter: Document, spec: UpdateSpec, ctx: C
 
 const insert: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
+  refuseDeprecatedTypes(command);
   const documents = (command.documents as Document[] | undefined) ?? [];
   let n = 0;
   const errors = eachStatement(command, documents, (doc) => {
+    refuseDeprecatedTypes(doc);
     const size = calculateObjectSize(doc);
     if (size > MAX_BSON_BYTES)
       throw new CommandError(
@@ -104,6 +120,7 @@ const insert: Handler = (command, ctx) => {
 
 const update: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
+  refuseDeprecatedTypes(command);
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
@@ -111,6 +128,7 @@ const update: Handler = (command, ctx) => {
     command,
     (command.updates as Document[] | undefined) ?? [],
     (statement, index) => {
+      refuseDeprecatedTypes(statement);
       const filter = (statement.q as Document | undefined) ?? {};
       const spec: UpdateSpec = {
         update: statement.u as Document,
@@ -159,6 +177,7 @@ const del: Handler = (command, ctx) => {
 /** `findAndModify`: errors are top-level (`ok: 0` with `keyPattern`/`keyValue` for E11000). */
 const findAndModify: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
+  if (command.remove !== true) refuseDeprecatedTypes(command);
   const filter = (command.query as Document | undefined) ?? {};
   const projection = command.fields as Document | undefined;
   const present = (doc: Doc | null): Doc | null =>

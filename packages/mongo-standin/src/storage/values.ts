@@ -11,6 +11,7 @@ import {
   UUID,
   type Document,
 } from "bson";
+import { isBoxedNumber } from "../numeric-types.js";
 
 /** A stored document: a plain object as decoded by `bson` (numbers promoted, BSON classes kept). */
 export type Doc = Document;
@@ -46,23 +47,45 @@ export function deepClone<T>(value: T): T {
  * The value as the store keeps it: a `Double` or `Int32` (a whole double an expression computed,
  * numeric-types.ts `asDouble`) becomes its JavaScript number, as the wire layer decodes one, so
  * stored documents, their index keys and filters meet numbers only (a stored `2.0` reads back as
- * `2`, README "Known simplifications"). Arrays and documents holding none are returned as they are.
+ * `2`, README "Known simplifications"). Arrays and documents holding none are returned as they
+ * are, without allocating: every pipeline update's and `$out`'s result passes through here, and
+ * a copy is only begun at the first value that changes.
  */
 export function withPlainNumbers<T>(value: T): T {
   if (value === null || typeof value !== "object") return value;
-  const tag = (value as { _bsontype?: unknown })._bsontype;
-  if (tag === "Double" || tag === "Int32") return Number(value.valueOf()) as T;
+  if (isBoxedNumber(value)) return Number(value.valueOf()) as T;
   if (Array.isArray(value)) {
-    const items = value.map((item: unknown) => withPlainNumbers(item));
-    return items.some((item, i) => !Object.is(item, value[i])) ? (items as T) : value;
+    const items = value as unknown[];
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < items.length; i += 1) {
+      const item = items[i];
+      if (item === null || typeof item !== "object") continue;
+      const plain = withPlainNumbers(item);
+      if (plain !== item) (copy ??= items.slice())[i] = plain;
+    }
+    return (copy ?? value) as T;
   }
   if (!isPlainObject(value)) return value;
-  const keys = Object.keys(value);
-  const values = keys.map((key) => withPlainNumbers(value[key]));
-  if (values.every((item, i) => Object.is(item, value[keys[i] as string]))) return value;
+  let copy: Record<string, unknown> | null = null;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const item = value[key];
+    if (item === null || typeof item !== "object") continue;
+    const plain = withPlainNumbers(item);
+    if (plain === item) continue;
+    // The copy takes every field, in order, at the first change; later changes overwrite theirs.
+    copy ??= copyFields(value);
+    putData(copy, key, plain);
+  }
+  return (copy ?? value) as T;
+}
+
+/** A shallow copy of a plain object's own fields, in order (`__proto__` kept a data field). */
+function copyFields(source: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
-  keys.forEach((key, i) => putData(copy, key, values[i]));
-  return copy as T;
+  for (const key in source)
+    if (Object.prototype.hasOwnProperty.call(source, key)) putData(copy, key, source[key]);
+  return copy;
 }
 
 /**

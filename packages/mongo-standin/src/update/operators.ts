@@ -1,5 +1,6 @@
 import { Decimal128, Long, Timestamp } from "bson";
 import { bsonEquals, compareBson, sortValue } from "../bson-order.js";
+import { typeName } from "../bson-types.js";
 import { CommandError, unsupported } from "../errors.js";
 import {
   fitsInt64,
@@ -327,20 +328,6 @@ const bit: Operator = (at, arg, ctx) => {
 function isInteger(value: unknown): boolean {
   const kind = numericKind(value);
   return kind === "int" || kind === "long" || (typeof value === "number" && Number.isInteger(value));
-}
-
-/** The server's name for a value's BSON type, as its error messages use it. */
-export function typeName(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return "string";
-  if (typeof value === "boolean") return "bool";
-  if (typeof value === "number")
-    return Number.isInteger(value) && Math.abs(value) < 2 ** 31 ? "int" : "double";
-  if (Array.isArray(value)) return "array";
-  if (value instanceof Date) return "date";
-  if (isPlainObject(value)) return "object";
-  const tag = (value as { _bsontype?: string } | undefined)?._bsontype;
-  return tag ? tag.charAt(0).toLowerCase() + tag.slice(1) : "missing";
 }
 
 /** The update operators and what each does at one location; `$rename` is handled by the caller. */

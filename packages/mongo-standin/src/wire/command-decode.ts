@@ -16,8 +16,74 @@ import { deserialize, type Document } from "bson";
  * included), and any error there sends the whole document to bson for bson's own message.
  */
 export function decodeDocument(buf: Buffer, start: number, end: number): Document {
+  deprecatedSeen = null;
   const fast = end - start >= 5 && buf.readInt32LE(start) === end - start ? object(buf, start, end) : BSON;
-  return fast === BSON ? deserialize(buf.subarray(start, end)) : (fast as Document);
+  const doc = fast === BSON ? bsonDecoded(buf, start, end) : (fast as Document);
+  if (deprecatedSeen !== null) DEPRECATED_TYPES.set(doc, deprecatedSeen);
+  return doc;
+}
+
+/**
+ * The deprecated type ("symbol" or "undefined") a decoded document held somewhere, if any: bson
+ * decodes a symbol as a string and undefined as a missing value (written back as null), so
+ * storing such a document would silently change its types (write.ts refuses it).
+ */
+export function deprecatedTypeIn(doc: Document): string | undefined {
+  return DEPRECATED_TYPES.get(doc);
+}
+
+const DEPRECATED_TYPES = new WeakMap<Document, string>();
+
+/** The deprecated type met while decoding the current document (only bson decodes them). */
+let deprecatedSeen: string | null = null;
+
+/** bson's decoding of a document this decoder did not take, noting a deprecated type in it. */
+function bsonDecoded(buf: Buffer, start: number, end: number): Document {
+  const doc = deserialize(buf.subarray(start, end));
+  // Only after bson took the bytes, so they are well-formed; fast-decoded levels hold neither type.
+  deprecatedSeen ??= deprecatedType(buf, start);
+  return doc;
+}
+
+/** Bytes after the name of each fixed-size BSON type (double, ObjectId, bool, date, int32, timestamp, int64, decimal). */
+const FIXED_SIZES: Readonly<Record<number, number>> = {
+  1: 8,
+  7: 12,
+  8: 1,
+  9: 8,
+  16: 4,
+  17: 8,
+  18: 8,
+  19: 16,
+};
+
+/**
+ * The first symbol (14) or undefined (6) in the well-formed document at `at`, by walking its
+ * elements' types and sizes (values are skipped, not decoded); null when it holds neither.
+ */
+function deprecatedType(buf: Buffer, at: number): string | null {
+  const last = at + buf.readInt32LE(at) - 1;
+  let i = at + 4;
+  while (i < last) {
+    const type = buf[i] ?? 0;
+    i = buf.indexOf(0, i + 1) + 1;
+    if (type === 6) return "undefined";
+    if (type === 14) return "symbol";
+    const fixed = FIXED_SIZES[type];
+    if (fixed !== undefined) i += fixed;
+    else if (type === 3 || type === 4) {
+      const inner = deprecatedType(buf, i);
+      if (inner !== null) return inner;
+      i += buf.readInt32LE(i);
+    } else if (type === 2 || type === 13) i += 4 + buf.readInt32LE(i);
+    else if (type === 5) i += 5 + buf.readInt32LE(i);
+    else if (type === 12) i += 4 + buf.readInt32LE(i) + 12;
+    // Code with scope: its total size first (a symbol in its scope is not looked for).
+    else if (type === 15) i += buf.readInt32LE(i);
+    else if (type === 11) i = buf.indexOf(0, buf.indexOf(0, i) + 1) + 1;
+    // null, minKey and maxKey hold no bytes; bson refused any other type.
+  }
+  return null;
 }
 
 /** What a level returns when bson must decode it instead. */
@@ -93,7 +159,7 @@ function alone(buf: Buffer, at: number, limit: number): Document | typeof BSON {
   const last = bounds(buf, at, limit);
   if (last < 0) return BSON;
   try {
-    return deserialize(buf.subarray(at, last + 1));
+    return bsonDecoded(buf, at, last + 1);
   } catch {
     return BSON;
   }
