@@ -17,6 +17,9 @@ type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 const beijingDay = (days: number) =>
   new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
 
+/** A day (`YYYY-MM-DD`) as the pickers show it and an officer types it, `2026年12月1日`. */
+const typedDay = (day: string) => day.replace(/^(\d{4})-0?(\d{1,2})-0?(\d{1,2})$/, "$1年$2月$3日");
+
 /**
  * A date the node refuses on an officer's exchange form (422 future_date / invalid_date: a penalty
  * decided after today, an ending before the filing started) is one field's problem: it shows under
@@ -66,7 +69,9 @@ describe("exchange forms: a refused date under its field (browser, hub + two pro
       await page.locator('[data-test="lookup-submit"]').click();
       await page.getByRole("button", { name: "选择" }).click();
       await item(page, "处罚决定书文号").locator("input").fill("京交执罚〔2026〕119号");
-      await item(page, "决定日期").locator("input").fill(beijingDay(1));
+      await item(page, "决定日期")
+        .locator("input")
+        .fill(typedDay(beijingDay(1)));
       await page.keyboard.press("Enter");
       await item(page, "法律依据").locator("input").fill("《道路运输从业人员管理规定》第四十六条");
       await item(page, "违法事实").locator("textarea").fill("驾驶营运车辆连续驾驶超过4小时未休息");
@@ -84,7 +89,9 @@ describe("exchange forms: a refused date under its field (browser, hub + two pro
       await screenshot(page, "exchange-notice-future-date");
 
       // Put right, the problem goes as the field is edited.
-      await item(page, "决定日期").locator("input").fill(beijingDay(-1));
+      await item(page, "决定日期")
+        .locator("input")
+        .fill(typedDay(beijingDay(-1)));
       await page.keyboard.press("Enter");
       await dateError.waitFor({ state: "detached" });
       expect(errors).to.deep.equal([]);
@@ -115,7 +122,9 @@ describe("exchange forms: a refused date under its field (browser, hub + two pro
     try {
       await page.goto(`/exchange/cases/${caseId}`);
       await page.locator('[data-test="case-end"]').click();
-      await item(page, "终止日期").locator("input").fill(beijingDay(-6));
+      await item(page, "终止日期")
+        .locator("input")
+        .fill(typedDay(beijingDay(-6)));
       await page.keyboard.press("Enter");
       await item(page, "原因").locator("input").fill("与用人单位解除劳动合同");
       await page.getByRole("button", { name: "终止并告知所属省份" }).click();

@@ -118,7 +118,7 @@ describe("case page: an answer or withdrawal pressed twice (browser, hub + two p
       const posts = postsTo(page, path);
       await page.goto(`/exchange/cases/${caseId}`);
       await page.locator('[data-test="case-end"]').click();
-      await page.locator(".el-form-item", { hasText: "撤回日期" }).locator("input").fill("2026-12-05");
+      await page.locator(".el-form-item", { hasText: "撤回日期" }).locator("input").fill("2026年12月5日");
       await page.keyboard.press("Enter");
       await page.locator(".el-form-item", { hasText: "原因" }).locator("input").fill("申请人撤回转籍申请");
       const held = await holdRequests(page, path);

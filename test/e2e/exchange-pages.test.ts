@@ -95,14 +95,19 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
         "联系电话",
       ]);
       await field(bj.page, "filing-employer").fill("北京顺达货运有限公司");
-      await bj.page.locator(".el-form-item", { hasText: "开始从业日期" }).locator("input").fill("2026-12-01");
+      // Typed as the pages write a day; the box shows it so, and the filing still sends the ISO day.
+      const startDate = bj.page.locator(".el-form-item", { hasText: "开始从业日期" }).locator("input");
+      await startDate.fill("2026年12月1日");
       await bj.page.keyboard.press("Enter");
+      expect(await startDate.inputValue()).to.equal("2026年12月1日");
       await field(bj.page, "filing-licence").fill("320102199001011234");
       await field(bj.page, "filing-phone").fill("010-88886666");
       // Each field's problem goes as soon as that field is edited, before the form is sent again.
       expect(await bj.page.locator(".el-form-item.is-error").allInnerTexts()).to.deep.equal([]);
       await screenshot(bj.page, "exchange-filing-form");
+      const filed = bj.page.waitForRequest((r) => r.method() === "POST" && new URL(r.url()).pathname === "/api/exchange/filings");
       await bj.page.locator('[data-test="exchange-submit"]').click();
+      expect((await filed).postDataJSON().details.startDate).to.equal("2026-12-01");
       // 江苏 pulls on notification, so the case may already read 已送达 when its page loads.
       await bj.page.locator('[data-test="case-state"]').getByText(/^(已发送|已送达)$/).waitFor();
       // The refusal of the first press is over once the filing is sent: its toast does not follow it.
@@ -143,8 +148,13 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       await bj.page.getByRole("button", { name: "选择" }).click();
       const item = (label: string) => bj.page.locator(".el-form-item", { hasText: label }).locator("input, textarea").first();
       await item("处罚决定书文号").fill("京交执罚〔2026〕118号");
-      await item("决定日期").fill("2026-11-20");
-      await bj.page.keyboard.press("Enter");
+      // Chosen in the calendar (the 1st of the month it opens on, never a future day): the box shows
+      // the day as the pages write it, the notice sends the ISO day.
+      const [year, month] = await bj.page.evaluate((): [number, number] => [new Date().getFullYear(), new Date().getMonth() + 1]);
+      const decidedOn = `${year}-${String(month).padStart(2, "0")}-01`;
+      await item("决定日期").click();
+      await bj.page.locator(".el-picker-panel:visible td.available").getByText("1", { exact: true }).click();
+      expect(await item("决定日期").inputValue()).to.equal(`${year}年${month}月1日`);
       await item("法律依据").fill("《道路运输从业人员管理规定》第四十六条");
       await item("违法事实").fill("驾驶营运车辆连续驾驶超过4小时未休息");
       await item("记分").fill("3");
@@ -154,7 +164,9 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       await bj.page.locator(".rc-file-picker input[type=file]").setInputFiles({ name: "处罚决定书.pdf", mimeType: "application/pdf", buffer: decision });
       await bj.page.locator('[data-test="notice-documents"]').getByText("处罚决定书.pdf").waitFor();
       await screenshot(bj.page, "exchange-notice-form");
+      const notified = bj.page.waitForRequest((r) => r.method() === "POST" && new URL(r.url()).pathname === "/api/exchange/notices");
       await bj.page.locator('[data-test="exchange-submit"]').click();
+      expect((await notified).postDataJSON().details.decidedOn).to.equal(decidedOn);
       await bj.page.locator('[data-test="case-state"]').getByText(/^(已发送|已送达)$/).waitFor();
       await screenshot(bj.page, "exchange-notice-sent");
       const noticeId = bj.page.url().split("/").at(-1)!;
@@ -162,7 +174,7 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       // Points with their unit; the document's digest is for checking a copy, shown on hover only.
       const shown = await bj.page.locator(".el-descriptions").first().innerText();
       expect(shown).to.match(/记分\s*3 分/);
-      expect(shown).to.match(/决定日期\s+2026年11月20日/);
+      expect(shown).to.match(new RegExp(`决定日期\\s+${year}年${month}月1日`));
       expect(shown).not.to.match(/SHA-256|KB，/);
       await link.hover();
       await bj.page.locator(".el-popper", { hasText: "文件摘要：" }).waitFor();

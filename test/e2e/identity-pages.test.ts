@@ -125,7 +125,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       };
       await choose("reg-education", "高中");
       await choose("reg-licence", "A1");
-      await page.getByPlaceholder("驾驶证初领日期").fill("2012-05-01");
+      await page.getByPlaceholder("驾驶证初领日期").fill("2012年5月1日");
       await page.getByPlaceholder("驾驶证初领日期").press("Enter");
       await page.getByText("经营性道路旅客运输驾驶员", { exact: true }).click();
       await page.getByText("近 3 年无重大以上交通责任事故").click();
@@ -305,7 +305,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
         .getByText("道路危险货物运输驾驶员", { exact: true })
         .click();
       await dialog.getByText("添加已持有的从业资格").click();
-      await dialog.getByPlaceholder("初领日期").fill("2020-01-01");
+      await dialog.getByPlaceholder("初领日期").fill("2020年1月1日");
       await dialog.getByPlaceholder("初领日期").press("Enter");
       await dialog.getByText("近 3 年无重大以上交通责任事故", { exact: true }).click();
       await dialog.getByText("已接受危险货物运输相关培训", { exact: true }).click();
@@ -350,7 +350,7 @@ describe("identity, organisation, registration and scheduling pages (browser)", 
       );
       await screenshot(page, "registration-correct-refused");
       await chooseClass("B2");
-      await dialog.getByPlaceholder("驾驶证初领日期").fill("2012-05-01");
+      await dialog.getByPlaceholder("驾驶证初领日期").fill("2012年5月1日");
       await dialog.getByPlaceholder("驾驶证初领日期").press("Enter");
       await dialog.locator('[data-test="correct-submit"]').click();
       await row.getByText("B2", { exact: true }).waitFor();

@@ -28,10 +28,14 @@ async function typeDate(page: Page, label: string, value: string): Promise<void>
   await input.press("Enter");
 }
 
-/** Wall time in the node's zone (UTC+8, no daylight saving) `minutes` from now, as the picker shows it. */
+/**
+ * Wall time in the node's zone (UTC+8, no daylight saving) `minutes` from now, as the picker shows
+ * it and a user types it (`2026年12月7日 09:30`).
+ */
 export function shanghaiWallTime(minutes: number): string {
-  const t = new Date(Date.now() + minutes * 60_000 + 8 * 3_600_000).toISOString();
-  return `${t.slice(0, 10)} ${t.slice(11, 16)}:00`;
+  const t = new Date(Date.now() + minutes * 60_000 + 8 * 3_600_000);
+  const hm = t.toISOString().slice(11, 16);
+  return `${t.getUTCFullYear()}年${t.getUTCMonth() + 1}月${t.getUTCDate()}日 ${hm}`;
 }
 
 /** 报名登记: the officer fills the form for a passenger-driver applicant and submits it. */
@@ -42,7 +46,7 @@ export async function registerApplicant(page: Page, who: { name: string; idNumbe
   await field(page, "reg-phone").fill("13912345678");
   await pick(page, page.locator('[data-test="reg-education"]'), "高中");
   await pick(page, page.locator('[data-test="reg-licence"]'), "A1");
-  await typeDate(page, "驾驶证初领日期", "2010-03-01");
+  await typeDate(page, "驾驶证初领日期", "2010年3月1日");
   await page.locator('[data-test="reg-categories"]').getByText(CATEGORIES["01001"]).click();
   for (const label of Object.values(DECLARATION_LABELS)) await page.getByText(label).click();
   await page

@@ -282,7 +282,7 @@ describe("the journey across hub, 江苏 and 北京 (browser)", function () {
     await expectAccessible(bj, "lookup for filing");
     await bj.getByRole("button", { name: "选择" }).click();
     await field(bj, "filing-employer").fill("北京顺达客运有限公司");
-    await bj.locator(".el-form-item", { hasText: "开始从业日期" }).locator("input").fill("2026-12-01");
+    await bj.locator(".el-form-item", { hasText: "开始从业日期" }).locator("input").fill("2026年12月1日");
     await bj.keyboard.press("Enter");
     await field(bj, "filing-licence").fill(applicant.idNumber);
     await field(bj, "filing-phone").fill("010-88886666");

@@ -65,8 +65,10 @@ describe("every page shows the node's time zone, whatever the browser's (browser
           .waitFor({ state: "detached" });
         await page.locator("h1").click();
       }
-      await inputs.nth(0).fill(first);
-      await inputs.nth(1).fill(last);
+      // Typed as the picker shows a day (2026年12月7日), from the ISO day the session was made for.
+      const typed = (day: string) => day.replace(/^(\d{4})-0?(\d{1,2})-0?(\d{1,2})$/, "$1年$2月$3日");
+      await inputs.nth(0).fill(typed(first));
+      await inputs.nth(1).fill(typed(last));
       await inputs.nth(1).press("Enter");
     };
     const rows = page.locator('[data-test="sessions-table"] .el-table__row');

@@ -111,7 +111,7 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
       await pickAddress(bj.page);
       await bj.page.locator('[data-test="holder-licence-class"]').click();
       await bj.page.getByRole("option", { name: "A2", exact: true }).click();
-      await form.locator(".el-form-item", { hasText: "驾驶证初领日期" }).locator("input").fill("2012-05-01");
+      await form.locator(".el-form-item", { hasText: "驾驶证初领日期" }).locator("input").fill("2012年5月1日");
       await bj.page.keyboard.press("Enter");
       // Each problem goes once its field is put right.
       await form.getByText("请选择准驾车型").waitFor({ state: "detached" });
