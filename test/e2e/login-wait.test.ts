@@ -49,4 +49,36 @@ describe("login page: the wait after too many attempts (browser)", function () {
       await context.close();
     }
   });
+
+  it("when the wait runs, then the card counts it down each second and at 0 clears it and turns the buttons back on", async () => {
+    if (!node || !browser) throw new Error("not started");
+    const { context, page, errors } = await openContext(browser, node.url);
+    try {
+      // The page's clock is moved by the test: the count is checked at whole seconds, not by waiting.
+      await page.clock.install();
+      await page.goto("/login");
+      const wait = page.locator('[data-test="login-wait"]');
+      // Logins until one is refused (an earlier test may have used this address's minute already).
+      for (let i = 0; i <= LIMIT && !(await wait.isVisible()); i++) {
+        await page.locator('[data-test="username"]').fill(`counted_${i}`);
+        await page.locator('[data-test="password"]').fill("wrong-password");
+        const answered = page.waitForResponse((r) => r.url().endsWith("/api/auth/login"));
+        await page.locator('[data-test="login-submit"]').click();
+        await answered;
+      }
+      await wait.waitFor();
+      const secondsOn = async () => Number(/请 (\d+) 秒后再试/.exec(await wait.innerText())?.[1]);
+      const first = await secondsOn();
+      expect(first).to.be.greaterThan(1);
+      await page.clock.runFor(1000);
+      expect(await secondsOn()).to.be.lessThan(first);
+      expect(await page.locator('[data-test="login-submit"]').isDisabled()).to.equal(true);
+      await page.clock.runFor(first * 1000);
+      await wait.waitFor({ state: "detached" });
+      expect(await page.locator('[data-test="login-submit"]').isDisabled()).to.equal(false);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -20,11 +20,16 @@ export function waitText(seconds: number): string {
   return seconds < MINUTES_FROM_SECONDS ? `${seconds} 秒` : `${Math.ceil(seconds / 60)} 分钟`;
 }
 
+/** The login card's wait, `seconds` still to go: "登录尝试过于频繁，请 30 秒后再试". */
+export function loginWaitText(seconds: number): string {
+  return `登录尝试过于频繁，请 ${waitText(seconds)}后再试`;
+}
+
 /**
  * What a login page says when the login was refused for too many attempts: how long to wait, from
  * the refusal's details, or the server's own message when they do not say.
  */
 export function loginRefusalText(refusal: { message: string; details: unknown }): string {
   const seconds = retryAfterSeconds(refusal.details);
-  return seconds === null ? refusal.message : `登录尝试过于频繁，请 ${waitText(seconds)}后再试`;
+  return seconds === null ? refusal.message : loginWaitText(seconds);
 }

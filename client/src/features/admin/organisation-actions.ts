@@ -1,7 +1,7 @@
-import { ElMessage, ElMessageBox } from "element-plus";
+import { ElMessage } from "element-plus";
 import type { AuthorityDto, RoomDto, TestCentreDto } from "@contracts/organisation.js";
 import { ApiError } from "@/shared/api.js";
-import { confirmed } from "@/shared/confirm.js";
+import { confirmed, prompted } from "@/shared/confirm.js";
 import { adminApi } from "./admin.api.js";
 
 /**
@@ -9,16 +9,12 @@ import { adminApi } from "./admin.api.js";
  * says what retiring means; the server refuses while something is still in use and its message
  * (which session, how many centres) is shown as it comes. Each resolves true when data changed.
  */
-const cancelled = () => null;
-
-async function ask(title: string, message: string, value: string): Promise<string | null> {
-  const answer = await ElMessageBox.prompt(message, title, {
+function ask(title: string, message: string, value: string): Promise<string | null> {
+  return prompted(message, title, {
     inputValue: value,
     confirmButtonText: "保存",
-    cancelButtonText: "取消",
     inputValidator: (v: string) => (v.trim().length > 0 ? true : "不能为空"),
-  }).catch(cancelled);
-  return answer ? answer.value.trim() : null;
+  });
 }
 
 function confirmRetire(what: string): Promise<boolean> {

@@ -187,19 +187,23 @@ export const useExamStore = defineStore("exam", () => {
     },
   });
 
-  /**
-   * Full resync (after every connect, and when the server says the attempt moved on). A (re)connect,
-   * or the candidate's own 重新检查 / 重试, cuts the loop's back-off short: the server may have settled.
-   */
-  function resync(afterConnect = false): Promise<void> {
+  /** Full resync when the server says the attempt moved on: folded into the one under way, after its back-off. */
+  function resync(): Promise<void> {
+    return startResync(loop.resync);
+  }
+  /** Full resync cutting the back-off short: after every (re)connect, and the candidate's 重新检查 / 重试. */
+  function resyncNow(): Promise<void> {
+    return startResync(loop.reconnected);
+  }
+  function startResync(run: () => Promise<void>): Promise<void> {
     if (!loop.syncing()) loading.value = attempt.value === null;
-    return afterConnect ? loop.reconnected() : loop.resync();
+    return run();
   }
 
   function onConnect(): void {
     connected.value = true;
     loginEnded.value = false;
-    void resync(true);
+    void resyncNow();
   }
   function onDisconnect(reason: string): void {
     connected.value = false;
@@ -288,7 +292,7 @@ export const useExamStore = defineStore("exam", () => {
       now.value = performance.now();
     }, 250);
     connected.value = socket.connected;
-    if (socket.connected) void resync(true);
+    if (socket.connected) void resyncNow();
     else loading.value = true;
   }
 
@@ -390,7 +394,7 @@ export const useExamStore = defineStore("exam", () => {
     toggleFlag,
     start,
     stop,
-    resync,
+    resyncNow,
     confirmIdentity,
     submit,
   };

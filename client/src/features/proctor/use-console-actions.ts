@@ -1,17 +1,14 @@
 import { computed, ref } from "vue";
-import { ElMessage, ElMessageBox } from "element-plus";
 import type { Ack } from "@contracts/errors.js";
 import type { IncidentPayload, SeatViewDto } from "@contracts/exams.js";
-import { confirmed } from "@/shared/confirm.js";
 import { useOnce } from "@/shared/once.js";
-import { formatClock } from "@/shared/time.js";
+import { elementDialogs, reporter, useConsoleRelease, type ConsoleDialogs } from "./console-release.js";
 import type { useProctorRoomStore } from "./proctor-room.store.js";
 import type { ReasonAction, ReasonInput } from "./reason-action.js";
 import { isRunning } from "./seat-labels.js";
 
 type Room = ReturnType<typeof useProctorRoomStore>;
 type ActionAck = Ack<{ affected: string[]; skipped: { attemptId: string; code: string }[] }>;
-type ReleaseAck = Awaited<ReturnType<Room["release"]>>;
 
 /**
  * The proctor console's commands: release (asking first, with a reason when early), resume, the
@@ -19,7 +16,7 @@ type ReleaseAck = Awaited<ReturnType<Room["release"]>>;
  * proctor what happened: a toast on success (naming the candidates it skipped), the server's
  * message on failure, inside the open dialog when there is one.
  */
-export function useConsoleActions(room: Room) {
+export function useConsoleActions(room: Room, dialogs: ConsoleDialogs = elementDialogs) {
   const action = ref<ReasonAction | null>(null);
   const actionSeat = ref<SeatViewDto | null>(null);
   const actionOpen = ref(false);
@@ -35,10 +32,10 @@ export function useConsoleActions(room: Room) {
   const { busy: incidentBusy, once: onceIncident } = useOnce();
   const incidentError = ref<string | null>(null);
 
+  const report = reporter(dialogs.toast);
+  const { releasable, releaseBusy, releaseRoom, releaseOne } = useConsoleRelease(room, dialogs);
+
   const runningCount = computed(() => room.seats.filter(isRunning).length);
-  const releasable = computed(
-    () => room.seats.filter((s) => s.state === "ready" || s.state === "checked_in").length,
-  );
   /** What the outage cost its seats, as the banner and the dialog word it: "各损失 2 分钟" or "各损失 1–4 分钟不等". */
   const lostRange = computed(() => {
     const minutes = (room.outage?.seats ?? []).map((s) => s.minutes);
@@ -51,99 +48,6 @@ export function useConsoleActions(room: Room) {
     if (actionSeat.value) return `${actionSeat.value.seatNo ?? "—"} 号座 ${actionSeat.value.candidateName}`;
     return `全场答题中的 ${runningCount.value} 名考生`;
   });
-
-  function report<T>(
-    ack: Ack<T & { affected?: string[]; skipped?: { attemptId: string; code: string }[] }>,
-    done: string | ((affected: number) => string),
-  ): boolean {
-    if (!ack.ok) {
-      ElMessage({ type: "error", message: ack.error.message, showClose: true });
-      return false;
-    }
-    const skipped = ack.data.skipped ?? [];
-    // Seats another proctor already credited for this outage are named apart from those not in progress.
-    const already = skipped.filter((s) => s.code === "already_credited").length;
-    const other = skipped.length - already;
-    const notes = [
-      ...(already ? [`${already} 人此前已补偿过本次中断`] : []),
-      ...(other ? [`${other} 人不适用已跳过`] : []),
-    ];
-    const said = typeof done === "string" ? done : done(ack.data.affected?.length ?? 0);
-    ElMessage({ type: notes.length ? "warning" : "success", message: [said, ...notes].join("；") });
-    return true;
-  }
-
-  /** The early-release prompt (`said` opens it): the reason written, or null when cancelled. */
-  async function askEarlyReason(who: string, said: string): Promise<string | null> {
-    const answer = await ElMessageBox.prompt(said, `提前开考：${who}`, {
-      confirmButtonText: "提前开考",
-      cancelButtonText: "取消",
-      type: "warning",
-      inputPlaceholder: "例如：考生全部到齐，经考点主任同意",
-      inputValidator: (v: string) => (v.trim().length >= 2 ? true : "请填写提前开考的理由（至少 2 个字）"),
-    }).catch(() => null);
-    return answer ? answer.value.trim() : null;
-  }
-
-  /**
-   * Asks before a release and says when the session is planned to start; before that time, by the
-   * page's reading of the server's clock, the proctor must write why (the server refuses an early
-   * release without a reason, and audits it).
-   */
-  async function askRelease(who: string): Promise<{ go: boolean; earlyReason?: string }> {
-    if (!room.room) return { go: false };
-    const planned = formatClock(room.room.startsAt, false);
-    const early = Math.ceil((new Date(room.room.startsAt).getTime() - room.serverNow) / 60_000);
-    if (early > 0) {
-      const reason = await askEarlyReason(
-        who,
-        `计划开考时间 ${planned}，现在提前 ${early} 分钟。提前开考须填写理由，理由将记入审计日志。`,
-      );
-      return reason ? { go: true, earlyReason: reason } : { go: false };
-    }
-    return { go: await confirmed(`计划开考时间 ${planned}。确认${who}开考？`, "开考", "开考") };
-  }
-
-  /**
-   * Sends a release the proctor agreed to. Whether it is early is the server's call, on its clock
-   * (the database's); the page only estimates that clock (anchored when the room was read, frozen
-   * while the laptop slept), so near the start it can judge "on time" where the server judges
-   * "early". The server then refuses `early_release_reason_required`: the proctor is asked for the
-   * reason and the release is sent again with it. Shown as a plain error instead, every retry went
-   * out without a reason again, and the room could not be released until the page's own estimate
-   * passed the start. Null when the proctor cancelled the prompt.
-   */
-  async function sendRelease(
-    who: string,
-    attemptIds: string[] | undefined,
-    earlyReason: string | undefined,
-  ): Promise<ReleaseAck | null> {
-    const ack = await room.release(attemptIds, earlyReason);
-    // With a reason sent, the server never asks for one: any refusal is shown as it is.
-    if (ack.ok || ack.error.code !== "early_release_reason_required" || earlyReason) return ack;
-    const planned = room.room ? `计划开考时间 ${formatClock(room.room.startsAt, false)}。` : "";
-    const reason = await askEarlyReason(
-      who,
-      `${planned}按服务器时间${ack.error.message}，理由将记入审计日志。`,
-    );
-    return reason ? room.release(attemptIds, reason) : null;
-  }
-
-  async function releaseRoom(): Promise<void> {
-    const who = `全场（${releasable.value} 名已签到考生同时开始计时）`;
-    const asked = await askRelease(who);
-    if (!asked.go) return;
-    const ack = await sendRelease(who, undefined, asked.earlyReason);
-    if (ack) report(ack, "已开考");
-  }
-
-  async function releaseOne(seat: SeatViewDto): Promise<void> {
-    if (!seat.attemptId) return;
-    const asked = await askRelease(seat.candidateName);
-    if (!asked.go) return;
-    const ack = await sendRelease(seat.candidateName, [seat.attemptId], asked.earlyReason);
-    if (ack) report(ack, `${seat.candidateName} 已开考`);
-  }
 
   async function resume(seat: SeatViewDto | null): Promise<void> {
     const ids = seat?.attemptId ? [seat.attemptId] : undefined;
@@ -158,10 +62,10 @@ export function useConsoleActions(room: Room) {
     unlocking = true;
     const ack = await room.unlockLogin(seat.candidateId).finally(() => (unlocking = false));
     if (!ack.ok) {
-      ElMessage({ type: "error", message: ack.error.message, showClose: true });
+      dialogs.toast({ type: "error", message: ack.error.message, showClose: true });
       return;
     }
-    ElMessage(
+    dialogs.toast(
       ack.data.unlocked
         ? { type: "success", message: `已解除 ${seat.candidateName} 的登录锁定，请考生重新登录` }
         : { type: "info", message: `${seat.candidateName} 当前没有登录锁定` },
@@ -252,7 +156,7 @@ export function useConsoleActions(room: Room) {
       incidentError.value = null;
       const ack = await room.reportIncident(input);
       if (ack.ok) {
-        ElMessage({ type: "success", message: "事件已记录" });
+        dialogs.toast({ type: "success", message: "事件已记录" });
         incidentOpen.value = false;
       } else incidentError.value = ack.error.message;
     });
@@ -270,6 +174,7 @@ export function useConsoleActions(room: Room) {
     incidentError,
     runningCount,
     releasable,
+    releaseBusy,
     releaseRoom,
     releaseOne,
     resume,

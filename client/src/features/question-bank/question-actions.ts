@@ -1,4 +1,5 @@
-import { ElMessage, ElMessageBox } from "element-plus";
+import { ElMessage } from "element-plus";
+import { prompted } from "@/shared/confirm.js";
 import type { QuestionDto } from "@contracts/question-bank.js";
 import { bankApi } from "./question-bank.api.js";
 import { STATUS_LABEL } from "./question-bank.labels.js";
@@ -17,10 +18,10 @@ const DONE: Record<QuestionAction, (q: QuestionDto) => string> = {
 };
 
 /**
- * Runs one workflow step on `q`, asking first for the comment a step needs (a cancelled prompt
- * rejects, and nothing is sent), then says what happened.
+ * Runs one workflow step on `q`, asking first for the comment a step needs, then says what
+ * happened; null when the prompt was cancelled (nothing was sent).
  */
-export async function runQuestionAction(q: QuestionDto, kind: QuestionAction): Promise<QuestionDto> {
+export async function runQuestionAction(q: QuestionDto, kind: QuestionAction): Promise<QuestionDto | null> {
   let after: QuestionDto;
   switch (kind) {
     case "submit":
@@ -30,19 +31,19 @@ export async function runQuestionAction(q: QuestionDto, kind: QuestionAction): P
       after = await bankApi.approve(q.id);
       break;
     case "return": {
-      const { value } = await ElMessageBox.prompt("请填写退回意见（编写人将看到）", "退回修改", {
+      const comment = await prompted("请填写退回意见（编写人将看到）", "退回修改", {
         inputValidator: (v) => !!v?.trim() || "请填写审核意见",
       });
-      after = await bankApi.returnForChanges(q.id, value);
+      if (comment === null) return null;
+      after = await bankApi.returnForChanges(q.id, comment);
       break;
     }
     case "retire": {
-      const { value } = await ElMessageBox.prompt(
-        "停用后新试卷不再抽取本题（已组试卷不受影响）。停用原因：",
-        "停用试题",
-        { inputValue: "" },
-      );
-      after = await bankApi.retire(q.id, value || undefined);
+      const reason = await prompted("停用后新试卷不再抽取本题（已组试卷不受影响）。停用原因：", "停用试题", {
+        inputValue: "",
+      });
+      if (reason === null) return null;
+      after = await bankApi.retire(q.id, reason || undefined);
       break;
     }
     case "quarantine":
