@@ -3,7 +3,6 @@ import { duplicateKeyFields, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { attemptModel, ONE_ATTEMPT_INDEX, SITTING_KEY } from "./attempt.model.js";
 
-/** The key of a sitting: one attempt per candidate and session. */
 /** How many duplicate pairs (and attempt ids per pair) a refusal names: enough to start cleaning. */
 const SHOWN = 5;
 /** MongoDB's IndexNotFound: another instance starting at the same moment dropped it first. */
@@ -17,6 +16,25 @@ export interface DuplicateAttempts {
   first: { sessionId: unknown; candidateId: unknown; attemptIds: unknown[] }[];
 }
 
+/**
+ * The (session, candidate) pairs holding more than one attempt, in order, with their attempt ids:
+ * what the start-up check counts and what its refusal tells the operator to run in mongosh, one
+ * object so the printed command cannot drift from the check.
+ */
+const DUPLICATE_PAIRS = [
+  {
+    $group: {
+      _id: { sessionId: "$sessionId", candidateId: "$candidateId" },
+      n: { $sum: 1 },
+      ids: { $push: "$_id" },
+    },
+  },
+  { $match: { n: { $gt: 1 } } },
+  { $sort: { _id: 1 } },
+];
+/** Grouping every attempt of a long-lived node may pass the in-memory stage limit. */
+const AGGREGATE_OPTIONS = { allowDiskUse: true };
+
 /** Reads which (session, candidate) pairs hold more than one attempt; changes nothing. */
 export async function findDuplicateAttempts(conn: Connection): Promise<DuplicateAttempts> {
   const Attempts = attemptModel(conn);
@@ -26,15 +44,7 @@ export async function findDuplicateAttempts(conn: Connection): Promise<Duplicate
       first: { _id: { sessionId: unknown; candidateId: unknown }; ids: unknown[] }[];
     }>(
       [
-        {
-          $group: {
-            _id: { sessionId: "$sessionId", candidateId: "$candidateId" },
-            n: { $sum: 1 },
-            ids: { $push: "$_id" },
-          },
-        },
-        { $match: { n: { $gt: 1 } } },
-        { $sort: { _id: 1 } },
+        ...DUPLICATE_PAIRS,
         {
           $facet: {
             count: [{ $count: "n" }],
@@ -42,8 +52,7 @@ export async function findDuplicateAttempts(conn: Connection): Promise<Duplicate
           },
         },
       ],
-      // Grouping every attempt of a long-lived node may pass the in-memory stage limit.
-      { allowDiskUse: true },
+      AGGREGATE_OPTIONS,
     )
     .toArray();
   return {
@@ -70,8 +79,9 @@ async function refuseDuplicates(conn: Connection, logger: Logger): Promise<void>
     { pairs: found.pairs, first: found.first },
     "duplicate exam attempts: the unique index on (sessionId, candidateId) cannot be built; the node does not start",
   );
-  const find =
-    'db.exam_attempts.aggregate([{$group:{_id:{s:"$sessionId",c:"$candidateId"},n:{$sum:1},ids:{$push:"$_id"}}},{$match:{n:{$gt:1}}}])';
+  // JSON is valid mongosh input, so the command is the check's own pipeline, printed.
+  const collection = attemptModel(conn).collection.collectionName;
+  const find = `db.${collection}.aggregate(${JSON.stringify(DUPLICATE_PAIRS)}, ${JSON.stringify(AGGREGATE_OPTIONS)})`;
   throw errors.conflict(
     "duplicate_attempts",
     `考试记录重复：${found.pairs} 组“场次 + 考生”各有不止一条考试记录（前几条：${ids.join("、")}），节点拒绝启动。` +

@@ -221,17 +221,24 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
     skipped: { attemptId: string; code: string }[],
   ): ProctorActionResultDto => ({ affected, skipped, serverTime: now().getTime() });
 
-  /** Result of an action over targets: those not changed are skipped as `invalid_transition`. */
+  /**
+   * Result of an action over targets: the seats the action itself skipped keep their own code (a
+   * pause at a bound, a credit already given); the rest not changed are `invalid_transition`.
+   */
   const outcome = (
     t: { ids: string[]; skipped: { attemptId: string; code: string }[] },
     affected: string[],
-  ) =>
-    result(affected, [
+    skippedByAction: { attemptId: string; code: string }[] = [],
+  ) => {
+    const own = new Set(skippedByAction.map((s) => s.attemptId));
+    return result(affected, [
       ...t.skipped,
+      ...skippedByAction,
       ...t.ids
-        .filter((id) => !affected.includes(id))
+        .filter((id) => !affected.includes(id) && !own.has(id))
         .map((attemptId) => ({ attemptId, code: "invalid_transition" })),
     ]);
+  };
 
   /**
    * The outage to credit now, with the drops it covers, and every drop read (a credit also asks

@@ -114,11 +114,7 @@ export function createRoomActions(desk: ProctorDesk) {
         return r;
       });
       // Seats left running at a bound keep their own code; only the rest are `invalid_transition`.
-      const bound = new Set(paused.skipped.map((s) => s.attemptId));
-      return outcome(
-        { ids: t.ids.filter((a) => !bound.has(a)), skipped: [...t.skipped, ...paused.skipped] },
-        paused.affected,
-      );
+      return outcome(t, paused.affected, paused.skipped);
     },
 
     async resume(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
@@ -202,13 +198,11 @@ export function createRoomActions(desk: ProctorDesk) {
         });
         return done;
       });
-      const ids = t.ids.filter((id) => !skipped.some((s) => s.attemptId === id));
-      const answer = outcome(
-        { ids, skipped: t.skipped },
+      return outcome(
+        t,
         credited.map((c) => c.attemptId),
+        skipped,
       );
-      answer.skipped.push(...skipped);
-      return answer;
     },
 
     /**

@@ -86,6 +86,34 @@ describe("exam delivery: the database keeps one attempt per candidate and sessio
     expect((await raw.listIndexes().toArray()).map((i) => i.name)).to.include(OLD);
   });
 
+  it("when start refuses over duplicates, then the mongosh command it prints finds those same pairs", async () => {
+    const { dbName, raw } = await oldDatabase([
+      { _id: "att_dup1", sessionId: "ses_1", candidateId: "cand_1" },
+      { _id: "att_dup2", sessionId: "ses_1", candidateId: "cand_1" },
+      { _id: "att_ok", sessionId: "ses_1", candidateId: "cand_2" },
+    ]);
+    const refused = await startTestNode({ shareDatabase: dbName }).then(
+      async (node) => {
+        await node.stop();
+        return null;
+      },
+      (err: unknown) => err,
+    );
+    expect(refused).to.be.instanceOf(AppError);
+    // The operator pastes the command into mongosh: run it here as they would, on the same data.
+    const command = /db\.(\w+)\.aggregate\((\[.*?\]), (\{.*?\})\)/.exec((refused as AppError).message);
+    expect(command, "a mongosh aggregate command in the refusal").to.not.equal(null);
+    const [, collection, pipeline, options] = command ?? [];
+    expect(collection).to.equal(raw.collectionName);
+    const found = await raw
+      .aggregate<{ ids: string[] }>(
+        JSON.parse(pipeline ?? "") as object[],
+        JSON.parse(options ?? "") as object,
+      )
+      .toArray();
+    expect(found.map((p) => [...p.ids].sort())).to.deep.equal([["att_dup1", "att_dup2"]]);
+  });
+
   it("when a second attempt for the same candidate and session is inserted, then the database refuses it", async () => {
     const node = await startTestNode();
     try {
