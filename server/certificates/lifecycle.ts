@@ -4,7 +4,7 @@ import {
   type CancellationReason,
   type CertificateStatus,
 } from "../contracts/certificates.js";
-import { formatShownDate } from "../lib/local-time.js";
+import { calendarDateText } from "../contracts/calendar-text.js";
 
 /**
  * The certificate lifecycle as pure rules (道路运输从业人员管理规定): valid 6 years; renewal within
@@ -78,7 +78,7 @@ export function refuseRenewal(
   if (today < addDays(validTo, -windowDays)) {
     return {
       code: "renewal_too_early",
-      message: `有效期届满前 ${windowDays} 日内方可换证（${formatShownDate(addDays(validTo, -windowDays))} 起）`,
+      message: `有效期届满前 ${windowDays} 日内方可换证（${calendarDateText(addDays(validTo, -windowDays))} 起）`,
     };
   }
   // 有效期届满后 180 日内未换证的注销: until then a late renewal is still a renewal.
@@ -121,7 +121,7 @@ export function issueOnto(
     return {
       refusal: {
         code: "renewal_due",
-        message: `该持证人的证书已于 ${formatShownDate(existing.validTo)} 到期：请先办理换证（届满后 ${CANCEL_AFTER_EXPIRY_DAYS} 日内可办理），再发此类别`,
+        message: `该持证人的证书已于 ${calendarDateText(existing.validTo)} 到期：请先办理换证（届满后 ${CANCEL_AFTER_EXPIRY_DAYS} 日内可办理），再发此类别`,
       },
     };
   if (existing.categoryCodes.includes(categoryCode))

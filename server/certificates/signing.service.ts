@@ -33,7 +33,7 @@ import {
 } from "./crypto/trust-files.js";
 import { buildTrustList, loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
 import { keyCoversIssue, type TrustContext } from "./crypto/verify-qr.js";
-import { formatShown } from "../lib/local-time.js";
+import { DEFAULT_TIME_ZONE, formatShown } from "../lib/local-time.js";
 import { createHubKeys } from "./hub-keys.js";
 import { databaseTime } from "../lib/mongo.js";
 
@@ -212,7 +212,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       const active = keys().active("certificate");
       if (!keyCoversIssue(active.key, issuedAt)) {
         // Written as the officer's pages write times, so the message reads like the screen around it.
-        const zone = opts.timeZone;
+        const zone = opts.timeZone ?? DEFAULT_TIME_ZONE;
         throw errors.conflict(
           "signing_key_not_valid_at_issue",
           `签发时间 ${formatShown(issuedAt, zone)} 早于本节点当前签名密钥的启用时间 ${formatShown(active.key.validFrom, zone)}，签出的证书将无法通过核验，已拒绝签发；请检查服务器时钟`,

@@ -86,7 +86,8 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     // The home's status now, from the hub's copy of its list: the certificate came with the
     // agreement and may have been revoked since (a penalty), which its signatures cannot tell.
     const trust = await ports.signing.trustContext({ currentStatusOf: t.homeProvince });
-    const qr = verifyQrText(signature.qr, trust, now);
+    // Its message is quoted in the refusal: times in it are the node's, as the officer's page shows them.
+    const qr = verifyQrText(signature.qr, { ...trust, timeZone: ports.timeZone }, now);
     if (!qr.authentic || !qr.claims) throw refuse(qr.message, { code: qr.code });
     // Expired or revoked at home: nothing to carry over.
     if (qr.code !== "valid") throw refuse(qr.message, { code: qr.code });

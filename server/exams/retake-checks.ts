@@ -1,7 +1,8 @@
 import type { CategoryCode } from "../contracts/categories.js";
+import { calendarDateText } from "../contracts/calendar-text.js";
 import type { BlueprintRef } from "../contracts/scheduling.js";
 import { AppError, errors } from "../lib/errors.js";
-import { formatShownDate, localDate } from "../lib/local-time.js";
+import { localDate } from "../lib/local-time.js";
 import type { AttemptDoc } from "./attempt.model.js";
 import type { ExamCore } from "./exam-core.js";
 import { checkRetake, type PastAttempt, type RetakePolicy } from "./retake.js";
@@ -58,7 +59,7 @@ export function createRetakeChecks(core: ExamCore) {
     if (passed)
       throw errors.unprocessable(
         "already_passed",
-        `该考生已于 ${formatShownDate(localDate(passed.submittedAt, timeZone))} 通过本类别考试，${then}`,
+        `该考生已于 ${calendarDateText(localDate(passed.submittedAt, timeZone))} 通过本类别考试，${then}`,
       );
   }
 
@@ -69,7 +70,7 @@ export function createRetakeChecks(core: ExamCore) {
       throw errors.unprocessable(
         "retake_wait",
         // The day as the exam office counts it: a UTC date is the day before after 16:00 here.
-        `补考次数已用完，须于 ${formatShownDate(localDate(decision.until, timeZone))} 之后再考`,
+        `补考次数已用完，须于 ${calendarDateText(localDate(decision.until, timeZone))} 之后再考`,
         { until: decision.until.toISOString() },
       );
     }

@@ -1,7 +1,8 @@
 import type { ExchangeKind } from "../contracts/exchange.js";
 import { fieldLabel, type ValidationIssue } from "../contracts/validation.js";
 import { errors } from "../lib/errors.js";
-import { chinaDate, formatShownDate } from "../lib/local-time.js";
+import { calendarDateText } from "../contracts/calendar-text.js";
+import { chinaDate } from "../lib/local-time.js";
 
 /**
  * Dates in exchange messages are facts the other province's officers act on: a penalty decided, a
@@ -50,7 +51,7 @@ export function checkEndDate(endDate: string, startDate: string | undefined, now
     throw refusal(
       "invalid_date",
       "endDate",
-      `终止日期早于备案的开始从业日期（${formatShownDate(startDate)}）`,
+      `终止日期早于备案的开始从业日期（${calendarDateText(startDate)}）`,
     );
 }
 

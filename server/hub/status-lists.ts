@@ -5,7 +5,7 @@ import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub-reg
 import { AppError, errors } from "../lib/errors.js";
 import { formatShown } from "../lib/local-time.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
-import { provinceLabel } from "./report/report.service.js";
+import { provinceLabel } from "../organisation/index.js";
 import type { RegistryService } from "./registry.service.js";
 
 /** The index of held lists (GET /status-lists), as the route answers it and the OpenAPI document describes it. */

@@ -1,5 +1,3 @@
-import { calendarDateText, calendarMonthText } from "../contracts/calendar-text.js";
-
 /**
  * Times as people at the node read them: in the node's one time zone (TIME_ZONE), whatever the
  * server's or browser's, in the zh-CN order (2026-12-01 09:00). Exports, PDFs and messages use it,
@@ -85,11 +83,13 @@ const shownFormatters = new Map<string, Intl.DateTimeFormat>();
  * An instant as the pages print it (`2026年12月7日 00:30:05`; `"minute"`: `2026年12月7日 00:30`):
  * the options of the client's `formatDateTime` (client/src/shared/time.ts), for server texts a page
  * shows beside its own times (the verify page's banner, the verifying CLI), so one screen never
- * mixes two date formats. A value that does not parse is returned as given.
+ * mixes two date formats. A value that does not parse is returned as given. The zone has no
+ * default: a defaulted zone let a hub service print Beijing time on a hub in another zone, so each
+ * caller names the node's (`config.timeZone` or its injected zone).
  */
 export function formatShown(
   at: Date | string,
-  timeZone: string = DEFAULT_TIME_ZONE,
+  timeZone: string,
   precision: "second" | "minute" = "second",
 ): string {
   const d = typeof at === "string" ? new Date(at) : at;
@@ -106,27 +106,6 @@ export function formatShown(
     shownFormatters.set(id, f);
   }
   return f.format(d);
-}
-
-/**
- * A calendar date (`YYYY-MM-DD`: a certificate's validity, a filing's start) as the pages print it,
- * `2026年12月2日`: the text of the client's `formatCalendarDate` (client/src/shared/time.ts), for
- * server messages shown beside the pages' own dates. It names a day, not an instant, so it is read
- * from its digits and never goes through a zone (one west of UTC would move it a day). Text that is
- * not a real Gregorian date (30 February, a 13th month, a timestamp) is returned as given, never
- * as a neighbouring day.
- */
-export function formatShownDate(day: string): string {
-  return calendarDateText(day);
-}
-
-/**
- * A calendar month (`YYYY-MM`: a monthly report's month) as the pages print it, `2026年11月`: the
- * text of the client's `formatCalendarMonth`, so a refusal names the month as the report page's
- * picker and lists do. Text that is not a real month is returned as given.
- */
-export function formatShownMonth(month: string): string {
-  return calendarMonthText(month);
 }
 
 /**

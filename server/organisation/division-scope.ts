@@ -30,6 +30,11 @@ export function divisionName(code: string): string | null {
   return code === MINISTRY_CODE ? MINISTRY_NAME : (byCode.get(code)?.name ?? null);
 }
 
+/** The Chinese name of a province for a message or a report row, never its code alone. */
+export function provinceLabel(code: string): string {
+  return divisionName(code) ?? `未知省份（${code}）`;
+}
+
 /**
  * The division's name with its province and city before it (江苏省徐州市鼓楼区), or null when the
  * code is not a current division. A county's name alone is often shared (鼓楼区 is a district of

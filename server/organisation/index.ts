@@ -8,7 +8,14 @@
  * Which division an actor may see (canSeeDivision, divisionFilter) is the access layer's:
  * import it from server/access.
  */
-export { divisionFullName, divisionName, isKnownDivision, isPlausibleIdDivision, parentOf } from "./division-scope.js";
+export {
+  divisionFullName,
+  divisionName,
+  isKnownDivision,
+  isPlausibleIdDivision,
+  parentOf,
+  provinceLabel,
+} from "./division-scope.js";
 export { DIVISIONS } from "./divisions.data.js";
 export {
   assertDivisionInScope,

@@ -9,7 +9,7 @@ import type {
 } from "../contracts/registration.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
-import { formatShownDate } from "../lib/local-time.js";
+import { calendarDateText } from "../contracts/calendar-text.js";
 import type { CandidateDoc } from "./candidate.model.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 
@@ -61,7 +61,7 @@ export function createCategoryApplications(d: {
       if (differs)
         throw errors.conflict(
           "licence_recorded",
-          `该考生已登记驾驶证（${recorded.licenceClass}，${formatShownDate(recorded.licenceFirstIssuedOn)}），不能在报考新类别时更改`,
+          `该考生已登记驾驶证（${recorded.licenceClass}，${calendarDateText(recorded.licenceFirstIssuedOn)}），不能在报考新类别时更改`,
         );
       // A qualification recorded as held keeps its day: another day here would be checked against
       // the rules but not stored (the same category twice), so it is refused, not passed over.
@@ -73,7 +73,7 @@ export function createCategoryApplications(d: {
         else if (known.firstIssuedOn !== h.firstIssuedOn)
           throw errors.conflict(
             "held_qualification_recorded",
-            `已持资格“${CATEGORIES[h.categoryCode]}”的初领日期 ${formatShownDate(h.firstIssuedOn)} 与已有的 ${formatShownDate(known.firstIssuedOn)} 不符，请核对`,
+            `已持资格“${CATEGORIES[h.categoryCode]}”的初领日期 ${calendarDateText(h.firstIssuedOn)} 与已有的 ${calendarDateText(known.firstIssuedOn)} 不符，请核对`,
           );
       }
       const declared = [...recordedHeld, ...newlyHeld];

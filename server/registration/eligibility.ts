@@ -8,7 +8,7 @@ import {
   type LicenceClass,
   type RuleFailureDto,
 } from "../contracts/registration.js";
-import { formatShownDate } from "../lib/local-time.js";
+import { calendarDateText } from "../contracts/calendar-text.js";
 
 /** One configurable eligibility condition of a category. */
 export type EligibilityRule =
@@ -100,9 +100,9 @@ function impossibleDates(a: Applicant, on: Date): RuleFailureDto[] {
   const latest = on.toISOString().slice(0, 10);
   const born = a.birthDate;
   const problem = (what: string, day: string): string | null => {
-    if (day > latest) return `${what}（${formatShownDate(day)}）晚于今天，请核对`;
+    if (day > latest) return `${what}（${calendarDateText(day)}）晚于今天，请核对`;
     if (born && day < born)
-      return `${what}（${formatShownDate(day)}）早于出生日期（${formatShownDate(born)}），请核对`;
+      return `${what}（${calendarDateText(day)}）早于出生日期（${calendarDateText(born)}），请核对`;
     return null;
   };
   const licenceProblem = (day: string): string | null => {
@@ -110,7 +110,7 @@ function impossibleDates(a: Applicant, on: Date): RuleFailureDto[] {
     if (impossible || !born) return impossible;
     const adult = birthday(born, LICENCE_MIN_AGE);
     return day < adult
-      ? `驾驶证初领日期（${formatShownDate(day)}）早于年满 ${LICENCE_MIN_AGE} 周岁（${formatShownDate(adult)}），请核对`
+      ? `驾驶证初领日期（${calendarDateText(day)}）早于年满 ${LICENCE_MIN_AGE} 周岁（${calendarDateText(adult)}），请核对`
       : null;
   };
   const failures: RuleFailureDto[] = [];

@@ -4,7 +4,7 @@ import { deflateSync, inflateSync } from "node:zlib";
 import type { QrClaims, SignatureSuite, VerificationCode } from "../../contracts/certificates.js";
 import { IsoDate, IsoInstant } from "../../contracts/validation.js";
 import { errors } from "../../lib/errors.js";
-import { formatShownDate } from "../../lib/local-time.js";
+import { calendarDateText } from "../../contracts/calendar-text.js";
 import { COSE_ALG, suiteForCoseAlg, type Signer } from "./suites.js";
 
 /**
@@ -90,7 +90,7 @@ function assertSealableDates(claims: ClaimsInput): void {
     throw refuse(`证书的签发时间（${claims.issuedAt}）不是有效的时间`);
   if (claims.validTo < claims.validFrom)
     throw refuse(
-      `证书的有效期至（${formatShownDate(claims.validTo)}）早于有效期自（${formatShownDate(claims.validFrom)}）`,
+      `证书的有效期至（${calendarDateText(claims.validTo)}）早于有效期自（${calendarDateText(claims.validFrom)}）`,
     );
 }
 

@@ -9,7 +9,8 @@ import { openEnvelope } from "./envelope.js";
 import { getStatusBits, type LoadedStatusList } from "./status-list.js";
 import { createVerifier, type Verifier } from "./suites.js";
 import { trustState, type LoadedTrustList } from "./trust-list.js";
-import { formatShown, formatShownDate } from "../../lib/local-time.js";
+import { calendarDateText } from "../../contracts/calendar-text.js";
+import { DEFAULT_TIME_ZONE, formatShown } from "../../lib/local-time.js";
 
 /** A verifier's offline knowledge: verified trust lists and (optionally) status lists per province. */
 export interface TrustContext {
@@ -104,7 +105,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (trust.state === "expired") {
     return result(
       "trust_list_expired",
-      `信任列表已于 ${formatShown(trust.validUntil, ctx.timeZone)} 过期，无法确认证书有效，请更新信任列表`,
+      `信任列表已于 ${formatShown(trust.validUntil, ctx.timeZone ?? DEFAULT_TIME_ZONE)} 过期，无法确认证书有效，请更新信任列表`,
       { claims, trust, warnings },
     );
   }
@@ -118,13 +119,13 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (today + CLOCK_SKEW_MS < Date.parse(`${claims.validFrom}T00:00:00+08:00`)) {
     return result(
       "certificate_not_yet_valid",
-      `证书自 ${formatShownDate(claims.validFrom)} 起有效`,
+      `证书自 ${calendarDateText(claims.validFrom)} 起有效`,
       authentic,
     );
   }
   // Valid through the whole last day, China Standard Time.
   if (today - CLOCK_SKEW_MS >= Date.parse(`${claims.validTo}T00:00:00+08:00`) + 86_400_000) {
-    return result("certificate_expired", `证书已于 ${formatShownDate(claims.validTo)} 到期`, authentic);
+    return result("certificate_expired", `证书已于 ${calendarDateText(claims.validTo)} 到期`, authentic);
   }
   const statusList = ctx.statusLists?.get(claims.provinceCode);
   const state = statusList ? getStatusBits(statusList.bits, claims.statusIndex) : null;
@@ -142,7 +143,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (state !== "valid") {
     return result(
       "status_not_valid",
-      `证书已${CERTIFICATE_STATUS_LABELS[state]}（状态截至 ${formatShown(statusList.body.generatedAt, ctx.timeZone)}）`,
+      `证书已${CERTIFICATE_STATUS_LABELS[state]}（状态截至 ${formatShown(statusList.body.generatedAt, ctx.timeZone ?? DEFAULT_TIME_ZONE)}）`,
       { ...authentic, status },
     );
   }

@@ -1,10 +1,11 @@
 import type { Connection } from "mongoose";
 import type { Dashboard, DashboardProvince } from "../../contracts/hub-report.js";
+import { provinceLabel } from "../../organisation/index.js";
 import type { MessageLog } from "../../sharing/index.js";
 import type { RegistryService } from "../registry.service.js";
 import { median } from "./figures.js";
 import { reportModels } from "./report.models.js";
-import { provinceLabel, type ExchangeFactsPort } from "./report.service.js";
+import type { ExchangeFactsPort } from "./report.service.js";
 
 const HOUR = 3600_000;
 

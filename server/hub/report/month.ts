@@ -1,5 +1,5 @@
 import { errors } from "../../lib/errors.js";
-import { formatShownMonth } from "../../lib/local-time.js";
+import { calendarMonthText } from "../../contracts/calendar-text.js";
 
 /** The earliest month a report can be asked for: the nationwide interconnection began in May 2015. */
 export const FIRST_REPORT_MONTH = "2015-05";
@@ -56,8 +56,8 @@ export function monthWindow(month: string, zone: string, now: Date): MonthWindow
   const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
   if (!m) throw errors.badRequest("invalid_month", "月份须为 YYYY-MM，如 2026-11");
   if (month < FIRST_REPORT_MONTH)
-    throw errors.badRequest("month_before_programme", `${formatShownMonth(FIRST_REPORT_MONTH)} 之前没有联网数据，无法生成通报`);
-  if (month > monthOf(now, zone)) throw errors.badRequest("future_month", `${formatShownMonth(month)} 尚未到来，无法生成通报`);
+    throw errors.badRequest("month_before_programme", `${calendarMonthText(FIRST_REPORT_MONTH)} 之前没有联网数据，无法生成通报`);
+  if (month > monthOf(now, zone)) throw errors.badRequest("future_month", `${calendarMonthText(month)} 尚未到来，无法生成通报`);
   const year = Number(m[1]);
   const mon = Number(m[2]);
   const from = monthStart(year, mon, zone);

@@ -4,7 +4,8 @@ import type { AuthUser } from "../../contracts/auth.js";
 import type { PublishedReport, PublishedReportSummary } from "../../contracts/hub-report.js";
 import { canonicalJson, type AuditService } from "../../audit/index.js";
 import { errors } from "../../lib/errors.js";
-import { formatShown, formatShownMonth } from "../../lib/local-time.js";
+import { calendarMonthText } from "../../contracts/calendar-text.js";
+import { formatShown } from "../../lib/local-time.js";
 import { isDuplicateKey } from "../../lib/mongo.js";
 import type { NodeKey } from "../../sharing/index.js";
 import { monthWindow } from "./month.js";
@@ -52,7 +53,7 @@ export function createPublicationService(
     /** Signs and stores the report of an ended month, once; the audit entry is written in the same transaction. */
     async publish(month: string, actor: AuthUser): Promise<PublishedReportSummary> {
       const window = monthWindow(month, deps.timeZone, now());
-      if (window.partial) throw errors.conflict("month_not_over", `${formatShownMonth(month)} 尚未结束，月末之后才能发布通报`);
+      if (window.partial) throw errors.conflict("month_not_over", `${calendarMonthText(month)} 尚未结束，月末之后才能发布通报`);
       // The ledger dates a record by its batch's arrival, and a batch that arrived at 23:59:59
       // commits its rounds a little later: published at once, the report (which never changes)
       // would miss them.
@@ -60,9 +61,9 @@ export function createPublicationService(
       if (now() < settled)
         throw errors.conflict(
           "month_not_settled",
-          `${formatShownMonth(month)} 月末收到的批次可能仍在入库，请于 ${formatShown(settled, deps.timeZone, "minute")} 之后发布通报`,
+          `${calendarMonthText(month)} 月末收到的批次可能仍在入库，请于 ${formatShown(settled, deps.timeZone, "minute")} 之后发布通报`,
         );
-      const alreadyPublished = () => errors.conflict("report_already_published", `${formatShownMonth(month)} 的通报已发布，不可更改`);
+      const alreadyPublished = () => errors.conflict("report_already_published", `${calendarMonthText(month)} 的通报已发布，不可更改`);
       if (await Published.exists({ month })) throw alreadyPublished();
       const report = await deps.reports.monthReport(month);
       const bytes = Buffer.from(canonicalJson(report), "utf8");
@@ -104,7 +105,7 @@ export function createPublicationService(
     /** The signed report of a month, exactly as published. */
     async get(month: string): Promise<PublishedReport> {
       const doc = await Published.findOne({ month }).lean();
-      if (!doc) throw errors.notFound(`${formatShownMonth(month)} 的月度通报`, "report_not_published");
+      if (!doc) throw errors.notFound(`${calendarMonthText(month)} 的月度通报`, "report_not_published");
       return toEnvelope(doc);
     },
   };

@@ -11,7 +11,7 @@ import {
   type ReportingStatus,
 } from "../../contracts/hub-report.js";
 import { errors } from "../../lib/errors.js";
-import { divisionName, isKnownDivision } from "../../organisation/index.js";
+import { isKnownDivision, provinceLabel } from "../../organisation/index.js";
 import { hubModels } from "../hub.models.js";
 import type { RegistryService } from "../registry.service.js";
 import {
@@ -120,11 +120,6 @@ export function reportingStatus(
   if (p.registeredAt.getTime() >= window.from.getTime()) return "not_due";
   if (suspendedIn(p, window)) return "suspended";
   return "not_reported";
-}
-
-/** The Chinese name of a province, never its code alone. */
-export function provinceLabel(code: string): string {
-  return divisionName(code) ?? `未知省份（${code}）`;
 }
 
 interface Tally {

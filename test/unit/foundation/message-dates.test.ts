@@ -16,7 +16,7 @@ function messageOf(run: () => unknown): string {
 
 /**
  * Server messages shown on a page beside the page's own dates write their calendar dates as the
- * page does (2032年9月7日, formatShownDate), never as 2032-09-07 beside 2032年9月7日.
+ * page does (2032年9月7日, calendarDateText), never as 2032-09-07 beside 2032年9月7日.
  */
 describe("calendar dates in the server's messages", () => {
   const iso = /\d{4}-\d{2}-\d{2}/;
