@@ -1,4 +1,5 @@
 import type { ClientSession, Connection } from "mongoose";
+import type { AuditLog } from "../audit/index.js";
 import { CaseReceipt, InboxPage } from "../contracts/exchange.js";
 import { LookupNoticesPage } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
@@ -35,9 +36,16 @@ export interface TransportOptions extends InboxHooks {
   now?: () => Date;
   /**
    * Runs one transaction; the node passes its audit log's, since the inbox hooks (inbox-pull.ts)
-   * append audit entries in it. Defaults to the connection's.
+   * and the settling of a final refusal append audit entries in it. Defaults to `audit`'s, else
+   * the connection's.
    */
   transaction?: <T>(work: (session: ClientSession) => Promise<T>) => Promise<T>;
+  /**
+   * The node's audit log: a final refusal the sender settles by itself (a queued case refused, an
+   * answer or ending taken back) is recorded in it, in the settling transaction, as the officers'
+   * changes are. Without it nothing of those is audited.
+   */
+  audit?: Pick<AuditLog, "append" | "transaction">;
   /**
    * The hub took this province's agreement to a transfer (its receipt for the answer says
    * acknowledged): called after the answer's delivery is recorded. The receiving province issues
@@ -88,6 +96,7 @@ export function createExchangeTransport(options: TransportOptions) {
   const backoff = options.backoffMs ?? ((n: number) => Math.min(300_000, 1000 * 2 ** (n - 1)));
   const transaction =
     options.transaction ??
+    options.audit?.transaction ??
     (<T>(work: (session: ClientSession) => Promise<T>) => options.conn.transaction(work));
   const pause = createHoldPause({ logger: options.logger, consumer: "exchange", holdMs: options.holdMs });
 
@@ -162,7 +171,7 @@ export function createExchangeTransport(options: TransportOptions) {
 
   /** Records what the hub answered for `entry` (in the caller's transaction): outgoing-settle.ts. */
   const settle = (session: ClientSession, entry: Entry, result: Delivery, at: Date): Promise<void> =>
-    settleDelivery(m, { maxAttempts, backoff }, session, entry, result, at);
+    settleDelivery(m, { maxAttempts, backoff, audit: options.audit }, session, entry, result, at);
 
   /**
    * Pulls the hub's notices of lookups made of this province's people into the node's copy
@@ -230,7 +239,8 @@ export function createExchangeTransport(options: TransportOptions) {
     if (pause.active()) return 0;
     for (let e = await claim(); e; e = halting ? null : await claim()) {
       const result = await attempt(e);
-      await options.conn.transaction((session) => settle(session, e, result, clock()));
+      // The audit log's transaction: a final refusal is audited with the change it makes.
+      await transaction((session) => settle(session, e, result, clock()));
       sent++;
       if (result.kind === "done") pause.delivered();
       if (result.kind === "done" && e.purpose === "answer" && agreesToTransfer(result.receipt))

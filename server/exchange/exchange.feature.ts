@@ -157,8 +157,10 @@ export function createExchangeProvinceFeature(
     conn,
     logger,
     client: () => client,
-    // The issuance notice's handler appends audit entries in the pull's transaction.
+    // The issuance notice's handler appends audit entries in the pull's transaction, and the
+    // send passes record the refusals they settle on their own (outgoing-settle.ts).
     transaction: (work) => deps.audit.transaction(work),
+    audit: deps.audit,
     onTransferIssued: deps.onTransferIssued,
     onTransferAgreed: deps.onTransferAgreed,
     // Audited here, not only in the case history: the receiving province's officers must decide

@@ -1,9 +1,16 @@
 import type { ClientSession } from "mongoose";
+import type { AuditLog } from "../audit/index.js";
+import type { AuditAction } from "../contracts/audit.js";
 import type { CaseReceipt, CaseState } from "../contracts/exchange.js";
 import type { AppError } from "../lib/errors.js";
 import { retryAt } from "../lib/queue-due.js";
 import { RANK } from "./inbox-apply.js";
-import type { OutgoingDoc, ProvinceExchangeModels } from "./province-exchange.models.js";
+import {
+  openKeyOf,
+  type LocalCaseDoc,
+  type OutgoingDoc,
+  type ProvinceExchangeModels,
+} from "./province-exchange.models.js";
 
 /** An entry of `exchange_outgoing` as read, with its id. */
 export type OutgoingEntry = OutgoingDoc & { _id: unknown };
@@ -30,14 +37,33 @@ const PURPOSE_LABELS: Readonly<Record<OutgoingDoc["purpose"], string>> = {
   source_ended: "原籍证书吊销或撤销告知",
 };
 
+/** How the audit log names a refusal the sender settles, by what was refused. */
+const REFUSAL_ACTIONS: Readonly<Record<OutgoingDoc["purpose"], (kind: LocalCaseDoc["kind"]) => AuditAction>> =
+  {
+    submit: (kind) => `exchange.${kind}.refused`,
+    answer: () => "exchange.answer_refused",
+    end: () => "exchange.end_refused",
+    issued: () => "exchange.message_refused",
+    document: () => "exchange.message_refused",
+    source_ended: () => "exchange.message_refused",
+  };
+
+/** Who the audit log names for what the sender settles by itself. */
+const SENDER_ACTOR = { id: "exchange", kind: "system", name: "跨省交换（发送）" } as const;
+
 /**
  * Records what the hub answered for `entry` (in the caller's transaction): a hold waits uncounted,
  * a retry is due again after a backoff (dead after `maxAttempts`), a receipt advances the case, a
- * refusal is shown on it.
+ * refusal is shown on it (an answer or ending taken back) and audited.
  */
 export async function settleDelivery(
   m: ProvinceExchangeModels,
-  limits: { maxAttempts: number; backoff: (attempt: number) => number },
+  limits: {
+    maxAttempts: number;
+    backoff: (attempt: number) => number;
+    /** Where final refusals are recorded, in the caller's transaction (none: not recorded). */
+    audit?: Pick<AuditLog, "append">;
+  },
   session: ClientSession,
   entry: OutgoingEntry,
   result: Delivery,
@@ -94,7 +120,9 @@ export async function settleDelivery(
     }
     return;
   }
-  const takenBack = result.kind === "refused" && entry.purpose === "answer";
+  // A refused answer or ending is taken back below: the hub's word on it is final (done, so it does
+  // not hold the case's later entries back) and its key is free for the next answer or ending.
+  const takenBack = result.kind === "refused" && (entry.purpose === "answer" || entry.purpose === "end");
   await m.Outgoing.updateOne(
     { _id: entry._id },
     {
@@ -104,8 +132,6 @@ export async function settleDelivery(
         leaseUntil: null,
         // The hub's own words (Chinese) with its code in parentheses, as the queues put it.
         lastError: result.kind === "refused" ? `${result.error.message} (${result.error.code})` : null,
-        // A refused answer is taken back below: the hub's word on it is final (done, so it does
-        // not hold the case's later entries back) and its key is free for the next answer.
         ...(takenBack ? { key: `${entry.key}:refused:${entry.seq}` } : {}),
       },
     },
@@ -130,39 +156,108 @@ export async function settleDelivery(
       },
       { session },
     );
-  } else {
-    // A refused new case is refused, and a refused answer is taken back: the case reads as the
-    // hub holds it, answerable again (an answer the hub refused showed as given for good). The
-    // state goes back only from the one this answer set: a case a pulled message moved on meanwhile
-    // (the sender ended it, which is why the hub refused) stays there, else it read as open at home
-    // for good. A refused ending leaves the case as it was. The reason is shown either way.
-    const refusal = { code: result.error.code, message: result.error.message };
-    const answered = entry.purpose === "answer" && c.state === (entry.body as { outcome?: string }).outcome;
-    const undo =
-      entry.purpose === "submit"
-        ? { state: "refused" }
-        : answered
-          ? { state: "delivered", ack: null }
-          : entry.purpose === "answer"
-            ? { ack: null }
-            : {};
-    await m.Cases.updateOne(
-      // The state read above, in this transaction: a pull moving the case on conflicts and retries.
-      { caseId: c.caseId, state: c.state },
-      {
-        $set: { refusal, ...undo },
-        // A refused filing is not open: the division may file the person again.
-        ...(entry.purpose === "submit" ? { $unset: { openKey: 1 } } : {}),
-        $push: {
-          history: {
-            at,
-            state: "state" in undo ? undo.state : c.state,
-            by: "全国中心",
-            note: refusal.message,
-          },
+    return;
+  }
+  const refusal = { code: result.error.code, message: result.error.message };
+  if (entry.purpose === "end" && c.state === "ended" && refusal.code !== "case_ended")
+    await reopen(m, session, entry, c, refusal, at);
+  else await showRefusal(m, session, entry, c, refusal, at);
+  // Settled by the sender, no officer acting: audited all the same, as the officers' changes are.
+  await limits.audit?.append(session, {
+    action: REFUSAL_ACTIONS[entry.purpose](c.kind),
+    actor: SENDER_ACTOR,
+    divisionCode: c.division,
+    target: { type: "exchange_case", id: c.caseId },
+    details: { code: refusal.code, note: `${PURPOSE_LABELS[entry.purpose]}：${refusal.message}` },
+  });
+}
+
+type Refusal = { code: string; message: string };
+
+/**
+ * A refused new case is refused, and a refused answer is taken back: the case reads as the hub
+ * holds it, answerable again (an answer the hub refused showed as given for good). The state goes
+ * back only from the one this answer set: a case a pulled message moved on meanwhile (the sender
+ * ended it, which is why the hub refused) stays there, else it read as open at home for good. Any
+ * other refusal leaves the case as it was. The reason is shown either way.
+ */
+async function showRefusal(
+  m: ProvinceExchangeModels,
+  session: ClientSession,
+  entry: OutgoingEntry,
+  c: LocalCaseDoc,
+  refusal: Refusal,
+  at: Date,
+): Promise<void> {
+  const answered = entry.purpose === "answer" && c.state === (entry.body as { outcome?: string }).outcome;
+  const undo =
+    entry.purpose === "submit"
+      ? { state: "refused" }
+      : answered
+        ? { state: "delivered", ack: null }
+        : entry.purpose === "answer"
+          ? { ack: null }
+          : {};
+  await m.Cases.updateOne(
+    // The state read above, in this transaction: a pull moving the case on conflicts and retries.
+    { caseId: c.caseId, state: c.state },
+    {
+      $set: { refusal, ...undo },
+      // A refused filing is not open: the division may file the person again.
+      ...(entry.purpose === "submit" ? { $unset: { openKey: 1 } } : {}),
+      $push: {
+        history: {
+          at,
+          state: "state" in undo ? undo.state : c.state,
+          by: "全国中心",
+          note: refusal.message,
         },
       },
-      { session },
-    );
-  }
+    },
+    { session },
+  );
+}
+
+/**
+ * An ending the hub refused (a date its calendar does not take, an office it does not know): the
+ * hub keeps the case open, as its checks run before it commits anything (exchange-transport.ts).
+ * Left ended here, the case was closed for good on this side only, its open key released and no
+ * way to end it again. It is given back as it was before the ending, its open key with it, and
+ * may be ended again; `case_ended` is the one refusal that says the hub holds it ended too.
+ */
+async function reopen(
+  m: ProvinceExchangeModels,
+  session: ClientSession,
+  entry: OutgoingEntry,
+  c: LocalCaseDoc,
+  refusal: Refusal,
+  at: Date,
+): Promise<void> {
+  const prior = entry.prior as { state: CaseState; openKey: string | null } | null | undefined;
+  // Endings queued before `prior` was kept: the last state the history shows before the ending
+  // (what was pulled while it waited is written as `ended`).
+  const before =
+    prior?.state ?? ([...c.history].reverse().find((h) => h.state !== "ended")?.state as CaseState);
+  // The home's answer pulled while the ending waited could not move an ended case: it is where
+  // the hub holds the case now.
+  const outcome = (c.ack as { outcome?: CaseState } | null)?.outcome;
+  const state = outcome && RANK[outcome] > RANK[before] ? outcome : before;
+  const key = prior?.openKey === null ? null : openKeyOf(c, state);
+  // A new filing or transfer of the person took the key once the ending released it: it keeps it
+  // (read here in the transaction; one taking it meanwhile fails this one on the unique key, and
+  // the entry, still leased, is refused again and settled after the lease).
+  const taken = key
+    ? await m.Cases.exists({ openKey: key, caseId: { $ne: c.caseId } }).session(session)
+    : null;
+  const note = taken
+    ? `${refusal.message}（已恢复为终止前的状态；该从业人员已有新的${c.kind === "transfer" ? "转籍" : "备案"}，请核对后终止其中一件）`
+    : `${refusal.message}（已恢复为终止前的状态，可重新终止）`;
+  await m.Cases.updateOne(
+    { caseId: c.caseId, state: c.state },
+    {
+      $set: { refusal, state, end: null, ...(key && !taken ? { openKey: key } : {}) },
+      $push: { history: { at, state, by: "全国中心", note } },
+    },
+    { session },
+  );
 }

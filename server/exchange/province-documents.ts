@@ -2,6 +2,7 @@ import type { ClientSession, Connection } from "mongoose";
 import type { AuditLog } from "../audit/index.js";
 import type { AuthUser } from "../contracts/auth.js";
 import type { DocumentContent, PenaltyDocument } from "../contracts/exchange-documents.js";
+import { fieldLabel, type ValidationIssue } from "../contracts/validation.js";
 import { errors } from "../lib/errors.js";
 import { binaryToBuffer } from "../lib/mongo.js";
 import { checkContent, documentEntry, readDocument } from "./documents.js";
@@ -119,9 +120,28 @@ export function createProvinceDocuments(
       return { name: input.name, mediaType, sha256, bytes: data.length };
     },
 
-    /** Refuses a new notice naming a document not uploaded here as named (so none is sent without its content). */
+    /**
+     * Refuses a new notice naming a document not uploaded here as named (so none is sent without
+     * its content), or naming one twice.
+     */
     async checkUploaded(entries: readonly PenaltyDocument[]): Promise<void> {
       if (entries.length === 0) return;
+      // One document is one outgoing entry (keyed by its digest): named twice, the notice failed
+      // on that key and the officer read only 记录已存在. The details list the entry as a
+      // validation failure lists a field (as exchange-dates.ts does), for the form to place it.
+      const index = entries.findIndex((e, i) => entries.findIndex((f) => f.sha256 === e.sha256) < i);
+      const twice = entries[index];
+      if (twice) {
+        const path = `details.documents.${index}`;
+        const message = `文书“${twice.name}”与前面列出的文书内容相同，同一份文书只能列一次`;
+        const issue: ValidationIssue = {
+          path,
+          field: fieldLabel(path.split(".")),
+          message,
+          code: "duplicate_document",
+        };
+        throw errors.unprocessable("duplicate_document", message, [issue]);
+      }
       const held = await m.Documents.find(
         { sha256: { $in: entries.map((e) => e.sha256) } },
         { sha256: 1, mediaType: 1, bytes: 1 },

@@ -104,6 +104,12 @@ const outgoingSchema = new Schema(
     availableAt: { type: Date, required: true },
     leaseUntil: { type: Date, default: null },
     lastError: { type: String, default: null },
+    /**
+     * An ending: the case as it was before it (`state`, `openKey` or null), so an ending the hub
+     * refuses gives the case back as it was (outgoing-settle.ts). Absent on other entries and on
+     * endings queued before it was kept.
+     */
+    prior: { type: Schema.Types.Mixed, default: undefined },
   },
   { minimize: false, versionKey: false, timestamps: true },
 );
@@ -185,6 +191,19 @@ export function filingOpenKey(idNumber: string, division: string): string {
  */
 export function transferOpenKey(idNumber: string): string {
   return `transfer:${idNumber}`;
+}
+
+/**
+ * The open key a sent filing or transfer holds in `state` (null: none). Notices hold none, and a
+ * transfer the home answered with a problem has taken its last step (transferOpenKey).
+ */
+export function openKeyOf(
+  c: { kind: string; idNumber: string; division: string },
+  state: string,
+): string | null {
+  if (c.kind === "filing") return filingOpenKey(c.idNumber, c.division);
+  if (c.kind === "transfer" && state !== "problem") return transferOpenKey(c.idNumber);
+  return null;
 }
 export type OutgoingDoc = InferSchemaType<typeof outgoingSchema>;
 export type LookupNoticeDoc = InferSchemaType<typeof lookupNoticeSchema>;

@@ -164,7 +164,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         });
         throw result.error;
       }
-      await conn.transaction((session) => deps.transport.settle(session, entry, result, new Date()));
+      await deps.audit.transaction((session) => deps.transport.settle(session, entry, result, new Date()));
       if (result.kind === "retry" || documents.length > 0) deps.kick?.();
     }
     return present(await visibleCase(actor, caseId));

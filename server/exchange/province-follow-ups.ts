@@ -80,7 +80,8 @@ export function createFollowUps(deps: FollowUpDeps) {
     const at = new Date();
     const seq = await deps.nextSeq();
     await deps.audit.transaction(async (session) => {
-      const res = await m.Cases.updateOne(
+      // The case as the change found it: an ending the hub refuses gives it back (outgoing-settle.ts).
+      const was = await m.Cases.findOneAndUpdate(
         { caseId: c.caseId, ...change.allowed },
         {
           $set: { ...set, state },
@@ -88,9 +89,9 @@ export function createFollowUps(deps: FollowUpDeps) {
           // An ended filing no longer holds the person in this division.
           ...(state === "ended" ? { $unset: { openKey: 1 } } : {}),
         },
-        { session },
-      );
-      if (res.matchedCount !== 1) {
+        { session, returnDocument: "before", projection: { state: 1, openKey: 1 } },
+      ).lean();
+      if (!was) {
         // The other press won: this one is told what a later press would be, so the officer
         // learns the case was answered or ended, not that someone else did something.
         const now = await m.Cases.findOne({ caseId: c.caseId }).session(session).lean();
@@ -106,6 +107,7 @@ export function createFollowUps(deps: FollowUpDeps) {
             path: `/cases/${c.caseId}/${purpose}`,
             body,
             availableAt: at,
+            ...(purpose === "end" ? { prior: { state: was.state, openKey: was.openKey ?? null } } : {}),
           },
         ],
         { session },
@@ -172,7 +174,8 @@ export function createFollowUps(deps: FollowUpDeps) {
       const body: EndBody = { ...input, officer: officerOf(actor) };
       return followUp(actor, c, "end", {
         body,
-        set: { end: input },
+        // A refusal of an earlier ending (outgoing-settle.ts) is answered by this one.
+        set: { end: input, refusal: null },
         state: "ended",
         note: input.reason,
         allowed: ENDABLE,

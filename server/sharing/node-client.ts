@@ -81,6 +81,44 @@ function retryAfterHeader(res: Response): number | null {
 }
 
 /**
+ * The most of a peer's answer the client reads. The largest the interface gives is far below it (a
+ * notice document is at most 1 MB, ~1.4 MB as base64; an inbox page holds 200 messages); the
+ * deadline alone bounded only the time, so a broken or hostile peer could make the node hold any
+ * amount it sent within it.
+ */
+export const MAX_PEER_ANSWER_BYTES = 8 * 1024 * 1024;
+
+/** Thrown while reading an answer past MAX_PEER_ANSWER_BYTES; the call turns it into a TransportError. */
+class AnswerTooLarge extends Error {}
+
+/**
+ * The answer's body as text (UTF-8, as `Response.text()` reads it), refused once it passes `max`
+ * bytes: by its declared length before reading, else as it streams in (the rest is not read).
+ */
+async function boundedText(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get("content-length") ?? "");
+  if (declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new AnswerTooLarge();
+  }
+  if (!res.body) return "";
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new AnswerTooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/**
  * A signal that aborts when `ms` have passed or `outer` aborts; `clear` drops the timer and the
  * listener once the exchange is over. Not `AbortSignal.any([outer, AbortSignal.timeout(ms)])`: on
  * Node before 24 a garbage collection can take the timeout signal inside `any` before it fires
@@ -144,8 +182,17 @@ export function createNodeClient(options: {
           body: body === undefined ? undefined : text,
           signal: limit.signal,
         });
-        rawBody = await res.text();
+        rawBody = await boundedText(res, MAX_PEER_ANSWER_BYTES);
       } catch (err) {
+        if (err instanceof AnswerTooLarge) {
+          await options.log.append({
+            ...base, status: null, responseDigest: null, responseSignature: null, outcome: "failed", code: "answer_too_large",
+          });
+          throw new TransportError(
+            "peer_answer_too_large",
+            `${options.peer.name} 的应答超过 ${MAX_PEER_ANSWER_BYTES / 1024 / 1024} MB，已放弃读取`,
+          );
+        }
         await options.log.append({
           ...base, status: null, responseDigest: null, responseSignature: null, outcome: "failed", code: "unreachable",
         });

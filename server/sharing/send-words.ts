@@ -12,6 +12,7 @@ export const SEND_WORDS = {
   unreachable: "无法连接全国中心",
   unverified: "全国中心的应答签名无法验证 (response_unverified)",
   malformed: "全国中心的应答不是合法的 JSON",
+  tooLarge: "全国中心的应答过大，已放弃读取 (peer_answer_too_large)",
   sendFailed: "发送到全国中心时出错",
 } as const;
 
@@ -21,6 +22,7 @@ export function sendFailure(err: unknown): string {
   if (err.code === "hub_unreachable") return SEND_WORDS.unreachable;
   if (err.code === "response_unverified") return SEND_WORDS.unverified;
   if (err.code === "response_malformed") return SEND_WORDS.malformed;
+  if (err.code === "peer_answer_too_large") return SEND_WORDS.tooLarge;
   return SEND_WORDS.sendFailed;
 }
 

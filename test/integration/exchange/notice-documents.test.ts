@@ -230,4 +230,30 @@ describe("cross-province exchange: enforcement notice documents", () => {
     expect(stranger.error?.code).to.equal("not_case_sender");
     expect(await hubDocs().countDocuments({ caseId: notice.caseId })).to.equal(0);
   });
+
+  it("when 北京's officer names the same document twice in a notice, then it is refused duplicate_document naming it and nothing is written", async () => {
+    const doc = await net.beijing.exchange.uploadDocument(bjCounty, {
+      name: "处罚决定书.pdf",
+      dataBase64: pdf().toString("base64"),
+    });
+    const p = await aCertifiedPractitioner(net.jiangsu, { issuingDivision: "320100" });
+    const err = await refusal(
+      net.beijing.exchange.notify(bjCounty, {
+        practitioner: p,
+        details: { ...aNotice(), documents: [doc, { ...doc, name: "决定书副本.pdf" }] },
+      }),
+    );
+    expect(err).to.deep.include({ code: "duplicate_document", status: 422 });
+    expect(err.message).to.include("决定书副本.pdf");
+    expect(err.details).to.be.an("array").with.lengthOf(1);
+    expect((err.details as object[])[0]).to.include({ path: "details.documents.1", code: "duplicate_document" });
+    expect(
+      await net.beijing.conn.collection("exchange_local_cases").countDocuments({ idNumber: p.idNumber }),
+    ).to.equal(0);
+    expect(
+      await net.beijing.conn
+        .collection("exchange_outgoing")
+        .countDocuments({ "body.practitioner.idNumber": p.idNumber }),
+    ).to.equal(0);
+  });
 });

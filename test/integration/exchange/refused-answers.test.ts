@@ -32,6 +32,10 @@ describe("cross-province exchange: an answer the hub refuses", () => {
     const c = await localCase(caseId);
     expect(c).to.deep.include({ state: "ended", ack: null, refusal: { code: "case_ended", message: "该事项已终止" } });
     expect(c?.history.at(-1)).to.include({ state: "ended", by: "全国中心", note: "该事项已终止" });
+    // Taken back by the sender, no officer acting: in the audit log all the same.
+    const audited = await net.jiangsu.conn.collection("audit_log").find({ "target.id": caseId }).sort({ seq: 1 }).toArray();
+    expect(audited.at(-1)).to.deep.include({ action: "exchange.answer_refused", divisionCode: c?.division });
+    expect(audited.at(-1)?.actor).to.include({ kind: "system" });
     expect(await net.hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId })).to.include({ state: "ended", ack: null });
     const again = await net.jiangsu.exchange.answer(jsProvince, caseId, { outcome: "acknowledged" }).then(
       () => null,

@@ -33,8 +33,10 @@ export async function aProvince(
     return fetch(input, init);
   };
   const client: NodeClient = createNodeClient({ key, peer: hub.peer, log: createMessageLog(conn), fetchImpl });
-  const transport = createExchangeTransport({ conn, logger: silent, client: () => client, backoffMs: () => 0 });
-  const exchange = createProvinceExchangeService(conn, { provinceCode, audit: createAuditService(conn), transport, ...ports });
+  // One audit log for the officers' changes and the sender's, as the node has (exchange.feature.ts).
+  const audit = createAuditService(conn);
+  const transport = createExchangeTransport({ conn, logger: silent, client: () => client, backoffMs: () => 0, audit });
+  const exchange = createProvinceExchangeService(conn, { provinceCode, audit, transport, ...ports });
   /** A catalog lookup as the province's officer makes it through sharing (the hub logs it). */
   async function lookup(officer: AuthUser, idNumber: string, reason: LookupReason = "filing"): Promise<LookupAnswer> {
     const answer = await client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber }, officerId: officer.id, reason, caseReference: "测试-1" });

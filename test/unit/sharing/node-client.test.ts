@@ -4,6 +4,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { expect } from "chai";
 import { createNodeClient, generateNodeKey, TransportError } from "../../../server/sharing/index.js";
+import { MAX_PEER_ANSWER_BYTES } from "../../../server/sharing/node-client.js";
 
 // A garbage collection in the middle of the exchange is what lost the timeout (nodejs/node#57736).
 setFlagsFromString("--expose-gc");
@@ -61,5 +62,52 @@ describe("sharing: the signed client's deadline", () => {
     const err = await call.then(() => null, (e: unknown) => e);
     expect(err).to.be.instanceOf(TransportError);
     expect((err as TransportError).code).to.equal("hub_unreachable");
+  });
+});
+
+describe("sharing: the signed client's bound on an answer", () => {
+  let server: Server;
+  let url: string;
+  before(async () => {
+    // A broken or hostile peer: an answer larger than any the interface gives, streamed without
+    // a length (`/stream`) or declaring its length first (`/declared`).
+    server = createServer((req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      const total = MAX_PEER_ANSWER_BYTES + chunk.length;
+      let sent = 0;
+      res.writeHead(200, req.url === "/declared" ? { "content-length": String(total) } : {});
+      const pump = () => {
+        while (sent < total && !res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      res.on("error", () => undefined);
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("when the peer's answer is larger than the bound, streamed or declared, then the call fails peer_answer_too_large and is logged so", async () => {
+    const peerKey = generateNodeKey();
+    const logged: string[] = [];
+    const client = createNodeClient({
+      key: generateNodeKey(),
+      peer: { name: "hub", url, keyId: peerKey.keyId, publicKey: peerKey.publicKey },
+      log: { append: async (entry) => { logged.push(entry.code ?? ""); return entry as never; } },
+    });
+    for (const path of ["/stream", "/declared"]) {
+      const err = await client.call("GET", path).then(() => null, (e: unknown) => e);
+      expect(err, path).to.be.instanceOf(TransportError);
+      expect((err as TransportError).code, path).to.equal("peer_answer_too_large");
+      expect((err as TransportError).message, path).to.include("MB");
+    }
+    expect(logged).to.deep.equal(["answer_too_large", "answer_too_large"]);
   });
 });

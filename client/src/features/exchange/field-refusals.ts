@@ -4,10 +4,11 @@ import type { useFieldErrors } from "@/shared/field-errors.js";
 
 /**
  * Refusals of one field's value that are not validation failures: a date that cannot be (a penalty
- * decided after today, an ending before the filing's start; server/exchange/exchange-dates.ts).
+ * decided after today, an ending before the filing's start; server/exchange/exchange-dates.ts), a
+ * document listed twice in one notice (server/exchange/province-documents.ts).
  * Their details list the field as a validation failure's do.
  */
-const FIELD_REFUSALS = new Set(["future_date", "invalid_date"]);
+const FIELD_REFUSALS = new Set(["future_date", "invalid_date", "duplicate_document"]);
 
 /**
  * Takes the field problems of `err` into `fields`: a validation failure's, and those of a refused
