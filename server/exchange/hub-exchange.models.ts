@@ -6,7 +6,8 @@ import { modelOn } from "../lib/mongo.js";
  * `exchangeStats` in index.ts, never directly):
  * - `exchange_cases`: one document per filing, transfer or notice, with its state and times;
  * - `exchange_inbox`: every message the hub holds for a province, numbered by `seq` per province
- *   (its pull cursor); `deliveredAt` is set when the province confirms it stored it.
+ *   (its pull cursor); `deliveredAt` is set when the province confirms it stored it;
+ * - `exchange_person_order`: what orders concurrent changes of one practitioner's cases.
  */
 const caseSchema = new Schema(
   {
@@ -83,6 +84,25 @@ const counterSchema = new Schema(
   { versionKey: false },
 );
 
+/**
+ * One per practitioner whose cases the hub changed (hub-case-order.ts): every new case, ending and
+ * move of the home writes it first, so two such changes at once conflict and one retries; `home`
+ * is where the last move the exchange made took the practitioner (absent: none since this existed).
+ */
+const personOrderSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    changes: { type: Number, required: true },
+    home: { type: String },
+  },
+  { versionKey: false },
+);
+export interface HubPersonOrderDoc {
+  _id: string;
+  changes: number;
+  home?: string;
+}
+
 export type HubCaseDoc = InferSchemaType<typeof caseSchema>;
 export type HubInboxDoc = InferSchemaType<typeof inboxSchema>;
 
@@ -111,6 +131,12 @@ export function hubExchangeModels(conn: Connection) {
       "ExchangeHubCounter",
       counterSchema,
       "exchange_counters",
+    ),
+    PersonOrders: modelOn<HubPersonOrderDoc>(
+      conn,
+      "ExchangeHubPersonOrder",
+      personOrderSchema,
+      "exchange_person_order",
     ),
   };
 }

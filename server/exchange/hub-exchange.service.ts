@@ -18,6 +18,7 @@ import type { HubExchangePort } from "../hub/index.js";
 import { hubExchangeModels, type HubCaseDoc } from "./hub-exchange.models.js";
 import { createHubCaseCheck } from "./hub-case-check.js";
 import { caseReceipt, createHubInbox } from "./hub-inbox.js";
+import { createHubCaseOrder } from "./hub-case-order.js";
 import { createHubCaseUpkeep, OPEN, openKeyOf } from "./hub-case-upkeep.js";
 import { assertOwnOffice } from "./office-division.js";
 import { checkCaseDates, checkEndDate, filingStart } from "./exchange-dates.js";
@@ -43,6 +44,7 @@ export function createHubExchangeService(
   const now = deps.now ?? (() => new Date());
   const { tx, hold, page, releaseWaits } = createHubInbox(conn, m, now);
   const check = createHubCaseCheck(deps.hub);
+  const { orderPerson, sameStepOr } = createHubCaseOrder(m);
 
   async function caseFor(caseId: string): Promise<HubCaseDoc> {
     const c = await m.Cases.findOne({ caseId }).lean();
@@ -64,8 +66,8 @@ export function createHubExchangeService(
         assertOwnOffice(body.officer.divisionCode, sender, "officer.divisionCode");
         const at = now();
         checkCaseDates(body, at);
-        const { home, responsible } = await check(body, sender, at);
-        const doc: HubCaseDoc = {
+        const checked = await check(body, sender, at);
+        const docFor = ({ home, responsible }: typeof checked): HubCaseDoc => ({
           caseId: body.caseId,
           kind: body.kind,
           fromProvince: sender,
@@ -91,13 +93,21 @@ export function createHubExchangeService(
           sourceEndedAt: null,
           sourceEnded: null,
           ...openKeyOf(body.kind, body.practitioner.idNumber, sender, body.officer.divisionCode),
-        };
-        await tx(async (session) => {
-          if (body.kind === "filing") await deps.hub.fileWith(doc.idNumber, sender, session);
+        });
+        const doc = await tx(async (session) => {
+          // The home `check` read before the transaction: an agreed transfer committing meanwhile
+          // moved it, and the case went to the former home. Ordered after every move, the case is
+          // checked again when the last one took the person elsewhere, as if it came after it.
+          const movedTo = await orderPerson(body.practitioner.idNumber, session);
+          const taken = docFor(
+            movedTo === null || movedTo === checked.home ? checked : await check(body, sender, at),
+          );
+          if (body.kind === "filing") await deps.hub.fileWith(taken.idNumber, sender, session);
           // The unique caseId and openKey indexes refuse a duplicate case and a second open filing
           // or transfer (the insert fails and the transaction with it).
-          await m.Cases.insertMany([doc], { session, lean: true });
-          await hold(session, home, "case", doc, at);
+          await m.Cases.insertMany([taken], { session, lean: true });
+          await hold(session, taken.toProvince, "case", taken, at);
+          return taken;
         });
         return caseReceipt(doc);
       } catch (err) {
@@ -159,7 +169,9 @@ export function createHubExchangeService(
         deliveredAt: c.deliveredAt ?? at,
         sourceRecord,
       };
-      await tx(async (session) => {
+      const moves = c.kind === "transfer" && ack.outcome === "acknowledged";
+      return tx(async (session) => {
+        if (moves) await orderPerson(c.idNumber, session, c.fromProvince);
         const res = await m.Cases.updateOne(
           { caseId, ack: null, state: { $in: ["sent", "delivered"] } },
           {
@@ -175,21 +187,26 @@ export function createHubExchangeService(
           },
           { session },
         );
-        if (res.matchedCount !== 1) throw errors.conflict("already_answered", "该事项已经答复");
+        if (res.matchedCount !== 1)
+          return sameStepOr(
+            caseId,
+            session,
+            (latest) => latest.ack != null && hashOf(latest.ack) === hashOf(stored),
+            (latest) =>
+              !latest?.ack && latest?.state === "ended"
+                ? errors.conflict("case_ended", "该事项已终止")
+                : errors.conflict("already_answered", "该事项已经答复"),
+          );
         // An agreed transfer moves the pointer to the receiving province, once: from now on only its
         // records decide what lookups answer (the old home's cancellation still reaches the hub).
         // No move (the pointer no longer names the answering province as home): recorded agreed
         // anyway, the receiver would issue while lookups still answered from another home. Thrown,
         // the whole answer rolls back.
-        if (
-          c.kind === "transfer" &&
-          ack.outcome === "acknowledged" &&
-          !(await deps.hub.moveHome(c.idNumber, c.toProvince, c.fromProvince, c.caseId, session))
-        )
+        if (moves && !(await deps.hub.moveHome(c.idNumber, c.toProvince, c.fromProvince, c.caseId, session)))
           throw errors.conflict("home_moved", "该从业人员的主管省份已不是本省，不能同意转籍；请答复存在问题");
         await hold(session, c.fromProvince, "state", next, at);
+        return caseReceipt(next);
       });
-      return caseReceipt(next);
     },
 
     /**
@@ -214,16 +231,25 @@ export function createHubExchangeService(
         throw errors.unprocessable("identity_mismatch", "换发证书的号码与转籍人员不符");
       const at = now();
       const next: HubCaseDoc = { ...c, issued, issuedAt: at };
-      await tx(async (session) => {
+      return tx(async (session) => {
         const res = await m.Cases.updateOne(
           { caseId, issued: null, state: "acknowledged" },
           { $set: { issued, issuedAt: at }, $unset: { openKey: 1 } },
           { session },
         );
-        if (res.matchedCount !== 1) throw errors.conflict("already_issued", "该转籍已报告换发");
+        if (res.matchedCount !== 1)
+          return sameStepOr(
+            caseId,
+            session,
+            (latest) => latest.issued != null && hashOf(latest.issued) === hashOf(issued),
+            (latest) =>
+              !latest?.issued && latest?.state !== "acknowledged"
+                ? errors.conflict("transfer_not_accepted", "原籍省份尚未同意该转籍")
+                : errors.conflict("already_issued", "该转籍已报告换发"),
+          );
         await hold(session, c.toProvince, "state", next, at);
+        return caseReceipt(next);
       });
-      return caseReceipt(next);
     },
 
     /**
@@ -249,17 +275,22 @@ export function createHubExchangeService(
         throw errors.unprocessable("identity_mismatch", "告知的证书号码与转籍人员不符");
       const at = now();
       const next: HubCaseDoc = { ...c, sourceEnded: ended, sourceEndedAt: at };
-      await tx(async (session) => {
+      return tx(async (session) => {
         const res = await m.Cases.updateOne(
           { caseId, sourceEnded: null },
           { $set: { sourceEnded: ended, sourceEndedAt: at } },
           { session },
         );
         if (res.matchedCount !== 1)
-          throw errors.conflict("source_ended_reported", "该转籍的原籍证书吊销或撤销已告知");
+          return sameStepOr(
+            caseId,
+            session,
+            (latest) => latest.sourceEnded != null && hashOf(latest.sourceEnded) === hashOf(ended),
+            () => errors.conflict("source_ended_reported", "该转籍的原籍证书吊销或撤销已告知"),
+          );
         await hold(session, c.fromProvince, "state", next, at);
+        return caseReceipt(next);
       });
-      return caseReceipt(next);
     },
 
     /**
@@ -283,13 +314,18 @@ export function createHubExchangeService(
       if (c.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
       const at = now();
       checkEndDate(end.endDate, filingStart(c.kind, (c.body as { details?: unknown }).details), at);
-      let next: HubCaseDoc = { ...c, state: "ended", end, endedAt: at };
-      await tx(async (session) => {
+      return tx(async (session) => {
+        await orderPerson(c.idNumber, session);
         // Read again inside: an answer landing meanwhile decides whether the pointer moves back.
         const current = await m.Cases.findOne({ caseId }).session(session).lean<HubCaseDoc>();
-        if (!current || current.state === "ended") throw errors.conflict("case_ended", "该事项已终止");
+        if (!current) throw errors.conflict("case_ended", "该事项已终止");
+        if (current.state === "ended") {
+          // A retry whose first attempt committed after the retry's read above (see sameStepOr).
+          if (hashOf(current.end) === hashOf(end)) return caseReceipt(current);
+          throw errors.conflict("case_ended", "该事项已终止");
+        }
         if (current.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
-        next = { ...current, state: "ended", end, endedAt: at };
+        const next: HubCaseDoc = { ...current, state: "ended", end, endedAt: at };
         const res = await m.Cases.updateOne(
           { caseId, state: current.state, issued: null },
           { $set: { state: "ended", end, endedAt: at }, $unset: { openKey: 1 } },
@@ -300,11 +336,13 @@ export function createHubExchangeService(
           c.kind === "transfer" &&
           current.state === "acknowledged" &&
           (await deps.hub.moveHome(c.idNumber, c.fromProvince, c.toProvince, c.caseId, session));
+        // Where the move back took the person, for new cases ordered after it (orderPerson).
+        if (movedBack) await orderPerson(c.idNumber, session, c.toProvince);
         // A filing ended, or the move back (which files the province as a former home): the
         // sender keeps the person's changes only while another filing of theirs is open.
         if (c.kind === "transfer" && !movedBack) {
           await hold(session, c.toProvince, "state", next, at);
-          return;
+          return caseReceipt(next);
         }
         const others = await m.Cases.exists({
           kind: "filing",
@@ -322,8 +360,8 @@ export function createHubExchangeService(
         }).session(session);
         if (!others && !formerHome) await deps.hub.unfile(c.idNumber, province, session);
         await hold(session, c.toProvince, "state", next, at);
+        return caseReceipt(next);
       });
-      return caseReceipt(next);
     },
 
     /**

@@ -124,12 +124,14 @@ describe("hub cursors with two hub instances", () => {
   });
 
   it("when a notice held on one instance commits after a later one and 江苏 pulls its inbox in between, then its next pull still brings both", async () => {
-    const idNumber = aNewIdNumber();
-    await publish(jiangsu.a, idNumber);
+    // Two people: two notices of one person at once are ordered (the later waits for the held one).
+    const [slowPerson, fastPerson] = [aNewIdNumber(), aNewIdNumber()];
+    await publish(jiangsu.a, slowPerson);
+    await publish(jiangsu.a, fastPerson);
     const inbox = (after: number) =>
       pullAll<InboxPage>("/api/hub/v1/exchange/inbox", after, (p) => p.messages.filter((m) => m.type === "case").map((m) => m.caseId));
     const start = (await inbox(0)).cursor;
-    const notice = async (client: NodeClient, caseNumber: string) => {
+    const notice = async (client: NodeClient, caseNumber: string, idNumber: string) => {
       const caseId = randomUUID();
       const answer = await client.call("POST", "/api/hub/v1/exchange/cases", {
         caseId,
@@ -143,9 +145,9 @@ describe("hub cursors with two hub instances", () => {
     };
 
     const held = proxy.hold((c) => c.insert === "exchange_inbox");
-    const slow = notice(beijing.b, "京交罚-slow");
+    const slow = notice(beijing.b, "京交罚-slow", slowPerson);
     await held.reached;
-    const fast = await notice(beijing.a, "京交罚-fast");
+    const fast = await notice(beijing.a, "京交罚-fast", fastPerson);
     const between = await inbox(start);
     held.release();
     const slowId = await slow;

@@ -1,0 +1,56 @@
+import type { ClientSession } from "mongoose";
+import type { CaseReceipt } from "../contracts/exchange.js";
+import type { AppError } from "../lib/errors.js";
+import type { HubExchangeModels } from "./hub-exchange.models.js";
+import { caseReceipt, type CaseView } from "./hub-inbox.js";
+
+/**
+ * How hub-exchange.service.ts's transactions stay right when two requests about one person or one
+ * case run at once (on one hub instance or two): ordered by a shared write where each decides from
+ * what it read, and a lost race of a retried step told apart from a different step.
+ */
+export function createHubCaseOrder(m: Pick<HubExchangeModels, "Cases" | "PersonOrders">) {
+  return {
+    /**
+     * Orders the hub's changes of one person's cases: a new case (addressed to the home it read),
+     * an ending (which unfiles the sender unless another of its filings is open) and an agreement
+     * or withdrawal that moves the home (`movedTo`, recorded) all write this one document first, so
+     * two at once conflict and the later one retries, deciding again from what the earlier
+     * committed. Deciding from reads alone, two endings of one province's two filings each saw the
+     * other open and neither unfiled it. Resolves with the home the last move took the person to
+     * (null: none recorded), as it stands for this transaction: a case checked against another
+     * home before a move committed is checked again rather than sent to the former home.
+     */
+    orderPerson: async (
+      idNumber: string,
+      session: ClientSession,
+      movedTo?: string,
+    ): Promise<string | null> => {
+      const order = await m.PersonOrders.findOneAndUpdate(
+        { _id: idNumber },
+        { $inc: { changes: 1 }, ...(movedTo ? { $set: { home: movedTo } } : {}) },
+        { upsert: true, returnDocument: "after", session },
+      ).lean();
+      return order?.home ?? null;
+    },
+
+    /**
+     * A step whose conditional write found the case already changed, in its transaction. The
+     * repeat check before the transaction read the case earlier: a retry (the first attempt was
+     * slow, the province's client gave up and sent it again) read it unchanged, then the first
+     * attempt committed. The same step (`same`) is answered with the case as it now stands, as a
+     * repeat arriving later is; refused, the province took back a step the hub holds, for good.
+     * Anything else is refused with `refusal`.
+     */
+    sameStepOr: async (
+      caseId: string,
+      session: ClientSession,
+      same: (latest: CaseView) => boolean,
+      refusal: (latest: CaseView | null) => AppError,
+    ): Promise<CaseReceipt> => {
+      const latest = await m.Cases.findOne({ caseId }, { body: 0 }).session(session).lean<CaseView>();
+      if (latest && same(latest)) return caseReceipt(latest);
+      throw refusal(latest);
+    },
+  };
+}
