@@ -141,11 +141,13 @@ export function createExchangeTransport(options: TransportOptions) {
     // superseded); counted, the same after maxAttempts. It waits, uncounted, like an unknown key.
     if (suspendedAtPeer(answer)) return { kind: "hold", reason: HOLD_REASONS.suspended("消息") };
     const e = answer.error;
-    // A replay still in progress, rate limiting and the hub's own failures are worth another try.
+    // A replay still in progress, rate limiting, a case another step is changing at that moment
+    // (its "请稍后重试") and the hub's own failures are worth another try.
     if (
       answer.status >= 500 ||
       answer.status === 429 ||
       e?.code === "replay_in_progress" ||
+      e?.code === "case_busy" ||
       answer.status === 401
     )
       return {
