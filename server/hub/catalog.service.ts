@@ -75,18 +75,24 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
     numbered: (seq) => ({ $set: { seq }, $unset: { unnumbered: 1 } }),
   });
 
+  /**
+   * Only a person with a record not deleted is found: a pointer whose records were all deleted
+   * kept the deleted record's name and answered for an ID number the person does not hold.
+   */
+  const LIVE = { live: { $ne: false } } as const;
+
   async function find(query: LookupBody["query"]): Promise<PointerDoc[]> {
     switch (query.by) {
       case "id_number":
-        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase() })
+        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase(), ...LIVE })
           .limit(1)
           .lean<PointerDoc[]>();
       case "name_id_number":
-        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase(), name: query.name })
+        return m.Pointers.find({ idNumber: query.idNumber.trim().toUpperCase(), name: query.name, ...LIVE })
           .limit(1)
           .lean<PointerDoc[]>();
       case "certificate_number":
-        return m.Pointers.find({ certificateNumber: query.certificateNumber.trim().toUpperCase() })
+        return m.Pointers.find({ certificateNumber: query.certificateNumber.trim().toUpperCase(), ...LIVE })
           .limit(5)
           .lean<PointerDoc[]>();
     }

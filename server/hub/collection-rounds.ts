@@ -7,6 +7,7 @@ import {
 } from "../contracts/hub-collection.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { hubModels, type HubRecordDoc } from "./hub.models.js";
+import { holdNodeForWrite } from "./node.model.js";
 import {
   POINTER_FACTS_PROJECTION,
   pointerFrom,
@@ -42,7 +43,13 @@ export interface ValidRecord {
   hash: string;
   raw: unknown;
 }
-export type BatchInfo = { batchId: string; sourceProvince: string; receivedAt: Date };
+export type BatchInfo = {
+  batchId: string;
+  sourceProvince: string;
+  receivedAt: Date;
+  /** The node key the batch was signed with (the gate's); absent for in-process callers. */
+  keyId?: string;
+};
 /** A held record as a round reads it: what judging a re-send needs, and the pointer's facts. */
 type HeldRecord = Pick<
   HubRecordDoc,
@@ -105,6 +112,10 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
     const signer = batch.sourceProvince;
     const people = [...new Set(round.map((v) => v.record.practitioner.idNumber))];
     return conn.transaction(async (session) => {
+      // The round may have waited in the queue since the gate checked the node: checked again here,
+      // by a write a suspension or key retirement meanwhile conflicts with (holdNodeForWrite).
+      if (batch.keyId)
+        await holdNodeForWrite(conn, session, { provinceCode: signer, keyId: batch.keyId }, batch.receivedAt);
       // Provenance equals the signer (checked with the record), so every key is (signer, recordId).
       const held = await m.Records.find(
         {

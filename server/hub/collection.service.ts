@@ -55,9 +55,11 @@ export function createCollectionService(
     /**
      * Checks and applies a batch from `signer` (the authenticated province). The envelope is
      * refused whole only when it is not a batch at all or is too large (413); otherwise every
-     * record gets its own result.
+     * record gets its own result. `keyId` is the node key the gate authenticated: each round
+     * refuses to write once that key is retired or the node suspended (holdNodeForWrite); only
+     * in-process callers holding no node key (scripts, tests) leave it out.
      */
-    async ingest(body: unknown, signer: string): Promise<CollectionReceipt> {
+    async ingest(body: unknown, signer: string, keyId?: string): Promise<CollectionReceipt> {
       const count = (body as { records?: unknown } | null)?.records;
       if (Array.isArray(count) && count.length > MAX_BATCH_RECORDS)
         throw new AppError("batch_too_large", 413, `每批最多 ${MAX_BATCH_RECORDS} 条记录`, {
@@ -72,7 +74,7 @@ export function createCollectionService(
       const valid: ValidRecord[] = [];
       // `results` has holes until the rounds fill them: the rejections are also kept densely here.
       const rejectedByCheck: RecordResult[] = [];
-      const info: BatchInfo = { batchId: batch.batchId, sourceProvince: signer, receivedAt };
+      const info: BatchInfo = { batchId: batch.batchId, sourceProvince: signer, receivedAt, ...(keyId ? { keyId } : {}) };
       for (const [index, raw] of batch.records.entries()) {
         const checked = check(raw, { signerProvince: signer, now: receivedAt });
         if (checked.ok) valid.push({ index, record: checked.record, hash: checked.hash, raw });
@@ -100,33 +102,33 @@ export function createCollectionService(
         throw new Error(`the rejection of record ${unsendable.index} of batch ${batch.batchId} breaks the receipt contract`);
       for (const round of rounds(valid))
         for (const r of await applyRoundOrEach(round, info)) results[r.index] = r;
-      // Records that changed nothing are counted after the batch; a lost row here shows only in
-      // published/rejected figures, never as an accepted record the change log lacks. A write race
-      // of the hub's own is not counted at all: as a rejection it lowered the province's
-      // acceptance rate (接收合格率) for the hub's trouble, and the re-send is counted anyway.
+      // Records that changed nothing are counted after the batch, with their rejections, in one
+      // transaction: a ledger row lost while the batch answered 200 left the province's rejections
+      // out of its signed report (inflating 接收合格率), and rejections failing after the ledger
+      // committed answered 500 and the re-send counted the ledger rows twice. Now either both are
+      // written or neither (a 500 the province retries, then counted once). A write race of the
+      // hub's own is neither counted nor logged as a rejection: it is no judgement of the record,
+      // and the re-send is judged and counted anyway.
       const unchanged = results
         .filter((r) => r.outcome !== "accepted" && !hubsOwnConflict(r) && !isConformanceRecord(batch.records[r.index]))
         .map((r) => intakeRow(info, r, batch.records[r.index]));
-      await deps.ledger
-        ?.write(unchanged)
-        .catch((err: unknown) =>
-          deps.logger.error(
-            { err, batchId: batch.batchId, province: signer },
-            "intake ledger write failed for unchanged records",
-          ),
-        );
       const rejections = results
-        .filter((r) => r.outcome === "rejected")
+        .filter((r) => r.outcome === "rejected" && !hubsOwnConflict(r))
         .map((r) => ({ recordId: r.recordId, version: r.version, reasons: r.reasons }));
-      if (rejections.length > 0) {
-        await m.Rejections.insertMany(
-          rejections.map((r) => ({ ...r, at: receivedAt, sourceProvince: signer, batchId: batch.batchId })),
-        );
+      if (unchanged.length > 0 || rejections.length > 0)
+        await conn.transaction(async (session) => {
+          await deps.ledger?.write(unchanged, session);
+          if (rejections.length > 0)
+            await m.Rejections.insertMany(
+              rejections.map((r) => ({ ...r, at: receivedAt, sourceProvince: signer, batchId: batch.batchId })),
+              { session },
+            );
+        });
+      if (rejections.length > 0)
         deps.logger.info(
           { province: signer, batchId: batch.batchId, rejected: rejections.length },
           "collection records rejected",
         );
-      }
       return {
         receiptId: randomUUID(),
         batchId: batch.batchId,

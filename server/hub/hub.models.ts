@@ -42,6 +42,13 @@ const pointerSchema = new Schema(
     version: { type: Number, required: true },
     recordHash: { type: String, required: true },
     lastSeq: { type: Number, required: true },
+    /**
+     * False when every record of the person was deleted (e.g. a pass published under a mistyped ID
+     * number, then voided): the pointer stays (the change feed and the exchange still follow the
+     * person's records) but lookups find nobody, or they answered with a name for an ID number the
+     * person does not hold. Absent on pointers written before it: live.
+     */
+    live: { type: Boolean },
     /** Provinces where the practitioner is filed (备案, issue 13); they receive changes too. */
     filedWith: { type: [String], default: [] },
     updatedAt: { type: Date, required: true },

@@ -95,7 +95,7 @@ export function hubNodeRouter(deps: {
   signed.use(gate.authenticate, noQueryOnWrites);
   signed.post("/collection/records", async (req, res) => {
     const node = authenticatedNode(res);
-    await send(req, res, CollectionReceipt, await deps.collection.ingest(req.body, node.peer));
+    await send(req, res, CollectionReceipt, await deps.collection.ingest(req.body, node.peer, node.keyId));
   });
   signed.post("/catalog/lookups", async (req, res) => {
     const node = authenticatedNode(res);
@@ -104,13 +104,13 @@ export function hubNodeRouter(deps: {
   });
   signed.post("/status-lists", async (req, res) => {
     const node = authenticatedNode(res);
-    await send(req, res, StatusListReceipt, await deps.statusLists.publish(req.body, node.peer));
+    await send(req, res, StatusListReceipt, await deps.statusLists.publish(req.body, node.peer, node.keyId));
   });
   // A province's own certificate keys, announced before it signs with a new one (rotation).
   signed.post("/certificate-keys", async (req, res) => {
     const node = authenticatedNode(res);
     const body = parse(CertificateKeysAnnouncement, req.body);
-    await send(req, res, CertificateKeysReceipt, await deps.registry.announceCertificateKeys(body, node.peer));
+    await send(req, res, CertificateKeysReceipt, await deps.registry.announceCertificateKeys(body, node.peer, node.keyId));
   });
   signed.get("/catalog/changes", async (req, res) => {
     const node = authenticatedNode(res);

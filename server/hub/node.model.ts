@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { Schema, type ClientSession, type Connection, type InferSchemaType, type Model } from "mongoose";
+import { AppError } from "../lib/errors.js";
 
 /**
  * The hub's registry of trusted province nodes (X-Road's "members"): the hub operator registers a
@@ -52,6 +53,11 @@ const nodeSchema = new Schema(
      * on nodes registered before it existed), so two at once cannot both write their key list.
      */
     revision: { type: Number, default: 0 },
+    /**
+     * When a write the node's messages caused last committed (see holdNodeForWrite): written only
+     * so that the write conflicts with a status or key change made meanwhile.
+     */
+    lastWriteAt: { type: Date, default: null },
   },
   { timestamps: true, minimize: false },
 );
@@ -70,4 +76,38 @@ export function nodeModel(conn: Connection): Model<NodeDoc> {
     (conn.models.HubNode as Model<NodeDoc> | undefined) ??
     conn.model<NodeDoc>("HubNode", nodeSchema, "hub_nodes")
   );
+}
+
+/**
+ * Inside `session`, checks that `provinceCode`'s node is still active and (when given) still holds
+ * `keyId` unretired, by WRITING the node's document, and refuses with the gate's own codes when it
+ * is not. The gate checks the node once when a request arrives; a batch then waits seconds in the
+ * round queue, so a suspension or key retirement in between would still let the request write.
+ * A write, not a read: a status or key change committing meanwhile conflicts with it, the
+ * transaction runs again, and this then refuses. `keyId` is absent only for in-process callers
+ * (scripts, tests) that hold no node key.
+ */
+export async function holdNodeForWrite(
+  conn: Connection,
+  session: ClientSession,
+  node: { provinceCode: string; keyId?: string },
+  at: Date,
+): Promise<void> {
+  const Nodes = nodeModel(conn);
+  const held = await Nodes.updateOne(
+    {
+      provinceCode: node.provinceCode,
+      status: "active",
+      ...(node.keyId ? { nodeKeys: { $elemMatch: { keyId: node.keyId, retiredAt: null } } } : {}),
+    },
+    { $set: { lastWriteAt: at } },
+    { session },
+  );
+  if (held.matchedCount === 1) return;
+  const current = await Nodes.findOne({ provinceCode: node.provinceCode }, { status: 1 })
+    .session(session)
+    .lean();
+  // The gate's refusals (sharing/node-gate.ts), so a province sees one answer whichever check met the change.
+  if (current?.status === "suspended") throw new AppError("node_suspended", 403, "节点已被停用");
+  throw new AppError("unknown_key", 401, "未登记的节点密钥");
 }

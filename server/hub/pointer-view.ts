@@ -89,6 +89,8 @@ export function pointerFrom(
   // and a lookup by the current name missed.
   const newest = [...live].sort(byUpdateTimeThenVersion).at(-1) ?? latest;
   return {
+    // No record left that is not deleted: nothing speaks for the person (see the pointer's `live`).
+    live: all.length > 0,
     issuingDivision: homeCerts.at(-1)?.issuingDivision ?? home ?? latest.sourceProvince,
     name: newest.practitioner.name,
     categories,

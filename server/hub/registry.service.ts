@@ -18,7 +18,7 @@ import {
   mergeAnnouncedKeys,
   type HeldCertificateKey,
 } from "./certificate-key-bounds.js";
-import { nodeModel, type NodeDoc } from "./node.model.js";
+import { holdNodeForWrite, nodeModel, type NodeDoc } from "./node.model.js";
 
 /** A registered certificate key with when the hub vouches for it from (see `registeredFrom`). */
 export type DatedCertificateKey = RegisteredNodeDto["certificateKeys"][number] & { validFrom: string };
@@ -262,11 +262,14 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
      * hub does not list is added, dated from no earlier than now (the hub never vouches for a key
      * before it learned of it, so a stolen node key cannot back-date one), and a listed key may be
      * ended earlier, never later (a key ended because it leaked stays ended), to the instant sent.
-     * Nothing is removed; the operator's registration still replaces the whole list.
+     * Nothing is removed; the operator's registration still replaces the whole list. `keyId` is the
+     * node key the gate authenticated: the change is refused when that key was retired or the node
+     * suspended since (holdNodeForWrite); only in-process callers holding no key leave it out.
      */
     async announceCertificateKeys(
       body: CertificateKeysAnnouncement,
       provinceCode: string,
+      keyId?: string,
       now = new Date(),
     ): Promise<CertificateKeysReceipt> {
       for (let attempt = 1; ; attempt++) {
@@ -282,6 +285,9 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
         // Over the revision read, as a registration: one made meanwhile is read again and merged with.
         const read = existing.revision === undefined ? { $exists: false } : existing.revision;
         const updated = await changeNode(async (session) => {
+          // The gate checked the node when the message arrived; a suspension or key retirement
+          // since then must keep a (possibly leaked) node key's certificate key off the trust list.
+          await holdNodeForWrite(conn, session, { provinceCode, ...(keyId ? { keyId } : {}) }, now);
           const doc = await Nodes.findOneAndUpdate(
             { provinceCode, revision: read },
             { $set: { certificateKeys: merged.keys }, $inc: { revision: 1 } },
@@ -324,7 +330,9 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
         // identical clicks at once conflict on the write, and the one run again finds it done.
         if (before.status === status) return new Unchanged(before);
         const suspensions = nextSuspensions(before.suspensions ?? [], status, now);
-        await Nodes.updateOne({ provinceCode }, { $set: { status, suspensions } }, { session });
+        // The revision steps too: a change written over the revision read before the status changed
+        // (an announcement, a registration) is read again, and then meets the new status.
+        await Nodes.updateOne({ provinceCode }, { $set: { status, suspensions }, $inc: { revision: 1 } }, { session });
         await audit().append(session, {
           action: "hub.node_status_changed",
           actor,

@@ -6,6 +6,7 @@ import { AppError, errors } from "../lib/errors.js";
 import { formatShown } from "../lib/local-time.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 import { provinceLabel } from "../organisation/index.js";
+import { holdNodeForWrite } from "./node.model.js";
 import type { RegistryService } from "./registry.service.js";
 
 /** The index of held lists (GET /status-lists), as the route answers it and the OpenAPI document describes it. */
@@ -57,7 +58,12 @@ export function createStatusListService(
   const Lists = statusListModel(conn);
 
   return {
-    async publish(raw: unknown, signer: string): Promise<StatusListReceipt> {
+    /**
+     * Keeps `signer`'s list when it opens against the province's registered keys and is newer than
+     * the one held. `keyId` is the node key the gate authenticated (see holdNodeForWrite); only
+     * in-process callers holding no node key leave it out (the node must still be active).
+     */
+    async publish(raw: unknown, signer: string, keyId?: string): Promise<StatusListReceipt> {
       const registered = (await deps.registry.certificateKeys()).find((p) => p.provinceCode === signer)?.keys ?? [];
       // Opened as every verifier opens it (certificates' openStatusList), each step its own refusal.
       const opened = openStatusList(
@@ -112,24 +118,31 @@ export function createStatusListService(
         );
       // Kept exactly as the province signed it (opened above, so it is a signed document).
       const fields = { document: opened.document, generatedAt, validUntil, ttlMs: body.ttlMs };
-      const replaceOlder = async () =>
-        (
-          await Lists.updateOne(
+      // Stored in one transaction that first checks the node again (holdNodeForWrite): the gate
+      // checked it when the request arrived, and a node suspended (or its key retired) since then
+      // must not replace the list every verifier reads.
+      const store = () =>
+        conn.transaction(async (session) => {
+          const at = new Date();
+          await holdNodeForWrite(conn, session, { provinceCode: signer, ...(keyId ? { keyId } : {}) }, at);
+          const replaced = await Lists.updateOne(
             { provinceCode: signer, generatedAt: { $lt: generatedAt } },
-            { $set: { ...fields, receivedAt: new Date() } },
-          )
-        ).modifiedCount === 1;
-      let accepted = await replaceOlder();
-      if (!accepted && !(await Lists.exists({ provinceCode: signer }))) {
-        try {
-          await Lists.create({ provinceCode: signer, ...fields, receivedAt: new Date() });
-          accepted = true;
-        } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
-          // Another request stored this province's first list meanwhile: that list is not
-          // necessarily older or newer than this one, so this one is judged against it.
-          accepted = await replaceOlder();
-        }
+            { $set: { ...fields, receivedAt: at } },
+            { session },
+          );
+          if (replaced.modifiedCount === 1) return true;
+          if (await Lists.exists({ provinceCode: signer }).session(session)) return false;
+          await Lists.create([{ provinceCode: signer, ...fields, receivedAt: at }], { session });
+          return true;
+        });
+      let accepted: boolean;
+      try {
+        accepted = await store();
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        // Another request stored this province's first list meanwhile: that list is not
+        // necessarily older or newer than this one, so this one is judged against it.
+        accepted = await store();
       }
       return { provinceCode: signer, outcome: accepted ? "accepted" : "stale", generatedAt: body.generatedAt };
     },

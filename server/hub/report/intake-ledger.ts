@@ -93,7 +93,8 @@ export function intakeRow(
  * with `session`, inside the transaction of the record change it counts: the two commit together
  * or not at all, so the report's accepted figures cannot drift from the change log (the
  * `ledgerConsistent` flag stays as a safety net). Rows of records that changed nothing
- * (duplicate, stale, rejected) are written after the batch, without a session.
+ * (duplicate, stale, rejected) are written after the batch, with the batch's rejections, in one
+ * transaction of their own (collection.service.ts).
  */
 export function createIntakeLedger(conn: Connection) {
   const { Intake } = reportModels(conn);

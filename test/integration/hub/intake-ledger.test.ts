@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { CollectionReceipt } from "../../../server/contracts/hub.js";
 import { createCollectionService, createIntakeLedger } from "../../../server/hub/index.js";
+import { hubModels } from "../../../server/hub/hub.models.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { aCertificateRecord, aNewIdNumber, aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
@@ -12,10 +13,11 @@ describe("hub intake ledger: written in the transaction of the record it counts"
   const provinceDb = useTestDatabase("prov_ledger");
   let hub: TestHub;
   let publish: (batchId: string, records: unknown[]) => Promise<CollectionReceipt>;
+  let client: Awaited<ReturnType<typeof aRegisteredProvince>>["client"];
 
   before(async () => {
     hub = await startTestHub();
-    const { client } = await aRegisteredProvince(hub, "320000", provinceDb.conn);
+    ({ client } = await aRegisteredProvince(hub, "320000", provinceDb.conn));
     publish = async (batchId, records) => {
       const answer = await client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", { batchId, records });
       expect(answer.status, answer.rawBody).to.equal(200);
@@ -109,9 +111,38 @@ describe("hub intake ledger: written in the transaction of the record it counts"
       await db().collection("hub_changes").deleteOne({ _id: stray.insertedId });
     }
     expect(await db().collection("hub_intake").countDocuments({ batchId: "race-one" })).to.equal(0);
+    // Nor in the rejection log the operator reads as the province's faults.
+    expect(await db().collection("hub_rejections").countDocuments({ batchId: "race-one" })).to.equal(0);
 
     expect((await publish("race-two", [record])).results[0]?.outcome).to.equal("accepted");
     const rows = await db().collection("hub_intake").find({ recordId: record.recordId }).toArray();
     expect(rows.map((r) => r.outcome)).to.deep.equal(["accepted"]);
+  });
+
+  it("when the rejection log cannot be written, then the batch fails with no ledger row of its rejections, and the re-send counts each record once", async () => {
+    const { Rejections } = hubModels(db());
+    // Fails once, as a store that is briefly unreachable does; the next call is the model's own.
+    Rejections.insertMany = (() => {
+      Reflect.deleteProperty(Rejections, "insertMany");
+      return Promise.reject(new Error("rejection log unavailable"));
+    }) as unknown as typeof Rejections.insertMany;
+    const pass = aPassRecord();
+    const broken = { ...aPassRecord(), version: 0 };
+    try {
+      const first = await client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+        batchId: "rejections-down",
+        records: [pass, broken],
+      });
+      expect(first.status, first.rawBody).to.equal(500);
+    } finally {
+      Reflect.deleteProperty(Rejections, "insertMany");
+    }
+    const intake = db().collection("hub_intake");
+    expect(await intake.countDocuments({ batchId: "rejections-down", outcome: { $ne: "accepted" } })).to.equal(0);
+
+    const again = await publish("rejections-down", [pass, broken]);
+    expect(again.results.map((r) => r.outcome)).to.deep.equal(["duplicate", "rejected"]);
+    expect(await intake.countDocuments({ recordId: broken.recordId, outcome: "rejected" })).to.equal(1);
+    expect(await db().collection("hub_rejections").countDocuments({ batchId: "rejections-down" })).to.equal(1);
   });
 });
