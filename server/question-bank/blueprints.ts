@@ -9,6 +9,7 @@ import {
   type FeasibilityDto,
 } from "../contracts/question-bank.js";
 import { errors } from "../lib/errors.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 import { assemblePaper, checkFeasibility, shortfallText } from "./assembly.js";
 import { parseInput, type BankCore } from "./bank-core.js";
 import type { BankInUse } from "./bank-in-use.js";
@@ -85,7 +86,12 @@ export function createBlueprints(core: BankCore, inUse: BankInUse) {
             },
           ],
           { session },
-        );
+        ).catch((err: unknown) => {
+          // `last` was read before the transaction: another save (a double submit) took the number.
+          throw isDuplicateKey(err, "version")
+            ? errors.conflict("blueprint_changed", "组卷方案已被他人修改，请刷新后重试")
+            : err;
+        });
         await audit(
           session,
           actor,

@@ -1,6 +1,7 @@
 import mongoose from "mongoose";
 import { QuestionInput, type QuestionDto } from "../contracts/question-bank.js";
 import { errors } from "../lib/errors.js";
+import { isDuplicateKey } from "../lib/mongo.js";
 import { contentOf, parseInput, type BankCore, type Lean } from "./bank-core.js";
 import { withPlainIdentity } from "./parsed-item.js";
 import type { Actor } from "./ports.js";
@@ -59,8 +60,19 @@ export function createQuestionAuthoring(core: BankCore) {
         return toQuestionDto(updated);
       });
     }
+    const changed = () => errors.conflict("question_changed", "题目已被他人修改，请刷新后重试");
     return audited(async (session) => {
       if (renamed) await claimRefs(ctx.conn, session, [{ ref: input.ref, questionId }]);
+      // Still the version read above, in its status: a retirement committed since must not be
+      // undone by a new draft version. A write rather than a read, so a retire still in flight
+      // conflicts with this transaction (one is retried and sees the other) instead of both
+      // committing on different documents (as import-writer.ts holds it).
+      const held = await Questions.updateOne(
+        { questionId, version: current.version, status: current.status },
+        { $set: { updatedAt: new Date() } },
+        { session },
+      );
+      if (held.matchedCount !== 1) throw changed();
       const [created] = await Questions.create(
         [
           {
@@ -76,7 +88,10 @@ export function createQuestionAuthoring(core: BankCore) {
           },
         ],
         { session },
-      );
+      ).catch((err: unknown) => {
+        // Another edit (a double submit) made this version number first.
+        throw isDuplicateKey(err, "version") ? changed() : err;
+      });
       await audit(
         session,
         actor,

@@ -294,11 +294,14 @@ export function createQuestionReview(core: BankCore, inUse: BankInUse) {
       if (current.status === "retired") throw errors.conflict("invalid_transition", "题目已停用");
       await audited(async (session) => {
         await inUse.assertStillFills({ questionId, afterVersion: null, verb: "停用" }, session);
-        await Questions.updateMany(
+        const retired = await Questions.updateMany(
           { questionId, status: { $in: ["published", "draft", "in_review"] } },
           { $set: { status: "retired" } },
           { session },
         );
+        // Nothing left to retire: a double submit (or a retried try) whose twin committed first
+        // records no second retirement.
+        if (retired.modifiedCount === 0) throw errors.conflict("invalid_transition", "题目已停用");
         await Questions.updateOne(
           { questionId, version: current.version },
           { $push: { history: event(actor, "retired", comment) } },
@@ -326,7 +329,17 @@ export function createQuestionReview(core: BankCore, inUse: BankInUse) {
       await audited(async (session) => {
         if (quarantined)
           await inUse.assertStillFills({ questionId, afterVersion: null, verb: "暂停组卷" }, session);
-        await Questions.updateMany({ questionId }, { $set: { quarantined } }, { session });
+        // Only a change is recorded: quarantining twice or releasing a question never quarantined
+        // would otherwise put an event in the history and the audit that changed nothing.
+        const changed = await Questions.updateMany(
+          { questionId, quarantined: quarantined ? { $ne: true } : true },
+          { $set: { quarantined } },
+          { session },
+        );
+        if (changed.modifiedCount === 0)
+          throw quarantined
+            ? errors.conflict("already_quarantined", "题目已暂停组卷")
+            : errors.conflict("not_quarantined", "题目未暂停组卷，无需恢复");
         await Questions.updateOne(
           { questionId, version: current.version },
           { $push: { history: event(actor, quarantined ? "quarantined" : "released", reason) } },

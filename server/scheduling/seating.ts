@@ -38,11 +38,12 @@ export function createSeating(core: SchedulingCore) {
   } = core;
 
   /** Why the session's seat count could not be taken inside a seating's transaction. */
-  async function whyNotSeated(sessionId: string, read: SessionLean, tx: ClientSession) {
+  async function whyNotSeated(sessionId: string, read: SessionLean, tx: ClientSession, at: Date) {
     const live = await Sessions.findById(sessionId, { status: 1, startsAt: 1, endsAt: 1 }).session(tx).lean();
     if (!live || live.status !== "scheduled") return errors.conflict("session_cancelled", "该场次已取消");
     if (live.startsAt.getTime() !== read.startsAt.getTime() || live.endsAt.getTime() !== read.endsAt.getTime())
       return errors.conflict("session_changed", "该场次的时间刚被修改，请刷新后重试");
+    if (live.startsAt <= at) return errors.conflict("session_started", "场次已开考，不能再安排考生");
     return errors.conflict("session_full", "该场次已达容量上限");
   }
 
@@ -115,19 +116,21 @@ export function createSeating(core: SchedulingCore) {
             // check stops both from committing.
             if (await sameCategorySeat().session(session)) throw alreadyScheduled();
             // Conditional on the times read before: the seat copies them (and the clash checks
-            // above used them), so a session moved meanwhile refuses the seating.
+            // above used them), so a session moved meanwhile refuses the seating. And on the
+            // start still ahead: the check before the transaction can be passed by the time it commits.
+            const at = now();
             const counted = await Sessions.updateOne(
               {
                 _id: sessionId,
                 status: "scheduled",
-                startsAt: s.startsAt,
+                startsAt: { $eq: s.startsAt, $gt: at },
                 endsAt: s.endsAt,
                 assignedCount: { $lt: s.capacity },
               },
               { $inc: { assignedCount: 1 } },
               { session },
             );
-            if (counted.modifiedCount !== 1) throw await whyNotSeated(sessionId, s, session);
+            if (counted.modifiedCount !== 1) throw await whyNotSeated(sessionId, s, session, at);
             const [a] = await Assignments.create(
               [
                 {
@@ -182,6 +185,11 @@ export function createSeating(core: SchedulingCore) {
       const s = await loadForWrite(actor, sessionId);
       if (s.startsAt <= now()) throw errors.conflict("session_started", "场次已开考，不能取消安排");
       await audit.transaction(async (session) => {
+        // Read again inside the transaction: the session may have started since the check above,
+        // and from its start the seat map is the proctor's.
+        const live = await Sessions.findById(sessionId, { startsAt: 1 }).session(session).lean();
+        if (live && live.startsAt <= now())
+          throw errors.conflict("session_started", "场次已开考，不能取消安排");
         // Not once checked in: their attempt holds a paper and would be released unseen by the
         // proctor's seat map (which lists assignments); the proctor voids it instead.
         const removed = await Assignments.findOneAndDelete(
