@@ -9,7 +9,7 @@ import { errors } from "../lib/errors.js";
 import { certificatesRouter } from "./certificate.routes.js";
 import { MAX_PDF_QR_ENTRIES, findQrInPdf } from "./crypto/pdf-payload.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
-import { createIssuanceService } from "./issuance.service.js";
+import { createIssuanceService, type IssuancePorts } from "./issuance.service.js";
 import { createNodeSigning } from "./key-rotation.js";
 import { createLifecycleService } from "./lifecycle.service.js";
 import { publicStatusReason } from "./lifecycle.js";
@@ -31,6 +31,11 @@ export interface CertificatesDeps {
   candidates: {
     getCandidate(id: string): Promise<CandidateDto | null>;
     getCandidatePhoto(id: string): Promise<Photo>;
+    /**
+     * Claims the holder's registration inside the issuing transaction `tx`, only while it is not
+     * withdrawn and still holds `expected` (what the certificate copies, as issuance read it).
+     */
+    claimHolder: IssuancePorts["claimHolder"];
   };
   sessions: {
     getSession(id: string): Promise<{ divisionCode: string } | null>;
@@ -59,6 +64,8 @@ export interface CertificatesDeps {
   lapseCheckMs?: number;
   /** How often each instance checks whether the certificate key is due for rotation (hourly by default). */
   keyRotationCheckMs?: number;
+  /** Overrides issuance's random status-index draw (tests force a draw). */
+  statusIndexSource?: (capacity: number) => number;
 }
 
 /**
@@ -79,6 +86,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
   const divisionName = (code: string) => deps.divisionName(code) ?? code;
   const issuance = createIssuanceService(ctx.conn, {
     candidate: (id) => deps.candidates.getCandidate(id),
+    claimHolder: (id, expected, tx) => deps.candidates.claimHolder(id, expected, tx),
     sessionDivision: async (id) => (await deps.sessions.getSession(id))?.divisionCode ?? null,
     resultsPublished: (id, tx) => deps.results.isPublished(id, tx),
     officialPass: (attemptId, tx) => deps.results.isOfficialPass(attemptId, tx),
@@ -89,6 +97,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     autoIssue: opts.autoIssue,
     logger: ctx.logger,
     clock,
+    ...(deps.statusIndexSource ? { statusIndexSource: deps.statusIndexSource } : {}),
   });
   const lifecycle = createLifecycleService(ctx.conn, {
     audit,

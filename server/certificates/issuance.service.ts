@@ -26,8 +26,29 @@ import { createIssuanceEvents } from "./issuance-events.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
 import { chinaDate } from "../lib/local-time.js";
 
+/** What a certificate copies of the holder's registration (registration's `claimHolder` checks it). */
+export interface HolderFacts {
+  name: string;
+  idNumber: string;
+  sex: "male" | "female";
+  birthDate: string;
+  addressDivisionCode: string;
+  licenceClass: string | null;
+  licenceFirstIssuedOn: string | null;
+  photoId: string | null;
+}
+
 export interface IssuancePorts {
   candidate(candidateId: string): Promise<CandidateDto | null>;
+  /**
+   * Claims the registration inside the issuing transaction `tx` by a write conditional on it not
+   * being withdrawn and still holding `expected`: what it answers when it does not.
+   */
+  claimHolder(
+    candidateId: string,
+    expected: HolderFacts,
+    tx: ClientSession,
+  ): Promise<"claimed" | "missing" | "withdrawn" | "changed">;
   sessionDivision(sessionId: string): Promise<string | null>;
   /** Whether the session's results are published; read inside the issuing transaction `tx`. */
   resultsPublished(sessionId: string, tx?: ClientSession): Promise<boolean>;
@@ -42,6 +63,8 @@ export interface IssuancePorts {
   logger?: Pick<Logger, "warn">;
   onOutbox?: () => void;
   clock?: () => Date;
+  /** Overrides the random status-index draw (tests force a draw). */
+  statusIndexSource?: (capacity: number) => number;
 }
 
 export type IssuanceLean = IssuanceDoc & { _id: unknown };
@@ -54,13 +77,14 @@ const ISSUANCE_PAGE = 200;
  * the session's results are published (成绩发布, the official result), an officer of the session's
  * division issues it (or the node does, when configured to, as publication is announced). Issuing
  * is one transaction: the publication check, the issuance's pending → issued switch (conditional,
- * so it happens once), the certificate's new version (conditional on the version read), the audit
- * entry and the `certificate.issued` outbox entry.
+ * so it happens once), the claim of the holder's registration (conditional on what was copied),
+ * the certificate's new version (conditional on the version read), the audit entry and the
+ * `certificate.issued` outbox entry.
  */
 export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
   const Issuances = issuanceModel(conn);
   const Certificates = certificateModel(conn);
-  const slots = createStatusSlots(conn, ports.provinceCode);
+  const slots = createStatusSlots(conn, ports.provinceCode, ports.statusIndexSource);
   const clock = ports.clock ?? (() => new Date());
 
   function assertScope(actor: Actor, divisionCode: string): void {
@@ -70,6 +94,30 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
 
   function refuseUnpublished(): never {
     throw errors.conflict("results_not_published", "该场次成绩尚未发布，成绩发布后才能发证");
+  }
+
+  /**
+   * The registration read before sealing, claimed again inside the issuing transaction: a
+   * withdrawal or a correction (allowed once the session ended) committed after that read, or
+   * racing this transaction, would otherwise leave a certificate issued to a withdrawn registration
+   * or printed with the name just corrected (write skew: the transaction never touched it).
+   */
+  async function claimHolder(candidateId: string, c: CandidateDto, session: ClientSession): Promise<void> {
+    const expected: HolderFacts = {
+      name: c.name,
+      idNumber: c.idNumber,
+      sex: c.sex,
+      birthDate: c.birthDate,
+      addressDivisionCode: c.addressDivisionCode,
+      licenceClass: c.licenceClass,
+      licenceFirstIssuedOn: c.licenceFirstIssuedOn,
+      photoId: c.photoId,
+    };
+    const claimed = await ports.claimHolder(candidateId, expected, session);
+    if (claimed === "missing") throw errors.unprocessable("holder_missing", "找不到考生报名信息，无法发证");
+    if (claimed === "withdrawn") throw errors.conflict("candidate_withdrawn", "该考生已撤销报名，不能发证");
+    if (claimed === "changed")
+      throw errors.conflict("holder_changed", "该考生的报名信息刚被更正，请重新发证以使用更正后的信息");
   }
 
   async function issue(actor: Actor, issuanceId: string): Promise<CertificateRecord> {
@@ -142,7 +190,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
           status: "valid" as const,
           statusReason: null,
           statusChangedAt: now,
-          statusIndex: slots.draw(capacity),
+          statusIndex: slots.draw(capacity, existing?.statusIndex),
         };
     const drawn = added ? null : base.statusIndex;
     const doc = {
@@ -198,6 +246,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         { session },
       );
       if (decided.matchedCount !== 1) throw errors.conflict("issuance_decided", "该记录已处理");
+      await claimHolder(pending.candidateId, candidate, session);
       if (drawn !== null) await slots.claim(session, drawn, record.certificateNo, now);
       if (existing && drawn !== null)
         await slots.retire(

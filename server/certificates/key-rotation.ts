@@ -253,6 +253,10 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
       // deleted, nothing would ever record it.
       if (err instanceof AppError && err.code === "key_rotated_meanwhile")
         return options.seen !== undefined ? "changed" : "busy";
+      // The key file was rotated and what failed came after (registering the new key: a database
+      // blip): the rotation happened, so the claim stays for the next check to finish it (register
+      // the key, write the audit entry once); deleted, the rotation would never be recorded.
+      if (opts.signing.successorOf(open.kid)) throw err;
       // Nothing rotated: this holder's claim goes (not one another instance took over since), so
       // the next check (or the operator) can try again.
       await Rotations.deleteOne({ _id: held._id, status: "rotating", claimedAt: held.claimedAt });

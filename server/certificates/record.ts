@@ -212,7 +212,12 @@ const GROW_ABOVE = 0.5;
  * the holder passed again and the certificate is valid on a new index). Kept the index, the old card
  * read valid again everywhere the status list is the only source.
  */
-export function createStatusSlots(conn: Connection, provinceCode: string) {
+export function createStatusSlots(
+  conn: Connection,
+  provinceCode: string,
+  /** Where random indexes come from (a test forces its draws). */
+  random: (capacity: number) => number = randomStatusIndex,
+) {
   const Slots = statusSlotModel(conn);
   const Capacity = statusCapacityModel(conn);
   const Certificates = certificateModel(conn);
@@ -250,8 +255,18 @@ export function createStatusSlots(conn: Connection, provinceCode: string) {
       }
       return capacity;
     },
-    /** A random index below `capacity`; `claim` makes it the certificate's. */
-    draw: (capacity: number): number => randomStatusIndex(capacity),
+    /**
+     * A random index below `capacity`, never `leaving` (the index the certificate leaves, which
+     * `retire` retires in the same transaction); `claim` makes it the certificate's. An index
+     * drawn before slots were kept has no slot, so drawing it again raised no duplicate key: the
+     * claim took it, the retirement then marked it, and the new valid certificate was published
+     * as cancelled.
+     */
+    draw(capacity: number, leaving?: number): number {
+      let index = random(capacity);
+      while (index === leaving) index = random(capacity);
+      return index;
+    },
     /** Claims `statusIndex` for `certificateNo` inside the transaction `session`; a taken index throws a duplicate key. */
     async claim(session: ClientSession, statusIndex: number, certificateNo: string, at: Date): Promise<void> {
       await Slots.create(

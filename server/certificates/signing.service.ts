@@ -86,6 +86,12 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
   let store: KeyStore | null = null;
   let trustCache: { at: number; doc: SignedDocument; loaded: LoadedTrustList } | null = null;
   let statusCache: { at: number; doc: SignedDocument; loaded: LoadedStatusList } | null = null;
+  /**
+   * Bumped whenever the cached status list is forgotten (a status change, a rotation): a build that
+   * started before keeps its list out of the cache, as it may lack the change (it read the
+   * certificates before it committed), and would be served for CACHE_MS after the change.
+   */
+  let statusGeneration = 0;
   const hubKeys = createHubKeys(conn, opts.provinceCode);
   const remote = createRemoteLists({ logger: opts.logger, clock, marks: listMarksOn(conn) });
   const demo = opts.trustDemo
@@ -134,8 +140,27 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     }));
   }
 
+  /**
+   * Registers the key file's keys when any is missing from the registry, as `sealingKey` does for
+   * its key: a rotation whose registration failed after the key file changed (a database blip)
+   * left the active trust-list or certificate key unregistered, and every list this node built
+   * failed its own verification (500s on every instance) until a restart registered it.
+   */
+  async function registerMissing(): Promise<void> {
+    const kids = keys()
+      .all()
+      .map((k) => k.kid);
+    if ((await Registry.countDocuments({ kid: { $in: kids } })) < kids.length) await register();
+  }
+
+  function forgetStatus(): void {
+    statusCache = null;
+    statusGeneration += 1;
+  }
+
   async function ownTrustList(): Promise<{ doc: SignedDocument; loaded: LoadedTrustList }> {
     if (trustCache && Date.now() - trustCache.at < CACHE_MS) return trustCache;
+    await registerMissing();
     const rows = await Registry.find({ provinceCode: opts.provinceCode, purpose: "certificate" })
       .sort({ validFrom: 1 })
       .lean();
@@ -165,6 +190,8 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
 
   async function ownStatusList(): Promise<{ doc: SignedDocument; loaded: LoadedStatusList }> {
     if (statusCache && Date.now() - statusCache.at < CACHE_MS) return statusCache;
+    const generation = statusGeneration;
+    await registerMissing();
     // Dated by the database's clock, read before the registry: the hub keeps the list with the
     // latest date, so dates must order what the lists saw. Each instance's own clock did not (one
     // a few seconds ahead built a list before a revocation and dated it after the list that
@@ -186,14 +213,19 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     const capacity = (await Capacity.findOne({ provinceCode: opts.provinceCode }).lean())?.capacity ?? 0;
     const bits = emptyStatusBits(ended.reduce((n, e) => Math.max(n, e.index + 1), capacity));
     for (const e of ended) setStatusBits(bits, e.index, e.status);
+    // Signed by the key in use at the list's date (the database's time), not at this instance's
+    // clock: an instance behind the database, near a certificate key's switch, signed with the old
+    // key a list dated after that key's end, which no verifier (this node's too) accepts.
     const doc = buildStatusList(
       { provinceCode: opts.provinceCode, bits, now, validForSeconds: STATUS_LIST_VALID_S },
-      keys().active("certificate"),
+      keys().activeAt("certificate", now),
     );
     const loaded = loadStatusList(doc, (await ownTrustList()).loaded.body.keys);
     if (!loaded) throw new Error("own status list does not verify");
-    statusCache = { at: Date.now(), doc, loaded };
-    return statusCache;
+    const built = { at: Date.now(), doc, loaded };
+    // Forgotten meanwhile: a change committed during this build may be missing from it.
+    if (generation === statusGeneration) statusCache = built;
+    return built;
   }
 
   return {
@@ -259,7 +291,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
         ...(options.expectOpen !== undefined ? { expectOpen: options.expectOpen } : {}),
       });
       await register();
-      statusCache = null;
+      forgetStatus();
       if (purpose === "certificate") hubKeys.wake();
       return next.kid;
     },
@@ -323,7 +355,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     },
     /** Forget cached lists after a status change, so the next list shows it. */
     invalidateStatus(): void {
-      statusCache = null;
+      forgetStatus();
     },
     /**
      * Everything this node's verifier trusts right now. `currentStatusOf`: that province's status

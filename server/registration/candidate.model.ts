@@ -28,6 +28,12 @@ const candidateSchema = new Schema(
      * `withdrawnAt`, is what makes a seating and a withdrawal of the same candidate conflict.
      */
     seatClaims: { type: Number, default: 0 },
+    /**
+     * Bumped by every certificate issuance inside its transaction (claimHolder): that write,
+     * conditional on `withdrawnAt` and the facts the certificate copies, makes an issuance and a
+     * withdrawal or correction of the same candidate conflict.
+     */
+    certificateClaims: { type: Number, default: 0 },
   },
   { timestamps: true, collection: "candidates", minimize: false },
 );

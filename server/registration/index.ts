@@ -6,7 +6,8 @@
  * Bulk registration (批量导入): an uploaded sheet is checked row by row (a dry run, nothing written),
  * then confirmed: every row is checked again and all are written in one transaction, or none.
  *
- * Other features: `getCandidate(candidateId)` and `getCandidatePhoto(candidateId)` on the service.
+ * Other features: `getCandidate(candidateId)` and `getCandidatePhoto(candidateId)` on the service;
+ * certificate issuance claims its holder with `claimHolder(candidateId, expected, tx)`.
  */
 export {
   createRegistrationService,
@@ -16,6 +17,7 @@ export {
 } from "./registration.service.js";
 export { registrationRouter } from "./registration.routes.js";
 export type { OpenSeatPort } from "./corrections.js";
+export type { HolderFacts } from "./registration-reads.js";
 export type { QualificationsOfManyPort } from "./registration-import.service.js";
 export {
   evaluateEligibility,

@@ -9,6 +9,18 @@ import { binaryToBuffer, claimInTransaction, newestPage } from "../lib/mongo.js"
 import type { CandidateDoc, CandidatePhotoDoc } from "./candidate.model.js";
 import { toCandidateDto, type CandidateLean } from "./candidate.presenter.js";
 
+/** What a certificate copies of a registration: issuance claims it only while these still hold. */
+export interface HolderFacts {
+  name: string;
+  idNumber: string;
+  sex: "male" | "female";
+  birthDate: string;
+  addressDivisionCode: string;
+  licenceClass: string | null;
+  licenceFirstIssuedOn: string | null;
+  photoId: string | null;
+}
+
 /** The registrations a list query names, within the actor's divisions. */
 function listFilter(
   actor: AuthUser,
@@ -127,6 +139,37 @@ export function createRegistrationReads(d: {
       // corrected since the seating read the candidate left the old name on the ticket.
       const registered = { _id: { $in: ids }, withdrawnAt: null, ...(copied ? { name: copied.name } : {}) };
       return (await claimInTransaction(Candidates, registered, "seatClaims", tx)) === ids.length;
+    },
+
+    /**
+     * For certificate issuance, inside its transaction `tx`: claims the registration by a write
+     * conditional on it being still registered (not withdrawn) and still holding the facts the
+     * certificate copies (`expected`, as issuance read them before sealing). A withdrawal or a
+     * correction committed since the read is seen here, and one racing the issuance conflicts with
+     * this write (one of the two is retried and sees the other), so neither slips past the other.
+     */
+    async claimHolder(
+      candidateId: string,
+      expected: HolderFacts,
+      tx: ClientSession,
+    ): Promise<"claimed" | "missing" | "withdrawn" | "changed"> {
+      if (!isCanonicalObjectId(candidateId)) return "missing";
+      const facts = {
+        name: expected.name,
+        idNumber: expected.idNumber,
+        sex: expected.sex,
+        birthDate: expected.birthDate,
+        addressDivisionCode: expected.addressDivisionCode,
+        // null matches a field absent too: a registration without a licence has neither.
+        licenceClass: expected.licenceClass,
+        licenceFirstIssuedOn: expected.licenceFirstIssuedOn,
+        photoId: expected.photoId,
+      };
+      const filter = { _id: candidateId, withdrawnAt: null, ...facts };
+      if ((await claimInTransaction(Candidates, filter, "certificateClaims", tx)) === 1) return "claimed";
+      const now = await Candidates.findById(candidateId, { withdrawnAt: 1 }).session(tx).lean();
+      if (!now) return "missing";
+      return now.withdrawnAt ? "withdrawn" : "changed";
     },
 
     /** For other features (scheduling, exam check-in): a candidate without scope checks. */

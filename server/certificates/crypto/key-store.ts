@@ -75,6 +75,8 @@ export interface KeyStore {
   all(): StoredKey[];
   /** The key of `purpose` in use at the clock's now, as the shared key file says now. */
   active(purpose: StoredKey["purpose"]): ActiveKey;
+  /** The key of `purpose` in use at `at` (a list is signed by the key in use when it is dated). */
+  activeAt(purpose: StoredKey["purpose"], at: Date): ActiveKey;
   /** The open key of `purpose` (see `openKeyOf`), as the shared key file says now; null: none. */
   open(purpose: StoredKey["purpose"]): StoredKey | null;
   /** The key the rotation that ended `kid` made (see `successorOf`); null while `kid` is open. */
@@ -269,10 +271,20 @@ export function openKeyStore(
     return file;
   }
 
-  function activeKey(purpose: StoredKey["purpose"]): StoredKey {
-    const key = keyInUse(current().keys, purpose, clock());
+  function activeKey(purpose: StoredKey["purpose"], at: Date): StoredKey {
+    const key = keyInUse(current().keys, purpose, at);
     if (!key) throw new Error(`no ${purpose} key in use in ${path}`);
     return key;
+  }
+
+  function activeAt(purpose: StoredKey["purpose"], at: Date): ActiveKey {
+    const key = activeKey(purpose, at);
+    let signer = signers.get(key.kid);
+    if (!signer) {
+      signer = createSigner(key);
+      signers.set(key.kid, signer);
+    }
+    return { kid: key.kid, signer, key };
   }
 
   return {
@@ -285,15 +297,8 @@ export function openKeyStore(
       const key = successorOf(current().keys, kid);
       return key && { ...key };
     },
-    active(purpose) {
-      const key = activeKey(purpose);
-      let signer = signers.get(key.kid);
-      if (!signer) {
-        signer = createSigner(key);
-        signers.set(key.kid, signer);
-      }
-      return { kid: key.kid, signer, key };
-    },
+    active: (purpose) => activeAt(purpose, clock()),
+    activeAt,
     async rotate(purpose, rotation = {}) {
       const release = await takeLock(`${path}.lock`, options.lockWaitMs ?? LOCK_WAIT_MS);
       try {

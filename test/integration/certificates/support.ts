@@ -35,7 +35,7 @@ export function anotherInstance(
   clock?: () => Date,
   audit: CertificatesDeps["audit"] = createAuditService(node.ctx.conn),
   results: CertificatesDeps["results"] = publishedResults(node.ctx.conn),
-  timers: Pick<CertificatesDeps, "lapseCheckMs" | "keyRotationCheckMs"> = {},
+  timers: Pick<CertificatesDeps, "lapseCheckMs" | "keyRotationCheckMs" | "statusIndexSource"> = {},
 ) {
   const { conn, config } = node.ctx;
   const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
