@@ -26,6 +26,13 @@ const CLOCK_MARGIN_MS = 10 * 60_000;
 type Dated = { body: { generatedAt: string } };
 
 /**
+ * The most of a fetched list this node reads. A status list of a province of millions of holders is
+ * well under a megabyte (two bits each, compressed) and a trust list a few kilobytes; the fetch's
+ * deadline bounds only the time, in which a broken peer or a proxy could stream any amount.
+ */
+export const MAX_LIST_BYTES = 4 * 1024 * 1024;
+
+/**
  * Fetches and caches peers' and the hub's lists (see the module header). `refreshMs`: how long a
  * fetched list is served from the cache (a minute; tests set 0 to fetch every time). `marks`: the
  * high-water marks shared by restarts and instances (list-marks.ts).
@@ -116,10 +123,11 @@ export function createRemoteLists(opts: {
     { at: number; list: LoadedTrustList | null; status: LoadedStatusList | null }
   >();
 
+  /** The JSON at `url`; throws (as an unreachable list does) past MAX_LIST_BYTES, declared or read. */
   async function fetchJson(url: string): Promise<unknown> {
     const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    return res.json() as Promise<unknown>;
+    return JSON.parse(await boundedText(res, MAX_LIST_BYTES, url)) as unknown;
   }
 
   /**
@@ -264,4 +272,32 @@ export function createRemoteLists(opts: {
   }
 
   return { peer, hubList, hubStatusList, recentHubStatusList, unexpired };
+}
+
+/**
+ * The body as UTF-8 text, refused past `max` bytes: by its declared length before reading, else as
+ * it streams in (the rest is not read). The same bound as sharing/node-client.ts puts on a peer's
+ * answer, kept here as the certificates feature does not reach into sharing's internals.
+ */
+async function boundedText(res: Response, max: number, url: string): Promise<string> {
+  const tooLarge = () => new Error(`${url}: list larger than ${max} bytes, not read`);
+  if (Number(res.headers.get("content-length") ?? "") > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!res.body) return "";
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }

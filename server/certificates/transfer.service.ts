@@ -9,7 +9,6 @@ import { errors } from "../lib/errors.js";
 import { certificateModel, type CertificateDoc } from "./certificate.model.js";
 import type { CertificateLean } from "./lifecycle.service.js";
 import { canonicalJson } from "./crypto/signed-document.js";
-import { createVerifier } from "./crypto/suites.js";
 import { verifyQrText } from "./crypto/verify-qr.js";
 import { refuseStaleHomeList } from "./home-status.js";
 import {
@@ -25,6 +24,7 @@ import {
 } from "./record.js";
 import type { SigningService } from "./signing.service.js";
 import type { AcceptedTransfer, TransferCasesPort } from "./transfer.ports.js";
+import { refuseRecordCardMismatch, signedByHome } from "./transfer-source.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
 import { chinaDate } from "../lib/local-time.js";
@@ -99,18 +99,8 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
         "暂时无法从全国中心取得原籍省份证书的当前状态，不能换发；请稍后再试",
       );
     refuseStaleHomeList(homeList.body, now, t.agreedAt ?? null, ports.timeZone);
-    const bytes = Buffer.from(canonicalJson(record), "utf8");
-    const value = Buffer.from(signature.value, "base64url");
-    const signedByHome = trust.lists
-      .flatMap((l) => l.body.keys)
-      .some(
-        (k) =>
-          k.kid === signature.kid &&
-          k.suite === signature.suite &&
-          k.provinceCode === t.homeProvince &&
-          createVerifier(k.suite, k.publicKey).verify(bytes, value),
-      );
-    if (!signedByHome) throw refuse("证书记录的签名无效，或签名密钥不属于原籍省份");
+    if (!signedByHome(trust.lists, record, signature, t.homeProvince, now))
+      throw refuse("证书记录的签名无效，或签名密钥不属于原籍省份、签发时不在其有效期内");
     const c = qr.claims;
     const consistent =
       record.provinceCode === t.homeProvince &&
@@ -119,9 +109,9 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
       c.certificateNo === t.idNumber &&
       record.holder.idNumber === t.idNumber &&
       record.holder.name === t.name &&
-      c.version === record.version &&
       record.status === "valid";
     if (!consistent) throw refuse("证书与转籍的从业人员或原籍省份不符，或已不是有效状态");
+    refuseRecordCardMismatch(record, c);
     return {
       basis: "signed_certificate",
       provinceCode: record.provinceCode,
@@ -234,7 +224,10 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     // on from the cancellation) on a new status index. The old index is retired cancelled: the
     // card the holder had before leaving carries it, and kept, it read valid again on the list.
     const version = (earlier?.version ?? 0) + 1;
-    const statusIndex = slots.draw(capacity);
+    // Never the index it leaves: one drawn before slots were kept has no slot, so claiming it raises
+    // no duplicate key, and retiring it below would publish the new valid certificate as cancelled.
+    let statusIndex = slots.draw(capacity);
+    while (earlier && statusIndex === earlier.statusIndex) statusIndex = slots.draw(capacity);
     const doc: CertificateDoc = {
       provinceCode: ports.provinceCode,
       certificateNo: t.idNumber,
