@@ -14,6 +14,7 @@
  * source (status unknown) rather than the older one.
  */
 import type { TrustAnchor, TrustListKey } from "../contracts/certificates.js";
+import { BodyTooLarge, boundedText } from "../lib/bounded-body.js";
 import type { Logger } from "../lib/logger.js";
 import { loadStatusList, type LoadedStatusList } from "./crypto/status-list.js";
 import { loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
@@ -127,7 +128,10 @@ export function createRemoteLists(opts: {
   async function fetchJson(url: string): Promise<unknown> {
     const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    return JSON.parse(await boundedText(res, MAX_LIST_BYTES, url)) as unknown;
+    const text = await boundedText(res, MAX_LIST_BYTES).catch((err: unknown) => {
+      throw err instanceof BodyTooLarge ? new Error(`${url}: ${err.message}`) : err;
+    });
+    return JSON.parse(text) as unknown;
   }
 
   /**
@@ -274,30 +278,3 @@ export function createRemoteLists(opts: {
   return { peer, hubList, hubStatusList, recentHubStatusList, unexpired };
 }
 
-/**
- * The body as UTF-8 text, refused past `max` bytes: by its declared length before reading, else as
- * it streams in (the rest is not read). The same bound as sharing/node-client.ts puts on a peer's
- * answer, kept here as the certificates feature does not reach into sharing's internals.
- */
-async function boundedText(res: Response, max: number, url: string): Promise<string> {
-  const tooLarge = () => new Error(`${url}: list larger than ${max} bytes, not read`);
-  if (Number(res.headers.get("content-length") ?? "") > max) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!res.body) return "";
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}

@@ -226,8 +226,7 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     const version = (earlier?.version ?? 0) + 1;
     // Never the index it leaves: one drawn before slots were kept has no slot, so claiming it raises
     // no duplicate key, and retiring it below would publish the new valid certificate as cancelled.
-    let statusIndex = slots.draw(capacity);
-    while (earlier && statusIndex === earlier.statusIndex) statusIndex = slots.draw(capacity);
+    const statusIndex = slots.draw(capacity, earlier?.statusIndex);
     const doc: CertificateDoc = {
       provinceCode: ports.provinceCode,
       certificateNo: t.idNumber,

@@ -1,4 +1,5 @@
 import type { KeyObject } from "node:crypto";
+import { BodyTooLarge, boundedText } from "../lib/bounded-body.js";
 import { z } from "zod";
 import { ErrorBody } from "../contracts/errors.js";
 import type { MessageView } from "./http-signature.js";
@@ -88,36 +89,6 @@ function retryAfterHeader(res: Response): number | null {
  */
 export const MAX_PEER_ANSWER_BYTES = 8 * 1024 * 1024;
 
-/** Thrown while reading an answer past MAX_PEER_ANSWER_BYTES; the call turns it into a TransportError. */
-class AnswerTooLarge extends Error {}
-
-/**
- * The answer's body as text (UTF-8, as `Response.text()` reads it), refused once it passes `max`
- * bytes: by its declared length before reading, else as it streams in (the rest is not read).
- */
-async function boundedText(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get("content-length") ?? "");
-  if (declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new AnswerTooLarge();
-  }
-  if (!res.body) return "";
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new AnswerTooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
-
 /**
  * A signal that aborts when `ms` have passed or `outer` aborts; `clear` drops the timer and the
  * listener once the exchange is over. Not `AbortSignal.any([outer, AbortSignal.timeout(ms)])`: on
@@ -184,7 +155,7 @@ export function createNodeClient(options: {
         });
         rawBody = await boundedText(res, MAX_PEER_ANSWER_BYTES);
       } catch (err) {
-        if (err instanceof AnswerTooLarge) {
+        if (err instanceof BodyTooLarge) {
           await options.log.append({
             ...base, status: null, responseDigest: null, responseSignature: null, outcome: "failed", code: "answer_too_large",
           });
