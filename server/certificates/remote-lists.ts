@@ -277,4 +277,3 @@ export function createRemoteLists(opts: {
 
   return { peer, hubList, hubStatusList, recentHubStatusList, unexpired };
 }
-
