@@ -40,7 +40,7 @@ describe("the signing keys page and its key rotation (browser)", function () {
       logger: node.ctx.logger,
     }).signing.openKey("certificate")?.kid;
 
-  it("when a province admin confirms 轮换签名密钥, then the page names the new key, lists it beside the old one and lists the rotation", async () => {
+  it("when a province admin confirms 轮换证书签名密钥, then the page names the new key, lists it beside the old one and lists the rotation", async () => {
     const admin = await createStaff(node, { roles: ["admin"], displayName: "赵管理" });
     const before = openKid();
     if (!before) throw new Error("the node has no certificate key");
@@ -66,7 +66,7 @@ describe("the signing keys page and its key rotation (browser)", function () {
       expect(first).to.not.match(/ed25519|sm2-sm3/);
       await screenshot(page, "certificate-keys");
 
-      await page.getByRole("button", { name: "轮换签名密钥" }).click();
+      await page.getByRole("button", { name: "轮换证书签名密钥" }).click();
       const dialog = page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
       const note = await dialog.locator('[data-test="rotation-note"]').innerText();
       expect(note).to.include("新的签名密钥").and.include("仍可验证").and.include("并将公告至全国中心");
@@ -142,7 +142,7 @@ describe("the signing keys page and its key rotation (browser)", function () {
       await keyRows(page).first().waitFor();
       const before = await keyRows(page).allInnerTexts();
       const confirm = async () => {
-        await page.getByRole("button", { name: "轮换签名密钥" }).click();
+        await page.getByRole("button", { name: "轮换证书签名密钥" }).click();
         await page.locator(".el-dialog").getByRole("button", { name: "确认轮换" }).click();
       };
 
@@ -187,7 +187,7 @@ describe("the signing keys page and its key rotation (browser)", function () {
       }
       const rowsSeen = await keyRows(stale.page).count();
       // The stale page's dialog is opened before the other rotation and shows the key then open.
-      await stale.page.getByRole("button", { name: "轮换签名密钥" }).click();
+      await stale.page.getByRole("button", { name: "轮换证书签名密钥" }).click();
       const dialog = stale.page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
       await dialog.waitFor();
       expect(await dialog.innerText()).to.include(seen);
@@ -197,7 +197,7 @@ describe("the signing keys page and its key rotation (browser)", function () {
       );
       await screenshot(stale.page, "certificate-keys-confirm-stale");
 
-      await fresh.page.getByRole("button", { name: "轮换签名密钥" }).click();
+      await fresh.page.getByRole("button", { name: "轮换证书签名密钥" }).click();
       await fresh.page.locator(".el-dialog").getByRole("button", { name: "确认轮换" }).click();
       await fresh.page.locator('[data-test="rotation-result"]').waitFor();
       const made = openKid();
@@ -247,7 +247,7 @@ describe("the signing keys page and its key rotation (browser)", function () {
       await page.route("**/api/certificates/keys/rotation", refuse);
       await page.goto("/certificates/keys");
       await keyRows(page).first().waitFor();
-      await page.getByRole("button", { name: "轮换签名密钥" }).click();
+      await page.getByRole("button", { name: "轮换证书签名密钥" }).click();
       const dialog = page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
       await dialog.getByText("未能读取提前公告期").waitFor();
       expect(await dialog.locator('[data-test="rotation-note"]').count()).to.equal(0);
@@ -277,7 +277,7 @@ describe("the signing keys page and its key rotation (browser)", function () {
         expect(await menu.getByText("签名密钥", { exact: true }).count(), who.username).to.equal(0);
         await page.goto("/certificates/keys");
         await page.getByText("无权访问").waitFor();
-        expect(await page.getByRole("button", { name: "轮换签名密钥" }).count()).to.equal(0);
+        expect(await page.getByRole("button", { name: "轮换证书签名密钥" }).count()).to.equal(0);
         if (who === city) await screenshot(page, "certificate-keys-city-admin");
         expect(errors).to.deep.equal([]);
       } finally {

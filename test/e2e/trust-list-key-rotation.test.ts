@@ -126,7 +126,7 @@ describe("the signing keys page: the trust-list key, and a rotation with no lead
       await loginThroughForm(page, admin.username, admin.password);
       await page.goto("/certificates/keys");
       await rowsOf(page, "certificate-keys").first().waitFor();
-      await page.getByRole("button", { name: "轮换签名密钥" }).click();
+      await page.getByRole("button", { name: "轮换证书签名密钥" }).click();
       const dialog = page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
       await dialog.locator('[data-test="rotation-note"]').getByText("立即开始签发新证书").waitFor();
       await dialog.getByRole("button", { name: "确认轮换" }).click();
