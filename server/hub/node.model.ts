@@ -58,6 +58,11 @@ const nodeSchema = new Schema(
      * so that the write conflicts with a status or key change made meanwhile.
      */
     lastWriteAt: { type: Date, default: null },
+    /**
+     * Counts those writes: a write that changes nothing is no write (the rounds of one batch share
+     * their arrival time), and only a real write conflicts with a change made meanwhile.
+     */
+    writeHolds: { type: Number, default: 0 },
   },
   { timestamps: true, minimize: false },
 );
@@ -100,7 +105,7 @@ export async function holdNodeForWrite(
       status: "active",
       ...(node.keyId ? { nodeKeys: { $elemMatch: { keyId: node.keyId, retiredAt: null } } } : {}),
     },
-    { $set: { lastWriteAt: at } },
+    { $set: { lastWriteAt: at }, $inc: { writeHolds: 1 } },
     { session },
   );
   if (held.matchedCount === 1) return;
