@@ -98,6 +98,7 @@ export function createExchangeTransport(options: TransportOptions) {
     options.transaction ??
     options.audit?.transaction ??
     (<T>(work: (session: ClientSession) => Promise<T>) => options.conn.transaction(work));
+  const plainTransaction = <T>(work: (session: ClientSession) => Promise<T>) => options.conn.transaction(work);
   const pause = createHoldPause({ logger: options.logger, consumer: "exchange", holdMs: options.holdMs });
 
   /** Takes the lease on the entry `filter` matches, until LEASE_MS past the database's clock. */
@@ -241,8 +242,10 @@ export function createExchangeTransport(options: TransportOptions) {
     if (pause.active()) return 0;
     for (let e = await claim(); e; e = halting ? null : await claim()) {
       const result = await attempt(e);
-      // The audit log's transaction: a final refusal is audited with the change it makes.
-      await transaction((session) => settle(session, e, result, clock()));
+      // A final refusal is audited with the change it makes, in the audit log's transaction; the
+      // rest (receipts, holds, retries) audit nothing and need not queue behind officers' work.
+      const settling = result.kind === "refused" ? transaction : plainTransaction;
+      await settling((session) => settle(session, e, result, clock()));
       sent++;
       if (result.kind === "done") pause.delivered();
       if (result.kind === "done" && e.purpose === "answer" && agreesToTransfer(result.receipt))

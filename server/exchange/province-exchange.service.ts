@@ -164,7 +164,8 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         });
         throw result.error;
       }
-      await deps.audit.transaction((session) => deps.transport.settle(session, entry, result, new Date()));
+      // Not refused (that ended above): nothing to audit, so not behind the audit log's queue.
+      await conn.transaction((session) => deps.transport.settle(session, entry, result, new Date()));
       if (result.kind === "retry" || documents.length > 0) deps.kick?.();
     }
     return present(await visibleCase(actor, caseId));
