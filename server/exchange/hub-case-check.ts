@@ -56,7 +56,8 @@ export function createHubCaseCheck(
     // and under which name. Such a notice gets one answer for all three, naming the lookup to make.
     const unlogged = body.lookupId === undefined;
     const refuse = (precise: AppError) => (unlogged ? noticeNeedsLookup() : precise);
-    if (!p) throw refuse(errors.notFound("该从业人员的资格记录", "practitioner_unknown"));
+    // A person whose every record was deleted is unknown here too, as lookups answer (pointer-view.ts).
+    if (!p || p.live === false) throw refuse(errors.notFound("该从业人员的资格记录", "practitioner_unknown"));
     if (p.homeProvince === sender)
       throw refuse(errors.unprocessable("own_practitioner", "该从业人员的资格由本省管理，无需跨省办理"));
     if (p.name !== body.practitioner.name)

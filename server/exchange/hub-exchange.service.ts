@@ -171,7 +171,9 @@ export function createHubExchangeService(
       };
       const moves = c.kind === "transfer" && ack.outcome === "acknowledged";
       return tx(async (session) => {
-        if (moves) await orderPerson(c.idNumber, session, c.fromProvince);
+        // Ordered first; where the person went is recorded only once the move is made (below), so a
+        // same-step receipt from `sameStepOr` records no move it did not make.
+        if (moves) await orderPerson(c.idNumber, session);
         const res = await m.Cases.updateOne(
           { caseId, ack: null, state: { $in: ["sent", "delivered"] } },
           {
@@ -204,6 +206,7 @@ export function createHubExchangeService(
         // the whole answer rolls back.
         if (moves && !(await deps.hub.moveHome(c.idNumber, c.toProvince, c.fromProvince, c.caseId, session)))
           throw errors.conflict("home_moved", "该从业人员的主管省份已不是本省，不能同意转籍；请答复存在问题");
+        if (moves) await orderPerson(c.idNumber, session, c.fromProvince);
         await hold(session, c.fromProvince, "state", next, at);
         return caseReceipt(next);
       });
