@@ -53,6 +53,7 @@ export { renderAdmissionTicketPdf, type AdmissionTicketPdfData } from "./pdf/adm
 export { qrMatrix } from "./pdf/qr.js";
 export { assertNamePrintable, missingGlyphs } from "./pdf/fonts.js";
 export type { AcceptedTransfer, TransferCasesPort } from "./transfer.ports.js";
+export type { HolderFacts } from "./issuance.service.js";
 export {
   createCertificatesFeature,
   type CertificatesDeps,

@@ -17,7 +17,6 @@ export {
 } from "./registration.service.js";
 export { registrationRouter } from "./registration.routes.js";
 export type { OpenSeatPort } from "./corrections.js";
-export type { HolderFacts } from "./registration-reads.js";
 export type { QualificationsOfManyPort } from "./registration-import.service.js";
 export {
   evaluateEligibility,

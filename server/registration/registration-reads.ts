@@ -8,18 +8,7 @@ import { errors } from "../lib/errors.js";
 import { binaryToBuffer, claimInTransaction, newestPage } from "../lib/mongo.js";
 import type { CandidateDoc, CandidatePhotoDoc } from "./candidate.model.js";
 import { toCandidateDto, type CandidateLean } from "./candidate.presenter.js";
-
-/** What a certificate copies of a registration: issuance claims it only while these still hold. */
-export interface HolderFacts {
-  name: string;
-  idNumber: string;
-  sex: "male" | "female";
-  birthDate: string;
-  addressDivisionCode: string;
-  licenceClass: string | null;
-  licenceFirstIssuedOn: string | null;
-  photoId: string | null;
-}
+import type { HolderFacts } from "../certificates/index.js";
 
 /** The registrations a list query names, within the actor's divisions. */
 function listFilter(
@@ -154,7 +143,9 @@ export function createRegistrationReads(d: {
       tx: ClientSession,
     ): Promise<"claimed" | "missing" | "withdrawn" | "changed"> {
       if (!isCanonicalObjectId(candidateId)) return "missing";
-      const facts = {
+      // Every fact named (typed as the whole of HolderFacts): a fact the certificate comes to copy
+      // must join this filter, or the claim would stop checking it.
+      const facts: Required<HolderFacts> = {
         name: expected.name,
         idNumber: expected.idNumber,
         sex: expected.sex,

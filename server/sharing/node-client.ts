@@ -157,7 +157,7 @@ export function createNodeClient(options: {
       } catch (err) {
         if (err instanceof BodyTooLarge) {
           await options.log.append({
-            ...base, status: null, responseDigest: null, responseSignature: null, outcome: "failed", code: "answer_too_large",
+            ...base, status: null, responseDigest: null, responseSignature: null, outcome: "failed", code: "peer_answer_too_large",
           });
           throw new TransportError(
             "peer_answer_too_large",

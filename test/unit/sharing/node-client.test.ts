@@ -108,6 +108,6 @@ describe("sharing: the signed client's bound on an answer", () => {
       expect((err as TransportError).code, path).to.equal("peer_answer_too_large");
       expect((err as TransportError).message, path).to.include("MB");
     }
-    expect(logged).to.deep.equal(["answer_too_large", "answer_too_large"]);
+    expect(logged).to.deep.equal(["peer_answer_too_large", "peer_answer_too_large"]);
   });
 });
