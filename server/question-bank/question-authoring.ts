@@ -67,8 +67,15 @@ export function createQuestionAuthoring(core: BankCore) {
       // undone by a new draft version. A write rather than a read, so a retire still in flight
       // conflicts with this transaction (one is retried and sees the other) instead of both
       // committing on different documents (as import-writer.ts holds it).
+      // Its quarantine too: the draft copies it, and approving never changes it, so a quarantine
+      // committed since the read would be lifted by the draft's approval.
       const held = await Questions.updateOne(
-        { questionId, version: current.version, status: current.status },
+        {
+          questionId,
+          version: current.version,
+          status: current.status,
+          quarantined: current.quarantined ? true : { $ne: true },
+        },
         { $set: { updatedAt: new Date() } },
         { session },
       );
