@@ -81,7 +81,7 @@ export function refuseRecordCardMismatch(record: CertificateRecord, claims: Card
   if (fields.length > 0)
     throw errors.unprocessable(
       "source_record_mismatch",
-      "原籍省份的证书记录与持证人证件二维码载明的内容（类别、有效期、签发时间、状态位或姓名）不一致，不能据以换发；请原籍省份核实其证书",
+      "原籍省份的证书记录与持证人证件二维码载明的内容（版本、类别、有效期、签发时间、状态位或姓名）不一致，不能据以换发；请原籍省份核实其证书",
       { fields },
     );
 }

@@ -23,7 +23,7 @@ export function rotationNote(leadHours: number): string {
     throw new RangeError(`not a key rotation lead: ${leadHours}`);
   const start =
     leadHours === 0
-      ? "本节点未设提前公告期：新密钥立即开始签发新证书，当前密钥同时停止签发；离线验证方在更新信任列表之前可能无法验证新证书。"
+      ? "本节点未设提前公告期：新密钥立即开始签发新证书（接入全国中心的，待全国中心收录新密钥后），当前密钥同时停止签发；离线验证方在更新信任列表之前可能无法验证新证书。"
       : `提前公告期为 ${leadHours} 小时：轮换后新密钥将于 ${leadHours} 小时后开始签发新证书，期间当前密钥继续签发，以便离线验证方先获取新密钥。`;
   return (
     `轮换将生成新的签名密钥，列入本省信任列表，并将公告至全国中心。${start}` +
@@ -120,7 +120,8 @@ export function rotationResult(outcome: RotationOutcome): string {
   const after = "原密钥签发的证书仍可验证。新密钥已列入本省信任列表，并将公告至全国中心。";
   if (leadHours === 0) {
     const stopped = previousKid ? `；原密钥 ${previousKid} 同时停止签发` : "";
-    return `已生成新的签名密钥 ${kid}，新密钥已立即启用，开始签发新证书${stopped}。${after}`;
+    // Issuing through a hub waits until the hub lists the new key (signing_key_not_at_hub).
+    return `已生成新的签名密钥 ${kid}，新密钥已立即启用${stopped}；接入全国中心的，待全国中心收录新密钥后即用其签发新证书。${after}`;
   }
   const from = switchAt
     ? `将于 ${switchAt} 起签发新证书`
