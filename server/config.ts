@@ -127,7 +127,11 @@ const Env = z
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       }
     }),
-    /** Login attempts allowed per client IP per minute, across every instance of the node, before 429 (per-name lockout is separate). */
+    /**
+     * Login attempts let through per client (IPv4 address or IPv6 /64; an IPv6 /48 four times it) per
+     * sliding minute, across every instance of the node, before 429; refused attempts do not count
+     * (per-name lockout is separate; server/auth/login-rates.ts).
+     */
     LOGIN_RATE_LIMIT_PER_MINUTE: envInt(1).default(60),
     /**
      * How often an open staff socket's login and account are asked again. A console that only
