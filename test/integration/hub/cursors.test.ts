@@ -103,11 +103,13 @@ describe("hub cursors with two hub instances", () => {
     const held = proxy.hold((c) => c.insert === "hub_changes");
     const slow = publish(jiangsu.b, first);
     await held.reached;
-    // The first instance's change tries the hub's change counter, which the held transaction wrote.
+    // The first instance's change writes what the held transaction wrote (江苏's node document, then
+    // the hub's change counter) and meets a write conflict.
     const conflicted = new Promise<void>((resolve) => {
       const client = hub.node.ctx.conn.getClient();
       const listener = (e: { commandName: string; failure: unknown }) => {
-        if (e.commandName !== "findAndModify" || (e.failure as { code?: number }).code !== 112) return;
+        if (!["update", "findAndModify"].includes(e.commandName) || (e.failure as { code?: number }).code !== 112)
+          return;
         client.off("commandFailed", listener);
         resolve();
       };

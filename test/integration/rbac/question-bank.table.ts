@@ -145,10 +145,16 @@ export const rows: RbacRow[] = [
     method: "post",
     path: "/question-bank/questions/:id/quarantine",
     access: { reviewer: "all" },
-    request: (fx) => ({
-      url: `/api/question-bank/questions/${extra(fx, "questionId")}/quarantine`,
-      body: { quarantined: false },
-    }),
+    request: async (fx) => {
+      // A draft (no blueprint in use needs it, so quarantining is not refused bank_in_use), asked
+      // the opposite of what it holds now: quarantining twice, or releasing a free question, is
+      // refused 409 as a change that did not happen.
+      const questionId = extra(fx, "editableId");
+      const held = await fx.node.ctx.conn
+        .collection("question_versions")
+        .findOne({ questionId, quarantined: true });
+      return { url: `/api/question-bank/questions/${questionId}/quarantine`, body: { quarantined: !held } };
+    },
   },
   {
     method: "put",
