@@ -28,7 +28,8 @@ export function typeBracket(value: unknown): number {
   if (tag === "MinKey") return 1;
   if (tag === "MaxKey") return 14;
   if (tag === "BSONRegExp") return 12;
-  if (tag === "Code") return 13;
+  // JavaScript code, then code with scope: two types of their own (the server's canonical types).
+  if (tag === "Code") return (value as { scope?: unknown }).scope ? 13.5 : 13;
   return 5;
 }
 
@@ -94,9 +95,43 @@ export function compareBson(a: unknown, b: unknown): number {
       const [sb, fb] = regexParts(b);
       return sa !== sb ? (sa < sb ? -1 : 1) : fa === fb ? 0 : fa < fb ? -1 : 1;
     }
+    case 13:
+    case 13.5:
+      return compareCode(a as CodeValue, b as CodeValue);
     default:
       return 0;
   }
+}
+
+interface CodeValue {
+  code: string;
+  scope?: Record<string, unknown> | null;
+}
+
+/**
+ * JavaScript code values: 0 for the same code and scope. The manual's sort order does not say
+ * how two different ones order, so ordering them (a sort, a range, `$min`) is refused.
+ */
+function compareCode(a: CodeValue, b: CodeValue): number {
+  if (sameCode(a, b)) return 0;
+  throw unsupported("ordering different JavaScript code values (the manual gives no order for them)");
+}
+
+function sameCode(a: CodeValue, b: CodeValue): boolean {
+  if (a.code !== b.code) return false;
+  if (!a.scope || !b.scope) return !a.scope && !b.scope;
+  return sameEntries(Object.entries(a.scope), Object.entries(b.scope));
+}
+
+/** Documents (or arrays) equal field by field, by name and by `bsonEquals`, without ordering. */
+function sameEntries(x: Array<[string, unknown]>, y: Array<[string, unknown]>): boolean {
+  return (
+    x.length === y.length &&
+    x.every(([key, value], i) => {
+      const [otherKey, other] = y[i] as [string, unknown];
+      return key === otherKey && bsonEquals(value, other);
+    })
+  );
 }
 
 function regexParts(value: unknown): [string, string] {
@@ -122,7 +157,17 @@ function compareEntries(x: Array<[string, unknown]>, y: Array<[string, unknown]>
 /** MongoDB equality: numbers by value across types, everything else by type and content. */
 export function bsonEquals(a: unknown, b: unknown): boolean {
   if ((a === null || a === undefined) !== (b === null || b === undefined)) return false;
-  return typeBracket(a) === typeBracket(b) && compareBson(a, b) === 0;
+  const bracket = typeBracket(a);
+  if (bracket !== typeBracket(b)) return false;
+  // Code is only ever equal or not: its order is refused (compareCode), its equality is not.
+  if (bracket === 13 || bracket === 13.5) return sameCode(a as CodeValue, b as CodeValue);
+  if (bracket === 5) return sameEntries(Object.entries(a as object), Object.entries(b as object));
+  if (bracket === 6)
+    return sameEntries(
+      (a as unknown[]).map((v, i) => [String(i), v]),
+      (b as unknown[]).map((v, i) => [String(i), v]),
+    );
+  return compareBson(a, b) === 0;
 }
 
 /**

@@ -95,6 +95,10 @@ const $all: typeof queryOperators.$all = (selector, values) => {
  */
 function rangeOperator(test: (order: number) => boolean): typeof queryOperators.$gt {
   return (selector, operand) => {
+    // The server lets a range with MinKey or MaxKey meet every type (ComparisonMatchExpression's
+    // exception to type brackets), which only its source says; the bracket here would match nothing.
+    const tag = (operand as { _bsontype?: unknown } | null)?._bsontype;
+    if (tag === "MinKey" || tag === "MaxKey") throw unsupported(`a range comparison with ${tag} ('${selector}')`);
     const parts = selector.split(".");
     if ((operand === null || operand === undefined) && !test(0)) return () => false;
     return (doc) => rangeHolds(test, parts, operand, doc);

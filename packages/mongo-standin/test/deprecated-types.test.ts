@@ -1,47 +1,8 @@
-import net from "node:net";
 import { expect } from "chai";
-import { deserialize, serialize, type Document } from "bson";
+import { serialize } from "bson";
 import { BSONSymbol } from "mongodb";
+import { send, withUndefined } from "./raw-messages.js";
 import { rejection, skipOnRealMongo, useStandinDatabase, type Numbered } from "./standin-fixtures.js";
-
-const OP_MSG = 2013;
-
-/** A document's BSON with its null field `name` made a BSON undefined (type 6; both hold no bytes). */
-function withUndefined(doc: Document, name: string): Buffer {
-  const bytes = Buffer.from(serialize(doc));
-  const at = bytes.indexOf(Buffer.from([10, ...Buffer.from(name), 0]));
-  if (at < 0) throw new Error(`no null field ${name}`);
-  bytes[at] = 6;
-  return bytes;
-}
-
-/** One OP_MSG (a kind-0 body, optionally one kind-1 sequence of raw documents) sent on its own connection; its reply. */
-function send(uri: string, body: Buffer, sequence?: { id: string; docs: Buffer[] }): Promise<Document> {
-  const parts = [Buffer.alloc(4), Buffer.from([0]), body];
-  if (sequence) {
-    const id = Buffer.from(`${sequence.id}\0`);
-    const size = Buffer.alloc(4);
-    size.writeInt32LE(4 + id.length + sequence.docs.reduce((n, doc) => n + doc.length, 0), 0);
-    parts.push(Buffer.from([1]), size, id, ...sequence.docs);
-  }
-  const message = Buffer.concat(parts);
-  const header = Buffer.alloc(16);
-  header.writeInt32LE(16 + message.length, 0);
-  header.writeInt32LE(1, 4);
-  header.writeInt32LE(OP_MSG, 12);
-  const { hostname, port } = new URL(uri);
-  return new Promise((resolve, reject) => {
-    let received = Buffer.alloc(0);
-    const socket = net.connect(Number(port), hostname, () => socket.write(Buffer.concat([header, message])));
-    socket.on("error", reject);
-    socket.on("data", (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      if (received.length < 16 || received.length < received.readInt32LE(0)) return;
-      socket.destroy();
-      resolve(deserialize(received.subarray(16 + 5, received.readInt32LE(0))));
-    });
-  });
-}
 
 const refusal = (message: string): boolean =>
   message.startsWith("mongo-standin does not support storing a BSON");

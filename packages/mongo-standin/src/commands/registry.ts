@@ -1,5 +1,6 @@
 import type { Document } from "bson";
 import { CommandError } from "../errors.js";
+import { checkCommandTypes } from "../deprecated-types.js";
 import { aggregateCommands } from "./aggregate.js";
 import { assertSimpleCollations } from "./collation.js";
 import type { CommandContext, Handler } from "./context.js";
@@ -27,11 +28,16 @@ export function commandName(command: Document): string {
   return Object.keys(command)[0] ?? "";
 }
 
+/** Commands whose handlers check the deprecated BSON types they carry themselves (write.ts). */
+const CHECK_OWN_TYPES = new Set(["insert", "update", "findAndModify", "findandmodify"]);
+
 /** Runs a command; unknown ones answer 59 CommandNotFound like the server. */
 export function runCommand(command: Document, ctx: CommandContext): Document {
   const name = commandName(command);
   const handler = handlers.get(name);
   if (!handler) throw new CommandError("CommandNotFound", `no such command: '${name}'`);
   assertSimpleCollations(command);
+  // A delete's statements are checked one by one (write.ts), each failing as a write error.
+  if (!CHECK_OWN_TYPES.has(name)) checkCommandTypes(name, command, name === "delete" ? "deletes" : undefined);
   return handler(command, ctx);
 }

@@ -3,8 +3,9 @@ import { CommandError, unsupported } from "../errors.js";
 import { idIndexSpec, Index } from "../indexes.js";
 import { applyUpdate, isReplacement, shape, type UpdateSpec } from "../query.js";
 import { shareSlots } from "../storage/shared-slots.js";
-import { sameBson, valueKey, withId, type Doc } from "../storage/values.js";
+import { isPlainObject, sameBson, valueKey, withId, type Doc } from "../storage/values.js";
 import { seedFromFilter } from "../upsert-seed.js";
+import { checkCommandTypes, checkFilterTypes, checkStatementTypes } from "../deprecated-types.js";
 import { deprecatedTypeIn } from "../wire/command-decode.js";
 import { MAX_BSON_BYTES } from "../wire/frames.js";
 import { changedForCertain } from "../update/apply.js";
@@ -57,16 +58,24 @@ function withErrors(reply: Document, errors: WriteError[], ctx: CommandContext):
   return errors.length > 0 ? { ...reply, writeErrors: errors } : reply;
 }
 
+/** What the codec decodes each deprecated type as (command-decode.ts). */
+const READ_BACK_AS: Readonly<Record<string, string>> = {
+  undefined: "null",
+  symbol: "a string",
+  dbPointer: "a DBRef document",
+};
+
 /**
- * Refuses a write command (or one statement of its document sequence) that carried a BSON symbol
- * or undefined: the server stores those deprecated types as they are, but the stand-in decoded
- * them as a string and a missing value (read back as null), and would store a different type.
+ * Refuses a write command (or one statement of its document sequence) that carried a BSON symbol,
+ * undefined or DBPointer: the server stores those deprecated types as they are, but the stand-in
+ * decoded them as a string, a missing value (read back as null) and a DBRef document, and would
+ * store a different type.
  */
 function refuseDeprecatedTypes(decoded: Document): void {
   const type = deprecatedTypeIn(decoded);
   if (type !== undefined)
     throw unsupported(
-      `storing a BSON ${type} (a deprecated type, which it would read back as ${type === "symbol" ? "a string" : "null"})`,
+      `storing a BSON ${type} (a deprecated type, which it would read back as ${READ_BACK_AS[type] ?? "another type"})`,
     );
 }
 
@@ -128,6 +137,8 @@ const update: Handler = (command, ctx) => {
     command,
     (command.updates as Document[] | undefined) ?? [],
     (statement, index) => {
+      // The filter first, for the server's own errors (a comparison with undefined).
+      if (isPlainObject(statement.q)) checkFilterTypes(statement.q);
       refuseDeprecatedTypes(statement);
       const filter = (statement.q as Document | undefined) ?? {};
       const spec: UpdateSpec = {
@@ -162,6 +173,7 @@ const del: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
   let n = 0;
   const errors = eachStatement(command, (command.deletes as Document[] | undefined) ?? [], (statement) => {
+    checkStatementTypes(statement, "q");
     let targets = findHinted(ns, (statement.q as Document | undefined) ?? {}, statement.hint, ctx);
     if (statement.limit === 1) targets = targets.slice(0, 1);
     if (targets.length === 0) return;
@@ -177,7 +189,9 @@ const del: Handler = (command, ctx) => {
 /** `findAndModify`: errors are top-level (`ok: 0` with `keyPattern`/`keyValue` for E11000). */
 const findAndModify: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
+  if (isPlainObject(command.query)) checkFilterTypes(command.query);
   if (command.remove !== true) refuseDeprecatedTypes(command);
+  else checkCommandTypes("findAndModify", command);
   const filter = (command.query as Document | undefined) ?? {};
   const projection = command.fields as Document | undefined;
   const present = (doc: Doc | null): Doc | null =>

@@ -1,4 +1,5 @@
 import { deserialize, type Document } from "bson";
+import { isPlainObject } from "../storage/values.js";
 
 /**
  * Decodes one BSON document (exactly `buf[start, end)`) to what bson's `deserialize` with its
@@ -16,32 +17,66 @@ import { deserialize, type Document } from "bson";
  * included), and any error there sends the whole document to bson for bson's own message.
  */
 export function decodeDocument(buf: Buffer, start: number, end: number): Document {
-  deprecatedSeen = null;
+  deprecatedSeen = false;
   const fast = end - start >= 5 && buf.readInt32LE(start) === end - start ? object(buf, start, end) : BSON;
   const doc = fast === BSON ? bsonDecoded(buf, start, end) : (fast as Document);
-  if (deprecatedSeen !== null) DEPRECATED_TYPES.set(doc, deprecatedSeen);
+  // Rare: only then are the bytes walked again beside the decoded values, to say where they are.
+  if (deprecatedSeen) markDeprecated(buf, start, doc);
   return doc;
 }
 
+/** Bits of a deprecated-type mask: what a field held that the codec decoded as another type. */
+export const UNDEFINED = 1;
+export const SYMBOL = 2;
+export const DB_POINTER = 4;
+
 /**
- * The deprecated type ("symbol" or "undefined") a decoded document held somewhere, if any: bson
- * decodes a symbol as a string and undefined as a missing value (written back as null), so
- * storing such a document would silently change its types (write.ts refuses it).
+ * The deprecated types (a mask of UNDEFINED, SYMBOL, DB_POINTER) a decoded command document or
+ * array held in its field `key`, at any depth: bson decodes undefined as a missing value (written
+ * back as null), a symbol as a string and a DBPointer as a DBRef document, so the decoded value
+ * alone cannot say what was sent (deprecated-types.ts decides what to refuse). 0 when none.
  */
-export function deprecatedTypeIn(doc: Document): string | undefined {
-  return DEPRECATED_TYPES.get(doc);
+export function deprecatedAt(container: object, key: string | number): number {
+  return DEPRECATED.get(container)?.get(String(key)) ?? 0;
 }
 
-const DEPRECATED_TYPES = new WeakMap<Document, string>();
+/** The deprecated types a decoded command document or array held anywhere (a mask, 0 for none). */
+export function deprecatedMask(container: object): number {
+  let mask = 0;
+  for (const held of DEPRECATED.get(container)?.values() ?? []) mask |= held;
+  return mask;
+}
 
-/** The deprecated type met while decoding the current document (only bson decodes them). */
-let deprecatedSeen: string | null = null;
+/** The server's name of the types in a mask, for messages ("undefined", "symbol", "dbPointer"). */
+export function deprecatedNames(mask: number): string {
+  const names: string[] = [];
+  if (mask & UNDEFINED) names.push("undefined");
+  if (mask & SYMBOL) names.push("symbol");
+  if (mask & DB_POINTER) names.push("dbPointer");
+  return names.join(" and ");
+}
+
+/**
+ * The first deprecated type a decoded document held somewhere ("undefined", "symbol" or
+ * "dbPointer"), if any: storing such a document would silently change its types (write.ts
+ * refuses it).
+ */
+export function deprecatedTypeIn(doc: Document): string | undefined {
+  const mask = deprecatedMask(doc);
+  return mask === 0 ? undefined : deprecatedNames(mask & -mask);
+}
+
+/** Per decoded document or array: its fields (array indexes as strings) that held deprecated types. */
+const DEPRECATED = new WeakMap<object, Map<string, number>>();
+
+/** Whether the current document held a deprecated type (only bson decodes them). */
+let deprecatedSeen = false;
 
 /** bson's decoding of a document this decoder did not take, noting a deprecated type in it. */
 function bsonDecoded(buf: Buffer, start: number, end: number): Document {
   const doc = deserialize(buf.subarray(start, end));
-  // Only after bson took the bytes, so they are well-formed; fast-decoded levels hold neither type.
-  deprecatedSeen ??= deprecatedType(buf, start);
+  // Only after bson took the bytes, so they are well-formed; fast-decoded levels hold none.
+  deprecatedSeen ||= deprecatedIn(buf, start) !== 0;
   return doc;
 }
 
@@ -57,33 +92,76 @@ const FIXED_SIZES: Readonly<Record<number, number>> = {
   19: 16,
 };
 
+/** The deprecated type of an element's own type byte, or 0. */
+function deprecatedBit(type: number): number {
+  return type === 6 ? UNDEFINED : type === 14 ? SYMBOL : type === 12 ? DB_POINTER : 0;
+}
+
 /**
- * The first symbol (14) or undefined (6) in the well-formed document at `at`, by walking its
- * elements' types and sizes (values are skipped, not decoded); null when it holds neither.
+ * Walks the elements of the well-formed document at `at` by their types and sizes (values are
+ * skipped, not decoded), calling `visit` with each element's type, index, name bounds and value
+ * offset; `visit` returns the mask the element held. Returns the union.
  */
-function deprecatedType(buf: Buffer, at: number): string | null {
+function walk(
+  buf: Buffer,
+  at: number,
+  visit: (type: number, index: number, nameStart: number, valueAt: number) => number,
+): number {
   const last = at + buf.readInt32LE(at) - 1;
+  let mask = 0;
+  let index = 0;
   let i = at + 4;
   while (i < last) {
     const type = buf[i] ?? 0;
-    i = buf.indexOf(0, i + 1) + 1;
-    if (type === 6) return "undefined";
-    if (type === 14) return "symbol";
+    const nameStart = i + 1;
+    i = buf.indexOf(0, nameStart) + 1;
+    mask |= visit(type, index, nameStart, i);
+    index += 1;
     const fixed = FIXED_SIZES[type];
     if (fixed !== undefined) i += fixed;
-    else if (type === 3 || type === 4) {
-      const inner = deprecatedType(buf, i);
-      if (inner !== null) return inner;
-      i += buf.readInt32LE(i);
-    } else if (type === 2 || type === 13) i += 4 + buf.readInt32LE(i);
+    else if (type === 3 || type === 4 || type === 15) i += buf.readInt32LE(i);
+    else if (type === 2 || type === 13 || type === 14) i += 4 + buf.readInt32LE(i);
     else if (type === 5) i += 5 + buf.readInt32LE(i);
     else if (type === 12) i += 4 + buf.readInt32LE(i) + 12;
-    // Code with scope: its total size first (a symbol in its scope is not looked for).
-    else if (type === 15) i += buf.readInt32LE(i);
     else if (type === 11) i = buf.indexOf(0, buf.indexOf(0, i) + 1) + 1;
-    // null, minKey and maxKey hold no bytes; bson refused any other type.
+    // undefined, null, minKey and maxKey hold no bytes; bson refused any other type.
   }
-  return null;
+  return mask;
+}
+
+/** The deprecated types anywhere in the document at `at` (a code-with-scope's scope included). */
+function deprecatedIn(buf: Buffer, at: number): number {
+  return walk(buf, at, (type, _index, _name, valueAt) => {
+    if (type === 3 || type === 4) return deprecatedIn(buf, valueAt);
+    // Code with scope: total size, the code string, then the scope document.
+    if (type === 15) return deprecatedIn(buf, valueAt + 8 + buf.readInt32LE(valueAt + 4));
+    return deprecatedBit(type);
+  });
+}
+
+/**
+ * Records, for `decoded` (bson's or this decoder's value of the document at `at`) and every plain
+ * document and array in it, which fields held deprecated types. A value bson made a class of
+ * (a DBRef, a Code) is not entered: its field holds the mask of all it contains.
+ */
+function markDeprecated(buf: Buffer, at: number, decoded: object): number {
+  const isArray = Array.isArray(decoded);
+  let fields: Map<string, number> | undefined;
+  const mask = walk(buf, at, (type, index, nameStart, valueAt) => {
+    const key = isArray ? String(index) : buf.toString("utf8", nameStart, valueAt - 1);
+    let held = deprecatedBit(type);
+    if (type === 3 || type === 4) {
+      const value: unknown = (decoded as Record<string, unknown>)[key];
+      held =
+        value !== null && typeof value === "object" && (Array.isArray(value) || isPlainObject(value))
+          ? markDeprecated(buf, valueAt, value)
+          : deprecatedIn(buf, valueAt);
+    } else if (type === 15) held = deprecatedIn(buf, valueAt + 8 + buf.readInt32LE(valueAt + 4));
+    if (held !== 0) (fields ??= new Map()).set(key, held);
+    return held;
+  });
+  if (fields) DEPRECATED.set(decoded, fields);
+  return mask;
 }
 
 /** What a level returns when bson must decode it instead. */
