@@ -1,7 +1,7 @@
 import type { StatusListBody } from "../contracts/certificates.js";
 import { errors } from "../lib/errors.js";
 import { hubCopyMaxLag } from "./crypto/status-list.js";
-import { DEFAULT_TIME_ZONE, formatShown } from "../lib/local-time.js";
+import { formatShown } from "../lib/local-time.js";
 
 /**
  * `agreedAt` is the hub's clock, a list's `generatedAt` the home's: the home pushes right after the
@@ -17,15 +17,15 @@ const AGREEMENT_CLOCK_TOLERANCE_MS = 60_000;
  * revoked after agreeing (a penalty) saw its certificate carried over valid. The copy must be
  * within the lag the home keeps the hub's copy to (`hubCopyMaxLag`, the conformance kit's P06
  * bound: 15 minutes, or the list's ttl if longer) and made no earlier than the home agreed. Times
- * are written in the node's zone (`timeZone`) as its pages write theirs (`formatShown`).
+ * are written in the node's zone (`timeZone`, config.timeZone; no default, so a node in another
+ * zone never reads China's wall time) as its pages write theirs (`formatShown`).
  */
 export function refuseStaleHomeList(
   body: StatusListBody,
   now: Date,
   agreedAt: string | null,
-  timeZone?: string,
+  timeZone: string,
 ): void {
-  const zone = timeZone ?? DEFAULT_TIME_ZONE;
   const generated = Date.parse(body.generatedAt);
   const maxLagMs = hubCopyMaxLag(body.ttlMs);
   const agreed = agreedAt === null ? Number.NaN : Date.parse(agreedAt);
@@ -33,13 +33,13 @@ export function refuseStaleHomeList(
   if (now.getTime() - generated > maxLagMs)
     throw errors.conflict(
       "source_status_stale",
-      `全国中心保存的原籍省份证书状态列表生成于 ${formatShown(body.generatedAt, zone)}，已超过 ${Math.round(maxLagMs / 60_000)} 分钟未更新，可能未反映其后的注销或吊销，不能据此换发；请稍后再试，或请原籍省份检查其状态列表的推送`,
+      `全国中心保存的原籍省份证书状态列表生成于 ${formatShown(body.generatedAt, timeZone)}，已超过 ${Math.round(maxLagMs / 60_000)} 分钟未更新，可能未反映其后的注销或吊销，不能据此换发；请稍后再试，或请原籍省份检查其状态列表的推送`,
       details,
     );
   if (generated + AGREEMENT_CLOCK_TOLERANCE_MS < agreed)
     throw errors.conflict(
       "source_status_stale",
-      `全国中心保存的原籍省份证书状态列表生成于 ${formatShown(body.generatedAt, zone)}，早于原籍省份同意转籍的时间 ${formatShown(new Date(agreed), zone)}，不能据此换发；请待原籍省份推送新的状态列表后再试`,
+      `全国中心保存的原籍省份证书状态列表生成于 ${formatShown(body.generatedAt, timeZone)}，早于原籍省份同意转籍的时间 ${formatShown(new Date(agreed), timeZone)}，不能据此换发；请待原籍省份推送新的状态列表后再试`,
       details,
     );
 }

@@ -33,7 +33,7 @@ import {
 } from "./crypto/trust-files.js";
 import { buildTrustList, loadTrustList, type LoadedTrustList } from "./crypto/trust-list.js";
 import { keyCoversIssue, type TrustContext } from "./crypto/verify-qr.js";
-import { DEFAULT_TIME_ZONE, formatShown } from "../lib/local-time.js";
+import { formatShown } from "../lib/local-time.js";
 import { createHubKeys } from "./hub-keys.js";
 import { databaseTime } from "../lib/mongo.js";
 
@@ -61,8 +61,8 @@ export interface SigningOptions {
   rotationLeadMs?: number;
   logger: Logger;
   clock?: () => Date;
-  /** The zone times in refusals are written in (the node's TIME_ZONE); CST by default. */
-  timeZone?: string;
+  /** The node's zone (TIME_ZONE): its refusals' times and its verifier's verdicts are written in it. */
+  timeZone: string;
 }
 
 /** How long the node's own lists may be used, and how often verifiers should refresh them. */
@@ -244,10 +244,9 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       const active = keys().active("certificate");
       if (!keyCoversIssue(active.key, issuedAt)) {
         // Written as the officer's pages write times, so the message reads like the screen around it.
-        const zone = opts.timeZone ?? DEFAULT_TIME_ZONE;
         throw errors.conflict(
           "signing_key_not_valid_at_issue",
-          `签发时间 ${formatShown(issuedAt, zone)} 早于本节点当前签名密钥的启用时间 ${formatShown(active.key.validFrom, zone)}，签出的证书将无法通过核验，已拒绝签发；请检查服务器时钟`,
+          `签发时间 ${formatShown(issuedAt, opts.timeZone)} 早于本节点当前签名密钥的启用时间 ${formatShown(active.key.validFrom, opts.timeZone)}，签出的证书将无法通过核验，已拒绝签发；请检查服务器时钟`,
           { kid: active.kid, keyValidFrom: active.key.validFrom, issuedAt },
         );
       }
@@ -358,9 +357,10 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       forgetStatus();
     },
     /**
-     * Everything this node's verifier trusts right now. `currentStatusOf`: that province's status
-     * from the hub, read now (issuing on its certificate); `recentStatusOf`: a peer's unexpired list,
-     * else the hub's copy at most a minute old (verifying its certificate).
+     * Everything this node's verifier trusts right now, and the node's zone (TIME_ZONE) its verdicts
+     * write times in. `currentStatusOf`: that province's status from the hub, read now (issuing on
+     * its certificate); `recentStatusOf`: a peer's unexpired list, else the hub's copy at most a
+     * minute old (verifying its certificate).
      */
     async trustContext(
       options: { currentStatusOf?: string; recentStatusOf?: string } = {},
@@ -391,7 +391,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
         const list = await remote.recentHubStatusList(opts.hub, national, recent);
         if (list) statusLists.set(recent, list);
       }
-      return { lists, statusLists };
+      return { lists, statusLists, timeZone: opts.timeZone };
     },
   };
 }

@@ -54,8 +54,8 @@ export interface TransferIssuancePorts {
   divisionName(code: string): string;
   onOutbox?: () => void;
   clock?: () => Date;
-  /** The node's zone (TIME_ZONE), for the times its refusals write; China's when not given. */
-  timeZone?: string;
+  /** The node's zone (TIME_ZONE), for the times its refusals write. */
+  timeZone: string;
 }
 
 /**

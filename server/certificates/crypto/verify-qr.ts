@@ -10,17 +10,18 @@ import { getStatusBits, type LoadedStatusList } from "./status-list.js";
 import { createVerifier, type Verifier } from "./suites.js";
 import { trustState, type LoadedTrustList } from "./trust-list.js";
 import { calendarDateText } from "../../contracts/calendar-text.js";
-import { DEFAULT_TIME_ZONE, formatShown } from "../../lib/local-time.js";
+import { formatShown } from "../../lib/local-time.js";
 
 /** A verifier's offline knowledge: verified trust lists and (optionally) status lists per province. */
 export interface TrustContext {
   lists: readonly LoadedTrustList[];
   statusLists?: ReadonlyMap<string, LoadedStatusList>;
   /**
-   * The zone times in verdict messages are written in (the node's TIME_ZONE); CST by default. They
-   * are written as the verify page prints its own (`formatShown`), as the page shows them verbatim.
+   * The zone times in verdict messages are written in (the node's TIME_ZONE, config.timeZone; no
+   * default: a node in another zone must not date a verdict in China's). They are written as the
+   * verify page prints its own (`formatShown`), as the page shows them verbatim.
    */
-  timeZone?: string;
+  timeZone: string;
 }
 
 /** Phone and PC clocks drift; times within this margin are not held against a certificate. */
@@ -105,7 +106,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (trust.state === "expired") {
     return result(
       "trust_list_expired",
-      `信任列表已于 ${formatShown(trust.validUntil, ctx.timeZone ?? DEFAULT_TIME_ZONE)} 过期，无法确认证书有效，请更新信任列表`,
+      `信任列表已于 ${formatShown(trust.validUntil, ctx.timeZone)} 过期，无法确认证书有效，请更新信任列表`,
       { claims, trust, warnings },
     );
   }
@@ -143,7 +144,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (state !== "valid") {
     return result(
       "status_not_valid",
-      `证书已${CERTIFICATE_STATUS_LABELS[state]}（状态截至 ${formatShown(statusList.body.generatedAt, ctx.timeZone ?? DEFAULT_TIME_ZONE)}）`,
+      `证书已${CERTIFICATE_STATUS_LABELS[state]}（状态截至 ${formatShown(statusList.body.generatedAt, ctx.timeZone)}）`,
       { ...authentic, status },
     );
   }
@@ -187,6 +188,6 @@ export function keyCoversIssue(key: Pick<TrustListKey, "validFrom" | "validTo">,
 }
 
 /** For callers that show the list's age without verifying a certificate. */
-export function trustStates(ctx: TrustContext, now: Date): TrustState[] {
+export function trustStates(ctx: Pick<TrustContext, "lists">, now: Date): TrustState[] {
   return ctx.lists.map((l) => trustState(l, now));
 }

@@ -11,6 +11,7 @@ import {
   officer,
   pendingIssuanceOf,
 } from "./support.js";
+import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 
 type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
@@ -94,7 +95,9 @@ describe("a rotated certificate key reaches the hub before it signs", function (
     const online = await anotherInstance(beijing, () => later).facade.verifyText(qr);
     expect(online).to.deep.include({ ok: true, authentic: true, code: "valid" });
     expect(online.trust?.issuer).to.equal("hub");
-    expect(verifyQrText(qr, { lists: [await nationalList()] }, later).code).to.equal("valid");
+    expect(
+      verifyQrText(qr, { lists: [await nationalList()], timeZone: NODE_TIME_ZONE }, later).code,
+    ).to.equal("valid");
   });
 
   it("when the switch comes before the hub lists the new key, then issuance is refused signing_key_not_at_hub and leaves nothing; once the node's own push has listed it, the same issuance goes through and verifies against the hub's list", async () => {
@@ -123,7 +126,10 @@ describe("a rotated certificate key reaches the hub before it signs", function (
       await inst.facade.issuance.issue(officer, pending);
       const { qr, kid } = await qrOf(province, pass.idNumber);
       expect(kid).to.equal(rotatedTo);
-      expect(verifyQrText(qr, { lists: [await nationalList(hubOfThis)] }, new Date()).code).to.equal("valid");
+      expect(
+        verifyQrText(qr, { lists: [await nationalList(hubOfThis)], timeZone: NODE_TIME_ZONE }, new Date())
+          .code,
+      ).to.equal("valid");
     } finally {
       await province.stop();
       await hubOfThis.node.stop();

@@ -27,7 +27,7 @@ describe("the node's status list signed near a certificate key's switch, on an i
   }
 
   it("when the database's time is past the switch and the instance's is not, then the list is signed by the new key and verifies", async () => {
-    const { provinceCode, certificates } = node.ctx.config;
+    const { provinceCode, certificates, timeZone } = node.ctx.config;
     const signingOn = (conn: Connection) =>
       createSigningService(conn, {
         provinceCode: provinceCode ?? "",
@@ -36,6 +36,7 @@ describe("the node's status list signed near a certificate key's switch, on an i
         trustDemo: false,
         peers: [],
         logger: node.ctx.logger,
+        timeZone,
       });
     // The switch 30 minutes from now; the database's clock an hour ahead of this instance's.
     const next = await signingOn(node.ctx.conn).rotate("certificate", { leadMs: 30 * 60_000 });

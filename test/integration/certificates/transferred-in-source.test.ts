@@ -18,6 +18,7 @@ import { AppError } from "../../../server/lib/errors.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { aNewIdNumber } from "../hub/support.js";
 import { aProvinceKey, aTrustList } from "../../unit/certificates/trust-fixtures.js";
+import { NODE_TIME_ZONE, OTHER_NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 
 const DAY = 86_400_000;
 type Tail<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
@@ -118,12 +119,16 @@ const signed = (record: CertificateRecord, key: ReturnType<typeof aProvinceKey>,
   qr,
 });
 
-/** 北京's transfer issuance over `source`, verifying with `lists` and 江苏's status list. */
+/**
+ * 北京's transfer issuance over `source`, verifying with `lists` and 江苏's status list, on a node
+ * whose zone (TIME_ZONE) is `timeZone`.
+ */
 async function issueAtBeijing(
   conn: Connection,
   source: AcceptedTransfer["source"],
   trust: { lists: LoadedTrustList[]; status: ReturnType<typeof jiangsuAfterRotation>["status"] },
   now: Date,
+  timeZone = NODE_TIME_ZONE,
 ): Promise<CertificateRecord> {
   const record = source?.record;
   if (!record) throw new Error("no source");
@@ -164,6 +169,7 @@ async function issueAtBeijing(
     provinceCode: "110000",
     divisionName: () => "北京市道路运输管理机构",
     clock: () => now,
+    timeZone,
   });
   return service.issue(bjOfficer, `case-${record.certificateNo}`);
 }
@@ -276,6 +282,43 @@ describe("issuance on a transfer: the home's signed record is bound to its key's
       expect(err.message).to.match(/[\u4e00-\u9fff]/);
       expect(await issuedHere(genuine.certificateNo)).to.equal(0);
     }
+  });
+
+  it("when the node's zone is not the default and the hub's copy of the home's status list is stale, then the refusal dates the copy on that zone's day, not China's", async () => {
+    // 03:00 UTC: 11:00 on 7 December in China, still 6 December (22:00) in New York.
+    const now = new Date("2026-12-07T03:00:00.000Z");
+    const home = jiangsuAfterRotation(now);
+    const record = aVersionTwoRecord(now);
+    const qr = qrOf(record, home.k2);
+    // 江苏's list as the hub kept it an hour ago (02:00 UTC): older than the 15 minutes allowed.
+    const hourOld = loadStatusList(
+      buildStatusList(
+        {
+          provinceCode: "320000",
+          bits: emptyStatusBits(),
+          now: new Date(now.getTime() - 60 * 60_000),
+          validForSeconds: 86_400,
+        },
+        home.k2.sealing,
+      ),
+      home.list.body.keys,
+    );
+    if (!hourOld) throw new Error("status list did not load");
+    const issue = (timeZone: string) =>
+      refusal(
+        issueOn(
+          { record, signature: signed(record, home.k2, qr) },
+          { lists: [home.list], status: hourOld },
+          now,
+          timeZone,
+        ),
+      );
+    const there = await issue(OTHER_NODE_TIME_ZONE);
+    expect(there.code).to.equal("source_status_stale");
+    expect(there.message).to.include("生成于 2026年12月6日 21:00:00，");
+    // The same refusal on a node in China: the zone handed in is the one written.
+    expect((await issue(NODE_TIME_ZONE)).message).to.include("生成于 2026年12月7日 10:00:00，");
+    expect(await issuedHere(record.certificateNo)).to.equal(0);
   });
 
   it("when the record's key is only on a trust list that has run out, then the record is not taken as the home's", async () => {

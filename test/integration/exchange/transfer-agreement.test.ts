@@ -73,6 +73,7 @@ describe("cross-province exchange: from a transfer's agreement to its issuance, 
       trustDemo: false,
       peers: [],
       logger: jiangsu.ctx.logger,
+      timeZone: jiangsu.ctx.config.timeZone,
       clock: () => earlier,
     }).statusListDocument({ fresh: true });
     const lists = hub.node.ctx.conn.collection("hub_status_lists");

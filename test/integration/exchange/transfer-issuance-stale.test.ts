@@ -34,6 +34,7 @@ describe("cross-province exchange: issuance on a transfer refused on a stale hom
       trustDemo: false,
       peers: [],
       logger: jiangsu.ctx.logger,
+      timeZone: jiangsu.ctx.config.timeZone,
       clock: () => earlier,
     }).statusListDocument({ fresh: true });
     const lists = hub.node.ctx.conn.collection("hub_status_lists");

@@ -178,6 +178,7 @@ describe("demo network: hub, 江苏 and 北京, each with its own database", fun
       trustDemo: false,
       peers: [],
       logger: jiangsu.ctx.logger,
+      timeZone: jiangsu.ctx.config.timeZone,
       clock: () => new Date(Date.now() + 10 * 60_000),
     });
     const jsClient = createNodeClient({ key: loadOrCreateNodeKey(jiangsu.nodeKeyDir), peer: hub.peer, log: createMessageLog(jiangsu.ctx.conn) });

@@ -12,6 +12,7 @@ import {
 import { createStatusListService } from "../../../server/hub/status-lists.js";
 import { AppError } from "../../../server/lib/errors.js";
 import { eventually } from "../../helpers/eventually.js";
+import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 import { anotherInstance, aPass } from "../certificates/support.js";
 import { anOutboxEvent, aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
 
@@ -106,7 +107,7 @@ describe("the hub's national list ends a rotated key when the node ended it", fu
     );
     const listed = (await national()).body.keys.find((k) => k.kid === leaked.kid);
     expect(
-      verifyQrText(qr, { lists: [await national()] }, hourLater).code,
+      verifyQrText(qr, { lists: [await national()], timeZone: NODE_TIME_ZONE }, hourLater).code,
       `hub lists it until ${listed?.validTo}`,
     ).to.equal("key_not_valid_at_issue");
   });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { StatusListBody } from "../../../server/contracts/certificates.js";
 import { refuseStaleHomeList } from "../../../server/certificates/home-status.js";
+import { NODE_TIME_ZONE, OTHER_NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 
 /** The hub's copy of a home province's status list, made at `generatedAt`, kept 15 minutes. */
 const aHomeList = (generatedAt: string): StatusListBody => ({
@@ -21,7 +22,7 @@ const aHomeList = (generatedAt: string): StatusListBody => ({
 });
 
 /** The refusal's message; fails the test when nothing is refused. */
-function refusal(body: StatusListBody, now: Date, agreedAt: string | null, timeZone?: string): string {
+function refusal(body: StatusListBody, now: Date, agreedAt: string | null, timeZone: string): string {
   try {
     refuseStaleHomeList(body, now, agreedAt, timeZone);
   } catch (err) {
@@ -37,6 +38,7 @@ describe("refusing a transfer issuance on a stale copy of the home province's st
       aHomeList("2026-12-06T16:30:05.000Z"),
       new Date("2026-12-06T17:00:00.000Z"),
       null,
+      NODE_TIME_ZONE,
     );
     expect(message).to.include("生成于 2026年12月7日 00:30:05，");
     expect(message).to.not.match(/\d{4}-\d{2}-\d{2}/);
@@ -51,9 +53,22 @@ describe("refusing a transfer issuance on a stale copy of the home province's st
       aHomeList("2026-12-06T16:30:05.000Z"),
       new Date("2026-12-06T16:35:00.000Z"),
       "2026-12-06T16:33:00.000Z",
+      NODE_TIME_ZONE,
     );
     expect(message).to.include(
       "生成于 2026年12月7日 00:30:05，早于原籍省份同意转籍的时间 2026年12月7日 00:33:00，",
+    );
+  });
+
+  it("when the node's zone is not the default, then the copy's and the agreement's times are written on that zone's date, not China's", () => {
+    const message = refusal(
+      aHomeList("2026-12-06T16:30:05.000Z"),
+      new Date("2026-12-06T16:35:00.000Z"),
+      "2026-12-06T16:33:00.000Z",
+      OTHER_NODE_TIME_ZONE,
+    );
+    expect(message).to.include(
+      "生成于 2026年12月6日 11:30:05，早于原籍省份同意转籍的时间 2026年12月6日 11:33:00，",
     );
   });
 
@@ -63,6 +78,7 @@ describe("refusing a transfer issuance on a stale copy of the home province's st
         aHomeList("2026-12-06T16:34:00.000Z"),
         new Date("2026-12-06T16:35:00.000Z"),
         "2026-12-06T16:33:00.000Z",
+        NODE_TIME_ZONE,
       ),
     ).to.not.throw();
   });

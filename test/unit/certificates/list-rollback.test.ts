@@ -11,6 +11,7 @@ import {
   verifyQrText,
   type LoadedStatusList,
 } from "../../../server/certificates/index.js";
+import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 import { createRemoteLists } from "../../../server/certificates/remote-lists.js";
 import type { TrustListKey } from "../../../server/contracts/certificates.js";
 import { createLogger } from "../../../server/lib/logger.js";
@@ -80,7 +81,11 @@ describe("signed lists a verifier fetches from others", () => {
     expect(second.status?.body.generatedAt).to.equal(AT_1000.toISOString());
     const verdict = verifyQrText(
       qr,
-      { lists: second.list ? [second.list] : [], statusLists: statusOf(second.status) },
+      {
+        lists: second.list ? [second.list] : [],
+        statusLists: statusOf(second.status),
+        timeZone: NODE_TIME_ZONE,
+      },
       NOW,
     );
     expect(verdict).to.deep.include({ authentic: true, ok: false, code: "status_not_valid" });
@@ -129,7 +134,11 @@ describe("signed lists a verifier fetches from others", () => {
     expect(recent?.body.generatedAt).to.equal(AT_1000.toISOString());
     const current = await remote.hubStatusList(hub, national, "320000");
     expect(current?.body.generatedAt).to.equal(AT_1000.toISOString());
-    const verdict = verifyQrText(qr, { lists: [national], statusLists: statusOf(recent) }, NOW);
+    const verdict = verifyQrText(
+      qr,
+      { lists: [national], statusLists: statusOf(recent), timeZone: NODE_TIME_ZONE },
+      NOW,
+    );
     expect(verdict.status?.state).to.equal("revoked");
   });
 

@@ -6,6 +6,7 @@ import {
   emptyStatusBits,
   verifyQrText,
 } from "../../../server/certificates/index.js";
+import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 import { createRemoteLists } from "../../../server/certificates/remote-lists.js";
 import type { TrustAnchor, TrustListKey } from "../../../server/contracts/certificates.js";
 import { createLogger } from "../../../server/lib/logger.js";
@@ -76,7 +77,7 @@ describe("a peer's trust anchor", () => {
     expect(entry.status).to.equal(null);
     const verdict = verifyQrText(
       peer.qr,
-      { lists: entry.list ? [entry.list] : [], statusLists: new Map() },
+      { lists: entry.list ? [entry.list] : [], statusLists: new Map(), timeZone: NODE_TIME_ZONE },
       new Date(),
     );
     expect(verdict.authentic).to.equal(false);
@@ -101,7 +102,11 @@ describe("a peer's trust anchor", () => {
     expect(forgedEntry).to.deep.include({ list: null, status: null });
     expect(peer.asked).to.not.include("/api/certificates/trust-anchors");
     expect(
-      verifyQrText(peer.qr, { lists: [national], statusLists: new Map() }, new Date()).authentic,
+      verifyQrText(
+        peer.qr,
+        { lists: [national], statusLists: new Map(), timeZone: NODE_TIME_ZONE },
+        new Date(),
+      ).authentic,
     ).to.equal(false);
 
     peer.docs.set("/api/certificates/status-list", genuine.statusList);

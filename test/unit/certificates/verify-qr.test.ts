@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync, inflateSync } from "node:zlib";
 import { aProvinceKey, aTrustList, sampleClaims, sealSample } from "./trust-fixtures.js";
+import { NODE_TIME_ZONE, OTHER_NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 
@@ -27,7 +28,7 @@ for (const suite of ["ed25519", "sm2-sm3"] as SignatureSuite[]) {
     const qr = sealSample(jiangsu.sealing);
 
     it("when the QR is verified against the trust list, then it is authentic and every field decodes", () => {
-      const r = verifyQrText(qr, { lists: [list] }, NOW);
+      const r = verifyQrText(qr, { lists: [list], timeZone: NODE_TIME_ZONE }, NOW);
       expect(r).to.deep.include({ ok: true, authentic: true, code: "valid" });
       expect(r.claims).to.deep.equal({ ...sampleClaims, suite, kid: jiangsu.kid });
       expect(r.trust?.state).to.equal("fresh");
@@ -46,7 +47,11 @@ for (const suite of ["ed25519", "sm2-sm3"] as SignatureSuite[]) {
         for (let i = 0; i < bytes.length; i++) {
           const copy = Buffer.from(bytes);
           copy[i] = (copy[i] ?? 0) ^ 0x01;
-          const r = verifyQrText(QR_PREFIX + base45.encode(wrap(copy)), { lists: [list] }, NOW);
+          const r = verifyQrText(
+            QR_PREFIX + base45.encode(wrap(copy)),
+            { lists: [list], timeZone: NODE_TIME_ZONE },
+            NOW,
+          );
           expect(r.ok, `byte ${i}`).to.equal(false);
           expect(r.authentic, `byte ${i}`).to.equal(false);
           codes.add(r.code);
@@ -60,20 +65,32 @@ for (const suite of ["ed25519", "sm2-sm3"] as SignatureSuite[]) {
 
     it("when the signing key is not on the trust list, then the verdict is unknown_issuer_key", () => {
       const stranger = aProvinceKey(suite, "320000");
-      expect(verifyQrText(sealSample(stranger.sealing), { lists: [list] }, NOW).code).to.equal(
-        "unknown_issuer_key",
-      );
+      expect(
+        verifyQrText(sealSample(stranger.sealing), { lists: [list], timeZone: NODE_TIME_ZONE }, NOW).code,
+      ).to.equal("unknown_issuer_key");
     });
 
     it("when a payload signed by one province claims another, then the verdict is issuer_mismatch", () => {
-      const r = verifyQrText(sealSample(jiangsu.sealing, { provinceCode: "110000" }), { lists: [list] }, NOW);
+      const r = verifyQrText(
+        sealSample(jiangsu.sealing, { provinceCode: "110000" }),
+        { lists: [list], timeZone: NODE_TIME_ZONE },
+        NOW,
+      );
       expect(r).to.deep.include({ ok: false, code: "issuer_mismatch" });
     });
 
     it("when the trust list has expired, then the verdict refuses with trust_list_expired; when only stale, it is valid with a warning", () => {
-      const expired = verifyQrText(qr, { lists: [list] }, new Date(NOW.getTime() + 8 * 86_400_000));
+      const expired = verifyQrText(
+        qr,
+        { lists: [list], timeZone: NODE_TIME_ZONE },
+        new Date(NOW.getTime() + 8 * 86_400_000),
+      );
       expect(expired).to.deep.include({ ok: false, authentic: false, code: "trust_list_expired" });
-      const stale = verifyQrText(qr, { lists: [list] }, new Date(NOW.getTime() + 2 * 86_400_000));
+      const stale = verifyQrText(
+        qr,
+        { lists: [list], timeZone: NODE_TIME_ZONE },
+        new Date(NOW.getTime() + 2 * 86_400_000),
+      );
       expect(stale).to.deep.include({ ok: true, code: "valid" });
       expect(stale.trust?.state).to.equal("stale");
       expect(stale.warnings.join()).to.contain("信任列表");
@@ -87,13 +104,13 @@ for (const suite of ["ed25519", "sm2-sm3"] as SignatureSuite[]) {
         [peerCopy, national],
         [national, peerCopy],
       ]) {
-        const r = verifyQrText(qr, { lists }, later);
+        const r = verifyQrText(qr, { lists, timeZone: NODE_TIME_ZONE }, later);
         expect(r).to.deep.include({ ok: true, authentic: true, code: "valid" });
         expect(r.trust).to.deep.include({ state: "fresh", generatedAt: later.toISOString() });
       }
       // Only when no current list vouches for the key is the answer trust_list_expired.
       const { list: otherProvinces } = aTrustList([aProvinceKey(suite, "110000").entry], { now: later });
-      const r = verifyQrText(qr, { lists: [peerCopy, otherProvinces] }, later);
+      const r = verifyQrText(qr, { lists: [peerCopy, otherProvinces], timeZone: NODE_TIME_ZONE }, later);
       expect(r).to.deep.include({ ok: false, code: "trust_list_expired" });
     });
 
@@ -106,7 +123,11 @@ for (const suite of ["ed25519", "sm2-sm3"] as SignatureSuite[]) {
       );
       const status = loadStatusList(file, list.body.keys);
       expect(status).to.not.equal(null);
-      const r = verifyQrText(qr, { lists: [list], statusLists: new Map([["320000", status!]]) }, NOW);
+      const r = verifyQrText(
+        qr,
+        { lists: [list], statusLists: new Map([["320000", status!]]), timeZone: NODE_TIME_ZONE },
+        NOW,
+      );
       expect(r).to.deep.include({ ok: false, authentic: true, code: "status_not_valid" });
       expect(r.status).to.deep.equal({ state: "revoked", asOf: NOW.toISOString(), source: "status_list" });
     });
@@ -130,7 +151,10 @@ describe("verification edge cases", () => {
       ["", "not_roadcert_certificate"],
     ];
     for (const [text, code] of cases)
-      expect(verifyQrText(text, { lists: [list] }, NOW).code, text.slice(0, 20)).to.equal(code);
+      expect(
+        verifyQrText(text, { lists: [list], timeZone: NODE_TIME_ZONE }, NOW).code,
+        text.slice(0, 20),
+      ).to.equal(code);
   });
 
   it("when a correctly signed payload repeats a claim or uses a non-shortest length, then it is malformed, not read one way or another", () => {
@@ -155,17 +179,27 @@ describe("verification edge cases", () => {
         encode(["Signature1", protectedBytes!, new Uint8Array(0), bad], rfc8949EncodeOptions),
       );
       const forged = encode(new Tagged(18, [protectedBytes, new Map(), bad, sig]), rfc8949EncodeOptions);
-      const r = verifyQrText(QR_PREFIX + base45.encode(Buffer.from(forged)), { lists: [list] }, NOW);
+      const r = verifyQrText(
+        QR_PREFIX + base45.encode(Buffer.from(forged)),
+        { lists: [list], timeZone: NODE_TIME_ZONE },
+        NOW,
+      );
       expect(r.code).to.equal("malformed_payload");
     }
   });
 
   it("when there is no trust list at all, then the verdict is no_trust_list", () => {
-    expect(verifyQrText(sealSample(key.sealing), { lists: [] }, NOW).code).to.equal("no_trust_list");
+    expect(verifyQrText(sealSample(key.sealing), { lists: [], timeZone: NODE_TIME_ZONE }, NOW).code).to.equal(
+      "no_trust_list",
+    );
   });
 
   it("when the certificate's validity has ended, then it is authentic but certificate_expired", () => {
-    const r = verifyQrText(sealSample(key.sealing, { validTo: "2026-05-30" }), { lists: [list] }, NOW);
+    const r = verifyQrText(
+      sealSample(key.sealing, { validTo: "2026-05-30" }),
+      { lists: [list], timeZone: NODE_TIME_ZONE },
+      NOW,
+    );
     expect(r).to.deep.include({ ok: false, authentic: true, code: "certificate_expired" });
   });
 
@@ -174,8 +208,11 @@ describe("verification edge cases", () => {
     const scoped = aTrustList([key.entry, beijing.entry], { now: NOW, provinces: ["320000"] });
     expect(scoped.list.droppedKeys).to.equal(1);
     expect(
-      verifyQrText(sealSample(beijing.sealing, { provinceCode: "110000" }), { lists: [scoped.list] }, NOW)
-        .code,
+      verifyQrText(
+        sealSample(beijing.sealing, { provinceCode: "110000" }),
+        { lists: [scoped.list], timeZone: NODE_TIME_ZONE },
+        NOW,
+      ).code,
     ).to.equal("unknown_issuer_key");
   });
 
@@ -188,6 +225,38 @@ describe("verification edge cases", () => {
       payload: Buffer.from('{"format":"roadcert-trust-list/1"}').toString("base64url"),
     };
     expect(loadTrustList(altered, [aTrustList([key.entry]).anchor]).ok).to.equal(false);
+  });
+});
+
+describe("times in a verdict on a node whose zone is not the default", () => {
+  const key = aProvinceKey("ed25519", "320000");
+  // Made at 00:00 UTC: 08:00 that day in China, 20:00 the day before in New York.
+  const { list } = aTrustList([key.entry], { now: NOW, validForSeconds: 7 * 86_400 });
+  const qr = sealSample(key.sealing);
+
+  it("when the node's zone is not the default, then an expired trust list's end is written on that zone's date, not China's", () => {
+    const weekOn = new Date(NOW.getTime() + 8 * 86_400_000);
+    const there = verifyQrText(qr, { lists: [list], timeZone: OTHER_NODE_TIME_ZONE }, weekOn);
+    expect(there).to.deep.include({ code: "trust_list_expired" });
+    expect(there.message).to.include("信任列表已于 2026年6月7日 20:00:00 过期");
+    // The same verdict on a node in China: the zone passed is the one written.
+    const home = verifyQrText(qr, { lists: [list], timeZone: NODE_TIME_ZONE }, weekOn);
+    expect(home.message).to.include("信任列表已于 2026年6月8日 08:00:00 过期");
+  });
+
+  it("when the node's zone is not the default, then a revoked certificate's status is dated in that zone", () => {
+    const bits = emptyStatusBits();
+    setStatusBits(bits, sampleClaims.statusIndex, "revoked");
+    const file = buildStatusList(
+      { provinceCode: "320000", bits, now: NOW, validForSeconds: 3600 },
+      key.sealing,
+    );
+    const statusLists = new Map([["320000", loadStatusList(file, list.body.keys)!]]);
+    const there = verifyQrText(qr, { lists: [list], statusLists, timeZone: OTHER_NODE_TIME_ZONE }, NOW);
+    expect(there).to.deep.include({ code: "status_not_valid" });
+    expect(there.message).to.include("状态截至 2026年5月31日 20:00:00");
+    const home = verifyQrText(qr, { lists: [list], statusLists, timeZone: NODE_TIME_ZONE }, NOW);
+    expect(home.message).to.include("状态截至 2026年6月1日 08:00:00");
   });
 });
 
@@ -216,11 +285,15 @@ describe("key rotation", () => {
           validTo: k.validTo,
         }));
       const { list } = aTrustList(entries, { now: NOW });
-      expect(verifyQrText(oldQr, { lists: [list] }, NOW).code).to.equal("valid");
-      expect(verifyQrText(newQr, { lists: [list] }, NOW).code).to.equal("valid");
+      expect(verifyQrText(oldQr, { lists: [list], timeZone: NODE_TIME_ZONE }, NOW).code).to.equal("valid");
+      expect(verifyQrText(newQr, { lists: [list], timeZone: NODE_TIME_ZONE }, NOW).code).to.equal("valid");
       // The old key cannot sign anything dated after its rotation.
       expect(
-        verifyQrText(sealSample(old, { issuedAt: "2026-05-01T00:00:00.000Z" }), { lists: [list] }, NOW).code,
+        verifyQrText(
+          sealSample(old, { issuedAt: "2026-05-01T00:00:00.000Z" }),
+          { lists: [list], timeZone: NODE_TIME_ZONE },
+          NOW,
+        ).code,
       ).to.equal("key_not_valid_at_issue");
       // Reopening the store keeps both keys.
       expect(

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { issueOnto, refuseRenewal } from "../../../server/certificates/lifecycle.js";
 import { verifyQrText } from "../../../server/certificates/index.js";
+import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 import { checkEndDate } from "../../../server/exchange/exchange-dates.js";
 import { aProvinceKey, aTrustList, sealSample } from "../certificates/trust-fixtures.js";
 
@@ -46,11 +47,15 @@ describe("calendar dates in the server's messages", () => {
     const key = aProvinceKey("ed25519", "320000");
     const now = new Date("2026-06-01T00:00:00Z");
     const { list } = aTrustList([key.entry], { now });
-    const expired = verifyQrText(sealSample(key.sealing, { validTo: "2026-05-30" }), { lists: [list] }, now);
+    const expired = verifyQrText(
+      sealSample(key.sealing, { validTo: "2026-05-30" }),
+      { lists: [list], timeZone: NODE_TIME_ZONE },
+      now,
+    );
     expect(expired.message).to.equal("证书已于 2026年5月30日 到期");
     const early = verifyQrText(
       sealSample(key.sealing, { validFrom: "2026-06-03", validTo: "2032-06-02" }),
-      { lists: [list] },
+      { lists: [list], timeZone: NODE_TIME_ZONE },
       now,
     );
     expect(early.message).to.equal("证书自 2026年6月3日 起有效");
