@@ -68,13 +68,20 @@ export function createApp({ config, logger, conn, features, readiness }: AppDeps
   app.use(rejectMalformedPath);
   // The raw bytes are kept because signed inter-node messages (RFC 9530 Content-Digest) are
   // checked over exactly what was sent, not over a re-serialisation of the parsed value.
-  app.use(
+  const json = (inflate: boolean) =>
     express.json({
       limit: "2mb",
+      inflate,
       verify: (req, _res, buf) => {
         (req as express.Request).rawBody = buf;
       },
-    }),
+    });
+  // Under the inter-node prefix a compressed body is refused (415) rather than inflated: `verify`
+  // sees the inflated bytes, so the digest would be checked over bytes that were never sent.
+  const nodeJson = json(false);
+  const anyJson = json(true);
+  app.use((req, res, next) =>
+    (req.path.startsWith(`/api${HUB_API_PREFIX}/`) ? nodeJson : anyJson)(req, res, next),
   );
   app.use(normaliseBody);
 

@@ -62,7 +62,7 @@ export function exchangeChecks(k: HubContext): Check[] {
     ],
     [
       "E05",
-      "an answer to a case never sent to this province is refused (404 case_not_found)",
+      "an answer to an unknown case id is refused (404 case_not_found, signed)",
       async () => {
         const raw = await send(
           "POST",
@@ -70,6 +70,7 @@ export function exchangeChecks(k: HubContext): Check[] {
           JSON.stringify({ outcome: "acknowledged", officer }),
         );
         refusedWith(raw, 404, "case_not_found");
+        verifySigned(raw);
         return "refused";
       },
     ],
@@ -84,7 +85,7 @@ export function exchangeChecks(k: HubContext): Check[] {
     ],
     [
       "E07",
-      "a notice document for a case never sent is refused (404 case_not_found)",
+      "a notice document for an unknown case id is refused (404 case_not_found, signed)",
       async () => {
         const data = Buffer.concat([Buffer.from("%PDF-1.7\n", "latin1"), randomBytes(32)]);
         const raw = await send(
@@ -104,13 +105,11 @@ export function exchangeChecks(k: HubContext): Check[] {
     ],
     [
       "E08",
-      "a notice document of a case this province is not party to is not given (404 case_not_found)",
+      "a notice document of an unknown case id is not given (404 case_not_found, signed)",
       async () => {
-        refusedWith(
-          await send("GET", `${EXCHANGE}/cases/${unknownCase()}/documents/${"0".repeat(64)}`),
-          404,
-          "case_not_found",
-        );
+        const raw = await send("GET", `${EXCHANGE}/cases/${unknownCase()}/documents/${"0".repeat(64)}`);
+        refusedWith(raw, 404, "case_not_found");
+        verifySigned(raw);
         return "refused";
       },
     ],

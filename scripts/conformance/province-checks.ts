@@ -111,7 +111,21 @@ function datesNotCovered(own: TrustListKey, national: TrustListKey): string[] {
   return gaps;
 }
 
-export async function runProvinceChecks(options: { provinceUrl: string; hubUrl?: string; now?: Date }): Promise<CheckResult[]> {
+/** The hub's Ed25519 public key (base64url x) as its identity publishes it. */
+async function hubIdentityKey(hub: string): Promise<string> {
+  const r = await getJson(`${hub}/api/hub/v1/identity`);
+  const publicKey = (r.body as { publicKey?: unknown } | null)?.publicKey;
+  must(r.status === 200 && typeof publicKey === "string", `the hub's identity answered ${r.status} without a public key`);
+  return publicKey;
+}
+
+export async function runProvinceChecks(options: {
+  provinceUrl: string;
+  hubUrl?: string;
+  /** The hub's pinned node key (base64url x, HUB_PUBLIC_KEY); else its published identity's. */
+  hubPublicKey?: string;
+  now?: Date;
+}): Promise<CheckResult[]> {
   const base = options.provinceUrl.replace(/\/+$/, "");
   const now = options.now ?? new Date();
   const results: CheckResult[] = [];
@@ -179,12 +193,19 @@ export async function runProvinceChecks(options: { provinceUrl: string; hubUrl?:
 
   if (options.hubUrl) {
     const hub = options.hubUrl.replace(/\/+$/, "");
-    await check("P05", "the hub's national trust list carries every current key of the province, dated to cover the province's own dates", async () => {
+    await check("P05", "the hub's national trust list, signed by the hub's key, carries every current key of the province, dated to cover the province's own dates", async () => {
       const r = await getJson(`${hub}/api/hub/v1/trust-list`);
       must(r.status === 200, `the hub's trust list answered ${r.status}`);
-      const payload = (r.body as { payload?: unknown }).payload;
-      must(typeof payload === "string", "the hub's trust list is not a signed document");
-      const body = TrustListBody.parse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
+      // Verified as a province verifies it (certificates' remote lists): with the hub's key, pinned
+      // by the caller or else the hub's published identity. Its payload was read unverified, so a
+      // list signed by anyone (or by nobody) passed.
+      const hubKey = options.hubPublicKey ?? (await hubIdentityKey(hub));
+      const kid = (r.body as { signer?: { kid?: unknown } } | null)?.signer?.kid;
+      const loaded = loadTrustList(r.body, [
+        { name: "全国中心", kid: typeof kid === "string" ? kid : "", suite: "ed25519", publicKey: hubKey, provinces: "*" },
+      ]);
+      must(loaded.ok, `the hub's trust list refused with the hub's key: ${loaded.ok ? "" : loaded.reason}`);
+      const body = loaded.list.body;
       const national = new Map(body.keys.filter((k) => k.provinceCode === provinceCode).map((k) => [`${k.kid}:${k.publicKey}`, k]));
       const missing = trustKeys.filter((k) => !k.validTo && !national.has(`${k.kid}:${k.publicKey}`));
       must(missing.length === 0, `not on the national list: ${missing.map((k) => k.kid).join(", ")}`);

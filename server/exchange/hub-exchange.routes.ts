@@ -12,7 +12,7 @@ import { ProvinceCode } from "../contracts/hub.js";
 import { wholeNumber } from "../contracts/validation.js";
 import type { Access } from "../access/index.js";
 import { noQuery, noQueryOnWrites, parse, strictRouter } from "../lib/http.js";
-import { authenticatedNode, type NodeGate } from "../sharing/index.js";
+import { authenticatedNode, signedRouteNotFound, type NodeGate } from "../sharing/index.js";
 import type { HubExchangeService } from "./hub-exchange.service.js";
 import type { HubDocuments } from "./hub-documents.js";
 import { DocumentContent, DocumentParams } from "../contracts/exchange-documents.js";
@@ -92,6 +92,9 @@ export function hubExchangeNodeRouter(deps: {
   return r;
 }
 
+  // A path or method the exchange has not got: refused signed here; falling through, the hub
+  // feature's gate met the nonce this gate reserved and answered 409 replay_in_progress for good.
+  signed.use(signedRouteNotFound);
 const CasesQuery = z.strictObject({
   province: ProvinceCode.optional(),
   state: CaseState.optional(),

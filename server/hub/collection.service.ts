@@ -7,7 +7,7 @@ import {
   RecordResult,
   type CollectionReceipt,
 } from "../contracts/hub-collection.js";
-import { AppError, errors } from "../lib/errors.js";
+import { AppError, errors, toAppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { hubModels } from "./hub.models.js";
 import {
@@ -67,7 +67,8 @@ export function createCollectionService(
         });
       const parsed = CollectionBatch.safeParse(body);
       if (!parsed.success)
-        throw errors.badRequest("invalid_batch", "批次格式不合法", parsed.error.issues.slice(0, 10));
+        // Cut as every validation refusal is (lib/errors): zod's raw issues quote what was sent.
+        throw errors.badRequest("invalid_batch", "批次格式不合法", toAppError(parsed.error).details);
       const batch = parsed.data;
       const receivedAt = now();
       const results: RecordResult[] = [];

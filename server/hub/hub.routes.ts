@@ -17,7 +17,13 @@ import { wholeNumber } from "../contracts/validation.js";
 import { actorOf, type Access } from "../access/index.js";
 import { errors } from "../lib/errors.js";
 import { noQuery, noQueryOnWrites, parse, strictRouter } from "../lib/http.js";
-import { authenticatedNode, type MessageLog, type NodeGate, type NodeKey } from "../sharing/index.js";
+import {
+  authenticatedNode,
+  signedRouteNotFound,
+  type MessageLog,
+  type NodeGate,
+  type NodeKey,
+} from "../sharing/index.js";
 import type { CatalogService } from "./catalog.service.js";
 import type { CollectionService } from "./collection.service.js";
 import { OPENAPI_DOCUMENTS } from "./openapi.js";
@@ -122,6 +128,9 @@ export function hubNodeRouter(deps: {
     const q = parse(ChangesQuery, req.query);
     await send(req, res, LookupNoticesPage, await deps.catalog.lookupNotices(node.peer, q.after, q.limit));
   });
+  // A path or method the hub has not got: refused signed here, not by the app's unsigned 404 (the
+  // province read that as an invalid hub signature, never as a missing route).
+  signed.use(signedRouteNotFound);
   signed.use(gate.errorHandler);
   r.use(HUB_API_PREFIX, signed);
   return r;

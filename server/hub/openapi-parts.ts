@@ -66,14 +66,19 @@ Authentication failures answer 401/403 with a stable \`error.code\`: \`signature
 \`Retry-After\`. The header is not among the signed components; the body that carries the number is.
 Send again after the wait with a new nonce: the refused one keeps its 429 answer.
 
-Refusals before authentication, NOT signed: the HTTP layer reads a JSON body (\`Content-Type:
+Refusals before authentication, NOT signed: a request path that is not valid percent-encoding is
+refused 400 \`invalid_path_encoding\`; the HTTP layer reads a JSON body (\`Content-Type:
 application/json\`) before the node gate checks the signature, and refuses what it cannot read with
 400 \`invalid_json\` (the body is not JSON), 400 \`body_too_deep\` (nested deeper than ${MAX_BODY_DEPTH}
 levels), 413 \`payload_too_large\` (a body of more than ${MAX_REQUEST_BODY_BYTES.toLocaleString("en")} bytes) or
-\`bad_request\` (400 or 415: an unsupported charset or content encoding). These answers are not signed
+\`bad_request\` (400: an unsupported charset; 415: any \`Content-Encoding\` but \`identity\` — a body
+is never decompressed, as the digest is over the bytes sent). These answers are not signed
 (no \`Signature-Input\`, \`Signature\` or \`Content-Digest\`), carry the one error body, are not
 written to the hub's message log and are not stored against the nonce, which stays unused: correct
-the body and send it signed again. Every other answer, every other refusal included, is signed.
+the request and send it signed again. Every other answer, every other refusal included, is signed.
+A correctly signed request for a path or method the hub has not got (paths are matched exactly: no
+trailing slash, case-sensitive) is refused 404 \`route_not_found\`, signed, logged and stored
+against its nonce like any answer.
 
 Strict inputs: a query parameter an operation does not declare (any query on a POST), and a body
 field its schema does not name (\`additionalProperties: false\`), are refused with 400
@@ -95,11 +100,12 @@ export function signedHeaders(): Json[] {
 
 /**
  * What the HTTP layer answers to a body it cannot read, before the node gate: unsigned (see
- * SIGNING). Joined to the 400 and 413 answers of every documented POST by `document`.
+ * SIGNING). Joined to the 400, 413 and 415 answers of every documented POST by `document`.
  */
 const BODY_REFUSALS: Record<string, string> = {
   "400": `invalid_json (unsigned: the body is not JSON) / body_too_deep (unsigned: nested deeper than ${MAX_BODY_DEPTH} levels)`,
   "413": `payload_too_large (unsigned: the body is larger than ${MAX_REQUEST_BODY_BYTES.toLocaleString("en")} bytes)`,
+  "415": "bad_request (unsigned: a Content-Encoding other than identity; a body is never decompressed)",
 };
 
 /** What every signed operation may answer whatever it does (the node gate's refusals). */
@@ -175,7 +181,7 @@ export function publicResponses(
 type Answers = Record<string, { description: string; headers?: Record<string, Json> }>;
 
 /**
- * Every signed POST (one answering 401) with the body parser's refusals joined under 400 and 413,
+ * Every signed POST (one answering 401) with the body parser's refusals joined under 400, 413 and 415,
  * whose signature headers are then not required: those answers come unsigned.
  */
 function withBodyRefusals(paths: Json): Json {

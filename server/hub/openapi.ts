@@ -145,14 +145,18 @@ Incremental download of changes to the practitioners homed in or filed with the 
           operationId: "trustList",
           summary: "The national trust list: every registered province's certificate keys, signed by the hub (public, unsigned transport)",
           description: "A roadcert-signed/1 document of a roadcert-trust-list/1 body, signed with the hub's key (GET /identity). Cache-Control max-age is its refresh interval.",
-          responses: publicResponses("The signed trust list", SignedDocument),
+          responses: publicResponses("The signed trust list", SignedDocument, {
+            "400": "A query parameter (validation_failed)",
+          }),
         },
       },
       "/status-lists": {
         get: {
           operationId: "statusListIndex",
           summary: "Which provinces' status lists the hub holds, and how fresh each is (public)",
-          responses: publicResponses("The index of held lists", StatusListIndex),
+          responses: publicResponses("The index of held lists", StatusListIndex, {
+            "400": "A query parameter (validation_failed)",
+          }),
         },
       },
       "/reports": {
@@ -174,7 +178,7 @@ part of it), \`signature\` the hub's Ed25519 signature over those bytes with the
 /identity. Verify it offline (npm run report:verify); it never changes once published.`,
           parameters: [{ name: "month", in: "path", required: true, schema: schema(ReportMonth) }],
           responses: publicResponses("The signed report", PublishedReport, {
-            "400": "Not a month YYYY-MM (validation_failed)",
+            "400": "Not a month YYYY-MM, or a query parameter (validation_failed)",
             "404": "No report published for the month (report_not_published)",
           }),
         },
@@ -186,7 +190,7 @@ part of it), \`signature\` the hub's Ed25519 signature over those bytes with the
           description: "Verify it with the province's keys from the hub's signed trust list (GET /trust-list). Cache-Control max-age is the list's ttl.",
           parameters: [{ name: "provinceCode", in: "path", required: true, schema: { type: "string", pattern: "^[1-9]\\d0000$" } }],
           responses: publicResponses("The signed status list", SignedDocument, {
-            "400": "Not a province code (validation_failed)",
+            "400": "Not a province code, or a query parameter (validation_failed)",
             "404": "No list held for this province (status_list_not_found)",
           }),
         },

@@ -1,12 +1,13 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 import { z } from "zod";
-import { openStatusList } from "../certificates/index.js";
+import { openStatusList, type StatusListRefusal } from "../certificates/index.js";
 import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub-registry.js";
 import { AppError, errors } from "../lib/errors.js";
 import { formatShown } from "../lib/local-time.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 import { provinceLabel } from "../organisation/index.js";
-import { holdNodeForWrite } from "./node.model.js";
+import { datedKey, type HeldCertificateKey } from "./certificate-key-bounds.js";
+import { holdNodeForWrite, nodeModel } from "./node.model.js";
 import type { RegistryService } from "./registry.service.js";
 
 /** The index of held lists (GET /status-lists), as the route answers it and the OpenAPI document describes it. */
@@ -64,25 +65,19 @@ export function createStatusListService(
      * in-process callers holding no node key leave it out (the node must still be active).
      */
     async publish(raw: unknown, signer: string, keyId?: string): Promise<StatusListReceipt> {
-      const registered = (await deps.registry.certificateKeys()).find((p) => p.provinceCode === signer)?.keys ?? [];
-      // Opened as every verifier opens it (certificates' openStatusList), each step its own refusal.
-      const opened = openStatusList(
-        raw,
-        registered.map((k) => ({ ...k, provinceCode: signer, validTo: k.validTo ?? null })),
-      );
-      if (!opened.ok) {
-        const r = opened.refusal;
+      // Why a list does not open against the province's keys, one code per step (checked twice below).
+      const refusalOf = (r: StatusListRefusal): AppError => {
         switch (r.step) {
           case "document":
-            throw errors.badRequest("invalid_status_list", "状态列表须为 roadcert-signed/1 签名文档");
+            return errors.badRequest("invalid_status_list", "状态列表须为 roadcert-signed/1 签名文档");
           case "unknown_key":
-            throw new AppError("unknown_signing_key", 422, `签名密钥 ${r.kid} 未登记为${provinceLabel(signer)}的证照签名密钥`);
+            return new AppError("unknown_signing_key", 422, `签名密钥 ${r.kid} 未登记为${provinceLabel(signer)}的证照签名密钥`);
           case "signature":
-            throw new AppError("status_list_signature_invalid", 422, "状态列表签名无效");
+            return new AppError("status_list_signature_invalid", 422, "状态列表签名无效");
           case "body":
-            throw errors.badRequest("invalid_status_list", "状态列表内容不符合 roadcert-status-list/1");
+            return errors.badRequest("invalid_status_list", "状态列表内容不符合 roadcert-status-list/1");
           case "province":
-            throw new AppError(
+            return new AppError(
               "provenance_mismatch",
               403,
               `状态列表属于${provinceLabel(r.provinceCode)}，签名节点为${provinceLabel(signer)}`,
@@ -90,7 +85,7 @@ export function createStatusListService(
           case "key_retired":
             // A retired key stays registered (what it signed still verifies) but signs no newer list:
             // one that leaked could otherwise turn any certificate of the province back to valid.
-            throw new AppError(
+            return new AppError(
               "status_list_key_retired",
               422,
               `状态列表生成于 ${formatShown(r.generatedAt, deps.timeZone)}，晚于签名密钥 ${r.kid} 的停用时间 ${formatShown(r.validTo, deps.timeZone)}：已停用的密钥不能再签发状态列表，请用当前密钥签发`,
@@ -100,11 +95,15 @@ export function createStatusListService(
             // Decoded before it is kept: a list signed by a registered key but holding no readable
             // bitstring (or too short a one) replaced the good list, and every verifier then read the
             // province's certificates from nothing.
-            throw errors.unprocessable("status_list_bits_invalid", `状态列表的位串无法解码：${r.decoded.message}`, {
+            return errors.unprocessable("status_list_bits_invalid", `状态列表的位串无法解码：${r.decoded.message}`, {
               problem: r.decoded.problem,
             });
         }
-      }
+      };
+      const registered = (await deps.registry.certificateKeys()).find((p) => p.provinceCode === signer)?.keys ?? [];
+      // Opened as every verifier opens it (certificates' openStatusList), each step its own refusal.
+      const opened = openStatusList(raw, asListKeys(registered, signer));
+      if (!opened.ok) throw refusalOf(opened.refusal);
       const body = opened.list.body;
       // Real instants: the schema refused any other time above.
       const generatedAt = new Date(body.generatedAt);
@@ -125,6 +124,17 @@ export function createStatusListService(
         conn.transaction(async (session) => {
           const at = new Date();
           await holdNodeForWrite(conn, session, { provinceCode: signer, ...(keyId ? { keyId } : {}) }, at);
+          // The keys again, as this transaction reads them: a key ended before the list's date (or
+          // removed) committed since the check above would otherwise leave the hub serving a list
+          // every verifier refuses. The node was just written (holdNodeForWrite), so a key change
+          // committing from now on conflicts with this transaction, which then runs again.
+          const node = await nodeModel(conn)
+            .findOne({ provinceCode: signer }, { certificateKeys: 1, registeredAt: 1 })
+            .session(session)
+            .lean();
+          const held = (node?.certificateKeys ?? []).map((k) => datedKey(k, node?.registeredAt ?? at));
+          const again = openStatusList(raw, asListKeys(held, signer));
+          if (!again.ok) throw refusalOf(again.refusal);
           const replaced = await Lists.updateOne(
             { provinceCode: signer, generatedAt: { $lt: generatedAt } },
             { $set: { ...fields, receivedAt: at } },
@@ -163,3 +173,8 @@ export function createStatusListService(
   };
 }
 export type StatusListService = ReturnType<typeof createStatusListService>;
+
+/** A province's registered keys as a status list is opened against them. */
+function asListKeys(keys: readonly HeldCertificateKey[], provinceCode: string) {
+  return keys.map((k) => ({ kid: k.kid, suite: k.suite, publicKey: k.publicKey, provinceCode, validTo: k.validTo ?? null }));
+}

@@ -27,6 +27,7 @@ export {
   type KnownNode,
   type NodeGate,
 } from "./node-gate.js";
+export { signedRouteNotFound } from "./signed-not-found.js";
 export { generateNodeKey, loadOrCreateNodeKey, nodeKeyFrom } from "./node-key.js";
 export { createNonceStore, type NonceStore } from "./nonce-store.js";
 export {
