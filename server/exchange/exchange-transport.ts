@@ -255,7 +255,12 @@ export function createExchangeTransport(options: TransportOptions) {
         break;
       }
       if (result.kind === "retry") {
-        options.logger.warn({ caseId: e.caseId, purpose: e.purpose, attempts: e.attempts + 1, error: result.error, err: result.cause }, "exchange send failed; retrying later");
+        const detail = { caseId: e.caseId, purpose: e.purpose, attempts: e.attempts + 1, error: result.error, err: result.cause };
+        // The last attempt made the entry dead (settleDelivery) and nothing sends it again: logged
+        // as "retrying later" like the others, an operator never learnt that the hub was not told.
+        if (e.attempts + 1 >= maxAttempts)
+          options.logger.error(detail, "exchange send failed; given up after the maximum attempts");
+        else options.logger.warn(detail, "exchange send failed; retrying later");
         // The hub is unreachable: stop this pass; backoff decides when the next one tries.
         break;
       }

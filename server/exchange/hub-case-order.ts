@@ -1,5 +1,6 @@
-import type { ClientSession } from "mongoose";
+import type { ClientSession, Connection } from "mongoose";
 import type { CaseReceipt } from "../contracts/exchange.js";
+import { holdNodeForWrite } from "../hub/index.js";
 import type { AppError } from "../lib/errors.js";
 import type { HubExchangeModels } from "./hub-exchange.models.js";
 import { caseReceipt, type CaseView } from "./hub-inbox.js";
@@ -53,4 +54,32 @@ export function createHubCaseOrder(m: Pick<HubExchangeModels, "Cases" | "PersonO
       throw refusal(latest);
     },
   };
+}
+
+/**
+ * Runs `work` in a transaction (`tx`, the inbox's) that then checks the node of the province whose
+ * message caused the write, as the collection's rounds do (holdNodeForWrite): the gate checked it
+ * when the request arrived, and a suspension or key retirement committing since refuses the write
+ * (403 node_suspended, 401 unknown_key) and rolls it back instead of letting it through. A write,
+ * so a status change committing meanwhile conflicts with it and the transaction decides again.
+ * Written last, just before the commit: every write of one province writes this one document, and
+ * held from the first step it made the province's concurrent cases on other hub instances wait on
+ * each other (the collection queues its rounds per instance; the exchange does not). `keyId` is
+ * the gate's; without it (an in-process caller) the node's status is still checked.
+ */
+export function createNodeTx(
+  conn: Connection,
+  tx: <T>(work: (session: ClientSession) => Promise<T>) => Promise<T>,
+) {
+  return <T>(
+    province: string,
+    keyId: string | undefined,
+    at: Date,
+    work: (session: ClientSession) => Promise<T>,
+  ): Promise<T> =>
+    tx(async (session) => {
+      const result = await work(session);
+      await holdNodeForWrite(conn, session, { provinceCode: province, ...(keyId ? { keyId } : {}) }, at);
+      return result;
+    });
 }

@@ -1,6 +1,7 @@
 import type { Connection } from "mongoose";
 import type { CaseReceipt } from "../contracts/exchange.js";
 import { DocumentContent } from "../contracts/exchange-documents.js";
+import { holdNodeForWrite } from "../hub/index.js";
 import { errors } from "../lib/errors.js";
 import { binaryToBuffer, isDuplicateKey } from "../lib/mongo.js";
 import { checkContent, documentEntry } from "./documents.js";
@@ -24,8 +25,12 @@ export function createHubDocuments(conn: Connection, deps: { now?: () => Date } 
   }
 
   return {
-    /** A document of `caseId` from `province`; an identical re-send is answered again. */
-    async receive(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
+    /**
+     * A document of `caseId` from `province`; an identical re-send is answered again. Kept in a
+     * transaction that checks the node again (holdNodeForWrite, with the gate's `keyId`): one
+     * suspended since the gate let the request in keeps nothing here.
+     */
+    async receive(caseId: string, raw: unknown, province: string, keyId?: string): Promise<CaseReceipt> {
       const content = DocumentContent.parse(raw);
       const c = await caseFor(caseId);
       if (c.fromProvince !== province)
@@ -34,14 +39,14 @@ export function createHubDocuments(conn: Connection, deps: { now?: () => Date } 
         content,
         documentEntry((c.body as { details?: unknown }).details, content.sha256),
       );
+      const at = now();
       try {
-        await m.Documents.create({
-          caseId,
-          sha256: content.sha256,
-          mediaType: content.mediaType,
-          bytes: data.length,
-          data,
-          at: now(),
+        await conn.transaction(async (session) => {
+          await holdNodeForWrite(conn, session, { provinceCode: province, ...(keyId ? { keyId } : {}) }, at);
+          await m.Documents.create(
+            [{ caseId, sha256: content.sha256, mediaType: content.mediaType, bytes: data.length, data, at }],
+            { session },
+          );
         });
       } catch (err) {
         // Already held: the digest matched, so the content is the same.

@@ -41,18 +41,24 @@ export function hubExchangeNodeRouter(deps: {
     if (!checked.success) throw new Error("hub answer breaks its published contract", { cause: checked.error });
     return gate.reply(req, res, 200, checked.data);
   };
+  // Who sent a write, and the key the gate took it under: the service checks both again inside
+  // the write's transaction (holdNodeForWrite), as a suspension may commit after the gate.
+  const sender = (res: Response) => {
+    const node = authenticatedNode(res);
+    return [node.peer, node.keyId] as const;
+  };
   const signed = strictRouter();
   signed.use(gate.authenticate, noQueryOnWrites);
   signed.post("/cases", async (req, res) => {
-    await send(req, res, CaseReceipt, await exchange.submit(req.body, authenticatedNode(res).peer));
+    await send(req, res, CaseReceipt, await exchange.submit(req.body, ...sender(res)));
   });
   signed.post("/cases/:caseId/answer", async (req, res) => {
     const { caseId } = parse(CaseParams, req.params);
-    await send(req, res, CaseReceipt, await exchange.answer(caseId, req.body, authenticatedNode(res).peer));
+    await send(req, res, CaseReceipt, await exchange.answer(caseId, req.body, ...sender(res)));
   });
   signed.post("/cases/:caseId/issued", async (req, res) => {
     const { caseId } = parse(CaseParams, req.params);
-    await send(req, res, CaseReceipt, await exchange.issued(caseId, req.body, authenticatedNode(res).peer));
+    await send(req, res, CaseReceipt, await exchange.issued(caseId, req.body, ...sender(res)));
   });
   // The former home's word that its certificate had ended before a transfer's issuance notice came.
   signed.post("/cases/:caseId/source-ended", async (req, res) => {
@@ -61,17 +67,17 @@ export function hubExchangeNodeRouter(deps: {
       req,
       res,
       CaseReceipt,
-      await exchange.sourceEnded(caseId, req.body, authenticatedNode(res).peer),
+      await exchange.sourceEnded(caseId, req.body, ...sender(res)),
     );
   });
   signed.post("/cases/:caseId/end", async (req, res) => {
     const { caseId } = parse(CaseParams, req.params);
-    await send(req, res, CaseReceipt, await exchange.end(caseId, req.body, authenticatedNode(res).peer));
+    await send(req, res, CaseReceipt, await exchange.end(caseId, req.body, ...sender(res)));
   });
   // A notice's documents: in from the reporting province, out to either province of the case.
   signed.post("/cases/:caseId/documents", async (req, res) => {
     const { caseId } = parse(CaseParams, req.params);
-    await send(req, res, CaseReceipt, await documents.receive(caseId, req.body, authenticatedNode(res).peer));
+    await send(req, res, CaseReceipt, await documents.receive(caseId, req.body, ...sender(res)));
   });
   signed.get("/cases/:caseId/documents/:sha256", noQuery, async (req, res) => {
     const { caseId, sha256 } = parse(DocumentParams, req.params);
@@ -86,15 +92,15 @@ export function hubExchangeNodeRouter(deps: {
     const q = parse(InboxQuery, req.query);
     await send(req, res, InboxPage, await exchange.inbox(authenticatedNode(res).peer, q.after, q.limit, q.wait));
   });
+  // A path or method the exchange has not got: refused signed here; falling through, the hub
+  // feature's gate met the nonce this gate reserved and answered 409 replay_in_progress for good.
+  signed.use(signedRouteNotFound);
   signed.use(gate.errorHandler);
   const r = strictRouter();
   r.use(EXCHANGE_API_PREFIX, signed);
   return r;
 }
 
-  // A path or method the exchange has not got: refused signed here; falling through, the hub
-  // feature's gate met the nonce this gate reserved and answered 409 replay_in_progress for good.
-  signed.use(signedRouteNotFound);
 const CasesQuery = z.strictObject({
   province: ProvinceCode.optional(),
   state: CaseState.optional(),

@@ -18,7 +18,7 @@ import type { HubExchangePort } from "../hub/index.js";
 import { hubExchangeModels, type HubCaseDoc } from "./hub-exchange.models.js";
 import { createHubCaseCheck } from "./hub-case-check.js";
 import { caseReceipt, createHubInbox } from "./hub-inbox.js";
-import { createHubCaseOrder } from "./hub-case-order.js";
+import { createHubCaseOrder, createNodeTx } from "./hub-case-order.js";
 import { createHubCaseUpkeep, OPEN, openKeyOf } from "./hub-case-upkeep.js";
 import { assertOwnOffice } from "./office-division.js";
 import { checkCaseDates, checkEndDate, filingStart } from "./exchange-dates.js";
@@ -45,6 +45,8 @@ export function createHubExchangeService(
   const { tx, hold, page, releaseWaits } = createHubInbox(conn, m, now);
   const check = createHubCaseCheck(deps.hub);
   const { orderPerson, sameStepOr } = createHubCaseOrder(m);
+  // Every write a province's message causes checks its node again before it commits (hub-case-order.ts).
+  const nodeTx = createNodeTx(conn, tx);
 
   async function caseFor(caseId: string): Promise<HubCaseDoc> {
     const c = await m.Cases.findOne({ caseId }).lean();
@@ -58,7 +60,7 @@ export function createHubExchangeService(
      * unchanged. The re-send is recognised when the new case cannot be taken (a refusal, or the
      * case id already held), so a new case costs no read for it.
      */
-    async submit(raw: unknown, sender: string): Promise<CaseReceipt> {
+    async submit(raw: unknown, sender: string, keyId?: string): Promise<CaseReceipt> {
       const body = CaseBody.parse(raw);
       const bodyHash = hashOf(body);
       try {
@@ -94,7 +96,7 @@ export function createHubExchangeService(
           sourceEnded: null,
           ...openKeyOf(body.kind, body.practitioner.idNumber, sender, body.officer.divisionCode),
         });
-        const doc = await tx(async (session) => {
+        const doc = await nodeTx(sender, keyId, at, async (session) => {
           // The home `check` read before the transaction: an agreed transfer committing meanwhile
           // moved it, and the case went to the former home. Ordered after every move, the case is
           // checked again when the last one took the person elsewhere, as if it came after it.
@@ -126,7 +128,7 @@ export function createHubExchangeService(
     },
 
     /** The home province's answer. Only the province the case was sent to may give it. */
-    async answer(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
+    async answer(caseId: string, raw: unknown, province: string, keyId?: string): Promise<CaseReceipt> {
       const ack = AckBody.parse(raw);
       const c = await caseFor(caseId);
       if (c.toProvince !== province)
@@ -170,7 +172,7 @@ export function createHubExchangeService(
         sourceRecord,
       };
       const moves = c.kind === "transfer" && ack.outcome === "acknowledged";
-      return tx(async (session) => {
+      return nodeTx(province, keyId, at, async (session) => {
         // Ordered first; where the person went is recorded only once the move is made (below), so a
         // same-step receipt from `sameStepOr` records no move it did not make.
         if (moves) await orderPerson(c.idNumber, session);
@@ -216,7 +218,7 @@ export function createHubExchangeService(
      * The receiving province issued its own certificate on an agreed transfer; the former home is
      * told (and supersedes its certificate). Once per case; an identical re-send is answered again.
      */
-    async issued(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
+    async issued(caseId: string, raw: unknown, province: string, keyId?: string): Promise<CaseReceipt> {
       const issued = IssuedBody.parse(raw);
       const c = await caseFor(caseId);
       if (c.fromProvince !== province)
@@ -234,7 +236,7 @@ export function createHubExchangeService(
         throw errors.unprocessable("identity_mismatch", "换发证书的号码与转籍人员不符");
       const at = now();
       const next: HubCaseDoc = { ...c, issued, issuedAt: at };
-      return tx(async (session) => {
+      return nodeTx(province, keyId, at, async (session) => {
         const res = await m.Cases.updateOne(
           { caseId, issued: null, state: "acknowledged" },
           { $set: { issued, issuedAt: at }, $unset: { openKey: 1 } },
@@ -261,7 +263,7 @@ export function createHubExchangeService(
      * `sourceEnded`), and its officers decide. Only the home, only after the issuance, once; an
      * identical re-send is answered again.
      */
-    async sourceEnded(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
+    async sourceEnded(caseId: string, raw: unknown, province: string, keyId?: string): Promise<CaseReceipt> {
       const ended = SourceEndedBody.parse(raw);
       const c = await caseFor(caseId);
       if (c.toProvince !== province)
@@ -278,7 +280,7 @@ export function createHubExchangeService(
         throw errors.unprocessable("identity_mismatch", "告知的证书号码与转籍人员不符");
       const at = now();
       const next: HubCaseDoc = { ...c, sourceEnded: ended, sourceEndedAt: at };
-      return tx(async (session) => {
+      return nodeTx(province, keyId, at, async (session) => {
         const res = await m.Cases.updateOne(
           { caseId, sourceEnded: null },
           { $set: { sourceEnded: ended, sourceEndedAt: at } },
@@ -303,7 +305,7 @@ export function createHubExchangeService(
      * finish kept the person's one open transfer and sent their filings to a province holding no
      * certificate of them). Notices are not ended.
      */
-    async end(caseId: string, raw: unknown, province: string): Promise<CaseReceipt> {
+    async end(caseId: string, raw: unknown, province: string, keyId?: string): Promise<CaseReceipt> {
       const end = EndBody.parse(raw);
       const c = await caseFor(caseId);
       if (c.fromProvince !== province)
@@ -317,7 +319,7 @@ export function createHubExchangeService(
       if (c.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
       const at = now();
       checkEndDate(end.endDate, filingStart(c.kind, (c.body as { details?: unknown }).details), at);
-      return tx(async (session) => {
+      return nodeTx(province, keyId, at, async (session) => {
         await orderPerson(c.idNumber, session);
         // Read again inside: an answer landing meanwhile decides whether the pointer moves back.
         const current = await m.Cases.findOne({ caseId }).session(session).lean<HubCaseDoc>();

@@ -47,7 +47,10 @@ export type BatchInfo = {
   batchId: string;
   sourceProvince: string;
   receivedAt: Date;
-  /** The node key the batch was signed with (the gate's); absent for in-process callers. */
+  /**
+   * The node key the batch was signed with (the gate's); absent for in-process callers, whose
+   * node must still be registered and active.
+   */
   keyId?: string;
 };
 /** A held record as a round reads it: what judging a re-send needs, and the pointer's facts. */
@@ -114,8 +117,14 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
     return conn.transaction(async (session) => {
       // The round may have waited in the queue since the gate checked the node: checked again here,
       // by a write a suspension or key retirement meanwhile conflicts with (holdNodeForWrite).
-      if (batch.keyId)
-        await holdNodeForWrite(conn, session, { provinceCode: signer, keyId: batch.keyId }, batch.receivedAt);
+      // Always: skipped without a key id, an in-process caller wrote for a suspended or never
+      // registered province; without one only the key is not checked, the node's status still is.
+      await holdNodeForWrite(
+        conn,
+        session,
+        { provinceCode: signer, ...(batch.keyId ? { keyId: batch.keyId } : {}) },
+        batch.receivedAt,
+      );
       // Provenance equals the signer (checked with the record), so every key is (signer, recordId).
       const held = await m.Records.find(
         {

@@ -57,7 +57,8 @@ export function createCollectionService(
      * refused whole only when it is not a batch at all or is too large (413); otherwise every
      * record gets its own result. `keyId` is the node key the gate authenticated: each round
      * refuses to write once that key is retired or the node suspended (holdNodeForWrite); only
-     * in-process callers holding no node key (scripts, tests) leave it out.
+     * in-process callers holding no node key (scripts, tests) leave it out, and their rounds still
+     * refuse to write for a province that is not a registered, active node.
      */
     async ingest(body: unknown, signer: string, keyId?: string): Promise<CollectionReceipt> {
       const count = (body as { records?: unknown } | null)?.records;

@@ -33,6 +33,7 @@ export { checkRecord, recordHash } from "./record-validation.js";
 export { HUB_API_PREFIX } from "./hub.routes.js";
 export { OPENAPI_DOCUMENTS } from "./openapi.js";
 export { createHubExchangePort, type HubExchangePort } from "./exchange-port.js";
+export { holdNodeForWrite } from "./node.model.js";
 export {
   createDashboardService,
   createIntakeLedger,

@@ -1,10 +1,15 @@
 import { expect } from "chai";
 import { CollectionReceipt, type RejectCode } from "../../../server/contracts/hub.js";
-import { createCollectionService, createIntakeLedger } from "../../../server/hub/index.js";
+import {
+  createCollectionService,
+  createIntakeLedger,
+  createRegistryService,
+} from "../../../server/hub/index.js";
 import { checkRecord, type RecordCheck } from "../../../server/hub/record-validation.js";
 import { AppError } from "../../../server/lib/errors.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { recordingLogger } from "../../helpers/recording-logger.js";
+import { generateNodeKey } from "../../../server/sharing/index.js";
 import { aPassRecord } from "./support.js";
 
 /**
@@ -16,6 +21,14 @@ import { aPassRecord } from "./support.js";
  */
 describe("hub collection: the receipt guard before any write", () => {
   const db = useTestDatabase("hub_receipt_guard");
+  // The hub writes only for a registered, active node, in-process callers included.
+  before(async () => {
+    await createRegistryService(db.conn).register({
+      provinceCode: "320000",
+      name: "320000",
+      nodeKey: generateNodeKey().publicKeyX,
+    });
+  });
   const collections = ["hub_records", "hub_practitioners", "hub_changes", "hub_rejections", "hub_intake"];
   const everything = async () =>
     Object.fromEntries(

@@ -77,6 +77,37 @@ describe("hub writes of a node: refused when the node was suspended or its key r
     );
   });
 
+  it("when a node is suspended and its batch is written with no key id (an in-process caller), then the batch is still refused node_suspended and nothing is written", async () => {
+    const { registry } = await aNode("410000");
+    await registry.setStatus("410000", "suspended");
+    const record = aPassRecord({ province: "410000", idNumber: aNewIdNumber("410102") });
+    const refusal = await refusalOf(
+      collection().ingest({ batchId: "keyless-suspended", records: [record] }, "410000"),
+    );
+    expect({ code: refusal.code, status: refusal.status }).to.deep.equal({
+      code: "node_suspended",
+      status: 403,
+    });
+    expect(await db.conn.collection("hub_records").countDocuments({ recordId: record.recordId })).to.equal(0);
+    expect(
+      await db.conn
+        .collection("hub_practitioners")
+        .countDocuments({ idNumber: record.practitioner.idNumber }),
+    ).to.equal(0);
+  });
+
+  it("when a province the hub never registered has a batch written with no key id, then the batch is refused unknown_key and nothing is written", async () => {
+    const record = aPassRecord({ province: "420000", idNumber: aNewIdNumber("420102") });
+    const refusal = await refusalOf(
+      collection().ingest({ batchId: "keyless-unknown", records: [record] }, "420000"),
+    );
+    expect({ code: refusal.code, status: refusal.status }).to.deep.equal({
+      code: "unknown_key",
+      status: 401,
+    });
+    expect(await db.conn.collection("hub_records").countDocuments({ recordId: record.recordId })).to.equal(0);
+  });
+
   it("when a node's key is retired after the gate let its batch in, then the batch is refused unknown_key and nothing is written", async () => {
     const { registry, keyId } = await aNode("330000");
     await registry.register({
